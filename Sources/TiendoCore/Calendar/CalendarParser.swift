@@ -1,0 +1,152 @@
+import Foundation
+
+/// Parses `calendars/ID.yaml` files (workflow format §7).
+enum CalendarParser {
+    static let weekdayNames = ["mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7]
+
+    static func parse(bytes: [UInt8], file: String, expectedID: String) -> (WorkCalendar?, [Diagnostic]) {
+        let sink = DiagnosticSink(file: file)
+        let root: YNode
+        do {
+            root = try YAMLTree.load(bytes: bytes)
+        } catch {
+            if case .diagnostic(let p, let m) = error { sink.error(p, m) }
+            return (nil, sink.items)
+        }
+        guard
+            let top = MappingReader(
+                root, sink: sink, context: "the calendar",
+                allowed: ["tiendo", "calendar", "title", "description", "timezone", "weekend", "rules", "years"])
+        else { return (nil, sink.items) }
+        if let v = top.require("tiendo"), v.text != "1" {
+            sink.error(v.position, "unsupported format version '\(v.text ?? v.kindName)': 'tiendo' must be 1")
+        }
+        var id = expectedID
+        if let c = top.require("calendar"), let name = c.text {
+            if name != expectedID {
+                sink.error(c.position, "calendar id '\(name)' must equal the file name '\(expectedID)'")
+            }
+            id = name
+        }
+        let title = top.string("title") ?? id
+        var zone = Zone.vietnam
+        if let tzNode = top["timezone"], let tz = tzNode.text {
+            if let z = Zone(identifier: tz) { zone = z } else { sink.error(tzNode.position, "unknown time zone '\(tz)'") }
+        }
+        var weekend: Set<Int> = [6, 7]
+        if let w = top["weekend"], let list = w.scalarList(sink: sink, context: "'weekend'") {
+            weekend = []
+            for (name, p) in list {
+                if let d = weekdayNames[name.lowercased()] {
+                    weekend.insert(d)
+                } else {
+                    sink.error(p, "unknown weekday '\(name)'\(didYouMean(name.lowercased(), weekdayNames.keys.sorted())); use mon, tue, wed, thu, fri, sat, sun")
+                }
+            }
+        }
+        var rules: [HolidayRule] = []
+        if let r = top["rules"] {
+            if let items = r.items {
+                for item in items {
+                    if let rule = parseRule(item, sink: sink) { rules.append(rule) }
+                }
+            } else {
+                sink.error(r.position, "'rules' must be a list, found \(r.kindName)")
+            }
+        }
+        var years: [Int: OfficialYear] = [:]
+        if let y = top["years"] {
+            for (name, key, value) in y.namedEntries(sink: sink, context: "'years'") {
+                guard let year = parseInt(name), (1...9999).contains(year), name.count == 4 else {
+                    sink.error(key.position, "year key '\(name)' must be a four-digit year")
+                    continue
+                }
+                guard let m = MappingReader(value, sink: sink, context: "year \(year)", allowed: ["off", "work"]) else { continue }
+                let off = dates(m["off"], year: year, context: "'off' of \(year)", sink: sink)
+                let work = dates(m["work"], year: year, context: "'work' of \(year)", sink: sink)
+                years[year] = OfficialYear(off: off, work: work)
+            }
+        }
+        if sink.hasErrors { return (nil, sink.items) }
+        return (WorkCalendar(id: id, title: title, zone: zone, weekend: weekend, rules: rules, years: years), sink.items)
+    }
+
+    static func parseRule(_ node: YNode, sink: DiagnosticSink) -> HolidayRule? {
+        guard let m = MappingReader(node, sink: sink, context: "a calendar rule", allowed: ["name", "solar", "lunar", "from", "days"])
+        else { return nil }
+        let name = m.string("name")
+        if m["name"] == nil { _ = m.require("name") }
+        var anchor: HolidayRule.Anchor?
+        let solar = m["solar"]
+        let lunar = m["lunar"]
+        if solar != nil && lunar != nil {
+            sink.error(lunar!.position, "a rule has either 'solar' or 'lunar', not both")
+        } else if solar == nil && lunar == nil {
+            sink.error(node.position, "missing required key 'solar' or 'lunar' in a calendar rule")
+        }
+        if let s = solar ?? lunar {
+            if let t = s.text, let (mm, dd) = monthDay(t), dd <= (solar != nil ? CivilDate.daysIn(year: 2024, month: mm) : 30) {
+                anchor = solar != nil ? .solar(month: mm, day: dd) : .lunar(month: mm, day: dd)
+            } else {
+                sink.error(s.position, "invalid \(solar != nil ? "solar" : "lunar") date '\(s.text ?? s.kindName)': expected MM-DD")
+            }
+        }
+        var from = 0
+        if let f = m["from"] {
+            if let t = f.text, let v = parseInt(t), abs(v) <= 366 { from = v } else {
+                sink.error(f.position, "'from' must be an integer number of days, found '\(f.text ?? f.kindName)'")
+            }
+        }
+        var days = 1
+        if let d = m["days"] {
+            if let t = d.text, let v = parseInt(t), (1...60).contains(v) { days = v } else {
+                sink.error(d.position, "'days' must be an integer from 1 to 60, found '\(d.text ?? d.kindName)'")
+            }
+        }
+        guard let name, let anchor else { return nil }
+        return HolidayRule(name: name, anchor: anchor, from: from, days: days)
+    }
+
+    static func monthDay(_ t: String) -> (Int, Int)? {
+        let u = Array(t.utf8)
+        guard u.count == 5, u[2] == UInt8(ascii: "-"), let m = digits(u, 0, 2), let d = digits(u, 3, 2),
+            (1...12).contains(m), d >= 1
+        else { return nil }
+        return (m, d)
+    }
+
+    /// Dates and `a..b` ranges.
+    static func dates(_ node: YNode?, year: Int, context: String, sink: DiagnosticSink) -> [CivilDate] {
+        guard let node, let list = node.scalarList(sink: sink, context: context) else { return [] }
+        var out: [CivilDate] = []
+        for (text, p) in list {
+            let parts = text.components(separatedBy: "..")
+            guard parts.count <= 2 else {
+                sink.error(p, "invalid date range '\(text)' in \(context): expected YYYY-MM-DD..YYYY-MM-DD")
+                continue
+            }
+            var ds: [CivilDate] = []
+            for part in parts {
+                switch CivilDate.parseStrict(part.trimmingCharacters(in: .whitespaces)) {
+                case .valid(let d): ds.append(d)
+                case .impossible: sink.error(p, "impossible date '\(part)' in \(context)")
+                case .malformed: sink.error(p, "invalid date '\(part)' in \(context): expected YYYY-MM-DD")
+                }
+            }
+            guard ds.count == parts.count else { continue }
+            if ds.count == 2 {
+                guard ds[0] <= ds[1], ds[1].dayNumber - ds[0].dayNumber < 366 else {
+                    sink.error(p, "invalid date range '\(text)' in \(context): the end is before the start or too far")
+                    continue
+                }
+                for n in ds[0].dayNumber...ds[1].dayNumber { out.append(CivilDate(dayNumber: n)) }
+            } else {
+                out.append(ds[0])
+            }
+            if ds.contains(where: { $0.year != year }) {
+                sink.warning(p, "date '\(text)' in \(context) is not in \(year) and is ignored")
+            }
+        }
+        return out
+    }
+}

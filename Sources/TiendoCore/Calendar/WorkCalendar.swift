@@ -1,0 +1,212 @@
+/// A holiday rule projected for years without an official schedule.
+public struct HolidayRule: Sendable, Hashable {
+    public enum Anchor: Sendable, Hashable {
+        case solar(month: Int, day: Int)
+        case lunar(month: Int, day: Int)
+    }
+    public var name: String
+    public var anchor: Anchor
+    /// The span starts `from` days after the anchor date and lasts `days` days.
+    public var from: Int
+    public var days: Int
+
+    public init(name: String, anchor: Anchor, from: Int = 0, days: Int = 1) {
+        self.name = name
+        self.anchor = anchor
+        self.from = from
+        self.days = days
+    }
+}
+
+/// An official schedule for one year: non-working weekdays and make-up working days.
+public struct OfficialYear: Sendable, Hashable {
+    public var off: [CivilDate]
+    public var work: [CivilDate]
+    public init(off: [CivilDate], work: [CivilDate]) {
+        self.off = off
+        self.work = work
+    }
+}
+
+/// What a day is, for `tiendoctl calendar` and for counting working days.
+public struct DayInfo: Sendable, Hashable {
+    public enum Kind: String, Sendable { case holiday, compensatory, weekend, workday }
+    public var date: CivilDate
+    public var name: String
+    public var kind: Kind
+}
+
+/// A working-day calendar: weekends, official yearly schedules, and rules (solar and Vietnamese lunar dates with
+/// compensatory days) for the other years. Immutable and precomputed for 1900–2199; other years are computed
+/// on demand.
+public final class WorkCalendar: Sendable {
+    public let id: String
+    public let title: String
+    public let zone: Zone
+    /// ISO weekdays (1 = Monday … 7 = Sunday) that are not working days.
+    public let weekend: Set<Int>
+    public let rules: [HolidayRule]
+    public let years: [Int: OfficialYear]
+
+    static let firstYear = 1900
+    static let lastYear = 2199
+    private let baseDay: Int
+    /// One entry per day from 1900-01-01 to 2199-12-31: true when it is a working day.
+    private let working: [Bool]
+    /// Non-working days that are not plain weekends, and make-up working days, with their names.
+    private let special: [Int: DayInfo]
+
+    public init(id: String, title: String, zone: Zone, weekend: Set<Int>, rules: [HolidayRule], years: [Int: OfficialYear]) {
+        self.id = id
+        self.title = title
+        self.zone = zone
+        self.weekend = weekend
+        self.rules = rules
+        self.years = years
+        baseDay = CivilDate(WorkCalendar.firstYear, 1, 1).dayNumber
+        let end = CivilDate(WorkCalendar.lastYear, 12, 31).dayNumber
+        var special: [Int: DayInfo] = [:]
+        for y in WorkCalendar.firstYear...WorkCalendar.lastYear {
+            for info in WorkCalendar.specialDays(year: y, weekend: weekend, rules: rules, years: years) {
+                special[info.date.dayNumber] = info
+            }
+        }
+        var working = [Bool](repeating: true, count: end - baseDay + 1)
+        for i in 0..<working.count {
+            let day = baseDay + i
+            let w = CivilDate(dayNumber: day).weekday
+            if let s = special[day] {
+                working[i] = s.kind == .workday
+            } else {
+                working[i] = !weekend.contains(w)
+            }
+        }
+        self.working = working
+        self.special = special
+    }
+
+    /// True when `date` is a working day of this calendar.
+    public func isWorkingDay(_ date: CivilDate) -> Bool {
+        let i = date.dayNumber - baseDay
+        if i >= 0, i < working.count { return working[i] }
+        let s = WorkCalendar.specialDays(year: date.year, weekend: weekend, rules: rules, years: years)
+        if let hit = s.first(where: { $0.date == date }) { return hit.kind == .workday }
+        return !weekend.contains(date.weekday)
+    }
+
+    /// Steps `count` working days from `date` in the sign's direction; the start day is not counted
+    /// (Civil Code 2015, Art. 147) and the result is always a working day.
+    public func adding(workingDays count: Int, to date: CivilDate) -> CivilDate {
+        let step = count >= 0 ? 1 : -1
+        var remaining = abs(count)
+        var day = date.dayNumber
+        while remaining > 0 {
+            day += step
+            let i = day - baseDay
+            let ok = (i >= 0 && i < working.count) ? working[i] : isWorkingDay(CivilDate(dayNumber: day))
+            if ok { remaining -= 1 }
+        }
+        return CivilDate(dayNumber: day)
+    }
+
+    /// The nearest working day on or after (forward) or on or before (backward) `date`.
+    public func roll(_ date: CivilDate, forward: Bool) -> CivilDate {
+        var d = date
+        var guardCount = 0
+        while !isWorkingDay(d), guardCount < 4000 {
+            d = d.adding(days: forward ? 1 : -1)
+            guardCount += 1
+        }
+        return d
+    }
+
+    /// The year's non-working days other than plain weekends, and make-up working days; with `all`, weekends too.
+    public func days(in year: Int, includeWeekends all: Bool = false) -> [DayInfo] {
+        var out = WorkCalendar.specialDays(year: year, weekend: weekend, rules: rules, years: years)
+        if all {
+            let taken = Set(out.map(\.date))
+            var d = CivilDate(year, 1, 1)
+            while d.year == year {
+                if weekend.contains(d.weekday), !taken.contains(d) {
+                    out.append(DayInfo(date: d, name: WorkCalendar.weekdayName(d.weekday), kind: .weekend))
+                }
+                d = d.adding(days: 1)
+            }
+        }
+        return out.sorted { $0.date < $1.date }
+    }
+
+    static func weekdayName(_ w: Int) -> String {
+        ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"][w - 1]
+    }
+
+    /// Rules projected for a year: holiday spans and compensatory days, first rule in the file wins a date.
+    static func projection(year: Int, weekend: Set<Int>, rules: [HolidayRule]) -> [Int: DayInfo] {
+        struct Span {
+            var rule: Int
+            var days: [Int]
+        }
+        var spans: [Span] = []
+        for (ri, rule) in rules.enumerated() {
+            for y in (year - 1)...year {
+                let anchor: CivilDate?
+                switch rule.anchor {
+                case .solar(let m, let d):
+                    anchor = CivilDate(validYear: y, month: m, day: d)
+                        ?? (m == 2 && d == 29 ? nil : CivilDate(y, m, min(d, CivilDate.daysIn(year: y, month: m))))
+                case .lunar(let m, let d):
+                    anchor = VietnameseLunar.solarDate(year: y, month: m, day: d)
+                }
+                guard let a = anchor else { continue }
+                let start = a.dayNumber + rule.from
+                spans.append(Span(rule: ri, days: Array(start..<(start + max(1, rule.days)))))
+            }
+        }
+        // Which rule owns each holiday date (first rule in the file).
+        var owner: [Int: Int] = [:]
+        var ownerSpanEnd: [Int: Int] = [:]
+        for s in spans.sorted(by: { $0.rule < $1.rule }) {
+            for d in s.days where owner[d] == nil {
+                owner[d] = s.rule
+                ownerSpanEnd[d] = s.days.last!
+            }
+        }
+        var result: [Int: DayInfo] = [:]
+        for (d, r) in owner {
+            result[d] = DayInfo(date: CivilDate(dayNumber: d), name: rules[r].name, kind: .holiday)
+        }
+        // Compensatory days, in date order, each on the first working day after its span that is not already a
+        // holiday or compensatory day.
+        for d in owner.keys.sorted() where weekend.contains(CivilDate(dayNumber: d).weekday) {
+            var c = ownerSpanEnd[d]! + 1
+            while weekend.contains(CivilDate(dayNumber: c).weekday) || result[c] != nil { c += 1 }
+            result[c] = DayInfo(date: CivilDate(dayNumber: c), name: rules[owner[d]!].name, kind: .compensatory)
+        }
+        return result
+    }
+
+    /// Special days whose date falls in `year`.
+    static func specialDays(year: Int, weekend: Set<Int>, rules: [HolidayRule], years: [Int: OfficialYear]) -> [DayInfo] {
+        var projected = projection(year: year, weekend: weekend, rules: rules)
+        // Spans of the next year's rules can spill back? No: spans start at or after their anchor plus `from`,
+        // which may be negative; include next year's projection for early-starting spans.
+        if rules.contains(where: { $0.from < 0 }) {
+            for (d, info) in projection(year: year + 1, weekend: weekend, rules: rules) where projected[d] == nil {
+                projected[d] = info
+            }
+        }
+        if let official = years[year] {
+            var out: [Int: DayInfo] = [:]
+            let work = Set(official.work)
+            for d in official.off where d.year == year && !work.contains(d) {
+                let p = projected[d.dayNumber]
+                out[d.dayNumber] = DayInfo(date: d, name: p?.name ?? "Ngày nghỉ", kind: p?.kind ?? .holiday)
+            }
+            for d in official.work where d.year == year {
+                out[d.dayNumber] = DayInfo(date: d, name: "Ngày làm bù", kind: .workday)
+            }
+            return out.values.sorted { $0.date < $1.date }
+        }
+        return projected.values.filter { $0.date.year == year }.sorted { $0.date < $1.date }
+    }
+}

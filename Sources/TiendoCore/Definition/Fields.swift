@@ -1,0 +1,148 @@
+/// A typed value of instance data.
+public enum Value: Sendable, Hashable {
+    case text(String)
+    case integer(Int)
+    case number(Double)
+    case boolean(Bool)
+    case date(CivilDate)
+    case datetime(Instant)
+
+    /// As JSON: dates as `YYYY-MM-DD`, datetimes as ISO 8601 in `zone`.
+    public func json(zone: Zone) -> JSON {
+        switch self {
+        case .text(let s): return .string(s)
+        case .integer(let i): return .int(i)
+        case .number(let d): return .double(d)
+        case .boolean(let b): return .bool(b)
+        case .date(let d): return .string(d.iso)
+        case .datetime(let t): return .string(zone.iso(t))
+        }
+    }
+
+    /// Text for people and CSV.
+    public func display(zone: Zone) -> String {
+        switch self {
+        case .text(let s): return s
+        case .integer(let i): return String(i)
+        case .number(let d): return d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : String(d)
+        case .boolean(let b): return b ? "true" : "false"
+        case .date(let d): return d.vietnamese
+        case .datetime(let t): return zone.vietnamese(t)
+        }
+    }
+
+    var asDouble: Double? {
+        switch self {
+        case .integer(let i): return Double(i)
+        case .number(let d): return d
+        case .date(let d): return Double(d.dayNumber)
+        case .datetime(let t): return Double(t.seconds)
+        default: return nil
+        }
+    }
+}
+
+public enum FieldType: String, Sendable, Hashable, CaseIterable {
+    case text, integer, number, boolean, date, datetime
+    case enumeration = "enum"
+}
+
+/// A declared field of instance data.
+public struct FieldDefinition: Sendable, Hashable {
+    public var name: String
+    public var type: FieldType
+    public var required: Bool
+    public var title: String?
+    public var min: Double?
+    public var max: Double?
+    public var values: [String]
+    public var defaultValue: Value?
+
+    /// Parses a value from text (YAML scalars, CSV cells, `--set F=V`), by the declared type.
+    /// Returns the reason when the text does not fit.
+    public func parse(text: String, zone: Zone) -> Result<Value, FieldError> {
+        let v: Value
+        switch type {
+        case .text:
+            v = .text(text)
+        case .enumeration:
+            v = .text(text)
+        case .integer:
+            guard let i = parseInt(text.trimmingCharactersInSet(" ")) else {
+                return .failure(FieldError(field: name, reason: "'\(text)' không phải số nguyên (integer)"))
+            }
+            v = .integer(i)
+        case .number:
+            guard let d = Double(text.trimmingCharactersInSet(" ")), d.isFinite else {
+                return .failure(FieldError(field: name, reason: "'\(text)' không phải số (number)"))
+            }
+            v = .number(d)
+        case .boolean:
+            switch text.lowercased() {
+            case "true", "1", "yes", "có", "co": v = .boolean(true)
+            case "false", "0", "no", "không", "khong": v = .boolean(false)
+            default: return .failure(FieldError(field: name, reason: "'\(text)' không phải giá trị đúng/sai (true/false)"))
+            }
+        case .date:
+            switch CivilDate.parseStrict(text.trimmingCharactersInSet(" ")) {
+            case .valid(let d): v = .date(d)
+            case .impossible: return .failure(FieldError(field: name, reason: "ngày '\(text)' không tồn tại"))
+            case .malformed:
+                return .failure(FieldError(field: name, reason: "'\(text)' không phải ngày dạng YYYY-MM-DD"))
+            }
+        case .datetime:
+            guard let t = zone.parseInstant(text.trimmingCharactersInSet(" ")) else {
+                return .failure(FieldError(field: name, reason: "'\(text)' không phải thời điểm ISO 8601 (YYYY-MM-DDTHH:MM[±HH:MM])"))
+            }
+            v = .datetime(t)
+        }
+        return check(v)
+    }
+
+    /// Converts a JSON value by the declared type (numbers for integer/number, strings for dates).
+    public func parse(json: JSON, zone: Zone) -> Result<Value, FieldError> {
+        switch (type, json) {
+        case (.integer, .int(let i)): return check(.integer(i))
+        case (.integer, .double(let d)) where d == d.rounded() && abs(d) < 9e15: return check(.integer(Int(d)))
+        case (.number, .int(let i)): return check(.number(Double(i)))
+        case (.number, .double(let d)): return check(.number(d))
+        case (.boolean, .bool(let b)): return check(.boolean(b))
+        case (.text, .string(let s)), (.enumeration, .string(let s)), (.date, .string(let s)), (.datetime, .string(let s)):
+            return parse(text: s, zone: zone)
+        case (.integer, .string(let s)), (.number, .string(let s)), (.boolean, .string(let s)):
+            return parse(text: s, zone: zone)
+        default:
+            return .failure(FieldError(field: name, reason: "cần kiểu \(type.rawValue), nhận được \(json.typeName)"))
+        }
+    }
+
+    func check(_ v: Value) -> Result<Value, FieldError> {
+        if type == .enumeration, case .text(let s) = v, !values.contains(s) {
+            return .failure(
+                FieldError(field: name, reason: "'\(s)' không thuộc các giá trị cho phép: \(values.joined(separator: ", "))"))
+        }
+        if let d = v.asDouble, type == .integer || type == .number {
+            if let lo = min, d < lo {
+                return .failure(FieldError(field: name, reason: "\(v.display(zone: .utc)) nhỏ hơn giá trị tối thiểu \(Value.number(lo).display(zone: .utc))"))
+            }
+            if let hi = max, d > hi {
+                return .failure(FieldError(field: name, reason: "\(v.display(zone: .utc)) lớn hơn giá trị tối đa \(Value.number(hi).display(zone: .utc))"))
+            }
+        }
+        return .success(v)
+    }
+}
+
+/// Why a field value was rejected (varlink `InvalidData`).
+public struct FieldError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var field: String
+    public var reason: String
+    public init(field: String, reason: String) {
+        self.field = field
+        self.reason = reason
+    }
+    public var description: String { "trường '\(field)': \(reason)" }
+}
+
+/// Instance data: field name to value.
+public typealias InstanceData = [String: Value]

@@ -1,0 +1,188 @@
+import Foundation
+
+/// Everything loaded from a search path: workflows by id, calendars used, and every diagnostic.
+public struct DefinitionSet: Sendable {
+    public var workflows: [String: WorkflowDefinition] = [:]
+    /// Workflow ids in load order.
+    public var order: [String] = []
+    public var diagnostics: [Diagnostic] = []
+    /// Files that were read but rejected, by workflow id.
+    public var rejected: [String: String] = [:]
+
+    public var errors: [Diagnostic] { diagnostics.filter { $0.severity == .error } }
+    public func workflow(_ id: String) -> WorkflowDefinition? { workflows[id] }
+}
+
+/// Finds and reads workflow and calendar files (workflow format §1 and §10 "Discovery").
+public final class Loader {
+    public static let defaultSearchPath = ["/etc/tiendo/workflows", "/usr/lib/tiendo/workflows"]
+
+    let searchPath: [String]
+    private var calendarCache: [String: (WorkCalendar?, [Diagnostic])] = [:]
+    private var reportedCalendars = Set<String>()
+    public private(set) var calendarDiagnostics: [Diagnostic] = []
+
+    public init(searchPath: [String]) { self.searchPath = searchPath }
+
+    static func isYAML(_ name: String) -> Bool { name.hasSuffix(".yaml") || name.hasSuffix(".yml") }
+    static func stem(_ path: String) -> String {
+        let name = (path as NSString).lastPathComponent
+        return (name as NSString).deletingPathExtension
+    }
+
+    static func read(_ path: String) -> [UInt8]? {
+        guard let d = FileManager.default.contents(atPath: path) else { return nil }
+        return [UInt8](d)
+    }
+
+    /// Workflow files directly in `dir` (no recursion), sorted by name, with `x.yaml` + `x.yml` reported.
+    static func workflowFiles(in dir: String, diagnostics: inout [Diagnostic]) -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return [] }
+        var byStem: [String: String] = [:]
+        var out: [String] = []
+        for name in names.sorted() where isYAML(name) {
+            let path = (dir as NSString).appendingPathComponent(name)
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else { continue }
+            let s = stem(name)
+            if let other = byStem[s] {
+                diagnostics.append(
+                    Diagnostic(file: path, line: 1, column: 1, severity: .error, message: "'\(name)' and '\((other as NSString).lastPathComponent)' define the same workflow '\(s)'; keep one"))
+                out.removeAll { $0 == other }
+                continue
+            }
+            byStem[s] = path
+            out.append(path)
+        }
+        return out
+    }
+
+    /// Loads a calendar file (cached by path).
+    func calendar(at path: String) -> (WorkCalendar?, [Diagnostic]) {
+        if let c = calendarCache[path] { return c }
+        let result: (WorkCalendar?, [Diagnostic])
+        if let bytes = Loader.read(path) {
+            result = CalendarParser.parse(bytes: bytes, file: path, expectedID: Loader.stem(path))
+        } else {
+            result = (nil, [Diagnostic(file: path, line: 1, column: 1, severity: .error, message: "cannot read file")])
+        }
+        calendarCache[path] = result
+        if reportedCalendars.insert(path).inserted { calendarDiagnostics += result.1 }
+        return result
+    }
+
+    /// Calendar lookup: beside the workflow file first, then each search-path directory in order.
+    func lookupCalendar(_ id: String, besideFile file: String) -> Result<WorkCalendar, CalendarLookupError> {
+        let dirs = [(file as NSString).deletingLastPathComponent] + searchPath
+        var known = Set<String>()
+        for dir in dirs {
+            let calDir = (dir as NSString).appendingPathComponent("calendars")
+            for ext in ["yaml", "yml"] {
+                let p = (calDir as NSString).appendingPathComponent("\(id).\(ext)")
+                if FileManager.default.fileExists(atPath: p) {
+                    let (c, _) = calendar(at: p)
+                    return c.map { .success($0) } ?? .failure(.invalid)
+                }
+            }
+            for n in (try? FileManager.default.contentsOfDirectory(atPath: calDir)) ?? [] where Loader.isYAML(n) {
+                known.insert(Loader.stem(n))
+            }
+        }
+        return .failure(.notFound(known: known.sorted()))
+    }
+
+    /// Parses one workflow file.
+    public func loadWorkflow(file: String) -> (WorkflowDefinition?, [Diagnostic]) {
+        guard let bytes = Loader.read(file) else {
+            return (nil, [Diagnostic(file: file, line: 1, column: 1, severity: .error, message: "cannot read file")])
+        }
+        return loadWorkflow(file: file, bytes: bytes)
+    }
+
+    public func loadWorkflow(file: String, bytes: [UInt8]) -> (WorkflowDefinition?, [Diagnostic]) {
+        var parser = WorkflowParser(file: file, expectedID: Loader.stem(file)) { [self] id in
+            lookupCalendar(id, besideFile: file)
+        }
+        let def = parser.parse(bytes: bytes)
+        return (def, parser.sink.items)
+    }
+
+    /// Loads every workflow of the search path; the first directory wins for an id.
+    public func loadAll() -> DefinitionSet {
+        var set = DefinitionSet()
+        var seen = Set<String>()
+        for dir in searchPath {
+            for file in Loader.workflowFiles(in: dir, diagnostics: &set.diagnostics) {
+                let id = Loader.stem(file)
+                guard seen.insert(id).inserted else { continue }
+                let (def, diags) = loadWorkflow(file: file)
+                set.diagnostics += diags
+                if let def {
+                    set.workflows[id] = def
+                    set.order.append(id)
+                } else {
+                    set.rejected[id] = file
+                }
+            }
+        }
+        set.diagnostics += calendarDiagnostics
+        return set
+    }
+
+    /// `tiendoctl validate`: files or directories. A file is a calendar iff its parent directory is `calendars/`.
+    public func validate(paths: [String]) -> [Diagnostic] {
+        var out: [Diagnostic] = []
+        for path in paths {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+                out.append(Diagnostic(file: path, line: 1, column: 1, severity: .error, message: "no such file or directory"))
+                continue
+            }
+            if isDir.boolValue {
+                for file in Loader.workflowFiles(in: path, diagnostics: &out) { out += loadWorkflow(file: file).1 }
+                let calDir = (path as NSString).appendingPathComponent("calendars")
+                for n in ((try? FileManager.default.contentsOfDirectory(atPath: calDir)) ?? []).sorted() where Loader.isYAML(n) {
+                    _ = calendar(at: (calDir as NSString).appendingPathComponent(n))
+                }
+            } else if ((path as NSString).deletingLastPathComponent as NSString).lastPathComponent == "calendars" {
+                _ = calendar(at: path)
+            } else {
+                out += loadWorkflow(file: path).1
+            }
+        }
+        out += calendarDiagnostics
+        calendarDiagnostics = []
+        // One report per problem, in file and position order.
+        var seen = Set<Diagnostic>()
+        return out.filter { seen.insert($0).inserted }
+    }
+
+    /// Resolves `WORKFLOW` (a file path or an id in the search path).
+    public func resolve(_ workflow: String) -> (WorkflowDefinition?, [Diagnostic]) {
+        if Loader.isYAML(workflow) || workflow.contains("/") {
+            return loadWorkflow(file: workflow)
+        }
+        for dir in searchPath {
+            for ext in ["yaml", "yml"] {
+                let p = (dir as NSString).appendingPathComponent("\(workflow).\(ext)")
+                if FileManager.default.fileExists(atPath: p) { return loadWorkflow(file: p) }
+            }
+        }
+        var known: [String] = []
+        var ignored: [Diagnostic] = []
+        for dir in searchPath { known += Loader.workflowFiles(in: dir, diagnostics: &ignored).map(Loader.stem) }
+        return (nil, [Diagnostic(file: workflow, line: 1, column: 1, severity: .error, message: "no workflow '\(workflow)' in \(searchPath.joined(separator: ", "))\(didYouMean(workflow, known))")])
+    }
+
+    /// Resolves a calendar id in the search path.
+    public func resolveCalendar(_ id: String) -> (WorkCalendar?, [Diagnostic]) {
+        for dir in searchPath {
+            let calDir = (dir as NSString).appendingPathComponent("calendars")
+            for ext in ["yaml", "yml"] {
+                let p = (calDir as NSString).appendingPathComponent("\(id).\(ext)")
+                if FileManager.default.fileExists(atPath: p) { return calendar(at: p) }
+            }
+        }
+        return (nil, [Diagnostic(file: id, line: 1, column: 1, severity: .error, message: "no calendar '\(id)' in the calendars/ of \(searchPath.joined(separator: ", "))")])
+    }
+}

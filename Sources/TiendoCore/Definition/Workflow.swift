@@ -1,0 +1,232 @@
+/// A guard condition: `field: value` or `field: {op: value}`.
+public struct Condition: Sendable, Hashable {
+    public enum Op: String, Sendable, Hashable, CaseIterable { case eq, ne, lt, le, gt, ge, `in` }
+    public var field: String
+    public var op: Op
+    public var values: [Value]
+
+    /// A comparison with a missing value is false.
+    func holds(_ data: InstanceData) -> Bool {
+        guard let v = data[field] else { return false }
+        switch op {
+        case .eq: return Condition.equal(v, values[0])
+        case .ne: return !Condition.equal(v, values[0])
+        case .in: return values.contains { Condition.equal(v, $0) }
+        case .lt, .le, .gt, .ge:
+            guard let a = v.asDouble, let b = values[0].asDouble else { return false }
+            switch op {
+            case .lt: return a < b
+            case .le: return a <= b
+            case .gt: return a > b
+            default: return a >= b
+            }
+        }
+    }
+
+    static func equal(_ a: Value, _ b: Value) -> Bool {
+        if let x = a.asDouble, let y = b.asDouble {
+            switch (a, b) {
+            case (.integer, .integer), (.number, .number), (.integer, .number), (.number, .integer): return x == y
+            default: break
+            }
+        }
+        return a == b
+    }
+}
+
+/// One branch of an event: go to `to` when every condition holds.
+public struct Branch: Sendable, Hashable {
+    public var to: String
+    public var conditions: [Condition]
+    public var position: Position
+}
+
+/// A timed transition.
+public struct AfterRule: Sendable, Hashable {
+    public var at: DateExpression
+    public var to: String
+    public var conditions: [Condition]
+    public var position: Position
+}
+
+public enum Roll: String, Sendable, Hashable { case none, forward, backward }
+
+/// The repetition of overdue notices.
+public enum Repeat: Sendable, Hashable {
+    case never
+    case every(Offset)
+}
+
+/// A soft due date with reminders before and overdue notices after.
+public struct Deadline: Sendable, Hashable {
+    public var due: DateExpression
+    public var roll: Roll
+    /// Offsets before the due, larger first.
+    public var remind: [Offset]
+    public var repeatEvery: Repeat
+    /// Thresholds (sorted ascending by approximate length) and syslog priorities.
+    public var escalate: [(threshold: Offset, priority: Int)]
+    /// Declaration order in the file, for ordering records at the same instant.
+    public var order: Int
+
+    public static func == (a: Deadline, b: Deadline) -> Bool {
+        a.due == b.due && a.roll == b.roll && a.remind == b.remind && a.repeatEvery == b.repeatEvery
+            && a.escalate.map(\.threshold) == b.escalate.map(\.threshold)
+            && a.escalate.map(\.priority) == b.escalate.map(\.priority) && a.order == b.order
+    }
+    public func hash(into h: inout Hasher) {
+        h.combine(due)
+        h.combine(order)
+    }
+}
+
+public struct StateDefinition: Sendable, Hashable {
+    public var name: String
+    public var title: String?
+    public var description: String?
+    /// Events in file order, each with its branches in order.
+    public var on: [(event: String, branches: [Branch])]
+    public var after: [AfterRule]
+    public var deadline: Deadline?
+    public var isFinal: Bool
+    public var position: Position
+
+    public var displayTitle: String { title ?? name }
+
+    public static func == (a: StateDefinition, b: StateDefinition) -> Bool {
+        a.name == b.name && a.title == b.title && a.after == b.after && a.deadline == b.deadline && a.isFinal == b.isFinal
+            && a.on.map(\.event) == b.on.map(\.event) && a.on.map(\.branches) == b.on.map(\.branches)
+    }
+    public func hash(into h: inout Hasher) { h.combine(name) }
+
+    public func branches(for event: String) -> [Branch]? { on.first { $0.event == event }?.branches }
+}
+
+public struct MilestoneDefinition: Sendable, Hashable {
+    public var id: String
+    public var title: String
+    public var deadline: Deadline
+    public var requires: [String]
+    public var basis: String?
+    public var description: String?
+    public var position: Position
+}
+
+public struct LimitDefinition: Sendable, Hashable {
+    public enum Max: Sendable, Hashable {
+        case percent(Int)
+        case count(Int)
+    }
+    public var state: String
+    public var max: Max
+    public var of: [String]
+    public var per: String?
+    public var position: Position
+
+    public var description: String {
+        switch max {
+        case .percent(let p): return "«\(state)» tối đa \(p)% của [\((of.isEmpty ? [state] : of).joined(separator: ", "))]"
+        case .count(let n): return "«\(state)» tối đa \(n)"
+        }
+    }
+}
+
+/// A validated workflow definition (one YAML file).
+public struct WorkflowDefinition: Sendable {
+    public var id: String
+    public var title: String
+    public var description: String?
+    public var file: String
+    public var zone: Zone
+    public var calendar: WorkCalendar
+    public var remindAt: TimeOfDay
+    public var defaultRemind: [Offset]
+    public var fields: [FieldDefinition]
+    public var groupBy: String?
+    public var initial: String?
+    public var states: [StateDefinition]
+    public var milestones: [MilestoneDefinition]
+    public var limits: [LimitDefinition]
+    /// SHA-256 of the file's bytes, hex.
+    public var digest: String
+
+    var fieldIndex: [String: Int] = [:]
+    var stateIndex: [String: Int] = [:]
+    var milestoneIndex: [String: Int] = [:]
+
+    init(
+        id: String, title: String, description: String?, file: String, zone: Zone, calendar: WorkCalendar,
+        remindAt: TimeOfDay, defaultRemind: [Offset], fields: [FieldDefinition], groupBy: String?, initial: String?,
+        states: [StateDefinition], milestones: [MilestoneDefinition], limits: [LimitDefinition], digest: String
+    ) {
+        self.id = id
+        self.title = title
+        self.description = description
+        self.file = file
+        self.zone = zone
+        self.calendar = calendar
+        self.remindAt = remindAt
+        self.defaultRemind = defaultRemind
+        self.fields = fields
+        self.groupBy = groupBy
+        self.initial = initial
+        self.states = states
+        self.milestones = milestones
+        self.limits = limits
+        self.digest = digest
+        for (i, f) in fields.enumerated() { fieldIndex[f.name] = i }
+        for (i, s) in states.enumerated() { stateIndex[s.name] = i }
+        for (i, m) in milestones.enumerated() { milestoneIndex[m.id] = i }
+    }
+
+    public func field(_ name: String) -> FieldDefinition? { fieldIndex[name].map { fields[$0] } }
+    public func state(_ name: String) -> StateDefinition? { stateIndex[name].map { states[$0] } }
+    public func milestone(_ id: String) -> MilestoneDefinition? { milestoneIndex[id].map { milestones[$0] } }
+    public var hasStates: Bool { !states.isEmpty }
+
+    /// Validates and completes instance data (defaults applied). `partial` data (events) is checked field by field
+    /// without requiring the required ones.
+    public func validate(data: [(String, JSON)], partial: Bool) -> Result<InstanceData, FieldError> {
+        var out: InstanceData = [:]
+        for (k, v) in data {
+            guard let f = field(k) else {
+                return .failure(FieldError(field: k, reason: "trường không được khai báo trong quy trình '\(id)'\(didYouMean(k, fields.map(\.name)))"))
+            }
+            if v.isNull {
+                if f.required && !partial { return .failure(FieldError(field: k, reason: "trường bắt buộc không được để trống")) }
+                continue
+            }
+            switch f.parse(json: v, zone: zone) {
+            case .success(let value): out[k] = value
+            case .failure(let e): return .failure(e)
+            }
+        }
+        if !partial { return complete(out) }
+        return .success(out)
+    }
+
+    /// Applies defaults and checks required fields.
+    public func complete(_ data: InstanceData) -> Result<InstanceData, FieldError> {
+        var out = data
+        for f in fields where out[f.name] == nil {
+            if let d = f.defaultValue {
+                out[f.name] = d
+            } else if f.required {
+                return .failure(FieldError(field: f.name, reason: "thiếu trường bắt buộc"))
+            }
+        }
+        return .success(out)
+    }
+
+    /// Data as a JSON object, in field declaration order.
+    public func json(_ data: InstanceData) -> JSON {
+        var pairs: [(String, JSON)] = []
+        for f in fields { if let v = data[f.name] { pairs.append((f.name, v.json(zone: zone))) } }
+        return .object(pairs)
+    }
+
+    public func group(of data: InstanceData) -> String? {
+        guard let g = groupBy else { return nil }
+        return data[g].map { $0.display(zone: zone) }
+    }
+}

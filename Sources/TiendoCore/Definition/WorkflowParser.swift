@@ -1,0 +1,693 @@
+import Foundation
+
+/// Reads one workflow file into a validated `WorkflowDefinition`, reporting every problem with its position.
+struct WorkflowParser {
+    let file: String
+    let expectedID: String
+    let sink: DiagnosticSink
+    let calendarLookup: (String) -> Result<WorkCalendar, CalendarLookupError>
+
+    var zone = Zone.vietnam
+    var defaultRemind: [Offset] = []
+    var fields: [FieldDefinition] = []
+    var fieldPositions: [String: Position] = [:]
+    var stateNames: [String] = []
+    var milestoneNames: [String] = []
+
+    static let idPattern = try! NSRegularExpression(pattern: "^[a-z0-9][a-z0-9-]{0,62}$")
+    static let fieldPattern = try! NSRegularExpression(pattern: "^[a-z][a-z0-9_]*$")
+    static let eventPattern = try! NSRegularExpression(pattern: "^[a-z0-9][a-z0-9-]*$")
+    static let statePattern = try! NSRegularExpression(pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    static let reservedFields: Set<String> = ["started", "entered", "started_at", "entered_at"]
+    static let priorities = ["emerg": 0, "alert": 1, "crit": 2, "err": 3, "warning": 4, "notice": 5, "info": 6, "debug": 7]
+    static let escalatePriorities = ["notice", "warning", "err", "crit", "alert"]
+
+    static func matches(_ re: NSRegularExpression, _ s: String) -> Bool {
+        re.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil
+    }
+
+    init(file: String, expectedID: String, calendarLookup: @escaping (String) -> Result<WorkCalendar, CalendarLookupError>) {
+        self.file = file
+        self.expectedID = expectedID
+        self.sink = DiagnosticSink(file: file)
+        self.calendarLookup = calendarLookup
+    }
+
+    mutating func parse(bytes: [UInt8]) -> WorkflowDefinition? {
+        let root: YNode
+        do {
+            root = try YAMLTree.load(bytes: bytes)
+        } catch {
+            if case .diagnostic(let p, let m) = error { sink.error(p, m) }
+            return nil
+        }
+        let topKeys = [
+            "tiendo", "id", "title", "description", "timezone", "calendar", "reminders", "fields", "group_by", "initial",
+            "states", "milestones", "limits",
+        ]
+        guard let top = MappingReader(root, sink: sink, context: "the workflow", allowed: topKeys) else { return nil }
+
+        if let v = top.require("tiendo"), v.text != "1" {
+            sink.error(v.position, "unsupported format version '\(v.text ?? v.kindName)': 'tiendo' must be 1")
+        }
+        if !WorkflowParser.matches(WorkflowParser.idPattern, expectedID) {
+            sink.error(root.position, "workflow id '\(expectedID)' (the file name) must match ^[a-z0-9][a-z0-9-]{0,62}$")
+        }
+        if let idNode = top["id"], let id = idNode.text, id != expectedID {
+            sink.error(idNode.position, "id '\(id)' must equal the file name '\(expectedID)'")
+        }
+        let title = top.require("title").flatMap { n -> String? in
+            guard let t = n.text else {
+                sink.error(n.position, "'title' must be a string, found \(n.kindName)")
+                return nil
+            }
+            return t
+        }
+        let description = top.string("description")
+        if let tzNode = top["timezone"], let tz = tzNode.text {
+            if let z = Zone(identifier: tz) {
+                zone = z
+            } else {
+                sink.error(tzNode.position, "unknown time zone '\(tz)'")
+            }
+        }
+        var calendar: WorkCalendar?
+        let calNode = top["calendar"]
+        let calID = calNode?.text ?? "vn"
+        switch calendarLookup(calID) {
+        case .success(let c): calendar = c
+        case .failure(let e):
+            let p = calNode?.position ?? root.position
+            switch e {
+            case .notFound(let known):
+                sink.error(p, "unknown calendar '\(calID)'\(didYouMean(calID, known))")
+            case .invalid:
+                sink.error(p, "calendar '\(calID)' has errors (see its file)")
+            }
+        }
+
+        // Reminders defaults.
+        var remindAt = TimeOfDay(hour: 8, minute: 0)
+        if let r = top["reminders"], let m = MappingReader(r, sink: sink, context: "'reminders'", allowed: ["at", "before"]) {
+            if let at = m["at"] {
+                if let t = at.text, let tod = TimeOfDay.parse(t) {
+                    remindAt = tod
+                } else {
+                    sink.error(at.position, "invalid time '\(at.text ?? at.kindName)' in 'reminders.at': expected HH:MM from 00:00 to 23:59")
+                }
+            }
+            if let b = m["before"] { defaultRemind = parseRemind(b, context: "'reminders.before'") ?? [] }
+        }
+
+        // Fields.
+        if let f = top["fields"] { parseFields(f) }
+        var groupBy: String?
+        if let g = top["group_by"], let name = g.text {
+            if fieldPositions[name] == nil {
+                sink.error(g.position, "unknown field '\(name)' in 'group_by'\(didYouMean(name, fields.map(\.name)))")
+            } else {
+                groupBy = name
+            }
+        }
+
+        // Names first, so references can be checked in any order.
+        let statesNode = top["states"]
+        let milestonesNode = top["milestones"]
+        if let s = statesNode { stateNames = s.namedEntries(sink: DiagnosticSink(file: file), context: "").map(\.name) }
+        if let m = milestonesNode { milestoneNames = m.namedEntries(sink: DiagnosticSink(file: file), context: "").map(\.name) }
+        if statesNode == nil && milestonesNode == nil {
+            sink.error(root.position, "missing 'states' or 'milestones': a workflow needs at least one of them")
+        }
+
+        var states: [StateDefinition] = []
+        var initial: String?
+        if let s = statesNode {
+            states = parseStates(s)
+            if let i = top["initial"] {
+                if let name = i.text {
+                    if stateNames.contains(name) {
+                        initial = name
+                    } else {
+                        sink.error(i.position, "unknown state '\(name)' in 'initial'\(didYouMean(name, stateNames))")
+                    }
+                }
+            } else if !states.isEmpty || stateNames.isEmpty {
+                sink.error(root.position, "missing required key 'initial' (the first state)")
+            }
+        } else if let i = top["initial"] {
+            sink.error(i.position, "'initial' needs 'states'")
+        }
+        var milestones: [MilestoneDefinition] = []
+        if let m = milestonesNode { milestones = parseMilestones(m) }
+        var limits: [LimitDefinition] = []
+        if let l = top["limits"] { limits = parseLimits(l, groupBy: groupBy) }
+
+        if let initial, !states.isEmpty { checkGraph(states: states, initial: initial, limits: limits) }
+
+        guard !sink.hasErrors, let title, let calendar else { return nil }
+        return WorkflowDefinition(
+            id: expectedID, title: title, description: description, file: file, zone: zone, calendar: calendar,
+            remindAt: remindAt, defaultRemind: defaultRemind, fields: fields, groupBy: groupBy, initial: initial,
+            states: states, milestones: milestones, limits: limits, digest: SHA256.hex(bytes))
+    }
+
+    // MARK: Fields
+
+    mutating func parseFields(_ node: YNode) {
+        for (name, key, value) in node.namedEntries(sink: sink, context: "'fields'") {
+            if !WorkflowParser.matches(WorkflowParser.fieldPattern, name) {
+                sink.error(key.position, "invalid field name '\(name)': must match ^[a-z][a-z0-9_]*$")
+                continue
+            }
+            if WorkflowParser.reservedFields.contains(name) || name == "key" {
+                sink.error(key.position, "field name '\(name)' is reserved")
+                continue
+            }
+            guard
+                let m = MappingReader(
+                    value, sink: sink, context: "field '\(name)'",
+                    allowed: ["type", "required", "title", "description", "min", "max", "values", "default"])
+            else { continue }
+            var type = FieldType.text
+            if let t = m.require("type") {
+                if let tt = t.text, let ft = FieldType(rawValue: tt) {
+                    type = ft
+                } else {
+                    let tt = t.text ?? t.kindName
+                    sink.error(t.position, "unknown type '\(tt)' for field '\(name)'\(didYouMean(tt, FieldType.allCases.map(\.rawValue)))")
+                    continue
+                }
+            }
+            var required = false
+            if let r = m["required"] {
+                switch r.text {
+                case "true": required = true
+                case "false": required = false
+                default: sink.error(r.position, "'required' must be true or false, found '\(r.text ?? r.kindName)'")
+                }
+            }
+            var def = FieldDefinition(
+                name: name, type: type, required: required, title: m.string("title"), min: nil, max: nil, values: [],
+                defaultValue: nil)
+            for bound in ["min", "max"] {
+                guard let b = m[bound] else { continue }
+                guard type == .integer || type == .number else {
+                    sink.error(b.position, "'\(bound)' applies to integer and number fields only")
+                    continue
+                }
+                guard let t = b.text, let v = Double(t), type == .number || parseInt(t) != nil else {
+                    sink.error(b.position, "'\(bound)' of field '\(name)' must be a \(type.rawValue), found '\(b.text ?? b.kindName)'")
+                    continue
+                }
+                if bound == "min" { def.min = v } else { def.max = v }
+            }
+            if let lo = def.min, let hi = def.max, lo > hi, let b = m["max"] {
+                sink.error(b.position, "'max' of field '\(name)' is below its 'min'")
+            }
+            if let v = m["values"] {
+                if type != .enumeration {
+                    sink.error(v.position, "'values' applies to enum fields only")
+                } else if let list = v.scalarList(sink: sink, context: "'values'") {
+                    var seen = Set<String>()
+                    for (s, p) in list {
+                        if !seen.insert(s).inserted { sink.error(p, "duplicate value '\(s)' in 'values'") }
+                    }
+                    def.values = list.map(\.0)
+                }
+            } else if type == .enumeration {
+                sink.error(value.position, "enum field '\(name)' needs 'values'")
+            }
+            if let d = m["default"] {
+                if let t = d.text {
+                    switch def.parse(text: t, zone: zone) {
+                    case .success(let v): def.defaultValue = v
+                    case .failure(let e): sink.error(d.position, "invalid default for field '\(name)': \(e.reason)")
+                    }
+                } else {
+                    sink.error(d.position, "'default' must be a scalar")
+                }
+            }
+            fields.append(def)
+            fieldPositions[name] = key.position
+        }
+    }
+
+    func field(_ name: String) -> FieldDefinition? { fields.first { $0.name == name } }
+
+    // MARK: Expressions
+
+    /// Parses and type-checks a date expression. `allowEntered` is false for milestones.
+    func expression(_ node: YNode, context: String, allowEntered: Bool) -> (DateExpression, isInstant: Bool)? {
+        guard case .scalar(let text, let plain, let p) = node else {
+            sink.error(node.position, "\(context) must be a date expression, found \(node.kindName)")
+            return nil
+        }
+        let expr: DateExpression
+        do {
+            expr = try DateExpression.parse(text, zone: zone)
+        } catch {
+            sink.error(Position(line: p.line, column: p.column + error.offset + (plain ? 0 : 1)), "\(error.message) in \(context)")
+            return nil
+        }
+        var baseInstant = false
+        switch expr.base {
+        case .date: baseInstant = false
+        case .instant: baseInstant = true
+        case .started: baseInstant = false
+        case .startedAt: baseInstant = true
+        case .entered, .enteredAt:
+            if !allowEntered {
+                sink.error(p, "'\(expr.base == .entered ? "entered" : "entered_at")' cannot be used in a milestone's due (\(context))")
+                return nil
+            }
+            baseInstant = expr.base == .enteredAt
+        case .field(let f):
+            guard let fd = field(f) else {
+                sink.error(p, "unknown field '\(f)' in \(context)\(didYouMean(f, fields.map(\.name) + ["started", "entered"]))")
+                return nil
+            }
+            switch fd.type {
+            case .date: baseInstant = false
+            case .datetime: baseInstant = true
+            default:
+                sink.error(p, "field '\(f)' in \(context) is \(fd.type.rawValue), not date or datetime")
+                return nil
+            }
+            if !fd.required && fd.defaultValue == nil {
+                sink.warning(p, "optional field '\(f)' has no default: \(context) stays inactive while it is unset")
+            }
+        }
+        let (isInstant, err) = expr.checkKinds(baseIsInstant: baseInstant)
+        if let err {
+            sink.error(p, "\(err) in \(context)")
+            return nil
+        }
+        return (expr, isInstant)
+    }
+
+    func parseRemind(_ node: YNode, context: String) -> [Offset]? {
+        guard let list = node.scalarList(sink: sink, context: context) else { return nil }
+        var out: [Offset] = []
+        for (t, p) in list {
+            guard let o = Offset.parse(t) else {
+                sink.error(p, "invalid reminder offset '\(t)' in \(context): expected a number and d, wd, w, h or min (e.g. 7d)")
+                continue
+            }
+            switch o.unit {
+            case .mo, .y: sink.error(p, "reminder offset '\(t)' in \(context): 'mo' and 'y' are not allowed; use d, wd, w, h or min")
+            case .wd where o.amount == 0: sink.error(p, "'0wd' is not allowed in \(context)")
+            default: out.append(o)
+            }
+        }
+        return out.sorted { $0.approximateSeconds > $1.approximateSeconds }
+    }
+
+    func parseDeadline(_ m: MappingReader, dueNode: YNode, context: String, allowEntered: Bool, order: Int) -> Deadline? {
+        let due = expression(dueNode, context: "'due' of \(context)", allowEntered: allowEntered)
+        var roll = Roll.none
+        if let r = m["roll"] {
+            if let t = r.text, let v = Roll(rawValue: t) {
+                roll = v
+            } else {
+                sink.error(r.position, "'roll' must be forward, backward or none, found '\(r.text ?? r.kindName)'\(didYouMean(r.text ?? "", ["forward", "backward", "none"]))")
+            }
+        }
+        var remind: [Offset]? = nil
+        if let r = m.values["remind"]?.value {
+            remind = r.isNull ? [] : parseRemind(r, context: "'remind' of \(context)")
+        }
+        var repeatEvery = Repeat.every(Offset(1, .d))
+        var escalate: [(Offset, Int)] = []
+        if let o = m["overdue"], let om = MappingReader(o, sink: sink, context: "'overdue' of \(context)", allowed: ["repeat", "escalate"]) {
+            if let r = om["repeat"] {
+                if r.text == "never" {
+                    repeatEvery = .never
+                } else if let t = r.text, let off = Offset.parse(t), off.amount > 0, [.d, .w, .h, .min].contains(off.unit) {
+                    repeatEvery = .every(off)
+                } else {
+                    sink.error(r.position, "invalid 'repeat' '\(r.text ?? r.kindName)': expected a positive number with d, w, h or min, or 'never'")
+                }
+            }
+            if let e = om["escalate"] {
+                for (t, key, value) in e.namedEntries(sink: sink, context: "'escalate'") {
+                    guard let off = Offset.parse(t), [.d, .w, .h, .min].contains(off.unit) else {
+                        sink.error(key.position, "invalid threshold '\(t)' in 'escalate': expected a number with d, w, h or min")
+                        continue
+                    }
+                    guard let pn = value.text, WorkflowParser.escalatePriorities.contains(pn), let pv = WorkflowParser.priorities[pn] else {
+                        let pn = value.text ?? value.kindName
+                        sink.error(value.position, "invalid priority '\(pn)' in 'escalate'\(didYouMean(pn, WorkflowParser.escalatePriorities)): use notice, warning, err, crit or alert")
+                        continue
+                    }
+                    escalate.append((off, pv))
+                }
+            }
+        }
+        guard let (expr, _) = due else { return nil }
+        return Deadline(
+            due: expr, roll: roll, remind: remind ?? [], repeatEvery: repeatEvery,
+            escalate: escalate.sorted { $0.0.approximateSeconds < $1.0.approximateSeconds }, order: order)
+    }
+
+    // MARK: Guards
+
+    func conditions(_ node: YNode?, context: String) -> [Condition] {
+        guard let node else { return [] }
+        var out: [Condition] = []
+        for (name, key, value) in node.namedEntries(sink: sink, context: "'if' of \(context)") {
+            guard let fd = field(name) else {
+                sink.error(key.position, "unknown field '\(name)' in 'if' of \(context)\(didYouMean(name, fields.map(\.name)))")
+                continue
+            }
+            func literal(_ n: YNode) -> Value? {
+                guard let t = n.text else {
+                    sink.error(n.position, "a value in 'if' must be a scalar, found \(n.kindName)")
+                    return nil
+                }
+                if fd.type == .text || fd.type == .enumeration, n.isNull { return .text("") }
+                switch fd.parse(text: t, zone: zone) {
+                case .success(let v): return v
+                case .failure(let e):
+                    sink.error(n.position, "invalid value for field '\(name)' in 'if' of \(context): \(e.reason)")
+                    return nil
+                }
+            }
+            if case .mapping(let pairs, _) = value {
+                for pair in pairs {
+                    let (opKey, opValue) = (pair.key, pair.value)
+                    let opName = opKey.text ?? ""
+                    guard let op = Condition.Op(rawValue: opName) else {
+                        sink.error(opKey.position, "unknown comparison '\(opName)'\(didYouMean(opName, Condition.Op.allCases.map(\.rawValue))): use eq, ne, lt, le, gt, ge or in")
+                        continue
+                    }
+                    if [.lt, .le, .gt, .ge].contains(op), ![.integer, .number, .date, .datetime].contains(fd.type) {
+                        sink.error(opKey.position, "'\(opName)' applies to numbers and dates only; field '\(name)' is \(fd.type.rawValue)")
+                        continue
+                    }
+                    if op == .in {
+                        guard let items = opValue.items else {
+                            sink.error(opValue.position, "'in' needs a list")
+                            continue
+                        }
+                        let vs = items.compactMap(literal)
+                        if vs.count == items.count { out.append(Condition(field: name, op: .in, values: vs)) }
+                    } else if let v = literal(opValue) {
+                        out.append(Condition(field: name, op: op, values: [v]))
+                    }
+                }
+            } else if let v = literal(value) {
+                out.append(Condition(field: name, op: .eq, values: [v]))
+            }
+        }
+        return out
+    }
+
+    func target(_ node: YNode, context: String) -> String? {
+        guard let name = node.text else {
+            sink.error(node.position, "a target in \(context) must be a state name, found \(node.kindName)")
+            return nil
+        }
+        guard stateNames.contains(name) else {
+            sink.error(node.position, "unknown state '\(name)' in \(context)\(didYouMean(name, stateNames))")
+            return nil
+        }
+        return name
+    }
+
+    func branch(_ node: YNode, context: String) -> Branch? {
+        switch node {
+        case .scalar:
+            return target(node, context: context).map { Branch(to: $0, conditions: [], position: node.position) }
+        case .mapping:
+            guard let m = MappingReader(node, sink: sink, context: "a branch of \(context)", allowed: ["to", "if"]) else { return nil }
+            let conds = conditions(m["if"], context: context)
+            guard let t = m.require("to"), let to = target(t, context: context) else { return nil }
+            return Branch(to: to, conditions: conds, position: node.position)
+        case .sequence:
+            sink.error(node.position, "a branch of \(context) must be a state name or {to, if}")
+            return nil
+        }
+    }
+
+    // MARK: States
+
+    mutating func parseStates(_ node: YNode) -> [StateDefinition] {
+        var out: [StateDefinition] = []
+        var order = 0
+        for (name, key, value) in node.namedEntries(sink: sink, context: "'states'") {
+            order += 1
+            if !WorkflowParser.matches(WorkflowParser.statePattern, name) {
+                sink.error(key.position, "invalid state name '\(name)': use letters, digits, '-', '_' or '.'")
+            }
+            guard
+                let m = MappingReader(
+                    value, sink: sink, context: "state '\(name)'",
+                    allowed: ["title", "description", "on", "after", "deadline", "final"])
+            else { continue }
+            var isFinal = false
+            if let f = m["final"] {
+                switch f.text {
+                case "true": isFinal = true
+                case "false": isFinal = false
+                default: sink.error(f.position, "'final' must be true or false, found '\(f.text ?? f.kindName)'")
+                }
+            }
+            if isFinal {
+                for k in ["on", "after", "deadline"] {
+                    if let kn = m.keyNode(k) { sink.error(kn.position, "final state '\(name)' cannot have '\(k)'") }
+                }
+            }
+            var on: [(String, [Branch])] = []
+            if let o = m["on"] {
+                for (event, ekey, evalue) in o.namedEntries(sink: sink, context: "'on' of state '\(name)'") {
+                    if event == "done" {
+                        sink.error(ekey.position, "'done' is the built-in milestone event and cannot be used in 'on'")
+                        continue
+                    }
+                    if !WorkflowParser.matches(WorkflowParser.eventPattern, event) {
+                        sink.error(ekey.position, "invalid event name '\(event)': must match ^[a-z0-9][a-z0-9-]*$")
+                        continue
+                    }
+                    let ctx = "'on.\(event)'"
+                    var branches: [Branch] = []
+                    if let items = evalue.items {
+                        if items.isEmpty { sink.error(evalue.position, "\(ctx) has no branches") }
+                        for (i, item) in items.enumerated() {
+                            if let b = branch(item, context: ctx) {
+                                branches.append(b)
+                                if b.conditions.isEmpty, i < items.count - 1 {
+                                    sink.warning(items[i + 1].position, "branch never tried: the one before it in \(ctx) has no 'if'")
+                                }
+                            }
+                        }
+                    } else if let b = branch(evalue, context: ctx) {
+                        branches.append(b)
+                    }
+                    on.append((event, branches))
+                }
+            }
+            var after: [AfterRule] = []
+            if let a = m["after"] {
+                let items = a.items ?? [a]
+                for item in items {
+                    guard let am = MappingReader(item, sink: sink, context: "'after' of state '\(name)'", allowed: ["at", "to", "if"])
+                    else { continue }
+                    let at = am.require("at").flatMap { expression($0, context: "'after.at' of state '\(name)'", allowEntered: true) }
+                    let conds = conditions(am["if"], context: "'after' of state '\(name)'")
+                    let to = am.require("to").flatMap { target($0, context: "'after' of state '\(name)'") }
+                    if let (e, _) = at, let to { after.append(AfterRule(at: e, to: to, conditions: conds, position: item.position)) }
+                }
+            }
+            var deadline: Deadline?
+            if let d = m["deadline"],
+                let dm = MappingReader(d, sink: sink, context: "'deadline' of state '\(name)'", allowed: ["due", "roll", "remind", "overdue"])
+            {
+                if let due = dm.require("due") {
+                    deadline = parseDeadline(dm, dueNode: due, context: "state '\(name)'", allowEntered: true, order: d.position.line)
+                }
+            }
+            out.append(
+                StateDefinition(
+                    name: name, title: m.string("title"), description: m.string("description"), on: on, after: after,
+                    deadline: deadline, isFinal: isFinal, position: key.position))
+        }
+        return out
+    }
+
+    // MARK: Milestones
+
+    mutating func parseMilestones(_ node: YNode) -> [MilestoneDefinition] {
+        var out: [MilestoneDefinition] = []
+        var requiresPos: [String: [(String, Position)]] = [:]
+        for (id, key, value) in node.namedEntries(sink: sink, context: "'milestones'") {
+            if !WorkflowParser.matches(WorkflowParser.eventPattern, id) {
+                sink.error(key.position, "invalid milestone id '\(id)': must match ^[a-z0-9][a-z0-9-]*$")
+            }
+            guard
+                let m = MappingReader(
+                    value, sink: sink, context: "milestone '\(id)'",
+                    allowed: ["title", "due", "roll", "remind", "overdue", "requires", "basis", "description"])
+            else { continue }
+            let title = m.require("title").flatMap { $0.text }
+            var deadline: Deadline?
+            if let due = m.require("due") {
+                deadline = parseDeadline(m, dueNode: due, context: "milestone '\(id)'", allowEntered: false, order: key.position.line)
+            }
+            var requires: [String] = []
+            if let r = m["requires"], let list = r.scalarList(sink: sink, context: "'requires' of milestone '\(id)'") {
+                for (name, p) in list {
+                    if !milestoneNames.contains(name) {
+                        sink.error(p, "unknown milestone '\(name)' in 'requires' of milestone '\(id)'\(didYouMean(name, milestoneNames))")
+                    } else if name == id {
+                        sink.error(p, "milestone '\(id)' requires itself")
+                    } else {
+                        requires.append(name)
+                    }
+                }
+                requiresPos[id] = list
+            }
+            if let title, let deadline {
+                out.append(
+                    MilestoneDefinition(
+                        id: id, title: title, deadline: deadline, requires: requires, basis: m.string("basis"),
+                        description: m.string("description"), position: key.position))
+            }
+        }
+        // Cycles in `requires`: report at the first member in file order.
+        let graph = Dictionary(uniqueKeysWithValues: out.map { ($0.id, $0.requires) })
+        var reported = Set<String>()
+        for ms in out where !reported.contains(ms.id) {
+            if let cycle = findCycle(from: ms.id, graph: graph) {
+                let first = out.first { cycle.contains($0.id) }!
+                if reported.insert(first.id).inserted {
+                    for c in cycle { reported.insert(c) }
+                    sink.error(first.position, "'requires' cycle: \((cycle + [cycle[0]]).joined(separator: " -> "))")
+                }
+            }
+        }
+        return out
+    }
+
+    /// A cycle through `start`, as the list of its members starting at `start`.
+    func findCycle(from start: String, graph: [String: [String]]) -> [String]? {
+        var path: [String] = []
+        var visited = Set<String>()
+        func dfs(_ n: String) -> [String]? {
+            path.append(n)
+            defer { path.removeLast() }
+            for next in graph[n] ?? [] {
+                if next == start { return path }
+                if visited.insert(next).inserted, let c = dfs(next) { return c }
+            }
+            return nil
+        }
+        return dfs(start)
+    }
+
+    // MARK: Limits
+
+    func parseLimits(_ node: YNode, groupBy: String?) -> [LimitDefinition] {
+        guard let items = node.items else {
+            sink.error(node.position, "'limits' must be a list, found \(node.kindName)")
+            return []
+        }
+        var out: [LimitDefinition] = []
+        for item in items {
+            guard let m = MappingReader(item, sink: sink, context: "a limit", allowed: ["state", "max", "of", "per"]) else { continue }
+            let state = m.require("state").flatMap { target($0, context: "'limits.state'") }
+            var max: LimitDefinition.Max?
+            if let mx = m.require("max") {
+                let t = mx.text ?? ""
+                if t.hasSuffix("%"), let p = parseInt(String(t.dropLast())), (0...100).contains(p) {
+                    max = .percent(p)
+                } else if let n = parseInt(t), n >= 0 {
+                    max = .count(n)
+                } else {
+                    sink.error(mx.position, "'max' must be a count (e.g. 5) or a percentage (e.g. 20%), found '\(t)'")
+                }
+            }
+            var of: [String] = []
+            if let o = m["of"], let list = o.scalarList(sink: sink, context: "'limits.of'") {
+                for (name, p) in list {
+                    if stateNames.contains(name) { of.append(name) } else {
+                        sink.error(p, "unknown state '\(name)' in 'limits.of'\(didYouMean(name, stateNames))")
+                    }
+                }
+            }
+            if case .percent = max, m["of"] == nil {
+                sink.error(item.position, "a percentage limit needs 'of' (the states it is a share of)")
+            }
+            var per = groupBy
+            if let p = m["per"], let name = p.text {
+                if field(name) == nil {
+                    sink.error(p.position, "unknown field '\(name)' in 'limits.per'\(didYouMean(name, fields.map(\.name)))")
+                } else {
+                    per = name
+                }
+            }
+            if let state, let max { out.append(LimitDefinition(state: state, max: max, of: of, per: per, position: item.position)) }
+        }
+        return out
+    }
+
+    // MARK: Graph checks
+
+    func checkGraph(states: [StateDefinition], initial: String, limits: [LimitDefinition]) {
+        let byName = Dictionary(uniqueKeysWithValues: states.map { ($0.name, $0) })
+        // Reachability.
+        var seen: Set<String> = [initial]
+        var queue = [initial]
+        while let s = queue.popLast() {
+            guard let st = byName[s] else { continue }
+            let targets = st.on.flatMap { $0.branches.map(\.to) } + st.after.map(\.to)
+            for t in targets where seen.insert(t).inserted { queue.append(t) }
+        }
+        for st in states {
+            if !seen.contains(st.name) { sink.warning(st.position, "state '\(st.name)' is unreachable from '\(initial)'") }
+            if !st.isFinal, st.on.isEmpty, st.after.isEmpty {
+                sink.warning(st.position, "state '\(st.name)' is not final and has no way out ('on' or 'after')")
+            }
+        }
+        // `after` into a limited state.
+        let limited = Set(limits.map(\.state))
+        for st in states {
+            for a in st.after where limited.contains(a.to) {
+                sink.warning(a.position, "'after' of state '\(st.name)' enters limited state '\(a.to)': limits do not apply to timed transitions")
+            }
+        }
+        // Cycles of `after` transitions that could fire without time passing.
+        var instantEdges: [String: [(String, Position)]] = [:]
+        for st in states {
+            for a in st.after where !WorkflowParser.needsTimeToPass(a.at) {
+                instantEdges[st.name, default: []].append((a.to, a.position))
+            }
+        }
+        var reported = Set<String>()
+        for st in states where instantEdges[st.name] != nil && !reported.contains(st.name) {
+            let graph = instantEdges.mapValues { $0.map(\.0) }
+            if let cycle = findCycle(from: st.name, graph: graph) {
+                for c in cycle { reported.insert(c) }
+                let pos = instantEdges[st.name]!.first { cycle.contains($0.0) || $0.0 == st.name }?.1 ?? st.position
+                sink.error(pos, "cycle of 'after' transitions that can fire without time passing: \((cycle + [cycle[0]]).joined(separator: " -> "))")
+            }
+        }
+    }
+
+    /// True when an `after.at` is always later than the moment the state is entered.
+    static func needsTimeToPass(_ e: DateExpression) -> Bool {
+        switch e.base {
+        case .entered:
+            // A date is met at the end of the day: `entered + N` with N ≥ 0 days is always in the future.
+            return e.steps.allSatisfy { $0.amount >= 0 } && (e.at == nil || e.steps.contains { $0.amount > 0 && !$0.unit.isTimeOfDay })
+        case .enteredAt:
+            return e.steps.allSatisfy { $0.amount >= 0 } && e.steps.contains { $0.amount > 0 }
+        default:
+            return false
+        }
+    }
+}
+
+public enum CalendarLookupError: Error, Sendable {
+    case notFound(known: [String])
+    case invalid
+}

@@ -1,0 +1,299 @@
+import Foundation
+import Yams
+
+/// A YAML node with its source position. Scalars keep their source text: the contract's schema, not YAML 1.1
+/// type guessing, decides what they mean (`on` is a key, `17:00` a time, `2026:` a year).
+struct YPair {
+    var key: YNode
+    var value: YNode
+}
+
+indirect enum YNode {
+    case scalar(String, plain: Bool, Position)
+    case mapping([YPair], Position)
+    case sequence([YNode], Position)
+
+    var position: Position {
+        switch self {
+        case .scalar(_, _, let p), .mapping(_, let p), .sequence(_, let p): return p
+        }
+    }
+
+    var kindName: String {
+        switch self {
+        case .scalar: return "a scalar"
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        }
+    }
+
+    var text: String? { if case .scalar(let s, _, _) = self { return s } else { return nil } }
+
+    /// A plain empty scalar, `~` or `null`.
+    var isNull: Bool {
+        if case .scalar(let s, let plain, _) = self { return plain && (s.isEmpty || s == "~" || s == "null" || s == "Null" || s == "NULL") }
+        return false
+    }
+
+    var pairs: [YPair]? { if case .mapping(let p, _) = self { return p } else { return nil } }
+    var items: [YNode]? { if case .sequence(let i, _) = self { return i } else { return nil } }
+}
+
+enum YAMLLoadError: Error {
+    case diagnostic(Position, String)
+}
+
+enum YAMLTree {
+    /// Parses one YAML document from raw bytes. Non-UTF-8 input, empty files, syntax errors and duplicate keys
+    /// are reported with their line and column.
+    static func load(bytes: [UInt8]) throws(YAMLLoadError) -> YNode {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw .diagnostic(firstInvalidUTF8(bytes), "file is not valid UTF-8")
+        }
+        var body = text
+        if body.hasPrefix("\u{FEFF}") { body.removeFirst() }
+        if body.allSatisfy({ $0.isWhitespace }) { throw .diagnostic(Position(line: 1, column: 1), "file is empty") }
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: body)
+        } catch let e as YamlError {
+            throw translate(e, body)
+        } catch {
+            throw .diagnostic(Position(line: 1, column: 1), "cannot parse YAML: \(error)")
+        }
+        guard let node else {
+            throw .diagnostic(Position(line: 1, column: 1), "file has no YAML document (only comments?)")
+        }
+        return try convert(node)
+    }
+
+    static func convert(_ node: Node) throws(YAMLLoadError) -> YNode {
+        let pos = node.mark.map { Position(line: $0.line, column: $0.column) } ?? Position(line: 1, column: 1)
+        switch node {
+        case .scalar(let s):
+            return .scalar(s.string, plain: s.style == .plain, pos)
+        case .mapping(let m):
+            var out: [YPair] = []
+            for (k, v) in m { out.append(YPair(key: try convert(k), value: try convert(v))) }
+            return .mapping(out, pos)
+        case .sequence(let s):
+            var out: [YNode] = []
+            for v in s { out.append(try convert(v)) }
+            return .sequence(out, pos)
+        case .alias:
+            throw .diagnostic(pos, "YAML aliases are not supported in workflow files")
+        }
+    }
+
+    static func translate(_ e: YamlError, _ text: String) -> YAMLLoadError {
+        func pos(_ m: Mark) -> Position { Position(line: max(1, m.line), column: max(1, m.column)) }
+        switch e {
+        case .scanner(let ctx, let problem, let mark, _), .parser(let ctx, let problem, let mark, _),
+            .composer(let ctx, let problem, let mark, _):
+            let where_ = ctx.map { pos($0.mark) } ?? pos(mark)
+            var message = "invalid YAML: \(problem)"
+            if let ctx { message += " (\(ctx.text) at line \(ctx.mark.line), column \(ctx.mark.column))" }
+            if ctx != nil { message += "; the problem is at line \(mark.line), column \(mark.column)" }
+            return .diagnostic(where_, message)
+        case .duplicatedKeysInMapping(let dups, let ctx):
+            let key = dups.first ?? "?"
+            let first = pos(ctx.mark)
+            let second = secondOccurrence(of: key, after: first, in: text) ?? first
+            return .diagnostic(second, "duplicate key '\(key)' (first at line \(first.line))")
+        case .reader(let problem, let offset, _, _):
+            return .diagnostic(position(ofUTF8Offset: offset ?? 0, in: text), "invalid input: \(problem)")
+        default:
+            return .diagnostic(Position(line: 1, column: 1), "invalid YAML: \(e)")
+        }
+    }
+
+    /// Finds a later line where `key:` starts at the same column as the first occurrence (block mappings).
+    static func secondOccurrence(of key: String, after first: Position, in text: String) -> Position? {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard first.line - 1 < lines.count else { return nil }
+        let indent = first.column - 1
+        var line = first.line
+        while line < lines.count {
+            let l = lines[line]
+            let scalars = Array(l.unicodeScalars)
+            let leading = scalars.prefix { $0 == " " }.count
+            if leading < indent, !l.trimmingCharacters(in: .whitespaces).isEmpty,
+                !l.trimmingCharacters(in: .whitespaces).hasPrefix("#"), !l.trimmingCharacters(in: .whitespaces).hasPrefix("-")
+            {
+                return nil
+            }
+            if leading == indent {
+                let rest = String(String.UnicodeScalarView(scalars.dropFirst(indent)))
+                for candidate in [key + ":", "\"" + key + "\":", "'" + key + "':"] where rest.hasPrefix(candidate) {
+                    return Position(line: line + 1, column: indent + 1)
+                }
+            }
+            line += 1
+        }
+        return nil
+    }
+
+    static func position(ofUTF8Offset offset: Int, in text: String) -> Position {
+        var line = 1
+        var col = 1
+        var count = 0
+        for s in text.unicodeScalars {
+            if count >= offset { break }
+            count += String(s).utf8.count
+            if s == "\n" {
+                line += 1
+                col = 1
+            } else {
+                col += 1
+            }
+        }
+        return Position(line: line, column: col)
+    }
+
+    static func firstInvalidUTF8(_ bytes: [UInt8]) -> Position {
+        var line = 1
+        var lineStart = 0
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            let len: Int
+            if b < 0x80 {
+                len = 1
+            } else if b & 0xE0 == 0xC0, b >= 0xC2 {
+                len = 2
+            } else if b & 0xF0 == 0xE0 {
+                len = 3
+            } else if b & 0xF8 == 0xF0, b <= 0xF4 {
+                len = 4
+            } else {
+                break
+            }
+            if len > 1 {
+                if i + len > bytes.count { break }
+                let chunk = Array(bytes[i..<(i + len)])
+                if String(validating: chunk, as: UTF8.self) == nil { break }
+            }
+            if b == 0x0A {
+                line += 1
+                lineStart = i + 1
+            }
+            i += len
+        }
+        let prefix = Array(bytes[lineStart..<min(i, bytes.count)])
+        let col = (String(validating: prefix, as: UTF8.self)?.unicodeScalars.count ?? (i - lineStart)) + 1
+        return Position(line: line, column: col)
+    }
+}
+
+/// Reads a mapping against a set of allowed keys, reporting unknown keys (with a hint) and duplicates.
+struct MappingReader {
+    let node: YNode
+    let sink: DiagnosticSink
+    let context: String
+    private(set) var values: [String: YPair] = [:]
+    private(set) var order: [String] = []
+
+    init?(_ node: YNode, sink: DiagnosticSink, context: String, allowed: [String]) {
+        self.node = node
+        self.sink = sink
+        self.context = context
+        guard case .mapping(let pairs, _) = node else {
+            sink.error(node.position, "\(context) must be a mapping, found \(node.kindName)")
+            return nil
+        }
+        for pair in pairs {
+            let (k, v) = (pair.key, pair.value)
+            guard let name = k.text else {
+                sink.error(k.position, "keys in \(context) must be scalars")
+                continue
+            }
+            if name.hasPrefix("x-") { continue }
+            if !allowed.contains(name) {
+                sink.error(k.position, "unknown key '\(name)' in \(context)\(didYouMean(name, allowed))")
+                continue
+            }
+            values[name] = YPair(key: k, value: v)
+            order.append(name)
+        }
+    }
+
+    subscript(_ key: String) -> YNode? {
+        guard let v = values[key]?.value, !v.isNull else { return nil }
+        return v
+    }
+
+    func keyNode(_ key: String) -> YNode? { values[key]?.key }
+
+    func require(_ key: String) -> YNode? {
+        if let v = self[key] { return v }
+        if let present = values[key] {
+            sink.error(present.value.position, "'\(key)' in \(context) must have a value")
+        } else {
+            sink.error(node.position, "missing required key '\(key)' in \(context)")
+        }
+        return nil
+    }
+
+    func string(_ key: String) -> String? {
+        guard let v = self[key] else { return nil }
+        guard let s = v.text else {
+            sink.error(v.position, "'\(key)' in \(context) must be a string, found \(v.kindName)")
+            return nil
+        }
+        return s
+    }
+}
+
+extension YNode {
+    /// The entries of a mapping whose keys are user names (states, fields, milestones, events), with duplicate and
+    /// non-scalar key checks already done by Yams.
+    func namedEntries(sink: DiagnosticSink, context: String) -> [(name: String, key: YNode, value: YNode)] {
+        guard case .mapping(let pairs, _) = self else {
+            sink.error(position, "\(context) must be a mapping, found \(kindName)")
+            return []
+        }
+        var out: [(String, YNode, YNode)] = []
+        for pair in pairs {
+            let (k, v) = (pair.key, pair.value)
+            guard let name = k.text else {
+                sink.error(k.position, "keys in \(context) must be scalars")
+                continue
+            }
+            out.append((name, k, v))
+        }
+        return out
+    }
+
+    /// A scalar or a list of scalars, as a list.
+    func scalarList(sink: DiagnosticSink, context: String) -> [(String, Position)]? {
+        switch self {
+        case .scalar(let s, _, let p): return [(s, p)]
+        case .sequence(let items, _):
+            var out: [(String, Position)] = []
+            for i in items {
+                guard let t = i.text else {
+                    sink.error(i.position, "items of \(context) must be scalars, found \(i.kindName)")
+                    return nil
+                }
+                out.append((t, i.position))
+            }
+            return out
+        case .mapping(_, let p):
+            sink.error(p, "\(context) must be a list, found a mapping")
+            return nil
+        }
+    }
+}
+
+func parseInt(_ s: String) -> Int? {
+    var t = Substring(s)
+    var sign = 1
+    if t.hasPrefix("-") {
+        sign = -1
+        t = t.dropFirst()
+    } else if t.hasPrefix("+") {
+        t = t.dropFirst()
+    }
+    guard !t.isEmpty, t.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let v = Int(t) else { return nil }
+    return sign * v
+}

@@ -1,0 +1,151 @@
+/// One thing that happened or will happen (interfaces §1). Used by plan, simulate, history, watch and journald.
+public struct Record: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        case started, transition, reminder, overdue
+        case milestoneDone = "milestone-done"
+        case completed, rejected
+    }
+
+    /// The scheduled instant (for operator actions: when it was applied).
+    public var at: Instant
+    /// UTC offset of the workflow zone at `at`, for formatting.
+    public var utcOffset: Int
+    public var kind: Kind
+    public var workflow: String
+    public var instance: String?
+    public var state: String?
+    public var from: String?
+    public var to: String?
+    public var event: String?
+    public var milestone: String?
+    public var due: String?
+    public var daysLeft: Int?
+    public var priority: Int
+    public var late: Int?
+    public var group: String?
+    public var actor: Int?
+    public var message: String
+    /// Identity of a notice or transition for idempotence: `instance|deadline|offset-or-k|at`. Not part of the JSON.
+    public var key: String?
+
+    public init(
+        at: Instant, utcOffset: Int, kind: Kind, workflow: String, instance: String?, state: String? = nil,
+        from: String? = nil, to: String? = nil, event: String? = nil, milestone: String? = nil, due: String? = nil,
+        daysLeft: Int? = nil, priority: Int, late: Int? = nil, group: String? = nil, actor: Int? = nil, message: String,
+        key: String? = nil
+    ) {
+        self.at = at
+        self.utcOffset = utcOffset
+        self.kind = kind
+        self.workflow = workflow
+        self.instance = instance
+        self.state = state
+        self.from = from
+        self.to = to
+        self.event = event
+        self.milestone = milestone
+        self.due = due
+        self.daysLeft = daysLeft
+        self.priority = priority
+        self.late = late
+        self.group = group
+        self.actor = actor
+        self.message = message
+        self.key = key
+    }
+
+    /// `at` as ISO 8601 with the workflow zone's offset.
+    public var atText: String { Record.iso(at, offset: utcOffset) }
+
+    static func iso(_ t: Instant, offset: Int) -> String {
+        let local = t.seconds + Int64(offset)
+        let day = floorDiv(local, 86_400)
+        let s = Int(local - day * 86_400)
+        let a = abs(offset)
+        return CivilDate(dayNumber: Int(day)).iso + "T" + pad(s / 3600, 2) + ":" + pad((s % 3600) / 60, 2) + ":"
+            + pad(s % 60, 2) + (offset < 0 ? "-" : "+") + pad(a / 3600, 2) + ":" + pad((a % 3600) / 60, 2)
+    }
+
+    /// The contract's JSON object, keys in contract order, absent when not applicable.
+    public var json: JSON {
+        var o: [(String, JSON)] = [("at", .string(atText)), ("kind", .string(kind.rawValue)), ("workflow", .string(workflow))]
+        if let instance { o.append(("instance", .string(instance))) }
+        if let state { o.append(("state", .string(state))) }
+        if let from { o.append(("from", .string(from))) }
+        if let to { o.append(("to", .string(to))) }
+        if let event { o.append(("event", .string(event))) }
+        if let milestone { o.append(("milestone", .string(milestone))) }
+        if let due { o.append(("due", .string(due))) }
+        if let daysLeft { o.append(("daysLeft", .int(daysLeft))) }
+        o.append(("priority", .int(priority)))
+        if let late { o.append(("late", .int(late))) }
+        if let group { o.append(("group", .string(group))) }
+        if let actor { o.append(("actor", .int(actor))) }
+        o.append(("message", .string(message)))
+        return .object(o)
+    }
+
+    /// Reads a record back from its JSON (history, watch).
+    public init?(json: JSON) {
+        guard let atText = json["at"]?.stringValue, let t = Zone.utc.parseInstant(atText),
+            let kind = json["kind"]?.stringValue.flatMap(Kind.init(rawValue:)), let wf = json["workflow"]?.stringValue,
+            let pr = json["priority"]?.intValue, let msg = json["message"]?.stringValue
+        else { return nil }
+        var off = 0
+        if atText.count >= 25 {
+            let tail = Array(atText.utf8.suffix(6))
+            if let h = digits(tail, 1, 2), let m = digits(tail, 4, 2) {
+                off = (h * 3600 + m * 60) * (tail[0] == UInt8(ascii: "-") ? -1 : 1)
+            }
+        }
+        self.init(
+            at: t, utcOffset: off, kind: kind, workflow: wf, instance: json["instance"]?.stringValue,
+            state: json["state"]?.stringValue, from: json["from"]?.stringValue, to: json["to"]?.stringValue,
+            event: json["event"]?.stringValue, milestone: json["milestone"]?.stringValue, due: json["due"]?.stringValue,
+            daysLeft: json["daysLeft"]?.intValue, priority: pr, late: json["late"]?.intValue,
+            group: json["group"]?.stringValue, actor: json["actor"]?.intValue, message: msg)
+    }
+}
+
+/// The state of one instance of a workflow.
+public struct Instance: Sendable, Hashable {
+    /// `WORKFLOW/KEY`.
+    public var id: String
+    public var workflow: String
+    public var data: InstanceData
+    public var state: String?
+    public var startedAt: Instant
+    public var enteredAt: Instant
+    /// Completed milestones and when.
+    public var done: [String: Instant]
+    public var completed: Bool
+    /// Digest of the definition the instance runs.
+    public var digest: String
+    /// Per deadline (`""` for the current state's, else the milestone id): the instant of the last notice handled.
+    public var marks: [String: Instant]
+    /// The latest instant the engine advanced this instance to.
+    public var checkedAt: Instant
+
+    public init(
+        id: String, workflow: String, data: InstanceData, state: String?, startedAt: Instant, enteredAt: Instant,
+        done: [String: Instant] = [:], completed: Bool = false, digest: String, marks: [String: Instant] = [:],
+        checkedAt: Instant
+    ) {
+        self.id = id
+        self.workflow = workflow
+        self.data = data
+        self.state = state
+        self.startedAt = startedAt
+        self.enteredAt = enteredAt
+        self.done = done
+        self.completed = completed
+        self.digest = digest
+        self.marks = marks
+        self.checkedAt = checkedAt
+    }
+
+    public var key: String {
+        guard let slash = id.firstIndex(of: "/") else { return id }
+        return String(id[id.index(after: slash)...])
+    }
+}

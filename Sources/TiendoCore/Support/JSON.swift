@@ -1,0 +1,376 @@
+/// A JSON value with ordered object keys, a strict parser and a compact serializer.
+/// Integers and floating-point numbers are kept apart so that `1` and `1.0` round-trip as written.
+public enum JSON: Sendable, Hashable {
+    case null
+    case bool(Bool)
+    case int(Int)
+    case double(Double)
+    case string(String)
+    case array([JSON])
+    case object([(String, JSON)])
+
+    public static func == (a: JSON, b: JSON) -> Bool {
+        switch (a, b) {
+        case (.null, .null): return true
+        case (.bool(let x), .bool(let y)): return x == y
+        case (.int(let x), .int(let y)): return x == y
+        case (.double(let x), .double(let y)): return x == y
+        case (.string(let x), .string(let y)): return x == y
+        case (.array(let x), .array(let y)): return x == y
+        case (.object(let x), .object(let y)):
+            return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        default: return false
+        }
+    }
+
+    public func hash(into h: inout Hasher) { h.combine(serialized()) }
+
+    public subscript(key: String) -> JSON? {
+        if case .object(let pairs) = self { return pairs.first { $0.0 == key }?.1 }
+        return nil
+    }
+
+    public var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }
+    public var intValue: Int? {
+        switch self {
+        case .int(let i): return i
+        case .double(let d) where d == d.rounded() && abs(d) < 9e15: return Int(d)
+        default: return nil
+        }
+    }
+    public var boolValue: Bool? { if case .bool(let b) = self { return b } else { return nil } }
+    public var arrayValue: [JSON]? { if case .array(let a) = self { return a } else { return nil } }
+    public var objectValue: [(String, JSON)]? { if case .object(let o) = self { return o } else { return nil } }
+    public var isNull: Bool { if case .null = self { return true } else { return false } }
+
+    public var typeName: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "boolean"
+        case .int, .double: return "number"
+        case .string: return "string"
+        case .array: return "array"
+        case .object: return "object"
+        }
+    }
+
+    // MARK: Serialization
+
+    public func serialized(pretty: Bool = false) -> String {
+        var out = ""
+        out.reserveCapacity(64)
+        write(to: &out, pretty: pretty, indent: 0)
+        return out
+    }
+
+    public func write(to out: inout String, pretty: Bool = false, indent: Int = 0) {
+        switch self {
+        case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .int(let i): out += String(i)
+        case .double(let d):
+            if d.isFinite {
+                if d == d.rounded(), abs(d) < 1e15 { out += String(Int(d)) + ".0" } else { out += String(d) }
+            } else {
+                out += "null"
+            }
+        case .string(let s): JSON.writeString(s, to: &out)
+        case .array(let a):
+            if a.isEmpty {
+                out += "[]"
+                return
+            }
+            out += "["
+            for (i, v) in a.enumerated() {
+                if i > 0 { out += "," }
+                if pretty { out += "\n" + String(repeating: "  ", count: indent + 1) }
+                v.write(to: &out, pretty: pretty, indent: indent + 1)
+            }
+            if pretty { out += "\n" + String(repeating: "  ", count: indent) }
+            out += "]"
+        case .object(let o):
+            if o.isEmpty {
+                out += "{}"
+                return
+            }
+            out += "{"
+            for (i, (k, v)) in o.enumerated() {
+                if i > 0 { out += "," }
+                if pretty { out += "\n" + String(repeating: "  ", count: indent + 1) }
+                JSON.writeString(k, to: &out)
+                out += pretty ? ": " : ":"
+                v.write(to: &out, pretty: pretty, indent: indent + 1)
+            }
+            if pretty { out += "\n" + String(repeating: "  ", count: indent) }
+            out += "}"
+        }
+    }
+
+    static func writeString(_ s: String, to out: inout String) {
+        out += "\""
+        var plain = true
+        for u in s.utf8 where u < 0x20 || u == 0x22 || u == 0x5C {
+            plain = false
+            break
+        }
+        if plain {
+            out += s
+        } else {
+            for c in s.unicodeScalars {
+                switch c {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                default:
+                    if c.value < 0x20 {
+                        let hex = String(c.value, radix: 16)
+                        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                    } else {
+                        out.unicodeScalars.append(c)
+                    }
+                }
+            }
+        }
+        out += "\""
+    }
+
+    // MARK: Parsing
+
+    public struct ParseError: Error, CustomStringConvertible, Sendable {
+        public var offset: Int
+        public var reason: String
+        public var description: String { "JSON không hợp lệ tại byte \(offset): \(reason)" }
+    }
+
+    public static func parse(_ text: String) throws(ParseError) -> JSON {
+        var bytes = Array(text.utf8)
+        return try parse(bytes: &bytes)
+    }
+
+    public static func parse(bytes: inout [UInt8]) throws(ParseError) -> JSON {
+        try bytes.withUnsafeBufferPointer { (buf) throws(ParseError) -> JSON in
+            var p = Parser(b: buf, i: 0)
+            p.skipWS()
+            let v = try p.value(depth: 0)
+            p.skipWS()
+            guard p.i == buf.count else { throw ParseError(offset: p.i, reason: "dữ liệu thừa sau giá trị JSON") }
+            return v
+        }
+    }
+
+    public static func parse(buffer: UnsafeBufferPointer<UInt8>) throws(ParseError) -> JSON {
+        var p = Parser(b: buffer, i: 0)
+        p.skipWS()
+        let v = try p.value(depth: 0)
+        p.skipWS()
+        guard p.i == buffer.count else { throw ParseError(offset: p.i, reason: "dữ liệu thừa sau giá trị JSON") }
+        return v
+    }
+
+    struct Parser {
+        let b: UnsafeBufferPointer<UInt8>
+        var i: Int
+
+        mutating func skipWS() {
+            while i < b.count, b[i] == 0x20 || b[i] == 0x0A || b[i] == 0x0D || b[i] == 0x09 { i += 1 }
+        }
+
+        func fail(_ reason: String) -> ParseError { ParseError(offset: i, reason: reason) }
+
+        mutating func value(depth: Int) throws(ParseError) -> JSON {
+            guard depth < 256 else { throw fail("lồng nhau quá sâu") }
+            guard i < b.count else { throw fail("hết dữ liệu") }
+            switch b[i] {
+            case UInt8(ascii: "{"):
+                i += 1
+                var pairs: [(String, JSON)] = []
+                skipWS()
+                if i < b.count, b[i] == UInt8(ascii: "}") {
+                    i += 1
+                    return .object(pairs)
+                }
+                while true {
+                    skipWS()
+                    guard i < b.count, b[i] == UInt8(ascii: "\"") else { throw fail("cần một khóa chuỗi") }
+                    let k = try string()
+                    skipWS()
+                    guard i < b.count, b[i] == UInt8(ascii: ":") else { throw fail("cần ':'") }
+                    i += 1
+                    skipWS()
+                    let v = try value(depth: depth + 1)
+                    if pairs.contains(where: { $0.0 == k }) { throw fail("khóa '\(k)' bị lặp") }
+                    pairs.append((k, v))
+                    skipWS()
+                    guard i < b.count else { throw fail("hết dữ liệu") }
+                    if b[i] == UInt8(ascii: ",") {
+                        i += 1
+                        continue
+                    }
+                    if b[i] == UInt8(ascii: "}") {
+                        i += 1
+                        return .object(pairs)
+                    }
+                    throw fail("cần ',' hoặc '}'")
+                }
+            case UInt8(ascii: "["):
+                i += 1
+                var items: [JSON] = []
+                skipWS()
+                if i < b.count, b[i] == UInt8(ascii: "]") {
+                    i += 1
+                    return .array(items)
+                }
+                while true {
+                    skipWS()
+                    items.append(try value(depth: depth + 1))
+                    skipWS()
+                    guard i < b.count else { throw fail("hết dữ liệu") }
+                    if b[i] == UInt8(ascii: ",") {
+                        i += 1
+                        continue
+                    }
+                    if b[i] == UInt8(ascii: "]") {
+                        i += 1
+                        return .array(items)
+                    }
+                    throw fail("cần ',' hoặc ']'")
+                }
+            case UInt8(ascii: "\""):
+                return .string(try string())
+            case UInt8(ascii: "t"):
+                try literal("true")
+                return .bool(true)
+            case UInt8(ascii: "f"):
+                try literal("false")
+                return .bool(false)
+            case UInt8(ascii: "n"):
+                try literal("null")
+                return .null
+            default:
+                return try number()
+            }
+        }
+
+        mutating func literal(_ word: StaticString) throws(ParseError) {
+            let n = word.utf8CodeUnitCount
+            guard i + n <= b.count else { throw fail("giá trị không hợp lệ") }
+            for j in 0..<n where b[i + j] != word.utf8Start[j] { throw fail("giá trị không hợp lệ") }
+            i += n
+        }
+
+        mutating func number() throws(ParseError) -> JSON {
+            let start = i
+            var isInt = true
+            if i < b.count, b[i] == UInt8(ascii: "-") { i += 1 }
+            guard i < b.count, b[i] >= 48, b[i] <= 57 else { throw fail("giá trị không hợp lệ") }
+            if b[i] == 48 {
+                i += 1
+            } else {
+                while i < b.count, b[i] >= 48, b[i] <= 57 { i += 1 }
+            }
+            if i < b.count, b[i] == UInt8(ascii: ".") {
+                isInt = false
+                i += 1
+                guard i < b.count, b[i] >= 48, b[i] <= 57 else { throw fail("số không hợp lệ") }
+                while i < b.count, b[i] >= 48, b[i] <= 57 { i += 1 }
+            }
+            if i < b.count, b[i] == UInt8(ascii: "e") || b[i] == UInt8(ascii: "E") {
+                isInt = false
+                i += 1
+                if i < b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") { i += 1 }
+                guard i < b.count, b[i] >= 48, b[i] <= 57 else { throw fail("số không hợp lệ") }
+                while i < b.count, b[i] >= 48, b[i] <= 57 { i += 1 }
+            }
+            let text = String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self)
+            if isInt, let v = Int(text) { return .int(v) }
+            guard let d = Double(text) else { throw fail("số không hợp lệ") }
+            return .double(d)
+        }
+
+        mutating func string() throws(ParseError) -> String {
+            i += 1  // opening quote
+            let start = i
+            // Fast path: no escapes.
+            while i < b.count, b[i] != UInt8(ascii: "\""), b[i] != UInt8(ascii: "\\"), b[i] >= 0x20 { i += 1 }
+            guard i < b.count else { throw fail("chuỗi chưa đóng") }
+            if b[i] == UInt8(ascii: "\"") {
+                let s = try utf8(start, i)
+                i += 1
+                return s
+            }
+            var out = [UInt8](UnsafeBufferPointer(rebasing: b[start..<i]))
+            while true {
+                guard i < b.count else { throw fail("chuỗi chưa đóng") }
+                let c = b[i]
+                if c == UInt8(ascii: "\"") {
+                    i += 1
+                    break
+                }
+                if c < 0x20 { throw fail("ký tự điều khiển trong chuỗi") }
+                if c != UInt8(ascii: "\\") {
+                    out.append(c)
+                    i += 1
+                    continue
+                }
+                i += 1
+                guard i < b.count else { throw fail("chuỗi chưa đóng") }
+                let e = b[i]
+                i += 1
+                switch e {
+                case UInt8(ascii: "\""): out.append(0x22)
+                case UInt8(ascii: "\\"): out.append(0x5C)
+                case UInt8(ascii: "/"): out.append(0x2F)
+                case UInt8(ascii: "b"): out.append(0x08)
+                case UInt8(ascii: "f"): out.append(0x0C)
+                case UInt8(ascii: "n"): out.append(0x0A)
+                case UInt8(ascii: "r"): out.append(0x0D)
+                case UInt8(ascii: "t"): out.append(0x09)
+                case UInt8(ascii: "u"):
+                    var cp = try hex4()
+                    if (0xD800..<0xDC00).contains(cp) {
+                        guard i + 1 < b.count, b[i] == UInt8(ascii: "\\"), b[i + 1] == UInt8(ascii: "u") else {
+                            throw fail("cặp thay thế UTF-16 không hợp lệ")
+                        }
+                        i += 2
+                        let lo = try hex4()
+                        guard (0xDC00..<0xE000).contains(lo) else { throw fail("cặp thay thế UTF-16 không hợp lệ") }
+                        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00)
+                    } else if (0xDC00..<0xE000).contains(cp) {
+                        throw fail("cặp thay thế UTF-16 không hợp lệ")
+                    }
+                    guard let scalar = Unicode.Scalar(cp) else { throw fail("mã Unicode không hợp lệ") }
+                    out.append(contentsOf: Array(String(Character(scalar)).utf8))
+                default: throw fail("chuỗi thoát không hợp lệ")
+                }
+            }
+            guard let s = String(validating: out, as: UTF8.self) else { throw fail("chuỗi không phải UTF-8") }
+            return s
+        }
+
+        mutating func hex4() throws(ParseError) -> UInt32 {
+            guard i + 4 <= b.count else { throw fail("\\u không hợp lệ") }
+            var v: UInt32 = 0
+            for _ in 0..<4 {
+                let c = b[i]
+                let d: UInt32
+                switch c {
+                case 48...57: d = UInt32(c - 48)
+                case 65...70: d = UInt32(c - 55)
+                case 97...102: d = UInt32(c - 87)
+                default: throw fail("\\u không hợp lệ")
+                }
+                v = v * 16 + d
+                i += 1
+            }
+            return v
+        }
+
+        func utf8(_ from: Int, _ to: Int) throws(ParseError) -> String {
+            let slice = UnsafeBufferPointer(rebasing: b[from..<to])
+            guard let s = String(validating: slice, as: UTF8.self) else { throw fail("chuỗi không phải UTF-8") }
+            return s
+        }
+    }
+}

@@ -1,0 +1,193 @@
+/// Reads CSV as spreadsheet programs write it: UTF-8 with or without BOM, quoted fields with doubled quotes and
+/// embedded newlines, CRLF or LF line ends, comma or semicolon separators (detected from the header).
+public enum CSV {
+    public struct Row: Sendable {
+        /// 1-based line number in the file where the row starts.
+        public var line: Int
+        public var values: [String: String]
+        /// Header order.
+        public var pairs: [(String, String)]
+    }
+
+    public struct ParseError: Error, Sendable, CustomStringConvertible {
+        public var line: Int
+        public var reason: String
+        public var description: String { "dòng \(line): \(reason)" }
+    }
+
+    public static func parse(bytes: [UInt8]) throws(ParseError) -> [Row] {
+        var b = bytes[...]
+        if b.starts(with: [0xEF, 0xBB, 0xBF]) { b = b.dropFirst(3) }
+        guard let text = String(validating: Array(b), as: UTF8.self) else {
+            throw ParseError(line: firstBadLine(Array(b)), reason: "tệp không phải UTF-8 (hãy lưu dưới dạng CSV UTF-8)")
+        }
+        let scalars = Array(text.unicodeScalars)
+        // Separator: the first of ',', ';' or tab found outside quotes in the header line.
+        var sep: Unicode.Scalar = ","
+        var inQ = false
+        for c in scalars {
+            if c == "\"" { inQ.toggle() }
+            if !inQ, c == "\n" { break }
+            if !inQ, c == "," || c == ";" || c == "\t" {
+                sep = c
+                break
+            }
+        }
+        var records: [(Int, [String])] = []
+        var field = String.UnicodeScalarView()
+        var fields: [String] = []
+        var line = 1
+        var recordLine = 1
+        var i = 0
+        var quoted = false
+        var fieldStarted = false
+        while i < scalars.count {
+            let c = scalars[i]
+            if quoted {
+                if c == "\"" {
+                    if i + 1 < scalars.count, scalars[i + 1] == "\"" {
+                        field.append("\"")
+                        i += 2
+                        continue
+                    }
+                    quoted = false
+                    i += 1
+                    continue
+                }
+                if c == "\n" { line += 1 }
+                field.append(c)
+                i += 1
+                continue
+            }
+            switch c {
+            case "\"" where !fieldStarted || field.isEmpty:
+                quoted = true
+                fieldStarted = true
+            case sep:
+                fields.append(String(field))
+                field = String.UnicodeScalarView()
+                fieldStarted = false
+            case "\r":
+                break
+            case "\n":
+                fields.append(String(field))
+                field = String.UnicodeScalarView()
+                fieldStarted = false
+                if !(fields.count == 1 && fields[0].isEmpty) { records.append((recordLine, fields)) }
+                fields = []
+                line += 1
+                recordLine = line
+            default:
+                field.append(c)
+                fieldStarted = true
+            }
+            i += 1
+        }
+        if quoted { throw ParseError(line: recordLine, reason: "dấu ngoặc kép chưa đóng") }
+        if !field.isEmpty || !fields.isEmpty {
+            fields.append(String(field))
+            records.append((recordLine, fields))
+        }
+        guard let header = records.first else { throw ParseError(line: 1, reason: "tệp trống, cần một dòng tiêu đề") }
+        let names = header.1.map { $0.trimmingCharactersInSet(" ") }
+        var seen = Set<String>()
+        for n in names {
+            if n.isEmpty { throw ParseError(line: header.0, reason: "tiêu đề có cột không tên") }
+            if !seen.insert(n).inserted { throw ParseError(line: header.0, reason: "cột '\(n)' bị lặp trong tiêu đề") }
+        }
+        var out: [Row] = []
+        for (ln, values) in records.dropFirst() {
+            guard values.count == names.count else {
+                throw ParseError(line: ln, reason: "có \(values.count) cột, tiêu đề có \(names.count)")
+            }
+            var dict: [String: String] = [:]
+            var pairs: [(String, String)] = []
+            for (n, v) in zip(names, values) {
+                dict[n] = v
+                pairs.append((n, v))
+            }
+            out.append(Row(line: ln, values: dict, pairs: pairs))
+        }
+        return out
+    }
+
+    static func firstBadLine(_ bytes: [UInt8]) -> Int { YAMLTree.firstInvalidUTF8(bytes).line }
+}
+
+/// Turns CSV rows into instance rows for a workflow: `key`, `started` and typed fields, every bad row reported.
+public enum InstanceRows {
+    public struct Row: Sendable {
+        public var line: Int
+        public var key: String?
+        public var started: Instant?
+        public var data: InstanceData
+    }
+
+    /// `^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`
+    public static func isValidKey(_ key: String) -> Bool {
+        let u = Array(key.utf8)
+        guard (1...128).contains(u.count) else { return false }
+        func alnum(_ c: UInt8) -> Bool { (48...57).contains(c) || (65...90).contains(c) || (97...122).contains(c) }
+        return alnum(u[0]) && u.dropFirst().allSatisfy { alnum($0) || $0 == 46 || $0 == 95 || $0 == 45 }
+    }
+
+    /// Converts rows; returns every problem as `FILE:LINE: …` diagnostics (all-or-nothing).
+    public static func convert(_ rows: [CSV.Row], def: WorkflowDefinition, file: String) -> Result<[Row], DiagnosticList> {
+        var out: [Row] = []
+        var problems: [Diagnostic] = []
+        var keys = Set<String>()
+        func bad(_ line: Int, _ m: String) {
+            problems.append(Diagnostic(file: file, line: line, column: 1, severity: .error, message: m))
+        }
+        for r in rows {
+            var data: InstanceData = [:]
+            var key: String?
+            var started: Instant?
+            var ok = true
+            for (name, raw) in r.pairs {
+                let value = raw.trimmingCharactersInSet(" ")
+                if name == "key" {
+                    if !value.isEmpty {
+                        if !isValidKey(value) {
+                            bad(r.line, "khóa '\(value)' không hợp lệ (chữ, số, '.', '_', '-'; tối đa 128 ký tự)")
+                            ok = false
+                        } else if !keys.insert(value).inserted {
+                            bad(r.line, "khóa '\(value)' bị lặp trong tệp")
+                            ok = false
+                        }
+                        key = value
+                    }
+                    continue
+                }
+                if name == "started" {
+                    if !value.isEmpty {
+                        if let t = def.zone.parseInstant(value) { started = t } else {
+                            bad(r.line, "cột 'started': '\(value)' không phải ngày YYYY-MM-DD hoặc thời điểm ISO 8601")
+                            ok = false
+                        }
+                    }
+                    continue
+                }
+                guard let f = def.field(name) else {
+                    bad(r.line, "cột '\(name)' không phải trường của quy trình '\(def.id)'\(didYouMean(name, def.fields.map(\.name)))")
+                    ok = false
+                    continue
+                }
+                if value.isEmpty { continue }
+                switch f.parse(text: value, zone: def.zone) {
+                case .success(let v): data[name] = v
+                case .failure(let e):
+                    bad(r.line, "trường '\(e.field)': \(e.reason)")
+                    ok = false
+                }
+            }
+            if ok {
+                switch def.complete(data) {
+                case .success(let d): out.append(Row(line: r.line, key: key, started: started, data: d))
+                case .failure(let e): bad(r.line, "trường '\(e.field)': \(e.reason)")
+                }
+            }
+        }
+        return problems.isEmpty ? .success(out) : .failure(DiagnosticList(items: problems))
+    }
+}

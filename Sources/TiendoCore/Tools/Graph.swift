@@ -1,0 +1,125 @@
+/// `tiendoctl graph`: the state machine and milestone dependencies as Graphviz DOT or Mermaid.
+public enum GraphRenderer {
+    public enum Format: String, Sendable, CaseIterable { case dot, mermaid }
+
+    public static func render(_ def: WorkflowDefinition, format: Format) -> String {
+        switch format {
+        case .dot: return dot(def)
+        case .mermaid: return mermaid(def)
+        }
+    }
+
+    static func guardText(_ conditions: [Condition], zone: Zone) -> String {
+        conditions.map { c in
+            let v = c.values.map { $0.display(zone: zone) }
+            let sym = ["eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥", "in": "∈"][c.op.rawValue] ?? c.op.rawValue
+            return "\(c.field) \(sym) \(c.op == .in ? "{\(v.joined(separator: ", "))}" : v.first ?? "")"
+        }.joined(separator: " và ")
+    }
+
+    static func dotEscape(_ s: String) -> String {
+        s.replacingAll("\\", with: "\\\\").replacingAll("\"", with: "\\\"").replacingAll("\n", with: "\\n")
+    }
+
+    static func dot(_ def: WorkflowDefinition) -> String {
+        var out = "digraph \"\(dotEscape(def.id))\" {\n"
+        out += "  label=\"\(dotEscape(def.title))\";\n  labelloc=t;\n  rankdir=LR;\n"
+        out += "  node [shape=box, style=rounded, fontname=\"DejaVu Sans\"];\n  edge [fontname=\"DejaVu Sans\", fontsize=10];\n"
+        if let initial = def.initial {
+            out += "  \"__start\" [shape=point, width=0.15, label=\"\"];\n"
+            out += "  \"__start\" -> \"s:\(dotEscape(initial))\";\n"
+        }
+        for s in def.states {
+            var label = s.displayTitle == s.name ? s.name : "\(s.displayTitle)\\n(\(s.name))"
+            if let d = s.deadline { label += "\\nhạn: \(dotEscape(d.due.source))" }
+            out += "  \"s:\(dotEscape(s.name))\" [label=\"\(dotEscape(label).replacingAll("\\\\n", with: "\\n"))\"\(s.isFinal ? ", peripheries=2" : "")];\n"
+        }
+        for s in def.states {
+            for (event, branches) in s.on {
+                for b in branches {
+                    var l = event
+                    if !b.conditions.isEmpty { l += " [\(guardText(b.conditions, zone: def.zone))]" }
+                    out += "  \"s:\(dotEscape(s.name))\" -> \"s:\(dotEscape(b.to))\" [label=\"\(dotEscape(l))\"];\n"
+                }
+            }
+            for a in s.after {
+                var l = "sau: \(a.at.source)"
+                if !a.conditions.isEmpty { l += " [\(guardText(a.conditions, zone: def.zone))]" }
+                out += "  \"s:\(dotEscape(s.name))\" -> \"s:\(dotEscape(a.to))\" [label=\"\(dotEscape(l))\", style=dashed];\n"
+            }
+        }
+        if !def.milestones.isEmpty {
+            out += "  subgraph cluster_milestones {\n    label=\"Các mốc\";\n    style=dashed;\n"
+            for m in def.milestones {
+                let label = "\(m.title)\\n(\(m.id))\\nhạn: \(dotEscape(m.deadline.due.source))"
+                out += "    \"m:\(dotEscape(m.id))\" [shape=note, label=\"\(dotEscape(label).replacingAll("\\\\n", with: "\\n"))\"];\n"
+            }
+            for m in def.milestones {
+                for r in m.requires { out += "    \"m:\(dotEscape(r))\" -> \"m:\(dotEscape(m.id))\";\n" }
+            }
+            out += "  }\n"
+        }
+        out += "}\n"
+        return out
+    }
+
+    static func mermaidID(_ prefix: String, _ name: String) -> String {
+        prefix + "_" + String(String.UnicodeScalarView(name.unicodeScalars.map { $0.properties.isAlphabetic || ("0"..."9").contains($0) ? $0 : "_" }))
+    }
+
+    static func mermaidText(_ s: String) -> String {
+        "\"" + s.replacingAll("\"", with: "#quot;") + "\""
+    }
+
+    static func mermaid(_ def: WorkflowDefinition) -> String {
+        var out = "---\ntitle: \(def.title)\n---\nflowchart LR\n"
+        if let initial = def.initial {
+            out += "  start((\" \")) --> \(mermaidID("s", initial))\n"
+        }
+        for s in def.states {
+            var label = s.displayTitle == s.name ? s.name : "\(s.displayTitle)<br/>(\(s.name))"
+            if let d = s.deadline { label += "<br/>hạn: \(d.due.source)" }
+            let id = mermaidID("s", s.name)
+            out += s.isFinal ? "  \(id)(((\(mermaidText(label)))))\n" : "  \(id)(\(mermaidText(label)))\n"
+        }
+        for s in def.states {
+            for (event, branches) in s.on {
+                for b in branches {
+                    var l = event
+                    if !b.conditions.isEmpty { l += " [\(guardText(b.conditions, zone: def.zone))]" }
+                    out += "  \(mermaidID("s", s.name)) -->|\(mermaidText(l))| \(mermaidID("s", b.to))\n"
+                }
+            }
+            for a in s.after {
+                var l = "sau: \(a.at.source)"
+                if !a.conditions.isEmpty { l += " [\(guardText(a.conditions, zone: def.zone))]" }
+                out += "  \(mermaidID("s", s.name)) -.->|\(mermaidText(l))| \(mermaidID("s", a.to))\n"
+            }
+        }
+        if !def.milestones.isEmpty {
+            out += "  subgraph milestones [\"Các mốc\"]\n"
+            for m in def.milestones {
+                out += "    \(mermaidID("m", m.id))[\(mermaidText("\(m.title)<br/>(\(m.id))<br/>hạn: \(m.deadline.due.source)"))]\n"
+            }
+            for m in def.milestones {
+                for r in m.requires { out += "    \(mermaidID("m", r)) --> \(mermaidID("m", m.id))\n" }
+            }
+            out += "  end\n"
+        }
+        return out
+    }
+}
+
+extension String {
+    func replacingAll(_ target: String, with replacement: String) -> String {
+        guard !target.isEmpty else { return self }
+        var out = ""
+        var rest = Substring(self)
+        while let r = rest.range(of: target) {
+            out += rest[..<r.lowerBound]
+            out += replacement
+            rest = rest[r.upperBound...]
+        }
+        return out + rest
+    }
+}

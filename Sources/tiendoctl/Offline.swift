@@ -1,0 +1,222 @@
+import ArgumentParser
+import Foundation
+import TiendoCore
+
+/// `--workflows DIR` (repeatable) replaces the search path.
+struct WorkflowsOption: ParsableArguments {
+    @Option(name: .customLong("workflows"), help: ArgumentHelp("Thư mục quy trình (lặp lại được); thay cho đường tìm mặc định.", valueName: "DIR"))
+    var directories: [String] = []
+
+    var searchPath: [String] { directories.isEmpty ? Loader.defaultSearchPath : directories }
+}
+
+func loadDefinition(_ workflow: String, _ options: WorkflowsOption) throws -> WorkflowDefinition {
+    let loader = Loader(searchPath: options.searchPath)
+    let (def, diags) = loader.resolve(workflow)
+    for d in diags where d.severity == .error { FileHandle.standardError.write(Data((d.description + "\n").utf8)) }
+    guard let def else { throw fail("không nạp được quy trình '\(workflow)'") }
+    return def
+}
+
+/// Parses `--start`/`--from`: ISO 8601 with or without offset (workflow zone), or a date (00:00 local).
+func parseInstant(_ text: String, zone: Zone, option: String) throws -> Instant {
+    guard let t = zone.parseInstant(text) else {
+        throw fail("\(option) '\(text)' không hợp lệ: cần YYYY-MM-DD hoặc YYYY-MM-DDTHH:MM[:SS][±HH:MM]")
+    }
+    return t
+}
+
+func now() -> Instant { Instant(seconds: Int64(Date().timeIntervalSince1970)) }
+
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Kiểm tra tệp quy trình và lịch; in FILE:LINE:COL: error|warning: … (mã thoát 1 khi có lỗi).")
+
+    @Argument(help: "Tệp hoặc thư mục (mặc định: đường tìm /etc/tiendo/workflows, /usr/lib/tiendo/workflows).")
+    var paths: [String] = []
+
+    @Flag(help: "In JSON: [{file,line,column,severity,message}].")
+    var json = false
+
+    func run() throws {
+        let targets = paths.isEmpty ? Loader.defaultSearchPath.filter { FileManager.default.fileExists(atPath: $0) } : paths
+        let loader = Loader(searchPath: paths.isEmpty ? Loader.defaultSearchPath : [])
+        let diags = loader.validate(paths: targets)
+        if json {
+            Output.printJSON(.array(diags.map(\.json)))
+        } else {
+            for d in diags {
+                let text = d.description
+                print(d.severity == .error ? Output.red(text) : Output.yellow(text))
+            }
+            let errors = diags.filter { $0.severity == .error }.count
+            let warnings = diags.count - errors
+            FileHandle.standardError.write(Data("\(errors) lỗi, \(warnings) cảnh báo\n".utf8))
+        }
+        if diags.contains(where: { $0.severity == .error }) { throw ExitCode.failure }
+    }
+}
+
+struct Plan: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Mọi bản ghi mà một hồ sơ giả định sẽ tạo ra nếu không có sự kiện nào: nhắc hạn, quá hạn (lần đầu), chuyển trạng thái tự động, hoàn tất.")
+
+    @Argument(help: "Mã quy trình trong --workflows, hoặc đường dẫn tệp.")
+    var workflow: String
+
+    @OptionGroup var workflows: WorkflowsOption
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Giá trị trường, TRƯỜNG=GIÁ_TRỊ (lặp lại được).", valueName: "FIELD=VALUE"))
+    var assignments: [String] = []
+
+    @Option(help: ArgumentHelp("Thời điểm bắt đầu (mặc định: bây giờ); không có độ lệch thì theo múi giờ của quy trình.", valueName: "DATETIME"))
+    var start: String?
+
+    @Option(help: ArgumentHelp("Ngày cuối (bao gồm); mặc định: ngày bắt đầu + 2 năm.", valueName: "DATE"))
+    var until: String?
+
+    @Flag(help: "In một mảng JSON các bản ghi, theo thứ tự thời gian.")
+    var json = false
+
+    func run() throws {
+        let def = try loadDefinition(workflow, workflows)
+        let data: InstanceData
+        switch Planner.data(def, assignments: assignments) {
+        case .success(let d): data = d
+        case .failure(let e): throw fail("--set: \(e)")
+        }
+        let startAt = try start.map { try parseInstant($0, zone: def.zone, option: "--start") } ?? now()
+        var untilDate = def.zone.date(of: startAt).adding(months: 24)
+        if let until {
+            guard let d = CivilDate.parse(until) else { throw fail("--until '\(until)' không hợp lệ: cần YYYY-MM-DD") }
+            untilDate = d
+        }
+        let records = Planner.plan(def, data: data, start: startAt, until: untilDate)
+        Output.printRecords(records, json: json)
+    }
+}
+
+struct Simulate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Chạy bộ máy thật trên đồng hồ ảo và in mọi bản ghi (JSON Lines với --json).")
+
+    @OptionGroup var workflows: WorkflowsOption
+
+    @Option(help: ArgumentHelp("Thời điểm bắt đầu của đồng hồ ảo.", valueName: "DATETIME"))
+    var from: String
+
+    @Option(help: ArgumentHelp("Thời điểm kết thúc (một ngày nghĩa là hết ngày đó).", valueName: "DATETIME"))
+    var until: String
+
+    @Option(help: ArgumentHelp("Hồ sơ từ CSV: QUY_TRÌNH=TỆP.csv (lặp lại được).", valueName: "WORKFLOW=FILE.csv"))
+    var instances: [String] = []
+
+    @Option(help: ArgumentHelp("Sự kiện, JSON Lines: {\"at\",\"instance\",\"event\",\"data\"?} hoặc {\"at\",\"instance\",\"milestone\"}.", valueName: "FILE.jsonl"))
+    var events: String?
+
+    @Flag(help: "In JSON Lines.")
+    var json = false
+
+    func run() throws {
+        let loader = Loader(searchPath: workflows.searchPath)
+        let set = loader.loadAll()
+        for d in set.errors { FileHandle.standardError.write(Data((d.description + "\n").utf8)) }
+        let zone = set.order.first.flatMap { set.workflows[$0]?.zone } ?? .vietnam
+        let fromAt = try parseInstant(from, zone: zone, option: "--from")
+        var untilAt = try parseInstant(until, zone: zone, option: "--until")
+        if CivilDate.parse(until) != nil { untilAt = untilAt.adding(seconds: 86_399) }
+        var planned: [Simulator.Planned] = []
+        var problems: [Diagnostic] = []
+        for spec in instances {
+            guard let eq = spec.firstIndex(of: "=") else { throw fail("--instances '\(spec)': cần QUY_TRÌNH=TỆP.csv") }
+            let wf = String(spec[..<eq])
+            let file = String(spec[spec.index(after: eq)...])
+            guard let def = set.workflow(wf) else { throw fail("--instances: không có quy trình '\(wf)' (hoặc quy trình có lỗi)") }
+            guard let bytes = FileManager.default.contents(atPath: file) else { throw fail("không đọc được tệp '\(file)'") }
+            let rows: [CSV.Row]
+            do { rows = try CSV.parse(bytes: [UInt8](bytes)) } catch { throw fail("\(file):\(error.line): \(error.reason)") }
+            switch InstanceRows.convert(rows, def: def, file: file) {
+            case .success(let rs):
+                for (n, r) in rs.enumerated() {
+                    planned.append(Simulator.Planned(workflow: def, key: r.key ?? String(n + 1), started: r.started ?? fromAt, data: r.data))
+                }
+            case .failure(let list): problems += list.items
+            }
+        }
+        var evs: [SimulatedEvent] = []
+        if let events {
+            guard let d = FileManager.default.contents(atPath: events), let text = String(data: d, encoding: .utf8) else {
+                throw fail("không đọc được tệp sự kiện '\(events)'")
+            }
+            switch SimulatedEvent.parse(jsonLines: text, file: events, zone: zone) {
+            case .success(let e): evs = e
+            case .failure(let list): problems += list.items
+            }
+        }
+        if !problems.isEmpty {
+            for p in problems { FileHandle.standardError.write(Data("\(p.file):\(p.line): \(p.message)\n".utf8)) }
+            throw fail("\(problems.count) dòng không hợp lệ; không mô phỏng gì")
+        }
+        let sim = Simulator()
+        let (records, issues) = sim.run(from: fromAt, until: untilAt, planned: planned, events: evs)
+        for i in issues { FileHandle.standardError.write(Data("tiendoctl: \(i)\n".utf8)) }
+        Output.printRecords(records, json: json, lines: true)
+    }
+}
+
+struct Graph: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Máy trạng thái và quan hệ giữa các mốc dưới dạng đồ thị (DOT hoặc Mermaid).")
+
+    @Argument(help: "Mã quy trình hoặc đường dẫn tệp.")
+    var workflow: String
+
+    @OptionGroup var workflows: WorkflowsOption
+
+    @Option(help: "dot hoặc mermaid.")
+    var format: String = "dot"
+
+    func run() throws {
+        guard let f = GraphRenderer.Format(rawValue: format) else { throw fail("--format phải là dot hoặc mermaid") }
+        let def = try loadDefinition(workflow, workflows)
+        print(GraphRenderer.render(def, format: f), terminator: "")
+    }
+}
+
+struct CalendarCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "calendar", abstract: "Các ngày nghỉ (ngoài cuối tuần) của một năm và tên của chúng; --all thêm cả cuối tuần.")
+
+    @Argument(help: "Mã lịch (mặc định vn).")
+    var calendar: String = "vn"
+
+    @Argument(help: "Năm (mặc định: năm nay).")
+    var year: Int?
+
+    @OptionGroup var workflows: WorkflowsOption
+
+    @Flag(help: "Thêm các ngày cuối tuần.")
+    var all = false
+
+    @Flag(help: "In JSON: [{date, name, kind}].")
+    var json = false
+
+    func run() throws {
+        let loader = Loader(searchPath: workflows.searchPath)
+        let (cal, diags) = loader.resolveCalendar(calendar)
+        for d in diags where d.severity == .error { FileHandle.standardError.write(Data((d.description + "\n").utf8)) }
+        guard let cal else { throw fail("không nạp được lịch '\(calendar)'") }
+        let y = year ?? cal.zone.date(of: now()).year
+        guard (1...9999).contains(y) else { throw fail("năm '\(y)' không hợp lệ") }
+        let days = cal.days(in: y, includeWeekends: all)
+        if json {
+            Output.printJSON(.array(days.map { .object([("date", .string($0.date.iso)), ("name", .string($0.name)), ("kind", .string($0.kind.rawValue))]) }))
+            return
+        }
+        let kinds = ["holiday": "ngày lễ", "compensatory": "nghỉ bù", "weekend": "cuối tuần", "workday": "làm bù"]
+        let weekdays = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"]
+        print(Output.bold("\(cal.title) — \(y)"))
+        Output.table(
+            ["Ngày", "Thứ", "Loại", "Tên"],
+            days.map { [$0.date.vietnamese, weekdays[$0.date.weekday - 1], kinds[$0.kind.rawValue] ?? $0.kind.rawValue, $0.name] })
+    }
+}

@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import TiendoCore
+
+/// Output helpers: aligned tables, colour only on a terminal, one-line failures.
+enum Output {
+    static let isTTY: Bool = isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+
+    static func red(_ s: String) -> String { isTTY ? "\u{1B}[31m" + s + "\u{1B}[0m" : s }
+    static func yellow(_ s: String) -> String { isTTY ? "\u{1B}[33m" + s + "\u{1B}[0m" : s }
+    static func bold(_ s: String) -> String { isTTY ? "\u{1B}[1m" + s + "\u{1B}[0m" : s }
+    static func dim(_ s: String) -> String { isTTY ? "\u{1B}[2m" + s + "\u{1B}[0m" : s }
+
+    /// Prints rows aligned on columns; `colour` may wrap a whole row (applied after padding).
+    static func table(_ header: [String], _ rows: [[String]], colour: [((String) -> String)?] = []) {
+        let widths = header.indices.map { c in
+            max(header[c].count, rows.map { c < $0.count ? $0[c].count : 0 }.max() ?? 0)
+        }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { i, s in
+                i == cells.count - 1 ? s : s + String(repeating: " ", count: widths[i] - s.count)
+            }.joined(separator: "  ")
+        }
+        print(bold(line(header)))
+        for (i, r) in rows.enumerated() {
+            let text = line(r)
+            if i < colour.count, let f = colour[i] { print(f(text)) } else { print(text) }
+        }
+    }
+
+    static func printJSON(_ value: JSON) {
+        print(value.serialized(pretty: true))
+    }
+
+    static func kindLabel(_ kind: String) -> String {
+        switch kind {
+        case "started": return "bắt đầu"
+        case "transition": return "chuyển trạng thái"
+        case "reminder": return "nhắc hạn"
+        case "overdue": return "quá hạn"
+        case "milestone-done": return "xong mốc"
+        case "completed": return "hoàn tất"
+        case "rejected": return "từ chối"
+        default: return kind
+        }
+    }
+
+    /// `dd/mm/yyyy HH:MM` of a record instant in its own offset.
+    static func human(_ r: Record) -> String {
+        let iso = r.atText  // YYYY-MM-DDTHH:MM:SS+hh:mm
+        let d = CivilDate.parse(iso.prefix(10))?.vietnamese ?? String(iso.prefix(10))
+        return d + " " + String(iso.dropFirst(11).prefix(5))
+    }
+
+    static func humanDue(_ due: String?) -> String {
+        guard let due else { return "" }
+        if let d = CivilDate.parse(due) { return d.vietnamese }
+        if due.count >= 16, let d = CivilDate.parse(due.prefix(10)) { return d.vietnamese + " " + String(due.dropFirst(11).prefix(5)) }
+        return due
+    }
+
+    static func printRecords(_ records: [Record], json: Bool, lines: Bool = false) {
+        if json {
+            if lines {
+                for r in records { print(r.json.serialized()) }
+            } else {
+                printJSON(.array(records.map(\.json)))
+            }
+            return
+        }
+        let rows = records.map { r -> [String] in
+            [human(r), kindLabel(r.kind.rawValue), r.instance ?? r.workflow, r.milestone ?? r.state ?? "", humanDue(r.due),
+             r.late.map { "trễ \($0)s" } ?? "", r.message]
+        }
+        let colours: [((String) -> String)?] = records.map { r -> ((String) -> String)? in
+            if r.priority <= 3 || r.kind == .overdue { return Output.red }
+            if r.priority == 4 { return Output.yellow }
+            return nil
+        }
+        table(["Thời điểm", "Loại", "Hồ sơ", "Trạng thái/Mốc", "Hạn", "Trễ", "Nội dung"], rows, colour: colours)
+    }
+}
+
+/// Prints a one-line reason on stderr; the caller throws `ExitCode.failure`.
+func fail(_ message: String) -> ExitCode {
+    FileHandle.standardError.write(Data(("tiendoctl: " + message + "\n").utf8))
+    return ExitCode.failure
+}
