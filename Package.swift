@@ -35,7 +35,6 @@ let package = Package(
         .testTarget(
             name: "TiendoCoreTests",
             dependencies: ["TiendoCore"],
-            resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
     ],

@@ -1,0 +1,37 @@
+# tiendo — build, test and run. Every target installs its own prerequisites (Debian 12).
+SWIFT ?= swift
+PREFIX ?= /usr
+DESTDIR ?=
+STATE ?= $(CURDIR)/.tiendo
+APT_PACKAGES = libsystemd-dev libsqlite3-dev pkg-config python3-venv
+
+.PHONY: all deps build release test run plan-demo bench clean
+
+all: build
+
+# Installs the Debian packages the build and tests need, when missing (apt-get needs root).
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "Cài đặt gói còn thiếu:$$missing"; \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+		else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+# Until the daemon lands: print the plan of the election countdown from the shipped workflows.
+run: build
+	./.build/debug/tiendoctl validate Workflows
+	./.build/debug/tiendoctl plan bau-cu-xvi --workflows Workflows --start 2025-11-01T08:00
+
+clean:
+	rm -rf .build .tiendo
