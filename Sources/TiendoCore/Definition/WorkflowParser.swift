@@ -345,7 +345,7 @@ struct WorkflowParser {
         }
         guard let (expr, _) = due else { return nil }
         return Deadline(
-            due: expr, roll: roll, remind: remind ?? [], repeatEvery: repeatEvery,
+            due: expr, roll: roll, remind: remind ?? defaultRemind, repeatEvery: repeatEvery,
             escalate: escalate.sorted { $0.0.approximateSeconds < $1.0.approximateSeconds }, order: order)
     }
 
