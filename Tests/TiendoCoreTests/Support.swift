@@ -54,9 +54,14 @@ enum Fixtures {
         return cal!
     }()
 
-    /// Parses workflow text as if it were `ID.yaml` in `workflowsDirectory` (the file need not exist).
+    /// Parses workflow text as if it were `ID.yaml` in `workflowsDirectory` (the file need not exist), with the
+    /// shared `vn` calendar (building a calendar precomputes three centuries, so it is done once).
     static func load(_ id: String, _ yaml: String) -> (WorkflowDefinition?, [Diagnostic]) {
-        Loader(searchPath: [workflowsDirectory]).loadWorkflow(file: file("\(id).yaml"), bytes: Array(yaml.utf8))
+        var parser = WorkflowParser(file: file("\(id).yaml"), expectedID: id) { cal in
+            cal == "vn" ? .success(vn) : .failure(.notFound(known: ["vn"]))
+        }
+        let def = parser.parse(bytes: Array(yaml.utf8))
+        return (def, parser.sink.items)
     }
 
     /// A workflow that must load without errors.
