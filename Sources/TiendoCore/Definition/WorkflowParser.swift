@@ -9,6 +9,10 @@ struct WorkflowParser {
 
     var zone = Zone.vietnam
     var defaultRemind: [Offset] = []
+    /// Optional fields without a default used by an expression (field, position, context, state); warned about
+    /// unless every way into that state has a guard on the field (a guard on a missing value is false).
+    final class OptionalUses { var items: [(String, Position, String, String?)] = [] }
+    let optionalUses = OptionalUses()
     var fields: [FieldDefinition] = []
     var fieldPositions: [String: Position] = [:]
     var stateNames: [String] = []
@@ -143,6 +147,7 @@ struct WorkflowParser {
         if let l = top["limits"] { limits = parseLimits(l, groupBy: groupBy) }
 
         if let initial, !states.isEmpty { checkGraph(states: states, initial: initial, limits: limits) }
+        warnOptionalUses(states: states, initial: initial)
 
         guard !sink.hasErrors, let title, let calendar else { return nil }
         return WorkflowDefinition(
@@ -237,7 +242,7 @@ struct WorkflowParser {
     // MARK: Expressions
 
     /// Parses and type-checks a date expression. `allowEntered` is false for milestones.
-    func expression(_ node: YNode, context: String, allowEntered: Bool) -> (DateExpression, isInstant: Bool)? {
+    func expression(_ node: YNode, context: String, allowEntered: Bool, state: String? = nil) -> (DateExpression, isInstant: Bool)? {
         guard case .scalar(let text, let plain, let p) = node else {
             sink.error(node.position, "\(context) must be a date expression, found \(node.kindName)")
             return nil
@@ -274,7 +279,7 @@ struct WorkflowParser {
                 return nil
             }
             if !fd.required && fd.defaultValue == nil {
-                sink.warning(p, "optional field '\(f)' has no default: \(context) stays inactive while it is unset")
+                optionalUses.items.append((f, p, context, state))
             }
         }
         let (isInstant, err) = expr.checkKinds(baseIsInstant: baseInstant)
@@ -302,8 +307,8 @@ struct WorkflowParser {
         return out.sorted { $0.approximateSeconds > $1.approximateSeconds }
     }
 
-    func parseDeadline(_ m: MappingReader, dueNode: YNode, context: String, allowEntered: Bool, order: Int) -> Deadline? {
-        let due = expression(dueNode, context: "'due' of \(context)", allowEntered: allowEntered)
+    func parseDeadline(_ m: MappingReader, dueNode: YNode, context: String, allowEntered: Bool, order: Int, state: String? = nil) -> Deadline? {
+        let due = expression(dueNode, context: "'due' of \(context)", allowEntered: allowEntered, state: state)
         var roll = Roll.none
         if let r = m["roll"] {
             if let t = r.text, let v = Roll(rawValue: t) {
@@ -345,7 +350,7 @@ struct WorkflowParser {
         }
         guard let (expr, _) = due else { return nil }
         return Deadline(
-            due: expr, roll: roll, remind: remind ?? [], repeatEvery: repeatEvery,
+            due: expr, roll: roll, remind: remind ?? defaultRemind, repeatEvery: repeatEvery,
             escalate: escalate.sorted { $0.0.approximateSeconds < $1.0.approximateSeconds }, order: order)
     }
 
@@ -492,7 +497,7 @@ struct WorkflowParser {
                 for item in items {
                     guard let am = MappingReader(item, sink: sink, context: "'after' of state '\(name)'", allowed: ["at", "to", "if"])
                     else { continue }
-                    let at = am.require("at").flatMap { expression($0, context: "'after.at' of state '\(name)'", allowEntered: true) }
+                    let at = am.require("at").flatMap { expression($0, context: "'after.at' of state '\(name)'", allowEntered: true, state: name) }
                     let conds = conditions(am["if"], context: "'after' of state '\(name)'")
                     let to = am.require("to").flatMap { target($0, context: "'after' of state '\(name)'") }
                     if let (e, _) = at, let to { after.append(AfterRule(at: e, to: to, conditions: conds, position: item.position)) }
@@ -503,7 +508,7 @@ struct WorkflowParser {
                 let dm = MappingReader(d, sink: sink, context: "'deadline' of state '\(name)'", allowed: ["due", "roll", "remind", "overdue"])
             {
                 if let due = dm.require("due") {
-                    deadline = parseDeadline(dm, dueNode: due, context: "state '\(name)'", allowEntered: true, order: d.position.line)
+                    deadline = parseDeadline(dm, dueNode: due, context: "state '\(name)'", allowEntered: true, order: d.position.line, state: name)
                 }
             }
             out.append(
@@ -670,6 +675,22 @@ struct WorkflowParser {
                 let pos = instantEdges[st.name]!.first { cycle.contains($0.0) || $0.0 == st.name }?.1 ?? st.position
                 sink.error(pos, "cycle of 'after' transitions that can fire without time passing: \((cycle + [cycle[0]]).joined(separator: " -> "))")
             }
+        }
+    }
+
+    /// Warns about deadlines and timers that stay inactive while an optional field is unset, unless the state can
+    /// only be entered through branches whose guards read that field (then it is always set there).
+    func warnOptionalUses(states: [StateDefinition], initial: String?) {
+        for (field, pos, context, state) in optionalUses.items {
+            if let state, state != initial {
+                var ways: [[Condition]] = []
+                for st in states {
+                    for (_, branches) in st.on { for b in branches where b.to == state { ways.append(b.conditions) } }
+                    for a in st.after where a.to == state { ways.append(a.conditions) }
+                }
+                if !ways.isEmpty && ways.allSatisfy({ $0.contains { $0.field == field } }) { continue }
+            }
+            sink.warning(pos, "optional field '\(field)' has no default: \(context) stays inactive while it is unset")
         }
     }
 

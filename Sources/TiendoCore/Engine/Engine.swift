@@ -132,7 +132,7 @@ public struct Engine: Sendable {
                 out.append(
                     ActiveDeadline(
                         key: "", deadline: dl, title: st.displayTitle, milestone: nil, due: due, end: end(of: due),
-                        activation: inst.enteredAt))
+                        activation: max(inst.enteredAt, inst.startedAt)))
             }
         }
         if !inFinal {

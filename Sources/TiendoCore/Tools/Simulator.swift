@@ -134,7 +134,11 @@ public final class Simulator: InstanceCounter {
                     continue
                 }
                 let engine = engines[instances[i].workflow]!
-                switch engine.send(&instances[i], event: e.event, data: e.data, at: clock, actor: nil, counter: self) {
+                // Work on a copy: counting for limits reads `instances` while the event is applied.
+                var inst = instances[i]
+                let outcome = engine.send(&inst, event: e.event, data: e.data, at: clock, actor: nil, counter: self)
+                instances[i] = inst
+                switch outcome {
                 case .success(let rs): records += rs
                 case .failure(let err):
                     if let r = err.record { records.append(r) } else { problems.append("dòng \(e.line): \(err)") }
