@@ -70,3 +70,5 @@ int tiendo_peercred(int fd, int *pid, unsigned *uid, unsigned *gid) {
     *gid = cred.gid;
     return 0;
 }
+
+int tiendo_accept(int fd) { return accept4(fd, 0, 0, SOCK_CLOEXEC | SOCK_NONBLOCK); }

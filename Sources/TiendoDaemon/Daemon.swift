@@ -14,6 +14,19 @@ public enum RequestError: Error, Sendable {
     case internalError(String)
 }
 
+/// An immutable view of the definitions in force, shared with reader threads.
+public final class Catalog: Sendable {
+    public let current: [String: WorkflowDefinition]
+    public let byDigest: [String: WorkflowDefinition]
+    public let diagnostics: [Diagnostic]
+    init(current: [String: WorkflowDefinition], byDigest: [String: WorkflowDefinition], diagnostics: [Diagnostic]) {
+        self.current = current
+        self.byDigest = byDigest
+        self.diagnostics = diagnostics
+    }
+    public func definition(_ digest: String) -> WorkflowDefinition? { byDigest[digest] }
+}
+
 /// Options of one daemon run.
 public struct DaemonOptions: Sendable {
     public var workflowDirectories: [String]
@@ -29,7 +42,8 @@ public struct DaemonOptions: Sendable {
 }
 
 /// The daemon's state owner. Every method runs on the loop thread (see `EventLoop`); nothing here is shared.
-public final class Daemon: InstanceCounter {
+/// Only `views` and `catalog` may be used from other threads (they are lock-protected snapshots).
+public final class Daemon: InstanceCounter, @unchecked Sendable {
     public let options: DaemonOptions
     public let store: Store
     public let clock: DaemonClock
@@ -48,6 +62,24 @@ public final class Daemon: InstanceCounter {
     public private(set) var recordsSent: [Record.Kind: Int] = [:]
     var statusDirty = true
     public private(set) var lastNow: Instant
+    private let catalogLock = NSLock()
+    private var catalogSnapshot = Catalog(current: [:], byDigest: [:], diagnostics: [])
+    /// Called on the loop thread with every batch of records sent (the control socket's Watch).
+    public var onRecords: (@Sendable ([Record]) -> Void)?
+
+    /// The definitions in force, safe to use from any thread.
+    public var catalog: Catalog {
+        catalogLock.lock()
+        defer { catalogLock.unlock() }
+        return catalogSnapshot
+    }
+
+    func publishCatalog() {
+        let c = Catalog(current: current, byDigest: byDigest, diagnostics: diagnostics)
+        catalogLock.lock()
+        catalogSnapshot = c
+        catalogLock.unlock()
+    }
 
     public init(options: DaemonOptions, clock: DaemonClock, sink: any RecordSink) throws {
         self.options = options
@@ -111,6 +143,7 @@ public final class Daemon: InstanceCounter {
                 event: .definitionRejected, fields: [("TIENDO_WORKFLOW", id), ("TIENDO_FILE", file)])
         }
         diagnostics = set.diagnostics
+        publishCatalog()
         for id in changed { migrate(workflow: id, at: now) }
         if !changed.isEmpty || current.isEmpty {
             sink.log(
@@ -215,7 +248,9 @@ public final class Daemon: InstanceCounter {
     /// Emits committed records and marks them sent.
     func send(_ stored: [StoredRecord]) {
         guard !stored.isEmpty else { return }
-        if sink.emit(stored.map(\.record)) {
+        let records = stored.map(\.record)
+        onRecords?(records)
+        if sink.emit(records) {
             for s in stored { recordsSent[s.record.kind, default: 0] += 1 }
             do { try store.markSent(stored.map(\.seq)) } catch { sink.log(3, "Không đánh dấu được bản ghi đã gửi: \(error)") }
         }
@@ -304,6 +339,89 @@ public final class Daemon: InstanceCounter {
         }
     }
 
+    /// Starts every row or none (all-or-nothing, one transaction). Every bad row is reported: `file` is the workflow
+    /// id and `line` the row number (1-based).
+    public func importInstances(workflow: String, rows: [[(String, JSON)]], actor: Int?) throws(RequestError) -> Int {
+        let now = clock.now()
+        guard let def = current[workflow], let engine = engine(def.digest) else { throw .noSuchWorkflow(workflow) }
+        var problems: [Diagnostic] = []
+        var keys = Set<String>()
+        var prepared: [(id: String, started: Instant, data: InstanceData)] = []
+        func bad(_ n: Int, _ m: String) { problems.append(Diagnostic(file: workflow, line: n, column: 1, severity: .error, message: m)) }
+        for (i, row) in rows.enumerated() {
+            let n = i + 1
+            var key: String?
+            var started = now
+            var fields: [(String, JSON)] = []
+            var ok = true
+            for (k, v) in row {
+                switch k {
+                case "key":
+                    guard let s = v.stringValue ?? v.intValue.map(String.init), InstanceRows.isValidKey(s) else {
+                        bad(n, "khóa '\(v.stringValue ?? v.serialized())' không hợp lệ (chữ, số, '.', '_', '-'; tối đa 128 ký tự)")
+                        ok = false
+                        continue
+                    }
+                    key = s
+                case "started":
+                    guard let s = v.stringValue, let t = def.zone.parseInstant(s) else {
+                        bad(n, "'started' phải là ngày YYYY-MM-DD hoặc thời điểm ISO 8601")
+                        ok = false
+                        continue
+                    }
+                    started = t
+                default:
+                    if case .string(let s) = v, s.isEmpty { continue }
+                    fields.append((k, v))
+                }
+            }
+            guard ok else { continue }
+            let k = key ?? "\(Daemon.generatedKey(now))-\(n)"
+            if !keys.insert(k).inserted {
+                bad(n, "khóa '\(k)' bị lặp trong lần nhập này")
+                continue
+            }
+            let id = requestID(workflow, k)
+            if (try? store.exists(id)) == true {
+                bad(n, "hồ sơ '\(id)' đã tồn tại")
+                continue
+            }
+            switch def.validate(data: fields, partial: false) {
+            case .success(let d): prepared.append((id, started, d))
+            case .failure(let e): bad(n, "trường '\(e.field)': \(e.reason)")
+            }
+        }
+        if !problems.isEmpty { throw .importRejected(problems) }
+        // Limits count the rows already started in this batch.
+        let counter = BatchCounter(base: self)
+        var changes: [InstanceChange] = []
+        var records: [Record] = []
+        for (i, p) in prepared.enumerated() {
+            switch engine.start(instanceID: p.id, data: p.data, at: p.started, now: now, actor: actor, counter: counter) {
+            case .success(let (inst, rs)):
+                counter.pending.append(inst)
+                changes.append(change(inst, def: def, stale: false))
+                records += rs
+            case .failure(let e):
+                let msg: String
+                switch e {
+                case .limitExceeded(let l, let g, let c, let m, _): msg = "vượt giới hạn \(l)\(g.map { " trong nhóm «\($0)»" } ?? ""): sẽ có \(c), tối đa \(m)"
+                default: msg = "\(e)"
+                }
+                problems.append(Diagnostic(file: workflow, line: i + 1, column: 1, severity: .error, message: msg))
+            }
+        }
+        if !problems.isEmpty { throw .importRejected(problems) }
+        do {
+            let stored = try store.commit(changes: changes, records: records)
+            send(stored)
+        } catch {
+            throw .internalError("\(error)")
+        }
+        statusDirty = true
+        return prepared.count
+    }
+
     static func map(_ e: EngineError) -> RequestError {
         switch e {
         case .invalidData(let f): return .invalidData(field: f.field, reason: f.reason)
@@ -364,104 +482,10 @@ public final class Daemon: InstanceCounter {
 
     // MARK: Views
 
-    public func dueItemJSON(_ d: DueRow, now: Instant) -> JSON {
-        let zone = current[d.workflow]?.zone ?? .vietnam
-        let dueDate = CivilDate.parse(d.due.prefix(10)) ?? zone.date(of: d.dueEnd)
-        let daysLeft = dueDate.dayNumber - zone.date(of: now).dayNumber
-        return .object([
-            ("workflow", .string(d.workflow)), ("instance", .string(d.instance)), ("state", d.state.map(JSON.string) ?? .null),
-            ("milestone", d.milestone.map(JSON.string) ?? .null), ("title", .string(d.title)), ("due", .string(d.due)),
-            ("daysLeft", .int(daysLeft)), ("overdue", .bool(d.dueEnd <= now)), ("group", d.group.map(JSON.string) ?? .null),
-        ])
-    }
+    /// Read-only views over a snapshot of the catalog and the store; usable from any thread.
+    public var views: Views { Views(catalog: catalog, store: store, pid: pid, startedAt: startedAt) }
 
-    public func instanceJSON(_ row: StoredInstance, now: Instant) -> JSON {
-        let inst = row.instance
-        guard let def = byDigest[inst.digest] else {
-            return .object([("id", .string(inst.id)), ("workflow", .string(inst.workflow)), ("stale", .bool(true))])
-        }
-        let zone = def.zone
-        let engine = self.engine(inst.digest) ?? Engine(def)
-        let open = Dictionary(engine.openDeadlines(inst).map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
-        let milestones: [JSON] = def.milestones.map { m in
-            let doneAt = inst.done[m.id]
-            var due = open[m.id]?.due
-            if due == nil, let v = m.deadline.due.evaluate(
-                zone: zone, calendar: def.calendar, startedAt: inst.startedAt, enteredAt: inst.enteredAt,
-                fieldValue: { name in
-                    switch inst.data[name] {
-                    case .date(let d): return .date(d)
-                    case .datetime(let t): return .instant(t)
-                    default: return nil
-                    }
-                })
-            {
-                switch v {
-                case .date(let d): due = d.iso
-                case .instant(let t): due = zone.iso(t)
-                }
-            }
-            return .object([
-                ("id", .string(m.id)), ("title", .string(m.title)), ("due", .string(due ?? "")), ("done", .bool(doneAt != nil)),
-                ("doneAt", doneAt.map { .string(zone.iso($0)) } ?? .null), ("overdue", .bool(open[m.id].map { $0.end <= now } ?? false)),
-                ("requires", .array(m.requires.map(JSON.string))),
-            ])
-        }
-        let nextDue = engine.openDeadlines(inst).filter { $0.end > now }.min { $0.end < $1.end }
-        let next: JSON = nextDue.map { d in
-            dueItemJSON(
-                DueRow(
-                    instance: inst.id, deadline: d.key, workflow: inst.workflow, group: def.group(of: inst.data), state: inst.state,
-                    milestone: d.milestone, title: d.title, due: d.due, dueEnd: d.end), now: now)
-        } ?? .null
-        return .object([
-            ("id", .string(inst.id)), ("workflow", .string(inst.workflow)), ("state", inst.state.map(JSON.string) ?? .null),
-            ("data", def.json(inst.data)), ("startedAt", .string(zone.iso(inst.startedAt))),
-            ("enteredAt", .string(zone.iso(inst.enteredAt))), ("completed", .bool(inst.completed)), ("stale", .bool(row.stale)),
-            ("milestones", .array(milestones)), ("next", next),
-        ])
-    }
-
-    /// `[WorkflowSummary]` and the daemon status pieces, from the store's aggregates.
-    public func summaries(now: Instant) throws -> (workflows: [JSON], instances: Int, overdue: Int, groups: [String: [String: (Int, [String: Int], Int)]]) {
-        let counts = try store.counts()
-        let due = try store.dueSummary(now: now, soon: now.adding(seconds: 7 * 86_400))
-        var out: [JSON] = []
-        var total = 0
-        var overdueTotal = 0
-        var groups: [String: [String: (Int, [String: Int], Int)]] = [:]
-        for id in current.keys.sorted() {
-            let def = current[id]!
-            let c = counts[id] ?? Store.WorkflowCounts()
-            let d = due[id]
-            total += c.instances
-            overdueTotal += d?.overdue ?? 0
-            var stateEntries: [(String, JSON)] = []
-            if def.hasStates { for k in c.states.keys.sorted() { stateEntries.append((k, JSON.int(c.states[k]!))) } }
-            let nextDue: JSON = d?.next.map { dueItemJSON($0, now: now) } ?? JSON.null
-            let summary: [(String, JSON)] = [
-                ("id", .string(id)), ("title", .string(def.title)), ("digest", .string(def.digest)), ("instances", .int(c.instances)),
-                ("active", .int(c.instances - c.completed)), ("completed", .int(c.completed)), ("overdue", .int(d?.overdue ?? 0)),
-                ("dueSoon", .int(d?.dueSoon ?? 0)), ("states", .object(stateEntries)), ("nextDue", nextDue),
-            ]
-            out.append(.object(summary))
-            var g: [String: (Int, [String: Int], Int)] = [:]
-            for (name, v) in c.groups { g[name] = (v.instances, v.states, d?.overdueGroups[name] ?? 0) }
-            groups[id] = g
-        }
-        return (out, total, overdueTotal, groups)
-    }
-
-    public func statusJSON(now: Instant, workflows: [JSON], instances: Int, overdue: Int) -> JSON {
-        let next = try? store.nextWakeup()
-        let zone = current.values.first?.zone ?? .vietnam
-        return .object([
-            ("version", .string(TiendoVersion.string)), ("pid", .int(pid)), ("startedAt", .string(zone.iso(startedAt))),
-            ("now", .string(zone.iso(now))), ("nextWakeup", next.map { .string(zone.iso($0)) } ?? .null),
-            ("workflows", .int(current.count)), ("instances", .int(instances)), ("overdue", .int(overdue)),
-            ("diagnostics", .array(diagnostics.map(\.json))),
-        ])
-    }
+    public func summaries(now: Instant) throws -> Views.Summaries { try views.summaries(now: now) }
 
     /// `12 quy trình, 1.083 hồ sơ, 3 quá hạn`
     public func summaryLine(instances: Int, overdue: Int) -> String {
@@ -481,8 +505,9 @@ public final class Daemon: InstanceCounter {
     /// Writes the status files when something changed (the loop throttles to once a second).
     public func writeStatus(now: Instant) {
         do {
-            let s = try summaries(now: now)
-            let status = statusJSON(now: now, workflows: s.workflows, instances: s.instances, overdue: s.overdue)
+            let s = try views.summaries(now: now)
+            let v = views
+            let status = v.statusJSON(now: now, workflows: s.workflows, instances: s.instances, overdue: s.overdue)
             var perWorkflow: [(String, JSON)] = []
             for w in s.workflows {
                 guard let id = w["id"]?.stringValue else { continue }
@@ -491,9 +516,9 @@ public final class Daemon: InstanceCounter {
                     let v = groups[g]!
                     return (g, .object([("instances", .int(v.0)), ("states", .object(v.1.keys.sorted().map { ($0, .int(v.1[$0]!)) })), ("overdue", .int(v.2))]))
                 })
-                let overdue = try store.dueItems(until: now, workflow: id, group: nil, limit: 1000).map { dueItemJSON($0, now: now) }
+                let overdue = try store.dueItems(until: now, workflow: id, group: nil, limit: 1000).map { v.dueItemJSON($0, now: now) }
                 let upcoming = try store.dueItems(until: now.adding(seconds: 7 * 86_400), workflow: id, group: nil, limit: 1000 + overdue.count)
-                    .filter { $0.dueEnd > now }.prefix(1000).map { dueItemJSON($0, now: now) }
+                    .filter { $0.dueEnd > now }.prefix(1000).map { v.dueItemJSON($0, now: now) }
                 perWorkflow.append(
                     (id, .object([("version", .int(1)), ("workflow", w), ("groups", groupJSON), ("overdue", .array(overdue)), ("upcoming", .array(Array(upcoming)))])))
             }
@@ -540,5 +565,18 @@ public final class Daemon: InstanceCounter {
         out += "# HELP tiendo_next_wakeup_seconds Seconds until the next scheduled wake-up (-1: none).\n# TYPE tiendo_next_wakeup_seconds gauge\n"
         out += "tiendo_next_wakeup_seconds \(next.map { max(0, $0.seconds - now.seconds) } ?? -1)\n"
         return out
+    }
+}
+
+/// Counts stored instances plus those started earlier in the same import.
+final class BatchCounter: InstanceCounter {
+    let base: Daemon
+    var pending: [Instance] = []
+    init(base: Daemon) { self.base = base }
+    func count(workflow: String, states: Set<String>, field: String?, value: Value?) -> Int {
+        base.count(workflow: workflow, states: states, field: field, value: value)
+            + pending.filter { i in
+                i.workflow == workflow && i.state.map { states.contains($0) } == true && (field.map { i.data[$0] == value } ?? true)
+            }.count
     }
 }

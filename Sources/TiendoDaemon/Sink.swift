@@ -22,7 +22,7 @@ extension RecordSink {
 }
 
 /// Readable lines on stderr: the fallback when no journal is connected (a terminal, CI).
-public final class StderrSink: RecordSink {
+public final class StderrSink: RecordSink, @unchecked Sendable {
     let lock = NSLock()
     public init() {}
 

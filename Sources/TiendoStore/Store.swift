@@ -260,13 +260,19 @@ public final class Store: @unchecked Sendable {
         }
     }
 
-    public func instances(workflow: String?, limit: Int, after: String?, definition: (String) -> WorkflowDefinition?) throws -> [StoredInstance] {
+    public func instances(
+        workflow: String?, state: String? = nil, limit: Int, after: String?, definition: (String) -> WorkflowDefinition?
+    ) throws -> [StoredInstance] {
         try pool.read { db in
             var sql = "SELECT * FROM instances WHERE 1"
             var args: [any DatabaseValueConvertible] = []
             if let workflow {
                 sql += " AND workflow = ?"
                 args.append(workflow)
+            }
+            if let state {
+                sql += " AND state = ?"
+                args.append(state)
             }
             if let after {
                 sql += " AND id > ?"

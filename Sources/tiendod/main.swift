@@ -77,9 +77,27 @@ struct Tiendod: ParsableCommand {
             throw ExitCode(1)
         }
         let loop = try EventLoop(daemon: daemon, hooks: LifecycleHooks())
+        // The control socket: adopted from systemd, else bound at --socket.
+        let listenFD: Int32
+        if let fd = ControlSocket.adopted() {
+            listenFD = fd
+        } else {
+            do {
+                listenFD = try ControlSocket.bind(path: socket)
+            } catch {
+                sink.log(2, "Không mở được socket điều khiển \(socket): \(error)")
+                throw ExitCode(1)
+            }
+        }
+        let logger: @Sendable (Int, String) -> Void = { [sink] p, m in sink.log(p, m) }
+        let views: @Sendable () -> Views = { [daemon] in daemon.views }
+        let control = ControlService(loop: loop, views: views, clock: clock, log: logger)
+        let server = VarlinkServer(listenFD: listenFD, handler: control, log: logger)
+        daemon.onRecords = { [server] records in server.broadcast(records.map(\.json)) }
+        server.start()
         loop.updateStatusNow()
         sink.log(
-            6, "tiendod \(TiendoVersion.string) đã sẵn sàng: trạng thái \(options.stateDirectory)/tiendo.sqlite, tệp trạng thái \(options.runtimeDirectory)",
+            6, "tiendod \(TiendoVersion.string) đã sẵn sàng: trạng thái \(options.stateDirectory)/tiendo.sqlite, tệp trạng thái \(options.runtimeDirectory), socket \(socket)",
             event: .lifecycle, fields: [])
         loop.run()
         sink.log(6, "tiendod dừng", event: .lifecycle, fields: [])

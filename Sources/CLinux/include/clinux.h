@@ -17,4 +17,6 @@ int tiendo_signalfd_read(int fd);
 void tiendo_block_signals(void);
 /// Peer credentials of a Unix socket (SO_PEERCRED): returns 0 on success.
 int tiendo_peercred(int fd, int *pid, unsigned *uid, unsigned *gid);
+/// accept4 with SOCK_CLOEXEC | SOCK_NONBLOCK.
+int tiendo_accept(int fd);
 #endif
