@@ -11,17 +11,41 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "tiendoctl", targets: ["tiendoctl"]),
+        .executable(name: "tiendod", targets: ["tiendod"]),
         .library(name: "TiendoCore", targets: ["TiendoCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // Pure, deterministic engine: definitions, date algebra, calendars, step function. No I/O but file reading.
         .target(
             name: "TiendoCore",
             dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+        // The only code that touches SQLite: instances, definitions by digest, history/outbox, schedule index.
+        .target(
+            name: "TiendoStore",
+            dependencies: ["TiendoCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+        // Linux interfaces Swift's Glibc module lacks (eventfd, timerfd, signalfd, SO_PEERCRED).
+        .target(name: "CLinux"),
+        // The daemon: scheduling loop, clock, status files, record emission, reload.
+        .target(
+            name: "TiendoDaemon",
+            dependencies: ["TiendoCore", "TiendoStore", "CLinux"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "tiendod",
+            dependencies: [
+                "TiendoDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -35,6 +59,12 @@ let package = Package(
         .testTarget(
             name: "TiendoCoreTests",
             dependencies: ["TiendoCore"],
+            swiftSettings: strict
+        ),
+        // Integration tests: run the real tiendod binary against real SQLite (and journald/systemd where present).
+        .testTarget(
+            name: "TiendodTests",
+            dependencies: ["TiendoCore", "TiendoStore", "CLinux"],
             swiftSettings: strict
         ),
     ],

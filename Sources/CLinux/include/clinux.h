@@ -1,0 +1,22 @@
+#ifndef TIENDO_CLINUX_H
+#define TIENDO_CLINUX_H
+// Linux interfaces the Glibc Swift module does not export: eventfd, timerfd, signalfd, SO_PEERCRED.
+// Declarations only, with plain C types, so this module never redefines system types other modules export.
+
+int tiendo_eventfd(void);
+int tiendo_timerfd(int clock);
+/// A signalfd for SIGHUP, SIGTERM and SIGINT, which it also blocks in the calling thread.
+int tiendo_signalfd_hup_term_int(void);
+/// Arms a timer: absolute, cancelled when the clock is set (CLOCK_REALTIME), or relative. 0 and 0 disarm.
+int tiendo_timer_arm(int fd, long sec, long nsec, int absolute_cancel_on_set);
+/// Reads a timerfd: 1 when it expired, 0 when nothing, -2 when the clock was set (ECANCELED), -1 on error.
+int tiendo_timer_read(int fd);
+/// The signal number of the next pending signal on a signalfd, or -1.
+int tiendo_signalfd_read(int fd);
+/// Blocks SIGHUP, SIGTERM and SIGINT in the calling thread (call before starting threads); ignores SIGPIPE.
+void tiendo_block_signals(void);
+/// Peer credentials of a Unix socket (SO_PEERCRED): returns 0 on success.
+int tiendo_peercred(int fd, int *pid, unsigned *uid, unsigned *gid);
+/// accept4 with SOCK_CLOEXEC | SOCK_NONBLOCK.
+int tiendo_accept(int fd);
+#endif

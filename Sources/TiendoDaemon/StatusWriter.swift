@@ -1,0 +1,55 @@
+import Foundation
+import TiendoCore
+
+/// Writes the status files atomically (temporary file in the same directory, fsync, rename), mode 0640.
+final class StatusWriter {
+    let directory: String
+    var knownWorkflowFiles = Set<String>()
+
+    init(directory: String) { self.directory = directory }
+
+    func prepare() throws {
+        try FileManager.default.createDirectory(atPath: (directory as NSString).appendingPathComponent("workflows"), withIntermediateDirectories: true)
+    }
+
+    func write(status: JSON, workflows: [(String, JSON)], prometheus: String) throws {
+        try atomicWrite(path: (directory as NSString).appendingPathComponent("status.json"), contents: status.serialized(pretty: true) + "\n")
+        var names = Set<String>()
+        for (id, json) in workflows {
+            let name = "\(id).json"
+            names.insert(name)
+            try atomicWrite(path: ((directory as NSString).appendingPathComponent("workflows") as NSString).appendingPathComponent(name), contents: json.serialized(pretty: true) + "\n")
+        }
+        // Remove files of workflows that are no longer loaded.
+        for old in knownWorkflowFiles.subtracting(names) {
+            try? FileManager.default.removeItem(atPath: ((directory as NSString).appendingPathComponent("workflows") as NSString).appendingPathComponent(old))
+        }
+        knownWorkflowFiles = names
+        try atomicWrite(path: (directory as NSString).appendingPathComponent("tiendo.prom"), contents: prometheus)
+    }
+
+    func atomicWrite(path: String, contents: String) throws {
+        let tmp = path + ".tmp"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        let bytes = Array(contents.utf8)
+        var written = 0
+        while written < bytes.count {
+            let n = bytes[written...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                let e = errno
+                close(fd)
+                unlink(tmp)
+                throw POSIXError(POSIXErrorCode(rawValue: e) ?? .EIO)
+            }
+            written += n
+        }
+        fchmod(fd, 0o640)
+        close(fd)
+        guard rename(tmp, path) == 0 else {
+            let e = errno
+            unlink(tmp)
+            throw POSIXError(POSIXErrorCode(rawValue: e) ?? .EIO)
+        }
+    }
+}

@@ -1,0 +1,298 @@
+import Foundation
+public import TiendoCore
+import TiendoStore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `vn.tiendo.Manager` and `org.varlink.service` over the varlink server.
+public final class ControlService: VarlinkHandler, @unchecked Sendable {
+    static let interface = "vn.tiendo.Manager"
+    let loop: EventLoop
+    let views: @Sendable () -> Views
+    let clock: DaemonClock
+    let log: @Sendable (Int, String) -> Void
+    let ownUID = getuid()
+    let adminGID: gid_t?
+    let readers = DispatchQueue(label: "varlink-readers", qos: .userInitiated, attributes: .concurrent)
+
+    public init(loop: EventLoop, views: @escaping @Sendable () -> Views, clock: DaemonClock, log: @escaping @Sendable (Int, String) -> Void) {
+        self.loop = loop
+        self.views = views
+        self.clock = clock
+        self.log = log
+        adminGID = getgrnam("tiendo-admin").map { $0.pointee.gr_gid }
+    }
+
+    // MARK: Parameters
+
+    enum ParamType {
+        case string, int, bool, object, stringMap, objectList
+    }
+
+    static let schemas: [String: [(String, ParamType, Bool)]] = [
+        "GetStatus": [],
+        "ListInstances": [
+            ("workflow", .string, true), ("state", .string, true), ("where", .stringMap, true), ("overdue", .bool, true),
+            ("limit", .int, true), ("after", .string, true),
+        ],
+        "GetInstance": [("id", .string, false)],
+        "StartInstance": [("workflow", .string, false), ("key", .string, true), ("data", .object, true)],
+        "ImportInstances": [("workflow", .string, false), ("rows", .objectList, false)],
+        "SendEvent": [("id", .string, false), ("event", .string, false), ("data", .object, true), ("idempotencyKey", .string, true)],
+        "CompleteMilestone": [("id", .string, false), ("milestone", .string, false)],
+        "Agenda": [("days", .int, true), ("workflow", .string, true), ("group", .string, true)],
+        "History": [("id", .string, false)],
+        "Reload": [],
+        "Watch": [],
+    ]
+    static let mutating: Set<String> = ["StartInstance", "ImportInstances", "SendEvent", "CompleteMilestone", "Reload"]
+
+    /// Checks names and types; returns the parameters by name, or the offending parameter.
+    struct BadParameter: Error { var name: String }
+
+    static func check(_ method: String, _ params: [(String, JSON)]) -> Result<[String: JSON], BadParameter> {
+        let schema = schemas[method] ?? []
+        var out: [String: JSON] = [:]
+        for (k, v) in params {
+            guard let (_, type, optional) = schema.first(where: { $0.0 == k }) else { return .failure(BadParameter(name: k)) }
+            if v.isNull {
+                if optional { continue }
+                return .failure(BadParameter(name: k))
+            }
+            let ok: Bool
+            switch type {
+            case .string: ok = v.stringValue != nil
+            case .int: ok = v.intValue != nil
+            case .bool: ok = v.boolValue != nil
+            case .object: ok = v.objectValue != nil
+            case .stringMap: ok = v.objectValue?.allSatisfy { $0.1.stringValue != nil } ?? false
+            case .objectList: ok = v.arrayValue?.allSatisfy { $0.objectValue != nil } ?? false
+            }
+            if !ok { return .failure(BadParameter(name: k)) }
+            out[k] = v
+        }
+        for (name, _, optional) in schema where !optional && out[name] == nil { return .failure(BadParameter(name: name)) }
+        return .success(out)
+    }
+
+    func authorized(_ peer: Peer) -> Bool {
+        if peer.uid == 0 || peer.uid == ownUID { return true }
+        guard let admin = adminGID else { return false }
+        if peer.gid == admin { return true }
+        if let pw = getpwuid(peer.uid), let gr = getgrgid(admin) {
+            let name = String(cString: pw.pointee.pw_name)
+            var p = gr.pointee.gr_mem
+            while let m = p?.pointee {
+                if String(cString: m) == name { return true }
+                p = p?.advanced(by: 1)
+            }
+        }
+        // Supplementary groups of the calling process.
+        if let status = try? String(contentsOfFile: "/proc/\(peer.pid)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Groups:") })
+        {
+            return line.dropFirst(7).split(separator: " ").contains { UInt32($0) == admin }
+        }
+        return false
+    }
+
+    // MARK: Dispatch
+
+    public func handle(method: String, parameters: [(String, JSON)], more: Bool, oneway: Bool, peer: Peer) -> Dispatch {
+        if method == "org.varlink.service.GetInfo" {
+            return .immediate(
+                .ok([
+                    ("vendor", .string("tiendo")), ("product", .string("tiendod")), ("version", .string(TiendoVersion.string)),
+                    ("url", .string("https://tiendo.invalid/")),
+                    ("interfaces", .array([.string("org.varlink.service"), .string(ControlService.interface)])),
+                ]))
+        }
+        if method == "org.varlink.service.GetInterfaceDescription" {
+            switch parameters.first(where: { $0.0 == "interface" })?.1.stringValue {
+            case ControlService.interface: return .immediate(.ok([("description", .string(VarlinkIDL.manager))]))
+            case "org.varlink.service": return .immediate(.ok([("description", .string(VarlinkIDL.service))]))
+            case let other?: return .immediate(.error("org.varlink.service.InterfaceNotFound", [("interface", .string(other))]))
+            case nil: return .immediate(.error("org.varlink.service.InvalidParameter", [("parameter", .string("interface"))]))
+            }
+        }
+        guard let dot = method.lastIndex(of: ".") else {
+            return .immediate(.error("org.varlink.service.MethodNotFound", [("method", .string(method))]))
+        }
+        let iface = String(method[..<dot])
+        let name = String(method[method.index(after: dot)...])
+        guard iface == ControlService.interface else {
+            if iface == "org.varlink.service" {
+                return .immediate(.error("org.varlink.service.MethodNotFound", [("method", .string(method))]))
+            }
+            return .immediate(.error("org.varlink.service.InterfaceNotFound", [("interface", .string(iface))]))
+        }
+        guard ControlService.schemas[name] != nil else {
+            return .immediate(.error("org.varlink.service.MethodNotFound", [("method", .string(method))]))
+        }
+        let p: [String: JSON]
+        switch ControlService.check(name, parameters) {
+        case .success(let v): p = v
+        case .failure(let bad): return .immediate(.error("org.varlink.service.InvalidParameter", [("parameter", .string(bad.name))]))
+        }
+        if name == "Watch" {
+            return more ? .watch : .immediate(.error("org.varlink.service.ExpectedMore"))
+        }
+        if ControlService.mutating.contains(name) {
+            guard authorized(peer) else {
+                log(4, "Từ chối \(method) của uid \(peer.uid) (pid \(peer.pid)): cần root, uid của daemon hoặc nhóm tiendo-admin")
+                return .immediate(.error("org.varlink.service.PermissionDenied"))
+            }
+            let actor = Int(peer.uid)
+            return .deferred { [self] reply in
+                loop.enqueue { d in reply(self.mutate(name, p, actor: actor, daemon: d)) }
+            }
+        }
+        return .deferred { [self] reply in
+            readers.async { reply(self.read(name, p)) }
+        }
+    }
+
+    // MARK: Reads (any thread)
+
+    func read(_ name: String, _ p: [String: JSON]) -> VarlinkReply {
+        let v = views()
+        let now = clock.now()
+        do {
+            switch name {
+            case "GetStatus":
+                let s = try v.summaries(now: now)
+                return .ok([
+                    ("status", v.statusJSON(now: now, workflows: s.workflows, instances: s.instances, overdue: s.overdue)),
+                    ("workflows", .array(s.workflows)),
+                ])
+            case "GetInstance":
+                let id = p["id"]!.stringValue!
+                guard let row = try v.store.instance(id, definition: v.catalog.definition) else { return ControlService.error(.noSuchInstance(id)) }
+                return .ok([("instance", v.instanceJSON(row, now: now))])
+            case "History":
+                let id = p["id"]!.stringValue!
+                guard try v.store.exists(id) else { return ControlService.error(.noSuchInstance(id)) }
+                return .ok([("records", .array(try v.store.history(id).map(\.json)))])
+            case "Agenda":
+                let days = max(0, min(p["days"]?.intValue ?? 7, 3660))
+                let wf = p["workflow"]?.stringValue
+                if let wf, v.catalog.current[wf] == nil { return ControlService.error(.noSuchWorkflow(wf)) }
+                let zone = wf.flatMap { v.catalog.current[$0]?.zone } ?? .vietnam
+                let until = zone.endOfDay(zone.date(of: now).adding(days: days))
+                let items = try v.store.dueItems(until: until.adding(seconds: -1), workflow: wf, group: p["group"]?.stringValue, limit: 100_000)
+                return .ok([("items", .array(items.map { v.dueItemJSON($0, now: now) }))])
+            case "ListInstances":
+                return try list(v, p, now: now)
+            default:
+                return .error("org.varlink.service.MethodNotFound", [("method", .string(name))])
+            }
+        } catch {
+            log(3, "varlink \(name): \(error)")
+            return .error("org.varlink.service.InternalError")
+        }
+    }
+
+    func list(_ v: Views, _ p: [String: JSON], now: Instant) throws -> VarlinkReply {
+        let limit = max(1, min(p["limit"]?.intValue ?? 100, 10_000))
+        let wf = p["workflow"]?.stringValue
+        if let wf, v.catalog.current[wf] == nil { return ControlService.error(.noSuchWorkflow(wf)) }
+        let state = p["state"]?.stringValue
+        let wheres = (p["where"]?.objectValue ?? []).map { ($0.0, $0.1.stringValue ?? "") }
+        let overdueOnly = p["overdue"]?.boolValue
+        var after = p["after"]?.stringValue
+        var out: [JSON] = []
+        var more = false
+        scan: while true {
+            let page = try v.store.instances(workflow: wf, state: state, limit: 1000, after: after, definition: v.catalog.definition)
+            if page.isEmpty { break }
+            for row in page {
+                after = row.instance.id
+                if !wheres.isEmpty {
+                    let def = v.catalog.definition(row.instance.digest)
+                    let ok = wheres.allSatisfy { (f, want) in
+                        guard let value = row.instance.data[f] else { return want.isEmpty }
+                        let json = value.json(zone: def?.zone ?? .vietnam)
+                        return (json.stringValue ?? json.serialized()) == want || value.display(zone: def?.zone ?? .vietnam) == want
+                    }
+                    if !ok { continue }
+                }
+                if let overdueOnly {
+                    let isOverdue = try v.store.dueItems(instance: row.instance.id).contains { $0.dueEnd <= now }
+                    if isOverdue != overdueOnly { continue }
+                }
+                if out.count == limit {
+                    more = true
+                    break scan
+                }
+                out.append(v.instanceJSON(row, now: now))
+            }
+            if page.count < 1000 { break }
+        }
+        let next: JSON = more ? (out.last?["id"] ?? .null) : .null
+        return .ok([("instances", .array(out)), ("next", next)])
+    }
+
+    // MARK: Mutations (loop thread)
+
+    func mutate(_ name: String, _ p: [String: JSON], actor: Int, daemon d: Daemon) -> VarlinkReply {
+        let now = d.clock.now()
+        do {
+            switch name {
+            case "StartInstance":
+                let inst = try d.startInstance(
+                    workflow: p["workflow"]!.stringValue!, key: p["key"]?.stringValue, data: p["data"]?.objectValue ?? [], actor: actor)
+                return instanceReply(d, inst.id, now: now)
+            case "SendEvent":
+                let id = p["id"]!.stringValue!
+                let inst = try d.sendEvent(
+                    id: id, event: p["event"]!.stringValue!, data: p["data"]?.objectValue ?? [],
+                    idempotencyKey: p["idempotencyKey"]?.stringValue, actor: actor)
+                return instanceReply(d, inst.id, now: now)
+            case "CompleteMilestone":
+                let id = p["id"]!.stringValue!
+                let inst = try d.sendEvent(
+                    id: id, event: "done", data: [("milestone", p["milestone"]!)], idempotencyKey: nil, actor: actor)
+                return instanceReply(d, inst.id, now: now)
+            case "ImportInstances":
+                let rows = p["rows"]!.arrayValue!.compactMap(\.objectValue)
+                let n = try d.importInstances(workflow: p["workflow"]!.stringValue!, rows: rows, actor: actor)
+                return .ok([("imported", .int(n))])
+            case "Reload":
+                loop.reload()
+                let s = try d.summaries(now: now)
+                return .ok([("workflows", .array(s.workflows)), ("diagnostics", .array(d.diagnostics.map(\.json)))])
+            default:
+                return .error("org.varlink.service.MethodNotFound", [("method", .string(name))])
+            }
+        } catch let e as RequestError {
+            return ControlService.error(e)
+        } catch {
+            log(3, "varlink \(name): \(error)")
+            return .error("org.varlink.service.InternalError")
+        }
+    }
+
+    func instanceReply(_ d: Daemon, _ id: String, now: Instant) -> VarlinkReply {
+        let v = d.views
+        guard let row = try? v.store.instance(id, definition: v.catalog.definition) else { return ControlService.error(.noSuchInstance(id)) }
+        return .ok([("instance", v.instanceJSON(row, now: now))])
+    }
+
+    static func error(_ e: RequestError) -> VarlinkReply {
+        let i = "vn.tiendo.Manager."
+        switch e {
+        case .noSuchWorkflow(let w): return .error(i + "NoSuchWorkflow", [("workflow", .string(w))])
+        case .noSuchInstance(let id): return .error(i + "NoSuchInstance", [("id", .string(id))])
+        case .instanceExists(let id): return .error(i + "InstanceExists", [("id", .string(id))])
+        case .invalidData(let f, let r): return .error(i + "InvalidData", [("field", .string(f)), ("reason", .string(r))])
+        case .eventRejected(let id, let ev, let st, let r):
+            return .error(i + "EventRejected", [("id", .string(id)), ("event", .string(ev)), ("state", st.map(JSON.string) ?? .null), ("reason", .string(r))])
+        case .importRejected(let ds): return .error(i + "ImportRejected", [("errors", .array(ds.map(\.json)))])
+        case .limitExceeded(let l, let g, let c, let m):
+            return .error(i + "LimitExceeded", [("limit", .string(l)), ("group", g.map(JSON.string) ?? .null), ("count", .int(c)), ("max", .int(m))])
+        case .internalError(let m): return .error("org.varlink.service.InternalError", [("reason", .string(m))])
+        }
+    }
+}
