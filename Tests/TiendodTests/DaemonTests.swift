@@ -1,0 +1,345 @@
+import Foundation
+import Testing
+import TiendoCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A short workflow whose dates fall within days, for fake-time runs.
+let hopWorkflow = """
+    tiendo: 1
+    title: Quy trình thử nghiệm
+    fields:
+      ma: {type: text}
+      han: {type: date, required: true}
+    group_by: ma
+    initial: moi
+    states:
+      moi:
+        title: Mới
+        after: {at: entered_at + 36h, to: xu-ly}
+        on: {huy: huy}
+      xu-ly:
+        title: Đang xử lý
+        deadline:
+          due: han
+          remind: [2d, 1d, 6h]
+          overdue: {repeat: 1d, escalate: {2d: err}}
+        on: {xong: xong}
+      xong: {final: true}
+      huy: {final: true}
+    milestones:
+      bao-cao:
+        title: Báo cáo
+        due: han + 1d at 17:00
+        remind: [1d]
+
+    """
+
+/// Many instances whose reminder falls at the same instant.
+let batchWorkflow = """
+    tiendo: 1
+    title: Lô lớn
+    fields:
+      so: {type: integer}
+    milestones:
+      m1: {title: Mốc một, due: 2026-03-05, remind: [1d]}
+
+    """
+
+func historyRows(_ db: String, _ sql: String) throws -> [String] {
+    let (status, out) = try run("/usr/bin/sqlite3", ["-readonly", db, sql])
+    guard status == 0 else { throw VarlinkError(name: "sqlite3", parameters: .string(out)) }
+    return out.split(separator: "\n").map(String.init)
+}
+
+func records(_ json: JSON) -> [Record] { (json["records"]?.arrayValue ?? []).compactMap(Record.init(json:)) }
+
+/// `at|kind|state-or-milestone|due` of a record, the identity compared with the plan.
+func ident(_ r: Record) -> String { "\(r.atText)|\(r.kind.rawValue)|\(r.milestone ?? r.state ?? "")|\(r.due ?? "")" }
+
+@Suite(.serialized)
+struct DaemonTests {
+    @Test("records fire at the planned instants, and overdue notices repeat daily")
+    func recordsAtPlannedInstants() throws {
+        let dir = TempDir()
+        let wf = try workflowsDir(dir, ["hop.yaml": hopWorkflow])
+        let d = DaemonProcess(workflows: wf, dir: dir)
+        try d.start(fakeTime: "2026-03-02T09:00:00+07:00", rate: 86_400)
+        let started = "2026-03-02T09:00:00+07:00"
+        let reply = try d.call("ImportInstances", [
+            ("workflow", .string("hop")),
+            ("rows", .array([.object([("key", .string("a1")), ("started", .string(started)), ("ma", .string("X")), ("han", .string("2026-03-06"))])])),
+        ])
+        #expect(reply["imported"]?.intValue == 1)
+        // Plan the same instance with the engine.
+        let (def, _) = Loader(searchPath: [wf]).resolve("hop")
+        let defn = try #require(def)
+        let data: InstanceData = ["ma": .text("X"), "han": .date(CivilDate(2026, 3, 6))]
+        let plan = Planner.plan(defn, data: data, start: defn.zone.parseInstant(started)!, until: CivilDate(2026, 3, 10))
+        // Wait until fake time is past 2026-03-10.
+        #expect(waitUntil(timeout: 30) {
+            let now = (try? d.call("GetStatus"))?["status"]?["now"]?.stringValue ?? ""
+            return now >= "2026-03-10T09"
+        })
+        let hist = records(try d.call("History", [("id", .string("hop/a1"))]))
+        let got = Set(hist.map(ident))
+        for r in plan where r.kind != .started {
+            #expect(got.contains(ident(r)), "planned \(ident(r)) missing from history")
+        }
+        // Repeats: overdue k = 1, 2, 3 of the state deadline, daily at 08:00; escalated to err (3) from 2 days.
+        let overdue = hist.filter { $0.kind == .overdue && $0.milestone == nil }.map { ($0.atText, $0.priority) }
+        #expect(overdue.map(\.0).prefix(4) == ["2026-03-07T08:00:00+07:00", "2026-03-08T08:00:00+07:00", "2026-03-09T08:00:00+07:00", "2026-03-10T08:00:00+07:00"])
+        #expect(overdue.map(\.1).prefix(4) == [4, 4, 3, 3])
+        // Nothing twice.
+        #expect(Set(hist.map { "\($0.atText)|\($0.kind)|\($0.milestone ?? "")" }).count == hist.count)
+        #expect(d.stop() == 0)
+    }
+
+    @Test("status files are written atomically, valid JSON, and updated after changes")
+    func statusFiles() throws {
+        let dir = TempDir()
+        let wf = try workflowsDir(dir, ["hop.yaml": hopWorkflow])
+        let d = DaemonProcess(workflows: wf, dir: dir)
+        try d.start(fakeTime: "2026-03-02T09:00:00+07:00", rate: 1)
+        func status() -> JSON? {
+            guard let data = FileManager.default.contents(atPath: d.runDir + "/status.json") else { return nil }
+            return try? JSON.parse(String(decoding: data, as: UTF8.self))
+        }
+        #expect(waitUntil(timeout: 10) { status() != nil })
+        #expect(status()?["version"]?.intValue == 1)
+        #expect(status()?["daemon"]?["instances"]?.intValue == 0)
+        _ = try d.call("StartInstance", [("workflow", .string("hop")), ("key", .string("k1")), ("data", .object([("ma", .string("G1")), ("han", .string("2026-03-03"))]))])
+        #expect(waitUntil(timeout: 10) { status()?["daemon"]?["instances"]?.intValue == 1 })
+        let wfFile = try #require(FileManager.default.contents(atPath: d.runDir + "/workflows/hop.json"))
+        let wfJSON = try JSON.parse(String(decoding: wfFile, as: UTF8.self))
+        #expect(wfJSON["version"]?.intValue == 1)
+        #expect(wfJSON["workflow"]?["instances"]?.intValue == 1)
+        #expect(wfJSON["groups"]?["G1"]?["instances"]?.intValue == 1)
+        #expect((wfJSON["upcoming"]?.arrayValue ?? []).contains { $0["instance"]?.stringValue == "hop/k1" })
+        let prom = try String(contentsOfFile: d.runDir + "/tiendo.prom", encoding: .utf8)
+        #expect(prom.contains("tiendo_instances{workflow=\"hop\",state=\"moi\"} 1"))
+        #expect(prom.contains("tiendo_next_wakeup_seconds"))
+        let attrs = try FileManager.default.attributesOfItem(atPath: d.runDir + "/status.json")
+        #expect((attrs[.posixPermissions] as? Int) == 0o640)
+        #expect(!FileManager.default.fileExists(atPath: d.runDir + "/status.json.tmp"))
+        #expect(d.stop() == 0)
+    }
+
+    @Test("kill -9 while firing a large batch loses nothing and doubles nothing")
+    func killNineMidBatch() throws {
+        let dir = TempDir()
+        let wf = try workflowsDir(dir, ["lo.yaml": batchWorkflow])
+        let d = DaemonProcess(workflows: wf, dir: dir)
+        try d.start(fakeTime: "2026-03-01T00:00:00+07:00", rate: 1)
+        let n = 30_000
+        var imported = 0
+        for chunk in stride(from: 0, to: n, by: 5000) {
+            let rows: [JSON] = (chunk..<min(n, chunk + 5000)).map { .object([("key", .string("i\($0)")), ("so", .int($0))]) }
+            imported += try d.call("ImportInstances", [("workflow", .string("lo")), ("rows", .array(rows))])["imported"]?.intValue ?? 0
+        }
+        #expect(imported == n)
+        #expect(d.stop() == 0)
+        // Restart when all reminders are due at once, and kill it in the middle of firing.
+        let db = d.stateDir + "/tiendo.sqlite"
+        try d.start(fakeTime: "2026-03-04T08:00:00+07:00", rate: 1, waitReady: false)
+        #expect(waitUntil(timeout: 60) { ((try? historyRows(db, "SELECT count(*) FROM history WHERE kind='reminder'"))?.first.flatMap { Int($0) } ?? 0) > 0 })
+        d.kill9()
+        let partial = Int(try historyRows(db, "SELECT count(*) FROM history WHERE kind='reminder'").first ?? "0") ?? 0
+        #expect(partial > 0)
+        // Every acknowledged import survived.
+        #expect(try historyRows(db, "SELECT count(*) FROM instances") == ["\(n)"])
+        try d.start(fakeTime: "2026-03-04T08:00:05+07:00", rate: 1)
+        #expect(waitUntil(timeout: 120) { (try? historyRows(db, "SELECT count(*) FROM history WHERE kind='reminder'")) == ["\(n)"] })
+        // Exactly once per instance, all sent.
+        #expect(try historyRows(db, "SELECT count(*) FROM (SELECT instance FROM history WHERE kind='reminder' GROUP BY instance HAVING count(*) <> 1)") == ["0"])
+        #expect(waitUntil(timeout: 30) { (try? historyRows(db, "SELECT count(*) FROM history WHERE sent = 0")) == ["0"] })
+        #expect(d.stop() == 0)
+        print("kill -9 after \(partial) of \(n) reminders; after restart \(n), each exactly once")
+    }
+
+    @Test("catch-up after a stop of several days: transitions in order, only the latest notice per deadline, a summary")
+    func catchUpAfterStop() throws {
+        let dir = TempDir()
+        let wf = try workflowsDir(dir, ["hop.yaml": hopWorkflow])
+        let d = DaemonProcess(workflows: wf, dir: dir)
+        try d.start(fakeTime: "2026-03-02T09:00:00+07:00", rate: 1)
+        _ = try d.call("ImportInstances", [
+            ("workflow", .string("hop")),
+            ("rows", .array([.object([("key", .string("c1")), ("started", .string("2026-03-02T09:00:00+07:00")), ("han", .string("2026-03-06"))])])),
+        ])
+        #expect(d.stop() == 0)
+        try d.start(fakeTime: "2026-03-09T12:00:00+07:00", rate: 1)
+        let hist = records(try d.call("History", [("id", .string("hop/c1"))]))
+        let after = hist.filter { $0.kind != .started }
+        #expect(after.map(ident) == [
+            "2026-03-03T21:00:00+07:00|transition|xu-ly|",
+            "2026-03-09T08:00:00+07:00|overdue|xu-ly|2026-03-06",
+            "2026-03-09T08:00:00+07:00|overdue|bao-cao|2026-03-07T17:00:00+07:00",
+        ])
+        #expect(after.allSatisfy { ($0.late ?? 0) > 0 })
+        let expectedLate = 5 * 86_400 + 15 * 3600  // 2026-03-03T21:00 → 2026-03-09T12:00
+        #expect((expectedLate...(expectedLate + 5)).contains(after.first?.late ?? 0))
+        #expect(d.log.contains("Bù 3 việc trễ hạn"))
+        #expect(d.stop() == 0)
+    }
+
+    @Test("the clock going back then forward: nothing lost, nothing doubled")
+    func clockBackAndForward() throws {
+        let dir = TempDir()
+        let wf = try workflowsDir(dir, ["hop.yaml": hopWorkflow])
+        let d = DaemonProcess(workflows: wf, dir: dir)
+        try d.start(fakeTime: "2026-03-02T09:00:00+07:00", rate: 1)
+        _ = try d.call("ImportInstances", [
+            ("workflow", .string("hop")),
+            ("rows", .array([.object([("key", .string("c1")), ("started", .string("2026-03-02T09:00:00+07:00")), ("han", .string("2026-03-06"))])])),
+        ])
+        #expect(d.stop() == 0)
+        try d.start(fakeTime: "2026-03-07T09:00:00+07:00", rate: 1)
+        let first = records(try d.call("History", [("id", .string("hop/c1"))]))
+        #expect(d.stop() == 0)
+        // Back five days: nothing new.
+        try d.start(fakeTime: "2026-03-02T10:00:00+07:00", rate: 3600)
+        usleep(1_500_000)
+        let back = records(try d.call("History", [("id", .string("hop/c1"))]))
+        #expect(back.map(ident) == first.map(ident))
+        #expect(d.stop() == 0)
+        // Forward past two more overdue notices: only the latest of each deadline, no earlier one again.
+        try d.start(fakeTime: "2026-03-09T09:00:00+07:00", rate: 1)
+        let fwd = records(try d.call("History", [("id", .string("hop/c1"))]))
+        let added = Array(fwd.dropFirst(first.count)).map(ident)
+        #expect(added == [
+            "2026-03-09T08:00:00+07:00|overdue|xu-ly|2026-03-06", "2026-03-09T08:00:00+07:00|overdue|bao-cao|2026-03-07T17:00:00+07:00",
+        ])
+        #expect(Set(fwd.map(ident)).count == fwd.count)
+        #expect(d.stop() == 0)
+    }
+
+    @Test("reload with a broken file keeps the last good version and reports the problem")
+    func reloadWithBrokenFile() throws {
+        let dir = TempDir()
+        let wf = try workflowsDir(dir, ["hop.yaml": hopWorkflow])
+        let d = DaemonProcess(workflows: wf, dir: dir)
+        try d.start(fakeTime: "2026-03-02T09:00:00+07:00", rate: 1)
+        _ = try d.call("StartInstance", [("workflow", .string("hop")), ("key", .string("r1")), ("data", .object([("han", .string("2026-03-06"))]))])
+        try "tiendo: 1\ntitle: [broken\n".write(toFile: wf + "/hop.yaml", atomically: true, encoding: .utf8)
+        d.signal(SIGHUP)
+        #expect(waitUntil(timeout: 10) {
+            let diags = (try? d.call("GetStatus"))?["status"]?["diagnostics"]?.arrayValue ?? []
+            return diags.contains { $0["file"]?.stringValue?.hasSuffix("hop.yaml") == true && $0["severity"]?.stringValue == "error" }
+        })
+        // Still in force: the instance answers and events work.
+        let inst = try d.call("SendEvent", [("id", .string("hop/r1")), ("event", .string("huy"))])
+        #expect(inst["instance"]?["state"]?.stringValue == "huy")
+        #expect(d.log.contains("giữ phiên bản tốt trước đó"))
+        // The Reload method reports per-file problems and never DefinitionInvalid.
+        let reload = try d.call("Reload")
+        #expect((reload["diagnostics"]?.arrayValue ?? []).contains { $0["severity"]?.stringValue == "error" })
+        #expect((reload["workflows"]?.arrayValue ?? []).contains { $0["id"]?.stringValue == "hop" })
+        // A fixed file with a new title is picked up.
+        try hopWorkflow.replacingOccurrences(of: "Quy trình thử nghiệm", with: "Quy trình đã sửa").write(toFile: wf + "/hop.yaml", atomically: true, encoding: .utf8)
+        let fixed = try d.call("Reload")
+        #expect(fixed["diagnostics"]?.arrayValue?.isEmpty == true)
+        #expect((fixed["workflows"]?.arrayValue ?? []).contains { $0["title"]?.stringValue == "Quy trình đã sửa" })
+        #expect(d.stop() == 0)
+    }
+
+    @Test("an incompatible new version leaves instances pinned and stale")
+    func staleInstances() throws {
+        let dir = TempDir()
+        let wf = try workflowsDir(dir, ["hop.yaml": hopWorkflow])
+        let d = DaemonProcess(workflows: wf, dir: dir)
+        try d.start(fakeTime: "2026-03-02T09:00:00+07:00", rate: 1)
+        _ = try d.call("StartInstance", [("workflow", .string("hop")), ("key", .string("s1")), ("data", .object([("han", .string("2026-03-06"))]))])
+        // Rename state `moi` away: s1 cannot move.
+        let renamed = hopWorkflow.replacingOccurrences(of: "initial: moi", with: "initial: moi2").replacingOccurrences(of: "  moi:\n", with: "  moi2:\n")
+        try renamed.write(toFile: wf + "/hop.yaml", atomically: true, encoding: .utf8)
+        _ = try d.call("Reload")
+        let inst = try d.call("GetInstance", [("id", .string("hop/s1"))])["instance"]
+        #expect(inst?["stale"]?.boolValue == true)
+        #expect(inst?["state"]?.stringValue == "moi")
+        // It still runs on its pinned version, also after a restart.
+        #expect(d.stop() == 0)
+        try d.start(fakeTime: "2026-03-04T09:00:00+07:00", rate: 1)
+        let after = try d.call("GetInstance", [("id", .string("hop/s1"))])["instance"]
+        #expect(after?["state"]?.stringValue == "xu-ly")
+        #expect(after?["stale"]?.boolValue == true)
+        #expect(d.stop() == 0)
+    }
+}
+
+@Suite(.serialized)
+struct BadStateTests {
+    @Test("a corrupt database file: clear error, non-zero exit, file untouched")
+    func corruptDatabase() throws {
+        let dir = TempDir()
+        let d = DaemonProcess(workflows: Build.workflows, dir: dir)
+        try FileManager.default.createDirectory(atPath: d.stateDir, withIntermediateDirectories: true)
+        let garbage = Data((0..<8192).map { UInt8(truncatingIfNeeded: $0 &* 7919 &+ 13) })
+        try garbage.write(to: URL(fileURLWithPath: d.stateDir + "/tiendo.sqlite"))
+        let p = try d.start(fakeTime: nil, waitReady: false)
+        p.waitUntilExit()
+        #expect(p.terminationStatus != 0)
+        #expect(d.log.contains("không phải cơ sở dữ liệu") || d.log.contains("hỏng"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: d.stateDir + "/tiendo.sqlite")) == garbage)
+    }
+
+    @Test("a foreign SQLite database is refused and left alone")
+    func foreignDatabase() throws {
+        let dir = TempDir()
+        let d = DaemonProcess(workflows: Build.workflows, dir: dir)
+        try FileManager.default.createDirectory(atPath: d.stateDir, withIntermediateDirectories: true)
+        let db = d.stateDir + "/tiendo.sqlite"
+        _ = try run("/usr/bin/sqlite3", [db, "CREATE TABLE invoices(id INTEGER PRIMARY KEY, total REAL); INSERT INTO invoices VALUES (1, 9.5);"])
+        let p = try d.start(fakeTime: nil, waitReady: false)
+        p.waitUntilExit()
+        #expect(p.terminationStatus != 0)
+        #expect(d.log.contains("không phải cơ sở dữ liệu của tiendo"))
+        #expect(try historyRows(db, "SELECT total FROM invoices") == ["9.5"])
+    }
+
+    @Test("a read-only state directory: clear error, non-zero exit", .enabled(if: getuid() == 0, "needs root to mount a tmpfs"))
+    func readOnlyStateDirectory() throws {
+        let dir = TempDir()
+        let d = DaemonProcess(workflows: Build.workflows, dir: dir)
+        try FileManager.default.createDirectory(atPath: d.stateDir, withIntermediateDirectories: true)
+        let (st, out) = try run("/bin/mount", ["-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", d.stateDir])
+        try #require(st == 0, "mount failed: \(out)")
+        defer { _ = try? run("/bin/umount", [d.stateDir]) }
+        let p = try d.start(fakeTime: nil, waitReady: false)
+        p.waitUntilExit()
+        #expect(p.terminationStatus != 0)
+        #expect(d.log.contains("Không khởi động được"))
+        #expect(d.log.lowercased().contains("chỉ đọc") || d.log.contains("Read-only") || d.log.contains("CANTOPEN") || d.log.contains("không mở được"))
+    }
+
+    @Test("a full state directory: writes fail loudly, nothing acknowledged is lost", .enabled(if: getuid() == 0, "needs root to mount a tmpfs"))
+    func fullStateDirectory() throws {
+        let dir = TempDir()
+        let wf = try workflowsDir(dir, ["lo.yaml": batchWorkflow])
+        let d = DaemonProcess(workflows: wf, dir: dir)
+        try FileManager.default.createDirectory(atPath: d.stateDir, withIntermediateDirectories: true)
+        let (st, out) = try run("/bin/mount", ["-t", "tmpfs", "-o", "size=600k", "tmpfs", d.stateDir])
+        try #require(st == 0, "mount failed: \(out)")
+        defer { _ = try? run("/bin/umount", [d.stateDir]) }
+        try d.start(fakeTime: "2026-03-01T00:00:00+07:00", rate: 1)
+        var acknowledged = 0
+        var failure: VarlinkError?
+        for chunk in 0..<200 {
+            let rows: [JSON] = (0..<200).map { .object([("key", .string("f\(chunk)-\($0)")), ("so", .int($0))]) }
+            do {
+                acknowledged += try d.call("ImportInstances", [("workflow", .string("lo")), ("rows", .array(rows))])["imported"]?.intValue ?? 0
+            } catch let e as VarlinkError {
+                failure = e
+                break
+            }
+        }
+        #expect(failure != nil, "the disk never filled up")
+        #expect(failure?.name.hasPrefix("org.varlink.service.") == true || failure?.name.hasPrefix("vn.tiendo.Manager.") == true)
+        // Still serving reads.
+        let status = try d.call("GetStatus")
+        #expect(status["status"]?["instances"]?.intValue == acknowledged)
+        #expect(d.stop() == 0)
+    }
+}
