@@ -437,6 +437,48 @@ import Testing
                     on: {mo-lai: a}
                 """,
             line: 9, column: 5, fragment: "final state 'b' cannot have 'on'"),
+        Case(
+            name: "overdue repeat in months",
+            yaml: """
+                tiendo: 1
+                title: T
+                milestones:
+                  m:
+                    title: M
+                    due: 2026-03-01
+                    overdue: {repeat: 1mo}
+                """,
+            line: 7, column: 23, fragment: "invalid 'repeat' '1mo'"),
+        Case(
+            name: "an order comparison on a text field",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields:
+                  ly_do: {type: text}
+                initial: a
+                states:
+                  a:
+                    on:
+                      xoa: {to: b, if: {ly_do: {gt: x}}}
+                  b: {final: true}
+                """,
+            line: 9, column: 33, fragment: "'gt' applies to numbers and dates only"),
+        Case(
+            name: "a guard literal of the wrong type",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields:
+                  diem: {type: integer}
+                initial: a
+                states:
+                  a:
+                    on:
+                      dat: {to: b, if: {diem: {ge: cao}}}
+                  b: {final: true}
+                """,
+            line: 9, column: 36, fragment: "invalid value for field 'diem'"),
     ]
 
     static let warnings: [Case] = [
