@@ -5,7 +5,9 @@ DESTDIR ?=
 STATE ?= $(CURDIR)/.tiendo
 APT_PACKAGES = libsystemd-dev libsqlite3-dev pkg-config python3-venv
 
-.PHONY: all deps build release test run plan-demo bench clean
+VENV = .venv-test
+
+.PHONY: all deps build release test test-swift test-varlink venv run bench clean
 
 all: build
 
@@ -24,9 +26,24 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-test: deps
+test: deps test-swift test-varlink
+
+test-swift: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# A Python venv with the independent varlink client (PyPI `varlink`) and pytest.
+$(VENV)/.ready:
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check varlink pytest
+	touch $@
+
+venv: $(VENV)/.ready
+
+# The control socket against the real daemon, with the independent client.
+test-varlink: deps venv
+	$(SWIFT) build
+	$(VENV)/bin/python -m pytest -q tests/varlink
 
 # Until the daemon lands: print the plan of the election countdown from the shipped workflows.
 run: build
