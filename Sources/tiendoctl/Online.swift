@@ -64,6 +64,8 @@ func report(_ error: any Error, path: String) -> ExitCode {
             for d in diags { printErr(diagnosticLine(d)) }
         }
         return fail(describe(e))
+    case VarlinkTransportError.connect(_, let errno) where errno == EACCES || errno == EPERM:
+        return fail("không kết nối được tiendod tại \(path): \(strerrorText(errno)) (cần root hoặc thuộc nhóm tiendo)")
     case VarlinkTransportError.connect(_, let errno):
         return fail("không kết nối được tiendod tại \(path): \(strerrorText(errno)) (daemon có đang chạy không?)")
     case VarlinkTransportError.pathTooLong:
@@ -316,11 +318,12 @@ struct List: ParsableCommand {
         let rows = all.map { i -> [String] in
             let next = i["next"].flatMap { $0.isNull ? nil : $0 }
             return [
-                i["id"]?.stringValue ?? "", stateText(i), Fmt.date(i["startedAt"]),
+                i["id"]?.stringValue ?? "", stateText(i), Fmt.date(i["startedAt"]), overdueCount(i).map(String.init) ?? "",
                 next.map { Fmt.date($0["due"]) } ?? "", next.map(Fmt.days) ?? "", next?["title"]?.stringValue ?? "",
             ]
         }
-        Output.table(["Hồ sơ", "Trạng thái", "Bắt đầu", "Hạn tiếp theo", "Còn/quá", "Việc"], rows, colour: all.map(overdueColour))
+        Output.table(
+            ["Hồ sơ", "Trạng thái", "Bắt đầu", "Quá hạn", "Hạn tiếp theo", "Còn/quá", "Việc"], rows, colour: all.map(overdueColour))
         var footer = "\(Fmt.count(all.count)) hồ sơ"
         if next != nil { footer += " (còn nữa; bỏ --limit để xem hết)" }
         print(Output.dim(footer))
@@ -334,10 +337,15 @@ func stateText(_ i: JSON) -> String {
     return s
 }
 
-func isOverdue(_ i: JSON) -> Bool {
-    if i["next"]?["overdue"]?.boolValue == true { return true }
-    return (i["milestones"]?.arrayValue ?? []).contains { $0["overdue"]?.boolValue == true && $0["done"]?.boolValue != true }
+/// How many open items of the instance are overdue (nil when none): its open overdue milestones, or its state
+/// deadline when `next` is overdue.
+func overdueCount(_ i: JSON) -> Int? {
+    var n = (i["milestones"]?.arrayValue ?? []).filter { $0["overdue"]?.boolValue == true && $0["done"]?.boolValue != true }.count
+    if n == 0, i["next"]?["overdue"]?.boolValue == true { n = 1 }
+    return n > 0 ? n : nil
 }
+
+func isOverdue(_ i: JSON) -> Bool { overdueCount(i) != nil }
 
 func overdueColour(_ i: JSON) -> ((String) -> String)? { redIf(isOverdue(i)) }
 
@@ -599,7 +607,11 @@ struct Send: ParsableCommand {
             [("id", .string(id)), ("event", .string(event)), ("data", data), ("idempotencyKey", idempotencyKey.map(JSON.string))])
         if connection.json { return Output.printJSON(reply) }
         let i = reply["instance"] ?? .object([])
-        print("Đã nhận sự kiện '\(event)' cho hồ sơ \(i["id"]?.stringValue ?? id); trạng thái: \(stateText(i)).")
+        if event == "done", let m = data?["milestone"]?.stringValue {
+            print("Đã xong mốc '\(m)' của hồ sơ \(i["id"]?.stringValue ?? id).")
+        } else {
+            print("Đã nhận sự kiện '\(event)' cho hồ sơ \(i["id"]?.stringValue ?? id); trạng thái: \(stateText(i)).")
+        }
         printNext(i)
     }
 }
@@ -673,8 +685,8 @@ struct Agenda: ParsableCommand {
         }
     }
 
-    /// Items grouped by `group` in order of first appearance (the daemon's order: overdue first, then by due),
-    /// the items without a group last.
+    /// Items grouped by `group`, groups by name ("Khu dân cư số 2" before "số 10"), the items without a group last;
+    /// within a group the daemon's order (by due).
     func section(_ items: [JSON], red: Bool) {
         var order: [String] = []
         var byGroup: [String: [JSON]] = [:]
@@ -683,7 +695,10 @@ struct Agenda: ParsableCommand {
             if byGroup[g] == nil { order.append(g) }
             byGroup[g, default: []].append(it)
         }
-        if let i = order.firstIndex(of: Self.noGroup) { order.append(order.remove(at: i)) }
+        order.sort { a, b in
+            if (a == Self.noGroup) != (b == Self.noGroup) { return b == Self.noGroup }
+            return a.compare(b, options: [.numeric, .caseInsensitive]) == .orderedAscending
+        }
         // One table for the whole section keeps columns aligned across groups; group names are rows of their own.
         var rows: [[String]] = []
         var colours: [((String) -> String)?] = []
