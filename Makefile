@@ -45,10 +45,13 @@ test-varlink: deps venv
 	$(SWIFT) build
 	$(VENV)/bin/python -m pytest -q tests/varlink
 
-# Until the daemon lands: print the plan of the election countdown from the shipped workflows.
+# Runs the daemon in the foreground on the shipped workflows, with its state in ./.tiendo/.
 run: build
-	./.build/debug/tiendoctl validate Workflows
-	./.build/debug/tiendoctl plan bau-cu-xvi --workflows Workflows --start 2025-11-01T08:00
+	@mkdir -p $(STATE)
+	@echo "tiendod: trạng thái $(STATE)/state/tiendo.sqlite, tệp trạng thái $(STATE)/status/, socket $(STATE)/vn.tiendo.Manager"
+	@echo "Thử:  TIENDO_SOCKET=$(STATE)/vn.tiendo.Manager ./.build/debug/tiendoctl status   (Ctrl-C để dừng)"
+	./.build/debug/tiendod --workflows Workflows --state-dir $(STATE)/state --runtime-dir $(STATE)/status \
+		--socket $(STATE)/vn.tiendo.Manager $(RUN_ARGS)
 
 clean:
 	rm -rf .build .tiendo
