@@ -97,8 +97,8 @@ func describe(_ e: VarlinkError) -> String {
         let n = e["errors"]?.arrayValue?.count ?? 0
         return "nhập bị từ chối: \(n) dòng không hợp lệ; không nhập gì"
     case "vn.tiendo.Manager.LimitExceeded":
-        let group = opt("group").map { " ở nhóm '\($0)'" } ?? ""
-        return "vượt giới hạn \(s("limit"))\(group): \(s("count")), tối đa \(s("max"))"
+        let group = opt("group").map { " trong nhóm «\($0)»" } ?? ""
+        return "vượt giới hạn \(s("limit"))\(group): sẽ có \(s("count")), tối đa \(s("max"))"
     case "vn.tiendo.Manager.DefinitionInvalid":
         let n = e["diagnostics"]?.arrayValue?.count ?? 0
         return "định nghĩa quy trình không hợp lệ (\(n) vấn đề)"
@@ -577,7 +577,8 @@ struct Import: ParsableCommand {
                 : "lô 1/\(batches.count) (dòng \(first)–\(last)): \(reason); không nhập gì"
         }
         return "lô \(failed + 1)/\(batches.count) (dòng \(first)–\(last)): \(reason). "
-            + "ĐÃ NHẬP \(Fmt.count(imported)) hồ sơ của các lô trước (đến dòng \(first - 1)); từ dòng \(first) trở đi chưa nhập"
+            + "ĐÃ NHẬP \(Fmt.count(imported)) hồ sơ của các lô trước (đến dòng \(first - 1)); từ dòng \(first) trở đi chưa nhập — "
+            + "sửa lỗi rồi chỉ nhập lại các dòng từ \(first) (nhập lại cả tệp sẽ bị báo trùng khóa)"
     }
 }
 
@@ -728,7 +729,7 @@ struct Agenda: ParsableCommand {
             if cells.count == 1 { return cells[0] }
             return cells.enumerated().map { i, s in
                 i == cells.count - 1 ? s : s + String(repeating: " ", count: max(0, widths[i] - s.count))
-            }.joined(separator: "  ")
+            }.joined(separator: "  ").trailingSpacesRemoved
         }
         print(Output.dim(line(header)))
         for (i, r) in rows.enumerated() {

@@ -19,7 +19,7 @@ enum Output {
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { i, s in
                 i == cells.count - 1 ? s : s + String(repeating: " ", count: widths[i] - s.count)
-            }.joined(separator: "  ")
+            }.joined(separator: "  ").trailingSpacesRemoved
         }
         print(bold(line(header)))
         for (i, r) in rows.enumerated() {
@@ -78,6 +78,15 @@ enum Output {
             return nil
         }
         table(["Thời điểm", "Loại", "Hồ sơ", "Trạng thái/Mốc", "Hạn", "Trễ", "Nội dung"], rows, colour: colours)
+    }
+}
+
+extension String {
+    /// Without the padding a table leaves after its last non-empty cell.
+    var trailingSpacesRemoved: String {
+        var s = Substring(self)
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
     }
 }
 
