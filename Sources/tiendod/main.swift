@@ -35,8 +35,18 @@ struct Tiendod: ParsableCommand {
         return v.split(separator: ":").first.map(String.init)
     }
 
+    /// The control socket serves many clients at once: raise the open-file soft limit to the hard limit.
+    static func raiseOpenFileLimit() {
+        var lim = rlimit()
+        if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &lim) == 0, lim.rlim_cur < lim.rlim_max {
+            lim.rlim_cur = lim.rlim_max
+            _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &lim)
+        }
+    }
+
     func run() throws {
         EventLoop.blockSignals()
+        Tiendod.raiseOpenFileLimit()
         let sink = StderrSink()
         var clock = DaemonClock()
         if let fakeTime {
