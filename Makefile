@@ -5,7 +5,9 @@ DESTDIR ?=
 STATE ?= $(CURDIR)/.tiendo
 APT_PACKAGES = libsystemd-dev libsqlite3-dev pkg-config python3-venv
 
-.PHONY: all deps build release test run plan-demo bench clean
+VENV = .venv-test
+
+.PHONY: all deps build release test test-swift test-varlink venv run bench clean
 
 all: build
 
@@ -24,14 +26,32 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-test: deps
+test: deps test-swift test-varlink
+
+test-swift: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-# Until the daemon lands: print the plan of the election countdown from the shipped workflows.
+# A Python venv with the independent varlink client (PyPI `varlink`) and pytest.
+$(VENV)/.ready:
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check varlink pytest
+	touch $@
+
+venv: $(VENV)/.ready
+
+# The control socket against the real daemon, with the independent client.
+test-varlink: deps venv
+	$(SWIFT) build
+	$(VENV)/bin/python -m pytest -q tests/varlink
+
+# Runs the daemon in the foreground on the shipped workflows, with its state in ./.tiendo/.
 run: build
-	./.build/debug/tiendoctl validate Workflows
-	./.build/debug/tiendoctl plan bau-cu-xvi --workflows Workflows --start 2025-11-01T08:00
+	@mkdir -p $(STATE)
+	@echo "tiendod: trạng thái $(STATE)/state/tiendo.sqlite, tệp trạng thái $(STATE)/status/, socket $(STATE)/vn.tiendo.Manager"
+	@echo "Thử:  TIENDO_SOCKET=$(STATE)/vn.tiendo.Manager ./.build/debug/tiendoctl status   (Ctrl-C để dừng)"
+	./.build/debug/tiendod --workflows Workflows --state-dir $(STATE)/state --runtime-dir $(STATE)/status \
+		--socket $(STATE)/vn.tiendo.Manager $(RUN_ARGS)
 
 clean:
 	rm -rf .build .tiendo

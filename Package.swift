@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Pure, deterministic engine: definitions, date algebra, calendars, step function. No I/O but file reading.
@@ -34,16 +35,19 @@ let package = Package(
         ),
         // Linux interfaces Swift's Glibc module lacks (eventfd, timerfd, signalfd, SO_PEERCRED).
         .target(name: "CLinux"),
-        // The daemon: scheduling loop, clock, status files, record emission, reload.
+        // libsystemd: sd_notify, sd_listen_fds_with_names, sd_watchdog_enabled, sd_journal_sendv.
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        // The daemon: scheduling loop, clock, status files, record emission, reload, service manager and journal.
         .target(
             name: "TiendoDaemon",
-            dependencies: ["TiendoCore", "TiendoStore", "CLinux"],
+            dependencies: ["TiendoCore", "TiendoStore", "CLinux", "CSystemd", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "tiendod",
             dependencies: [
                 "TiendoDaemon",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

@@ -9,16 +9,37 @@ public enum DaemonEvent: String, Sendable {
     case lifecycle = "e93a61dde3b04638b4c17cda8e687acc"
 }
 
+/// Where in the daemon's source a message comes from (journald's CODE_FILE, CODE_LINE, CODE_FUNC).
+public struct CodeLocation: Sendable {
+    public var file: String
+    public var line: UInt
+    public var function: String
+    public init(file: String, line: UInt, function: String) {
+        self.file = file
+        self.line = line
+        self.function = function
+    }
+}
+
 /// Where records and daemon messages go: journald when connected, readable stderr lines otherwise.
 public protocol RecordSink: AnyObject {
     /// Sends records that are already committed. Returns false if they could not be sent (they stay unsent).
     func emit(_ records: [Record]) -> Bool
-    /// A daemon message with a syslog priority and optional extra fields.
-    func log(_ priority: Int, _ message: String, event: DaemonEvent?, fields: [(String, String)])
+    /// A daemon message with a syslog priority, optional extra fields and the code that logged it.
+    func log(_ priority: Int, _ message: String, event: DaemonEvent?, fields: [(String, String)], code: CodeLocation?)
 }
 
 extension RecordSink {
-    public func log(_ priority: Int, _ message: String) { log(priority, message, event: nil, fields: []) }
+    public func log(_ priority: Int, _ message: String, file: String = #fileID, line: UInt = #line, function: String = #function) {
+        log(priority, message, event: nil, fields: [], code: CodeLocation(file: file, line: line, function: function))
+    }
+
+    public func log(
+        _ priority: Int, _ message: String, event: DaemonEvent?, fields: [(String, String)], file: String = #fileID,
+        line: UInt = #line, function: String = #function
+    ) {
+        log(priority, message, event: event, fields: fields, code: CodeLocation(file: file, line: line, function: function))
+    }
 }
 
 /// Readable lines on stderr: the fallback when no journal is connected (a terminal, CI).
@@ -42,7 +63,7 @@ public final class StderrSink: RecordSink, @unchecked Sendable {
         return true
     }
 
-    public func log(_ priority: Int, _ message: String, event: DaemonEvent?, fields: [(String, String)]) {
+    public func log(_ priority: Int, _ message: String, event: DaemonEvent?, fields: [(String, String)], code: CodeLocation?) {
         write("tiendod <\(priority)> \(message)\n")
     }
 

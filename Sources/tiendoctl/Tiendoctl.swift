@@ -9,9 +9,29 @@ struct Tiendoctl: AsyncParsableCommand {
         abstract: "Điều khiển tiendo: kiểm tra quy trình, lập kế hoạch hạn, mô phỏng, và nói chuyện với tiendod.",
         discussion: """
             Lệnh ngoại tuyến (không cần daemon): validate, plan, simulate, graph, calendar.
+            Lệnh trực tuyến (qua socket điều khiển của tiendod; --socket PATH, biến TIENDO_SOCKET): status (mặc định), \
+            list, show, start, import, send, done, agenda, history, reload, watch.
             Offline commands (no daemon needed): validate, plan, simulate, graph, calendar.
+            Online commands (through tiendod's control socket): status (default), list, show, start, import, send, done, \
+            agenda, history, reload, watch.
             """,
         version: TiendoVersion.string,
-        subcommands: [Validate.self, Plan.self, Simulate.self, Graph.self, CalendarCommand.self]
+        subcommands: [
+            Status.self, List.self, Show.self, Start.self, Import.self, Send.self, Done.self, Agenda.self, History.self,
+            Reload.self, Watch.self,
+            Validate.self, Plan.self, Simulate.self, Graph.self, CalendarCommand.self,
+        ],
+        defaultSubcommand: Status.self
     )
+
+    /// `tiendoctl --socket PATH status` works too: leading `--socket`/`--json` move after the subcommand (the default
+    /// one when none is named). Declaring them on the root instead would make the root swallow every `--json`,
+    /// including the offline commands' own.
+    static func main() async {
+        await main(ConnectionOptions.hoisted(Array(CommandLine.arguments.dropFirst()), into: subcommandNames))
+    }
+
+    static var subcommandNames: Set<String> {
+        Set(configuration.subcommands.map { $0._commandName })
+    }
 }

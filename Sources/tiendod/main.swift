@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import TiendoCore
 import TiendoDaemon
 
@@ -35,19 +36,14 @@ struct Tiendod: ParsableCommand {
         return v.split(separator: ":").first.map(String.init)
     }
 
-    /// The control socket serves many clients at once: raise the open-file soft limit to the hard limit.
-    static func raiseOpenFileLimit() {
-        var lim = rlimit()
-        if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &lim) == 0, lim.rlim_cur < lim.rlim_max {
-            lim.rlim_cur = lim.rlim_max
-            _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &lim)
-        }
-    }
-
     func run() throws {
         EventLoop.blockSignals()
-        Tiendod.raiseOpenFileLimit()
-        let sink = StderrSink()
+        // systemd's convention: structured journal entries when stderr is the journal stream, readable lines otherwise.
+        let sink: any RecordSink & Sendable = JournalSink.stderrIsJournal() ? JournalSink() : StderrSink()
+        LoggingSystem.bootstrap { _ in SinkLogHandler(sink: sink) }
+        let log = Logger(label: "tiendod")
+        let lifecycle: Logger.Metadata = ["message_id": "\(DaemonEvent.lifecycle.rawValue)"]
+        ServiceManager.raiseOpenFileLimit()
         var clock = DaemonClock()
         if let fakeTime {
             guard let t = Zone.vietnam.parseInstant(fakeTime) else {
@@ -55,7 +51,7 @@ struct Tiendod: ParsableCommand {
             }
             guard timeRate > 0 else { throw ValidationError("--time-rate phải dương") }
             clock = DaemonClock(fakeStart: t, rate: timeRate)
-            sink.log(4, "CHÚ Ý: ĐỒNG HỒ GIẢ bắt đầu lúc \(Zone.vietnam.iso(t)), chạy nhanh gấp \(timeRate) lần — chỉ dùng để thử nghiệm")
+            log.warning("CHÚ Ý: ĐỒNG HỒ GIẢ bắt đầu lúc \(Zone.vietnam.iso(t)), chạy nhanh gấp \(timeRate) lần — chỉ dùng để thử nghiệm")
         }
         guard ["FULL", "NORMAL", "EXTRA"].contains(synchronous.uppercased()) else {
             throw ValidationError("--synchronous phải là FULL, NORMAL hoặc EXTRA")
@@ -70,47 +66,53 @@ struct Tiendod: ParsableCommand {
         do {
             daemon = try Daemon(options: options, clock: clock, sink: sink)
         } catch {
-            sink.log(2, "Không khởi động được: \(error)")
+            log.critical("Không khởi động được: \(error)")
             throw ExitCode(1)
         }
         daemon.loadDefinitions()
         if daemon.current.isEmpty {
-            sink.log(4, "Chưa có quy trình nào dùng được trong \(options.workflowDirectories.joined(separator: ", "))")
+            log.warning("Chưa có quy trình nào dùng được trong \(options.workflowDirectories.joined(separator: ", "))")
         }
         do {
             let resent = try daemon.flushOutbox()
-            if resent > 0 { sink.log(5, "Đã gửi lại \(resent) bản ghi đã lưu nhưng chưa gửi ở lần chạy trước") }
+            if resent > 0 { log.notice("Đã gửi lại \(resent) bản ghi đã lưu nhưng chưa gửi ở lần chạy trước") }
             let r = try daemon.tick(now: clock.now())
             daemon.reportCatchUp(r, reason: "sau thời gian daemon ngừng chạy")
         } catch {
-            sink.log(2, "Không xử lý được việc đến hạn khi khởi động: \(error)")
+            log.critical("Không xử lý được việc đến hạn khi khởi động: \(error)")
             throw ExitCode(1)
         }
-        let loop = try EventLoop(daemon: daemon, hooks: LifecycleHooks())
+        let hooks = ServiceManager.hooks()
+        let loop = try EventLoop(daemon: daemon, hooks: hooks)
         // The control socket: adopted from systemd, else bound at --socket.
         let listenFD: Int32
-        if let fd = ControlSocket.adopted() {
+        var socketDescription = socket
+        if let fd = ControlSocket.adopted(log: { log.warning("\($0)") }) {
             listenFD = fd
+            socketDescription = "varlink do systemd trao (fd \(fd))"
         } else {
             do {
                 listenFD = try ControlSocket.bind(path: socket)
             } catch {
-                sink.log(2, "Không mở được socket điều khiển \(socket): \(error)")
+                log.critical("Không mở được socket điều khiển \(socket): \(error)")
                 throw ExitCode(1)
             }
         }
-        let logger: @Sendable (Int, String) -> Void = { [sink] p, m in sink.log(p, m) }
+        let varlinkLog = Logger(label: "tiendod.varlink")
+        let logger: @Sendable (Int, String) -> Void = { p, m in varlinkLog.log(level: SinkLogHandler.level(p), "\(m)") }
         let views: @Sendable () -> Views = { [daemon] in daemon.views }
         let control = ControlService(loop: loop, views: views, clock: clock, log: logger)
         let server = VarlinkServer(listenFD: listenFD, handler: control, log: logger)
         daemon.onRecords = { [server] records in server.broadcast(records.map(\.json)) }
         server.start()
         loop.updateStatusNow()
-        sink.log(
-            6, "tiendod \(TiendoVersion.string) đã sẵn sàng: trạng thái \(options.stateDirectory)/tiendo.sqlite, tệp trạng thái \(options.runtimeDirectory), socket \(socket)",
-            event: .lifecycle, fields: [])
+        // Definitions, state and socket are ready (updateStatusNow already sent the STATUS= line).
+        hooks.ready("")
+        log.info(
+            "tiendod \(TiendoVersion.string) đã sẵn sàng: trạng thái \(options.stateDirectory)/tiendo.sqlite, tệp trạng thái \(options.runtimeDirectory), socket \(socketDescription)",
+            metadata: lifecycle)
         loop.run()
-        sink.log(6, "tiendod dừng", event: .lifecycle, fields: [])
+        log.info("tiendod dừng", metadata: lifecycle)
     }
 }
 

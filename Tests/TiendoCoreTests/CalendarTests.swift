@@ -174,3 +174,18 @@ import Testing
         #expect(d2.contains { $0.line == 6 && $0.column == 11 && $0.message.contains("impossible date '2026-02-30'") })
     }
 }
+
+/// Interfaces §2 `tiendoctl calendar --all`: weekends added, one entry per date, a holiday wins over a weekend.
+@Suite struct CalendarListingTests {
+    @Test("--all adds the remaining weekend days")
+    func allDays() {
+        let all = Fixtures.vn.days(in: 2026, includeWeekends: true)
+        #expect(all.count == 11 + 104)
+        #expect(Set(all.map(\.date)).count == all.count)
+        #expect(all.contains { $0.date == day("2026-04-26") && $0.kind == .weekend && $0.name == "Chủ nhật" })
+        #expect(all.map(\.date) == all.map(\.date).sorted())
+        let cal = WorkCalendar(id: "t", title: "t", zone: .vietnam, weekend: [6, 7], rules: [HolidayRule(name: "Tết", anchor: .lunar(month: 1, day: 1), from: -1, days: 5)], years: [:])
+        let feb = cal.days(in: 2027, includeWeekends: true).filter { $0.date.month == 2 && $0.date.day <= 11 }
+        #expect(feb.map { "\($0.date.day) \($0.kind.rawValue)" } == ["5 holiday", "6 holiday", "7 holiday", "8 holiday", "9 holiday", "10 compensatory", "11 compensatory"])
+    }
+}

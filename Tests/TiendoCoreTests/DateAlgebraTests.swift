@@ -70,6 +70,19 @@ import Testing
         #expect(try date(expr) == expected)
     }
 
+    @Test("'at HH:MM' first, then h and min on the instant it makes")
+    func atThenHours() throws {
+        #expect(try instant("2026-02-01 at 17:00 - 2h") == "2026-02-01T15:00:00+07:00")
+        #expect(try instant("2026-03-15 - 42d at 17:00 + 30min") == "2026-02-01T17:30:00+07:00")
+        let e = try DateExpression.parse("2026-03-15 at 08:00 + 1d + 1h", zone: Self.zone)
+        #expect(e.checkKinds(baseIsInstant: false).error == nil)
+        #expect(try instant("2026-03-15 at 08:00 + 1d + 1h") == "2026-03-16T09:00:00+07:00")
+        // Still refused: 'at' twice, 'at' on an instant, wd after 'at'.
+        #expect(throws: DateExpression.ParseError.self) { try DateExpression.parse("2026-03-15 at 08:00 at 09:00", zone: Self.zone) }
+        #expect(try DateExpression.parse("2026-03-15 at 08:00 + 1wd", zone: Self.zone).checkKinds(baseIsInstant: false).error != nil)
+        #expect(try DateExpression.parse("2026-03-15T08:00 at 09:00", zone: Self.zone).checkKinds(baseIsInstant: true).error != nil)
+    }
+
     @Test("'at HH:MM' turns a date into a local instant")
     func atTime() throws {
         #expect(try instant("2026-03-15 - 42d at 17:00") == "2026-02-01T17:00:00+07:00")  // T5
@@ -122,7 +135,7 @@ import Testing
         #expect(try DateExpression.parse("2026-03-15 + 1wd", zone: Self.zone).checkKinds(baseIsInstant: false) == (false, nil))
     }
 
-    @Test("bad expressions are refused", arguments: ["2026-02-30", "2026-03-15 + 0wd", "2026-03-15 at 25:00", "2026-03-15 + 3x", "2026-03-15 at08:00", "2026-03-15 + d", "2026-03-15 at 08:00 + 1h", ""])
+    @Test("bad expressions are refused", arguments: ["2026-02-30", "2026-03-15 + 0wd", "2026-03-15 at 25:00", "2026-03-15 + 3x", "2026-03-15 at08:00", "2026-03-15 + d", ""])
     func badExpressions(_ text: String) {
         #expect(throws: DateExpression.ParseError.self) { try DateExpression.parse(text, zone: Self.zone) }
     }

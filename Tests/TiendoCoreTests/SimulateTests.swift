@@ -154,6 +154,8 @@ import Testing
         #expect(records.contains { $0.kind == .overdue && $0.priority == 2 })
         // Nothing is late on a virtual clock that jumps from one due instant to the next.
         #expect(records.allSatisfy { $0.late == nil })
+        // Every record reads back from its JSON (history, watch) to the same JSON.
+        #expect(records.allSatisfy { Record(json: $0.json)?.json == $0.json })
     }
 
     @Test("Simulator starting after the instances' start dates catches up like the engine")

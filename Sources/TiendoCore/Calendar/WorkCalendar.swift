@@ -1,3 +1,5 @@
+import Foundation
+
 /// A holiday rule projected for years without an official schedule.
 public struct HolidayRule: Sendable, Hashable {
     public enum Anchor: Sendable, Hashable {
@@ -37,8 +39,7 @@ public struct DayInfo: Sendable, Hashable {
 }
 
 /// A working-day calendar: weekends, official yearly schedules, and rules (solar and Vietnamese lunar dates with
-/// compensatory days) for the other years. Immutable and precomputed for 1900–2199; other years are computed
-/// on demand.
+/// compensatory days) for the other years. Immutable; each year's table is computed on first use.
 public final class WorkCalendar: Sendable {
     public let id: String
     public let title: String
@@ -48,13 +49,8 @@ public final class WorkCalendar: Sendable {
     public let rules: [HolidayRule]
     public let years: [Int: OfficialYear]
 
-    static let firstYear = 1900
-    static let lastYear = 2199
-    private let baseDay: Int
-    /// One entry per day from 1900-01-01 to 2199-12-31: true when it is a working day.
-    private let working: [Bool]
-    /// Non-working days that are not plain weekends, and make-up working days, with their names.
-    private let special: [Int: DayInfo]
+    /// Per-year tables of working days, computed on first use (projecting lunar rules is not free).
+    private let cache = YearCache()
 
     public init(id: String, title: String, zone: Zone, weekend: Set<Int>, rules: [HolidayRule], years: [Int: OfficialYear]) {
         self.id = id
@@ -63,35 +59,43 @@ public final class WorkCalendar: Sendable {
         self.weekend = weekend
         self.rules = rules
         self.years = years
-        baseDay = CivilDate(WorkCalendar.firstYear, 1, 1).dayNumber
-        let end = CivilDate(WorkCalendar.lastYear, 12, 31).dayNumber
-        var special: [Int: DayInfo] = [:]
-        for y in WorkCalendar.firstYear...WorkCalendar.lastYear {
-            for info in WorkCalendar.specialDays(year: y, weekend: weekend, rules: rules, years: years) {
-                special[info.date.dayNumber] = info
-            }
+    }
+
+    struct YearTable {
+        let firstDay: Int
+        let working: [Bool]
+    }
+
+    final class YearCache: @unchecked Sendable {
+        let lock = NSLock()
+        var tables: [Int: YearTable] = [:]
+    }
+
+    func table(_ year: Int) -> YearTable {
+        cache.lock.lock()
+        if let t = cache.tables[year] {
+            cache.lock.unlock()
+            return t
         }
-        var working = [Bool](repeating: true, count: end - baseDay + 1)
-        for i in 0..<working.count {
-            let day = baseDay + i
-            let w = CivilDate(dayNumber: day).weekday
-            if let s = special[day] {
-                working[i] = s.kind == .workday
-            } else {
-                working[i] = !weekend.contains(w)
-            }
+        cache.lock.unlock()
+        let first = CivilDate(year, 1, 1).dayNumber
+        let count = CivilDate(year, 12, 31).dayNumber - first + 1
+        var working = [Bool](repeating: true, count: count)
+        for i in 0..<count { working[i] = !weekend.contains(CivilDate(dayNumber: first + i).weekday) }
+        for info in WorkCalendar.specialDays(year: year, weekend: weekend, rules: rules, years: years) {
+            working[info.date.dayNumber - first] = info.kind == .workday
         }
-        self.working = working
-        self.special = special
+        let t = YearTable(firstDay: first, working: working)
+        cache.lock.lock()
+        cache.tables[year] = t
+        cache.lock.unlock()
+        return t
     }
 
     /// True when `date` is a working day of this calendar.
     public func isWorkingDay(_ date: CivilDate) -> Bool {
-        let i = date.dayNumber - baseDay
-        if i >= 0, i < working.count { return working[i] }
-        let s = WorkCalendar.specialDays(year: date.year, weekend: weekend, rules: rules, years: years)
-        if let hit = s.first(where: { $0.date == date }) { return hit.kind == .workday }
-        return !weekend.contains(date.weekday)
+        let t = table(date.year)
+        return t.working[date.dayNumber - t.firstDay]
     }
 
     /// Steps `count` working days from `date` in the sign's direction; the start day is not counted
@@ -100,11 +104,15 @@ public final class WorkCalendar: Sendable {
         let step = count >= 0 ? 1 : -1
         var remaining = abs(count)
         var day = date.dayNumber
+        var t = table(date.year)
         while remaining > 0 {
             day += step
-            let i = day - baseDay
-            let ok = (i >= 0 && i < working.count) ? working[i] : isWorkingDay(CivilDate(dayNumber: day))
-            if ok { remaining -= 1 }
+            var i = day - t.firstDay
+            if i < 0 || i >= t.working.count {
+                t = table(CivilDate(dayNumber: day).year)
+                i = day - t.firstDay
+            }
+            if t.working[i] { remaining -= 1 }
         }
         return CivilDate(dayNumber: day)
     }

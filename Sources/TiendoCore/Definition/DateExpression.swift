@@ -54,6 +54,8 @@ public struct DateExpression: Sendable, Hashable, CustomStringConvertible {
     public var base: Base
     public var steps: [Offset]  // signed amounts
     public var at: TimeOfDay?
+    /// How many steps come before `at` (the rest apply to the instant it makes: `ngay at 17:00 - 2h`).
+    public var atIndex: Int?
     public var source: String
 
     public var description: String { source }
@@ -130,6 +132,7 @@ public struct DateExpression: Sendable, Hashable, CustomStringConvertible {
         _ = baseStart
         var steps: [Offset] = []
         var at: TimeOfDay?
+        var atIndex: Int?
         while true {
             skipSpaces()
             if i >= chars.count { break }
@@ -156,7 +159,6 @@ public struct DateExpression: Sendable, Hashable, CustomStringConvertible {
                         offset: unitStart)
                 }
                 if n == 0 && unit == .wd { throw ParseError(message: "'0wd' is not allowed", offset: numStart) }
-                if at != nil { throw ParseError(message: "'at' must come last", offset: numStart - 1) }
                 steps.append(Offset(sign * n, unit))
             } else if c == "a", i + 1 < chars.count, chars[i + 1] == "t", i + 2 < chars.count, chars[i + 2] == " " || chars[i + 2] == "\t" {
                 if at != nil { throw ParseError(message: "'at' given twice", offset: i) }
@@ -169,26 +171,31 @@ public struct DateExpression: Sendable, Hashable, CustomStringConvertible {
                     throw ParseError(message: "invalid time '\(tText)': expected HH:MM from 00:00 to 23:59", offset: tStart)
                 }
                 at = t
+                atIndex = steps.count
             } else {
                 throw ParseError(
                     message: "unexpected '\(String(chars[i...]))': expected '+', '-' or 'at HH:MM'" + (c == "a" ? " ('at' needs spaces)" : ""),
                     offset: i)
             }
         }
-        return DateExpression(base: base, steps: steps, at: at, source: text)
+        return DateExpression(base: base, steps: steps, at: at, atIndex: atIndex, source: text)
     }
 
     /// The static kind of the result, given the kind of the base (true = instant).
     /// Returns an error message for type errors (h/min on a date, wd on an instant, at on an instant).
     public func checkKinds(baseIsInstant: Bool) -> (isInstant: Bool, error: String?) {
         var instant = baseIsInstant
-        for s in steps {
+        for (i, s) in steps.enumerated() {
+            if i == atIndex {
+                if instant { return (instant, "'at' applies to a date, not to an instant") }
+                instant = true
+            }
             if s.unit.isTimeOfDay && !instant {
                 return (instant, "'\(s.unit.rawValue)' needs an instant: say 'at HH:MM' first, or use a datetime")
             }
             if s.unit == .wd && instant { return (instant, "'wd' cannot be applied to an instant") }
         }
-        if at != nil {
+        if at != nil && (atIndex ?? steps.count) >= steps.count {
             if instant { return (instant, "'at' applies to a date, not to an instant") }
             instant = true
         }
@@ -211,8 +218,11 @@ public struct DateExpression: Sendable, Hashable, CustomStringConvertible {
         case .startedAt: v = .instant(startedAt)
         case .enteredAt: v = .instant(enteredAt)
         }
-        for s in steps { v = DateExpression.apply(s, to: v, zone: zone, calendar: calendar) }
-        if let at, case .date(let d) = v { v = .instant(zone.instant(d, at)) }
+        for (i, s) in steps.enumerated() {
+            if i == atIndex, let at, case .date(let d) = v { v = .instant(zone.instant(d, at)) }
+            v = DateExpression.apply(s, to: v, zone: zone, calendar: calendar)
+        }
+        if let at, (atIndex ?? steps.count) >= steps.count, case .date(let d) = v { v = .instant(zone.instant(d, at)) }
         return v
     }
 

@@ -64,11 +64,14 @@ func didYouMean(_ name: String, _ candidates: some Sequence<String>) -> String {
     return d <= limit ? " (did you mean '\(c)'?)" : ""
 }
 
+/// Edit distance counting a swap of two adjacent characters as one edit (optimal string alignment), so that
+/// the common typo `titel` is one edit from `title`.
 func editDistance(_ a: String, _ b: String) -> Int {
     let x = Array(a.unicodeScalars)
     let y = Array(b.unicodeScalars)
     if x.isEmpty { return y.count }
     if y.isEmpty { return x.count }
+    var prev2 = [Int](repeating: 0, count: y.count + 1)
     var prev = Array(0...y.count)
     var cur = [Int](repeating: 0, count: y.count + 1)
     for i in 1...x.count {
@@ -76,8 +79,9 @@ func editDistance(_ a: String, _ b: String) -> Int {
         for j in 1...y.count {
             let cost = x[i - 1] == y[j - 1] ? 0 : 1
             cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1, j > 1, x[i - 1] == y[j - 2], x[i - 2] == y[j - 1] { cur[j] = min(cur[j], prev2[j - 2] + 1) }
         }
-        swap(&prev, &cur)
+        (prev2, prev, cur) = (prev, cur, prev2)
     }
     return prev[y.count]
 }

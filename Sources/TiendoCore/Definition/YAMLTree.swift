@@ -98,7 +98,7 @@ enum YAMLTree {
         case .duplicatedKeysInMapping(let dups, let ctx):
             let key = dups.first ?? "?"
             let first = pos(ctx.mark)
-            let second = secondOccurrence(of: key, after: first, in: text) ?? first
+            let second = secondOccurrence(of: key, after: first, in: text) ?? flowOccurrence(of: key, after: first, in: text) ?? first
             return .diagnostic(second, "duplicate key '\(key)' (first at line \(first.line))")
         case .reader(let problem, let offset, _, _):
             return .diagnostic(position(ofUTF8Offset: offset ?? 0, in: text), "invalid input: \(problem)")
@@ -129,6 +129,50 @@ enum YAMLTree {
                 }
             }
             line += 1
+        }
+        return nil
+    }
+
+    /// Finds the next `key:` after the first occurrence in flow style (`{a: 1, a: 2}`): the key follows `{`, `,`
+    /// or the start of a line, and is followed by `:`.
+    static func flowOccurrence(of key: String, after first: Position, in text: String) -> Position? {
+        let s = Array(text.unicodeScalars)
+        var line = 1
+        var col = 1
+        var i = 0
+        while i < s.count, (line, col) < (first.line, first.column) {
+            if s[i] == "\n" {
+                line += 1
+                col = 1
+            } else {
+                col += 1
+            }
+            i += 1
+        }
+        var boundary = false  // inside the first key: not a boundary
+        while i < s.count {
+            if boundary {
+                for candidate in [key, "\"" + key + "\"", "'" + key + "'"] {
+                    let c = Array(candidate.unicodeScalars)
+                    guard i + c.count <= s.count, Array(s[i..<(i + c.count)]) == c else { continue }
+                    var j = i + c.count
+                    while j < s.count, s[j] == " " || s[j] == "\t" { j += 1 }
+                    if j < s.count, s[j] == ":" { return Position(line: line, column: col) }
+                }
+            }
+            let ch = s[i]
+            if ch == "{" || ch == "," || ch == "\n" {
+                boundary = true
+            } else if ch != " " && ch != "\t" {
+                boundary = false
+            }
+            if ch == "\n" {
+                line += 1
+                col = 1
+            } else {
+                col += 1
+            }
+            i += 1
         }
         return nil
     }

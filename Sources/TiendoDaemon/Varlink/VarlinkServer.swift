@@ -330,22 +330,9 @@ public final class VarlinkServer: @unchecked Sendable {
 
 /// The listening socket: adopted from systemd (`LISTEN_FDS` with name `varlink`) or bound at a path, mode 0660.
 public enum ControlSocket {
-    /// The fd passed by systemd socket activation, if any (sd_listen_fds protocol).
-    public static func adopted() -> Int32? {
-        let env = ProcessInfo.processInfo.environment
-        guard let pidText = env["LISTEN_PID"], Int32(pidText) == getpid(), let n = env["LISTEN_FDS"].flatMap(Int.init), n > 0 else {
-            return nil
-        }
-        let names = (env["LISTEN_FDNAMES"] ?? "").split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        unsetenv("LISTEN_PID")
-        unsetenv("LISTEN_FDS")
-        unsetenv("LISTEN_FDNAMES")
-        for i in 0..<n {
-            let fd = Int32(3 + i)
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-            if names.isEmpty || names.count <= i || names[i] == "varlink" || names[i] == "unknown" { return fd }
-        }
-        return nil
+    /// The listening socket passed by systemd socket activation under the name `varlink`, if any.
+    public static func adopted(log: (String) -> Void = { _ in }) -> Int32? {
+        ServiceManager.listeningSocket(named: "varlink", log: log)
     }
 
     /// Binds a Unix stream socket at `path` (removing a stale socket file), mode 0660.

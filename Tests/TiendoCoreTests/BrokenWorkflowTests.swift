@@ -1,0 +1,581 @@
+import Foundation
+import Testing
+
+@testable import TiendoCore
+
+/// One broken workflow per diagnostic: the exact `FILE:LINE:COLUMN`, the severity and a message fragment
+/// (format §1 "Every error and warning names FILE:LINE:COLUMN of the offending node", §10 "Parsing").
+@Suite struct BrokenWorkflowTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        var name: String
+        var yaml: String
+        var line: Int
+        var column: Int
+        var severity: Diagnostic.Severity = .error
+        var fragment: String
+        /// The file stem (the workflow id).
+        var id = "x"
+        /// The message must equal the fragment.
+        var exact = false
+        var testDescription: String { name }
+    }
+
+    /// One loader for the suite (it caches the calendar it reads from the temporary workflows directory).
+    final class SharedLoader: @unchecked Sendable {
+        private let lock = NSLock()
+        private let loader = Loader(searchPath: [Fixtures.workflowsDirectory])
+        func load(_ file: String, _ bytes: [UInt8]) -> (WorkflowDefinition?, [Diagnostic]) {
+            lock.lock()
+            defer { lock.unlock() }
+            return loader.loadWorkflow(file: file, bytes: bytes)
+        }
+    }
+    static let loader = SharedLoader()
+
+    static func diagnostics(_ id: String, _ bytes: [UInt8]) -> (WorkflowDefinition?, [Diagnostic]) {
+        loader.load(Fixtures.file("\(id).yaml"), bytes)
+    }
+
+    /// Checks that the expected diagnostic is present with its exact position.
+    static func check(_ c: Case, bytes: [UInt8]? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
+        let file = Fixtures.file("\(c.id).yaml")
+        let (def, diags) = diagnostics(c.id, bytes ?? Array(c.yaml.utf8))
+        let hit = diags.first { $0.message.contains(c.fragment) }
+        guard let hit else {
+            Issue.record("no diagnostic containing \"\(c.fragment)\"; got:\n\(diags.map(\.description).joined(separator: "\n"))", sourceLocation: sourceLocation)
+            return
+        }
+        #expect(hit.file == file, sourceLocation: sourceLocation)
+        #expect("\(hit.line):\(hit.column)" == "\(c.line):\(c.column)", "\(hit)", sourceLocation: sourceLocation)
+        #expect(hit.severity == c.severity, "\(hit)", sourceLocation: sourceLocation)
+        if c.exact { #expect(hit.message == c.fragment, sourceLocation: sourceLocation) }
+        #expect(hit.description == "\(file):\(c.line):\(c.column): \(c.severity.rawValue): \(hit.message)", sourceLocation: sourceLocation)
+        if c.severity == .error {
+            #expect(def == nil, "a workflow with errors must not load", sourceLocation: sourceLocation)
+        } else {
+            #expect(def != nil, "a workflow with only warnings must load: \(diags)", sourceLocation: sourceLocation)
+            #expect(!diags.contains { $0.severity == .error }, "\(diags)", sourceLocation: sourceLocation)
+        }
+    }
+
+    static let errors: [Case] = [
+        Case(
+            name: "YAML syntax error with a context: at the context mark",
+            yaml: """
+                tiendo: 1
+                title: "Bầu cử
+                milestones: {}
+                """,
+            line: 2, column: 8, fragment: "invalid YAML: found unexpected end of stream"),
+        Case(
+            name: "YAML syntax error without a context: at the problem mark",
+            yaml: """
+                tiendo: 1
+                title: a: b
+                """,
+            line: 2, column: 9, fragment: "mapping values are not allowed"),
+        Case(
+            name: "wrong type: title is a list",
+            yaml: """
+                tiendo: 1
+                title: [a, b]
+                milestones: {}
+                """,
+            line: 2, column: 8, fragment: "'title' must be a string, found a list"),
+        Case(
+            name: "wrong type: required is not a boolean",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields:
+                  ho_ten: {type: text, required: co}
+                milestones: {}
+                """,
+            line: 4, column: 34, fragment: "'required' must be true or false, found 'co'"),
+        Case(
+            name: "wrong type: states is a list",
+            yaml: """
+                tiendo: 1
+                title: T
+                initial: a
+                states:
+                  - a
+                """,
+            line: 5, column: 3, fragment: "'states' must be a mapping, found a list"),
+        Case(
+            name: "unknown top-level key, with a hint",
+            yaml: """
+                tiendo: 1
+                titel: Bầu cử
+                milestones: {}
+                """,
+            line: 2, column: 1, fragment: "unknown key 'titel' in the workflow (did you mean 'title'?)"),
+        Case(
+            name: "unknown key in a state",
+            yaml: """
+                tiendo: 1
+                title: T
+                initial: a
+                states:
+                  a:
+                    final: true
+                    descripton: x
+                """,
+            line: 7, column: 5, fragment: "unknown key 'descripton' in state 'a' (did you mean 'description'?)"),
+        Case(
+            name: "unknown state in 'on'",
+            yaml: """
+                tiendo: 1
+                title: T
+                initial: cho
+                states:
+                  cho:
+                    on:
+                      dat: xac-minh
+                  chinh-thuc: {final: true}
+                """,
+            line: 7, column: 12, fragment: "unknown state 'xac-minh' in 'on.dat'", exact: true),
+        Case(
+            name: "unknown state in a branch, with a hint",
+            yaml: """
+                tiendo: 1
+                title: T
+                initial: cho
+                states:
+                  cho:
+                    on:
+                      dat:
+                        - {to: xac-nhn}
+                  xac-nhan: {final: true}
+                """,
+            line: 8, column: 16, fragment: "unknown state 'xac-nhn' in 'on.dat' (did you mean 'xac-nhan'?)"),
+        Case(
+            name: "unknown field in a due expression, with a hint",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields:
+                  ngay_bau_cu: {type: date, required: true}
+                milestones:
+                  ubbc:
+                    title: UBBC
+                    due: ngay_bau_ccu - 105d
+                """,
+            line: 8, column: 10, fragment: "unknown field 'ngay_bau_ccu' in 'due' of milestone 'ubbc' (did you mean 'ngay_bau_cu'?)"),
+        Case(
+            name: "unknown milestone in requires",
+            yaml: """
+                tiendo: 1
+                title: T
+                milestones:
+                  a: {title: A, due: 2026-03-01}
+                  b:
+                    title: B
+                    due: 2026-03-02
+                    requires: [a, c]
+                """,
+            line: 8, column: 19, fragment: "unknown milestone 'c' in 'requires' of milestone 'b'"),
+        Case(
+            name: "requires cycle, at its first member in file order",
+            yaml: """
+                tiendo: 1
+                title: T
+                milestones:
+                  a: {title: A, due: 2026-03-01, requires: [c]}
+                  b: {title: B, due: 2026-03-01, requires: [a]}
+                  c: {title: C, due: 2026-03-01, requires: [d]}
+                  d: {title: D, due: 2026-03-01, requires: [b]}
+                """,
+            line: 4, column: 3, fragment: "'requires' cycle: a -> c -> d -> b -> a"),
+        Case(
+            name: "cycle of 'after' transitions that can fire without time passing",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields:
+                  han: {type: date, required: true}
+                initial: a
+                states:
+                  a:
+                    after: {at: entered_at, to: b}
+                  b:
+                    after:
+                      - {at: han, to: a}
+                """,
+            line: 8, column: 12, fragment: "cycle of 'after' transitions that can fire without time passing: a -> b -> a"),
+        Case(
+            name: "impossible date",
+            yaml: """
+                tiendo: 1
+                title: T
+                milestones:
+                  m: {title: M, due: 2026-02-30}
+                """,
+            line: 4, column: 22, fragment: "impossible date '2026-02-30'"),
+        Case(
+            name: "impossible date inside an expression, quoted",
+            yaml: """
+                tiendo: 1
+                title: T
+                milestones:
+                  m:
+                    title: M
+                    due: "2026-02-30 + 1d"
+                """,
+            line: 6, column: 11, fragment: "impossible date '2026-02-30'"),
+        Case(
+            name: "bad time in 'at'",
+            yaml: """
+                tiendo: 1
+                title: T
+                milestones:
+                  m:
+                    title: M
+                    due: 2026-03-15 - 42d at 25:00
+                """,
+            line: 6, column: 30, fragment: "invalid time '25:00'"),
+        Case(
+            name: "bad time in reminders.at",
+            yaml: """
+                tiendo: 1
+                title: T
+                reminders: {at: "24:00"}
+                milestones: {}
+                """,
+            line: 3, column: 17, fragment: "invalid time '24:00' in 'reminders.at'"),
+        Case(
+            name: "'h' on a date without 'at'",
+            yaml: """
+                tiendo: 1
+                title: T
+                milestones:
+                  m:
+                    title: M
+                    due: 2026-03-15 - 2h
+                """,
+            line: 6, column: 10, fragment: "'h' needs an instant"),
+        Case(
+            name: "'wd' on an instant",
+            yaml: """
+                tiendo: 1
+                title: T
+                milestones:
+                  m:
+                    title: M
+                    due: started_at + 3wd
+                """,
+            line: 6, column: 10, fragment: "'wd' cannot be applied to an instant"),
+        Case(
+            name: "'0wd'",
+            yaml: """
+                tiendo: 1
+                title: T
+                milestones:
+                  m:
+                    title: M
+                    due: 2026-03-15 + 0wd
+                """,
+            line: 6, column: 23, fragment: "'0wd' is not allowed"),
+        Case(
+            name: "'entered' in a milestone's due",
+            yaml: """
+                tiendo: 1
+                title: T
+                milestones:
+                  m:
+                    title: M
+                    due: entered + 5d
+                """,
+            line: 6, column: 10, fragment: "'entered' cannot be used in a milestone's due"),
+        Case(
+            name: "an event named 'done'",
+            yaml: """
+                tiendo: 1
+                title: T
+                initial: a
+                states:
+                  a:
+                    on: {done: b}
+                  b: {final: true}
+                """,
+            line: 6, column: 10, fragment: "'done' is the built-in milestone event"),
+        Case(
+            name: "a field named 'started'",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields:
+                  started: {type: date}
+                milestones: {}
+                """,
+            line: 4, column: 3, fragment: "field name 'started' is reserved"),
+        Case(
+            name: "duplicate top-level key: at the second one",
+            yaml: """
+                tiendo: 1
+                title: A
+                milestones: {}
+                title: B
+                """,
+            line: 4, column: 1, fragment: "duplicate key 'title' (first at line 2)"),
+        Case(
+            name: "duplicate nested key: at the second one",
+            yaml: """
+                tiendo: 1
+                title: A
+                milestones:
+                  m:
+                    title: M
+                    due: 2026-03-01
+                  n:
+                    title: N
+                    due: 2026-03-02
+                  m:
+                    title: M2
+                    due: 2026-03-03
+                """,
+            line: 10, column: 3, fragment: "duplicate key 'm' (first at line 4)"),
+        Case(
+            name: "duplicate key in a flow mapping: at the second one",
+            yaml: """
+                tiendo: 1
+                title: A
+                milestones:
+                  m: {title: M, due: 2026-03-01, title: N}
+                """,
+            line: 4, column: 34, fragment: "duplicate key 'title'"),
+        Case(name: "empty file", yaml: "\n  \n", line: 1, column: 1, fragment: "file is empty"),
+        Case(
+            name: "missing title: at its mapping",
+            yaml: """
+                # Quy trình thử
+                tiendo: 1
+                milestones: {}
+                """,
+            line: 2, column: 1, fragment: "missing required key 'title'"),
+        Case(
+            name: "missing initial: at its mapping",
+            yaml: """
+                tiendo: 1
+                title: T
+                states:
+                  a: {final: true}
+                """,
+            line: 1, column: 1, fragment: "missing required key 'initial'"),
+        Case(
+            name: "missing title in a milestone: at the milestone's mapping",
+            yaml: """
+                tiendo: 1
+                title: T
+                milestones:
+                  m:
+                    due: 2026-03-01
+                """,
+            line: 5, column: 5, fragment: "missing required key 'title' in milestone 'm'"),
+        Case(
+            name: "unsupported format version",
+            yaml: """
+                tiendo: 2
+                title: T
+                milestones: {}
+                """,
+            line: 1, column: 9, fragment: "'tiendo' must be 1"),
+        Case(
+            name: "id different from the file stem",
+            yaml: """
+                tiendo: 1
+                id: bau-cu
+                title: T
+                milestones: {}
+                """,
+            line: 2, column: 5, fragment: "id 'bau-cu' must equal the file name 'bau-cu-xvi'", id: "bau-cu-xvi"),
+        Case(
+            name: "unknown calendar, with a hint",
+            yaml: """
+                tiendo: 1
+                title: T
+                calendar: vm
+                milestones: {}
+                """,
+            line: 3, column: 11, fragment: "unknown calendar 'vm' (did you mean 'vn'?)"),
+        Case(
+            name: "remind offset in months",
+            yaml: """
+                tiendo: 1
+                title: T
+                milestones:
+                  m:
+                    title: M
+                    due: 2026-03-01
+                    remind: [7d, 1mo]
+                """,
+            line: 7, column: 18, fragment: "reminder offset '1mo'"),
+        Case(
+            name: "escalate with a bad priority, with a hint",
+            yaml: """
+                tiendo: 1
+                title: T
+                milestones:
+                  m:
+                    title: M
+                    due: 2026-03-01
+                    overdue:
+                      escalate: {3d: err, 10d: eror}
+                """,
+            line: 8, column: 32, fragment: "invalid priority 'eror' in 'escalate' (did you mean 'err'?)"),
+        Case(
+            name: "a final state with 'on'",
+            yaml: """
+                tiendo: 1
+                title: T
+                initial: a
+                states:
+                  a:
+                    on: {xong: b}
+                  b:
+                    final: true
+                    on: {mo-lai: a}
+                """,
+            line: 9, column: 5, fragment: "final state 'b' cannot have 'on'"),
+        Case(
+            name: "overdue repeat in months",
+            yaml: """
+                tiendo: 1
+                title: T
+                milestones:
+                  m:
+                    title: M
+                    due: 2026-03-01
+                    overdue: {repeat: 1mo}
+                """,
+            line: 7, column: 23, fragment: "invalid 'repeat' '1mo'"),
+        Case(
+            name: "an order comparison on a text field",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields:
+                  ly_do: {type: text}
+                initial: a
+                states:
+                  a:
+                    on:
+                      xoa: {to: b, if: {ly_do: {gt: x}}}
+                  b: {final: true}
+                """,
+            line: 9, column: 33, fragment: "'gt' applies to numbers and dates only"),
+        Case(
+            name: "a guard literal of the wrong type",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields:
+                  diem: {type: integer}
+                initial: a
+                states:
+                  a:
+                    on:
+                      dat: {to: b, if: {diem: {ge: cao}}}
+                  b: {final: true}
+                """,
+            line: 9, column: 36, fragment: "invalid value for field 'diem'"),
+    ]
+
+    static let warnings: [Case] = [
+        Case(
+            name: "unreachable state",
+            yaml: """
+                tiendo: 1
+                title: T
+                initial: a
+                states:
+                  a:
+                    on: {xong: c}
+                  b:
+                    on: {xong: c}
+                  c: {final: true}
+                """,
+            line: 7, column: 3, severity: .warning, fragment: "state 'b' is unreachable from 'a'"),
+        Case(
+            name: "non-final state with no way out",
+            yaml: """
+                tiendo: 1
+                title: T
+                initial: a
+                states:
+                  a:
+                    on: {tiep: b}
+                  b:
+                    title: Kẹt
+                """,
+            line: 7, column: 3, severity: .warning, fragment: "state 'b' is not final and has no way out"),
+        Case(
+            name: "optional field without a default used in a due",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields:
+                  ngay_hop: {type: date}
+                milestones:
+                  hop:
+                    title: Họp
+                    due: ngay_hop - 3d
+                """,
+            line: 8, column: 10, severity: .warning, fragment: "optional field 'ngay_hop' has no default"),
+    ]
+
+    @Test("errors", arguments: errors)
+    func error(_ c: Case) { Self.check(c) }
+
+    @Test("warnings", arguments: warnings)
+    func warning(_ c: Case) { Self.check(c) }
+
+    @Test("non-UTF-8 input: at the line of the first bad byte")
+    func nonUTF8() {
+        var bytes = Array("tiendo: 1\ntitle: Bầu cử\ndescription: ".utf8)
+        bytes += [0x43, 0xE0, 0x80, 0x41, 0x0A]  // "C", an overlong sequence, "A"
+        bytes += Array("milestones: {}\n".utf8)
+        Self.check(Case(name: "non-UTF-8", yaml: "", line: 3, column: 15, fragment: "not valid UTF-8"), bytes: bytes)
+    }
+
+    @Test("a valid workflow has no diagnostics at all")
+    func valid() {
+        let (def, diags) = Self.diagnostics("hop-le", Array("""
+            tiendo: 1
+            id: hop-le
+            title: Hợp lệ
+            x-ghi-chu: extension keys are allowed
+            milestones:
+              m: {title: M, due: 2026-03-01, x-note: ok}
+            """.utf8))
+        #expect(diags.isEmpty, "\(diags)")
+        #expect(def != nil)
+    }
+
+    @Test("validate(paths:) reads files and directories; x.yaml beside x.yml is an error; subdirectories are ignored")
+    func validatePaths() throws {
+        let dir = (NSTemporaryDirectory() as NSString).appendingPathComponent("tiendo-validate-\(ProcessInfo.processInfo.processIdentifier)")
+        let fm = FileManager.default
+        try? fm.removeItem(atPath: dir)
+        try fm.createDirectory(atPath: (dir as NSString).appendingPathComponent("calendars"), withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: (dir as NSString).appendingPathComponent("examples"), withIntermediateDirectories: true)
+        defer { try? fm.removeItem(atPath: dir) }
+        func write(_ name: String, _ text: String) throws {
+            try text.write(toFile: (dir as NSString).appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        try write("calendars/vn.yaml", Fixtures.vnCalendarYAML)
+        try write("tot.yaml", "tiendo: 1\ntitle: T\nmilestones:\n  m: {title: M, due: 2026-03-01}\n")
+        try write("doi.yaml", "tiendo: 1\ntitle: T\nmilestones: {}\n")
+        try write("doi.yml", "tiendo: 1\ntitle: T\nmilestones: {}\n")
+        try write("examples/hong.yaml", "tiendo: 2\n")
+        try write("sai.yaml", "tiendo: 1\ntitel: T\nmilestones: {}\n")
+        let diags = Loader(searchPath: [dir]).validate(paths: [dir])
+        let lines = diags.map { "\(($0.file as NSString).lastPathComponent):\($0.line):\($0.column): \($0.severity.rawValue)" }
+        #expect(lines.contains("doi.yml:1:1: error"))
+        #expect(lines.contains("sai.yaml:2:1: error"))
+        #expect(!diags.contains { $0.file.contains("examples") || $0.file.hasSuffix("tot.yaml") }, "\(diags)")
+        // A single file, and a calendar file (its parent directory is calendars/).
+        #expect(Loader(searchPath: []).validate(paths: [(dir as NSString).appendingPathComponent("tot.yaml")]).isEmpty)
+        #expect(Loader(searchPath: []).validate(paths: [(dir as NSString).appendingPathComponent("calendars/vn.yaml")]).isEmpty)
+    }
+}
