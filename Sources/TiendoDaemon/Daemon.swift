@@ -33,7 +33,7 @@ public struct DaemonOptions: Sendable {
     public var stateDirectory: String
     public var runtimeDirectory: String
     public var synchronous: String = "FULL"
-    public var batchSize = 2000
+    public var batchSize = 5000
     public init(workflowDirectories: [String], stateDirectory: String, runtimeDirectory: String) {
         self.workflowDirectories = workflowDirectories
         self.stateDirectory = stateDirectory
@@ -157,9 +157,9 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
     /// Moves instances of `workflow` to the current version when compatible; marks the others stale.
     func migrate(workflow: String, at now: Instant) {
         guard let def = current[workflow] else { return }
-        guard let rows = try? store.instances(workflow: workflow, definition: definition) else { return }
+        guard let rows = try? store.instances(workflow: workflow, notOn: def.digest, definition: definition) else { return }
         var changes: [InstanceChange] = []
-        for row in rows where row.instance.digest != def.digest || row.stale {
+        for row in rows {
             var inst = row.instance
             let old = byDigest[inst.digest]
             let stateOK = inst.state.map { def.state($0) != nil } ?? !def.hasStates
@@ -182,7 +182,7 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
     }
 
     /// The row to store for an instance: its schedule and open deadlines.
-    func change(_ inst: Instance, def: WorkflowDefinition, stale: Bool) -> InstanceChange {
+    func change(_ inst: Instance, def: WorkflowDefinition, stale: Bool, dataUnchanged: Bool = false, previousDueSig: Int64? = nil) -> InstanceChange {
         let engine = self.engine(def.digest) ?? Engine(def)
         var next = engine.nextWakeup(inst)
         if let n = next, n <= inst.checkedAt { next = inst.checkedAt.adding(seconds: 1) }
@@ -193,7 +193,8 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
                 title: $0.title, due: $0.due, dueEnd: $0.end)
         }
         return InstanceChange(
-            instance: inst, group: group, nextWakeup: next, dueItems: due, stale: stale, dataJSON: def.json(inst.data).serialized())
+            instance: inst, group: group, nextWakeup: next, dueItems: due, stale: stale,
+            dataJSON: dataUnchanged ? nil : def.json(inst.data).serialized(), previousDueSig: previousDueSig)
     }
 
     // MARK: Firing
@@ -209,7 +210,13 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
     @discardableResult
     public func tick(now: Instant) throws -> TickResult {
         var result = TickResult()
+        var firstSeq: Int64?
+        var lastSeq: Int64?
         lastNow = now
+        defer {
+            // Also after a failed batch: what earlier batches emitted is marked, so a restart does not repeat it.
+            if let firstSeq, let lastSeq { try? store.markSent(from: firstSeq, through: lastSeq) }
+        }
         while true {
             let batch = try store.dueInstances(upTo: now, limit: options.batchSize, definition: definition)
             if batch.isEmpty { break }
@@ -221,9 +228,7 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
                 guard let def = byDigest[inst.digest], let engine = engine(inst.digest) else {
                     // Its definition is gone: stop scheduling it and say so.
                     sink.log(3, "Hồ sơ \(inst.id) chạy định nghĩa \(inst.digest.prefix(12)) không còn nạp được; tạm dừng lịch của nó")
-                    var c = InstanceChange(instance: inst, group: nil, nextWakeup: nil, dueItems: [], stale: true, dataJSON: "{}")
-                    if let json = try? store.instance(inst.id, definition: definition) { c.instance = json.instance }
-                    changes.append(c)
+                    changes.append(InstanceChange(instance: inst, group: nil, nextWakeup: nil, dueItems: [], stale: true, dataJSON: nil))
                     continue
                 }
                 let rs = engine.advance(&inst, to: now)
@@ -234,25 +239,30 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
                     }
                 }
                 records += rs
-                changes.append(change(inst, def: def, stale: row.stale))
+                changes.append(change(inst, def: def, stale: row.stale, dataUnchanged: true, previousDueSig: row.dueSig))
             }
             let stored = try store.commit(changes: changes, records: records)
             result.records += stored.count
-            send(stored)
+            // Marked sent once for the whole tick: a crash before that can only repeat emitted records.
+            send(stored, mark: false)
+            if let f = stored.first?.seq, firstSeq == nil { firstSeq = f }
+            if let l = stored.last?.seq { lastSeq = l }
             statusDirty = true
             if batch.count < options.batchSize { break }
         }
         return result
     }
 
-    /// Emits committed records and marks them sent.
-    func send(_ stored: [StoredRecord]) {
+    /// Emits committed records and (unless the caller batches it) marks them sent.
+    func send(_ stored: [StoredRecord], mark: Bool = true) {
         guard !stored.isEmpty else { return }
         let records = stored.map(\.record)
         onRecords?(records)
         if sink.emit(records) {
-            for s in stored { recordsSent[s.record.kind, default: 0] += 1 }
-            do { try store.markSent(stored.map(\.seq)) } catch { sink.log(3, "Không đánh dấu được bản ghi đã gửi: \(error)") }
+            for r in records { recordsSent[r.kind, default: 0] += 1 }
+            if mark, let f = stored.first?.seq, let l = stored.last?.seq {
+                do { try store.markSent(from: f, through: l) } catch { sink.log(3, "Không đánh dấu được bản ghi đã gửi: \(error)") }
+            }
         }
     }
 
@@ -347,6 +357,14 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
         var problems: [Diagnostic] = []
         var keys = Set<String>()
         var prepared: [(id: String, started: Instant, data: InstanceData)] = []
+        let existing: Set<String>
+        do {
+            existing = try store.existing(rows.compactMap { r in
+                r.first { $0.0 == "key" }.flatMap { $0.1.stringValue ?? $0.1.intValue.map(String.init) }.map { requestID(workflow, $0) }
+            })
+        } catch {
+            throw .internalError("\(error)")
+        }
         func bad(_ n: Int, _ m: String) { problems.append(Diagnostic(file: workflow, line: n, column: 1, severity: .error, message: m)) }
         for (i, row) in rows.enumerated() {
             let n = i + 1
@@ -382,7 +400,7 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
                 continue
             }
             let id = requestID(workflow, k)
-            if (try? store.exists(id)) == true {
+            if existing.contains(id) {
                 bad(n, "hồ sơ '\(id)' đã tồn tại")
                 continue
             }
@@ -503,7 +521,8 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
     }
 
     /// Writes the status files when something changed (the loop throttles to once a second).
-    public func writeStatus(now: Instant) {
+    @discardableResult
+    public func writeStatus(now: Instant) -> Views.Summaries? {
         do {
             let s = try views.summaries(now: now)
             let v = views
@@ -525,8 +544,10 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
             try statusWriter.write(status: .object([("version", .int(1)), ("daemon", status), ("workflows", .array(s.workflows))]), workflows: perWorkflow,
                 prometheus: prometheus(s.workflows, now: now))
             statusDirty = false
+            return s
         } catch {
             sink.log(3, "Không ghi được tệp trạng thái trong \(options.runtimeDirectory): \(error)")
+            return nil
         }
     }
 
@@ -545,17 +566,8 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
         for w in workflows { out += "tiendo_overdue_instances{workflow=\"\(w["id"]?.stringValue ?? "")\"} \(w["overdue"]?.intValue ?? 0)\n" }
         // Overdue age histogram over open overdue items.
         let bounds: [Int64] = [86_400, 3 * 86_400, 7 * 86_400, 30 * 86_400, 90 * 86_400]
-        var buckets = [Int](repeating: 0, count: bounds.count)
-        var count = 0
-        var sum: Int64 = 0
-        if let items = try? store.dueItems(until: now, workflow: nil, group: nil, limit: 1_000_000) {
-            for i in items {
-                let age = now.seconds - i.dueEnd.seconds
-                count += 1
-                sum += age
-                for (bi, b) in bounds.enumerated() where age <= b { buckets[bi] += 1 }
-            }
-        }
+        let ages = (try? store.overdueAges(now: now, bounds: bounds)) ?? (0, 0, bounds.map { _ in 0 })
+        let (count, sum, buckets) = ages
         out += "# HELP tiendo_overdue_age_seconds Age of open overdue items.\n# TYPE tiendo_overdue_age_seconds histogram\n"
         for (bi, b) in bounds.enumerated() { out += "tiendo_overdue_age_seconds_bucket{le=\"\(b)\"} \(buckets[bi])\n" }
         out += "tiendo_overdue_age_seconds_bucket{le=\"+Inf\"} \(count)\ntiendo_overdue_age_seconds_sum \(sum)\ntiendo_overdue_age_seconds_count \(count)\n"

@@ -32,6 +32,7 @@ public final class EventLoop: @unchecked Sendable {
     private var jobs: [@Sendable (Daemon) -> Void] = []
     private var running = true
     var lastStatusWrite = 0.0
+    var statusInterval = 1.0
     var degraded: String?
     var lastSummary = ""
     /// Called on the loop thread after every reload (the control socket waits for it).
@@ -124,11 +125,13 @@ public final class EventLoop: @unchecked Sendable {
     func updateStatus(force: Bool = false) {
         let nowReal = DaemonClock.monotonic()
         guard daemon.statusDirty || force else { return }
-        guard force || nowReal - lastStatusWrite >= 1 else { return }
+        guard force || nowReal - lastStatusWrite >= statusInterval else { return }
         let now = daemon.clock.now()
-        daemon.writeStatus(now: now)
-        lastStatusWrite = nowReal
-        if let s = try? daemon.summaries(now: now) {
+        let summaries = daemon.writeStatus(now: now)
+        lastStatusWrite = DaemonClock.monotonic()
+        // At most once a second, and never more than ~5% of the loop's time on large stores.
+        statusInterval = max(1, 20 * (lastStatusWrite - nowReal))
+        if let s = summaries {
             var line = daemon.summaryLine(instances: s.instances, overdue: s.overdue)
             if let degraded { line += " — SỰ CỐ: \(degraded)" }
             if line != lastSummary {
@@ -168,7 +171,7 @@ public final class EventLoop: @unchecked Sendable {
             arm(next)
             var timeout: Int32 = -1
             if daemon.statusDirty {
-                timeout = Int32(max(0, (lastStatusWrite + 1 - DaemonClock.monotonic()) * 1000) + 1)
+                timeout = Int32(max(0, (lastStatusWrite + statusInterval - DaemonClock.monotonic()) * 1000) + 1)
             }
             if degraded != nil { timeout = timeout < 0 ? 5000 : min(timeout, 5000) }
             if let w = hooks.watchdogInterval {

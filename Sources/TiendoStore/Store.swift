@@ -6,6 +6,8 @@ public import TiendoCore
 public struct StoredInstance: Sendable {
     public var instance: Instance
     public var stale: Bool
+    /// Signature of the stored due items, to skip rewriting them when unchanged.
+    public var dueSig: Int64?
 }
 
 /// An open deadline of an instance, kept in `due_items` for the agenda and summaries.
@@ -42,14 +44,46 @@ public struct InstanceChange: Sendable {
     public var nextWakeup: Instant?
     public var dueItems: [DueRow]
     public var stale: Bool
-    public var dataJSON: String
-    public init(instance: Instance, group: String?, nextWakeup: Instant?, dueItems: [DueRow], stale: Bool, dataJSON: String) {
+    /// The data as JSON, or nil when the stored row's data and group are unchanged (timer firing).
+    public var dataJSON: String?
+    /// The signature of the stored due items when known: equal to `dueSig`, they are not rewritten.
+    public var previousDueSig: Int64?
+    public var dueSig: Int64
+    public init(
+        instance: Instance, group: String?, nextWakeup: Instant?, dueItems: [DueRow], stale: Bool, dataJSON: String?,
+        previousDueSig: Int64? = nil
+    ) {
         self.instance = instance
         self.group = group
         self.nextWakeup = nextWakeup
         self.dueItems = dueItems
         self.stale = stale
         self.dataJSON = dataJSON
+        self.previousDueSig = previousDueSig
+        dueSig = InstanceChange.signature(dueItems)
+    }
+
+    /// FNV-1a over the due items (stable across runs, unlike Hasher).
+    static func signature(_ items: [DueRow]) -> Int64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ s: String?) {
+            for b in (s ?? "\u{0}").utf8 {
+                h ^= UInt64(b)
+                h = h &* 0x100_0000_01b3
+            }
+            h ^= 0xff
+            h = h &* 0x100_0000_01b3
+        }
+        for d in items {
+            mix(d.deadline)
+            mix(d.group)
+            mix(d.state)
+            mix(d.milestone)
+            mix(d.title)
+            mix(d.due)
+            mix(String(d.dueEnd.seconds))
+        }
+        return Int64(bitPattern: h)
     }
 }
 
@@ -151,7 +185,8 @@ public final class Store: @unchecked Sendable {
                         id TEXT PRIMARY KEY, workflow TEXT NOT NULL, state TEXT, data TEXT NOT NULL,
                         started_at INTEGER NOT NULL, entered_at INTEGER NOT NULL, done TEXT NOT NULL DEFAULT '{}',
                         completed INTEGER NOT NULL DEFAULT 0, digest TEXT NOT NULL, marks TEXT NOT NULL DEFAULT '{}',
-                        checked_at INTEGER NOT NULL, next_wakeup INTEGER, grp TEXT, stale INTEGER NOT NULL DEFAULT 0);
+                        checked_at INTEGER NOT NULL, next_wakeup INTEGER, grp TEXT, stale INTEGER NOT NULL DEFAULT 0,
+                        due_sig INTEGER);
                     CREATE INDEX instances_wakeup ON instances(next_wakeup) WHERE next_wakeup IS NOT NULL;
                     CREATE INDEX instances_workflow_state ON instances(workflow, state);
                     CREATE TABLE due_items (
@@ -161,7 +196,7 @@ public final class Store: @unchecked Sendable {
                     CREATE INDEX due_items_end ON due_items(due_end);
                     CREATE TABLE history (
                         seq INTEGER PRIMARY KEY AUTOINCREMENT, instance TEXT, workflow TEXT NOT NULL, at INTEGER NOT NULL,
-                        kind TEXT NOT NULL, record TEXT NOT NULL, key TEXT UNIQUE, sent INTEGER NOT NULL DEFAULT 0);
+                        kind TEXT NOT NULL, record TEXT NOT NULL, sent INTEGER NOT NULL DEFAULT 0);
                     CREATE INDEX history_instance ON history(instance, seq);
                     CREATE INDEX history_unsent ON history(seq) WHERE sent = 0;
                     CREATE TABLE idempotency (
@@ -217,25 +252,27 @@ public final class Store: @unchecked Sendable {
         return out
     }
 
-    /// Decodes a row; `definition` types the data (nil when the digest is unknown).
+    /// The columns `decode` reads, in order (by index: GRDB's lookup by name lowercases strings on every call).
+    static let columns = "id, workflow, state, data, started_at, entered_at, done, completed, digest, marks, checked_at, stale, due_sig"
+
+    /// Decodes a row of `columns`; `definition` types the data (nil when the digest is unknown).
     static func decode(_ row: Row, definition: (String) -> WorkflowDefinition?) throws -> StoredInstance {
-        let digest: String = row["digest"]
-        let dataText: String = row["data"]
+        let digest: String = row[8]
+        let dataText: String = row[3]
         var data: InstanceData = [:]
         if let def = definition(digest), let j = try? JSON.parse(dataText), let o = j.objectValue {
             if case .success(let d) = def.validate(data: o, partial: true) { data = d }
         }
         let inst = Instance(
-            id: row["id"], workflow: row["workflow"], data: data, state: row["state"],
-            startedAt: Instant(seconds: row["started_at"]), enteredAt: Instant(seconds: row["entered_at"]),
-            done: decodeMap(row["done"]), completed: (row["completed"] as Int) != 0, digest: digest,
-            marks: decodeMap(row["marks"]), checkedAt: Instant(seconds: row["checked_at"]))
-        return StoredInstance(instance: inst, stale: (row["stale"] as Int) != 0)
+            id: row[0], workflow: row[1], data: data, state: row[2], startedAt: Instant(seconds: row[4]),
+            enteredAt: Instant(seconds: row[5]), done: decodeMap(row[6]), completed: (row[7] as Int) != 0, digest: digest,
+            marks: decodeMap(row[9]), checkedAt: Instant(seconds: row[10]))
+        return StoredInstance(instance: inst, stale: (row[11] as Int) != 0, dueSig: row[12])
     }
 
     public func instance(_ id: String, definition: (String) -> WorkflowDefinition?) throws -> StoredInstance? {
         try pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM instances WHERE id = ?", arguments: [id]).map { try Store.decode($0, definition: definition) }
+            try Row.fetchOne(db, sql: "SELECT \(Store.columns) FROM instances WHERE id = ?", arguments: [id]).map { try Store.decode($0, definition: definition) }
         }
     }
 
@@ -247,7 +284,7 @@ public final class Store: @unchecked Sendable {
     public func dueInstances(upTo now: Instant, limit: Int, definition: (String) -> WorkflowDefinition?) throws -> [StoredInstance] {
         try pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM instances WHERE next_wakeup IS NOT NULL AND next_wakeup <= ? ORDER BY next_wakeup LIMIT ?",
+                db, sql: "SELECT \(Store.columns) FROM instances WHERE next_wakeup IS NOT NULL AND next_wakeup <= ? ORDER BY next_wakeup LIMIT ?",
                 arguments: [now.seconds, limit]
             ).map { try Store.decode($0, definition: definition) }
         }
@@ -264,7 +301,7 @@ public final class Store: @unchecked Sendable {
         workflow: String?, state: String? = nil, limit: Int, after: String?, definition: (String) -> WorkflowDefinition?
     ) throws -> [StoredInstance] {
         try pool.read { db in
-            var sql = "SELECT * FROM instances WHERE 1"
+            var sql = "SELECT \(Store.columns) FROM instances WHERE 1"
             var args: [any DatabaseValueConvertible] = []
             if let workflow {
                 sql += " AND workflow = ?"
@@ -284,12 +321,13 @@ public final class Store: @unchecked Sendable {
         }
     }
 
-    /// All instances of a workflow running a given digest (for reload migration).
-    public func instances(workflow: String, definition: (String) -> WorkflowDefinition?) throws -> [StoredInstance] {
+    /// Instances of a workflow that run another version than `digest`, or are stale (reload migration).
+    public func instances(workflow: String, notOn digest: String, definition: (String) -> WorkflowDefinition?) throws -> [StoredInstance] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM instances WHERE workflow = ? ORDER BY id", arguments: [workflow]).map {
-                try Store.decode($0, definition: definition)
-            }
+            try Row.fetchAll(
+                db, sql: "SELECT \(Store.columns) FROM instances WHERE workflow = ? AND (digest <> ? OR stale <> 0) ORDER BY id",
+                arguments: [workflow, digest]
+            ).map { try Store.decode($0, definition: definition) }
         }
     }
 
@@ -342,23 +380,37 @@ public final class Store: @unchecked Sendable {
             let upsert = try db.cachedStatement(
                 sql: """
                     INSERT INTO instances(id, workflow, state, data, started_at, entered_at, done, completed, digest, marks,
-                        checked_at, next_wakeup, grp, stale)
-                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                        checked_at, next_wakeup, grp, stale, due_sig)
+                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
                     ON CONFLICT(id) DO UPDATE SET workflow=excluded.workflow, state=excluded.state, data=excluded.data,
                         started_at=excluded.started_at, entered_at=excluded.entered_at, done=excluded.done,
                         completed=excluded.completed, digest=excluded.digest, marks=excluded.marks,
-                        checked_at=excluded.checked_at, next_wakeup=excluded.next_wakeup, grp=excluded.grp, stale=excluded.stale
+                        checked_at=excluded.checked_at, next_wakeup=excluded.next_wakeup, grp=excluded.grp, stale=excluded.stale,
+                        due_sig=excluded.due_sig
+                    """)
+            let update = try db.cachedStatement(
+                sql: """
+                    UPDATE instances SET state=?, entered_at=?, done=?, completed=?, digest=?, marks=?, checked_at=?,
+                        next_wakeup=?, stale=?, due_sig=? WHERE id=?
                     """)
             let deleteDue = try db.cachedStatement(sql: "DELETE FROM due_items WHERE instance = ?")
             let insertDue = try db.cachedStatement(
                 sql: "INSERT INTO due_items(instance, deadline, workflow, grp, state, milestone, title, due, due_end) VALUES (?,?,?,?,?,?,?,?,?)")
             for c in changes {
                 let i = c.instance
-                try upsert.execute(arguments: [
-                    i.id, i.workflow, i.state, c.dataJSON, i.startedAt.seconds, i.enteredAt.seconds, Store.encodeMap(i.done),
-                    i.completed ? 1 : 0, i.digest, Store.encodeMap(i.marks), i.checkedAt.seconds, c.nextWakeup?.seconds, c.group,
-                    c.stale ? 1 : 0,
-                ])
+                if let data = c.dataJSON {
+                    try upsert.execute(arguments: [
+                        i.id, i.workflow, i.state, data, i.startedAt.seconds, i.enteredAt.seconds, Store.encodeMap(i.done),
+                        i.completed ? 1 : 0, i.digest, Store.encodeMap(i.marks), i.checkedAt.seconds, c.nextWakeup?.seconds, c.group,
+                        c.stale ? 1 : 0, c.dueSig,
+                    ])
+                } else {
+                    try update.execute(arguments: [
+                        i.state, i.enteredAt.seconds, Store.encodeMap(i.done), i.completed ? 1 : 0, i.digest, Store.encodeMap(i.marks),
+                        i.checkedAt.seconds, c.nextWakeup?.seconds, c.stale ? 1 : 0, c.dueSig, i.id,
+                    ])
+                }
+                if c.previousDueSig == c.dueSig { continue }
                 try deleteDue.execute(arguments: [i.id])
                 for d in c.dueItems {
                     try insertDue.execute(arguments: [
@@ -367,10 +419,10 @@ public final class Store: @unchecked Sendable {
                 }
             }
             let insertRecord = try db.cachedStatement(
-                sql: "INSERT OR IGNORE INTO history(instance, workflow, at, kind, record, key) VALUES (?,?,?,?,?,?)")
+                sql: "INSERT INTO history(instance, workflow, at, kind, record) VALUES (?,?,?,?,?)")
             for r in records {
-                try insertRecord.execute(arguments: [r.instance, r.workflow, r.at.seconds, r.kind.rawValue, r.json.serialized(), r.key])
-                if db.changesCount > 0 { stored.append(StoredRecord(seq: db.lastInsertedRowID, record: r)) }
+                try insertRecord.execute(arguments: [r.instance, r.workflow, r.at.seconds, r.kind.rawValue, r.json.serialized()])
+                stored.append(StoredRecord(seq: db.lastInsertedRowID, record: r))
             }
             for (inst, key, reply) in idempotency {
                 try db.execute(sql: "INSERT OR IGNORE INTO idempotency(instance, key, reply) VALUES (?,?,?)", arguments: [inst, key, reply])
@@ -379,11 +431,38 @@ public final class Store: @unchecked Sendable {
         }
     }
 
-    public func markSent(_ seqs: [Int64]) throws {
-        guard !seqs.isEmpty else { return }
+    /// Marks records sent: one statement for a range of sequence numbers.
+    public func markSent(from first: Int64, through last: Int64) throws {
+        guard first <= last else { return }
         try pool.write { db in
-            let st = try db.cachedStatement(sql: "UPDATE history SET sent = 1 WHERE seq = ?")
-            for s in seqs { try st.execute(arguments: [s]) }
+            try db.execute(sql: "UPDATE history SET sent = 1 WHERE seq BETWEEN ? AND ? AND sent = 0", arguments: [first, last])
+        }
+    }
+
+    /// Instances among `ids` that already exist.
+    public func existing(_ ids: [String]) throws -> Set<String> {
+        var out = Set<String>()
+        try pool.read { db in
+            for chunk in stride(from: 0, to: ids.count, by: 500) {
+                let part = Array(ids[chunk..<min(ids.count, chunk + 500)])
+                let marks = Array(repeating: "?", count: part.count).joined(separator: ",")
+                for id in try String.fetchAll(db, sql: "SELECT id FROM instances WHERE id IN (\(marks))", arguments: StatementArguments(part)) {
+                    out.insert(id)
+                }
+            }
+        }
+        return out
+    }
+
+    /// Open overdue items: count, total age and a histogram over `bounds` (seconds), computed in SQL.
+    public func overdueAges(now: Instant, bounds: [Int64]) throws -> (count: Int, sum: Int64, buckets: [Int]) {
+        try pool.read { db in
+            let cols = bounds.map { "IFNULL(SUM(age <= \($0)), 0)" }.joined(separator: ", ")
+            guard let row = try Row.fetchOne(
+                db, sql: "SELECT COUNT(*), IFNULL(SUM(age), 0), \(cols) FROM (SELECT ? - due_end AS age FROM due_items WHERE due_end <= ?)",
+                arguments: [now.seconds, now.seconds])
+            else { return (0, 0, bounds.map { _ in 0 }) }
+            return (row[0], row[1], bounds.indices.map { row[$0 + 2] })
         }
     }
 
@@ -444,16 +523,19 @@ public final class Store: @unchecked Sendable {
         }
     }
 
+    static let dueColumns = "instance, deadline, workflow, grp, state, milestone, title, due, due_end"
+
+    /// Decodes a row of `dueColumns`, by index.
     static func dueRow(_ row: Row) -> DueRow {
         DueRow(
-            instance: row["instance"], deadline: row["deadline"], workflow: row["workflow"], group: row["grp"], state: row["state"],
-            milestone: row["milestone"], title: row["title"], due: row["due"], dueEnd: Instant(seconds: row["due_end"]))
+            instance: row[0], deadline: row[1], workflow: row[2], group: row[3], state: row[4], milestone: row[5], title: row[6],
+            due: row[7], dueEnd: Instant(seconds: row[8]))
     }
 
     /// Open items due before `until` (overdue ones included), earliest first.
     public func dueItems(until: Instant, workflow: String?, group: String?, limit: Int) throws -> [DueRow] {
         try pool.read { db in
-            var sql = "SELECT * FROM due_items WHERE due_end <= ?"
+            var sql = "SELECT \(Store.dueColumns) FROM due_items WHERE due_end <= ?"
             var args: [any DatabaseValueConvertible] = [until.seconds]
             if let workflow {
                 sql += " AND workflow = ?"
@@ -471,7 +553,7 @@ public final class Store: @unchecked Sendable {
 
     public func dueItems(instance: String) throws -> [DueRow] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM due_items WHERE instance = ? ORDER BY due_end", arguments: [instance]).map(Store.dueRow)
+            try Row.fetchAll(db, sql: "SELECT \(Store.dueColumns) FROM due_items WHERE instance = ? ORDER BY due_end", arguments: [instance]).map(Store.dueRow)
         }
     }
 
@@ -501,7 +583,7 @@ public final class Store: @unchecked Sendable {
             for row in try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT d.* FROM due_items d JOIN (SELECT workflow, MIN(due_end) AS m FROM due_items WHERE due_end > ? GROUP BY workflow) x
+                    SELECT d.instance, d.deadline, d.workflow, d.grp, d.state, d.milestone, d.title, d.due, d.due_end FROM due_items d JOIN (SELECT workflow, MIN(due_end) AS m FROM due_items WHERE due_end > ? GROUP BY workflow) x
                     ON d.workflow = x.workflow AND d.due_end = x.m ORDER BY d.instance, d.deadline
                     """, arguments: [now.seconds])
             {

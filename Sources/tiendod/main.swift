@@ -103,7 +103,7 @@ struct Tiendod: ParsableCommand {
         let views: @Sendable () -> Views = { [daemon] in daemon.views }
         let control = ControlService(loop: loop, views: views, clock: clock, log: logger)
         let server = VarlinkServer(listenFD: listenFD, handler: control, log: logger)
-        daemon.onRecords = { [server] records in server.broadcast(records.map(\.json)) }
+        daemon.onRecords = { [server] records in server.broadcast(records) }
         server.start()
         loop.updateStatusNow()
         // Definitions, state and socket are ready (updateStatusNow already sent the STATUS= line).

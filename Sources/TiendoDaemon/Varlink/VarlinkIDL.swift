@@ -116,6 +116,7 @@ error EventRejected (id: string, event: string, state: ?string, reason: string)
 error ImportRejected (errors: []Diagnostic)
 error LimitExceeded (limit: string, group: ?string, count: int, max: int)
 error DefinitionInvalid (diagnostics: []Diagnostic)
+
 """#
 
     static let service = #"""
@@ -154,5 +155,6 @@ error PermissionDenied ()
 
 # Method is expected to be called with 'more' set to true, but wasn't
 error ExpectedMore ()
+
 """#
 }

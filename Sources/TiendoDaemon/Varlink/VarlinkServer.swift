@@ -87,6 +87,8 @@ public final class VarlinkServer: @unchecked Sendable {
     private let lock = NSLock()
     private var completions: [(Int, VarlinkReply)] = []
     private var broadcasts: [[UInt8]] = []
+    /// Open `Watch` streams (read by `broadcast` from other threads).
+    private var watchers = 0
     private var connections: [Int32: Connection] = [:]
     private var byID: [Int: Int32] = [:]
     private var nextID = 1
@@ -109,13 +111,16 @@ public final class VarlinkServer: @unchecked Sendable {
         t.start()
     }
 
-    /// Sends a record to every `Watch` stream (any thread).
-    public func broadcast(_ records: [JSON]) {
+    /// Sends records to every `Watch` stream (any thread); free when nobody watches.
+    public func broadcast(_ records: [Record]) {
         guard !records.isEmpty else { return }
         lock.lock()
-        for r in records {
-            broadcasts.append(VarlinkReply(parameters: .object([("record", r)]), error: nil, continues: true).bytes)
-        }
+        let watching = watchers > 0
+        lock.unlock()
+        guard watching else { return }
+        let encoded = records.map { VarlinkReply(parameters: .object([("record", $0.json)]), error: nil, continues: true).bytes }
+        lock.lock()
+        broadcasts.append(contentsOf: encoded)
         lock.unlock()
         wake()
     }
@@ -199,6 +204,12 @@ public final class VarlinkServer: @unchecked Sendable {
     }
 
     func close(_ c: Connection) {
+        if c.watching {
+            lock.lock()
+            watchers -= 1
+            lock.unlock()
+            c.watching = false
+        }
         connections[c.fd] = nil
         byID[c.id] = nil
         Glibc.close(c.fd)
@@ -261,6 +272,9 @@ public final class VarlinkServer: @unchecked Sendable {
                 if !oneway { send(c, r) }
             case .watch:
                 c.watching = true
+                lock.lock()
+                watchers += 1
+                lock.unlock()
                 c.busy = true  // a streaming connection takes no further calls
                 var first = VarlinkReply.ok([])
                 first.continues = true
