@@ -3,11 +3,11 @@ SWIFT ?= swift
 PREFIX ?= /usr
 DESTDIR ?=
 STATE ?= $(CURDIR)/.tiendo
-APT_PACKAGES = libsystemd-dev libsqlite3-dev pkg-config python3-venv
+APT_PACKAGES = libsystemd-dev libsqlite3-dev pkg-config python3-venv systemd
 
 VENV = .venv-test
 
-.PHONY: all deps build release test test-swift test-varlink venv run bench clean
+.PHONY: all deps build release test test-swift test-varlink test-systemd venv run bench clean install uninstall man
 
 all: build
 
@@ -26,7 +26,7 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-test: deps test-swift test-varlink
+test: deps test-swift test-varlink test-systemd
 
 test-swift: deps
 	$(SWIFT) build --build-tests
@@ -44,6 +44,71 @@ venv: $(VENV)/.ready
 test-varlink: deps venv
 	$(SWIFT) build
 	$(VENV)/bin/python -m pytest -q tests/varlink
+
+# The units under a real journald and a real `systemd --user` manager (tests/systemd/run.sh; needs root).
+test-systemd: deps
+	$(SWIFT) build --scratch-path $(SCRATCH)
+	SCRATCH=$(SCRATCH) bash tests/systemd/run.sh
+
+# ---------------------------------------------------------------- install
+# `make install` builds in release mode and copies; `sudo make install` as in the README.
+# DESTDIR stages into a directory (packaging); PREFIX moves everything (default /usr).
+CONFIGURATION ?= release
+SCRATCH ?= .build
+BINDIR = $(PREFIX)/bin
+LIBDIR = $(PREFIX)/lib
+UNITDIR = $(LIBDIR)/systemd/system
+DATADIR = $(PREFIX)/share
+MANDIR = $(DATADIR)/man
+MANOUT = $(SCRATCH)/plugins/GenerateManual/outputs/tiendoctl
+# The date printed in generated man pages: the last commit's, so a rebuild gives the same pages.
+MANDATE := $(shell git log -1 --format=%cs 2>/dev/null || date +%F)
+# Outside /usr, tiendod must be told where the shipped workflows are.
+WORKFLOW_ARGS = $(if $(filter /usr,$(PREFIX)),, --workflows /etc/tiendo/workflows --workflows $(LIBDIR)/tiendo/workflows)
+
+# tiendoctl(1) and one page per subcommand, generated from the argument parser (swift-argument-parser's plugin).
+man: deps
+	$(SWIFT) package --scratch-path $(SCRATCH) generate-manual --multi-page --configuration $(CONFIGURATION) \
+		--date $(MANDATE) --authors tiendo
+	@test -f $(MANOUT)/tiendoctl.1
+
+install: man
+	$(SWIFT) build --scratch-path $(SCRATCH) -c $(CONFIGURATION)
+	install -Dm755 $(SCRATCH)/$(CONFIGURATION)/tiendod $(DESTDIR)$(BINDIR)/tiendod
+	install -Dm755 $(SCRATCH)/$(CONFIGURATION)/tiendoctl $(DESTDIR)$(BINDIR)/tiendoctl
+	install -d $(DESTDIR)$(UNITDIR)
+	sed -e 's|^ExecStart=/usr/bin/tiendod|ExecStart=$(BINDIR)/tiendod$(WORKFLOW_ARGS)|' \
+		-e 's|/usr/bin/tiendoctl|$(BINDIR)/tiendoctl|' systemd/tiendod.service > $(DESTDIR)$(UNITDIR)/tiendod.service
+	install -m644 systemd/tiendod.socket $(DESTDIR)$(UNITDIR)/tiendod.socket
+	chmod 644 $(DESTDIR)$(UNITDIR)/tiendod.service
+	install -Dm644 systemd/tiendo.sysusers $(DESTDIR)$(LIBDIR)/sysusers.d/tiendo.conf
+	install -Dm644 systemd/tiendo.catalog $(DESTDIR)$(LIBDIR)/systemd/catalog/tiendo.catalog
+	install -d $(DESTDIR)$(LIBDIR)/tiendo/workflows/calendars
+	install -m644 Workflows/*.yaml $(DESTDIR)$(LIBDIR)/tiendo/workflows/
+	install -m644 Workflows/calendars/*.yaml $(DESTDIR)$(LIBDIR)/tiendo/workflows/calendars/
+	install -Dm644 vn.tiendo.Manager.varlink $(DESTDIR)$(DATADIR)/varlink/vn.tiendo.Manager.varlink
+	install -d $(DESTDIR)$(DATADIR)/bash-completion/completions $(DESTDIR)$(DATADIR)/zsh/vendor-completions \
+		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d
+	$(SCRATCH)/$(CONFIGURATION)/tiendoctl --generate-completion-script bash > $(DESTDIR)$(DATADIR)/bash-completion/completions/tiendoctl
+	$(SCRATCH)/$(CONFIGURATION)/tiendoctl --generate-completion-script zsh > $(DESTDIR)$(DATADIR)/zsh/vendor-completions/_tiendoctl
+	$(SCRATCH)/$(CONFIGURATION)/tiendoctl --generate-completion-script fish > $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/tiendoctl.fish
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
+	install -m644 $(MANOUT)/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m644 docs/tiendod.8 $(DESTDIR)$(MANDIR)/man8/tiendod.8
+	@echo "Đã cài vào $(DESTDIR)$(PREFIX). Tiếp theo (xem README):"
+	@echo "  sudo systemd-sysusers && sudo journalctl --update-catalog && sudo systemctl daemon-reload"
+	@echo "  sudo systemctl enable --now tiendod.socket"
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/tiendod $(DESTDIR)$(BINDIR)/tiendoctl
+	rm -f $(DESTDIR)$(UNITDIR)/tiendod.service $(DESTDIR)$(UNITDIR)/tiendod.socket
+	rm -f $(DESTDIR)$(LIBDIR)/sysusers.d/tiendo.conf $(DESTDIR)$(LIBDIR)/systemd/catalog/tiendo.catalog
+	rm -rf $(DESTDIR)$(LIBDIR)/tiendo/workflows
+	-rmdir $(DESTDIR)$(LIBDIR)/tiendo
+	rm -f $(DESTDIR)$(DATADIR)/varlink/vn.tiendo.Manager.varlink
+	rm -f $(DESTDIR)$(DATADIR)/bash-completion/completions/tiendoctl $(DESTDIR)$(DATADIR)/zsh/vendor-completions/_tiendoctl \
+		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d/tiendoctl.fish
+	rm -f $(DESTDIR)$(MANDIR)/man1/tiendoctl.1 $(DESTDIR)$(MANDIR)/man1/tiendoctl.*.1 $(DESTDIR)$(MANDIR)/man8/tiendod.8
 
 # Runs the daemon in the foreground on the shipped workflows, with its state in ./.tiendo/.
 run: build
