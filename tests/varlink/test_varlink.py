@@ -5,99 +5,15 @@ Run by `make test` (target test-varlink) inside a venv that has `varlink` and `p
 
 import json
 import os
-import pwd
 import resource
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
-import pytest
 import varlink
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = os.environ.get("TIENDO_BIN_DIR", os.path.join(ROOT, ".build", "debug"))
-IFACE = "vn.tiendo.Manager"
-
-WORKFLOW = """tiendo: 1
-title: Quy trình thử nghiệm
-fields:
-  ma: {type: text}
-  han: {type: date, required: true}
-  diem: {type: integer, min: 0, max: 100}
-group_by: ma
-initial: moi
-states:
-  moi:
-    title: Mới
-    on:
-      duyet: da-duyet
-      cham:
-        - {if: {diem: {ge: 50}}, to: da-duyet}
-    deadline: {due: han, remind: [1d]}
-  da-duyet: {final: true}
-milestones:
-  bao-cao: {title: Báo cáo, due: han}
-  tong-ket: {title: Tổng kết, due: han + 1d, requires: [bao-cao]}
-"""
-
-
-class Daemon:
-    def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="tiendo-vl-")
-        os.chmod(self.dir, 0o755)
-        wf = os.path.join(self.dir, "wf")
-        os.makedirs(os.path.join(wf, "calendars"))
-        shutil.copy(os.path.join(ROOT, "Workflows", "calendars", "vn.yaml"), os.path.join(wf, "calendars", "vn.yaml"))
-        with open(os.path.join(wf, "hop.yaml"), "w", encoding="utf-8") as f:
-            f.write(WORKFLOW)
-        self.socket = os.path.join(self.dir, "sock")
-        self.log = os.path.join(self.dir, "daemon.log")
-        self.logf = open(self.log, "wb")
-        env = dict(os.environ)
-        env.pop("JOURNAL_STREAM", None)
-        env.pop("NOTIFY_SOCKET", None)
-        self.proc = subprocess.Popen(
-            [os.path.join(BIN, "tiendod"), "--workflows", wf, "--state-dir", os.path.join(self.dir, "state"),
-             "--runtime-dir", os.path.join(self.dir, "run"), "--socket", self.socket,
-             "--fake-time", "2026-03-02T09:00:00+07:00", "--time-rate", "1"],
-            stdout=self.logf, stderr=self.logf, env=env)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            if os.path.exists(self.socket):
-                try:
-                    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                    s.connect(self.socket)
-                    s.close()
-                    break
-                except OSError:
-                    pass
-            assert self.proc.poll() is None, open(self.log).read()
-            time.sleep(0.05)
-        else:
-            raise AssertionError("tiendod did not start: " + open(self.log).read())
-        self.address = "unix:" + self.socket
-
-    def stop(self):
-        self.proc.terminate()
-        assert self.proc.wait(30) == 0
-        self.logf.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def log_text(self):
-        self.logf.flush()
-        with open(self.log, encoding="utf-8", errors="replace") as f:
-            return f.read()
-
-
-@pytest.fixture(scope="module")
-def daemon():
-    d = Daemon()
-    yield d
-    d.stop()
+from conftest import IFACE, ROOT
 
 
 def cli(*args, user=None):
