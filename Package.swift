@@ -65,6 +65,12 @@ let package = Package(
             dependencies: ["TiendoCore"],
             swiftSettings: strict
         ),
+        // The daemon's journald fields and swift-log handler, without journald (tests/systemd runs the real one).
+        .testTarget(
+            name: "TiendoDaemonTests",
+            dependencies: ["TiendoDaemon", "TiendoCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         // Integration tests: run the real tiendod binary against real SQLite (and journald/systemd where present).
         .testTarget(
             name: "TiendodTests",

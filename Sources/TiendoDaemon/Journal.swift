@@ -35,7 +35,11 @@ public final class JournalSink: RecordSink, Sendable {
     /// journald; when it is stderr's, the journal is the right place for structured entries. Otherwise
     /// (a terminal, a pipe, CI) readable stderr lines are.
     public static func stderrIsJournal() -> Bool {
-        guard let value = ProcessInfo.processInfo.environment["JOURNAL_STREAM"] else { return false }
+        stderrIsJournal(journalStream: ProcessInfo.processInfo.environment["JOURNAL_STREAM"])
+    }
+
+    static func stderrIsJournal(journalStream: String?) -> Bool {
+        guard let value = journalStream else { return false }
         let parts = value.split(separator: ":")
         guard parts.count == 2, let dev = UInt64(parts[0]), let ino = UInt64(parts[1]) else { return false }
         var st = stat()
