@@ -239,7 +239,9 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
                     }
                 }
                 records += rs
-                changes.append(change(inst, def: def, stale: row.stale, dataUnchanged: true, previousDueSig: row.dueSig))
+                var c = change(inst, def: def, stale: row.stale, dataUnchanged: true, previousDueSig: row.dueSig)
+                c.rowid = row.rowid
+                changes.append(c)
             }
             let stored = try store.commit(changes: changes, records: records)
             result.records += stored.count

@@ -8,6 +8,8 @@ public struct StoredInstance: Sendable {
     public var stale: Bool
     /// Signature of the stored due items, to skip rewriting them when unchanged.
     public var dueSig: Int64?
+    /// The row's rowid: updates by it skip the lookup through the text key's index.
+    public var rowid: Int64 = 0
 }
 
 /// An open deadline of an instance, kept in `due_items` for the agenda and summaries.
@@ -49,6 +51,8 @@ public struct InstanceChange: Sendable {
     /// The signature of the stored due items when known: equal to `dueSig`, they are not rewritten.
     public var previousDueSig: Int64?
     public var dueSig: Int64
+    /// The stored row's rowid when known (timer firing), for a cheaper update.
+    public var rowid: Int64?
     public init(
         instance: Instance, group: String?, nextWakeup: Instant?, dueItems: [DueRow], stale: Bool, dataJSON: String?,
         previousDueSig: Int64? = nil
@@ -253,7 +257,7 @@ public final class Store: @unchecked Sendable {
     }
 
     /// The columns `decode` reads, in order (by index: GRDB's lookup by name lowercases strings on every call).
-    static let columns = "id, workflow, state, data, started_at, entered_at, done, completed, digest, marks, checked_at, stale, due_sig"
+    static let columns = "id, workflow, state, data, started_at, entered_at, done, completed, digest, marks, checked_at, stale, due_sig, rowid"
 
     /// Decodes a row of `columns`; `definition` types the data (nil when the digest is unknown).
     static func decode(_ row: Row, definition: (String) -> WorkflowDefinition?) throws -> StoredInstance {
@@ -267,7 +271,7 @@ public final class Store: @unchecked Sendable {
             id: row[0], workflow: row[1], data: data, state: row[2], startedAt: Instant(seconds: row[4]),
             enteredAt: Instant(seconds: row[5]), done: decodeMap(row[6]), completed: (row[7] as Int) != 0, digest: digest,
             marks: decodeMap(row[9]), checkedAt: Instant(seconds: row[10]))
-        return StoredInstance(instance: inst, stale: (row[11] as Int) != 0, dueSig: row[12])
+        return StoredInstance(instance: inst, stale: (row[11] as Int) != 0, dueSig: row[12], rowid: row[13])
     }
 
     public func instance(_ id: String, definition: (String) -> WorkflowDefinition?) throws -> StoredInstance? {
@@ -393,6 +397,11 @@ public final class Store: @unchecked Sendable {
                     UPDATE instances SET state=?, entered_at=?, done=?, completed=?, digest=?, marks=?, checked_at=?,
                         next_wakeup=?, stale=?, due_sig=? WHERE id=?
                     """)
+            let updateByRowid = try db.cachedStatement(
+                sql: """
+                    UPDATE instances SET state=?, entered_at=?, done=?, completed=?, digest=?, marks=?, checked_at=?,
+                        next_wakeup=?, stale=?, due_sig=? WHERE rowid=?
+                    """)
             let deleteDue = try db.cachedStatement(sql: "DELETE FROM due_items WHERE instance = ?")
             let insertDue = try db.cachedStatement(
                 sql: "INSERT INTO due_items(instance, deadline, workflow, grp, state, milestone, title, due, due_end) VALUES (?,?,?,?,?,?,?,?,?)")
@@ -403,6 +412,11 @@ public final class Store: @unchecked Sendable {
                         i.id, i.workflow, i.state, data, i.startedAt.seconds, i.enteredAt.seconds, Store.encodeMap(i.done),
                         i.completed ? 1 : 0, i.digest, Store.encodeMap(i.marks), i.checkedAt.seconds, c.nextWakeup?.seconds, c.group,
                         c.stale ? 1 : 0, c.dueSig,
+                    ])
+                } else if let rowid = c.rowid {
+                    try updateByRowid.execute(arguments: [
+                        i.state, i.enteredAt.seconds, Store.encodeMap(i.done), i.completed ? 1 : 0, i.digest, Store.encodeMap(i.marks),
+                        i.checkedAt.seconds, c.nextWakeup?.seconds, c.stale ? 1 : 0, c.dueSig, rowid,
                     ])
                 } else {
                     try update.execute(arguments: [
