@@ -338,13 +338,7 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
         let engine = self.engine(def.digest)!
         switch engine.start(instanceID: id, data: validated, at: started ?? now, now: now, actor: actor, counter: self) {
         case .success(let (inst, records)):
-            do {
-                let stored = try store.commit(changes: [change(inst, def: def, stale: false)], records: records)
-                send(stored)
-            } catch {
-                throw .internalError("\(error)")
-            }
-            statusDirty = true
+            try persist([change(inst, def: def, stale: false)], records)
             return inst
         case .failure(let e):
             throw Daemon.map(e)
@@ -432,14 +426,18 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
             }
         }
         if !problems.isEmpty { throw .importRejected(problems) }
+        try persist(changes, records)
+        return prepared.count
+    }
+
+    /// Commits an operator's change (durable before the reply), then emits its records.
+    func persist(_ changes: [InstanceChange], _ records: [Record], idempotency: [(String, String, String)] = []) throws(RequestError) {
         do {
-            let stored = try store.commit(changes: changes, records: records)
-            send(stored)
+            send(try store.commit(changes: changes, records: records, idempotency: idempotency))
         } catch {
             throw .internalError("\(error)")
         }
         statusDirty = true
-        return prepared.count
     }
 
     static func map(_ e: EngineError) -> RequestError {
@@ -477,25 +475,13 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
         let result = engine.send(&inst, event: event, data: data, at: now, actor: actor, counter: self)
         switch result {
         case .success(let records):
-            do {
-                let idem = idempotencyKey.map { [(id, $0, "ok")] } ?? []
-                let stored = try store.commit(changes: [change(inst, def: def, stale: row.stale)], records: records, idempotency: idem)
-                send(stored)
-            } catch {
-                throw .internalError("\(error)")
-            }
-            statusDirty = true
+            try persist([change(inst, def: def, stale: row.stale)], records, idempotency: idempotencyKey.map { [(id, $0, "ok")] } ?? [])
             return inst
         case .failure(let e):
             // Keep what the advance did and the rejection in history; the event itself changed nothing.
             var advanced = row.instance
             let pre = engine.advance(&advanced, to: now)
-            do {
-                let stored = try store.commit(changes: [change(advanced, def: def, stale: row.stale)], records: pre + (e.record.map { [$0] } ?? []))
-                send(stored)
-            } catch {
-                throw .internalError("\(error)")
-            }
+            try persist([change(advanced, def: def, stale: row.stale)], pre + (e.record.map { [$0] } ?? []))
             throw Daemon.map(e)
         }
     }

@@ -59,6 +59,14 @@ func records(_ json: JSON) -> [Record] { (json["records"]?.arrayValue ?? []).com
 /// `at|kind|state-or-milestone|due` of a record, the identity compared with the plan.
 func ident(_ r: Record) -> String { "\(r.atText)|\(r.kind.rawValue)|\(r.milestone ?? r.state ?? "")|\(r.due ?? "")" }
 
+/// Imports `hop/c1`, started 2026-03-02 09:00, due 2026-03-06.
+func importC1(_ d: DaemonProcess) throws {
+    _ = try d.call("ImportInstances", [
+        ("workflow", .string("hop")),
+        ("rows", .array([.object([("key", .string("c1")), ("started", .string("2026-03-02T09:00:00+07:00")), ("han", .string("2026-03-06"))])])),
+    ])
+}
+
 @Suite(.serialized)
 struct DaemonTests {
     @Test("records fire at the planned instants, and overdue notices repeat daily")
@@ -165,10 +173,7 @@ struct DaemonTests {
         let wf = try workflowsDir(dir, ["hop.yaml": hopWorkflow])
         let d = DaemonProcess(workflows: wf, dir: dir)
         try d.start(fakeTime: "2026-03-02T09:00:00+07:00", rate: 1)
-        _ = try d.call("ImportInstances", [
-            ("workflow", .string("hop")),
-            ("rows", .array([.object([("key", .string("c1")), ("started", .string("2026-03-02T09:00:00+07:00")), ("han", .string("2026-03-06"))])])),
-        ])
+        try importC1(d)
         #expect(d.stop() == 0)
         try d.start(fakeTime: "2026-03-09T12:00:00+07:00", rate: 1)
         let hist = records(try d.call("History", [("id", .string("hop/c1"))]))
@@ -191,10 +196,7 @@ struct DaemonTests {
         let wf = try workflowsDir(dir, ["hop.yaml": hopWorkflow])
         let d = DaemonProcess(workflows: wf, dir: dir)
         try d.start(fakeTime: "2026-03-02T09:00:00+07:00", rate: 1)
-        _ = try d.call("ImportInstances", [
-            ("workflow", .string("hop")),
-            ("rows", .array([.object([("key", .string("c1")), ("started", .string("2026-03-02T09:00:00+07:00")), ("han", .string("2026-03-06"))])])),
-        ])
+        try importC1(d)
         #expect(d.stop() == 0)
         try d.start(fakeTime: "2026-03-07T09:00:00+07:00", rate: 1)
         let first = records(try d.call("History", [("id", .string("hop/c1"))]))
