@@ -129,8 +129,9 @@ public final class EventLoop: @unchecked Sendable {
         let now = daemon.clock.now()
         let summaries = daemon.writeStatus(now: now)
         lastStatusWrite = DaemonClock.monotonic()
-        // At most once a second, and never more than ~5% of the loop's time on large stores.
-        statusInterval = max(1, 20 * (lastStatusWrite - nowReal))
+        // At most once a second; on large stores spaced to keep aggregation under ~20% of the loop's time,
+        // but never more than 5 s behind a change.
+        statusInterval = min(5, max(1, 5 * (lastStatusWrite - nowReal)))
         if let s = summaries {
             var line = daemon.summaryLine(instances: s.instances, overdue: s.overdue)
             if let degraded { line += " — SỰ CỐ: \(degraded)" }

@@ -119,7 +119,7 @@ struct DaemonTests {
         #expect(status()?["version"]?.intValue == 1)
         #expect(status()?["daemon"]?["instances"]?.intValue == 0)
         _ = try d.call("StartInstance", [("workflow", .string("hop")), ("key", .string("k1")), ("data", .object([("ma", .string("G1")), ("han", .string("2026-03-03"))]))])
-        #expect(waitUntil(timeout: 10) { status()?["daemon"]?["instances"]?.intValue == 1 })
+        #expect(waitUntil(timeout: 30) { status()?["daemon"]?["instances"]?.intValue == 1 })
         let wfFile = try #require(FileManager.default.contents(atPath: d.runDir + "/workflows/hop.json"))
         let wfJSON = try JSON.parse(String(decoding: wfFile, as: UTF8.self))
         #expect(wfJSON["version"]?.intValue == 1)
