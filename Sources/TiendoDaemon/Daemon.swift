@@ -64,6 +64,12 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
     public private(set) var lastNow: Instant
     private let catalogLock = NSLock()
     private var catalogSnapshot = Catalog(current: [:], byDigest: [:], diagnostics: [])
+    /// Records emitted but not yet marked sent; marked by the next write transaction or when the loop goes idle.
+    var unmarkedSent: ClosedRange<Int64>?
+    /// Inside `group`: commits go into one transaction; emission and replies wait for it.
+    var inGroup = false
+    var groupRecords: [StoredRecord] = []
+    var afterCommitCallbacks: [(Bool) -> Void] = []
     /// Called on the loop thread with every batch of records sent (the control socket's Watch).
     public var onRecords: (@Sendable ([Record]) -> Void)?
 
@@ -210,13 +216,7 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
     @discardableResult
     public func tick(now: Instant) throws -> TickResult {
         var result = TickResult()
-        var firstSeq: Int64?
-        var lastSeq: Int64?
         lastNow = now
-        defer {
-            // Also after a failed batch: what earlier batches emitted is marked, so a restart does not repeat it.
-            if let firstSeq, let lastSeq { try? store.markSent(from: firstSeq, through: lastSeq) }
-        }
         while true {
             let batch = try store.dueInstances(upTo: now, limit: options.batchSize, definition: definition)
             if batch.isEmpty { break }
@@ -243,29 +243,80 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
                 c.rowid = row.rowid
                 changes.append(c)
             }
-            let stored = try store.commit(changes: changes, records: records)
+            let stored = try store.commit(changes: changes, records: records, markSent: takeUnmarked())
             result.records += stored.count
-            // Marked sent once for the whole tick: a crash before that can only repeat emitted records.
-            send(stored, mark: false)
-            if let f = stored.first?.seq, firstSeq == nil { firstSeq = f }
-            if let l = stored.last?.seq { lastSeq = l }
+            send(stored)
             statusDirty = true
             if batch.count < options.batchSize { break }
         }
         return result
     }
 
-    /// Emits committed records and (unless the caller batches it) marks them sent.
-    func send(_ stored: [StoredRecord], mark: Bool = true) {
+    /// Emits committed records (after the group's commit, inside a group). They are marked sent by the next
+    /// write transaction or when the loop goes idle: a crash before that can only repeat emitted records.
+    func send(_ stored: [StoredRecord]) {
         guard !stored.isEmpty else { return }
+        if inGroup {
+            groupRecords += stored
+            return
+        }
         let records = stored.map(\.record)
         onRecords?(records)
         if sink.emit(records) {
             for r in records { recordsSent[r.kind, default: 0] += 1 }
-            if mark, let f = stored.first?.seq, let l = stored.last?.seq {
-                do { try store.markSent(from: f, through: l) } catch { sink.log(3, "Không đánh dấu được bản ghi đã gửi: \(error)") }
-            }
+            let lo = min(unmarkedSent?.lowerBound ?? .max, stored.first!.seq)
+            let hi = max(unmarkedSent?.upperBound ?? .min, stored.last!.seq)
+            unmarkedSent = lo...hi
+        } else {
+            // Not sent: mark what was sent before, so no later range covers these.
+            flushSentMarks()
         }
+    }
+
+    /// The emitted-but-unmarked range, handed to a commit that marks it.
+    func takeUnmarked() -> ClosedRange<Int64>? {
+        defer { unmarkedSent = nil }
+        return unmarkedSent
+    }
+
+    /// Marks emitted records sent (when the loop goes idle).
+    public func flushSentMarks() {
+        guard let r = unmarkedSent else { return }
+        do {
+            try store.markSent(from: r.lowerBound, through: r.upperBound)
+            unmarkedSent = nil
+        } catch {
+            sink.log(3, "Không đánh dấu được bản ghi đã gửi: \(error)")
+        }
+    }
+
+    /// Group commit: runs `body` (operator requests) in one transaction, then emits their records and calls the
+    /// `afterCommit` callbacks (the replies) with whether the commit succeeded.
+    public func group(_ body: () -> Void) {
+        inGroup = true
+        var ok = true
+        do {
+            let marks = takeUnmarked()
+            try store.batch {
+                if let marks { try store.markSent(from: marks.lowerBound, through: marks.upperBound) }
+                body()
+            }
+        } catch {
+            ok = false
+            sink.log(2, "Không ghi được nhóm thay đổi: \(error)")
+        }
+        inGroup = false
+        let records = groupRecords
+        let callbacks = afterCommitCallbacks
+        groupRecords = []
+        afterCommitCallbacks = []
+        if ok { send(records) }
+        for c in callbacks { c(ok) }
+    }
+
+    /// Runs `f` once the current group is durable (at once outside a group).
+    public func afterCommit(_ f: @escaping (Bool) -> Void) {
+        if inGroup { afterCommitCallbacks.append(f) } else { f(true) }
     }
 
     /// Sends records committed by an earlier run but not marked sent (never lost).
@@ -275,6 +326,7 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
             let batch = try store.unsent(limit: 5000)
             if batch.isEmpty { break }
             send(batch)
+            flushSentMarks()
             total += batch.count
             if batch.count < 5000 { break }
         }
@@ -433,7 +485,7 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
     /// Commits an operator's change (durable before the reply), then emits its records.
     func persist(_ changes: [InstanceChange], _ records: [Record], idempotency: [(String, String, String)] = []) throws(RequestError) {
         do {
-            send(try store.commit(changes: changes, records: records, idempotency: idempotency))
+            send(try store.commit(changes: changes, records: records, idempotency: idempotency, markSent: inGroup ? nil : takeUnmarked()))
         } catch {
             throw .internalError("\(error)")
         }

@@ -29,7 +29,7 @@ public final class EventLoop: @unchecked Sendable {
     let timerFD: Int32
     let timerClock: Int32
     private let lock = NSLock()
-    private var jobs: [@Sendable (Daemon) -> Void] = []
+    private var jobs: [(groupable: Bool, job: @Sendable (Daemon) -> Void)] = []
     private var running = true
     var lastStatusWrite = 0.0
     var statusInterval = 1.0
@@ -65,16 +65,23 @@ public final class EventLoop: @unchecked Sendable {
         return box.value!
     }
 
-    /// Queues `job` on the loop thread without waiting.
-    public func enqueue(_ job: @escaping @Sendable (Daemon) -> Void) {
+    /// Queues `job` on the loop thread without waiting. Consecutive `groupable` jobs (operator changes) share one
+    /// transaction: one fsync for all of them (group commit); they reply through `Daemon.afterCommit`.
+    public func enqueue(groupable: Bool = false, _ job: @escaping @Sendable (Daemon) -> Void) {
         lock.lock()
-        jobs.append(job)
+        jobs.append((groupable, job))
         lock.unlock()
         var one: UInt64 = 1
         _ = write(wakeFD, &one, 8)
     }
 
     public func stop() { enqueue { _ in } ; lock.lock(); running = false; lock.unlock() }
+
+    var hasJobs: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return !jobs.isEmpty
+    }
 
     var isRunning: Bool {
         lock.lock()
@@ -104,7 +111,19 @@ public final class EventLoop: @unchecked Sendable {
         let js = jobs
         jobs.removeAll()
         lock.unlock()
-        for j in js { j(daemon) }
+        var i = 0
+        while i < js.count {
+            guard js[i].groupable else {
+                js[i].job(daemon)
+                i += 1
+                continue
+            }
+            var j = i
+            while j < js.count && js[j].groupable { j += 1 }
+            let run = js[i..<j]
+            daemon.group { for g in run { g.job(daemon) } }
+            i = j
+        }
     }
 
     public func reload() {
@@ -168,6 +187,7 @@ public final class EventLoop: @unchecked Sendable {
             runJobs()
             fire()
             updateStatus()
+            if !hasJobs { daemon.flushSentMarks() }
             let next = degraded == nil ? (try? daemon.store.nextWakeup()) ?? nil : nil
             arm(next)
             var timeout: Int32 = -1
@@ -218,6 +238,7 @@ public final class EventLoop: @unchecked Sendable {
         }
         hooks.stopping()
         runJobs()
+        daemon.flushSentMarks()
         updateStatus(force: true)
     }
 }

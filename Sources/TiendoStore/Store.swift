@@ -211,14 +211,54 @@ public final class Store: @unchecked Sendable {
         return m
     }
 
+    // MARK: Group commit
+
+    /// The thread-local key holding the open batch's connection.
+    static let batchKey = "tiendo.store.batch"
+
+    final class BatchBox: @unchecked Sendable {
+        let db: Database
+        init(_ db: Database) { self.db = db }
+    }
+
+    /// The connection of a batch open on this thread.
+    var batchDB: Database? { (Thread.current.threadDictionary[Store.batchKey] as? BatchBox)?.db }
+
+    /// Runs `body` inside one write transaction: every `commit` and read it makes (on this thread) uses that
+    /// transaction, each write in its own savepoint, and everything becomes durable with a single fsync.
+    public func batch<T>(_ body: () throws -> T) throws -> T {
+        try pool.write { db in
+            Thread.current.threadDictionary[Store.batchKey] = BatchBox(db)
+            defer { Thread.current.threadDictionary[Store.batchKey] = nil }
+            return try body()
+        }
+    }
+
+    func read<T>(_ f: (Database) throws -> T) throws -> T {
+        if let db = batchDB { return try f(db) }
+        return try pool.read(f)
+    }
+
+    func write<T>(_ f: (Database) throws -> T) throws -> T {
+        if let db = batchDB {
+            var result: T?
+            try db.inSavepoint {
+                result = try f(db)
+                return .commit
+            }
+            return result!
+        }
+        return try pool.write(f)
+    }
+
     // MARK: Meta
 
     public func meta(_ key: String) throws -> String? {
-        try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) }
+        try read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) }
     }
 
     public func setMeta(_ key: String, _ value: String) throws {
-        try pool.write { db in
+        try write { db in
             try db.execute(sql: "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", arguments: [key, value])
         }
     }
@@ -226,7 +266,7 @@ public final class Store: @unchecked Sendable {
     // MARK: Definitions
 
     public func saveDefinition(digest: String, workflow: String, file: String, source: [UInt8], at: Instant) throws {
-        try pool.write { db in
+        try write { db in
             try db.execute(
                 sql: "INSERT OR IGNORE INTO definitions(digest, workflow, file, source, loaded_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [digest, workflow, file, Data(source), at.seconds])
@@ -235,7 +275,7 @@ public final class Store: @unchecked Sendable {
 
     /// Definitions that instances still run, with their source (for pinned, stale instances after a restart).
     public func definitionsInUse() throws -> [(digest: String, workflow: String, file: String, source: [UInt8])] {
-        try pool.read { db in
+        try read { db in
             try Row.fetchAll(
                 db,
                 sql: "SELECT digest, workflow, file, source FROM definitions WHERE digest IN (SELECT DISTINCT digest FROM instances)"
@@ -275,18 +315,20 @@ public final class Store: @unchecked Sendable {
     }
 
     public func instance(_ id: String, definition: (String) -> WorkflowDefinition?) throws -> StoredInstance? {
-        try pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Store.columns) FROM instances WHERE id = ?", arguments: [id]).map { try Store.decode($0, definition: definition) }
+        try read { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Store.columns) FROM instances WHERE id = ?"), arguments: [id]).map {
+                try Store.decode($0, definition: definition)
+            }
         }
     }
 
     public func exists(_ id: String) throws -> Bool {
-        try pool.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM instances WHERE id = ?", arguments: [id]) ?? false }
+        try read { db in try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM instances WHERE id = ?"), arguments: [id]) ?? false }
     }
 
     /// Instances due at or before `now`, earliest first, at most `limit`.
     public func dueInstances(upTo now: Instant, limit: Int, definition: (String) -> WorkflowDefinition?) throws -> [StoredInstance] {
-        try pool.read { db in
+        try read { db in
             try Row.fetchAll(
                 db, sql: "SELECT \(Store.columns) FROM instances WHERE next_wakeup IS NOT NULL AND next_wakeup <= ? ORDER BY next_wakeup LIMIT ?",
                 arguments: [now.seconds, limit]
@@ -296,15 +338,17 @@ public final class Store: @unchecked Sendable {
 
     /// The earliest scheduled wake-up.
     public func nextWakeup() throws -> Instant? {
-        try pool.read { db in
-            try Int64.fetchOne(db, sql: "SELECT MIN(next_wakeup) FROM instances WHERE next_wakeup IS NOT NULL").map { Instant(seconds: $0) }
+        try read { db in
+            try Int64.fetchOne(db.cachedStatement(sql: "SELECT MIN(next_wakeup) FROM instances WHERE next_wakeup IS NOT NULL")).map {
+                Instant(seconds: $0)
+            }
         }
     }
 
     public func instances(
         workflow: String?, state: String? = nil, limit: Int, after: String?, definition: (String) -> WorkflowDefinition?
     ) throws -> [StoredInstance] {
-        try pool.read { db in
+        try read { db in
             var sql = "SELECT \(Store.columns) FROM instances WHERE 1"
             var args: [any DatabaseValueConvertible] = []
             if let workflow {
@@ -327,7 +371,7 @@ public final class Store: @unchecked Sendable {
 
     /// Instances of a workflow that run another version than `digest`, or are stale (reload migration).
     public func instances(workflow: String, notOn digest: String, definition: (String) -> WorkflowDefinition?) throws -> [StoredInstance] {
-        try pool.read { db in
+        try read { db in
             try Row.fetchAll(
                 db, sql: "SELECT \(Store.columns) FROM instances WHERE workflow = ? AND (digest <> ? OR stale <> 0) ORDER BY id",
                 arguments: [workflow, digest]
@@ -337,7 +381,7 @@ public final class Store: @unchecked Sendable {
 
     public func count(workflow: String, states: Set<String>, group: String?, groupField: Bool) throws -> Int {
         guard !states.isEmpty else { return 0 }
-        return try pool.read { db in
+        return try read { db in
             let marks = Array(repeating: "?", count: states.count).joined(separator: ",")
             var sql = "SELECT COUNT(*) FROM instances WHERE workflow = ? AND state IN (\(marks))"
             var args: [any DatabaseValueConvertible] = [workflow] + states.sorted()
@@ -356,7 +400,7 @@ public final class Store: @unchecked Sendable {
     /// Count by an arbitrary data field (a limit's `per` other than `group_by`); a nil value counts missing fields.
     public func countByField(workflow: String, states: Set<String>, field: String, value: JSON?) throws -> Int {
         guard !states.isEmpty else { return 0 }
-        return try pool.read { db in
+        return try read { db in
             let marks = Array(repeating: "?", count: states.count).joined(separator: ",")
             var sql = "SELECT COUNT(*) FROM instances WHERE workflow = ? AND state IN (\(marks))"
             var args: [any DatabaseValueConvertible] = [workflow] + states.sorted()
@@ -378,9 +422,15 @@ public final class Store: @unchecked Sendable {
     /// key already stored is skipped: never doubled), idempotency replies. Returns the stored records with their
     /// sequence numbers, in order.
     @discardableResult
-    public func commit(changes: [InstanceChange], records: [TiendoCore.Record], idempotency: [(String, String, String)] = []) throws -> [StoredRecord] {
-        try pool.write { db in
+    public func commit(
+        changes: [InstanceChange], records: [TiendoCore.Record], idempotency: [(String, String, String)] = [],
+        markSent: ClosedRange<Int64>? = nil
+    ) throws -> [StoredRecord] {
+        try write { db in
             var stored: [StoredRecord] = []
+            if let r = markSent {
+                try db.execute(sql: "UPDATE history SET sent = 1 WHERE seq BETWEEN ? AND ? AND sent = 0", arguments: [r.lowerBound, r.upperBound])
+            }
             let upsert = try db.cachedStatement(
                 sql: """
                     INSERT INTO instances(id, workflow, state, data, started_at, entered_at, done, completed, digest, marks,
@@ -448,7 +498,7 @@ public final class Store: @unchecked Sendable {
     /// Marks records sent: one statement for a range of sequence numbers.
     public func markSent(from first: Int64, through last: Int64) throws {
         guard first <= last else { return }
-        try pool.write { db in
+        try write { db in
             try db.execute(sql: "UPDATE history SET sent = 1 WHERE seq BETWEEN ? AND ? AND sent = 0", arguments: [first, last])
         }
     }
@@ -456,7 +506,7 @@ public final class Store: @unchecked Sendable {
     /// Instances among `ids` that already exist.
     public func existing(_ ids: [String]) throws -> Set<String> {
         var out = Set<String>()
-        try pool.read { db in
+        try read { db in
             for chunk in stride(from: 0, to: ids.count, by: 500) {
                 let part = Array(ids[chunk..<min(ids.count, chunk + 500)])
                 let marks = Array(repeating: "?", count: part.count).joined(separator: ",")
@@ -470,7 +520,7 @@ public final class Store: @unchecked Sendable {
 
     /// Open overdue items: count, total age and a histogram over `bounds` (seconds), computed in SQL.
     public func overdueAges(now: Instant, bounds: [Int64]) throws -> (count: Int, sum: Int64, buckets: [Int]) {
-        try pool.read { db in
+        try read { db in
             let cols = bounds.map { "IFNULL(SUM(age <= \($0)), 0)" }.joined(separator: ", ")
             guard let row = try Row.fetchOne(
                 db, sql: "SELECT COUNT(*), IFNULL(SUM(age), 0), \(cols) FROM (SELECT ? - due_end AS age FROM due_items WHERE due_end <= ?)",
@@ -481,7 +531,7 @@ public final class Store: @unchecked Sendable {
     }
 
     public func unsent(limit: Int) throws -> [StoredRecord] {
-        try pool.read { db in
+        try read { db in
             try Row.fetchAll(db, sql: "SELECT seq, record FROM history WHERE sent = 0 ORDER BY seq LIMIT ?", arguments: [limit]).compactMap { row in
                 guard let j = try? JSON.parse(row["record"] as String), let r = TiendoCore.Record(json: j) else { return nil }
                 return StoredRecord(seq: row["seq"], record: r)
@@ -490,7 +540,7 @@ public final class Store: @unchecked Sendable {
     }
 
     public func history(_ id: String) throws -> [TiendoCore.Record] {
-        try pool.read { db in
+        try read { db in
             try String.fetchAll(db, sql: "SELECT record FROM history WHERE instance = ? ORDER BY seq", arguments: [id]).compactMap {
                 (try? JSON.parse($0)).flatMap(TiendoCore.Record.init(json:))
             }
@@ -498,8 +548,8 @@ public final class Store: @unchecked Sendable {
     }
 
     public func idempotentReply(instance: String, key: String) throws -> String? {
-        try pool.read { db in
-            try String.fetchOne(db, sql: "SELECT reply FROM idempotency WHERE instance = ? AND key = ?", arguments: [instance, key])
+        try read { db in
+            try String.fetchOne(db.cachedStatement(sql: "SELECT reply FROM idempotency WHERE instance = ? AND key = ?"), arguments: [instance, key])
         }
     }
 
@@ -514,7 +564,7 @@ public final class Store: @unchecked Sendable {
     }
 
     public func counts() throws -> [String: WorkflowCounts] {
-        try pool.read { db in
+        try read { db in
             var out: [String: WorkflowCounts] = [:]
             for row in try Row.fetchAll(
                 db, sql: "SELECT workflow, state, grp, completed, COUNT(*) AS n FROM instances GROUP BY workflow, state, grp, completed")
@@ -548,7 +598,7 @@ public final class Store: @unchecked Sendable {
 
     /// Open items due before `until` (overdue ones included), earliest first.
     public func dueItems(until: Instant, workflow: String?, group: String?, limit: Int) throws -> [DueRow] {
-        try pool.read { db in
+        try read { db in
             var sql = "SELECT \(Store.dueColumns) FROM due_items WHERE due_end <= ?"
             var args: [any DatabaseValueConvertible] = [until.seconds]
             if let workflow {
@@ -566,14 +616,14 @@ public final class Store: @unchecked Sendable {
     }
 
     public func dueItems(instance: String) throws -> [DueRow] {
-        try pool.read { db in
+        try read { db in
             try Row.fetchAll(db, sql: "SELECT \(Store.dueColumns) FROM due_items WHERE instance = ? ORDER BY due_end", arguments: [instance]).map(Store.dueRow)
         }
     }
 
     /// Per workflow: instances with an overdue item, with an item due within (now, soon], and the next item not overdue.
     public func dueSummary(now: Instant, soon: Instant) throws -> [String: (overdue: Int, dueSoon: Int, next: DueRow?, overdueGroups: [String: Int])] {
-        try pool.read { db in
+        try read { db in
             var out: [String: (overdue: Int, dueSoon: Int, next: DueRow?, overdueGroups: [String: Int])] = [:]
             for row in try Row.fetchAll(
                 db, sql: "SELECT workflow, IFNULL(grp,'') AS g, COUNT(DISTINCT instance) AS n FROM due_items WHERE due_end <= ? GROUP BY workflow, g",
@@ -611,6 +661,6 @@ public final class Store: @unchecked Sendable {
     }
 
     public func totalInstances() throws -> Int {
-        try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM instances") ?? 0 }
+        try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM instances") ?? 0 }
     }
 }

@@ -145,8 +145,15 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
                 return .immediate(.error("org.varlink.service.PermissionDenied"))
             }
             let actor = Int(peer.uid)
+            // Reload runs alone; other changes are grouped into one transaction, and each reply waits for it.
+            let groupable = name != "Reload"
             return .deferred { [self] reply in
-                loop.enqueue { d in reply(self.mutate(name, p, actor: actor, daemon: d)) }
+                loop.enqueue(groupable: groupable) { d in
+                    let r = self.mutate(name, p, actor: actor, daemon: d)
+                    d.afterCommit { ok in
+                        reply(ok ? r : .error("org.varlink.service.InternalError", [("reason", .string("không ghi được thay đổi vào cơ sở dữ liệu"))]))
+                    }
+                }
             }
         }
         return .deferred { [self] reply in
