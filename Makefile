@@ -3,7 +3,7 @@ SWIFT ?= swift
 PREFIX ?= /usr
 DESTDIR ?=
 STATE ?= $(CURDIR)/.tiendo
-APT_PACKAGES = libsystemd-dev libsqlite3-dev pkg-config python3-venv systemd
+APT_PACKAGES = libsystemd-dev libsqlite3-dev pkg-config python3-venv systemd locales
 
 VENV = .venv-test
 

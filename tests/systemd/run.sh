@@ -49,12 +49,18 @@ wait_until() {  # wait_until SECONDS COMMAND...: polls every 0.2 s
 }
 
 [ "$(id -u)" = 0 ] || fatal "must run as root (journald, a systemd manager, the catalog database)"
-for tool in systemctl journalctl systemd-analyze systemd-sysusers python3 gcc /lib/systemd/systemd /lib/systemd/systemd-journald; do
+for tool in systemctl journalctl systemd-analyze systemd-sysusers systemd-cat localedef mount mountpoint python3 gcc \
+    /lib/systemd/systemd /lib/systemd/systemd-journald; do
     command -v "$tool" >/dev/null 2>&1 || fatal "missing $tool (make deps installs the packages)"
 done
 for b in tiendod tiendoctl; do [ -x "$BIN/$b" ] || fatal "no $BIN/$b: run swift build first"; done
 # PrivateDevices= clones /dev/null into the unit's /dev and fails with 226/NAMESPACE when it is not a device.
-[ -c /dev/null ] || fatal "/dev/null is not a character device (something replaced it; mknod -m 666 /dev/null c 1 3)"
+# A program that "creates" /dev/null as a file (Foundation's FileManager.createFile writes a temporary file and
+# renames it over the path) leaves a regular file there; put the device back, loudly.
+if [ ! -c /dev/null ]; then
+    echo "# WARNING: /dev/null was a $(stat -c %F /dev/null 2>/dev/null || echo 'missing file'); recreating the device"
+    rm -f /dev/null && mknod -m 666 /dev/null c 1 3 || fatal "/dev/null is not a character device and cannot be recreated"
+fi
 
 # Not under /tmp or /var/tmp: the unit's PrivateTmp= would hide it from the daemon.
 T=$(mktemp -d /run/tiendo-systemd-test.XXXXXX) || fatal "mktemp"
@@ -440,6 +446,20 @@ if [ -n "$inst" ] && grep -qF "Reminder: $inst is due on $due ($days days left)"
     pass "journalctl -x shows the catalog text with the fields substituted ('Reminder: $inst is due on $due')"
 else
     fail "journalctl -x: $(head -12 "$T/x.txt")"
+fi
+
+# The Vietnamese entries, under a vi_VN locale built into the temp dir (LOCPATH), so nothing is installed.
+mkdir -p "$T/locale"
+if localedef -i vi_VN -f UTF-8 "$T/locale/vi_VN.UTF-8" >"$T/localedef.log" 2>&1; then
+    LOCPATH="$T/locale" LC_ALL=vi_VN.UTF-8 journalctl -x --no-pager _PID="$PID1" \
+        MESSAGE_ID=c2cc632f530944469689268137a570f1 TIENDO_INSTANCE="$inst" >"$T/x-vi.txt" 2>&1
+    if grep -qF "Nhắc hạn: $inst đến hạn ngày $due (còn $days ngày)" "$T/x-vi.txt" && ! grep -q '@TIENDO_' "$T/x-vi.txt"; then
+        pass "journalctl -x under vi_VN shows the Vietnamese entry ('Nhắc hạn: $inst đến hạn ngày $due')"
+    else
+        fail "journalctl -x under vi_VN: $(head -8 "$T/x-vi.txt")"
+    fi
+else
+    fail "cannot build the vi_VN locale (package locales): $(tail -3 "$T/localedef.log")"
 fi
 
 # ------------------------------------------------------------------ watchdog
