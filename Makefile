@@ -7,7 +7,7 @@ APT_PACKAGES = libsystemd-dev libsqlite3-dev pkg-config python3-venv systemd loc
 
 VENV = .venv-test
 
-.PHONY: all deps build release test test-swift test-varlink test-systemd venv run bench clean install uninstall man
+.PHONY: all deps build release test test-swift test-varlink test-systemd venv run bench bench-quick clean install uninstall man
 
 all: build
 
@@ -117,6 +117,14 @@ run: build
 	@echo "Thử:  TIENDO_SOCKET=$(STATE)/vn.tiendo.Manager ./.build/debug/tiendoctl status   (Ctrl-C để dừng)"
 	./.build/debug/tiendod --workflows Workflows --state-dir $(STATE)/state --runtime-dir $(STATE)/status \
 		--socket $(STATE)/vn.tiendo.Manager $(RUN_ARGS)
+
+# Benchmarks (issue 7, docs/performance.md): release builds, N up to 10^6, ~25 minutes on 2 cores; bench/results.json.
+bench: deps
+	bench/run.sh full
+
+# The same scenarios at small N in under a minute (CI smoke check); fails if a scenario fails.
+bench-quick: deps
+	bench/run.sh quick
 
 clean:
 	rm -rf .build .tiendo

@@ -1,0 +1,95 @@
+import Foundation
+
+/// What to run, from the command line.
+struct Config {
+    var mode = "full"
+    var sizes: [Int] = [10_000, 100_000, 1_000_000]
+    var tiendod = ".build/release/tiendod"
+    var workflows = "Workflows"
+    var work = "/tmp"
+    var out = "bench/results.json"
+    var venvPython = ".venv-bench/bin/python"
+    var tools = "bench/tools"
+    var ceiling = ".build-bench/sqlite-ceiling"
+    var keep = false
+    /// Seconds of each latency or throughput loop (per N and per configuration).
+    var loopSeconds = 6.0
+    /// Seconds of the idle window at the largest N (shorter at the others).
+    var idleSeconds = 60.0
+    var idleSecondsSmall = 15.0
+    /// Quiet time before the idle window.
+    var idleSettleSeconds = 10.0
+    /// Idle window of a daemon no one has called yet.
+    var neverQueriedSeconds = 10.0
+    /// Time bound of each in-process measurement (plan, steps, events).
+    var offlineSeconds = 30.0
+    var remindRuns = 3
+    var transitionsSteps = 1_000_000
+    /// The whole run's budget: a phase projected not to fit is skipped (and said so), and waits are bounded by it.
+    var budgetSeconds = 24.0 * 60
+    /// Scenario names to run (all when empty).
+    var only: Set<String> = []
+    /// The largest N for the in-process plan (every instance planned) — the rate does not depend on N.
+    var importBatch = 5000
+
+    var watchdogUSec = 30_000_000  // tiendod.service: WatchdogSec=30s
+
+    static let usage = """
+        usage: tiendo-bench [--quick] [--sizes 10000,100000,1000000] [--tiendod PATH] [--workflows DIR] [--work DIR]
+                            [--out FILE] [--python PATH] [--tools DIR] [--ceiling PATH] [--only a,b,c] [--keep]
+                            [--budget-minutes M] [--loop-seconds S] [--idle-seconds S]
+        Scenarios: import, coldstart, firing, latency, remind, sendevent, offline, idle, ceiling, transitions
+        """
+
+    static func parse(_ args: [String]) throws -> Config {
+        var c = Config()
+        var i = 0
+        func value() throws -> String {
+            i += 1
+            guard i < args.count else { throw BenchError("missing value after \(args[i - 1])\n\(usage)") }
+            return args[i]
+        }
+        while i < args.count {
+            switch args[i] {
+            case "--quick":
+                c.mode = "quick"
+                c.sizes = [1000, 20000]
+                c.loopSeconds = 0.5
+                c.idleSeconds = 2
+                c.idleSecondsSmall = 1
+                c.idleSettleSeconds = 1.5
+                c.neverQueriedSeconds = 1
+                c.offlineSeconds = 1
+                c.remindRuns = 1
+                c.transitionsSteps = 20_000
+                c.budgetSeconds = 300  // a safety net only: at small N every scenario runs
+                c.out = "bench/out/results-quick.json"
+            case "--sizes":
+                c.sizes = try value().split(separator: ",").map { s in
+                    guard let v = Double(s), v >= 1 else { throw BenchError("bad size \(s)") }
+                    return Int(v)
+                }
+            case "--tiendod": c.tiendod = try value()
+            case "--workflows": c.workflows = try value()
+            case "--work": c.work = try value()
+            case "--out": c.out = try value()
+            case "--python": c.venvPython = try value()
+            case "--tools": c.tools = try value()
+            case "--ceiling": c.ceiling = try value()
+            case "--loop-seconds": c.loopSeconds = Double(try value()) ?? c.loopSeconds
+            case "--idle-seconds": c.idleSeconds = Double(try value()) ?? c.idleSeconds
+            case "--budget-minutes": c.budgetSeconds = 60 * (Double(try value()) ?? c.budgetSeconds / 60)
+            case "--only": c.only = Set(try value().split(separator: ",").map(String.init))
+            case "--keep": c.keep = true
+            case "-h", "--help":
+                print(usage)
+                exit(0)
+            default: throw BenchError("unknown argument \(args[i])\n\(usage)")
+            }
+            i += 1
+        }
+        return c
+    }
+
+    func wants(_ scenario: String) -> Bool { only.isEmpty || only.contains(scenario) }
+}

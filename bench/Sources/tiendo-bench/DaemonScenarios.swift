@@ -1,0 +1,491 @@
+import Foundation
+import TiendoCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The scenarios that drive the real release `tiendod` over its control socket.
+final class DaemonScenarios {
+    let c: Config
+    let results: Results
+    let root: String
+    let budget: Budget
+    var rss0: Int?
+    /// Phase durations just measured (N, seconds), to project the next, larger size against the run's budget.
+    var importTimes: [Dataset.Kind: [(Int, Double)]] = [:]
+    var runningTimes: [(Int, Double)] = []
+    var firingTimes: [(Int, Double)] = []
+
+    /// Through the last two sizes (fixed cost plus a cost per instance), or proportional from a single one; 20 %
+    /// margin for a loaded machine.
+    static func project(_ points: [(Int, Double)], to n: Int) -> Double? {
+        guard let b = points.last else { return nil }
+        if points.count >= 2 {
+            let a = points[points.count - 2]
+            if b.0 > a.0 {
+                let slope = max(0, (b.1 - a.1) / Double(b.0 - a.0))
+                return 1.2 * (b.1 + slope * Double(n - b.0))
+            }
+        }
+        return 1.2 * b.1 * Double(n) / Double(b.0)
+    }
+
+    /// Fake clock of the province data set's import, and one hour later for every restart (nothing falls due
+    /// between 09:00 and the next midnight: transitions fire at 00:00, notices at 08:00).
+    static let importTime = Dataset.t0Text
+    static let laterTime = "2025-11-03T10:00:00+07:00"
+
+    init(config: Config, results: Results, root: String, budget: Budget) {
+        c = config
+        self.results = results
+        self.root = root
+        self.budget = budget
+    }
+
+    func projectedImport(_ kind: Dataset.Kind, _ n: Int) -> Double? { DaemonScenarios.project(importTimes[kind] ?? [], to: n) }
+
+    /// The fixed waits of `running` (idle window and settling, the timed loops), which do not grow with N.
+    func runningFixedSeconds(_ n: Int) -> Double {
+        var s = 0.0
+        if c.wants("idle") {
+            s += c.idleSettleSeconds + (n == c.sizes.max() ? c.idleSeconds : c.idleSecondsSmall)
+            if c.mode == "full" && n == c.sizes.max() { s += 20 }
+        }
+        if c.wants("latency") || c.wants("remind") { s += 2 * c.loopSeconds + 3 }
+        if c.wants("sendevent") { s += 2 * c.loopSeconds }
+        return s
+    }
+
+    func projectedRunning(_ n: Int) -> Double? {
+        DaemonScenarios.project(runningTimes, to: n).map { runningFixedSeconds(n) + $0 }
+    }
+
+    func projectedFiring(_ n: Int) -> Double? {
+        guard let i = projectedImport(.firing, n), let f = DaemonScenarios.project(firingTimes, to: n) else { return nil }
+        return i + f
+    }
+
+    func options(dir: String, fakeTime: String, stderr: DaemonProcess.Stderr? = nil, watchdog: Bool = true) -> DaemonProcess.Options {
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return DaemonProcess.Options(
+            tiendod: c.tiendod, workflows: c.workflows, runDir: dir, stateDir: "\(dir)/state", fakeTime: fakeTime,
+            stderr: stderr ?? .file("\(dir)/tiendod.log"), watchdogUSec: watchdog ? c.watchdogUSec : nil)
+    }
+
+    func dbPath(_ dir: String) -> String { "\(dir)/state/tiendo.sqlite" }
+
+    // MARK: 2 (baseline): an empty daemon's resident memory
+
+    func baseline() throws {
+        let dir = "\(root)/empty"
+        let d = try DaemonProcess.start(options(dir: dir, fakeTime: DaemonScenarios.importTime))
+        defer { d.stop() }
+        let ready = try d.waitReady(timeout: 60)
+        rss0 = ProcStatus.rss(pid: d.pid)
+        // Idle before any request: nothing due, no client has called yet.
+        if c.wants("idle") {
+            let window = c.neverQueriedSeconds
+            usleep(500_000)
+            let before = ProcStatus.perThread(pid: d.pid)
+            usleep(UInt32(window * 1e6))
+            let after = ProcStatus.perThread(pid: d.pid)
+            let sw = ProcStatus.switches(from: before, to: after)
+            results.add(
+                "7 idle", n: 0, "wake-ups/min, never queried", Double(sw.total) * 60 / window, "/min",
+                note: "empty store, before any control-socket request, \(Int(window)) s, \(after.count) threads",
+                extra: [("threadsThatWoke", .object(sw.byThread.map { ($0.0, .int($0.1)) }))])
+        }
+        let conn = try d.connect()
+        _ = try conn.call("GetStatus")
+        results.add("2 cold start", n: 0, "exec → READY=1", ready, "s")
+        results.add("2 cold start", n: 0, "RSS after start", Double(rss0!), "B", note: "RSS_0, subtracted below")
+    }
+
+    // MARK: 1: import through the socket
+
+    /// Imports a data set into a fresh state directory with `ImportInstances` batches; returns the elapsed seconds.
+    @discardableResult
+    func importDataset(_ kind: Dataset.Kind, n: Int, dir: String, record: Bool, reserve: Double = 0) throws -> Double {
+        let gen0 = Clock.now()
+        let (messages, bytes) = Dataset.importMessages(kind, n: n, batch: c.importBatch)
+        let genSeconds = Clock.now() - gen0
+        let d = try DaemonProcess.start(options(dir: dir, fakeTime: DaemonScenarios.importTime))
+        defer { d.stop() }
+        _ = try d.waitReady(timeout: 60)
+        let conn = try d.connect()
+        let cpu0 = ProcStatus.cpuSeconds(pid: d.pid)
+        var batches = Samples()
+        let t0 = Clock.now()
+        var sent = 0
+        for m in messages {
+            let s = Clock.now()
+            if s > budget.deadline - reserve && sent > 0 {
+                importTimes[kind, default: []].append((n, Double(n) * (s - t0) / Double(sent)))
+                throw Skipped(
+                    "import abandoned at the run's budget after \(Int(s - t0)) s: \(sent) of \(n) instances (\(Int(Double(sent) / (s - t0)))/s)")
+            }
+            sent += m.rows
+            let raw = try conn.callRaw(m.bytes)
+            if Varlink.isError(raw) {
+                _ = try Varlink.check(raw, method: "ImportInstances \(m.workflow)")
+            }
+            batches.add(Clock.now() - s)
+        }
+        let elapsed = Clock.now() - t0
+        importTimes[kind, default: []].append((n, elapsed))
+        let cpu = ProcStatus.cpuSeconds(pid: d.pid) - cpu0
+        let stored = Int(try SQLiteReader(path: dbPath(dir)).int("SELECT count(*) FROM instances") ?? -1)
+        guard stored == n else { throw BenchError("after the import the store holds \(stored) instances, expected \(n)") }
+        let hwm = ProcStatus.hwm(pid: d.pid)
+        let stopSeconds = d.stop(timeout: max(30, min(300, budget.remaining)))
+        if record {
+            results.add(
+                "1 import", n: n, "instances/s", Double(n) / elapsed, "/s",
+                note: "ImportInstances, \(c.importBatch) rows per call, one client",
+                extra: [
+                    ("seconds", .double(elapsed)), ("calls", .int(messages.count)), ("megabytesSent", .double(Double(bytes) / 1e6)),
+                    ("callP50Seconds", .double(batches.percentile(50))), ("callP99Seconds", .double(batches.percentile(99))),
+                    ("daemonCPUSeconds", .double(cpu)), ("daemonPeakRSSBytes", .int(hwm)), ("stopSeconds", .double(stopSeconds)),
+                    ("generateSeconds", .double(genSeconds)),
+                ])
+            let reader = try SQLiteReader(path: dbPath(dir))
+            let history = Int(try reader.int("SELECT count(*) FROM history") ?? 0)
+            let due = Int(try reader.int("SELECT count(*) FROM due_items") ?? 0)
+            results.add("1 import", n: n, "records written", Double(history), "", note: "started records plus the catch-up of backdated instances",
+                extra: [("openDeadlines", .int(due))])
+        }
+        return elapsed
+    }
+
+    // MARK: 2, 4, 5, 7 on one running daemon
+
+    func running(n: Int, dir: String, remind: RemindComparison?, reserve: Double) throws {
+        if let p = projectedRunning(n) { try budget.require(p, reserve: reserve, for: "cold start, latency, idle and SendEvent at N = \(n)") }
+        let phase0 = Clock.now()
+        defer { runningTimes.append((n, max(0, Clock.now() - phase0 - runningFixedSeconds(n)))) }
+        // 2: cold start.
+        let d = try DaemonProcess.start(options(dir: dir, fakeTime: DaemonScenarios.laterTime))
+        defer { d.stop(timeout: max(30, min(300, budget.remaining))) }
+        let ready: Double
+        do {
+            ready = try d.waitReady(timeout: max(30, budget.remaining - reserve))
+        } catch {
+            throw Skipped("not READY within the run's budget (\(Int(Clock.now() - d.execTime)) s after exec): \(error)")
+        }
+        let rssReady = ProcStatus.rss(pid: d.pid)
+        let conn = try d.connect()
+        _ = try conn.call("GetStatus")
+        let firstStatus = Clock.now() - d.execTime
+        let rssAfterStatus = ProcStatus.rss(pid: d.pid)
+        let base = rss0 ?? 0
+        results.add("2 cold start", n: n, "exec → READY=1", ready, "s", target: .atMost(2))
+        results.add("2 cold start", n: n, "exec → first GetStatus answered", firstStatus, "s")
+        results.add("2 cold start", n: n, "RSS after start", Double(rssReady), "B")
+        results.add(
+            "2 cold start", n: n, "RSS per instance", Double(rssReady - base) / Double(n), "B/instance", target: .atMost(300),
+            note: "(RSS at READY − RSS_0) / N", extra: [("afterFirstGetStatus", .double(Double(rssAfterStatus - base) / Double(n)))])
+
+        // 4: latency of Agenda(days: 7) and GetStatus.
+        if c.wants("latency") || c.wants("remind") {
+            try attempt("4 latency N=\(n)") { try latency(n: n, conn: conn, remind: remind, dir: dir) }
+        }
+        // 7: idle, after the reads (which start libdispatch's worker pool) and before any mutation (after one, the
+        // daemon owes a status-file write, which it spaces out on large stores).
+        if c.wants("idle") {
+            try attempt("7 idle N=\(n)") { try idle(n: n, daemon: d) }
+        }
+        // 5: SendEvent, 1 and 16 clients.
+        if c.wants("sendevent") {
+            try attempt("5 SendEvent N=\(n)") { try sendEvents(n: n, daemon: d) }
+        }
+        if d.exitedAbnormally { throw BenchError("tiendod exited with status \(d.process.terminationStatus)") }
+    }
+
+    func attempt(_ name: String, _ body: () throws -> Void) throws {
+        do {
+            try body()
+            results.passed.append(name)
+        } catch let e as Skipped {
+            log("SKIPPED \(name): \(e)")
+            results.skipped.append((name, e.description))
+        } catch {
+            log("FAILED \(name): \(error)")
+            results.failures.append((name, "\(error)"))
+        }
+    }
+
+    /// Calls `message` repeatedly for about `seconds` (at least `minimum` times unless that takes more than three
+    /// times as long, at most `maximum` times).
+    func loop(_ conn: VarlinkConnection, _ message: [UInt8], seconds: Double, minimum: Int = 5, maximum: Int = 2000) throws
+        -> (samples: Samples, last: [UInt8])
+    {
+        var s = Samples()
+        var last: [UInt8] = []
+        let start = Clock.now()
+        let end = start + seconds
+        while s.count < maximum && (Clock.now() < end || (s.count < minimum && Clock.now() < start + 3 * seconds)) {
+            let t = Clock.now()
+            last = try conn.callRaw(message)
+            s.add(Clock.now() - t)
+            if Varlink.isError(last) { _ = try Varlink.check(last, method: "call") }
+        }
+        return (s, last)
+    }
+
+    func latency(n: Int, conn: VarlinkConnection, remind: RemindComparison?, dir: String) throws {
+        // Warm-up: one call each (the first pays for cold pages).
+        _ = try conn.callRaw(Varlink.message("Agenda", [("days", .int(7))]))
+        let agenda = try loop(conn, Varlink.message("Agenda", [("days", .int(7))]), seconds: c.loopSeconds)
+        let items = try Varlink.check(agenda.last, method: "Agenda")["items"]?.arrayValue ?? []
+        let overdue = items.filter { $0["overdue"]?.boolValue == true }.count
+        results.add(
+            "4 Agenda(days: 7)", n: n, "p50", agenda.samples.percentile(50), "s",
+            extra: [("samples", .int(agenda.samples.count)), ("items", .int(items.count)), ("overdueItems", .int(overdue)), ("replyBytes", .int(agenda.last.count))])
+        results.add(
+            "4 Agenda(days: 7)", n: n, "p99", agenda.samples.percentile(99), "s", target: .atMost(0.050),
+            note: "\(items.count) items (\(overdue) overdue), \(agenda.last.count / 1024) KiB reply, \(agenda.samples.count) calls")
+        let status = try loop(conn, Varlink.message("GetStatus", []), seconds: c.loopSeconds, minimum: 5)
+        results.add("4 GetStatus", n: n, "p50", status.samples.percentile(50), "s", extra: [("samples", .int(status.samples.count))])
+        results.add("4 GetStatus", n: n, "p99", status.samples.percentile(99), "s", note: "\(status.samples.count) calls")
+
+        guard let remind, c.wants("remind") else { return }
+        // Remind, asked the same question of the same deadlines, next to the same daemon.
+        let r = try remind.run(n: n, dir: dir, runs: c.remindRuns)
+        let agenda14 = try loop(conn, Varlink.message("Agenda", [("days", .int(14))]), seconds: min(c.loopSeconds, 3), minimum: 3)
+        let items14 = try Varlink.check(agenda14.last, method: "Agenda")["items"]?.arrayValue.map(\.count) ?? 0
+        results.add(
+            "4 vs Remind", n: n, "remind -q (whole run)", r.seconds, "s",
+            note: "\(r.deadlines) REM lines with working-day warnings, \(r.triggered) triggered on \(RemindComparison.dayText)",
+            extra: [("runs", .int(r.runs)), ("remFileBytes", .int(r.fileBytes)), ("remindVersion", .string(r.version))])
+        results.add("4 vs Remind", n: n, "Agenda(days: 14) p50", agenda14.samples.percentile(50), "s", note: "\(items14) items")
+        results.add(
+            "4 vs Remind", n: n, "Remind ÷ Agenda(days: 7) p99", r.seconds / agenda.samples.percentile(99), "x", target: .atLeast(10))
+        results.add("4 vs Remind", n: n, "Remind ÷ Agenda(days: 14) p50", r.seconds / agenda14.samples.percentile(50), "x")
+    }
+
+    // MARK: 5: SendEvent
+
+    /// Thi-dua instances take four events in a row (nop-dang-ky, ky-giao-uoc, so-ket, nop-tu-danh-gia).
+    static let chain = ["nop-dang-ky", "ky-giao-uoc", "so-ket", "nop-tu-danh-gia"]
+
+    final class Collector: @unchecked Sendable {
+        let lock = NSLock()
+        var latencies: [Double] = []
+        var errors: [String] = []
+        var sent = 0
+        func add(_ l: [Double], _ e: [String]) {
+            lock.lock()
+            latencies += l
+            errors += e
+            sent += l.count
+            lock.unlock()
+        }
+    }
+
+    func sendEvents(n: Int, daemon d: DaemonProcess) throws {
+        let thi = Dataset.counts(.province, n: n).thiDua
+        let ids = (0..<thi).map { "thi-dua/td\(Dataset.pad7($0 + 1))-2026" }
+        let half = ids.count / 2
+        for (clients, slice) in [(1, Array(ids[0..<half])), (16, Array(ids[half...]))] {
+            let collector = Collector()
+            let startGate = DispatchSemaphore(value: 0)
+            let finished = DispatchGroup()
+            let socket = d.socketPath
+            let seconds = c.loopSeconds
+            let cpu0 = ProcStatus.cpuSeconds(pid: d.pid)
+            var threads: [Thread] = []
+            for t in 0..<clients {
+                let mine = stride(from: t, to: slice.count, by: clients).map { slice[$0] }
+                finished.enter()
+                let th = Thread {
+                    defer { finished.leave() }
+                    var lat: [Double] = []
+                    var errs: [String] = []
+                    guard let conn = try? VarlinkConnection(path: socket) else {
+                        collector.add([], ["connect failed"])
+                        startGate.wait()
+                        return
+                    }
+                    startGate.wait()
+                    let end = Clock.now() + seconds
+                    outer: for ev in DaemonScenarios.chain {
+                        for id in mine {
+                            if Clock.now() >= end { break outer }
+                            let m = Varlink.message("SendEvent", [("id", .string(id)), ("event", .string(ev))])
+                            let s = Clock.now()
+                            do {
+                                let raw = try conn.callRaw(m)
+                                lat.append(Clock.now() - s)
+                                if Varlink.isError(raw) { errs.append(String(decoding: raw.prefix(300), as: UTF8.self)) }
+                            } catch {
+                                errs.append("\(error)")
+                                break outer
+                            }
+                        }
+                    }
+                    collector.add(lat, errs)
+                }
+                th.name = "client-\(t)"
+                threads.append(th)
+                th.start()
+            }
+            usleep(100_000)
+            let t0 = Clock.now()
+            for _ in 0..<clients { startGate.signal() }
+            finished.wait()
+            let elapsed = Clock.now() - t0
+            let cpu = ProcStatus.cpuSeconds(pid: d.pid) - cpu0
+            if !collector.errors.isEmpty {
+                throw BenchError("SendEvent with \(clients) clients: \(collector.errors.count) errors, first: \(collector.errors[0])")
+            }
+            var s = Samples()
+            s.values = collector.latencies
+            let rate = Double(s.count) / elapsed
+            results.add(
+                "5 SendEvent", n: n, "\(clients) client\(clients > 1 ? "s" : "") events/s", rate, "/s",
+                target: clients == 16 ? .atLeast(5000) : nil,
+                note: "\(s.count) durable events in \(String(format: "%.1f", elapsed)) s",
+                extra: [("daemonCPUSeconds", .double(cpu))])
+            results.add("5 SendEvent", n: n, "\(clients) client\(clients > 1 ? "s" : "") p50", s.percentile(50), "s")
+            results.add("5 SendEvent", n: n, "\(clients) client\(clients > 1 ? "s" : "") p99", s.percentile(99), "s")
+        }
+    }
+
+    // MARK: 7: idle
+
+    func idle(n: Int, daemon d: DaemonProcess) throws {
+        let window = n == c.sizes.max() ? c.idleSeconds : c.idleSecondsSmall
+        // Let the status files settle (written at most once a second after a change) and the reader pool's idle
+        // worker threads retire (libdispatch parks them with a timeout after the last request).
+        usleep(UInt32(c.idleSettleSeconds * 1e6))
+        let since = Clock.now()
+        let before = ProcStatus.perThread(pid: d.pid)
+        let cpu0 = ProcStatus.cpuSeconds(pid: d.pid)
+        usleep(UInt32(window * 1e6))
+        let after = ProcStatus.perThread(pid: d.pid)
+        let cpu = ProcStatus.cpuSeconds(pid: d.pid) - cpu0
+        let pings = d.notify.count(containing: "WATCHDOG=1", since: since)
+        let s = ProcStatus.switches(from: before, to: after)
+        let perMinute = Double(s.total) * 60 / window
+        let expectedWatchdog = 60 / (Double(c.watchdogUSec) / 2e6)
+        results.add(
+            "7 idle", n: n, "wake-ups/min (voluntary switches, all threads)", perMinute, "/min",
+            note: "\(s.total) in \(Int(window)) s over \(after.count) threads; \(pings) WATCHDOG=1 sent (WatchdogSec=\(c.watchdogUSec / 1_000_000)s: \(Int(expectedWatchdog))/min expected)",
+            extra: [
+                ("threadsThatWoke", .object(s.byThread.map { ($0.0, .int($0.1)) })), ("threadsExited", .int(s.exited)),
+                ("threadsStarted", .int(s.started)), ("cpuSeconds", .double(cpu)), ("windowSeconds", .double(window)),
+                ("settleSeconds", .double(c.idleSettleSeconds)), ("watchdogPings", .int(pings)),
+            ])
+        results.add(
+            "7 idle", n: n, "wake-ups/min beyond the watchdog", max(0, Double(s.total - pings)) * 60 / window, "/min",
+            target: .atMost(0, atN: nil))
+        // What the threads that woke did: every system call for a while (full runs, at the largest N).
+        if c.mode == "full", n == c.sizes.max(), let strace = which("strace") {
+            let calls = try straceSummary(strace, pid: d.pid, seconds: 20)
+            results.add(
+                "7 idle", n: n, "system calls in 20 s under strace", Double(calls.reduce(0) { $0 + $1.1 }), "",
+                note: "by call: " + calls.prefix(8).map { "\($0.0) \($0.1)" }.joined(separator: ", ") + " (attaching interrupts each thread's wait once: restart_syscall)",
+                extra: [("byCall", .object(calls.map { ($0.0, .int($0.1)) }))])
+        }
+    }
+
+    /// Traces every thread of `pid` for `seconds` (strace -f), then counts the calls by name.
+    func straceSummary(_ strace: String, pid: Int32, seconds: Double) throws -> [(String, Int)] {
+        let out = "\(root)/strace.txt"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: strace)
+        p.arguments = ["-f", "-qq", "-o", out, "-p", String(pid)]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        usleep(UInt32(seconds * 1e6))
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+        var counts: [String: Int] = [:]
+        for line in text.split(separator: "\n") {
+            // "TID name(args) = result" or "TID <... name resumed> ..."
+            var rest = line.drop { $0 != " " }.drop { $0 == " " }
+            if rest.hasPrefix("<... ") { rest = rest.dropFirst(5) }
+            let name = rest.prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+            if !name.isEmpty && !line.contains(" resumed>") { counts[String(name), default: 0] += 1 }
+        }
+        return counts.sorted { $0.value > $1.value }
+    }
+
+    // MARK: 3: firing
+
+    /// N deadlines at one instant: import the firing set, restart the daemon just after the instant, and time the
+    /// records from the first committed batch to every record committed, sent and marked sent, by polling the
+    /// state database read-only every 2 ms (commits are atomic, so the first batch seen is a whole batch).
+    func firing(n: Int, reserve: Double) throws -> (rate: Double, recordBytes: Int, schema: String, importSeconds: Double) {
+        if let p = projectedFiring(n) { try budget.require(p, reserve: reserve, for: "importing the firing set and firing it at N = \(n)") }
+        let dir = "\(root)/firing-\(n)"
+        let importSeconds = try importDataset(.firing, n: n, dir: dir, record: false, reserve: reserve)
+        let db = dbPath(dir)
+        if c.keep {
+            // For profiling by hand: the store as it was before the firing.
+            try? FileManager.default.copyItem(atPath: "\(dir)/state", toPath: "\(dir)/state-before-firing")
+        }
+        let baseSeq = try SQLiteReader(path: db).int("SELECT max(seq) FROM history") ?? 0
+        let counter = RecordLineCounter()
+        counter.start()
+        let d = try DaemonProcess.start(options(dir: dir, fakeTime: Dataset.firingRestartText, stderr: .pipe(counter.pipe)))
+        defer { d.stop(timeout: max(30, min(300, budget.remaining))) }
+        let reader = try SQLiteReader(path: db)
+        var firstAt: Double?
+        var firstBatch: Int64 = 0
+        var committedAt: Double?
+        var markedAt: Double?
+        while markedAt == nil {
+            let now = Clock.now()
+            guard now < budget.deadline - reserve else {
+                throw Skipped("firing not done within the run's budget: \(Int(now - d.execTime)) s after exec")
+            }
+            if d.process.isRunning == false { throw BenchError("firing: tiendod exited: \(counter.lastOutput)") }
+            let committed = (try reader.int("SELECT max(seq) FROM history") ?? 0) - baseSeq
+            if committed > 0 && firstAt == nil {
+                firstAt = now
+                firstBatch = committed
+            }
+            if committed >= Int64(n) {
+                if committedAt == nil { committedAt = now }
+                if try reader.int("SELECT EXISTS(SELECT 1 FROM history WHERE sent = 0)") == 0 { markedAt = now }
+            }
+            if markedAt == nil { usleep(2000) }
+        }
+        let ready = try d.waitReady(timeout: max(30, budget.remaining - reserve))
+        _ = counter.wait(records: n, timeout: 60)
+        let sent = counter.snapshot.records
+        guard sent >= n else { throw BenchError("firing: \(sent) of \(n) records reached the sink") }
+        let cpu = ProcStatus.cpuSeconds(pid: d.pid)
+        let hwm = ProcStatus.hwm(pid: d.pid)
+        let recordBytes = Int(try reader.int("SELECT CAST(avg(length(record)) AS INTEGER) FROM history WHERE seq > \(baseSeq)") ?? 400)
+        let first = firstAt!
+        let done = markedAt!
+        let window = done - first
+        let rate = Int64(n) > firstBatch && window > 0 ? Double(Int64(n) - firstBatch) / window : .nan
+        results.add(
+            "3 firing", n: n, "durable records/s", rate, "/s", target: .atLeast(200_000),
+            note: rate.isNaN
+                ? "one batch: no rate between batches"
+                : "after the first batch (\(firstBatch)): \(Int64(n) - firstBatch) records committed, sent and marked sent in \(String(format: "%.2f", window)) s; one transition record per instance",
+            extra: [
+                ("windowSeconds", .double(window)), ("firstBatchRecords", .int(Int(firstBatch))),
+                ("lastCommitToMarkedSeconds", .double(done - (committedAt ?? done))),
+                ("execToFirstCommitSeconds", .double(first - d.execTime)), ("execToReadySeconds", .double(ready)),
+                ("daemonCPUSeconds", .double(cpu)), ("daemonPeakRSSBytes", .int(hwm)), ("recordBytes", .int(recordBytes)),
+                ("importSecondsOfFiringSet", .double(importSeconds)),
+            ])
+        results.add(
+            "3 firing", n: n, "records/s, exec → all marked sent", Double(n) / (done - d.execTime), "/s",
+            note: "includes the start-up before the first batch")
+        results.add("1 import", n: n, "instances/s (firing set)", Double(n) / importSeconds, "/s", note: "same-day admissions, no catch-up")
+        // The daemon's schema, for the raw SQLite ceiling on the same tables and indexes.
+        let schema = "\(root)/schema.sql"
+        let ddl = try reader.strings("SELECT sql || ';' FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'")
+        try (ddl.joined(separator: "\n") + "\n").write(toFile: schema, atomically: true, encoding: .utf8)
+        return (rate, recordBytes, schema, importSeconds)
+    }
+}

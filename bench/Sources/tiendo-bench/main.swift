@@ -1,0 +1,223 @@
+// tiendo-bench: the benchmarks of issue 7. See docs/performance.md for the method and bench/README.md for use.
+import Foundation
+import TiendoCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+
+
+let config: Config
+do {
+    config = try Config.parse(Array(CommandLine.arguments.dropFirst()))
+} catch {
+    FileHandle.standardError.write(Data("\(error)\n".utf8))
+    exit(2)
+}
+
+let results = Results()
+installInterruptHandler()
+let startedAt = Date()
+let wall0 = Clock.now()
+
+// MARK: Machine facts
+
+func firstLine(_ s: String) -> String { s.split(separator: "\n").first.map(String.init) ?? "" }
+
+func machineFacts(_ c: Config) -> [(String, JSON)] {
+    var f: [(String, JSON)] = []
+    f.append(("nproc", .int(ProcessInfo.processInfo.activeProcessorCount)))
+    let mem = (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8)).flatMap { t in
+        t.split(separator: "\n").first { $0.hasPrefix("MemTotal:") }
+    }.map { String($0.dropFirst(9)).trimmingCharacters(in: .whitespaces) } ?? "?"
+    f.append(("memTotal", .string(mem)))
+    let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)).flatMap { t in
+        t.split(separator: "\n").first { $0.hasPrefix("model name") }
+    }.map { String($0.split(separator: ":", maxSplits: 1).last ?? "").trimmingCharacters(in: .whitespaces) } ?? "?"
+    f.append(("cpuModel", .string(cpu)))
+    f.append(("kernel", .string(firstLine((try? runProcess("/bin/uname", ["-r"]).out) ?? "?"))))
+    // The disk the state directories are on.
+    let df = (try? runProcess("/bin/df", ["-hT", c.work]).out) ?? ""
+    let dfLine = df.split(separator: "\n").dropFirst().first.map(String.init) ?? "?"
+    f.append(("disk", .string(dfLine.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " "))))
+    let dev = dfLine.split(separator: " ").first.map { String($0).replacingOccurrences(of: "/dev/", with: "") } ?? ""
+    if let rot = try? String(contentsOfFile: "/sys/block/\(dev)/queue/rotational", encoding: .utf8) {
+        f.append(("diskRotational", .string(rot.trimmingCharacters(in: .whitespacesAndNewlines))))
+    }
+    if let swift = which("swift") { f.append(("swift", .string(firstLine((try? runProcess(swift, ["--version"]).out) ?? "?")))) }
+    f.append(("sqlite", .string(firstLine((try? runProcess("/usr/bin/sqlite3", ["--version"]).out) ?? "?").split(separator: " ").first.map(String.init) ?? "?")))
+    if let remind = which("remind") {
+        _ = remind
+        f.append(("remind", .string((try? runProcess("/usr/bin/dpkg-query", ["-W", "-f", "${Version}", "remind"]).out) ?? "?")))
+    }
+    let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
+    f.append(("loadAverageAtStart", .string(load)))
+    f.append(("tiendod", .string(c.tiendod)))
+    f.append(("workDirectory", .string(c.work)))
+    return f
+}
+
+results.facts = machineFacts(config)
+log("mode \(config.mode), sizes \(config.sizes.map(sizeLabel).joined(separator: ", ")); machine: \(results.facts.map { "\($0.0)=\($0.1.stringValue ?? $0.1.serialized())" }.joined(separator: "; "))")
+
+// MARK: Set-up
+
+guard access(config.tiendod, X_OK) == 0 else {
+    log("no tiendod at \(config.tiendod): build it with `swift build -c release` first")
+    exit(2)
+}
+var template = Array("\(config.work)/tiendo-bench.XXXXXX".utf8CString)
+guard let rootPtr = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+    log("mkdtemp in \(config.work) failed")
+    exit(2)
+}
+let root = String(cString: rootPtr)
+log("work directory \(root)")
+
+let loaded = Loader(searchPath: [config.workflows]).loadAll()
+guard !loaded.workflows.isEmpty, loaded.errors.isEmpty else {
+    log("workflows in \(config.workflows) do not load: \(loaded.errors.map(\.description).joined(separator: "; "))")
+    exit(2)
+}
+let definitions = loaded.workflows
+
+let budget = Budget(seconds: config.budgetSeconds)
+let daemon = DaemonScenarios(config: config, results: results, root: root, budget: budget)
+let offline = OfflineScenarios(config: config, results: results, definitions: definitions)
+var remind: RemindComparison?
+if config.wants("remind") || config.wants("latency") {
+    if let r = which("remind") {
+        remind = RemindComparison(remind: r, definitions: definitions)
+    } else {
+        results.failures.append(("4 vs Remind", "remind is not installed (apt-get install remind)"))
+    }
+}
+
+@MainActor func attempt(_ name: String, _ body: () throws -> Void) {
+    log("── \(name)")
+    do {
+        try body()
+        results.passed.append(name)
+    } catch let e as Skipped {
+        log("SKIPPED \(name): \(e)")
+        results.skipped.append((name, e.description))
+    } catch {
+        log("FAILED \(name): \(error)")
+        results.failures.append((name, "\(error)"))
+    }
+}
+
+@MainActor func removeTree(_ path: String) {
+    if !config.keep { try? FileManager.default.removeItem(atPath: path) }
+}
+
+// MARK: Scenarios
+
+let daemonScenarios = ["import", "coldstart", "latency", "remind", "sendevent", "idle"]
+if daemonScenarios.contains(where: config.wants) {
+    attempt("2 cold start, empty") { try daemon.baseline() }
+}
+var stepRate: [Int: Double] = [:]
+var eventRate: [Int: Double] = [:]
+/// Seconds kept for what comes after a phase: the transitions baseline, and the offline scenarios of larger sizes.
+func reserve(after n: Int) -> Double {
+    let later = config.sizes.filter { $0 > n }
+    let offline = config.wants("offline") ? later.reduce(0.0) { $0 + 3 * config.offlineSeconds + 20 * Double($1) / 1e6 } : 0
+    return (config.wants("transitions") ? 40 : 0) * (config.mode == "quick" ? 0.1 : 1) + offline
+}
+for n in config.sizes {
+    // In-process first: bounded in time, so it always fits.
+    if config.wants("offline") {
+        attempt("6 offline N=\(sizeLabel(n))") {
+            try offline.run(n: n)
+            stepRate[n] = results.value("6 in-memory engine", n: n, "steps/s (advance at wake-ups)")
+            eventRate[n] = results.value("6 in-memory engine", n: n, "event steps/s (send)")
+        }
+    }
+    let dir = "\(root)/province-\(n)"
+    if daemonScenarios.contains(where: config.wants) {
+        var imported = false
+        attempt("1 import N=\(sizeLabel(n))") {
+            // The firing phase comes after: keep what it is projected to need.
+            let keep = reserve(after: n) + (config.wants("firing") ? (daemon.projectedFiring(n) ?? 0) : 0)
+            if let p = daemon.projectedImport(.province, n) { try budget.require(p, reserve: keep, for: "the import at N = \(n)") }
+            try daemon.importDataset(.province, n: n, dir: dir, record: true, reserve: keep)
+            imported = true
+        }
+        if imported && daemonScenarios.dropFirst().contains(where: config.wants) {
+            attempt("2 cold start N=\(sizeLabel(n))") {
+                let keep = reserve(after: n) + (config.wants("firing") ? (daemon.projectedFiring(n) ?? 0) : 0)
+                try daemon.running(n: n, dir: dir, remind: remind, reserve: keep)
+            }
+        }
+        removeTree(dir)
+    }
+    if config.wants("firing") {
+        attempt("3 firing N=\(sizeLabel(n))") {
+            defer { removeTree("\(root)/firing-\(n)") }
+            let t0 = Clock.now()
+            let (rate, recordBytes, schema, importSeconds) = try daemon.firing(n: n, reserve: reserve(after: n))
+            // For the next size's projection: the firing and the ceilings, without the import.
+            defer { daemon.firingTimes.append((n, Clock.now() - t0 - importSeconds)) }
+            guard config.wants("ceiling") else { return }
+            let batch = External.daemonBatchSize()
+            let raw = try External.sqliteCeiling(
+                config, dir: "\(root)/ceiling", n: n, batch: batch, recordBytes: recordBytes, mode: "raw", schema: schema)
+            let same = try External.sqliteCeiling(
+                config, dir: "\(root)/ceiling", n: n, batch: batch, recordBytes: recordBytes, mode: "daemon", schema: schema)
+            let rawRate = Double(n) / raw
+            let sameRate = Double(n) / same
+            results.add(
+                "3 vs raw SQLite", n: n, "raw batched inserts/s", rawRate, "/s",
+                note: "C, WAL, synchronous=FULL, \(batch) rows of \(recordBytes) B per transaction, daemon's schema, same disk")
+            results.add(
+                "3 vs raw SQLite", n: n, "same row work in C, records/s", sameRate, "/s",
+                note: "the daemon's SQL per fired instance (row update, due item, history row; marked sent at the end), no Swift")
+            results.add("3 vs raw SQLite", n: n, "firing ÷ raw inserts", rate / rawRate, "x", target: .atLeast(1.0 / 3.0))
+            results.add("3 vs raw SQLite", n: n, "firing ÷ same row work in C", rate / sameRate, "x")
+        }
+    }
+}
+if config.wants("transitions") {
+    attempt("6 vs Python transitions") {
+        let models = min(config.sizes.max() ?? 10_000, 100_000)
+        let steps = config.transitionsSteps
+        let (rate, version) = try External.transitions(config, models: models, steps: steps)
+        results.add(
+            "6 vs transitions", n: nil, "Python transitions steps/s", rate, "/s",
+            note: "transitions \(version): dang-vien-du-bi's states and events, \(models) models, \(steps) steps")
+        if let n = config.sizes.max(), let s = stepRate[n] {
+            results.add("6 vs transitions", n: n, "engine advance ÷ transitions", s / rate, "x")
+        }
+        if let n = config.sizes.max(), let e = eventRate[n] {
+            results.add("6 vs transitions", n: n, "engine send ÷ transitions", e / rate, "x")
+        }
+    }
+}
+
+// MARK: Report
+
+let elapsed = Clock.now() - wall0
+results.facts.append(
+    ("loadAverageAtEnd", .string((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "?")))
+print("")
+print(results.table())
+let met = results.items.compactMap(\.verdict)
+print(
+    "targets (stated at N = 10^6; the idle one at every N): \(met.filter { $0 }.count) met, \(met.filter { !$0 }.count) missed; "
+        + "(yes)/(no): the same bound at a smaller N, for information")
+do {
+    try FileManager.default.createDirectory(atPath: (config.out as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    try results.write(to: config.out, mode: config.mode, sizes: config.sizes, started: startedAt, elapsed: elapsed)
+    print("results: \(config.out)")
+} catch {
+    log("cannot write \(config.out): \(error)")
+    results.failures.append(("results.json", "\(error)"))
+}
+removeTree(root)
+print(
+    "scenarios: \(results.passed.count) passed, \(results.failures.count) failed, \(results.skipped.count) skipped (\(String(format: "%.0f", elapsed)) s)")
+for (name, error) in results.failures { print("  FAILED \(name): \(error)") }
+for (name, reason) in results.skipped { print("  skipped \(name): \(reason)") }
+exit(results.failures.isEmpty ? 0 : 1)

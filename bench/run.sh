@@ -1,0 +1,52 @@
+#!/bin/sh
+# make bench / make bench-quick: installs what the benchmark needs, builds tiendod and the driver in release mode,
+# runs every scenario, and (full mode) draws the plots of docs/performance.md.
+#   bench/run.sh full   N = 10^4, 10^5, 10^6; ~25 minutes on 2 cores; writes bench/results.json and docs/perf-*.svg
+#   bench/run.sh quick  small N, under a minute, for CI: exits non-zero if a scenario fails; bench/out/results-quick.json
+# Extra arguments go to the driver (see `.build-bench/release/tiendo-bench --help`).
+set -eu
+MODE=${1:-full}
+[ $# -gt 0 ] && shift
+cd "$(dirname "$0")/.."
+SWIFT=${SWIFT:-swift}
+
+# Debian packages: Remind (the side-by-side baseline), SQLite's headers (the C ceiling, the driver's polling),
+# sqlite3 and strace (inspection).
+missing=""
+for p in remind libsqlite3-dev sqlite3 strace; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+if [ -n "$missing" ]; then
+	echo "bench: installing$missing"
+	if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO=sudo; fi
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
+fi
+
+# The Python baseline (transitions) and the plots (matplotlib), in their own venv.
+if [ ! -f .venv-bench/.ready ]; then
+	python3 -m venv .venv-bench
+	.venv-bench/bin/pip install -q --disable-pip-version-check transitions==0.9.3 matplotlib==3.11.2
+	touch .venv-bench/.ready
+fi
+
+$SWIFT build -c release --product tiendod
+$SWIFT build -c release --package-path bench --scratch-path .build-bench
+cc -O2 -Wall -o .build-bench/sqlite-ceiling bench/tools/sqlite-ceiling.c -lsqlite3
+
+ARGS="--tiendod .build/release/tiendod --workflows Workflows --ceiling .build-bench/sqlite-ceiling --python .venv-bench/bin/python --tools bench/tools"
+case "$MODE" in
+quick)
+	# shellcheck disable=SC2086
+	exec .build-bench/release/tiendo-bench --quick $ARGS "$@"
+	;;
+full)
+	status=0
+	# shellcheck disable=SC2086
+	.build-bench/release/tiendo-bench $ARGS --out bench/results.json "$@" || status=$?
+	if [ -f bench/results.json ]; then .venv-bench/bin/python bench/tools/plot.py bench/results.json docs; fi
+	exit $status
+	;;
+*)
+	echo "usage: bench/run.sh full|quick [driver arguments]" >&2
+	exit 2
+	;;
+esac

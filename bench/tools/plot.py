@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""Draws the plots of docs/performance.md from bench/results.json (SVG, matplotlib).
+
+    plot.py RESULTS.json OUTDIR
+
+perf-rates.svg      import, firing and raw SQLite rates against N (log-log), with the firing target
+perf-latency.svg    Agenda(days: 7) p50/p99, GetStatus p50 and cold start against N, with Remind for scale
+"""
+import json
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def series(ms, scenario, metric):
+    pts = sorted((m["n"], m["value"]) for m in ms
+                 if m["scenario"] == scenario and m["metric"] == metric and m["n"] and m["value"] is not None)
+    return [p[0] for p in pts], [p[1] for p in pts]
+
+
+def main():
+    res = json.load(open(sys.argv[1]))
+    out = sys.argv[2]
+    ms = res["measurements"]
+    machine = res["machine"]
+    subtitle = f"{machine.get('nproc')} cores ({machine.get('cpuModel')}), shared; {res.get('startedAt', '')[:10]}"
+    plt.rcParams.update({"font.size": 9, "svg.hashsalt": "tiendo-bench", "svg.fonttype": "none"})
+
+    # Rates.
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for scenario, metric, label, style in [
+        ("3 vs raw SQLite", "raw batched inserts/s", "raw SQLite batched inserts (C)", "k--"),
+        ("3 vs raw SQLite", "same row work in C, records/s", "the daemon's SQL in C (no Swift)", "k:"),
+        ("3 firing", "durable records/s", "tiendod firing, durable records/s", "o-"),
+        ("1 import", "instances/s", "tiendod import, instances/s", "s-"),
+        ("6 in-memory engine", "steps/s (advance at wake-ups)", "engine in memory, steps/s", "^-"),
+    ]:
+        x, y = series(ms, scenario, metric)
+        if x:
+            ax.plot(x, y, style, label=label)
+    ax.axhline(200_000, color="tab:red", lw=0.8)
+    ax.text(ax.get_xlim()[0] if ax.get_xlim()[0] > 0 else 1e4, 200_000 * 1.08, "firing target 200k/s", color="tab:red", fontsize=8)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("N instances")
+    ax.set_ylabel("per second")
+    ax.set_title("Throughput against N\n" + subtitle, fontsize=9)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7, loc="lower left")
+    fig.tight_layout()
+    fig.savefig(f"{out}/perf-rates.svg", metadata={"Date": None})
+    plt.close(fig)
+
+    # Latencies.
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for scenario, metric, label, style in [
+        ("4 Agenda(days: 7)", "p50", "Agenda(days: 7) p50", "o-"),
+        ("4 Agenda(days: 7)", "p99", "Agenda(days: 7) p99", "o--"),
+        ("4 GetStatus", "p50", "GetStatus p50", "s-"),
+        ("2 cold start", "exec → READY=1", "cold start to READY=1", "^-"),
+        ("4 vs Remind", "remind -q (whole run)", "remind -q, same deadlines", "k:"),
+        ("5 SendEvent", "16 clients p99", "SendEvent p99, 16 clients", "d--"),
+    ]:
+        x, y = series(ms, scenario, metric)
+        if x:
+            ax.plot(x, y, style, label=label)
+    ax.axhline(0.050, color="tab:red", lw=0.8)
+    ax.axhline(2.0, color="tab:red", lw=0.8, ls="--")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("N instances")
+    ax.set_ylabel("seconds")
+    ax.set_title("Latency against N (red: Agenda p99 target 50 ms, cold start target 2 s)\n" + subtitle, fontsize=9)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    fig.savefig(f"{out}/perf-latency.svg", metadata={"Date": None})
+    plt.close(fig)
+    print(f"plots: {out}/perf-rates.svg {out}/perf-latency.svg")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,204 @@
+/*
+ * sqlite-ceiling: the most SQLite itself can durably write on this disk, as a ceiling for tiendod's firing rate.
+ *
+ *   sqlite-ceiling DB N BATCH RECORD_BYTES MODE SCHEMA_FILE
+ *
+ * Same journal and durability as the daemon (WAL, synchronous=FULL), the daemon's own schema (SCHEMA_FILE: the
+ * `.schema` of a state database tiendod made, so tables and indexes match whatever version is measured),
+ * transactions of BATCH rows. Prints the seconds of the timed part on stdout.
+ *
+ * MODE raw     N inserts of a RECORD_BYTES history row into the empty history table: "raw SQLite batched inserts".
+ * MODE daemon  the daemon's SQL for N timed transitions, without any Swift: N instances and their N 'started'
+ *              history rows exist (untimed); then per batch, in one transaction: read the due instances, update each
+ *              instance row's mutable columns, replace its due item, insert one history row; at the end one range
+ *              update marks everything sent (as Daemon.tick, Store.commit and Store.markSent do).
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static sqlite3 *db;
+
+static void die(const char *what) {
+    fprintf(stderr, "%s: %s\n", what, sqlite3_errmsg(db));
+    exit(1);
+}
+
+static void exec(const char *sql) {
+    char *err = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+        fprintf(stderr, "%s: %s\n", sql, err);
+        exit(1);
+    }
+}
+
+static sqlite3_stmt *prepare(const char *sql) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) die(sql);
+    return st;
+}
+
+static void step_done(sqlite3_stmt *st) {
+    if (sqlite3_step(st) != SQLITE_DONE) die("step");
+    sqlite3_reset(st);
+}
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 7) {
+        fprintf(stderr, "usage: %s DB N BATCH RECORD_BYTES raw|daemon SCHEMA_FILE\n", argv[0]);
+        return 2;
+    }
+    const char *path = argv[1];
+    long n = atol(argv[2]), batch = atol(argv[3]), rb = atol(argv[4]);
+    int daemon = strcmp(argv[5], "daemon") == 0;
+    if (n <= 0 || batch <= 0 || rb < 64) return 2;
+    if (sqlite3_open(path, &db) != SQLITE_OK) die("open");
+    exec("PRAGMA journal_mode=WAL");
+    exec("PRAGMA synchronous=FULL");
+    {
+        FILE *f = fopen(argv[6], "r");
+        if (!f) {
+            perror(argv[6]);
+            return 1;
+        }
+        static char schema[1 << 16];
+        size_t len = fread(schema, 1, sizeof schema - 1, f);
+        fclose(f);
+        schema[len] = 0;
+        exec(schema);
+    }
+
+    char *record = malloc(rb + 1);
+    for (long i = 0; i < rb; i++) record[i] = "abcdefghijklmnopqrstuvwxyz0123456789 "[i % 37];
+    record[rb] = 0;
+    char id[64], data[256];
+    const long t0 = 1762362000; /* 2025-11-06T00:00:00+07:00 */
+
+    sqlite3_stmt *hist = prepare("INSERT INTO history(instance, workflow, at, kind, record) VALUES (?,?,?,?,?)");
+    if (daemon) {
+        /* Untimed: the state after the import of the firing set. */
+        sqlite3_stmt *ins = prepare(
+            "INSERT INTO instances(id, workflow, state, data, started_at, entered_at, digest, checked_at, next_wakeup, grp)"
+            " VALUES (?, 'dang-vien-du-bi', 'du-bi', ?, ?, ?, 'digest0123456789abcdef', ?, ?, ?)");
+        exec("BEGIN");
+        for (long i = 0; i < n; i++) {
+            snprintf(id, sizeof id, "dang-vien-du-bi/dv%07ld", i + 1);
+            snprintf(data, sizeof data,
+                     "{\"ngay_ket_nap\":\"2024-11-05\",\"ho_ten\":\"Nguyễn Văn An\",\"chi_bo\":\"Chi bộ số %ld – Phường %04ld\"}",
+                     i % 7 + 1, i % 3321 + 1);
+            sqlite3_bind_text(ins, 1, id, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(ins, 2, data, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_int64(ins, 3, t0 - 3 * 86400);
+            sqlite3_bind_int64(ins, 4, t0 - 3 * 86400);
+            sqlite3_bind_int64(ins, 5, t0 - 3 * 86400);
+            sqlite3_bind_int64(ins, 6, t0);
+            sqlite3_bind_text(ins, 7, data + 40, 30, SQLITE_TRANSIENT);
+            step_done(ins);
+            sqlite3_bind_text(hist, 1, id, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(hist, 2, "dang-vien-du-bi", -1, SQLITE_STATIC);
+            sqlite3_bind_int64(hist, 3, t0 - 3 * 86400);
+            sqlite3_bind_text(hist, 4, "started", -1, SQLITE_STATIC);
+            sqlite3_bind_text(hist, 5, record, (int)rb, SQLITE_STATIC);
+            step_done(hist);
+        }
+        exec("COMMIT");
+        exec("UPDATE history SET sent = 1");
+        sqlite3_finalize(ins);
+        exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    }
+
+    sqlite3_stmt *due = prepare(
+        "SELECT * FROM instances WHERE next_wakeup IS NOT NULL AND next_wakeup <= ? ORDER BY next_wakeup LIMIT ?");
+    sqlite3_stmt *update = prepare(
+        "UPDATE instances SET state=?, entered_at=?, marks=?, checked_at=?, next_wakeup=? WHERE id=?");
+    sqlite3_stmt *deldue = prepare("DELETE FROM due_items WHERE instance = ?");
+    sqlite3_stmt *insdue = prepare(
+        "INSERT INTO due_items(instance, deadline, workflow, grp, state, milestone, title, due, due_end) VALUES (?,?,?,?,?,?,?,?,?)");
+    sqlite3_int64 first_seq = 0, last_seq = 0;
+
+    double start = now();
+    long done = 0;
+    while (done < n) {
+        long m = n - done < batch ? n - done : batch;
+        long k = 0;
+        char (*ids)[64] = malloc(64 * m);
+        if (daemon) {
+            /* The due batch, read with every column as the store decodes it. */
+            sqlite3_bind_int64(due, 1, t0 + 5);
+            sqlite3_bind_int64(due, 2, m);
+            while (sqlite3_step(due) == SQLITE_ROW && k < m) {
+                for (int c = 0; c < sqlite3_column_count(due); c++) (void)sqlite3_column_text(due, c);
+                snprintf(ids[k], 64, "%s", (const char *)sqlite3_column_text(due, 0));
+                k++;
+            }
+            sqlite3_reset(due);
+            if (k != m) {
+                fprintf(stderr, "expected %ld due rows, got %ld\n", m, k);
+                return 1;
+            }
+        }
+        exec("BEGIN IMMEDIATE");
+        for (long j = 0; j < m; j++) {
+            long i = done + j;
+            if (daemon) {
+                snprintf(id, sizeof id, "%s", ids[j]);
+                snprintf(data, sizeof data, "{\"\":%ld}", t0);
+                sqlite3_bind_text(update, 1, "cho-xet", -1, SQLITE_STATIC);
+                sqlite3_bind_int64(update, 2, t0);
+                sqlite3_bind_text(update, 3, data, -1, SQLITE_TRANSIENT);
+                sqlite3_bind_int64(update, 4, t0 + 5);
+                sqlite3_bind_int64(update, 5, t0 + 27 * 86400);
+                sqlite3_bind_text(update, 6, id, -1, SQLITE_TRANSIENT);
+                step_done(update);
+                sqlite3_bind_text(deldue, 1, id, -1, SQLITE_TRANSIENT);
+                step_done(deldue);
+                sqlite3_bind_text(insdue, 1, id, -1, SQLITE_TRANSIENT);
+                sqlite3_bind_text(insdue, 2, "", -1, SQLITE_STATIC);
+                sqlite3_bind_text(insdue, 3, "dang-vien-du-bi", -1, SQLITE_STATIC);
+                char grp[64];
+                snprintf(grp, sizeof grp, "Chi bộ số %ld – Phường %04ld", i % 7 + 1, i % 3321 + 1);
+                sqlite3_bind_text(insdue, 4, grp, -1, SQLITE_TRANSIENT);
+                sqlite3_bind_text(insdue, 5, "cho-xet", -1, SQLITE_STATIC);
+                sqlite3_bind_null(insdue, 6);
+                sqlite3_bind_text(insdue, 7, "Chờ chi bộ xét công nhận chính thức", -1, SQLITE_STATIC);
+                sqlite3_bind_text(insdue, 8, "2025-12-17", -1, SQLITE_STATIC);
+                sqlite3_bind_int64(insdue, 9, t0 + 41 * 86400);
+                step_done(insdue);
+            } else {
+                snprintf(id, sizeof id, "dang-vien-du-bi/dv%07ld", i + 1);
+            }
+            sqlite3_bind_text(hist, 1, id, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(hist, 2, "dang-vien-du-bi", -1, SQLITE_STATIC);
+            sqlite3_bind_int64(hist, 3, t0);
+            sqlite3_bind_text(hist, 4, "transition", -1, SQLITE_STATIC);
+            sqlite3_bind_text(hist, 5, record, (int)rb, SQLITE_STATIC);
+            step_done(hist);
+            last_seq = sqlite3_last_insert_rowid(db);
+            if (first_seq == 0) first_seq = last_seq;
+        }
+        exec("COMMIT");
+        free(ids);
+        done += m;
+    }
+    if (daemon) {
+        sqlite3_stmt *mark = prepare("UPDATE history SET sent = 1 WHERE seq BETWEEN ? AND ? AND sent = 0");
+        sqlite3_bind_int64(mark, 1, first_seq);
+        sqlite3_bind_int64(mark, 2, last_seq);
+        exec("BEGIN IMMEDIATE");
+        step_done(mark);
+        exec("COMMIT");
+        sqlite3_finalize(mark);
+    }
+    double elapsed = now() - start;
+    printf("%.6f\n", elapsed);
+    sqlite3_close(db);
+    return 0;
+}
