@@ -57,10 +57,14 @@ for b in tiendod tiendoctl; do [ -x "$BIN/$b" ] || fatal "no $BIN/$b: run swift 
 # PrivateDevices= clones /dev/null into the unit's /dev and fails with 226/NAMESPACE when it is not a device.
 # A program that "creates" /dev/null as a file (Foundation's FileManager.createFile writes a temporary file and
 # renames it over the path) leaves a regular file there; put the device back, loudly.
-if [ ! -c /dev/null ]; then
-    echo "# WARNING: /dev/null was a $(stat -c %F /dev/null 2>/dev/null || echo 'missing file'); recreating the device"
-    rm -f /dev/null && mknod -m 666 /dev/null c 1 3 || fatal "/dev/null is not a character device and cannot be recreated"
-fi
+# Checked again just before each start of the unit.
+ensure_dev_null() {
+    if [ ! -c /dev/null ]; then
+        echo "# WARNING: /dev/null was a $(stat -c %F /dev/null 2>/dev/null || echo 'missing file'); recreating the device"
+        rm -f /dev/null && mknod -m 666 /dev/null c 1 3 || fatal "/dev/null is not a character device and cannot be recreated"
+    fi
+}
+ensure_dev_null
 
 # Not under /tmp or /var/tmp: the unit's PrivateTmp= would hide it from the daemon.
 T=$(mktemp -d /run/tiendo-systemd-test.XXXXXX) || fatal "mktemp"
@@ -286,6 +290,7 @@ prop() { systemctl --user show "$UNIT" -p "$1" --value; }
 
 # ------------------------------------------------------------------ socket activation, READY, STATUS
 
+ensure_dev_null
 before=$(systemctl --user is-active "$UNIT")
 if "$BIN/tiendoctl" status >"$T/status1.out" 2>&1; then
     after=$(systemctl --user is-active "$UNIT")
@@ -465,6 +470,7 @@ fi
 # ------------------------------------------------------------------ watchdog
 
 restarts=$(prop NRestarts)
+ensure_dev_null
 kill -STOP "$PID1"
 if wait_until $((WATCHDOG_SEC * 5 + 10)) sh -c "p=\$(systemctl --user show $UNIT -p MainPID --value); [ \"\$p\" != 0 ] && [ \"\$p\" != $PID1 ] && [ \"\$(systemctl --user show $UNIT -p ActiveState --value)\" = active ]"; then
     PID2=$(prop MainPID)
