@@ -254,6 +254,10 @@ manager_log() { journalctl _PID="$MANAGER_PID" USER_UNIT="$UNIT" -o cat --no-pag
 # two namespace options these containers refuse (226/NAMESPACE), a short watchdog, the socket in the temp dir.
 WF="$T/workflows"
 cp -r "$REPO/Workflows" "$WF"
+# The unit runs copies of the built binaries: a checkout under /tmp would be hidden by PrivateTmp=, and a
+# rebuild in the tree during the run cannot swap the binary under the manager.
+mkdir -p "$T/bin"
+cp "$BIN/tiendod" "$BIN/tiendoctl" "$T/bin/"
 rm -rf "$WF/examples"
 SOCK="$T/sock/vn.tiendo.Manager"
 export TIENDO_SOCKET="$SOCK"
@@ -263,9 +267,9 @@ mkdir -p "$U/tiendod.service.d" "$U/tiendod.socket.d"
 cat >"$U/tiendod.service.d/test.conf" <<EOF
 [Service]
 ExecStart=
-ExecStart=$BIN/tiendod --workflows $WF --fake-time $FAKE_START --time-rate $TIME_RATE
+ExecStart=$T/bin/tiendod --workflows $WF --fake-time $FAKE_START --time-rate $TIME_RATE
 ExecReload=
-ExecReload=$BIN/tiendoctl reload
+ExecReload=$T/bin/tiendoctl reload
 Environment=TIENDO_SOCKET=$SOCK
 User=
 Group=
