@@ -15,7 +15,7 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
     let log: @Sendable (Int, String) -> Void
     let ownUID = getuid()
     let adminGID: gid_t?
-    let readers = DispatchQueue(label: "varlink-readers", qos: .userInitiated, attributes: .concurrent)
+    let readers = DispatchQueue(label: "varlink-readers", qos: .default, attributes: .concurrent)
 
     public init(loop: EventLoop, views: @escaping @Sendable () -> Views, clock: DaemonClock, log: @escaping @Sendable (Int, String) -> Void) {
         self.loop = loop
