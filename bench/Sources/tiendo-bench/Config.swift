@@ -14,6 +14,9 @@ struct Config {
     var keep = false
     /// Seconds of each latency or throughput loop (per N and per configuration).
     var loopSeconds = 6.0
+    /// Each SendEvent run (1 client, 16 clients): long enough to include the status-file writes that mutations
+    /// trigger, which the daemon spaces out to ~5 % of its time.
+    var sendEventSeconds = 15.0
     /// Seconds of the idle window at the largest N (shorter at the others).
     var idleSeconds = 60.0
     var idleSecondsSmall = 15.0
@@ -55,6 +58,7 @@ struct Config {
                 c.mode = "quick"
                 c.sizes = [1000, 20000]
                 c.loopSeconds = 0.5
+                c.sendEventSeconds = 1
                 c.idleSeconds = 2
                 c.idleSecondsSmall = 1
                 c.idleSettleSeconds = 1.5

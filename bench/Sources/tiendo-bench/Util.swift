@@ -101,9 +101,14 @@ func runProcess(_ exe: String, _ args: [String], stdin: String? = nil, stdoutPat
     p.arguments = args
     if let env { p.environment = env }
     let outPipe = Pipe()
-    if let stdoutPath {
-        _ = FileManager.default.createFile(atPath: stdoutPath, contents: nil)
-        p.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
+    if stdoutPath == "/dev/null" {
+        // Never createFile here: Foundation writes a temporary file and renames it over the path, which would
+        // replace the device node with a regular file for the whole machine.
+        p.standardOutput = FileHandle.nullDevice
+    } else if let stdoutPath {
+        let fd = open(stdoutPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        p.standardOutput = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
     } else {
         p.standardOutput = outPipe
     }
