@@ -1,7 +1,8 @@
 #!/bin/sh
 # make bench / make bench-quick: installs what the benchmark needs, builds tiendod and the driver in release mode,
 # runs every scenario, and (full mode) draws the plots of docs/performance.md.
-#   bench/run.sh full   N = 10^4, 10^5, 10^6; ~25 minutes on 2 cores; writes bench/results.json and docs/perf-*.svg
+#   bench/run.sh full   N = 10^4, 10^5, 10^6; ~25 minutes on 2 cores; writes bench/results.json, docs/perf-*.svg and
+#                       the results block of docs/performance.md
 #   bench/run.sh quick  small N, under a minute, for CI: exits non-zero if a scenario fails; bench/out/results-quick.json
 # Extra arguments go to the driver (see `.build-bench/release/tiendo-bench --help`).
 set -eu
@@ -42,7 +43,10 @@ full)
 	status=0
 	# shellcheck disable=SC2086
 	.build-bench/release/tiendo-bench $ARGS --out bench/results.json "$@" || status=$?
-	if [ -f bench/results.json ]; then .venv-bench/bin/python bench/tools/plot.py bench/results.json docs; fi
+	if [ -f bench/results.json ]; then
+		.venv-bench/bin/python bench/tools/plot.py bench/results.json docs
+		.venv-bench/bin/python bench/tools/report.py bench/results.json --update docs/performance.md
+	fi
 	exit $status
 	;;
 *)

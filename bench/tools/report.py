@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
 """Prints bench/results.json as the Markdown tables of docs/performance.md (results, targets, machine).
 
-    report.py RESULTS.json
+    report.py RESULTS.json                 print the tables
+    report.py RESULTS.json --update DOC    replace the block between <!-- bench:results --> and
+                                           <!-- /bench:results --> in DOC with them
 """
+import io
 import json
 import sys
+from contextlib import redirect_stdout
 
 
 def fmt(v, unit):
@@ -30,6 +34,8 @@ def fmt(v, unit):
         s = f"{v / 1e3:.0f} k"
     elif v >= 1e3:
         s = f"{v / 1e3:.1f} k"
+    elif v < 10 and v != round(v):
+        s = f"{v:.2f}"
     else:
         s = f"{v:.0f}"
     return s + (" /s" if unit == "/s" else "")
@@ -39,8 +45,7 @@ def label(n):
     return {None: "", 0: "0", 1000: "10³", 10000: "10⁴", 100000: "10⁵", 1000000: "10⁶"}.get(n, f"{n:,}")
 
 
-def main():
-    res = json.load(open(sys.argv[1]))
+def tables(res):
     ms = res["measurements"]
     print("| scenario | N | metric | value | target | met? |")
     print("|---|---|---|---|---|---|")
@@ -70,6 +75,24 @@ def main():
     print("|---|---|")
     for k, v in res["machine"].items():
         print(f"| {k} | {v} |")
+
+
+def main():
+    res = json.load(open(sys.argv[1]))
+    if len(sys.argv) == 4 and sys.argv[2] == "--update":
+        buf = io.StringIO()
+        with redirect_stdout(buf):
+            tables(res)
+        doc = open(sys.argv[3]).read()
+        begin, end = "<!-- bench:results -->", "<!-- /bench:results -->"
+        if begin not in doc or end not in doc:
+            sys.exit(f"{sys.argv[3]}: no {begin} … {end} block")
+        head, rest = doc.split(begin, 1)
+        _, tail = rest.split(end, 1)
+        open(sys.argv[3], "w").write(head + begin + "\n" + buf.getvalue() + end + tail)
+        print(f"updated the results in {sys.argv[3]}")
+    else:
+        tables(res)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 /*
  * sqlite-ceiling: the most SQLite itself can durably write on this disk, as a ceiling for tiendod's firing rate.
  *
- *   sqlite-ceiling DB N BATCH RECORD_BYTES MODE SCHEMA_FILE
+ *   sqlite-ceiling DB N BATCH RECORD_BYTES MODE SCHEMA_FILE [SYNCHRONOUS]
  *
- * Same journal and durability as the daemon (WAL, synchronous=FULL), the daemon's own schema (SCHEMA_FILE: the
+ * Same journal and durability as the daemon (WAL, synchronous=FULL unless SYNCHRONOUS says otherwise, e.g. NORMAL
+ * to see what the fsync of every commit costs on this disk), the daemon's own schema (SCHEMA_FILE: the
  * `.schema` of a state database tiendod made, so tables and indexes match whatever version is measured),
  * transactions of BATCH rows. Prints the seconds of the timed part on stdout.
  *
@@ -52,17 +53,23 @@ static double now(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 7) {
-        fprintf(stderr, "usage: %s DB N BATCH RECORD_BYTES raw|daemon SCHEMA_FILE\n", argv[0]);
+    if (argc != 7 && argc != 8) {
+        fprintf(stderr, "usage: %s DB N BATCH RECORD_BYTES raw|daemon SCHEMA_FILE [FULL|NORMAL]\n", argv[0]);
         return 2;
     }
+    const char *sync = argc == 8 ? argv[7] : "FULL";
+    if (strcmp(sync, "FULL") != 0 && strcmp(sync, "NORMAL") != 0 && strcmp(sync, "EXTRA") != 0) return 2;
     const char *path = argv[1];
     long n = atol(argv[2]), batch = atol(argv[3]), rb = atol(argv[4]);
     int daemon = strcmp(argv[5], "daemon") == 0;
     if (n <= 0 || batch <= 0 || rb < 64) return 2;
     if (sqlite3_open(path, &db) != SQLITE_OK) die("open");
     exec("PRAGMA journal_mode=WAL");
-    exec("PRAGMA synchronous=FULL");
+    {
+        char pragma[64];
+        snprintf(pragma, sizeof pragma, "PRAGMA synchronous=%s", sync);
+        exec(pragma);
+    }
     {
         FILE *f = fopen(argv[6], "r");
         if (!f) {

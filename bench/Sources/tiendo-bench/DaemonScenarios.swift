@@ -211,9 +211,12 @@ final class DaemonScenarios {
         if c.wants("idle") {
             try attempt("7 idle N=\(n)") { try idle(n: n, daemon: d) }
         }
-        // 5: SendEvent, 1 and 16 clients.
+        // 5: SendEvent, 1 and 16 clients; then whether an acknowledged event was synced to disk.
         if c.wants("sendevent") {
             try attempt("5 SendEvent N=\(n)") { try sendEvents(n: n, daemon: d) }
+            if n == c.sizes.min(), let strace = which("strace") {
+                try attempt("5 durability N=\(n)") { try syncsPerEvent(n: n, daemon: d, dir: dir, strace: strace) }
+            }
         }
         if d.exitedAbnormally { throw BenchError("tiendod exited with status \(d.process.terminationStatus)") }
     }
@@ -367,6 +370,46 @@ final class DaemonScenarios {
             results.add("5 SendEvent", n: n, "\(clients) client\(clients > 1 ? "s" : "") p50", s.percentile(50), "s")
             results.add("5 SendEvent", n: n, "\(clients) client\(clients > 1 ? "s" : "") p99", s.percentile(99), "s")
         }
+    }
+
+    /// `synchronous=FULL` in WAL mode means one fsync (fdatasync) of the WAL per commit: an acknowledged event is on
+    /// disk. Counted with strace over 100 events sent one after another by one client (so no two share a commit),
+    /// on `dang-vien-du-bi` members waiting in `cho-xet` (a vote that fails: to `cho-xet-lai`).
+    func syncsPerEvent(n: Int, daemon d: DaemonProcess, dir: String, strace: String) throws {
+        let ids = try SQLiteReader(path: dbPath(dir)).strings(
+            "SELECT id FROM instances WHERE workflow = 'dang-vien-du-bi' AND state = 'cho-xet' ORDER BY id LIMIT 100")
+        guard ids.count >= 10 else { throw BenchError("durability: only \(ids.count) members in cho-xet") }
+        let conn = try d.connect()
+        usleep(UInt32(c.idleSettleSeconds * 1e6))  // no status write of the earlier runs in the window
+        let out = "\(root)/strace-sync.txt"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: strace)
+        p.arguments = ["-f", "-c", "-e", "trace=fdatasync,fsync,sync_file_range", "-o", out, "-p", String(d.pid)]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        usleep(500_000)
+        for id in ids {
+            let raw = try conn.callRaw(
+                Varlink.message("SendEvent", [("id", .string(id)), ("event", .string("bieu-quyet")), ("data", .object([("ty_le_tan_thanh", .int(50))]))]))
+            if Varlink.isError(raw) { _ = try Varlink.check(raw, method: "SendEvent \(id)") }
+        }
+        usleep(300_000)
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+        var syncs = 0
+        for line in text.split(separator: "\n") {
+            let f = line.split(separator: " ", omittingEmptySubsequences: true)
+            // "% time seconds usecs/call calls [errors] syscall"
+            if let name = f.last, ["fdatasync", "fsync", "sync_file_range"].contains(String(name)), f.count >= 5, let calls = Int(f[3]) {
+                syncs += calls
+            }
+        }
+        results.add(
+            "5 SendEvent", n: n, "fsyncs per acknowledged event (strace)", Double(syncs) / Double(ids.count), "",
+            target: .atLeast(1, atN: nil),
+            note: "\(syncs) fdatasync/fsync for \(ids.count) events sent one by one; synchronous=FULL syncs the WAL at every commit")
     }
 
     // MARK: 7: idle

@@ -97,7 +97,6 @@ final class OfflineScenarios {
         var engineOf: [Engine] = []
         instances.reserveCapacity(n)
         engineOf.reserveCapacity(n)
-        let rss0 = ProcStatus.rss(pid: getpid())
         let s0 = Clock.now()
         for t in typed {
             let e = engines[t.definition.id]!
@@ -108,10 +107,7 @@ final class OfflineScenarios {
             engineOf.append(e)
         }
         let startSeconds = Clock.now() - s0
-        let rssInstances = ProcStatus.rss(pid: getpid()) - rss0
-        results.add(
-            "6 in-memory engine", n: n, "start (with catch-up) instances/s", Double(n) / startSeconds, "/s",
-            extra: [("bytesPerInstanceInMemory", .double(Double(rssInstances) / Double(n)))])
+        results.add("6 in-memory engine", n: n, "start (with catch-up) instances/s", Double(n) / startSeconds, "/s")
 
         var heap = WakeHeap()
         for (i, inst) in instances.enumerated() {
@@ -174,11 +170,13 @@ enum External {
     /// Raw SQLite: N history rows of `recordBytes`, batches of `batch` per transaction, WAL, synchronous=FULL, the
     /// daemon's schema, on the same disk as the daemon's state. `mode` raw: the inserts only; daemon: the daemon's
     /// per-record row work (see tools/sqlite-ceiling.c).
-    static func sqliteCeiling(_ c: Config, dir: String, n: Int, batch: Int, recordBytes: Int, mode: String, schema: String) throws -> Double {
+    static func sqliteCeiling(
+        _ c: Config, dir: String, n: Int, batch: Int, recordBytes: Int, mode: String, schema: String, synchronous: String = "FULL"
+    ) throws -> Double {
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let db = "\(dir)/ceiling-\(mode).sqlite"
         for suffix in ["", "-wal", "-shm"] { unlink(db + suffix) }
-        let r = try runProcess(c.ceiling, [db, String(n), String(batch), String(recordBytes), mode, schema])
+        let r = try runProcess(c.ceiling, [db, String(n), String(batch), String(recordBytes), mode, schema, synchronous])
         for suffix in ["", "-wal", "-shm"] { unlink(db + suffix) }
         guard r.status == 0, let secs = Double(r.out.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw BenchError("sqlite-ceiling \(mode) failed (status \(r.status)): \(r.out.prefix(300))")

@@ -204,6 +204,7 @@ func formatRate(_ v: Double) -> String {
     if v >= 1e6 { return String(format: "%.2fM", v / 1e6) }
     if v >= 1e4 { return String(format: "%.0fk", v / 1e3) }
     if v >= 1e3 { return String(format: "%.1fk", v / 1e3) }
+    if v < 10 && v != v.rounded() { return String(format: "%.2f", v) }
     return String(format: "%.0f", v)
 }
 
