@@ -12,8 +12,8 @@ final class StatusWriter {
         try FileManager.default.createDirectory(atPath: (directory as NSString).appendingPathComponent("workflows"), withIntermediateDirectories: true)
     }
 
+    /// status.json is written last: a reader that sees it updated finds the other files already updated.
     func write(status: JSON, workflows: [(String, JSON)], prometheus: String) throws {
-        try atomicWrite(path: (directory as NSString).appendingPathComponent("status.json"), contents: status.serialized(pretty: true) + "\n")
         var names = Set<String>()
         for (id, json) in workflows {
             let name = "\(id).json"
@@ -26,6 +26,7 @@ final class StatusWriter {
         }
         knownWorkflowFiles = names
         try atomicWrite(path: (directory as NSString).appendingPathComponent("tiendo.prom"), contents: prometheus)
+        try atomicWrite(path: (directory as NSString).appendingPathComponent("status.json"), contents: status.serialized(pretty: true) + "\n")
     }
 
     func atomicWrite(path: String, contents: String) throws {

@@ -59,6 +59,14 @@ func records(_ json: JSON) -> [Record] { (json["records"]?.arrayValue ?? []).com
 /// `at|kind|state-or-milestone|due` of a record, the identity compared with the plan.
 func ident(_ r: Record) -> String { "\(r.atText)|\(r.kind.rawValue)|\(r.milestone ?? r.state ?? "")|\(r.due ?? "")" }
 
+/// A daemon on a fresh workflows directory holding `files` (and the vn calendar), started on a fake clock.
+func startDaemon(_ files: [String: String], at fakeTime: String, rate: Double) throws -> DaemonProcess {
+    let dir = TempDir()
+    let d = DaemonProcess(workflows: try workflowsDir(dir, files), dir: dir)
+    try d.start(fakeTime: fakeTime, rate: rate)
+    return d
+}
+
 /// Imports `hop/c1`, started 2026-03-02 09:00, due 2026-03-06.
 func importC1(_ d: DaemonProcess) throws {
     _ = try d.call("ImportInstances", [
@@ -71,10 +79,7 @@ func importC1(_ d: DaemonProcess) throws {
 struct DaemonTests {
     @Test("records fire at the planned instants, and overdue notices repeat daily")
     func recordsAtPlannedInstants() throws {
-        let dir = TempDir()
-        let wf = try workflowsDir(dir, ["hop.yaml": hopWorkflow])
-        let d = DaemonProcess(workflows: wf, dir: dir)
-        try d.start(fakeTime: "2026-03-02T09:00:00+07:00", rate: 86_400)
+        let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 86_400)
         let started = "2026-03-02T09:00:00+07:00"
         let reply = try d.call("ImportInstances", [
             ("workflow", .string("hop")),
@@ -82,7 +87,7 @@ struct DaemonTests {
         ])
         #expect(reply["imported"]?.intValue == 1)
         // Plan the same instance with the engine.
-        let (def, _) = Loader(searchPath: [wf]).resolve("hop")
+        let (def, _) = Loader(searchPath: [d.workflows]).resolve("hop")
         let defn = try #require(def)
         let data: InstanceData = ["ma": .text("X"), "han": .date(CivilDate(2026, 3, 6))]
         let plan = Planner.plan(defn, data: data, start: defn.zone.parseInstant(started)!, until: CivilDate(2026, 3, 10))
@@ -107,10 +112,7 @@ struct DaemonTests {
 
     @Test("status files are written atomically, valid JSON, and updated after changes")
     func statusFiles() throws {
-        let dir = TempDir()
-        let wf = try workflowsDir(dir, ["hop.yaml": hopWorkflow])
-        let d = DaemonProcess(workflows: wf, dir: dir)
-        try d.start(fakeTime: "2026-03-02T09:00:00+07:00", rate: 1)
+        let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
         func status() -> JSON? {
             guard let data = FileManager.default.contents(atPath: d.runDir + "/status.json") else { return nil }
             return try? JSON.parse(String(decoding: data, as: UTF8.self))
@@ -137,10 +139,7 @@ struct DaemonTests {
 
     @Test("kill -9 while firing a large batch loses nothing and doubles nothing")
     func killNineMidBatch() throws {
-        let dir = TempDir()
-        let wf = try workflowsDir(dir, ["lo.yaml": batchWorkflow])
-        let d = DaemonProcess(workflows: wf, dir: dir)
-        try d.start(fakeTime: "2026-03-01T00:00:00+07:00", rate: 1)
+        let d = try startDaemon(["lo.yaml": batchWorkflow], at: "2026-03-01T00:00:00+07:00", rate: 1)
         let n = 30_000
         var imported = 0
         for chunk in stride(from: 0, to: n, by: 5000) {
@@ -169,10 +168,7 @@ struct DaemonTests {
 
     @Test("catch-up after a stop of several days: transitions in order, only the latest notice per deadline, a summary")
     func catchUpAfterStop() throws {
-        let dir = TempDir()
-        let wf = try workflowsDir(dir, ["hop.yaml": hopWorkflow])
-        let d = DaemonProcess(workflows: wf, dir: dir)
-        try d.start(fakeTime: "2026-03-02T09:00:00+07:00", rate: 1)
+        let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
         try importC1(d)
         #expect(d.stop() == 0)
         try d.start(fakeTime: "2026-03-09T12:00:00+07:00", rate: 1)
@@ -192,10 +188,7 @@ struct DaemonTests {
 
     @Test("the clock going back then forward: nothing lost, nothing doubled")
     func clockBackAndForward() throws {
-        let dir = TempDir()
-        let wf = try workflowsDir(dir, ["hop.yaml": hopWorkflow])
-        let d = DaemonProcess(workflows: wf, dir: dir)
-        try d.start(fakeTime: "2026-03-02T09:00:00+07:00", rate: 1)
+        let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
         try importC1(d)
         #expect(d.stop() == 0)
         try d.start(fakeTime: "2026-03-07T09:00:00+07:00", rate: 1)
@@ -220,12 +213,9 @@ struct DaemonTests {
 
     @Test("reload with a broken file keeps the last good version and reports the problem")
     func reloadWithBrokenFile() throws {
-        let dir = TempDir()
-        let wf = try workflowsDir(dir, ["hop.yaml": hopWorkflow])
-        let d = DaemonProcess(workflows: wf, dir: dir)
-        try d.start(fakeTime: "2026-03-02T09:00:00+07:00", rate: 1)
+        let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
         _ = try d.call("StartInstance", [("workflow", .string("hop")), ("key", .string("r1")), ("data", .object([("han", .string("2026-03-06"))]))])
-        try "tiendo: 1\ntitle: [broken\n".write(toFile: wf + "/hop.yaml", atomically: true, encoding: .utf8)
+        try "tiendo: 1\ntitle: [broken\n".write(toFile: d.workflows + "/hop.yaml", atomically: true, encoding: .utf8)
         d.signal(SIGHUP)
         #expect(waitUntil(timeout: 10) {
             let diags = (try? d.call("GetStatus"))?["status"]?["diagnostics"]?.arrayValue ?? []
@@ -240,7 +230,7 @@ struct DaemonTests {
         #expect((reload["diagnostics"]?.arrayValue ?? []).contains { $0["severity"]?.stringValue == "error" })
         #expect((reload["workflows"]?.arrayValue ?? []).contains { $0["id"]?.stringValue == "hop" })
         // A fixed file with a new title is picked up.
-        try hopWorkflow.replacingOccurrences(of: "Quy trình thử nghiệm", with: "Quy trình đã sửa").write(toFile: wf + "/hop.yaml", atomically: true, encoding: .utf8)
+        try hopWorkflow.replacingOccurrences(of: "Quy trình thử nghiệm", with: "Quy trình đã sửa").write(toFile: d.workflows + "/hop.yaml", atomically: true, encoding: .utf8)
         let fixed = try d.call("Reload")
         #expect(fixed["diagnostics"]?.arrayValue?.isEmpty == true)
         #expect((fixed["workflows"]?.arrayValue ?? []).contains { $0["title"]?.stringValue == "Quy trình đã sửa" })
@@ -249,14 +239,11 @@ struct DaemonTests {
 
     @Test("an incompatible new version leaves instances pinned and stale")
     func staleInstances() throws {
-        let dir = TempDir()
-        let wf = try workflowsDir(dir, ["hop.yaml": hopWorkflow])
-        let d = DaemonProcess(workflows: wf, dir: dir)
-        try d.start(fakeTime: "2026-03-02T09:00:00+07:00", rate: 1)
+        let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
         _ = try d.call("StartInstance", [("workflow", .string("hop")), ("key", .string("s1")), ("data", .object([("han", .string("2026-03-06"))]))])
         // Rename state `moi` away: s1 cannot move.
         let renamed = hopWorkflow.replacingOccurrences(of: "initial: moi", with: "initial: moi2").replacingOccurrences(of: "  moi:\n", with: "  moi2:\n")
-        try renamed.write(toFile: wf + "/hop.yaml", atomically: true, encoding: .utf8)
+        try renamed.write(toFile: d.workflows + "/hop.yaml", atomically: true, encoding: .utf8)
         _ = try d.call("Reload")
         let inst = try d.call("GetInstance", [("id", .string("hop/s1"))])["instance"]
         #expect(inst?["stale"]?.boolValue == true)
