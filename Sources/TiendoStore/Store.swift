@@ -569,19 +569,19 @@ public final class Store: @unchecked Sendable {
             for row in try Row.fetchAll(
                 db, sql: "SELECT workflow, state, grp, completed, COUNT(*) AS n FROM instances GROUP BY workflow, state, grp, completed")
             {
-                let wf: String = row["workflow"]
-                let n: Int = row["n"]
-                let state: String? = row["state"]
-                let grp: String = row["grp"] ?? ""
-                var c = out[wf] ?? WorkflowCounts()
-                c.instances += n
-                if (row["completed"] as Int) != 0 { c.completed += n }
-                if let state { c.states[state, default: 0] += n }
-                var g = c.groups[grp] ?? (0, [:])
-                g.instances += n
-                if let state { g.states[state, default: 0] += n }
-                c.groups[grp] = g
-                out[wf] = c
+                let wf: String = row[0]
+                let state: String? = row[1]
+                let grp: String = row[2] ?? ""
+                let completed = (row[3] as Int) != 0
+                let n: Int = row[4]
+                // In place: copying a workflow's counts out and back per row is quadratic in its groups.
+                out[wf, default: WorkflowCounts()].instances += n
+                if completed { out[wf]!.completed += n }
+                out[wf]!.groups[grp, default: (0, [:])].instances += n
+                if let state {
+                    out[wf]!.states[state, default: 0] += n
+                    out[wf]!.groups[grp]!.states[state, default: 0] += n
+                }
             }
             return out
         }
@@ -625,24 +625,21 @@ public final class Store: @unchecked Sendable {
     public func dueSummary(now: Instant, soon: Instant) throws -> [String: (overdue: Int, dueSoon: Int, next: DueRow?, overdueGroups: [String: Int])] {
         try read { db in
             var out: [String: (overdue: Int, dueSoon: Int, next: DueRow?, overdueGroups: [String: Int])] = [:]
+            let empty: (overdue: Int, dueSoon: Int, next: DueRow?, overdueGroups: [String: Int]) = (0, 0, nil, [:])
             for row in try Row.fetchAll(
                 db, sql: "SELECT workflow, IFNULL(grp,'') AS g, COUNT(DISTINCT instance) AS n FROM due_items WHERE due_end <= ? GROUP BY workflow, g",
                 arguments: [now.seconds])
             {
-                let wf: String = row["workflow"]
-                var e = out[wf] ?? (0, 0, nil, [:])
-                e.overdue += row["n"] as Int
-                e.overdueGroups[row["g"] as String] = row["n"] as Int
-                out[wf] = e
+                let wf: String = row[0]
+                let n: Int = row[2]
+                out[wf, default: empty].overdue += n
+                out[wf]!.overdueGroups[row[1] as String] = n
             }
             for row in try Row.fetchAll(
                 db, sql: "SELECT workflow, COUNT(DISTINCT instance) AS n FROM due_items WHERE due_end > ? AND due_end <= ? GROUP BY workflow",
                 arguments: [now.seconds, soon.seconds])
             {
-                let wf: String = row["workflow"]
-                var e = out[wf] ?? (0, 0, nil, [:])
-                e.dueSoon = row["n"]
-                out[wf] = e
+                out[row[0] as String, default: empty].dueSoon = row[1]
             }
             for row in try Row.fetchAll(
                 db,
@@ -652,9 +649,7 @@ public final class Store: @unchecked Sendable {
                     """, arguments: [now.seconds])
             {
                 let r = Store.dueRow(row)
-                var e = out[r.workflow] ?? (0, 0, nil, [:])
-                if e.next == nil { e.next = r }
-                out[r.workflow] = e
+                if out[r.workflow, default: empty].next == nil { out[r.workflow]!.next = r }
             }
             return out
         }

@@ -15,7 +15,9 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
     let log: @Sendable (Int, String) -> Void
     let ownUID = getuid()
     let adminGID: gid_t?
-    let readers = DispatchQueue(label: "varlink-readers", qos: .default, attributes: .concurrent)
+    /// Reading methods run here, off the loop thread. Own threads rather than a dispatch queue: libdispatch's
+    /// Linux thread pool keeps a monitor waking every second once used, and an idle daemon must not wake.
+    let readers = ReaderPool(threads: 3, name: "varlink-reader")
 
     public init(loop: EventLoop, views: @escaping @Sendable () -> Views, clock: DaemonClock, log: @escaping @Sendable (Int, String) -> Void) {
         self.loop = loop
@@ -300,6 +302,38 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
         case .limitExceeded(let l, let g, let c, let m):
             return .error(i + "LimitExceeded", [("limit", .string(l)), ("group", g.map(JSON.string) ?? .null), ("count", .int(c)), ("max", .int(m))])
         case .internalError(let m): return .error("org.varlink.service.InternalError", [("reason", .string(m))])
+        }
+    }
+}
+
+/// A fixed pool of threads running submitted work in order of submission; idle threads block without timeouts.
+final class ReaderPool: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var work: [@Sendable () -> Void] = []
+
+    init(threads: Int, name: String) {
+        for i in 0..<threads {
+            let t = Thread { [self] in self.run() }
+            t.name = "\(name)-\(i)"
+            t.stackSize = 1 << 20
+            t.start()
+        }
+    }
+
+    func async(_ job: @escaping @Sendable () -> Void) {
+        condition.lock()
+        work.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while work.isEmpty { condition.wait() }
+            let job = work.removeFirst()
+            condition.unlock()
+            job()
         }
     }
 }
