@@ -42,7 +42,8 @@ def fmt(v, unit):
 
 
 def label(n):
-    return {None: "", 0: "0", 1000: "10³", 10000: "10⁴", 100000: "10⁵", 1000000: "10⁶"}.get(n, f"{n:,}")
+    named = {None: "", 0: "0", 1000: "10³", 10000: "10⁴", 100000: "10⁵", 300000: "3·10⁵", 1000000: "10⁶"}
+    return named[n] if n in named else f"{n:,}"
 
 
 def tables(res):

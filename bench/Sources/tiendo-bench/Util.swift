@@ -228,6 +228,7 @@ func sizeLabel(_ n: Int) -> String {
     switch n {
     case 1_000_000: return "10^6"
     case 100_000: return "10^5"
+    case 300_000: return "3·10^5"
     case 10_000: return "10^4"
     case 1000: return "10^3"
     default: return String(n)
