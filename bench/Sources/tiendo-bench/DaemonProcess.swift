@@ -153,13 +153,24 @@ final class DaemonProcess {
         return DaemonProcess(process: p, socketPath: socketPath, stateDir: o.stateDir, notify: notify, execTime: t0)
     }
 
-    /// Seconds from exec to `READY=1`.
+    /// Seconds from exec to `READY=1`; fails as soon as the daemon exits instead.
     func waitReady(timeout: Double) throws -> Double {
-        guard let t = notify.wait(for: "READY=1", since: execTime, timeout: timeout) else {
-            if !process.isRunning { throw BenchError("tiendod exited with status \(process.terminationStatus) before READY=1") }
-            throw BenchError("tiendod not READY after \(timeout) s")
+        let deadline = Clock.now() + timeout
+        while true {
+            if let t = notify.wait(for: "READY=1", since: execTime, timeout: 0.1) { return t - execTime }
+            if !process.isRunning { throw BenchError("tiendod \(exitDescription) before READY=1") }
+            if Clock.now() > deadline { throw BenchError("tiendod not READY after \(Int(timeout)) s") }
         }
-        return t - execTime
+    }
+
+    /// "exited with status N" or "was killed by signal N (SIGILL: a Swift runtime trap)".
+    var exitDescription: String {
+        guard !process.isRunning else { return "is running" }
+        if process.terminationReason == .uncaughtSignal {
+            let name = [4: "SIGILL: a Swift runtime trap", 6: "SIGABRT", 9: "SIGKILL", 11: "SIGSEGV"][Int(process.terminationStatus)] ?? "?"
+            return "was killed by signal \(process.terminationStatus) (\(name))"
+        }
+        return "exited with status \(process.terminationStatus)"
     }
 
     func connect() throws -> VarlinkConnection { try Varlink.waitForSocket(socketPath, timeout: 30) }
@@ -185,5 +196,5 @@ final class DaemonProcess {
         return Clock.now() - t0
     }
 
-    var exitedAbnormally: Bool { !process.isRunning && process.terminationStatus != 0 }
+    var exitedAbnormally: Bool { !process.isRunning && (process.terminationStatus != 0 || process.terminationReason == .uncaughtSignal) }
 }

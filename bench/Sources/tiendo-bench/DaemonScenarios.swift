@@ -75,6 +75,16 @@ final class DaemonScenarios {
 
     func dbPath(_ dir: String) -> String { "\(dir)/state/tiendo.sqlite" }
 
+    /// The lines of a daemon log that say why it died (a Swift crash report's first frames), else its last lines.
+    static func tail(_ path: String) -> String {
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        let lines = text.split(separator: "\n")
+        if let i = lines.firstIndex(where: { $0.contains("crashed:") }) {
+            return lines[i..<min(lines.count, i + 4)].joined(separator: " | ")
+        }
+        return lines.suffix(3).joined(separator: " | ")
+    }
+
     /// How long a SIGTERM may take before SIGKILL: the daemon writes its status files on the way out, which takes
     /// minutes on a large store with the quadratic summaries, so it is bounded by what is left of the budget.
     var stopTimeout: Double { max(10, min(120, budget.remaining - 60)) }
@@ -142,6 +152,10 @@ final class DaemonScenarios {
             do {
                 raw = try conn.callRaw(m.bytes)
             } catch {
+                usleep(200_000)
+                if !d.process.isRunning {
+                    throw BenchError("tiendod \(d.exitDescription) during the import: \(DaemonScenarios.tail("\(dir)/tiendod.log"))")
+                }
                 let done = sent - m.rows
                 importTimes[kind, default: []].append((n, Double(n) * (Clock.now() - t0) / Double(max(1, done))))
                 results.add(
@@ -194,6 +208,7 @@ final class DaemonScenarios {
         do {
             ready = try d.waitReady(timeout: max(30, budget.remaining - reserve))
         } catch {
+            if !d.process.isRunning { throw BenchError("\(error); its last words: \(DaemonScenarios.tail("\(dir)/tiendod.log"))") }
             throw Skipped("not READY within the run's budget (\(Int(Clock.now() - d.execTime)) s after exec): \(error)")
         }
         let rssReady = ProcStatus.rss(pid: d.pid)
@@ -226,7 +241,7 @@ final class DaemonScenarios {
                 try attempt("5 durability N=\(n)") { try syncsPerEvent(n: n, daemon: d, dir: dir, strace: strace) }
             }
         }
-        if d.exitedAbnormally { throw BenchError("tiendod exited with status \(d.process.terminationStatus)") }
+        if d.exitedAbnormally { throw BenchError("tiendod \(d.exitDescription): \(DaemonScenarios.tail("\(dir)/tiendod.log"))") }
     }
 
     func attempt(_ name: String, _ body: () throws -> Void) throws {
@@ -511,7 +526,7 @@ final class DaemonScenarios {
             guard now < budget.deadline - reserve else {
                 throw Skipped("firing not done within the run's budget: \(Int(now - d.execTime)) s after exec")
             }
-            if d.process.isRunning == false { throw BenchError("firing: tiendod exited: \(counter.lastOutput)") }
+            if d.process.isRunning == false { throw BenchError("firing: tiendod \(d.exitDescription): \(counter.lastOutput)") }
             let committed = (try reader.int("SELECT max(seq) FROM history") ?? 0) - baseSeq
             if committed > 0 && firstAt == nil {
                 firstAt = now

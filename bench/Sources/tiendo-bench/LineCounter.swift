@@ -29,6 +29,7 @@ final class RecordLineCounter: @unchecked Sendable {
         var buf = [UInt8](repeating: 0, count: 1 << 20)
         var atLineStart = true
         var lineIsRecord = false
+        var other: [UInt8] = []
         while true {
             let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
@@ -40,6 +41,7 @@ final class RecordLineCounter: @unchecked Sendable {
                     lineIsRecord = b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")
                     atLineStart = false
                 }
+                if !lineIsRecord && other.count < 65536 { other.append(b) }
                 if b == UInt8(ascii: "\n") {
                     if lineIsRecord { newRecords += 1 }
                     atLineStart = true
@@ -55,9 +57,8 @@ final class RecordLineCounter: @unchecked Sendable {
                 records += newRecords
                 lastAt = now
             }
-            // Keep the daemon's own last messages for error reports.
-            partial.append(contentsOf: buf[0..<min(n, 4096)])
-            if partial.count > 16384 { partial.removeFirst(partial.count - 8192) }
+            // The daemon's own messages (not records), for error reports: the first 64 KiB.
+            partial = other
             lock.unlock()
         }
         lock.lock()
@@ -71,10 +72,16 @@ final class RecordLineCounter: @unchecked Sendable {
         return (records, firstAt, firstCount, lastAt, done)
     }
 
+    /// Why the daemon died (a Swift crash report's first lines), else its last messages.
     var lastOutput: String {
         lock.lock()
-        defer { lock.unlock() }
-        return String(decoding: partial.suffix(2000), as: UTF8.self)
+        let text = String(decoding: partial, as: UTF8.self)
+        lock.unlock()
+        let lines = text.split(separator: "\n")
+        if let i = lines.firstIndex(where: { $0.contains("crashed:") }) {
+            return lines[i..<min(lines.count, i + 4)].joined(separator: " | ")
+        }
+        return lines.suffix(3).joined(separator: " | ")
     }
 
     /// Waits until `target` records were sent; returns false on timeout or when the stream ended first.
