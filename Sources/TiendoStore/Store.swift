@@ -127,6 +127,9 @@ public final class Store: @unchecked Sendable {
         config.busyMode = .timeout(5)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+            // 64 MiB of page cache per connection instead of SQLite's 2 MiB: past a few hundred thousand
+            // instances, inserts into the key and schedule indexes otherwise keep re-reading pages.
+            try db.execute(sql: "PRAGMA cache_size = -65536")
         }
         do {
             pool = try DatabasePool(path: path, configuration: config)
