@@ -54,6 +54,15 @@ func machineFacts(_ c: Config) -> [(String, JSON)] {
     let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
     f.append(("loadAverageAtStart", .string(load)))
     f.append(("tiendod", .string(c.tiendod)))
+    // Which source the measured daemon was built from: the checkout its .build directory belongs to.
+    let binary = URL(fileURLWithPath: c.tiendod).standardizedFileURL.path
+    if let r = binary.range(of: "/.build") {
+        let checkout = String(binary[..<r.lowerBound])
+        let commit = (try? runProcess("/usr/bin/git", ["-C", checkout, "log", "-1", "--format=%h %s"]).out)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
+        let dirty = (try? runProcess("/usr/bin/git", ["-C", checkout, "status", "--porcelain", "--untracked-files=no", "Sources", "Package.swift"]).out) ?? ""
+        f.append(("tiendodCommit", .string(commit)))
+        f.append(("tiendodSourcesModified", .string(dirty.isEmpty ? "no" : dirty.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))))
+    }
     f.append(("workDirectory", .string(c.work)))
     return f
 }
