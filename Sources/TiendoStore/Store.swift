@@ -652,7 +652,7 @@ public final class Store: @unchecked Sendable {
                     """, arguments: [now.seconds])
             {
                 let r = Store.dueRow(row)
-                if out[r.workflow, default: empty].next == nil { out[r.workflow]!.next = r }
+                if out[r.workflow]?.next == nil { out[r.workflow, default: empty].next = r }
             }
             return out
         }

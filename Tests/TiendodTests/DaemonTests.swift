@@ -137,6 +137,17 @@ struct DaemonTests {
         #expect(d.stop() == 0)
     }
 
+    @Test("a workflow whose only open items are weeks away has a nextDue and no overdue or due-soon count")
+    func onlyFarItems() throws {
+        let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
+        _ = try d.call("StartInstance", [("workflow", .string("hop")), ("key", .string("far")), ("data", .object([("han", .string("2026-12-30"))]))])
+        let wf = try #require(try d.call("GetStatus")["workflows"]?.arrayValue?.first)
+        #expect(wf["overdue"]?.intValue == 0)
+        #expect(wf["dueSoon"]?.intValue == 0)
+        #expect(wf["nextDue"]?["instance"]?.stringValue == "hop/far")
+        #expect(d.stop() == 0)
+    }
+
     @Test("kill -9 while firing a large batch loses nothing and doubles nothing")
     func killNineMidBatch() throws {
         let d = try startDaemon(["lo.yaml": batchWorkflow], at: "2026-03-01T00:00:00+07:00", rate: 1)
