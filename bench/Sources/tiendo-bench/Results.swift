@@ -100,10 +100,10 @@ final class Results {
         return out
     }
 
-    func write(to path: String, mode: String, sizes: [Int], started: Date, elapsed: Double) throws {
+    func write(to path: String, mode: String, sizes: [Int], started: Date, elapsed: Double, complete: Bool) throws {
         let iso = ISO8601DateFormatter()
         let json = JSON.object([
-            ("version", .int(1)), ("mode", .string(mode)), ("startedAt", .string(iso.string(from: started))),
+            ("version", .int(1)), ("mode", .string(mode)), ("complete", .bool(complete)), ("startedAt", .string(iso.string(from: started))),
             ("elapsedSeconds", .double((elapsed * 10).rounded() / 10)), ("sizes", .array(sizes.map { .int($0) })),
             ("machine", .object(facts)), ("measurements", .array(items.map(\.json))),
             ("scenarios", .object([("passed", .array(passed.map(JSON.string))), ("failed", .array(failures.map { .object([("scenario", .string($0.0)), ("error", .string($0.1))]) })),

@@ -76,7 +76,7 @@ guard access(config.tiendod, X_OK) == 0 else {
     log("no tiendod at \(config.tiendod): build it with `swift build -c release` first")
     exit(2)
 }
-var template = Array("\(config.work)/tiendo-bench.XXXXXX".utf8CString)
+var template = Array("\(config.work)/issue7-bench.XXXXXX".utf8CString)
 guard let rootPtr = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
     log("mkdtemp in \(config.work) failed")
     exit(2)
@@ -103,7 +103,14 @@ if config.wants("remind") || config.wants("latency") {
     }
 }
 
+/// Writes what has been measured so far (`"complete": false`), so an interrupted run still leaves its numbers.
+@MainActor func checkpoint() {
+    try? FileManager.default.createDirectory(atPath: (config.out as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    try? results.write(to: config.out, mode: config.mode, sizes: config.sizes, started: startedAt, elapsed: Clock.now() - wall0, complete: false)
+}
+
 @MainActor func attempt(_ name: String, _ body: () throws -> Void) {
+    defer { checkpoint() }
     log("── \(name)")
     do {
         try body()
@@ -224,7 +231,7 @@ print(
         + "(yes)/(no): the same bound at a smaller N, for information")
 do {
     try FileManager.default.createDirectory(atPath: (config.out as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-    try results.write(to: config.out, mode: config.mode, sizes: config.sizes, started: startedAt, elapsed: elapsed)
+    try results.write(to: config.out, mode: config.mode, sizes: config.sizes, started: startedAt, elapsed: elapsed, complete: true)
     print("results: \(config.out)")
 } catch {
     log("cannot write \(config.out): \(error)")
