@@ -68,7 +68,7 @@ let package = Package(
         // The daemon's journald fields and swift-log handler, without journald (tests/systemd runs the real one).
         .testTarget(
             name: "TiendoDaemonTests",
-            dependencies: ["TiendoDaemon", "TiendoCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["TiendoDaemon", "TiendoCore", "TiendoStore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         // Integration tests: run the real tiendod binary against real SQLite (and journald/systemd where present).

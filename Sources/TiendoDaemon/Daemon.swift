@@ -543,7 +543,7 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
     /// Read-only views over a snapshot of the catalog and the store; usable from any thread.
     public var views: Views { Views(catalog: catalog, store: store, pid: pid, startedAt: startedAt) }
 
-    public func summaries(now: Instant) throws -> Views.Summaries { try views.summaries(now: now) }
+    public func summaries(now: Instant, groups: Bool = true) throws -> Views.Summaries { try views.summaries(now: now, groups: groups) }
 
     /// `12 quy trình, 1.083 hồ sơ, 3 quá hạn`
     public func summaryLine(instances: Int, overdue: Int) -> String {
@@ -570,14 +570,15 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
             var perWorkflow: [(String, JSON)] = []
             for w in s.workflows {
                 guard let id = w["id"]?.stringValue else { continue }
-                let groups = s.groups[id] ?? [:]
-                let groupJSON = JSON.object(groups.keys.sorted().map { g in
-                    let v = groups[g]!
-                    return (g, .object([("instances", .int(v.0)), ("states", .object(v.1.keys.sorted().map { ($0, .int(v.1[$0]!)) })), ("overdue", .int(v.2))]))
+                let groupJSON = JSON.object((s.groups[id] ?? []).map { g in
+                    (g.counts.name, .object([
+                        ("instances", .int(g.counts.instances)), ("states", .object(g.counts.states.map { ($0.0, .int($0.1)) })),
+                        ("overdue", .int(g.overdue)),
+                    ]))
                 })
                 let overdue = try store.dueItems(until: now, workflow: id, group: nil, limit: 1000).map { v.dueItemJSON($0, now: now) }
-                let upcoming = try store.dueItems(until: now.adding(seconds: 7 * 86_400), workflow: id, group: nil, limit: 1000 + overdue.count)
-                    .filter { $0.dueEnd > now }.prefix(1000).map { v.dueItemJSON($0, now: now) }
+                let upcoming = try store.dueItems(after: now, until: now.adding(seconds: 7 * 86_400), workflow: id, group: nil, limit: 1000)
+                    .map { v.dueItemJSON($0, now: now) }
                 perWorkflow.append(
                     (id, .object([("version", .int(1)), ("workflow", w), ("groups", groupJSON), ("overdue", .array(overdue)), ("upcoming", .array(Array(upcoming)))])))
             }

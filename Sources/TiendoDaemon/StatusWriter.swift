@@ -18,22 +18,21 @@ final class StatusWriter {
         for (id, json) in workflows {
             let name = "\(id).json"
             names.insert(name)
-            try atomicWrite(path: ((directory as NSString).appendingPathComponent("workflows") as NSString).appendingPathComponent(name), contents: json.serialized(pretty: true) + "\n")
+            try atomicWrite(path: ((directory as NSString).appendingPathComponent("workflows") as NSString).appendingPathComponent(name), contents: json.bytes(pretty: true) + [10])
         }
         // Remove files of workflows that are no longer loaded.
         for old in knownWorkflowFiles.subtracting(names) {
             try? FileManager.default.removeItem(atPath: ((directory as NSString).appendingPathComponent("workflows") as NSString).appendingPathComponent(old))
         }
         knownWorkflowFiles = names
-        try atomicWrite(path: (directory as NSString).appendingPathComponent("tiendo.prom"), contents: prometheus)
-        try atomicWrite(path: (directory as NSString).appendingPathComponent("status.json"), contents: status.serialized(pretty: true) + "\n")
+        try atomicWrite(path: (directory as NSString).appendingPathComponent("tiendo.prom"), contents: Array(prometheus.utf8))
+        try atomicWrite(path: (directory as NSString).appendingPathComponent("status.json"), contents: status.bytes(pretty: true) + [10])
     }
 
-    func atomicWrite(path: String, contents: String) throws {
+    func atomicWrite(path: String, contents bytes: [UInt8]) throws {
         let tmp = path + ".tmp"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
         guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        let bytes = Array(contents.utf8)
         var written = 0
         while written < bytes.count {
             let n = bytes[written...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }

@@ -14,8 +14,8 @@ public struct Views: Sendable {
         public var workflows: [JSON]
         public var instances: Int
         public var overdue: Int
-        /// Per workflow, per group: (instances, states, overdue instances).
-        public var groups: [String: [String: (Int, [String: Int], Int)]]
+        /// Per workflow, when asked for: its groups in byte order, with their overdue instances.
+        public var groups: [String: [(counts: Store.GroupCounts, overdue: Int)]]
     }
 
 
@@ -28,6 +28,74 @@ public struct Views: Sendable {
             ("milestone", d.milestone.map(JSON.string) ?? .null), ("title", .string(d.title)), ("due", .string(d.due)),
             ("daysLeft", .int(daysLeft)), ("overdue", .bool(d.dueEnd <= now)), ("group", d.group.map(JSON.string) ?? .null),
         ])
+    }
+
+    /// Agenda's parameters, `{"items": [DueItem]}`, written from the store's rows straight into JSON text: the same
+    /// fields and values as `dueItemJSON`, without a `DueRow` or a JSON tree per item (at 10^6 instances the 7-day
+    /// agenda holds ~30,000 items).
+    public func agendaParameters(until: Instant, workflow: String?, group: String?, limit: Int, now: Instant) throws -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(1 << 16)
+        JSON.append(#"{"items":["#, to: &out)
+        var first = true
+        var lastWorkflow: [UInt8] = []
+        var today = 0
+        try store.forEachDueItem(until: until, workflow: workflow, group: group, limit: limit) { row in
+            guard let wf = row.text(2), let inst = row.text(0), let title = row.text(6), let due = row.text(7) else { return }
+            let dueEnd = Instant(seconds: row.int64(8))
+            if !wf.elementsEqual(lastWorkflow) {
+                lastWorkflow = Array(wf)
+                let zone = catalog.current[String(decoding: wf, as: UTF8.self)]?.zone ?? .vietnam
+                today = zone.date(of: now).dayNumber
+            }
+            let dueDay = Views.dayNumber(isoDate: due) ?? {
+                let zone = catalog.current[String(decoding: wf, as: UTF8.self)]?.zone ?? .vietnam
+                return zone.date(of: dueEnd).dayNumber
+            }()
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            JSON.append(#"{"workflow":"#, to: &out)
+            JSON.writeString(utf8: wf, to: &out)
+            JSON.append(#","instance":"#, to: &out)
+            JSON.writeString(utf8: inst, to: &out)
+            JSON.append(#","state":"#, to: &out)
+            Views.writeOptional(row.text(4), to: &out)
+            JSON.append(#","milestone":"#, to: &out)
+            Views.writeOptional(row.text(5), to: &out)
+            JSON.append(#","title":"#, to: &out)
+            JSON.writeString(utf8: title, to: &out)
+            JSON.append(#","due":"#, to: &out)
+            JSON.writeString(utf8: due, to: &out)
+            JSON.append(#","daysLeft":"#, to: &out)
+            JSON.writeInt(dueDay - today, to: &out)
+            dueEnd <= now ? JSON.append(#","overdue":true,"group":"#, to: &out) : JSON.append(#","overdue":false,"group":"#, to: &out)
+            Views.writeOptional(row.text(3), to: &out)
+            out.append(UInt8(ascii: "}"))
+        }
+        JSON.append("]}", to: &out)
+        return out
+    }
+
+    static func writeOptional(_ text: UnsafeBufferPointer<UInt8>?, to out: inout [UInt8]) {
+        if let text { JSON.writeString(utf8: text, to: &out) } else { JSON.append("null", to: &out) }
+    }
+
+    /// The day number of the `YYYY-MM-DD` that starts `text`, as `CivilDate.parse(prefix(10))` reads it.
+    static func dayNumber(isoDate text: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard text.count >= 10, text[4] == UInt8(ascii: "-"), text[7] == UInt8(ascii: "-") else { return nil }
+        func number(_ r: Range<Int>) -> Int? {
+            var v = 0
+            for i in r {
+                let d = Int(text[i]) - 48
+                guard d >= 0 && d <= 9 else { return nil }
+                v = v * 10 + d
+            }
+            return v
+        }
+        guard let y = number(0..<4), let m = number(5..<7), let d = number(8..<10),
+            let date = CivilDate(validYear: y, month: m, day: d)
+        else { return nil }
+        return date.dayNumber
     }
 
     public func instanceJSON(_ row: StoredInstance, now: Instant) -> JSON {
@@ -77,14 +145,15 @@ public struct Views: Sendable {
         ])
     }
 
-    /// `[WorkflowSummary]` and the daemon status pieces, from the store's aggregates.
-    public func summaries(now: Instant) throws -> Summaries {
-        let counts = try store.counts()
-        let due = try store.dueSummary(now: now, soon: now.adding(seconds: 7 * 86_400))
+    /// `[WorkflowSummary]` and the daemon status pieces, from the store's aggregates; per group too with `groups`
+    /// (the status files; GetStatus does not need them).
+    public func summaries(now: Instant, groups withGroups: Bool = true) throws -> Summaries {
+        let counts = try store.counts(groups: withGroups)
+        let due = try store.dueSummary(now: now, soon: now.adding(seconds: 7 * 86_400), groups: withGroups)
         var out: [JSON] = []
         var total = 0
         var overdueTotal = 0
-        var groups: [String: [String: (Int, [String: Int], Int)]] = [:]
+        var groups: [String: [(counts: Store.GroupCounts, overdue: Int)]] = [:]
         for id in catalog.current.keys.sorted() {
             let def = catalog.current[id]!
             let c = counts[id] ?? Store.WorkflowCounts()
@@ -100,8 +169,22 @@ public struct Views: Sendable {
                 ("dueSoon", .int(d?.dueSoon ?? 0)), ("states", .object(stateEntries)), ("nextDue", nextDue),
             ]
             out.append(.object(summary))
-            var g: [String: (Int, [String: Int], Int)] = [:]
-            for (name, v) in c.groups { g[name] = (v.instances, v.states, d?.overdueGroups[name] ?? 0) }
+            guard withGroups else { continue }
+            // Merge join: both lists are in byte order of the group name, and every overdue group has instances.
+            let overdueGroups = d?.overdueGroups ?? []
+            var k = 0
+            var g: [(counts: Store.GroupCounts, overdue: Int)] = []
+            g.reserveCapacity(c.groups.count)
+            for gc in c.groups {
+                let name = Array(gc.name.utf8)
+                while k < overdueGroups.count, Array(overdueGroups[k].0.utf8).lexicographicallyPrecedes(name) { k += 1 }
+                if k < overdueGroups.count, Array(overdueGroups[k].0.utf8) == name {
+                    g.append((gc, overdueGroups[k].1))
+                    k += 1
+                } else {
+                    g.append((gc, 0))
+                }
+            }
             groups[id] = g
         }
         return Summaries(workflows: out, instances: total, overdue: overdueTotal, groups: groups)

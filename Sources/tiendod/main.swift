@@ -111,9 +111,34 @@ struct Tiendod: ParsableCommand {
         log.info(
             "tiendod \(TiendoVersion.string) đã sẵn sàng: trạng thái \(options.stateDirectory)/tiendo.sqlite, tệp trạng thái \(options.runtimeDirectory), socket \(socketDescription)",
             metadata: lifecycle)
+        // A large database is checked now, beside the running daemon (see Store.init); damage stops it.
+        let damaged = Flag()
+        if daemon.store.integrityCheckPending {
+            let store = daemon.store
+            Thread.detachNewThread { [loop] in
+                do {
+                    try store.integrityCheck()
+                } catch {
+                    log.critical(
+                        "Kiểm tra toàn vẹn \(store.path) thất bại: \(error). tiendod dừng để không ghi tiếp vào tệp hỏng; hãy khôi phục từ bản sao lưu (xem tiendod(8)).",
+                        metadata: lifecycle)
+                    damaged.set()
+                    loop.stop()
+                }
+            }
+        }
         loop.run()
         log.info("tiendod dừng", metadata: lifecycle)
+        if damaged.isSet { throw ExitCode(1) }
     }
+}
+
+/// A one-way flag shared between threads.
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
 }
 
 Tiendod.main()

@@ -227,6 +227,8 @@ public struct WorkflowDefinition: Sendable {
 
     public func group(of data: InstanceData) -> String? {
         guard let g = groupBy else { return nil }
-        return data[g].map { $0.display(zone: zone) }
+        // An empty value is no group (the store keeps "no group" as '' in its counts).
+        guard let s = data[g]?.display(zone: zone), !s.isEmpty else { return nil }
+        return s
     }
 }

@@ -159,7 +159,7 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
             }
         }
         return .deferred { [self] reply in
-            readers.async { reply(self.read(name, p)) }
+            readers.async { reply(self.read(name, p).encoded()) }
         }
     }
 
@@ -171,7 +171,7 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
         do {
             switch name {
             case "GetStatus":
-                let s = try v.summaries(now: now)
+                let s = try v.summaries(now: now, groups: false)
                 return .ok([
                     ("status", v.statusJSON(now: now, workflows: s.workflows, instances: s.instances, overdue: s.overdue)),
                     ("workflows", .array(s.workflows)),
@@ -190,8 +190,9 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
                 if let wf, v.catalog.current[wf] == nil { return ControlService.error(.noSuchWorkflow(wf)) }
                 let zone = wf.flatMap { v.catalog.current[$0]?.zone } ?? .vietnam
                 let until = zone.endOfDay(zone.date(of: now).adding(days: days))
-                let items = try v.store.dueItems(until: until.adding(seconds: -1), workflow: wf, group: p["group"]?.stringValue, limit: 100_000)
-                return .ok([("items", .array(items.map { v.dueItemJSON($0, now: now) }))])
+                return .ok(
+                    serializedParameters: try v.agendaParameters(
+                        until: until.adding(seconds: -1), workflow: wf, group: p["group"]?.stringValue, limit: 100_000, now: now))
             case "ListInstances":
                 return try list(v, p, now: now)
             default:
@@ -270,7 +271,7 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
                 return .ok([("imported", .int(n))])
             case "Reload":
                 loop.reload()
-                let s = try d.summaries(now: now)
+                let s = try d.summaries(now: now, groups: false)
                 return .ok([("workflows", .array(s.workflows)), ("diagnostics", .array(d.diagnostics.map(\.json)))])
             default:
                 return .error("org.varlink.service.MethodNotFound", [("method", .string(name))])

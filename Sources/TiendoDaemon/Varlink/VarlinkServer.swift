@@ -18,18 +18,39 @@ public struct VarlinkReply: Sendable {
     public var parameters: JSON
     public var error: String?
     public var continues = false
+    /// The whole message, already serialised (by `encoded()` on the thread that made the reply).
+    var message: [UInt8]?
 
     public static func ok(_ p: [(String, JSON)]) -> VarlinkReply { VarlinkReply(parameters: .object(p), error: nil) }
     public static func error(_ name: String, _ p: [(String, JSON)] = []) -> VarlinkReply {
         VarlinkReply(parameters: .object(p), error: name)
     }
 
+    /// A reply whose parameters object is already JSON text (large replies written straight from the store).
+    public static func ok(serializedParameters p: [UInt8]) -> VarlinkReply {
+        var m: [UInt8] = []
+        m.reserveCapacity(p.count + 16)
+        m.append(contentsOf: #"{"parameters":"#.utf8)
+        m.append(contentsOf: p)
+        m.append(UInt8(ascii: "}"))
+        m.append(0)
+        return VarlinkReply(parameters: .null, error: nil, message: m)
+    }
+
+    /// This reply with its message serialised now: readers call it so the I/O thread only copies bytes.
+    public func encoded() -> VarlinkReply {
+        var r = self
+        r.message = bytes
+        return r
+    }
+
     var bytes: [UInt8] {
+        if let message { return message }
         var o: [(String, JSON)] = []
         if let error { o.append(("error", .string(error))) }
         o.append(("parameters", parameters))
         if continues { o.append(("continues", .bool(true))) }
-        var b = Array(JSON.object(o).serialized().utf8)
+        var b = JSON.object(o).bytes()
         b.append(0)
         return b
     }

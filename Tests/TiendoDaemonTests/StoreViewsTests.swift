@@ -1,0 +1,161 @@
+import Foundation
+import Testing
+import TiendoCore
+import TiendoStore
+
+@testable import TiendoDaemon
+
+/// The store's trigger-maintained counts and the Agenda writer, on a real SQLite file driven through the daemon's
+/// own operations (import, tick, events) with the shipped workflows.
+@Suite("store aggregates and the Agenda writer", .serialized)
+struct StoreViewsTests {
+    final class QuietSink: RecordSink {
+        func emit(_ records: [Record]) -> Bool { true }
+        func log(_ priority: Int, _ message: String, event: DaemonEvent?, fields: [(String, String)], code: CodeLocation?) {}
+    }
+
+    static let workflows: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.appendingPathComponent("Workflows").path
+    }()
+
+    /// A daemon on a fresh state directory, its fake clock at 2026-04-10 09:00 (+07:00), with 90 probationary members
+    /// in 6 chi bộ (admitted between 01/2025 and 02/2026: some already waiting for the vote, some overdue) after one
+    /// tick, and a few of them voted on or struck off.
+    static func populated() throws -> (Daemon, String) {
+        let dir = NSTemporaryDirectory() + "tiendo-store-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let options = DaemonOptions(workflowDirectories: [workflows], stateDirectory: dir + "/state", runtimeDirectory: dir + "/status")
+        try FileManager.default.createDirectory(atPath: options.stateDirectory, withIntermediateDirectories: true)
+        let start = try #require(Zone.vietnam.parseInstant("2026-04-10T09:00"))
+        let d = try Daemon(options: options, clock: DaemonClock(fakeStart: start, rate: 1), sink: QuietSink())
+        d.loadDefinitions()
+        let base = CivilDate(2025, 1, 6)
+        let rows: [[(String, JSON)]] = (0..<90).map { i in
+            [
+                ("key", .string("dv\(i)")), ("ho_ten", .string("Nguyễn Văn \(i)")), ("chi_bo", .string("Chi bộ Khu dân cư số \(i % 6 + 1)")),
+                ("ngay_ket_nap", .string(base.adding(days: i * 5).iso)),
+            ]
+        }
+        #expect(try d.importInstances(workflow: "dang-vien-du-bi", rows: rows, actor: nil) == 90)
+        _ = try d.tick(now: d.clock.now())
+        for i in [0, 1, 2] {
+            _ = try d.sendEvent(id: "dang-vien-du-bi/dv\(i)", event: "bieu-quyet", data: [("ty_le_tan_thanh", .int(80))], idempotencyKey: nil, actor: nil)
+        }
+        _ = try d.sendEvent(id: "dang-vien-du-bi/dv3", event: "bieu-quyet", data: [("ty_le_tan_thanh", .int(50))], idempotencyKey: nil, actor: nil)
+        _ = try d.sendEvent(id: "dang-vien-du-bi/dv4", event: "xoa-ten", data: [("ly_do", .string("chuyển đi"))], idempotencyKey: nil, actor: nil)
+        return (d, dir)
+    }
+
+    @Test("the counts the triggers keep equal a recount of every instance row")
+    func countsMatchRecount() throws {
+        let (d, dir) = try Self.populated()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // Recount from the instance rows themselves.
+        var byGroup: [String: [String: Int]] = [:]
+        var completed = 0
+        var total = 0
+        var after: String?
+        while true {
+            let page = try d.store.instances(workflow: "dang-vien-du-bi", limit: 50, after: after, definition: d.definition)
+            if page.isEmpty { break }
+            for row in page {
+                let group = row.instance.data["chi_bo"].map { $0.display(zone: .vietnam) } ?? ""
+                byGroup[group, default: [:]][row.instance.state ?? "", default: 0] += 1
+                if row.instance.completed { completed += 1 }
+                total += 1
+            }
+            after = page.last?.instance.id
+        }
+        #expect(total == 90)
+        #expect(completed == 4)  // three voted in, one struck off
+
+        let counts = try #require(try d.store.counts(groups: true)["dang-vien-du-bi"])
+        #expect(counts.instances == 90)
+        #expect(counts.completed == completed)
+        #expect(counts.groups.map(\.name) == byGroup.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
+        for g in counts.groups {
+            #expect(g.instances == byGroup[g.name]!.values.reduce(0, +))
+            #expect(Dictionary(uniqueKeysWithValues: g.states) == byGroup[g.name]!)
+        }
+        var states: [String: Int] = [:]
+        for (_, s) in byGroup { for (k, n) in s { states[k, default: 0] += n } }
+        #expect(counts.states == states)
+        #expect(states["chinh-thuc"] == 3 && states["xoa-ten"] == 1 && states["cho-xet-lai"] == 1)
+        // Without groups: the same totals.
+        let flat = try #require(try d.store.counts(groups: false)["dang-vien-du-bi"])
+        #expect(flat.instances == 90 && flat.completed == completed && flat.states == states && flat.groups.isEmpty)
+        // The limits' count reads the same table.
+        let g1 = "Chi bộ Khu dân cư số 1"
+        #expect(
+            try d.store.count(workflow: "dang-vien-du-bi", states: ["du-bi", "cho-xet"], group: g1, groupField: true)
+                == (byGroup[g1]!["du-bi"] ?? 0) + (byGroup[g1]!["cho-xet"] ?? 0))
+        #expect(try d.store.count(workflow: "dang-vien-du-bi", states: ["chinh-thuc"], group: nil, groupField: false) == 3)
+    }
+
+    @Test("a database of the first schema gains the counts, exact, when opened")
+    func migrationFromV1() throws {
+        let (d, dir) = try Self.populated()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let before = try d.store.counts(groups: true)
+        // Back to schema v1: what a database written by the previous release looks like.
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        sqlite.arguments = [
+            d.store.path,
+            """
+            DROP TRIGGER counts_insert; DROP TRIGGER counts_update; DROP TRIGGER counts_delete; DROP TABLE counts;
+            DROP TABLE workflow_counts; DROP INDEX due_items_workflow_end; DELETE FROM grdb_migrations WHERE identifier = 'v2';
+            """,
+        ]
+        try sqlite.run()
+        sqlite.waitUntilExit()
+        #expect(sqlite.terminationStatus == 0)
+        let reopened = try Store(path: d.store.path)
+        let after = try reopened.counts(groups: true)
+        #expect(after.keys.sorted() == before.keys.sorted())
+        for (wf, c) in before {
+            let a = try #require(after[wf])
+            #expect(a.instances == c.instances && a.completed == c.completed && a.states == c.states)
+            #expect(a.groups.map(\.name) == c.groups.map(\.name))
+            #expect(a.groups.map(\.instances) == c.groups.map(\.instances))
+        }
+    }
+
+    @Test("GetStatus's per-group summaries carry each group's overdue instances")
+    func summariesPerGroup() throws {
+        let (d, dir) = try Self.populated()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let now = d.clock.now()
+        let s = try d.summaries(now: now, groups: true)
+        let groups = try #require(s.groups["dang-vien-du-bi"])
+        #expect(groups.count == 6)
+        let overdueItems = try d.store.dueItems(until: now, workflow: "dang-vien-du-bi", group: nil, limit: 1000)
+        #expect(!overdueItems.isEmpty)
+        for g in groups {
+            let expected = Set(overdueItems.filter { ($0.group ?? "") == g.counts.name }.map(\.instance)).count
+            #expect(g.overdue == expected, "\(g.counts.name)")
+        }
+        #expect(s.overdue == Set(overdueItems.map(\.instance)).count)
+        #expect(try d.summaries(now: now, groups: false).groups.isEmpty)
+    }
+
+    @Test("Agenda written straight from the rows equals the JSON built item by item")
+    func agendaBytes() throws {
+        let (d, dir) = try Self.populated()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let v = d.views
+        let now = d.clock.now()
+        for (days, group) in [(7, nil), (60, nil), (400, "Chi bộ Khu dân cư số 2"), (0, nil)] as [(Int, String?)] {
+            let until = Zone.vietnam.endOfDay(Zone.vietnam.date(of: now).adding(days: days)).adding(seconds: -1)
+            let text = try v.agendaParameters(until: until, workflow: nil, group: group, limit: 100_000, now: now)
+            let fast = try JSON.parse(String(decoding: text, as: UTF8.self))
+            let rows = try d.store.dueItems(until: until, workflow: nil, group: group, limit: 100_000)
+            let slow = JSON.object([("items", .array(rows.map { v.dueItemJSON($0, now: now) }))])
+            #expect(fast == slow)
+            #expect(!rows.isEmpty)
+        }
+        let wide = try d.store.dueItems(until: now.adding(seconds: 400 * 86_400), workflow: nil, group: nil, limit: 100_000)
+        #expect(wide.contains { $0.dueEnd <= now } && wide.contains { $0.dueEnd > now })
+    }
+}
