@@ -35,7 +35,13 @@ public struct Views: Sendable {
     /// agenda holds ~30,000 items).
     public func agendaParameters(until: Instant, workflow: String?, group: String?, limit: Int, now: Instant) throws -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(1 << 16)
+        try writeAgendaParameters(until: until, workflow: workflow, group: group, limit: limit, now: now, to: &out)
+        return out
+    }
+
+    public func writeAgendaParameters(
+        until: Instant, workflow: String?, group: String?, limit: Int, now: Instant, to out: inout [UInt8]
+    ) throws {
         JSON.append(#"{"items":["#, to: &out)
         var first = true
         var lastWorkflow: [UInt8] = []
@@ -73,7 +79,6 @@ public struct Views: Sendable {
             out.append(UInt8(ascii: "}"))
         }
         JSON.append("]}", to: &out)
-        return out
     }
 
     static func writeOptional(_ text: UnsafeBufferPointer<UInt8>?, to out: inout [UInt8]) {

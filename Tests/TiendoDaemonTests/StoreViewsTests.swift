@@ -105,7 +105,8 @@ struct StoreViewsTests {
             d.store.path,
             """
             DROP TRIGGER counts_insert; DROP TRIGGER counts_update; DROP TRIGGER counts_delete; DROP TABLE counts;
-            DROP TABLE workflow_counts; DROP INDEX due_items_workflow_end; DELETE FROM grdb_migrations WHERE identifier = 'v2';
+            DROP TABLE workflow_counts; DROP INDEX due_items_workflow_end; DROP INDEX due_items_by_end;
+            CREATE INDEX due_items_end ON due_items(due_end); DELETE FROM grdb_migrations WHERE identifier = 'v2';
             """,
         ]
         try sqlite.run()

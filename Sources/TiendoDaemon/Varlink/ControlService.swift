@@ -190,9 +190,10 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
                 if let wf, v.catalog.current[wf] == nil { return ControlService.error(.noSuchWorkflow(wf)) }
                 let zone = wf.flatMap { v.catalog.current[$0]?.zone } ?? .vietnam
                 let until = zone.endOfDay(zone.date(of: now).adding(days: days))
-                return .ok(
-                    serializedParameters: try v.agendaParameters(
-                        until: until.adding(seconds: -1), workflow: wf, group: p["group"]?.stringValue, limit: 100_000, now: now))
+                return try .ok(writingParameters: { out in
+                    try v.writeAgendaParameters(
+                        until: until.adding(seconds: -1), workflow: wf, group: p["group"]?.stringValue, limit: 100_000, now: now, to: &out)
+                })
             case "ListInstances":
                 return try list(v, p, now: now)
             default:

@@ -26,16 +26,18 @@ public struct VarlinkReply: Sendable {
         VarlinkReply(parameters: .object(p), error: name)
     }
 
-    /// A reply whose parameters object is already JSON text (large replies written straight from the store).
-    public static func ok(serializedParameters p: [UInt8]) -> VarlinkReply {
+    /// A reply written by `body` straight into the message, between `{"parameters":` and `}` + NUL: no copy.
+    public static func ok(writingParameters body: (inout [UInt8]) throws -> Void) rethrows -> VarlinkReply {
         var m: [UInt8] = []
-        m.reserveCapacity(p.count + 16)
-        m.append(contentsOf: #"{"parameters":"#.utf8)
-        m.append(contentsOf: p)
-        m.append(UInt8(ascii: "}"))
-        m.append(0)
+        m.reserveCapacity(1 << 16)
+        m.append(contentsOf: VarlinkReply.parametersPrefix)
+        try body(&m)
+        m.append(contentsOf: VarlinkReply.parametersSuffix)
         return VarlinkReply(parameters: .null, error: nil, message: m)
     }
+
+    static let parametersPrefix: [UInt8] = Array(#"{"parameters":"#.utf8)
+    static let parametersSuffix: [UInt8] = [UInt8(ascii: "}"), 0]
 
     /// This reply with its message serialised now: readers call it so the I/O thread only copies bytes.
     public func encoded() -> VarlinkReply {
@@ -311,7 +313,12 @@ public final class VarlinkServer: @unchecked Sendable {
     }
 
     func send(_ c: Connection, _ r: VarlinkReply) {
-        c.output.append(contentsOf: r.bytes)
+        if c.pendingOutput == 0 {
+            c.output = r.bytes  // a large reply is not copied again
+            c.outputOffset = 0
+        } else {
+            c.output.append(contentsOf: r.bytes)
+        }
         flush(c)
     }
 
