@@ -118,7 +118,7 @@ run: build
 	./.build/debug/tiendod --workflows Workflows --state-dir $(STATE)/state --runtime-dir $(STATE)/status \
 		--socket $(STATE)/vn.tiendo.Manager $(RUN_ARGS)
 
-# Benchmarks (issue 7, docs/performance.md): release builds, N up to 10^6, ~25 minutes on 2 cores; bench/results.json.
+# Benchmarks (issue 7, docs/performance.md): release builds, N up to 10^6, ~30 minutes on 2 cores; bench/results.json.
 bench: deps
 	bench/run.sh full
 

@@ -31,7 +31,7 @@ struct Config {
     var remindRuns = 3
     var transitionsSteps = 1_000_000
     /// The whole run's budget: a phase projected not to fit is skipped (and said so), and waits are bounded by it.
-    var budgetSeconds = 24.0 * 60
+    var budgetSeconds = 40.0 * 60
     /// Scenario names to run (all when empty).
     var only: Set<String> = []
     /// The largest N for the in-process plan (every instance planned) — the rate does not depend on N.

@@ -12,7 +12,10 @@ final class VarlinkConnection {
     let fd: Int32
     private var buffer: [UInt8] = []
     private var start = 0
-    private var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    /// Bytes of `buffer` before this index hold no NUL: each read only searches what it added (a multi-megabyte
+    /// reply is not rescanned from its start at every chunk).
+    private var scanned = 0
+    private var chunk = [UInt8](repeating: 0, count: 1 << 20)
 
     /// `timeout`: seconds a reply may take before the call fails (SO_RCVTIMEO), so a stuck daemon cannot hang the run.
     init(path: String, timeout: Double = 900) throws {
@@ -66,17 +69,21 @@ final class VarlinkConnection {
     /// Reads one reply (without its NUL).
     func receive() throws -> [UInt8] {
         while true {
-            if let nul = buffer[start...].firstIndex(of: 0) {
+            if let nul = buffer[max(start, scanned)...].firstIndex(of: 0) {
                 let reply = Array(buffer[start..<nul])
                 start = nul + 1
+                scanned = start
                 if start == buffer.count {
                     buffer.removeAll(keepingCapacity: true)
                     start = 0
+                    scanned = 0
                 }
                 return reply
             }
+            scanned = buffer.count
             if start > 0 {
                 buffer.removeSubrange(0..<start)
+                scanned -= start
                 start = 0
             }
             let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
