@@ -34,6 +34,8 @@ public struct DaemonOptions: Sendable {
     public var runtimeDirectory: String
     public var synchronous: String = "FULL"
     public var batchSize = 5000
+    /// Databases up to this size are integrity-checked before start-up, larger ones right after (`Store.init`).
+    public var inlineIntegrityCheckBytes: Int64 = 64 << 20
     public init(workflowDirectories: [String], stateDirectory: String, runtimeDirectory: String) {
         self.workflowDirectories = workflowDirectories
         self.stateDirectory = stateDirectory
@@ -94,7 +96,8 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
         startedAt = clock.now()
         lastNow = startedAt
         try FileManager.default.createDirectory(atPath: options.stateDirectory, withIntermediateDirectories: true)
-        store = try Store(path: (options.stateDirectory as NSString).appendingPathComponent("tiendo.sqlite"), synchronous: options.synchronous)
+        store = try Store(path: (options.stateDirectory as NSString).appendingPathComponent("tiendo.sqlite"), synchronous: options.synchronous,
+            inlineCheckBytes: options.inlineIntegrityCheckBytes)
         statusWriter = StatusWriter(directory: options.runtimeDirectory)
         try statusWriter.prepare()
     }

@@ -154,10 +154,33 @@ public final class Store: @unchecked Sendable {
         }
     }
 
-    /// `PRAGMA quick_check` on a read connection (writers go on meanwhile); throws `StoreError.corrupt` with
-    /// SQLite's first findings.
+    /// `PRAGMA quick_check` on a read-only connection of its own (writers go on meanwhile); throws
+    /// `StoreError.corrupt` with SQLite's first findings. Plain SQLite on the calling thread, not a GRDB connection:
+    /// GRDB's dispatch queues, used from a thread that then exits, left a libdispatch worker waking every second
+    /// in an otherwise idle daemon.
     public func integrityCheck() throws {
-        let lines = try pool.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check(20)") }
+        var db: OpaquePointer?
+        defer { sqlite3_close_v2(db) }
+        guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK else {
+            throw StoreError.cannotOpen(path: path, reason: db.map { String(cString: sqlite3_errmsg($0)) } ?? "sqlite3_open_v2")
+        }
+        sqlite3_busy_timeout(db, 5000)
+        var statement: OpaquePointer?
+        defer { sqlite3_finalize(statement) }
+        guard sqlite3_prepare_v2(db, "PRAGMA quick_check(20)", -1, &statement, nil) == SQLITE_OK else {
+            throw StoreError.corrupt(String(cString: sqlite3_errmsg(db)))
+        }
+        var lines: [String] = []
+        while true {
+            let rc = sqlite3_step(statement)
+            if rc == SQLITE_ROW {
+                lines.append(sqlite3_column_text(statement, 0).map { String(cString: $0) } ?? "?")
+            } else if rc == SQLITE_DONE {
+                break
+            } else {
+                throw StoreError.corrupt(String(cString: sqlite3_errmsg(db)))
+            }
+        }
         if lines != ["ok"] { throw StoreError.corrupt(lines.joined(separator: "; ")) }
     }
 

@@ -61,6 +61,10 @@ struct Tiendod: ParsableCommand {
             stateDirectory: stateDir ?? Tiendod.firstDir("STATE_DIRECTORY") ?? "/var/lib/tiendo",
             runtimeDirectory: runtimeDir ?? Tiendod.firstDir("RUNTIME_DIRECTORY") ?? "/run/tiendo/status")
         options.synchronous = synchronous.uppercased()
+        // Tests shrink the size above which the integrity check runs after READY (tiendod(8), FILES).
+        if let v = ProcessInfo.processInfo.environment["TIENDO_INLINE_CHECK_BYTES"], let n = Int64(v), n >= 0 {
+            options.inlineIntegrityCheckBytes = n
+        }
 
         let daemon: Daemon
         do {
@@ -117,7 +121,10 @@ struct Tiendod: ParsableCommand {
             let store = daemon.store
             Thread.detachNewThread { [loop] in
                 do {
+                    let t0 = ContinuousClock.now
                     try store.integrityCheck()
+                    let ms = (ContinuousClock.now - t0).components
+                    log.info("Đã kiểm tra toàn vẹn \(store.path): không có lỗi (\(ms.seconds * 1000 + ms.attoseconds / 1_000_000_000_000_000) ms)")
                 } catch {
                     log.critical(
                         "Kiểm tra toàn vẹn \(store.path) thất bại: \(error). tiendod dừng để không ghi tiếp vào tệp hỏng; hãy khôi phục từ bản sao lưu (xem tiendod(8)).",

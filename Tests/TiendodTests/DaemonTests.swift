@@ -285,6 +285,33 @@ struct BadStateTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: d.stateDir + "/tiendo.sqlite")) == garbage)
     }
 
+    @Test("damage found by the integrity check after READY stops the daemon with status 1, file untouched")
+    func damageFoundAfterReady() throws {
+        let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
+        let rows: [JSON] = (0..<400).map { .object([("key", .string("c\($0)")), ("han", .string("2026-03-20"))]) }
+        _ = try d.call("ImportInstances", [("workflow", .string("hop")), ("rows", .array(rows))])
+        #expect(d.stop() == 0)
+        // Overwrite the history table's root page: nothing start-up reads (every record was sent), but
+        // quick_check reads it.
+        let db = d.stateDir + "/tiendo.sqlite"
+        // Everything in the main file first, so no WAL copy of the page hides the damage.
+        #expect(try run("/usr/bin/sqlite3", [db, "PRAGMA wal_checkpoint(TRUNCATE)"]).0 == 0)
+        let root = try #require(Int(try historyRows(db, "SELECT rootpage FROM sqlite_master WHERE name = 'history'").first ?? ""))
+        let pageSize = try #require(Int(try historyRows(db, "PRAGMA page_size").first ?? ""))
+        let file = try #require(FileHandle(forUpdatingAtPath: db))
+        file.seek(toFileOffset: UInt64((root - 1) * pageSize))
+        file.write(Data(repeating: 0xA5, count: pageSize))
+        try file.close()
+        let damaged = try Data(contentsOf: URL(fileURLWithPath: db))
+        // With the inline limit at 0 the check runs after READY: the daemon answers, then stops on its own.
+        try d.start(fakeTime: "2026-03-02T09:10:00+07:00", rate: 1, env: ["TIENDO_INLINE_CHECK_BYTES": "0"])
+        let p = try #require(d.process)
+        #expect(waitUntil(timeout: 60) { !p.isRunning })
+        #expect(p.terminationStatus == 1)
+        #expect(d.log.contains("Kiểm tra toàn vẹn") && d.log.contains("tiendo.sqlite"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == damaged)
+    }
+
     @Test("a foreign SQLite database is refused and left alone")
     func foreignDatabase() throws {
         let dir = TempDir()

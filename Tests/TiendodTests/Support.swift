@@ -129,7 +129,7 @@ final class DaemonProcess {
 
     /// Starts the daemon and waits until its socket answers.
     @discardableResult
-    func start(fakeTime: String?, rate: Double = 1, extra: [String] = [], waitReady: Bool = true) throws -> Process {
+    func start(fakeTime: String?, rate: Double = 1, extra: [String] = [], env extraEnv: [String: String] = [:], waitReady: Bool = true) throws -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Build.binary("tiendod"))
         var args = ["--workflows", workflows, "--state-dir", stateDir, "--runtime-dir", runDir, "--socket", socket]
@@ -143,6 +143,7 @@ final class DaemonProcess {
         var env = ProcessInfo.processInfo.environment
         env["JOURNAL_STREAM"] = nil
         env["NOTIFY_SOCKET"] = nil
+        env.merge(extraEnv) { _, new in new }
         p.environment = env
         try p.run()
         process = p
