@@ -188,6 +188,24 @@ enum ProcStatus {
     }
 
     /// User + system CPU seconds of the process (from /proc/PID/stat).
+    /// Waits until the process has used no CPU for `quiet` seconds (at most `timeout`); returns the seconds waited.
+    static func waitQuiet(pid: Int32, quiet: Double = 0.5, timeout: Double = 20) -> Double {
+        let start = Clock.now()
+        var last = cpuSeconds(pid: pid)
+        var lastChange = start
+        while Clock.now() - start < timeout {
+            usleep(50_000)
+            let cpu = cpuSeconds(pid: pid)
+            if cpu > last + 0.005 {
+                last = cpu
+                lastChange = Clock.now()
+            } else if Clock.now() - lastChange >= quiet {
+                return lastChange - start
+            }
+        }
+        return Clock.now() - start
+    }
+
     static func cpuSeconds(pid: Int32) -> Double {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
             let close = text.lastIndex(of: ")")
