@@ -93,6 +93,16 @@ struct StoreViewsTests {
         #expect(try d.store.count(workflow: "dang-vien-du-bi", states: ["chinh-thuc"], group: nil, groupField: false) == 3)
     }
 
+    @Test("the write connection syncs every commit (synchronous=FULL), or what --synchronous asks")
+    func synchronousFull() throws {
+        let dir = NSTemporaryDirectory() + "tiendo-sync-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(try Store(path: dir + "/a.sqlite").synchronousMode() == 2)
+        #expect(try Store(path: dir + "/b.sqlite", synchronous: "NORMAL").synchronousMode() == 1)
+        #expect(try Store(path: dir + "/c.sqlite", synchronous: "EXTRA").synchronousMode() == 3)
+    }
+
     @Test("a database of the first schema gains the counts, exact, when opened")
     func migrationFromV1() throws {
         let (d, dir) = try Self.populated()
