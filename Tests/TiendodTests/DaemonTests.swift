@@ -303,12 +303,16 @@ struct BadStateTests {
         file.write(Data(repeating: 0xA5, count: pageSize))
         try file.close()
         let damaged = try Data(contentsOf: URL(fileURLWithPath: db))
-        // With the inline limit at 0 the check runs after READY: the daemon answers, then stops on its own.
-        try d.start(fakeTime: "2026-03-02T09:10:00+07:00", rate: 1, env: ["TIENDO_INLINE_CHECK_BYTES": "0"])
-        let p = try #require(d.process)
+        // With the inline limit at 0 the check runs after READY: the daemon becomes ready, then stops on its own
+        // (possibly before a client could connect: the check of a small file is quick).
+        let p = try d.start(fakeTime: "2026-03-02T09:10:00+07:00", rate: 1, env: ["TIENDO_INLINE_CHECK_BYTES": "0"], waitReady: false)
         #expect(waitUntil(timeout: 60) { !p.isRunning })
         #expect(p.terminationStatus == 1)
-        #expect(d.log.contains("Kiểm tra toàn vẹn") && d.log.contains("tiendo.sqlite"))
+        let log = d.log
+        let ready = try #require(log.range(of: "đã sẵn sàng"))
+        let damage = try #require(log.range(of: "Kiểm tra toàn vẹn"))
+        #expect(ready.lowerBound < damage.lowerBound)
+        #expect(log.contains("tiendo.sqlite thất bại"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == damaged)
     }
 
