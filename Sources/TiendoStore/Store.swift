@@ -731,28 +731,32 @@ public final class Store: @unchecked Sendable {
             due: row[7], dueEnd: Instant(seconds: row[8]))
     }
 
+    /// The query of `dueItems` and `forEachDueItem`.
+    static func dueQuery(after: Instant?, until: Instant, workflow: String?, group: String?, limit: Int) -> (String, StatementArguments) {
+        var sql = "SELECT \(Store.dueColumns) FROM due_items WHERE due_end <= ?"
+        var args: [any DatabaseValueConvertible] = [until.seconds]
+        if let after {
+            sql += " AND due_end > ?"
+            args.append(after.seconds)
+        }
+        if let workflow {
+            sql += " AND workflow = ?"
+            args.append(workflow)
+        }
+        if let group {
+            sql += " AND IFNULL(grp, '') = ?"
+            args.append(group)
+        }
+        sql += " ORDER BY due_end, instance, deadline LIMIT ?"
+        args.append(limit)
+        return (sql, StatementArguments(args))
+    }
+
     /// Open items due before `until` (overdue ones included unless `after` is given: then those due after it),
     /// earliest first.
     public func dueItems(after: Instant? = nil, until: Instant, workflow: String?, group: String?, limit: Int) throws -> [DueRow] {
-        try read { db in
-            var sql = "SELECT \(Store.dueColumns) FROM due_items WHERE due_end <= ?"
-            var args: [any DatabaseValueConvertible] = [until.seconds]
-            if let after {
-                sql += " AND due_end > ?"
-                args.append(after.seconds)
-            }
-            if let workflow {
-                sql += " AND workflow = ?"
-                args.append(workflow)
-            }
-            if let group {
-                sql += " AND IFNULL(grp, '') = ?"
-                args.append(group)
-            }
-            sql += " ORDER BY due_end, instance, deadline LIMIT ?"
-            args.append(limit)
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(Store.dueRow)
-        }
+        let (sql, args) = Store.dueQuery(after: after, until: until, workflow: workflow, group: group, limit: limit)
+        return try read { db in try Row.fetchAll(db, sql: sql, arguments: args).map(Store.dueRow) }
     }
 
     /// The current row of a raw cursor over `dueColumns`: columns read in place, nothing copied or decoded.
@@ -773,25 +777,10 @@ public final class Store: @unchecked Sendable {
     public func forEachDueItem(
         after: Instant? = nil, until: Instant, workflow: String?, group: String?, limit: Int, _ body: (RawDueRow) -> Void
     ) throws {
+        let (sql, args) = Store.dueQuery(after: after, until: until, workflow: workflow, group: group, limit: limit)
         try read { db in
-            var sql = "SELECT \(Store.dueColumns) FROM due_items WHERE due_end <= ?"
-            var args: [any DatabaseValueConvertible] = [until.seconds]
-            if let after {
-                sql += " AND due_end > ?"
-                args.append(after.seconds)
-            }
-            if let workflow {
-                sql += " AND workflow = ?"
-                args.append(workflow)
-            }
-            if let group {
-                sql += " AND IFNULL(grp, '') = ?"
-                args.append(group)
-            }
-            sql += " ORDER BY due_end, instance, deadline LIMIT ?"
-            args.append(limit)
             let statement = try db.makeStatement(sql: sql)
-            let cursor = try Row.fetchCursor(statement, arguments: StatementArguments(args))
+            let cursor = try Row.fetchCursor(statement, arguments: args)
             while try cursor.next() != nil {
                 body(RawDueRow(statement: statement.sqliteStatement))
             }

@@ -252,16 +252,7 @@ final class DaemonScenarios {
     }
 
     func attempt(_ name: String, _ body: () throws -> Void) throws {
-        do {
-            try body()
-            results.passed.append(name)
-        } catch let e as Skipped {
-            log("SKIPPED \(name): \(e)")
-            results.skipped.append((name, e.description))
-        } catch {
-            log("FAILED \(name): \(error)")
-            results.failures.append((name, "\(error)"))
-        }
+        results.attempt(name, body)
     }
 
     /// Calls `message` repeatedly for about `seconds` (at least `minimum` times unless that takes more than three

@@ -57,6 +57,20 @@ final class Results {
     var failures: [(String, String)] = []
     var skipped: [(String, String)] = []
     var passed: [String] = []
+
+    /// Runs one scenario: a `Skipped` is recorded as skipped, any other error as a failure; neither stops the run.
+    func attempt(_ name: String, _ body: () throws -> Void) {
+        do {
+            try body()
+            passed.append(name)
+        } catch let e as Skipped {
+            log("SKIPPED \(name): \(e)")
+            skipped.append((name, e.description))
+        } catch {
+            log("FAILED \(name): \(error)")
+            failures.append((name, "\(error)"))
+        }
+    }
     var facts: [(String, JSON)] = []
 
     func add(_ m: Measurement) {

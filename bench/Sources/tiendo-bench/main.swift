@@ -112,16 +112,7 @@ if config.wants("remind") || config.wants("latency") {
 @MainActor func attempt(_ name: String, _ body: () throws -> Void) {
     defer { checkpoint() }
     log("── \(name)")
-    do {
-        try body()
-        results.passed.append(name)
-    } catch let e as Skipped {
-        log("SKIPPED \(name): \(e)")
-        results.skipped.append((name, e.description))
-    } catch {
-        log("FAILED \(name): \(error)")
-        results.failures.append((name, "\(error)"))
-    }
+    results.attempt(name, body)
 }
 
 @MainActor func removeTree(_ path: String) {
