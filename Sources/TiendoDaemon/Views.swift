@@ -33,12 +33,6 @@ public struct Views: Sendable {
     /// Agenda's parameters, `{"items": [DueItem]}`, written from the store's rows straight into JSON text: the same
     /// fields and values as `dueItemJSON`, without a `DueRow` or a JSON tree per item (at 10^6 instances the 7-day
     /// agenda holds ~30,000 items).
-    public func agendaParameters(until: Instant, workflow: String?, group: String?, limit: Int, now: Instant) throws -> [UInt8] {
-        var out: [UInt8] = []
-        try writeAgendaParameters(until: until, workflow: workflow, group: group, limit: limit, now: now, to: &out)
-        return out
-    }
-
     public func writeAgendaParameters(
         until: Instant, workflow: String?, group: String?, limit: Int, now: Instant, to out: inout [UInt8]
     ) throws {
@@ -177,13 +171,14 @@ public struct Views: Sendable {
             guard withGroups else { continue }
             // Merge join: both lists are in byte order of the group name, and every overdue group has instances.
             let overdueGroups = d?.overdueGroups ?? []
+            let overdueNames = overdueGroups.map { Array($0.0.utf8) }
             var k = 0
             var g: [(counts: Store.GroupCounts, overdue: Int)] = []
             g.reserveCapacity(c.groups.count)
             for gc in c.groups {
                 let name = Array(gc.name.utf8)
-                while k < overdueGroups.count, Array(overdueGroups[k].0.utf8).lexicographicallyPrecedes(name) { k += 1 }
-                if k < overdueGroups.count, Array(overdueGroups[k].0.utf8) == name {
+                while k < overdueNames.count, overdueNames[k].lexicographicallyPrecedes(name) { k += 1 }
+                if k < overdueNames.count, overdueNames[k] == name {
                     g.append((gc, overdueGroups[k].1))
                     k += 1
                 } else {

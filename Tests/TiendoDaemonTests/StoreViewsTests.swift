@@ -159,7 +159,8 @@ struct StoreViewsTests {
         let now = d.clock.now()
         for (days, group) in [(7, nil), (60, nil), (400, "Chi bộ Khu dân cư số 2"), (0, nil)] as [(Int, String?)] {
             let until = Zone.vietnam.endOfDay(Zone.vietnam.date(of: now).adding(days: days)).adding(seconds: -1)
-            let text = try v.agendaParameters(until: until, workflow: nil, group: group, limit: 100_000, now: now)
+            var text: [UInt8] = []
+            try v.writeAgendaParameters(until: until, workflow: nil, group: group, limit: 100_000, now: now, to: &text)
             let fast = try JSON.parse(String(decoding: text, as: UTF8.self))
             let rows = try d.store.dueItems(until: until, workflow: nil, group: group, limit: 100_000)
             let slow = JSON.object([("items", .array(rows.map { v.dueItemJSON($0, now: now) }))])
