@@ -4,7 +4,7 @@ import TiendoCore
 
 // The online commands: each one is a call (or a few) on tiendod's varlink socket `vn.tiendo.Manager`.
 
-/// `--socket PATH` and `--json`, shared by every online command.
+/// `--socket PATH`, `--json` and `--timeout N`, shared by every online command.
 struct ConnectionOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
@@ -15,17 +15,21 @@ struct ConnectionOptions: ParsableArguments {
     @Flag(help: "In tham số trả lời của phương thức dưới dạng JSON.")
     var json = false
 
+    @Option(help: ArgumentHelp("Chờ trả lời của tiendod tối đa N giây (mặc định 120; 0: chờ mãi; watch luôn chờ).", valueName: "N"))
+    var timeout: Double = 120
+
     var path: String { VarlinkClient.resolvePath(socket) }
 
-    /// Moves leading `--socket PATH`, `--socket=PATH` and `--json` after the subcommand name (`status` if none).
+    /// Moves leading `--socket PATH`, `--socket=PATH`, `--timeout N`, `--timeout=N` and `--json` after the subcommand
+    /// name (`status` if none).
     static func hoisted(_ args: [String], into subcommands: Set<String>) -> [String] {
         var lead: [String] = []
         var i = 0
         while i < args.count {
-            if args[i] == "--json" || args[i].hasPrefix("--socket=") {
+            if args[i] == "--json" || args[i].hasPrefix("--socket=") || args[i].hasPrefix("--timeout=") {
                 lead.append(args[i])
                 i += 1
-            } else if args[i] == "--socket", i + 1 < args.count {
+            } else if args[i] == "--socket" || args[i] == "--timeout", i + 1 < args.count {
                 lead += [args[i], args[i + 1]]
                 i += 2
             } else {
@@ -40,7 +44,13 @@ struct ConnectionOptions: ParsableArguments {
     }
 
     func connect() throws -> VarlinkClient {
-        do { return try VarlinkClient(path: path) } catch { throw report(error, path: path) }
+        do {
+            let client = try VarlinkClient(path: path)
+            client.replyTimeout = max(0, timeout)
+            return client
+        } catch {
+            throw report(error, path: path)
+        }
     }
 
     /// One call on a fresh connection; any failure becomes a one-line reason and exit 1.

@@ -34,6 +34,8 @@ enum VarlinkTransportError: Error, CustomStringConvertible {
     case closed(partial: Bool)
     case messageTooLarge(limit: Int)
     case malformed(String)
+    /// No reply within the client's timeout (`--timeout`).
+    case timedOut(seconds: Double)
 
     var description: String {
         switch self {
@@ -44,6 +46,9 @@ enum VarlinkTransportError: Error, CustomStringConvertible {
             return partial ? "tiendod đóng kết nối giữa chừng một thông điệp" : "tiendod đóng kết nối trước khi trả lời"
         case .messageTooLarge(let limit): return "thông điệp từ tiendod lớn hơn \(limit / (1 << 20)) MiB"
         case .malformed(let why): return "tiendod trả lời không phải JSON hợp lệ: \(why)"
+        case .timedOut(let seconds):
+            return "tiendod không trả lời trong \(Int(seconds)) giây (đang bận hay bị treo? xem journalctl -u tiendod); "
+                + "một thay đổi đã gửi có thể vẫn được ghi: kiểm tra lại trước khi gửi lại, hoặc gửi kèm --idempotency-key"
         }
     }
 }
@@ -66,6 +71,8 @@ final class VarlinkClient {
     private var buffer: [UInt8] = []
     /// Start of unconsumed bytes in `buffer` (avoids shifting on every message of a long stream).
     private var start = 0
+    /// Seconds a call waits for its reply (0: forever). Streams (`watch`) always wait.
+    var replyTimeout: Double = 120
 
     /// `--socket`, else `$TIENDO_SOCKET`, else the system socket.
     static func resolvePath(_ option: String?) -> String {
@@ -123,6 +130,7 @@ final class VarlinkClient {
 
     /// Calls `METHOD` (short names are qualified with `vn.tiendo.Manager`) and returns the reply's parameters.
     func call(_ method: String, parameters: JSON = .object([])) throws -> JSON {
+        setReceiveTimeout(replyTimeout)
         try send(message(method, parameters, more: false))
         let reply = try receive()
         try Self.check(reply)
@@ -132,6 +140,7 @@ final class VarlinkClient {
     /// Calls with `"more": true` and hands every reply's parameters to `handler` until the service sends a reply
     /// without `"continues": true`, or `handler` returns false.
     func stream(_ method: String, parameters: JSON = .object([]), handler: (JSON) throws -> Bool) throws {
+        setReceiveTimeout(0)
         try send(message(method, parameters, more: true))
         while true {
             let reply = try receive()
@@ -223,12 +232,23 @@ final class VarlinkClient {
         }
     }
 
+    /// SO_RCVTIMEO: a `recv` waiting longer fails with EAGAIN (0 disables it).
+    private func setReceiveTimeout(_ seconds: Double) {
+        let s = max(0, seconds)
+        var tv = timeval(tv_sec: Int(s), tv_usec: Int((s - s.rounded(.down)) * 1_000_000))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        receiveTimeout = s
+    }
+
+    private var receiveTimeout: Double = 0
+
     private func fill() throws {
         var chunk = [UInt8](repeating: 0, count: 64 << 10)
         while true {
             let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
             if n < 0 {
                 if errno == EINTR { continue }
+                if errno == EAGAIN || errno == EWOULDBLOCK { throw VarlinkTransportError.timedOut(seconds: receiveTimeout) }
                 throw VarlinkTransportError.io(operation: "recv", errno: errno)
             }
             if n == 0 { throw VarlinkTransportError.closed(partial: buffer.count > start) }

@@ -70,6 +70,42 @@ def test_errors_are_one_line_and_exit_1(daemon, tmp_path):
     assert r.returncode == 1 and "không kết nối được" in r.stderr
 
 
+def test_a_daemon_that_never_answers_times_out(tmp_path):
+    """A listener that accepts and reads but never replies: the call gives up after --timeout with one line."""
+    import socket
+    import threading
+    import time
+
+    path = str(tmp_path / "mute.sock")
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(path)
+    server.listen(4)
+    held = []
+
+    def accept():
+        while True:
+            try:
+                c, _ = server.accept()
+            except OSError:
+                return
+            held.append(c)  # read nothing back, answer nothing
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        t0 = time.monotonic()
+        r = subprocess.run([CTL, "--socket", path, "--timeout", "1", "status"], capture_output=True, text=True, timeout=30)
+        elapsed = time.monotonic() - t0
+        assert r.returncode == 1
+        assert "không trả lời trong 1 giây" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+        assert elapsed < 15
+        r = subprocess.run([CTL, "send", "--socket", path, "--timeout=1", "x/y", "e"], capture_output=True, text=True, timeout=30)
+        assert r.returncode == 1 and "--idempotency-key" in r.stderr
+    finally:
+        server.close()
+        for c in held:
+            c.close()
+
+
 def test_non_admin_is_refused_mutations(daemon):
     os.chown(daemon.socket, 0, 65534)
     assert ctl(daemon, "status", user=65534).returncode == 0
