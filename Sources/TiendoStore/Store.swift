@@ -447,23 +447,10 @@ public final class Store: @unchecked Sendable {
         workflow: String?, state: String? = nil, limit: Int, after: String?, definition: (String) -> WorkflowDefinition?
     ) throws -> [StoredInstance] {
         try read { db in
-            var sql = "SELECT \(Store.columns) FROM instances WHERE 1"
-            var args: [any DatabaseValueConvertible] = []
-            if let workflow {
-                sql += " AND workflow = ?"
-                args.append(workflow)
-            }
-            if let state {
-                sql += " AND state = ?"
-                args.append(state)
-            }
-            if let after {
-                sql += " AND id > ?"
-                args.append(after)
-            }
-            sql += " ORDER BY id LIMIT ?"
-            args.append(limit)
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { try Store.decode($0, definition: definition) }
+            let (sql, args) = Store.query(
+                "SELECT \(Store.columns) FROM instances", where: [("workflow = ?", workflow), ("state = ?", state), ("id > ?", after)],
+                orderBy: "id", limit: limit)
+            return try Row.fetchAll(db, sql: sql, arguments: args).map { try Store.decode($0, definition: definition) }
         }
     }
 
@@ -733,23 +720,21 @@ public final class Store: @unchecked Sendable {
 
     /// The query of `dueItems` and `forEachDueItem`.
     static func dueQuery(after: Instant?, until: Instant, workflow: String?, group: String?, limit: Int) -> (String, StatementArguments) {
-        var sql = "SELECT \(Store.dueColumns) FROM due_items WHERE due_end <= ?"
-        var args: [any DatabaseValueConvertible] = [until.seconds]
-        if let after {
-            sql += " AND due_end > ?"
-            args.append(after.seconds)
-        }
-        if let workflow {
-            sql += " AND workflow = ?"
-            args.append(workflow)
-        }
-        if let group {
-            sql += " AND IFNULL(grp, '') = ?"
-            args.append(group)
-        }
-        sql += " ORDER BY due_end, instance, deadline LIMIT ?"
-        args.append(limit)
-        return (sql, StatementArguments(args))
+        query(
+            "SELECT \(Store.dueColumns) FROM due_items",
+            where: [("due_end <= ?", until.seconds), ("due_end > ?", after?.seconds), ("workflow = ?", workflow), ("IFNULL(grp, '') = ?", group)],
+            orderBy: "due_end, instance, deadline", limit: limit)
+    }
+
+    /// `select` with the conditions whose value is present (each with one `?`), ordered and limited.
+    static func query(
+        _ select: String, where conditions: [(String, (any DatabaseValueConvertible)?)], orderBy: String, limit: Int
+    ) -> (String, StatementArguments) {
+        let present = conditions.compactMap { c in c.1.map { (c.0, $0) } }
+        var sql = select
+        if !present.isEmpty { sql += " WHERE " + present.map(\.0).joined(separator: " AND ") }
+        sql += " ORDER BY \(orderBy) LIMIT ?"
+        return (sql, StatementArguments(present.map(\.1) + [limit]))
     }
 
     /// Open items due before `until` (overdue ones included unless `after` is given: then those due after it),
