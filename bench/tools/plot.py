@@ -21,6 +21,29 @@ def series(ms, scenario, metric):
     return [p[0] for p in pts], [p[1] for p in pts]
 
 
+def lines(ax, ms, specs):
+    """One line per (scenario, metric, label, style) that has points."""
+    for scenario, metric, label, style in specs:
+        x, y = series(ms, scenario, metric)
+        if x:
+            ax.plot(x, y, style, label=label)
+
+
+def finish(fig, ax, res, path, ylabel, title, legend):
+    """The axes both plots share (log-log over the run's sizes), then the SVG without a date."""
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(min(res["sizes"]) / 1.5, max(res["sizes"]) * 1.5)
+    ax.set_xlabel("N instances")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=9)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7, loc=legend)
+    fig.tight_layout()
+    fig.savefig(path, metadata={"Date": None})
+    plt.close(fig)
+
+
 def main():
     res = json.load(open(sys.argv[1]))
     out = sys.argv[2]
@@ -31,59 +54,34 @@ def main():
 
     # Rates.
     fig, ax = plt.subplots(figsize=(7, 4.2))
-    for scenario, metric, label, style in [
+    lines(ax, ms, [
         ("3 vs raw SQLite", "raw batched inserts/s", "raw SQLite batched inserts (C)", "k--"),
         ("3 vs raw SQLite", "same row work in C, records/s", "the daemon's SQL in C (no Swift)", "k:"),
         ("3 firing", "durable records/s", "tiendod firing, durable records/s", "o-"),
         ("1 import", "instances/s", "tiendod import, instances/s", "s-"),
         ("6 in-memory engine", "steps/s (advance at wake-ups)", "engine in memory, steps/s", "^-"),
-    ]:
-        x, y = series(ms, scenario, metric)
-        if x:
-            ax.plot(x, y, style, label=label)
+    ])
     x, y = series(ms, "1 import", "instances/s (abandoned)")
     if x:
         ax.plot(x, y, "x", color="tab:orange", ms=9, label="tiendod import, abandoned (rate when given up)")
     ax.axhline(200_000, color="tab:red", lw=0.8)
     ax.text(min(res["sizes"]) / 1.4, 200_000 * 1.08, "firing target 200k/s", color="tab:red", fontsize=8)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlim(min(res["sizes"]) / 1.5, max(res["sizes"]) * 1.5)
-    ax.set_xlabel("N instances")
-    ax.set_ylabel("per second")
-    ax.set_title("Throughput against N\n" + subtitle, fontsize=9)
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7, loc="lower left")
-    fig.tight_layout()
-    fig.savefig(f"{out}/perf-rates.svg", metadata={"Date": None})
-    plt.close(fig)
+    finish(fig, ax, res, f"{out}/perf-rates.svg", "per second", "Throughput against N\n" + subtitle, "lower left")
 
     # Latencies.
     fig, ax = plt.subplots(figsize=(7, 4.2))
-    for scenario, metric, label, style in [
+    lines(ax, ms, [
         ("4 Agenda(days: 7)", "p50", "Agenda(days: 7) p50", "o-"),
         ("4 Agenda(days: 7)", "p99", "Agenda(days: 7) p99", "o--"),
         ("4 GetStatus", "p50", "GetStatus p50", "s-"),
         ("2 cold start", "exec → READY=1", "cold start to READY=1", "^-"),
         ("4 vs Remind", "remind -q (whole run)", "remind -q, same deadlines", "k:"),
         ("5 SendEvent", "16 clients p99", "SendEvent p99, 16 clients", "d--"),
-    ]:
-        x, y = series(ms, scenario, metric)
-        if x:
-            ax.plot(x, y, style, label=label)
+    ])
     ax.axhline(0.050, color="tab:red", lw=0.8)
     ax.axhline(2.0, color="tab:red", lw=0.8, ls="--")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlim(min(res["sizes"]) / 1.5, max(res["sizes"]) * 1.5)
-    ax.set_xlabel("N instances")
-    ax.set_ylabel("seconds")
-    ax.set_title("Latency against N (red: Agenda p99 target 50 ms, cold start target 2 s)\n" + subtitle, fontsize=9)
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7, loc="upper left")
-    fig.tight_layout()
-    fig.savefig(f"{out}/perf-latency.svg", metadata={"Date": None})
-    plt.close(fig)
+    finish(fig, ax, res, f"{out}/perf-latency.svg", "seconds",
+           "Latency against N (red: Agenda p99 target 50 ms, cold start target 2 s)\n" + subtitle, "upper left")
     print(f"plots: {out}/perf-rates.svg {out}/perf-latency.svg")
 
 
