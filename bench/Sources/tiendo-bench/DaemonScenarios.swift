@@ -234,25 +234,21 @@ final class DaemonScenarios {
 
         // 4: latency of Agenda(days: 7) and GetStatus.
         if c.wants("latency") || c.wants("remind") {
-            try attempt("4 latency N=\(n)") { try latency(n: n, conn: conn, remind: remind, dir: dir) }
+            results.attempt("4 latency N=\(n)") { try latency(n: n, conn: conn, remind: remind, dir: dir) }
         }
         // 7: idle, after the reads (which start libdispatch's worker pool) and before any mutation (after one, the
         // daemon owes a status-file write, which it spaces out on large stores).
         if c.wants("idle") {
-            try attempt("7 idle N=\(n)") { try idle(n: n, daemon: d) }
+            results.attempt("7 idle N=\(n)") { try idle(n: n, daemon: d) }
         }
         // 5: SendEvent, 1 and 16 clients; then whether an acknowledged event was synced to disk.
         if c.wants("sendevent") {
-            try attempt("5 SendEvent N=\(n)") { try sendEvents(n: n, daemon: d) }
+            results.attempt("5 SendEvent N=\(n)") { try sendEvents(n: n, daemon: d) }
             if n == c.sizes.min(), let strace = which("strace") {
-                try attempt("5 durability N=\(n)") { try syncsPerEvent(n: n, daemon: d, dir: dir, strace: strace) }
+                results.attempt("5 durability N=\(n)") { try syncsPerEvent(n: n, daemon: d, dir: dir, strace: strace) }
             }
         }
         if d.exitedAbnormally { throw BenchError("tiendod \(d.exitDescription): \(DaemonScenarios.tail("\(dir)/tiendod.log"))") }
-    }
-
-    func attempt(_ name: String, _ body: () throws -> Void) throws {
-        results.attempt(name, body)
     }
 
     /// Calls `message` repeatedly for about `seconds` (at least `minimum` times unless that takes more than three
