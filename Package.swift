@@ -35,6 +35,8 @@ let package = Package(
         ),
         // Linux interfaces Swift's Glibc module lacks (eventfd, timerfd, signalfd, SO_PEERCRED).
         .target(name: "CLinux"),
+        // A load-time constructor of tiendod alone: blocks the signals the loop handles before any thread starts.
+        .target(name: "CTiendodStart"),
         // libsystemd: sd_notify, sd_listen_fds_with_names, sd_watchdog_enabled, sd_journal_sendv.
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         // The daemon: scheduling loop, clock, status files, record emission, reload, service manager and journal.
@@ -47,6 +49,7 @@ let package = Package(
             name: "tiendod",
             dependencies: [
                 "TiendoDaemon",
+                "CTiendodStart",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

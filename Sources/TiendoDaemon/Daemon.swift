@@ -36,6 +36,8 @@ public struct DaemonOptions: Sendable {
     public var batchSize = 5000
     /// Databases up to this size are integrity-checked before start-up, larger ones right after (`Store.init`).
     public var inlineIntegrityCheckBytes: Int64 = 64 << 20
+    /// Create an empty database even where the state directory shows one existed (`tiendod --init`).
+    public var initialize = false
     public init(workflowDirectories: [String], stateDirectory: String, runtimeDirectory: String) {
         self.workflowDirectories = workflowDirectories
         self.stateDirectory = stateDirectory
@@ -97,7 +99,7 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
         lastNow = startedAt
         try FileManager.default.createDirectory(atPath: options.stateDirectory, withIntermediateDirectories: true)
         store = try Store(path: (options.stateDirectory as NSString).appendingPathComponent("tiendo.sqlite"), synchronous: options.synchronous,
-            inlineCheckBytes: options.inlineIntegrityCheckBytes)
+            inlineCheckBytes: options.inlineIntegrityCheckBytes, initialize: options.initialize)
         statusWriter = StatusWriter(directory: options.runtimeDirectory)
         try statusWriter.prepare()
     }

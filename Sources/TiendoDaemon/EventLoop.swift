@@ -75,7 +75,14 @@ public final class EventLoop: @unchecked Sendable {
         _ = write(wakeFD, &one, 8)
     }
 
-    public func stop() { enqueue { _ in } ; lock.lock(); running = false; lock.unlock() }
+    /// Stops the loop from any thread: the flag first, then the wake-up, so the loop cannot consume the wake-up
+    /// and go back to sleep before it sees the flag.
+    public func stop() {
+        lock.lock()
+        running = false
+        lock.unlock()
+        enqueue { _ in }
+    }
 
     var hasJobs: Bool {
         lock.lock()
