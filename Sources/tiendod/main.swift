@@ -50,7 +50,7 @@ struct Tiendod: ParsableCommand {
         LoggingSystem.bootstrap { _ in SinkLogHandler(sink: sink) }
         let log = Logger(label: "tiendod")
         let lifecycle: Logger.Metadata = ["message_id": "\(DaemonEvent.lifecycle.rawValue)"]
-        ServiceManager.raiseOpenFileLimit()
+        let openFiles = ServiceManager.raiseOpenFileLimit()
         var clock = DaemonClock()
         if let fakeTime {
             guard let t = Zone.vietnam.parseInstant(fakeTime) else {
@@ -114,7 +114,13 @@ struct Tiendod: ParsableCommand {
         let logger: @Sendable (Int, String) -> Void = { p, m in varlinkLog.log(level: SinkLogHandler.level(p), "\(m)") }
         let views: @Sendable () -> Views = { [daemon] in daemon.views }
         let control = ControlService(loop: loop, views: views, clock: clock, log: logger)
-        let server = VarlinkServer(listenFD: listenFD, handler: control, log: logger)
+        var limits = ServerLimits().fitted(toOpenFileLimit: openFiles)
+        // Tests shorten how long a half-sent message or an unread reply may hold a connection (README, Limits).
+        if let v = ProcessInfo.processInfo.environment["TIENDO_VARLINK_DEADLINE_SECONDS"], let s = Double(v), s > 0 {
+            limits.messageDeadline = s
+            limits.writeStallTimeout = s
+        }
+        let server = VarlinkServer(listenFD: listenFD, handler: control, limits: limits, log: logger)
         daemon.onRecords = { [server] records in server.broadcast(records) }
         server.start()
         loop.updateStatusNow()
