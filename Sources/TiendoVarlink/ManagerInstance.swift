@@ -161,8 +161,10 @@ extension Manager {
             w.add("at", at)
             w.add("kind", kind.rawValue)
             w.add("workflow", workflow)
-            for (key, value) in [("instance", instance), ("state", state), ("from", from), ("to", to), ("event", event),
-                ("milestone", milestone), ("occurrence", occurrence), ("due", due), ("previousDue", previousDue)] {
+            for (key, value) in [
+                ("instance", instance), ("state", state), ("from", from), ("to", to), ("event", event),
+                ("milestone", milestone), ("occurrence", occurrence), ("due", due), ("previousDue", previousDue),
+            ] {
                 w.add(key, value)
             }
             w.add("daysLeft", daysLeft)

@@ -69,7 +69,12 @@ extension Manager {
             workflow: String? = nil, state: String? = nil, where filters: [(field: String, value: String)] = [],
             overdue: Bool? = nil, limit: Int? = nil, after: String? = nil
         ) {
-            (self.workflow, self.state, self.filters, self.overdue, self.limit, self.after) = (workflow, state, filters, overdue, limit, after)
+            self.workflow = workflow
+            self.state = state
+            self.filters = filters
+            self.overdue = overdue
+            self.limit = limit
+            self.after = after
         }
 
         public var parameters: [(String, JSON)] {
@@ -106,7 +111,10 @@ extension Manager {
         public var actor: String?
 
         public init(workflow: String, key: String? = nil, data: JSON? = nil, actor: String? = nil) {
-            (self.workflow, self.key, self.data, self.actor) = (workflow, key, data, actor)
+            self.workflow = workflow
+            self.key = key
+            self.data = data
+            self.actor = actor
         }
 
         public var parameters: [(String, JSON)] {
@@ -125,7 +133,9 @@ extension Manager {
         public var actor: String?
 
         public init(workflow: String, rows: [JSON], actor: String? = nil) {
-            (self.workflow, self.rows, self.actor) = (workflow, rows, actor)
+            self.workflow = workflow
+            self.rows = rows
+            self.actor = actor
         }
 
         public var parameters: [(String, JSON)] {
@@ -146,7 +156,11 @@ extension Manager {
         public var actor: String?
 
         public init(id: String, event: String, data: JSON? = nil, idempotencyKey: String? = nil, actor: String? = nil) {
-            (self.id, self.event, self.data, self.idempotencyKey, self.actor) = (id, event, data, idempotencyKey, actor)
+            self.id = id
+            self.event = event
+            self.data = data
+            self.idempotencyKey = idempotencyKey
+            self.actor = actor
         }
 
         public var parameters: [(String, JSON)] {
@@ -167,7 +181,9 @@ extension Manager {
         public var actor: String?
 
         public init(id: String, milestone: String, actor: String? = nil) {
-            (self.id, self.milestone, self.actor) = (id, milestone, actor)
+            self.id = id
+            self.milestone = milestone
+            self.actor = actor
         }
 
         public var parameters: [(String, JSON)] {
@@ -185,7 +201,9 @@ extension Manager {
         public var group: String?
 
         public init(days: Int? = nil, workflow: String? = nil, group: String? = nil) {
-            (self.days, self.workflow, self.group) = (days, workflow, group)
+            self.days = days
+            self.workflow = workflow
+            self.group = group
         }
 
         public var parameters: [(String, JSON)] {

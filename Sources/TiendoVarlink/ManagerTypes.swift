@@ -21,7 +21,11 @@ public enum Manager {
         public var message: String
 
         public init(file: String, line: Int, column: Int, severity: String, message: String) {
-            (self.file, self.line, self.column, self.severity, self.message) = (file, line, column, severity, message)
+            self.file = file
+            self.line = line
+            self.column = column
+            self.severity = severity
+            self.message = message
         }
 
         public var isError: Bool { severity == "error" }
@@ -64,8 +68,17 @@ public enum Manager {
             workflow: String, instance: String, state: String? = nil, milestone: String? = nil, occurrence: String? = nil,
             title: String, due: String, daysLeft: Int, overdue: Bool, provisional: Bool? = nil, group: String? = nil
         ) {
-            (self.workflow, self.instance, self.state, self.milestone, self.occurrence) = (workflow, instance, state, milestone, occurrence)
-            (self.title, self.due, self.daysLeft, self.overdue, self.provisional, self.group) = (title, due, daysLeft, overdue, provisional, group)
+            self.workflow = workflow
+            self.instance = instance
+            self.state = state
+            self.milestone = milestone
+            self.occurrence = occurrence
+            self.title = title
+            self.due = due
+            self.daysLeft = daysLeft
+            self.overdue = overdue
+            self.provisional = provisional
+            self.group = group
         }
 
         public init(json: JSON, path: String) throws(ReplyDecodingError) {
@@ -134,8 +147,17 @@ public enum Manager {
             id: String, title: String, digest: String, instances: Int, active: Int, completed: Int, overdue: Int,
             dueSoon: Int, provisional: Int? = nil, states: [StateCount] = [], nextDue: DueItem? = nil
         ) {
-            (self.id, self.title, self.digest, self.instances, self.active, self.completed) = (id, title, digest, instances, active, completed)
-            (self.overdue, self.dueSoon, self.provisional, self.states, self.nextDue) = (overdue, dueSoon, provisional, states, nextDue)
+            self.id = id
+            self.title = title
+            self.digest = digest
+            self.instances = instances
+            self.active = active
+            self.completed = completed
+            self.overdue = overdue
+            self.dueSoon = dueSoon
+            self.provisional = provisional
+            self.states = states
+            self.nextDue = nextDue
         }
 
         public init(json: JSON, path: String) throws(ReplyDecodingError) {
@@ -192,8 +214,17 @@ public enum Manager {
             id: String, title: String, due: String, done: Bool, doneAt: String? = nil, overdue: Bool, requires: [String] = [],
             every: String? = nil, occurrence: String? = nil, openCount: Int? = nil, provisional: Bool? = nil
         ) {
-            (self.id, self.title, self.due, self.done, self.doneAt, self.overdue) = (id, title, due, done, doneAt, overdue)
-            (self.requires, self.every, self.occurrence, self.openCount, self.provisional) = (requires, every, occurrence, openCount, provisional)
+            self.id = id
+            self.title = title
+            self.due = due
+            self.done = done
+            self.doneAt = doneAt
+            self.overdue = overdue
+            self.requires = requires
+            self.every = every
+            self.occurrence = occurrence
+            self.openCount = openCount
+            self.provisional = provisional
         }
 
         public init(json: JSON, path: String) throws(ReplyDecodingError) {

@@ -45,7 +45,8 @@ private func transportError(_ body: () throws -> Void) -> VarlinkTransportError?
         #expect(try connection.startInstance(workflow: "w", key: "k1").id == "w/k1")
         #expect(try connection.startInstance(workflow: "w", key: "k2", actor: "Trần Văn Bình").id == "w/k2")
         let seen = server.requests
-        #expect(seen.map(\.method) == ["vn.tiendo.Manager.GetStatus", "vn.tiendo.Manager.StartInstance", "vn.tiendo.Manager.StartInstance"])
+        #expect(
+            seen.map(\.method) == ["vn.tiendo.Manager.GetStatus", "vn.tiendo.Manager.StartInstance", "vn.tiendo.Manager.StartInstance"])
         #expect(seen[0].parameterList.isEmpty)
         #expect(seen[1].parameters["actor"] == nil)
         #expect(seen[2].parameters["actor"] == .string("Trần Văn Bình"))
@@ -55,7 +56,9 @@ private func transportError(_ body: () throws -> Void) -> VarlinkTransportError?
     func errorReplies() throws {
         let server = try TestServer { r in
             if r.method.hasSuffix("GetInstance") {
-                return [.reply(VarlinkResponse(parameters: [("id", r.parameters["id"] ?? .null)], error: "vn.tiendo.Manager.NoSuchInstance"))]
+                return [
+                    .reply(VarlinkResponse(parameters: [("id", r.parameters["id"] ?? .null)], error: "vn.tiendo.Manager.NoSuchInstance"))
+                ]
             }
             return [.reply(VarlinkResponse(error: "org.example.Other"))]
         }
@@ -123,11 +126,15 @@ private func transportError(_ body: () throws -> Void) -> VarlinkTransportError?
         defer { server.stop() }
         let client = ManagerClient(socketPath: server.path, timeout: 10)
         var got: [Manager.Record] = []
-        try client.watch { got.append($0); return true }
+        try client.watch {
+            got.append($0); return true
+        }
         #expect(got == records + [records[0]])
         got = []
         let connection = try client.connect()
-        try connection.watch { got.append($0); return got.count < 2 }
+        try connection.watch {
+            got.append($0); return got.count < 2
+        }
         #expect(got == Array(records.prefix(2)))
         #expect(transportError { _ = try connection.getStatus() }?.reason == .unusable)
         let plain = try client.connect()
@@ -162,7 +169,8 @@ private func transportError(_ body: () throws -> Void) -> VarlinkTransportError?
         let e = transportError { _ = try VarlinkConnection(path: missing) }
         #expect(e?.reason == .connect(errno: ENOENT) && e?.isUnreachable == true)
         #expect(e?.description == "không kết nối được tiendod tại \(missing): No such file or directory (daemon có đang chạy không?)")
-        #expect(VarlinkTransportError(path: "/p", reason: .connect(errno: EACCES)).description.hasSuffix("(cần root hoặc thuộc nhóm tiendo)"))
+        #expect(
+            VarlinkTransportError(path: "/p", reason: .connect(errno: EACCES)).description.hasSuffix("(cần root hoặc thuộc nhóm tiendo)"))
         let long = "/tmp/" + String(repeating: "x", count: 200)
         #expect(transportError { _ = try VarlinkConnection(path: long) }?.reason == .pathTooLong(limit: 107))
         let connection = try VarlinkConnection(path: server.path)
@@ -178,7 +186,9 @@ private func transportError(_ body: () throws -> Void) -> VarlinkTransportError?
         addr.sun_family = sa_family_t(AF_UNIX)
         try FileManager.default.createDirectory(atPath: server.directory, withIntermediateDirectories: true)
         withUnsafeMutableBytes(of: &addr.sun_path) { raw in raw.copyBytes(from: Array(path.utf8) + [0]) }
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        _ = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
         close(fd)
         defer { try? FileManager.default.removeItem(atPath: server.directory) }
         #expect(transportError { _ = try VarlinkConnection(path: path) }?.reason == .connect(errno: ECONNREFUSED))

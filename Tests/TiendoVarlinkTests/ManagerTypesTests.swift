@@ -63,7 +63,8 @@ private let contractInstanceText = #"""
 
     @Test("a reply of the wrong shape names the member and the reason")
     func wrongShape() throws {
-        let page = #"{"instances": [{"id": "a/1", "workflow": "a", "stale": false, "data": {}, "startedAt": "x", "#
+        let page =
+            #"{"instances": [{"id": "a/1", "workflow": "a", "stale": false, "data": {}, "startedAt": "x", "#
             + #""enteredAt": "x", "completed": false, "milestones": [{"id": "m", "title": "M", "due": 5}]}]}"#
         #expect(throws: ReplyDecodingError(path: "instances[0].milestones[0].due", reason: "cần chuỗi, có number")) {
             try Manager.ListInstances.reply(from: JSON.parse(page))
@@ -118,10 +119,12 @@ private let contractInstanceText = #"""
         let rejected = try typed(m + "EventRejected", #"{"id": "a/b", "event": "x", "state": null, "reason": "r"}"#)
         #expect(rejected == .eventRejected(id: "a/b", event: "x", state: nil, reason: "r"))
         #expect(rejected.description == "sự kiện bị từ chối: r (hồ sơ 'a/b', sự kiện 'x')")
-        let imp = try typed(m + "ImportRejected", #"{"errors": [{"file": "w", "line": 2, "column": 0, "severity": "error", "message": "x"}]}"#)
+        let imp = try typed(
+            m + "ImportRejected", #"{"errors": [{"file": "w", "line": 2, "column": 0, "severity": "error", "message": "x"}]}"#)
         #expect(imp.diagnostics.map(\.line) == [2])
-        #expect(try typed(m + "LimitExceeded", #"{"limit": "xuat-sac", "group": "G", "count": 3, "max": 2}"#).description
-            == "vượt giới hạn xuat-sac trong nhóm «G»: sẽ có 3, tối đa 2")
+        #expect(
+            try typed(m + "LimitExceeded", #"{"limit": "xuat-sac", "group": "G", "count": 3, "max": 2}"#).description
+                == "vượt giới hạn xuat-sac trong nhóm «G»: sẽ có 3, tối đa 2")
         #expect(try typed("org.varlink.service.PermissionDenied", "{}") == .permissionDenied)
         #expect(try typed("org.varlink.service.InternalError", "{}").description == "lỗi nội bộ của tiendod (xem journalctl -u tiendod)")
         let unknown = VarlinkError(name: "vn.tiendo.Manager.Later", parameters: .object([("x", .int(1))]))
@@ -133,8 +136,9 @@ private let contractInstanceText = #"""
 
     @Test("calls leave absent parameters out and send actor only when given")
     func parameters() {
-        #expect(Manager.StartInstance(workflow: "w").request.json.serialized()
-            == #"{"method":"vn.tiendo.Manager.StartInstance","parameters":{"workflow":"w"}}"#)
+        #expect(
+            Manager.StartInstance(workflow: "w").request.json.serialized()
+                == #"{"method":"vn.tiendo.Manager.StartInstance","parameters":{"workflow":"w"}}"#)
         let sent = Manager.SendEvent(id: "w/k", event: "done", data: .object([("milestone", .string("m"))]), actor: "Nguyễn Thị Hà")
         #expect(sent.parameters.map(\.0) == ["id", "event", "data", "actor"])
         #expect(Manager.Reload().parameters.isEmpty && Manager.Reload(actor: "a").parameters.map(\.0) == ["actor"])
