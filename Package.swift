@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "tiendoctl", targets: ["tiendoctl"]),
         .executable(name: "tiendod", targets: ["tiendod"]),
         .library(name: "TiendoCore", targets: ["TiendoCore"]),
+        .library(name: "TiendoVarlink", targets: ["TiendoVarlink"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -31,6 +32,13 @@ let package = Package(
         .target(
             name: "TiendoStore",
             dependencies: ["TiendoCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+        // The varlink wire protocol for every client of tiendod: framing, a synchronous Unix-socket client, and the
+        // typed values, errors and calls of `vn.tiendo.Manager`.
+        .target(
+            name: "TiendoVarlink",
+            dependencies: ["TiendoCore"],
             swiftSettings: strict
         ),
         // Linux interfaces Swift's Glibc module lacks (eventfd, timerfd, signalfd, SO_PEERCRED).
@@ -59,6 +67,7 @@ let package = Package(
             name: "tiendoctl",
             dependencies: [
                 "TiendoCore",
+                "TiendoVarlink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -66,6 +75,12 @@ let package = Package(
         .testTarget(
             name: "TiendoCoreTests",
             dependencies: ["TiendoCore"],
+            swiftSettings: strict
+        ),
+        // Framing without sockets, and the client against a tiny server thread in the test.
+        .testTarget(
+            name: "TiendoVarlinkTests",
+            dependencies: ["TiendoVarlink", "TiendoCore"],
             swiftSettings: strict
         ),
         // The daemon's journald fields and swift-log handler, without journald (tests/systemd runs the real one).
@@ -77,7 +92,7 @@ let package = Package(
         // Integration tests: run the real tiendod binary against real SQLite (and journald/systemd where present).
         .testTarget(
             name: "TiendodTests",
-            dependencies: ["TiendoCore", "TiendoStore", "CLinux"],
+            dependencies: ["TiendoCore", "TiendoStore", "TiendoVarlink", "CLinux"],
             swiftSettings: strict
         ),
     ],

@@ -113,6 +113,18 @@ def test_non_admin_is_refused_mutations(daemon):
     assert r.returncode == 1 and "không có quyền" in r.stderr
 
 
+def test_socket_without_access_names_the_groups(daemon):
+    """EACCES on connect: the one line says who may use the socket."""
+    st = os.stat(daemon.socket)
+    os.chown(daemon.socket, 0, 0)
+    try:
+        r = ctl(daemon, "status", user=65534)
+        assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1
+        assert "không kết nối được tiendod" in r.stderr and "(cần root hoặc thuộc nhóm tiendo)" in r.stderr
+    finally:
+        os.chown(daemon.socket, st.st_uid, st.st_gid)
+
+
 def test_reload_exit_status_follows_diagnostics(daemon):
     assert ctl(daemon, "reload").returncode == 0
 

@@ -178,7 +178,7 @@ public enum JSON: Sendable, Hashable {
 
     // MARK: Parsing
 
-    public struct ParseError: Error, CustomStringConvertible, Sendable {
+    public struct ParseError: Error, CustomStringConvertible, Sendable, Equatable {
         public var offset: Int
         public var reason: String
         public var description: String { "JSON không hợp lệ tại byte \(offset): \(reason)" }
