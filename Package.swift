@@ -50,7 +50,9 @@ let package = Package(
         // The daemon: scheduling loop, clock, status files, record emission, reload, service manager and journal.
         .target(
             name: "TiendoDaemon",
-            dependencies: ["TiendoCore", "TiendoStore", "CLinux", "CSystemd", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "TiendoCore", "TiendoStore", "TiendoVarlink", "CLinux", "CSystemd", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(

@@ -1,3 +1,6 @@
+import TiendoCore
+import TiendoVarlink
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -10,10 +13,8 @@ final class ServerConnection {
     let trusted: Bool
     let id: Int
 
-    /// Bytes received and not yet consumed: `input[inputStart...]`; the first `scanned` of them hold no NUL.
-    private var input: [UInt8] = []
-    private var inputStart = 0
-    private var scanned = 0
+    /// Framing of what this peer sends (linear in the bytes received, per-message budget).
+    private var reader: VarlinkMessageReader
     /// Monotonic time the first byte of the message being received arrived, nil when none is pending.
     private(set) var messageStartedAt: Double?
 
@@ -28,66 +29,36 @@ final class ServerConnection {
     /// The peer closed its side: close once the output is written.
     var closing = false
 
-    init(fd: Int32, peer: Peer, trusted: Bool, id: Int) {
+    init(fd: Int32, peer: Peer, trusted: Bool, id: Int, maxMessage: Int) {
         self.fd = fd
         self.peer = peer
         self.trusted = trusted
         self.id = id
+        reader = VarlinkMessageReader(maxMessageBytes: maxMessage)
     }
 
     var pendingOutput: Int { output.count - outputOffset }
-    var pendingInput: Int { input.count - inputStart }
+    var pendingInput: Int { reader.bufferedByteCount }
 
     // MARK: Input
 
     /// Appends received bytes.
     func received(_ bytes: UnsafeRawBufferPointer, now: Double) {
         if pendingInput == 0 { messageStartedAt = now }
-        input.append(contentsOf: bytes)
+        reader.append(bytes)
     }
 
-    enum NextMessage {
-        case message([UInt8])
-        case incomplete
-        case tooLarge
-    }
-
-    /// The next complete message (without its NUL). Every byte is searched once, however the message arrives.
-    func nextMessage(maxBytes: Int, now: Double) -> NextMessage {
-        let from = inputStart + scanned
-        let nul: Int? = input.withUnsafeBufferPointer { buf in
-            guard from < buf.count, let base = buf.baseAddress else { return nil }
-            guard let hit = memchr(base + from, 0, buf.count - from) else { return nil }
-            return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-        }
-        guard let nul else {
-            scanned = pendingInput
-            return pendingInput > maxBytes ? .tooLarge : .incomplete
-        }
-        if nul - inputStart > maxBytes { return .tooLarge }
-        let message = Array(input[inputStart..<nul])
-        inputStart = nul + 1
-        scanned = 0
-        if pendingInput == 0 {
-            input.removeAll(keepingCapacity: input.capacity <= 1 << 16)
-            inputStart = 0
-            messageStartedAt = nil
-        } else {
-            // The rest has arrived already; move it to the front once it is more than half the buffer.
-            if inputStart > input.count / 2 {
-                input.removeSubrange(0..<inputStart)
-                inputStart = 0
-            }
-            messageStartedAt = now
-        }
-        return .message(message)
+    /// The next complete message, nil while incomplete; throws when the stream is not varlink (too large, not JSON).
+    func nextMessage(now: Double) throws(VarlinkFramingError) -> JSON? {
+        guard let m = try reader.nextMessage() else { return nil }
+        // What remains has arrived already: it starts the next message.
+        messageStartedAt = pendingInput > 0 ? now : nil
+        return m
     }
 
     /// Drops what a Watch stream sends (a streaming connection takes no further calls).
     func discardInput() {
-        input.removeAll()
-        inputStart = 0
-        scanned = 0
+        reader = VarlinkMessageReader(maxMessageBytes: reader.maxMessageBytes)
         messageStartedAt = nil
     }
 

@@ -1,6 +1,7 @@
 import CLinux
 import Foundation
 public import TiendoCore
+import TiendoVarlink
 
 #if canImport(Glibc)
     import Glibc
@@ -258,7 +259,7 @@ public final class VarlinkServer: @unchecked Sendable {
                 logLimited(4, "refused \(uid)", "varlink: từ chối kết nối của pid \(pid) (uid \(uid)): \(refusal)")
                 continue
             }
-            let c = ServerConnection(fd: fd, peer: peer, trusted: trusted, id: nextID)
+            let c = ServerConnection(fd: fd, peer: peer, trusted: trusted, id: nextID, maxMessage: limits.maxMessage)
             nextID += 1
             connections[fd] = c
             byID[c.id] = fd
@@ -321,42 +322,32 @@ public final class VarlinkServer: @unchecked Sendable {
     /// Answers complete messages one at a time: the next is taken only when the previous reply is written out.
     func processInput(_ c: ServerConnection) {
         while mayTakeRequest(c), connections[c.fd] === c {
-            let message: [UInt8]
-            switch c.nextMessage(maxBytes: limits.maxMessage, now: DaemonClock.monotonic()) {
-            case .incomplete:
-                // A peer that closed its side after a partial message will never finish it.
-                if c.closing { close(c) }
-                return
-            case .tooLarge:
-                logLimited(4, "large \(c.peer.uid)", "varlink: đóng kết nối của \(describe(c)): thông điệp vượt \(limits.maxMessage / (1024 * 1024)) MiB")
-                close(c)
-                return
-            case .message(let m): message = m
-            }
-            var bytes = message
             let json: JSON
             do {
-                json = try JSON.parse(bytes: &bytes)
-            } catch {
-                logLimited(4, "json \(c.peer.uid)", "varlink: đóng kết nối của \(describe(c)): JSON không hợp lệ (\(error.reason))")
-                close(c)
-                return
-            }
-            guard let method = json["method"]?.stringValue else {
-                logLimited(4, "json \(c.peer.uid)", "varlink: đóng kết nối của \(describe(c)): thông điệp không có 'method'")
-                close(c)
-                return
-            }
-            var params: [(String, JSON)] = []
-            if let p = json["parameters"] {
-                guard let o = p.objectValue else {
-                    send(c, .error("org.varlink.service.InvalidParameter", [("parameter", .string("parameters"))]))
-                    continue
+                guard let m = try c.nextMessage(now: DaemonClock.monotonic()) else {
+                    // A peer that closed its side after a partial message will never finish it.
+                    if c.closing { close(c) }
+                    return
                 }
-                params = o
+                json = m
+            } catch .messageTooLarge {
+                logLimited(4, "large \(c.peer.uid)", "varlink: đóng kết nối của \(describe(c)): thông điệp vượt \(limits.maxMessage / (1024 * 1024)) MiB")
+                return close(c)
+            } catch {
+                logLimited(4, "json \(c.peer.uid)", "varlink: đóng kết nối của \(describe(c)): \(error)")
+                return close(c)
             }
-            let more = json["more"]?.boolValue ?? false
-            let oneway = json["oneway"]?.boolValue ?? false
+            let request: VarlinkRequest
+            do {
+                request = try VarlinkRequest(json: json)
+            } catch .parametersNotAnObject {
+                send(c, .error("org.varlink.service.InvalidParameter", [("parameter", .string("parameters"))]))
+                continue
+            } catch {
+                logLimited(4, "json \(c.peer.uid)", "varlink: đóng kết nối của \(describe(c)): thông điệp không có 'method'")
+                return close(c)
+            }
+            let (method, params, more, oneway) = (request.method, request.parameterList, request.more, request.oneway)
             switch handler.handle(method: method, parameters: params, more: more, oneway: oneway, peer: c.peer) {
             case .immediate(let r):
                 if !oneway { send(c, r) }
