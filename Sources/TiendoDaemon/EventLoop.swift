@@ -32,6 +32,8 @@ public final class EventLoop: @unchecked Sendable {
     private var jobs: [(groupable: Bool, job: @Sendable (Daemon) -> Void)] = []
     private var running = true
     var lastStatusWrite = 0.0
+    /// When the watchdog was last fed (loop thread).
+    var lastWatchdog = 0.0
     var statusInterval = 1.0
     var degraded: String?
     var lastSummary = ""
@@ -189,7 +191,13 @@ public final class EventLoop: @unchecked Sendable {
 
     /// The loop. Returns when stopped by SIGTERM/SIGINT or `stop()`.
     public func run() {
-        var lastWatchdog = DaemonClock.monotonic()
+        lastWatchdog = DaemonClock.monotonic()
+        daemon.heartbeat = { [unowned self] in
+            if let w = self.hooks.watchdogInterval, DaemonClock.monotonic() - self.lastWatchdog >= w * 0.5 {
+                self.hooks.watchdog()
+                self.lastWatchdog = DaemonClock.monotonic()
+            }
+        }
         while isRunning {
             runJobs()
             fire()

@@ -296,6 +296,17 @@ public final class Store: @unchecked Sendable {
                     CREATE INDEX due_items_by_end ON due_items(due_end, instance, deadline, workflow, grp, state, milestone, title, due);
                     """)
         }
+        m.registerMigration("v3") { db in
+            // Rows of an import sent in several calls (`ImportInstances` with `importID`), kept until its last call
+            // commits them all or rejects them all. Sessions do not outlive the daemon (cleared at start).
+            try db.execute(
+                sql: """
+                    CREATE TABLE import_sessions (
+                        import_id TEXT PRIMARY KEY, workflow TEXT NOT NULL, rows INTEGER NOT NULL, touched_at INTEGER NOT NULL);
+                    CREATE TABLE import_rows (
+                        import_id TEXT NOT NULL, row INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (import_id, row)) WITHOUT ROWID;
+                    """)
+        }
         return m
     }
 

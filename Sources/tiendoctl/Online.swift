@@ -276,8 +276,8 @@ struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Nhập hồ sơ từ tệp CSV (UTF-8, dòng tiêu đề là tên trường; cột key và started tùy chọn).",
         discussion: """
-            Mỗi lần gửi tối đa 5.000 dòng; tiendod nhận tất cả hoặc không nhận dòng nào của lần đó và báo \
-            mọi dòng sai dưới dạng TỆP.csv:DÒNG: …
+            Cả tệp là một lần nhập: tiendod nhận tất cả các dòng hoặc không nhận dòng nào, kể cả khi tệp lớn \
+            được gửi thành nhiều lô, và báo mọi dòng sai dưới dạng TỆP.csv:DÒNG: …
             """)
 
     @Argument(help: "Mã quy trình.")
@@ -288,33 +288,23 @@ struct Import: ParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    static let batchRows = 5000
-    /// Keeps each call well below the 8 MiB message limit even with wide rows.
-    static let batchBytes = 6 << 20
-
-    struct Batch {
-        var rows: [JSON] = []
-        var lines: [Int] = []
-        var bytes = 0
-    }
-
     func run() throws {
         let probe = open(file, O_RDONLY)
         if probe < 0 { throw fail("không đọc được tệp '\(file)': \(errnoText(errno))") }
         close(probe)
         guard let contents = FileManager.default.contents(atPath: file) else { throw fail("không đọc được tệp '\(file)'") }
-        let rows: [CSV.Row]
-        do { rows = try CSV.parse(bytes: [UInt8](contents)) } catch {
+        let parsed: [CSV.Row]
+        do { parsed = try CSV.parse(bytes: [UInt8](contents)) } catch {
             printErr("\(file):\(error.line): \(error.reason)")
             throw fail("tệp CSV không hợp lệ; không nhập gì")
         }
         // What can be checked without the definition, for the whole file, before anything is sent.
         var problems: [String] = []
         var keys: [String: Int] = [:]
-        var batches: [Batch] = []
-        var current = Batch()
+        var rows: [JSON] = []
+        var lines: [Int] = []
         var blank = 0
-        for r in rows {
+        for r in parsed {
             var o: [(String, JSON)] = []
             for (name, raw) in r.pairs {
                 let v = raw.trimmingCharacters(in: .whitespaces)
@@ -334,63 +324,40 @@ struct Import: ParsableCommand {
                 blank += 1
                 continue
             }
-            let row = JSON.object(o)
-            let size = row.serialized().utf8.count + 1
-            if !current.rows.isEmpty, current.rows.count == Self.batchRows || current.bytes + size > Self.batchBytes {
-                batches.append(current)
-                current = Batch()
-            }
-            current.rows.append(row)
-            current.lines.append(r.line)
-            current.bytes += size
+            rows.append(.object(o))
+            lines.append(r.line)
         }
-        if !current.rows.isEmpty { batches.append(current) }
         if !problems.isEmpty {
             for p in problems { printErr(p) }
             throw fail("\(problems.count) dòng không hợp lệ; không nhập gì")
         }
-        if batches.isEmpty {
+        if rows.isEmpty {
             if connection.json { return Output.printJSON(.object([("imported", .int(0))])) }
             print("Tệp không có dòng dữ liệu nào; không nhập gì.")
             return
         }
-        let client = try connection.connect()
-        var imported = 0
-        for (n, batch) in batches.enumerated() {
-            do {
-                imported += try client.importInstances(workflow: workflow, rows: batch.rows)
-            } catch ManagerError.importRejected(let errors) {
-                for d in errors {
-                    let where_ = batch.lines.indices.contains(d.line - 1) ? "\(file):\(batch.lines[d.line - 1])" : "\(file):(lô \(n + 1), dòng \(d.line))"
-                    printErr("\(where_): \(d.message)")
-                }
-                throw fail(partial(imported, n, batches, reason: "\(errors.count) dòng không hợp lệ"))
-            } catch {
-                if imported == 0 { throw report(error, path: connection.path) }
-                let reason: String
-                switch error {
-                case let e as VarlinkTransportError: reason = e.reasonText
-                default: reason = "\(error)"
-                }
-                throw fail(partial(imported, n, batches, reason: reason))
+        let showProgress = isatty(STDERR_FILENO) == 1
+        let imported: Int
+        do {
+            imported = try connection.client.importAll(workflow: workflow, rows: rows) { sent, total in
+                guard showProgress else { return }
+                let done = sent == total ? " — đang ghi vào cơ sở dữ liệu…" : ""
+                FileHandle.standardError.write(Data("\rĐã gửi \(Fmt.count(sent))/\(Fmt.count(total)) dòng\(done)\u{1B}[K".utf8))
             }
+        } catch ManagerError.importRejected(let errors) {
+            if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            for d in errors {
+                let place = lines.indices.contains(d.line - 1) ? "\(file):\(lines[d.line - 1])" : "\(file)"
+                printErr("\(place): \(d.message)")
+            }
+            throw fail("\(errors.count) dòng không hợp lệ; không nhập gì")
+        } catch {
+            if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            throw report(error, path: connection.path)
         }
+        if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         if connection.json { return Output.printJSON(.object([("imported", .int(imported))])) }
         print("Đã nhập \(Fmt.count(imported)) hồ sơ vào quy trình '\(workflow)'." + (blank > 0 ? " Bỏ qua \(blank) dòng trống." : ""))
-    }
-
-    /// The failure line: nothing imported, or exactly what was before the failing batch.
-    func partial(_ imported: Int, _ failed: Int, _ batches: [Batch], reason: String) -> String {
-        let first = batches[failed].lines.first ?? 0
-        let last = batches[failed].lines.last ?? 0
-        if imported == 0 {
-            return batches.count == 1
-                ? "\(reason); không nhập gì"
-                : "lô 1/\(batches.count) (dòng \(first)–\(last)): \(reason); không nhập gì"
-        }
-        return "lô \(failed + 1)/\(batches.count) (dòng \(first)–\(last)): \(reason). "
-            + "ĐÃ NHẬP \(Fmt.count(imported)) hồ sơ của các lô trước (đến dòng \(first - 1)); từ dòng \(first) trở đi chưa nhập — "
-            + "sửa lỗi rồi chỉ nhập lại các dòng từ \(first) (nhập lại cả tệp sẽ bị báo trùng khóa)"
     }
 }
 

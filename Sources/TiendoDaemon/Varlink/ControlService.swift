@@ -39,7 +39,9 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
         ],
         "GetInstance": [("id", .string, false)],
         "StartInstance": [("workflow", .string, false), ("key", .string, true), ("data", .object, true)],
-        "ImportInstances": [("workflow", .string, false), ("rows", .objectList, false)],
+        "ImportInstances": [
+            ("workflow", .string, false), ("rows", .objectList, false), ("importID", .string, true), ("final", .bool, true),
+        ],
         "SendEvent": [("id", .string, false), ("event", .string, false), ("data", .object, true), ("idempotencyKey", .string, true)],
         "CompleteMilestone": [("id", .string, false), ("milestone", .string, false)],
         "Agenda": [("days", .int, true), ("workflow", .string, true), ("group", .string, true)],
@@ -124,8 +126,9 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
                 return .immediate(.error("org.varlink.service.PermissionDenied"))
             }
             let actor = Int(peer.uid)
-            // Reload runs alone; other changes are grouped into one transaction, and each reply waits for it.
-            let groupable = name != "Reload"
+            // Reload and imports (their own transaction, however many rows) run alone; other changes are grouped
+            // into one transaction, and each reply waits for it.
+            let groupable = name != "Reload" && name != "ImportInstances"
             return .deferred { [self] reply in
                 loop.enqueue(groupable: groupable) { d in
                     let r = self.mutate(name, p, actor: actor, daemon: d)
@@ -245,8 +248,13 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
                 return instanceReply(d, inst.id, now: now)
             case "ImportInstances":
                 let rows = p["rows"]!.arrayValue!.compactMap(\.objectValue)
-                let n = try d.importInstances(workflow: p["workflow"]!.stringValue!, rows: rows, actor: actor)
-                return .ok([("imported", .int(n))])
+                let outcome = try d.importInstances(
+                    workflow: p["workflow"]!.stringValue!, rows: rows, actor: actor, importID: p["importID"]?.stringValue,
+                    final: p["final"]?.boolValue ?? false)
+                switch outcome {
+                case .staged(let n): return .ok([("imported", .int(0)), ("staged", .int(n))])
+                case .imported(let n): return .ok([("imported", .int(n))])
+                }
             case "Reload":
                 loop.reload()
                 let s = try d.summaries(now: now, groups: false)
