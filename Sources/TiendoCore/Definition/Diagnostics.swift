@@ -1,5 +1,5 @@
 /// A problem found in a definition file, positioned like a compiler message.
-public struct Diagnostic: Hashable, Sendable, Codable, CustomStringConvertible {
+public struct Diagnostic: Error, Hashable, Sendable, Codable, CustomStringConvertible {
     public enum Severity: String, Sendable, Codable { case error, warning }
     public var file: String
     public var line: Int
