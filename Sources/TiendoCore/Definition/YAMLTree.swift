@@ -59,7 +59,9 @@ enum YAMLTree {
         if let refused = YAMLGuard.check(utf8: bytes[bom...]) { throw refused }
         let node: Node?
         do {
-            node = try Yams.compose(yaml: body)
+            // No tag resolution: the contract's schema reads every scalar from its text, so YAML 1.1 guessing (a
+            // regular expression per plain scalar) would only cost time, and `1` and "1" are the same key.
+            node = try Yams.compose(yaml: body, .basic)
         } catch let e as YamlError {
             throw translate(e, body)
         } catch {
