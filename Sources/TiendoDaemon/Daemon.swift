@@ -134,9 +134,9 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
         for id in set.order {
             guard let def = set.workflows[id] else { continue }
             if current[id]?.digest != def.digest {
-                if let bytes = FileManager.default.contents(atPath: def.file) {
+                if case .success(let bytes) = Loader.readFile(def.file) {
                     do {
-                        try store.saveDefinition(digest: def.digest, workflow: id, file: def.file, source: [UInt8](bytes), at: now)
+                        try store.saveDefinition(digest: def.digest, workflow: id, file: def.file, source: bytes, at: now)
                     } catch {
                         sink.log(3, "Không lưu được định nghĩa \(id): \(error)")
                     }
@@ -146,8 +146,9 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
                 changed.append(id)
             }
         }
+        let errorsByFile = Dictionary(grouping: set.errors, by: \.file)
         for (id, file) in set.rejected {
-            let msgs = set.diagnostics.filter { $0.file == file && $0.severity == .error }
+            let msgs = errorsByFile[file] ?? []
             let kept = current[id] != nil ? "giữ phiên bản tốt trước đó" : "chưa có phiên bản nào dùng được"
             sink.log(
                 3, "Định nghĩa \(id) (\(file)) bị từ chối, \(kept): \(msgs.map(\.description).joined(separator: "; "))",
@@ -435,8 +436,8 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
                     }
                     key = s
                 case "started":
-                    guard let s = v.stringValue, let t = def.zone.parseInstant(s) else {
-                        bad(n, "'started' phải là ngày YYYY-MM-DD hoặc thời điểm ISO 8601")
+                    guard let s = v.stringValue, case .valid(let t) = HumanDate.instant(s, zone: def.zone) else {
+                        bad(n, "cột 'started': '\(v.stringValue ?? v.serialized())' không phải ngày (dd/mm/yyyy hoặc YYYY-MM-DD) hay thời điểm")
                         ok = false
                         continue
                     }
@@ -459,7 +460,7 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
             }
             switch def.validate(data: fields, partial: false) {
             case .success(let d): prepared.append((id, started, d))
-            case .failure(let e): bad(n, "trường '\(e.field)': \(e.reason)")
+            case .failure(let e): bad(n, "cột '\(e.field)': \(e.reason)")
             }
         }
         if !problems.isEmpty { throw .importRejected(problems) }

@@ -227,7 +227,7 @@ struct WorkflowParser {
             }
             if let d = m["default"] {
                 if let t = d.text {
-                    switch def.parse(text: t, zone: zone) {
+                    switch def.parse(text: t, zone: zone, humanInput: false) {
                     case .success(let v): def.defaultValue = v
                     case .failure(let e): sink.error(d.position, "invalid default for field '\(name)': \(e.reason)")
                     }
@@ -374,7 +374,7 @@ struct WorkflowParser {
                     return nil
                 }
                 if fd.type == .text || fd.type == .enumeration, n.isNull { return .text("") }
-                switch fd.parse(text: t, zone: zone) {
+                switch fd.parse(text: t, zone: zone, humanInput: false) {
                 case .success(let v): return v
                 case .failure(let e):
                     sink.error(n.position, "invalid value for field '\(name)' in 'if' of \(context): \(e.reason)")
