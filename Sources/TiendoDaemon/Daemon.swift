@@ -437,7 +437,8 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
                     key = s
                 case "started":
                     guard let s = v.stringValue, case .valid(let t) = HumanDate.instant(s, zone: def.zone) else {
-                        bad(n, "cột 'started': '\(v.stringValue ?? v.serialized())' không phải ngày (dd/mm/yyyy hoặc YYYY-MM-DD) hay thời điểm")
+                        let text = v.stringValue ?? v.serialized()
+                        bad(n, "cột 'started': '\(text)' không phải ngày (dd/mm/yyyy hoặc YYYY-MM-DD) hay thời điểm")
                         ok = false
                         continue
                     }

@@ -56,7 +56,8 @@ public final class StderrSink: RecordSink, @unchecked Sendable {
     public func emit(_ records: [Record]) -> Bool {
         var out = ""
         for r in records {
-            var line = "\(r.atText) <\(r.priority)> \(StderrSink.kindLabels[r.kind] ?? r.kind.rawValue) \(r.instance ?? r.workflow): \(r.message)"
+            let kind = StderrSink.kindLabels[r.kind] ?? r.kind.rawValue
+            var line = "\(r.atText) <\(r.priority)> \(kind) \(r.instance ?? r.workflow): \(r.message)"
             if let late = r.late { line += " (trễ \(late) giây)" }
             out += TerminalText.escaped(line) + "\n"
         }

@@ -58,7 +58,8 @@ enum YAMLGuard {
                                 + "\(DefinitionLimits.scalarBytes) bytes for one value")
                     }
                 case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
-                    anchor = event.type == YAML_SEQUENCE_START_EVENT
+                    anchor =
+                        event.type == YAML_SEQUENCE_START_EVENT
                         ? event.data.sequence_start.anchor : event.data.mapping_start.anchor
                     depth += 1
                     if depth > DefinitionLimits.depth {

@@ -564,7 +564,8 @@ struct WorkflowParser {
         }
         // Cycles in `requires`: report at the first member in file order.
         let positions = Dictionary(out.map { ($0.id, $0.position) }, uniquingKeysWith: { a, _ in a })
-        for cycle in Cycles.find(order: out.map(\.id), edges: Dictionary(out.map { ($0.id, $0.requires) }, uniquingKeysWith: { a, _ in a })) {
+        let requires = Dictionary(out.map { ($0.id, $0.requires) }, uniquingKeysWith: { a, _ in a })
+        for cycle in Cycles.find(order: out.map(\.id), edges: requires) {
             sink.error(positions[cycle[0]]!, "'requires' cycle: \(Cycles.describe(cycle, noun: "milestones"))")
         }
         return out
