@@ -62,9 +62,7 @@ enum YAMLGuard {
                         event.type == YAML_SEQUENCE_START_EVENT
                         ? event.data.sequence_start.anchor : event.data.mapping_start.anchor
                     depth += 1
-                    if depth > DefinitionLimits.depth {
-                        return .diagnostic(at, "lists and mappings nested deeper than the limit of \(DefinitionLimits.depth) levels")
-                    }
+                    if depth > DefinitionLimits.depth { return .diagnostic(at, tooDeep) }
                 case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
                     depth -= 1
                     continue
@@ -79,10 +77,16 @@ enum YAMLGuard {
                     return .diagnostic(at, "more than \(DefinitionLimits.nodes) YAML nodes, the limit for one file")
                 }
             }
+            // libyaml's own nesting bound (1,000 levels, counted while it scans ahead) can stop it before ours.
+            if let problem = parser.problem, String(cString: problem).hasPrefix("Maximum nesting level") {
+                let at = parser.context_mark
+                return .diagnostic(Position(line: Int(at.line) + 1, column: Int(at.column) + 1), tooDeep)
+            }
             return nil  // a syntax error: `compose` reports it
         }
     }
 
+    static let tooDeep = "lists and mappings nested deeper than the limit of \(DefinitionLimits.depth) levels"
     static let writeOut = "anchors and aliases are refused in workflow and calendar files; write the value out in full"
 
     /// An anchor's name for a message, shortened.
