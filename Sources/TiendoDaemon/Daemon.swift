@@ -436,13 +436,16 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
                     }
                     key = s
                 case "started":
-                    guard let s = v.stringValue, case .valid(let t) = HumanDate.instant(s, zone: def.zone) else {
-                        let text = v.stringValue ?? v.serialized()
-                        bad(n, "cột 'started': '\(text)' không phải ngày (dd/mm/yyyy hoặc YYYY-MM-DD) hay thời điểm")
+                    switch v.stringValue.map({ HumanDate.instant($0, zone: def.zone) }) {
+                    case .valid(let t):
+                        started = t
+                    case .invalid(let reason):
+                        bad(n, "cột 'started': \(reason)")
                         ok = false
-                        continue
+                    case nil:
+                        bad(n, "cột 'started': cần một ngày hay thời điểm dạng chuỗi, nhận được \(v.serialized())")
+                        ok = false
                     }
-                    started = t
                 default:
                     if case .string(let s) = v, s.isEmpty { continue }
                     fields.append((k, v))

@@ -185,9 +185,9 @@ struct Graph: ParsableCommand {
         guard let f = GraphRenderer.Format(rawValue: format) else { throw fail("--format phải là dot hoặc mermaid") }
         let def = try loadDefinition(workflow, workflows)
         // Line by line, so that only control characters inside a line (from titles) are escaped.
-        for line in GraphRenderer.render(def, format: f).split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
-            Output.say(String(line))
-        }
+        var lines = GraphRenderer.render(def, format: f).split(separator: "\n", omittingEmptySubsequences: false)
+        if lines.last?.isEmpty == true { lines.removeLast() }
+        for line in lines { Output.say(String(line)) }
     }
 }
 
