@@ -110,7 +110,8 @@ import Testing
         #expect(diags.count == 1)
         let d = try #require(diags.first)
         #expect("\(d.line):\(d.column)" == "4:3")
-        #expect(d.message == "'requires' cycle: m0 -> m1 -> m2 -> m3 -> m4 -> m5 -> m6 -> m7 -> … -> m9998 -> m9999 -> m0 (10000 milestones)")
+        #expect(
+            d.message == "'requires' cycle: m0 -> m1 -> m2 -> m3 -> m4 -> m5 -> m6 -> m7 -> … -> m9998 -> m9999 -> m0 (10000 milestones)")
     }
 
     @Test("cycles: one per strongly connected component, from its first member in file order, self-loops included")
@@ -152,7 +153,10 @@ import Testing
                 "weekend: [sat, sun]\nyears:\n  2027:\n    off: [2027-01-01..2027-06-30, 2027-07-01..2027-12-31]\n    work: []\n",
                 "6:3", "year 2027 has no working day"
             ),
-            ("rules:\n  - {name: a, solar: \"01-01\", days: 60}\n  - {name: b, solar: \"03-02\", days: 60}\n", "5:3", "could leave a year without a working day"),
+            (
+                "rules:\n  - {name: a, solar: \"01-01\", days: 60}\n  - {name: b, solar: \"03-02\", days: 60}\n", "5:3",
+                "could leave a year without a working day"
+            ),
         ])
     func noWorkingDay(_ body: String, _ position: String, _ fragment: String) throws {
         let d = try #require(Self.calendar("tiendo: 1\ncalendar: c\ntitle: C\n" + body).first { $0.severity == .error })

@@ -107,18 +107,20 @@ import Testing
     @Test("CSV rows with day-first dates import; a bad date names its row and column")
     func csvRows() throws {
         let def = try Fixtures.workflow("ngay", Self.fields)
-        let csv = "key;ngay_ket_nap;hop_luc;started\r\na1;15/03/2026;;\r\na2;1/4/2026;15/03/2026 08:00;02/01/2026\r\n"
+        let csv =
+            "key;ngay_ket_nap;hop_luc;started\r\na1;15/03/2026;;\r\na2;1/4/2026;15/03/2026 08:00;02/01/2026\r\n"
             + "a3;31/02/2026;;\r\na4;03/15/2026;;\r\na5;15/03/26;;\r\na6;2026-03-15;;15/03/2026 25:00\r\n"
         let rows = try CSV.parse(bytes: Array(csv.utf8))
         guard case .failure(let list) = InstanceRows.convert(rows, def: def, file: "ds.csv") else {
             return #expect(Bool(false), "bad rows accepted")
         }
-        #expect(list.items.map { "\($0.file):\($0.line): \($0.message)" } == [
-            "ds.csv:4: cột 'ngay_ket_nap': ngày '31/02/2026' không tồn tại",
-            "ds.csv:5: cột 'ngay_ket_nap': ngày '03/15/2026' không tồn tại: không có tháng 15 (ngày viết trước tháng: dd/mm/yyyy)",
-            "ds.csv:6: cột 'ngay_ket_nap': '15/03/26' không phải ngày: năm phải đủ bốn chữ số (dd/mm/yyyy)",
-            "ds.csv:7: cột 'started': giờ '25:00' không hợp lệ: cần HH:MM hoặc HH:MM:SS, từ 00:00 đến 23:59",
-        ])
+        #expect(
+            list.items.map { "\($0.file):\($0.line): \($0.message)" } == [
+                "ds.csv:4: cột 'ngay_ket_nap': ngày '31/02/2026' không tồn tại",
+                "ds.csv:5: cột 'ngay_ket_nap': ngày '03/15/2026' không tồn tại: không có tháng 15 (ngày viết trước tháng: dd/mm/yyyy)",
+                "ds.csv:6: cột 'ngay_ket_nap': '15/03/26' không phải ngày: năm phải đủ bốn chữ số (dd/mm/yyyy)",
+                "ds.csv:7: cột 'started': giờ '25:00' không hợp lệ: cần HH:MM hoặc HH:MM:SS, từ 00:00 đến 23:59",
+            ])
         guard case .success(let good) = InstanceRows.convert(Array(rows.prefix(2)), def: def, file: "ds.csv") else {
             return #expect(Bool(false), "good rows refused")
         }
