@@ -48,10 +48,10 @@ def test_validate_size_limits(tmp_path):
     write(tmp_path / "trieu.yaml", "tiendo: 1\ntitle: T\n" + "".join(f"k{i}: {i}\n" for i in range(1_000_000)))
     r = ctl("validate", str(tmp_path / "trieu.yaml"))
     assert r.returncode == 1 and "trieu.yaml:1:1: error: file is larger than 4 MiB" in out(r), out(r)
-    # Under 4 MiB but over 500,000 nodes; nesting past 64 levels; a 100 KB scalar.
+    # Under 4 MiB but over 250,000 nodes; nesting past 64 levels; a 100 KB scalar.
     write(tmp_path / "nut.yaml", "tiendo: 1\ntitle: T\nx-n: [" + ",".join(["0"] * 600_000) + "]\n")
     r = ctl("validate", str(tmp_path / "nut.yaml"))
-    assert r.returncode == 1 and "nut.yaml:3:" in out(r) and "more than 500000 YAML nodes" in out(r), out(r)
+    assert r.returncode == 1 and "nut.yaml:3:" in out(r) and "more than 250000 YAML nodes" in out(r), out(r)
     write(tmp_path / "sau.yaml", "tiendo: 1\ntitle: T\nx-d: " + "[" * 5000 + "]" * 5000 + "\n")
     r = ctl("validate", str(tmp_path / "sau.yaml"))
     assert r.returncode == 1 and "sau.yaml:3:" in out(r) and "error: lists and mappings nested deeper than the limit of 64" in out(r), out(r)
@@ -82,11 +82,11 @@ def test_validate_stays_linear_on_large_files(tmp_path):
     assert r.returncode == 1 and r.stdout.count(b'"message"') == 1
     assert b"m0 -> m1 -> m2" in r.stdout and b"(10000 milestones)" in r.stdout
 
-    # 240,000 unknown keys at the top (under 4 MiB and 500,000 nodes): one line each for 200, one for the rest.
+    # 120,000 unknown keys at the top (under the limits): one line each for 200, one for the rest.
     write(tmp_path / "khoa.yaml", "tiendo: 1\ntitle: T\nmilestones: {m: {title: M, due: 2026-01-01}}\n"
-          + "".join(f"k{i}: 1\n" for i in range(240_000)))
+          + "".join(f"k{i}: 1\n" for i in range(120_000)))
     r = ctl("validate", str(tmp_path / "khoa.yaml"))
-    assert r.returncode == 1 and r.stdout.decode().splitlines()[-1].endswith("239800 more errors in this file not shown (only the first 200 are)")
+    assert r.returncode == 1 and r.stdout.decode().splitlines()[-1].endswith("119800 more errors in this file not shown (only the first 200 are)")
 
 
 CALENDARS = {
