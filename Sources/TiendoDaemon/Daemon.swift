@@ -138,9 +138,9 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
         for id in set.order {
             guard let def = set.workflows[id] else { continue }
             if current[id]?.digest != def.digest {
-                if let bytes = FileManager.default.contents(atPath: def.file) {
+                if case .success(let bytes) = Loader.readFile(def.file) {
                     do {
-                        try store.saveDefinition(digest: def.digest, workflow: id, file: def.file, source: [UInt8](bytes), at: now)
+                        try store.saveDefinition(digest: def.digest, workflow: id, file: def.file, source: bytes, at: now)
                     } catch {
                         sink.log(3, "Không lưu được định nghĩa \(id): \(error)")
                     }
@@ -150,8 +150,9 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
                 changed.append(id)
             }
         }
+        let errorsByFile = Dictionary(grouping: set.errors, by: \.file)
         for (id, file) in set.rejected {
-            let msgs = set.diagnostics.filter { $0.file == file && $0.severity == .error }
+            let msgs = errorsByFile[file] ?? []
             let kept = current[id] != nil ? "giữ phiên bản tốt trước đó" : "chưa có phiên bản nào dùng được"
             sink.log(
                 3, "Định nghĩa \(id) (\(file)) bị từ chối, \(kept): \(msgs.map(\.description).joined(separator: "; "))",

@@ -77,10 +77,11 @@ extension Daemon {
                 }
                 key = s
             case "started":
-                guard let s = v.stringValue, let t = def.zone.parseInstant(s) else {
-                    return .bad("'started' phải là ngày YYYY-MM-DD hoặc thời điểm ISO 8601")
+                switch v.stringValue.map({ HumanDate.instant($0, zone: def.zone) }) {
+                case .valid(let t): started = t
+                case .invalid(let reason): return .bad("cột 'started': \(reason)")
+                case nil: return .bad("cột 'started': cần một ngày hay thời điểm dạng chuỗi, nhận được \(v.serialized())")
                 }
-                started = t
             default:
                 if case .string(let s) = v, s.isEmpty { continue }
                 fields.append((k, v))
@@ -89,7 +90,7 @@ extension Daemon {
         let id = requestID(def.id, key ?? "\(Daemon.generatedKey(now))-\(n)")
         switch def.validate(data: fields, partial: false) {
         case .success(let d): return .ok(CheckedRow(id: id, started: started, data: d))
-        case .failure(let e): return .bad("trường '\(e.field)': \(e.reason)")
+        case .failure(let e): return .bad("cột '\(e.field)': \(e.reason)")
         }
     }
 

@@ -129,7 +129,7 @@ public final class JournalSink: RecordSink, Sendable {
     public func log(_ priority: Int, _ message: String, event: DaemonEvent?, fields: [(String, String)], code: CodeLocation?) {
         let f = JournalSink.fields(priority: priority, message: message, event: event, extra: fields, code: code)
         if JournalSink.send(f) < 0 {
-            FileHandle.standardError.write(Data("<\(min(max(priority, 0), 7))>\(message)\n".utf8))
+            FileHandle.standardError.write(Data("<\(min(max(priority, 0), 7))>\(TerminalText.escaped(message))\n".utf8))
         }
     }
 }

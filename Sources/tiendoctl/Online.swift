@@ -73,12 +73,12 @@ struct Status: ParsableCommand {
             head += " — bây giờ \(Fmt.date(s.now))"
             if let wake = s.nextWakeup { head += ", thức tiếp lúc \(Fmt.date(wake))" }
             head += ", chạy từ \(Fmt.date(s.startedAt))"
-            print(Output.bold(head))
+            Output.say(head, Output.bold)
             let summary = "\(Fmt.count(s.workflows)) quy trình, \(Fmt.count(s.instances)) hồ sơ, \(Fmt.count(s.overdue)) quá hạn"
-            print(s.overdue > 0 ? Output.red(summary) : summary)
+            Output.say(summary, redIf(s.overdue > 0))
             let workflows = reply.workflows
             if !workflows.isEmpty {
-                print()
+                Output.say()
                 let rows = workflows.map { w -> [String] in
                     [
                         w.id, w.title, Fmt.count(w.instances), Fmt.count(w.active), Fmt.count(w.completed), Fmt.count(w.overdue),
@@ -90,9 +90,9 @@ struct Status: ParsableCommand {
                     colour: workflows.map { redIf($0.overdue > 0) })
             }
             if !s.diagnostics.isEmpty {
-                print()
-                print(Output.bold("Vấn đề trong định nghĩa (\(s.diagnostics.count)):"))
-                for d in s.diagnostics { print(colouredDiagnostic(d)) }
+                Output.say()
+                Output.say("Vấn đề trong định nghĩa (\(s.diagnostics.count)):", Output.bold)
+                for d in s.diagnostics { sayDiagnostic(d) }
             }
         }
     }
@@ -148,7 +148,7 @@ struct List: ParsableCommand {
             return Output.printJSON(.object([("instances", .array(sent)), ("next", next.map(JSON.string) ?? .null)]))
         }
         if all.isEmpty {
-            print("Không có hồ sơ nào.")
+            Output.say("Không có hồ sơ nào.")
             return
         }
         let rows = all.map { i -> [String] in
@@ -162,7 +162,7 @@ struct List: ParsableCommand {
             colour: all.map { redIf(overdueCount($0) != nil) })
         var footer = "\(Fmt.count(all.count)) hồ sơ"
         if next != nil { footer += " (còn nữa; bỏ --limit để xem hết)" }
-        print(Output.dim(footer))
+        Output.say(footer, Output.dim)
     }
 }
 
@@ -204,7 +204,7 @@ struct Show: ParsableCommand {
 
 /// The human view of an Instance.
 func printInstance(_ i: Manager.Instance) {
-    print(Output.bold("Hồ sơ \(i.id)"))
+    Output.say("Hồ sơ \(i.id)", Output.bold)
     var fields: [[String]] = [
         ["Quy trình", i.workflow],
         ["Trạng thái", stateText(i)],
@@ -215,18 +215,18 @@ func printInstance(_ i: Manager.Instance) {
     let width = fields.map { $0[0].count }.max() ?? 0
     for f in fields {
         let line = "  " + f[0] + String(repeating: " ", count: width - f[0].count) + "  " + f[1]
-        print(f[0] == "Hạn tiếp theo" && i.next?.overdue == true ? Output.red(line) : line)
+        Output.say(line, redIf(f[0] == "Hạn tiếp theo" && i.next?.overdue == true))
     }
     let data = i.data.objectValue ?? []
     if !data.isEmpty {
-        print()
-        print(Output.bold("Dữ liệu"))
+        Output.say()
+        Output.say("Dữ liệu", Output.bold)
         let w = data.map { $0.0.count }.max() ?? 0
-        for (k, v) in data { print("  " + k + String(repeating: " ", count: w - k.count) + "  " + Fmt.value(v)) }
+        for (k, v) in data { Output.say("  " + k + String(repeating: " ", count: w - k.count) + "  " + Fmt.value(v)) }
     }
     if !i.milestones.isEmpty {
-        print()
-        print(Output.bold("Các mốc"))
+        Output.say()
+        Output.say("Các mốc", Output.bold)
         let rows = i.milestones.map { m -> [String] in
             let status = m.done ? "xong" + (m.doneAt.map { " " + Fmt.date($0) } ?? "") : m.overdue ? "quá hạn" : "chưa xong"
             return [m.id, m.title, Fmt.date(m.due), status, m.requires.joined(separator: ", ")]
@@ -255,7 +255,7 @@ struct Start: ParsableCommand {
     func run() throws {
         let data = try assignments(values, option: "--set")
         try connection.run(Manager.StartInstance(workflow: workflow, key: key, data: data)) { i in
-            print("Đã tạo hồ sơ \(i.id) (\(stateText(i))).")
+            Output.say("Đã tạo hồ sơ \(i.id) (\(stateText(i))).")
             printNext(i)
         }
     }
@@ -263,10 +263,10 @@ struct Start: ParsableCommand {
 
 func printNext(_ i: Manager.Instance) {
     if i.completed {
-        print("Hồ sơ đã hoàn tất.")
+        Output.say("Hồ sơ đã hoàn tất.")
     } else if let next = i.next {
         let line = "Hạn tiếp theo: \(Fmt.dueLine(next))"
-        print(next.overdue ? Output.red(line) : line)
+        Output.say(line, redIf(next.overdue))
     }
 }
 
@@ -333,7 +333,7 @@ struct Import: ParsableCommand {
         }
         if rows.isEmpty {
             if connection.json { return Output.printJSON(.object([("imported", .int(0))])) }
-            print("Tệp không có dòng dữ liệu nào; không nhập gì.")
+            Output.say("Tệp không có dòng dữ liệu nào; không nhập gì.")
             return
         }
         let showProgress = isatty(STDERR_FILENO) == 1
@@ -357,7 +357,7 @@ struct Import: ParsableCommand {
         }
         if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         if connection.json { return Output.printJSON(.object([("imported", .int(imported))])) }
-        print("Đã nhập \(Fmt.count(imported)) hồ sơ vào quy trình '\(workflow)'." + (blank > 0 ? " Bỏ qua \(blank) dòng trống." : ""))
+        Output.say("Đã nhập \(Fmt.count(imported)) hồ sơ vào quy trình '\(workflow)'." + (blank > 0 ? " Bỏ qua \(blank) dòng trống." : ""))
     }
 }
 
@@ -384,9 +384,9 @@ struct Send: ParsableCommand {
         let data = try assignments(values, option: "--set")
         try connection.run(Manager.SendEvent(id: id, event: event, data: data, idempotencyKey: idempotencyKey)) { i in
             if event == "done", let m = data?["milestone"]?.stringValue {
-                print("Đã xong mốc '\(m)' của hồ sơ \(i.id).")
+                Output.say("Đã xong mốc '\(m)' của hồ sơ \(i.id).")
             } else {
-                print("Đã nhận sự kiện '\(event)' cho hồ sơ \(i.id); trạng thái: \(stateText(i)).")
+                Output.say("Đã nhận sự kiện '\(event)' cho hồ sơ \(i.id); trạng thái: \(stateText(i)).")
             }
             printNext(i)
         }
@@ -409,7 +409,7 @@ struct Done: ParsableCommand {
     func run() throws {
         try connection.run(Manager.CompleteMilestone(id: id, milestone: milestone)) { i in
             let title = i.milestones.first { $0.id == milestone }.map { " «\($0.title)»" } ?? ""
-            print("Đã xong mốc '\(milestone)'\(title) của hồ sơ \(i.id).")
+            Output.say("Đã xong mốc '\(milestone)'\(title) của hồ sơ \(i.id).")
             printNext(i)
         }
     }
@@ -445,16 +445,16 @@ struct Agenda: ParsableCommand {
         let today = items.filter { !$0.overdue && $0.daysLeft <= 0 }
         let later = items.filter { !$0.overdue && $0.daysLeft > 0 }
         if items.isEmpty {
-            print("Không có việc nào quá hạn hay đến hạn trong \(n) ngày tới.")
+            Output.say("Không có việc nào quá hạn hay đến hạn trong \(n) ngày tới.")
             return
         }
         var first = true
         for (title, list, red) in [("Quá hạn", overdue, true), ("Đến hạn hôm nay", today, false), ("Trong \(n) ngày tới", later, false)] {
             if list.isEmpty { continue }
-            if !first { print() }
+            if !first { Output.say() }
             first = false
             let heading = "\(title) (\(Fmt.count(list.count)))"
-            print(Output.bold(red ? Output.red(heading) : heading))
+            Output.say(heading, red ? { Output.bold(Output.red($0)) } : Output.bold)
             section(list, red: red)
         }
     }
@@ -489,25 +489,7 @@ struct Agenda: ParsableCommand {
                 colours.append(redIf(red))
             }
         }
-        agendaTable(["Hạn", "Còn/quá", "Hồ sơ", "Việc"], rows, colours)
-    }
-
-    /// Like `Output.table`, but a one-cell row (a group heading) does not widen the first column.
-    func agendaTable(_ header: [String], _ rows: [[String]], _ colours: [((String) -> String)?]) {
-        let widths = header.indices.map { c in
-            max(header[c].count, rows.filter { $0.count > 1 }.map { c < $0.count ? $0[c].count : 0 }.max() ?? 0)
-        }
-        func line(_ cells: [String]) -> String {
-            if cells.count == 1 { return cells[0] }
-            return cells.enumerated().map { i, s in
-                i == cells.count - 1 ? s : s + String(repeating: " ", count: max(0, widths[i] - s.count))
-            }.joined(separator: "  ").trailingSpacesRemoved
-        }
-        print(Output.dim(line(header)))
-        for (i, r) in rows.enumerated() {
-            let text = line(r)
-            if let f = colours[i] { print(f(text)) } else { print(text) }
-        }
+        Output.table(["Hạn", "Còn/quá", "Hồ sơ", "Việc"], rows, colour: colours, headerStyle: Output.dim)
     }
 }
 
@@ -524,7 +506,7 @@ struct History: ParsableCommand {
     func run() throws {
         try connection.run(Manager.History(id: id)) { records in
             if records.isEmpty {
-                print("Hồ sơ \(id) chưa có bản ghi nào.")
+                Output.say("Hồ sơ \(id) chưa có bản ghi nào.")
                 return
             }
             let rows = records.map { r in [Fmt.date(r.at), Fmt.kind(r.kind), r.message] }
@@ -554,8 +536,8 @@ struct Reload: ParsableCommand {
         if connection.json {
             Output.printJSON(p)
         } else {
-            for d in reply.diagnostics { print(colouredDiagnostic(d)) }
-            print(
+            for d in reply.diagnostics { sayDiagnostic(d) }
+            Output.say(
                 "Đã nạp lại: \(Fmt.count(reply.workflows.count)) quy trình đang có hiệu lực, \(errors) lỗi, "
                     + "\(reply.diagnostics.count - errors) cảnh báo.")
         }
@@ -582,7 +564,7 @@ struct Watch: ParsableCommand {
                 } else {
                     let r = try Manager.Record(json: sent, path: "record")
                     let line = "\(Fmt.date(r.at)) \(Fmt.kind(r.kind)) \(r.instance ?? r.workflow): \(r.message)"
-                    print(recordColour(r).map { $0(line) } ?? line)
+                    Output.say(line, recordColour(r))
                 }
                 flushStdout()
                 return true

@@ -3,6 +3,9 @@ import Foundation
 import TiendoCore
 
 /// Output helpers: aligned tables, colour only on a terminal, one-line failures.
+///
+/// Every line of human output goes through `say` (or `table`, or `printErr`/`fail` on stderr), which show the
+/// control characters of text from outside escaped (`TerminalText`) before adding colours of their own.
 enum Output {
     static let isTTY: Bool = isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
 
@@ -11,17 +14,30 @@ enum Output {
     static func bold(_ s: String) -> String { isTTY ? "\u{1B}[1m" + s + "\u{1B}[0m" : s }
     static func dim(_ s: String) -> String { isTTY ? "\u{1B}[2m" + s + "\u{1B}[0m" : s }
 
-    /// Prints rows aligned on columns; `colour` may wrap a whole row (applied after padding).
-    static func table(_ header: [String], _ rows: [[String]], colour: [((String) -> String)?] = []) {
+    /// Prints one line of human output: `text` with its control characters escaped, then `style` (a colour).
+    static func say(_ text: String = "", _ style: ((String) -> String)? = nil) {
+        let safe = TerminalText.escaped(text)
+        print(style.map { $0(safe) } ?? safe)
+    }
+
+    /// Prints rows aligned on columns; `colour` may wrap a whole row (applied after padding). Cells are escaped
+    /// before they are measured; a one-cell row (a group heading) is printed as it is and does not widen the first
+    /// column.
+    static func table(
+        _ header: [String], _ rows: [[String]], colour: [((String) -> String)?] = [],
+        headerStyle: (String) -> String = bold
+    ) {
+        let rows = rows.map { $0.map(TerminalText.escaped) }
         let widths = header.indices.map { c in
-            max(header[c].count, rows.map { c < $0.count ? $0[c].count : 0 }.max() ?? 0)
+            max(header[c].count, rows.filter { $0.count > 1 }.map { c < $0.count ? $0[c].count : 0 }.max() ?? 0)
         }
         func line(_ cells: [String]) -> String {
-            cells.enumerated().map { i, s in
-                i == cells.count - 1 ? s : s + String(repeating: " ", count: widths[i] - s.count)
+            if cells.count == 1 { return cells[0] }
+            return cells.enumerated().map { i, s in
+                i == cells.count - 1 ? s : s + String(repeating: " ", count: max(0, widths[i] - s.count))
             }.joined(separator: "  ").trailingSpacesRemoved
         }
-        print(bold(line(header)))
+        print(headerStyle(line(header)))
         for (i, r) in rows.enumerated() {
             let text = line(r)
             if i < colour.count, let f = colour[i] { print(f(text)) } else { print(text) }
@@ -92,6 +108,11 @@ extension String {
 
 /// Prints a one-line reason on stderr; the caller throws `ExitCode.failure`.
 func fail(_ message: String) -> ExitCode {
-    FileHandle.standardError.write(Data(("tiendoctl: " + message + "\n").utf8))
+    printErr("tiendoctl: " + message)
     return ExitCode.failure
+}
+
+/// One line on stderr, its control characters escaped like `Output.say`'s.
+func printErr(_ line: String) {
+    FileHandle.standardError.write(Data((TerminalText.escaped(line) + "\n").utf8))
 }

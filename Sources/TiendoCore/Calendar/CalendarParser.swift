@@ -55,6 +55,7 @@ enum CalendarParser {
             }
         }
         var years: [Int: OfficialYear] = [:]
+        var yearKeys: [Int: Position] = [:]
         if let y = top["years"] {
             for (name, key, value) in y.namedEntries(sink: sink, context: "'years'") {
                 guard let year = parseInt(name), (1...9999).contains(year), name.count == 4 else {
@@ -65,7 +66,13 @@ enum CalendarParser {
                 let off = dates(m["off"], year: year, context: "'off' of \(year)", sink: sink)
                 let work = dates(m["work"], year: year, context: "'work' of \(year)", sink: sink)
                 years[year] = OfficialYear(off: off, work: work)
+                yearKeys[year] = key.position
             }
+        }
+        if !sink.hasErrors {
+            checkWorkingDays(
+                weekend: weekend, weekendNode: top["weekend"], rules: rules, rulesNode: top["rules"], years: years,
+                yearKeys: yearKeys, sink: sink)
         }
         if sink.hasErrors { return (nil, sink.items) }
         return (WorkCalendar(id: id, title: title, zone: zone, weekend: weekend, rules: rules, years: years), sink.items)
@@ -115,10 +122,18 @@ enum CalendarParser {
         return (m, d)
     }
 
-    /// Dates and `a..b` ranges.
+    /// Dates and `a..b` ranges, each date of `year` once (only those count, and a file of thousands of year-long
+    /// ranges must not expand into millions of dates).
     static func dates(_ node: YNode?, year: Int, context: String, sink: DiagnosticSink) -> [CivilDate] {
         guard let node, let list = node.scalarList(sink: sink, context: context) else { return [] }
         var out: [CivilDate] = []
+        let first = CivilDate(year, 1, 1).dayNumber
+        var seen = [Bool](repeating: false, count: CivilDate(year, 12, 31).dayNumber - first + 1)
+        func add(_ n: Int) {
+            guard seen.indices.contains(n - first), !seen[n - first] else { return }
+            seen[n - first] = true
+            out.append(CivilDate(dayNumber: n))
+        }
         for (text, p) in list {
             let parts = text.components(separatedBy: "..")
             guard parts.count <= 2 else {
@@ -139,9 +154,10 @@ enum CalendarParser {
                     sink.error(p, "invalid date range '\(text)' in \(context): the end is before the start or too far")
                     continue
                 }
-                for n in ds[0].dayNumber...ds[1].dayNumber { out.append(CivilDate(dayNumber: n)) }
+                let (lo, hi) = (max(ds[0].dayNumber, first), min(ds[1].dayNumber, first + seen.count - 1))
+                if lo <= hi { for n in lo...hi { add(n) } }
             } else {
-                out.append(ds[0])
+                add(ds[0].dayNumber)
             }
             if ds.contains(where: { $0.year != year }) {
                 sink.warning(p, "date '\(text)' in \(context) is not in \(year) and is ignored")

@@ -98,21 +98,33 @@ public final class WorkCalendar: Sendable {
         return t.working[date.dayNumber - t.firstDay]
     }
 
+    /// How far a search for a working day goes: ten years. A validated calendar has a working day in every year
+    /// (`CalendarParser.checkWorkingDays`), so the next one is always found well within it; a calendar built in
+    /// code without any stops there instead of searching forever.
+    public static let searchLimitDays = 3_660
+
     /// Steps `count` working days from `date` in the sign's direction; the start day is not counted
-    /// (Civil Code 2015, Art. 147) and the result is always a working day.
+    /// (Civil Code 2015, Art. 147) and the result is always a working day (unless no working day follows within
+    /// `searchLimitDays`: then the day where the search stopped).
     public func adding(workingDays count: Int, to date: CivilDate) -> CivilDate {
         let step = count >= 0 ? 1 : -1
         var remaining = abs(count)
         var day = date.dayNumber
         var t = table(date.year)
-        while remaining > 0 {
+        var idle = 0
+        while remaining > 0, idle < WorkCalendar.searchLimitDays {
             day += step
             var i = day - t.firstDay
             if i < 0 || i >= t.working.count {
                 t = table(CivilDate(dayNumber: day).year)
                 i = day - t.firstDay
             }
-            if t.working[i] { remaining -= 1 }
+            if t.working[i] {
+                remaining -= 1
+                idle = 0
+            } else {
+                idle += 1
+            }
         }
         return CivilDate(dayNumber: day)
     }
@@ -121,7 +133,7 @@ public final class WorkCalendar: Sendable {
     public func roll(_ date: CivilDate, forward: Bool) -> CivilDate {
         var d = date
         var guardCount = 0
-        while !isWorkingDay(d), guardCount < 4000 {
+        while !isWorkingDay(d), guardCount < WorkCalendar.searchLimitDays {
             d = d.adding(days: forward ? 1 : -1)
             guardCount += 1
         }
@@ -187,7 +199,8 @@ public final class WorkCalendar: Sendable {
         // holiday or compensatory day.
         for d in owner.keys.sorted() where weekend.contains(CivilDate(dayNumber: d).weekday) {
             var c = ownerSpanEnd[d]! + 1
-            while weekend.contains(CivilDate(dayNumber: c).weekday) || result[c] != nil { c += 1 }
+            let limit = c + searchLimitDays
+            while weekend.contains(CivilDate(dayNumber: c).weekday) || result[c] != nil, c < limit { c += 1 }
             result[c] = DayInfo(date: CivilDate(dayNumber: c), name: rules[owner[d]!].name, kind: .compensatory)
         }
         return result

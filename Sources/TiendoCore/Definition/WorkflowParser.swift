@@ -14,9 +14,10 @@ struct WorkflowParser {
     final class OptionalUses { var items: [(String, Position, String, String?)] = [] }
     let optionalUses = OptionalUses()
     var fields: [FieldDefinition] = []
+    var fieldIndex: [String: Int] = [:]
     var fieldPositions: [String: Position] = [:]
-    var stateNames: [String] = []
-    var milestoneNames: [String] = []
+    var stateNames = NameList()
+    var milestoneNames = NameList()
 
     static let idPattern = try! NSRegularExpression(pattern: "^[a-z0-9][a-z0-9-]{0,62}$")
     static let fieldPattern = try! NSRegularExpression(pattern: "^[a-z][a-z0-9_]*$")
@@ -117,8 +118,10 @@ struct WorkflowParser {
         // Names first, so references can be checked in any order.
         let statesNode = top["states"]
         let milestonesNode = top["milestones"]
-        if let s = statesNode { stateNames = s.namedEntries(sink: DiagnosticSink(file: file), context: "").map(\.name) }
-        if let m = milestonesNode { milestoneNames = m.namedEntries(sink: DiagnosticSink(file: file), context: "").map(\.name) }
+        if let s = statesNode { stateNames = NameList(s.namedEntries(sink: DiagnosticSink(file: file), context: "").map(\.name)) }
+        if let m = milestonesNode {
+            milestoneNames = NameList(m.namedEntries(sink: DiagnosticSink(file: file), context: "").map(\.name))
+        }
         if statesNode == nil && milestonesNode == nil {
             sink.error(root.position, "missing 'states' or 'milestones': a workflow needs at least one of them")
         }
@@ -224,7 +227,7 @@ struct WorkflowParser {
             }
             if let d = m["default"] {
                 if let t = d.text {
-                    switch def.parse(text: t, zone: zone) {
+                    switch def.parse(text: t, zone: zone, humanInput: false) {
                     case .success(let v): def.defaultValue = v
                     case .failure(let e): sink.error(d.position, "invalid default for field '\(name)': \(e.reason)")
                     }
@@ -232,12 +235,13 @@ struct WorkflowParser {
                     sink.error(d.position, "'default' must be a scalar")
                 }
             }
+            fieldIndex[name] = fields.count
             fields.append(def)
             fieldPositions[name] = key.position
         }
     }
 
-    func field(_ name: String) -> FieldDefinition? { fields.first { $0.name == name } }
+    func field(_ name: String) -> FieldDefinition? { fieldIndex[name].map { fields[$0] } }
 
     // MARK: Expressions
 
@@ -370,7 +374,7 @@ struct WorkflowParser {
                     return nil
                 }
                 if fd.type == .text || fd.type == .enumeration, n.isNull { return .text("") }
-                switch fd.parse(text: t, zone: zone) {
+                switch fd.parse(text: t, zone: zone, humanInput: false) {
                 case .success(let v): return v
                 case .failure(let e):
                     sink.error(n.position, "invalid value for field '\(name)' in 'if' of \(context): \(e.reason)")
@@ -559,34 +563,12 @@ struct WorkflowParser {
             }
         }
         // Cycles in `requires`: report at the first member in file order.
-        let graph = Dictionary(uniqueKeysWithValues: out.map { ($0.id, $0.requires) })
-        var reported = Set<String>()
-        for ms in out where !reported.contains(ms.id) {
-            if let cycle = findCycle(from: ms.id, graph: graph) {
-                let first = out.first { cycle.contains($0.id) }!
-                if reported.insert(first.id).inserted {
-                    for c in cycle { reported.insert(c) }
-                    sink.error(first.position, "'requires' cycle: \((cycle + [cycle[0]]).joined(separator: " -> "))")
-                }
-            }
+        let positions = Dictionary(out.map { ($0.id, $0.position) }, uniquingKeysWith: { a, _ in a })
+        let requires = Dictionary(out.map { ($0.id, $0.requires) }, uniquingKeysWith: { a, _ in a })
+        for cycle in Cycles.find(order: out.map(\.id), edges: requires) {
+            sink.error(positions[cycle[0]]!, "'requires' cycle: \(Cycles.describe(cycle, noun: "milestones"))")
         }
         return out
-    }
-
-    /// A cycle through `start`, as the list of its members starting at `start`.
-    func findCycle(from start: String, graph: [String: [String]]) -> [String]? {
-        var path: [String] = []
-        var visited = Set<String>()
-        func dfs(_ n: String) -> [String]? {
-            path.append(n)
-            defer { path.removeLast() }
-            for next in graph[n] ?? [] {
-                if next == start { return path }
-                if visited.insert(next).inserted, let c = dfs(next) { return c }
-            }
-            return nil
-        }
-        return dfs(start)
     }
 
     // MARK: Limits
@@ -667,29 +649,30 @@ struct WorkflowParser {
                 instantEdges[st.name, default: []].append((a.to, a.position))
             }
         }
-        var reported = Set<String>()
-        for st in states where instantEdges[st.name] != nil && !reported.contains(st.name) {
-            let graph = instantEdges.mapValues { $0.map(\.0) }
-            if let cycle = findCycle(from: st.name, graph: graph) {
-                for c in cycle { reported.insert(c) }
-                let pos = instantEdges[st.name]!.first { cycle.contains($0.0) || $0.0 == st.name }?.1 ?? st.position
-                sink.error(pos, "cycle of 'after' transitions that can fire without time passing: \((cycle + [cycle[0]]).joined(separator: " -> "))")
-            }
+        let graph = instantEdges.mapValues { $0.map(\.0) }
+        for cycle in Cycles.find(order: states.map(\.name).filter { instantEdges[$0] != nil }, edges: graph) {
+            let members = Set(cycle)
+            let pos = instantEdges[cycle[0]]!.first { members.contains($0.0) }?.1 ?? byName[cycle[0]]!.position
+            sink.error(pos, "cycle of 'after' transitions that can fire without time passing: \(Cycles.describe(cycle, noun: "states"))")
         }
     }
 
     /// Warns about deadlines and timers that stay inactive while an optional field is unset, unless the state can
     /// only be entered through branches whose guards read that field (then it is always set there).
     func warnOptionalUses(states: [StateDefinition], initial: String?) {
+        // Per state: how many ways lead into it, and how many of those have a guard on each field (one pass).
+        var ways: [String: Int] = [:]
+        var guarded: [String: [String: Int]] = [:]
+        func count(_ to: String, _ conditions: [Condition]) {
+            ways[to, default: 0] += 1
+            for f in Set(conditions.map(\.field)) { guarded[to, default: [:]][f, default: 0] += 1 }
+        }
+        for st in states {
+            for (_, branches) in st.on { for b in branches { count(b.to, b.conditions) } }
+            for a in st.after { count(a.to, a.conditions) }
+        }
         for (field, pos, context, state) in optionalUses.items {
-            if let state, state != initial {
-                var ways: [[Condition]] = []
-                for st in states {
-                    for (_, branches) in st.on { for b in branches where b.to == state { ways.append(b.conditions) } }
-                    for a in st.after where a.to == state { ways.append(a.conditions) }
-                }
-                if !ways.isEmpty && ways.allSatisfy({ $0.contains { $0.field == field } }) { continue }
-            }
+            if let state, state != initial, let n = ways[state], guarded[state]?[field] == n { continue }
             sink.warning(pos, "optional field '\(field)' has no default: \(context) stays inactive while it is unset")
         }
     }
