@@ -339,4 +339,38 @@ import Testing
         #expect(by["2027-09"]?.allSatisfy { $0.priority == 2 && $0.missed == 3 } == true)
         #expect(overdue.map(\.at) == overdue.map(\.at).sorted())
     }
+
+    @Test("plan order at one instant: declaration order, then older occurrences first, then larger offsets first")
+    func planOrder() throws {
+        let yaml = """
+            tiendo: 1
+            title: Tuần
+            milestones:
+              truoc:
+                title: Trước
+                due: 2027-03-07
+                remind: [1d]
+              tuan:
+                title: Giao ban tuần
+                every: 1w
+                anchor: 2027-03-01
+                due: period + 6d
+                remind: [6d, 1wd]
+                count: 2
+            """
+        let def = try Fixtures.workflow("tuan", yaml)
+        let plan = Planner.plan(def, data: [:], start: at("2027-03-01T07:00"), until: day("2027-03-31"))
+        #expect(
+            plan.map { "\($0.atText.prefix(16)) \($0.kind.rawValue) \($0.occurrence ?? $0.milestone ?? "")" } == [
+                "2027-03-01T07:00 started ",
+                "2027-03-01T08:00 reminder 2027-03-01",  // 6d before Sunday 07/03
+                "2027-03-05T08:00 reminder 2027-03-01",  // 1wd before it: Friday
+                "2027-03-06T08:00 reminder truoc",
+                "2027-03-08T08:00 overdue truoc",
+                "2027-03-08T08:00 overdue 2027-03-01",  // notice 0 of the older occurrence first
+                "2027-03-08T08:00 reminder 2027-03-08",  // then the next occurrence's 6d reminder
+                "2027-03-12T08:00 reminder 2027-03-08",
+                "2027-03-15T08:00 overdue 2027-03-08",
+            ])
+    }
 }
