@@ -40,7 +40,7 @@ enum CorrectedCalendar {
 
     static func parse(_ text: String) -> WorkCalendar {
         let (cal, diags) = WorkCalendar.parse(bytes: Array(text.utf8), file: "calendars/vn.yaml", id: "vn")
-        precondition(cal != nil && diags.isEmpty, "\(diags)")
+        precondition(cal != nil && !diags.contains { $0.severity == .error }, "\(diags)")
         return cal!
     }
 
