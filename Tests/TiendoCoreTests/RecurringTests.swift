@@ -373,4 +373,11 @@ import Testing
                 "2027-03-15T08:00 overdue 2027-03-08",
             ])
     }
+
+    @Test("graph: a recurring milestone's node names its period and anchor")
+    func graph() throws {
+        let def = try Self.definition()
+        #expect(GraphRenderer.render(def, format: .dot).contains(#"label="Đóng đảng phí\n(dang-phi)\nmỗi 1mo từ 2027-01-01\nhạn: period + 1mo - 1d""#))
+        #expect(GraphRenderer.render(def, format: .mermaid).contains("(dang-phi)<br/>mỗi 1mo từ 2027-01-01<br/>hạn:"))
+    }
 }
