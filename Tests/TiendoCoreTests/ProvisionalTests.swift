@@ -122,6 +122,11 @@ import Testing
         let r = try #require(rs.first { $0.milestone == "remind-wd" })
         #expect(r.atText == "2025-12-30T08:00:00+07:00" && r.provisional)  // 05/01, then 02/01 and 01/01 are off
         #expect(r.message.hasSuffix("hạn chót 06/01/2026 (dự kiến)"))
+        // An operator's `at` is never provisional; a milestone-done record is when its due is.
+        let done = try engine.completeMilestone(&late, milestone: "wd", at: at("2026-01-02T10:00"), actor: 0).get()
+        #expect(done.last?.json.serialized() == #"{"at":"2026-01-02T10:00:00+07:00","kind":"milestone-done","workflow":"don-vi","instance":"don-vi/x","event":"done","milestone":"wd","due":"2027-01-04","priority":6,"provisional":true,"actor":0,"message":"Đã hoàn thành «WD» (don-vi/x) (dự kiến)"}"#)
+        let plain = try engine.completeMilestone(&late, milestone: "d", at: at("2026-01-02T10:00"), actor: 0).get()
+        #expect(plain.last?.provisional == false && plain.last?.message == "Đã hoàn thành «D» (don-vi/x)")
     }
 
     @Test("an 'after' instant that stepped into a projected year is provisional; entered is a fact")
