@@ -129,7 +129,7 @@ import Testing
         #expect(diags.isEmpty, "\(diags)")
         let m = try #require(def?.milestone("m"))
         #expect(m.recurrence?.every == Offset(3, .mo) && m.recurrence?.everyText == "3mo" && m.recurrence?.until != nil)
-        #expect(m.deadline.missed == [MissedRule(count: 2, of: 2, priority: 3), MissedRule(count: 3, of: 4, priority: 2)])
+        #expect(m.recurrence?.missed == [MissedRule(count: 2, of: 2, priority: 3), MissedRule(count: 3, of: 4, priority: 2)])
         #expect(def?.milestone("n")?.recurrence?.count == 26)
     }
 

@@ -68,13 +68,11 @@ public struct Deadline: Sendable, Hashable {
     public var escalate: [(threshold: Offset, priority: Int)]
     /// Declaration order in the file, for ordering records at the same instant.
     public var order: Int
-    /// `overdue.missed` (recurring milestones only).
-    public var missed: [MissedRule] = []
 
     public static func == (a: Deadline, b: Deadline) -> Bool {
         a.due == b.due && a.roll == b.roll && a.remind == b.remind && a.repeatEvery == b.repeatEvery
             && a.escalate.map(\.threshold) == b.escalate.map(\.threshold)
-            && a.escalate.map(\.priority) == b.escalate.map(\.priority) && a.order == b.order && a.missed == b.missed
+            && a.escalate.map(\.priority) == b.escalate.map(\.priority) && a.order == b.order
     }
     public func hash(into h: inout Hasher) {
         h.combine(due)
@@ -125,6 +123,8 @@ public struct Recurrence: Sendable, Hashable {
     public var until: DateExpression?
     /// Only occurrences k < count.
     public var count: Int?
+    /// `overdue.missed` (kept here, not in `Deadline`, which every deadline copies on the hot path).
+    public var missed: [MissedRule] = []
 
     /// Occurrence labels are months for `mo|y`, days for `d|w`.
     public var labelsByMonth: Bool { every.unit == .mo || every.unit == .y }

@@ -316,10 +316,11 @@ struct WorkflowParser {
         return out.sorted { $0.approximateSeconds > $1.approximateSeconds }
     }
 
-    /// `recurring` is nil for a state's deadline, else whether the milestone has `every`.
+    /// `recurring` is nil for a state's deadline, else whether the milestone has `every`; `missed` receives its
+    /// `overdue.missed` entries.
     func parseDeadline(
         _ m: MappingReader, dueNode: YNode, context: String, allowEntered: Bool, order: Int, state: String? = nil,
-        recurring: Bool? = nil
+        recurring: Bool? = nil, missed: inout [MissedRule]
     ) -> Deadline? {
         let due = expression(
             dueNode, context: "'due' of \(context)", allowEntered: allowEntered, allowPeriod: recurring == true, state: state)
@@ -337,7 +338,6 @@ struct WorkflowParser {
         }
         var repeatEvery = Repeat.every(Offset(1, .d))
         var escalate: [(Offset, Int)] = []
-        var missed: [MissedRule] = []
         if let o = m["overdue"],
             let om = MappingReader(o, sink: sink, context: "'overdue' of \(context)", allowed: ["repeat", "escalate", "missed"])
         {
@@ -379,7 +379,7 @@ struct WorkflowParser {
         }
         return Deadline(
             due: expr, roll: roll, remind: remind ?? defaultRemind, repeatEvery: repeatEvery,
-            escalate: escalate.sorted { $0.0.approximateSeconds < $1.0.approximateSeconds }, order: order, missed: missed)
+            escalate: escalate.sorted { $0.0.approximateSeconds < $1.0.approximateSeconds }, order: order)
     }
 
     // MARK: Guards
@@ -536,7 +536,10 @@ struct WorkflowParser {
                 let dm = MappingReader(d, sink: sink, context: "'deadline' of state '\(name)'", allowed: ["due", "roll", "remind", "overdue"])
             {
                 if let due = dm.require("due") {
-                    deadline = parseDeadline(dm, dueNode: due, context: "state '\(name)'", allowEntered: true, order: d.position.line, state: name)
+                    var ignored: [MissedRule] = []
+                    deadline = parseDeadline(
+                        dm, dueNode: due, context: "state '\(name)'", allowEntered: true, order: d.position.line, state: name,
+                        missed: &ignored)
                 }
             }
             out.append(
@@ -565,12 +568,14 @@ struct WorkflowParser {
                     ])
             else { continue }
             let title = m.require("title").flatMap { $0.text }
-            let (recurrence, isRecurring) = parseRecurrence(m, id: id)
+            var (recurrence, isRecurring) = parseRecurrence(m, id: id)
             var deadline: Deadline?
             if let due = m.require("due") {
+                var missed: [MissedRule] = []
                 deadline = parseDeadline(
                     m, dueNode: due, context: "milestone '\(id)'", allowEntered: false, order: key.position.line,
-                    recurring: isRecurring)
+                    recurring: isRecurring, missed: &missed)
+                recurrence?.missed = missed
             }
             if isRecurring, let r = m.keyNode("requires") {
                 sink.error(r.position, "recurring milestone '\(id)' cannot have 'requires'")

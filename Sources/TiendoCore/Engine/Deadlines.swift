@@ -221,7 +221,7 @@ extension Engine {
             return dropFrom <= (mode == .live ? max(now, n.time) : n.time)
         }
         let candidates = mode == .plan ? all : all.filter { $0.time == last }
-        return (candidates.filter { !dropped($0) }, last)
+        return (dropFrom == nil ? candidates : candidates.filter { !dropped($0) }, last)
     }
 
     /// The next instant a notice of this deadline falls due after its mark. Overdue notices from `dropFrom` on are

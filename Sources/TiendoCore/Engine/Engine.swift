@@ -134,7 +134,7 @@ public struct Engine: Sendable {
             let drops = definition.hasRecurring ? dropStarts(actives) : [:]
             let marks = Marks(inst.marks)
             for a in actives {
-                let (emit, last) = notices(a, marks: marks, limit: limit, strict: tr != nil, mode: mode, now: now, dropFrom: drops[a.key])
+                let (emit, last) = notices(a, marks: marks, limit: limit, strict: tr != nil, mode: mode, now: now, dropFrom: drops.isEmpty ? nil : drops[a.key])
                 guard let last else { continue }
                 inst.marks[a.key] = last
                 // Live: a newer notice replaces one not yet emitted, also when the newer one is dropped.
@@ -159,9 +159,11 @@ public struct Engine: Sendable {
         return Engine.ordered(out)
     }
 
-    /// Sorts by `at`, keeping causal order for equal instants.
+    /// Sorts by `at`, keeping causal order for equal instants. Usually already in order; otherwise indices are
+    /// sorted, not records (large values: moving them dominated the sort).
     static func ordered(_ records: [Record]) -> [Record] {
-        records.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
+        if zip(records, records.dropFirst()).allSatisfy({ $0.at <= $1.at }) { return records }
+        return records.indices.sorted { (records[$0].at, $0) < (records[$1].at, $1) }.map { records[$0] }
     }
 
     /// The next instant something is due for this instance (a transition, a notice, an occurrence opening), or nil
@@ -173,7 +175,7 @@ public struct Engine: Sendable {
         let drops = definition.hasRecurring ? dropStarts(actives) : [:]
         let marks = Marks(inst.marks)
         for a in actives {
-            if let t = nextNotice(a, marks: marks, mode: mode, dropFrom: drops[a.key]), best == nil || t < best! { best = t }
+            if let t = nextNotice(a, marks: marks, mode: mode, dropFrom: drops.isEmpty ? nil : drops[a.key]), best == nil || t < best! { best = t }
         }
         if let t = nextOpening(inst), best == nil || t < best! { best = t }
         return best

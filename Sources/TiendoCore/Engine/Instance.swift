@@ -98,7 +98,9 @@ extension SeriesState {
     /// `{"dang-phi":{"anchor":"2027-01-01","first":2,"next":5,"open":[[2,1804438800],[3,1806944400]],"lastDone":1811...}}`
     /// (instants in Unix seconds; `lastDone` absent when none). `{}` for no series.
     public static func encode(_ series: [String: SeriesState]) -> String {
-        JSON.object(
+        // Most instances have no recurring milestone: no JSON tree for them on every store write.
+        if series.isEmpty { return "{}" }
+        return JSON.object(
             series.keys.sorted().map { id in
                 let s = series[id]!
                 var o: [(String, JSON)] = [
@@ -113,7 +115,7 @@ extension SeriesState {
 
     /// Reads `encode`'s text back; entries that do not parse are left out (an empty or absent text gives `[:]`).
     public static func decode(_ text: String) -> [String: SeriesState] {
-        guard !text.isEmpty, let j = try? JSON.parse(text), let o = j.objectValue else { return [:] }
+        guard text != "{}", !text.isEmpty, let j = try? JSON.parse(text), let o = j.objectValue else { return [:] }
         var out: [String: SeriesState] = [:]
         for (id, v) in o {
             guard let a = v["anchor"]?.stringValue.flatMap({ CivilDate.parse($0) }), let first = v["first"]?.intValue,

@@ -160,7 +160,7 @@ extension Engine {
             if due.end <= t { missed += 1 }
         }
         var priority: Int?
-        for rule in m.deadline.missed {
+        for rule in r.missed {
             let window = (k - rule.of + 1)...k
             let open = s.open.reduce(0) { n, o in window.contains(o.index) && (o.index == k || o.openedAt <= t) ? n + 1 : n }
             if open >= rule.count { priority = min(priority ?? rule.priority, rule.priority) }
