@@ -29,8 +29,14 @@ import Testing
         let y2026 = CorrectedCalendar.calendar.listingJSON(year: 2026)
         let lines = (y2026.arrayValue ?? []).map { $0.serialized() }
         #expect(lines.count == 15)
-        #expect(lines.contains(#"{"date":"2026-01-10","name":"Ngày làm bù","kind":"workday","status":"official","source":"Công văn 12729/VPCP-KGVX ngày 25/12/2025"}"#))
-        #expect(lines.contains(#"{"date":"2026-08-31","name":"Ngày nghỉ","kind":"holiday","status":"official","source":"Công văn 12729/VPCP-KGVX ngày 25/12/2025"}"#))
+        #expect(
+            lines.contains(
+                #"{"date":"2026-01-10","name":"Ngày làm bù","kind":"workday","status":"official","source":"Công văn 12729/VPCP-KGVX ngày 25/12/2025"}"#
+            ))
+        #expect(
+            lines.contains(
+                #"{"date":"2026-08-31","name":"Ngày nghỉ","kind":"holiday","status":"official","source":"Công văn 12729/VPCP-KGVX ngày 25/12/2025"}"#
+            ))
         let y2027 = (CorrectedCalendar.calendar.listingJSON(year: 2027).arrayValue ?? []).map { $0.serialized() }
         #expect(y2027.first == #"{"date":"2027-01-01","name":"Tết Dương lịch","kind":"holiday","status":"projected"}"#)
         #expect(y2027.contains(#"{"date":"2027-02-11","name":"Tết Nguyên Đán","kind":"compensatory","status":"projected"}"#))

@@ -77,7 +77,10 @@ import Testing
                 "overdue 2027-02-05T08:00 true",
             ])
         #expect(rs[0].json["provisional"] == .bool(true))
-        #expect(rs[0].message == "Còn 14 ngày đến hạn «Chờ chi bộ xét công nhận chính thức» (dang-vien-du-bi/dvdb-2025-050), hạn chót 04/02/2027 (dự kiến)")
+        #expect(
+            rs[0].message
+                == "Còn 14 ngày đến hạn «Chờ chi bộ xét công nhận chính thức» (dang-vien-du-bi/dvdb-2025-050), hạn chót 04/02/2027 (dự kiến)"
+        )
         let item = engine.deadlines(inst, now: at("2027-01-21T09:00")).deadlines[0]
         #expect(item["provisional"] == .bool(true))
     }
@@ -124,7 +127,10 @@ import Testing
         #expect(r.message.hasSuffix("hạn chót 06/01/2026 (dự kiến)"))
         // An operator's `at` is never provisional; a milestone-done record is when its due is.
         let done = try engine.completeMilestone(&late, milestone: "wd", at: at("2026-01-02T10:00"), actor: 0).get()
-        #expect(done.last?.json.serialized() == #"{"at":"2026-01-02T10:00:00+07:00","kind":"milestone-done","workflow":"don-vi","instance":"don-vi/x","event":"done","milestone":"wd","due":"2027-01-04","priority":6,"provisional":true,"actor":0,"message":"Đã hoàn thành «WD» (don-vi/x) (dự kiến)"}"#)
+        #expect(
+            done.last?.json.serialized()
+                == #"{"at":"2026-01-02T10:00:00+07:00","kind":"milestone-done","workflow":"don-vi","instance":"don-vi/x","event":"done","milestone":"wd","due":"2027-01-04","priority":6,"provisional":true,"actor":0,"message":"Đã hoàn thành «WD» (don-vi/x) (dự kiến)"}"#
+        )
         let plain = try engine.completeMilestone(&late, milestone: "d", at: at("2026-01-02T10:00"), actor: 0).get()
         #expect(plain.last?.provisional == false && plain.last?.message == "Đã hoàn thành «D» (don-vi/x)")
     }

@@ -133,7 +133,9 @@ import Testing
         #expect(inst.series["dang-phi"]?.open.map(\.index) == [2, 3, 4])
         func reason(_ m: String) -> String? {
             var copy = inst
-            if case .failure(.eventRejected(_, let event, _, let reason, let record)) = engine.completeMilestone(&copy, milestone: m, at: at("2027-05-02T10:00"), actor: 0) {
+            if case .failure(.eventRejected(_, let event, _, let reason, let record)) = engine.completeMilestone(
+                &copy, milestone: m, at: at("2027-05-02T10:00"), actor: 0)
+            {
                 #expect(event == "done" && record?.kind == .rejected)
                 return reason
             }
@@ -154,7 +156,9 @@ import Testing
         _ = try engine.completeMilestone(&inst, milestone: "dang-phi", at: at("2027-05-02T11:00"), actor: 0).get()
         #expect(inst.series["dang-phi"]?.open.isEmpty == true)
         var copy = inst
-        guard case .failure(.eventRejected(_, _, _, let r, _)) = engine.completeMilestone(&copy, milestone: "dang-phi", at: at("2027-05-02T12:00"), actor: 0)
+        guard
+            case .failure(.eventRejected(_, _, _, let r, _)) = engine.completeMilestone(
+                &copy, milestone: "dang-phi", at: at("2027-05-02T12:00"), actor: 0)
         else {
             Issue.record("done with no open occurrence must be rejected")
             return
@@ -182,13 +186,17 @@ import Testing
         // Catch-up over three overdue occurrences: one notice, from the newest (rule 7).
         #expect(started.filter { $0.kind == .overdue }.compactMap(\.occurrence) == ["2027-02-01"])
         var copy = inst
-        if case .failure(.eventRejected(_, _, _, let r, _)) = engine.completeMilestone(&copy, milestone: "a@2027-01", at: at("2027-03-01T09:00"), actor: 0) {
+        if case .failure(.eventRejected(_, _, _, let r, _)) = engine.completeMilestone(
+            &copy, milestone: "a@2027-01", at: at("2027-03-01T09:00"), actor: 0)
+        {
             #expect(r == "mốc «A» (a) không định kỳ: không dùng '@KỲ'")
         } else {
             Issue.record("'@' on a one-shot milestone must be rejected")
         }
         // k = 3 is past count: it names no occurrence.
-        if case .failure(.eventRejected(_, _, _, let r, _)) = engine.completeMilestone(&copy, milestone: "b@2027-02-15", at: at("2027-03-01T09:00"), actor: 0) {
+        if case .failure(.eventRejected(_, _, _, let r, _)) = engine.completeMilestone(
+            &copy, milestone: "b@2027-02-15", at: at("2027-03-01T09:00"), actor: 0)
+        {
             #expect(r.contains("không có kỳ '2027-02-15'"))
         } else {
             Issue.record("a label past count must be rejected")
@@ -199,8 +207,14 @@ import Testing
         for m in ["a", "b", "b", "b@2027-02-01"] {
             records += try engine.completeMilestone(&inst, milestone: m, at: at("2027-03-02T09:00"), actor: 0).get()
         }
-        #expect(records.filter { $0.kind != .overdue }.map(\.kind) == [.milestoneDone, .milestoneDone, .milestoneDone, .milestoneDone, .completed])
-        #expect(records.filter { $0.kind == .milestoneDone }.map { $0.occurrence ?? $0.milestone! } == ["a", "2027-01-04", "2027-01-18", "2027-02-01"])
+        #expect(
+            records.filter { $0.kind != .overdue }.map(\.kind) == [
+                .milestoneDone, .milestoneDone, .milestoneDone, .milestoneDone, .completed,
+            ])
+        #expect(
+            records.filter { $0.kind == .milestoneDone }.map { $0.occurrence ?? $0.milestone! } == [
+                "a", "2027-01-04", "2027-01-18", "2027-02-01",
+            ])
         #expect(inst.completed)
         let done = engine.milestoneViews(inst, now: at("2027-03-02T10:00"))[1]
         #expect(done.done && done.occurrence == "2027-02-01" && done.doneAt == at("2027-03-02T09:00") && done.openCount == 0)
@@ -260,10 +274,14 @@ import Testing
         #expect(inst.series.isEmpty)
         let inactive = engine.milestoneViews(inst, now: at("2027-01-15T08:00"))[0]
         #expect(inactive.due == "" && inactive.occurrence == nil && inactive.openCount == 0 && !inactive.done)
-        _ = try engine.send(&inst, event: "ghi", data: [("ngay_bat_dau", .string("2027-01-01"))], at: at("2027-02-02T08:00"), actor: 0, counter: nil).get()
+        _ = try engine.send(
+            &inst, event: "ghi", data: [("ngay_bat_dau", .string("2027-01-01"))], at: at("2027-02-02T08:00"), actor: 0, counter: nil
+        ).get()
         #expect(inst.series["hop"]?.anchor == day("2027-01-01"))
         #expect(inst.series["hop"]?.open.map(\.index) == [0, 1])
-        _ = try engine.send(&inst, event: "ghi", data: [("ngay_bat_dau", .string("2027-06-01"))], at: at("2027-02-03T08:00"), actor: 0, counter: nil).get()
+        _ = try engine.send(
+            &inst, event: "ghi", data: [("ngay_bat_dau", .string("2027-06-01"))], at: at("2027-02-03T08:00"), actor: 0, counter: nil
+        ).get()
         #expect(inst.series["hop"]?.anchor == day("2027-01-01"))
     }
 
@@ -272,7 +290,9 @@ import Testing
         let s: [String: SeriesState] = [
             "dang-phi": SeriesState(
                 anchor: day("2027-01-01"), first: 2, next: 5,
-                open: [OpenOccurrence(index: 3, openedAt: at("2027-04-01T00:00")), OpenOccurrence(index: 4, openedAt: at("2027-05-01T00:00"))],
+                open: [
+                    OpenOccurrence(index: 3, openedAt: at("2027-04-01T00:00")), OpenOccurrence(index: 4, openedAt: at("2027-05-01T00:00")),
+                ],
                 lastDone: at("2027-06-03T10:00")),
             "bao-cao": SeriesState(anchor: day("2027-01-01"), first: 0, next: 0),
         ]
@@ -289,8 +309,10 @@ import Testing
         let other = try Fixtures.workflow("sinh-hoat", Self.yaml.replacingOccurrences(of: "every: 1mo", with: "every: 3mo"))
         let oneShot = try Fixtures.workflow(
             "sinh-hoat",
-            Self.yaml.replacingOccurrences(of: "    every: 1mo\n    anchor: 2027-01-01\n    due: period + 1mo - 1d\n", with: "    due: 2027-12-31\n")
-                .replacingOccurrences(of: ", missed: {count: 3, priority: crit}", with: ""))
+            Self.yaml.replacingOccurrences(
+                of: "    every: 1mo\n    anchor: 2027-01-01\n    due: period + 1mo - 1d\n", with: "    due: 2027-12-31\n"
+            )
+            .replacingOccurrences(of: ", missed: {count: 3, priority: crit}", with: ""))
         #expect(same.keepsMilestones(of: old))
         #expect(!other.keepsMilestones(of: old))
         #expect(!oneShot.keepsMilestones(of: old))
@@ -298,7 +320,8 @@ import Testing
     }
 
     /// Điều lệ Đảng, Điều 8: "không đóng đảng phí ba tháng trong năm" as `{count: 3, of: 12, priority: crit}`.
-    static let yearly = yaml.replacingOccurrences(of: "missed: {count: 3, priority: crit}", with: "missed: {count: 3, of: 12, priority: crit}")
+    static let yearly = yaml.replacingOccurrences(
+        of: "missed: {count: 3, priority: crit}", with: "missed: {count: 3, of: 12, priority: crit}")
 
     /// A year of monthly fees paid on the 20th, except the `skipped` months.
     func year(skipping skipped: Set<Int>) throws -> [Record] {
@@ -377,7 +400,9 @@ import Testing
     @Test("graph: a recurring milestone's node names its period and anchor")
     func graph() throws {
         let def = try Self.definition()
-        #expect(GraphRenderer.render(def, format: .dot).contains(#"label="Đóng đảng phí\n(dang-phi)\nmỗi 1mo từ 2027-01-01\nhạn: period + 1mo - 1d""#))
+        #expect(
+            GraphRenderer.render(def, format: .dot).contains(
+                #"label="Đóng đảng phí\n(dang-phi)\nmỗi 1mo từ 2027-01-01\nhạn: period + 1mo - 1d""#))
         #expect(GraphRenderer.render(def, format: .mermaid).contains("(dang-phi)<br/>mỗi 1mo từ 2027-01-01<br/>hạn:"))
     }
 }

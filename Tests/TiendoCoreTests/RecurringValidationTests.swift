@@ -36,7 +36,8 @@ import Testing
             line: 7, column: 27, fragment: "'overdue.missed' applies to recurring milestones only"),
         Case(
             name: "overdue.missed on a state's deadline",
-            yaml: "tiendo: 1\ntitle: T\ninitial: a\nstates:\n  a:\n    deadline:\n      due: started + 3d\n      overdue:\n        missed: {count: 2, priority: crit}\n    on: {x: b}\n  b: {final: true}\n",
+            yaml:
+                "tiendo: 1\ntitle: T\ninitial: a\nstates:\n  a:\n    deadline:\n      due: started + 3d\n      overdue:\n        missed: {count: 2, priority: crit}\n    on: {x: b}\n  b: {final: true}\n",
             line: 9, column: 9, fragment: "'overdue.missed' applies to recurring milestones only"),
         Case(
             name: "wd in every: at the value",
@@ -92,23 +93,33 @@ import Testing
             line: 8, column: 12, fragment: "'count' of milestone 'm' must be an integer of at least 1"),
         Case(
             name: "requires on a recurring milestone: at the key",
-            yaml: ms("  a: {title: A, due: 2027-01-01}\n  m:\n    title: M\n    every: 1mo\n    anchor: 2027-01-01\n    due: period + 1d\n    requires: [a]\n"),
+            yaml: ms(
+                "  a: {title: A, due: 2027-01-01}\n  m:\n    title: M\n    every: 1mo\n    anchor: 2027-01-01\n    due: period + 1d\n    requires: [a]\n"
+            ),
             line: 10, column: 5, fragment: "recurring milestone 'm' cannot have 'requires'"),
         Case(
             name: "requires naming a recurring milestone: at the name",
-            yaml: ms("  a: {title: A, due: 2027-01-01, requires: [b, m]}\n  b: {title: B, due: 2027-01-01}\n  m:\n    title: M\n    every: 1mo\n    anchor: 2027-01-01\n    due: period + 1d\n"),
+            yaml: ms(
+                "  a: {title: A, due: 2027-01-01, requires: [b, m]}\n  b: {title: B, due: 2027-01-01}\n  m:\n    title: M\n    every: 1mo\n    anchor: 2027-01-01\n    due: period + 1d\n"
+            ),
             line: 4, column: 48, fragment: "milestone 'a' cannot require recurring milestone 'm'"),
         Case(
             name: "a missed entry with count below 1",
-            yaml: ms("  m:\n    title: M\n    every: 1mo\n    anchor: 2027-01-01\n    due: period + 1d\n    overdue:\n      missed: {count: 0, priority: crit}\n"),
+            yaml: ms(
+                "  m:\n    title: M\n    every: 1mo\n    anchor: 2027-01-01\n    due: period + 1d\n    overdue:\n      missed: {count: 0, priority: crit}\n"
+            ),
             line: 10, column: 23, fragment: "'count' in 'overdue.missed' of milestone 'm' must be an integer of at least 1"),
         Case(
             name: "a missed entry with of below count",
-            yaml: ms("  m:\n    title: M\n    every: 1mo\n    anchor: 2027-01-01\n    due: period + 1d\n    overdue:\n      missed:\n        - {count: 2, priority: err}\n        - {count: 3, of: 2, priority: crit}\n"),
+            yaml: ms(
+                "  m:\n    title: M\n    every: 1mo\n    anchor: 2027-01-01\n    due: period + 1d\n    overdue:\n      missed:\n        - {count: 2, priority: err}\n        - {count: 3, of: 2, priority: crit}\n"
+            ),
             line: 12, column: 26, fragment: "'of' in 'overdue.missed' of milestone 'm' must be an integer not below 'count'"),
         Case(
             name: "a missed entry with a priority escalate does not allow",
-            yaml: ms("  m:\n    title: M\n    every: 1mo\n    anchor: 2027-01-01\n    due: period + 1d\n    overdue: {missed: {count: 3, priority: emerg}}\n"),
+            yaml: ms(
+                "  m:\n    title: M\n    every: 1mo\n    anchor: 2027-01-01\n    due: period + 1d\n    overdue: {missed: {count: 3, priority: emerg}}\n"
+            ),
             line: 9, column: 44, fragment: "invalid priority 'emerg' in 'overdue.missed' of milestone 'm'"),
         Case(
             name: "a field may not be named period",
@@ -140,23 +151,26 @@ import Testing
     @Test("calendar years: a listed year without source is a warning at its key; bad source and projected are errors")
     func calendarYearStatus() {
         let (cal, warn) = Self.calendarDiagnostics("  2026:\n    off: [2026-01-01]\n  2027: {}\n")
-        #expect(warn.map(\.description) == [
-            "calendars/vn.yaml:5:3: warning: year 2026 has no 'source': cite the document that published its list",
-            "calendars/vn.yaml:7:3: warning: year 2027 has no 'source': cite the document that published its list",
-        ])
+        #expect(
+            warn.map(\.description) == [
+                "calendars/vn.yaml:5:3: warning: year 2026 has no 'source': cite the document that published its list",
+                "calendars/vn.yaml:7:3: warning: year 2027 has no 'source': cite the document that published its list",
+            ])
         #expect(cal?.status(of: 2027) == .official)  // listed, even with empty lists
         let (bad, errs) = Self.calendarDiagnostics("  2026:\n    source: \"\"\n    projected: maybe\n")
         #expect(bad == nil)
-        #expect(errs.map(\.description) == [
-            "calendars/vn.yaml:6:13: error: 'source' of 2026 must be non-empty text citing the document that published the list",
-            "calendars/vn.yaml:7:16: error: 'projected' of 2026 must be true or false, found 'maybe'",
-        ])
+        #expect(
+            errs.map(\.description) == [
+                "calendars/vn.yaml:6:13: error: 'source' of 2026 must be non-empty text citing the document that published the list",
+                "calendars/vn.yaml:7:16: error: 'projected' of 2026 must be true or false, found 'maybe'",
+            ])
     }
 
     @Test("the calendar's content digest ignores formatting and follows every parsed value")
     func calendarDigest() {
         let a = CorrectedCalendar.calendar
-        let reformatted = CorrectedCalendar.parse("# comment\n" + CorrectedCalendar.base.replacingOccurrences(of: "weekend: [sat, sun]", with: "weekend: [sun, sat]"))
+        let reformatted = CorrectedCalendar.parse(
+            "# comment\n" + CorrectedCalendar.base.replacingOccurrences(of: "weekend: [sat, sun]", with: "weekend: [sun, sat]"))
         #expect(a.digest == reformatted.digest && a.digest.count == 64)
         #expect(a.digest != CorrectedCalendar.with2027.digest)
         let resourced = CorrectedCalendar.parse(CorrectedCalendar.base.replacingOccurrences(of: "ngày 25/12/2025", with: "25/12/2025"))

@@ -55,7 +55,10 @@ import Testing
         #expect(rs.count == 1)
         let r = try #require(rs.first)
         #expect(r.priority == 4 && r.due == "2027-02-04" && r.previousDue == "2027-02-11" && r.daysLeft == -4 && r.provisional)
-        #expect(r.message == "Đổi hạn «Chờ chi bộ xét công nhận chính thức» (dang-vien-du-bi/dvdb-2025-050) từ 11/02/2027 sang 04/02/2027 (dự kiến) do lịch nghỉ thay đổi")
+        #expect(
+            r.message
+                == "Đổi hạn «Chờ chi bộ xét công nhận chính thức» (dang-vien-du-bi/dvdb-2025-050) từ 11/02/2027 sang 04/02/2027 (dự kiến) do lịch nghỉ thay đổi"
+        )
         // Overdue notices 0..3 (05/02–08/02 08:00) are at or before T: handled; the next is k = 4 on 09/02.
         let after = ProvisionalTests.run(new, &inst, until: at("2027-02-09T23:00"))
         #expect(after.map { "\($0.kind.rawValue) \($0.atText.prefix(16)) \($0.priority)" } == ["overdue 2027-02-09T08:00 3"])
@@ -92,9 +95,12 @@ import Testing
         #expect(old.openDeadlines(inst).map { "\($0.key) \($0.due)" } == ["bc@2027-01 2027-02-11", "bc@2027-02 2027-03-04"])
         let rs = new.reschedule(&inst, previousCalendar: old.definition.calendar, at: t)
         #expect(
-            rs.map { "\($0.milestone ?? "-") \($0.occurrence ?? "-") \($0.previousDue ?? "") \($0.due ?? "") \($0.priority) \($0.provisional)" }
+            rs.map {
+                "\($0.milestone ?? "-") \($0.occurrence ?? "-") \($0.previousDue ?? "") \($0.due ?? "") \($0.priority) \($0.provisional)"
+            }
                 == ["bc 2027-01 2027-02-11 2027-02-04 4 true"])
-        #expect(rs.first?.message == "Đổi hạn «Báo cáo kỳ 2027-01» (hai-lich/x) từ 11/02/2027 sang 04/02/2027 (dự kiến) do lịch nghỉ thay đổi")
+        #expect(
+            rs.first?.message == "Đổi hạn «Báo cáo kỳ 2027-01» (hai-lich/x) từ 11/02/2027 sang 04/02/2027 (dự kiến) do lịch nghỉ thay đổi")
         // With the rules 03/02 + 1wd = 04/02: the transition is now past; it is the next wake-up and fires late.
         #expect(new.nextWakeup(inst) == at("2027-02-05T00:00"))
         let fired = new.advance(&inst, to: t.adding(seconds: 1))

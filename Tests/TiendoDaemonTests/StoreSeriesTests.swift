@@ -17,7 +17,9 @@ struct StoreSeriesTests {
         var inst = Instance(
             id: "sinh-hoat/dv-01", workflow: "sinh-hoat", data: [:], state: "a", startedAt: t, enteredAt: t, digest: "d",
             marks: ["dang-phi@2027-03": t], checkedAt: t,
-            series: ["dang-phi": SeriesState(anchor: CivilDate(2027, 1, 1), first: 2, next: 3, open: [OpenOccurrence(index: 2, openedAt: t)])])
+            series: [
+                "dang-phi": SeriesState(anchor: CivilDate(2027, 1, 1), first: 2, next: 3, open: [OpenOccurrence(index: 2, openedAt: t)])
+            ])
         func change(_ i: Instance, data: String?) -> InstanceChange {
             InstanceChange(instance: i, group: nil, nextWakeup: t, dueItems: [], stale: false, dataJSON: data)
         }

@@ -86,7 +86,8 @@ extension WorkflowParser {
                     let pn = p.text ?? p.kindName
                     sink.error(
                         p.position,
-                        "invalid priority '\(pn)' in \(context)\(didYouMean(pn, WorkflowParser.escalatePriorities)): use notice, warning, err, crit or alert")
+                        "invalid priority '\(pn)' in \(context)\(didYouMean(pn, WorkflowParser.escalatePriorities)): use notice, warning, err, crit or alert"
+                    )
                 }
             }
             if let count, let of, let priority { out.append(MissedRule(count: count, of: of, priority: priority)) }

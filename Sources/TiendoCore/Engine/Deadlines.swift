@@ -289,7 +289,8 @@ extension Engine {
                 default:
                     let (d, s) = zone.local(a.end)
                     let days = threshold.unit == .w ? 7 * threshold.amount : threshold.amount
-                    reached = n.time >= zone.instant(d.adding(days: days), TimeOfDay(hour: s / 3600, minute: (s % 3600) / 60), second: s % 60)
+                    reached =
+                        n.time >= zone.instant(d.adding(days: days), TimeOfDay(hour: s / 3600, minute: (s % 3600) / 60), second: s % 60)
                 }
                 if reached { priority = p }
             }
@@ -308,7 +309,8 @@ extension Engine {
         let dueHuman = Messages.due(dueHuman(a.due), provisional: n.provisional)
         let message: String
         if kind == .reminder {
-            message = Messages.reminder(title: title, instance: id, daysLeft: daysLeft, dueText: dueHuman, secondsLeft: a.end.seconds - n.time.seconds)
+            message = Messages.reminder(
+                title: title, instance: id, daysLeft: daysLeft, dueText: dueHuman, secondsLeft: a.end.seconds - n.time.seconds)
         } else {
             message = Messages.overdue(title: title, instance: id, daysLeft: daysLeft, dueText: dueHuman, missed: missed)
         }

@@ -134,7 +134,8 @@ public struct Engine: Sendable {
             let drops = definition.hasRecurring ? dropStarts(actives) : [:]
             let marks = Marks(inst.marks)
             for a in actives {
-                let (emit, last) = notices(a, marks: marks, limit: limit, strict: tr != nil, mode: mode, now: now, dropFrom: drops.isEmpty ? nil : drops[a.key])
+                let dropFrom = drops.isEmpty ? nil : drops[a.key]
+                let (emit, last) = notices(a, marks: marks, limit: limit, strict: tr != nil, mode: mode, now: now, dropFrom: dropFrom)
                 guard let last else { continue }
                 inst.marks[a.key] = last
                 // Live: a newer notice replaces one not yet emitted, also when the newer one is dropped.
@@ -150,7 +151,8 @@ public struct Engine: Sendable {
             inst.enteredAt = t
             inst.clearMarks("")
             let late = mode == .live && now.seconds - t.seconds >= 1 ? Int(now.seconds - t.seconds) : nil
-            out.append(transitionRecord(inst, from: from, at: t, event: nil, actor: nil, late: late, label: label, provisional: provisional))
+            out.append(
+                transitionRecord(inst, from: from, at: t, event: nil, actor: nil, late: late, label: label, provisional: provisional))
             if definition.state(rule.to)?.isFinal == true { flush(Array(pending.keys)) }
             out += completionIfDue(&inst, at: t, label: label, provisional: provisional)
         }
@@ -175,7 +177,8 @@ public struct Engine: Sendable {
         let drops = definition.hasRecurring ? dropStarts(actives) : [:]
         let marks = Marks(inst.marks)
         for a in actives {
-            if let t = nextNotice(a, marks: marks, mode: mode, dropFrom: drops.isEmpty ? nil : drops[a.key]), best == nil || t < best! { best = t }
+            let dropFrom = drops.isEmpty ? nil : drops[a.key]
+            if let t = nextNotice(a, marks: marks, mode: mode, dropFrom: dropFrom), best == nil || t < best! { best = t }
         }
         if let t = nextOpening(inst), best == nil || t < best! { best = t }
         return best

@@ -122,7 +122,8 @@ extension Engine {
         if let o = s.open.first {
             k = o.index
             opened = o.openedAt
-            view.overdue = !inFinalState(inst)
+            view.overdue =
+                !inFinalState(inst)
                 && s.open.contains { occurrenceDeadline(m, r, anchor: s.anchor, $0.index, inst, activation: $0.openedAt).end <= now }
         } else if !done {
             k = s.next

@@ -177,11 +177,13 @@ extension Engine {
         let k: Int
         if let text {
             let form = r.labelsByMonth ? "YYYY-MM" : "YYYY-MM-DD"
-            let noSuch = reject(inst, event: "done", at: at, actor: actor, reason: Messages.noSuchOccurrence(m.title, m.id, label: text, form: form))
+            let noSuch = reject(
+                inst, event: "done", at: at, actor: actor, reason: Messages.noSuchOccurrence(m.title, m.id, label: text, form: form))
             guard let s, let i = index(of: text, r, anchor: s.anchor), i >= s.first else { return .failure(noSuch) }
             if i >= s.next {
                 guard exists(r, anchor: s.anchor, i, until: untilDate(r, inst)) else { return .failure(noSuch) }
-                return .failure(reject(inst, event: "done", at: at, actor: actor, reason: Messages.occurrenceNotOpen(m.title, m.id, label: text)))
+                return .failure(
+                    reject(inst, event: "done", at: at, actor: actor, reason: Messages.occurrenceNotOpen(m.title, m.id, label: text)))
             }
             // Done before: a no-op (its completion is in history).
             guard s.open.contains(where: { $0.index == i }) else { return .success([]) }
