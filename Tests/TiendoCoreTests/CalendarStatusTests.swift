@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import TiendoCore
@@ -49,5 +50,30 @@ import Testing
                 == #"[{"year":2025,"status":"official"},{"year":2026,"status":"official","source":"Công văn 12729/VPCP-KGVX ngày 25/12/2025"},{"year":2027,"status":"projected"}]"#
         )
         #expect(WorkCalendar.otherYearsText == "dự kiến (suy ra từ quy tắc)")
+    }
+
+    @Test("a calendar file gone or with errors: the calendar in force given to the loader keeps its workflows loading")
+    func calendarsInForce() throws {
+        let dir = (NSTemporaryDirectory() as NSString).appendingPathComponent(
+            "tiendo-in-force-\(ProcessInfo.processInfo.processIdentifier)")
+        let fm = FileManager.default
+        try? fm.removeItem(atPath: dir)
+        try fm.createDirectory(atPath: dir + "/calendars", withIntermediateDirectories: true)
+        defer { try? fm.removeItem(atPath: dir) }
+        try "tiendo: 1\ntitle: T\nmilestones:\n  m: {title: M, due: 2027-01-04 + 5wd}\n".write(
+            toFile: dir + "/w.yaml", atomically: true, encoding: .utf8)
+        // Gone: without a calendar in force the workflow is rejected; with one it loads and computes with it.
+        #expect(Loader(searchPath: [dir]).loadAll().workflows["w"] == nil)
+        let loader = Loader(searchPath: [dir])
+        loader.calendarsInForce = ["vn": CorrectedCalendar.with2027]
+        #expect(loader.loadAll().workflows["w"]?.calendar.digest == CorrectedCalendar.with2027.digest)
+        // With errors: the same, and the file's error is still reported.
+        try "tiendo: 1\ncalendar: vn\ntitle: T\nweekend: [someday]\n".write(
+            toFile: dir + "/calendars/vn.yaml", atomically: true, encoding: .utf8)
+        let broken = Loader(searchPath: [dir])
+        broken.calendarsInForce = ["vn": CorrectedCalendar.with2027]
+        let set = broken.loadAll()
+        #expect(set.workflows["w"]?.calendar.digest == CorrectedCalendar.with2027.digest)
+        #expect(set.errors.contains { $0.file.hasSuffix("calendars/vn.yaml") && $0.message.contains("unknown weekday 'someday'") })
     }
 }
