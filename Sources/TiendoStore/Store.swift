@@ -297,6 +297,11 @@ public final class Store: @unchecked Sendable {
                     """)
         }
         m.registerMigration("v3") { db in
+            // Recurring milestones: each instance's series (anchor, first and next index, open occurrences) is engine
+            // state that cannot be recomputed (format §10 "Recurring milestones", rules 3 and 5).
+            try db.execute(sql: "ALTER TABLE instances ADD COLUMN series TEXT NOT NULL DEFAULT '{}'")
+        }
+        m.registerMigration("v4") { db in
             // Rows of an import sent in several calls (`ImportInstances` with `importID`), kept until its last call
             // commits them all or rejects them all. Sessions do not outlive the daemon (cleared at start).
             try db.execute(
@@ -396,7 +401,8 @@ public final class Store: @unchecked Sendable {
     }
 
     /// The columns `decode` reads, in order (by index: GRDB's lookup by name lowercases strings on every call).
-    static let columns = "id, workflow, state, data, started_at, entered_at, done, completed, digest, marks, checked_at, stale, due_sig, rowid"
+    static let columns =
+        "id, workflow, state, data, started_at, entered_at, done, completed, digest, marks, checked_at, stale, due_sig, rowid, series"
 
     /// Decodes a row of `columns`; `definition` types the data (nil when the digest is unknown).
     static func decode(_ row: Row, definition: (String) -> WorkflowDefinition?) throws -> StoredInstance {
@@ -409,7 +415,7 @@ public final class Store: @unchecked Sendable {
         let inst = Instance(
             id: row[0], workflow: row[1], data: data, state: row[2], startedAt: Instant(seconds: row[4]),
             enteredAt: Instant(seconds: row[5]), done: decodeMap(row[6]), completed: (row[7] as Int) != 0, digest: digest,
-            marks: decodeMap(row[9]), checkedAt: Instant(seconds: row[10]))
+            marks: decodeMap(row[9]), checkedAt: Instant(seconds: row[10]), series: SeriesState.decode(row[14]))
         return StoredInstance(instance: inst, stale: (row[11] as Int) != 0, dueSig: row[12], rowid: row[13])
     }
 
@@ -522,23 +528,23 @@ public final class Store: @unchecked Sendable {
             let upsert = try db.cachedStatement(
                 sql: """
                     INSERT INTO instances(id, workflow, state, data, started_at, entered_at, done, completed, digest, marks,
-                        checked_at, next_wakeup, grp, stale, due_sig)
-                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                        checked_at, next_wakeup, grp, stale, due_sig, series)
+                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
                     ON CONFLICT(id) DO UPDATE SET workflow=excluded.workflow, state=excluded.state, data=excluded.data,
                         started_at=excluded.started_at, entered_at=excluded.entered_at, done=excluded.done,
                         completed=excluded.completed, digest=excluded.digest, marks=excluded.marks,
                         checked_at=excluded.checked_at, next_wakeup=excluded.next_wakeup, grp=excluded.grp, stale=excluded.stale,
-                        due_sig=excluded.due_sig
+                        due_sig=excluded.due_sig, series=excluded.series
                     """)
             let update = try db.cachedStatement(
                 sql: """
                     UPDATE instances SET state=?, entered_at=?, done=?, completed=?, digest=?, marks=?, checked_at=?,
-                        next_wakeup=?, stale=?, due_sig=? WHERE id=?
+                        next_wakeup=?, stale=?, due_sig=?, series=? WHERE id=?
                     """)
             let updateByRowid = try db.cachedStatement(
                 sql: """
                     UPDATE instances SET state=?, entered_at=?, done=?, completed=?, digest=?, marks=?, checked_at=?,
-                        next_wakeup=?, stale=?, due_sig=? WHERE rowid=?
+                        next_wakeup=?, stale=?, due_sig=?, series=? WHERE rowid=?
                     """)
             let deleteDue = try db.cachedStatement(sql: "DELETE FROM due_items WHERE instance = ?")
             let insertDue = try db.cachedStatement(
@@ -549,17 +555,17 @@ public final class Store: @unchecked Sendable {
                     try upsert.execute(arguments: [
                         i.id, i.workflow, i.state, data, i.startedAt.seconds, i.enteredAt.seconds, Store.encodeMap(i.done),
                         i.completed ? 1 : 0, i.digest, Store.encodeMap(i.marks), i.checkedAt.seconds, c.nextWakeup?.seconds, c.group,
-                        c.stale ? 1 : 0, c.dueSig,
+                        c.stale ? 1 : 0, c.dueSig, SeriesState.encode(i.series),
                     ])
                 } else if let rowid = c.rowid {
                     try updateByRowid.execute(arguments: [
                         i.state, i.enteredAt.seconds, Store.encodeMap(i.done), i.completed ? 1 : 0, i.digest, Store.encodeMap(i.marks),
-                        i.checkedAt.seconds, c.nextWakeup?.seconds, c.stale ? 1 : 0, c.dueSig, rowid,
+                        i.checkedAt.seconds, c.nextWakeup?.seconds, c.stale ? 1 : 0, c.dueSig, SeriesState.encode(i.series), rowid,
                     ])
                 } else {
                     try update.execute(arguments: [
                         i.state, i.enteredAt.seconds, Store.encodeMap(i.done), i.completed ? 1 : 0, i.digest, Store.encodeMap(i.marks),
-                        i.checkedAt.seconds, c.nextWakeup?.seconds, c.stale ? 1 : 0, c.dueSig, i.id,
+                        i.checkedAt.seconds, c.nextWakeup?.seconds, c.stale ? 1 : 0, c.dueSig, SeriesState.encode(i.series), i.id,
                     ])
                 }
                 if c.previousDueSig == c.dueSig { continue }

@@ -21,6 +21,10 @@ public final class Loader {
     private var calendarCache: [String: (WorkCalendar?, [Diagnostic])] = [:]
     private var reportedCalendars = Set<String>()
     public private(set) var calendarDiagnostics: [Diagnostic] = []
+    /// The daemon's calendars in force by id (format §10 "Calendar changes", rule 1): used for a calendar whose file
+    /// is gone or has errors, so the workflows that use it keep loading with the last good version (the file's
+    /// diagnostics are still reported).
+    public var calendarsInForce: [String: WorkCalendar] = [:]
 
     public init(searchPath: [String]) { self.searchPath = searchPath }
 
@@ -104,14 +108,14 @@ public final class Loader {
                 let p = (calDir as NSString).appendingPathComponent("\(id).\(ext)")
                 if FileManager.default.fileExists(atPath: p) {
                     let (c, _) = calendar(at: p)
-                    return c.map { .success($0) } ?? .failure(.invalid)
+                    return c.map { .success($0) } ?? calendarsInForce[id].map { .success($0) } ?? .failure(.invalid)
                 }
             }
             for n in (try? FileManager.default.contentsOfDirectory(atPath: calDir)) ?? [] where Loader.isYAML(n) {
                 known.insert(Loader.stem(n))
             }
         }
-        return .failure(.notFound(known: known.sorted()))
+        return calendarsInForce[id].map { .success($0) } ?? .failure(.notFound(known: known.sorted()))
     }
 
     /// Parses one workflow file.
