@@ -61,14 +61,43 @@ enum CalendarParser {
                     sink.error(key.position, "year key '\(name)' must be a four-digit year")
                     continue
                 }
-                guard let m = MappingReader(value, sink: sink, context: "year \(year)", allowed: ["off", "work"]) else { continue }
+                guard
+                    let m = MappingReader(
+                        value, sink: sink, context: "year \(year)", allowed: ["source", "projected", "off", "work"])
+                else { continue }
                 let off = dates(m["off"], year: year, context: "'off' of \(year)", sink: sink)
                 let work = dates(m["work"], year: year, context: "'work' of \(year)", sink: sink)
-                years[year] = OfficialYear(off: off, work: work)
+                let (source, projected) = status(m, year: year, key: key, sink: sink)
+                years[year] = OfficialYear(off: off, work: work, source: source, projected: projected)
             }
         }
         if sink.hasErrors { return (nil, sink.items) }
-        return (WorkCalendar(id: id, title: title, zone: zone, weekend: weekend, rules: rules, years: years), sink.items)
+        return (
+            WorkCalendar(id: id, title: title, zone: zone, weekend: weekend, rules: rules, years: years, file: file),
+            sink.items)
+    }
+
+    /// `source` (non-empty text; a listed year without one is warned about) and `projected` (true or false).
+    static func status(_ m: MappingReader, year: Int, key: YNode, sink: DiagnosticSink) -> (String?, Bool) {
+        var source: String?
+        if let s = m["source"] {
+            if let t = s.text, !s.isNull, !t.trimmingCharacters(in: .whitespaces).isEmpty {
+                source = t
+            } else {
+                sink.error(s.position, "'source' of \(year) must be non-empty text citing the document that published the list")
+            }
+        } else {
+            sink.warning(key.position, "year \(year) has no 'source': cite the document that published its list")
+        }
+        var projected = false
+        if let p = m["projected"] {
+            switch p.text {
+            case "true": projected = true
+            case "false": projected = false
+            default: sink.error(p.position, "'projected' of \(year) must be true or false, found '\(p.text ?? p.kindName)'")
+            }
+        }
+        return (source, projected)
     }
 
     static func parseRule(_ node: YNode, sink: DiagnosticSink) -> HolidayRule? {

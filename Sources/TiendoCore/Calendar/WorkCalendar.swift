@@ -20,13 +20,20 @@ public struct HolidayRule: Sendable, Hashable {
     }
 }
 
-/// An official schedule for one year: non-working weekdays and make-up working days.
+/// A schedule listed under `years:` for one year: non-working weekdays and make-up working days.
 public struct OfficialYear: Sendable, Hashable {
     public var off: [CivilDate]
     public var work: [CivilDate]
-    public init(off: [CivilDate], work: [CivilDate]) {
+    /// The document that published the list (`source:`), when given.
+    public var source: String?
+    /// `projected: true`: a better guess than the rules (e.g. by precedent) before the official list is out; its
+    /// lists are used and its dates stay provisional.
+    public var projected: Bool
+    public init(off: [CivilDate], work: [CivilDate], source: String? = nil, projected: Bool = false) {
         self.off = off
         self.work = work
+        self.source = source
+        self.projected = projected
     }
 }
 
@@ -49,16 +56,36 @@ public final class WorkCalendar: Sendable {
     public let rules: [HolidayRule]
     public let years: [Int: OfficialYear]
 
+    /// Content identity: SHA-256 (hex) of the parsed content, so the daemon can tell when a calendar changed
+    /// (formatting and comments of the file do not count).
+    public let digest: String
+    /// The file it was read from (`""` when built in code), for diagnostics and for the daemon to store its bytes.
+    public let file: String
+    /// Official years as a flat table from `officialFirstYear`, so the provisional check of a working-day step is an
+    /// array read, not a dictionary lookup (it runs for every `wd` step of the daemon's hot path).
+    let officialFirstYear: Int
+    let officialTable: [Bool]
+
     /// Per-year tables of working days, computed on first use (projecting lunar rules is not free).
     private let cache = YearCache()
 
-    public init(id: String, title: String, zone: Zone, weekend: Set<Int>, rules: [HolidayRule], years: [Int: OfficialYear]) {
+    public init(
+        id: String, title: String, zone: Zone, weekend: Set<Int>, rules: [HolidayRule], years: [Int: OfficialYear],
+        file: String = ""
+    ) {
         self.id = id
+        self.file = file
         self.title = title
         self.zone = zone
         self.weekend = weekend
         self.rules = rules
         self.years = years
+        let official = years.filter { !$0.value.projected }.keys
+        officialFirstYear = official.min() ?? 0
+        var table = [Bool](repeating: false, count: official.isEmpty ? 0 : official.max()! - officialFirstYear + 1)
+        for y in official { table[y - officialFirstYear] = true }
+        officialTable = table
+        digest = WorkCalendar.contentDigest(id: id, title: title, zone: zone, weekend: weekend, rules: rules, years: years)
     }
 
     struct YearTable {

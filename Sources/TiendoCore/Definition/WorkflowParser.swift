@@ -22,7 +22,7 @@ struct WorkflowParser {
     static let fieldPattern = try! NSRegularExpression(pattern: "^[a-z][a-z0-9_]*$")
     static let eventPattern = try! NSRegularExpression(pattern: "^[a-z0-9][a-z0-9-]*$")
     static let statePattern = try! NSRegularExpression(pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    static let reservedFields: Set<String> = ["started", "entered", "started_at", "entered_at"]
+    static let reservedFields: Set<String> = ["started", "entered", "started_at", "entered_at", "period"]
     static let priorities = ["emerg": 0, "alert": 1, "crit": 2, "err": 3, "warning": 4, "notice": 5, "info": 6, "debug": 7]
     static let escalatePriorities = ["notice", "warning", "err", "crit", "alert"]
 
@@ -241,8 +241,11 @@ struct WorkflowParser {
 
     // MARK: Expressions
 
-    /// Parses and type-checks a date expression. `allowEntered` is false for milestones.
-    func expression(_ node: YNode, context: String, allowEntered: Bool, state: String? = nil) -> (DateExpression, isInstant: Bool)? {
+    /// Parses and type-checks a date expression. `allowEntered` is false for milestones; `allowPeriod` is true only
+    /// for a recurring milestone's `due`.
+    func expression(
+        _ node: YNode, context: String, allowEntered: Bool, allowPeriod: Bool = false, state: String? = nil
+    ) -> (DateExpression, isInstant: Bool)? {
         guard case .scalar(let text, let plain, let p) = node else {
             sink.error(node.position, "\(context) must be a date expression, found \(node.kindName)")
             return nil
@@ -260,6 +263,12 @@ struct WorkflowParser {
         case .instant: baseInstant = true
         case .started: baseInstant = false
         case .startedAt: baseInstant = true
+        case .period:
+            if !allowPeriod {
+                sink.error(p, "'period' is allowed only in the 'due' of a recurring milestone (one with 'every'), not in \(context)")
+                return nil
+            }
+            baseInstant = false
         case .entered, .enteredAt:
             if !allowEntered {
                 sink.error(p, "'\(expr.base == .entered ? "entered" : "entered_at")' cannot be used in a milestone's due (\(context))")
@@ -307,8 +316,13 @@ struct WorkflowParser {
         return out.sorted { $0.approximateSeconds > $1.approximateSeconds }
     }
 
-    func parseDeadline(_ m: MappingReader, dueNode: YNode, context: String, allowEntered: Bool, order: Int, state: String? = nil) -> Deadline? {
-        let due = expression(dueNode, context: "'due' of \(context)", allowEntered: allowEntered, state: state)
+    /// `recurring` is nil for a state's deadline, else whether the milestone has `every`.
+    func parseDeadline(
+        _ m: MappingReader, dueNode: YNode, context: String, allowEntered: Bool, order: Int, state: String? = nil,
+        recurring: Bool? = nil
+    ) -> Deadline? {
+        let due = expression(
+            dueNode, context: "'due' of \(context)", allowEntered: allowEntered, allowPeriod: recurring == true, state: state)
         var roll = Roll.none
         if let r = m["roll"] {
             if let t = r.text, let v = Roll(rawValue: t) {
@@ -323,7 +337,17 @@ struct WorkflowParser {
         }
         var repeatEvery = Repeat.every(Offset(1, .d))
         var escalate: [(Offset, Int)] = []
-        if let o = m["overdue"], let om = MappingReader(o, sink: sink, context: "'overdue' of \(context)", allowed: ["repeat", "escalate"]) {
+        var missed: [MissedRule] = []
+        if let o = m["overdue"],
+            let om = MappingReader(o, sink: sink, context: "'overdue' of \(context)", allowed: ["repeat", "escalate", "missed"])
+        {
+            if let mn = om["missed"] {
+                if recurring == true {
+                    missed = parseMissed(mn, context: "'overdue.missed' of \(context)")
+                } else {
+                    sink.error(om.keyNode("missed")!.position, "'overdue.missed' applies to recurring milestones only (with 'every'), not to \(context)")
+                }
+            }
             if let r = om["repeat"] {
                 if r.text == "never" {
                     repeatEvery = .never
@@ -349,9 +373,13 @@ struct WorkflowParser {
             }
         }
         guard let (expr, _) = due else { return nil }
+        if recurring == true, expr.base != .period {
+            sink.error(dueNode.position, "the 'due' of recurring \(context) must be based on 'period' (e.g. 'period + 1mo - 1d')")
+            return nil
+        }
         return Deadline(
             due: expr, roll: roll, remind: remind ?? defaultRemind, repeatEvery: repeatEvery,
-            escalate: escalate.sorted { $0.0.approximateSeconds < $1.0.approximateSeconds }, order: order)
+            escalate: escalate.sorted { $0.0.approximateSeconds < $1.0.approximateSeconds }, order: order, missed: missed)
     }
 
     // MARK: Guards
@@ -531,15 +559,24 @@ struct WorkflowParser {
             guard
                 let m = MappingReader(
                     value, sink: sink, context: "milestone '\(id)'",
-                    allowed: ["title", "due", "roll", "remind", "overdue", "requires", "basis", "description"])
+                    allowed: [
+                        "title", "due", "roll", "remind", "overdue", "requires", "basis", "description", "every", "anchor",
+                        "until", "count",
+                    ])
             else { continue }
             let title = m.require("title").flatMap { $0.text }
+            let (recurrence, isRecurring) = parseRecurrence(m, id: id)
             var deadline: Deadline?
             if let due = m.require("due") {
-                deadline = parseDeadline(m, dueNode: due, context: "milestone '\(id)'", allowEntered: false, order: key.position.line)
+                deadline = parseDeadline(
+                    m, dueNode: due, context: "milestone '\(id)'", allowEntered: false, order: key.position.line,
+                    recurring: isRecurring)
+            }
+            if isRecurring, let r = m.keyNode("requires") {
+                sink.error(r.position, "recurring milestone '\(id)' cannot have 'requires'")
             }
             var requires: [String] = []
-            if let r = m["requires"], let list = r.scalarList(sink: sink, context: "'requires' of milestone '\(id)'") {
+            if !isRecurring, let r = m["requires"], let list = r.scalarList(sink: sink, context: "'requires' of milestone '\(id)'") {
                 for (name, p) in list {
                     if !milestoneNames.contains(name) {
                         sink.error(p, "unknown milestone '\(name)' in 'requires' of milestone '\(id)'\(didYouMean(name, milestoneNames))")
@@ -551,12 +588,22 @@ struct WorkflowParser {
                 }
                 requiresPos[id] = list
             }
-            if let title, let deadline {
+            if let title, let deadline, recurrence != nil || !isRecurring {
                 out.append(
                     MilestoneDefinition(
                         id: id, title: title, deadline: deadline, requires: requires, basis: m.string("basis"),
-                        description: m.string("description"), position: key.position))
+                        description: m.string("description"), position: key.position, recurrence: recurrence))
             }
+        }
+        // No milestone may require a recurring one (rule 1); reported at the name in the list.
+        let recurringIDs = Set(out.filter(\.isRecurring).map(\.id))
+        if !recurringIDs.isEmpty {
+            for id in milestoneNames {
+                for (name, p) in requiresPos[id] ?? [] where recurringIDs.contains(name) {
+                    sink.error(p, "milestone '\(id)' cannot require recurring milestone '\(name)'")
+                }
+            }
+            for i in out.indices { out[i].requires.removeAll { recurringIDs.contains($0) } }
         }
         // Cycles in `requires`: report at the first member in file order.
         let graph = Dictionary(uniqueKeysWithValues: out.map { ($0.id, $0.requires) })
