@@ -17,6 +17,7 @@ Everything here is invented: names are random combinations of common Vietnamese 
   their number when printed.
 - The ward "phường Tân Hòa", its 42 chi bộ and its people are fictional.
 
+Each file is named after its workflow (`thi-dua.csv` for `tiendoctl import thi-dua …`).
 Working-day deadlines are not computed here (that needs the calendar): the dates are chosen with margins that
 hold for any calendar, since 30 working days are at least 42 calendar days and 60 at least 84.
 Tests/TiendoCoreTests/ShippedWorkflowTests.swift checks the committed files against the engine.
@@ -261,7 +262,7 @@ def bao_cao(g: Gen) -> tuple[list[str], list[list[object]]]:
 
 
 FILES = [
-    ("thi-dua-42-chi-bo.csv", thi_dua),
+    ("thi-dua.csv", thi_dua),
     ("dang-vien-du-bi.csv", du_bi),
     ("the-dang-vien.csv", the_dang_vien),
     ("chuyen-sinh-hoat.csv", chuyen_sinh_hoat),

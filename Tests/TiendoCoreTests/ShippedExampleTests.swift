@@ -101,9 +101,8 @@ import Testing
         var covered = Set<String>()
         var (overdue, thisWeek, later) = (0, 0, 0)
         for file in try FileManager.default.contentsOfDirectory(atPath: dir).sorted() where file.hasSuffix(".csv") {
-            // The longest workflow id the file is named after (`ID.csv` or `ID-….csv`).
-            let id = Self.set.order.filter { file == "\($0).csv" || file.hasPrefix("\($0)-") }.max { $0.count < $1.count }
-            let def = try #require(id.flatMap { Self.set.workflows[$0] }, "no workflow for \(file)")
+            // Each example is named after its workflow: `ID.csv`.
+            let def = try #require(Self.set.workflows[String(file.dropLast(4))], "no workflow for \(file)")
             covered.insert(def.id)
             let bytes = try #require(FileManager.default.contents(atPath: (dir as NSString).appendingPathComponent(file)))
             let rows: [InstanceRows.Row]
