@@ -184,7 +184,8 @@ struct Graph: ParsableCommand {
 
 struct CalendarCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "calendar", abstract: "Các ngày nghỉ (ngoài cuối tuần) của một năm và tên của chúng; --all thêm cả cuối tuần.")
+        commandName: "calendar",
+        abstract: "Các ngày nghỉ (ngoài cuối tuần) của một năm, tên và trạng thái của năm (chính thức hay dự kiến); --all thêm cả cuối tuần; --years liệt kê các năm có lịch chính thức.")
 
     @Argument(help: "Mã lịch (mặc định vn).")
     var calendar: String = "vn"
@@ -197,7 +198,10 @@ struct CalendarCommand: ParsableCommand {
     @Flag(help: "Thêm các ngày cuối tuần.")
     var all = false
 
-    @Flag(help: "In JSON: [{date, name, kind}].")
+    @Flag(help: "Liệt kê các năm có trong years: và nguồn của chúng, thay cho các ngày của một năm.")
+    var years = false
+
+    @Flag(help: "In JSON: [{date, name, kind, status, source?}] (với --years: [{year, status, source?}]).")
     var json = false
 
     func run() throws {
@@ -205,18 +209,28 @@ struct CalendarCommand: ParsableCommand {
         let (cal, diags) = loader.resolveCalendar(calendar)
         for d in diags where d.severity == .error { FileHandle.standardError.write(Data((d.description + "\n").utf8)) }
         guard let cal else { throw fail("không nạp được lịch '\(calendar)'") }
+        if years { return printYears(cal) }
         let y = year ?? cal.zone.date(of: now()).year
         guard (1...9999).contains(y) else { throw fail("năm '\(y)' không hợp lệ") }
+        if json { return Output.printJSON(cal.listingJSON(year: y, includeWeekends: all)) }
         let days = cal.days(in: y, includeWeekends: all)
-        if json {
-            Output.printJSON(.array(days.map { .object([("date", .string($0.date.iso)), ("name", .string($0.name)), ("kind", .string($0.kind.rawValue))]) }))
-            return
-        }
         let kinds = ["holiday": "ngày lễ", "compensatory": "nghỉ bù", "weekend": "cuối tuần", "workday": "làm bù"]
         let weekdays = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"]
-        print(Output.bold("\(cal.title) — \(y)"))
+        print(Output.bold("\(cal.title) — \(y): \(cal.statusText(of: y))"))
         Output.table(
             ["Ngày", "Thứ", "Loại", "Tên"],
             days.map { [$0.date.vietnamese, weekdays[$0.date.weekday - 1], kinds[$0.kind.rawValue] ?? $0.kind.rawValue, $0.name] })
+    }
+
+    /// `--years`: each year under `years:` with its status and source, then the rule for every other year.
+    func printYears(_ cal: WorkCalendar) {
+        if json { return Output.printJSON(cal.yearsJSON) }
+        print(Output.bold("\(cal.title) — các năm có lịch trong tệp"))
+        Output.table(
+            ["Năm", "Trạng thái", "Nguồn"],
+            cal.listedYears.map { y in
+                [String(y), cal.status(of: y) == .official ? "chính thức" : "dự kiến", cal.source(of: y) ?? "không ghi nguồn"]
+            })
+        print("Các năm khác: \(WorkCalendar.otherYearsText).")
     }
 }

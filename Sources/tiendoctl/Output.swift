@@ -41,6 +41,7 @@ enum Output {
         case "milestone-done": return "xong mốc"
         case "completed": return "hoàn tất"
         case "rejected": return "từ chối"
+        case "rescheduled": return "đổi hạn"
         default: return kind
         }
     }
@@ -69,8 +70,15 @@ enum Output {
             return
         }
         let rows = records.map { r -> [String] in
-            [human(r), kindLabel(r.kind.rawValue), r.instance ?? r.workflow, r.milestone ?? r.state ?? "", humanDue(r.due),
-             r.late.map { "trễ \($0)s" } ?? "", r.message]
+            // A provisional record's due is provisional, and so is its `at` when the engine computed it (format §10
+            // "Calendar status", rules 5–6); an operator's `at` never is.
+            let computedAt = r.provisional && [.reminder, .overdue, .transition, .completed].contains(r.kind)
+            let subject = r.milestone.map { m in r.occurrence.map { "\(m)@\($0)" } ?? m } ?? r.state ?? ""
+            return [
+                human(r) + (computedAt ? Messages.provisionalMark : ""), kindLabel(r.kind.rawValue), r.instance ?? r.workflow,
+                subject, humanDue(r.due) + (r.provisional && r.due != nil ? Messages.provisionalMark : ""),
+                r.late.map { Messages.lateness(seconds: $0) } ?? "", r.message,
+            ]
         }
         let colours: [((String) -> String)?] = records.map { r -> ((String) -> String)? in
             if r.priority <= 3 || r.kind == .overdue { return Output.red }

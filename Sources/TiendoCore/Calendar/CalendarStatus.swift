@@ -13,6 +13,20 @@ extension WorkCalendar {
     /// The `source` of a year listed under `years:`, when it gives one.
     public func source(of year: Int) -> String? { years[year]?.source }
 
+    /// A year's status for people (interfaces §2 `calendar`): `chính thức (SOURCE)` or `chính thức, không ghi nguồn`
+    /// for a year under `years:`; `dự kiến (suy ra từ quy tắc)` for the others; a listed year with `projected: true`
+    /// is `dự kiến (danh sách dự kiến: SOURCE)` or `dự kiến (danh sách dự kiến, không ghi nguồn)`.
+    public func statusText(of year: Int) -> String {
+        guard let listed = years[year] else { return WorkCalendar.otherYearsText }
+        if listed.projected {
+            return listed.source.map { "dự kiến (danh sách dự kiến: \($0))" } ?? "dự kiến (danh sách dự kiến, không ghi nguồn)"
+        }
+        return listed.source.map { "chính thức (\($0))" } ?? "chính thức, không ghi nguồn"
+    }
+
+    /// The status of every year not under `years:`.
+    public static let otherYearsText = "dự kiến (suy ra từ quy tắc)"
+
     /// The years listed under `years:`, in order.
     public var listedYears: [Int] { years.keys.sorted() }
 

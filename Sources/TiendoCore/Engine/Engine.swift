@@ -313,7 +313,8 @@ public struct Engine: Sendable {
                 at: at, utcOffset: zone.offset(at: at), kind: .milestoneDone, workflow: definition.id, instance: inst.id,
                 state: inst.state, event: "done", milestone: id, due: due.map { dueText($0.due) }, priority: 6,
                 provisional: due?.provisional ?? false, group: definition.group(of: inst.data), actor: actor,
-                message: Messages.milestoneDone(title: m.title, instance: inst.id), key: "\(inst.id)|done|\(id)"))
+                message: Messages.milestoneDone(title: m.title, instance: inst.id, provisional: due?.provisional ?? false),
+                key: "\(inst.id)|done|\(id)"))
         records += completionIfDue(&inst, at: at)
         return .success(records)
     }

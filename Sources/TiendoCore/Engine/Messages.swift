@@ -78,8 +78,9 @@ public enum Messages {
         "mốc «\(title)» (\(id)) không định kỳ: không dùng '@KỲ'"
     }
 
-    static func milestoneDone(title: String, instance: String) -> String {
-        "Đã hoàn thành «\(title)» (\(instance))"
+    /// Names no due: a provisional one (its due is) gets ` (dự kiến)` at the end.
+    static func milestoneDone(title: String, instance: String, provisional: Bool) -> String {
+        "Đã hoàn thành «\(title)» (\(instance))" + (provisional ? provisionalMark : "")
     }
 
     static func completed(workflowTitle: String, instance: String) -> String {

@@ -204,7 +204,8 @@ extension Engine {
                 at: at, utcOffset: zone.offset(at: at), kind: .milestoneDone, workflow: definition.id, instance: inst.id,
                 state: inst.state, event: "done", milestone: m.id, occurrence: d.occurrence, due: dueText(d.due), priority: 6,
                 provisional: d.provisional, group: definition.group(of: inst.data), actor: actor,
-                message: Messages.milestoneDone(title: Messages.deadlineTitle(m.title, occurrence: d.occurrence), instance: inst.id),
+                message: Messages.milestoneDone(
+                    title: Messages.deadlineTitle(m.title, occurrence: d.occurrence), instance: inst.id, provisional: d.provisional),
                 key: "\(inst.id)|done|\(d.key)")
         ]
         records += completionIfDue(&inst, at: at)
