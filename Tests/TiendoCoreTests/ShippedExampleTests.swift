@@ -91,6 +91,7 @@ import Testing
             #expect(!records.contains { $0.kind == .overdue }, "\(id)")
             let open = Engine(def).openDeadlines(inst)
             #expect(Dictionary(uniqueKeysWithValues: open.map { ($0.key, $0.due) }) == expected, "\(id)")
+            #expect(open.allSatisfy { !$0.provisional }, "\(id): calendar days only, never provisional")
         }
     }
 
@@ -121,9 +122,9 @@ import Testing
             let engine = Engine(def)
             for inst in sim.finalInstances {
                 for d in engine.openDeadlines(inst) {
-                    let left = d.dueDate.dayNumber - def.zone.date(of: t0).dayNumber
+                    let left = d.daysLeft(at: t0, zone: def.zone)
                     #expect(left >= -60, "\(inst.id) \(d.key): due \(d.due), \(-left) days overdue")
-                    if d.end <= t0 { overdue += 1 } else if left <= 7 { thisWeek += 1 } else { later += 1 }
+                    if d.isOverdue(at: t0) { overdue += 1 } else if left <= 7 { thisWeek += 1 } else { later += 1 }
                 }
             }
         }
