@@ -99,10 +99,11 @@ class Gen:
         fam, weights = zip(*FAMILY)
         for _ in range(50):
             female = self.r.random() < 0.46
-            name = f"{self.r.choices(fam, weights)[0]} {self.r.choice(MIDDLE_F if female else MIDDLE_M)} " + self.r.choice(
-                GIVEN_F if female else GIVEN_M
-            )
-            if name.split()[1] != name.split()[2] and name not in self.used_names:
+            family = self.r.choices(fam, weights)[0]
+            middle = self.r.choice(MIDDLE_F if female else MIDDLE_M)
+            given = self.r.choice(GIVEN_F if female else GIVEN_M)
+            name = f"{family} {middle} {given}"
+            if middle != given and name not in self.used_names:
                 self.used_names.add(name)
                 return name, female
         return name, female  # duplicates are realistic; only after many tries
