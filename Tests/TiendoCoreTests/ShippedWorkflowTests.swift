@@ -174,8 +174,8 @@ import Testing
         for (t, state) in [(133, "cho-xet-lai"), (134, "chinh-thuc")] {
             var (inst, _) = try engine.started("v\(t)", data: try duBi.data([("ngay_ket_nap", .string("2025-10-01"))]), at: at("2026-11-02T08:00"))
             #expect(inst.state == "cho-xet")
-            let votes: [(String, JSON)] = [("so_dang_vien_chinh_thuc", .int(200)), ("so_tan_thanh", .int(t))]
-            #expect((try? engine.send(&inst, event: "bieu-quyet", data: votes, at: at("2026-11-20T10:00"), actor: nil, counter: nil).get()) != nil)
+            let counts: [(String, JSON)] = [("so_dang_vien_chinh_thuc", .int(200)), ("so_tan_thanh", .int(t))]
+            #expect((try? engine.send(&inst, event: "bieu-quyet", data: counts, at: at("2026-11-20T10:00"), actor: nil, counter: nil).get()) != nil)
             #expect(inst.state == state, "\(t) of 200")
         }
         // Beyond the table's 300 members the data is refused, never decided wrongly; so is a vote with no counts.
