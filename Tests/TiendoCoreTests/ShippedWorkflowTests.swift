@@ -141,7 +141,7 @@ import Testing
         #expect(try Self.stateDue(def, "cho-le-ket-nap", data).due == "2026-06-04")
     }
 
-    @Test("two thirds of the full members, decided on counts: 133 of 200 fails, 134 passes, and every size up to 300")
+    @Test("two thirds of the full members, decided on counts: 133 of 200 fails, 134 passes, at every size; more votes than members is refused")
     func twoThirds() throws {
         let duBi = try Self.definition("dang-vien-du-bi")
         let ketNap = try Self.definition("ket-nap-dang-vien")
@@ -157,14 +157,15 @@ import Testing
                 return branches.first { $0.conditions.allSatisfy { $0.holds(data) } }?.to
             }
             #expect(target(200, 133) == fail && target(200, 134) == pass, "\(def.id) \(state)")
-            // Every size at the edge ⌈2n/3⌉ − 1 / ⌈2n/3⌉, and at none / all in favour (each row is "n ∈ S, t ≥ k",
-            // monotonic in t, so the edge decides every other count).
+            // Every size at the edge ⌈2n/3⌉ − 1 / ⌈2n/3⌉, at none / all in favour, and one vote too many (no branch:
+            // the event is refused), up to a congress-sized 3,000 and one very large count.
             var wrong: [String] = []
-            for n in 1...300 {
+            for n in Array(1...3000) + [1_000_000_007] {
                 let need = (2 * n + 2) / 3
                 for t in Set([0, need - 1, need, n]) where t >= 0 && target(n, t) != (3 * t >= 2 * n ? pass : fail) {
                     wrong.append("\(t)/\(n)")
                 }
+                if target(n, n + 1) != nil { wrong.append("\(n + 1)/\(n) accepted") }
             }
             #expect(wrong.isEmpty, "\(def.id) \(state): \(wrong.prefix(5))")
             #expect(!def.fields.contains { $0.name == "ty_le_tan_thanh" })
@@ -178,9 +179,9 @@ import Testing
             #expect((try? engine.send(&inst, event: "bieu-quyet", data: counts, at: at("2026-11-20T10:00"), actor: nil, counter: nil).get()) != nil)
             #expect(inst.state == state, "\(t) of 200")
         }
-        // Beyond the table's 300 members the data is refused, never decided wrongly; so is a vote with no counts.
+        // More votes in favour than full members (a typing error in the minutes) is refused; so is a vote with no counts.
         var (inst, _) = try engine.started("big", data: try duBi.data([("ngay_ket_nap", .string("2025-10-01"))]), at: at("2026-11-02T08:00"))
-        let big: [(String, JSON)] = [("so_dang_vien_chinh_thuc", .int(301)), ("so_tan_thanh", .int(301))]
+        let big: [(String, JSON)] = [("so_dang_vien_chinh_thuc", .int(301)), ("so_tan_thanh", .int(302))]
         #expect(throws: EngineError.self) { try engine.send(&inst, event: "bieu-quyet", data: big, at: at("2026-11-20T10:00"), actor: nil, counter: nil).get() }
         #expect(throws: EngineError.self) { try engine.send(&inst, event: "bieu-quyet", data: [], at: at("2026-11-20T10:00"), actor: nil, counter: nil).get() }
         #expect(inst.state == "cho-xet")

@@ -1,27 +1,70 @@
-/// A guard condition: `field: value` or `field: {op: value}`.
+/// A guard condition: `field: value` or `field: {op: value}`, or — an extension (README) — `field: {op: {field: OTHER,
+/// times: P/Q}}`, which compares with another field's value times a fraction, exactly: `so_tan_thanh: {ge: {field:
+/// so_dang_vien_chinh_thuc, times: 2/3}}` holds when 3·so_tan_thanh ≥ 2·so_dang_vien_chinh_thuc, never on a
+/// rounded percentage.
 public struct Condition: Sendable, Hashable {
     public enum Op: String, Sendable, Hashable, CaseIterable { case eq, ne, lt, le, gt, ge, `in` }
+    /// Another field's value times numerator/denominator (both positive).
+    public struct FieldOperand: Sendable, Hashable {
+        public var field: String
+        public var numerator: Int
+        public var denominator: Int
+        public var text: String { numerator == denominator ? field : "\(numerator)/\(denominator) × \(field)" }
+    }
     public var field: String
     public var op: Op
+    /// The literals compared with (one, or the list of `in`); empty when comparing with `other`.
     public var values: [Value]
+    public var other: FieldOperand?
+
+    public init(field: String, op: Op, values: [Value], other: FieldOperand? = nil) {
+        self.field = field
+        self.op = op
+        self.values = values
+        self.other = other
+    }
 
     /// A comparison with a missing value is false.
     func holds(_ data: InstanceData) -> Bool {
         guard let v = data[field] else { return false }
+        if let other {
+            guard let w = data[other.field] else { return false }
+            return Condition.compare(v, w, op, other.numerator, other.denominator)
+        }
         switch op {
-        case .eq: return Condition.equal(v, values[0])
-        case .ne: return !Condition.equal(v, values[0])
         case .in: return values.contains { Condition.equal(v, $0) }
-        case .lt, .le, .gt, .ge:
-            guard let a = v.asDouble, let b = values[0].asDouble else { return false }
-            switch op {
-            case .lt: return a < b
-            case .le: return a <= b
-            case .gt: return a > b
-            default: return a >= b
-            }
+        default: return Condition.compare(v, values[0], op, 1, 1)
         }
     }
+
+    /// `a op (p/q)·b`, computed as `q·a op p·b`: exact for integers (the usual vote counts), floating for the rest.
+    static func compare(_ a: Value, _ b: Value, _ op: Op, _ p: Int, _ q: Int) -> Bool {
+        if p == q, op == .eq || op == .ne { return equal(a, b) == (op == .eq) }
+        let order: Int
+        if case .integer(let x) = a, case .integer(let y) = b {
+            let (l, o1) = x.multipliedReportingOverflow(by: q)
+            let (r, o2) = y.multipliedReportingOverflow(by: p)
+            if !o1 && !o2 {
+                order = l < r ? -1 : (l == r ? 0 : 1)
+            } else {
+                order = Condition.order(Double(x) * Double(q), Double(y) * Double(p))
+            }
+        } else {
+            guard let x = a.asDouble, let y = b.asDouble else { return false }
+            order = Condition.order(x * Double(q), y * Double(p))
+        }
+        switch op {
+        case .eq: return order == 0
+        case .ne: return order != 0
+        case .lt: return order < 0
+        case .le: return order <= 0
+        case .gt: return order > 0
+        case .ge: return order >= 0
+        case .in: return false
+        }
+    }
+
+    static func order(_ x: Double, _ y: Double) -> Int { x < y ? -1 : (x == y ? 0 : 1) }
 
     static func equal(_ a: Value, _ b: Value) -> Bool {
         if let x = a.asDouble, let y = b.asDouble {
@@ -31,6 +74,18 @@ public struct Condition: Sendable, Hashable {
             }
         }
         return a == b
+    }
+
+    /// `so_tan_thanh ge 2/3 × so_dang_vien_chinh_thuc`, `diem ge 50`, `muc in tot|xuat-sac`.
+    public func text(zone: Zone, quoteText: Bool = false, symbols: Bool = false) -> String {
+        let sym = symbols ? (["eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥", "in": "∈"][op.rawValue] ?? op.rawValue) : op.rawValue
+        if let other { return "\(field) \(sym) \(other.text)" }
+        let vs = values.map { v -> String in
+            if quoteText, case .text(let s) = v { return "\"\(s)\"" }
+            return v.display(zone: zone)
+        }
+        if op == .in { return "\(field) \(sym) " + (symbols ? "{\(vs.joined(separator: ", "))}" : vs.joined(separator: "|")) }
+        return "\(field) \(sym) \(vs.first ?? "")"
     }
 }
 

@@ -428,6 +428,10 @@ struct WorkflowParser {
                         }
                         let vs = items.compactMap(literal)
                         if vs.count == items.count { out.append(Condition(field: name, op: .in, values: vs)) }
+                    } else if case .mapping = opValue {
+                        if let other = fieldOperand(opValue, op: op, of: fd, context: context) {
+                            out.append(Condition(field: name, op: op, values: [], other: other))
+                        }
                     } else if let v = literal(opValue) {
                         out.append(Condition(field: name, op: op, values: [v]))
                     }
@@ -437,6 +441,38 @@ struct WorkflowParser {
             }
         }
         return out
+    }
+
+    /// `{field: OTHER, times: P/Q}`: another field of a comparable type; `times` (numbers only) a positive fraction.
+    func fieldOperand(_ node: YNode, op: Condition.Op, of fd: FieldDefinition, context: String) -> Condition.FieldOperand? {
+        guard let m = MappingReader(node, sink: sink, context: "a comparison in 'if' of \(context)", allowed: ["field", "times"]),
+            let nameNode = m.require("field")
+        else { return nil }
+        guard let otherName = nameNode.text, let other = field(otherName) else {
+            let n = nameNode.text ?? ""
+            sink.error(nameNode.position, "unknown field '\(n)' in 'if' of \(context)\(didYouMean(n, fields.map(\.name)))")
+            return nil
+        }
+        let numeric: Set<FieldType> = [.integer, .number]
+        let comparable = fd.type == other.type || (numeric.contains(fd.type) && numeric.contains(other.type))
+        guard comparable else {
+            sink.error(nameNode.position, "field '\(fd.name)' (\(fd.type.rawValue)) cannot be compared with field '\(otherName)' (\(other.type.rawValue))")
+            return nil
+        }
+        var p = 1
+        var q = 1
+        if let t = m["times"] {
+            let parts = (t.text ?? "").split(separator: "/", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard numeric.contains(fd.type), let first = parts.first, let a = first, a > 0, parts.count <= 2,
+                parts.count == 1 || (parts[1].map { $0 > 0 } ?? false)
+            else {
+                sink.error(t.position, "'times' must be a positive whole number or fraction like 2/3, on number fields only")
+                return nil
+            }
+            p = a
+            q = parts.count == 2 ? parts[1]! : 1
+        }
+        return Condition.FieldOperand(field: otherName, numerator: p, denominator: q)
     }
 
     func target(_ node: YNode, context: String) -> String? {

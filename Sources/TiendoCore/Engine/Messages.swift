@@ -106,9 +106,7 @@ public enum Messages {
 
     static func noBranch(event: String, branches: [Branch]) -> String {
         let conds = branches.map { b in
-            b.conditions.map { c in
-                "\(c.field) \(c.op.rawValue) \(c.values.map { $0.display(zone: .vietnam) }.joined(separator: "|"))"
-            }.joined(separator: " và ")
+            b.conditions.map { $0.text(zone: .vietnam) }.joined(separator: " và ")
         }
         return "không nhánh nào của sự kiện «\(event)» thỏa điều kiện (\(conds.joined(separator: "; ")))"
     }

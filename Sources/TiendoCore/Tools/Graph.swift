@@ -10,14 +10,7 @@ public enum GraphRenderer {
     }
 
     static func guardText(_ conditions: [Condition], zone: Zone) -> String {
-        conditions.map { c in
-            let v = c.values.map { v -> String in
-                if case .text(let s) = v { return "\"\(s)\"" }
-                return v.display(zone: zone)
-            }
-            let sym = ["eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥", "in": "∈"][c.op.rawValue] ?? c.op.rawValue
-            return "\(c.field) \(sym) \(c.op == .in ? "{\(v.joined(separator: ", "))}" : v.first ?? "")"
-        }.joined(separator: " và ")
+        conditions.map { $0.text(zone: zone, quoteText: true, symbols: true) }.joined(separator: " và ")
     }
 
     static func dotEscape(_ s: String) -> String {
