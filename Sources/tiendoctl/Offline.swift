@@ -229,6 +229,13 @@ struct CalendarCommand: ParsableCommand {
         Output.table(
             ["Ngày", "Thứ", "Loại", "Tên"],
             days.map { [$0.date.vietnamese, weekdays[$0.date.weekday - 1], kinds[$0.kind.rawValue] ?? $0.kind.rawValue, $0.name] })
+        if cal.status(of: y) == .projected {
+            let file = cal.file.isEmpty ? "" : " (\(cal.file))"
+            Output.say(
+                "Năm \(y) chưa có lịch nghỉ chính thức trong tệp lịch\(file): các ngày trên "
+                    + (cal.listedYears.contains(y) ? "là danh sách dự kiến" : "được suy ra từ quy tắc (ngày lễ dương lịch, âm lịch, nghỉ bù)")
+                    + "; mọi hạn tính qua năm này được ghi «(dự kiến)» cho đến khi thêm lịch chính thức và nạp lại.")
+        }
     }
 
     /// `--years`: each year under `years:` with its status and source, then the rule for every other year.
