@@ -74,6 +74,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Delivery without network: routing file, recipients, fan-out, quiet hours and digests, messages (RFC 5322),
+        // retry policy, error classes, rate limits, the queue protocol and the sender's loop. tiendod can link it.
+        .target(
+            name: "TiendoDelivery",
+            dependencies: ["TiendoCore"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "TiendoCoreTests",
             dependencies: ["TiendoCore"],
