@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "tiendod", targets: ["tiendod"]),
         .library(name: "TiendoCore", targets: ["TiendoCore"]),
         .library(name: "TiendoVarlink", targets: ["TiendoVarlink"]),
+        .executable(name: "tiendo-deliver", targets: ["tiendo-deliver"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -97,6 +98,16 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // The sender: works the delivery queue through the channels, in its own process and unit (no store access).
+        .executableTarget(
+            name: "tiendo-deliver",
+            dependencies: [
+                "TiendoDelivery", "TiendoChannels", "TiendoDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
