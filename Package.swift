@@ -113,6 +113,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "TiendoDeliveryTests",
+            dependencies: ["TiendoDelivery", "TiendoChannels", "TiendoCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "TiendoCoreTests",
             dependencies: ["TiendoCore"],
             swiftSettings: strict

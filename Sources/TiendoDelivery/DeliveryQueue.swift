@@ -53,6 +53,14 @@ public struct DeliveryJob: Sendable, Hashable {
     /// The claim is the sender's until then; afterwards another sender may take it.
     public var leaseUntil: Instant
 
+    public init(messageKey: String, channel: String, recipient: Mailbox?, items: [Delivery], leaseUntil: Instant) {
+        self.messageKey = messageKey
+        self.channel = channel
+        self.recipient = recipient
+        self.items = items
+        self.leaseUntil = leaseUntil
+    }
+
     public var isDigest: Bool { items.first?.digest != nil }
 }
 

@@ -169,6 +169,12 @@ public struct RateLimit: Sendable, Hashable {
     public var count: Int
     public var seconds: Int64
     public var burst: Int
+
+    public init(count: Int, seconds: Int64, burst: Int) {
+        self.count = count
+        self.seconds = seconds
+        self.burst = burst
+    }
 }
 
 /// A recipient list read from a CSV file: per group value, the people to notify.

@@ -154,14 +154,14 @@ public final class Sender: Sendable {
             }
         }
         if !job.items.isEmpty {
-            if let wait = await state.take(now) {
+            // Workers of one channel share its bucket: after a wait, another may have taken the token.
+            while let wait = await state.take(now) {
                 guard await shutdown.sleep(until: wait, clock: clock) else {
                     await report(reports, owner: owner)
                     await give(back: [job], owner: owner)
                     return
                 }
                 now = await clock.now()
-                _ = await state.take(now)
             }
             let outcome = await send(job, channel: channel, state: state, now: now)
             reports += job.items.map { DeliveryReport(id: $0.id, messageKey: job.messageKey, at: now, outcome: outcome) }
