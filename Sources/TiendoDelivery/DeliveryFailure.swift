@@ -78,7 +78,8 @@ public struct DeliveryFailure: Error, Sendable, Hashable, CustomStringConvertibl
     /// A sendmail exit status (sysexits.h). Temporary conditions and a broken local mail setup (EX_UNAVAILABLE,
     /// EX_OSERR, EX_OSFILE, EX_CANTCREAT, EX_IOERR, EX_TEMPFAIL, EX_CONFIG, EX_SOFTWARE) are retried with the
     /// channel paused; errors about the message or its address (EX_USAGE, EX_DATAERR, EX_NOINPUT, EX_NOUSER,
-    /// EX_NOHOST, EX_PROTOCOL, EX_NOPERM) are permanent. Unknown statuses are retried.
+    /// EX_NOHOST, EX_PROTOCOL, EX_NOPERM) are permanent. Unknown statuses are retried. (msmtp, for one, exits
+    /// with EX_UNAVAILABLE for an SMTP 4xx and EX_DATAERR for a 5xx.)
     public static func sendmail(status: Int32, stderr: String) -> DeliveryFailure? {
         if status == 0 { return nil }
         let names: [Int32: String] = [

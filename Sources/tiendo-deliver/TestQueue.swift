@@ -10,7 +10,8 @@ import TiendoDelivery
 /// run, killed and restarted in the integration tests before the daemon's store and its `vn.tiendo.Delivery`
 /// methods exist (phase 2, the production path). The rules are the `QueueBook`'s; the file is its journal:
 /// every change is one line, written and fsync'd before the call returns, so a report survives kill -9.
-/// One process at a time (an exclusive lock); opening it gives back the claims of a process that died.
+/// One writer at a time (an exclusive lock); opening it gives back the claims of a writer that died. Readers
+/// (`tiendo-deliver queue`) take no lock: lines are only ever appended.
 actor TestQueue: DeliveryQueue {
     let path: String
     let fd: Int32
@@ -20,14 +21,15 @@ actor TestQueue: DeliveryQueue {
         var description: String
     }
 
-    init(path: String) throws {
+    init(path: String, readOnly: Bool = false) throws {
         self.path = path
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
+        let fd = open(path, (readOnly ? O_RDONLY : O_RDWR | O_CREAT) | O_CLOEXEC, 0o640)
         guard fd >= 0 else { throw Failure(description: "không mở được hàng đợi \(path): \(String(cString: strerror(errno)))") }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+        if !readOnly, flock(fd, LOCK_EX | LOCK_NB) != 0 {
             close(fd)
             throw Failure(description: "hàng đợi \(path) đang được một tiến trình khác dùng")
         }
+        self.fd = fd
         var data = [UInt8]()
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
@@ -37,8 +39,10 @@ actor TestQueue: DeliveryQueue {
         }
         // A line cut short by a crash in the middle of a write was never acknowledged: drop it.
         let complete = (data.lastIndex(of: 10).map { $0 + 1 }) ?? 0
-        if complete < data.count { _ = ftruncate(fd, off_t(complete)) }
-        _ = lseek(fd, 0, SEEK_END)
+        if !readOnly {
+            if complete < data.count { _ = ftruncate(fd, off_t(complete)) }
+            _ = lseek(fd, 0, SEEK_END)
+        }
         var lineNumber = 0
         for line in data[0..<complete].split(separator: 10) {
             lineNumber += 1
@@ -49,8 +53,10 @@ actor TestQueue: DeliveryQueue {
             }
             guard Self.replay(j, into: &book) else { throw Failure(description: "\(path):\(lineNumber): dòng không hợp lệ") }
         }
-        book.releaseAll()
+        if !readOnly { book.releaseAll() }
     }
+
+    deinit { close(fd) }
 
     static func replay(_ j: JSON, into book: inout QueueBook) -> Bool {
         switch j["op"]?.stringValue {

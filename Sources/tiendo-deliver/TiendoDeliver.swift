@@ -113,7 +113,7 @@ struct QueueList: AsyncParsableCommand {
     @Flag(name: .customLong("json"), help: "In JSON.") var json = false
 
     func run() async throws {
-        let q = try TestQueue(path: queue.path)
+        let q = try TestQueue(path: queue.path, readOnly: true)
         let entries = await q.entries().filter { state == nil || $0.state.rawValue == state }
         if json {
             print(JSON.array(entries.map(QueueList.json)).serialized())
