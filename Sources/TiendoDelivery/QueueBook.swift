@@ -23,7 +23,8 @@ public struct QueueBook: Sendable {
     /// Per channel, the ids of unfinished deliveries in ascending order (the order they drain in).
     var open: [String: [Int64]] = [:]
     var openDigest: [String: [Int64]] = [:]
-    var openSeries: [String: [Int64]] = [:]
+    /// Every delivery of a series (finished ones too: a newer notice that went out still replaces an older one).
+    var bySeries: [String: [Int64]] = [:]
     /// How many messages each digest key has been sent as (a delivery that arrives after its digest went out
     /// goes in a second message, `KEY#2`).
     var digestMessages: [String: Int] = [:]
@@ -46,14 +47,14 @@ public struct QueueBook: Sendable {
         byKey[d.key] = newID
         open[d.channel, default: []].append(newID)
         if let g = d.digest { openDigest[g, default: []].append(newID) }
-        if let s = seriesKey(d) { openSeries[s, default: []].append(newID) }
+        if let s = seriesKey(d) { bySeries[s, default: []].append(newID) }
         return d
     }
 
     /// A newer notice of the same deadline to the same recipient that exists at `now`: it replaces `d` unsent.
     func newer(than d: Delivery, now: Instant) -> Int64? {
         guard let s = seriesKey(d) else { return nil }
-        return openSeries[s]?.last { $0 > d.id && (entries[$0]?.delivery.createdAt ?? .distantFuture) <= now }
+        return bySeries[s]?.last { $0 > d.id && (entries[$0]?.delivery.createdAt ?? .distantFuture) <= now }
     }
 
     mutating func finish(_ id: Int64, _ state: State, at: Instant, error: String? = nil) {
@@ -67,7 +68,6 @@ public struct QueueBook: Sendable {
         let d = e.delivery
         open[d.channel]?.removeSorted(id)
         if let g = d.digest { openDigest[g]?.removeSorted(id) }
-        if let s = seriesKey(d) { openSeries[s]?.removeSorted(id) }
     }
 
     /// Claims that outlived their lease go back to the queue.
@@ -194,7 +194,6 @@ public struct QueueBook: Sendable {
             entries[id] = e
             open[e.delivery.channel, default: []].insertSorted(id)
             if let g = e.delivery.digest { openDigest[g, default: []].insertSorted(id) }
-            if let s = seriesKey(e.delivery) { openSeries[s, default: []].insertSorted(id) }
             done.append(id)
         }
         return done

@@ -99,4 +99,17 @@ func fan(
         #expect(later.flatMap(\.items).map(\.id) == [1, 2, 3])
         #expect(later.flatMap(\.items).map(\.supersededBy) == [2, nil, nil])
     }
+
+    @Test func aNewerNoticeThatAlreadyWentOutStillReplacesAHeldOne() {
+        var b = QueueBook()
+        let s = "nhac-viec/an|m:nop"
+        // Saturday's warning is held to Monday; Sunday's crit notice goes at once.
+        b.add(fan("k1", notBefore: "2025-12-08T07:00", series: s), recordKey: "r1", record: r, now: at("2025-12-06T08:00"))
+        b.add(fan("k2", notBefore: "2025-12-07T08:00", series: s), recordKey: "r2", record: r, now: at("2025-12-07T08:00"))
+        let sunday = b.claim(channel: "thu", owner: "w", now: at("2025-12-07T08:00"), limit: 10, leaseUntil: at("2025-12-07T08:15"))
+        #expect(sunday.map(\.messageKey) == ["k2"])
+        b.report([DeliveryReport(id: 2, messageKey: "k2", at: at("2025-12-07T08:00"), outcome: .sent(providerID: nil))], owner: "w")
+        let monday = b.claim(channel: "thu", owner: "w", now: at("2025-12-08T07:00"), limit: 10, leaseUntil: at("2025-12-08T07:15"))
+        #expect(monday.flatMap(\.items).map(\.supersededBy) == [2])
+    }
 }

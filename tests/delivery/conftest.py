@@ -62,8 +62,15 @@ class Received:
         self.mail_from = envelope.mail_from
         self.rcpt_tos = list(envelope.rcpt_tos)
         self.raw = raw
-        self.message = email.message_from_bytes(raw, policy=email.policy.default)
         self.time = time.time()
+        self._message = None
+
+    @property
+    def message(self):
+        # Parsed on first use: parsing in the server's handler would slow the server down, not the sender.
+        if self._message is None:
+            self._message = email.message_from_bytes(self.raw, policy=email.policy.default)
+        return self._message
 
     @property
     def to(self):
