@@ -110,9 +110,12 @@ struct SystemClock: DeliveryClock {
     init(_ clock: DaemonClock) { self.clock = clock }
 
     func now() -> Instant { clock.now() }
+    /// Returns once `now()` has reached `t`: the sleep runs on the monotonic clock, which may end a hair before
+    /// the wall clock's second turns (then a message retried at `t` would not be due yet and lose its place).
     func sleep(until t: Instant) async throws {
-        let delay = clock.realDelay(until: t)
-        if delay > 0 { try await Task.sleep(for: .seconds(delay)) }
+        while clock.now() < t {
+            try await Task.sleep(for: .seconds(max(clock.realDelay(until: t), 0.001)))
+        }
     }
     func join() {}
     func leave() {}

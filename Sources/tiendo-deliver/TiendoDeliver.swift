@@ -21,11 +21,26 @@ struct Check: ParsableCommand {
 
     @OptionGroup var setup: SetupOptions
     @Flag(name: .customLong("json"), help: "In [{file,line,column,severity,message}].") var json = false
+    @Flag(
+        name: .customLong("ip-allow"),
+        help: "In dòng IPAddressAllow= cho tiendo-deliver.service từ địa chỉ IP hiện tại của các máy chủ trong tệp định tuyến.")
+    var ipAllow = false
 
     func run() throws {
         let definitions = Loader(searchPath: setup.searchPath).loadAll()
         let file = try setup.routingFile()
         let (routing, diagnostics) = RoutingParser.load(file: file, definitions: definitions)
+        if ipAllow, let routing {
+            let hosts = routing.channelOrder.compactMap { routing.channels[$0]?.remoteHost }
+            var addresses: [String] = []
+            for h in hosts {
+                let found = Resolver.addresses(of: h)
+                guard !found.isEmpty else { throw Failure("không phân giải được máy chủ '\(h)'") }
+                for a in found where !addresses.contains(a) { addresses.append(a) }
+            }
+            print("IPAddressAllow=localhost" + addresses.map { " " + $0 }.joined())
+            return
+        }
         if json {
             print(JSON.array(diagnostics.map(\.json)).serialized())
         } else {

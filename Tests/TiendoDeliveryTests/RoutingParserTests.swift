@@ -69,6 +69,15 @@ import TiendoDelivery
         if d.severity == .error { #expect(routing == nil) }
     }
 
+    /// The example of docs/delivery.md is checked against the shipped workflows.
+    @Test func documentedExampleIsValid() {
+        let definitions = Loader(searchPath: [Repo.path("Workflows")]).loadAll()
+        let (routing, diagnostics) = RoutingParser.load(file: Repo.path("docs/delivery-example/routing.yaml"), definitions: definitions)
+        #expect(diagnostics.map(\.description) == [])
+        #expect(routing?.lists["bi-thu"]?.byGroup["Chi bộ Khu dân cư số 15"]?.map(\.address) == ["bithu.kdc15@tayho.example.vn", "phobithu.kdc15@tayho.example.vn"])
+        #expect(routing?.digest == DigestSchedule(at: TimeOfDay(hour: 7, minute: 30), every: .week))
+    }
+
     @Test func yamlErrorsKeepTheirPosition() {
         let (routing, diagnostics) = RoutingFixture.parse("tiendo: 1\nfrom: a@b.vn\nfrom: c@d.vn\n")
         #expect(routing == nil)

@@ -231,7 +231,7 @@ class WebhookReceiver:
     """Checks every request's Standard Webhooks signature; `faults[webhook-id]` (a list used up one per request)
     answers 500, 429 (Retry-After: 2), 400 or hangs."""
 
-    def __init__(self, secret):
+    def __init__(self, secret, host="127.0.0.1"):
         self.secret = secret
         self.requests = []
         self.faults = {}
@@ -266,7 +266,7 @@ class WebhookReceiver:
                 self.end_headers()
                 self.wfile.write(b"{}")
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer((host, 0), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
