@@ -59,6 +59,8 @@ public final class SMTPChannel: DeliveryChannel {
     }
 
     public func shutdown() async {
-        for s in idle.withLock({ sessions in defer { sessions = [] }; return sessions }) { await s.quit() }
+        for s in idle.withLock({ sessions in
+            defer { sessions = [] }; return sessions
+        }) { await s.quit() }
     }
 }

@@ -37,12 +37,16 @@ enum ChannelParser {
         if let r = m["rate"] { ch.rate = rate(r, sink: sink, context: context) }
         if let b = m["burst"] {
             if ch.rate == nil { sink.error(b.position, "'burst' of \(context) needs 'rate'") }
-            if let v = b.text.flatMap(parseInt), (1...10_000).contains(v) { ch.rate?.burst = v } else {
+            if let v = b.text.flatMap(parseInt), (1...10_000).contains(v) {
+                ch.rate?.burst = v
+            } else {
                 sink.error(b.position, "'burst' of \(context) must be an integer from 1 to 10000")
             }
         }
         if let c = m["concurrency"] {
-            if let v = c.text.flatMap(parseInt), (1...64).contains(v) { ch.concurrency = v } else {
+            if let v = c.text.flatMap(parseInt), (1...64).contains(v) {
+                ch.concurrency = v
+            } else {
                 sink.error(c.position, "'concurrency' of \(context) must be an integer from 1 to 64")
             }
         }
@@ -57,14 +61,18 @@ enum ChannelParser {
             }
             if let s = m["security"] {
                 let v = s.text ?? s.kindName
-                if let sec = ChannelDefinition.Security(rawValue: v) { ch.security = sec } else {
+                if let sec = ChannelDefinition.Security(rawValue: v) {
+                    ch.security = sec
+                } else {
                     let all = ChannelDefinition.Security.allCases.map(\.rawValue)
                     sink.error(s.position, "'security' of \(context) must be starttls, tls or none, found '\(v)'\(didYouMean(v, all))")
                 }
             }
             ch.port = ch.security == .tls ? 465 : 587
             if let p = m["port"] {
-                if let v = p.text.flatMap(parseInt), (1...65_535).contains(v) { ch.port = v } else {
+                if let v = p.text.flatMap(parseInt), (1...65_535).contains(v) {
+                    ch.port = v
+                } else {
                     sink.error(p.position, "'port' of \(context) must be an integer from 1 to 65535")
                 }
             }
@@ -142,7 +150,9 @@ enum ChannelParser {
         if parts.count == 2, let n = Int(parts[0]), (1...1_000_000).contains(n), let u = DurationText.units[String(parts[1])] {
             return RateLimit(count: n, seconds: u, burst: n)
         }
-        sink.error(node.position, "'rate' of \(context) must be COUNT/UNIT such as 30/min (units s, min, h, d), found '\(node.text ?? node.kindName)'")
+        sink.error(
+            node.position,
+            "'rate' of \(context) must be COUNT/UNIT such as 30/min (units s, min, h, d), found '\(node.text ?? node.kindName)'")
         return nil
     }
 }

@@ -55,7 +55,8 @@ struct DigestLayout {
         let upcoming = items.filter { $0.notice.kind == "reminder" }.count
         let summary = "Có \(items.count) việc cần chú ý (\(overdue) quá hạn, \(upcoming) sắp đến hạn)."
         var text = greeting + "\n\n" + heading + "\n" + summary + "\n"
-        var html = "<!DOCTYPE html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\"><title>" + MIME.escapeHTML(heading)
+        var html =
+            "<!DOCTYPE html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\"><title>" + MIME.escapeHTML(heading)
             + "</title></head>\n<body>\n<p>" + MIME.escapeHTML(greeting) + "</p>\n<h2>" + MIME.escapeHTML(heading)
             + "</h2>\n<p>" + MIME.escapeHTML(summary) + "</p>\n"
         for s in sections {

@@ -119,7 +119,8 @@ public enum MIME {
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
         let sign = off < 0 ? "-" : "+"
-        return "\(days[d.weekday - 1]), \(two(d.day)) \(months[d.month - 1]) \(d.year) \(two(s / 3600)):\(two(s % 3600 / 60)):\(two(s % 60)) "
+        return
+            "\(days[d.weekday - 1]), \(two(d.day)) \(months[d.month - 1]) \(d.year) \(two(s / 3600)):\(two(s % 3600 / 60)):\(two(s % 60)) "
             + sign + two(abs(off) / 3600) + two(abs(off) % 3600 / 60)
     }
 

@@ -61,7 +61,8 @@ public struct MessageComposer: Sendable {
         guard let first = items.first else { throw DeliveryFailure(.permanent, "thư không có nội dung") }
         let id = MIME.messageIDLocal(job.messageKey) + "@" + routing.messageHost
         let greeting = "Kính gửi đồng chí " + (to.name ?? to.address) + ","
-        let footer = "Thư tự động của tiendo (" + (routing.sender.name ?? routing.sender.address)
+        let footer =
+            "Thư tự động của tiendo (" + (routing.sender.name ?? routing.sender.address)
             + "). Xin đừng trả lời thư này."
         let subject: String
         let text: String
@@ -134,7 +135,8 @@ public struct MessageComposer: Sendable {
         var text = greeting + "\n\n" + i.notice.message + "\n\n"
         for (k, v) in rows { text += k + ": " + v + "\n" }
         text += "\n-- \n" + footer + "\n"
-        var html = "<!DOCTYPE html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\"><title>"
+        var html =
+            "<!DOCTYPE html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\"><title>"
             + MIME.escapeHTML(noticeSubject(i)) + "</title></head>\n<body>\n<p>" + MIME.escapeHTML(greeting) + "</p>\n"
         html += "<p><strong>" + MIME.escapeHTML(i.notice.message) + "</strong></p>\n<table>\n"
         for (k, v) in rows { html += "<tr><th align=\"left\">\(MIME.escapeHTML(k))</th><td>\(MIME.escapeHTML(v))</td></tr>\n" }

@@ -21,7 +21,9 @@ struct RouteParser {
         var ok = true
         var name = "route-\(index)"
         if let n = m["name"] {
-            if let t = n.text, RoutingParser.isIdentifier(t) { name = t } else {
+            if let t = n.text, RoutingParser.isIdentifier(t) {
+                name = t
+            } else {
                 sink.error(n.position, "invalid route name '\(n.text ?? n.kindName)': must match ^[a-z0-9][a-z0-9-]*$")
                 ok = false
             }
@@ -47,8 +49,11 @@ struct RouteParser {
         var mode = Route.Mode.immediate
         if let md = m["mode"] {
             let t = md.text ?? md.kindName
-            if let v = Route.Mode(rawValue: t) { mode = v } else {
-                sink.error(md.position, "'mode' must be immediate or digest, found '\(t)'\(didYouMean(t, Route.Mode.allCases.map(\.rawValue)))")
+            if let v = Route.Mode(rawValue: t) {
+                mode = v
+            } else {
+                sink.error(
+                    md.position, "'mode' must be immediate or digest, found '\(t)'\(didYouMean(t, Route.Mode.allCases.map(\.rawValue)))")
                 ok = false
             }
         }

@@ -58,7 +58,9 @@ public enum RoutingParser {
         }
         var host = sender?.domain ?? "localhost"
         if let h = top["message_host"] {
-            if let t = h.text, isHostName(t) { host = t } else {
+            if let t = h.text, isHostName(t) {
+                host = t
+            } else {
                 sink.error(h.position, "'message_host' must be a host name such as tiendo.example.vn")
             }
         }
@@ -155,13 +157,17 @@ public enum RoutingParser {
         var d = DigestSchedule.standard
         guard let m = MappingReader(node, sink: sink, context: "'digest'", allowed: ["at", "every"]) else { return d }
         if let a = m["at"] {
-            if let t = a.text.flatMap(TimeOfDay.parse) { d.at = t } else {
+            if let t = a.text.flatMap(TimeOfDay.parse) {
+                d.at = t
+            } else {
                 sink.error(a.position, "invalid time '\(a.text ?? a.kindName)' in 'digest.at': expected HH:MM from 00:00 to 23:59")
             }
         }
         if let e = m["every"] {
             let t = e.text ?? e.kindName
-            if let p = DigestSchedule.Period(rawValue: t) { d.every = p } else {
+            if let p = DigestSchedule.Period(rawValue: t) {
+                d.every = p
+            } else {
                 let names = DigestSchedule.Period.allCases.map(\.rawValue)
                 sink.error(e.position, "'every' must be day or week, found '\(t)'\(didYouMean(t, names))")
             }
@@ -177,7 +183,9 @@ public enum RoutingParser {
         if let n = parseInt(t), (0...7).contains(n) { return n }
         if let n = priorityNames[t] { return n }
         let names = priorityNames.sorted { $0.value < $1.value }.map(\.key)
-        sink.error(node.position, "\(context) must be a priority 0-7 or one of \(names.joined(separator: ", ")), found '\(t)'\(didYouMean(t, names))")
+        sink.error(
+            node.position,
+            "\(context) must be a priority 0-7 or one of \(names.joined(separator: ", ")), found '\(t)'\(didYouMean(t, names))")
         return nil
     }
 

@@ -65,16 +65,20 @@ final class DeliveryLog: DeliveryObserver {
             guard verbose || journal else { return }
             log(6, "Đã gửi \(describe(job))" + (provider.map { " (\($0))" } ?? ""), event: .sent, fields: fields(job))
         case .retry(let job, let f, let next):
-            log(4, "Gửi \(describe(job)) chưa được, thử lại lúc \(Zone.vietnam.vietnamese(next)): \(f.reason)", event: .retry,
+            log(
+                4, "Gửi \(describe(job)) chưa được, thử lại lúc \(Zone.vietnam.vietnamese(next)): \(f.reason)", event: .retry,
                 fields: fields(job) + [("TIENDO_ERROR_CLASS", f.errorClass.rawValue), ("TIENDO_NEXT_ATTEMPT", Zone.vietnam.iso(next))])
         case .dead(let job, let f):
-            log(3, "Không gửi được \(describe(job)), chuyển vào thư chết: \(f.reason)", event: .dead,
+            log(
+                3, "Không gửi được \(describe(job)), chuyển vào thư chết: \(f.reason)", event: .dead,
                 fields: fields(job) + [("TIENDO_ERROR_CLASS", f.errorClass.rawValue)])
         case .expired(let d, let reason):
-            log(5, "Bỏ thông báo #\(d.id) qua kênh \(d.channel): \(reason)", event: .expired,
+            log(
+                5, "Bỏ thông báo #\(d.id) qua kênh \(d.channel): \(reason)", event: .expired,
                 fields: [("TIENDO_CHANNEL", d.channel), ("TIENDO_DELIVERY_IDS", String(d.id))])
         case .channelPaused(let channel, let f, let until):
-            log(4, "Tạm dừng kênh \(channel) đến \(Zone.vietnam.vietnamese(until)): \(f.reason)", event: .channelPaused,
+            log(
+                4, "Tạm dừng kênh \(channel) đến \(Zone.vietnam.vietnamese(until)): \(f.reason)", event: .channelPaused,
                 fields: [("TIENDO_CHANNEL", channel)])
         case .channelResumed(let channel):
             log(5, "Kênh \(channel) gửi được trở lại", event: .channelResumed, fields: [("TIENDO_CHANNEL", channel)])

@@ -17,7 +17,8 @@ struct Run: AsyncParsableCommand {
     @OptionGroup var setup: SetupOptions
     @OptionGroup var queue: QueueOption
 
-    @Option(name: .customLong("fake-time"), help: ArgumentHelp("Đồng hồ giả bắt đầu tại thời điểm này (thử nghiệm).", valueName: "DATETIME"))
+    @Option(
+        name: .customLong("fake-time"), help: ArgumentHelp("Đồng hồ giả bắt đầu tại thời điểm này (thử nghiệm).", valueName: "DATETIME"))
     var fakeTime: String?
     @Option(name: .customLong("time-rate"), help: ArgumentHelp("Đồng hồ giả chạy nhanh gấp N lần.", valueName: "N"))
     var timeRate: Double = 1

@@ -7,12 +7,14 @@ import TiendoDelivery
 struct SetupOptions: ParsableArguments {
     @Option(
         name: .customLong("workflows"),
-        help: ArgumentHelp("Thư mục quy trình (lặp lại được; mặc định /etc/tiendo/workflows, /usr/lib/tiendo/workflows).", valueName: "DIR"))
+        help: ArgumentHelp("Thư mục quy trình (lặp lại được; mặc định /etc/tiendo/workflows, /usr/lib/tiendo/workflows).", valueName: "DIR")
+    )
     var workflows: [String] = []
 
     @Option(
         name: .customLong("routing"),
-        help: ArgumentHelp("Tệp định tuyến (mặc định: delivery/routing.yaml trong thư mục quy trình đầu tiên có tệp này).", valueName: "FILE"))
+        help: ArgumentHelp(
+            "Tệp định tuyến (mặc định: delivery/routing.yaml trong thư mục quy trình đầu tiên có tệp này).", valueName: "FILE"))
     var routing: String?
 
     var searchPath: [String] { workflows.isEmpty ? Loader.defaultSearchPath : workflows }
@@ -36,7 +38,8 @@ struct SetupOptions: ParsableArguments {
             FileHandle.standardError.write(Data((d.description + "\n").utf8))
         }
         guard let routing else { throw Failure("tệp định tuyến \(file) có lỗi; không làm gì") }
-        let calendar = loader.resolveCalendar("vn").0
+        let calendar =
+            loader.resolveCalendar("vn").0
             ?? WorkCalendar(id: "weekend", title: "Thứ Bảy, Chủ nhật", zone: .vietnam, weekend: [6, 7], rules: [], years: [:])
         return Setup(
             definitions: definitions, routing: routing,

@@ -47,8 +47,9 @@ struct Check: ParsableCommand {
             for d in diagnostics { print(d.description) }
             if let routing {
                 let hosts = routing.channelOrder.compactMap { routing.channels[$0]?.remoteHost }
-                print("\(file): \(routing.channelOrder.count) kênh, \(routing.routes.count) tuyến, \(routing.lists.count) danh sách người nhận"
-                    + (hosts.isEmpty ? "" : "; máy chủ: \(hosts.joined(separator: ", "))"))
+                print(
+                    "\(file): \(routing.channelOrder.count) kênh, \(routing.routes.count) tuyến, \(routing.lists.count) danh sách người nhận"
+                        + (hosts.isEmpty ? "" : "; máy chủ: \(hosts.joined(separator: ", "))"))
             }
         }
         if routing == nil { throw ExitCode(1) }
@@ -73,7 +74,11 @@ struct Enqueue: AsyncParsableCommand {
         let s = try setup.load()
         let data = try instanceData(s.definitions)
         let input: Data?
-        if file == "-" { input = FileHandle.standardInput.readDataToEndOfFile() } else { input = FileManager.default.contents(atPath: file) }
+        if file == "-" {
+            input = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            input = FileManager.default.contents(atPath: file)
+        }
         guard let input, let text = String(data: input, encoding: .utf8) else { throw Failure("không đọc được \(file)") }
         let q = try TestQueue(path: queue.path)
         var records = 0
@@ -139,7 +144,9 @@ struct QueueList: AsyncParsableCommand {
         for e in entries {
             let d = e.delivery
             let when = Zone.vietnam.vietnamese(e.finishedAt ?? d.notBefore)
-            print("#\(d.id)\t\(e.state.rawValue)\t\(d.channel)\t\(d.recipient?.address ?? "-")\t\(when)\t\(d.attempts)\t\(e.lastError ?? e.providerID ?? "")")
+            print(
+                "#\(d.id)\t\(e.state.rawValue)\t\(d.channel)\t\(d.recipient?.address ?? "-")\t\(when)\t\(d.attempts)\t\(e.lastError ?? e.providerID ?? "")"
+            )
         }
     }
 
@@ -176,6 +183,8 @@ struct Retry: AsyncParsableCommand {
         let q = try TestQueue(path: queue.path)
         let chosen = allDead ? await q.deadIDs() : ids
         let done = try await q.retry(chosen, now: Instant(seconds: Int64(Date().timeIntervalSince1970)))
-        print("Đưa lại \(done.count) thông báo vào hàng đợi" + (done.count < chosen.count ? " (\(chosen.count - done.count) không ở thư chết)" : ""))
+        print(
+            "Đưa lại \(done.count) thông báo vào hàng đợi"
+                + (done.count < chosen.count ? " (\(chosen.count - done.count) không ở thư chết)" : ""))
     }
 }

@@ -10,21 +10,26 @@ import TiendoDelivery
         #expect(try p.feed(Array("220 mail.example.vn ESMTP re".utf8)).isEmpty)
         #expect(p.hasPendingBytes)
         let greeting = try p.feed(Array("ady\r\n250-mail.example.vn\r\n250-STARTTLS\r\n250-AUTH PLAIN LOGIN\r\n250 8BITMIME\r\n".utf8))
-        #expect(greeting == [
-            SMTPReply(code: 220, lines: ["mail.example.vn ESMTP ready"]),
-            SMTPReply(code: 250, lines: ["mail.example.vn", "STARTTLS", "AUTH PLAIN LOGIN", "8BITMIME"]),
-        ])
+        #expect(
+            greeting == [
+                SMTPReply(code: 220, lines: ["mail.example.vn ESMTP ready"]),
+                SMTPReply(code: 250, lines: ["mail.example.vn", "STARTTLS", "AUTH PLAIN LOGIN", "8BITMIME"]),
+            ])
         #expect(greeting[1].extensions == ["STARTTLS", "AUTH PLAIN LOGIN", "8BITMIME"])
         #expect(!p.hasPendingBytes)
         #expect(try p.feed(Array("354\n".utf8)) == [SMTPReply(code: 354, lines: [""])])
-        #expect(throws: SMTPReplyParser.Problem.malformed("HTTP/1.1 400 Bad Request")) { try p.feed(Array("HTTP/1.1 400 Bad Request\r\n".utf8)) }
+        #expect(throws: SMTPReplyParser.Problem.malformed("HTTP/1.1 400 Bad Request")) {
+            try p.feed(Array("HTTP/1.1 400 Bad Request\r\n".utf8))
+        }
         var q = SMTPReplyParser()
         #expect(throws: SMTPReplyParser.Problem.tooLong) { try q.feed([UInt8](repeating: 65, count: 5000)) }
     }
 
     @Test func dotStuffing() {
         let body = Array("Subject: x\r\n\r\n.hidden line\r\n..two\r\nend.\r\n.".utf8)
-        #expect(String(decoding: SMTPSession.dotStuffed(body), as: UTF8.self) == "Subject: x\r\n\r\n..hidden line\r\n...two\r\nend.\r\n..\r\n.\r\n")
+        #expect(
+            String(decoding: SMTPSession.dotStuffed(body), as: UTF8.self)
+                == "Subject: x\r\n\r\n..hidden line\r\n...two\r\nend.\r\n..\r\n.\r\n")
         #expect(String(decoding: SMTPSession.dotStuffed(Array(".a\r\n".utf8)), as: UTF8.self) == "..a\r\n.\r\n")
     }
 

@@ -83,22 +83,23 @@ extension Array where Element == String {
         #expect(p.headers["Auto-Submitted"] == "auto-generated")
         #expect(p.headers["X-Tiendo-Instance"] == "nhac-viec/nguyen-van-an")
         #expect(p.parts.map(\.type) == ["text/plain", "text/html"])
-        #expect(p.parts[0].text == """
-            Kính gửi đồng chí Phạm Thị Dung,
+        #expect(
+            p.parts[0].text == """
+                Kính gửi đồng chí Phạm Thị Dung,
 
-            Còn 7 ngày đến hạn «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/nguyen-van-an), hạn chót 10/12/2025
+                Còn 7 ngày đến hạn «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/nguyen-van-an), hạn chót 10/12/2025
 
-            Quy trình: Nộp báo cáo kiểm điểm cuối năm
-            Hồ sơ: nhac-viec/nguyen-van-an
-            Đơn vị: Chi bộ Khu dân cư số 2
-            Hạn chót: 10/12/2025
-            Tình trạng: còn 5 ngày
-            Thời điểm thông báo: 08:00 03/12/2025
+                Quy trình: Nộp báo cáo kiểm điểm cuối năm
+                Hồ sơ: nhac-viec/nguyen-van-an
+                Đơn vị: Chi bộ Khu dân cư số 2
+                Hạn chót: 10/12/2025
+                Tình trạng: còn 5 ngày
+                Thời điểm thông báo: 08:00 03/12/2025
 
-            -- 
-            Thư tự động của tiendo (Văn phòng Đảng ủy phường Tây Hồ). Xin đừng trả lời thư này.
+                -- 
+                Thư tự động của tiendo (Văn phòng Đảng ủy phường Tây Hồ). Xin đừng trả lời thư này.
 
-            """)
+                """)
         #expect(p.parts[1].text.contains("<tr><th align=\"left\">Tình trạng</th><td>còn 5 ngày</td></tr>"))
         // 7-bit clean, CRLF only, header lines under 78 characters, body lines under 998.
         #expect(m.bytes.allSatisfy { $0 < 128 })
@@ -112,56 +113,64 @@ extension Array where Element == String {
         func subject(_ j: JSON, now: String) throws -> String {
             ParsedMail(try composer.email(for: job([j], to: dung), now: at(now)).bytes).headers["Subject"]!
         }
-        #expect(try subject(record(at: "2025-12-09T08:00:00+07:00"), now: "2025-12-10T08:00")
-            == "Hôm nay đến hạn: «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/nguyen-van-an), hạn chót 10/12/2025")
-        #expect(try subject(record("overdue", at: "2025-12-13T08:00:00+07:00", daysLeft: -3, priority: 4), now: "2025-12-15T07:00")
-            == "Quá hạn 5 ngày: «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/nguyen-van-an), hạn chót 10/12/2025")
+        #expect(
+            try subject(record(at: "2025-12-09T08:00:00+07:00"), now: "2025-12-10T08:00")
+                == "Hôm nay đến hạn: «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/nguyen-van-an), hạn chót 10/12/2025")
+        #expect(
+            try subject(record("overdue", at: "2025-12-13T08:00:00+07:00", daysLeft: -3, priority: 4), now: "2025-12-15T07:00")
+                == "Quá hạn 5 ngày: «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/nguyen-van-an), hạn chót 10/12/2025")
         // A provisional due says so wherever the date appears.
-        #expect(try subject(record(at: "2027-01-30T08:00:00+07:00", due: "2027-02-08", provisional: true), now: "2027-02-01T08:00")
-            == "Còn 7 ngày: «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/nguyen-van-an), hạn chót 08/02/2027 (dự kiến)")
+        #expect(
+            try subject(record(at: "2027-01-30T08:00:00+07:00", due: "2027-02-08", provisional: true), now: "2027-02-01T08:00")
+                == "Còn 7 ngày: «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/nguyen-van-an), hạn chót 08/02/2027 (dự kiến)")
         let done = record(
             "milestone-done", at: "2025-12-09T10:00:00+07:00", due: nil, daysLeft: nil, priority: 6,
             message: "Đã hoàn thành «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/nguyen-van-an)")
-        #expect(try subject(done, now: "2025-12-09T10:00")
-            == "Đã hoàn thành: Đã hoàn thành «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/nguyen-van-an)")
+        #expect(
+            try subject(done, now: "2025-12-09T10:00")
+                == "Đã hoàn thành: Đã hoàn thành «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/nguyen-van-an)")
     }
 
     @Test func digestEmailGroupsBySectionAndWorkflow() throws {
         let records = [
             record(at: "2025-12-05T08:00:00+07:00", instance: "nhac-viec/tran-thi-binh", due: "2025-12-12"),
-            record("overdue", at: "2025-12-06T08:00:00+07:00", instance: "nhac-viec/pham-van-duc", due: "2025-12-05", daysLeft: -1, priority: 4),
+            record(
+                "overdue", at: "2025-12-06T08:00:00+07:00", instance: "nhac-viec/pham-van-duc", due: "2025-12-05", daysLeft: -1, priority: 4
+            ),
             record(at: "2025-12-04T08:00:00+07:00", instance: "nhac-viec/le-van-cuong", due: "2025-12-11"),
             record(
                 "transition", at: "2025-12-12T09:00:00+07:00", instance: "nhac-viec/x", due: nil, daysLeft: nil, priority: 6,
                 message: "Hồ sơ nhac-viec/x chuyển từ «A» sang «B» <ngay>"),
         ]
-        let m = try composer.email(for: job(records, to: dung, digest: "bi-thu|thu|bithu.kdc2@example.vn|2025-12-08"), now: at("2025-12-08T07:30"))
+        let m = try composer.email(
+            for: job(records, to: dung, digest: "bi-thu|thu|bithu.kdc2@example.vn|2025-12-08"), now: at("2025-12-08T07:30"))
         let p = ParsedMail(m.bytes)
         #expect(p.headers["Subject"] == "Việc cần làm tuần này của Chi bộ Khu dân cư số 2 (08/12–14/12/2025)")
         #expect(p.headers["X-Tiendo-Digest"] == "4")
-        #expect(p.parts[0].text == """
-            Kính gửi đồng chí Phạm Thị Dung,
+        #expect(
+            p.parts[0].text == """
+                Kính gửi đồng chí Phạm Thị Dung,
 
-            Việc cần làm tuần này của Chi bộ Khu dân cư số 2 (08/12–14/12/2025)
-            Có 4 việc cần chú ý (1 quá hạn, 2 sắp đến hạn).
+                Việc cần làm tuần này của Chi bộ Khu dân cư số 2 (08/12–14/12/2025)
+                Có 4 việc cần chú ý (1 quá hạn, 2 sắp đến hạn).
 
-            QUÁ HẠN (1)
-              Nộp báo cáo kiểm điểm cuối năm
-              - «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/pham-van-duc): hạn chót 05/12/2025, quá 3 ngày
+                QUÁ HẠN (1)
+                  Nộp báo cáo kiểm điểm cuối năm
+                  - «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/pham-van-duc): hạn chót 05/12/2025, quá 3 ngày
 
-            SẮP ĐẾN HẠN (2)
-              Nộp báo cáo kiểm điểm cuối năm
-              - «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/le-van-cuong): hạn chót 11/12/2025, còn 3 ngày
-              - «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/tran-thi-binh): hạn chót 12/12/2025, còn 4 ngày
+                SẮP ĐẾN HẠN (2)
+                  Nộp báo cáo kiểm điểm cuối năm
+                  - «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/le-van-cuong): hạn chót 11/12/2025, còn 3 ngày
+                  - «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/tran-thi-binh): hạn chót 12/12/2025, còn 4 ngày
 
-            THÔNG BÁO KHÁC (1)
-              Nộp báo cáo kiểm điểm cuối năm
-              - Hồ sơ nhac-viec/x chuyển từ «A» sang «B» <ngay>
+                THÔNG BÁO KHÁC (1)
+                  Nộp báo cáo kiểm điểm cuối năm
+                  - Hồ sơ nhac-viec/x chuyển từ «A» sang «B» <ngay>
 
-            -- 
-            Thư tự động của tiendo (Văn phòng Đảng ủy phường Tây Hồ). Xin đừng trả lời thư này.
+                -- 
+                Thư tự động của tiendo (Văn phòng Đảng ủy phường Tây Hồ). Xin đừng trả lời thư này.
 
-            """)
+                """)
         // HTML escapes what came from records.
         #expect(p.parts[1].text.contains("<li>Hồ sơ nhac-viec/x chuyển từ «A» sang «B» &lt;ngay&gt;</li>"))
         #expect(p.parts[1].text.contains("<h3>Quá hạn (1)</h3>"))

@@ -53,7 +53,9 @@ import TiendoDelivery
 
     @Test func sendmailExitStatuses() {
         #expect(DeliveryFailure.sendmail(status: 0, stderr: "") == nil)
-        #expect(DeliveryFailure.sendmail(status: 75, stderr: "x\nserver said 451\n")?.reason == "sendmail thoát với mã 75 (EX_TEMPFAIL): server said 451")
+        #expect(
+            DeliveryFailure.sendmail(status: 75, stderr: "x\nserver said 451\n")?.reason
+                == "sendmail thoát với mã 75 (EX_TEMPFAIL): server said 451")
         #expect(DeliveryFailure.sendmail(status: 75, stderr: "")?.isTransient == true)
         #expect(DeliveryFailure.sendmail(status: 69, stderr: "")?.isTransient == true)
         #expect(DeliveryFailure.sendmail(status: 78, stderr: "")?.scope == .channel)

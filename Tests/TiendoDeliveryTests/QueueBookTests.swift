@@ -38,10 +38,12 @@ func fan(
         // Another sender's report for the claim is ignored.
         #expect(b.report([DeliveryReport(id: 1, messageKey: "k1", at: t, outcome: .sent(providerID: "x"))], owner: "v") == 0)
         let failure = DeliveryFailure(.transient, "SMTP 451 busy (RCPT TO)")
-        #expect(b.report([
-            DeliveryReport(id: 1, messageKey: "k1", at: t, outcome: .sent(providerID: "250 ok")),
-            DeliveryReport(id: 2, messageKey: "k2", at: t, outcome: .retry(at: t.adding(seconds: 120), failure: failure)),
-        ], owner: "w") == 2)
+        #expect(
+            b.report(
+                [
+                    DeliveryReport(id: 1, messageKey: "k1", at: t, outcome: .sent(providerID: "250 ok")),
+                    DeliveryReport(id: 2, messageKey: "k2", at: t, outcome: .retry(at: t.adding(seconds: 120), failure: failure)),
+                ], owner: "w") == 2)
         #expect(b.entries[1]?.state == .sent && b.entries[1]?.providerID == "250 ok")
         #expect(b.entries[2]?.state == .pending && b.entries[2]?.delivery.attempts == 1)
         #expect(b.entries[2]?.lastError == "transient: SMTP 451 busy (RCPT TO)")
@@ -50,7 +52,9 @@ func fan(
         let again = b.claim(channel: "thu", owner: "w", now: t.adding(seconds: 120), limit: 1, leaseUntil: t.adding(seconds: 300))
         #expect(again.map(\.messageKey) == ["k2"])
         #expect(b.claim(channel: "thu", owner: "v", now: t.adding(seconds: 299), limit: 1, leaseUntil: t.adding(seconds: 999)).isEmpty)
-        #expect(b.claim(channel: "thu", owner: "v", now: t.adding(seconds: 300), limit: 1, leaseUntil: t.adding(seconds: 999)).map(\.messageKey) == ["k2"])
+        #expect(
+            b.claim(channel: "thu", owner: "v", now: t.adding(seconds: 300), limit: 1, leaseUntil: t.adding(seconds: 999)).map(\.messageKey)
+                == ["k2"])
         b.report([DeliveryReport(id: 2, messageKey: "k2", at: t, outcome: .dead(DeliveryFailure(.permanent, "SMTP 550 no")))], owner: "v")
         #expect(b.deadIDs == [2] && b.counts() == [.sent: 1, .dead: 1])
         // An operator's retry: pending again at once, the same message key.
@@ -77,7 +81,12 @@ func fan(
         let late = b.claim(channel: "thu", owner: "w", now: t.adding(seconds: 60), limit: 10, leaseUntil: t.adding(seconds: 900))
         #expect(late.map(\.messageKey) == [g + "#2"])
         // A digest that failed is retried as the same message with the same members.
-        b.report([DeliveryReport(id: 4, messageKey: g + "#2", at: t, outcome: .retry(at: t.adding(seconds: 600), failure: DeliveryFailure(.transient, "x")))], owner: "w")
+        b.report(
+            [
+                DeliveryReport(
+                    id: 4, messageKey: g + "#2", at: t,
+                    outcome: .retry(at: t.adding(seconds: 600), failure: DeliveryFailure(.transient, "x")))
+            ], owner: "w")
         b.add(fan("k5", notBefore: "2025-12-02T07:30", digest: g), recordKey: "r5", record: r, now: t.adding(seconds: 120))
         let retry = b.claim(channel: "thu", owner: "w", now: t.adding(seconds: 600), limit: 10, leaseUntil: t.adding(seconds: 1900))
         #expect(retry.map(\.messageKey) == [g + "#2", g + "#3"])
@@ -89,7 +98,9 @@ func fan(
         let s = "nhac-viec/an|m:nop"
         b.add(fan("k1", notBefore: "2025-12-08T07:00", series: s), recordKey: "r1", record: r, now: at("2025-12-06T08:00"))
         b.add(fan("k2", notBefore: "2025-12-08T08:00", series: s), recordKey: "r2", record: r, now: at("2025-12-08T08:00"))
-        b.add(fan("k3", to: "b@example.vn", notBefore: "2025-12-08T07:00", series: s), recordKey: "r3", record: r, now: at("2025-12-06T08:00"))
+        b.add(
+            fan("k3", to: "b@example.vn", notBefore: "2025-12-08T07:00", series: s), recordKey: "r3", record: r, now: at("2025-12-06T08:00")
+        )
         // At 07:00 the newer notice does not exist yet: the held one goes.
         let early = b.claim(channel: "thu", owner: "w", now: at("2025-12-08T07:00"), limit: 10, leaseUntil: at("2025-12-08T07:15"))
         #expect(early.flatMap(\.items).map(\.supersededBy) == [nil, nil])

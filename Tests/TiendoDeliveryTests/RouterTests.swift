@@ -61,8 +61,9 @@ import TiendoDelivery
         // The secretary's route takes notice (5) or more severe: info (6) reaches only the member.
         #expect(fanOut(record(at: "2025-12-03T08:00:00+07:00", priority: 6)).map(\.route) == ["dang-vien"])
         // No group: no list recipient.
-        #expect(fanOut(record(at: "2025-12-03T08:00:00+07:00", group: nil)).map(\.recipient?.address)
-            == ["an.nguyen@example.vn", "vanphong@tayho.example.vn"])
+        #expect(
+            fanOut(record(at: "2025-12-03T08:00:00+07:00", group: nil)).map(\.recipient?.address)
+                == ["an.nguyen@example.vn", "vanphong@tayho.example.vn"])
     }
 
     @Test func fieldRecipientsComeFromTheInstanceData() {
@@ -71,7 +72,10 @@ import TiendoDelivery
         #expect(none.map(\.route) == ["bi-thu", "bi-thu"])
         let (bad, problems) = router.fanOut(n, recordKey: "k", data: ["email": "cuong(at)example.vn"], now: n.at)
         #expect(bad.count == 2)
-        #expect(problems == ["nhac-viec/nguyen-van-an: trường 'email' (tuyến 'dang-vien'): 'cuong(at)example.vn' is not an email address (ASCII local@domain)"])
+        #expect(
+            problems == [
+                "nhac-viec/nguyen-van-an: trường 'email' (tuyến 'dang-vien'): 'cuong(at)example.vn' is not an email address (ASCII local@domain)"
+            ])
     }
 
     @Test func oneDeliveryPerRecipientAndChannel() {

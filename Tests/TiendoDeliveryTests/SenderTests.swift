@@ -18,7 +18,10 @@ final class ScriptedChannel: DeliveryChannel {
     /// message; returns the failure to throw, or nil to accept.
     let script: @Sendable (Int, Int, MailMessage) -> DeliveryFailure?
 
-    init(rate: RateLimit? = nil, concurrency: Int = 1, clock: VirtualClock, script: @escaping @Sendable (Int, Int, MailMessage) -> DeliveryFailure? = { _, _, _ in nil }) {
+    init(
+        rate: RateLimit? = nil, concurrency: Int = 1, clock: VirtualClock,
+        script: @escaping @Sendable (Int, Int, MailMessage) -> DeliveryFailure? = { _, _, _ in nil }
+    ) {
         definition = ChannelDefinition(
             name: "thu", kind: .smtp, host: "smtp.example.vn", port: 587, security: .starttls, username: nil, password: nil,
             caFile: nil, helo: nil, path: nil, url: nil, secret: nil, timeout: 30, rate: rate, concurrency: concurrency,
@@ -134,7 +137,9 @@ final class EventLog: DeliveryObserver {
 
     @Test func expiredRemindersAreNotSent() async {
         // The relay stays down past the deadline of the reminders.
-        let (channel, events, book) = await run(n: 2, until: "2025-12-04T00:00", policy: RetryPolicy(base: 600, cap: 3600), expires: "2025-12-03T12:00") {
+        let (channel, events, book) = await run(
+            n: 2, until: "2025-12-04T00:00", policy: RetryPolicy(base: 600, cap: 3600), expires: "2025-12-03T12:00"
+        ) {
             _, _, _ in DeliveryFailure.connection("refused")
         }
         #expect(channel.sent.isEmpty)

@@ -139,7 +139,10 @@ final class SMTPSession: Sendable {
     /// AUTH PLAIN when offered, else AUTH LOGIN (both only ever run over TLS: the routing file refuses a password
     /// with `security: none`).
     func login(user: String, password: String, extensions: [String]) async throws {
-        let mechanisms = Set(extensions.filter { $0.hasPrefix("AUTH") }.flatMap { $0.split(whereSeparator: { $0 == " " || $0 == "=" }).dropFirst().map(String.init) })
+        let mechanisms = Set(
+            extensions.filter { $0.hasPrefix("AUTH") }.flatMap {
+                $0.split(whereSeparator: { $0 == " " || $0 == "=" }).dropFirst().map(String.init)
+            })
         func b64(_ s: String) -> String { Data(s.utf8).base64EncodedString() }
         if mechanisms.contains("PLAIN") {
             try await command("AUTH PLAIN " + b64("\0\(user)\0\(password)"), phase: .auth)
