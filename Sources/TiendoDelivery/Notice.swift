@@ -17,7 +17,6 @@ public struct Notice: Sendable, Hashable {
     /// `YYYY-MM-DD` for a date due, an ISO instant for an instant due.
     public var due: String?
     public var previousDue: String?
-    public var daysLeft: Int?
     public var missed: Int?
     public var priority: Int
     public var provisional: Bool
@@ -62,7 +61,6 @@ public struct Notice: Sendable, Hashable {
         self.occurrence = try string("occurrence")
         self.due = try string("due")
         self.previousDue = try string("previousDue")
-        self.daysLeft = try int("daysLeft")
         self.missed = try int("missed")
         self.priority = priority
         self.provisional = json["provisional"]?.boolValue ?? false

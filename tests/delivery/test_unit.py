@@ -11,7 +11,8 @@ import tempfile
 import time
 
 import pytest
-from conftest import BIN, ROOT, WORKFLOWS, Deliver, WebhookReceiver, wait_until
+from conftest import BIN, ROOT, WORKFLOWS, Deliver, wait_until
+from servers import WebhookReceiver
 from test_smtp import ANYTIME_ROUTE, member, smtp_channel
 
 UNIT = os.path.join(ROOT, "systemd", "tiendo-deliver.service")
