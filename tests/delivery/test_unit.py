@@ -40,6 +40,24 @@ def test_unit_verifies_and_is_hardened(tmp_path):
     assert re.search(r"^tiendo:x:\d+:tiendo-deliver$", (root / "etc/group").read_text(), re.M)
 
 
+def test_every_message_id_of_the_sender_is_in_the_catalog(tmp_path):
+    source = open(os.path.join(ROOT, "Sources", "tiendo-deliver", "DeliveryLog.swift"), encoding="utf-8").read()
+    ids = set(re.findall(r'"([0-9a-f]{32})"', source))
+    assert len(ids) == 7
+    catalog = tmp_path / "usr/lib/systemd/catalog"
+    catalog.mkdir(parents=True)
+    shutil.copy(os.path.join(ROOT, "systemd", "tiendo-deliver.catalog"), catalog)
+    (tmp_path / "var/lib/systemd/catalog").mkdir(parents=True)
+    subprocess.run(["journalctl", f"--root={tmp_path}", "--update-catalog"], check=True, capture_output=True)
+    listed = subprocess.run(["journalctl", f"--root={tmp_path}", "--list-catalog"], capture_output=True, text=True,
+                            check=True).stdout
+    assert {line.split()[0] for line in listed.splitlines() if line.strip()} == ids
+    # Each in English (the fallback) and in Vietnamese.
+    text = open(os.path.join(ROOT, "systemd", "tiendo-deliver.catalog"), encoding="utf-8").read()
+    assert {m for m in re.findall(r"^-- ([0-9a-f]{32}) vi$", text, re.M)} == ids
+    assert {m for m in re.findall(r"^-- ([0-9a-f]{32})$", text, re.M)} == ids
+
+
 class Manager:
     """journald (when none runs) and a private `systemd --user`, stopped by their process ids."""
 
