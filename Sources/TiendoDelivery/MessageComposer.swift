@@ -60,7 +60,7 @@ public struct MessageComposer: Sendable {
         for d in job.items { items.append(try item(d, now: now)) }
         guard let first = items.first else { throw DeliveryFailure(.permanent, "thư không có nội dung") }
         let id = MIME.messageIDLocal(job.messageKey) + "@" + routing.messageHost
-        let greeting = "Kính gửi đồng chí " + (to.name ?? to.address) + ","
+        let greeting = to.name.map { "Kính gửi đồng chí \($0)," } ?? "Kính gửi các đồng chí,"
         let footer =
             "Thư tự động của tiendo (" + (routing.sender.name ?? routing.sender.address)
             + "). Xin đừng trả lời thư này."
