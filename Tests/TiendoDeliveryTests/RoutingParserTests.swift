@@ -101,8 +101,8 @@ import TiendoDelivery
         let (routing, diagnostics) = RoutingParser.load(file: Repo.path("docs/delivery-example/routing.yaml"), definitions: definitions)
         #expect(diagnostics.map(\.description) == [])
         #expect(
-            routing?.lists["bi-thu"]?.byGroup["Chi bộ Khu dân cư số 15"]?.map(\.address) == [
-                "bithu.kdc15@tayho.example.vn", "phobithu.kdc15@tayho.example.vn",
+            routing?.lists["bi-thu"]?.byGroup["Chi bộ Khu dân cư số 32"]?.map(\.address) == [
+                "bithu.kdc32@tayho.example.vn", "phobithu.kdc32@tayho.example.vn",
             ])
         #expect(routing?.digest == DigestSchedule(at: TimeOfDay(hour: 7, minute: 30), every: .week))
     }
