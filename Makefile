@@ -3,11 +3,11 @@ SWIFT ?= swift
 PREFIX ?= /usr
 DESTDIR ?=
 STATE ?= $(CURDIR)/.tiendo
-APT_PACKAGES = libsystemd-dev libsqlite3-dev pkg-config python3-venv systemd locales
+APT_PACKAGES = libsystemd-dev libsqlite3-dev pkg-config python3-venv systemd locales msmtp openssl
 
 VENV = .venv-test
 
-.PHONY: all deps build release test test-swift test-varlink test-hostile test-systemd venv run bench bench-quick clean install uninstall man
+.PHONY: all deps build release test test-swift test-varlink test-hostile test-systemd test-delivery venv run bench bench-quick clean install uninstall man
 
 all: build
 
@@ -26,7 +26,7 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-test: deps test-swift test-varlink test-hostile test-systemd
+test: deps test-swift test-varlink test-hostile test-systemd test-delivery
 
 test-swift: deps
 	$(SWIFT) build --build-tests
@@ -49,6 +49,17 @@ test-varlink: deps venv
 test-hostile: deps venv
 	$(SWIFT) build
 	$(VENV)/bin/python -m pytest -q tests/hostile
+
+# aiosmtpd (the SMTP server of the delivery tests) in the same venv.
+$(VENV)/.ready-delivery: $(VENV)/.ready
+	$(VENV)/bin/pip install -q --disable-pip-version-check aiosmtpd
+	touch $@
+
+# tiendo-deliver against real servers on loopback: aiosmtpd (TLS, AUTH, 4xx/5xx, hangs, drops), an HTTP receiver
+# checking webhook signatures, msmtp as sendmail; a season on virtual time; kill -9 of the sender.
+test-delivery: deps venv $(VENV)/.ready-delivery
+	$(SWIFT) build
+	$(VENV)/bin/python -m pytest -q tests/delivery
 
 # The units under a real journald and a real `systemd --user` manager (tests/systemd/run.sh; needs root).
 test-systemd: deps
@@ -88,6 +99,13 @@ install: man
 	chmod 644 $(DESTDIR)$(UNITDIR)/tiendod.service
 	install -Dm644 systemd/tiendo.sysusers $(DESTDIR)$(LIBDIR)/sysusers.d/tiendo.conf
 	install -Dm644 systemd/tiendo.catalog $(DESTDIR)$(LIBDIR)/systemd/catalog/tiendo.catalog
+	install -Dm755 $(SCRATCH)/$(CONFIGURATION)/tiendo-deliver $(DESTDIR)$(BINDIR)/tiendo-deliver
+	sed -e 's|/usr/bin/tiendo-deliver|$(BINDIR)/tiendo-deliver|' systemd/tiendo-deliver.service \
+		> $(DESTDIR)$(UNITDIR)/tiendo-deliver.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/tiendo-deliver.service
+	install -Dm644 systemd/tiendo-deliver.sysusers $(DESTDIR)$(LIBDIR)/sysusers.d/tiendo-deliver.conf
+	install -Dm644 systemd/tiendo-deliver.catalog $(DESTDIR)$(LIBDIR)/systemd/catalog/tiendo-deliver.catalog
+	install -Dm644 docs/delivery.md $(DESTDIR)$(DATADIR)/doc/tiendo/delivery.md
 	install -d $(DESTDIR)$(LIBDIR)/tiendo/workflows/calendars
 	install -m644 Workflows/*.yaml $(DESTDIR)$(LIBDIR)/tiendo/workflows/
 	install -m644 Workflows/calendars/*.yaml $(DESTDIR)$(LIBDIR)/tiendo/workflows/calendars/
@@ -105,7 +123,10 @@ install: man
 	@echo "  sudo systemctl enable --now tiendod.socket"
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/tiendod $(DESTDIR)$(BINDIR)/tiendoctl
+	rm -f $(DESTDIR)$(BINDIR)/tiendod $(DESTDIR)$(BINDIR)/tiendoctl $(DESTDIR)$(BINDIR)/tiendo-deliver
+	rm -f $(DESTDIR)$(UNITDIR)/tiendo-deliver.service $(DESTDIR)$(LIBDIR)/sysusers.d/tiendo-deliver.conf \
+		$(DESTDIR)$(LIBDIR)/systemd/catalog/tiendo-deliver.catalog $(DESTDIR)$(DATADIR)/doc/tiendo/delivery.md
+	-rmdir $(DESTDIR)$(DATADIR)/doc/tiendo
 	rm -f $(DESTDIR)$(UNITDIR)/tiendod.service $(DESTDIR)$(UNITDIR)/tiendod.socket
 	rm -f $(DESTDIR)$(LIBDIR)/sysusers.d/tiendo.conf $(DESTDIR)$(LIBDIR)/systemd/catalog/tiendo.catalog
 	rm -rf $(DESTDIR)$(LIBDIR)/tiendo/workflows
