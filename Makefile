@@ -55,25 +55,30 @@ test-systemd: deps
 # DESTDIR stages into a directory (packaging); PREFIX moves everything (default /usr).
 CONFIGURATION ?= release
 SCRATCH ?= .build
+# Installed programs carry the Swift runtime inside (static), so they need no toolchain and survive its upgrade or
+# removal; no $ORIGIN run path (nothing is installed beside them); immediate binding, for a read-only GOT (RELRO).
+INSTALL_BUILD_FLAGS = --static-swift-stdlib --disable-local-rpath -Xlinker -z -Xlinker now
 BINDIR = $(PREFIX)/bin
 LIBDIR = $(PREFIX)/lib
 UNITDIR = $(LIBDIR)/systemd/system
 DATADIR = $(PREFIX)/share
+SYSCONFDIR = /etc
 MANDIR = $(DATADIR)/man
-MANOUT = $(SCRATCH)/plugins/GenerateManual/outputs/tiendoctl
+MANOUT = $(SCRATCH)/man
 # The date printed in generated man pages: the last commit's, so a rebuild gives the same pages.
 MANDATE := $(shell git log -1 --format=%cs 2>/dev/null || date +%F)
 # Outside /usr, tiendod must be told where the shipped workflows are.
 WORKFLOW_ARGS = $(if $(filter /usr,$(PREFIX)),, --workflows /etc/tiendo/workflows --workflows $(LIBDIR)/tiendo/workflows)
 
-# tiendoctl(1) and one page per subcommand, generated from the argument parser (swift-argument-parser's plugin).
+# tiendoctl(1) and one page per subcommand, generated from the argument parser by its generate-manual tool (what
+# its `swift package generate-manual` plugin runs, with a fix for Vietnamese letters), built here with the programs'
+# own flags: a plugin build would use other flags and so recompile every module.
 man: deps
-	$(SWIFT) package --scratch-path $(SCRATCH) generate-manual --multi-page --configuration $(CONFIGURATION) \
-		--date $(MANDATE) --authors tiendo
-	@test -f $(MANOUT)/tiendoctl.1
+	$(SWIFT) build --scratch-path $(SCRATCH) -c $(CONFIGURATION) $(INSTALL_BUILD_FLAGS)
+	$(SWIFT) build --scratch-path $(SCRATCH) -c $(CONFIGURATION) $(INSTALL_BUILD_FLAGS) --product generate-manual
+	scripts/generate-manual.sh $(SCRATCH)/$(CONFIGURATION) $(MANOUT) $(MANDATE)
 
 install: man
-	$(SWIFT) build --scratch-path $(SCRATCH) -c $(CONFIGURATION)
 	install -Dm755 $(SCRATCH)/$(CONFIGURATION)/tiendod $(DESTDIR)$(BINDIR)/tiendod
 	install -Dm755 $(SCRATCH)/$(CONFIGURATION)/tiendoctl $(DESTDIR)$(BINDIR)/tiendoctl
 	install -d $(DESTDIR)$(UNITDIR)
@@ -82,14 +87,18 @@ install: man
 	install -m644 systemd/tiendod.socket $(DESTDIR)$(UNITDIR)/tiendod.socket
 	chmod 644 $(DESTDIR)$(UNITDIR)/tiendod.service
 	install -Dm644 systemd/tiendo.sysusers $(DESTDIR)$(LIBDIR)/sysusers.d/tiendo.conf
+	install -Dm644 systemd/tiendo.tmpfiles $(DESTDIR)$(LIBDIR)/tmpfiles.d/tiendo.conf
 	install -Dm644 systemd/tiendo.catalog $(DESTDIR)$(LIBDIR)/systemd/catalog/tiendo.catalog
 	install -d $(DESTDIR)$(LIBDIR)/tiendo/workflows/calendars
 	install -m644 Workflows/*.yaml $(DESTDIR)$(LIBDIR)/tiendo/workflows/
 	install -m644 Workflows/calendars/*.yaml $(DESTDIR)$(LIBDIR)/tiendo/workflows/calendars/
+	install -Dm644 config/workflows/README $(DESTDIR)$(SYSCONFDIR)/tiendo/workflows/README
 	install -Dm644 vn.tiendo.Manager.varlink $(DESTDIR)$(DATADIR)/varlink/vn.tiendo.Manager.varlink
 	install -d $(DESTDIR)$(DATADIR)/bash-completion/completions $(DESTDIR)$(DATADIR)/zsh/vendor-completions \
 		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d
-	$(SCRATCH)/$(CONFIGURATION)/tiendoctl --generate-completion-script bash > $(DESTDIR)$(DATADIR)/bash-completion/completions/tiendoctl
+	# bash sources completion scripts: the generated "#!/bin/bash" line would only mislead.
+	$(SCRATCH)/$(CONFIGURATION)/tiendoctl --generate-completion-script bash | sed '1{/^#!/d}' \
+		> $(DESTDIR)$(DATADIR)/bash-completion/completions/tiendoctl
 	$(SCRATCH)/$(CONFIGURATION)/tiendoctl --generate-completion-script zsh > $(DESTDIR)$(DATADIR)/zsh/vendor-completions/_tiendoctl
 	$(SCRATCH)/$(CONFIGURATION)/tiendoctl --generate-completion-script fish > $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/tiendoctl.fish
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
@@ -102,7 +111,9 @@ install: man
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/tiendod $(DESTDIR)$(BINDIR)/tiendoctl
 	rm -f $(DESTDIR)$(UNITDIR)/tiendod.service $(DESTDIR)$(UNITDIR)/tiendod.socket
-	rm -f $(DESTDIR)$(LIBDIR)/sysusers.d/tiendo.conf $(DESTDIR)$(LIBDIR)/systemd/catalog/tiendo.catalog
+	rm -f $(DESTDIR)$(LIBDIR)/sysusers.d/tiendo.conf $(DESTDIR)$(LIBDIR)/tmpfiles.d/tiendo.conf \
+		$(DESTDIR)$(LIBDIR)/systemd/catalog/tiendo.catalog
+	rm -f $(DESTDIR)$(SYSCONFDIR)/tiendo/workflows/README
 	rm -rf $(DESTDIR)$(LIBDIR)/tiendo/workflows
 	-rmdir $(DESTDIR)$(LIBDIR)/tiendo
 	rm -f $(DESTDIR)$(DATADIR)/varlink/vn.tiendo.Manager.varlink
