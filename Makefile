@@ -7,7 +7,8 @@ APT_PACKAGES = libsystemd-dev libsqlite3-dev pkg-config python3-venv systemd loc
 
 VENV = .venv-test
 
-.PHONY: all deps build release test test-swift test-varlink test-systemd venv run bench bench-quick clean install uninstall man
+.PHONY: all deps build release test test-swift test-varlink test-systemd venv run bench bench-quick clean install uninstall man \
+	deb test-deb
 
 all: build
 
@@ -120,6 +121,23 @@ uninstall:
 	rm -f $(DESTDIR)$(DATADIR)/bash-completion/completions/tiendoctl $(DESTDIR)$(DATADIR)/zsh/vendor-completions/_tiendoctl \
 		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d/tiendoctl.fish
 	rm -f $(DESTDIR)$(MANDIR)/man1/tiendoctl.1 $(DESTDIR)$(MANDIR)/man1/tiendoctl.*.1 $(DESTDIR)$(MANDIR)/man8/tiendod.8
+
+# ---------------------------------------------------------------- Debian package
+# `make deb` writes tiendo_VERSION_ARCH.deb into DEBDIR with debhelper (debian/rules) from what `make install`
+# installs and checks it with lintian (scripts/make-deb.sh; README, "Debian package"). The version comes from git
+# (scripts/version.sh); TIENDO_VERSION in the environment overrides it.
+DEB_APT_PACKAGES = debhelper lintian
+DEBDIR ?= $(CURDIR)
+
+deb: deps
+	@$(MAKE) --no-print-directory deps APT_PACKAGES="$(DEB_APT_PACKAGES)"
+	scripts/make-deb.sh $(DEBDIR)
+
+# Builds two packages (this version, then a newer one: an incremental rebuild) and installs, upgrades, removes and
+# purges them in a clean Debian 12 root made with debootstrap (needs root; the root is cached in /var/cache/tiendo-ci).
+test-deb: deps
+	@$(MAKE) --no-print-directory deps APT_PACKAGES="$(DEB_APT_PACKAGES) debootstrap"
+	bash tests/deb/run.sh
 
 # Runs the daemon in the foreground on the shipped workflows, with its state in ./.tiendo/.
 run: build
