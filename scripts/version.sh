@@ -36,7 +36,8 @@ compute() {
         day=$(TZ=UTC git log -1 --format=%cd --date=format-local:%Y%m%d HEAD)
         version="0.$day+g$hash"
     fi
-    if [ -n "$(git status --porcelain 2>/dev/null | head -1)" ]; then version="$version+dirty"; fi
+    # No optional locks: this runs before every build, maybe while git itself is at work in the same tree.
+    if [ -n "$(GIT_OPTIONAL_LOCKS=0 git status --porcelain 2>/dev/null | head -1)" ]; then version="$version+dirty"; fi
     printf '%s\n' "$version"
 }
 
