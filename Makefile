@@ -7,8 +7,8 @@ APT_PACKAGES = libsystemd-dev libsqlite3-dev pkg-config python3-venv systemd loc
 
 VENV = .venv-test
 
-.PHONY: all deps build release test test-swift test-varlink test-systemd venv run bench bench-quick clean install uninstall man \
-	deb test-deb
+.PHONY: all deps build release test test-swift test-varlink test-systemd venv run bench bench-quick clean \
+	install install-build uninstall man deb test-deb
 
 all: build
 
@@ -54,6 +54,7 @@ test-systemd: deps
 # ---------------------------------------------------------------- install
 # `make install` builds in release mode and copies; `sudo make install` as in the README.
 # DESTDIR stages into a directory (packaging); PREFIX moves everything (default /usr).
+# Completion scripts are sourced: the bash one loses its "#!/bin/bash" line.
 CONFIGURATION ?= release
 SCRATCH ?= .build
 # Installed programs carry the Swift runtime inside (static), so they need no toolchain and survive its upgrade or
@@ -71,12 +72,14 @@ MANDATE := $(shell git log -1 --format=%cs 2>/dev/null || date +%F)
 # Outside /usr, tiendod must be told where the shipped workflows are.
 WORKFLOW_ARGS = $(if $(filter /usr,$(PREFIX)),, --workflows /etc/tiendo/workflows --workflows $(LIBDIR)/tiendo/workflows)
 
-# tiendoctl(1) and one page per subcommand, generated from the argument parser by its generate-manual tool (what
-# its `swift package generate-manual` plugin runs, with a fix for Vietnamese letters), built here with the programs'
-# own flags: a plugin build would use other flags and so recompile every module.
-man: deps
+# The programs as installed, and argument-parser's generate-manual tool with the same flags (its
+# `swift package generate-manual` plugin would build with other flags, and so recompile every module).
+install-build: deps
 	$(SWIFT) build --scratch-path $(SCRATCH) -c $(CONFIGURATION) $(INSTALL_BUILD_FLAGS)
 	$(SWIFT) build --scratch-path $(SCRATCH) -c $(CONFIGURATION) $(INSTALL_BUILD_FLAGS) --product generate-manual
+
+# tiendoctl(1) and one page per subcommand, from the argument parser's help (with Vietnamese letters kept).
+man: install-build
 	scripts/generate-manual.sh $(SCRATCH)/$(CONFIGURATION) $(MANOUT) $(MANDATE)
 
 install: man
@@ -97,7 +100,6 @@ install: man
 	install -Dm644 vn.tiendo.Manager.varlink $(DESTDIR)$(DATADIR)/varlink/vn.tiendo.Manager.varlink
 	install -d $(DESTDIR)$(DATADIR)/bash-completion/completions $(DESTDIR)$(DATADIR)/zsh/vendor-completions \
 		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d
-	# bash sources completion scripts: the generated "#!/bin/bash" line would only mislead.
 	$(SCRATCH)/$(CONFIGURATION)/tiendoctl --generate-completion-script bash | sed '1{/^#!/d}' \
 		> $(DESTDIR)$(DATADIR)/bash-completion/completions/tiendoctl
 	$(SCRATCH)/$(CONFIGURATION)/tiendoctl --generate-completion-script zsh > $(DESTDIR)$(DATADIR)/zsh/vendor-completions/_tiendoctl
@@ -124,8 +126,8 @@ uninstall:
 
 # ---------------------------------------------------------------- Debian package
 # `make deb` writes tiendo_VERSION_ARCH.deb into DEBDIR with debhelper (debian/rules) from what `make install`
-# installs and checks it with lintian (scripts/make-deb.sh; README, "Debian package"). The version comes from git
-# (scripts/version.sh); TIENDO_VERSION in the environment overrides it.
+# installs and checks it with lintian (scripts/make-deb.sh; README, "Building and testing the package").
+# The version comes from git (scripts/version.sh); TIENDO_VERSION in the environment overrides it.
 DEB_APT_PACKAGES = debhelper lintian
 DEBDIR ?= $(CURDIR)
 
