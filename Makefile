@@ -59,7 +59,9 @@ CONFIGURATION ?= release
 SCRATCH ?= .build
 # Installed programs carry the Swift runtime inside (static), so they need no toolchain and survive its upgrade or
 # removal; no $ORIGIN run path (nothing is installed beside them); immediate binding, for a read-only GOT (RELRO).
-INSTALL_BUILD_FLAGS = --static-swift-stdlib --disable-local-rpath -Xlinker -z -Xlinker now
+# Release only: tests/systemd installs the debug build as `swift build` made it (a static debug link also fails).
+INSTALL_BUILD_FLAGS = $(if $(filter release,$(CONFIGURATION)),--static-swift-stdlib --disable-local-rpath \
+	-Xlinker -z -Xlinker now)
 BINDIR = $(PREFIX)/bin
 LIBDIR = $(PREFIX)/lib
 UNITDIR = $(LIBDIR)/systemd/system
