@@ -7,7 +7,7 @@ APT_PACKAGES = libsystemd-dev libsqlite3-dev pkg-config python3-venv systemd loc
 
 VENV = .venv-test
 
-.PHONY: all deps build release test test-swift test-varlink test-systemd venv run bench bench-quick clean \
+.PHONY: all deps build release test test-swift test-varlink test-hostile test-systemd venv run bench bench-quick clean \
 	install install-build uninstall man deb test-deb
 
 all: build
@@ -27,7 +27,7 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-test: deps test-swift test-varlink test-systemd
+test: deps test-swift test-varlink test-hostile test-systemd
 
 test-swift: deps
 	$(SWIFT) build --build-tests
@@ -45,6 +45,11 @@ venv: $(VENV)/.ready
 test-varlink: deps venv
 	$(SWIFT) build
 	$(VENV)/bin/python -m pytest -q tests/varlink
+
+# Hostile definitions and text from outside through the real programs, each run under a hang guard.
+test-hostile: deps venv
+	$(SWIFT) build
+	$(VENV)/bin/python -m pytest -q tests/hostile
 
 # The units under a real journald and a real `systemd --user` manager (tests/systemd/run.sh; needs root).
 test-systemd: deps

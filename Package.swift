@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "tiendoctl", targets: ["tiendoctl"]),
         .executable(name: "tiendod", targets: ["tiendod"]),
         .library(name: "TiendoCore", targets: ["TiendoCore"]),
+        .library(name: "TiendoVarlink", targets: ["TiendoVarlink"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -36,14 +37,25 @@ let package = Package(
             dependencies: ["TiendoCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
+        // The varlink wire protocol for every client of tiendod: framing, a synchronous Unix-socket client, and the
+        // typed values, errors and calls of `vn.tiendo.Manager`.
+        .target(
+            name: "TiendoVarlink",
+            dependencies: ["TiendoCore"],
+            swiftSettings: strict
+        ),
         // Linux interfaces Swift's Glibc module lacks (eventfd, timerfd, signalfd, SO_PEERCRED).
         .target(name: "CLinux"),
+        // A load-time constructor of tiendod alone: blocks the signals the loop handles before any thread starts.
+        .target(name: "CTiendodStart"),
         // libsystemd: sd_notify, sd_listen_fds_with_names, sd_watchdog_enabled, sd_journal_sendv.
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         // The daemon: scheduling loop, clock, status files, record emission, reload, service manager and journal.
         .target(
             name: "TiendoDaemon",
-            dependencies: ["TiendoCore", "TiendoStore", "CLinux", "CSystemd", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "TiendoCore", "TiendoStore", "TiendoVarlink", "CLinux", "CSystemd", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -52,6 +64,7 @@ let package = Package(
                 // Imported directly: SwiftPM recompiles a module only when a direct dependency's interface changes.
                 "TiendoCore",
                 "TiendoDaemon",
+                "CTiendodStart",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -61,6 +74,7 @@ let package = Package(
             name: "tiendoctl",
             dependencies: [
                 "TiendoCore",
+                "TiendoVarlink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -68,6 +82,12 @@ let package = Package(
         .testTarget(
             name: "TiendoCoreTests",
             dependencies: ["TiendoCore"],
+            swiftSettings: strict
+        ),
+        // Framing without sockets, and the client against a tiny server thread in the test.
+        .testTarget(
+            name: "TiendoVarlinkTests",
+            dependencies: ["TiendoVarlink", "TiendoCore"],
             swiftSettings: strict
         ),
         // The daemon's journald fields and swift-log handler, without journald (tests/systemd runs the real one).
@@ -79,7 +99,7 @@ let package = Package(
         // Integration tests: run the real tiendod binary against real SQLite (and journald/systemd where present).
         .testTarget(
             name: "TiendodTests",
-            dependencies: ["TiendoCore", "TiendoStore", "CLinux"],
+            dependencies: ["TiendoCore", "TiendoStore", "TiendoVarlink", "CLinux"],
             swiftSettings: strict
         ),
     ],

@@ -22,7 +22,10 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .executableTarget(
             name: "tiendo-bench",
-            dependencies: ["CSQLite", .product(name: "TiendoCore", package: rootIdentity)],
+            dependencies: [
+                "CSQLite", .product(name: "TiendoCore", package: rootIdentity),
+                .product(name: "TiendoVarlink", package: rootIdentity),
+            ],
             swiftSettings: [
                 .enableUpcomingFeature("ExistentialAny"),
                 .enableUpcomingFeature("InternalImportsByDefault"),

@@ -36,6 +36,8 @@ public struct DaemonOptions: Sendable {
     public var batchSize = 5000
     /// Databases up to this size are integrity-checked before start-up, larger ones right after (`Store.init`).
     public var inlineIntegrityCheckBytes: Int64 = 64 << 20
+    /// Create an empty database even where the state directory shows one existed (`tiendod --init`).
+    public var initialize = false
     public init(workflowDirectories: [String], stateDirectory: String, runtimeDirectory: String) {
         self.workflowDirectories = workflowDirectories
         self.stateDirectory = stateDirectory
@@ -74,6 +76,8 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
     var afterCommitCallbacks: [(Bool) -> Void] = []
     /// Called on the loop thread with every batch of records sent (the control socket's Watch).
     public var onRecords: (@Sendable ([Record]) -> Void)?
+    /// Called now and then during long work on the loop thread (a large import) so the watchdog keeps being fed.
+    public var heartbeat: () -> Void = {}
 
     /// The definitions in force, safe to use from any thread.
     public var catalog: Catalog {
@@ -97,7 +101,9 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
         lastNow = startedAt
         try FileManager.default.createDirectory(atPath: options.stateDirectory, withIntermediateDirectories: true)
         store = try Store(path: (options.stateDirectory as NSString).appendingPathComponent("tiendo.sqlite"), synchronous: options.synchronous,
-            inlineCheckBytes: options.inlineIntegrityCheckBytes)
+            inlineCheckBytes: options.inlineIntegrityCheckBytes, initialize: options.initialize)
+        // Imports staged by clients of an earlier run cannot be finished: their client has gone.
+        try store.dropStaged()
         statusWriter = StatusWriter(directory: options.runtimeDirectory)
         try statusWriter.prepare()
     }
@@ -132,9 +138,9 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
         for id in set.order {
             guard let def = set.workflows[id] else { continue }
             if current[id]?.digest != def.digest {
-                if let bytes = FileManager.default.contents(atPath: def.file) {
+                if case .success(let bytes) = Loader.readFile(def.file) {
                     do {
-                        try store.saveDefinition(digest: def.digest, workflow: id, file: def.file, source: [UInt8](bytes), at: now)
+                        try store.saveDefinition(digest: def.digest, workflow: id, file: def.file, source: bytes, at: now)
                     } catch {
                         sink.log(3, "Không lưu được định nghĩa \(id): \(error)")
                     }
@@ -144,8 +150,9 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
                 changed.append(id)
             }
         }
+        let errorsByFile = Dictionary(grouping: set.errors, by: \.file)
         for (id, file) in set.rejected {
-            let msgs = set.diagnostics.filter { $0.file == file && $0.severity == .error }
+            let msgs = errorsByFile[file] ?? []
             let kept = current[id] != nil ? "giữ phiên bản tốt trước đó" : "chưa có phiên bản nào dùng được"
             sink.log(
                 3, "Định nghĩa \(id) (\(file)) bị từ chối, \(kept): \(msgs.map(\.description).joined(separator: "; "))",
@@ -400,91 +407,6 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
         }
     }
 
-    /// Starts every row or none (all-or-nothing, one transaction). Every bad row is reported: `file` is the workflow
-    /// id and `line` the row number (1-based).
-    public func importInstances(workflow: String, rows: [[(String, JSON)]], actor: Int?) throws(RequestError) -> Int {
-        let now = clock.now()
-        guard let def = current[workflow], let engine = engine(def.digest) else { throw .noSuchWorkflow(workflow) }
-        var problems: [Diagnostic] = []
-        var keys = Set<String>()
-        var prepared: [(id: String, started: Instant, data: InstanceData)] = []
-        let existing: Set<String>
-        do {
-            existing = try store.existing(rows.compactMap { r in
-                r.first { $0.0 == "key" }.flatMap { $0.1.stringValue ?? $0.1.intValue.map(String.init) }.map { requestID(workflow, $0) }
-            })
-        } catch {
-            throw .internalError("\(error)")
-        }
-        func bad(_ n: Int, _ m: String) { problems.append(Diagnostic(file: workflow, line: n, column: 1, severity: .error, message: m)) }
-        for (i, row) in rows.enumerated() {
-            let n = i + 1
-            var key: String?
-            var started = now
-            var fields: [(String, JSON)] = []
-            var ok = true
-            for (k, v) in row {
-                switch k {
-                case "key":
-                    guard let s = v.stringValue ?? v.intValue.map(String.init), InstanceRows.isValidKey(s) else {
-                        bad(n, "khóa '\(v.stringValue ?? v.serialized())' không hợp lệ (chữ, số, '.', '_', '-'; tối đa 128 ký tự)")
-                        ok = false
-                        continue
-                    }
-                    key = s
-                case "started":
-                    guard let s = v.stringValue, let t = def.zone.parseInstant(s) else {
-                        bad(n, "'started' phải là ngày YYYY-MM-DD hoặc thời điểm ISO 8601")
-                        ok = false
-                        continue
-                    }
-                    started = t
-                default:
-                    if case .string(let s) = v, s.isEmpty { continue }
-                    fields.append((k, v))
-                }
-            }
-            guard ok else { continue }
-            let k = key ?? "\(Daemon.generatedKey(now))-\(n)"
-            if !keys.insert(k).inserted {
-                bad(n, "khóa '\(k)' bị lặp trong lần nhập này")
-                continue
-            }
-            let id = requestID(workflow, k)
-            if existing.contains(id) {
-                bad(n, "hồ sơ '\(id)' đã tồn tại")
-                continue
-            }
-            switch def.validate(data: fields, partial: false) {
-            case .success(let d): prepared.append((id, started, d))
-            case .failure(let e): bad(n, "trường '\(e.field)': \(e.reason)")
-            }
-        }
-        if !problems.isEmpty { throw .importRejected(problems) }
-        // Limits count the rows already started in this batch.
-        let counter = BatchCounter(base: self)
-        var changes: [InstanceChange] = []
-        var records: [Record] = []
-        for (i, p) in prepared.enumerated() {
-            switch engine.start(instanceID: p.id, data: p.data, at: p.started, now: now, actor: actor, counter: counter) {
-            case .success(let (inst, rs)):
-                counter.pending.append(inst)
-                changes.append(change(inst, def: def, stale: false))
-                records += rs
-            case .failure(let e):
-                let msg: String
-                switch e {
-                case .limitExceeded(let l, let g, let c, let m, _): msg = "vượt giới hạn \(l)\(g.map { " trong nhóm «\($0)»" } ?? ""): sẽ có \(c), tối đa \(m)"
-                default: msg = "\(e)"
-                }
-                problems.append(Diagnostic(file: workflow, line: i + 1, column: 1, severity: .error, message: msg))
-            }
-        }
-        if !problems.isEmpty { throw .importRejected(problems) }
-        try persist(changes, records)
-        return prepared.count
-    }
-
     /// Commits an operator's change (durable before the reply), then emits its records.
     func persist(_ changes: [InstanceChange], _ records: [Record], idempotency: [(String, String, String)] = []) throws(RequestError) {
         do {
@@ -621,18 +543,5 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
         out += "# HELP tiendo_next_wakeup_seconds Seconds until the next scheduled wake-up (-1: none).\n# TYPE tiendo_next_wakeup_seconds gauge\n"
         out += "tiendo_next_wakeup_seconds \(next.map { max(0, $0.seconds - now.seconds) } ?? -1)\n"
         return out
-    }
-}
-
-/// Counts stored instances plus those started earlier in the same import.
-final class BatchCounter: InstanceCounter {
-    let base: Daemon
-    var pending: [Instance] = []
-    init(base: Daemon) { self.base = base }
-    func count(workflow: String, states: Set<String>, field: String?, value: Value?) -> Int {
-        base.count(workflow: workflow, states: states, field: field, value: value)
-            + pending.filter { i in
-                i.workflow == workflow && i.state.map { states.contains($0) } == true && (field.map { i.data[$0] == value } ?? true)
-            }.count
     }
 }

@@ -32,6 +32,8 @@ public final class EventLoop: @unchecked Sendable {
     private var jobs: [(groupable: Bool, job: @Sendable (Daemon) -> Void)] = []
     private var running = true
     var lastStatusWrite = 0.0
+    /// When the watchdog was last fed (loop thread).
+    var lastWatchdog = 0.0
     var statusInterval = 1.0
     var degraded: String?
     var lastSummary = ""
@@ -75,7 +77,14 @@ public final class EventLoop: @unchecked Sendable {
         _ = write(wakeFD, &one, 8)
     }
 
-    public func stop() { enqueue { _ in } ; lock.lock(); running = false; lock.unlock() }
+    /// Stops the loop from any thread: the flag first, then the wake-up, so the loop cannot consume the wake-up
+    /// and go back to sleep before it sees the flag.
+    public func stop() {
+        lock.lock()
+        running = false
+        lock.unlock()
+        enqueue { _ in }
+    }
 
     var hasJobs: Bool {
         lock.lock()
@@ -182,7 +191,13 @@ public final class EventLoop: @unchecked Sendable {
 
     /// The loop. Returns when stopped by SIGTERM/SIGINT or `stop()`.
     public func run() {
-        var lastWatchdog = DaemonClock.monotonic()
+        lastWatchdog = DaemonClock.monotonic()
+        daemon.heartbeat = { [unowned self] in
+            if let w = self.hooks.watchdogInterval, DaemonClock.monotonic() - self.lastWatchdog >= w * 0.5 {
+                self.hooks.watchdog()
+                self.lastWatchdog = DaemonClock.monotonic()
+            }
+        }
         while isRunning {
             runJobs()
             fire()

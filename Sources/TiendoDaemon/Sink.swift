@@ -42,7 +42,8 @@ extension RecordSink {
     }
 }
 
-/// Readable lines on stderr: the fallback when no journal is connected (a terminal, CI).
+/// Readable lines on stderr: the fallback when no journal is connected (a terminal, CI). Text that came from
+/// outside (titles, keys, field values, file names) is shown with control characters escaped (`TerminalText`).
 public final class StderrSink: RecordSink, @unchecked Sendable {
     let lock = NSLock()
     public init() {}
@@ -55,16 +56,17 @@ public final class StderrSink: RecordSink, @unchecked Sendable {
     public func emit(_ records: [Record]) -> Bool {
         var out = ""
         for r in records {
-            out += "\(r.atText) <\(r.priority)> \(StderrSink.kindLabels[r.kind] ?? r.kind.rawValue) \(r.instance ?? r.workflow): \(r.message)"
-            if let late = r.late { out += " (trễ \(late) giây)" }
-            out += "\n"
+            let kind = StderrSink.kindLabels[r.kind] ?? r.kind.rawValue
+            var line = "\(r.atText) <\(r.priority)> \(kind) \(r.instance ?? r.workflow): \(r.message)"
+            if let late = r.late { line += " (trễ \(late) giây)" }
+            out += TerminalText.escaped(line) + "\n"
         }
         write(out)
         return true
     }
 
     public func log(_ priority: Int, _ message: String, event: DaemonEvent?, fields: [(String, String)], code: CodeLocation?) {
-        write("tiendod <\(priority)> \(message)\n")
+        write("tiendod <\(priority)> \(TerminalText.escaped(message))\n")
     }
 
     func write(_ s: String) {

@@ -101,6 +101,8 @@ public struct StoredRecord: Sendable {
 public enum StoreError: Error, CustomStringConvertible {
     case cannotOpen(path: String, reason: String)
     case notOurs(path: String)
+    case notSQLite(path: String)
+    case vanished(path: String, zeroBytes: Bool)
     case tooNew(path: String, version: Int)
     case corrupt(String)
 
@@ -108,6 +110,12 @@ public enum StoreError: Error, CustomStringConvertible {
         switch self {
         case .cannotOpen(let p, let r): return "không mở được cơ sở dữ liệu \(p): \(r)"
         case .notOurs(let p): return "\(p) không phải cơ sở dữ liệu của tiendo (bảng lạ, không có dấu tiendo); không động vào nó"
+        case .notSQLite(let p): return "\(p) không phải cơ sở dữ liệu SQLite (hỏng hoặc tệp lạ); không động vào nó"
+        case .vanished(let p, let zero):
+            return (zero ? "\(p) trống (0 byte)" : "không có \(p)")
+                + " nhưng thư mục trạng thái cho thấy tiendod đã từng chạy ở đây (có tệp \(StateDirectoryMarker.fileName(forDatabase: p))):"
+                + " dữ liệu các hồ sơ có thể đã mất sau một lần khôi phục hoặc chép tệp sai. Hãy chép lại tệp từ bản sao lưu"
+                + " (cùng các tệp -wal, -shm nếu có); nếu thật sự muốn bắt đầu lại với cơ sở dữ liệu rỗng, chạy tiendod một lần với --init"
         case .tooNew(let p, let v): return "\(p) có lược đồ phiên bản \(v), mới hơn phiên bản chương trình này hiểu"
         case .corrupt(let r): return "cơ sở dữ liệu hỏng: \(r)"
         }
@@ -128,8 +136,16 @@ public final class Store: @unchecked Sendable {
     /// at most `inlineCheckBytes` is fully checked (`quick_check`) before anything else; a larger one (the check reads
     /// every page: 1.6 s for 10^6 instances) is left to `integrityCheck()`, which the daemon runs right after it is
     /// ready. SQLite verifies every page it reads in any case and fails the transaction on a damaged one.
-    public init(path: String, synchronous: String = "FULL", inlineCheckBytes: Int64 = 64 << 20) throws {
+    /// A missing or empty file is created as a new database, unless the state directory's marker says a database
+    /// was here before: then only with `initialize` (tiendod `--init`).
+    public init(path: String, synchronous: String = "FULL", inlineCheckBytes: Int64 = 64 << 20, initialize: Bool = false) throws {
         self.path = path
+        // Identity and integrity first, read-only: opening the pool below switches the file to WAL.
+        if case .absent(let zeroBytes) = try Store.inspect(path: path, checkBytes: inlineCheckBytes),
+            StateDirectoryMarker.exists(forDatabase: path), !initialize
+        {
+            throw StoreError.vanished(path: path, zeroBytes: zeroBytes)
+        }
         let size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
         integrityCheckPending = size > inlineCheckBytes
         var config = Configuration()
@@ -155,6 +171,7 @@ public final class Store: @unchecked Sendable {
         } catch {
             throw StoreError.cannotOpen(path: path, reason: Store.describe(error))
         }
+        try StateDirectoryMarker.write(forDatabase: path)
     }
 
     /// The write connection's `PRAGMA synchronous` (0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA).
@@ -166,31 +183,7 @@ public final class Store: @unchecked Sendable {
     /// `StoreError.corrupt` with SQLite's first findings. Plain SQLite on the calling thread, not a GRDB connection:
     /// GRDB's dispatch queues, used from a thread that then exits, left a libdispatch worker waking every second
     /// in an otherwise idle daemon.
-    public func integrityCheck() throws {
-        var db: OpaquePointer?
-        defer { sqlite3_close_v2(db) }
-        guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK else {
-            throw StoreError.cannotOpen(path: path, reason: db.map { String(cString: sqlite3_errmsg($0)) } ?? "sqlite3_open_v2")
-        }
-        sqlite3_busy_timeout(db, 5000)
-        var statement: OpaquePointer?
-        defer { sqlite3_finalize(statement) }
-        guard sqlite3_prepare_v2(db, "PRAGMA quick_check(20)", -1, &statement, nil) == SQLITE_OK else {
-            throw StoreError.corrupt(String(cString: sqlite3_errmsg(db)))
-        }
-        var lines: [String] = []
-        while true {
-            let rc = sqlite3_step(statement)
-            if rc == SQLITE_ROW {
-                lines.append(sqlite3_column_text(statement, 0).map { String(cString: $0) } ?? "?")
-            } else if rc == SQLITE_DONE {
-                break
-            } else {
-                throw StoreError.corrupt(String(cString: sqlite3_errmsg(db)))
-            }
-        }
-        if lines != ["ok"] { throw StoreError.corrupt(lines.joined(separator: "; ")) }
-    }
+    public func integrityCheck() throws { try Store.quickCheck(path: path) }
 
     static func describe(_ error: any Error) -> String {
         if let e = error as? DatabaseError {
@@ -207,7 +200,8 @@ public final class Store: @unchecked Sendable {
         return String(describing: error)
     }
 
-    /// Refuses a database that holds tables but is not ours (application_id and our tables missing).
+    /// Marks a new database as ours; refuses one that holds tables but is not ours (checked read-only before already,
+    /// see `inspect`; this catches a file swapped in between).
     func checkIdentity() throws {
         do {
             try pool.writeWithoutTransaction { db in
@@ -217,10 +211,6 @@ public final class Store: @unchecked Sendable {
                     try db.execute(sql: "PRAGMA application_id = \(Store.applicationID)")
                 } else if appID != Store.applicationID {
                     throw StoreError.notOurs(path: path)
-                }
-                if !integrityCheckPending {
-                    let check = try String.fetchOne(db, sql: "PRAGMA quick_check") ?? "?"
-                    if check != "ok" { throw StoreError.corrupt(check) }
                 }
             }
         } catch let e as StoreError {
@@ -304,6 +294,22 @@ public final class Store: @unchecked Sendable {
                     CREATE INDEX due_items_workflow_end ON due_items(workflow, due_end);
                     DROP INDEX due_items_end;
                     CREATE INDEX due_items_by_end ON due_items(due_end, instance, deadline, workflow, grp, state, milestone, title, due);
+                    """)
+        }
+        m.registerMigration("v3") { db in
+            // Recurring milestones: each instance's series (anchor, first and next index, open occurrences) is engine
+            // state that cannot be recomputed (format §10 "Recurring milestones", rules 3 and 5).
+            try db.execute(sql: "ALTER TABLE instances ADD COLUMN series TEXT NOT NULL DEFAULT '{}'")
+        }
+        m.registerMigration("v4") { db in
+            // Rows of an import sent in several calls (`ImportInstances` with `importID`), kept until its last call
+            // commits them all or rejects them all. Sessions do not outlive the daemon (cleared at start).
+            try db.execute(
+                sql: """
+                    CREATE TABLE import_sessions (
+                        import_id TEXT PRIMARY KEY, workflow TEXT NOT NULL, rows INTEGER NOT NULL, touched_at INTEGER NOT NULL);
+                    CREATE TABLE import_rows (
+                        import_id TEXT NOT NULL, row INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (import_id, row)) WITHOUT ROWID;
                     """)
         }
         return m
@@ -395,7 +401,8 @@ public final class Store: @unchecked Sendable {
     }
 
     /// The columns `decode` reads, in order (by index: GRDB's lookup by name lowercases strings on every call).
-    static let columns = "id, workflow, state, data, started_at, entered_at, done, completed, digest, marks, checked_at, stale, due_sig, rowid"
+    static let columns =
+        "id, workflow, state, data, started_at, entered_at, done, completed, digest, marks, checked_at, stale, due_sig, rowid, series"
 
     /// Decodes a row of `columns`; `definition` types the data (nil when the digest is unknown).
     static func decode(_ row: Row, definition: (String) -> WorkflowDefinition?) throws -> StoredInstance {
@@ -408,7 +415,7 @@ public final class Store: @unchecked Sendable {
         let inst = Instance(
             id: row[0], workflow: row[1], data: data, state: row[2], startedAt: Instant(seconds: row[4]),
             enteredAt: Instant(seconds: row[5]), done: decodeMap(row[6]), completed: (row[7] as Int) != 0, digest: digest,
-            marks: decodeMap(row[9]), checkedAt: Instant(seconds: row[10]))
+            marks: decodeMap(row[9]), checkedAt: Instant(seconds: row[10]), series: SeriesState.decode(row[14]))
         return StoredInstance(instance: inst, stale: (row[11] as Int) != 0, dueSig: row[12], rowid: row[13])
     }
 
@@ -521,23 +528,23 @@ public final class Store: @unchecked Sendable {
             let upsert = try db.cachedStatement(
                 sql: """
                     INSERT INTO instances(id, workflow, state, data, started_at, entered_at, done, completed, digest, marks,
-                        checked_at, next_wakeup, grp, stale, due_sig)
-                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                        checked_at, next_wakeup, grp, stale, due_sig, series)
+                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
                     ON CONFLICT(id) DO UPDATE SET workflow=excluded.workflow, state=excluded.state, data=excluded.data,
                         started_at=excluded.started_at, entered_at=excluded.entered_at, done=excluded.done,
                         completed=excluded.completed, digest=excluded.digest, marks=excluded.marks,
                         checked_at=excluded.checked_at, next_wakeup=excluded.next_wakeup, grp=excluded.grp, stale=excluded.stale,
-                        due_sig=excluded.due_sig
+                        due_sig=excluded.due_sig, series=excluded.series
                     """)
             let update = try db.cachedStatement(
                 sql: """
                     UPDATE instances SET state=?, entered_at=?, done=?, completed=?, digest=?, marks=?, checked_at=?,
-                        next_wakeup=?, stale=?, due_sig=? WHERE id=?
+                        next_wakeup=?, stale=?, due_sig=?, series=? WHERE id=?
                     """)
             let updateByRowid = try db.cachedStatement(
                 sql: """
                     UPDATE instances SET state=?, entered_at=?, done=?, completed=?, digest=?, marks=?, checked_at=?,
-                        next_wakeup=?, stale=?, due_sig=? WHERE rowid=?
+                        next_wakeup=?, stale=?, due_sig=?, series=? WHERE rowid=?
                     """)
             let deleteDue = try db.cachedStatement(sql: "DELETE FROM due_items WHERE instance = ?")
             let insertDue = try db.cachedStatement(
@@ -548,17 +555,17 @@ public final class Store: @unchecked Sendable {
                     try upsert.execute(arguments: [
                         i.id, i.workflow, i.state, data, i.startedAt.seconds, i.enteredAt.seconds, Store.encodeMap(i.done),
                         i.completed ? 1 : 0, i.digest, Store.encodeMap(i.marks), i.checkedAt.seconds, c.nextWakeup?.seconds, c.group,
-                        c.stale ? 1 : 0, c.dueSig,
+                        c.stale ? 1 : 0, c.dueSig, SeriesState.encode(i.series),
                     ])
                 } else if let rowid = c.rowid {
                     try updateByRowid.execute(arguments: [
                         i.state, i.enteredAt.seconds, Store.encodeMap(i.done), i.completed ? 1 : 0, i.digest, Store.encodeMap(i.marks),
-                        i.checkedAt.seconds, c.nextWakeup?.seconds, c.stale ? 1 : 0, c.dueSig, rowid,
+                        i.checkedAt.seconds, c.nextWakeup?.seconds, c.stale ? 1 : 0, c.dueSig, SeriesState.encode(i.series), rowid,
                     ])
                 } else {
                     try update.execute(arguments: [
                         i.state, i.enteredAt.seconds, Store.encodeMap(i.done), i.completed ? 1 : 0, i.digest, Store.encodeMap(i.marks),
-                        i.checkedAt.seconds, c.nextWakeup?.seconds, c.stale ? 1 : 0, c.dueSig, i.id,
+                        i.checkedAt.seconds, c.nextWakeup?.seconds, c.stale ? 1 : 0, c.dueSig, SeriesState.encode(i.series), i.id,
                     ])
                 }
                 if c.previousDueSig == c.dueSig { continue }

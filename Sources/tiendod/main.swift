@@ -1,4 +1,5 @@
 import ArgumentParser
+import CTiendodStart
 import Foundation
 import Logging
 import TiendoCore
@@ -36,14 +37,20 @@ struct Tiendod: ParsableCommand {
         return v.split(separator: ":").first.map(String.init)
     }
 
+    @Flag(help: "Cho phép tạo cơ sở dữ liệu rỗng mới khi tệp trạng thái mất hoặc trống dù tiendod đã từng chạy ở thư mục này.")
+    var `init` = false
+
     func run() throws {
+        // The load-time constructor (CTiendodStart) blocked them before any thread existed; this also covers the
+        // main thread should that ever fail, and ignores SIGPIPE.
+        precondition(tiendod_signals_blocked_at_load() == 1, "signals not blocked at load")
         EventLoop.blockSignals()
         // systemd's convention: structured journal entries when stderr is the journal stream, readable lines otherwise.
         let sink: any RecordSink & Sendable = JournalSink.stderrIsJournal() ? JournalSink() : StderrSink()
         LoggingSystem.bootstrap { _ in SinkLogHandler(sink: sink) }
         let log = Logger(label: "tiendod")
         let lifecycle: Logger.Metadata = ["message_id": "\(DaemonEvent.lifecycle.rawValue)"]
-        ServiceManager.raiseOpenFileLimit()
+        let openFiles = ServiceManager.raiseOpenFileLimit()
         var clock = DaemonClock()
         if let fakeTime {
             guard let t = Zone.vietnam.parseInstant(fakeTime) else {
@@ -61,6 +68,7 @@ struct Tiendod: ParsableCommand {
             stateDirectory: stateDir ?? Tiendod.firstDir("STATE_DIRECTORY") ?? "/var/lib/tiendo",
             runtimeDirectory: runtimeDir ?? Tiendod.firstDir("RUNTIME_DIRECTORY") ?? "/run/tiendo/status")
         options.synchronous = synchronous.uppercased()
+        options.initialize = self.`init`
         // Tests shrink the size above which the integrity check runs after READY (tiendod(8), FILES).
         if let v = ProcessInfo.processInfo.environment["TIENDO_INLINE_CHECK_BYTES"], let n = Int64(v), n >= 0 {
             options.inlineIntegrityCheckBytes = n
@@ -106,7 +114,13 @@ struct Tiendod: ParsableCommand {
         let logger: @Sendable (Int, String) -> Void = { p, m in varlinkLog.log(level: SinkLogHandler.level(p), "\(m)") }
         let views: @Sendable () -> Views = { [daemon] in daemon.views }
         let control = ControlService(loop: loop, views: views, clock: clock, log: logger)
-        let server = VarlinkServer(listenFD: listenFD, handler: control, log: logger)
+        var limits = ServerLimits().fitted(toOpenFileLimit: openFiles)
+        // Tests shorten how long a half-sent message or an unread reply may hold a connection (README, Limits).
+        if let v = ProcessInfo.processInfo.environment["TIENDO_VARLINK_DEADLINE_SECONDS"], let s = Double(v), s > 0 {
+            limits.messageDeadline = s
+            limits.writeStallTimeout = s
+        }
+        let server = VarlinkServer(listenFD: listenFD, handler: control, limits: limits, log: logger)
         daemon.onRecords = { [server] records in server.broadcast(records) }
         server.start()
         loop.updateStatusNow()
@@ -116,7 +130,7 @@ struct Tiendod: ParsableCommand {
             "tiendod \(TiendoVersion.string) đã sẵn sàng: trạng thái \(options.stateDirectory)/tiendo.sqlite, tệp trạng thái \(options.runtimeDirectory), socket \(socketDescription)",
             metadata: lifecycle)
         // A large database is checked now, beside the running daemon (see Store.init); damage stops it.
-        let damaged = Flag()
+        let damaged = OnceFlag()
         if daemon.store.integrityCheckPending {
             let store = daemon.store
             Thread.detachNewThread { [loop] in
@@ -141,7 +155,7 @@ struct Tiendod: ParsableCommand {
 }
 
 /// A one-way flag shared between threads.
-final class Flag: @unchecked Sendable {
+final class OnceFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var value = false
     func set() { lock.withLock { value = true } }

@@ -37,12 +37,16 @@ struct StoreViewsTests {
                 ("ngay_ket_nap", .string(base.adding(days: i * 5).iso)),
             ]
         }
-        #expect(try d.importInstances(workflow: "dang-vien-du-bi", rows: rows, actor: nil) == 90)
+        #expect(try d.importInstances(workflow: "dang-vien-du-bi", rows: rows, actor: nil) == .imported(90))
         _ = try d.tick(now: d.clock.now())
         for i in [0, 1, 2] {
-            _ = try d.sendEvent(id: "dang-vien-du-bi/dv\(i)", event: "bieu-quyet", data: [("ty_le_tan_thanh", .int(80))], idempotencyKey: nil, actor: nil)
+            _ = try d.sendEvent(
+                id: "dang-vien-du-bi/dv\(i)", event: "bieu-quyet", data: [("so_dang_vien_chinh_thuc", .int(30)), ("so_tan_thanh", .int(24))],
+                idempotencyKey: nil, actor: nil)
         }
-        _ = try d.sendEvent(id: "dang-vien-du-bi/dv3", event: "bieu-quyet", data: [("ty_le_tan_thanh", .int(50))], idempotencyKey: nil, actor: nil)
+        _ = try d.sendEvent(
+            id: "dang-vien-du-bi/dv3", event: "bieu-quyet", data: [("so_dang_vien_chinh_thuc", .int(30)), ("so_tan_thanh", .int(15))],
+            idempotencyKey: nil, actor: nil)
         _ = try d.sendEvent(id: "dang-vien-du-bi/dv4", event: "xoa-ten", data: [("ly_do", .string("chuyển đi"))], idempotencyKey: nil, actor: nil)
         return (d, dir)
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TiendoCore
+import TiendoVarlink
 
 #if canImport(Glibc)
     import Glibc

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TiendoCore
+import TiendoVarlink
 
 #if canImport(Glibc)
     import Glibc
@@ -40,75 +41,6 @@ final class TempDir {
         try text.write(toFile: p, atomically: true, encoding: .utf8)
     }
     deinit { try? FileManager.default.removeItem(atPath: path) }
-}
-
-struct VarlinkError: Error, CustomStringConvertible {
-    var name: String
-    var parameters: JSON
-    var description: String { "\(name) \(parameters.serialized())" }
-}
-
-/// A minimal varlink client for tests (NUL-terminated JSON over a Unix socket).
-final class VarlinkConnection {
-    let fd: Int32
-    var buffer: [UInt8] = []
-
-    init(path: String) throws {
-        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
-            for (i, b) in bytes.enumerated() { raw[i] = b }
-            raw[bytes.count] = 0
-        }
-        let len = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count + 1)
-        let r = withUnsafePointer(to: &addr) { p in p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, len) } }
-        if r != 0 {
-            let e = errno
-            close(fd)
-            throw POSIXError(POSIXErrorCode(rawValue: e) ?? .EIO)
-        }
-        var tv = timeval(tv_sec: 60, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-    }
-
-    deinit { close(fd) }
-
-    func sendRaw(_ bytes: [UInt8]) {
-        var off = 0
-        while off < bytes.count {
-            let n = bytes[off...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n <= 0 { return }
-            off += n
-        }
-    }
-
-    /// The next message, or nil when the connection closed.
-    func receive() -> JSON? {
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            if let nul = buffer.firstIndex(of: 0) {
-                var msg = Array(buffer[0..<nul])
-                buffer.removeSubrange(0...nul)
-                return try? JSON.parse(bytes: &msg)
-            }
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n <= 0 { return nil }
-            buffer.append(contentsOf: chunk[0..<n])
-        }
-    }
-
-    func call(_ method: String, _ parameters: [(String, JSON)] = [], more: Bool = false) throws -> JSON {
-        var o: [(String, JSON)] = [("method", .string(method)), ("parameters", .object(parameters))]
-        if more { o.append(("more", .bool(true))) }
-        var bytes = Array(JSON.object(o).serialized().utf8)
-        bytes.append(0)
-        sendRaw(bytes)
-        guard let reply = receive() else { throw VarlinkError(name: "closed", parameters: .null) }
-        if let e = reply["error"]?.stringValue { throw VarlinkError(name: e, parameters: reply["parameters"] ?? .null) }
-        return reply["parameters"] ?? .object([])
-    }
 }
 
 /// A running `tiendod` with its own state, runtime directory and socket.
@@ -161,10 +93,14 @@ final class DaemonProcess {
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
-    func connect() throws -> VarlinkConnection { try VarlinkConnection(path: socket) }
+    func connect() throws -> VarlinkConnection { try VarlinkConnection(path: socket, timeout: 60) }
 
+    /// A typed client of this daemon's socket.
+    var client: ManagerClient { ManagerClient(socketPath: socket, timeout: 60) }
+
+    /// `vn.tiendo.Manager.METHOD` on a fresh connection; an error reply throws `VarlinkError`.
     func call(_ method: String, _ parameters: [(String, JSON)] = []) throws -> JSON {
-        try connect().call("vn.tiendo.Manager." + method, parameters)
+        try connect().call(Manager.interface + "." + method, parameters: parameters)
     }
 
     func signal(_ sig: Int32) {

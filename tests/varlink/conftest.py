@@ -37,7 +37,7 @@ milestones:
 
 
 class Daemon:
-    def __init__(self):
+    def __init__(self, extra_env=None, prefix=()):
         self.dir = tempfile.mkdtemp(prefix="tiendo-vl-")
         os.chmod(self.dir, 0o755)
         wf = os.path.join(self.dir, "wf")
@@ -51,8 +51,9 @@ class Daemon:
         env = dict(os.environ)
         env.pop("JOURNAL_STREAM", None)
         env.pop("NOTIFY_SOCKET", None)
+        env.update(extra_env or {})
         self.proc = subprocess.Popen(
-            [os.path.join(BIN, "tiendod"), "--workflows", wf, "--state-dir", os.path.join(self.dir, "state"),
+            [*prefix, os.path.join(BIN, "tiendod"), "--workflows", wf, "--state-dir", os.path.join(self.dir, "state"),
              "--runtime-dir", os.path.join(self.dir, "run"), "--socket", self.socket,
              "--fake-time", "2026-03-02T09:00:00+07:00", "--time-rate", "1"],
             stdout=self.logf, stderr=self.logf, env=env)

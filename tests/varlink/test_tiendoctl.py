@@ -47,6 +47,34 @@ def test_import_reports_every_bad_row_and_stores_nothing(daemon, tmp_path):
     assert ctl(daemon, "show", "hop/y1").returncode == 1
 
 
+def count_instances(daemon):
+    return json.loads(ctl(daemon, "status", "--json").stdout)["workflows"][0]["instances"]
+
+
+def test_a_large_import_is_one_unit(daemon, tmp_path):
+    # 12,000 rows go in three staged batches; a bad row in the second and a stored key in the third reject it all.
+    assert ctl(daemon, "start", "hop", "big-taken", "--set", "han=2026-03-06").returncode == 0
+    before = count_instances(daemon)
+    lines = ["key,han,ma"] + [f"big-{i},2026-03-{6 + i % 20:02d},Chi bộ {i % 42}" for i in range(12000)]
+    lines[6001] = "big-6000,2026-02-30,Chi bộ 1"
+    lines[11001] = "big-taken,2026-03-06,Chi bộ 1"
+    f = tmp_path / "lon.csv"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    r = ctl(daemon, "import", "hop", str(f))
+    assert r.returncode == 1, r.stdout
+    assert f"{f}:6002:" in r.stderr and f"{f}:11002:" in r.stderr, r.stderr
+    assert "không nhập gì" in r.stderr
+    assert count_instances(daemon) == before
+    # Fixed, the same file goes in whole.
+    lines[6001] = "big-6000,2026-03-01,Chi bộ 1"
+    lines[11001] = "big-11000,2026-03-06,Chi bộ 1"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    r = ctl(daemon, "import", "hop", str(f))
+    assert r.returncode == 0, r.stderr
+    assert "12.000" in r.stdout
+    assert count_instances(daemon) == before + 12000
+
+
 def test_send_done_history_agenda(daemon):
     assert ctl(daemon, "start", "hop", "z1", "--set", "han=2026-03-06", "--set", "ma=G7").returncode == 0
     r = ctl(daemon, "send", "hop/z1", "cham", "--set", "diem=40")
@@ -111,6 +139,18 @@ def test_non_admin_is_refused_mutations(daemon):
     assert ctl(daemon, "status", user=65534).returncode == 0
     r = ctl(daemon, "start", "hop", "nobody", "--set", "han=2026-03-06", user=65534)
     assert r.returncode == 1 and "không có quyền" in r.stderr
+
+
+def test_socket_without_access_names_the_groups(daemon):
+    """EACCES on connect: the one line says who may use the socket."""
+    st = os.stat(daemon.socket)
+    os.chown(daemon.socket, 0, 0)
+    try:
+        r = ctl(daemon, "status", user=65534)
+        assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1
+        assert "không kết nối được tiendod" in r.stderr and "(cần root hoặc thuộc nhóm tiendo)" in r.stderr
+    finally:
+        os.chown(daemon.socket, st.st_uid, st.st_gid)
 
 
 def test_reload_exit_status_follows_diagnostics(daemon):

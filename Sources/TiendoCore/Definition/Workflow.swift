@@ -102,6 +102,34 @@ public struct StateDefinition: Sendable, Hashable {
     public func branches(for event: String) -> [Branch]? { on.first { $0.event == event }?.branches }
 }
 
+/// An entry of `overdue.missed`: holds for an overdue notice of occurrence k when at least `count` of the existing
+/// occurrences k−of+1 … k are open at the notice's instant (format §10 "Recurring milestones", rule 8).
+public struct MissedRule: Sendable, Hashable {
+    public var count: Int
+    public var of: Int
+    /// Syslog priority.
+    public var priority: Int
+}
+
+/// What makes a milestone recurring: `every`, `anchor`, and optionally `until` and `count` (format §6).
+public struct Recurrence: Sendable, Hashable {
+    /// The period length: N ≥ 1 with unit d, w, mo or y.
+    public var every: Offset
+    /// `every` as written (`1mo`), for `Milestone.every`.
+    public var everyText: String
+    /// Gives a date; evaluated once per instance and stored (rule 3).
+    public var anchor: DateExpression
+    /// No period starts after it; follows the data like a due.
+    public var until: DateExpression?
+    /// Only occurrences k < count.
+    public var count: Int?
+    /// `overdue.missed` (kept here, not in `Deadline`, which every deadline copies on the hot path).
+    public var missed: [MissedRule] = []
+
+    /// Occurrence labels are months for `mo|y`, days for `d|w`.
+    public var labelsByMonth: Bool { every.unit == .mo || every.unit == .y }
+}
+
 public struct MilestoneDefinition: Sendable, Hashable {
     public var id: String
     public var title: String
@@ -110,6 +138,10 @@ public struct MilestoneDefinition: Sendable, Hashable {
     public var basis: String?
     public var description: String?
     public var position: Position
+    /// Present for a recurring milestone.
+    public var recurrence: Recurrence? = nil
+
+    public var isRecurring: Bool { recurrence != nil }
 }
 
 public struct LimitDefinition: Sendable, Hashable {
@@ -177,6 +209,28 @@ public struct WorkflowDefinition: Sendable {
         for (i, f) in fields.enumerated() { fieldIndex[f.name] = i }
         for (i, s) in states.enumerated() { stateIndex[s.name] = i }
         for (i, m) in milestones.enumerated() { milestoneIndex[m.id] = i }
+    }
+
+    /// The same definition computing with another calendar: every definition in force, current or stale, computes
+    /// with the calendar in force (format §9; §10 "Calendar changes").
+    public func with(calendar: WorkCalendar) -> WorkflowDefinition {
+        var copy = self
+        copy.calendar = calendar
+        return copy
+    }
+
+    /// Format §9: an instance may move from `old` to this definition only if each of its milestones still exists
+    /// here, a recurring one as recurring with the same `every`, a one-shot one as one-shot. (The state and the data
+    /// are checked by the caller as before.)
+    public func keepsMilestones(of old: WorkflowDefinition) -> Bool {
+        old.milestones.allSatisfy { m in
+            guard let n = milestone(m.id) else { return false }
+            switch (m.recurrence, n.recurrence) {
+            case (nil, nil): return true
+            case (let a?, let b?): return a.every == b.every
+            default: return false
+            }
+        }
     }
 
     public func field(_ name: String) -> FieldDefinition? { fieldIndex[name].map { fields[$0] } }

@@ -45,17 +45,23 @@ enum YAMLLoadError: Error {
 
 enum YAMLTree {
     /// Parses one YAML document from raw bytes. Non-UTF-8 input, empty files, syntax errors and duplicate keys
-    /// are reported with their line and column.
+    /// are reported with their line and column; so are anchors, aliases and files beyond `DefinitionLimits`, before
+    /// anything is composed.
     static func load(bytes: [UInt8]) throws(YAMLLoadError) -> YNode {
+        if bytes.count > DefinitionLimits.fileBytes { throw .diagnostic(Position(line: 1, column: 1), tooLarge) }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw .diagnostic(firstInvalidUTF8(bytes), "file is not valid UTF-8")
         }
         var body = text
         if body.hasPrefix("\u{FEFF}") { body.removeFirst() }
         if body.allSatisfy({ $0.isWhitespace }) { throw .diagnostic(Position(line: 1, column: 1), "file is empty") }
+        let bom = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        if let refused = YAMLGuard.check(utf8: bytes[bom...]) { throw refused }
         let node: Node?
         do {
-            node = try Yams.compose(yaml: body)
+            // No tag resolution: the contract's schema reads every scalar from its text, so YAML 1.1 guessing (a
+            // regular expression per plain scalar) would only cost time, and `1` and "1" are the same key.
+            node = try Yams.compose(yaml: body, .basic)
         } catch let e as YamlError {
             throw translate(e, body)
         } catch {
@@ -66,6 +72,10 @@ enum YAMLTree {
         }
         return try convert(node)
     }
+
+    static let tooLarge =
+        "file is larger than \(DefinitionLimits.fileBytes >> 20) MiB (\(DefinitionLimits.fileBytes) bytes), the limit for a "
+        + "workflow or calendar file"
 
     static func convert(_ node: Node) throws(YAMLLoadError) -> YNode {
         let pos = node.mark.map { Position(line: $0.line, column: $0.column) } ?? Position(line: 1, column: 1)

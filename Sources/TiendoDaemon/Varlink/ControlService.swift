@@ -13,18 +13,16 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
     let views: @Sendable () -> Views
     let clock: DaemonClock
     let log: @Sendable (Int, String) -> Void
-    let ownUID = getuid()
-    let adminGID: gid_t?
+    let authority = PeerAuthority()
     /// Reading methods run here, off the loop thread. Own threads rather than a dispatch queue: libdispatch's
     /// Linux thread pool keeps a monitor waking every second once used, and an idle daemon must not wake.
-    let readers = ReaderPool(threads: 3, name: "varlink-reader")
+    let readers = ReaderPool(threads: 4, name: "varlink-reader")
 
     public init(loop: EventLoop, views: @escaping @Sendable () -> Views, clock: DaemonClock, log: @escaping @Sendable (Int, String) -> Void) {
         self.loop = loop
         self.views = views
         self.clock = clock
         self.log = log
-        adminGID = getgrnam("tiendo-admin").map { $0.pointee.gr_gid }
     }
 
     // MARK: Parameters
@@ -41,7 +39,9 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
         ],
         "GetInstance": [("id", .string, false)],
         "StartInstance": [("workflow", .string, false), ("key", .string, true), ("data", .object, true)],
-        "ImportInstances": [("workflow", .string, false), ("rows", .objectList, false)],
+        "ImportInstances": [
+            ("workflow", .string, false), ("rows", .objectList, false), ("importID", .string, true), ("final", .bool, true),
+        ],
         "SendEvent": [("id", .string, false), ("event", .string, false), ("data", .object, true), ("idempotencyKey", .string, true)],
         "CompleteMilestone": [("id", .string, false), ("milestone", .string, false)],
         "Agenda": [("days", .int, true), ("workflow", .string, true), ("group", .string, true)],
@@ -77,27 +77,6 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
         }
         for (name, _, optional) in schema where !optional && out[name] == nil { return .failure(BadParameter(name: name)) }
         return .success(out)
-    }
-
-    func authorized(_ peer: Peer) -> Bool {
-        if peer.uid == 0 || peer.uid == ownUID { return true }
-        guard let admin = adminGID else { return false }
-        if peer.gid == admin { return true }
-        if let pw = getpwuid(peer.uid), let gr = getgrgid(admin) {
-            let name = String(cString: pw.pointee.pw_name)
-            var p = gr.pointee.gr_mem
-            while let m = p?.pointee {
-                if String(cString: m) == name { return true }
-                p = p?.advanced(by: 1)
-            }
-        }
-        // Supplementary groups of the calling process.
-        if let status = try? String(contentsOfFile: "/proc/\(peer.pid)/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Groups:") })
-        {
-            return line.dropFirst(7).split(separator: " ").contains { UInt32($0) == admin }
-        }
-        return false
     }
 
     // MARK: Dispatch
@@ -142,13 +121,14 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
             return more ? .watch : .immediate(.error("org.varlink.service.ExpectedMore"))
         }
         if ControlService.mutating.contains(name) {
-            guard authorized(peer) else {
+            guard authority.isAdmin(peer) else {
                 log(4, "Từ chối \(method) của uid \(peer.uid) (pid \(peer.pid)): cần root, uid của daemon hoặc nhóm tiendo-admin")
                 return .immediate(.error("org.varlink.service.PermissionDenied"))
             }
             let actor = Int(peer.uid)
-            // Reload runs alone; other changes are grouped into one transaction, and each reply waits for it.
-            let groupable = name != "Reload"
+            // Reload and imports (their own transaction, however many rows) run alone; other changes are grouped
+            // into one transaction, and each reply waits for it.
+            let groupable = name != "Reload" && name != "ImportInstances"
             return .deferred { [self] reply in
                 loop.enqueue(groupable: groupable) { d in
                     let r = self.mutate(name, p, actor: actor, daemon: d)
@@ -159,7 +139,7 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
             }
         }
         return .deferred { [self] reply in
-            readers.async { reply(self.read(name, p).encoded()) }
+            readers.async(for: peer.uid) { reply(self.read(name, p).encoded()) }
         }
     }
 
@@ -268,8 +248,13 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
                 return instanceReply(d, inst.id, now: now)
             case "ImportInstances":
                 let rows = p["rows"]!.arrayValue!.compactMap(\.objectValue)
-                let n = try d.importInstances(workflow: p["workflow"]!.stringValue!, rows: rows, actor: actor)
-                return .ok([("imported", .int(n))])
+                let outcome = try d.importInstances(
+                    workflow: p["workflow"]!.stringValue!, rows: rows, actor: actor, importID: p["importID"]?.stringValue,
+                    final: p["final"]?.boolValue ?? false)
+                switch outcome {
+                case .staged(let n): return .ok([("imported", .int(0)), ("staged", .int(n))])
+                case .imported(let n): return .ok([("imported", .int(n))])
+                }
             case "Reload":
                 loop.reload()
                 let s = try d.summaries(now: now, groups: false)
@@ -304,38 +289,6 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
         case .limitExceeded(let l, let g, let c, let m):
             return .error(i + "LimitExceeded", [("limit", .string(l)), ("group", g.map(JSON.string) ?? .null), ("count", .int(c)), ("max", .int(m))])
         case .internalError(let m): return .error("org.varlink.service.InternalError", [("reason", .string(m))])
-        }
-    }
-}
-
-/// A fixed pool of threads running submitted work in order of submission; idle threads block without timeouts.
-final class ReaderPool: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var work: [@Sendable () -> Void] = []
-
-    init(threads: Int, name: String) {
-        for i in 0..<threads {
-            let t = Thread { [self] in self.run() }
-            t.name = "\(name)-\(i)"
-            t.stackSize = 1 << 20
-            t.start()
-        }
-    }
-
-    func async(_ job: @escaping @Sendable () -> Void) {
-        condition.lock()
-        work.append(job)
-        condition.signal()
-        condition.unlock()
-    }
-
-    private func run() {
-        while true {
-            condition.lock()
-            while work.isEmpty { condition.wait() }
-            let job = work.removeFirst()
-            condition.unlock()
-            job()
         }
     }
 }

@@ -1,6 +1,7 @@
 import CLinux
 import Foundation
 public import TiendoCore
+import TiendoVarlink
 
 #if canImport(Glibc)
     import Glibc
@@ -75,51 +76,39 @@ public protocol VarlinkHandler: AnyObject, Sendable {
 
 /// A varlink server on a listening Unix socket: NUL-terminated JSON messages, requests of one connection answered
 /// in order, every connection multiplexed on one I/O thread so a slow or malicious client cannot stall others or
-/// the scheduler. Limits: 8 MiB per message, a cap on connections, idle partial messages time out.
+/// the scheduler. `ServerLimits` bounds what each local user can hold (connections, requests, queued output) and
+/// keeps capacity for administrators; a message must arrive whole within a deadline, output that nobody reads is
+/// dropped, a full file table pauses `accept` instead of spinning, and repeated faults are logged at a bounded rate.
 public final class VarlinkServer: @unchecked Sendable {
-    public static let maxMessage = 8 * 1024 * 1024
-    public static let maxConnections = 4096
-    /// A connection with an incomplete message and no traffic for this long is closed.
-    public static let stallTimeout = 30.0
-    /// A watcher that does not read its records is dropped past this much queued output.
-    public static let maxQueuedOutput = 32 * 1024 * 1024
-
-    final class Connection {
-        let fd: Int32
-        let peer: Peer
-        var input: [UInt8] = []
-        var output: [UInt8] = []
-        var outputOffset = 0
-        var busy = false
-        var watching = false
-        var closing = false
-        var lastActivity = DaemonClock.monotonic()
-        let id: Int
-        init(fd: Int32, peer: Peer, id: Int) {
-            self.fd = fd
-            self.peer = peer
-            self.id = id
-        }
-        var pendingOutput: Int { output.count - outputOffset }
-    }
-
+    public let limits: ServerLimits
     let listenFD: Int32
     let handler: any VarlinkHandler
     let log: @Sendable (Int, String) -> Void
+    let authority = PeerAuthority()
     let wakeFD: Int32
+    // Shared with other threads (replies and records arrive from the loop and reader threads).
     private let lock = NSLock()
     private var completions: [(Int, VarlinkReply)] = []
     private var broadcasts: [[UInt8]] = []
-    /// Open `Watch` streams (read by `broadcast` from other threads).
     private var watchers = 0
-    private var connections: [Int32: Connection] = [:]
+    // I/O thread only.
+    private var connections: [Int32: ServerConnection] = [:]
     private var byID: [Int: Int32] = [:]
+    private var accounts: [UInt32: PeerAccount] = [:]
+    private var untrustedConnections = 0
     private var nextID = 1
+    private var acceptPausedUntil = 0.0
+    private var acceptPause = 0.05
+    private var logLimiter = LogLimiter()
     private var thread: Thread?
 
-    public init(listenFD: Int32, handler: any VarlinkHandler, log: @escaping @Sendable (Int, String) -> Void) {
+    public init(
+        listenFD: Int32, handler: any VarlinkHandler, limits: ServerLimits = ServerLimits(),
+        log: @escaping @Sendable (Int, String) -> Void
+    ) {
         self.listenFD = listenFD
         self.handler = handler
+        self.limits = limits
         self.log = log
         wakeFD = tiendo_eventfd()
         let flags = fcntl(listenFD, F_GETFL)
@@ -162,42 +151,80 @@ public final class VarlinkServer: @unchecked Sendable {
 
     // MARK: I/O thread
 
+    /// A rate-limited log line: the same kind of fault from the same uid is logged at most a few times per window.
+    func logLimited(_ priority: Int, _ key: String, _ message: @autoclosure () -> String) {
+        if let line = logLimiter.line(key, message(), now: DaemonClock.monotonic()) { log(priority, line) }
+    }
+
+    func describe(_ c: ServerConnection) -> String { "pid \(c.peer.pid) (uid \(c.peer.uid))" }
+
+    /// Whether the server takes the next request of `c` now: its previous reply is out, and its uid is within
+    /// its limits.
+    func mayTakeRequest(_ c: ServerConnection) -> Bool {
+        guard !c.busy, c.pendingOutput == 0 else { return false }
+        if c.trusted || c.watching { return true }
+        let a = accounts[c.peer.uid] ?? PeerAccount()
+        return a.inFlight < limits.perUIDInFlight && a.output <= limits.perUIDOutput
+    }
+
+    /// Whether to read more bytes from `c`: only when its buffered requests could be answered now.
+    func mayRead(_ c: ServerConnection) -> Bool { !c.closing && mayTakeRequest(c) }
+
     func run() {
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
-            var fds: [pollfd] = [pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)]
+            var now = DaemonClock.monotonic()
+            let accepting = now >= acceptPausedUntil
+            var fds = [
+                pollfd(fd: listenFD, events: accepting ? Int16(POLLIN) : 0, revents: 0),
+                pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0),
+            ]
             let conns = Array(connections.values)
+            var deadline = accepting ? Double.infinity : acceptPausedUntil
             for c in conns {
                 var ev = Int16(0)
-                if !c.busy && !c.closing { ev |= Int16(POLLIN) }
-                if c.pendingOutput > 0 { ev |= Int16(POLLOUT) }
+                if mayRead(c) { ev |= Int16(POLLIN) }
+                if c.pendingOutput > 0 {
+                    ev |= Int16(POLLOUT)
+                    deadline = min(deadline, c.lastOutputProgress + limits.writeStallTimeout)
+                }
+                if let started = c.messageStartedAt, !c.busy { deadline = min(deadline, started + limits.messageDeadline) }
                 fds.append(pollfd(fd: c.fd, events: ev, revents: 0))
             }
-            let stalled = conns.contains { !$0.input.isEmpty && !$0.busy }
-            let n = poll(&fds, nfds_t(fds.count), stalled ? 1000 : -1)
+            let timeout = deadline.isFinite ? Int32(max(0, min((deadline - now) * 1000 + 1, 60_000))) : -1
+            let n = poll(&fds, nfds_t(fds.count), timeout)
             if n < 0 && errno != EINTR {
-                log(3, "varlink poll: \(String(cString: strerror(errno)))")
+                logLimited(3, "poll", "varlink poll: \(String(cString: strerror(errno)))")
                 usleep(10000)
                 continue
             }
+            now = DaemonClock.monotonic()
             if fds[1].revents != 0 {
                 var v: UInt64 = 0
                 _ = read(wakeFD, &v, 8)
                 deliver()
             }
             if fds[0].revents != 0 { acceptAll() }
-            let now = DaemonClock.monotonic()
             for (i, c) in conns.enumerated() {
-                let re = fds[i + 2].revents
                 guard connections[c.fd] === c else { continue }
-                if re & Int16(POLLOUT) != 0 { flush(c) }
-                if re & Int16(POLLIN | POLLHUP | POLLERR) != 0 && !c.busy && !c.closing {
-                    readInput(c, &buffer)
-                } else if re & Int16(POLLHUP | POLLERR) != 0 && c.pendingOutput == 0 {
-                    close(c)
+                let re = fds[i + 2].revents
+                if re & Int16(POLLOUT) != 0 {
+                    flush(c)
+                    // Its output is out: a request may be waiting in what was read already.
+                    if connections[c.fd] === c, c.pendingInput > 0 { processInput(c) }
                 }
-                if connections[c.fd] === c, !c.input.isEmpty, !c.busy, now - c.lastActivity > VarlinkServer.stallTimeout {
-                    log(5, "varlink: đóng kết nối của pid \(c.peer.pid) (uid \(c.peer.uid)) gửi dở một thông điệp rồi im lặng")
+                guard connections[c.fd] === c else { continue }
+                if re & Int16(POLLIN) != 0 {
+                    readInput(c, &buffer)
+                } else if re & Int16(POLLHUP | POLLERR) != 0 {
+                    if c.pendingOutput == 0 && !c.busy { close(c) } else { c.closing = true }
+                }
+                guard connections[c.fd] === c else { continue }
+                if let started = c.messageStartedAt, !c.busy, now - started > limits.messageDeadline {
+                    logLimited(5, "deadline \(c.peer.uid)", "varlink: đóng kết nối của \(describe(c)): một thông điệp không gửi xong trong \(Int(limits.messageDeadline)) giây")
+                    close(c)
+                } else if c.pendingOutput > 0, now - c.lastOutputProgress > limits.writeStallTimeout {
+                    logLimited(5, "stall \(c.peer.uid)", "varlink: đóng kết nối của \(describe(c)): không đọc trả lời trong \(Int(limits.writeStallTimeout)) giây")
                     close(c)
                 }
             }
@@ -208,102 +235,135 @@ public final class VarlinkServer: @unchecked Sendable {
         while true {
             let fd = tiendo_accept(listenFD)
             if fd < 0 {
-                if errno == EMFILE || errno == ENFILE { log(3, "varlink: hết mô tả tệp khi nhận kết nối") }
+                switch errno {
+                case EINTR, ECONNABORTED: continue
+                case EMFILE, ENFILE, ENOBUFS, ENOMEM:
+                    // The file table is full: stop polling the listening socket for a while (clients wait in the
+                    // backlog) instead of spinning on a socket that stays readable.
+                    acceptPausedUntil = DaemonClock.monotonic() + acceptPause
+                    logLimited(3, "emfile", "varlink: hết mô tả tệp khi nhận kết nối (\(String(cString: strerror(errno)))); tạm ngừng nhận \(Int(acceptPause * 1000)) ms")
+                    acceptPause = min(acceptPause * 2, limits.maxAcceptPause)
+                default: break
+                }
                 return
             }
-            if connections.count >= VarlinkServer.maxConnections {
-                Glibc.close(fd)
-                continue
-            }
+            acceptPause = 0.05
             var pid: Int32 = 0
             var uid: UInt32 = UInt32.max
             var gid: UInt32 = UInt32.max
             _ = tiendo_peercred(fd, &pid, &uid, &gid)
-            let c = Connection(fd: fd, peer: Peer(pid: pid, uid: uid, gid: gid), id: nextID)
+            let peer = Peer(pid: pid, uid: uid, gid: gid)
+            let trusted = authority.isAdmin(peer)
+            if let refusal = refusal(peer, trusted: trusted) {
+                Glibc.close(fd)
+                logLimited(4, "refused \(uid)", "varlink: từ chối kết nối của pid \(pid) (uid \(uid)): \(refusal)")
+                continue
+            }
+            let c = ServerConnection(fd: fd, peer: peer, trusted: trusted, id: nextID, maxMessage: limits.maxMessage)
             nextID += 1
             connections[fd] = c
             byID[c.id] = fd
+            if !trusted {
+                untrustedConnections += 1
+                accounts[uid, default: PeerAccount()].connections += 1
+            }
         }
     }
 
-    func close(_ c: Connection) {
+    /// Why a new connection is refused, or nil.
+    func refusal(_ peer: Peer, trusted: Bool) -> String? {
+        if connections.count >= limits.maxConnections { return "đã đủ \(limits.maxConnections) kết nối" }
+        if trusted { return nil }
+        if untrustedConnections >= limits.maxConnections - limits.reservedForAdmins {
+            return "chỉ còn chỗ cho quản trị viên"
+        }
+        if (accounts[peer.uid]?.connections ?? 0) >= limits.perUIDConnections {
+            return "người dùng này đã có \(limits.perUIDConnections) kết nối"
+        }
+        return nil
+    }
+
+    func close(_ c: ServerConnection) {
+        guard connections[c.fd] === c else { return }
         if c.watching {
             lock.lock()
             watchers -= 1
             lock.unlock()
             c.watching = false
         }
+        if !c.trusted {
+            untrustedConnections -= 1
+            var a = accounts[c.peer.uid] ?? PeerAccount()
+            a.connections -= 1
+            a.output -= c.pendingOutput
+            if c.busy { a.inFlight -= 1 }
+            accounts[c.peer.uid] = a.connections > 0 ? a : nil
+        }
         connections[c.fd] = nil
         byID[c.id] = nil
         Glibc.close(c.fd)
     }
 
-    func readInput(_ c: Connection, _ buffer: inout [UInt8]) {
+    func readInput(_ c: ServerConnection, _ buffer: inout [UInt8]) {
         let n = buffer.withUnsafeMutableBytes { recv(c.fd, $0.baseAddress, $0.count, 0) }
         if n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) {
-            if c.pendingOutput == 0 { close(c) } else { c.closing = true }
+            if c.pendingOutput == 0 && !c.busy { close(c) } else { c.closing = true }
             return
         }
         guard n > 0 else { return }
-        c.lastActivity = DaemonClock.monotonic()
-        c.input.append(contentsOf: buffer[0..<n])
+        if c.watching {
+            c.discardInput()
+            return
+        }
+        buffer.withUnsafeBytes { c.received(UnsafeRawBufferPointer(rebasing: $0[0..<n]), now: DaemonClock.monotonic()) }
         processInput(c)
     }
 
-    /// Parses complete messages one at a time: the next is taken only when the previous is answered.
-    func processInput(_ c: Connection) {
-        while !c.busy, !c.closing, connections[c.fd] === c {
-            guard let nul = c.input.firstIndex(of: 0) else {
-                if c.input.count > VarlinkServer.maxMessage {
-                    log(4, "varlink: đóng kết nối của pid \(c.peer.pid) (uid \(c.peer.uid)): thông điệp vượt 8 MiB")
-                    close(c)
-                }
-                return
-            }
-            if nul > VarlinkServer.maxMessage {
-                log(4, "varlink: đóng kết nối của pid \(c.peer.pid) (uid \(c.peer.uid)): thông điệp vượt 8 MiB")
-                close(c)
-                return
-            }
-            var message = Array(c.input[0..<nul])
-            c.input.removeSubrange(0...nul)
+    /// Answers complete messages one at a time: the next is taken only when the previous reply is written out.
+    func processInput(_ c: ServerConnection) {
+        while mayTakeRequest(c), connections[c.fd] === c {
             let json: JSON
             do {
-                json = try JSON.parse(bytes: &message)
-            } catch {
-                log(4, "varlink: đóng kết nối của pid \(c.peer.pid) (uid \(c.peer.uid)): JSON không hợp lệ (\(error.reason))")
-                close(c)
-                return
-            }
-            guard let method = json["method"]?.stringValue else {
-                log(4, "varlink: đóng kết nối của pid \(c.peer.pid): thông điệp không có 'method'")
-                close(c)
-                return
-            }
-            var params: [(String, JSON)] = []
-            if let p = json["parameters"] {
-                guard let o = p.objectValue else {
-                    send(c, .error("org.varlink.service.InvalidParameter", [("parameter", .string("parameters"))]))
-                    continue
+                guard let m = try c.nextMessage(now: DaemonClock.monotonic()) else {
+                    // A peer that closed its side after a partial message will never finish it.
+                    if c.closing { close(c) }
+                    return
                 }
-                params = o
+                json = m
+            } catch .messageTooLarge {
+                logLimited(4, "large \(c.peer.uid)", "varlink: đóng kết nối của \(describe(c)): thông điệp vượt \(limits.maxMessage / (1024 * 1024)) MiB")
+                return close(c)
+            } catch {
+                logLimited(4, "json \(c.peer.uid)", "varlink: đóng kết nối của \(describe(c)): \(error)")
+                return close(c)
             }
-            let more = json["more"]?.boolValue ?? false
-            let oneway = json["oneway"]?.boolValue ?? false
+            let request: VarlinkRequest
+            do {
+                request = try VarlinkRequest(json: json)
+            } catch .parametersNotAnObject {
+                send(c, .error("org.varlink.service.InvalidParameter", [("parameter", .string("parameters"))]))
+                continue
+            } catch {
+                logLimited(4, "json \(c.peer.uid)", "varlink: đóng kết nối của \(describe(c)): thông điệp không có 'method'")
+                return close(c)
+            }
+            let (method, params, more, oneway) = (request.method, request.parameterList, request.more, request.oneway)
             switch handler.handle(method: method, parameters: params, more: more, oneway: oneway, peer: c.peer) {
             case .immediate(let r):
                 if !oneway { send(c, r) }
             case .watch:
                 c.watching = true
+                c.discardInput()
                 lock.lock()
                 watchers += 1
                 lock.unlock()
-                c.busy = true  // a streaming connection takes no further calls
                 var first = VarlinkReply.ok([])
                 first.continues = true
                 send(c, first)
+                return
             case .deferred(let start):
                 c.busy = true
+                if !c.trusted { accounts[c.peer.uid]?.inFlight += 1 }
                 let id = c.id
                 start { [self] reply in
                     self.complete(id, oneway ? VarlinkReply(parameters: .null, error: "__oneway") : reply)
@@ -312,34 +372,23 @@ public final class VarlinkServer: @unchecked Sendable {
         }
     }
 
-    func send(_ c: Connection, _ r: VarlinkReply) {
-        if c.pendingOutput == 0 {
-            c.output = r.bytes  // a large reply is not copied again
-            c.outputOffset = 0
-        } else {
-            c.output.append(contentsOf: r.bytes)
-        }
+    func send(_ c: ServerConnection, _ r: VarlinkReply) {
+        queue(c, r.bytes)
         flush(c)
     }
 
-    func flush(_ c: Connection) {
-        while c.pendingOutput > 0 {
-            let n = c.output[c.outputOffset...].withUnsafeBytes { Glibc.send(c.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n <= 0 {
-                if n < 0 && (errno == EAGAIN || errno == EINTR) { break }
-                close(c)
-                return
-            }
-            c.outputOffset += n
-        }
-        if c.pendingOutput == 0 {
-            c.output.removeAll(keepingCapacity: c.output.capacity < 1 << 20)
-            c.outputOffset = 0
-            if c.closing { close(c) }
-        } else if c.outputOffset > 1 << 20 {
-            c.output.removeSubrange(0..<c.outputOffset)
-            c.outputOffset = 0
-        }
+    /// Queues output on `c`, counted against its uid.
+    func queue(_ c: ServerConnection, _ bytes: [UInt8]) {
+        c.queue(bytes, now: DaemonClock.monotonic())
+        if !c.trusted { accounts[c.peer.uid]?.output += bytes.count }
+    }
+
+    func flush(_ c: ServerConnection) {
+        let before = c.pendingOutput
+        let ok = c.flush(now: DaemonClock.monotonic())
+        if !c.trusted { accounts[c.peer.uid]?.output -= before - c.pendingOutput }
+        guard ok else { return close(c) }
+        if c.pendingOutput == 0 && c.closing && !c.busy && c.pendingInput == 0 { close(c) }
     }
 
     /// Hands finished replies and watch records to their connections.
@@ -353,73 +402,25 @@ public final class VarlinkServer: @unchecked Sendable {
         for (id, reply) in done {
             guard let fd = byID[id], let c = connections[fd] else { continue }
             c.busy = false
-            if reply.error != "__oneway" { send(c, reply) }
-            if connections[fd] === c { processInput(c) }
+            if !c.trusted { accounts[c.peer.uid]?.inFlight -= 1 }
+            if reply.error != "__oneway" {
+                send(c, reply)
+            } else {
+                flush(c)
+            }
+            if connections[fd] === c, c.pendingInput > 0 { processInput(c) }
         }
         if !records.isEmpty {
             for c in connections.values where c.watching {
-                for r in records { c.output.append(contentsOf: r) }
-                if c.pendingOutput > VarlinkServer.maxQueuedOutput {
-                    log(4, "varlink: bỏ luồng Watch của pid \(c.peer.pid): không đọc kịp")
+                for r in records { queue(c, r) }
+                let uidOver = !c.trusted && (accounts[c.peer.uid]?.output ?? 0) > limits.perUIDOutput
+                if c.pendingOutput > limits.watchBacklog || uidOver {
+                    logLimited(4, "watch \(c.peer.uid)", "varlink: bỏ luồng Watch của \(describe(c)): không đọc kịp (\(c.pendingOutput / 1024) KiB đang chờ)")
                     close(c)
                 } else {
                     flush(c)
                 }
             }
         }
-    }
-}
-
-/// The listening socket: adopted from systemd (`LISTEN_FDS` with name `varlink`) or bound at a path, mode 0660.
-public enum ControlSocket {
-    /// The listening socket passed by systemd socket activation under the name `varlink`, if any.
-    public static func adopted(log: (String) -> Void = { _ in }) -> Int32? {
-        ServiceManager.listeningSocket(named: "varlink", log: log)
-    }
-
-    /// Binds a Unix stream socket at `path` (removing a stale socket file), mode 0660.
-    public static func bind(path: String) throws -> Int32 {
-        let dir = (path as NSString).deletingLastPathComponent
-        if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else {
-            Glibc.close(fd)
-            throw POSIXError(.ENAMETOOLONG)
-        }
-        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
-            for (i, b) in bytes.enumerated() { raw[i] = b }
-            raw[bytes.count] = 0
-        }
-        let len = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count + 1)
-        // A leftover socket file from a crash: remove it when nobody listens there.
-        if FileManager.default.fileExists(atPath: path) {
-            let probe = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-            let inUse = withUnsafePointer(to: &addr) { p in
-                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(probe, $0, len) == 0 }
-            }
-            Glibc.close(probe)
-            if inUse {
-                Glibc.close(fd)
-                throw POSIXError(.EADDRINUSE)
-            }
-            unlink(path)
-        }
-        let r = withUnsafePointer(to: &addr) { p in p.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, len) } }
-        guard r == 0 else {
-            let e = errno
-            Glibc.close(fd)
-            throw POSIXError(POSIXErrorCode(rawValue: e) ?? .EIO)
-        }
-        chmod(path, 0o660)
-        guard listen(fd, 1024) == 0 else {
-            let e = errno
-            Glibc.close(fd)
-            throw POSIXError(POSIXErrorCode(rawValue: e) ?? .EIO)
-        }
-        return fd
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TiendoVarlink
 
 #if canImport(Glibc)
     import Glibc

@@ -1,5 +1,6 @@
 import Foundation
 import TiendoCore
+import TiendoVarlink
 
 #if canImport(Glibc)
     import Glibc
@@ -111,7 +112,7 @@ final class DaemonScenarios {
                 extra: [("threadsThatWoke", .object(sw.byThread.map { ($0.0, .int($0.1)) }))])
         }
         let conn = try d.connect()
-        _ = try conn.call("GetStatus")
+        _ = try conn.getStatus()
         results.add("2 cold start", n: 0, "exec → READY=1", ready, "s")
         results.add("2 cold start", n: 0, "RSS after start", Double(rss0!), "B", note: "RSS_0, subtracted below")
     }
@@ -214,7 +215,7 @@ final class DaemonScenarios {
         let rssReady = ProcStatus.rss(pid: d.pid)
         let conn = try d.connect()
         conn.setTimeout(budget.deadline - reserve - Clock.now())
-        _ = try conn.call("GetStatus")
+        _ = try conn.getStatus()
         let firstStatus = Clock.now() - d.execTime
         let rssAfterStatus = ProcStatus.rss(pid: d.pid)
         let base = rss0 ?? 0

@@ -1,5 +1,6 @@
 import Foundation
 import TiendoCore
+import TiendoVarlink
 
 /// A target from the issue: the value must be at least (or at most) `bound`.
 struct Target {
@@ -66,6 +67,10 @@ final class Results {
         } catch let e as Skipped {
             log("SKIPPED \(name): \(e)")
             skipped.append((name, e.description))
+        } catch let e as VarlinkTransportError where Varlink.timedOut(e) {
+            let why = "no reply from tiendod within the run's remaining budget (\(e.reasonText))"
+            log("SKIPPED \(name): \(why)")
+            skipped.append((name, why))
         } catch {
             log("FAILED \(name): \(error)")
             failures.append((name, "\(error)"))

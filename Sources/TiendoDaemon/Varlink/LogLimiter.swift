@@ -1,0 +1,33 @@
+/// Rate limit for log lines about repeated faults (refused connections, bad messages, a full file table): at most
+/// `burst` lines per key in each `window` seconds; the next line let through says how many were left out.
+/// Used on one thread (the varlink I/O thread).
+struct LogLimiter {
+    var burst = 5
+    var window = 10.0
+    private var state: [String: (start: Double, count: Int, dropped: Int)] = [:]
+
+    init(burst: Int = 5, window: Double = 10) {
+        self.burst = burst
+        self.window = window
+    }
+
+    /// The line to log for `key` at monotonic time `now`, or nil when it is left out.
+    mutating func line(_ key: String, _ message: @autoclosure () -> String, now: Double) -> String? {
+        var s = state[key] ?? (start: now, count: 0, dropped: 0)
+        if now - s.start >= window {
+            s.start = now
+            s.count = 0
+        }
+        guard s.count < burst else {
+            s.dropped += 1
+            state[key] = s
+            return nil
+        }
+        s.count += 1
+        let dropped = s.dropped
+        s.dropped = 0
+        state[key] = s
+        if state.count > 1024 { state = state.filter { now - $0.value.start < window } }
+        return dropped > 0 ? "\(message()) (và \(dropped) thông báo tương tự trước đó đã được lược bớt)" : message()
+    }
+}

@@ -1,0 +1,50 @@
+
+/// What one local user can take from the control socket. Peers that may change things (root, the daemon's uid,
+/// `tiendo-admin`: `PeerAuthority`) are trusted and only bounded by the totals; every other uid is bounded on its own,
+/// so that one member of group `tiendo` cannot lock out the others, the administrators, or the daemon's memory.
+///
+/// Memory bound (stated in README "Limits"): per connection at most one message being received (≤ `maxMessage`)
+/// plus, for an unprivileged uid, `perUIDOutput` of queued replies and records across its connections plus the
+/// replies of its `perUIDInFlight` requests being answered; a Watch stream holds at most `watchBacklog`.
+public struct ServerLimits: Sendable {
+    /// The contract's cap on one message (interfaces §5).
+    public var maxMessage = 8 * 1024 * 1024
+    /// All connections; lowered to fit the open-file limit.
+    public var maxConnections = 4096
+    /// Connections only trusted peers may take once the rest are in use.
+    public var reservedForAdmins = 128
+    /// Connections of one unprivileged uid (a web front end or a script needs a handful).
+    public var perUIDConnections = 128
+    /// Requests of one unprivileged uid being answered at once; its further requests wait in the kernel's buffer.
+    public var perUIDInFlight = 2
+    /// Queued output of one unprivileged uid; over it, its connections get no new request answered until it drains,
+    /// and its Watch streams are dropped.
+    public var perUIDOutput = 64 * 1024 * 1024
+    /// Records queued for one Watch stream that does not read; past it the stream is dropped.
+    public var watchBacklog = 4 * 1024 * 1024
+    /// A message must be complete this long after its first byte arrived (a client trickling bytes is dropped).
+    public var messageDeadline = 30.0
+    /// Output that makes no progress for this long drops the connection (a client that never reads its replies).
+    public var writeStallTimeout = 30.0
+    /// Longest pause of `accept` after the file table was full (EMFILE/ENFILE); it starts at 50 ms and doubles.
+    public var maxAcceptPause = 2.0
+
+    public init() {}
+
+    /// These limits with `maxConnections` lowered so connections never take the descriptors SQLite, the status
+    /// files and journald need: 256 stay free.
+    public func fitted(toOpenFileLimit limit: UInt64) -> ServerLimits {
+        var l = self
+        let room = limit > 512 ? Int(min(limit - 256, UInt64(Int32.max))) : 256
+        l.maxConnections = min(maxConnections, room)
+        l.reservedForAdmins = min(reservedForAdmins, l.maxConnections / 4)
+        return l
+    }
+}
+
+/// What one unprivileged uid currently holds.
+struct PeerAccount {
+    var connections = 0
+    var inFlight = 0
+    var output = 0
+}

@@ -1,0 +1,149 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What the state file is, found by reading it without writing a byte: before the store opens it read-write
+/// (GRDB switches a database to WAL and rewrites its header when it opens a pool), so a file that is refused
+/// stays exactly as it was.
+public enum StateFileInspection: Equatable, Sendable {
+    /// No file, or a file of zero bytes.
+    case absent(zeroBytes: Bool)
+    /// A tiendo database (or an empty SQLite database that has no tables yet).
+    case ours
+}
+
+/// The state directory's marker: written beside the database the first time the daemon creates it, so that a
+/// database that later vanishes or is emptied (a botched restore, a wrong volume) is noticed instead of silently
+/// replaced by an empty one.
+public enum StateDirectoryMarker {
+    /// `.tiendo-state` for `tiendo.sqlite`: a dot file, so a backup or restore of `tiendo.sqlite*` leaves it alone.
+    public static func fileName(forDatabase database: String) -> String {
+        "." + ((database as NSString).lastPathComponent as NSString).deletingPathExtension + "-state"
+    }
+
+    public static func path(forDatabase database: String) -> String {
+        ((database as NSString).deletingLastPathComponent as NSString).appendingPathComponent(fileName(forDatabase: database))
+    }
+
+    public static func exists(forDatabase database: String) -> Bool {
+        FileManager.default.fileExists(atPath: path(forDatabase: database))
+    }
+
+    /// Writes the marker (durably: temporary file, fsync, rename) unless it is there already.
+    public static func write(forDatabase database: String) throws {
+        let p = path(forDatabase: database)
+        guard !FileManager.default.fileExists(atPath: p) else { return }
+        let text = """
+            Thư mục trạng thái của tiendod (cơ sở dữ liệu \((database as NSString).lastPathComponent)), tạo lúc \(ISO8601DateFormatter().string(from: Date())).
+            Tệp này cho tiendod biết nó đã từng chạy ở đây: nếu cơ sở dữ liệu biến mất hoặc trống, tiendod từ chối
+            khởi động thay vì lặng lẽ tạo một cơ sở dữ liệu rỗng. Đừng xóa tệp này; xem tiendod(8).
+
+            """
+        let tmp = p + ".tmp"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { throw StoreError.cannotOpen(path: p, reason: String(cString: strerror(errno))) }
+        let bytes = Array(text.utf8)
+        let ok = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) } == bytes.count && fsync(fd) == 0
+        close(fd)
+        guard ok, rename(tmp, p) == 0 else {
+            unlink(tmp)
+            throw StoreError.cannotOpen(path: p, reason: String(cString: strerror(errno)))
+        }
+        let dir = open((p as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dir >= 0 {
+            fsync(dir)
+            close(dir)
+        }
+    }
+}
+
+extension Store {
+    /// Looks at `path` without changing it: missing or empty, a tiendo database, or an error saying why it is not
+    /// usable (not SQLite, another program's database, damaged). A file of at most `checkBytes` is fully checked
+    /// (`PRAGMA quick_check`) on a read-only connection.
+    public static func inspect(path: String, checkBytes: Int64) throws -> StateFileInspection {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT { return .absent(zeroBytes: false) }
+            throw StoreError.cannotOpen(path: path, reason: String(cString: strerror(errno)))
+        }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            close(fd)
+            throw StoreError.cannotOpen(path: path, reason: String(cString: strerror(errno)))
+        }
+        if st.st_size == 0 {
+            close(fd)
+            return .absent(zeroBytes: true)
+        }
+        var magic = [UInt8](repeating: 0, count: 16)
+        let n = magic.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, 16) }
+        close(fd)
+        // The file format's magic string (sqlite.org/fileformat.html §1.3).
+        guard n == 16, magic.elementsEqual(Array("SQLite format 3\0".utf8)) else { throw StoreError.notSQLite(path: path) }
+        // The application id and the tables through SQLite, not from the header bytes: the newest page 1 may still
+        // be in the -wal file.
+        let (appID, tables) = try readOnly(path: path) { db in
+            (
+                Int32(try column(db, "PRAGMA application_id").first ?? "0") ?? 0,
+                Int(try column(db, "SELECT count(*) FROM sqlite_master WHERE type='table'").first ?? "0") ?? 0
+            )
+        }
+        if appID != applicationID {
+            // Another program's database, unless it is an SQLite file with no table at all.
+            guard appID == 0, tables == 0 else { throw StoreError.notOurs(path: path) }
+            return .ours
+        }
+        if Int64(st.st_size) <= checkBytes { try quickCheck(path: path) }
+        return .ours
+    }
+
+    /// Runs `body` on a read-only plain SQLite connection to `path`.
+    /// Without a -wal file the main file holds everything, and `immutable` reads it without creating -wal or -shm
+    /// files beside it; with one, SQLite must read through it.
+    static func readOnly<T>(path: String, _ body: (OpaquePointer?) throws -> T) throws -> T {
+        var db: OpaquePointer?
+        defer { sqlite3_close_v2(db) }
+        let hasWAL = FileManager.default.fileExists(atPath: path + "-wal")
+        var uri = URLComponents()
+        uri.scheme = "file"
+        uri.path = path
+        uri.queryItems = [URLQueryItem(name: hasWAL ? "mode" : "immutable", value: hasWAL ? "ro" : "1")]
+        let flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI
+        guard let name = uri.string, sqlite3_open_v2(name, &db, flags, nil) == SQLITE_OK else {
+            throw StoreError.cannotOpen(path: path, reason: db.map { String(cString: sqlite3_errmsg($0)) } ?? "sqlite3_open_v2")
+        }
+        sqlite3_busy_timeout(db, 5000)
+        return try body(db)
+    }
+
+    /// The rows of a single-column query, as text; SQLite's error becomes `StoreError.corrupt`.
+    static func column(_ db: OpaquePointer?, _ sql: String) throws -> [String] {
+        var statement: OpaquePointer?
+        defer { sqlite3_finalize(statement) }
+        guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK else {
+            throw StoreError.corrupt(String(cString: sqlite3_errmsg(db)))
+        }
+        var lines: [String] = []
+        while true {
+            let rc = sqlite3_step(statement)
+            if rc == SQLITE_ROW {
+                lines.append(sqlite3_column_text(statement, 0).map { String(cString: $0) } ?? "?")
+            } else if rc == SQLITE_DONE {
+                return lines
+            } else {
+                throw StoreError.corrupt(String(cString: sqlite3_errmsg(db)))
+            }
+        }
+    }
+
+    /// `PRAGMA quick_check` on a read-only connection; throws `StoreError.corrupt` with SQLite's first findings.
+    static func quickCheck(path: String) throws {
+        let lines = try readOnly(path: path) { db in try column(db, "PRAGMA quick_check(20)") }
+        if lines != ["ok"] { throw StoreError.corrupt(lines.joined(separator: "; ")) }
+    }
+}

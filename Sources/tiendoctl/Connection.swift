@@ -1,0 +1,119 @@
+import ArgumentParser
+import Foundation
+import TiendoCore
+import TiendoVarlink
+
+/// `--socket PATH`, `--json` and `--timeout N`, shared by every online command.
+struct ConnectionOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "Socket điều khiển của tiendod (mặc định: $TIENDO_SOCKET, nếu không thì \(ManagerClient.defaultSocketPath)).",
+            valueName: "PATH"))
+    var socket: String?
+
+    @Flag(help: "In tham số trả lời của phương thức dưới dạng JSON.")
+    var json = false
+
+    @Option(help: ArgumentHelp("Chờ trả lời của tiendod tối đa N giây (mặc định 120; 0: chờ mãi; watch luôn chờ).", valueName: "N"))
+    var timeout: Double = 120
+
+    var path: String { ManagerClient.resolveSocketPath(socket) }
+
+    var client: ManagerClient { ManagerClient(socketPath: path, timeout: max(0, timeout)) }
+
+    /// Moves leading `--socket PATH`, `--socket=PATH`, `--timeout N`, `--timeout=N` and `--json` after the subcommand
+    /// name (`status` if none).
+    static func hoisted(_ args: [String], into subcommands: Set<String>) -> [String] {
+        var lead: [String] = []
+        var i = 0
+        while i < args.count {
+            if args[i] == "--json" || args[i].hasPrefix("--socket=") || args[i].hasPrefix("--timeout=") {
+                lead.append(args[i])
+                i += 1
+            } else if args[i] == "--socket" || args[i] == "--timeout", i + 1 < args.count {
+                lead += [args[i], args[i + 1]]
+                i += 2
+            } else {
+                break
+            }
+        }
+        if lead.isEmpty { return args }
+        let rest = Array(args[i...])
+        if let name = rest.first, subcommands.contains(name) { return [name] + lead + rest.dropFirst() }
+        if rest.first.map({ !$0.hasPrefix("-") }) ?? false { return args }  // unknown word: let the parser say so
+        return ["status"] + lead + rest
+    }
+
+    /// A connection for several calls in a row.
+    func connect() throws -> VarlinkConnection {
+        do { return try client.connect() } catch { throw report(error, path: path) }
+    }
+
+    /// `method` on `connection` (a fresh one if nil): the reply's parameters as sent; any failure becomes a one-line
+    /// reason and exit 1.
+    func parameters<M: ManagerMethod>(_ method: M, on connection: VarlinkConnection? = nil) throws -> JSON {
+        do {
+            return try (connection.map { try $0.parameters(of: method) } ?? client.parameters(of: method))
+        } catch {
+            throw report(error, path: path)
+        }
+    }
+
+    /// The typed reply of `M` from its parameters.
+    func read<M: ManagerMethod>(_ method: M.Type, _ parameters: JSON) throws -> M.Reply {
+        do { return try M.reply(from: parameters) } catch { throw report(error, path: path) }
+    }
+
+    /// One call: with `--json` prints the reply's parameters as sent, else hands the typed reply to `human`.
+    func run<M: ManagerMethod>(_ method: M, human: (M.Reply) throws -> Void) throws {
+        let p = try parameters(method)
+        if json { return Output.printJSON(p) }
+        try human(read(M.self, p))
+    }
+}
+
+/// Turns any failure of a call into the one-line reason on stderr (after the diagnostics an error carries) and
+/// `ExitCode.failure`.
+func report(_ error: any Error, path: String) -> ExitCode {
+    switch error {
+    case let e as ExitCode: return e
+    case let e as ManagerError:
+        for d in e.diagnostics { printErr(diagnosticLine(d)) }
+        return fail(e.description)
+    case let e as VarlinkTransportError:
+        if case .timedOut = e.reason { return fail(e.description + ", hoặc gửi kèm --idempotency-key") }
+        return fail(e.description)
+    case let e as ReplyDecodingError:
+        return fail("lỗi khi nói chuyện với tiendod tại \(path): \(e)")
+    default:
+        return fail("\(error)")
+    }
+}
+
+/// `FILE:LINE:COL: severity: message`.
+func diagnosticLine(_ d: Manager.Diagnostic) -> String {
+    "\(d.file):\(d.line):\(d.column): \(d.severity): \(d.message)"
+}
+
+/// A diagnostic line in red (error) or yellow (warning).
+func sayDiagnostic(_ d: Manager.Diagnostic) {
+    Output.say(diagnosticLine(d), d.isError ? Output.red : Output.yellow)
+}
+
+/// `F=V` options as a data object. Values go as strings: tiendod converts a string by the field's declared type
+/// (integer, number, boolean, date…), while a JSON number sent to a text or enum field would be refused — so
+/// `--set so_the=0123` keeps its leading zero.
+func assignments(_ list: [String], option: String) throws -> JSON? {
+    guard !list.isEmpty else { return nil }
+    var pairs: [(String, JSON)] = []
+    for a in list {
+        guard let eq = a.firstIndex(of: "="), eq != a.startIndex else {
+            throw fail("\(option) '\(a)': cần TRƯỜNG=GIÁ_TRỊ")
+        }
+        let name = String(a[..<eq]).trimmingCharacters(in: .whitespaces)
+        let value = String(a[a.index(after: eq)...])
+        if pairs.contains(where: { $0.0 == name }) { throw fail("\(option): trường '\(name)' được gán hai lần") }
+        pairs.append((name, .string(value)))
+    }
+    return .object(pairs)
+}

@@ -1,0 +1,206 @@
+"""One local user attacking the control socket: the daemon stays up, stays small, and answers everyone else.
+
+Each test runs its own tiendod; the attacker is `attacker.py` under uid 65534 (setpriv), a member of nothing —
+like any account that can open the socket. Bounds checked here are those of ServerLimits (README, "Limits").
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import IFACE, Daemon
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ATTACKER_UID = 65534
+OTHER_UID = 65533
+DEADLINE = 3  # seconds: TIENDO_VARLINK_DEADLINE_SECONDS for these daemons
+
+
+@pytest.fixture
+def d():
+    daemon = Daemon(extra_env={"TIENDO_VARLINK_DEADLINE_SECONDS": str(DEADLINE)})
+    os.chmod(daemon.socket, 0o666)
+    yield daemon
+    daemon.stop()
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def call(path, method, params=None, uid=None, timeout=10):
+    """One call on a fresh connection; returns (seconds, reply). Under another uid through a subprocess."""
+    payload = json.dumps({"method": IFACE + "." + method, "parameters": params or {}}, ensure_ascii=False).encode() + b"\0"
+    if uid is not None:
+        code = ("import socket,sys,time;s=socket.socket(socket.AF_UNIX);s.settimeout(%d);t=time.time();"
+                "s.connect(sys.argv[1]);s.sendall(sys.argv[2].encode()+b'\\0');b=b''\n"
+                "while b'\\0' not in b:\n c=s.recv(65536)\n if not c: break\n b+=c\n"
+                "print(time.time()-t);print(b.split(b'\\0')[0].decode())") % timeout
+        r = subprocess.run(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", sys.executable, "-c", code,
+                            path, payload[:-1].decode()], capture_output=True, text=True, timeout=timeout + 5)
+        assert r.returncode == 0, r.stderr
+        seconds, reply = r.stdout.split("\n", 1)
+        return float(seconds), json.loads(reply)
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    t0 = time.time()
+    s.connect(path)
+    s.sendall(payload)
+    buf = b""
+    while b"\0" not in buf:
+        chunk = s.recv(1 << 20)
+        if not chunk:
+            break
+        buf += chunk
+    s.close()
+    return time.time() - t0, json.loads(buf.split(b"\0")[0])
+
+
+def others_answer_quickly(d):
+    """Root and another unprivileged user each get GetStatus within a second."""
+    for uid in (None, OTHER_UID):
+        seconds, reply = call(d.socket, "GetStatus", uid=uid)
+        assert "parameters" in reply and reply["parameters"]["status"]["pid"] == d.proc.pid, reply
+        assert seconds < 1.0, f"GetStatus took {seconds:.2f} s for uid {uid}"
+
+
+class Attacker:
+    def __init__(self, d, *args):
+        self.p = subprocess.Popen(
+            ["setpriv", f"--reuid={ATTACKER_UID}", f"--regid={ATTACKER_UID}", "--clear-groups", sys.executable,
+             os.path.join(HERE, "attacker.py"), d.socket, *map(str, args)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        line = self.p.stdout.readline()
+        assert line, "attacker failed"
+        self.report = json.loads(line)
+
+    def stop(self):
+        self.p.stdin.close()
+        self.p.wait(30)
+
+
+def import_big(d, n, size=2000, key="k"):
+    """n instances whose group field is `size` bytes, so that replies and records are large."""
+    pad = "đ" * (size // 2)
+    for start in range(0, n, 2000):
+        rows = [{"key": f"{key}{i}", "han": "2026-03-20", "ma": f"{pad}{i}"} for i in range(start, min(n, start + 2000))]
+        seconds, reply = call(d.socket, "ImportInstances", {"workflow": "hop", "rows": rows}, timeout=120)
+        assert "error" not in reply, reply
+
+
+def test_idle_connections_of_one_user_do_not_lock_out_others(d):
+    a = Attacker(d, "idle", 4200)
+    try:
+        # The user's own cap (128): the rest were closed at once.
+        assert a.report["opened"] - a.report["refused"] <= 128, a.report
+        others_answer_quickly(d)
+        # Rate-limited: thousands of refusals, a handful of lines.
+        refusals = d.log_text().count("từ chối kết nối")
+        assert 1 <= refusals <= 12, refusals
+    finally:
+        a.stop()
+    others_answer_quickly(d)
+
+
+def test_replies_never_read_keep_memory_bounded(d):
+    import_big(d, 4000)
+    time.sleep(0.5)
+    base = rss_kib(d.proc.pid)
+    # Each reply is ~10 MiB: unbounded, these would queue 60 + 60 replies (> 1 GiB).
+    a = Attacker(d, "unread", 60, 10000)
+    b = Attacker(d, "pipeline", 60, 10000)
+    try:
+        time.sleep(2)
+        others_answer_quickly(d)
+        grown = (rss_kib(d.proc.pid) - base) / 1024
+        assert grown < 300, f"daemon grew by {grown:.0f} MiB"
+        # Connections whose output makes no progress are dropped after the deadline.
+        time.sleep(DEADLINE + 2)
+        assert "không đọc trả lời" in d.log_text()
+        others_answer_quickly(d)
+    finally:
+        a.stop()
+        b.stop()
+
+
+def test_watch_streams_that_never_read_are_dropped(d):
+    a = Attacker(d, "watch", 20)
+    try:
+        base = rss_kib(d.proc.pid)
+        # ~2.3 KiB per record and 12,000 records: ~28 MiB for each of the 20 streams if nothing were dropped.
+        import_big(d, 12000, key="w")
+        others_answer_quickly(d)
+        grown = (rss_kib(d.proc.pid) - base) / 1024
+        assert grown < 250, f"daemon grew by {grown:.0f} MiB"
+        assert "bỏ luồng Watch" in d.log_text()
+    finally:
+        a.stop()
+
+
+def test_unterminated_floods_are_dropped_fast(d):
+    p = subprocess.Popen(
+        ["setpriv", f"--reuid={ATTACKER_UID}", f"--regid={ATTACKER_UID}", "--clear-groups", sys.executable,
+         os.path.join(HERE, "attacker.py"), d.socket, "flood", "8", "9"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    time.sleep(0.3)
+    others_answer_quickly(d)
+    report = json.loads(p.stdout.readline())
+    p.stdin.close()
+    p.wait(30)
+    assert max(report["dropped_after"]) < 10, report
+    assert "vượt 8 MiB" in d.log_text()
+    others_answer_quickly(d)
+
+
+def test_a_trickling_message_is_dropped_at_its_deadline(d):
+    a = Attacker(d, "trickle")
+    try:
+        assert a.report["dropped_after"] < DEADLINE + 3, a.report
+        assert "không gửi xong" in d.log_text()
+    finally:
+        a.stop()
+
+
+def test_full_file_table_pauses_accept_instead_of_spinning():
+    d = Daemon(prefix=("prlimit", "--nofile=96:96"))
+    socks = []
+    try:
+        for _ in range(200):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.setblocking(False)
+            try:
+                s.connect(d.socket)
+            except (BlockingIOError, OSError):
+                pass
+            socks.append(s)
+        time.sleep(0.5)
+        cpu0 = cpu_seconds(d.proc.pid)
+        log0 = d.log_text().count("hết mô tả tệp")
+        time.sleep(3)
+        cpu = cpu_seconds(d.proc.pid) - cpu0
+        lines = d.log_text().count("hết mô tả tệp") - log0
+        assert cpu < 0.5, f"{cpu:.2f} s of CPU in 3 s with the file table full"
+        assert lines <= 6, lines
+        for s in socks:
+            s.close()
+        socks.clear()
+        seconds, reply = call(d.socket, "GetStatus", timeout=10)
+        assert "parameters" in reply and seconds < 3.0
+    finally:
+        for s in socks:
+            s.close()
+        d.stop()
