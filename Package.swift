@@ -32,8 +32,11 @@ let package = Package(
         .target(
             name: "TiendoCore",
             dependencies: [.product(name: "Yams", package: "Yams")],
-            swiftSettings: strict
+            swiftSettings: strict,
+            plugins: ["TiendoVersionPlugin"]
         ),
+        // Writes TiendoVersion.swift into TiendoCore before every build: the version from git (scripts/version.sh).
+        .plugin(name: "TiendoVersionPlugin", capability: .buildTool()),
         // The only code that touches SQLite: instances, definitions by digest, history/outbox, schedule index.
         .target(
             name: "TiendoStore",
@@ -64,6 +67,8 @@ let package = Package(
         .executableTarget(
             name: "tiendod",
             dependencies: [
+                // Imported directly: SwiftPM recompiles a module only when a direct dependency's interface changes.
+                "TiendoCore",
                 "TiendoDaemon",
                 "CTiendodStart",
                 .product(name: "Logging", package: "swift-log"),
