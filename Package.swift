@@ -97,7 +97,7 @@ let package = Package(
         .target(
             name: "TiendoChannels",
             dependencies: [
-                "TiendoDelivery",
+                "TiendoDelivery", "TiendoCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -111,7 +111,7 @@ let package = Package(
         .executableTarget(
             name: "tiendo-deliver",
             dependencies: [
-                "TiendoDelivery", "TiendoChannels", "TiendoDaemon",
+                "TiendoDelivery", "TiendoChannels", "TiendoDaemon", "TiendoCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
