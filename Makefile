@@ -85,6 +85,8 @@ DATADIR = $(PREFIX)/share
 SYSCONFDIR = /etc
 MANDIR = $(DATADIR)/man
 MANOUT = $(SCRATCH)/man
+# The programs whose man pages come from their argument parser.
+MAN_PROGRAMS = tiendoctl tiendo-deliver
 # The date printed in generated man pages: the last commit's, so a rebuild gives the same pages.
 MANDATE := $(shell git log -1 --format=%cs 2>/dev/null || date +%F)
 # Outside /usr, tiendod must be told where the shipped workflows are.
@@ -98,7 +100,7 @@ install-build: deps
 
 # tiendoctl(1) and one page per subcommand, from the argument parser's help (with Vietnamese letters kept).
 man: install-build
-	scripts/generate-manual.sh $(SCRATCH)/$(CONFIGURATION) $(MANOUT) $(MANDATE)
+	scripts/generate-manual.sh $(SCRATCH)/$(CONFIGURATION) $(MANOUT) $(MANDATE) $(MAN_PROGRAMS)
 
 install: man
 	install -Dm755 $(SCRATCH)/$(CONFIGURATION)/tiendod $(DESTDIR)$(BINDIR)/tiendod
@@ -150,7 +152,8 @@ uninstall:
 	rm -f $(DESTDIR)$(DATADIR)/varlink/vn.tiendo.Manager.varlink
 	rm -f $(DESTDIR)$(DATADIR)/bash-completion/completions/tiendoctl $(DESTDIR)$(DATADIR)/zsh/vendor-completions/_tiendoctl \
 		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d/tiendoctl.fish
-	rm -f $(DESTDIR)$(MANDIR)/man1/tiendoctl.1 $(DESTDIR)$(MANDIR)/man1/tiendoctl.*.1 $(DESTDIR)$(MANDIR)/man8/tiendod.8
+	rm -f $(foreach p,$(MAN_PROGRAMS),$(DESTDIR)$(MANDIR)/man1/$(p).1 $(DESTDIR)$(MANDIR)/man1/$(p).*.1) \
+		$(DESTDIR)$(MANDIR)/man8/tiendod.8
 
 # ---------------------------------------------------------------- Debian package
 # `make deb` writes tiendo_VERSION_ARCH.deb into DEBDIR with debhelper (debian/rules) from what `make install`

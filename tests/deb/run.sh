@@ -121,7 +121,9 @@ check "dpkg: tiendo $V1 đã cài" equals "$(in_root dpkg-query -W -f='${Status}
 check "apt kéo theo systemd (Depends)" in_root dpkg-query -W systemd
 check "tiendoctl --version" equals "$(in_root tiendoctl --version)" "$V1"
 check "tiendod --version" equals "$(in_root tiendod --version)" "$V1"
-check "chương trình không cần gì ngoài gói Debian (ldd)" bash -c "! chroot '$ROOT' ldd /usr/bin/tiendod /usr/bin/tiendoctl | grep -E 'not found|/opt/'"
+check "tiendo-deliver --version" equals "$(in_root tiendo-deliver --version)" "$V1"
+check "chương trình không cần gì ngoài gói Debian (ldd)" \
+    bash -c "! chroot '$ROOT' ldd /usr/bin/tiendod /usr/bin/tiendoctl /usr/bin/tiendo-deliver | grep -E 'not found|/opt/'"
 check "tiendoctl validate /usr/lib/tiendo/workflows" in_root tiendoctl validate /usr/lib/tiendo/workflows
 check "sysusers: người dùng tiendo, nhóm tiendo và tiendo-admin" \
     bash -c "chroot '$ROOT' getent passwd tiendo && chroot '$ROOT' getent group tiendo tiendo-admin"
@@ -132,6 +134,8 @@ check "tiendod.socket được bật (liên kết)" \
     equals "$(readlink "$ROOT/etc/systemd/system/sockets.target.wants/tiendod.socket")" /lib/systemd/system/tiendod.socket
 check "tiendod.service được bật lúc khởi động" \
     equals "$(readlink "$ROOT/etc/systemd/system/multi-user.target.wants/tiendod.service")" /lib/systemd/system/tiendod.service
+check "tiendo-deliver.service đã cài nhưng không bật (cần cấu hình gửi trước)" bash -c \
+    "[ -f '$ROOT/lib/systemd/system/tiendo-deliver.service' ] && ! ls '$ROOT'/etc/systemd/system/*.wants/tiendo-deliver.service 2>/dev/null"
 # No systemd runs in the root (deb-systemd-invoke does nothing there): check what the postinst would run.
 postinst_has() { grep -qF -- "$1" "$ROOT/var/lib/dpkg/info/tiendo.postinst"; }
 check "postinst: deb-systemd-invoke cho tiendod.service, tiendod.socket" \
@@ -143,7 +147,8 @@ check "catalog journald đã cập nhật (MESSAGE_ID quá hạn)" \
     bash -c "chroot '$ROOT' journalctl --list-catalog | grep -q 1d773565e2744a6398541be00857352e"
 check "conffile /etc/tiendo/workflows/README" \
     bash -c "chroot '$ROOT' dpkg-query -W -f='\${Conffiles}' tiendo | grep -q ' /etc/tiendo/workflows/README '"
-check "trang man" present /usr/share/man/man8/tiendod.8.gz /usr/share/man/man1/tiendoctl.1.gz
+check "trang man" present /usr/share/man/man8/tiendod.8.gz /usr/share/man/man1/tiendoctl.1.gz \
+    /usr/share/man/man1/tiendo-deliver.1.gz
 
 # ---------------------------------------------------------------- the daemon, by hand, on a fake clock
 FAKE_START=2026-01-05T08:00
