@@ -172,7 +172,7 @@ struct List: ParsableCommand {
         let rows = all.map { i -> [String] in
             let first = openDeadlines(i).first
             return [
-                i.id, stateText(i), Fmt.date(i.startedAt), overdueCount(i).map(Fmt.count) ?? "", first.map(Fmt.due) ?? "",
+                i.id, stateText(i), Fmt.date(String(i.startedAt.prefix(10))), overdueCount(i).map(Fmt.count) ?? "", first.map(Fmt.due) ?? "",
                 first.map(Fmt.days) ?? "", first.map(Fmt.title) ?? "",
             ]
         }

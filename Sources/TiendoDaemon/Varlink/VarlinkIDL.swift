@@ -144,6 +144,7 @@ error EventRejected (id: string, event: string, state: ?string, reason: string)
 error ImportRejected (errors: []Diagnostic)
 error LimitExceeded (limit: string, group: ?string, count: int, max: int)
 error DefinitionInvalid (diagnostics: []Diagnostic)
+
 """#
 
     static let service = #"""
