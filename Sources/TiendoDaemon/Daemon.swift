@@ -63,7 +63,7 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
     var engines: [String: Engine] = [:]
     /// The calendar in force per id (format §10 "Calendar changes"): every definition, current or stale, computes
     /// with it. Read from the store at the first load, replaced by a changed file that loads without errors.
-    public internal(set) var calendarsInForce: [String: WorkCalendar] = [:]
+    var calendarsInForce: [String: WorkCalendar] = [:]
     var storedCalendarsRead = false
     /// Problems of the last load, per file, shown in status.
     public private(set) var diagnostics: [Diagnostic] = []
@@ -206,8 +206,8 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
             let old = byDigest[inst.digest]
             let stateOK = inst.state.map { def.state($0) != nil } ?? !def.hasStates
             let milestonesOK = (old.map { def.keepsMilestones(of: $0) } ?? true)
-                && inst.done.keys.allSatisfy { def.milestone($0)?.recurrence == nil && def.milestone($0) != nil }
-                && inst.series.keys.allSatisfy { def.milestone($0)?.recurrence != nil }
+                && inst.done.keys.allSatisfy { def.milestone($0).map { $0.recurrence == nil } ?? false }
+                && inst.series.keys.allSatisfy { def.milestone($0).map { $0.recurrence != nil } ?? false }
             let dataOK: Bool = {
                 if case .success = def.complete(inst.data) { return inst.data.keys.allSatisfy { def.field($0) != nil } }
                 return false
