@@ -26,7 +26,9 @@ extension Daemon {
                     calendarsInForce[c.id] = calendar
                 } else {
                     let why = diagnostics.first.map(\.message) ?? "không rõ lý do"
-                    sink.log(3, "Bản lịch \(c.id) đang có hiệu lực lưu trong cơ sở dữ liệu không đọc lại được (\(why)); dùng tệp lịch như lần đầu")
+                    sink.log(
+                        3,
+                        "Bản lịch \(c.id) đang có hiệu lực lưu trong cơ sở dữ liệu không đọc lại được (\(why)); dùng tệp lịch như lần đầu")
                 }
             }
         } catch {
@@ -54,7 +56,8 @@ extension Daemon {
                 file: inForce.file, line: 1, column: 1, severity: .warning,
                 message: "calendar '\(id)' is no longer found; the last good version stays in force")
             diagnostics.append(d)
-            sink.log(4, "Không còn tệp lịch \(id) (\(inForce.file)); giữ lịch đang có hiệu lực", event: .definitionRejected,
+            sink.log(
+                4, "Không còn tệp lịch \(id) (\(inForce.file)); giữ lịch đang có hiệu lực", event: .definitionRejected,
                 fields: [("TIENDO_CALENDAR", id), ("TIENDO_FILE", inForce.file)])
         }
     }

@@ -31,19 +31,30 @@ extension Daemon {
             var perWorkflow: [(String, JSON)] = []
             for w in s.workflows {
                 guard let id = w["id"]?.stringValue else { continue }
-                let groupJSON = JSON.object((s.groups[id] ?? []).map { g in
-                    (g.counts.name, .object([
-                        ("instances", .int(g.counts.instances)), ("states", .object(g.counts.states.map { ($0.0, .int($0.1)) })),
-                        ("overdue", .int(g.overdue)),
-                    ]))
-                })
+                let groupJSON = JSON.object(
+                    (s.groups[id] ?? []).map { g in
+                        (
+                            g.counts.name,
+                            .object([
+                                ("instances", .int(g.counts.instances)), ("states", .object(g.counts.states.map { ($0.0, .int($0.1)) })),
+                                ("overdue", .int(g.overdue)),
+                            ])
+                        )
+                    })
                 let overdue = try store.dueItems(until: now, workflow: id, group: nil, limit: 1000).map { v.dueItemJSON($0, now: now) }
                 let upcoming = try store.dueItems(after: now, until: now.adding(seconds: 7 * 86_400), workflow: id, group: nil, limit: 1000)
                     .map { v.dueItemJSON($0, now: now) }
                 perWorkflow.append(
-                    (id, .object([("version", .int(1)), ("workflow", w), ("groups", groupJSON), ("overdue", .array(overdue)), ("upcoming", .array(Array(upcoming)))])))
+                    (
+                        id,
+                        .object([
+                            ("version", .int(1)), ("workflow", w), ("groups", groupJSON), ("overdue", .array(overdue)),
+                            ("upcoming", .array(Array(upcoming))),
+                        ])
+                    ))
             }
-            try statusWriter.write(status: .object([("version", .int(1)), ("daemon", status), ("workflows", .array(s.workflows))]), workflows: perWorkflow,
+            try statusWriter.write(
+                status: .object([("version", .int(1)), ("daemon", status), ("workflows", .array(s.workflows))]), workflows: perWorkflow,
                 prometheus: prometheus(s.workflows, now: now))
             statusDirty = false
             return s
@@ -65,7 +76,9 @@ extension Daemon {
             }
         }
         out += "# HELP tiendo_overdue_instances Instances with at least one overdue item.\n# TYPE tiendo_overdue_instances gauge\n"
-        for w in workflows { out += "tiendo_overdue_instances{workflow=\"\(w["id"]?.stringValue ?? "")\"} \(w["overdue"]?.intValue ?? 0)\n" }
+        for w in workflows {
+            out += "tiendo_overdue_instances{workflow=\"\(w["id"]?.stringValue ?? "")\"} \(w["overdue"]?.intValue ?? 0)\n"
+        }
         out += "# HELP tiendo_provisional_deadlines Open deadlines whose due depends on a projected calendar year.\n"
         out += "# TYPE tiendo_provisional_deadlines gauge\n"
         for w in workflows {
@@ -77,11 +90,14 @@ extension Daemon {
         let (count, sum, buckets) = ages
         out += "# HELP tiendo_overdue_age_seconds Age of open overdue items.\n# TYPE tiendo_overdue_age_seconds histogram\n"
         for (bi, b) in bounds.enumerated() { out += "tiendo_overdue_age_seconds_bucket{le=\"\(b)\"} \(buckets[bi])\n" }
-        out += "tiendo_overdue_age_seconds_bucket{le=\"+Inf\"} \(count)\ntiendo_overdue_age_seconds_sum \(sum)\ntiendo_overdue_age_seconds_count \(count)\n"
-        out += "# HELP tiendo_records_sent_total Records sent since the daemon started, by kind.\n# TYPE tiendo_records_sent_total counter\n"
+        out +=
+            "tiendo_overdue_age_seconds_bucket{le=\"+Inf\"} \(count)\ntiendo_overdue_age_seconds_sum \(sum)\ntiendo_overdue_age_seconds_count \(count)\n"
+        out +=
+            "# HELP tiendo_records_sent_total Records sent since the daemon started, by kind.\n# TYPE tiendo_records_sent_total counter\n"
         for k in Record.Kind.allCases { out += "tiendo_records_sent_total{kind=\"\(k.rawValue)\"} \(recordsSent[k] ?? 0)\n" }
         let next = (try? store.nextWakeup()).flatMap { $0 }
-        out += "# HELP tiendo_next_wakeup_seconds Seconds until the next scheduled wake-up (-1: none).\n# TYPE tiendo_next_wakeup_seconds gauge\n"
+        out +=
+            "# HELP tiendo_next_wakeup_seconds Seconds until the next scheduled wake-up (-1: none).\n# TYPE tiendo_next_wakeup_seconds gauge\n"
         out += "tiendo_next_wakeup_seconds \(next.map { max(0, $0.seconds - now.seconds) } ?? -1)\n"
         return out
     }

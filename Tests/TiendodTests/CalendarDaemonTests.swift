@@ -27,7 +27,8 @@ struct CalendarDaemonTests {
     /// A daemon with the shipped `dang-vien-du-bi` and `vn`, the member of the example imported, and the clock at
     /// `at` (rate 1).
     func daemon(at fakeTime: String, rate: Double = 1) throws -> DaemonProcess {
-        let workflow = try String(contentsOfFile: (Build.workflows as NSString).appendingPathComponent("dang-vien-du-bi.yaml"), encoding: .utf8)
+        let workflow = try String(
+            contentsOfFile: (Build.workflows as NSString).appendingPathComponent("dang-vien-du-bi.yaml"), encoding: .utf8)
         let d = try startDaemon(["dang-vien-du-bi.yaml": workflow], at: fakeTime, rate: rate)
         _ = try d.call(
             "ImportInstances",
@@ -123,8 +124,9 @@ struct CalendarDaemonTests {
         #expect(reply["diagnostics"]?.arrayValue?.isEmpty == true)
         let back = try rescheduled(d)
         #expect(back.count == 2)
-        #expect(back.last.map { "\($0.due ?? "")|\($0.previousDue ?? "")|\($0.priority)|\($0.provisional)|\($0.actor ?? -1)" }
-            == "2027-02-04|2027-02-11|4|true|\(getuid())")
+        #expect(
+            back.last.map { "\($0.due ?? "")|\($0.previousDue ?? "")|\($0.priority)|\($0.provisional)|\($0.actor ?? -1)" }
+                == "2027-02-04|2027-02-11|4|true|\(getuid())")
         #expect(back.last?.message.hasSuffix("từ 11/02/2027 sang 04/02/2027 (dự kiến) do lịch nghỉ thay đổi") == true)
         #expect(try deadlines(d) == ["2027-02-04|10|true"])
         // A restart on the same file: the stored calendar is the file's, nothing to reschedule.
@@ -143,9 +145,10 @@ struct CalendarDaemonTests {
         // Broken: the workflow stays loaded (its calendar is the one in force), the problem is logged and shown.
         try setCalendar(d, Self.shippedCalendar + "  2027: [broken\n")
         let reload = try d.call("Reload")
-        #expect((reload["diagnostics"]?.arrayValue ?? []).contains {
-            $0["file"]?.stringValue?.hasSuffix("calendars/vn.yaml") == true && $0["severity"]?.stringValue == "error"
-        })
+        #expect(
+            (reload["diagnostics"]?.arrayValue ?? []).contains {
+                $0["file"]?.stringValue?.hasSuffix("calendars/vn.yaml") == true && $0["severity"]?.stringValue == "error"
+            })
         #expect((reload["workflows"]?.arrayValue ?? []).map { $0["id"]?.stringValue } == ["dang-vien-du-bi"])
         #expect(d.log.contains("Lịch vn (") && d.log.contains("bị từ chối, giữ lịch đang có hiệu lực"))
         #expect(try deadlines(d) == ["2027-02-04|10|true"])
@@ -159,14 +162,20 @@ struct CalendarDaemonTests {
         try setCalendar(d, Self.shippedCalendar + Self.list2027)
         try d.start(fakeTime: "2027-01-25T10:20:00+07:00", rate: 1)
         let r = try rescheduled(d)
-        #expect(r.map { "\($0.previousDue ?? "") \($0.due ?? "") \($0.actor.map(String.init) ?? "-") \($0.provisional)" } == ["2027-02-04 2027-02-11 - false"])
+        #expect(
+            r.map { "\($0.previousDue ?? "") \($0.due ?? "") \($0.actor.map(String.init) ?? "-") \($0.provisional)" } == [
+                "2027-02-04 2027-02-11 - false"
+            ])
         #expect(r.first?.atText.hasPrefix("2027-01-25T10:20:") == true)
         #expect(d.log.contains("lịch thay đổi: vn (đổi hạn 1 việc của 1 hồ sơ)"))
         #expect(try deadlines(d) == ["2027-02-11|17|false"])
         // The file removed: a warning, the last good version stays in force.
         try FileManager.default.removeItem(atPath: d.workflows + "/calendars/vn.yaml")
         let gone = try d.call("Reload")
-        #expect((gone["diagnostics"]?.arrayValue ?? []).contains { $0["severity"]?.stringValue == "warning" && $0["message"]?.stringValue?.contains("calendar 'vn' is no longer found") == true })
+        #expect(
+            (gone["diagnostics"]?.arrayValue ?? []).contains {
+                $0["severity"]?.stringValue == "warning" && $0["message"]?.stringValue?.contains("calendar 'vn' is no longer found") == true
+            })
         #expect(try deadlines(d) == ["2027-02-11|17|false"])
         #expect(try rescheduled(d).count == 1)
         #expect(d.stop() == 0)

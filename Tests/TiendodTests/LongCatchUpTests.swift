@@ -25,7 +25,10 @@ struct LongCatchUpTests {
         let d = try startDaemon(["gio.yaml": Self.hourly], at: "2027-01-01T00:00:00+07:00", rate: 1)
         _ = try d.call(
             "ImportInstances",
-            [("workflow", .string("gio")), ("rows", .array([.object([("key", .string("x")), ("started", .string("2027-01-01T00:00:00+07:00"))])]))])
+            [
+                ("workflow", .string("gio")),
+                ("rows", .array([.object([("key", .string("x")), ("started", .string("2027-01-01T00:00:00+07:00"))])])),
+            ])
         #expect(d.stop() == 0)
         let start = Zone.vietnam.parseInstant("2027-01-01T00:00:00+07:00")!
         try d.start(fakeTime: "2027-03-02T00:05:00+07:00", rate: 1)  // 60 days + 5 minutes: 1,440 transitions due
@@ -40,7 +43,10 @@ struct LongCatchUpTests {
         #expect(all.allSatisfy { ($0.late ?? 0) > 0 })
         // The start's summary says what is still behind; the next wake-up's finishes it.
         let log = d.log
-        #expect(log.contains("Bù 1.000 việc trễ hạn sau thời gian daemon ngừng chạy (nhiều nhất trễ 59 ngày); còn 1 hồ sơ chưa bù xong, chậm từ 17:00 11/02/2027 (trễ 18 ngày), bù tiếp ngay"))
+        #expect(
+            log.contains(
+                "Bù 1.000 việc trễ hạn sau thời gian daemon ngừng chạy (nhiều nhất trễ 59 ngày); còn 1 hồ sơ chưa bù xong, chậm từ 17:00 11/02/2027 (trễ 18 ngày), bù tiếp ngay"
+            ))
         #expect(log.contains("Bù 440 việc trễ hạn khi thức dậy (nhiều nhất trễ 18 ngày)"))
         // The timer goes on: the next transition is the next hour.
         let next = try d.call("GetStatus")["status"]?["nextWakeup"]?.stringValue
