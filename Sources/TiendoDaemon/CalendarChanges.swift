@@ -41,16 +41,21 @@ extension Daemon {
     func logCalendarErrors(_ loader: Loader, diagnostics: inout [Diagnostic]) {
         let errors = loader.calendarDiagnostics.filter { $0.severity == .error }
         let byFile = Dictionary(grouping: errors, by: \.file)
+        // A calendar's id is its file stem.
+        func calendarID(_ file: String) -> String { ((file as NSString).lastPathComponent as NSString).deletingPathExtension }
         for file in byFile.keys.sorted() {
-            let id = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+            let id = calendarID(file)
             let kept = calendarsInForce[id] != nil ? "giữ lịch đang có hiệu lực" : "chưa có phiên bản nào dùng được"
             sink.log(
                 3, "Lịch \(id) (\(file)) bị từ chối, \(kept): \(byFile[file]!.map(\.description).joined(separator: "; "))",
                 event: .definitionRejected, fields: [("TIENDO_CALENDAR", id), ("TIENDO_FILE", file)])
         }
-        for (id, inForce) in calendarsInForce.sorted(by: { $0.key < $1.key }) where inUse(id) {
-            guard case .success(let found) = loader.lookupCalendar(id, besideFile: definitionFile(using: id)), found === inForce,
-                !byFile.keys.contains(where: { ((($0 as NSString).lastPathComponent) as NSString).deletingPathExtension == id })
+        let defs = definitionsInForce
+        for (id, inForce) in calendarsInForce.sorted(by: { $0.key < $1.key }) {
+            // Gone: the lookup fell back on the calendar in force although no file of that id had errors.
+            guard let def = defs.first(where: { $0.calendar.id == id }),
+                case .success(let found) = loader.lookupCalendar(id, besideFile: def.file), found === inForce,
+                !byFile.keys.contains(where: { calendarID($0) == id })
             else { continue }
             let d = Diagnostic(
                 file: inForce.file, line: 1, column: 1, severity: .warning,
@@ -62,23 +67,17 @@ extension Daemon {
         }
     }
 
-    /// Whether a definition in force (current or stale) uses calendar `id`.
-    func inUse(_ id: String) -> Bool {
-        current.values.contains { $0.calendar.id == id } || byDigest.values.contains { $0.calendar.id == id }
-    }
-
-    /// The file of a definition using calendar `id` (the calendar is looked up beside it first).
-    func definitionFile(using id: String) -> String {
-        let defs = current.keys.sorted().compactMap { current[$0] } + byDigest.keys.sorted().compactMap { byDigest[$0] }
-        return defs.first { $0.calendar.id == id }?.file ?? ""
+    /// Every definition in force: the current ones by id, then every one instances run by digest (stale included).
+    /// A calendar is looked up beside the file of the first one that uses it.
+    var definitionsInForce: [WorkflowDefinition] {
+        current.keys.sorted().compactMap { current[$0] } + byDigest.keys.sorted().compactMap { byDigest[$0] }
     }
 
     /// Rules 1–4: for every calendar id in use whose file now loads without errors and differs from the one in force,
     /// recomputes the instances using it and makes it the calendar in force (the first one stored: without records).
     func applyCalendarChanges(_ loader: Loader, at now: Instant, actor: Int?) -> [CalendarChange] {
         var candidates: [String: WorkCalendar] = [:]
-        let defs = current.keys.sorted().compactMap { current[$0] } + byDigest.keys.sorted().compactMap { byDigest[$0] }
-        for def in defs where candidates[def.calendar.id] == nil {
+        for def in definitionsInForce where candidates[def.calendar.id] == nil {
             if case .success(let c) = loader.lookupCalendar(def.calendar.id, besideFile: def.file) { candidates[def.calendar.id] = c }
         }
         var out: [CalendarChange] = []
