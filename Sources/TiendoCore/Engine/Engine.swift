@@ -115,27 +115,47 @@ public struct Engine: Sendable {
     /// Fires everything due up to `now`: timed transitions in order (entered = scheduled time), occurrences of
     /// recurring milestones opening, and per deadline only the latest due notice (live) or every reminder and the
     /// first overdue notice (plan).
+    ///
+    /// Bounded: after `maxTransitionsPerAdvance` transitions, or `maxOpeningsPerAdvance` openings of one series, the
+    /// advance stops at the instant it reached (the last transition fired, or just before the first occurrence left
+    /// unopened) instead of `now`: `checkedAt` stays there, no notice after it is handled, and `nextWakeup` is that
+    /// rest, already due, so the next advance carries on where this one stopped and nothing is lost.
     public func advance(_ inst: inout Instance, to now: Instant, mode: AdvanceMode = .live, label: String?? = nil) -> [Record] {
         let label: String? = label ?? inst.id
         var out: [Record] = []
         // Per deadline key: its order and the notices waiting to be emitted (latest only, live).
         var pending: [String: (order: (Int, Int), records: [Record])] = [:]
         var transitions = 0
+        // Where a bounded advance stopped (nil: it reached `now`).
+        var reached: Instant?
         func flush(_ keys: [String]) {
             let sorted = keys.compactMap { k in pending[k].map { (k, $0.order) } }.sorted { $0.1 < $1.1 }
             for (k, _) in sorted { out += pending.removeValue(forKey: k)!.records }
         }
         activateSeries(&inst)
         while true {
-            let tr = transitions < Engine.maxTransitionsPerAdvance ? dueTransition(inst, limit: now) : nil
-            let limit = tr?.time ?? now
-            openOccurrences(&inst, through: limit)
+            var tr = dueTransition(inst, limit: now)
+            if tr != nil, transitions >= Engine.maxTransitionsPerAdvance {
+                // The state entered last stays for the next advance, with its notices from its entry on.
+                reached = inst.enteredAt
+                break
+            }
+            var limit = tr?.time ?? now
+            var strict = tr != nil
+            if let unopened = openOccurrences(&inst, through: limit) {
+                // A series left occurrences unopened: handle notices only before the first of them, fire nothing
+                // at or after it, and stop there.
+                limit = unopened
+                strict = true
+                tr = nil
+                reached = unopened.adding(seconds: -1)
+            }
             let actives = activeDeadlines(inst)
             let drops = definition.hasRecurring ? dropStarts(actives) : [:]
             let marks = Marks(inst.marks)
             for a in actives {
                 let dropFrom = drops.isEmpty ? nil : drops[a.key]
-                let (emit, last) = notices(a, marks: marks, limit: limit, strict: tr != nil, mode: mode, now: now, dropFrom: dropFrom)
+                let (emit, last) = notices(a, marks: marks, limit: limit, strict: strict, mode: mode, now: now, dropFrom: dropFrom)
                 guard let last else { continue }
                 inst.marks[a.key] = last
                 // Live: a newer notice replaces one not yet emitted, also when the newer one is dropped.
@@ -143,7 +163,7 @@ public struct Engine: Sendable {
                 let records = previous + emit.map { record(for: $0, a, inst: inst, now: now, label: label, mode: mode) }
                 pending[a.key] = records.isEmpty ? nil : (a.order, records)
             }
-            guard let (rule, t, provisional) = tr else { break }
+            guard reached == nil, let (rule, t, provisional) = tr else { break }
             transitions += 1
             flush([""])
             let from = inst.state
@@ -157,8 +177,19 @@ public struct Engine: Sendable {
             out += completionIfDue(&inst, at: t, label: label, provisional: provisional)
         }
         flush(Array(pending.keys))
-        if now > inst.checkedAt { inst.checkedAt = now }
+        let checked = reached ?? now
+        if checked > inst.checkedAt { inst.checkedAt = checked }
         return Engine.ordered(out)
+    }
+
+    /// `advance` repeated until the instance has reached `now`: an operator's event or completion applies to the
+    /// instance as it is at that instant, even when the scheduler is still catching it up bounded step by step.
+    /// Every step fires at least one transition or opening (no cycle fires without time passing), so this ends.
+    public func advanceFully(_ inst: inout Instance, to now: Instant) -> [Record] {
+        var out = advance(&inst, to: now)
+        // Only a bounded advance leaves `checkedAt` before `now`.
+        while inst.checkedAt < now { out += advance(&inst, to: now) }
+        return out
     }
 
     /// Sorts by `at`, keeping causal order for equal instants. Usually already in order; otherwise indices are
@@ -240,7 +271,7 @@ public struct Engine: Sendable {
         case .success(let d): eventData = d
         case .failure(let e): return .failure(.invalidData(e))
         }
-        var records = advance(&inst, to: at)
+        var records = advanceFully(&inst, to: at)
         var merged = inst.data
         for (k, v) in eventData { merged[k] = v }
         // Null in event data removes an optional field.
@@ -293,7 +324,7 @@ public struct Engine: Sendable {
             return .failure(reject(inst, event: "done", at: at, actor: actor, reason: reason))
         }
         if let r = m.recurrence {
-            var records = advance(&inst, to: at)
+            var records = advanceFully(&inst, to: at)
             switch completeOccurrence(&inst, m, r, label: occurrence, at: at, actor: actor) {
             case .success(let rs): records += rs
             case .failure(let e): return .failure(e)
@@ -309,7 +340,7 @@ public struct Engine: Sendable {
             let titles = missing.map { id in "«\(definition.milestone(id)?.title ?? id)» (\(id))" }
             return .failure(reject(inst, event: "done", at: at, actor: actor, reason: Messages.missingRequires(m.title, titles)))
         }
-        var records = advance(&inst, to: at)
+        var records = advanceFully(&inst, to: at)
         inst.done[id] = at
         inst.clearMarks(id)
         let due = dueValue(m.deadline, inst)

@@ -98,22 +98,30 @@ extension Engine {
     }
 
     /// Opens every occurrence whose opening instant is at or before `limit`, unless the instance is in a final
-    /// state (rule 4).
-    func openOccurrences(_ inst: inout Instance, through limit: Instant) {
-        guard definition.hasRecurring, !inst.completed, !inFinalState(inst) else { return }
+    /// state (rule 4), at most `maxOpeningsPerAdvance` per series. Returns the earliest opening instant at or before
+    /// `limit` left unopened by that bound (nil when every one opened): the caller stops its advance before it.
+    @discardableResult
+    func openOccurrences(_ inst: inout Instance, through limit: Instant) -> Instant? {
+        guard definition.hasRecurring, !inst.completed, !inFinalState(inst) else { return nil }
+        var unopened: Instant?
         for m in definition.milestones {
             guard let r = m.recurrence, var s = inst.series[m.id] else { continue }
             let until = untilDate(r, inst)
             var opened = 0
-            while opened < Engine.maxOpeningsPerAdvance, exists(r, anchor: s.anchor, s.next, until: until) {
+            while exists(r, anchor: s.anchor, s.next, until: until) {
                 let t = openingInstant(r, anchor: s.anchor, s.next, inst)
                 guard t <= limit else { break }
+                if opened == Engine.maxOpeningsPerAdvance {
+                    unopened = min(unopened ?? t, t)
+                    break
+                }
                 s.open.append(OpenOccurrence(index: s.next, openedAt: t))
                 s.next += 1
                 opened += 1
             }
             if opened > 0 { inst.series[m.id] = s }
         }
+        return unopened
     }
 
     /// The earliest instant a further occurrence opens (also in the past, after a late activation).
