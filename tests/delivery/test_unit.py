@@ -138,12 +138,20 @@ def test_the_unit_sends_to_the_allowed_relay_and_nothing_else(manager, smtp):
         unit_dir = os.path.join(manager.env["HOME"], ".config", "systemd", "user")
         os.makedirs(os.path.join(unit_dir, "tiendo-deliver.service.d"))
         shutil.copy(UNIT, unit_dir)
-        args = " ".join(a for w in WORKFLOWS for a in ("--workflows", w))
+        # The program and the workflows are copied under /run: the checkout may be under /tmp (a CI clone), which
+        # PrivateTmp= hides from the unit (exit 203/EXEC).
+        program = os.path.join(base, "tiendo-deliver")
+        shutil.copy(os.path.join(BIN, "tiendo-deliver"), program)
+        copies = []
+        for i, w in enumerate(WORKFLOWS):
+            copies.append(os.path.join(base, f"workflows-{i}"))
+            shutil.copytree(w, copies[-1])
+        args = " ".join(a for w in copies for a in ("--workflows", w))
         with open(os.path.join(unit_dir, "tiendo-deliver.service.d", "test.conf"), "w") as f:
             # A user manager cannot switch users; these containers refuse ProtectHome= and ProtectKernelTunables=
             # and, here, ProtectKernelLogs= (226/NAMESPACE, see the guide). The relay is allowed by address, the
             # webhook host is not.
-            f.write(f"[Service]\nExecStart=\nExecStart={BIN}/tiendo-deliver run {args} --routing {d.routing} "
+            f.write(f"[Service]\nExecStart=\nExecStart={program} run {args} --routing {d.routing} "
                     f"--test-queue %S/tiendo-deliver/queue.jsonl --poll 1s --retry-base 1s --retry-cap 2s\n"
                     f"User=\nGroup=\nSupplementaryGroups=\nProtectHome=no\nProtectKernelTunables=no\nProtectKernelLogs=no\n"
                     f"IPAddressAllow=\nIPAddressAllow=127.0.0.1\n")
