@@ -103,4 +103,14 @@ public protocol DeliveryQueue: Sendable {
     func release(_ ids: [Int64], owner: String) async throws
     /// The earliest `notBefore` of the channel's waiting deliveries, for sleeping until then.
     func nextDue(channel: String) async throws -> Instant?
+    /// Waits until `t`, or less when the queue learns of work for `channel` due before `t` (a new delivery: then it
+    /// returns early, and the worker looks again). Throws as `clock.sleep` does.
+    func wait(channel: String, until t: Instant, clock: any DeliveryClock) async throws
+}
+
+extension DeliveryQueue {
+    /// A queue that announces nothing: sleep on the clock (the sender looks again every `poll`).
+    public func wait(channel: String, until t: Instant, clock: any DeliveryClock) async throws {
+        try await clock.sleep(until: t)
+    }
 }
