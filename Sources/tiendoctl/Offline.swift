@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TiendoCore
+import TiendoDelivery
 
 /// `--workflows DIR` (repeatable) replaces the search path.
 struct WorkflowsOption: ParsableArguments {
@@ -50,7 +51,12 @@ struct Validate: ParsableCommand {
     func run() throws {
         let targets = paths.isEmpty ? Loader.defaultSearchPath.filter { FileManager.default.fileExists(atPath: $0) } : paths
         let loader = Loader(searchPath: paths.isEmpty ? Loader.defaultSearchPath : [])
-        let diags = loader.validate(paths: targets)
+        var diags = loader.validate(paths: targets)
+        // The routing file of email and webhook delivery (docs/delivery.md), checked against the workflows beside it.
+        let directories = targets.filter { var d: ObjCBool = false; return FileManager.default.fileExists(atPath: $0, isDirectory: &d) && d.boolValue }
+        if let routing = RoutingParser.find(searchPath: directories) {
+            diags += RoutingParser.load(file: routing, definitions: Loader(searchPath: directories).loadAll()).1
+        }
         if json {
             Output.printJSON(.array(diags.map(\.json)))
         } else {
