@@ -31,7 +31,9 @@ struct Tiendoctl: AsyncParsableCommand {
         await main(ConnectionOptions.hoisted(Array(CommandLine.arguments.dropFirst()), into: subcommandNames))
     }
 
-    static var subcommandNames: Set<String> {
-        Set(configuration.subcommands.map { $0._commandName })
+    /// Each subcommand's name, with the names of its own subcommands (`deliveries`: `list`, `retry`).
+    static var subcommandNames: [String: Set<String>] {
+        Dictionary(
+            uniqueKeysWithValues: configuration.subcommands.map { ($0._commandName, Set($0.configuration.subcommands.map { $0._commandName })) })
     }
 }
