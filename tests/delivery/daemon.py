@@ -68,7 +68,7 @@ class DeliveryDaemon:
     """tiendod on a state directory of its own, with the delivery tests' workflow (nhac-viec), the shipped vn
     calendar and `delivery/routing.yaml`; tiendo-deliver beside it on the same socket."""
 
-    def __init__(self, base, channels, routes, fake_time=None, time_rate=1, env=None, quiet="07:00-18:00"):
+    def __init__(self, base, channels, routes, fake_time=None, time_rate=1, env=None, quiet="07:00-18:00", socket_dir=None):
         self.dir = str(base)
         self.workflows = os.path.join(self.dir, "workflows")
         os.makedirs(os.path.join(self.workflows, "calendars"), exist_ok=True)
@@ -82,7 +82,7 @@ class DeliveryDaemon:
         self.state = os.path.join(self.dir, "state")
         self.status = os.path.join(self.dir, "status")
         # Where other users can reach it (tmp_path is the test user's alone): the permission tests call as them.
-        self.socket_dir = tempfile.mkdtemp(prefix="tiendo-dl-")
+        self.socket_dir = socket_dir or tempfile.mkdtemp(prefix="tiendo-dl-")
         os.chmod(self.socket_dir, 0o755)
         self.socket = os.path.join(self.socket_dir, "sock")
         self.fake_time = fake_time
