@@ -6,6 +6,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 
 from conftest import BIN, wait_until
 from daemon import varlink
@@ -162,6 +163,13 @@ def test_who_may_call_the_delivery_interface(tiendod):
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     with open(os.path.join(root, "vn.tiendo.Delivery.varlink"), encoding="utf-8") as f:
         assert idl == f.read()
+    # The independent PyPI varlink client reads the interface and calls it.
+    helped = subprocess.run([sys.executable, "-m", "varlink.cli", "help", f"unix:{d.socket}/vn.tiendo.Delivery"],
+                            capture_output=True, text=True, timeout=60)
+    assert helped.returncode == 0 and "method NextDue(channel: string) -> (at: ?string)" in helped.stdout, helped.stderr
+    counted = subprocess.run([sys.executable, "-m", "varlink.cli", "call", f"unix:{d.socket}/vn.tiendo.Delivery.Counts", "{}"],
+                             capture_output=True, text=True, timeout=60)
+    assert counted.returncode == 0 and json.loads(counted.stdout)["states"]["dead"] == 0, counted.stderr
     sender_calls = [
         ("Claim", {"channel": "thu", "owner": "x", "limit": 1, "lease": 60}),
         ("Report", {"owner": "x", "reports": []}),
