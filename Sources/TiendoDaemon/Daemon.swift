@@ -223,7 +223,7 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
             }
         }
         if !changes.isEmpty {
-            do { try store.commit(changes: changes, records: []) } catch { sink.log(2, "Không ghi được khi chuyển phiên bản \(workflow): \(error)") }
+            do { try store.commit(changes: changes, records: [], delivery: deliveryCommit(now: now, changes: changes)) } catch { sink.log(2, "Không ghi được khi chuyển phiên bản \(workflow): \(error)") }
         }
     }
 

@@ -91,7 +91,7 @@ public struct DeliveryReport: Sendable, Hashable {
 }
 
 /// The queue the sender works: the daemon's store behind the varlink socket in production (`vn.tiendo.Delivery`,
-/// phase 2, `docs/delivery.md`), an in-memory or JSON-lines file queue in tests. Claims are leases: a sender that
+/// `docs/delivery.md` §6), an in-memory or JSON-lines file queue in tests. Claims are leases: a sender that
 /// dies loses its claims when they run out, and the deliveries go out again with the same message key.
 public protocol DeliveryQueue: Sendable {
     /// Up to `limit` messages of `channel` due at `now` (`notBefore` ≤ now), oldest delivery first, claimed for

@@ -2,7 +2,7 @@ public import TiendoCore
 
 /// The delivery queue's rules as a value: add, claims with leases, digests and superseding, reports with an
 /// owner check, release, retry of dead letters. The in-memory queue and the JSON-lines test queue keep one; the
-/// store's tables in phase 2 follow the same rules (`docs/delivery.md`).
+/// store's tables follow the same rules in SQL (`TiendoStore/Deliveries.swift`, docs/delivery.md).
 public struct QueueBook: Sendable {
     public enum State: String, Sendable, Hashable, CaseIterable { case pending, inflight, sent, dead, expired }
 

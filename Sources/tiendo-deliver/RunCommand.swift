@@ -95,11 +95,11 @@ struct Run: AsyncParsableCommand {
             giveUpAfter: try duration(giveUpAfter, option: "--give-up-after"))
         let q: any DeliveryQueue
         let owner: String
-        let source: String
+        let queueName: String
         if let testQueue {
             q = try TestQueue(path: testQueue)
             owner = "\(ProcessInfo.processInfo.hostName)/\(getpid())"
-            source = "hàng đợi thử nghiệm \(testQueue)"
+            queueName = "hàng đợi thử nghiệm \(testQueue)"
         } else {
             let path = ManagerClient.resolveSocketPath(socket)
             q = VarlinkDeliveryQueue(
@@ -108,7 +108,7 @@ struct Run: AsyncParsableCommand {
             // The same name after a restart: the claims of a sender that was killed go back to the queue at the first
             // claim of its successor (vn.tiendo.Delivery.Claim), not when their lease runs out.
             owner = "\(ProcessInfo.processInfo.hostName)/tiendo-deliver"
-            source = "tiendod qua \(path)"
+            queueName = "tiendod qua \(path)"
         }
         let config = SenderConfiguration(
             owner: owner, batch: batch, lease: try duration(lease, option: "--lease"), poll: pollSeconds, policy: policy,
@@ -126,7 +126,7 @@ struct Run: AsyncParsableCommand {
             return source
         }
         let names = s.routing.channelOrder.joined(separator: ", ")
-        log.log(6, "tiendo-deliver \(TiendoVersion.string) bắt đầu: kênh \(names), \(source)", event: .lifecycle)
+        log.log(6, "tiendo-deliver \(TiendoVersion.string) bắt đầu: kênh \(names), \(queueName)", event: .lifecycle)
         ServiceManager.ready(status: "Đang gửi qua \(names)")
         await sender.run()
         for source in stops { source.cancel() }

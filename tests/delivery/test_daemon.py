@@ -78,6 +78,7 @@ def test_records_fan_out_with_their_transaction_and_the_sender_works_the_daemons
     human = d.ctl("deliveries", "--state", "sent").stdout
     assert human.splitlines()[0] == "0 chờ gửi, 0 đang gửi, 7 đã gửi, 0 thư chết, 0 bỏ không gửi"
     assert "Đảng viên số 1 <m1@example.vn>" in human and "đã gửi" in human and "bắt đầu" in human
+    assert "Thông báo gửi đi: 0 chờ gửi, 0 đang gửi, 7 đã gửi, 0 thư chết, 0 bỏ không gửi" in d.ctl("status").stdout
 
 
 def test_a_dead_relay_fills_the_retry_queue_and_drains_in_order_when_it_comes_back(tiendod, smtp):
