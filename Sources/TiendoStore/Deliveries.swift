@@ -111,7 +111,12 @@ extension Store {
     /// instance completed, or the due moved) expire unsent, with the reason in their row.
     static func expireClosed(_ db: Database, _ change: InstanceChange, now: Instant) throws {
         let rows = try Row.fetchAll(
-            db.cachedStatement(sql: "SELECT id, deadline, due FROM deliveries WHERE instance = ? AND state = 'pending' AND deadline IS NOT NULL"),
+            // INDEXED BY: without statistics SQLite picks (state, id) and reads every pending row for each instance.
+            db.cachedStatement(
+                sql: """
+                    SELECT id, deadline, due FROM deliveries INDEXED BY deliveries_instance
+                    WHERE instance = ? AND state = 'pending' AND deadline IS NOT NULL
+                    """),
             arguments: [change.instance.id])
         guard !rows.isEmpty else { return }
         var open: [String: [String]] = [:]
@@ -161,8 +166,10 @@ extension Store {
     public func claimDeliveries(channel: String, owner: String, now: Instant, limit: Int, leaseUntil: Instant) throws -> [DeliveryJob] {
         try write { db in
             try db.execute(
-                sql: "UPDATE deliveries SET state = 'pending', lease_owner = NULL, lease_until = NULL WHERE lease_owner = ? AND state = 'inflight'",
-                arguments: [owner])
+                sql: """
+                    UPDATE deliveries INDEXED BY deliveries_owner SET state = 'pending', lease_owner = NULL, lease_until = NULL
+                    WHERE lease_owner = ? AND state = 'inflight'
+                    """, arguments: [owner])
             try db.execute(
                 sql: """
                     UPDATE deliveries SET state = 'pending', lease_owner = NULL, lease_until = NULL
