@@ -41,7 +41,8 @@ extension Daemon {
         guard let routing else {
             let kept = delivery.routing != nil ? "giữ phiên bản tốt trước đó" : "chưa có phiên bản nào dùng được"
             sink.log(
-                3, "Tệp định tuyến \(file) bị từ chối, \(kept): \(found.filter { $0.severity == .error }.map(\.description).joined(separator: "; "))",
+                3,
+                "Tệp định tuyến \(file) bị từ chối, \(kept): \(found.filter { $0.severity == .error }.map(\.description).joined(separator: "; "))",
                 event: .definitionRejected, fields: [("TIENDO_FILE", file)])
             return
         }

@@ -200,9 +200,10 @@ extension Store {
                             ORDER BY id
                             """, arguments: [g, row[3] as String?, now.seconds])
                     if row[3] as String? == nil {
-                        let sent = try Int.fetchOne(
-                            db, sql: "SELECT COUNT(DISTINCT message_key) FROM deliveries WHERE digest = ? AND message_key IS NOT NULL",
-                            arguments: [g]) ?? 0
+                        let sent =
+                            try Int.fetchOne(
+                                db, sql: "SELECT COUNT(DISTINCT message_key) FROM deliveries WHERE digest = ? AND message_key IS NOT NULL",
+                                arguments: [g]) ?? 0
                         key = sent == 0 ? g : g + "#\(sent + 1)"
                     }
                 }
@@ -210,7 +211,8 @@ extension Store {
                 let marks = members.map { _ in "?" }.joined(separator: ",")
                 var items = try Row.fetchAll(
                     db,
-                    sql: "SELECT \(Store.deliveryColumns) FROM deliveries d JOIN history h ON h.seq = d.record_seq WHERE d.id IN (\(marks)) ORDER BY d.id",
+                    sql:
+                        "SELECT \(Store.deliveryColumns) FROM deliveries d JOIN history h ON h.seq = d.record_seq WHERE d.id IN (\(marks)) ORDER BY d.id",
                     arguments: StatementArguments(members)
                 ).compactMap(Store.delivery)
                 for i in items.indices {
@@ -218,7 +220,8 @@ extension Store {
                     items[i].supersededBy = try Int64.fetchOne(newer, arguments: [s, items[i].id, now.seconds])
                 }
                 guard let first = items.first else { continue }
-                jobs.append(DeliveryJob(messageKey: key, channel: channel, recipient: first.recipient, items: items, leaseUntil: leaseUntil))
+                jobs.append(
+                    DeliveryJob(messageKey: key, channel: channel, recipient: first.recipient, items: items, leaseUntil: leaseUntil))
             }
             return jobs
         }
@@ -227,7 +230,8 @@ extension Store {
     /// Applies the outcomes of claims `owner` holds; returns how many were applied and the channels they touched.
     public func reportDeliveries(_ reports: [DeliveryReport], owner: String) throws -> (applied: Int, channels: Set<String>) {
         try write { db in
-            let check = try db.cachedStatement(sql: "SELECT channel FROM deliveries WHERE id = ? AND state = 'inflight' AND lease_owner = ?")
+            let check = try db.cachedStatement(
+                sql: "SELECT channel FROM deliveries WHERE id = ? AND state = 'inflight' AND lease_owner = ?")
             var applied = 0
             var channels = Set<String>()
             for r in reports {
@@ -284,9 +288,11 @@ extension Store {
     public func nextDelivery(channel: String) throws -> Instant? {
         try read { db in
             let pending = try Int64.fetchOne(
-                db.cachedStatement(sql: "SELECT MIN(not_before) FROM deliveries WHERE channel = ? AND state = 'pending'"), arguments: [channel])
+                db.cachedStatement(sql: "SELECT MIN(not_before) FROM deliveries WHERE channel = ? AND state = 'pending'"),
+                arguments: [channel])
             let lease = try Int64.fetchOne(
-                db.cachedStatement(sql: "SELECT MIN(lease_until) FROM deliveries WHERE channel = ? AND state = 'inflight'"), arguments: [channel])
+                db.cachedStatement(sql: "SELECT MIN(lease_until) FROM deliveries WHERE channel = ? AND state = 'inflight'"),
+                arguments: [channel])
             return [pending, lease].compactMap { $0 }.min().map { Instant(seconds: $0) }
         }
     }
@@ -303,7 +309,8 @@ extension Store {
             }
             let which = ids.map { "AND id IN (\($0.map { _ in "?" }.joined(separator: ",")))" } ?? ""
             let args = StatementArguments(ids ?? [])
-            let channels = Set(try String.fetchAll(db, sql: "SELECT DISTINCT channel FROM deliveries WHERE state = 'dead' \(which)", arguments: args))
+            let channels = Set(
+                try String.fetchAll(db, sql: "SELECT DISTINCT channel FROM deliveries WHERE state = 'dead' \(which)", arguments: args))
             try db.execute(
                 sql: """
                     UPDATE deliveries SET state = 'pending', not_before = \(now.seconds), created_at = \(now.seconds), finished_at = NULL

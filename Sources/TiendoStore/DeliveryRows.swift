@@ -51,7 +51,9 @@ extension Store {
     public func deliveryCounts() throws -> DeliveryCounts {
         try read { db in
             var out = DeliveryCounts()
-            for row in try Row.fetchAll(db, sql: "SELECT channel, state, failed, SUM(n) FROM delivery_counts GROUP BY 1, 2, 3 HAVING SUM(n) > 0") {
+            for row in try Row.fetchAll(
+                db, sql: "SELECT channel, state, failed, SUM(n) FROM delivery_counts GROUP BY 1, 2, 3 HAVING SUM(n) > 0")
+            {
                 let channel: String = row[0]
                 let n: Int = row[3]
                 if out.channels[channel] == nil {
@@ -61,7 +63,9 @@ extension Store {
                 if (row[2] as Int) != 0 { out.channels[channel]!["failed", default: 0] += n }
             }
             let oldest = try db.cachedStatement(
-                sql: "SELECT created_at FROM deliveries INDEXED BY deliveries_pending WHERE channel = ? AND state = 'pending' ORDER BY id LIMIT 1")
+                sql:
+                    "SELECT created_at FROM deliveries INDEXED BY deliveries_pending WHERE channel = ? AND state = 'pending' ORDER BY id LIMIT 1"
+            )
             for channel in out.channels.keys where (out.channels[channel]?["pending"] ?? 0) > 0 {
                 if let t = try Int64.fetchOne(oldest, arguments: [channel]) { out.oldestPending[channel] = Instant(seconds: t) }
             }

@@ -25,7 +25,9 @@ extension Deliveries {
         }
 
         public var parameters: [(String, JSON)] {
-            var p: [(String, JSON)] = [("channel", .string(channel)), ("owner", .string(owner)), ("limit", .int(limit)), ("lease", .int(lease))]
+            var p: [(String, JSON)] = [
+                ("channel", .string(channel)), ("owner", .string(owner)), ("limit", .int(limit)), ("lease", .int(lease)),
+            ]
             if let now { p.append(("now", Deliveries.instant(now))) }
             return p
         }

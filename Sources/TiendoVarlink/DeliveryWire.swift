@@ -53,7 +53,8 @@ extension Delivery: ManagerValue {
             route: try m.string("route"), digest: try m.optionalString("digest"),
             digestPeriod: try m.optionalString("digestPeriod").flatMap(DigestSchedule.Period.init),
             notBefore: try m.instant("notBefore"), expiresAt: try m.optionalInstant("expiresAt"), series: try m.optionalString("series"))
-        self.init(id: try m.int64("id"), fanOut: f, recordKey: try m.string("recordKey"), record: try m.object("record"),
+        self.init(
+            id: try m.int64("id"), fanOut: f, recordKey: try m.string("recordKey"), record: try m.object("record"),
             createdAt: try m.instant("createdAt"))
         attempts = try m.int("attempts")
         supersededBy = try m.optionalInt("supersededBy").map(Int64.init)

@@ -47,7 +47,9 @@ enum DeliveryText {
 
     /// Why it is where it is: the last failure, why it was not sent, or the relay's answer.
     static func reason(_ row: DeliveryRow) -> String {
-        if let e = row.error { return (row.errorClass == "permanent" ? "lỗi vĩnh viễn: " : row.errorClass == nil ? "" : "lỗi tạm thời: ") + e }
+        if let e = row.error {
+            return (row.errorClass == "permanent" ? "lỗi vĩnh viễn: " : row.errorClass == nil ? "" : "lỗi tạm thời: ") + e
+        }
         return row.providerID ?? ""
     }
 }

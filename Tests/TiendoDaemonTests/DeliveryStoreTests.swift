@@ -31,12 +31,14 @@ struct DeliveryStoreTests {
 
     static func summary(_ jobs: [DeliveryJob]) -> [String] {
         jobs.map { j in
-            "\(j.messageKey) [" + j.items.map { "\($0.id)\($0.supersededBy.map { "<\($0)" } ?? "")@\($0.attempts)" }.joined(separator: ",") + "]"
+            "\(j.messageKey) [" + j.items.map { "\($0.id)\($0.supersededBy.map { "<\($0)" } ?? "")@\($0.attempts)" }.joined(separator: ",")
+                + "]"
         }
     }
 
     static func states(_ store: Store) throws -> [Int64: String] {
-        Dictionary(uniqueKeysWithValues: try store.deliveryRows(states: nil, channel: nil, after: nil, limit: 100_000).map { ($0.id, $0.state) })
+        Dictionary(
+            uniqueKeysWithValues: try store.deliveryRows(states: nil, channel: nil, after: nil, limit: 100_000).map { ($0.id, $0.state) })
     }
 
     @Test("a random run of the queue protocol: SQLite and QueueBook agree at every step")
@@ -62,7 +64,8 @@ struct DeliveryStoreTests {
                     let digest = Bool.random(using: &rng) ? "r|thu|\(who)@example.vn|d\(now.seconds / 7200)" : nil
                     fanOuts.append(
                         FanOut(
-                            key: "\(r.key!)|thu|\(who)@example.vn", channel: "thu", recipient: Mailbox(name: "Đồng chí \(who)", address: "\(who)@example.vn"),
+                            key: "\(r.key!)|thu|\(who)@example.vn", channel: "thu",
+                            recipient: Mailbox(name: "Đồng chí \(who)", address: "\(who)@example.vn"),
                             route: "r", digest: digest, digestPeriod: digest == nil ? nil : .day,
                             notBefore: now.adding(seconds: Bool.random(using: &rng) ? 0 : 3600), expiresAt: nil,
                             series: instance + "|m:nop-bao-cao"))
@@ -169,20 +172,24 @@ struct DeliveryStoreTests {
             [
                 FanOut(
                     key: key + "|thu|a@example.vn", channel: "thu", recipient: Mailbox(name: nil, address: "a@example.vn"), route: "r",
-                    digest: nil, digestPeriod: nil, notBefore: Self.t0.adding(seconds: 86_400), expiresAt: nil, series: "nhac-viec/a|m:nop-bao-cao")
+                    digest: nil, digestPeriod: nil, notBefore: Self.t0.adding(seconds: 86_400), expiresAt: nil,
+                    series: "nhac-viec/a|m:nop-bao-cao")
             ]
         }
-        try store.commit(changes: [change(dues: ["2030-01-10"])], records: [Self.record(1, at: Self.t0, instance: inst.id)],
+        try store.commit(
+            changes: [change(dues: ["2030-01-10"])], records: [Self.record(1, at: Self.t0, instance: inst.id)],
             delivery: DeliveryCommit(now: Self.t0, fanOut: fanOut))
         #expect(try store.deliveryRows(states: ["pending"], channel: nil, after: nil, limit: 10).count == 1)
         // The due moved (a calendar change): the old notice is not sent.
-        try store.commit(changes: [change(dues: ["2030-01-13"])], records: [], delivery: DeliveryCommit(now: Self.t0.adding(seconds: 60), fanOut: nil))
+        try store.commit(
+            changes: [change(dues: ["2030-01-13"])], records: [], delivery: DeliveryCommit(now: Self.t0.adding(seconds: 60), fanOut: nil))
         var rows = try store.deliveryRows(states: nil, channel: nil, after: nil, limit: 10)
         #expect(rows.map(\.state) == ["expired"] && rows[0].error == "hạn đã đổi sang 13/01/2030 trước khi gửi")
         // Done: a newer notice of the new due is expired in the same transaction that closes the milestone.
         var r2 = Self.record(2, at: Self.t0, instance: inst.id)
         r2.due = "2030-01-13"
-        try store.commit(changes: [change(dues: [])], records: [r2], delivery: DeliveryCommit(now: Self.t0.adding(seconds: 120), fanOut: fanOut))
+        try store.commit(
+            changes: [change(dues: [])], records: [r2], delivery: DeliveryCommit(now: Self.t0.adding(seconds: 120), fanOut: fanOut))
         rows = try store.deliveryRows(states: nil, channel: nil, after: nil, limit: 10)
         #expect(rows.map(\.state) == ["expired", "expired"] && rows[1].error == "đã hoàn thành trước khi gửi")
         #expect(rows[1].finishedAt == Self.t0.adding(seconds: 120))

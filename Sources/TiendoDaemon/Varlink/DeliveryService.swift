@@ -12,7 +12,9 @@ import TiendoVarlink
 final class DeliveryService: @unchecked Sendable {  // `streams` is the loop thread's
     typealias Schema = [(String, ControlService.ParamType, Bool)]
     static let schemas: [String: Schema] = [
-        "Claim": [("channel", .string, false), ("owner", .string, false), ("limit", .int, false), ("lease", .int, false), ("now", .string, true)],
+        "Claim": [
+            ("channel", .string, false), ("owner", .string, false), ("limit", .int, false), ("lease", .int, false), ("now", .string, true),
+        ],
         "Report": [("owner", .string, false), ("reports", .objectList, false)],
         "Release": [("owner", .string, false), ("ids", .intList, true)],
         "NextDue": [("channel", .string, false)],
@@ -87,7 +89,8 @@ final class DeliveryService: @unchecked Sendable {  // `streams` is the loop thr
                 loop.enqueue(groupable: true) { d in
                     let r = self.write(name, p, daemon: d)
                     d.afterCommit { ok in
-                        reply(ok ? r : .error("org.varlink.service.InternalError", [("reason", .string("không ghi được vào cơ sở dữ liệu"))]))
+                        reply(
+                            ok ? r : .error("org.varlink.service.InternalError", [("reason", .string("không ghi được vào cơ sở dữ liệu"))]))
                     }
                 }
             }

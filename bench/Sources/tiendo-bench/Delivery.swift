@@ -62,7 +62,8 @@ final class DeliveryScenarios {
         try FileManager.default.createDirectory(atPath: "\(root)/routed", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: "\(root)/routed") }
         let (rate, _, _, _) = try routed.firing(n: n, reserve: reserve)
-        let deliveries = try SQLiteReader(path: "\(root)/routed/firing-\(n)/state/tiendo.sqlite").int("SELECT count(*) FROM deliveries") ?? 0
+        let deliveries =
+            try SQLiteReader(path: "\(root)/routed/firing-\(n)/state/tiendo.sqlite").int("SELECT count(*) FROM deliveries") ?? 0
         guard deliveries == Int64(n) else { throw BenchError("firing with routes: \(deliveries) deliveries for \(n) records") }
         if let without {
             results.add(
@@ -86,7 +87,9 @@ final class DeliveryScenarios {
             kind == "smtp"
             ? "  out:\n    type: smtp\n    host: 127.0.0.1\n    port: \(sink.smtpPort)\n    security: none\n"
             : "  out:\n    type: webhook\n    url: http://127.0.0.1:\(sink.httpPort)/hooks/tiendo\n    secret_file: \(dir)/secret\n"
-        let route = "  - name: moi\n    kinds: [started]\n    channel: out\n    quiet_hours: false\n" + (kind == "smtp" ? "    to: {field: email}\n" : "")
+        let route =
+            "  - name: moi\n    kinds: [started]\n    channel: out\n    quiet_hours: false\n"
+            + (kind == "smtp" ? "    to: {field: email}\n" : "")
         let workflow = """
             tiendo: 1
             title: Thử gửi thông báo
@@ -137,7 +140,9 @@ final class DeliveryScenarios {
             guard Clock.now() < deadline else { throw Skipped("delivery \(kind): \(sent) of \(m) sent within the time allowed") }
             guard p.isRunning else { throw BenchError("tiendo-deliver exited: \(DaemonScenarios.tail("\(dir)/deliver.log"))") }
             let counts = try conn.deliveryCounts().total
-            if (counts["dead"] ?? 0) > 0 { throw BenchError("delivery \(kind): dead letters: \(DaemonScenarios.tail("\(dir)/deliver.log"))") }
+            if (counts["dead"] ?? 0) > 0 {
+                throw BenchError("delivery \(kind): dead letters: \(DaemonScenarios.tail("\(dir)/deliver.log"))")
+            }
             sent = counts["sent"] ?? 0
             if sent > 0, first == nil { first = Clock.now() }
             if sent < m { usleep(20_000) }
