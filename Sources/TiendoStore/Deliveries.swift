@@ -321,6 +321,7 @@ extension Store {
     }
 }
 
+/// A request about a delivery the store does not hold (`vn.tiendo.Delivery.NoSuchDelivery`).
 public enum DeliveryStoreError: Error, Equatable {
     case unknownDelivery(Int64)
 }

@@ -10,7 +10,6 @@ import sys
 
 from conftest import BIN, wait_until
 from daemon import varlink
-from servers import free_port
 from test_smtp import smtp_channel
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
