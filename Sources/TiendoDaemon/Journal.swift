@@ -74,6 +74,7 @@ public final class JournalSink: RecordSink, Sendable {
             ("TIENDO_EVENT", r.event), ("TIENDO_MILESTONE", r.milestone), ("TIENDO_DUE", r.due),
             ("TIENDO_DAYS_LEFT", r.daysLeft.map(String.init)), ("TIENDO_LATE_SEC", r.late.map(String.init)),
             ("TIENDO_GROUP", r.group), ("TIENDO_ACTOR_UID", r.actor.map(String.init)),
+            ("TIENDO_ACTOR_NAME", r.actorName),
         ]
         for case let (k, v?) in optional { f.append((k, v)) }
         return f

@@ -560,8 +560,11 @@ struct History: ParsableCommand {
                 print("Hồ sơ \(id) chưa có bản ghi nào.")
                 return
             }
-            let rows = records.map { r in [Fmt.date(r.at), Fmt.kind(r.kind), r.message] }
-            Output.table(["Thời điểm", "Loại", "Nội dung"], rows, colour: records.map(recordColour))
+            // Who: the person a front end acted for (extension `actorName`), else the operator's uid.
+            let rows = records.map { r in
+                [Fmt.date(r.at), Fmt.kind(r.kind), r.actorName ?? r.actor.map { "uid \($0)" } ?? "", r.message]
+            }
+            Output.table(["Thời điểm", "Loại", "Người thực hiện", "Nội dung"], rows, colour: records.map(recordColour))
         }
     }
 }

@@ -24,6 +24,9 @@ public struct Record: Sendable, Hashable {
     public var late: Int?
     public var group: String?
     public var actor: Int?
+    /// The name of the person a trusted front end (tiendo-web) acted for: an extension (`actorName` in JSON,
+    /// `TIENDO_ACTOR_NAME` in the journal), set by the daemon on the records of that operator action.
+    public var actorName: String?
     public var message: String
     /// Identity of a notice or transition for idempotence: `instance|deadline|offset-or-k|at`. Not part of the JSON.
     public var key: String?
@@ -81,6 +84,7 @@ public struct Record: Sendable, Hashable {
         if let late { o.append(("late", .int(late))) }
         if let group { o.append(("group", .string(group))) }
         if let actor { o.append(("actor", .int(actor))) }
+        if let actorName { o.append(("actorName", .string(actorName))) }
         o.append(("message", .string(message)))
         return .object(o)
     }
@@ -104,6 +108,7 @@ public struct Record: Sendable, Hashable {
             event: json["event"]?.stringValue, milestone: json["milestone"]?.stringValue, due: json["due"]?.stringValue,
             daysLeft: json["daysLeft"]?.intValue, priority: pr, late: json["late"]?.intValue,
             group: json["group"]?.stringValue, actor: json["actor"]?.intValue, message: msg)
+        actorName = json["actorName"]?.stringValue
     }
 }
 

@@ -28,7 +28,7 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
     // MARK: Parameters
 
     enum ParamType {
-        case string, int, bool, object, stringMap, objectList
+        case string, int, bool, object, stringMap, objectList, stringList
     }
 
     static let schemas: [String: [(String, ParamType, Bool)]] = [
@@ -38,10 +38,13 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
             ("limit", .int, true), ("after", .string, true),
         ],
         "GetInstance": [("id", .string, false)],
-        "StartInstance": [("workflow", .string, false), ("key", .string, true), ("data", .object, true)],
-        "ImportInstances": [("workflow", .string, false), ("rows", .objectList, false)],
-        "SendEvent": [("id", .string, false), ("event", .string, false), ("data", .object, true), ("idempotencyKey", .string, true)],
-        "CompleteMilestone": [("id", .string, false), ("milestone", .string, false)],
+        "StartInstance": [("workflow", .string, false), ("key", .string, true), ("data", .object, true), ("actor", .string, true)],
+        "ImportInstances": [("workflow", .string, false), ("rows", .objectList, false), ("actor", .string, true)],
+        "SendEvent": [
+            ("id", .string, false), ("event", .string, false), ("data", .object, true), ("idempotencyKey", .string, true),
+            ("actor", .string, true),
+        ],
+        "CompleteMilestone": [("id", .string, false), ("milestone", .string, false), ("actor", .string, true)],
         "Agenda": [("days", .int, true), ("workflow", .string, true), ("group", .string, true)],
         "History": [("id", .string, false)],
         "Reload": [],
@@ -53,7 +56,10 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
     struct BadParameter: Error { var name: String }
 
     static func check(_ method: String, _ params: [(String, JSON)]) -> Result<[String: JSON], BadParameter> {
-        let schema = schemas[method] ?? []
+        check(schemas[method] ?? [], params)
+    }
+
+    static func check(_ schema: [(String, ParamType, Bool)], _ params: [(String, JSON)]) -> Result<[String: JSON], BadParameter> {
         var out: [String: JSON] = [:]
         for (k, v) in params {
             guard let (_, type, optional) = schema.first(where: { $0.0 == k }) else { return .failure(BadParameter(name: k)) }
@@ -69,6 +75,7 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
             case .object: ok = v.objectValue != nil
             case .stringMap: ok = v.objectValue?.allSatisfy { $0.1.stringValue != nil } ?? false
             case .objectList: ok = v.arrayValue?.allSatisfy { $0.objectValue != nil } ?? false
+            case .stringList: ok = v.arrayValue?.allSatisfy { $0.stringValue != nil } ?? false
             }
             if !ok { return .failure(BadParameter(name: k)) }
             out[k] = v
@@ -85,12 +92,13 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
                 .ok([
                     ("vendor", .string("tiendo")), ("product", .string("tiendod")), ("version", .string(TiendoVersion.string)),
                     ("url", .string("https://tiendo.invalid/")),
-                    ("interfaces", .array([.string("org.varlink.service"), .string(ControlService.interface)])),
+                    ("interfaces", .array([.string("org.varlink.service"), .string(ControlService.interface), .string(ControlService.extrasInterface)])),
                 ]))
         }
         if method == "org.varlink.service.GetInterfaceDescription" {
             switch parameters.first(where: { $0.0 == "interface" })?.1.stringValue {
             case ControlService.interface: return .immediate(.ok([("description", .string(VarlinkIDL.manager))]))
+            case ControlService.extrasInterface: return .immediate(.ok([("description", .string(VarlinkIDL.extras))]))
             case "org.varlink.service": return .immediate(.ok([("description", .string(VarlinkIDL.service))]))
             case let other?: return .immediate(.error("org.varlink.service.InterfaceNotFound", [("interface", .string(other))]))
             case nil: return .immediate(.error("org.varlink.service.InvalidParameter", [("parameter", .string("interface"))]))
@@ -101,6 +109,7 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
         }
         let iface = String(method[..<dot])
         let name = String(method[method.index(after: dot)...])
+        if iface == ControlService.extrasInterface { return handleExtras(name, parameters, peer: peer) }
         guard iface == ControlService.interface else {
             if iface == "org.varlink.service" {
                 return .immediate(.error("org.varlink.service.MethodNotFound", [("method", .string(method))]))
@@ -119,9 +128,12 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
             return more ? .watch : .immediate(.error("org.varlink.service.ExpectedMore"))
         }
         if ControlService.mutating.contains(name) {
-            guard authority.isAdmin(peer) else {
+            guard authority.mayMutate(peer) else {
                 log(4, "Từ chối \(method) của uid \(peer.uid) (pid \(peer.pid)): cần root, uid của daemon hoặc nhóm tiendo-admin")
                 return .immediate(.error("org.varlink.service.PermissionDenied"))
+            }
+            if let name = p["actor"]?.stringValue, !ControlService.isValidActorName(name) {
+                return .immediate(.error("org.varlink.service.InvalidParameter", [("parameter", .string("actor"))]))
             }
             let actor = Int(peer.uid)
             // Reload runs alone; other changes are grouped into one transaction, and each reply waits for it.
@@ -224,28 +236,44 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
 
     // MARK: Mutations (loop thread)
 
+    /// `actor` (extension): the name of a person, as a front end shows it: 1 to 64 characters, none of them a
+    /// control, format or line-breaking character, no leading or trailing space.
+    static func isValidActorName(_ name: String) -> Bool {
+        guard !name.isEmpty, name.count <= 64, name.first?.isWhitespace == false, name.last?.isWhitespace == false else { return false }
+        return name.unicodeScalars.allSatisfy { u in
+            switch u.properties.generalCategory {
+            case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .privateUse, .unassigned: return false
+            case .spaceSeparator: return u == " "
+            default: return true
+            }
+        }
+    }
+
     func mutate(_ name: String, _ p: [String: JSON], actor: Int, daemon d: Daemon) -> VarlinkReply {
         let now = d.clock.now()
+        let actorName = p["actor"]?.stringValue
         do {
             switch name {
             case "StartInstance":
                 let inst = try d.startInstance(
-                    workflow: p["workflow"]!.stringValue!, key: p["key"]?.stringValue, data: p["data"]?.objectValue ?? [], actor: actor)
+                    workflow: p["workflow"]!.stringValue!, key: p["key"]?.stringValue, data: p["data"]?.objectValue ?? [], actor: actor,
+                    actorName: actorName)
                 return instanceReply(d, inst.id, now: now)
             case "SendEvent":
                 let id = p["id"]!.stringValue!
                 let inst = try d.sendEvent(
                     id: id, event: p["event"]!.stringValue!, data: p["data"]?.objectValue ?? [],
-                    idempotencyKey: p["idempotencyKey"]?.stringValue, actor: actor)
+                    idempotencyKey: p["idempotencyKey"]?.stringValue, actor: actor, actorName: actorName)
                 return instanceReply(d, inst.id, now: now)
             case "CompleteMilestone":
                 let id = p["id"]!.stringValue!
                 let inst = try d.sendEvent(
-                    id: id, event: "done", data: [("milestone", p["milestone"]!)], idempotencyKey: nil, actor: actor)
+                    id: id, event: "done", data: [("milestone", p["milestone"]!)], idempotencyKey: nil, actor: actor,
+                    actorName: actorName)
                 return instanceReply(d, inst.id, now: now)
             case "ImportInstances":
                 let rows = p["rows"]!.arrayValue!.compactMap(\.objectValue)
-                let n = try d.importInstances(workflow: p["workflow"]!.stringValue!, rows: rows, actor: actor)
+                let n = try d.importInstances(workflow: p["workflow"]!.stringValue!, rows: rows, actor: actor, actorName: actorName)
                 return .ok([("imported", .int(n))])
             case "Reload":
                 loop.reload()
