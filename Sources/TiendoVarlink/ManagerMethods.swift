@@ -1,8 +1,11 @@
 public import TiendoCore
 
-/// A method of `vn.tiendo.Manager`: its parameters and how its reply reads.
+/// A method of `vn.tiendo.Manager` (or of tiendod's other interface, `vn.tiendo.Extras`): its parameters and how its
+/// reply reads.
 public protocol ManagerMethod: Sendable {
     associatedtype Reply: Sendable
+    /// The interface: `vn.tiendo.Manager` unless said otherwise.
+    static var interface: String { get }
     /// The name in the interface, e.g. `GetStatus`.
     static var name: String { get }
     /// The call's parameters, absent optional ones left out.
@@ -12,15 +15,17 @@ public protocol ManagerMethod: Sendable {
 }
 
 extension ManagerMethod {
+    public static var interface: String { Manager.interface }
+
     /// `vn.tiendo.Manager.NAME`.
-    public static var qualifiedName: String { Manager.interface + "." + name }
+    public static var qualifiedName: String { interface + "." + name }
 
     /// The call as a varlink request.
     public var request: VarlinkRequest { VarlinkRequest(method: Self.qualifiedName, parameters: parameters) }
 }
 
 /// Parameter lists without their absent members.
-private func present(_ pairs: [(String, JSON?)]) -> [(String, JSON)] {
+func present(_ pairs: [(String, JSON?)]) -> [(String, JSON)] {
     pairs.compactMap { key, value in value.map { (key, $0) } }
 }
 

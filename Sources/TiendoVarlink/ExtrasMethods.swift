@@ -1,0 +1,176 @@
+public import TiendoCore
+
+/// What a front end's page is limited to: one workflow, some groups (`""` is "no group"; an empty list allows
+/// nothing), one state, a search (folded: `nguyen` finds `Nguyễn`).
+public struct ExtrasSelection: Sendable, Equatable {
+    public var workflow: String?
+    public var groups: [String]?
+    public var state: String?
+    public var search: String?
+
+    public init(workflow: String? = nil, groups: [String]? = nil, state: String? = nil, search: String? = nil) {
+        self.workflow = workflow
+        self.groups = groups
+        self.state = state
+        self.search = search
+    }
+
+    var parameters: [(String, JSON?)] {
+        [
+            ("workflow", workflow.map(JSON.string)), ("groups", groups.map { .array($0.map(JSON.string)) }),
+            ("state", state.map(JSON.string)), ("search", search.map(JSON.string)),
+        ]
+    }
+}
+
+extension Extras {
+    /// `Workflows() -> (now, workflows)`.
+    public struct Workflows: ManagerMethod {
+        public struct Reply: Sendable, Equatable {
+            /// The daemon's now (its fake clock in tests), ISO 8601.
+            public var now: String
+            public var workflows: [WorkflowInfo]
+        }
+        public static let interface = Extras.interface
+        public static let name = "Workflows"
+        public init() {}
+        public var parameters: [(String, JSON)] { [] }
+        public static func reply(from p: JSON) throws(ReplyDecodingError) -> Reply {
+            let m = try Members(p, path: "")
+            return Reply(now: try m.string("now"), workflows: try m.list("workflows"))
+        }
+    }
+
+    /// `Calendar(workflow, from, until) -> (calendar, title, days)`: the days of the workflow's calendar that are
+    /// not plain working days (weekends, holidays, compensatory days) and make-up working days.
+    public struct Calendar: ManagerMethod {
+        public struct Reply: Sendable, Equatable {
+            public var calendar: String
+            public var title: String
+            public var days: [CalendarDay]
+        }
+        public static let interface = Extras.interface
+        public static let name = "Calendar"
+        public var workflow: String
+        public var from: String
+        public var until: String
+
+        public init(workflow: String, from: String, until: String) {
+            self.workflow = workflow
+            self.from = from
+            self.until = until
+        }
+
+        public var parameters: [(String, JSON)] { [("workflow", .string(workflow)), ("from", .string(from)), ("until", .string(until))] }
+
+        public static func reply(from p: JSON) throws(ReplyDecodingError) -> Reply {
+            let m = try Members(p, path: "")
+            return Reply(calendar: try m.string("calendar"), title: try m.string("title"), days: try m.list("days"))
+        }
+    }
+
+    /// `Due(...) -> (now, counts, items)`: one page of the selection's due items (overdue ones, then those due within
+    /// `days`), earliest first, with counts of the whole selection.
+    public struct Due: ManagerMethod {
+        public struct Reply: Sendable, Equatable {
+            public var now: String
+            public var counts: DueCounts
+            public var items: [DueEntry]
+        }
+        public static let interface = Extras.interface
+        public static let name = "Due"
+        public var selection: ExtrasSelection
+        /// Horizon in days after today (default 30).
+        public var days: Int?
+        public var offset: Int?
+        public var limit: Int?
+
+        public init(selection: ExtrasSelection, days: Int? = nil, offset: Int? = nil, limit: Int? = nil) {
+            self.selection = selection
+            self.days = days
+            self.offset = offset
+            self.limit = limit
+        }
+
+        public var parameters: [(String, JSON)] {
+            present(selection.parameters + [("days", days.map(JSON.int)), ("offset", offset.map(JSON.int)), ("limit", limit.map(JSON.int))])
+        }
+
+        public static func reply(from p: JSON) throws(ReplyDecodingError) -> Reply {
+            let m = try Members(p, path: "")
+            return Reply(now: try m.string("now"), counts: try m.value("counts"), items: try m.list("items"))
+        }
+    }
+
+    /// `Instances(...) -> (now, instances, next, total)`: one page of the selection's instances by id.
+    public struct Instances: ManagerMethod {
+        public struct Reply: Sendable, Equatable {
+            public var now: String
+            public var instances: [InstanceEntry]
+            /// The cursor for the next page (`after`), nil on the last.
+            public var next: String?
+            /// How many instances the selection holds, when known without a search or the overdue filter.
+            public var total: Int?
+        }
+        public static let interface = Extras.interface
+        public static let name = "Instances"
+        public var selection: ExtrasSelection
+        public var overdue: Bool?
+        public var after: String?
+        public var limit: Int?
+
+        public init(selection: ExtrasSelection, overdue: Bool? = nil, after: String? = nil, limit: Int? = nil) {
+            self.selection = selection
+            self.overdue = overdue
+            self.after = after
+            self.limit = limit
+        }
+
+        public var parameters: [(String, JSON)] {
+            present(selection.parameters + [("overdue", overdue.map(JSON.bool)), ("after", after.map(JSON.string)), ("limit", limit.map(JSON.int))])
+        }
+
+        public static func reply(from p: JSON) throws(ReplyDecodingError) -> Reply {
+            let m = try Members(p, path: "")
+            return Reply(
+                now: try m.string("now"), instances: try m.list("instances"), next: try m.optionalString("next"),
+                total: try m.optionalInt("total"))
+        }
+    }
+
+    /// `Groups(workflow, groups) -> (now, groups)`: per workflow and group, instances, active, overdue, due soon.
+    public struct Groups: ManagerMethod {
+        public struct Reply: Sendable, Equatable {
+            public var now: String
+            public var groups: [GroupSummary]
+        }
+        public static let interface = Extras.interface
+        public static let name = "Groups"
+        public var workflow: String?
+        public var groups: [String]?
+
+        public init(workflow: String? = nil, groups: [String]? = nil) {
+            self.workflow = workflow
+            self.groups = groups
+        }
+
+        public var parameters: [(String, JSON)] {
+            present([("workflow", workflow.map(JSON.string)), ("groups", groups.map { .array($0.map(JSON.string)) })])
+        }
+
+        public static func reply(from p: JSON) throws(ReplyDecodingError) -> Reply {
+            let m = try Members(p, path: "")
+            return Reply(now: try m.string("now"), groups: try m.list("groups"))
+        }
+    }
+}
+
+extension ManagerCalling {
+    /// Imports every row or none, in one `ImportInstances` call: the one way a front end imports, so that a staged
+    /// import (files larger than one message) replaces this function alone. Today the rows must fit in one request
+    /// (8 MiB of JSON); a larger set throws `VarlinkTransportError` with reason `.requestTooLarge` before anything
+    /// is sent.
+    public func importAll(workflow: String, rows: [JSON], actor: String? = nil) throws -> Int {
+        try importInstances(workflow: workflow, rows: rows, actor: actor)
+    }
+}
