@@ -61,14 +61,39 @@ extension Store {
         public var countsByBound: [Int]
     }
 
-    /// Items of `scope` due at or before the last of `bounds` (ascending), earliest first: the page
-    /// `offset..<offset+limit`, and the counts at or before each bound. With `matching`, only items whose (instance
-    /// id, data text) it accepts count (a search: every item up to the last bound is read).
+    /// Local due dates `from...until` (`YYYY-MM-DD`): conditions on the due's text, which starts with its local
+    /// date for date and instant dues alike, plus a range of `due_end` a day wider that the index can use.
+    public struct DueDates: Sendable {
+        public var from: CivilDate
+        public var until: CivilDate
+        public var zone: Zone
+
+        public init(from: CivilDate, until: CivilDate, zone: Zone) {
+            self.from = from
+            self.until = until
+            self.zone = zone
+        }
+
+        func conditions() -> (sql: [String], arguments: [any DatabaseValueConvertible]) {
+            (
+                ["d.due_end > ?", "d.due >= ?", "d.due < ?"],
+                [zone.instant(from.adding(days: -1)).seconds, from.iso, until.adding(days: 1).iso]
+            )
+        }
+    }
+
+    /// Items of `scope` due at or before `until`, and on `dates` when given, earliest first: the page
+    /// `offset..<offset+limit`, and how many of them are due at or before each of `bounds`. With `matching`, only
+    /// items whose (instance id, data text) it accepts count (a search: every item of the selection is read).
     public func duePage(
-        scope: Scope, bounds: [Instant], offset: Int, limit: Int, matching: ((String, String) -> Bool)? = nil
+        scope: Scope, until: Instant, bounds: [Instant], dates: DueDates? = nil, offset: Int, limit: Int,
+        matching: ((String, String) -> Bool)? = nil
     ) throws -> DuePage {
-        guard let until = bounds.last else { return DuePage(entries: [], countsByBound: []) }
-        let (conditions, arguments) = scope.conditions("d")
+        var (conditions, arguments) = scope.conditions("d")
+        if let (sql, args) = dates?.conditions() {
+            conditions += sql
+            arguments += args
+        }
         let whereSQL = (["d.due_end <= ?"] + conditions).joined(separator: " AND ")
         let select = """
             SELECT d.instance, d.deadline, d.workflow, d.grp, d.state, d.milestone, d.title, d.due, d.due_end, i.data
@@ -78,6 +103,9 @@ extension Store {
         let args = Store.arguments([until.seconds] + arguments)
         return try read { db in
             guard let matching else {
+                if bounds.isEmpty {
+                    return DuePage(entries: try Row.fetchAll(db, sql: select + " LIMIT ? OFFSET ?", arguments: args + [limit, offset]).map(Store.dueEntry), countsByBound: [])
+                }
                 let sums = bounds.map { _ in "IFNULL(SUM(d.due_end <= ?), 0)" }.joined(separator: ", ")
                 let countRow = try Row.fetchOne(
                     db, sql: "SELECT \(sums) FROM due_items d WHERE \(whereSQL)",
@@ -98,6 +126,21 @@ extension Store {
                 seen += 1
             }
             return DuePage(entries: entries, countsByBound: counts)
+        }
+    }
+
+    /// Per local due date of `dates`: the items of `scope` due that day, and how many of them are overdue at `now`.
+    public func dueDays(scope: Scope, dates: DueDates, now: Instant) throws -> [(date: String, items: Int, overdue: Int)] {
+        var (conditions, arguments) = scope.conditions("d")
+        let (dateSQL, dateArgs) = dates.conditions()
+        conditions += dateSQL + ["d.due_end <= ?"]
+        arguments += dateArgs + [dates.zone.endOfDay(dates.until.adding(days: 1)).seconds]
+        let sql = """
+            SELECT substr(d.due, 1, 10) AS day, COUNT(*), IFNULL(SUM(d.due_end <= ?), 0) FROM due_items d
+            WHERE \(conditions.joined(separator: " AND ")) GROUP BY day ORDER BY day
+            """
+        return try read { db in
+            try Row.fetchAll(db, sql: sql, arguments: Store.arguments([now.seconds] + arguments)).map { ($0[0], $0[1], $0[2]) }
         }
     }
 

@@ -82,23 +82,73 @@ extension Extras {
         public var selection: ExtrasSelection
         /// Horizon in days after today (default 30).
         public var days: Int?
+        /// Instead of overdue items and a horizon: the items due on these local dates (`YYYY-MM-DD`, both given).
+        public var dates: (from: String, until: String)?
         public var offset: Int?
         public var limit: Int?
 
-        public init(selection: ExtrasSelection, days: Int? = nil, offset: Int? = nil, limit: Int? = nil) {
+        public init(
+            selection: ExtrasSelection, days: Int? = nil, dates: (from: String, until: String)? = nil, offset: Int? = nil, limit: Int? = nil
+        ) {
             self.selection = selection
             self.days = days
+            self.dates = dates
             self.offset = offset
             self.limit = limit
         }
 
         public var parameters: [(String, JSON)] {
-            present(selection.parameters + [("days", days.map(JSON.int)), ("offset", offset.map(JSON.int)), ("limit", limit.map(JSON.int))])
+            present(
+                selection.parameters + [
+                    ("days", days.map(JSON.int)), ("from", dates.map { .string($0.from) }), ("until", dates.map { .string($0.until) }),
+                    ("offset", offset.map(JSON.int)), ("limit", limit.map(JSON.int)),
+                ])
         }
 
         public static func reply(from p: JSON) throws(ReplyDecodingError) -> Reply {
             let m = try Members(p, path: "")
             return Reply(now: try m.string("now"), counts: try m.value("counts"), items: try m.list("items"))
+        }
+    }
+
+    /// `DueDays(..., from, until) -> (now, days)`: per local due date, the selection's items and overdue ones.
+    public struct DueDays: ManagerMethod {
+        public struct Day: Sendable, Equatable {
+            public var date: String
+            public var items: Int
+            public var overdue: Int
+        }
+        public struct Reply: Sendable, Equatable {
+            public var now: String
+            public var days: [Day]
+        }
+        public static let interface = Extras.interface
+        public static let name = "DueDays"
+        public var selection: ExtrasSelection
+        public var from: String
+        public var until: String
+
+        public init(selection: ExtrasSelection, from: String, until: String) {
+            self.selection = selection
+            self.from = from
+            self.until = until
+        }
+
+        public var parameters: [(String, JSON)] {
+            var s = selection
+            s.search = nil
+            return present(s.parameters + [("from", .string(from)), ("until", .string(until))])
+        }
+
+        public static func reply(from p: JSON) throws(ReplyDecodingError) -> Reply {
+            let m = try Members(p, path: "")
+            guard case .array(let list)? = m.value("days") else { throw ReplyDecodingError(path: "days", reason: "thiếu") }
+            var days: [Day] = []
+            for (i, d) in list.enumerated() {
+                let dm = try Members(d, path: "days[\(i)]")
+                days.append(Day(date: try dm.string("date"), items: try dm.int("items"), overdue: try dm.int("overdue")))
+            }
+            return Reply(now: try m.string("now"), days: days)
         }
     }
 

@@ -116,3 +116,18 @@ def test_bad_parameters(daemon):
     r = raw(daemon, msg(EXTRAS + ".Due", {"workflow": "khong-co"}))[0]
     assert r["error"] == "vn.tiendo.Manager.NoSuchWorkflow"
     assert raw(daemon, msg(EXTRAS + ".Nope"))[0]["error"] == "org.varlink.service.MethodNotFound"
+
+
+def test_due_on_dates_and_day_counts(daemon):
+    seed(daemon)
+    # x3 is due today (2026-03-02): its three items (state deadline, bao-cao; tong-ket is the day after).
+    r = xcall(daemon, "Due", workflow="hop", **{"from": "2026-03-02", "until": "2026-03-02"}, limit=100)
+    assert r["items"] and all(i["due"].startswith("2026-03-02") for i in r["items"])
+    assert "hop/x3" in {i["instance"] for i in r["items"]} and r["counts"]["total"] == len(r["items"])
+    days = {d["date"]: d for d in xcall(daemon, "DueDays", workflow="hop", **{"from": "2026-02-01", "until": "2026-03-31"})["days"]}
+    assert days["2026-02-27"]["overdue"] == days["2026-02-27"]["items"] >= 6
+    assert days["2026-03-02"]["items"] == len(r["items"]) and days["2026-03-02"]["overdue"] == 0
+    one = xcall(daemon, "DueDays", workflow="hop", groups=["Chi bộ Một"], **{"from": "2026-02-01", "until": "2026-03-31"})["days"]
+    assert sum(d["items"] for d in one) < sum(d["items"] for d in days.values())
+    r = raw(daemon, msg(EXTRAS + ".DueDays", {"from": "2026-03-02", "until": "2027-06-01"}))[0]
+    assert r == {"error": "org.varlink.service.InvalidParameter", "parameters": {"parameter": "until"}}

@@ -13,7 +13,11 @@ extension ControlService {
         "Calendar": [("workflow", .string, false), ("from", .string, false), ("until", .string, false)],
         "Due": [
             ("workflow", .string, true), ("groups", .stringList, true), ("state", .string, true), ("search", .string, true),
-            ("days", .int, true), ("offset", .int, true), ("limit", .int, true),
+            ("days", .int, true), ("from", .string, true), ("until", .string, true), ("offset", .int, true), ("limit", .int, true),
+        ],
+        "DueDays": [
+            ("workflow", .string, true), ("groups", .stringList, true), ("state", .string, true), ("from", .string, false),
+            ("until", .string, false),
         ],
         "Instances": [
             ("workflow", .string, true), ("groups", .stringList, true), ("state", .string, true), ("overdue", .bool, true),
@@ -53,6 +57,13 @@ extension ControlService {
                 return calendar(v, p)
             case "Due":
                 return try due(v, p, scope: scope, now: now, nowText: nowText)
+            case "DueDays":
+                let zone = scope.workflow.flatMap { v.catalog.current[$0]?.zone } ?? .vietnam
+                guard let dates = try ControlService.dueDates(p, zone: zone, required: true) else { return .error("org.varlink.service.InternalError") }
+                let days = try v.store.dueDays(scope: scope, dates: dates, now: now).map { d in
+                    JSON.object([("date", .string(d.date)), ("items", .int(d.items)), ("overdue", .int(d.overdue))])
+                }
+                return .ok([nowText, ("days", .array(days))])
             case "Instances":
                 return try instances(v, p, scope: scope, now: now, nowText: nowText)
             case "Groups":
@@ -66,6 +77,8 @@ extension ControlService {
             default:
                 return .error("org.varlink.service.MethodNotFound", [("method", .string(name))])
             }
+        } catch let bad as BadParameter {
+            return .error("org.varlink.service.InvalidParameter", [("parameter", .string(bad.name))])
         } catch {
             log(3, "varlink \(ControlService.extrasInterface).\(name): \(error)")
             return .error("org.varlink.service.InternalError")
@@ -79,19 +92,33 @@ extension ControlService {
         return { id, data in SearchText.contains(id, folded: needle) || SearchText.contains(data, folded: needle) }
     }
 
-    /// `Due`: the items of the scope due up to `days` (default 30, at most 366) after today, overdue ones included,
-    /// earliest first, one page of them (`limit` default 100, at most 1,000), with counts at fixed horizons.
+    /// `from` and `until` (local due dates, at most 400 days apart), both or neither unless `required`.
+    static func dueDates(_ p: [String: JSON], zone: Zone, required: Bool) throws(BadParameter) -> Store.DueDates? {
+        let fromText = p["from"]?.stringValue
+        let untilText = p["until"]?.stringValue
+        if fromText == nil && untilText == nil && !required { return nil }
+        guard let fromText, let from = CivilDate.parse(fromText) else { throw BadParameter(name: "from") }
+        guard let untilText, let until = CivilDate.parse(untilText), until >= from, until.dayNumber - from.dayNumber <= 400 else {
+            throw BadParameter(name: "until")
+        }
+        return Store.DueDates(from: from, until: until, zone: zone)
+    }
+
+    /// `Due`: the items of the scope due up to `days` (default 30, at most 366) after today, overdue ones included
+    /// (or, with `from` and `until`, those due on these local dates), earliest first, one page of them (`limit`
+    /// default 100, at most 1,000), with counts at fixed horizons.
     func due(_ v: Views, _ p: [String: JSON], scope: Store.Scope, now: Instant, nowText: (String, JSON)) throws -> VarlinkReply {
         let zone = scope.workflow.flatMap { v.catalog.current[$0]?.zone } ?? .vietnam
         let today = zone.date(of: now)
+        let dates = try ControlService.dueDates(p, zone: zone, required: false)
         let days = max(0, min(p["days"]?.intValue ?? 30, 366))
         let horizons = [0, 7, 14, 30]
-        let bounds = [now] + horizons.map { zone.endOfDay(today.adding(days: $0)) } + [zone.endOfDay(today.adding(days: days))]
-        let ordered = bounds.map(\.seconds).sorted().map { Instant(seconds: $0) }
+        let last = dates.map { zone.endOfDay($0.until) } ?? zone.endOfDay(today.adding(days: days))
+        let bounds = [now] + horizons.map { zone.endOfDay(today.adding(days: $0)) } + [last]
         let page = try v.store.duePage(
-            scope: scope, bounds: ordered, offset: max(0, p["offset"]?.intValue ?? 0),
+            scope: scope, until: last, bounds: bounds, dates: dates, offset: max(0, p["offset"]?.intValue ?? 0),
             limit: max(1, min(p["limit"]?.intValue ?? 100, 1000)), matching: ControlService.matcher(p["search"]?.stringValue))
-        func count(_ b: Instant) -> Int { page.countsByBound[ordered.firstIndex(of: b) ?? 0] }
+        func count(_ b: Instant) -> Int { page.countsByBound[bounds.firstIndex(of: b) ?? 0] }
         let overdue = count(now)
         // Items of the whole selection: every overdue one plus those due within `days`.
         let total = count(bounds.last!)

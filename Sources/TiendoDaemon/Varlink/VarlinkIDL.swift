@@ -190,17 +190,31 @@ method Workflows() -> (now: string, workflows: []WorkflowInfo)
 
 method Calendar(workflow: string, from: string, until: string) -> (calendar: string, title: string, days: []CalendarDay)
 
-# Every overdue item of the selection and those due within `days` (30) days, earliest first: one page of them (each
-# a vn.tiendo.Manager DueItem with `label`), and the counts of the whole selection. `groups`: "" is "no group".
+# Every overdue item of the selection and those due within `days` (30) days, or with `from` and `until` those due
+# on these local dates, earliest first: one page of them (each a vn.tiendo.Manager DueItem with `label`), and the
+# counts of the whole selection. `groups`: "" is "no group".
 method Due(
   workflow: ?string,
   groups: ?[]string,
   state: ?string,
   search: ?string,
   days: ?int,
+  from: ?string,
+  until: ?string,
   offset: ?int,
   limit: ?int
 ) -> (now: string, counts: DueCounts, items: []object)
+
+type DayCount (date: string, items: int, overdue: int)
+
+# Items due on each local date from `from` to `until` (at most 400 days), for a month view.
+method DueDays(
+  workflow: ?string,
+  groups: ?[]string,
+  state: ?string,
+  from: string,
+  until: string
+) -> (now: string, days: []DayCount)
 
 # One page of instances by id; `next` is the cursor for `after`; `total` when known without a search.
 method Instances(
