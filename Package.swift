@@ -14,12 +14,20 @@ let package = Package(
         .executable(name: "tiendod", targets: ["tiendod"]),
         .library(name: "TiendoCore", targets: ["TiendoCore"]),
         .library(name: "TiendoVarlink", targets: ["TiendoVarlink"]),
+        .executable(name: "tiendo-web", targets: ["tiendo-web"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // tiendo-web only: the HTTP server, its password hashing and sessions, and multipart uploads. Hummingbird's
+        // default traits (swift-configuration support) are not needed.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
     ],
     targets: [
         // Pure, deterministic engine: definitions, date algebra, calendars, step function. No I/O but file reading.
@@ -74,6 +82,30 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // libxlsxwriter (Debian's libxlsxwriter-dev): the XLSX export of tiendo-web.
+        .systemLibrary(name: "CXlsxWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
+        // The web front end: pages, accounts, sessions, CSV/XLSX, all through TiendoVarlink (never the store).
+        .target(
+            name: "TiendoWeb",
+            dependencies: [
+                "TiendoCore", "TiendoVarlink", "CXlsxWriter",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "tiendo-web",
+            dependencies: [
+                "TiendoWeb", "TiendoVarlink", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "TiendoCoreTests",
             dependencies: ["TiendoCore"],
@@ -89,6 +121,16 @@ let package = Package(
         .testTarget(
             name: "TiendoDaemonTests",
             dependencies: ["TiendoDaemon", "TiendoCore", "TiendoStore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        // The web handlers in process (no sockets) against a small varlink server thread, and the export files.
+        .testTarget(
+            name: "TiendoWebTests",
+            dependencies: [
+                "TiendoWeb", "TiendoVarlink", "TiendoCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         // Integration tests: run the real tiendod binary against real SQLite (and journald/systemd where present).
