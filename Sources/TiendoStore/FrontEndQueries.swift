@@ -82,9 +82,10 @@ extension Store {
         }
     }
 
-    /// Items of `scope` due at or before `until`, and on `dates` when given, earliest first: the page
-    /// `offset..<offset+limit`, and how many of them are due at or before each of `bounds`. With `matching`, only
-    /// items whose (instance id, data text) it accepts count (a search: every item of the selection is read).
+    /// Items of `scope` (and on `dates` when given), earliest first: the page `offset..<offset+limit` of those due
+    /// at or before `until`, and how many items are due at or before each of `bounds` (which may reach past
+    /// `until`). With `matching`, only items whose (instance id, data text) it accepts count (a search: every item
+    /// up to the last bound is read).
     public func duePage(
         scope: Scope, until: Instant, bounds: [Instant], dates: DueDates? = nil, offset: Int, limit: Int,
         matching: ((String, String) -> Bool)? = nil
@@ -94,35 +95,45 @@ extension Store {
             conditions += sql
             arguments += args
         }
-        let whereSQL = (["d.due_end <= ?"] + conditions).joined(separator: " AND ")
-        let select = """
-            SELECT d.instance, d.deadline, d.workflow, d.grp, d.state, d.milestone, d.title, d.due, d.due_end, i.data
-            FROM due_items d JOIN instances i ON i.id = d.instance WHERE \(whereSQL)
-            ORDER BY d.due_end, d.instance, d.deadline
-            """
-        let args = Store.arguments([until.seconds] + arguments)
+        let horizon = max(until, bounds.max() ?? until)
+        func selection(_ end: Instant) -> (sql: String, arguments: StatementArguments) {
+            ((["d.due_end <= ?"] + conditions).joined(separator: " AND "), Store.arguments([end.seconds] + arguments))
+        }
+        func select(_ end: Instant) -> (sql: String, arguments: StatementArguments) {
+            let (whereSQL, args) = selection(end)
+            let columns = Store.dueColumns.split(separator: ",").map { "d." + $0.filter { $0 != " " } }.joined(separator: ", ")
+            return (
+                """
+                SELECT \(columns), i.data FROM due_items d JOIN instances i ON i.id = d.instance WHERE \(whereSQL)
+                ORDER BY d.due_end, d.instance, d.deadline
+                """, args
+            )
+        }
+        let dataColumn = Store.dueColumns.split(separator: ",").count
         return try read { db in
             guard let matching else {
-                if bounds.isEmpty {
-                    return DuePage(entries: try Row.fetchAll(db, sql: select + " LIMIT ? OFFSET ?", arguments: args + [limit, offset]).map(Store.dueEntry), countsByBound: [])
+                let page = select(until)
+                let entries = try Row.fetchAll(db, sql: page.sql + " LIMIT ? OFFSET ?", arguments: page.arguments + [limit, offset]).map {
+                    Store.dueEntry($0, data: dataColumn)
                 }
+                guard !bounds.isEmpty else { return DuePage(entries: entries, countsByBound: []) }
+                let (whereSQL, args) = selection(horizon)
                 let sums = bounds.map { _ in "IFNULL(SUM(d.due_end <= ?), 0)" }.joined(separator: ", ")
-                let countRow = try Row.fetchOne(
-                    db, sql: "SELECT \(sums) FROM due_items d WHERE \(whereSQL)",
-                    arguments: Store.arguments(bounds.map(\.seconds)) + args)
-                let counts = (0..<bounds.count).map { (countRow?[$0] as Int?) ?? 0 }
-                let entries = try Row.fetchAll(db, sql: select + " LIMIT ? OFFSET ?", arguments: args + [limit, offset]).map(Store.dueEntry)
-                return DuePage(entries: entries, countsByBound: counts)
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT \(sums) FROM due_items d WHERE \(whereSQL)", arguments: Store.arguments(bounds.map(\.seconds)) + args)
+                return DuePage(entries: entries, countsByBound: (0..<bounds.count).map { (row?[$0] as Int?) ?? 0 })
             }
             var counts = Array(repeating: 0, count: bounds.count)
             var entries: [DueEntry] = []
             var seen = 0
-            let cursor = try Row.fetchCursor(db, sql: select, arguments: args)
+            let all = select(horizon)
+            let cursor = try Row.fetchCursor(db, sql: all.sql, arguments: all.arguments)
             while let row = try cursor.next() {
-                guard matching(row[0], row[9]) else { continue }
+                guard matching(row[0], row[dataColumn]) else { continue }
                 let end: Int64 = row[8]
                 for (i, b) in bounds.enumerated() where end <= b.seconds { counts[i] += 1 }
-                if seen >= offset && entries.count < limit { entries.append(Store.dueEntry(row)) }
+                guard end <= until.seconds else { continue }
+                if seen >= offset && entries.count < limit { entries.append(Store.dueEntry(row, data: dataColumn)) }
                 seen += 1
             }
             return DuePage(entries: entries, countsByBound: counts)
@@ -148,7 +159,7 @@ extension Store {
         StatementArguments(values.map { $0 as (any DatabaseValueConvertible)? })
     }
 
-    static func dueEntry(_ row: Row) -> DueEntry { DueEntry(row: dueRow(row), data: row[9]) }
+    static func dueEntry(_ row: Row, data column: Int) -> DueEntry { DueEntry(row: dueRow(row), data: row[column]) }
 
     /// Instances of `scope`, by id after `after`, at most `limit`: those with an item due at or before `overdueAt`
     /// when given, and those whose (id, data text) `matching` accepts.

@@ -188,6 +188,23 @@ extension Extras {
         }
     }
 
+    /// `Instance(id) -> (now, instance)`: `GetInstance` with the group and label, `deadlines` always present.
+    public struct Instance: ManagerMethod {
+        public struct Reply: Sendable, Equatable {
+            public var now: String
+            public var entry: InstanceEntry
+        }
+        public static let interface = Extras.interface
+        public static let name = "Instance"
+        public var id: String
+        public init(id: String) { self.id = id }
+        public var parameters: [(String, JSON)] { [("id", .string(id))] }
+        public static func reply(from p: JSON) throws(ReplyDecodingError) -> Reply {
+            let m = try Members(p, path: "")
+            return Reply(now: try m.string("now"), entry: try m.value("instance"))
+        }
+    }
+
     /// `Groups(workflow, groups) -> (now, groups)`: per workflow and group, instances, active, overdue, due soon.
     public struct Groups: ManagerMethod {
         public struct Reply: Sendable, Equatable {

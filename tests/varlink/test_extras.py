@@ -131,3 +131,26 @@ def test_due_on_dates_and_day_counts(daemon):
     assert sum(d["items"] for d in one) < sum(d["items"] for d in days.values())
     r = raw(daemon, msg(EXTRAS + ".DueDays", {"from": "2026-03-02", "until": "2027-06-01"}))[0]
     assert r == {"error": "org.varlink.service.InvalidParameter", "parameters": {"parameter": "until"}}
+
+
+def test_counts_reach_past_the_page_horizon(daemon):
+    seed(daemon)
+    # x9 is due 2026-03-19 (17 days ahead): outside a 7-day page, inside the 30-day count.
+    week = xcall(daemon, "Due", workflow="hop", days=7, limit=1000)
+    month = xcall(daemon, "Due", workflow="hop", days=30, limit=1000)
+    assert week["counts"] == {**month["counts"], "total": week["counts"]["total"]}
+    assert week["counts"]["month"] > week["counts"]["week"]
+    assert week["counts"]["total"] == len(week["items"]) < len(month["items"]) == month["counts"]["total"]
+    assert all(i["daysLeft"] <= 7 for i in week["items"])
+
+
+def test_instance_has_every_open_deadline_with_group_and_label(daemon):
+    seed(daemon)
+    r = xcall(daemon, "Instance", id="hop/x0")["instance"]
+    assert r["group"] == "Chi bộ Một" and r["instance"]["id"] == "hop/x0"
+    deadlines = r["instance"]["deadlines"]
+    # The overdue state deadline is there (GetInstance's `next` skips overdue items).
+    assert any(d.get("state") == "moi" and d.get("milestone") is None and d["overdue"] for d in deadlines), deadlines
+    assert {d.get("milestone") for d in deadlines} >= {"bao-cao", "tong-ket"}
+    r = raw(daemon, msg(EXTRAS + ".Instance", {"id": "hop/khong-co"}))[0]
+    assert r["error"] == "vn.tiendo.Manager.NoSuchInstance"

@@ -216,7 +216,8 @@ method DueDays(
   until: string
 ) -> (now: string, days: []DayCount)
 
-# One page of instances by id; `next` is the cursor for `after`; `total` when known without a search.
+# One page of instances by id (each with `deadlines`, as Instance); `next` is the cursor for `after`; `total`
+# when known without a search.
 method Instances(
   workflow: ?string,
   groups: ?[]string,
@@ -228,6 +229,10 @@ method Instances(
 ) -> (now: string, instances: []InstanceEntry, next: ?string, total: ?int)
 
 method Groups(workflow: ?string, groups: ?[]string) -> (now: string, groups: []GroupSummary)
+
+# GetInstance with the group and label; `deadlines` is always in the instance (from the daemon's index of open
+# items while vn.tiendo.Manager does not send it yet).
+method Instance(id: string) -> (now: string, instance: InstanceEntry)
 
 """#
 

@@ -38,7 +38,7 @@ struct OverviewPage {
             let link = filters.link("/ho-so", ["quy-trinh": w.id])
             return """
                 <tr class="\(t.overdue > 0 ? "overdue" : "")"><td><a href="\(link)">\(w.title)</a></td><td class="num">\(Format.count(t.instances))</td>
-                <td class="num">\(Format.count(t.active))</td><td class="num">\(t.overdue > 0 ? "<a href=\"\(filters.link("/ho-so", ["quy-trinh": w.id, "qua-han": "1"]))\">\(Format.count(t.overdue))</a>" : "0")</td>
+                <td class="num">\(Format.count(t.active))</td><td class="num">\(t.overdue > 0 ? "<a href=\"\(filters.link("/ho-so", ["quy-trinh": w.id, "qua-han": "1"]))\">\(Format.count(t.overdue))</a>" : "0" as HTML)</td>
                 <td class="num">\(Format.count(t.dueSoon))</td>\(showProvisional ? "<td class=\"num\">\(Format.count(provisional[w.id] ?? 0))</td>" : HTML.empty)</tr>
                 """
         }

@@ -14,13 +14,13 @@ struct RecordPage {
         return "\(w)/\(k)"
     }
 
-    /// The instance, refused (403) when the account may not see its group.
-    static func visible(_ app: WebApp, id: String, account: Account, catalog: Catalog) async throws -> Manager.Instance {
-        let instance = try await app.daemon.call(Manager.GetInstance(id: id))
-        guard account.sees(group: catalog.group(of: instance)) else {
+    /// The instance (with every open deadline), refused (403) when the account may not see its group.
+    static func visible(_ app: WebApp, id: String, account: Account) async throws -> Manager.Instance {
+        let entry = try await app.daemon.call(Extras.Instance(id: id)).entry
+        guard account.sees(group: entry.group) else {
             throw PageError.forbidden("Hồ sơ \(id) thuộc chi bộ ngoài phạm vi của tài khoản \(account.name).")
         }
-        return instance
+        return entry.instance
     }
 
     func show(_ request: Request, _ context: WebContext) async throws -> Response {
@@ -29,7 +29,7 @@ struct RecordPage {
         async let catalogCall = app.daemon.workflows()
         async let historyCall = app.daemon.call(Manager.History(id: id))
         let catalog = try await catalogCall
-        let instance = try await RecordPage.visible(app, id: id, account: account, catalog: catalog)
+        let instance = try await RecordPage.visible(app, id: id, account: account)
         let history = try await historyCall
         let flash = await app.takeFlash(request, context)
         let view = RecordView(instance: instance, history: history, catalog: catalog, account: account, context: context)
@@ -43,7 +43,7 @@ struct RecordPage {
             throw PageError.forbidden("Tài khoản \(account.name) (\(account.role.title)) chỉ được xem, không được thay đổi hồ sơ.")
         }
         let catalog = try await app.daemon.workflows()
-        let instance = try await RecordPage.visible(app, id: id, account: account, catalog: catalog)
+        let instance = try await RecordPage.visible(app, id: id, account: account)
         let form = context.form
         let back = DueTable.recordLink(id)
         do {
