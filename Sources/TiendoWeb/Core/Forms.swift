@@ -65,11 +65,16 @@ struct Form: Sendable {
             switch b {
             case UInt8(ascii: "+"): bytes.append(UInt8(ascii: " "))
             case UInt8(ascii: "%"):
-                guard let h = it.next(), let l = it.next(), let v = UInt8(String(decoding: [h, l], as: UTF8.self), radix: 16) else {
+                // A `%` not followed by two hex digits stays as it was written.
+                let h = it.next()
+                let l = h == nil ? nil : it.next()
+                if let h, let l, let v = UInt8(String(decoding: [h, l], as: UTF8.self), radix: 16) {
+                    bytes.append(v)
+                } else {
                     bytes.append(b)
-                    continue
+                    if let h { bytes.append(h) }
+                    if let l { bytes.append(l) }
                 }
-                bytes.append(v)
             default: bytes.append(b)
             }
         }
