@@ -7,6 +7,7 @@ struct Config {
     /// docs/performance.md); 10^6 is always attempted.
     var sizes: [Int] = [10_000, 100_000, 300_000, 1_000_000]
     var tiendod = ".build/release/tiendod"
+    var tiendoWeb = ".build/release/tiendo-web"
     var workflows = "Workflows"
     var work = "/tmp"
     var out = "bench/results.json"
@@ -40,10 +41,10 @@ struct Config {
     var watchdogUSec = 30_000_000  // tiendod.service: WatchdogSec=30s
 
     static let usage = """
-        usage: tiendo-bench [--quick] [--sizes 10000,100000,300000,1000000] [--tiendod PATH] [--workflows DIR] [--work DIR]
-                            [--out FILE] [--python PATH] [--tools DIR] [--ceiling PATH] [--only a,b,c] [--keep]
+        usage: tiendo-bench [--quick] [--sizes 10000,100000,300000,1000000] [--tiendod PATH] [--tiendo-web PATH] [--workflows DIR]
+                            [--work DIR] [--out FILE] [--python PATH] [--tools DIR] [--ceiling PATH] [--only a,b,c] [--keep]
                             [--budget-minutes M] [--loop-seconds S] [--idle-seconds S]
-        Scenarios: import, coldstart, firing, latency, remind, sendevent, offline, idle, ceiling, transitions
+        Scenarios: import, coldstart, firing, latency, remind, sendevent, offline, idle, ceiling, transitions, web
         """
 
     static func parse(_ args: [String]) throws -> Config {
@@ -76,6 +77,7 @@ struct Config {
                     return Int(v)
                 }
             case "--tiendod": c.tiendod = try value()
+            case "--tiendo-web": c.tiendoWeb = try value()
             case "--workflows": c.workflows = try value()
             case "--work": c.work = try value()
             case "--out": c.out = try value()
