@@ -4,9 +4,9 @@ PREFIX ?= /usr
 DESTDIR ?=
 STATE ?= $(CURDIR)/.tiendo
 APT_PACKAGES = libsystemd-dev libsqlite3-dev pkg-config python3-venv systemd locales libxlsxwriter-dev
-# The browser tests of tiendo-web: Debian's Chromium and its WebDriver, fonts with Vietnamese letters, pdftoppm to
-# look at printed pages.
-WEB_TEST_APT_PACKAGES = chromium chromium-driver fonts-noto-core poppler-utils
+# The browser tests of tiendo-web: Debian's Chromium, its WebDriver and its Vietnamese words, fonts with Vietnamese
+# letters, pdftoppm to look at printed pages.
+WEB_TEST_APT_PACKAGES = chromium chromium-driver chromium-l10n fonts-noto-core poppler-utils
 
 VENV = .venv-test
 

@@ -177,7 +177,10 @@ extension Extras {
         }
 
         public var parameters: [(String, JSON)] {
-            present(selection.parameters + [("overdue", overdue.map(JSON.bool)), ("after", after.map(JSON.string)), ("limit", limit.map(JSON.int))])
+            present(
+                selection.parameters + [
+                    ("overdue", overdue.map(JSON.bool)), ("after", after.map(JSON.string)), ("limit", limit.map(JSON.int)),
+                ])
         }
 
         public static func reply(from p: JSON) throws(ReplyDecodingError) -> Reply {

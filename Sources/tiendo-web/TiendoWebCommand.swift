@@ -15,7 +15,8 @@ struct TiendoWebCommand: AsyncParsableCommand {
 
 struct StateOption: ParsableArguments {
     @Option(name: .customLong("state-dir"), help: ArgumentHelp("Thư mục lưu tài khoản (mặc định /var/lib/tiendo-web).", valueName: "DIR"))
-    var stateDir: String = ProcessInfo.processInfo.environment["STATE_DIRECTORY"].flatMap { $0.split(separator: ":").first.map(String.init) }
+    var stateDir: String =
+        ProcessInfo.processInfo.environment["STATE_DIRECTORY"].flatMap { $0.split(separator: ":").first.map(String.init) }
         ?? "/var/lib/tiendo-web"
 
     var store: AccountStore { AccountStore(directory: stateDir) }
@@ -24,10 +25,13 @@ struct StateOption: ParsableArguments {
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Chạy máy chủ web (dừng bằng SIGTERM hoặc Ctrl-C).")
 
-    @Option(help: ArgumentHelp("Socket varlink của tiendod (mặc định $TIENDO_SOCKET hoặc /run/tiendo/vn.tiendo.Manager).", valueName: "PATH"))
+    @Option(
+        help: ArgumentHelp("Socket varlink của tiendod (mặc định $TIENDO_SOCKET hoặc /run/tiendo/vn.tiendo.Manager).", valueName: "PATH"))
     var socket: String?
 
-    @Option(help: ArgumentHelp("Địa chỉ nghe: HOST:PORT, hoặc unix:ĐƯỜNG_DẪN cho reverse proxy (mặc định 127.0.0.1:8080).", valueName: "HOST:PORT"))
+    @Option(
+        help: ArgumentHelp(
+            "Địa chỉ nghe: HOST:PORT, hoặc unix:ĐƯỜNG_DẪN cho reverse proxy (mặc định 127.0.0.1:8080).", valueName: "HOST:PORT"))
     var listen: String = "127.0.0.1:8080"
 
     @OptionGroup var state: StateOption
@@ -43,7 +47,8 @@ struct Serve: AsyncParsableCommand {
         let app = WebApp(configuration: configuration)
         if (try? app.accounts.accounts().isEmpty) ?? true {
             logger.warning(
-                "tiendo-web: chưa có tài khoản nào trong \(state.stateDir); tạo tài khoản quản trị đầu tiên bằng: tiendo-web user add TÊN --role quan-tri --password-stdin")
+                "tiendo-web: chưa có tài khoản nào trong \(state.stateDir); tạo tài khoản quản trị đầu tiên bằng: tiendo-web user add TÊN --role quan-tri --password-stdin"
+            )
         }
         try await app.run(logger: logger)
     }
@@ -51,7 +56,8 @@ struct Serve: AsyncParsableCommand {
 
 struct User: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Quản lý tài khoản: add, passwd, disable, enable, list.", subcommands: [Add.self, Passwd.self, Disable.self, Enable.self, List.self])
+        abstract: "Quản lý tài khoản: add, passwd, disable, enable, list.",
+        subcommands: [Add.self, Passwd.self, Disable.self, Enable.self, List.self])
 
     /// The password: one line from standard input (never an argument: those show in `ps`), or a generated one.
     static func password(fromStdin: Bool, generate: Bool) throws -> String {
@@ -75,7 +81,9 @@ struct User: ParsableCommand {
         @Option(help: ArgumentHelp("Vai trò: xem, can-bo hoặc quan-tri.", valueName: "ROLE"))
         var role: String
 
-        @Option(name: .customLong("group"), help: ArgumentHelp("Chỉ được làm việc với chi bộ này (lặp lại được; không có: mọi chi bộ).", valueName: "G"))
+        @Option(
+            name: .customLong("group"),
+            help: ArgumentHelp("Chỉ được làm việc với chi bộ này (lặp lại được; không có: mọi chi bộ).", valueName: "G"))
         var groups: [String] = []
 
         @Flag(help: "Đọc mật khẩu từ đầu vào chuẩn (một dòng).")
@@ -91,7 +99,9 @@ struct User: ParsableCommand {
             let password = try User.password(fromStdin: passwordStdin, generate: generatePassword)
             do {
                 let a = try AccountCommands.add(state.store, name: name, role: r, groups: groups, password: password)
-                print("Đã tạo tài khoản '\(a.name)' (\(a.role.title); \(a.groups.isEmpty ? "mọi chi bộ" : a.groups.joined(separator: ", "))).")
+                print(
+                    "Đã tạo tài khoản '\(a.name)' (\(a.role.title); \(a.groups.isEmpty ? "mọi chi bộ" : a.groups.joined(separator: ", ")))."
+                )
                 if generatePassword { print("Mật khẩu: \(password)") }
             } catch { throw User.fail(error) }
         }

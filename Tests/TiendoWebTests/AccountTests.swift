@@ -35,12 +35,18 @@ struct AccountTests {
     func validation() throws {
         let dir = TempDirectory()
         let store = AccountStore(directory: dir.path)
-        for (name, password) in [("", "mat-khau-dai"), (".ha", "mat-khau-dai"), ("ha nguyen", "mat-khau-dai"), (String(repeating: "a", count: 65), "mat-khau-dai"),
-            ("ha", "ngan"), ("ha", String(repeating: "é", count: 40)), ("ha", "mat\nkhau-dai")]
-        {
-            #expect(throws: AccountStoreError.self) { try AccountCommands.add(store, name: name, role: .xem, groups: [], password: password) }
+        for (name, password) in [
+            ("", "mat-khau-dai"), (".ha", "mat-khau-dai"), ("ha nguyen", "mat-khau-dai"),
+            (String(repeating: "a", count: 65), "mat-khau-dai"),
+            ("ha", "ngan"), ("ha", String(repeating: "é", count: 40)), ("ha", "mat\nkhau-dai"),
+        ] {
+            #expect(throws: AccountStoreError.self) {
+                try AccountCommands.add(store, name: name, role: .xem, groups: [], password: password)
+            }
         }
-        #expect(throws: AccountStoreError.self) { try AccountCommands.add(store, name: "ha", role: .xem, groups: [""], password: "mat-khau-dai") }
+        #expect(throws: AccountStoreError.self) {
+            try AccountCommands.add(store, name: "ha", role: .xem, groups: [""], password: "mat-khau-dai")
+        }
         #expect(try store.accounts().isEmpty)
         #expect(Account.validName("Hà.Nguyễn@phuong") == nil)
         let scoped = Account(name: "a", role: .canBo, groups: ["A"], passwordHash: "", created: "")

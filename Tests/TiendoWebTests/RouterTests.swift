@@ -15,7 +15,8 @@ struct RouterTests {
     init() throws {
         daemon = try Daemon()
         app = WebApp(
-            configuration: WebConfiguration(socketPath: daemon.socket, listen: .tcp(host: "127.0.0.1", port: 1), stateDirectory: daemon.dir.path + "/web"),
+            configuration: WebConfiguration(
+                socketPath: daemon.socket, listen: .tcp(host: "127.0.0.1", port: 1), stateDirectory: daemon.dir.path + "/web"),
             throttle: LoginThrottle(now: { 0 }))
         try AccountCommands.add(app.accounts, name: "admin", role: .quanTri, groups: [], password: "mat-khau-quan-tri")
         try AccountCommands.add(app.accounts, name: "ha", role: .canBo, groups: ["Chi bộ 1"], password: "mat-khau-can-bo")
@@ -34,10 +35,12 @@ struct RouterTests {
         #expect(noToken.status == .forbidden && noToken.body.contains("Biểu mẫu không hợp lệ"))
         let wrong = try await b.post("/dang-nhap", [("_csrf", form.csrf!), ("ten", "admin"), ("mat-khau", "sai-roi-nhe")])
         #expect(wrong.status == .unauthorized && wrong.body.contains("Tên đăng nhập hoặc mật khẩu không đúng."))
-        let ok = try await b.post("/dang-nhap", [("_csrf", form.csrf!), ("ten", "admin"), ("mat-khau", "mat-khau-quan-tri"), ("tiep", "/ho-so")])
+        let ok = try await b.post(
+            "/dang-nhap", [("_csrf", form.csrf!), ("ten", "admin"), ("mat-khau", "mat-khau-quan-tri"), ("tiep", "/ho-so")])
         #expect(ok.status == .seeOther && ok.location == "/ho-so")
         let cookie = try #require(ok.headers[values: .setCookie].first { $0.hasPrefix("tiendo_phien=") })
-        #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/") && !cookie.contains("Secure"))
+        #expect(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/") && !cookie.contains("Secure"))
         let list = try await b.get("/ho-so?quy-trinh=kt")
         #expect(list.status == .ok && list.body.contains("Nguyễn Thị Hà") && list.body.contains("Lê Thị Cúc"))
         // Behind a TLS proxy the cookie is Secure.

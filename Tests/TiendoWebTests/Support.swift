@@ -12,7 +12,8 @@ import TiendoVarlink
 
 /// The package's root and the binaries built with these tests.
 enum Build {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .path
 
     static func binary(_ name: String) -> String {
         if let dir = ProcessInfo.processInfo.environment["TIENDO_BIN_DIR"] { return dir + "/" + name }
@@ -73,8 +74,13 @@ final class Daemon: @unchecked Sendable {
             usleep(50_000)
         }
         let rows: [JSON] = [
-            .object([("key", .string("a1")), ("ho_ten", .string("Nguyễn Thị Hà")), ("chi_bo", .string("Chi bộ 1")), ("han", .string("2026-02-25"))]),
-            .object([("key", .string("b1")), ("ho_ten", .string("Lê Thị Cúc")), ("chi_bo", .string("Chi bộ 2")), ("han", .string("2026-03-05"))]),
+            .object([
+                ("key", .string("a1")), ("ho_ten", .string("Nguyễn Thị Hà")), ("chi_bo", .string("Chi bộ 1")),
+                ("han", .string("2026-02-25")),
+            ]),
+            .object([
+                ("key", .string("b1")), ("ho_ten", .string("Lê Thị Cúc")), ("chi_bo", .string("Chi bộ 2")), ("han", .string("2026-03-05")),
+            ]),
         ]
         _ = try client.importInstances(workflow: "kt", rows: rows)
     }

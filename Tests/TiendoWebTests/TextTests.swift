@@ -9,7 +9,10 @@ struct TextTests {
     func escaping() {
         let name = "<script>alert('x')</script> & \"Hà\""
         let html: HTML = "<p title=\"\(name)\">\(name)</p>\(HTML.flag("hidden", true))"
-        #expect(html.text == "<p title=\"&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;Hà&quot;\">&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;Hà&quot;</p> hidden")
+        #expect(
+            html.text
+                == "<p title=\"&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;Hà&quot;\">&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;Hà&quot;</p> hidden"
+        )
         let inner: HTML = "<b>\("Đảng ủy")</b>"
         #expect(("<i>\(inner)</i>" as HTML).text == "<i><b>Đảng ủy</b></i>")
         #expect(HTML.escape("Chi bộ số 3") == "Chi bộ số 3")
@@ -27,7 +30,9 @@ struct TextTests {
         #expect(Format.days(0, overdue: true) == "quá hạn hôm nay")
         #expect(Format.days(-5, overdue: true) == "quá 5 ngày")
         #expect(Format.count(1_083) == "1.083" && Format.count(1_000_000) == "1.000.000" && Format.count(12) == "12")
-        #expect(Format.value(.bool(true)) == "có" && Format.value(.double(12.5)) == "12,5" && Format.value(.string("2025-02-10")) == "10/02/2025")
+        #expect(
+            Format.value(.bool(true)) == "có" && Format.value(.double(12.5)) == "12,5"
+                && Format.value(.string("2025-02-10")) == "10/02/2025")
         #expect(Format.milestone("dang-phi", occurrence: "2027-03") == "dang-phi@2027-03")
         #expect(weekday(CivilDate(2026, 3, 2)) == "Thứ Hai" && weekday(CivilDate(2026, 3, 8)) == "Chủ nhật")
     }
@@ -69,11 +74,15 @@ struct TextTests {
     @Test("sign-in targets stay on this site; throttled addresses come from a local proxy only")
     func gatekeeping() {
         #expect(LoginPage.safeTarget("/ho-so?quy-trinh=a") == "/ho-so?quy-trinh=a")
-        for evil in ["//evil.example/", "https://evil.example/", "/\\evil", "/dang-nhap", nil] { #expect(LoginPage.safeTarget(evil) == "/") }
+        for evil in ["//evil.example/", "https://evil.example/", "/\\evil", "/dang-nhap", nil] {
+            #expect(LoginPage.safeTarget(evil) == "/")
+        }
         #expect(Gatekeeper.clientAddress(peer: "127.0.0.1", forwardedFor: "10.0.0.9, 192.168.1.20") == "192.168.1.20")
         #expect(Gatekeeper.clientAddress(peer: nil, forwardedFor: "192.168.1.21") == "192.168.1.21")
         #expect(Gatekeeper.clientAddress(peer: "192.168.1.5", forwardedFor: "1.2.3.4") == "192.168.1.5")
-        #expect(Gatekeeper.constantTimeEqual("abc", "abc") && !Gatekeeper.constantTimeEqual("abc", "abd") && !Gatekeeper.constantTimeEqual("a", "ab"))
+        #expect(
+            Gatekeeper.constantTimeEqual("abc", "abc") && !Gatekeeper.constantTimeEqual("abc", "abd")
+                && !Gatekeeper.constantTimeEqual("a", "ab"))
         #expect(WebConfiguration.listen("127.0.0.1:8080") == .tcp(host: "127.0.0.1", port: 8080))
         #expect(WebConfiguration.listen("[::1]:9000") == .tcp(host: "::1", port: 9000))
         #expect(WebConfiguration.listen("unix:/run/tiendo-web/web.sock") == .unix(path: "/run/tiendo-web/web.sock"))

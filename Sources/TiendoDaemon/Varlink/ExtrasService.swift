@@ -29,7 +29,8 @@ extension ControlService {
 
     func handleExtras(_ name: String, _ parameters: [(String, JSON)], peer: Peer) -> Dispatch {
         guard let schema = ControlService.extrasSchemas[name] else {
-            return .immediate(.error("org.varlink.service.MethodNotFound", [("method", .string(ControlService.extrasInterface + "." + name))]))
+            return .immediate(
+                .error("org.varlink.service.MethodNotFound", [("method", .string(ControlService.extrasInterface + "." + name))]))
         }
         switch ControlService.check(schema, parameters) {
         case .failure(let bad): return .immediate(.error("org.varlink.service.InvalidParameter", [("parameter", .string(bad.name))]))
@@ -60,7 +61,9 @@ extension ControlService {
                 return try due(v, p, scope: scope, now: now, nowText: nowText)
             case "DueDays":
                 let zone = scope.workflow.flatMap { v.catalog.current[$0]?.zone } ?? .vietnam
-                guard let dates = try ControlService.dueDates(p, zone: zone, required: true) else { return .error("org.varlink.service.InternalError") }
+                guard let dates = try ControlService.dueDates(p, zone: zone, required: true) else {
+                    return .error("org.varlink.service.InternalError")
+                }
                 let days = try v.store.dueDays(scope: scope, dates: dates, now: now).map { d in
                     JSON.object([("date", .string(d.date)), ("items", .int(d.items)), ("overdue", .int(d.overdue))])
                 }
@@ -69,7 +72,9 @@ extension ControlService {
                 return try instances(v, p, scope: scope, now: now, nowText: nowText)
             case "Instance":
                 let id = p["id"]!.stringValue!
-                guard let row = try v.store.instance(id, definition: v.catalog.definition) else { return ControlService.error(.noSuchInstance(id)) }
+                guard let row = try v.store.instance(id, definition: v.catalog.definition) else {
+                    return ControlService.error(.noSuchInstance(id))
+                }
                 return .ok([nowText, ("instance", try entry(v, row, now: now))])
             case "Groups":
                 let groups = try v.store.groupSummaries(scope: scope, now: now, soon: now.adding(seconds: 7 * 86_400)).map { g in
@@ -133,7 +138,9 @@ extension ControlService {
                 + [("total", .int(total))])
         let items = page.entries.map { e in
             var item = v.dueItemJSON(e.row, now: now).objectValue ?? []
-            if let label = ControlService.label(v.catalog.current[e.row.workflow], dataText: e.data) { item.append(("label", .string(label))) }
+            if let label = ControlService.label(v.catalog.current[e.row.workflow], dataText: e.data) {
+                item.append(("label", .string(label)))
+            }
             return JSON.object(item)
         }
         return .ok([nowText, ("counts", counts), ("items", .array(items))])
@@ -188,7 +195,11 @@ extension ControlService {
         for year in from.year...until.year {
             let status = cal.years[year] != nil ? "official" : "projected"
             for d in cal.days(in: year, includeWeekends: true) where d.date >= from && d.date <= until {
-                days.append(.object([("date", .string(d.date.iso)), ("name", .string(d.name)), ("kind", .string(d.kind.rawValue)), ("status", .string(status))]))
+                days.append(
+                    .object([
+                        ("date", .string(d.date.iso)), ("name", .string(d.name)), ("kind", .string(d.kind.rawValue)),
+                        ("status", .string(status)),
+                    ]))
             }
         }
         return .ok([("calendar", .string(cal.id)), ("title", .string(cal.title)), ("days", .array(days))])
@@ -230,7 +241,9 @@ extension ControlService {
                     ("targets", .array(on.branches.map { JSON.string($0.to) })),
                 ])
             }
-            return .object([("id", .string(s.name)), ("title", .string(s.displayTitle)), ("final", .bool(s.isFinal)), ("events", .array(events))])
+            return .object([
+                ("id", .string(s.name)), ("title", .string(s.displayTitle)), ("final", .bool(s.isFinal)), ("events", .array(events)),
+            ])
         }
         let milestones: [JSON] = def.milestones.map { m in
             var o: [(String, JSON)] = [("id", .string(m.id)), ("title", .string(m.title))]

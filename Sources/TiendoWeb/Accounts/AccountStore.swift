@@ -101,7 +101,9 @@ public final class AccountStore: Sendable {
         let lock = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard lock >= 0 else { throw AccountStoreError("không mở được '\(lockPath)': \(String(cString: strerror(errno)))") }
         defer { close(lock) }
-        guard flock(lock, LOCK_EX) == 0 else { throw AccountStoreError("không khóa được '\(lockPath)': \(String(cString: strerror(errno)))") }
+        guard flock(lock, LOCK_EX) == 0 else {
+            throw AccountStoreError("không khóa được '\(lockPath)': \(String(cString: strerror(errno)))")
+        }
         var accounts = try readFile()
         let result = try body(&accounts)
         try write(accounts)

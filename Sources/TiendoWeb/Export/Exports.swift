@@ -8,7 +8,8 @@ enum Exports {
         var sheet = Sheet(
             name: "Việc cần làm",
             columns: [
-                .init("Hạn", width: 12), .init("Dự kiến", width: 8), .init("Còn lại", width: 14), .init("Việc", width: 40), .init("Kỳ", width: 9),
+                .init("Hạn", width: 12), .init("Dự kiến", width: 8), .init("Còn lại", width: 14), .init("Việc", width: 40),
+                .init("Kỳ", width: 9),
                 .init("Hồ sơ", width: 26), .init("Mã hồ sơ", width: 28), .init("Chi bộ", width: 20), .init("Quy trình", width: 30),
                 .init("Trạng thái", width: 26),
             ])
@@ -43,7 +44,8 @@ enum Exports {
             name: "Hồ sơ",
             columns: [
                 .init("Mã hồ sơ", width: 28), .init("Tên", width: 26), .init("Chi bộ", width: 20), .init("Quy trình", width: 30),
-                .init("Trạng thái", width: 26), .init("Bắt đầu", width: 12), .init("Hoàn thành", width: 11), .init("Số hạn quá hạn", width: 10),
+                .init("Trạng thái", width: 26), .init("Bắt đầu", width: 12), .init("Hoàn thành", width: 11),
+                .init("Số hạn quá hạn", width: 10),
                 .init("Hạn gần nhất", width: 13), .init("Còn lại", width: 14), .init("Việc", width: 40),
             ] + fields.map { .init($0.displayTitle, width: 18) })
         var f = filters
@@ -56,7 +58,8 @@ enum Exports {
                 let open = Deadlines.open(i, today: today)
                 let first = open.first
                 var row: [Sheet.Cell] = [
-                    .text(i.id), .text(e.label ?? catalog.label(of: i)), e.group.map(Sheet.Cell.text) ?? .empty, .text(catalog.title(i.workflow)),
+                    .text(i.id), .text(e.label ?? catalog.label(of: i)), e.group.map(Sheet.Cell.text) ?? .empty,
+                    .text(catalog.title(i.workflow)),
                     i.state.flatMap { catalog.stateTitle(i.workflow, $0) }.map(Sheet.Cell.text) ?? .empty,
                     Format.civilDate(i.startedAt).map(Sheet.Cell.date) ?? .empty, .text(i.completed ? "có" : "không"),
                     .number(open.filter(\.overdue).count), first.map { Sheet.due($0.due) } ?? .empty,

@@ -30,7 +30,8 @@ enum CSVFile {
     }
 
     static func field(_ s: String) -> String {
-        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == ";" }) || s.hasPrefix(" ") || s.hasSuffix(" ")
+        guard
+            s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == ";" }) || s.hasPrefix(" ") || s.hasSuffix(" ")
         else { return s }
         return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
@@ -53,7 +54,9 @@ enum XLSXFile {
         let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         defer { unlink(path) }
         try write(sheet, to: path)
-        guard let data = FileManager.default.contents(atPath: path) else { throw Failure(description: "không đọc lại được tệp Excel vừa tạo") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Failure(description: "không đọc lại được tệp Excel vừa tạo")
+        }
         return [UInt8](data)
     }
 

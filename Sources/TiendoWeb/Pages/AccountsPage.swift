@@ -16,7 +16,8 @@ struct AccountsPage {
     func show(_ request: Request, _ context: WebContext) async throws -> Response {
         _ = try AccountsPage.administrator(context)
         let flash = await app.takeFlash(request, context)
-        return Layout.response(Layout.page(title: "Tài khoản", active: "/tai-khoan", context: context, flash: flash, body: try body(context)))
+        return Layout.response(
+            Layout.page(title: "Tài khoản", active: "/tai-khoan", context: context, flash: flash, body: try body(context)))
     }
 
     func submit(_ request: Request, _ context: WebContext) async throws -> Response {
@@ -30,8 +31,12 @@ struct AccountsPage {
                 guard let role = f.text("vai-tro").flatMap(Role.init(rawValue:)) else { throw AccountStoreError("hãy chọn vai trò") }
                 let password = f["mat-khau"] ?? ""
                 guard password == f["nhap-lai"] else { throw AccountStoreError("hai lần nhập mật khẩu không giống nhau") }
-                let groups = (f["chi-bo"] ?? "").split(whereSeparator: { $0 == "\n" || $0 == "," }).map { $0.trimmingSpaces }.filter { !$0.isEmpty }
-                _ = try await app.daemon.pool.runIfActive { try AccountCommands.add(store, name: name, role: role, groups: groups, password: password) }
+                let groups = (f["chi-bo"] ?? "").split(whereSeparator: { $0 == "\n" || $0 == "," }).map { $0.trimmingSpaces }.filter {
+                    !$0.isEmpty
+                }
+                _ = try await app.daemon.pool.runIfActive {
+                    try AccountCommands.add(store, name: name, role: role, groups: groups, password: password)
+                }
                 try await app.flash("Đã tạo tài khoản «\(name)» (\(role.title)).", ok: true, request, context)
             case "mat-khau":
                 let password = f["mat-khau"] ?? ""
@@ -41,7 +46,8 @@ struct AccountsPage {
                 let disable = f["hanh-dong"] == "khoa"
                 if disable && name == me.name { throw AccountStoreError("không tự khóa tài khoản đang dùng") }
                 try AccountCommands.setDisabled(store, name: name, disable)
-                try await app.flash(disable ? "Đã khóa tài khoản «\(name)»." : "Đã mở khóa tài khoản «\(name)».", ok: true, request, context)
+                try await app.flash(
+                    disable ? "Đã khóa tài khoản «\(name)»." : "Đã mở khóa tài khoản «\(name)».", ok: true, request, context)
             default:
                 throw AccountStoreError("không rõ thao tác")
             }

@@ -31,7 +31,8 @@ struct AgendaPage {
         let data = try await AgendaPage.load(app, filters, account: account, offset: filters.page * limit, limit: limit)
         if printing { return Layout.response(PrintList.agenda(data, account: account)) }
         let flash = await app.takeFlash(request, context)
-        return Layout.response(Layout.page(title: "Việc cần làm", active: "/", context: context, flash: flash, body: body(data, account: account)))
+        return Layout.response(
+            Layout.page(title: "Việc cần làm", active: "/", context: context, flash: flash, body: body(data, account: account)))
     }
 
     func body(_ data: Data, account: Account) -> HTML {
@@ -58,11 +59,13 @@ struct AgendaPage {
             <option value="khong"\(HTML.flag("selected", f.groupBy == .none))>Không nhóm</option></select></label>
             """
         let groups = Array(Set(data.reply.items.compactMap(\.item.group))).sorted()
-        let span: HTML = f.from.map { from in
-            let until = f.until ?? from
-            let text = until == from ? from.vietnamese : "\(from.vietnamese) – \(until.vietnamese)"
-            return "<p>Đang xem các việc có hạn \(until == from ? "ngày" : "từ") <b>\(text)</b>. <a href=\"\(f.link("/", ["tu": nil, "den": nil]))\">Xem tất cả việc cần làm</a></p>"
-        } ?? .empty
+        let span: HTML =
+            f.from.map { from in
+                let until = f.until ?? from
+                let text = until == from ? from.vietnamese : "\(from.vietnamese) – \(until.vietnamese)"
+                return
+                    "<p>Đang xem các việc có hạn \(until == from ? "ngày" : "từ") <b>\(text)</b>. <a href=\"\(f.link("/", ["tu": nil, "den": nil]))\">Xem tất cả việc cần làm</a></p>"
+            } ?? .empty
         var sections: [HTML] = []
         for bucket in DueTable.Bucket.allCases {
             let entries = data.reply.items.filter { DueTable.Bucket($0.item) == bucket }
@@ -82,7 +85,8 @@ struct AgendaPage {
             \(c.total > shown ? "<a href=\"\(f.link("/", ["trang": String(f.page + 1)]))\">Trang sau →</a>" : HTML.empty)</p>
             """ : .empty
         let empty: HTML =
-            data.reply.items.isEmpty ? "<p class=\"flash ok\">Không có việc nào quá hạn hoặc đến hạn trong \(f.days) ngày tới với bộ lọc này.</p>" : .empty
+            data.reply.items.isEmpty
+            ? "<p class=\"flash ok\">Không có việc nào quá hạn hoặc đến hạn trong \(f.days) ngày tới với bộ lọc này.</p>" : .empty
         return """
             <h1>Việc cần làm <span class="muted small">— hôm nay \(weekday(today)), \(today.vietnamese)</span></h1>
             \(counts)

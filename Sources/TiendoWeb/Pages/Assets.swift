@@ -34,6 +34,7 @@ enum Assets {
         form.filters { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: flex-end; padding: .6rem .8rem; background: var(--band);
           border: 1px solid var(--line); border-radius: 6px; margin-bottom: .8rem; }
         form.filters label { display: flex; flex-direction: column; font-size: .8rem; color: var(--muted); gap: .15rem; }
+        form.filters select, form.filters input { max-width: 15rem; }
         input, select, button, textarea { font: inherit; }
         input, select { padding: .3rem .4rem; border: 1px solid #b8b8c0; border-radius: 4px; min-width: 9rem; max-width: 20rem; }
         button { padding: .35rem .9rem; border-radius: 4px; border: 1px solid #8d8d96; background: #fff; cursor: pointer; }

@@ -36,7 +36,10 @@ struct CalendarPage {
         while d <= gridEnd {
             var cells: [HTML] = []
             for _ in 0..<7 {
-                cells.append(cell(d, month: month, today: today, special: special[d.iso], count: counts[d.iso], items: items[d.iso] ?? [], filters: filters))
+                cells.append(
+                    cell(
+                        d, month: month, today: today, special: special[d.iso], count: counts[d.iso], items: items[d.iso] ?? [],
+                        filters: filters))
                 d = d.adding(days: 1)
             }
             weeks.append("<tr>\(cells)</tr>")
@@ -82,7 +85,8 @@ struct CalendarPage {
                 note = "<span class=\"note\">Làm bù</span>"
             default:
                 classes.append("holiday")
-                note = "<span class=\"note\">\(s.name)\(s.kind == "compensatory" ? " (nghỉ bù)" : "")\(s.status == "projected" ? " — dự kiến" : "")</span>"
+                note =
+                    "<span class=\"note\">\(s.name)\(s.kind == "compensatory" ? " (nghỉ bù)" : "")\(s.status == "projected" ? " — dự kiến" : "")</span>"
             }
         }
         var content: HTML = .empty
@@ -91,8 +95,14 @@ struct CalendarPage {
             let overdue: HTML = count.overdue > 0 ? "<span class=\"badge bad\">\(count.overdue) quá hạn</span> " : .empty
             let open = count.items - count.overdue
             let due: HTML = open > 0 ? "<span class=\"badge\">\(open) việc</span>" : .empty
-            let titles: [HTML] = items.prefix(3).map { e in "<li>\(e.label ?? e.item.title)</li>" }
-            let more: HTML = count.items > min(3, items.count) ? "<li class=\"muted\">…</li>" : .empty
+            // The first three records due that day (a record with several items that day once).
+            var names: [String] = []
+            for e in items where names.count < 3 {
+                let name = e.label ?? e.item.title
+                if !names.contains(name) { names.append(name) }
+            }
+            let titles: [HTML] = names.map { "<li>\($0)</li>" }
+            let more: HTML = count.items > names.count ? "<li class=\"muted\">…</li>" : .empty
             content = "<a href=\"\(link)\" title=\"Xem các việc có hạn ngày \(d.vietnamese)\">\(overdue)\(due)</a><ul>\(titles)\(more)</ul>"
         }
         return "<td class=\"\(classes.joined(separator: " "))\"><span class=\"day\">\(d.day)</span>\(note)\(content)</td>"

@@ -33,12 +33,15 @@ enum DueTable {
 
     /// What the item is about: the title, with the occurrence of a recurring milestone (`kỳ 2027-03`).
     static func what(_ item: Manager.DueItem) -> HTML {
-        let occurrence: HTML = item.occurrence.map { " <span class=\"badge\" title=\"\(item.milestone ?? "")@\($0)\">kỳ \($0)</span>" } ?? .empty
+        let occurrence: HTML =
+            item.occurrence.map { " <span class=\"badge\" title=\"\(item.milestone ?? "")@\($0)\">kỳ \($0)</span>" } ?? .empty
         return "\(item.title)\(occurrence)"
     }
 
     static func due(_ item: Manager.DueItem) -> HTML {
-        let mark: HTML = item.provisional == true ? " <span class=\"provisional\" title=\"Phụ thuộc lịch nghỉ năm chưa công bố chính thức\">(dự kiến)</span>" : .empty
+        let mark: HTML =
+            item.provisional == true
+            ? " <span class=\"provisional\" title=\"Phụ thuộc lịch nghỉ năm chưa công bố chính thức\">(dự kiến)</span>" : .empty
         return "\(Format.date(item.due))\(mark)"
     }
 
@@ -47,14 +50,17 @@ enum DueTable {
         return "<span class=\"badge \(cls)\">\(Format.days(item.daysLeft, overdue: item.overdue))</span>"
     }
 
-    static func recordLink(_ id: String) -> String { "/ho-so/" + id.split(separator: "/", maxSplits: 1).map { Filters.percentEncoded(String($0)) }.joined(separator: "/") }
+    static func recordLink(_ id: String) -> String {
+        "/ho-so/" + id.split(separator: "/", maxSplits: 1).map { Filters.percentEncoded(String($0)) }.joined(separator: "/")
+    }
 
     /// One table of items; `showGroup`/`showWorkflow` leave out a column the heading above already says.
     static func table(_ entries: [Extras.DueEntry], catalog: Catalog, showGroup: Bool = true, showWorkflow: Bool = true) -> HTML {
         let rows: [HTML] = entries.map { e in
             let i = e.item
             let name = e.label ?? String(i.instance.split(separator: "/", maxSplits: 1).last ?? "")
-            let state: HTML = i.state.flatMap { catalog.stateTitle(i.workflow, $0) }.map { "<br><span class=\"muted small\">\($0)</span>" } ?? .empty
+            let state: HTML =
+                i.state.flatMap { catalog.stateTitle(i.workflow, $0) }.map { "<br><span class=\"muted small\">\($0)</span>" } ?? .empty
             return """
                 <tr class="\(i.overdue ? "overdue" : "")"><td>\(due(i))</td><td>\(daysBadge(i))</td><td>\(what(i))</td>
                 <td><a href="\(recordLink(i.instance))">\(name)</a><br><span class="muted small">\(i.instance)</span></td>\(showGroup ? "<td>\(i.group ?? "—")</td>" : HTML.empty)\(showWorkflow ? "<td>\(catalog.title(i.workflow))\(state)</td>" : HTML.empty)</tr>

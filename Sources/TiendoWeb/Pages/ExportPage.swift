@@ -32,7 +32,9 @@ struct ExportPage {
 
     func download(_ request: Request, _ context: WebContext) async throws -> Response {
         let account = try context.user
-        guard let file = context.parameters.get("file"), let dot = file.lastIndex(of: ".") else { throw PageError.notFound("Không có tệp này.") }
+        guard let file = context.parameters.get("file"), let dot = file.lastIndex(of: ".") else {
+            throw PageError.notFound("Không có tệp này.")
+        }
         let name = String(file[..<dot])
         let format = String(file[file.index(after: dot)...])
         guard format == "csv" || format == "xlsx" else { throw PageError.notFound("Chỉ xuất được CSV hoặc XLSX.") }

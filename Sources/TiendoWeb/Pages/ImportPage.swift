@@ -28,31 +28,41 @@ struct ImportPage {
         let catalog = try await app.daemon.workflows()
         let form = context.form
         guard let workflowID = form.text("quy-trinh"), let workflow = catalog[workflowID] else {
-            return page(context, catalog: catalog, account: account, workflow: nil, problems: ["Hãy chọn quy trình cần nhập."], status: .badRequest)
+            return page(
+                context, catalog: catalog, account: account, workflow: nil, problems: ["Hãy chọn quy trình cần nhập."], status: .badRequest)
         }
         guard let upload = form.upload("tep"), !upload.bytes.isEmpty else {
-            return page(context, catalog: catalog, account: account, workflow: workflowID, problems: ["Hãy chọn tệp CSV cần nhập."], status: .badRequest)
+            return page(
+                context, catalog: catalog, account: account, workflow: workflowID, problems: ["Hãy chọn tệp CSV cần nhập."],
+                status: .badRequest)
         }
         let rows: [(line: Int, row: JSON)]
         switch ImportPage.rows(upload.bytes, workflow: workflow, account: account) {
         case .failure(let failures):
-            return page(context, catalog: catalog, account: account, workflow: workflowID, problems: failures.problems, status: .unprocessableContent)
+            return page(
+                context, catalog: catalog, account: account, workflow: workflowID, problems: failures.problems,
+                status: .unprocessableContent)
         case .success(let r): rows = r
         }
         guard !rows.isEmpty else {
-            return page(context, catalog: catalog, account: account, workflow: workflowID, problems: ["Tệp không có dòng dữ liệu nào."], status: .badRequest)
+            return page(
+                context, catalog: catalog, account: account, workflow: workflowID, problems: ["Tệp không có dòng dữ liệu nào."],
+                status: .badRequest)
         }
         do {
             let imported = try await app.daemon.importAll(workflow: workflowID, rows: rows.map(\.row), actor: account.name)
             context.logger.notice("tiendo-web: \(account.name) nhập \(imported) hồ sơ vào \(workflowID) từ '\(upload.filename)'")
-            try await app.flash("Đã nhập \(Format.count(imported)) hồ sơ từ tệp «\(upload.filename)» vào quy trình «\(workflow.title)».", ok: true, request, context)
+            try await app.flash(
+                "Đã nhập \(Format.count(imported)) hồ sơ từ tệp «\(upload.filename)» vào quy trình «\(workflow.title)».", ok: true, request,
+                context)
             return .redirect(to: "/ho-so?" + Filters.query([("quy-trinh", workflowID)]))
         } catch ManagerError.importRejected(let errors) {
             let problems = errors.map { d in
                 let line = rows.indices.contains(d.line - 1) ? rows[d.line - 1].line : d.line
                 return "Dòng \(line): \(d.message)"
             }
-            return page(context, catalog: catalog, account: account, workflow: workflowID, problems: problems, status: .unprocessableContent)
+            return page(
+                context, catalog: catalog, account: account, workflow: workflowID, problems: problems, status: .unprocessableContent)
         }
     }
 
@@ -66,7 +76,11 @@ struct ImportPage {
         let unknown = header.filter { !known.contains($0) }
         if !unknown.isEmpty {
             let expected = (["key", "started"] + workflow.fields.map(\.name)).joined(separator: ", ")
-            return .failure(Failures(unknown.map { "Dòng 1: cột «\($0)» không phải trường của quy trình «\(workflow.title)» (các cột dùng được: \(expected))" }))
+            return .failure(
+                Failures(
+                    unknown.map {
+                        "Dòng 1: cột «\($0)» không phải trường của quy trình «\(workflow.title)» (các cột dùng được: \(expected))"
+                    }))
         }
         var problems: [String] = []
         var keys: [String: Int] = [:]
@@ -103,13 +117,17 @@ struct ImportPage {
         _ context: WebContext, catalog: Catalog, account: Account, workflow: String?, problems: [String], status: HTTPResponse.Status,
         flash: WebSession.Flash? = nil
     ) -> Response {
-        let options: [HTML] = catalog.workflows.map { w in "<option value=\"\(w.id)\"\(HTML.flag("selected", w.id == workflow))>\(w.title)</option>" }
-        let columns: HTML = workflow.flatMap { catalog[$0] }.map { w in
-            let cols: [HTML] = w.fields.map { f -> HTML in
-                "<li><code>\(f.name)</code> — \(f.displayTitle)\(f.required ? " (bắt buộc)" : "")\(f.type == "date" ? ", dạng YYYY-MM-DD" : "")\(f.values.isEmpty ? "" : ": " + f.values.joined(separator: ", "))</li>"
-            }
-            return "<h2>Các cột của «\(w.title)»</h2><ul class=\"small\"><li><code>key</code> — mã hồ sơ (tùy chọn)</li><li><code>started</code> — ngày bắt đầu (tùy chọn)</li>\(cols)</ul>"
-        } ?? .empty
+        let options: [HTML] = catalog.workflows.map { w in
+            "<option value=\"\(w.id)\"\(HTML.flag("selected", w.id == workflow))>\(w.title)</option>"
+        }
+        let columns: HTML =
+            workflow.flatMap { catalog[$0] }.map { w in
+                let cols: [HTML] = w.fields.map { f -> HTML in
+                    "<li><code>\(f.name)</code> — \(f.displayTitle)\(f.required ? " (bắt buộc)" : "")\(f.type == "date" ? ", dạng YYYY-MM-DD" : "")\(f.values.isEmpty ? "" : ": " + f.values.joined(separator: ", "))</li>"
+                }
+                return
+                    "<h2>Các cột của «\(w.title)»</h2><ul class=\"small\"><li><code>key</code> — mã hồ sơ (tùy chọn)</li><li><code>started</code> — ngày bắt đầu (tùy chọn)</li>\(cols)</ul>"
+            } ?? .empty
         let errors: HTML =
             problems.isEmpty
             ? .empty
@@ -129,6 +147,7 @@ struct ImportPage {
             <p class="muted">Tệp CSV lưu từ Excel (“CSV UTF-8”), dòng đầu là tên các trường. Nhập tất cả hoặc không nhập dòng nào: nếu có dòng sai, trang liệt kê mọi dòng sai và không có gì thay đổi.</p>
             \(columns)
             """
-        return Layout.response(Layout.page(title: "Nhập hồ sơ", active: "/nhap", context: context, flash: flash, body: body), status: status)
+        return Layout.response(
+            Layout.page(title: "Nhập hồ sơ", active: "/nhap", context: context, flash: flash, body: body), status: status)
     }
 }

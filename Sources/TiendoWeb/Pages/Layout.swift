@@ -42,13 +42,14 @@ enum Layout {
                 nav.append("<a href=\"\(s.path)\"\(HTML.flag("aria-current=\"page\"", current))>\(s.title)</a>")
             }
         }
-        let who: HTML = context.account.map { a in
-            let scope = a.groups.isEmpty ? "mọi chi bộ" : a.groups.joined(separator: ", ")
-            return """
-                <div class="who"><span title="\(scope)">\(a.name) · \(a.role.title)</span>
-                <form method="post" action="/dang-xuat"><input type="hidden" name="_csrf" value="\(context.session?.csrf ?? "")"><button class="link">Đăng xuất</button></form></div>
-                """
-        } ?? .empty
+        let who: HTML =
+            context.account.map { a in
+                let scope = a.groups.isEmpty ? "mọi chi bộ" : a.groups.joined(separator: ", ")
+                return """
+                    <div class="who"><span title="\(scope)">\(a.name) · \(a.role.title)</span>
+                    <form method="post" action="/dang-xuat"><input type="hidden" name="_csrf" value="\(context.session?.csrf ?? "")"><button class="link">Đăng xuất</button></form></div>
+                    """
+            } ?? .empty
         let message: HTML = flash.map { f in "<p class=\"flash \(f.ok ? "ok" : "bad")\" role=\"status\">\(f.message)</p>" } ?? .empty
         return document(
             title: title,
@@ -76,7 +77,8 @@ enum Layout {
 /// The page shown for a `PageError`: its title, message and details, in the frame when someone is signed in.
 enum ErrorPage {
     static func response(_ e: PageError, context: WebContext) -> Response {
-        let details: HTML = e.details.isEmpty ? .empty : "<ul class=\"problems\">\(e.details.prefix(500).map { d -> HTML in "<li>\(d)</li>" })</ul>"
+        let details: HTML =
+            e.details.isEmpty ? .empty : "<ul class=\"problems\">\(e.details.prefix(500).map { d -> HTML in "<li>\(d)</li>" })</ul>"
         let more: HTML = e.details.count > 500 ? "<p>… và \(e.details.count - 500) lỗi nữa.</p>" : .empty
         let body: HTML = """
             <section class="error"><h1>\(e.title)</h1><p>\(e.message)</p>\(details)\(more)

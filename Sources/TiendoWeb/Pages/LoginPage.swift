@@ -52,7 +52,9 @@ struct LoginPage {
         return t
     }
 
-    func form(_ request: Request, _ context: WebContext, next: String, name: String, message: String?, status: HTTPResponse.Status) -> Response {
+    func form(_ request: Request, _ context: WebContext, next: String, name: String, message: String?, status: HTTPResponse.Status)
+        -> Response
+    {
         let token = request.cookies[Sessions.loginCookieName]?.value ?? Sessions.token()
         let error: HTML = message.map { "<p class=\"flash bad\" role=\"alert\">\($0)</p>" } ?? .empty
         let body: HTML = """

@@ -53,7 +53,8 @@ struct OverviewPage {
         }
         let more: HTML =
             groups.count > OverviewPage.shownGroups
-            ? "<p class=\"muted\">Hiện \(OverviewPage.shownGroups) trên \(Format.count(groups.count)) chi bộ (nhiều việc quá hạn nhất trước); tải tệp để xem đủ.</p>" : .empty
+            ? "<p class=\"muted\">Hiện \(OverviewPage.shownGroups) trên \(Format.count(groups.count)) chi bộ (nhiều việc quá hạn nhất trước); tải tệp để xem đủ.</p>"
+            : .empty
         let body: HTML = """
             <h1>Tổng quan</h1>
             \(filters.form("/tong-quan", catalog: catalog, account: account, groups: account.groups))

@@ -33,7 +33,8 @@ struct RecordPage {
         let history = try await historyCall
         let flash = await app.takeFlash(request, context)
         let view = RecordView(instance: instance, history: history, catalog: catalog, account: account, context: context)
-        return Layout.response(Layout.page(title: catalog.label(of: instance), active: "/ho-so", context: context, flash: flash, body: view.body))
+        return Layout.response(
+            Layout.page(title: catalog.label(of: instance), active: "/ho-so", context: context, flash: flash, body: view.body))
     }
 
     func act(_ request: Request, _ context: WebContext) async throws -> Response {

@@ -16,7 +16,8 @@ struct RecordView {
         let i = instance
         let state: HTML = i.state.flatMap { catalog.stateTitle(i.workflow, $0) }.map { "<span class=\"badge\">\($0)</span>" } ?? .empty
         let done: HTML = i.completed ? " <span class=\"badge ok\">Đã hoàn thành</span>" : .empty
-        let stale: HTML = i.stale ? " <span class=\"badge warn\" title=\"Hồ sơ chạy theo phiên bản quy trình cũ\">bản quy trình cũ</span>" : .empty
+        let stale: HTML =
+            i.stale ? " <span class=\"badge warn\" title=\"Hồ sơ chạy theo phiên bản quy trình cũ\">bản quy trình cũ</span>" : .empty
         return """
             <p class="muted small no-print"><a href="/ho-so?quy-trinh=\(i.workflow)">\(catalog.title(i.workflow))</a> › \(i.id)</p>
             <h1>\(catalog.label(of: i)) \(state)\(done)\(stale)</h1>
@@ -47,7 +48,8 @@ struct RecordView {
     var deadlines: HTML {
         let open = Deadlines.open(instance, today: catalog.today)
         guard !open.isEmpty else {
-            return instance.completed ? "<p class=\"muted\">Hồ sơ đã hoàn thành; không còn hạn nào.</p>" : "<p class=\"muted\">Không có hạn nào đang mở.</p>"
+            return instance.completed
+                ? "<p class=\"muted\">Hồ sơ đã hoàn thành; không còn hạn nào.</p>" : "<p class=\"muted\">Không có hạn nào đang mở.</p>"
         }
         let rows: [HTML] = open.map { d in
             let owner =
@@ -66,10 +68,11 @@ struct RecordView {
         let rows: [HTML] = instance.milestones.map { m in
             let info = workflow?.milestone(m.id)
             let basis: HTML = info?.basis.map { "<br><span class=\"muted small\">Căn cứ: \($0)</span>" } ?? .empty
-            let recurring: HTML = m.every.map { every in
-                let open = m.openCount.map { ", \($0) kỳ đang mở" } ?? ""
-                return "<br><span class=\"muted small\">Định kỳ \(every)\(open)\(m.occurrence.map { "; kỳ \($0)" } ?? "")</span>"
-            } ?? .empty
+            let recurring: HTML =
+                m.every.map { every in
+                    let open = m.openCount.map { ", \($0) kỳ đang mở" } ?? ""
+                    return "<br><span class=\"muted small\">Định kỳ \(every)\(open)\(m.occurrence.map { "; kỳ \($0)" } ?? "")</span>"
+                } ?? .empty
             let requires: HTML =
                 m.requires.isEmpty
                 ? .empty
@@ -103,7 +106,8 @@ struct RecordView {
     }
 
     var events: HTML {
-        guard mayAct, !instance.completed, let state = instance.state.flatMap({ workflow?.state($0) }), !state.final, !state.events.isEmpty else {
+        guard mayAct, !instance.completed, let state = instance.state.flatMap({ workflow?.state($0) }), !state.final, !state.events.isEmpty
+        else {
             return .empty
         }
         let forms: [HTML] = state.events.map { e in
@@ -130,13 +134,16 @@ struct RecordView {
         switch f?.type {
         case "integer", "number":
             let step = f?.type == "integer" ? "1" : "any"
-            control = "<input type=\"number\" step=\"\(step)\" id=\"\(id)\" name=\"\(id)\" value=\"\(current)\"\(f?.min.map { HTML(unescaped: " min=\"\(Format.value(.double($0)).replacingOccurrences(of: ",", with: "."))\"") } ?? .empty)\(f?.max.map { HTML(unescaped: " max=\"\(Format.value(.double($0)).replacingOccurrences(of: ",", with: "."))\"") } ?? .empty)>"
+            control =
+                "<input type=\"number\" step=\"\(step)\" id=\"\(id)\" name=\"\(id)\" value=\"\(current)\"\(f?.min.map { HTML(unescaped: " min=\"\(Format.value(.double($0)).replacingOccurrences(of: ",", with: "."))\"") } ?? .empty)\(f?.max.map { HTML(unescaped: " max=\"\(Format.value(.double($0)).replacingOccurrences(of: ",", with: "."))\"") } ?? .empty)>"
         case "date":
             control = "<input type=\"date\" id=\"\(id)\" name=\"\(id)\" value=\"\(current)\">"
         case "boolean":
-            control = "<select id=\"\(id)\" name=\"\(id)\"><option value=\"\"></option><option value=\"true\">có</option><option value=\"false\">không</option></select>"
+            control =
+                "<select id=\"\(id)\" name=\"\(id)\"><option value=\"\"></option><option value=\"true\">có</option><option value=\"false\">không</option></select>"
         case "enum":
-            control = "<select id=\"\(id)\" name=\"\(id)\"><option value=\"\"></option>\((f?.values ?? []).map { v -> HTML in "<option\(HTML.flag("selected", v == current))>\(v)</option>" })</select>"
+            control =
+                "<select id=\"\(id)\" name=\"\(id)\"><option value=\"\"></option>\((f?.values ?? []).map { v -> HTML in "<option\(HTML.flag("selected", v == current))>\(v)</option>" })</select>"
         default:
             control = "<input id=\"\(id)\" name=\"\(id)\" value=\"\(current)\">"
         }
@@ -158,7 +165,8 @@ struct RecordView {
                 r.actorName.map { " <span class=\"badge\" title=\"Người thực hiện\">\($0)</span>" }
                 ?? r.actor.map { " <span class=\"muted small\">(uid \($0), dòng lệnh)</span>" } ?? .empty
             let provisional: HTML = r.provisional == true ? " <span class=\"provisional\">(dự kiến)</span>" : .empty
-            return "<li class=\"\(cls)\"><time datetime=\"\(r.at)\">\(Format.date(r.at))</time><b>\(Format.kind(r.kind))</b>\(who)<br>\(r.message)\(provisional)</li>"
+            return
+                "<li class=\"\(cls)\"><time datetime=\"\(r.at)\">\(Format.date(r.at))</time><b>\(Format.kind(r.kind))</b>\(who)<br>\(r.message)\(provisional)</li>"
         }
         let more: HTML = history.count > shown.count ? "<p class=\"muted\">… và \(history.count - shown.count) bản ghi cũ hơn.</p>" : .empty
         return "<ol class=\"timeline\">\(items)</ol>\(more)"

@@ -55,9 +55,10 @@ struct RecordsPage {
             let i = e.instance
             let open = Deadlines.open(i, today: today)
             let overdue = open.filter(\.overdue).count
-            let first: HTML = open.first.map { d in
-                "\(DueTable.due(d)) \(DueTable.daysBadge(d))<br><span class=\"small\">\(DueTable.what(d))</span>"
-            } ?? (i.completed ? "<span class=\"badge ok\">Đã hoàn thành</span>" : "<span class=\"muted\">—</span>")
+            let first: HTML =
+                open.first.map { d in
+                    "\(DueTable.due(d)) \(DueTable.daysBadge(d))<br><span class=\"small\">\(DueTable.what(d))</span>"
+                } ?? (i.completed ? "<span class=\"badge ok\">Đã hoàn thành</span>" : "<span class=\"muted\">—</span>")
             let state = i.state.flatMap { data.catalog.stateTitle(i.workflow, $0) } ?? (i.completed ? "Hoàn thành" : "—")
             return """
                 <tr class="\(overdue > 0 ? "overdue" : "")"><td><a href="\(DueTable.recordLink(i.id))">\(e.label ?? data.catalog.label(of: i))</a><br><span class="muted small">\(i.id)</span></td>

@@ -36,11 +36,14 @@ struct PageError: Error, Sendable, CustomStringConvertible {
             case .permissionDenied:
                 return PageError(
                     .serviceUnavailable, "tiendod từ chối",
-                    "tiendod không cho tiendo-web thay đổi dữ liệu. Hãy báo quản trị viên: người dùng hệ thống của tiendo-web phải được tiendod tin cậy (TIENDO_WEB_USER).")
+                    "tiendod không cho tiendo-web thay đổi dữ liệu. Hãy báo quản trị viên: người dùng hệ thống của tiendo-web phải được tiendod tin cậy (TIENDO_WEB_USER)."
+                )
             case .internalError:
                 return PageError(.internalServerError, "Lỗi của tiendod", sentence(e.description))
             case .importRejected(let errors):
-                return PageError(.unprocessableContent, "Không nhập được", sentence(e.description), details: errors.map { "Dòng \($0.line): \($0.message)" })
+                return PageError(
+                    .unprocessableContent, "Không nhập được", sentence(e.description),
+                    details: errors.map { "Dòng \($0.line): \($0.message)" })
             default:
                 return PageError(.conflict, "Không thực hiện được", sentence(e.description))
             }
@@ -52,7 +55,8 @@ struct PageError: Error, Sendable, CustomStringConvertible {
             }
             return PageError(
                 .serviceUnavailable, "Không kết nối được tiendod",
-                "tiendo-web không liên lạc được với tiendod (\(e.reasonText)). Hãy thử lại sau ít phút hoặc báo quản trị viên (systemctl status tiendod).")
+                "tiendo-web không liên lạc được với tiendod (\(e.reasonText)). Hãy thử lại sau ít phút hoặc báo quản trị viên (systemctl status tiendod)."
+            )
         default:
             return PageError(.internalServerError, "Lỗi", "Đã có lỗi không mong đợi: \(error)")
         }

@@ -13,13 +13,16 @@ struct WebPages {
     let results: Results
 
     func run(n: Int, socket: String, dir: String) throws {
-        guard access(c.tiendoWeb, X_OK) == 0 else { throw BenchError("no tiendo-web at \(c.tiendoWeb): swift build -c release --product tiendo-web") }
+        guard access(c.tiendoWeb, X_OK) == 0 else {
+            throw BenchError("no tiendo-web at \(c.tiendoWeb): swift build -c release --product tiendo-web")
+        }
         let state = "\(dir)/web"
         let password = "bench-mat-khau-1"
         // One chi bộ of the data set (Dataset.dangVien names them "Chi bộ số K – <commune>").
         let chiBo = "Chi bộ số 1 – \(Dataset.communeName(1))"
         for (name, role, groups) in [("quantri", "quan-tri", [String]()), ("canbo", "can-bo", [chiBo])] {
-            let args = ["user", "add", name, "--role", role, "--password-stdin", "--state-dir", state] + groups.flatMap { ["--group", $0] }
+            let args =
+                ["user", "add", name, "--role", role, "--password-stdin", "--state-dir", state] + groups.flatMap { ["--group", $0] }
             let r = try runProcess(c.tiendoWeb, args, stdin: password + "\n", stdoutPath: "/dev/null")
             guard r.status == 0 else { throw BenchError("tiendo-web user add \(name) failed") }
         }
@@ -70,7 +73,8 @@ struct WebPages {
                 bytes = r.body.count
             }
             let name = "8 tiendo-web \(page.label)"
-            results.add(name, n: n, "p50", samples.percentile(50), "s", extra: [("samples", .int(samples.count)), ("pageBytes", .int(bytes))])
+            results.add(
+                name, n: n, "p50", samples.percentile(50), "s", extra: [("samples", .int(samples.count)), ("pageBytes", .int(bytes))])
             results.add(
                 name, n: n, "p99", samples.percentile(99), "s", target: page.target ? .atMost(0.100) : nil,
                 note: "\(samples.count) requests, \(bytes / 1024) KiB page")
@@ -90,7 +94,8 @@ struct WebPages {
     }
 
     static func percentEncoded(_ s: String) -> String {
-        s.addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")) ?? s
+        s.addingPercentEncoding(
+            withAllowedCharacters: CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")) ?? s
     }
 }
 
@@ -182,7 +187,11 @@ final class HTTPConnection {
             if name == "set-cookie", let eq = value.firstIndex(of: "=") {
                 let cookieName = String(value[..<eq])
                 let cookieValue = String(value[value.index(after: eq)...].prefix { $0 != ";" })
-                if cookieValue.isEmpty || value.contains("Max-Age=0") { cookies[cookieName] = nil } else { cookies[cookieName] = cookieValue }
+                if cookieValue.isEmpty || value.contains("Max-Age=0") {
+                    cookies[cookieName] = nil
+                } else {
+                    cookies[cookieName] = cookieValue
+                }
             }
         }
         let length = headers.first { $0.0 == "content-length" }.flatMap { Int($0.1) } ?? 0
