@@ -19,7 +19,7 @@ enum PrintList {
                 """)
     }
 
-    static func agenda(_ data: AgendaPage.Data, account: Account) -> HTML {
+    static func agenda(_ data: AgendaPage.Data) -> HTML {
         let c = data.reply.counts
         let shown = data.reply.items.count
         let note = shown < c.total ? " (in \(Format.count(shown)) việc đầu)" : ""
