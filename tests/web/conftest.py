@@ -16,6 +16,7 @@ import urllib.request
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
@@ -225,14 +226,25 @@ def login(driver, stack, name):
 
 
 def submit(driver, button, confirm=False):
-    """Clicks `button` (accepting the page's confirmation dialog) and waits until the next page has loaded."""
-    page = driver.find_element(By.TAG_NAME, "html")
+    """Clicks `button` (accepting the page's confirmation dialog) and waits until the next document (after any
+    redirect) has loaded: a new `performance.timeOrigin`, and `readyState` complete."""
+    before = driver.execute_script("return performance.timeOrigin")
     button.click()
     if confirm:
         WebDriverWait(driver, 10).until(expected_conditions.alert_is_present())
         driver.switch_to.alert.accept()
-    WebDriverWait(driver, 30).until(expected_conditions.staleness_of(page))
-    WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    wait_for_new_document(driver, before)
+
+
+def wait_for_new_document(driver, before):
+    def loaded(d):
+        try:
+            origin = d.execute_script("return performance.timeOrigin")
+            return origin != before and d.execute_script("return document.readyState") == "complete"
+        except WebDriverException:  # between two documents
+            return False
+
+    WebDriverWait(driver, 30).until(loaded)
 
 
 def shot(driver, name, full=False):

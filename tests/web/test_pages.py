@@ -6,10 +6,8 @@ import re
 import subprocess
 import urllib.parse
 
-from conftest import BIN, CHI_BO_A, CHI_BO_B, fetch, login, session_opener, shot, submit
+from conftest import BIN, CHI_BO_A, CHI_BO_B, fetch, login, session_opener, shot, submit, wait_for_new_document
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.ui import WebDriverWait
 
 
 def text(driver):
@@ -130,9 +128,9 @@ def test_a_form_without_csrf_token_is_refused(stack, browser):
     # In the browser: the hidden field removed, then submitted.
     browser.get(stack.url + "/ho-so/kiem-tra/a3")
     browser.execute_script("document.querySelectorAll('#moc-xac-minh input[name=_csrf]').forEach(e => e.remove())")
-    page = browser.find_element(By.TAG_NAME, "html")
+    before = browser.execute_script("return performance.timeOrigin")
     browser.execute_script("document.querySelector('#moc-xac-minh form').submit()")
-    WebDriverWait(browser, 30).until(expected_conditions.staleness_of(page))
+    wait_for_new_document(browser, before)
     assert "Biểu mẫu không hợp lệ" in text(browser)
     shot(browser, "08-thieu-ma-csrf")
 
