@@ -34,12 +34,12 @@ struct RecordView {
     var facts: HTML {
         let i = instance
         var rows: [(String, String)] = [("Mã hồ sơ", i.id), ("Quy trình", catalog.title(i.workflow))]
-        if let g = catalog.group(of: i) { rows.append(("Chi bộ", g)) }
         if let s = i.state { rows.append(("Trạng thái", catalog.stateTitle(i.workflow, s) ?? s)) }
         rows.append(("Bắt đầu", Format.date(i.startedAt)))
         if i.state != nil { rows.append(("Vào trạng thái này", Format.date(i.enteredAt))) }
         let fields = workflow?.fields ?? []
-        for (name, value) in i.data.objectValue ?? [] where name != workflow?.groupBy {
+        // Every field with its title, the group's too (a chi bộ, or for an election a province: its own title says).
+        for (name, value) in i.data.objectValue ?? [] {
             rows.append((fields.first { $0.name == name }?.displayTitle ?? name, Format.value(value)))
         }
         return "<dl class=\"data\">\(rows.map { r -> HTML in "<dt>\(r.0)</dt><dd>\(r.1)</dd>" })</dl>"

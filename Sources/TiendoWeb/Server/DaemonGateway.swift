@@ -53,13 +53,6 @@ struct Catalog: Sendable {
         return self[workflow]?.state(state)?.title ?? state
     }
 
-    /// The group of an instance: its `group_by` field's value as text (as tiendod names groups).
-    func group(of instance: Manager.Instance) -> String? {
-        guard let field = self[instance.workflow]?.groupBy, let v = instance.data[field], !v.isNull else { return nil }
-        let text = v.stringValue ?? v.serialized()
-        return text.isEmpty ? nil : text
-    }
-
     /// The name an instance goes by on pages (`ho_ten`, or the workflow's label field), else its key.
     func label(of instance: Manager.Instance) -> String {
         if let field = self[instance.workflow]?.label, let s = instance.data[field]?.stringValue, !s.isEmpty { return s }
