@@ -25,8 +25,6 @@ struct Form: Sendable {
         return v
     }
 
-    func all(_ name: String) -> [String] { fields.filter { $0.0 == name }.map(\.1) }
-
     func upload(_ field: String) -> Upload? { uploads.first { $0.field == field } }
 
     /// Why a body could not be read as a form.

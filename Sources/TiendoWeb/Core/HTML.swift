@@ -45,8 +45,6 @@ struct HTML: Sendable, ExpressibleByStringInterpolation, CustomStringConvertible
         return out
     }
 
-    static func + (a: HTML, b: HTML) -> HTML { HTML(unescaped: a.text + b.text) }
-
     /// `items` joined by `separator`.
     static func join(_ items: [HTML], separator: HTML = .empty) -> HTML {
         HTML(unescaped: items.map(\.text).joined(separator: separator.text))

@@ -24,7 +24,6 @@ struct Gatekeeper: RouterMiddleware {
                 if let account = try accounts.account(named: session.account), !account.disabled {
                     context.account = account
                     context.session = session
-                    context.sessionID = request.cookies[Sessions.cookieName]?.value
                 } else {
                     _ = await sessions.delete(request, secure: context.secure)
                     clearCookie = true

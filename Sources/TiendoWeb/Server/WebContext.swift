@@ -13,8 +13,6 @@ struct WebContext: RequestContext {
     var secure = false
     var account: Account?
     var session: WebSession?
-    /// The session cookie's value (its id).
-    var sessionID: String?
     /// A POST's fields and files, read and CSRF-checked by `Gatekeeper` before the handler runs.
     var form = Form()
 
