@@ -45,8 +45,8 @@ enum XLSXFile {
         var description: String
     }
 
-    static func encode(_ sheet: Sheet) throws -> [UInt8] {
-        let directory = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+    /// The workbook's bytes, by way of a temporary file in `directory` (default `$TMPDIR`, else `/tmp`).
+    static func encode(_ sheet: Sheet, directory: String = temporaryDirectory) throws -> [UInt8] {
         var template = Array((directory + "/tiendo-web-XXXXXX.xlsx").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemps($0.baseAddress!, 5) }
         guard fd >= 0 else { throw Failure(description: "không tạo được tệp tạm trong \(directory): \(String(cString: strerror(errno)))") }
@@ -58,6 +58,10 @@ enum XLSXFile {
             throw Failure(description: "không đọc lại được tệp Excel vừa tạo")
         }
         return [UInt8](data)
+    }
+
+    static var temporaryDirectory: String {
+        ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
     }
 
     static func write(_ sheet: Sheet, to path: String) throws {
