@@ -32,6 +32,8 @@ public final class EventLoop: @unchecked Sendable {
     private var jobs: [(groupable: Bool, job: @Sendable (Daemon) -> Void)] = []
     private var running = true
     var lastStatusWrite = 0.0
+    /// When the watchdog was last fed (loop thread).
+    var lastWatchdog = 0.0
     var statusInterval = 1.0
     var degraded: String?
     var lastSummary = ""
@@ -133,10 +135,11 @@ public final class EventLoop: @unchecked Sendable {
         }
     }
 
-    public func reload() {
+    /// Reloads workflows and calendars (SIGHUP, or `Reload` with its caller's uid as `actor`).
+    public func reload(actor: Int? = nil) {
         hooks.reloading()
-        daemon.sink.log(6, "Đang nạp lại định nghĩa quy trình…", event: .lifecycle, fields: [])
-        daemon.loadDefinitions()
+        daemon.sink.log(6, "Đang nạp lại định nghĩa quy trình và lịch…", event: .lifecycle, fields: [])
+        daemon.loadDefinitions(actor: actor)
         let waiters = reloadWaiters
         reloadWaiters.removeAll()
         for w in waiters { w() }
@@ -189,7 +192,13 @@ public final class EventLoop: @unchecked Sendable {
 
     /// The loop. Returns when stopped by SIGTERM/SIGINT or `stop()`.
     public func run() {
-        var lastWatchdog = DaemonClock.monotonic()
+        lastWatchdog = DaemonClock.monotonic()
+        daemon.heartbeat = { [unowned self] in
+            if let w = self.hooks.watchdogInterval, DaemonClock.monotonic() - self.lastWatchdog >= w * 0.5 {
+                self.hooks.watchdog()
+                self.lastWatchdog = DaemonClock.monotonic()
+            }
+        }
         while isRunning {
             runJobs()
             fire()
@@ -226,7 +235,7 @@ public final class EventLoop: @unchecked Sendable {
                     let before = daemon.lastNow
                     let delta = now.seconds - before.seconds
                     daemon.sink.log(
-                        4, "Đồng hồ hệ thống vừa bị đặt lại (\(delta >= 0 ? "tiến" : "lùi") khoảng \(Daemon.humanDuration(Int(abs(delta))))); lập lại lịch, không việc nào bị mất hay lặp",
+                        4, "Đồng hồ hệ thống vừa bị đặt lại (\(delta >= 0 ? "tiến" : "lùi") khoảng \(Messages.span(seconds: Int(abs(delta))))); lập lại lịch, không việc nào bị mất hay lặp",
                         event: .lifecycle, fields: [])
                 }
             }

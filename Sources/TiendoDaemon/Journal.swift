@@ -17,6 +17,7 @@ extension Record.Kind {
         case .milestoneDone: "9abb45fca86e484c91fc8a743361b03d"
         case .completed: "349c50abd7d443f68be5859b0e1b7717"
         case .rejected: "02b4e58797ec42688fb4af34549a35fb"
+        case .rescheduled: "0ace3b42fda54bef90841aaef0545938"
         }
     }
 }
@@ -71,9 +72,11 @@ public final class JournalSink: RecordSink, Sendable {
         ]
         let optional: [(String, String?)] = [
             ("TIENDO_INSTANCE", r.instance), ("TIENDO_STATE", r.state), ("TIENDO_FROM", r.from), ("TIENDO_TO", r.to),
-            ("TIENDO_EVENT", r.event), ("TIENDO_MILESTONE", r.milestone), ("TIENDO_DUE", r.due),
-            ("TIENDO_DAYS_LEFT", r.daysLeft.map(String.init)), ("TIENDO_LATE_SEC", r.late.map(String.init)),
-            ("TIENDO_GROUP", r.group), ("TIENDO_ACTOR_UID", r.actor.map(String.init)),
+            ("TIENDO_EVENT", r.event), ("TIENDO_MILESTONE", r.milestone), ("TIENDO_OCCURRENCE", r.occurrence),
+            ("TIENDO_DUE", r.due), ("TIENDO_PREVIOUS_DUE", r.previousDue), ("TIENDO_DAYS_LEFT", r.daysLeft.map(String.init)),
+            ("TIENDO_MISSED", r.missed.map(String.init)), ("TIENDO_LATE_SEC", r.late.map(String.init)),
+            ("TIENDO_PROVISIONAL", r.provisional ? "1" : nil), ("TIENDO_GROUP", r.group),
+            ("TIENDO_ACTOR_UID", r.actor.map(String.init)),
             ("TIENDO_ACTOR_NAME", r.actorName),
         ]
         for case let (k, v?) in optional { f.append((k, v)) }
@@ -130,7 +133,7 @@ public final class JournalSink: RecordSink, Sendable {
     public func log(_ priority: Int, _ message: String, event: DaemonEvent?, fields: [(String, String)], code: CodeLocation?) {
         let f = JournalSink.fields(priority: priority, message: message, event: event, extra: fields, code: code)
         if JournalSink.send(f) < 0 {
-            FileHandle.standardError.write(Data("<\(min(max(priority, 0), 7))>\(message)\n".utf8))
+            FileHandle.standardError.write(Data("<\(min(max(priority, 0), 7))>\(TerminalText.escaped(message))\n".utf8))
         }
     }
 }

@@ -42,29 +42,32 @@ extension RecordSink {
     }
 }
 
-/// Readable lines on stderr: the fallback when no journal is connected (a terminal, CI).
+/// Readable lines on stderr: the fallback when no journal is connected (a terminal, CI). Text that came from
+/// outside (titles, keys, field values, file names) is shown with control characters escaped (`TerminalText`).
 public final class StderrSink: RecordSink, @unchecked Sendable {
     let lock = NSLock()
     public init() {}
 
     static let kindLabels: [Record.Kind: String] = [
         .started: "bắt-đầu", .transition: "chuyển", .reminder: "nhắc-hạn", .overdue: "QUÁ-HẠN", .milestoneDone: "xong-mốc",
-        .completed: "hoàn-tất", .rejected: "từ-chối",
+        .completed: "hoàn-tất", .rejected: "từ-chối", .rescheduled: "đổi-hạn",
     ]
 
     public func emit(_ records: [Record]) -> Bool {
-        var out = ""
-        for r in records {
-            out += "\(r.atText) <\(r.priority)> \(StderrSink.kindLabels[r.kind] ?? r.kind.rawValue) \(r.instance ?? r.workflow): \(r.message)"
-            if let late = r.late { out += " (trễ \(late) giây)" }
-            out += "\n"
-        }
-        write(out)
+        write(records.map { TerminalText.escaped(StderrSink.line($0)) + "\n" }.joined())
         return true
     }
 
+    /// One record as a line: instant, priority, kind, instance, message, and how late in words (`trễ 3 giờ 5 phút`).
+    static func line(_ r: Record) -> String {
+        let kind = StderrSink.kindLabels[r.kind] ?? r.kind.rawValue
+        var line = "\(r.atText) <\(r.priority)> \(kind) \(r.instance ?? r.workflow): \(r.message)"
+        if let late = r.late { line += " (\(Messages.lateness(seconds: late)))" }
+        return line
+    }
+
     public func log(_ priority: Int, _ message: String, event: DaemonEvent?, fields: [(String, String)], code: CodeLocation?) {
-        write("tiendod <\(priority)> \(message)\n")
+        write("tiendod <\(priority)> \(TerminalText.escaped(message))\n")
     }
 
     func write(_ s: String) {

@@ -16,17 +16,22 @@ public struct StoredInstance: Sendable {
 /// An open deadline of an instance, kept in `due_items` for the agenda and summaries.
 public struct DueRow: Sendable, Hashable {
     public var instance: String
-    public var deadline: String  // "" for the state deadline, else the milestone id
+    /// "" for the state deadline, the milestone id, or `M@LABEL` for an occurrence.
+    public var deadline: String
     public var workflow: String
     public var group: String?
     public var state: String?
     public var milestone: String?
+    /// The occurrence label of a recurring milestone's item.
+    public var occurrence: String?
     public var title: String
     public var due: String
     public var dueEnd: Instant
+    /// The due depends on a projected calendar year.
+    public var provisional: Bool
     public init(
-        instance: String, deadline: String, workflow: String, group: String?, state: String?, milestone: String?, title: String,
-        due: String, dueEnd: Instant
+        instance: String, deadline: String, workflow: String, group: String?, state: String?, milestone: String?,
+        occurrence: String? = nil, title: String, due: String, dueEnd: Instant, provisional: Bool = false
     ) {
         self.instance = instance
         self.deadline = deadline
@@ -34,9 +39,11 @@ public struct DueRow: Sendable, Hashable {
         self.group = group
         self.state = state
         self.milestone = milestone
+        self.occurrence = occurrence
         self.title = title
         self.due = due
         self.dueEnd = dueEnd
+        self.provisional = provisional
     }
 }
 
@@ -87,6 +94,8 @@ public struct InstanceChange: Sendable {
             mix(d.title)
             mix(d.due)
             mix(String(d.dueEnd.seconds))
+            mix(d.occurrence)
+            mix(d.provisional ? "p" : nil)
         }
         return Int64(bitPattern: h)
     }
@@ -296,6 +305,23 @@ public final class Store: @unchecked Sendable {
                     CREATE INDEX due_items_by_end ON due_items(due_end, instance, deadline, workflow, grp, state, milestone, title, due);
                     """)
         }
+        m.registerMigration("v3") { db in
+            // Recurring milestones: each instance's series (anchor, first and next index, open occurrences) is engine
+            // state that cannot be recomputed (format §10 "Recurring milestones", rules 3 and 5).
+            try db.execute(sql: "ALTER TABLE instances ADD COLUMN series TEXT NOT NULL DEFAULT '{}'")
+        }
+        m.registerMigration("v4") { db in
+            // Rows of an import sent in several calls (`ImportInstances` with `importID`), kept until its last call
+            // commits them all or rejects them all. Sessions do not outlive the daemon (cleared at start).
+            try db.execute(
+                sql: """
+                    CREATE TABLE import_sessions (
+                        import_id TEXT PRIMARY KEY, workflow TEXT NOT NULL, rows INTEGER NOT NULL, touched_at INTEGER NOT NULL);
+                    CREATE TABLE import_rows (
+                        import_id TEXT NOT NULL, row INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (import_id, row)) WITHOUT ROWID;
+                    """)
+        }
+        m.registerMigration("v5", migrate: Store.migrateV5)
         m.registerMigration("front-end-1") { db in
             // tiendo-web's lists of one chi bộ (vn.tiendo.Extras.Instances with groups) read by group in id order
             // instead of scanning every instance.
@@ -390,7 +416,8 @@ public final class Store: @unchecked Sendable {
     }
 
     /// The columns `decode` reads, in order (by index: GRDB's lookup by name lowercases strings on every call).
-    static let columns = "id, workflow, state, data, started_at, entered_at, done, completed, digest, marks, checked_at, stale, due_sig, rowid"
+    static let columns =
+        "id, workflow, state, data, started_at, entered_at, done, completed, digest, marks, checked_at, stale, due_sig, rowid, series"
 
     /// Decodes a row of `columns`; `definition` types the data (nil when the digest is unknown).
     static func decode(_ row: Row, definition: (String) -> WorkflowDefinition?) throws -> StoredInstance {
@@ -403,7 +430,7 @@ public final class Store: @unchecked Sendable {
         let inst = Instance(
             id: row[0], workflow: row[1], data: data, state: row[2], startedAt: Instant(seconds: row[4]),
             enteredAt: Instant(seconds: row[5]), done: decodeMap(row[6]), completed: (row[7] as Int) != 0, digest: digest,
-            marks: decodeMap(row[9]), checkedAt: Instant(seconds: row[10]))
+            marks: decodeMap(row[9]), checkedAt: Instant(seconds: row[10]), series: SeriesState.decode(row[14]))
         return StoredInstance(instance: inst, stale: (row[11] as Int) != 0, dueSig: row[12], rowid: row[13])
     }
 
@@ -426,6 +453,16 @@ public final class Store: @unchecked Sendable {
                 db, sql: "SELECT \(Store.columns) FROM instances WHERE next_wakeup IS NOT NULL AND next_wakeup <= ? ORDER BY next_wakeup LIMIT ?",
                 arguments: [now.seconds, limit]
             ).map { try Store.decode($0, definition: definition) }
+        }
+    }
+
+    /// Instances whose wake-up is at or before `now` (a catch-up still behind), and the earliest such wake-up.
+    public func behind(upTo now: Instant) throws -> (count: Int, since: Instant?) {
+        try read { db in
+            let row = try Row.fetchOne(
+                db, sql: "SELECT COUNT(*), MIN(next_wakeup) FROM instances WHERE next_wakeup IS NOT NULL AND next_wakeup <= ?",
+                arguments: [now.seconds])
+            return (row?[0] ?? 0, (row?[1] as Int64?).map { Instant(seconds: $0) })
         }
     }
 
@@ -516,44 +553,47 @@ public final class Store: @unchecked Sendable {
             let upsert = try db.cachedStatement(
                 sql: """
                     INSERT INTO instances(id, workflow, state, data, started_at, entered_at, done, completed, digest, marks,
-                        checked_at, next_wakeup, grp, stale, due_sig)
-                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                        checked_at, next_wakeup, grp, stale, due_sig, series)
+                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
                     ON CONFLICT(id) DO UPDATE SET workflow=excluded.workflow, state=excluded.state, data=excluded.data,
                         started_at=excluded.started_at, entered_at=excluded.entered_at, done=excluded.done,
                         completed=excluded.completed, digest=excluded.digest, marks=excluded.marks,
                         checked_at=excluded.checked_at, next_wakeup=excluded.next_wakeup, grp=excluded.grp, stale=excluded.stale,
-                        due_sig=excluded.due_sig
+                        due_sig=excluded.due_sig, series=excluded.series
                     """)
             let update = try db.cachedStatement(
                 sql: """
                     UPDATE instances SET state=?, entered_at=?, done=?, completed=?, digest=?, marks=?, checked_at=?,
-                        next_wakeup=?, stale=?, due_sig=? WHERE id=?
+                        next_wakeup=?, stale=?, due_sig=?, series=? WHERE id=?
                     """)
             let updateByRowid = try db.cachedStatement(
                 sql: """
                     UPDATE instances SET state=?, entered_at=?, done=?, completed=?, digest=?, marks=?, checked_at=?,
-                        next_wakeup=?, stale=?, due_sig=? WHERE rowid=?
+                        next_wakeup=?, stale=?, due_sig=?, series=? WHERE rowid=?
                     """)
             let deleteDue = try db.cachedStatement(sql: "DELETE FROM due_items WHERE instance = ?")
             let insertDue = try db.cachedStatement(
-                sql: "INSERT INTO due_items(instance, deadline, workflow, grp, state, milestone, title, due, due_end) VALUES (?,?,?,?,?,?,?,?,?)")
+                sql: """
+                    INSERT INTO due_items(instance, deadline, workflow, grp, state, milestone, title, due, due_end, occurrence,
+                        provisional) VALUES (?,?,?,?,?,?,?,?,?,?,?)
+                    """)
             for c in changes {
                 let i = c.instance
                 if let data = c.dataJSON {
                     try upsert.execute(arguments: [
                         i.id, i.workflow, i.state, data, i.startedAt.seconds, i.enteredAt.seconds, Store.encodeMap(i.done),
                         i.completed ? 1 : 0, i.digest, Store.encodeMap(i.marks), i.checkedAt.seconds, c.nextWakeup?.seconds, c.group,
-                        c.stale ? 1 : 0, c.dueSig,
+                        c.stale ? 1 : 0, c.dueSig, SeriesState.encode(i.series),
                     ])
                 } else if let rowid = c.rowid {
                     try updateByRowid.execute(arguments: [
                         i.state, i.enteredAt.seconds, Store.encodeMap(i.done), i.completed ? 1 : 0, i.digest, Store.encodeMap(i.marks),
-                        i.checkedAt.seconds, c.nextWakeup?.seconds, c.stale ? 1 : 0, c.dueSig, rowid,
+                        i.checkedAt.seconds, c.nextWakeup?.seconds, c.stale ? 1 : 0, c.dueSig, SeriesState.encode(i.series), rowid,
                     ])
                 } else {
                     try update.execute(arguments: [
                         i.state, i.enteredAt.seconds, Store.encodeMap(i.done), i.completed ? 1 : 0, i.digest, Store.encodeMap(i.marks),
-                        i.checkedAt.seconds, c.nextWakeup?.seconds, c.stale ? 1 : 0, c.dueSig, i.id,
+                        i.checkedAt.seconds, c.nextWakeup?.seconds, c.stale ? 1 : 0, c.dueSig, SeriesState.encode(i.series), i.id,
                     ])
                 }
                 if c.previousDueSig == c.dueSig { continue }
@@ -561,6 +601,7 @@ public final class Store: @unchecked Sendable {
                 for d in c.dueItems {
                     try insertDue.execute(arguments: [
                         d.instance, d.deadline, d.workflow, d.group, d.state, d.milestone, d.title, d.due, d.dueEnd.seconds,
+                        d.occurrence, d.provisional ? 1 : 0,
                     ])
                 }
             }
@@ -704,13 +745,14 @@ public final class Store: @unchecked Sendable {
         }
     }
 
-    static let dueColumns = "instance, deadline, workflow, grp, state, milestone, title, due, due_end"
+    /// The columns of a due item, in the covering index's order (`due_items_by_end`).
+    static let dueColumns = "instance, deadline, workflow, grp, state, milestone, title, due, due_end, occurrence, provisional"
 
     /// Decodes a row of `dueColumns`, by index.
     static func dueRow(_ row: Row) -> DueRow {
         DueRow(
-            instance: row[0], deadline: row[1], workflow: row[2], group: row[3], state: row[4], milestone: row[5], title: row[6],
-            due: row[7], dueEnd: Instant(seconds: row[8]))
+            instance: row[0], deadline: row[1], workflow: row[2], group: row[3], state: row[4], milestone: row[5],
+            occurrence: row[9], title: row[6], due: row[7], dueEnd: Instant(seconds: row[8]), provisional: (row[10] as Int) != 0)
     }
 
     /// The query of `dueItems` and `forEachDueItem`.
@@ -764,12 +806,6 @@ public final class Store: @unchecked Sendable {
             while try cursor.next() != nil {
                 body(RawDueRow(statement: statement.sqliteStatement))
             }
-        }
-    }
-
-    public func dueItems(instance: String) throws -> [DueRow] {
-        try read { db in
-            try Row.fetchAll(db, sql: "SELECT \(Store.dueColumns) FROM due_items WHERE instance = ? ORDER BY due_end", arguments: [instance]).map(Store.dueRow)
         }
     }
 

@@ -234,13 +234,3 @@ extension Extras {
         }
     }
 }
-
-extension ManagerCalling {
-    /// Imports every row or none, in one `ImportInstances` call: the one way a front end imports, so that a staged
-    /// import (files larger than one message) replaces this function alone. Today the rows must fit in one request
-    /// (8 MiB of JSON); a larger set throws `VarlinkTransportError` with reason `.requestTooLarge` before anything
-    /// is sent.
-    public func importAll(workflow: String, rows: [JSON], actor: String? = nil) throws -> Int {
-        try importInstances(workflow: workflow, rows: rows, actor: actor)
-    }
-}

@@ -129,22 +129,31 @@ extension Manager {
         public static func reply(from p: JSON) throws(ReplyDecodingError) -> Instance { try instanceReply(p) }
     }
 
-    /// `ImportInstances(workflow, rows) -> (imported)`: all rows or none.
+    /// `ImportInstances(workflow, rows) -> (imported)`: all rows or none. With `importID` (an extension, README) the
+    /// rows are staged under that id and nothing is stored until the call with `final`; the reply to a staging call
+    /// has `imported` 0 (the number `reply` returns) and `staged`, the rows staged so far.
     public struct ImportInstances: ManagerMethod {
         public static let name = "ImportInstances"
         public var workflow: String
         /// Objects of field values; `key` and `started` are reserved.
         public var rows: [JSON]
+        public var importID: String?
+        public var final: Bool?
         public var actor: String?
 
-        public init(workflow: String, rows: [JSON], actor: String? = nil) {
+        public init(workflow: String, rows: [JSON], importID: String? = nil, final: Bool? = nil, actor: String? = nil) {
             self.workflow = workflow
             self.rows = rows
+            self.importID = importID
+            self.final = final
             self.actor = actor
         }
 
         public var parameters: [(String, JSON)] {
-            present([("workflow", .string(workflow)), ("rows", .array(rows)), actorParameter(actor)])
+            present([
+                ("workflow", .string(workflow)), ("rows", .array(rows)), ("importID", importID.map(JSON.string)),
+                ("final", final.map(JSON.bool)), actorParameter(actor),
+            ])
         }
 
         public static func reply(from p: JSON) throws(ReplyDecodingError) -> Int { try Members(p, path: "").int("imported") }

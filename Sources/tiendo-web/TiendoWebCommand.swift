@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import TiendoCore
 import TiendoVarlink
 import TiendoWeb
 
@@ -10,6 +11,7 @@ struct TiendoWebCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tiendo-web",
         abstract: "Trang web của tiendo cho cán bộ văn phòng Đảng ủy phường và bí thư chi bộ.",
+        version: TiendoVersion.string,
         subcommands: [Serve.self, User.self])
 }
 

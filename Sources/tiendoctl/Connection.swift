@@ -90,18 +90,14 @@ func report(_ error: any Error, path: String) -> ExitCode {
     }
 }
 
-func printErr(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
-}
-
 /// `FILE:LINE:COL: severity: message`.
 func diagnosticLine(_ d: Manager.Diagnostic) -> String {
     "\(d.file):\(d.line):\(d.column): \(d.severity): \(d.message)"
 }
 
 /// A diagnostic line in red (error) or yellow (warning).
-func colouredDiagnostic(_ d: Manager.Diagnostic) -> String {
-    d.isError ? Output.red(diagnosticLine(d)) : Output.yellow(diagnosticLine(d))
+func sayDiagnostic(_ d: Manager.Diagnostic) {
+    Output.say(diagnosticLine(d), d.isError ? Output.red : Output.yellow)
 }
 
 /// `F=V` options as a data object. Values go as strings: tiendod converts a string by the field's declared type

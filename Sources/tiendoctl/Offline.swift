@@ -13,17 +13,26 @@ struct WorkflowsOption: ParsableArguments {
 func loadDefinition(_ workflow: String, _ options: WorkflowsOption) throws -> WorkflowDefinition {
     let loader = Loader(searchPath: options.searchPath)
     let (def, diags) = loader.resolve(workflow)
-    for d in diags where d.severity == .error { FileHandle.standardError.write(Data((d.description + "\n").utf8)) }
+    for d in diags where d.severity == .error { printErr(d.description) }
     guard let def else { throw fail("không nạp được quy trình '\(workflow)'") }
     return def
 }
 
-/// Parses `--start`/`--from`: ISO 8601 with or without offset (workflow zone), or a date (00:00 local).
+/// Parses `--start`/`--from`/`--until`: ISO 8601 with or without offset (workflow zone), a date (00:00 local), or
+/// the same day first (`15/03/2026`, `15/03/2026 08:00`).
 func parseInstant(_ text: String, zone: Zone, option: String) throws -> Instant {
-    guard let t = zone.parseInstant(text) else {
-        throw fail("\(option) '\(text)' không hợp lệ: cần YYYY-MM-DD hoặc YYYY-MM-DDTHH:MM[:SS][±HH:MM]")
+    switch HumanDate.instant(text, zone: zone) {
+    case .valid(let t): return t
+    case .invalid(let reason): throw fail("\(option): \(reason)")
     }
-    return t
+}
+
+/// A date option (`--until`): `YYYY-MM-DD` or `dd/mm/yyyy`.
+func parseDate(_ text: String, option: String) throws -> CivilDate {
+    switch HumanDate.date(text) {
+    case .valid(let d): return d
+    case .invalid(let reason): throw fail("\(option): \(reason)")
+    }
 }
 
 func now() -> Instant { Instant(seconds: Int64(Date().timeIntervalSince1970)) }
@@ -47,11 +56,11 @@ struct Validate: ParsableCommand {
         } else {
             for d in diags {
                 let text = d.description
-                print(d.severity == .error ? Output.red(text) : Output.yellow(text))
+                Output.say(text, d.severity == .error ? Output.red : Output.yellow)
             }
             let errors = diags.filter { $0.severity == .error }.count
             let warnings = diags.count - errors
-            FileHandle.standardError.write(Data("\(errors) lỗi, \(warnings) cảnh báo\n".utf8))
+            printErr("\(errors) lỗi, \(warnings) cảnh báo")
         }
         if diags.contains(where: { $0.severity == .error }) { throw ExitCode.failure }
     }
@@ -87,10 +96,7 @@ struct Plan: ParsableCommand {
         }
         let startAt = try start.map { try parseInstant($0, zone: def.zone, option: "--start") } ?? now()
         var untilDate = def.zone.date(of: startAt).adding(months: 24)
-        if let until {
-            guard let d = CivilDate.parse(until) else { throw fail("--until '\(until)' không hợp lệ: cần YYYY-MM-DD") }
-            untilDate = d
-        }
+        if let until { untilDate = try parseDate(until, option: "--until") }
         let records = Planner.plan(def, data: data, start: startAt, until: untilDate)
         Output.printRecords(records, json: json)
     }
@@ -120,11 +126,11 @@ struct Simulate: ParsableCommand {
     func run() throws {
         let loader = Loader(searchPath: workflows.searchPath)
         let set = loader.loadAll()
-        for d in set.errors { FileHandle.standardError.write(Data((d.description + "\n").utf8)) }
+        for d in set.errors { printErr(d.description) }
         let zone = set.order.first.flatMap { set.workflows[$0]?.zone } ?? .vietnam
         let fromAt = try parseInstant(from, zone: zone, option: "--from")
         var untilAt = try parseInstant(until, zone: zone, option: "--until")
-        if CivilDate.parse(until) != nil { untilAt = untilAt.adding(seconds: 86_399) }
+        if case .valid = HumanDate.date(until) { untilAt = untilAt.adding(seconds: 86_399) }
         var planned: [Simulator.Planned] = []
         var problems: [Diagnostic] = []
         for spec in instances {
@@ -154,12 +160,12 @@ struct Simulate: ParsableCommand {
             }
         }
         if !problems.isEmpty {
-            for p in problems { FileHandle.standardError.write(Data("\(p.file):\(p.line): \(p.message)\n".utf8)) }
+            for p in problems { printErr("\(p.file):\(p.line): \(p.message)") }
             throw fail("\(problems.count) dòng không hợp lệ; không mô phỏng gì")
         }
         let sim = Simulator()
         let (records, issues) = sim.run(from: fromAt, until: untilAt, planned: planned, events: evs)
-        for i in issues { FileHandle.standardError.write(Data("tiendoctl: \(i)\n".utf8)) }
+        for i in issues { printErr("tiendoctl: \(i)") }
         Output.printRecords(records, json: json, lines: true)
     }
 }
@@ -178,13 +184,17 @@ struct Graph: ParsableCommand {
     func run() throws {
         guard let f = GraphRenderer.Format(rawValue: format) else { throw fail("--format phải là dot hoặc mermaid") }
         let def = try loadDefinition(workflow, workflows)
-        print(GraphRenderer.render(def, format: f), terminator: "")
+        // Line by line, so that only control characters inside a line (from titles) are escaped.
+        var lines = GraphRenderer.render(def, format: f).split(separator: "\n", omittingEmptySubsequences: false)
+        if lines.last?.isEmpty == true { lines.removeLast() }
+        for line in lines { Output.say(String(line)) }
     }
 }
 
 struct CalendarCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "calendar", abstract: "Các ngày nghỉ (ngoài cuối tuần) của một năm và tên của chúng; --all thêm cả cuối tuần.")
+        commandName: "calendar",
+        abstract: "Các ngày nghỉ (ngoài cuối tuần) của một năm, tên và trạng thái của năm (chính thức hay dự kiến); --all thêm cả cuối tuần; --years liệt kê các năm có lịch chính thức.")
 
     @Argument(help: "Mã lịch (mặc định vn).")
     var calendar: String = "vn"
@@ -197,26 +207,46 @@ struct CalendarCommand: ParsableCommand {
     @Flag(help: "Thêm các ngày cuối tuần.")
     var all = false
 
-    @Flag(help: "In JSON: [{date, name, kind}].")
+    @Flag(help: "Liệt kê các năm có trong years: và nguồn của chúng, thay cho các ngày của một năm.")
+    var years = false
+
+    @Flag(help: "In JSON: [{date, name, kind, status, source?}] (với --years: [{year, status, source?}]).")
     var json = false
 
     func run() throws {
         let loader = Loader(searchPath: workflows.searchPath)
         let (cal, diags) = loader.resolveCalendar(calendar)
-        for d in diags where d.severity == .error { FileHandle.standardError.write(Data((d.description + "\n").utf8)) }
+        for d in diags where d.severity == .error { printErr(d.description) }
         guard let cal else { throw fail("không nạp được lịch '\(calendar)'") }
+        if years { return printYears(cal) }
         let y = year ?? cal.zone.date(of: now()).year
         guard (1...9999).contains(y) else { throw fail("năm '\(y)' không hợp lệ") }
+        if json { return Output.printJSON(cal.listingJSON(year: y, includeWeekends: all)) }
         let days = cal.days(in: y, includeWeekends: all)
-        if json {
-            Output.printJSON(.array(days.map { .object([("date", .string($0.date.iso)), ("name", .string($0.name)), ("kind", .string($0.kind.rawValue))]) }))
-            return
-        }
         let kinds = ["holiday": "ngày lễ", "compensatory": "nghỉ bù", "weekend": "cuối tuần", "workday": "làm bù"]
         let weekdays = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"]
-        print(Output.bold("\(cal.title) — \(y)"))
+        Output.say("\(cal.title) — \(y): \(cal.statusText(of: y))", Output.bold)
         Output.table(
             ["Ngày", "Thứ", "Loại", "Tên"],
             days.map { [$0.date.vietnamese, weekdays[$0.date.weekday - 1], kinds[$0.kind.rawValue] ?? $0.kind.rawValue, $0.name] })
+        if cal.status(of: y) == .projected {
+            let file = cal.file.isEmpty ? "" : " (\(cal.file))"
+            Output.say(
+                "Năm \(y) chưa có lịch nghỉ chính thức trong tệp lịch\(file): các ngày trên "
+                    + (cal.listedYears.contains(y) ? "là danh sách dự kiến" : "được suy ra từ quy tắc (ngày lễ dương lịch, âm lịch, nghỉ bù)")
+                    + "; mọi hạn tính qua năm này được ghi «(dự kiến)» cho đến khi thêm lịch chính thức và nạp lại.")
+        }
+    }
+
+    /// `--years`: each year under `years:` with its status and source, then the rule for every other year.
+    func printYears(_ cal: WorkCalendar) {
+        if json { return Output.printJSON(cal.yearsJSON) }
+        Output.say("\(cal.title) — các năm có lịch trong tệp", Output.bold)
+        Output.table(
+            ["Năm", "Trạng thái", "Nguồn"],
+            cal.listedYears.map { y in
+                [String(y), cal.status(of: y) == .official ? "chính thức" : "dự kiến", cal.source(of: y) ?? "không ghi nguồn"]
+            })
+        Output.say("Các năm khác: \(WorkCalendar.otherYearsText).")
     }
 }

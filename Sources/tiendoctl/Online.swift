@@ -22,14 +22,30 @@ enum Fmt {
     /// `YYYY-MM-DD` → `dd/mm/yyyy`; an ISO instant → `dd/mm/yyyy HH:MM` (in its own offset).
     static func date(_ text: String?) -> String { Output.humanDue(text) }
 
-    /// `còn 3 ngày`, `hôm nay`, `quá 2 ngày`.
+    /// Interfaces §3: `còn 3 ngày`, `hôm nay`, `quá hạn` (an instant due passed today), `quá 2 ngày`.
     static func days(_ left: Int, overdue: Bool) -> String {
-        if left > 0 { return overdue ? "quá hạn" : "còn \(left) ngày" }
-        if left == 0 { return overdue ? "quá hạn hôm nay" : "hôm nay" }
+        if left > 0 { return "còn \(left) ngày" }
+        if left == 0 { return overdue ? "quá hạn" : "hôm nay" }
         return "quá \(-left) ngày"
     }
 
     static func days(_ item: Manager.DueItem) -> String { days(item.daysLeft, overdue: item.overdue) }
+
+    /// A due for people: `dd/mm/yyyy` (with `HH:MM` for an instant due), then ` (dự kiến)` when provisional.
+    static func due(_ text: String?, provisional: Bool?) -> String {
+        date(text) + (provisional == true && text?.isEmpty == false ? Messages.provisionalMark : "")
+    }
+
+    static func due(_ item: Manager.DueItem) -> String { due(item.due, provisional: item.provisional) }
+
+    /// An item's title, with `@LABEL` for an occurrence of a recurring milestone.
+    static func title(_ item: Manager.DueItem) -> String { item.occurrence.map { "\(item.title) @\($0)" } ?? item.title }
+
+    /// What an item belongs to (`show`): `trạng thái S`, the milestone id, or `M@LABEL`.
+    static func owner(_ item: Manager.DueItem) -> String {
+        guard let m = item.milestone else { return item.state.map { "trạng thái \($0)" } ?? "" }
+        return item.occurrence.map { "\(m)@\($0)" } ?? m
+    }
 
     /// A data value for people: dates as dd/mm/yyyy, booleans as có/không.
     static func value(_ v: JSON) -> String {
@@ -51,7 +67,7 @@ enum Fmt {
 
     /// One line for a DueItem: `dd/mm/yyyy (còn N ngày) — title`.
     static func dueLine(_ item: Manager.DueItem) -> String {
-        "\(date(item.due)) (\(days(item))) — \(item.title)"
+        "\(due(item)) (\(days(item))) — \(title(item))"
     }
 }
 
@@ -73,26 +89,27 @@ struct Status: ParsableCommand {
             head += " — bây giờ \(Fmt.date(s.now))"
             if let wake = s.nextWakeup { head += ", thức tiếp lúc \(Fmt.date(wake))" }
             head += ", chạy từ \(Fmt.date(s.startedAt))"
-            print(Output.bold(head))
-            let summary = "\(Fmt.count(s.workflows)) quy trình, \(Fmt.count(s.instances)) hồ sơ, \(Fmt.count(s.overdue)) quá hạn"
-            print(s.overdue > 0 ? Output.red(summary) : summary)
+            Output.say(head, Output.bold)
+            var summary = "\(Fmt.count(s.workflows)) quy trình, \(Fmt.count(s.instances)) hồ sơ, \(Fmt.count(s.overdue)) quá hạn"
+            if let p = s.provisional, p > 0 { summary += ", \(Fmt.count(p)) hạn dự kiến" }
+            Output.say(summary, redIf(s.overdue > 0))
             let workflows = reply.workflows
             if !workflows.isEmpty {
-                print()
+                Output.say()
                 let rows = workflows.map { w -> [String] in
                     [
                         w.id, w.title, Fmt.count(w.instances), Fmt.count(w.active), Fmt.count(w.completed), Fmt.count(w.overdue),
-                        Fmt.count(w.dueSoon), w.nextDue.map { "\(Fmt.date($0.due)) (\(Fmt.days($0)))" } ?? "—",
+                        Fmt.count(w.dueSoon), Fmt.count(w.provisional ?? 0), w.nextDue.map { "\(Fmt.due($0)) (\(Fmt.days($0)))" } ?? "—",
                     ]
                 }
                 Output.table(
-                    ["Mã", "Tên", "Hồ sơ", "Đang chạy", "Hoàn tất", "Quá hạn", "Sắp đến hạn", "Hạn gần nhất"], rows,
+                    ["Mã", "Tên", "Hồ sơ", "Đang chạy", "Hoàn tất", "Quá hạn", "Sắp đến hạn", "Hạn dự kiến", "Hạn gần nhất"], rows,
                     colour: workflows.map { redIf($0.overdue > 0) })
             }
             if !s.diagnostics.isEmpty {
-                print()
-                print(Output.bold("Vấn đề trong định nghĩa (\(s.diagnostics.count)):"))
-                for d in s.diagnostics { print(colouredDiagnostic(d)) }
+                Output.say()
+                Output.say("Vấn đề trong định nghĩa (\(s.diagnostics.count)):", Output.bold)
+                for d in s.diagnostics { sayDiagnostic(d) }
             }
         }
     }
@@ -148,21 +165,23 @@ struct List: ParsableCommand {
             return Output.printJSON(.object([("instances", .array(sent)), ("next", next.map(JSON.string) ?? .null)]))
         }
         if all.isEmpty {
-            print("Không có hồ sơ nào.")
+            Output.say("Không có hồ sơ nào.")
             return
         }
+        // Interfaces §3: the number of overdue items, then the first item of `deadlines`, overdue or not.
         let rows = all.map { i -> [String] in
-            [
-                i.id, stateText(i), Fmt.date(i.startedAt), overdueCount(i).map(String.init) ?? "", i.next.map { Fmt.date($0.due) } ?? "",
-                i.next.map(Fmt.days) ?? "", i.next?.title ?? "",
+            let first = openDeadlines(i).first
+            return [
+                i.id, stateText(i), Fmt.date(String(i.startedAt.prefix(10))), overdueCount(i).map(Fmt.count) ?? "", first.map(Fmt.due) ?? "",
+                first.map(Fmt.days) ?? "", first.map(Fmt.title) ?? "",
             ]
         }
         Output.table(
-            ["Hồ sơ", "Trạng thái", "Bắt đầu", "Quá hạn", "Hạn tiếp theo", "Còn/quá", "Việc"], rows,
+            ["Hồ sơ", "Trạng thái", "Bắt đầu", "Quá hạn", "Hạn", "Còn/quá", "Việc"], rows,
             colour: all.map { redIf(overdueCount($0) != nil) })
         var footer = "\(Fmt.count(all.count)) hồ sơ"
         if next != nil { footer += " (còn nữa; bỏ --limit để xem hết)" }
-        print(Output.dim(footer))
+        Output.say(footer, Output.dim)
     }
 }
 
@@ -173,11 +192,13 @@ func stateText(_ i: Manager.Instance) -> String {
     return s
 }
 
-/// How many open items of the instance are overdue (nil when none): its open overdue milestones, or its state
-/// deadline when `next` is overdue.
+/// The instance's open deadlines in the daemon's order (`Instance.deadlines`; only `next` from a daemon that
+/// predates it).
+func openDeadlines(_ i: Manager.Instance) -> [Manager.DueItem] { i.deadlines ?? (i.next.map { [$0] } ?? []) }
+
+/// How many items of `deadlines` are overdue (nil when none).
 func overdueCount(_ i: Manager.Instance) -> Int? {
-    var n = i.milestones.filter { $0.overdue && !$0.done }.count
-    if n == 0, i.next?.overdue == true { n = 1 }
+    let n = openDeadlines(i).filter(\.overdue).count
     return n > 0 ? n : nil
 }
 
@@ -190,7 +211,8 @@ func redIf(_ condition: Bool) -> ((String) -> String)? {
 // MARK: show
 
 struct Show: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Chi tiết một hồ sơ: dữ liệu, các mốc, hạn tiếp theo.")
+    static let configuration = CommandConfiguration(
+        abstract: "Chi tiết một hồ sơ: dữ liệu, các mốc và mọi hạn đang mở (cả hạn đã quá).")
 
     @Argument(help: "Mã hồ sơ, QUY_TRÌNH/KHÓA.")
     var id: String
@@ -202,38 +224,55 @@ struct Show: ParsableCommand {
     }
 }
 
-/// The human view of an Instance.
+/// The human view of an Instance (interfaces §3 `show`): fields and data, milestones, then every open deadline.
 func printInstance(_ i: Manager.Instance) {
-    print(Output.bold("Hồ sơ \(i.id)"))
+    Output.say("Hồ sơ \(i.id)", Output.bold)
     var fields: [[String]] = [
         ["Quy trình", i.workflow],
         ["Trạng thái", stateText(i)],
         ["Bắt đầu", Fmt.date(i.startedAt)],
     ]
     if i.state != nil { fields.append(["Vào trạng thái", Fmt.date(i.enteredAt)]) }
-    if let next = i.next { fields.append(["Hạn tiếp theo", Fmt.dueLine(next)]) }
     let width = fields.map { $0[0].count }.max() ?? 0
-    for f in fields {
-        let line = "  " + f[0] + String(repeating: " ", count: width - f[0].count) + "  " + f[1]
-        print(f[0] == "Hạn tiếp theo" && i.next?.overdue == true ? Output.red(line) : line)
-    }
+    for f in fields { Output.say("  " + f[0] + String(repeating: " ", count: width - f[0].count) + "  " + f[1]) }
     let data = i.data.objectValue ?? []
     if !data.isEmpty {
-        print()
-        print(Output.bold("Dữ liệu"))
+        Output.say()
+        Output.say("Dữ liệu", Output.bold)
         let w = data.map { $0.0.count }.max() ?? 0
-        for (k, v) in data { print("  " + k + String(repeating: " ", count: w - k.count) + "  " + Fmt.value(v)) }
+        for (k, v) in data { Output.say("  " + k + String(repeating: " ", count: w - k.count) + "  " + Fmt.value(v)) }
     }
     if !i.milestones.isEmpty {
-        print()
-        print(Output.bold("Các mốc"))
+        Output.say()
+        Output.say("Các mốc", Output.bold)
         let rows = i.milestones.map { m -> [String] in
             let status = m.done ? "xong" + (m.doneAt.map { " " + Fmt.date($0) } ?? "") : m.overdue ? "quá hạn" : "chưa xong"
-            return [m.id, m.title, Fmt.date(m.due), status, m.requires.joined(separator: ", ")]
+            return [m.id, m.title, Fmt.due(m.due, provisional: m.provisional), status, recurrence(m), m.requires.joined(separator: ", ")]
         }
         let colours = i.milestones.map { m in redIf(!m.done && m.overdue) }
-        Output.table(["Mốc", "Tên", "Hạn", "Tình trạng", "Cần xong trước"], rows, colour: colours)
+        Output.table(["Mốc", "Tên", "Hạn", "Tình trạng", "Định kỳ", "Cần xong trước"], rows, colour: colours)
     }
+    let open = openDeadlines(i)
+    Output.say()
+    if open.isEmpty {
+        Output.say(i.completed ? "Hồ sơ đã hoàn tất: không còn hạn nào." : "Không có hạn nào đang mở.")
+        return
+    }
+    let overdue = open.filter(\.overdue).count
+    Output.say("Các hạn đang mở (\(Fmt.count(open.count))" + (overdue > 0 ? ", \(Fmt.count(overdue)) quá hạn)" : ")"), Output.bold)
+    Output.table(
+        ["Hạn", "Còn/quá", "Việc", "Thuộc"], open.map { [Fmt.due($0), Fmt.days($0), $0.title, Fmt.owner($0)] },
+        colour: open.map { redIf($0.overdue) })
+}
+
+/// A recurring milestone's period, the occurrence it describes and how many are open: `mỗi 1mo, kỳ 2027-03, 2 kỳ
+/// đang mở`; empty for a one-shot milestone.
+func recurrence(_ m: Manager.Milestone) -> String {
+    guard let every = m.every else { return "" }
+    var parts = ["mỗi \(every)"]
+    if let l = m.occurrence { parts.append("kỳ \(l)") }
+    parts.append("\(Fmt.count(m.openCount ?? 0)) kỳ đang mở")
+    return parts.joined(separator: ", ")
 }
 
 // MARK: start
@@ -255,7 +294,7 @@ struct Start: ParsableCommand {
     func run() throws {
         let data = try assignments(values, option: "--set")
         try connection.run(Manager.StartInstance(workflow: workflow, key: key, data: data)) { i in
-            print("Đã tạo hồ sơ \(i.id) (\(stateText(i))).")
+            Output.say("Đã tạo hồ sơ \(i.id) (\(stateText(i))).")
             printNext(i)
         }
     }
@@ -263,11 +302,11 @@ struct Start: ParsableCommand {
 
 func printNext(_ i: Manager.Instance) {
     if i.completed {
-        print("Hồ sơ đã hoàn tất.")
-    } else if let next = i.next {
-        let line = "Hạn tiếp theo: \(Fmt.dueLine(next))"
-        print(next.overdue ? Output.red(line) : line)
+        Output.say("Hồ sơ đã hoàn tất.")
+        return
     }
+    if let n = overdueCount(i) { Output.say("Đang quá hạn: \(Fmt.count(n)) việc (xem: tiendoctl show \(i.id)).", Output.red) }
+    if let next = i.next { Output.say("Hạn tiếp theo: \(Fmt.dueLine(next))") }
 }
 
 // MARK: import
@@ -276,8 +315,8 @@ struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Nhập hồ sơ từ tệp CSV (UTF-8, dòng tiêu đề là tên trường; cột key và started tùy chọn).",
         discussion: """
-            Mỗi lần gửi tối đa 5.000 dòng; tiendod nhận tất cả hoặc không nhận dòng nào của lần đó và báo \
-            mọi dòng sai dưới dạng TỆP.csv:DÒNG: …
+            Cả tệp là một lần nhập: tiendod nhận tất cả các dòng hoặc không nhận dòng nào, kể cả khi tệp lớn \
+            được gửi thành nhiều lô, và báo mọi dòng sai dưới dạng TỆP.csv:DÒNG: …
             """)
 
     @Argument(help: "Mã quy trình.")
@@ -288,33 +327,23 @@ struct Import: ParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    static let batchRows = 5000
-    /// Keeps each call well below the 8 MiB message limit even with wide rows.
-    static let batchBytes = 6 << 20
-
-    struct Batch {
-        var rows: [JSON] = []
-        var lines: [Int] = []
-        var bytes = 0
-    }
-
     func run() throws {
         let probe = open(file, O_RDONLY)
         if probe < 0 { throw fail("không đọc được tệp '\(file)': \(errnoText(errno))") }
         close(probe)
         guard let contents = FileManager.default.contents(atPath: file) else { throw fail("không đọc được tệp '\(file)'") }
-        let rows: [CSV.Row]
-        do { rows = try CSV.parse(bytes: [UInt8](contents)) } catch {
+        let parsed: [CSV.Row]
+        do { parsed = try CSV.parse(bytes: [UInt8](contents)) } catch {
             printErr("\(file):\(error.line): \(error.reason)")
             throw fail("tệp CSV không hợp lệ; không nhập gì")
         }
         // What can be checked without the definition, for the whole file, before anything is sent.
         var problems: [String] = []
         var keys: [String: Int] = [:]
-        var batches: [Batch] = []
-        var current = Batch()
+        var rows: [JSON] = []
+        var lines: [Int] = []
         var blank = 0
-        for r in rows {
+        for r in parsed {
             var o: [(String, JSON)] = []
             for (name, raw) in r.pairs {
                 let v = raw.trimmingCharacters(in: .whitespaces)
@@ -334,63 +363,40 @@ struct Import: ParsableCommand {
                 blank += 1
                 continue
             }
-            let row = JSON.object(o)
-            let size = row.serialized().utf8.count + 1
-            if !current.rows.isEmpty, current.rows.count == Self.batchRows || current.bytes + size > Self.batchBytes {
-                batches.append(current)
-                current = Batch()
-            }
-            current.rows.append(row)
-            current.lines.append(r.line)
-            current.bytes += size
+            rows.append(.object(o))
+            lines.append(r.line)
         }
-        if !current.rows.isEmpty { batches.append(current) }
         if !problems.isEmpty {
             for p in problems { printErr(p) }
             throw fail("\(problems.count) dòng không hợp lệ; không nhập gì")
         }
-        if batches.isEmpty {
+        if rows.isEmpty {
             if connection.json { return Output.printJSON(.object([("imported", .int(0))])) }
-            print("Tệp không có dòng dữ liệu nào; không nhập gì.")
+            Output.say("Tệp không có dòng dữ liệu nào; không nhập gì.")
             return
         }
-        let client = try connection.connect()
-        var imported = 0
-        for (n, batch) in batches.enumerated() {
-            do {
-                imported += try client.importInstances(workflow: workflow, rows: batch.rows)
-            } catch ManagerError.importRejected(let errors) {
-                for d in errors {
-                    let where_ = batch.lines.indices.contains(d.line - 1) ? "\(file):\(batch.lines[d.line - 1])" : "\(file):(lô \(n + 1), dòng \(d.line))"
-                    printErr("\(where_): \(d.message)")
-                }
-                throw fail(partial(imported, n, batches, reason: "\(errors.count) dòng không hợp lệ"))
-            } catch {
-                if imported == 0 { throw report(error, path: connection.path) }
-                let reason: String
-                switch error {
-                case let e as VarlinkTransportError: reason = e.reasonText
-                default: reason = "\(error)"
-                }
-                throw fail(partial(imported, n, batches, reason: reason))
+        let showProgress = isatty(STDERR_FILENO) == 1
+        let imported: Int
+        do {
+            imported = try connection.client.importAll(workflow: workflow, rows: rows) { sent, total in
+                guard showProgress else { return }
+                let done = sent == total ? " — đang ghi vào cơ sở dữ liệu…" : ""
+                FileHandle.standardError.write(Data("\rĐã gửi \(Fmt.count(sent))/\(Fmt.count(total)) dòng\(done)\u{1B}[K".utf8))
             }
+        } catch ManagerError.importRejected(let errors) {
+            if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            for d in errors {
+                let place = lines.indices.contains(d.line - 1) ? "\(file):\(lines[d.line - 1])" : "\(file)"
+                printErr("\(place): \(d.message)")
+            }
+            throw fail("\(errors.count) dòng không hợp lệ; không nhập gì")
+        } catch {
+            if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            throw report(error, path: connection.path)
         }
+        if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         if connection.json { return Output.printJSON(.object([("imported", .int(imported))])) }
-        print("Đã nhập \(Fmt.count(imported)) hồ sơ vào quy trình '\(workflow)'." + (blank > 0 ? " Bỏ qua \(blank) dòng trống." : ""))
-    }
-
-    /// The failure line: nothing imported, or exactly what was before the failing batch.
-    func partial(_ imported: Int, _ failed: Int, _ batches: [Batch], reason: String) -> String {
-        let first = batches[failed].lines.first ?? 0
-        let last = batches[failed].lines.last ?? 0
-        if imported == 0 {
-            return batches.count == 1
-                ? "\(reason); không nhập gì"
-                : "lô 1/\(batches.count) (dòng \(first)–\(last)): \(reason); không nhập gì"
-        }
-        return "lô \(failed + 1)/\(batches.count) (dòng \(first)–\(last)): \(reason). "
-            + "ĐÃ NHẬP \(Fmt.count(imported)) hồ sơ của các lô trước (đến dòng \(first - 1)); từ dòng \(first) trở đi chưa nhập — "
-            + "sửa lỗi rồi chỉ nhập lại các dòng từ \(first) (nhập lại cả tệp sẽ bị báo trùng khóa)"
+        Output.say("Đã nhập \(Fmt.count(imported)) hồ sơ vào quy trình '\(workflow)'." + (blank > 0 ? " Bỏ qua \(blank) dòng trống." : ""))
     }
 }
 
@@ -417,9 +423,9 @@ struct Send: ParsableCommand {
         let data = try assignments(values, option: "--set")
         try connection.run(Manager.SendEvent(id: id, event: event, data: data, idempotencyKey: idempotencyKey)) { i in
             if event == "done", let m = data?["milestone"]?.stringValue {
-                print("Đã xong mốc '\(m)' của hồ sơ \(i.id).")
+                Output.say("Đã xong mốc '\(m)' của hồ sơ \(i.id).")
             } else {
-                print("Đã nhận sự kiện '\(event)' cho hồ sơ \(i.id); trạng thái: \(stateText(i)).")
+                Output.say("Đã nhận sự kiện '\(event)' cho hồ sơ \(i.id); trạng thái: \(stateText(i)).")
             }
             printNext(i)
         }
@@ -434,15 +440,16 @@ struct Done: ParsableCommand {
     @Argument(help: "Mã hồ sơ, QUY_TRÌNH/KHÓA.")
     var id: String
 
-    @Argument(help: "Mã mốc.")
+    @Argument(help: "Mã mốc; MỐC@KỲ cho một kỳ của mốc định kỳ (không có @KỲ: kỳ cũ nhất đang mở).")
     var milestone: String
 
     @OptionGroup var connection: ConnectionOptions
 
     func run() throws {
         try connection.run(Manager.CompleteMilestone(id: id, milestone: milestone)) { i in
-            let title = i.milestones.first { $0.id == milestone }.map { " «\($0.title)»" } ?? ""
-            print("Đã xong mốc '\(milestone)'\(title) của hồ sơ \(i.id).")
+            let id = milestone.split(separator: "@", maxSplits: 1).first.map(String.init) ?? milestone
+            let title = i.milestones.first { $0.id == id }.map { " «\($0.title)»" } ?? ""
+            Output.say("Đã xong mốc '\(milestone)'\(title) của hồ sơ \(i.id).")
             printNext(i)
         }
     }
@@ -478,16 +485,16 @@ struct Agenda: ParsableCommand {
         let today = items.filter { !$0.overdue && $0.daysLeft <= 0 }
         let later = items.filter { !$0.overdue && $0.daysLeft > 0 }
         if items.isEmpty {
-            print("Không có việc nào quá hạn hay đến hạn trong \(n) ngày tới.")
+            Output.say("Không có việc nào quá hạn hay đến hạn trong \(n) ngày tới.")
             return
         }
         var first = true
         for (title, list, red) in [("Quá hạn", overdue, true), ("Đến hạn hôm nay", today, false), ("Trong \(n) ngày tới", later, false)] {
             if list.isEmpty { continue }
-            if !first { print() }
+            if !first { Output.say() }
             first = false
             let heading = "\(title) (\(Fmt.count(list.count)))"
-            print(Output.bold(red ? Output.red(heading) : heading))
+            Output.say(heading, red ? { Output.bold(Output.red($0)) } : Output.bold)
             section(list, red: red)
         }
     }
@@ -517,30 +524,12 @@ struct Agenda: ParsableCommand {
             }
             for it in byGroup[g] ?? [] {
                 rows.append([
-                    (grouped ? "  " : "") + Fmt.date(it.due), Fmt.days(it), it.instance, it.title,
+                    (grouped ? "  " : "") + Fmt.due(it), Fmt.days(it), it.instance, Fmt.title(it),
                 ])
                 colours.append(redIf(red))
             }
         }
-        agendaTable(["Hạn", "Còn/quá", "Hồ sơ", "Việc"], rows, colours)
-    }
-
-    /// Like `Output.table`, but a one-cell row (a group heading) does not widen the first column.
-    func agendaTable(_ header: [String], _ rows: [[String]], _ colours: [((String) -> String)?]) {
-        let widths = header.indices.map { c in
-            max(header[c].count, rows.filter { $0.count > 1 }.map { c < $0.count ? $0[c].count : 0 }.max() ?? 0)
-        }
-        func line(_ cells: [String]) -> String {
-            if cells.count == 1 { return cells[0] }
-            return cells.enumerated().map { i, s in
-                i == cells.count - 1 ? s : s + String(repeating: " ", count: max(0, widths[i] - s.count))
-            }.joined(separator: "  ").trailingSpacesRemoved
-        }
-        print(Output.dim(line(header)))
-        for (i, r) in rows.enumerated() {
-            let text = line(r)
-            if let f = colours[i] { print(f(text)) } else { print(text) }
-        }
+        Output.table(["Hạn", "Còn/quá", "Hồ sơ", "Việc"], rows, colour: colours, headerStyle: Output.dim)
     }
 }
 
@@ -557,14 +546,10 @@ struct History: ParsableCommand {
     func run() throws {
         try connection.run(Manager.History(id: id)) { records in
             if records.isEmpty {
-                print("Hồ sơ \(id) chưa có bản ghi nào.")
+                Output.say("Hồ sơ \(id) chưa có bản ghi nào.")
                 return
             }
-            // Who: the person a front end acted for (extension `actorName`), else the operator's uid.
-            let rows = records.map { r in
-                [Fmt.date(r.at), Fmt.kind(r.kind), r.actorName ?? r.actor.map { "uid \($0)" } ?? "", r.message]
-            }
-            Output.table(["Thời điểm", "Loại", "Người thực hiện", "Nội dung"], rows, colour: records.map(recordColour))
+            Output.printRecords(records.compactMap { Record(json: $0.json) }, json: false, showInstance: false)
         }
     }
 }
@@ -590,8 +575,8 @@ struct Reload: ParsableCommand {
         if connection.json {
             Output.printJSON(p)
         } else {
-            for d in reply.diagnostics { print(colouredDiagnostic(d)) }
-            print(
+            for d in reply.diagnostics { sayDiagnostic(d) }
+            Output.say(
                 "Đã nạp lại: \(Fmt.count(reply.workflows.count)) quy trình đang có hiệu lực, \(errors) lỗi, "
                     + "\(reply.diagnostics.count - errors) cảnh báo.")
         }
@@ -618,7 +603,7 @@ struct Watch: ParsableCommand {
                 } else {
                     let r = try Manager.Record(json: sent, path: "record")
                     let line = "\(Fmt.date(r.at)) \(Fmt.kind(r.kind)) \(r.instance ?? r.workflow): \(r.message)"
-                    print(recordColour(r).map { $0(line) } ?? line)
+                    Output.say(line, recordColour(r))
                 }
                 flushStdout()
                 return true

@@ -3,6 +3,9 @@ import Foundation
 import TiendoCore
 
 /// Output helpers: aligned tables, colour only on a terminal, one-line failures.
+///
+/// Every line of human output goes through `say` (or `table`, or `printErr`/`fail` on stderr), which show the
+/// control characters of text from outside escaped (`TerminalText`) before adding colours of their own.
 enum Output {
     static let isTTY: Bool = isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
 
@@ -11,17 +14,30 @@ enum Output {
     static func bold(_ s: String) -> String { isTTY ? "\u{1B}[1m" + s + "\u{1B}[0m" : s }
     static func dim(_ s: String) -> String { isTTY ? "\u{1B}[2m" + s + "\u{1B}[0m" : s }
 
-    /// Prints rows aligned on columns; `colour` may wrap a whole row (applied after padding).
-    static func table(_ header: [String], _ rows: [[String]], colour: [((String) -> String)?] = []) {
+    /// Prints one line of human output: `text` with its control characters escaped, then `style` (a colour).
+    static func say(_ text: String = "", _ style: ((String) -> String)? = nil) {
+        let safe = TerminalText.escaped(text)
+        print(style.map { $0(safe) } ?? safe)
+    }
+
+    /// Prints rows aligned on columns; `colour` may wrap a whole row (applied after padding). Cells are escaped
+    /// before they are measured; a one-cell row (a group heading) is printed as it is and does not widen the first
+    /// column.
+    static func table(
+        _ header: [String], _ rows: [[String]], colour: [((String) -> String)?] = [],
+        headerStyle: (String) -> String = bold
+    ) {
+        let rows = rows.map { $0.map(TerminalText.escaped) }
         let widths = header.indices.map { c in
-            max(header[c].count, rows.map { c < $0.count ? $0[c].count : 0 }.max() ?? 0)
+            max(header[c].count, rows.filter { $0.count > 1 }.map { c < $0.count ? $0[c].count : 0 }.max() ?? 0)
         }
         func line(_ cells: [String]) -> String {
-            cells.enumerated().map { i, s in
-                i == cells.count - 1 ? s : s + String(repeating: " ", count: widths[i] - s.count)
+            if cells.count == 1 { return cells[0] }
+            return cells.enumerated().map { i, s in
+                i == cells.count - 1 ? s : s + String(repeating: " ", count: max(0, widths[i] - s.count))
             }.joined(separator: "  ").trailingSpacesRemoved
         }
-        print(bold(line(header)))
+        print(headerStyle(line(header)))
         for (i, r) in rows.enumerated() {
             let text = line(r)
             if i < colour.count, let f = colour[i] { print(f(text)) } else { print(text) }
@@ -41,6 +57,7 @@ enum Output {
         case "milestone-done": return "xong mốc"
         case "completed": return "hoàn tất"
         case "rejected": return "từ chối"
+        case "rescheduled": return "đổi hạn"
         default: return kind
         }
     }
@@ -59,7 +76,10 @@ enum Output {
         return due
     }
 
-    static func printRecords(_ records: [Record], json: Bool, lines: Bool = false) {
+    /// Records as a table (or JSON): at, kind, instance (unless `showInstance` is false: `history` of one instance),
+    /// state or milestone (`M@LABEL` for an occurrence), due, how late, message; ` (dự kiến)` after every
+    /// provisional date or instant.
+    static func printRecords(_ records: [Record], json: Bool, lines: Bool = false, showInstance: Bool = true) {
         if json {
             if lines {
                 for r in records { print(r.json.serialized()) }
@@ -68,16 +88,31 @@ enum Output {
             }
             return
         }
+        let showActor = records.contains { $0.actor != nil }
         let rows = records.map { r -> [String] in
-            [human(r), kindLabel(r.kind.rawValue), r.instance ?? r.workflow, r.milestone ?? r.state ?? "", humanDue(r.due),
-             r.late.map { "trễ \($0)s" } ?? "", r.message]
+            // A provisional record's due is provisional, and so is its `at` when the engine computed it (format §10
+            // "Calendar status", rules 5–6); an operator's `at` never is.
+            let computedAt = r.provisional && [.reminder, .overdue, .transition, .completed].contains(r.kind)
+            let subject = r.milestone.map { m in r.occurrence.map { "\(m)@\($0)" } ?? m } ?? r.state ?? ""
+            var row = [
+                human(r) + (computedAt ? Messages.provisionalMark : ""), kindLabel(r.kind.rawValue), r.instance ?? r.workflow,
+                subject, humanDue(r.due) + (r.provisional && r.due != nil ? Messages.provisionalMark : ""),
+                r.late.map { Messages.lateness(seconds: $0) } ?? "", r.message,
+            ]
+            if !showInstance { row.remove(at: 2) }
+            // Who did it (operator actions): the person a front end acted for (`actorName`), else the uid.
+            if showActor { row.insert(r.actorName ?? r.actor.map { "uid \($0)" } ?? "", at: row.count - 1) }
+            return row
         }
         let colours: [((String) -> String)?] = records.map { r -> ((String) -> String)? in
             if r.priority <= 3 || r.kind == .overdue { return Output.red }
             if r.priority == 4 { return Output.yellow }
             return nil
         }
-        table(["Thời điểm", "Loại", "Hồ sơ", "Trạng thái/Mốc", "Hạn", "Trễ", "Nội dung"], rows, colour: colours)
+        var header = ["Thời điểm", "Loại", "Hồ sơ", "Trạng thái/Mốc", "Hạn", "Trễ", "Nội dung"]
+        if !showInstance { header.remove(at: 2) }
+        if showActor { header.insert("Người thực hiện", at: header.count - 1) }
+        table(header, rows, colour: colours)
     }
 }
 
@@ -92,6 +127,11 @@ extension String {
 
 /// Prints a one-line reason on stderr; the caller throws `ExitCode.failure`.
 func fail(_ message: String) -> ExitCode {
-    FileHandle.standardError.write(Data(("tiendoctl: " + message + "\n").utf8))
+    printErr("tiendoctl: " + message)
     return ExitCode.failure
+}
+
+/// One line on stderr, its control characters escaped like `Output.say`'s.
+func printErr(_ line: String) {
+    FileHandle.standardError.write(Data((TerminalText.escaped(line) + "\n").utf8))
 }

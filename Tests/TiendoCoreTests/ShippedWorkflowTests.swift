@@ -3,208 +3,343 @@ import Testing
 
 @testable import TiendoCore
 
-/// The workflows tiendo ships (`Workflows/`): they validate cleanly and their dates are the legal ones of the
-/// domain reference (test facts T1–T18).
+/// The workflows tiendo ships (`Workflows/`), as of 30/11/2026: they validate cleanly, use the official 2026
+/// calendar, and their dates are the legal ones (domain reference T1–T18, audit of 30/11/2026 D1–D12).
 @Suite struct ShippedWorkflowTests {
     static let directory: String = {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Workflows").path
     }()
+    /// Finished workflows kept for reference; not loaded by default (format §10 "Discovery").
+    static let archive = (directory as NSString).appendingPathComponent("archive")
 
-    static func definition(_ id: String) throws -> WorkflowDefinition {
-        let (def, diags) = Loader(searchPath: [directory]).resolve(id)
+    static func definition(_ id: String, in dirs: [String] = [directory]) throws -> WorkflowDefinition {
+        let (def, diags) = Loader(searchPath: dirs).resolve(id)
         #expect(diags.filter { $0.severity == .error }.isEmpty, "\(diags)")
         return try #require(def)
     }
 
-    /// The due of every deadline that plan reports, by milestone (or state) id.
-    static func plannedDues(_ def: WorkflowDefinition, data: InstanceData = [:], start: String) -> [String: String] {
+    static var vn: WorkCalendar {
+        get throws { try #require(Loader(searchPath: [directory]).resolveCalendar("vn").0) }
+    }
+
+    /// Every record `plan` gives for one instance started at `start` with `set` (`FIELD=VALUE`) over defaults.
+    static func plan(_ def: WorkflowDefinition, _ set: [String] = [], start: String, until: CivilDate = CivilDate(2028, 12, 31))
+        throws -> [Record]
+    {
+        Planner.plan(def, data: try Planner.data(def, assignments: set).get(), start: at(start), until: until)
+    }
+
+    /// The due of each deadline in a plan, first seen, by milestone (or state) id.
+    static func dues(_ records: [Record]) -> [String: String] {
         var out: [String: String] = [:]
-        for r in Planner.plan(def, data: data, start: at(start), until: CivilDate(2027, 12, 31)) {
+        for r in records {
             if let due = r.due, let key = r.milestone ?? r.state, out[key] == nil { out[key] = due }
         }
         return out
     }
 
-    /// Evaluates a state's deadline expression with `data`, as the engine does (roll included).
-    static func stateDue(_ def: WorkflowDefinition, _ state: String, _ data: InstanceData) throws -> String {
-        let st = try #require(def.state(state), "no state \(state)")
-        #expect(st.deadline != nil, "state \(state) has no deadline")
-        let engine = Engine(def)
+    /// A state's deadline with `data`, as the engine computes it (roll included).
+    static func stateDue(_ def: WorkflowDefinition, _ state: String, _ data: InstanceData) throws -> OpenDeadline {
+        #expect(def.state(state)?.deadline != nil, "state \(state) has no deadline")
+        let t = at("2026-12-01T08:00")
         let inst = Instance(
-            id: "\(def.id)/t", workflow: def.id, data: data, state: state, startedAt: at("2025-01-01T08:00"),
-            enteredAt: at("2025-01-01T08:00"), digest: def.digest, checkedAt: at("2025-01-01T08:00"))
-        let open = engine.openDeadlines(inst)
-        return try #require(open.first { $0.key == "" }).due
+            id: "\(def.id)/t", workflow: def.id, data: data, state: state, startedAt: t, enteredAt: t, digest: def.digest, checkedAt: t)
+        return try #require(Engine(def).openDeadlines(inst).first { $0.key == "" })
     }
 
-    @Test("tiendoctl validate Workflows is clean: no errors, no warnings")
+    @Test("tiendoctl validate Workflows (and Workflows/archive) is clean: no errors, no warnings")
     func validateClean() {
-        let diags = Loader(searchPath: []).validate(paths: [Self.directory])
-        #expect(diags.isEmpty, "\(diags.map(\.description).joined(separator: "\n"))")
+        for dir in [Self.directory, Self.archive] {
+            let diags = Loader(searchPath: []).validate(paths: [dir])
+            #expect(diags.isEmpty, "\(diags.map(\.description).joined(separator: "\n"))")
+        }
     }
 
-    @Test("bau-cu-xvi: every legal milestone of the XVI election, planned with no --set (T1–T11)")
+    @Test("calendars/vn.yaml: 2026 is the official list exactly (D1, D2), with its source; 2027 stays projected")
+    func calendar() throws {
+        let vn = try Self.vn
+        let days2026 = vn.days(in: 2026).map { "\($0.date.iso) \($0.kind.rawValue)" }
+        #expect(days2026 == [
+            "2026-01-01 holiday", "2026-01-02 holiday", "2026-01-10 workday", "2026-02-16 holiday", "2026-02-17 holiday",
+            "2026-02-18 holiday", "2026-02-19 holiday", "2026-02-20 holiday", "2026-04-27 compensatory", "2026-04-30 holiday",
+            "2026-05-01 holiday", "2026-08-22 workday", "2026-08-31 holiday", "2026-09-01 holiday", "2026-09-02 holiday",
+        ])
+        // Make-up Saturdays count as working days; 24/11/2026 (Ngày Văn hóa Việt Nam) is not a day off.
+        #expect(vn.isWorkingDay(day("2026-01-10")) && vn.isWorkingDay(day("2026-08-22")))
+        #expect(!vn.isWorkingDay(day("2026-01-02")) && !vn.isWorkingDay(day("2026-08-31")))
+        #expect(vn.isWorkingDay(day("2026-11-24")))
+        #expect(vn.days(in: 2025).map(\.date.iso) == [
+            "2025-01-01", "2025-01-27", "2025-01-28", "2025-01-29", "2025-01-30", "2025-01-31", "2025-04-07", "2025-04-26",
+            "2025-04-30", "2025-05-01", "2025-05-02", "2025-09-01", "2025-09-02",
+        ])
+        for year in [2025, 2026] {
+            #expect(vn.status(of: year) == .official)
+            #expect((vn.source(of: year) ?? "").count > 40, "\(year) cites no document")
+        }
+        #expect(vn.source(of: 2026)?.contains("12729/VPCP-KGVX") == true)
+        // 2027: no official list in our sources, so the rules project it (Tết Đinh Mùi = Saturday 06/02/2027).
+        #expect(vn.status(of: 2027) == .projected && vn.source(of: 2027) == nil)
+        let tet = vn.days(in: 2027).filter { $0.name == "Tết Nguyên Đán" && $0.kind != .weekend }.map { "\($0.date.iso) \($0.kind.rawValue)" }
+        #expect(tet == [
+            "2027-02-05 holiday", "2027-02-06 holiday", "2027-02-07 holiday", "2027-02-08 holiday", "2027-02-09 holiday",
+            "2027-02-10 compensatory", "2027-02-11 compensatory",
+        ])
+    }
+
+    @Test("dang-vien-du-bi: 12 months then 30 working days, on the official 2026 calendar (T15 and the audit's cases)")
+    func probation() throws {
+        let def = try Self.definition("dang-vien-du-bi")
+        #expect(def.fields.filter(\.required).map(\.name) == ["ngay_ket_nap"])
+        let records = try Self.plan(def, ["ngay_ket_nap=2025-02-10"], start: "2025-02-10T09:00", until: CivilDate(2026, 12, 31))
+        let transition = try #require(records.first { $0.kind == .transition })
+        #expect(transition.atText == "2026-02-11T00:00:00+07:00" && transition.to == "cho-xet")
+        let overdue = try #require(records.first { $0.kind == .overdue })
+        #expect(overdue.due == "2026-03-31" && overdue.atText == "2026-04-01T08:00:00+07:00")
+        // Audit §1.1 and §4: the missing make-up Saturday 10/01 moved the first case by ten days across Tết.
+        for (admitted, due) in [("2025-01-05", "2026-02-13"), ("2025-01-07", "2026-02-24"), ("2025-07-20", "2026-08-28"), ("2025-02-10", "2026-03-31")] {
+            let data = try Planner.data(def, assignments: ["ngay_ket_nap=\(admitted)"]).get()
+            let d = try Self.stateDue(def, "cho-xet", data)
+            #expect(d.due == due && !d.provisional, "\(admitted): 2026 is official")
+        }
+    }
+
+    @Test("dang-vien-du-bi: a review crossing Tết 2027 is provisional (the 2027 list is not official yet)")
+    func probationAcrossTet2027() throws {
+        let def = try Self.definition("dang-vien-du-bi")
+        // Format §10 "Calendar changes": admitted 23/12/2025 → due 04/02/2027 (dự kiến) with 2027 projected.
+        let records = try Self.plan(def, ["ngay_ket_nap=2025-12-23"], start: "2025-12-23T09:00", until: CivilDate(2027, 3, 1))
+        let transition = try #require(records.first { $0.kind == .transition })
+        #expect(transition.atText == "2026-12-24T00:00:00+07:00" && !transition.provisional)
+        // Reminders 10wd, 3wd, 1d, then overdue notice 0: all counted from the provisional due.
+        let notices = records.filter { $0.kind == .reminder } + records.filter { $0.kind == .overdue }.prefix(1)
+        #expect(notices.map(\.atText) == [
+            "2027-01-21T08:00:00+07:00", "2027-02-01T08:00:00+07:00", "2027-02-03T08:00:00+07:00", "2027-02-05T08:00:00+07:00",
+        ])
+        #expect(notices.allSatisfy { $0.due == "2027-02-04" && $0.provisional })
+        #expect(notices.allSatisfy { $0.message.contains("04/02/2027 (dự kiến)") })
+    }
+
+    @Test("chuyen-sinh-hoat: 30 working days to present the letter (T16), 60 to start, on the official calendar")
+    func transfer() throws {
+        let def = try Self.definition("chuyen-sinh-hoat")
+        var data = try def.complete(["loai": .text("chinh-thuc"), "ngay_quyet_dinh": .date(CivilDate(2025, 12, 1))]).get()
+        data["ngay_gioi_thieu"] = .date(CivilDate(2025, 12, 22))
+        // 02/01 off and Saturday 10/01 worked: the swap leaves T16 where it was.
+        #expect(try Self.stateDue(def, "cho-xuat-trinh", data).due == "2026-02-03")
+        #expect(try Self.stateDue(def, "cho-lam-thu-tuc", data).due == "2026-03-03")
+        // Audit §1.3: a decision of 08/06/2026 was due 31/08 on the old calendar (31/08 is now off): 28/08.
+        data["ngay_quyet_dinh"] = .date(CivilDate(2026, 6, 8))
+        #expect(try Self.stateDue(def, "cho-lam-thu-tuc", data).due == "2026-08-28")
+    }
+
+    @Test("ket-nap-dang-vien: the ceremony within 30 working days of the decision (2026-04-20 → 2026-06-04)")
+    func admission() throws {
+        let def = try Self.definition("ket-nap-dang-vien")
+        var data = try def.complete(["ho_ten": .text("Trần Thị B"), "chi_bo": .text("Chi bộ 2")]).get()
+        data["ngay_quyet_dinh"] = .date(CivilDate(2026, 4, 20))
+        #expect(try Self.stateDue(def, "cho-le-ket-nap", data).due == "2026-06-04")
+    }
+
+    @Test("two thirds of the full members, decided on counts: 133 of 200 fails, 134 passes, at every size; more votes than members is refused")
+    func twoThirds() throws {
+        let duBi = try Self.definition("dang-vien-du-bi")
+        let ketNap = try Self.definition("ket-nap-dang-vien")
+        // (workflow, state, where a passing vote goes, where a failing one goes without ly_do).
+        let votes: [(WorkflowDefinition, String, String, String?)] = [
+            (duBi, "cho-xet", "chinh-thuc", "cho-xet-lai"), (duBi, "cho-xet-lai", "chinh-thuc", "cho-xet-lai"),
+            (ketNap, "chi-bo-xet", "dang-uy-xet", nil),
+        ]
+        for (def, state, pass, fail) in votes {
+            let branches = try #require(def.state(state)?.branches(for: "bieu-quyet"), "\(def.id) \(state)")
+            func target(_ n: Int, _ t: Int) -> String? {
+                let data: InstanceData = ["so_dang_vien_chinh_thuc": .integer(n), "so_tan_thanh": .integer(t)]
+                return branches.first { $0.conditions.allSatisfy { $0.holds(data) } }?.to
+            }
+            #expect(target(200, 133) == fail && target(200, 134) == pass, "\(def.id) \(state)")
+            // Every size at the edge ⌈2n/3⌉ − 1 / ⌈2n/3⌉, at none / all in favour, and one vote too many (no branch:
+            // the event is refused), up to a congress-sized 3,000 and one very large count.
+            var wrong: [String] = []
+            for n in Array(1...3000) + [1_000_000_007] {
+                let need = (2 * n + 2) / 3
+                for t in Set([0, need - 1, need, n]) where t >= 0 && target(n, t) != (3 * t >= 2 * n ? pass : fail) {
+                    wrong.append("\(t)/\(n)")
+                }
+                if target(n, n + 1) != nil { wrong.append("\(n + 1)/\(n) accepted") }
+            }
+            #expect(wrong.isEmpty, "\(def.id) \(state): \(wrong.prefix(5))")
+            #expect(!def.fields.contains { $0.name == "ty_le_tan_thanh" })
+        }
+        // Through the engine: the votes as the chi bộ's minutes give them.
+        let engine = Engine(duBi)
+        for (t, state) in [(133, "cho-xet-lai"), (134, "chinh-thuc")] {
+            var (inst, _) = try engine.started("v\(t)", data: try duBi.data([("ngay_ket_nap", .string("2025-10-01"))]), at: at("2026-11-02T08:00"))
+            #expect(inst.state == "cho-xet")
+            let counts: [(String, JSON)] = [("so_dang_vien_chinh_thuc", .int(200)), ("so_tan_thanh", .int(t))]
+            #expect((try? engine.send(&inst, event: "bieu-quyet", data: counts, at: at("2026-11-20T10:00"), actor: nil, counter: nil).get()) != nil)
+            #expect(inst.state == state, "\(t) of 200")
+        }
+        // More votes in favour than full members (a typing error in the minutes) is refused; so is a vote with no counts.
+        var (inst, _) = try engine.started("big", data: try duBi.data([("ngay_ket_nap", .string("2025-10-01"))]), at: at("2026-11-02T08:00"))
+        let big: [(String, JSON)] = [("so_dang_vien_chinh_thuc", .int(301)), ("so_tan_thanh", .int(302))]
+        #expect(throws: EngineError.self) { try engine.send(&inst, event: "bieu-quyet", data: big, at: at("2026-11-20T10:00"), actor: nil, counter: nil).get() }
+        #expect(throws: EngineError.self) { try engine.send(&inst, event: "bieu-quyet", data: [], at: at("2026-11-20T10:00"), actor: nil, counter: nil).get() }
+        #expect(inst.state == "cho-xet")
+    }
+
+    @Test("grading 'trước ngày 15/12' is due 14/12 (NĐ 335/2025): danh-gia-xep-loai for 2026, thi-dua's self-assessment")
+    func gradingDueFourteenth() throws {
+        let def = try Self.definition("danh-gia-xep-loai")
+        #expect(def.field("han_danh_gia")?.defaultValue == .date(CivilDate(2026, 12, 14)))
+        #expect(def.field("nam")?.defaultValue == .integer(2026))
+        let dues = Self.dues(try Self.plan(def, ["ho_ten=Nguyễn Văn A", "chi_bo=Chi bộ 1"], start: "2026-11-30T09:00", until: CivilDate(2027, 1, 31)))
+        // Each due of the chain, as the plan reaches it (no event arrives, so only the first state's is planned).
+        #expect(dues["danh-gia-cong-chuc"] == "2026-12-14")
+        let data = try def.complete(["ho_ten": .text("A"), "chi_bo": .text("B")]).get()
+        for (state, due) in [("danh-gia-cong-chuc", "2026-12-14"), ("tu-kiem-diem", "2026-12-20"), ("chi-bo-danh-gia", "2026-12-25"), ("dang-uy-xep-loai", "2026-12-31")] {
+            #expect(try Self.stateDue(def, state, data).due == due, "\(state)")
+        }
+        let thiDua = try Self.definition("thi-dua")
+        let td = try thiDua.complete(["ten_to_chuc": .text("A"), "dang_bo": .text("B")]).get()
+        #expect(try Self.stateDue(thiDua, "tu-danh-gia", td).due == "2027-12-14")
+        var td2026 = td
+        td2026["ngay_bat_dau"] = .date(CivilDate(2026, 1, 1))
+        #expect(try Self.stateDue(thiDua, "tu-danh-gia", td2026).due == "2026-12-14")
+    }
+
+    @Test("thi-dua 2027: pledge at the December conference first, nothing overdue when started on 2026-12-01")
+    func emulation2027() throws {
+        let def = try Self.definition("thi-dua")
+        #expect(def.initial == "ky-giao-uoc" && def.field("nam")?.defaultValue == .integer(2027))
+        let data = try def.complete(["ten_to_chuc": .text("Chi bộ Khu dân cư số 1"), "dang_bo": .text("Đảng bộ phường A")]).get()
+        var chain: [String] = []
+        for state in ["ky-giao-uoc", "dang-ky", "so-ket-6-thang", "tu-danh-gia", "binh-xet", "tot"] {
+            chain.append(try Self.stateDue(def, state, data).due)
+        }
+        #expect(chain == ["2026-12-31", "2027-01-31", "2027-07-31", "2027-12-14", "2027-12-31", "2028-01-31"])
+        let records = try Self.plan(def, ["ten_to_chuc=A", "dang_bo=B"], start: "2026-12-01T08:00", until: CivilDate(2027, 1, 31))
+        #expect(records.first { $0.kind == .overdue }?.atText == "2027-01-01T08:00:00+07:00")  // only if never signed
+        #expect(records.filter { $0.kind == .reminder }.map(\.atText) == [
+            "2026-12-17T08:00:00+07:00", "2026-12-24T08:00:00+07:00", "2026-12-30T08:00:00+07:00",
+        ])
+    }
+
+    @Test("thi-dua: at most ⌊20% × n_tot⌋ 'xuất sắc' per đảng bộ, the 'xuất sắc' group not in the base (D6)")
+    func emulationCap() throws {
+        let def = try Self.definition("thi-dua")
+        let limit = try #require(def.limits.first)
+        #expect(limit.state == "xuat-sac" && limit.max == .percent(20) && limit.of == ["tot"] && limit.per == "dang_bo")
+        let start = at("2026-12-01T08:00")
+        var planned: [Simulator.Planned] = []
+        var events: [SimulatedEvent] = []
+        func organisation(_ key: String, _ dangBo: String) throws {
+            let data = try def.complete(["ten_to_chuc": .text(key), "dang_bo": .text(dangBo)]).get()
+            planned.append(Simulator.Planned(workflow: def, key: key, started: start, data: data))
+            for (d, e) in [(20, "ky-giao-uoc"), (50, "nop-dang-ky"), (230, "so-ket"), (370, "nop-tu-danh-gia")] {
+                events.append(SimulatedEvent(at: start.adding(seconds: Int64(d) * 86_400), instance: "thi-dua/\(key)", event: e, data: [], line: 0))
+            }
+        }
+        var scoreDay = 375
+        func score(_ key: String, _ points: Int) {
+            events.append(SimulatedEvent(at: start.adding(seconds: Int64(scoreDay) * 86_400), instance: "thi-dua/\(key)", event: "cham-diem", data: [("diem", .int(points))], line: 0))
+            scoreDay += 1
+        }
+        // Đảng bộ A: 9 'tốt', then three at 92: ⌊0.2 × 9⌋ = 1 allowed (counting 'xuất sắc' in the base would allow 2).
+        // Đảng bộ B: 4 'tốt' then 92 is refused (⌊0.8⌋ = 0; the old base of 5 allowed 1), a fifth 'tốt' makes room.
+        for i in 1...12 { try organisation("a\(i)", "Đảng bộ A") }
+        for i in 1...6 { try organisation("b\(i)", "Đảng bộ B") }
+        for i in 1...9 { score("a\(i)", 75) }
+        for i in 10...12 { score("a\(i)", 92) }
+        for i in 1...4 { score("b\(i)", 80) }
+        score("b6", 95)
+        score("b5", 70)
+        score("b6", 95)
+        let sim = Simulator()
+        let (records, problems) = sim.run(from: start, until: at("2028-01-01T00:00"), planned: planned, events: events)
+        #expect(problems.isEmpty, "\(problems)")
+        let states = Dictionary(uniqueKeysWithValues: sim.finalInstances.map { ($0.key, $0.state ?? "") })
+        #expect(states["a10"] == "xuat-sac" && states["a11"] == "binh-xet" && states["a12"] == "binh-xet")
+        #expect(records.filter { $0.kind == .rejected && $0.message.contains("20%") }.compactMap(\.instance).sorted() == [
+            "thi-dua/a11", "thi-dua/a12", "thi-dua/b6",
+        ])
+        #expect(states["b6"] == "xuat-sac" && states["b5"] == "tot")
+    }
+
+    @Test("danh-gia-xep-loai: grades from the 100-point scale (T18: 92, 75, 60 and below 50)")
+    func grading() throws {
+        let def = try Self.definition("danh-gia-xep-loai")
+        let branches = try #require(def.state("dang-uy-xep-loai")?.branches(for: "xep-loai"))
+        func grade(_ score: Int, excellent: Bool = true) -> String? {
+            let data: InstanceData = ["diem": .integer(score), "dat_tieu_chi_xuat_sac": .boolean(excellent)]
+            return branches.first { $0.conditions.allSatisfy { $0.holds(data) } }?.to
+        }
+        #expect(grade(92) == "hoan-thanh-xuat-sac" && grade(92, excellent: false) == "hoan-thanh-tot")
+        #expect(grade(75) == "hoan-thanh-tot" && grade(60) == "hoan-thanh" && grade(49) == "khong-hoan-thanh")
+    }
+
+    @Test("the-dang-vien: routine issuance and reissue, no stale campaign date (D8)")
+    func partyCards() throws {
+        let def = try Self.definition("the-dang-vien")
+        #expect(def.field("han_chien_dich") == nil && def.field("loai")?.defaultValue == .text("cap-moi"))
+        let records = try Self.plan(def, ["ho_ten=Nguyễn Văn A", "chi_bo=Chi bộ 1"], start: "2026-12-01T09:00", until: CivilDate(2027, 1, 31))
+        #expect(Self.dues(records)["lap-ho-so"] == "2026-12-11")
+        let data = try def.complete(["ho_ten": .text("A"), "chi_bo": .text("B")]).get()
+        #expect(try Self.stateDue(def, "cho-trao", data).due == "2027-01-01")  // within a month of the card: a chi bộ meets monthly
+    }
+
+    @Test("every shipped workflow started on 2026-12-01 with its required fields has nothing overdue")
+    func nothingOverdueInDecember() throws {
+        let set = Loader(searchPath: [Self.directory]).loadAll()
+        #expect(set.order.count == 11)
+        #expect(!set.order.contains { $0.hasPrefix("bau-cu") }, "the XVI election is archived")
+        let start = at("2026-12-01T08:00")
+        for id in set.order {
+            let def = try #require(set.workflows[id])
+            var given: InstanceData = [:]
+            for f in def.fields where f.required {
+                switch f.type {
+                case .date: given[f.name] = .date(CivilDate(2026, 12, 1))
+                case .enumeration: given[f.name] = .text(f.values.first ?? "")
+                case .integer: given[f.name] = .integer(f.min.map { Int($0) } ?? 1)
+                default: given[f.name] = .text("Chi bộ Khu dân cư số 1")
+                }
+            }
+            let (inst, records) = try Engine(def).started("t", data: try def.complete(given).get(), at: start)
+            #expect(!records.contains { $0.kind == .overdue }, "\(id)")
+            for d in Engine(def).openDeadlines(inst) { #expect(d.dueDate >= CivilDate(2026, 12, 1), "\(id) \(d.key) due \(d.due)") }
+        }
+    }
+
+    @Test("bau-cu-xvi-2026 (archived): every legal milestone of the XVI election, planned with no --set (T1–T11, D11)")
     func electionCountdown() throws {
-        let def = try Self.definition("bau-cu-xvi")
+        let def = try Self.definition("bau-cu-xvi-2026", in: [Self.archive])
+        #expect(def.title.hasPrefix("[Lưu trữ]"))
         #expect(def.field("ngay_bau_cu")?.defaultValue == .date(CivilDate(2026, 3, 15)))
-        let dues = Self.plannedDues(def, data: try Planner.data(def, assignments: []).get(), start: "2025-11-01T08:00")
+        let records = try Self.plan(def, start: "2025-11-01T08:00", until: CivilDate(2026, 6, 1))
         let expected: [String: String] = [
             "thanh-lap-ubbc": "2025-11-30",  // T1: E−105, a Sunday, not rolled
             "hiep-thuong-1": "2025-12-10",  // T2: E−95
             "thanh-lap-ban-bau-cu": "2026-01-04",  // T3: E−70, Sunday
             "thanh-lap-to-bau-cu": "2026-01-31",  // T4: E−43, Saturday
             "nop-ho-so": "2026-02-01T17:00:00+07:00",  // T5: E−42 at 17:00
-            "hiep-thuong-2": "2026-02-03",  // T6: E−40
-            "niem-yet-danh-sach-cu-tri": "2026-02-03",  // T6
+            "hiep-thuong-2": "2026-02-03", "niem-yet-danh-sach-cu-tri": "2026-02-03",  // T6: E−40
             "hiep-thuong-3": "2026-02-20",  // T7: E−23
             "giao-phieu-bau": "2026-03-02",  // E−13
             "ngung-khieu-nai-ung-cu": "2026-03-05",  // T8: E−10
-            "khieu-nai-danh-sach-cu-tri": "2026-03-10",  // E−5
+            "khieu-nai-danh-sach-cu-tri": "2026-03-10",  // E−5: posting at E−40 + 30 days to complain + 5 to resolve
             "ngay-bau-cu": "2026-03-15",
             "cong-bo-ket-qua": "2026-03-25",  // T10: E+10
             "ky-hop-thu-nhat-hdnd": "2026-04-29",  // E+45
             "ky-hop-thu-nhat-quoc-hoi": "2026-05-14",  // T11: E+60
         ]
+        let dues = Self.dues(records)
         for (m, due) in expected { #expect(dues[m] == due, "\(m)") }
-        // Every milestone cites its legal basis; election deadlines never roll.
         for m in def.milestones {
             #expect(!(m.basis ?? "").isEmpty, "\(m.id) has no basis")
             #expect(m.deadline.roll == .none, "\(m.id) rolls")
         }
-        // The 17:00 deadline has an hour-based reminder before it.
-        let plan = Planner.plan(def, data: try Planner.data(def, assignments: []).get(), start: at("2025-11-01T08:00"), until: CivilDate(2026, 6, 1))
-        #expect(plan.contains { $0.milestone == "nop-ho-so" && $0.kind == .reminder && $0.atText.hasPrefix("2026-02-01T") })
-    }
-
-    @Test("dang-vien-du-bi: 12 months, then 30 working days across Tết (T15: 2025-02-10 → 2026-03-31)")
-    func probation() throws {
-        let def = try Self.definition("dang-vien-du-bi")
-        #expect(def.fields.filter(\.required).map(\.name) == ["ngay_ket_nap"])
-        let data = try Planner.data(def, assignments: ["ngay_ket_nap=2025-02-10"]).get()
-        let plan = Planner.plan(def, data: data, start: at("2025-02-10T09:00"), until: CivilDate(2026, 12, 31))
-        let transition = try #require(plan.first { $0.kind == .transition })
-        #expect(transition.atText == "2026-02-11T00:00:00+07:00")
-        #expect(transition.to == "cho-xet")
-        let overdue = try #require(plan.first { $0.kind == .overdue })
-        #expect(overdue.due == "2026-03-31")
-        #expect(overdue.atText == "2026-04-01T08:00:00+07:00")
-    }
-
-    @Test("chuyen-sinh-hoat: 30 working days to present the letter (T16: 2025-12-22 → 2026-02-03), 60 to start")
-    func transfer() throws {
-        let def = try Self.definition("chuyen-sinh-hoat")
-        var data = try #require(try? def.complete(["loai": .text("chinh-thuc"), "ngay_quyet_dinh": .date(CivilDate(2025, 12, 1))]).get())
-        data["ngay_gioi_thieu"] = .date(CivilDate(2025, 12, 22))
-        #expect(try Self.stateDue(def, "cho-xuat-trinh", data) == "2026-02-03")
-        // 60 working days from 2025-12-01, skipping 01/01/2026 and Tết 16–20/02/2026.
-        #expect(try Self.stateDue(def, "cho-lam-thu-tuc", data) == def.calendar.adding(workingDays: 60, to: CivilDate(2025, 12, 1)).iso)
-        #expect(try Self.stateDue(def, "cho-lam-thu-tuc", data) == "2026-03-03")  // counted independently
-    }
-
-    @Test("ket-nap-dang-vien: the ceremony within 30 working days of the decision (2026-04-20 → 2026-06-04)")
-    func admission() throws {
-        let def = try Self.definition("ket-nap-dang-vien")
-        var data = try #require(try? def.complete(["ho_ten": .text("Trần Thị B"), "chi_bo": .text("Chi bộ 2")]).get())
-        data["ngay_quyet_dinh"] = .date(CivilDate(2026, 4, 20))
-        #expect(try Self.stateDue(def, "cho-le-ket-nap", data) == "2026-06-04")
-    }
-
-    @Test("the-dang-vien: the 2025 renewal campaign ends before 02/09/2025 (T17)")
-    func partyCards() throws {
-        let def = try Self.definition("the-dang-vien")
-        let campaign = try #require(def.field("han_chien_dich")?.defaultValue)
-        #expect(campaign == .date(CivilDate(2025, 9, 1)))
-        var data = try #require(try? def.complete(["so_the": .text("01.234567"), "ho_ten": .text("Nguyễn Văn A"), "chi_bo": .text("Chi bộ 1"), "cccd": .text("099123456789")]).get())
-        data["han_chien_dich"] = campaign
-        #expect(try Self.stateDue(def, "cho-trao", data) == "2025-09-01")
-    }
-
-    @Test("thi-dua: grading by score, and at most 20% 'xuất sắc' of those graded good or better per đảng bộ")
-    func emulation() throws {
-        let def = try Self.definition("thi-dua")
-        let limit = try #require(def.limits.first)
-        #expect(limit.state == "xuat-sac" && limit.max == .percent(20) && Set(limit.of) == ["tot", "xuat-sac"] && limit.per == "dang_bo")
-        // Five organisations of one đảng bộ reach grading; four get 75, then one gets 92: 1 ≤ ⌊20% × 5⌋.
-        var planned: [Simulator.Planned] = []
-        var events: [SimulatedEvent] = []
-        let start = at("2026-01-05T08:00")
-        for i in 1...6 {
-            let key = "cb\(i)"
-            let data = try def.complete(["ten_to_chuc": .text("Chi bộ \(i)"), "dang_bo": .text("Đảng bộ phường A")]).get()
-            planned.append(Simulator.Planned(workflow: def, key: key, started: start, data: data))
-            for (d, e) in [(10, "nop-dang-ky"), (40, "ky-giao-uoc"), (190, "so-ket"), (330, "nop-tu-danh-gia")] {
-                events.append(SimulatedEvent(at: start.adding(seconds: Int64(d) * 86_400), instance: "thi-dua/\(key)", event: e, data: [], line: 0))
-            }
-        }
-        let scores = [("cb1", 75), ("cb2", 75), ("cb3", 75), ("cb4", 92), ("cb5", 75), ("cb6", 92), ("cb6", 60)]
-        for (n, (key, score)) in scores.enumerated() {
-            events.append(SimulatedEvent(at: start.adding(seconds: Int64(340 + n) * 86_400), instance: "thi-dua/\(key)", event: "cham-diem", data: [("diem", .int(score))], line: 0))
-        }
-        let sim = Simulator()
-        let (records, problems) = sim.run(from: start, until: at("2026-12-31T23:59"), planned: planned, events: events)
-        #expect(problems.isEmpty, "\(problems)")
-        let states = Dictionary(uniqueKeysWithValues: sim.finalInstances.map { ($0.key, $0.state ?? "") })
-        // cb4: 92 with 3 'tot' before it → base 4 → ⌊0.8⌋ = 0 → rejected, stays in binh-xet.
-        #expect(states["cb4"] == "binh-xet")
-        #expect(records.contains { $0.kind == .rejected && $0.instance == "thi-dua/cb4" && $0.message.contains("20%") })
-        // cb6: 92 after 4 'tot' → base 5 → 1 allowed; the later 60 is not handled in xuat-sac.
-        #expect(states["cb6"] == "xuat-sac")
-        #expect(["cb1", "cb2", "cb3", "cb5"].allSatisfy { states[$0] == "tot" })
-    }
-
-    @Test("danh-gia-xep-loai: grades from the 100-point scale (T18: 92, 75, 60 and below 50)")
-    func grading() throws {
-        let def = try Self.definition("danh-gia-xep-loai")
-        let st = try #require(def.state("dang-uy-xep-loai"))
-        let branches = try #require(st.branches(for: "xep-loai"))
-        func grade(_ score: Int, excellent: Bool = true) -> String? {
-            let data: InstanceData = ["diem": .integer(score), "dat_tieu_chi_xuat_sac": .boolean(excellent)]
-            return branches.first { $0.conditions.allSatisfy { $0.holds(data) } }?.to
-        }
-        #expect(grade(92) == "hoan-thanh-xuat-sac")
-        #expect(grade(92, excellent: false) == "hoan-thanh-tot")
-        #expect(grade(75) == "hoan-thanh-tot")
-        #expect(grade(60) == "hoan-thanh")
-        #expect(grade(49) == "khong-hoan-thanh")
-    }
-
-    @Test("calendars/vn.yaml: the 2026 schedule, and Tết 2027 projected from the lunar rules")
-    func shippedCalendar() throws {
-        let (cal, _) = Loader(searchPath: [Self.directory]).resolveCalendar("vn")
-        let vn = try #require(cal)
-        let days2026 = vn.days(in: 2026).map { "\($0.date.vietnamese) \($0.kind.rawValue) \($0.name)" }
-        #expect(days2026 == [
-            "01/01/2026 holiday Tết Dương lịch", "16/02/2026 holiday Tết Nguyên Đán", "17/02/2026 holiday Tết Nguyên Đán",
-            "18/02/2026 holiday Tết Nguyên Đán", "19/02/2026 holiday Tết Nguyên Đán", "20/02/2026 holiday Tết Nguyên Đán",
-            "27/04/2026 compensatory Giỗ Tổ Hùng Vương", "30/04/2026 holiday Ngày Chiến thắng", "01/05/2026 holiday Quốc tế Lao động",
-            "01/09/2026 holiday Quốc khánh", "02/09/2026 holiday Quốc khánh",
-        ])
-        let tet2027 = vn.days(in: 2027).filter { $0.name == "Tết Nguyên Đán" && $0.kind == .holiday }.map(\.date.iso)
-        #expect(tet2027.contains("2027-02-06"))
-        #expect(vn.days(in: 2027).contains { $0.name == "Giỗ Tổ Hùng Vương" && $0.date == CivilDate(2027, 4, 16) })
-    }
-
-    @Test("every shipped workflow plans, simulates its example CSV, and renders as DOT and Mermaid")
-    func everyWorkflowPlansAndRenders() throws {
-        let set = Loader(searchPath: [Self.directory]).loadAll()
-        #expect(set.order.count == 7)
-        for id in set.order {
-            let def = try #require(set.workflows[id])
-            #expect(GraphRenderer.render(def, format: .dot).hasPrefix("digraph"))
-            #expect(GraphRenderer.render(def, format: .mermaid).contains("flowchart LR"))
-        }
-        let examples = (Self.directory as NSString).appendingPathComponent("examples")
-        for file in try FileManager.default.contentsOfDirectory(atPath: examples).sorted() where file.hasSuffix(".csv") {
-            let id = set.order.first { file.hasPrefix($0) }
-            let def = try #require(id.flatMap { set.workflows[$0] }, "no workflow for \(file)")
-            let bytes = try #require(FileManager.default.contents(atPath: (examples as NSString).appendingPathComponent(file)))
-            let rows = try CSV.parse(bytes: [UInt8](bytes))
-            guard case .success(let converted) = InstanceRows.convert(rows, def: def, file: file) else {
-                Issue.record("\(file) does not import")
-                continue
-            }
-            #expect(!converted.isEmpty)
-        }
+        #expect(def.milestone("khieu-nai-danh-sach-cu-tri")?.basis?.contains("30 ngày kể từ ngày niêm yết") == true)
+        #expect(records.contains { $0.milestone == "nop-ho-so" && $0.kind == .reminder && $0.atText.hasPrefix("2026-02-01T") })
+        #expect(records.allSatisfy { !$0.provisional }, "election deadlines count calendar days")
     }
 }

@@ -30,6 +30,7 @@ enum Fixtures {
           - {name: "Quốc khánh", solar: "09-01", days: 2}
         years:
           2026:
+            source: "Bản thử nghiệm (danh sách của hợp đồng, mục 7)"
             off: [2026-01-01, 2026-02-16..2026-02-20, 2026-04-27, 2026-04-30, 2026-05-01, 2026-09-01, 2026-09-02]
             work: []
 

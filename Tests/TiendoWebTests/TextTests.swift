@@ -34,6 +34,8 @@ struct TextTests {
             Format.value(.bool(true)) == "có" && Format.value(.double(12.5)) == "12,5"
                 && Format.value(.string("2025-02-10")) == "10/02/2025")
         #expect(Format.milestone("dang-phi", occurrence: "2027-03") == "dang-phi@2027-03")
+        #expect(Format.every("1mo") == "hằng tháng" && Format.every("3mo") == "mỗi 3 tháng" && Format.every("1y") == "hằng năm")
+        #expect(Format.every("2w") == "mỗi 2 tuần" && Format.every("1d") == "hằng ngày" && Format.every("x") == "x")
         #expect(weekday(CivilDate(2026, 3, 2)) == "Thứ Hai" && weekday(CivilDate(2026, 3, 8)) == "Chủ nhật")
     }
 

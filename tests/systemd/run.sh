@@ -20,7 +20,7 @@ BIN="$SCRATCH/debug"
 UNIT=tiendod.service
 SOCKET_UNIT=tiendod.socket
 WATCHDOG_SEC=3
-FAKE_START=2025-11-16T06:00:00   # bau-cu-xvi's 14-day reminders fall at 08:00 that day
+FAKE_START=2025-11-16T06:00:00   # the archived bau-cu-xvi-2026's 14-day reminders fall at 08:00 that day
 TIME_RATE=600                    # ten minutes a second: 08:00 comes 12 s after the daemon starts
 
 PASSED=0
@@ -140,13 +140,14 @@ if make -s -C "$REPO" install DESTDIR="$DEST" CONFIGURATION=debug SCRATCH="$SCRA
     for f in usr/bin/tiendod usr/bin/tiendoctl usr/lib/systemd/system/tiendod.service usr/lib/systemd/system/tiendod.socket \
         usr/bin/tiendo-web usr/lib/systemd/system/tiendo-web.service usr/lib/sysusers.d/tiendo-web.conf \
         usr/share/varlink/vn.tiendo.Extras.varlink \
-        usr/lib/sysusers.d/tiendo.conf usr/lib/systemd/catalog/tiendo.catalog usr/lib/tiendo/workflows/bau-cu-xvi.yaml \
+        usr/lib/sysusers.d/tiendo.conf usr/lib/systemd/catalog/tiendo.catalog usr/lib/tiendo/workflows/thi-dua.yaml \
         usr/lib/tiendo/workflows/calendars/vn.yaml usr/share/varlink/vn.tiendo.Manager.varlink \
         usr/share/bash-completion/completions/tiendoctl usr/share/zsh/vendor-completions/_tiendoctl \
         usr/share/fish/vendor_completions.d/tiendoctl.fish usr/share/man/man1/tiendoctl.1 usr/share/man/man8/tiendod.8; do
         [ -s "$DEST/$f" ] || missing="$missing $f"
     done
     [ -e "$DEST/usr/lib/tiendo/workflows/examples" ] && missing="$missing (examples/ must not be installed)"
+    [ -e "$DEST/usr/lib/tiendo/workflows/archive" ] && missing="$missing (archive/ must not be installed)"
     if [ -z "$missing" ]; then pass "make install DESTDIR=… installs binaries, units, sysusers, catalog, workflows, IDL, completions, man pages"
     else fail "make install: missing$missing"; fi
 else
@@ -229,8 +230,8 @@ CATALOG_TOUCHED=1
 [ -f "$CATALOG_DB" ] && cp "$CATALOG_DB" "$T/database.orig"
 mkdir -p "$(dirname "$CATALOG_FILE")"
 cp "$REPO/systemd/tiendo.catalog" "$CATALOG_FILE"
-if journalctl --update-catalog >"$T/catalog.log" 2>&1 && [ "$(journalctl --list-catalog 2>/dev/null | grep -c ' tiendo: ')" = 11 ]; then
-    pass "catalog: journalctl --update-catalog takes all 11 MESSAGE_IDs"
+if journalctl --update-catalog >"$T/catalog.log" 2>&1 && [ "$(journalctl --list-catalog 2>/dev/null | grep -c ' tiendo: ')" = 12 ]; then
+    pass "catalog: journalctl --update-catalog takes all 12 MESSAGE_IDs"
 else
     fail "catalog: $(cat "$T/catalog.log"; journalctl --list-catalog 2>&1 | grep tiendo)"
 fi
@@ -275,7 +276,39 @@ cp -r "$REPO/Workflows" "$WF"
 # rebuild in the tree during the run cannot swap the binary under the manager.
 mkdir -p "$T/bin"
 cp "$BIN/tiendod" "$BIN/tiendoctl" "$BIN/tiendo-web" "$T/bin/"
-rm -rf "$WF/examples"
+rm -rf "$WF/examples" "$WF/archive"
+# The election of 15/03/2026 is archived (not shipped as a live workflow); its dated milestones are what this
+# test drives with fake time, so the test's copy of the workflows carries it.
+ELECTION=bau-cu-xvi-2026
+cp "$REPO/Workflows/archive/$ELECTION.yaml" "$WF/"
+ELECTION_CSV="$REPO/Workflows/archive/$ELECTION.csv"
+# A case whose records carry the fields only calendars and recurring milestones give: provisional dues in the
+# projected 2027 (one completed, one moved when the reload below adds an official 2027 list), and a daily series
+# overdue from its first occurrence (occurrence, missed).
+CAL_WF=lich-thu
+CAL_CASE=$CAL_WF/lt1
+cat >"$WF/$CAL_WF.yaml" <<'EOF'
+tiendo: 1
+title: Thử lịch nghỉ và mốc định kỳ
+milestones:
+  han-xong:
+    title: Hạn rơi vào năm dự kiến, xong sớm
+    due: 2027-02-01
+    roll: forward
+    remind: []
+  han-doi:
+    title: Hạn rơi vào năm dự kiến, đổi khi có lịch chính thức
+    due: 2027-02-01
+    roll: forward
+    remind: []
+  hang-ngay:
+    title: Việc hằng ngày
+    every: 1d
+    anchor: 2025-11-01
+    due: period - 1d
+    remind: []
+EOF
+NWF=$(find "$WF" -maxdepth 1 -name '*.yaml' | wc -l)
 SOCK="$T/sock/vn.tiendo.Manager"
 export TIENDO_SOCKET="$SOCK"
 U="$XDG_CONFIG_HOME/systemd/user"
@@ -329,7 +362,7 @@ STARTED_AT=$(date +%s)
 STATUS_RE='^[0-9.]+ quy trình, [0-9.]+ hồ sơ, [0-9.]+ quá hạn'
 active=$(prop ActiveState)
 text=$(prop StatusText)
-if [ "$active" = active ] && [[ "$text" =~ $STATUS_RE ]] && [[ "$text" == "7 quy trình, 0 hồ sơ, 0 quá hạn" ]]; then
+if [ "$active" = active ] && [[ "$text" =~ $STATUS_RE ]] && [[ "$text" == "$NWF quy trình, 0 hồ sơ, 0 quá hạn" ]]; then
     pass "systemctl show: ActiveState=active, StatusText=$text"
 else
     fail "systemctl show: ActiveState=$active StatusText=$text"
@@ -338,14 +371,19 @@ check "READY=1 reached the manager from the main process (Type=notify)" \
     sh -c "journalctl _PID=$MANAGER_PID USER_UNIT=$UNIT -o cat --no-pager | grep -q 'Got notification message from PID $PID1 (READY=1'"
 
 # Cases: every ward of the election countdown (before 08:00 fake time, when their first reminder falls).
-ROWS=$(($(wc -l <"$REPO/Workflows/examples/bau-cu-xvi.csv") - 1))
-if "$BIN/tiendoctl" import bau-cu-xvi "$REPO/Workflows/examples/bau-cu-xvi.csv" >"$T/import.out" 2>&1; then
-    pass "tiendoctl import bau-cu-xvi: $ROWS cases"
+ROWS=$(($(wc -l <"$ELECTION_CSV") - 1))
+if "$BIN/tiendoctl" import "$ELECTION" "$ELECTION_CSV" >"$T/import.out" 2>&1; then
+    pass "tiendoctl import $ELECTION: $ROWS cases"
 else
     fail "tiendoctl import: $(cat "$T/import.out")"
 fi
-check "StatusText kept current: '7 quy trình, $ROWS hồ sơ, 0 quá hạn'" \
-    wait_until 5 sh -c "systemctl --user show $UNIT -p StatusText --value | grep -qx '7 quy trình, $ROWS hồ sơ, 0 quá hạn'"
+check "StatusText kept current: '$NWF quy trình, $ROWS hồ sơ, 0 quá hạn'" \
+    wait_until 5 sh -c "systemctl --user show $UNIT -p StatusText --value | grep -qx '$NWF quy trình, $ROWS hồ sơ, 0 quá hạn'"
+if "$BIN/tiendoctl" start "$CAL_WF" lt1 >"$T/cal-start.out" 2>&1 && "$BIN/tiendoctl" done "$CAL_CASE" han-xong >>"$T/cal-start.out" 2>&1; then
+    pass "tiendoctl start $CAL_WF lt1, done han-xong (a provisional due)"
+else
+    fail "start/done $CAL_CASE: $(cat "$T/cal-start.out")"
+fi
 
 wd=$(prop WatchdogUSec)
 check "watchdog armed ($wd) and pinged from the loop (WATCHDOG=1)" \
@@ -354,7 +392,9 @@ check "watchdog armed ($wd) and pinged from the loop (WATCHDOG=1)" \
 # ------------------------------------------------------------------ reload
 
 NEW_TITLE="Bầu cử khóa XVI (đã sửa lúc thử nghiệm $$)"
-sed -i "s|^title: .*|title: $NEW_TITLE|" "$WF/bau-cu-xvi.yaml"
+sed -i "s|^title: .*|title: $NEW_TITLE|" "$WF/$ELECTION.yaml"
+# The official 2027 list (test values) arrives with the same reload: 01/02/2027 off moves han-doi to 02/02.
+printf '  2027:\n    source: "Lịch thử nghiệm 2027"\n    off: [2027-01-01, 2027-02-01]\n' >>"$WF/calendars/vn.yaml"
 reload_rc=0
 systemctl --user reload "$UNIT" >"$T/reload.out" 2>&1 || reload_rc=$?
 log=$(manager_log)
@@ -366,16 +406,25 @@ else
     fail "systemctl reload: rc=$reload_rc $(cat "$T/reload.out") state=$(prop ActiveState) pid=$(prop MainPID)/$PID1; $(grep -E 'reload|RELOADING' <<<"$log" | tail -5)"
 fi
 check "after reload: READY=1 and the STATUS line again" \
-    sh -c "journalctl _PID=$MANAGER_PID USER_UNIT=$UNIT -o cat --no-pager | sed -n '/RELOADING=1/,\$p' | grep -q 'Got notification message from PID $PID1 (READY=1, STATUS=7 quy trình'"
+    sh -c "journalctl _PID=$MANAGER_PID USER_UNIT=$UNIT -o cat --no-pager | sed -n '/RELOADING=1/,\$p' | grep -q 'Got notification message from PID $PID1 (READY=1, STATUS=$NWF quy trình'"
 check "ReloadResult=success" test "$(prop ReloadResult)" = success
+moved=$("$BIN/tiendoctl" history "$CAL_CASE" --json 2>/dev/null | python3 -c '
+import json, sys
+r = [r for r in json.load(sys.stdin)["records"] if r["kind"] == "rescheduled"]
+print(" ".join("%s:%s>%s:actor=%s:%s" % (x.get("milestone"), x.get("previousDue"), x.get("due"), x.get("actor"), x.get("provisional", False)) for x in r))' 2>/dev/null)
+if [ "$moved" = "han-doi:2027-02-01>2027-02-02:actor=0:False" ]; then
+    pass "the calendar change took effect on reload: one rescheduled record ($moved)"
+else
+    fail "calendar change on reload: rescheduled records '$moved'"
+fi
 title=$("$BIN/tiendoctl" status --json 2>/dev/null | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
-print(next(w["title"] for w in d["workflows"] if w["id"] == "bau-cu-xvi"))' 2>/dev/null)
+print(next(w["title"] for w in d["workflows"] if w["id"] == sys.argv[1]))' "$ELECTION" 2>/dev/null)
 file_title=$(python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
-print(next(w["title"] for w in d["workflows"] if w["id"] == "bau-cu-xvi"))' "$XDG_RUNTIME_DIR/tiendo/status/status.json" 2>/dev/null)
+print(next(w["title"] for w in d["workflows"] if w["id"] == sys.argv[2]))' "$XDG_RUNTIME_DIR/tiendo/status/status.json" "$ELECTION" 2>/dev/null)
 if [ "$title" = "$NEW_TITLE" ] && [ "$file_title" = "$NEW_TITLE" ]; then
     pass "the changed definition is in force after reload (tiendoctl status --json and status.json)"
 else
@@ -394,18 +443,21 @@ else fail "only $n reminders in the journal, want $ROWS"; fi
 journalctl -o json --no-pager _PID="$PID1" >"$T/journal.json" 2>/dev/null
 : >"$T/history.json"
 while read -r id; do
-    "$BIN/tiendoctl" history "bau-cu-xvi/$id" --json >>"$T/history.json" 2>/dev/null && echo >>"$T/history.json"
-done < <(tail -n +2 "$REPO/Workflows/examples/bau-cu-xvi.csv" | cut -d, -f1)
+    "$BIN/tiendoctl" history "$ELECTION/$id" --json >>"$T/history.json" 2>/dev/null && echo >>"$T/history.json"
+done < <(tail -n +2 "$ELECTION_CSV" | cut -d, -f1)
+"$BIN/tiendoctl" history "$CAL_CASE" --json >>"$T/history.json" 2>/dev/null
 python3 - "$T/journal.json" "$T/history.json" >"$T/fields.out" 2>&1 <<'EOF'
 import json, sys
 ids = {"started": "7fc65e76f4bd48da9f9cc041a9703815", "transition": "191c025266eb4042a81d0aa1723e4566",
        "reminder": "c2cc632f530944469689268137a570f1", "overdue": "1d773565e2744a6398541be00857352e",
        "milestone-done": "9abb45fca86e484c91fc8a743361b03d", "completed": "349c50abd7d443f68be5859b0e1b7717",
-       "rejected": "02b4e58797ec42688fb4af34549a35fb"}
+       "rejected": "02b4e58797ec42688fb4af34549a35fb", "rescheduled": "0ace3b42fda54bef90841aaef0545938"}
 keys = {"kind": "TIENDO_KIND", "workflow": "TIENDO_WORKFLOW", "instance": "TIENDO_INSTANCE", "state": "TIENDO_STATE",
         "from": "TIENDO_FROM", "to": "TIENDO_TO", "event": "TIENDO_EVENT", "milestone": "TIENDO_MILESTONE",
-        "due": "TIENDO_DUE", "daysLeft": "TIENDO_DAYS_LEFT", "late": "TIENDO_LATE_SEC", "group": "TIENDO_GROUP",
-        "actor": "TIENDO_ACTOR_UID", "actorName": "TIENDO_ACTOR_NAME"}
+        "occurrence": "TIENDO_OCCURRENCE", "due": "TIENDO_DUE", "previousDue": "TIENDO_PREVIOUS_DUE",
+        "daysLeft": "TIENDO_DAYS_LEFT", "missed": "TIENDO_MISSED", "late": "TIENDO_LATE_SEC",
+        "provisional": "TIENDO_PROVISIONAL", "group": "TIENDO_GROUP", "actor": "TIENDO_ACTOR_UID",
+        "actorName": "TIENDO_ACTOR_NAME"}
 entries = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 history = []
 dec = json.JSONDecoder()
@@ -421,11 +473,12 @@ problems = []
 def expected(r):
     f = {"MESSAGE": r["message"], "PRIORITY": str(r["priority"]), "SYSLOG_IDENTIFIER": "tiendod", "MESSAGE_ID": ids[r["kind"]]}
     for k, field in keys.items():
-        if k in r: f[field] = str(r[k])
+        if k in r: f[field] = "1" if r[k] is True else str(r[k])
     return f
 checked = {}
 for r in history:
-    if r["kind"] not in ("reminder", "started"): continue
+    # The election's reminders and starts; every record of the calendar case.
+    if r["kind"] not in ("reminder", "started") and r.get("workflow") != "lich-thu": continue
     want = expected(r)
     match = [e for e in records if e.get("MESSAGE") == r["message"] and e.get("TIENDO_INSTANCE") == r.get("instance")]
     if not match:
@@ -440,6 +493,11 @@ for r in history:
     if e.get("_TRANSPORT") != "journal": problems.append(f"{r['instance']}: _TRANSPORT={e.get('_TRANSPORT')}")
     checked[r["kind"]] = checked.get(r["kind"], 0) + 1
 if not checked.get("reminder"): problems.append("no reminder in the history to compare with")
+cal = [r for r in history if r.get("workflow") == "lich-thu"]
+for what, ok in [("a rescheduled record", any(r["kind"] == "rescheduled" for r in cal)),
+                 ("a provisional record", any(r.get("provisional") for r in cal)),
+                 ("an overdue notice with occurrence and missed", any(r["kind"] == "overdue" and "occurrence" in r and "missed" in r for r in cal))]:
+    if not ok: problems.append(f"the calendar case's history has no {what} to compare with")
 # The daemon's own diagnostics: their MESSAGE_ID and CODE_* fields.
 ready = [e for e in entries if e.get("MESSAGE_ID") == "e93a61dde3b04638b4c17cda8e687acc" and "sẵn sàng" in e.get("MESSAGE", "")]
 if not ready: problems.append("no 'ready' daemon message with MESSAGE_ID e93a61dd…")

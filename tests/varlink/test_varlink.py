@@ -141,7 +141,7 @@ def test_complete_milestone_and_done_event(daemon):
 
 
 def test_import_all_or_nothing(daemon):
-    rows = [{"key": "imp1", "han": "2026-03-06"}, {"key": "imp2", "han": "06/03/2026"}, {"key": "bad key!", "han": "2026-03-06"},
+    rows = [{"key": "imp1", "han": "2026-03-06"}, {"key": "imp2", "han": "31/02/2026"}, {"key": "bad key!", "han": "2026-03-06"},
             {"key": "imp4"}]
     r = raw(daemon, msg(IFACE + ".ImportInstances", {"workflow": "hop", "rows": rows}))[0]
     assert r["error"] == "vn.tiendo.Manager.ImportRejected"
@@ -150,9 +150,12 @@ def test_import_all_or_nothing(daemon):
     assert all(e["file"] == "hop" for e in r["parameters"]["errors"])
     r = raw(daemon, msg(IFACE + ".GetInstance", {"id": "hop/imp1"}))[0]
     assert r["error"] == "vn.tiendo.Manager.NoSuchInstance"
-    ok = call(daemon, "ImportInstances", workflow="hop", rows=[{"key": "imp1", "han": "2026-03-06", "started": "2026-03-01"}])
-    assert ok["imported"] == 1
+    # Day-first dates, as people type them, are accepted too (README, "Extensions") and stored as ISO.
+    ok = call(daemon, "ImportInstances", workflow="hop",
+              rows=[{"key": "imp1", "han": "2026-03-06", "started": "2026-03-01"}, {"key": "imp2", "han": "6/3/2026"}])
+    assert ok["imported"] == 2
     assert call(daemon, "GetInstance", id="hop/imp1")["instance"]["startedAt"] == "2026-03-01T00:00:00+07:00"
+    assert call(daemon, "GetInstance", id="hop/imp2")["instance"]["data"]["han"] == "2026-03-06"
 
 
 def test_agenda_orders_overdue_first(daemon):

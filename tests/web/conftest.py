@@ -65,6 +65,30 @@ milestones:
     requires: [xac-minh]
 """
 
+# Next year's work (a due in the projected 2027: «dự kiến») and a monthly party fee since January (overdue
+# occurrences `dong-dang-phi@2026-01`, `@2026-02`, and the open `@2026-03`).
+NAM_SAU = """tiendo: 1
+title: Việc năm sau và đảng phí
+fields:
+  ho_ten: {type: text, required: true, title: Họ và tên}
+  chi_bo: {type: text, required: true, title: Chi bộ}
+group_by: chi_bo
+milestones:
+  nop-ho-so:
+    title: Nộp hồ sơ năm sau
+    due: 2027-02-01
+    roll: forward
+  dong-dang-phi:
+    title: Đóng đảng phí
+    every: 1mo
+    anchor: 2026-01-01
+    due: period + 1mo - 1d
+"""
+
+NAM_SAU_CSV = f"""key,started,ho_ten,chi_bo
+c1,2026-01-05,Vũ Thị Mai,{CHI_BO_A}
+"""
+
 # Synthetic people (no real personal data). Fake clock 02/03/2026: a1, b1 overdue; a2 due in 8 days.
 KIEM_TRA_CSV = f"""key,ho_ten,chi_bo,han
 a1,Nguyễn Thị Hà,{CHI_BO_A},2026-02-25
@@ -98,9 +122,12 @@ class Stack:
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix="tiendo-web-test-")
         self.workflows = os.path.join(self.dir, "wf")
-        shutil.copytree(os.path.join(ROOT, "Workflows"), self.workflows, ignore=shutil.ignore_patterns("examples"))
-        with open(os.path.join(self.workflows, "kiem-tra.yaml"), "w", encoding="utf-8") as f:
-            f.write(KIEM_TRA)
+        shutil.copytree(os.path.join(ROOT, "Workflows"), self.workflows, ignore=shutil.ignore_patterns("examples", "archive"))
+        for name, text in (("kiem-tra.yaml", KIEM_TRA), ("nam-sau.yaml", NAM_SAU)):
+            with open(os.path.join(self.workflows, name), "w", encoding="utf-8") as f:
+                f.write(text)
+        # The election of 15/03/2026, archived in the repository (its dated milestones make a busy agenda).
+        shutil.copy(os.path.join(ROOT, "Workflows", "archive", "bau-cu-xvi-2026.yaml"), self.workflows)
         self.socket = os.path.join(self.dir, "sock")
         self.web_state = os.path.join(self.dir, "web")
         self.procs = []
@@ -113,12 +140,13 @@ class Stack:
             "tiendod", [os.path.join(BIN, "tiendod"), "--workflows", self.workflows, "--state-dir", os.path.join(self.dir, "state"),
                         "--runtime-dir", os.path.join(self.dir, "run"), "--socket", self.socket, "--fake-time", FAKE_NOW, "--time-rate", "1"])
         self.wait(lambda: self.connectable_unix(self.socket), "tiendod")
-        csv = os.path.join(self.dir, "kiem-tra.csv")
-        with open(csv, "w", encoding="utf-8") as f:
-            f.write(KIEM_TRA_CSV)
-        self.ctl("import", "kiem-tra", csv)
-        for wf in ("dang-vien-du-bi", "bau-cu-xvi"):
-            self.ctl("import", wf, os.path.join(ROOT, "Workflows", "examples", wf + ".csv"))
+        for wf, text in (("kiem-tra", KIEM_TRA_CSV), ("nam-sau", NAM_SAU_CSV)):
+            csv = os.path.join(self.dir, wf + ".csv")
+            with open(csv, "w", encoding="utf-8") as f:
+                f.write(text)
+            self.ctl("import", wf, csv)
+        self.ctl("import", "dang-vien-du-bi", os.path.join(ROOT, "Workflows", "examples", "dang-vien-du-bi.csv"))
+        self.ctl("import", "bau-cu-xvi-2026", os.path.join(ROOT, "Workflows", "archive", "bau-cu-xvi-2026.csv"))
         self.user("admin", "quan-tri")
         self.user("ha", "can-bo", CHI_BO_A)
         self.user("xem", "xem")

@@ -137,10 +137,10 @@ def test_import_shows_every_bad_row_and_is_all_or_nothing(stack, browser):
     assert "chưa có hồ sơ nào được nhập" in errors
     assert "Dòng 4: khóa «n 3» không hợp lệ" in errors and "Dòng 5: khóa «n1» bị lặp (đã có ở dòng 2)" in errors
     shot(browser, "22-nhap-loi-cuc-bo", full=True)
-    # Rows only tiendod can judge (a date it cannot read) come back with their lines, and nothing is stored.
+    # Rows only tiendod can judge (a date that does not exist) come back with their lines, and nothing is stored.
     bad2 = ("\ufeffkey;ho_ten;chi_bo;han\r\n"
             f"n1;Đặng Thu Trang;{CHI_BO_A};2026-03-12\r\n"
-            f"n2;Vũ Văn Khoa;{CHI_BO_A};12/03/2026\r\n").encode("utf-8")
+            f"n2;Vũ Văn Khoa;{CHI_BO_A};31/02/2026\r\n").encode("utf-8")
     upload(browser, stack, "kiem-tra", "nhap-sai-2.csv", bad2)
     errors = browser.find_element(By.CSS_SELECTOR, "section.error").text
     assert re.search(r"Dòng 3: .*han", errors), errors

@@ -55,20 +55,56 @@ enum CalendarParser {
             }
         }
         var years: [Int: OfficialYear] = [:]
+        var yearKeys: [Int: Position] = [:]
         if let y = top["years"] {
             for (name, key, value) in y.namedEntries(sink: sink, context: "'years'") {
                 guard let year = parseInt(name), (1...9999).contains(year), name.count == 4 else {
                     sink.error(key.position, "year key '\(name)' must be a four-digit year")
                     continue
                 }
-                guard let m = MappingReader(value, sink: sink, context: "year \(year)", allowed: ["off", "work"]) else { continue }
+                guard
+                    let m = MappingReader(
+                        value, sink: sink, context: "year \(year)", allowed: ["source", "projected", "off", "work"])
+                else { continue }
                 let off = dates(m["off"], year: year, context: "'off' of \(year)", sink: sink)
                 let work = dates(m["work"], year: year, context: "'work' of \(year)", sink: sink)
-                years[year] = OfficialYear(off: off, work: work)
+                let (source, projected) = status(m, year: year, key: key, sink: sink)
+                years[year] = OfficialYear(off: off, work: work, source: source, projected: projected)
+                yearKeys[year] = key.position
             }
         }
+        if !sink.hasErrors {
+            checkWorkingDays(
+                weekend: weekend, weekendNode: top["weekend"], rules: rules, rulesNode: top["rules"], years: years,
+                yearKeys: yearKeys, sink: sink)
+        }
         if sink.hasErrors { return (nil, sink.items) }
-        return (WorkCalendar(id: id, title: title, zone: zone, weekend: weekend, rules: rules, years: years), sink.items)
+        return (
+            WorkCalendar(id: id, title: title, zone: zone, weekend: weekend, rules: rules, years: years, file: file),
+            sink.items)
+    }
+
+    /// `source` (non-empty text; a listed year without one is warned about) and `projected` (true or false).
+    static func status(_ m: MappingReader, year: Int, key: YNode, sink: DiagnosticSink) -> (String?, Bool) {
+        var source: String?
+        if let s = m["source"] {
+            if let t = s.text, !s.isNull, !t.trimmingCharacters(in: .whitespaces).isEmpty {
+                source = t
+            } else {
+                sink.error(s.position, "'source' of \(year) must be non-empty text citing the document that published the list")
+            }
+        } else {
+            sink.warning(key.position, "year \(year) has no 'source': cite the document that published its list")
+        }
+        var projected = false
+        if let p = m["projected"] {
+            switch p.text {
+            case "true": projected = true
+            case "false": projected = false
+            default: sink.error(p.position, "'projected' of \(year) must be true or false, found '\(p.text ?? p.kindName)'")
+            }
+        }
+        return (source, projected)
     }
 
     static func parseRule(_ node: YNode, sink: DiagnosticSink) -> HolidayRule? {
@@ -115,10 +151,18 @@ enum CalendarParser {
         return (m, d)
     }
 
-    /// Dates and `a..b` ranges.
+    /// Dates and `a..b` ranges, each date of `year` once (only those count, and a file of thousands of year-long
+    /// ranges must not expand into millions of dates).
     static func dates(_ node: YNode?, year: Int, context: String, sink: DiagnosticSink) -> [CivilDate] {
         guard let node, let list = node.scalarList(sink: sink, context: context) else { return [] }
         var out: [CivilDate] = []
+        let first = CivilDate(year, 1, 1).dayNumber
+        var seen = [Bool](repeating: false, count: CivilDate(year, 12, 31).dayNumber - first + 1)
+        func add(_ n: Int) {
+            guard seen.indices.contains(n - first), !seen[n - first] else { return }
+            seen[n - first] = true
+            out.append(CivilDate(dayNumber: n))
+        }
         for (text, p) in list {
             let parts = text.components(separatedBy: "..")
             guard parts.count <= 2 else {
@@ -139,9 +183,10 @@ enum CalendarParser {
                     sink.error(p, "invalid date range '\(text)' in \(context): the end is before the start or too far")
                     continue
                 }
-                for n in ds[0].dayNumber...ds[1].dayNumber { out.append(CivilDate(dayNumber: n)) }
+                let (lo, hi) = (max(ds[0].dayNumber, first), min(ds[1].dayNumber, first + seen.count - 1))
+                if lo <= hi { for n in lo...hi { add(n) } }
             } else {
-                out.append(ds[0])
+                add(ds[0].dayNumber)
             }
             if ds.contains(where: { $0.year != year }) {
                 sink.warning(p, "date '\(text)' in \(context) is not in \(year) and is ignored")

@@ -20,13 +20,20 @@ public struct HolidayRule: Sendable, Hashable {
     }
 }
 
-/// An official schedule for one year: non-working weekdays and make-up working days.
+/// A schedule listed under `years:` for one year: non-working weekdays and make-up working days.
 public struct OfficialYear: Sendable, Hashable {
     public var off: [CivilDate]
     public var work: [CivilDate]
-    public init(off: [CivilDate], work: [CivilDate]) {
+    /// The document that published the list (`source:`), when given.
+    public var source: String?
+    /// `projected: true`: a better guess than the rules (e.g. by precedent) before the official list is out; its
+    /// lists are used and its dates stay provisional.
+    public var projected: Bool
+    public init(off: [CivilDate], work: [CivilDate], source: String? = nil, projected: Bool = false) {
         self.off = off
         self.work = work
+        self.source = source
+        self.projected = projected
     }
 }
 
@@ -49,16 +56,36 @@ public final class WorkCalendar: Sendable {
     public let rules: [HolidayRule]
     public let years: [Int: OfficialYear]
 
+    /// Content identity: SHA-256 (hex) of the parsed content, so the daemon can tell when a calendar changed
+    /// (formatting and comments of the file do not count).
+    public let digest: String
+    /// The file it was read from (`""` when built in code), for diagnostics and for the daemon to store its bytes.
+    public let file: String
+    /// Official years as a flat table from `officialFirstYear`, so the provisional check of a working-day step is an
+    /// array read, not a dictionary lookup (it runs for every `wd` step of the daemon's hot path).
+    let officialFirstYear: Int
+    let officialTable: [Bool]
+
     /// Per-year tables of working days, computed on first use (projecting lunar rules is not free).
     private let cache = YearCache()
 
-    public init(id: String, title: String, zone: Zone, weekend: Set<Int>, rules: [HolidayRule], years: [Int: OfficialYear]) {
+    public init(
+        id: String, title: String, zone: Zone, weekend: Set<Int>, rules: [HolidayRule], years: [Int: OfficialYear],
+        file: String = ""
+    ) {
         self.id = id
+        self.file = file
         self.title = title
         self.zone = zone
         self.weekend = weekend
         self.rules = rules
         self.years = years
+        let official = years.filter { !$0.value.projected }.keys
+        officialFirstYear = official.min() ?? 0
+        var table = [Bool](repeating: false, count: official.isEmpty ? 0 : official.max()! - officialFirstYear + 1)
+        for y in official { table[y - officialFirstYear] = true }
+        officialTable = table
+        digest = WorkCalendar.contentDigest(id: id, title: title, zone: zone, weekend: weekend, rules: rules, years: years)
     }
 
     struct YearTable {
@@ -98,21 +125,33 @@ public final class WorkCalendar: Sendable {
         return t.working[date.dayNumber - t.firstDay]
     }
 
+    /// How far a search for a working day goes: ten years. A validated calendar has a working day in every year
+    /// (`CalendarParser.checkWorkingDays`), so the next one is always found well within it; a calendar built in
+    /// code without any stops there instead of searching forever.
+    public static let searchLimitDays = 3_660
+
     /// Steps `count` working days from `date` in the sign's direction; the start day is not counted
-    /// (Civil Code 2015, Art. 147) and the result is always a working day.
+    /// (Civil Code 2015, Art. 147) and the result is always a working day (unless no working day follows within
+    /// `searchLimitDays`: then the day where the search stopped).
     public func adding(workingDays count: Int, to date: CivilDate) -> CivilDate {
         let step = count >= 0 ? 1 : -1
         var remaining = abs(count)
         var day = date.dayNumber
         var t = table(date.year)
-        while remaining > 0 {
+        var idle = 0
+        while remaining > 0, idle < WorkCalendar.searchLimitDays {
             day += step
             var i = day - t.firstDay
             if i < 0 || i >= t.working.count {
                 t = table(CivilDate(dayNumber: day).year)
                 i = day - t.firstDay
             }
-            if t.working[i] { remaining -= 1 }
+            if t.working[i] {
+                remaining -= 1
+                idle = 0
+            } else {
+                idle += 1
+            }
         }
         return CivilDate(dayNumber: day)
     }
@@ -121,7 +160,7 @@ public final class WorkCalendar: Sendable {
     public func roll(_ date: CivilDate, forward: Bool) -> CivilDate {
         var d = date
         var guardCount = 0
-        while !isWorkingDay(d), guardCount < 4000 {
+        while !isWorkingDay(d), guardCount < WorkCalendar.searchLimitDays {
             d = d.adding(days: forward ? 1 : -1)
             guardCount += 1
         }
@@ -187,7 +226,8 @@ public final class WorkCalendar: Sendable {
         // holiday or compensatory day.
         for d in owner.keys.sorted() where weekend.contains(CivilDate(dayNumber: d).weekday) {
             var c = ownerSpanEnd[d]! + 1
-            while weekend.contains(CivilDate(dayNumber: c).weekday) || result[c] != nil { c += 1 }
+            let limit = c + searchLimitDays
+            while weekend.contains(CivilDate(dayNumber: c).weekday) || result[c] != nil, c < limit { c += 1 }
             result[c] = DayInfo(date: CivilDate(dayNumber: c), name: rules[owner[d]!].name, kind: .compensatory)
         }
         return result

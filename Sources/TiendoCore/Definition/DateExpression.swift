@@ -50,6 +50,8 @@ public struct DateExpression: Sendable, Hashable, CustomStringConvertible {
         case instant(Instant)
         case field(String)
         case started, entered, startedAt, enteredAt
+        /// The start of an occurrence's period: only in a recurring milestone's `due` (format §4, §6).
+        case period
     }
     public var base: Base
     public var steps: [Offset]  // signed amounts
@@ -123,6 +125,7 @@ public struct DateExpression: Sendable, Hashable, CustomStringConvertible {
             case "entered": base = .entered
             case "started_at": base = .startedAt
             case "entered_at": base = .enteredAt
+            case "period": base = .period
             default: base = .field(name)
             }
             i = j
@@ -206,6 +209,19 @@ public struct DateExpression: Sendable, Hashable, CustomStringConvertible {
     public func evaluate(
         zone: Zone, calendar: WorkCalendar, startedAt: Instant, enteredAt: Instant, fieldValue: (String) -> DateValue?
     ) -> DateValue? {
+        var provisional = false
+        return evaluate(
+            zone: zone, calendar: calendar, startedAt: startedAt, enteredAt: enteredAt, period: nil,
+            provisional: &provisional, fieldValue: fieldValue)
+    }
+
+    /// Evaluates with `period` (an occurrence's period start; nil elsewhere, where `period` is a validation error)
+    /// and sets `provisional` when a `wd` step looked at a day of a projected year (format §10 "Calendar status",
+    /// rule 2; `d|w|mo|y|h|min` and `at` look at nothing). The base is an input: never provisional.
+    func evaluate(
+        zone: Zone, calendar: WorkCalendar, startedAt: Instant, enteredAt: Instant, period: CivilDate?,
+        provisional: inout Bool, fieldValue: (String) -> DateValue?
+    ) -> DateValue? {
         var v: DateValue
         switch base {
         case .date(let d): v = .date(d)
@@ -217,19 +233,26 @@ public struct DateExpression: Sendable, Hashable, CustomStringConvertible {
         case .entered: v = .date(zone.date(of: enteredAt))
         case .startedAt: v = .instant(startedAt)
         case .enteredAt: v = .instant(enteredAt)
+        case .period:
+            guard let period else { return nil }
+            v = .date(period)
         }
         for (i, s) in steps.enumerated() {
             if i == atIndex, let at, case .date(let d) = v { v = .instant(zone.instant(d, at)) }
-            v = DateExpression.apply(s, to: v, zone: zone, calendar: calendar)
+            v = DateExpression.apply(s, to: v, zone: zone, calendar: calendar, provisional: &provisional)
         }
         if let at, (atIndex ?? steps.count) >= steps.count, case .date(let d) = v { v = .instant(zone.instant(d, at)) }
         return v
     }
 
-    static func apply(_ s: Offset, to v: DateValue, zone: Zone, calendar: WorkCalendar) -> DateValue {
+    static func apply(_ s: Offset, to v: DateValue, zone: Zone, calendar: WorkCalendar, provisional: inout Bool) -> DateValue {
         switch (v, s.unit) {
         case (.date(let d), .h), (.date(let d), .min):  // rejected by validation; treat the date as its start
-            return apply(s, to: .instant(zone.instant(d)), zone: zone, calendar: calendar)
+            return apply(s, to: .instant(zone.instant(d)), zone: zone, calendar: calendar, provisional: &provisional)
+        case (.date(let d), .wd):
+            let (r, p) = calendar.addingTracked(workingDays: s.amount, to: d)
+            if p { provisional = true }
+            return .date(r)
         case (.date(let d), _):
             return .date(applyCivil(s, to: d, calendar: calendar))
         case (.instant(let t), .h):

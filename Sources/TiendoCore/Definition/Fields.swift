@@ -58,9 +58,10 @@ public struct FieldDefinition: Sendable, Hashable {
     public var values: [String]
     public var defaultValue: Value?
 
-    /// Parses a value from text (YAML scalars, CSV cells, `--set F=V`), by the declared type.
-    /// Returns the reason when the text does not fit.
-    public func parse(text: String, zone: Zone) -> Result<Value, FieldError> {
+    /// Parses a value from text (CSV cells, `--set F=V`, YAML scalars), by the declared type.
+    /// Returns the reason when the text does not fit. Text typed by people (`humanInput`) may give dates day first
+    /// (`HumanDate`); workflow files pass false and keep the contract's `YYYY-MM-DD`.
+    public func parse(text: String, zone: Zone, humanInput: Bool = true) -> Result<Value, FieldError> {
         let v: Value
         switch type {
         case .text:
@@ -83,6 +84,16 @@ public struct FieldDefinition: Sendable, Hashable {
             case "false", "0", "no", "không", "khong": v = .boolean(false)
             default: return .failure(FieldError(field: name, reason: "'\(text)' không phải giá trị đúng/sai (true/false)"))
             }
+        case .date where humanInput:
+            switch HumanDate.date(text.trimmingCharactersInSet(" ")) {
+            case .valid(let d): v = .date(d)
+            case .invalid(let reason): return .failure(FieldError(field: name, reason: reason))
+            }
+        case .datetime where humanInput:
+            switch HumanDate.instant(text.trimmingCharactersInSet(" "), zone: zone) {
+            case .valid(let t): v = .datetime(t)
+            case .invalid(let reason): return .failure(FieldError(field: name, reason: reason))
+            }
         case .date:
             switch CivilDate.parseStrict(text.trimmingCharactersInSet(" ")) {
             case .valid(let d): v = .date(d)
@@ -99,7 +110,8 @@ public struct FieldDefinition: Sendable, Hashable {
         return check(v)
     }
 
-    /// Converts a JSON value by the declared type (numbers for integer/number, strings for dates).
+    /// Converts a JSON value by the declared type (numbers for integer/number, strings for dates, which may be day
+    /// first: the data of StartInstance/SendEvent comes from people, through tiendoctl or a web form).
     public func parse(json: JSON, zone: Zone) -> Result<Value, FieldError> {
         switch (type, json) {
         case (.integer, .int(let i)): return check(.integer(i))

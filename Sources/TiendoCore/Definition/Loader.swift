@@ -21,6 +21,13 @@ public final class Loader {
     private var calendarCache: [String: (WorkCalendar?, [Diagnostic])] = [:]
     private var reportedCalendars = Set<String>()
     public private(set) var calendarDiagnostics: [Diagnostic] = []
+    /// The daemon's calendars in force by id (format §10 "Calendar changes", rule 1): used for a calendar whose file
+    /// is gone or has errors, so the workflows that use it keep loading with the last good version (the file's
+    /// diagnostics are still reported).
+    public var calendarsInForce: [String: WorkCalendar] = [:]
+    /// The bytes of every calendar file this loader read without errors, by path (`WorkCalendar.file`): what the
+    /// daemon stores when such a calendar becomes the one in force.
+    public private(set) var calendarSources: [String: [UInt8]] = [:]
 
     public init(searchPath: [String]) { self.searchPath = searchPath }
 
@@ -30,9 +37,33 @@ public final class Loader {
         return (name as NSString).deletingPathExtension
     }
 
-    static func read(_ path: String) -> [UInt8]? {
-        guard let d = FileManager.default.contents(atPath: path) else { return nil }
-        return [UInt8](d)
+    /// A definition file's bytes, or why they cannot be used. Only regular files are read (a FIFO or a device named
+    /// `x.yaml` would block or never end), and never more than `DefinitionLimits.fileBytes` + 1 bytes.
+    public static func readFile(_ path: String) -> Result<[UInt8], Diagnostic> {
+        func problem(_ m: String) -> Result<[UInt8], Diagnostic> {
+            .failure(Diagnostic(file: path, line: 1, column: 1, severity: .error, message: m))
+        }
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        if fd < 0 { return problem("cannot read file: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return problem("cannot read file: \(String(cString: strerror(errno)))") }
+        guard st.st_mode & S_IFMT == S_IFREG else { return problem("not a regular file") }
+        if st.st_size > DefinitionLimits.fileBytes { return problem(YAMLTree.tooLarge) }
+        // Sized by fstat, plus one byte to notice a file that grows while it is read (then up to the limit + 1).
+        var bytes = [UInt8](repeating: 0, count: Int(st.st_size) + 1)
+        var count = 0
+        while count <= DefinitionLimits.fileBytes {
+            if count == bytes.count { bytes += [UInt8](repeating: 0, count: DefinitionLimits.fileBytes + 1 - count) }
+            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + count, $0.count - count) }
+            if n < 0, errno == EINTR { continue }
+            if n < 0 { return problem("cannot read file: \(String(cString: strerror(errno)))") }
+            if n == 0 { break }
+            count += n
+        }
+        if count > DefinitionLimits.fileBytes { return problem(YAMLTree.tooLarge) }  // it grew while being read
+        bytes.removeSubrange(count...)
+        return .success(bytes)
     }
 
     /// Workflow files directly in `dir` (no recursion), sorted by name, with `x.yaml` + `x.yml` reported.
@@ -61,18 +92,20 @@ public final class Loader {
     func calendar(at path: String) -> (WorkCalendar?, [Diagnostic]) {
         if let c = calendarCache[path] { return c }
         let result: (WorkCalendar?, [Diagnostic])
-        if let bytes = Loader.read(path) {
+        switch Loader.readFile(path) {
+        case .success(let bytes):
             result = CalendarParser.parse(bytes: bytes, file: path, expectedID: Loader.stem(path))
-        } else {
-            result = (nil, [Diagnostic(file: path, line: 1, column: 1, severity: .error, message: "cannot read file")])
+            if result.0 != nil { calendarSources[path] = bytes }
+        case .failure(let problem): result = (nil, [problem])
         }
         calendarCache[path] = result
         if reportedCalendars.insert(path).inserted { calendarDiagnostics += result.1 }
         return result
     }
 
-    /// Calendar lookup: beside the workflow file first, then each search-path directory in order.
-    func lookupCalendar(_ id: String, besideFile file: String) -> Result<WorkCalendar, CalendarLookupError> {
+    /// Calendar lookup: beside the workflow file first, then each search-path directory in order; a file with
+    /// errors, or none, gives the calendar in force with that id when there is one.
+    public func lookupCalendar(_ id: String, besideFile file: String) -> Result<WorkCalendar, CalendarLookupError> {
         let dirs = [(file as NSString).deletingLastPathComponent] + searchPath
         var known = Set<String>()
         for dir in dirs {
@@ -81,22 +114,22 @@ public final class Loader {
                 let p = (calDir as NSString).appendingPathComponent("\(id).\(ext)")
                 if FileManager.default.fileExists(atPath: p) {
                     let (c, _) = calendar(at: p)
-                    return c.map { .success($0) } ?? .failure(.invalid)
+                    return c.map { .success($0) } ?? calendarsInForce[id].map { .success($0) } ?? .failure(.invalid)
                 }
             }
             for n in (try? FileManager.default.contentsOfDirectory(atPath: calDir)) ?? [] where Loader.isYAML(n) {
                 known.insert(Loader.stem(n))
             }
         }
-        return .failure(.notFound(known: known.sorted()))
+        return calendarsInForce[id].map { .success($0) } ?? .failure(.notFound(known: known.sorted()))
     }
 
     /// Parses one workflow file.
     public func loadWorkflow(file: String) -> (WorkflowDefinition?, [Diagnostic]) {
-        guard let bytes = Loader.read(file) else {
-            return (nil, [Diagnostic(file: file, line: 1, column: 1, severity: .error, message: "cannot read file")])
+        switch Loader.readFile(file) {
+        case .success(let bytes): return loadWorkflow(file: file, bytes: bytes)
+        case .failure(let problem): return (nil, [problem])
         }
-        return loadWorkflow(file: file, bytes: bytes)
     }
 
     public func loadWorkflow(file: String, bytes: [UInt8]) -> (WorkflowDefinition?, [Diagnostic]) {

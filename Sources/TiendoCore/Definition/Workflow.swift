@@ -1,27 +1,70 @@
-/// A guard condition: `field: value` or `field: {op: value}`.
+/// A guard condition: `field: value` or `field: {op: value}`, or — an extension (README) — `field: {op: {field: OTHER,
+/// times: P/Q}}`, which compares with another field's value times a fraction, exactly: `so_tan_thanh: {ge: {field:
+/// so_dang_vien_chinh_thuc, times: 2/3}}` holds when 3·so_tan_thanh ≥ 2·so_dang_vien_chinh_thuc, never on a
+/// rounded percentage.
 public struct Condition: Sendable, Hashable {
     public enum Op: String, Sendable, Hashable, CaseIterable { case eq, ne, lt, le, gt, ge, `in` }
+    /// Another field's value times numerator/denominator (both positive).
+    public struct FieldOperand: Sendable, Hashable {
+        public var field: String
+        public var numerator: Int
+        public var denominator: Int
+        public var text: String { numerator == denominator ? field : "\(numerator)/\(denominator) × \(field)" }
+    }
     public var field: String
     public var op: Op
+    /// The literals compared with (one, or the list of `in`); empty when comparing with `other`.
     public var values: [Value]
+    public var other: FieldOperand?
+
+    public init(field: String, op: Op, values: [Value], other: FieldOperand? = nil) {
+        self.field = field
+        self.op = op
+        self.values = values
+        self.other = other
+    }
 
     /// A comparison with a missing value is false.
     func holds(_ data: InstanceData) -> Bool {
         guard let v = data[field] else { return false }
+        if let other {
+            guard let w = data[other.field] else { return false }
+            return Condition.compare(v, w, op, other.numerator, other.denominator)
+        }
         switch op {
-        case .eq: return Condition.equal(v, values[0])
-        case .ne: return !Condition.equal(v, values[0])
         case .in: return values.contains { Condition.equal(v, $0) }
-        case .lt, .le, .gt, .ge:
-            guard let a = v.asDouble, let b = values[0].asDouble else { return false }
-            switch op {
-            case .lt: return a < b
-            case .le: return a <= b
-            case .gt: return a > b
-            default: return a >= b
-            }
+        default: return Condition.compare(v, values[0], op, 1, 1)
         }
     }
+
+    /// `a op (p/q)·b`, computed as `q·a op p·b`: exact for integers (the usual vote counts), floating for the rest.
+    static func compare(_ a: Value, _ b: Value, _ op: Op, _ p: Int, _ q: Int) -> Bool {
+        if p == q, op == .eq || op == .ne { return equal(a, b) == (op == .eq) }
+        let order: Int
+        if case .integer(let x) = a, case .integer(let y) = b {
+            let (l, o1) = x.multipliedReportingOverflow(by: q)
+            let (r, o2) = y.multipliedReportingOverflow(by: p)
+            if !o1 && !o2 {
+                order = l < r ? -1 : (l == r ? 0 : 1)
+            } else {
+                order = Condition.order(Double(x) * Double(q), Double(y) * Double(p))
+            }
+        } else {
+            guard let x = a.asDouble, let y = b.asDouble else { return false }
+            order = Condition.order(x * Double(q), y * Double(p))
+        }
+        switch op {
+        case .eq: return order == 0
+        case .ne: return order != 0
+        case .lt: return order < 0
+        case .le: return order <= 0
+        case .gt: return order > 0
+        case .ge: return order >= 0
+        case .in: return false
+        }
+    }
+
+    static func order(_ x: Double, _ y: Double) -> Int { x < y ? -1 : (x == y ? 0 : 1) }
 
     static func equal(_ a: Value, _ b: Value) -> Bool {
         if let x = a.asDouble, let y = b.asDouble {
@@ -31,6 +74,18 @@ public struct Condition: Sendable, Hashable {
             }
         }
         return a == b
+    }
+
+    /// `so_tan_thanh ge 2/3 × so_dang_vien_chinh_thuc`, `diem ge 50`, `muc in tot|xuat-sac`.
+    public func text(zone: Zone, quoteText: Bool = false, symbols: Bool = false) -> String {
+        let sym = symbols ? (["eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥", "in": "∈"][op.rawValue] ?? op.rawValue) : op.rawValue
+        if let other { return "\(field) \(sym) \(other.text)" }
+        let vs = values.map { v -> String in
+            if quoteText, case .text(let s) = v { return "\"\(s)\"" }
+            return v.display(zone: zone)
+        }
+        if op == .in { return "\(field) \(sym) " + (symbols ? "{\(vs.joined(separator: ", "))}" : vs.joined(separator: "|")) }
+        return "\(field) \(sym) \(vs.first ?? "")"
     }
 }
 
@@ -102,6 +157,34 @@ public struct StateDefinition: Sendable, Hashable {
     public func branches(for event: String) -> [Branch]? { on.first { $0.event == event }?.branches }
 }
 
+/// An entry of `overdue.missed`: holds for an overdue notice of occurrence k when at least `count` of the existing
+/// occurrences k−of+1 … k are open at the notice's instant (format §10 "Recurring milestones", rule 8).
+public struct MissedRule: Sendable, Hashable {
+    public var count: Int
+    public var of: Int
+    /// Syslog priority.
+    public var priority: Int
+}
+
+/// What makes a milestone recurring: `every`, `anchor`, and optionally `until` and `count` (format §6).
+public struct Recurrence: Sendable, Hashable {
+    /// The period length: N ≥ 1 with unit d, w, mo or y.
+    public var every: Offset
+    /// `every` as written (`1mo`), for `Milestone.every`.
+    public var everyText: String
+    /// Gives a date; evaluated once per instance and stored (rule 3).
+    public var anchor: DateExpression
+    /// No period starts after it; follows the data like a due.
+    public var until: DateExpression?
+    /// Only occurrences k < count.
+    public var count: Int?
+    /// `overdue.missed` (kept here, not in `Deadline`, which every deadline copies on the hot path).
+    public var missed: [MissedRule] = []
+
+    /// Occurrence labels are months for `mo|y`, days for `d|w`.
+    public var labelsByMonth: Bool { every.unit == .mo || every.unit == .y }
+}
+
 public struct MilestoneDefinition: Sendable, Hashable {
     public var id: String
     public var title: String
@@ -110,6 +193,10 @@ public struct MilestoneDefinition: Sendable, Hashable {
     public var basis: String?
     public var description: String?
     public var position: Position
+    /// Present for a recurring milestone.
+    public var recurrence: Recurrence? = nil
+
+    public var isRecurring: Bool { recurrence != nil }
 }
 
 public struct LimitDefinition: Sendable, Hashable {
@@ -177,6 +264,28 @@ public struct WorkflowDefinition: Sendable {
         for (i, f) in fields.enumerated() { fieldIndex[f.name] = i }
         for (i, s) in states.enumerated() { stateIndex[s.name] = i }
         for (i, m) in milestones.enumerated() { milestoneIndex[m.id] = i }
+    }
+
+    /// The same definition computing with another calendar: every definition in force, current or stale, computes
+    /// with the calendar in force (format §9; §10 "Calendar changes").
+    public func with(calendar: WorkCalendar) -> WorkflowDefinition {
+        var copy = self
+        copy.calendar = calendar
+        return copy
+    }
+
+    /// Format §9: an instance may move from `old` to this definition only if each of its milestones still exists
+    /// here, a recurring one as recurring with the same `every`, a one-shot one as one-shot. (The state and the data
+    /// are checked by the caller as before.)
+    public func keepsMilestones(of old: WorkflowDefinition) -> Bool {
+        old.milestones.allSatisfy { m in
+            guard let n = milestone(m.id) else { return false }
+            switch (m.recurrence, n.recurrence) {
+            case (nil, nil): return true
+            case (let a?, let b?): return a.every == b.every
+            default: return false
+            }
+        }
     }
 
     public func field(_ name: String) -> FieldDefinition? { fieldIndex[name].map { fields[$0] } }

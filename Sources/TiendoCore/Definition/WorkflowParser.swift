@@ -14,15 +14,16 @@ struct WorkflowParser {
     final class OptionalUses { var items: [(String, Position, String, String?)] = [] }
     let optionalUses = OptionalUses()
     var fields: [FieldDefinition] = []
+    var fieldIndex: [String: Int] = [:]
     var fieldPositions: [String: Position] = [:]
-    var stateNames: [String] = []
-    var milestoneNames: [String] = []
+    var stateNames = NameList()
+    var milestoneNames = NameList()
 
     static let idPattern = try! NSRegularExpression(pattern: "^[a-z0-9][a-z0-9-]{0,62}$")
     static let fieldPattern = try! NSRegularExpression(pattern: "^[a-z][a-z0-9_]*$")
     static let eventPattern = try! NSRegularExpression(pattern: "^[a-z0-9][a-z0-9-]*$")
     static let statePattern = try! NSRegularExpression(pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    static let reservedFields: Set<String> = ["started", "entered", "started_at", "entered_at"]
+    static let reservedFields: Set<String> = ["started", "entered", "started_at", "entered_at", "period"]
     static let priorities = ["emerg": 0, "alert": 1, "crit": 2, "err": 3, "warning": 4, "notice": 5, "info": 6, "debug": 7]
     static let escalatePriorities = ["notice", "warning", "err", "crit", "alert"]
 
@@ -117,8 +118,10 @@ struct WorkflowParser {
         // Names first, so references can be checked in any order.
         let statesNode = top["states"]
         let milestonesNode = top["milestones"]
-        if let s = statesNode { stateNames = s.namedEntries(sink: DiagnosticSink(file: file), context: "").map(\.name) }
-        if let m = milestonesNode { milestoneNames = m.namedEntries(sink: DiagnosticSink(file: file), context: "").map(\.name) }
+        if let s = statesNode { stateNames = NameList(s.namedEntries(sink: DiagnosticSink(file: file), context: "").map(\.name)) }
+        if let m = milestonesNode {
+            milestoneNames = NameList(m.namedEntries(sink: DiagnosticSink(file: file), context: "").map(\.name))
+        }
         if statesNode == nil && milestonesNode == nil {
             sink.error(root.position, "missing 'states' or 'milestones': a workflow needs at least one of them")
         }
@@ -224,7 +227,7 @@ struct WorkflowParser {
             }
             if let d = m["default"] {
                 if let t = d.text {
-                    switch def.parse(text: t, zone: zone) {
+                    switch def.parse(text: t, zone: zone, humanInput: false) {
                     case .success(let v): def.defaultValue = v
                     case .failure(let e): sink.error(d.position, "invalid default for field '\(name)': \(e.reason)")
                     }
@@ -232,17 +235,21 @@ struct WorkflowParser {
                     sink.error(d.position, "'default' must be a scalar")
                 }
             }
+            fieldIndex[name] = fields.count
             fields.append(def)
             fieldPositions[name] = key.position
         }
     }
 
-    func field(_ name: String) -> FieldDefinition? { fields.first { $0.name == name } }
+    func field(_ name: String) -> FieldDefinition? { fieldIndex[name].map { fields[$0] } }
 
     // MARK: Expressions
 
-    /// Parses and type-checks a date expression. `allowEntered` is false for milestones.
-    func expression(_ node: YNode, context: String, allowEntered: Bool, state: String? = nil) -> (DateExpression, isInstant: Bool)? {
+    /// Parses and type-checks a date expression. `allowEntered` is false for milestones; `allowPeriod` is true only
+    /// for a recurring milestone's `due`.
+    func expression(
+        _ node: YNode, context: String, allowEntered: Bool, allowPeriod: Bool = false, state: String? = nil
+    ) -> (DateExpression, isInstant: Bool)? {
         guard case .scalar(let text, let plain, let p) = node else {
             sink.error(node.position, "\(context) must be a date expression, found \(node.kindName)")
             return nil
@@ -260,6 +267,12 @@ struct WorkflowParser {
         case .instant: baseInstant = true
         case .started: baseInstant = false
         case .startedAt: baseInstant = true
+        case .period:
+            if !allowPeriod {
+                sink.error(p, "'period' is allowed only in the 'due' of a recurring milestone (one with 'every'), not in \(context)")
+                return nil
+            }
+            baseInstant = false
         case .entered, .enteredAt:
             if !allowEntered {
                 sink.error(p, "'\(expr.base == .entered ? "entered" : "entered_at")' cannot be used in a milestone's due (\(context))")
@@ -307,8 +320,14 @@ struct WorkflowParser {
         return out.sorted { $0.approximateSeconds > $1.approximateSeconds }
     }
 
-    func parseDeadline(_ m: MappingReader, dueNode: YNode, context: String, allowEntered: Bool, order: Int, state: String? = nil) -> Deadline? {
-        let due = expression(dueNode, context: "'due' of \(context)", allowEntered: allowEntered, state: state)
+    /// `recurring` is nil for a state's deadline, else whether the milestone has `every`; `missed` receives its
+    /// `overdue.missed` entries.
+    func parseDeadline(
+        _ m: MappingReader, dueNode: YNode, context: String, allowEntered: Bool, order: Int, state: String? = nil,
+        recurring: Bool? = nil, missed: inout [MissedRule]
+    ) -> Deadline? {
+        let due = expression(
+            dueNode, context: "'due' of \(context)", allowEntered: allowEntered, allowPeriod: recurring == true, state: state)
         var roll = Roll.none
         if let r = m["roll"] {
             if let t = r.text, let v = Roll(rawValue: t) {
@@ -323,7 +342,16 @@ struct WorkflowParser {
         }
         var repeatEvery = Repeat.every(Offset(1, .d))
         var escalate: [(Offset, Int)] = []
-        if let o = m["overdue"], let om = MappingReader(o, sink: sink, context: "'overdue' of \(context)", allowed: ["repeat", "escalate"]) {
+        if let o = m["overdue"],
+            let om = MappingReader(o, sink: sink, context: "'overdue' of \(context)", allowed: ["repeat", "escalate", "missed"])
+        {
+            if let mn = om["missed"] {
+                if recurring == true {
+                    missed = parseMissed(mn, context: "'overdue.missed' of \(context)")
+                } else {
+                    sink.error(om.keyNode("missed")!.position, "'overdue.missed' applies to recurring milestones only (with 'every'), not to \(context)")
+                }
+            }
             if let r = om["repeat"] {
                 if r.text == "never" {
                     repeatEvery = .never
@@ -349,6 +377,10 @@ struct WorkflowParser {
             }
         }
         guard let (expr, _) = due else { return nil }
+        if recurring == true, expr.base != .period {
+            sink.error(dueNode.position, "the 'due' of recurring \(context) must be based on 'period' (e.g. 'period + 1mo - 1d')")
+            return nil
+        }
         return Deadline(
             due: expr, roll: roll, remind: remind ?? defaultRemind, repeatEvery: repeatEvery,
             escalate: escalate.sorted { $0.0.approximateSeconds < $1.0.approximateSeconds }, order: order)
@@ -370,7 +402,7 @@ struct WorkflowParser {
                     return nil
                 }
                 if fd.type == .text || fd.type == .enumeration, n.isNull { return .text("") }
-                switch fd.parse(text: t, zone: zone) {
+                switch fd.parse(text: t, zone: zone, humanInput: false) {
                 case .success(let v): return v
                 case .failure(let e):
                     sink.error(n.position, "invalid value for field '\(name)' in 'if' of \(context): \(e.reason)")
@@ -396,6 +428,10 @@ struct WorkflowParser {
                         }
                         let vs = items.compactMap(literal)
                         if vs.count == items.count { out.append(Condition(field: name, op: .in, values: vs)) }
+                    } else if case .mapping = opValue {
+                        if let other = fieldOperand(opValue, op: op, of: fd, context: context) {
+                            out.append(Condition(field: name, op: op, values: [], other: other))
+                        }
                     } else if let v = literal(opValue) {
                         out.append(Condition(field: name, op: op, values: [v]))
                     }
@@ -405,6 +441,38 @@ struct WorkflowParser {
             }
         }
         return out
+    }
+
+    /// `{field: OTHER, times: P/Q}`: another field of a comparable type; `times` (numbers only) a positive fraction.
+    func fieldOperand(_ node: YNode, op: Condition.Op, of fd: FieldDefinition, context: String) -> Condition.FieldOperand? {
+        guard let m = MappingReader(node, sink: sink, context: "a comparison in 'if' of \(context)", allowed: ["field", "times"]),
+            let nameNode = m.require("field")
+        else { return nil }
+        guard let otherName = nameNode.text, let other = field(otherName) else {
+            let n = nameNode.text ?? ""
+            sink.error(nameNode.position, "unknown field '\(n)' in 'if' of \(context)\(didYouMean(n, fields.map(\.name)))")
+            return nil
+        }
+        let numeric: Set<FieldType> = [.integer, .number]
+        let comparable = fd.type == other.type || (numeric.contains(fd.type) && numeric.contains(other.type))
+        guard comparable else {
+            sink.error(nameNode.position, "field '\(fd.name)' (\(fd.type.rawValue)) cannot be compared with field '\(otherName)' (\(other.type.rawValue))")
+            return nil
+        }
+        var p = 1
+        var q = 1
+        if let t = m["times"] {
+            let parts = (t.text ?? "").split(separator: "/", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard numeric.contains(fd.type), let first = parts.first, let a = first, a > 0, parts.count <= 2,
+                parts.count == 1 || (parts[1].map { $0 > 0 } ?? false)
+            else {
+                sink.error(t.position, "'times' must be a positive whole number or fraction like 2/3, on number fields only")
+                return nil
+            }
+            p = a
+            q = parts.count == 2 ? parts[1]! : 1
+        }
+        return Condition.FieldOperand(field: otherName, numerator: p, denominator: q)
     }
 
     func target(_ node: YNode, context: String) -> String? {
@@ -508,7 +576,10 @@ struct WorkflowParser {
                 let dm = MappingReader(d, sink: sink, context: "'deadline' of state '\(name)'", allowed: ["due", "roll", "remind", "overdue"])
             {
                 if let due = dm.require("due") {
-                    deadline = parseDeadline(dm, dueNode: due, context: "state '\(name)'", allowEntered: true, order: d.position.line, state: name)
+                    var ignored: [MissedRule] = []
+                    deadline = parseDeadline(
+                        dm, dueNode: due, context: "state '\(name)'", allowEntered: true, order: d.position.line, state: name,
+                        missed: &ignored)
                 }
             }
             out.append(
@@ -531,15 +602,26 @@ struct WorkflowParser {
             guard
                 let m = MappingReader(
                     value, sink: sink, context: "milestone '\(id)'",
-                    allowed: ["title", "due", "roll", "remind", "overdue", "requires", "basis", "description"])
+                    allowed: [
+                        "title", "due", "roll", "remind", "overdue", "requires", "basis", "description", "every", "anchor",
+                        "until", "count",
+                    ])
             else { continue }
             let title = m.require("title").flatMap { $0.text }
+            var (recurrence, isRecurring) = parseRecurrence(m, id: id)
             var deadline: Deadline?
             if let due = m.require("due") {
-                deadline = parseDeadline(m, dueNode: due, context: "milestone '\(id)'", allowEntered: false, order: key.position.line)
+                var missed: [MissedRule] = []
+                deadline = parseDeadline(
+                    m, dueNode: due, context: "milestone '\(id)'", allowEntered: false, order: key.position.line,
+                    recurring: isRecurring, missed: &missed)
+                recurrence?.missed = missed
+            }
+            if isRecurring, let r = m.keyNode("requires") {
+                sink.error(r.position, "recurring milestone '\(id)' cannot have 'requires'")
             }
             var requires: [String] = []
-            if let r = m["requires"], let list = r.scalarList(sink: sink, context: "'requires' of milestone '\(id)'") {
+            if !isRecurring, let r = m["requires"], let list = r.scalarList(sink: sink, context: "'requires' of milestone '\(id)'") {
                 for (name, p) in list {
                     if !milestoneNames.contains(name) {
                         sink.error(p, "unknown milestone '\(name)' in 'requires' of milestone '\(id)'\(didYouMean(name, milestoneNames))")
@@ -551,42 +633,30 @@ struct WorkflowParser {
                 }
                 requiresPos[id] = list
             }
-            if let title, let deadline {
+            if let title, let deadline, recurrence != nil || !isRecurring {
                 out.append(
                     MilestoneDefinition(
                         id: id, title: title, deadline: deadline, requires: requires, basis: m.string("basis"),
-                        description: m.string("description"), position: key.position))
+                        description: m.string("description"), position: key.position, recurrence: recurrence))
             }
         }
-        // Cycles in `requires`: report at the first member in file order.
-        let graph = Dictionary(uniqueKeysWithValues: out.map { ($0.id, $0.requires) })
-        var reported = Set<String>()
-        for ms in out where !reported.contains(ms.id) {
-            if let cycle = findCycle(from: ms.id, graph: graph) {
-                let first = out.first { cycle.contains($0.id) }!
-                if reported.insert(first.id).inserted {
-                    for c in cycle { reported.insert(c) }
-                    sink.error(first.position, "'requires' cycle: \((cycle + [cycle[0]]).joined(separator: " -> "))")
+        // No milestone may require a recurring one (rule 1); reported at the name in the list.
+        let recurringIDs = Set(out.filter(\.isRecurring).map(\.id))
+        if !recurringIDs.isEmpty {
+            for id in milestoneNames {
+                for (name, p) in requiresPos[id] ?? [] where recurringIDs.contains(name) {
+                    sink.error(p, "milestone '\(id)' cannot require recurring milestone '\(name)'")
                 }
             }
+            for i in out.indices { out[i].requires.removeAll { recurringIDs.contains($0) } }
+        }
+        // Cycles in `requires`: report at the first member in file order.
+        let positions = Dictionary(out.map { ($0.id, $0.position) }, uniquingKeysWith: { a, _ in a })
+        let requires = Dictionary(out.map { ($0.id, $0.requires) }, uniquingKeysWith: { a, _ in a })
+        for cycle in Cycles.find(order: out.map(\.id), edges: requires) {
+            sink.error(positions[cycle[0]]!, "'requires' cycle: \(Cycles.describe(cycle, noun: "milestones"))")
         }
         return out
-    }
-
-    /// A cycle through `start`, as the list of its members starting at `start`.
-    func findCycle(from start: String, graph: [String: [String]]) -> [String]? {
-        var path: [String] = []
-        var visited = Set<String>()
-        func dfs(_ n: String) -> [String]? {
-            path.append(n)
-            defer { path.removeLast() }
-            for next in graph[n] ?? [] {
-                if next == start { return path }
-                if visited.insert(next).inserted, let c = dfs(next) { return c }
-            }
-            return nil
-        }
-        return dfs(start)
     }
 
     // MARK: Limits
@@ -667,29 +737,30 @@ struct WorkflowParser {
                 instantEdges[st.name, default: []].append((a.to, a.position))
             }
         }
-        var reported = Set<String>()
-        for st in states where instantEdges[st.name] != nil && !reported.contains(st.name) {
-            let graph = instantEdges.mapValues { $0.map(\.0) }
-            if let cycle = findCycle(from: st.name, graph: graph) {
-                for c in cycle { reported.insert(c) }
-                let pos = instantEdges[st.name]!.first { cycle.contains($0.0) || $0.0 == st.name }?.1 ?? st.position
-                sink.error(pos, "cycle of 'after' transitions that can fire without time passing: \((cycle + [cycle[0]]).joined(separator: " -> "))")
-            }
+        let graph = instantEdges.mapValues { $0.map(\.0) }
+        for cycle in Cycles.find(order: states.map(\.name).filter { instantEdges[$0] != nil }, edges: graph) {
+            let members = Set(cycle)
+            let pos = instantEdges[cycle[0]]!.first { members.contains($0.0) }?.1 ?? byName[cycle[0]]!.position
+            sink.error(pos, "cycle of 'after' transitions that can fire without time passing: \(Cycles.describe(cycle, noun: "states"))")
         }
     }
 
     /// Warns about deadlines and timers that stay inactive while an optional field is unset, unless the state can
     /// only be entered through branches whose guards read that field (then it is always set there).
     func warnOptionalUses(states: [StateDefinition], initial: String?) {
+        // Per state: how many ways lead into it, and how many of those have a guard on each field (one pass).
+        var ways: [String: Int] = [:]
+        var guarded: [String: [String: Int]] = [:]
+        func count(_ to: String, _ conditions: [Condition]) {
+            ways[to, default: 0] += 1
+            for f in Set(conditions.map(\.field)) { guarded[to, default: [:]][f, default: 0] += 1 }
+        }
+        for st in states {
+            for (_, branches) in st.on { for b in branches { count(b.to, b.conditions) } }
+            for a in st.after { count(a.to, a.conditions) }
+        }
         for (field, pos, context, state) in optionalUses.items {
-            if let state, state != initial {
-                var ways: [[Condition]] = []
-                for st in states {
-                    for (_, branches) in st.on { for b in branches where b.to == state { ways.append(b.conditions) } }
-                    for a in st.after where a.to == state { ways.append(a.conditions) }
-                }
-                if !ways.isEmpty && ways.allSatisfy({ $0.contains { $0.field == field } }) { continue }
-            }
+            if let state, state != initial, let n = ways[state], guarded[state]?[field] == n { continue }
             sink.warning(pos, "optional field '\(field)' has no default: \(context) stays inactive while it is unset")
         }
     }

@@ -71,339 +71,168 @@ public struct Engine: Sendable {
                 at: at, utcOffset: zone.offset(at: at), kind: .started, workflow: definition.id, instance: instanceID,
                 state: definition.initial, priority: 6, group: definition.group(of: data), actor: actor,
                 message: Messages.started(workflowTitle: definition.title, instance: id, stateTitle: stTitle)))
-        records += completionIfDue(&inst, at: at)
+        activateSeries(&inst)
+        records += completionIfDue(&inst, at: at, label: .some(instanceID))
         records += advance(&inst, to: now, mode: mode, label: instanceID)
         return .success((inst, records))
     }
 
-    // MARK: Deadlines
-
-    /// A deadline in force for an instance, with its evaluated due.
-    struct ActiveDeadline {
-        var key: String  // "" for the state's deadline, else the milestone id
-        var deadline: Deadline
-        var title: String
-        var milestone: String?
-        var due: DateValue
-        var end: Instant  // the deadline instant (end of day for a date due)
-        var activation: Instant
-    }
-
-    struct Notice {
-        var time: Instant
-        var overdueIndex: Int?  // nil for reminders
-        var offset: Offset?
-    }
-
-    func fieldValue(_ data: InstanceData) -> (String) -> DateValue? {
-        { name in
-            switch data[name] {
-            case .date(let d): return .date(d)
-            case .datetime(let t): return .instant(t)
-            default: return nil
-            }
-        }
-    }
-
-    func evaluate(_ e: DateExpression, _ inst: Instance) -> DateValue? {
-        e.evaluate(zone: zone, calendar: calendar, startedAt: inst.startedAt, enteredAt: inst.enteredAt, fieldValue: fieldValue(inst.data))
-    }
-
-    func rolled(_ v: DateValue, _ roll: Roll) -> DateValue {
-        guard roll != .none else { return v }
-        switch v {
-        case .date(let d): return .date(calendar.roll(d, forward: roll == .forward))
-        case .instant(let t):
-            let (d, s) = zone.local(t)
-            let nd = calendar.roll(d, forward: roll == .forward)
-            return nd == d ? v : .instant(zone.instant(nd, TimeOfDay(hour: s / 3600, minute: (s % 3600) / 60), second: s % 60))
-        }
-    }
-
-    /// Deadlines currently in force: the state's (unless final) and open milestones (unless in a final state).
-    func activeDeadlines(_ inst: Instance) -> [ActiveDeadline] {
-        if inst.completed { return [] }
-        var out: [ActiveDeadline] = []
-        var inFinal = false
-        if let s = inst.state, let st = definition.state(s) {
-            inFinal = st.isFinal
-            if let dl = st.deadline, let v = evaluate(dl.due, inst) {
-                let due = rolled(v, dl.roll)
-                out.append(
-                    ActiveDeadline(
-                        key: "", deadline: dl, title: st.displayTitle, milestone: nil, due: due, end: end(of: due),
-                        activation: max(inst.enteredAt, inst.startedAt)))
-            }
-        }
-        if !inFinal {
-            for m in definition.milestones where inst.done[m.id] == nil {
-                guard let v = evaluate(m.deadline.due, inst) else { continue }
-                let due = rolled(v, m.deadline.roll)
-                out.append(
-                    ActiveDeadline(
-                        key: m.id, deadline: m.deadline, title: m.title, milestone: m.id, due: due, end: end(of: due),
-                        activation: inst.startedAt))
-            }
-        }
-        return out
-    }
-
-    func end(of due: DateValue) -> Instant {
-        switch due {
-        case .date(let d): return zone.endOfDay(d)
-        case .instant(let t): return t
-        }
-    }
-
-    func dueDate(_ due: DateValue) -> CivilDate {
-        switch due {
-        case .date(let d): return d
-        case .instant(let t): return zone.date(of: t)
-        }
-    }
-
-    /// Reminders of a deadline in time order (larger offsets first at the same time).
-    func reminders(_ a: ActiveDeadline) -> [Notice] {
-        let day = dueDate(a.due)
-        var out: [Notice] = []
-        for o in a.deadline.remind {
-            let t: Instant
-            switch o.unit {
-            case .d: t = zone.instant(day.adding(days: -o.amount), definition.remindAt)
-            case .w: t = zone.instant(day.adding(days: -7 * o.amount), definition.remindAt)
-            case .wd: t = zone.instant(calendar.adding(workingDays: -o.amount, to: day), definition.remindAt)
-            case .h: t = a.end.adding(seconds: -Int64(o.amount) * 3600)
-            case .min: t = a.end.adding(seconds: -Int64(o.amount) * 60)
-            case .mo, .y: continue
-            }
-            out.append(Notice(time: t, overdueIndex: nil, offset: o))
-        }
-        // Stable: the list is sorted larger offsets first, so ties keep that order.
-        return out.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
-    }
-
-    /// Overdue notice k.
-    func overdueTime(_ a: ActiveDeadline, _ k: Int) -> Instant {
-        let t0: Instant
-        switch a.due {
-        case .date(let d): t0 = zone.instant(d.adding(days: 1), definition.remindAt)
-        case .instant(let t): t0 = t
-        }
-        if k == 0 { return t0 }
-        guard case .every(let r) = a.deadline.repeatEvery else { return .distantFuture }
-        switch r.unit {
-        case .h: return t0.adding(seconds: Int64(k) * Int64(r.amount) * 3600)
-        case .min: return t0.adding(seconds: Int64(k) * Int64(r.amount) * 60)
-        default:
-            let days = r.unit == .w ? 7 * r.amount : r.amount
-            let base: CivilDate
-            switch a.due {
-            case .date(let d): base = d.adding(days: 1)
-            case .instant(let t): base = zone.date(of: t)
-            }
-            return zone.instant(base.adding(days: k * days), definition.remindAt)
-        }
-    }
-
-    /// The smallest k whose notice is after `after` (nil when there is none: repeat never and k = 0 passed).
-    func firstOverdue(_ a: ActiveDeadline, after: Instant?) -> Int? {
-        guard let after else { return 0 }
-        if overdueTime(a, 0) > after { return 0 }
-        guard case .every(let r) = a.deadline.repeatEvery else { return nil }
-        let t0 = overdueTime(a, 0)
-        let approx = max(Int64(1), r.approximateSeconds)
-        var k = max(1, Int((after.seconds - t0.seconds) / approx) - 1)
-        while overdueTime(a, k) <= after { k += 1 }
-        while k > 1, overdueTime(a, k - 1) > after { k -= 1 }
-        return k
-    }
-
-    /// Notices of one deadline with time in (mark, limit] (or (mark, limit) when `strict`), reminders before the
-    /// activation excluded. In plan mode only k = 0 is considered for overdue notices.
-    func notices(_ a: ActiveDeadline, mark: Instant?, limit: Instant, strict: Bool, mode: AdvanceMode) -> [Notice] {
-        func inRange(_ t: Instant) -> Bool {
-            (mark.map { t > $0 } ?? true) && (strict ? t < limit : t <= limit)
-        }
-        var out: [Notice] = []
-        for r in reminders(a) where r.time >= a.activation && inRange(r.time) { out.append(r) }
-        switch mode {
-        case .plan:
-            let t = overdueTime(a, 0)
-            if inRange(t) { out.append(Notice(time: t, overdueIndex: 0, offset: nil)) }
-        case .live:
-            // Only the latest overdue notice in range matters.
-            if let kFirst = firstOverdue(a, after: mark) {
-                let bound = strict ? limit.adding(seconds: -1) : limit
-                let kLast = (firstOverdue(a, after: bound) ?? 1) - 1
-                if kLast >= kFirst { out.append(Notice(time: overdueTime(a, kLast), overdueIndex: kLast, offset: nil)) }
-            }
-        }
-        return out.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
-    }
-
-    /// The next instant a notice of this deadline falls due after its mark.
-    func nextNotice(_ a: ActiveDeadline, mark: Instant?, mode: AdvanceMode) -> Instant? {
-        var best: Instant?
-        for r in reminders(a) where r.time >= a.activation && (mark.map { r.time > $0 } ?? true) {
-            best = r.time
-            break
-        }
-        let k: Int? = mode == .plan ? ((mark.map { overdueTime(a, 0) > $0 } ?? true) ? 0 : nil) : firstOverdue(a, after: mark)
-        if let k {
-            let t = overdueTime(a, k)
-            if t < .distantFuture, best == nil || t < best! { best = t }
-        }
-        return best
-    }
-
-    func record(for n: Notice, _ a: ActiveDeadline, inst: Instance, now: Instant, label: String?, mode: AdvanceMode) -> Record {
-        let due = a.due
-        let dueText: String
-        switch due {
-        case .date(let d): dueText = d.iso
-        case .instant(let t): dueText = zone.iso(t)
-        }
-        let daysLeft = dueDate(due).dayNumber - zone.date(of: n.time).dayNumber
-        var priority: Int
-        let kind: Record.Kind
-        if let k = n.overdueIndex {
-            kind = .overdue
-            priority = 4
-            for (threshold, p) in a.deadline.escalate {
-                let reached: Bool
-                switch threshold.unit {
-                case .h, .min: reached = n.time >= a.end.adding(seconds: threshold.approximateSeconds)
-                default:
-                    let (d, s) = zone.local(a.end)
-                    let days = threshold.unit == .w ? 7 * threshold.amount : threshold.amount
-                    reached = n.time >= zone.instant(d.adding(days: days), TimeOfDay(hour: s / 3600, minute: (s % 3600) / 60), second: s % 60)
-                }
-                if reached { priority = p }
-            }
-            _ = k
-        } else {
-            kind = .reminder
-            priority = daysLeft <= 0 ? 4 : 5
-        }
-        let late = mode == .live && now.seconds - n.time.seconds >= 1 ? Int(now.seconds - n.time.seconds) : nil
-        let id = label ?? definition.id
-        let dueHuman: String
-        switch due {
-        case .date(let d): dueHuman = d.vietnamese
-        case .instant(let t): dueHuman = zone.vietnamese(t)
-        }
-        let message: String
-        if kind == .reminder {
-            message = Messages.reminder(title: a.title, instance: id, daysLeft: daysLeft, dueText: dueHuman, secondsLeft: a.end.seconds - n.time.seconds)
-        } else {
-            message = Messages.overdue(title: a.title, instance: id, daysLeft: daysLeft, dueText: dueHuman)
-        }
-        let noticeID = n.overdueIndex.map { "k\($0)" } ?? "r\(n.offset?.description ?? "")"
-        return Record(
-            at: n.time, utcOffset: zone.offset(at: n.time), kind: kind, workflow: definition.id, instance: label,
-            state: inst.state, milestone: a.milestone, due: dueText, daysLeft: daysLeft, priority: priority, late: late,
-            group: definition.group(of: inst.data), message: message,
-            key: "\(inst.id)|\(a.key.isEmpty ? "state:\(inst.state ?? "")@\(inst.enteredAt.seconds)" : a.key)|\(noticeID)|\(n.time.seconds)")
-    }
-
     // MARK: Timed transitions
 
-    /// The earliest `after` rule of the current state due at or before `limit` whose guard holds.
-    func dueTransition(_ inst: Instance, limit: Instant) -> (AfterRule, Instant)? {
+    /// The earliest `after` rule of the current state due at or before `limit` whose guard holds, its instant, and
+    /// whether that instant is provisional.
+    func dueTransition(_ inst: Instance, limit: Instant) -> (rule: AfterRule, time: Instant, provisional: Bool)? {
         guard !inst.completed, let s = inst.state, let st = definition.state(s), !st.isFinal else { return nil }
-        var candidates: [(Instant, Int, AfterRule)] = []
+        var candidates: [(Instant, Int, AfterRule, Bool)] = []
         for (i, a) in st.after.enumerated() {
-            guard let v = evaluate(a.at, inst) else { continue }
+            var p = false
+            guard let v = evaluate(a.at, inst, provisional: &p) else { continue }
             let t = end(of: v)
-            if t <= limit { candidates.append((t, i, a)) }
+            if t <= limit { candidates.append((t, i, a, p)) }
         }
         candidates.sort { ($0.0, $0.1) < ($1.0, $1.1) }
-        for (t, _, a) in candidates where a.conditions.allSatisfy({ $0.holds(inst.data) }) { return (a, t) }
+        for (t, _, a, p) in candidates where a.conditions.allSatisfy({ $0.holds(inst.data) }) { return (a, t, p) }
         return nil
     }
 
-    /// The next instant an `after` rule of the current state falls due after `checkedAt`.
+    /// The next instant an `after` rule of the current state falls due after `checkedAt`, or one already past whose
+    /// guard holds (after a calendar change moved it before `checkedAt`: it fires at the next advance, late).
     func nextTransitionTime(_ inst: Instance) -> Instant? {
         guard !inst.completed, let s = inst.state, let st = definition.state(s), !st.isFinal else { return nil }
         var best: Instant?
         for a in st.after {
-            guard let v = evaluate(a.at, inst) else { continue }
+            var ignored = false
+            guard let v = evaluate(a.at, inst, provisional: &ignored) else { continue }
             let t = end(of: v)
-            if t > inst.checkedAt, best == nil || t < best! { best = t }
+            guard t > inst.checkedAt || a.conditions.allSatisfy({ $0.holds(inst.data) }) else { continue }
+            if best == nil || t < best! { best = t }
         }
         return best
     }
 
     // MARK: Advancing
 
-    /// Fires everything due up to `now`: timed transitions in order (entered = scheduled time), and per deadline
-    /// only the latest due notice (live) or every reminder and the first overdue notice (plan).
+    /// Fires everything due up to `now`: timed transitions in order (entered = scheduled time), occurrences of
+    /// recurring milestones opening, and per deadline only the latest due notice (live) or every reminder and the
+    /// first overdue notice (plan).
+    ///
+    /// Bounded: after `maxTransitionsPerAdvance` transitions, or `maxOpeningsPerAdvance` openings of one series, the
+    /// advance stops at the instant it reached (the last transition fired, or just before the first occurrence left
+    /// unopened) instead of `now`: `checkedAt` stays there, no notice after it is handled, and `nextWakeup` is that
+    /// rest, already due, so the next advance carries on where this one stopped and nothing is lost.
     public func advance(_ inst: inout Instance, to now: Instant, mode: AdvanceMode = .live, label: String?? = nil) -> [Record] {
         let label: String? = label ?? inst.id
         var out: [Record] = []
-        // Per deadline key: its declaration order and the notices waiting to be emitted (latest only, live).
-        var pending: [String: (order: Int, records: [Record])] = [:]
+        // Per deadline key: its order and the notices waiting to be emitted (latest only, live).
+        var pending: [String: (order: (Int, Int), records: [Record])] = [:]
         var transitions = 0
+        // Where a bounded advance stopped (nil: it reached `now`).
+        var reached: Instant?
         func flush(_ keys: [String]) {
             let sorted = keys.compactMap { k in pending[k].map { (k, $0.order) } }.sorted { $0.1 < $1.1 }
             for (k, _) in sorted { out += pending.removeValue(forKey: k)!.records }
         }
+        activateSeries(&inst)
         while true {
-            let tr = transitions < Engine.maxTransitionsPerAdvance ? dueTransition(inst, limit: now) : nil
-            let limit = tr?.1 ?? now
-            for a in activeDeadlines(inst) {
-                let ns = notices(a, mark: inst.marks[a.key], limit: limit, strict: tr != nil, mode: mode)
-                guard let last = ns.last else { continue }
-                let group = mode == .plan ? ns : ns.filter { $0.time == last.time }
-                let previous = mode == .plan ? (pending[a.key]?.records ?? []) : []
-                pending[a.key] = (a.deadline.order, previous + group.map { record(for: $0, a, inst: inst, now: now, label: label, mode: mode) })
-                inst.marks[a.key] = last.time
+            var tr = dueTransition(inst, limit: now)
+            if tr != nil, transitions >= Engine.maxTransitionsPerAdvance {
+                // The state entered last stays for the next advance, with its notices from its entry on.
+                reached = inst.enteredAt
+                break
             }
-            guard let (rule, t) = tr else { break }
+            var limit = tr?.time ?? now
+            var strict = tr != nil
+            if let unopened = openOccurrences(&inst, through: limit) {
+                // A series left occurrences unopened: handle notices only before the first of them, fire nothing
+                // at or after it, and stop there.
+                limit = unopened
+                strict = true
+                tr = nil
+                reached = unopened.adding(seconds: -1)
+            }
+            let actives = activeDeadlines(inst)
+            let drops = definition.hasRecurring ? dropStarts(actives) : [:]
+            let marks = Marks(inst.marks)
+            for a in actives {
+                let dropFrom = drops.isEmpty ? nil : drops[a.key]
+                let (emit, last) = notices(a, marks: marks, limit: limit, strict: strict, mode: mode, now: now, dropFrom: dropFrom)
+                guard let last else { continue }
+                inst.marks[a.key] = last
+                // Live: a newer notice replaces one not yet emitted, also when the newer one is dropped.
+                let previous = mode == .plan ? (pending[a.key]?.records ?? []) : []
+                let records = previous + emit.map { record(for: $0, a, inst: inst, now: now, label: label, mode: mode) }
+                pending[a.key] = records.isEmpty ? nil : (a.order, records)
+            }
+            guard reached == nil, let (rule, t, provisional) = tr else { break }
             transitions += 1
             flush([""])
             let from = inst.state
             inst.state = rule.to
             inst.enteredAt = t
-            inst.marks[""] = nil
+            inst.clearMarks("")
             let late = mode == .live && now.seconds - t.seconds >= 1 ? Int(now.seconds - t.seconds) : nil
-            out.append(transitionRecord(inst, from: from, at: t, event: nil, actor: nil, late: late, label: label))
+            out.append(
+                transitionRecord(inst, from: from, at: t, event: nil, actor: nil, late: late, label: label, provisional: provisional))
             if definition.state(rule.to)?.isFinal == true { flush(Array(pending.keys)) }
-            out += completionIfDue(&inst, at: t, label: label)
+            out += completionIfDue(&inst, at: t, label: label, provisional: provisional)
         }
         flush(Array(pending.keys))
-        if now > inst.checkedAt { inst.checkedAt = now }
+        let checked = reached ?? now
+        if checked > inst.checkedAt { inst.checkedAt = checked }
         return Engine.ordered(out)
     }
 
-    /// Sorts by `at`, keeping causal order for equal instants.
-    static func ordered(_ records: [Record]) -> [Record] {
-        records.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
+    /// `advance` repeated until the instance has reached `now`: an operator's event or completion applies to the
+    /// instance as it is at that instant, even when the scheduler is still catching it up bounded step by step.
+    /// Every step fires at least one transition or opening (no cycle fires without time passing), so this ends.
+    public func advanceFully(_ inst: inout Instance, to now: Instant) -> [Record] {
+        var out = advance(&inst, to: now)
+        // Only a bounded advance leaves `checkedAt` before `now`.
+        while inst.checkedAt < now { out += advance(&inst, to: now) }
+        return out
     }
 
-    /// The next instant something is due for this instance, or nil when nothing ever will be.
+    /// Sorts by `at`, keeping causal order for equal instants. Usually already in order; otherwise indices are
+    /// sorted, not records (large values: moving them dominated the sort).
+    static func ordered(_ records: [Record]) -> [Record] {
+        if zip(records, records.dropFirst()).allSatisfy({ $0.at <= $1.at }) { return records }
+        return records.indices.sorted { (records[$0].at, $0) < (records[$1].at, $1) }.map { records[$0] }
+    }
+
+    /// The next instant something is due for this instance (a transition, a notice, an occurrence opening), or nil
+    /// when nothing ever will be.
     public func nextWakeup(_ inst: Instance, mode: AdvanceMode = .live) -> Instant? {
         if inst.completed { return nil }
         var best = nextTransitionTime(inst)
-        for a in activeDeadlines(inst) {
-            if let t = nextNotice(a, mark: inst.marks[a.key], mode: mode), best == nil || t < best! { best = t }
+        let actives = activeDeadlines(inst)
+        let drops = definition.hasRecurring ? dropStarts(actives) : [:]
+        let marks = Marks(inst.marks)
+        for a in actives {
+            let dropFrom = drops.isEmpty ? nil : drops[a.key]
+            if let t = nextNotice(a, marks: marks, mode: mode, dropFrom: dropFrom), best == nil || t < best! { best = t }
         }
+        if let t = nextOpening(inst), best == nil || t < best! { best = t }
         return best
     }
 
-    func transitionRecord(_ inst: Instance, from: String?, at: Instant, event: String?, actor: Int?, late: Int?, label: String?) -> Record {
+    func transitionRecord(
+        _ inst: Instance, from: String?, at: Instant, event: String?, actor: Int?, late: Int?, label: String?,
+        provisional: Bool = false
+    ) -> Record {
         let fromTitle = from.flatMap { definition.state($0)?.displayTitle } ?? from ?? ""
         let toTitle = inst.state.flatMap { definition.state($0)?.displayTitle } ?? inst.state ?? ""
+        let message = Messages.transition(instance: label ?? definition.id, fromTitle: fromTitle, toTitle: toTitle, event: event)
         return Record(
             at: at, utcOffset: zone.offset(at: at), kind: .transition, workflow: definition.id, instance: label,
-            state: inst.state, from: from, to: inst.state, event: event, priority: 6, late: late,
+            state: inst.state, from: from, to: inst.state, event: event, priority: 6, late: late, provisional: provisional,
             group: definition.group(of: inst.data), actor: actor,
-            message: Messages.transition(instance: label ?? definition.id, fromTitle: fromTitle, toTitle: toTitle, event: event),
+            message: provisional ? message + Messages.provisionalMark : message,
             key: "\(inst.id)|transition|\(from ?? "")>\(inst.state ?? "")|\(at.seconds)")
     }
 
-    /// Emits `completed` once: in a final state (or without states) with every milestone done.
-    func completionIfDue(_ inst: inout Instance, at: Instant, label: String?? = nil) -> [Record] {
+    /// Emits `completed` once: in a final state (or without states) with every milestone done (a recurring one per
+    /// rule 4). `provisional` when a provisional timed transition caused it.
+    func completionIfDue(_ inst: inout Instance, at: Instant, label: String?? = nil, provisional: Bool = false) -> [Record] {
         let label: String? = label ?? inst.id
         guard !inst.completed else { return [] }
         if let s = inst.state {
@@ -411,14 +240,14 @@ public struct Engine: Sendable {
         } else if definition.milestones.isEmpty {
             return []
         }
-        guard definition.milestones.allSatisfy({ inst.done[$0.id] != nil }) else { return [] }
+        guard definition.milestones.allSatisfy({ isDone($0, inst) }) else { return [] }
         inst.completed = true
+        let message = Messages.completed(workflowTitle: definition.title, instance: label ?? definition.id)
         return [
             Record(
                 at: at, utcOffset: zone.offset(at: at), kind: .completed, workflow: definition.id, instance: label,
-                state: inst.state, priority: 6, group: definition.group(of: inst.data),
-                message: Messages.completed(workflowTitle: definition.title, instance: label ?? definition.id),
-                key: "\(inst.id)|completed")
+                state: inst.state, priority: 6, provisional: provisional, group: definition.group(of: inst.data),
+                message: provisional ? message + Messages.provisionalMark : message, key: "\(inst.id)|completed")
         ]
     }
 
@@ -442,7 +271,7 @@ public struct Engine: Sendable {
         case .success(let d): eventData = d
         case .failure(let e): return .failure(.invalidData(e))
         }
-        var records = advance(&inst, to: at)
+        var records = advanceFully(&inst, to: at)
         var merged = inst.data
         for (k, v) in eventData { merged[k] = v }
         // Null in event data removes an optional field.
@@ -469,7 +298,7 @@ public struct Engine: Sendable {
         inst.data = merged
         inst.state = branch.to
         inst.enteredAt = at
-        inst.marks[""] = nil
+        inst.clearMarks("")
         records.append(transitionRecord(inst, from: from, at: at, event: event, actor: actor, late: nil, label: inst.id))
         records += completionIfDue(&inst, at: at)
         records += advance(&inst, to: at)
@@ -484,34 +313,44 @@ public struct Engine: Sendable {
         return .eventRejected(id: inst.id, event: event, state: inst.state, reason: reason, record: r)
     }
 
-    /// The built-in `done` event.
+    /// The built-in `done` event: `milestone` is `M` or, for a recurring one, `M@LABEL` (format §10 "Recurring
+    /// milestones", rule 6). Completing a done milestone or occurrence again is a no-op (no records).
     public func completeMilestone(_ inst: inout Instance, milestone: String, at: Instant, actor: Int?) -> Result<[Record], EngineError> {
-        guard let m = definition.milestone(milestone) else {
-            let reason = Messages.unknownMilestone(milestone, known: definition.milestones.map(\.id))
+        let parts = milestone.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false)
+        let id = String(parts[0])
+        let occurrence = parts.count > 1 ? String(parts[1]) : nil
+        guard let m = definition.milestone(id) else {
+            let reason = Messages.unknownMilestone(id, known: definition.milestones.map(\.id))
             return .failure(reject(inst, event: "done", at: at, actor: actor, reason: reason))
         }
-        if inst.done[milestone] != nil { return .success([]) }
+        if let r = m.recurrence {
+            var records = advanceFully(&inst, to: at)
+            switch completeOccurrence(&inst, m, r, label: occurrence, at: at, actor: actor) {
+            case .success(let rs): records += rs
+            case .failure(let e): return .failure(e)
+            }
+            return .success(records)
+        }
+        if occurrence != nil {
+            return .failure(reject(inst, event: "done", at: at, actor: actor, reason: Messages.notRecurring(m.title, m.id)))
+        }
+        if inst.done[id] != nil { return .success([]) }
         let missing = m.requires.filter { inst.done[$0] == nil }
         if !missing.isEmpty {
             let titles = missing.map { id in "«\(definition.milestone(id)?.title ?? id)» (\(id))" }
             return .failure(reject(inst, event: "done", at: at, actor: actor, reason: Messages.missingRequires(m.title, titles)))
         }
-        var records = advance(&inst, to: at)
-        inst.done[milestone] = at
-        inst.marks[milestone] = nil
-        var dueText: String?
-        if let v = evaluate(m.deadline.due, inst) {
-            switch rolled(v, m.deadline.roll) {
-            case .date(let d): dueText = d.iso
-            case .instant(let t): dueText = zone.iso(t)
-            }
-        }
+        var records = advanceFully(&inst, to: at)
+        inst.done[id] = at
+        inst.clearMarks(id)
+        let due = dueValue(m.deadline, inst)
         records.append(
             Record(
                 at: at, utcOffset: zone.offset(at: at), kind: .milestoneDone, workflow: definition.id, instance: inst.id,
-                state: inst.state, event: "done", milestone: milestone, due: dueText, priority: 6,
-                group: definition.group(of: inst.data), actor: actor,
-                message: Messages.milestoneDone(title: m.title, instance: inst.id), key: "\(inst.id)|done|\(milestone)"))
+                state: inst.state, event: "done", milestone: id, due: due.map { dueText($0.due) }, priority: 6,
+                provisional: due?.provisional ?? false, group: definition.group(of: inst.data), actor: actor,
+                message: Messages.milestoneDone(title: m.title, instance: inst.id, provisional: due?.provisional ?? false),
+                key: "\(inst.id)|done|\(id)"))
         records += completionIfDue(&inst, at: at)
         return .success(records)
     }

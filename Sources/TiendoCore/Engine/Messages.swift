@@ -16,6 +16,29 @@ public enum Messages {
         return "\(max(m, 0)) phút"
     }
 
+    /// How late something was, for people (never raw seconds): `trễ 302 ngày`, `trễ 3 giờ 5 phút`, `trễ 45 phút`,
+    /// `trễ 20 giây`. Whole days from one day up, hours and minutes below that. Shared by the daemon and the CLI.
+    public static func lateness(seconds: Int) -> String { "trễ " + span(seconds: seconds) }
+
+    /// A length of time for people, as `lateness` says it without `trễ`: `302 ngày`, `3 giờ 5 phút`, `20 giây`.
+    public static func span(seconds: Int) -> String {
+        let s = max(0, seconds)
+        if s >= 86_400 { return "\(s / 86_400) ngày" }
+        if s >= 60 { return duration(Int64(s)) }
+        return "\(s) giây"
+    }
+
+    /// ` (dự kiến)`: follows every provisional date or instant shown to people (format §10 "Calendar status", rule 6).
+    public static let provisionalMark = " (dự kiến)"
+
+    /// A due for people: `dd/mm/yyyy`, with ` (dự kiến)` when provisional.
+    static func due(_ text: String, provisional: Bool) -> String { provisional ? text + provisionalMark : text }
+
+    /// The title of a deadline in messages; an occurrence names its period (`Đóng đảng phí kỳ 2027-03`).
+    static func deadlineTitle(_ title: String, occurrence: String?) -> String {
+        occurrence.map { "\(title) kỳ \($0)" } ?? title
+    }
+
     static func reminder(title: String, instance: String, daysLeft: Int, dueText: String, secondsLeft: Int64) -> String {
         if daysLeft > 0 {
             return "Còn \(daysLeft) ngày đến hạn «\(title)» (\(instance)), hạn chót \(dueText)"
@@ -26,15 +49,41 @@ public enum Messages {
         return "Hôm nay đến hạn «\(title)» (\(instance)), hạn chót \(dueText)"
     }
 
-    static func overdue(title: String, instance: String, daysLeft: Int, dueText: String) -> String {
+    /// `missed` (recurring milestones): how many occurrences are open and past their deadline.
+    static func overdue(title: String, instance: String, daysLeft: Int, dueText: String, missed: Int? = nil) -> String {
+        let pile = missed.map { $0 > 1 ? ", \($0) kỳ đang quá hạn" : "" } ?? ""
         if daysLeft < 0 {
-            return "Quá hạn \(-daysLeft) ngày: «\(title)» (\(instance)), hạn chót \(dueText)"
+            return "Quá hạn \(-daysLeft) ngày: «\(title)» (\(instance))\(pile), hạn chót \(dueText)"
         }
-        return "Đã quá hạn chót: «\(title)» (\(instance)), hạn chót \(dueText)"
+        return "Đã quá hạn chót: «\(title)» (\(instance))\(pile), hạn chót \(dueText)"
     }
 
-    static func milestoneDone(title: String, instance: String) -> String {
-        "Đã hoàn thành «\(title)» (\(instance))"
+    /// A calendar change moved a due (format §10 "Calendar changes", rule 3). `newText` already carries ` (dự kiến)`
+    /// when the new due is provisional: then the change is not "theo lịch nghỉ chính thức".
+    static func rescheduled(title: String, instance: String, oldText: String, newText: String, provisional: Bool) -> String {
+        "Đổi hạn «\(title)» (\(instance)) từ \(oldText) sang \(newText) "
+            + (provisional ? "do lịch nghỉ thay đổi" : "theo lịch nghỉ chính thức")
+    }
+
+    static func noOpenOccurrence(_ title: String, _ id: String) -> String {
+        "mốc định kỳ «\(title)» (\(id)) không có kỳ nào đang mở"
+    }
+
+    static func noSuchOccurrence(_ title: String, _ id: String, label: String, form: String) -> String {
+        "mốc «\(title)» (\(id)) không có kỳ '\(label)' trong hồ sơ này (nhãn kỳ dạng \(form), từ kỳ đầu tiên của hồ sơ)"
+    }
+
+    static func occurrenceNotOpen(_ title: String, _ id: String, label: String) -> String {
+        "kỳ \(label) của «\(title)» (\(id)) chưa mở: chưa thể hoàn thành trước kỳ"
+    }
+
+    static func notRecurring(_ title: String, _ id: String) -> String {
+        "mốc «\(title)» (\(id)) không định kỳ: không dùng '@KỲ'"
+    }
+
+    /// Names no due: a provisional one (its due is) gets ` (dự kiến)` at the end.
+    static func milestoneDone(title: String, instance: String, provisional: Bool) -> String {
+        "Đã hoàn thành «\(title)» (\(instance))" + (provisional ? provisionalMark : "")
     }
 
     static func completed(workflowTitle: String, instance: String) -> String {
@@ -60,9 +109,7 @@ public enum Messages {
 
     static func noBranch(event: String, branches: [Branch]) -> String {
         let conds = branches.map { b in
-            b.conditions.map { c in
-                "\(c.field) \(c.op.rawValue) \(c.values.map { $0.display(zone: .vietnam) }.joined(separator: "|"))"
-            }.joined(separator: " và ")
+            b.conditions.map { $0.text(zone: .vietnam) }.joined(separator: " và ")
         }
         return "không nhánh nào của sự kiện «\(event)» thỏa điều kiện (\(conds.joined(separator: "; ")))"
     }

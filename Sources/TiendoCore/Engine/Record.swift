@@ -3,7 +3,7 @@ public struct Record: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable, CaseIterable {
         case started, transition, reminder, overdue
         case milestoneDone = "milestone-done"
-        case completed, rejected
+        case completed, rejected, rescheduled
     }
 
     /// The scheduled instant (for operator actions: when it was applied).
@@ -18,24 +18,35 @@ public struct Record: Sendable, Hashable {
     public var to: String?
     public var event: String?
     public var milestone: String?
+    /// The label of an occurrence of a recurring milestone (`2027-03`).
+    public var occurrence: String?
     public var due: String?
+    /// In `rescheduled` records: the due before the calendar change.
+    public var previousDue: String?
     public var daysLeft: Int?
+    /// In overdue notices of a recurring milestone: its open occurrences whose deadline instant is at or before `at`.
+    public var missed: Int?
     public var priority: Int
     public var late: Int?
+    /// The due, or the computed instant `at`, depends on a projected calendar year. JSON: `true` or absent.
+    public var provisional: Bool
     public var group: String?
     public var actor: Int?
     /// The name of the person a trusted front end (tiendo-web) acted for: an extension (`actorName` in JSON,
     /// `TIENDO_ACTOR_NAME` in the journal), set by the daemon on the records of that operator action.
     public var actorName: String?
     public var message: String
-    /// Identity of a notice or transition for idempotence: `instance|deadline|offset-or-k|at`. Not part of the JSON.
+    /// Identity of a notice or transition for idempotence, not part of the JSON: `instance|deadline|rOFFSET|` for a
+    /// reminder, `instance|deadline|kN|DUE` for overdue notice N counted from DUE (interfaces §1), where deadline is
+    /// `state:S@ENTERED`, a milestone id or `M@LABEL`.
     public var key: String?
 
     public init(
         at: Instant, utcOffset: Int, kind: Kind, workflow: String, instance: String?, state: String? = nil,
-        from: String? = nil, to: String? = nil, event: String? = nil, milestone: String? = nil, due: String? = nil,
-        daysLeft: Int? = nil, priority: Int, late: Int? = nil, group: String? = nil, actor: Int? = nil, message: String,
-        key: String? = nil
+        from: String? = nil, to: String? = nil, event: String? = nil, milestone: String? = nil,
+        occurrence: String? = nil, due: String? = nil, previousDue: String? = nil, daysLeft: Int? = nil,
+        missed: Int? = nil, priority: Int, late: Int? = nil, provisional: Bool = false, group: String? = nil,
+        actor: Int? = nil, message: String, key: String? = nil
     ) {
         self.at = at
         self.utcOffset = utcOffset
@@ -47,10 +58,14 @@ public struct Record: Sendable, Hashable {
         self.to = to
         self.event = event
         self.milestone = milestone
+        self.occurrence = occurrence
         self.due = due
+        self.previousDue = previousDue
         self.daysLeft = daysLeft
+        self.missed = missed
         self.priority = priority
         self.late = late
+        self.provisional = provisional
         self.group = group
         self.actor = actor
         self.message = message
@@ -78,10 +93,14 @@ public struct Record: Sendable, Hashable {
         if let to { o.append(("to", .string(to))) }
         if let event { o.append(("event", .string(event))) }
         if let milestone { o.append(("milestone", .string(milestone))) }
+        if let occurrence { o.append(("occurrence", .string(occurrence))) }
         if let due { o.append(("due", .string(due))) }
+        if let previousDue { o.append(("previousDue", .string(previousDue))) }
         if let daysLeft { o.append(("daysLeft", .int(daysLeft))) }
+        if let missed { o.append(("missed", .int(missed))) }
         o.append(("priority", .int(priority)))
         if let late { o.append(("late", .int(late))) }
+        if provisional { o.append(("provisional", .bool(true))) }
         if let group { o.append(("group", .string(group))) }
         if let actor { o.append(("actor", .int(actor))) }
         if let actorName { o.append(("actorName", .string(actorName))) }
@@ -105,52 +124,12 @@ public struct Record: Sendable, Hashable {
         self.init(
             at: t, utcOffset: off, kind: kind, workflow: wf, instance: json["instance"]?.stringValue,
             state: json["state"]?.stringValue, from: json["from"]?.stringValue, to: json["to"]?.stringValue,
-            event: json["event"]?.stringValue, milestone: json["milestone"]?.stringValue, due: json["due"]?.stringValue,
-            daysLeft: json["daysLeft"]?.intValue, priority: pr, late: json["late"]?.intValue,
-            group: json["group"]?.stringValue, actor: json["actor"]?.intValue, message: msg)
+            event: json["event"]?.stringValue, milestone: json["milestone"]?.stringValue,
+            occurrence: json["occurrence"]?.stringValue, due: json["due"]?.stringValue,
+            previousDue: json["previousDue"]?.stringValue, daysLeft: json["daysLeft"]?.intValue,
+            missed: json["missed"]?.intValue, priority: pr, late: json["late"]?.intValue,
+            provisional: json["provisional"]?.boolValue == true, group: json["group"]?.stringValue,
+            actor: json["actor"]?.intValue, message: msg)
         actorName = json["actorName"]?.stringValue
-    }
-}
-
-/// The state of one instance of a workflow.
-public struct Instance: Sendable, Hashable {
-    /// `WORKFLOW/KEY`.
-    public var id: String
-    public var workflow: String
-    public var data: InstanceData
-    public var state: String?
-    public var startedAt: Instant
-    public var enteredAt: Instant
-    /// Completed milestones and when.
-    public var done: [String: Instant]
-    public var completed: Bool
-    /// Digest of the definition the instance runs.
-    public var digest: String
-    /// Per deadline (`""` for the current state's, else the milestone id): the instant of the last notice handled.
-    public var marks: [String: Instant]
-    /// The latest instant the engine advanced this instance to.
-    public var checkedAt: Instant
-
-    public init(
-        id: String, workflow: String, data: InstanceData, state: String?, startedAt: Instant, enteredAt: Instant,
-        done: [String: Instant] = [:], completed: Bool = false, digest: String, marks: [String: Instant] = [:],
-        checkedAt: Instant
-    ) {
-        self.id = id
-        self.workflow = workflow
-        self.data = data
-        self.state = state
-        self.startedAt = startedAt
-        self.enteredAt = enteredAt
-        self.done = done
-        self.completed = completed
-        self.digest = digest
-        self.marks = marks
-        self.checkedAt = checkedAt
-    }
-
-    public var key: String {
-        guard let slash = id.firstIndex(of: "/") else { return id }
-        return String(id[id.index(after: slash)...])
     }
 }

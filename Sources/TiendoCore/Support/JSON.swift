@@ -150,15 +150,23 @@ public enum JSON: Sendable, Hashable {
         s.withUTF8 { writeString(utf8: $0, to: &out) }
     }
 
-    /// A JSON string from UTF-8 bytes: quotes, backslashes and control characters escaped, the rest copied.
+    /// A JSON string from UTF-8 bytes: quotes, backslashes and control characters escaped, the rest copied. DEL and
+    /// the C1 controls (U+0080–U+009F, which a terminal may act on: U+009B is CSI) are escaped too, so JSON output
+    /// shown on a terminal is as inert as human output.
     public static func writeString(utf8 b: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var start = 0
-        for i in 0..<b.count {
+        var i = 0
+        while i < b.count {
             let u = b[i]
-            guard u < 0x20 || u == 0x22 || u == 0x5C else { continue }
+            // U+0080–U+009F are 0xC2 0x80–0x9F; their code point is the second byte.
+            let c1 = u == 0xC2 && i + 1 < b.count && b[i + 1] < 0xA0
+            guard u < 0x20 || u == 0x22 || u == 0x5C || u == 0x7F || c1 else {
+                i += 1
+                continue
+            }
             if start < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: b[start..<i])) }
-            start = i + 1
+            let width = c1 ? 2 : 1
             switch u {
             case 0x22: append("\\\"", to: &out)
             case 0x5C: append("\\\\", to: &out)
@@ -167,10 +175,13 @@ public enum JSON: Sendable, Hashable {
             case 0x09: append("\\t", to: &out)
             default:
                 let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                let code = c1 ? b[i + 1] : u
                 append("\\u00", to: &out)
-                out.append(hex[Int(u >> 4)])
-                out.append(hex[Int(u & 15)])
+                out.append(hex[Int(code >> 4)])
+                out.append(hex[Int(code & 15)])
             }
+            i += width
+            start = i
         }
         if start < b.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: b[start...])) }
         out.append(UInt8(ascii: "\""))

@@ -131,7 +131,8 @@ public enum InstanceRows {
         return alnum(u[0]) && u.dropFirst().allSatisfy { alnum($0) || $0 == 46 || $0 == 95 || $0 == 45 }
     }
 
-    /// Converts rows; returns every problem as `FILE:LINE: …` diagnostics (all-or-nothing).
+    /// Converts rows; returns every problem as `FILE:LINE: cột 'NAME': …` diagnostics (all-or-nothing). Dates may be
+    /// written day first, as spreadsheets in a Vietnamese locale save them (`HumanDate`).
     public static func convert(_ rows: [CSV.Row], def: WorkflowDefinition, file: String) -> Result<[Row], DiagnosticList> {
         var out: [Row] = []
         var problems: [Diagnostic] = []
@@ -161,8 +162,10 @@ public enum InstanceRows {
                 }
                 if name == "started" {
                     if !value.isEmpty {
-                        if let t = def.zone.parseInstant(value) { started = t } else {
-                            bad(r.line, "cột 'started': '\(value)' không phải ngày YYYY-MM-DD hoặc thời điểm ISO 8601")
+                        switch HumanDate.instant(value, zone: def.zone) {
+                        case .valid(let t): started = t
+                        case .invalid(let reason):
+                            bad(r.line, "cột 'started': \(reason)")
                             ok = false
                         }
                     }
@@ -177,14 +180,14 @@ public enum InstanceRows {
                 switch f.parse(text: value, zone: def.zone) {
                 case .success(let v): data[name] = v
                 case .failure(let e):
-                    bad(r.line, "trường '\(e.field)': \(e.reason)")
+                    bad(r.line, "cột '\(e.field)': \(e.reason)")
                     ok = false
                 }
             }
             if ok {
                 switch def.complete(data) {
                 case .success(let d): out.append(Row(line: r.line, key: key, started: started, data: d))
-                case .failure(let e): bad(r.line, "trường '\(e.field)': \(e.reason)")
+                case .failure(let e): bad(r.line, "cột '\(e.field)': \(e.reason)")
                 }
             }
         }

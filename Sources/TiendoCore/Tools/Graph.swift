@@ -10,14 +10,7 @@ public enum GraphRenderer {
     }
 
     static func guardText(_ conditions: [Condition], zone: Zone) -> String {
-        conditions.map { c in
-            let v = c.values.map { v -> String in
-                if case .text(let s) = v { return "\"\(s)\"" }
-                return v.display(zone: zone)
-            }
-            let sym = ["eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥", "in": "∈"][c.op.rawValue] ?? c.op.rawValue
-            return "\(c.field) \(sym) \(c.op == .in ? "{\(v.joined(separator: ", "))}" : v.first ?? "")"
-        }.joined(separator: " và ")
+        conditions.map { $0.text(zone: zone, quoteText: true, symbols: true) }.joined(separator: " và ")
     }
 
     static func dotEscape(_ s: String) -> String {
@@ -54,7 +47,7 @@ public enum GraphRenderer {
         if !def.milestones.isEmpty {
             out += "  subgraph cluster_milestones {\n    label=\"Các mốc\";\n    style=dashed;\n"
             for m in def.milestones {
-                let label = "\(m.title)\\n(\(m.id))\\nhạn: \(dotEscape(m.deadline.due.source))"
+                let label = "\(m.title)\\n(\(m.id))\(GraphRenderer.every(m, "\\n"))\\nhạn: \(dotEscape(m.deadline.due.source))"
                 out += "    \"m:\(dotEscape(m.id))\" [shape=note, label=\"\(dotEscape(label).replacingAll("\\\\n", with: "\\n"))\"];\n"
             }
             for m in def.milestones {
@@ -102,7 +95,8 @@ public enum GraphRenderer {
         if !def.milestones.isEmpty {
             out += "  subgraph milestones [\"Các mốc\"]\n"
             for m in def.milestones {
-                out += "    \(mermaidID("m", m.id))[\(mermaidText("\(m.title)<br/>(\(m.id))<br/>hạn: \(m.deadline.due.source)"))]\n"
+                let every = GraphRenderer.every(m, "<br/>")
+                out += "    \(mermaidID("m", m.id))[\(mermaidText("\(m.title)<br/>(\(m.id))\(every)<br/>hạn: \(m.deadline.due.source)"))]\n"
             }
             for m in def.milestones {
                 for r in m.requires { out += "    \(mermaidID("m", r)) --> \(mermaidID("m", m.id))\n" }
@@ -110,6 +104,12 @@ public enum GraphRenderer {
             out += "  end\n"
         }
         return out
+    }
+
+    /// A recurring milestone's period in a node label: `mỗi 1mo từ 2027-01-01` after `separator`; "" for one-shot.
+    static func every(_ m: MilestoneDefinition, _ separator: String) -> String {
+        guard let r = m.recurrence else { return "" }
+        return "\(separator)mỗi \(r.everyText) từ \(r.anchor.source)"
     }
 }
 

@@ -39,7 +39,10 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
         ],
         "GetInstance": [("id", .string, false)],
         "StartInstance": [("workflow", .string, false), ("key", .string, true), ("data", .object, true), ("actor", .string, true)],
-        "ImportInstances": [("workflow", .string, false), ("rows", .objectList, false), ("actor", .string, true)],
+        "ImportInstances": [
+            ("workflow", .string, false), ("rows", .objectList, false), ("importID", .string, true), ("final", .bool, true),
+            ("actor", .string, true),
+        ],
         "SendEvent": [
             ("id", .string, false), ("event", .string, false), ("data", .object, true), ("idempotencyKey", .string, true),
             ("actor", .string, true),
@@ -136,8 +139,9 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
                 return .immediate(.error("org.varlink.service.InvalidParameter", [("parameter", .string("actor"))]))
             }
             let actor = Int(peer.uid)
-            // Reload runs alone; other changes are grouped into one transaction, and each reply waits for it.
-            let groupable = name != "Reload"
+            // Reload and imports (their own transaction, however many rows) run alone; other changes are grouped
+            // into one transaction, and each reply waits for it.
+            let groupable = name != "Reload" && name != "ImportInstances"
             return .deferred { [self] reply in
                 loop.enqueue(groupable: groupable) { d in
                     let r = self.mutate(name, p, actor: actor, daemon: d)
@@ -162,7 +166,7 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
             case "GetStatus":
                 let s = try v.summaries(now: now, groups: false)
                 return .ok([
-                    ("status", v.statusJSON(now: now, workflows: s.workflows, instances: s.instances, overdue: s.overdue)),
+                    ("status", v.statusJSON(now: now, summaries: s)),
                     ("workflows", .array(s.workflows)),
                 ])
             case "GetInstance":
@@ -218,10 +222,7 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
                     }
                     if !ok { continue }
                 }
-                if let overdueOnly {
-                    let isOverdue = try v.store.dueItems(instance: row.instance.id).contains { $0.dueEnd <= now }
-                    if isOverdue != overdueOnly { continue }
-                }
+                if let overdueOnly, v.hasOverdueDeadline(row, now: now) != overdueOnly { continue }
                 if out.count == limit {
                     more = true
                     break scan
@@ -273,10 +274,15 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
                 return instanceReply(d, inst.id, now: now)
             case "ImportInstances":
                 let rows = p["rows"]!.arrayValue!.compactMap(\.objectValue)
-                let n = try d.importInstances(workflow: p["workflow"]!.stringValue!, rows: rows, actor: actor, actorName: actorName)
-                return .ok([("imported", .int(n))])
+                let outcome = try d.importInstances(
+                    workflow: p["workflow"]!.stringValue!, rows: rows, actor: actor, actorName: actorName,
+                    importID: p["importID"]?.stringValue, final: p["final"]?.boolValue ?? false)
+                switch outcome {
+                case .staged(let n): return .ok([("imported", .int(0)), ("staged", .int(n))])
+                case .imported(let n): return .ok([("imported", .int(n))])
+                }
             case "Reload":
-                loop.reload()
+                loop.reload(actor: actor)
                 let s = try d.summaries(now: now, groups: false)
                 return .ok([("workflows", .array(s.workflows)), ("diagnostics", .array(d.diagnostics.map(\.json)))])
             default:

@@ -75,7 +75,7 @@ extension ControlService {
                 guard let row = try v.store.instance(id, definition: v.catalog.definition) else {
                     return ControlService.error(.noSuchInstance(id))
                 }
-                return .ok([nowText, ("instance", try entry(v, row, now: now))])
+                return .ok([nowText, ("instance", entry(v, row, now: now))])
             case "Groups":
                 let groups = try v.store.groupSummaries(scope: scope, now: now, soon: now.adding(seconds: 7 * 86_400)).map { g in
                     JSON.object([
@@ -156,25 +156,17 @@ extension ControlService {
             scope: scope, overdueAt: overdue ? now : nil, after: p["after"]?.stringValue, limit: limit + 1, matching: search,
             definition: v.catalog.definition)
         let page = rows.prefix(limit)
-        let entries = try page.map { try entry(v, $0, now: now) }
+        let entries = page.map { entry(v, $0, now: now) }
         let next: JSON = rows.count > limit ? .string(page.last!.instance.id) : .null
         let total: JSON = overdue || search != nil ? .null : .int(try v.store.instanceCount(scope: scope))
         return .ok([nowText, ("instances", .array(entries)), ("next", next), ("total", total)])
     }
 
-    /// An instance as `GetInstance` sends it, with its group and label. Until the engine's own `Instance.deadlines`
-    /// (interfaces §5, "Open deadlines") is in the reply, `deadlines` is filled from the daemon's index of open
-    /// items, the one the agenda reads: a page then shows an overdue state deadline, which `next` leaves out.
-    func entry(_ v: Views, _ row: StoredInstance, now: Instant) throws -> JSON {
+    /// An instance as `GetInstance` sends it (with every open deadline), with its group and label.
+    func entry(_ v: Views, _ row: StoredInstance, now: Instant) -> JSON {
         let def = v.catalog.byDigest[row.instance.digest]
-        var instance = v.instanceJSON(row, now: now)
-        if case .object(var o) = instance, o.contains(where: { $0.0 == "startedAt" }), !o.contains(where: { $0.0 == "deadlines" }) {
-            let items = try v.store.dueItems(instance: row.instance.id).map { v.dueItemJSON($0, now: now) }
-            o.insert(("deadlines", .array(items)), at: o.firstIndex { $0.0 == "next" } ?? o.count)
-            instance = .object(o)
-        }
         return .object([
-            ("instance", instance), ("group", def?.group(of: row.instance.data).map(JSON.string) ?? .null),
+            ("instance", v.instanceJSON(row, now: now)), ("group", def?.group(of: row.instance.data).map(JSON.string) ?? .null),
             ("label", ControlService.label(def, data: row.instance.data).map(JSON.string) ?? .null),
         ])
     }

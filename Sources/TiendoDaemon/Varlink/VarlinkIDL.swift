@@ -12,10 +12,12 @@ type DueItem (
   instance: string,
   state: ?string,
   milestone: ?string,
+  occurrence: ?string,
   title: string,
   due: string,
   daysLeft: int,
   overdue: bool,
+  provisional: ?bool,
   group: ?string
 )
 
@@ -28,11 +30,24 @@ type WorkflowSummary (
   completed: int,
   overdue: int,
   dueSoon: int,
+  provisional: int,
   states: [string]int,
   nextDue: ?DueItem
 )
 
-type Milestone (id: string, title: string, due: string, done: bool, doneAt: ?string, overdue: bool, requires: []string)
+type Milestone (
+  id: string,
+  title: string,
+  due: string,
+  done: bool,
+  doneAt: ?string,
+  overdue: bool,
+  requires: []string,
+  every: ?string,
+  occurrence: ?string,
+  openCount: ?int,
+  provisional: ?bool
+)
 
 type Instance (
   id: string,
@@ -44,6 +59,7 @@ type Instance (
   completed: bool,
   stale: bool,
   milestones: []Milestone,
+  deadlines: []DueItem,
   next: ?DueItem
 )
 
@@ -57,10 +73,14 @@ type Record (
   to: ?string,
   event: ?string,
   milestone: ?string,
+  occurrence: ?string,
   due: ?string,
+  previousDue: ?string,
   daysLeft: ?int,
+  missed: ?int,
   priority: int,
   late: ?int,
+  provisional: ?bool,
   group: ?string,
   actor: ?int,
   # Extension: the person a front end (tiendo-web) acted for.
@@ -77,6 +97,7 @@ type DaemonStatus (
   workflows: int,
   instances: int,
   overdue: int,
+  provisional: int,
   diagnostics: []Diagnostic
 )
 
@@ -97,7 +118,15 @@ method GetInstance(id: string) -> (instance: Instance)
 # administrator acts for; it goes into the records as `actorName`.
 method StartInstance(workflow: string, key: ?string, data: ?object, actor: ?string) -> (instance: Instance)
 
-method ImportInstances(workflow: string, rows: []object, actor: ?string) -> (imported: int)
+# Extension: an import larger than one message is staged in batches under importID and committed, all or
+# nothing, by the call with final: true; a staging call answers imported 0 and the rows staged so far.
+method ImportInstances(
+  workflow: string,
+  rows: []object,
+  importID: ?string,
+  final: ?bool,
+  actor: ?string
+) -> (imported: int, staged: ?int)
 
 method SendEvent(
   id: string,
@@ -216,8 +245,7 @@ method DueDays(
   until: string
 ) -> (now: string, days: []DayCount)
 
-# One page of instances by id (each with `deadlines`, as Instance); `next` is the cursor for `after`; `total`
-# when known without a search.
+# One page of instances by id; `next` is the cursor for `after`; `total` when known without a search.
 method Instances(
   workflow: ?string,
   groups: ?[]string,
@@ -230,8 +258,7 @@ method Instances(
 
 method Groups(workflow: ?string, groups: ?[]string) -> (now: string, groups: []GroupSummary)
 
-# GetInstance with the group and label; `deadlines` is always in the instance (from the daemon's index of open
-# items while vn.tiendo.Manager does not send it yet).
+# GetInstance with the group and label.
 method Instance(id: string) -> (now: string, instance: InstanceEntry)
 
 """#

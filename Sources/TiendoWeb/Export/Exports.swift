@@ -50,12 +50,11 @@ enum Exports {
             ] + fields.map { .init($0.displayTitle, width: 18) })
         var f = filters
         f.after = nil
-        let today = catalog.today
         while sheet.rows.count < WebLimits.exportRows {
             let data = try await RecordsPage.load(app, f, account: account, limit: 1000)
             for e in data.reply.instances where sheet.rows.count < WebLimits.exportRows {
                 let i = e.instance
-                let open = Deadlines.open(i, today: today)
+                let open = i.deadlines ?? []
                 let first = open.first
                 var row: [Sheet.Cell] = [
                     .text(i.id), .text(e.label ?? catalog.label(of: i)), e.group.map(Sheet.Cell.text) ?? .empty,

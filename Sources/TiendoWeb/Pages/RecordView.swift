@@ -46,7 +46,7 @@ struct RecordView {
     }
 
     var deadlines: HTML {
-        let open = Deadlines.open(instance, today: catalog.today)
+        let open = instance.deadlines ?? []
         guard !open.isEmpty else {
             return instance.completed
                 ? "<p class=\"muted\">Hồ sơ đã hoàn thành; không còn hạn nào.</p>" : "<p class=\"muted\">Không có hạn nào đang mở.</p>"
@@ -71,7 +71,7 @@ struct RecordView {
             let recurring: HTML =
                 m.every.map { every in
                     let open = m.openCount.map { ", \($0) kỳ đang mở" } ?? ""
-                    return "<br><span class=\"muted small\">Định kỳ \(every)\(open)\(m.occurrence.map { "; kỳ \($0)" } ?? "")</span>"
+                    return "<br><span class=\"muted small\">Định kỳ \(Format.every(every))\(open)\(m.occurrence.map { "; kỳ \($0)" } ?? "")</span>"
                 } ?? .empty
             let requires: HTML =
                 m.requires.isEmpty

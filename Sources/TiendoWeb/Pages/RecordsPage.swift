@@ -50,10 +50,9 @@ struct RecordsPage {
     }
 
     static func table(_ data: Data, printing: Bool) -> HTML {
-        let today = data.catalog.today
         let rows: [HTML] = data.reply.instances.map { e in
             let i = e.instance
-            let open = Deadlines.open(i, today: today)
+            let open = i.deadlines ?? []
             let overdue = open.filter(\.overdue).count
             let first: HTML =
                 open.first.map { d in
@@ -70,22 +69,5 @@ struct RecordsPage {
             <table class="records"><thead><tr><th>Hồ sơ</th><th>Chi bộ</th><th>Quy trình</th><th>Trạng thái</th><th>Bắt đầu</th><th class="num">Quá hạn</th><th>Hạn gần nhất</th></tr></thead>
             <tbody>\(rows)</tbody></table>
             """
-    }
-}
-
-/// An instance's open deadlines: `Instance.deadlines` when the daemon sends it (interfaces §5), else what older
-/// daemons give (milestones not done, and `next`), in due order.
-enum Deadlines {
-    static func open(_ i: Manager.Instance, today: CivilDate) -> [Manager.DueItem] {
-        if let d = i.deadlines { return d }
-        guard !i.completed else { return [] }
-        var items: [Manager.DueItem] = i.milestones.filter { !$0.done && !$0.due.isEmpty }.map { m in
-            let left = Format.civilDate(m.due).map { $0.dayNumber - today.dayNumber } ?? 0
-            return Manager.DueItem(
-                workflow: i.workflow, instance: i.id, state: i.state, milestone: m.id, occurrence: m.occurrence, title: m.title, due: m.due,
-                daysLeft: left, overdue: m.overdue, provisional: m.provisional)
-        }
-        if let next = i.next, !items.contains(where: { $0.milestone != nil && $0.milestone == next.milestone }) { items.append(next) }
-        return items.sorted { ($0.overdue ? 0 : 1, $0.due) < ($1.overdue ? 0 : 1, $1.due) }
     }
 }

@@ -48,11 +48,6 @@ struct PageError: Error, Sendable, CustomStringConvertible {
                 return PageError(.conflict, "Không thực hiện được", sentence(e.description))
             }
         case let e as VarlinkTransportError:
-            if case .requestTooLarge = e.reason {
-                return PageError(
-                    .contentTooLarge, "Dữ liệu quá lớn",
-                    "Tệp quá lớn để nhập trong một lần (tối đa 8 MiB dữ liệu gửi tiendod). Hãy chia thành nhiều tệp nhỏ hơn; chưa nhập gì.")
-            }
             return PageError(
                 .serviceUnavailable, "Không kết nối được tiendod",
                 "tiendo-web không liên lạc được với tiendod (\(e.reasonText)). Hãy thử lại sau ít phút hoặc báo quản trị viên (systemctl status tiendod)."

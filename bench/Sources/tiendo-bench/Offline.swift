@@ -144,7 +144,7 @@ final class OfflineScenarios {
             guard instances[k].workflow == "dang-vien-du-bi" else { continue }
             var inst = instances[k]
             _ = dv.advance(&inst, to: at)  // into cho-xet
-            if case .success = dv.send(&inst, event: "bieu-quyet", data: [("ty_le_tan_thanh", .int(50))], at: at, actor: nil, counter: nil) {
+            if case .success = dv.send(&inst, event: "bieu-quyet", data: Dataset.failedVote, at: at, actor: nil, counter: nil) {
                 eventSteps += 1
             }
             if case .success = dv.send(&inst, event: "cong-nhan", data: [], at: at, actor: nil, counter: nil) { eventSteps += 1 }

@@ -1,0 +1,51 @@
+/// A calendar change applied to one running instance (format §10 "Calendar changes", rules 2–4).
+extension Engine {
+    /// Recomputes `inst` at `at` (the instant T of the change) after its calendar changed from `previousCalendar`
+    /// (the one that produced its current dues) to this engine's calendar, and returns one `rescheduled` record per
+    /// open deadline whose due (after `roll`) moved: the state's deadline, then milestones in file order, then
+    /// occurrences oldest first (the caller orders instances by id).
+    ///
+    /// Pending `after` instants, reminders, provisional flags and the wake-up are not stored: they follow from the
+    /// calendar at the next `advance`/`nextWakeup`; a timed transition now at or before T fires at the next advance
+    /// with `late`. What is stored changes here: the notice marks (rule 4). For a moved deadline, every notice at or
+    /// before T counts as handled (the record stands for it), its overdue notices count from the new due, and a
+    /// reminder offset already sent is never sent again, wherever it falls now; for a deadline that did not move, a
+    /// reminder already sent is not sent again either when its instant moved after the mark. History, sent notices,
+    /// completions and series anchors do not move. Nothing happens to a completed instance.
+    public func reschedule(_ inst: inout Instance, previousCalendar: WorkCalendar, at t: Instant, actor: Int? = nil) -> [Record] {
+        guard !inst.completed else { return [] }
+        let previous = Engine(definition.with(calendar: previousCalendar))
+        let before = Dictionary(previous.activeDeadlines(inst).map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        let marks = Marks(inst.marks)
+        var out: [Record] = []
+        for a in activeDeadlines(inst) {
+            guard let o = before[a.key] else { continue }
+            let mark = inst.marks[a.key]
+            let sent = previous.reminders(o).filter { r in
+                marks.suppressed(r, o) || (r.time >= o.activation && mark.map { r.time <= $0 } == true)
+            }
+            let oldText = dueText(o.due)
+            let newText = dueText(a.due)
+            let moved = oldText != newText
+            let newMark = moved ? max(mark ?? t, t) : mark
+            if let newMark { inst.marks[a.key] = newMark }
+            for r in reminders(a) {
+                guard let off = r.offset, sent.contains(where: { $0.offset == off }), newMark.map({ r.time > $0 }) ?? true else { continue }
+                inst.marks[Engine.suppressionKey(a.key, off)] = t
+            }
+            guard moved else { continue }
+            let title = Messages.deadlineTitle(a.title, occurrence: a.occurrence)
+            let message = Messages.rescheduled(
+                title: title, instance: inst.id, oldText: dueHuman(o.due),
+                newText: Messages.due(dueHuman(a.due), provisional: a.provisional), provisional: a.provisional)
+            out.append(
+                Record(
+                    at: t, utcOffset: zone.offset(at: t), kind: .rescheduled, workflow: definition.id, instance: inst.id,
+                    state: inst.state, milestone: a.milestone, occurrence: a.occurrence, due: newText, previousDue: oldText,
+                    daysLeft: dueDate(a.due).dayNumber - zone.date(of: t).dayNumber, priority: a.end < o.end ? 4 : 5,
+                    provisional: a.provisional, group: definition.group(of: inst.data), actor: actor, message: message,
+                    key: "\(inst.id)|rescheduled|\(a.key.isEmpty ? "state:\(inst.state ?? "")" : a.key)|\(newText)|\(t.seconds)"))
+        }
+        return out
+    }
+}

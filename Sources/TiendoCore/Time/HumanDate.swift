@@ -1,0 +1,71 @@
+/// Dates and times typed by people: CSV cells (a spreadsheet in a Vietnamese locale writes `15/03/2026`),
+/// `--set FIELD=VALUE`, and the `data` of StartInstance/SendEvent (web forms). Besides ISO 8601 they may be day
+/// first, `dd/mm/yyyy` or `d/m/yyyy`, with an optional local time `HH:MM[:SS]` (`15/03/2026 08:00`). Impossible dates
+/// (`31/02/2026`, `03/15/2026` read day first) and two-digit years are rejected with a Vietnamese reason.
+/// Workflow files keep the contract's strict `YYYY-MM-DD`.
+public enum HumanDate {
+    public enum Parsed<T> {
+        case valid(T)
+        /// A Vietnamese reason naming the text.
+        case invalid(String)
+    }
+
+    static let forms = "dd/mm/yyyy hoặc YYYY-MM-DD"
+
+    /// A date: `YYYY-MM-DD`, `dd/mm/yyyy` or `d/m/yyyy`.
+    public static func date(_ text: String) -> Parsed<CivilDate> {
+        switch CivilDate.parseStrict(text) {
+        case .valid(let d): return .valid(d)
+        case .impossible: return .invalid("ngày '\(text)' không tồn tại")
+        case .malformed: break
+        }
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy { $0 >= 48 && $0 <= 57 } }) else {
+            return .invalid("'\(text)' không phải ngày (\(forms))")
+        }
+        guard parts[0].count <= 2, parts[1].count <= 2 else {
+            return .invalid("'\(text)' không phải ngày: ngày và tháng có một hoặc hai chữ số, ngày viết trước (dd/mm/yyyy)")
+        }
+        guard parts[2].count == 4 else {
+            return .invalid("'\(text)' không phải ngày: năm phải đủ bốn chữ số (dd/mm/yyyy)")
+        }
+        let (day, month, year) = (Int(parts[0])!, Int(parts[1])!, Int(parts[2])!)
+        guard let d = CivilDate(validYear: year, month: month, day: day) else {
+            let hint = month > 12 ? ": không có tháng \(month) (ngày viết trước tháng: dd/mm/yyyy)" : ""
+            return .invalid("ngày '\(text)' không tồn tại\(hint)")
+        }
+        return .valid(d)
+    }
+
+    /// An instant: ISO 8601 as `Zone.parseInstant` reads it, or a day-first date with an optional local time
+    /// (`15/03/2026`, `15/03/2026 08:00`, `15/03/2026 8:00:30`) in `zone`; a date alone means 00:00.
+    public static func instant(_ text: String, zone: Zone) -> Parsed<Instant> {
+        if let t = zone.parseInstant(text) { return .valid(t) }
+        let pieces = text.split(separator: " ", omittingEmptySubsequences: true)
+        guard (1...2).contains(pieces.count), pieces[0].contains("/") || pieces.count == 1 else {
+            return .invalid("'\(text)' không phải thời điểm (dd/mm/yyyy HH:MM hoặc YYYY-MM-DDTHH:MM[±HH:MM])")
+        }
+        let d: CivilDate
+        switch date(String(pieces[0])) {
+        case .valid(let v): d = v
+        case .invalid(let reason): return .invalid(reason)
+        }
+        guard pieces.count == 2 else { return .valid(zone.instant(d)) }
+        guard let (time, second) = timeOfDay(pieces[1]) else {
+            return .invalid("giờ '\(pieces[1])' không hợp lệ: cần HH:MM hoặc HH:MM:SS, từ 00:00 đến 23:59")
+        }
+        return .valid(zone.instant(d, time, second: second))
+    }
+
+    /// `H:MM`, `HH:MM` or `HH:MM:SS`.
+    static func timeOfDay(_ text: Substring) -> (TimeOfDay, Int)? {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard (2...3).contains(parts.count), (1...2).contains(parts[0].count),
+            parts.dropFirst().allSatisfy({ $0.count == 2 }),
+            parts.allSatisfy({ $0.utf8.allSatisfy { $0 >= 48 && $0 <= 57 } })
+        else { return nil }
+        let (h, m, s) = (Int(parts[0])!, Int(parts[1])!, parts.count == 3 ? Int(parts[2])! : 0)
+        guard h < 24, m < 60, s < 60 else { return nil }
+        return (TimeOfDay(hour: h, minute: m), s)
+    }
+}

@@ -1,0 +1,225 @@
+public import TiendoCore
+import TiendoStore
+
+/// Imports (interfaces §5 `ImportInstances`): every row or none. Small imports arrive in one call; larger ones in
+/// several calls sharing an `importID` (an extension, README), staged in the store until the call marked `final`.
+/// Either way the rows are checked in a first pass and started in a second, chunk by chunk, inside ONE write
+/// transaction, so memory stays flat at 10^6 rows and nothing is stored unless everything is.
+extension Daemon {
+    public enum ImportOutcome: Sendable, Equatable {
+        /// Rows staged so far under the import's id; nothing stored yet.
+        case staged(Int)
+        case imported(Int)
+    }
+
+    /// At most this many bad rows are reported (one diagnostic each), then one line says how many more there are.
+    static let maxImportDiagnostics = 10_000
+    static let importChunk = 2_000
+    /// A staged import with no call for this long is forgotten.
+    static let stagedImportIdleSeconds: Int64 = 3600
+
+    public func importInstances(
+        workflow: String, rows: [[(String, JSON)]], actor: Int?, actorName: String? = nil, importID: String? = nil,
+        final: Bool = true
+    ) throws(RequestError) -> ImportOutcome {
+        let now = clock.now()
+        guard let def = current[workflow] else { throw .noSuchWorkflow(workflow) }
+        guard let importID else {
+            let n = try importAll(def, count: rows.count, actor: actor, actorName: actorName, now: now) { after, limit in
+                rows[after..<min(rows.count, after + limit)].enumerated().map { (after + $0.offset + 1, $0.element) }
+            }
+            return .imported(n)
+        }
+        guard importID.utf8.count <= 64, InstanceRows.isValidKey(importID) else {
+            throw .invalidData(field: "importID", reason: "mã lần nhập '\(importID)' không hợp lệ (chữ, số, '.', '_', '-'; tối đa 64 ký tự)")
+        }
+        let total: Int
+        do {
+            try store.dropStaged(idleBefore: now.adding(seconds: -Daemon.stagedImportIdleSeconds))
+            if let session = try store.importSession(importID), session.workflow != workflow {
+                throw RequestError.invalidData(
+                    field: "importID", reason: "lần nhập '\(importID)' đang dùng cho quy trình '\(session.workflow)', không phải '\(workflow)'")
+            }
+            total = try store.stage(importID: importID, workflow: workflow, rows: rows.map(JSON.object), at: now)
+        } catch let e as RequestError {
+            throw e
+        } catch {
+            throw .internalError("\(error)")
+        }
+        guard final else { return .staged(total) }
+        defer { try? store.dropStaged(importID: importID) }
+        let n = try importAll(def, count: total, actor: actor, actorName: actorName, now: now) { after, limit in
+            try store.stagedRows(importID: importID, after: after, limit: limit)
+        }
+        return .imported(n)
+    }
+
+    /// A row checked: its instance id, start and validated data, or why it is bad.
+    struct CheckedRow {
+        var id: String
+        var started: Instant
+        var data: InstanceData
+    }
+
+    enum RowCheck {
+        case ok(CheckedRow)
+        case bad(String)
+    }
+
+    func check(_ row: [(String, JSON)], number n: Int, _ def: WorkflowDefinition, now: Instant) -> RowCheck {
+        var key: String?
+        var started = now
+        var fields: [(String, JSON)] = []
+        for (k, v) in row {
+            switch k {
+            case "key":
+                guard let s = v.stringValue ?? v.intValue.map(String.init), InstanceRows.isValidKey(s) else {
+                    return .bad("khóa '\(v.stringValue ?? v.serialized())' không hợp lệ (chữ, số, '.', '_', '-'; tối đa 128 ký tự)")
+                }
+                key = s
+            case "started":
+                switch v.stringValue.map({ HumanDate.instant($0, zone: def.zone) }) {
+                case .valid(let t): started = t
+                case .invalid(let reason): return .bad("cột 'started': \(reason)")
+                case nil: return .bad("cột 'started': cần một ngày hay thời điểm dạng chuỗi, nhận được \(v.serialized())")
+                }
+            default:
+                if case .string(let s) = v, s.isEmpty { continue }
+                fields.append((k, v))
+            }
+        }
+        let id = requestID(def.id, key ?? "\(Daemon.generatedKey(now))-\(n)")
+        switch def.validate(data: fields, partial: false) {
+        case .success(let d): return .ok(CheckedRow(id: id, started: started, data: d))
+        case .failure(let e): return .bad("cột '\(e.field)': \(e.reason)")
+        }
+    }
+
+    /// Checks `count` rows read page by page from `page(after, limit)`, then starts them all in one transaction.
+    func importAll(
+        _ def: WorkflowDefinition, count: Int, actor: Int?, actorName: String? = nil, now: Instant,
+        page: (_ after: Int, _ limit: Int) throws -> [(Int, [(String, JSON)])]
+    ) throws(RequestError) -> Int {
+        guard let engine = engine(def.digest) else { throw .noSuchWorkflow(def.id) }
+        var problems: [Diagnostic] = []
+        var bad = 0
+        func report(_ n: Int, _ m: String) {
+            bad += 1
+            if problems.count < Daemon.maxImportDiagnostics {
+                problems.append(Diagnostic(file: def.id, line: n, column: 1, severity: .error, message: m))
+            }
+        }
+        do {
+            // Pass 1: every row checked, keys unique in the import and not stored yet.
+            var seen = Set<String>()
+            var after = 0
+            while after < count {
+                let rows = try page(after, Daemon.importChunk)
+                if rows.isEmpty { break }
+                var ids: [(Int, String)] = []
+                for (n, row) in rows {
+                    switch check(row, number: n, def, now: now) {
+                    case .bad(let m): report(n, m)
+                    case .ok(let r):
+                        if seen.insert(r.id).inserted { ids.append((n, r.id)) } else { report(n, "khóa '\(r.id.dropFirst(def.id.count + 1))' bị lặp trong lần nhập này") }
+                    }
+                }
+                let existing = try store.existing(ids.map(\.1))
+                for (n, id) in ids where existing.contains(id) { report(n, "hồ sơ '\(id)' đã tồn tại") }
+                after = rows.last!.0
+                heartbeat()
+            }
+            if bad == 0 {
+                // Pass 2: started chunk by chunk inside one transaction; limits count what earlier chunks stored.
+                try store.batch {
+                    let counter = BatchCounter(base: self, limits: def.limits)
+                    var after = 0
+                    while after < count {
+                        let rows = try page(after, Daemon.importChunk)
+                        if rows.isEmpty { break }
+                        var changes: [InstanceChange] = []
+                        var records: [Record] = []
+                        for (n, row) in rows {
+                            guard case .ok(let r) = check(row, number: n, def, now: now) else { continue }
+                            switch engine.start(instanceID: r.id, data: r.data, at: r.started, now: now, actor: actor, counter: counter) {
+                            case .success(let (inst, rs)):
+                                counter.add(inst)
+                                changes.append(change(inst, def: def, stale: false))
+                                records += rs
+                            case .failure(let e):
+                                switch e {
+                                case .limitExceeded(let l, let g, let c, let m, _):
+                                    report(n, "vượt giới hạn \(l)\(g.map { " trong nhóm «\($0)»" } ?? ""): sẽ có \(c), tối đa \(m)")
+                                default: report(n, "\(e)")
+                                }
+                            }
+                        }
+                        if bad > 0 { throw ImportRejection() }
+                        // Records go to the outbox in this transaction and are emitted from it after the commit.
+                        _ = try store.commit(changes: changes, records: Daemon.attribute(records, to: actorName))
+                        counter.stored()
+                        after = rows.last!.0
+                        heartbeat()
+                    }
+                }
+            }
+        } catch is ImportRejection {
+        } catch let e as RequestError {
+            throw e
+        } catch {
+            throw .internalError("\(error)")
+        }
+        if bad > 0 {
+            if bad > problems.count {
+                problems.append(
+                    Diagnostic(file: def.id, line: problems.last?.line ?? 1, column: 1, severity: .error,
+                        message: "và \(bad - problems.count) dòng lỗi khác (chỉ báo \(Daemon.maxImportDiagnostics) dòng đầu)"))
+            }
+            throw .importRejected(problems)
+        }
+        statusDirty = true
+        do {
+            _ = try flushOutbox()
+        } catch {
+            sink.log(3, "Không gửi được bản ghi của lần nhập (sẽ gửi lại sau): \(error)")
+        }
+        return count
+    }
+
+    struct ImportRejection: Error {}
+}
+
+/// Counts stored instances plus those started by the import chunk not yet stored, per (state, `per` field, value)
+/// of the workflow's limits — a dictionary lookup per count, however large the import.
+final class BatchCounter: InstanceCounter {
+    struct Key: Hashable {
+        var state: String
+        var field: String?
+        var value: Value?
+    }
+    let base: Daemon
+    let fields: Set<String?>
+    private var pending: [Key: Int] = [:]
+    private var workflow: String?
+
+    init(base: Daemon, limits: [LimitDefinition]) {
+        self.base = base
+        fields = Set(limits.map(\.per)).union([nil])
+    }
+
+    func add(_ inst: Instance) {
+        guard let state = inst.state else { return }
+        workflow = inst.workflow
+        for f in fields { pending[Key(state: state, field: f, value: f.flatMap { inst.data[$0] }), default: 0] += 1 }
+    }
+
+    /// The chunk was written: the store's counts include it now.
+    func stored() { pending.removeAll(keepingCapacity: true) }
+
+    func count(workflow: String, states: Set<String>, field: String?, value: Value?) -> Int {
+        var n = base.count(workflow: workflow, states: states, field: field, value: value)
+        guard workflow == self.workflow else { return n }
+        for s in states { n += pending[Key(state: s, field: field, value: field == nil ? nil : value)] ?? 0 }
+        return n
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import Testing
+
+@testable import TiendoCore
+
+/// What people type and what terminals show: day-first dates (Excel in a Vietnamese locale) and control characters
+/// from outside escaped in human output.
+@Suite struct HumanInputTests {
+    // MARK: Terminal text
+
+    @Test(
+        "control characters are shown escaped; Vietnamese text is untouched",
+        arguments: [
+            ("Tiêu đề \u{1B}]0;pwned\u{07}", #"Tiêu đề \e]0;pwned\x07"#),
+            ("\u{1B}[2Jxóa màn hình", #"\e[2Jxóa màn hình"#),
+            ("C1 \u{9B}31m CSI", #"C1 \x9b31m CSI"#),
+            ("dòng 1\ndòng 2\r\tx\u{0}\u{7F}", #"dòng 1\ndòng 2\r\tx\x00\x7f"#),
+            ("abc\u{202E}fdp.exe \u{2066}x\u{2069} \u{200F}\u{061C}", #"abc\u{202e}fdp.exe \u{2066}x\u{2069} \u{200f}\u{061c}"#),
+            ("ngắt\u{2028}dòng", #"ngắt\u{2028}dòng"#),
+            ("Đảng bộ phường Ba Đình — «ổn» – €", "Đảng bộ phường Ba Đình — «ổn» – €"),
+            (#"C:\đường\dẫn"#, #"C:\đường\dẫn"#),
+        ])
+    func terminalText(_ raw: String, _ shown: String) {
+        #expect(TerminalText.escaped(raw) == shown)
+        #expect(!TerminalText.escaped(raw).unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) })
+    }
+
+    @Test("JSON output escapes C0, DEL and C1 controls and still parses back to the same text")
+    func jsonControls() throws {
+        let raw = "a\u{1B}]0;x\u{07}b\u{9B}c\u{7F}d «Đ»"
+        let text = JSON.string(raw).serialized()
+        #expect(text == #""a\u001b]0;x\u0007b\u009bc\u007fd «Đ»""#)
+        #expect(try JSON.parse(text).stringValue == raw)
+    }
+
+    // MARK: Dates from people
+
+    @Test(
+        "day-first and ISO dates are accepted",
+        arguments: [
+            ("15/03/2026", "2026-03-15"), ("1/4/2026", "2026-04-01"), ("01/04/2026", "2026-04-01"), ("29/02/2028", "2028-02-29"),
+            ("2026-03-15", "2026-03-15"), ("31/12/2026", "2026-12-31"),
+        ])
+    func acceptedDates(_ text: String, _ iso: String) throws {
+        guard case .valid(let d) = HumanDate.date(text) else { return #expect(Bool(false), "\(text) refused") }
+        #expect(d.iso == iso)
+    }
+
+    @Test(
+        "impossible, ambiguous and malformed dates are refused with a reason",
+        arguments: [
+            ("31/02/2026", "ngày '31/02/2026' không tồn tại"),
+            ("29/02/2026", "ngày '29/02/2026' không tồn tại"),
+            ("03/15/2026", "ngày '03/15/2026' không tồn tại: không có tháng 15 (ngày viết trước tháng: dd/mm/yyyy)"),
+            ("15/03/26", "'15/03/26' không phải ngày: năm phải đủ bốn chữ số (dd/mm/yyyy)"),
+            ("2026-02-30", "ngày '2026-02-30' không tồn tại"),
+            ("15-03-2026", "'15-03-2026' không phải ngày (dd/mm/yyyy hoặc YYYY-MM-DD)"),
+            ("2026/03/15", "'2026/03/15' không phải ngày: ngày và tháng có một hoặc hai chữ số, ngày viết trước (dd/mm/yyyy)"),
+            ("15/3/", "'15/3/' không phải ngày (dd/mm/yyyy hoặc YYYY-MM-DD)"),
+            ("+1/03/2026", "'+1/03/2026' không phải ngày (dd/mm/yyyy hoặc YYYY-MM-DD)"),
+            ("0/03/2026", "ngày '0/03/2026' không tồn tại"),
+        ])
+    func refusedDates(_ text: String, _ reason: String) {
+        guard case .invalid(let r) = HumanDate.date(text) else { return #expect(Bool(false), "\(text) accepted") }
+        #expect(r == reason)
+    }
+
+    @Test("date-times: ISO, or a day-first date with an optional local time in the workflow zone")
+    func instants() {
+        func iso(_ text: String) -> String? {
+            if case .valid(let t) = HumanDate.instant(text, zone: .vietnam) { return Zone.vietnam.iso(t) }
+            return nil
+        }
+        #expect(iso("15/03/2026 08:00") == "2026-03-15T08:00:00+07:00")
+        #expect(iso("15/03/2026  8:05:09") == "2026-03-15T08:05:09+07:00")
+        #expect(iso("15/03/2026") == "2026-03-15T00:00:00+07:00")
+        #expect(iso("2026-03-15T08:00+07:00") == "2026-03-15T08:00:00+07:00")
+        #expect(iso("15/03/2026 24:00") == nil)
+        #expect(iso("15/03/2026 08:00 chiều") == nil)
+        #expect(iso("31/02/2026 08:00") == nil)
+    }
+
+    static let fields = """
+        tiendo: 1
+        title: T
+        fields:
+          ngay_ket_nap: {type: date, required: true}
+          hop_luc: {type: datetime}
+        milestones:
+          m: {title: M, due: ngay_ket_nap + 12mo}
+        """
+
+    @Test("a field parses day-first text from people; the same text in a workflow file is an error")
+    func fieldsFromPeopleAndFiles() throws {
+        let def = try Fixtures.workflow("ngay", Self.fields)
+        let f = try #require(def.field("ngay_ket_nap"))
+        #expect(f.parse(text: "10/02/2025", zone: .vietnam) == .success(.date(day("2025-02-10"))))
+        #expect(f.parse(json: .string("10/02/2025"), zone: .vietnam) == .success(.date(day("2025-02-10"))))
+        #expect(f.parse(text: "10/02/2025", zone: .vietnam, humanInput: false).isFailure)
+        let (bad, diags) = Fixtures.load("ngay", Self.fields.replacingOccurrences(of: "required: true}", with: "default: 10/02/2025}"))
+        #expect(bad == nil)
+        #expect(diags.contains { $0.message.contains("invalid default for field 'ngay_ket_nap'") })
+        let h = try #require(def.field("hop_luc"))
+        #expect(h.parse(text: "15/03/2026 08:00", zone: .vietnam) == .success(.datetime(at("2026-03-15T08:00"))))
+    }
+
+    @Test("CSV rows with day-first dates import; a bad date names its row and column")
+    func csvRows() throws {
+        let def = try Fixtures.workflow("ngay", Self.fields)
+        let csv =
+            "key;ngay_ket_nap;hop_luc;started\r\na1;15/03/2026;;\r\na2;1/4/2026;15/03/2026 08:00;02/01/2026\r\n"
+            + "a3;31/02/2026;;\r\na4;03/15/2026;;\r\na5;15/03/26;;\r\na6;2026-03-15;;15/03/2026 25:00\r\n"
+        let rows = try CSV.parse(bytes: Array(csv.utf8))
+        guard case .failure(let list) = InstanceRows.convert(rows, def: def, file: "ds.csv") else {
+            return #expect(Bool(false), "bad rows accepted")
+        }
+        #expect(
+            list.items.map { "\($0.file):\($0.line): \($0.message)" } == [
+                "ds.csv:4: cột 'ngay_ket_nap': ngày '31/02/2026' không tồn tại",
+                "ds.csv:5: cột 'ngay_ket_nap': ngày '03/15/2026' không tồn tại: không có tháng 15 (ngày viết trước tháng: dd/mm/yyyy)",
+                "ds.csv:6: cột 'ngay_ket_nap': '15/03/26' không phải ngày: năm phải đủ bốn chữ số (dd/mm/yyyy)",
+                "ds.csv:7: cột 'started': giờ '25:00' không hợp lệ: cần HH:MM hoặc HH:MM:SS, từ 00:00 đến 23:59",
+            ])
+        guard case .success(let good) = InstanceRows.convert(Array(rows.prefix(2)), def: def, file: "ds.csv") else {
+            return #expect(Bool(false), "good rows refused")
+        }
+        #expect(good[0].data["ngay_ket_nap"] == .date(day("2026-03-15")))
+        #expect(good[1].data["ngay_ket_nap"] == .date(day("2026-04-01")))
+        #expect(good[1].data["hop_luc"] == .datetime(at("2026-03-15T08:00")))
+        #expect(good[1].started == at("2026-01-02T00:00"))
+    }
+}
+
+extension Result {
+    var isFailure: Bool { if case .failure = self { true } else { false } }
+}

@@ -1,0 +1,16 @@
+import Testing
+
+@testable import TiendoCore
+
+/// Vietnamese text for people shared by the daemon and the CLI.
+@Suite struct MessagesTests {
+    @Test(
+        "lateness reads in days from one day up, in hours and minutes below, never in raw seconds",
+        arguments: [
+            (302 * 86_400 + 5000, "trễ 302 ngày"), (86_400, "trễ 1 ngày"), (3 * 3600 + 5 * 60 + 59, "trễ 3 giờ 5 phút"),
+            (7200, "trễ 2 giờ"), (45 * 60, "trễ 45 phút"), (60, "trễ 1 phút"), (20, "trễ 20 giây"), (-5, "trễ 0 giây"),
+        ])
+    func lateness(_ seconds: Int, _ text: String) {
+        #expect(Messages.lateness(seconds: seconds) == text)
+    }
+}

@@ -1,0 +1,147 @@
+"""Hostile workflow and calendar files: tiendoctl validate/plan and tiendod must finish, print the diagnostic
+with its position, and never expand, hang or crash (README "Limits")."""
+
+import os
+import shutil
+
+from conftest import VN, ctl, workflows_dir, write
+
+GOOD = """tiendo: 1
+title: Quy trình tốt
+fields:
+  han: {type: date, required: true}
+milestones:
+  bao-cao: {title: Báo cáo, due: han}
+"""
+
+
+def alias_bomb(levels=11):
+    lines = ["tiendo: 1", "title: bom", "x-a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for i in range(1, levels + 1):
+        lines.append(f"x-a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
+    return "\n".join(lines + ["milestones:", "  m: {title: M, due: 2026-01-01}"]) + "\n"
+
+
+def out(r):
+    return r.stdout.decode() + r.stderr.decode()
+
+
+def test_validate_refuses_an_alias_bomb_at_its_anchor(tmp_path):
+    write(tmp_path / "bom.yaml", alias_bomb())
+    r = ctl("validate", str(tmp_path / "bom.yaml"))
+    assert r.returncode == 1
+    assert f"{tmp_path}/bom.yaml:3:7: error: YAML anchor '&a0' is not supported" in out(r)
+    # An alias alone, a merge key: refused at the alias.
+    write(tmp_path / "merge.yaml", "tiendo: 1\ntitle: T\nx-m: {a: 1}\nx-n:\n  <<: *m\nmilestones: {m: {title: M, due: 2026-01-01}}\n")
+    r = ctl("validate", str(tmp_path / "merge.yaml"))
+    assert r.returncode == 1 and "merge.yaml:5:7: error: YAML alias '*m' is not supported" in out(r), out(r)
+
+
+def test_validate_size_limits(tmp_path):
+    # 50 MB: refused at 1:1 without being read further.
+    with open(tmp_path / "lon.yaml", "wb") as f:
+        f.write(b"tiendo: 1\ntitle: T\n" + b"# " + b"x" * 98 + b"\n" * 1)
+        f.write((b"x-k: " + b"y" * 94 + b"\n") * 500_000)
+    r = ctl("validate", str(tmp_path / "lon.yaml"))
+    assert r.returncode == 1 and f"{tmp_path}/lon.yaml:1:1: error: file is larger than 4 MiB" in out(r), out(r)
+    # A million keys (about 9 MB): the same.
+    write(tmp_path / "trieu.yaml", "tiendo: 1\ntitle: T\n" + "".join(f"k{i}: {i}\n" for i in range(1_000_000)))
+    r = ctl("validate", str(tmp_path / "trieu.yaml"))
+    assert r.returncode == 1 and "trieu.yaml:1:1: error: file is larger than 4 MiB" in out(r), out(r)
+    # Under 4 MiB but over 250,000 nodes; nesting past 64 levels; a 100 KB scalar.
+    write(tmp_path / "nut.yaml", "tiendo: 1\ntitle: T\nx-n: [" + ",".join(["0"] * 600_000) + "]\n")
+    r = ctl("validate", str(tmp_path / "nut.yaml"))
+    assert r.returncode == 1 and "nut.yaml:3:" in out(r) and "more than 250000 YAML nodes" in out(r), out(r)
+    write(tmp_path / "sau.yaml", "tiendo: 1\ntitle: T\nx-d: " + "[" * 5000 + "]" * 5000 + "\n")
+    r = ctl("validate", str(tmp_path / "sau.yaml"))
+    assert r.returncode == 1 and "sau.yaml:3:" in out(r) and "error: lists and mappings nested deeper than the limit of 64" in out(r), out(r)
+    write(tmp_path / "dai.yaml", "tiendo: 1\ntitle: T\ndescription: " + "đ" * 50_000 + "\n")
+    r = ctl("validate", str(tmp_path / "dai.yaml"))
+    assert r.returncode == 1 and "dai.yaml:3:14: error: value of 100000 bytes is longer than the limit" in out(r), out(r)
+
+
+def test_validate_stays_linear_on_large_files(tmp_path):
+    """Inputs that were quadratic (over 60 s and 40 s): each must finish well inside the guard."""
+    os.makedirs(tmp_path / "calendars")
+    shutil.copy(VN, tmp_path / "calendars" / "vn.yaml")
+    n = 10_000
+    write(tmp_path / "dich.yaml", "tiendo: 1\ntitle: T\ninitial: s0\nstates:\n"
+          + "".join(f"  s{i}:\n    on: {{di: khong-co-{i}}}\n" for i in range(n)))
+    r = ctl("validate", str(tmp_path / "dich.yaml"))
+    lines = r.stdout.decode().splitlines()
+    assert r.returncode == 1 and len(lines) == 201, out(r)[-500:]
+    assert lines[0] == f"{tmp_path}/dich.yaml:6:14: error: unknown state 'khong-co-0' in 'on.di'"
+    assert lines[-1].endswith("error: 19799 more problems (9800 errors) in this file not shown (only the first 200 are)")
+
+    chain = "".join(f"  m{i}: {{title: M, due: 2026-01-01, requires: [m{i + 1}]}}\n" for i in range(n - 1))
+    write(tmp_path / "chuoi.yaml", f"tiendo: 1\ntitle: T\nmilestones:\n{chain}  m{n - 1}: {{title: M, due: 2026-01-01}}\n")
+    r = ctl("validate", str(tmp_path / "chuoi.yaml"))
+    assert r.returncode == 0, out(r)[-500:]
+    write(tmp_path / "vong.yaml", f"tiendo: 1\ntitle: T\nmilestones:\n{chain}  m{n - 1}: {{title: M, due: 2026-01-01, requires: [m0]}}\n")
+    r = ctl("validate", "--json", str(tmp_path / "vong.yaml"))
+    assert r.returncode == 1 and r.stdout.count(b'"message"') == 1
+    assert b"m0 -> m1 -> m2" in r.stdout and b"(10000 milestones)" in r.stdout
+
+    # 120,000 unknown keys at the top (under the limits): one line each for 200, one for the rest.
+    write(tmp_path / "khoa.yaml", "tiendo: 1\ntitle: T\nmilestones: {m: {title: M, due: 2026-01-01}}\n"
+          + "".join(f"k{i}: 1\n" for i in range(120_000)))
+    r = ctl("validate", str(tmp_path / "khoa.yaml"))
+    assert r.returncode == 1 and r.stdout.decode().splitlines()[-1].endswith("119800 more errors in this file not shown (only the first 200 are)")
+
+
+CALENDARS = {
+    "tuan": ("weekend: [mon, tue, wed, thu, fri, sat, sun]\n", "4:10", "'weekend' covers all seven days"),
+    "nam": ("years:\n  2026:\n    off: [2026-01-01..2026-12-31]\n", "5:3", "year 2026 has no working day"),
+    "le": ("rules:\n  - {name: a, solar: \"01-01\", days: 60}\n  - {name: b, solar: \"03-02\", days: 60}\n", "5:3",
+           "could leave a year without a working day"),
+}
+
+
+def calendar_dir():
+    files = {}
+    for cid, (body, _, _) in CALENDARS.items():
+        files[f"calendars/{cid}.yaml"] = f"tiendo: 1\ncalendar: {cid}\ntitle: Lịch {cid}\n" + body
+        files[f"dung-{cid}.yaml"] = ("tiendo: 1\ntitle: T\ncalendar: " + cid
+                                     + "\nfields:\n  han: {type: date, required: true}\n"
+                                     + "milestones:\n  m: {title: M, due: han + 3wd, roll: forward}\n")
+    return workflows_dir(files)
+
+
+def test_calendars_without_working_days_are_refused_and_plan_does_not_spin():
+    wf = calendar_dir()
+    try:
+        r = ctl("validate", wf)
+        assert r.returncode == 1
+        for cid, (_, pos, fragment) in CALENDARS.items():
+            assert f"{wf}/calendars/{cid}.yaml:{pos}: error:" in out(r) and fragment in out(r), out(r)
+            assert f"{wf}/dung-{cid}.yaml:3:11: error: calendar '{cid}' has errors" in out(r)
+            p = ctl("plan", f"dung-{cid}", "--workflows", wf, "--set", "han=2026-03-02", "--start", "2026-01-01T08:00")
+            assert p.returncode == 1 and f"không nạp được quy trình 'dung-{cid}'" in p.stderr.decode()
+            c = ctl("calendar", cid, "2026", "--workflows", wf)
+            assert c.returncode == 1 and f"không nạp được lịch '{cid}'" in c.stderr.decode()
+    finally:
+        shutil.rmtree(wf)
+
+
+def test_daemon_skips_bad_files_at_start_and_keeps_the_last_good_one_on_reload(daemon_factory):
+    wf = calendar_dir()
+    write(os.path.join(wf, "hop.yaml"), GOOD)
+    write(os.path.join(wf, "bom.yaml"), alias_bomb())
+    d = daemon_factory(wf)
+    s = d.ctl("status")
+    assert s.returncode == 0, out(s)
+    assert "hop" in s.stdout.decode() and "bom.yaml:3:7: error: YAML anchor '&a0'" in s.stdout.decode()
+    assert "calendars/tuan.yaml:4:10: error: 'weekend' covers all seven days" in s.stdout.decode()
+    assert d.ctl("start", "hop", "a1", "--set", "han=2026-03-06").returncode == 0
+    # The good file becomes a bomb: reload reports it and keeps the last good version.
+    write(os.path.join(wf, "hop.yaml"), alias_bomb())
+    r = d.ctl("reload")
+    assert r.returncode == 1 and "hop.yaml:3:7: error: YAML anchor '&a0'" in r.stdout.decode(), out(r)
+    assert d.ctl("start", "hop", "a2", "--set", "han=2026-03-06").returncode == 0
+    assert "bị từ chối, giữ phiên bản tốt trước đó" in d.log_text()
+    # A restart with the bomb still there: no crash, the diagnostic in status, the instances still there.
+    d.stop()
+    d.start()
+    s = d.ctl("status")
+    assert s.returncode == 0 and "hop.yaml:3:7: error: YAML anchor" in s.stdout.decode(), out(s)
+    assert d.ctl("show", "hop/a1").returncode == 0
