@@ -162,7 +162,7 @@ install: man
 	@echo "Đã cài vào $(DESTDIR)$(PREFIX). Tiếp theo (xem README):"
 	@echo "  sudo systemd-sysusers && sudo journalctl --update-catalog && sudo systemctl daemon-reload"
 	@echo "  sudo systemctl enable --now tiendod.socket"
-	@echo "  echo 'MẬT-KHẨU' | sudo -u tiendo-web tiendo-web user add TÊN --role quan-tri --password-stdin"
+	@echo "  echo 'MẬT-KHẨU' | sudo tiendo-web user add TÊN --role quan-tri --password-stdin"
 	@echo "  sudo systemctl enable --now tiendo-web.service"
 
 uninstall:

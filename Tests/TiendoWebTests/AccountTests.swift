@@ -31,6 +31,18 @@ struct AccountTests {
         #expect(throws: AccountStoreError.self) { try AccountCommands.setDisabled(store, name: "khong-co", true) }
     }
 
+    @Test("as root, the files go to the state directory's owner (the service's user)", .enabled(if: geteuid() == 0))
+    func rootKeepsTheServiceOwner() throws {
+        let dir = TempDirectory()
+        let state = dir.path + "/web"
+        #expect(mkdir(state, 0o700) == 0 && chown(state, 65534, 65534) == 0)
+        try AccountCommands.add(AccountStore(directory: state), name: "admin", role: .quanTri, groups: [], password: "mat-khau-dai")
+        for file in ["accounts.json", "accounts.lock"] {
+            let attributes = try FileManager.default.attributesOfItem(atPath: state + "/" + file)
+            #expect(attributes[.ownerAccountID] as? Int == 65534 && attributes[.groupOwnerAccountID] as? Int == 65534, "\(file)")
+        }
+    }
+
     @Test("names, passwords and groups are checked, and nothing is written when one is wrong")
     func validation() throws {
         let dir = TempDirectory()

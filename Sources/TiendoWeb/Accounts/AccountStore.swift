@@ -18,6 +18,9 @@ public struct AccountStoreError: Error, CustomStringConvertible, Sendable {
 /// directory), so a crash leaves the old or the new file, never half of one. The server reads the file again when
 /// its identity, size or modification time changed: a password changed or an account disabled on the command line
 /// takes effect at the next request.
+///
+/// Run as root (`sudo tiendo-web user add …`), it gives the files it writes the owner of the state directory, so
+/// the service's user (to which systemd's `StateDirectory=` hands the directory) can still read and lock them.
 public final class AccountStore: Sendable {
     public let directory: String
     var path: String { directory + "/accounts.json" }
@@ -100,6 +103,7 @@ public final class AccountStore: Sendable {
         try prepare()
         let lock = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard lock >= 0 else { throw AccountStoreError("không mở được '\(lockPath)': \(String(cString: strerror(errno)))") }
+        giveToDirectoryOwner(lock)
         defer { close(lock) }
         guard flock(lock, LOCK_EX) == 0 else {
             throw AccountStoreError("không khóa được '\(lockPath)': \(String(cString: strerror(errno)))")
@@ -109,6 +113,14 @@ public final class AccountStore: Sendable {
         try write(accounts)
         cache.withLock { $0 = Snapshot(stamp: nil, accounts: []) }
         return result
+    }
+
+    /// As root, a file written into a directory that belongs to someone else is made theirs.
+    private func giveToDirectoryOwner(_ fd: Int32) {
+        guard geteuid() == 0 else { return }
+        var st = stat()
+        guard stat(directory, &st) == 0, st.st_uid != 0 else { return }
+        _ = fchown(fd, st.st_uid, st.st_gid)
     }
 
     private func write(_ accounts: [Account]) throws {
@@ -130,6 +142,7 @@ public final class AccountStore: Sendable {
             }
             return true
         }
+        giveToDirectoryOwner(fd)
         ok = ok && fchmod(fd, 0o600) == 0 && fsync(fd) == 0
         close(fd)
         guard ok, rename(temporary, path) == 0 else {
