@@ -149,7 +149,9 @@ let package = Package(
         .executableTarget(
             name: "tiendo-web",
             dependencies: [
-                "TiendoWeb", "TiendoVarlink", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // TiendoCore directly: its version constant (TiendoVersion) changes with every commit, and SwiftPM
+                // recompiles a module only when a direct dependency's interface changes.
+                "TiendoCore", "TiendoWeb", "TiendoVarlink", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
