@@ -3,23 +3,33 @@ SWIFT ?= swift
 PREFIX ?= /usr
 DESTDIR ?=
 STATE ?= $(CURDIR)/.tiendo
-APT_PACKAGES = libsystemd-dev libsqlite3-dev pkg-config python3-venv systemd locales msmtp openssl
+APT_PACKAGES = libsystemd-dev libsqlite3-dev pkg-config python3-venv systemd locales msmtp openssl libxlsxwriter-dev
+# The browser tests of tiendo-web: Debian's Chromium, its WebDriver and its Vietnamese words, fonts with Vietnamese
+# letters, pdftoppm to look at printed pages.
+WEB_TEST_APT_PACKAGES = chromium chromium-driver chromium-l10n fonts-noto-core poppler-utils
 
 VENV = .venv-test
 
-.PHONY: all deps build release test test-swift test-varlink test-hostile test-systemd test-delivery venv run bench \
-	bench-quick clean install install-build uninstall man deb test-deb
+.PHONY: all deps web-test-deps build release test test-swift test-varlink test-hostile test-systemd test-delivery test-web venv \
+	run bench bench-quick clean install install-build uninstall man deb test-deb
 
 all: build
 
 # Installs the Debian packages the build and tests need, when missing (apt-get needs root).
-deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "Cài đặt gói còn thiếu:$$missing"; \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 		else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi; \
 	fi
+endef
+
+deps:
+	$(call apt_install,$(APT_PACKAGES))
+
+web-test-deps:
+	$(call apt_install,$(WEB_TEST_APT_PACKAGES))
 
 build: deps
 	$(SWIFT) build
@@ -27,7 +37,7 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-test: deps test-swift test-varlink test-hostile test-systemd test-delivery
+test: deps test-swift test-varlink test-hostile test-systemd test-delivery test-web
 
 test-swift: deps
 	$(SWIFT) build --build-tests
@@ -40,6 +50,16 @@ $(VENV)/.ready:
 	touch $@
 
 venv: $(VENV)/.ready
+
+# selenium 4.52.0 needs a certifi newer than the package mirror here has; 4.51.0 is the newest that installs.
+$(VENV)/.web-ready: $(VENV)/.ready
+	$(VENV)/bin/pip install -q --disable-pip-version-check selenium==4.51.0 openpyxl==3.1.5
+	touch $@
+
+# tiendo-web in Chromium against the real tiendod (tests/web); screenshots and files in tests/web/artifacts/.
+test-web: deps web-test-deps $(VENV)/.web-ready
+	$(SWIFT) build
+	$(VENV)/bin/python -m pytest -q tests/web
 
 # The control socket against the real daemon, with the independent client.
 test-varlink: deps venv
@@ -87,7 +107,7 @@ SYSCONFDIR = /etc
 MANDIR = $(DATADIR)/man
 MANOUT = $(SCRATCH)/man
 # The programs whose man pages come from their argument parser.
-MAN_PROGRAMS = tiendoctl tiendo-deliver
+MAN_PROGRAMS = tiendoctl tiendo-deliver tiendo-web
 # The date printed in generated man pages: the last commit's, so a rebuild gives the same pages.
 MANDATE := $(shell git log -1 --format=%cs 2>/dev/null || date +%F)
 # Outside /usr, tiendod must be told where the shipped workflows are.
@@ -106,10 +126,14 @@ man: install-build
 install: man
 	install -Dm755 $(SCRATCH)/$(CONFIGURATION)/tiendod $(DESTDIR)$(BINDIR)/tiendod
 	install -Dm755 $(SCRATCH)/$(CONFIGURATION)/tiendoctl $(DESTDIR)$(BINDIR)/tiendoctl
+	install -Dm755 $(SCRATCH)/$(CONFIGURATION)/tiendo-web $(DESTDIR)$(BINDIR)/tiendo-web
 	install -d $(DESTDIR)$(UNITDIR)
 	sed -e 's|^ExecStart=/usr/bin/tiendod|ExecStart=$(BINDIR)/tiendod$(WORKFLOW_ARGS)|' \
 		-e 's|/usr/bin/tiendoctl|$(BINDIR)/tiendoctl|' systemd/tiendod.service > $(DESTDIR)$(UNITDIR)/tiendod.service
 	install -m644 systemd/tiendod.socket $(DESTDIR)$(UNITDIR)/tiendod.socket
+	sed -e 's|/usr/bin/tiendo-web|$(BINDIR)/tiendo-web|' systemd/tiendo-web.service > $(DESTDIR)$(UNITDIR)/tiendo-web.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/tiendo-web.service
+	install -Dm644 systemd/tiendo-web.sysusers $(DESTDIR)$(LIBDIR)/sysusers.d/tiendo-web.conf
 	chmod 644 $(DESTDIR)$(UNITDIR)/tiendod.service
 	install -Dm644 systemd/tiendo.sysusers $(DESTDIR)$(LIBDIR)/sysusers.d/tiendo.conf
 	install -Dm644 systemd/tiendo.tmpfiles $(DESTDIR)$(LIBDIR)/tmpfiles.d/tiendo.conf
@@ -127,6 +151,7 @@ install: man
 	install -Dm644 config/workflows/README $(DESTDIR)$(SYSCONFDIR)/tiendo/workflows/README
 	install -Dm644 vn.tiendo.Manager.varlink $(DESTDIR)$(DATADIR)/varlink/vn.tiendo.Manager.varlink
 	install -Dm644 vn.tiendo.Delivery.varlink $(DESTDIR)$(DATADIR)/varlink/vn.tiendo.Delivery.varlink
+	install -Dm644 vn.tiendo.Extras.varlink $(DESTDIR)$(DATADIR)/varlink/vn.tiendo.Extras.varlink
 	install -d $(DESTDIR)$(DATADIR)/bash-completion/completions $(DESTDIR)$(DATADIR)/zsh/vendor-completions \
 		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d
 	$(SCRATCH)/$(CONFIGURATION)/tiendoctl --generate-completion-script bash | sed '1{/^#!/d}' \
@@ -139,19 +164,22 @@ install: man
 	@echo "Đã cài vào $(DESTDIR)$(PREFIX). Tiếp theo (xem README):"
 	@echo "  sudo systemd-sysusers && sudo journalctl --update-catalog && sudo systemctl daemon-reload"
 	@echo "  sudo systemctl enable --now tiendod.socket"
+	@echo "  echo 'MẬT-KHẨU' | sudo tiendo-web user add TÊN --role quan-tri --password-stdin"
+	@echo "  sudo systemctl enable --now tiendo-web.service"
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/tiendod $(DESTDIR)$(BINDIR)/tiendoctl $(DESTDIR)$(BINDIR)/tiendo-deliver
+	rm -f $(DESTDIR)$(BINDIR)/tiendod $(DESTDIR)$(BINDIR)/tiendoctl $(DESTDIR)$(BINDIR)/tiendo-deliver $(DESTDIR)$(BINDIR)/tiendo-web
 	rm -f $(DESTDIR)$(UNITDIR)/tiendo-deliver.service $(DESTDIR)$(LIBDIR)/sysusers.d/tiendo-deliver.conf \
 		$(DESTDIR)$(LIBDIR)/systemd/catalog/tiendo-deliver.catalog $(DESTDIR)$(DATADIR)/doc/tiendo/delivery.md
 	-rmdir $(DESTDIR)$(DATADIR)/doc/tiendo
-	rm -f $(DESTDIR)$(UNITDIR)/tiendod.service $(DESTDIR)$(UNITDIR)/tiendod.socket
-	rm -f $(DESTDIR)$(LIBDIR)/sysusers.d/tiendo.conf $(DESTDIR)$(LIBDIR)/tmpfiles.d/tiendo.conf \
+	rm -f $(DESTDIR)$(UNITDIR)/tiendod.service $(DESTDIR)$(UNITDIR)/tiendod.socket $(DESTDIR)$(UNITDIR)/tiendo-web.service
+	rm -f $(DESTDIR)$(LIBDIR)/sysusers.d/tiendo.conf $(DESTDIR)$(LIBDIR)/sysusers.d/tiendo-web.conf $(DESTDIR)$(LIBDIR)/tmpfiles.d/tiendo.conf \
 		$(DESTDIR)$(LIBDIR)/systemd/catalog/tiendo.catalog
 	rm -f $(DESTDIR)$(SYSCONFDIR)/tiendo/workflows/README
 	rm -rf $(DESTDIR)$(LIBDIR)/tiendo/workflows
 	-rmdir $(DESTDIR)$(LIBDIR)/tiendo
-	rm -f $(DESTDIR)$(DATADIR)/varlink/vn.tiendo.Manager.varlink $(DESTDIR)$(DATADIR)/varlink/vn.tiendo.Delivery.varlink
+	rm -f $(DESTDIR)$(DATADIR)/varlink/vn.tiendo.Manager.varlink $(DESTDIR)$(DATADIR)/varlink/vn.tiendo.Delivery.varlink \
+		$(DESTDIR)$(DATADIR)/varlink/vn.tiendo.Extras.varlink
 	rm -f $(DESTDIR)$(DATADIR)/bash-completion/completions/tiendoctl $(DESTDIR)$(DATADIR)/zsh/vendor-completions/_tiendoctl \
 		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d/tiendoctl.fish
 	rm -f $(foreach p,$(MAN_PROGRAMS),$(DESTDIR)$(MANDIR)/man1/$(p).1 $(DESTDIR)$(MANDIR)/man1/$(p).*.1) \
@@ -174,13 +202,12 @@ test-deb: deps
 	@$(MAKE) --no-print-directory deps APT_PACKAGES="$(DEB_APT_PACKAGES) debootstrap"
 	bash tests/deb/run.sh
 
-# Runs the daemon in the foreground on the shipped workflows, with its state in ./.tiendo/.
+# Runs the daemon on the shipped workflows and tiendo-web on 127.0.0.1:8080 (WEB_LISTEN), with their state in
+# ./.tiendo/; the first run creates the account `admin` (quan-tri) with a random password, printed once.
+# Ctrl-C stops both.
+WEB_LISTEN ?= 127.0.0.1:8080
 run: build
-	@mkdir -p $(STATE)
-	@echo "tiendod: trạng thái $(STATE)/state/tiendo.sqlite, tệp trạng thái $(STATE)/status/, socket $(STATE)/vn.tiendo.Manager"
-	@echo "Thử:  TIENDO_SOCKET=$(STATE)/vn.tiendo.Manager ./.build/debug/tiendoctl status   (Ctrl-C để dừng)"
-	./.build/debug/tiendod --workflows Workflows --state-dir $(STATE)/state --runtime-dir $(STATE)/status \
-		--socket $(STATE)/vn.tiendo.Manager $(RUN_ARGS)
+	STATE=$(STATE) WEB_LISTEN=$(WEB_LISTEN) scripts/run.sh $(RUN_ARGS)
 
 # Benchmarks (issue 7, docs/performance.md): release builds, N up to 10^6, ~30 minutes on 2 cores; bench/results.json.
 bench: deps

@@ -15,17 +15,25 @@ let package = Package(
         .library(name: "TiendoCore", targets: ["TiendoCore"]),
         .library(name: "TiendoVarlink", targets: ["TiendoVarlink"]),
         .executable(name: "tiendo-deliver", targets: ["tiendo-deliver"]),
+        .executable(name: "tiendo-web", targets: ["tiendo-web"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        // Delivery channels only (tiendo-deliver); tiendod and tiendoctl link none of these.
+        // Delivery channels and tiendo-web; tiendod and tiendoctl link none of these.
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // Delivery channels only (tiendo-deliver).
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        // tiendo-web only: the HTTP server, its password hashing and sessions, and multipart uploads. Hummingbird's
+        // default traits (swift-configuration support) are not needed.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
     ],
     targets: [
         // Pure, deterministic engine: definitions, date algebra, calendars, step function. No I/O but file reading.
@@ -126,6 +134,32 @@ let package = Package(
             dependencies: ["TiendoDelivery", "TiendoChannels", "TiendoCore"],
             swiftSettings: strict
         ),
+        // libxlsxwriter (Debian's libxlsxwriter-dev): the XLSX export of tiendo-web.
+        .systemLibrary(name: "CXlsxWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
+        // The web front end: pages, accounts, sessions, CSV/XLSX, all through TiendoVarlink (never the store).
+        .target(
+            name: "TiendoWeb",
+            dependencies: [
+                "TiendoCore", "TiendoVarlink", "CXlsxWriter",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "tiendo-web",
+            dependencies: [
+                // TiendoCore directly: its version constant (TiendoVersion) changes with every commit, and SwiftPM
+                // recompiles a module only when a direct dependency's interface changes.
+                "TiendoCore", "TiendoWeb", "TiendoVarlink", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "TiendoCoreTests",
             dependencies: ["TiendoCore"],
@@ -142,6 +176,16 @@ let package = Package(
             name: "TiendoDaemonTests",
             dependencies: [
                 "TiendoDaemon", "TiendoCore", "TiendoStore", "TiendoDelivery", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // tiendo-web's routes in process (no sockets) against the real tiendod, its text, accounts and export files.
+        .testTarget(
+            name: "TiendoWebTests",
+            dependencies: [
+                "TiendoWeb", "TiendoVarlink", "TiendoCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

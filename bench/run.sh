@@ -37,14 +37,15 @@ fi
 
 $SWIFT build -c release --product tiendod
 $SWIFT build -c release --product tiendo-deliver
+$SWIFT build -c release --product tiendo-web
 $SWIFT build -c release --package-path bench --scratch-path .build-bench
 cc -O2 -Wall -o .build-bench/sqlite-ceiling bench/tools/sqlite-ceiling.c -lsqlite3
 # Measure a copy: a build started by someone else during the run cannot swap the binary under it.
 cp .build/release/tiendod .build-bench/tiendod-under-test
-
+cp .build/release/tiendo-web .build-bench/tiendo-web-under-test
 cp .build/release/tiendo-deliver .build-bench/tiendo-deliver-under-test
 
-ARGS="--tiendod .build-bench/tiendod-under-test --deliver .build-bench/tiendo-deliver-under-test --workflows Workflows --ceiling .build-bench/sqlite-ceiling --python .venv-bench/bin/python --tools bench/tools"
+ARGS="--tiendod .build-bench/tiendod-under-test --deliver .build-bench/tiendo-deliver-under-test --tiendo-web .build-bench/tiendo-web-under-test --workflows Workflows --ceiling .build-bench/sqlite-ceiling --python .venv-bench/bin/python --tools bench/tools"
 case "$MODE" in
 quick)
 	# shellcheck disable=SC2086

@@ -416,7 +416,9 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
     func requestID(_ workflow: String, _ key: String) -> String { "\(workflow)/\(key)" }
 
     /// Starts an instance now (durable before returning).
-    public func startInstance(workflow: String, key: String?, data: [(String, JSON)], actor: Int?, started: Instant? = nil) throws(RequestError) -> Instance {
+    public func startInstance(
+        workflow: String, key: String?, data: [(String, JSON)], actor: Int?, actorName: String? = nil, started: Instant? = nil
+    ) throws(RequestError) -> Instance {
         let now = clock.now()
         guard let def = current[workflow] else { throw .noSuchWorkflow(workflow) }
         let validated: InstanceData
@@ -439,7 +441,7 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
         let engine = self.engine(def.digest)!
         switch engine.start(instanceID: id, data: validated, at: started ?? now, now: now, actor: actor, counter: self) {
         case .success(let (inst, records)):
-            try persist([change(inst, def: def, stale: false)], records)
+            try persist([change(inst, def: def, stale: false)], Daemon.attribute(records, to: actorName))
             return inst
         case .failure(let e):
             throw Daemon.map(e)
@@ -459,6 +461,18 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
         statusDirty = true
     }
 
+    /// The operator's records (those with an `actor`) of one request, with the name of the person a front end acted
+    /// for; timed records the request caused on the way keep none.
+    static func attribute(_ records: [Record], to actorName: String?) -> [Record] {
+        guard let actorName else { return records }
+        return records.map { r in
+            guard r.actor != nil else { return r }
+            var named = r
+            named.actorName = actorName
+            return named
+        }
+    }
+
     static func map(_ e: EngineError) -> RequestError {
         switch e {
         case .invalidData(let f): return .invalidData(field: f.field, reason: f.reason)
@@ -472,7 +486,9 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
     }
 
     /// Applies an event (or `done`) now; durable before returning. An idempotency key makes it apply at most once.
-    public func sendEvent(id: String, event: String, data: [(String, JSON)], idempotencyKey: String?, actor: Int?) throws(RequestError) -> Instance {
+    public func sendEvent(
+        id: String, event: String, data: [(String, JSON)], idempotencyKey: String?, actor: Int?, actorName: String? = nil
+    ) throws(RequestError) -> Instance {
         let now = clock.now()
         if let key = idempotencyKey, let reply = try? store.idempotentReply(instance: id, key: key) {
             _ = reply
@@ -494,13 +510,15 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
         let result = engine.send(&inst, event: event, data: data, at: now, actor: actor, counter: self)
         switch result {
         case .success(let records):
-            try persist([change(inst, def: def, stale: row.stale)], records, idempotency: idempotencyKey.map { [(id, $0, "ok")] } ?? [])
+            try persist(
+                [change(inst, def: def, stale: row.stale)], Daemon.attribute(records, to: actorName),
+                idempotency: idempotencyKey.map { [(id, $0, "ok")] } ?? [])
             return inst
         case .failure(let e):
             // Keep what the advance did and the rejection in history; the event itself changed nothing.
             var advanced = row.instance
             let pre = engine.advanceFully(&advanced, to: now)
-            try persist([change(advanced, def: def, stale: row.stale)], pre + (e.record.map { [$0] } ?? []))
+            try persist([change(advanced, def: def, stale: row.stale)], pre + Daemon.attribute(e.record.map { [$0] } ?? [], to: actorName))
             throw Daemon.map(e)
         }
     }

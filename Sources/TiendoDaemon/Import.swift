@@ -19,12 +19,13 @@ extension Daemon {
     static let stagedImportIdleSeconds: Int64 = 3600
 
     public func importInstances(
-        workflow: String, rows: [[(String, JSON)]], actor: Int?, importID: String? = nil, final: Bool = true
+        workflow: String, rows: [[(String, JSON)]], actor: Int?, actorName: String? = nil, importID: String? = nil,
+        final: Bool = true
     ) throws(RequestError) -> ImportOutcome {
         let now = clock.now()
         guard let def = current[workflow] else { throw .noSuchWorkflow(workflow) }
         guard let importID else {
-            let n = try importAll(def, count: rows.count, actor: actor, now: now) { after, limit in
+            let n = try importAll(def, count: rows.count, actor: actor, actorName: actorName, now: now) { after, limit in
                 rows[after..<min(rows.count, after + limit)].enumerated().map { (after + $0.offset + 1, $0.element) }
             }
             return .imported(n)
@@ -47,7 +48,7 @@ extension Daemon {
         }
         guard final else { return .staged(total) }
         defer { try? store.dropStaged(importID: importID) }
-        let n = try importAll(def, count: total, actor: actor, now: now) { after, limit in
+        let n = try importAll(def, count: total, actor: actor, actorName: actorName, now: now) { after, limit in
             try store.stagedRows(importID: importID, after: after, limit: limit)
         }
         return .imported(n)
@@ -96,7 +97,7 @@ extension Daemon {
 
     /// Checks `count` rows read page by page from `page(after, limit)`, then starts them all in one transaction.
     func importAll(
-        _ def: WorkflowDefinition, count: Int, actor: Int?, now: Instant,
+        _ def: WorkflowDefinition, count: Int, actor: Int?, actorName: String? = nil, now: Instant,
         page: (_ after: Int, _ limit: Int) throws -> [(Int, [(String, JSON)])]
     ) throws(RequestError) -> Int {
         guard let engine = engine(def.digest) else { throw .noSuchWorkflow(def.id) }
@@ -155,7 +156,9 @@ extension Daemon {
                         }
                         if bad > 0 { throw ImportRejection() }
                         // Records go to the outbox in this transaction and are emitted from it after the commit.
-                        _ = try store.commit(changes: changes, records: records, delivery: deliveryCommit(now: now, changes: changes))
+                        _ = try store.commit(
+                            changes: changes, records: Daemon.attribute(records, to: actorName),
+                            delivery: deliveryCommit(now: now, changes: changes))
                         counter.stored()
                         after = rows.last!.0
                         heartbeat()

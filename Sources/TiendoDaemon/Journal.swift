@@ -77,6 +77,7 @@ public final class JournalSink: RecordSink, Sendable {
             ("TIENDO_MISSED", r.missed.map(String.init)), ("TIENDO_LATE_SEC", r.late.map(String.init)),
             ("TIENDO_PROVISIONAL", r.provisional ? "1" : nil), ("TIENDO_GROUP", r.group),
             ("TIENDO_ACTOR_UID", r.actor.map(String.init)),
+            ("TIENDO_ACTOR_NAME", r.actorName),
         ]
         for case let (k, v?) in optional { f.append((k, v)) }
         return f

@@ -323,6 +323,11 @@ public final class Store: @unchecked Sendable {
         }
         m.registerMigration("v5", migrate: Store.migrateV5)
         m.registerMigration("v6", migrate: Store.migrateV6)
+        m.registerMigration("front-end-1") { db in
+            // tiendo-web's lists of one chi bộ (vn.tiendo.Extras.Instances with groups) read by group in id order
+            // instead of scanning every instance.
+            try db.execute(sql: "CREATE INDEX instances_grp ON instances(grp, id)")
+        }
         return m
     }
 

@@ -122,6 +122,8 @@ extension Manager {
         public var group: String?
         /// The operator's uid, for operator actions.
         public var actor: Int?
+        /// Extension: the person a trusted front end (tiendo-web) or an administrator acted for.
+        public var actorName: String?
         public var message: String
 
         public init(at: String, kind: RecordKind, workflow: String, priority: Int, message: String) {
@@ -153,6 +155,7 @@ extension Manager {
             provisional = try m.optionalBool("provisional")
             group = try m.optionalString("group")
             actor = try m.optionalInt("actor")
+            actorName = try m.optionalString("actorName")
             message = try m.string("message")
         }
 
@@ -174,6 +177,7 @@ extension Manager {
             w.add("provisional", provisional)
             w.add("group", group)
             w.add("actor", actor)
+            w.add("actorName", actorName)
             w.add("message", message)
             return w.json
         }

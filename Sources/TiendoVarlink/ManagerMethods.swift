@@ -1,7 +1,7 @@
 public import TiendoCore
 
-/// A method of `vn.tiendo.Manager` (or of tiendod's extension interface `vn.tiendo.Delivery`): its parameters and
-/// how its reply reads.
+/// A method of `vn.tiendo.Manager` (or of tiendod's extension interfaces `vn.tiendo.Delivery` and
+/// `vn.tiendo.Extras`): its parameters and how its reply reads.
 public protocol ManagerMethod: Sendable {
     associatedtype Reply: Sendable
     /// The interface: `vn.tiendo.Manager` unless the method says otherwise.
@@ -25,7 +25,7 @@ extension ManagerMethod {
 }
 
 /// Parameter lists without their absent members.
-private func present(_ pairs: [(String, JSON?)]) -> [(String, JSON)] {
+func present(_ pairs: [(String, JSON?)]) -> [(String, JSON)] {
     pairs.compactMap { key, value in value.map { (key, $0) } }
 }
 

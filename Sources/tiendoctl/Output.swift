@@ -88,6 +88,7 @@ enum Output {
             }
             return
         }
+        let showActor = records.contains { $0.actor != nil }
         let rows = records.map { r -> [String] in
             // A provisional record's due is provisional, and so is its `at` when the engine computed it (format §10
             // "Calendar status", rules 5–6); an operator's `at` never is.
@@ -99,6 +100,8 @@ enum Output {
                 r.late.map { Messages.lateness(seconds: $0) } ?? "", r.message,
             ]
             if !showInstance { row.remove(at: 2) }
+            // Who did it (operator actions): the person a front end acted for (`actorName`), else the uid.
+            if showActor { row.insert(r.actorName ?? r.actor.map { "uid \($0)" } ?? "", at: row.count - 1) }
             return row
         }
         let colours: [((String) -> String)?] = records.map { r -> ((String) -> String)? in
@@ -108,6 +111,7 @@ enum Output {
         }
         var header = ["Thời điểm", "Loại", "Hồ sơ", "Trạng thái/Mốc", "Hạn", "Trễ", "Nội dung"]
         if !showInstance { header.remove(at: 2) }
+        if showActor { header.insert("Người thực hiện", at: header.count - 1) }
         table(header, rows, colour: colours)
     }
 }

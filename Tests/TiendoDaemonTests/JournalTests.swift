@@ -75,6 +75,20 @@ struct JournalTests {
         #expect(d["TIENDO_FROM"] == "a" && d["TIENDO_TO"] == "b" && d["TIENDO_EVENT"] == "duyet" && d["TIENDO_STATE"] == "b")
         #expect(d["TIENDO_LATE_SEC"] == "90" && d["TIENDO_ACTOR_UID"] == "1000" && d["TIENDO_DAYS_LEFT"] == "-2")
         #expect(d["TIENDO_MILESTONE"] == nil && d["TIENDO_DUE"] == nil && d["TIENDO_GROUP"] == nil)
+        #expect(d["TIENDO_ACTOR_NAME"] == nil)
+    }
+
+    @Test("the person a front end acted for goes to TIENDO_ACTOR_NAME and survives the record's JSON")
+    func actorNameField() throws {
+        var r = Record(
+            at: Instant(seconds: 0), utcOffset: 25_200, kind: .milestoneDone, workflow: "w", instance: "w/k", milestone: "m",
+            priority: 6, actor: 998, message: "m")
+        r.actorName = "Nguyễn Thị Hà"
+        let d = Dictionary(uniqueKeysWithValues: JournalSink.fields(of: r))
+        #expect(d["TIENDO_ACTOR_UID"] == "998" && d["TIENDO_ACTOR_NAME"] == "Nguyễn Thị Hà")
+        let back = try #require(Record(json: r.json))
+        #expect(back.actorName == "Nguyễn Thị Hà" && back == r)
+        #expect(r.json.serialized().contains(#""actor":998,"actorName":"Nguyễn Thị Hà","message""#))
     }
 
     @Test("a provisional rescheduled record of an occurrence: occurrence, previous due, provisional in contract order")

@@ -122,8 +122,9 @@ check "apt kéo theo systemd (Depends)" in_root dpkg-query -W systemd
 check "tiendoctl --version" equals "$(in_root tiendoctl --version)" "$V1"
 check "tiendod --version" equals "$(in_root tiendod --version)" "$V1"
 check "tiendo-deliver --version" equals "$(in_root tiendo-deliver --version)" "$V1"
+check "tiendo-web --version" equals "$(in_root tiendo-web --version)" "$V1"
 check "chương trình không cần gì ngoài gói Debian (ldd)" \
-    bash -c "! chroot '$ROOT' ldd /usr/bin/tiendod /usr/bin/tiendoctl /usr/bin/tiendo-deliver | grep -E 'not found|/opt/'"
+    bash -c "! chroot '$ROOT' ldd /usr/bin/tiendod /usr/bin/tiendoctl /usr/bin/tiendo-deliver /usr/bin/tiendo-web | grep -E 'not found|/opt/'"
 check "tiendoctl validate /usr/lib/tiendo/workflows" in_root tiendoctl validate /usr/lib/tiendo/workflows
 check "sysusers: người dùng tiendo, nhóm tiendo và tiendo-admin" \
     bash -c "chroot '$ROOT' getent passwd tiendo && chroot '$ROOT' getent group tiendo tiendo-admin"
@@ -136,6 +137,10 @@ check "tiendod.service được bật lúc khởi động" \
     equals "$(readlink "$ROOT/etc/systemd/system/multi-user.target.wants/tiendod.service")" /lib/systemd/system/tiendod.service
 check "tiendo-deliver.service đã cài nhưng không bật (cần cấu hình gửi trước)" bash -c \
     "[ -f '$ROOT/lib/systemd/system/tiendo-deliver.service' ] && ! ls '$ROOT'/etc/systemd/system/*.wants/tiendo-deliver.service 2>/dev/null"
+check "tiendo-web.service đã cài nhưng không bật (cần tài khoản quản trị trước)" bash -c \
+    "[ -f '$ROOT/lib/systemd/system/tiendo-web.service' ] && ! ls '$ROOT'/etc/systemd/system/*.wants/tiendo-web.service 2>/dev/null"
+check "sysusers: người dùng tiendo-web trong nhóm tiendo" \
+    bash -c "chroot '$ROOT' id -nG tiendo-web | tr ' ' '\\n' | grep -qx tiendo"
 # No systemd runs in the root (deb-systemd-invoke does nothing there): check what the postinst would run.
 postinst_has() { grep -qF -- "$1" "$ROOT/var/lib/dpkg/info/tiendo.postinst"; }
 check "postinst: deb-systemd-invoke cho tiendod.service, tiendod.socket" \
@@ -148,7 +153,7 @@ check "catalog journald đã cập nhật (MESSAGE_ID quá hạn)" \
 check "conffile /etc/tiendo/workflows/README" \
     bash -c "chroot '$ROOT' dpkg-query -W -f='\${Conffiles}' tiendo | grep -q ' /etc/tiendo/workflows/README '"
 check "trang man" present /usr/share/man/man8/tiendod.8.gz /usr/share/man/man1/tiendoctl.1.gz \
-    /usr/share/man/man1/tiendo-deliver.1.gz
+    /usr/share/man/man1/tiendo-deliver.1.gz /usr/share/man/man1/tiendo-web.1.gz
 
 # ---------------------------------------------------------------- the daemon, by hand, on a fake clock
 FAKE_START=2026-01-05T08:00

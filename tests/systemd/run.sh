@@ -53,7 +53,7 @@ for tool in systemctl journalctl systemd-analyze systemd-sysusers systemd-cat lo
     /lib/systemd/systemd /lib/systemd/systemd-journald; do
     command -v "$tool" >/dev/null 2>&1 || fatal "missing $tool (make deps installs the packages)"
 done
-for b in tiendod tiendoctl; do [ -x "$BIN/$b" ] || fatal "no $BIN/$b: run swift build first"; done
+for b in tiendod tiendoctl tiendo-web; do [ -x "$BIN/$b" ] || fatal "no $BIN/$b: run swift build first"; done
 # PrivateDevices= clones /dev/null into the unit's /dev and fails with 226/NAMESPACE when it is not a device.
 # A program that "creates" /dev/null as a file (Foundation's FileManager.createFile writes a temporary file and
 # renames it over the path) leaves a regular file there; put the device back, loudly.
@@ -126,11 +126,20 @@ if systemd-sysusers --root="$T/sysroot" "$REPO/systemd/tiendo.sysusers" >"$T/sys
 else
     fail "tiendo.sysusers: $(cat "$T/sysusers.log" "$T/sysroot/etc/passwd" 2>/dev/null | tail -5)"
 fi
+if systemd-sysusers --root="$T/sysroot" "$REPO/systemd/tiendo-web.sysusers" >"$T/sysusers-web.log" 2>&1 &&
+    grep -q '^tiendo-web:x:[0-9]*:[0-9]*:[^:]*:/var/lib/tiendo-web:' "$T/sysroot/etc/passwd" &&
+    grep -Eq '^tiendo:x:[0-9]+:(.*,)?tiendo-web(,.*)?$' "$T/sysroot/etc/group"; then
+    pass "tiendo-web.sysusers creates user tiendo-web (home /var/lib/tiendo-web), a member of group tiendo"
+else
+    fail "tiendo-web.sysusers: $(cat "$T/sysusers-web.log" "$T/sysroot/etc/group" 2>/dev/null | tail -5)"
+fi
 
 DEST="$T/dest"
 if make -s -C "$REPO" install DESTDIR="$DEST" CONFIGURATION=debug SCRATCH="$SCRATCH" >"$T/install.log" 2>&1; then
     missing=""
     for f in usr/bin/tiendod usr/bin/tiendoctl usr/lib/systemd/system/tiendod.service usr/lib/systemd/system/tiendod.socket \
+        usr/bin/tiendo-web usr/lib/systemd/system/tiendo-web.service usr/lib/sysusers.d/tiendo-web.conf \
+        usr/share/varlink/vn.tiendo.Extras.varlink \
         usr/lib/sysusers.d/tiendo.conf usr/lib/systemd/catalog/tiendo.catalog usr/lib/tiendo/workflows/thi-dua.yaml \
         usr/lib/tiendo/workflows/calendars/vn.yaml usr/share/varlink/vn.tiendo.Manager.varlink \
         usr/share/bash-completion/completions/tiendoctl usr/share/zsh/vendor-completions/_tiendoctl \
@@ -150,7 +159,8 @@ fi
 mkdir -p "$T/verify"
 sed "s|/usr/bin/|$DEST/usr/bin/|g" "$DEST/usr/lib/systemd/system/tiendod.service" >"$T/verify/tiendod.service"
 cp "$DEST/usr/lib/systemd/system/tiendod.socket" "$T/verify/"
-if (cd "$T/verify" && MANPATH="$DEST/usr/share/man" systemd-analyze verify ./tiendod.service ./tiendod.socket) >"$T/verify.log" 2>&1 &&
+sed "s|/usr/bin/|$DEST/usr/bin/|g" "$DEST/usr/lib/systemd/system/tiendo-web.service" >"$T/verify/tiendo-web.service"
+if (cd "$T/verify" && MANPATH="$DEST/usr/share/man" systemd-analyze verify ./tiendod.service ./tiendod.socket ./tiendo-web.service) >"$T/verify.log" 2>&1 &&
     [ ! -s "$T/verify.log" ]; then
     pass "systemd-analyze verify: clean"
 else
@@ -162,6 +172,13 @@ if [ -n "$exposure" ] && python3 -c "import sys; sys.exit(0 if float('$exposure'
     pass "systemd-analyze security --offline=true: exposure $exposure ≤ 1.0"
 else
     fail "systemd-analyze security: exposure '$exposure' (want ≤ 1.0)"
+fi
+exposure=$(systemd-analyze security --offline=true "$REPO/systemd/tiendo-web.service" 2>/dev/null |
+    sed -n 's/.*Overall exposure level for tiendo-web.service: \([0-9.]*\).*/\1/p')
+if [ -n "$exposure" ] && python3 -c "import sys; sys.exit(0 if float('$exposure') <= 2.0 else 1)"; then
+    pass "systemd-analyze security --offline=true tiendo-web.service: exposure $exposure ≤ 2.0"
+else
+    fail "systemd-analyze security tiendo-web.service: exposure '$exposure' (want ≤ 2.0)"
 fi
 shipped_unit_keeps() {
     local line
@@ -258,7 +275,7 @@ cp -r "$REPO/Workflows" "$WF"
 # The unit runs copies of the built binaries: a checkout under /tmp would be hidden by PrivateTmp=, and a
 # rebuild in the tree during the run cannot swap the binary under the manager.
 mkdir -p "$T/bin"
-cp "$BIN/tiendod" "$BIN/tiendoctl" "$T/bin/"
+cp "$BIN/tiendod" "$BIN/tiendoctl" "$BIN/tiendo-web" "$T/bin/"
 rm -rf "$WF/examples" "$WF/archive"
 # The election of 15/03/2026 is archived (not shipped as a live workflow); its dated milestones are what this
 # test drives with fake time, so the test's copy of the workflows carries it.
@@ -439,7 +456,8 @@ keys = {"kind": "TIENDO_KIND", "workflow": "TIENDO_WORKFLOW", "instance": "TIEND
         "from": "TIENDO_FROM", "to": "TIENDO_TO", "event": "TIENDO_EVENT", "milestone": "TIENDO_MILESTONE",
         "occurrence": "TIENDO_OCCURRENCE", "due": "TIENDO_DUE", "previousDue": "TIENDO_PREVIOUS_DUE",
         "daysLeft": "TIENDO_DAYS_LEFT", "missed": "TIENDO_MISSED", "late": "TIENDO_LATE_SEC",
-        "provisional": "TIENDO_PROVISIONAL", "group": "TIENDO_GROUP", "actor": "TIENDO_ACTOR_UID"}
+        "provisional": "TIENDO_PROVISIONAL", "group": "TIENDO_GROUP", "actor": "TIENDO_ACTOR_UID",
+        "actorName": "TIENDO_ACTOR_NAME"}
 entries = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 history = []
 dec = json.JSONDecoder()
@@ -527,6 +545,55 @@ if localedef -i vi_VN -f UTF-8 "$T/locale/vi_VN.UTF-8" >"$T/localedef.log" 2>&1;
 else
     fail "cannot build the vi_VN locale (package locales): $(tail -3 "$T/localedef.log")"
 fi
+
+# ------------------------------------------------------------------ tiendo-web.service beside it
+
+# The shipped unit with a drop-in: the built binary, the test socket, a free port (its SocketBindAllow= too), no
+# User=/SupplementaryGroups= (no such users here), the two namespace options these containers refuse. The
+# accounts are made beforehand; the sandbox (ProtectSystem=strict) only reads them.
+WEB_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+WEB_STATE="$T/web-state"
+echo "mat-khau-thu-nghiem" | "$T/bin/tiendo-web" user add quantri --role quan-tri --password-stdin --state-dir "$WEB_STATE" >/dev/null ||
+    fail "tiendo-web user add"
+cp "$DEST/usr/lib/systemd/system/tiendo-web.service" "$U/"
+mkdir -p "$U/tiendo-web.service.d"
+cat >"$U/tiendo-web.service.d/test.conf" <<DROPIN
+[Service]
+ExecStart=
+ExecStart=$T/bin/tiendo-web serve --socket $SOCK --listen 127.0.0.1:$WEB_PORT --state-dir $WEB_STATE
+User=
+Group=
+SupplementaryGroups=
+ProtectHome=no
+ProtectKernelTunables=no
+SocketBindAllow=
+SocketBindAllow=tcp:$WEB_PORT
+DROPIN
+systemctl --user daemon-reload
+ensure_dev_null
+systemctl --user start tiendo-web.service >"$T/web-start.log" 2>&1
+web_page() {  # web_page: signs in through the form and prints the home page
+    python3 - "$WEB_PORT" <<'PYTHON'
+import http.cookiejar, re, sys, urllib.parse, urllib.request
+base = f"http://127.0.0.1:{sys.argv[1]}"
+jar = http.cookiejar.CookieJar()
+opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+form = opener.open(base + "/dang-nhap", timeout=10).read().decode()
+token = re.search(r'name="_csrf" value="([^"]+)"', form).group(1)
+data = urllib.parse.urlencode({"_csrf": token, "ten": "quantri", "mat-khau": "mat-khau-thu-nghiem", "tiep": "/?ngay=30"}).encode()
+print(opener.open(base + "/dang-nhap", data=data, timeout=30).read().decode())
+PYTHON
+}
+if wait_until 30 web_page && web_page >"$T/web-home.html" 2>&1 && grep -q "Việc cần làm" "$T/web-home.html" &&
+    grep -q "Phường Ba Đình" "$T/web-home.html"; then
+    pass "tiendo-web.service (hardened as shipped): signing in, then the 30-day agenda of tiendod's cases through the socket"
+else
+    fail "tiendo-web.service: $(cat "$T/web-start.log"; systemctl --user status tiendo-web.service --no-pager 2>&1 | tail -8; tail -3 "$T/web-home.html" 2>/dev/null)"
+fi
+systemctl --user stop tiendo-web.service
+check "tiendo-web.service stops cleanly on SIGTERM (Result=success)" \
+    test "$(systemctl --user show tiendo-web.service -p Result --value)" = success -a \
+    "$(systemctl --user show tiendo-web.service -p ActiveState --value)" = inactive
 
 # ------------------------------------------------------------------ watchdog
 

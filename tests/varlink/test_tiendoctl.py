@@ -293,12 +293,13 @@ def test_agenda_history_and_status_show_occurrences_and_provisional(ward):
     assert ctl(ward, "done", "viec/cb3", "dang-phi@2026-04").returncode == 0
     r = ctl(ward, "history", "viec/cb3")
     rows = [cells(l) for l in r.stdout.splitlines()]
-    assert rows[0] == ["Thời điểm", "Loại", "Trạng thái/Mốc", "Hạn", "Trễ", "Nội dung"]
+    # An operator's records name who did it (the uid here; tiendo-web's records name the person).
+    assert rows[0] == ["Thời điểm", "Loại", "Trạng thái/Mốc", "Hạn", "Trễ", "Người thực hiện", "Nội dung"]
     overdue = next(row for row in rows if row[1] == "quá hạn")
     # Imported late: of the daily notices of March's dues, only the latest is sent, late (said in words).
     assert overdue[:5] == ["03/04/2026 08:00", "quá hạn", "dang-phi@2026-03", "31/03/2026", "trễ 1 giờ"]
     done = next(row for row in rows if row[1] == "xong mốc")
-    assert done[2:4] == ["dang-phi@2026-04", "30/04/2026"]
+    assert done[2:4] == ["dang-phi@2026-04", "30/04/2026"] and f"uid {os.getuid()}" in done
     r = ctl(ward, "status")
     assert "1 hạn dự kiến" in r.stdout.splitlines()[1]
     j = json.loads(ctl(ward, "status", "--json").stdout)

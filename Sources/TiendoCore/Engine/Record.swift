@@ -32,6 +32,9 @@ public struct Record: Sendable, Hashable {
     public var provisional: Bool
     public var group: String?
     public var actor: Int?
+    /// The name of the person a trusted front end (tiendo-web) acted for: an extension (`actorName` in JSON,
+    /// `TIENDO_ACTOR_NAME` in the journal), set by the daemon on the records of that operator action.
+    public var actorName: String?
     public var message: String
     /// Identity of a notice or transition for idempotence, not part of the JSON: `instance|deadline|rOFFSET|` for a
     /// reminder, `instance|deadline|kN|DUE` for overdue notice N counted from DUE (interfaces §1), where deadline is
@@ -100,6 +103,7 @@ public struct Record: Sendable, Hashable {
         if provisional { o.append(("provisional", .bool(true))) }
         if let group { o.append(("group", .string(group))) }
         if let actor { o.append(("actor", .int(actor))) }
+        if let actorName { o.append(("actorName", .string(actorName))) }
         o.append(("message", .string(message)))
         return .object(o)
     }
@@ -126,5 +130,6 @@ public struct Record: Sendable, Hashable {
             missed: json["missed"]?.intValue, priority: pr, late: json["late"]?.intValue,
             provisional: json["provisional"]?.boolValue == true, group: json["group"]?.stringValue,
             actor: json["actor"]?.intValue, message: msg)
+        actorName = json["actorName"]?.stringValue
     }
 }

@@ -42,12 +42,16 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
             ("limit", .int, true), ("after", .string, true),
         ],
         "GetInstance": [("id", .string, false)],
-        "StartInstance": [("workflow", .string, false), ("key", .string, true), ("data", .object, true)],
+        "StartInstance": [("workflow", .string, false), ("key", .string, true), ("data", .object, true), ("actor", .string, true)],
         "ImportInstances": [
             ("workflow", .string, false), ("rows", .objectList, false), ("importID", .string, true), ("final", .bool, true),
+            ("actor", .string, true),
         ],
-        "SendEvent": [("id", .string, false), ("event", .string, false), ("data", .object, true), ("idempotencyKey", .string, true)],
-        "CompleteMilestone": [("id", .string, false), ("milestone", .string, false)],
+        "SendEvent": [
+            ("id", .string, false), ("event", .string, false), ("data", .object, true), ("idempotencyKey", .string, true),
+            ("actor", .string, true),
+        ],
+        "CompleteMilestone": [("id", .string, false), ("milestone", .string, false), ("actor", .string, true)],
         "Agenda": [("days", .int, true), ("workflow", .string, true), ("group", .string, true)],
         "History": [("id", .string, false)],
         "Reload": [],
@@ -98,7 +102,10 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
                     ("url", .string("https://tiendo.invalid/")),
                     (
                         "interfaces",
-                        .array([.string("org.varlink.service"), .string(ControlService.interface), .string(Deliveries.interface)])
+                        .array([
+                            .string("org.varlink.service"), .string(ControlService.interface), .string(Deliveries.interface),
+                            .string(ControlService.extrasInterface),
+                        ])
                     ),
                 ]))
         }
@@ -106,6 +113,7 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
             switch parameters.first(where: { $0.0 == "interface" })?.1.stringValue {
             case ControlService.interface: return .immediate(.ok([("description", .string(VarlinkIDL.manager))]))
             case Deliveries.interface: return .immediate(.ok([("description", .string(VarlinkIDL.delivery))]))
+            case ControlService.extrasInterface: return .immediate(.ok([("description", .string(VarlinkIDL.extras))]))
             case "org.varlink.service": return .immediate(.ok([("description", .string(VarlinkIDL.service))]))
             case let other?: return .immediate(.error("org.varlink.service.InterfaceNotFound", [("interface", .string(other))]))
             case nil: return .immediate(.error("org.varlink.service.InvalidParameter", [("parameter", .string("interface"))]))
@@ -117,6 +125,7 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
         let iface = String(method[..<dot])
         let name = String(method[method.index(after: dot)...])
         if iface == Deliveries.interface { return deliveries.handle(name, parameters, more: more, peer: peer) }
+        if iface == ControlService.extrasInterface { return handleExtras(name, parameters, peer: peer) }
         guard iface == ControlService.interface else {
             if iface == "org.varlink.service" {
                 return .immediate(.error("org.varlink.service.MethodNotFound", [("method", .string(method))]))
@@ -135,9 +144,12 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
             return more ? .watch : .immediate(.error("org.varlink.service.ExpectedMore"))
         }
         if ControlService.mutating.contains(name) {
-            guard authority.isAdmin(peer) else {
+            guard authority.mayMutate(peer) else {
                 log(4, "Từ chối \(method) của uid \(peer.uid) (pid \(peer.pid)): cần root, uid của daemon hoặc nhóm tiendo-admin")
                 return .immediate(.error("org.varlink.service.PermissionDenied"))
+            }
+            if let name = p["actor"]?.stringValue, !ControlService.isValidActorName(name) {
+                return .immediate(.error("org.varlink.service.InvalidParameter", [("parameter", .string("actor"))]))
             }
             let actor = Int(peer.uid)
             // Reload and imports (their own transaction, however many rows) run alone; other changes are grouped
@@ -238,30 +250,46 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
 
     // MARK: Mutations (loop thread)
 
+    /// `actor` (extension): the name of a person, as a front end shows it: 1 to 64 characters, none of them a
+    /// control, format or line-breaking character, no leading or trailing space.
+    static func isValidActorName(_ name: String) -> Bool {
+        guard !name.isEmpty, name.count <= 64, name.first?.isWhitespace == false, name.last?.isWhitespace == false else { return false }
+        return name.unicodeScalars.allSatisfy { u in
+            switch u.properties.generalCategory {
+            case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .privateUse, .unassigned: return false
+            case .spaceSeparator: return u == " "
+            default: return true
+            }
+        }
+    }
+
     func mutate(_ name: String, _ p: [String: JSON], actor: Int, daemon d: Daemon) -> VarlinkReply {
         let now = d.clock.now()
+        let actorName = p["actor"]?.stringValue
         do {
             switch name {
             case "StartInstance":
                 let inst = try d.startInstance(
-                    workflow: p["workflow"]!.stringValue!, key: p["key"]?.stringValue, data: p["data"]?.objectValue ?? [], actor: actor)
+                    workflow: p["workflow"]!.stringValue!, key: p["key"]?.stringValue, data: p["data"]?.objectValue ?? [], actor: actor,
+                    actorName: actorName)
                 return instanceReply(d, inst.id, now: now)
             case "SendEvent":
                 let id = p["id"]!.stringValue!
                 let inst = try d.sendEvent(
                     id: id, event: p["event"]!.stringValue!, data: p["data"]?.objectValue ?? [],
-                    idempotencyKey: p["idempotencyKey"]?.stringValue, actor: actor)
+                    idempotencyKey: p["idempotencyKey"]?.stringValue, actor: actor, actorName: actorName)
                 return instanceReply(d, inst.id, now: now)
             case "CompleteMilestone":
                 let id = p["id"]!.stringValue!
                 let inst = try d.sendEvent(
-                    id: id, event: "done", data: [("milestone", p["milestone"]!)], idempotencyKey: nil, actor: actor)
+                    id: id, event: "done", data: [("milestone", p["milestone"]!)], idempotencyKey: nil, actor: actor,
+                    actorName: actorName)
                 return instanceReply(d, inst.id, now: now)
             case "ImportInstances":
                 let rows = p["rows"]!.arrayValue!.compactMap(\.objectValue)
                 let outcome = try d.importInstances(
-                    workflow: p["workflow"]!.stringValue!, rows: rows, actor: actor, importID: p["importID"]?.stringValue,
-                    final: p["final"]?.boolValue ?? false)
+                    workflow: p["workflow"]!.stringValue!, rows: rows, actor: actor, actorName: actorName,
+                    importID: p["importID"]?.stringValue, final: p["final"]?.boolValue ?? false)
                 switch outcome {
                 case .staged(let n): return .ok([("imported", .int(0)), ("staged", .int(n))])
                 case .imported(let n): return .ok([("imported", .int(n))])

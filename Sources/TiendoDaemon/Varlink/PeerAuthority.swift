@@ -7,6 +7,9 @@ import Foundation
 /// Who may change things (interfaces §5): root, the daemon's own uid, or a member of group `tiendo-admin`
 /// (primary, listed in the group, or a supplementary group of the calling process). The control service asks it
 /// before every mutation; the server asks it once per connection to keep capacity for these peers.
+///
+/// Extension: the web front end's service user (`tiendo-web`, or the user named by `TIENDO_WEB_USER`) may change
+/// things too, and it and the administrators may say whom they act for (the `actor` parameter).
 struct PeerAuthority: Sendable {
     let ownUID = getuid()
     let adminGID: gid_t? = getgrnam("tiendo-admin").map { $0.pointee.gr_gid }
@@ -17,6 +20,17 @@ struct PeerAuthority: Sendable {
 
     /// Who may work the delivery queue (`vn.tiendo.Delivery` Claim, Report, Release, NextDue): root and the sender.
     func isSender(_ peer: Peer) -> Bool { peer.uid == 0 || peer.uid == senderUID }
+
+    /// The uid of the web front end's user, when that user exists.
+    let frontEndUID: uid_t? = {
+        let name = ProcessInfo.processInfo.environment["TIENDO_WEB_USER"].flatMap { $0.isEmpty ? nil : $0 } ?? "tiendo-web"
+        return getpwnam(name).map { $0.pointee.pw_uid }
+    }()
+
+    func isFrontEnd(_ peer: Peer) -> Bool { frontEndUID == peer.uid }
+
+    /// May call the mutating methods, and name the person it acts for in `actor`.
+    func mayMutate(_ peer: Peer) -> Bool { isFrontEnd(peer) || isAdmin(peer) }
 
     func isAdmin(_ peer: Peer) -> Bool {
         if peer.uid == 0 || peer.uid == ownUID { return true }

@@ -83,6 +83,8 @@ type Record (
   provisional: ?bool,
   group: ?string,
   actor: ?int,
+  # Extension: the person a front end (tiendo-web) acted for.
+  actorName: ?string,
   message: string
 )
 
@@ -112,7 +114,9 @@ method ListInstances(
 
 method GetInstance(id: string) -> (instance: Instance)
 
-method StartInstance(workflow: string, key: ?string, data: ?object) -> (instance: Instance)
+# Extension: `actor` on the mutating methods names the person a trusted front end (tiendo-web) or an
+# administrator acts for; it goes into the records as `actorName`.
+method StartInstance(workflow: string, key: ?string, data: ?object, actor: ?string) -> (instance: Instance)
 
 # Extension: an import larger than one message is staged in batches under importID and committed, all or
 # nothing, by the call with final: true; a staging call answers imported 0 and the rows staged so far.
@@ -120,12 +124,19 @@ method ImportInstances(
   workflow: string,
   rows: []object,
   importID: ?string,
-  final: ?bool
+  final: ?bool,
+  actor: ?string
 ) -> (imported: int, staged: ?int)
 
-method SendEvent(id: string, event: string, data: ?object, idempotencyKey: ?string) -> (instance: Instance)
+method SendEvent(
+  id: string,
+  event: string,
+  data: ?object,
+  idempotencyKey: ?string,
+  actor: ?string
+) -> (instance: Instance)
 
-method CompleteMilestone(id: string, milestone: string) -> (instance: Instance)
+method CompleteMilestone(id: string, milestone: string, actor: ?string) -> (instance: Instance)
 
 method Agenda(days: ?int, workflow: ?string, group: ?string) -> (items: []DueItem)
 
@@ -144,6 +155,111 @@ error EventRejected (id: string, event: string, state: ?string, reason: string)
 error ImportRejected (errors: []Diagnostic)
 error LimitExceeded (limit: string, group: ?string, count: int, max: int)
 error DefinitionInvalid (diagnostics: []Diagnostic)
+
+"""#
+
+    /// Must equal the repository's vn.tiendo.Extras.varlink byte for byte.
+    static let extras = #"""
+# Read-only methods for front ends such as tiendo-web (an extension of tiendo, not part of its contract): the
+# definitions in force, calendar days, and paged, filtered views computed by the daemon.
+interface vn.tiendo.Extras
+
+type FieldInfo (
+  name: string,
+  type: string,
+  required: bool,
+  title: ?string,
+  values: []string,
+  min: ?float,
+  max: ?float
+)
+
+# An event a state accepts, with the fields its guards read (a form asks for them) and its target states.
+type EventInfo (name: string, fields: []string, targets: []string)
+
+type StateInfo (id: string, title: string, final: bool, events: []EventInfo)
+
+type MilestoneInfo (id: string, title: string, basis: ?string, requires: []string)
+
+# `label`: the field that names an instance on a page (ho_ten, else the first text field that is not the group).
+type WorkflowInfo (
+  id: string,
+  title: string,
+  description: ?string,
+  digest: string,
+  timezone: string,
+  calendar: string,
+  groupBy: ?string,
+  initial: ?string,
+  label: ?string,
+  fields: []FieldInfo,
+  states: []StateInfo,
+  milestones: []MilestoneInfo
+)
+
+# kind: holiday, compensatory, weekend or workday (a make-up working day); status: official or projected.
+type CalendarDay (date: string, name: string, kind: string, status: string)
+
+# Items, not instances. today, week, fortnight, month: due from now to the end of today, of today + 7, 14, 30 days.
+type DueCounts (overdue: int, today: int, week: int, fortnight: int, month: int, total: int)
+
+type GroupSummary (
+  workflow: string,
+  group: string,
+  instances: int,
+  active: int,
+  overdue: int,
+  dueSoon: int
+)
+
+# `instance` is a vn.tiendo.Manager Instance.
+type InstanceEntry (instance: object, group: ?string, label: ?string)
+
+method Workflows() -> (now: string, workflows: []WorkflowInfo)
+
+method Calendar(workflow: string, from: string, until: string) -> (calendar: string, title: string, days: []CalendarDay)
+
+# Every overdue item of the selection and those due within `days` (30) days, or with `from` and `until` those due
+# on these local dates, earliest first: one page of them (each a vn.tiendo.Manager DueItem with `label`), and the
+# counts of the whole selection. `groups`: "" is "no group".
+method Due(
+  workflow: ?string,
+  groups: ?[]string,
+  state: ?string,
+  search: ?string,
+  days: ?int,
+  from: ?string,
+  until: ?string,
+  offset: ?int,
+  limit: ?int
+) -> (now: string, counts: DueCounts, items: []object)
+
+type DayCount (date: string, items: int, overdue: int)
+
+# Items due on each local date from `from` to `until` (at most 400 days), for a month view.
+method DueDays(
+  workflow: ?string,
+  groups: ?[]string,
+  state: ?string,
+  from: string,
+  until: string
+) -> (now: string, days: []DayCount)
+
+# One page of instances by id; `next` is the cursor for `after`; `total` when known without a search.
+method Instances(
+  workflow: ?string,
+  groups: ?[]string,
+  state: ?string,
+  overdue: ?bool,
+  search: ?string,
+  after: ?string,
+  limit: ?int
+) -> (now: string, instances: []InstanceEntry, next: ?string, total: ?int)
+
+method Groups(workflow: ?string, groups: ?[]string) -> (now: string, groups: []GroupSummary)
+
+# GetInstance with the group and label.
+method Instance(id: string) -> (now: string, instance: InstanceEntry)
 
 """#
 

@@ -287,7 +287,8 @@ public final class VarlinkServer: @unchecked Sendable {
             var gid: UInt32 = UInt32.max
             _ = tiendo_peercred(fd, &pid, &uid, &gid)
             let peer = Peer(pid: pid, uid: uid, gid: gid)
-            let trusted = authority.isAdmin(peer)
+            // The web front end serves many people through one uid: bounded by the totals, like administrators.
+            let trusted = authority.mayMutate(peer)
             if let refusal = refusal(peer, trusted: trusted) {
                 Glibc.close(fd)
                 logLimited(4, "refused \(uid)", "varlink: từ chối kết nối của pid \(pid) (uid \(uid)): \(refusal)")

@@ -10,6 +10,7 @@ struct Config {
     var deliver = ".build/release/tiendo-deliver"
     /// Messages sent per channel by the delivery scenario.
     var deliveryMessages = 5000
+    var tiendoWeb = ".build/release/tiendo-web"
     var workflows = "Workflows"
     var work = "/tmp"
     var out = "bench/results.json"
@@ -43,10 +44,11 @@ struct Config {
     var watchdogUSec = 30_000_000  // tiendod.service: WatchdogSec=30s
 
     static let usage = """
-        usage: tiendo-bench [--quick] [--sizes 10000,100000,300000,1000000] [--tiendod PATH] [--deliver PATH] [--workflows DIR] [--work DIR]
-                            [--out FILE] [--python PATH] [--tools DIR] [--ceiling PATH] [--only a,b,c] [--keep]
-                            [--budget-minutes M] [--loop-seconds S] [--idle-seconds S] [--delivery-messages M]
-        Scenarios: import, coldstart, firing, latency, remind, sendevent, offline, idle, ceiling, transitions, delivery
+        usage: tiendo-bench [--quick] [--sizes 10000,100000,300000,1000000] [--tiendod PATH] [--deliver PATH] [--tiendo-web PATH]
+                            [--workflows DIR] [--work DIR] [--out FILE] [--python PATH] [--tools DIR] [--ceiling PATH]
+                            [--only a,b,c] [--keep] [--budget-minutes M] [--loop-seconds S] [--idle-seconds S]
+                            [--delivery-messages M]
+        Scenarios: import, coldstart, firing, latency, remind, sendevent, offline, idle, ceiling, transitions, delivery, web
         """
 
     static func parse(_ args: [String]) throws -> Config {
@@ -82,6 +84,7 @@ struct Config {
             case "--tiendod": c.tiendod = try value()
             case "--deliver": c.deliver = try value()
             case "--delivery-messages": c.deliveryMessages = Int(try value()) ?? c.deliveryMessages
+            case "--tiendo-web": c.tiendoWeb = try value()
             case "--workflows": c.workflows = try value()
             case "--work": c.work = try value()
             case "--out": c.out = try value()

@@ -57,6 +57,7 @@ final class DaemonScenarios {
             if c.mode == "full" && n == c.sizes.max() { s += 20 }
         }
         if c.wants("latency") || c.wants("remind") { s += 2 * c.loopSeconds + 3 }
+        if c.wants("web") { s += 4 * c.loopSeconds + 5 }
         if c.wants("sendevent") { s += 2 * c.sendEventSeconds }
         return s
     }
@@ -239,6 +240,10 @@ final class DaemonScenarios {
         // 4: latency of Agenda(days: 7) and GetStatus.
         if c.wants("latency") || c.wants("remind") {
             results.attempt("4 latency N=\(n)") { try latency(n: n, conn: conn, remind: remind, dir: dir) }
+        }
+        // 8: tiendo-web's pages, read-only like the latency loops; the web server is stopped before the idle window.
+        if c.wants("web") {
+            results.attempt("8 tiendo-web N=\(n)") { try WebPages(c: c, results: results).run(n: n, socket: d.socketPath, dir: dir) }
         }
         // 7: idle, after the reads (which start libdispatch's worker pool) and before any mutation (after one, the
         // daemon owes a status-file write, which it spaces out on large stores).

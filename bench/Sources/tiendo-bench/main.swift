@@ -145,7 +145,7 @@ if config.wants("remind") || config.wants("latency") {
 
 // MARK: Scenarios
 
-let daemonScenarios = ["import", "coldstart", "latency", "remind", "sendevent", "idle"]
+let daemonScenarios = ["import", "coldstart", "latency", "remind", "sendevent", "idle", "web"]
 if daemonScenarios.contains(where: config.wants) {
     attempt("2 cold start, empty") { try daemon.baseline() }
 }

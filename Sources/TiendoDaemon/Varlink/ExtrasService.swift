@@ -1,0 +1,255 @@
+import Foundation
+import TiendoCore
+import TiendoStore
+
+/// `vn.tiendo.Extras` (an extension, README "Extensions to the contract"): read-only methods for front ends such as
+/// tiendo-web, which never opens the store: the definitions in force (states, events and the fields they read),
+/// calendar days, and paged, filtered agendas, lists and per-group counts computed in SQL.
+extension ControlService {
+    static let extrasInterface = "vn.tiendo.Extras"
+
+    static let extrasSchemas: [String: [(String, ParamType, Bool)]] = [
+        "Workflows": [],
+        "Calendar": [("workflow", .string, false), ("from", .string, false), ("until", .string, false)],
+        "Due": [
+            ("workflow", .string, true), ("groups", .stringList, true), ("state", .string, true), ("search", .string, true),
+            ("days", .int, true), ("from", .string, true), ("until", .string, true), ("offset", .int, true), ("limit", .int, true),
+        ],
+        "DueDays": [
+            ("workflow", .string, true), ("groups", .stringList, true), ("state", .string, true), ("from", .string, false),
+            ("until", .string, false),
+        ],
+        "Instances": [
+            ("workflow", .string, true), ("groups", .stringList, true), ("state", .string, true), ("overdue", .bool, true),
+            ("search", .string, true), ("after", .string, true), ("limit", .int, true),
+        ],
+        "Groups": [("workflow", .string, true), ("groups", .stringList, true)],
+        "Instance": [("id", .string, false)],
+    ]
+
+    func handleExtras(_ name: String, _ parameters: [(String, JSON)], peer: Peer) -> Dispatch {
+        guard let schema = ControlService.extrasSchemas[name] else {
+            return .immediate(
+                .error("org.varlink.service.MethodNotFound", [("method", .string(ControlService.extrasInterface + "." + name))]))
+        }
+        switch ControlService.check(schema: schema, parameters) {
+        case .failure(let bad): return .immediate(.error("org.varlink.service.InvalidParameter", [("parameter", .string(bad.name))]))
+        case .success(let p):
+            return .deferred { [self] reply in
+                readers.async(for: peer.uid) { reply(self.readExtras(name, p).encoded()) }
+            }
+        }
+    }
+
+    func readExtras(_ name: String, _ p: [String: JSON]) -> VarlinkReply {
+        let v = views()
+        let now = clock.now()
+        let zone = v.catalog.current.values.first?.zone ?? .vietnam
+        do {
+            if let wf = p["workflow"]?.stringValue, v.catalog.current[wf] == nil { return ControlService.error(.noSuchWorkflow(wf)) }
+            let scope = Store.Scope(
+                workflow: p["workflow"]?.stringValue, groups: p["groups"]?.arrayValue?.compactMap(\.stringValue),
+                state: p["state"]?.stringValue)
+            let nowText: (String, JSON) = ("now", .string(zone.iso(now)))
+            switch name {
+            case "Workflows":
+                let list = v.catalog.current.keys.sorted().compactMap { v.catalog.current[$0] }.map(ControlService.workflowInfo)
+                return .ok([nowText, ("workflows", .array(list))])
+            case "Calendar":
+                return calendar(v, p)
+            case "Due":
+                return try due(v, p, scope: scope, now: now, nowText: nowText)
+            case "DueDays":
+                let zone = scope.workflow.flatMap { v.catalog.current[$0]?.zone } ?? .vietnam
+                guard let dates = try ControlService.dueDates(p, zone: zone, required: true) else {
+                    return .error("org.varlink.service.InternalError")
+                }
+                let days = try v.store.dueDays(scope: scope, dates: dates, now: now).map { d in
+                    JSON.object([("date", .string(d.date)), ("items", .int(d.items)), ("overdue", .int(d.overdue))])
+                }
+                return .ok([nowText, ("days", .array(days))])
+            case "Instances":
+                return try instances(v, p, scope: scope, now: now, nowText: nowText)
+            case "Instance":
+                let id = p["id"]!.stringValue!
+                guard let row = try v.store.instance(id, definition: v.catalog.definition) else {
+                    return ControlService.error(.noSuchInstance(id))
+                }
+                return .ok([nowText, ("instance", entry(v, row, now: now))])
+            case "Groups":
+                let groups = try v.store.groupSummaries(scope: scope, now: now, soon: now.adding(seconds: 7 * 86_400)).map { g in
+                    JSON.object([
+                        ("workflow", .string(g.workflow)), ("group", .string(g.group)), ("instances", .int(g.instances)),
+                        ("active", .int(g.active)), ("overdue", .int(g.overdue)), ("dueSoon", .int(g.dueSoon)),
+                    ])
+                }
+                return .ok([nowText, ("groups", .array(groups))])
+            default:
+                return .error("org.varlink.service.MethodNotFound", [("method", .string(name))])
+            }
+        } catch let bad as BadParameter {
+            return .error("org.varlink.service.InvalidParameter", [("parameter", .string(bad.name))])
+        } catch {
+            log(3, "varlink \(ControlService.extrasInterface).\(name): \(error)")
+            return .error("org.varlink.service.InternalError")
+        }
+    }
+
+    /// A folding matcher of (instance id, stored data text), or nil for no search.
+    static func matcher(_ search: String?) -> ((String, String) -> Bool)? {
+        guard let search, !search.allSatisfy(\.isWhitespace) else { return nil }
+        let needle = SearchText.fold(search.trimmingCharacters(in: .whitespaces))
+        return { id, data in SearchText.contains(id, folded: needle) || SearchText.contains(data, folded: needle) }
+    }
+
+    /// `from` and `until` (local due dates, at most 400 days apart), both or neither unless `required`.
+    static func dueDates(_ p: [String: JSON], zone: Zone, required: Bool) throws(BadParameter) -> Store.DueDates? {
+        let fromText = p["from"]?.stringValue
+        let untilText = p["until"]?.stringValue
+        if fromText == nil && untilText == nil && !required { return nil }
+        guard let fromText, let from = CivilDate.parse(fromText) else { throw BadParameter(name: "from") }
+        guard let untilText, let until = CivilDate.parse(untilText), until >= from, until.dayNumber - from.dayNumber <= 400 else {
+            throw BadParameter(name: "until")
+        }
+        return Store.DueDates(from: from, until: until, zone: zone)
+    }
+
+    /// `Due`: the items of the scope due up to `days` (default 30, at most 366) after today, overdue ones included
+    /// (or, with `from` and `until`, those due on these local dates), earliest first, one page of them (`limit`
+    /// default 100, at most 1,000), with counts at fixed horizons.
+    func due(_ v: Views, _ p: [String: JSON], scope: Store.Scope, now: Instant, nowText: (String, JSON)) throws -> VarlinkReply {
+        let zone = scope.workflow.flatMap { v.catalog.current[$0]?.zone } ?? .vietnam
+        let today = zone.date(of: now)
+        let dates = try ControlService.dueDates(p, zone: zone, required: false)
+        let days = max(0, min(p["days"]?.intValue ?? 30, 366))
+        let horizons = [0, 7, 14, 30]
+        let last = dates.map { zone.endOfDay($0.until) } ?? zone.endOfDay(today.adding(days: days))
+        let bounds = [now] + horizons.map { zone.endOfDay(today.adding(days: $0)) } + [last]
+        let page = try v.store.duePage(
+            scope: scope, until: last, bounds: bounds, dates: dates, offset: max(0, p["offset"]?.intValue ?? 0),
+            limit: max(1, min(p["limit"]?.intValue ?? 100, 1000)), matching: ControlService.matcher(p["search"]?.stringValue))
+        func count(_ b: Instant) -> Int { page.countsByBound[bounds.firstIndex(of: b) ?? 0] }
+        let overdue = count(now)
+        // Items of the whole selection: every overdue one plus those due within `days`.
+        let total = count(bounds.last!)
+        let counts = JSON.object(
+            [("overdue", .int(overdue))]
+                + zip(["today", "week", "fortnight", "month"], bounds[1...4]).map { ($0.0, JSON.int(count($0.1) - overdue)) }
+                + [("total", .int(total))])
+        let items = page.entries.map { e in
+            var item = v.dueItemJSON(e.row, now: now).objectValue ?? []
+            if let label = ControlService.label(v.catalog.current[e.row.workflow], dataText: e.data) {
+                item.append(("label", .string(label)))
+            }
+            return JSON.object(item)
+        }
+        return .ok([nowText, ("counts", counts), ("items", .array(items))])
+    }
+
+    /// `Instances`: one page of the scope's instances by id (`limit` default 50, at most 1,000), each with its
+    /// group and label; `next` is the cursor for `after`; `total` when it is known without reading every row.
+    func instances(_ v: Views, _ p: [String: JSON], scope: Store.Scope, now: Instant, nowText: (String, JSON)) throws -> VarlinkReply {
+        let limit = max(1, min(p["limit"]?.intValue ?? 50, 1000))
+        let overdue = p["overdue"]?.boolValue == true
+        let search = ControlService.matcher(p["search"]?.stringValue)
+        let rows = try v.store.instancePage(
+            scope: scope, overdueAt: overdue ? now : nil, after: p["after"]?.stringValue, limit: limit + 1, matching: search,
+            definition: v.catalog.definition)
+        let page = rows.prefix(limit)
+        let entries = page.map { entry(v, $0, now: now) }
+        let next: JSON = rows.count > limit ? .string(page.last!.instance.id) : .null
+        let total: JSON = overdue || search != nil ? .null : .int(try v.store.instanceCount(scope: scope))
+        return .ok([nowText, ("instances", .array(entries)), ("next", next), ("total", total)])
+    }
+
+    /// An instance as `GetInstance` sends it (with every open deadline), with its group and label.
+    func entry(_ v: Views, _ row: StoredInstance, now: Instant) -> JSON {
+        let def = v.catalog.byDigest[row.instance.digest]
+        return .object([
+            ("instance", v.instanceJSON(row, now: now)), ("group", def?.group(of: row.instance.data).map(JSON.string) ?? .null),
+            ("label", ControlService.label(def, data: row.instance.data).map(JSON.string) ?? .null),
+        ])
+    }
+
+    /// `Calendar`: every weekend day, holiday, compensatory day and make-up working day of the workflow's calendar
+    /// from `from` to `until` (dates, at most 400 days apart), with each year's status.
+    func calendar(_ v: Views, _ p: [String: JSON]) -> VarlinkReply {
+        let wf = p["workflow"]!.stringValue!
+        guard let def = v.catalog.current[wf] else { return ControlService.error(.noSuchWorkflow(wf)) }
+        guard let from = CivilDate.parse(p["from"]!.stringValue!) else {
+            return .error("org.varlink.service.InvalidParameter", [("parameter", .string("from"))])
+        }
+        guard let until = CivilDate.parse(p["until"]!.stringValue!), until >= from, until.dayNumber - from.dayNumber <= 400 else {
+            return .error("org.varlink.service.InvalidParameter", [("parameter", .string("until"))])
+        }
+        let cal = def.calendar
+        var days: [JSON] = []
+        for year in from.year...until.year {
+            let status = cal.years[year] != nil ? "official" : "projected"
+            for d in cal.days(in: year, includeWeekends: true) where d.date >= from && d.date <= until {
+                days.append(
+                    .object([
+                        ("date", .string(d.date.iso)), ("name", .string(d.name)), ("kind", .string(d.kind.rawValue)),
+                        ("status", .string(status)),
+                    ]))
+            }
+        }
+        return .ok([("calendar", .string(cal.id)), ("title", .string(cal.title)), ("days", .array(days))])
+    }
+
+    /// How an instance is named on a page: its `ho_ten` (a person), else its first text field other than the group.
+    static func labelField(_ def: WorkflowDefinition) -> String? {
+        if def.field("ho_ten")?.type == .text { return "ho_ten" }
+        return def.fields.first { $0.type == .text && $0.name != def.groupBy }?.name
+    }
+
+    static func label(_ def: WorkflowDefinition?, data: InstanceData) -> String? {
+        guard let def, let f = labelField(def), case .text(let s)? = data[f], !s.isEmpty else { return nil }
+        return s
+    }
+
+    static func label(_ def: WorkflowDefinition?, dataText: String) -> String? {
+        guard let def, let f = labelField(def), let s = (try? JSON.parse(dataText))?[f]?.stringValue, !s.isEmpty else { return nil }
+        return s
+    }
+
+    /// A definition as front ends need it: fields, states with the events they accept (and the fields the events'
+    /// guards read, which a form must ask for), milestones.
+    static func workflowInfo(_ def: WorkflowDefinition) -> JSON {
+        let fields: [JSON] = def.fields.map { f in
+            var o: [(String, JSON)] = [("name", .string(f.name)), ("type", .string(f.type.rawValue)), ("required", .bool(f.required))]
+            if let t = f.title { o.append(("title", .string(t))) }
+            o.append(("values", .array(f.values.map(JSON.string))))
+            if let m = f.min { o.append(("min", .double(m))) }
+            if let m = f.max { o.append(("max", .double(m))) }
+            return .object(o)
+        }
+        let states: [JSON] = def.states.map { s in
+            let events: [JSON] = s.on.map { on in
+                var read: [String] = []
+                for b in on.branches { for c in b.conditions where !read.contains(c.field) { read.append(c.field) } }
+                return .object([
+                    ("name", .string(on.event)), ("fields", .array(read.map(JSON.string))),
+                    ("targets", .array(on.branches.map { JSON.string($0.to) })),
+                ])
+            }
+            return .object([
+                ("id", .string(s.name)), ("title", .string(s.displayTitle)), ("final", .bool(s.isFinal)), ("events", .array(events)),
+            ])
+        }
+        let milestones: [JSON] = def.milestones.map { m in
+            var o: [(String, JSON)] = [("id", .string(m.id)), ("title", .string(m.title))]
+            if let b = m.basis { o.append(("basis", .string(b))) }
+            o.append(("requires", .array(m.requires.map(JSON.string))))
+            return .object(o)
+        }
+        var o: [(String, JSON)] = [("id", .string(def.id)), ("title", .string(def.title))]
+        if let d = def.description { o.append(("description", .string(d))) }
+        o += [("digest", .string(def.digest)), ("timezone", .string(def.zone.identifier)), ("calendar", .string(def.calendar.id))]
+        if let g = def.groupBy { o.append(("groupBy", .string(g))) }
+        if let i = def.initial { o.append(("initial", .string(i))) }
+        if let l = labelField(def) { o.append(("label", .string(l))) }
+        o += [("fields", .array(fields)), ("states", .array(states)), ("milestones", .array(milestones))]
+        return .object(o)
+    }
+}

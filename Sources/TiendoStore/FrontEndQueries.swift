@@ -1,0 +1,247 @@
+import GRDB
+public import TiendoCore
+
+/// Paged, filtered reads for a front end (tiendo-web, through `vn.tiendo.Extras`): what a page shows, computed in
+/// SQL so that a page costs the same at 10^3 and 10^6 instances, instead of sending whole agendas or lists over the
+/// socket to be cut down there.
+extension Store {
+    /// What a page is limited to: one workflow, some groups (a ward officer's chi bộ; `""` stands for "no group"),
+    /// one state. nil means no limit.
+    public struct Scope: Sendable {
+        public var workflow: String?
+        public var groups: [String]?
+        public var state: String?
+
+        public init(workflow: String? = nil, groups: [String]? = nil, state: String? = nil) {
+            self.workflow = workflow
+            self.groups = groups
+            self.state = state
+        }
+
+        /// `AND`-joined conditions on a table with `workflow`, `grp` and `state` columns (`grp`/`state` NULL when
+        /// absent, unless `emptyMeansNone`: the counts tables store them as '').
+        func conditions(_ table: String, emptyMeansNone: Bool = false) -> (sql: [String], arguments: [any DatabaseValueConvertible]) {
+            var sql: [String] = []
+            var args: [any DatabaseValueConvertible] = []
+            if let workflow {
+                sql.append("\(table).workflow = ?")
+                args.append(workflow)
+            }
+            if let state {
+                sql.append("\(table).state = ?")
+                args.append(state)
+            }
+            if let groups {
+                let named = groups.filter { !$0.isEmpty }
+                var alternatives: [String] = []
+                if !named.isEmpty {
+                    // A plain IN keeps the index on grp usable.
+                    alternatives.append("\(table).grp IN (\(Array(repeating: "?", count: named.count).joined(separator: ",")))")
+                    args += named as [any DatabaseValueConvertible]
+                }
+                if named.count < groups.count {
+                    alternatives.append(emptyMeansNone ? "\(table).grp = ''" : "\(table).grp IS NULL")
+                }
+                sql.append(alternatives.isEmpty ? "0" : "(" + alternatives.joined(separator: " OR ") + ")")
+            }
+            return (sql, args)
+        }
+    }
+
+    /// A due item with its instance's data as stored (JSON text), for a label and for searching.
+    public struct DueEntry: Sendable {
+        public var row: DueRow
+        public var data: String
+    }
+
+    /// One page of due items, earliest first, and how many items (of the whole selection) are due at or before each
+    /// of the bounds given.
+    public struct DuePage: Sendable {
+        public var entries: [DueEntry]
+        public var countsByBound: [Int]
+    }
+
+    /// Local due dates `from...until` (`YYYY-MM-DD`): conditions on the due's text, which starts with its local
+    /// date for date and instant dues alike, plus a range of `due_end` a day wider that the index can use.
+    public struct DueDates: Sendable {
+        public var from: CivilDate
+        public var until: CivilDate
+        public var zone: Zone
+
+        public init(from: CivilDate, until: CivilDate, zone: Zone) {
+            self.from = from
+            self.until = until
+            self.zone = zone
+        }
+
+        func conditions() -> (sql: [String], arguments: [any DatabaseValueConvertible]) {
+            (
+                ["d.due_end > ?", "d.due >= ?", "d.due < ?"],
+                [zone.instant(from.adding(days: -1)).seconds, from.iso, until.adding(days: 1).iso]
+            )
+        }
+    }
+
+    /// Items of `scope` (and on `dates` when given), earliest first: the page `offset..<offset+limit` of those due
+    /// at or before `until`, and how many items are due at or before each of `bounds` (which may reach past
+    /// `until`). With `matching`, only items whose (instance id, data text) it accepts count (a search: every item
+    /// up to the last bound is read).
+    public func duePage(
+        scope: Scope, until: Instant, bounds: [Instant], dates: DueDates? = nil, offset: Int, limit: Int,
+        matching: ((String, String) -> Bool)? = nil
+    ) throws -> DuePage {
+        var (conditions, arguments) = scope.conditions("d")
+        if let (sql, args) = dates?.conditions() {
+            conditions += sql
+            arguments += args
+        }
+        let horizon = max(until, bounds.max() ?? until)
+        func selection(_ end: Instant) -> (sql: String, arguments: StatementArguments) {
+            ((["d.due_end <= ?"] + conditions).joined(separator: " AND "), Store.arguments([end.seconds] + arguments))
+        }
+        func select(_ end: Instant) -> (sql: String, arguments: StatementArguments) {
+            let (whereSQL, args) = selection(end)
+            let columns = Store.dueColumns.split(separator: ",").map { "d." + $0.filter { $0 != " " } }.joined(separator: ", ")
+            return (
+                """
+                SELECT \(columns), i.data FROM due_items d JOIN instances i ON i.id = d.instance WHERE \(whereSQL)
+                ORDER BY d.due_end, d.instance, d.deadline
+                """, args
+            )
+        }
+        let dataColumn = Store.dueColumns.split(separator: ",").count
+        return try read { db in
+            guard let matching else {
+                let page = select(until)
+                let entries = try Row.fetchAll(db, sql: page.sql + " LIMIT ? OFFSET ?", arguments: page.arguments + [limit, offset]).map {
+                    Store.dueEntry($0, data: dataColumn)
+                }
+                guard !bounds.isEmpty else { return DuePage(entries: entries, countsByBound: []) }
+                let (whereSQL, args) = selection(horizon)
+                let sums = bounds.map { _ in "IFNULL(SUM(d.due_end <= ?), 0)" }.joined(separator: ", ")
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT \(sums) FROM due_items d WHERE \(whereSQL)", arguments: Store.arguments(bounds.map(\.seconds)) + args)
+                return DuePage(entries: entries, countsByBound: (0..<bounds.count).map { (row?[$0] as Int?) ?? 0 })
+            }
+            var counts = Array(repeating: 0, count: bounds.count)
+            var entries: [DueEntry] = []
+            var seen = 0
+            let all = select(horizon)
+            let cursor = try Row.fetchCursor(db, sql: all.sql, arguments: all.arguments)
+            while let row = try cursor.next() {
+                guard matching(row[0], row[dataColumn]) else { continue }
+                let end: Int64 = row[8]
+                for (i, b) in bounds.enumerated() where end <= b.seconds { counts[i] += 1 }
+                guard end <= until.seconds else { continue }
+                if seen >= offset && entries.count < limit { entries.append(Store.dueEntry(row, data: dataColumn)) }
+                seen += 1
+            }
+            return DuePage(entries: entries, countsByBound: counts)
+        }
+    }
+
+    /// Per local due date of `dates`: the items of `scope` due that day, and how many of them are overdue at `now`.
+    public func dueDays(scope: Scope, dates: DueDates, now: Instant) throws -> [(date: String, items: Int, overdue: Int)] {
+        var (conditions, arguments) = scope.conditions("d")
+        let (dateSQL, dateArgs) = dates.conditions()
+        conditions += dateSQL + ["d.due_end <= ?"]
+        arguments += dateArgs + [dates.zone.endOfDay(dates.until.adding(days: 1)).seconds]
+        let sql = """
+            SELECT substr(d.due, 1, 10) AS day, COUNT(*), IFNULL(SUM(d.due_end <= ?), 0) FROM due_items d
+            WHERE \(conditions.joined(separator: " AND ")) GROUP BY day ORDER BY day
+            """
+        return try read { db in
+            try Row.fetchAll(db, sql: sql, arguments: Store.arguments([now.seconds] + arguments)).map { ($0[0], $0[1], $0[2]) }
+        }
+    }
+
+    static func arguments(_ values: [any DatabaseValueConvertible]) -> StatementArguments {
+        StatementArguments(values.map { $0 as (any DatabaseValueConvertible)? })
+    }
+
+    static func dueEntry(_ row: Row, data column: Int) -> DueEntry { DueEntry(row: dueRow(row), data: row[column]) }
+
+    /// Instances of `scope`, by id after `after`, at most `limit`: those with an item due at or before `overdueAt`
+    /// when given, and those whose (id, data text) `matching` accepts.
+    public func instancePage(
+        scope: Scope, overdueAt: Instant?, after: String?, limit: Int, matching: ((String, String) -> Bool)? = nil,
+        definition: (String) -> WorkflowDefinition?
+    ) throws -> [StoredInstance] {
+        var (conditions, arguments) = scope.conditions("instances")
+        if let after {
+            conditions.append("instances.id > ?")
+            arguments.append(after)
+        }
+        if let overdueAt {
+            conditions.append("EXISTS (SELECT 1 FROM due_items d WHERE d.instance = instances.id AND d.due_end <= ?)")
+            arguments.append(overdueAt.seconds)
+        }
+        var sql = "SELECT \(Store.columns) FROM instances"
+        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+        sql += " ORDER BY instances.id"
+        return try read { db in
+            guard let matching else {
+                return try Row.fetchAll(db, sql: sql + " LIMIT ?", arguments: Store.arguments(arguments + [limit])).map {
+                    try Store.decode($0, definition: definition)
+                }
+            }
+            var out: [StoredInstance] = []
+            let cursor = try Row.fetchCursor(db, sql: sql, arguments: Store.arguments(arguments))
+            while out.count < limit, let row = try cursor.next() {
+                if matching(row[0], row[3]) { out.append(try Store.decode(row, definition: definition)) }
+            }
+            return out
+        }
+    }
+
+    /// How many instances `scope` holds, from the trigger-maintained counts.
+    public func instanceCount(scope: Scope) throws -> Int {
+        let (conditions, arguments) = scope.conditions("counts", emptyMeansNone: true)
+        var sql = "SELECT IFNULL(SUM(n), 0) FROM counts"
+        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+        return try read { db in try Int.fetchOne(db, sql: sql, arguments: Store.arguments(arguments)) ?? 0 }
+    }
+
+    /// Per workflow and group (`""` for none): instances, those not completed, those with an overdue item (due at or
+    /// before `now`), those with an item due in (now, soon].
+    public struct GroupSummary: Sendable, Hashable {
+        public var workflow: String
+        public var group: String
+        public var instances = 0
+        public var active = 0
+        public var overdue = 0
+        public var dueSoon = 0
+    }
+
+    /// Every group of `scope` with instances, by workflow then group (byte order).
+    public func groupSummaries(scope: Scope, now: Instant, soon: Instant) throws -> [GroupSummary] {
+        let (countConditions, countArguments) = scope.conditions("counts", emptyMeansNone: true)
+        let (dueConditions, dueArguments) = scope.conditions("d")
+        return try read { db in
+            var out: [GroupSummary] = []
+            var index: [String: Int] = [:]
+            func key(_ w: String, _ g: String) -> String { w + "\u{0}" + g }
+            var sql = "SELECT workflow, grp, SUM(n), SUM(CASE WHEN completed = 0 THEN n ELSE 0 END) FROM counts"
+            if !countConditions.isEmpty { sql += " WHERE " + countConditions.joined(separator: " AND ") }
+            sql += " GROUP BY workflow, grp HAVING SUM(n) > 0 ORDER BY workflow, grp"
+            for row in try Row.fetchAll(db, sql: sql, arguments: Store.arguments(countArguments)) {
+                var g = GroupSummary(workflow: row[0], group: row[1])
+                g.instances = row[2]
+                g.active = row[3]
+                index[key(g.workflow, g.group)] = out.count
+                out.append(g)
+            }
+            let due = (["d.due_end > ?", "d.due_end <= ?"] + dueConditions).joined(separator: " AND ")
+            let dueSQL = "SELECT d.workflow, IFNULL(d.grp, ''), COUNT(DISTINCT d.instance) FROM due_items d WHERE \(due) GROUP BY 1, 2"
+            // Overdue: due in (-∞, now]; due soon: in (now, soon].
+            for (lower, upper, overdue) in [(Int64.min, now.seconds, true), (now.seconds, soon.seconds, false)] {
+                let args = Store.arguments([lower, upper] + dueArguments)
+                for row in try Row.fetchAll(db, sql: dueSQL, arguments: args) {
+                    guard let i = index[key(row[0], row[1])] else { continue }
+                    if overdue { out[i].overdue = row[2] } else { out[i].dueSoon = row[2] }
+                }
+            }
+            return out
+        }
+    }
+}

@@ -1,0 +1,297 @@
+public import TiendoCore
+
+/// `vn.tiendo.Extras` (`vn.tiendo.Extras.varlink`): tiendod's read-only methods for front ends. An extension of
+/// tiendo, not part of its contract.
+public enum Extras {
+    public static let interface = "vn.tiendo.Extras"
+
+    /// A field of a workflow: what a form asks for and how it checks it.
+    public struct FieldInfo: ManagerValue {
+        public var name: String
+        /// `text`, `integer`, `number`, `boolean`, `date`, `datetime`, `enum`.
+        public var type: String
+        public var required: Bool
+        public var title: String?
+        public var values: [String]
+        public var min: Double?
+        public var max: Double?
+
+        public init(json: JSON, path: String) throws(ReplyDecodingError) {
+            let m = try Members(json, path: path)
+            name = try m.string("name")
+            type = try m.string("type")
+            required = try m.bool("required")
+            title = try m.optionalString("title")
+            values = try m.strings("values")
+            min = try m.optionalNumber("min")
+            max = try m.optionalNumber("max")
+        }
+
+        public var json: JSON {
+            var w = ObjectWriter()
+            w.add("name", name)
+            w.add("type", type)
+            w.add("required", required)
+            w.add("title", title)
+            w.add("values", .array(values.map(JSON.string)))
+            if let min { w.add("min", .double(min)) }
+            if let max { w.add("max", .double(max)) }
+            return w.json
+        }
+
+        /// The title people read, else the name.
+        public var displayTitle: String { title ?? name }
+    }
+
+    /// An event a state accepts: the fields its guards read, the states it may lead to.
+    public struct EventInfo: ManagerValue {
+        public var name: String
+        public var fields: [String]
+        public var targets: [String]
+
+        public init(json: JSON, path: String) throws(ReplyDecodingError) {
+            let m = try Members(json, path: path)
+            name = try m.string("name")
+            fields = try m.strings("fields")
+            targets = try m.strings("targets")
+        }
+
+        public var json: JSON {
+            .object([("name", .string(name)), ("fields", .array(fields.map(JSON.string))), ("targets", .array(targets.map(JSON.string)))])
+        }
+    }
+
+    public struct StateInfo: ManagerValue {
+        public var id: String
+        public var title: String
+        public var final: Bool
+        public var events: [EventInfo]
+
+        public init(json: JSON, path: String) throws(ReplyDecodingError) {
+            let m = try Members(json, path: path)
+            id = try m.string("id")
+            title = try m.string("title")
+            final = try m.bool("final")
+            events = try m.list("events")
+        }
+
+        public var json: JSON {
+            .object([("id", .string(id)), ("title", .string(title)), ("final", .bool(final)), ("events", .array(events.map(\.json)))])
+        }
+    }
+
+    public struct MilestoneInfo: ManagerValue {
+        public var id: String
+        public var title: String
+        /// The legal basis, shown to operators.
+        public var basis: String?
+        public var requires: [String]
+
+        public init(json: JSON, path: String) throws(ReplyDecodingError) {
+            let m = try Members(json, path: path)
+            id = try m.string("id")
+            title = try m.string("title")
+            basis = try m.optionalString("basis")
+            requires = try m.strings("requires")
+        }
+
+        public var json: JSON {
+            var w = ObjectWriter()
+            w.add("id", id)
+            w.add("title", title)
+            w.add("basis", basis)
+            w.add("requires", .array(requires.map(JSON.string)))
+            return w.json
+        }
+    }
+
+    /// A workflow definition in force, as front ends need it.
+    public struct WorkflowInfo: ManagerValue {
+        public var id: String
+        public var title: String
+        public var description: String?
+        public var digest: String
+        /// IANA zone, e.g. `Asia/Ho_Chi_Minh`.
+        public var timezone: String
+        public var calendar: String
+        public var groupBy: String?
+        public var initial: String?
+        /// The field that names an instance on a page.
+        public var label: String?
+        public var fields: [FieldInfo]
+        public var states: [StateInfo]
+        public var milestones: [MilestoneInfo]
+
+        public init(json: JSON, path: String) throws(ReplyDecodingError) {
+            let m = try Members(json, path: path)
+            id = try m.string("id")
+            title = try m.string("title")
+            description = try m.optionalString("description")
+            digest = try m.string("digest")
+            timezone = try m.string("timezone")
+            calendar = try m.string("calendar")
+            groupBy = try m.optionalString("groupBy")
+            initial = try m.optionalString("initial")
+            label = try m.optionalString("label")
+            fields = try m.list("fields")
+            states = try m.list("states")
+            milestones = try m.list("milestones")
+        }
+
+        public var json: JSON {
+            var w = ObjectWriter()
+            w.add("id", id)
+            w.add("title", title)
+            w.add("description", description)
+            w.add("digest", digest)
+            w.add("timezone", timezone)
+            w.add("calendar", calendar)
+            w.add("groupBy", groupBy)
+            w.add("initial", initial)
+            w.add("label", label)
+            w.add("fields", fields)
+            w.add("states", states)
+            w.add("milestones", milestones)
+            return w.json
+        }
+
+        public func state(_ id: String) -> StateInfo? { states.first { $0.id == id } }
+        public func field(_ name: String) -> FieldInfo? { fields.first { $0.name == name } }
+        public func milestone(_ id: String) -> MilestoneInfo? { milestones.first { $0.id == id } }
+    }
+
+    /// One day of a calendar other than a plain working day.
+    public struct CalendarDay: ManagerValue {
+        /// `YYYY-MM-DD`.
+        public var date: String
+        public var name: String
+        /// `holiday`, `compensatory`, `weekend` or `workday` (a make-up working day).
+        public var kind: String
+        /// `official` or `projected`.
+        public var status: String
+
+        public init(json: JSON, path: String) throws(ReplyDecodingError) {
+            let m = try Members(json, path: path)
+            date = try m.string("date")
+            name = try m.string("name")
+            kind = try m.string("kind")
+            status = try m.string("status")
+        }
+
+        public var json: JSON {
+            .object([("date", .string(date)), ("name", .string(name)), ("kind", .string(kind)), ("status", .string(status))])
+        }
+    }
+
+    /// Items (not instances) of a selection: overdue, then due from now to the end of today, of today + 7, 14, 30
+    /// days; `total` is every item of the selection.
+    public struct DueCounts: ManagerValue {
+        public var overdue: Int
+        public var today: Int
+        public var week: Int
+        public var fortnight: Int
+        public var month: Int
+        public var total: Int
+
+        public init(overdue: Int = 0, today: Int = 0, week: Int = 0, fortnight: Int = 0, month: Int = 0, total: Int = 0) {
+            (self.overdue, self.today, self.week, self.fortnight, self.month, self.total) = (overdue, today, week, fortnight, month, total)
+        }
+
+        public init(json: JSON, path: String) throws(ReplyDecodingError) {
+            let m = try Members(json, path: path)
+            self.init(
+                overdue: try m.int("overdue"), today: try m.int("today"), week: try m.int("week"), fortnight: try m.int("fortnight"),
+                month: try m.int("month"), total: try m.int("total"))
+        }
+
+        public var json: JSON {
+            .object([
+                ("overdue", .int(overdue)), ("today", .int(today)), ("week", .int(week)), ("fortnight", .int(fortnight)),
+                ("month", .int(month)), ("total", .int(total)),
+            ])
+        }
+    }
+
+    /// A due item with the name of its instance (`label`).
+    public struct DueEntry: ManagerValue {
+        public var item: Manager.DueItem
+        public var label: String?
+
+        public init(item: Manager.DueItem, label: String? = nil) {
+            self.item = item
+            self.label = label
+        }
+
+        public init(json: JSON, path: String) throws(ReplyDecodingError) {
+            item = try Manager.DueItem(json: json, path: path)
+            label = try Members(json, path: path).optionalString("label")
+        }
+
+        public var json: JSON {
+            guard let label, case .object(var o) = item.json else { return item.json }
+            o.append(("label", .string(label)))
+            return .object(o)
+        }
+    }
+
+    /// An instance with its group and the name it goes by.
+    public struct InstanceEntry: ManagerValue {
+        public var instance: Manager.Instance
+        public var group: String?
+        public var label: String?
+
+        public init(json: JSON, path: String) throws(ReplyDecodingError) {
+            let m = try Members(json, path: path)
+            instance = try m.value("instance")
+            group = try m.optionalString("group")
+            label = try m.optionalString("label")
+        }
+
+        public var json: JSON {
+            var w = ObjectWriter()
+            w.add("instance", instance)
+            w.add("group", group)
+            w.add("label", label)
+            return w.json
+        }
+    }
+
+    /// Counts of one group of one workflow (`group` `""`: instances without a group).
+    public struct GroupSummary: ManagerValue {
+        public var workflow: String
+        public var group: String
+        public var instances: Int
+        public var active: Int
+        public var overdue: Int
+        public var dueSoon: Int
+
+        public init(json: JSON, path: String) throws(ReplyDecodingError) {
+            let m = try Members(json, path: path)
+            workflow = try m.string("workflow")
+            group = try m.string("group")
+            instances = try m.int("instances")
+            active = try m.int("active")
+            overdue = try m.int("overdue")
+            dueSoon = try m.int("dueSoon")
+        }
+
+        public var json: JSON {
+            .object([
+                ("workflow", .string(workflow)), ("group", .string(group)), ("instances", .int(instances)), ("active", .int(active)),
+                ("overdue", .int(overdue)), ("dueSoon", .int(dueSoon)),
+            ])
+        }
+    }
+}
+
+extension Members {
+    /// A `?float` member (an integer reads as its value).
+    func optionalNumber(_ key: String) throws(ReplyDecodingError) -> Double? {
+        switch value(key) {
+        case nil: return nil
+        case .int(let i)?: return Double(i)
+        case .double(let d)?: return d
+        case let v?: throw wrongType(key, "số", v)
+        }
+    }
+}

@@ -1,0 +1,86 @@
+/// What an account may do. Every role reads (and exports) what its groups allow.
+public enum Role: String, Codable, CaseIterable, Sendable {
+    /// Reads.
+    case xem
+    /// Also marks milestones done and sends events.
+    case canBo = "can-bo"
+    /// Also imports and manages accounts.
+    case quanTri = "quan-tri"
+
+    public var title: String {
+        switch self {
+        case .xem: return "Xem"
+        case .canBo: return "Cán bộ"
+        case .quanTri: return "Quản trị"
+        }
+    }
+
+    /// May mark milestones done and send events.
+    public var mayAct: Bool { self != .xem }
+    /// May import and manage accounts.
+    public var mayAdminister: Bool { self == .quanTri }
+}
+
+/// A person who signs in to tiendo-web. Passwords are kept only as bcrypt hashes.
+public struct Account: Codable, Sendable, Equatable {
+    /// The sign-in name, also what tiendod records as `actorName` for this person's changes.
+    public var name: String
+    public var role: Role
+    /// The groups (chi bộ) the account is limited to; empty: every group.
+    public var groups: [String]
+    public var passwordHash: String
+    public var disabled: Bool
+    /// ISO 8601, for `user list`.
+    public var created: String
+    public var changed: String
+
+    public init(name: String, role: Role, groups: [String], passwordHash: String, created: String) {
+        self.name = name
+        self.role = role
+        self.groups = groups
+        self.passwordHash = passwordHash
+        self.disabled = false
+        self.created = created
+        self.changed = created
+    }
+
+    /// Whether the account may see an instance of `group` (nil: the instance has no group, which only unlimited
+    /// accounts see).
+    public func sees(group: String?) -> Bool {
+        if groups.isEmpty { return true }
+        guard let group else { return false }
+        return groups.contains(group)
+    }
+
+    /// The groups a daemon query is limited to: nil for every group.
+    public var scope: [String]? { groups.isEmpty ? nil : groups }
+
+    /// A sign-in name: 1 to 64 letters, digits, `.`, `_`, `-` or `@`, starting with a letter or digit. tiendod
+    /// accepts any such name as `actor`.
+    public static func validName(_ name: String) -> String? {
+        guard !name.isEmpty, name.count <= 64 else { return "tên tài khoản phải có từ 1 đến 64 ký tự" }
+        guard let first = name.first, first.isLetter || first.isNumber else { return "tên tài khoản phải bắt đầu bằng chữ hoặc số" }
+        guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-" || $0 == "@" }) else {
+            return "tên tài khoản chỉ gồm chữ, số và các dấu . _ - @"
+        }
+        return nil
+    }
+
+    /// bcrypt reads at most 72 bytes: a longer password would be cut without a word.
+    public static func validPassword(_ password: String) -> String? {
+        if password.count < 8 { return "mật khẩu phải có ít nhất 8 ký tự" }
+        if password.utf8.count > 72 { return "mật khẩu dài quá 72 byte (giới hạn của bcrypt)" }
+        if password.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            return "mật khẩu không được chứa ký tự điều khiển"
+        }
+        return nil
+    }
+
+    /// A group name as given on the command line or in a form: trimmed, not empty, at most 200 characters.
+    public static func validGroup(_ group: String) -> String? {
+        if group.isEmpty { return "tên chi bộ không được để trống" }
+        if group.count > 200 { return "tên chi bộ dài quá 200 ký tự" }
+        if group.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) { return "tên chi bộ chứa ký tự điều khiển" }
+        return nil
+    }
+}

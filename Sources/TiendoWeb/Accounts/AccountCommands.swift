@@ -1,0 +1,60 @@
+import Foundation
+import HummingbirdBcrypt
+import TiendoCore
+
+/// Account changes, for `tiendo-web user …` and the accounts page alike: checked, hashed, written under the lock.
+public enum AccountCommands {
+    /// bcrypt's cost (2^12 rounds, about a quarter of a second here).
+    public static let bcryptCost: UInt8 = 12
+
+    static func now() -> String { Zone.vietnam.iso(Instant(seconds: Int64(Date().timeIntervalSince1970))) }
+
+    static func check(_ problem: String?) throws(AccountStoreError) {
+        if let problem { throw AccountStoreError(problem) }
+    }
+
+    /// Adds an account; refuses a name that exists (disabled or not).
+    @discardableResult
+    public static func add(_ store: AccountStore, name: String, role: Role, groups: [String], password: String) throws -> Account {
+        try check(Account.validName(name))
+        try check(Account.validPassword(password))
+        for g in groups { try check(Account.validGroup(g)) }
+        let hash = Bcrypt.hash(password, cost: bcryptCost)
+        let account = Account(name: name, role: role, groups: Array(Set(groups)).sorted(), passwordHash: hash, created: now())
+        try store.update { accounts in
+            if accounts.contains(where: { $0.name == name }) { throw AccountStoreError("tài khoản '\(name)' đã có") }
+            accounts.append(account)
+        }
+        return account
+    }
+
+    public static func setPassword(_ store: AccountStore, name: String, password: String) throws {
+        try check(Account.validPassword(password))
+        let hash = Bcrypt.hash(password, cost: bcryptCost)
+        try modify(store, name) {
+            $0.passwordHash = hash
+        }
+    }
+
+    /// Disables (or enables again) an account: a disabled one cannot sign in, and its open sessions end at their
+    /// next request.
+    public static func setDisabled(_ store: AccountStore, name: String, _ disabled: Bool) throws {
+        try modify(store, name) { $0.disabled = disabled }
+    }
+
+    static func modify(_ store: AccountStore, _ name: String, _ change: (inout Account) -> Void) throws {
+        let stamp = now()
+        try store.update { accounts in
+            guard let i = accounts.firstIndex(where: { $0.name == name }) else { throw AccountStoreError("không có tài khoản '\(name)'") }
+            change(&accounts[i])
+            accounts[i].changed = stamp
+        }
+    }
+
+    /// A random password for a first administrator (`make run`): 16 letters and digits, without look-alikes.
+    public static func randomPassword() -> String {
+        let alphabet = Array("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+        var g = SystemRandomNumberGenerator()
+        return String((0..<16).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &g)] })
+    }
+}

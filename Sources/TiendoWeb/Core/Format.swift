@@ -1,0 +1,102 @@
+import TiendoCore
+import TiendoVarlink
+
+/// How pages write things for ward officers: dates `dd/mm/yyyy`, times 24 h in Asia/Ho_Chi_Minh, counts with `.`
+/// between thousands, Vietnamese words for kinds, roles and days left (as `tiendoctl` prints them).
+enum Format {
+    static let zone = Zone.vietnam
+
+    /// `YYYY-MM-DD` → `dd/mm/yyyy`; an ISO instant → `dd/mm/yyyy HH:MM` in Asia/Ho_Chi_Minh; anything else as is.
+    static func date(_ text: String?) -> String {
+        guard let text, !text.isEmpty else { return "" }
+        if text.count == 10, let d = CivilDate.parse(text) { return d.vietnamese }
+        if let t = zone.parseInstant(text) { return dateTime(t) }
+        return text
+    }
+
+    static func dateTime(_ t: Instant) -> String {
+        let (d, s) = zone.local(t)
+        return d.vietnamese + " " + pad2(s / 3600) + ":" + pad2((s % 3600) / 60)
+    }
+
+    /// The local date of an ISO date or instant.
+    static func civilDate(_ text: String) -> CivilDate? {
+        if let d = CivilDate.parse(text.prefix(10)), text.count == 10 { return d }
+        return zone.parseInstant(text).map { zone.date(of: $0) }
+    }
+
+    static func pad2(_ n: Int) -> String { n < 10 ? "0\(n)" : String(n) }
+
+    /// A due as people read it, with ` (dự kiến)` when it depends on a projected calendar year.
+    static func due(_ text: String, provisional: Bool?) -> String {
+        date(text) + (provisional == true ? " (dự kiến)" : "")
+    }
+
+    /// `còn 3 ngày`, `hôm nay`, `quá hạn hôm nay`, `quá 2 ngày`.
+    static func days(_ left: Int, overdue: Bool) -> String {
+        if left > 0 { return overdue ? "quá hạn" : "còn \(left) ngày" }
+        if left == 0 { return overdue ? "quá hạn hôm nay" : "hôm nay" }
+        return "quá \(-left) ngày"
+    }
+
+    /// `1.083`.
+    static func count(_ n: Int) -> String {
+        let digits = String(n.magnitude)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0, (digits.count - i) % 3 == 0 { out.append(".") }
+            out.append(c)
+        }
+        return (n < 0 ? "-" : "") + out
+    }
+
+    /// A data value: dates as dd/mm/yyyy, booleans as có/không, decimals with a comma.
+    static func value(_ v: JSON) -> String {
+        switch v {
+        case .null: return "—"
+        case .bool(let b): return b ? "có" : "không"
+        case .int(let i): return String(i)
+        case .double(let d): return (d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : String(d)).replacingDot()
+        case .string(let s):
+            if s.count == 10, CivilDate.parse(s) != nil { return date(s) }
+            if s.count >= 19, s.dropFirst(10).first == "T", zone.parseInstant(s) != nil { return date(s) }
+            return s
+        case .array(let a): return a.map(value).joined(separator: ", ")
+        case .object: return v.serialized()
+        }
+    }
+
+    static func kind(_ kind: Manager.RecordKind) -> String {
+        switch kind {
+        case .started: return "Bắt đầu"
+        case .transition: return "Chuyển trạng thái"
+        case .reminder: return "Nhắc hạn"
+        case .overdue: return "Quá hạn"
+        case .milestoneDone: return "Xong mốc"
+        case .completed: return "Hoàn thành"
+        case .rejected: return "Bị từ chối"
+        case .rescheduled: return "Đổi hạn"
+        default: return kind.rawValue
+        }
+    }
+
+    /// A recurring milestone's period as written in its workflow (`1mo`, `3mo`, `1y`, `2w`): `hằng tháng`,
+    /// `mỗi 3 tháng`, `hằng năm`, `mỗi 2 tuần`; anything else as it is.
+    static func every(_ text: String) -> String {
+        let digits = text.prefix { $0.isNumber }
+        guard let n = Int(digits) else { return text }
+        let units = ["d": "ngày", "w": "tuần", "mo": "tháng", "y": "năm"]
+        guard let unit = units[String(text.dropFirst(digits.count))] else { return text }
+        return n == 1 ? "hằng \(unit)" : "mỗi \(n) \(unit)"
+    }
+
+    /// The milestone, or the occurrence of a recurring one, an item is about: `dang-phi@2027-03`.
+    static func milestone(_ id: String?, occurrence: String?) -> String? {
+        guard let id else { return nil }
+        return occurrence.map { "\(id)@\($0)" } ?? id
+    }
+}
+
+extension String {
+    fileprivate func replacingDot() -> String { String(map { $0 == "." ? "," : $0 }) }
+}

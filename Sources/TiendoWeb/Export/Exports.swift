@@ -1,0 +1,106 @@
+import TiendoCore
+import TiendoVarlink
+
+/// The tables behind `/xuat/…`: exactly what the agenda, the list or the overview shows with the same filters, every
+/// page of it up to `WebLimits.exportRows` rows.
+enum Exports {
+    static func agenda(_ app: WebApp, _ filters: Filters, account: Account) async throws -> (Sheet, Catalog) {
+        var sheet = Sheet(
+            name: "Việc cần làm",
+            columns: [
+                .init("Hạn", width: 12), .init("Dự kiến", width: 8), .init("Còn lại", width: 14), .init("Việc", width: 40),
+                .init("Kỳ", width: 9),
+                .init("Hồ sơ", width: 26), .init("Mã hồ sơ", width: 28), .init("Chi bộ", width: 20), .init("Quy trình", width: 30),
+                .init("Trạng thái", width: 26),
+            ])
+        var catalog: Catalog?
+        var offset = 0
+        while sheet.rows.count < WebLimits.exportRows {
+            let data = try await AgendaPage.load(app, filters, account: account, offset: offset, limit: 1000)
+            catalog = data.catalog
+            for e in data.reply.items where sheet.rows.count < WebLimits.exportRows {
+                let i = e.item
+                sheet.rows.append([
+                    Sheet.due(i.due), i.provisional == true ? .text("dự kiến") : .empty, .text(Format.days(i.daysLeft, overdue: i.overdue)),
+                    .text(i.title), i.occurrence.map(Sheet.Cell.text) ?? .empty, .text(e.label ?? ""), .text(i.instance),
+                    i.group.map(Sheet.Cell.text) ?? .empty, .text(data.catalog.title(i.workflow)),
+                    i.state.flatMap { data.catalog.stateTitle(i.workflow, $0) }.map(Sheet.Cell.text) ?? .empty,
+                ])
+            }
+            offset += data.reply.items.count
+            if data.reply.items.isEmpty || offset >= data.reply.counts.total {
+                sheet.leftOut = max(0, data.reply.counts.total - sheet.rows.count)
+                break
+            }
+        }
+        guard let catalog else { throw PageError.notFound("Không đọc được danh sách quy trình.") }
+        return (sheet, catalog)
+    }
+
+    static func records(_ app: WebApp, _ filters: Filters, account: Account) async throws -> (Sheet, Catalog) {
+        let catalog = try await app.daemon.workflows()
+        let fields = filters.workflow.flatMap { catalog[$0] }?.fields.filter { $0.name != catalog[filters.workflow ?? ""]?.groupBy } ?? []
+        var sheet = Sheet(
+            name: "Hồ sơ",
+            columns: [
+                .init("Mã hồ sơ", width: 28), .init("Tên", width: 26), .init("Chi bộ", width: 20), .init("Quy trình", width: 30),
+                .init("Trạng thái", width: 26), .init("Bắt đầu", width: 12), .init("Hoàn thành", width: 11),
+                .init("Số hạn quá hạn", width: 10),
+                .init("Hạn gần nhất", width: 13), .init("Còn lại", width: 14), .init("Việc", width: 40),
+            ] + fields.map { .init($0.displayTitle, width: 18) })
+        var f = filters
+        f.after = nil
+        while sheet.rows.count < WebLimits.exportRows {
+            let data = try await RecordsPage.load(app, f, account: account, limit: 1000)
+            for e in data.reply.instances where sheet.rows.count < WebLimits.exportRows {
+                let i = e.instance
+                let open = i.deadlines ?? []
+                let first = open.first
+                var row: [Sheet.Cell] = [
+                    .text(i.id), .text(e.label ?? catalog.label(of: i)), e.group.map(Sheet.Cell.text) ?? .empty,
+                    .text(catalog.title(i.workflow)),
+                    i.state.flatMap { catalog.stateTitle(i.workflow, $0) }.map(Sheet.Cell.text) ?? .empty,
+                    Format.civilDate(i.startedAt).map(Sheet.Cell.date) ?? .empty, .text(i.completed ? "có" : "không"),
+                    .number(open.filter(\.overdue).count), first.map { Sheet.due($0.due) } ?? .empty,
+                    first.map { .text(Format.days($0.daysLeft, overdue: $0.overdue)) } ?? .empty, first.map { .text($0.title) } ?? .empty,
+                ]
+                for field in fields {
+                    let v = i.data[field.name] ?? .null
+                    if field.type == "date", let s = v.stringValue, let d = CivilDate.parse(s) {
+                        row.append(.date(d))
+                    } else if case .int(let n) = v {
+                        row.append(.number(n))
+                    } else {
+                        row.append(v.isNull ? .empty : .text(Format.value(v)))
+                    }
+                }
+                sheet.rows.append(row)
+            }
+            guard let next = data.reply.next else { break }
+            if sheet.rows.count >= WebLimits.exportRows {
+                sheet.leftOut = max(1, (data.reply.total ?? sheet.rows.count + 1) - sheet.rows.count)
+                break
+            }
+            f.after = next
+        }
+        return (sheet, catalog)
+    }
+
+    static func overview(_ app: WebApp, _ filters: Filters, account: Account) async throws -> (Sheet, Catalog) {
+        let (catalog, groups) = try await OverviewPage.load(app, filters, account: account)
+        var sheet = Sheet(
+            name: "Tổng quan",
+            columns: [
+                .init("Quy trình", width: 32), .init("Chi bộ", width: 24), .init("Hồ sơ", width: 9), .init("Đang mở", width: 9),
+                .init("Quá hạn", width: 9), .init("Sắp đến hạn (7 ngày)", width: 12),
+            ])
+        for g in groups.prefix(WebLimits.exportRows) {
+            sheet.rows.append([
+                .text(catalog.title(g.workflow)), .text(g.group.isEmpty ? "(không thuộc chi bộ nào)" : g.group), .number(g.instances),
+                .number(g.active), .number(g.overdue), .number(g.dueSoon),
+            ])
+        }
+        sheet.leftOut = max(0, groups.count - WebLimits.exportRows)
+        return (sheet, catalog)
+    }
+}

@@ -1,0 +1,50 @@
+import TiendoCore
+
+/// A table to export: the same rows go to CSV and to XLSX.
+struct Sheet: Sendable {
+    enum Cell: Sendable, Equatable {
+        case text(String)
+        case number(Int)
+        case date(CivilDate)
+        case empty
+    }
+
+    struct Column: Sendable {
+        var title: String
+        /// Width in characters (XLSX).
+        var width: Double
+
+        init(_ title: String, width: Double = 14) {
+            self.title = title
+            self.width = width
+        }
+    }
+
+    /// The worksheet's name (at most 31 characters).
+    var name: String
+    var columns: [Column]
+    var rows: [[Cell]] = []
+    /// Rows left out above `WebLimits.exportRows` (the export page says so).
+    var leftOut = 0
+
+    init(name: String, columns: [Column]) {
+        self.name = name
+        self.columns = columns
+    }
+
+    /// Text that a spreadsheet would take for a formula (`= + - @`, or a tab or carriage return first, which some
+    /// programs skip) gets a `'` in front, so opening an export never runs anything (OWASP, CSV injection).
+    static func neutralised(_ text: String) -> String {
+        guard let first = text.unicodeScalars.first else { return text }
+        switch first {
+        case "=", "+", "-", "@", "\t", "\r": return "'" + text
+        default: return text
+        }
+    }
+
+    /// A date or instant due as a cell: a date cell for a date, the text `dd/mm/yyyy HH:MM` for an instant.
+    static func due(_ text: String) -> Cell {
+        if text.count == 10, let d = CivilDate.parse(text) { return .date(d) }
+        return text.isEmpty ? .empty : .text(Format.date(text))
+    }
+}

@@ -1,0 +1,89 @@
+import Hummingbird
+
+/// `/tai-khoan` — accounts, for administrators not limited to groups (one limited to some chi bộ could otherwise
+/// create an account that is not): add, set a password, disable and enable. The same checks as `tiendo-web user`.
+struct AccountsPage {
+    let app: WebApp
+
+    static func administrator(_ context: WebContext) throws -> Account {
+        let account = try context.user
+        guard account.role.mayAdminister, account.scope == nil else {
+            throw PageError.forbidden("Chỉ tài khoản quản trị không giới hạn chi bộ được quản lý tài khoản.")
+        }
+        return account
+    }
+
+    func show(_ request: Request, _ context: WebContext) async throws -> Response {
+        _ = try AccountsPage.administrator(context)
+        let flash = await app.takeFlash(request, context)
+        return Layout.response(
+            Layout.page(title: "Tài khoản", active: "/tai-khoan", context: context, flash: flash, body: try body(context)))
+    }
+
+    func submit(_ request: Request, _ context: WebContext) async throws -> Response {
+        let me = try AccountsPage.administrator(context)
+        let f = context.form
+        let store = app.accounts
+        let name = f.text("ten") ?? ""
+        do {
+            switch f["hanh-dong"] {
+            case "them":
+                guard let role = f.text("vai-tro").flatMap(Role.init(rawValue:)) else { throw AccountStoreError("hãy chọn vai trò") }
+                let password = f["mat-khau"] ?? ""
+                guard password == f["nhap-lai"] else { throw AccountStoreError("hai lần nhập mật khẩu không giống nhau") }
+                let groups = (f["chi-bo"] ?? "").split(whereSeparator: { $0 == "\n" || $0 == "," }).map { $0.trimmingSpaces }.filter {
+                    !$0.isEmpty
+                }
+                _ = try await app.daemon.pool.runIfActive {
+                    try AccountCommands.add(store, name: name, role: role, groups: groups, password: password)
+                }
+                try await app.flash("Đã tạo tài khoản «\(name)» (\(role.title)).", ok: true, request, context)
+            case "mat-khau":
+                let password = f["mat-khau"] ?? ""
+                try await app.daemon.pool.runIfActive { try AccountCommands.setPassword(store, name: name, password: password) }
+                try await app.flash("Đã đổi mật khẩu của «\(name)».", ok: true, request, context)
+            case "khoa", "mo-khoa":
+                let disable = f["hanh-dong"] == "khoa"
+                if disable && name == me.name { throw AccountStoreError("không tự khóa tài khoản đang dùng") }
+                try AccountCommands.setDisabled(store, name: name, disable)
+                try await app.flash(
+                    disable ? "Đã khóa tài khoản «\(name)»." : "Đã mở khóa tài khoản «\(name)».", ok: true, request, context)
+            default:
+                throw AccountStoreError("không rõ thao tác")
+            }
+            context.logger.notice("tiendo-web: \(me.name) \(f["hanh-dong"] ?? "") tài khoản '\(name)'")
+        } catch let e as AccountStoreError {
+            try await app.flash(PageError.sentence(e.description) + " Không có gì thay đổi.", ok: false, request, context)
+        }
+        return .redirect(to: "/tai-khoan")
+    }
+
+    func body(_ context: WebContext) throws -> HTML {
+        let accounts = try app.accounts.accounts().sorted { $0.name < $1.name }
+        let rows: [HTML] = accounts.map { a in
+            let state: HTML = a.disabled ? "<span class=\"badge bad\">đã khóa</span>" : "<span class=\"badge ok\">đang dùng</span>"
+            return """
+                <tr><td><b>\(a.name)</b></td><td>\(a.role.title)</td><td>\(a.groups.isEmpty ? "mọi chi bộ" : a.groups.joined(separator: ", "))</td><td>\(state)</td>
+                <td class="small">\(Format.date(a.created))<br>đổi \(Format.date(a.changed))</td>
+                <td><form method="post" class="inline">\(Layout.csrf(context))<input type="hidden" name="ten" value="\(a.name)">
+                <input type="hidden" name="hanh-dong" value="mat-khau"><input type="password" name="mat-khau" placeholder="Mật khẩu mới" autocomplete="new-password" minlength="8" required>
+                <button>Đổi mật khẩu</button></form>
+                <form method="post" class="inline">\(Layout.csrf(context))<input type="hidden" name="ten" value="\(a.name)">
+                <input type="hidden" name="hanh-dong" value="\(a.disabled ? "mo-khoa" : "khoa")"><button>\(a.disabled ? "Mở khóa" : "Khóa")</button></form></td></tr>
+                """
+        }
+        return """
+            <h1>Tài khoản</h1>
+            <table><thead><tr><th>Tên đăng nhập</th><th>Vai trò</th><th>Chi bộ</th><th>Tình trạng</th><th>Tạo / đổi</th><th></th></tr></thead><tbody>\(rows)</tbody></table>
+            <h2>Thêm tài khoản</h2>
+            <form method="post" class="filters">\(Layout.csrf(context))<input type="hidden" name="hanh-dong" value="them">
+            <label>Tên đăng nhập <input name="ten" required maxlength="64" autocomplete="off"></label>
+            <label>Vai trò <select name="vai-tro">\(Role.allCases.map { r -> HTML in "<option value=\"\(r.rawValue)\">\(r.title)</option>" })</select></label>
+            <label>Chi bộ (mỗi dòng một chi bộ; để trống: mọi chi bộ) <textarea name="chi-bo" rows="2"></textarea></label>
+            <label>Mật khẩu (ít nhất 8 ký tự) <input type="password" name="mat-khau" minlength="8" required autocomplete="new-password"></label>
+            <label>Nhập lại <input type="password" name="nhap-lai" minlength="8" required autocomplete="new-password"></label>
+            <button type="submit" class="primary">Thêm</button></form>
+            <p class="muted small">Vai trò: Xem — chỉ xem và xuất; Cán bộ — thêm đánh dấu mốc đã xong và gửi sự kiện; Quản trị — thêm nhập hồ sơ và quản lý tài khoản.</p>
+            """
+    }
+}

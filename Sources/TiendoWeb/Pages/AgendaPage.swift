@@ -1,0 +1,104 @@
+import Hummingbird
+import TiendoCore
+import TiendoVarlink
+
+/// `/` — Việc cần làm: every overdue item and those due in the next 7, 14 or 30 days, in sections, grouped by chi bộ
+/// or workflow; counts in the header; `?in=1` is the list for printing; `tu`/`den` show the items of given days.
+struct AgendaPage {
+    let app: WebApp
+
+    struct Data {
+        var catalog: Catalog
+        var filters: Filters
+        var reply: Extras.Due.Reply
+    }
+
+    /// The page of items the filters select, for this page and its exports.
+    static func load(_ app: WebApp, _ filters: Filters, account: Account, offset: Int, limit: Int) async throws -> Data {
+        let catalog = try await app.daemon.workflows()
+        let selection = try filters.selection(for: account, catalog: catalog)
+        let dates = filters.from.map { (from: $0.iso, until: (filters.until ?? $0).iso) }
+        let reply = try await app.daemon.call(
+            Extras.Due(selection: selection, days: filters.days, dates: dates, offset: offset, limit: limit))
+        return Data(catalog: catalog, filters: filters, reply: reply)
+    }
+
+    func show(_ request: Request, _ context: WebContext) async throws -> Response {
+        let account = try context.user
+        let filters = Filters(query: request.uri.query)
+        let printing = Form(fields: Form.urlEncoded(request.uri.query ?? ""))["in"] == "1"
+        let limit = printing ? 1000 : WebLimits.agendaPage
+        let data = try await AgendaPage.load(app, filters, account: account, offset: filters.page * limit, limit: limit)
+        if printing { return Layout.response(PrintList.agenda(data)) }
+        let flash = await app.takeFlash(request, context)
+        return Layout.response(
+            Layout.page(title: "Việc cần làm", active: "/", context: context, flash: flash, body: body(data, account: account)))
+    }
+
+    func body(_ data: Data, account: Account) -> HTML {
+        let f = data.filters
+        let c = data.reply.counts
+        let today = data.catalog.today
+        let counts: HTML = """
+            <ul class="counts" aria-label="Số việc">
+            <li class="bad"><span><b>\(Format.count(c.overdue))</b> quá hạn</span></li>
+            <li class="warn"><span><b>\(Format.count(c.today))</b> hôm nay</span></li>
+            \(Filters.horizons.map { d -> HTML in
+                let n = d == 7 ? c.week : (d == 14 ? c.fortnight : c.month)
+                return "<li><a href=\"\(f.link("/", ["ngay": d == 7 ? nil : String(d), "tu": nil, "den": nil, "trang": nil]))\"\(HTML.flag("aria-current=\"true\"", f.days == d && f.from == nil))><b>\(Format.count(n))</b> trong \(d) ngày tới</a></li>"
+            })
+            </ul>
+            """
+        let extra: HTML = """
+            <label>Trong <select name="ngay" id="f-ngay">\(Filters.horizons.map { d -> HTML in
+                "<option value=\"\(d)\"\(HTML.flag("selected", d == f.days))>\(d) ngày tới</option>"
+            })</select></label>
+            <label>Nhóm theo <select name="nhom" id="f-nhom">
+            <option value="chi-bo"\(HTML.flag("selected", f.groupBy == .group))>Chi bộ</option>
+            <option value="quy-trinh"\(HTML.flag("selected", f.groupBy == .workflow))>Quy trình</option>
+            <option value="khong"\(HTML.flag("selected", f.groupBy == .none))>Không nhóm</option></select></label>
+            """
+        let groups = Array(Set(data.reply.items.compactMap(\.item.group))).sorted()
+        let span: HTML =
+            f.from.map { from in
+                let until = f.until ?? from
+                let text = until == from ? from.vietnamese : "\(from.vietnamese) – \(until.vietnamese)"
+                return
+                    "<p>Đang xem các việc có hạn \(until == from ? "ngày" : "từ") <b>\(text)</b>. <a href=\"\(f.link("/", ["tu": nil, "den": nil]))\">Xem tất cả việc cần làm</a></p>"
+            } ?? .empty
+        var sections: [HTML] = []
+        for bucket in DueTable.Bucket.allCases {
+            let entries = data.reply.items.filter { DueTable.Bucket($0.item) == bucket }
+            guard !entries.isEmpty else { continue }
+            sections.append(
+                """
+                <section class="bucket \(bucket == .overdue ? "overdue" : "")"><h2>\(bucket.title) <span class="muted small">(\(entries.count))</span></h2>
+                \(DueTable.grouped(entries, by: f.groupBy, catalog: data.catalog))</section>
+                """)
+        }
+        let shown = f.page * WebLimits.agendaPage + data.reply.items.count
+        let pager: HTML =
+            c.total > shown || f.page > 0
+            ? """
+            <p class="pager">Đang xem \(Format.count(f.page * WebLimits.agendaPage + 1))–\(Format.count(shown)) trên \(Format.count(c.total)) việc.
+            \(f.page > 0 ? "<a href=\"\(f.link("/", ["trang": f.page > 1 ? String(f.page - 1) : nil]))\">← Trang trước</a>" : HTML.empty)
+            \(c.total > shown ? "<a href=\"\(f.link("/", ["trang": String(f.page + 1)]))\">Trang sau →</a>" : HTML.empty)</p>
+            """ : .empty
+        let empty: HTML =
+            data.reply.items.isEmpty
+            ? "<p class=\"flash ok\">Không có việc nào quá hạn hoặc đến hạn trong \(f.days) ngày tới với bộ lọc này.</p>" : .empty
+        return """
+            <h1>Việc cần làm <span class="muted small">— hôm nay \(weekday(today)), \(today.vietnamese)</span></h1>
+            \(counts)
+            \(f.form("/", catalog: data.catalog, account: account, groups: groups, extra: extra))
+            <p class="no-print actions"><a href="\(f.link("/", ["in": "1", "trang": nil]))">In danh sách (A4)</a> ·
+            <a href="\(f.link("/xuat/viec-can-lam.csv"))">Tải CSV</a> · <a href="\(f.link("/xuat/viec-can-lam.xlsx"))">Tải Excel</a></p>
+            \(span)\(empty)\(sections)\(pager)
+            """
+    }
+}
+
+/// `Thứ Hai` … `Chủ nhật`.
+func weekday(_ d: CivilDate) -> String {
+    ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"][d.weekday - 1]
+}

@@ -1,0 +1,133 @@
+/// The stylesheet and the little script of every page, served from the binary (nothing to install, no CDN).
+enum Assets {
+    /// Readable on a 1366×768 office screen; `@media print` gives a clean A4 list (no navigation, filters or
+    /// buttons; table headers repeated on every page; rows never split).
+    static let css = """
+        :root { --red: #9b1c1c; --red-bg: #fdecec; --amber: #8a5a00; --amber-bg: #fff4d6; --green: #1e6b33; --ink: #1d1d1f;
+          --muted: #5f6368; --line: #d9d9de; --band: #f6f6f8; }
+        * { box-sizing: border-box; }
+        html { font-size: 15px; }
+        body { margin: 0; font-family: "Noto Sans", "DejaVu Sans", "Segoe UI", Arial, sans-serif; color: var(--ink); background: #fff;
+          line-height: 1.45; }
+        a { color: #0b57d0; }
+        header.top { display: flex; align-items: center; gap: 1.2rem; padding: .45rem 1.2rem; background: var(--red); color: #fff; flex-wrap: wrap; }
+        header.top a { color: #fff; text-decoration: none; }
+        .brand { font-weight: 700; font-size: 1.15rem; letter-spacing: .02em; }
+        nav { display: flex; gap: .2rem; flex-wrap: wrap; flex: 1; }
+        nav a { padding: .3rem .6rem; border-radius: 4px; }
+        nav a[aria-current="page"], nav a:hover { background: rgba(255,255,255,.18); }
+        .who { display: flex; align-items: center; gap: .6rem; font-size: .9rem; }
+        .who form { margin: 0; }
+        button.link { background: none; border: 1px solid rgba(255,255,255,.6); color: #fff; padding: .15rem .5rem; border-radius: 4px; cursor: pointer; }
+        main { max-width: 1320px; margin: 0 auto; padding: .8rem 1.2rem 2rem; }
+        main.narrow { max-width: 30rem; margin-top: 8vh; }
+        footer { color: var(--muted); font-size: .8rem; text-align: center; padding: 1rem; }
+        h1 { font-size: 1.45rem; margin: .4rem 0 .6rem; }
+        h2 { font-size: 1.15rem; margin: 1.4rem 0 .5rem; }
+        h3 { font-size: 1rem; margin: 1rem 0 .3rem; color: var(--muted); }
+        .counts { display: flex; gap: .6rem; flex-wrap: wrap; margin: .3rem 0 .8rem; padding: 0; list-style: none; }
+        .counts li a, .counts li span { display: block; padding: .35rem .8rem; border-radius: 6px; background: var(--band); text-decoration: none;
+          color: var(--ink); border: 1px solid var(--line); }
+        .counts li.bad a, .counts li.bad span { background: var(--red-bg); border-color: #f3b4b4; color: var(--red); }
+        .counts li.warn a, .counts li.warn span { background: var(--amber-bg); border-color: #f0d48a; color: var(--amber); }
+        .counts b { font-size: 1.1rem; margin-right: .25rem; }
+        form.filters { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: flex-end; padding: .6rem .8rem; background: var(--band);
+          border: 1px solid var(--line); border-radius: 6px; margin-bottom: .8rem; }
+        form.filters label { display: flex; flex-direction: column; font-size: .8rem; color: var(--muted); gap: .15rem; }
+        form.filters select, form.filters input { max-width: 15rem; }
+        input, select, button, textarea { font: inherit; }
+        input, select { padding: .3rem .4rem; border: 1px solid #b8b8c0; border-radius: 4px; min-width: 9rem; max-width: 20rem; }
+        button { padding: .35rem .9rem; border-radius: 4px; border: 1px solid #8d8d96; background: #fff; cursor: pointer; }
+        button.primary { background: var(--red); border-color: var(--red); color: #fff; }
+        button.done { background: var(--green); border-color: var(--green); color: #fff; padding: .2rem .7rem; }
+        table { border-collapse: collapse; width: 100%; margin: .3rem 0 1rem; }
+        th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+        th { background: var(--band); font-weight: 600; font-size: .88rem; white-space: nowrap; }
+        td.num, th.num { text-align: right; }
+        tr.overdue td { background: var(--red-bg); }
+        .badge { display: inline-block; padding: 0 .45rem; border-radius: 999px; font-size: .8rem; background: var(--band); border: 1px solid var(--line);
+          white-space: nowrap; }
+        .badge.bad { background: var(--red-bg); color: var(--red); border-color: #f3b4b4; }
+        .badge.warn { background: var(--amber-bg); color: var(--amber); border-color: #f0d48a; }
+        .badge.ok { background: #e6f4ea; color: var(--green); border-color: #a8d5b5; }
+        .provisional { color: var(--amber); font-style: italic; white-space: nowrap; }
+        .muted { color: var(--muted); }
+        .small { font-size: .85rem; }
+        .flash { padding: .5rem .8rem; border-radius: 6px; }
+        .flash.ok { background: #e6f4ea; color: var(--green); }
+        .flash.bad { background: var(--red-bg); color: var(--red); }
+        section.error { border-left: 4px solid var(--red); padding: .2rem 1rem; }
+        ul.problems { max-height: 60vh; overflow: auto; background: var(--red-bg); padding: .5rem 1.5rem; border-radius: 6px; }
+        .pager { display: flex; gap: 1rem; align-items: center; margin: .5rem 0; }
+        .grid2 { display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 3fr); gap: 1.5rem; }
+        dl.data { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 0; }
+        dl.data dt { color: var(--muted); }
+        dl.data dd { margin: 0; }
+        form.inline { display: inline; margin: 0; }
+        form.event { border: 1px solid var(--line); border-radius: 6px; padding: .5rem .7rem; margin: .4rem 0; display: flex; gap: .6rem;
+          flex-wrap: wrap; align-items: flex-end; }
+        form.event label { display: flex; flex-direction: column; font-size: .8rem; color: var(--muted); }
+        ol.timeline { list-style: none; padding: 0; margin: 0; border-left: 2px solid var(--line); }
+        ol.timeline li { padding: .2rem 0 .5rem 1rem; position: relative; }
+        ol.timeline li::before { content: ""; position: absolute; left: -6px; top: .6rem; width: 10px; height: 10px; border-radius: 50%;
+          background: var(--line); }
+        ol.timeline li.overdue::before, ol.timeline li.rejected::before { background: var(--red); }
+        ol.timeline li.done::before { background: var(--green); }
+        ol.timeline time { font-variant-numeric: tabular-nums; color: var(--muted); margin-right: .5rem; }
+        table.month { table-layout: fixed; }
+        table.month td { height: 6.2rem; font-size: .82rem; }
+        table.month td.weekend { background: #f3f3f6; }
+        table.month td.holiday { background: #fdf0e6; }
+        table.month td.workday { background: #eef6ff; }
+        table.month td.other { color: #b0b0b8; background: #fff; }
+        table.month td.today { outline: 2px solid var(--red); outline-offset: -2px; }
+        table.month .day { font-weight: 700; }
+        table.month .note { display: block; color: var(--muted); font-size: .75rem; }
+        table.month ul { margin: .2rem 0 0; padding-left: 1rem; }
+        .legend span { margin-right: 1rem; padding: 0 .4rem; border: 1px solid var(--line); }
+        .legend .weekend { background: #f3f3f6; } .legend .holiday { background: #fdf0e6; } .legend .workday { background: #eef6ff; }
+        .print-only { display: none; }
+        .signatures { display: flex; justify-content: space-around; margin-top: 2rem; text-align: center; }
+        .signatures div { min-width: 14rem; }
+        .signatures .space { height: 4.5rem; }
+        @media (max-width: 900px) { .grid2 { grid-template-columns: 1fr; } }
+        @media print {
+          @page { size: A4 portrait; margin: 14mm 12mm 16mm; }
+          html { font-size: 10.5pt; }
+          body { color: #000; }
+          .no-print, header.top, footer, form.filters, .pager, button, form.event { display: none !important; }
+          .print-only { display: block; }
+          main { max-width: none; padding: 0; }
+          h1 { font-size: 14pt; text-align: center; margin: 0 0 2mm; }
+          a { color: #000; text-decoration: none; }
+          table { font-size: 9.5pt; }
+          th, td { border: 1px solid #777; padding: 1.2mm 1.5mm; }
+          th { background: #eee !important; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+          thead { display: table-header-group; }
+          tr { break-inside: avoid; }
+          tr.overdue td { background: none; font-weight: 600; }
+          .counts li a, .counts li span { border: 1px solid #777; background: none !important; color: #000 !important; }
+        }
+        """
+
+    /// Progressive enhancement only: every page works without it.
+    static let js = """
+        "use strict";
+        document.addEventListener("DOMContentLoaded", function () {
+          // Choosing a workflow reloads the filters, so that its states can be chosen.
+          document.querySelectorAll("select[data-autosubmit]").forEach(function (s) {
+            s.addEventListener("change", function () { if (s.form) { s.form.submit(); } });
+          });
+          // Confirmation before changing a record.
+          document.querySelectorAll("form[data-confirm]").forEach(function (f) {
+            f.addEventListener("submit", function (e) { if (!window.confirm(f.getAttribute("data-confirm"))) { e.preventDefault(); } });
+          });
+          document.querySelectorAll("a[data-back]").forEach(function (a) {
+            a.addEventListener("click", function (e) { if (window.history.length > 1) { e.preventDefault(); window.history.back(); } });
+          });
+          document.querySelectorAll("button[data-print]").forEach(function (b) {
+            b.addEventListener("click", function () { window.print(); });
+          });
+        });
+        """
+}

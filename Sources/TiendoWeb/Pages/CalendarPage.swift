@@ -1,0 +1,110 @@
+import Hummingbird
+import TiendoCore
+import TiendoVarlink
+
+/// `/lich?thang=YYYY-MM` — a month: weekends, holidays and make-up Saturdays from the workflow's calendar, and the
+/// items due each day (counts, the first titles, a link to that day's list).
+struct CalendarPage {
+    let app: WebApp
+
+    func show(_ request: Request, _ context: WebContext) async throws -> Response {
+        let account = try context.user
+        let filters = Filters(query: request.uri.query)
+        let query = Form(fields: Form.urlEncoded(request.uri.query ?? ""))
+        let catalog = try await app.daemon.workflows()
+        let selection = try filters.selection(for: account, catalog: catalog)
+        let today = catalog.today
+        var month = CivilDate(today.year, today.month, 1)
+        if let text = query.text("thang"), let d = CivilDate.parse(text + "-01") { month = d }
+        let last = CivilDate(month.year, month.month, CivilDate.daysIn(year: month.year, month: month.month))
+        // Whole weeks, Monday first.
+        let gridStart = month.adding(days: -(month.weekday - 1))
+        let gridEnd = last.adding(days: 7 - last.weekday)
+        guard let calendarWorkflow = filters.workflow ?? catalog.workflows.first?.id else {
+            throw PageError.notFound("tiendod chưa có quy trình nào.")
+        }
+        async let calendarCall = app.daemon.call(Extras.Calendar(workflow: calendarWorkflow, from: gridStart.iso, until: gridEnd.iso))
+        async let countsCall = app.daemon.call(Extras.DueDays(selection: selection, from: month.iso, until: last.iso))
+        async let itemsCall = app.daemon.call(Extras.Due(selection: selection, dates: (month.iso, last.iso), limit: 500))
+        let calendar = try await calendarCall
+        let counts = Dictionary(uniqueKeysWithValues: try await countsCall.days.map { ($0.date, $0) })
+        let items = Dictionary(grouping: try await itemsCall.items) { String($0.item.due.prefix(10)) }
+        let special = Dictionary(calendar.days.map { ($0.date, $0) }, uniquingKeysWith: { a, _ in a })
+
+        var weeks: [HTML] = []
+        var d = gridStart
+        while d <= gridEnd {
+            var cells: [HTML] = []
+            for _ in 0..<7 {
+                cells.append(
+                    cell(
+                        d, month: month, today: today, special: special[d.iso], count: counts[d.iso], items: items[d.iso] ?? [],
+                        filters: filters))
+                d = d.adding(days: 1)
+            }
+            weeks.append("<tr>\(cells)</tr>")
+        }
+        let previous = month.adding(months: -1)
+        let next = month.adding(months: 1)
+        func monthLink(_ m: CivilDate) -> String { filters.link("/lich", ["thang": String(m.iso.prefix(7))]) }
+        let projected = Set(calendar.days.filter { $0.status == "projected" }.compactMap { Int($0.date.prefix(4)) }).sorted()
+        let note: HTML =
+            projected.isEmpty
+            ? .empty
+            : "<p class=\"provisional\">Lịch nghỉ năm \(projected.map(String.init).joined(separator: ", ")) là dự kiến (suy ra từ quy tắc, chưa có lịch chính thức).</p>"
+        let total = counts.values.reduce(0) { $0 + $1.items }
+        let body: HTML = """
+            <h1>Lịch tháng \(month.month)/\(String(month.year))</h1>
+            \(filters.form("/lich", catalog: catalog, account: account, groups: account.groups, extra: "<input type=\"hidden\" name=\"thang\" value=\"\(String(month.iso.prefix(7)))\">"))
+            <p class="pager no-print"><a href="\(monthLink(previous))">← Tháng \(previous.month)/\(String(previous.year))</a>
+            <a href="\(filters.link("/lich"))">Tháng này</a>
+            <a href="\(monthLink(next))">Tháng \(next.month)/\(String(next.year)) →</a>
+            <span class="muted">\(Format.count(total)) việc có hạn trong tháng · lịch «\(calendar.title)»</span></p>
+            \(note)
+            <table class="month"><thead><tr>\(["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"].map { w -> HTML in "<th>\(w)</th>" })</tr></thead>
+            <tbody>\(weeks)</tbody></table>
+            <p class="legend small"><span class="weekend">Cuối tuần</span><span class="holiday">Ngày nghỉ lễ, Tết, nghỉ bù</span><span class="workday">Ngày làm bù</span>
+            <span class="badge bad">quá hạn</span> <span class="badge">đến hạn</span></p>
+            """
+        return Layout.response(Layout.page(title: "Lịch", active: "/lich", context: context, body: body))
+    }
+
+    func cell(
+        _ d: CivilDate, month: CivilDate, today: CivilDate, special: Extras.CalendarDay?, count: Extras.DueDays.Day?,
+        items: [Extras.DueEntry], filters: Filters
+    ) -> HTML {
+        var classes: [String] = []
+        if d.month != month.month { classes.append("other") }
+        if d == today { classes.append("today") }
+        var note: HTML = .empty
+        if let s = special {
+            switch s.kind {
+            case "weekend": classes.append("weekend")
+            case "workday":
+                classes.append("workday")
+                note = "<span class=\"note\">Làm bù</span>"
+            default:
+                classes.append("holiday")
+                note =
+                    "<span class=\"note\">\(s.name)\(s.kind == "compensatory" ? " (nghỉ bù)" : "")\(s.status == "projected" ? " — dự kiến" : "")</span>"
+            }
+        }
+        var content: HTML = .empty
+        if d.month == month.month, let count, count.items > 0 {
+            let link = filters.link("/", ["tu": d.iso, "den": nil, "trang": nil])
+            let overdue: HTML = count.overdue > 0 ? "<span class=\"badge bad\">\(count.overdue) quá hạn</span> " : .empty
+            let open = count.items - count.overdue
+            let due: HTML = open > 0 ? "<span class=\"badge\">\(open) việc</span>" : .empty
+            // The first three records due that day (a record with several items that day once).
+            var names: [String] = []
+            for e in items where names.count < 3 {
+                let name = e.label ?? e.item.title
+                if !names.contains(name) { names.append(name) }
+            }
+            let titles: [HTML] = names.map { "<li>\($0)</li>" }
+            let more: HTML = count.items > names.count ? "<li class=\"muted\">…</li>" : .empty
+            content = "<a href=\"\(link)\" title=\"Xem các việc có hạn ngày \(d.vietnamese)\">\(overdue)\(due)</a><ul>\(titles)\(more)</ul>"
+        }
+        return "<td class=\"\(classes.joined(separator: " "))\"><span class=\"day\">\(d.day)</span>\(note)\(content)</td>"
+    }
+}

@@ -1,0 +1,98 @@
+import TiendoVarlink
+
+/// Due items as the agenda, the calendar and their printed lists show them.
+enum DueTable {
+    /// The section an item belongs to on the agenda.
+    enum Bucket: Int, CaseIterable {
+        case overdue, today, week, fortnight, month
+
+        var title: String {
+            switch self {
+            case .overdue: return "Quá hạn"
+            case .today: return "Đến hạn hôm nay"
+            case .week: return "Trong 7 ngày tới"
+            case .fortnight: return "Từ 8 đến 14 ngày tới"
+            case .month: return "Từ 15 đến 30 ngày tới"
+            }
+        }
+
+        init(_ item: Manager.DueItem) {
+            if item.overdue {
+                self = .overdue
+            } else if item.daysLeft <= 0 {
+                self = .today
+            } else if item.daysLeft <= 7 {
+                self = .week
+            } else if item.daysLeft <= 14 {
+                self = .fortnight
+            } else {
+                self = .month
+            }
+        }
+    }
+
+    /// What the item is about: the title, with the occurrence of a recurring milestone (`kỳ 2027-03`).
+    static func what(_ item: Manager.DueItem) -> HTML {
+        let occurrence: HTML =
+            item.occurrence.map { " <span class=\"badge\" title=\"\(item.milestone ?? "")@\($0)\">kỳ \($0)</span>" } ?? .empty
+        return "\(item.title)\(occurrence)"
+    }
+
+    static func due(_ item: Manager.DueItem) -> HTML {
+        let mark: HTML =
+            item.provisional == true
+            ? " <span class=\"provisional\" title=\"Phụ thuộc lịch nghỉ năm chưa công bố chính thức\">(dự kiến)</span>" : .empty
+        return "\(Format.date(item.due))\(mark)"
+    }
+
+    static func daysBadge(_ item: Manager.DueItem) -> HTML {
+        let cls = item.overdue ? "bad" : (item.daysLeft <= 3 ? "warn" : "")
+        return "<span class=\"badge \(cls)\">\(Format.days(item.daysLeft, overdue: item.overdue))</span>"
+    }
+
+    static func recordLink(_ id: String) -> String {
+        "/ho-so/" + id.split(separator: "/", maxSplits: 1).map { Filters.percentEncoded(String($0)) }.joined(separator: "/")
+    }
+
+    /// One table of items; `showGroup`/`showWorkflow` leave out a column the heading above already says.
+    static func table(_ entries: [Extras.DueEntry], catalog: Catalog, showGroup: Bool = true, showWorkflow: Bool = true) -> HTML {
+        let rows: [HTML] = entries.map { e in
+            let i = e.item
+            let name = e.label ?? String(i.instance.split(separator: "/", maxSplits: 1).last ?? "")
+            let state: HTML =
+                i.state.flatMap { catalog.stateTitle(i.workflow, $0) }.map { "<br><span class=\"muted small\">\($0)</span>" } ?? .empty
+            return """
+                <tr class="\(i.overdue ? "overdue" : "")"><td>\(due(i))</td><td>\(daysBadge(i))</td><td>\(what(i))</td>
+                <td><a href="\(recordLink(i.instance))">\(name)</a><br><span class="muted small">\(i.instance)</span></td>\(showGroup ? "<td>\(i.group ?? "—")</td>" : HTML.empty)\(showWorkflow ? "<td>\(catalog.title(i.workflow))\(state)</td>" : HTML.empty)</tr>
+                """
+        }
+        return """
+            <table class="items"><thead><tr><th>Hạn</th><th>Còn lại</th><th>Việc</th><th>Hồ sơ</th>\(showGroup ? "<th>Chi bộ</th>" : HTML.empty)\(showWorkflow ? "<th>Quy trình</th>" : HTML.empty)</tr></thead>
+            <tbody>\(rows)</tbody></table>
+            """
+    }
+
+    /// Items under headings by chi bộ or workflow (in the order of their earliest item), or one table.
+    static func grouped(_ entries: [Extras.DueEntry], by key: Filters.GroupBy, catalog: Catalog) -> HTML {
+        switch key {
+        case .none: return table(entries, catalog: catalog)
+        case .group, .workflow:
+            var order: [String] = []
+            var parts: [String: [Extras.DueEntry]] = [:]
+            for e in entries {
+                let k = key == .group ? (e.item.group ?? "") : e.item.workflow
+                if parts[k] == nil { order.append(k) }
+                parts[k, default: []].append(e)
+            }
+            return HTML.join(
+                order.map { k in
+                    let heading = key == .group ? (k.isEmpty ? "Không thuộc chi bộ nào" : k) : catalog.title(k)
+                    let list = parts[k]!
+                    return """
+                        <h3>\(heading) <span class="muted small">(\(list.count))</span></h3>
+                        \(table(list, catalog: catalog, showGroup: key != .group, showWorkflow: key != .workflow))
+                        """
+                })
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// `/xuat` — the exports: the agenda, the list and the overview, each as CSV (UTF-8 with BOM) and XLSX, with the
+/// filters of the page they come from; and the A4 print views.
+struct ExportPage {
+    let app: WebApp
+
+    func show(_ request: Request, _ context: WebContext) async throws -> Response {
+        let account = try context.user
+        let catalog = try await app.daemon.workflows()
+        let f = Filters(query: request.uri.query)
+        _ = try f.selection(for: account, catalog: catalog)
+        func pair(_ name: String) -> HTML {
+            "<a href=\"\(f.link("/xuat/\(name).csv"))\">CSV</a> · <a href=\"\(f.link("/xuat/\(name).xlsx"))\">Excel (XLSX)</a>"
+        }
+        let body: HTML = """
+            <h1>Xuất dữ liệu</h1>
+            <p>Tệp xuất gồm đúng những gì trang tương ứng hiển thị với cùng bộ lọc (tối đa \(Format.count(WebLimits.exportRows)) dòng).
+            Tệp CSV là UTF-8 có BOM nên mở đúng tiếng Việt trong Excel; ô bắt đầu bằng = + - @ được thêm dấu ' ở đầu để không bị hiểu là công thức.</p>
+            \(f.form("/xuat", catalog: catalog, account: account, groups: account.groups,
+                extra: "<label>Trong <select name=\"ngay\">\(Filters.horizons.map { d -> HTML in "<option value=\"\(d)\"\(HTML.flag("selected", d == f.days))>\(d) ngày tới</option>" })</select></label>"))
+            <table><thead><tr><th>Nội dung</th><th>Tải về</th><th>In (A4)</th></tr></thead><tbody>
+            <tr><td>Việc cần làm: quá hạn và đến hạn trong \(f.days) ngày tới</td><td>\(pair("viec-can-lam"))</td><td><a href="\(f.link("/", ["in": "1"]))">Bản in</a></td></tr>
+            <tr><td>Danh sách hồ sơ\(f.workflow != nil ? " (kèm mọi trường dữ liệu của quy trình)" : "")</td><td>\(pair("ho-so"))</td><td><a href="\(f.link("/ho-so", ["in": "1"]))">Bản in</a></td></tr>
+            <tr><td>Tổng quan theo chi bộ: hồ sơ, đang mở, quá hạn, sắp đến hạn</td><td>\(pair("tong-quan"))</td><td></td></tr>
+            </tbody></table>
+            """
+        return Layout.response(Layout.page(title: "Xuất dữ liệu", active: "/xuat", context: context, body: body))
+    }
+
+    func download(_ request: Request, _ context: WebContext) async throws -> Response {
+        let account = try context.user
+        guard let file = context.parameters.get("file"), let dot = file.lastIndex(of: ".") else {
+            throw PageError.notFound("Không có tệp này.")
+        }
+        let name = String(file[..<dot])
+        let format = String(file[file.index(after: dot)...])
+        guard format == "csv" || format == "xlsx" else { throw PageError.notFound("Chỉ xuất được CSV hoặc XLSX.") }
+        let filters = Filters(query: request.uri.query)
+        let sheet: Sheet
+        let catalog: Catalog
+        switch name {
+        case "viec-can-lam": (sheet, catalog) = try await Exports.agenda(app, filters, account: account)
+        case "ho-so": (sheet, catalog) = try await Exports.records(app, filters, account: account)
+        case "tong-quan": (sheet, catalog) = try await Exports.overview(app, filters, account: account)
+        default: throw PageError.notFound("Không có bảng '\(name)' để xuất.")
+        }
+        let bytes: [UInt8]
+        let type: String
+        if format == "csv" {
+            bytes = CSVFile.encode(sheet)
+            type = "text/csv; charset=utf-8"
+        } else {
+            bytes = try await app.daemon.pool.runIfActive { try XLSXFile.encode(sheet) }
+            type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        }
+        context.logger.info("tiendo-web: \(account.name) xuất \(file) (\(sheet.rows.count) dòng)")
+        var headers: HTTPFields = [
+            .contentType: type, .contentDisposition: "attachment; filename=\"\(name)-\(catalog.today.iso).\(format)\"",
+        ]
+        if sheet.leftOut > 0 { headers[HTTPField.Name("X-Tiendo-Left-Out")!] = String(sheet.leftOut) }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}

@@ -1,0 +1,152 @@
+import Hummingbird
+import TiendoCore
+import TiendoVarlink
+
+/// The filters of the agenda, the list, the calendar and the exports, read from the address (so a filtered view
+/// is a bookmark that can be shared): `quy-trinh`, `chi-bo`, `trang-thai`, `tim`, `ngay` (7, 14 or 30), `nhom`
+/// (`chi-bo` or `quy-trinh`), `qua-han`, `tu`/`den` (one day or a span), `sau`/`trang` (paging).
+struct Filters: Sendable {
+    var workflow: String?
+    var group: String?
+    var state: String?
+    var search: String?
+    var days = 7
+    var groupBy: GroupBy = .group
+    var overdueOnly = false
+    var from: CivilDate?
+    var until: CivilDate?
+    var after: String?
+    var page = 0
+
+    enum GroupBy: String, Sendable {
+        case group = "chi-bo"
+        case workflow = "quy-trinh"
+        case none = "khong"
+    }
+
+    static let horizons = [7, 14, 30]
+
+    init() {}
+
+    init(query: String?) {
+        let q = Form(fields: Form.urlEncoded(query ?? ""))
+        workflow = q.text("quy-trinh")
+        group = q.text("chi-bo")
+        state = q.text("trang-thai")
+        search = q.text("tim").map { String($0.prefix(100)) }
+        if let d = q.text("ngay").flatMap(Int.init), Filters.horizons.contains(d) { days = d }
+        groupBy = q.text("nhom").flatMap(GroupBy.init(rawValue:)) ?? .group
+        overdueOnly = q.text("qua-han") == "1"
+        from = q.text("tu").flatMap(Filters.date)
+        until = q.text("den").flatMap(Filters.date) ?? from
+        if from == nil { until = nil }
+        after = q.text("sau")
+        page = max(0, min(q.text("trang").flatMap(Int.init) ?? 0, 10_000))
+    }
+
+    /// `dd/mm/yyyy` or `yyyy-mm-dd`.
+    static func date(_ text: String) -> CivilDate? {
+        if let d = CivilDate.parse(text), text.count == 10, text.contains("-") { return d }
+        let parts = text.split(separator: "/")
+        guard parts.count == 3, let d = Int(parts[0]), let m = Int(parts[1]), let y = Int(parts[2]) else { return nil }
+        return CivilDate(validYear: y, month: m, day: d)
+    }
+
+    /// The daemon selection for `account`: its groups, narrowed to the chosen one. A chosen group outside the
+    /// account's is refused (403), and so is a workflow that does not exist (404).
+    func selection(for account: Account, catalog: Catalog) throws(PageError) -> ExtrasSelection {
+        if let workflow, catalog[workflow] == nil { throw PageError.notFound("Không có quy trình '\(workflow)'.") }
+        var groups = account.scope
+        if let group {
+            guard account.sees(group: group) else {
+                throw PageError.forbidden("Tài khoản \(account.name) không được xem chi bộ «\(group)».")
+            }
+            groups = [group]
+        }
+        return ExtrasSelection(workflow: workflow, groups: groups, state: state, search: search)
+    }
+
+    /// The address of `path` with these filters and `changes` applied (nil removes a parameter).
+    func link(_ path: String, _ changes: [String: String?] = [:]) -> String {
+        var pairs: [(String, String?)] = [
+            ("quy-trinh", workflow), ("chi-bo", group), ("trang-thai", state), ("tim", search),
+            ("ngay", days == 7 ? nil : String(days)), ("nhom", groupBy == .group ? nil : groupBy.rawValue),
+            ("qua-han", overdueOnly ? "1" : nil), ("tu", from?.iso), ("den", until == from ? nil : until?.iso),
+        ]
+        for (k, v) in changes {
+            if let i = pairs.firstIndex(where: { $0.0 == k }) { pairs[i].1 = v } else { pairs.append((k, v)) }
+        }
+        let q = Filters.query(pairs)
+        return q.isEmpty ? path : path + "?" + q
+    }
+
+    static func query(_ pairs: [(String, String?)]) -> String {
+        pairs.compactMap { k, v in v.map { percentEncoded(k) + "=" + percentEncoded($0) } }.joined(separator: "&")
+    }
+
+    /// Percent-encodes everything but unreserved characters (RFC 3986).
+    static func percentEncoded(_ s: String) -> String {
+        var out = ""
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(b))
+            default:
+                let hex = Array("0123456789ABCDEF")
+                out += "%" + String(hex[Int(b >> 4)]) + String(hex[Int(b & 15)])
+            }
+        }
+        return out
+    }
+
+    /// One line saying what is shown, for printed lists: `Quy trình: …; Chi bộ: …`.
+    func summary(_ catalog: Catalog) -> String {
+        var parts: [String] = []
+        if let workflow { parts.append("Quy trình: \(catalog.title(workflow))") }
+        if let group { parts.append("Chi bộ: \(group)") }
+        if let state, let workflow { parts.append("Trạng thái: \(catalog.stateTitle(workflow, state) ?? state)") }
+        if let search { parts.append("Tìm: «\(search)»") }
+        if overdueOnly { parts.append("chỉ hồ sơ quá hạn") }
+        return parts.isEmpty ? "Tất cả" : parts.joined(separator: "; ")
+    }
+
+    /// The filter form (GET, so the result is an address). `path` is the page; `extra` adds controls.
+    func form(_ path: String, catalog: Catalog, account: Account, groups: [String], extra: HTML = .empty) -> HTML {
+        let workflowOptions: [HTML] = catalog.workflows.map { w in
+            "<option value=\"\(w.id)\"\(HTML.flag("selected", w.id == workflow))>\(w.title)</option>"
+        }
+        let states = workflow.flatMap { catalog[$0] }?.states ?? []
+        let stateControl: HTML =
+            states.isEmpty
+            ? "<select name=\"trang-thai\" disabled title=\"Chọn quy trình trước\"><option>— chọn quy trình trước —</option></select>"
+            : """
+            <select name="trang-thai" id="f-trang-thai"><option value="">Mọi trạng thái</option>\(states.map { s -> HTML in
+                "<option value=\"\(s.id)\"\(HTML.flag("selected", s.id == state))>\(s.title)</option>"
+            })</select>
+            """
+        let groupControl: HTML
+        if !account.groups.isEmpty {
+            groupControl = """
+                <select name="chi-bo" id="f-chi-bo"><option value="">Mọi chi bộ của tôi</option>\(account.groups.map { g -> HTML in
+                    "<option\(HTML.flag("selected", g == group))>\(g)</option>"
+                })</select>
+                """
+        } else {
+            groupControl = """
+                <input name="chi-bo" id="f-chi-bo" list="chi-bo-list" value="\(group ?? "")" placeholder="Mọi chi bộ" autocomplete="off">
+                <datalist id="chi-bo-list">\(groups.prefix(500).map { g -> HTML in "<option value=\"\(g)\">" })</datalist>
+                """
+        }
+        return """
+            <form class="filters no-print" method="get" action="\(path)">
+            <label>Quy trình <select name="quy-trinh" id="f-quy-trinh" data-autosubmit><option value="">Mọi quy trình</option>\(workflowOptions)</select></label>
+            <label>Chi bộ \(groupControl)</label>
+            <label>Trạng thái \(stateControl)</label>
+            <label>Tìm <input type="search" name="tim" id="f-tim" value="\(search ?? "")" placeholder="Tên hoặc mã hồ sơ"></label>
+            \(extra)
+            <button type="submit">Lọc</button> <a href="\(path)">Xóa lọc</a>
+            </form>
+            """
+    }
+}

@@ -1,0 +1,153 @@
+import Hummingbird
+import TiendoCore
+import TiendoVarlink
+
+/// `/nhap` — import a CSV as Excel writes it (UTF-8 with or without BOM, `,` or `;`), for administrators: every bad
+/// row is shown with its line, and the import is all-or-nothing (tiendod stores every row or none).
+struct ImportPage {
+    let app: WebApp
+
+    func show(_ request: Request, _ context: WebContext) async throws -> Response {
+        let account = try ImportPage.administrator(context)
+        let catalog = try await app.daemon.workflows()
+        let chosen = Form(fields: Form.urlEncoded(request.uri.query ?? "")).text("quy-trinh")
+        let flash = await app.takeFlash(request, context)
+        return page(context, catalog: catalog, account: account, workflow: chosen, problems: [], status: .ok, flash: flash)
+    }
+
+    static func administrator(_ context: WebContext) throws -> Account {
+        let account = try context.user
+        guard account.role.mayAdminister else {
+            throw PageError.forbidden("Chỉ tài khoản quản trị được nhập hồ sơ; tài khoản \(account.name) là «\(account.role.title)».")
+        }
+        return account
+    }
+
+    func submit(_ request: Request, _ context: WebContext) async throws -> Response {
+        let account = try ImportPage.administrator(context)
+        let catalog = try await app.daemon.workflows()
+        let form = context.form
+        guard let workflowID = form.text("quy-trinh"), let workflow = catalog[workflowID] else {
+            return page(
+                context, catalog: catalog, account: account, workflow: nil, problems: ["Hãy chọn quy trình cần nhập."], status: .badRequest)
+        }
+        guard let upload = form.upload("tep"), !upload.bytes.isEmpty else {
+            return page(
+                context, catalog: catalog, account: account, workflow: workflowID, problems: ["Hãy chọn tệp CSV cần nhập."],
+                status: .badRequest)
+        }
+        let rows: [(line: Int, row: JSON)]
+        switch ImportPage.rows(upload.bytes, workflow: workflow, account: account) {
+        case .failure(let failures):
+            return page(
+                context, catalog: catalog, account: account, workflow: workflowID, problems: failures.problems,
+                status: .unprocessableContent)
+        case .success(let r): rows = r
+        }
+        guard !rows.isEmpty else {
+            return page(
+                context, catalog: catalog, account: account, workflow: workflowID, problems: ["Tệp không có dòng dữ liệu nào."],
+                status: .badRequest)
+        }
+        do {
+            let imported = try await app.daemon.importAll(workflow: workflowID, rows: rows.map(\.row), actor: account.name)
+            context.logger.notice("tiendo-web: \(account.name) nhập \(imported) hồ sơ vào \(workflowID) từ '\(upload.filename)'")
+            try await app.flash(
+                "Đã nhập \(Format.count(imported)) hồ sơ từ tệp «\(upload.filename)» vào quy trình «\(workflow.title)».", ok: true, request,
+                context)
+            return .redirect(to: "/ho-so?" + Filters.query([("quy-trinh", workflowID)]))
+        } catch ManagerError.importRejected(let errors) {
+            let problems = errors.map { d in
+                let line = rows.indices.contains(d.line - 1) ? rows[d.line - 1].line : d.line
+                return "Dòng \(line): \(d.message)"
+            }
+            return page(
+                context, catalog: catalog, account: account, workflow: workflowID, problems: problems, status: .unprocessableContent)
+        }
+    }
+
+    /// The rows to send, each with its line in the file, or every problem found without tiendod (format, header,
+    /// keys, groups outside the account's).
+    static func rows(_ bytes: [UInt8], workflow: Extras.WorkflowInfo, account: Account) -> Result<[(line: Int, row: JSON)], Failures> {
+        let parsed: [CSV.Row]
+        do { parsed = try CSV.parse(bytes: bytes) } catch { return .failure(Failures(["Dòng \(error.line): \(error.reason)"])) }
+        let known = Set(["key", "started"] + workflow.fields.map(\.name))
+        let header = parsed.first?.pairs.map(\.0) ?? []
+        let unknown = header.filter { !known.contains($0) }
+        if !unknown.isEmpty {
+            let expected = (["key", "started"] + workflow.fields.map(\.name)).joined(separator: ", ")
+            return .failure(
+                Failures(
+                    unknown.map {
+                        "Dòng 1: cột «\($0)» không phải trường của quy trình «\(workflow.title)» (các cột dùng được: \(expected))"
+                    }))
+        }
+        var problems: [String] = []
+        var keys: [String: Int] = [:]
+        var out: [(line: Int, row: JSON)] = []
+        for r in parsed {
+            let values = r.pairs.map { ($0.0, $0.1.trimmingSpaces) }.filter { !$0.1.isEmpty }
+            if values.isEmpty { continue }  // a row of empty cells, as spreadsheets leave below the data
+            if let key = values.first(where: { $0.0 == "key" })?.1 {
+                if !InstanceRows.isValidKey(key) {
+                    problems.append("Dòng \(r.line): khóa «\(key)» không hợp lệ (chữ, số, '.', '_', '-'; tối đa 128 ký tự)")
+                } else if let first = keys[key] {
+                    problems.append("Dòng \(r.line): khóa «\(key)» bị lặp (đã có ở dòng \(first))")
+                } else {
+                    keys[key] = r.line
+                }
+            }
+            if let field = workflow.groupBy, account.scope != nil {
+                let group = values.first { $0.0 == field }?.1
+                if !account.sees(group: group) {
+                    problems.append("Dòng \(r.line): chi bộ «\(group ?? "")» ngoài phạm vi của tài khoản \(account.name)")
+                }
+            }
+            out.append((r.line, .object(values.map { ($0.0, JSON.string($0.1)) })))
+        }
+        return problems.isEmpty ? .success(out) : .failure(Failures(problems))
+    }
+
+    struct Failures: Error {
+        var problems: [String]
+        init(_ problems: [String]) { self.problems = problems }
+    }
+
+    func page(
+        _ context: WebContext, catalog: Catalog, account: Account, workflow: String?, problems: [String], status: HTTPResponse.Status,
+        flash: WebSession.Flash? = nil
+    ) -> Response {
+        let options: [HTML] = catalog.workflows.map { w in
+            "<option value=\"\(w.id)\"\(HTML.flag("selected", w.id == workflow))>\(w.title)</option>"
+        }
+        let columns: HTML =
+            workflow.flatMap { catalog[$0] }.map { w in
+                let cols: [HTML] = w.fields.map { f -> HTML in
+                    "<li><code>\(f.name)</code> — \(f.displayTitle)\(f.required ? " (bắt buộc)" : "")\(f.type == "date" ? ", dạng YYYY-MM-DD" : "")\(f.values.isEmpty ? "" : ": " + f.values.joined(separator: ", "))</li>"
+                }
+                return
+                    "<h2>Các cột của «\(w.title)»</h2><ul class=\"small\"><li><code>key</code> — mã hồ sơ (tùy chọn)</li><li><code>started</code> — ngày bắt đầu (tùy chọn)</li>\(cols)</ul>"
+            } ?? .empty
+        let errors: HTML =
+            problems.isEmpty
+            ? .empty
+            : """
+            <section class="error" role="alert"><h2>Không nhập được — chưa có hồ sơ nào được nhập</h2>
+            <p>\(problems.count) lỗi. Hãy sửa tệp rồi nhập lại cả tệp.</p>
+            <ul class="problems">\(problems.prefix(1000).map { p -> HTML in "<li>\(p)</li>" })</ul></section>
+            """
+        let body: HTML = """
+            <h1>Nhập hồ sơ từ tệp CSV</h1>
+            \(errors)
+            <form method="post" action="/nhap" enctype="multipart/form-data" class="filters">\(Layout.csrf(context))
+            <label>Quy trình <select name="quy-trinh" required><option value="">— chọn —</option>\(options)</select></label>
+            <label>Tệp CSV (tối đa \(WebLimits.maxUploadBytes >> 20) MiB) <input type="file" name="tep" accept=".csv,text/csv" required></label>
+            <button type="submit" class="primary">Nhập</button>
+            </form>
+            <p class="muted">Tệp CSV lưu từ Excel (“CSV UTF-8”), dòng đầu là tên các trường. Nhập tất cả hoặc không nhập dòng nào: nếu có dòng sai, trang liệt kê mọi dòng sai và không có gì thay đổi.</p>
+            \(columns)
+            """
+        return Layout.response(
+            Layout.page(title: "Nhập hồ sơ", active: "/nhap", context: context, flash: flash, body: body), status: status)
+    }
+}

@@ -1,0 +1,93 @@
+import Hummingbird
+import NIOCore
+
+/// The frame of every page: header with the sections, the signed-in account and its sign-out button, a one-time
+/// message, the content, and a footer. `lang="vi"`, no external resources (offices may have no internet).
+enum Layout {
+    struct Section {
+        var path: String
+        var title: String
+        var adminOnly = false
+    }
+
+    static let sections = [
+        Section(path: "/", title: "Việc cần làm"), Section(path: "/ho-so", title: "Hồ sơ"), Section(path: "/lich", title: "Lịch"),
+        Section(path: "/tong-quan", title: "Tổng quan"), Section(path: "/xuat", title: "Xuất"),
+        Section(path: "/nhap", title: "Nhập", adminOnly: true), Section(path: "/tai-khoan", title: "Tài khoản", adminOnly: true),
+    ]
+
+    static func document(title: String, body: HTML, bodyClass: String = "") -> HTML {
+        """
+        <!doctype html>
+        <html lang="vi">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(title) — Tiến độ</title>
+        <link rel="stylesheet" href="/tai-nguyen/tiendo.css">
+        <script src="/tai-nguyen/tiendo.js" defer></script>
+        </head>
+        <body class="\(bodyClass)">
+        \(body)
+        </body>
+        </html>
+        """
+    }
+
+    static func page(title: String, active: String?, context: WebContext, flash: WebSession.Flash? = nil, body: HTML) -> HTML {
+        var nav: [HTML] = []
+        if let account = context.account {
+            for s in sections where !s.adminOnly || account.role.mayAdminister {
+                let current = s.path == active
+                nav.append("<a href=\"\(s.path)\"\(HTML.flag("aria-current=\"page\"", current))>\(s.title)</a>")
+            }
+        }
+        let who: HTML =
+            context.account.map { a in
+                let scope = a.groups.isEmpty ? "mọi chi bộ" : a.groups.joined(separator: ", ")
+                return """
+                    <div class="who"><span title="\(scope)">\(a.name) · \(a.role.title)</span>
+                    <form method="post" action="/dang-xuat"><input type="hidden" name="_csrf" value="\(context.session?.csrf ?? "")"><button class="link">Đăng xuất</button></form></div>
+                    """
+            } ?? .empty
+        let message: HTML = flash.map { f in "<p class=\"flash \(f.ok ? "ok" : "bad")\" role=\"status\">\(f.message)</p>" } ?? .empty
+        return document(
+            title: title,
+            body: """
+                <header class="top no-print"><a class="brand" href="/">Tiến độ</a><nav>\(nav)</nav>\(who)</header>
+                <main>
+                \(message)
+                \(body)
+                </main>
+                <footer class="no-print">tiendo-web · ngày giờ theo giờ Việt Nam (Asia/Ho_Chi_Minh)</footer>
+                """)
+    }
+
+    /// An HTML response.
+    static func response(_ html: HTML, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status, headers: [.contentType: "text/html; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: html.text)))
+    }
+
+    /// The hidden CSRF field of a form.
+    static func csrf(_ context: WebContext) -> HTML { "<input type=\"hidden\" name=\"_csrf\" value=\"\(context.session?.csrf ?? "")\">" }
+}
+
+/// The page shown for a `PageError`: its title, message and details, in the frame when someone is signed in.
+enum ErrorPage {
+    static func response(_ e: PageError, context: WebContext) -> Response {
+        let details: HTML =
+            e.details.isEmpty ? .empty : "<ul class=\"problems\">\(e.details.prefix(500).map { d -> HTML in "<li>\(d)</li>" })</ul>"
+        let more: HTML = e.details.count > 500 ? "<p>… và \(e.details.count - 500) lỗi nữa.</p>" : .empty
+        let body: HTML = """
+            <section class="error"><h1>\(e.title)</h1><p>\(e.message)</p>\(details)\(more)
+            <p class="no-print"><a href="/" data-back>← Quay lại</a> · <a href="/">Về trang việc cần làm</a></p></section>
+            """
+        let html =
+            context.account == nil
+            ? Layout.document(title: e.title, body: "<main class=\"narrow\">\(body)</main>")
+            : Layout.page(title: e.title, active: nil, context: context, body: body)
+        return Layout.response(html, status: e.status)
+    }
+}

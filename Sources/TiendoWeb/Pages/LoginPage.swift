@@ -1,0 +1,78 @@
+import Hummingbird
+import HummingbirdBcrypt
+
+/// `/dang-nhap`: a plain form (user name, password, hidden CSRF field) posted to itself; `/dang-xuat` ends the
+/// session.
+struct LoginPage {
+    let app: WebApp
+
+    func show(_ request: Request, _ context: WebContext) async throws -> Response {
+        let next = LoginPage.safeTarget(Form(fields: Form.urlEncoded(request.uri.query ?? ""))["tiep"])
+        if context.account != nil { return .redirect(to: next) }
+        return form(request, context, next: next, name: "", message: nil, status: .ok)
+    }
+
+    func submit(_ request: Request, _ context: WebContext) async throws -> Response {
+        let f = context.form
+        let next = LoginPage.safeTarget(f["tiep"])
+        let name = (f["ten"] ?? "").trimmingSpaces
+        let password = f["mat-khau"] ?? ""
+        if let wait = app.throttle.wait(account: name, address: context.clientAddress) {
+            let minutes = Int((wait / 60).rounded(.up))
+            return form(
+                request, context, next: next, name: name,
+                message: "Đăng nhập sai quá nhiều lần. Hãy thử lại sau \(minutes) phút.", status: .tooManyRequests)
+        }
+        let account = try app.accounts.account(named: name)
+        let hash = account?.passwordHash ?? app.dummyHash
+        // bcrypt takes a quarter of a second on purpose: off the event loop. An unknown name costs the same.
+        let matches = try await app.daemon.pool.runIfActive { Bcrypt.verify(password, hash: hash) }
+        guard let account, matches, !account.disabled, !name.isEmpty else {
+            app.throttle.failed(account: name, address: context.clientAddress)
+            context.logger.notice("tiendo-web: đăng nhập thất bại cho '\(name)' từ \(context.clientAddress)")
+            return form(request, context, next: next, name: name, message: "Tên đăng nhập hoặc mật khẩu không đúng.", status: .unauthorized)
+        }
+        app.throttle.succeeded(account: name)
+        context.logger.notice("tiendo-web: \(account.name) đăng nhập từ \(context.clientAddress)")
+        var response = Response.redirect(to: next)
+        response.setCookie(try await app.sessions.create(account: account.name, secure: context.secure))
+        response.setCookie(Sessions.cookie(Sessions.loginCookieName, "", maxAge: 0, secure: context.secure))
+        return response
+    }
+
+    func signOut(_ request: Request, _ context: WebContext) async throws -> Response {
+        var response = Response.redirect(to: "/dang-nhap")
+        response.setCookie(await app.sessions.delete(request, secure: context.secure))
+        return response
+    }
+
+    /// Only a path of this site (`/…`, not `//host`): the sign-in form never sends anyone elsewhere.
+    static func safeTarget(_ target: String?) -> String {
+        guard let t = target, t.hasPrefix("/"), !t.hasPrefix("//"), !t.hasPrefix("/\\"), !t.hasPrefix("/dang-nhap") else { return "/" }
+        return t
+    }
+
+    func form(_ request: Request, _ context: WebContext, next: String, name: String, message: String?, status: HTTPResponse.Status)
+        -> Response
+    {
+        let token = request.cookies[Sessions.loginCookieName]?.value ?? Sessions.token()
+        let error: HTML = message.map { "<p class=\"flash bad\" role=\"alert\">\($0)</p>" } ?? .empty
+        let body: HTML = """
+            <main class="narrow">
+            <h1>Tiến độ — đăng nhập</h1>
+            <p class="muted">Theo dõi thời hạn công tác Đảng của phường.</p>
+            \(error)
+            <form method="post" action="/dang-nhap" class="login">
+            <input type="hidden" name="_csrf" value="\(token)">
+            <input type="hidden" name="tiep" value="\(next)">
+            <p><label for="ten">Tên đăng nhập</label><br><input id="ten" name="ten" value="\(name)" autocomplete="username" required autofocus></p>
+            <p><label for="mat-khau">Mật khẩu</label><br><input id="mat-khau" name="mat-khau" type="password" autocomplete="current-password" required></p>
+            <p><button type="submit" class="primary">Đăng nhập</button></p>
+            </form>
+            </main>
+            """
+        var response = Layout.response(Layout.document(title: "Đăng nhập", body: body), status: status)
+        response.setCookie(Sessions.cookie(Sessions.loginCookieName, token, maxAge: 3600, secure: context.secure))
+        return response
+    }
+}

@@ -1,0 +1,73 @@
+import Hummingbird
+import TiendoVarlink
+
+/// `/tong-quan` — the numbers a Party committee reports: per workflow and per chi bộ, records, open ones, overdue
+/// ones and those due within 7 days (instances, as tiendod counts them), limited to the account's groups.
+struct OverviewPage {
+    let app: WebApp
+    static let shownGroups = 300
+
+    static func load(_ app: WebApp, _ filters: Filters, account: Account) async throws -> (Catalog, [Extras.GroupSummary]) {
+        let catalog = try await app.daemon.workflows()
+        let selection = try filters.selection(for: account, catalog: catalog)
+        let reply = try await app.daemon.call(Extras.Groups(workflow: selection.workflow, groups: selection.groups))
+        return (catalog, reply.groups)
+    }
+
+    func show(_ request: Request, _ context: WebContext) async throws -> Response {
+        let account = try context.user
+        let filters = Filters(query: request.uri.query)
+        let (catalog, groups) = try await OverviewPage.load(app, filters, account: account)
+        // Provisional dues are counted per workflow by GetStatus, for unlimited accounts only (it knows no groups).
+        var provisional: [String: Int] = [:]
+        if account.scope == nil, filters.group == nil {
+            for w in try await app.daemon.call(Manager.GetStatus()).workflows { provisional[w.id] = w.provisional }
+        }
+        var perWorkflow: [String: (instances: Int, active: Int, overdue: Int, dueSoon: Int)] = [:]
+        for g in groups {
+            var t = perWorkflow[g.workflow] ?? (0, 0, 0, 0)
+            t.instances += g.instances
+            t.active += g.active
+            t.overdue += g.overdue
+            t.dueSoon += g.dueSoon
+            perWorkflow[g.workflow] = t
+        }
+        let showProvisional = !provisional.isEmpty && provisional.values.contains { $0 > 0 }
+        let workflowRows: [HTML] = catalog.workflows.compactMap { w in
+            guard let t = perWorkflow[w.id] else { return nil }
+            let link = filters.link("/ho-so", ["quy-trinh": w.id])
+            return """
+                <tr class="\(t.overdue > 0 ? "overdue" : "")"><td><a href="\(link)">\(w.title)</a></td><td class="num">\(Format.count(t.instances))</td>
+                <td class="num">\(Format.count(t.active))</td><td class="num">\(t.overdue > 0 ? "<a href=\"\(filters.link("/ho-so", ["quy-trinh": w.id, "qua-han": "1"]))\">\(Format.count(t.overdue))</a>" : "0" as HTML)</td>
+                <td class="num">\(Format.count(t.dueSoon))</td>\(showProvisional ? "<td class=\"num\">\(Format.count(provisional[w.id] ?? 0))</td>" : HTML.empty)</tr>
+                """
+        }
+        let sorted = groups.sorted { ($0.overdue, $0.dueSoon, $1.group) > ($1.overdue, $1.dueSoon, $0.group) }
+        let groupRows: [HTML] = sorted.prefix(OverviewPage.shownGroups).map { g in
+            let name = g.group.isEmpty ? "(không thuộc chi bộ nào)" : g.group
+            let link = filters.link("/ho-so", ["quy-trinh": g.workflow, "chi-bo": g.group.isEmpty ? nil : g.group])
+            return """
+                <tr class="\(g.overdue > 0 ? "overdue" : "")"><td><a href="\(link)">\(name)</a></td><td>\(catalog.title(g.workflow))</td><td class="num">\(Format.count(g.instances))</td>
+                <td class="num">\(Format.count(g.active))</td><td class="num">\(Format.count(g.overdue))</td><td class="num">\(Format.count(g.dueSoon))</td></tr>
+                """
+        }
+        let more: HTML =
+            groups.count > OverviewPage.shownGroups
+            ? "<p class=\"muted\">Hiện \(OverviewPage.shownGroups) trên \(Format.count(groups.count)) chi bộ (nhiều việc quá hạn nhất trước); tải tệp để xem đủ.</p>"
+            : .empty
+        let body: HTML = """
+            <h1>Tổng quan</h1>
+            \(filters.form("/tong-quan", catalog: catalog, account: account, groups: account.groups))
+            <p class="no-print actions"><a href="\(filters.link("/xuat/tong-quan.csv"))">Tải CSV</a> · <a href="\(filters.link("/xuat/tong-quan.xlsx"))">Tải Excel</a>
+            · <button type="button" data-print>In</button></p>
+            <h2>Theo quy trình</h2>
+            <table><thead><tr><th>Quy trình</th><th class="num">Hồ sơ</th><th class="num">Đang mở</th><th class="num">Quá hạn</th><th class="num">Sắp đến hạn (7 ngày)</th>\(showProvisional ? "<th class=\"num\">Hạn dự kiến</th>" : HTML.empty)</tr></thead>
+            <tbody>\(workflowRows)</tbody></table>
+            <h2>Theo chi bộ</h2>
+            <table><thead><tr><th>Chi bộ</th><th>Quy trình</th><th class="num">Hồ sơ</th><th class="num">Đang mở</th><th class="num">Quá hạn</th><th class="num">Sắp đến hạn (7 ngày)</th></tr></thead>
+            <tbody>\(groupRows)</tbody></table>\(more)
+            <p class="muted small">Quá hạn và sắp đến hạn đếm số hồ sơ có ít nhất một hạn như vậy. Số liệu tính đến \(Format.date(catalog.now)).</p>
+            """
+        return Layout.response(Layout.page(title: "Tổng quan", active: "/tong-quan", context: context, body: body))
+    }
+}

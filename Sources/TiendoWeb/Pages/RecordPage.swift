@@ -1,0 +1,90 @@
+import Hummingbird
+import TiendoCore
+import TiendoVarlink
+
+/// `/ho-so/WORKFLOW/KEY` — one record: its data, every open deadline, its milestones with «Đã xong», the events its
+/// state accepts (with the fields they need), and its history as a timeline. POSTed to itself to act.
+struct RecordPage {
+    let app: WebApp
+
+    static func id(_ context: WebContext) throws(PageError) -> String {
+        guard let w = context.parameters.get("workflow"), let k = context.parameters.get("key") else {
+            throw PageError.badRequest("Địa chỉ hồ sơ không đúng.")
+        }
+        return "\(w)/\(k)"
+    }
+
+    /// The instance (with every open deadline), refused (403) when the account may not see its group.
+    static func visible(_ app: WebApp, id: String, account: Account) async throws -> Manager.Instance {
+        let entry = try await app.daemon.call(Extras.Instance(id: id)).entry
+        guard account.sees(group: entry.group) else {
+            throw PageError.forbidden("Hồ sơ \(id) thuộc chi bộ ngoài phạm vi của tài khoản \(account.name).")
+        }
+        return entry.instance
+    }
+
+    func show(_ request: Request, _ context: WebContext) async throws -> Response {
+        let account = try context.user
+        let id = try RecordPage.id(context)
+        async let catalogCall = app.daemon.workflows()
+        async let historyCall = app.daemon.call(Manager.History(id: id))
+        let catalog = try await catalogCall
+        let instance = try await RecordPage.visible(app, id: id, account: account)
+        let history = try await historyCall
+        let flash = await app.takeFlash(request, context)
+        let view = RecordView(instance: instance, history: history, catalog: catalog, account: account, context: context)
+        return Layout.response(
+            Layout.page(title: catalog.label(of: instance), active: "/ho-so", context: context, flash: flash, body: view.body))
+    }
+
+    func act(_ request: Request, _ context: WebContext) async throws -> Response {
+        let account = try context.user
+        let id = try RecordPage.id(context)
+        guard account.role.mayAct else {
+            throw PageError.forbidden("Tài khoản \(account.name) (\(account.role.title)) chỉ được xem, không được thay đổi hồ sơ.")
+        }
+        let catalog = try await app.daemon.workflows()
+        let instance = try await RecordPage.visible(app, id: id, account: account)
+        let form = context.form
+        let back = DueTable.recordLink(id)
+        do {
+            switch form["hanh-dong"] {
+            case "xong":
+                guard let milestone = form.text("moc") else { throw PageError.badRequest("Thiếu mốc cần đánh dấu đã xong.") }
+                let base = String(milestone.split(separator: "@", maxSplits: 1).first ?? "")
+                let title = catalog[instance.workflow]?.milestone(base)?.title ?? milestone
+                _ = try await app.daemon.call(Manager.CompleteMilestone(id: id, milestone: milestone, actor: account.name))
+                try await app.flash("Đã ghi nhận «\(title)» đã xong.", ok: true, request, context)
+            case "su-kien":
+                let (event, data) = try RecordPage.event(form, instance: instance, catalog: catalog)
+                _ = try await app.daemon.call(
+                    Manager.SendEvent(id: id, event: event, data: data, idempotencyKey: form.text("khoa"), actor: account.name))
+                try await app.flash("Đã gửi sự kiện «\(event)» cho hồ sơ \(id).", ok: true, request, context)
+            default:
+                throw PageError.badRequest("Không rõ thao tác cần làm.")
+            }
+        } catch let e as ManagerError {
+            // Refused by tiendod (wrong state, missing requirement, bad value): nothing changed; say why on the page.
+            try await app.flash(PageError.daemon(e).message + " Không có gì thay đổi.", ok: false, request, context)
+        } catch let e as PageError where e.status == .badRequest {
+            try await app.flash(e.message + " Không có gì thay đổi.", ok: false, request, context)
+        }
+        return .redirect(to: back)
+    }
+
+    /// The event named in the form, accepted by the instance's state, with the fields its guards read.
+    static func event(_ form: Form, instance: Manager.Instance, catalog: Catalog) throws(PageError) -> (String, JSON?) {
+        guard let name = form.text("su-kien") else { throw PageError.badRequest("Thiếu tên sự kiện.") }
+        guard let workflow = catalog[instance.workflow], let state = instance.state.flatMap(workflow.state),
+            let info = state.events.first(where: { $0.name == name })
+        else {
+            throw PageError.badRequest("Trạng thái hiện tại của hồ sơ không nhận sự kiện «\(name)».")
+        }
+        var data: [(String, JSON)] = []
+        for field in info.fields {
+            guard let value = form.text("f-" + field) else { continue }
+            data.append((field, .string(value)))
+        }
+        return (name, data.isEmpty ? nil : .object(data))
+    }
+}

@@ -1,0 +1,174 @@
+import TiendoCore
+import TiendoVarlink
+
+/// The content of one record's page.
+struct RecordView {
+    var instance: Manager.Instance
+    var history: [Manager.Record]
+    var catalog: Catalog
+    var account: Account
+    var context: WebContext
+
+    var workflow: Extras.WorkflowInfo? { catalog[instance.workflow] }
+    var mayAct: Bool { account.role.mayAct }
+
+    var body: HTML {
+        let i = instance
+        let state: HTML = i.state.flatMap { catalog.stateTitle(i.workflow, $0) }.map { "<span class=\"badge\">\($0)</span>" } ?? .empty
+        let done: HTML = i.completed ? " <span class=\"badge ok\">Đã hoàn thành</span>" : .empty
+        let stale: HTML =
+            i.stale ? " <span class=\"badge warn\" title=\"Hồ sơ chạy theo phiên bản quy trình cũ\">bản quy trình cũ</span>" : .empty
+        return """
+            <p class="muted small no-print"><a href="/ho-so?quy-trinh=\(i.workflow)">\(catalog.title(i.workflow))</a> › \(i.id)</p>
+            <h1>\(catalog.label(of: i)) \(state)\(done)\(stale)</h1>
+            <div class="grid2">
+            <section><h2>Thông tin</h2>\(facts)</section>
+            <section><h2>Các hạn đang mở</h2>\(deadlines)</section>
+            </div>
+            \(milestones)
+            \(events)
+            <section><h2>Lịch sử</h2>\(timeline)</section>
+            """
+    }
+
+    var facts: HTML {
+        let i = instance
+        var rows: [(String, String)] = [("Mã hồ sơ", i.id), ("Quy trình", catalog.title(i.workflow))]
+        if let s = i.state { rows.append(("Trạng thái", catalog.stateTitle(i.workflow, s) ?? s)) }
+        rows.append(("Bắt đầu", Format.date(i.startedAt)))
+        if i.state != nil { rows.append(("Vào trạng thái này", Format.date(i.enteredAt))) }
+        let fields = workflow?.fields ?? []
+        // Every field with its title, the group's too (a chi bộ, or for an election a province: its own title says).
+        for (name, value) in i.data.objectValue ?? [] {
+            rows.append((fields.first { $0.name == name }?.displayTitle ?? name, Format.value(value)))
+        }
+        return "<dl class=\"data\">\(rows.map { r -> HTML in "<dt>\(r.0)</dt><dd>\(r.1)</dd>" })</dl>"
+    }
+
+    var deadlines: HTML {
+        let open = instance.deadlines ?? []
+        guard !open.isEmpty else {
+            return instance.completed
+                ? "<p class=\"muted\">Hồ sơ đã hoàn thành; không còn hạn nào.</p>" : "<p class=\"muted\">Không có hạn nào đang mở.</p>"
+        }
+        let rows: [HTML] = open.map { d in
+            let owner =
+                d.milestone.map { "mốc " + (Format.milestone($0, occurrence: d.occurrence) ?? $0) }
+                ?? "trạng thái \(catalog.stateTitle(d.workflow, d.state) ?? "")"
+            return """
+                <tr class="\(d.overdue ? "overdue" : "")"><td>\(DueTable.due(d))</td><td>\(DueTable.daysBadge(d))</td><td>\(DueTable.what(d))<br><span class="muted small">\(owner)</span></td></tr>
+                """
+        }
+        return "<table><thead><tr><th>Hạn</th><th>Còn lại</th><th>Việc</th></tr></thead><tbody>\(rows)</tbody></table>"
+    }
+
+    var milestones: HTML {
+        guard !instance.milestones.isEmpty else { return .empty }
+        let today = catalog.today
+        let rows: [HTML] = instance.milestones.map { m in
+            let info = workflow?.milestone(m.id)
+            let basis: HTML = info?.basis.map { "<br><span class=\"muted small\">Căn cứ: \($0)</span>" } ?? .empty
+            let recurring: HTML =
+                m.every.map { every in
+                    let open = m.openCount.map { ", \($0) kỳ đang mở" } ?? ""
+                    return "<br><span class=\"muted small\">Định kỳ \(Format.every(every))\(open)\(m.occurrence.map { "; kỳ \($0)" } ?? "")</span>"
+                } ?? .empty
+            let requires: HTML =
+                m.requires.isEmpty
+                ? .empty
+                : "<br><span class=\"muted small\">Cần xong trước: \(m.requires.map { workflow?.milestone($0)?.title ?? $0 }.joined(separator: ", "))</span>"
+            let status: HTML
+            if m.done {
+                status = "<span class=\"badge ok\">Đã xong\(m.doneAt.map { " " + Format.date($0) } ?? "")</span>"
+            } else if m.due.isEmpty {
+                status = "<span class=\"muted\">Chưa có hạn</span>"
+            } else {
+                let left = Format.civilDate(m.due).map { $0.dayNumber - today.dayNumber } ?? 0
+                status = "<span class=\"badge \(m.overdue ? "bad" : "")\">\(Format.days(left, overdue: m.overdue))</span>"
+            }
+            let target = Format.milestone(m.id, occurrence: m.every != nil ? m.occurrence : nil) ?? m.id
+            let action: HTML =
+                mayAct && !m.done && !m.due.isEmpty
+                ? """
+                <form method="post" class="inline" data-confirm="Ghi nhận «\(m.title)»\(m.every != nil ? " kỳ \(m.occurrence ?? "")" : "") đã xong?">\(Layout.csrf(context))
+                <input type="hidden" name="hanh-dong" value="xong"><input type="hidden" name="moc" value="\(target)">
+                <button class="done">Đã xong\(m.every != nil ? " kỳ \(m.occurrence ?? "")" : "")</button></form>
+                """ : .empty
+            let due: HTML = m.due.isEmpty ? "—" : "\(Format.due(m.due, provisional: m.provisional))"
+            return """
+                <tr class="\(m.overdue && !m.done ? "overdue" : "")" id="moc-\(m.id)"><td>\(m.title)\(basis)\(recurring)\(requires)</td><td>\(due)</td><td>\(status)</td><td>\(action)</td></tr>
+                """
+        }
+        return """
+            <section><h2>Các mốc</h2><table class="milestones"><thead><tr><th>Mốc</th><th>Hạn</th><th>Tình trạng</th><th class="no-print"></th></tr></thead>
+            <tbody>\(rows)</tbody></table></section>
+            """
+    }
+
+    var events: HTML {
+        guard mayAct, !instance.completed, let state = instance.state.flatMap({ workflow?.state($0) }), !state.final, !state.events.isEmpty
+        else {
+            return .empty
+        }
+        let forms: [HTML] = state.events.map { e in
+            let targets = e.targets.map { "«" + (workflow?.state($0)?.title ?? $0) + "»" }
+            let label = targets.count == 1 ? "Chuyển sang \(targets[0])" : "Chuyển sang \(targets.joined(separator: " hoặc "))"
+            let inputs: [HTML] = e.fields.map { name in input(for: name) }
+            return """
+                <form method="post" class="event" data-confirm="\(label)?">\(Layout.csrf(context))
+                <input type="hidden" name="hanh-dong" value="su-kien"><input type="hidden" name="su-kien" value="\(e.name)">
+                <input type="hidden" name="khoa" value="\(Sessions.token())">
+                \(inputs)<button type="submit" class="primary">\(label)</button> <span class="muted small">sự kiện <code>\(e.name)</code></span></form>
+                """
+        }
+        return "<section class=\"no-print\"><h2>Sự kiện của trạng thái «\(state.title)»</h2>\(forms)</section>"
+    }
+
+    /// A form control for a field an event's guards read, typed as the workflow declares it.
+    func input(for name: String) -> HTML {
+        let f = workflow?.field(name)
+        let title = f?.displayTitle ?? name
+        let current = instance.data[name].flatMap { $0.isNull ? nil : ($0.stringValue ?? $0.serialized()) } ?? ""
+        let id = "f-\(name)"
+        let control: HTML
+        switch f?.type {
+        case "integer", "number":
+            let step = f?.type == "integer" ? "1" : "any"
+            control =
+                "<input type=\"number\" step=\"\(step)\" id=\"\(id)\" name=\"\(id)\" value=\"\(current)\"\(f?.min.map { HTML(unescaped: " min=\"\(Format.value(.double($0)).replacingOccurrences(of: ",", with: "."))\"") } ?? .empty)\(f?.max.map { HTML(unescaped: " max=\"\(Format.value(.double($0)).replacingOccurrences(of: ",", with: "."))\"") } ?? .empty)>"
+        case "date":
+            control = "<input type=\"date\" id=\"\(id)\" name=\"\(id)\" value=\"\(current)\">"
+        case "boolean":
+            control =
+                "<select id=\"\(id)\" name=\"\(id)\"><option value=\"\"></option><option value=\"true\">có</option><option value=\"false\">không</option></select>"
+        case "enum":
+            control =
+                "<select id=\"\(id)\" name=\"\(id)\"><option value=\"\"></option>\((f?.values ?? []).map { v -> HTML in "<option\(HTML.flag("selected", v == current))>\(v)</option>" })</select>"
+        default:
+            control = "<input id=\"\(id)\" name=\"\(id)\" value=\"\(current)\">"
+        }
+        return "<label for=\"\(id)\">\(title)\(control)</label>"
+    }
+
+    var timeline: HTML {
+        guard !history.isEmpty else { return "<p class=\"muted\">Chưa có bản ghi nào.</p>" }
+        let shown = history.reversed().prefix(300)
+        let items: [HTML] = shown.map { r in
+            let cls: String
+            switch r.kind {
+            case .overdue: cls = "overdue"
+            case .rejected: cls = "rejected"
+            case .milestoneDone, .completed: cls = "done"
+            default: cls = ""
+            }
+            let who: HTML =
+                r.actorName.map { " <span class=\"badge\" title=\"Người thực hiện\">\($0)</span>" }
+                ?? r.actor.map { " <span class=\"muted small\">(uid \($0), dòng lệnh)</span>" } ?? .empty
+            let provisional: HTML = r.provisional == true ? " <span class=\"provisional\">(dự kiến)</span>" : .empty
+            return
+                "<li class=\"\(cls)\"><time datetime=\"\(r.at)\">\(Format.date(r.at))</time><b>\(Format.kind(r.kind))</b>\(who)<br>\(r.message)\(provisional)</li>"
+        }
+        let more: HTML = history.count > shown.count ? "<p class=\"muted\">… và \(history.count - shown.count) bản ghi cũ hơn.</p>" : .empty
+        return "<ol class=\"timeline\">\(items)</ol>\(more)"
+    }
+}

@@ -1,0 +1,73 @@
+import Hummingbird
+import TiendoCore
+import TiendoVarlink
+
+/// `/ho-so` — Hồ sơ: the instances the filters select, 50 a page in id order, each with its overdue count and its
+/// first open deadline (`Instance.deadlines`, as `tiendoctl list` shows it); `?in=1` prints it.
+struct RecordsPage {
+    let app: WebApp
+
+    struct Data {
+        var catalog: Catalog
+        var filters: Filters
+        var reply: Extras.Instances.Reply
+    }
+
+    static func load(_ app: WebApp, _ filters: Filters, account: Account, limit: Int) async throws -> Data {
+        let catalog = try await app.daemon.workflows()
+        let selection = try filters.selection(for: account, catalog: catalog)
+        let reply = try await app.daemon.call(
+            Extras.Instances(selection: selection, overdue: filters.overdueOnly ? true : nil, after: filters.after, limit: limit))
+        return Data(catalog: catalog, filters: filters, reply: reply)
+    }
+
+    func show(_ request: Request, _ context: WebContext) async throws -> Response {
+        let account = try context.user
+        let filters = Filters(query: request.uri.query)
+        let printing = Form(fields: Form.urlEncoded(request.uri.query ?? ""))["in"] == "1"
+        let data = try await RecordsPage.load(app, filters, account: account, limit: printing ? 1000 : WebLimits.listPage)
+        if printing { return Layout.response(PrintList.records(data)) }
+        let f = filters
+        let extra: HTML = """
+            <label class="check"><span>Chỉ quá hạn</span><input type="checkbox" name="qua-han" value="1"\(HTML.flag("checked", f.overdueOnly))></label>
+            """
+        let groups = Array(Set(data.reply.instances.compactMap(\.group))).sorted()
+        let total: HTML = data.reply.total.map { "<p class=\"muted\">\(Format.count($0)) hồ sơ.</p>" } ?? .empty
+        let pager: HTML = """
+            <p class="pager">\(f.after != nil ? "<a href=\"\(f.link("/ho-so"))\">← Trang đầu</a>" : HTML.empty)
+            \(data.reply.next.map { "<a href=\"\(f.link("/ho-so", ["sau": $0]))\">Trang sau →</a>" } ?? HTML.empty)</p>
+            """
+        let empty: HTML = data.reply.instances.isEmpty ? "<p class=\"flash ok\">Không có hồ sơ nào với bộ lọc này.</p>" : .empty
+        let body: HTML = """
+            <h1>Hồ sơ</h1>
+            \(f.form("/ho-so", catalog: data.catalog, account: account, groups: groups, extra: extra))
+            <p class="no-print actions"><a href="\(f.link("/ho-so", ["in": "1", "sau": f.after]))">In danh sách (A4)</a> ·
+            <a href="\(f.link("/xuat/ho-so.csv"))">Tải CSV</a> · <a href="\(f.link("/xuat/ho-so.xlsx"))">Tải Excel</a></p>
+            \(total)\(empty)\(data.reply.instances.isEmpty ? HTML.empty : RecordsPage.table(data, printing: false))\(pager)
+            """
+        let flash = await app.takeFlash(request, context)
+        return Layout.response(Layout.page(title: "Hồ sơ", active: "/ho-so", context: context, flash: flash, body: body))
+    }
+
+    static func table(_ data: Data, printing: Bool) -> HTML {
+        let rows: [HTML] = data.reply.instances.map { e in
+            let i = e.instance
+            let open = i.deadlines ?? []
+            let overdue = open.filter(\.overdue).count
+            let first: HTML =
+                open.first.map { d in
+                    "\(DueTable.due(d)) \(DueTable.daysBadge(d))<br><span class=\"small\">\(DueTable.what(d))</span>"
+                } ?? (i.completed ? "<span class=\"badge ok\">Đã hoàn thành</span>" : "<span class=\"muted\">—</span>")
+            let state = i.state.flatMap { data.catalog.stateTitle(i.workflow, $0) } ?? (i.completed ? "Hoàn thành" : "—")
+            return """
+                <tr class="\(overdue > 0 ? "overdue" : "")"><td><a href="\(DueTable.recordLink(i.id))">\(e.label ?? data.catalog.label(of: i))</a><br><span class="muted small">\(i.id)</span></td>
+                <td>\(e.group ?? "—")</td><td>\(data.catalog.title(i.workflow))</td><td>\(state)\(i.stale ? " <span class=\"badge warn\" title=\"Chạy theo phiên bản quy trình cũ\">bản cũ</span>" : HTML.empty)</td>
+                <td>\(Format.date(String(i.startedAt.prefix(10))))</td><td class="num">\(overdue > 0 ? "<span class=\"badge bad\">\(overdue)</span>" : HTML.empty)</td><td>\(first)</td></tr>
+                """
+        }
+        return """
+            <table class="records"><thead><tr><th>Hồ sơ</th><th>Chi bộ</th><th>Quy trình</th><th>Trạng thái</th><th>Bắt đầu</th><th class="num">Quá hạn</th><th>Hạn gần nhất</th></tr></thead>
+            <tbody>\(rows)</tbody></table>
+            """
+    }
+}

@@ -1,0 +1,61 @@
+import NIOPosix
+import TiendoCore
+import TiendoVarlink
+
+/// tiendo-web's only way to tiendod: TiendoVarlink's synchronous client, each call on a thread of its own pool so
+/// that no event loop ever waits for the daemon.
+final class DaemonGateway: Sendable {
+    let client: ManagerClient
+    let pool: NIOThreadPool
+
+    /// `threads` blocking calls at once (pages make one to three calls each).
+    init(socketPath: String, timeout: Double = 30, threads: Int = 8) {
+        client = ManagerClient(socketPath: socketPath, timeout: timeout)
+        pool = NIOThreadPool(numberOfThreads: threads)
+        pool.start()
+    }
+
+    func shutdown() async throws { try await pool.shutdownGracefully() }
+
+    /// Calls `method`; daemon errors reach the caller as they are (`PageError.daemon` words them).
+    func call<M: ManagerMethod>(_ method: M) async throws -> M.Reply {
+        let client = self.client
+        return try await pool.runIfActive { try client.call(method) }
+    }
+
+    /// Imports every row or none, through TiendoVarlink's one import entry point (`importAll`).
+    func importAll(workflow: String, rows: [JSON], actor: String) async throws -> Int {
+        let client = self.client
+        return try await pool.runIfActive { try client.importAll(workflow: workflow, rows: rows, actor: actor) }
+    }
+
+    /// The definitions in force and the daemon's now.
+    func workflows() async throws -> Catalog {
+        let reply = try await call(Extras.Workflows())
+        return Catalog(now: reply.now, workflows: reply.workflows)
+    }
+}
+
+/// The workflows in force as a page needs them, and the daemon's clock (its fake clock in tests and demos).
+struct Catalog: Sendable {
+    var now: String
+    var workflows: [Extras.WorkflowInfo]
+
+    subscript(_ id: String) -> Extras.WorkflowInfo? { workflows.first { $0.id == id } }
+
+    /// Today in Asia/Ho_Chi_Minh by the daemon's clock.
+    var today: CivilDate { Format.civilDate(now) ?? CivilDate(2026, 1, 1) }
+
+    func title(_ workflow: String) -> String { self[workflow]?.title ?? workflow }
+
+    func stateTitle(_ workflow: String, _ state: String?) -> String? {
+        guard let state else { return nil }
+        return self[workflow]?.state(state)?.title ?? state
+    }
+
+    /// The name an instance goes by on pages (`ho_ten`, or the workflow's label field), else its key.
+    func label(of instance: Manager.Instance) -> String {
+        if let field = self[instance.workflow]?.label, let s = instance.data[field]?.stringValue, !s.isEmpty { return s }
+        return instance.id.split(separator: "/", maxSplits: 1).last.map(String.init) ?? instance.id
+    }
+}

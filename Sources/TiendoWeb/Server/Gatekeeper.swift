@@ -1,0 +1,109 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// In front of every route: finds the session and its account (a disabled or deleted account is signed out at its
+/// next request), sends anyone not signed in to `/dang-nhap`, reads and CSRF-checks every POST's form before a
+/// handler sees it, adds the security headers, and turns errors into Vietnamese pages.
+struct Gatekeeper: RouterMiddleware {
+    typealias Context = WebContext
+    let sessions: Sessions
+    let accounts: AccountStore
+
+    /// Paths served without signing in.
+    static func isPublic(_ path: String) -> Bool { path == "/dang-nhap" || path.hasPrefix("/tai-nguyen/") }
+
+    func handle(_ request: Request, context: WebContext, next: (Request, WebContext) async throws -> Response) async throws -> Response {
+        var request = request
+        var context = context
+        context.secure = request.headers[.xForwardedProto]?.lowercased() == "https"
+        context.clientAddress = Gatekeeper.clientAddress(peer: context.peerAddress, forwardedFor: request.headers[.xForwardedFor])
+        var clearCookie = false
+        do {
+            if let session = await sessions.load(request) {
+                if let account = try accounts.account(named: session.account), !account.disabled {
+                    context.account = account
+                    context.session = session
+                } else {
+                    _ = await sessions.delete(request, secure: context.secure)
+                    clearCookie = true
+                }
+            }
+            let path = request.uri.path
+            if context.account == nil && !Gatekeeper.isPublic(path) {
+                let target = request.method == .get ? request.uri.description : "/"
+                var r = Response.redirect(to: "/dang-nhap?tiep=" + Filters.percentEncoded(target))
+                if clearCookie { r.setCookie(Sessions.cookie(Sessions.cookieName, "", maxAge: 0, secure: context.secure)) }
+                return Gatekeeper.secured(r)
+            }
+            if request.method == .post {
+                let limit = path == "/nhap" ? WebLimits.maxUploadBytes + 64 * 1024 : WebLimits.maxFormBytes
+                let body: ByteBuffer
+                do { body = try await request.collectBody(upTo: limit) } catch {
+                    throw PageError(
+                        .contentTooLarge, "Dữ liệu gửi lên quá lớn",
+                        path == "/nhap"
+                            ? "Tệp lớn hơn \(WebLimits.maxUploadBytes >> 20) MiB. Hãy chia thành nhiều tệp nhỏ hơn; chưa nhập gì."
+                            : "Biểu mẫu lớn quá mức cho phép; không có gì thay đổi.")
+                }
+                do { context.form = try Form.parse(contentType: request.headers[.contentType], body: body) } catch {
+                    throw PageError.badRequest("Biểu mẫu không đọc được (\(error.reason)); không có gì thay đổi.")
+                }
+                try Gatekeeper.checkCSRF(context.form["_csrf"], request: request, session: context.session, path: path)
+            }
+            return Gatekeeper.secured(try await next(request, context))
+        } catch let e as PageError {
+            return Gatekeeper.secured(ErrorPage.response(e, context: context))
+        } catch let e as HTTPError where e.status == .notFound {
+            return Gatekeeper.secured(ErrorPage.response(.notFound("Không có trang '\(request.uri.path)'."), context: context))
+        } catch {
+            context.logger.error("\(request.method) \(request.uri.path): \(error)")
+            return Gatekeeper.secured(ErrorPage.response(PageError.daemon(error), context: context))
+        }
+    }
+
+    /// A POST must carry the session's token (or, on the sign-in form, the token of its own cookie).
+    static func checkCSRF(_ token: String?, request: Request, session: WebSession?, path: String) throws(PageError) {
+        let expected = path == "/dang-nhap" ? request.cookies[Sessions.loginCookieName]?.value : session?.csrf
+        guard let token, let expected, !expected.isEmpty, constantTimeEqual(token, expected) else {
+            throw PageError(
+                .forbidden, "Biểu mẫu không hợp lệ",
+                "Biểu mẫu thiếu mã bảo vệ hoặc đã hết hạn (CSRF). Hãy tải lại trang rồi thử lại; không có gì thay đổi.")
+        }
+    }
+
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var d: UInt8 = 0
+        for i in 0..<x.count { d |= x[i] ^ y[i] }
+        return d == 0
+    }
+
+    /// The address login throttling counts: the last `X-Forwarded-For` hop when a local proxy forwarded the
+    /// request (the hop that proxy added), else the peer.
+    static func clientAddress(peer: String?, forwardedFor: String?) -> String {
+        let local = peer == nil || peer == "127.0.0.1" || peer == "::1"
+        if local, let forwarded = forwardedFor?.split(separator: ",").last?.trimmingSpaces, !forwarded.isEmpty { return forwarded }
+        return peer ?? "unix"
+    }
+
+    static func secured(_ response: Response) -> Response {
+        var r = response
+        r.headers[.contentSecurityPolicy] =
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        r.headers[.xContentTypeOptions] = "nosniff"
+        r.headers[.xFrameOptions] = "DENY"
+        r.headers[.referrerPolicy] = "same-origin"
+        if r.headers[.cacheControl] == nil { r.headers[.cacheControl] = "no-store" }
+        return r
+    }
+}
+
+extension HTTPField.Name {
+    static let xForwardedProto = HTTPField.Name("X-Forwarded-Proto")!
+    static let xForwardedFor = HTTPField.Name("X-Forwarded-For")!
+    static let xFrameOptions = HTTPField.Name("X-Frame-Options")!
+    static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
+}

@@ -1,0 +1,143 @@
+import Foundation
+import Hummingbird
+import HummingbirdBcrypt
+public import Logging
+import NIOCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Where tiendo-web listens, which daemon it serves, where its accounts live (`tiendo-web serve`'s options).
+public struct WebConfiguration: Sendable {
+    public enum Listen: Sendable, Equatable {
+        case tcp(host: String, port: Int)
+        /// For a reverse proxy on the same machine (mode 0666: the sign-in, not the socket, guards the pages).
+        case unix(path: String)
+    }
+
+    public var socketPath: String
+    public var listen: Listen
+    public var stateDirectory: String
+
+    public init(socketPath: String, listen: Listen, stateDirectory: String) {
+        self.socketPath = socketPath
+        self.listen = listen
+        self.stateDirectory = stateDirectory
+    }
+
+    /// `HOST:PORT` (`[::1]:8080` for IPv6) or `unix:PATH`.
+    public static func listen(_ text: String) -> Listen? {
+        if text.hasPrefix("unix:") { return text.count > 5 ? .unix(path: String(text.dropFirst(5))) : nil }
+        if text.hasPrefix("/") { return .unix(path: text) }
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else {
+            return nil
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return host.isEmpty ? nil : .tcp(host: host, port: port)
+    }
+}
+
+/// tiendo-web: the routes, the services they share, and the server.
+public final class WebApp: Sendable {
+    public let configuration: WebConfiguration
+    let daemon: DaemonGateway
+    public let accounts: AccountStore
+    public let throttle: LoginThrottle
+    let sessions: Sessions
+    let sessionDriver: MemoryPersistDriver<ContinuousClock>
+    /// Checked against when a name does not exist, so that a wrong name costs what a wrong password costs.
+    let dummyHash: String
+
+    public convenience init(configuration: WebConfiguration) { self.init(configuration: configuration, throttle: LoginThrottle()) }
+
+    init(configuration: WebConfiguration, throttle: LoginThrottle) {
+        self.configuration = configuration
+        daemon = DaemonGateway(socketPath: configuration.socketPath)
+        accounts = AccountStore(directory: configuration.stateDirectory)
+        self.throttle = throttle
+        sessionDriver = MemoryPersistDriver()
+        sessions = Sessions(driver: sessionDriver)
+        dummyHash = Bcrypt.hash(Sessions.token(), cost: AccountCommands.bcryptCost)
+    }
+
+    func router() -> Router<WebContext> {
+        let router = Router(context: WebContext.self)
+        router.add(middleware: Gatekeeper(sessions: sessions, accounts: accounts))
+        router.get("/tai-nguyen/tiendo.css") { _, _ in WebApp.asset(Assets.css, type: "text/css; charset=utf-8") }
+        router.get("/tai-nguyen/tiendo.js") { _, _ in WebApp.asset(Assets.js, type: "text/javascript; charset=utf-8") }
+        let login = LoginPage(app: self)
+        router.get("/dang-nhap", use: login.show)
+        router.post("/dang-nhap", use: login.submit)
+        router.post("/dang-xuat", use: login.signOut)
+        router.get("/", use: AgendaPage(app: self).show)
+        router.get("/ho-so", use: RecordsPage(app: self).show)
+        let record = RecordPage(app: self)
+        router.get("/ho-so/:workflow/:key", use: record.show)
+        router.post("/ho-so/:workflow/:key", use: record.act)
+        router.get("/lich", use: CalendarPage(app: self).show)
+        let imports = ImportPage(app: self)
+        router.get("/nhap", use: imports.show)
+        router.post("/nhap", use: imports.submit)
+        let exports = ExportPage(app: self)
+        router.get("/xuat", use: exports.show)
+        router.get("/xuat/:file", use: exports.download)
+        router.get("/tong-quan", use: OverviewPage(app: self).show)
+        let accountsPage = AccountsPage(app: self)
+        router.get("/tai-khoan", use: accountsPage.show)
+        router.post("/tai-khoan", use: accountsPage.submit)
+        return router
+    }
+
+    static func asset(_ text: String, type: String) -> Response {
+        Response(
+            status: .ok, headers: [.contentType: type, .cacheControl: "max-age=3600"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// Serves until SIGTERM or SIGINT.
+    public func run(logger: Logger) async throws {
+        try accounts.prepare()
+        let address: BindAddress
+        switch configuration.listen {
+        case .tcp(let host, let port): address = .hostname(host, port: port)
+        case .unix(let path):
+            unlink(path)
+            address = .unixDomainSocket(path: path)
+        }
+        let listen = configuration.listen
+        let app = Application(
+            router: router(), configuration: .init(address: address, serverName: "tiendo-web"),
+            services: [sessionDriver],
+            onServerRunning: { _ in
+                if case .unix(let path) = listen { chmod(path, 0o666) }
+                logger.notice("tiendo-web: đang phục vụ tại \(WebApp.describe(listen)); tiendod: \(self.configuration.socketPath)")
+            }, logger: logger)
+        try await app.runService()
+        try await daemon.shutdown()
+    }
+
+    public static func describe(_ listen: WebConfiguration.Listen) -> String {
+        switch listen {
+        case .tcp(let host, let port): return host.contains(":") ? "http://[\(host)]:\(port)/" : "http://\(host):\(port)/"
+        case .unix(let path): return "unix:\(path)"
+        }
+    }
+}
+
+extension WebApp {
+    /// The session's one-time message, cleared as it is shown.
+    func takeFlash(_ request: Request, _ context: WebContext) async -> WebSession.Flash? {
+        guard var session = context.session, let flash = session.flash else { return nil }
+        session.flash = nil
+        try? await sessions.update(session, request)
+        return flash
+    }
+
+    /// A message for the next page of this session (after a POST, the page it redirects to).
+    func flash(_ message: String, ok: Bool, _ request: Request, _ context: WebContext) async throws {
+        guard var session = context.session else { return }
+        session.flash = WebSession.Flash(ok: ok, message: message)
+        try await sessions.update(session, request)
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import HummingbirdBcrypt
+import Synchronization
+import Testing
+
+@testable import TiendoWeb
+
+@Suite("Accounts, their file and sign-in throttling")
+struct AccountTests {
+    @Test("add, refuse a duplicate, change a password, disable; bcrypt hashes in a 0600 file in a 0700 directory")
+    func store() throws {
+        let dir = TempDirectory()
+        let store = AccountStore(directory: dir.path + "/web")
+        try AccountCommands.add(store, name: "ha.nguyen", role: .canBo, groups: ["Chi bộ 1", "Chi bộ 1"], password: "mat-khau-dai")
+        #expect(throws: AccountStoreError.self) {
+            try AccountCommands.add(store, name: "ha.nguyen", role: .xem, groups: [], password: "mat-khau-khac")
+        }
+        let a = try #require(try store.account(named: "ha.nguyen"))
+        #expect(a.role == .canBo && a.groups == ["Chi bộ 1"] && !a.disabled && a.passwordHash.hasPrefix("$2"))
+        #expect(Bcrypt.verify("mat-khau-dai", hash: a.passwordHash) && !Bcrypt.verify("sai", hash: a.passwordHash))
+        let text = try String(contentsOfFile: dir.path + "/web/accounts.json", encoding: .utf8)
+        #expect(!text.contains("mat-khau-dai"))
+        #expect(try permissions(dir.path + "/web/accounts.json") == 0o600 && permissions(dir.path + "/web") == 0o700)
+
+        // Another process (here: another store) changes the file; the first one sees it at its next read.
+        let other = AccountStore(directory: dir.path + "/web")
+        try AccountCommands.setPassword(other, name: "ha.nguyen", password: "mat-khau-moi-1")
+        try AccountCommands.setDisabled(other, name: "ha.nguyen", true)
+        let changed = try #require(try store.account(named: "ha.nguyen"))
+        #expect(changed.disabled && Bcrypt.verify("mat-khau-moi-1", hash: changed.passwordHash))
+        #expect(throws: AccountStoreError.self) { try AccountCommands.setDisabled(store, name: "khong-co", true) }
+    }
+
+    @Test("as root, the files go to the state directory's owner (the service's user)", .enabled(if: geteuid() == 0))
+    func rootKeepsTheServiceOwner() throws {
+        let dir = TempDirectory()
+        let state = dir.path + "/web"
+        #expect(mkdir(state, 0o700) == 0 && chown(state, 65534, 65534) == 0)
+        try AccountCommands.add(AccountStore(directory: state), name: "admin", role: .quanTri, groups: [], password: "mat-khau-dai")
+        for file in ["accounts.json", "accounts.lock"] {
+            let attributes = try FileManager.default.attributesOfItem(atPath: state + "/" + file)
+            #expect(attributes[.ownerAccountID] as? Int == 65534 && attributes[.groupOwnerAccountID] as? Int == 65534, "\(file)")
+        }
+    }
+
+    @Test("names, passwords and groups are checked, and nothing is written when one is wrong")
+    func validation() throws {
+        let dir = TempDirectory()
+        let store = AccountStore(directory: dir.path)
+        for (name, password) in [
+            ("", "mat-khau-dai"), (".ha", "mat-khau-dai"), ("ha nguyen", "mat-khau-dai"),
+            (String(repeating: "a", count: 65), "mat-khau-dai"),
+            ("ha", "ngan"), ("ha", String(repeating: "é", count: 40)), ("ha", "mat\nkhau-dai"),
+        ] {
+            #expect(throws: AccountStoreError.self) {
+                try AccountCommands.add(store, name: name, role: .xem, groups: [], password: password)
+            }
+        }
+        #expect(throws: AccountStoreError.self) {
+            try AccountCommands.add(store, name: "ha", role: .xem, groups: [""], password: "mat-khau-dai")
+        }
+        #expect(try store.accounts().isEmpty)
+        #expect(Account.validName("Hà.Nguyễn@phuong") == nil)
+        let scoped = Account(name: "a", role: .canBo, groups: ["A"], passwordHash: "", created: "")
+        let all = Account(name: "b", role: .xem, groups: [], passwordHash: "", created: "")
+        #expect(scoped.sees(group: "A") && !scoped.sees(group: "B") && !scoped.sees(group: nil) && scoped.scope == ["A"])
+        #expect(all.sees(group: nil) && all.sees(group: "B") && all.scope == nil)
+        #expect(Role.canBo.mayAct && !Role.xem.mayAct && Role.quanTri.mayAdminister && !Role.canBo.mayAdminister)
+        let generated = AccountCommands.randomPassword()
+        #expect(generated.count == 16 && Account.validPassword(generated) == nil && generated != AccountCommands.randomPassword())
+    }
+
+    @Test("five failures lock a name for 30 s, doubling after; twenty lock an address; success clears the name")
+    func throttle() {
+        let clock = TestClock()
+        let t = LoginThrottle(now: { clock.now })
+        for _ in 0..<4 { t.failed(account: "ha", address: "10.0.0.1") }
+        #expect(t.wait(account: "ha", address: "10.0.0.1") == nil)
+        t.failed(account: "ha", address: "10.0.0.1")
+        #expect(t.wait(account: "ha", address: "10.0.0.2") == 30)
+        #expect(t.wait(account: "lan", address: "10.0.0.2") == nil)
+        clock.now += 31
+        #expect(t.wait(account: "ha", address: "10.0.0.1") == nil)
+        t.failed(account: "ha", address: "10.0.0.1")
+        #expect(t.wait(account: "ha", address: "10.0.0.1") == 60)
+        t.succeeded(account: "ha")
+        #expect(t.wait(account: "ha", address: "10.0.0.3") == nil)
+        // An address guessing many names: its 20th failure in a row (6 above) locks it.
+        for i in 0..<14 { t.failed(account: "ten\(i)", address: "10.0.0.1") }
+        #expect(t.wait(account: "ai-do", address: "10.0.0.1") == 30)
+        // Fifteen quiet minutes start the count again.
+        clock.now += 16 * 60
+        t.failed(account: "ha", address: "10.0.0.9")
+        #expect(t.wait(account: "ha", address: "10.0.0.9") == nil)
+    }
+}
+
+final class TestClock: Sendable {
+    private let value = Mutex(1_000_000.0)
+    var now: Double {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
+    }
+}
+
+func permissions(_ path: String) throws -> Int {
+    (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? -1
+}
+
+/// A temporary directory removed at the end.
+final class TempDirectory {
+    let path: String
+    init() {
+        let template = (NSTemporaryDirectory() as NSString).appendingPathComponent("tiendo-web-test-XXXXXX")
+        var bytes = Array(template.utf8CString)
+        path = bytes.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}

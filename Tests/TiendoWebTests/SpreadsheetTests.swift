@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+import TiendoCore
+import TiendoVarlink
+
+@testable import TiendoWeb
+
+@Suite("Export files and the import's own checks")
+struct SpreadsheetTests {
+    static var sheet: Sheet {
+        var s = Sheet(name: "Việc cần làm", columns: [.init("Hạn"), .init("Hồ sơ"), .init("Số")])
+        s.rows = [
+            [.date(CivilDate(2026, 2, 25)), .text("Nguyễn Thị Hà, \"Chi bộ 1\""), .number(-3)],
+            [.empty, .text("=HYPERLINK(\"http://x\")"), .number(7)],
+            [.text("+84 912"), .text("@SUM(A1)"), .text("-2")],
+        ]
+        return s
+    }
+
+    @Test("CSV: BOM, CRLF, quoted fields, formulas neutralised, dates dd/mm/yyyy")
+    func csv() {
+        let bytes = CSVFile.encode(Self.sheet)
+        #expect(Array(bytes.prefix(3)) == [0xEF, 0xBB, 0xBF])
+        let text = String(decoding: bytes.dropFirst(3), as: UTF8.self)
+        #expect(
+            text
+                == "Hạn,Hồ sơ,Số\r\n25/02/2026,\"Nguyễn Thị Hà, \"\"Chi bộ 1\"\"\",-3\r\n,\"'=HYPERLINK(\"\"http://x\"\")\",7\r\n'+84 912,'@SUM(A1),'-2\r\n"
+        )
+        #expect(Sheet.neutralised("\tcmd") == "'\tcmd" && Sheet.neutralised("Chi bộ") == "Chi bộ" && Sheet.neutralised("") == "")
+        #expect(
+            Sheet.due("2026-03-10") == .date(CivilDate(2026, 3, 10)) && Sheet.due("2026-02-01T17:00:00+07:00") == .text("01/02/2026 17:00"))
+    }
+
+    @Test("XLSX: libxlsxwriter writes a zip (read back with openpyxl in tests/web) and cleans up its temporary file")
+    func xlsx() throws {
+        let dir = TempDirectory()
+        let bytes = try XLSXFile.encode(Self.sheet, directory: dir.path)
+        #expect(Array(bytes.prefix(4)) == [0x50, 0x4B, 0x03, 0x04] && bytes.count > 1000)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+        #expect(throws: XLSXFile.Failure.self) { try XLSXFile.encode(Self.sheet, directory: dir.path + "/khong-co") }
+    }
+
+    static let workflow: Extras.WorkflowInfo = {
+        let json = try! JSON.parse(
+            #"{"id":"kiem-tra","title":"Kiểm tra","digest":"d","timezone":"Asia/Ho_Chi_Minh","calendar":"vn","groupBy":"chi_bo","label":"ho_ten","#
+                + #""fields":[{"name":"ho_ten","type":"text","required":true,"values":[]},{"name":"chi_bo","type":"text","required":true,"values":[]},"#
+                + #"{"name":"han","type":"date","required":true,"values":[]}],"states":[],"milestones":[]}"#)
+        return try! Extras.WorkflowInfo(json: json, path: "")
+    }()
+
+    @Test("an import is checked for columns, keys, duplicates and the account's groups before tiendod sees it")
+    func importRows() throws {
+        let admin = Account(name: "a", role: .quanTri, groups: [], passwordHash: "", created: "")
+        let scoped = Account(name: "b", role: .quanTri, groups: ["Chi bộ 1"], passwordHash: "", created: "")
+        let good = Array(
+            "\u{FEFF}key;ho_ten;chi_bo;han\r\nk1;Hà;Chi bộ 1;2026-03-01\r\n;;;\r\nk2;\"Bình; con\";Chi bộ 2;2026-03-02\r\n".utf8)
+        let rows = try ImportPage.rows(good, workflow: Self.workflow, account: admin).get()
+        #expect(rows.map(\.line) == [2, 4])
+        #expect(
+            rows[1].row
+                == .object([
+                    ("key", .string("k2")), ("ho_ten", .string("Bình; con")), ("chi_bo", .string("Chi bộ 2")),
+                    ("han", .string("2026-03-02")),
+                ]))
+        #expect(throws: ImportPage.Failures.self) { try ImportPage.rows(good, workflow: Self.workflow, account: scoped).get() }
+        let bad = Array("key,ho_ten,chi_bo,han,tuoi\nk1,Hà,A,2026-03-01,3\n".utf8)
+        guard case .failure(let f) = ImportPage.rows(bad, workflow: Self.workflow, account: admin) else { Issue.record("accepted"); return }
+        #expect(f.problems.count == 1 && f.problems[0].hasPrefix("Dòng 1: cột «tuoi» không phải trường"))
+        let keys = Array("key,ho_ten,chi_bo,han\nk 1,Hà,A,2026-03-01\nk2,B,A,2026-03-01\nk2,C,A,2026-03-01\n".utf8)
+        guard case .failure(let g) = ImportPage.rows(keys, workflow: Self.workflow, account: admin) else {
+            Issue.record("accepted"); return
+        }
+        #expect(
+            g.problems == [
+                "Dòng 2: khóa «k 1» không hợp lệ (chữ, số, '.', '_', '-'; tối đa 128 ký tự)", "Dòng 4: khóa «k2» bị lặp (đã có ở dòng 3)",
+            ])
+        guard case .failure(let h) = ImportPage.rows(Array("key,ho_ten\n\"k1,Hà\n".utf8), workflow: Self.workflow, account: admin) else {
+            Issue.record("accepted")
+            return
+        }
+        #expect(h.problems == ["Dòng 2: dấu ngoặc kép chưa đóng"])
+    }
+}

@@ -1,0 +1,93 @@
+import Testing
+import TiendoCore
+
+@testable import TiendoWeb
+
+@Suite("HTML, formatting and forms")
+struct TextTests {
+    @Test("interpolated text is escaped, interpolated HTML is not")
+    func escaping() {
+        let name = "<script>alert('x')</script> & \"Hà\""
+        let html: HTML = "<p title=\"\(name)\">\(name)</p>\(HTML.flag("hidden", true))"
+        #expect(
+            html.text
+                == "<p title=\"&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;Hà&quot;\">&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;Hà&quot;</p> hidden"
+        )
+        let inner: HTML = "<b>\("Đảng ủy")</b>"
+        #expect(("<i>\(inner)</i>" as HTML).text == "<i><b>Đảng ủy</b></i>")
+        #expect(HTML.escape("Chi bộ số 3") == "Chi bộ số 3")
+    }
+
+    @Test("dates dd/mm/yyyy, instants 24 h in Asia/Ho_Chi_Minh, days left, counts")
+    func formatting() {
+        #expect(Format.date("2026-03-02") == "02/03/2026")
+        #expect(Format.date("2026-02-01T17:00:00+07:00") == "01/02/2026 17:00")
+        // An instant written in another offset is shown in Vietnamese time.
+        #expect(Format.date("2026-02-01T10:30:00Z") == "01/02/2026 17:30")
+        #expect(Format.due("2027-02-04", provisional: true) == "04/02/2027 (dự kiến)")
+        #expect(Format.days(3, overdue: false) == "còn 3 ngày")
+        #expect(Format.days(0, overdue: false) == "hôm nay")
+        #expect(Format.days(0, overdue: true) == "quá hạn hôm nay")
+        #expect(Format.days(-5, overdue: true) == "quá 5 ngày")
+        #expect(Format.count(1_083) == "1.083" && Format.count(1_000_000) == "1.000.000" && Format.count(12) == "12")
+        #expect(
+            Format.value(.bool(true)) == "có" && Format.value(.double(12.5)) == "12,5"
+                && Format.value(.string("2025-02-10")) == "10/02/2025")
+        #expect(Format.milestone("dang-phi", occurrence: "2027-03") == "dang-phi@2027-03")
+        #expect(Format.every("1mo") == "hằng tháng" && Format.every("3mo") == "mỗi 3 tháng" && Format.every("1y") == "hằng năm")
+        #expect(Format.every("2w") == "mỗi 2 tuần" && Format.every("1d") == "hằng ngày" && Format.every("x") == "x")
+        #expect(weekday(CivilDate(2026, 3, 2)) == "Thứ Hai" && weekday(CivilDate(2026, 3, 8)) == "Chủ nhật")
+    }
+
+    @Test("url-encoded forms and query strings, Vietnamese included")
+    func urlEncoded() {
+        let f = Form(fields: Form.urlEncoded("ten=Nguy%E1%BB%85n+H%C3%A0&chi-bo=Chi+b%E1%BB%99+1&x=&a=1&a=2&bad=%zz"))
+        #expect(f["ten"] == "Nguyễn Hà" && f["chi-bo"] == "Chi bộ 1")
+        #expect(f.text("x") == nil && f.fields.filter { $0.0 == "a" }.map(\.1) == ["1", "2"] && f["bad"] == "%zz")
+        #expect(Filters.percentEncoded("Chi bộ số 2/a&b") == "Chi%20b%E1%BB%99%20s%E1%BB%91%202%2Fa%26b")
+    }
+
+    @Test("multipart bodies: fields and a file with its name, as browsers send them")
+    func multipart() throws {
+        let body = [
+            "--XyZ", "Content-Disposition: form-data; name=\"_csrf\"", "", "tok", "--XyZ",
+            "Content-Disposition: form-data; name=\"tep\"; filename=\"hồ sơ.csv\"", "Content-Type: text/csv", "", "key,ho_ten\r\na,Hà",
+            "--XyZ--", "",
+        ].joined(separator: "\r\n")
+        let f = try Form.parse(contentType: "multipart/form-data; boundary=XyZ", body: .init(string: body))
+        #expect(f["_csrf"] == "tok")
+        let upload = try #require(f.upload("tep"))
+        #expect(upload.filename == "hồ sơ.csv" && String(decoding: upload.bytes, as: UTF8.self) == "key,ho_ten\r\na,Hà")
+        #expect(throws: Form.Malformed.self) { try Form.parse(contentType: "multipart/form-data", body: .init(string: body)) }
+        #expect(throws: Form.Malformed.self) { try Form.parse(contentType: "application/json", body: .init(string: "{}")) }
+    }
+
+    @Test("filters read from the address, and links that keep them")
+    func filters() {
+        var f = Filters(query: "quy-trinh=kiem-tra&chi-bo=Chi+b%E1%BB%99+1&ngay=30&nhom=quy-trinh&tu=16/02/2026&trang=2&tim=%20H%C3%A0%20")
+        #expect(f.workflow == "kiem-tra" && f.group == "Chi bộ 1" && f.days == 30 && f.groupBy == .workflow && f.page == 2)
+        #expect(f.from == CivilDate(2026, 2, 16) && f.until == CivilDate(2026, 2, 16) && f.search == "Hà")
+        #expect(Filters(query: "ngay=9&nhom=x").days == 7 && Filters(query: "nhom=x").groupBy == .group)
+        f.page = 0
+        #expect(f.link("/", ["tu": nil]) == "/?quy-trinh=kiem-tra&chi-bo=Chi%20b%E1%BB%99%201&tim=H%C3%A0&ngay=30&nhom=quy-trinh")
+        #expect(Filters().link("/ho-so") == "/ho-so")
+    }
+
+    @Test("sign-in targets stay on this site; throttled addresses come from a local proxy only")
+    func gatekeeping() {
+        #expect(LoginPage.safeTarget("/ho-so?quy-trinh=a") == "/ho-so?quy-trinh=a")
+        for evil in ["//evil.example/", "https://evil.example/", "/\\evil", "/dang-nhap", nil] {
+            #expect(LoginPage.safeTarget(evil) == "/")
+        }
+        #expect(Gatekeeper.clientAddress(peer: "127.0.0.1", forwardedFor: "10.0.0.9, 192.168.1.20") == "192.168.1.20")
+        #expect(Gatekeeper.clientAddress(peer: nil, forwardedFor: "192.168.1.21") == "192.168.1.21")
+        #expect(Gatekeeper.clientAddress(peer: "192.168.1.5", forwardedFor: "1.2.3.4") == "192.168.1.5")
+        #expect(
+            Gatekeeper.constantTimeEqual("abc", "abc") && !Gatekeeper.constantTimeEqual("abc", "abd")
+                && !Gatekeeper.constantTimeEqual("a", "ab"))
+        #expect(WebConfiguration.listen("127.0.0.1:8080") == .tcp(host: "127.0.0.1", port: 8080))
+        #expect(WebConfiguration.listen("[::1]:9000") == .tcp(host: "::1", port: 9000))
+        #expect(WebConfiguration.listen("unix:/run/tiendo-web/web.sock") == .unix(path: "/run/tiendo-web/web.sock"))
+        for bad in ["8080", "host:0", ":80", "unix:", "a:b"] { #expect(WebConfiguration.listen(bad) == nil) }
+    }
+}

@@ -1,0 +1,156 @@
+"""`vn.tiendo.Extras`: the read-only methods tiendo-web pages are built from, against the real daemon."""
+
+import os
+
+import varlink
+from conftest import ROOT
+from test_varlink import cli, raw, msg
+
+EXTRAS = "vn.tiendo.Extras"
+
+
+def xcall(daemon, method, **params):
+    with varlink.Client(address=daemon.address).open(EXTRAS, namespaced=False) as x:
+        return getattr(x, method)(**params)
+
+
+def mcall(daemon, method, **params):
+    with varlink.Client(address=daemon.address).open("vn.tiendo.Manager", namespaced=False) as m:
+        return getattr(m, method)(**params)
+
+
+def seed(daemon):
+    """Ten instances in three groups (`ma`), idempotent across the module's tests."""
+    if mcall(daemon, "ListInstances", workflow="hop", limit=10000)["instances"]:
+        existing = {i["id"] for i in mcall(daemon, "ListInstances", workflow="hop", limit=10000)["instances"]}
+    else:
+        existing = set()
+    rows = []
+    for i in range(10):
+        key = f"x{i}"
+        if f"hop/{key}" in existing:
+            continue
+        # Fake clock 2026-03-02 09:00: x0..x2 overdue (due 2026-02-27), x3 due today, the rest later.
+        han = "2026-02-27" if i < 3 else ("2026-03-02" if i == 3 else f"2026-03-{10 + i:02d}")
+        rows.append({"key": key, "han": han, "ma": ["Chi bộ Một", "Chi bộ Hai", "Chi bộ Ba"][i % 3]})
+    if rows:
+        mcall(daemon, "ImportInstances", workflow="hop", rows=rows)
+
+
+def test_info_and_shipped_idl(daemon):
+    r = cli("info", daemon.address)
+    assert EXTRAS in r.stdout
+    with open(os.path.join(ROOT, "vn.tiendo.Extras.varlink"), encoding="utf-8") as f:
+        shipped = f.read()
+    got = raw(daemon, msg("org.varlink.service.GetInterfaceDescription", {"interface": EXTRAS}))[0]
+    assert got["parameters"]["description"] == shipped
+    assert cli("help", daemon.address + "/" + EXTRAS).returncode == 0
+
+
+def test_workflows_describe_states_events_and_guard_fields(daemon):
+    wf = xcall(daemon, "Workflows")["workflows"]
+    hop = [w for w in wf if w["id"] == "hop"][0]
+    assert hop["title"] == "Quy trình thử nghiệm" and hop["groupBy"] == "ma" and hop["calendar"] == "vn"
+    moi = [s for s in hop["states"] if s["id"] == "moi"][0]
+    assert moi["title"] == "Mới" and not moi["final"]
+    events = {e["name"]: e for e in moi["events"]}
+    assert events["duyet"]["fields"] == [] and events["cham"]["fields"] == ["diem"]
+    assert [m["id"] for m in hop["milestones"]] == ["bao-cao", "tong-ket"]
+    assert [f["name"] for f in hop["fields"]] == ["ma", "han", "diem"]
+
+
+def test_due_counts_pages_and_groups(daemon):
+    seed(daemon)
+    r = xcall(daemon, "Due", workflow="hop", limit=2)
+    c = r["counts"]
+    assert c["overdue"] >= 3 and c["today"] >= 1
+    assert len(r["items"]) == 2 and all(i["overdue"] for i in r["items"])
+    one = xcall(daemon, "Due", workflow="hop", groups=["Chi bộ Một"], limit=1000)
+    assert one["items"] and {i["group"] for i in one["items"]} == {"Chi bộ Một"}
+    assert one["counts"]["total"] == len(one["items"])
+    page2 = xcall(daemon, "Due", workflow="hop", offset=2, limit=2)["items"]
+    assert page2[0]["instance"] != r["items"][0]["instance"] or page2[0]["title"] != r["items"][0]["title"]
+
+
+def test_due_search_folds_vietnamese(daemon):
+    seed(daemon)
+    r = xcall(daemon, "Due", workflow="hop", search="chi bo mot", limit=1000)
+    assert r["items"] and {i["group"] for i in r["items"]} == {"Chi bộ Một"}
+    assert xcall(daemon, "Due", workflow="hop", search="không có ai", limit=10)["counts"]["total"] == 0
+
+
+def test_instances_pages_groups_overdue_and_total(daemon):
+    seed(daemon)
+    r = xcall(daemon, "Instances", workflow="hop", groups=["Chi bộ Hai"], limit=2)
+    assert r["total"] == sum(1 for e in mcall(daemon, "ListInstances", workflow="hop", limit=10000)["instances"]
+                             if e["data"].get("ma") == "Chi bộ Hai")
+    assert [e["group"] for e in r["instances"]] == ["Chi bộ Hai"] * 2 and r["next"]
+    rest = xcall(daemon, "Instances", workflow="hop", groups=["Chi bộ Hai"], after=r["next"], limit=1000)
+    ids = [e["instance"]["id"] for e in r["instances"] + rest["instances"]]
+    assert ids == sorted(ids) and len(ids) == r["total"]
+    overdue = xcall(daemon, "Instances", workflow="hop", overdue=True, limit=1000)
+    assert overdue.get("total") is None and {"hop/x0", "hop/x1", "hop/x2"} <= {e["instance"]["id"] for e in overdue["instances"]}
+    assert xcall(daemon, "Instances", groups=[], limit=10)["instances"] == []
+
+
+def test_groups_summaries(daemon):
+    seed(daemon)
+    g = {x["group"]: x for x in xcall(daemon, "Groups", workflow="hop")["groups"]}
+    assert g["Chi bộ Một"]["overdue"] >= 1 and g["Chi bộ Một"]["instances"] >= 4
+    assert all(x["active"] <= x["instances"] for x in g.values())
+
+
+def test_calendar_days_of_tet_2026(daemon):
+    r = xcall(daemon, "Calendar", workflow="hop", **{"from": "2026-02-01", "until": "2026-02-28"})
+    days = {d["date"]: d for d in r["days"]}
+    assert days["2026-02-16"]["kind"] == "holiday" and days["2026-02-16"]["status"] == "official"
+    assert days["2026-02-07"]["kind"] == "weekend"
+    assert "2026-02-10" not in days
+
+
+def test_bad_parameters(daemon):
+    r = raw(daemon, msg(EXTRAS + ".Calendar", {"workflow": "hop", "from": "2026-02-30", "until": "2026-03-01"}))[0]
+    assert r == {"error": "org.varlink.service.InvalidParameter", "parameters": {"parameter": "from"}}
+    r = raw(daemon, msg(EXTRAS + ".Due", {"groups": "Chi bộ Một"}))[0]
+    assert r == {"error": "org.varlink.service.InvalidParameter", "parameters": {"parameter": "groups"}}
+    r = raw(daemon, msg(EXTRAS + ".Due", {"workflow": "khong-co"}))[0]
+    assert r["error"] == "vn.tiendo.Manager.NoSuchWorkflow"
+    assert raw(daemon, msg(EXTRAS + ".Nope"))[0]["error"] == "org.varlink.service.MethodNotFound"
+
+
+def test_due_on_dates_and_day_counts(daemon):
+    seed(daemon)
+    # x3 is due today (2026-03-02): its three items (state deadline, bao-cao; tong-ket is the day after).
+    r = xcall(daemon, "Due", workflow="hop", **{"from": "2026-03-02", "until": "2026-03-02"}, limit=100)
+    assert r["items"] and all(i["due"].startswith("2026-03-02") for i in r["items"])
+    assert "hop/x3" in {i["instance"] for i in r["items"]} and r["counts"]["total"] == len(r["items"])
+    days = {d["date"]: d for d in xcall(daemon, "DueDays", workflow="hop", **{"from": "2026-02-01", "until": "2026-03-31"})["days"]}
+    assert days["2026-02-27"]["overdue"] == days["2026-02-27"]["items"] >= 6
+    assert days["2026-03-02"]["items"] == len(r["items"]) and days["2026-03-02"]["overdue"] == 0
+    one = xcall(daemon, "DueDays", workflow="hop", groups=["Chi bộ Một"], **{"from": "2026-02-01", "until": "2026-03-31"})["days"]
+    assert sum(d["items"] for d in one) < sum(d["items"] for d in days.values())
+    r = raw(daemon, msg(EXTRAS + ".DueDays", {"from": "2026-03-02", "until": "2027-06-01"}))[0]
+    assert r == {"error": "org.varlink.service.InvalidParameter", "parameters": {"parameter": "until"}}
+
+
+def test_counts_reach_past_the_page_horizon(daemon):
+    seed(daemon)
+    # x9 is due 2026-03-19 (17 days ahead): outside a 7-day page, inside the 30-day count.
+    week = xcall(daemon, "Due", workflow="hop", days=7, limit=1000)
+    month = xcall(daemon, "Due", workflow="hop", days=30, limit=1000)
+    assert week["counts"] == {**month["counts"], "total": week["counts"]["total"]}
+    assert week["counts"]["month"] > week["counts"]["week"]
+    assert week["counts"]["total"] == len(week["items"]) < len(month["items"]) == month["counts"]["total"]
+    assert all(i["daysLeft"] <= 7 for i in week["items"])
+
+
+def test_instance_has_every_open_deadline_with_group_and_label(daemon):
+    seed(daemon)
+    r = xcall(daemon, "Instance", id="hop/x0")["instance"]
+    assert r["group"] == "Chi bộ Một" and r["instance"]["id"] == "hop/x0"
+    deadlines = r["instance"]["deadlines"]
+    # The overdue state deadline is there (GetInstance's `next` skips overdue items).
+    assert any(d.get("state") == "moi" and d.get("milestone") is None and d["overdue"] for d in deadlines), deadlines
+    assert {d.get("milestone") for d in deadlines} >= {"bao-cao", "tong-ket"}
+    r = raw(daemon, msg(EXTRAS + ".Instance", {"id": "hop/khong-co"}))[0]
+    assert r["error"] == "vn.tiendo.Manager.NoSuchInstance"

@@ -1,0 +1,168 @@
+"""What leaves and enters tiendo-web as files: CSV/XLSX exports (read back with openpyxl), the A4 print view (printed
+by Chromium to PDF), and CSV imports (every bad row shown, all or nothing)."""
+
+import base64
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import urllib.parse
+
+import openpyxl
+from conftest import ARTIFACTS, CHI_BO_A, CHI_BO_B, fetch, login, session_opener, shot, submit
+from selenium.webdriver.common.by import By
+
+
+def download(browser, stack, path, name):
+    status, headers, body = fetch(session_opener(browser), stack.url + path)
+    assert status == 200, (path, status, body[:500])
+    with open(os.path.join(ARTIFACTS, name), "wb") as f:
+        f.write(body)
+    return headers, body
+
+
+def agenda_total(browser, stack, query, days):
+    """The agenda's item count for `query`: overdue ones and those due within `days`, as its header counts them."""
+    browser.get(stack.url + "/?" + query)
+    counts = browser.find_element(By.CSS_SELECTOR, "ul.counts").text
+    overdue = int(re.search(r"([\d.]+) quá hạn", counts).group(1).replace(".", ""))
+    coming = int(re.search(rf"([\d.]+) trong {days} ngày tới", counts).group(1).replace(".", ""))
+    return overdue + coming
+
+
+def test_csv_export_opens_in_excel_with_vietnamese_intact(stack, browser):
+    login(browser, stack, "admin")
+    query = urllib.parse.urlencode({"quy-trinh": "kiem-tra", "ngay": "30"})
+    headers, body = download(browser, stack, "/xuat/viec-can-lam.csv?" + query, "viec-can-lam.csv")
+    assert headers["Content-Type"].startswith("text/csv") and "attachment" in headers["Content-Disposition"]
+    assert body.startswith(b"\xef\xbb\xbf"), body[:10]
+    assert b"\r\n" in body
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert rows[0][:4] == ["Hạn", "Dự kiến", "Còn lại", "Việc"]
+    assert len(rows) - 1 == agenda_total(browser, stack, query, 30)
+    hà = [r for r in rows if r[5] == "Nguyễn Thị Hà" and r[3] == "Chờ nộp hồ sơ"]
+    assert hà and hà[0][0] == "25/02/2026" and hà[0][2] == "quá 5 ngày" and hà[0][7] == CHI_BO_A
+    # A name that a spreadsheet would run as a formula is neutralised.
+    formula = [r for r in rows if r[6] == "kiem-tra/b3"]
+    assert formula and all(r[5] == "'=HYPERLINK(\"http://x\")" for r in formula), formula
+
+
+def test_xlsx_export_opens_in_openpyxl_with_the_right_rows(stack, browser):
+    login(browser, stack, "admin")
+    query = urllib.parse.urlencode({"quy-trinh": "kiem-tra"})
+    headers, body = download(browser, stack, "/xuat/ho-so.xlsx?" + query, "ho-so.xlsx")
+    assert headers["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert body[:2] == b"PK"
+    wb = openpyxl.load_workbook(io.BytesIO(body))
+    ws = wb.active
+    assert ws.title == "Hồ sơ"
+    rows = list(ws.iter_rows(values_only=True))
+    header = list(rows[0])
+    assert header[:4] == ["Mã hồ sơ", "Tên", "Chi bộ", "Quy trình"] and "Hạn nộp hồ sơ" in header
+    ids = sorted(r[0] for r in rows[1:])
+    assert ids == ["kiem-tra/a1", "kiem-tra/a2", "kiem-tra/a3", "kiem-tra/b1", "kiem-tra/b2", "kiem-tra/b3"]
+    a1 = [r for r in rows if r[0] == "kiem-tra/a1"][0]
+    assert a1[1] == "Nguyễn Thị Hà" and a1[2] == CHI_BO_A and a1[3] == "Kiểm tra hồ sơ đảng viên"
+    han = a1[header.index("Hạn nộp hồ sơ")]
+    assert han.year == 2026 and han.month == 2 and han.day == 25  # a real date cell
+    assert ws.cell(row=2, column=header.index("Hạn nộp hồ sơ") + 1).number_format == "dd/mm/yyyy"
+    b3 = [r for r in rows if r[0] == "kiem-tra/b3"][0]
+    assert b3[1] == "'=HYPERLINK(\"http://x\")"
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref
+    # The agenda in Excel: as many rows as the page counts.
+    _, body = download(browser, stack, "/xuat/viec-can-lam.xlsx?" + query, "viec-can-lam.xlsx")
+    ws = openpyxl.load_workbook(io.BytesIO(body)).active
+    assert ws.max_row - 1 == agenda_total(browser, stack, query, 7)
+    assert any(c.value == "Xác minh lý lịch" or c.value == "Chờ nộp hồ sơ" for c in ws["D"])
+    # A scoped account exports only its chi bộ.
+    login(browser, stack, "ha")
+    _, body = download(browser, stack, "/xuat/ho-so.xlsx?" + query, "ho-so-chi-bo-1.xlsx")
+    rows = list(openpyxl.load_workbook(io.BytesIO(body)).active.iter_rows(values_only=True))[1:]
+    assert rows and {r[2] for r in rows} == {CHI_BO_A}
+
+
+def test_print_view_is_a_clean_a4_list(stack, browser):
+    login(browser, stack, "admin")
+    browser.get(stack.url + "/?" + urllib.parse.urlencode({"chi-bo": CHI_BO_B, "in": "1"}))
+    body = browser.find_element(By.TAG_NAME, "body").text
+    assert "DANH SÁCH VIỆC CẦN LÀM" in body and f"Chi bộ: {CHI_BO_B}" in body and "Tính đến 02/03/2026" in body
+    assert "Lê Thị Cúc" in body and "Nguyễn Thị Hà" not in body
+    assert not browser.find_elements(By.CSS_SELECTOR, "header.top")
+    shot(browser, "20-ban-in-man-hinh", full=True)
+    pdf = print_pdf(browser)
+    path = os.path.join(ARTIFACTS, "20-ban-in.pdf")
+    with open(path, "wb") as f:
+        f.write(pdf)
+    assert pdf.startswith(b"%PDF")
+    # The print stylesheet's @page asks for A4 (595 × 842 pt); Chromium's own default would be Letter.
+    sizes = re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)
+    assert sizes and all(abs(float(w) - 595.3) < 1.5 and abs(float(h) - 841.9) < 1.5 for w, h in sizes), sizes
+    if shutil.which("pdftoppm"):
+        subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", path, os.path.join(ARTIFACTS, "20-ban-in-trang")], check=True)
+    browser.get(stack.url + "/ho-so?" + urllib.parse.urlencode({"quy-trinh": "kiem-tra", "in": "1"}))
+    assert "DANH SÁCH HỒ SƠ" in browser.find_element(By.TAG_NAME, "body").text
+    with open(os.path.join(ARTIFACTS, "21-ban-in-ho-so.pdf"), "wb") as f:
+        f.write(print_pdf(browser))
+
+
+def print_pdf(browser):
+    """What Chromium's print dialog makes of the page: the print stylesheet, and its @page size."""
+    return base64.b64decode(browser.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True})["data"])
+
+
+def upload(browser, stack, workflow, filename, content):
+    path = os.path.join(ARTIFACTS, filename)
+    with open(path, "wb") as f:
+        f.write(content)
+    browser.get(stack.url + "/nhap")
+    browser.find_element(By.CSS_SELECTOR, f"select[name=quy-trinh] option[value={workflow}]").click()
+    browser.find_element(By.CSS_SELECTOR, "input[type=file][name=tep]").send_keys(path)
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form[action='/nhap'] button[type=submit]"))
+
+
+def test_import_shows_every_bad_row_and_is_all_or_nothing(stack, browser):
+    login(browser, stack, "admin")
+    before = json.loads(stack.ctl("list", "kiem-tra", "--json"))["instances"]
+    # As Excel writes "CSV UTF-8": a BOM, CRLF, a semicolon list separator in some locales.
+    bad = ("\ufeffkey;ho_ten;chi_bo;han\r\n"
+           f"n1;Đặng Thu Trang;{CHI_BO_A};2026-03-12\r\n"
+           f"n2;Vũ Văn Khoa;{CHI_BO_A};12/03/2026\r\n"
+           f"n 3;Bùi Thị Lan;{CHI_BO_B};2026-03-13\r\n"
+           f"n1;Đặng Thu Trang;{CHI_BO_A};2026-03-12\r\n").encode("utf-8")
+    upload(browser, stack, "kiem-tra", "nhap-sai.csv", bad)
+    errors = browser.find_element(By.CSS_SELECTOR, "section.error").text
+    assert "chưa có hồ sơ nào được nhập" in errors
+    assert "Dòng 4: khóa «n 3» không hợp lệ" in errors and "Dòng 5: khóa «n1» bị lặp (đã có ở dòng 2)" in errors
+    shot(browser, "22-nhap-loi-cuc-bo", full=True)
+    # Rows only tiendod can judge (a date that does not exist) come back with their lines, and nothing is stored.
+    bad2 = ("\ufeffkey;ho_ten;chi_bo;han\r\n"
+            f"n1;Đặng Thu Trang;{CHI_BO_A};2026-03-12\r\n"
+            f"n2;Vũ Văn Khoa;{CHI_BO_A};31/02/2026\r\n").encode("utf-8")
+    upload(browser, stack, "kiem-tra", "nhap-sai-2.csv", bad2)
+    errors = browser.find_element(By.CSS_SELECTOR, "section.error").text
+    assert re.search(r"Dòng 3: .*han", errors), errors
+    shot(browser, "23-nhap-loi-ngay", full=True)
+    assert json.loads(stack.ctl("list", "kiem-tra", "--json"))["instances"] == before
+    good = ("\ufeffkey,ho_ten,chi_bo,han\r\n"
+            f"n1,Đặng Thu Trang,{CHI_BO_A},2026-03-12\r\n"
+            f"n2,\"Vũ Văn Khoa, con\",{CHI_BO_A},2026-03-12\r\n"
+            ",,,\r\n").encode("utf-8")
+    upload(browser, stack, "kiem-tra", "nhap-dung.csv", good)
+    assert "Đã nhập 2 hồ sơ" in browser.find_element(By.CSS_SELECTOR, ".flash.ok").text
+    shot(browser, "24-nhap-xong")
+    n2 = json.loads(stack.ctl("show", "kiem-tra/n2", "--json"))["instance"]
+    assert n2["data"]["ho_ten"] == "Vũ Văn Khoa, con"
+    started = [r for r in json.loads(stack.ctl("history", "kiem-tra/n2", "--json"))["records"] if r["kind"] == "started"]
+    assert started[0]["actorName"] == "admin"
+
+
+def test_oversized_upload_is_refused_in_vietnamese(stack, browser):
+    login(browser, stack, "admin")
+    big = b"key,ho_ten,chi_bo,han\n" + b"x" * (10 * 1024 * 1024 + 100 * 1024)
+    upload(browser, stack, "kiem-tra", "qua-lon.csv", big)
+    body = browser.find_element(By.TAG_NAME, "body").text
+    assert "Tệp lớn hơn 10 MiB" in body, body[:500]
+    os.remove(os.path.join(ARTIFACTS, "qua-lon.csv"))

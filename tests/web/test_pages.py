@@ -1,0 +1,219 @@
+"""tiendo-web in a real browser: signing in, the agenda, a record and its actions, scopes, CSRF, every page."""
+
+import json
+import os
+import re
+import subprocess
+import urllib.parse
+
+from conftest import BIN, CHI_BO_A, CHI_BO_B, fetch, login, session_opener, shot, submit, wait_for_new_document
+from selenium.webdriver.common.by import By
+
+
+def text(driver):
+    return driver.find_element(By.TAG_NAME, "body").text
+
+
+def history(stack, id):
+    return json.loads(stack.ctl("history", id, "--json"))["records"]
+
+
+def test_login_page_is_vietnamese_and_refuses_a_wrong_password(stack, browser):
+    browser.delete_all_cookies()
+    browser.get(stack.url + "/")
+    assert "/dang-nhap" in browser.current_url
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "vi"
+    assert browser.find_element(By.CSS_SELECTOR, "input[type=hidden][name=_csrf]").get_attribute("value")
+    shot(browser, "01-dang-nhap")
+    browser.find_element(By.ID, "ten").send_keys("admin")
+    browser.find_element(By.ID, "mat-khau").send_keys("sai-mat-khau")
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form.login button[type=submit]"))
+    assert "Tên đăng nhập hoặc mật khẩu không đúng." in text(browser)
+    assert "/dang-nhap" in browser.current_url
+
+
+def test_agenda_shows_the_overdue_item_with_counts(stack, browser):
+    login(browser, stack, "admin")
+    body = text(browser)
+    assert "Việc cần làm" in body and "hôm nay Thứ Hai, 02/03/2026" in body
+    overdue = browser.find_element(By.CSS_SELECTOR, "section.bucket.overdue")
+    rows = [[td.text for td in r.find_elements(By.TAG_NAME, "td")] for r in overdue.find_elements(By.CSS_SELECTOR, "tr.overdue")]
+    # Grouped by chi bộ (the heading names it); columns: due, days, what, record, workflow.
+    hà = [r for r in rows if "Nguyễn Thị Hà" in r[3] and r[2] == "Chờ nộp hồ sơ"]
+    assert hà and hà[0][0] == "25/02/2026" and hà[0][1] == "quá 5 ngày" and "kiem-tra/a1" in hà[0][3], rows
+    assert CHI_BO_A in [h.text.split(" (")[0] for h in overdue.find_elements(By.TAG_NAME, "h3")]
+    counts = browser.find_element(By.CSS_SELECTOR, "ul.counts").text
+    assert re.search(r"\d+ quá hạn", counts) and "trong 7 ngày tới" in counts
+    shot(browser, "02-viec-can-lam", full=True)
+    browser.get(stack.url + "/?nhom=quy-trinh&ngay=30")
+    assert "Kiểm tra hồ sơ đảng viên" in text(browser)
+    shot(browser, "03-viec-can-lam-theo-quy-trinh")
+
+
+def test_marking_a_milestone_done_moves_it_to_history_with_the_name(stack, browser):
+    login(browser, stack, "ha")
+    browser.get(stack.url + "/")
+    before = [r.text for r in browser.find_elements(By.CSS_SELECTOR, "table.items tr") if "kiem-tra/a1" in r.text]
+    assert any("Xác minh lý lịch" in r for r in before), before
+    browser.get(stack.url + "/ho-so/kiem-tra/a1")
+    shot(browser, "04-ho-so-truoc", full=True)
+    form = browser.find_element(By.CSS_SELECTOR, "#moc-xac-minh form")
+    submit(browser, form.find_element(By.CSS_SELECTOR, "button.done"), confirm=True)  # with the page's confirmation
+    assert "Đã ghi nhận «Xác minh lý lịch» đã xong." in text(browser)
+    timeline = browser.find_element(By.CSS_SELECTOR, "ol.timeline").text
+    assert "Xong mốc ha" in timeline.replace("\n", " ")
+    shot(browser, "05-ho-so-sau-khi-xong", full=True)
+    records = history(stack, "kiem-tra/a1")
+    done = [r for r in records if r["kind"] == "milestone-done"]
+    assert done and done[-1]["actorName"] == "ha" and done[-1]["milestone"] == "xac-minh"
+    browser.get(stack.url + "/")
+    after = [r.text for r in browser.find_elements(By.CSS_SELECTOR, "table.items tr") if "kiem-tra/a1" in r.text]
+    assert not any("Xác minh lý lịch" in r for r in after), after
+    assert any("Chờ nộp hồ sơ" in r for r in after), after
+
+
+def test_events_with_their_fields_change_the_state(stack, browser):
+    login(browser, stack, "ha")
+    browser.get(stack.url + "/ho-so/kiem-tra/a2")
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form.event button[type=submit]"), confirm=True)
+    assert "Đã gửi sự kiện «nop»" in text(browser)
+    assert "Đã nộp, chờ chấm" in browser.find_element(By.TAG_NAME, "h1").text
+    field = browser.find_element(By.ID, "f-diem")
+    assert field.get_attribute("type") == "number"
+    field.send_keys("200")  # outside 0–100: tiendod refuses, nothing changes
+    browser.execute_script("document.getElementById('f-diem').removeAttribute('max')")
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form.event button[type=submit]"), confirm=True)
+    assert "Không có gì thay đổi." in browser.find_element(By.CSS_SELECTOR, ".flash.bad").text
+    assert "Đã nộp, chờ chấm" in browser.find_element(By.TAG_NAME, "h1").text
+    shot(browser, "06-su-kien-bi-tu-choi", full=True)
+    field = browser.find_element(By.ID, "f-diem")
+    field.clear()
+    field.send_keys("40")
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form.event button[type=submit]"), confirm=True)
+    assert "Không đạt" in browser.find_element(By.TAG_NAME, "h1").text
+    transitions = [r for r in history(stack, "kiem-tra/a2") if r["kind"] == "transition"]
+    assert [t["to"] for t in transitions] == ["da-nop", "khong-dat"] and all(t["actorName"] == "ha" for t in transitions)
+
+
+def test_a_can_bo_of_chi_bo_a_gets_403_for_chi_bo_b(stack, browser):
+    login(browser, stack, "ha")
+    browser.get(stack.url + "/ho-so/kiem-tra/b1")
+    assert "Không có quyền" in text(browser) and "Lê Thị Cúc" not in text(browser)
+    shot(browser, "07-khong-co-quyen")
+    opener = session_opener(browser)
+    status, _, _ = fetch(opener, stack.url + "/ho-so/kiem-tra/b1")
+    assert status == 403
+    status, _, _ = fetch(opener, stack.url + "/ho-so?" + urllib.parse.urlencode({"chi-bo": CHI_BO_B}))
+    assert status == 403
+    # A POST with this session's own valid token is still refused for chi bộ B, and changes nothing.
+    status, _, page = fetch(opener, stack.url + "/ho-so/kiem-tra/a3")
+    token = re.search(rb'name="_csrf" value="([^"]+)"', page).group(1).decode()
+    status, _, _ = fetch(opener, stack.url + "/ho-so/kiem-tra/b1", {"_csrf": token, "hanh-dong": "xong", "moc": "xac-minh"})
+    assert status == 403
+    assert not [r for r in history(stack, "kiem-tra/b1") if r["kind"] == "milestone-done"]
+    # The lists show only chi bộ A.
+    browser.get(stack.url + "/ho-so?quy-trinh=kiem-tra")
+    rows = browser.find_elements(By.CSS_SELECTOR, "table.records tbody tr")
+    assert rows and all(CHI_BO_A in r.text for r in rows)
+
+
+def test_a_form_without_csrf_token_is_refused(stack, browser):
+    login(browser, stack, "admin")
+    opener = session_opener(browser)
+    status, _, body = fetch(opener, stack.url + "/ho-so/kiem-tra/a3", {"hanh-dong": "xong", "moc": "xac-minh"})
+    assert status == 403 and "Biểu mẫu không hợp lệ" in body.decode()
+    status, _, _ = fetch(opener, stack.url + "/ho-so/kiem-tra/a3", {"_csrf": "gia-mao", "hanh-dong": "xong", "moc": "xac-minh"})
+    assert status == 403
+    assert not [r for r in history(stack, "kiem-tra/a3") if r["kind"] == "milestone-done"]
+    # In the browser: the hidden field removed, then submitted.
+    browser.get(stack.url + "/ho-so/kiem-tra/a3")
+    browser.execute_script("document.querySelectorAll('#moc-xac-minh input[name=_csrf]').forEach(e => e.remove())")
+    before = browser.execute_script("return performance.timeOrigin")
+    browser.execute_script("document.querySelector('#moc-xac-minh form').submit()")
+    wait_for_new_document(browser, before)
+    assert "Biểu mẫu không hợp lệ" in text(browser)
+    shot(browser, "08-thieu-ma-csrf")
+
+
+def test_viewer_sees_no_buttons_and_may_not_act(stack, browser):
+    login(browser, stack, "xem")
+    browser.get(stack.url + "/ho-so/kiem-tra/a3")
+    assert not browser.find_elements(By.CSS_SELECTOR, "button.done") and not browser.find_elements(By.CSS_SELECTOR, "form.event")
+    opener = session_opener(browser)
+    _, _, page = fetch(opener, stack.url + "/ho-so/kiem-tra/a3")
+    token = re.search(rb'name="_csrf" value="([^"]+)"', page).group(1).decode()
+    status, _, _ = fetch(opener, stack.url + "/ho-so/kiem-tra/a3", {"_csrf": token, "hanh-dong": "xong", "moc": "xac-minh"})
+    assert status == 403
+    status, _, _ = fetch(opener, stack.url + "/nhap")
+    assert status == 403
+
+
+def test_every_page_in_vietnamese(stack, browser):
+    login(browser, stack, "admin")
+    pages = {
+        "09-ho-so": "/ho-so", "10-ho-so-quy-trinh": "/ho-so?quy-trinh=dang-vien-du-bi", "11-lich-thang-2": "/lich?thang=2026-02",
+        "12-lich-thang-3": "/lich?thang=2026-03", "13-tong-quan": "/tong-quan", "14-xuat": "/xuat", "15-nhap": "/nhap",
+        "16-tai-khoan": "/tai-khoan", "17-bau-cu": "/ho-so/bau-cu-xvi-2026/ba-dinh",
+    }
+    for name, path in pages.items():
+        browser.get(stack.url + path)
+        assert "Lỗi" not in browser.title and "Không tìm thấy" not in browser.title, (path, browser.title)
+        shot(browser, name, full=True)
+    browser.get(stack.url + "/lich?thang=2026-02")
+    body = text(browser)
+    assert "Tết Nguyên Đán" in body and "Lịch tháng 2/2026" in body
+    browser.get(stack.url + "/lich?thang=2025-04")
+    cell = [td.text for td in browser.find_elements(By.CSS_SELECTOR, "table.month td.workday")]
+    assert cell == ["26\nLàm bù"], cell  # Saturday 26/04/2025, the shipped calendar's make-up working day
+    shot(browser, "12b-lich-thang-4-2025")
+    browser.get(stack.url + "/tong-quan")
+    rows = [r.text for r in browser.find_elements(By.CSS_SELECTOR, "table tr") if "Kiểm tra hồ sơ đảng viên" in r.text]
+    records = len(json.loads(stack.ctl("list", "kiem-tra", "--json"))["instances"])  # other tests import some
+    # Records, open, overdue, due soon (and provisional dues, when any workflow has some).
+    assert rows and re.fullmatch(rf"Kiểm tra hồ sơ đảng viên {records} \d+ \d+ \d+( \d+)?", rows[0]), rows
+    browser.get(stack.url + "/khong-co-trang-nay")
+    assert "Không có trang" in text(browser)
+
+
+def test_disabled_account_is_signed_out_at_its_next_request(stack, browser):
+    login(browser, stack, "xem")
+    subprocess.run([os.path.join(BIN, "tiendo-web"), "user", "disable", "xem", "--state-dir", stack.web_state], check=True, capture_output=True)
+    browser.get(stack.url + "/ho-so")
+    assert "/dang-nhap" in browser.current_url
+    subprocess.run([os.path.join(BIN, "tiendo-web"), "user", "enable", "xem", "--state-dir", stack.web_state], check=True, capture_output=True)
+
+
+def test_login_is_throttled_per_account(stack, browser):
+    browser.delete_all_cookies()
+    # Five wrong passwords in a row lock the name; the sixth attempt is refused before its password is checked.
+    for _ in range(6):
+        browser.get(stack.url + "/dang-nhap")
+        browser.find_element(By.ID, "ten").send_keys("khong-ton-tai")
+        browser.find_element(By.ID, "mat-khau").send_keys("sai")
+        submit(browser, browser.find_element(By.CSS_SELECTOR, "form.login button[type=submit]"))
+    assert "Hãy thử lại sau" in text(browser)
+    shot(browser, "18-dang-nhap-bi-cham")
+
+
+def test_occurrences_and_provisional_dues(stack, browser):
+    login(browser, stack, "ha")
+    browser.get(stack.url + "/?quy-trinh=nam-sau&ngay=30")
+    rows = [[td.text for td in r.find_elements(By.TAG_NAME, "td")] for r in browser.find_elements(By.CSS_SELECTOR, "table.items tr")]
+    fees = [(r[0], r[2]) for r in rows if r and r[2].startswith("Đóng đảng phí")]
+    # Each open occurrence of the monthly fee is an item of its own, named by its period.
+    assert fees == [
+        ("31/01/2026", "Đóng đảng phí kỳ 2026-01"), ("28/02/2026", "Đóng đảng phí kỳ 2026-02"), ("31/03/2026", "Đóng đảng phí kỳ 2026-03"),
+    ], fees
+    browser.get(stack.url + "/ho-so/nam-sau/c1")
+    deadlines = browser.find_elements(By.CSS_SELECTOR, "table")[0].text
+    assert "01/02/2027 (dự kiến)" in deadlines and "mốc dong-dang-phi@2026-01" in deadlines, deadlines
+    shot(browser, "19-dinh-ky-va-du-kien", full=True)
+    # «Đã xong» on the recurring milestone completes its oldest open occurrence.
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "#moc-dong-dang-phi form button.done"), confirm=True)
+    assert "Đã ghi nhận «Đóng đảng phí» đã xong." in text(browser)
+    done = [r for r in history(stack, "nam-sau/c1") if r["kind"] == "milestone-done"]
+    assert done and done[-1]["occurrence"] == "2026-01" and done[-1]["actorName"] == "ha"
+    assert "mốc dong-dang-phi@2026-01" not in browser.find_elements(By.CSS_SELECTOR, "table")[0].text
+    browser.get(stack.url + "/lich?thang=2027-02&quy-trinh=nam-sau")
+    assert "Lịch nghỉ năm 2027 là dự kiến" in text(browser) and "Tết Nguyên Đán" in text(browser)
+    shot(browser, "20-lich-nam-du-kien")
