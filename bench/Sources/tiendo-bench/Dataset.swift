@@ -13,7 +13,7 @@ import TiendoCore
 ///   Members are spread over chi bộ of about 20 probationary members each, every chi bộ in one of 3,321 communes.
 /// - `thi-dua` (8 %): one emulation cycle per organisation (`nam` 2026), grouped by `dang_bo` (the commune's Party
 ///   committee), the group its 20 % cap on "xuất sắc" counts in.
-/// - `bau-cu-xvi` (2 %, at most 3,321: one per commune/ward election committee), grouped by province (34).
+/// - `bau-cu-xvi-2026` (the archived election, 2 %, at most 3,321: one per commune/ward election committee), grouped by province (34).
 ///
 /// `firing` — N `dang-vien-du-bi` members all admitted on 05/11/2024, so all N probations end (the timed transition
 /// to `cho-xet`) at the same instant, 06/11/2025 00:00.
@@ -124,7 +124,7 @@ enum Dataset {
         mutating func bauCu(_ k: Int) -> Row {
             let c = k + 1
             return Row(
-                workflow: "bau-cu-xvi",
+                workflow: "bau-cu-xvi-2026",
                 fields: [
                     ("key", .string("xa\(Dataset.pad4(c))")), ("don_vi", .string(Dataset.communeName(c))),
                     ("tinh_thanh", .string("Tỉnh \(c % Dataset.provinces + 1)")),
