@@ -1,4 +1,9 @@
 /// One thing that happened or will happen (interfaces §1). Used by plan, simulate, history, watch and journald.
+///
+/// The engine's records carry their text unformatted: `message` (the Vietnamese sentence) and `key` are written
+/// from the record's fields and its definition's titles when they are read (`RecordText`), so a step that produces
+/// a record builds no string. They read the same as if written at once, as long as the fields they are written from
+/// are not changed afterwards (nothing does; set `message` itself to replace it).
 public struct Record: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable, CaseIterable {
         case started, transition, reminder, overdue
@@ -32,11 +37,8 @@ public struct Record: Sendable, Hashable {
     public var provisional: Bool
     public var group: String?
     public var actor: Int?
-    public var message: String
-    /// Identity of a notice or transition for idempotence, not part of the JSON: `instance|deadline|rOFFSET|` for a
-    /// reminder, `instance|deadline|kN|DUE` for overdue notice N counted from DUE (interfaces §1), where deadline is
-    /// `state:S@ENTERED`, a milestone id or `M@LABEL`.
-    public var key: String?
+    var text: RecordText
+    var identity: RecordIdentity
 
     public init(
         at: Instant, utcOffset: Int, kind: Kind, workflow: String, instance: String?, state: String? = nil,
@@ -44,6 +46,20 @@ public struct Record: Sendable, Hashable {
         occurrence: String? = nil, due: String? = nil, previousDue: String? = nil, daysLeft: Int? = nil,
         missed: Int? = nil, priority: Int, late: Int? = nil, provisional: Bool = false, group: String? = nil,
         actor: Int? = nil, message: String, key: String? = nil
+    ) {
+        self.init(
+            at: at, utcOffset: utcOffset, kind: kind, workflow: workflow, instance: instance, state: state, from: from, to: to,
+            event: event, milestone: milestone, occurrence: occurrence, due: due, previousDue: previousDue, daysLeft: daysLeft,
+            missed: missed, priority: priority, late: late, provisional: provisional, group: group, actor: actor,
+            text: .literal(message), identity: key.map(RecordIdentity.literal) ?? .none)
+    }
+
+    init(
+        at: Instant, utcOffset: Int, kind: Kind, workflow: String, instance: String?, state: String? = nil,
+        from: String? = nil, to: String? = nil, event: String? = nil, milestone: String? = nil,
+        occurrence: String? = nil, due: String? = nil, previousDue: String? = nil, daysLeft: Int? = nil,
+        missed: Int? = nil, priority: Int, late: Int? = nil, provisional: Bool = false, group: String? = nil,
+        actor: Int? = nil, text: RecordText, identity: RecordIdentity
     ) {
         self.at = at
         self.utcOffset = utcOffset
@@ -65,8 +81,30 @@ public struct Record: Sendable, Hashable {
         self.provisional = provisional
         self.group = group
         self.actor = actor
-        self.message = message
-        self.key = key
+        self.text = text
+        self.identity = identity
+    }
+
+    /// The Vietnamese sentence for people.
+    public var message: String {
+        get {
+            switch text {
+            case .literal(let s): return s
+            case .lazy(let program): return RecordText.message(of: self, program)
+            }
+        }
+        set { text = .literal(newValue) }
+    }
+
+    /// Identity of a notice, transition or completion, not part of the JSON: `instance|deadline|rOFFSET|` for a
+    /// reminder, `instance|deadline|kN|DUE` for overdue notice N counted from DUE (interfaces §1), where deadline is
+    /// `state:S@ENTERED`, a milestone id or `M@LABEL`; `instance|transition|FROM>TO|AT`, `instance|completed`,
+    /// `instance|done|M`, `instance|rescheduled|…`; nil for the others. The engine does not need it (its marks keep a
+    /// notice from being handled twice) and the daemon does not store it: it names what the contract means by a
+    /// notice's key, for tests and tools.
+    public var key: String? {
+        get { RecordText.key(of: self) }
+        set { identity = newValue.map(RecordIdentity.literal) ?? .none }
     }
 
     /// `at` as ISO 8601 with the workflow zone's offset.
@@ -126,5 +164,23 @@ public struct Record: Sendable, Hashable {
             missed: json["missed"]?.intValue, priority: pr, late: json["late"]?.intValue,
             provisional: json["provisional"]?.boolValue == true, group: json["group"]?.stringValue,
             actor: json["actor"]?.intValue, message: msg)
+    }
+
+    /// Equal when every field, the message and the key read the same, however they are held.
+    public static func == (a: Record, b: Record) -> Bool {
+        a.at == b.at && a.utcOffset == b.utcOffset && a.kind == b.kind && a.workflow == b.workflow && a.instance == b.instance
+            && a.state == b.state && a.from == b.from && a.to == b.to && a.event == b.event && a.milestone == b.milestone
+            && a.occurrence == b.occurrence && a.due == b.due && a.previousDue == b.previousDue && a.daysLeft == b.daysLeft
+            && a.missed == b.missed && a.priority == b.priority && a.late == b.late && a.provisional == b.provisional
+            && a.group == b.group && a.actor == b.actor && a.message == b.message && a.key == b.key
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(at)
+        h.combine(kind)
+        h.combine(instance)
+        h.combine(milestone)
+        h.combine(occurrence)
+        h.combine(due)
     }
 }

@@ -1,0 +1,183 @@
+/// An instance's deadlines in force and timed transitions, computed from its stored fields and kept with it
+/// (`Instance.schedule`) until one of them changes: a step then does no date arithmetic, no parsing and no string
+/// building, and finds the deadlines with something due through two heaps instead of scanning them all, so a plan or
+/// a simulation over n milestones takes n·log n. The engine keeps it in step with its own changes (a notice handled,
+/// an occurrence opened or completed) and rebuilds it after the others (a state entered, data, a reload); a change
+/// made from outside bumps `Instance.revision`, which makes it stale.
+///
+/// Copy-on-write by hand: copies of an instance share it; the engine copies it before changing it unless the
+/// instance it works on holds the only reference (`Engine.prepare`), and leaves it consistent (heap tops valid)
+/// after every change, so reading it never writes. That is what makes the unchecked `Sendable` sound.
+final class Schedule: @unchecked Sendable {
+    let program: Program
+    let mode: AdvanceMode
+    /// The `Instance.revision` it was computed for.
+    var revision: UInt64
+    /// Deadlines in force; a closed one (a milestone or occurrence done) stays until the next rebuild.
+    var entries: [DeadlineSlot] = []
+    /// Open entries by the first instant one of their notices is handled (emitted, or dropped by rule 7).
+    var touch = InstantHeap()
+    /// Open entries by the first instant worth waking up for (`nextWakeup`).
+    var wake = InstantHeap()
+    /// The current state's `after` rules whose instant evaluates, by (instant, position in the list).
+    var transitions: [(time: Instant, rule: Int, provisional: Bool)] = []
+    /// Recurring milestones (program index) by the instant their next occurrence opens.
+    var openings = InstantHeap()
+    /// Per recurring milestone (program index): when its next occurrence opens (`Int64.max`: never).
+    var nextOpening: [Int: Int64] = [:]
+    /// Per recurring milestone (program index): its open occurrences' entries, oldest first.
+    var occurrences: [Int: [Int]] = [:]
+    /// Per one-shot milestone in force (program index): its entry.
+    var oneShot: [Int: Int] = [:]
+    /// `definition.group(of: data)`.
+    var group: String?
+    /// The current state, when the definition has it.
+    var state: ProgramState?
+    /// Marks name suppressed reminders (after a calendar change): only then is each reminder checked.
+    var hasSuppressed = false
+    var closed = 0
+    /// Reused for the entries due in one step.
+    var due: [Int32] = []
+
+    init(program: Program, mode: AdvanceMode, revision: UInt64) {
+        self.program = program
+        self.mode = mode
+        self.revision = revision
+    }
+
+    func copy() -> Schedule {
+        let s = Schedule(program: program, mode: mode, revision: revision)
+        s.entries = entries
+        s.touch = touch
+        s.wake = wake
+        s.transitions = transitions
+        s.openings = openings
+        s.nextOpening = nextOpening
+        s.occurrences = occurrences
+        s.oneShot = oneShot
+        s.group = group
+        s.state = state
+        s.hasSuppressed = hasSuppressed
+        s.closed = closed
+        return s
+    }
+
+    var inFinal: Bool { state?.isFinal == true }
+
+    /// Adds a deadline with its mark, queued by its keys.
+    @discardableResult
+    func add(_ deadline: ScheduledDeadline, mark: Instant?) -> Int {
+        entries.append(DeadlineSlot(deadline: deadline, mark: mark))
+        let i = entries.count - 1
+        rekey(i)
+        return i
+    }
+
+    /// Recomputes an entry's keys after its mark or its `dropFrom` changed, and queues it again where a key moved.
+    func rekey(_ i: Int) {
+        let e = entries[i]
+        let (t, w) = e.open ? e.deadline.keys(mark: e.mark, dropFrom: e.dropFrom, program, mode) : (.max, .max)
+        if t != entries[i].touchKey, t != .max { touch.push(t, Int32(i)) }
+        if w != entries[i].wakeKey, w != .max { wake.push(w, Int32(i)) }
+        entries[i].touchKey = t
+        entries[i].wakeKey = w
+    }
+
+    func close(_ i: Int) {
+        entries[i].open = false
+        entries[i].touchKey = .max
+        entries[i].wakeKey = .max
+        closed += 1
+    }
+
+    /// Drops stale heap tops, so that the next read finds a valid one without writing.
+    func settle() {
+        while let (k, i) = touch.top, !entries[Int(i)].open || entries[Int(i)].touchKey != k { touch.pop() }
+        while let (k, i) = wake.top, !entries[Int(i)].open || entries[Int(i)].wakeKey != k { wake.pop() }
+        while let (k, m) = openings.top, nextOpening[Int(m)] != k { openings.pop() }
+    }
+
+    /// The earliest notice worth waking up for.
+    var nextNotice: Instant? { wake.top.map { Instant(seconds: $0.0) } }
+
+    /// Rule 7: for each open occurrence of a milestone, the instant from which a later one is open and past its
+    /// deadline instant; re-queues the occurrences whose instant changed.
+    func updateDrops(_ milestone: Int) {
+        guard let list = occurrences[milestone] else { return }
+        var later: Instant?
+        for i in list.reversed() {
+            if entries[i].dropFrom != later {
+                entries[i].dropFrom = later
+                rekey(i)
+            }
+            let overdueFrom = max(entries[i].deadline.activation, entries[i].deadline.end)
+            later = min(later ?? overdueFrom, overdueFrom)
+        }
+    }
+
+    /// Open deadlines in order: the state's, then milestones in file order, occurrences oldest first.
+    var ordered: [ScheduledDeadline] {
+        entries.filter(\.open).map(\.deadline).sorted { $0.position < $1.position }
+    }
+}
+
+/// A deadline in force and what changes as its notices are handled.
+struct DeadlineSlot {
+    let deadline: ScheduledDeadline
+    /// The instant of the last notice handled (`Instance.marks`).
+    var mark: Instant?
+    /// Rule 7: from this instant a later occurrence of the milestone is open and overdue.
+    var dropFrom: Instant?
+    var open = true
+    var touchKey = Int64.max
+    var wakeKey = Int64.max
+
+    init(deadline: ScheduledDeadline, mark: Instant?) {
+        self.deadline = deadline
+        self.mark = mark
+    }
+}
+
+/// A binary min-heap of (instant in seconds, id), ties by id. Entries go stale instead of being removed: readers
+/// compare the key with the current one.
+struct InstantHeap {
+    private(set) var keys: [Int64] = []
+    private(set) var ids: [Int32] = []
+
+    var top: (Int64, Int32)? { keys.isEmpty ? nil : (keys[0], ids[0]) }
+
+    private func less(_ a: Int, _ b: Int) -> Bool { (keys[a], ids[a]) < (keys[b], ids[b]) }
+
+    mutating func push(_ key: Int64, _ id: Int32) {
+        keys.append(key)
+        ids.append(id)
+        var c = keys.count - 1
+        while c > 0 {
+            let p = (c - 1) / 2
+            guard less(c, p) else { break }
+            keys.swapAt(p, c)
+            ids.swapAt(p, c)
+            c = p
+        }
+    }
+
+    mutating func pop() {
+        guard !keys.isEmpty else { return }
+        keys.swapAt(0, keys.count - 1)
+        ids.swapAt(0, ids.count - 1)
+        keys.removeLast()
+        ids.removeLast()
+        var p = 0
+        while true {
+            let l = 2 * p + 1
+            let r = l + 1
+            var m = p
+            if l < keys.count, less(l, m) { m = l }
+            if r < keys.count, less(r, m) { m = r }
+            if m == p { break }
+            keys.swapAt(p, m)
+            ids.swapAt(p, m)
+            p = m
+        }
+    }
+}
