@@ -39,16 +39,25 @@ public enum AdvanceMode: Sendable, Hashable {
 
 /// The pure, deterministic step function over one workflow definition. Time is always passed in.
 public struct Engine: Sendable {
-    public let definition: WorkflowDefinition
-    let program: Program
+    /// One reference: copying an engine (out of a dictionary, into a closure) costs one retain, not one per field
+    /// of its definition.
+    let core: Core
+    public var definition: WorkflowDefinition { core.definition }
+    var program: Program { core.program }
     var zone: Zone { program.zone }
     var calendar: WorkCalendar { program.calendar }
 
-    public init(_ definition: WorkflowDefinition) {
-        self.definition = definition
-        // The definition's compiled form, unless its calendar was replaced without `with(calendar:)`.
-        program = definition.program.calendar === definition.calendar ? definition.program : Program(definition)
+    final class Core: Sendable {
+        let definition: WorkflowDefinition
+        let program: Program
+        init(_ definition: WorkflowDefinition) {
+            self.definition = definition
+            // The definition's compiled form, unless its calendar was replaced without `with(calendar:)`.
+            program = definition.program.calendar === definition.calendar ? definition.program : Program(definition)
+        }
     }
+
+    public init(_ definition: WorkflowDefinition) { core = Core(definition) }
 
     static let maxTransitionsPerAdvance = 1000
 
@@ -60,11 +69,11 @@ public struct Engine: Sendable {
         instanceID: String?, data: InstanceData, at: Instant, now: Instant, actor: Int? = nil, mode: AdvanceMode = .live,
         counter: (any InstanceCounter)? = nil
     ) -> Result<(Instance, [Record]), EngineError> {
-        let id = instanceID ?? definition.id
+        let id = instanceID ?? program.id
         var inst = Instance(
-            id: id, workflow: definition.id, data: data, state: definition.initial, startedAt: at, enteredAt: at,
-            digest: definition.digest, checkedAt: Instant(seconds: at.seconds - 1))
-        if let initial = definition.initial, let counter,
+            id: id, workflow: program.id, data: data, state: program.initial, startedAt: at, enteredAt: at,
+            digest: program.digest, checkedAt: Instant(seconds: at.seconds - 1))
+        if let initial = program.initial, let counter,
             let err = limitViolation(
                 inst: inst, target: initial, data: data, currentState: nil, counter: counter, at: at, event: nil, actor: actor)
         {
@@ -72,8 +81,8 @@ public struct Engine: Sendable {
         }
         var records = [
             Record(
-                at: at, utcOffset: zone.offset(at: at), kind: .started, workflow: definition.id, instance: instanceID,
-                state: definition.initial, priority: 6, group: definition.group(of: data), actor: actor, text: .lazy(program),
+                at: at, utcOffset: zone.offset(at: at), kind: .started, workflow: program.id, instance: instanceID,
+                state: program.initial, priority: 6, group: program.group(of: data), actor: actor, text: .lazy(program),
                 identity: .none)
         ]
         activateSeries(&inst)
@@ -86,7 +95,7 @@ public struct Engine: Sendable {
 
     /// The earliest `after` rule of the current state due at or before `limit` whose guard holds: the state it goes
     /// to, its instant, and whether that instant is provisional.
-    func dueTransition(_ inst: Instance, _ s: Schedule, limit: Instant) -> (to: String, time: Instant, provisional: Bool)? {
+    func dueTransition(_ inst: Instance, _ s: borrowing Schedule, limit: Instant) -> (to: String, time: Instant, provisional: Bool)? {
         guard !inst.completed, let st = s.state, !st.isFinal else { return nil }
         for (t, i, p) in s.transitions {
             guard t <= limit else { break }
@@ -97,9 +106,11 @@ public struct Engine: Sendable {
 
     /// The next instant an `after` rule of the current state falls due after `checkedAt`, or one already past whose
     /// guard holds (after a calendar change moved it before `checkedAt`: it fires at the next advance, late).
-    func nextTransitionTime(_ inst: Instance, _ s: Schedule) -> Instant? {
-        guard !inst.completed, let st = s.state, !st.isFinal else { return nil }
-        for (t, i, _) in s.transitions where t > inst.checkedAt || st.after[i].conditions.allSatisfy({ $0.holds(inst.data) }) {
+    func nextTransitionTime(_ inst: Instance, _ state: ProgramState?, _ transitions: [(time: Instant, rule: Int, provisional: Bool)])
+        -> Instant?
+    {
+        guard !inst.completed, let st = state, !st.isFinal else { return nil }
+        for (t, i, _) in transitions where t > inst.checkedAt || st.after[i].conditions.allSatisfy({ $0.holds(inst.data) }) {
             return t
         }
         return nil
@@ -112,15 +123,20 @@ public struct Engine: Sendable {
     /// first overdue notice (plan).
     public func advance(_ inst: inout Instance, to now: Instant, mode: AdvanceMode = .live, label: String?? = nil) -> [Record] {
         let label: String? = label ?? inst.id
+        return modifying(&inst, mode, activate: true) { inst, s in
+            advance(&inst, &s, to: now, mode: mode, label: label)
+        }
+    }
+
+    func advance(_ inst: inout Instance, _ s: inout Schedule, to now: Instant, mode: AdvanceMode, label: String?) -> [Record] {
         var out: [Record] = []
         var pending = PendingRecords()
         var transitions = 0
-        var s = prepare(&inst, mode, activate: true)
         while true {
             let tr = transitions < Engine.maxTransitionsPerAdvance ? dueTransition(inst, s, limit: now) : nil
             let limit = tr?.time ?? now
-            openOccurrences(&inst, s, through: limit)
-            handleNotices(&inst, s, limit: limit, strict: tr != nil, mode: mode, now: now, label: label, pending: &pending)
+            openOccurrences(&inst, &s, through: limit)
+            handleNotices(&inst, &s, limit: limit, strict: tr != nil, mode: mode, now: now, label: label, pending: &pending)
             guard let (to, t, provisional) = tr else { break }
             transitions += 1
             pending.flush(stateOnly: true, into: &out)
@@ -133,7 +149,7 @@ public struct Engine: Sendable {
                 transitionRecord(inst, from: from, at: t, event: nil, actor: nil, late: late, label: label, provisional: provisional))
             if program.state(to)?.isFinal == true { pending.flush(stateOnly: false, into: &out) }
             out += completionIfDue(&inst, at: t, label: label, provisional: provisional)
-            s = prepare(&inst, mode, activate: false)
+            s = makeSchedule(inst, mode)
         }
         pending.flush(stateOnly: false, into: &out)
         if now > inst.checkedAt { inst.checkedAt = now }
@@ -143,7 +159,7 @@ public struct Engine: Sendable {
     /// Sorts by `at`, keeping causal order for equal instants. Usually already in order; otherwise indices are
     /// sorted, not records (large values: moving them dominated the sort).
     static func ordered(_ records: [Record]) -> [Record] {
-        if zip(records, records.dropFirst()).allSatisfy({ $0.at <= $1.at }) { return records }
+        if records.count < 2 || (1..<records.count).allSatisfy({ records[$0 - 1].at <= records[$0].at }) { return records }
         return records.indices.sorted { (records[$0].at, $0) < (records[$1].at, $1) }.map { records[$0] }
     }
 
@@ -151,10 +167,17 @@ public struct Engine: Sendable {
     /// when nothing ever will be.
     public func nextWakeup(_ inst: Instance, mode: AdvanceMode = .live) -> Instant? {
         if inst.completed { return nil }
-        let s = reading(inst, mode)
-        var best = nextTransitionTime(inst, s)
-        if let t = s.nextNotice, best == nil || t < best! { best = t }
-        if let (k, _) = s.openings.top, best == nil || k < best!.seconds { best = Instant(seconds: k) }
+        if hasCurrent(inst, mode), let box = inst.schedule {
+            return earliest(nextTransitionTime(inst, box.value.state, box.value.transitions), box.value.nextNotice, box.value.nextOpeningAt)
+        }
+        let s = makeSchedule(inst, mode)
+        return earliest(nextTransitionTime(inst, s.state, s.transitions), s.nextNotice, s.nextOpeningAt)
+    }
+
+    func earliest(_ a: Instant?, _ b: Instant?, _ c: Instant?) -> Instant? {
+        var best = a
+        if let b, best.map({ b < $0 }) ?? true { best = b }
+        if let c, best.map({ c < $0 }) ?? true { best = c }
         return best
     }
 
@@ -163,9 +186,9 @@ public struct Engine: Sendable {
         provisional: Bool = false
     ) -> Record {
         var r = Record(
-            at: at, utcOffset: zone.offset(at: at), kind: .transition, workflow: definition.id, instance: label,
+            at: at, utcOffset: zone.offset(at: at), kind: .transition, workflow: program.id, instance: label,
             state: inst.state, from: from, to: inst.state, event: event, priority: 6, late: late, provisional: provisional,
-            group: definition.group(of: inst.data), actor: actor, text: .lazy(program), identity: .derived)
+            group: program.group(of: inst.data), actor: actor, text: .lazy(program), identity: .derived)
         keyInstance(&r, inst)
         return r
     }
@@ -173,7 +196,7 @@ public struct Engine: Sendable {
     /// A record's key names the instance by its id; a record labelled otherwise (none do but plan's, whose label is
     /// the workflow, as is its instance's id) gets its key written out.
     func keyInstance(_ r: inout Record, _ inst: Instance) {
-        guard (r.instance ?? definition.id) != inst.id else { return }
+        guard (r.instance ?? program.id) != inst.id else { return }
         var probe = r
         probe.instance = inst.id
         r.identity = RecordText.key(of: probe).map(RecordIdentity.literal) ?? .none
@@ -192,11 +215,10 @@ public struct Engine: Sendable {
         // Fewer completions than one-shot milestones: one of them is not done (a quick answer for n milestones).
         guard inst.done.count >= program.oneShotCount, program.milestones.allSatisfy({ isDone($0, inst) }) else { return [] }
         inst.completed = true
-        // Nothing is scheduled for a completed instance.
         inst.schedule = nil
         var r = Record(
-            at: at, utcOffset: zone.offset(at: at), kind: .completed, workflow: definition.id, instance: label,
-            state: inst.state, priority: 6, provisional: provisional, group: definition.group(of: inst.data), text: .lazy(program),
+            at: at, utcOffset: zone.offset(at: at), kind: .completed, workflow: program.id, instance: label,
+            state: inst.state, priority: 6, provisional: provisional, group: program.group(of: inst.data), text: .lazy(program),
             identity: .derived)
         keyInstance(&r, inst)
         return [r]
@@ -205,66 +227,91 @@ public struct Engine: Sendable {
 
 /// Notices waiting to be emitted in one advance, with their deadline's order: a deadline's records are emitted
 /// together, in declaration order, when the state is left or the advance ends. Live, a later handling of the same
-/// deadline replaces what it had waiting (only the latest notice is sent).
+/// deadline replaces what it had waiting (only the latest notice is sent). Usually one record, already in order: it
+/// is handed over without being copied, and its order is kept without an array of its own.
 struct PendingRecords {
-    struct Order: Hashable {
+    struct Order: Hashable, Comparable {
         var line: Int
         var index: Int
+        static func < (a: Order, b: Order) -> Bool { (a.line, a.index) < (b.line, b.index) }
     }
     struct Item {
         var order: Order
         var isState: Bool
         var alive: Bool
-        var record: Record
     }
-    private var items: [Item] = []
+    private var records: [Record] = []
+    /// Item 0, then the others.
+    private var first = Item(order: Order(line: 0, index: 0), isState: false, alive: false)
+    private var more: [Item] = []
     private var alive = 0
     /// Items by order, once there are too many to scan (a catch-up over many deadlines).
     private var byOrder: [Order: [Int]]?
 
-    mutating func append(_ order: (Int, Int), isState: Bool, _ r: Record) {
-        let o = Order(line: order.0, index: order.1)
-        items.append(Item(order: o, isState: isState, alive: true, record: r))
+    var count: Int { records.count }
+
+    private subscript(i: Int) -> Item {
+        get { i == 0 ? first : more[i - 1] }
+        set {
+            if i == 0 { first = newValue } else { more[i - 1] = newValue }
+        }
+    }
+
+    mutating func append(_ order: (Int, Int), isState: Bool, _ r: consuming Record) {
+        let item = Item(order: Order(line: order.0, index: order.1), isState: isState, alive: true)
+        records.append(r)
+        if records.count == 1 { first = item } else { more.append(item) }
         alive += 1
+        let i = records.count - 1
         if byOrder != nil {
-            byOrder![o, default: []].append(items.count - 1)
-        } else if items.count > 32 {
+            byOrder![item.order, default: []].append(i)
+        } else if records.count > 32 {
             var index: [Order: [Int]] = [:]
-            for (i, item) in items.enumerated() where item.alive { index[item.order, default: []].append(i) }
+            for j in 0..<records.count where self[j].alive { index[self[j].order, default: []].append(j) }
             byOrder = index
         }
     }
 
-    var count: Int { items.count }
-
     /// Drops what the deadline of `order` had waiting before `start` (the index its new records start at).
     mutating func supersede(_ order: (Int, Int), before start: Int) {
+        guard start > 0 else { return }
         let o = Order(line: order.0, index: order.1)
         if let list = byOrder?[o] {
-            for i in list where i < start && items[i].alive { kill(i) }
+            for i in list where i < start && self[i].alive { kill(i) }
             byOrder![o] = list.filter { $0 >= start }
         } else if byOrder == nil {
-            for i in 0..<start where items[i].alive && items[i].order == o { kill(i) }
+            for i in 0..<start where self[i].alive && self[i].order == o { kill(i) }
         }
     }
 
     private mutating func kill(_ i: Int) {
-        items[i].alive = false
+        self[i].alive = false
         alive -= 1
     }
 
     /// Moves the waiting records (of the state's deadline only, or all) to `out`, by deadline order.
     mutating func flush(stateOnly: Bool, into out: inout [Record]) {
         guard alive > 0 else { return }
-        let chosen = items.indices.filter { items[$0].alive && (!stateOnly || items[$0].isState) }
-        guard !chosen.isEmpty else { return }
-        let sorted = chosen.sorted { (items[$0].order.line, items[$0].order.index, $0) < (items[$1].order.line, items[$1].order.index, $1) }
-        out.reserveCapacity(out.count + sorted.count)
-        for i in sorted { out.append(items[i].record) }
-        for i in chosen { kill(i) }
-        if alive == 0 {
-            items.removeAll(keepingCapacity: true)
-            byOrder = nil
+        let n = records.count
+        if !stateOnly, alive == n, (1..<max(n, 1)).allSatisfy({ self[$0 - 1].order <= self[$0].order }) {
+            // All of them, in order: hand the array over.
+            if out.isEmpty { out = records } else { out.append(contentsOf: records) }
+            records = []
+            reset()
+            return
         }
+        let chosen = (0..<n).filter { self[$0].alive && (!stateOnly || self[$0].isState) }
+        guard !chosen.isEmpty else { return }
+        out.reserveCapacity(out.count + chosen.count)
+        for i in chosen.sorted(by: { (self[$0].order, $0) < (self[$1].order, $1) }) { out.append(records[i]) }
+        for i in chosen { kill(i) }
+        if alive == 0 { reset() }
+    }
+
+    private mutating func reset() {
+        records.removeAll(keepingCapacity: true)
+        more.removeAll(keepingCapacity: true)
+        alive = 0
+        byOrder = nil
     }
 }

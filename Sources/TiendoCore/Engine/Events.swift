@@ -58,8 +58,8 @@ extension Engine {
 
     func reject(_ inst: Instance, event: String, at: Instant, actor: Int?, reason: String) -> EngineError {
         let r = Record(
-            at: at, utcOffset: zone.offset(at: at), kind: .rejected, workflow: definition.id, instance: inst.id,
-            state: inst.state, from: inst.state, event: event, priority: 4, group: definition.group(of: inst.data), actor: actor,
+            at: at, utcOffset: zone.offset(at: at), kind: .rejected, workflow: program.id, instance: inst.id,
+            state: inst.state, from: inst.state, event: event, priority: 4, group: program.group(of: inst.data), actor: actor,
             message: Messages.rejected(event: event, instance: inst.id, reason: reason))
         return .eventRejected(id: inst.id, event: event, state: inst.state, reason: reason, record: r)
     }
@@ -92,19 +92,20 @@ extension Engine {
             return .failure(reject(inst, event: "done", at: at, actor: actor, reason: Messages.missingRequires(m.title, titles)))
         }
         var records = advance(&inst, to: at)
-        let sched = prepare(&inst, .live, activate: false)
-        inst.done[id] = at
-        inst.clearMarks(id, suppressed: sched.hasSuppressed)
-        // The schedule follows: the milestone's deadline closes.
-        if let e = sched.oneShot.removeValue(forKey: m.index) { sched.close(e) }
-        sched.revision = inst.revision
-        sched.settle()
+        let group = modifying(&inst, .live, activate: false) { inst, sched in
+            inst.done[id] = at
+            inst.clearMarks(id, suppressed: sched.hasSuppressed)
+            // The schedule follows: the milestone's deadline closes.
+            if let e = sched.oneShot.removeValue(forKey: m.index) { sched.close(e) }
+            sched.settle()
+            return sched.group
+        }
         let due = dueValue(m.deadline, inst)
         records.append(
             Record(
-                at: at, utcOffset: zone.offset(at: at), kind: .milestoneDone, workflow: definition.id, instance: inst.id,
+                at: at, utcOffset: zone.offset(at: at), kind: .milestoneDone, workflow: program.id, instance: inst.id,
                 state: inst.state, event: "done", milestone: id, due: due.map { dueText($0.due) }, priority: 6,
-                provisional: due?.provisional ?? false, group: sched.group, actor: actor, text: .lazy(program), identity: .derived))
+                provisional: due?.provisional ?? false, group: group, actor: actor, text: .lazy(program), identity: .derived))
         records += completionIfDue(&inst, at: at)
         return .success(records)
     }
@@ -118,14 +119,14 @@ extension Engine {
         for l in definition.limits where l.state == target && currentState != target {
             let groupValue = l.per.flatMap { data[$0] }
             let groupText = l.per.map { _ in groupValue?.display(zone: zone) ?? "" }
-            var inState = counter.count(workflow: definition.id, states: [l.state], field: l.per, value: groupValue) + 1
+            var inState = counter.count(workflow: program.id, states: [l.state], field: l.per, value: groupValue) + 1
             let allowed: Int
             switch l.max {
             case .count(let n):
                 allowed = n
             case .percent(let p):
                 let base = Set(l.of)
-                var n = counter.count(workflow: definition.id, states: base, field: l.per, value: groupValue)
+                var n = counter.count(workflow: program.id, states: base, field: l.per, value: groupValue)
                 if base.contains(target) && !(currentState.map { base.contains($0) } ?? false) { n += 1 }
                 if !base.contains(target), let c = currentState, base.contains(c) { n -= 1 }
                 allowed = p * n / 100
@@ -133,9 +134,9 @@ extension Engine {
             if inState > allowed {
                 let reason = Messages.limit(l.description, group: groupText, count: inState, max: allowed)
                 let r = Record(
-                    at: at, utcOffset: zone.offset(at: at), kind: .rejected, workflow: definition.id, instance: inst.id,
+                    at: at, utcOffset: zone.offset(at: at), kind: .rejected, workflow: program.id, instance: inst.id,
                     state: currentState, from: currentState, to: target, event: event, priority: 4,
-                    group: definition.group(of: data), actor: actor,
+                    group: program.group(of: data), actor: actor,
                     message: Messages.rejected(event: event ?? "start", instance: inst.id, reason: reason))
                 inState = max(inState, 0)
                 return .limitExceeded(limit: l.description, group: groupText, count: inState, max: allowed, record: r)

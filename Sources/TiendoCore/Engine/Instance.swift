@@ -25,8 +25,9 @@ public struct Instance: Sendable, Hashable {
     /// Counts changes to what the schedule is computed from (every field above but the id, workflow, digest and
     /// `checkedAt`): a schedule computed at another revision is stale.
     var revision: UInt64 = 0
-    /// What the engine derived from the fields above (`Schedule`); not part of the instance's value.
-    var schedule: Schedule?
+    /// What the engine derived from the fields above (`Schedule`); not part of the instance's value. In a box, so
+    /// that copying an instance stays cheap.
+    var schedule: ScheduleBox?
 
     public init(
         id: String, workflow: String, data: InstanceData, state: String?, startedAt: Instant, enteredAt: Instant,

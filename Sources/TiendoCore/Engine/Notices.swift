@@ -1,7 +1,7 @@
 /// A deadline in force for an instance, its due evaluated and its notices' instants computed once, when it came into
 /// force (interfaces §1 "Timing rules"; format §10 "Reminders and notices", "Calendar status"). Immutable: what changes
 /// as notices are handled is in its `DeadlineSlot`.
-final class ScheduledDeadline {
+final class ScheduledDeadline: Sendable {
     /// `""` for the state's deadline, the milestone id, or `M@LABEL` for an occurrence.
     let key: String
     let deadline: ProgramDeadline
@@ -27,13 +27,18 @@ final class ScheduledDeadline {
     /// Overdue notice 0, and the date later ones count from (day steps).
     let overdue0: Instant
     let overdueBaseDay: Int
+    /// Overdue notice 1 and, when later ones follow it at a constant step (always, but for day steps in a zone
+    /// whose offset still changes), that step in seconds; 0 otherwise.
+    let overdue1: Instant
+    let uniformStep: Int64
     /// Escalation thresholds as instants, in the order they apply.
     let escalation: [(at: Instant, priority: Int)]
 
     init(
         key: String, deadline: ProgramDeadline, title: String, milestone: String?, milestoneIndex: Int, occurrence: String?,
         index: Int?, due: DateValue, dueText: String, dueDay: Int, end: Instant, activation: Instant, provisional: Bool,
-        reminders: [Notice], overdue0: Instant, overdueBaseDay: Int, escalation: [(at: Instant, priority: Int)]
+        reminders: [Notice], overdue0: Instant, overdueBaseDay: Int, overdue1: Instant, uniformStep: Int64,
+        escalation: [(at: Instant, priority: Int)]
     ) {
         self.key = key
         self.deadline = deadline
@@ -51,6 +56,8 @@ final class ScheduledDeadline {
         self.reminders = reminders
         self.overdue0 = overdue0
         self.overdueBaseDay = overdueBaseDay
+        self.overdue1 = overdue1
+        self.uniformStep = uniformStep
         self.escalation = escalation
     }
 
@@ -62,6 +69,7 @@ final class ScheduledDeadline {
     /// Overdue notice k.
     func overdueTime(_ k: Int, _ p: Program) -> Instant {
         if k == 0 { return overdue0 }
+        if uniformStep > 0 { return overdue1.adding(seconds: Int64(k - 1) * uniformStep) }
         switch deadline.step {
         case .never: return .distantFuture
         case .seconds(let s): return overdue0.adding(seconds: Int64(k) * s)
@@ -74,6 +82,9 @@ final class ScheduledDeadline {
         guard let after else { return 0 }
         if overdue0 > after { return 0 }
         guard case .every(let r) = deadline.repeatEvery else { return nil }
+        if uniformStep > 0 {
+            return after < overdue1 ? 1 : Int((after.seconds - overdue1.seconds) / uniformStep) + 2
+        }
         let approx = max(Int64(1), r.approximateSeconds)
         var k = max(1, Int((after.seconds - overdue0.seconds) / approx) - 1)
         while overdueTime(k, p) <= after { k += 1 }
@@ -106,11 +117,12 @@ final class ScheduledDeadline {
 
     /// Notices with time in (mark, limit] (or (mark, limit) when `strict`), in order: live, only those at the latest
     /// instant (per deadline only the latest due notice is sent); in plan mode every reminder and overdue k = 0.
-    /// Those not dropped go to `emit`. Returns the time of the last one handled (the new mark), nil for none.
-    /// An overdue notice is dropped (handled, never emitted) when `dropFrom` is at or before its sending (rule 7).
+    /// Those not dropped are appended to `emit`. Returns the time of the last one handled (the new mark), nil for
+    /// none. An overdue notice is dropped (handled, never emitted) when `dropFrom` is at or before its sending
+    /// (rule 7).
     func notices(
         mark: Instant?, dropFrom: Instant?, limit: Instant, strict: Bool, mode: AdvanceMode, now: Instant, _ p: Program,
-        emit: (Notice) -> Void
+        emit: inout [Notice]
     ) -> Instant? {
         func inRange(_ t: Instant) -> Bool { (mark.map { t > $0 } ?? true) && (strict ? t < limit : t <= limit) }
         // Reminders in range: a run of the sorted list.
@@ -135,7 +147,7 @@ final class ScheduledDeadline {
         let last = max(hi > lo ? reminders[hi - 1].time : .distantPast, overdue?.time ?? .distantPast)
         func send(_ n: Notice) {
             if n.overdueIndex != nil, let dropFrom, dropFrom <= (mode == .live ? max(now, n.time) : n.time) { return }
-            emit(n)
+            emit.append(n)
         }
         // Reminders first at equal instants, as they are listed first.
         var i = lo
@@ -154,7 +166,7 @@ final class ScheduledDeadline {
 }
 
 /// One reminder or overdue notice of a deadline.
-struct Notice {
+struct Notice: Sendable {
     var time: Instant
     /// k for an overdue notice; nil for a reminder.
     var overdueIndex: Int?
@@ -216,6 +228,17 @@ extension Engine {
             overdue0 = t
             baseDay = zone.date(of: t).dayNumber
         }
+        var overdue1 = Instant.distantFuture
+        var uniformStep: Int64 = 0
+        switch dl.step {
+        case .never: break
+        case .seconds(let step):
+            overdue1 = overdue0.adding(seconds: step)
+            uniformStep = step
+        case .days(let days):
+            overdue1 = zone.instant(CivilDate(dayNumber: baseDay + days), program.remindAt)
+            if zone.fixedOffset(from: overdue1) != nil { uniformStep = Int64(days) * 86_400 }
+        }
         var escalation: [(at: Instant, priority: Int)] = []
         for (threshold, p) in dl.escalate {
             switch threshold.unit {
@@ -230,6 +253,7 @@ extension Engine {
         return ScheduledDeadline(
             key: key, deadline: dl, title: title, milestone: milestone, milestoneIndex: milestoneIndex, occurrence: occurrence,
             index: index, due: due, dueText: dueText(due), dueDay: dueDate(due).dayNumber, end: end, activation: activation,
-            provisional: provisional, reminders: all, overdue0: overdue0, overdueBaseDay: baseDay, escalation: escalation)
+            provisional: provisional, reminders: all, overdue0: overdue0, overdueBaseDay: baseDay, overdue1: overdue1,
+            uniformStep: uniformStep, escalation: escalation)
     }
 }

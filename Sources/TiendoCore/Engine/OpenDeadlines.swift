@@ -63,7 +63,7 @@ extension Engine {
     /// Ordered by deadline instant, then the state's deadline, milestones in file order, occurrences oldest first.
     public func openDeadlines(_ inst: Instance) -> [OpenDeadline] {
         if inst.completed { return [] }
-        let open = reading(inst, .live).entries.filter(\.open).map(\.deadline)
+        let open = reading(inst, .live) { $0.entries.filter(\.open).map(\.deadline) }
         return open.sorted { ($0.end, $0.milestoneIndex, $0.index ?? 0) < ($1.end, $1.milestoneIndex, $1.index ?? 0) }.map { a in
             OpenDeadline(
                 key: a.key, title: a.title, milestone: a.milestone, occurrence: a.occurrence, state: inst.state, due: a.dueText,
@@ -82,7 +82,7 @@ extension Engine {
             ("overdue", .bool(d.isOverdue(at: now))),
         ]
         if d.provisional { o.append(("provisional", .bool(true))) }
-        if let g = definition.group(of: inst.data) { o.append(("group", .string(g))) }
+        if let g = program.group(of: inst.data) { o.append(("group", .string(g))) }
         return .object(o)
     }
 

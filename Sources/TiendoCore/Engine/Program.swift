@@ -5,6 +5,7 @@
 final class Program: Sendable {
     let id: String
     let title: String
+    let digest: String
     let zone: Zone
     let calendar: WorkCalendar
     let remindAt: TimeOfDay
@@ -18,10 +19,15 @@ final class Program: Sendable {
     let recurring: [Int]
     /// How many milestones are one-shot: `completed` needs each of them in `Instance.done`.
     let oneShotCount: Int
+    /// The zone's offset from when it no longer changes (`Zone.fixedSince`): the step's conversions without a copy
+    /// of the zone.
+    let fixedFrom: Int64
+    let fixedOffset: Int
 
     init(_ d: WorkflowDefinition) {
         id = d.id
         title = d.title
+        digest = d.digest
         zone = d.zone
         calendar = d.calendar
         remindAt = d.remindAt
@@ -45,13 +51,30 @@ final class Program: Sendable {
         self.milestoneIndex = milestoneIndex
         recurring = milestones.indices.filter { milestones[$0].recurrence != nil }
         oneShotCount = milestones.count - recurring.count
+        (fixedFrom, fixedOffset) = d.zone.fixedSince
     }
+
+    /// `zone.offset(at:)`.
+    @inline(__always)
+    func offset(at t: Instant) -> Int { t.seconds >= fixedFrom ? fixedOffset : zone.offset(at: t) }
+
+    /// `zone.date(of:).dayNumber`.
+    @inline(__always)
+    func localDay(of t: Instant) -> Int { Int(floorDiv(t.seconds + Int64(offset(at: t)), 86_400)) }
 
     func state(_ name: String?) -> ProgramState? { name.flatMap { stateIndex[$0] }.map { states[$0] } }
     func milestone(_ id: String?) -> ProgramMilestone? { id.flatMap { milestoneIndex[$0] }.map { milestones[$0] } }
 
     /// A state's title for people (its name when it has none); the name itself for a state this version lacks.
     func stateTitle(_ name: String?) -> String { name.map { state($0)?.title ?? $0 } ?? "" }
+
+    /// `WorkflowDefinition.group(of:)`.
+    func group(of data: InstanceData) -> String? {
+        guard let g = groupBy else { return nil }
+        // An empty value is no group (the store keeps "no group" as '' in its counts).
+        guard let s = data[g]?.display(zone: zone), !s.isEmpty else { return nil }
+        return s
+    }
 }
 
 final class ProgramState: Sendable {

@@ -58,10 +58,8 @@ enum RecordText: Sendable {
         switch r.identity {
         case .none: return nil
         case .literal(let k): return k
-        case .reminder(let offset, let entered):
-            return "\(id)|\(deadline ?? "state:\(r.state ?? "")@\(entered)")|r\(offset)|"
-        case .overdue(let k, let entered):
-            return "\(id)|\(deadline ?? "state:\(r.state ?? "")@\(entered)")|k\(k)|\(r.due ?? "")"
+        case .reminder, .overdue:
+            return noticeKey(instance: id, r.milestone, r.occurrence, state: r.state, due: r.due, r.identity)
         case .derived:
             switch r.kind {
             case .transition: return "\(id)|transition|\(r.from ?? "")>\(r.to ?? "")|\(r.at.seconds)"
@@ -70,6 +68,20 @@ enum RecordText: Sendable {
             case .rescheduled: return "\(id)|rescheduled|\(deadline ?? "state:\(r.state ?? "")")|\(r.due ?? "")|\(r.at.seconds)"
             default: return nil
             }
+        }
+    }
+
+    /// A notice's key: `instance|deadline|rOFFSET|` or `instance|deadline|kN|DUE`.
+    static func noticeKey(
+        instance: String, _ milestone: String?, _ occurrence: String?, state: String?, due: String? = nil, _ identity: RecordIdentity
+    ) -> String? {
+        func deadline(_ entered: Int64) -> String {
+            milestone.map { m in occurrence.map { "\(m)@\($0)" } ?? m } ?? "state:\(state ?? "")@\(entered)"
+        }
+        switch identity {
+        case .reminder(let offset, let entered): return "\(instance)|\(deadline(entered))|r\(offset)|"
+        case .overdue(let k, let entered): return "\(instance)|\(deadline(entered))|k\(k)|\(due ?? "")"
+        default: return nil
         }
     }
 }

@@ -15,7 +15,7 @@ extension Engine {
     public func reschedule(_ inst: inout Instance, previousCalendar: WorkCalendar, at t: Instant, actor: Int? = nil) -> [Record] {
         guard !inst.completed else { return [] }
         let previous = Engine(definition.with(calendar: previousCalendar))
-        let before = Dictionary(previous.reading(inst, .live).ordered.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        let before = Dictionary(previous.reading(inst, .live) { $0.ordered }.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         let hasSuppressed = inst.marks.keys.contains { $0.utf8.contains(UInt8(ascii: "|")) }
         let marks = inst.marks
         func suppressed(_ r: Notice, _ key: String) -> Bool {
@@ -23,7 +23,7 @@ extension Engine {
             return marks[Engine.suppressionKey(key, o)] != nil
         }
         var out: [Record] = []
-        for a in reading(inst, .live).ordered {
+        for a in reading(inst, .live, { $0.ordered }) {
             guard let o = before[a.key] else { continue }
             let mark = inst.marks[a.key]
             let sent = previous.reminders(o.deadline, due: o.due, end: o.end, provisional: o.provisional).filter { r in
@@ -45,10 +45,10 @@ extension Engine {
                 newText: Messages.due(dueHuman(a.due), provisional: a.provisional), provisional: a.provisional)
             out.append(
                 Record(
-                    at: t, utcOffset: zone.offset(at: t), kind: .rescheduled, workflow: definition.id, instance: inst.id,
+                    at: t, utcOffset: zone.offset(at: t), kind: .rescheduled, workflow: program.id, instance: inst.id,
                     state: inst.state, milestone: a.milestone, occurrence: a.occurrence, due: newText, previousDue: oldText,
                     daysLeft: dueDate(a.due).dayNumber - zone.date(of: t).dayNumber, priority: a.end < o.end ? 4 : 5,
-                    provisional: a.provisional, group: definition.group(of: inst.data), actor: actor, message: message,
+                    provisional: a.provisional, group: program.group(of: inst.data), actor: actor, message: message,
                     key: "\(inst.id)|rescheduled|\(a.key.isEmpty ? "state:\(inst.state ?? "")" : a.key)|\(newText)|\(t.seconds)"))
         }
         return out

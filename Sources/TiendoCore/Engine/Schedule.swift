@@ -1,23 +1,23 @@
 /// An instance's deadlines in force and timed transitions, computed from its stored fields and kept with it
 /// (`Instance.schedule`) until one of them changes: a step then does no date arithmetic, no parsing and no string
-/// building, and finds the deadlines with something due through two heaps instead of scanning them all, so a plan or
-/// a simulation over n milestones takes n·log n. The engine keeps it in step with its own changes (a notice handled,
-/// an occurrence opened or completed) and rebuilds it after the others (a state entered, data, a reload); a change
-/// made from outside bumps `Instance.revision`, which makes it stale.
+/// building. With more than a few deadlines in force, those with something due are found through two heaps instead
+/// of a scan, so a plan or a simulation over n milestones takes n·log n. The engine keeps it in step with its own
+/// changes (a notice handled, an occurrence opened or completed) and rebuilds it after the others (a state entered,
+/// data, a reload); a change made from outside bumps `Instance.revision`, which makes it stale.
 ///
-/// Copy-on-write by hand: copies of an instance share it; the engine copies it before changing it unless the
-/// instance it works on holds the only reference (`Engine.prepare`), and leaves it consistent (heap tops valid)
-/// after every change, so reading it never writes. That is what makes the unchecked `Sendable` sound.
-final class Schedule: @unchecked Sendable {
+/// A value (its arrays copy on write) in a `ScheduleBox`, which the engine changes in place (`Engine.modifying`),
+/// and leaves consistent (heap tops valid), so reading never writes.
+struct Schedule: Sendable {
     let program: Program
     let mode: AdvanceMode
     /// The `Instance.revision` it was computed for.
     var revision: UInt64
     /// Deadlines in force; a closed one (a milestone or occurrence done) stays until the next rebuild.
     var entries: [DeadlineSlot] = []
-    /// Open entries by the first instant one of their notices is handled (emitted, or dropped by rule 7).
+    /// Beyond `Schedule.scanLimit` entries: open entries by the first instant one of their notices is handled
+    /// (emitted, or dropped by rule 7), and by the first instant worth waking up for.
+    var indexed = false
     var touch = InstantHeap()
-    /// Open entries by the first instant worth waking up for (`nextWakeup`).
     var wake = InstantHeap()
     /// The current state's `after` rules whose instant evaluates, by (instant, position in the list).
     var transitions: [(time: Instant, rule: Int, provisional: Bool)] = []
@@ -29,15 +29,21 @@ final class Schedule: @unchecked Sendable {
     var occurrences: [Int: [Int]] = [:]
     /// Per one-shot milestone in force (program index): its entry.
     var oneShot: [Int: Int] = [:]
-    /// `definition.group(of: data)`.
+    /// `program.group(of: data)`.
     var group: String?
     /// The current state, when the definition has it.
     var state: ProgramState?
     /// Marks name suppressed reminders (after a calendar change): only then is each reminder checked.
     var hasSuppressed = false
-    var closed = 0
-    /// Reused for the entries due in one step.
+    /// Reused for the entries due in one step, and their notices.
     var due: [Int32] = []
+    var notices: [Notice] = []
+    /// The earliest notice worth waking up for, and the earliest opening of an occurrence (as of `settle`).
+    var nextNotice: Instant?
+    var nextOpeningAt: Instant?
+
+    /// Up to this many entries, scanning them is cheaper than keeping heaps.
+    static let scanLimit = 8
 
     init(program: Program, mode: AdvanceMode, revision: UInt64) {
         self.program = program
@@ -45,64 +51,84 @@ final class Schedule: @unchecked Sendable {
         self.revision = revision
     }
 
-    func copy() -> Schedule {
-        let s = Schedule(program: program, mode: mode, revision: revision)
-        s.entries = entries
-        s.touch = touch
-        s.wake = wake
-        s.transitions = transitions
-        s.openings = openings
-        s.nextOpening = nextOpening
-        s.occurrences = occurrences
-        s.oneShot = oneShot
-        s.group = group
-        s.state = state
-        s.hasSuppressed = hasSuppressed
-        s.closed = closed
-        return s
-    }
-
     var inFinal: Bool { state?.isFinal == true }
 
-    /// Adds a deadline with its mark, queued by its keys.
+    /// Adds a deadline with its mark, with its keys.
     @discardableResult
-    func add(_ deadline: ScheduledDeadline, mark: Instant?) -> Int {
+    mutating func add(_ deadline: ScheduledDeadline, mark: Instant?) -> Int {
         entries.append(DeadlineSlot(deadline: deadline, mark: mark))
         let i = entries.count - 1
+        if !indexed, entries.count > Schedule.scanLimit {
+            indexed = true
+            for j in 0..<i where entries[j].open {
+                if entries[j].touchKey != .max { touch.push(entries[j].touchKey, Int32(j)) }
+                if entries[j].wakeKey != .max { wake.push(entries[j].wakeKey, Int32(j)) }
+            }
+        }
         rekey(i)
         return i
     }
 
-    /// Recomputes an entry's keys after its mark or its `dropFrom` changed, and queues it again where a key moved.
-    func rekey(_ i: Int) {
+    /// Recomputes an entry's keys after its mark or its `dropFrom` changed (queueing it again where a key moved).
+    mutating func rekey(_ i: Int) {
         let e = entries[i]
         let (t, w) = e.open ? e.deadline.keys(mark: e.mark, dropFrom: e.dropFrom, program, mode) : (.max, .max)
-        if t != entries[i].touchKey, t != .max { touch.push(t, Int32(i)) }
-        if w != entries[i].wakeKey, w != .max { wake.push(w, Int32(i)) }
+        if indexed {
+            if t != e.touchKey, t != .max { touch.push(t, Int32(i)) }
+            if w != e.wakeKey, w != .max { wake.push(w, Int32(i)) }
+        }
         entries[i].touchKey = t
         entries[i].wakeKey = w
     }
 
-    func close(_ i: Int) {
+    mutating func close(_ i: Int) {
         entries[i].open = false
         entries[i].touchKey = .max
         entries[i].wakeKey = .max
-        closed += 1
     }
 
-    /// Drops stale heap tops, so that the next read finds a valid one without writing.
-    func settle() {
-        while let (k, i) = touch.top, !entries[Int(i)].open || entries[Int(i)].touchKey != k { touch.pop() }
-        while let (k, i) = wake.top, !entries[Int(i)].open || entries[Int(i)].wakeKey != k { wake.pop() }
+    /// The open entries with a notice to handle at or before `bound` (their touch key set aside), into `due`.
+    mutating func takeDue(through bound: Int64) {
+        due.removeAll(keepingCapacity: true)
+        if indexed {
+            while let (k, i) = touch.top, k <= bound {
+                touch.pop()
+                guard entries[Int(i)].open, entries[Int(i)].touchKey == k else { continue }
+                entries[Int(i)].touchKey = .max
+                due.append(i)
+            }
+        } else {
+            for i in entries.indices where entries[i].touchKey <= bound {
+                entries[i].touchKey = .max
+                due.append(Int32(i))
+            }
+        }
+    }
+
+    /// Whether some open entry has a notice to handle at or before `bound`.
+    func hasDue(through bound: Int64) -> Bool {
+        if indexed { return touch.top.map { $0.0 <= bound } ?? false }
+        return entries.contains { $0.touchKey <= bound }
+    }
+
+    /// Drops stale heap tops, so that the next read finds a valid one without writing, and notes the earliest
+    /// notice worth waking up for and the earliest opening.
+    mutating func settle() {
+        if indexed {
+            while let (k, i) = touch.top, !entries[Int(i)].open || entries[Int(i)].touchKey != k { touch.pop() }
+            while let (k, i) = wake.top, !entries[Int(i)].open || entries[Int(i)].wakeKey != k { wake.pop() }
+            nextNotice = wake.top.map { Instant(seconds: $0.0) }
+        } else {
+            let w = entries.reduce(Int64.max) { min($0, $1.wakeKey) }
+            nextNotice = w == .max ? nil : Instant(seconds: w)
+        }
         while let (k, m) = openings.top, nextOpening[Int(m)] != k { openings.pop() }
+        nextOpeningAt = openings.top.map { Instant(seconds: $0.0) }
     }
-
-    /// The earliest notice worth waking up for.
-    var nextNotice: Instant? { wake.top.map { Instant(seconds: $0.0) } }
 
     /// Rule 7: for each open occurrence of a milestone, the instant from which a later one is open and past its
-    /// deadline instant; re-queues the occurrences whose instant changed.
-    func updateDrops(_ milestone: Int) {
+    /// deadline instant; re-keys the occurrences whose instant changed.
+    mutating func updateDrops(_ milestone: Int) {
         guard let list = occurrences[milestone] else { return }
         var later: Instant?
         for i in list.reversed() {
@@ -136,6 +162,17 @@ struct DeadlineSlot {
         self.deadline = deadline
         self.mark = mark
     }
+}
+
+/// Holds an instance's schedule: copies of the instance share it; the engine changes it in place only when its
+/// instance holds the only reference (`isKnownUniquelyReferenced`), and takes a copy of the schedule otherwise.
+/// Copy-on-write by hand, as arrays do it: that is what makes the unchecked `Sendable` sound.
+final class ScheduleBox: @unchecked Sendable {
+    var value: Schedule
+    init(_ value: Schedule) { self.value = value }
+
+    /// Changes the schedule in place: one exclusive access for the whole change.
+    func modify<T>(_ body: (inout Schedule) -> T) -> T { body(&value) }
 }
 
 /// A binary min-heap of (instant in seconds, id), ties by id. Entries go stale instead of being removed: readers

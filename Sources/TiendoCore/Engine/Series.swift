@@ -100,7 +100,7 @@ extension Engine {
 
     /// Opens every occurrence whose opening instant is at or before `limit`, unless the instance is in a final
     /// state (rule 4): the series due to open (the schedule's `openings`), each up to `maxOpeningsPerAdvance`.
-    func openOccurrences(_ inst: inout Instance, _ sched: Schedule, through limit: Instant) {
+    func openOccurrences(_ inst: inout Instance, _ sched: inout Schedule, through limit: Instant) {
         guard !inst.completed, !sched.inFinal, let (first, _) = sched.openings.top, first <= limit.seconds else { return }
         var due: [Int] = []
         while let (k, m) = sched.openings.top, k <= limit.seconds {
@@ -125,14 +125,14 @@ extension Engine {
                 inst.series[m.id] = s
                 sched.updateDrops(i)
             }
-            scheduleOpening(m, r, s, inst, sched)
+            scheduleOpening(m, r, s, inst, &sched)
         }
         sched.revision = inst.revision
         sched.settle()
     }
 
     /// Queues when the series' next occurrence opens (also in the past, after a late activation), if one can.
-    func scheduleOpening(_ m: ProgramMilestone, _ r: Recurrence, _ s: SeriesState, _ inst: Instance, _ sched: Schedule) {
+    func scheduleOpening(_ m: ProgramMilestone, _ r: Recurrence, _ s: SeriesState, _ inst: Instance, _ sched: inout Schedule) {
         guard exists(r, anchor: s.anchor, s.next, until: untilDate(r, inst)) else {
             sched.nextOpening[m.index] = .max
             return
@@ -173,7 +173,7 @@ extension Engine {
 
     /// Rule 8 for an overdue notice of occurrence k at `t`: `missed` (open occurrences whose deadline instant is at
     /// or before t) and the most severe priority among the `missed` entries that hold (nil when none holds).
-    func missedAt(_ t: Instant, _ m: ProgramMilestone, _ k: Int, _ s: Schedule) -> (missed: Int, priority: Int?) {
+    func missedAt(_ t: Instant, _ m: ProgramMilestone, _ k: Int, _ s: borrowing Schedule) -> (missed: Int, priority: Int?) {
         guard let r = m.recurrence, let open = s.occurrences[m.index] else { return (0, nil) }
         var missed = 0
         for i in open {
@@ -222,22 +222,23 @@ extension Engine {
         let (due, provisional, label) = occurrenceDue(m, r, anchor: series.anchor, k, inst)
         series.open.removeAll { $0.index == k }
         series.lastDone = at
-        let sched = prepare(&inst, .live, activate: false)
-        inst.series[m.id] = series
-        inst.clearMarks("\(m.id)@\(label)", suppressed: sched.hasSuppressed)
-        // The schedule follows: the occurrence's deadline closes, the older ones may notice again (rule 7).
-        if var list = sched.occurrences[m.index], let at = list.firstIndex(where: { sched.entries[$0].deadline.index == k }) {
-            sched.close(list.remove(at: at))
-            sched.occurrences[m.index] = list
-            sched.updateDrops(m.index)
+        let group = modifying(&inst, .live, activate: false) { inst, sched in
+            inst.series[m.id] = series
+            inst.clearMarks("\(m.id)@\(label)", suppressed: sched.hasSuppressed)
+            // The schedule follows: the occurrence's deadline closes, the older ones may notice again (rule 7).
+            if var list = sched.occurrences[m.index], let at = list.firstIndex(where: { sched.entries[$0].deadline.index == k }) {
+                sched.close(list.remove(at: at))
+                sched.occurrences[m.index] = list
+                sched.updateDrops(m.index)
+            }
+            sched.settle()
+            return sched.group
         }
-        sched.revision = inst.revision
-        sched.settle()
         var records = [
             Record(
-                at: at, utcOffset: zone.offset(at: at), kind: .milestoneDone, workflow: definition.id, instance: inst.id,
+                at: at, utcOffset: zone.offset(at: at), kind: .milestoneDone, workflow: program.id, instance: inst.id,
                 state: inst.state, event: "done", milestone: m.id, occurrence: label, due: dueText(due), priority: 6,
-                provisional: provisional, group: sched.group, actor: actor, text: .lazy(program), identity: .derived)
+                provisional: provisional, group: group, actor: actor, text: .lazy(program), identity: .derived)
         ]
         records += completionIfDue(&inst, at: at)
         return .success(records)

@@ -1,45 +1,70 @@
 /// The schedule of an instance (`Schedule`): computing it, keeping it current, and handling the notices it says are
 /// due (interfaces §1 "Timing rules").
 extension Engine {
-    func isCurrent(_ s: Schedule?, _ inst: Instance, _ mode: AdvanceMode) -> Bool {
-        guard let s else { return false }
-        return s.program === program && s.mode == mode && s.revision == inst.revision
+    func isCurrent(_ s: borrowing Schedule, _ inst: Instance, _ mode: AdvanceMode) -> Bool {
+        s.program === program && s.mode == mode && s.revision == inst.revision
     }
 
-    /// The instance's schedule for `mode`, current and held by it alone, ready to be changed with it. Computed
-    /// afresh when stale, after evaluating the anchors of inactive series when `activate` (as each advance begins).
-    func prepare(_ inst: inout Instance, _ mode: AdvanceMode, activate: Bool) -> Schedule {
-        if isCurrent(inst.schedule, inst, mode) {
-            if !isKnownUniquelyReferenced(&inst.schedule) { inst.schedule = inst.schedule!.copy() }
-            return inst.schedule!
+    /// Runs `body` on the instance and its schedule for `mode`, which it changes together; the schedule changes in
+    /// place in its box (a box shared with a copy of the instance is copied first). The schedule is computed afresh
+    /// when stale, after evaluating the anchors of inactive series when `activate` (as each advance begins). `body`
+    /// keeps the schedule in step with what it changes; it stays with the instance, current, unless the instance
+    /// completed (nothing is scheduled then).
+    func modifying<T>(
+        _ inst: inout Instance, _ mode: AdvanceMode, activate: Bool, _ body: (inout Instance, inout Schedule) -> T
+    ) -> T {
+        let box: ScheduleBox
+        if hasCurrent(inst, mode) {
+            if !isKnownUniquelyReferenced(&inst.schedule) { inst.schedule = ScheduleBox(inst.schedule!.value) }
+            box = inst.schedule!
+        } else {
+            if activate { activateSeries(&inst) }
+            let s = makeSchedule(inst, mode)
+            if isKnownUniquelyReferenced(&inst.schedule) {
+                box = inst.schedule!
+                box.value = s
+            } else {
+                box = ScheduleBox(s)
+            }
         }
-        if activate { activateSeries(&inst) }
-        let s = makeSchedule(inst, mode)
-        inst.schedule = s
-        return s
+        // The box is out of the instance while `body` runs: nothing in it can reach the schedule but through `body`.
+        inst.schedule = nil
+        let result = box.modify { s in body(&inst, &s) }
+        if !inst.completed {
+            box.value.revision = inst.revision
+            inst.schedule = box
+        }
+        return result
     }
 
-    /// The schedule to read: the instance's when current, else one computed for this call.
-    func reading(_ inst: Instance, _ mode: AdvanceMode) -> Schedule {
-        if isCurrent(inst.schedule, inst, mode) { return inst.schedule! }
-        return makeSchedule(inst, mode)
+    /// Reads the instance's schedule when current, else one computed for this call.
+    func reading<T>(_ inst: Instance, _ mode: AdvanceMode, _ body: (borrowing Schedule) -> T) -> T {
+        if hasCurrent(inst, mode) { return body(inst.schedule!.value) }
+        return body(makeSchedule(inst, mode))
+    }
+
+    /// The instance holds a current schedule for `mode`.
+    func hasCurrent(_ inst: Instance, _ mode: AdvanceMode) -> Bool {
+        // Field by field: passing the whole value on would copy it out of the box.
+        guard let box = inst.schedule else { return false }
+        return box.value.revision == inst.revision && box.value.program === program && box.value.mode == mode
     }
 
     /// Deadlines currently in force, in order: the state's, then milestones in file order, occurrences oldest first.
     func activeDeadlines(_ inst: Instance) -> [ScheduledDeadline] {
-        inst.completed ? [] : reading(inst, .live).ordered
+        inst.completed ? [] : reading(inst, .live) { $0.ordered }
     }
 
     /// The earliest instant a further occurrence of a recurring milestone opens.
     func nextOpening(_ inst: Instance) -> Instant? {
-        inst.completed ? nil : reading(inst, .live).openings.top.map { Instant(seconds: $0.0) }
+        inst.completed ? nil : reading(inst, .live) { $0.openings.top.map { Instant(seconds: $0.0) } }
     }
 
     /// Deadlines currently in force (the state's unless final, one-shot milestones not done and open occurrences
     /// unless in a final state), the current state's timed transitions, and when each series opens next.
     func makeSchedule(_ inst: Instance, _ mode: AdvanceMode) -> Schedule {
-        let s = Schedule(program: program, mode: mode, revision: inst.revision)
-        s.group = definition.group(of: inst.data)
+        var s = Schedule(program: program, mode: mode, revision: inst.revision)
+        s.group = program.group(of: inst.data)
         guard !inst.completed else { return s }
         s.hasSuppressed = inst.marks.keys.contains { $0.utf8.contains(UInt8(ascii: "|")) }
         s.state = program.state(inst.state)
@@ -71,7 +96,7 @@ extension Engine {
                     }
                     s.occurrences[m.index] = list
                     s.updateDrops(m.index)
-                    scheduleOpening(m, r, series, inst, s)
+                    scheduleOpening(m, r, series, inst, &s)
                 } else if inst.done[m.id] == nil, let (due, p) = dueValue(m.deadline, inst) {
                     let d = scheduled(
                         key: m.id, m.deadline, title: m.title, milestone: m.id, milestoneIndex: m.index, due: due, provisional: p,
@@ -87,44 +112,60 @@ extension Engine {
     /// Handles the notices due up to `limit` (before it when `strict`), deadline by deadline: the latest one live,
     /// every one in plan mode, each deadline's mark moved to the last handled.
     func handleNotices(
-        _ inst: inout Instance, _ s: Schedule, limit: Instant, strict: Bool, mode: AdvanceMode, now: Instant, label: String?,
+        _ inst: inout Instance, _ s: inout Schedule, limit: Instant, strict: Bool, mode: AdvanceMode, now: Instant, label: String?,
         pending: inout PendingRecords
     ) {
         let bound = strict ? limit.seconds - 1 : limit.seconds
-        guard let (first, _) = s.touch.top, first <= bound else { return }
-        s.due.removeAll(keepingCapacity: true)
-        while let (k, i) = s.touch.top, k <= bound {
-            s.touch.pop()
-            guard s.entries[Int(i)].open, s.entries[Int(i)].touchKey == k else { continue }
-            s.entries[Int(i)].touchKey = .max
-            s.due.append(i)
-        }
-        for i in s.due {
-            let e = Int(i)
-            let slot = s.entries[e]
-            let d = slot.deadline
-            let start = pending.count
-            let last = d.notices(mark: slot.mark, dropFrom: slot.dropFrom, limit: limit, strict: strict, mode: mode, now: now, program) {
-                n in
-                pending.append(d.order, isState: d.milestoneIndex < 0, noticeRecord(n, d, s, inst, now: now, label: label, mode: mode))
+        guard s.hasDue(through: bound) else { return }
+        // Keys name the instance by its id: written out only for a record labelled otherwise (none is: plan's label
+        // is nil for the workflow, which is its instance's id).
+        let labelIsID = (label ?? program.id) == inst.id
+        if s.indexed {
+            s.takeDue(through: bound)
+            for i in s.due {
+                handle(Int(i), &inst, &s, limit: limit, strict: strict, mode: mode, now: now, label: label, labelIsID: labelIsID, &pending)
             }
-            if let last {
-                if mode == .live { pending.supersede(d.order, before: start) }
-                inst.marks[d.key] = last
-                s.entries[e].mark = last
+        } else {
+            // A few deadlines: each handled at most once, and handling adds none.
+            for e in s.entries.indices where s.entries[e].touchKey <= bound {
+                handle(e, &inst, &s, limit: limit, strict: strict, mode: mode, now: now, label: label, labelIsID: labelIsID, &pending)
             }
-            s.rekey(e)
         }
         s.revision = inst.revision
         s.settle()
     }
 
+    /// Handles one deadline's notices (`handleNotices`).
+    func handle(
+        _ e: Int, _ inst: inout Instance, _ s: inout Schedule, limit: Instant, strict: Bool, mode: AdvanceMode, now: Instant,
+        label: String?, labelIsID: Bool, _ pending: inout PendingRecords
+    ) {
+        let slot = s.entries[e]
+        let d = slot.deadline
+        let start = pending.count
+        s.notices.removeAll(keepingCapacity: true)
+        let last = d.notices(
+            mark: slot.mark, dropFrom: slot.dropFrom, limit: limit, strict: strict, mode: mode, now: now, program, emit: &s.notices)
+        for n in s.notices {
+            pending.append(
+                d.order, isState: d.milestoneIndex < 0,
+                noticeRecord(n, d, s, inst, now: now, label: label, labelIsID: labelIsID, mode: mode))
+        }
+        if let last {
+            if mode == .live { pending.supersede(d.order, before: start) }
+            inst.marks[d.key] = last
+            s.entries[e].mark = last
+        }
+        s.rekey(e)
+    }
+
     /// The record of a reminder or an overdue notice: priority by escalation and `missed` entries, days left,
     /// lateness. Its message and key are written when read.
     func noticeRecord(
-        _ n: Notice, _ d: ScheduledDeadline, _ s: Schedule, _ inst: Instance, now: Instant, label: String?, mode: AdvanceMode
+        _ n: Notice, _ d: ScheduledDeadline, _ s: borrowing Schedule, _ inst: Instance, now: Instant, label: String?,
+        labelIsID: Bool, mode: AdvanceMode
     ) -> Record {
-        let daysLeft = d.dueDay - zone.date(of: n.time).dayNumber
+        let daysLeft = d.dueDay - program.localDay(of: n.time)
         var priority: Int
         let kind: Record.Kind
         var missed: Int?
@@ -145,11 +186,13 @@ extension Engine {
             identity = .reminder(n.offset ?? Offset(0, .d), entered: inst.enteredAt.seconds)
         }
         let late = mode == .live && now.seconds - n.time.seconds >= 1 ? Int(now.seconds - n.time.seconds) : nil
-        var r = Record(
-            at: n.time, utcOffset: zone.offset(at: n.time), kind: kind, workflow: definition.id, instance: label, state: inst.state,
+        return Record(
+            at: n.time, utcOffset: program.offset(at: n.time), kind: kind, workflow: program.id, instance: label, state: inst.state,
             milestone: d.milestone, occurrence: d.occurrence, due: d.dueText, daysLeft: daysLeft, missed: missed,
-            priority: priority, late: late, provisional: n.provisional, group: s.group, text: .lazy(program), identity: identity)
-        keyInstance(&r, inst)
-        return r
+            priority: priority, late: late, provisional: n.provisional, group: s.group, text: .lazy(program),
+            identity: labelIsID
+                ? identity
+                : .literal(
+                    RecordText.noticeKey(instance: inst.id, d.milestone, d.occurrence, state: inst.state, due: d.dueText, identity) ?? ""))
     }
 }

@@ -59,6 +59,16 @@ public struct Zone: Sendable, Hashable {
     public static func == (a: Zone, b: Zone) -> Bool { a.identifier == b.identifier }
     public func hash(into h: inout Hasher) { h.combine(identifier) }
 
+    /// The offset from `instant` on, when it no longer changes after it (Asia/Ho_Chi_Minh since 1980): instants
+    /// from then on are local time minus one constant, so day steps are steps of 86,400 seconds.
+    func fixedOffset(from instant: Instant) -> Int? {
+        guard let f = fixedFrom, instant.seconds >= f else { return nil }
+        return fixedOffset
+    }
+
+    /// From when the offset no longer changes (`Int64.max`: never), and that offset.
+    var fixedSince: (from: Int64, offset: Int) { (fixedFrom ?? .max, fixedOffset) }
+
     /// UTC offset in seconds at an instant.
     public func offset(at instant: Instant) -> Int {
         if let f = fixedFrom, instant.seconds >= f { return fixedOffset }
