@@ -257,6 +257,7 @@ struct PendingRecords {
         }
     }
 
+    @inline(__always)
     mutating func append(_ order: (Int, Int), isState: Bool, _ r: consuming Record) {
         let item = Item(order: Order(line: order.0, index: order.1), isState: isState, alive: true)
         records.append(r)

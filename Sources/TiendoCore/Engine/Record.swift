@@ -11,34 +11,140 @@ public struct Record: Sendable, Hashable {
         case completed, rejected, rescheduled
     }
 
+    /// The fields, in one immutable allocation: a record is one reference, so handing records on (pending, out,
+    /// history batches) copies a pointer, not two dozen fields with their reference counts. A change makes a new one.
+    struct Fields: Sendable {
+        var at: Instant
+        var utcOffset: Int
+        var kind: Kind
+        var workflow: String
+        var instance: String?
+        var state: String?
+        var from: String?
+        var to: String?
+        var event: String?
+        var milestone: String?
+        var occurrence: String?
+        var due: String?
+        var previousDue: String?
+        var daysLeft: Int?
+        var missed: Int?
+        var priority: Int
+        var late: Int?
+        var provisional: Bool
+        var group: String?
+        var actor: Int?
+        var text: RecordText
+        var identity: RecordIdentity
+    }
+
+    final class Box: Sendable {
+        let f: Fields
+        init(_ f: Fields) { self.f = f }
+    }
+
+    private var box: Box
+
+    private mutating func update(_ change: (inout Fields) -> Void) {
+        var f = box.f
+        change(&f)
+        box = Box(f)
+    }
+
     /// The scheduled instant (for operator actions: when it was applied).
-    public var at: Instant
+    public var at: Instant {
+        get { box.f.at }
+        set { update { $0.at = newValue } }
+    }
     /// UTC offset of the workflow zone at `at`, for formatting.
-    public var utcOffset: Int
-    public var kind: Kind
-    public var workflow: String
-    public var instance: String?
-    public var state: String?
-    public var from: String?
-    public var to: String?
-    public var event: String?
-    public var milestone: String?
+    public var utcOffset: Int {
+        get { box.f.utcOffset }
+        set { update { $0.utcOffset = newValue } }
+    }
+    public var kind: Kind {
+        get { box.f.kind }
+        set { update { $0.kind = newValue } }
+    }
+    public var workflow: String {
+        get { box.f.workflow }
+        set { update { $0.workflow = newValue } }
+    }
+    public var instance: String? {
+        get { box.f.instance }
+        set { update { $0.instance = newValue } }
+    }
+    public var state: String? {
+        get { box.f.state }
+        set { update { $0.state = newValue } }
+    }
+    public var from: String? {
+        get { box.f.from }
+        set { update { $0.from = newValue } }
+    }
+    public var to: String? {
+        get { box.f.to }
+        set { update { $0.to = newValue } }
+    }
+    public var event: String? {
+        get { box.f.event }
+        set { update { $0.event = newValue } }
+    }
+    public var milestone: String? {
+        get { box.f.milestone }
+        set { update { $0.milestone = newValue } }
+    }
     /// The label of an occurrence of a recurring milestone (`2027-03`).
-    public var occurrence: String?
-    public var due: String?
+    public var occurrence: String? {
+        get { box.f.occurrence }
+        set { update { $0.occurrence = newValue } }
+    }
+    public var due: String? {
+        get { box.f.due }
+        set { update { $0.due = newValue } }
+    }
     /// In `rescheduled` records: the due before the calendar change.
-    public var previousDue: String?
-    public var daysLeft: Int?
+    public var previousDue: String? {
+        get { box.f.previousDue }
+        set { update { $0.previousDue = newValue } }
+    }
+    public var daysLeft: Int? {
+        get { box.f.daysLeft }
+        set { update { $0.daysLeft = newValue } }
+    }
     /// In overdue notices of a recurring milestone: its open occurrences whose deadline instant is at or before `at`.
-    public var missed: Int?
-    public var priority: Int
-    public var late: Int?
+    public var missed: Int? {
+        get { box.f.missed }
+        set { update { $0.missed = newValue } }
+    }
+    public var priority: Int {
+        get { box.f.priority }
+        set { update { $0.priority = newValue } }
+    }
+    public var late: Int? {
+        get { box.f.late }
+        set { update { $0.late = newValue } }
+    }
     /// The due, or the computed instant `at`, depends on a projected calendar year. JSON: `true` or absent.
-    public var provisional: Bool
-    public var group: String?
-    public var actor: Int?
-    var text: RecordText
-    var identity: RecordIdentity
+    public var provisional: Bool {
+        get { box.f.provisional }
+        set { update { $0.provisional = newValue } }
+    }
+    public var group: String? {
+        get { box.f.group }
+        set { update { $0.group = newValue } }
+    }
+    public var actor: Int? {
+        get { box.f.actor }
+        set { update { $0.actor = newValue } }
+    }
+    var text: RecordText {
+        get { box.f.text }
+        set { update { $0.text = newValue } }
+    }
+    var identity: RecordIdentity {
+        get { box.f.identity }
+        set { update { $0.identity = newValue } }
+    }
 
     public init(
         at: Instant, utcOffset: Int, kind: Kind, workflow: String, instance: String?, state: String? = nil,
@@ -61,28 +167,12 @@ public struct Record: Sendable, Hashable {
         missed: Int? = nil, priority: Int, late: Int? = nil, provisional: Bool = false, group: String? = nil,
         actor: Int? = nil, text: RecordText, identity: RecordIdentity
     ) {
-        self.at = at
-        self.utcOffset = utcOffset
-        self.kind = kind
-        self.workflow = workflow
-        self.instance = instance
-        self.state = state
-        self.from = from
-        self.to = to
-        self.event = event
-        self.milestone = milestone
-        self.occurrence = occurrence
-        self.due = due
-        self.previousDue = previousDue
-        self.daysLeft = daysLeft
-        self.missed = missed
-        self.priority = priority
-        self.late = late
-        self.provisional = provisional
-        self.group = group
-        self.actor = actor
-        self.text = text
-        self.identity = identity
+        box = Box(
+            Fields(
+                at: at, utcOffset: utcOffset, kind: kind, workflow: workflow, instance: instance, state: state, from: from, to: to,
+                event: event, milestone: milestone, occurrence: occurrence, due: due, previousDue: previousDue, daysLeft: daysLeft,
+                missed: missed, priority: priority, late: late, provisional: provisional, group: group, actor: actor, text: text,
+                identity: identity))
     }
 
     /// The Vietnamese sentence for people.

@@ -186,13 +186,14 @@ extension Engine {
             identity = .reminder(n.offset ?? Offset(0, .d), entered: inst.enteredAt.seconds)
         }
         let late = mode == .live && now.seconds - n.time.seconds >= 1 ? Int(now.seconds - n.time.seconds) : nil
+        let key: RecordIdentity =
+            labelIsID
+            ? identity
+            : .literal(
+                RecordText.noticeKey(instance: inst.id, d.milestone, d.occurrence, state: inst.state, due: d.dueText, identity) ?? "")
         return Record(
             at: n.time, utcOffset: program.offset(at: n.time), kind: kind, workflow: program.id, instance: label, state: inst.state,
             milestone: d.milestone, occurrence: d.occurrence, due: d.dueText, daysLeft: daysLeft, missed: missed,
-            priority: priority, late: late, provisional: n.provisional, group: s.group, text: .lazy(program),
-            identity: labelIsID
-                ? identity
-                : .literal(
-                    RecordText.noticeKey(instance: inst.id, d.milestone, d.occurrence, state: inst.state, due: d.dueText, identity) ?? ""))
+            priority: priority, late: late, provisional: n.provisional, group: s.group, text: .lazy(program), identity: key)
     }
 }
