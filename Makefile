@@ -3,11 +3,12 @@ SWIFT ?= swift
 PREFIX ?= /usr
 DESTDIR ?=
 STATE ?= $(CURDIR)/.tiendo
-APT_PACKAGES = libsystemd-dev libsqlite3-dev pkg-config python3-venv systemd locales
+APT_PACKAGES = libsystemd-dev libsqlite3-dev pkg-config python3-venv systemd locales msmtp openssl
 
 VENV = .venv-test
 
-.PHONY: all deps build release test test-swift test-varlink test-hostile test-systemd venv run bench bench-quick clean install uninstall man
+.PHONY: all deps build release test test-swift test-varlink test-hostile test-systemd test-delivery venv run bench \
+	bench-quick clean install install-build uninstall man deb test-deb
 
 all: build
 
@@ -26,7 +27,7 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-test: deps test-swift test-varlink test-hostile test-systemd
+test: deps test-swift test-varlink test-hostile test-systemd test-delivery
 
 test-swift: deps
 	$(SWIFT) build --build-tests
@@ -50,6 +51,17 @@ test-hostile: deps venv
 	$(SWIFT) build
 	$(VENV)/bin/python -m pytest -q tests/hostile
 
+# aiosmtpd (the SMTP server of the delivery tests) in the same venv.
+$(VENV)/.ready-delivery: $(VENV)/.ready
+	$(VENV)/bin/pip install -q --disable-pip-version-check aiosmtpd
+	touch $@
+
+# tiendo-deliver against real servers on loopback: aiosmtpd (TLS, AUTH, 4xx/5xx, hangs, drops), an HTTP receiver
+# checking webhook signatures, msmtp as sendmail; a season on virtual time; kill -9 of the sender.
+test-delivery: deps venv $(VENV)/.ready-delivery
+	$(SWIFT) build
+	$(VENV)/bin/python -m pytest -q tests/delivery
+
 # The units under a real journald and a real `systemd --user` manager (tests/systemd/run.sh; needs root).
 test-systemd: deps
 	$(SWIFT) build --scratch-path $(SCRATCH)
@@ -58,27 +70,39 @@ test-systemd: deps
 # ---------------------------------------------------------------- install
 # `make install` builds in release mode and copies; `sudo make install` as in the README.
 # DESTDIR stages into a directory (packaging); PREFIX moves everything (default /usr).
+# Completion scripts are sourced: the bash one loses its "#!/bin/bash" line.
 CONFIGURATION ?= release
 SCRATCH ?= .build
+# Installed programs carry the Swift runtime inside (static), so they need no toolchain and survive its upgrade or
+# removal; no $ORIGIN run path (nothing is installed beside them); immediate binding, for a read-only GOT (RELRO).
+# Release only: tests/systemd installs the debug build as `swift build` made it (a static debug link also fails).
+INSTALL_BUILD_FLAGS = $(if $(filter release,$(CONFIGURATION)),--static-swift-stdlib --disable-local-rpath \
+	-Xlinker -z -Xlinker now)
 BINDIR = $(PREFIX)/bin
 LIBDIR = $(PREFIX)/lib
 UNITDIR = $(LIBDIR)/systemd/system
 DATADIR = $(PREFIX)/share
+SYSCONFDIR = /etc
 MANDIR = $(DATADIR)/man
-MANOUT = $(SCRATCH)/plugins/GenerateManual/outputs/tiendoctl
+MANOUT = $(SCRATCH)/man
+# The programs whose man pages come from their argument parser.
+MAN_PROGRAMS = tiendoctl tiendo-deliver
 # The date printed in generated man pages: the last commit's, so a rebuild gives the same pages.
 MANDATE := $(shell git log -1 --format=%cs 2>/dev/null || date +%F)
 # Outside /usr, tiendod must be told where the shipped workflows are.
 WORKFLOW_ARGS = $(if $(filter /usr,$(PREFIX)),, --workflows /etc/tiendo/workflows --workflows $(LIBDIR)/tiendo/workflows)
 
-# tiendoctl(1) and one page per subcommand, generated from the argument parser (swift-argument-parser's plugin).
-man: deps
-	$(SWIFT) package --scratch-path $(SCRATCH) generate-manual --multi-page --configuration $(CONFIGURATION) \
-		--date $(MANDATE) --authors tiendo
-	@test -f $(MANOUT)/tiendoctl.1
+# The programs as installed, and argument-parser's generate-manual tool with the same flags (its
+# `swift package generate-manual` plugin would build with other flags, and so recompile every module).
+install-build: deps
+	$(SWIFT) build --scratch-path $(SCRATCH) -c $(CONFIGURATION) $(INSTALL_BUILD_FLAGS)
+	$(SWIFT) build --scratch-path $(SCRATCH) -c $(CONFIGURATION) $(INSTALL_BUILD_FLAGS) --product generate-manual
+
+# tiendoctl(1) and one page per subcommand, from the argument parser's help (with Vietnamese letters kept).
+man: install-build
+	scripts/generate-manual.sh $(SCRATCH)/$(CONFIGURATION) $(MANOUT) $(MANDATE) $(MAN_PROGRAMS)
 
 install: man
-	$(SWIFT) build --scratch-path $(SCRATCH) -c $(CONFIGURATION)
 	install -Dm755 $(SCRATCH)/$(CONFIGURATION)/tiendod $(DESTDIR)$(BINDIR)/tiendod
 	install -Dm755 $(SCRATCH)/$(CONFIGURATION)/tiendoctl $(DESTDIR)$(BINDIR)/tiendoctl
 	install -d $(DESTDIR)$(UNITDIR)
@@ -87,14 +111,24 @@ install: man
 	install -m644 systemd/tiendod.socket $(DESTDIR)$(UNITDIR)/tiendod.socket
 	chmod 644 $(DESTDIR)$(UNITDIR)/tiendod.service
 	install -Dm644 systemd/tiendo.sysusers $(DESTDIR)$(LIBDIR)/sysusers.d/tiendo.conf
+	install -Dm644 systemd/tiendo.tmpfiles $(DESTDIR)$(LIBDIR)/tmpfiles.d/tiendo.conf
 	install -Dm644 systemd/tiendo.catalog $(DESTDIR)$(LIBDIR)/systemd/catalog/tiendo.catalog
+	install -Dm755 $(SCRATCH)/$(CONFIGURATION)/tiendo-deliver $(DESTDIR)$(BINDIR)/tiendo-deliver
+	sed -e 's|/usr/bin/tiendo-deliver|$(BINDIR)/tiendo-deliver|' systemd/tiendo-deliver.service \
+		> $(DESTDIR)$(UNITDIR)/tiendo-deliver.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/tiendo-deliver.service
+	install -Dm644 systemd/tiendo-deliver.sysusers $(DESTDIR)$(LIBDIR)/sysusers.d/tiendo-deliver.conf
+	install -Dm644 systemd/tiendo-deliver.catalog $(DESTDIR)$(LIBDIR)/systemd/catalog/tiendo-deliver.catalog
+	install -Dm644 docs/delivery.md $(DESTDIR)$(DATADIR)/doc/tiendo/delivery.md
 	install -d $(DESTDIR)$(LIBDIR)/tiendo/workflows/calendars
 	install -m644 Workflows/*.yaml $(DESTDIR)$(LIBDIR)/tiendo/workflows/
 	install -m644 Workflows/calendars/*.yaml $(DESTDIR)$(LIBDIR)/tiendo/workflows/calendars/
+	install -Dm644 config/workflows/README $(DESTDIR)$(SYSCONFDIR)/tiendo/workflows/README
 	install -Dm644 vn.tiendo.Manager.varlink $(DESTDIR)$(DATADIR)/varlink/vn.tiendo.Manager.varlink
 	install -d $(DESTDIR)$(DATADIR)/bash-completion/completions $(DESTDIR)$(DATADIR)/zsh/vendor-completions \
 		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d
-	$(SCRATCH)/$(CONFIGURATION)/tiendoctl --generate-completion-script bash > $(DESTDIR)$(DATADIR)/bash-completion/completions/tiendoctl
+	$(SCRATCH)/$(CONFIGURATION)/tiendoctl --generate-completion-script bash | sed '1{/^#!/d}' \
+		> $(DESTDIR)$(DATADIR)/bash-completion/completions/tiendoctl
 	$(SCRATCH)/$(CONFIGURATION)/tiendoctl --generate-completion-script zsh > $(DESTDIR)$(DATADIR)/zsh/vendor-completions/_tiendoctl
 	$(SCRATCH)/$(CONFIGURATION)/tiendoctl --generate-completion-script fish > $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/tiendoctl.fish
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
@@ -105,15 +139,38 @@ install: man
 	@echo "  sudo systemctl enable --now tiendod.socket"
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/tiendod $(DESTDIR)$(BINDIR)/tiendoctl
+	rm -f $(DESTDIR)$(BINDIR)/tiendod $(DESTDIR)$(BINDIR)/tiendoctl $(DESTDIR)$(BINDIR)/tiendo-deliver
+	rm -f $(DESTDIR)$(UNITDIR)/tiendo-deliver.service $(DESTDIR)$(LIBDIR)/sysusers.d/tiendo-deliver.conf \
+		$(DESTDIR)$(LIBDIR)/systemd/catalog/tiendo-deliver.catalog $(DESTDIR)$(DATADIR)/doc/tiendo/delivery.md
+	-rmdir $(DESTDIR)$(DATADIR)/doc/tiendo
 	rm -f $(DESTDIR)$(UNITDIR)/tiendod.service $(DESTDIR)$(UNITDIR)/tiendod.socket
-	rm -f $(DESTDIR)$(LIBDIR)/sysusers.d/tiendo.conf $(DESTDIR)$(LIBDIR)/systemd/catalog/tiendo.catalog
+	rm -f $(DESTDIR)$(LIBDIR)/sysusers.d/tiendo.conf $(DESTDIR)$(LIBDIR)/tmpfiles.d/tiendo.conf \
+		$(DESTDIR)$(LIBDIR)/systemd/catalog/tiendo.catalog
+	rm -f $(DESTDIR)$(SYSCONFDIR)/tiendo/workflows/README
 	rm -rf $(DESTDIR)$(LIBDIR)/tiendo/workflows
 	-rmdir $(DESTDIR)$(LIBDIR)/tiendo
 	rm -f $(DESTDIR)$(DATADIR)/varlink/vn.tiendo.Manager.varlink
 	rm -f $(DESTDIR)$(DATADIR)/bash-completion/completions/tiendoctl $(DESTDIR)$(DATADIR)/zsh/vendor-completions/_tiendoctl \
 		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d/tiendoctl.fish
-	rm -f $(DESTDIR)$(MANDIR)/man1/tiendoctl.1 $(DESTDIR)$(MANDIR)/man1/tiendoctl.*.1 $(DESTDIR)$(MANDIR)/man8/tiendod.8
+	rm -f $(foreach p,$(MAN_PROGRAMS),$(DESTDIR)$(MANDIR)/man1/$(p).1 $(DESTDIR)$(MANDIR)/man1/$(p).*.1) \
+		$(DESTDIR)$(MANDIR)/man8/tiendod.8
+
+# ---------------------------------------------------------------- Debian package
+# `make deb` writes tiendo_VERSION_ARCH.deb into DEBDIR with debhelper (debian/rules) from what `make install`
+# installs and checks it with lintian (scripts/make-deb.sh; README, "Building and testing the package").
+# The version comes from git (scripts/version.sh); TIENDO_VERSION in the environment overrides it.
+DEB_APT_PACKAGES = debhelper lintian
+DEBDIR ?= $(CURDIR)
+
+deb: deps
+	@$(MAKE) --no-print-directory deps APT_PACKAGES="$(DEB_APT_PACKAGES)"
+	scripts/make-deb.sh $(DEBDIR)
+
+# Builds two packages (this version, then a newer one: an incremental rebuild) and installs, upgrades, removes and
+# purges them in a clean Debian 12 root made with debootstrap (needs root; the root is cached in /var/cache/tiendo-ci).
+test-deb: deps
+	@$(MAKE) --no-print-directory deps APT_PACKAGES="$(DEB_APT_PACKAGES) debootstrap"
+	bash tests/deb/run.sh
 
 # Runs the daemon in the foreground on the shipped workflows, with its state in ./.tiendo/.
 run: build

@@ -14,20 +14,29 @@ let package = Package(
         .executable(name: "tiendod", targets: ["tiendod"]),
         .library(name: "TiendoCore", targets: ["TiendoCore"]),
         .library(name: "TiendoVarlink", targets: ["TiendoVarlink"]),
+        .executable(name: "tiendo-deliver", targets: ["tiendo-deliver"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // Delivery channels only (tiendo-deliver); tiendod and tiendoctl link none of these.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // Pure, deterministic engine: definitions, date algebra, calendars, step function. No I/O but file reading.
         .target(
             name: "TiendoCore",
             dependencies: [.product(name: "Yams", package: "Yams")],
-            swiftSettings: strict
+            swiftSettings: strict,
+            plugins: ["TiendoVersionPlugin"]
         ),
+        // Writes TiendoVersion.swift into TiendoCore before every build: the version from git (scripts/version.sh).
+        .plugin(name: "TiendoVersionPlugin", capability: .buildTool()),
         // The only code that touches SQLite: instances, definitions by digest, history/outbox, schedule index.
         .target(
             name: "TiendoStore",
@@ -58,6 +67,8 @@ let package = Package(
         .executableTarget(
             name: "tiendod",
             dependencies: [
+                // Imported directly: SwiftPM recompiles a module only when a direct dependency's interface changes.
+                "TiendoCore",
                 "TiendoDaemon",
                 "CTiendodStart",
                 .product(name: "Logging", package: "swift-log"),
@@ -72,6 +83,43 @@ let package = Package(
                 "TiendoVarlink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: strict
+        ),
+        // Delivery without network: routing file, recipients, fan-out, quiet hours and digests, messages (RFC 5322),
+        // retry policy, error classes, rate limits, the queue protocol and the sender's loop. tiendod can link it.
+        .target(
+            name: "TiendoDelivery",
+            dependencies: ["TiendoCore"],
+            swiftSettings: strict
+        ),
+        // The channels that touch the network or other programs: SMTP (swift-nio + swift-nio-ssl), sendmail, webhooks
+        // (async-http-client, HMAC from swift-crypto).
+        .target(
+            name: "TiendoChannels",
+            dependencies: [
+                "TiendoDelivery", "TiendoCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // The sender: works the delivery queue through the channels, in its own process and unit (no store access).
+        .executableTarget(
+            name: "tiendo-deliver",
+            dependencies: [
+                "TiendoDelivery", "TiendoChannels", "TiendoDaemon", "TiendoCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TiendoDeliveryTests",
+            dependencies: ["TiendoDelivery", "TiendoChannels", "TiendoCore"],
             swiftSettings: strict
         ),
         .testTarget(

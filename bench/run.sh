@@ -35,7 +35,7 @@ cc -O2 -Wall -o .build-bench/sqlite-ceiling bench/tools/sqlite-ceiling.c -lsqlit
 # Measure a copy: a build started by someone else during the run cannot swap the binary under it.
 cp .build/release/tiendod .build-bench/tiendod-under-test
 
-ARGS="--tiendod .build-bench/tiendod-under-test --workflows Workflows --workflows Workflows/archive --ceiling .build-bench/sqlite-ceiling --python .venv-bench/bin/python --tools bench/tools"
+ARGS="--tiendod .build-bench/tiendod-under-test --workflows Workflows --ceiling .build-bench/sqlite-ceiling --python .venv-bench/bin/python --tools bench/tools"
 case "$MODE" in
 quick)
 	# shellcheck disable=SC2086

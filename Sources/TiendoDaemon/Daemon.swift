@@ -57,10 +57,14 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
     public let pid = Int(getpid())
 
     /// The definition in force per workflow id.
-    public private(set) var current: [String: WorkflowDefinition] = [:]
+    public internal(set) var current: [String: WorkflowDefinition] = [:]
     /// Every definition instances run, by digest.
     var byDigest: [String: WorkflowDefinition] = [:]
     var engines: [String: Engine] = [:]
+    /// The calendar in force per id (format §10 "Calendar changes"): every definition, current or stale, computes
+    /// with it. Read from the store at the first load, replaced by a changed file that loads without errors.
+    var calendarsInForce: [String: WorkCalendar] = [:]
+    var storedCalendarsRead = false
     /// Problems of the last load, per file, shown in status.
     public private(set) var diagnostics: [Diagnostic] = []
     public private(set) var recordsSent: [Record.Kind: Int] = [:]
@@ -120,19 +124,25 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
 
     func definition(_ digest: String) -> WorkflowDefinition? { byDigest[digest] }
 
-    /// Loads (or reloads) the search path. A broken file keeps its last good version in force. Instances move to
-    /// a new version when their state and milestones still exist there; the others stay pinned and stale.
+    /// Loads (or reloads) the search path and the calendars. A broken file keeps its last good version in force.
+    /// In order (format §10 "Calendar changes", rule 5): a calendar that changed is applied to the instances using
+    /// it (`rescheduled` records, with `actor` the uid of a `Reload` caller); then instances move to a new version
+    /// when their state and milestones still exist there, the others stay pinned and stale. Catch-up comes after,
+    /// at the caller's next tick.
     @discardableResult
-    public func loadDefinitions() -> (changed: [String], diagnostics: [Diagnostic]) {
+    public func loadDefinitions(actor: Int? = nil) -> (changed: [String], diagnostics: [Diagnostic]) {
         let now = clock.now()
+        if !storedCalendarsRead { readStoredCalendars() }
         // Pinned versions from the store, so stale instances keep running after a restart.
         if byDigest.isEmpty, let pinned = try? store.definitionsInUse() {
             let loader = Loader(searchPath: options.workflowDirectories)
+            loader.calendarsInForce = calendarsInForce
             for p in pinned {
                 if let def = loader.loadWorkflow(file: p.file, bytes: p.source).0 { byDigest[def.digest] = def }
             }
         }
         let loader = Loader(searchPath: options.workflowDirectories)
+        loader.calendarsInForce = calendarsInForce
         let set = loader.loadAll()
         var changed: [String] = []
         for id in set.order {
@@ -158,19 +168,35 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
                 3, "Định nghĩa \(id) (\(file)) bị từ chối, \(kept): \(msgs.map(\.description).joined(separator: "; "))",
                 event: .definitionRejected, fields: [("TIENDO_WORKFLOW", id), ("TIENDO_FILE", file)])
         }
-        diagnostics = set.diagnostics
+        var diagnostics = set.diagnostics
+        logCalendarErrors(loader, diagnostics: &diagnostics)
+        self.diagnostics = diagnostics
+        let calendarChanges = applyCalendarChanges(loader, at: now, actor: actor)
+        // Every definition in force, current or stale, computes with the calendars in force from now on.
+        bindCalendarsInForce()
         publishCatalog()
         for id in changed { migrate(workflow: id, at: now) }
-        if !changed.isEmpty || current.isEmpty {
+        let calendarsChanged = calendarChanges.filter { $0.previous }
+        if !changed.isEmpty || current.isEmpty || !calendarsChanged.isEmpty {
+            var what = changed.isEmpty ? "không có thay đổi" : "thay đổi: " + changed.joined(separator: ", ")
+            if !calendarsChanged.isEmpty {
+                what += "; lịch thay đổi: "
+                    + calendarsChanged.map { c in
+                        "\(c.id) (đổi hạn \(Daemon.thousands(c.records)) việc của \(Daemon.thousands(c.instances)) hồ sơ)"
+                    }.joined(separator: ", ")
+            }
             sink.log(
-                6, "Đã nạp \(current.count) quy trình (\(changed.isEmpty ? "không có thay đổi" : "thay đổi: " + changed.joined(separator: ", ")))",
-                event: .definitionsLoaded, fields: [("TIENDO_WORKFLOWS", current.keys.sorted().joined(separator: " "))])
+                6, "Đã nạp \(current.count) quy trình (\(what))", event: .definitionsLoaded,
+                fields: [
+                    ("TIENDO_WORKFLOWS", current.keys.sorted().joined(separator: " ")),
+                    ("TIENDO_CALENDARS", calendarsChanged.map(\.id).joined(separator: " ")),
+                ])
         }
         statusDirty = true
-        return (changed, set.diagnostics)
+        return (changed, diagnostics)
     }
 
-    /// Moves instances of `workflow` to the current version when compatible; marks the others stale.
+    /// Moves instances of `workflow` to the current version when compatible (format §9); marks the others stale.
     func migrate(workflow: String, at now: Instant) {
         guard let def = current[workflow] else { return }
         guard let rows = try? store.instances(workflow: workflow, notOn: def.digest, definition: definition) else { return }
@@ -179,8 +205,9 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
             var inst = row.instance
             let old = byDigest[inst.digest]
             let stateOK = inst.state.map { def.state($0) != nil } ?? !def.hasStates
-            let milestonesOK = (old?.milestones ?? []).allSatisfy { def.milestone($0.id) != nil }
-                && inst.done.keys.allSatisfy { def.milestone($0) != nil }
+            let milestonesOK = (old.map { def.keepsMilestones(of: $0) } ?? true)
+                && inst.done.keys.allSatisfy { def.milestone($0).map { $0.recurrence == nil } ?? false }
+                && inst.series.keys.allSatisfy { def.milestone($0).map { $0.recurrence != nil } ?? false }
             let dataOK: Bool = {
                 if case .success = def.complete(inst.data) { return inst.data.keys.allSatisfy { def.field($0) != nil } }
                 return false
@@ -197,16 +224,20 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
         }
     }
 
-    /// The row to store for an instance: its schedule and open deadlines.
-    func change(_ inst: Instance, def: WorkflowDefinition, stale: Bool, dataUnchanged: Bool = false, previousDueSig: Int64? = nil) -> InstanceChange {
-        let engine = self.engine(def.digest) ?? Engine(def)
+    /// The row to store for an instance: its schedule and open deadlines, computed by `engine` (by default the
+    /// cached engine of its definition).
+    func change(
+        _ inst: Instance, def: WorkflowDefinition, engine: Engine? = nil, stale: Bool, dataUnchanged: Bool = false,
+        previousDueSig: Int64? = nil
+    ) -> InstanceChange {
+        let engine = engine ?? self.engine(def.digest) ?? Engine(def)
         var next = engine.nextWakeup(inst)
         if let n = next, n <= inst.checkedAt { next = inst.checkedAt.adding(seconds: 1) }
         let group = def.group(of: inst.data)
         let due = engine.openDeadlines(inst).map {
             DueRow(
                 instance: inst.id, deadline: $0.key, workflow: inst.workflow, group: group, state: inst.state, milestone: $0.milestone,
-                title: $0.title, due: $0.due, dueEnd: $0.end)
+                occurrence: $0.occurrence, title: $0.title, due: $0.due, dueEnd: $0.end, provisional: $0.provisional)
         }
         return InstanceChange(
             instance: inst, group: group, nextWakeup: next, dueItems: due, stale: stale,
@@ -219,6 +250,9 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
         public var records = 0
         public var late = 0
         public var maxLate = 0
+        /// Instances still due after the tick (a bounded catch-up goes on at the next wake-up), and since when.
+        public var behind = 0
+        public var behindSince: Instant?
     }
 
     /// Fires everything due at or before `now` in bounded batches: one transaction per batch, records committed
@@ -259,6 +293,7 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
             statusDirty = true
             if batch.count < options.batchSize { break }
         }
+        if result.late > 0 { (result.behind, result.behindSince) = try store.behind(upTo: now) }
         return result
     }
 
@@ -343,19 +378,19 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
         return total
     }
 
-    /// A catch-up summary (MESSAGE_ID catch-up) when a tick fired late items.
+    /// A catch-up summary (MESSAGE_ID catch-up) when a tick fired late items: how many, how late the latest, and
+    /// what is still behind (a bounded catch-up goes on at once, at the next wake-up).
     public func reportCatchUp(_ r: TickResult, reason: String) {
         guard r.late > 0 else { return }
-        sink.log(
-            4, "Bù \(r.late) việc trễ hạn \(reason); trễ nhất \(Daemon.humanDuration(r.maxLate))", event: .catchUp,
-            fields: [("TIENDO_LATE_ITEMS", String(r.late)), ("TIENDO_MAX_LATE_SEC", String(r.maxLate))])
-    }
-
-    static func humanDuration(_ s: Int) -> String {
-        if s >= 86_400 { return "\(s / 86_400) ngày \((s % 86_400) / 3600) giờ" }
-        if s >= 3600 { return "\(s / 3600) giờ \((s % 3600) / 60) phút" }
-        if s >= 60 { return "\(s / 60) phút" }
-        return "\(s) giây"
+        var text = "Bù \(Daemon.thousands(r.late)) việc trễ hạn \(reason) (nhiều nhất \(Messages.lateness(seconds: r.maxLate)))"
+        var fields = [("TIENDO_LATE_ITEMS", String(r.late)), ("TIENDO_MAX_LATE_SEC", String(r.maxLate))]
+        if r.behind > 0, let since = r.behindSince {
+            let zone = current.values.first?.zone ?? .vietnam
+            text += "; còn \(Daemon.thousands(r.behind)) hồ sơ chưa bù xong, chậm từ \(zone.vietnamese(since))"
+                + " (\(Messages.lateness(seconds: Int(max(0, clock.now().seconds - since.seconds))))), bù tiếp ngay"
+            fields += [("TIENDO_BEHIND_INSTANCES", String(r.behind)), ("TIENDO_BEHIND_SINCE", zone.iso(since))]
+        }
+        sink.log(4, text, event: .catchUp, fields: fields)
     }
 
     // MARK: Counting (limits)
@@ -457,7 +492,7 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
         case .failure(let e):
             // Keep what the advance did and the rejection in history; the event itself changed nothing.
             var advanced = row.instance
-            let pre = engine.advance(&advanced, to: now)
+            let pre = engine.advanceFully(&advanced, to: now)
             try persist([change(advanced, def: def, stale: row.stale)], pre + (e.record.map { [$0] } ?? []))
             throw Daemon.map(e)
         }
@@ -468,80 +503,4 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
     /// Read-only views over a snapshot of the catalog and the store; usable from any thread.
     public var views: Views { Views(catalog: catalog, store: store, pid: pid, startedAt: startedAt) }
 
-    public func summaries(now: Instant, groups: Bool = true) throws -> Views.Summaries { try views.summaries(now: now, groups: groups) }
-
-    /// `12 quy trình, 1.083 hồ sơ, 3 quá hạn`
-    public func summaryLine(instances: Int, overdue: Int) -> String {
-        "\(current.count) quy trình, \(Daemon.thousands(instances)) hồ sơ, \(Daemon.thousands(overdue)) quá hạn"
-    }
-
-    static func thousands(_ n: Int) -> String {
-        let s = String(n)
-        var out = ""
-        for (i, c) in s.reversed().enumerated() {
-            if i > 0 && i % 3 == 0 { out.append(".") }
-            out.append(c)
-        }
-        return String(out.reversed())
-    }
-
-    /// Writes the status files when something changed (the loop throttles to once a second).
-    @discardableResult
-    public func writeStatus(now: Instant) -> Views.Summaries? {
-        do {
-            let s = try views.summaries(now: now)
-            let v = views
-            let status = v.statusJSON(now: now, workflows: s.workflows, instances: s.instances, overdue: s.overdue)
-            var perWorkflow: [(String, JSON)] = []
-            for w in s.workflows {
-                guard let id = w["id"]?.stringValue else { continue }
-                let groupJSON = JSON.object((s.groups[id] ?? []).map { g in
-                    (g.counts.name, .object([
-                        ("instances", .int(g.counts.instances)), ("states", .object(g.counts.states.map { ($0.0, .int($0.1)) })),
-                        ("overdue", .int(g.overdue)),
-                    ]))
-                })
-                let overdue = try store.dueItems(until: now, workflow: id, group: nil, limit: 1000).map { v.dueItemJSON($0, now: now) }
-                let upcoming = try store.dueItems(after: now, until: now.adding(seconds: 7 * 86_400), workflow: id, group: nil, limit: 1000)
-                    .map { v.dueItemJSON($0, now: now) }
-                perWorkflow.append(
-                    (id, .object([("version", .int(1)), ("workflow", w), ("groups", groupJSON), ("overdue", .array(overdue)), ("upcoming", .array(Array(upcoming)))])))
-            }
-            try statusWriter.write(status: .object([("version", .int(1)), ("daemon", status), ("workflows", .array(s.workflows))]), workflows: perWorkflow,
-                prometheus: prometheus(s.workflows, now: now))
-            statusDirty = false
-            return s
-        } catch {
-            sink.log(3, "Không ghi được tệp trạng thái trong \(options.runtimeDirectory): \(error)")
-            return nil
-        }
-    }
-
-    func prometheus(_ workflows: [JSON], now: Instant) -> String {
-        var out = "# HELP tiendo_instances Instances by workflow and state.\n# TYPE tiendo_instances gauge\n"
-        for w in workflows {
-            let id = w["id"]?.stringValue ?? ""
-            for (state, n) in w["states"]?.objectValue ?? [] {
-                out += "tiendo_instances{workflow=\"\(id)\",state=\"\(state)\"} \(n.intValue ?? 0)\n"
-            }
-            if (w["states"]?.objectValue ?? []).isEmpty {
-                out += "tiendo_instances{workflow=\"\(id)\",state=\"\"} \(w["instances"]?.intValue ?? 0)\n"
-            }
-        }
-        out += "# HELP tiendo_overdue_instances Instances with at least one overdue item.\n# TYPE tiendo_overdue_instances gauge\n"
-        for w in workflows { out += "tiendo_overdue_instances{workflow=\"\(w["id"]?.stringValue ?? "")\"} \(w["overdue"]?.intValue ?? 0)\n" }
-        // Overdue age histogram over open overdue items.
-        let bounds: [Int64] = [86_400, 3 * 86_400, 7 * 86_400, 30 * 86_400, 90 * 86_400]
-        let ages = (try? store.overdueAges(now: now, bounds: bounds)) ?? (0, 0, bounds.map { _ in 0 })
-        let (count, sum, buckets) = ages
-        out += "# HELP tiendo_overdue_age_seconds Age of open overdue items.\n# TYPE tiendo_overdue_age_seconds histogram\n"
-        for (bi, b) in bounds.enumerated() { out += "tiendo_overdue_age_seconds_bucket{le=\"\(b)\"} \(buckets[bi])\n" }
-        out += "tiendo_overdue_age_seconds_bucket{le=\"+Inf\"} \(count)\ntiendo_overdue_age_seconds_sum \(sum)\ntiendo_overdue_age_seconds_count \(count)\n"
-        out += "# HELP tiendo_records_sent_total Records sent since the daemon started, by kind.\n# TYPE tiendo_records_sent_total counter\n"
-        for k in Record.Kind.allCases { out += "tiendo_records_sent_total{kind=\"\(k.rawValue)\"} \(recordsSent[k] ?? 0)\n" }
-        let next = (try? store.nextWakeup()).flatMap { $0 }
-        out += "# HELP tiendo_next_wakeup_seconds Seconds until the next scheduled wake-up (-1: none).\n# TYPE tiendo_next_wakeup_seconds gauge\n"
-        out += "tiendo_next_wakeup_seconds \(next.map { max(0, $0.seconds - now.seconds) } ?? -1)\n"
-        return out
-    }
 }

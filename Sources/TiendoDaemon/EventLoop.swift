@@ -135,10 +135,11 @@ public final class EventLoop: @unchecked Sendable {
         }
     }
 
-    public func reload() {
+    /// Reloads workflows and calendars (SIGHUP, or `Reload` with its caller's uid as `actor`).
+    public func reload(actor: Int? = nil) {
         hooks.reloading()
-        daemon.sink.log(6, "Đang nạp lại định nghĩa quy trình…", event: .lifecycle, fields: [])
-        daemon.loadDefinitions()
+        daemon.sink.log(6, "Đang nạp lại định nghĩa quy trình và lịch…", event: .lifecycle, fields: [])
+        daemon.loadDefinitions(actor: actor)
         let waiters = reloadWaiters
         reloadWaiters.removeAll()
         for w in waiters { w() }
@@ -234,7 +235,7 @@ public final class EventLoop: @unchecked Sendable {
                     let before = daemon.lastNow
                     let delta = now.seconds - before.seconds
                     daemon.sink.log(
-                        4, "Đồng hồ hệ thống vừa bị đặt lại (\(delta >= 0 ? "tiến" : "lùi") khoảng \(Daemon.humanDuration(Int(abs(delta))))); lập lại lịch, không việc nào bị mất hay lặp",
+                        4, "Đồng hồ hệ thống vừa bị đặt lại (\(delta >= 0 ? "tiến" : "lùi") khoảng \(Messages.span(seconds: Int(abs(delta))))); lập lại lịch, không việc nào bị mất hay lặp",
                         event: .lifecycle, fields: [])
                 }
             }

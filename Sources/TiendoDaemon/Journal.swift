@@ -72,9 +72,11 @@ public final class JournalSink: RecordSink, Sendable {
         ]
         let optional: [(String, String?)] = [
             ("TIENDO_INSTANCE", r.instance), ("TIENDO_STATE", r.state), ("TIENDO_FROM", r.from), ("TIENDO_TO", r.to),
-            ("TIENDO_EVENT", r.event), ("TIENDO_MILESTONE", r.milestone), ("TIENDO_DUE", r.due),
-            ("TIENDO_DAYS_LEFT", r.daysLeft.map(String.init)), ("TIENDO_LATE_SEC", r.late.map(String.init)),
-            ("TIENDO_GROUP", r.group), ("TIENDO_ACTOR_UID", r.actor.map(String.init)),
+            ("TIENDO_EVENT", r.event), ("TIENDO_MILESTONE", r.milestone), ("TIENDO_OCCURRENCE", r.occurrence),
+            ("TIENDO_DUE", r.due), ("TIENDO_PREVIOUS_DUE", r.previousDue), ("TIENDO_DAYS_LEFT", r.daysLeft.map(String.init)),
+            ("TIENDO_MISSED", r.missed.map(String.init)), ("TIENDO_LATE_SEC", r.late.map(String.init)),
+            ("TIENDO_PROVISIONAL", r.provisional ? "1" : nil), ("TIENDO_GROUP", r.group),
+            ("TIENDO_ACTOR_UID", r.actor.map(String.init)),
         ]
         for case let (k, v?) in optional { f.append((k, v)) }
         return f

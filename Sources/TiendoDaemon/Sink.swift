@@ -50,19 +50,20 @@ public final class StderrSink: RecordSink, @unchecked Sendable {
 
     static let kindLabels: [Record.Kind: String] = [
         .started: "bắt-đầu", .transition: "chuyển", .reminder: "nhắc-hạn", .overdue: "QUÁ-HẠN", .milestoneDone: "xong-mốc",
-        .completed: "hoàn-tất", .rejected: "từ-chối",
+        .completed: "hoàn-tất", .rejected: "từ-chối", .rescheduled: "đổi-hạn",
     ]
 
     public func emit(_ records: [Record]) -> Bool {
-        var out = ""
-        for r in records {
-            let kind = StderrSink.kindLabels[r.kind] ?? r.kind.rawValue
-            var line = "\(r.atText) <\(r.priority)> \(kind) \(r.instance ?? r.workflow): \(r.message)"
-            if let late = r.late { line += " (trễ \(late) giây)" }
-            out += TerminalText.escaped(line) + "\n"
-        }
-        write(out)
+        write(records.map { TerminalText.escaped(StderrSink.line($0)) + "\n" }.joined())
         return true
+    }
+
+    /// One record as a line: instant, priority, kind, instance, message, and how late in words (`trễ 3 giờ 5 phút`).
+    static func line(_ r: Record) -> String {
+        let kind = StderrSink.kindLabels[r.kind] ?? r.kind.rawValue
+        var line = "\(r.atText) <\(r.priority)> \(kind) \(r.instance ?? r.workflow): \(r.message)"
+        if let late = r.late { line += " (\(Messages.lateness(seconds: late)))" }
+        return line
     }
 
     public func log(_ priority: Int, _ message: String, event: DaemonEvent?, fields: [(String, String)], code: CodeLocation?) {

@@ -14,20 +14,28 @@ public struct Views: Sendable {
         public var workflows: [JSON]
         public var instances: Int
         public var overdue: Int
+        /// Open deadlines with a provisional due, over every workflow.
+        public var provisional: Int
         /// Per workflow, when asked for: its groups in byte order, with their overdue instances.
         public var groups: [String: [(counts: Store.GroupCounts, overdue: Int)]]
     }
 
 
+    /// A `DueItem` from a stored row: `occurrence` only for an occurrence, `provisional` only when true (as
+    /// `writeAgendaParameters` writes them).
     public func dueItemJSON(_ d: DueRow, now: Instant) -> JSON {
         let zone = catalog.current[d.workflow]?.zone ?? .vietnam
         let dueDate = CivilDate.parse(d.due.prefix(10)) ?? zone.date(of: d.dueEnd)
         let daysLeft = dueDate.dayNumber - zone.date(of: now).dayNumber
-        return .object([
+        var o: [(String, JSON)] = [
             ("workflow", .string(d.workflow)), ("instance", .string(d.instance)), ("state", d.state.map(JSON.string) ?? .null),
-            ("milestone", d.milestone.map(JSON.string) ?? .null), ("title", .string(d.title)), ("due", .string(d.due)),
-            ("daysLeft", .int(daysLeft)), ("overdue", .bool(d.dueEnd <= now)), ("group", d.group.map(JSON.string) ?? .null),
-        ])
+            ("milestone", d.milestone.map(JSON.string) ?? .null),
+        ]
+        if let l = d.occurrence { o.append(("occurrence", .string(l))) }
+        o += [("title", .string(d.title)), ("due", .string(d.due)), ("daysLeft", .int(daysLeft)), ("overdue", .bool(d.dueEnd <= now))]
+        if d.provisional { o.append(("provisional", .bool(true))) }
+        o.append(("group", d.group.map(JSON.string) ?? .null))
+        return .object(o)
     }
 
     /// Agenda's parameters, `{"items": [DueItem]}`, written from the store's rows straight into JSON text: the same
@@ -62,13 +70,19 @@ public struct Views: Sendable {
             Views.writeOptional(row.text(4), to: &out)
             JSON.append(#","milestone":"#, to: &out)
             Views.writeOptional(row.text(5), to: &out)
+            if let occurrence = row.text(9) {
+                JSON.append(#","occurrence":"#, to: &out)
+                JSON.writeString(utf8: occurrence, to: &out)
+            }
             JSON.append(#","title":"#, to: &out)
             JSON.writeString(utf8: title, to: &out)
             JSON.append(#","due":"#, to: &out)
             JSON.writeString(utf8: due, to: &out)
             JSON.append(#","daysLeft":"#, to: &out)
             JSON.writeInt(dueDay - today, to: &out)
-            dueEnd <= now ? JSON.append(#","overdue":true,"group":"#, to: &out) : JSON.append(#","overdue":false,"group":"#, to: &out)
+            dueEnd <= now ? JSON.append(#","overdue":true"#, to: &out) : JSON.append(#","overdue":false"#, to: &out)
+            if row.int64(10) != 0 { JSON.append(#","provisional":true"#, to: &out) }
+            JSON.append(#","group":"#, to: &out)
             Views.writeOptional(row.text(3), to: &out)
             out.append(UInt8(ascii: "}"))
         }
@@ -97,6 +111,8 @@ public struct Views: Sendable {
         return date.dayNumber
     }
 
+    /// The varlink `Instance` (interfaces §5): `deadlines` (every open deadline at `now`), `milestones` (a recurring
+    /// one describing one occurrence) and `next`, computed by the engine of the definition the instance runs.
     public func instanceJSON(_ row: StoredInstance, now: Instant) -> JSON {
         let inst = row.instance
         guard let def = catalog.byDigest[inst.digest] else {
@@ -104,44 +120,20 @@ public struct Views: Sendable {
         }
         let zone = def.zone
         let engine = Engine(def)
-        let open = Dictionary(engine.openDeadlines(inst).map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
-        let milestones: [JSON] = def.milestones.map { m in
-            let doneAt = inst.done[m.id]
-            var due = open[m.id]?.due
-            if due == nil, let v = m.deadline.due.evaluate(
-                zone: zone, calendar: def.calendar, startedAt: inst.startedAt, enteredAt: inst.enteredAt,
-                fieldValue: { name in
-                    switch inst.data[name] {
-                    case .date(let d): return .date(d)
-                    case .datetime(let t): return .instant(t)
-                    default: return nil
-                    }
-                })
-            {
-                switch v {
-                case .date(let d): due = d.iso
-                case .instant(let t): due = zone.iso(t)
-                }
-            }
-            return .object([
-                ("id", .string(m.id)), ("title", .string(m.title)), ("due", .string(due ?? "")), ("done", .bool(doneAt != nil)),
-                ("doneAt", doneAt.map { .string(zone.iso($0)) } ?? .null), ("overdue", .bool(open[m.id].map { $0.end <= now } ?? false)),
-                ("requires", .array(m.requires.map(JSON.string))),
-            ])
-        }
-        let nextDue = engine.openDeadlines(inst).filter { $0.end > now }.min { $0.end < $1.end }
-        let next: JSON = nextDue.map { d in
-            dueItemJSON(
-                DueRow(
-                    instance: inst.id, deadline: d.key, workflow: inst.workflow, group: def.group(of: inst.data), state: inst.state,
-                    milestone: d.milestone, title: d.title, due: d.due, dueEnd: d.end), now: now)
-        } ?? .null
+        let (deadlines, next) = engine.deadlines(inst, now: now)
         return .object([
             ("id", .string(inst.id)), ("workflow", .string(inst.workflow)), ("state", inst.state.map(JSON.string) ?? .null),
             ("data", def.json(inst.data)), ("startedAt", .string(zone.iso(inst.startedAt))),
             ("enteredAt", .string(zone.iso(inst.enteredAt))), ("completed", .bool(inst.completed)), ("stale", .bool(row.stale)),
-            ("milestones", .array(milestones)), ("next", next),
+            ("milestones", .array(engine.milestoneViews(inst, now: now).map { $0.json(zone: zone) })),
+            ("deadlines", .array(deadlines)), ("next", next),
         ])
+    }
+
+    /// Whether an item of `Instance.deadlines` is overdue at `now` (`ListInstances(overdue:)`).
+    public func hasOverdueDeadline(_ row: StoredInstance, now: Instant) -> Bool {
+        guard let def = catalog.byDigest[row.instance.digest] else { return false }
+        return Engine(def).openDeadlines(row.instance).contains { $0.isOverdue(at: now) }
     }
 
     /// `[WorkflowSummary]` and the daemon status pieces, from the store's aggregates; per group too with `groups`
@@ -149,9 +141,11 @@ public struct Views: Sendable {
     public func summaries(now: Instant, groups withGroups: Bool = true) throws -> Summaries {
         let counts = try store.counts(groups: withGroups)
         let due = try store.dueSummary(now: now, soon: now.adding(seconds: 7 * 86_400), groups: withGroups)
+        let provisional = try store.provisionalCounts()
         var out: [JSON] = []
         var total = 0
         var overdueTotal = 0
+        var provisionalTotal = 0
         var groups: [String: [(counts: Store.GroupCounts, overdue: Int)]] = [:]
         for id in catalog.current.keys.sorted() {
             let def = catalog.current[id]!
@@ -159,13 +153,15 @@ public struct Views: Sendable {
             let d = due[id]
             total += c.instances
             overdueTotal += d?.overdue ?? 0
+            provisionalTotal += provisional[id] ?? 0
             var stateEntries: [(String, JSON)] = []
             if def.hasStates { for k in c.states.keys.sorted() { stateEntries.append((k, JSON.int(c.states[k]!))) } }
             let nextDue: JSON = d?.next.map { dueItemJSON($0, now: now) } ?? JSON.null
             let summary: [(String, JSON)] = [
                 ("id", .string(id)), ("title", .string(def.title)), ("digest", .string(def.digest)), ("instances", .int(c.instances)),
                 ("active", .int(c.instances - c.completed)), ("completed", .int(c.completed)), ("overdue", .int(d?.overdue ?? 0)),
-                ("dueSoon", .int(d?.dueSoon ?? 0)), ("states", .object(stateEntries)), ("nextDue", nextDue),
+                ("dueSoon", .int(d?.dueSoon ?? 0)), ("provisional", .int(provisional[id] ?? 0)), ("states", .object(stateEntries)),
+                ("nextDue", nextDue),
             ]
             out.append(.object(summary))
             guard withGroups else { continue }
@@ -187,17 +183,18 @@ public struct Views: Sendable {
             }
             groups[id] = g
         }
-        return Summaries(workflows: out, instances: total, overdue: overdueTotal, groups: groups)
+        return Summaries(workflows: out, instances: total, overdue: overdueTotal, provisional: provisionalTotal, groups: groups)
     }
 
-    public func statusJSON(now: Instant, workflows: [JSON], instances: Int, overdue: Int) -> JSON {
+    /// The `DaemonStatus`.
+    public func statusJSON(now: Instant, summaries s: Summaries) -> JSON {
         let next = try? store.nextWakeup()
         let zone = catalog.current.values.first?.zone ?? .vietnam
         return .object([
             ("version", .string(TiendoVersion.string)), ("pid", .int(pid)), ("startedAt", .string(zone.iso(startedAt))),
             ("now", .string(zone.iso(now))), ("nextWakeup", next.map { .string(zone.iso($0)) } ?? .null),
-            ("workflows", .int(catalog.current.count)), ("instances", .int(instances)), ("overdue", .int(overdue)),
-            ("diagnostics", .array(catalog.diagnostics.map(\.json))),
+            ("workflows", .int(catalog.current.count)), ("instances", .int(s.instances)), ("overdue", .int(s.overdue)),
+            ("provisional", .int(s.provisional)), ("diagnostics", .array(catalog.diagnostics.map(\.json))),
         ])
     }
 

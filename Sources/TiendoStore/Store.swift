@@ -16,17 +16,22 @@ public struct StoredInstance: Sendable {
 /// An open deadline of an instance, kept in `due_items` for the agenda and summaries.
 public struct DueRow: Sendable, Hashable {
     public var instance: String
-    public var deadline: String  // "" for the state deadline, else the milestone id
+    /// "" for the state deadline, the milestone id, or `M@LABEL` for an occurrence.
+    public var deadline: String
     public var workflow: String
     public var group: String?
     public var state: String?
     public var milestone: String?
+    /// The occurrence label of a recurring milestone's item.
+    public var occurrence: String?
     public var title: String
     public var due: String
     public var dueEnd: Instant
+    /// The due depends on a projected calendar year.
+    public var provisional: Bool
     public init(
-        instance: String, deadline: String, workflow: String, group: String?, state: String?, milestone: String?, title: String,
-        due: String, dueEnd: Instant
+        instance: String, deadline: String, workflow: String, group: String?, state: String?, milestone: String?,
+        occurrence: String? = nil, title: String, due: String, dueEnd: Instant, provisional: Bool = false
     ) {
         self.instance = instance
         self.deadline = deadline
@@ -34,9 +39,11 @@ public struct DueRow: Sendable, Hashable {
         self.group = group
         self.state = state
         self.milestone = milestone
+        self.occurrence = occurrence
         self.title = title
         self.due = due
         self.dueEnd = dueEnd
+        self.provisional = provisional
     }
 }
 
@@ -87,6 +94,8 @@ public struct InstanceChange: Sendable {
             mix(d.title)
             mix(d.due)
             mix(String(d.dueEnd.seconds))
+            mix(d.occurrence)
+            mix(d.provisional ? "p" : nil)
         }
         return Int64(bitPattern: h)
     }
@@ -312,6 +321,7 @@ public final class Store: @unchecked Sendable {
                         import_id TEXT NOT NULL, row INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (import_id, row)) WITHOUT ROWID;
                     """)
         }
+        m.registerMigration("v5", migrate: Store.migrateV5)
         return m
     }
 
@@ -441,6 +451,16 @@ public final class Store: @unchecked Sendable {
         }
     }
 
+    /// Instances whose wake-up is at or before `now` (a catch-up still behind), and the earliest such wake-up.
+    public func behind(upTo now: Instant) throws -> (count: Int, since: Instant?) {
+        try read { db in
+            let row = try Row.fetchOne(
+                db, sql: "SELECT COUNT(*), MIN(next_wakeup) FROM instances WHERE next_wakeup IS NOT NULL AND next_wakeup <= ?",
+                arguments: [now.seconds])
+            return (row?[0] ?? 0, (row?[1] as Int64?).map { Instant(seconds: $0) })
+        }
+    }
+
     /// The earliest scheduled wake-up.
     public func nextWakeup() throws -> Instant? {
         try read { db in
@@ -548,7 +568,10 @@ public final class Store: @unchecked Sendable {
                     """)
             let deleteDue = try db.cachedStatement(sql: "DELETE FROM due_items WHERE instance = ?")
             let insertDue = try db.cachedStatement(
-                sql: "INSERT INTO due_items(instance, deadline, workflow, grp, state, milestone, title, due, due_end) VALUES (?,?,?,?,?,?,?,?,?)")
+                sql: """
+                    INSERT INTO due_items(instance, deadline, workflow, grp, state, milestone, title, due, due_end, occurrence,
+                        provisional) VALUES (?,?,?,?,?,?,?,?,?,?,?)
+                    """)
             for c in changes {
                 let i = c.instance
                 if let data = c.dataJSON {
@@ -573,6 +596,7 @@ public final class Store: @unchecked Sendable {
                 for d in c.dueItems {
                     try insertDue.execute(arguments: [
                         d.instance, d.deadline, d.workflow, d.group, d.state, d.milestone, d.title, d.due, d.dueEnd.seconds,
+                        d.occurrence, d.provisional ? 1 : 0,
                     ])
                 }
             }
@@ -716,13 +740,14 @@ public final class Store: @unchecked Sendable {
         }
     }
 
-    static let dueColumns = "instance, deadline, workflow, grp, state, milestone, title, due, due_end"
+    /// The columns of a due item, in the covering index's order (`due_items_by_end`).
+    static let dueColumns = "instance, deadline, workflow, grp, state, milestone, title, due, due_end, occurrence, provisional"
 
     /// Decodes a row of `dueColumns`, by index.
     static func dueRow(_ row: Row) -> DueRow {
         DueRow(
-            instance: row[0], deadline: row[1], workflow: row[2], group: row[3], state: row[4], milestone: row[5], title: row[6],
-            due: row[7], dueEnd: Instant(seconds: row[8]))
+            instance: row[0], deadline: row[1], workflow: row[2], group: row[3], state: row[4], milestone: row[5],
+            occurrence: row[9], title: row[6], due: row[7], dueEnd: Instant(seconds: row[8]), provisional: (row[10] as Int) != 0)
     }
 
     /// The query of `dueItems` and `forEachDueItem`.
@@ -776,12 +801,6 @@ public final class Store: @unchecked Sendable {
             while try cursor.next() != nil {
                 body(RawDueRow(statement: statement.sqliteStatement))
             }
-        }
-    }
-
-    public func dueItems(instance: String) throws -> [DueRow] {
-        try read { db in
-            try Row.fetchAll(db, sql: "SELECT \(Store.dueColumns) FROM due_items WHERE instance = ? ORDER BY due_end", arguments: [instance]).map(Store.dueRow)
         }
     }
 

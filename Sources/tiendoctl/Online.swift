@@ -22,14 +22,30 @@ enum Fmt {
     /// `YYYY-MM-DD` → `dd/mm/yyyy`; an ISO instant → `dd/mm/yyyy HH:MM` (in its own offset).
     static func date(_ text: String?) -> String { Output.humanDue(text) }
 
-    /// `còn 3 ngày`, `hôm nay`, `quá 2 ngày`.
+    /// Interfaces §3: `còn 3 ngày`, `hôm nay`, `quá hạn` (an instant due passed today), `quá 2 ngày`.
     static func days(_ left: Int, overdue: Bool) -> String {
-        if left > 0 { return overdue ? "quá hạn" : "còn \(left) ngày" }
-        if left == 0 { return overdue ? "quá hạn hôm nay" : "hôm nay" }
+        if left > 0 { return "còn \(left) ngày" }
+        if left == 0 { return overdue ? "quá hạn" : "hôm nay" }
         return "quá \(-left) ngày"
     }
 
     static func days(_ item: Manager.DueItem) -> String { days(item.daysLeft, overdue: item.overdue) }
+
+    /// A due for people: `dd/mm/yyyy` (with `HH:MM` for an instant due), then ` (dự kiến)` when provisional.
+    static func due(_ text: String?, provisional: Bool?) -> String {
+        date(text) + (provisional == true && text?.isEmpty == false ? Messages.provisionalMark : "")
+    }
+
+    static func due(_ item: Manager.DueItem) -> String { due(item.due, provisional: item.provisional) }
+
+    /// An item's title, with `@LABEL` for an occurrence of a recurring milestone.
+    static func title(_ item: Manager.DueItem) -> String { item.occurrence.map { "\(item.title) @\($0)" } ?? item.title }
+
+    /// What an item belongs to (`show`): `trạng thái S`, the milestone id, or `M@LABEL`.
+    static func owner(_ item: Manager.DueItem) -> String {
+        guard let m = item.milestone else { return item.state.map { "trạng thái \($0)" } ?? "" }
+        return item.occurrence.map { "\(m)@\($0)" } ?? m
+    }
 
     /// A data value for people: dates as dd/mm/yyyy, booleans as có/không.
     static func value(_ v: JSON) -> String {
@@ -51,7 +67,7 @@ enum Fmt {
 
     /// One line for a DueItem: `dd/mm/yyyy (còn N ngày) — title`.
     static func dueLine(_ item: Manager.DueItem) -> String {
-        "\(date(item.due)) (\(days(item))) — \(item.title)"
+        "\(due(item)) (\(days(item))) — \(title(item))"
     }
 }
 
@@ -74,7 +90,8 @@ struct Status: ParsableCommand {
             if let wake = s.nextWakeup { head += ", thức tiếp lúc \(Fmt.date(wake))" }
             head += ", chạy từ \(Fmt.date(s.startedAt))"
             Output.say(head, Output.bold)
-            let summary = "\(Fmt.count(s.workflows)) quy trình, \(Fmt.count(s.instances)) hồ sơ, \(Fmt.count(s.overdue)) quá hạn"
+            var summary = "\(Fmt.count(s.workflows)) quy trình, \(Fmt.count(s.instances)) hồ sơ, \(Fmt.count(s.overdue)) quá hạn"
+            if let p = s.provisional, p > 0 { summary += ", \(Fmt.count(p)) hạn dự kiến" }
             Output.say(summary, redIf(s.overdue > 0))
             let workflows = reply.workflows
             if !workflows.isEmpty {
@@ -82,11 +99,11 @@ struct Status: ParsableCommand {
                 let rows = workflows.map { w -> [String] in
                     [
                         w.id, w.title, Fmt.count(w.instances), Fmt.count(w.active), Fmt.count(w.completed), Fmt.count(w.overdue),
-                        Fmt.count(w.dueSoon), w.nextDue.map { "\(Fmt.date($0.due)) (\(Fmt.days($0)))" } ?? "—",
+                        Fmt.count(w.dueSoon), Fmt.count(w.provisional ?? 0), w.nextDue.map { "\(Fmt.due($0)) (\(Fmt.days($0)))" } ?? "—",
                     ]
                 }
                 Output.table(
-                    ["Mã", "Tên", "Hồ sơ", "Đang chạy", "Hoàn tất", "Quá hạn", "Sắp đến hạn", "Hạn gần nhất"], rows,
+                    ["Mã", "Tên", "Hồ sơ", "Đang chạy", "Hoàn tất", "Quá hạn", "Sắp đến hạn", "Hạn dự kiến", "Hạn gần nhất"], rows,
                     colour: workflows.map { redIf($0.overdue > 0) })
             }
             if !s.diagnostics.isEmpty {
@@ -151,14 +168,16 @@ struct List: ParsableCommand {
             Output.say("Không có hồ sơ nào.")
             return
         }
+        // Interfaces §3: the number of overdue items, then the first item of `deadlines`, overdue or not.
         let rows = all.map { i -> [String] in
-            [
-                i.id, stateText(i), Fmt.date(i.startedAt), overdueCount(i).map(String.init) ?? "", i.next.map { Fmt.date($0.due) } ?? "",
-                i.next.map(Fmt.days) ?? "", i.next?.title ?? "",
+            let first = openDeadlines(i).first
+            return [
+                i.id, stateText(i), Fmt.date(String(i.startedAt.prefix(10))), overdueCount(i).map(Fmt.count) ?? "", first.map(Fmt.due) ?? "",
+                first.map(Fmt.days) ?? "", first.map(Fmt.title) ?? "",
             ]
         }
         Output.table(
-            ["Hồ sơ", "Trạng thái", "Bắt đầu", "Quá hạn", "Hạn tiếp theo", "Còn/quá", "Việc"], rows,
+            ["Hồ sơ", "Trạng thái", "Bắt đầu", "Quá hạn", "Hạn", "Còn/quá", "Việc"], rows,
             colour: all.map { redIf(overdueCount($0) != nil) })
         var footer = "\(Fmt.count(all.count)) hồ sơ"
         if next != nil { footer += " (còn nữa; bỏ --limit để xem hết)" }
@@ -173,11 +192,13 @@ func stateText(_ i: Manager.Instance) -> String {
     return s
 }
 
-/// How many open items of the instance are overdue (nil when none): its open overdue milestones, or its state
-/// deadline when `next` is overdue.
+/// The instance's open deadlines in the daemon's order (`Instance.deadlines`; only `next` from a daemon that
+/// predates it).
+func openDeadlines(_ i: Manager.Instance) -> [Manager.DueItem] { i.deadlines ?? (i.next.map { [$0] } ?? []) }
+
+/// How many items of `deadlines` are overdue (nil when none).
 func overdueCount(_ i: Manager.Instance) -> Int? {
-    var n = i.milestones.filter { $0.overdue && !$0.done }.count
-    if n == 0, i.next?.overdue == true { n = 1 }
+    let n = openDeadlines(i).filter(\.overdue).count
     return n > 0 ? n : nil
 }
 
@@ -190,7 +211,8 @@ func redIf(_ condition: Bool) -> ((String) -> String)? {
 // MARK: show
 
 struct Show: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Chi tiết một hồ sơ: dữ liệu, các mốc, hạn tiếp theo.")
+    static let configuration = CommandConfiguration(
+        abstract: "Chi tiết một hồ sơ: dữ liệu, các mốc và mọi hạn đang mở (cả hạn đã quá).")
 
     @Argument(help: "Mã hồ sơ, QUY_TRÌNH/KHÓA.")
     var id: String
@@ -202,7 +224,7 @@ struct Show: ParsableCommand {
     }
 }
 
-/// The human view of an Instance.
+/// The human view of an Instance (interfaces §3 `show`): fields and data, milestones, then every open deadline.
 func printInstance(_ i: Manager.Instance) {
     Output.say("Hồ sơ \(i.id)", Output.bold)
     var fields: [[String]] = [
@@ -211,12 +233,8 @@ func printInstance(_ i: Manager.Instance) {
         ["Bắt đầu", Fmt.date(i.startedAt)],
     ]
     if i.state != nil { fields.append(["Vào trạng thái", Fmt.date(i.enteredAt)]) }
-    if let next = i.next { fields.append(["Hạn tiếp theo", Fmt.dueLine(next)]) }
     let width = fields.map { $0[0].count }.max() ?? 0
-    for f in fields {
-        let line = "  " + f[0] + String(repeating: " ", count: width - f[0].count) + "  " + f[1]
-        Output.say(line, redIf(f[0] == "Hạn tiếp theo" && i.next?.overdue == true))
-    }
+    for f in fields { Output.say("  " + f[0] + String(repeating: " ", count: width - f[0].count) + "  " + f[1]) }
     let data = i.data.objectValue ?? []
     if !data.isEmpty {
         Output.say()
@@ -229,11 +247,32 @@ func printInstance(_ i: Manager.Instance) {
         Output.say("Các mốc", Output.bold)
         let rows = i.milestones.map { m -> [String] in
             let status = m.done ? "xong" + (m.doneAt.map { " " + Fmt.date($0) } ?? "") : m.overdue ? "quá hạn" : "chưa xong"
-            return [m.id, m.title, Fmt.date(m.due), status, m.requires.joined(separator: ", ")]
+            return [m.id, m.title, Fmt.due(m.due, provisional: m.provisional), status, recurrence(m), m.requires.joined(separator: ", ")]
         }
         let colours = i.milestones.map { m in redIf(!m.done && m.overdue) }
-        Output.table(["Mốc", "Tên", "Hạn", "Tình trạng", "Cần xong trước"], rows, colour: colours)
+        Output.table(["Mốc", "Tên", "Hạn", "Tình trạng", "Định kỳ", "Cần xong trước"], rows, colour: colours)
     }
+    let open = openDeadlines(i)
+    Output.say()
+    if open.isEmpty {
+        Output.say(i.completed ? "Hồ sơ đã hoàn tất: không còn hạn nào." : "Không có hạn nào đang mở.")
+        return
+    }
+    let overdue = open.filter(\.overdue).count
+    Output.say("Các hạn đang mở (\(Fmt.count(open.count))" + (overdue > 0 ? ", \(Fmt.count(overdue)) quá hạn)" : ")"), Output.bold)
+    Output.table(
+        ["Hạn", "Còn/quá", "Việc", "Thuộc"], open.map { [Fmt.due($0), Fmt.days($0), $0.title, Fmt.owner($0)] },
+        colour: open.map { redIf($0.overdue) })
+}
+
+/// A recurring milestone's period, the occurrence it describes and how many are open: `mỗi 1mo, kỳ 2027-03, 2 kỳ
+/// đang mở`; empty for a one-shot milestone.
+func recurrence(_ m: Manager.Milestone) -> String {
+    guard let every = m.every else { return "" }
+    var parts = ["mỗi \(every)"]
+    if let l = m.occurrence { parts.append("kỳ \(l)") }
+    parts.append("\(Fmt.count(m.openCount ?? 0)) kỳ đang mở")
+    return parts.joined(separator: ", ")
 }
 
 // MARK: start
@@ -264,10 +303,10 @@ struct Start: ParsableCommand {
 func printNext(_ i: Manager.Instance) {
     if i.completed {
         Output.say("Hồ sơ đã hoàn tất.")
-    } else if let next = i.next {
-        let line = "Hạn tiếp theo: \(Fmt.dueLine(next))"
-        Output.say(line, redIf(next.overdue))
+        return
     }
+    if let n = overdueCount(i) { Output.say("Đang quá hạn: \(Fmt.count(n)) việc (xem: tiendoctl show \(i.id)).", Output.red) }
+    if let next = i.next { Output.say("Hạn tiếp theo: \(Fmt.dueLine(next))") }
 }
 
 // MARK: import
@@ -401,14 +440,15 @@ struct Done: ParsableCommand {
     @Argument(help: "Mã hồ sơ, QUY_TRÌNH/KHÓA.")
     var id: String
 
-    @Argument(help: "Mã mốc.")
+    @Argument(help: "Mã mốc; MỐC@KỲ cho một kỳ của mốc định kỳ (không có @KỲ: kỳ cũ nhất đang mở).")
     var milestone: String
 
     @OptionGroup var connection: ConnectionOptions
 
     func run() throws {
         try connection.run(Manager.CompleteMilestone(id: id, milestone: milestone)) { i in
-            let title = i.milestones.first { $0.id == milestone }.map { " «\($0.title)»" } ?? ""
+            let id = milestone.split(separator: "@", maxSplits: 1).first.map(String.init) ?? milestone
+            let title = i.milestones.first { $0.id == id }.map { " «\($0.title)»" } ?? ""
             Output.say("Đã xong mốc '\(milestone)'\(title) của hồ sơ \(i.id).")
             printNext(i)
         }
@@ -484,7 +524,7 @@ struct Agenda: ParsableCommand {
             }
             for it in byGroup[g] ?? [] {
                 rows.append([
-                    (grouped ? "  " : "") + Fmt.date(it.due), Fmt.days(it), it.instance, it.title,
+                    (grouped ? "  " : "") + Fmt.due(it), Fmt.days(it), it.instance, Fmt.title(it),
                 ])
                 colours.append(redIf(red))
             }
@@ -509,8 +549,7 @@ struct History: ParsableCommand {
                 Output.say("Hồ sơ \(id) chưa có bản ghi nào.")
                 return
             }
-            let rows = records.map { r in [Fmt.date(r.at), Fmt.kind(r.kind), r.message] }
-            Output.table(["Thời điểm", "Loại", "Nội dung"], rows, colour: records.map(recordColour))
+            Output.printRecords(records.compactMap { Record(json: $0.json) }, json: false, showInstance: false)
         }
     }
 }

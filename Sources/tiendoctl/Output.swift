@@ -76,7 +76,10 @@ enum Output {
         return due
     }
 
-    static func printRecords(_ records: [Record], json: Bool, lines: Bool = false) {
+    /// Records as a table (or JSON): at, kind, instance (unless `showInstance` is false: `history` of one instance),
+    /// state or milestone (`M@LABEL` for an occurrence), due, how late, message; ` (dự kiến)` after every
+    /// provisional date or instant.
+    static func printRecords(_ records: [Record], json: Bool, lines: Bool = false, showInstance: Bool = true) {
         if json {
             if lines {
                 for r in records { print(r.json.serialized()) }
@@ -90,18 +93,22 @@ enum Output {
             // "Calendar status", rules 5–6); an operator's `at` never is.
             let computedAt = r.provisional && [.reminder, .overdue, .transition, .completed].contains(r.kind)
             let subject = r.milestone.map { m in r.occurrence.map { "\(m)@\($0)" } ?? m } ?? r.state ?? ""
-            return [
+            var row = [
                 human(r) + (computedAt ? Messages.provisionalMark : ""), kindLabel(r.kind.rawValue), r.instance ?? r.workflow,
                 subject, humanDue(r.due) + (r.provisional && r.due != nil ? Messages.provisionalMark : ""),
                 r.late.map { Messages.lateness(seconds: $0) } ?? "", r.message,
             ]
+            if !showInstance { row.remove(at: 2) }
+            return row
         }
         let colours: [((String) -> String)?] = records.map { r -> ((String) -> String)? in
             if r.priority <= 3 || r.kind == .overdue { return Output.red }
             if r.priority == 4 { return Output.yellow }
             return nil
         }
-        table(["Thời điểm", "Loại", "Hồ sơ", "Trạng thái/Mốc", "Hạn", "Trễ", "Nội dung"], rows, colour: colours)
+        var header = ["Thời điểm", "Loại", "Hồ sơ", "Trạng thái/Mốc", "Hạn", "Trễ", "Nội dung"]
+        if !showInstance { header.remove(at: 2) }
+        table(header, rows, colour: colours)
     }
 }
 

@@ -81,6 +81,14 @@ struct Tiendod: ParsableCommand {
             log.critical("Không khởi động được: \(error)")
             throw ExitCode(1)
         }
+        // Long start-up work (a calendar change applied to many instances, the first start after an upgrade) asks
+        // the service manager for more time every 10 s instead of running into TimeoutStartSec=.
+        var extended = ContinuousClock.now
+        daemon.heartbeat = {
+            guard ContinuousClock.now - extended >= .seconds(10) else { return }
+            _ = ServiceManager.notify(["EXTEND_TIMEOUT_USEC=60000000"])
+            extended = ContinuousClock.now
+        }
         daemon.loadDefinitions()
         if daemon.current.isEmpty {
             log.warning("Chưa có quy trình nào dùng được trong \(options.workflowDirectories.joined(separator: ", "))")

@@ -77,6 +77,40 @@ struct JournalTests {
         #expect(d["TIENDO_MILESTONE"] == nil && d["TIENDO_DUE"] == nil && d["TIENDO_GROUP"] == nil)
     }
 
+    @Test("a provisional rescheduled record of an occurrence: occurrence, previous due, provisional in contract order")
+    func rescheduledFields() {
+        let r = Record(
+            at: Instant(seconds: 0), utcOffset: 0, kind: .rescheduled, workflow: "w", instance: "w/k", state: "s",
+            milestone: "dang-phi", occurrence: "2027-03", due: "2027-04-02", previousDue: "2027-03-31", daysLeft: 17,
+            priority: 5, provisional: true, actor: 0, message: "m")
+        let f = JournalSink.fields(of: r)
+        #expect(f.map(\.0).dropFirst(4) == [
+            "TIENDO_KIND", "TIENDO_WORKFLOW", "TIENDO_INSTANCE", "TIENDO_STATE", "TIENDO_MILESTONE", "TIENDO_OCCURRENCE",
+            "TIENDO_DUE", "TIENDO_PREVIOUS_DUE", "TIENDO_DAYS_LEFT", "TIENDO_PROVISIONAL", "TIENDO_ACTOR_UID",
+        ])
+        let d = Dictionary(uniqueKeysWithValues: f)
+        #expect(d["MESSAGE_ID"] == "0ace3b42fda54bef90841aaef0545938")
+        #expect(d["TIENDO_OCCURRENCE"] == "2027-03" && d["TIENDO_PREVIOUS_DUE"] == "2027-03-31" && d["TIENDO_PROVISIONAL"] == "1")
+    }
+
+    @Test("an overdue notice of an occurrence carries missed; a record that is not provisional has no such field")
+    func missedField() {
+        let r = Record(
+            at: Instant(seconds: 0), utcOffset: 0, kind: .overdue, workflow: "w", instance: "w/k", milestone: "dang-phi",
+            occurrence: "2027-05", due: "2027-05-31", daysLeft: -1, missed: 3, priority: 2, late: 4000, message: "m")
+        let d = Dictionary(uniqueKeysWithValues: JournalSink.fields(of: r))
+        #expect(d["TIENDO_MISSED"] == "3" && d["TIENDO_LATE_SEC"] == "4000")
+        #expect(d["TIENDO_PROVISIONAL"] == nil && d["TIENDO_PREVIOUS_DUE"] == nil)
+    }
+
+    @Test("stderr lines say how late in words and name rescheduled records")
+    func stderrLines() {
+        let r = Record(
+            at: Instant(seconds: 0), utcOffset: 0, kind: .rescheduled, workflow: "w", instance: "w/k", priority: 5, late: 3 * 3600 + 300,
+            message: "Đổi hạn")
+        #expect(StderrSink.line(r) == "1970-01-01T00:00:00+00:00 <5> đổi-hạn w/k: Đổi hạn (trễ 3 giờ 5 phút)")
+    }
+
     @Test("daemon messages: MESSAGE_ID, sanitised extra fields that cannot override the sink's own, CODE_*")
     func daemonMessageFields() {
         let f = JournalSink.fields(

@@ -155,6 +155,53 @@ struct StoreViewsTests {
         #expect(try d.summaries(now: now, groups: false).groups.isEmpty)
     }
 
+    @Test("provisional counts kept by the triggers equal a recount; Agenda's rows carry occurrences and provisional")
+    func provisionalCounts() throws {
+        let dir = NSTemporaryDirectory() + "tiendo-prov-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let options = DaemonOptions(workflowDirectories: [Self.workflows], stateDirectory: dir + "/state", runtimeDirectory: dir + "/status")
+        let start = try #require(Zone.vietnam.parseInstant("2026-12-28T09:00"))
+        let d = try Daemon(options: options, clock: DaemonClock(fakeStart: start, rate: 1), sink: QuietSink())
+        d.loadDefinitions()
+        // Admitted every 3 days from 01/11/2025: the reviews due before 2027 are official, the later ones provisional.
+        let rows: [[(String, JSON)]] = (0..<40).map { i in
+            [("key", .string("dv\(i)")), ("chi_bo", .string("Chi bộ \(i % 4)")), ("ngay_ket_nap", .string(CivilDate(2025, 11, 1).adding(days: 3 * i).iso))]
+        }
+        #expect(try d.importInstances(workflow: "dang-vien-du-bi", rows: rows, actor: nil) == .imported(40))
+        let meetings: [[(String, JSON)]] = (0..<3).map { [("key", .string("cb\($0)")), ("chi_bo", .string("Chi bộ \($0)"))] }
+        #expect(try d.importInstances(workflow: "sinh-hoat-chi-bo", rows: meetings, actor: nil) == .imported(3))
+        _ = try d.tick(now: d.clock.now())
+        func recount() throws -> Int {
+            try d.store.instances(workflow: "dang-vien-du-bi", limit: 1000, after: nil, definition: d.definition).reduce(0) { n, row in
+                n + Engine(d.definition(row.instance.digest)!).openDeadlines(row.instance).filter(\.provisional).count
+            }
+        }
+        let counted = try d.store.provisionalCounts()["dang-vien-du-bi"] ?? 0
+        #expect(counted == (try recount()))
+        #expect(counted > 0 && counted < 40)
+        // Voted on: their items close, and the counts follow.
+        let provisionalIDs = try d.store.dueItems(until: start.adding(seconds: 400 * 86_400), workflow: "dang-vien-du-bi", group: nil, limit: 1000)
+            .filter(\.provisional).map(\.instance)
+        for id in provisionalIDs.prefix(3) {
+            _ = try d.sendEvent(
+                id: id, event: "bieu-quyet", data: [("so_dang_vien_chinh_thuc", .int(30)), ("so_tan_thanh", .int(24))], idempotencyKey: nil,
+                actor: nil)
+        }
+        #expect(try d.store.provisionalCounts()["dang-vien-du-bi"] == counted - 3)
+        #expect(try d.store.provisionalCounts()["dang-vien-du-bi"] == (try recount()))
+        #expect(try d.summaries(now: d.clock.now(), groups: false).provisional == counted - 3)
+        // The byte writer and the item-by-item JSON agree, occurrences and provisional flags included.
+        let v = d.views
+        let now = d.clock.now()
+        let until = now.adding(seconds: 60 * 86_400)
+        var text: [UInt8] = []
+        try v.writeAgendaParameters(until: until, workflow: nil, group: nil, limit: 100_000, now: now, to: &text)
+        let fast = try JSON.parse(String(decoding: text, as: UTF8.self))
+        let items = try d.store.dueItems(until: until, workflow: nil, group: nil, limit: 100_000)
+        #expect(fast == JSON.object([("items", .array(items.map { v.dueItemJSON($0, now: now) }))]))
+        #expect(items.contains { $0.provisional } && items.contains { $0.occurrence == "2026-12" })
+    }
+
     @Test("Agenda written straight from the rows equals the JSON built item by item")
     func agendaBytes() throws {
         let (d, dir) = try Self.populated()

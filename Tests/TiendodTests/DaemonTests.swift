@@ -270,6 +270,26 @@ struct DaemonTests {
     }
 }
 
+/// A stopped daemon of 400 `hop` instances whose database has the history table's root page overwritten: nothing
+/// start-up reads (every record was sent), but `quick_check` reads it. Returns the daemon and the database path.
+func daemonWithDamagedHistory() throws -> (DaemonProcess, String) {
+    let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
+    let rows: [JSON] = (0..<400).map { .object([("key", .string("c\($0)")), ("han", .string("2026-03-20"))]) }
+    _ = try d.call("ImportInstances", [("workflow", .string("hop")), ("rows", .array(rows))])
+    #expect(d.stop() == 0)
+    let db = d.stateDir + "/tiendo.sqlite"
+    // Everything in the main file first, so no WAL copy of the page hides the damage.
+    #expect(try run("/usr/bin/sqlite3", [db, "PRAGMA wal_checkpoint(TRUNCATE)"]).0 == 0)
+    let root = try #require(Int(try historyRows(db, "SELECT rootpage FROM sqlite_master WHERE name = 'history'").first ?? ""))
+    let pageSize = try #require(Int(try historyRows(db, "PRAGMA page_size").first ?? ""))
+    for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
+    let file = try #require(FileHandle(forUpdatingAtPath: db))
+    file.seek(toFileOffset: UInt64((root - 1) * pageSize))
+    file.write(Data(repeating: 0xA5, count: pageSize))
+    try file.close()
+    return (d, db)
+}
+
 @Suite(.serialized)
 struct BadStateTests {
     @Test("a corrupt database file: clear error, non-zero exit, file untouched")
@@ -288,21 +308,7 @@ struct BadStateTests {
 
     @Test("damage found by the integrity check after READY stops the daemon with status 1, file untouched")
     func damageFoundAfterReady() throws {
-        let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
-        let rows: [JSON] = (0..<400).map { .object([("key", .string("c\($0)")), ("han", .string("2026-03-20"))]) }
-        _ = try d.call("ImportInstances", [("workflow", .string("hop")), ("rows", .array(rows))])
-        #expect(d.stop() == 0)
-        // Overwrite the history table's root page: nothing start-up reads (every record was sent), but
-        // quick_check reads it.
-        let db = d.stateDir + "/tiendo.sqlite"
-        // Everything in the main file first, so no WAL copy of the page hides the damage.
-        #expect(try run("/usr/bin/sqlite3", [db, "PRAGMA wal_checkpoint(TRUNCATE)"]).0 == 0)
-        let root = try #require(Int(try historyRows(db, "SELECT rootpage FROM sqlite_master WHERE name = 'history'").first ?? ""))
-        let pageSize = try #require(Int(try historyRows(db, "PRAGMA page_size").first ?? ""))
-        let file = try #require(FileHandle(forUpdatingAtPath: db))
-        file.seek(toFileOffset: UInt64((root - 1) * pageSize))
-        file.write(Data(repeating: 0xA5, count: pageSize))
-        try file.close()
+        let (d, db) = try daemonWithDamagedHistory()
         let damaged = try Data(contentsOf: URL(fileURLWithPath: db))
         // With the inline limit at 0 the check runs after READY: the daemon becomes ready, then stops on its own
         // (possibly before a client could connect: the check of a small file is quick).

@@ -70,19 +70,7 @@ struct StateFileTests {
 
     @Test("a damaged tiendo database is refused before it is opened for writing, byte for byte untouched")
     func damagedUntouched() throws {
-        let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
-        let rows: [JSON] = (0..<400).map { .object([("key", .string("c\($0)")), ("han", .string("2026-03-20"))]) }
-        _ = try d.call("ImportInstances", [("workflow", .string("hop")), ("rows", .array(rows))])
-        #expect(d.stop() == 0)
-        let db = d.stateDir + "/tiendo.sqlite"
-        #expect(try run("/usr/bin/sqlite3", [db, "PRAGMA wal_checkpoint(TRUNCATE)"]).0 == 0)
-        let root = try #require(Int(try historyRows(db, "SELECT rootpage FROM sqlite_master WHERE name = 'history'").first ?? ""))
-        let pageSize = try #require(Int(try historyRows(db, "PRAGMA page_size").first ?? ""))
-        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
-        let file = try #require(FileHandle(forUpdatingAtPath: db))
-        file.seek(toFileOffset: UInt64((root - 1) * pageSize))
-        file.write(Data(repeating: 0x5A, count: pageSize))
-        try file.close()
+        let (d, db) = try daemonWithDamagedHistory()
         let damaged = try bytes(db)
         #expect(try refusedStart(d) == 1)
         #expect(d.log.contains("hỏng"))

@@ -213,8 +213,8 @@ CATALOG_TOUCHED=1
 [ -f "$CATALOG_DB" ] && cp "$CATALOG_DB" "$T/database.orig"
 mkdir -p "$(dirname "$CATALOG_FILE")"
 cp "$REPO/systemd/tiendo.catalog" "$CATALOG_FILE"
-if journalctl --update-catalog >"$T/catalog.log" 2>&1 && [ "$(journalctl --list-catalog 2>/dev/null | grep -c ' tiendo: ')" = 11 ]; then
-    pass "catalog: journalctl --update-catalog takes all 11 MESSAGE_IDs"
+if journalctl --update-catalog >"$T/catalog.log" 2>&1 && [ "$(journalctl --list-catalog 2>/dev/null | grep -c ' tiendo: ')" = 12 ]; then
+    pass "catalog: journalctl --update-catalog takes all 12 MESSAGE_IDs"
 else
     fail "catalog: $(cat "$T/catalog.log"; journalctl --list-catalog 2>&1 | grep tiendo)"
 fi
@@ -265,6 +265,32 @@ rm -rf "$WF/examples" "$WF/archive"
 ELECTION=bau-cu-xvi-2026
 cp "$REPO/Workflows/archive/$ELECTION.yaml" "$WF/"
 ELECTION_CSV="$REPO/Workflows/archive/$ELECTION.csv"
+# A case whose records carry the fields only calendars and recurring milestones give: provisional dues in the
+# projected 2027 (one completed, one moved when the reload below adds an official 2027 list), and a daily series
+# overdue from its first occurrence (occurrence, missed).
+CAL_WF=lich-thu
+CAL_CASE=$CAL_WF/lt1
+cat >"$WF/$CAL_WF.yaml" <<'EOF'
+tiendo: 1
+title: Thử lịch nghỉ và mốc định kỳ
+milestones:
+  han-xong:
+    title: Hạn rơi vào năm dự kiến, xong sớm
+    due: 2027-02-01
+    roll: forward
+    remind: []
+  han-doi:
+    title: Hạn rơi vào năm dự kiến, đổi khi có lịch chính thức
+    due: 2027-02-01
+    roll: forward
+    remind: []
+  hang-ngay:
+    title: Việc hằng ngày
+    every: 1d
+    anchor: 2025-11-01
+    due: period - 1d
+    remind: []
+EOF
 NWF=$(find "$WF" -maxdepth 1 -name '*.yaml' | wc -l)
 SOCK="$T/sock/vn.tiendo.Manager"
 export TIENDO_SOCKET="$SOCK"
@@ -336,6 +362,11 @@ else
 fi
 check "StatusText kept current: '$NWF quy trình, $ROWS hồ sơ, 0 quá hạn'" \
     wait_until 5 sh -c "systemctl --user show $UNIT -p StatusText --value | grep -qx '$NWF quy trình, $ROWS hồ sơ, 0 quá hạn'"
+if "$BIN/tiendoctl" start "$CAL_WF" lt1 >"$T/cal-start.out" 2>&1 && "$BIN/tiendoctl" done "$CAL_CASE" han-xong >>"$T/cal-start.out" 2>&1; then
+    pass "tiendoctl start $CAL_WF lt1, done han-xong (a provisional due)"
+else
+    fail "start/done $CAL_CASE: $(cat "$T/cal-start.out")"
+fi
 
 wd=$(prop WatchdogUSec)
 check "watchdog armed ($wd) and pinged from the loop (WATCHDOG=1)" \
@@ -345,6 +376,8 @@ check "watchdog armed ($wd) and pinged from the loop (WATCHDOG=1)" \
 
 NEW_TITLE="Bầu cử khóa XVI (đã sửa lúc thử nghiệm $$)"
 sed -i "s|^title: .*|title: $NEW_TITLE|" "$WF/$ELECTION.yaml"
+# The official 2027 list (test values) arrives with the same reload: 01/02/2027 off moves han-doi to 02/02.
+printf '  2027:\n    source: "Lịch thử nghiệm 2027"\n    off: [2027-01-01, 2027-02-01]\n' >>"$WF/calendars/vn.yaml"
 reload_rc=0
 systemctl --user reload "$UNIT" >"$T/reload.out" 2>&1 || reload_rc=$?
 log=$(manager_log)
@@ -358,6 +391,15 @@ fi
 check "after reload: READY=1 and the STATUS line again" \
     sh -c "journalctl _PID=$MANAGER_PID USER_UNIT=$UNIT -o cat --no-pager | sed -n '/RELOADING=1/,\$p' | grep -q 'Got notification message from PID $PID1 (READY=1, STATUS=$NWF quy trình'"
 check "ReloadResult=success" test "$(prop ReloadResult)" = success
+moved=$("$BIN/tiendoctl" history "$CAL_CASE" --json 2>/dev/null | python3 -c '
+import json, sys
+r = [r for r in json.load(sys.stdin)["records"] if r["kind"] == "rescheduled"]
+print(" ".join("%s:%s>%s:actor=%s:%s" % (x.get("milestone"), x.get("previousDue"), x.get("due"), x.get("actor"), x.get("provisional", False)) for x in r))' 2>/dev/null)
+if [ "$moved" = "han-doi:2027-02-01>2027-02-02:actor=0:False" ]; then
+    pass "the calendar change took effect on reload: one rescheduled record ($moved)"
+else
+    fail "calendar change on reload: rescheduled records '$moved'"
+fi
 title=$("$BIN/tiendoctl" status --json 2>/dev/null | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
@@ -386,16 +428,18 @@ journalctl -o json --no-pager _PID="$PID1" >"$T/journal.json" 2>/dev/null
 while read -r id; do
     "$BIN/tiendoctl" history "$ELECTION/$id" --json >>"$T/history.json" 2>/dev/null && echo >>"$T/history.json"
 done < <(tail -n +2 "$ELECTION_CSV" | cut -d, -f1)
+"$BIN/tiendoctl" history "$CAL_CASE" --json >>"$T/history.json" 2>/dev/null
 python3 - "$T/journal.json" "$T/history.json" >"$T/fields.out" 2>&1 <<'EOF'
 import json, sys
 ids = {"started": "7fc65e76f4bd48da9f9cc041a9703815", "transition": "191c025266eb4042a81d0aa1723e4566",
        "reminder": "c2cc632f530944469689268137a570f1", "overdue": "1d773565e2744a6398541be00857352e",
        "milestone-done": "9abb45fca86e484c91fc8a743361b03d", "completed": "349c50abd7d443f68be5859b0e1b7717",
-       "rejected": "02b4e58797ec42688fb4af34549a35fb"}
+       "rejected": "02b4e58797ec42688fb4af34549a35fb", "rescheduled": "0ace3b42fda54bef90841aaef0545938"}
 keys = {"kind": "TIENDO_KIND", "workflow": "TIENDO_WORKFLOW", "instance": "TIENDO_INSTANCE", "state": "TIENDO_STATE",
         "from": "TIENDO_FROM", "to": "TIENDO_TO", "event": "TIENDO_EVENT", "milestone": "TIENDO_MILESTONE",
-        "due": "TIENDO_DUE", "daysLeft": "TIENDO_DAYS_LEFT", "late": "TIENDO_LATE_SEC", "group": "TIENDO_GROUP",
-        "actor": "TIENDO_ACTOR_UID"}
+        "occurrence": "TIENDO_OCCURRENCE", "due": "TIENDO_DUE", "previousDue": "TIENDO_PREVIOUS_DUE",
+        "daysLeft": "TIENDO_DAYS_LEFT", "missed": "TIENDO_MISSED", "late": "TIENDO_LATE_SEC",
+        "provisional": "TIENDO_PROVISIONAL", "group": "TIENDO_GROUP", "actor": "TIENDO_ACTOR_UID"}
 entries = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 history = []
 dec = json.JSONDecoder()
@@ -411,11 +455,12 @@ problems = []
 def expected(r):
     f = {"MESSAGE": r["message"], "PRIORITY": str(r["priority"]), "SYSLOG_IDENTIFIER": "tiendod", "MESSAGE_ID": ids[r["kind"]]}
     for k, field in keys.items():
-        if k in r: f[field] = str(r[k])
+        if k in r: f[field] = "1" if r[k] is True else str(r[k])
     return f
 checked = {}
 for r in history:
-    if r["kind"] not in ("reminder", "started"): continue
+    # The election's reminders and starts; every record of the calendar case.
+    if r["kind"] not in ("reminder", "started") and r.get("workflow") != "lich-thu": continue
     want = expected(r)
     match = [e for e in records if e.get("MESSAGE") == r["message"] and e.get("TIENDO_INSTANCE") == r.get("instance")]
     if not match:
@@ -430,6 +475,11 @@ for r in history:
     if e.get("_TRANSPORT") != "journal": problems.append(f"{r['instance']}: _TRANSPORT={e.get('_TRANSPORT')}")
     checked[r["kind"]] = checked.get(r["kind"], 0) + 1
 if not checked.get("reminder"): problems.append("no reminder in the history to compare with")
+cal = [r for r in history if r.get("workflow") == "lich-thu"]
+for what, ok in [("a rescheduled record", any(r["kind"] == "rescheduled" for r in cal)),
+                 ("a provisional record", any(r.get("provisional") for r in cal)),
+                 ("an overdue notice with occurrence and missed", any(r["kind"] == "overdue" and "occurrence" in r and "missed" in r for r in cal))]:
+    if not ok: problems.append(f"the calendar case's history has no {what} to compare with")
 # The daemon's own diagnostics: their MESSAGE_ID and CODE_* fields.
 ready = [e for e in entries if e.get("MESSAGE_ID") == "e93a61dde3b04638b4c17cda8e687acc" and "sẵn sàng" in e.get("MESSAGE", "")]
 if not ready: problems.append("no 'ready' daemon message with MESSAGE_ID e93a61dd…")

@@ -37,14 +37,17 @@ milestones:
 
 
 class Daemon:
-    def __init__(self, extra_env=None, prefix=()):
+    """`files` adds workflow files (name -> text) beside hop.yaml; `fake_time` is where the daemon's clock starts."""
+
+    def __init__(self, extra_env=None, prefix=(), files=None, fake_time="2026-03-02T09:00:00+07:00"):
         self.dir = tempfile.mkdtemp(prefix="tiendo-vl-")
         os.chmod(self.dir, 0o755)
         wf = os.path.join(self.dir, "wf")
         os.makedirs(os.path.join(wf, "calendars"))
         shutil.copy(os.path.join(ROOT, "Workflows", "calendars", "vn.yaml"), os.path.join(wf, "calendars", "vn.yaml"))
-        with open(os.path.join(wf, "hop.yaml"), "w", encoding="utf-8") as f:
-            f.write(WORKFLOW)
+        for name, text in {"hop.yaml": WORKFLOW, **(files or {})}.items():
+            with open(os.path.join(wf, name), "w", encoding="utf-8") as f:
+                f.write(text)
         self.socket = os.path.join(self.dir, "sock")
         self.log = os.path.join(self.dir, "daemon.log")
         self.logf = open(self.log, "wb")
@@ -55,7 +58,7 @@ class Daemon:
         self.proc = subprocess.Popen(
             [*prefix, os.path.join(BIN, "tiendod"), "--workflows", wf, "--state-dir", os.path.join(self.dir, "state"),
              "--runtime-dir", os.path.join(self.dir, "run"), "--socket", self.socket,
-             "--fake-time", "2026-03-02T09:00:00+07:00", "--time-rate", "1"],
+             "--fake-time", fake_time, "--time-rate", "1"],
             stdout=self.logf, stderr=self.logf, env=env)
         deadline = time.time() + 60
         while time.time() < deadline:

@@ -1,8 +1,11 @@
 """The online tiendoctl commands against the real daemon: tables, --json, CSV as Excel writes it, errors."""
 
 import json
+import re
 import os
 import subprocess
+
+import pytest
 
 from conftest import BIN
 
@@ -169,3 +172,135 @@ def test_watch_streams_json_lines(daemon):
     finally:
         p.kill()
         p.wait()
+
+
+# ---------------------------------------------------------------- what an officer sees (interfaces §3)
+
+VIEC = """tiendo: 1
+title: Việc của chi bộ
+fields:
+  chi_bo: {type: text}
+group_by: chi_bo
+milestones:
+  nop-bao-cao: {title: Nộp báo cáo, due: 2027-02-01 + 5wd}
+  dang-phi:
+    title: Đóng đảng phí
+    every: 1mo
+    anchor: 2026-01-01
+    due: period + 1mo - 1d
+"""
+
+
+@pytest.fixture(scope="module")
+def ward(tmp_path_factory):
+    """The contract's example at 2026-04-03 09:00: a probationary member 3 days past the vote's due, and a chi bộ
+    with two open months of dues and a report due in the projected 2027."""
+    import conftest
+
+    with open(os.path.join(conftest.ROOT, "Workflows", "dang-vien-du-bi.yaml"), encoding="utf-8") as f:
+        files = {"dang-vien-du-bi.yaml": f.read(), "viec.yaml": VIEC}
+    d = conftest.Daemon(files=files, fake_time="2026-04-03T09:00:00+07:00")
+    tmp = tmp_path_factory.mktemp("ward")
+    (tmp / "dv.csv").write_text("key,ngay_ket_nap,chi_bo,started\ndvdb-2025-014,2025-02-10,Chi bộ 3,2025-02-10\n", encoding="utf-8")
+    (tmp / "viec.csv").write_text("key,chi_bo,started\ncb3,Chi bộ 3,2026-03-10T09:00\n", encoding="utf-8")
+    assert ctl(d, "import", "dang-vien-du-bi", str(tmp / "dv.csv")).returncode == 0
+    assert ctl(d, "import", "viec", str(tmp / "viec.csv")).returncode == 0
+    yield d
+    d.stop()
+
+
+def cells(line):
+    return re.split(r"\s{2,}", line.strip())
+
+
+def test_list_shows_the_overdue_count_and_the_first_open_deadline(ward):
+    r = ctl(ward, "list", "dang-vien-du-bi")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert cells(lines[0]) == ["Hồ sơ", "Trạng thái", "Bắt đầu", "Quá hạn", "Hạn", "Còn/quá", "Việc"]
+    # The contract's row (interfaces §5, "Open deadlines").
+    assert cells(lines[1]) == ["dang-vien-du-bi/dvdb-2025-014", "cho-xet", "10/02/2025", "1", "31/03/2026", "quá 3 ngày",
+                               "Chờ chi bộ xét công nhận chính thức"]
+    r = ctl(ward, "list", "viec")
+    assert cells(r.stdout.splitlines()[1]) == ["viec/cb3", "—", "10/03/2026", "1", "31/03/2026", "quá 3 ngày",
+                                               "Đóng đảng phí @2026-03"]
+    j = json.loads(ctl(ward, "list", "dang-vien-du-bi", "--json").stdout)
+    inst = j["instances"][0]
+    assert inst["next"] is None
+    assert [(d["due"], d["daysLeft"], d["overdue"], d["state"]) for d in inst["deadlines"]] == [("2026-03-31", -3, True, "cho-xet")]
+    # --overdue: instances with an overdue item in `deadlines`.
+    r = ctl(ward, "list", "--overdue")
+    assert {cells(l)[0] for l in r.stdout.splitlines()[1:-1]} == {"dang-vien-du-bi/dvdb-2025-014", "viec/cb3"}
+
+
+def test_show_lists_every_open_deadline(ward):
+    r = ctl(ward, "show", "viec/cb3")
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.splitlines()
+    ms = out[out.index("Các mốc") + 1:]
+    assert cells(ms[0]) == ["Mốc", "Tên", "Hạn", "Tình trạng", "Định kỳ", "Cần xong trước"]
+    assert cells(ms[1]) == ["nop-bao-cao", "Nộp báo cáo", "15/02/2027 (dự kiến)", "chưa xong"]
+    assert cells(ms[2]) == ["dang-phi", "Đóng đảng phí", "31/03/2026", "quá hạn", "mỗi 1mo, kỳ 2026-03, 2 kỳ đang mở"]
+    dl = out[out.index("Các hạn đang mở (3, 1 quá hạn)") + 1:]
+    assert [cells(l) for l in dl] == [
+        ["Hạn", "Còn/quá", "Việc", "Thuộc"],
+        ["31/03/2026", "quá 3 ngày", "Đóng đảng phí", "dang-phi@2026-03"],
+        ["30/04/2026", "còn 27 ngày", "Đóng đảng phí", "dang-phi@2026-04"],
+        ["15/02/2027 (dự kiến)", "còn 318 ngày", "Nộp báo cáo", "nop-bao-cao"],
+    ]
+    r = ctl(ward, "show", "dang-vien-du-bi/dvdb-2025-014")
+    out = r.stdout.splitlines()
+    assert cells(out[-1]) == ["31/03/2026", "quá 3 ngày", "Chờ chi bộ xét công nhận chính thức", "trạng thái cho-xet"]
+
+
+def test_overdue_rows_are_red_on_a_terminal(ward):
+    import pty
+
+    master, slave = pty.openpty()
+    try:
+        env = dict(os.environ)
+        env.pop("NO_COLOR", None)
+        p = subprocess.run([CTL, "--socket", ward.socket, "show", "viec/cb3"], stdout=slave, stderr=subprocess.PIPE,
+                           env=env, timeout=60)
+        assert p.returncode == 0
+        os.close(slave)
+        slave = None
+        data = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            data += chunk
+    finally:
+        if slave is not None:
+            os.close(slave)
+        os.close(master)
+    text = data.decode("utf-8")
+    red = [l for l in text.splitlines() if "\x1b[31m" in l]
+    assert len(red) == 2 and all("dang-phi" in l for l in red)  # the milestone and its overdue occurrence
+    assert not any("\x1b[31m" in l for l in text.splitlines() if "30/04/2026" in l)
+
+
+def test_agenda_history_and_status_show_occurrences_and_provisional(ward):
+    r = ctl(ward, "agenda", "--days", "400", "--workflow", "viec")
+    assert r.returncode == 0, r.stderr
+    rows = [cells(l) for l in r.stdout.splitlines()]
+    assert ["31/03/2026", "quá 3 ngày", "viec/cb3", "Đóng đảng phí @2026-03"] in rows
+    assert ["15/02/2027 (dự kiến)", "còn 318 ngày", "viec/cb3", "Nộp báo cáo"] in rows
+    assert ctl(ward, "done", "viec/cb3", "dang-phi@2026-04").returncode == 0
+    r = ctl(ward, "history", "viec/cb3")
+    rows = [cells(l) for l in r.stdout.splitlines()]
+    assert rows[0] == ["Thời điểm", "Loại", "Trạng thái/Mốc", "Hạn", "Trễ", "Nội dung"]
+    overdue = next(row for row in rows if row[1] == "quá hạn")
+    # Imported late: of the daily notices of March's dues, only the latest is sent, late (said in words).
+    assert overdue[:5] == ["03/04/2026 08:00", "quá hạn", "dang-phi@2026-03", "31/03/2026", "trễ 1 giờ"]
+    done = next(row for row in rows if row[1] == "xong mốc")
+    assert done[2:4] == ["dang-phi@2026-04", "30/04/2026"]
+    r = ctl(ward, "status")
+    assert "1 hạn dự kiến" in r.stdout.splitlines()[1]
+    j = json.loads(ctl(ward, "status", "--json").stdout)
+    assert j["status"]["provisional"] == 1
+    assert {w["id"]: w["provisional"] for w in j["workflows"]} == {"dang-vien-du-bi": 0, "hop": 0, "viec": 1}

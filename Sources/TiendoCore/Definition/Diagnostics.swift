@@ -29,18 +29,18 @@ public struct Diagnostic: Error, Hashable, Sendable, Codable, CustomStringConver
 /// Collects diagnostics for one file. Only the first `DefinitionLimits.diagnosticsPerFile` are kept (their messages
 /// are built lazily, so a file of 100,000 unknown names costs no "did you mean" search beyond them); the others are
 /// counted and summed up in one final diagnostic.
-final class DiagnosticSink {
-    let file: String
+package final class DiagnosticSink {
+    package let file: String
     private var kept: [Diagnostic] = []
     private var firstDropped: Position?
     private var droppedErrors = 0
     private var droppedWarnings = 0
-    init(file: String) { self.file = file }
+    package init(file: String) { self.file = file }
 
-    var hasErrors: Bool { droppedErrors > 0 || kept.contains { $0.severity == .error } }
+    package var hasErrors: Bool { droppedErrors > 0 || kept.contains { $0.severity == .error } }
 
     /// The kept diagnostics, then "N more" at the first one that was dropped.
-    var items: [Diagnostic] {
+    package var items: [Diagnostic] {
         guard let at = firstDropped else { return kept }
         let n = droppedErrors + droppedWarnings
         let what = droppedErrors == 0 ? "warnings" : droppedWarnings == 0 ? "errors" : "problems (\(droppedErrors) errors)"
@@ -51,8 +51,8 @@ final class DiagnosticSink {
         ]
     }
 
-    func error(_ at: Position, _ message: @autoclosure () -> String) { add(.error, at, message) }
-    func warning(_ at: Position, _ message: @autoclosure () -> String) { add(.warning, at, message) }
+    package func error(_ at: Position, _ message: @autoclosure () -> String) { add(.error, at, message) }
+    package func warning(_ at: Position, _ message: @autoclosure () -> String) { add(.warning, at, message) }
 
     private func add(_ severity: Diagnostic.Severity, _ at: Position, _ message: () -> String) {
         guard kept.count < DefinitionLimits.diagnosticsPerFile else {
@@ -76,7 +76,7 @@ public struct Position: Hashable, Sendable, Comparable {
 
 /// " (did you mean 'x'?)" when a candidate is close to `name`, else "". At most
 /// `DefinitionLimits.suggestionCandidates` candidates are compared, each in time linear in the names' lengths.
-func didYouMean(_ name: String, _ candidates: some Sequence<String>) -> String {
+package func didYouMean(_ name: String, _ candidates: some Sequence<String>) -> String {
     let x = Array(name.unicodeScalars)
     var best: (String, Int)?
     for c in candidates.prefix(DefinitionLimits.suggestionCandidates) {

@@ -25,6 +25,9 @@ public final class Loader {
     /// is gone or has errors, so the workflows that use it keep loading with the last good version (the file's
     /// diagnostics are still reported).
     public var calendarsInForce: [String: WorkCalendar] = [:]
+    /// The bytes of every calendar file this loader read without errors, by path (`WorkCalendar.file`): what the
+    /// daemon stores when such a calendar becomes the one in force.
+    public private(set) var calendarSources: [String: [UInt8]] = [:]
 
     public init(searchPath: [String]) { self.searchPath = searchPath }
 
@@ -90,7 +93,9 @@ public final class Loader {
         if let c = calendarCache[path] { return c }
         let result: (WorkCalendar?, [Diagnostic])
         switch Loader.readFile(path) {
-        case .success(let bytes): result = CalendarParser.parse(bytes: bytes, file: path, expectedID: Loader.stem(path))
+        case .success(let bytes):
+            result = CalendarParser.parse(bytes: bytes, file: path, expectedID: Loader.stem(path))
+            if result.0 != nil { calendarSources[path] = bytes }
         case .failure(let problem): result = (nil, [problem])
         }
         calendarCache[path] = result
@@ -98,8 +103,9 @@ public final class Loader {
         return result
     }
 
-    /// Calendar lookup: beside the workflow file first, then each search-path directory in order.
-    func lookupCalendar(_ id: String, besideFile file: String) -> Result<WorkCalendar, CalendarLookupError> {
+    /// Calendar lookup: beside the workflow file first, then each search-path directory in order; a file with
+    /// errors, or none, gives the calendar in force with that id when there is one.
+    public func lookupCalendar(_ id: String, besideFile file: String) -> Result<WorkCalendar, CalendarLookupError> {
         let dirs = [(file as NSString).deletingLastPathComponent] + searchPath
         var known = Set<String>()
         for dir in dirs {

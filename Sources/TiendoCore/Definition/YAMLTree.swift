@@ -3,23 +3,23 @@ import Yams
 
 /// A YAML node with its source position. Scalars keep their source text: the contract's schema, not YAML 1.1
 /// type guessing, decides what they mean (`on` is a key, `17:00` a time, `2026:` a year).
-struct YPair {
-    var key: YNode
-    var value: YNode
+package struct YPair {
+    package var key: YNode
+    package var value: YNode
 }
 
-indirect enum YNode {
+package indirect enum YNode {
     case scalar(String, plain: Bool, Position)
     case mapping([YPair], Position)
     case sequence([YNode], Position)
 
-    var position: Position {
+    package var position: Position {
         switch self {
         case .scalar(_, _, let p), .mapping(_, let p), .sequence(_, let p): return p
         }
     }
 
-    var kindName: String {
+    package var kindName: String {
         switch self {
         case .scalar: return "a scalar"
         case .mapping: return "a mapping"
@@ -27,27 +27,27 @@ indirect enum YNode {
         }
     }
 
-    var text: String? { if case .scalar(let s, _, _) = self { return s } else { return nil } }
+    package var text: String? { if case .scalar(let s, _, _) = self { return s } else { return nil } }
 
     /// A plain empty scalar, `~` or `null`.
-    var isNull: Bool {
+    package var isNull: Bool {
         if case .scalar(let s, let plain, _) = self { return plain && (s.isEmpty || s == "~" || s == "null" || s == "Null" || s == "NULL") }
         return false
     }
 
-    var pairs: [YPair]? { if case .mapping(let p, _) = self { return p } else { return nil } }
-    var items: [YNode]? { if case .sequence(let i, _) = self { return i } else { return nil } }
+    package var pairs: [YPair]? { if case .mapping(let p, _) = self { return p } else { return nil } }
+    package var items: [YNode]? { if case .sequence(let i, _) = self { return i } else { return nil } }
 }
 
-enum YAMLLoadError: Error {
+package enum YAMLLoadError: Error {
     case diagnostic(Position, String)
 }
 
-enum YAMLTree {
+package enum YAMLTree {
     /// Parses one YAML document from raw bytes. Non-UTF-8 input, empty files, syntax errors and duplicate keys
     /// are reported with their line and column; so are anchors, aliases and files beyond `DefinitionLimits`, before
     /// anything is composed.
-    static func load(bytes: [UInt8]) throws(YAMLLoadError) -> YNode {
+    package static func load(bytes: [UInt8]) throws(YAMLLoadError) -> YNode {
         if bytes.count > DefinitionLimits.fileBytes { throw .diagnostic(Position(line: 1, column: 1), tooLarge) }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw .diagnostic(firstInvalidUTF8(bytes), "file is not valid UTF-8")
@@ -204,7 +204,7 @@ enum YAMLTree {
         return Position(line: line, column: col)
     }
 
-    static func firstInvalidUTF8(_ bytes: [UInt8]) -> Position {
+    package static func firstInvalidUTF8(_ bytes: [UInt8]) -> Position {
         var line = 1
         var lineStart = 0
         var i = 0
@@ -240,14 +240,14 @@ enum YAMLTree {
 }
 
 /// Reads a mapping against a set of allowed keys, reporting unknown keys (with a hint) and duplicates.
-struct MappingReader {
+package struct MappingReader {
     let node: YNode
     let sink: DiagnosticSink
     let context: String
     private(set) var values: [String: YPair] = [:]
     private(set) var order: [String] = []
 
-    init?(_ node: YNode, sink: DiagnosticSink, context: String, allowed: [String]) {
+    package init?(_ node: YNode, sink: DiagnosticSink, context: String, allowed: [String]) {
         self.node = node
         self.sink = sink
         self.context = context
@@ -271,14 +271,14 @@ struct MappingReader {
         }
     }
 
-    subscript(_ key: String) -> YNode? {
+    package subscript(_ key: String) -> YNode? {
         guard let v = values[key]?.value, !v.isNull else { return nil }
         return v
     }
 
-    func keyNode(_ key: String) -> YNode? { values[key]?.key }
+    package func keyNode(_ key: String) -> YNode? { values[key]?.key }
 
-    func require(_ key: String) -> YNode? {
+    package func require(_ key: String) -> YNode? {
         if let v = self[key] { return v }
         if let present = values[key] {
             sink.error(present.value.position, "'\(key)' in \(context) must have a value")
@@ -288,7 +288,7 @@ struct MappingReader {
         return nil
     }
 
-    func string(_ key: String) -> String? {
+    package func string(_ key: String) -> String? {
         guard let v = self[key] else { return nil }
         guard let s = v.text else {
             sink.error(v.position, "'\(key)' in \(context) must be a string, found \(v.kindName)")
@@ -301,7 +301,7 @@ struct MappingReader {
 extension YNode {
     /// The entries of a mapping whose keys are user names (states, fields, milestones, events), with duplicate and
     /// non-scalar key checks already done by Yams.
-    func namedEntries(sink: DiagnosticSink, context: String) -> [(name: String, key: YNode, value: YNode)] {
+    package func namedEntries(sink: DiagnosticSink, context: String) -> [(name: String, key: YNode, value: YNode)] {
         guard case .mapping(let pairs, _) = self else {
             sink.error(position, "\(context) must be a mapping, found \(kindName)")
             return []
@@ -319,7 +319,7 @@ extension YNode {
     }
 
     /// A scalar or a list of scalars, as a list.
-    func scalarList(sink: DiagnosticSink, context: String) -> [(String, Position)]? {
+    package func scalarList(sink: DiagnosticSink, context: String) -> [(String, Position)]? {
         switch self {
         case .scalar(let s, _, let p): return [(s, p)]
         case .sequence(let items, _):
@@ -339,7 +339,7 @@ extension YNode {
     }
 }
 
-func parseInt(_ s: String) -> Int? {
+package func parseInt(_ s: String) -> Int? {
     var t = Substring(s)
     var sign = 1
     if t.hasPrefix("-") {

@@ -121,6 +121,11 @@ public struct Engine: Sendable {
     /// Fires everything due up to `now`: timed transitions in order (entered = scheduled time), occurrences of
     /// recurring milestones opening, and per deadline only the latest due notice (live) or every reminder and the
     /// first overdue notice (plan).
+    ///
+    /// Bounded: after `maxTransitionsPerAdvance` transitions, or `maxOpeningsPerAdvance` openings of one series, the
+    /// advance stops at the instant it reached (the last transition fired, or just before the first occurrence left
+    /// unopened) instead of `now`: `checkedAt` stays there, no notice after it is handled, and `nextWakeup` is that
+    /// rest, already due, so the next advance carries on where this one stopped and nothing is lost.
     public func advance(_ inst: inout Instance, to now: Instant, mode: AdvanceMode = .live, label: String?? = nil) -> [Record] {
         let label: String? = label ?? inst.id
         return modifying(&inst, mode, activate: true) { inst, s in
@@ -132,12 +137,27 @@ public struct Engine: Sendable {
         var out: [Record] = []
         var pending = PendingRecords()
         var transitions = 0
+        // Where a bounded advance stopped (nil: it reached `now`).
+        var reached: Instant?
         while true {
-            let tr = transitions < Engine.maxTransitionsPerAdvance ? dueTransition(inst, s, limit: now) : nil
-            let limit = tr?.time ?? now
-            openOccurrences(&inst, &s, through: limit)
-            handleNotices(&inst, &s, limit: limit, strict: tr != nil, mode: mode, now: now, label: label, pending: &pending)
-            guard let (to, t, provisional) = tr else { break }
+            var tr = dueTransition(inst, s, limit: now)
+            if tr != nil, transitions >= Engine.maxTransitionsPerAdvance {
+                // The state entered last stays for the next advance, with its notices from its entry on.
+                reached = inst.enteredAt
+                break
+            }
+            var limit = tr?.time ?? now
+            var strict = tr != nil
+            if let unopened = openOccurrences(&inst, &s, through: limit) {
+                // A series left occurrences unopened: handle notices only before the first of them, fire nothing at
+                // or after it, and stop there.
+                limit = unopened
+                strict = true
+                tr = nil
+                reached = unopened.adding(seconds: -1)
+            }
+            handleNotices(&inst, &s, limit: limit, strict: strict, mode: mode, now: now, label: label, pending: &pending)
+            guard reached == nil, let (to, t, provisional) = tr else { break }
             transitions += 1
             pending.flush(stateOnly: true, into: &out)
             let from = inst.state
@@ -152,8 +172,19 @@ public struct Engine: Sendable {
             s = makeSchedule(inst, mode)
         }
         pending.flush(stateOnly: false, into: &out)
-        if now > inst.checkedAt { inst.checkedAt = now }
+        let checked = reached ?? now
+        if checked > inst.checkedAt { inst.checkedAt = checked }
         return Engine.ordered(out)
+    }
+
+    /// `advance` repeated until the instance has reached `now`: an operator's event or completion applies to the
+    /// instance as it is at that instant, even when the scheduler is still catching it up bounded step by step.
+    /// Every step fires at least one transition or opening (no cycle fires without time passing), so this ends.
+    public func advanceFully(_ inst: inout Instance, to now: Instant) -> [Record] {
+        var out = advance(&inst, to: now)
+        // Only a bounded advance leaves `checkedAt` before `now`.
+        while inst.checkedAt < now { out += advance(&inst, to: now) }
+        return out
     }
 
     /// Sorts by `at`, keeping causal order for equal instants. Usually already in order; otherwise indices are

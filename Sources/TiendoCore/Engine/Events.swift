@@ -18,7 +18,7 @@ extension Engine {
         case .success(let d): eventData = d
         case .failure(let e): return .failure(.invalidData(e))
         }
-        var records = advance(&inst, to: at)
+        var records = advanceFully(&inst, to: at)
         var merged = inst.data
         for (k, v) in eventData { merged[k] = v }
         // Null in event data removes an optional field.
@@ -75,7 +75,7 @@ extension Engine {
             return .failure(reject(inst, event: "done", at: at, actor: actor, reason: reason))
         }
         if let r = m.recurrence {
-            var records = advance(&inst, to: at)
+            var records = advanceFully(&inst, to: at)
             switch completeOccurrence(&inst, m, r, label: occurrence, at: at, actor: actor) {
             case .success(let rs): records += rs
             case .failure(let e): return .failure(e)
@@ -91,7 +91,7 @@ extension Engine {
             let titles = missing.map { id in "«\(program.milestone(id)?.title ?? id)» (\(id))" }
             return .failure(reject(inst, event: "done", at: at, actor: actor, reason: Messages.missingRequires(m.title, titles)))
         }
-        var records = advance(&inst, to: at)
+        var records = advanceFully(&inst, to: at)
         let group = modifying(&inst, .live, activate: false) { inst, sched in
             inst.done[id] = at
             inst.clearMarks(id, suppressed: sched.hasSuppressed)

@@ -18,11 +18,14 @@ public enum Messages {
 
     /// How late something was, for people (never raw seconds): `trễ 302 ngày`, `trễ 3 giờ 5 phút`, `trễ 45 phút`,
     /// `trễ 20 giây`. Whole days from one day up, hours and minutes below that. Shared by the daemon and the CLI.
-    public static func lateness(seconds: Int) -> String {
+    public static func lateness(seconds: Int) -> String { "trễ " + span(seconds: seconds) }
+
+    /// A length of time for people, as `lateness` says it without `trễ`: `302 ngày`, `3 giờ 5 phút`, `20 giây`.
+    public static func span(seconds: Int) -> String {
         let s = max(0, seconds)
-        if s >= 86_400 { return "trễ \(s / 86_400) ngày" }
-        if s >= 60 { return "trễ " + duration(Int64(s)) }
-        return "trễ \(s) giây"
+        if s >= 86_400 { return "\(s / 86_400) ngày" }
+        if s >= 60 { return duration(Int64(s)) }
+        return "\(s) giây"
     }
 
     /// ` (dự kiến)`: follows every provisional date or instant shown to people (format §10 "Calendar status", rule 6).

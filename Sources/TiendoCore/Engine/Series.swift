@@ -99,9 +99,13 @@ extension Engine {
     }
 
     /// Opens every occurrence whose opening instant is at or before `limit`, unless the instance is in a final
-    /// state (rule 4): the series due to open (the schedule's `openings`), each up to `maxOpeningsPerAdvance`.
-    func openOccurrences(_ inst: inout Instance, _ sched: inout Schedule, through limit: Instant) {
-        guard !inst.completed, !sched.inFinal, let (first, _) = sched.openings.top, first <= limit.seconds else { return }
+    /// state (rule 4): the series due to open (the schedule's `openings`), at most `maxOpeningsPerAdvance` per
+    /// series. Returns the earliest opening instant at or before `limit` left unopened by that bound (nil when every
+    /// one opened): the caller stops its advance before it.
+    @discardableResult
+    func openOccurrences(_ inst: inout Instance, _ sched: inout Schedule, through limit: Instant) -> Instant? {
+        guard !inst.completed, !sched.inFinal, let (first, _) = sched.openings.top, first <= limit.seconds else { return nil }
+        var unopened: Instant?
         var due: [Int] = []
         while let (k, m) = sched.openings.top, k <= limit.seconds {
             sched.openings.pop()
@@ -112,9 +116,13 @@ extension Engine {
             guard let r = m.recurrence, var s = inst.series[m.id] else { continue }
             let until = untilDate(r, inst)
             var opened = 0
-            while opened < Engine.maxOpeningsPerAdvance, exists(r, anchor: s.anchor, s.next, until: until) {
+            while exists(r, anchor: s.anchor, s.next, until: until) {
                 let t = openingInstant(r, anchor: s.anchor, s.next, inst)
                 guard t <= limit else { break }
+                if opened == Engine.maxOpeningsPerAdvance {
+                    unopened = min(unopened ?? t, t)
+                    break
+                }
                 s.open.append(OpenOccurrence(index: s.next, openedAt: t))
                 let d = occurrenceDeadline(m, r, anchor: s.anchor, s.next, inst, activation: t, suppressed: sched.hasSuppressed)
                 sched.occurrences[i, default: []].append(sched.add(d, mark: inst.marks[d.key]))
@@ -129,6 +137,7 @@ extension Engine {
         }
         sched.revision = inst.revision
         sched.settle()
+        return unopened
     }
 
     /// Queues when the series' next occurrence opens (also in the past, after a late activation), if one can.

@@ -153,7 +153,7 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
             case "GetStatus":
                 let s = try v.summaries(now: now, groups: false)
                 return .ok([
-                    ("status", v.statusJSON(now: now, workflows: s.workflows, instances: s.instances, overdue: s.overdue)),
+                    ("status", v.statusJSON(now: now, summaries: s)),
                     ("workflows", .array(s.workflows)),
                 ])
             case "GetInstance":
@@ -209,10 +209,7 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
                     }
                     if !ok { continue }
                 }
-                if let overdueOnly {
-                    let isOverdue = try v.store.dueItems(instance: row.instance.id).contains { $0.dueEnd <= now }
-                    if isOverdue != overdueOnly { continue }
-                }
+                if let overdueOnly, v.hasOverdueDeadline(row, now: now) != overdueOnly { continue }
                 if out.count == limit {
                     more = true
                     break scan
@@ -256,7 +253,7 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
                 case .imported(let n): return .ok([("imported", .int(n))])
                 }
             case "Reload":
-                loop.reload()
+                loop.reload(actor: actor)
                 let s = try d.summaries(now: now, groups: false)
                 return .ok([("workflows", .array(s.workflows)), ("diagnostics", .array(d.diagnostics.map(\.json)))])
             default:

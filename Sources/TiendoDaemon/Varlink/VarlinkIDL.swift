@@ -12,10 +12,12 @@ type DueItem (
   instance: string,
   state: ?string,
   milestone: ?string,
+  occurrence: ?string,
   title: string,
   due: string,
   daysLeft: int,
   overdue: bool,
+  provisional: ?bool,
   group: ?string
 )
 
@@ -28,11 +30,24 @@ type WorkflowSummary (
   completed: int,
   overdue: int,
   dueSoon: int,
+  provisional: int,
   states: [string]int,
   nextDue: ?DueItem
 )
 
-type Milestone (id: string, title: string, due: string, done: bool, doneAt: ?string, overdue: bool, requires: []string)
+type Milestone (
+  id: string,
+  title: string,
+  due: string,
+  done: bool,
+  doneAt: ?string,
+  overdue: bool,
+  requires: []string,
+  every: ?string,
+  occurrence: ?string,
+  openCount: ?int,
+  provisional: ?bool
+)
 
 type Instance (
   id: string,
@@ -44,6 +59,7 @@ type Instance (
   completed: bool,
   stale: bool,
   milestones: []Milestone,
+  deadlines: []DueItem,
   next: ?DueItem
 )
 
@@ -57,10 +73,14 @@ type Record (
   to: ?string,
   event: ?string,
   milestone: ?string,
+  occurrence: ?string,
   due: ?string,
+  previousDue: ?string,
   daysLeft: ?int,
+  missed: ?int,
   priority: int,
   late: ?int,
+  provisional: ?bool,
   group: ?string,
   actor: ?int,
   message: string
@@ -75,6 +95,7 @@ type DaemonStatus (
   workflows: int,
   instances: int,
   overdue: int,
+  provisional: int,
   diagnostics: []Diagnostic
 )
 
@@ -93,7 +114,14 @@ method GetInstance(id: string) -> (instance: Instance)
 
 method StartInstance(workflow: string, key: ?string, data: ?object) -> (instance: Instance)
 
-method ImportInstances(workflow: string, rows: []object) -> (imported: int)
+# Extension: an import larger than one message is staged in batches under importID and committed, all or
+# nothing, by the call with final: true; a staging call answers imported 0 and the rows staged so far.
+method ImportInstances(
+  workflow: string,
+  rows: []object,
+  importID: ?string,
+  final: ?bool
+) -> (imported: int, staged: ?int)
 
 method SendEvent(id: string, event: string, data: ?object, idempotencyKey: ?string) -> (instance: Instance)
 

@@ -7,9 +7,7 @@ struct Config {
     /// docs/performance.md); 10^6 is always attempted.
     var sizes: [Int] = [10_000, 100_000, 300_000, 1_000_000]
     var tiendod = ".build/release/tiendod"
-    /// Workflow directories: the shipped ones and the archived election (`Workflows/archive`), which the data set
-    /// still uses for its 2 % of election committees (the bench's clock is in November 2025).
-    var workflows = ["Workflows", "Workflows/archive"]
+    var workflows = "Workflows"
     var work = "/tmp"
     var out = "bench/results.json"
     var venvPython = ".venv-bench/bin/python"
@@ -42,7 +40,7 @@ struct Config {
     var watchdogUSec = 30_000_000  // tiendod.service: WatchdogSec=30s
 
     static let usage = """
-        usage: tiendo-bench [--quick] [--sizes 10000,100000,300000,1000000] [--tiendod PATH] [--workflows DIR]… [--work DIR]
+        usage: tiendo-bench [--quick] [--sizes 10000,100000,300000,1000000] [--tiendod PATH] [--workflows DIR] [--work DIR]
                             [--out FILE] [--python PATH] [--tools DIR] [--ceiling PATH] [--only a,b,c] [--keep]
                             [--budget-minutes M] [--loop-seconds S] [--idle-seconds S]
         Scenarios: import, coldstart, firing, latency, remind, sendevent, offline, idle, ceiling, transitions
@@ -50,7 +48,6 @@ struct Config {
 
     static func parse(_ args: [String]) throws -> Config {
         var c = Config()
-        var workflowsGiven = false
         var i = 0
         func value() throws -> String {
             i += 1
@@ -79,10 +76,7 @@ struct Config {
                     return Int(v)
                 }
             case "--tiendod": c.tiendod = try value()
-            case "--workflows":
-                if !workflowsGiven { c.workflows = [] }
-                workflowsGiven = true
-                c.workflows.append(try value())
+            case "--workflows": c.workflows = try value()
             case "--work": c.work = try value()
             case "--out": c.out = try value()
             case "--python": c.venvPython = try value()

@@ -101,7 +101,7 @@ final class DaemonProcess {
 
     struct Options {
         var tiendod: String
-        var workflows: [String]
+        var workflows: String
         var runDir: String
         var stateDir: String
         var fakeTime: String
@@ -125,9 +125,9 @@ final class DaemonProcess {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: o.tiendod)
         p.arguments =
-            o.workflows.flatMap { ["--workflows", $0] }
-            + [
-                "--state-dir", o.stateDir, "--runtime-dir", "\(o.runDir)/status", "--socket", socketPath, "--fake-time", o.fakeTime,
+            [
+                "--workflows", o.workflows, "--state-dir", o.stateDir, "--runtime-dir", "\(o.runDir)/status", "--socket", socketPath,
+                "--fake-time", o.fakeTime,
             ] + o.extra
         var env = ProcessInfo.processInfo.environment
         env["NOTIFY_SOCKET"] = notifyPath

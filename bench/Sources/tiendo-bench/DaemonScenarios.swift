@@ -303,8 +303,9 @@ final class DaemonScenarios {
 
     // MARK: 5: SendEvent
 
-    /// Thi-dua instances take four events in a row (nop-dang-ky, ky-giao-uoc, so-ket, nop-tu-danh-gia).
-    static let chain = ["nop-dang-ky", "ky-giao-uoc", "so-ket", "nop-tu-danh-gia"]
+    /// Thi-dua instances take four events in a row (the pledge is signed first since the cycle starts at the
+    /// December conference: ky-giao-uoc, nop-dang-ky, so-ket, nop-tu-danh-gia).
+    static let chain = ["ky-giao-uoc", "nop-dang-ky", "so-ket", "nop-tu-danh-gia"]
 
     final class Collector: @unchecked Sendable {
         let lock = NSLock()
@@ -409,7 +410,7 @@ final class DaemonScenarios {
         usleep(500_000)
         for id in ids {
             let raw = try conn.callRaw(
-                Varlink.message("SendEvent", [("id", .string(id)), ("event", .string("bieu-quyet")), ("data", .object([("ty_le_tan_thanh", .int(50))]))]))
+                Varlink.message("SendEvent", [("id", .string(id)), ("event", .string("bieu-quyet")), ("data", .object(Dataset.failedVote))]))
             if Varlink.isError(raw) { _ = try Varlink.check(raw, method: "SendEvent \(id)") }
         }
         usleep(300_000)

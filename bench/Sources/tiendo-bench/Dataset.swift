@@ -13,7 +13,9 @@ import TiendoCore
 ///   Members are spread over chi bộ of about 20 probationary members each, every chi bộ in one of 3,321 communes.
 /// - `thi-dua` (8 %): one emulation cycle per organisation (`nam` 2026), grouped by `dang_bo` (the commune's Party
 ///   committee), the group its 20 % cap on "xuất sắc" counts in.
-/// - `bau-cu-xvi-2026` (the archived election, 2 %, at most 3,321: one per commune/ward election committee), grouped by province (34).
+/// - `bau-cu-xvi-2026` (2 %, at most 3,321: one per commune/ward election committee), grouped by province (34): the
+///   countdown to the election of 15/03/2026, archived since (`Workflows/archive/`), which the bench loads beside the
+///   shipped workflows because its clock is in that countdown.
 ///
 /// `firing` — N `dang-vien-du-bi` members all admitted on 05/11/2024, so all N probations end (the timed transition
 /// to `cho-xet`) at the same instant, 06/11/2025 00:00.
@@ -26,6 +28,10 @@ enum Dataset {
     static let firingRestartText = "2025-11-06T00:00:05+07:00"
     static let firingAdmission = "2024-11-05"
     static let communes = 3321
+    /// The archived election workflow (`Workflows/archive/bau-cu-xvi-2026.yaml`).
+    static let election = "bau-cu-xvi-2026"
+    /// A chi bộ vote short of two thirds (15 of 30 full members): `bieu-quyet` moves the member to `cho-xet-lai`.
+    static let failedVote: [(String, JSON)] = [("so_dang_vien_chinh_thuc", .int(30)), ("so_tan_thanh", .int(15))]
     static let provinces = 34
 
     enum Kind: String { case province, firing }
@@ -124,7 +130,7 @@ enum Dataset {
         mutating func bauCu(_ k: Int) -> Row {
             let c = k + 1
             return Row(
-                workflow: "bau-cu-xvi-2026",
+                workflow: Dataset.election,
                 fields: [
                     ("key", .string("xa\(Dataset.pad4(c))")), ("don_vi", .string(Dataset.communeName(c))),
                     ("tinh_thanh", .string("Tỉnh \(c % Dataset.provinces + 1)")),

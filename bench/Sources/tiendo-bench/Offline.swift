@@ -159,9 +159,7 @@ final class OfflineScenarios {
             guard instances[k].workflow == "dang-vien-du-bi" else { continue }
             var inst = instances[k]
             _ = dv.advance(&inst, to: at)  // into cho-xet
-            // 5 of 9 full members: under two thirds, so the vote fails (cho-xet-lai) and cong-nhan follows.
-            let votes: [(String, JSON)] = [("so_dang_vien_chinh_thuc", .int(9)), ("so_tan_thanh", .int(5))]
-            if case .success = dv.send(&inst, event: "bieu-quyet", data: votes, at: at, actor: nil, counter: nil) {
+            if case .success = dv.send(&inst, event: "bieu-quyet", data: Dataset.failedVote, at: at, actor: nil, counter: nil) {
                 eventSteps += 1
             }
             if case .success = dv.send(&inst, event: "cong-nhan", data: [], at: at, actor: nil, counter: nil) { eventSteps += 1 }

@@ -4,7 +4,7 @@ import TiendoCore
 /// Remind (Debian package `remind`) asked "what is due on day D" for the same deadlines as the daemon holds, with
 /// the same working-day calendar: one REM line per deadline of every instance (dang-vien-du-bi: the chi bộ's
 /// consideration deadline, warned 10 working days ahead like the workflow's first reminder; thi-dua: its current
-/// state's deadline; bau-cu-xvi: every milestone; those two warned 14 calendar days ahead), and one OMIT line per
+/// state's deadline; bau-cu-xvi-2026: every milestone; those two warned 14 calendar days ahead), and one OMIT line per
 /// non-working day of the `vn` calendar (weekends, holidays and compensatory days off, but not the make-up working
 /// Saturdays), so `+10` counts exactly the working days the engine counts.
 final class RemindComparison {

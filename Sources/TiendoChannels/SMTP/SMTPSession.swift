@@ -1,0 +1,204 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import NIOSSL
+import Synchronization
+import TiendoCore
+import TiendoDelivery
+
+/// One SMTP connection to the relay (RFC 5321), open for several messages: greeting, EHLO, STARTTLS (RFC 3207) or
+/// implicit TLS (RFC 8314), AUTH PLAIN or LOGIN (RFC 4954), then per message MAIL, RCPT, DATA. Every wait for the
+/// server has the channel's timeout; a timeout closes the connection. Written on swift-nio and swift-nio-ssl
+/// because no SMTP client exists in the Swift package set.
+final class SMTPSession: Sendable {
+    let channel: any Channel
+    let timeout: Int64
+    /// Messages sent on this connection (a used connection is reset before the next message), and when.
+    let usage = Mutex<(count: Int, last: ContinuousClock.Instant)>((0, .now))
+
+    private init(channel: any Channel, timeout: Int64) {
+        self.channel = channel
+        self.timeout = timeout
+    }
+
+    /// Seconds since the connection last carried a message.
+    var idleSeconds: Double {
+        let d = ContinuousClock.now - usage.withLock { $0.last }
+        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    var isOpen: Bool { channel.isActive }
+
+    /// Connects and gets the session ready for mail: greeting, EHLO, TLS, login.
+    static func open(
+        _ def: ChannelDefinition, tls: NIOSSLContext?, helo: String, password: String?, group: any EventLoopGroup
+    ) async throws -> SMTPSession {
+        guard let host = def.host, let port = def.port else {
+            throw DeliveryFailure(.transient, scope: .channel, "kênh \(def.name) thiếu máy chủ")
+        }
+        let sniHost = ChannelDefinition.isIPAddress(host) ? nil : host
+        let implicit = def.security == .tls ? tls : nil
+        let bootstrap = ClientBootstrap(group: group)
+            .connectTimeout(.seconds(def.timeout))
+            .channelInitializer { ch in
+                ch.eventLoop.makeCompletedFuture {
+                    if let implicit {
+                        try ch.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: implicit, serverHostname: sniHost))
+                    }
+                    try ch.pipeline.syncOperations.addHandler(SMTPReplyHandler())
+                }
+            }
+        let ch: any Channel
+        do {
+            ch = try await bootstrap.connect(host: host, port: port).get()
+        } catch {
+            throw DeliveryFailure.connection("không kết nối được \(host):\(port): \(error)")
+        }
+        let s = SMTPSession(channel: ch, timeout: def.timeout)
+        do {
+            try await s.expect(.greeting, nil)
+            var ehlo = try await s.hello(helo)
+            if def.security == .starttls {
+                guard ehlo.extensions.contains("STARTTLS") else {
+                    throw DeliveryFailure(.transient, scope: .channel, "máy chủ \(host) không hỗ trợ STARTTLS")
+                }
+                try await s.expect(.starttls, "STARTTLS")
+                guard let tls else { throw DeliveryFailure(.transient, scope: .channel, "thiếu cấu hình TLS") }
+                try await s.startTLS(tls, serverHostname: sniHost)
+                ehlo = try await s.hello(helo)
+            }
+            if let user = def.username, let password {
+                try await s.login(user: user, password: password, extensions: ehlo.extensions)
+            }
+        } catch {
+            s.close()
+            throw error
+        }
+        return s
+    }
+
+    func hello(_ name: String) async throws -> SMTPReply {
+        try await command("EHLO \(name)", phase: .ehlo)
+    }
+
+    /// Sends a command (or nothing, for the greeting) and waits for the reply; a reply that is not positive is
+    /// a `DeliveryFailure` classified by its code and phase.
+    @discardableResult
+    func command(_ line: String?, phase: DeliveryFailure.SMTPPhase, timeout: Int64? = nil) async throws -> SMTPReply {
+        let seconds = timeout ?? self.timeout
+        let ch = channel
+        let reply: SMTPReply
+        do {
+            reply = try await ch.eventLoop.flatSubmit { () -> EventLoopFuture<SMTPReply> in
+                let handler: SMTPReplyHandler
+                do {
+                    handler = try ch.pipeline.syncOperations.handler(type: SMTPReplyHandler.self)
+                } catch {
+                    return ch.eventLoop.makeFailedFuture(DeliveryFailure.connection("kết nối SMTP đã đóng"))
+                }
+                let promise = ch.eventLoop.makePromise(of: SMTPReply.self)
+                handler.expect(on: ch.eventLoop).cascade(to: promise)
+                if let line { ch.writeAndFlush(ByteBuffer(string: line + "\r\n"), promise: nil) }
+                let timer = ch.eventLoop.scheduleTask(in: .seconds(seconds)) {
+                    promise.fail(DeliveryFailure.timeout("SMTP \(phase.rawValue)", seconds: seconds))
+                    ch.close(promise: nil)
+                }
+                promise.futureResult.whenComplete { _ in timer.cancel() }
+                return promise.futureResult
+            }.get()
+        } catch let f as DeliveryFailure {
+            throw f
+        } catch {
+            throw DeliveryFailure.connection("lỗi kết nối SMTP (\(phase.rawValue)): \(error)")
+        }
+        guard reply.isPositive else { throw DeliveryFailure.smtp(code: reply.code, text: reply.text, phase: phase) }
+        return reply
+    }
+
+    func expect(_ phase: DeliveryFailure.SMTPPhase, _ line: String?) async throws { try await command(line, phase: phase) }
+
+    /// Puts TLS under the reply handler, refusing if the server sent anything after its 220 (injection).
+    func startTLS(_ context: NIOSSLContext, serverHostname: String?) async throws {
+        let ch = channel
+        do {
+            try await ch.eventLoop.submit {
+                let handler = try ch.pipeline.syncOperations.handler(type: SMTPReplyHandler.self)
+                guard !handler.parser.hasPendingBytes, handler.early.isEmpty else {
+                    throw DeliveryFailure(.transient, scope: .channel, "máy chủ gửi dữ liệu trước khi bắt đầu TLS")
+                }
+                try ch.pipeline.syncOperations.addHandler(
+                    try NIOSSLClientHandler(context: context, serverHostname: serverHostname), position: .first)
+            }.get()
+        } catch let f as DeliveryFailure {
+            throw f
+        } catch {
+            throw DeliveryFailure.connection("không bắt đầu được TLS: \(error)")
+        }
+    }
+
+    /// AUTH PLAIN when offered, else AUTH LOGIN (both only ever run over TLS: the routing file refuses a password
+    /// with `security: none`).
+    func login(user: String, password: String, extensions: [String]) async throws {
+        let mechanisms = Set(
+            extensions.filter { $0.hasPrefix("AUTH") }.flatMap {
+                $0.split(whereSeparator: { $0 == " " || $0 == "=" }).dropFirst().map(String.init)
+            })
+        func b64(_ s: String) -> String { Data(s.utf8).base64EncodedString() }
+        if mechanisms.contains("PLAIN") {
+            try await command("AUTH PLAIN " + b64("\0\(user)\0\(password)"), phase: .auth)
+        } else if mechanisms.contains("LOGIN") {
+            try await command("AUTH LOGIN", phase: .auth)
+            try await command(b64(user), phase: .auth)
+            try await command(b64(password), phase: .auth)
+        } else {
+            throw DeliveryFailure(.transient, scope: .channel, "máy chủ không nhận đăng nhập PLAIN hay LOGIN")
+        }
+    }
+
+    /// One message: MAIL, RCPT, DATA and the dot-stuffed body. Returns the relay's final reply (its queue id).
+    func send(_ m: MailMessage) async throws -> String {
+        let count = usage.withLock { u in
+            defer { u = (u.count + 1, .now) }
+            return u.count
+        }
+        if count > 0 { try await command("RSET", phase: .mail) }
+        try await command("MAIL FROM:<\(m.envelopeFrom)>", phase: .mail)
+        try await command("RCPT TO:<\(m.envelopeTo)>", phase: .rcpt)
+        try await command("DATA", phase: .data)
+        let reply = try await sendData(SMTPSession.dotStuffed(m.bytes))
+        return "\(reply.code) \(reply.text)"
+    }
+
+    func sendData(_ bytes: [UInt8]) async throws -> SMTPReply {
+        let ch = channel
+        do {
+            try await ch.writeAndFlush(ByteBuffer(bytes: bytes)).get()
+        } catch {
+            throw DeliveryFailure.connection("lỗi gửi nội dung thư: \(error)")
+        }
+        return try await command(nil, phase: .message)
+    }
+
+    /// RFC 5321 §4.5.2: a line starting with "." gets another; the data ends with CRLF.CRLF.
+    static func dotStuffed(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 16)
+        var lineStart = true
+        for b in bytes {
+            if lineStart, b == UInt8(ascii: ".") { out.append(b) }
+            out.append(b)
+            lineStart = b == 10
+        }
+        if !lineStart { out += [13, 10] }
+        out += Array(".\r\n".utf8)
+        return out
+    }
+
+    /// QUIT, politely, without waiting long.
+    func quit() async {
+        _ = try? await command("QUIT", phase: .quit, timeout: min(timeout, 5))
+        close()
+    }
+
+    func close() { channel.close(promise: nil) }
+}

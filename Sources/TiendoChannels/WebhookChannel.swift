@@ -1,0 +1,67 @@
+import AsyncHTTPClient
+public import NIOCore
+import NIOHTTP1
+import NIOSSL
+public import TiendoCore
+public import TiendoDelivery
+
+/// Records to an HTTP endpoint: `POST` of the record's JSON with `Idempotency-Key` (the record's key), signed per
+/// Standard Webhooks (`webhook-id` = the same key, `webhook-timestamp`, `webhook-signature`). Redirects are not
+/// followed; 408, 429 and 5xx are retried, honouring `Retry-After`; other statuses are permanent.
+public final class WebhookChannel: DeliveryChannel {
+    public let definition: ChannelDefinition
+    let client: HTTPClient
+
+    public init(_ definition: ChannelDefinition, group: any EventLoopGroup) throws {
+        self.definition = definition
+        var tls: TLSConfiguration?
+        if let ca = definition.caFile {
+            var c = TLSConfiguration.makeClientConfiguration()
+            c.trustRoots = .file(ca)
+            tls = c
+        }
+        let t = TimeAmount.seconds(definition.timeout)
+        client = HTTPClient(
+            eventLoopGroup: group,
+            configuration: HTTPClient.Configuration(
+                tlsConfiguration: tls, redirectConfiguration: .disallow, timeout: .init(connect: t, read: t)))
+    }
+
+    public func send(_ payload: Payload, now: Instant) async throws -> String? {
+        guard case .record(let key, let body) = payload, let url = definition.url, let secret = definition.secret else {
+            throw DeliveryFailure(.permanent, "kênh webhook chỉ gửi bản ghi")
+        }
+        let secretText = try Secrets.read(secret)
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
+        request.headers.add(name: "User-Agent", value: "tiendo-deliver/\(TiendoVersion.string)")
+        request.headers.add(name: "Idempotency-Key", value: key)
+        request.headers.add(name: "webhook-id", value: key)
+        request.headers.add(name: "webhook-timestamp", value: String(now.seconds))
+        request.headers.add(
+            name: "webhook-signature", value: WebhookSignature.sign(secret: secretText, id: key, timestamp: now.seconds, body: body))
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let status: Int
+        let headers: HTTPHeaders
+        let text: String
+        do {
+            let response = try await client.execute(request, timeout: .seconds(definition.timeout))
+            status = Int(response.status.code)
+            headers = response.headers
+            let bytes = try await response.body.collect(upTo: 64 * 1024)
+            text = String(buffer: bytes)
+        } catch let e as HTTPClientError where e == .deadlineExceeded || e == .readTimeout || e == .connectTimeout {
+            throw DeliveryFailure.timeout("webhook \(url)", seconds: definition.timeout)
+        } catch {
+            throw DeliveryFailure.connection("webhook \(url): \(error)")
+        }
+        let retryAfter = headers.first(name: "Retry-After").flatMap { RetryAfter.seconds($0, now: now) }
+        if let failure = DeliveryFailure.http(status: status, retryAfter: retryAfter, body: text) { throw failure }
+        return headers.first(name: "X-Request-Id") ?? "HTTP \(status)"
+    }
+
+    public func shutdown() async {
+        try? await client.shutdown()
+    }
+}

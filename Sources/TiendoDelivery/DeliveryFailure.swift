@@ -1,0 +1,97 @@
+/// Why a send failed, and what to do about it.
+///
+/// - `transient`: try again later (SMTP 4xx, timeouts, refused or dropped connections, HTTP 5xx, 408 and 429).
+/// - `permanent`: dead letter at once (SMTP 5xx to the mail transaction, other HTTP 4xx, sendmail's usage and
+///   address errors).
+///
+/// `scope` says whether the channel or only this message is affected: when the relay is unreachable, refuses the
+/// session or rejects the login, no message can pass, so the sender pauses the whole channel (with the same
+/// backoff) instead of trying every queued message; the queue then drains in order when the relay is back.
+public struct DeliveryFailure: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Class: String, Sendable, Hashable { case transient, permanent }
+    public enum Scope: String, Sendable, Hashable { case message, channel }
+
+    public var errorClass: Class
+    public var scope: Scope
+    /// For operators: what happened, with the server's words (`SMTP 451 4.7.1 Try later (RCPT TO)`).
+    public var reason: String
+    /// The server asked for this many seconds before a new attempt (HTTP `Retry-After`).
+    public var retryAfter: Int64?
+
+    public init(_ errorClass: Class, scope: Scope = .message, _ reason: String, retryAfter: Int64? = nil) {
+        self.errorClass = errorClass
+        self.scope = scope
+        self.reason = reason
+        self.retryAfter = retryAfter
+    }
+
+    public var description: String { "\(errorClass.rawValue): \(reason)" }
+    public var isTransient: Bool { errorClass == .transient }
+
+    /// The phases of an SMTP session; failures before `mail` concern the channel, the rest the message.
+    public enum SMTPPhase: String, Sendable, Hashable {
+        case connect, greeting, ehlo, starttls, auth, mail = "MAIL FROM", rcpt = "RCPT TO", data = "DATA"
+        case message = "end of data"
+        case quit = "QUIT"
+
+        var isSession: Bool {
+            switch self {
+            case .connect, .greeting, .ehlo, .starttls, .auth: true
+            default: false
+            }
+        }
+    }
+
+    /// An SMTP reply that is not the expected success: 4xx transient, 5xx permanent (RFC 5321 §4.2.1). In the
+    /// session phases (greeting, EHLO, STARTTLS, AUTH) the failure is the channel's: a relay that refuses the
+    /// login rejects every message alike, and dead-lettering all of them for an expired password would lose them,
+    /// so the channel waits and retries instead.
+    public static func smtp(code: Int, text: String, phase: SMTPPhase) -> DeliveryFailure {
+        let reason = "SMTP \(code) \(text) (\(phase.rawValue))"
+        if phase.isSession { return DeliveryFailure(.transient, scope: .channel, reason) }
+        return DeliveryFailure((400..<500).contains(code) ? .transient : .permanent, reason)
+    }
+
+    /// A timeout waiting for the server.
+    public static func timeout(_ what: String, seconds: Int64) -> DeliveryFailure {
+        DeliveryFailure(.transient, scope: .channel, "hết thời gian chờ \(seconds) giây (\(what))")
+    }
+
+    /// Refused, reset or dropped connections, name resolution, TLS handshakes.
+    public static func connection(_ reason: String) -> DeliveryFailure {
+        DeliveryFailure(.transient, scope: .channel, reason)
+    }
+
+    /// An HTTP response: 2xx is success (nil); 408, 429 and 5xx are transient (honouring `Retry-After`), 3xx and
+    /// other 4xx permanent (a webhook does not follow redirects: a moved endpoint is a configuration to fix).
+    public static func http(status: Int, retryAfter: Int64?, body: String) -> DeliveryFailure? {
+        if (200..<300).contains(status) { return nil }
+        let reason = "HTTP \(status)" + (body.isEmpty ? "" : ": " + String(body.prefix(200)))
+        if status == 408 || status == 429 || status >= 500 {
+            // 503 and 429 speak for the whole endpoint; other 5xx may be about this request.
+            let scope: Scope = status == 503 || status == 429 ? .channel : .message
+            return DeliveryFailure(.transient, scope: scope, reason, retryAfter: retryAfter)
+        }
+        return DeliveryFailure(.permanent, reason)
+    }
+
+    /// A sendmail exit status (sysexits.h). Temporary conditions and a broken local mail setup (EX_UNAVAILABLE,
+    /// EX_OSERR, EX_OSFILE, EX_CANTCREAT, EX_IOERR, EX_TEMPFAIL, EX_CONFIG, EX_SOFTWARE) are retried with the
+    /// channel paused; errors about the message or its address (EX_USAGE, EX_DATAERR, EX_NOINPUT, EX_NOUSER,
+    /// EX_NOHOST, EX_PROTOCOL, EX_NOPERM) are permanent. Unknown statuses are retried. (msmtp, for one, exits
+    /// with EX_UNAVAILABLE for an SMTP 4xx and EX_DATAERR for a 5xx.)
+    public static func sendmail(status: Int32, stderr: String) -> DeliveryFailure? {
+        if status == 0 { return nil }
+        let names: [Int32: String] = [
+            64: "EX_USAGE", 65: "EX_DATAERR", 66: "EX_NOINPUT", 67: "EX_NOUSER", 68: "EX_NOHOST", 69: "EX_UNAVAILABLE",
+            70: "EX_SOFTWARE", 71: "EX_OSERR", 72: "EX_OSFILE", 73: "EX_CANTCREAT", 74: "EX_IOERR", 75: "EX_TEMPFAIL",
+            76: "EX_PROTOCOL", 77: "EX_NOPERM", 78: "EX_CONFIG",
+        ]
+        let text = stderr.split(whereSeparator: \.isNewline).last.map(String.init) ?? ""
+        let reason = "sendmail thoát với mã \(status)" + (names[status].map { " (\($0))" } ?? "") + (text.isEmpty ? "" : ": " + text)
+        switch status {
+        case 64, 65, 66, 67, 68, 76, 77: return DeliveryFailure(.permanent, reason)
+        default: return DeliveryFailure(.transient, scope: .channel, reason)
+        }
+    }
+}

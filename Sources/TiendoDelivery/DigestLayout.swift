@@ -1,0 +1,79 @@
+import TiendoCore
+
+/// A digest's text and HTML: overdue items first, then those coming due, then other news; in each section the
+/// items grouped by workflow, earliest due first.
+struct DigestLayout {
+    let items: [MessageComposer.Item]
+    let greeting: String
+    let heading: String
+    let footer: String
+
+    struct Section {
+        var title: String
+        /// Workflow title → lines.
+        var groups: [(String, [String])]
+        var count: Int
+    }
+
+    func sections() -> [Section] {
+        let parts: [(String, (MessageComposer.Item) -> Bool)] = [
+            ("Quá hạn", { $0.notice.kind == "overdue" }),
+            ("Sắp đến hạn", { $0.notice.kind == "reminder" }),
+            ("Thông báo khác", { $0.notice.kind != "overdue" && $0.notice.kind != "reminder" }),
+        ]
+        var out: [Section] = []
+        for (title, belongs) in parts {
+            let mine = items.filter(belongs).sorted {
+                ($0.days ?? Int.max, $0.notice.instance ?? "", $0.notice.at) < ($1.days ?? Int.max, $1.notice.instance ?? "", $1.notice.at)
+            }
+            guard !mine.isEmpty else { continue }
+            var order: [String] = []
+            var lines: [String: [String]] = [:]
+            for i in mine {
+                if lines[i.workflowTitle] == nil { order.append(i.workflowTitle) }
+                lines[i.workflowTitle, default: []].append(line(i))
+            }
+            out.append(Section(title: title, groups: order.map { ($0, lines[$0]!) }, count: mine.count))
+        }
+        return out
+    }
+
+    /// `«Nộp bản đăng ký» (thi-dua/chi-bo-3): hạn chót 05/12/2025, còn 3 ngày`.
+    func line(_ i: MessageComposer.Item) -> String {
+        let n = i.notice
+        guard n.kind == "reminder" || n.kind == "overdue" else { return n.message }
+        var s = "«\(i.title)»" + (n.instance.map { " (\($0))" } ?? "")
+        if let o = n.occurrence { s += ", kỳ \(o)" }
+        if let due = i.dueText { s += ": hạn chót \(due)" }
+        if let d = i.days { s += ", " + MessageComposer.daysText(d) }
+        return s
+    }
+
+    func render() -> (text: String, html: String) {
+        let sections = sections()
+        let overdue = items.filter { $0.notice.kind == "overdue" }.count
+        let upcoming = items.filter { $0.notice.kind == "reminder" }.count
+        let summary = "Có \(items.count) việc cần chú ý (\(overdue) quá hạn, \(upcoming) sắp đến hạn)."
+        var text = greeting + "\n\n" + heading + "\n" + summary + "\n"
+        var html =
+            "<!DOCTYPE html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\"><title>" + MIME.escapeHTML(heading)
+            + "</title></head>\n<body>\n<p>" + MIME.escapeHTML(greeting) + "</p>\n<h2>" + MIME.escapeHTML(heading)
+            + "</h2>\n<p>" + MIME.escapeHTML(summary) + "</p>\n"
+        for s in sections {
+            text += "\n\(s.title.uppercased()) (\(s.count))\n"
+            html += "<h3>\(MIME.escapeHTML(s.title)) (\(s.count))</h3>\n"
+            for (workflow, lines) in s.groups {
+                text += "  \(workflow)\n"
+                html += "<p><em>\(MIME.escapeHTML(workflow))</em></p>\n<ul>\n"
+                for l in lines {
+                    text += "  - \(l)\n"
+                    html += "<li>\(MIME.escapeHTML(l))</li>\n"
+                }
+                html += "</ul>\n"
+            }
+        }
+        text += "\n-- \n" + footer + "\n"
+        html += "<p><small>" + MIME.escapeHTML(footer) + "</small></p>\n</body></html>\n"
+        return (text, html)
+    }
+}

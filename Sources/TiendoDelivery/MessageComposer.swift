@@ -1,0 +1,161 @@
+public import TiendoCore
+
+/// Writes the emails: one notice, or a digest of several, in Vietnamese (dates dd/mm/yyyy, ` (dự kiến)` after a
+/// provisional due), plain text and simple HTML. Days left are counted at sending time, so a reminder held over a
+/// weekend says how many days are left when it arrives; the record's own sentence is quoted as it was written.
+public struct MessageComposer: Sendable {
+    public let routing: Routing
+    let definitions: DefinitionSet?
+
+    public init(routing: Routing, definitions: DefinitionSet?) {
+        self.routing = routing
+        self.definitions = definitions
+    }
+
+    /// A notice with what the email needs about it.
+    struct Item {
+        var notice: Notice
+        var zone: Zone
+        var workflowTitle: String
+        var title: String
+        /// Local date of the due minus the local date of sending.
+        var days: Int?
+        var dueText: String?
+    }
+
+    func item(_ d: Delivery, now: Instant) throws(DeliveryFailure) -> Item {
+        let n: Notice
+        do {
+            n = try Notice(json: d.record)
+        } catch {
+            throw DeliveryFailure(.permanent, "bản ghi không đọc được: \(error.reason)")
+        }
+        let def = definitions?.workflow(n.workflow)
+        let zone = def?.zone ?? .vietnam
+        var title = MessageComposer.quoted(in: n.message) ?? n.message
+        if let def {
+            if let m = n.milestone, let md = def.milestone(m) {
+                title = md.title
+            } else if n.kind == "reminder" || n.kind == "overdue" || n.kind == "rescheduled", let s = n.state,
+                let sd = def.state(s)
+            {
+                title = sd.displayTitle
+            }
+        }
+        let days = n.dueDate(zone: zone).map { $0.dayNumber - zone.date(of: now).dayNumber }
+        let dueText = n.dueText(zone: zone).map { $0 + (n.provisional ? " (dự kiến)" : "") }
+        return Item(notice: n, zone: zone, workflowTitle: def?.title ?? n.workflow, title: title, days: days, dueText: dueText)
+    }
+
+    /// The first «…» of a record's sentence: the title the engine put there.
+    static func quoted(in message: String) -> String? {
+        guard let open = message.firstIndex(of: "«"), let close = message[open...].firstIndex(of: "»") else { return nil }
+        return String(message[message.index(after: open)..<close])
+    }
+
+    /// The email of a job: a notice, or a digest when the job's deliveries belong to one.
+    public func email(for job: DeliveryJob, now: Instant) throws(DeliveryFailure) -> MailMessage {
+        guard let to = job.recipient else { throw DeliveryFailure(.permanent, "thư không có người nhận") }
+        var items: [Item] = []
+        for d in job.items { items.append(try item(d, now: now)) }
+        guard let first = items.first else { throw DeliveryFailure(.permanent, "thư không có nội dung") }
+        let id = MIME.messageIDLocal(job.messageKey) + "@" + routing.messageHost
+        let greeting = to.name.map { "Kính gửi đồng chí \($0)," } ?? "Kính gửi các đồng chí,"
+        let footer =
+            "Thư tự động của tiendo (" + (routing.sender.name ?? routing.sender.address)
+            + "). Xin đừng trả lời thư này."
+        let subject: String
+        let text: String
+        let html: String
+        var headers: [(String, String)] = []
+        if job.isDigest {
+            let period = job.items[0].digestPeriod ?? .day
+            subject = digestSubject(items, period: period, zone: first.zone, now: now)
+            (text, html) = DigestLayout(items: items, greeting: greeting, heading: subject, footer: footer).render()
+            headers.append(("X-Tiendo-Digest", String(items.count)))
+        } else {
+            subject = noticeSubject(first)
+            (text, html) = noticeBody(first, greeting: greeting, footer: footer)
+            headers += [("X-Tiendo-Kind", first.notice.kind), ("X-Tiendo-Workflow", first.notice.workflow)]
+            if let i = first.notice.instance { headers.append(("X-Tiendo-Instance", i)) }
+        }
+        return MailMessage(
+            from: routing.sender, to: to, subject: subject, date: now, zone: first.zone, messageID: id,
+            extraHeaders: headers, text: text, html: html)
+    }
+
+    /// `còn 3 ngày`, `hôm nay`, `quá 2 ngày`.
+    static func daysText(_ days: Int) -> String {
+        days > 0 ? "còn \(days) ngày" : days == 0 ? "hôm nay" : "quá \(-days) ngày"
+    }
+
+    func noticeSubject(_ i: Item) -> String {
+        let n = i.notice
+        let instance = n.instance.map { " (\($0))" } ?? ""
+        let due = i.dueText.map { ", hạn chót \($0)" } ?? ""
+        switch (n.kind, i.days) {
+        case ("reminder", let d?) where d > 0: return "Còn \(d) ngày: «\(i.title)»\(instance)\(due)"
+        case ("reminder", let d?) where d == 0: return "Hôm nay đến hạn: «\(i.title)»\(instance)\(due)"
+        case ("reminder", _), ("overdue", nil): return "Đã quá hạn: «\(i.title)»\(instance)\(due)"
+        case ("overdue", let d?) where d < 0: return "Quá hạn \(-d) ngày: «\(i.title)»\(instance)\(due)"
+        case ("overdue", _): return "Đã quá hạn chót: «\(i.title)»\(instance)\(due)"
+        default:
+            let labels = [
+                "started": "Hồ sơ mới", "transition": "Chuyển trạng thái", "milestone-done": "Đã hoàn thành",
+                "completed": "Hoàn tất hồ sơ", "rejected": "Từ chối sự kiện", "rescheduled": "Đổi hạn",
+            ]
+            return (labels[n.kind] ?? "Thông báo") + ": " + n.message
+        }
+    }
+
+    /// The lines under the record's sentence: what, which case, which unit, when due, how long left.
+    func details(_ i: Item) -> [(String, String)] {
+        var rows: [(String, String)] = [("Quy trình", i.workflowTitle)]
+        if let inst = i.notice.instance { rows.append(("Hồ sơ", inst)) }
+        if let g = i.notice.group { rows.append(("Đơn vị", g)) }
+        if let o = i.notice.occurrence { rows.append(("Kỳ", o)) }
+        if let prev = i.notice.previousDue.flatMap({ p -> String? in
+            var n = i.notice
+            n.due = p
+            return n.dueText(zone: i.zone)
+        }) {
+            rows.append(("Hạn cũ", prev))
+        }
+        if let due = i.dueText { rows.append(("Hạn chót", due)) }
+        if let d = i.days, i.notice.kind == "reminder" || i.notice.kind == "overdue" {
+            rows.append(("Tình trạng", MessageComposer.daysText(d)))
+        }
+        if let m = i.notice.missed, m > 1 { rows.append(("Số kỳ chưa hoàn thành", String(m))) }
+        rows.append(("Thời điểm thông báo", i.zone.vietnamese(i.notice.at)))
+        return rows
+    }
+
+    func noticeBody(_ i: Item, greeting: String, footer: String) -> (String, String) {
+        let rows = details(i)
+        var text = greeting + "\n\n" + i.notice.message + "\n\n"
+        for (k, v) in rows { text += k + ": " + v + "\n" }
+        text += "\n-- \n" + footer + "\n"
+        var html =
+            "<!DOCTYPE html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\"><title>"
+            + MIME.escapeHTML(noticeSubject(i)) + "</title></head>\n<body>\n<p>" + MIME.escapeHTML(greeting) + "</p>\n"
+        html += "<p><strong>" + MIME.escapeHTML(i.notice.message) + "</strong></p>\n<table>\n"
+        for (k, v) in rows { html += "<tr><th align=\"left\">\(MIME.escapeHTML(k))</th><td>\(MIME.escapeHTML(v))</td></tr>\n" }
+        html += "</table>\n<p><small>" + MIME.escapeHTML(footer) + "</small></p>\n</body></html>\n"
+        return (text, html)
+    }
+
+    /// `Việc cần làm hôm nay của Chi bộ 3 (05/12/2025)`, `Việc cần làm tuần này của Chi bộ 3 (01/12–07/12/2025)`.
+    func digestSubject(_ items: [Item], period: DigestSchedule.Period, zone: Zone, now: Instant) -> String {
+        let groups = Set(items.compactMap(\.notice.group))
+        let whose = groups.count == 1 ? " của " + groups.first! : ""
+        let today = zone.date(of: now)
+        switch period {
+        case .day: return "Việc cần làm hôm nay\(whose) (\(today.vietnamese))"
+        case .week:
+            let monday = today.adding(days: 1 - today.weekday)
+            let sunday = monday.adding(days: 6)
+            let from = monday.vietnamese.prefix(monday.year == sunday.year ? 5 : 10)
+            return "Việc cần làm tuần này\(whose) (\(from)–\(sunday.vietnamese))"
+        }
+    }
+}

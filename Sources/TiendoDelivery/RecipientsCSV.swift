@@ -1,0 +1,50 @@
+import Foundation
+import TiendoCore
+
+/// Reads a recipient list: a CSV file (UTF-8, `,` `;` or tab, as spreadsheets write it) with the columns `group`
+/// (the instance's `group_by` value, e.g. `Chi bộ Khu dân cư số 2`), `email` and optionally `name`; other columns
+/// (a phone number, a role) are kept out of the way. Every bad row is reported as `FILE:LINE`.
+enum RecipientsCSV {
+    static func parse(bytes: [UInt8], file: String, name: String) -> (RecipientList?, [Diagnostic]) {
+        var problems: [Diagnostic] = []
+        func report(_ line: Int, _ severity: Diagnostic.Severity, _ message: String) {
+            problems.append(Diagnostic(file: file, line: line, column: 1, severity: severity, message: message))
+        }
+        let rows: [CSV.Row]
+        do {
+            rows = try CSV.parse(bytes: bytes)
+        } catch {
+            report(error.line, .error, error.reason)
+            return (nil, problems)
+        }
+        let header = rows.first?.pairs.map(\.0) ?? []
+        for column in ["group", "email"] where !header.contains(column) && !rows.isEmpty {
+            report(1, .error, "recipient list '\(name)' needs a '\(column)' column\(didYouMean(column, header))")
+        }
+        if rows.isEmpty { report(1, .warning, "recipient list '\(name)' has no rows") }
+        guard !problems.contains(where: { $0.severity == .error }) else { return (nil, problems) }
+        var byGroup: [String: [Mailbox]] = [:]
+        var seen: [String: Int] = [:]
+        for row in rows {
+            let group = (row.values["group"] ?? "").trimmingCharacters(in: .whitespaces)
+            let email = (row.values["email"] ?? "").trimmingCharacters(in: .whitespaces)
+            let person = (row.values["name"] ?? "").trimmingCharacters(in: .whitespaces)
+            if group.isEmpty {
+                report(row.line, .error, "empty 'group'")
+                continue
+            }
+            guard Mailbox.isValidAddress(email) else {
+                report(row.line, .error, email.isEmpty ? "empty 'email'" : "'\(email)' is not an email address (ASCII local@domain)")
+                continue
+            }
+            if let first = seen[group + "\n" + email.lowercased()] {
+                report(row.line, .warning, "'\(email)' is listed for '\(group)' already (line \(first)); it gets one message")
+                continue
+            }
+            seen[group + "\n" + email.lowercased()] = row.line
+            byGroup[group, default: []].append(Mailbox(name: person.isEmpty ? nil : person, address: email))
+        }
+        guard !problems.contains(where: { $0.severity == .error }) else { return (nil, problems) }
+        return (RecipientList(name: name, file: file, byGroup: byGroup), problems)
+    }
+}

@@ -1,0 +1,122 @@
+public import TiendoCore
+
+/// One delivery to create for a record: the fan-out rule's output, written in the record's transaction (phase 2)
+/// or by `tiendo-deliver enqueue` into a test queue (phase 1).
+public struct FanOut: Sendable, Hashable {
+    /// `RECORD-KEY|CHANNEL|ADDRESS` (`RECORD-KEY|CHANNEL` for a webhook): unique, the idempotency key of the row.
+    public var key: String
+    public var channel: String
+    /// Nil for webhooks (the channel's url receives the record).
+    public var recipient: Mailbox?
+    public var route: String
+    /// Deliveries with the same digest key go out as one message: `ROUTE|CHANNEL|ADDRESS|SLOT-DATE`.
+    public var digest: String?
+    /// The digest's period, for its title.
+    public var digestPeriod: DigestSchedule.Period?
+    /// Not before: quiet hours or the digest's time.
+    public var notBefore: Instant
+    /// A reminder is not sent once its deadline has passed.
+    public var expiresAt: Instant?
+    /// Notices of the same deadline (`Notice.series`) to the same recipient replace older unsent ones.
+    public var series: String?
+
+    public init(
+        key: String, channel: String, recipient: Mailbox?, route: String, digest: String?, digestPeriod: DigestSchedule.Period?,
+        notBefore: Instant, expiresAt: Instant?, series: String?
+    ) {
+        self.key = key
+        self.channel = channel
+        self.recipient = recipient
+        self.route = route
+        self.digest = digest
+        self.digestPeriod = digestPeriod
+        self.notBefore = notBefore
+        self.expiresAt = expiresAt
+        self.series = series
+    }
+}
+
+/// Matches records against the routes and resolves their recipients (the fan-out rule, `docs/delivery.md`).
+public struct Router: Sendable {
+    public let routing: Routing
+    let definitions: DefinitionSet?
+    /// For records of workflows not loaded: a calendar (normally `vn`) to reckon working days with.
+    let fallbackCalendar: WorkCalendar
+
+    public init(routing: Routing, definitions: DefinitionSet?, fallbackCalendar: WorkCalendar) {
+        self.routing = routing
+        self.definitions = definitions
+        self.fallbackCalendar = fallbackCalendar
+    }
+
+    /// The workflow's calendar and zone, or the fallback's.
+    public func window(for workflow: String) -> SendWindow {
+        if let d = definitions?.workflow(workflow) {
+            return SendWindow(calendar: d.calendar, zone: d.zone, hours: routing.quietHours)
+        }
+        return SendWindow(calendar: fallbackCalendar, zone: fallbackCalendar.zone, hours: routing.quietHours)
+    }
+
+    public func matches(_ route: Route, _ n: Notice) -> Bool {
+        if let w = route.workflows, !w.contains(n.workflow) { return false }
+        if let g = route.groups, !g.contains(n.group ?? "") { return false }
+        if let k = route.kinds, !k.contains(n.kind) { return false }
+        return n.priority <= route.priority
+    }
+
+    /// The deliveries of one record. `data` is the instance's data as text (for field recipients); `now` is when
+    /// the record is committed (a late record is not held back to its `at`). Problems (a field that holds no
+    /// address) are returned for the log: they never stop the other deliveries.
+    public func fanOut(_ n: Notice, recordKey: String, data: [String: String], now: Instant) -> (
+        deliveries: [FanOut], problems: [String]
+    ) {
+        var out: [FanOut] = []
+        var problems: [String] = []
+        var seen = Set<String>()
+        let window = window(for: n.workflow)
+        let t = max(n.at, now)
+        let expires = n.kind == "reminder" ? n.deadline(zone: window.zone) : nil
+        for route in routing.routes where matches(route, n) {
+            guard let channel = routing.channel(route.channel) else { continue }
+            var recipients: [Mailbox?] = []
+            if !channel.isEmail {
+                recipients = [nil]
+            } else {
+                for r in route.to {
+                    switch r {
+                    case .address(let m): recipients.append(m)
+                    case .list(let name):
+                        recipients += (n.group.flatMap { routing.lists[name]?.byGroup[$0] } ?? []).map { Optional($0) }
+                    case .field(let f, let nameField):
+                        guard let value = data[f], !value.isEmpty else { continue }
+                        switch Mailbox.parse(value) {
+                        case .success(var m):
+                            if m.name == nil, let nf = nameField, let name = data[nf], !name.isEmpty { m.name = name }
+                            recipients.append(m)
+                        case .failure(let e):
+                            problems.append("\(n.instance ?? n.workflow): trường '\(f)' (tuyến '\(route.name)'): \(e.reason)")
+                        }
+                    }
+                }
+            }
+            for r in recipients {
+                let key = recordKey + "|" + channel.name + (r.map { "|" + $0.address.lowercased() } ?? "")
+                // The first route that reaches a recipient through a channel decides how.
+                guard seen.insert(key).inserted else { continue }
+                var d = FanOut(
+                    key: key, channel: channel.name, recipient: r, route: route.name, digest: nil, digestPeriod: nil,
+                    notBefore: t, expiresAt: expires, series: n.series)
+                if route.mode == .digest, let r {
+                    let slot = window.digestSlot(from: t, schedule: routing.digest)
+                    d.digest = [route.name, channel.name, r.address.lowercased(), slot.date.iso].joined(separator: "|")
+                    d.digestPeriod = routing.digest.every
+                    d.notBefore = slot.at
+                } else if route.quiet, n.priority > routing.quietHours.urgent {
+                    d.notBefore = window.earliest(from: t)
+                }
+                out.append(d)
+            }
+        }
+        return (out, problems)
+    }
+}

@@ -1,0 +1,205 @@
+import Foundation
+public import TiendoCore
+
+/// Reads `delivery/routing.yaml` with the workflow files' YAML machinery and diagnostics (`FILE:LINE:COL`, unknown
+/// keys with a did-you-mean), and checks it against the loaded workflows when they are given.
+public enum RoutingParser {
+    /// Where the file lives inside a workflow directory.
+    public static let relativePath = "delivery/routing.yaml"
+
+    /// The first `DIR/delivery/routing.yaml` of the search path (the first directory wins, as for workflows).
+    public static func find(searchPath: [String]) -> String? {
+        for dir in searchPath {
+            let p = (dir as NSString).appendingPathComponent(relativePath)
+            if FileManager.default.fileExists(atPath: p) { return p }
+        }
+        return nil
+    }
+
+    /// Reads and checks a routing file. `definitions`, when given, checks workflow ids, fields and groups.
+    public static func load(file: String, definitions: DefinitionSet?) -> (Routing?, [Diagnostic]) {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            return (nil, [Diagnostic(file: file, line: 1, column: 1, severity: .error, message: "cannot read file")])
+        }
+        return parse(bytes: [UInt8](data), file: file, definitions: definitions) { path in
+            FileManager.default.contents(atPath: path).map { [UInt8]($0) }
+        }
+    }
+
+    /// Checks a routing file's bytes; `readFile` reads the recipient CSV files (paths relative to its directory).
+    public static func parse(
+        bytes: [UInt8], file: String, definitions: DefinitionSet?, readFile: (String) -> [UInt8]?
+    ) -> (Routing?, [Diagnostic]) {
+        let sink = DiagnosticSink(file: file)
+        let root: YNode
+        do {
+            root = try YAMLTree.load(bytes: bytes)
+        } catch {
+            if case .diagnostic(let p, let m) = error { sink.error(p, m) }
+            return (nil, sink.items)
+        }
+        let topKeys = ["tiendo", "from", "message_host", "quiet_hours", "digest", "channels", "recipients", "routes"]
+        guard let top = MappingReader(root, sink: sink, context: "the routing file", allowed: topKeys) else {
+            return (nil, sink.items)
+        }
+        if let v = top.require("tiendo"), v.text != "1" {
+            sink.error(v.position, "unsupported format version '\(v.text ?? v.kindName)': 'tiendo' must be 1")
+        }
+        var sender: Mailbox?
+        if let f = top.require("from") {
+            if let t = f.text {
+                switch Mailbox.parse(t) {
+                case .success(let m): sender = m
+                case .failure(let p): sink.error(f.position, "'from': \(p.reason)")
+                }
+            } else {
+                sink.error(f.position, "'from' must be a string, found \(f.kindName)")
+            }
+        }
+        var host = sender?.domain ?? "localhost"
+        if let h = top["message_host"] {
+            if let t = h.text, isHostName(t) {
+                host = t
+            } else {
+                sink.error(h.position, "'message_host' must be a host name such as tiendo.example.vn")
+            }
+        }
+        let quiet = top["quiet_hours"].map { parseQuietHours($0, sink: sink) } ?? .standard
+        let digest = top["digest"].map { parseDigest($0, sink: sink) } ?? .standard
+        if digest.at.minutes < quiet.start.minutes || digest.at.minutes >= quiet.end.minutes {
+            sink.warning(
+                top["digest"]?.position ?? root.position,
+                "digests at \(digest.at) fall outside the sending hours \(quiet.start)-\(quiet.end)")
+        }
+        var channels: [String: ChannelDefinition] = [:]
+        var order: [String] = []
+        var broken = Set<String>()
+        if let c = top.require("channels") {
+            for (name, key, value) in c.namedEntries(sink: sink, context: "'channels'") {
+                guard isIdentifier(name) else {
+                    sink.error(key.position, "invalid channel name '\(name)': must match ^[a-z0-9][a-z0-9-]*$")
+                    continue
+                }
+                if let ch = ChannelParser.parse(name: name, node: value, key: key, sink: sink) {
+                    channels[name] = ch
+                    order.append(name)
+                } else {
+                    broken.insert("channel:" + name)
+                }
+            }
+        }
+        var lists: [String: RecipientList] = [:]
+        var listProblems: [Diagnostic] = []
+        if let r = top["recipients"] {
+            let dir = (file as NSString).deletingLastPathComponent
+            for (name, key, value) in r.namedEntries(sink: sink, context: "'recipients'") {
+                guard isIdentifier(name) else {
+                    sink.error(key.position, "invalid recipient list name '\(name)': must match ^[a-z0-9][a-z0-9-]*$")
+                    continue
+                }
+                guard let rel = value.text else {
+                    sink.error(value.position, "recipient list '\(name)' must name a CSV file, found \(value.kindName)")
+                    continue
+                }
+                let path = rel.hasPrefix("/") ? rel : (dir as NSString).appendingPathComponent(rel)
+                guard let csv = readFile(path) else {
+                    sink.error(value.position, "cannot read recipient list '\(name)': no file \(path)")
+                    broken.insert("list:" + name)
+                    continue
+                }
+                let (list, problems) = RecipientsCSV.parse(bytes: csv, file: path, name: name)
+                listProblems += problems
+                if let list { lists[name] = list } else { broken.insert("list:" + name) }
+            }
+        }
+        var routes: [Route] = []
+        if let r = top.require("routes") {
+            if let items = r.items {
+                let context = RouteParser(
+                    sink: sink, channels: channels, broken: broken, lists: lists, definitions: definitions)
+                for (i, item) in items.enumerated() {
+                    guard let route = context.parse(item, index: i + 1) else { continue }
+                    if let other = routes.first(where: { $0.name == route.name }) {
+                        sink.error(route.position, "duplicate route name '\(route.name)' (first at line \(other.position.line))")
+                        continue
+                    }
+                    routes.append(route)
+                }
+            } else {
+                sink.error(r.position, "'routes' must be a list, found \(r.kindName)")
+            }
+        }
+        let all = sink.items + listProblems
+        guard !all.contains(where: { $0.severity == .error }), let sender else { return (nil, all) }
+        let routing = Routing(
+            file: file, sender: sender, messageHost: host, quietHours: quiet, digest: digest, channels: channels,
+            channelOrder: order, lists: lists, routes: routes)
+        return (routing, all)
+    }
+
+    static func parseQuietHours(_ node: YNode, sink: DiagnosticSink) -> QuietHours {
+        var q = QuietHours.standard
+        guard let m = MappingReader(node, sink: sink, context: "'quiet_hours'", allowed: ["send", "urgent"]) else { return q }
+        if let s = m["send"] {
+            let parts = (s.text ?? "").split(separator: "-").map { String($0).trimmingCharacters(in: .whitespaces) }
+            if parts.count == 2, let a = TimeOfDay.parse(parts[0]), let b = TimeOfDay.parse(parts[1]), a.minutes < b.minutes {
+                q.start = a
+                q.end = b
+            } else {
+                sink.error(s.position, "'send' must be a window HH:MM-HH:MM with the start before the end, found '\(s.text ?? s.kindName)'")
+            }
+        }
+        if let u = m["urgent"], let p = parsePriority(u, sink: sink, context: "'urgent'") { q.urgent = p }
+        return q
+    }
+
+    static func parseDigest(_ node: YNode, sink: DiagnosticSink) -> DigestSchedule {
+        var d = DigestSchedule.standard
+        guard let m = MappingReader(node, sink: sink, context: "'digest'", allowed: ["at", "every"]) else { return d }
+        if let a = m["at"] {
+            if let t = a.text.flatMap(TimeOfDay.parse) {
+                d.at = t
+            } else {
+                sink.error(a.position, "invalid time '\(a.text ?? a.kindName)' in 'digest.at': expected HH:MM from 00:00 to 23:59")
+            }
+        }
+        if let e = m["every"] {
+            let t = e.text ?? e.kindName
+            if let p = DigestSchedule.Period(rawValue: t) {
+                d.every = p
+            } else {
+                let names = DigestSchedule.Period.allCases.map(\.rawValue)
+                sink.error(e.position, "'every' must be day or week, found '\(t)'\(didYouMean(t, names))")
+            }
+        }
+        return d
+    }
+
+    static let priorityNames = ["emerg": 0, "alert": 1, "crit": 2, "err": 3, "warning": 4, "notice": 5, "info": 6, "debug": 7]
+
+    /// A syslog priority by name (`warning`) or number (0–7).
+    static func parsePriority(_ node: YNode, sink: DiagnosticSink, context: String) -> Int? {
+        let t = node.text ?? node.kindName
+        if let n = parseInt(t), (0...7).contains(n) { return n }
+        if let n = priorityNames[t] { return n }
+        let names = priorityNames.sorted { $0.value < $1.value }.map(\.key)
+        sink.error(
+            node.position,
+            "\(context) must be a priority 0-7 or one of \(names.joined(separator: ", ")), found '\(t)'\(didYouMean(t, names))")
+        return nil
+    }
+
+    static func isIdentifier(_ s: String) -> Bool {
+        guard let f = s.utf8.first, (97...122).contains(f) || (48...57).contains(f) else { return false }
+        return s.utf8.allSatisfy { (97...122).contains($0) || (48...57).contains($0) || $0 == 45 }
+    }
+
+    /// Letters, digits and hyphens in dot-separated labels (`localhost`, `smtp.hanoi.gov.vn`).
+    static func isHostName(_ s: String) -> Bool {
+        guard !s.isEmpty, s.utf8.count <= 253 else { return false }
+        return s.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { l in
+            !l.isEmpty && l.utf8.count <= 63 && l.first != "-" && l.last != "-"
+                && l.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 45 }
+        }
+    }
+}

@@ -1,0 +1,278 @@
+public import TiendoCore
+
+/// What a channel sends: an email (SMTP, sendmail), or a record's JSON (webhooks) with its key.
+public enum Payload: Sendable, Hashable {
+    case email(MailMessage)
+    case record(key: String, body: [UInt8])
+}
+
+/// A way out: SMTP, sendmail, webhook. `send` returns the provider's id for the message (the relay's queue reply,
+/// the endpoint's request id) or throws a `DeliveryFailure`; other errors count as transient channel failures.
+public protocol DeliveryChannel: Sendable {
+    var definition: ChannelDefinition { get }
+    func send(_ payload: Payload, now: Instant) async throws -> String?
+    /// Closes connections kept for the next message.
+    func shutdown() async
+}
+
+/// What the sender did, for the log and the journal (and for tests).
+public enum DeliveryEvent: Sendable {
+    case sent(DeliveryJob, providerID: String?, at: Instant)
+    case retry(DeliveryJob, DeliveryFailure, next: Instant)
+    case dead(DeliveryJob, DeliveryFailure)
+    case expired(Delivery, reason: String)
+    case channelPaused(String, DeliveryFailure, until: Instant)
+    case channelResumed(String)
+    case queueError(String)
+}
+
+public protocol DeliveryObserver: Sendable {
+    func record(_ event: DeliveryEvent)
+}
+
+public struct SenderConfiguration: Sendable {
+    /// Names the claims (`HOST/PID`); each worker adds its channel and number.
+    public var owner: String
+    /// Messages claimed at once by a worker.
+    public var batch: Int
+    /// Seconds a claim stays the worker's.
+    public var lease: Int64
+    /// Seconds between looks at the queue when nothing is due (new deliveries may arrive at any time).
+    public var poll: Int64
+    public var policy: RetryPolicy
+    public var seed: UInt64
+
+    public init(owner: String, batch: Int = 8, lease: Int64 = 900, poll: Int64 = 10, policy: RetryPolicy = RetryPolicy(), seed: UInt64) {
+        self.owner = owner
+        self.batch = batch
+        self.lease = lease
+        self.poll = poll
+        self.policy = policy
+        self.seed = seed
+    }
+}
+
+/// Works the queue: per channel `concurrency` workers claim due messages in order, drop expired deliveries, wait
+/// for the rate limit, send, and report each outcome before the next send (so a crash repeats at most the
+/// message in flight). A channel-wide failure pauses the channel with backoff; `stop()` lets every worker finish
+/// the message in flight, gives back the rest of its claim and returns.
+public final class Sender: Sendable {
+    let queue: any DeliveryQueue
+    let channels: [any DeliveryChannel]
+    let composer: MessageComposer
+    let clock: any DeliveryClock
+    let config: SenderConfiguration
+    let observer: any DeliveryObserver
+    let shutdown = Shutdown()
+
+    public init(
+        queue: any DeliveryQueue, channels: [any DeliveryChannel], composer: MessageComposer, clock: any DeliveryClock,
+        config: SenderConfiguration, observer: any DeliveryObserver
+    ) {
+        self.queue = queue
+        self.channels = channels
+        self.composer = composer
+        self.clock = clock
+        self.config = config
+        self.observer = observer
+    }
+
+    /// Runs until `stop()` (or, on a virtual clock, until the end of the run).
+    public func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            for (i, channel) in channels.enumerated() {
+                let state = ChannelState(
+                    limit: channel.definition.rate, now: await clock.now(), seed: config.seed &+ UInt64(i) &* 7919)
+                for w in 0..<channel.definition.concurrency {
+                    await clock.join()
+                    group.addTask { await self.work(channel, state: state, worker: w) }
+                }
+            }
+        }
+        for c in channels { await c.shutdown() }
+    }
+
+    /// Asks every worker to stop after the message in flight.
+    public func stop() { shutdown.stop() }
+
+    func work(_ channel: any DeliveryChannel, state: ChannelState, worker: Int) async {
+        let name = channel.definition.name
+        let owner = "\(config.owner)/\(name)/\(worker)"
+        defer { Task { await clock.leave() } }
+        while !shutdown.isStopped {
+            let now = await clock.now()
+            if let until = await state.pausedUntil(now) {
+                guard await shutdown.sleep(until: until, clock: clock) else { return }
+                continue
+            }
+            let jobs: [DeliveryJob]
+            do {
+                jobs = try await queue.claim(
+                    channel: name, owner: owner, now: now, limit: config.batch, leaseUntil: now.adding(seconds: config.lease))
+            } catch {
+                observer.record(.queueError("nhận việc của kênh \(name): \(error)"))
+                guard await shutdown.sleep(until: now.adding(seconds: config.poll), clock: clock) else { return }
+                continue
+            }
+            if jobs.isEmpty {
+                let next = (try? await queue.nextDue(channel: name)) ?? nil
+                let wake = min(next ?? .distantFuture, now.adding(seconds: config.poll))
+                guard await shutdown.sleep(until: max(wake, now.adding(seconds: 1)), clock: clock) else { return }
+                continue
+            }
+            for (i, job) in jobs.enumerated() {
+                let now = await clock.now()
+                let paused = await state.pausedUntil(now) != nil
+                if shutdown.isStopped || paused {
+                    await give(back: jobs[i...], owner: owner)
+                    break
+                }
+                await process(job, channel: channel, state: state, owner: owner)
+            }
+        }
+    }
+
+    func give(back jobs: ArraySlice<DeliveryJob>, owner: String) async {
+        do {
+            try await queue.release(jobs.flatMap { $0.items.map(\.id) }, owner: owner)
+        } catch {
+            observer.record(.queueError("trả lại việc: \(error)"))  // the lease runs out instead
+        }
+    }
+
+    func process(_ claimed: DeliveryJob, channel: any DeliveryChannel, state: ChannelState, owner: String) async {
+        var now = await clock.now()
+        var job = claimed
+        var reports: [DeliveryReport] = []
+        job.items = []
+        for d in claimed.items {
+            if let reason = expiry(of: d, now: now) {
+                reports.append(DeliveryReport(id: d.id, messageKey: claimed.messageKey, at: now, outcome: .expired(reason: reason)))
+                observer.record(.expired(d, reason: reason))
+            } else {
+                job.items.append(d)
+            }
+        }
+        if !job.items.isEmpty {
+            // Workers of one channel share its bucket: after a wait, another may have taken the token.
+            while let wait = await state.take(now) {
+                guard await shutdown.sleep(until: wait, clock: clock) else {
+                    await report(reports, owner: owner)
+                    await give(back: [job], owner: owner)
+                    return
+                }
+                now = await clock.now()
+            }
+            let outcome = await send(job, channel: channel, state: state, now: now)
+            reports += job.items.map { DeliveryReport(id: $0.id, messageKey: job.messageKey, at: now, outcome: outcome) }
+        }
+        await report(reports, owner: owner)
+    }
+
+    /// Why a delivery is not sent any more (said in its outcome), or nil.
+    func expiry(of d: Delivery, now: Instant) -> String? {
+        if let newer = d.supersededBy { return "thay bằng thông báo mới hơn cùng hạn (#\(newer))" }
+        guard let e = d.expiresAt, e <= now else { return nil }
+        let n = try? Notice(json: d.record)
+        let zone = composer.definitions?.workflow(n?.workflow ?? "")?.zone ?? .vietnam
+        return "hết hạn: hạn chót \(n?.dueText(zone: zone) ?? zone.vietnamese(e)) đã qua trước khi gửi được"
+    }
+
+    /// Sends one message and decides what becomes of it.
+    func send(_ job: DeliveryJob, channel: any DeliveryChannel, state: ChannelState, now: Instant) async -> DeliveryOutcome {
+        let failure: DeliveryFailure
+        do {
+            let payload: Payload
+            if channel.definition.isEmail {
+                payload = .email(try composer.email(for: job, now: now))
+            } else {
+                payload = .record(key: job.items[0].recordKey, body: job.items[0].record.bytes())
+            }
+            let provider = try await channel.send(payload, now: now)
+            if await state.succeeded() { observer.record(.channelResumed(channel.definition.name)) }
+            observer.record(.sent(job, providerID: provider, at: now))
+            return .sent(providerID: provider)
+        } catch let f as DeliveryFailure {
+            failure = f
+        } catch {
+            failure = DeliveryFailure(.transient, scope: .channel, "lỗi không lường trước: \(error)")
+        }
+        let queuedAt = job.items.map(\.createdAt).min() ?? now
+        let attempts = (job.items.map(\.attempts).max() ?? 0) + 1
+        if failure.isTransient, now.seconds - queuedAt.seconds < config.policy.giveUpAfter {
+            let next: Instant
+            if failure.scope == .channel {
+                next = await state.pause(now: now, failure: failure, policy: config.policy)
+                observer.record(.channelPaused(channel.definition.name, failure, until: next))
+            } else {
+                next = await state.nextAttempt(now: now, attempts: attempts, failure: failure, policy: config.policy)
+            }
+            observer.record(.retry(job, failure, next: next))
+            return .retry(at: next, failure: failure)
+        }
+        var dead = failure
+        if failure.isTransient {
+            dead.reason = "bỏ cuộc sau \(attempts) lần thử trong \(config.policy.giveUpAfter / 3600) giờ: " + failure.reason
+        }
+        observer.record(.dead(job, dead))
+        return .dead(dead)
+    }
+
+    /// Reports must be stored before the next send; a queue that cannot take them is tried a few times, after
+    /// which the claim's lease runs out and the message goes again (at least once, with the same key).
+    func report(_ reports: [DeliveryReport], owner: String) async {
+        guard !reports.isEmpty else { return }
+        for attempt in 1...3 {
+            do {
+                try await queue.report(reports, owner: owner)
+                return
+            } catch {
+                observer.record(.queueError("ghi kết quả (lần \(attempt)): \(error)"))
+                let now = await clock.now()
+                guard await shutdown.sleep(until: now.adding(seconds: Int64(attempt)), clock: clock) else { return }
+            }
+        }
+    }
+}
+
+/// A channel's shared state: its token bucket, whether it is paused, and the random draws for its backoff.
+actor ChannelState {
+    var bucket: TokenBucket?
+    var failures = 0
+    var paused: Instant?
+    var rng: SeededGenerator
+
+    init(limit: RateLimit?, now: Instant, seed: UInt64) {
+        bucket = limit.map { TokenBucket($0, now: now) }
+        rng = SeededGenerator(seed: seed)
+    }
+
+    func pausedUntil(_ now: Instant) -> Instant? {
+        guard let p = paused, p > now else { return nil }
+        return p
+    }
+
+    func take(_ now: Instant) -> Instant? { bucket?.take(now: now) }
+
+    /// A channel-wide failure: pause the channel (once, whichever worker sees it first) with growing backoff.
+    func pause(now: Instant, failure: DeliveryFailure, policy: RetryPolicy) -> Instant {
+        if let p = pausedUntil(now) { return p }
+        failures += 1
+        let until = now.adding(seconds: policy.delay(afterAttempts: failures, retryAfter: failure.retryAfter, using: &rng))
+        paused = until
+        return until
+    }
+
+    func nextAttempt(now: Instant, attempts: Int, failure: DeliveryFailure, policy: RetryPolicy) -> Instant {
+        now.adding(seconds: policy.delay(afterAttempts: attempts, retryAfter: failure.retryAfter, using: &rng))
+    }
+
+    /// A message went through; true when the channel had been failing.
+    func succeeded() -> Bool {
+        defer {
+            failures = 0
+            paused = nil
+        }
+        return failures > 0
+    }
+}

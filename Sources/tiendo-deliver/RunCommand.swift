@@ -1,0 +1,123 @@
+import ArgumentParser
+import Foundation
+import NIOPosix
+import TiendoChannels
+import TiendoCore
+import TiendoDaemon
+import TiendoDelivery
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `tiendo-deliver run`: the sender, until SIGTERM (or the end of a virtual run).
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Gửi các thông báo trong hàng đợi cho đến khi được yêu cầu dừng.")
+
+    @OptionGroup var setup: SetupOptions
+    @OptionGroup var queue: QueueOption
+
+    @Option(
+        name: .customLong("fake-time"), help: ArgumentHelp("Đồng hồ giả bắt đầu tại thời điểm này (thử nghiệm).", valueName: "DATETIME"))
+    var fakeTime: String?
+    @Option(name: .customLong("time-rate"), help: ArgumentHelp("Đồng hồ giả chạy nhanh gấp N lần.", valueName: "N"))
+    var timeRate: Double = 1
+    @Option(
+        name: .customLong("virtual-time"),
+        help: ArgumentHelp("Thời gian ảo từ thời điểm này đến --until: nhảy thẳng tới việc kế tiếp (thử nghiệm).", valueName: "DATETIME"))
+    var virtualTime: String?
+    @Option(name: .customLong("until"), help: ArgumentHelp("Hết thời gian ảo thì dừng.", valueName: "DATETIME"))
+    var until: String?
+
+    @Option(name: .customLong("retry-base"), help: "Thời gian chờ cơ sở trước lần thử lại đầu tiên.") var retryBase = "1min"
+    @Option(name: .customLong("retry-cap"), help: "Thời gian chờ tối đa giữa hai lần thử.") var retryCap = "6h"
+    @Option(name: .customLong("give-up-after"), help: "Lỗi tạm thời kéo dài quá khoảng này thì chuyển vào thư chết.") var giveUpAfter = "3d"
+    @Option(name: .customLong("batch"), help: "Số thư mỗi lần nhận việc.") var batch = 8
+    @Option(name: .customLong("lease"), help: "Thời hạn giữ việc đã nhận.") var lease = "15min"
+    @Option(name: .customLong("poll"), help: "Khoảng xem lại hàng đợi khi chưa có việc.") var poll = "10s"
+    @Option(name: .customLong("seed"), help: "Hạt giống cho độ trễ ngẫu nhiên (mặc định: ngẫu nhiên).") var seed: UInt64?
+    @Flag(name: .customLong("verbose"), help: "Ghi cả các thư đã gửi ra stderr.") var verbose = false
+
+    func validate() throws {
+        if virtualTime != nil, until == nil { throw ValidationError("--virtual-time cần --until") }
+        if virtualTime != nil, fakeTime != nil { throw ValidationError("--virtual-time và --fake-time không dùng cùng nhau") }
+        guard (1...1000).contains(batch) else { throw ValidationError("--batch phải từ 1 đến 1000") }
+        guard timeRate > 0 else { throw ValidationError("--time-rate phải dương") }
+    }
+
+    func run() async throws {
+        // A sendmail child that exits early must not kill the sender through a write to its stdin.
+        signal(SIGPIPE, SIG_IGN)
+        let s = try setup.load()
+        let log = DeliveryLog(verbose: verbose)
+        let q = try TestQueue(path: queue.path)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        var channels: [any DeliveryChannel] = []
+        for name in s.routing.channelOrder {
+            let def = s.routing.channels[name]!
+            switch def.kind {
+            case .smtp: channels.append(try SMTPChannel(def, helo: s.routing.messageHost, group: group))
+            case .sendmail: channels.append(SendmailChannel(def))
+            case .webhook: channels.append(try WebhookChannel(def, group: group))
+            }
+        }
+        let clock: any DeliveryClock
+        var pollSeconds = try duration(poll, option: "--poll")
+        if let virtualTime, let until {
+            let start = try instant(virtualTime, option: "--virtual-time")
+            let end = try instant(until, option: "--until")
+            clock = VirtualClock(start: start, end: end)
+            // Everything is queued before a virtual run: the queue's next due time is the only wake-up needed.
+            pollSeconds = max(1, end.seconds - start.seconds + 1)
+            log.log(4, "CHÚ Ý: THỜI GIAN ẢO từ \(Zone.vietnam.iso(start)) đến \(Zone.vietnam.iso(end)) — chỉ để thử nghiệm")
+        } else if let fakeTime {
+            let t = try instant(fakeTime, option: "--fake-time")
+            clock = SystemClock(DaemonClock(fakeStart: t, rate: timeRate))
+            log.log(4, "CHÚ Ý: ĐỒNG HỒ GIẢ bắt đầu lúc \(Zone.vietnam.iso(t)), nhanh gấp \(timeRate) lần — chỉ để thử nghiệm")
+        } else {
+            clock = SystemClock(DaemonClock())
+        }
+        let policy = RetryPolicy(
+            base: try duration(retryBase, option: "--retry-base"), cap: try duration(retryCap, option: "--retry-cap"),
+            giveUpAfter: try duration(giveUpAfter, option: "--give-up-after"))
+        let config = SenderConfiguration(
+            owner: "\(ProcessInfo.processInfo.hostName)/\(getpid())", batch: batch, lease: try duration(lease, option: "--lease"),
+            poll: pollSeconds, policy: policy, seed: seed ?? UInt64.random(in: 0...UInt64.max))
+        let sender = Sender(queue: q, channels: channels, composer: s.composer, clock: clock, config: config, observer: log)
+        let stops = [SIGTERM, SIGINT].map { sig in
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler {
+                log.log(5, "Nhận tín hiệu dừng: gửi nốt thư đang gửi rồi dừng", event: .lifecycle)
+                ServiceManager.stopping()
+                sender.stop()
+            }
+            source.resume()
+            return source
+        }
+        let names = s.routing.channelOrder.joined(separator: ", ")
+        log.log(6, "tiendo-deliver \(TiendoVersion.string) bắt đầu: kênh \(names), hàng đợi \(queue.path)", event: .lifecycle)
+        ServiceManager.ready(status: "Đang gửi qua \(names)")
+        await sender.run()
+        for source in stops { source.cancel() }
+        try await group.shutdownGracefully()
+        log.log(6, "tiendo-deliver đã dừng", event: .lifecycle)
+    }
+}
+
+/// The wall clock, or the daemon's fake clock (`--fake-time`, `--time-rate`).
+struct SystemClock: DeliveryClock {
+    let clock: DaemonClock
+    init(_ clock: DaemonClock) { self.clock = clock }
+
+    func now() -> Instant { clock.now() }
+    /// Returns once `now()` has reached `t`: the sleep runs on the monotonic clock, which may end a hair before
+    /// the wall clock's second turns (then a message retried at `t` would not be due yet and lose its place).
+    func sleep(until t: Instant) async throws {
+        while clock.now() < t {
+            try await Task.sleep(for: .seconds(max(clock.realDelay(until: t), 0.001)))
+        }
+    }
+    func join() {}
+    func leave() {}
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import TiendoCore
+import TiendoDelivery
+
+/// Where the workflows and the routing file are (shared by every subcommand).
+struct SetupOptions: ParsableArguments {
+    @Option(
+        name: .customLong("workflows"),
+        help: ArgumentHelp("Thư mục quy trình (lặp lại được; mặc định /etc/tiendo/workflows, /usr/lib/tiendo/workflows).", valueName: "DIR")
+    )
+    var workflows: [String] = []
+
+    @Option(
+        name: .customLong("routing"),
+        help: ArgumentHelp(
+            "Tệp định tuyến (mặc định: delivery/routing.yaml trong thư mục quy trình đầu tiên có tệp này).", valueName: "FILE"))
+    var routing: String?
+
+    var searchPath: [String] { workflows.isEmpty ? Loader.defaultSearchPath : workflows }
+
+    /// The routing file's path.
+    func routingFile() throws -> String {
+        if let routing { return routing }
+        guard let found = RoutingParser.find(searchPath: searchPath) else {
+            throw Failure("không thấy tệp định tuyến \(RoutingParser.relativePath) trong \(searchPath.joined(separator: ", "))")
+        }
+        return found
+    }
+
+    /// Workflows, routing and router; diagnostics printed on stderr, errors stop here.
+    func load(printWarnings: Bool = true) throws -> Setup {
+        let loader = Loader(searchPath: searchPath)
+        let definitions = loader.loadAll()
+        let file = try routingFile()
+        let (routing, diagnostics) = RoutingParser.load(file: file, definitions: definitions)
+        for d in diagnostics where printWarnings || d.severity == .error {
+            FileHandle.standardError.write(Data((d.description + "\n").utf8))
+        }
+        guard let routing else { throw Failure("tệp định tuyến \(file) có lỗi; không làm gì") }
+        let calendar =
+            loader.resolveCalendar("vn").0
+            ?? WorkCalendar(id: "weekend", title: "Thứ Bảy, Chủ nhật", zone: .vietnam, weekend: [6, 7], rules: [], years: [:])
+        return Setup(
+            definitions: definitions, routing: routing,
+            router: Router(routing: routing, definitions: definitions, fallbackCalendar: calendar),
+            composer: MessageComposer(routing: routing, definitions: definitions))
+    }
+}
+
+struct Setup {
+    var definitions: DefinitionSet
+    var routing: Routing
+    var router: Router
+    var composer: MessageComposer
+}
+
+/// A one-line reason, printed by ArgumentParser, exit status 1.
+struct Failure: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
+
+/// The test queue option of the phase-1 sender (`TestQueue`).
+struct QueueOption: ParsableArguments {
+    @Option(
+        name: .customLong("test-queue"),
+        help: ArgumentHelp("Hàng đợi thử nghiệm: một tệp JSON Lines (giai đoạn 1; sau này là socket của tiendod).", valueName: "FILE"))
+    var path: String
+}
+
+/// Parses a duration option or fails with its name.
+func duration(_ text: String, option: String) throws -> Int64 {
+    guard let s = DurationText.seconds(text) else {
+        throw ValidationError("\(option) '\(text)' không hợp lệ: cần một khoảng như 30s, 5min, 2h, 1d")
+    }
+    return s
+}
+
+/// Parses an instant option (`YYYY-MM-DDTHH:MM[:SS][±HH:MM]`, local to Asia/Ho_Chi_Minh without an offset).
+func instant(_ text: String, option: String) throws -> Instant {
+    guard let t = Zone.vietnam.parseInstant(text) else {
+        throw ValidationError("\(option) '\(text)' không hợp lệ: cần YYYY-MM-DDTHH:MM[:SS][±HH:MM]")
+    }
+    return t
+}

@@ -1,0 +1,193 @@
+import Foundation
+import Testing
+import TiendoCore
+import TiendoDelivery
+
+/// Decodes what `MIME` writes, independently: unfolds headers, joins encoded-words, splits the multipart body.
+struct ParsedMail {
+    var headers: [String: String] = [:]
+    var rawHeaderLines: [String] = []
+    var parts: [(type: String, text: String)] = []
+
+    init(_ bytes: [UInt8]) {
+        let text = String(decoding: bytes, as: UTF8.self)
+        let (head, body) = text.split(separator: "\r\n\r\n", maxSplits: 1).map(String.init).pair
+        rawHeaderLines = head.components(separatedBy: "\r\n")
+        var unfolded: [String] = []
+        for l in rawHeaderLines {
+            if l.hasPrefix(" "), !unfolded.isEmpty { unfolded[unfolded.count - 1] += l } else { unfolded.append(l) }
+        }
+        for l in unfolded {
+            guard let colon = l.firstIndex(of: ":") else { continue }
+            headers[String(l[..<colon])] = ParsedMail.decodeWords(String(l[l.index(after: colon)...]).trimmingCharacters(in: .whitespaces))
+        }
+        let boundary = headers["Content-Type"]!.components(separatedBy: "boundary=\"")[1].dropLast()
+        for chunk in body.components(separatedBy: "--\(boundary)").dropFirst() where !chunk.hasPrefix("--") {
+            let (ph, pb) = chunk.split(separator: "\r\n\r\n", maxSplits: 1).map(String.init).pair
+            let type = ph.components(separatedBy: "Content-Type: ")[1].components(separatedBy: ";")[0]
+            let data = Data(base64Encoded: pb.replacingOccurrences(of: "\r\n", with: ""))!
+            parts.append((type, String(decoding: data, as: UTF8.self)))
+        }
+    }
+
+    /// RFC 2047 B-encoded UTF-8 words; the white space between two adjacent words is dropped.
+    static func decodeWords(_ s: String) -> String {
+        var out = ""
+        var pendingSpace = ""
+        var lastWasWord = false
+        for token in s.split(separator: " ", omittingEmptySubsequences: false) {
+            if token.hasPrefix("=?UTF-8?B?"), token.hasSuffix("?=") {
+                let b64 = token.dropFirst(10).dropLast(2)
+                if !lastWasWord { out += pendingSpace }
+                out += String(decoding: Data(base64Encoded: String(b64))!, as: UTF8.self)
+                lastWasWord = true
+            } else {
+                out += pendingSpace + token
+                lastWasWord = false
+            }
+            pendingSpace = " "
+        }
+        return out
+    }
+}
+
+extension Array where Element == String {
+    var pair: (String, String) { (self[0], count > 1 ? self[1] : "") }
+}
+
+@Suite struct MessageTests {
+    let composer = MessageComposer(routing: RoutingFixture.routing(), definitions: Repo.definitions)
+    let dung = Mailbox(name: "Phạm Thị Dung", address: "bithu.kdc2@example.vn")
+
+    func job(_ records: [JSON], to: Mailbox, digest: String? = nil, key: String = "k|thu|bithu.kdc2@example.vn") -> DeliveryJob {
+        let items = records.enumerated().map { i, r in
+            let f = FanOut(
+                key: "\(key)#\(i)", channel: "thu", recipient: to, route: "r", digest: digest,
+                digestPeriod: digest == nil ? nil : .week, notBefore: at("2025-12-01T00:00"), expiresAt: nil, series: nil)
+            return Delivery(id: Int64(i + 1), fanOut: f, recordKey: "rk\(i)", record: r, createdAt: at("2025-12-01T00:00"))
+        }
+        return DeliveryJob(messageKey: key, channel: "thu", recipient: to, items: items, leaseUntil: at("2030-01-01T00:00"))
+    }
+
+    @Test func noticeEmail() throws {
+        // The reminder was written on Wednesday (7 days left) and is sent on Friday: the subject counts from Friday.
+        let m = try composer.email(for: job([record(at: "2025-12-03T08:00:00+07:00")], to: dung), now: at("2025-12-05T07:00"))
+        #expect(m.envelopeFrom == "vanphong@tayho.example.vn" && m.envelopeTo == "bithu.kdc2@example.vn")
+        #expect(m.messageID == "k|thu|bithu=2Ekdc2=40example=2Evn@tayho.example.vn")
+        let p = ParsedMail(m.bytes)
+        #expect(p.headers["Subject"] == "Còn 5 ngày: «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/nguyen-van-an), hạn chót 10/12/2025")
+        #expect(p.headers["From"] == "Văn phòng Đảng ủy phường Tây Hồ <vanphong@tayho.example.vn>")
+        #expect(p.headers["To"] == "Phạm Thị Dung <bithu.kdc2@example.vn>")
+        #expect(p.headers["Date"] == "Fri, 05 Dec 2025 07:00:00 +0700")
+        #expect(p.headers["Message-ID"] == "<k|thu|bithu=2Ekdc2=40example=2Evn@tayho.example.vn>")
+        #expect(p.headers["Auto-Submitted"] == "auto-generated")
+        #expect(p.headers["X-Tiendo-Instance"] == "nhac-viec/nguyen-van-an")
+        #expect(p.parts.map(\.type) == ["text/plain", "text/html"])
+        #expect(
+            p.parts[0].text == """
+                Kính gửi đồng chí Phạm Thị Dung,
+
+                Còn 7 ngày đến hạn «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/nguyen-van-an), hạn chót 10/12/2025
+
+                Quy trình: Nộp báo cáo kiểm điểm cuối năm
+                Hồ sơ: nhac-viec/nguyen-van-an
+                Đơn vị: Chi bộ Khu dân cư số 2
+                Hạn chót: 10/12/2025
+                Tình trạng: còn 5 ngày
+                Thời điểm thông báo: 08:00 03/12/2025
+
+                -- 
+                Thư tự động của tiendo (Văn phòng Đảng ủy phường Tây Hồ). Xin đừng trả lời thư này.
+
+                """)
+        #expect(p.parts[1].text.contains("<tr><th align=\"left\">Tình trạng</th><td>còn 5 ngày</td></tr>"))
+        // 7-bit clean, CRLF only, header lines under 78 characters, body lines under 998.
+        #expect(m.bytes.allSatisfy { $0 < 128 })
+        #expect(!String(decoding: m.bytes, as: UTF8.self).replacingOccurrences(of: "\r\n", with: "").contains("\n"))
+        #expect(p.rawHeaderLines.allSatisfy { $0.count <= 78 }, "\(p.rawHeaderLines.filter { $0.count > 78 })")
+        // The same message again (a retry) is the same bytes.
+        #expect(try composer.email(for: job([record(at: "2025-12-03T08:00:00+07:00")], to: dung), now: at("2025-12-05T07:00")) == m)
+    }
+
+    @Test func subjectsByKindAndDay() throws {
+        func subject(_ j: JSON, now: String) throws -> String {
+            ParsedMail(try composer.email(for: job([j], to: dung), now: at(now)).bytes).headers["Subject"]!
+        }
+        #expect(
+            try subject(record(at: "2025-12-09T08:00:00+07:00"), now: "2025-12-10T08:00")
+                == "Hôm nay đến hạn: «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/nguyen-van-an), hạn chót 10/12/2025")
+        #expect(
+            try subject(record("overdue", at: "2025-12-13T08:00:00+07:00", daysLeft: -3, priority: 4), now: "2025-12-15T07:00")
+                == "Quá hạn 5 ngày: «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/nguyen-van-an), hạn chót 10/12/2025")
+        // A provisional due says so wherever the date appears.
+        #expect(
+            try subject(record(at: "2027-01-30T08:00:00+07:00", due: "2027-02-08", provisional: true), now: "2027-02-01T08:00")
+                == "Còn 7 ngày: «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/nguyen-van-an), hạn chót 08/02/2027 (dự kiến)")
+        let done = record(
+            "milestone-done", at: "2025-12-09T10:00:00+07:00", due: nil, daysLeft: nil, priority: 6,
+            message: "Đã hoàn thành «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/nguyen-van-an)")
+        #expect(
+            try subject(done, now: "2025-12-09T10:00")
+                == "Đã hoàn thành: Đã hoàn thành «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/nguyen-van-an)")
+    }
+
+    @Test func digestEmailGroupsBySectionAndWorkflow() throws {
+        let records = [
+            record(at: "2025-12-05T08:00:00+07:00", instance: "nhac-viec/tran-thi-binh", due: "2025-12-12"),
+            record(
+                "overdue", at: "2025-12-06T08:00:00+07:00", instance: "nhac-viec/pham-van-duc", due: "2025-12-05", daysLeft: -1, priority: 4
+            ),
+            record(at: "2025-12-04T08:00:00+07:00", instance: "nhac-viec/le-van-cuong", due: "2025-12-11"),
+            record(
+                "transition", at: "2025-12-12T09:00:00+07:00", instance: "nhac-viec/x", due: nil, daysLeft: nil, priority: 6,
+                message: "Hồ sơ nhac-viec/x chuyển từ «A» sang «B» <ngay>"),
+        ]
+        let m = try composer.email(
+            for: job(records, to: dung, digest: "bi-thu|thu|bithu.kdc2@example.vn|2025-12-08"), now: at("2025-12-08T07:30"))
+        let p = ParsedMail(m.bytes)
+        #expect(p.headers["Subject"] == "Việc cần làm tuần này của Chi bộ Khu dân cư số 2 (08/12–14/12/2025)")
+        #expect(p.headers["X-Tiendo-Digest"] == "4")
+        #expect(
+            p.parts[0].text == """
+                Kính gửi đồng chí Phạm Thị Dung,
+
+                Việc cần làm tuần này của Chi bộ Khu dân cư số 2 (08/12–14/12/2025)
+                Có 4 việc cần chú ý (1 quá hạn, 2 sắp đến hạn).
+
+                QUÁ HẠN (1)
+                  Nộp báo cáo kiểm điểm cuối năm
+                  - «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/pham-van-duc): hạn chót 05/12/2025, quá 3 ngày
+
+                SẮP ĐẾN HẠN (2)
+                  Nộp báo cáo kiểm điểm cuối năm
+                  - «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/le-van-cuong): hạn chót 11/12/2025, còn 3 ngày
+                  - «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/tran-thi-binh): hạn chót 12/12/2025, còn 4 ngày
+
+                THÔNG BÁO KHÁC (1)
+                  Nộp báo cáo kiểm điểm cuối năm
+                  - Hồ sơ nhac-viec/x chuyển từ «A» sang «B» <ngay>
+
+                -- 
+                Thư tự động của tiendo (Văn phòng Đảng ủy phường Tây Hồ). Xin đừng trả lời thư này.
+
+                """)
+        // HTML escapes what came from records.
+        #expect(p.parts[1].text.contains("<li>Hồ sơ nhac-viec/x chuyển từ «A» sang «B» &lt;ngay&gt;</li>"))
+        #expect(p.parts[1].text.contains("<h3>Quá hạn (1)</h3>"))
+    }
+
+    @Test func mimePieces() {
+        #expect(MIME.date(at("2026-03-15T07:05:09"), zone: .vietnam) == "Sun, 15 Mar 2026 07:05:09 +0700")
+        #expect(MIME.messageIDLocal("a/b|c:d@e.f=g h") == "a/b|c=3Ad=40e=2Ef=3Dg=20h")
+        #expect(MIME.header("X-A", "plain ascii") == "X-A: plain ascii\r\n")
+        // A long Vietnamese text: every word at most 75 characters, every line at most 78, nothing lost.
+        let long = String(repeating: "Việc cần làm tuần này của Chi bộ Khu dân cư số 2 ", count: 4)
+        let h = MIME.header("Subject", long)
+        #expect(h.components(separatedBy: "\r\n").allSatisfy { $0.count <= 78 })
+        #expect(MIME.encodedWords(long).allSatisfy { $0.count <= 75 })
+        let value = h.dropFirst("Subject:".count).replacingOccurrences(of: "\r\n", with: "").trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(ParsedMail.decodeWords(value) == long)
+        #expect(MIME.escapeHTML("<a href=\"x\">Tú & 'Lan'</a>") == "&lt;a href=&quot;x&quot;&gt;Tú &amp; &#39;Lan&#39;&lt;/a&gt;")
+        #expect(MIME.mailbox(Mailbox(name: "Say \"hi\"", address: "a@b.vn")) == "\"Say \\\"hi\\\"\" <a@b.vn>")
+    }
+}

@@ -1,0 +1,120 @@
+import Testing
+import TiendoCore
+import TiendoDelivery
+
+@Suite struct RouterTests {
+    let router = Router(routing: RoutingFixture.routing(), definitions: Repo.definitions, fallbackCalendar: Repo.vn)
+
+    func fanOut(_ j: JSON, data: [String: String] = anData, now: String? = nil) -> [FanOut] {
+        let n = notice(j)
+        return router.fanOut(n, recordKey: n.derivedKey, data: data, now: now.map(at) ?? n.at).deliveries
+    }
+
+    @Test func reminderFansOutToTheMemberTheSecretaryAndTheOffice() throws {
+        let d = fanOut(record(at: "2025-12-03T08:00:00+07:00"))
+        #expect(d.map(\.recipient?.address) == ["an.nguyen@example.vn", "bithu.kdc2@example.vn", "vanphong@tayho.example.vn"])
+        #expect(d[0].recipient?.name == "Nguyễn Văn An")
+        #expect(d[0].route == "dang-vien" && d[0].digest == nil)
+        // Wednesday 08:00 is within the sending hours: at once.
+        #expect(d[0].notBefore == at("2025-12-03T08:00"))
+        // A reminder is worth nothing after the end of its due day.
+        #expect(d[0].expiresAt == at("2025-12-11T00:00"))
+        #expect(d[0].key == "nhac-viec/nguyen-van-an|reminder|m:nop-bao-cao||2025-12-10|1764723600|thu|an.nguyen@example.vn")
+        #expect(d[0].series == "nhac-viec/nguyen-van-an|m:nop-bao-cao")
+        // The digest of the next morning at 07:30.
+        #expect(d[1].digest == "bi-thu|thu|bithu.kdc2@example.vn|2025-12-04")
+        #expect(d[1].notBefore == at("2025-12-04T07:30"))
+        #expect(d[2].digest == "bi-thu|thu|vanphong@tayho.example.vn|2025-12-04")
+    }
+
+    @Test func quietHoursHoldNightsWeekendsAndHolidays() throws {
+        // Friday 19:00 → Monday 07:00.
+        #expect(fanOut(record(at: "2025-12-05T19:00:00+07:00"))[0].notBefore == at("2025-12-08T07:00"))
+        // Saturday noon → Monday 07:00.
+        #expect(fanOut(record(at: "2025-12-06T12:00:00+07:00"))[0].notBefore == at("2025-12-08T07:00"))
+        // Before the hours on a working day → the same morning.
+        #expect(fanOut(record(at: "2025-12-04T05:10:00+07:00"))[0].notBefore == at("2025-12-04T07:00"))
+        // Tết 2026 (16–20/02 official, then the weekend) → Monday 23/02.
+        #expect(fanOut(record(at: "2026-02-13T18:30:00+07:00", due: "2026-03-01"))[0].notBefore == at("2026-02-23T07:00"))
+        // The make-up working Saturday 26/04/2025 is a working day.
+        #expect(fanOut(record(at: "2025-04-26T09:00:00+07:00", due: "2025-05-10"))[0].notBefore == at("2025-04-26T09:00"))
+        // Priority crit (2) or more urgent is sent at once, even on a Sunday night; the digest still waits.
+        let urgent = fanOut(record("overdue", at: "2025-12-07T23:00:00+07:00", daysLeft: -3, priority: 2))
+        #expect(urgent[0].notBefore == at("2025-12-07T23:00"))
+        #expect(urgent[1].notBefore == at("2025-12-08T07:30"))
+    }
+
+    @Test func lateRecordsCountFromTheirCommit() {
+        // A record committed after downtime is held from the commit, not from its `at`.
+        #expect(fanOut(record(at: "2025-12-03T08:00:00+07:00"), now: "2025-12-03T20:00")[0].notBefore == at("2025-12-04T07:00"))
+    }
+
+    @Test func routesFilterByKindGroupAndPriority() {
+        // `started` matches no route of the fixture.
+        #expect(fanOut(record("started", at: "2025-12-01T09:00:00+07:00", due: nil, daysLeft: nil, priority: 6)).isEmpty)
+        // An overdue notice at warning also goes to the provincial webhook, which has no recipient and is not held.
+        let overdue = fanOut(record("overdue", at: "2025-12-13T08:00:00+07:00", daysLeft: -3, priority: 4))
+        #expect(overdue.map(\.channel) == ["thu", "thu", "thu", "cong-tinh"])
+        #expect(overdue[3].recipient == nil && overdue[3].key.hasSuffix("|cong-tinh"))
+        #expect(overdue[3].notBefore == at("2025-12-15T07:00"))
+        #expect(overdue.allSatisfy { $0.expiresAt == nil })
+        // The secretary's route takes notice (5) or more severe: info (6) reaches only the member.
+        #expect(fanOut(record(at: "2025-12-03T08:00:00+07:00", priority: 6)).map(\.route) == ["dang-vien"])
+        // No group: no list recipient.
+        #expect(
+            fanOut(record(at: "2025-12-03T08:00:00+07:00", group: nil)).map(\.recipient?.address)
+                == ["an.nguyen@example.vn", "vanphong@tayho.example.vn"])
+    }
+
+    @Test func fieldRecipientsComeFromTheInstanceData() {
+        let n = notice(record(at: "2025-12-03T08:00:00+07:00"))
+        let (none, _) = router.fanOut(n, recordKey: "k", data: ["ho_ten": "Lê Văn Cường"], now: n.at)
+        #expect(none.map(\.route) == ["bi-thu", "bi-thu"])
+        let (bad, problems) = router.fanOut(n, recordKey: "k", data: ["email": "cuong(at)example.vn"], now: n.at)
+        #expect(bad.count == 2)
+        #expect(
+            problems == [
+                "nhac-viec/nguyen-van-an: trường 'email' (tuyến 'dang-vien'): 'cuong(at)example.vn' is not an email address (ASCII local@domain)"
+            ])
+    }
+
+    @Test func oneDeliveryPerRecipientAndChannel() {
+        // The office is reached by both a digest route and an immediate route: the first route decides.
+        let text = RoutingFixture.standard.replacingOccurrences(
+            of: "    to: {field: email, name_field: ho_ten}", with: "    to: [{field: email}, vanphong@tayho.example.vn]")
+        let r = Router(routing: RoutingFixture.routing(text), definitions: Repo.definitions, fallbackCalendar: Repo.vn)
+        let n = notice(record(at: "2025-12-03T08:00:00+07:00"))
+        let d = r.fanOut(n, recordKey: "k", data: anData, now: n.at).deliveries
+        #expect(d.map(\.recipient?.address) == ["an.nguyen@example.vn", "vanphong@tayho.example.vn", "bithu.kdc2@example.vn"])
+        #expect(d[1].digest == nil)
+        // The member's own name from the data only when the field holds a bare address.
+        #expect(d[0].recipient?.name == nil)
+    }
+
+    @Test func weeklyDigestsGoOutOnTheFirstWorkingDayOfTheWeek() {
+        let text = RoutingFixture.standard.replacingOccurrences(of: "every: day", with: "every: week")
+        let r = Router(routing: RoutingFixture.routing(text), definitions: Repo.definitions, fallbackCalendar: Repo.vn)
+        func slot(_ t: String) -> FanOut {
+            let n = notice(record(at: t, due: "2026-12-31"))
+            return r.fanOut(n, recordKey: "k", data: anData, now: n.at).deliveries[1]
+        }
+        #expect(slot("2025-12-03T08:00:00+07:00").notBefore == at("2025-12-08T07:30"))
+        #expect(slot("2025-12-08T07:00:00+07:00").notBefore == at("2025-12-08T07:30"))
+        #expect(slot("2025-12-08T07:31:00+07:00").notBefore == at("2025-12-15T07:30"))
+        // The week of 01/01/2026 (a holiday on Thursday): Monday 29/12/2025 opens it; the next week starts 05/01.
+        #expect(slot("2025-12-30T10:00:00+07:00").notBefore == at("2026-01-05T07:30"))
+        // The week after Tết 2026 (Mon 16 – Fri 20/02 off): none that week, Monday 23/02.
+        #expect(slot("2026-02-16T06:00:00+07:00").notBefore == at("2026-02-23T07:30"))
+        #expect(slot("2026-02-16T06:00:00+07:00").digest == "bi-thu|thu|bithu.kdc2@example.vn|2026-02-23")
+    }
+
+    @Test func sendWindowOnItsOwn() {
+        let w = SendWindow(calendar: Repo.vn, zone: .vietnam, hours: .standard)
+        #expect(w.allows(at("2025-12-03T07:00")))
+        #expect(!w.allows(at("2025-12-03T18:00")))
+        #expect(!w.allows(at("2025-12-06T10:00")))
+        // 30/04 and 01/05/2026 are holidays, then the weekend.
+        #expect(w.earliest(from: at("2026-04-29T18:00")) == at("2026-05-04T07:00"))
+        #expect(w.digestSlot(from: at("2026-04-29T08:00"), schedule: .standard).date == CivilDate(2026, 5, 4))
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import Testing
+import TiendoCore
+import TiendoDelivery
+
+@Suite struct RoutingParserTests {
+    @Test func standardFileParses() throws {
+        let (routing, diagnostics) = RoutingFixture.parse(RoutingFixture.standard)
+        let r = try #require(routing)
+        #expect(r.sender == Mailbox(name: "Văn phòng Đảng ủy phường Tây Hồ", address: "vanphong@tayho.example.vn"))
+        #expect(r.messageHost == "tayho.example.vn")
+        #expect(r.channelOrder == ["thu", "cong-tinh"])
+        let smtp = try #require(r.channel("thu"))
+        #expect(smtp.kind == .smtp && smtp.security == .starttls && smtp.port == 587)
+        #expect(smtp.password == .credential("smtp-password"))
+        #expect(smtp.rate == RateLimit(count: 30, seconds: 60, burst: 30))
+        #expect(r.channel("cong-tinh")?.remoteHost == "cong.example.vn")
+        #expect(r.quietHours == QuietHours(start: TimeOfDay(hour: 7, minute: 0), end: TimeOfDay(hour: 18, minute: 0), urgent: 2))
+        #expect(r.routes.map(\.name) == ["dang-vien", "bi-thu", "tinh"])
+        #expect(r.routes[0].to == [.field("email", nameField: "ho_ten")])
+        #expect(r.routes[1].mode == .digest && r.routes[1].priority == 5)
+        #expect(r.routes[2].workflows == nil && r.routes[2].to.isEmpty)
+        // The list keeps one address per group (the duplicate differs only in case) and warns about it.
+        #expect(r.lists["bi-thu"]?.byGroup["Chi bộ Khu dân cư số 5"]?.count == 1)
+        #expect(
+            diagnostics.map(\.description) == [
+                "/etc/tiendo/workflows/delivery/bi-thu.csv:4:1: warning: 'BITHU.kdc5@example.vn' is listed for 'Chi bộ Khu dân cư số 5' already (line 3); it gets one message"
+            ])
+    }
+
+    /// One broken file per diagnostic: the message, and the line and column it points at.
+    @Test(arguments: [
+        ("channels:", "chanels:", 5, 1, "unknown key 'chanels' in the routing file (did you mean 'channels'?)"),
+        (
+            "    type: smtp", "    type: smpt", 7, 11,
+            "unknown channel type 'smpt' in channel 'thu' (did you mean 'smtp'?); use smtp, sendmail or webhook"
+        ),
+        (
+            "    workflows: [nhac-viec]\n    kinds: [reminder, overdue]\n    channel: thu\n    to: {field: email",
+            "    workflows: [nhac-vec]\n    kinds: [reminder, overdue]\n    channel: thu\n    to: {field: email", 20, 17,
+            "unknown workflow 'nhac-vec' in route 'dang-vien' (did you mean 'nhac-viec'?)"
+        ),
+        (
+            "to: {field: email, name_field: ho_ten}", "to: {field: emial, name_field: ho_ten}", 23, 17,
+            "'emial' in route 'dang-vien' is not a field of workflow 'nhac-viec' (did you mean 'email'?)"
+        ),
+        (
+            "    priority: notice", "    priority: noticed", 27, 15,
+            "'priority' of route 'bi-thu' must be a priority 0-7 or one of emerg, alert, crit, err, warning, notice, info, debug, found 'noticed' (did you mean 'notice'?)"
+        ),
+        ("to: [{list: bi-thu}", "to: [{list: bithu}", 30, 17, "unknown recipient list 'bithu' in route 'bi-thu' (did you mean 'bi-thu'?)"),
+        (
+            "    kinds: [overdue]", "    kinds: [overdue, remider]", 32, 22,
+            "unknown record kind 'remider' in route 'tinh' (did you mean 'reminder'?)"
+        ),
+        (
+            "    channel: cong-tinh", "    channel: cong-tinh\n    mode: digest", 35, 11,
+            "route 'tinh': digests are emails; channel 'cong-tinh' is a webhook"
+        ),
+        (
+            "    channel: cong-tinh", "    channel: cong-tinh\n    to: a@example.vn", 35, 9,
+            "route 'tinh': a webhook route has no 'to' (the channel's url receives every record)"
+        ),
+        (
+            "    host: smtp.example.vn", "    host: smtp.example.vn\n    security: none", 9, 15,
+            "channel 'thu' would send its password without TLS: use security starttls or tls"
+        ),
+        (
+            "    rate: 30/min", "    rate: 30/minute", 11, 11,
+            "'rate' of channel 'thu' must be COUNT/UNIT such as 30/min (units s, min, h, d), found '30/minute'"
+        ),
+        (
+            "quiet_hours: {send: \"07:00-18:00\"", "quiet_hours: {send: \"18:00-07:00\"", 3, 21,
+            "'send' must be a window HH:MM-HH:MM with the start before the end, found '18:00-07:00'"
+        ),
+        ("digest: {at: \"07:30\"", "digest: {at: \"06:30\"", 4, 9, "digests at 06:30 fall outside the sending hours 07:00-18:00"),
+        (
+            "    url: https://cong.example.vn/hooks/tiendo", "    url: cong.example.vn", 14, 10,
+            "'url' of channel 'cong-tinh' must be an http or https URL"
+        ),
+        (
+            "from: \"Văn phòng Đảng ủy phường Tây Hồ <vanphong@tayho.example.vn>\"", "from: \"Văn phòng <vanphong>\"", 2, 7,
+            "'from': 'vanphong' is not an email address (ASCII local@domain)"
+        ),
+        ("  - name: tinh", "  - name: bi-thu", 31, 5, "duplicate route name 'bi-thu' (first at line 24)"),
+        ("    username: vanphong\n", "", 7, 5, "channel 'thu' has a password but no 'username'"),
+    ])
+    func brokenFile(original: String, replacement: String, line: Int, column: Int, message: String) throws {
+        #expect(RoutingFixture.standard.contains(original))
+        let text = RoutingFixture.standard.replacingOccurrences(of: original, with: replacement)
+        let (routing, diagnostics) = RoutingFixture.parse(text)
+        let d = try #require(diagnostics.first { $0.message == message }, "got \(diagnostics.map(\.description))")
+        #expect(d.file == RoutingFixture.file)
+        #expect(d.line == line && d.column == column, "\(d)")
+        if d.severity == .error { #expect(routing == nil) }
+    }
+
+    /// The example of docs/delivery.md is checked against the shipped workflows.
+    @Test func documentedExampleIsValid() {
+        let definitions = Loader(searchPath: [Repo.path("Workflows")]).loadAll()
+        let (routing, diagnostics) = RoutingParser.load(file: Repo.path("docs/delivery-example/routing.yaml"), definitions: definitions)
+        #expect(diagnostics.map(\.description) == [])
+        #expect(
+            routing?.lists["bi-thu"]?.byGroup["Chi bộ Khu dân cư số 32"]?.map(\.address) == [
+                "bithu.kdc32@tayho.example.vn", "phobithu.kdc32@tayho.example.vn",
+            ])
+        #expect(routing?.digest == DigestSchedule(at: TimeOfDay(hour: 7, minute: 30), every: .week))
+    }
+
+    @Test func yamlErrorsKeepTheirPosition() {
+        let (routing, diagnostics) = RoutingFixture.parse("tiendo: 1\nfrom: a@b.vn\nfrom: c@d.vn\n")
+        #expect(routing == nil)
+        #expect(diagnostics.first?.description == "\(RoutingFixture.file):3:1: error: duplicate key 'from' (first at line 2)")
+    }
+
+    /// A broken channel or list is reported once, not again at every route that uses it.
+    @Test func brokenChannelIsReportedOnce() {
+        let text = RoutingFixture.standard.replacingOccurrences(of: "    host: smtp.example.vn\n", with: "")
+        let (_, diagnostics) = RoutingFixture.parse(text)
+        #expect(diagnostics.filter { $0.severity == .error }.map(\.message) == ["missing required key 'host' in channel 'thu' (type smtp)"])
+    }
+
+    @Test func recipientCSVRowsAreReportedWithTheirLine() {
+        let csv = "group,name,email\nChi bộ 1,A,a@example.vn\n,B,b@example.vn\nChi bộ 2,C,c(at)example.vn\nChi bộ 3,D,\n"
+        let (routing, diagnostics) = RoutingFixture.parse(RoutingFixture.standard, csv: csv)
+        #expect(routing == nil)
+        #expect(
+            diagnostics.map(\.description) == [
+                "/etc/tiendo/workflows/delivery/bi-thu.csv:3:1: error: empty 'group'",
+                "/etc/tiendo/workflows/delivery/bi-thu.csv:4:1: error: 'c(at)example.vn' is not an email address (ASCII local@domain)",
+                "/etc/tiendo/workflows/delivery/bi-thu.csv:5:1: error: empty 'email'",
+            ])
+        let (_, noColumn) = RoutingFixture.parse(RoutingFixture.standard, csv: "group,name,mail\nChi bộ 1,A,a@example.vn\n")
+        #expect(
+            noColumn.map(\.description) == [
+                "/etc/tiendo/workflows/delivery/bi-thu.csv:1:1: error: recipient list 'bi-thu' needs a 'email' column (did you mean 'mail'?)"
+            ])
+    }
+
+    @Test func withoutDefinitionsWorkflowNamesAreNotChecked() {
+        let text = RoutingFixture.standard.replacingOccurrences(of: "[nhac-viec]", with: "[khong-co]")
+        #expect(RoutingFixture.parse(text, definitions: nil).0 != nil)
+        #expect(RoutingFixture.parse(text).0 == nil)
+    }
+
+    @Test func mailboxes() {
+        #expect((try? Mailbox.parse("\"Lê Văn C\" <c.le@example.vn>").get()) == Mailbox(name: "Lê Văn C", address: "c.le@example.vn"))
+        #expect((try? Mailbox.parse("  c@localhost.localdomain ").get()) == Mailbox(name: nil, address: "c@localhost.localdomain"))
+        for bad in ["c@example", "c..d@example.vn", ".c@example.vn", "ngọc@example.vn", "c@-x.vn", "a@b@c.vn", "A <a@b.vn\n>"] {
+            #expect((try? Mailbox.parse(bad).get()) == nil, "\(bad)")
+        }
+    }
+
+    @Test func durations() {
+        #expect(DurationText.seconds("30s") == 30)
+        #expect(DurationText.seconds("5min") == 300)
+        #expect(DurationText.seconds("6h") == 21_600)
+        #expect(DurationText.seconds("3d") == 259_200)
+        for bad in ["", "0s", "5", "5m", "-5s", "1.5h", "99999999999999999d"] { #expect(DurationText.seconds(bad) == nil, "\(bad)") }
+    }
+}

@@ -1,0 +1,164 @@
+import Synchronization
+import Testing
+import TiendoCore
+
+@testable import TiendoDelivery
+
+/// A channel for the sender's loop: it records what it is given (with the virtual time) and fails as scripted.
+final class ScriptedChannel: DeliveryChannel {
+    let definition: ChannelDefinition
+    let clock: VirtualClock
+    struct Log {
+        var sent: [(at: Instant, messageID: String, to: String)] = []
+        var attempts = 0
+        var perRecipient: [String: Int] = [:]
+    }
+    let log = Mutex(Log())
+    /// Called with the attempt number (1-based, of the channel), the attempt number for this recipient and the
+    /// message; returns the failure to throw, or nil to accept.
+    let script: @Sendable (Int, Int, MailMessage) -> DeliveryFailure?
+
+    init(
+        rate: RateLimit? = nil, concurrency: Int = 1, clock: VirtualClock,
+        script: @escaping @Sendable (Int, Int, MailMessage) -> DeliveryFailure? = { _, _, _ in nil }
+    ) {
+        definition = ChannelDefinition(
+            name: "thu", kind: .smtp, host: "smtp.example.vn", port: 587, security: .starttls, username: nil, password: nil,
+            caFile: nil, helo: nil, path: nil, url: nil, secret: nil, timeout: 30, rate: rate, concurrency: concurrency,
+            position: Position(line: 1, column: 1))
+        self.clock = clock
+        self.script = script
+    }
+
+    func send(_ payload: Payload, now: Instant) async throws -> String? {
+        guard case .email(let m) = payload else { throw DeliveryFailure(.permanent, "not an email") }
+        let (attempt, mine) = log.withLock { l in
+            l.attempts += 1
+            l.perRecipient[m.envelopeTo, default: 0] += 1
+            return (l.attempts, l.perRecipient[m.envelopeTo]!)
+        }
+        if let f = script(attempt, mine, m) { throw f }
+        let t = await clock.now()
+        log.withLock { $0.sent.append((t, m.messageID, m.envelopeTo)) }
+        return "250 ok \(attempt)"
+    }
+
+    func shutdown() async {}
+    var sent: [(at: Instant, messageID: String, to: String)] { log.withLock { $0.sent } }
+}
+
+final class EventLog: DeliveryObserver {
+    let events = Mutex<[String]>([])
+    func record(_ e: DeliveryEvent) {
+        let line: String
+        switch e {
+        case .sent(let j, _, let t): line = "sent \(j.items.map(\.id)) \(Zone.vietnam.iso(t))"
+        case .retry(let j, let f, let next): line = "retry \(j.items.map(\.id)) \(f.scope.rawValue) \(Zone.vietnam.iso(next))"
+        case .dead(let j, let f): line = "dead \(j.items.map(\.id)) \(f.reason)"
+        case .expired(let d, let reason): line = "expired \(d.id) \(reason)"
+        case .channelPaused(let c, _, let until): line = "paused \(c) \(Zone.vietnam.iso(until))"
+        case .channelResumed(let c): line = "resumed \(c)"
+        case .queueError(let t): line = "queue \(t)"
+        }
+        events.withLock { $0.append(line) }
+    }
+    var lines: [String] { events.withLock { $0 } }
+}
+
+@Suite struct SenderTests {
+    let composer = MessageComposer(routing: RoutingFixture.routing(), definitions: Repo.definitions)
+
+    /// Queues `n` reminders to distinct members, all due at `start`, then runs the sender on virtual time.
+    func run(
+        n: Int, start: String = "2025-12-03T08:00", until: String = "2025-12-05T00:00", policy: RetryPolicy = RetryPolicy(),
+        rate: RateLimit? = nil, concurrency: Int = 1, expires: String? = nil,
+        script: @escaping @Sendable (Int, Int, MailMessage) -> DeliveryFailure? = { _, _, _ in nil }
+    ) async -> (ScriptedChannel, EventLog, QueueBook) {
+        let queue = InMemoryDeliveryQueue()
+        for i in 1...n {
+            let f = fan("k\(i)", to: "m\(i)@example.vn", notBefore: start, expires: expires)
+            await queue.add([f], recordKey: "r\(i)", record: record(at: "2025-12-03T08:00:00+07:00"), now: at(start))
+        }
+        let clock = VirtualClock(start: at(start), end: at(until))
+        let channel = ScriptedChannel(rate: rate, concurrency: concurrency, clock: clock, script: script)
+        let events = EventLog()
+        let sender = Sender(
+            queue: queue, channels: [channel], composer: composer, clock: clock,
+            config: SenderConfiguration(owner: "test", batch: 4, lease: 600, poll: 86_400, policy: policy, seed: 7), observer: events)
+        await sender.run()
+        return (channel, events, await queue.book)
+    }
+
+    @Test func sendsEverythingInOrder() async {
+        let (channel, events, book) = await run(n: 6)
+        #expect(channel.sent.map(\.to) == (1...6).map { "m\($0)@example.vn" })
+        #expect(book.counts() == [.sent: 6])
+        #expect(events.lines.first == "sent [1] 2025-12-03T08:00:00+07:00")
+        #expect(book.entries[1]?.providerID == "250 ok 1")
+    }
+
+    @Test func transientFailureOfOneMessageIsRetriedWithTheSameMessageID() async {
+        // The first two attempts of the first message fail with 451; the others go meanwhile.
+        let (channel, events, book) = await run(n: 3, policy: RetryPolicy(base: 60, cap: 600)) { _, mine, m in
+            m.envelopeTo == "m1@example.vn" && mine <= 2 ? DeliveryFailure.smtp(code: 451, text: "4.3.0 try later", phase: .rcpt) : nil
+        }
+        #expect(book.counts() == [.sent: 3])
+        #expect(book.entries[1]?.delivery.attempts == 2)
+        #expect(channel.sent.map(\.to) == ["m2@example.vn", "m3@example.vn", "m1@example.vn"])
+        let ids = channel.sent.map(\.messageID)
+        #expect(ids[2] == "k1@tayho.example.vn")
+        #expect(events.lines.filter { $0.hasPrefix("retry [1] message") }.count == 2)
+        // The waits stay under the jittered ceilings: 60 s, then 120 s.
+        #expect(channel.sent[2].at.seconds - at("2025-12-03T08:00").seconds <= 180)
+    }
+
+    @Test func permanentFailureIsADeadLetterAtOnce() async {
+        let (channel, events, book) = await run(n: 2) { _, _, m in
+            m.envelopeTo == "m1@example.vn" ? DeliveryFailure.smtp(code: 550, text: "5.1.1 no such user", phase: .rcpt) : nil
+        }
+        #expect(book.entries[1]?.state == .dead && book.entries[1]?.delivery.attempts == 1)
+        #expect(book.entries[1]?.lastError == "permanent: SMTP 550 5.1.1 no such user (RCPT TO)")
+        #expect(channel.sent.map(\.to) == ["m2@example.vn"])
+        #expect(events.lines.contains("dead [1] SMTP 550 5.1.1 no such user (RCPT TO)"))
+    }
+
+    @Test func aDeadRelayPausesTheChannelAndTheQueueDrainsInOrder() async {
+        // The relay refuses connections for the first five attempts.
+        let (channel, events, book) = await run(n: 8, policy: RetryPolicy(base: 30, cap: 300)) { attempt, _, _ in
+            attempt <= 5 ? DeliveryFailure.connection("connection refused") : nil
+        }
+        #expect(book.counts() == [.sent: 8])
+        #expect(channel.sent.map(\.to) == (1...8).map { "m\($0)@example.vn" })
+        // Only the first message was tried while the relay was down; the channel paused, no message was dead.
+        #expect(events.lines.filter { $0.hasPrefix("paused thu") }.count == 5)
+        #expect(events.lines.filter { $0.hasPrefix("retry") }.allSatisfy { $0.hasPrefix("retry [1] channel") })
+        #expect(events.lines.contains("resumed thu"))
+    }
+
+    @Test func expiredRemindersAreNotSent() async {
+        // The relay stays down past the deadline of the reminders.
+        let (channel, events, book) = await run(
+            n: 2, until: "2025-12-04T00:00", policy: RetryPolicy(base: 600, cap: 3600), expires: "2025-12-03T12:00"
+        ) {
+            _, _, _ in DeliveryFailure.connection("refused")
+        }
+        #expect(channel.sent.isEmpty)
+        #expect(book.counts() == [.expired: 2])
+        #expect(book.entries[2]?.lastError == "hết hạn: hạn chót 10/12/2025 đã qua trước khi gửi được")
+        #expect(events.lines.filter { $0.hasPrefix("expired") }.count == 2)
+    }
+
+    @Test func transientFailuresForTooLongGiveUp() async {
+        let (_, events, book) = await run(n: 1, until: "2025-12-09T00:00", policy: RetryPolicy(base: 600, cap: 3600, giveUpAfter: 86_400)) {
+            _, _, _ in DeliveryFailure.smtp(code: 452, text: "4.2.2 mailbox full", phase: .rcpt)
+        }
+        #expect(book.entries[1]?.state == .dead)
+        #expect(events.lines.last?.hasPrefix("dead [1] bỏ cuộc sau") == true)
+    }
+
+    @Test func rateLimitSpacesTheMessages() async {
+        let (channel, _, _) = await run(n: 5, rate: RateLimit(count: 2, seconds: 60, burst: 2), concurrency: 2)
+        let offsets = channel.sent.map { $0.at.seconds - at("2025-12-03T08:00").seconds }
+        #expect(offsets == [0, 0, 30, 60, 90])
+    }
+}

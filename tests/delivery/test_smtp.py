@@ -1,0 +1,233 @@
+"""tiendo-deliver against a real SMTP server (aiosmtpd): content, TLS, login, and every kind of failure."""
+
+import datetime
+import os
+import re
+import subprocess
+import time
+
+import pytest
+from conftest import SENDER, record, wait_until
+
+VN = datetime.timezone(datetime.timedelta(hours=7))
+FAR = "2030-01-10"
+
+
+def smtp_channel(port, extra="    security: none\n"):
+    return f"  thu:\n    type: smtp\n    host: localhost\n    port: {port}\n    timeout: 2s\n{extra}"
+
+
+MEMBER_ROUTE = ("  - name: dang-vien\n    kinds: [reminder, overdue]\n    channel: thu\n"
+                "    to: {field: email, name_field: ho_ten}\n")
+DIGEST_ROUTE = "  - name: bi-thu\n    kinds: [reminder, overdue]\n    channel: thu\n    mode: digest\n    to: {list: bi-thu}\n"
+ANYTIME_ROUTE = MEMBER_ROUTE + "    quiet_hours: false\n"
+
+
+def now_iso(offset=0):
+    return datetime.datetime.fromtimestamp(int(time.time()) + offset, VN).isoformat()
+
+
+def member(n, at=None, due=FAR, kind="reminder", priority=5):
+    """A notice for member n of the test CSV-less data (own address m{n}@example.vn)."""
+    instance = f"nhac-viec/m{n:05d}"
+    return {"record": record(kind, at or now_iso(), instance, due, priority=priority), "key": f"{instance}|{kind}|{n}",
+            "data": {"email": f"m{n}@example.vn", "ho_ten": f"Đảng viên số {n}"}}
+
+
+def test_notice_and_digest_content(smtp, deliver):
+    server = smtp().start()
+    d = deliver(smtp_channel(server.port), MEMBER_ROUTE + DIGEST_ROUTE)
+    assert d.check().returncode == 0
+    d.enqueue([record("reminder", "2025-12-03T08:00:00+07:00", "nhac-viec/nguyen-van-an", "2025-12-10", days_left=7,
+                      message="Còn 7 ngày đến hạn «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/nguyen-van-an), "
+                              "hạn chót 10/12/2025")])
+    d.run("--virtual-time", "2025-12-03T07:00", "--until", "2025-12-05T00:00")
+    got = {m.to: m for m in server.received()}
+    assert sorted(got) == ["an.nguyen@example.vn", "bithu.kdc2@example.vn"]
+
+    m = got["an.nguyen@example.vn"]
+    assert m.mail_from == "vanphong@tayho.example.vn"
+    assert m.header("Subject") == ("Còn 7 ngày: «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/nguyen-van-an), "
+                                   "hạn chót 10/12/2025")
+    assert m.header("From") == SENDER
+    assert m.header("To") == "Nguyễn Văn An <an.nguyen@example.vn>"
+    assert m.header("Date") == "Wed, 03 Dec 2025 08:00:00 +0700"
+    assert re.fullmatch(r"<nhac-viec/nguyen-van-an\|reminder\|[^<>@\s]+@tayho\.example\.vn>", m.header("Message-ID"))
+    assert m.message.get_content_type() == "multipart/alternative"
+    text = m.part("text/plain")
+    assert text.startswith("Kính gửi đồng chí Nguyễn Văn An,\n\nCòn 7 ngày đến hạn «Nộp bản kiểm điểm cá nhân cuối năm»")
+    assert "Đơn vị: Chi bộ Khu dân cư số 2\nHạn chót: 10/12/2025\nTình trạng: còn 7 ngày\n" in text
+    html = m.part("text/html")
+    assert '<html lang="vi">' in html and "<th align=\"left\">Hạn chót</th><td>10/12/2025</td>" in html
+
+    digest = got["bithu.kdc2@example.vn"]
+    assert digest.header("Subject") == "Việc cần làm hôm nay của Chi bộ Khu dân cư số 2 (04/12/2025)"
+    assert digest.header("Date") == "Thu, 04 Dec 2025 07:30:00 +0700"
+    assert digest.header("To") == "Phạm Thị Dung <bithu.kdc2@example.vn>"
+    assert ("SẮP ĐẾN HẠN (1)\n  Nộp báo cáo kiểm điểm cuối năm\n  - «Nộp bản kiểm điểm cá nhân cuối năm» "
+            "(nhac-viec/nguyen-van-an): hạn chót 10/12/2025, còn 6 ngày\n") in digest.part("text/plain")
+    assert digest.header("Message-ID") == "<bi-thu|thu|bithu=2Ekdc2=40example=2Evn|2025-12-04@tayho.example.vn>"
+    assert d.states() == {"sent": 2}
+
+
+def test_starttls_and_auth_plain_with_a_systemd_credential(smtp, deliver, server_tls, tls_files, tmp_path):
+    server = smtp(starttls=server_tls, auth=("vanphong", "mật-khẩu-1")).start()
+    creds = tmp_path / "credentials"
+    creds.mkdir()
+    (creds / "smtp-password").write_text("mật-khẩu-1\n", encoding="utf-8")
+    channel = smtp_channel(server.port, f"    security: starttls\n    ca_file: {tls_files[0]}\n"
+                                        "    username: vanphong\n    password_credential: smtp-password\n")
+    d = deliver(channel, ANYTIME_ROUTE)
+    d.env["CREDENTIALS_DIRECTORY"] = str(creds)
+    d.enqueue([member(1), member(2)])
+    d.start()
+    wait_until(lambda: len(server.received()) == 2, 30, "two messages over STARTTLS")
+    d.stop()
+    # One connection carried both messages: one login.
+    assert server.logins == [("PLAIN", True)]
+    assert sorted(m.to for m in server.received()) == ["m1@example.vn", "m2@example.vn"]
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_auth_login_with_a_password_file_over_implicit_tls(smtp, deliver, server_tls, tls_files, tmp_path):
+    server = smtp(implicit=server_tls, auth=("vanphong", "bí mật"), exclude=["PLAIN"]).start()
+    secret = tmp_path / "smtp-password"
+    secret.write_text("bí mật", encoding="utf-8")
+    channel = smtp_channel(server.port, f"    security: tls\n    ca_file: {tls_files[0]}\n"
+                                        f"    username: vanphong\n    password_file: {secret}\n")
+    d = deliver(channel, ANYTIME_ROUTE)
+    d.enqueue([member(1)])
+    d.start()
+    wait_until(lambda: len(server.received()) == 1, 30, "a message over implicit TLS")
+    d.stop()
+    assert server.logins == [("LOGIN", True)]
+
+
+def test_a_refused_login_pauses_the_channel_and_loses_nothing(smtp, deliver, server_tls, tls_files, tmp_path):
+    server = smtp(starttls=server_tls, auth=("vanphong", "đúng")).start()
+    secret = tmp_path / "smtp-password"
+    secret.write_text("sai", encoding="utf-8")
+    channel = smtp_channel(server.port, f"    ca_file: {tls_files[0]}\n    username: vanphong\n"
+                                        f"    password_file: {secret}\n")
+    d = deliver(channel, ANYTIME_ROUTE)
+    d.enqueue([member(1), member(2)])
+    d.start()
+    wait_until(lambda: len(server.logins) >= 2, 30, "two refused logins")
+    # The operator fixes the password: the next attempt goes through, nothing was dead-lettered.
+    secret.write_text("đúng", encoding="utf-8")
+    wait_until(lambda: len(server.received()) == 2, 30, "both messages after the fix")
+    d.stop()
+    q = {x["id"]: x for x in d.queue()}
+    assert all(x["state"] == "sent" for x in q.values())
+    assert "535" in q[1]["error"] and q[1]["attempts"] >= 2 and q[2]["attempts"] == 0
+
+
+def test_an_untrusted_certificate_is_refused(smtp, deliver, server_tls):
+    server = smtp(starttls=server_tls).start()
+    # No ca_file: the system's roots do not vouch for the test certificate.
+    channel = f"  thu:\n    type: smtp\n    host: localhost\n    port: {server.port}\n    timeout: 2s\n"
+    d = deliver(channel, ANYTIME_ROUTE)
+    d.enqueue([member(1)])
+    d.start()
+    wait_until(lambda: "Tạm dừng kênh thu" in d.output(), 30, "the channel to pause")
+    d.stop()
+    assert server.received() == []
+    assert d.queue()[0]["state"] == "pending"
+
+
+def test_4xx_is_retried_and_5xx_is_a_dead_letter_at_once(smtp, deliver):
+    server = smtp().start()
+    server.handler.faults = {"m1@example.vn": ["rcpt-451", "rcpt-451"], "m2@example.vn": ["rcpt-550"],
+                             "m3@example.vn": ["data-451"], "m4@example.vn": ["data-552"]}
+    d = deliver(smtp_channel(server.port), ANYTIME_ROUTE)
+    d.enqueue([member(n) for n in range(1, 6)])
+    d.start()
+    wait_until(lambda: len(server.received()) == 3, 30, "m1, m3 and m5")
+    d.stop()
+    q = {x["to"]: x for x in d.queue()}
+    assert q["m1@example.vn"]["state"] == "sent" and q["m1@example.vn"]["attempts"] == 2
+    assert q["m1@example.vn"]["error"] == "transient: SMTP 451 4.3.0 Mailbox busy, try again later (RCPT TO)"
+    assert q["m2@example.vn"]["state"] == "dead" and q["m2@example.vn"]["attempts"] == 1
+    assert q["m2@example.vn"]["error"] == "permanent: SMTP 550 5.1.1 No such user here (RCPT TO)"
+    assert q["m3@example.vn"]["state"] == "sent" and q["m3@example.vn"]["attempts"] == 1
+    assert q["m4@example.vn"]["state"] == "dead" and "552" in q["m4@example.vn"]["error"]
+    assert sorted(m.to for m in server.received()) == ["m1@example.vn", "m3@example.vn", "m5@example.vn"]
+    assert "chuyển vào thư chết" in d.output()
+    # An operator sends the dead letters again (same message key), once the address is fixed on the server.
+    retry = d.command("retry", "--test-queue", d.queue_file, "--all-dead")
+    assert "Đưa lại 2 thông báo" in subprocess.run(retry, capture_output=True, text=True, check=True).stdout
+    d.start()
+    wait_until(lambda: len(server.received()) == 5, 30, "the retried dead letters")
+    d.stop()
+    assert d.states() == {"sent": 5}
+
+
+def test_a_drop_after_data_sends_again_with_the_same_message_id(smtp, deliver):
+    server = smtp().start()
+    server.handler.faults = {"m1@example.vn": ["drop-after-data"]}
+    d = deliver(smtp_channel(server.port), ANYTIME_ROUTE)
+    d.enqueue([member(1), member(2)])
+    d.start()
+    wait_until(lambda: len(server.received()) == 3, 30, "m1 twice and m2")
+    d.stop()
+    first, second = [m for m in server.received() if m.to == "m1@example.vn"]
+    assert first.header("Message-ID") == second.header("Message-ID")
+    assert first.header("Subject") == second.header("Subject")
+    assert first.part("text/plain") == second.part("text/plain")
+    q = {x["to"]: x for x in d.queue()}
+    assert q["m1@example.vn"]["state"] == "sent" and q["m1@example.vn"]["attempts"] == 1
+    assert q["m1@example.vn"]["messageKey"] == "nhac-viec/m00001|reminder|1|thu|m1@example.vn"
+
+
+def test_a_hanging_server_times_out_and_a_dropped_connection_is_retried(smtp, deliver):
+    server = smtp().start()
+    server.handler.faults = {"m1@example.vn": ["hang"], "m2@example.vn": ["drop-rcpt"]}
+    d = deliver(smtp_channel(server.port), ANYTIME_ROUTE)
+    d.enqueue([member(1), member(2), member(3)])
+    start = time.time()
+    d.start()
+    wait_until(lambda: len(server.received()) == 3, 45, "all three after the faults")
+    d.stop()
+    q = {x["to"]: x for x in d.queue()}
+    assert "hết thời gian chờ 2 giây (SMTP end of data)" in q["m1@example.vn"]["error"]
+    assert "máy chủ SMTP đóng kết nối" in q["m2@example.vn"]["error"]
+    assert all(x["state"] == "sent" for x in q.values())
+    # The hang cost one timeout, not the server's 30 s.
+    assert time.time() - start < 25
+
+
+def test_a_dead_relay_fills_the_retry_queue_and_drains_in_order(smtp, deliver):
+    server = smtp()
+    d = deliver(smtp_channel(server.port), ANYTIME_ROUTE)
+    d.enqueue([member(n) for n in range(1, 41)])
+    d.start()
+    wait_until(lambda: d.output().count("Tạm dừng kênh thu") >= 2, 30, "the channel to pause twice")
+    q = d.queue()
+    assert all(x["state"] == "pending" for x in q)
+    # Only the message at the head was tried; the others wait their turn.
+    assert [x["attempts"] > 0 for x in q] == [True] + [False] * 39
+    server.start()
+    wait_until(lambda: len(server.received()) == 40, 60, "all 40 after the relay came back")
+    d.stop()
+    assert [m.to for m in server.received()] == [f"m{n}@example.vn" for n in range(1, 41)]
+    assert "Kênh thu gửi được trở lại" in d.output()
+
+
+def test_quiet_hours_hold_until_the_next_working_morning(smtp, deliver):
+    server = smtp().start()
+    d = deliver(smtp_channel(server.port), MEMBER_ROUTE)
+    # Friday 19:00 before the weekend; the urgent one (crit) goes at once.
+    d.enqueue([member(1, at="2025-12-05T19:00:00+07:00", due="2025-12-20"),
+               member(2, at="2025-12-05T19:00:00+07:00", due="2025-12-20", kind="overdue", priority=2)])
+    d.run("--virtual-time", "2025-12-05T18:00", "--until", "2025-12-09T00:00")
+    dates = {m.to: m.header("Date") for m in server.received()}
+    assert dates == {"m1@example.vn": "Mon, 08 Dec 2025 07:00:00 +0700", "m2@example.vn": "Fri, 05 Dec 2025 19:00:00 +0700"}
+
+
+def test_check_reports_positions(deliver):
+    d = deliver("  thu:\n    type: smtp\n    hots: localhost\n", MEMBER_ROUTE)
+    out = d.check()
+    assert out.returncode == 1
+    assert f"{d.routing}:8:5: error: unknown key 'hots' in channel 'thu' (type smtp) (did you mean 'host'?)" in out.stdout
+    assert f"{d.routing}:7:5: error: missing required key 'host' in channel 'thu' (type smtp)" in out.stdout
+    assert not os.path.exists(d.queue_file)
