@@ -1,33 +1,32 @@
-/// The state of one instance of a workflow.
+/// The state of one instance of a workflow. (Fields in the order a step reads them: they share cache lines.)
 public struct Instance: Sendable, Hashable {
     /// `WORKFLOW/KEY`.
     public var id: String
-    public var workflow: String
-    public var data: InstanceData { didSet { revision &+= 1 } }
+    /// What the engine derived from the fields below (`Schedule`); not part of the instance's value. In a box, so
+    /// that copying an instance stays cheap.
+    var schedule: ScheduleBox?
+    /// Counts changes to what the schedule is computed from (every field but the id, workflow, digest and
+    /// `checkedAt`): a schedule computed at another revision is stale.
+    var revision: UInt64 = 0
     public var state: String? { didSet { revision &+= 1 } }
-    public var startedAt: Instant { didSet { revision &+= 1 } }
     public var enteredAt: Instant { didSet { revision &+= 1 } }
-    /// Completed one-shot milestones and when (a recurring milestone's occurrences live in `series`).
-    public var done: [String: Instant] { didSet { revision &+= 1 } }
+    /// The latest instant the engine advanced this instance to.
+    public var checkedAt: Instant
     public var completed: Bool { didSet { revision &+= 1 } }
-    /// Digest of the definition the instance runs.
-    public var digest: String
     /// Notice marks. Per deadline (`""` for the current state's, the id of a one-shot milestone, `M@LABEL` for an
     /// occurrence): the instant of the last notice handled. After a calendar change, `DEADLINE|rOFFSET` (e.g.
     /// `|r10wd`, `dang-phi@2027-03|r3d`) says that reminder offset was already sent and is never sent again
     /// (format §10 "Calendar changes", rule 4); such keys go with their deadline.
     public var marks: [String: Instant] { didSet { revision &+= 1 } }
-    /// The latest instant the engine advanced this instance to.
-    public var checkedAt: Instant
+    public var data: InstanceData { didSet { revision &+= 1 } }
     /// Per recurring milestone whose anchor is known: its series (format §9, §10 "Recurring milestones").
     public var series: [String: SeriesState] { didSet { revision &+= 1 } }
-
-    /// Counts changes to what the schedule is computed from (every field above but the id, workflow, digest and
-    /// `checkedAt`): a schedule computed at another revision is stale.
-    var revision: UInt64 = 0
-    /// What the engine derived from the fields above (`Schedule`); not part of the instance's value. In a box, so
-    /// that copying an instance stays cheap.
-    var schedule: ScheduleBox?
+    /// Completed one-shot milestones and when (a recurring milestone's occurrences live in `series`).
+    public var done: [String: Instant] { didSet { revision &+= 1 } }
+    public var startedAt: Instant { didSet { revision &+= 1 } }
+    public var workflow: String
+    /// Digest of the definition the instance runs.
+    public var digest: String
 
     public init(
         id: String, workflow: String, data: InstanceData, state: String?, startedAt: Instant, enteredAt: Instant,

@@ -2,28 +2,7 @@
 /// force (interfaces §1 "Timing rules"; format §10 "Reminders and notices", "Calendar status"). Immutable: what changes
 /// as notices are handled is in its `DeadlineSlot`.
 final class ScheduledDeadline: Sendable {
-    /// `""` for the state's deadline, the milestone id, or `M@LABEL` for an occurrence.
-    let key: String
-    let deadline: ProgramDeadline
-    let title: String
-    let milestone: String?
-    /// The milestone's position in the file; -1 for the state's deadline.
-    let milestoneIndex: Int
-    /// The occurrence's label and index, for an occurrence of a recurring milestone.
-    let occurrence: String?
-    let index: Int?
-    let due: DateValue
-    /// `Record.due`'s form of `due`.
-    let dueText: String
-    /// The local date of the due, as a day number.
-    let dueDay: Int
-    /// The deadline instant (end of day for a date due).
-    let end: Instant
-    let activation: Instant
-    /// The due's computation (its expression's `wd` steps, its `roll`) looked at a day of a projected year.
-    let provisional: Bool
-    /// Reminders that can be sent (at or after the activation, not suppressed), by time, then offset order.
-    let reminders: [Notice]
+    // What a step reads first, together (an overdue notice reads nothing further but `deadline`, which is shared).
     /// Overdue notice 0, and the date later ones count from (day steps).
     let overdue0: Instant
     let overdueBaseDay: Int
@@ -31,8 +10,37 @@ final class ScheduledDeadline: Sendable {
     /// whose offset still changes), that step in seconds; 0 otherwise.
     let overdue1: Instant
     let uniformStep: Int64
-    /// Escalation thresholds as instants, in the order they apply.
-    let escalation: [(at: Instant, priority: Int)]
+    /// The last reminder's instant (`Int64.min` for none): past it, the list is not read.
+    let lastReminder: Int64
+    /// The local date of the due, as a day number.
+    let dueDay: Int
+    /// Escalation thresholds as instants with their priorities, in the order they apply: up to three here, the rest
+    /// in `moreEscalation`.
+    let escalationCount: Int
+    let escalation0: (at: Int64, priority: Int)
+    let escalation1: (at: Int64, priority: Int)
+    let escalation2: (at: Int64, priority: Int)
+    let deadline: ProgramDeadline
+    /// `""` for the state's deadline, the milestone id, or `M@LABEL` for an occurrence.
+    let key: String
+    /// `Record.due`'s form of `due`.
+    let dueText: String
+    let milestone: String?
+    /// The occurrence's label and index, for an occurrence of a recurring milestone.
+    let occurrence: String?
+    let index: Int?
+    /// The milestone's position in the file; -1 for the state's deadline.
+    let milestoneIndex: Int
+    /// The due's computation (its expression's `wd` steps, its `roll`) looked at a day of a projected year.
+    let provisional: Bool
+    let moreEscalation: [(at: Instant, priority: Int)]
+    /// Reminders that can be sent (at or after the activation, not suppressed), by time, then offset order.
+    let reminders: [Notice]
+    let title: String
+    let due: DateValue
+    /// The deadline instant (end of day for a date due).
+    let end: Instant
+    let activation: Instant
 
     init(
         key: String, deadline: ProgramDeadline, title: String, milestone: String?, milestoneIndex: Int, occurrence: String?,
@@ -54,11 +62,26 @@ final class ScheduledDeadline: Sendable {
         self.activation = activation
         self.provisional = provisional
         self.reminders = reminders
+        lastReminder = reminders.last?.time.seconds ?? .min
         self.overdue0 = overdue0
         self.overdueBaseDay = overdueBaseDay
         self.overdue1 = overdue1
         self.uniformStep = uniformStep
-        self.escalation = escalation
+        let inline = escalation.prefix(3).map { ($0.at.seconds, $0.priority) } + Array(repeating: (Int64.max, 0), count: 3)
+        escalationCount = escalation.count
+        (escalation0, escalation1, escalation2) = (inline[0], inline[1], inline[2])
+        moreEscalation = Array(escalation.dropFirst(3))
+    }
+
+    /// An overdue notice's priority at `t` by `escalate`: warning (4), raised by each threshold reached, in order.
+    func overduePriority(at t: Instant) -> Int {
+        var p = 4
+        guard escalationCount > 0 else { return p }
+        if t.seconds >= escalation0.at { p = escalation0.priority }
+        if escalationCount > 1, t.seconds >= escalation1.at { p = escalation1.priority }
+        if escalationCount > 2, t.seconds >= escalation2.at { p = escalation2.priority }
+        for (at, q) in moreEscalation where t >= at { p = q }
+        return p
     }
 
     /// Order for records at one instant: declaration order, then occurrences oldest first.
@@ -94,7 +117,8 @@ final class ScheduledDeadline: Sendable {
 
     /// The first reminder after the mark.
     func nextReminder(after mark: Instant?) -> Int? {
-        guard let mark else { return reminders.isEmpty ? nil : 0 }
+        guard let mark else { return lastReminder == .min ? nil : 0 }
+        guard mark.seconds < lastReminder else { return nil }
         return reminders.firstIndex { $0.time > mark }
     }
 
@@ -115,20 +139,32 @@ final class ScheduledDeadline: Sendable {
         return (min(r, t.seconds), wake)
     }
 
-    /// Notices with time in (mark, limit] (or (mark, limit) when `strict`), in order: live, only those at the latest
-    /// instant (per deadline only the latest due notice is sent); in plan mode every reminder and overdue k = 0.
-    /// Those not dropped are appended to `emit`. Returns the time of the last one handled (the new mark), nil for
-    /// none. An overdue notice is dropped (handled, never emitted) when `dropFrom` is at or before its sending
-    /// (rule 7).
-    func notices(
-        mark: Instant?, dropFrom: Instant?, limit: Instant, strict: Bool, mode: AdvanceMode, now: Instant, _ p: Program,
-        emit: inout [Notice]
-    ) -> Instant? {
+    /// The notices a step handles: with time in (mark, limit] (or (mark, limit) when `strict`), in order: live, only
+    /// those at the latest instant (per deadline only the latest due notice is sent); in plan mode every reminder
+    /// and overdue k = 0. Emitted: `reminders[lo..<split]`, then `overdue` unless dropped, then
+    /// `reminders[split..<hi]`. An overdue notice is dropped (handled, never emitted) when `dropFrom` is at or before
+    /// its sending (rule 7). `last` is the time of the last one handled (the new mark).
+    struct Run {
+        var lo: Int
+        var split: Int
+        var hi: Int
+        var overdue: Notice?
+        var last: Instant
+    }
+
+    /// The notices a step handles (`Run`), nil for none.
+    func notices(mark: Instant?, dropFrom: Instant?, limit: Instant, strict: Bool, mode: AdvanceMode, now: Instant, _ p: Program)
+        -> Run?
+    {
         func inRange(_ t: Instant) -> Bool { (mark.map { t > $0 } ?? true) && (strict ? t < limit : t <= limit) }
-        // Reminders in range: a run of the sorted list.
-        let lo = nextReminder(after: mark) ?? reminders.count
-        var hi = lo
-        while hi < reminders.count, inRange(reminders[hi].time) { hi += 1 }
+        // Reminders in range: the run lo..<hi of the sorted list (not read at all once past).
+        var lo = 0
+        var hi = 0
+        if let first = nextReminder(after: mark) {
+            lo = first
+            hi = first
+            while hi < reminders.count, inRange(reminders[hi].time) { hi += 1 }
+        }
         var overdue: Notice?
         switch mode {
         case .plan:
@@ -145,23 +181,16 @@ final class ScheduledDeadline: Sendable {
         }
         guard hi > lo || overdue != nil else { return nil }
         let last = max(hi > lo ? reminders[hi - 1].time : .distantPast, overdue?.time ?? .distantPast)
-        func send(_ n: Notice) {
-            if n.overdueIndex != nil, let dropFrom, dropFrom <= (mode == .live ? max(now, n.time) : n.time) { return }
-            emit.append(n)
+        // Live: only those at `last`.
+        if mode == .live {
+            while lo < hi, reminders[lo].time < last { lo += 1 }
+            if let o = overdue, o.time < last { overdue = nil }
         }
+        if let o = overdue, let dropFrom, dropFrom <= (mode == .live ? max(now, o.time) : o.time) { overdue = nil }
         // Reminders first at equal instants, as they are listed first.
-        var i = lo
-        if mode == .live { while i < hi, reminders[i].time < last { i += 1 } }
-        while i < hi, overdue.map({ reminders[i].time <= $0.time }) ?? true {
-            send(reminders[i])
-            i += 1
-        }
-        if let overdue, mode == .plan || overdue.time == last { send(overdue) }
-        while i < hi {
-            send(reminders[i])
-            i += 1
-        }
-        return last
+        var split = lo
+        if let o = overdue { while split < hi, reminders[split].time <= o.time { split += 1 } }
+        return Run(lo: lo, split: split, hi: hi, overdue: overdue, last: last)
     }
 }
 

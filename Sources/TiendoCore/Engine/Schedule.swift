@@ -8,39 +8,40 @@
 /// A value (its arrays copy on write) in a `ScheduleBox`, which the engine changes in place (`Engine.modifying`),
 /// and leaves consistent (heap tops valid), so reading never writes.
 struct Schedule: Sendable {
+    // Fields in the order a step reads them: they share cache lines.
     let program: Program
-    let mode: AdvanceMode
     /// The `Instance.revision` it was computed for.
     var revision: UInt64
-    /// Deadlines in force; a closed one (a milestone or occurrence done) stays until the next rebuild.
-    var entries: [DeadlineSlot] = []
-    /// Beyond `Schedule.scanLimit` entries: open entries by the first instant one of their notices is handled
-    /// (emitted, or dropped by rule 7), and by the first instant worth waking up for.
+    let mode: AdvanceMode
+    /// Beyond `Schedule.scanLimit` entries: open entries in `touch` by the first instant one of their notices is
+    /// handled (emitted, or dropped by rule 7), and in `wake` by the first instant worth waking up for.
     var indexed = false
-    var touch = InstantHeap()
-    var wake = InstantHeap()
+    /// Marks name suppressed reminders (after a calendar change): only then is each reminder checked.
+    var hasSuppressed = false
+    /// The earliest notice worth waking up for, and the earliest opening of an occurrence (as of `settle`).
+    var nextNotice: Instant?
+    var nextOpeningAt: Instant?
+    /// The current state, when the definition has it.
+    var state: ProgramState?
     /// The current state's `after` rules whose instant evaluates, by (instant, position in the list).
     var transitions: [(time: Instant, rule: Int, provisional: Bool)] = []
+    /// Deadlines in force; a closed one (a milestone or occurrence done) stays until the next rebuild.
+    var entries: [DeadlineSlot] = []
+    /// `program.group(of: data)`.
+    var group: String?
     /// Recurring milestones (program index) by the instant their next occurrence opens.
     var openings = InstantHeap()
+    var touch = InstantHeap()
+    var wake = InstantHeap()
     /// Per recurring milestone (program index): when its next occurrence opens (`Int64.max`: never).
     var nextOpening: [Int: Int64] = [:]
     /// Per recurring milestone (program index): its open occurrences' entries, oldest first.
     var occurrences: [Int: [Int]] = [:]
     /// Per one-shot milestone in force (program index): its entry.
     var oneShot: [Int: Int] = [:]
-    /// `program.group(of: data)`.
-    var group: String?
-    /// The current state, when the definition has it.
-    var state: ProgramState?
-    /// Marks name suppressed reminders (after a calendar change): only then is each reminder checked.
-    var hasSuppressed = false
     /// Reused for the entries due in one step, and their notices.
     var due: [Int32] = []
     var notices: [Notice] = []
-    /// The earliest notice worth waking up for, and the earliest opening of an occurrence (as of `settle`).
-    var nextNotice: Instant?
-    var nextOpeningAt: Instant?
 
     /// Up to this many entries, scanning them is cheaper than keeping heaps.
     static let scanLimit = 8

@@ -143,18 +143,28 @@ extension Engine {
         let slot = s.entries[e]
         let d = slot.deadline
         let start = pending.count
-        s.notices.removeAll(keepingCapacity: true)
-        let last = d.notices(
-            mark: slot.mark, dropFrom: slot.dropFrom, limit: limit, strict: strict, mode: mode, now: now, program, emit: &s.notices)
-        for n in s.notices {
-            pending.append(
-                d.order, isState: d.milestoneIndex < 0,
-                noticeRecord(n, d, s, inst, now: now, label: label, labelIsID: labelIsID, mode: mode))
-        }
-        if let last {
+        if let run = d.notices(mark: slot.mark, dropFrom: slot.dropFrom, limit: limit, strict: strict, mode: mode, now: now, program) {
+            let isState = d.milestoneIndex < 0
+            // Reminders, the overdue notice in its place among them, the later reminders.
+            var i = run.lo
+            var overdue = run.overdue
+            while true {
+                let n: Notice
+                if i == run.split, let o = overdue {
+                    n = o
+                    overdue = nil
+                } else if i < run.hi {
+                    n = d.reminders[i]
+                    i += 1
+                } else {
+                    break
+                }
+                pending.append(
+                    d.order, isState: isState, noticeRecord(n, d, s, inst, now: now, label: label, labelIsID: labelIsID, mode: mode))
+            }
             if mode == .live { pending.supersede(d.order, before: start) }
-            inst.marks[d.key] = last
-            s.entries[e].mark = last
+            inst.marks[d.key] = run.last
+            s.entries[e].mark = run.last
         }
         s.rekey(e)
     }
@@ -172,8 +182,7 @@ extension Engine {
         let identity: RecordIdentity
         if let k = n.overdueIndex {
             kind = .overdue
-            priority = 4
-            for (at, p) in d.escalation where n.time >= at { priority = p }
+            priority = d.overduePriority(at: n.time)
             if let index = d.index {
                 let (count, raised) = missedAt(n.time, program.milestones[d.milestoneIndex], index, s)
                 missed = count
