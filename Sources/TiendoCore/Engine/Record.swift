@@ -204,9 +204,7 @@ public struct Record: Sendable, Hashable {
         let local = t.seconds + Int64(offset)
         let day = floorDiv(local, 86_400)
         let s = Int(local - day * 86_400)
-        let a = abs(offset)
-        return CivilDate(dayNumber: Int(day)).iso + "T" + pad(s / 3600, 2) + ":" + pad((s % 3600) / 60, 2) + ":"
-            + pad(s % 60, 2) + (offset < 0 ? "-" : "+") + pad(a / 3600, 2) + ":" + pad((a % 3600) / 60, 2)
+        return DateText.iso(CivilDate(dayNumber: Int(day)), secondOfDay: s, offset: offset, z: false)
     }
 
     /// The contract's JSON object, keys in contract order, absent when not applicable.

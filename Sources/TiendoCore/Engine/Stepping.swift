@@ -19,13 +19,8 @@ extension Engine {
             box = inst.schedule!
         } else {
             if activate { activateSeries(&inst) }
-            let s = makeSchedule(inst, mode)
-            if isKnownUniquelyReferenced(&inst.schedule) {
-                box = inst.schedule!
-                box.value = s
-            } else {
-                box = ScheduleBox(s)
-            }
+            // A new box, allocated right after what the schedule allocated: what a step reads lies close together.
+            box = ScheduleBox(makeSchedule(inst, mode))
         }
         // The box is out of the instance while `body` runs: nothing in it can reach the schedule but through `body`.
         inst.schedule = nil

@@ -81,13 +81,15 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
 
     public var iso: String {
         let (year, month, day) = civil
-        return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2)
+        guard (0...9999).contains(year) else { return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) }
+        return DateText.write(capacity: 10) { $0.date(self, iso: true) }
     }
 
     /// `dd/mm/yyyy`, the Vietnamese everyday format.
     public var vietnamese: String {
         let (year, month, day) = civil
-        return pad(day, 2) + "/" + pad(month, 2) + "/" + pad(year, 4)
+        guard (0...9999).contains(year) else { return pad(day, 2) + "/" + pad(month, 2) + "/" + pad(year, 4) }
+        return DateText.write(capacity: 10) { $0.date(self, iso: false) }
     }
 
     /// Strict `YYYY-MM-DD`; nil when malformed. Use `parseStrict` to tell malformed from impossible.

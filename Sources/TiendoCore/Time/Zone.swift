@@ -108,16 +108,18 @@ public struct Zone: Sendable, Hashable {
     public func iso(_ instant: Instant) -> String {
         let off = offset(at: instant)
         let (d, s) = local(instant)
-        let sign = off < 0 ? "-" : "+"
-        let a = abs(off)
-        let zone = off == 0 && identifier == "UTC" ? "Z" : sign + pad(a / 3600, 2) + ":" + pad((a % 3600) / 60, 2)
-        return d.iso + "T" + pad(s / 3600, 2) + ":" + pad((s % 3600) / 60, 2) + ":" + pad(s % 60, 2) + zone
+        return DateText.iso(d, secondOfDay: s, offset: off, z: off == 0 && identifier == "UTC")
     }
 
     /// `17:00 01/02/2026` for people.
     public func vietnamese(_ instant: Instant) -> String {
         let (d, s) = local(instant)
-        return pad(s / 3600, 2) + ":" + pad((s % 3600) / 60, 2) + " " + d.vietnamese
+        guard DateText.fits(d) else { return pad(s / 3600, 2) + ":" + pad((s % 3600) / 60, 2) + " " + d.vietnamese }
+        return DateText.write(capacity: 16) { w in
+            w.time(s, seconds: false)
+            w.byte(UInt8(ascii: " "))
+            w.date(d, iso: false)
+        }
     }
 
     /// Parses ISO 8601 `YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]`; without an offset the time is local to this zone.
