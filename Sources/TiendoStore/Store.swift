@@ -532,9 +532,9 @@ public final class Store: @unchecked Sendable {
 
     // MARK: Writing
 
-    /// One transaction: instance upserts with their schedule and due items, new history records (a record with a
-    /// key already stored is skipped: never doubled), idempotency replies. Returns the stored records with their
-    /// sequence numbers, in order.
+    /// One transaction: instance upserts with their schedule and due items, new history records (the engine never
+    /// produces a notice twice: the instance's marks, stored in the same transaction, say which were handled),
+    /// idempotency replies. Returns the stored records with their sequence numbers, in order.
     @discardableResult
     public func commit(
         changes: [InstanceChange], records: [TiendoCore.Record], idempotency: [(String, String, String)] = [],

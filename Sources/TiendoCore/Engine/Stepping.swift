@@ -1,10 +1,6 @@
 /// The schedule of an instance (`Schedule`): computing it, keeping it current, and handling the notices it says are
 /// due (interfaces §1 "Timing rules").
 extension Engine {
-    func isCurrent(_ s: borrowing Schedule, _ inst: Instance, _ mode: AdvanceMode) -> Bool {
-        s.program === program && s.mode == mode && s.revision == inst.revision
-    }
-
     /// Runs `body` on the instance and its schedule for `mode`, which it changes together; the schedule changes in
     /// place in its box (a box shared with a copy of the instance is copied first). The schedule is computed afresh
     /// when stale, after evaluating the anchors of inactive series when `activate` (as each advance begins). `body`
