@@ -2,11 +2,13 @@
 extension Engine {
     /// Evaluates an expression for an instance; `provisional` is set when it looked at a projected year.
     func evaluate(_ e: DateExpression, _ inst: Instance, period: CivilDate? = nil, provisional: inout Bool) -> DateValue? {
-        e.evaluate(
+        // The closure takes the data only: capturing the instance would copy it.
+        let data = inst.data
+        return e.evaluate(
             zone: zone, calendar: calendar, startedAt: inst.startedAt, enteredAt: inst.enteredAt, period: period,
             provisional: &provisional,
             fieldValue: { name in
-                switch inst.data[name] {
+                switch data[name] {
                 case .date(let d): return .date(d)
                 case .datetime(let t): return .instant(t)
                 default: return nil

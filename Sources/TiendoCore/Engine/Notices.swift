@@ -67,10 +67,12 @@ final class ScheduledDeadline: Sendable {
         self.overdueBaseDay = overdueBaseDay
         self.overdue1 = overdue1
         self.uniformStep = uniformStep
-        let inline = escalation.prefix(3).map { ($0.at.seconds, $0.priority) } + Array(repeating: (Int64.max, 0), count: 3)
+        func inline(_ i: Int) -> (at: Int64, priority: Int) {
+            i < escalation.count ? (escalation[i].at.seconds, escalation[i].priority) : (.max, 0)
+        }
         escalationCount = escalation.count
-        (escalation0, escalation1, escalation2) = (inline[0], inline[1], inline[2])
-        moreEscalation = Array(escalation.dropFirst(3))
+        (escalation0, escalation1, escalation2) = (inline(0), inline(1), inline(2))
+        moreEscalation = escalation.count > 3 ? Array(escalation.dropFirst(3)) : []
     }
 
     /// An overdue notice's priority at `t` by `escalate`: warning (4), raised by each threshold reached, in order.

@@ -51,12 +51,17 @@ extension Engine {
         inst.completed ? nil : reading(inst, .live) { $0.openings.top.map { Instant(seconds: $0.0) } }
     }
 
-    /// Deadlines currently in force (the state's unless final, one-shot milestones not done and open occurrences
-    /// unless in a final state), the current state's timed transitions, and when each series opens next.
+    /// The schedule of an instance (nothing is scheduled for a completed one).
     func makeSchedule(_ inst: Instance, _ mode: AdvanceMode) -> Schedule {
         var s = Schedule(program: program, mode: mode, revision: inst.revision)
         s.group = program.group(of: inst.data)
-        guard !inst.completed else { return s }
+        if !inst.completed { fill(&s, inst) }
+        return s
+    }
+
+    /// Deadlines currently in force (the state's unless final, one-shot milestones not done and open occurrences
+    /// unless in a final state), the current state's timed transitions, and when each series opens next.
+    func fill(_ s: inout Schedule, _ inst: Instance) {
         s.hasSuppressed = inst.marks.keys.contains { $0.utf8.contains(UInt8(ascii: "|")) }
         s.state = program.state(inst.state)
         if let st = s.state {
@@ -97,7 +102,6 @@ extension Engine {
             }
         }
         s.settle()
-        return s
     }
 
     /// Handles the notices due up to `limit` (before it when `strict`), deadline by deadline: the latest one live,
