@@ -57,7 +57,8 @@ $(VENV)/.ready-delivery: $(VENV)/.ready
 	touch $@
 
 # tiendo-deliver against real servers on loopback: aiosmtpd (TLS, AUTH, 4xx/5xx, hangs, drops), an HTTP receiver
-# checking webhook signatures, msmtp as sendmail; a season on virtual time; kill -9 of the sender.
+# checking webhook signatures, msmtp as sendmail; through a real tiendod: deliveries fanned out with the records,
+# a season on a fake clock, a dead relay, dead letters, kill -9 of the sender and of tiendod, permissions.
 test-delivery: deps venv $(VENV)/.ready-delivery
 	$(SWIFT) build
 	$(VENV)/bin/python -m pytest -q tests/delivery
@@ -125,6 +126,7 @@ install: man
 	install -m644 Workflows/calendars/*.yaml $(DESTDIR)$(LIBDIR)/tiendo/workflows/calendars/
 	install -Dm644 config/workflows/README $(DESTDIR)$(SYSCONFDIR)/tiendo/workflows/README
 	install -Dm644 vn.tiendo.Manager.varlink $(DESTDIR)$(DATADIR)/varlink/vn.tiendo.Manager.varlink
+	install -Dm644 vn.tiendo.Delivery.varlink $(DESTDIR)$(DATADIR)/varlink/vn.tiendo.Delivery.varlink
 	install -d $(DESTDIR)$(DATADIR)/bash-completion/completions $(DESTDIR)$(DATADIR)/zsh/vendor-completions \
 		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d
 	$(SCRATCH)/$(CONFIGURATION)/tiendoctl --generate-completion-script bash | sed '1{/^#!/d}' \
@@ -149,7 +151,7 @@ uninstall:
 	rm -f $(DESTDIR)$(SYSCONFDIR)/tiendo/workflows/README
 	rm -rf $(DESTDIR)$(LIBDIR)/tiendo/workflows
 	-rmdir $(DESTDIR)$(LIBDIR)/tiendo
-	rm -f $(DESTDIR)$(DATADIR)/varlink/vn.tiendo.Manager.varlink
+	rm -f $(DESTDIR)$(DATADIR)/varlink/vn.tiendo.Manager.varlink $(DESTDIR)$(DATADIR)/varlink/vn.tiendo.Delivery.varlink
 	rm -f $(DESTDIR)$(DATADIR)/bash-completion/completions/tiendoctl $(DESTDIR)$(DATADIR)/zsh/vendor-completions/_tiendoctl \
 		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d/tiendoctl.fish
 	rm -f $(foreach p,$(MAN_PROGRAMS),$(DESTDIR)$(MANDIR)/man1/$(p).1 $(DESTDIR)$(MANDIR)/man1/$(p).*.1) \

@@ -37,17 +37,19 @@ let package = Package(
         ),
         // Writes TiendoVersion.swift into TiendoCore before every build: the version from git (scripts/version.sh).
         .plugin(name: "TiendoVersionPlugin", capability: .buildTool()),
-        // The only code that touches SQLite: instances, definitions by digest, history/outbox, schedule index.
+        // The only code that touches SQLite: instances, definitions by digest, history/outbox, schedule index, and the
+        // delivery queue (rows fanned out in the record's transaction, TiendoDelivery's queue rules in SQL).
         .target(
             name: "TiendoStore",
-            dependencies: ["TiendoCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["TiendoCore", "TiendoDelivery", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         // The varlink wire protocol for every client of tiendod: framing, a synchronous Unix-socket client, and the
-        // typed values, errors and calls of `vn.tiendo.Manager`.
+        // typed values, errors and calls of `vn.tiendo.Manager` and of the extension `vn.tiendo.Delivery` (whose jobs
+        // and reports are TiendoDelivery's values).
         .target(
             name: "TiendoVarlink",
-            dependencies: ["TiendoCore"],
+            dependencies: ["TiendoCore", "TiendoDelivery"],
             swiftSettings: strict
         ),
         // Linux interfaces Swift's Glibc module lacks (eventfd, timerfd, signalfd, SO_PEERCRED).
@@ -60,7 +62,8 @@ let package = Package(
         .target(
             name: "TiendoDaemon",
             dependencies: [
-                "TiendoCore", "TiendoStore", "TiendoVarlink", "CLinux", "CSystemd", .product(name: "Logging", package: "swift-log"),
+                "TiendoCore", "TiendoStore", "TiendoVarlink", "TiendoDelivery", "CLinux", "CSystemd",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -81,6 +84,7 @@ let package = Package(
             dependencies: [
                 "TiendoCore",
                 "TiendoVarlink",
+                "TiendoDelivery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -111,7 +115,7 @@ let package = Package(
         .executableTarget(
             name: "tiendo-deliver",
             dependencies: [
-                "TiendoDelivery", "TiendoChannels", "TiendoDaemon", "TiendoCore",
+                "TiendoDelivery", "TiendoChannels", "TiendoDaemon", "TiendoVarlink", "TiendoCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -136,7 +140,9 @@ let package = Package(
         // The daemon's journald fields and swift-log handler, without journald (tests/systemd runs the real one).
         .testTarget(
             name: "TiendoDaemonTests",
-            dependencies: ["TiendoDaemon", "TiendoCore", "TiendoStore", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "TiendoDaemon", "TiendoCore", "TiendoStore", "TiendoDelivery", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         // Integration tests: run the real tiendod binary against real SQLite (and journald/systemd where present).

@@ -29,13 +29,22 @@ if [ ! -f .venv-bench/.ready ]; then
 	touch .venv-bench/.ready
 fi
 
+# aiosmtpd: the SMTP server the delivery scenario sends to (tools/delivery_sink.py).
+if [ ! -f .venv-bench/.ready-delivery ]; then
+	.venv-bench/bin/pip install -q --disable-pip-version-check aiosmtpd==1.4.6
+	touch .venv-bench/.ready-delivery
+fi
+
 $SWIFT build -c release --product tiendod
+$SWIFT build -c release --product tiendo-deliver
 $SWIFT build -c release --package-path bench --scratch-path .build-bench
 cc -O2 -Wall -o .build-bench/sqlite-ceiling bench/tools/sqlite-ceiling.c -lsqlite3
 # Measure a copy: a build started by someone else during the run cannot swap the binary under it.
 cp .build/release/tiendod .build-bench/tiendod-under-test
 
-ARGS="--tiendod .build-bench/tiendod-under-test --workflows Workflows --ceiling .build-bench/sqlite-ceiling --python .venv-bench/bin/python --tools bench/tools"
+cp .build/release/tiendo-deliver .build-bench/tiendo-deliver-under-test
+
+ARGS="--tiendod .build-bench/tiendod-under-test --deliver .build-bench/tiendo-deliver-under-test --workflows Workflows --ceiling .build-bench/sqlite-ceiling --python .venv-bench/bin/python --tools bench/tools"
 case "$MODE" in
 quick)
 	# shellcheck disable=SC2086

@@ -135,7 +135,7 @@ extension Daemon {
                     c.rowid = row.rowid
                     changes.append(c)
                 }
-                try store.commit(changes: changes, records: rescheduled)
+                try store.commit(changes: changes, records: rescheduled, delivery: deliveryCommit(now: now, changes: changes))
                 records += rescheduled.count
                 heartbeat()
                 if page.count < options.batchSize { break }

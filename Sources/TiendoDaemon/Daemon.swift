@@ -82,6 +82,8 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
     public var onRecords: (@Sendable ([Record]) -> Void)?
     /// Called now and then during long work on the loop thread (a large import) so the watchdog keeps being fed.
     public var heartbeat: () -> Void = {}
+    /// The routing file in force and the delivery queue's changes (`Deliveries.swift`).
+    let delivery = DeliveryState()
 
     /// The definitions in force, safe to use from any thread.
     public var catalog: Catalog {
@@ -170,6 +172,7 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
         }
         var diagnostics = set.diagnostics
         logCalendarErrors(loader, diagnostics: &diagnostics)
+        loadRouting(set, diagnostics: &diagnostics)
         self.diagnostics = diagnostics
         let calendarChanges = applyCalendarChanges(loader, at: now, actor: actor)
         // Every definition in force, current or stale, computes with the calendars in force from now on.
@@ -220,7 +223,7 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
             }
         }
         if !changes.isEmpty {
-            do { try store.commit(changes: changes, records: []) } catch { sink.log(2, "Không ghi được khi chuyển phiên bản \(workflow): \(error)") }
+            do { try store.commit(changes: changes, records: [], delivery: deliveryCommit(now: now, changes: changes)) } catch { sink.log(2, "Không ghi được khi chuyển phiên bản \(workflow): \(error)") }
         }
     }
 
@@ -287,7 +290,8 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
                 c.rowid = row.rowid
                 changes.append(c)
             }
-            let stored = try store.commit(changes: changes, records: records, markSent: takeUnmarked())
+            let stored = try store.commit(
+                changes: changes, records: records, markSent: takeUnmarked(), delivery: deliveryCommit(now: now, changes: changes))
             result.records += stored.count
             send(stored)
             statusDirty = true
@@ -445,7 +449,10 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
     /// Commits an operator's change (durable before the reply), then emits its records.
     func persist(_ changes: [InstanceChange], _ records: [Record], idempotency: [(String, String, String)] = []) throws(RequestError) {
         do {
-            send(try store.commit(changes: changes, records: records, idempotency: idempotency, markSent: inGroup ? nil : takeUnmarked()))
+            send(
+                try store.commit(
+                    changes: changes, records: records, idempotency: idempotency, markSent: inGroup ? nil : takeUnmarked(),
+                    delivery: deliveryCommit(now: clock.now(), changes: changes)))
         } catch {
             throw .internalError("\(error)")
         }

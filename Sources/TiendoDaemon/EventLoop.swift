@@ -202,6 +202,7 @@ public final class EventLoop: @unchecked Sendable {
         while isRunning {
             runJobs()
             fire()
+            daemon.flushDeliveryChanges()
             updateStatus()
             if !hasJobs { daemon.flushSentMarks() }
             let next = degraded == nil ? (try? daemon.store.nextWakeup()) ?? nil : nil

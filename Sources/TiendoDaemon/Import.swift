@@ -155,7 +155,7 @@ extension Daemon {
                         }
                         if bad > 0 { throw ImportRejection() }
                         // Records go to the outbox in this transaction and are emitted from it after the commit.
-                        _ = try store.commit(changes: changes, records: records)
+                        _ = try store.commit(changes: changes, records: records, delivery: deliveryCommit(now: now, changes: changes))
                         counter.stored()
                         after = rows.last!.0
                         heartbeat()

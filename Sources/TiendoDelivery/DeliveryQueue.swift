@@ -91,7 +91,7 @@ public struct DeliveryReport: Sendable, Hashable {
 }
 
 /// The queue the sender works: the daemon's store behind the varlink socket in production (`vn.tiendo.Delivery`,
-/// phase 2, `docs/delivery.md`), an in-memory or JSON-lines file queue in tests. Claims are leases: a sender that
+/// `docs/delivery.md` §6), an in-memory or JSON-lines file queue in tests. Claims are leases: a sender that
 /// dies loses its claims when they run out, and the deliveries go out again with the same message key.
 public protocol DeliveryQueue: Sendable {
     /// Up to `limit` messages of `channel` due at `now` (`notBefore` ≤ now), oldest delivery first, claimed for
@@ -103,4 +103,14 @@ public protocol DeliveryQueue: Sendable {
     func release(_ ids: [Int64], owner: String) async throws
     /// The earliest `notBefore` of the channel's waiting deliveries, for sleeping until then.
     func nextDue(channel: String) async throws -> Instant?
+    /// Waits until `t`, or less when the queue learns of work for `channel` due before `t` (a new delivery: then it
+    /// returns early, and the worker looks again). Throws as `clock.sleep` does.
+    func wait(channel: String, until t: Instant, clock: any DeliveryClock) async throws
+}
+
+extension DeliveryQueue {
+    /// A queue that announces nothing: sleep on the clock (the sender looks again every `poll`).
+    public func wait(channel: String, until t: Instant, clock: any DeliveryClock) async throws {
+        try await clock.sleep(until: t)
+    }
 }

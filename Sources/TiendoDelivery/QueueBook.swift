@@ -2,7 +2,7 @@ public import TiendoCore
 
 /// The delivery queue's rules as a value: add, claims with leases, digests and superseding, reports with an
 /// owner check, release, retry of dead letters. The in-memory queue and the JSON-lines test queue keep one; the
-/// store's tables in phase 2 follow the same rules (`docs/delivery.md`).
+/// store's tables follow the same rules in SQL (`TiendoStore/Deliveries.swift`, docs/delivery.md).
 public struct QueueBook: Sendable {
     public enum State: String, Sendable, Hashable, CaseIterable { case pending, inflight, sent, dead, expired }
 
@@ -33,7 +33,12 @@ public struct QueueBook: Sendable {
     public init() {}
 
     func seriesKey(_ d: Delivery) -> String? {
-        d.series.map { $0 + "|" + d.channel + "|" + (d.recipient?.address.lowercased() ?? "") }
+        QueueBook.seriesKey(series: d.series, channel: d.channel, recipient: d.recipient)
+    }
+
+    /// `SERIES|CHANNEL|ADDRESS`: the notices that replace each other (one deadline, one recipient, one channel).
+    public static func seriesKey(series: String?, channel: String, recipient: Mailbox?) -> String? {
+        series.map { $0 + "|" + channel + "|" + (recipient?.address.lowercased() ?? "") }
     }
 
     /// Adds a delivery; nil when its key is already queued (a record fanned out twice changes nothing).
@@ -80,7 +85,13 @@ public struct QueueBook: Sendable {
         }
     }
 
+    /// A worker claims its next batch only once the previous one is reported or released, so claims `owner` still
+    /// holds are orphans (a claim whose reply was lost, a sender killed and started again under the same name): they
+    /// go back to the queue first, and come out again in order with their message keys.
     public mutating func claim(channel: String, owner: String, now: Instant, limit: Int, leaseUntil: Instant) -> [DeliveryJob] {
+        for id in open[channel] ?? [] where entries[id]?.state == .inflight && entries[id]?.owner == owner {
+            release([id], owner: owner)
+        }
         reclaimExpiredLeases(channel: channel, now: now)
         var jobs: [DeliveryJob] = []
         for id in open[channel] ?? [] {

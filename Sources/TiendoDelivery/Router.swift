@@ -1,7 +1,7 @@
 public import TiendoCore
 
-/// One delivery to create for a record: the fan-out rule's output, written in the record's transaction (phase 2)
-/// or by `tiendo-deliver enqueue` into a test queue (phase 1).
+/// One delivery to create for a record: the fan-out rule's output, written by tiendod in the record's transaction,
+/// or by `tiendo-deliver enqueue` into a test queue.
 public struct FanOut: Sendable, Hashable {
     /// `RECORD-KEY|CHANNEL|ADDRESS` (`RECORD-KEY|CHANNEL` for a webhook): unique, the idempotency key of the row.
     public var key: String

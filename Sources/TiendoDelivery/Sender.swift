@@ -37,12 +37,15 @@ public struct SenderConfiguration: Sendable {
     public var batch: Int
     /// Seconds a claim stays the worker's.
     public var lease: Int64
-    /// Seconds between looks at the queue when nothing is due (new deliveries may arrive at any time).
-    public var poll: Int64
+    /// Seconds between looks at the queue when nothing is due, for a queue that does not announce new deliveries
+    /// (`DeliveryQueue.wait`); nil: sleep until the next due instant or an announcement.
+    public var poll: Int64?
+    /// Seconds before looking again after the queue failed (tiendod restarting).
+    public var queueRetry: Int64 = 2
     public var policy: RetryPolicy
     public var seed: UInt64
 
-    public init(owner: String, batch: Int = 8, lease: Int64 = 900, poll: Int64 = 10, policy: RetryPolicy = RetryPolicy(), seed: UInt64) {
+    public init(owner: String, batch: Int = 8, lease: Int64 = 900, poll: Int64? = 10, policy: RetryPolicy = RetryPolicy(), seed: UInt64) {
         self.owner = owner
         self.batch = batch
         self.lease = lease
@@ -111,13 +114,18 @@ public final class Sender: Sendable {
                     channel: name, owner: owner, now: now, limit: config.batch, leaseUntil: now.adding(seconds: config.lease))
             } catch {
                 observer.record(.queueError("nhận việc của kênh \(name): \(error)"))
-                guard await shutdown.sleep(until: now.adding(seconds: config.poll), clock: clock) else { return }
+                guard await shutdown.sleep(until: now.adding(seconds: config.queueRetry), clock: clock) else { return }
                 continue
             }
             if jobs.isEmpty {
-                let next = (try? await queue.nextDue(channel: name)) ?? nil
-                let wake = min(next ?? .distantFuture, now.adding(seconds: config.poll))
-                guard await shutdown.sleep(until: max(wake, now.adding(seconds: 1)), clock: clock) else { return }
+                let next: Instant?
+                do { next = try await queue.nextDue(channel: name) } catch {
+                    observer.record(.queueError("hỏi việc kế tiếp của kênh \(name): \(error)"))
+                    guard await shutdown.sleep(until: now.adding(seconds: config.queueRetry), clock: clock) else { return }
+                    continue
+                }
+                let wake = max(min(next ?? .distantFuture, config.poll.map { now.adding(seconds: $0) } ?? .distantFuture), now.adding(seconds: 1))
+                guard await shutdown.wait({ [queue, clock] in try await queue.wait(channel: name, until: wake, clock: clock) }) else { return }
                 continue
             }
             for (i, job) in jobs.enumerated() {

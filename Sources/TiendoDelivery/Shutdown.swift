@@ -23,8 +23,14 @@ final class Shutdown: Sendable {
 
     /// Sleeps until `t` on `clock`; false when the sender is stopping (or a virtual run is over).
     func sleep(until t: Instant, clock: any DeliveryClock) async -> Bool {
+        await wait { try await clock.sleep(until: t) }
+    }
+
+    /// Runs a wait (`clock.sleep`, `DeliveryQueue.wait`) that `stop()` interrupts; false when the sender is
+    /// stopping (the wait threw: cancelled, or a virtual run is over).
+    func wait(_ body: @escaping @Sendable () async throws -> Void) async -> Bool {
         let task = Task<Void, Never> {
-            do { try await clock.sleep(until: t) } catch { stop() }
+            do { try await body() } catch { stop() }
         }
         let id: Int? = state.withLock { s in
             guard !s.stopped else { return nil }

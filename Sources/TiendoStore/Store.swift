@@ -322,6 +322,7 @@ public final class Store: @unchecked Sendable {
                     """)
         }
         m.registerMigration("v5", migrate: Store.migrateV5)
+        m.registerMigration("v6", migrate: Store.migrateV6)
         return m
     }
 
@@ -532,13 +533,13 @@ public final class Store: @unchecked Sendable {
 
     // MARK: Writing
 
-    /// One transaction: instance upserts with their schedule and due items, new history records (the engine never
-    /// produces a notice twice: the instance's marks, stored in the same transaction, say which were handled),
-    /// idempotency replies. Returns the stored records with their sequence numbers, in order.
+    /// One transaction: instance upserts with their schedule and due items, new history records with their key,
+    /// idempotency replies; with `delivery`, each record's deliveries and the expiry of pending notices whose
+    /// deadline the changes closed (`DeliveryCommit`). Returns the stored records with their sequence numbers, in order.
     @discardableResult
     public func commit(
         changes: [InstanceChange], records: [TiendoCore.Record], idempotency: [(String, String, String)] = [],
-        markSent: ClosedRange<Int64>? = nil
+        markSent: ClosedRange<Int64>? = nil, delivery: DeliveryCommit? = nil
     ) throws -> [StoredRecord] {
         try write { db in
             var stored: [StoredRecord] = []
@@ -601,10 +602,20 @@ public final class Store: @unchecked Sendable {
                 }
             }
             let insertRecord = try db.cachedStatement(
-                sql: "INSERT INTO history(instance, workflow, at, kind, record) VALUES (?,?,?,?,?)")
+                sql: "INSERT INTO history(instance, workflow, at, kind, record, key) VALUES (?,?,?,?,?,?)")
             for r in records {
-                try insertRecord.execute(arguments: [r.instance, r.workflow, r.at.seconds, r.kind.rawValue, r.json.serialized()])
-                stored.append(StoredRecord(seq: db.lastInsertedRowID, record: r))
+                try insertRecord.execute(arguments: [r.instance, r.workflow, r.at.seconds, r.kind.rawValue, r.json.serialized(), r.key])
+                let seq = db.lastInsertedRowID
+                stored.append(StoredRecord(seq: seq, record: r))
+                if let d = delivery, let fanOut = d.fanOut {
+                    let key = Store.recordKey(r, seq: seq)
+                    try Store.insertDeliveries(db, fanOut(r, key), record: r, seq: seq, key: key, now: d.now)
+                }
+            }
+            // After the fan-out: a notice whose deadline the same change closed (a catch-up notice, then `done`)
+            // expires at once.
+            if let d = delivery {
+                for c in changes where c.previousDueSig != c.dueSig { try Store.expireClosed(db, c, now: d.now) }
             }
             for (inst, key, reply) in idempotency {
                 try db.execute(sql: "INSERT OR IGNORE INTO idempotency(instance, key, reply) VALUES (?,?,?)", arguments: [inst, key, reply])

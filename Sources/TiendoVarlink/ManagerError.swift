@@ -88,6 +88,8 @@ public enum ManagerError: Error, Equatable, Sendable, CustomStringConvertible {
         case .expectedMore: return "phương thức này cần được gọi với \"more\""
         case .internalError(let reason):
             return "lỗi nội bộ của tiendod" + (reason.map { ": \($0)" } ?? "") + " (xem journalctl -u tiendod)"
+        case .other(let e) where e.name == Deliveries.interface + ".NoSuchDelivery":
+            return "không có thông báo #\(e.parameters["id"]?.intValue.map(String.init) ?? "?")"
         case .other(let e):
             let params = e.parameters.objectValue?.isEmpty ?? true ? "" : " " + e.parameters.serialized()
             return "tiendod trả lỗi \(e.name)\(params)"

@@ -1,8 +1,11 @@
 public import TiendoCore
 
-/// A method of `vn.tiendo.Manager`: its parameters and how its reply reads.
+/// A method of `vn.tiendo.Manager` (or of tiendod's extension interface `vn.tiendo.Delivery`): its parameters and
+/// how its reply reads.
 public protocol ManagerMethod: Sendable {
     associatedtype Reply: Sendable
+    /// The interface: `vn.tiendo.Manager` unless the method says otherwise.
+    static var interface: String { get }
     /// The name in the interface, e.g. `GetStatus`.
     static var name: String { get }
     /// The call's parameters, absent optional ones left out.
@@ -12,8 +15,10 @@ public protocol ManagerMethod: Sendable {
 }
 
 extension ManagerMethod {
-    /// `vn.tiendo.Manager.NAME`.
-    public static var qualifiedName: String { Manager.interface + "." + name }
+    public static var interface: String { Manager.interface }
+
+    /// `INTERFACE.NAME`, e.g. `vn.tiendo.Manager.GetStatus`.
+    public static var qualifiedName: String { interface + "." + name }
 
     /// The call as a varlink request.
     public var request: VarlinkRequest { VarlinkRequest(method: Self.qualifiedName, parameters: parameters) }

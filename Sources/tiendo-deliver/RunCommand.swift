@@ -5,6 +5,7 @@ import TiendoChannels
 import TiendoCore
 import TiendoDaemon
 import TiendoDelivery
+import TiendoVarlink
 
 #if canImport(Glibc)
     import Glibc
@@ -15,7 +16,16 @@ struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Gửi các thông báo trong hàng đợi cho đến khi được yêu cầu dừng.")
 
     @OptionGroup var setup: SetupOptions
-    @OptionGroup var queue: QueueOption
+    @Option(
+        name: .customLong("socket"),
+        help: ArgumentHelp(
+            "Socket điều khiển của tiendod, nơi lấy hàng đợi (mặc định $TIENDO_SOCKET hoặc /run/tiendo/vn.tiendo.Manager).",
+            valueName: "PATH"))
+    var socket: String?
+    @Option(
+        name: .customLong("test-queue"),
+        help: ArgumentHelp("Thay tiendod bằng hàng đợi thử nghiệm: một tệp JSON Lines (chỉ để thử nghiệm).", valueName: "FILE"))
+    var testQueue: String?
 
     @Option(
         name: .customLong("fake-time"), help: ArgumentHelp("Đồng hồ giả bắt đầu tại thời điểm này (thử nghiệm).", valueName: "DATETIME"))
@@ -34,13 +44,17 @@ struct Run: AsyncParsableCommand {
     @Option(name: .customLong("give-up-after"), help: "Lỗi tạm thời kéo dài quá khoảng này thì chuyển vào thư chết.") var giveUpAfter = "3d"
     @Option(name: .customLong("batch"), help: "Số thư mỗi lần nhận việc.") var batch = 8
     @Option(name: .customLong("lease"), help: "Thời hạn giữ việc đã nhận.") var lease = "15min"
-    @Option(name: .customLong("poll"), help: "Khoảng xem lại hàng đợi khi chưa có việc.") var poll = "10s"
+    @Option(
+        name: .customLong("poll"),
+        help: "Khoảng xem lại hàng đợi khi chưa có việc (mặc định: không cần với tiendod, vì tiendod báo khi có việc; 10s với hàng đợi thử nghiệm).")
+    var poll: String?
     @Option(name: .customLong("seed"), help: "Hạt giống cho độ trễ ngẫu nhiên (mặc định: ngẫu nhiên).") var seed: UInt64?
     @Flag(name: .customLong("verbose"), help: "Ghi cả các thư đã gửi ra stderr.") var verbose = false
 
     func validate() throws {
         if virtualTime != nil, until == nil { throw ValidationError("--virtual-time cần --until") }
         if virtualTime != nil, fakeTime != nil { throw ValidationError("--virtual-time và --fake-time không dùng cùng nhau") }
+        if socket != nil, testQueue != nil { throw ValidationError("--socket và --test-queue không dùng cùng nhau") }
         guard (1...1000).contains(batch) else { throw ValidationError("--batch phải từ 1 đến 1000") }
         guard timeRate > 0 else { throw ValidationError("--time-rate phải dương") }
     }
@@ -50,7 +64,6 @@ struct Run: AsyncParsableCommand {
         signal(SIGPIPE, SIG_IGN)
         let s = try setup.load()
         let log = DeliveryLog(verbose: verbose)
-        let q = try TestQueue(path: queue.path)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var channels: [any DeliveryChannel] = []
         for name in s.routing.channelOrder {
@@ -62,13 +75,13 @@ struct Run: AsyncParsableCommand {
             }
         }
         let clock: any DeliveryClock
-        var pollSeconds = try duration(poll, option: "--poll")
+        var pollSeconds = try (poll ?? (testQueue == nil ? nil : "10s")).map { try duration($0, option: "--poll") }
         if let virtualTime, let until {
             let start = try instant(virtualTime, option: "--virtual-time")
             let end = try instant(until, option: "--until")
             clock = VirtualClock(start: start, end: end)
             // Everything is queued before a virtual run: the queue's next due time is the only wake-up needed.
-            pollSeconds = max(1, end.seconds - start.seconds + 1)
+            pollSeconds = nil
             log.log(4, "CHÚ Ý: THỜI GIAN ẢO từ \(Zone.vietnam.iso(start)) đến \(Zone.vietnam.iso(end)) — chỉ để thử nghiệm")
         } else if let fakeTime {
             let t = try instant(fakeTime, option: "--fake-time")
@@ -80,9 +93,26 @@ struct Run: AsyncParsableCommand {
         let policy = RetryPolicy(
             base: try duration(retryBase, option: "--retry-base"), cap: try duration(retryCap, option: "--retry-cap"),
             giveUpAfter: try duration(giveUpAfter, option: "--give-up-after"))
+        let q: any DeliveryQueue
+        let owner: String
+        let queueName: String
+        if let testQueue {
+            q = try TestQueue(path: testQueue)
+            owner = "\(ProcessInfo.processInfo.hostName)/\(getpid())"
+            queueName = "hàng đợi thử nghiệm \(testQueue)"
+        } else {
+            let path = ManagerClient.resolveSocketPath(socket)
+            q = VarlinkDeliveryQueue(
+                client: ManagerClient(socketPath: path, timeout: 60), channels: s.routing.channelOrder, announce: virtualTime == nil,
+                log: { log.log(4, $0) })
+            // The same name after a restart: the claims of a sender that was killed go back to the queue at the first
+            // claim of its successor (vn.tiendo.Delivery.Claim), not when their lease runs out.
+            owner = "\(ProcessInfo.processInfo.hostName)/tiendo-deliver"
+            queueName = "tiendod qua \(path)"
+        }
         let config = SenderConfiguration(
-            owner: "\(ProcessInfo.processInfo.hostName)/\(getpid())", batch: batch, lease: try duration(lease, option: "--lease"),
-            poll: pollSeconds, policy: policy, seed: seed ?? UInt64.random(in: 0...UInt64.max))
+            owner: owner, batch: batch, lease: try duration(lease, option: "--lease"), poll: pollSeconds, policy: policy,
+            seed: seed ?? UInt64.random(in: 0...UInt64.max))
         let sender = Sender(queue: q, channels: channels, composer: s.composer, clock: clock, config: config, observer: log)
         let stops = [SIGTERM, SIGINT].map { sig in
             signal(sig, SIG_IGN)
@@ -96,7 +126,7 @@ struct Run: AsyncParsableCommand {
             return source
         }
         let names = s.routing.channelOrder.joined(separator: ", ")
-        log.log(6, "tiendo-deliver \(TiendoVersion.string) bắt đầu: kênh \(names), hàng đợi \(queue.path)", event: .lifecycle)
+        log.log(6, "tiendo-deliver \(TiendoVersion.string) bắt đầu: kênh \(names), \(queueName)", event: .lifecycle)
         ServiceManager.ready(status: "Đang gửi qua \(names)")
         await sender.run()
         for source in stops { source.cancel() }
@@ -115,7 +145,8 @@ struct SystemClock: DeliveryClock {
     /// the wall clock's second turns (then a message retried at `t` would not be due yet and lose its place).
     func sleep(until t: Instant) async throws {
         while clock.now() < t {
-            try await Task.sleep(for: .seconds(max(clock.realDelay(until: t), 0.001)))
+            // At most a day at a time: `t` may be `Instant.distantFuture` (nothing due, woken by an announcement).
+            try await Task.sleep(for: .seconds(min(max(clock.realDelay(until: t), 0.001), 86_400)))
         }
     }
     func join() {}

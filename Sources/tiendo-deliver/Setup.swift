@@ -61,11 +61,11 @@ struct Failure: Error, CustomStringConvertible {
     init(_ d: String) { description = d }
 }
 
-/// The test queue option of the phase-1 sender (`TestQueue`).
+/// The test queue of `enqueue`, `queue` and `retry` (`TestQueue`: test scaffolding without tiendod).
 struct QueueOption: ParsableArguments {
     @Option(
         name: .customLong("test-queue"),
-        help: ArgumentHelp("Hàng đợi thử nghiệm: một tệp JSON Lines (giai đoạn 1; sau này là socket của tiendod).", valueName: "FILE"))
+        help: ArgumentHelp("Hàng đợi thử nghiệm: một tệp JSON Lines (thử nghiệm, không cần tiendod).", valueName: "FILE"))
     var path: String
 }
 

@@ -6,9 +6,9 @@ import TiendoDelivery
     import Glibc
 #endif
 
-/// TEST SCAFFOLDING (phase 1): a delivery queue in one JSON-lines file, so that the real `tiendo-deliver` can be
-/// run, killed and restarted in the integration tests before the daemon's store and its `vn.tiendo.Delivery`
-/// methods exist (phase 2, the production path). The rules are the `QueueBook`'s; the file is its journal:
+/// TEST SCAFFOLDING: a delivery queue in one JSON-lines file, so that the channel tests (SMTP, webhook, sendmail)
+/// and the virtual-time season of `tests/delivery` run the real `tiendo-deliver` without a tiendod; the production
+/// queue is tiendod's (`VarlinkDeliveryQueue`). The rules are the `QueueBook`'s; the file is its journal:
 /// every change is one line, written and fsync'd before the call returns, so a report survives kill -9.
 /// One writer at a time (an exclusive lock); opening it gives back the claims of a writer that died. Readers
 /// (`tiendo-deliver queue`) take no lock: lines are only ever appended.

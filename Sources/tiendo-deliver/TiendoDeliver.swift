@@ -124,7 +124,7 @@ struct Enqueue: AsyncParsableCommand {
     }
 }
 
-/// `tiendo-deliver queue`: what the test queue holds (what `tiendoctl deliveries` will show in phase 2).
+/// `tiendo-deliver queue`: what the test queue holds (`tiendoctl deliveries` shows tiendod's queue).
 struct QueueList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "queue", abstract: "Liệt kê các thông báo trong hàng đợi thử nghiệm.")
 

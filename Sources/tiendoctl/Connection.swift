@@ -22,8 +22,8 @@ struct ConnectionOptions: ParsableArguments {
     var client: ManagerClient { ManagerClient(socketPath: path, timeout: max(0, timeout)) }
 
     /// Moves leading `--socket PATH`, `--socket=PATH`, `--timeout N`, `--timeout=N` and `--json` after the subcommand
-    /// name (`status` if none).
-    static func hoisted(_ args: [String], into subcommands: Set<String>) -> [String] {
+    /// name (`status` if none), and after a nested subcommand's name (`deliveries retry`) when one follows.
+    static func hoisted(_ args: [String], into subcommands: [String: Set<String>]) -> [String] {
         var lead: [String] = []
         var i = 0
         while i < args.count {
@@ -39,7 +39,10 @@ struct ConnectionOptions: ParsableArguments {
         }
         if lead.isEmpty { return args }
         let rest = Array(args[i...])
-        if let name = rest.first, subcommands.contains(name) { return [name] + lead + rest.dropFirst() }
+        if let name = rest.first, let nested = subcommands[name] {
+            if rest.count > 1, nested.contains(rest[1]) { return [name, rest[1]] + lead + rest.dropFirst(2) }
+            return [name] + lead + rest.dropFirst()
+        }
         if rest.first.map({ !$0.hasPrefix("-") }) ?? false { return args }  // unknown word: let the parser say so
         return ["status"] + lead + rest
     }

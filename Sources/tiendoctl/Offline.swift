@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TiendoCore
+import TiendoDelivery
 
 /// `--workflows DIR` (repeatable) replaces the search path.
 struct WorkflowsOption: ParsableArguments {
@@ -50,7 +51,16 @@ struct Validate: ParsableCommand {
     func run() throws {
         let targets = paths.isEmpty ? Loader.defaultSearchPath.filter { FileManager.default.fileExists(atPath: $0) } : paths
         let loader = Loader(searchPath: paths.isEmpty ? Loader.defaultSearchPath : [])
-        let diags = loader.validate(paths: targets)
+        // The routing file of email and webhook delivery (docs/delivery.md), named or found in a directory given,
+        // is checked against the workflows of its directory.
+        let routingFiles = targets.filter { $0.hasSuffix(RoutingParser.relativePath) }
+        var diags = loader.validate(paths: targets.filter { !routingFiles.contains($0) })
+        let directories = targets.filter { var d: ObjCBool = false; return FileManager.default.fileExists(atPath: $0, isDirectory: &d) && d.boolValue }
+        for file in routingFiles + (RoutingParser.find(searchPath: directories).map { [$0] } ?? []) {
+            let directory = ((file as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
+            let searchPath = directories.isEmpty ? [directory] + Loader.defaultSearchPath : directories
+            diags += RoutingParser.load(file: file, definitions: Loader(searchPath: searchPath).loadAll()).1
+        }
         if json {
             Output.printJSON(.array(diags.map(\.json)))
         } else {

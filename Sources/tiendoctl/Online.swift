@@ -93,6 +93,10 @@ struct Status: ParsableCommand {
             var summary = "\(Fmt.count(s.workflows)) quy trình, \(Fmt.count(s.instances)) hồ sơ, \(Fmt.count(s.overdue)) quá hạn"
             if let p = s.provisional, p > 0 { summary += ", \(Fmt.count(p)) hạn dự kiến" }
             Output.say(summary, redIf(s.overdue > 0))
+            // Email and webhook deliveries, once there are any (a daemon without vn.tiendo.Delivery says nothing).
+            if let counts = try? connection.client.deliveryCounts(), !counts.channels.isEmpty {
+                Output.say("Thông báo gửi đi: " + DeliveryText.summary(counts.total), redIf((counts.total["dead"] ?? 0) > 0))
+            }
             let workflows = reply.workflows
             if !workflows.isEmpty {
                 Output.say()

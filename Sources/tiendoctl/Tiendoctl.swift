@@ -10,15 +10,15 @@ struct Tiendoctl: AsyncParsableCommand {
         discussion: """
             Lệnh ngoại tuyến (không cần daemon): validate, plan, simulate, graph, calendar.
             Lệnh trực tuyến (qua socket điều khiển của tiendod; --socket PATH, biến TIENDO_SOCKET): status (mặc định), \
-            list, show, start, import, send, done, agenda, history, reload, watch.
+            list, show, start, import, send, done, agenda, history, reload, watch, deliveries.
             Offline commands (no daemon needed): validate, plan, simulate, graph, calendar.
             Online commands (through tiendod's control socket): status (default), list, show, start, import, send, done, \
-            agenda, history, reload, watch.
+            agenda, history, reload, watch, deliveries.
             """,
         version: TiendoVersion.string,
         subcommands: [
             Status.self, List.self, Show.self, Start.self, Import.self, Send.self, Done.self, Agenda.self, History.self,
-            Reload.self, Watch.self,
+            Reload.self, Watch.self, DeliveriesCommand.self,
             Validate.self, Plan.self, Simulate.self, Graph.self, CalendarCommand.self,
         ],
         defaultSubcommand: Status.self
@@ -31,7 +31,9 @@ struct Tiendoctl: AsyncParsableCommand {
         await main(ConnectionOptions.hoisted(Array(CommandLine.arguments.dropFirst()), into: subcommandNames))
     }
 
-    static var subcommandNames: Set<String> {
-        Set(configuration.subcommands.map { $0._commandName })
+    /// Each subcommand's name, with the names of its own subcommands (`deliveries`: `list`, `retry`).
+    static var subcommandNames: [String: Set<String>] {
+        Dictionary(
+            uniqueKeysWithValues: configuration.subcommands.map { ($0._commandName, Set($0.configuration.subcommands.map { $0._commandName })) })
     }
 }

@@ -77,7 +77,9 @@ func fan(
         #expect(jobs[0].items.map(\.id) == [1, 3] && jobs[0].isDigest)
         // A delivery arriving after its digest went out goes in a second message with its own key.
         b.add(fan("k3", notBefore: "2025-12-02T07:30", digest: g), recordKey: "r3", record: r, now: t.adding(seconds: 60))
-        b.report(jobs[0].items.map { DeliveryReport(id: $0.id, messageKey: g, at: t, outcome: .sent(providerID: nil)) }, owner: "w")
+        b.report(
+            jobs[0].items.map { DeliveryReport(id: $0.id, messageKey: g, at: t, outcome: .sent(providerID: nil)) }
+                + [DeliveryReport(id: 2, messageKey: "x", at: t, outcome: .sent(providerID: nil))], owner: "w")
         let late = b.claim(channel: "thu", owner: "w", now: t.adding(seconds: 60), limit: 10, leaseUntil: t.adding(seconds: 900))
         #expect(late.map(\.messageKey) == [g + "#2"])
         // A digest that failed is retried as the same message with the same members.
@@ -91,6 +93,21 @@ func fan(
         let retry = b.claim(channel: "thu", owner: "w", now: t.adding(seconds: 600), limit: 10, leaseUntil: t.adding(seconds: 1900))
         #expect(retry.map(\.messageKey) == [g + "#2", g + "#3"])
         #expect(retry.map { $0.items.map(\.id) } == [[4], [5]])
+    }
+
+    @Test func aClaimGivesBackWhatTheSameOwnerStillHolds() {
+        // A worker claims again only once its batch is reported or released: what it still holds is an orphan (a
+        // claim whose reply was lost, a sender killed and started again under the same name).
+        var b = QueueBook()
+        b.add(fan("k1"), recordKey: "r1", record: r, now: at("2025-12-01T08:00"))
+        b.add(fan("k2"), recordKey: "r2", record: r, now: at("2025-12-01T08:00"))
+        let t = at("2025-12-01T08:00")
+        #expect(b.claim(channel: "thu", owner: "host/thu/0", now: t, limit: 1, leaseUntil: t.adding(seconds: 900)).map(\.messageKey) == ["k1"])
+        #expect(b.claim(channel: "thu", owner: "other", now: t, limit: 5, leaseUntil: t.adding(seconds: 900)).map(\.messageKey) == ["k2"])
+        // The same owner again, long before the lease ends: k1 first, in its place; other's claim is untouched.
+        let again = b.claim(channel: "thu", owner: "host/thu/0", now: t.adding(seconds: 5), limit: 5, leaseUntil: t.adding(seconds: 905))
+        #expect(again.map(\.messageKey) == ["k1"])
+        #expect(b.entries[2]?.owner == "other" && b.entries[2]?.state == .inflight)
     }
 
     @Test func aNewerNoticeOfTheSameDeadlineReplacesAnUnsentOne() {

@@ -194,3 +194,20 @@ def deliver(tmp_path):
         if d.proc and d.proc.poll() is None:
             d.proc.kill()
             d.proc.wait()
+
+
+@pytest.fixture
+def tiendod(tmp_path):
+    """A real tiendod with a routing file (daemon.DeliveryDaemon), and tiendo-deliver on its socket."""
+    from daemon import DeliveryDaemon
+
+    made = []
+
+    def make(channels, routes, **kwargs):
+        d = DeliveryDaemon(tmp_path / f"d{len(made)}", channels, routes, **kwargs)
+        made.append(d)
+        return d
+
+    yield make
+    for d in made:
+        d.close()

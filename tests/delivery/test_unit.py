@@ -1,6 +1,7 @@
 """systemd/tiendo-deliver.service: checked offline, then run under a real `systemd --user` manager and journald
-(recipe: shared/guide/real-systemd-in-tests.md): READY through sd_notify, mail to the allowed relay, a webhook host
-outside IPAddressAllow= blocked, the failure in the journal with its MESSAGE_ID, a clean stop."""
+(recipe: shared/guide/real-systemd-in-tests.md) against a real tiendod's socket: READY through sd_notify, mail to
+the allowed relay, a webhook host outside IPAddressAllow= blocked, the failure in the journal with its MESSAGE_ID,
+a clean stop."""
 
 import json
 import os
@@ -8,12 +9,13 @@ import re
 import shutil
 import subprocess
 import tempfile
-import time
 
 import pytest
-from conftest import BIN, ROOT, WORKFLOWS, Deliver, wait_until
+from conftest import BIN, ROOT, wait_until
+from daemon import DeliveryDaemon
 from servers import WebhookReceiver
-from test_smtp import ANYTIME_ROUTE, member, smtp_channel
+from test_daemon import STARTED, members
+from test_smtp import smtp_channel
 
 UNIT = os.path.join(ROOT, "systemd", "tiendo-deliver.service")
 PAUSED = "e1a7df88fc40408b850e57ce4b9c75bc"
@@ -119,6 +121,7 @@ def manager():
 def test_the_unit_sends_to_the_allowed_relay_and_nothing_else(manager, smtp):
     server = smtp().start()
     hidden = WebhookReceiver("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", host="127.0.0.2")
+    d = None
     try:
         base = manager.base
         secret = os.path.join(base, "secret")
@@ -127,24 +130,24 @@ def test_the_unit_sends_to_the_allowed_relay_and_nothing_else(manager, smtp):
         channels = (smtp_channel(server.port).replace("host: localhost", "host: 127.0.0.1") +
                     f"  tinh:\n    type: webhook\n    url: http://127.0.0.2:{hidden.port}/\n    timeout: 2s\n"
                     f"    secret_file: {secret}\n")
-        routes = ANYTIME_ROUTE + "  - name: tinh\n    kinds: [reminder]\n    channel: tinh\n    quiet_hours: false\n"
-        d = Deliver(base, channels, routes)
-        # The queue in the unit's StateDirectory= (%S, under $XDG_CONFIG_HOME for a user manager of systemd 252):
-        # ProtectSystem=strict leaves nothing else writable.
-        state = os.path.join(manager.env["HOME"], ".config", "tiendo-deliver")
-        os.makedirs(state)
-        d.queue_file = os.path.join(state, "queue.jsonl")
-        d.enqueue([member(1)])
+        routes = STARTED + "  - name: tinh\n    kinds: [started]\n    channel: tinh\n    quiet_hours: false\n"
+        # tiendod outside the manager, its workflows and socket under /run (the unit's PrivateTmp= hides /tmp); the
+        # unit's sender reaches the queue through the socket, as in production.
+        d = DeliveryDaemon(os.path.join(base, "tiendod"), channels, routes, socket_dir=os.path.join(base, "tiendod")).start()
+        d.import_members(members(1))
         unit_dir = os.path.join(manager.env["HOME"], ".config", "systemd", "user")
         os.makedirs(os.path.join(unit_dir, "tiendo-deliver.service.d"))
         shutil.copy(UNIT, unit_dir)
-        args = " ".join(a for w in WORKFLOWS for a in ("--workflows", w))
+        # The program is copied under /run: the checkout may be under /tmp (a CI clone), which PrivateTmp= hides from
+        # the unit (exit 203/EXEC).
+        program = os.path.join(base, "tiendo-deliver")
+        shutil.copy(os.path.join(BIN, "tiendo-deliver"), program)
         with open(os.path.join(unit_dir, "tiendo-deliver.service.d", "test.conf"), "w") as f:
             # A user manager cannot switch users; these containers refuse ProtectHome= and ProtectKernelTunables=
             # and, here, ProtectKernelLogs= (226/NAMESPACE, see the guide). The relay is allowed by address, the
-            # webhook host is not.
-            f.write(f"[Service]\nExecStart=\nExecStart={BIN}/tiendo-deliver run {args} --routing {d.routing} "
-                    f"--test-queue %S/tiendo-deliver/queue.jsonl --poll 1s --retry-base 1s --retry-cap 2s\n"
+            # webhook host is not. The shipped unit names the socket in TIENDO_SOCKET.
+            f.write(f"[Service]\nExecStart=\nExecStart={program} run --workflows {d.workflows} --routing {d.routing} "
+                    f"--retry-base 1s --retry-cap 2s\nEnvironment=TIENDO_SOCKET={d.socket}\n"
                     f"User=\nGroup=\nSupplementaryGroups=\nProtectHome=no\nProtectKernelTunables=no\nProtectKernelLogs=no\n"
                     f"IPAddressAllow=\nIPAddressAllow=127.0.0.1\n")
         assert manager.ctl("daemon-reload").returncode == 0
@@ -154,6 +157,7 @@ def test_the_unit_sends_to_the_allowed_relay_and_nothing_else(manager, smtp):
         # Type=notify: start returns once READY=1 came.
         assert manager.ctl("show", "-p", "ActiveState", "--value", "tiendo-deliver.service").stdout.strip() == "active"
         wait_until(lambda: len(server.received()) == 1, 30, "the mail through the allowed relay")
+        wait_until(lambda: d.counts()["sent"] == 1, 30, "the mail reported sent to tiendod")
 
         def paused():
             out = subprocess.run(["journalctl", f"MESSAGE_ID={PAUSED}", "TIENDO_CHANNEL=tinh", "-o", "json", "--no-pager"],
@@ -165,13 +169,16 @@ def test_the_unit_sends_to_the_allowed_relay_and_nothing_else(manager, smtp):
         assert entry["SYSLOG_IDENTIFIER"] == "tiendo-deliver" and entry["PRIORITY"] == "4"
         assert entry["MESSAGE"].startswith("Tạm dừng kênh tinh")
         assert hidden.received() == []
+        wait_until(lambda: [r["channel"] for r in d.deliveries("failed")] == ["tinh"], 30, "the failure reported to tiendod")
         stop = manager.ctl("stop", "tiendo-deliver.service")
         assert stop.returncode == 0
         assert manager.ctl("show", "-p", "Result", "--value", "tiendo-deliver.service").stdout.strip() == "success"
         # The same sender outside the sandbox reaches the webhook host: the block was the unit's.
-        d.start()
+        d.start_sender()
         wait_until(lambda: len(hidden.received()) == 1, 30, "the webhook outside the unit")
-        d.stop()
+        d.stop_sender()
         assert hidden.received()[0]["verified"]
     finally:
         hidden.stop()
+        if d:
+            d.close()

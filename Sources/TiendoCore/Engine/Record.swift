@@ -189,9 +189,9 @@ public struct Record: Sendable, Hashable {
     /// Identity of a notice, transition or completion, not part of the JSON: `instance|deadline|rOFFSET|` for a
     /// reminder, `instance|deadline|kN|DUE` for overdue notice N counted from DUE (interfaces §1), where deadline is
     /// `state:S@ENTERED`, a milestone id or `M@LABEL`; `instance|transition|FROM>TO|AT`, `instance|completed`,
-    /// `instance|done|M`, `instance|rescheduled|…`; nil for the others. The engine does not need it (its marks keep a
-    /// notice from being handled twice) and the daemon does not store it: it names what the contract means by a
-    /// notice's key, for tests and tools.
+    /// `instance|done|M`, `instance|rescheduled|…`; nil for the others. Written when read. The engine itself does
+    /// not use it (its marks keep a notice from being handled twice); the daemon stores it with the record and names
+    /// the record's deliveries by it.
     public var key: String? {
         get { RecordText.key(of: self) }
         set { identity = newValue.map(RecordIdentity.literal) ?? .none }

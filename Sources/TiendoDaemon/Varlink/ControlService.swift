@@ -1,6 +1,7 @@
 import Foundation
 public import TiendoCore
 import TiendoStore
+import TiendoVarlink
 
 #if canImport(Glibc)
     import Glibc
@@ -17,18 +18,21 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
     /// Reading methods run here, off the loop thread. Own threads rather than a dispatch queue: libdispatch's
     /// Linux thread pool keeps a monitor waking every second once used, and an idle daemon must not wake.
     let readers = ReaderPool(threads: 4, name: "varlink-reader")
+    /// The extension interface `vn.tiendo.Delivery` on the same socket.
+    let deliveries: DeliveryService
 
     public init(loop: EventLoop, views: @escaping @Sendable () -> Views, clock: DaemonClock, log: @escaping @Sendable (Int, String) -> Void) {
         self.loop = loop
         self.views = views
         self.clock = clock
         self.log = log
+        deliveries = DeliveryService(loop: loop, views: views, clock: clock, log: log, authority: authority, readers: readers)
     }
 
     // MARK: Parameters
 
     enum ParamType {
-        case string, int, bool, object, stringMap, objectList
+        case string, int, bool, object, stringMap, objectList, intList, stringList
     }
 
     static let schemas: [String: [(String, ParamType, Bool)]] = [
@@ -55,7 +59,10 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
     struct BadParameter: Error { var name: String }
 
     static func check(_ method: String, _ params: [(String, JSON)]) -> Result<[String: JSON], BadParameter> {
-        let schema = schemas[method] ?? []
+        check(schema: schemas[method] ?? [], params)
+    }
+
+    static func check(schema: [(String, ParamType, Bool)], _ params: [(String, JSON)]) -> Result<[String: JSON], BadParameter> {
         var out: [String: JSON] = [:]
         for (k, v) in params {
             guard let (_, type, optional) = schema.first(where: { $0.0 == k }) else { return .failure(BadParameter(name: k)) }
@@ -71,6 +78,8 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
             case .object: ok = v.objectValue != nil
             case .stringMap: ok = v.objectValue?.allSatisfy { $0.1.stringValue != nil } ?? false
             case .objectList: ok = v.arrayValue?.allSatisfy { $0.objectValue != nil } ?? false
+            case .intList: ok = v.arrayValue?.allSatisfy { $0.intValue != nil } ?? false
+            case .stringList: ok = v.arrayValue?.allSatisfy { $0.stringValue != nil } ?? false
             }
             if !ok { return .failure(BadParameter(name: k)) }
             out[k] = v
@@ -87,12 +96,16 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
                 .ok([
                     ("vendor", .string("tiendo")), ("product", .string("tiendod")), ("version", .string(TiendoVersion.string)),
                     ("url", .string("https://tiendo.invalid/")),
-                    ("interfaces", .array([.string("org.varlink.service"), .string(ControlService.interface)])),
+                    (
+                        "interfaces",
+                        .array([.string("org.varlink.service"), .string(ControlService.interface), .string(Deliveries.interface)])
+                    ),
                 ]))
         }
         if method == "org.varlink.service.GetInterfaceDescription" {
             switch parameters.first(where: { $0.0 == "interface" })?.1.stringValue {
             case ControlService.interface: return .immediate(.ok([("description", .string(VarlinkIDL.manager))]))
+            case Deliveries.interface: return .immediate(.ok([("description", .string(VarlinkIDL.delivery))]))
             case "org.varlink.service": return .immediate(.ok([("description", .string(VarlinkIDL.service))]))
             case let other?: return .immediate(.error("org.varlink.service.InterfaceNotFound", [("interface", .string(other))]))
             case nil: return .immediate(.error("org.varlink.service.InvalidParameter", [("parameter", .string("interface"))]))
@@ -103,6 +116,7 @@ public final class ControlService: VarlinkHandler, @unchecked Sendable {
         }
         let iface = String(method[..<dot])
         let name = String(method[method.index(after: dot)...])
+        if iface == Deliveries.interface { return deliveries.handle(name, parameters, more: more, peer: peer) }
         guard iface == ControlService.interface else {
             if iface == "org.varlink.service" {
                 return .immediate(.error("org.varlink.service.MethodNotFound", [("method", .string(method))]))

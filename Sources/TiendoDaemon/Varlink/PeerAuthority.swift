@@ -10,6 +10,13 @@ import Foundation
 struct PeerAuthority: Sendable {
     let ownUID = getuid()
     let adminGID: gid_t? = getgrnam("tiendo-admin").map { $0.pointee.gr_gid }
+    /// The delivery sender's user (`tiendo-deliver`; `$TIENDO_DELIVER_USER` names another, for tests).
+    let senderUID: uid_t? = getpwnam(ProcessInfo.processInfo.environment["TIENDO_DELIVER_USER"] ?? "tiendo-deliver").map {
+        $0.pointee.pw_uid
+    }
+
+    /// Who may work the delivery queue (`vn.tiendo.Delivery` Claim, Report, Release, NextDue): root and the sender.
+    func isSender(_ peer: Peer) -> Bool { peer.uid == 0 || peer.uid == senderUID }
 
     func isAdmin(_ peer: Peer) -> Bool {
         if peer.uid == 0 || peer.uid == ownUID { return true }

@@ -26,6 +26,8 @@ final class ServerConnection {
     /// A request of this connection is being answered; the next is taken only after its reply.
     var busy = false
     var watching = false
+    /// A `more` stream of the handler's replies (`Dispatch.stream`): no further calls are read.
+    var stream: VarlinkStream?
     /// The peer closed its side: close once the output is written.
     var closing = false
 

@@ -67,6 +67,31 @@ public enum Dispatch {
     case deferred((@escaping @Sendable (VarlinkReply) -> Void) -> Void)
     /// Start a `more` stream: the connection receives records until it closes.
     case watch
+    /// Start a `more` stream of the handler's own replies (`VarlinkStream`), until the connection closes.
+    case stream((VarlinkStream) -> Void)
+}
+
+/// A `more` stream the handler writes to from any thread (`vn.tiendo.Delivery.NextDue`): each `send` is a reply with
+/// `continues`, queued like Watch records; once the client has gone, `isOpen` is false and `send` does nothing.
+public final class VarlinkStream: @unchecked Sendable {  // `open` guarded by `lock`
+    let connectionID: Int
+    unowned let server: VarlinkServer
+    private let lock = NSLock()
+    private var open = true
+
+    init(connectionID: Int, server: VarlinkServer) {
+        self.connectionID = connectionID
+        self.server = server
+    }
+
+    public var isOpen: Bool { lock.withLock { open } }
+
+    public func send(_ parameters: [(String, JSON)]) {
+        guard isOpen else { return }
+        server.push(connectionID, VarlinkReply(parameters: .object(parameters), error: nil, continues: true).bytes)
+    }
+
+    func close() { lock.withLock { open = false } }
 }
 
 /// Answers one parsed call. Implemented by `ControlService`.
@@ -90,6 +115,8 @@ public final class VarlinkServer: @unchecked Sendable {
     private let lock = NSLock()
     private var completions: [(Int, VarlinkReply)] = []
     private var broadcasts: [[UInt8]] = []
+    /// Replies of `VarlinkStream`s, by connection id.
+    private var pushes: [(Int, [UInt8])] = []
     private var watchers = 0
     // I/O thread only.
     private var connections: [Int32: ServerConnection] = [:]
@@ -142,6 +169,13 @@ public final class VarlinkServer: @unchecked Sendable {
         _ = write(wakeFD, &one, 8)
     }
 
+    func push(_ connectionID: Int, _ bytes: [UInt8]) {
+        lock.lock()
+        pushes.append((connectionID, bytes))
+        lock.unlock()
+        wake()
+    }
+
     func complete(_ connectionID: Int, _ reply: VarlinkReply) {
         lock.lock()
         completions.append((connectionID, reply))
@@ -162,7 +196,7 @@ public final class VarlinkServer: @unchecked Sendable {
     /// its limits.
     func mayTakeRequest(_ c: ServerConnection) -> Bool {
         guard !c.busy, c.pendingOutput == 0 else { return false }
-        if c.trusted || c.watching { return true }
+        if c.trusted || c.watching || c.stream != nil { return true }
         let a = accounts[c.peer.uid] ?? PeerAccount()
         return a.inFlight < limits.perUIDInFlight && a.output <= limits.perUIDOutput
     }
@@ -299,6 +333,7 @@ public final class VarlinkServer: @unchecked Sendable {
             if c.busy { a.inFlight -= 1 }
             accounts[c.peer.uid] = a.connections > 0 ? a : nil
         }
+        c.stream?.close()
         connections[c.fd] = nil
         byID[c.id] = nil
         Glibc.close(c.fd)
@@ -311,7 +346,7 @@ public final class VarlinkServer: @unchecked Sendable {
             return
         }
         guard n > 0 else { return }
-        if c.watching {
+        if c.watching || c.stream != nil {
             c.discardInput()
             return
         }
@@ -361,6 +396,13 @@ public final class VarlinkServer: @unchecked Sendable {
                 first.continues = true
                 send(c, first)
                 return
+            case .stream(let start):
+                // Like Watch: the connection takes no further calls; the handler sends the replies.
+                let stream = VarlinkStream(connectionID: c.id, server: self)
+                c.stream = stream
+                c.discardInput()
+                start(stream)
+                return
             case .deferred(let start):
                 c.busy = true
                 if !c.trusted { accounts[c.peer.uid]?.inFlight += 1 }
@@ -398,7 +440,14 @@ public final class VarlinkServer: @unchecked Sendable {
         completions.removeAll()
         let records = broadcasts
         broadcasts.removeAll()
+        let pushed = pushes
+        pushes.removeAll()
         lock.unlock()
+        for (id, bytes) in pushed {
+            guard let fd = byID[id], let c = connections[fd] else { continue }
+            queue(c, bytes)
+            if c.pendingOutput > limits.watchBacklog { close(c) } else { flush(c) }
+        }
         for (id, reply) in done {
             guard let fd = byID[id], let c = connections[fd] else { continue }
             c.busy = false

@@ -7,6 +7,9 @@ struct Config {
     /// docs/performance.md); 10^6 is always attempted.
     var sizes: [Int] = [10_000, 100_000, 300_000, 1_000_000]
     var tiendod = ".build/release/tiendod"
+    var deliver = ".build/release/tiendo-deliver"
+    /// Messages sent per channel by the delivery scenario.
+    var deliveryMessages = 5000
     var workflows = "Workflows"
     var work = "/tmp"
     var out = "bench/results.json"
@@ -40,10 +43,10 @@ struct Config {
     var watchdogUSec = 30_000_000  // tiendod.service: WatchdogSec=30s
 
     static let usage = """
-        usage: tiendo-bench [--quick] [--sizes 10000,100000,300000,1000000] [--tiendod PATH] [--workflows DIR] [--work DIR]
+        usage: tiendo-bench [--quick] [--sizes 10000,100000,300000,1000000] [--tiendod PATH] [--deliver PATH] [--workflows DIR] [--work DIR]
                             [--out FILE] [--python PATH] [--tools DIR] [--ceiling PATH] [--only a,b,c] [--keep]
-                            [--budget-minutes M] [--loop-seconds S] [--idle-seconds S]
-        Scenarios: import, coldstart, firing, latency, remind, sendevent, offline, idle, ceiling, transitions
+                            [--budget-minutes M] [--loop-seconds S] [--idle-seconds S] [--delivery-messages M]
+        Scenarios: import, coldstart, firing, latency, remind, sendevent, offline, idle, ceiling, transitions, delivery
         """
 
     static func parse(_ args: [String]) throws -> Config {
@@ -70,12 +73,15 @@ struct Config {
                 c.transitionsSteps = 20_000
                 c.budgetSeconds = 300  // a safety net only: at small N every scenario runs
                 c.out = "bench/out/results-quick.json"
+                c.deliveryMessages = 500
             case "--sizes":
                 c.sizes = try value().split(separator: ",").map { s in
                     guard let v = Double(s), v >= 1 else { throw BenchError("bad size \(s)") }
                     return Int(v)
                 }
             case "--tiendod": c.tiendod = try value()
+            case "--deliver": c.deliver = try value()
+            case "--delivery-messages": c.deliveryMessages = Int(try value()) ?? c.deliveryMessages
             case "--workflows": c.workflows = try value()
             case "--work": c.work = try value()
             case "--out": c.out = try value()

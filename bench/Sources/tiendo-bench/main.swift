@@ -116,6 +116,7 @@ let budget = Budget(seconds: config.budgetSeconds)
 var daemonConfig = config
 daemonConfig.workflows = benchWorkflows
 let daemon = DaemonScenarios(config: daemonConfig, results: results, root: root, budget: budget)
+let delivery = DeliveryScenarios(config: daemonConfig, results: results, root: root, budget: budget)
 let offline = OfflineScenarios(config: config, results: results, definitions: definitions)
 var remind: RemindComparison?
 if config.wants("remind") || config.wants("latency") {
@@ -149,6 +150,7 @@ if daemonScenarios.contains(where: config.wants) {
     attempt("2 cold start, empty") { try daemon.baseline() }
 }
 var stepRate: [Int: Double] = [:]
+var firingRate: [Int: Double] = [:]
 var eventRate: [Int: Double] = [:]
 /// Seconds kept for what comes after a phase: the transitions baseline, and the offline scenarios of larger sizes.
 func reserve(after n: Int) -> Double {
@@ -188,6 +190,7 @@ for n in config.sizes {
             defer { removeTree("\(root)/firing-\(n)") }
             let t0 = Clock.now()
             let (rate, recordBytes, schema, importSeconds) = try daemon.firing(n: n, reserve: reserve(after: n))
+            firingRate[n] = rate
             // For the next size's projection: the firing and the ceilings, without the import.
             defer { daemon.firingTimes.append((n, Clock.now() - t0 - importSeconds)) }
             guard config.wants("ceiling") else { return }
@@ -213,6 +216,18 @@ for n in config.sizes {
             results.add("3 vs raw SQLite", n: n, "firing ÷ raw inserts", rate / rawRate, "x", target: .atLeast(1.0 / 3.0))
             results.add("3 vs raw SQLite", n: n, "firing ÷ same row work in C", rate / sameRate, "x")
         }
+    }
+}
+if config.wants("delivery") {
+    // The firing again with every record routed, at the largest N up to 10^5 (several batches, so a rate between
+    // them; the cost per record does not depend on N), and messages per second to each kind of channel.
+    if let n = config.sizes.filter({ $0 <= 100_000 }).max() {
+        attempt("8 delivery: firing with routes N=\(sizeLabel(n))") {
+            try delivery.firingWithRoutes(n: n, reserve: reserve(after: n), without: firingRate[n])
+        }
+    }
+    for kind in ["smtp", "webhook"] {
+        attempt("8 delivery: \(kind)") { try delivery.sending(kind, messages: config.deliveryMessages) }
     }
 }
 if config.wants("transitions") {

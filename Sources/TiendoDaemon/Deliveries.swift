@@ -1,0 +1,145 @@
+import Foundation
+import TiendoCore
+import TiendoDelivery
+import TiendoStore
+import TiendoVarlink
+
+/// The daemon's delivery state (`docs/delivery.md` §6): the routing file in force and the router built from it, and
+/// the channels whose queue changed since the sender was last told. Loop thread only.
+final class DeliveryState {
+    var routing: Routing?
+    var router: Router?
+    /// Channels with new, retried or released deliveries, or claims: their next due instant may have changed.
+    var changed = Set<String>()
+    /// Told on the loop thread which channels changed (`vn.tiendo.Delivery.NextDue` streams).
+    var onChanges: ((Set<String>) -> Void)?
+}
+
+extension Daemon {
+    // MARK: The routing file
+
+    /// Loads `delivery/routing.yaml` from the search path with the definitions just loaded (start, SIGHUP, Reload).
+    /// A broken file keeps the last good routing in force, with its diagnostics in status and `Reload`'s reply; no
+    /// file means nothing is fanned out any more.
+    func loadRouting(_ set: DefinitionSet, diagnostics: inout [Diagnostic]) {
+        guard let file = RoutingParser.find(searchPath: options.workflowDirectories) else {
+            if delivery.routing != nil {
+                sink.log(4, "Không còn tệp định tuyến \(RoutingParser.relativePath); từ nay không tạo thông báo gửi đi mới")
+            }
+            delivery.routing = nil
+            delivery.router = nil
+            return
+        }
+        // Workflows kept in force after a broken reload still route with their own calendar.
+        var definitions = set
+        for (id, def) in current where definitions.workflows[id] == nil {
+            definitions.workflows[id] = def
+            definitions.order.append(id)
+        }
+        let (routing, found) = RoutingParser.load(file: file, definitions: definitions)
+        diagnostics += found
+        guard let routing else {
+            let kept = delivery.routing != nil ? "giữ phiên bản tốt trước đó" : "chưa có phiên bản nào dùng được"
+            sink.log(
+                3,
+                "Tệp định tuyến \(file) bị từ chối, \(kept): \(found.filter { $0.severity == .error }.map(\.description).joined(separator: "; "))",
+                event: .definitionRejected, fields: [("TIENDO_FILE", file)])
+            return
+        }
+        let calendar =
+            calendarsInForce["vn"] ?? current.values.first?.calendar
+            ?? WorkCalendar(id: "weekend", title: "Thứ Bảy, Chủ nhật", zone: .vietnam, weekend: [6, 7], rules: [], years: [:])
+        delivery.routing = routing
+        delivery.router = Router(routing: routing, definitions: definitions, fallbackCalendar: calendar)
+        sink.log(
+            6, "Đã nạp tệp định tuyến \(file): \(routing.channelOrder.count) kênh, \(routing.routes.count) tuyến",
+            event: .definitionsLoaded, fields: [("TIENDO_FILE", file)])
+    }
+
+    // MARK: Fan-out in the record's transaction
+
+    /// What `Store.commit` does for delivery: each record's deliveries, computed by the router from the routing file
+    /// in force and the instance data of `changes`, at `now` (the commit's instant); the expiry of pending notices
+    /// whose deadline closed.
+    func deliveryCommit(now: Instant, changes: [InstanceChange]) -> DeliveryCommit {
+        guard let router = delivery.router else { return DeliveryCommit(now: now, fanOut: nil) }
+        var byID: [String: Int] = [:]
+        for (i, c) in changes.enumerated() { byID[c.instance.id] = i }
+        return DeliveryCommit(now: now) { [self] record, key in
+            guard let notice = try? Notice(json: record.json) else { return [] }
+            var data: [String: String] = [:]
+            if let id = record.instance, let i = byID[id] {
+                let zone = current[record.workflow]?.zone ?? .vietnam
+                data = changes[i].instance.data.mapValues { $0.display(zone: zone) }
+            }
+            let (fanOuts, problems) = router.fanOut(notice, recordKey: key, data: data, now: now)
+            for p in problems { sink.log(4, "Không gửi được thông báo cho một người nhận: \(p)") }
+            for f in fanOuts { delivery.changed.insert(f.channel) }
+            return fanOuts
+        }
+    }
+
+    // MARK: The queue (loop thread; vn.tiendo.Delivery)
+
+    func claimDeliveries(channel: String, owner: String, now: Instant, limit: Int, lease: Int64) throws -> [DeliveryJob] {
+        delivery.changed.insert(channel)
+        return try store.claimDeliveries(channel: channel, owner: owner, now: now, limit: limit, leaseUntil: now.adding(seconds: lease))
+    }
+
+    func reportDeliveries(_ reports: [DeliveryReport], owner: String) throws -> Int {
+        let (applied, channels) = try store.reportDeliveries(reports, owner: owner)
+        delivery.changed.formUnion(channels)
+        statusDirty = true
+        return applied
+    }
+
+    func releaseDeliveries(_ ids: [Int64]?, owner: String) throws -> Int {
+        let (released, channels) = try store.releaseDeliveries(ids, owner: owner)
+        delivery.changed.formUnion(channels)
+        return released
+    }
+
+    func retryDeliveries(_ ids: [Int64]?) throws -> Int {
+        let (retried, channels) = try store.retryDeliveries(ids, now: clock.now())
+        delivery.changed.formUnion(channels)
+        statusDirty = true
+        return retried
+    }
+
+    /// Tells the NextDue streams which channels changed (after the loop's commits).
+    public func flushDeliveryChanges() {
+        guard !delivery.changed.isEmpty else { return }
+        let changed = delivery.changed
+        delivery.changed = []
+        statusDirty = true
+        delivery.onChanges?(changed)
+    }
+
+    // MARK: Status files
+
+    /// `status.json`'s `deliveries`: the counts of every channel added up.
+    func deliveryStatus(_ counts: DeliveryCounts) -> JSON {
+        let total = counts.total
+        return .object(Deliveries.listStates.map { ($0, .int(total[$0] ?? 0)) })
+    }
+
+    /// `tiendo_deliveries{channel,state}` and `tiendo_delivery_oldest_pending_seconds{channel}`.
+    func deliveryMetrics(_ counts: DeliveryCounts, now: Instant) -> String {
+        // The channels of the routing file in force are listed even before their first delivery.
+        let channels = Set(counts.channels.keys).union(delivery.routing?.channelOrder ?? []).sorted()
+        var out = "# HELP tiendo_deliveries Deliveries (email, webhook) by channel and state; failed: unfinished, failed at least once.\n"
+        out += "# TYPE tiendo_deliveries gauge\n"
+        for channel in channels {
+            for state in Deliveries.listStates {
+                out += "tiendo_deliveries{channel=\"\(channel)\",state=\"\(state)\"} \(counts.channels[channel]?[state] ?? 0)\n"
+            }
+        }
+        out += "# HELP tiendo_delivery_oldest_pending_seconds Age of the oldest delivery waiting to be sent, by channel.\n"
+        out += "# TYPE tiendo_delivery_oldest_pending_seconds gauge\n"
+        for channel in channels {
+            let age = counts.oldestPending[channel].map { max(0, now.seconds - $0.seconds) } ?? 0
+            out += "tiendo_delivery_oldest_pending_seconds{channel=\"\(channel)\"} \(age)\n"
+        }
+        return out
+    }
+}

@@ -1,0 +1,203 @@
+import Foundation
+import TiendoCore
+import TiendoDelivery
+import TiendoStore
+import TiendoVarlink
+
+/// `vn.tiendo.Delivery` (`vn.tiendo.Delivery.varlink`, docs/delivery.md §6): the queue for the sender and operators.
+/// Claims, reports, releases and retries are writes of the daemon's loop, grouped with operators' changes into one
+/// transaction, answered once durable; lists and counts are read on the reader threads. `NextDue` with `more`
+/// keeps a stream per sender worker that hears of every change of the channel's next due instant, so the sender
+/// sleeps until something is due instead of polling.
+final class DeliveryService: @unchecked Sendable {  // `streams` is the loop thread's
+    typealias Schema = [(String, ControlService.ParamType, Bool)]
+    static let schemas: [String: Schema] = [
+        "Claim": [
+            ("channel", .string, false), ("owner", .string, false), ("limit", .int, false), ("lease", .int, false), ("now", .string, true),
+        ],
+        "Report": [("owner", .string, false), ("reports", .objectList, false)],
+        "Release": [("owner", .string, false), ("ids", .intList, true)],
+        "NextDue": [("channel", .string, false)],
+        "List": [("states", .stringList, true), ("channel", .string, true), ("limit", .int, true), ("after", .int, true)],
+        "Retry": [("ids", .intList, true), ("allDead", .bool, true)],
+        "Counts": [],
+    ]
+    static let senderMethods: Set<String> = ["Claim", "Report", "Release", "NextDue"]
+
+    let loop: EventLoop
+    let views: @Sendable () -> Views
+    let clock: DaemonClock
+    let log: @Sendable (Int, String) -> Void
+    let authority: PeerAuthority
+    let readers: ReaderPool
+
+    /// A NextDue stream and what it was last told.
+    final class Subscriber {
+        let stream: VarlinkStream
+        var told = false
+        var announced: Instant?
+        init(_ stream: VarlinkStream) { self.stream = stream }
+    }
+    private var streams: [String: [Subscriber]] = [:]
+
+    init(
+        loop: EventLoop, views: @escaping @Sendable () -> Views, clock: DaemonClock, log: @escaping @Sendable (Int, String) -> Void,
+        authority: PeerAuthority, readers: ReaderPool
+    ) {
+        self.loop = loop
+        self.views = views
+        self.clock = clock
+        self.log = log
+        self.authority = authority
+        self.readers = readers
+        loop.daemon.delivery.onChanges = { [unowned self] channels in
+            for c in channels { self.announce(c, store: loop.daemon.store) }
+        }
+    }
+
+    func handle(_ name: String, _ parameters: [(String, JSON)], more: Bool, peer: Peer) -> Dispatch {
+        let method = Deliveries.interface + "." + name
+        guard let schema = DeliveryService.schemas[name] else {
+            return .immediate(.error("org.varlink.service.MethodNotFound", [("method", .string(method))]))
+        }
+        let p: [String: JSON]
+        switch ControlService.check(schema: schema, parameters) {
+        case .success(let v): p = v
+        case .failure(let bad): return .immediate(.error("org.varlink.service.InvalidParameter", [("parameter", .string(bad.name))]))
+        }
+        if DeliveryService.senderMethods.contains(name), !authority.isSender(peer) {
+            log(4, "Từ chối \(method) của uid \(peer.uid) (pid \(peer.pid)): chỉ root và người dùng tiendo-deliver")
+            return .immediate(.error("org.varlink.service.PermissionDenied"))
+        }
+        if name == "Retry", !authority.isAdmin(peer) {
+            log(4, "Từ chối \(method) của uid \(peer.uid) (pid \(peer.pid)): cần root, uid của daemon hoặc nhóm tiendo-admin")
+            return .immediate(.error("org.varlink.service.PermissionDenied"))
+        }
+        switch name {
+        case "NextDue" where more:
+            let channel = p["channel"]!.stringValue!
+            return .stream { [self] stream in
+                loop.enqueue { d in
+                    self.streams[channel, default: []].append(Subscriber(stream))
+                    self.announce(channel, store: d.store)
+                }
+            }
+        case "NextDue", "List", "Counts":
+            return .deferred { [self] reply in readers.async(for: peer.uid) { reply(self.read(name, p).encoded()) } }
+        default:
+            return .deferred { [self] reply in
+                loop.enqueue(groupable: true) { d in
+                    let r = self.write(name, p, daemon: d)
+                    d.afterCommit { ok in
+                        reply(
+                            ok ? r : .error("org.varlink.service.InternalError", [("reason", .string("không ghi được vào cơ sở dữ liệu"))]))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Tells the channel's streams its next due instant when it changed (loop thread).
+    func announce(_ channel: String, store: Store) {
+        guard var subs = streams[channel] else { return }
+        subs.removeAll { !$0.stream.isOpen }
+        streams[channel] = subs.isEmpty ? nil : subs
+        guard !subs.isEmpty else { return }
+        let next: Instant?
+        do { next = try store.nextDelivery(channel: channel) } catch {
+            log(3, "NextDue \(channel): \(error)")
+            return
+        }
+        for s in subs where !s.told || s.announced != next {
+            s.told = true
+            s.announced = next
+            s.stream.send([("at", next.map { .string(Zone.vietnam.iso($0)) } ?? .null)])
+        }
+    }
+
+    static func ids(_ v: JSON?) -> [Int64]? { v?.arrayValue?.compactMap(\.intValue).map(Int64.init) }
+
+    // MARK: Writes (loop thread)
+
+    func write(_ name: String, _ p: [String: JSON], daemon d: Daemon) -> VarlinkReply {
+        do {
+            switch name {
+            case "Claim":
+                var now = d.clock.now()
+                if let text = p["now"]?.stringValue {
+                    guard let t = Zone.utc.parseInstant(text) else {
+                        return .error("org.varlink.service.InvalidParameter", [("parameter", .string("now"))])
+                    }
+                    now = t
+                }
+                let jobs = try d.claimDeliveries(
+                    channel: p["channel"]!.stringValue!, owner: p["owner"]!.stringValue!, now: now,
+                    limit: max(1, min(p["limit"]!.intValue!, 1000)), lease: Int64(max(1, min(p["lease"]!.intValue!, 86_400))))
+                return .ok([("jobs", .array(jobs.map(\.json)))])
+            case "Report":
+                var reports: [DeliveryReport] = []
+                for (i, r) in p["reports"]!.arrayValue!.enumerated() {
+                    do { reports.append(try DeliveryReport(json: r, path: "reports[\(i)]")) } catch {
+                        log(4, "vn.tiendo.Delivery.Report: \(error)")
+                        return .error("org.varlink.service.InvalidParameter", [("parameter", .string("reports"))])
+                    }
+                }
+                let owner = p["owner"]!.stringValue!
+                let applied = try d.reportDeliveries(reports, owner: owner)
+                if applied < reports.count {
+                    log(5, "Bỏ qua \(reports.count - applied) kết quả gửi của \(owner): việc không còn do nó giữ")
+                }
+                return .ok([("applied", .int(applied))])
+            case "Release":
+                let released = try d.releaseDeliveries(DeliveryService.ids(p["ids"]), owner: p["owner"]!.stringValue!)
+                return .ok([("released", .int(released))])
+            case "Retry":
+                let ids = DeliveryService.ids(p["ids"])
+                guard (ids != nil) != (p["allDead"]?.boolValue == true) else {
+                    return .error("org.varlink.service.InvalidParameter", [("parameter", .string(ids == nil ? "ids" : "allDead"))])
+                }
+                return .ok([("retried", .int(try d.retryDeliveries(ids)))])
+            default:
+                return .error("org.varlink.service.MethodNotFound", [("method", .string(name))])
+            }
+        } catch DeliveryStoreError.unknownDelivery(let id) {
+            return .error(Deliveries.interface + ".NoSuchDelivery", [("id", .int(Int(id)))])
+        } catch {
+            log(3, "vn.tiendo.Delivery.\(name): \(error)")
+            return .error("org.varlink.service.InternalError")
+        }
+    }
+
+    // MARK: Reads (reader threads)
+
+    func read(_ name: String, _ p: [String: JSON]) -> VarlinkReply {
+        let store = views().store
+        do {
+            switch name {
+            case "NextDue":
+                let next = try store.nextDelivery(channel: p["channel"]!.stringValue!)
+                return .ok([("at", next.map { .string(Zone.vietnam.iso($0)) } ?? .null)])
+            case "Counts":
+                guard case .object(let o) = try store.deliveryCounts().json else { return .error("org.varlink.service.InternalError") }
+                return .ok(o)
+            case "List":
+                let states = p["states"]?.arrayValue?.compactMap(\.stringValue)
+                if let bad = states?.first(where: { !Deliveries.listStates.contains($0) }) {
+                    log(5, "vn.tiendo.Delivery.List: trạng thái không có '\(bad)'")
+                    return .error("org.varlink.service.InvalidParameter", [("parameter", .string("states"))])
+                }
+                let limit = max(1, min(p["limit"]?.intValue ?? 100, 10_000))
+                var rows = try store.deliveryRows(
+                    states: states, channel: p["channel"]?.stringValue, after: p["after"]?.intValue.map(Int64.init), limit: limit + 1)
+                let more = rows.count > limit
+                if more { rows.removeLast() }
+                return .ok([("rows", .array(rows.map(\.json))), ("next", more ? .int(Int(rows.last!.id)) : .null)])
+            default:
+                return .error("org.varlink.service.MethodNotFound", [("method", .string(name))])
+            }
+        } catch {
+            log(3, "vn.tiendo.Delivery.\(name): \(error)")
+            return .error("org.varlink.service.InternalError")
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import TiendoCore
+import TiendoDelivery
+import TiendoVarlink
+
+// `tiendoctl deliveries`: the emails and webhooks of `vn.tiendo.Delivery` (docs/delivery.md §7).
+
+struct DeliveriesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deliveries",
+        abstract: "Thông báo gửi qua email và webhook: đang chờ, gửi lỗi, thư chết (kèm lý do); gửi lại thư chết.",
+        subcommands: [DeliveriesList.self, DeliveriesRetry.self],
+        defaultSubcommand: DeliveriesList.self)
+}
+
+enum DeliveryText {
+    /// A state for people; a pending delivery that failed before is waiting to be tried again.
+    static func state(_ row: DeliveryRow) -> String {
+        switch row.state {
+        case "pending": return row.attempts > 0 ? "chờ thử lại" : "chờ gửi"
+        case "inflight": return "đang gửi"
+        case "sent": return "đã gửi"
+        case "dead": return "thư chết"
+        case "expired": return "bỏ, không gửi"
+        default: return row.state
+        }
+    }
+
+    /// `12 chờ gửi (3 chờ thử lại), 1 đang gửi, 240 đã gửi, 2 thư chết, 5 bỏ không gửi`.
+    static func summary(_ total: [String: Int]) -> String {
+        var out = "\(Fmt.count(total["pending"] ?? 0)) chờ gửi"
+        if let failed = total["failed"], failed > 0 { out += " (\(Fmt.count(failed)) chờ thử lại)" }
+        out += ", \(Fmt.count(total["inflight"] ?? 0)) đang gửi, \(Fmt.count(total["sent"] ?? 0)) đã gửi"
+        out += ", \(Fmt.count(total["dead"] ?? 0)) thư chết, \(Fmt.count(total["expired"] ?? 0)) bỏ không gửi"
+        return out
+    }
+
+    /// Dead letters in red, deliveries that failed and wait to be tried again in yellow.
+    static func colour(_ row: DeliveryRow) -> ((String) -> String)? {
+        if row.state == "dead" { return Output.red }
+        if row.attempts > 0, row.state == "pending" || row.state == "inflight" { return Output.yellow }
+        return nil
+    }
+
+    static func when(_ row: DeliveryRow) -> String { Zone.vietnam.vietnamese(row.finishedAt ?? row.notBefore) }
+
+    /// Why it is where it is: the last failure, why it was not sent, or the relay's answer.
+    static func reason(_ row: DeliveryRow) -> String {
+        if let e = row.error {
+            return (row.errorClass == "permanent" ? "lỗi vĩnh viễn: " : row.errorClass == nil ? "" : "lỗi tạm thời: ") + e
+        }
+        return row.providerID ?? ""
+    }
+}
+
+struct DeliveriesList: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "Liệt kê thông báo (mặc định: chờ gửi, đang gửi và thư chết) với thời điểm, số lần thử và lý do.")
+
+    @Option(
+        name: .customLong("state"),
+        help: ArgumentHelp(
+            "Chỉ trạng thái này (lặp lại được): pending, inflight, failed (đã lỗi, chờ thử lại), sent, dead, expired, all.",
+            valueName: "S"))
+    var states: [String] = []
+
+    @Option(help: ArgumentHelp("Chỉ kênh này.", valueName: "C"))
+    var channel: String?
+
+    @Option(help: ArgumentHelp("Tối đa N dòng (mặc định: tất cả).", valueName: "N"))
+    var limit: Int?
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func validate() throws {
+        for s in states where s != "all" && !Deliveries.listStates.contains(s) {
+            throw ValidationError("--state '\(s)': cần pending, inflight, failed, sent, dead, expired hoặc all")
+        }
+    }
+
+    func run() throws {
+        let wanted: [String]? = states.contains("all") ? nil : (states.isEmpty ? ["pending", "inflight", "dead"] : states)
+        let c = try connection.connect()
+        var rows: [DeliveryRow] = []
+        var after: Int64?
+        repeat {
+            let page = min(10_000, limit.map { $0 - rows.count } ?? 10_000)
+            let p = try connection.parameters(Deliveries.List(states: wanted, channel: channel, limit: page, after: after), on: c)
+            let reply = try connection.read(Deliveries.List.self, p)
+            rows += reply.rows
+            after = reply.next
+        } while after != nil && (limit.map { rows.count < $0 } ?? true)
+        if connection.json { return Output.printJSON(.object([("rows", .array(rows.map(\.json)))])) }
+        let counts = try connection.read(Deliveries.Counts.self, try connection.parameters(Deliveries.Counts(), on: c))
+        Output.say(DeliveryText.summary(channel.flatMap { counts.channels[$0] } ?? counts.total), Output.bold)
+        guard !rows.isEmpty else { return }
+        Output.say()
+        let cells = rows.map { r -> [String] in
+            [
+                "#\(r.id)", DeliveryText.state(r), r.channel, r.recipient ?? "—", r.instance ?? r.workflow, Output.kindLabel(r.kind),
+                DeliveryText.when(r), String(r.attempts), DeliveryText.reason(r),
+            ]
+        }
+        let colours = rows.map(DeliveryText.colour)
+        Output.table(
+            ["Số", "Trạng thái", "Kênh", "Người nhận", "Hồ sơ", "Loại", "Thời điểm", "Lần thử", "Lý do"], cells, colour: colours)
+    }
+}
+
+struct DeliveriesRetry: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retry", abstract: "Đưa thư chết trở lại hàng đợi để gửi ngay (cùng Message-ID).")
+
+    @Argument(help: "Số thứ tự các thông báo (như `tiendoctl deliveries` in, có hoặc không có #).")
+    var ids: [String] = []
+
+    @Flag(name: .customLong("all-dead"), help: "Mọi thư chết.")
+    var allDead = false
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func validate() throws {
+        if allDead == !ids.isEmpty { throw ValidationError("cần các số thứ tự hoặc --all-dead") }
+        for id in ids where Int64(id.hasPrefix("#") ? String(id.dropFirst()) : id) == nil {
+            throw ValidationError("'\(id)' không phải số thứ tự của thông báo")
+        }
+    }
+
+    func run() throws {
+        let numbers = ids.compactMap { Int64($0.hasPrefix("#") ? String($0.dropFirst()) : $0) }
+        let method = Deliveries.Retry(ids: allDead ? nil : numbers, allDead: allDead ? true : nil)
+        try connection.run(method) { retried in
+            var line = "Đưa lại \(Fmt.count(retried)) thư chết vào hàng đợi"
+            if !allDead, retried < numbers.count { line += " (\(numbers.count - retried) thông báo không ở thư chết)" }
+            Output.say(line)
+        }
+    }
+}

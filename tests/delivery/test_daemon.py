@@ -1,0 +1,211 @@
+"""The production path: tiendod writes a delivery per (record, recipient, channel) in the record's transaction,
+tiendo-deliver claims and reports them through vn.tiendo.Delivery on the control socket, operators see them with
+`tiendoctl deliveries`, in status.json and tiendo.prom."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+from conftest import BIN, wait_until
+from daemon import varlink
+from test_smtp import smtp_channel
+
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+STARTED = ("  - name: dang-vien\n    kinds: [started]\n    channel: thu\n    quiet_hours: false\n"
+           "    to: {field: email, name_field: ho_ten}\n")
+
+
+def members(n, first=1, email=True):
+    return [(f"m{i:05d}", f"Đảng viên số {i}", f"m{i}@example.vn" if email else "", "Chi bộ Khu dân cư số 2", "2030-01-10")
+            for i in range(first, first + n)]
+
+
+def webhook_channel(port, secret_path):
+    return (f"  cong-tinh:\n    type: webhook\n    url: http://127.0.0.1:{port}/hooks/tiendo\n    timeout: 2s\n"
+            f"    secret_file: {secret_path}\n")
+
+
+def test_records_fan_out_with_their_transaction_and_the_sender_works_the_daemons_queue(tiendod, smtp, webhook, tmp_path):
+    server = smtp().start()
+    receiver = webhook(SECRET)
+    secret = tmp_path / "secret"
+    secret.write_text(SECRET)
+    d = tiendod(smtp_channel(server.port) + webhook_channel(receiver.port, secret),
+                STARTED + "  - name: tinh\n    kinds: [started]\n    channel: cong-tinh\n    quiet_hours: false\n").start()
+    d.import_members(members(3) + [("m00004", "Không có thư", "", "Chi bộ Khu dân cư số 2", "2030-01-10")])
+    # Written with the records, before anything is sent: 3 emails (m00004 has no address) and 4 webhooks.
+    rows = d.deliveries("pending")
+    assert sorted((r["channel"], r.get("recipient")) for r in rows) == sorted(
+        [("thu", f"Đảng viên số {i} <m{i}@example.vn>") for i in (1, 2, 3)] + [("cong-tinh", None)] * 4)
+    assert {r["kind"] for r in rows} == {"started"} and all(r["message"] for r in rows)
+    assert d.counts()["pending"] == 7
+    wait_until(lambda: d.status_json()["deliveries"]["pending"] == 7, 10, "status.json counts")
+
+    d.start_sender()
+    wait_until(lambda: len(server.received()) == 3 and len(receiver.received()) == 4, 60, "3 emails and 4 webhooks")
+    wait_until(lambda: d.counts()["sent"] == 7, 30, "every delivery reported sent")
+    d.stop_sender()
+
+    history = {i: d.call("vn.tiendo.Manager.History", id=f"nhac-viec/m0000{i}")["records"][0] for i in (1, 2, 3, 4)}
+    sent = d.deliveries("sent")
+    by_key = {r["key"]: r for r in sent}
+    for m in server.received():
+        i = int(m.to[1:m.to.index("@")])
+        record_key = next(r["recordKey"] for r in sent if r.get("recipient", "").endswith(f"<{m.to}>"))
+        # Message-ID: the delivery key, '@' and '.' as =40 and =2E; the provider's queue id in the row.
+        assert m.header("Message-ID") == f"<{record_key.replace('#', '=23')}|thu|m{i}=40example=2Evn@tayho.example.vn>"
+        assert m.header("Subject") == f"Hồ sơ mới: {history[i]['message']}"
+        row = by_key[f"{record_key}|thu|m{i}@example.vn"]
+        assert row["messageKey"] == row["key"] and row["attempts"] == 0
+        assert re.fullmatch(r"250 2\.0\.0 Ok: queued as Q\d+", row["providerId"])
+    for req in receiver.received():
+        assert req["verified"]
+        body = json.loads(req["body"])
+        # The record's JSON exactly as History answers it, under its record key.
+        assert body in history.values()
+        assert req["headers"]["idempotency-key"] == next(r["recordKey"] for r in sent if r["channel"] == "cong-tinh"
+                                                         and r["instance"] == body["instance"])
+    # Operators: status.json and Prometheus.
+    wait_until(lambda: d.status_json()["deliveries"]["sent"] == 7, 10, "status.json sent")
+    assert d.status_json()["deliveries"] == {"pending": 0, "inflight": 0, "sent": 7, "dead": 0, "expired": 0, "failed": 0}
+    prom = d.prometheus()
+    assert 'tiendo_deliveries{channel="thu",state="sent"} 3' in prom
+    assert 'tiendo_deliveries{channel="cong-tinh",state="sent"} 4' in prom
+    assert 'tiendo_delivery_oldest_pending_seconds{channel="thu"} 0' in prom
+    human = d.ctl("deliveries", "--state", "sent").stdout
+    assert human.splitlines()[0] == "0 chờ gửi, 0 đang gửi, 7 đã gửi, 0 thư chết, 0 bỏ không gửi"
+    assert "Đảng viên số 1 <m1@example.vn>" in human and "đã gửi" in human and "bắt đầu" in human
+    assert "Thông báo gửi đi: 0 chờ gửi, 0 đang gửi, 7 đã gửi, 0 thư chết, 0 bỏ không gửi" in d.ctl("status").stdout
+
+
+def test_a_dead_relay_fills_the_retry_queue_and_drains_in_order_when_it_comes_back(tiendod, smtp):
+    server = smtp()
+    d = tiendod(smtp_channel(server.port), STARTED).start()
+    d.import_members(members(20))
+    d.start_sender()
+    wait_until(lambda: d.counts()["failed"] == 1, 30, "the head of the queue to fail")
+    # The queue keeps filling while the relay is dead; only the head is retried, the rest wait their turn.
+    d.import_members(members(20, first=21))
+    wait_until(lambda: d.sender_output().count("Tạm dừng kênh thu") >= 2, 30, "the channel to pause twice")
+    failed = d.deliveries("failed")
+    assert len(failed) == 1 and failed[0]["recipient"].endswith("<m1@example.vn>") and failed[0]["attempts"] >= 1
+    assert failed[0]["errorClass"] == "transient" and failed[0]["error"]
+    assert d.counts()["pending"] == 40
+    wait_until(lambda: d.status_json()["deliveries"]["pending"] == 40, 10, "status.json")
+    assert re.search(r'^tiendo_deliveries\{channel="thu",state="failed"\} 1$', d.prometheus(), re.M)
+    human = d.ctl("deliveries").stdout
+    assert human.startswith("40 chờ gửi (1 chờ thử lại)") and "chờ thử lại" in human and "lỗi tạm thời: " in human
+    server.start()
+    wait_until(lambda: len(server.received()) == 40, 60, "all 40 after the relay came back")
+    d.stop_sender()
+    assert [m.to for m in server.received()] == [f"m{n}@example.vn" for n in range(1, 41)]
+    assert "Kênh thu gửi được trở lại" in d.sender_output()
+    assert d.counts()["sent"] == 40
+
+
+def test_a_dead_letter_keeps_its_reason_and_goes_again_on_retry(tiendod, smtp):
+    server = smtp().start()
+    server.handler.faults["m2@example.vn"] = ["rcpt-550"]
+    d = tiendod(smtp_channel(server.port), STARTED).start()
+    d.import_members(members(3))
+    d.start_sender()
+    wait_until(lambda: len(server.received()) == 2 and d.counts()["dead"] == 1, 30, "two sent, one dead letter")
+    dead = d.deliveries("dead")
+    assert len(dead) == 1 and dead[0]["error"] == "SMTP 550 5.1.1 No such user here (RCPT TO)"
+    assert dead[0]["errorClass"] == "permanent" and dead[0]["attempts"] == 1
+    human = d.ctl("deliveries").stdout
+    assert f"#{dead[0]['id']}" in human and "thư chết" in human and "lỗi vĩnh viễn: SMTP 550" in human
+    out = d.ctl("deliveries", "retry", "--all-dead")
+    assert out.stdout.strip() == "Đưa lại 1 thư chết vào hàng đợi"
+    wait_until(lambda: len(server.received()) == 3, 30, "the retried dead letter")
+    d.stop_sender()
+    assert server.received()[2].header("Message-ID") == f"<{dead[0]['key'].replace('@', '=40').replace('.', '=2E').replace('#', '=23')}@tayho.example.vn>"
+    assert d.counts()["sent"] == 3 and d.counts()["dead"] == 0
+    missing = d.ctl("deliveries", "retry", "999", check=False)
+    assert missing.returncode == 1 and "không có thông báo #999" in missing.stderr
+
+
+HELD_DIGEST = "  - name: bi-thu\n    kinds: [reminder, overdue]\n    channel: thu\n    mode: digest\n    to: {list: bi-thu}\n"
+
+
+def test_a_notice_expires_unsent_when_its_milestone_is_done_before_sending(tiendod, smtp):
+    server = smtp().start()
+    # Wednesday 03/12/2025, a minute before the 7-day reminder of a due on 10/12: the secretary's digest waits until
+    # Thursday 07:30.
+    d = tiendod(smtp_channel(server.port), HELD_DIGEST, fake_time="2025-12-03T07:59:58").start()
+    d.import_members([("an", "Nguyễn Văn An", "an@example.vn", "Chi bộ Khu dân cư số 2", "2025-12-10"),
+                      ("binh", "Trần Thị Bình", "binh@example.vn", "Chi bộ Khu dân cư số 2", "2025-12-10")])
+    wait_until(lambda: d.counts()["pending"] == 2, 30, "the two reminders fanned out into the digest")
+    rows = d.deliveries("pending")
+    assert {r["notBefore"] for r in rows} == {"2025-12-04T07:30:00+07:00"}
+    d.ctl("done", "nhac-viec/an", "nop-bao-cao")
+    expired = d.deliveries("expired")
+    assert [(r["instance"], r["error"]) for r in expired] == [("nhac-viec/an", "đã hoàn thành trước khi gửi")]
+    assert "bỏ, không gửi" in d.ctl("deliveries", "--state", "expired").stdout
+    d.run_sender("--virtual-time", "2025-12-03T08:00", "--until", "2025-12-05T00:00")
+    # The digest lists Bình alone.
+    assert len(server.received()) == 1
+    text = server.received()[0].part("text/plain")
+    assert "(nhac-viec/binh)" in text and "(nhac-viec/an)" not in text
+    assert d.counts()["sent"] == 1 and d.counts()["expired"] == 1
+
+
+def test_who_may_call_the_delivery_interface(tiendod):
+    # uid 1 (`daemon`) stands for the tiendo-deliver user; 65534 is any local user who can open the socket.
+    d = tiendod("  thu:\n    type: smtp\n    host: localhost\n    port: 25\n    security: none\n", STARTED,
+                env={"TIENDO_DELIVER_USER": "daemon"}).start()
+    os.chmod(d.socket, 0o666)
+    info = d.call("org.varlink.service.GetInfo")
+    assert info["interfaces"] == ["org.varlink.service", "vn.tiendo.Manager", "vn.tiendo.Delivery"]
+    idl = d.call("org.varlink.service.GetInterfaceDescription", interface="vn.tiendo.Delivery")["description"]
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    with open(os.path.join(root, "vn.tiendo.Delivery.varlink"), encoding="utf-8") as f:
+        assert idl == f.read()
+    # The independent PyPI varlink client reads the interface and calls it.
+    helped = subprocess.run([sys.executable, "-m", "varlink.cli", "help", f"unix:{d.socket}/vn.tiendo.Delivery"],
+                            capture_output=True, text=True, timeout=60)
+    assert helped.returncode == 0 and "method NextDue(channel: string) -> (at: ?string)" in helped.stdout, helped.stderr
+    counted = subprocess.run([sys.executable, "-m", "varlink.cli", "call", f"unix:{d.socket}/vn.tiendo.Delivery.Counts", "{}"],
+                             capture_output=True, text=True, timeout=60)
+    assert counted.returncode == 0 and json.loads(counted.stdout)["states"]["dead"] == 0, counted.stderr
+    sender_calls = [
+        ("Claim", {"channel": "thu", "owner": "x", "limit": 1, "lease": 60}),
+        ("Report", {"owner": "x", "reports": []}),
+        ("Release", {"owner": "x"}),
+        ("NextDue", {"channel": "thu"}),
+    ]
+    for method, params in sender_calls:
+        r = varlink(d.socket, "vn.tiendo.Delivery." + method, params, user=65534)
+        assert r.get("error") == "org.varlink.service.PermissionDenied", (method, r)
+        ok = varlink(d.socket, "vn.tiendo.Delivery." + method, params, user=1)
+        assert "error" not in ok, (method, ok)
+    for method, params in [("List", {"states": ["dead"]}), ("Counts", {})]:
+        assert "error" not in varlink(d.socket, "vn.tiendo.Delivery." + method, params, user=65534)
+    for user in (65534, 1):
+        r = varlink(d.socket, "vn.tiendo.Delivery.Retry", {"allDead": True}, user=user)
+        assert r.get("error") == "org.varlink.service.PermissionDenied", r
+    assert d.call("vn.tiendo.Delivery.Retry", allDead=True) == {"retried": 0}
+    assert varlink(d.socket, "vn.tiendo.Delivery.List", {"states": ["lost"]})["error"] == "org.varlink.service.InvalidParameter"
+    log = d.output()
+    assert "Từ chối vn.tiendo.Delivery.Claim của uid 65534" in log and "Từ chối vn.tiendo.Delivery.Retry của uid 1" in log
+
+
+def test_a_broken_routing_file_keeps_the_last_good_one_and_no_file_fans_out_nothing(tiendod, smtp):
+    server = smtp().start()
+    d = tiendod(smtp_channel(server.port), STARTED).start()
+    d.import_members(members(1))
+    d.write_routing(smtp_channel(server.port), STARTED.replace("channel: thu", "channel: thuu"))
+    out = d.ctl("reload", check=False)
+    assert out.returncode == 1 and re.search(r"delivery/routing\.yaml:\d+:\d+: error: .*thuu", out.stdout + out.stderr)
+    assert any("routing.yaml" in x["file"] for x in d.call("vn.tiendo.Manager.GetStatus")["status"]["diagnostics"])
+    validate = subprocess.run([os.path.join(BIN, "tiendoctl"), "validate", d.workflows], capture_output=True, text=True)
+    assert validate.returncode == 1 and "thuu" in validate.stdout
+    # The last good routing stays in force.
+    d.import_members(members(1, first=2))
+    assert len(d.deliveries()) == 2
+    os.remove(d.routing)
+    assert d.ctl("reload", check=False).returncode == 0
+    d.import_members(members(1, first=3))
+    assert len(d.deliveries()) == 2
