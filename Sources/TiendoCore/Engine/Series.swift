@@ -87,7 +87,7 @@ extension Engine {
 
     /// Rule 3: evaluates each inactive series' anchor as soon as it can be, and stores it with its first occurrence.
     func activateSeries(_ inst: inout Instance) {
-        guard !program.recurring.isEmpty, !inst.completed, inst.series.count < program.recurring.count else { return }
+        guard !program.recurring.isEmpty, !inst.completed else { return }
         for i in program.recurring {
             let m = program.milestones[i]
             guard let r = m.recurrence, inst.series[m.id] == nil else { continue }

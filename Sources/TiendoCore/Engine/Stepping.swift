@@ -15,7 +15,7 @@ extension Engine {
             box = inst.schedule!
         } else {
             if activate { activateSeries(&inst) }
-            // A new box, allocated right after what the schedule allocated: what a step reads lies close together.
+            // A new box, allocated after what the schedule allocated, so that it tends to lie near it in memory.
             box = ScheduleBox(makeSchedule(inst, mode))
         }
         // The box is out of the instance while `body` runs: nothing in it can reach the schedule but through `body`.
