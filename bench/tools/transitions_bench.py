@@ -51,6 +51,7 @@ def main():
 
     steps = 0
     t0 = time.perf_counter()
+    c0 = time.process_time()
     while steps < a.steps:
         for m in models:
             m.het_du_bi()
@@ -63,8 +64,10 @@ def main():
             if steps >= a.steps:
                 break
     seconds = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     assert all(m.state in STATES for m in models)
-    print(json.dumps({"steps": steps, "seconds": seconds, "stepsPerSecond": steps / seconds, "version": transitions.__version__}))
+    print(json.dumps({"steps": steps, "seconds": seconds, "stepsPerSecond": steps / seconds, "cpuSeconds": cpu,
+                      "stepsPerCPUSecond": steps / cpu, "version": transitions.__version__}))
 
 
 if __name__ == "__main__":

@@ -240,6 +240,10 @@ public struct WorkflowDefinition: Sendable {
     var fieldIndex: [String: Int] = [:]
     var stateIndex: [String: Int] = [:]
     var milestoneIndex: [String: Int] = [:]
+    /// The definition compiled for the engine, once (`Program`). The fields above are settable for building
+    /// definitions in code; a definition changed after it was made computes with the old ones, except its
+    /// calendar, which `Engine` checks (use `with(calendar:)`).
+    private(set) var program: Program! = nil
 
     init(
         id: String, title: String, description: String?, file: String, zone: Zone, calendar: WorkCalendar,
@@ -264,6 +268,7 @@ public struct WorkflowDefinition: Sendable {
         for (i, f) in fields.enumerated() { fieldIndex[f.name] = i }
         for (i, s) in states.enumerated() { stateIndex[s.name] = i }
         for (i, m) in milestones.enumerated() { milestoneIndex[m.id] = i }
+        program = Program(self)
     }
 
     /// The same definition computing with another calendar: every definition in force, current or stale, computes
@@ -271,6 +276,7 @@ public struct WorkflowDefinition: Sendable {
     public func with(calendar: WorkCalendar) -> WorkflowDefinition {
         var copy = self
         copy.calendar = calendar
+        copy.program = Program(copy)
         return copy
     }
 

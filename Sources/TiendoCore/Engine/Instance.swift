@@ -1,26 +1,32 @@
-/// The state of one instance of a workflow.
+/// The state of one instance of a workflow. (Fields in the order a step reads them: they share cache lines.)
 public struct Instance: Sendable, Hashable {
     /// `WORKFLOW/KEY`.
     public var id: String
-    public var workflow: String
-    public var data: InstanceData
-    public var state: String?
-    public var startedAt: Instant
-    public var enteredAt: Instant
-    /// Completed one-shot milestones and when (a recurring milestone's occurrences live in `series`).
-    public var done: [String: Instant]
-    public var completed: Bool
-    /// Digest of the definition the instance runs.
-    public var digest: String
+    /// What the engine derived from the fields below (`Schedule`); not part of the instance's value. In a box, so
+    /// that copying an instance stays cheap.
+    var schedule: ScheduleBox?
+    /// Counts changes to what the schedule is computed from (every field but the id, workflow, digest and
+    /// `checkedAt`): a schedule computed at another revision is stale.
+    var revision: UInt64 = 0
+    public var state: String? { didSet { revision &+= 1 } }
+    public var enteredAt: Instant { didSet { revision &+= 1 } }
+    /// The latest instant the engine advanced this instance to.
+    public var checkedAt: Instant
+    public var completed: Bool { didSet { revision &+= 1 } }
     /// Notice marks. Per deadline (`""` for the current state's, the id of a one-shot milestone, `M@LABEL` for an
     /// occurrence): the instant of the last notice handled. After a calendar change, `DEADLINE|rOFFSET` (e.g.
     /// `|r10wd`, `dang-phi@2027-03|r3d`) says that reminder offset was already sent and is never sent again
     /// (format §10 "Calendar changes", rule 4); such keys go with their deadline.
-    public var marks: [String: Instant]
-    /// The latest instant the engine advanced this instance to.
-    public var checkedAt: Instant
+    public var marks: [String: Instant] { didSet { revision &+= 1 } }
+    public var data: InstanceData { didSet { revision &+= 1 } }
     /// Per recurring milestone whose anchor is known: its series (format §9, §10 "Recurring milestones").
-    public var series: [String: SeriesState]
+    public var series: [String: SeriesState] { didSet { revision &+= 1 } }
+    /// Completed one-shot milestones and when (a recurring milestone's occurrences live in `series`).
+    public var done: [String: Instant] { didSet { revision &+= 1 } }
+    public var startedAt: Instant { didSet { revision &+= 1 } }
+    public var workflow: String
+    /// Digest of the definition the instance runs.
+    public var digest: String
 
     public init(
         id: String, workflow: String, data: InstanceData, state: String?, startedAt: Instant, enteredAt: Instant,
@@ -41,16 +47,31 @@ public struct Instance: Sendable, Hashable {
         self.series = series
     }
 
+    /// Equal when the stored fields are (the schedule derived from them does not count).
+    public static func == (a: Instance, b: Instance) -> Bool {
+        a.id == b.id && a.workflow == b.workflow && a.data == b.data && a.state == b.state && a.startedAt == b.startedAt
+            && a.enteredAt == b.enteredAt && a.done == b.done && a.completed == b.completed && a.digest == b.digest
+            && a.marks == b.marks && a.checkedAt == b.checkedAt && a.series == b.series
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(id)
+        h.combine(state)
+        h.combine(enteredAt)
+        h.combine(checkedAt)
+    }
+
     public var key: String {
         guard let slash = id.firstIndex(of: "/") else { return id }
         return String(id[id.index(after: slash)...])
     }
 
-    /// Forgets the marks of a deadline that closed (a state left, a milestone or occurrence done).
-    mutating func clearMarks(_ deadline: String) {
+    /// Forgets the marks of a deadline that closed (a state left, a milestone or occurrence done). `suppressed`:
+    /// some mark may name a suppressed reminder (they exist only after a calendar change; the usual case skips the
+    /// scan, which would make completing n milestones quadratic).
+    mutating func clearMarks(_ deadline: String, suppressed: Bool = true) {
         marks[deadline] = nil
-        // Suppressed reminders exist only after a calendar change: skip the scan in the usual case.
-        guard marks.count > 0 else { return }
+        guard suppressed, marks.count > 0 else { return }
         let prefix = deadline + "|"
         if marks.keys.contains(where: { $0.hasPrefix(prefix) }) {
             marks = marks.filter { !$0.key.hasPrefix(prefix) }

@@ -62,13 +62,13 @@ extension Engine {
     /// open occurrences, leaving out inactive ones; overdue ones included; empty in a final state or once completed.
     /// Ordered by deadline instant, then the state's deadline, milestones in file order, occurrences oldest first.
     public func openDeadlines(_ inst: Instance) -> [OpenDeadline] {
-        let open = activeDeadlines(inst).map { a in
+        if inst.completed { return [] }
+        let open = reading(inst, .live) { $0.entries.filter(\.open).map(\.deadline) }
+        return open.sorted { ($0.end, $0.milestoneIndex, $0.index ?? 0) < ($1.end, $1.milestoneIndex, $1.index ?? 0) }.map { a in
             OpenDeadline(
-                key: a.key, title: a.title, milestone: a.milestone, occurrence: a.occurrence, state: inst.state,
-                due: dueText(a.due), end: a.end, dueDate: dueDate(a.due), provisional: a.provisional)
+                key: a.key, title: a.title, milestone: a.milestone, occurrence: a.occurrence, state: inst.state, due: a.dueText,
+                end: a.end, dueDate: CivilDate(dayNumber: a.dueDay), provisional: a.provisional)
         }
-        // activeDeadlines is already in declaration order: a stable sort by instant keeps it for ties.
-        return open.enumerated().sorted { ($0.element.end, $0.offset) < ($1.element.end, $1.offset) }.map(\.element)
     }
 
     /// One `DueItem` (interfaces §5): `daysLeft` and `overdue` against `now`, `state` the instance's current state.
@@ -82,7 +82,7 @@ extension Engine {
             ("overdue", .bool(d.isOverdue(at: now))),
         ]
         if d.provisional { o.append(("provisional", .bool(true))) }
-        if let g = definition.group(of: inst.data) { o.append(("group", .string(g))) }
+        if let g = program.group(of: inst.data) { o.append(("group", .string(g))) }
         return .object(o)
     }
 
@@ -95,13 +95,13 @@ extension Engine {
 
     /// `Instance.milestones`, in file order.
     public func milestoneViews(_ inst: Instance, now: Instant) -> [MilestoneView] {
-        definition.milestones.map { m in
+        program.milestones.map { m in
             guard let r = m.recurrence else { return oneShotView(m, inst, now: now) }
             return recurringView(m, r, inst, now: now)
         }
     }
 
-    func oneShotView(_ m: MilestoneDefinition, _ inst: Instance, now: Instant) -> MilestoneView {
+    func oneShotView(_ m: ProgramMilestone, _ inst: Instance, now: Instant) -> MilestoneView {
         let due = dueValue(m.deadline, inst)
         let doneAt = inst.done[m.id]
         let overdue = doneAt == nil && !inst.completed && !inFinalState(inst) && due.map { end(of: $0.due) <= now } == true
@@ -111,20 +111,18 @@ extension Engine {
     }
 
     /// Rule 5: the oldest open occurrence; with none open, the next one to open; once none can open, the last one.
-    func recurringView(_ m: MilestoneDefinition, _ r: Recurrence, _ inst: Instance, now: Instant) -> MilestoneView {
+    func recurringView(_ m: ProgramMilestone, _ r: Recurrence, _ inst: Instance, now: Instant) -> MilestoneView {
         let done = isDone(m, inst)
         var view = MilestoneView(
             id: m.id, title: m.title, due: "", done: done, doneAt: nil, overdue: false, requires: [], every: r.everyText,
             openCount: inst.series[m.id]?.open.count ?? 0, provisional: false)
         guard let s = inst.series[m.id] else { return view }
         let k: Int
-        var opened = now
         if let o = s.open.first {
             k = o.index
-            opened = o.openedAt
             view.overdue =
                 !inFinalState(inst)
-                && s.open.contains { occurrenceDeadline(m, r, anchor: s.anchor, $0.index, inst, activation: $0.openedAt).end <= now }
+                && s.open.contains { end(of: occurrenceDue(m, r, anchor: s.anchor, $0.index, inst).due) <= now }
         } else if !done {
             k = s.next
         } else {
@@ -132,8 +130,8 @@ extension Engine {
             k = s.next - 1
             view.doneAt = s.lastDone
         }
-        let d = occurrenceDeadline(m, r, anchor: s.anchor, k, inst, activation: opened)
-        view.occurrence = d.occurrence
+        let d = occurrenceDue(m, r, anchor: s.anchor, k, inst)
+        view.occurrence = d.label
         view.due = dueText(d.due)
         view.provisional = d.provisional
         return view

@@ -15,21 +15,26 @@ extension Engine {
     public func reschedule(_ inst: inout Instance, previousCalendar: WorkCalendar, at t: Instant, actor: Int? = nil) -> [Record] {
         guard !inst.completed else { return [] }
         let previous = Engine(definition.with(calendar: previousCalendar))
-        let before = Dictionary(previous.activeDeadlines(inst).map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
-        let marks = Marks(inst.marks)
+        let before = Dictionary(previous.reading(inst, .live) { $0.ordered }.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        let hasSuppressed = inst.marks.keys.contains { $0.utf8.contains(UInt8(ascii: "|")) }
+        let marks = inst.marks
+        func suppressed(_ r: Notice, _ key: String) -> Bool {
+            guard hasSuppressed, let o = r.offset else { return false }
+            return marks[Engine.suppressionKey(key, o)] != nil
+        }
         var out: [Record] = []
-        for a in activeDeadlines(inst) {
+        for a in reading(inst, .live, { $0.ordered }) {
             guard let o = before[a.key] else { continue }
             let mark = inst.marks[a.key]
-            let sent = previous.reminders(o).filter { r in
-                marks.suppressed(r, o) || (r.time >= o.activation && mark.map { r.time <= $0 } == true)
+            let sent = previous.reminders(o.deadline, due: o.due, end: o.end, provisional: o.provisional).filter { r in
+                suppressed(r, o.key) || (r.time >= o.activation && mark.map { r.time <= $0 } == true)
             }
             let oldText = dueText(o.due)
             let newText = dueText(a.due)
             let moved = oldText != newText
             let newMark = moved ? max(mark ?? t, t) : mark
             if let newMark { inst.marks[a.key] = newMark }
-            for r in reminders(a) {
+            for r in reminders(a.deadline, due: a.due, end: a.end, provisional: a.provisional) {
                 guard let off = r.offset, sent.contains(where: { $0.offset == off }), newMark.map({ r.time > $0 }) ?? true else { continue }
                 inst.marks[Engine.suppressionKey(a.key, off)] = t
             }
@@ -40,12 +45,16 @@ extension Engine {
                 newText: Messages.due(dueHuman(a.due), provisional: a.provisional), provisional: a.provisional)
             out.append(
                 Record(
-                    at: t, utcOffset: zone.offset(at: t), kind: .rescheduled, workflow: definition.id, instance: inst.id,
+                    at: t, utcOffset: zone.offset(at: t), kind: .rescheduled, workflow: program.id, instance: inst.id,
                     state: inst.state, milestone: a.milestone, occurrence: a.occurrence, due: newText, previousDue: oldText,
                     daysLeft: dueDate(a.due).dayNumber - zone.date(of: t).dayNumber, priority: a.end < o.end ? 4 : 5,
-                    provisional: a.provisional, group: definition.group(of: inst.data), actor: actor, message: message,
+                    provisional: a.provisional, group: program.group(of: inst.data), actor: actor, message: message,
                     key: "\(inst.id)|rescheduled|\(a.key.isEmpty ? "state:\(inst.state ?? "")" : a.key)|\(newText)|\(t.seconds)"))
         }
         return out
     }
+
+    /// The mark saying a reminder offset of a deadline was sent before a calendar change (format §10 "Calendar
+    /// changes", rule 4).
+    static func suppressionKey(_ deadline: String, _ offset: Offset) -> String { "\(deadline)|r\(offset)" }
 }

@@ -82,13 +82,14 @@ extension Engine {
     }
 
     func inFinalState(_ inst: Instance) -> Bool {
-        inst.state.flatMap { definition.state($0) }?.isFinal == true
+        program.state(inst.state)?.isFinal == true
     }
 
     /// Rule 3: evaluates each inactive series' anchor as soon as it can be, and stores it with its first occurrence.
     func activateSeries(_ inst: inout Instance) {
-        guard definition.hasRecurring, !inst.completed else { return }
-        for m in definition.milestones {
+        guard !program.recurring.isEmpty, !inst.completed else { return }
+        for i in program.recurring {
+            let m = program.milestones[i]
             guard let r = m.recurrence, inst.series[m.id] == nil else { continue }
             var ignored = false
             guard case .date(let anchor)? = evaluate(r.anchor, inst, provisional: &ignored) else { continue }
@@ -98,13 +99,20 @@ extension Engine {
     }
 
     /// Opens every occurrence whose opening instant is at or before `limit`, unless the instance is in a final
-    /// state (rule 4), at most `maxOpeningsPerAdvance` per series. Returns the earliest opening instant at or before
-    /// `limit` left unopened by that bound (nil when every one opened): the caller stops its advance before it.
+    /// state (rule 4): the series due to open (the schedule's `openings`), at most `maxOpeningsPerAdvance` per
+    /// series. Returns the earliest opening instant at or before `limit` left unopened by that bound (nil when every
+    /// one opened): the caller stops its advance before it.
     @discardableResult
-    func openOccurrences(_ inst: inout Instance, through limit: Instant) -> Instant? {
-        guard definition.hasRecurring, !inst.completed, !inFinalState(inst) else { return nil }
+    func openOccurrences(_ inst: inout Instance, _ sched: inout Schedule, through limit: Instant) -> Instant? {
+        guard !inst.completed, !sched.inFinal, let (first, _) = sched.openings.top, first <= limit.seconds else { return nil }
         var unopened: Instant?
-        for m in definition.milestones {
+        var due: [Int] = []
+        while let (k, m) = sched.openings.top, k <= limit.seconds {
+            sched.openings.pop()
+            if sched.nextOpening[Int(m)] == k { due.append(Int(m)) }
+        }
+        for i in due {
+            let m = program.milestones[i]
             guard let r = m.recurrence, var s = inst.series[m.id] else { continue }
             let until = untilDate(r, inst)
             var opened = 0
@@ -116,62 +124,79 @@ extension Engine {
                     break
                 }
                 s.open.append(OpenOccurrence(index: s.next, openedAt: t))
+                let d = occurrenceDeadline(m, r, anchor: s.anchor, s.next, inst, activation: t, suppressed: sched.hasSuppressed)
+                sched.occurrences[i, default: []].append(sched.add(d, mark: inst.marks[d.key]))
                 s.next += 1
                 opened += 1
             }
-            if opened > 0 { inst.series[m.id] = s }
+            if opened > 0 {
+                inst.series[m.id] = s
+                sched.updateDrops(i)
+            }
+            scheduleOpening(m, r, s, inst, &sched)
         }
+        sched.revision = inst.revision
+        sched.settle()
         return unopened
     }
 
-    /// The earliest instant a further occurrence opens (also in the past, after a late activation).
-    func nextOpening(_ inst: Instance) -> Instant? {
-        guard definition.hasRecurring, !inst.completed, !inFinalState(inst) else { return nil }
-        var best: Instant?
-        for m in definition.milestones {
-            guard let r = m.recurrence, let s = inst.series[m.id], exists(r, anchor: s.anchor, s.next, until: untilDate(r, inst))
-            else { continue }
-            let t = openingInstant(r, anchor: s.anchor, s.next, inst)
-            if best == nil || t < best! { best = t }
+    /// Queues when the series' next occurrence opens (also in the past, after a late activation), if one can.
+    func scheduleOpening(_ m: ProgramMilestone, _ r: Recurrence, _ s: SeriesState, _ inst: Instance, _ sched: inout Schedule) {
+        guard exists(r, anchor: s.anchor, s.next, until: untilDate(r, inst)) else {
+            sched.nextOpening[m.index] = .max
+            return
         }
-        return best
+        let t = openingInstant(r, anchor: s.anchor, s.next, inst).seconds
+        sched.nextOpening[m.index] = t
+        sched.openings.push(t, Int32(m.index))
     }
 
     /// Rule 4: done when no further occurrence can open (series ended, or final state) and none is open.
-    func isDone(_ m: MilestoneDefinition, _ inst: Instance) -> Bool {
+    func isDone(_ m: ProgramMilestone, _ inst: Instance) -> Bool {
         guard let r = m.recurrence else { return inst.done[m.id] != nil }
         guard let s = inst.series[m.id] else { return inFinalState(inst) }
         guard s.open.isEmpty else { return false }
         return inFinalState(inst) || !exists(r, anchor: s.anchor, s.next, until: untilDate(r, inst))
     }
 
-    /// The deadline of occurrence k.
-    func occurrenceDeadline(
-        _ m: MilestoneDefinition, _ r: Recurrence, anchor: CivilDate, _ k: Int, _ inst: Instance, activation: Instant
-    ) -> ActiveDeadline {
+    /// The due of occurrence k, its label, and whether the due is provisional.
+    func occurrenceDue(_ m: ProgramMilestone, _ r: Recurrence, anchor: CivilDate, _ k: Int, _ inst: Instance)
+        -> (due: DateValue, provisional: Bool, label: String)
+    {
         let period = periodStart(r, anchor: anchor, k)
         // A recurring due is based on `period` (validated), so it always evaluates.
         let (due, p) = dueValue(m.deadline, inst, period: period) ?? (.date(period), false)
-        let l = label(r, anchor: anchor, k)
-        return ActiveDeadline(
-            key: "\(m.id)@\(l)", deadline: m.deadline, title: m.title, milestone: m.id, occurrence: l, index: k, due: due,
-            end: end(of: due), activation: activation, provisional: p)
+        return (due, p, label(r, anchor: anchor, k))
+    }
+
+    /// The deadline of occurrence k, opened at `activation`.
+    func occurrenceDeadline(
+        _ m: ProgramMilestone, _ r: Recurrence, anchor: CivilDate, _ k: Int, _ inst: Instance, activation: Instant,
+        suppressed: Bool
+    ) -> ScheduledDeadline {
+        let (due, p, l) = occurrenceDue(m, r, anchor: anchor, k, inst)
+        return scheduled(
+            key: "\(m.id)@\(l)", m.deadline, title: m.title, milestone: m.id, milestoneIndex: m.index, occurrence: l, index: k,
+            due: due, provisional: p, activation: activation, marks: inst.marks, suppressed: suppressed)
     }
 
     /// Rule 8 for an overdue notice of occurrence k at `t`: `missed` (open occurrences whose deadline instant is at
     /// or before t) and the most severe priority among the `missed` entries that hold (nil when none holds).
-    func missedAt(_ t: Instant, _ m: MilestoneDefinition, _ k: Int, _ inst: Instance) -> (missed: Int, priority: Int?) {
-        guard let r = m.recurrence, let s = inst.series[m.id] else { return (0, nil) }
+    func missedAt(_ t: Instant, _ m: ProgramMilestone, _ k: Int, _ s: borrowing Schedule) -> (missed: Int, priority: Int?) {
+        guard let r = m.recurrence, let open = s.occurrences[m.index] else { return (0, nil) }
         var missed = 0
-        for o in s.open where o.index == k || o.openedAt <= t {
-            let due = occurrenceDeadline(m, r, anchor: s.anchor, o.index, inst, activation: o.openedAt)
-            if due.end <= t { missed += 1 }
+        for i in open {
+            let o = s.entries[i].deadline
+            if (o.index == k || o.activation <= t) && o.end <= t { missed += 1 }
         }
         var priority: Int?
         for rule in r.missed {
             let window = (k - rule.of + 1)...k
-            let open = s.open.reduce(0) { n, o in window.contains(o.index) && (o.index == k || o.openedAt <= t) ? n + 1 : n }
-            if open >= rule.count { priority = min(priority ?? rule.priority, rule.priority) }
+            let count = open.reduce(0) { n, i in
+                let o = s.entries[i].deadline
+                return window.contains(o.index ?? -1) && (o.index == k || o.activation <= t) ? n + 1 : n
+            }
+            if count >= rule.count { priority = min(priority ?? rule.priority, rule.priority) }
         }
         return (missed, priority)
     }
@@ -179,7 +204,7 @@ extension Engine {
     /// The built-in `done` for a recurring milestone: `M` (oldest open occurrence) or `M@LABEL` (rule 6). The
     /// instance has been advanced to `at`.
     func completeOccurrence(
-        _ inst: inout Instance, _ m: MilestoneDefinition, _ r: Recurrence, label text: String?, at: Instant, actor: Int?
+        _ inst: inout Instance, _ m: ProgramMilestone, _ r: Recurrence, label text: String?, at: Instant, actor: Int?
     ) -> Result<[Record], EngineError> {
         let s = inst.series[m.id]
         let k: Int
@@ -203,27 +228,28 @@ extension Engine {
             k = o.index
         }
         var series = s!
-        let opened = series.open.first { $0.index == k }!.openedAt
-        let d = occurrenceDeadline(m, r, anchor: series.anchor, k, inst, activation: opened)
+        let (due, provisional, label) = occurrenceDue(m, r, anchor: series.anchor, k, inst)
         series.open.removeAll { $0.index == k }
         series.lastDone = at
-        inst.series[m.id] = series
-        inst.clearMarks(d.key)
+        let group = modifying(&inst, .live, activate: false) { inst, sched in
+            inst.series[m.id] = series
+            inst.clearMarks("\(m.id)@\(label)", suppressed: sched.hasSuppressed)
+            // The schedule follows: the occurrence's deadline closes, the older ones may notice again (rule 7).
+            if var list = sched.occurrences[m.index], let at = list.firstIndex(where: { sched.entries[$0].deadline.index == k }) {
+                sched.close(list.remove(at: at))
+                sched.occurrences[m.index] = list
+                sched.updateDrops(m.index)
+            }
+            sched.settle()
+            return sched.group
+        }
         var records = [
             Record(
-                at: at, utcOffset: zone.offset(at: at), kind: .milestoneDone, workflow: definition.id, instance: inst.id,
-                state: inst.state, event: "done", milestone: m.id, occurrence: d.occurrence, due: dueText(d.due), priority: 6,
-                provisional: d.provisional, group: definition.group(of: inst.data), actor: actor,
-                message: Messages.milestoneDone(
-                    title: Messages.deadlineTitle(m.title, occurrence: d.occurrence), instance: inst.id, provisional: d.provisional),
-                key: "\(inst.id)|done|\(d.key)")
+                at: at, utcOffset: zone.offset(at: at), kind: .milestoneDone, workflow: program.id, instance: inst.id,
+                state: inst.state, event: "done", milestone: m.id, occurrence: label, due: dueText(due), priority: 6,
+                provisional: provisional, group: group, actor: actor, text: .lazy(program), identity: .derived)
         ]
         records += completionIfDue(&inst, at: at)
         return .success(records)
     }
-}
-
-extension WorkflowDefinition {
-    /// True when a milestone has `every` (most workflows have none: the engine skips series work then).
-    var hasRecurring: Bool { milestones.contains { $0.recurrence != nil } }
 }

@@ -1,16 +1,22 @@
 /// A calendar date in the proleptic Gregorian calendar, without a time zone.
 ///
-/// Arithmetic is civil: days are counted as calendar days, never as multiples of 86,400 seconds.
+/// Arithmetic is civil: days are counted as calendar days, never as multiples of 86,400 seconds. Kept as a day
+/// number: the engine steps, compares and converts dates far more often than it reads their year, month and day.
 public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible {
-    public let year: Int
-    public let month: Int
-    public let day: Int
+    /// Days since 1970-01-01.
+    public let dayNumber: Int
 
-    /// Creates a date without checking it; use `init?(validating:)` or `parse` for outside input.
+    /// Creates a date without checking it; use `init?(validYear:month:day:)` or `parse` for outside input. (An impossible
+    /// date counts on: 2026-02-30 is 2026-03-02.)
     public init(_ year: Int, _ month: Int, _ day: Int) {
-        self.year = year
-        self.month = month
-        self.day = day
+        // Howard Hinnant's days_from_civil.
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = month > 2 ? month - 3 : month + 9
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        dayNumber = era * 146_097 + doe - 719_468
     }
 
     /// Returns nil for impossible dates such as 2026-02-30.
@@ -19,9 +25,11 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
         self.init(year, month, day)
     }
 
-    /// Days since 1970-01-01 (Howard Hinnant's days_from_civil).
-    public init(dayNumber z0: Int) {
-        let z = z0 + 719_468
+    public init(dayNumber: Int) { self.dayNumber = dayNumber }
+
+    /// Year, month and day (Howard Hinnant's civil_from_days).
+    public var civil: (year: Int, month: Int, day: Int) {
+        let z = dayNumber + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097
         let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
@@ -30,18 +38,12 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
         let mp = (5 * doy + 2) / 153
         let d = doy - (153 * mp + 2) / 5 + 1
         let m = mp < 10 ? mp + 3 : mp - 9
-        self.init(m <= 2 ? y + 1 : y, m, d)
+        return (m <= 2 ? y + 1 : y, m, d)
     }
 
-    public var dayNumber: Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = month > 2 ? month - 3 : month + 9
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
+    public var year: Int { civil.year }
+    public var month: Int { civil.month }
+    public var day: Int { civil.day }
 
     /// ISO weekday: 1 = Monday … 7 = Sunday.
     public var weekday: Int {
@@ -65,26 +67,29 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// Calendar months with end-of-month clamping (2026-01-31 + 1 month = 2026-02-28).
     public func adding(months: Int) -> CivilDate {
+        let (year, month, day) = civil
         let total = year * 12 + (month - 1) + months
         let y = total >= 0 ? total / 12 : (total - 11) / 12
         let m = total - y * 12 + 1
         return CivilDate(y, m, min(day, CivilDate.daysIn(year: y, month: m)))
     }
 
-    public static func < (a: CivilDate, b: CivilDate) -> Bool {
-        (a.year, a.month, a.day) < (b.year, b.month, b.day)
-    }
+    public static func < (a: CivilDate, b: CivilDate) -> Bool { a.dayNumber < b.dayNumber }
 
     /// `YYYY-MM-DD`.
     public var description: String { iso }
 
     public var iso: String {
-        pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2)
+        let (year, month, day) = civil
+        guard (0...9999).contains(year) else { return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) }
+        return DateText.write(capacity: 10) { $0.date(self, iso: true) }
     }
 
     /// `dd/mm/yyyy`, the Vietnamese everyday format.
     public var vietnamese: String {
-        pad(day, 2) + "/" + pad(month, 2) + "/" + pad(year, 4)
+        let (year, month, day) = civil
+        guard (0...9999).contains(year) else { return pad(day, 2) + "/" + pad(month, 2) + "/" + pad(year, 4) }
+        return DateText.write(capacity: 10) { $0.date(self, iso: false) }
     }
 
     /// Strict `YYYY-MM-DD`; nil when malformed. Use `parseStrict` to tell malformed from impossible.

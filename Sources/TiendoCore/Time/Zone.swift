@@ -59,6 +59,16 @@ public struct Zone: Sendable, Hashable {
     public static func == (a: Zone, b: Zone) -> Bool { a.identifier == b.identifier }
     public func hash(into h: inout Hasher) { h.combine(identifier) }
 
+    /// The offset from `instant` on, when it no longer changes after it (Asia/Ho_Chi_Minh since 1980): instants
+    /// from then on are local time minus one constant, so day steps are steps of 86,400 seconds.
+    func fixedOffset(from instant: Instant) -> Int? {
+        guard let f = fixedFrom, instant.seconds >= f else { return nil }
+        return fixedOffset
+    }
+
+    /// From when the offset no longer changes (`Int64.max`: never), and that offset.
+    var fixedSince: (from: Int64, offset: Int) { (fixedFrom ?? .max, fixedOffset) }
+
     /// UTC offset in seconds at an instant.
     public func offset(at instant: Instant) -> Int {
         if let f = fixedFrom, instant.seconds >= f { return fixedOffset }
@@ -98,16 +108,18 @@ public struct Zone: Sendable, Hashable {
     public func iso(_ instant: Instant) -> String {
         let off = offset(at: instant)
         let (d, s) = local(instant)
-        let sign = off < 0 ? "-" : "+"
-        let a = abs(off)
-        let zone = off == 0 && identifier == "UTC" ? "Z" : sign + pad(a / 3600, 2) + ":" + pad((a % 3600) / 60, 2)
-        return d.iso + "T" + pad(s / 3600, 2) + ":" + pad((s % 3600) / 60, 2) + ":" + pad(s % 60, 2) + zone
+        return DateText.iso(d, secondOfDay: s, offset: off, z: off == 0 && identifier == "UTC")
     }
 
     /// `17:00 01/02/2026` for people.
     public func vietnamese(_ instant: Instant) -> String {
         let (d, s) = local(instant)
-        return pad(s / 3600, 2) + ":" + pad((s % 3600) / 60, 2) + " " + d.vietnamese
+        guard DateText.fits(d) else { return pad(s / 3600, 2) + ":" + pad((s % 3600) / 60, 2) + " " + d.vietnamese }
+        return DateText.write(capacity: 16) { w in
+            w.time(s, seconds: false)
+            w.byte(UInt8(ascii: " "))
+            w.date(d, iso: false)
+        }
     }
 
     /// Parses ISO 8601 `YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]`; without an offset the time is local to this zone.

@@ -134,8 +134,10 @@ public final class Simulator: InstanceCounter {
                     continue
                 }
                 let engine = engines[instances[i].workflow]!
-                // Work on a copy: counting for limits reads `instances` while the event is applied.
+                // Work on a copy: counting for limits reads `instances` while the event is applied. The copy takes
+                // the schedule along, so that it changes in place.
                 var inst = instances[i]
+                instances[i].schedule = nil
                 let outcome = engine.send(&inst, event: e.event, data: e.data, at: clock, actor: nil, counter: self)
                 instances[i] = inst
                 switch outcome {

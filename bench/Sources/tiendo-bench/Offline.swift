@@ -77,6 +77,7 @@ final class OfflineScenarios {
         var records = 0
         var planned = 0
         let t0 = Clock.now()
+        let c0 = Clock.threadCPU()
         for i in OfflineScenarios.order(n) {
             let t = typed[i]
             let until = t.definition.zone.date(of: t.started).adding(days: 730)
@@ -85,10 +86,14 @@ final class OfflineScenarios {
             if planned % 1000 == 0 && Clock.now() - t0 > budget { break }
         }
         let planSeconds = Clock.now() - t0
+        let planCPU = Clock.threadCPU() - c0
         results.add(
             "6 offline plan", n: n, "records/s", Double(records) / planSeconds, "/s",
             note: "\(planned == n ? "all" : "\(planned) of") \(n) instances planned, \(records) records, one thread",
-            extra: [("instancesPerSecond", .double(Double(planned) / planSeconds)), ("seconds", .double(planSeconds))])
+            extra: [
+                ("instancesPerSecond", .double(Double(planned) / planSeconds)), ("seconds", .double(planSeconds)),
+                ("cpuSeconds", .double(planCPU)), ("perCPUSecond", .double(Double(records) / planCPU)),
+            ])
 
         // Engine.advance at each instance's wake-ups, from the import instant on, in one heap-ordered loop.
         var engines: [String: Engine] = [:]
@@ -98,6 +103,7 @@ final class OfflineScenarios {
         instances.reserveCapacity(n)
         engineOf.reserveCapacity(n)
         let s0 = Clock.now()
+        let sc0 = Clock.threadCPU()
         for t in typed {
             let e = engines[t.definition.id]!
             guard case .success(let (inst, _)) = e.start(instanceID: t.key, data: t.data, at: t.started, now: now) else {
@@ -107,7 +113,10 @@ final class OfflineScenarios {
             engineOf.append(e)
         }
         let startSeconds = Clock.now() - s0
-        results.add("6 in-memory engine", n: n, "start (with catch-up) instances/s", Double(n) / startSeconds, "/s")
+        let startCPU = Clock.threadCPU() - sc0
+        results.add(
+            "6 in-memory engine", n: n, "start (with catch-up) instances/s", Double(n) / startSeconds, "/s",
+            extra: [("cpuSeconds", .double(startCPU)), ("perCPUSecond", .double(Double(n) / startCPU))])
 
         var heap = WakeHeap()
         for (i, inst) in instances.enumerated() {
@@ -119,6 +128,7 @@ final class OfflineScenarios {
         var steps = 0
         var stepRecords = 0
         let a0 = Clock.now()
+        let ac0 = Clock.threadCPU()
         while steps < maxSteps, let (t, idx) = heap.pop(), t <= horizon {
             let i = Int(idx)
             stepRecords += engineOf[i].advance(&instances[i], to: Instant(seconds: t)).count
@@ -127,16 +137,21 @@ final class OfflineScenarios {
             if steps % 4096 == 0 && Clock.now() - a0 > budget { break }
         }
         let advSeconds = Clock.now() - a0
+        let advCPU = Clock.threadCPU() - ac0
         let stepRate = Double(steps) / advSeconds
         results.add(
             "6 in-memory engine", n: n, "steps/s (advance at wake-ups)", stepRate, "/s", target: .atLeast(2_000_000),
             note: "\(steps) steps, \(stepRecords) records; one thread",
-            extra: [("recordsPerSecond", .double(Double(stepRecords) / advSeconds)), ("seconds", .double(advSeconds))])
+            extra: [
+                ("recordsPerSecond", .double(Double(stepRecords) / advSeconds)), ("seconds", .double(advSeconds)),
+                ("cpuSeconds", .double(advCPU)), ("perCPUSecond", .double(Double(steps) / advCPU)),
+            ])
 
         // Event steps: the state machine dang-vien-du-bi shares with the Python `transitions` baseline.
         let dv = engines["dang-vien-du-bi"]!
         var eventSteps = 0
         let e0 = Clock.now()
+        let ec0 = Clock.threadCPU()
         let at = Instant(seconds: now.seconds + 400 * 86_400)
         var k = 0
         while Clock.now() - e0 < min(budget, 10) && k < instances.count {
@@ -150,9 +165,11 @@ final class OfflineScenarios {
             if case .success = dv.send(&inst, event: "cong-nhan", data: [], at: at, actor: nil, counter: nil) { eventSteps += 1 }
         }
         let eventSeconds = Clock.now() - e0
+        let eventCPU = Clock.threadCPU() - ec0
         results.add(
             "6 in-memory engine", n: n, "event steps/s (send)", Double(eventSteps) / eventSeconds, "/s",
-            note: "bieu-quyet (fails 2/3) then cong-nhan, each with its advance")
+            note: "bieu-quyet (fails 2/3) then cong-nhan, each with its advance",
+            extra: [("cpuSeconds", .double(eventCPU)), ("perCPUSecond", .double(Double(eventSteps) / eventCPU))])
     }
 }
 
@@ -184,13 +201,18 @@ enum External {
         return secs
     }
 
-    static func transitions(_ c: Config, models: Int, steps: Int) throws -> (rate: Double, version: String) {
+    /// Steps per second of wall-clock time and, when the script reports it, per CPU second.
+    static func transitions(_ c: Config, models: Int, steps: Int) throws -> (rate: Double, perCPU: Double?, version: String) {
         let r = try runProcess(c.venvPython, ["\(c.tools)/transitions_bench.py", "--models", String(models), "--steps", String(steps)])
         guard r.status == 0, let j = try? JSON.parse(r.out), let rate = j["stepsPerSecond"].flatMap({ v -> Double? in
             if case .double(let d) = v { return d }
             return v.intValue.map(Double.init)
         })
         else { throw BenchError("transitions_bench.py failed (status \(r.status)): \(r.out.prefix(300))") }
-        return (rate, j["version"]?.stringValue ?? "?")
+        let perCPU: Double? = j["stepsPerCPUSecond"].flatMap { v in
+            if case .double(let d) = v { return d }
+            return v.intValue.map(Double.init)
+        }
+        return (rate, perCPU, j["version"]?.stringValue ?? "?")
     }
 }

@@ -96,6 +96,15 @@ final class Results {
         items.last { $0.scenario == scenario && $0.n == n && $0.metric == metric }?.value
     }
 
+    /// A number from a measurement's details (`extra`).
+    func detail(_ scenario: String, n: Int?, _ metric: String, _ key: String) -> Double? {
+        guard let m = items.last(where: { $0.scenario == scenario && $0.n == n && $0.metric == metric }),
+            let v = m.extra.first(where: { $0.0 == key })?.1
+        else { return nil }
+        if case .double(let d) = v { return d }
+        return v.intValue.map(Double.init)
+    }
+
     func table() -> String {
         var rows: [[String]] = [["scenario", "N", "metric", "value", "target", "met?"]]
         for m in items {
