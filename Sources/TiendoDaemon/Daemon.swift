@@ -47,6 +47,7 @@ public struct DaemonOptions: Sendable {
 
 /// The daemon's state owner. Every method runs on the loop thread (see `EventLoop`); nothing here is shared.
 /// Only `views` and `catalog` may be used from other threads (they are lock-protected snapshots).
+/// Unchecked Sendable: its state belongs to the loop thread (see EventLoop); not yet checked by the compiler.
 public final class Daemon: InstanceCounter, @unchecked Sendable {
     public let options: DaemonOptions
     public let store: Store

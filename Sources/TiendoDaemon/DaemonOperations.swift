@@ -6,16 +6,18 @@ import TiendoStore
 extension Daemon {
     // MARK: Counting (limits)
 
-    public func count(workflow: String, states: Set<String>, field: String?, value: Value?) -> Int {
+    /// Read in the caller's transaction when there is one (`Store.batch`); a failed read throws, and the engine
+    /// rejects the event instead of counting 0.
+    public func count(workflow: String, states: Set<String>, field: String?, value: Value?) throws -> Int {
         let def = current[workflow]
         if field == nil || field == def?.groupBy {
             let g = field == nil ? nil : value.map { $0.display(zone: def?.zone ?? .vietnam) }
-            return (try? store.count(workflow: workflow, states: states, group: g, groupField: field != nil)) ?? 0
+            return try store.count(workflow: workflow, states: states, group: g, groupField: field != nil)
         }
         // A `per` field other than group_by: count through the stored JSON.
         guard let field, let def else { return 0 }
         let json = value.map { $0.json(zone: def.zone) }
-        return (try? store.countByField(workflow: workflow, states: states, field: field, value: json)) ?? 0
+        return try store.countByField(workflow: workflow, states: states, field: field, value: json)
     }
 
     // MARK: Operator requests

@@ -1,5 +1,6 @@
 import CLinux
 import Foundation
+import Synchronization
 import TiendoCore
 
 #if canImport(Glibc)
@@ -21,6 +22,7 @@ public struct LifecycleHooks: Sendable {
 /// The single thread that owns the daemon: it sleeps in `poll` until the next wake-up (a timerfd), a signal
 /// (signalfd: SIGHUP reload, SIGTERM/SIGINT stop), a request from a control thread (eventfd) or a clock change.
 /// No fixed polling interval: with nothing due it only wakes for the watchdog.
+/// Unchecked Sendable: its fds and vars are the loop thread's; `jobs` under `lock`.
 public final class EventLoop: @unchecked Sendable {
     let daemon: Daemon
     let hooks: LifecycleHooks
@@ -60,11 +62,12 @@ public final class EventLoop: @unchecked Sendable {
         let done = DispatchSemaphore(value: 0)
         let box = ResultBox<T>()
         enqueue { d in
-            box.value = job(d)
+            let result = job(d)
+            box.value.withLock { $0 = result }
             done.signal()
         }
         done.wait()
-        return box.value!
+        return box.value.withLock { $0 }!
     }
 
     /// Queues `job` on the loop thread without waiting. Consecutive `groupable` jobs (operator changes) share one
@@ -260,6 +263,7 @@ public final class EventLoop: @unchecked Sendable {
     }
 }
 
-final class ResultBox<T>: @unchecked Sendable {
-    var value: T?
+/// A reply handed from the loop thread to the thread waiting in `submit`.
+final class ResultBox<T: Sendable>: Sendable {
+    let value = Mutex<T?>(nil)
 }

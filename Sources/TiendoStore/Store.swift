@@ -5,7 +5,7 @@ public import TiendoCore
 
 /// The durable state of the daemon in SQLite (WAL, `synchronous=FULL` by default). Writes go through one
 /// connection in transactions; reads may come from other threads.
-public final class Store: @unchecked Sendable {
+public final class Store: Sendable {
     public let path: String
     let pool: DatabasePool
     public static let applicationID: Int32 = 0x7469_656E  // "tien"
@@ -106,7 +106,7 @@ public final class Store: @unchecked Sendable {
     /// The thread-local key holding the open batch's connection.
     static let batchKey = "tiendo.store.batch"
 
-    final class BatchBox: @unchecked Sendable {
+    final class BatchBox {
         let db: Database
         init(_ db: Database) { self.db = db }
     }

@@ -12,6 +12,7 @@ import TiendoVarlink
 /// the scheduler. `ServerLimits` bounds what each local user can hold (connections, requests, queued output) and
 /// keeps capacity for administrators; a message must arrive whole within a deadline, output that nobody reads is
 /// dropped, a full file table pauses `accept` instead of spinning, and repeated faults are logged at a bounded rate.
+/// Unchecked Sendable: its fds and connections are the I/O thread's; queues under `lock`.
 public final class VarlinkServer: @unchecked Sendable {
     public let limits: ServerLimits
     let listenFD: Int32

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 public import TiendoCore
 
 /// Who is calling, from SO_PEERCRED.
@@ -67,25 +68,24 @@ public enum Dispatch {
 
 /// A `more` stream the handler writes to from any thread (`vn.tiendo.Delivery.NextDue`): each `send` is a reply with
 /// `continues`, queued like Watch records; once the client has gone, `isOpen` is false and `send` does nothing.
-public final class VarlinkStream: @unchecked Sendable {  // `open` guarded by `lock`
+public final class VarlinkStream: Sendable {
     let connectionID: Int
     unowned let server: VarlinkServer
-    private let lock = NSLock()
-    private var open = true
+    private let open = Mutex(true)
 
     init(connectionID: Int, server: VarlinkServer) {
         self.connectionID = connectionID
         self.server = server
     }
 
-    public var isOpen: Bool { lock.withLock { open } }
+    public var isOpen: Bool { open.withLock { $0 } }
 
     public func send(_ parameters: [(String, JSON)]) {
         guard isOpen else { return }
         server.push(connectionID, VarlinkReply(parameters: .object(parameters), error: nil, continues: true).bytes)
     }
 
-    func close() { lock.withLock { open = false } }
+    func close() { open.withLock { $0 = false } }
 }
 
 /// Answers one parsed call. Implemented by `ControlService`.
