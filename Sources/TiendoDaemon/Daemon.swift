@@ -107,7 +107,8 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
         startedAt = clock.now()
         lastNow = startedAt
         try FileManager.default.createDirectory(atPath: options.stateDirectory, withIntermediateDirectories: true)
-        store = try Store(path: (options.stateDirectory as NSString).appendingPathComponent("tiendo.sqlite"), synchronous: options.synchronous,
+        store = try Store(
+            path: (options.stateDirectory as NSString).appendingPathComponent("tiendo.sqlite"), synchronous: options.synchronous,
             inlineCheckBytes: options.inlineIntegrityCheckBytes, initialize: options.initialize)
         // Imports staged by clients of an earlier run cannot be finished: their client has gone.
         try store.dropStaged()

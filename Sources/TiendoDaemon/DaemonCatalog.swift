@@ -73,7 +73,8 @@ extension Daemon {
         if !changed.isEmpty || current.isEmpty || !calendarsChanged.isEmpty {
             var what = changed.isEmpty ? "không có thay đổi" : "thay đổi: " + changed.joined(separator: ", ")
             if !calendarsChanged.isEmpty {
-                what += "; lịch thay đổi: "
+                what +=
+                    "; lịch thay đổi: "
                     + calendarsChanged.map { c in
                         "\(c.id) (đổi hạn \(Daemon.thousands(c.records)) việc của \(Daemon.thousands(c.instances)) hồ sơ)"
                     }.joined(separator: ", ")
@@ -98,7 +99,8 @@ extension Daemon {
             var inst = row.instance
             let old = byDigest[inst.digest]
             let stateOK = inst.state.map { def.state($0) != nil } ?? !def.hasStates
-            let milestonesOK = (old.map { def.keepsMilestones(of: $0) } ?? true)
+            let milestonesOK =
+                (old.map { def.keepsMilestones(of: $0) } ?? true)
                 && inst.done.keys.allSatisfy { def.milestone($0).map { $0.recurrence == nil } ?? false }
                 && inst.series.keys.allSatisfy { def.milestone($0).map { $0.recurrence != nil } ?? false }
             let dataOK: Bool = {
@@ -113,7 +115,9 @@ extension Daemon {
             }
         }
         if !changes.isEmpty {
-            do { try store.commit(changes: changes, records: [], delivery: deliveryCommit(now: now, changes: changes)) } catch { sink.log(2, "Không ghi được khi chuyển phiên bản \(workflow): \(error)") }
+            do { try store.commit(changes: changes, records: [], delivery: deliveryCommit(now: now, changes: changes)) } catch {
+                sink.log(2, "Không ghi được khi chuyển phiên bản \(workflow): \(error)")
+            }
         }
     }
 

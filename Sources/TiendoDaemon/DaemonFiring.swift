@@ -147,7 +147,8 @@ extension Daemon {
         var fields = [("TIENDO_LATE_ITEMS", String(r.late)), ("TIENDO_MAX_LATE_SEC", String(r.maxLate))]
         if r.behind > 0, let since = r.behindSince {
             let zone = current.values.first?.zone ?? .vietnam
-            text += "; còn \(Daemon.thousands(r.behind)) hồ sơ chưa bù xong, chậm từ \(zone.vietnamese(since))"
+            text +=
+                "; còn \(Daemon.thousands(r.behind)) hồ sơ chưa bù xong, chậm từ \(zone.vietnamese(since))"
                 + " (\(Messages.lateness(seconds: Int(max(0, clock.now().seconds - since.seconds))))), bù tiếp ngay"
             fields += [("TIENDO_BEHIND_INSTANCES", String(r.behind)), ("TIENDO_BEHIND_SINCE", zone.iso(since))]
         }

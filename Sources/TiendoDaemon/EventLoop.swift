@@ -186,7 +186,9 @@ public final class EventLoop: @unchecked Sendable {
             if r.late > 0 { daemon.reportCatchUp(r, reason: "khi thức dậy") }
         } catch {
             if degraded == nil {
-                daemon.sink.log(2, "KHÔNG GHI ĐƯỢC trạng thái (\(error)); không gửi gì chưa được ghi, sẽ thử lại mỗi 5 giây", event: .lifecycle, fields: [])
+                daemon.sink.log(
+                    2, "KHÔNG GHI ĐƯỢC trạng thái (\(error)); không gửi gì chưa được ghi, sẽ thử lại mỗi 5 giây", event: .lifecycle,
+                    fields: [])
             }
             degraded = "\(error)"
             daemon.statusDirty = true
@@ -239,7 +241,8 @@ public final class EventLoop: @unchecked Sendable {
                     let before = daemon.lastNow
                     let delta = now.seconds - before.seconds
                     daemon.sink.log(
-                        4, "Đồng hồ hệ thống vừa bị đặt lại (\(delta >= 0 ? "tiến" : "lùi") khoảng \(Messages.span(seconds: Int(abs(delta))))); lập lại lịch, không việc nào bị mất hay lặp",
+                        4,
+                        "Đồng hồ hệ thống vừa bị đặt lại (\(delta >= 0 ? "tiến" : "lùi") khoảng \(Messages.span(seconds: Int(abs(delta))))); lập lại lịch, không việc nào bị mất hay lặp",
                         event: .lifecycle, fields: [])
                 }
             }

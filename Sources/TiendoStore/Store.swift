@@ -149,7 +149,9 @@ public final class Store: Sendable {
 
     public func setMeta(_ key: String, _ value: String) throws {
         try write { db in
-            try db.execute(sql: "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", arguments: [key, value])
+            try db.execute(
+                sql: "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                arguments: [key, value])
         }
     }
 
@@ -168,7 +170,8 @@ public final class Store: Sendable {
         try read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT digest, workflow, file, source FROM definitions WHERE digest IN (SELECT digest FROM workflow_counts WHERE n > 0)"
+                sql:
+                    "SELECT digest, workflow, file, source FROM definitions WHERE digest IN (SELECT digest FROM workflow_counts WHERE n > 0)"
             ).map { ($0["digest"], $0["workflow"], $0["file"], [UInt8](($0["source"] as Data?) ?? Data())) }
         }
     }

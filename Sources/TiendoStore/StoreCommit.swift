@@ -17,7 +17,8 @@ extension Store {
         try write { db in
             var stored: [StoredRecord] = []
             if let r = markSent {
-                try db.execute(sql: "UPDATE history SET sent = 1 WHERE seq BETWEEN ? AND ? AND sent = 0", arguments: [r.lowerBound, r.upperBound])
+                try db.execute(
+                    sql: "UPDATE history SET sent = 1 WHERE seq BETWEEN ? AND ? AND sent = 0", arguments: [r.lowerBound, r.upperBound])
             }
             let upsert = try db.cachedStatement(
                 sql: """
@@ -91,7 +92,8 @@ extension Store {
                 for c in changes where c.previousDueSig != c.dueSig { try Store.expireClosed(db, c, now: d.now) }
             }
             for (inst, key, reply) in idempotency {
-                try db.execute(sql: "INSERT OR IGNORE INTO idempotency(instance, key, reply) VALUES (?,?,?)", arguments: [inst, key, reply])
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO idempotency(instance, key, reply) VALUES (?,?,?)", arguments: [inst, key, reply])
             }
             return stored
         }
@@ -112,7 +114,9 @@ extension Store {
             for chunk in stride(from: 0, to: ids.count, by: 500) {
                 let part = Array(ids[chunk..<min(ids.count, chunk + 500)])
                 let marks = Array(repeating: "?", count: part.count).joined(separator: ",")
-                for id in try String.fetchAll(db, sql: "SELECT id FROM instances WHERE id IN (\(marks))", arguments: StatementArguments(part)) {
+                for id in try String.fetchAll(
+                    db, sql: "SELECT id FROM instances WHERE id IN (\(marks))", arguments: StatementArguments(part))
+                {
                     out.insert(id)
                 }
             }
@@ -124,9 +128,11 @@ extension Store {
     public func overdueAges(now: Instant, bounds: [Int64]) throws -> (count: Int, sum: Int64, buckets: [Int]) {
         try read { db in
             let cols = bounds.map { "IFNULL(SUM(age <= \($0)), 0)" }.joined(separator: ", ")
-            guard let row = try Row.fetchOne(
-                db, sql: "SELECT COUNT(*), IFNULL(SUM(age), 0), \(cols) FROM (SELECT ? - due_end AS age FROM due_items WHERE due_end <= ?)",
-                arguments: [now.seconds, now.seconds])
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: "SELECT COUNT(*), IFNULL(SUM(age), 0), \(cols) FROM (SELECT ? - due_end AS age FROM due_items WHERE due_end <= ?)",
+                    arguments: [now.seconds, now.seconds])
             else { return (0, 0, bounds.map { _ in 0 }) }
             return (row[0], row[1], bounds.indices.map { row[$0 + 2] })
         }
@@ -134,7 +140,8 @@ extension Store {
 
     public func unsent(limit: Int) throws -> [StoredRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT seq, record FROM history WHERE sent = 0 ORDER BY seq LIMIT ?", arguments: [limit]).compactMap { row in
+            try Row.fetchAll(db, sql: "SELECT seq, record FROM history WHERE sent = 0 ORDER BY seq LIMIT ?", arguments: [limit]).compactMap
+            { row in
                 guard let j = try? JSON.parse(row["record"] as String), let r = TiendoCore.Record(json: j) else { return nil }
                 return StoredRecord(seq: row["seq"], record: r)
             }
@@ -151,7 +158,8 @@ extension Store {
 
     public func idempotentReply(instance: String, key: String) throws -> String? {
         try read { db in
-            try String.fetchOne(db.cachedStatement(sql: "SELECT reply FROM idempotency WHERE instance = ? AND key = ?"), arguments: [instance, key])
+            try String.fetchOne(
+                db.cachedStatement(sql: "SELECT reply FROM idempotency WHERE instance = ? AND key = ?"), arguments: [instance, key])
         }
     }
 }

@@ -52,7 +52,9 @@ extension Store {
     public func dueInstances(upTo now: Instant, limit: Int, definition: (String) -> WorkflowDefinition?) throws -> [StoredInstance] {
         try read { db in
             try Row.fetchAll(
-                db, sql: "SELECT \(Store.columns) FROM instances WHERE next_wakeup IS NOT NULL AND next_wakeup <= ? ORDER BY next_wakeup LIMIT ?",
+                db,
+                sql:
+                    "SELECT \(Store.columns) FROM instances WHERE next_wakeup IS NOT NULL AND next_wakeup <= ? ORDER BY next_wakeup LIMIT ?",
                 arguments: [now.seconds, limit]
             ).map { try Store.decode($0, definition: definition) }
         }
@@ -92,9 +94,10 @@ extension Store {
     public func instances(workflow: String, notOn digest: String, definition: (String) -> WorkflowDefinition?) throws -> [StoredInstance] {
         try read { db in
             // The counts say whether there is any: a start-up or reload with nothing to move reads no instance row.
-            guard try Bool.fetchOne(
-                db, sql: "SELECT 1 FROM workflow_counts WHERE workflow = ? AND (digest <> ? OR stale <> 0) AND n > 0 LIMIT 1",
-                arguments: [workflow, digest]) ?? false
+            guard
+                try Bool.fetchOne(
+                    db, sql: "SELECT 1 FROM workflow_counts WHERE workflow = ? AND (digest <> ? OR stale <> 0) AND n > 0 LIMIT 1",
+                    arguments: [workflow, digest]) ?? false
             else { return [] }
             return try Row.fetchAll(
                 db, sql: "SELECT \(Store.columns) FROM instances WHERE workflow = ? AND (digest <> ? OR stale <> 0) ORDER BY id",
@@ -108,7 +111,8 @@ extension Store {
         return try read { db in
             let marks = Array(repeating: "?", count: states.count).joined(separator: ",")
             // From the trigger-maintained counts (a NULL group is stored there as '').
-            var sql = "SELECT IFNULL(SUM(n), 0) FROM \(groupField ? "counts" : "workflow_counts") WHERE workflow = ? AND state IN (\(marks))"
+            var sql =
+                "SELECT IFNULL(SUM(n), 0) FROM \(groupField ? "counts" : "workflow_counts") WHERE workflow = ? AND state IN (\(marks))"
             var args: [any DatabaseValueConvertible] = [workflow] + states.sorted()
             if groupField {
                 sql += " AND grp = ?"

@@ -88,7 +88,10 @@ extension Store {
     static func dueQuery(after: Instant?, until: Instant, workflow: String?, group: String?, limit: Int) -> (String, StatementArguments) {
         query(
             "SELECT \(Store.dueColumns) FROM due_items",
-            where: [("due_end <= ?", until.seconds), ("due_end > ?", after?.seconds), ("workflow = ?", workflow), ("IFNULL(grp, '') = ?", group)],
+            where: [
+                ("due_end <= ?", until.seconds), ("due_end > ?", after?.seconds), ("workflow = ?", workflow),
+                ("IFNULL(grp, '') = ?", group),
+            ],
             orderBy: "due_end, instance, deadline", limit: limit)
     }
 
@@ -140,7 +143,9 @@ extension Store {
 
     /// Per workflow: instances with an overdue item (and, with `groups`, per group in byte order), with an item due
     /// within (now, soon], and the next item not overdue.
-    public func dueSummary(now: Instant, soon: Instant, groups: Bool = true) throws -> [String: (overdue: Int, dueSoon: Int, next: DueRow?, overdueGroups: [(String, Int)])] {
+    public func dueSummary(now: Instant, soon: Instant, groups: Bool = true) throws -> [String: (
+        overdue: Int, dueSoon: Int, next: DueRow?, overdueGroups: [(String, Int)]
+    )] {
         try read { db in
             var out: [String: (overdue: Int, dueSoon: Int, next: DueRow?, overdueGroups: [(String, Int)])] = [:]
             let empty: (overdue: Int, dueSoon: Int, next: DueRow?, overdueGroups: [(String, Int)]) = (0, 0, nil, [])
@@ -164,7 +169,8 @@ extension Store {
                 if groups { out[wf]!.overdueGroups.append((row[1] as String, n)) }
             }
             for row in try Row.fetchAll(
-                db, sql: "SELECT workflow, COUNT(DISTINCT instance) AS n FROM due_items WHERE due_end > ? AND due_end <= ? GROUP BY workflow",
+                db,
+                sql: "SELECT workflow, COUNT(DISTINCT instance) AS n FROM due_items WHERE due_end > ? AND due_end <= ? GROUP BY workflow",
                 arguments: [now.seconds, soon.seconds])
             {
                 out[row[0] as String, default: empty].dueSoon = row[1]

@@ -164,10 +164,14 @@ public final class VarlinkServer: @unchecked Sendable {
                 }
                 guard connections[c.fd] === c else { continue }
                 if let started = c.messageStartedAt, !c.busy, now - started > limits.messageDeadline {
-                    logLimited(5, "deadline \(c.peer.uid)", "varlink: đóng kết nối của \(describe(c)): một thông điệp không gửi xong trong \(Int(limits.messageDeadline)) giây")
+                    logLimited(
+                        5, "deadline \(c.peer.uid)",
+                        "varlink: đóng kết nối của \(describe(c)): một thông điệp không gửi xong trong \(Int(limits.messageDeadline)) giây")
                     close(c)
                 } else if c.pendingOutput > 0, now - c.lastOutputProgress > limits.writeStallTimeout {
-                    logLimited(5, "stall \(c.peer.uid)", "varlink: đóng kết nối của \(describe(c)): không đọc trả lời trong \(Int(limits.writeStallTimeout)) giây")
+                    logLimited(
+                        5, "stall \(c.peer.uid)",
+                        "varlink: đóng kết nối của \(describe(c)): không đọc trả lời trong \(Int(limits.writeStallTimeout)) giây")
                     close(c)
                 }
             }
@@ -184,7 +188,10 @@ public final class VarlinkServer: @unchecked Sendable {
                     // The file table is full: stop polling the listening socket for a while (clients wait in the
                     // backlog) instead of spinning on a socket that stays readable.
                     acceptPausedUntil = DaemonClock.monotonic() + acceptPause
-                    logLimited(3, "emfile", "varlink: hết mô tả tệp khi nhận kết nối (\(String(cString: strerror(errno)))); tạm ngừng nhận \(Int(acceptPause * 1000)) ms")
+                    logLimited(
+                        3, "emfile",
+                        "varlink: hết mô tả tệp khi nhận kết nối (\(String(cString: strerror(errno)))); tạm ngừng nhận \(Int(acceptPause * 1000)) ms"
+                    )
                     acceptPause = min(acceptPause * 2, limits.maxAcceptPause)
                 default: break
                 }
@@ -276,7 +283,9 @@ public final class VarlinkServer: @unchecked Sendable {
                 }
                 json = m
             } catch .messageTooLarge {
-                logLimited(4, "large \(c.peer.uid)", "varlink: đóng kết nối của \(describe(c)): thông điệp vượt \(limits.maxMessage / (1024 * 1024)) MiB")
+                logLimited(
+                    4, "large \(c.peer.uid)",
+                    "varlink: đóng kết nối của \(describe(c)): thông điệp vượt \(limits.maxMessage / (1024 * 1024)) MiB")
                 return close(c)
             } catch {
                 logLimited(4, "json \(c.peer.uid)", "varlink: đóng kết nối của \(describe(c)): \(error)")
@@ -374,7 +383,9 @@ public final class VarlinkServer: @unchecked Sendable {
                 for r in records { queue(c, r) }
                 let uidOver = !c.trusted && (accounts[c.peer.uid]?.output ?? 0) > limits.perUIDOutput
                 if c.pendingOutput > limits.watchBacklog || uidOver {
-                    logLimited(4, "watch \(c.peer.uid)", "varlink: bỏ luồng Watch của \(describe(c)): không đọc kịp (\(c.pendingOutput / 1024) KiB đang chờ)")
+                    logLimited(
+                        4, "watch \(c.peer.uid)",
+                        "varlink: bỏ luồng Watch của \(describe(c)): không đọc kịp (\(c.pendingOutput / 1024) KiB đang chờ)")
                     close(c)
                 } else {
                     flush(c)
