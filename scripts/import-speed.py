@@ -90,7 +90,10 @@ def main():
         proc.wait()
         ru = resource.getrusage(resource.RUSAGE_CHILDREN)
         print(f"tiendod CPU (whole run, start-up included): user {ru.ru_utime:.2f} s, system {ru.ru_stime:.2f} s")
-        shutil.rmtree(d, ignore_errors=True)
+        if not os.environ.get("IMPORT_SPEED_KEEP"):
+            shutil.rmtree(d, ignore_errors=True)
+        else:
+            print("kept", d)
 
 
 main()

@@ -39,6 +39,7 @@ final class DeliveryService: Sendable {
         var announced: Instant?
         init(_ stream: VarlinkStream) { self.stream = stream }
     }
+    /// Used on the loop thread only (so never contended); the Mutex lets the compiler check that it is shared safely.
     private let streams = Mutex<[String: [Subscriber]]>([:])
 
     init(
