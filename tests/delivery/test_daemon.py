@@ -158,7 +158,7 @@ def test_who_may_call_the_delivery_interface(tiendod):
                 env={"TIENDO_DELIVER_USER": "daemon"}).start()
     os.chmod(d.socket, 0o666)
     info = d.call("org.varlink.service.GetInfo")
-    assert info["interfaces"] == ["org.varlink.service", "vn.tiendo.Manager", "vn.tiendo.Delivery"]
+    assert info["interfaces"] == ["org.varlink.service", "vn.tiendo.Manager", "vn.tiendo.Delivery", "vn.tiendo.Extras"]
     idl = d.call("org.varlink.service.GetInterfaceDescription", interface="vn.tiendo.Delivery")["description"]
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     with open(os.path.join(root, "vn.tiendo.Delivery.varlink"), encoding="utf-8") as f:
