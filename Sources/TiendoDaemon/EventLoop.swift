@@ -1,5 +1,6 @@
 import CLinux
 import Foundation
+import Synchronization
 import TiendoCore
 
 #if canImport(Glibc)
@@ -21,6 +22,7 @@ public struct LifecycleHooks: Sendable {
 /// The single thread that owns the daemon: it sleeps in `poll` until the next wake-up (a timerfd), a signal
 /// (signalfd: SIGHUP reload, SIGTERM/SIGINT stop), a request from a control thread (eventfd) or a clock change.
 /// No fixed polling interval: with nothing due it only wakes for the watchdog.
+/// Unchecked Sendable: its fds and vars are the loop thread's; `jobs` under `lock`.
 public final class EventLoop: @unchecked Sendable {
     let daemon: Daemon
     let hooks: LifecycleHooks
@@ -60,11 +62,12 @@ public final class EventLoop: @unchecked Sendable {
         let done = DispatchSemaphore(value: 0)
         let box = ResultBox<T>()
         enqueue { d in
-            box.value = job(d)
+            let result = job(d)
+            box.value.withLock { $0 = result }
             done.signal()
         }
         done.wait()
-        return box.value!
+        return box.value.withLock { $0 }!
     }
 
     /// Queues `job` on the loop thread without waiting. Consecutive `groupable` jobs (operator changes) share one
@@ -183,7 +186,9 @@ public final class EventLoop: @unchecked Sendable {
             if r.late > 0 { daemon.reportCatchUp(r, reason: "khi thức dậy") }
         } catch {
             if degraded == nil {
-                daemon.sink.log(2, "KHÔNG GHI ĐƯỢC trạng thái (\(error)); không gửi gì chưa được ghi, sẽ thử lại mỗi 5 giây", event: .lifecycle, fields: [])
+                daemon.sink.log(
+                    2, "KHÔNG GHI ĐƯỢC trạng thái (\(error)); không gửi gì chưa được ghi, sẽ thử lại mỗi 5 giây", event: .lifecycle,
+                    fields: [])
             }
             degraded = "\(error)"
             daemon.statusDirty = true
@@ -236,7 +241,8 @@ public final class EventLoop: @unchecked Sendable {
                     let before = daemon.lastNow
                     let delta = now.seconds - before.seconds
                     daemon.sink.log(
-                        4, "Đồng hồ hệ thống vừa bị đặt lại (\(delta >= 0 ? "tiến" : "lùi") khoảng \(Messages.span(seconds: Int(abs(delta))))); lập lại lịch, không việc nào bị mất hay lặp",
+                        4,
+                        "Đồng hồ hệ thống vừa bị đặt lại (\(delta >= 0 ? "tiến" : "lùi") khoảng \(Messages.span(seconds: Int(abs(delta))))); lập lại lịch, không việc nào bị mất hay lặp",
                         event: .lifecycle, fields: [])
                 }
             }
@@ -260,6 +266,7 @@ public final class EventLoop: @unchecked Sendable {
     }
 }
 
-final class ResultBox<T>: @unchecked Sendable {
-    var value: T?
+/// A reply handed from the loop thread to the thread waiting in `submit`.
+final class ResultBox<T: Sendable>: Sendable {
+    let value = Mutex<T?>(nil)
 }

@@ -218,8 +218,8 @@ final class BatchCounter: InstanceCounter {
     /// The chunk was written: the store's counts include it now.
     func stored() { pending.removeAll(keepingCapacity: true) }
 
-    func count(workflow: String, states: Set<String>, field: String?, value: Value?) -> Int {
-        var n = base.count(workflow: workflow, states: states, field: field, value: value)
+    func count(workflow: String, states: Set<String>, field: String?, value: Value?) throws -> Int {
+        var n = try base.count(workflow: workflow, states: states, field: field, value: value)
         guard workflow == self.workflow else { return n }
         for s in states { n += pending[Key(state: s, field: field, value: field == nil ? nil : value)] ?? 0 }
         return n

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 public import TiendoCore
 
 /// The daemon's own messages (not instance records), each with a journald MESSAGE_ID.
@@ -44,8 +45,9 @@ extension RecordSink {
 
 /// Readable lines on stderr: the fallback when no journal is connected (a terminal, CI). Text that came from
 /// outside (titles, keys, field values, file names) is shown with control characters escaped (`TerminalText`).
-public final class StderrSink: RecordSink, @unchecked Sendable {
-    let lock = NSLock()
+public final class StderrSink: RecordSink, Sendable {
+    /// One line at a time on stderr, whole.
+    let lock = Mutex(())
     public init() {}
 
     static let kindLabels: [Record.Kind: String] = [
@@ -71,8 +73,6 @@ public final class StderrSink: RecordSink, @unchecked Sendable {
     }
 
     func write(_ s: String) {
-        lock.lock()
-        defer { lock.unlock() }
-        FileHandle.standardError.write(Data(s.utf8))
+        lock.withLock { _ in FileHandle.standardError.write(Data(s.utf8)) }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import CTiendodStart
 import Foundation
 import Logging
+import Synchronization
 import TiendoCore
 import TiendoDaemon
 
@@ -163,11 +164,10 @@ struct Tiendod: ParsableCommand {
 }
 
 /// A one-way flag shared between threads.
-final class OnceFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    func set() { lock.withLock { value = true } }
-    var isSet: Bool { lock.withLock { value } }
+final class OnceFlag: Sendable {
+    private let value = Atomic(false)
+    func set() { value.store(true, ordering: .releasing) }
+    var isSet: Bool { value.load(ordering: .acquiring) }
 }
 
 Tiendod.main()

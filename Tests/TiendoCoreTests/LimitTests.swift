@@ -146,4 +146,36 @@ import Testing
         }
         #expect(group == nil)  // workflow-wide
     }
+
+    /// A store whose counts cannot be read (the daemon's SQL failing, say).
+    struct UnreadableCounter: InstanceCounter {
+        struct ReadFailed: Error, CustomStringConvertible {
+            var description: String { "disk I/O error" }
+        }
+        func count(workflow: String, states: Set<String>, field: String?, value: Value?) throws -> Int { throw ReadFailed() }
+    }
+
+    @Test("a count that cannot be read rejects the event and the start, without a record, instead of counting 0")
+    func unreadableCountRejects() throws {
+        let w = try World()
+        let mover = try w.add("A")
+        var inst = w.counter.instances[mover]
+        let sent = w.engine.send(&inst, event: "xuat-sac", data: [], at: at("2026-01-03T08:00"), actor: nil, counter: UnreadableCounter())
+        guard case .failure(.eventRejected(let id, "xuat-sac", "cho", let reason, nil)) = sent else {
+            Issue.record("expected EventRejected without a record, got \(sent)")
+            return
+        }
+        #expect(id == inst.id)
+        #expect(reason.contains("không đọc được số hồ sơ") && reason.contains("disk I/O error"))
+        #expect(inst.state == "cho")
+        // A limit on the initial state is checked at start: the start is refused the same way.
+        let yaml = "tiendo: 1\ntitle: Cap\ninitial: a\nstates:\n  a: {final: true}\nlimits:\n  - {state: a, max: 5}\n"
+        let capped = Engine(try Fixtures.workflow("cap", yaml))
+        let t = at("2026-01-01T08:00")
+        let started = capped.start(instanceID: "cap/1", data: [:], at: t, now: t, counter: UnreadableCounter())
+        guard case .failure(.eventRejected("cap/1", "start", nil, _, nil)) = started else {
+            Issue.record("expected the start to be rejected, got \(started)")
+            return
+        }
+    }
 }

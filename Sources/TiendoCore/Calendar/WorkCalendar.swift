@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A holiday rule projected for years without an official schedule.
 public struct HolidayRule: Sendable, Hashable {
@@ -93,18 +94,12 @@ public final class WorkCalendar: Sendable {
         let working: [Bool]
     }
 
-    final class YearCache: @unchecked Sendable {
-        let lock = NSLock()
-        var tables: [Int: YearTable] = [:]
+    final class YearCache: Sendable {
+        let tables = Mutex<[Int: YearTable]>([:])
     }
 
     func table(_ year: Int) -> YearTable {
-        cache.lock.lock()
-        if let t = cache.tables[year] {
-            cache.lock.unlock()
-            return t
-        }
-        cache.lock.unlock()
+        if let t = cache.tables.withLock({ $0[year] }) { return t }
         let first = CivilDate(year, 1, 1).dayNumber
         let count = CivilDate(year, 12, 31).dayNumber - first + 1
         var working = [Bool](repeating: true, count: count)
@@ -113,9 +108,7 @@ public final class WorkCalendar: Sendable {
             working[info.date.dayNumber - first] = info.kind == .workday
         }
         let t = YearTable(firstDay: first, working: working)
-        cache.lock.lock()
-        cache.tables[year] = t
-        cache.lock.unlock()
+        cache.tables.withLock { $0[year] = t }
         return t
     }
 

@@ -1,8 +1,9 @@
-/// Counts instances for limits. The daemon answers from its index; simulate from its instance set.
+/// Counts instances for limits. The daemon answers from its store; simulate from its instance set.
 public protocol InstanceCounter {
     /// Instances of `workflow` in any of `states` whose field `field` equals `value` (nil value: the field is
-    /// missing); all instances of the workflow when `field` is nil.
-    func count(workflow: String, states: Set<String>, field: String?, value: Value?) -> Int
+    /// missing); all instances of the workflow when `field` is nil. A count that cannot be read throws: the
+    /// event is then rejected rather than checked against a guess (a failed read once counted 0 and skipped caps).
+    func count(workflow: String, states: Set<String>, field: String?, value: Value?) throws -> Int
 }
 
 /// Why an operator request was refused. Maps onto the varlink errors.

@@ -112,21 +112,43 @@ extension Engine {
 
     // MARK: Limits
 
+    /// The first limit that moving `inst` to `target` would exceed, or why the counts could not be read.
     func limitViolation(
         inst: Instance, target: String, data: InstanceData, currentState: String?, counter: any InstanceCounter, at: Instant,
         event: String?, actor: Int?
     ) -> EngineError? {
+        do {
+            return try exceededLimit(
+                inst: inst, target: target, data: data, currentState: currentState, counter: counter, at: at, event: event, actor: actor)
+        } catch {
+            return error
+        }
+    }
+
+    private func exceededLimit(
+        inst: Instance, target: String, data: InstanceData, currentState: String?, counter: any InstanceCounter, at: Instant,
+        event: String?, actor: Int?
+    ) throws(EngineError) -> EngineError? {
         for l in definition.limits where l.state == target && currentState != target {
             let groupValue = l.per.flatMap { data[$0] }
             let groupText = l.per.map { _ in groupValue?.display(zone: zone) ?? "" }
-            var inState = counter.count(workflow: program.id, states: [l.state], field: l.per, value: groupValue) + 1
+            let count = { (states: Set<String>) throws(EngineError) -> Int in
+                do {
+                    return try counter.count(workflow: self.program.id, states: states, field: l.per, value: groupValue)
+                } catch {
+                    throw .eventRejected(
+                        id: inst.id, event: event ?? "start", state: currentState,
+                        reason: Messages.limitUnreadable(l.description, error: "\(error)"), record: nil)
+                }
+            }
+            var inState = try count([l.state]) + 1
             let allowed: Int
             switch l.max {
             case .count(let n):
                 allowed = n
             case .percent(let p):
                 let base = Set(l.of)
-                var n = counter.count(workflow: program.id, states: base, field: l.per, value: groupValue)
+                var n = try count(base)
                 if base.contains(target) && !(currentState.map { base.contains($0) } ?? false) { n += 1 }
                 if !base.contains(target), let c = currentState, base.contains(c) { n -= 1 }
                 allowed = p * n / 100

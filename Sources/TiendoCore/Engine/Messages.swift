@@ -122,6 +122,10 @@ public enum Messages {
         "chưa thể hoàn thành «\(title)»: còn thiếu \(missing.joined(separator: ", "))"
     }
 
+    static func limitUnreadable(_ limit: String, error: String) -> String {
+        "không đọc được số hồ sơ để kiểm tra giới hạn \(limit) (\(error)); chưa thay đổi gì, hãy thử lại"
+    }
+
     static func limit(_ limit: String, group: String?, count: Int, max: Int) -> String {
         "vượt giới hạn \(limit)" + (group.map { " trong nhóm «\($0)»" } ?? "") + ": sẽ có \(count), tối đa \(max)"
     }

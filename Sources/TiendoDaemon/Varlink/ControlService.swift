@@ -8,7 +8,7 @@ import TiendoVarlink
 #endif
 
 /// `vn.tiendo.Manager` and `org.varlink.service` over the varlink server.
-public final class ControlService: VarlinkHandler, @unchecked Sendable {
+public final class ControlService: VarlinkHandler, Sendable {
     static let interface = "vn.tiendo.Manager"
     let loop: EventLoop
     let views: @Sendable () -> Views

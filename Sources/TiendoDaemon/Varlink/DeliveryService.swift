@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TiendoCore
 import TiendoDelivery
 import TiendoStore
@@ -9,7 +10,7 @@ import TiendoVarlink
 /// transaction, answered once durable; lists and counts are read on the reader threads. `NextDue` with `more`
 /// keeps a stream per sender worker that hears of every change of the channel's next due instant, so the sender
 /// sleeps until something is due instead of polling.
-final class DeliveryService: @unchecked Sendable {  // `streams` is the loop thread's
+final class DeliveryService: Sendable {
     typealias Schema = [(String, ControlService.ParamType, Bool)]
     static let schemas: [String: Schema] = [
         "Claim": [
@@ -38,7 +39,8 @@ final class DeliveryService: @unchecked Sendable {  // `streams` is the loop thr
         var announced: Instant?
         init(_ stream: VarlinkStream) { self.stream = stream }
     }
-    private var streams: [String: [Subscriber]] = [:]
+    /// Used on the loop thread only (so never contended); the Mutex lets the compiler check that it is shared safely.
+    private let streams = Mutex<[String: [Subscriber]]>([:])
 
     init(
         loop: EventLoop, views: @escaping @Sendable () -> Views, clock: DaemonClock, log: @escaping @Sendable (Int, String) -> Void,
@@ -78,7 +80,7 @@ final class DeliveryService: @unchecked Sendable {  // `streams` is the loop thr
             let channel = p["channel"]!.stringValue!
             return .stream { [self] stream in
                 loop.enqueue { d in
-                    self.streams[channel, default: []].append(Subscriber(stream))
+                    self.streams.withLock { $0[channel, default: []].append(Subscriber(stream)) }
                     self.announce(channel, store: d.store)
                 }
             }
@@ -99,19 +101,21 @@ final class DeliveryService: @unchecked Sendable {  // `streams` is the loop thr
 
     /// Tells the channel's streams its next due instant when it changed (loop thread).
     func announce(_ channel: String, store: Store) {
-        guard var subs = streams[channel] else { return }
-        subs.removeAll { !$0.stream.isOpen }
-        streams[channel] = subs.isEmpty ? nil : subs
-        guard !subs.isEmpty else { return }
-        let next: Instant?
-        do { next = try store.nextDelivery(channel: channel) } catch {
-            log(3, "NextDue \(channel): \(error)")
-            return
-        }
-        for s in subs where !s.told || s.announced != next {
-            s.told = true
-            s.announced = next
-            s.stream.send([("at", next.map { .string(Zone.vietnam.iso($0)) } ?? .null)])
+        streams.withLock { streams in
+            guard var subs = streams[channel] else { return }
+            subs.removeAll { !$0.stream.isOpen }
+            streams[channel] = subs.isEmpty ? nil : subs
+            guard !subs.isEmpty else { return }
+            let next: Instant?
+            do { next = try store.nextDelivery(channel: channel) } catch {
+                log(3, "NextDue \(channel): \(error)")
+                return
+            }
+            for s in subs where !s.told || s.announced != next {
+                s.told = true
+                s.announced = next
+                s.stream.send([("at", next.map { .string(Zone.vietnam.iso($0)) } ?? .null)])
+            }
         }
     }
 

@@ -5,7 +5,8 @@ import Foundation
 /// `ServerLimits.perUIDInFlight` at a time — always leave threads for everyone else. Idle threads block without
 /// timeouts. Own threads rather than a dispatch queue: libdispatch's Linux thread pool keeps a monitor waking every
 /// second once used, and an idle daemon must not wake.
-final class ReaderPool: @unchecked Sendable {  // state guarded by `condition`
+/// Unchecked Sendable: its state is guarded by `condition` (Mutex has no wait).
+final class ReaderPool: @unchecked Sendable {
     private let condition = NSCondition()
     private var queues: [UInt32: [(seq: Int, job: @Sendable () -> Void)]] = [:]
     private var running: [UInt32: Int] = [:]

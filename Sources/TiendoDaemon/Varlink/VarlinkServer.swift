@@ -7,103 +7,12 @@ import TiendoVarlink
     import Glibc
 #endif
 
-/// Who is calling, from SO_PEERCRED.
-public struct Peer: Sendable {
-    public var pid: Int32
-    public var uid: UInt32
-    public var gid: UInt32
-}
-
-/// A varlink reply: parameters, or an error name with parameters; `continues` for `more` streams.
-public struct VarlinkReply: Sendable {
-    public var parameters: JSON
-    public var error: String?
-    public var continues = false
-    /// The whole message, already serialised (by `encoded()` on the thread that made the reply).
-    var message: [UInt8]?
-
-    public static func ok(_ p: [(String, JSON)]) -> VarlinkReply { VarlinkReply(parameters: .object(p), error: nil) }
-    public static func error(_ name: String, _ p: [(String, JSON)] = []) -> VarlinkReply {
-        VarlinkReply(parameters: .object(p), error: name)
-    }
-
-    /// A reply written by `body` straight into the message, between `{"parameters":` and `}` + NUL: no copy.
-    public static func ok(writingParameters body: (inout [UInt8]) throws -> Void) rethrows -> VarlinkReply {
-        var m: [UInt8] = []
-        m.reserveCapacity(1 << 16)
-        m.append(contentsOf: VarlinkReply.parametersPrefix)
-        try body(&m)
-        m.append(contentsOf: VarlinkReply.parametersSuffix)
-        return VarlinkReply(parameters: .null, error: nil, message: m)
-    }
-
-    static let parametersPrefix: [UInt8] = Array(#"{"parameters":"#.utf8)
-    static let parametersSuffix: [UInt8] = [UInt8(ascii: "}"), 0]
-
-    /// This reply with its message serialised now: readers call it so the I/O thread only copies bytes.
-    public func encoded() -> VarlinkReply {
-        var r = self
-        r.message = bytes
-        return r
-    }
-
-    var bytes: [UInt8] {
-        if let message { return message }
-        var o: [(String, JSON)] = []
-        if let error { o.append(("error", .string(error))) }
-        o.append(("parameters", parameters))
-        if continues { o.append(("continues", .bool(true))) }
-        var b = JSON.object(o).bytes()
-        b.append(0)
-        return b
-    }
-}
-
-/// How a request is answered.
-public enum Dispatch {
-    /// Answer on the I/O thread right away.
-    case immediate(VarlinkReply)
-    /// Answer later: the handler calls `reply` (possibly on another thread).
-    case deferred((@escaping @Sendable (VarlinkReply) -> Void) -> Void)
-    /// Start a `more` stream: the connection receives records until it closes.
-    case watch
-    /// Start a `more` stream of the handler's own replies (`VarlinkStream`), until the connection closes.
-    case stream((VarlinkStream) -> Void)
-}
-
-/// A `more` stream the handler writes to from any thread (`vn.tiendo.Delivery.NextDue`): each `send` is a reply with
-/// `continues`, queued like Watch records; once the client has gone, `isOpen` is false and `send` does nothing.
-public final class VarlinkStream: @unchecked Sendable {  // `open` guarded by `lock`
-    let connectionID: Int
-    unowned let server: VarlinkServer
-    private let lock = NSLock()
-    private var open = true
-
-    init(connectionID: Int, server: VarlinkServer) {
-        self.connectionID = connectionID
-        self.server = server
-    }
-
-    public var isOpen: Bool { lock.withLock { open } }
-
-    public func send(_ parameters: [(String, JSON)]) {
-        guard isOpen else { return }
-        server.push(connectionID, VarlinkReply(parameters: .object(parameters), error: nil, continues: true).bytes)
-    }
-
-    func close() { lock.withLock { open = false } }
-}
-
-/// Answers one parsed call. Implemented by `ControlService`.
-public protocol VarlinkHandler: AnyObject, Sendable {
-    func handle(method: String, parameters: [(String, JSON)], more: Bool, oneway: Bool, peer: Peer) -> Dispatch
-}
-
 /// A varlink server on a listening Unix socket: NUL-terminated JSON messages, requests of one connection answered
 /// in order, every connection multiplexed on one I/O thread so a slow or malicious client cannot stall others or
 /// the scheduler. `ServerLimits` bounds what each local user can hold (connections, requests, queued output) and
 /// keeps capacity for administrators; a message must arrive whole within a deadline, output that nobody reads is
 /// dropped, a full file table pauses `accept` instead of spinning, and repeated faults are logged at a bounded rate.
+/// Unchecked Sendable: its fds and connections are the I/O thread's; queues under `lock`.
 public final class VarlinkServer: @unchecked Sendable {
     public let limits: ServerLimits
     let listenFD: Int32
@@ -255,10 +164,14 @@ public final class VarlinkServer: @unchecked Sendable {
                 }
                 guard connections[c.fd] === c else { continue }
                 if let started = c.messageStartedAt, !c.busy, now - started > limits.messageDeadline {
-                    logLimited(5, "deadline \(c.peer.uid)", "varlink: đóng kết nối của \(describe(c)): một thông điệp không gửi xong trong \(Int(limits.messageDeadline)) giây")
+                    logLimited(
+                        5, "deadline \(c.peer.uid)",
+                        "varlink: đóng kết nối của \(describe(c)): một thông điệp không gửi xong trong \(Int(limits.messageDeadline)) giây")
                     close(c)
                 } else if c.pendingOutput > 0, now - c.lastOutputProgress > limits.writeStallTimeout {
-                    logLimited(5, "stall \(c.peer.uid)", "varlink: đóng kết nối của \(describe(c)): không đọc trả lời trong \(Int(limits.writeStallTimeout)) giây")
+                    logLimited(
+                        5, "stall \(c.peer.uid)",
+                        "varlink: đóng kết nối của \(describe(c)): không đọc trả lời trong \(Int(limits.writeStallTimeout)) giây")
                     close(c)
                 }
             }
@@ -275,7 +188,10 @@ public final class VarlinkServer: @unchecked Sendable {
                     // The file table is full: stop polling the listening socket for a while (clients wait in the
                     // backlog) instead of spinning on a socket that stays readable.
                     acceptPausedUntil = DaemonClock.monotonic() + acceptPause
-                    logLimited(3, "emfile", "varlink: hết mô tả tệp khi nhận kết nối (\(String(cString: strerror(errno)))); tạm ngừng nhận \(Int(acceptPause * 1000)) ms")
+                    logLimited(
+                        3, "emfile",
+                        "varlink: hết mô tả tệp khi nhận kết nối (\(String(cString: strerror(errno)))); tạm ngừng nhận \(Int(acceptPause * 1000)) ms"
+                    )
                     acceptPause = min(acceptPause * 2, limits.maxAcceptPause)
                 default: break
                 }
@@ -367,7 +283,9 @@ public final class VarlinkServer: @unchecked Sendable {
                 }
                 json = m
             } catch .messageTooLarge {
-                logLimited(4, "large \(c.peer.uid)", "varlink: đóng kết nối của \(describe(c)): thông điệp vượt \(limits.maxMessage / (1024 * 1024)) MiB")
+                logLimited(
+                    4, "large \(c.peer.uid)",
+                    "varlink: đóng kết nối của \(describe(c)): thông điệp vượt \(limits.maxMessage / (1024 * 1024)) MiB")
                 return close(c)
             } catch {
                 logLimited(4, "json \(c.peer.uid)", "varlink: đóng kết nối của \(describe(c)): \(error)")
@@ -465,7 +383,9 @@ public final class VarlinkServer: @unchecked Sendable {
                 for r in records { queue(c, r) }
                 let uidOver = !c.trusted && (accounts[c.peer.uid]?.output ?? 0) > limits.perUIDOutput
                 if c.pendingOutput > limits.watchBacklog || uidOver {
-                    logLimited(4, "watch \(c.peer.uid)", "varlink: bỏ luồng Watch của \(describe(c)): không đọc kịp (\(c.pendingOutput / 1024) KiB đang chờ)")
+                    logLimited(
+                        4, "watch \(c.peer.uid)",
+                        "varlink: bỏ luồng Watch của \(describe(c)): không đọc kịp (\(c.pendingOutput / 1024) KiB đang chờ)")
                     close(c)
                 } else {
                     flush(c)

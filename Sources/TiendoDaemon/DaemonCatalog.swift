@@ -1,0 +1,143 @@
+import Foundation
+public import TiendoCore
+import TiendoStore
+
+/// The catalog: definitions loaded, reloaded, pinned by digest; instances migrated to new versions.
+extension Daemon {
+    // MARK: Definitions
+
+    func engine(_ digest: String) -> Engine? {
+        if let e = engines[digest] { return e }
+        guard let d = byDigest[digest] else { return nil }
+        let e = Engine(d)
+        engines[digest] = e
+        return e
+    }
+
+    func definition(_ digest: String) -> WorkflowDefinition? { byDigest[digest] }
+
+    /// Loads (or reloads) the search path and the calendars. A broken file keeps its last good version in force.
+    /// In order (format §10 "Calendar changes", rule 5): a calendar that changed is applied to the instances using
+    /// it (`rescheduled` records, with `actor` the uid of a `Reload` caller); then instances move to a new version
+    /// when their state and milestones still exist there, the others stay pinned and stale. Catch-up comes after,
+    /// at the caller's next tick.
+    @discardableResult
+    public func loadDefinitions(actor: Int? = nil) -> (changed: [String], diagnostics: [Diagnostic]) {
+        let now = clock.now()
+        if !storedCalendarsRead { readStoredCalendars() }
+        // Pinned versions from the store, so stale instances keep running after a restart.
+        if byDigest.isEmpty, let pinned = try? store.definitionsInUse() {
+            let loader = Loader(searchPath: options.workflowDirectories)
+            loader.calendarsInForce = calendarsInForce
+            for p in pinned {
+                if let def = loader.loadWorkflow(file: p.file, bytes: p.source).0 { byDigest[def.digest] = def }
+            }
+        }
+        let loader = Loader(searchPath: options.workflowDirectories)
+        loader.calendarsInForce = calendarsInForce
+        let set = loader.loadAll()
+        var changed: [String] = []
+        for id in set.order {
+            guard let def = set.workflows[id] else { continue }
+            if current[id]?.digest != def.digest {
+                if case .success(let bytes) = Loader.readFile(def.file) {
+                    do {
+                        try store.saveDefinition(digest: def.digest, workflow: id, file: def.file, source: bytes, at: now)
+                    } catch {
+                        sink.log(3, "Không lưu được định nghĩa \(id): \(error)")
+                    }
+                }
+                current[id] = def
+                byDigest[def.digest] = def
+                changed.append(id)
+            }
+        }
+        let errorsByFile = Dictionary(grouping: set.errors, by: \.file)
+        for (id, file) in set.rejected {
+            let msgs = errorsByFile[file] ?? []
+            let kept = current[id] != nil ? "giữ phiên bản tốt trước đó" : "chưa có phiên bản nào dùng được"
+            sink.log(
+                3, "Định nghĩa \(id) (\(file)) bị từ chối, \(kept): \(msgs.map(\.description).joined(separator: "; "))",
+                event: .definitionRejected, fields: [("TIENDO_WORKFLOW", id), ("TIENDO_FILE", file)])
+        }
+        var diagnostics = set.diagnostics
+        logCalendarErrors(loader, diagnostics: &diagnostics)
+        loadRouting(set, diagnostics: &diagnostics)
+        self.diagnostics = diagnostics
+        let calendarChanges = applyCalendarChanges(loader, at: now, actor: actor)
+        // Every definition in force, current or stale, computes with the calendars in force from now on.
+        bindCalendarsInForce()
+        publishCatalog()
+        for id in changed { migrate(workflow: id, at: now) }
+        let calendarsChanged = calendarChanges.filter { $0.previous }
+        if !changed.isEmpty || current.isEmpty || !calendarsChanged.isEmpty {
+            var what = changed.isEmpty ? "không có thay đổi" : "thay đổi: " + changed.joined(separator: ", ")
+            if !calendarsChanged.isEmpty {
+                what +=
+                    "; lịch thay đổi: "
+                    + calendarsChanged.map { c in
+                        "\(c.id) (đổi hạn \(Daemon.thousands(c.records)) việc của \(Daemon.thousands(c.instances)) hồ sơ)"
+                    }.joined(separator: ", ")
+            }
+            sink.log(
+                6, "Đã nạp \(current.count) quy trình (\(what))", event: .definitionsLoaded,
+                fields: [
+                    ("TIENDO_WORKFLOWS", current.keys.sorted().joined(separator: " ")),
+                    ("TIENDO_CALENDARS", calendarsChanged.map(\.id).joined(separator: " ")),
+                ])
+        }
+        statusDirty = true
+        return (changed, diagnostics)
+    }
+
+    /// Moves instances of `workflow` to the current version when compatible (format §9); marks the others stale.
+    func migrate(workflow: String, at now: Instant) {
+        guard let def = current[workflow] else { return }
+        guard let rows = try? store.instances(workflow: workflow, notOn: def.digest, definition: definition) else { return }
+        var changes: [InstanceChange] = []
+        for row in rows {
+            var inst = row.instance
+            let old = byDigest[inst.digest]
+            let stateOK = inst.state.map { def.state($0) != nil } ?? !def.hasStates
+            let milestonesOK =
+                (old.map { def.keepsMilestones(of: $0) } ?? true)
+                && inst.done.keys.allSatisfy { def.milestone($0).map { $0.recurrence == nil } ?? false }
+                && inst.series.keys.allSatisfy { def.milestone($0).map { $0.recurrence != nil } ?? false }
+            let dataOK: Bool = {
+                if case .success = def.complete(inst.data) { return inst.data.keys.allSatisfy { def.field($0) != nil } }
+                return false
+            }()
+            if stateOK && milestonesOK && dataOK {
+                inst.digest = def.digest
+                changes.append(change(inst, def: def, stale: false))
+            } else if !row.stale, let old {
+                changes.append(change(inst, def: old, stale: true))
+            }
+        }
+        if !changes.isEmpty {
+            do { try store.commit(changes: changes, records: [], delivery: deliveryCommit(now: now, changes: changes)) } catch {
+                sink.log(2, "Không ghi được khi chuyển phiên bản \(workflow): \(error)")
+            }
+        }
+    }
+
+    /// The row to store for an instance: its schedule and open deadlines, computed by `engine` (by default the
+    /// cached engine of its definition).
+    func change(
+        _ inst: Instance, def: WorkflowDefinition, engine: Engine? = nil, stale: Bool, dataUnchanged: Bool = false,
+        previousDueSig: Int64? = nil
+    ) -> InstanceChange {
+        let engine = engine ?? self.engine(def.digest) ?? Engine(def)
+        var next = engine.nextWakeup(inst)
+        if let n = next, n <= inst.checkedAt { next = inst.checkedAt.adding(seconds: 1) }
+        let group = def.group(of: inst.data)
+        let due = engine.openDeadlines(inst).map {
+            DueRow(
+                instance: inst.id, deadline: $0.key, workflow: inst.workflow, group: group, state: inst.state, milestone: $0.milestone,
+                occurrence: $0.occurrence, title: $0.title, due: $0.due, dueEnd: $0.end, provisional: $0.provisional)
+        }
+        return InstanceChange(
+            instance: inst, group: group, nextWakeup: next, dueItems: due, stale: stale,
+            dataJSON: dataUnchanged ? nil : def.json(inst.data).serialized(), previousDueSig: previousDueSig)
+    }
+}

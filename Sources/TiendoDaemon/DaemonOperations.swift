@@ -1,0 +1,134 @@
+import Foundation
+public import TiendoCore
+import TiendoStore
+
+/// Operations: limit counts, start and send (durable before they return).
+extension Daemon {
+    // MARK: Counting (limits)
+
+    /// Read in the caller's transaction when there is one (`Store.batch`); a failed read throws, and the engine
+    /// rejects the event instead of counting 0.
+    public func count(workflow: String, states: Set<String>, field: String?, value: Value?) throws -> Int {
+        let def = current[workflow]
+        if field == nil || field == def?.groupBy {
+            let g = field == nil ? nil : value.map { $0.display(zone: def?.zone ?? .vietnam) }
+            return try store.count(workflow: workflow, states: states, group: g, groupField: field != nil)
+        }
+        // A `per` field other than group_by: count through the stored JSON.
+        guard let field, let def else { return 0 }
+        let json = value.map { $0.json(zone: def.zone) }
+        return try store.countByField(workflow: workflow, states: states, field: field, value: json)
+    }
+
+    // MARK: Operator requests
+
+    func requestID(_ workflow: String, _ key: String) -> String { "\(workflow)/\(key)" }
+
+    /// Starts an instance now (durable before returning).
+    public func startInstance(
+        workflow: String, key: String?, data: [(String, JSON)], actor: Int?, actorName: String? = nil, started: Instant? = nil
+    ) throws(RequestError) -> Instance {
+        let now = clock.now()
+        guard let def = current[workflow] else { throw .noSuchWorkflow(workflow) }
+        let validated: InstanceData
+        switch def.validate(data: data, partial: false) {
+        case .success(let d): validated = d
+        case .failure(let e): throw .invalidData(field: e.field, reason: e.reason)
+        }
+        let k = key ?? Daemon.generatedKey(now)
+        guard InstanceRows.isValidKey(k) else {
+            throw .invalidData(field: "key", reason: "khóa '\(k)' không hợp lệ: chữ, số, '.', '_', '-'; tối đa 128 ký tự")
+        }
+        let id = requestID(workflow, k)
+        do {
+            if try store.exists(id) { throw RequestError.instanceExists(id) }
+        } catch let e as RequestError {
+            throw e
+        } catch {
+            throw .internalError("\(error)")
+        }
+        let engine = self.engine(def.digest)!
+        switch engine.start(instanceID: id, data: validated, at: started ?? now, now: now, actor: actor, counter: self) {
+        case .success(let (inst, records)):
+            try persist([change(inst, def: def, stale: false)], Daemon.attribute(records, to: actorName))
+            return inst
+        case .failure(let e):
+            throw Daemon.map(e)
+        }
+    }
+
+    /// Commits an operator's change (durable before the reply), then emits its records.
+    func persist(_ changes: [InstanceChange], _ records: [Record], idempotency: [(String, String, String)] = []) throws(RequestError) {
+        do {
+            send(
+                try store.commit(
+                    changes: changes, records: records, idempotency: idempotency, markSent: inGroup ? nil : takeUnmarked(),
+                    delivery: deliveryCommit(now: clock.now(), changes: changes)))
+        } catch {
+            throw .internalError("\(error)")
+        }
+        statusDirty = true
+    }
+
+    /// The operator's records (those with an `actor`) of one request, with the name of the person a front end acted
+    /// for; timed records the request caused on the way keep none.
+    static func attribute(_ records: [Record], to actorName: String?) -> [Record] {
+        guard let actorName else { return records }
+        return records.map { r in
+            guard r.actor != nil else { return r }
+            var named = r
+            named.actorName = actorName
+            return named
+        }
+    }
+
+    static func map(_ e: EngineError) -> RequestError {
+        switch e {
+        case .invalidData(let f): return .invalidData(field: f.field, reason: f.reason)
+        case .eventRejected(let id, let ev, let st, let reason, _): return .eventRejected(id: id, event: ev, state: st, reason: reason)
+        case .limitExceeded(let l, let g, let c, let m, _): return .limitExceeded(limit: l, group: g, count: c, max: m)
+        }
+    }
+
+    static func generatedKey(_ now: Instant) -> String {
+        "i\(now.seconds)-\(UInt32.random(in: 0...UInt32.max))"
+    }
+
+    /// Applies an event (or `done`) now; durable before returning. An idempotency key makes it apply at most once.
+    public func sendEvent(
+        id: String, event: String, data: [(String, JSON)], idempotencyKey: String?, actor: Int?, actorName: String? = nil
+    ) throws(RequestError) -> Instance {
+        let now = clock.now()
+        if let key = idempotencyKey, let reply = try? store.idempotentReply(instance: id, key: key) {
+            _ = reply
+            if let row = try? store.instance(id, definition: definition) { return row.instance }
+        }
+        let row: StoredInstance
+        do {
+            guard let r = try store.instance(id, definition: definition) else { throw RequestError.noSuchInstance(id) }
+            row = r
+        } catch let e as RequestError {
+            throw e
+        } catch {
+            throw .internalError("\(error)")
+        }
+        guard let def = byDigest[row.instance.digest], let engine = engine(row.instance.digest) else {
+            throw .internalError("định nghĩa của \(id) không nạp được")
+        }
+        var inst = row.instance
+        let result = engine.send(&inst, event: event, data: data, at: now, actor: actor, counter: self)
+        switch result {
+        case .success(let records):
+            try persist(
+                [change(inst, def: def, stale: row.stale)], Daemon.attribute(records, to: actorName),
+                idempotency: idempotencyKey.map { [(id, $0, "ok")] } ?? [])
+            return inst
+        case .failure(let e):
+            // Keep what the advance did and the rejection in history; the event itself changed nothing.
+            var advanced = row.instance
+            let pre = engine.advanceFully(&advanced, to: now)
+            try persist([change(advanced, def: def, stale: row.stale)], pre + Daemon.attribute(e.record.map { [$0] } ?? [], to: actorName))
+            throw Daemon.map(e)
+        }
+    }
+}

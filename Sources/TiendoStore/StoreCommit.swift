@@ -1,0 +1,165 @@
+import Foundation
+import GRDB
+public import TiendoCore
+
+/// Writing: the one transaction of a step (instances, due items, history, idempotency) and the outbox reads.
+extension Store {
+    // MARK: Writing
+
+    /// One transaction: instance upserts with their schedule and due items, new history records with their key,
+    /// idempotency replies; with `delivery`, each record's deliveries and the expiry of pending notices whose
+    /// deadline the changes closed (`DeliveryCommit`). Returns the stored records with their sequence numbers, in order.
+    @discardableResult
+    public func commit(
+        changes: [InstanceChange], records: [TiendoCore.Record], idempotency: [(String, String, String)] = [],
+        markSent: ClosedRange<Int64>? = nil, delivery: DeliveryCommit? = nil
+    ) throws -> [StoredRecord] {
+        try write { db in
+            var stored: [StoredRecord] = []
+            if let r = markSent {
+                try db.execute(
+                    sql: "UPDATE history SET sent = 1 WHERE seq BETWEEN ? AND ? AND sent = 0", arguments: [r.lowerBound, r.upperBound])
+            }
+            let upsert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO instances(id, workflow, state, data, started_at, entered_at, done, completed, digest, marks,
+                        checked_at, next_wakeup, grp, stale, due_sig, series)
+                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                    ON CONFLICT(id) DO UPDATE SET workflow=excluded.workflow, state=excluded.state, data=excluded.data,
+                        started_at=excluded.started_at, entered_at=excluded.entered_at, done=excluded.done,
+                        completed=excluded.completed, digest=excluded.digest, marks=excluded.marks,
+                        checked_at=excluded.checked_at, next_wakeup=excluded.next_wakeup, grp=excluded.grp, stale=excluded.stale,
+                        due_sig=excluded.due_sig, series=excluded.series
+                    """)
+            let update = try db.cachedStatement(
+                sql: """
+                    UPDATE instances SET state=?, entered_at=?, done=?, completed=?, digest=?, marks=?, checked_at=?,
+                        next_wakeup=?, stale=?, due_sig=?, series=? WHERE id=?
+                    """)
+            let updateByRowid = try db.cachedStatement(
+                sql: """
+                    UPDATE instances SET state=?, entered_at=?, done=?, completed=?, digest=?, marks=?, checked_at=?,
+                        next_wakeup=?, stale=?, due_sig=?, series=? WHERE rowid=?
+                    """)
+            let deleteDue = try db.cachedStatement(sql: "DELETE FROM due_items WHERE instance = ?")
+            let insertDue = try db.cachedStatement(
+                sql: """
+                    INSERT INTO due_items(instance, deadline, workflow, grp, state, milestone, title, due, due_end, occurrence,
+                        provisional) VALUES (?,?,?,?,?,?,?,?,?,?,?)
+                    """)
+            for c in changes {
+                let i = c.instance
+                if let data = c.dataJSON {
+                    try upsert.execute(arguments: [
+                        i.id, i.workflow, i.state, data, i.startedAt.seconds, i.enteredAt.seconds, Store.encodeMap(i.done),
+                        i.completed ? 1 : 0, i.digest, Store.encodeMap(i.marks), i.checkedAt.seconds, c.nextWakeup?.seconds, c.group,
+                        c.stale ? 1 : 0, c.dueSig, SeriesState.encode(i.series),
+                    ])
+                } else if let rowid = c.rowid {
+                    try updateByRowid.execute(arguments: [
+                        i.state, i.enteredAt.seconds, Store.encodeMap(i.done), i.completed ? 1 : 0, i.digest, Store.encodeMap(i.marks),
+                        i.checkedAt.seconds, c.nextWakeup?.seconds, c.stale ? 1 : 0, c.dueSig, SeriesState.encode(i.series), rowid,
+                    ])
+                } else {
+                    try update.execute(arguments: [
+                        i.state, i.enteredAt.seconds, Store.encodeMap(i.done), i.completed ? 1 : 0, i.digest, Store.encodeMap(i.marks),
+                        i.checkedAt.seconds, c.nextWakeup?.seconds, c.stale ? 1 : 0, c.dueSig, SeriesState.encode(i.series), i.id,
+                    ])
+                }
+                if c.previousDueSig == c.dueSig { continue }
+                try deleteDue.execute(arguments: [i.id])
+                for d in c.dueItems {
+                    try insertDue.execute(arguments: [
+                        d.instance, d.deadline, d.workflow, d.group, d.state, d.milestone, d.title, d.due, d.dueEnd.seconds,
+                        d.occurrence, d.provisional ? 1 : 0,
+                    ])
+                }
+            }
+            let insertRecord = try db.cachedStatement(
+                sql: "INSERT INTO history(instance, workflow, at, kind, record, key) VALUES (?,?,?,?,?,?)")
+            for r in records {
+                try insertRecord.execute(arguments: [r.instance, r.workflow, r.at.seconds, r.kind.rawValue, r.json.serialized(), r.key])
+                let seq = db.lastInsertedRowID
+                stored.append(StoredRecord(seq: seq, record: r))
+                if let d = delivery, let fanOut = d.fanOut {
+                    let key = Store.recordKey(r, seq: seq)
+                    try Store.insertDeliveries(db, fanOut(r, key), record: r, seq: seq, key: key, now: d.now)
+                }
+            }
+            // After the fan-out: a notice whose deadline the same change closed (a catch-up notice, then `done`)
+            // expires at once.
+            if let d = delivery {
+                for c in changes where c.previousDueSig != c.dueSig { try Store.expireClosed(db, c, now: d.now) }
+            }
+            for (inst, key, reply) in idempotency {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO idempotency(instance, key, reply) VALUES (?,?,?)", arguments: [inst, key, reply])
+            }
+            return stored
+        }
+    }
+
+    /// Marks records sent: one statement for a range of sequence numbers.
+    public func markSent(from first: Int64, through last: Int64) throws {
+        guard first <= last else { return }
+        try write { db in
+            try db.execute(sql: "UPDATE history SET sent = 1 WHERE seq BETWEEN ? AND ? AND sent = 0", arguments: [first, last])
+        }
+    }
+
+    /// Instances among `ids` that already exist.
+    public func existing(_ ids: [String]) throws -> Set<String> {
+        var out = Set<String>()
+        try read { db in
+            for chunk in stride(from: 0, to: ids.count, by: 500) {
+                let part = Array(ids[chunk..<min(ids.count, chunk + 500)])
+                let marks = Array(repeating: "?", count: part.count).joined(separator: ",")
+                for id in try String.fetchAll(
+                    db, sql: "SELECT id FROM instances WHERE id IN (\(marks))", arguments: StatementArguments(part))
+                {
+                    out.insert(id)
+                }
+            }
+        }
+        return out
+    }
+
+    /// Open overdue items: count, total age and a histogram over `bounds` (seconds), computed in SQL.
+    public func overdueAges(now: Instant, bounds: [Int64]) throws -> (count: Int, sum: Int64, buckets: [Int]) {
+        try read { db in
+            let cols = bounds.map { "IFNULL(SUM(age <= \($0)), 0)" }.joined(separator: ", ")
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: "SELECT COUNT(*), IFNULL(SUM(age), 0), \(cols) FROM (SELECT ? - due_end AS age FROM due_items WHERE due_end <= ?)",
+                    arguments: [now.seconds, now.seconds])
+            else { return (0, 0, bounds.map { _ in 0 }) }
+            return (row[0], row[1], bounds.indices.map { row[$0 + 2] })
+        }
+    }
+
+    public func unsent(limit: Int) throws -> [StoredRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT seq, record FROM history WHERE sent = 0 ORDER BY seq LIMIT ?", arguments: [limit]).compactMap
+            { row in
+                guard let j = try? JSON.parse(row["record"] as String), let r = TiendoCore.Record(json: j) else { return nil }
+                return StoredRecord(seq: row["seq"], record: r)
+            }
+        }
+    }
+
+    public func history(_ id: String) throws -> [TiendoCore.Record] {
+        try read { db in
+            try String.fetchAll(db, sql: "SELECT record FROM history WHERE instance = ? ORDER BY seq", arguments: [id]).compactMap {
+                (try? JSON.parse($0)).flatMap(TiendoCore.Record.init(json:))
+            }
+        }
+    }
+
+    public func idempotentReply(instance: String, key: String) throws -> String? {
+        try read { db in
+            try String.fetchOne(
+                db.cachedStatement(sql: "SELECT reply FROM idempotency WHERE instance = ? AND key = ?"), arguments: [instance, key])
+        }
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import GRDB
+public import TiendoCore
+
+/// Reading instances: one by id, the due ones, counts for limits.
+extension Store {
+    // MARK: Instances
+
+    static func encodeMap(_ m: [String: Instant]) -> String {
+        JSON.object(m.keys.sorted().map { ($0, JSON.int(Int(m[$0]!.seconds))) }).serialized()
+    }
+
+    static func decodeMap(_ s: String) -> [String: Instant] {
+        guard let j = try? JSON.parse(s), let o = j.objectValue else { return [:] }
+        var out: [String: Instant] = [:]
+        for (k, v) in o { if let i = v.intValue { out[k] = Instant(seconds: Int64(i)) } }
+        return out
+    }
+
+    /// The columns `decode` reads, in order (by index: GRDB's lookup by name lowercases strings on every call).
+    static let columns =
+        "id, workflow, state, data, started_at, entered_at, done, completed, digest, marks, checked_at, stale, due_sig, rowid, series"
+
+    /// Decodes a row of `columns`; `definition` types the data (nil when the digest is unknown).
+    static func decode(_ row: Row, definition: (String) -> WorkflowDefinition?) throws -> StoredInstance {
+        let digest: String = row[8]
+        let dataText: String = row[3]
+        var data: InstanceData = [:]
+        if let def = definition(digest), let j = try? JSON.parse(dataText), let o = j.objectValue {
+            if case .success(let d) = def.validate(data: o, partial: true) { data = d }
+        }
+        let inst = Instance(
+            id: row[0], workflow: row[1], data: data, state: row[2], startedAt: Instant(seconds: row[4]),
+            enteredAt: Instant(seconds: row[5]), done: decodeMap(row[6]), completed: (row[7] as Int) != 0, digest: digest,
+            marks: decodeMap(row[9]), checkedAt: Instant(seconds: row[10]), series: SeriesState.decode(row[14]))
+        return StoredInstance(instance: inst, stale: (row[11] as Int) != 0, dueSig: row[12], rowid: row[13])
+    }
+
+    public func instance(_ id: String, definition: (String) -> WorkflowDefinition?) throws -> StoredInstance? {
+        try read { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Store.columns) FROM instances WHERE id = ?"), arguments: [id]).map {
+                try Store.decode($0, definition: definition)
+            }
+        }
+    }
+
+    public func exists(_ id: String) throws -> Bool {
+        try read { db in try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM instances WHERE id = ?"), arguments: [id]) ?? false }
+    }
+
+    /// Instances due at or before `now`, earliest first, at most `limit`.
+    public func dueInstances(upTo now: Instant, limit: Int, definition: (String) -> WorkflowDefinition?) throws -> [StoredInstance] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT \(Store.columns) FROM instances WHERE next_wakeup IS NOT NULL AND next_wakeup <= ? ORDER BY next_wakeup LIMIT ?",
+                arguments: [now.seconds, limit]
+            ).map { try Store.decode($0, definition: definition) }
+        }
+    }
+
+    /// Instances whose wake-up is at or before `now` (a catch-up still behind), and the earliest such wake-up.
+    public func behind(upTo now: Instant) throws -> (count: Int, since: Instant?) {
+        try read { db in
+            let row = try Row.fetchOne(
+                db, sql: "SELECT COUNT(*), MIN(next_wakeup) FROM instances WHERE next_wakeup IS NOT NULL AND next_wakeup <= ?",
+                arguments: [now.seconds])
+            return (row?[0] ?? 0, (row?[1] as Int64?).map { Instant(seconds: $0) })
+        }
+    }
+
+    /// The earliest scheduled wake-up.
+    public func nextWakeup() throws -> Instant? {
+        try read { db in
+            try Int64.fetchOne(db.cachedStatement(sql: "SELECT MIN(next_wakeup) FROM instances WHERE next_wakeup IS NOT NULL")).map {
+                Instant(seconds: $0)
+            }
+        }
+    }
+
+    public func instances(
+        workflow: String?, state: String? = nil, limit: Int, after: String?, definition: (String) -> WorkflowDefinition?
+    ) throws -> [StoredInstance] {
+        try read { db in
+            let (sql, args) = Store.query(
+                "SELECT \(Store.columns) FROM instances", where: [("workflow = ?", workflow), ("state = ?", state), ("id > ?", after)],
+                orderBy: "id", limit: limit)
+            return try Row.fetchAll(db, sql: sql, arguments: args).map { try Store.decode($0, definition: definition) }
+        }
+    }
+
+    /// Instances of a workflow that run another version than `digest`, or are stale (reload migration).
+    public func instances(workflow: String, notOn digest: String, definition: (String) -> WorkflowDefinition?) throws -> [StoredInstance] {
+        try read { db in
+            // The counts say whether there is any: a start-up or reload with nothing to move reads no instance row.
+            guard
+                try Bool.fetchOne(
+                    db, sql: "SELECT 1 FROM workflow_counts WHERE workflow = ? AND (digest <> ? OR stale <> 0) AND n > 0 LIMIT 1",
+                    arguments: [workflow, digest]) ?? false
+            else { return [] }
+            return try Row.fetchAll(
+                db, sql: "SELECT \(Store.columns) FROM instances WHERE workflow = ? AND (digest <> ? OR stale <> 0) ORDER BY id",
+                arguments: [workflow, digest]
+            ).map { try Store.decode($0, definition: definition) }
+        }
+    }
+
+    public func count(workflow: String, states: Set<String>, group: String?, groupField: Bool) throws -> Int {
+        guard !states.isEmpty else { return 0 }
+        return try read { db in
+            let marks = Array(repeating: "?", count: states.count).joined(separator: ",")
+            // From the trigger-maintained counts (a NULL group is stored there as '').
+            var sql =
+                "SELECT IFNULL(SUM(n), 0) FROM \(groupField ? "counts" : "workflow_counts") WHERE workflow = ? AND state IN (\(marks))"
+            var args: [any DatabaseValueConvertible] = [workflow] + states.sorted()
+            if groupField {
+                sql += " AND grp = ?"
+                args.append(group ?? "")
+            }
+            return try Int.fetchOne(db, sql: sql, arguments: StatementArguments(args)) ?? 0
+        }
+    }
+
+    /// Count by an arbitrary data field (a limit's `per` other than `group_by`); a nil value counts missing fields.
+    public func countByField(workflow: String, states: Set<String>, field: String, value: JSON?) throws -> Int {
+        guard !states.isEmpty else { return 0 }
+        return try read { db in
+            let marks = Array(repeating: "?", count: states.count).joined(separator: ",")
+            var sql = "SELECT COUNT(*) FROM instances WHERE workflow = ? AND state IN (\(marks))"
+            var args: [any DatabaseValueConvertible] = [workflow] + states.sorted()
+            if let value {
+                sql += " AND json_extract(data, ?) = json_extract(?, '$')"
+                args.append("$.\(field)")
+                args.append(value.serialized())
+            } else {
+                sql += " AND json_extract(data, ?) IS NULL"
+                args.append("$.\(field)")
+            }
+            return try Int.fetchOne(db, sql: sql, arguments: StatementArguments(args)) ?? 0
+        }
+    }
+}

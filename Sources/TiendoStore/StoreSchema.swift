@@ -1,0 +1,107 @@
+import GRDB
+
+/// The schema: every migration, in order. Never edit a registered migration: existing databases ran it already.
+extension Store {
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE definitions (
+                        digest TEXT PRIMARY KEY, workflow TEXT NOT NULL, file TEXT NOT NULL, source BLOB NOT NULL,
+                        loaded_at INTEGER NOT NULL);
+                    CREATE TABLE instances (
+                        id TEXT PRIMARY KEY, workflow TEXT NOT NULL, state TEXT, data TEXT NOT NULL,
+                        started_at INTEGER NOT NULL, entered_at INTEGER NOT NULL, done TEXT NOT NULL DEFAULT '{}',
+                        completed INTEGER NOT NULL DEFAULT 0, digest TEXT NOT NULL, marks TEXT NOT NULL DEFAULT '{}',
+                        checked_at INTEGER NOT NULL, next_wakeup INTEGER, grp TEXT, stale INTEGER NOT NULL DEFAULT 0,
+                        due_sig INTEGER);
+                    CREATE INDEX instances_wakeup ON instances(next_wakeup) WHERE next_wakeup IS NOT NULL;
+                    CREATE INDEX instances_workflow_state ON instances(workflow, state);
+                    CREATE TABLE due_items (
+                        instance TEXT NOT NULL, deadline TEXT NOT NULL, workflow TEXT NOT NULL, grp TEXT, state TEXT,
+                        milestone TEXT, title TEXT NOT NULL, due TEXT NOT NULL, due_end INTEGER NOT NULL,
+                        PRIMARY KEY (instance, deadline)) WITHOUT ROWID;
+                    CREATE INDEX due_items_end ON due_items(due_end);
+                    CREATE TABLE history (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT, instance TEXT, workflow TEXT NOT NULL, at INTEGER NOT NULL,
+                        kind TEXT NOT NULL, record TEXT NOT NULL, sent INTEGER NOT NULL DEFAULT 0);
+                    CREATE INDEX history_instance ON history(instance, seq);
+                    CREATE INDEX history_unsent ON history(seq) WHERE sent = 0;
+                    CREATE TABLE idempotency (
+                        instance TEXT NOT NULL, key TEXT NOT NULL, reply TEXT NOT NULL, PRIMARY KEY (instance, key)) WITHOUT ROWID;
+                    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                    """)
+        }
+        m.registerMigration("v2") { db in
+            // GetStatus, the status files, limits and start-up read these counts per (workflow, group, state, completed,
+            // version, stale) — and, for GetStatus, without the group — instead of grouping every instance row (4.5 s
+            // at 10^6 instances); triggers keep them exact inside the writing transaction. A NULL state or group is
+            // stored as '' (state names are never empty). The (workflow, due_end) index answers "next item of each
+            // workflow" without scanning every future item. The due_end index becomes a covering one: Agenda and the
+            // overdue counts read items in due order without a lookup into the table per item (31,000 of them for
+            // the 7-day agenda at 10^6 instances).
+            let key = "workflow, digest, stale, state, grp, completed"
+            let wfKey = "workflow, digest, stale, state, completed"
+            func bump(_ row: String, _ delta: String) -> String {
+                """
+                INSERT INTO counts(\(key), n)
+                    VALUES (\(row).workflow, \(row).digest, \(row).stale, IFNULL(\(row).state, ''), IFNULL(\(row).grp, ''), \(row).completed, \(delta))
+                    ON CONFLICT(\(key)) DO UPDATE SET n = n + (\(delta));
+                INSERT INTO workflow_counts(\(wfKey), n)
+                    VALUES (\(row).workflow, \(row).digest, \(row).stale, IFNULL(\(row).state, ''), \(row).completed, \(delta))
+                    ON CONFLICT(\(wfKey)) DO UPDATE SET n = n + (\(delta));
+                """
+            }
+            try db.execute(
+                sql: """
+                    CREATE TABLE counts (
+                        workflow TEXT NOT NULL, digest TEXT NOT NULL, stale INTEGER NOT NULL, state TEXT NOT NULL,
+                        grp TEXT NOT NULL, completed INTEGER NOT NULL, n INTEGER NOT NULL,
+                        PRIMARY KEY (workflow, grp, state, completed, digest, stale)) WITHOUT ROWID;
+                    INSERT INTO counts(\(key), n)
+                        SELECT workflow, digest, stale, IFNULL(state, ''), IFNULL(grp, ''), completed, COUNT(*) FROM instances
+                        GROUP BY 1, 2, 3, 4, 5, 6;
+                    CREATE TABLE workflow_counts (
+                        workflow TEXT NOT NULL, digest TEXT NOT NULL, stale INTEGER NOT NULL, state TEXT NOT NULL,
+                        completed INTEGER NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (\(wfKey))) WITHOUT ROWID;
+                    INSERT INTO workflow_counts(\(wfKey), n)
+                        SELECT workflow, digest, stale, state, completed, SUM(n) FROM counts GROUP BY 1, 2, 3, 4, 5;
+                    CREATE TRIGGER counts_insert AFTER INSERT ON instances BEGIN \(bump("NEW", "1")) END;
+                    CREATE TRIGGER counts_update AFTER UPDATE OF \(key) ON instances
+                    WHEN OLD.workflow IS NOT NEW.workflow OR OLD.digest IS NOT NEW.digest OR OLD.stale IS NOT NEW.stale
+                        OR OLD.state IS NOT NEW.state OR OLD.grp IS NOT NEW.grp OR OLD.completed IS NOT NEW.completed
+                    BEGIN \(bump("OLD", "-1")) \(bump("NEW", "1")) END;
+                    CREATE TRIGGER counts_delete AFTER DELETE ON instances BEGIN \(bump("OLD", "-1")) END;
+                    CREATE INDEX due_items_workflow_end ON due_items(workflow, due_end);
+                    DROP INDEX due_items_end;
+                    CREATE INDEX due_items_by_end ON due_items(due_end, instance, deadline, workflow, grp, state, milestone, title, due);
+                    """)
+        }
+        m.registerMigration("v3") { db in
+            // Recurring milestones: each instance's series (anchor, first and next index, open occurrences) is engine
+            // state that cannot be recomputed (format §10 "Recurring milestones", rules 3 and 5).
+            try db.execute(sql: "ALTER TABLE instances ADD COLUMN series TEXT NOT NULL DEFAULT '{}'")
+        }
+        m.registerMigration("v4") { db in
+            // Rows of an import sent in several calls (`ImportInstances` with `importID`), kept until its last call
+            // commits them all or rejects them all. Sessions do not outlive the daemon (cleared at start).
+            try db.execute(
+                sql: """
+                    CREATE TABLE import_sessions (
+                        import_id TEXT PRIMARY KEY, workflow TEXT NOT NULL, rows INTEGER NOT NULL, touched_at INTEGER NOT NULL);
+                    CREATE TABLE import_rows (
+                        import_id TEXT NOT NULL, row INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (import_id, row)) WITHOUT ROWID;
+                    """)
+        }
+        m.registerMigration("v5", migrate: Store.migrateV5)
+        m.registerMigration("v6", migrate: Store.migrateV6)
+        m.registerMigration("front-end-1") { db in
+            // tiendo-web's lists of one chi bộ (vn.tiendo.Extras.Instances with groups) read by group in id order
+            // instead of scanning every instance.
+            try db.execute(sql: "CREATE INDEX instances_grp ON instances(grp, id)")
+        }
+        return m
+    }
+
+}

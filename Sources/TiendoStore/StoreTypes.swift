@@ -1,0 +1,130 @@
+import GRDB
+public import TiendoCore
+
+/// A stored instance row with the columns the daemon needs without decoding the data.
+public struct StoredInstance: Sendable {
+    public var instance: Instance
+    public var stale: Bool
+    /// Signature of the stored due items, to skip rewriting them when unchanged.
+    public var dueSig: Int64?
+    /// The row's rowid: updates by it skip the lookup through the text key's index.
+    public var rowid: Int64 = 0
+}
+
+/// An open deadline of an instance, kept in `due_items` for the agenda and summaries.
+public struct DueRow: Sendable, Hashable {
+    public var instance: String
+    /// "" for the state deadline, the milestone id, or `M@LABEL` for an occurrence.
+    public var deadline: String
+    public var workflow: String
+    public var group: String?
+    public var state: String?
+    public var milestone: String?
+    /// The occurrence label of a recurring milestone's item.
+    public var occurrence: String?
+    public var title: String
+    public var due: String
+    public var dueEnd: Instant
+    /// The due depends on a projected calendar year.
+    public var provisional: Bool
+    public init(
+        instance: String, deadline: String, workflow: String, group: String?, state: String?, milestone: String?,
+        occurrence: String? = nil, title: String, due: String, dueEnd: Instant, provisional: Bool = false
+    ) {
+        self.instance = instance
+        self.deadline = deadline
+        self.workflow = workflow
+        self.group = group
+        self.state = state
+        self.milestone = milestone
+        self.occurrence = occurrence
+        self.title = title
+        self.due = due
+        self.dueEnd = dueEnd
+        self.provisional = provisional
+    }
+}
+
+/// One change to write in a batch transaction.
+public struct InstanceChange: Sendable {
+    public var instance: Instance
+    public var group: String?
+    public var nextWakeup: Instant?
+    public var dueItems: [DueRow]
+    public var stale: Bool
+    /// The data as JSON, or nil when the stored row's data and group are unchanged (timer firing).
+    public var dataJSON: String?
+    /// The signature of the stored due items when known: equal to `dueSig`, they are not rewritten.
+    public var previousDueSig: Int64?
+    public var dueSig: Int64
+    /// The stored row's rowid when known (timer firing), for a cheaper update.
+    public var rowid: Int64?
+    public init(
+        instance: Instance, group: String?, nextWakeup: Instant?, dueItems: [DueRow], stale: Bool, dataJSON: String?,
+        previousDueSig: Int64? = nil
+    ) {
+        self.instance = instance
+        self.group = group
+        self.nextWakeup = nextWakeup
+        self.dueItems = dueItems
+        self.stale = stale
+        self.dataJSON = dataJSON
+        self.previousDueSig = previousDueSig
+        dueSig = InstanceChange.signature(dueItems)
+    }
+
+    /// FNV-1a over the due items (stable across runs, unlike Hasher).
+    static func signature(_ items: [DueRow]) -> Int64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ s: String?) {
+            for b in (s ?? "\u{0}").utf8 {
+                h ^= UInt64(b)
+                h = h &* 0x100_0000_01b3
+            }
+            h ^= 0xff
+            h = h &* 0x100_0000_01b3
+        }
+        for d in items {
+            mix(d.deadline)
+            mix(d.group)
+            mix(d.state)
+            mix(d.milestone)
+            mix(d.title)
+            mix(d.due)
+            mix(String(d.dueEnd.seconds))
+            mix(d.occurrence)
+            mix(d.provisional ? "p" : nil)
+        }
+        return Int64(bitPattern: h)
+    }
+}
+
+/// A history record as stored, with its outbox sequence number.
+public struct StoredRecord: Sendable {
+    public var seq: Int64
+    public var record: TiendoCore.Record
+}
+
+public enum StoreError: Error, CustomStringConvertible {
+    case cannotOpen(path: String, reason: String)
+    case notOurs(path: String)
+    case notSQLite(path: String)
+    case vanished(path: String, zeroBytes: Bool)
+    case tooNew(path: String, version: Int)
+    case corrupt(String)
+
+    public var description: String {
+        switch self {
+        case .cannotOpen(let p, let r): return "không mở được cơ sở dữ liệu \(p): \(r)"
+        case .notOurs(let p): return "\(p) không phải cơ sở dữ liệu của tiendo (bảng lạ, không có dấu tiendo); không động vào nó"
+        case .notSQLite(let p): return "\(p) không phải cơ sở dữ liệu SQLite (hỏng hoặc tệp lạ); không động vào nó"
+        case .vanished(let p, let zero):
+            return (zero ? "\(p) trống (0 byte)" : "không có \(p)")
+                + " nhưng thư mục trạng thái cho thấy tiendod đã từng chạy ở đây (có tệp \(StateDirectoryMarker.fileName(forDatabase: p))):"
+                + " dữ liệu các hồ sơ có thể đã mất sau một lần khôi phục hoặc chép tệp sai. Hãy chép lại tệp từ bản sao lưu"
+                + " (cùng các tệp -wal, -shm nếu có); nếu thật sự muốn bắt đầu lại với cơ sở dữ liệu rỗng, chạy tiendod một lần với --init"
+        case .tooNew(let p, let v): return "\(p) có lược đồ phiên bản \(v), mới hơn phiên bản chương trình này hiểu"
+        case .corrupt(let r): return "cơ sở dữ liệu hỏng: \(r)"
+        }
+    }
+}
