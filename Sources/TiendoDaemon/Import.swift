@@ -31,14 +31,16 @@ extension Daemon {
             return .imported(n)
         }
         guard importID.utf8.count <= 64, InstanceRows.isValidKey(importID) else {
-            throw .invalidData(field: "importID", reason: "mã lần nhập '\(importID)' không hợp lệ (chữ, số, '.', '_', '-'; tối đa 64 ký tự)")
+            throw .invalidData(
+                field: "importID", reason: "mã lần nhập '\(importID)' không hợp lệ (chữ, số, '.', '_', '-'; tối đa 64 ký tự)")
         }
         let total: Int
         do {
             try store.dropStaged(idleBefore: now.adding(seconds: -Daemon.stagedImportIdleSeconds))
             if let session = try store.importSession(importID), session.workflow != workflow {
                 throw RequestError.invalidData(
-                    field: "importID", reason: "lần nhập '\(importID)' đang dùng cho quy trình '\(session.workflow)', không phải '\(workflow)'")
+                    field: "importID",
+                    reason: "lần nhập '\(importID)' đang dùng cho quy trình '\(session.workflow)', không phải '\(workflow)'")
             }
             total = try store.stage(importID: importID, workflow: workflow, rows: rows.map(JSON.object), at: now)
         } catch let e as RequestError {
@@ -121,7 +123,11 @@ extension Daemon {
                     switch check(row, number: n, def, now: now) {
                     case .bad(let m): report(n, m)
                     case .ok(let r):
-                        if seen.insert(r.id).inserted { ids.append((n, r.id)) } else { report(n, "khóa '\(r.id.dropFirst(def.id.count + 1))' bị lặp trong lần nhập này") }
+                        if seen.insert(r.id).inserted {
+                            ids.append((n, r.id))
+                        } else {
+                            report(n, "khóa '\(r.id.dropFirst(def.id.count + 1))' bị lặp trong lần nhập này")
+                        }
                     }
                 }
                 let existing = try store.existing(ids.map(\.1))
@@ -174,7 +180,8 @@ extension Daemon {
         if bad > 0 {
             if bad > problems.count {
                 problems.append(
-                    Diagnostic(file: def.id, line: problems.last?.line ?? 1, column: 1, severity: .error,
+                    Diagnostic(
+                        file: def.id, line: problems.last?.line ?? 1, column: 1, severity: .error,
                         message: "và \(bad - problems.count) dòng lỗi khác (chỉ báo \(Daemon.maxImportDiagnostics) dòng đầu)"))
             }
             throw .importRejected(problems)

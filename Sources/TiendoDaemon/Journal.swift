@@ -87,7 +87,9 @@ public final class JournalSink: RecordSink, Sendable {
     public static func fields(
         priority: Int, message: String, event: DaemonEvent?, extra: [(String, String)], code: CodeLocation?
     ) -> [(String, String)] {
-        var f: [(String, String)] = [("MESSAGE", message), ("PRIORITY", String(min(max(priority, 0), 7))), ("SYSLOG_IDENTIFIER", identifier)]
+        var f: [(String, String)] = [
+            ("MESSAGE", message), ("PRIORITY", String(min(max(priority, 0), 7))), ("SYSLOG_IDENTIFIER", identifier),
+        ]
         if let event { f.append(("MESSAGE_ID", event.rawValue)) }
         for (k, v) in extra {
             guard let name = fieldName(k), !reserved.contains(name) else { continue }
@@ -123,7 +125,8 @@ public final class JournalSink: RecordSink, Sendable {
             let rc = JournalSink.send(JournalSink.fields(of: r))
             if rc < 0 {
                 // The records stay unsent in the store and go out at the next start (never lost).
-                FileHandle.standardError.write(Data("tiendod <3> không gửi được bản ghi vào journal: \(String(cString: strerror(-rc)))\n".utf8))
+                FileHandle.standardError.write(
+                    Data("tiendod <3> không gửi được bản ghi vào journal: \(String(cString: strerror(-rc)))\n".utf8))
                 return false
             }
         }

@@ -56,7 +56,8 @@ extension Daemon {
             let deliveries = try store.deliveryCounts()
             try statusWriter.write(
                 status: .object([
-                    ("version", .int(1)), ("daemon", status), ("workflows", .array(s.workflows)), ("deliveries", deliveryStatus(deliveries)),
+                    ("version", .int(1)), ("daemon", status), ("workflows", .array(s.workflows)),
+                    ("deliveries", deliveryStatus(deliveries)),
                 ]), workflows: perWorkflow, prometheus: prometheus(s.workflows, now: now) + deliveryMetrics(deliveries, now: now))
             statusDirty = false
             return s

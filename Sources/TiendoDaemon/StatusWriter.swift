@@ -9,7 +9,8 @@ final class StatusWriter {
     init(directory: String) { self.directory = directory }
 
     func prepare() throws {
-        try FileManager.default.createDirectory(atPath: (directory as NSString).appendingPathComponent("workflows"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (directory as NSString).appendingPathComponent("workflows"), withIntermediateDirectories: true)
     }
 
     /// status.json is written last: a reader that sees it updated finds the other files already updated.
@@ -18,11 +19,14 @@ final class StatusWriter {
         for (id, json) in workflows {
             let name = "\(id).json"
             names.insert(name)
-            try atomicWrite(path: ((directory as NSString).appendingPathComponent("workflows") as NSString).appendingPathComponent(name), contents: json.bytes(pretty: true) + [10])
+            try atomicWrite(
+                path: ((directory as NSString).appendingPathComponent("workflows") as NSString).appendingPathComponent(name),
+                contents: json.bytes(pretty: true) + [10])
         }
         // Remove files of workflows that are no longer loaded.
         for old in knownWorkflowFiles.subtracting(names) {
-            try? FileManager.default.removeItem(atPath: ((directory as NSString).appendingPathComponent("workflows") as NSString).appendingPathComponent(old))
+            try? FileManager.default.removeItem(
+                atPath: ((directory as NSString).appendingPathComponent("workflows") as NSString).appendingPathComponent(old))
         }
         knownWorkflowFiles = names
         try atomicWrite(path: (directory as NSString).appendingPathComponent("tiendo.prom"), contents: Array(prometheus.utf8))

@@ -20,7 +20,6 @@ public struct Views: Sendable {
         public var groups: [String: [(counts: Store.GroupCounts, overdue: Int)]]
     }
 
-
     /// A `DueItem` from a stored row: `occurrence` only for an occurrence, `provisional` only when true (as
     /// `writeAgendaParameters` writes them).
     public func dueItemJSON(_ d: DueRow, now: Instant) -> JSON {
@@ -56,10 +55,12 @@ public struct Views: Sendable {
                 let zone = catalog.current[String(decoding: wf, as: UTF8.self)]?.zone ?? .vietnam
                 today = zone.date(of: now).dayNumber
             }
-            let dueDay = Views.dayNumber(isoDate: due) ?? {
-                let zone = catalog.current[String(decoding: wf, as: UTF8.self)]?.zone ?? .vietnam
-                return zone.date(of: dueEnd).dayNumber
-            }()
+            let dueDay =
+                Views.dayNumber(isoDate: due)
+                ?? {
+                    let zone = catalog.current[String(decoding: wf, as: UTF8.self)]?.zone ?? .vietnam
+                    return zone.date(of: dueEnd).dayNumber
+                }()
             if !first { out.append(UInt8(ascii: ",")) }
             first = false
             JSON.append(#"{"workflow":"#, to: &out)

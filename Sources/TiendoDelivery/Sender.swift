@@ -124,8 +124,11 @@ public final class Sender: Sendable {
                     guard await shutdown.sleep(until: now.adding(seconds: config.queueRetry), clock: clock) else { return }
                     continue
                 }
-                let wake = max(min(next ?? .distantFuture, config.poll.map { now.adding(seconds: $0) } ?? .distantFuture), now.adding(seconds: 1))
-                guard await shutdown.wait({ [queue, clock] in try await queue.wait(channel: name, until: wake, clock: clock) }) else { return }
+                let wake = max(
+                    min(next ?? .distantFuture, config.poll.map { now.adding(seconds: $0) } ?? .distantFuture), now.adding(seconds: 1))
+                guard await shutdown.wait({ [queue, clock] in try await queue.wait(channel: name, until: wake, clock: clock) }) else {
+                    return
+                }
                 continue
             }
             for (i, job) in jobs.enumerated() {

@@ -46,7 +46,9 @@ struct Run: AsyncParsableCommand {
     @Option(name: .customLong("lease"), help: "Thời hạn giữ việc đã nhận.") var lease = "15min"
     @Option(
         name: .customLong("poll"),
-        help: "Khoảng xem lại hàng đợi khi chưa có việc (mặc định: không cần với tiendod, vì tiendod báo khi có việc; 10s với hàng đợi thử nghiệm).")
+        help:
+            "Khoảng xem lại hàng đợi khi chưa có việc (mặc định: không cần với tiendod, vì tiendod báo khi có việc; 10s với hàng đợi thử nghiệm)."
+    )
     var poll: String?
     @Option(name: .customLong("seed"), help: "Hạt giống cho độ trễ ngẫu nhiên (mặc định: ngẫu nhiên).") var seed: UInt64?
     @Flag(name: .customLong("verbose"), help: "Ghi cả các thư đã gửi ra stderr.") var verbose = false

@@ -5,7 +5,9 @@ import TiendoDelivery
 
 /// `--workflows DIR` (repeatable) replaces the search path.
 struct WorkflowsOption: ParsableArguments {
-    @Option(name: .customLong("workflows"), help: ArgumentHelp("Thư mục quy trình (lặp lại được); thay cho đường tìm mặc định.", valueName: "DIR"))
+    @Option(
+        name: .customLong("workflows"),
+        help: ArgumentHelp("Thư mục quy trình (lặp lại được); thay cho đường tìm mặc định.", valueName: "DIR"))
     var directories: [String] = []
 
     var searchPath: [String] { directories.isEmpty ? Loader.defaultSearchPath : directories }
@@ -55,7 +57,9 @@ struct Validate: ParsableCommand {
         // is checked against the workflows of its directory.
         let routingFiles = targets.filter { $0.hasSuffix(RoutingParser.relativePath) }
         var diags = loader.validate(paths: targets.filter { !routingFiles.contains($0) })
-        let directories = targets.filter { var d: ObjCBool = false; return FileManager.default.fileExists(atPath: $0, isDirectory: &d) && d.boolValue }
+        let directories = targets.filter {
+            var d: ObjCBool = false; return FileManager.default.fileExists(atPath: $0, isDirectory: &d) && d.boolValue
+        }
         for file in routingFiles + (RoutingParser.find(searchPath: directories).map { [$0] } ?? []) {
             let directory = ((file as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
             let searchPath = directories.isEmpty ? [directory] + Loader.defaultSearchPath : directories
@@ -78,7 +82,9 @@ struct Validate: ParsableCommand {
 
 struct Plan: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Mọi bản ghi mà một hồ sơ giả định sẽ tạo ra nếu không có sự kiện nào: nhắc hạn, quá hạn (lần đầu), chuyển trạng thái tự động, hoàn tất.")
+        abstract:
+            "Mọi bản ghi mà một hồ sơ giả định sẽ tạo ra nếu không có sự kiện nào: nhắc hạn, quá hạn (lần đầu), chuyển trạng thái tự động, hoàn tất."
+    )
 
     @Argument(help: "Mã quy trình trong --workflows, hoặc đường dẫn tệp.")
     var workflow: String
@@ -88,7 +94,9 @@ struct Plan: ParsableCommand {
     @Option(name: .customLong("set"), help: ArgumentHelp("Giá trị trường, TRƯỜNG=GIÁ_TRỊ (lặp lại được).", valueName: "FIELD=VALUE"))
     var assignments: [String] = []
 
-    @Option(help: ArgumentHelp("Thời điểm bắt đầu (mặc định: bây giờ); không có độ lệch thì theo múi giờ của quy trình.", valueName: "DATETIME"))
+    @Option(
+        help: ArgumentHelp("Thời điểm bắt đầu (mặc định: bây giờ); không có độ lệch thì theo múi giờ của quy trình.", valueName: "DATETIME")
+    )
     var start: String?
 
     @Option(help: ArgumentHelp("Ngày cuối (bao gồm); mặc định: ngày bắt đầu + 2 năm.", valueName: "DATE"))
@@ -127,7 +135,10 @@ struct Simulate: ParsableCommand {
     @Option(help: ArgumentHelp("Hồ sơ từ CSV: QUY_TRÌNH=TỆP.csv (lặp lại được).", valueName: "WORKFLOW=FILE.csv"))
     var instances: [String] = []
 
-    @Option(help: ArgumentHelp("Sự kiện, JSON Lines: {\"at\",\"instance\",\"event\",\"data\"?} hoặc {\"at\",\"instance\",\"milestone\"}.", valueName: "FILE.jsonl"))
+    @Option(
+        help: ArgumentHelp(
+            "Sự kiện, JSON Lines: {\"at\",\"instance\",\"event\",\"data\"?} hoặc {\"at\",\"instance\",\"milestone\"}.",
+            valueName: "FILE.jsonl"))
     var events: String?
 
     @Flag(help: "In JSON Lines.")
@@ -154,7 +165,8 @@ struct Simulate: ParsableCommand {
             switch InstanceRows.convert(rows, def: def, file: file) {
             case .success(let rs):
                 for (n, r) in rs.enumerated() {
-                    planned.append(Simulator.Planned(workflow: def, key: r.key ?? String(n + 1), started: r.started ?? fromAt, data: r.data))
+                    planned.append(
+                        Simulator.Planned(workflow: def, key: r.key ?? String(n + 1), started: r.started ?? fromAt, data: r.data))
                 }
             case .failure(let list): problems += list.items
             }
@@ -204,7 +216,9 @@ struct Graph: ParsableCommand {
 struct CalendarCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "calendar",
-        abstract: "Các ngày nghỉ (ngoài cuối tuần) của một năm, tên và trạng thái của năm (chính thức hay dự kiến); --all thêm cả cuối tuần; --years liệt kê các năm có lịch chính thức.")
+        abstract:
+            "Các ngày nghỉ (ngoài cuối tuần) của một năm, tên và trạng thái của năm (chính thức hay dự kiến); --all thêm cả cuối tuần; --years liệt kê các năm có lịch chính thức."
+    )
 
     @Argument(help: "Mã lịch (mặc định vn).")
     var calendar: String = "vn"
@@ -243,7 +257,8 @@ struct CalendarCommand: ParsableCommand {
             let file = cal.file.isEmpty ? "" : " (\(cal.file))"
             Output.say(
                 "Năm \(y) chưa có lịch nghỉ chính thức trong tệp lịch\(file): các ngày trên "
-                    + (cal.listedYears.contains(y) ? "là danh sách dự kiến" : "được suy ra từ quy tắc (ngày lễ dương lịch, âm lịch, nghỉ bù)")
+                    + (cal.listedYears.contains(y)
+                        ? "là danh sách dự kiến" : "được suy ra từ quy tắc (ngày lễ dương lịch, âm lịch, nghỉ bù)")
                     + "; mọi hạn tính qua năm này được ghi «(dự kiến)» cho đến khi thêm lịch chính thức và nạp lại.")
         }
     }

@@ -176,7 +176,8 @@ struct List: ParsableCommand {
         let rows = all.map { i -> [String] in
             let first = openDeadlines(i).first
             return [
-                i.id, stateText(i), Fmt.date(String(i.startedAt.prefix(10))), overdueCount(i).map(Fmt.count) ?? "", first.map(Fmt.due) ?? "",
+                i.id, stateText(i), Fmt.date(String(i.startedAt.prefix(10))), overdueCount(i).map(Fmt.count) ?? "",
+                first.map(Fmt.due) ?? "",
                 first.map(Fmt.days) ?? "", first.map(Fmt.title) ?? "",
             ]
         }
@@ -407,7 +408,8 @@ struct Import: ParsableCommand {
 // MARK: send
 
 struct Send: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Gửi một sự kiện cho hồ sơ (vd. chuyển bước); sự kiện 'done' hoàn thành một mốc.")
+    static let configuration = CommandConfiguration(
+        abstract: "Gửi một sự kiện cho hồ sơ (vd. chuyển bước); sự kiện 'done' hoàn thành một mốc.")
 
     @Argument(help: "Mã hồ sơ, QUY_TRÌNH/KHÓA.")
     var id: String

@@ -34,6 +34,8 @@ struct Tiendoctl: AsyncParsableCommand {
     /// Each subcommand's name, with the names of its own subcommands (`deliveries`: `list`, `retry`).
     static var subcommandNames: [String: Set<String>] {
         Dictionary(
-            uniqueKeysWithValues: configuration.subcommands.map { ($0._commandName, Set($0.configuration.subcommands.map { $0._commandName })) })
+            uniqueKeysWithValues: configuration.subcommands.map {
+                ($0._commandName, Set($0.configuration.subcommands.map { $0._commandName }))
+            })
     }
 }

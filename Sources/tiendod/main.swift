@@ -12,22 +12,32 @@ struct Tiendod: ParsableCommand {
         abstract: "Daemon tiendo: giữ trạng thái mọi hồ sơ, tự chuyển trạng thái đúng hạn, nhắc hạn và báo quá hạn.",
         version: TiendoVersion.string)
 
-    @Option(name: .customLong("workflows"), help: ArgumentHelp("Thư mục quy trình (lặp lại được); mặc định /etc/tiendo/workflows rồi /usr/lib/tiendo/workflows.", valueName: "DIR"))
+    @Option(
+        name: .customLong("workflows"),
+        help: ArgumentHelp(
+            "Thư mục quy trình (lặp lại được); mặc định /etc/tiendo/workflows rồi /usr/lib/tiendo/workflows.", valueName: "DIR"))
     var workflows: [String] = []
 
-    @Option(name: .customLong("state-dir"), help: ArgumentHelp("Thư mục trạng thái (mặc định $STATE_DIRECTORY hoặc /var/lib/tiendo).", valueName: "DIR"))
+    @Option(
+        name: .customLong("state-dir"),
+        help: ArgumentHelp("Thư mục trạng thái (mặc định $STATE_DIRECTORY hoặc /var/lib/tiendo).", valueName: "DIR"))
     var stateDir: String?
 
-    @Option(name: .customLong("runtime-dir"), help: ArgumentHelp("Thư mục tệp trạng thái (mặc định $RUNTIME_DIRECTORY hoặc /run/tiendo/status).", valueName: "DIR"))
+    @Option(
+        name: .customLong("runtime-dir"),
+        help: ArgumentHelp("Thư mục tệp trạng thái (mặc định $RUNTIME_DIRECTORY hoặc /run/tiendo/status).", valueName: "DIR"))
     var runtimeDir: String?
 
     @Option(help: ArgumentHelp("Đường dẫn socket điều khiển varlink khi không được systemd trao socket.", valueName: "PATH"))
     var socket: String = "/run/tiendo/vn.tiendo.Manager"
 
-    @Option(name: .customLong("fake-time"), help: ArgumentHelp("Bắt đầu đồng hồ giả tại thời điểm này (thử nghiệm, trình diễn).", valueName: "DATETIME"))
+    @Option(
+        name: .customLong("fake-time"),
+        help: ArgumentHelp("Bắt đầu đồng hồ giả tại thời điểm này (thử nghiệm, trình diễn).", valueName: "DATETIME"))
     var fakeTime: String?
 
-    @Option(name: .customLong("time-rate"), help: ArgumentHelp("Đồng hồ giả chạy nhanh gấp N lần (86400 = một ngày mỗi giây).", valueName: "N"))
+    @Option(
+        name: .customLong("time-rate"), help: ArgumentHelp("Đồng hồ giả chạy nhanh gấp N lần (86400 = một ngày mỗi giây).", valueName: "N"))
     var timeRate: Double = 1
 
     @Option(help: ArgumentHelp("PRAGMA synchronous của SQLite: FULL (mặc định, bền vững khi mất điện) hoặc NORMAL.", valueName: "MODE"))
@@ -147,7 +157,9 @@ struct Tiendod: ParsableCommand {
                     let t0 = ContinuousClock.now
                     try store.integrityCheck()
                     let ms = (ContinuousClock.now - t0).components
-                    log.info("Đã kiểm tra toàn vẹn \(store.path): không có lỗi (\(ms.seconds * 1000 + ms.attoseconds / 1_000_000_000_000_000) ms)")
+                    log.info(
+                        "Đã kiểm tra toàn vẹn \(store.path): không có lỗi (\(ms.seconds * 1000 + ms.attoseconds / 1_000_000_000_000_000) ms)"
+                    )
                 } catch {
                     log.critical(
                         "Kiểm tra toàn vẹn \(store.path) thất bại: \(error). tiendod dừng để không ghi tiếp vào tệp hỏng; hãy khôi phục từ bản sao lưu (xem tiendod(8)).",

@@ -42,7 +42,9 @@ import Testing
         let (def, diags) = diagnostics(c.id, bytes ?? Array(c.yaml.utf8))
         let hit = diags.first { $0.message.contains(c.fragment) }
         guard let hit else {
-            Issue.record("no diagnostic containing \"\(c.fragment)\"; got:\n\(diags.map(\.description).joined(separator: "\n"))", sourceLocation: sourceLocation)
+            Issue.record(
+                "no diagnostic containing \"\(c.fragment)\"; got:\n\(diags.map(\.description).joined(separator: "\n"))",
+                sourceLocation: sourceLocation)
             return
         }
         #expect(hit.file == file, sourceLocation: sourceLocation)
@@ -540,21 +542,25 @@ import Testing
 
     @Test("a valid workflow has no diagnostics at all")
     func valid() {
-        let (def, diags) = Self.diagnostics("hop-le", Array("""
-            tiendo: 1
-            id: hop-le
-            title: Hợp lệ
-            x-ghi-chu: extension keys are allowed
-            milestones:
-              m: {title: M, due: 2026-03-01, x-note: ok}
-            """.utf8))
+        let (def, diags) = Self.diagnostics(
+            "hop-le",
+            Array(
+                """
+                tiendo: 1
+                id: hop-le
+                title: Hợp lệ
+                x-ghi-chu: extension keys are allowed
+                milestones:
+                  m: {title: M, due: 2026-03-01, x-note: ok}
+                """.utf8))
         #expect(diags.isEmpty, "\(diags)")
         #expect(def != nil)
     }
 
     @Test("validate(paths:) reads files and directories; x.yaml beside x.yml is an error; subdirectories are ignored")
     func validatePaths() throws {
-        let dir = (NSTemporaryDirectory() as NSString).appendingPathComponent("tiendo-validate-\(ProcessInfo.processInfo.processIdentifier)")
+        let dir = (NSTemporaryDirectory() as NSString).appendingPathComponent(
+            "tiendo-validate-\(ProcessInfo.processInfo.processIdentifier)")
         let fm = FileManager.default
         try? fm.removeItem(atPath: dir)
         try fm.createDirectory(atPath: (dir as NSString).appendingPathComponent("calendars"), withIntermediateDirectories: true)

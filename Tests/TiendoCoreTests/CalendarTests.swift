@@ -44,7 +44,9 @@ import Testing
         cal.days(in: year).map { "\($0.date.iso) \($0.kind.rawValue) \($0.name)" }
     }
 
-    @Test("a lunar rule projected from rules alone lands on the Vietnamese date", arguments: [(1985, "1985-01-21"), (2007, "2007-02-17"), (2026, "2026-02-17"), (2027, "2027-02-06")])
+    @Test(
+        "a lunar rule projected from rules alone lands on the Vietnamese date",
+        arguments: [(1985, "1985-01-21"), (2007, "2007-02-17"), (2026, "2026-02-17"), (2027, "2027-02-06")])
     func lunarRuleProjection(_ year: Int, _ expected: String) {
         let cal = Self.rulesOnly([HolidayRule(name: "Tết", anchor: .lunar(month: 1, day: 1))])
         let holidays = cal.days(in: year).filter { $0.kind == .holiday }.map(\.date.iso)
@@ -130,7 +132,8 @@ import Testing
 
     @Test("official years: ranges, 'work' make-up days, a date in both lists is a working day")
     func officialYears() throws {
-        let (c, diags) = Self.parse("""
+        let (c, diags) = Self.parse(
+            """
             tiendo: 1
             calendar: t
             title: T
@@ -184,8 +187,13 @@ import Testing
         #expect(Set(all.map(\.date)).count == all.count)
         #expect(all.contains { $0.date == day("2026-04-26") && $0.kind == .weekend && $0.name == "Chủ nhật" })
         #expect(all.map(\.date) == all.map(\.date).sorted())
-        let cal = WorkCalendar(id: "t", title: "t", zone: .vietnam, weekend: [6, 7], rules: [HolidayRule(name: "Tết", anchor: .lunar(month: 1, day: 1), from: -1, days: 5)], years: [:])
+        let cal = WorkCalendar(
+            id: "t", title: "t", zone: .vietnam, weekend: [6, 7],
+            rules: [HolidayRule(name: "Tết", anchor: .lunar(month: 1, day: 1), from: -1, days: 5)], years: [:])
         let feb = cal.days(in: 2027, includeWeekends: true).filter { $0.date.month == 2 && $0.date.day <= 11 }
-        #expect(feb.map { "\($0.date.day) \($0.kind.rawValue)" } == ["5 holiday", "6 holiday", "7 holiday", "8 holiday", "9 holiday", "10 compensatory", "11 compensatory"])
+        #expect(
+            feb.map { "\($0.date.day) \($0.kind.rawValue)" } == [
+                "5 holiday", "6 holiday", "7 holiday", "8 holiday", "9 holiday", "10 compensatory", "11 compensatory",
+            ])
     }
 }

@@ -72,10 +72,11 @@ import Testing
         let engine = Engine(def)
         var (inst, _) = try engine.started("x", data: [:], at: at("2026-03-01T09:00"))
         let first = engine.advance(&inst, to: at("2026-03-16T09:00"))
-        #expect(first.map(summary) == [
-            "transition 2026-03-12T00:00:00+07:00 a>b late=\(4 * 86400 + 9 * 3600)",
-            "reminder 2026-03-16T08:00:00+07:00 1 late=3600",  // 3d (14/03) and 1d (16/03) missed: only 1d
-        ])
+        #expect(
+            first.map(summary) == [
+                "transition 2026-03-12T00:00:00+07:00 a>b late=\(4 * 86400 + 9 * 3600)",
+                "reminder 2026-03-16T08:00:00+07:00 1 late=3600",  // 3d (14/03) and 1d (16/03) missed: only 1d
+            ])
         #expect(inst.state == "b" && inst.enteredAt == at("2026-03-12T00:00"))
         // Clock goes back a week, then forward to the same instant: nothing new.
         #expect(engine.advance(&inst, to: at("2026-03-09T00:00")).isEmpty)
@@ -87,7 +88,9 @@ import Testing
 
     @Test("a milestone's missed reminders and notices: only the latest, with late = now − scheduled")
     func milestoneCatchUp() throws {
-        let def = try Fixtures.workflow("moc", """
+        let def = try Fixtures.workflow(
+            "moc",
+            """
             tiendo: 1
             title: Mốc
             milestones:
@@ -113,7 +116,9 @@ import Testing
 
     @Test("starting late: past timers fire with late and entered = scheduled; reminders before the start are dropped")
     func startingLate() throws {
-        let def = try Fixtures.workflow("du-bi", """
+        let def = try Fixtures.workflow(
+            "du-bi",
+            """
             tiendo: 1
             title: Kết nạp
             fields:
@@ -134,7 +139,11 @@ import Testing
         let now = at("2026-03-20T09:00")
         let (inst, rs) = try engine.started("x", data: data, at: now)
         // 10wd before 31/03 is 17/03, before the start: not sent.
-        #expect(rs.map(summary) == ["started 2026-03-20T09:00:00+07:00 late=-", "transition 2026-02-11T00:00:00+07:00 du-bi>cho-xet late=\(now.seconds - at("2026-02-11T00:00").seconds)"])
+        #expect(
+            rs.map(summary) == [
+                "started 2026-03-20T09:00:00+07:00 late=-",
+                "transition 2026-02-11T00:00:00+07:00 du-bi>cho-xet late=\(now.seconds - at("2026-02-11T00:00").seconds)",
+            ])
         #expect(inst.enteredAt == at("2026-02-11T00:00"))
         #expect(engine.nextWakeup(inst) == at("2026-03-26T08:00"))  // 3wd before 31/03
 
@@ -145,7 +154,9 @@ import Testing
 
     @Test("an instance started in the past by import catches up against now")
     func startedInThePast() throws {
-        let def = try Fixtures.workflow("moc", """
+        let def = try Fixtures.workflow(
+            "moc",
+            """
             tiendo: 1
             title: Mốc
             milestones:

@@ -122,7 +122,9 @@ import Testing
         #expect(try eval("ngay - 95d", fields: fields) == .date(day("2025-12-10")))  // T2
         #expect(try eval("luc - 24h", fields: fields) == .instant(at("2026-03-14T07:00")))
         let e = try DateExpression.parse("khong_co + 1d", zone: Self.zone)
-        #expect(e.evaluate(zone: Self.zone, calendar: Fixtures.vn, startedAt: at("2026-01-01"), enteredAt: at("2026-01-01")) { _ in nil } == nil)
+        #expect(
+            e.evaluate(zone: Self.zone, calendar: Fixtures.vn, startedAt: at("2026-01-01"), enteredAt: at("2026-01-01")) { _ in nil } == nil
+        )
     }
 
     @Test("kind checks: h/min need an instant, wd and at need a date")
@@ -135,7 +137,9 @@ import Testing
         #expect(try DateExpression.parse("2026-03-15 + 1wd", zone: Self.zone).checkKinds(baseIsInstant: false) == (false, nil))
     }
 
-    @Test("bad expressions are refused", arguments: ["2026-02-30", "2026-03-15 + 0wd", "2026-03-15 at 25:00", "2026-03-15 + 3x", "2026-03-15 at08:00", "2026-03-15 + d", ""])
+    @Test(
+        "bad expressions are refused",
+        arguments: ["2026-02-30", "2026-03-15 + 0wd", "2026-03-15 at 25:00", "2026-03-15 + 3x", "2026-03-15 at08:00", "2026-03-15 + d", ""])
     func badExpressions(_ text: String) {
         #expect(throws: DateExpression.ParseError.self) { try DateExpression.parse(text, zone: Self.zone) }
     }
@@ -184,7 +188,9 @@ import Testing
 
     @Test("a date due ends at the start of the next local day")
     func dateDueEndsAtMidnight() throws {
-        let def = try Fixtures.workflow("han", """
+        let def = try Fixtures.workflow(
+            "han",
+            """
             tiendo: 1
             title: Hạn
             milestones:
@@ -248,7 +254,9 @@ import Testing
 
     @Test("roll none keeps the weekend due; a working-day due never moves")
     func rollNone() throws {
-        for (roll, due, expected) in [("none", "2026-02-14", "2026-02-14"), ("forward", "2026-02-12", "2026-02-12"), ("backward", "2026-02-12", "2026-02-12")] {
+        for (roll, due, expected) in [
+            ("none", "2026-02-14", "2026-02-14"), ("forward", "2026-02-12", "2026-02-12"), ("backward", "2026-02-12", "2026-02-12"),
+        ] {
             let def = try Fixtures.workflow("roll", rollWorkflow(roll, due: due))
             let plan = Planner.plan(def, data: [:], start: at("2026-02-01T08:00"), until: day("2026-03-31"))
             #expect(plan.dropFirst().allSatisfy { $0.due == expected }, "\(roll) \(due)")

@@ -8,7 +8,8 @@ import Testing
     @Test("the first directory wins for an id; a calendar is found beside the workflow first, then in the search path")
     func searchPath() throws {
         let fm = FileManager.default
-        let root = (NSTemporaryDirectory() as NSString).appendingPathComponent("tiendo-discovery-\(ProcessInfo.processInfo.processIdentifier)")
+        let root = (NSTemporaryDirectory() as NSString).appendingPathComponent(
+            "tiendo-discovery-\(ProcessInfo.processInfo.processIdentifier)")
         try? fm.removeItem(atPath: root)
         defer { try? fm.removeItem(atPath: root) }
         let etc = (root as NSString).appendingPathComponent("etc")

@@ -116,7 +116,8 @@ import Testing
         #expect(try engine.send(&inst, event: "e-eq", data: [], at: Self.now, actor: nil, counter: nil).get().count == 2)
         var inst2 = try Self.instance(engine, [("muc", .string("tot")), ("diem", .int(10))])
         // Stored 10 fails; the event's 60 is used.
-        #expect(try engine.send(&inst2, event: "e-all", data: [("diem", .int(60))], at: Self.now, actor: nil, counter: nil).get().count == 2)
+        #expect(
+            try engine.send(&inst2, event: "e-all", data: [("diem", .int(60))], at: Self.now, actor: nil, counter: nil).get().count == 2)
         #expect(inst2.data["diem"] == .integer(60))
         #expect(inst2.data["muc"] == .text("tot"))
     }
@@ -126,7 +127,8 @@ import Testing
         let engine = try Self.engine()
         for (tyLe, target) in [(80.0, "ok"), (67.0, "ok"), (66.9, "lai"), (50.0, "lai"), (10.0, "khac")] {
             var inst = try Self.instance(engine)
-            let rs = try engine.send(&inst, event: "bieu-quyet", data: [("ty_le", .double(tyLe))], at: Self.now, actor: 7, counter: nil).get()
+            let rs = try engine.send(&inst, event: "bieu-quyet", data: [("ty_le", .double(tyLe))], at: Self.now, actor: 7, counter: nil)
+                .get()
             #expect(inst.state == target, "ty_le \(tyLe)")
             #expect(rs[0].from == "cho" && rs[0].to == target && rs[0].event == "bieu-quyet" && rs[0].actor == 7)
             #expect(rs[0].atText == "2026-03-02T10:00:00+07:00")
@@ -204,7 +206,10 @@ import Testing
     func dataStored() throws {
         let engine = try Self.engine()
         var inst = try Self.instance(engine, [("diem", .int(40)), ("ly_do", .string("cũ"))])
-        _ = try engine.send(&inst, event: "e-ge", data: [("diem", .string("75")), ("ngay", .string("2026-03-02")), ("ly_do", .null)], at: Self.now, actor: nil, counter: nil).get()
+        _ = try engine.send(
+            &inst, event: "e-ge", data: [("diem", .string("75")), ("ngay", .string("2026-03-02")), ("ly_do", .null)], at: Self.now,
+            actor: nil, counter: nil
+        ).get()
         #expect(inst.data["diem"] == .integer(75))
         #expect(inst.data["ngay"] == .date(day("2026-03-02")))
         #expect(inst.data["ly_do"] == nil)
@@ -272,13 +277,17 @@ extension Result where Failure == EngineError {
         #expect(record?.kind == .rejected)
         #expect(inst.done == before.done)
         // The same through `send` with the built-in event.
-        let viaSend = engine.send(&inst, event: "done", data: [("milestone", .string("hiep-thuong-2"))], at: at("2026-01-10T10:00"), actor: nil, counter: nil)
+        let viaSend = engine.send(
+            &inst, event: "done", data: [("milestone", .string("hiep-thuong-2"))], at: at("2026-01-10T10:00"), actor: nil, counter: nil)
         guard case .failure(.eventRejected) = viaSend else {
             Issue.record("expected a rejection through send, got \(viaSend)")
             return
         }
         // Unknown milestone.
-        guard case .failure(.eventRejected(_, "done", _, let unknown, _)) = engine.completeMilestone(&inst, milestone: "hiep-thuong-3", at: at("2026-01-10T10:00"), actor: nil) else {
+        guard
+            case .failure(.eventRejected(_, "done", _, let unknown, _)) = engine.completeMilestone(
+                &inst, milestone: "hiep-thuong-3", at: at("2026-01-10T10:00"), actor: nil)
+        else {
             Issue.record("unknown milestone accepted")
             return
         }
@@ -286,11 +295,15 @@ extension Result where Failure == EngineError {
 
         let first = try engine.completeMilestone(&inst, milestone: "nop-ho-so", at: at("2026-01-20T10:00"), actor: 1000).get()
         #expect(first.map(\.kind) == [.milestoneDone])
-        #expect(first[0].actor == 1000 && first[0].milestone == "nop-ho-so" && first[0].due == "2026-02-01T17:00:00+07:00" && first[0].priority == 6)
+        #expect(
+            first[0].actor == 1000 && first[0].milestone == "nop-ho-so" && first[0].due == "2026-02-01T17:00:00+07:00"
+                && first[0].priority == 6)
         let again = try engine.completeMilestone(&inst, milestone: "nop-ho-so", at: at("2026-01-21T10:00"), actor: 1000).get()
         #expect(again.isEmpty)
         #expect(inst.done["nop-ho-so"] == at("2026-01-20T10:00"))
-        let last = try engine.send(&inst, event: "done", data: [("milestone", .string("hiep-thuong-2"))], at: at("2026-01-22T10:00"), actor: nil, counter: nil).get()
+        let last = try engine.send(
+            &inst, event: "done", data: [("milestone", .string("hiep-thuong-2"))], at: at("2026-01-22T10:00"), actor: nil, counter: nil
+        ).get()
         #expect(last.map(\.kind) == [.milestoneDone, .completed])
         #expect(inst.completed)
         #expect(engine.nextWakeup(inst) == nil)
@@ -334,9 +347,15 @@ extension Result where Failure == EngineError {
     func completionOnFinalState() throws {
         let engine = Engine(try Fixtures.workflow("hon-hop", Self.mixed))
         var (inst, _) = try engine.started("x", data: [:], at: at("2026-03-01T08:00"))
-        #expect(try engine.completeMilestone(&inst, milestone: "m", at: at("2026-03-02T08:00"), actor: nil).get().map(\.kind) == [.milestoneDone])
+        #expect(
+            try engine.completeMilestone(&inst, milestone: "m", at: at("2026-03-02T08:00"), actor: nil).get().map(\.kind) == [
+                .milestoneDone
+            ])
         #expect(!inst.completed)
-        #expect(try engine.send(&inst, event: "dong", data: [], at: at("2026-03-03T08:00"), actor: nil, counter: nil).get().map(\.kind) == [.transition, .completed])
+        #expect(
+            try engine.send(&inst, event: "dong", data: [], at: at("2026-03-03T08:00"), actor: nil, counter: nil).get().map(\.kind) == [
+                .transition, .completed,
+            ])
     }
 
     @Test("a workflow without states rejects other events and has enteredAt = startedAt")
@@ -345,7 +364,10 @@ extension Result where Failure == EngineError {
         var (inst, _) = try engine.started("x", data: [:], at: at("2025-11-01T08:00"))
         #expect(inst.state == nil)
         #expect(inst.enteredAt == inst.startedAt)
-        guard case .failure(.eventRejected) = engine.send(&inst, event: "dong", data: [], at: at("2025-11-02T08:00"), actor: nil, counter: nil) else {
+        guard
+            case .failure(.eventRejected) = engine.send(
+                &inst, event: "dong", data: [], at: at("2025-11-02T08:00"), actor: nil, counter: nil)
+        else {
             Issue.record("event accepted by a workflow without states")
             return
         }

@@ -61,15 +61,17 @@ import Testing
         #expect(half.conditions[0].text(zone: .vietnam) == "x gt 1/2 × n")
     }
 
-    @Test("bad references are errors at their position", arguments: [
-        ("{t: {ge: {field: m}}}", "unknown field 'm' in 'if' of 'on.vote' (did you mean 'n'?)", 40),
-        ("{t: {ge: {field: ten}}}", "field 't' (integer) cannot be compared with field 'ten' (text)", 40),
-        ("{t: {ge: {field: n, times: 0/3}}}", "'times' must be a positive", 50),
-        ("{t: {ge: {field: n, times: 2/-3}}}", "'times' must be a positive", 50),
-        ("{t: {ge: {field: n, times: 2/3/4}}}", "'times' must be a positive", 50),
-        ("{ten: {eq: {field: ten, times: 2}}}", "'times' must be a positive", 54),
-        ("{t: {ge: {fields: n}}}", "unknown key 'fields' in a comparison in 'if' of 'on.vote' (did you mean 'field'?)", 33),
-    ])
+    @Test(
+        "bad references are errors at their position",
+        arguments: [
+            ("{t: {ge: {field: m}}}", "unknown field 'm' in 'if' of 'on.vote' (did you mean 'n'?)", 40),
+            ("{t: {ge: {field: ten}}}", "field 't' (integer) cannot be compared with field 'ten' (text)", 40),
+            ("{t: {ge: {field: n, times: 0/3}}}", "'times' must be a positive", 50),
+            ("{t: {ge: {field: n, times: 2/-3}}}", "'times' must be a positive", 50),
+            ("{t: {ge: {field: n, times: 2/3/4}}}", "'times' must be a positive", 50),
+            ("{ten: {eq: {field: ten, times: 2}}}", "'times' must be a positive", 54),
+            ("{t: {ge: {fields: n}}}", "unknown key 'fields' in a comparison in 'if' of 'on.vote' (did you mean 'field'?)", 33),
+        ])
     func errors(_ guardText: String, _ fragment: String, _ column: Int) {
         let (def, diags) = Fixtures.load("g", Self.yaml(guardText))
         #expect(def == nil)

@@ -11,11 +11,13 @@ struct JSONTests {
         #expect(JSON.string("đảng viên dự bị").bytes() == Array(#""đảng viên dự bị""#.utf8))
     }
 
-    @Test("numbers", arguments: [
-        (JSON.int(0), "0"), (.int(7), "7"), (.int(10), "10"), (.int(-42), "-42"), (.int(1_083), "1083"),
-        (.int(Int.max), "9223372036854775807"), (.int(Int.min), "-9223372036854775808"),
-        (.double(2.5), "2.5"), (.double(3), "3.0"), (.double(.nan), "null"),
-    ])
+    @Test(
+        "numbers",
+        arguments: [
+            (JSON.int(0), "0"), (.int(7), "7"), (.int(10), "10"), (.int(-42), "-42"), (.int(1_083), "1083"),
+            (.int(Int.max), "9223372036854775807"), (.int(Int.min), "-9223372036854775808"),
+            (.double(2.5), "2.5"), (.double(3), "3.0"), (.double(.nan), "null"),
+        ])
     func numbers(value: JSON, text: String) {
         #expect(value.serialized() == text)
     }

@@ -40,7 +40,9 @@ import Testing
             n += 1
             let data: InstanceData = group.map { ["chi_bo": .text($0)] } ?? [:]
             var (inst, _) = try engine.started("i\(n)", data: data, at: at("2026-01-01T08:00"), counter: counter)
-            if let event { _ = try engine.send(&inst, event: event, data: [], at: at("2026-01-02T08:00"), actor: nil, counter: counter).get() }
+            if let event {
+                _ = try engine.send(&inst, event: event, data: [], at: at("2026-01-02T08:00"), actor: nil, counter: counter).get()
+            }
             counter.instances.append(inst)
             return counter.instances.count - 1
         }
@@ -125,7 +127,9 @@ import Testing
 
     @Test("limits are checked after data and guards, and apply to starts too")
     func limitsOnStart() throws {
-        let def = try Fixtures.workflow("gioi-han", """
+        let def = try Fixtures.workflow(
+            "gioi-han",
+            """
             tiendo: 1
             title: Giới hạn
             initial: dang-ky

@@ -6,7 +6,9 @@ import Testing
 @Suite struct ParsingRuleTests {
     @Test("'on', 'off', 'yes' are names; 17:00 is a time; quoted and unquoted scalars mean the same")
     func noTypeGuessing() throws {
-        let def = try Fixtures.workflow("doan", """
+        let def = try Fixtures.workflow(
+            "doan",
+            """
             tiendo: "1"
             title: 'Đoàn'
             reminders: {at: 17:00}
@@ -35,7 +37,9 @@ import Testing
 
     @Test("a non-default zone: civil arithmetic across a DST change, never multiples of 86,400 s")
     func dstZone() throws {
-        let def = try Fixtures.workflow("berlin", """
+        let def = try Fixtures.workflow(
+            "berlin",
+            """
             tiendo: 1
             title: Berlin
             timezone: Europe/Berlin

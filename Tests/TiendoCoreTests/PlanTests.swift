@@ -35,7 +35,13 @@ import Testing
 
     func line(_ r: Record) -> String {
         var s = "\(r.atText) \(r.kind.rawValue)"
-        if let f = r.from, let t = r.to { s += " \(f)>\(t)" } else if let m = r.milestone { s += " \(m)" } else if let st = r.state { s += " \(st)" }
+        if let f = r.from, let t = r.to {
+            s += " \(f)>\(t)"
+        } else if let m = r.milestone {
+            s += " \(m)"
+        } else if let st = r.state {
+            s += " \(st)"
+        }
         if let d = r.daysLeft { s += " \(d)" }
         return s
     }
@@ -60,8 +66,14 @@ import Testing
                 "2026-03-17T00:00:00+07:00 transition b>c",
             ])
         #expect(plan.allSatisfy { $0.instance == nil && $0.late == nil })
-        #expect(plan[0].json.serialized() == #"{"at":"2026-03-01T10:00:00+07:00","kind":"started","workflow":"ke-hoach","state":"a","priority":6,"message":"Bắt đầu hồ sơ ke-hoach theo quy trình «Kế hoạch», trạng thái «a»"}"#)
-        #expect(plan[5].json.serialized() == #"{"at":"2026-03-06T00:00:00+07:00","kind":"reminder","workflow":"ke-hoach","state":"b","milestone":"m1","due":"2026-03-09","daysLeft":3,"priority":5,"message":"Còn 3 ngày đến hạn «M1» (ke-hoach), hạn chót 09/03/2026"}"#)
+        #expect(
+            plan[0].json.serialized()
+                == #"{"at":"2026-03-01T10:00:00+07:00","kind":"started","workflow":"ke-hoach","state":"a","priority":6,"message":"Bắt đầu hồ sơ ke-hoach theo quy trình «Kế hoạch», trạng thái «a»"}"#
+        )
+        #expect(
+            plan[5].json.serialized()
+                == #"{"at":"2026-03-06T00:00:00+07:00","kind":"reminder","workflow":"ke-hoach","state":"b","milestone":"m1","due":"2026-03-09","daysLeft":3,"priority":5,"message":"Còn 3 ngày đến hạn «M1» (ke-hoach), hạn chót 09/03/2026"}"#
+        )
         #expect(plan[3].json["instance"] == nil)
         // The two m1 reminders are told apart by their keys only; the 3d one comes first.
         #expect(plan[5].key?.contains("|r3d|") == true)
@@ -72,15 +84,21 @@ import Testing
     func until() throws {
         let def = try Fixtures.workflow("ke-hoach", Self.yaml)
         let start = at("2026-03-01T10:00")
-        #expect(Planner.plan(def, data: [:], start: start, until: day("2026-03-16")).last.map(line) == "2026-03-10T00:00:00+07:00 overdue m2 -1")
-        #expect(Planner.plan(def, data: [:], start: start, until: day("2026-03-17")).last.map(line) == "2026-03-17T00:00:00+07:00 transition b>c")
+        #expect(
+            Planner.plan(def, data: [:], start: start, until: day("2026-03-16")).last.map(line) == "2026-03-10T00:00:00+07:00 overdue m2 -1"
+        )
+        #expect(
+            Planner.plan(def, data: [:], start: start, until: day("2026-03-17")).last.map(line)
+                == "2026-03-17T00:00:00+07:00 transition b>c")
         #expect(Planner.plan(def, data: [:], start: start, until: day("2026-03-05")).count == 3)
         #expect(Planner.plan(def, data: [:], start: start, until: day("2026-02-01")).map(\.kind) == [])
     }
 
     @Test("completed follows the transition into a final state at the same instant")
     func completedAfterTransition() throws {
-        let def = try Fixtures.workflow("ngan", """
+        let def = try Fixtures.workflow(
+            "ngan",
+            """
             tiendo: 1
             title: Ngắn
             initial: a
@@ -108,7 +126,9 @@ import Testing
 
     @Test("--set data: parsed by the declared type, defaults and required fields applied")
     func setData() throws {
-        let def = try Fixtures.workflow("du-lieu", """
+        let def = try Fixtures.workflow(
+            "du-lieu",
+            """
             tiendo: 1
             title: Dữ liệu
             fields:

@@ -6,7 +6,9 @@ import Testing
 @Suite struct ReminderTests {
     /// "kind at daysLeft priority" of records other than `started`.
     func lines(_ records: [Record]) -> [String] {
-        records.filter { $0.kind != .started }.map { "\($0.kind.rawValue) \($0.atText) \($0.daysLeft.map(String.init) ?? "-") \($0.priority)" }
+        records.filter { $0.kind != .started }.map {
+            "\($0.kind.rawValue) \($0.atText) \($0.daysLeft.map(String.init) ?? "-") \($0.priority)"
+        }
     }
 
     /// Drives an instance in live mode wake-up by wake-up until `until`, like the daemon with a punctual clock.
@@ -57,7 +59,9 @@ import Testing
 
     @Test("d and h/min offsets before an instant due (T5: 17:00 on 01/02/2026)")
     func instantDueReminders() throws {
-        let def = try Fixtures.workflow("ho-so", """
+        let def = try Fixtures.workflow(
+            "ho-so",
+            """
             tiendo: 1
             title: Hồ sơ
             fields:
@@ -87,9 +91,10 @@ import Testing
         let def = try Fixtures.workflow("bau-cu", Self.dateDue)
         let plan = Planner.plan(def, data: [:], start: at("2025-11-27T07:30"), until: day("2026-01-31"))
         // 7d is before the start; 2wd is exactly at the start and is kept.
-        #expect(lines(plan).map { String($0.split(separator: " ")[1]) } == [
-            "2025-11-27T07:30:00+07:00", "2025-11-29T07:30:00+07:00", "2025-11-30T21:00:00+07:00", "2025-12-01T07:30:00+07:00",
-        ])
+        #expect(
+            lines(plan).map { String($0.split(separator: " ")[1]) } == [
+                "2025-11-27T07:30:00+07:00", "2025-11-29T07:30:00+07:00", "2025-11-30T21:00:00+07:00", "2025-12-01T07:30:00+07:00",
+            ])
         let rs = try live(Engine(def), start: at("2025-11-27T07:31"), until: at("2026-01-31T00:00"))
         #expect(lines(rs).count == 3)
         #expect(rs.allSatisfy { $0.late == nil })
@@ -97,7 +102,9 @@ import Testing
 
     @Test("a state's reminders scheduled before it was entered are not sent")
     func beforeEnteredDropped() throws {
-        let def = try Fixtures.workflow("xet", """
+        let def = try Fixtures.workflow(
+            "xet",
+            """
             tiendo: 1
             title: Xét
             initial: cho
@@ -114,7 +121,8 @@ import Testing
         let engine = Engine(def)
         var (inst, _) = try engine.started("x", data: [:], at: at("2026-02-01T09:00"))
         #expect(engine.nextWakeup(inst) == nil)
-        guard case .success(let rs) = engine.send(&inst, event: "nop", data: [], at: at("2026-03-05T10:00"), actor: 1000, counter: nil) else {
+        guard case .success(let rs) = engine.send(&inst, event: "nop", data: [], at: at("2026-03-05T10:00"), actor: 1000, counter: nil)
+        else {
             Issue.record("event refused")
             return
         }
@@ -159,7 +167,9 @@ import Testing
 
     @Test("daysLeft is the local date of the due minus the local date of the record")
     func daysLeft() throws {
-        let def = try Fixtures.workflow("ngay", """
+        let def = try Fixtures.workflow(
+            "ngay",
+            """
             tiendo: 1
             title: Ngày
             reminders: {at: "23:30"}
@@ -172,7 +182,10 @@ import Testing
             """)
         let plan = Planner.plan(def, data: [:], start: at("2026-03-01T00:00"), until: day("2026-03-31"))
         // 2d -> 08/03 23:30 (2 days left); 1h -> 10/03 00:00 (0); overdue k = 0 at 01:00 on the due day (0).
-        #expect(lines(plan) == ["reminder 2026-03-08T23:30:00+07:00 2 5", "reminder 2026-03-10T00:00:00+07:00 0 4", "overdue 2026-03-10T01:00:00+07:00 0 4"])
+        #expect(
+            lines(plan) == [
+                "reminder 2026-03-08T23:30:00+07:00 2 5", "reminder 2026-03-10T00:00:00+07:00 0 4", "overdue 2026-03-10T01:00:00+07:00 0 4",
+            ])
         #expect(plan[2].message == "Hôm nay đến hạn «M» (ngay), còn 1 giờ, hạn chót 01:00 10/03/2026")
     }
 }
@@ -180,7 +193,9 @@ import Testing
 /// Interfaces §1 overdue notices, repeat and escalation.
 @Suite struct OverdueTests {
     func workflow(due: String, overdue: String, at remindAt: String = "08:00") throws -> WorkflowDefinition {
-        try Fixtures.workflow("qua-han", """
+        try Fixtures.workflow(
+            "qua-han",
+            """
             tiendo: 1
             title: Quá hạn
             reminders: {at: "\(remindAt)"}
@@ -237,9 +252,10 @@ import Testing
                 "2026-02-01T17:00:00+07:00 0 4", "2026-02-03T08:00:00+07:00 -2 4", "2026-02-05T08:00:00+07:00 -4 4",
             ])
         let weekly = try workflow(due: "2026-02-01 at 17:00", overdue: "{repeat: 1w}")
-        #expect(try notices(weekly, until: at("2026-02-16T00:00")).map { String($0.prefix(25)) } == [
-            "2026-02-01T17:00:00+07:00", "2026-02-08T08:00:00+07:00", "2026-02-15T08:00:00+07:00",
-        ])
+        #expect(
+            try notices(weekly, until: at("2026-02-16T00:00")).map { String($0.prefix(25)) } == [
+                "2026-02-01T17:00:00+07:00", "2026-02-08T08:00:00+07:00", "2026-02-15T08:00:00+07:00",
+            ])
     }
 
     @Test("h and min repeats: notice k ≥ 1 at notice 0 + k·R")
@@ -250,9 +266,10 @@ import Testing
                 "2026-03-11T08:00:00+07:00 -1 4", "2026-03-11T10:00:00+07:00 -1 4", "2026-03-11T12:00:00+07:00 -1 4",
             ])
         let mins = try workflow(due: "2026-03-10 at 23:00", overdue: "{repeat: 45min}")
-        #expect(try notices(mins, until: at("2026-03-11T00:30")).map { String($0.prefix(25)) } == [
-            "2026-03-10T23:00:00+07:00", "2026-03-10T23:45:00+07:00", "2026-03-11T00:30:00+07:00",
-        ])
+        #expect(
+            try notices(mins, until: at("2026-03-11T00:30")).map { String($0.prefix(25)) } == [
+                "2026-03-10T23:00:00+07:00", "2026-03-10T23:45:00+07:00", "2026-03-11T00:30:00+07:00",
+            ])
     }
 
     @Test("escalation thresholds are measured from the deadline instant; the highest reached applies")

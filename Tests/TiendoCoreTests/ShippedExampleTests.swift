@@ -20,7 +20,9 @@ import Testing
         let data = try def.data([("ho_ten", .string("Nguyễn Văn A")), ("chi_bo", .string("Chi bộ Khu dân cư số 1"))])
         var events: [SimulatedEvent] = []
         func done(_ when: String, _ occurrence: String) {
-            events.append(SimulatedEvent(at: at(when), instance: "dang-vien-hang-thang/a", event: "done", data: [("milestone", .string(occurrence))], line: 0))
+            events.append(
+                SimulatedEvent(
+                    at: at(when), instance: "dang-vien-hang-thang/a", event: "done", data: [("milestone", .string(occurrence))], line: 0))
         }
         for m in 1...12 {
             let month = String(format: "2027-%02d", m)
@@ -41,17 +43,19 @@ import Testing
     @Test("đảng phí over a year: one month unpaid is a plain overdue notice")
     func duesOneMissed() throws {
         let notices = try Self.duesYear(unpaid: [3])
-        #expect(notices.map { "\($0.occurrence ?? "") \($0.atText) \($0.priority) \($0.missed ?? 0)" } == [
-            "2027-03 2027-04-01T08:00:00+07:00 4 1"
-        ])
+        #expect(
+            notices.map { "\($0.occurrence ?? "") \($0.atText) \($0.priority) \($0.missed ?? 0)" } == [
+                "2027-03 2027-04-01T08:00:00+07:00 4 1"
+            ])
     }
 
     @Test("đảng phí: three months unpaid within twelve reach priority crit (ground for removal, QĐ 24 §8.1)")
     func duesThreeMissed() throws {
         let notices = try Self.duesYear(unpaid: [2, 6, 10])
-        #expect(notices.map { "\($0.occurrence ?? "") \($0.atText) \($0.priority) \($0.missed ?? 0)" } == [
-            "2027-02 2027-03-01T08:00:00+07:00 4 1", "2027-06 2027-07-01T08:00:00+07:00 4 2", "2027-10 2027-11-01T08:00:00+07:00 2 3",
-        ])
+        #expect(
+            notices.map { "\($0.occurrence ?? "") \($0.atText) \($0.priority) \($0.missed ?? 0)" } == [
+                "2027-02 2027-03-01T08:00:00+07:00 4 1", "2027-06 2027-07-01T08:00:00+07:00 4 2", "2027-10 2027-11-01T08:00:00+07:00 2 3",
+            ])
         #expect(notices.last?.message.contains("3 kỳ đang quá hạn") == true)
         // The engine counts months still open: February paid late in May no longer counts (the law counts months
         // not paid in the year; the chi bộ still has the record in the history).
@@ -73,7 +77,10 @@ import Testing
     @Test("recurring duties start with the occurrence in progress, never an overdue one (sinh-hoat-chi-bo, reports, scoring)")
     func recurringStartNow() throws {
         let cases: [(String, [String], [String: String])] = [
-            ("sinh-hoat-chi-bo", ["chi_bo=Chi bộ 1"], ["hop-thuong-ky@2026-11": "2026-11-30", "sinh-hoat-chuyen-de@2026-10": "2026-12-31"]),
+            (
+                "sinh-hoat-chi-bo", ["chi_bo=Chi bộ 1"],
+                ["hop-thuong-ky@2026-11": "2026-11-30", "sinh-hoat-chuyen-de@2026-10": "2026-12-31"]
+            ),
             ("nhan-xet-noi-cu-tru", ["ho_ten=A", "chi_bo_cu_tru=B"], ["nhan-xet@2025-12": "2026-12-10"]),
             ("danh-gia-cong-chuc-quy", ["ho_ten=A", "co_quan=B"], ["danh-gia-quy@2026-10": "2027-01-05"]),
             (

@@ -60,19 +60,21 @@ import Testing
     func calendar() throws {
         let vn = try Self.vn
         let days2026 = vn.days(in: 2026).map { "\($0.date.iso) \($0.kind.rawValue)" }
-        #expect(days2026 == [
-            "2026-01-01 holiday", "2026-01-02 holiday", "2026-01-10 workday", "2026-02-16 holiday", "2026-02-17 holiday",
-            "2026-02-18 holiday", "2026-02-19 holiday", "2026-02-20 holiday", "2026-04-27 compensatory", "2026-04-30 holiday",
-            "2026-05-01 holiday", "2026-08-22 workday", "2026-08-31 holiday", "2026-09-01 holiday", "2026-09-02 holiday",
-        ])
+        #expect(
+            days2026 == [
+                "2026-01-01 holiday", "2026-01-02 holiday", "2026-01-10 workday", "2026-02-16 holiday", "2026-02-17 holiday",
+                "2026-02-18 holiday", "2026-02-19 holiday", "2026-02-20 holiday", "2026-04-27 compensatory", "2026-04-30 holiday",
+                "2026-05-01 holiday", "2026-08-22 workday", "2026-08-31 holiday", "2026-09-01 holiday", "2026-09-02 holiday",
+            ])
         // Make-up Saturdays count as working days; 24/11/2026 (Ngày Văn hóa Việt Nam) is not a day off.
         #expect(vn.isWorkingDay(day("2026-01-10")) && vn.isWorkingDay(day("2026-08-22")))
         #expect(!vn.isWorkingDay(day("2026-01-02")) && !vn.isWorkingDay(day("2026-08-31")))
         #expect(vn.isWorkingDay(day("2026-11-24")))
-        #expect(vn.days(in: 2025).map(\.date.iso) == [
-            "2025-01-01", "2025-01-27", "2025-01-28", "2025-01-29", "2025-01-30", "2025-01-31", "2025-04-07", "2025-04-26",
-            "2025-04-30", "2025-05-01", "2025-05-02", "2025-09-01", "2025-09-02",
-        ])
+        #expect(
+            vn.days(in: 2025).map(\.date.iso) == [
+                "2025-01-01", "2025-01-27", "2025-01-28", "2025-01-29", "2025-01-30", "2025-01-31", "2025-04-07", "2025-04-26",
+                "2025-04-30", "2025-05-01", "2025-05-02", "2025-09-01", "2025-09-02",
+            ])
         for year in [2025, 2026] {
             #expect(vn.status(of: year) == .official)
             #expect((vn.source(of: year) ?? "").count > 40, "\(year) cites no document")
@@ -80,11 +82,14 @@ import Testing
         #expect(vn.source(of: 2026)?.contains("12729/VPCP-KGVX") == true)
         // 2027: no official list in our sources, so the rules project it (Tết Đinh Mùi = Saturday 06/02/2027).
         #expect(vn.status(of: 2027) == .projected && vn.source(of: 2027) == nil)
-        let tet = vn.days(in: 2027).filter { $0.name == "Tết Nguyên Đán" && $0.kind != .weekend }.map { "\($0.date.iso) \($0.kind.rawValue)" }
-        #expect(tet == [
-            "2027-02-05 holiday", "2027-02-06 holiday", "2027-02-07 holiday", "2027-02-08 holiday", "2027-02-09 holiday",
-            "2027-02-10 compensatory", "2027-02-11 compensatory",
-        ])
+        let tet = vn.days(in: 2027).filter { $0.name == "Tết Nguyên Đán" && $0.kind != .weekend }.map {
+            "\($0.date.iso) \($0.kind.rawValue)"
+        }
+        #expect(
+            tet == [
+                "2027-02-05 holiday", "2027-02-06 holiday", "2027-02-07 holiday", "2027-02-08 holiday", "2027-02-09 holiday",
+                "2027-02-10 compensatory", "2027-02-11 compensatory",
+            ])
     }
 
     @Test("dang-vien-du-bi: 12 months then 30 working days, on the official 2026 calendar (T15 and the audit's cases)")
@@ -97,7 +102,9 @@ import Testing
         let overdue = try #require(records.first { $0.kind == .overdue })
         #expect(overdue.due == "2026-03-31" && overdue.atText == "2026-04-01T08:00:00+07:00")
         // Audit §1.1 and §4: the missing make-up Saturday 10/01 moved the first case by ten days across Tết.
-        for (admitted, due) in [("2025-01-05", "2026-02-13"), ("2025-01-07", "2026-02-24"), ("2025-07-20", "2026-08-28"), ("2025-02-10", "2026-03-31")] {
+        for (admitted, due) in [
+            ("2025-01-05", "2026-02-13"), ("2025-01-07", "2026-02-24"), ("2025-07-20", "2026-08-28"), ("2025-02-10", "2026-03-31"),
+        ] {
             let data = try Planner.data(def, assignments: ["ngay_ket_nap=\(admitted)"]).get()
             let d = try Self.stateDue(def, "cho-xet", data)
             #expect(d.due == due && !d.provisional, "\(admitted): 2026 is official")
@@ -113,9 +120,10 @@ import Testing
         #expect(transition.atText == "2026-12-24T00:00:00+07:00" && !transition.provisional)
         // Reminders 10wd, 3wd, 1d, then overdue notice 0: all counted from the provisional due.
         let notices = records.filter { $0.kind == .reminder } + records.filter { $0.kind == .overdue }.prefix(1)
-        #expect(notices.map(\.atText) == [
-            "2027-01-21T08:00:00+07:00", "2027-02-01T08:00:00+07:00", "2027-02-03T08:00:00+07:00", "2027-02-05T08:00:00+07:00",
-        ])
+        #expect(
+            notices.map(\.atText) == [
+                "2027-01-21T08:00:00+07:00", "2027-02-01T08:00:00+07:00", "2027-02-03T08:00:00+07:00", "2027-02-05T08:00:00+07:00",
+            ])
         #expect(notices.allSatisfy { $0.due == "2027-02-04" && $0.provisional })
         #expect(notices.allSatisfy { $0.message.contains("04/02/2027 (dự kiến)") })
     }
@@ -141,7 +149,9 @@ import Testing
         #expect(try Self.stateDue(def, "cho-le-ket-nap", data).due == "2026-06-04")
     }
 
-    @Test("two thirds of the full members, decided on counts: 133 of 200 fails, 134 passes, at every size; more votes than members is refused")
+    @Test(
+        "two thirds of the full members, decided on counts: 133 of 200 fails, 134 passes, at every size; more votes than members is refused"
+    )
     func twoThirds() throws {
         let duBi = try Self.definition("dang-vien-du-bi")
         let ketNap = try Self.definition("ket-nap-dang-vien")
@@ -173,17 +183,25 @@ import Testing
         // Through the engine: the votes as the chi bộ's minutes give them.
         let engine = Engine(duBi)
         for (t, state) in [(133, "cho-xet-lai"), (134, "chinh-thuc")] {
-            var (inst, _) = try engine.started("v\(t)", data: try duBi.data([("ngay_ket_nap", .string("2025-10-01"))]), at: at("2026-11-02T08:00"))
+            var (inst, _) = try engine.started(
+                "v\(t)", data: try duBi.data([("ngay_ket_nap", .string("2025-10-01"))]), at: at("2026-11-02T08:00"))
             #expect(inst.state == "cho-xet")
             let counts: [(String, JSON)] = [("so_dang_vien_chinh_thuc", .int(200)), ("so_tan_thanh", .int(t))]
-            #expect((try? engine.send(&inst, event: "bieu-quyet", data: counts, at: at("2026-11-20T10:00"), actor: nil, counter: nil).get()) != nil)
+            #expect(
+                (try? engine.send(&inst, event: "bieu-quyet", data: counts, at: at("2026-11-20T10:00"), actor: nil, counter: nil).get())
+                    != nil)
             #expect(inst.state == state, "\(t) of 200")
         }
         // More votes in favour than full members (a typing error in the minutes) is refused; so is a vote with no counts.
-        var (inst, _) = try engine.started("big", data: try duBi.data([("ngay_ket_nap", .string("2025-10-01"))]), at: at("2026-11-02T08:00"))
+        var (inst, _) = try engine.started(
+            "big", data: try duBi.data([("ngay_ket_nap", .string("2025-10-01"))]), at: at("2026-11-02T08:00"))
         let big: [(String, JSON)] = [("so_dang_vien_chinh_thuc", .int(301)), ("so_tan_thanh", .int(302))]
-        #expect(throws: EngineError.self) { try engine.send(&inst, event: "bieu-quyet", data: big, at: at("2026-11-20T10:00"), actor: nil, counter: nil).get() }
-        #expect(throws: EngineError.self) { try engine.send(&inst, event: "bieu-quyet", data: [], at: at("2026-11-20T10:00"), actor: nil, counter: nil).get() }
+        #expect(throws: EngineError.self) {
+            try engine.send(&inst, event: "bieu-quyet", data: big, at: at("2026-11-20T10:00"), actor: nil, counter: nil).get()
+        }
+        #expect(throws: EngineError.self) {
+            try engine.send(&inst, event: "bieu-quyet", data: [], at: at("2026-11-20T10:00"), actor: nil, counter: nil).get()
+        }
         #expect(inst.state == "cho-xet")
     }
 
@@ -192,11 +210,15 @@ import Testing
         let def = try Self.definition("danh-gia-xep-loai")
         #expect(def.field("han_danh_gia")?.defaultValue == .date(CivilDate(2026, 12, 14)))
         #expect(def.field("nam")?.defaultValue == .integer(2026))
-        let dues = Self.dues(try Self.plan(def, ["ho_ten=Nguyễn Văn A", "chi_bo=Chi bộ 1"], start: "2026-11-30T09:00", until: CivilDate(2027, 1, 31)))
+        let dues = Self.dues(
+            try Self.plan(def, ["ho_ten=Nguyễn Văn A", "chi_bo=Chi bộ 1"], start: "2026-11-30T09:00", until: CivilDate(2027, 1, 31)))
         // Each due of the chain, as the plan reaches it (no event arrives, so only the first state's is planned).
         #expect(dues["danh-gia-cong-chuc"] == "2026-12-14")
         let data = try def.complete(["ho_ten": .text("A"), "chi_bo": .text("B")]).get()
-        for (state, due) in [("danh-gia-cong-chuc", "2026-12-14"), ("tu-kiem-diem", "2026-12-20"), ("chi-bo-danh-gia", "2026-12-25"), ("dang-uy-xep-loai", "2026-12-31")] {
+        for (state, due) in [
+            ("danh-gia-cong-chuc", "2026-12-14"), ("tu-kiem-diem", "2026-12-20"), ("chi-bo-danh-gia", "2026-12-25"),
+            ("dang-uy-xep-loai", "2026-12-31"),
+        ] {
             #expect(try Self.stateDue(def, state, data).due == due, "\(state)")
         }
         let thiDua = try Self.definition("thi-dua")
@@ -219,9 +241,10 @@ import Testing
         #expect(chain == ["2026-12-31", "2027-01-31", "2027-07-31", "2027-12-14", "2027-12-31", "2028-01-31"])
         let records = try Self.plan(def, ["ten_to_chuc=A", "dang_bo=B"], start: "2026-12-01T08:00", until: CivilDate(2027, 1, 31))
         #expect(records.first { $0.kind == .overdue }?.atText == "2027-01-01T08:00:00+07:00")  // only if never signed
-        #expect(records.filter { $0.kind == .reminder }.map(\.atText) == [
-            "2026-12-17T08:00:00+07:00", "2026-12-24T08:00:00+07:00", "2026-12-30T08:00:00+07:00",
-        ])
+        #expect(
+            records.filter { $0.kind == .reminder }.map(\.atText) == [
+                "2026-12-17T08:00:00+07:00", "2026-12-24T08:00:00+07:00", "2026-12-30T08:00:00+07:00",
+            ])
     }
 
     @Test("thi-dua: at most ⌊20% × n_tot⌋ 'xuất sắc' per đảng bộ, the 'xuất sắc' group not in the base (D6)")
@@ -236,12 +259,16 @@ import Testing
             let data = try def.complete(["ten_to_chuc": .text(key), "dang_bo": .text(dangBo)]).get()
             planned.append(Simulator.Planned(workflow: def, key: key, started: start, data: data))
             for (d, e) in [(20, "ky-giao-uoc"), (50, "nop-dang-ky"), (230, "so-ket"), (370, "nop-tu-danh-gia")] {
-                events.append(SimulatedEvent(at: start.adding(seconds: Int64(d) * 86_400), instance: "thi-dua/\(key)", event: e, data: [], line: 0))
+                events.append(
+                    SimulatedEvent(at: start.adding(seconds: Int64(d) * 86_400), instance: "thi-dua/\(key)", event: e, data: [], line: 0))
             }
         }
         var scoreDay = 375
         func score(_ key: String, _ points: Int) {
-            events.append(SimulatedEvent(at: start.adding(seconds: Int64(scoreDay) * 86_400), instance: "thi-dua/\(key)", event: "cham-diem", data: [("diem", .int(points))], line: 0))
+            events.append(
+                SimulatedEvent(
+                    at: start.adding(seconds: Int64(scoreDay) * 86_400), instance: "thi-dua/\(key)", event: "cham-diem",
+                    data: [("diem", .int(points))], line: 0))
             scoreDay += 1
         }
         // Đảng bộ A: 9 'tốt', then three at 92: ⌊0.2 × 9⌋ = 1 allowed (counting 'xuất sắc' in the base would allow 2).
@@ -259,9 +286,10 @@ import Testing
         #expect(problems.isEmpty, "\(problems)")
         let states = Dictionary(uniqueKeysWithValues: sim.finalInstances.map { ($0.key, $0.state ?? "") })
         #expect(states["a10"] == "xuat-sac" && states["a11"] == "binh-xet" && states["a12"] == "binh-xet")
-        #expect(records.filter { $0.kind == .rejected && $0.message.contains("20%") }.compactMap(\.instance).sorted() == [
-            "thi-dua/a11", "thi-dua/a12", "thi-dua/b6",
-        ])
+        #expect(
+            records.filter { $0.kind == .rejected && $0.message.contains("20%") }.compactMap(\.instance).sorted() == [
+                "thi-dua/a11", "thi-dua/a12", "thi-dua/b6",
+            ])
         #expect(states["b6"] == "xuat-sac" && states["b5"] == "tot")
     }
 
@@ -281,7 +309,8 @@ import Testing
     func partyCards() throws {
         let def = try Self.definition("the-dang-vien")
         #expect(def.field("han_chien_dich") == nil && def.field("loai")?.defaultValue == .text("cap-moi"))
-        let records = try Self.plan(def, ["ho_ten=Nguyễn Văn A", "chi_bo=Chi bộ 1"], start: "2026-12-01T09:00", until: CivilDate(2027, 1, 31))
+        let records = try Self.plan(
+            def, ["ho_ten=Nguyễn Văn A", "chi_bo=Chi bộ 1"], start: "2026-12-01T09:00", until: CivilDate(2027, 1, 31))
         #expect(Self.dues(records)["lap-ho-so"] == "2026-12-11")
         let data = try def.complete(["ho_ten": .text("A"), "chi_bo": .text("B")]).get()
         #expect(try Self.stateDue(def, "cho-trao", data).due == "2027-01-01")  // within a month of the card: a chi bộ meets monthly

@@ -103,7 +103,9 @@ import Testing
             while si < starts.count, max(starts[si].started, from) <= next {
                 let p = starts[si]
                 si += 1
-                if case .success(let (inst, rs)) = engine.start(instanceID: "mua/\(p.key)", data: p.data, at: p.started, now: next, counter: counter) {
+                if case .success(let (inst, rs)) = engine.start(
+                    instanceID: "mua/\(p.key)", data: p.data, at: p.started, now: next, counter: counter)
+                {
                     index[inst.id] = counter.instances.count
                     counter.instances.append(inst)
                     wake.append(engine.nextWakeup(inst))
@@ -185,7 +187,8 @@ import Testing
         case .success: Issue.record("bad lines accepted")
         case .failure(let list): #expect(list.items.map(\.line) == [4, 5, 6])
         }
-        let good = SimulatedEvent.parse(jsonLines: text.split(separator: "\n").prefix(2).joined(separator: "\n"), file: "ev.jsonl", zone: .vietnam)
+        let good = SimulatedEvent.parse(
+            jsonLines: text.split(separator: "\n").prefix(2).joined(separator: "\n"), file: "ev.jsonl", zone: .vietnam)
         guard case .success(let evs) = good else {
             Issue.record("good lines refused")
             return

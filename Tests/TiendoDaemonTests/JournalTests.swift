@@ -14,11 +14,13 @@ import TiendoCore
 /// journald.
 @Suite("journald fields and the swift-log handler")
 struct JournalTests {
-    @Test("field names are sanitised the way journald wants them", arguments: [
-        ("TIENDO_WORKFLOW", "TIENDO_WORKFLOW"), ("peer.uid", "PEER_UID"), ("_PID", "PID"), ("__x", "X"),
-        ("2fa", "F_2FA"), ("message_id", "MESSAGE_ID"), ("a--b  c", "A_B_C"), ("trailing-", "TRAILING"),
-        ("đơn vị", "N_V"), ("", nil), ("___", nil), ("-", nil),
-    ] as [(String, String?)])
+    @Test(
+        "field names are sanitised the way journald wants them",
+        arguments: [
+            ("TIENDO_WORKFLOW", "TIENDO_WORKFLOW"), ("peer.uid", "PEER_UID"), ("_PID", "PID"), ("__x", "X"),
+            ("2fa", "F_2FA"), ("message_id", "MESSAGE_ID"), ("a--b  c", "A_B_C"), ("trailing-", "TRAILING"),
+            ("đơn vị", "N_V"), ("", nil), ("___", nil), ("-", nil),
+        ] as [(String, String?)])
     func fieldNames(key: String, expected: String?) {
         #expect(JournalSink.fieldName(key) == expected)
     }
@@ -53,10 +55,11 @@ struct JournalTests {
             instance: "bau-cu-xvi/ba-dinh", milestone: "thanh-lap-ubbc", due: "2025-11-30", daysLeft: 14, priority: 5,
             group: "Hà Nội", message: "Còn 14 ngày đến hạn «Thành lập Ủy ban bầu cử»")
         let f = JournalSink.fields(of: r)
-        #expect(f.map(\.0) == [
-            "MESSAGE", "PRIORITY", "SYSLOG_IDENTIFIER", "MESSAGE_ID", "TIENDO_KIND", "TIENDO_WORKFLOW", "TIENDO_INSTANCE",
-            "TIENDO_MILESTONE", "TIENDO_DUE", "TIENDO_DAYS_LEFT", "TIENDO_GROUP",
-        ])
+        #expect(
+            f.map(\.0) == [
+                "MESSAGE", "PRIORITY", "SYSLOG_IDENTIFIER", "MESSAGE_ID", "TIENDO_KIND", "TIENDO_WORKFLOW", "TIENDO_INSTANCE",
+                "TIENDO_MILESTONE", "TIENDO_DUE", "TIENDO_DAYS_LEFT", "TIENDO_GROUP",
+            ])
         let d = Dictionary(uniqueKeysWithValues: f)
         #expect(d["PRIORITY"] == "5")
         #expect(d["SYSLOG_IDENTIFIER"] == "tiendod")
@@ -98,10 +101,11 @@ struct JournalTests {
             milestone: "dang-phi", occurrence: "2027-03", due: "2027-04-02", previousDue: "2027-03-31", daysLeft: 17,
             priority: 5, provisional: true, actor: 0, message: "m")
         let f = JournalSink.fields(of: r)
-        #expect(f.map(\.0).dropFirst(4) == [
-            "TIENDO_KIND", "TIENDO_WORKFLOW", "TIENDO_INSTANCE", "TIENDO_STATE", "TIENDO_MILESTONE", "TIENDO_OCCURRENCE",
-            "TIENDO_DUE", "TIENDO_PREVIOUS_DUE", "TIENDO_DAYS_LEFT", "TIENDO_PROVISIONAL", "TIENDO_ACTOR_UID",
-        ])
+        #expect(
+            f.map(\.0).dropFirst(4) == [
+                "TIENDO_KIND", "TIENDO_WORKFLOW", "TIENDO_INSTANCE", "TIENDO_STATE", "TIENDO_MILESTONE", "TIENDO_OCCURRENCE",
+                "TIENDO_DUE", "TIENDO_PREVIOUS_DUE", "TIENDO_DAYS_LEFT", "TIENDO_PROVISIONAL", "TIENDO_ACTOR_UID",
+            ])
         let d = Dictionary(uniqueKeysWithValues: f)
         #expect(d["MESSAGE_ID"] == "0ace3b42fda54bef90841aaef0545938")
         #expect(d["TIENDO_OCCURRENCE"] == "2027-03" && d["TIENDO_PREVIOUS_DUE"] == "2027-03-31" && d["TIENDO_PROVISIONAL"] == "1")

@@ -33,7 +33,8 @@ struct StoreViewsTests {
         let base = CivilDate(2025, 1, 6)
         let rows: [[(String, JSON)]] = (0..<90).map { i in
             [
-                ("key", .string("dv\(i)")), ("ho_ten", .string("Nguyễn Văn \(i)")), ("chi_bo", .string("Chi bộ Khu dân cư số \(i % 6 + 1)")),
+                ("key", .string("dv\(i)")), ("ho_ten", .string("Nguyễn Văn \(i)")),
+                ("chi_bo", .string("Chi bộ Khu dân cư số \(i % 6 + 1)")),
                 ("ngay_ket_nap", .string(base.adding(days: i * 5).iso)),
             ]
         }
@@ -41,13 +42,15 @@ struct StoreViewsTests {
         _ = try d.tick(now: d.clock.now())
         for i in [0, 1, 2] {
             _ = try d.sendEvent(
-                id: "dang-vien-du-bi/dv\(i)", event: "bieu-quyet", data: [("so_dang_vien_chinh_thuc", .int(30)), ("so_tan_thanh", .int(24))],
+                id: "dang-vien-du-bi/dv\(i)", event: "bieu-quyet",
+                data: [("so_dang_vien_chinh_thuc", .int(30)), ("so_tan_thanh", .int(24))],
                 idempotencyKey: nil, actor: nil)
         }
         _ = try d.sendEvent(
             id: "dang-vien-du-bi/dv3", event: "bieu-quyet", data: [("so_dang_vien_chinh_thuc", .int(30)), ("so_tan_thanh", .int(15))],
             idempotencyKey: nil, actor: nil)
-        _ = try d.sendEvent(id: "dang-vien-du-bi/dv4", event: "xoa-ten", data: [("ly_do", .string("chuyển đi"))], idempotencyKey: nil, actor: nil)
+        _ = try d.sendEvent(
+            id: "dang-vien-du-bi/dv4", event: "xoa-ten", data: [("ly_do", .string("chuyển đi"))], idempotencyKey: nil, actor: nil)
         return (d, dir)
     }
 
@@ -159,13 +162,17 @@ struct StoreViewsTests {
     func provisionalCounts() throws {
         let dir = NSTemporaryDirectory() + "tiendo-prov-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let options = DaemonOptions(workflowDirectories: [Self.workflows], stateDirectory: dir + "/state", runtimeDirectory: dir + "/status")
+        let options = DaemonOptions(
+            workflowDirectories: [Self.workflows], stateDirectory: dir + "/state", runtimeDirectory: dir + "/status")
         let start = try #require(Zone.vietnam.parseInstant("2026-12-28T09:00"))
         let d = try Daemon(options: options, clock: DaemonClock(fakeStart: start, rate: 1), sink: QuietSink())
         d.loadDefinitions()
         // Admitted every 3 days from 01/11/2025: the reviews due before 2027 are official, the later ones provisional.
         let rows: [[(String, JSON)]] = (0..<40).map { i in
-            [("key", .string("dv\(i)")), ("chi_bo", .string("Chi bộ \(i % 4)")), ("ngay_ket_nap", .string(CivilDate(2025, 11, 1).adding(days: 3 * i).iso))]
+            [
+                ("key", .string("dv\(i)")), ("chi_bo", .string("Chi bộ \(i % 4)")),
+                ("ngay_ket_nap", .string(CivilDate(2025, 11, 1).adding(days: 3 * i).iso)),
+            ]
         }
         #expect(try d.importInstances(workflow: "dang-vien-du-bi", rows: rows, actor: nil) == .imported(40))
         let meetings: [[(String, JSON)]] = (0..<3).map { [("key", .string("cb\($0)")), ("chi_bo", .string("Chi bộ \($0)"))] }
@@ -180,8 +187,10 @@ struct StoreViewsTests {
         #expect(counted == (try recount()))
         #expect(counted > 0 && counted < 40)
         // Voted on: their items close, and the counts follow.
-        let provisionalIDs = try d.store.dueItems(until: start.adding(seconds: 400 * 86_400), workflow: "dang-vien-du-bi", group: nil, limit: 1000)
-            .filter(\.provisional).map(\.instance)
+        let provisionalIDs = try d.store.dueItems(
+            until: start.adding(seconds: 400 * 86_400), workflow: "dang-vien-du-bi", group: nil, limit: 1000
+        )
+        .filter(\.provisional).map(\.instance)
         for id in provisionalIDs.prefix(3) {
             _ = try d.sendEvent(
                 id: id, event: "bieu-quyet", data: [("so_dang_vien_chinh_thuc", .int(30)), ("so_tan_thanh", .int(24))], idempotencyKey: nil,

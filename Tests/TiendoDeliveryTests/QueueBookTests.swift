@@ -102,7 +102,8 @@ func fan(
         b.add(fan("k1"), recordKey: "r1", record: r, now: at("2025-12-01T08:00"))
         b.add(fan("k2"), recordKey: "r2", record: r, now: at("2025-12-01T08:00"))
         let t = at("2025-12-01T08:00")
-        #expect(b.claim(channel: "thu", owner: "host/thu/0", now: t, limit: 1, leaseUntil: t.adding(seconds: 900)).map(\.messageKey) == ["k1"])
+        #expect(
+            b.claim(channel: "thu", owner: "host/thu/0", now: t, limit: 1, leaseUntil: t.adding(seconds: 900)).map(\.messageKey) == ["k1"])
         #expect(b.claim(channel: "thu", owner: "other", now: t, limit: 5, leaseUntil: t.adding(seconds: 900)).map(\.messageKey) == ["k2"])
         // The same owner again, long before the lease ends: k1 first, in its place; other's claim is untouched.
         let again = b.claim(channel: "thu", owner: "host/thu/0", now: t.adding(seconds: 5), limit: 5, leaseUntil: t.adding(seconds: 905))

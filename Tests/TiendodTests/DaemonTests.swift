@@ -70,10 +70,17 @@ func startDaemon(_ files: [String: String], at fakeTime: String, rate: Double) t
 
 /// Imports `hop/c1`, started 2026-03-02 09:00, due 2026-03-06.
 func importC1(_ d: DaemonProcess) throws {
-    _ = try d.call("ImportInstances", [
-        ("workflow", .string("hop")),
-        ("rows", .array([.object([("key", .string("c1")), ("started", .string("2026-03-02T09:00:00+07:00")), ("han", .string("2026-03-06"))])])),
-    ])
+    _ = try d.call(
+        "ImportInstances",
+        [
+            ("workflow", .string("hop")),
+            (
+                "rows",
+                .array([
+                    .object([("key", .string("c1")), ("started", .string("2026-03-02T09:00:00+07:00")), ("han", .string("2026-03-06"))])
+                ])
+            ),
+        ])
 }
 
 @Suite(.serialized)
@@ -82,10 +89,19 @@ struct DaemonTests {
     func recordsAtPlannedInstants() throws {
         let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 86_400)
         let started = "2026-03-02T09:00:00+07:00"
-        let reply = try d.call("ImportInstances", [
-            ("workflow", .string("hop")),
-            ("rows", .array([.object([("key", .string("a1")), ("started", .string(started)), ("ma", .string("X")), ("han", .string("2026-03-06"))])])),
-        ])
+        let reply = try d.call(
+            "ImportInstances",
+            [
+                ("workflow", .string("hop")),
+                (
+                    "rows",
+                    .array([
+                        .object([
+                            ("key", .string("a1")), ("started", .string(started)), ("ma", .string("X")), ("han", .string("2026-03-06")),
+                        ])
+                    ])
+                ),
+            ])
         #expect(reply["imported"]?.intValue == 1)
         // Plan the same instance with the engine.
         let (def, _) = Loader(searchPath: [d.workflows]).resolve("hop")
@@ -93,10 +109,11 @@ struct DaemonTests {
         let data: InstanceData = ["ma": .text("X"), "han": .date(CivilDate(2026, 3, 6))]
         let plan = Planner.plan(defn, data: data, start: defn.zone.parseInstant(started)!, until: CivilDate(2026, 3, 10))
         // Wait until fake time is past 2026-03-10.
-        #expect(waitUntil(timeout: 30) {
-            let now = (try? d.call("GetStatus"))?["status"]?["now"]?.stringValue ?? ""
-            return now >= "2026-03-10T09"
-        })
+        #expect(
+            waitUntil(timeout: 30) {
+                let now = (try? d.call("GetStatus"))?["status"]?["now"]?.stringValue ?? ""
+                return now >= "2026-03-10T09"
+            })
         let hist = records(try d.call("History", [("id", .string("hop/a1"))]))
         let got = Set(hist.map(ident))
         for r in plan where r.kind != .started {
@@ -104,7 +121,10 @@ struct DaemonTests {
         }
         // Repeats: overdue k = 1, 2, 3 of the state deadline, daily at 08:00; escalated to err (3) from 2 days.
         let overdue = hist.filter { $0.kind == .overdue && $0.milestone == nil }.map { ($0.atText, $0.priority) }
-        #expect(overdue.map(\.0).prefix(4) == ["2026-03-07T08:00:00+07:00", "2026-03-08T08:00:00+07:00", "2026-03-09T08:00:00+07:00", "2026-03-10T08:00:00+07:00"])
+        #expect(
+            overdue.map(\.0).prefix(4) == [
+                "2026-03-07T08:00:00+07:00", "2026-03-08T08:00:00+07:00", "2026-03-09T08:00:00+07:00", "2026-03-10T08:00:00+07:00",
+            ])
         #expect(overdue.map(\.1).prefix(4) == [4, 4, 3, 3])
         // Nothing twice.
         #expect(Set(hist.map { "\($0.atText)|\($0.kind)|\($0.milestone ?? "")" }).count == hist.count)
@@ -121,7 +141,12 @@ struct DaemonTests {
         #expect(waitUntil(timeout: 10) { status() != nil })
         #expect(status()?["version"]?.intValue == 1)
         #expect(status()?["daemon"]?["instances"]?.intValue == 0)
-        _ = try d.call("StartInstance", [("workflow", .string("hop")), ("key", .string("k1")), ("data", .object([("ma", .string("G1")), ("han", .string("2026-03-03"))]))])
+        _ = try d.call(
+            "StartInstance",
+            [
+                ("workflow", .string("hop")), ("key", .string("k1")),
+                ("data", .object([("ma", .string("G1")), ("han", .string("2026-03-03"))])),
+            ])
         #expect(waitUntil(timeout: 30) { status()?["daemon"]?["instances"]?.intValue == 1 })
         let wfFile = try #require(FileManager.default.contents(atPath: d.runDir + "/workflows/hop.json"))
         let wfJSON = try JSON.parse(String(decoding: wfFile, as: UTF8.self))
@@ -141,7 +166,8 @@ struct DaemonTests {
     @Test("a workflow whose only open items are weeks away has a nextDue and no overdue or due-soon count")
     func onlyFarItems() throws {
         let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
-        _ = try d.call("StartInstance", [("workflow", .string("hop")), ("key", .string("far")), ("data", .object([("han", .string("2026-12-30"))]))])
+        _ = try d.call(
+            "StartInstance", [("workflow", .string("hop")), ("key", .string("far")), ("data", .object([("han", .string("2026-12-30"))]))])
         let wf = try #require(try d.call("GetStatus")["workflows"]?.arrayValue?.first)
         #expect(wf["overdue"]?.intValue == 0)
         #expect(wf["dueSoon"]?.intValue == 0)
@@ -163,7 +189,10 @@ struct DaemonTests {
         // Restart when all reminders are due at once, and kill it in the middle of firing.
         let db = d.stateDir + "/tiendo.sqlite"
         try d.start(fakeTime: "2026-03-04T08:00:00+07:00", rate: 1, waitReady: false)
-        #expect(waitUntil(timeout: 60) { ((try? historyRows(db, "SELECT count(*) FROM history WHERE kind='reminder'"))?.first.flatMap { Int($0) } ?? 0) > 0 })
+        #expect(
+            waitUntil(timeout: 60) {
+                ((try? historyRows(db, "SELECT count(*) FROM history WHERE kind='reminder'"))?.first.flatMap { Int($0) } ?? 0) > 0
+            })
         d.kill9()
         let partial = Int(try historyRows(db, "SELECT count(*) FROM history WHERE kind='reminder'").first ?? "0") ?? 0
         #expect(partial > 0)
@@ -172,7 +201,11 @@ struct DaemonTests {
         try d.start(fakeTime: "2026-03-04T08:00:05+07:00", rate: 1)
         #expect(waitUntil(timeout: 120) { (try? historyRows(db, "SELECT count(*) FROM history WHERE kind='reminder'")) == ["\(n)"] })
         // Exactly once per instance, all sent.
-        #expect(try historyRows(db, "SELECT count(*) FROM (SELECT instance FROM history WHERE kind='reminder' GROUP BY instance HAVING count(*) <> 1)") == ["0"])
+        #expect(
+            try historyRows(
+                db, "SELECT count(*) FROM (SELECT instance FROM history WHERE kind='reminder' GROUP BY instance HAVING count(*) <> 1)") == [
+                    "0"
+                ])
         #expect(waitUntil(timeout: 30) { (try? historyRows(db, "SELECT count(*) FROM history WHERE sent = 0")) == ["0"] })
         #expect(d.stop() == 0)
         print("kill -9 after \(partial) of \(n) reminders; after restart \(n), each exactly once")
@@ -186,11 +219,12 @@ struct DaemonTests {
         try d.start(fakeTime: "2026-03-09T12:00:00+07:00", rate: 1)
         let hist = records(try d.call("History", [("id", .string("hop/c1"))]))
         let after = hist.filter { $0.kind != .started }
-        #expect(after.map(ident) == [
-            "2026-03-03T21:00:00+07:00|transition|xu-ly|",
-            "2026-03-09T08:00:00+07:00|overdue|xu-ly|2026-03-06",
-            "2026-03-09T08:00:00+07:00|overdue|bao-cao|2026-03-07T17:00:00+07:00",
-        ])
+        #expect(
+            after.map(ident) == [
+                "2026-03-03T21:00:00+07:00|transition|xu-ly|",
+                "2026-03-09T08:00:00+07:00|overdue|xu-ly|2026-03-06",
+                "2026-03-09T08:00:00+07:00|overdue|bao-cao|2026-03-07T17:00:00+07:00",
+            ])
         #expect(after.allSatisfy { ($0.late ?? 0) > 0 })
         let expectedLate = 5 * 86_400 + 15 * 3600  // 2026-03-03T21:00 → 2026-03-09T12:00
         #expect((expectedLate...(expectedLate + 5)).contains(after.first?.late ?? 0))
@@ -216,9 +250,10 @@ struct DaemonTests {
         try d.start(fakeTime: "2026-03-09T09:00:00+07:00", rate: 1)
         let fwd = records(try d.call("History", [("id", .string("hop/c1"))]))
         let added = Array(fwd.dropFirst(first.count)).map(ident)
-        #expect(added == [
-            "2026-03-09T08:00:00+07:00|overdue|xu-ly|2026-03-06", "2026-03-09T08:00:00+07:00|overdue|bao-cao|2026-03-07T17:00:00+07:00",
-        ])
+        #expect(
+            added == [
+                "2026-03-09T08:00:00+07:00|overdue|xu-ly|2026-03-06", "2026-03-09T08:00:00+07:00|overdue|bao-cao|2026-03-07T17:00:00+07:00",
+            ])
         #expect(Set(fwd.map(ident)).count == fwd.count)
         #expect(d.stop() == 0)
     }
@@ -226,13 +261,15 @@ struct DaemonTests {
     @Test("reload with a broken file keeps the last good version and reports the problem")
     func reloadWithBrokenFile() throws {
         let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
-        _ = try d.call("StartInstance", [("workflow", .string("hop")), ("key", .string("r1")), ("data", .object([("han", .string("2026-03-06"))]))])
+        _ = try d.call(
+            "StartInstance", [("workflow", .string("hop")), ("key", .string("r1")), ("data", .object([("han", .string("2026-03-06"))]))])
         try "tiendo: 1\ntitle: [broken\n".write(toFile: d.workflows + "/hop.yaml", atomically: true, encoding: .utf8)
         d.signal(SIGHUP)
-        #expect(waitUntil(timeout: 10) {
-            let diags = (try? d.call("GetStatus"))?["status"]?["diagnostics"]?.arrayValue ?? []
-            return diags.contains { $0["file"]?.stringValue?.hasSuffix("hop.yaml") == true && $0["severity"]?.stringValue == "error" }
-        })
+        #expect(
+            waitUntil(timeout: 10) {
+                let diags = (try? d.call("GetStatus"))?["status"]?["diagnostics"]?.arrayValue ?? []
+                return diags.contains { $0["file"]?.stringValue?.hasSuffix("hop.yaml") == true && $0["severity"]?.stringValue == "error" }
+            })
         // Still in force: the instance answers and events work.
         let inst = try d.call("SendEvent", [("id", .string("hop/r1")), ("event", .string("huy"))])
         #expect(inst["instance"]?["state"]?.stringValue == "huy")
@@ -242,7 +279,8 @@ struct DaemonTests {
         #expect((reload["diagnostics"]?.arrayValue ?? []).contains { $0["severity"]?.stringValue == "error" })
         #expect((reload["workflows"]?.arrayValue ?? []).contains { $0["id"]?.stringValue == "hop" })
         // A fixed file with a new title is picked up.
-        try hopWorkflow.replacingOccurrences(of: "Quy trình thử nghiệm", with: "Quy trình đã sửa").write(toFile: d.workflows + "/hop.yaml", atomically: true, encoding: .utf8)
+        try hopWorkflow.replacingOccurrences(of: "Quy trình thử nghiệm", with: "Quy trình đã sửa").write(
+            toFile: d.workflows + "/hop.yaml", atomically: true, encoding: .utf8)
         let fixed = try d.call("Reload")
         #expect(fixed["diagnostics"]?.arrayValue?.isEmpty == true)
         #expect((fixed["workflows"]?.arrayValue ?? []).contains { $0["title"]?.stringValue == "Quy trình đã sửa" })
@@ -252,9 +290,11 @@ struct DaemonTests {
     @Test("an incompatible new version leaves instances pinned and stale")
     func staleInstances() throws {
         let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
-        _ = try d.call("StartInstance", [("workflow", .string("hop")), ("key", .string("s1")), ("data", .object([("han", .string("2026-03-06"))]))])
+        _ = try d.call(
+            "StartInstance", [("workflow", .string("hop")), ("key", .string("s1")), ("data", .object([("han", .string("2026-03-06"))]))])
         // Rename state `moi` away: s1 cannot move.
-        let renamed = hopWorkflow.replacingOccurrences(of: "initial: moi", with: "initial: moi2").replacingOccurrences(of: "  moi:\n", with: "  moi2:\n")
+        let renamed = hopWorkflow.replacingOccurrences(of: "initial: moi", with: "initial: moi2").replacingOccurrences(
+            of: "  moi:\n", with: "  moi2:\n")
         try renamed.write(toFile: d.workflows + "/hop.yaml", atomically: true, encoding: .utf8)
         _ = try d.call("Reload")
         let inst = try d.call("GetInstance", [("id", .string("hop/s1"))])["instance"]
@@ -329,7 +369,8 @@ struct BadStateTests {
         let d = DaemonProcess(workflows: Build.workflows, dir: dir)
         try FileManager.default.createDirectory(atPath: d.stateDir, withIntermediateDirectories: true)
         let db = d.stateDir + "/tiendo.sqlite"
-        _ = try run("/usr/bin/sqlite3", [db, "CREATE TABLE invoices(id INTEGER PRIMARY KEY, total REAL); INSERT INTO invoices VALUES (1, 9.5);"])
+        _ = try run(
+            "/usr/bin/sqlite3", [db, "CREATE TABLE invoices(id INTEGER PRIMARY KEY, total REAL); INSERT INTO invoices VALUES (1, 9.5);"])
         let p = try d.start(fakeTime: nil, waitReady: false)
         p.waitUntilExit()
         #expect(p.terminationStatus != 0)
@@ -349,10 +390,14 @@ struct BadStateTests {
         p.waitUntilExit()
         #expect(p.terminationStatus != 0)
         #expect(d.log.contains("Không khởi động được"))
-        #expect(d.log.lowercased().contains("chỉ đọc") || d.log.contains("Read-only") || d.log.contains("CANTOPEN") || d.log.contains("không mở được"))
+        #expect(
+            d.log.lowercased().contains("chỉ đọc") || d.log.contains("Read-only") || d.log.contains("CANTOPEN")
+                || d.log.contains("không mở được"))
     }
 
-    @Test("a full state directory: writes fail loudly, nothing acknowledged is lost", .enabled(if: getuid() == 0, "needs root to mount a tmpfs"))
+    @Test(
+        "a full state directory: writes fail loudly, nothing acknowledged is lost",
+        .enabled(if: getuid() == 0, "needs root to mount a tmpfs"))
     func fullStateDirectory() throws {
         let dir = TempDir()
         let wf = try workflowsDir(dir, ["lo.yaml": batchWorkflow])
@@ -367,7 +412,8 @@ struct BadStateTests {
         for chunk in 0..<200 {
             let rows: [JSON] = (0..<200).map { .object([("key", .string("f\(chunk)-\($0)")), ("so", .int($0))]) }
             do {
-                acknowledged += try d.call("ImportInstances", [("workflow", .string("lo")), ("rows", .array(rows))])["imported"]?.intValue ?? 0
+                acknowledged +=
+                    try d.call("ImportInstances", [("workflow", .string("lo")), ("rows", .array(rows))])["imported"]?.intValue ?? 0
             } catch let e as VarlinkError {
                 failure = e
                 break

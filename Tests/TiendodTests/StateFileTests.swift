@@ -56,7 +56,8 @@ struct StateFileTests {
         let d = DaemonProcess(workflows: Build.workflows, dir: dir)
         try FileManager.default.createDirectory(atPath: d.stateDir, withIntermediateDirectories: true)
         let db = d.stateDir + "/tiendo.sqlite"
-        _ = try run("/usr/bin/sqlite3", [db, "CREATE TABLE invoices(id INTEGER PRIMARY KEY, total REAL); INSERT INTO invoices VALUES (1, 9.5);"])
+        _ = try run(
+            "/usr/bin/sqlite3", [db, "CREATE TABLE invoices(id INTEGER PRIMARY KEY, total REAL); INSERT INTO invoices VALUES (1, 9.5);"])
         let before = try bytes(db)
         #expect(try refusedStart(d) != 0)
         #expect(d.log.contains("không phải cơ sở dữ liệu của tiendo"))

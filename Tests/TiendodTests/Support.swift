@@ -61,7 +61,9 @@ final class DaemonProcess {
 
     /// Starts the daemon and waits until its socket answers.
     @discardableResult
-    func start(fakeTime: String?, rate: Double = 1, extra: [String] = [], env extraEnv: [String: String] = [:], waitReady: Bool = true) throws -> Process {
+    func start(fakeTime: String?, rate: Double = 1, extra: [String] = [], env extraEnv: [String: String] = [:], waitReady: Bool = true)
+        throws -> Process
+    {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Build.binary("tiendod"))
         var args = ["--workflows", workflows, "--state-dir", stateDir, "--runtime-dir", runDir, "--socket", socket]

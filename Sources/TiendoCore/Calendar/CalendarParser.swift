@@ -40,7 +40,10 @@ enum CalendarParser {
                 if let d = weekdayNames[name.lowercased()] {
                     weekend.insert(d)
                 } else {
-                    sink.error(p, "unknown weekday '\(name)'\(didYouMean(name.lowercased(), weekdayNames.keys.sorted())); use mon, tue, wed, thu, fri, sat, sun")
+                    sink.error(
+                        p,
+                        "unknown weekday '\(name)'\(didYouMean(name.lowercased(), weekdayNames.keys.sorted())); use mon, tue, wed, thu, fri, sat, sun"
+                    )
                 }
             }
         }
@@ -81,7 +84,8 @@ enum CalendarParser {
         if sink.hasErrors { return (nil, sink.items) }
         return (
             WorkCalendar(id: id, title: title, zone: zone, weekend: weekend, rules: rules, years: years, file: file),
-            sink.items)
+            sink.items
+        )
     }
 
     /// `source` (non-empty text; a listed year without one is warned about) and `projected` (true or false).
@@ -129,13 +133,17 @@ enum CalendarParser {
         }
         var from = 0
         if let f = m["from"] {
-            if let t = f.text, let v = parseInt(t), abs(v) <= 366 { from = v } else {
+            if let t = f.text, let v = parseInt(t), abs(v) <= 366 {
+                from = v
+            } else {
                 sink.error(f.position, "'from' must be an integer number of days, found '\(f.text ?? f.kindName)'")
             }
         }
         var days = 1
         if let d = m["days"] {
-            if let t = d.text, let v = parseInt(t), (1...60).contains(v) { days = v } else {
+            if let t = d.text, let v = parseInt(t), (1...60).contains(v) {
+                days = v
+            } else {
                 sink.error(d.position, "'days' must be an integer from 1 to 60, found '\(d.text ?? d.kindName)'")
             }
         }

@@ -192,7 +192,8 @@ public final class WorkCalendar: Sendable {
                 let anchor: CivilDate?
                 switch rule.anchor {
                 case .solar(let m, let d):
-                    anchor = CivilDate(validYear: y, month: m, day: d)
+                    anchor =
+                        CivilDate(validYear: y, month: m, day: d)
                         ?? (m == 2 && d == 29 ? nil : CivilDate(y, m, min(d, CivilDate.daysIn(year: y, month: m))))
                 case .lunar(let m, let d):
                     anchor = VietnameseLunar.solarDate(year: y, month: m, day: d)

@@ -177,7 +177,8 @@ public struct DateExpression: Sendable, Hashable, CustomStringConvertible {
                 atIndex = steps.count
             } else {
                 throw ParseError(
-                    message: "unexpected '\(String(chars[i...]))': expected '+', '-' or 'at HH:MM'" + (c == "a" ? " ('at' needs spaces)" : ""),
+                    message: "unexpected '\(String(chars[i...]))': expected '+', '-' or 'at HH:MM'"
+                        + (c == "a" ? " ('at' needs spaces)" : ""),
                     offset: i)
             }
         }

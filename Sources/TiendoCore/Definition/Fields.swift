@@ -135,10 +135,14 @@ public struct FieldDefinition: Sendable, Hashable {
         }
         if let d = v.asDouble, type == .integer || type == .number {
             if let lo = min, d < lo {
-                return .failure(FieldError(field: name, reason: "\(v.display(zone: .utc)) nhỏ hơn giá trị tối thiểu \(Value.number(lo).display(zone: .utc))"))
+                return .failure(
+                    FieldError(
+                        field: name, reason: "\(v.display(zone: .utc)) nhỏ hơn giá trị tối thiểu \(Value.number(lo).display(zone: .utc))"))
             }
             if let hi = max, d > hi {
-                return .failure(FieldError(field: name, reason: "\(v.display(zone: .utc)) lớn hơn giá trị tối đa \(Value.number(hi).display(zone: .utc))"))
+                return .failure(
+                    FieldError(
+                        field: name, reason: "\(v.display(zone: .utc)) lớn hơn giá trị tối đa \(Value.number(hi).display(zone: .utc))"))
             }
         }
         return .success(v)

@@ -78,7 +78,9 @@ public final class Loader {
             let s = stem(name)
             if let other = byStem[s] {
                 diagnostics.append(
-                    Diagnostic(file: path, line: 1, column: 1, severity: .error, message: "'\(name)' and '\((other as NSString).lastPathComponent)' define the same workflow '\(s)'; keep one"))
+                    Diagnostic(
+                        file: path, line: 1, column: 1, severity: .error,
+                        message: "'\(name)' and '\((other as NSString).lastPathComponent)' define the same workflow '\(s)'; keep one"))
                 out.removeAll { $0 == other }
                 continue
             }
@@ -204,7 +206,14 @@ public final class Loader {
         var known: [String] = []
         var ignored: [Diagnostic] = []
         for dir in searchPath { known += Loader.workflowFiles(in: dir, diagnostics: &ignored).map(Loader.stem) }
-        return (nil, [Diagnostic(file: workflow, line: 1, column: 1, severity: .error, message: "no workflow '\(workflow)' in \(searchPath.joined(separator: ", "))\(didYouMean(workflow, known))")])
+        return (
+            nil,
+            [
+                Diagnostic(
+                    file: workflow, line: 1, column: 1, severity: .error,
+                    message: "no workflow '\(workflow)' in \(searchPath.joined(separator: ", "))\(didYouMean(workflow, known))")
+            ]
+        )
     }
 
     /// Resolves a calendar id in the search path.
@@ -216,6 +225,13 @@ public final class Loader {
                 if FileManager.default.fileExists(atPath: p) { return calendar(at: p) }
             }
         }
-        return (nil, [Diagnostic(file: id, line: 1, column: 1, severity: .error, message: "no calendar '\(id)' in the calendars/ of \(searchPath.joined(separator: ", "))")])
+        return (
+            nil,
+            [
+                Diagnostic(
+                    file: id, line: 1, column: 1, severity: .error,
+                    message: "no calendar '\(id)' in the calendars/ of \(searchPath.joined(separator: ", "))")
+            ]
+        )
     }
 }

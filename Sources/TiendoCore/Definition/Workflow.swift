@@ -78,7 +78,9 @@ public struct Condition: Sendable, Hashable {
 
     /// `so_tan_thanh ge 2/3 × so_dang_vien_chinh_thuc`, `diem ge 50`, `muc in tot|xuat-sac`.
     public func text(zone: Zone, quoteText: Bool = false, symbols: Bool = false) -> String {
-        let sym = symbols ? (["eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥", "in": "∈"][op.rawValue] ?? op.rawValue) : op.rawValue
+        let sym =
+            symbols
+            ? (["eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥", "in": "∈"][op.rawValue] ?? op.rawValue) : op.rawValue
         if let other { return "\(field) \(sym) \(other.text)" }
         let vs = values.map { v -> String in
             if quoteText, case .text(let s) = v { return "\"\(s)\"" }
@@ -305,7 +307,8 @@ public struct WorkflowDefinition: Sendable {
         var out: InstanceData = [:]
         for (k, v) in data {
             guard let f = field(k) else {
-                return .failure(FieldError(field: k, reason: "trường không được khai báo trong quy trình '\(id)'\(didYouMean(k, fields.map(\.name)))"))
+                return .failure(
+                    FieldError(field: k, reason: "trường không được khai báo trong quy trình '\(id)'\(didYouMean(k, fields.map(\.name)))"))
             }
             if v.isNull {
                 if f.required && !partial { return .failure(FieldError(field: k, reason: "trường bắt buộc không được để trống")) }

@@ -98,7 +98,8 @@ struct WorkflowParser {
                 if let t = at.text, let tod = TimeOfDay.parse(t) {
                     remindAt = tod
                 } else {
-                    sink.error(at.position, "invalid time '\(at.text ?? at.kindName)' in 'reminders.at': expected HH:MM from 00:00 to 23:59")
+                    sink.error(
+                        at.position, "invalid time '\(at.text ?? at.kindName)' in 'reminders.at': expected HH:MM from 00:00 to 23:59")
                 }
             }
             if let b = m["before"] { defaultRemind = parseRemind(b, context: "'reminders.before'") ?? [] }
@@ -333,7 +334,10 @@ struct WorkflowParser {
             if let t = r.text, let v = Roll(rawValue: t) {
                 roll = v
             } else {
-                sink.error(r.position, "'roll' must be forward, backward or none, found '\(r.text ?? r.kindName)'\(didYouMean(r.text ?? "", ["forward", "backward", "none"]))")
+                sink.error(
+                    r.position,
+                    "'roll' must be forward, backward or none, found '\(r.text ?? r.kindName)'\(didYouMean(r.text ?? "", ["forward", "backward", "none"]))"
+                )
             }
         }
         var remind: [Offset]? = nil
@@ -349,7 +353,9 @@ struct WorkflowParser {
                 if recurring == true {
                     missed = parseMissed(mn, context: "'overdue.missed' of \(context)")
                 } else {
-                    sink.error(om.keyNode("missed")!.position, "'overdue.missed' applies to recurring milestones only (with 'every'), not to \(context)")
+                    sink.error(
+                        om.keyNode("missed")!.position,
+                        "'overdue.missed' applies to recurring milestones only (with 'every'), not to \(context)")
                 }
             }
             if let r = om["repeat"] {
@@ -358,7 +364,9 @@ struct WorkflowParser {
                 } else if let t = r.text, let off = Offset.parse(t), off.amount > 0, [.d, .w, .h, .min].contains(off.unit) {
                     repeatEvery = .every(off)
                 } else {
-                    sink.error(r.position, "invalid 'repeat' '\(r.text ?? r.kindName)': expected a positive number with d, w, h or min, or 'never'")
+                    sink.error(
+                        r.position, "invalid 'repeat' '\(r.text ?? r.kindName)': expected a positive number with d, w, h or min, or 'never'"
+                    )
                 }
             }
             if let e = om["escalate"] {
@@ -369,7 +377,10 @@ struct WorkflowParser {
                     }
                     guard let pn = value.text, WorkflowParser.escalatePriorities.contains(pn), let pv = WorkflowParser.priorities[pn] else {
                         let pn = value.text ?? value.kindName
-                        sink.error(value.position, "invalid priority '\(pn)' in 'escalate'\(didYouMean(pn, WorkflowParser.escalatePriorities)): use notice, warning, err, crit or alert")
+                        sink.error(
+                            value.position,
+                            "invalid priority '\(pn)' in 'escalate'\(didYouMean(pn, WorkflowParser.escalatePriorities)): use notice, warning, err, crit or alert"
+                        )
                         continue
                     }
                     escalate.append((off, pv))
@@ -414,7 +425,10 @@ struct WorkflowParser {
                     let (opKey, opValue) = (pair.key, pair.value)
                     let opName = opKey.text ?? ""
                     guard let op = Condition.Op(rawValue: opName) else {
-                        sink.error(opKey.position, "unknown comparison '\(opName)'\(didYouMean(opName, Condition.Op.allCases.map(\.rawValue))): use eq, ne, lt, le, gt, ge or in")
+                        sink.error(
+                            opKey.position,
+                            "unknown comparison '\(opName)'\(didYouMean(opName, Condition.Op.allCases.map(\.rawValue))): use eq, ne, lt, le, gt, ge or in"
+                        )
                         continue
                     }
                     if [.lt, .le, .gt, .ge].contains(op), ![.integer, .number, .date, .datetime].contains(fd.type) {
@@ -456,13 +470,17 @@ struct WorkflowParser {
         let numeric: Set<FieldType> = [.integer, .number]
         let comparable = fd.type == other.type || (numeric.contains(fd.type) && numeric.contains(other.type))
         guard comparable else {
-            sink.error(nameNode.position, "field '\(fd.name)' (\(fd.type.rawValue)) cannot be compared with field '\(otherName)' (\(other.type.rawValue))")
+            sink.error(
+                nameNode.position,
+                "field '\(fd.name)' (\(fd.type.rawValue)) cannot be compared with field '\(otherName)' (\(other.type.rawValue))")
             return nil
         }
         var p = 1
         var q = 1
         if let t = m["times"] {
-            let parts = (t.text ?? "").split(separator: "/", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            let parts = (t.text ?? "").split(separator: "/", omittingEmptySubsequences: false).map {
+                Int($0.trimmingCharacters(in: .whitespaces))
+            }
             guard numeric.contains(fd.type), let first = parts.first, let a = first, a > 0, parts.count <= 2,
                 parts.count == 1 || (parts[1].map { $0 > 0 } ?? false)
             else {
@@ -565,7 +583,9 @@ struct WorkflowParser {
                 for item in items {
                     guard let am = MappingReader(item, sink: sink, context: "'after' of state '\(name)'", allowed: ["at", "to", "if"])
                     else { continue }
-                    let at = am.require("at").flatMap { expression($0, context: "'after.at' of state '\(name)'", allowEntered: true, state: name) }
+                    let at = am.require("at").flatMap {
+                        expression($0, context: "'after.at' of state '\(name)'", allowEntered: true, state: name)
+                    }
                     let conds = conditions(am["if"], context: "'after' of state '\(name)'")
                     let to = am.require("to").flatMap { target($0, context: "'after' of state '\(name)'") }
                     if let (e, _) = at, let to { after.append(AfterRule(at: e, to: to, conditions: conds, position: item.position)) }
@@ -573,7 +593,8 @@ struct WorkflowParser {
             }
             var deadline: Deadline?
             if let d = m["deadline"],
-                let dm = MappingReader(d, sink: sink, context: "'deadline' of state '\(name)'", allowed: ["due", "roll", "remind", "overdue"])
+                let dm = MappingReader(
+                    d, sink: sink, context: "'deadline' of state '\(name)'", allowed: ["due", "roll", "remind", "overdue"])
             {
                 if let due = dm.require("due") {
                     var ignored: [MissedRule] = []
@@ -684,7 +705,9 @@ struct WorkflowParser {
             var of: [String] = []
             if let o = m["of"], let list = o.scalarList(sink: sink, context: "'limits.of'") {
                 for (name, p) in list {
-                    if stateNames.contains(name) { of.append(name) } else {
+                    if stateNames.contains(name) {
+                        of.append(name)
+                    } else {
                         sink.error(p, "unknown state '\(name)' in 'limits.of'\(didYouMean(name, stateNames))")
                     }
                 }
@@ -727,7 +750,8 @@ struct WorkflowParser {
         let limited = Set(limits.map(\.state))
         for st in states {
             for a in st.after where limited.contains(a.to) {
-                sink.warning(a.position, "'after' of state '\(st.name)' enters limited state '\(a.to)': limits do not apply to timed transitions")
+                sink.warning(
+                    a.position, "'after' of state '\(st.name)' enters limited state '\(a.to)': limits do not apply to timed transitions")
             }
         }
         // Cycles of `after` transitions that could fire without time passing.

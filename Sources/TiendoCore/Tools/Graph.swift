@@ -28,7 +28,8 @@ public enum GraphRenderer {
         for s in def.states {
             var label = s.displayTitle == s.name ? s.name : "\(s.displayTitle)\\n(\(s.name))"
             if let d = s.deadline { label += "\\nhạn: \(dotEscape(d.due.source))" }
-            out += "  \"s:\(dotEscape(s.name))\" [label=\"\(dotEscape(label).replacingAll("\\\\n", with: "\\n"))\"\(s.isFinal ? ", peripheries=2" : "")];\n"
+            out +=
+                "  \"s:\(dotEscape(s.name))\" [label=\"\(dotEscape(label).replacingAll("\\\\n", with: "\\n"))\"\(s.isFinal ? ", peripheries=2" : "")];\n"
         }
         for s in def.states {
             for (event, branches) in s.on {
@@ -60,7 +61,9 @@ public enum GraphRenderer {
     }
 
     static func mermaidID(_ prefix: String, _ name: String) -> String {
-        prefix + "_" + String(String.UnicodeScalarView(name.unicodeScalars.map { $0.properties.isAlphabetic || ("0"..."9").contains($0) ? $0 : "_" }))
+        prefix + "_"
+            + String(
+                String.UnicodeScalarView(name.unicodeScalars.map { $0.properties.isAlphabetic || ("0"..."9").contains($0) ? $0 : "_" }))
     }
 
     static func mermaidText(_ s: String) -> String {

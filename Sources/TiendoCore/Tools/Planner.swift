@@ -24,7 +24,10 @@ public enum Planner {
             let name = String(a[..<eq])
             let value = String(a[a.index(after: eq)...])
             guard let f = def.field(name) else {
-                return .failure(FieldError(field: name, reason: "trường không được khai báo trong quy trình '\(def.id)'\(didYouMean(name, def.fields.map(\.name)))"))
+                return .failure(
+                    FieldError(
+                        field: name,
+                        reason: "trường không được khai báo trong quy trình '\(def.id)'\(didYouMean(name, def.fields.map(\.name)))"))
             }
             switch f.parse(text: value, zone: def.zone) {
             case .success(let v): data[name] = v

@@ -81,7 +81,8 @@ public final class Simulator: InstanceCounter {
 
     /// Runs from `from` to `until` (inclusive) and returns every record in order, plus problems with events
     /// (rejections are records; unknown instances are reported as diagnostics).
-    public func run(from: Instant, until: Instant, planned: [Planned], events: [SimulatedEvent]) -> (records: [Record], problems: [String]) {
+    public func run(from: Instant, until: Instant, planned: [Planned], events: [SimulatedEvent]) -> (records: [Record], problems: [String])
+    {
         var records: [Record] = []
         var problems: [String] = []
         let starts = planned.enumerated().sorted { ($0.element.started, $0.offset) < ($1.element.started, $1.offset) }.map(\.element)

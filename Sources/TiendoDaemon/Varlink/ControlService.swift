@@ -21,7 +21,8 @@ public final class ControlService: VarlinkHandler, Sendable {
     /// The extension interface `vn.tiendo.Delivery` on the same socket.
     let deliveries: DeliveryService
 
-    public init(loop: EventLoop, views: @escaping @Sendable () -> Views, clock: DaemonClock, log: @escaping @Sendable (Int, String) -> Void) {
+    public init(loop: EventLoop, views: @escaping @Sendable () -> Views, clock: DaemonClock, log: @escaping @Sendable (Int, String) -> Void)
+    {
         self.loop = loop
         self.views = views
         self.clock = clock
@@ -159,7 +160,12 @@ public final class ControlService: VarlinkHandler, Sendable {
                 loop.enqueue(groupable: groupable) { d in
                     let r = self.mutate(name, p, actor: actor, daemon: d)
                     d.afterCommit { ok in
-                        reply(ok ? r : .error("org.varlink.service.InternalError", [("reason", .string("không ghi được thay đổi vào cơ sở dữ liệu"))]))
+                        reply(
+                            ok
+                                ? r
+                                : .error(
+                                    "org.varlink.service.InternalError", [("reason", .string("không ghi được thay đổi vào cơ sở dữ liệu"))])
+                        )
                     }
                 }
             }
@@ -184,7 +190,9 @@ public final class ControlService: VarlinkHandler, Sendable {
                 ])
             case "GetInstance":
                 let id = p["id"]!.stringValue!
-                guard let row = try v.store.instance(id, definition: v.catalog.definition) else { return ControlService.error(.noSuchInstance(id)) }
+                guard let row = try v.store.instance(id, definition: v.catalog.definition) else {
+                    return ControlService.error(.noSuchInstance(id))
+                }
                 return .ok([("instance", v.instanceJSON(row, now: now))])
             case "History":
                 let id = p["id"]!.stringValue!
@@ -311,7 +319,9 @@ public final class ControlService: VarlinkHandler, Sendable {
 
     func instanceReply(_ d: Daemon, _ id: String, now: Instant) -> VarlinkReply {
         let v = d.views
-        guard let row = try? v.store.instance(id, definition: v.catalog.definition) else { return ControlService.error(.noSuchInstance(id)) }
+        guard let row = try? v.store.instance(id, definition: v.catalog.definition) else {
+            return ControlService.error(.noSuchInstance(id))
+        }
         return .ok([("instance", v.instanceJSON(row, now: now))])
     }
 
@@ -323,10 +333,13 @@ public final class ControlService: VarlinkHandler, Sendable {
         case .instanceExists(let id): return .error(i + "InstanceExists", [("id", .string(id))])
         case .invalidData(let f, let r): return .error(i + "InvalidData", [("field", .string(f)), ("reason", .string(r))])
         case .eventRejected(let id, let ev, let st, let r):
-            return .error(i + "EventRejected", [("id", .string(id)), ("event", .string(ev)), ("state", st.map(JSON.string) ?? .null), ("reason", .string(r))])
+            return .error(
+                i + "EventRejected",
+                [("id", .string(id)), ("event", .string(ev)), ("state", st.map(JSON.string) ?? .null), ("reason", .string(r))])
         case .importRejected(let ds): return .error(i + "ImportRejected", [("errors", .array(ds.map(\.json)))])
         case .limitExceeded(let l, let g, let c, let m):
-            return .error(i + "LimitExceeded", [("limit", .string(l)), ("group", g.map(JSON.string) ?? .null), ("count", .int(c)), ("max", .int(m))])
+            return .error(
+                i + "LimitExceeded", [("limit", .string(l)), ("group", g.map(JSON.string) ?? .null), ("count", .int(c)), ("max", .int(m))])
         case .internalError(let m): return .error("org.varlink.service.InternalError", [("reason", .string(m))])
         }
     }

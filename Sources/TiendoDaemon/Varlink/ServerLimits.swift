@@ -1,4 +1,3 @@
-
 /// What one local user can take from the control socket. Peers that may change things (root, the daemon's uid,
 /// `tiendo-admin`: `PeerAuthority`) are trusted and only bounded by the totals; every other uid is bounded on its own,
 /// so that one member of group `tiendo` cannot lock out the others, the administrators, or the daemon's memory.

@@ -2,303 +2,303 @@
 // vn.tiendo.Manager.varlink byte for byte (a test checks it).
 enum VarlinkIDL {
     static let manager = #"""
-# The control interface of tiendod: status, instances, events and reload.
-interface vn.tiendo.Manager
+        # The control interface of tiendod: status, instances, events and reload.
+        interface vn.tiendo.Manager
 
-type Diagnostic (file: string, line: int, column: int, severity: string, message: string)
+        type Diagnostic (file: string, line: int, column: int, severity: string, message: string)
 
-type DueItem (
-  workflow: string,
-  instance: string,
-  state: ?string,
-  milestone: ?string,
-  occurrence: ?string,
-  title: string,
-  due: string,
-  daysLeft: int,
-  overdue: bool,
-  provisional: ?bool,
-  group: ?string
-)
+        type DueItem (
+          workflow: string,
+          instance: string,
+          state: ?string,
+          milestone: ?string,
+          occurrence: ?string,
+          title: string,
+          due: string,
+          daysLeft: int,
+          overdue: bool,
+          provisional: ?bool,
+          group: ?string
+        )
 
-type WorkflowSummary (
-  id: string,
-  title: string,
-  digest: string,
-  instances: int,
-  active: int,
-  completed: int,
-  overdue: int,
-  dueSoon: int,
-  provisional: int,
-  states: [string]int,
-  nextDue: ?DueItem
-)
+        type WorkflowSummary (
+          id: string,
+          title: string,
+          digest: string,
+          instances: int,
+          active: int,
+          completed: int,
+          overdue: int,
+          dueSoon: int,
+          provisional: int,
+          states: [string]int,
+          nextDue: ?DueItem
+        )
 
-type Milestone (
-  id: string,
-  title: string,
-  due: string,
-  done: bool,
-  doneAt: ?string,
-  overdue: bool,
-  requires: []string,
-  every: ?string,
-  occurrence: ?string,
-  openCount: ?int,
-  provisional: ?bool
-)
+        type Milestone (
+          id: string,
+          title: string,
+          due: string,
+          done: bool,
+          doneAt: ?string,
+          overdue: bool,
+          requires: []string,
+          every: ?string,
+          occurrence: ?string,
+          openCount: ?int,
+          provisional: ?bool
+        )
 
-type Instance (
-  id: string,
-  workflow: string,
-  state: ?string,
-  data: object,
-  startedAt: string,
-  enteredAt: string,
-  completed: bool,
-  stale: bool,
-  milestones: []Milestone,
-  deadlines: []DueItem,
-  next: ?DueItem
-)
+        type Instance (
+          id: string,
+          workflow: string,
+          state: ?string,
+          data: object,
+          startedAt: string,
+          enteredAt: string,
+          completed: bool,
+          stale: bool,
+          milestones: []Milestone,
+          deadlines: []DueItem,
+          next: ?DueItem
+        )
 
-type Record (
-  at: string,
-  kind: string,
-  workflow: string,
-  instance: ?string,
-  state: ?string,
-  from: ?string,
-  to: ?string,
-  event: ?string,
-  milestone: ?string,
-  occurrence: ?string,
-  due: ?string,
-  previousDue: ?string,
-  daysLeft: ?int,
-  missed: ?int,
-  priority: int,
-  late: ?int,
-  provisional: ?bool,
-  group: ?string,
-  actor: ?int,
-  # Extension: the person a front end (tiendo-web) acted for.
-  actorName: ?string,
-  message: string
-)
+        type Record (
+          at: string,
+          kind: string,
+          workflow: string,
+          instance: ?string,
+          state: ?string,
+          from: ?string,
+          to: ?string,
+          event: ?string,
+          milestone: ?string,
+          occurrence: ?string,
+          due: ?string,
+          previousDue: ?string,
+          daysLeft: ?int,
+          missed: ?int,
+          priority: int,
+          late: ?int,
+          provisional: ?bool,
+          group: ?string,
+          actor: ?int,
+          # Extension: the person a front end (tiendo-web) acted for.
+          actorName: ?string,
+          message: string
+        )
 
-type DaemonStatus (
-  version: string,
-  pid: int,
-  startedAt: string,
-  now: string,
-  nextWakeup: ?string,
-  workflows: int,
-  instances: int,
-  overdue: int,
-  provisional: int,
-  diagnostics: []Diagnostic
-)
+        type DaemonStatus (
+          version: string,
+          pid: int,
+          startedAt: string,
+          now: string,
+          nextWakeup: ?string,
+          workflows: int,
+          instances: int,
+          overdue: int,
+          provisional: int,
+          diagnostics: []Diagnostic
+        )
 
-method GetStatus() -> (status: DaemonStatus, workflows: []WorkflowSummary)
+        method GetStatus() -> (status: DaemonStatus, workflows: []WorkflowSummary)
 
-method ListInstances(
-  workflow: ?string,
-  state: ?string,
-  where: ?[string]string,
-  overdue: ?bool,
-  limit: ?int,
-  after: ?string
-) -> (instances: []Instance, next: ?string)
+        method ListInstances(
+          workflow: ?string,
+          state: ?string,
+          where: ?[string]string,
+          overdue: ?bool,
+          limit: ?int,
+          after: ?string
+        ) -> (instances: []Instance, next: ?string)
 
-method GetInstance(id: string) -> (instance: Instance)
+        method GetInstance(id: string) -> (instance: Instance)
 
-# Extension: `actor` on the mutating methods names the person a trusted front end (tiendo-web) or an
-# administrator acts for; it goes into the records as `actorName`.
-method StartInstance(workflow: string, key: ?string, data: ?object, actor: ?string) -> (instance: Instance)
+        # Extension: `actor` on the mutating methods names the person a trusted front end (tiendo-web) or an
+        # administrator acts for; it goes into the records as `actorName`.
+        method StartInstance(workflow: string, key: ?string, data: ?object, actor: ?string) -> (instance: Instance)
 
-# Extension: an import larger than one message is staged in batches under importID and committed, all or
-# nothing, by the call with final: true; a staging call answers imported 0 and the rows staged so far.
-method ImportInstances(
-  workflow: string,
-  rows: []object,
-  importID: ?string,
-  final: ?bool,
-  actor: ?string
-) -> (imported: int, staged: ?int)
+        # Extension: an import larger than one message is staged in batches under importID and committed, all or
+        # nothing, by the call with final: true; a staging call answers imported 0 and the rows staged so far.
+        method ImportInstances(
+          workflow: string,
+          rows: []object,
+          importID: ?string,
+          final: ?bool,
+          actor: ?string
+        ) -> (imported: int, staged: ?int)
 
-method SendEvent(
-  id: string,
-  event: string,
-  data: ?object,
-  idempotencyKey: ?string,
-  actor: ?string
-) -> (instance: Instance)
+        method SendEvent(
+          id: string,
+          event: string,
+          data: ?object,
+          idempotencyKey: ?string,
+          actor: ?string
+        ) -> (instance: Instance)
 
-method CompleteMilestone(id: string, milestone: string, actor: ?string) -> (instance: Instance)
+        method CompleteMilestone(id: string, milestone: string, actor: ?string) -> (instance: Instance)
 
-method Agenda(days: ?int, workflow: ?string, group: ?string) -> (items: []DueItem)
+        method Agenda(days: ?int, workflow: ?string, group: ?string) -> (items: []DueItem)
 
-method History(id: string) -> (records: []Record)
+        method History(id: string) -> (records: []Record)
 
-method Reload() -> (workflows: []WorkflowSummary, diagnostics: []Diagnostic)
+        method Reload() -> (workflows: []WorkflowSummary, diagnostics: []Diagnostic)
 
-# With "more": true, the first reply is empty and each later one carries a record.
-method Watch() -> (record: ?Record)
+        # With "more": true, the first reply is empty and each later one carries a record.
+        method Watch() -> (record: ?Record)
 
-error NoSuchWorkflow (workflow: string)
-error NoSuchInstance (id: string)
-error InstanceExists (id: string)
-error InvalidData (field: string, reason: string)
-error EventRejected (id: string, event: string, state: ?string, reason: string)
-error ImportRejected (errors: []Diagnostic)
-error LimitExceeded (limit: string, group: ?string, count: int, max: int)
-error DefinitionInvalid (diagnostics: []Diagnostic)
+        error NoSuchWorkflow (workflow: string)
+        error NoSuchInstance (id: string)
+        error InstanceExists (id: string)
+        error InvalidData (field: string, reason: string)
+        error EventRejected (id: string, event: string, state: ?string, reason: string)
+        error ImportRejected (errors: []Diagnostic)
+        error LimitExceeded (limit: string, group: ?string, count: int, max: int)
+        error DefinitionInvalid (diagnostics: []Diagnostic)
 
-"""#
+        """#
 
     /// Must equal the repository's vn.tiendo.Extras.varlink byte for byte.
     static let extras = #"""
-# Read-only methods for front ends such as tiendo-web (an extension of tiendo, not part of its contract): the
-# definitions in force, calendar days, and paged, filtered views computed by the daemon.
-interface vn.tiendo.Extras
+        # Read-only methods for front ends such as tiendo-web (an extension of tiendo, not part of its contract): the
+        # definitions in force, calendar days, and paged, filtered views computed by the daemon.
+        interface vn.tiendo.Extras
 
-type FieldInfo (
-  name: string,
-  type: string,
-  required: bool,
-  title: ?string,
-  values: []string,
-  min: ?float,
-  max: ?float
-)
+        type FieldInfo (
+          name: string,
+          type: string,
+          required: bool,
+          title: ?string,
+          values: []string,
+          min: ?float,
+          max: ?float
+        )
 
-# An event a state accepts, with the fields its guards read (a form asks for them) and its target states.
-type EventInfo (name: string, fields: []string, targets: []string)
+        # An event a state accepts, with the fields its guards read (a form asks for them) and its target states.
+        type EventInfo (name: string, fields: []string, targets: []string)
 
-type StateInfo (id: string, title: string, final: bool, events: []EventInfo)
+        type StateInfo (id: string, title: string, final: bool, events: []EventInfo)
 
-type MilestoneInfo (id: string, title: string, basis: ?string, requires: []string)
+        type MilestoneInfo (id: string, title: string, basis: ?string, requires: []string)
 
-# `label`: the field that names an instance on a page (ho_ten, else the first text field that is not the group).
-type WorkflowInfo (
-  id: string,
-  title: string,
-  description: ?string,
-  digest: string,
-  timezone: string,
-  calendar: string,
-  groupBy: ?string,
-  initial: ?string,
-  label: ?string,
-  fields: []FieldInfo,
-  states: []StateInfo,
-  milestones: []MilestoneInfo
-)
+        # `label`: the field that names an instance on a page (ho_ten, else the first text field that is not the group).
+        type WorkflowInfo (
+          id: string,
+          title: string,
+          description: ?string,
+          digest: string,
+          timezone: string,
+          calendar: string,
+          groupBy: ?string,
+          initial: ?string,
+          label: ?string,
+          fields: []FieldInfo,
+          states: []StateInfo,
+          milestones: []MilestoneInfo
+        )
 
-# kind: holiday, compensatory, weekend or workday (a make-up working day); status: official or projected.
-type CalendarDay (date: string, name: string, kind: string, status: string)
+        # kind: holiday, compensatory, weekend or workday (a make-up working day); status: official or projected.
+        type CalendarDay (date: string, name: string, kind: string, status: string)
 
-# Items, not instances. today, week, fortnight, month: due from now to the end of today, of today + 7, 14, 30 days.
-type DueCounts (overdue: int, today: int, week: int, fortnight: int, month: int, total: int)
+        # Items, not instances. today, week, fortnight, month: due from now to the end of today, of today + 7, 14, 30 days.
+        type DueCounts (overdue: int, today: int, week: int, fortnight: int, month: int, total: int)
 
-type GroupSummary (
-  workflow: string,
-  group: string,
-  instances: int,
-  active: int,
-  overdue: int,
-  dueSoon: int
-)
+        type GroupSummary (
+          workflow: string,
+          group: string,
+          instances: int,
+          active: int,
+          overdue: int,
+          dueSoon: int
+        )
 
-# `instance` is a vn.tiendo.Manager Instance.
-type InstanceEntry (instance: object, group: ?string, label: ?string)
+        # `instance` is a vn.tiendo.Manager Instance.
+        type InstanceEntry (instance: object, group: ?string, label: ?string)
 
-method Workflows() -> (now: string, workflows: []WorkflowInfo)
+        method Workflows() -> (now: string, workflows: []WorkflowInfo)
 
-method Calendar(workflow: string, from: string, until: string) -> (calendar: string, title: string, days: []CalendarDay)
+        method Calendar(workflow: string, from: string, until: string) -> (calendar: string, title: string, days: []CalendarDay)
 
-# Every overdue item of the selection and those due within `days` (30) days, or with `from` and `until` those due
-# on these local dates, earliest first: one page of them (each a vn.tiendo.Manager DueItem with `label`), and the
-# counts of the whole selection. `groups`: "" is "no group".
-method Due(
-  workflow: ?string,
-  groups: ?[]string,
-  state: ?string,
-  search: ?string,
-  days: ?int,
-  from: ?string,
-  until: ?string,
-  offset: ?int,
-  limit: ?int
-) -> (now: string, counts: DueCounts, items: []object)
+        # Every overdue item of the selection and those due within `days` (30) days, or with `from` and `until` those due
+        # on these local dates, earliest first: one page of them (each a vn.tiendo.Manager DueItem with `label`), and the
+        # counts of the whole selection. `groups`: "" is "no group".
+        method Due(
+          workflow: ?string,
+          groups: ?[]string,
+          state: ?string,
+          search: ?string,
+          days: ?int,
+          from: ?string,
+          until: ?string,
+          offset: ?int,
+          limit: ?int
+        ) -> (now: string, counts: DueCounts, items: []object)
 
-type DayCount (date: string, items: int, overdue: int)
+        type DayCount (date: string, items: int, overdue: int)
 
-# Items due on each local date from `from` to `until` (at most 400 days), for a month view.
-method DueDays(
-  workflow: ?string,
-  groups: ?[]string,
-  state: ?string,
-  from: string,
-  until: string
-) -> (now: string, days: []DayCount)
+        # Items due on each local date from `from` to `until` (at most 400 days), for a month view.
+        method DueDays(
+          workflow: ?string,
+          groups: ?[]string,
+          state: ?string,
+          from: string,
+          until: string
+        ) -> (now: string, days: []DayCount)
 
-# One page of instances by id; `next` is the cursor for `after`; `total` when known without a search.
-method Instances(
-  workflow: ?string,
-  groups: ?[]string,
-  state: ?string,
-  overdue: ?bool,
-  search: ?string,
-  after: ?string,
-  limit: ?int
-) -> (now: string, instances: []InstanceEntry, next: ?string, total: ?int)
+        # One page of instances by id; `next` is the cursor for `after`; `total` when known without a search.
+        method Instances(
+          workflow: ?string,
+          groups: ?[]string,
+          state: ?string,
+          overdue: ?bool,
+          search: ?string,
+          after: ?string,
+          limit: ?int
+        ) -> (now: string, instances: []InstanceEntry, next: ?string, total: ?int)
 
-method Groups(workflow: ?string, groups: ?[]string) -> (now: string, groups: []GroupSummary)
+        method Groups(workflow: ?string, groups: ?[]string) -> (now: string, groups: []GroupSummary)
 
-# GetInstance with the group and label.
-method Instance(id: string) -> (now: string, instance: InstanceEntry)
+        # GetInstance with the group and label.
+        method Instance(id: string) -> (now: string, instance: InstanceEntry)
 
-"""#
+        """#
 
     static let service = #"""
-# The Varlink Service Interface is provided by every varlink service. It
-# describes the service and the interfaces it implements.
-interface org.varlink.service
+        # The Varlink Service Interface is provided by every varlink service. It
+        # describes the service and the interfaces it implements.
+        interface org.varlink.service
 
-# Get a list of all the interfaces a service provides and information
-# about the implementation.
-method GetInfo() -> (
-  vendor: string,
-  product: string,
-  version: string,
-  url: string,
-  interfaces: []string
-)
+        # Get a list of all the interfaces a service provides and information
+        # about the implementation.
+        method GetInfo() -> (
+          vendor: string,
+          product: string,
+          version: string,
+          url: string,
+          interfaces: []string
+        )
 
-# Get the description of an interface that is implemented by this service.
-method GetInterfaceDescription(interface: string) -> (description: string)
+        # Get the description of an interface that is implemented by this service.
+        method GetInterfaceDescription(interface: string) -> (description: string)
 
-# The requested interface was not found.
-error InterfaceNotFound (interface: string)
+        # The requested interface was not found.
+        error InterfaceNotFound (interface: string)
 
-# The requested method was not found
-error MethodNotFound (method: string)
+        # The requested method was not found
+        error MethodNotFound (method: string)
 
-# The interface defines the requested method, but the service does not
-# implement it.
-error MethodNotImplemented (method: string)
+        # The interface defines the requested method, but the service does not
+        # implement it.
+        error MethodNotImplemented (method: string)
 
-# One of the passed parameters is invalid.
-error InvalidParameter (parameter: string)
+        # One of the passed parameters is invalid.
+        error InvalidParameter (parameter: string)
 
-# Client is denied access
-error PermissionDenied ()
+        # Client is denied access
+        error PermissionDenied ()
 
-# Method is expected to be called with 'more' set to true, but wasn't
-error ExpectedMore ()
+        # Method is expected to be called with 'more' set to true, but wasn't
+        error ExpectedMore ()
 
-"""#
+        """#
 }

@@ -71,7 +71,8 @@ struct RecordView {
             let recurring: HTML =
                 m.every.map { every in
                     let open = m.openCount.map { ", \($0) kỳ đang mở" } ?? ""
-                    return "<br><span class=\"muted small\">Định kỳ \(Format.every(every))\(open)\(m.occurrence.map { "; kỳ \($0)" } ?? "")</span>"
+                    return
+                        "<br><span class=\"muted small\">Định kỳ \(Format.every(every))\(open)\(m.occurrence.map { "; kỳ \($0)" } ?? "")</span>"
                 } ?? .empty
             let requires: HTML =
                 m.requires.isEmpty

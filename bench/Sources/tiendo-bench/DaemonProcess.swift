@@ -168,7 +168,8 @@ final class DaemonProcess {
     var exitDescription: String {
         guard !process.isRunning else { return "is running" }
         if process.terminationReason == .uncaughtSignal {
-            let name = [4: "SIGILL: a Swift runtime trap", 6: "SIGABRT", 9: "SIGKILL", 11: "SIGSEGV"][Int(process.terminationStatus)] ?? "?"
+            let name =
+                [4: "SIGILL: a Swift runtime trap", 6: "SIGABRT", 9: "SIGKILL", 11: "SIGSEGV"][Int(process.terminationStatus)] ?? "?"
             return "was killed by signal \(process.terminationStatus) (\(name))"
         }
         return "exited with status \(process.terminationStatus)"

@@ -148,7 +148,8 @@ final class DaemonScenarios {
                 results.add(
                     "1 import", n: n, "instances/s (\(kind == .province ? "" : "firing set, ")abandoned)", Double(sent) / (s - t0), "/s",
                     note: "\(sent) of \(n) imported in \(Int(s - t0)) s, then abandoned: \(why)")
-                throw Skipped("import abandoned after \(Int(s - t0)) s (\(why)): \(sent) of \(n) instances (\(Int(Double(sent) / (s - t0)))/s)")
+                throw Skipped(
+                    "import abandoned after \(Int(s - t0)) s (\(why)): \(sent) of \(n) instances (\(Int(Double(sent) / (s - t0)))/s)")
             }
             sent += m.rows
             // A call may not outlast the budget either (a daemon busy writing its status files can hold one).
@@ -164,10 +165,12 @@ final class DaemonScenarios {
                 let done = sent - m.rows
                 importTimes[kind, default: []].append((n, Double(n) * (Clock.now() - t0) / Double(max(1, done))))
                 results.add(
-                    "1 import", n: n, "instances/s (\(kind == .province ? "" : "firing set, ")abandoned)", Double(done) / (Clock.now() - t0), "/s",
+                    "1 import", n: n, "instances/s (\(kind == .province ? "" : "firing set, ")abandoned)",
+                    Double(done) / (Clock.now() - t0), "/s",
                     note: "\(done) of \(n) imported in \(Int(Clock.now() - t0)) s; the next call did not return within the budget")
                 throw Skipped(
-                    "import abandoned at the run's budget after \(Int(Clock.now() - t0)) s: an ImportInstances call did not return in time (\(sent - m.rows) of \(n) instances imported before it): \(error)")
+                    "import abandoned at the run's budget after \(Int(Clock.now() - t0)) s: an ImportInstances call did not return in time (\(sent - m.rows) of \(n) instances imported before it): \(error)"
+                )
             }
             if Varlink.isError(raw) {
                 _ = try Varlink.check(raw, method: "ImportInstances \(m.workflow)")
@@ -194,7 +197,8 @@ final class DaemonScenarios {
             let reader = try SQLiteReader(path: dbPath(dir))
             let history = Int(try reader.int("SELECT count(*) FROM history") ?? 0)
             let due = Int(try reader.int("SELECT count(*) FROM due_items") ?? 0)
-            results.add("1 import", n: n, "records written", Double(history), "", note: "started records plus the catch-up of backdated instances",
+            results.add(
+                "1 import", n: n, "records written", Double(history), "", note: "started records plus the catch-up of backdated instances",
                 extra: [("openDeadlines", .int(due))])
         }
         return elapsed
@@ -203,7 +207,9 @@ final class DaemonScenarios {
     // MARK: 2, 4, 5, 7 on one running daemon
 
     func running(n: Int, dir: String, remind: RemindComparison?, reserve: Double) throws {
-        if let p = projectedRunning(n) { try budget.require(p, reserve: reserve, for: "cold start, latency, idle and SendEvent at N = \(n)") }
+        if let p = projectedRunning(n) {
+            try budget.require(p, reserve: reserve, for: "cold start, latency, idle and SendEvent at N = \(n)")
+        }
         let phase0 = Clock.now()
         defer { runningTimes.append((n, max(0, Clock.now() - phase0 - runningFixedSeconds(n)))) }
         // 2: cold start.
@@ -286,7 +292,10 @@ final class DaemonScenarios {
         let overdue = items.filter { $0["overdue"]?.boolValue == true }.count
         results.add(
             "4 Agenda(days: 7)", n: n, "p50", agenda.samples.percentile(50), "s",
-            extra: [("samples", .int(agenda.samples.count)), ("items", .int(items.count)), ("overdueItems", .int(overdue)), ("replyBytes", .int(agenda.last.count))])
+            extra: [
+                ("samples", .int(agenda.samples.count)), ("items", .int(items.count)), ("overdueItems", .int(overdue)),
+                ("replyBytes", .int(agenda.last.count)),
+            ])
         results.add(
             "4 Agenda(days: 7)", n: n, "p99", agenda.samples.percentile(99), "s", target: .atMost(0.050),
             note: "\(items.count) items (\(overdue) overdue), \(agenda.last.count / 1024) KiB reply, \(agenda.samples.count) calls")
@@ -418,7 +427,8 @@ final class DaemonScenarios {
         usleep(500_000)
         for id in ids {
             let raw = try conn.callRaw(
-                Varlink.message("SendEvent", [("id", .string(id)), ("event", .string("bieu-quyet")), ("data", .object(Dataset.failedVote))]))
+                Varlink.message(
+                    "SendEvent", [("id", .string(id)), ("event", .string("bieu-quyet")), ("data", .object(Dataset.failedVote))]))
             if Varlink.isError(raw) { _ = try Varlink.check(raw, method: "SendEvent \(id)") }
         }
         usleep(300_000)
@@ -458,7 +468,8 @@ final class DaemonScenarios {
         let expectedWatchdog = 60 / (Double(c.watchdogUSec) / 2e6)
         results.add(
             "7 idle", n: n, "wake-ups/min (voluntary switches, all threads)", perMinute, "/min",
-            note: "\(s.total) in \(Int(window)) s over \(after.count) threads; \(pings) WATCHDOG=1 sent (WatchdogSec=\(c.watchdogUSec / 1_000_000)s: \(Int(expectedWatchdog))/min expected)",
+            note:
+                "\(s.total) in \(Int(window)) s over \(after.count) threads; \(pings) WATCHDOG=1 sent (WatchdogSec=\(c.watchdogUSec / 1_000_000)s: \(Int(expectedWatchdog))/min expected)",
             extra: [
                 ("threadsThatWoke", .object(s.byThread.map { ($0.0, .int($0.1)) })), ("threadsExited", .int(s.exited)),
                 ("threadsStarted", .int(s.started)), ("cpuSeconds", .double(cpu)), ("windowSeconds", .double(window)),
@@ -472,7 +483,8 @@ final class DaemonScenarios {
             let calls = try straceSummary(strace, pid: d.pid, seconds: 20)
             results.add(
                 "7 idle", n: n, "system calls in 20 s under strace", Double(calls.reduce(0) { $0 + $1.1 }), "",
-                note: "by call: " + calls.prefix(8).map { "\($0.0) \($0.1)" }.joined(separator: ", ") + " (attaching interrupts each thread's wait once: restart_syscall)",
+                note: "by call: " + calls.prefix(8).map { "\($0.0) \($0.1)" }.joined(separator: ", ")
+                    + " (attaching interrupts each thread's wait once: restart_syscall)",
                 extra: [("byCall", .object(calls.map { ($0.0, .int($0.1)) }))])
         }
     }

@@ -57,7 +57,9 @@ enum Dataset {
     static func pad4(_ v: Int) -> String { String(repeating: "0", count: max(0, 4 - String(v).count)) + String(v) }
     static func pad7(_ v: Int) -> String { String(repeating: "0", count: max(0, 7 - String(v).count)) + String(v) }
 
-    static let familyNames = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý"]
+    static let familyNames = [
+        "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý",
+    ]
     static let middleNames = ["Văn", "Thị", "Hữu", "Đức", "Thu", "Ngọc", "Minh", "Thanh", "Quang", "Hồng", "Xuân", "Kim"]
     static let givenNames = [
         "An", "Bình", "Chi", "Dũng", "Giang", "Hà", "Hạnh", "Hằng", "Hiếu", "Hoa", "Hùng", "Hương", "Khánh", "Lan", "Linh", "Lợi",
@@ -103,7 +105,9 @@ enum Dataset {
             let chiBo = rng.below(chiBoCount)
             let commune = chiBo % Dataset.communes + 1
             let chiBoName = "Chi bộ số \(chiBo / Dataset.communes + 1) – \(Dataset.communeName(commune))"
-            var fields: [(String, JSON)] = [("key", .string("dv\(Dataset.pad7(i + 1))")), ("ho_ten", .string(name())), ("chi_bo", .string(chiBoName))]
+            var fields: [(String, JSON)] = [
+                ("key", .string("dv\(Dataset.pad7(i + 1))")), ("ho_ten", .string(name())), ("chi_bo", .string(chiBoName)),
+            ]
             switch kind {
             case .firing:
                 fields.append(("ngay_ket_nap", .string(Dataset.firingAdmission)))
@@ -139,7 +143,8 @@ enum Dataset {
     }
 
     /// `ImportInstances` messages of at most `batch` rows each (one workflow per message), ready to send.
-    static func importMessages(_ kind: Kind, n: Int, batch: Int) -> (messages: [(workflow: String, rows: Int, bytes: [UInt8])], bytes: Int) {
+    static func importMessages(_ kind: Kind, n: Int, batch: Int) -> (messages: [(workflow: String, rows: Int, bytes: [UInt8])], bytes: Int)
+    {
         var out: [(String, Int, [UInt8])] = []
         var total = 0
         var current: [JSON] = []

@@ -204,10 +204,11 @@ enum External {
     /// Steps per second of wall-clock time and, when the script reports it, per CPU second.
     static func transitions(_ c: Config, models: Int, steps: Int) throws -> (rate: Double, perCPU: Double?, version: String) {
         let r = try runProcess(c.venvPython, ["\(c.tools)/transitions_bench.py", "--models", String(models), "--steps", String(steps)])
-        guard r.status == 0, let j = try? JSON.parse(r.out), let rate = j["stepsPerSecond"].flatMap({ v -> Double? in
-            if case .double(let d) = v { return d }
-            return v.intValue.map(Double.init)
-        })
+        guard r.status == 0, let j = try? JSON.parse(r.out),
+            let rate = j["stepsPerSecond"].flatMap({ v -> Double? in
+                if case .double(let d) = v { return d }
+                return v.intValue.map(Double.init)
+            })
         else { throw BenchError("transitions_bench.py failed (status \(r.status)): \(r.out.prefix(300))") }
         let perCPU: Double? = j["stepsPerCPUSecond"].flatMap { v in
             if case .double(let d) = v { return d }

@@ -42,7 +42,13 @@ struct Measurement {
         ]
         if let target {
             o.append(
-                ("target", .object([("op", .string(target.kind.rawValue)), ("value", .double(target.bound)), ("atN", target.atN.map { .int($0) } ?? .null)])))
+                (
+                    "target",
+                    .object([
+                        ("op", .string(target.kind.rawValue)), ("value", .double(target.bound)),
+                        ("atN", target.atN.map { .int($0) } ?? .null),
+                    ])
+                ))
             o.append(("met", verdict.map { .bool($0) } ?? .null))
             o.append(("meetsTargetAtThisN", value.isNaN ? .null : .bool(target.met(value))))
         }
@@ -121,7 +127,8 @@ final class Results {
         for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], c.count) } }
         var out = ""
         for (ri, r) in rows.enumerated() {
-            out += r.enumerated().map { i, c in c + String(repeating: " ", count: widths[i] - c.count) }.joined(separator: "  ")
+            out +=
+                r.enumerated().map { i, c in c + String(repeating: " ", count: widths[i] - c.count) }.joined(separator: "  ")
                 .trimmingCharacters(in: .whitespaces) + "\n"
             if ri == 0 { out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n" }
         }
@@ -134,9 +141,14 @@ final class Results {
             ("version", .int(1)), ("mode", .string(mode)), ("complete", .bool(complete)), ("startedAt", .string(iso.string(from: started))),
             ("elapsedSeconds", .double((elapsed * 10).rounded() / 10)), ("sizes", .array(sizes.map { .int($0) })),
             ("machine", .object(facts)), ("measurements", .array(items.map(\.json))),
-            ("scenarios", .object([("passed", .array(passed.map(JSON.string))), ("failed", .array(failures.map { .object([("scenario", .string($0.0)), ("error", .string($0.1))]) })),
-                ("skipped", .array(skipped.map { .object([("scenario", .string($0.0)), ("reason", .string($0.1))]) })),
-            ])),
+            (
+                "scenarios",
+                .object([
+                    ("passed", .array(passed.map(JSON.string))),
+                    ("failed", .array(failures.map { .object([("scenario", .string($0.0)), ("error", .string($0.1))]) })),
+                    ("skipped", .array(skipped.map { .object([("scenario", .string($0.0)), ("reason", .string($0.1))]) })),
+                ])
+            ),
         ])
         try (json.serialized(pretty: true) + "\n").write(toFile: path, atomically: true, encoding: .utf8)
     }

@@ -74,7 +74,8 @@ final class Budget: @unchecked Sendable {
     func require(_ seconds: Double, reserve: Double = 0, for what: String) throws {
         if seconds + reserve > remaining {
             throw Skipped(
-                "\(what) needs about \(Int(seconds.rounded())) s by the rates just measured; \(Int(max(0, remaining - reserve))) s of the run's budget are left for it")
+                "\(what) needs about \(Int(seconds.rounded())) s by the rates just measured; \(Int(max(0, remaining - reserve))) s of the run's budget are left for it"
+            )
         }
     }
 }
@@ -169,7 +170,8 @@ enum ProcStatus {
         let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
         var out: [String: (String, Int)] = [:]
         for t in tasks {
-            let name = (try? String(contentsOfFile: "/proc/\(pid)/task/\(t)/comm", encoding: .utf8))?
+            let name =
+                (try? String(contentsOfFile: "/proc/\(pid)/task/\(t)/comm", encoding: .utf8))?
                 .trimmingCharacters(in: .whitespacesAndNewlines) ?? t
             let f = fields(pid: pid, task: t)
             out[t] = (name, f["voluntary_ctxt_switches"] ?? 0)

@@ -6,8 +6,6 @@ import TiendoCore
     import Glibc
 #endif
 
-
-
 let config: Config
 do {
     config = try Config.parse(Array(CommandLine.arguments.dropFirst()))
@@ -28,13 +26,15 @@ func firstLine(_ s: String) -> String { s.split(separator: "\n").first.map(Strin
 func machineFacts(_ c: Config) -> [(String, JSON)] {
     var f: [(String, JSON)] = []
     f.append(("nproc", .int(ProcessInfo.processInfo.activeProcessorCount)))
-    let mem = (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8)).flatMap { t in
-        t.split(separator: "\n").first { $0.hasPrefix("MemTotal:") }
-    }.map { String($0.dropFirst(9)).trimmingCharacters(in: .whitespaces) } ?? "?"
+    let mem =
+        (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8)).flatMap { t in
+            t.split(separator: "\n").first { $0.hasPrefix("MemTotal:") }
+        }.map { String($0.dropFirst(9)).trimmingCharacters(in: .whitespaces) } ?? "?"
     f.append(("memTotal", .string(mem)))
-    let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)).flatMap { t in
-        t.split(separator: "\n").first { $0.hasPrefix("model name") }
-    }.map { String($0.split(separator: ":", maxSplits: 1).last ?? "").trimmingCharacters(in: .whitespaces) } ?? "?"
+    let cpu =
+        (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)).flatMap { t in
+            t.split(separator: "\n").first { $0.hasPrefix("model name") }
+        }.map { String($0.split(separator: ":", maxSplits: 1).last ?? "").trimmingCharacters(in: .whitespaces) } ?? "?"
     f.append(("cpuModel", .string(cpu)))
     f.append(("kernel", .string(firstLine((try? runProcess("/bin/uname", ["-r"]).out) ?? "?"))))
     // The disk the state directories are on.
@@ -46,7 +46,13 @@ func machineFacts(_ c: Config) -> [(String, JSON)] {
         f.append(("diskRotational", .string(rot.trimmingCharacters(in: .whitespacesAndNewlines))))
     }
     if let swift = which("swift") { f.append(("swift", .string(firstLine((try? runProcess(swift, ["--version"]).out) ?? "?")))) }
-    f.append(("sqlite", .string(firstLine((try? runProcess("/usr/bin/sqlite3", ["--version"]).out) ?? "?").split(separator: " ").first.map(String.init) ?? "?")))
+    f.append(
+        (
+            "sqlite",
+            .string(
+                firstLine((try? runProcess("/usr/bin/sqlite3", ["--version"]).out) ?? "?").split(separator: " ").first.map(String.init)
+                    ?? "?")
+        ))
     if let remind = which("remind") {
         _ = remind
         f.append(("remind", .string((try? runProcess("/usr/bin/dpkg-query", ["-W", "-f", "${Version}", "remind"]).out) ?? "?")))
@@ -58,17 +64,29 @@ func machineFacts(_ c: Config) -> [(String, JSON)] {
     let binary = URL(fileURLWithPath: c.tiendod).standardizedFileURL.path
     if let r = binary.range(of: "/.build") {
         let checkout = String(binary[..<r.lowerBound])
-        let commit = (try? runProcess("/usr/bin/git", ["-C", checkout, "log", "-1", "--format=%h %s"]).out)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
-        let dirty = (try? runProcess("/usr/bin/git", ["-C", checkout, "status", "--porcelain", "--untracked-files=no", "Sources", "Package.swift"]).out) ?? ""
+        let commit =
+            (try? runProcess("/usr/bin/git", ["-C", checkout, "log", "-1", "--format=%h %s"]).out)?.trimmingCharacters(
+                in: .whitespacesAndNewlines) ?? "?"
+        let dirty =
+            (try? runProcess("/usr/bin/git", ["-C", checkout, "status", "--porcelain", "--untracked-files=no", "Sources", "Package.swift"])
+                .out) ?? ""
         f.append(("tiendodCommit", .string(commit)))
-        f.append(("tiendodSourcesModified", .string(dirty.isEmpty ? "no" : dirty.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))))
+        f.append(
+            (
+                "tiendodSourcesModified",
+                .string(
+                    dirty.isEmpty
+                        ? "no" : dirty.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
+            ))
     }
     f.append(("workDirectory", .string(c.work)))
     return f
 }
 
 results.facts = machineFacts(config)
-log("mode \(config.mode), sizes \(config.sizes.map(sizeLabel).joined(separator: ", ")); machine: \(results.facts.map { "\($0.0)=\($0.1.stringValue ?? $0.1.serialized())" }.joined(separator: "; "))")
+log(
+    "mode \(config.mode), sizes \(config.sizes.map(sizeLabel).joined(separator: ", ")); machine: \(results.facts.map { "\($0.0)=\($0.1.stringValue ?? $0.1.serialized())" }.joined(separator: "; "))"
+)
 
 // MARK: Set-up
 
@@ -130,7 +148,8 @@ if config.wants("remind") || config.wants("latency") {
 /// Writes what has been measured so far (`"complete": false`), so an interrupted run still leaves its numbers.
 @MainActor func checkpoint() {
     try? FileManager.default.createDirectory(atPath: (config.out as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-    try? results.write(to: config.out, mode: config.mode, sizes: config.sizes, started: startedAt, elapsed: Clock.now() - wall0, complete: false)
+    try? results.write(
+        to: config.out, mode: config.mode, sizes: config.sizes, started: startedAt, elapsed: Clock.now() - wall0, complete: false)
 }
 
 @MainActor func attempt(_ name: String, _ body: () throws -> Void) {
@@ -259,7 +278,10 @@ if config.wants("transitions") {
 
 let elapsed = Clock.now() - wall0
 results.facts.append(
-    ("loadAverageAtEnd", .string((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "?")))
+    (
+        "loadAverageAtEnd",
+        .string((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "?")
+    ))
 print("")
 print(results.table())
 let met = results.items.compactMap(\.verdict)
@@ -276,7 +298,8 @@ do {
 }
 removeTree(root)
 print(
-    "scenarios: \(results.passed.count) passed, \(results.failures.count) failed, \(results.skipped.count) skipped (\(String(format: "%.0f", elapsed)) s)")
+    "scenarios: \(results.passed.count) passed, \(results.failures.count) failed, \(results.skipped.count) skipped (\(String(format: "%.0f", elapsed)) s)"
+)
 for (name, error) in results.failures { print("  FAILED \(name): \(error)") }
 for (name, reason) in results.skipped { print("  skipped \(name): \(reason)") }
 exit(results.failures.isEmpty ? 0 : 1)
