@@ -1,0 +1,143 @@
+import Foundation
+import Synchronization
+import Testing
+import TiendoCore
+import TiendoDaemon
+
+/// The scheduler in process on a manual clock: a real store on disk, the real firing path (`Daemon.tick`), no event
+/// loop and no waiting, so weeks of schedule run in milliseconds. The process-level tests (Tests/TiendodTests)
+/// cover the loop, the timer and the socket on a fake clock.
+@Suite struct SchedulerTests {
+    /// Keeps what the daemon emits, in order.
+    final class CapturingSink: RecordSink, Sendable {
+        private let kept = Mutex<[Record]>([])
+        var records: [Record] { kept.withLock { $0 } }
+        func emit(_ records: [Record]) -> Bool {
+            kept.withLock { $0 += records }
+            return true
+        }
+        func log(_ priority: Int, _ message: String, event: DaemonEvent?, fields: [(String, String)], code: CodeLocation?) {}
+    }
+
+    static let workflow = """
+        tiendo: 1
+        title: Hạn thử trên đồng hồ tay
+        fields:
+          han: {type: date, required: true}
+        initial: xu-ly
+        states:
+          xu-ly:
+            title: Đang xử lý
+            deadline:
+              due: han
+              remind: [3d, 1d]
+              overdue: {repeat: 1d}
+            on: {xong: xong}
+          xong: {final: true}
+
+        """
+
+    struct Fixture {
+        let daemon: Daemon
+        let time: ManualTime
+        let sink: CapturingSink
+        let dir: String
+
+        init(at start: String) throws {
+            dir = NSTemporaryDirectory() + "tiendo-scheduler-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            try FileManager.default.createDirectory(atPath: dir + "/workflows", withIntermediateDirectories: true)
+            try SchedulerTests.workflow.write(toFile: dir + "/workflows/han-thu.yaml", atomically: true, encoding: .utf8)
+            // The shipped working calendar (every workflow has one; this one counts calendar days only).
+            var root = URL(fileURLWithPath: #filePath)
+            for _ in 0..<3 { root.deleteLastPathComponent() }
+            try FileManager.default.copyItem(
+                atPath: root.appendingPathComponent("Workflows/calendars").path, toPath: dir + "/workflows/calendars")
+            time = ManualTime(try #require(Zone.vietnam.parseInstant(start)))
+            sink = CapturingSink()
+            let options = DaemonOptions(
+                workflowDirectories: [dir + "/workflows"], stateDirectory: dir + "/state", runtimeDirectory: dir + "/status")
+            daemon = try Daemon(options: options, clock: DaemonClock(manual: time), sink: sink)
+            #expect(daemon.loadDefinitions().diagnostics.filter { $0.severity == .error }.isEmpty)
+        }
+
+        /// Fires what is due now and returns the records this tick emitted.
+        func tick() throws -> [Record] {
+            let before = sink.records.count
+            _ = try daemon.tick(now: daemon.clock.now())
+            return Array(sink.records.dropFirst(before))
+        }
+    }
+
+    @Test("each notice fires at its instant and not a second earlier, once, and a finished case never wakes the daemon")
+    func firesOnTheManualClock() throws {
+        let f = try Fixture(at: "2027-03-01T08:00:00+07:00")
+        defer { try? FileManager.default.removeItem(atPath: f.dir) }
+        _ = try f.daemon.startInstance(workflow: "han-thu", key: "a", data: [("han", .string("2027-03-10"))], actor: nil)
+        #expect(f.sink.records.map(\.kind) == [.started])
+        #expect(try f.tick().isEmpty)
+
+        // The two reminders, each at the wake-up the store announced and not before.
+        for expectedReminder in 1...2 {
+            let wake = try #require(try f.daemon.store.nextWakeup())
+            #expect(wake > f.time.now)
+            f.time.set(Instant(seconds: wake.seconds - 1))
+            #expect(try f.tick().isEmpty, "nothing fires a second before the wake-up")
+            f.time.set(wake)
+            let fired = try f.tick()
+            #expect(fired.map(\.kind) == [.reminder], "reminder \(expectedReminder)")
+            #expect(fired.first?.at == wake)
+            #expect(try f.tick().isEmpty, "a second tick at the same instant emits nothing")
+        }
+
+        // The due passes: the first overdue notice at the next wake-up, then one a day.
+        let due = try #require(try f.daemon.store.nextWakeup())
+        f.time.set(due)
+        let first = try f.tick()
+        #expect(first.map(\.kind) == [.overdue])
+        #expect(first.first?.due != nil)
+        f.time.advance(seconds: 86_400)
+        #expect(try f.tick().map(\.kind) == [.overdue])
+
+        // Done: nothing left to wake for, however far the clock goes.
+        _ = try f.daemon.sendEvent(id: "han-thu/a", event: "xong", data: [], idempotencyKey: nil, actor: nil)
+        #expect(try f.daemon.store.nextWakeup() == nil)
+        f.time.advance(seconds: 90 * 86_400)
+        #expect(try f.tick().isEmpty)
+        let all = f.sink.records
+        #expect(all.filter { $0.kind == .reminder }.count == 2)
+        #expect(all.filter { $0.kind == .overdue }.count == 2)
+        #expect(zip(all, all.dropFirst()).allSatisfy { $0.at <= $1.at }, "records come out in time order")
+    }
+
+    @Test("a month skipped in one step: the catch-up sends only the latest overdue notice and says how late it is")
+    func catchUpInOneStep() throws {
+        let f = try Fixture(at: "2027-03-01T08:00:00+07:00")
+        defer { try? FileManager.default.removeItem(atPath: f.dir) }
+        for i in 0..<50 {
+            _ = try f.daemon.startInstance(
+                workflow: "han-thu", key: "k\(i)", data: [("han", .string(CivilDate(2027, 3, 2 + i % 20).iso))], actor: nil)
+        }
+        // To 11:00, three hours after the day's notices (08:00, the workflow's default reminder time).
+        f.time.advance(seconds: 40 * 86_400 + 3 * 3600)
+        let fired = try f.tick()
+        let overdue = fired.filter { $0.kind == .overdue }
+        #expect(overdue.count == 50, "one notice per case, not one per day missed")
+        #expect(Set(overdue.compactMap(\.instance)).count == 50)
+        #expect(overdue.allSatisfy { $0.late == 3 * 3600 }, "\(overdue.map { ($0.at, $0.late) })")
+        #expect(try f.tick().isEmpty)
+        // The next wake-up is tomorrow's repetition, after now.
+        let wake = try #require(try f.daemon.store.nextWakeup())
+        #expect(wake > f.time.now && wake.seconds <= f.time.now.seconds + 86_400)
+    }
+
+    @Test("the manual clock never goes back")
+    func manualTimeIsMonotonic() throws {
+        let t = ManualTime(Instant(seconds: 1_800_000_000))
+        t.set(Instant(seconds: 1_700_000_000))
+        #expect(t.now.seconds == 1_800_000_000)
+        t.advance(seconds: -5)
+        #expect(t.now.seconds == 1_800_000_000)
+        t.advance(seconds: 60)
+        #expect(DaemonClock(manual: t).now().seconds == 1_800_000_060)
+    }
+}
