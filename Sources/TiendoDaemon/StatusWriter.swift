@@ -1,7 +1,9 @@
 import Foundation
 import TiendoCore
 
-/// Writes the status files atomically (temporary file in the same directory, fsync, rename), mode 0640.
+/// Writes the status files atomically (temporary file in the same directory, then rename: a reader sees the old file
+/// or the new one, never half of one), mode 0640. No fsync: they live in the runtime directory (tmpfs under
+/// systemd) and are written again from the store at every start, so a crash or power cut loses nothing they hold.
 final class StatusWriter {
     let directory: String
     var knownWorkflowFiles = Set<String>()
@@ -41,6 +43,7 @@ final class StatusWriter {
         while written < bytes.count {
             let n = bytes[written...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
             if n < 0 {
+                if errno == EINTR { continue }
                 let e = errno
                 close(fd)
                 unlink(tmp)
