@@ -66,6 +66,9 @@ final class Daemon: @unchecked Sendable {
         env["JOURNAL_STREAM"] = nil
         env["NOTIFY_SOCKET"] = nil
         process.environment = env
+        // Neither output goes to the test runner's pipes: a tiendod that outlived its test would otherwise hold them
+        // open and keep `swift test` waiting for their end.
+        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try process.run()
         let client = ManagerClient(socketPath: socket, timeout: 10)
