@@ -55,25 +55,36 @@ final class TestServer: @unchecked Sendable {
         return seen
     }
 
-    /// Stops accepting and closes every connection (once: a second close could hit a descriptor reused meanwhile).
+    /// Stops accepting and ends every open connection. Only shuts descriptors down: each is closed by the thread
+    /// that uses it, which first takes it off `clients` under the lock. Closing here (or shutting down a descriptor
+    /// already closed) could hit a number another test's server reuses meanwhile: tests run in parallel.
     func stop() {
         lock.lock()
         defer { lock.unlock() }
         guard !stopped else { return }
         stopped = true
         shutdown(listenFD, Int32(SHUT_RDWR))
-        close(listenFD)
         for fd in clients { shutdown(fd, Int32(SHUT_RDWR)) }
         try? FileManager.default.removeItem(atPath: directory)
     }
 
     deinit { stop() }
 
+    /// Accepts until `stop` shuts the listening socket down, then closes it.
     private func acceptLoop() {
+        defer { close(listenFD) }
         while true {
             let fd = accept(listenFD, nil, nil)
-            if fd < 0 { return }
+            if fd < 0 {
+                if errno == EINTR { continue }
+                return
+            }
             lock.lock()
+            if stopped {
+                lock.unlock()
+                close(fd)
+                return
+            }
             clients.append(fd)
             lock.unlock()
             Thread { [self] in serve(fd) }.start()
@@ -81,7 +92,12 @@ final class TestServer: @unchecked Sendable {
     }
 
     private func serve(_ fd: Int32) {
-        defer { close(fd) }
+        defer {
+            lock.lock()
+            clients.removeAll { $0 == fd }
+            close(fd)
+            lock.unlock()
+        }
         var reader = VarlinkMessageReader()
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
