@@ -186,7 +186,7 @@ final class DaemonScenarios {
         let stopSeconds = d.stop(timeout: stopTimeout)
         if record {
             results.add(
-                "1 import", n: n, "instances/s", Double(n) / elapsed, "/s",
+                "1 import", n: n, "instances/s", Double(n) / elapsed, "/s", target: .atLeast(100_000),
                 note: "ImportInstances, \(c.importBatch) rows per call, one client",
                 extra: [
                     ("seconds", .double(elapsed)), ("calls", .int(messages.count)), ("megabytesSent", .double(Double(bytes) / 1e6)),
@@ -229,11 +229,14 @@ final class DaemonScenarios {
         let firstStatus = Clock.now() - d.execTime
         let rssAfterStatus = ProcStatus.rss(pid: d.pid)
         let base = rss0 ?? 0
-        results.add("2 cold start", n: n, "exec → READY=1", ready, "s", target: .atMost(2))
+        // Issue 7 asked ≤ 2 s and ≤ 300 B per instance at 10^6; issue 14 asks ≤ 3 s and ≤ 100 B at 10^7.
+        let nation = n >= 10_000_000
+        results.add("2 cold start", n: n, "exec → READY=1", ready, "s", target: nation ? .atMost(3, atN: n) : .atMost(2))
         results.add("2 cold start", n: n, "exec → first GetStatus answered", firstStatus, "s")
         results.add("2 cold start", n: n, "RSS after start", Double(rssReady), "B")
         results.add(
-            "2 cold start", n: n, "RSS per instance", Double(rssReady - base) / Double(n), "B/instance", target: .atMost(300),
+            "2 cold start", n: n, "RSS per instance", Double(rssReady - base) / Double(n), "B/instance",
+            target: nation ? .atMost(100, atN: n) : .atMost(300),
             note: "(RSS at READY − RSS_0) / N", extra: [("afterFirstGetStatus", .double(Double(rssAfterStatus - base) / Double(n)))])
 
         // Start-up work the daemon does after READY (the integrity check of a large database, ~1.6 s at 10^6, and
@@ -314,7 +317,7 @@ final class DaemonScenarios {
             extra: [("runs", .int(r.runs)), ("remFileBytes", .int(r.fileBytes)), ("remindVersion", .string(r.version))])
         results.add("4 vs Remind", n: n, "Agenda(days: 14) p50", agenda14.samples.percentile(50), "s", note: "\(items14) items")
         results.add(
-            "4 vs Remind", n: n, "Remind ÷ Agenda(days: 7) p99", r.seconds / agenda.samples.percentile(99), "x", target: .atLeast(10))
+            "4 vs Remind", n: n, "Remind ÷ Agenda(days: 7) p99", r.seconds / agenda.samples.percentile(99), "x", target: .atLeast(40))
         results.add("4 vs Remind", n: n, "Remind ÷ Agenda(days: 14) p50", r.seconds / agenda14.samples.percentile(50), "x")
     }
 
@@ -404,7 +407,9 @@ final class DaemonScenarios {
                 note: "\(s.count) durable events in \(String(format: "%.1f", elapsed)) s",
                 extra: [("daemonCPUSeconds", .double(cpu))])
             results.add("5 SendEvent", n: n, "\(clients) client\(clients > 1 ? "s" : "") p50", s.percentile(50), "s")
-            results.add("5 SendEvent", n: n, "\(clients) client\(clients > 1 ? "s" : "") p99", s.percentile(99), "s")
+            results.add(
+                "5 SendEvent", n: n, "\(clients) client\(clients > 1 ? "s" : "") p99", s.percentile(99), "s",
+                target: clients == 16 ? .atMost(0.010) : nil)
         }
     }
 
