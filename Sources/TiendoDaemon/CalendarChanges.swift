@@ -26,13 +26,12 @@ extension Daemon {
                     calendarsInForce[c.id] = calendar
                 } else {
                     let why = diagnostics.first.map(\.message) ?? "không rõ lý do"
-                    sink.log(
-                        3,
+                    log.error(
                         "Bản lịch \(c.id) đang có hiệu lực lưu trong cơ sở dữ liệu không đọc lại được (\(why)); dùng tệp lịch như lần đầu")
                 }
             }
         } catch {
-            sink.log(3, "Không đọc được các lịch đang có hiệu lực: \(error)")
+            log.error("Không đọc được các lịch đang có hiệu lực: \(error)")
         }
     }
 
@@ -46,9 +45,9 @@ extension Daemon {
         for file in byFile.keys.sorted() {
             let id = calendarID(file)
             let kept = calendarsInForce[id] != nil ? "giữ lịch đang có hiệu lực" : "chưa có phiên bản nào dùng được"
-            sink.log(
-                3, "Lịch \(id) (\(file)) bị từ chối, \(kept): \(byFile[file]!.map(\.description).joined(separator: "; "))",
-                event: .definitionRejected, fields: [("TIENDO_CALENDAR", id), ("TIENDO_FILE", file)])
+            log.error(
+                "Lịch \(id) (\(file)) bị từ chối, \(kept): \(byFile[file]!.map(\.description).joined(separator: "; "))",
+                metadata: .event(.definitionRejected, [("TIENDO_CALENDAR", id), ("TIENDO_FILE", file)]))
         }
         let defs = definitionsInForce
         for (id, inForce) in calendarsInForce.sorted(by: { $0.key < $1.key }) {
@@ -61,9 +60,9 @@ extension Daemon {
                 file: inForce.file, line: 1, column: 1, severity: .warning,
                 message: "calendar '\(id)' is no longer found; the last good version stays in force")
             diagnostics.append(d)
-            sink.log(
-                4, "Không còn tệp lịch \(id) (\(inForce.file)); giữ lịch đang có hiệu lực", event: .definitionRejected,
-                fields: [("TIENDO_CALENDAR", id), ("TIENDO_FILE", inForce.file)])
+            log.warning(
+                "Không còn tệp lịch \(id) (\(inForce.file)); giữ lịch đang có hiệu lực",
+                metadata: .event(.definitionRejected, [("TIENDO_CALENDAR", id), ("TIENDO_FILE", inForce.file)]))
         }
     }
 
@@ -91,7 +90,7 @@ extension Daemon {
                 calendarsInForce[id] = calendar
                 out.append(c)
             } catch {
-                sink.log(2, "Không áp dụng được lịch \(id) mới (\(calendar.file)): \(error); giữ lịch đang có hiệu lực")
+                log.critical("Không áp dụng được lịch \(id) mới (\(calendar.file)): \(error); giữ lịch đang có hiệu lực")
             }
         }
         return out

@@ -1,4 +1,5 @@
 import Foundation
+public import Logging
 public import TiendoCore
 public import TiendoStore
 
@@ -52,7 +53,10 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
     public let options: DaemonOptions
     public let store: Store
     public let clock: DaemonClock
+    /// Where committed records go (journald or stderr).
     public let sink: any RecordSink
+    /// The daemon's own messages, through `SinkLogHandler` to the same journal or stderr as the records.
+    public let log: Logger
     let statusWriter: StatusWriter
     public let startedAt: Instant
     public let pid = Int(getpid())
@@ -100,10 +104,13 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
         catalogLock.unlock()
     }
 
-    public init(options: DaemonOptions, clock: DaemonClock, sink: any RecordSink) throws {
+    public init(options: DaemonOptions, clock: DaemonClock, sink: any RecordSink & LogWriter) throws {
         self.options = options
         self.clock = clock
         self.sink = sink
+        var log = Logger(label: "tiendod") { _ in SinkLogHandler(writer: sink) }
+        log.logLevel = .info
+        self.log = log
         startedAt = clock.now()
         lastNow = startedAt
         try FileManager.default.createDirectory(atPath: options.stateDirectory, withIntermediateDirectories: true)

@@ -44,7 +44,7 @@ extension Daemon {
                     do {
                         try store.saveDefinition(digest: def.digest, workflow: id, file: def.file, source: bytes, at: now)
                     } catch {
-                        sink.log(3, "Không lưu được định nghĩa \(id): \(error)")
+                        log.error("Không lưu được định nghĩa \(id): \(error)")
                     }
                 }
                 current[id] = def
@@ -56,9 +56,9 @@ extension Daemon {
         for (id, file) in set.rejected {
             let msgs = errorsByFile[file] ?? []
             let kept = current[id] != nil ? "giữ phiên bản tốt trước đó" : "chưa có phiên bản nào dùng được"
-            sink.log(
-                3, "Định nghĩa \(id) (\(file)) bị từ chối, \(kept): \(msgs.map(\.description).joined(separator: "; "))",
-                event: .definitionRejected, fields: [("TIENDO_WORKFLOW", id), ("TIENDO_FILE", file)])
+            log.error(
+                "Định nghĩa \(id) (\(file)) bị từ chối, \(kept): \(msgs.map(\.description).joined(separator: "; "))",
+                metadata: .event(.definitionRejected, [("TIENDO_WORKFLOW", id), ("TIENDO_FILE", file)]))
         }
         var diagnostics = set.diagnostics
         logCalendarErrors(loader, diagnostics: &diagnostics)
@@ -79,12 +79,14 @@ extension Daemon {
                         "\(c.id) (đổi hạn \(Daemon.thousands(c.records)) việc của \(Daemon.thousands(c.instances)) hồ sơ)"
                     }.joined(separator: ", ")
             }
-            sink.log(
-                6, "Đã nạp \(current.count) quy trình (\(what))", event: .definitionsLoaded,
-                fields: [
-                    ("TIENDO_WORKFLOWS", current.keys.sorted().joined(separator: " ")),
-                    ("TIENDO_CALENDARS", calendarsChanged.map(\.id).joined(separator: " ")),
-                ])
+            log.info(
+                "Đã nạp \(current.count) quy trình (\(what))",
+                metadata: .event(
+                    .definitionsLoaded,
+                    [
+                        ("TIENDO_WORKFLOWS", current.keys.sorted().joined(separator: " ")),
+                        ("TIENDO_CALENDARS", calendarsChanged.map(\.id).joined(separator: " ")),
+                    ]))
         }
         statusDirty = true
         return (changed, diagnostics)
@@ -116,7 +118,7 @@ extension Daemon {
         }
         if !changes.isEmpty {
             do { try store.commit(changes: changes, records: [], delivery: deliveryCommit(now: now, changes: changes)) } catch {
-                sink.log(2, "Không ghi được khi chuyển phiên bản \(workflow): \(error)")
+                log.critical("Không ghi được khi chuyển phiên bản \(workflow): \(error)")
             }
         }
     }

@@ -31,7 +31,7 @@ extension Daemon {
                 var inst = row.instance
                 guard let def = byDigest[inst.digest], let engine = engine(inst.digest) else {
                     // Its definition is gone: stop scheduling it and say so.
-                    sink.log(3, "Hồ sơ \(inst.id) chạy định nghĩa \(inst.digest.prefix(12)) không còn nạp được; tạm dừng lịch của nó")
+                    log.error("Hồ sơ \(inst.id) chạy định nghĩa \(inst.digest.prefix(12)) không còn nạp được; tạm dừng lịch của nó")
                     changes.append(InstanceChange(instance: inst, group: nil, nextWakeup: nil, dueItems: [], stale: true, dataJSON: nil))
                     continue
                 }
@@ -92,7 +92,7 @@ extension Daemon {
             try store.markSent(from: r.lowerBound, through: r.upperBound)
             unmarkedSent = nil
         } catch {
-            sink.log(3, "Không đánh dấu được bản ghi đã gửi: \(error)")
+            log.error("Không đánh dấu được bản ghi đã gửi: \(error)")
         }
     }
 
@@ -109,7 +109,7 @@ extension Daemon {
             }
         } catch {
             ok = false
-            sink.log(2, "Không ghi được nhóm thay đổi: \(error)")
+            log.critical("Không ghi được nhóm thay đổi: \(error)")
         }
         inGroup = false
         let records = groupRecords
@@ -152,6 +152,6 @@ extension Daemon {
                 + " (\(Messages.lateness(seconds: Int(max(0, clock.now().seconds - since.seconds))))), bù tiếp ngay"
             fields += [("TIENDO_BEHIND_INSTANCES", String(r.behind)), ("TIENDO_BEHIND_SINCE", zone.iso(since))]
         }
-        sink.log(4, text, event: .catchUp, fields: fields)
+        log.warning("\(text)", metadata: .event(.catchUp, fields))
     }
 }

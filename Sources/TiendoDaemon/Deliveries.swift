@@ -24,7 +24,7 @@ extension Daemon {
     func loadRouting(_ set: DefinitionSet, diagnostics: inout [Diagnostic]) {
         guard let file = RoutingParser.find(searchPath: options.workflowDirectories) else {
             if delivery.routing != nil {
-                sink.log(4, "Không còn tệp định tuyến \(RoutingParser.relativePath); từ nay không tạo thông báo gửi đi mới")
+                log.warning("Không còn tệp định tuyến \(RoutingParser.relativePath); từ nay không tạo thông báo gửi đi mới")
             }
             delivery.routing = nil
             delivery.router = nil
@@ -40,10 +40,9 @@ extension Daemon {
         diagnostics += found
         guard let routing else {
             let kept = delivery.routing != nil ? "giữ phiên bản tốt trước đó" : "chưa có phiên bản nào dùng được"
-            sink.log(
-                3,
+            log.error(
                 "Tệp định tuyến \(file) bị từ chối, \(kept): \(found.filter { $0.severity == .error }.map(\.description).joined(separator: "; "))",
-                event: .definitionRejected, fields: [("TIENDO_FILE", file)])
+                metadata: .event(.definitionRejected, [("TIENDO_FILE", file)]))
             return
         }
         let calendar =
@@ -51,9 +50,9 @@ extension Daemon {
             ?? WorkCalendar(id: "weekend", title: "Thứ Bảy, Chủ nhật", zone: .vietnam, weekend: [6, 7], rules: [], years: [:])
         delivery.routing = routing
         delivery.router = Router(routing: routing, definitions: definitions, fallbackCalendar: calendar)
-        sink.log(
-            6, "Đã nạp tệp định tuyến \(file): \(routing.channelOrder.count) kênh, \(routing.routes.count) tuyến",
-            event: .definitionsLoaded, fields: [("TIENDO_FILE", file)])
+        log.info(
+            "Đã nạp tệp định tuyến \(file): \(routing.channelOrder.count) kênh, \(routing.routes.count) tuyến",
+            metadata: .event(.definitionsLoaded, [("TIENDO_FILE", file)]))
     }
 
     // MARK: Fan-out in the record's transaction
@@ -73,7 +72,7 @@ extension Daemon {
                 data = changes[i].instance.data.mapValues { $0.display(zone: zone) }
             }
             let (fanOuts, problems) = router.fanOut(notice, recordKey: key, data: data, now: now)
-            for p in problems { sink.log(4, "Không gửi được thông báo cho một người nhận: \(p)") }
+            for p in problems { log.warning("Không gửi được thông báo cho một người nhận: \(p)") }
             for f in fanOuts { delivery.changed.insert(f.channel) }
             return fanOuts
         }

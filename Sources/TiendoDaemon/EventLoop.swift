@@ -141,7 +141,7 @@ public final class EventLoop: @unchecked Sendable {
     /// Reloads workflows and calendars (SIGHUP, or `Reload` with its caller's uid as `actor`).
     public func reload(actor: Int? = nil) {
         hooks.reloading()
-        daemon.sink.log(6, "Đang nạp lại định nghĩa quy trình và lịch…", event: .lifecycle, fields: [])
+        daemon.log.info("Đang nạp lại định nghĩa quy trình và lịch…", metadata: .event(.lifecycle))
         daemon.loadDefinitions(actor: actor)
         let waiters = reloadWaiters
         reloadWaiters.removeAll()
@@ -179,16 +179,15 @@ public final class EventLoop: @unchecked Sendable {
         do {
             let r = try daemon.tick(now: now)
             if degraded != nil {
-                daemon.sink.log(5, "Đã ghi lại được vào cơ sở dữ liệu; hết chế độ suy giảm", event: .lifecycle, fields: [])
+                daemon.log.notice("Đã ghi lại được vào cơ sở dữ liệu; hết chế độ suy giảm", metadata: .event(.lifecycle))
                 degraded = nil
                 daemon.statusDirty = true
             }
             if r.late > 0 { daemon.reportCatchUp(r, reason: "khi thức dậy") }
         } catch {
             if degraded == nil {
-                daemon.sink.log(
-                    2, "KHÔNG GHI ĐƯỢC trạng thái (\(error)); không gửi gì chưa được ghi, sẽ thử lại mỗi 5 giây", event: .lifecycle,
-                    fields: [])
+                daemon.log.critical(
+                    "KHÔNG GHI ĐƯỢC trạng thái (\(error)); không gửi gì chưa được ghi, sẽ thử lại mỗi 5 giây", metadata: .event(.lifecycle))
             }
             degraded = "\(error)"
             daemon.statusDirty = true
@@ -226,7 +225,7 @@ public final class EventLoop: @unchecked Sendable {
                 pollfd(fd: timerFD, events: Int16(POLLIN), revents: 0),
             ]
             let n = poll(&fds, 3, timeout)
-            if n < 0 && errno != EINTR { daemon.sink.log(3, "poll: \(String(cString: strerror(errno)))") }
+            if n < 0 && errno != EINTR { daemon.log.error("poll: \(String(cString: strerror(errno)))") }
             if let w = hooks.watchdogInterval, DaemonClock.monotonic() - lastWatchdog >= w * 0.9 {
                 hooks.watchdog()
                 lastWatchdog = DaemonClock.monotonic()
@@ -240,10 +239,9 @@ public final class EventLoop: @unchecked Sendable {
                     let now = daemon.clock.now()
                     let before = daemon.lastNow
                     let delta = now.seconds - before.seconds
-                    daemon.sink.log(
-                        4,
+                    daemon.log.warning(
                         "Đồng hồ hệ thống vừa bị đặt lại (\(delta >= 0 ? "tiến" : "lùi") khoảng \(Messages.span(seconds: Int(abs(delta))))); lập lại lịch, không việc nào bị mất hay lặp",
-                        event: .lifecycle, fields: [])
+                        metadata: .event(.lifecycle))
                 }
             }
             if fds[1].revents != 0 {

@@ -190,7 +190,7 @@ extension Daemon {
         do {
             _ = try flushOutbox()
         } catch {
-            sink.log(3, "Không gửi được bản ghi của lần nhập (sẽ gửi lại sau): \(error)")
+            log.error("Không gửi được bản ghi của lần nhập (sẽ gửi lại sau): \(error)")
         }
         return count
     }

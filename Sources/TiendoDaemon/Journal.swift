@@ -25,7 +25,7 @@ extension Record.Kind {
 /// Structured entries straight to journald with sd_journal_sendv: records with their MESSAGE_ID and `TIENDO_*`
 /// fields (interfaces §6), daemon messages with their MESSAGE_ID, extra fields and CODE_FILE/CODE_LINE/CODE_FUNC.
 /// Stateless: sd_journal_sendv is safe to call from any thread.
-public final class JournalSink: RecordSink, Sendable {
+public final class JournalSink: RecordSink, LogWriter {
     public static let identifier = "tiendod"
     /// Field names the sink sets itself; extra fields may not override them.
     static let reserved: Set<String> = ["MESSAGE", "MESSAGE_ID", "PRIORITY", "SYSLOG_IDENTIFIER", "CODE_FILE", "CODE_LINE", "CODE_FUNC"]

@@ -1,15 +1,15 @@
 public import Logging
 
-/// A swift-log handler over the daemon's sink: journald entries (metadata as sanitised journal fields, the
+/// The daemon's one logging path: a swift-log handler over its `LogWriter`, journald entries (metadata as sanitised journal fields, the
 /// call site as CODE_FILE/CODE_LINE/CODE_FUNC, a `message_id` metadata value of a known daemon event as
 /// MESSAGE_ID) or readable stderr lines, whichever the daemon chose at start.
 public struct SinkLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level = .info
     public var metadataProvider: Logger.MetadataProvider?
-    let sink: any RecordSink & Sendable
+    let writer: any LogWriter
 
-    public init(sink: any RecordSink & Sendable) { self.sink = sink }
+    public init(writer: any LogWriter) { self.writer = writer }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
@@ -54,8 +54,17 @@ public struct SinkLogHandler: LogHandler {
                 fields.append((key, value))  // the journal sink sanitises the names
             }
         }
-        sink.log(
+        writer.log(
             SinkLogHandler.priority(event.level), "\(event.message)", event: daemonEvent, fields: fields,
             code: CodeLocation(file: event.file, line: event.line, function: event.function))
+    }
+}
+
+extension Logger.Metadata {
+    /// A known daemon event (journald MESSAGE_ID) and extra journal fields, as the metadata of one message.
+    public static func event(_ event: DaemonEvent, _ fields: [(String, String)] = []) -> Logger.Metadata {
+        var m: Logger.Metadata = ["message_id": "\(event.rawValue)"]
+        for (k, v) in fields { m[k] = "\(v)" }
+        return m
     }
 }

@@ -22,30 +22,22 @@ public struct CodeLocation: Sendable {
     }
 }
 
-/// Where records and daemon messages go: journald when connected, readable stderr lines otherwise.
+/// Where committed records go: journald when connected, readable stderr lines otherwise. Records only: the daemon's
+/// own messages go through its swift-log `Logger` (`Daemon.log`, `SinkLogHandler`) to a `LogWriter`.
 public protocol RecordSink: AnyObject {
     /// Sends records that are already committed. Returns false if they could not be sent (they stay unsent).
     func emit(_ records: [Record]) -> Bool
+}
+
+/// Where `SinkLogHandler` writes the daemon's own messages: the same journal or stderr as the records.
+public protocol LogWriter: AnyObject, Sendable {
     /// A daemon message with a syslog priority, optional extra fields and the code that logged it.
     func log(_ priority: Int, _ message: String, event: DaemonEvent?, fields: [(String, String)], code: CodeLocation?)
 }
 
-extension RecordSink {
-    public func log(_ priority: Int, _ message: String, file: String = #fileID, line: UInt = #line, function: String = #function) {
-        log(priority, message, event: nil, fields: [], code: CodeLocation(file: file, line: line, function: function))
-    }
-
-    public func log(
-        _ priority: Int, _ message: String, event: DaemonEvent?, fields: [(String, String)], file: String = #fileID,
-        line: UInt = #line, function: String = #function
-    ) {
-        log(priority, message, event: event, fields: fields, code: CodeLocation(file: file, line: line, function: function))
-    }
-}
-
 /// Readable lines on stderr: the fallback when no journal is connected (a terminal, CI). Text that came from
 /// outside (titles, keys, field values, file names) is shown with control characters escaped (`TerminalText`).
-public final class StderrSink: RecordSink, Sendable {
+public final class StderrSink: RecordSink, LogWriter {
     /// One line at a time on stderr, whole.
     let lock = Mutex(())
     public init() {}

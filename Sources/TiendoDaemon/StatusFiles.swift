@@ -62,7 +62,7 @@ extension Daemon {
             statusDirty = false
             return s
         } catch {
-            sink.log(3, "Không ghi được tệp trạng thái trong \(options.runtimeDirectory): \(error)")
+            log.error("Không ghi được tệp trạng thái trong \(options.runtimeDirectory): \(error)")
             return nil
         }
     }

@@ -57,8 +57,8 @@ struct Tiendod: ParsableCommand {
         precondition(tiendod_signals_blocked_at_load() == 1, "signals not blocked at load")
         EventLoop.blockSignals()
         // systemd's convention: structured journal entries when stderr is the journal stream, readable lines otherwise.
-        let sink: any RecordSink & Sendable = JournalSink.stderrIsJournal() ? JournalSink() : StderrSink()
-        LoggingSystem.bootstrap { _ in SinkLogHandler(sink: sink) }
+        let sink: any RecordSink & LogWriter = JournalSink.stderrIsJournal() ? JournalSink() : StderrSink()
+        LoggingSystem.bootstrap { _ in SinkLogHandler(writer: sink) }
         let log = Logger(label: "tiendod")
         let lifecycle: Logger.Metadata = ["message_id": "\(DaemonEvent.lifecycle.rawValue)"]
         let openFiles = ServiceManager.raiseOpenFileLimit()

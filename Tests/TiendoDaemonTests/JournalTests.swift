@@ -159,7 +159,7 @@ struct JournalTests {
     @Test("the swift-log handler passes level, metadata, MESSAGE_ID and the call site to the sink")
     func logHandler() throws {
         let sink = CapturingSink()
-        var logger = Logger(label: "test") { _ in SinkLogHandler(sink: sink) }
+        var logger = Logger(label: "test") { _ in SinkLogHandler(writer: sink) }
         logger[metadataKey: "peer.uid"] = "1000"
         logger.warning(
             "từ chối", metadata: ["message_id": "\(DaemonEvent.definitionRejected.rawValue)", "tiendo.workflow": "thi-dua"])
@@ -172,16 +172,19 @@ struct JournalTests {
         #expect(SinkLogHandler.level(3) == .error && SinkLogHandler.priority(.critical) == 2)
     }
 
-    @Test("RecordSink.log fills in the call site")
-    func codeLocationDefaults() throws {
+    @Test("a daemon event's metadata gives MESSAGE_ID and journal fields; the call site is the Logger's caller")
+    func eventMetadata() throws {
         let sink = CapturingSink()
-        sink.log(5, "x"); let line = #line
-        let code = try #require(sink.messages.first?.code)
-        #expect(code.file == "TiendoDaemonTests/JournalTests.swift" && code.line == UInt(line))
+        let logger = Logger(label: "test") { _ in SinkLogHandler(writer: sink) }
+        logger.notice("x", metadata: .event(.catchUp, [("TIENDO_LATE_ITEMS", "3")])); let line = #line
+        let m = try #require(sink.messages.first)
+        #expect(m.priority == 5 && m.event == .catchUp)
+        #expect(m.fields.map(\.0) == ["TIENDO_LATE_ITEMS"] && m.fields.first?.1 == "3")
+        #expect(m.code?.file == "TiendoDaemonTests/JournalTests.swift" && m.code?.line == UInt(line))
     }
 }
 
-final class CapturingSink: RecordSink, @unchecked Sendable {
+final class CapturingSink: RecordSink, LogWriter, @unchecked Sendable {
     struct Message {
         var priority: Int
         var message: String

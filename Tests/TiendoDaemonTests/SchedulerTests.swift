@@ -9,7 +9,7 @@ import TiendoDaemon
 /// cover the loop, the timer and the socket on a fake clock.
 @Suite struct SchedulerTests {
     /// Keeps what the daemon emits, in order.
-    final class CapturingSink: RecordSink, Sendable {
+    final class CapturingSink: RecordSink, LogWriter {
         private let kept = Mutex<[Record]>([])
         var records: [Record] { kept.withLock { $0 } }
         func emit(_ records: [Record]) -> Bool {

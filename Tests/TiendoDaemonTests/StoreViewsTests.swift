@@ -9,7 +9,7 @@ import TiendoStore
 /// own operations (import, tick, events) with the shipped workflows.
 @Suite("store aggregates and the Agenda writer", .serialized)
 struct StoreViewsTests {
-    final class QuietSink: RecordSink {
+    final class QuietSink: RecordSink, LogWriter {
         func emit(_ records: [Record]) -> Bool { true }
         func log(_ priority: Int, _ message: String, event: DaemonEvent?, fields: [(String, String)], code: CodeLocation?) {}
     }
