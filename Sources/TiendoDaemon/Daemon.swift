@@ -1,5 +1,6 @@
 import Foundation
 public import Logging
+import Synchronization
 public import TiendoCore
 public import TiendoStore
 
@@ -46,10 +47,36 @@ public struct DaemonOptions: Sendable {
     }
 }
 
-/// The daemon's state owner. Every method runs on the loop thread (see `EventLoop`); nothing here is shared.
-/// Only `views` and `catalog` may be used from other threads (they are lock-protected snapshots).
-/// Unchecked Sendable: its state belongs to the loop thread (see EventLoop); not yet checked by the compiler.
-public final class Daemon: InstanceCounter, @unchecked Sendable {
+/// What threads other than the loop's may use of a daemon (the varlink readers, the integrity check, the web's
+/// calls through them): the store, whose reader connections never block the writer, and the catalog snapshot the
+/// loop publishes after every load. Immutable but for that snapshot, which is behind a `Mutex`.
+public final class ViewSource: Sendable {
+    public let store: Store
+    public let pid: Int
+    public let startedAt: Instant
+    private let published = Mutex(Catalog(current: [:], byDigest: [:], diagnostics: []))
+
+    init(store: Store, pid: Int, startedAt: Instant) {
+        self.store = store
+        self.pid = pid
+        self.startedAt = startedAt
+    }
+
+    /// The definitions in force at the last load.
+    public var catalog: Catalog { published.withLock { $0 } }
+
+    /// Read-only views over the current catalog and the store.
+    public var views: Views { Views(catalog: catalog, store: store, pid: pid, startedAt: startedAt) }
+
+    func publish(_ catalog: Catalog) { published.withLock { $0 = catalog } }
+}
+
+/// The daemon's state: the catalog, the engines, the calendars in force, the outbox, the loop's bookkeeping and the
+/// only write connection's transactions. Not `Sendable`: once handed to an `EventLoop` it is reachable only inside
+/// the loop's `Mutex` (`EventLoop.enqueue`, `EventLoop.withDaemon`), so the compiler checks that no other thread
+/// keeps it. What other threads need is `viewSource` (`Sendable`), taken before the daemon is handed over.
+/// Tests use a daemon directly on their own thread (the scheduler without a loop).
+public final class Daemon: InstanceCounter {
     public let options: DaemonOptions
     public let store: Store
     public let clock: DaemonClock
@@ -58,8 +85,8 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
     /// The daemon's own messages, through `SinkLogHandler` to the same journal or stderr as the records.
     public let log: Logger
     let statusWriter: StatusWriter
-    public let startedAt: Instant
-    public let pid = Int(getpid())
+    /// The catalog snapshot and the store for other threads.
+    public let viewSource: ViewSource
 
     /// The definition in force per workflow id.
     public internal(set) var current: [String: WorkflowDefinition] = [:]
@@ -74,9 +101,9 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
     public internal(set) var diagnostics: [Diagnostic] = []
     public internal(set) var recordsSent: [Record.Kind: Int] = [:]
     var statusDirty = true
+    /// The event loop's pacing of status writes and its degraded mode (`EventLoop`).
+    var loopStatus = LoopStatus()
     public internal(set) var lastNow: Instant
-    private let catalogLock = NSLock()
-    private var catalogSnapshot = Catalog(current: [:], byDigest: [:], diagnostics: [])
     /// Records emitted but not yet marked sent; marked by the next write transaction or when the loop goes idle.
     var unmarkedSent: ClosedRange<Int64>?
     /// Inside `group`: commits go into one transaction; emission and replies wait for it.
@@ -90,18 +117,11 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
     /// The routing file in force and the delivery queue's changes (`Deliveries.swift`).
     let delivery = DeliveryState()
 
-    /// The definitions in force, safe to use from any thread.
-    public var catalog: Catalog {
-        catalogLock.lock()
-        defer { catalogLock.unlock() }
-        return catalogSnapshot
-    }
+    /// The definitions in force.
+    public var catalog: Catalog { viewSource.catalog }
 
     func publishCatalog() {
-        let c = Catalog(current: current, byDigest: byDigest, diagnostics: diagnostics)
-        catalogLock.lock()
-        catalogSnapshot = c
-        catalogLock.unlock()
+        viewSource.publish(Catalog(current: current, byDigest: byDigest, diagnostics: diagnostics))
     }
 
     public init(options: DaemonOptions, clock: DaemonClock, sink: any RecordSink & LogWriter) throws {
@@ -111,7 +131,7 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
         var log = Logger(label: "tiendod") { _ in SinkLogHandler(writer: sink) }
         log.logLevel = .info
         self.log = log
-        startedAt = clock.now()
+        let startedAt = clock.now()
         lastNow = startedAt
         try FileManager.default.createDirectory(atPath: options.stateDirectory, withIntermediateDirectories: true)
         store = try Store(
@@ -119,13 +139,13 @@ public final class Daemon: InstanceCounter, @unchecked Sendable {
             inlineCheckBytes: options.inlineIntegrityCheckBytes, initialize: options.initialize)
         // Imports staged by clients of an earlier run cannot be finished: their client has gone.
         try store.dropStaged()
+        viewSource = ViewSource(store: store, pid: Int(getpid()), startedAt: startedAt)
         statusWriter = StatusWriter(directory: options.runtimeDirectory)
         try statusWriter.prepare()
     }
 
     // MARK: Views
 
-    /// Read-only views over a snapshot of the catalog and the store; usable from any thread.
-    public var views: Views { Views(catalog: catalog, store: store, pid: pid, startedAt: startedAt) }
-
+    /// Read-only views over a snapshot of the catalog and the store.
+    public var views: Views { viewSource.views }
 }

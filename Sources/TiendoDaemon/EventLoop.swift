@@ -19,45 +19,66 @@ public struct LifecycleHooks: Sendable {
     public init() {}
 }
 
+/// The event loop's bookkeeping, kept in the `Daemon` it runs: when the status files were last written and how far
+/// apart they are spaced, the last `STATUS=` line, and why writing to the store fails (degraded mode).
+struct LoopStatus {
+    var lastWrite = 0.0
+    var interval = 1.0
+    var summary = ""
+    var degraded: String?
+}
+
 /// The single thread that owns the daemon: it sleeps in `poll` until the next wake-up (a timerfd), a signal
 /// (signalfd: SIGHUP reload, SIGTERM/SIGINT stop), a request from a control thread (eventfd) or a clock change.
 /// No fixed polling interval: with nothing due it only wakes for the watchdog.
-/// Unchecked Sendable: its fds and vars are the loop thread's; `jobs` under `lock`.
-public final class EventLoop: @unchecked Sendable {
-    let daemon: Daemon
+///
+/// Ownership, checked by the compiler (no `@unchecked`): the daemon is handed over (`sending`) to a `Mutex` that
+/// `run` holds for each turn of the loop and never while it sleeps, so jobs and `withDaemon` see it one at a time and
+/// none can keep it; the job queue and the stop flag are another `Mutex`. The descriptors are plain numbers, never
+/// closed: any thread writes `wakeFD`, only `run` reads the others.
+public final class EventLoop: Sendable {
     let hooks: LifecycleHooks
+    let clock: DaemonClock
     let wakeFD: Int32
     let signalFD: Int32
     let timerFD: Int32
     let timerClock: Int32
-    private let lock = NSLock()
-    private var jobs: [(groupable: Bool, job: @Sendable (Daemon) -> Void)] = []
-    private var running = true
-    var lastStatusWrite = 0.0
-    /// When the watchdog was last fed (loop thread).
-    var lastWatchdog = 0.0
-    var statusInterval = 1.0
-    var degraded: String?
-    var lastSummary = ""
-    /// Called on the loop thread after every reload (the control socket waits for it).
-    var reloadWaiters: [@Sendable () -> Void] = []
+    private let owned: Mutex<Daemon>
+    private let queue = Mutex(JobQueue())
+    /// When the watchdog was last fed (monotonic seconds), by `run` or by the daemon's heartbeat during a long job.
+    private let watchdogFed = Mutex(0.0)
+
+    struct JobQueue {
+        var jobs: [(groupable: Bool, job: @Sendable (Daemon) -> Void)] = []
+        var running = true
+    }
 
     /// Blocks the signals the loop handles; call on the main thread before any other thread starts.
     public static func blockSignals() { tiendo_block_signals() }
 
-    public init(daemon: Daemon, hooks: LifecycleHooks) throws {
-        self.daemon = daemon
+    /// Takes the daemon over: from here on it is reached through `enqueue`, `submit` and `withDaemon` only.
+    public init(daemon: sending Daemon, hooks: LifecycleHooks) throws {
         self.hooks = hooks
+        clock = daemon.clock
         wakeFD = tiendo_eventfd()
         signalFD = tiendo_signalfd_hup_term_int()
-        timerClock = daemon.clock.isFake ? CLOCK_MONOTONIC : CLOCK_REALTIME
+        timerClock = clock.isFake ? CLOCK_MONOTONIC : CLOCK_REALTIME
         timerFD = tiendo_timerfd(timerClock)
+        owned = Mutex(daemon)
         guard wakeFD >= 0, signalFD >= 0, timerFD >= 0 else {
             throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
         }
     }
 
-    /// Runs `job` on the loop thread and waits for its result (control-socket requests).
+    /// Runs `body` with the daemon on the calling thread, between two turns of the loop (it waits for a running
+    /// job or firing to finish). For set-up before `run` and for tests; never from inside a job (the lock is not
+    /// recursive). The result must be `Sendable` so the daemon cannot be handed out through it (Swift does not yet
+    /// check a `Mutex` result that is the protected value itself, swiftlang/swift#81274).
+    public func withDaemon<T: Sendable>(_ body: (inout sending Daemon) -> T) -> T {
+        owned.withLock { body(&$0) }
+    }
+
+    /// Runs `job` on the loop thread and waits for its result.
     public func submit<T: Sendable>(_ job: @escaping @Sendable (Daemon) -> T) -> T {
         let done = DispatchSemaphore(value: 0)
         let box = ResultBox<T>()
@@ -73,43 +94,35 @@ public final class EventLoop: @unchecked Sendable {
     /// Queues `job` on the loop thread without waiting. Consecutive `groupable` jobs (operator changes) share one
     /// transaction: one fsync for all of them (group commit); they reply through `Daemon.afterCommit`.
     public func enqueue(groupable: Bool = false, _ job: @escaping @Sendable (Daemon) -> Void) {
-        lock.lock()
-        jobs.append((groupable, job))
-        lock.unlock()
+        queue.withLock { $0.jobs.append((groupable, job)) }
+        wake()
+    }
+
+    /// Stops the loop from any thread: the flag first, then the wake-up. The loop reads the eventfd only after
+    /// `poll` and checks the flag after that read, so a wake-up it consumes is never one that came before the flag.
+    public func stop() {
+        queue.withLock { $0.running = false }
+        wake()
+    }
+
+    func wake() {
         var one: UInt64 = 1
         _ = write(wakeFD, &one, 8)
     }
 
-    /// Stops the loop from any thread: the flag first, then the wake-up, so the loop cannot consume the wake-up
-    /// and go back to sleep before it sees the flag.
-    public func stop() {
-        lock.lock()
-        running = false
-        lock.unlock()
-        enqueue { _ in }
-    }
+    var hasJobs: Bool { queue.withLock { !$0.jobs.isEmpty } }
 
-    var hasJobs: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return !jobs.isEmpty
-    }
-
-    var isRunning: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return running
-    }
+    var isRunning: Bool { queue.withLock { $0.running } }
 
     /// Arms the timer for the next wake-up. Real time: an absolute CLOCK_REALTIME timer that is cancelled when the
     /// clock is set (so jumps are seen at once); fake time: a relative monotonic timer scaled by the rate.
     func arm(_ next: Instant?) {
-        if daemon.clock.isFake {
+        if clock.isFake {
             guard let next else {
                 tiendo_timer_arm(timerFD, 0, 0, 0)  // disarm
                 return
             }
-            let delay = max(daemon.clock.realDelay(until: next), 0.000_001)
+            let delay = max(clock.realDelay(until: next), 0.000_001)
             let sec = Int(delay)
             tiendo_timer_arm(timerFD, sec, max(1, Int((delay - Double(sec)) * 1e9)), 0)
         } else {
@@ -118,11 +131,12 @@ public final class EventLoop: @unchecked Sendable {
         }
     }
 
-    func runJobs() {
-        lock.lock()
-        let js = jobs
-        jobs.removeAll()
-        lock.unlock()
+    func runJobs(_ daemon: Daemon) {
+        let js = queue.withLock { q in
+            let js = q.jobs
+            q.jobs.removeAll()
+            return js
+        }
         var i = 0
         while i < js.count {
             guard js[i].groupable else {
@@ -138,108 +152,117 @@ public final class EventLoop: @unchecked Sendable {
         }
     }
 
-    /// Reloads workflows and calendars (SIGHUP, or `Reload` with its caller's uid as `actor`).
-    public func reload(actor: Int? = nil) {
+    /// Reloads workflows and calendars (SIGHUP, or a `Reload` job with its caller's uid as `actor`).
+    public func reload(_ daemon: Daemon, actor: Int? = nil) {
         hooks.reloading()
         daemon.log.info("Đang nạp lại định nghĩa quy trình và lịch…", metadata: .event(.lifecycle))
         daemon.loadDefinitions(actor: actor)
-        let waiters = reloadWaiters
-        reloadWaiters.removeAll()
-        for w in waiters { w() }
-        updateStatus(force: true)
-        hooks.ready(lastSummary)
+        updateStatus(daemon, force: true)
+        hooks.ready(daemon.loopStatus.summary)
     }
 
     /// Writes the status files now (at start-up, before READY).
-    public func updateStatusNow() { updateStatus(force: true) }
+    public func updateStatusNow() { withDaemon { updateStatus($0, force: true) } }
 
     /// Writes the status files (at most once a second) and keeps the service manager's STATUS= current.
-    func updateStatus(force: Bool = false) {
+    func updateStatus(_ daemon: Daemon, force: Bool = false) {
         let nowReal = DaemonClock.monotonic()
         guard daemon.statusDirty || force else { return }
-        guard force || nowReal - lastStatusWrite >= statusInterval else { return }
+        guard force || nowReal - daemon.loopStatus.lastWrite >= daemon.loopStatus.interval else { return }
         let now = daemon.clock.now()
         let summaries = daemon.writeStatus(now: now)
-        lastStatusWrite = DaemonClock.monotonic()
+        let written = DaemonClock.monotonic()
+        daemon.loopStatus.lastWrite = written
         // At most once a second; on large stores spaced to keep aggregation under ~20% of the loop's time,
         // but never more than 5 s behind a change.
-        statusInterval = min(5, max(1, 5 * (lastStatusWrite - nowReal)))
+        daemon.loopStatus.interval = min(5, max(1, 5 * (written - nowReal)))
         if let s = summaries {
             var line = daemon.summaryLine(instances: s.instances, overdue: s.overdue)
-            if let degraded { line += " — SỰ CỐ: \(degraded)" }
-            if line != lastSummary {
-                lastSummary = line
+            if let degraded = daemon.loopStatus.degraded { line += " — SỰ CỐ: \(degraded)" }
+            if line != daemon.loopStatus.summary {
+                daemon.loopStatus.summary = line
                 hooks.status(line)
             }
         }
     }
 
-    func fire() {
+    func fire(_ daemon: Daemon) {
         let now = daemon.clock.now()
         do {
             let r = try daemon.tick(now: now)
-            if degraded != nil {
+            if daemon.loopStatus.degraded != nil {
                 daemon.log.notice("Đã ghi lại được vào cơ sở dữ liệu; hết chế độ suy giảm", metadata: .event(.lifecycle))
-                degraded = nil
+                daemon.loopStatus.degraded = nil
                 daemon.statusDirty = true
             }
             if r.late > 0 { daemon.reportCatchUp(r, reason: "khi thức dậy") }
         } catch {
-            if degraded == nil {
+            if daemon.loopStatus.degraded == nil {
                 daemon.log.critical(
                     "KHÔNG GHI ĐƯỢC trạng thái (\(error)); không gửi gì chưa được ghi, sẽ thử lại mỗi 5 giây", metadata: .event(.lifecycle))
             }
-            degraded = "\(error)"
+            daemon.loopStatus.degraded = "\(error)"
             daemon.statusDirty = true
         }
     }
 
+    /// Feeds the watchdog when at least `fraction` of its interval has passed since it was last fed.
+    func feedWatchdog(after fraction: Double) {
+        guard let w = hooks.watchdogInterval else { return }
+        watchdogFed.withLock { fed in
+            guard DaemonClock.monotonic() - fed >= w * fraction else { return }
+            hooks.watchdog()
+            fed = DaemonClock.monotonic()
+        }
+    }
+
+    /// One turn before the loop sleeps: queued jobs, what is due, the sender's streams, the status files, the
+    /// timer. Returns how long `poll` may sleep, in milliseconds (-1: until woken).
+    func turn(_ daemon: Daemon) -> Int32 {
+        runJobs(daemon)
+        fire(daemon)
+        daemon.flushDeliveryChanges()
+        updateStatus(daemon)
+        if !hasJobs { daemon.flushSentMarks() }
+        let degraded = daemon.loopStatus.degraded != nil
+        arm(degraded ? nil : (try? daemon.store.nextWakeup()) ?? nil)
+        var timeout: Int32 = -1
+        if daemon.statusDirty {
+            let nextWrite = daemon.loopStatus.lastWrite + daemon.loopStatus.interval
+            timeout = Int32(max(0, (nextWrite - DaemonClock.monotonic()) * 1000) + 1)
+        }
+        if degraded { timeout = timeout < 0 ? 5000 : min(timeout, 5000) }
+        if let w = hooks.watchdogInterval {
+            let remaining = Int32(max(0, (watchdogFed.withLock { $0 } + w - DaemonClock.monotonic()) * 1000))
+            timeout = timeout < 0 ? remaining : min(timeout, remaining)
+        }
+        return timeout
+    }
+
     /// The loop. Returns when stopped by SIGTERM/SIGINT or `stop()`.
     public func run() {
-        lastWatchdog = DaemonClock.monotonic()
-        daemon.heartbeat = { [unowned self] in
-            if let w = self.hooks.watchdogInterval, DaemonClock.monotonic() - self.lastWatchdog >= w * 0.5 {
-                self.hooks.watchdog()
-                self.lastWatchdog = DaemonClock.monotonic()
-            }
-        }
+        watchdogFed.withLock { $0 = DaemonClock.monotonic() }
+        withDaemon { $0.heartbeat = { [unowned self] in self.feedWatchdog(after: 0.5) } }
         while isRunning {
-            runJobs()
-            fire()
-            daemon.flushDeliveryChanges()
-            updateStatus()
-            if !hasJobs { daemon.flushSentMarks() }
-            let next = degraded == nil ? (try? daemon.store.nextWakeup()) ?? nil : nil
-            arm(next)
-            var timeout: Int32 = -1
-            if daemon.statusDirty {
-                timeout = Int32(max(0, (lastStatusWrite + statusInterval - DaemonClock.monotonic()) * 1000) + 1)
-            }
-            if degraded != nil { timeout = timeout < 0 ? 5000 : min(timeout, 5000) }
-            if let w = hooks.watchdogInterval {
-                let remaining = Int32(max(0, (lastWatchdog + w - DaemonClock.monotonic()) * 1000))
-                timeout = timeout < 0 ? remaining : min(timeout, remaining)
-            }
+            let timeout = withDaemon { turn($0) }
             var fds = [
                 pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0), pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0),
                 pollfd(fd: timerFD, events: Int16(POLLIN), revents: 0),
             ]
             let n = poll(&fds, 3, timeout)
-            if n < 0 && errno != EINTR { daemon.log.error("poll: \(String(cString: strerror(errno)))") }
-            if let w = hooks.watchdogInterval, DaemonClock.monotonic() - lastWatchdog >= w * 0.9 {
-                hooks.watchdog()
-                lastWatchdog = DaemonClock.monotonic()
+            if n < 0 && errno != EINTR {
+                let reason = String(cString: strerror(errno))
+                withDaemon { $0.log.error("poll: \(reason)") }
             }
+            feedWatchdog(after: 0.9)
             if fds[0].revents != 0 {
                 var v: UInt64 = 0
                 _ = read(wakeFD, &v, 8)
             }
-            if fds[2].revents != 0 {
-                if tiendo_timer_read(timerFD) == -2 {
-                    let now = daemon.clock.now()
-                    let before = daemon.lastNow
-                    let delta = now.seconds - before.seconds
-                    daemon.log.warning(
+            if fds[2].revents != 0, tiendo_timer_read(timerFD) == -2 {
+                withDaemon { d in
+                    let delta = d.clock.now().seconds - d.lastNow.seconds
+                    d.log.warning(
                         "Đồng hồ hệ thống vừa bị đặt lại (\(delta >= 0 ? "tiến" : "lùi") khoảng \(Messages.span(seconds: Int(abs(delta))))); lập lại lịch, không việc nào bị mất hay lặp",
                         metadata: .event(.lifecycle))
                 }
@@ -247,20 +270,19 @@ public final class EventLoop: @unchecked Sendable {
             if fds[1].revents != 0 {
                 while case let signo = tiendo_signalfd_read(signalFD), signo > 0 {
                     switch signo {
-                    case SIGHUP: reload()
-                    case SIGTERM, SIGINT:
-                        lock.lock()
-                        running = false
-                        lock.unlock()
+                    case SIGHUP: withDaemon { reload($0) }
+                    case SIGTERM, SIGINT: queue.withLock { $0.running = false }
                     default: break
                     }
                 }
             }
         }
         hooks.stopping()
-        runJobs()
-        daemon.flushSentMarks()
-        updateStatus(force: true)
+        withDaemon { d in
+            runJobs(d)
+            d.flushSentMarks()
+            updateStatus(d, force: true)
+        }
     }
 }
 

@@ -114,6 +114,8 @@ struct Tiendod: ParsableCommand {
             throw ExitCode(1)
         }
         let hooks = ServiceManager.hooks()
+        // What other threads use of the daemon; the daemon itself goes to the loop and is reached only through it.
+        let shared = daemon.viewSource
         let loop = try EventLoop(daemon: daemon, hooks: hooks)
         // The control socket: adopted from systemd, else bound at --socket.
         let listenFD: Int32
@@ -131,7 +133,7 @@ struct Tiendod: ParsableCommand {
         }
         let varlinkLog = Logger(label: "tiendod.varlink")
         let logger: @Sendable (Int, String) -> Void = { p, m in varlinkLog.log(level: SinkLogHandler.level(p), "\(m)") }
-        let views: @Sendable () -> Views = { [daemon] in daemon.views }
+        let views: @Sendable () -> Views = { [shared] in shared.views }
         let control = ControlService(loop: loop, views: views, clock: clock, log: logger)
         var limits = ServerLimits().fitted(toOpenFileLimit: openFiles)
         // Tests shorten how long a half-sent message or an unread reply may hold a connection (README, Limits).
@@ -140,7 +142,7 @@ struct Tiendod: ParsableCommand {
             limits.writeStallTimeout = s
         }
         let server = VarlinkServer(listenFD: listenFD, handler: control, limits: limits, log: logger)
-        daemon.onRecords = { [server] records in server.broadcast(records) }
+        loop.withDaemon { $0.onRecords = { [server] records in server.broadcast(records) } }
         server.start()
         loop.updateStatusNow()
         // Definitions, state and socket are ready (updateStatusNow already sent the STATUS= line).
@@ -150,8 +152,8 @@ struct Tiendod: ParsableCommand {
             metadata: lifecycle)
         // A large database is checked now, beside the running daemon (see Store.init); damage stops it.
         let damaged = OnceFlag()
-        if daemon.store.integrityCheckPending {
-            let store = daemon.store
+        if shared.store.integrityCheckPending {
+            let store = shared.store
             Thread.detachNewThread { [loop] in
                 do {
                     let t0 = ContinuousClock.now

@@ -168,6 +168,8 @@ struct DeadlineSlot {
 /// Holds an instance's schedule: copies of the instance share it; the engine changes it in place only when its
 /// instance holds the only reference (`isKnownUniquelyReferenced`), and takes a copy of the schedule otherwise.
 /// Copy-on-write by hand, as arrays do it: that is what makes the unchecked `Sendable` sound.
+/// Unchecked Sendable: a `Mutex` around the schedule cost 6 % of steps/s and 5 % of event steps/s per CPU second
+/// (tiendo-bench offline, 10^5, medians of 8 interleaved runs), for no safety the copy-on-write lacks.
 final class ScheduleBox: @unchecked Sendable {
     var value: Schedule
     init(_ value: Schedule) { self.value = value }

@@ -303,7 +303,7 @@ public final class ControlService: VarlinkHandler, Sendable {
                 case .imported(let n): return .ok([("imported", .int(n))])
                 }
             case "Reload":
-                loop.reload(actor: actor)
+                loop.reload(d, actor: actor)
                 let s = try d.summaries(now: now, groups: false)
                 return .ok([("workflows", .array(s.workflows)), ("diagnostics", .array(d.diagnostics.map(\.json)))])
             default:

@@ -52,8 +52,11 @@ final class DeliveryService: Sendable {
         self.log = log
         self.authority = authority
         self.readers = readers
-        loop.daemon.delivery.onChanges = { [unowned self] channels in
-            for c in channels { self.announce(c, store: loop.daemon.store) }
+        loop.withDaemon { d in
+            let store = d.store
+            d.delivery.onChanges = { [unowned self] channels in
+                for c in channels { self.announce(c, store: store) }
+            }
         }
     }
 

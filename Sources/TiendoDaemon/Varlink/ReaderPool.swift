@@ -1,16 +1,34 @@
 import Foundation
+import Synchronization
 
 /// A fixed pool of threads answering reading requests, fair between local users: the next job goes to the user
 /// with the fewest jobs running (the oldest job first among equals), so that one user's heavy requests — at most
 /// `ServerLimits.perUIDInFlight` at a time — always leave threads for everyone else. Idle threads block without
 /// timeouts. Own threads rather than a dispatch queue: libdispatch's Linux thread pool keeps a monitor waking every
-/// second once used, and an idle daemon must not wake.
-/// Unchecked Sendable: its state is guarded by `condition` (Mutex has no wait).
-final class ReaderPool: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var queues: [UInt32: [(seq: Int, job: @Sendable () -> Void)]] = [:]
-    private var running: [UInt32: Int] = [:]
-    private var seq = 0
+/// second once used, and an idle daemon must not wake (a `DispatchSemaphore` is only a semaphore: no pool).
+final class ReaderPool: Sendable {
+    private struct Queues {
+        var waiting: [UInt32: [(seq: Int, job: @Sendable () -> Void)]] = [:]
+        var running: [UInt32: Int] = [:]
+        var seq = 0
+
+        /// The user whose job runs next (at least one job is waiting).
+        func nextUser() -> UInt32 {
+            var best: (user: UInt32, running: Int, seq: Int)?
+            for (user, q) in waiting {
+                guard let first = q.first else { continue }
+                let r = running[user] ?? 0
+                if best == nil || r < best!.running || (r == best!.running && first.seq < best!.seq) {
+                    best = (user, r, first.seq)
+                }
+            }
+            return best!.user
+        }
+    }
+
+    private let queues = Mutex(Queues())
+    /// Counts the jobs waiting: each thread takes one job per `wait`.
+    private let waiting = DispatchSemaphore(value: 0)
 
     init(threads: Int, name: String) {
         for i in 0..<threads {
@@ -22,40 +40,28 @@ final class ReaderPool: @unchecked Sendable {
     }
 
     func async(for user: UInt32, _ job: @escaping @Sendable () -> Void) {
-        condition.lock()
-        seq += 1
-        queues[user, default: []].append((seq, job))
-        condition.signal()
-        condition.unlock()
-    }
-
-    /// The user whose job runs next (called with the lock held, with at least one job queued).
-    private func nextUser() -> UInt32 {
-        var best: (user: UInt32, running: Int, seq: Int)?
-        for (user, q) in queues {
-            guard let first = q.first else { continue }
-            let r = running[user] ?? 0
-            if best == nil || r < best!.running || (r == best!.running && first.seq < best!.seq) {
-                best = (user, r, first.seq)
-            }
+        queues.withLock { q in
+            q.seq += 1
+            q.waiting[user, default: []].append((q.seq, job))
         }
-        return best!.user
+        waiting.signal()
     }
 
     private func run() {
         while true {
-            condition.lock()
-            while queues.isEmpty { condition.wait() }
-            let user = nextUser()
-            let job = queues[user]!.removeFirst().job
-            if queues[user]!.isEmpty { queues[user] = nil }
-            running[user, default: 0] += 1
-            condition.unlock()
+            waiting.wait()
+            let (user, job) = queues.withLock { q in
+                let user = q.nextUser()
+                let job = q.waiting[user]!.removeFirst().job
+                if q.waiting[user]!.isEmpty { q.waiting[user] = nil }
+                q.running[user, default: 0] += 1
+                return (user, job)
+            }
             job()
-            condition.lock()
-            running[user]! -= 1
-            if running[user] == 0 { running[user] = nil }
-            condition.unlock()
+            queues.withLock { q in
+                q.running[user]! -= 1
+                if q.running[user] == 0 { q.running[user] = nil }
+            }
         }
     }
 }
