@@ -197,7 +197,6 @@ enum ProcStatus {
         return (total, by, exited, started)
     }
 
-    /// User + system CPU seconds of the process (from /proc/PID/stat).
     /// Waits until the process has used no CPU for `quiet` seconds (at most `timeout`); returns the seconds waited.
     static func waitQuiet(pid: Int32, quiet: Double = 0.5, timeout: Double = 20) -> Double {
         let start = Clock.now()
@@ -216,14 +215,27 @@ enum ProcStatus {
         return Clock.now() - start
     }
 
-    static func cpuSeconds(pid: Int32) -> Double {
+    /// The fields of /proc/PID/stat after the command: state is index 0, majflt 9, utime 11, stime 12 (fields 3,
+    /// 12, 14 and 15 of proc(5)).
+    static func stat(pid: Int32) -> [Substring] {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
             let close = text.lastIndex(of: ")")
-        else { return 0 }
-        let parts = text[text.index(close, offsetBy: 2)...].split(separator: " ")
-        // Fields after the command: state is index 0, utime 11, stime 12 (fields 14 and 15 of the man page).
+        else { return [] }
+        return text[text.index(close, offsetBy: 2)...].split(separator: " ")
+    }
+
+    /// User + system CPU seconds of the process.
+    static func cpuSeconds(pid: Int32) -> Double {
+        let parts = stat(pid: pid)
         guard parts.count > 12, let u = Double(parts[11]), let s = Double(parts[12]) else { return 0 }
         return (u + s) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// Major page faults of the process (each one a read from disk the faulting thread blocks on: a voluntary
+    /// switch that is not a wake-up of the daemon's own).
+    static func majorFaults(pid: Int32) -> Int {
+        let parts = stat(pid: pid)
+        return parts.count > 9 ? Int(parts[9]) ?? 0 : 0
     }
 }
 
@@ -246,7 +258,7 @@ func formatNumber(_ v: Double, unit: String) -> String {
     case "B/instance", "B":
         if v >= Double(1 << 20) { return String(format: "%.1f MiB", v / Double(1 << 20)) }
         return String(format: "%.0f B", v)
-    case "x": return String(format: "%.1f×", v)
+    case "x": return String(format: v < 10 ? "%.2f×" : "%.0f×", v)  // as report.py: 0.04×, not 0.0×
     case "/min": return String(format: "%.1f/min", v)
     default: return formatRate(v) + (unit.isEmpty ? "" : " \(unit)")
     }
