@@ -204,7 +204,7 @@ struct StoreViewsTests {
         let now = d.clock.now()
         let until = now.adding(seconds: 60 * 86_400)
         var text: [UInt8] = []
-        try v.writeAgendaParameters(until: until, workflow: nil, group: nil, limit: 100_000, now: now, to: &text)
+        try v.writeAgendaParameters(until: until, workflow: nil, group: nil, now: now, to: &text)
         let fast = try JSON.parse(String(decoding: text, as: UTF8.self))
         let items = try d.store.dueItems(until: until, workflow: nil, group: nil, limit: 100_000)
         #expect(fast == JSON.object([("items", .array(items.map { v.dueItemJSON($0, now: now) }))]))
@@ -220,7 +220,7 @@ struct StoreViewsTests {
         for (days, group) in [(7, nil), (60, nil), (400, "Chi bộ Khu dân cư số 2"), (0, nil)] as [(Int, String?)] {
             let until = Zone.vietnam.endOfDay(Zone.vietnam.date(of: now).adding(days: days)).adding(seconds: -1)
             var text: [UInt8] = []
-            try v.writeAgendaParameters(until: until, workflow: nil, group: group, limit: 100_000, now: now, to: &text)
+            try v.writeAgendaParameters(until: until, workflow: nil, group: group, now: now, to: &text)
             let fast = try JSON.parse(String(decoding: text, as: UTF8.self))
             let rows = try d.store.dueItems(until: until, workflow: nil, group: group, limit: 100_000)
             let slow = JSON.object([("items", .array(rows.map { v.dueItemJSON($0, now: now) }))])

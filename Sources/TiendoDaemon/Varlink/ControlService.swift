@@ -206,7 +206,7 @@ public final class ControlService: VarlinkHandler, Sendable {
                 let until = zone.endOfDay(zone.date(of: now).adding(days: days))
                 return try .ok(writingParameters: { out in
                     try v.writeAgendaParameters(
-                        until: until.adding(seconds: -1), workflow: wf, group: p["group"]?.stringValue, limit: 100_000, now: now, to: &out)
+                        until: until.adding(seconds: -1), workflow: wf, group: p["group"]?.stringValue, now: now, to: &out)
                 })
             case "ListInstances":
                 return try list(v, p, now: now)
