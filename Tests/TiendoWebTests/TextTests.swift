@@ -1,5 +1,6 @@
 import Testing
 import TiendoCore
+import TiendoVarlink
 
 @testable import TiendoWeb
 
@@ -89,5 +90,25 @@ struct TextTests {
         #expect(WebConfiguration.listen("[::1]:9000") == .tcp(host: "::1", port: 9000))
         #expect(WebConfiguration.listen("unix:/run/tiendo-web/web.sock") == .unix(path: "/run/tiendo-web/web.sock"))
         for bad in ["8080", "host:0", ":80", "unix:", "a:b"] { #expect(WebConfiguration.listen(bad) == nil) }
+    }
+
+    @Test("a refused value names its field by the title the form shows, and other refusals stay as tiendod says")
+    func refusalNamesTheFieldTitle() throws {
+        let workflow = try Extras.WorkflowInfo(
+            json: JSON.parse(
+                """
+                {"id": "kiem-tra", "title": "Kiểm tra", "digest": "d", "timezone": "Asia/Ho_Chi_Minh", "calendar": "vn",
+                 "fields": [{"name": "diem", "type": "integer", "required": false, "title": "Điểm chấm", "values": []},
+                            {"name": "ghi_chu", "type": "text", "required": false, "values": []}],
+                 "states": [], "milestones": []}
+                """), path: "")
+        let bad = ManagerError.invalidData(field: "diem", reason: "200 lớn hơn giá trị tối đa 100")
+        #expect(RecordPage.refusal(bad, workflow: workflow) == "Giá trị ở trường «Điểm chấm» không hợp lệ: 200 lớn hơn giá trị tối đa 100.")
+        // Without a title (or a workflow) the daemon's own words, which name the identifier.
+        let untitled = ManagerError.invalidData(field: "ghi_chu", reason: "quá dài")
+        #expect(RecordPage.refusal(untitled, workflow: workflow) == "Dữ liệu không hợp lệ ở trường 'ghi_chu': quá dài.")
+        #expect(RecordPage.refusal(bad, workflow: nil) == "Dữ liệu không hợp lệ ở trường 'diem': 200 lớn hơn giá trị tối đa 100.")
+        let state = ManagerError.eventRejected(id: "kiem-tra/a1", event: "nop", state: "da-nop", reason: "trạng thái không nhận sự kiện")
+        #expect(RecordPage.refusal(state, workflow: workflow) == PageError.daemon(state).message)
     }
 }

@@ -65,11 +65,21 @@ struct RecordPage {
             }
         } catch let e as ManagerError {
             // Refused by tiendod (wrong state, missing requirement, bad value): nothing changed; say why on the page.
-            try await app.flash(PageError.daemon(e).message + " Không có gì thay đổi.", ok: false, request, context)
+            try await app.flash(
+                RecordPage.refusal(e, workflow: catalog[instance.workflow]) + " Không có gì thay đổi.", ok: false, request, context)
         } catch let e as PageError where e.status == .badRequest {
             try await app.flash(e.message + " Không có gì thay đổi.", ok: false, request, context)
         }
         return .redirect(to: back)
+    }
+
+    /// Why tiendod refused, naming a bad value's field by the title its form shows («Điểm chấm»), not by the
+    /// identifier the daemon's error carries (`diem`).
+    static func refusal(_ e: ManagerError, workflow: Extras.WorkflowInfo?) -> String {
+        if case .invalidData(let field, let reason) = e, let title = workflow?.field(field)?.title {
+            return PageError.sentence("giá trị ở trường «\(title)» không hợp lệ: \(reason)")
+        }
+        return PageError.daemon(e).message
     }
 
     /// The event named in the form, accepted by the instance's state, with the fields its guards read.
