@@ -468,7 +468,9 @@ final class DaemonScenarios {
         usleep(UInt32(c.idleSettleSeconds * 1e6))
         // What could explain a switch besides the watchdog: a record fired (read from the store by another
         // connection, which the daemon does not notice) or a page read from disk.
-        let seq0 = try SQLiteReader(path: db).int("SELECT max(seq) FROM history") ?? 0
+        let history = try SQLiteReader(path: db)
+        let lastSeq = "SELECT max(seq) FROM history"
+        let seq0 = try history.int(lastSeq) ?? 0
         let faults0 = ProcStatus.majorFaults(pid: d.pid)
         let since = Clock.now()
         let before = ProcStatus.perThread(pid: d.pid)
@@ -477,7 +479,7 @@ final class DaemonScenarios {
         let after = ProcStatus.perThread(pid: d.pid)
         let cpu = ProcStatus.cpuSeconds(pid: d.pid) - cpu0
         let majorFaults = ProcStatus.majorFaults(pid: d.pid) - faults0
-        let fired = (try SQLiteReader(path: db).int("SELECT max(seq) FROM history") ?? 0) - seq0
+        let fired = (try history.int(lastSeq) ?? 0) - seq0
         let pings = d.notify.count(containing: "WATCHDOG=1", since: since)
         let s = ProcStatus.switches(from: before, to: after)
         let perMinute = Double(s.total) * 60 / window
