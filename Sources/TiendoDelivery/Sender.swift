@@ -138,7 +138,12 @@ public final class Sender: Sendable {
                     await give(back: jobs[i...], owner: owner)
                     break
                 }
-                await process(job, channel: channel, state: state, owner: owner)
+                // After a channel-wide failure the rest of the batch goes back untried, even when the pause (whole
+                // seconds, at least one) has already run out by the clock: it was drawn for the channel, not for them.
+                if await process(job, channel: channel, state: state, owner: owner) == .channelFailed {
+                    if i + 1 < jobs.count { await give(back: jobs[(i + 1)...], owner: owner) }
+                    break
+                }
             }
         }
     }
@@ -151,7 +156,10 @@ public final class Sender: Sendable {
         }
     }
 
-    func process(_ claimed: DeliveryJob, channel: any DeliveryChannel, state: ChannelState, owner: String) async {
+    /// What became of a claimed job, as far as the rest of its batch is concerned.
+    enum Processed { case done, channelFailed }
+
+    func process(_ claimed: DeliveryJob, channel: any DeliveryChannel, state: ChannelState, owner: String) async -> Processed {
         var now = await clock.now()
         var job = claimed
         var reports: [DeliveryReport] = []
@@ -170,14 +178,19 @@ public final class Sender: Sendable {
                 guard await shutdown.sleep(until: wait, clock: clock) else {
                     await report(reports, owner: owner)
                     await give(back: [job], owner: owner)
-                    return
+                    return .done
                 }
                 now = await clock.now()
             }
             let outcome = await send(job, channel: channel, state: state, now: now)
             reports += job.items.map { DeliveryReport(id: $0.id, messageKey: job.messageKey, at: now, outcome: outcome) }
+            if case .retry(_, let f) = outcome, f.scope == .channel {
+                await report(reports, owner: owner)
+                return .channelFailed
+            }
         }
         await report(reports, owner: owner)
+        return .done
     }
 
     /// Why a delivery is not sent any more (said in its outcome), or nil.
@@ -211,12 +224,14 @@ public final class Sender: Sendable {
         let queuedAt = job.items.map(\.createdAt).min() ?? now
         let attempts = (job.items.map(\.attempts).max() ?? 0) + 1
         if failure.isTransient, now.seconds - queuedAt.seconds < config.policy.giveUpAfter {
+            // The wait counts from when the failure came back (a refused login may take the whole timeout).
+            let failedAt = await clock.now()
             let next: Instant
             if failure.scope == .channel {
-                next = await state.pause(now: now, failure: failure, policy: config.policy)
+                next = await state.pause(now: failedAt, failure: failure, policy: config.policy)
                 observer.record(.channelPaused(channel.definition.name, failure, until: next))
             } else {
-                next = await state.nextAttempt(now: now, attempts: attempts, failure: failure, policy: config.policy)
+                next = await state.nextAttempt(now: failedAt, attempts: attempts, failure: failure, policy: config.policy)
             }
             observer.record(.retry(job, failure, next: next))
             return .retry(at: next, failure: failure)

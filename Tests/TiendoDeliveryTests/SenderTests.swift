@@ -17,9 +17,11 @@ final class ScriptedChannel: DeliveryChannel {
     /// Called with the attempt number (1-based, of the channel), the attempt number for this recipient and the
     /// message; returns the failure to throw, or nil to accept.
     let script: @Sendable (Int, Int, MailMessage) -> DeliveryFailure?
+    /// Virtual seconds each attempt takes before it answers (a slow relay, a login refused after a delay).
+    let latency: Int64
 
     init(
-        rate: RateLimit? = nil, concurrency: Int = 1, clock: VirtualClock,
+        rate: RateLimit? = nil, concurrency: Int = 1, clock: VirtualClock, latency: Int64 = 0,
         script: @escaping @Sendable (Int, Int, MailMessage) -> DeliveryFailure? = { _, _, _ in nil }
     ) {
         definition = ChannelDefinition(
@@ -27,6 +29,7 @@ final class ScriptedChannel: DeliveryChannel {
             caFile: nil, helo: nil, path: nil, url: nil, secret: nil, timeout: 30, rate: rate, concurrency: concurrency,
             position: Position(line: 1, column: 1))
         self.clock = clock
+        self.latency = latency
         self.script = script
     }
 
@@ -37,6 +40,7 @@ final class ScriptedChannel: DeliveryChannel {
             l.perRecipient[m.envelopeTo, default: 0] += 1
             return (l.attempts, l.perRecipient[m.envelopeTo]!)
         }
+        if latency > 0 { try await clock.sleep(until: await clock.now().adding(seconds: latency)) }
         if let f = script(attempt, mine, m) { throw f }
         let t = await clock.now()
         log.withLock { $0.sent.append((t, m.messageID, m.envelopeTo)) }
@@ -71,7 +75,7 @@ final class EventLog: DeliveryObserver {
     /// Queues `n` reminders to distinct members, all due at `start`, then runs the sender on virtual time.
     func run(
         n: Int, start: String = "2025-12-03T08:00", until: String = "2025-12-05T00:00", policy: RetryPolicy = RetryPolicy(),
-        rate: RateLimit? = nil, concurrency: Int = 1, expires: String? = nil,
+        rate: RateLimit? = nil, concurrency: Int = 1, expires: String? = nil, latency: Int64 = 0,
         script: @escaping @Sendable (Int, Int, MailMessage) -> DeliveryFailure? = { _, _, _ in nil }
     ) async -> (ScriptedChannel, EventLog, QueueBook) {
         let queue = InMemoryDeliveryQueue()
@@ -80,7 +84,7 @@ final class EventLog: DeliveryObserver {
             await queue.add([f], recordKey: "r\(i)", record: record(at: "2025-12-03T08:00:00+07:00"), now: at(start))
         }
         let clock = VirtualClock(start: at(start), end: at(until))
-        let channel = ScriptedChannel(rate: rate, concurrency: concurrency, clock: clock, script: script)
+        let channel = ScriptedChannel(rate: rate, concurrency: concurrency, clock: clock, latency: latency, script: script)
         let events = EventLog()
         let sender = Sender(
             queue: queue, channels: [channel], composer: composer, clock: clock,
@@ -133,6 +137,19 @@ final class EventLog: DeliveryObserver {
         #expect(events.lines.filter { $0.hasPrefix("paused thu") }.count == 5)
         #expect(events.lines.filter { $0.hasPrefix("retry") }.allSatisfy { $0.hasPrefix("retry [1] channel") })
         #expect(events.lines.contains("resumed thu"))
+    }
+
+    @Test func aRefusedLoginSlowerThanThePauseLeavesTheRestOfTheBatchUntried() async {
+        // The relay takes 3 s to refuse the login, longer than the shortest pause (1 s): the other messages of
+        // the batch must still go back to the queue untried, not be refused one by one (CI of 01/12/2026).
+        let (channel, events, book) = await run(n: 3, policy: RetryPolicy(base: 1, cap: 1), latency: 3) { attempt, _, _ in
+            attempt == 1 ? DeliveryFailure.smtp(code: 535, text: "5.7.8 Authentication credentials invalid", phase: .auth) : nil
+        }
+        #expect(book.counts() == [.sent: 3])
+        #expect(book.entries[1]?.delivery.attempts == 1)
+        #expect(book.entries[2]?.delivery.attempts == 0 && book.entries[3]?.delivery.attempts == 0)
+        #expect(events.lines.filter { $0.hasPrefix("retry") } == ["retry [1] channel 2025-12-03T08:00:04+07:00"])
+        #expect(channel.sent.map(\.to) == (1...3).map { "m\($0)@example.vn" })
     }
 
     @Test func expiredRemindersAreNotSent() async {
