@@ -111,10 +111,10 @@ extension Daemon {
         var instances = 0
         // Emitted records marked first: the outbox below sends exactly the records written here.
         flushSentMarks()
-        try store.batch {
+        try inTransaction { tx in
             var after: String?
             while true {
-                let page = try store.activeInstances(digests: digests, after: after, limit: options.batchSize, definition: definition)
+                let page = try tx.activeInstances(digests: digests, after: after, limit: options.batchSize, definition: definition)
                 guard let last = page.last else { break }
                 after = last.instance.id
                 var changes: [InstanceChange] = []
@@ -134,12 +134,12 @@ extension Daemon {
                     c.rowid = row.rowid
                     changes.append(c)
                 }
-                try store.commit(changes: changes, records: rescheduled, delivery: deliveryCommit(now: now, changes: changes))
+                try tx.commit(changes: changes, records: rescheduled, delivery: deliveryCommit(now: now, changes: changes))
                 records += rescheduled.count
                 heartbeat()
                 if page.count < options.batchSize { break }
             }
-            try store.saveCalendar(calendar, source: source, at: now)
+            try tx.saveCalendar(calendar, source: source, at: now)
         }
         statusDirty = true
         if records > 0 { _ = try flushOutbox() }

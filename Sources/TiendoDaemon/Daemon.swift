@@ -106,7 +106,10 @@ public final class Daemon: InstanceCounter {
     public internal(set) var lastNow: Instant
     /// Records emitted but not yet marked sent; marked by the next write transaction or when the loop goes idle.
     var unmarkedSent: ClosedRange<Int64>?
-    /// Inside `group`: commits go into one transaction; emission and replies wait for it.
+    /// The write transaction open on the loop thread (`group`, an import, a calendar change): every read and write
+    /// of the loop goes through it until it commits (`transact`). Emission and replies wait for it.
+    var transaction: Store.Transaction?
+    /// Inside `group` (operator changes): records are emitted, and replies sent, once the group has committed.
     var inGroup = false
     var groupRecords: [StoredRecord] = []
     var afterCommitCallbacks: [(Bool) -> Void] = []
@@ -138,10 +141,28 @@ public final class Daemon: InstanceCounter {
             path: (options.stateDirectory as NSString).appendingPathComponent("tiendo.sqlite"), synchronous: options.synchronous,
             inlineCheckBytes: options.inlineIntegrityCheckBytes, initialize: options.initialize)
         // Imports staged by clients of an earlier run cannot be finished: their client has gone.
-        try store.dropStaged()
+        try store.write { try $0.dropStaged() }
         viewSource = ViewSource(store: store, pid: Int(getpid()), startedAt: startedAt)
         statusWriter = StatusWriter(directory: options.runtimeDirectory)
         try statusWriter.prepare()
+    }
+
+    // MARK: Transactions
+
+    /// Runs `f` in the loop's open transaction (in a group, an import, a calendar change), else in one of its own.
+    func transact<T>(_ f: (Store.Transaction) throws -> T) throws -> T {
+        if let transaction { return try f(transaction) }
+        return try store.write(f)
+    }
+
+    /// Opens the loop's transaction for `body`: what it reads and writes through `transact` commits together.
+    func inTransaction<T>(_ body: (Store.Transaction) throws -> T) throws -> T {
+        precondition(transaction == nil, "one write transaction at a time on the loop thread")
+        return try store.write { tx in
+            transaction = tx
+            defer { transaction = nil }
+            return try body(tx)
+        }
     }
 
     // MARK: Views

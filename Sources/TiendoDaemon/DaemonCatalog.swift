@@ -117,7 +117,9 @@ extension Daemon {
             }
         }
         if !changes.isEmpty {
-            do { try store.commit(changes: changes, records: [], delivery: deliveryCommit(now: now, changes: changes)) } catch {
+            do {
+                _ = try transact { try $0.commit(changes: changes, records: [], delivery: deliveryCommit(now: now, changes: changes)) }
+            } catch {
                 log.critical("Không ghi được khi chuyển phiên bản \(workflow): \(error)")
             }
         }

@@ -22,40 +22,47 @@ extension Daemon {
         var result = TickResult()
         lastNow = now
         while true {
-            let batch = try store.dueInstances(upTo: now, limit: options.batchSize, definition: definition)
-            if batch.isEmpty { break }
-            var changes: [InstanceChange] = []
-            var records: [Record] = []
-            changes.reserveCapacity(batch.count)
-            for row in batch {
-                var inst = row.instance
-                guard let def = byDigest[inst.digest], let engine = engine(inst.digest) else {
-                    // Its definition is gone: stop scheduling it and say so.
-                    log.error("Hồ sơ \(inst.id) chạy định nghĩa \(inst.digest.prefix(12)) không còn nạp được; tạm dừng lịch của nó")
-                    changes.append(InstanceChange(instance: inst, group: nil, nextWakeup: nil, dueItems: [], stale: true, dataJSON: nil))
-                    continue
-                }
-                let rs = engine.advance(&inst, to: now)
-                for r in rs {
-                    if let l = r.late {
-                        result.late += 1
-                        result.maxLate = max(result.maxLate, l)
-                    }
-                }
-                records += rs
-                var c = change(inst, def: def, stale: row.stale, dataUnchanged: true, previousDueSig: row.dueSig)
-                c.rowid = row.rowid
-                changes.append(c)
-            }
-            let stored = try store.commit(
-                changes: changes, records: records, markSent: takeUnmarked(), delivery: deliveryCommit(now: now, changes: changes))
-            result.records += stored.count
+            // The due rows are read in the transaction that writes their step: nothing changes them in between.
+            let (stored, count) = try transact { tx in try fire(tx, now: now, result: &result) }
             send(stored)
-            statusDirty = true
-            if batch.count < options.batchSize { break }
+            if count > 0 { statusDirty = true }
+            if count < options.batchSize { break }
         }
         if result.late > 0 { (result.behind, result.behindSince) = try store.behind(upTo: now) }
         return result
+    }
+
+    /// One batch of `tick`: the due instances advanced and committed; returns the stored records and the batch's size.
+    func fire(_ tx: Store.Transaction, now: Instant, result: inout TickResult) throws -> ([StoredRecord], Int) {
+        let batch = try tx.dueInstances(upTo: now, limit: options.batchSize, definition: definition)
+        if batch.isEmpty { return ([], 0) }
+        var changes: [InstanceChange] = []
+        var records: [Record] = []
+        changes.reserveCapacity(batch.count)
+        for row in batch {
+            var inst = row.instance
+            guard let def = byDigest[inst.digest], let engine = engine(inst.digest) else {
+                // Its definition is gone: stop scheduling it and say so.
+                log.error("Hồ sơ \(inst.id) chạy định nghĩa \(inst.digest.prefix(12)) không còn nạp được; tạm dừng lịch của nó")
+                changes.append(InstanceChange(instance: inst, group: nil, nextWakeup: nil, dueItems: [], stale: true, dataJSON: nil))
+                continue
+            }
+            let rs = engine.advance(&inst, to: now)
+            for r in rs {
+                if let l = r.late {
+                    result.late += 1
+                    result.maxLate = max(result.maxLate, l)
+                }
+            }
+            records += rs
+            var c = change(inst, def: def, stale: row.stale, dataUnchanged: true, previousDueSig: row.dueSig)
+            c.rowid = row.rowid
+            changes.append(c)
+        }
+        let stored = try tx.commit(
+            changes: changes, records: records, markSent: takeUnmarked(), delivery: deliveryCommit(now: now, changes: changes))
+        result.records += stored.count
+        return (stored, batch.count)
     }
 
     /// Emits committed records (after the group's commit, inside a group). They are marked sent by the next
@@ -89,7 +96,7 @@ extension Daemon {
     public func flushSentMarks() {
         guard let r = unmarkedSent else { return }
         do {
-            try store.markSent(from: r.lowerBound, through: r.upperBound)
+            try transact { try $0.markSent(from: r.lowerBound, through: r.upperBound) }
             unmarkedSent = nil
         } catch {
             log.error("Không đánh dấu được bản ghi đã gửi: \(error)")
@@ -103,8 +110,8 @@ extension Daemon {
         var ok = true
         do {
             let marks = takeUnmarked()
-            try store.batch {
-                if let marks { try store.markSent(from: marks.lowerBound, through: marks.upperBound) }
+            try inTransaction { tx in
+                if let marks { try tx.markSent(from: marks.lowerBound, through: marks.upperBound) }
                 body()
             }
         } catch {

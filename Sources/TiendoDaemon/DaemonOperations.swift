@@ -6,18 +6,22 @@ import TiendoStore
 extension Daemon {
     // MARK: Counting (limits)
 
-    /// Read in the caller's transaction when there is one (`Store.batch`); a failed read throws, and the engine
-    /// rejects the event instead of counting 0.
+    /// Read in the loop's open transaction when there is one (`transact`), so a count sees the changes of the same
+    /// group; a failed read throws, and the engine rejects the event instead of counting 0.
     public func count(workflow: String, states: Set<String>, field: String?, value: Value?) throws -> Int {
+        try transact { tx in try count(tx, workflow: workflow, states: states, field: field, value: value) }
+    }
+
+    func count(_ tx: Store.Transaction, workflow: String, states: Set<String>, field: String?, value: Value?) throws -> Int {
         let def = current[workflow]
         if field == nil || field == def?.groupBy {
             let g = field == nil ? nil : value.map { $0.display(zone: def?.zone ?? .vietnam) }
-            return try store.count(workflow: workflow, states: states, group: g, groupField: field != nil)
+            return try tx.count(workflow: workflow, states: states, group: g, groupField: field != nil)
         }
         // A `per` field other than group_by: count through the stored JSON.
         guard let field, let def else { return 0 }
         let json = value.map { $0.json(zone: def.zone) }
-        return try store.countByField(workflow: workflow, states: states, field: field, value: json)
+        return try tx.countByField(workflow: workflow, states: states, field: field, value: json)
     }
 
     // MARK: Operator requests
@@ -41,7 +45,7 @@ extension Daemon {
         }
         let id = requestID(workflow, k)
         do {
-            if try store.exists(id) { throw RequestError.instanceExists(id) }
+            if try transact({ try $0.exists(id) }) { throw RequestError.instanceExists(id) }
         } catch let e as RequestError {
             throw e
         } catch {
@@ -61,9 +65,11 @@ extension Daemon {
     func persist(_ changes: [InstanceChange], _ records: [Record], idempotency: [(String, String, String)] = []) throws(RequestError) {
         do {
             send(
-                try store.commit(
-                    changes: changes, records: records, idempotency: idempotency, markSent: inGroup ? nil : takeUnmarked(),
-                    delivery: deliveryCommit(now: clock.now(), changes: changes)))
+                try transact { tx in
+                    try tx.commit(
+                        changes: changes, records: records, idempotency: idempotency, markSent: inGroup ? nil : takeUnmarked(),
+                        delivery: deliveryCommit(now: clock.now(), changes: changes))
+                })
         } catch {
             throw .internalError("\(error)")
         }
@@ -99,13 +105,12 @@ extension Daemon {
         id: String, event: String, data: [(String, JSON)], idempotencyKey: String?, actor: Int?, actorName: String? = nil
     ) throws(RequestError) -> Instance {
         let now = clock.now()
-        if let key = idempotencyKey, let reply = try? store.idempotentReply(instance: id, key: key) {
-            _ = reply
-            if let row = try? store.instance(id, definition: definition) { return row.instance }
+        if let key = idempotencyKey, (try? transact({ try $0.idempotentReply(instance: id, key: key) })) != nil {
+            if let row = try? transact({ try $0.instance(id, definition: definition) }) { return row.instance }
         }
         let row: StoredInstance
         do {
-            guard let r = try store.instance(id, definition: definition) else { throw RequestError.noSuchInstance(id) }
+            guard let r = try transact({ try $0.instance(id, definition: definition) }) else { throw RequestError.noSuchInstance(id) }
             row = r
         } catch let e as RequestError {
             throw e

@@ -82,24 +82,26 @@ extension Daemon {
 
     func claimDeliveries(channel: String, owner: String, now: Instant, limit: Int, lease: Int64) throws -> [DeliveryJob] {
         delivery.changed.insert(channel)
-        return try store.claimDeliveries(channel: channel, owner: owner, now: now, limit: limit, leaseUntil: now.adding(seconds: lease))
+        return try transact {
+            try $0.claimDeliveries(channel: channel, owner: owner, now: now, limit: limit, leaseUntil: now.adding(seconds: lease))
+        }
     }
 
     func reportDeliveries(_ reports: [DeliveryReport], owner: String) throws -> Int {
-        let (applied, channels) = try store.reportDeliveries(reports, owner: owner)
+        let (applied, channels) = try transact { try $0.reportDeliveries(reports, owner: owner) }
         delivery.changed.formUnion(channels)
         statusDirty = true
         return applied
     }
 
     func releaseDeliveries(_ ids: [Int64]?, owner: String) throws -> Int {
-        let (released, channels) = try store.releaseDeliveries(ids, owner: owner)
+        let (released, channels) = try transact { try $0.releaseDeliveries(ids, owner: owner) }
         delivery.changed.formUnion(channels)
         return released
     }
 
     func retryDeliveries(_ ids: [Int64]?) throws -> Int {
-        let (retried, channels) = try store.retryDeliveries(ids, now: clock.now())
+        let (retried, channels) = try transact { try $0.retryDeliveries(ids, now: clock.now()) }
         delivery.changed.formUnion(channels)
         statusDirty = true
         return retried

@@ -36,22 +36,24 @@ extension Daemon {
         }
         let total: Int
         do {
-            try store.dropStaged(idleBefore: now.adding(seconds: -Daemon.stagedImportIdleSeconds))
-            if let session = try store.importSession(importID), session.workflow != workflow {
-                throw RequestError.invalidData(
-                    field: "importID",
-                    reason: "lần nhập '\(importID)' đang dùng cho quy trình '\(session.workflow)', không phải '\(workflow)'")
+            total = try store.write { tx in
+                try tx.dropStaged(idleBefore: now.adding(seconds: -Daemon.stagedImportIdleSeconds))
+                if let session = try tx.importSession(importID), session.workflow != workflow {
+                    throw RequestError.invalidData(
+                        field: "importID",
+                        reason: "lần nhập '\(importID)' đang dùng cho quy trình '\(session.workflow)', không phải '\(workflow)'")
+                }
+                return try tx.stage(importID: importID, workflow: workflow, rows: rows.map(JSON.object), at: now)
             }
-            total = try store.stage(importID: importID, workflow: workflow, rows: rows.map(JSON.object), at: now)
         } catch let e as RequestError {
             throw e
         } catch {
             throw .internalError("\(error)")
         }
         guard final else { return .staged(total) }
-        defer { try? store.dropStaged(importID: importID) }
+        defer { try? store.write { try $0.dropStaged(importID: importID) } }
         let n = try importAll(def, count: total, actor: actor, actorName: actorName, now: now) { after, limit in
-            try store.stagedRows(importID: importID, after: after, limit: limit)
+            try transact { try $0.stagedRows(importID: importID, after: after, limit: limit) }
         }
         return .imported(n)
     }
@@ -130,14 +132,14 @@ extension Daemon {
                         }
                     }
                 }
-                let existing = try store.existing(ids.map(\.1))
+                let existing = try store.write { try $0.existing(ids.map(\.1)) }
                 for (n, id) in ids where existing.contains(id) { report(n, "hồ sơ '\(id)' đã tồn tại") }
                 after = rows.last!.0
                 heartbeat()
             }
             if bad == 0 {
                 // Pass 2: started chunk by chunk inside one transaction; limits count what earlier chunks stored.
-                try store.batch {
+                try inTransaction { tx in
                     let counter = BatchCounter(base: self, limits: def.limits)
                     var after = 0
                     while after < count {
@@ -162,7 +164,7 @@ extension Daemon {
                         }
                         if bad > 0 { throw ImportRejection() }
                         // Records go to the outbox in this transaction and are emitted from it after the commit.
-                        _ = try store.commit(
+                        _ = try tx.commit(
                             changes: changes, records: Daemon.attribute(records, to: actorName),
                             delivery: deliveryCommit(now: now, changes: changes))
                         counter.stored()

@@ -55,6 +55,20 @@ extension Store {
         }
     }
 
+    /// Per workflow, its open items whose due is provisional (workflows without any are absent).
+    public func provisionalCounts() throws -> [String: Int] {
+        try read { db in
+            var out: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT workflow, n FROM provisional_counts WHERE n > 0") {
+                out[row[0] as String] = row[1] as Int
+            }
+            return out
+        }
+    }
+
+}
+
+extension Store.Transaction {
     /// Makes `calendar` (read from `source`) the calendar in force for its id.
     public func saveCalendar(_ calendar: WorkCalendar, source: [UInt8], at now: Instant) throws {
         try write { db in
@@ -64,17 +78,6 @@ extension Store {
                     ON CONFLICT(id) DO UPDATE SET digest = excluded.digest, file = excluded.file, source = excluded.source,
                         stored_at = excluded.stored_at
                     """, arguments: [calendar.id, calendar.digest, calendar.file, Data(source), now.seconds])
-        }
-    }
-
-    /// Per workflow, its open items whose due is provisional (workflows without any are absent).
-    public func provisionalCounts() throws -> [String: Int] {
-        try read { db in
-            var out: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT workflow, n FROM provisional_counts WHERE n > 0") {
-                out[row[0] as String] = row[1] as Int
-            }
-            return out
         }
     }
 

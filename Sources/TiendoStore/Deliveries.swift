@@ -161,6 +161,27 @@ extension Store {
         return d
     }
 
+    /// When the channel next has something to do: its earliest pending `not_before`, or a lease that runs out.
+    public func nextDelivery(channel: String) throws -> Instant? {
+        try read { db in
+            let pending = try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT MIN(not_before) FROM deliveries WHERE channel = ? AND state = 'pending'"),
+                arguments: [channel])
+            let lease = try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT MIN(lease_until) FROM deliveries WHERE channel = ? AND state = 'inflight'"),
+                arguments: [channel])
+            return [pending, lease].compactMap { $0 }.min().map { Instant(seconds: $0) }
+        }
+    }
+
+}
+
+/// A request about a delivery the store does not hold (`vn.tiendo.Delivery.NoSuchDelivery`).
+public enum DeliveryStoreError: Error, Equatable {
+    case unknownDelivery(Int64)
+}
+
+extension Store.Transaction {
     /// Up to `limit` jobs of `channel` due at `now`, oldest delivery first, leased to `owner` until `leaseUntil`;
     /// the owner's earlier claims and the channel's expired leases go back to the queue first (`QueueBook.claim`).
     public func claimDeliveries(channel: String, owner: String, now: Instant, limit: Int, leaseUntil: Instant) throws -> [DeliveryJob] {
@@ -284,19 +305,6 @@ extension Store {
         }
     }
 
-    /// When the channel next has something to do: its earliest pending `not_before`, or a lease that runs out.
-    public func nextDelivery(channel: String) throws -> Instant? {
-        try read { db in
-            let pending = try Int64.fetchOne(
-                db.cachedStatement(sql: "SELECT MIN(not_before) FROM deliveries WHERE channel = ? AND state = 'pending'"),
-                arguments: [channel])
-            let lease = try Int64.fetchOne(
-                db.cachedStatement(sql: "SELECT MIN(lease_until) FROM deliveries WHERE channel = ? AND state = 'inflight'"),
-                arguments: [channel])
-            return [pending, lease].compactMap { $0 }.min().map { Instant(seconds: $0) }
-        }
-    }
-
     /// Dead letters back to the queue, due at `now`, with their message key (`tiendoctl deliveries retry`): `ids`,
     /// or every dead letter when nil. Returns how many were dead, and their channels; throws `unknownDelivery`
     /// for an id that does not exist.
@@ -319,9 +327,4 @@ extension Store {
             return (db.changesCount, channels)
         }
     }
-}
-
-/// A request about a delivery the store does not hold (`vn.tiendo.Delivery.NoSuchDelivery`).
-public enum DeliveryStoreError: Error, Equatable {
-    case unknownDelivery(Int64)
 }

@@ -101,36 +101,16 @@ public final class Store: Sendable {
         }
     }
 
-    // MARK: Group commit
+    // MARK: Transactions
 
-    /// The thread-local key holding the open batch's connection.
-    static let batchKey = "tiendo.store.batch"
-
-    final class BatchBox {
+    /// A write transaction on the writer connection, handed explicitly to everything that reads or writes inside
+    /// it (the daemon's group commit, an import, a calendar change, one request alone). Not Sendable: it lives on
+    /// the thread that opened it, for the duration of `write`'s body.
+    public struct Transaction {
         let db: Database
-        init(_ db: Database) { self.db = db }
-    }
 
-    /// The connection of a batch open on this thread.
-    var batchDB: Database? { (Thread.current.threadDictionary[Store.batchKey] as? BatchBox)?.db }
-
-    /// Runs `body` inside one write transaction: every `commit` and read it makes (on this thread) uses that
-    /// transaction, each write in its own savepoint, and everything becomes durable with a single fsync.
-    public func batch<T>(_ body: () throws -> T) throws -> T {
-        try pool.write { db in
-            Thread.current.threadDictionary[Store.batchKey] = BatchBox(db)
-            defer { Thread.current.threadDictionary[Store.batchKey] = nil }
-            return try body()
-        }
-    }
-
-    func read<T>(_ f: (Database) throws -> T) throws -> T {
-        if let db = batchDB { return try f(db) }
-        return try pool.read(f)
-    }
-
-    func write<T>(_ f: (Database) throws -> T) throws -> T {
-        if let db = batchDB {
+        /// A write in its own savepoint: when it throws, its writes are undone and the transaction goes on.
+        func write<T>(_ f: (Database) throws -> T) throws -> T {
             var result: T?
             try db.inSavepoint {
                 result = try f(db)
@@ -138,8 +118,23 @@ public final class Store: Sendable {
             }
             return result!
         }
-        return try pool.write(f)
+
+        /// A read inside the transaction (it sees what the transaction wrote).
+        func read<T>(_ f: (Database) throws -> T) rethrows -> T { try f(db) }
     }
+
+    /// Runs `body` in one write transaction: everything done through the `Transaction` becomes durable together,
+    /// with a single fsync, or not at all when `body` throws.
+    @discardableResult
+    public func write<T>(_ body: (Transaction) throws -> T) throws -> T {
+        try pool.write { db in try body(Transaction(db: db)) }
+    }
+
+    /// A read on a reader connection (any thread), outside every write transaction.
+    func read<T>(_ f: (Database) throws -> T) throws -> T { try pool.read(f) }
+
+    /// A write of its own (its own transaction), for what never runs inside another one.
+    func write<T>(_ f: (Database) throws -> T) throws -> T { try pool.write(f) }
 
     // MARK: Meta
 

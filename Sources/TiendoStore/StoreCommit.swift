@@ -6,6 +6,41 @@ public import TiendoCore
 extension Store {
     // MARK: Writing
 
+    /// Open overdue items: count, total age and a histogram over `bounds` (seconds), computed in SQL.
+    public func overdueAges(now: Instant, bounds: [Int64]) throws -> (count: Int, sum: Int64, buckets: [Int]) {
+        try read { db in
+            let cols = bounds.map { "IFNULL(SUM(age <= \($0)), 0)" }.joined(separator: ", ")
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: "SELECT COUNT(*), IFNULL(SUM(age), 0), \(cols) FROM (SELECT ? - due_end AS age FROM due_items WHERE due_end <= ?)",
+                    arguments: [now.seconds, now.seconds])
+            else { return (0, 0, bounds.map { _ in 0 }) }
+            return (row[0], row[1], bounds.indices.map { row[$0 + 2] })
+        }
+    }
+
+    public func unsent(limit: Int) throws -> [StoredRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT seq, record FROM history WHERE sent = 0 ORDER BY seq LIMIT ?", arguments: [limit]).compactMap
+            { row in
+                guard let j = try? JSON.parse(row["record"] as String), let r = TiendoCore.Record(json: j) else { return nil }
+                return StoredRecord(seq: row["seq"], record: r)
+            }
+        }
+    }
+
+    public func history(_ id: String) throws -> [TiendoCore.Record] {
+        try read { db in
+            try String.fetchAll(db, sql: "SELECT record FROM history WHERE instance = ? ORDER BY seq", arguments: [id]).compactMap {
+                (try? JSON.parse($0)).flatMap(TiendoCore.Record.init(json:))
+            }
+        }
+    }
+
+}
+
+extension Store.Transaction {
     /// One transaction: instance upserts with their schedule and due items, new history records with their key,
     /// idempotency replies; with `delivery`, each record's deliveries and the expiry of pending notices whose
     /// deadline the changes closed (`DeliveryCommit`). Returns the stored records with their sequence numbers, in order.
@@ -122,38 +157,6 @@ extension Store {
             }
         }
         return out
-    }
-
-    /// Open overdue items: count, total age and a histogram over `bounds` (seconds), computed in SQL.
-    public func overdueAges(now: Instant, bounds: [Int64]) throws -> (count: Int, sum: Int64, buckets: [Int]) {
-        try read { db in
-            let cols = bounds.map { "IFNULL(SUM(age <= \($0)), 0)" }.joined(separator: ", ")
-            guard
-                let row = try Row.fetchOne(
-                    db,
-                    sql: "SELECT COUNT(*), IFNULL(SUM(age), 0), \(cols) FROM (SELECT ? - due_end AS age FROM due_items WHERE due_end <= ?)",
-                    arguments: [now.seconds, now.seconds])
-            else { return (0, 0, bounds.map { _ in 0 }) }
-            return (row[0], row[1], bounds.indices.map { row[$0 + 2] })
-        }
-    }
-
-    public func unsent(limit: Int) throws -> [StoredRecord] {
-        try read { db in
-            try Row.fetchAll(db, sql: "SELECT seq, record FROM history WHERE sent = 0 ORDER BY seq LIMIT ?", arguments: [limit]).compactMap
-            { row in
-                guard let j = try? JSON.parse(row["record"] as String), let r = TiendoCore.Record(json: j) else { return nil }
-                return StoredRecord(seq: row["seq"], record: r)
-            }
-        }
-    }
-
-    public func history(_ id: String) throws -> [TiendoCore.Record] {
-        try read { db in
-            try String.fetchAll(db, sql: "SELECT record FROM history WHERE instance = ? ORDER BY seq", arguments: [id]).compactMap {
-                (try? JSON.parse($0)).flatMap(TiendoCore.Record.init(json:))
-            }
-        }
     }
 
     public func idempotentReply(instance: String, key: String) throws -> String? {

@@ -36,30 +36,6 @@ extension Store {
         return StoredInstance(instance: inst, stale: (row[11] as Int) != 0, dueSig: row[12], rowid: row[13])
     }
 
-    public func instance(_ id: String, definition: (String) -> WorkflowDefinition?) throws -> StoredInstance? {
-        try read { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Store.columns) FROM instances WHERE id = ?"), arguments: [id]).map {
-                try Store.decode($0, definition: definition)
-            }
-        }
-    }
-
-    public func exists(_ id: String) throws -> Bool {
-        try read { db in try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM instances WHERE id = ?"), arguments: [id]) ?? false }
-    }
-
-    /// Instances due at or before `now`, earliest first, at most `limit`.
-    public func dueInstances(upTo now: Instant, limit: Int, definition: (String) -> WorkflowDefinition?) throws -> [StoredInstance] {
-        try read { db in
-            try Row.fetchAll(
-                db,
-                sql:
-                    "SELECT \(Store.columns) FROM instances WHERE next_wakeup IS NOT NULL AND next_wakeup <= ? ORDER BY next_wakeup LIMIT ?",
-                arguments: [now.seconds, limit]
-            ).map { try Store.decode($0, definition: definition) }
-        }
-    }
-
     /// Instances whose wake-up is at or before `now` (a catch-up still behind), and the earliest such wake-up.
     public func behind(upTo now: Instant) throws -> (count: Int, since: Instant?) {
         try read { db in
@@ -102,6 +78,45 @@ extension Store {
             return try Row.fetchAll(
                 db, sql: "SELECT \(Store.columns) FROM instances WHERE workflow = ? AND (digest <> ? OR stale <> 0) ORDER BY id",
                 arguments: [workflow, digest]
+            ).map { try Store.decode($0, definition: definition) }
+        }
+    }
+
+    /// One instance as committed, read on a reader connection (any thread). The loop, which may have a write
+    /// transaction open, reads through `Transaction.instance` instead.
+    public func instance(_ id: String, definition: (String) -> WorkflowDefinition?) throws -> StoredInstance? {
+        try read { db in try Store.instance(db, id, definition: definition) }
+    }
+
+    public func exists(_ id: String) throws -> Bool { try read { db in try Store.exists(db, id) } }
+
+    static func instance(_ db: Database, _ id: String, definition: (String) -> WorkflowDefinition?) throws -> StoredInstance? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Store.columns) FROM instances WHERE id = ?"), arguments: [id]).map {
+            try Store.decode($0, definition: definition)
+        }
+    }
+
+    static func exists(_ db: Database, _ id: String) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM instances WHERE id = ?"), arguments: [id]) ?? false
+    }
+}
+
+extension Store.Transaction {
+    /// One instance as this transaction sees it (its own changes included).
+    public func instance(_ id: String, definition: (String) -> WorkflowDefinition?) throws -> StoredInstance? {
+        try Store.instance(db, id, definition: definition)
+    }
+
+    public func exists(_ id: String) throws -> Bool { try Store.exists(db, id) }
+
+    /// Instances due at or before `now`, earliest first, at most `limit`.
+    public func dueInstances(upTo now: Instant, limit: Int, definition: (String) -> WorkflowDefinition?) throws -> [StoredInstance] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT \(Store.columns) FROM instances WHERE next_wakeup IS NOT NULL AND next_wakeup <= ? ORDER BY next_wakeup LIMIT ?",
+                arguments: [now.seconds, limit]
             ).map { try Store.decode($0, definition: definition) }
         }
     }

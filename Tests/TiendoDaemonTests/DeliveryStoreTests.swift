@@ -25,7 +25,7 @@ struct DeliveryStoreTests {
 
     /// Commits one record with its fan-outs into the store, and adds them to the book.
     static func add(_ fanOuts: [FanOut], record r: Record, now: Instant, store: Store, book: inout QueueBook) throws {
-        try store.commit(changes: [], records: [r], delivery: DeliveryCommit(now: now) { _, _ in fanOuts })
+        try store.write { try $0.commit(changes: [], records: [r], delivery: DeliveryCommit(now: now) { _, _ in fanOuts }) }
         for f in fanOuts { book.add(f, recordKey: r.key!, record: r.json, now: now) }
     }
 
@@ -75,7 +75,9 @@ struct DeliveryStoreTests {
                 let owner = Bool.random(using: &rng) ? "w1" : "w2"
                 let limit = Int.random(in: 1...4, using: &rng)
                 let lease = now.adding(seconds: 900)
-                let fromStore = try store.claimDeliveries(channel: "thu", owner: owner, now: now, limit: limit, leaseUntil: lease)
+                let fromStore = try store.write {
+                    try $0.claimDeliveries(channel: "thu", owner: owner, now: now, limit: limit, leaseUntil: lease)
+                }
                 let fromBook = book.claim(channel: "thu", owner: owner, now: now, limit: limit, leaseUntil: lease)
                 #expect(Self.summary(fromStore) == Self.summary(fromBook), "claim at step \(step)")
                 #expect(fromStore.map(\.items.first?.record) == fromBook.map(\.items.first?.record))
@@ -95,20 +97,20 @@ struct DeliveryStoreTests {
                     }
                     reports += job.items.map { DeliveryReport(id: $0.id, messageKey: job.messageKey, at: now, outcome: outcome) }
                 }
-                let applied = try store.reportDeliveries(reports, owner: reporter).applied
+                let applied = try store.write { try $0.reportDeliveries(reports, owner: reporter) }.applied
                 #expect(applied == book.report(reports, owner: reporter), "report at step \(step)")
                 if reporter == owner { held[owner] = [] }
             case 8:
                 let owner = Bool.random(using: &rng) ? "w1" : "w2"
                 let ids = (held[owner] ?? []).flatMap { $0.items.map(\.id) }
-                _ = try store.releaseDeliveries(ids, owner: owner)
+                _ = try store.write { try $0.releaseDeliveries(ids, owner: owner) }
                 book.release(ids, owner: owner)
                 held[owner] = []
             default:
                 let dead = book.deadIDs
                 if !dead.isEmpty {
                     let ids = Array(dead.prefix(2))
-                    #expect(try store.retryDeliveries(ids, now: now).retried == book.retry(ids, now: now).count)
+                    #expect(try store.write { try $0.retryDeliveries(ids, now: now) }.retried == book.retry(ids, now: now).count)
                 }
             }
             #expect(try store.nextDelivery(channel: "thu") == book.nextDue(channel: "thu"), "next due at step \(step)")
@@ -140,14 +142,16 @@ struct DeliveryStoreTests {
                     expiresAt: nil, series: nil)
             ]
         }
-        let stored = try store.commit(changes: [], records: [r, started], delivery: commit)
+        let stored = try store.write { try $0.commit(changes: [], records: [r, started], delivery: commit) }
         // The same record fanned out again (a repeat after a crash) adds nothing.
-        try store.commit(changes: [], records: [r], delivery: commit)
+        try store.write { try $0.commit(changes: [], records: [r], delivery: commit) }
         #expect(keys == [r.key!, "nhac-viec/a|started|#\(stored[1].seq)", r.key!])
         let rows = try store.deliveryRows(states: ["pending"], channel: "hook", after: nil, limit: 10)
         #expect(rows.map(\.recordKey) == [r.key!, "nhac-viec/a|started|#\(stored[1].seq)"])
         #expect(rows.map(\.message) == ["Nhắc hạn 1", "Bắt đầu hồ sơ"] && rows[0].kind == "reminder" && rows[1].workflow == "nhac-viec")
-        let jobs = try store.claimDeliveries(channel: "hook", owner: "w", now: Self.t0, limit: 10, leaseUntil: Self.t0.adding(seconds: 60))
+        let jobs = try store.write {
+            try $0.claimDeliveries(channel: "hook", owner: "w", now: Self.t0, limit: 10, leaseUntil: Self.t0.adding(seconds: 60))
+        }
         // A webhook posts the record's JSON exactly as stored (key order kept).
         #expect(jobs.map { $0.items[0].record.serialized() } == [r.json.serialized(), started.json.serialized()])
     }
@@ -176,20 +180,27 @@ struct DeliveryStoreTests {
                     series: "nhac-viec/a|m:nop-bao-cao")
             ]
         }
-        try store.commit(
-            changes: [change(dues: ["2030-01-10"])], records: [Self.record(1, at: Self.t0, instance: inst.id)],
-            delivery: DeliveryCommit(now: Self.t0, fanOut: fanOut))
+        try store.write {
+            try $0.commit(
+                changes: [change(dues: ["2030-01-10"])], records: [Self.record(1, at: Self.t0, instance: inst.id)],
+                delivery: DeliveryCommit(now: Self.t0, fanOut: fanOut))
+        }
         #expect(try store.deliveryRows(states: ["pending"], channel: nil, after: nil, limit: 10).count == 1)
         // The due moved (a calendar change): the old notice is not sent.
-        try store.commit(
-            changes: [change(dues: ["2030-01-13"])], records: [], delivery: DeliveryCommit(now: Self.t0.adding(seconds: 60), fanOut: nil))
+        try store.write {
+            try $0.commit(
+                changes: [change(dues: ["2030-01-13"])], records: [],
+                delivery: DeliveryCommit(now: Self.t0.adding(seconds: 60), fanOut: nil))
+        }
         var rows = try store.deliveryRows(states: nil, channel: nil, after: nil, limit: 10)
         #expect(rows.map(\.state) == ["expired"] && rows[0].error == "hạn đã đổi sang 13/01/2030 trước khi gửi")
         // Done: a newer notice of the new due is expired in the same transaction that closes the milestone.
         var r2 = Self.record(2, at: Self.t0, instance: inst.id)
         r2.due = "2030-01-13"
-        try store.commit(
-            changes: [change(dues: [])], records: [r2], delivery: DeliveryCommit(now: Self.t0.adding(seconds: 120), fanOut: fanOut))
+        try store.write {
+            try $0.commit(
+                changes: [change(dues: [])], records: [r2], delivery: DeliveryCommit(now: Self.t0.adding(seconds: 120), fanOut: fanOut))
+        }
         rows = try store.deliveryRows(states: nil, channel: nil, after: nil, limit: 10)
         #expect(rows.map(\.state) == ["expired", "expired"] && rows[1].error == "đã hoàn thành trước khi gửi")
         #expect(rows[1].finishedAt == Self.t0.adding(seconds: 120))

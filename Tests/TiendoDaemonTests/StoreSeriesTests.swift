@@ -23,17 +23,17 @@ struct StoreSeriesTests {
         func change(_ i: Instance, data: String?) -> InstanceChange {
             InstanceChange(instance: i, group: nil, nextWakeup: t, dueItems: [], stale: false, dataJSON: data)
         }
-        try store.commit(changes: [change(inst, data: "{}")], records: [])
+        try store.write { try $0.commit(changes: [change(inst, data: "{}")], records: []) }
         let read = { try #require(try store.instance(inst.id, definition: { _ in nil })) }
         #expect(try read().instance.series == inst.series)
         inst.series["dang-phi"]?.open.append(OpenOccurrence(index: 3, openedAt: t.adding(seconds: 86_400)))
         inst.series["dang-phi"]?.next = 4
-        try store.commit(changes: [change(inst, data: nil)], records: [])
+        try store.write { try $0.commit(changes: [change(inst, data: nil)], records: []) }
         #expect(try read().instance.series == inst.series)
         inst.series["dang-phi"]?.open.removeFirst()
         var byRowid = change(inst, data: nil)
         byRowid.rowid = try read().rowid
-        try store.commit(changes: [byRowid], records: [])
+        try store.write { try $0.commit(changes: [byRowid], records: []) }
         let stored = try read().instance
         #expect(stored.series == inst.series && stored.series["dang-phi"]?.open.map(\.index) == [3])
         #expect(stored.marks == inst.marks)

@@ -95,9 +95,9 @@ struct StoreViewsTests {
         // The limits' count reads the same table.
         let g1 = "Chi bộ Khu dân cư số 1"
         #expect(
-            try d.store.count(workflow: "dang-vien-du-bi", states: ["du-bi", "cho-xet"], group: g1, groupField: true)
+            try d.store.write { try $0.count(workflow: "dang-vien-du-bi", states: ["du-bi", "cho-xet"], group: g1, groupField: true) }
                 == (byGroup[g1]!["du-bi"] ?? 0) + (byGroup[g1]!["cho-xet"] ?? 0))
-        #expect(try d.store.count(workflow: "dang-vien-du-bi", states: ["chinh-thuc"], group: nil, groupField: false) == 3)
+        #expect(try d.store.write { try $0.count(workflow: "dang-vien-du-bi", states: ["chinh-thuc"], group: nil, groupField: false) } == 3)
     }
 
     @Test("the write connection syncs every commit (synchronous=FULL), or what --synchronous asks")

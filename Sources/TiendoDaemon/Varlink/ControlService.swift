@@ -317,9 +317,10 @@ public final class ControlService: VarlinkHandler, Sendable {
         }
     }
 
+    /// The instance as the request left it: read in the group's transaction, before it commits.
     func instanceReply(_ d: Daemon, _ id: String, now: Instant) -> VarlinkReply {
         let v = d.views
-        guard let row = try? v.store.instance(id, definition: v.catalog.definition) else {
+        guard let row = try? d.transact({ try $0.instance(id, definition: v.catalog.definition) }) else {
             return ControlService.error(.noSuchInstance(id))
         }
         return .ok([("instance", v.instanceJSON(row, now: now))])
