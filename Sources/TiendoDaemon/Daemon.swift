@@ -156,9 +156,10 @@ public final class Daemon: InstanceCounter {
     }
 
     /// Opens the loop's transaction for `body`: what it reads and writes through `transact` commits together.
-    func inTransaction<T>(_ body: (Store.Transaction) throws -> T) throws -> T {
+    /// With `savepoints` (a group of requests), a request whose write fails is undone alone.
+    func inTransaction<T>(savepoints: Bool = false, _ body: (Store.Transaction) throws -> T) throws -> T {
         precondition(transaction == nil, "one write transaction at a time on the loop thread")
-        return try store.write { tx in
+        return try store.write(savepoints: savepoints) { tx in
             transaction = tx
             defer { transaction = nil }
             return try body(tx)

@@ -110,7 +110,7 @@ extension Daemon {
         var ok = true
         do {
             let marks = takeUnmarked()
-            try inTransaction { tx in
+            try inTransaction(savepoints: true) { tx in
                 if let marks { try tx.markSent(from: marks.lowerBound, through: marks.upperBound) }
                 body()
             }
