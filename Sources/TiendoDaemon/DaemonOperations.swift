@@ -32,6 +32,13 @@ extension Daemon {
     public func startInstance(
         workflow: String, key: String?, data: [(String, JSON)], actor: Int?, actorName: String? = nil, started: Instant? = nil
     ) throws(RequestError) -> Instance {
+        try startRow(workflow: workflow, key: key, data: data, actor: actor, actorName: actorName, started: started).instance
+    }
+
+    /// `startInstance`, returning the row as written (the reply is made from it, without reading it back).
+    func startRow(
+        workflow: String, key: String?, data: [(String, JSON)], actor: Int?, actorName: String? = nil, started: Instant? = nil
+    ) throws(RequestError) -> StoredInstance {
         let now = clock.now()
         guard let def = current[workflow] else { throw .noSuchWorkflow(workflow) }
         let validated: InstanceData
@@ -55,7 +62,7 @@ extension Daemon {
         switch engine.start(instanceID: id, data: validated, at: started ?? now, now: now, actor: actor, counter: self) {
         case .success(let (inst, records)):
             try persist([change(inst, def: def, stale: false)], Daemon.attribute(records, to: actorName))
-            return inst
+            return StoredInstance(instance: inst, stale: false)
         case .failure(let e):
             throw Daemon.map(e)
         }
@@ -104,9 +111,16 @@ extension Daemon {
     public func sendEvent(
         id: String, event: String, data: [(String, JSON)], idempotencyKey: String?, actor: Int?, actorName: String? = nil
     ) throws(RequestError) -> Instance {
+        try eventRow(id: id, event: event, data: data, idempotencyKey: idempotencyKey, actor: actor, actorName: actorName).instance
+    }
+
+    /// `sendEvent`, returning the row as written (the reply is made from it, without reading it back).
+    func eventRow(
+        id: String, event: String, data: [(String, JSON)], idempotencyKey: String?, actor: Int?, actorName: String? = nil
+    ) throws(RequestError) -> StoredInstance {
         let now = clock.now()
         if let key = idempotencyKey, (try? transact({ try $0.idempotentReply(instance: id, key: key) })) != nil {
-            if let row = try? transact({ try $0.instance(id, definition: definition) }) { return row.instance }
+            if let row = try? transact({ try $0.instance(id, definition: definition) }) { return row }
         }
         let row: StoredInstance
         do {
@@ -127,7 +141,7 @@ extension Daemon {
             try persist(
                 [change(inst, def: def, stale: row.stale)], Daemon.attribute(records, to: actorName),
                 idempotency: idempotencyKey.map { [(id, $0, "ok")] } ?? [])
-            return inst
+            return StoredInstance(instance: inst, stale: row.stale, rowid: row.rowid)
         case .failure(let e):
             // Keep what the advance did and the rejection in history; the event itself changed nothing.
             var advanced = row.instance

@@ -52,8 +52,8 @@ extension Store.Transaction {
         try write { db in
             var stored: [StoredRecord] = []
             if let r = markSent {
-                try db.execute(
-                    sql: "UPDATE history SET sent = 1 WHERE seq BETWEEN ? AND ? AND sent = 0", arguments: [r.lowerBound, r.upperBound])
+                try db.cachedStatement(sql: "UPDATE history SET sent = 1 WHERE seq BETWEEN ? AND ? AND sent = 0").execute(
+                    arguments: [r.lowerBound, r.upperBound])
             }
             let upsert = try db.cachedStatement(
                 sql: """
@@ -127,8 +127,8 @@ extension Store.Transaction {
                 for c in changes where c.previousDueSig != c.dueSig { try Store.expireClosed(db, c, now: d.now) }
             }
             for (inst, key, reply) in idempotency {
-                try db.execute(
-                    sql: "INSERT OR IGNORE INTO idempotency(instance, key, reply) VALUES (?,?,?)", arguments: [inst, key, reply])
+                try db.cachedStatement(sql: "INSERT OR IGNORE INTO idempotency(instance, key, reply) VALUES (?,?,?)").execute(
+                    arguments: [inst, key, reply])
             }
             return stored
         }
@@ -138,7 +138,8 @@ extension Store.Transaction {
     public func markSent(from first: Int64, through last: Int64) throws {
         guard first <= last else { return }
         try write { db in
-            try db.execute(sql: "UPDATE history SET sent = 1 WHERE seq BETWEEN ? AND ? AND sent = 0", arguments: [first, last])
+            try db.cachedStatement(sql: "UPDATE history SET sent = 1 WHERE seq BETWEEN ? AND ? AND sent = 0").execute(
+                arguments: [first, last])
         }
     }
 

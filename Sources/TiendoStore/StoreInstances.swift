@@ -113,9 +113,10 @@ extension Store.Transaction {
     public func dueInstances(upTo now: Instant, limit: Int, definition: (String) -> WorkflowDefinition?) throws -> [StoredInstance] {
         try read { db in
             try Row.fetchAll(
-                db,
-                sql:
-                    "SELECT \(Store.columns) FROM instances WHERE next_wakeup IS NOT NULL AND next_wakeup <= ? ORDER BY next_wakeup LIMIT ?",
+                db.cachedStatement(
+                    sql:
+                        "SELECT \(Store.columns) FROM instances WHERE next_wakeup IS NOT NULL AND next_wakeup <= ? ORDER BY next_wakeup LIMIT ?"
+                ),
                 arguments: [now.seconds, limit]
             ).map { try Store.decode($0, definition: definition) }
         }
@@ -133,7 +134,7 @@ extension Store.Transaction {
                 sql += " AND grp = ?"
                 args.append(group ?? "")
             }
-            return try Int.fetchOne(db, sql: sql, arguments: StatementArguments(args)) ?? 0
+            return try Int.fetchOne(db.cachedStatement(sql: sql), arguments: StatementArguments(args)) ?? 0
         }
     }
 
@@ -152,7 +153,7 @@ extension Store.Transaction {
                 sql += " AND json_extract(data, ?) IS NULL"
                 args.append("$.\(field)")
             }
-            return try Int.fetchOne(db, sql: sql, arguments: StatementArguments(args)) ?? 0
+            return try Int.fetchOne(db.cachedStatement(sql: sql), arguments: StatementArguments(args)) ?? 0
         }
     }
 }

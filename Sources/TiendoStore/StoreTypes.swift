@@ -9,6 +9,13 @@ public struct StoredInstance: Sendable {
     public var dueSig: Int64?
     /// The row's rowid: updates by it skip the lookup through the text key's index.
     public var rowid: Int64 = 0
+
+    public init(instance: Instance, stale: Bool, dueSig: Int64? = nil, rowid: Int64 = 0) {
+        self.instance = instance
+        self.stale = stale
+        self.dueSig = dueSig
+        self.rowid = rowid
+    }
 }
 
 /// An open deadline of an instance, kept in `due_items` for the agenda and summaries.

@@ -277,22 +277,22 @@ public final class ControlService: VarlinkHandler, Sendable {
         do {
             switch name {
             case "StartInstance":
-                let inst = try d.startInstance(
+                let row = try d.startRow(
                     workflow: p["workflow"]!.stringValue!, key: p["key"]?.stringValue, data: p["data"]?.objectValue ?? [], actor: actor,
                     actorName: actorName)
-                return instanceReply(d, inst.id, now: now)
+                return .ok([("instance", d.views.instanceJSON(row, now: now))])
             case "SendEvent":
                 let id = p["id"]!.stringValue!
-                let inst = try d.sendEvent(
+                let row = try d.eventRow(
                     id: id, event: p["event"]!.stringValue!, data: p["data"]?.objectValue ?? [],
                     idempotencyKey: p["idempotencyKey"]?.stringValue, actor: actor, actorName: actorName)
-                return instanceReply(d, inst.id, now: now)
+                return .ok([("instance", d.views.instanceJSON(row, now: now))])
             case "CompleteMilestone":
                 let id = p["id"]!.stringValue!
-                let inst = try d.sendEvent(
+                let row = try d.eventRow(
                     id: id, event: "done", data: [("milestone", p["milestone"]!)], idempotencyKey: nil, actor: actor,
                     actorName: actorName)
-                return instanceReply(d, inst.id, now: now)
+                return .ok([("instance", d.views.instanceJSON(row, now: now))])
             case "ImportInstances":
                 let rows = p["rows"]!.arrayValue!.compactMap(\.objectValue)
                 let outcome = try d.importInstances(
@@ -315,15 +315,6 @@ public final class ControlService: VarlinkHandler, Sendable {
             log(3, "varlink \(name): \(error)")
             return .error("org.varlink.service.InternalError")
         }
-    }
-
-    /// The instance as the request left it: read in the group's transaction, before it commits.
-    func instanceReply(_ d: Daemon, _ id: String, now: Instant) -> VarlinkReply {
-        let v = d.views
-        guard let row = try? d.transact({ try $0.instance(id, definition: v.catalog.definition) }) else {
-            return ControlService.error(.noSuchInstance(id))
-        }
-        return .ok([("instance", v.instanceJSON(row, now: now))])
     }
 
     static func error(_ e: RequestError) -> VarlinkReply {
