@@ -7,7 +7,7 @@ public import TiendoCore
 extension Store {
     /// v5: due items carry the occurrence and the provisional flag (interfaces §5); the covering index in due order
     /// holds them too, so Agenda still reads no table row. Per workflow, the count of provisional items is kept by
-    /// triggers, as `counts` is (GetStatus and the status files read it at every call). The calendars in force are
+    /// triggers, as `counts` was until v7 (GetStatus and the status files read it at every call). The calendars in force are
     /// kept with their bytes, so a calendar changed while the daemon was stopped is noticed at start.
     static func migrateV5(_ db: Database) throws {
         try db.execute(

@@ -194,7 +194,7 @@ extension Store {
         }
     }
 
-    /// How many instances `scope` holds, from the trigger-maintained counts.
+    /// How many instances `scope` holds, from the counts every commit keeps.
     public func instanceCount(scope: Scope) throws -> Int {
         let (conditions, arguments) = scope.conditions("counts", emptyMeansNone: true)
         var sql = "SELECT IFNULL(SUM(n), 0) FROM counts"

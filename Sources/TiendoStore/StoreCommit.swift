@@ -76,6 +76,9 @@ extension Store.Transaction {
                     UPDATE instances SET state=?, entered_at=?, done=?, completed=?, digest=?, marks=?, checked_at=?,
                         next_wakeup=?, stale=?, due_sig=?, series=? WHERE rowid=?
                     """)
+            let oldKeyByID = try db.cachedStatement(sql: "SELECT \(CountKey.columns) FROM instances WHERE id = ?")
+            let oldKeyByRowid = try db.cachedStatement(sql: "SELECT \(CountKey.columns) FROM instances WHERE rowid = ?")
+            var counts = CountDeltas()
             let deleteDue = try db.cachedStatement(sql: "DELETE FROM due_items WHERE instance = ?")
             let insertDue = try db.cachedStatement(
                 sql: """
@@ -84,6 +87,24 @@ extension Store.Transaction {
                     """)
             for c in changes {
                 let i = c.instance
+                let old =
+                    try c.rowid.map { try Row.fetchOne(oldKeyByRowid, arguments: [$0]) } ?? Row.fetchOne(oldKeyByID, arguments: [i.id])
+                let oldKey = old.map(CountKey.init(row:))
+                if c.dataJSON != nil {
+                    counts.move(
+                        from: oldKey,
+                        to: CountKey(
+                            workflow: i.workflow, digest: i.digest, stale: c.stale, state: i.state ?? "", group: c.group ?? "",
+                            completed: i.completed))
+                } else if let oldKey {
+                    // The updates below leave workflow and group as they are (the data did not change); an update
+                    // that finds no row changes nothing.
+                    counts.move(
+                        from: oldKey,
+                        to: CountKey(
+                            workflow: oldKey.workflow, digest: i.digest, stale: c.stale, state: i.state ?? "", group: oldKey.group,
+                            completed: i.completed))
+                }
                 if let data = c.dataJSON {
                     try upsert.execute(arguments: [
                         i.id, i.workflow, i.state, data, i.startedAt.seconds, i.enteredAt.seconds, Store.encodeMap(i.done),
@@ -110,6 +131,7 @@ extension Store.Transaction {
                     ])
                 }
             }
+            try counts.apply(db)
             let insertRecord = try db.cachedStatement(
                 sql: "INSERT INTO history(instance, workflow, at, kind, record, key) VALUES (?,?,?,?,?,?)")
             for r in records {
@@ -164,6 +186,63 @@ extension Store.Transaction {
         try read { db in
             try String.fetchOne(
                 db.cachedStatement(sql: "SELECT reply FROM idempotency WHERE instance = ? AND key = ?"), arguments: [instance, key])
+        }
+    }
+}
+
+/// The columns of an instance that its row in `counts` and `workflow_counts` is keyed by (a NULL state or group
+/// counted as '').
+struct CountKey: Hashable {
+    static let columns = "workflow, digest, stale, IFNULL(state, ''), IFNULL(grp, ''), completed"
+    var workflow: String
+    var digest: String
+    var stale: Bool
+    var state: String
+    var group: String
+    var completed: Bool
+
+    init(workflow: String, digest: String, stale: Bool, state: String, group: String, completed: Bool) {
+        (self.workflow, self.digest, self.stale, self.state, self.group, self.completed) = (
+            workflow, digest, stale, state, group, completed
+        )
+    }
+
+    init(row: Row) {
+        self.init(workflow: row[0], digest: row[1], stale: row[2], state: row[3], group: row[4], completed: row[5])
+    }
+}
+
+/// What one commit changes in the count tables, summed per key and written once per key at the end.
+struct CountDeltas {
+    var deltas: [CountKey: Int] = [:]
+
+    mutating func move(from old: CountKey?, to new: CountKey) {
+        guard old != new else { return }
+        if let old { deltas[old, default: 0] -= 1 }
+        deltas[new, default: 0] += 1
+    }
+
+    func apply(_ db: Database) throws {
+        guard !deltas.isEmpty else { return }
+        let byGroup = try db.cachedStatement(
+            sql: """
+                INSERT INTO counts(workflow, digest, stale, state, grp, completed, n) VALUES (?,?,?,?,?,?,?)
+                ON CONFLICT(workflow, digest, stale, state, grp, completed) DO UPDATE SET n = n + excluded.n
+                """)
+        let byWorkflow = try db.cachedStatement(
+            sql: """
+                INSERT INTO workflow_counts(workflow, digest, stale, state, completed, n) VALUES (?,?,?,?,?,?)
+                ON CONFLICT(workflow, digest, stale, state, completed) DO UPDATE SET n = n + excluded.n
+                """)
+        var workflows: [CountKey: Int] = [:]
+        for (k, n) in deltas where n != 0 {
+            try byGroup.execute(arguments: [k.workflow, k.digest, k.stale, k.state, k.group, k.completed, n])
+            var w = k
+            w.group = ""
+            workflows[w, default: 0] += n
+        }
+        for (k, n) in workflows where n != 0 {
+            try byWorkflow.execute(arguments: [k.workflow, k.digest, k.stale, k.state, k.completed, n])
         }
     }
 }

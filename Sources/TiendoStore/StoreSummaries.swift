@@ -23,7 +23,7 @@ extension Store {
         public init() {}
     }
 
-    /// Instances per workflow, state and (with `groups`) group, from the trigger-maintained `counts` table. Rows come
+    /// Instances per workflow, state and (with `groups`) group, from the `counts` table every commit keeps exact. Rows come
     /// ordered, so the groups are built by appending: no hashing of the (Vietnamese, non-ASCII) group names, whose
     /// String hashing normalises every byte — at 10^6 instances in 50,000 groups that dominated start-up.
     public func counts(groups: Bool = true) throws -> [String: WorkflowCounts] {

@@ -11,8 +11,10 @@
  * MODE raw     N inserts of a RECORD_BYTES history row into the empty history table: "raw SQLite batched inserts".
  * MODE daemon  the daemon's SQL for N timed transitions, without any Swift: N instances and their N 'started'
  *              history rows exist (untimed); then per batch, in one transaction: read the due instances, update each
- *              instance row's mutable columns, replace its due item, insert one history row; at the end one range
- *              update marks everything sent (as Daemon.tick, Store.commit and Store.markSent do).
+ *              instance row's mutable columns, replace its due item, insert one history row, and move each instance's
+ *              count from its old state to its new one (one upsert per group and state into `counts`, one per state
+ *              into `workflow_counts`); at the end one range update marks everything sent (as Daemon.tick,
+ *              Store.commit and Store.markSent do).
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -129,6 +131,17 @@ int main(int argc, char **argv) {
     sqlite3_stmt *deldue = prepare("DELETE FROM due_items WHERE instance = ?");
     sqlite3_stmt *insdue = prepare(
         "INSERT INTO due_items(instance, deadline, workflow, grp, state, milestone, title, due, due_end) VALUES (?,?,?,?,?,?,?,?,?)");
+    sqlite3_stmt *upcount = NULL, *upwfcount = NULL;
+    if (daemon) {
+        upcount = prepare(
+            "INSERT INTO counts(workflow, digest, stale, state, grp, completed, n)"
+            " VALUES ('dang-vien-du-bi', 'digest0123456789abcdef', 0, ?, ?, 0, ?)"
+            " ON CONFLICT(workflow, digest, stale, state, grp, completed) DO UPDATE SET n = n + excluded.n");
+        upwfcount = prepare(
+            "INSERT INTO workflow_counts(workflow, digest, stale, state, completed, n)"
+            " VALUES ('dang-vien-du-bi', 'digest0123456789abcdef', 0, ?, 0, ?)"
+            " ON CONFLICT(workflow, digest, stale, state, completed) DO UPDATE SET n = n + excluded.n");
+    }
     sqlite3_int64 first_seq = 0, last_seq = 0;
 
     double start = now();
@@ -190,6 +203,25 @@ int main(int argc, char **argv) {
             step_done(hist);
             last_seq = sqlite3_last_insert_rowid(db);
             if (first_seq == 0) first_seq = last_seq;
+        }
+        if (daemon) {
+            /* The count tables: the old state's row of each group down by one, the new state's up by one. */
+            for (long j = 0; j < m; j++) {
+                long i = done + j;
+                char grp[64];
+                snprintf(grp, sizeof grp, "Chi bộ số %ld – Phường %04ld", i % 7 + 1, i % 3321 + 1);
+                for (int side = 0; side < 2; side++) {
+                    sqlite3_bind_text(upcount, 1, side ? "cho-xet" : "du-bi", -1, SQLITE_STATIC);
+                    sqlite3_bind_text(upcount, 2, grp, -1, SQLITE_TRANSIENT);
+                    sqlite3_bind_int(upcount, 3, side ? 1 : -1);
+                    step_done(upcount);
+                }
+            }
+            for (int side = 0; side < 2; side++) {
+                sqlite3_bind_text(upwfcount, 1, side ? "cho-xet" : "du-bi", -1, SQLITE_STATIC);
+                sqlite3_bind_int64(upwfcount, 2, side ? m : -m);
+                step_done(upwfcount);
+            }
         }
         exec("COMMIT");
         free(ids);
