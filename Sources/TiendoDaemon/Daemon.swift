@@ -36,6 +36,9 @@ public struct DaemonOptions: Sendable {
     public var runtimeDirectory: String
     public var synchronous: String = "FULL"
     public var batchSize = 5000
+    /// An import whose records are at most this many keeps them in memory and emits them after its commit; a
+    /// larger one reads them back from the outbox in pages, so memory stays flat.
+    public var importRecordsInMemory = 50_000
     /// Databases up to this size are integrity-checked before start-up, larger ones right after (`Store.init`).
     public var inlineIntegrityCheckBytes: Int64 = 64 << 20
     /// Create an empty database even where the state directory shows one existed (`tiendod --init`).

@@ -107,6 +107,8 @@ extension Daemon {
         guard let engine = engine(def.digest) else { throw .noSuchWorkflow(def.id) }
         var problems: [Diagnostic] = []
         var bad = 0
+        /// The records the import stored, while there are few enough to keep.
+        var kept: [StoredRecord]?
         func report(_ n: Int, _ m: String) {
             bad += 1
             if problems.count < Daemon.maxImportDiagnostics {
@@ -139,6 +141,7 @@ extension Daemon {
             }
             if bad == 0 {
                 // Pass 2: started chunk by chunk inside one transaction; limits count what earlier chunks stored.
+                kept = []
                 try inTransaction { tx in
                     let counter = BatchCounter(base: self, limits: def.limits)
                     var after = 0
@@ -163,10 +166,15 @@ extension Daemon {
                             }
                         }
                         if bad > 0 { throw ImportRejection() }
-                        // Records go to the outbox in this transaction and are emitted from it after the commit.
-                        _ = try tx.commit(
+                        // Records go to the outbox in this transaction and are emitted after the commit.
+                        let stored = try tx.commit(
                             changes: changes, records: Daemon.attribute(records, to: actorName),
                             delivery: deliveryCommit(now: now, changes: changes))
+                        if kept != nil, kept!.count + stored.count <= options.importRecordsInMemory {
+                            kept!.append(contentsOf: stored)
+                        } else {
+                            kept = nil
+                        }
                         counter.stored()
                         after = rows.last!.0
                         heartbeat()
@@ -190,7 +198,12 @@ extension Daemon {
         }
         statusDirty = true
         do {
-            _ = try flushOutbox()
+            if let kept {
+                send(kept)
+                flushSentMarks()
+            } else {
+                _ = try flushOutbox()
+            }
         } catch {
             log.error("Không gửi được bản ghi của lần nhập (sẽ gửi lại sau): \(error)")
         }

@@ -43,7 +43,7 @@ import TiendoDaemon
         let sink: CapturingSink
         let dir: String
 
-        init(at start: String) throws {
+        init(at start: String, importRecordsInMemory: Int? = nil) throws {
             dir = NSTemporaryDirectory() + "tiendo-scheduler-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
             try FileManager.default.createDirectory(atPath: dir + "/workflows", withIntermediateDirectories: true)
             try SchedulerTests.workflow.write(toFile: dir + "/workflows/han-thu.yaml", atomically: true, encoding: .utf8)
@@ -54,8 +54,9 @@ import TiendoDaemon
                 atPath: root.appendingPathComponent("Workflows/calendars").path, toPath: dir + "/workflows/calendars")
             time = ManualTime(try #require(Zone.vietnam.parseInstant(start)))
             sink = CapturingSink()
-            let options = DaemonOptions(
+            var options = DaemonOptions(
                 workflowDirectories: [dir + "/workflows"], stateDirectory: dir + "/state", runtimeDirectory: dir + "/status")
+            if let importRecordsInMemory { options.importRecordsInMemory = importRecordsInMemory }
             daemon = try Daemon(options: options, clock: DaemonClock(manual: time), sink: sink)
             #expect(daemon.loadDefinitions().diagnostics.filter { $0.severity == .error }.isEmpty)
         }
@@ -128,6 +129,29 @@ import TiendoDaemon
         // The next wake-up is tomorrow's repetition, after now.
         let wake = try #require(try f.daemon.store.nextWakeup())
         #expect(wake > f.time.now && wake.seconds <= f.time.now.seconds + 86_400)
+    }
+
+    @Test(
+        "an import's records go out once each, each case's in order, and are marked sent, whether kept in memory or read back",
+        arguments: [nil, 40])
+    func importEmitsEveryRecord(kept: Int?) throws {
+        let f = try Fixture(at: "2027-03-01T08:00:00+07:00", importRecordsInMemory: kept)
+        defer { try? FileManager.default.removeItem(atPath: f.dir) }
+        // Backdated starts and dues: each row starts and catches up on an overdue notice (two records a row).
+        let rows: [[(String, JSON)]] = (0..<100).map { i in
+            [("key", .string("r\(i)")), ("started", .string("2027-02-01")), ("han", .string(CivilDate(2027, 2, 10 + i % 15).iso))]
+        }
+        #expect(try f.daemon.importInstances(workflow: "han-thu", rows: rows, actor: nil) == .imported(100))
+        let records = f.sink.records
+        #expect(records.filter { $0.kind == .started }.count == 100)
+        #expect(records.filter { $0.kind == .overdue }.count == 100)
+        #expect(Set(records.map { "\($0.kind.rawValue) \($0.instance ?? "")" }).count == records.count, "each record once")
+        var seen = Set<String>()
+        for r in records where r.kind == .overdue || r.kind == .started {
+            if r.kind == .started { seen.insert(r.instance ?? "") } else { #expect(seen.contains(r.instance ?? ""), "started first") }
+        }
+        f.daemon.flushSentMarks()
+        #expect(try f.daemon.store.unsent(limit: 10).isEmpty, "every record marked sent")
     }
 
     @Test("the manual clock never goes back")
