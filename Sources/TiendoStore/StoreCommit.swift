@@ -79,6 +79,9 @@ extension Store.Transaction {
             let oldKeyByID = try db.cachedStatement(sql: "SELECT \(CountKey.columns) FROM instances WHERE id = ?")
             let oldKeyByRowid = try db.cachedStatement(sql: "SELECT \(CountKey.columns) FROM instances WHERE rowid = ?")
             var counts = CountDeltas()
+            /// Instances this commit creates: they have no pending notice but those it fans out itself.
+            var created = Set<String>()
+            var fannedOut = Set<String>()
             let deleteDue = try db.cachedStatement(sql: "DELETE FROM due_items WHERE instance = ?")
             let insertDue = try db.cachedStatement(
                 sql: """
@@ -90,6 +93,7 @@ extension Store.Transaction {
                 let old =
                     try c.rowid.map { try Row.fetchOne(oldKeyByRowid, arguments: [$0]) } ?? Row.fetchOne(oldKeyByID, arguments: [i.id])
                 let oldKey = old.map(CountKey.init(row:))
+                if oldKey == nil { created.insert(i.id) }
                 if c.dataJSON != nil {
                     counts.move(
                         from: oldKey,
@@ -140,13 +144,19 @@ extension Store.Transaction {
                 stored.append(StoredRecord(seq: seq, record: r))
                 if let d = delivery, let fanOut = d.fanOut {
                     let key = Store.recordKey(r, seq: seq)
-                    try Store.insertDeliveries(db, fanOut(r, key), record: r, seq: seq, key: key, now: d.now)
+                    let fanOuts = fanOut(r, key)
+                    if !fanOuts.isEmpty, let id = r.instance { fannedOut.insert(id) }
+                    try Store.insertDeliveries(db, fanOuts, record: r, seq: seq, key: key, now: d.now)
                 }
             }
             // After the fan-out: a notice whose deadline the same change closed (a catch-up notice, then `done`)
             // expires at once.
             if let d = delivery {
-                for c in changes where c.previousDueSig != c.dueSig { try Store.expireClosed(db, c, now: d.now) }
+                for c in changes where c.previousDueSig != c.dueSig {
+                    let id = c.instance.id
+                    if created.contains(id) && !fannedOut.contains(id) { continue }
+                    try Store.expireClosed(db, c, now: d.now)
+                }
             }
             for (inst, key, reply) in idempotency {
                 try db.cachedStatement(sql: "INSERT OR IGNORE INTO idempotency(instance, key, reply) VALUES (?,?,?)").execute(

@@ -19,6 +19,7 @@ import Testing
             ("ngắt\u{2028}dòng", #"ngắt\u{2028}dòng"#),
             ("Đảng bộ phường Ba Đình — «ổn» – €", "Đảng bộ phường Ba Đình — «ổn» – €"),
             (#"C:\đường\dẫn"#, #"C:\đường\dẫn"#),
+            ("Chi bộ 1 – Phường 3 🇻🇳\u{85}‑", "Chi bộ 1 – Phường 3 🇻🇳\\x85‑"),
         ])
     func terminalText(_ raw: String, _ shown: String) {
         #expect(TerminalText.escaped(raw) == shown)
