@@ -201,7 +201,9 @@ extension Store.Transaction {
 }
 
 /// The columns of an instance that its row in `counts` and `workflow_counts` is keyed by (a NULL state or group
-/// counted as '').
+/// counted as ''). Compared and hashed byte by byte, as SQLite compares them: Swift's `String` equality would make
+/// a group typed precomposed and the same group typed decomposed (Unikey's "tổ hợp") one key, and the count of one
+/// of the two rows would drift.
 struct CountKey: Hashable {
     static let columns = "workflow, digest, stale, IFNULL(state, ''), IFNULL(grp, ''), completed"
     var workflow: String
@@ -219,6 +221,21 @@ struct CountKey: Hashable {
 
     init(row: Row) {
         self.init(workflow: row[0], digest: row[1], stale: row[2], state: row[3], group: row[4], completed: row[5])
+    }
+
+    static func == (a: CountKey, b: CountKey) -> Bool {
+        a.stale == b.stale && a.completed == b.completed && a.workflow.utf8.elementsEqual(b.workflow.utf8)
+            && a.digest.utf8.elementsEqual(b.digest.utf8) && a.state.utf8.elementsEqual(b.state.utf8)
+            && a.group.utf8.elementsEqual(b.group.utf8)
+    }
+
+    func hash(into h: inout Hasher) {
+        h.combine(stale)
+        h.combine(completed)
+        for s in [workflow, digest, state, group] {
+            h.combine(s.utf8.count)
+            for b in s.utf8 { h.combine(b) }
+        }
     }
 }
 
