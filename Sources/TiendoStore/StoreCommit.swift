@@ -232,10 +232,17 @@ struct CountKey: Hashable {
     func hash(into h: inout Hasher) {
         h.combine(stale)
         h.combine(completed)
-        for s in [workflow, digest, state, group] {
-            h.combine(s.utf8.count)
-            for b in s.utf8 { h.combine(b) }
-        }
+        CountKey.combine(workflow, into: &h)
+        CountKey.combine(digest, into: &h)
+        CountKey.combine(state, into: &h)
+        CountKey.combine(group, into: &h)
+    }
+
+    /// A string's UTF-8 bytes, in one piece when the string stores them contiguously (native strings do).
+    static func combine(_ s: String, into h: inout Hasher) {
+        h.combine(s.utf8.count)
+        let done: Void? = s.utf8.withContiguousStorageIfAvailable { h.combine(bytes: UnsafeRawBufferPointer($0)) }
+        if done == nil { for b in s.utf8 { h.combine(b) } }
     }
 }
 
