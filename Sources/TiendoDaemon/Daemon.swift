@@ -87,7 +87,8 @@ public final class Daemon: InstanceCounter {
     public let sink: any RecordSink
     /// The daemon's own messages, through `SinkLogHandler` to the same journal or stderr as the records.
     public let log: Logger
-    let statusWriter: StatusWriter
+    /// Writes the status files, off the loop thread when it can (`StatusPublisher`).
+    let statusPublisher: StatusPublisher
     /// The catalog snapshot and the store for other threads.
     public let viewSource: ViewSource
 
@@ -146,8 +147,7 @@ public final class Daemon: InstanceCounter {
         // Imports staged by clients of an earlier run cannot be finished: their client has gone.
         try store.write { try $0.dropStaged() }
         viewSource = ViewSource(store: store, pid: Int(getpid()), startedAt: startedAt)
-        statusWriter = StatusWriter(directory: options.runtimeDirectory)
-        try statusWriter.prepare()
+        statusPublisher = try StatusPublisher(directory: options.runtimeDirectory)
     }
 
     // MARK: Transactions

@@ -115,32 +115,4 @@ extension Daemon {
         statusDirty = true
         delivery.onChanges?(changed)
     }
-
-    // MARK: Status files
-
-    /// `status.json`'s `deliveries`: the counts of every channel added up.
-    func deliveryStatus(_ counts: DeliveryCounts) -> JSON {
-        let total = counts.total
-        return .object(Deliveries.listStates.map { ($0, .int(total[$0] ?? 0)) })
-    }
-
-    /// `tiendo_deliveries{channel,state}` and `tiendo_delivery_oldest_pending_seconds{channel}`.
-    func deliveryMetrics(_ counts: DeliveryCounts, now: Instant) -> String {
-        // The channels of the routing file in force are listed even before their first delivery.
-        let channels = Set(counts.channels.keys).union(delivery.routing?.channelOrder ?? []).sorted()
-        var out = "# HELP tiendo_deliveries Deliveries (email, webhook) by channel and state; failed: unfinished, failed at least once.\n"
-        out += "# TYPE tiendo_deliveries gauge\n"
-        for channel in channels {
-            for state in Deliveries.listStates {
-                out += "tiendo_deliveries{channel=\"\(channel)\",state=\"\(state)\"} \(counts.channels[channel]?[state] ?? 0)\n"
-            }
-        }
-        out += "# HELP tiendo_delivery_oldest_pending_seconds Age of the oldest delivery waiting to be sent, by channel.\n"
-        out += "# TYPE tiendo_delivery_oldest_pending_seconds gauge\n"
-        for channel in channels {
-            let age = counts.oldestPending[channel].map { max(0, now.seconds - $0.seconds) } ?? 0
-            out += "tiendo_delivery_oldest_pending_seconds{channel=\"\(channel)\"} \(age)\n"
-        }
-        return out
-    }
 }

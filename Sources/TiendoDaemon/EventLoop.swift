@@ -64,6 +64,10 @@ public final class EventLoop: Sendable {
         signalFD = tiendo_signalfd_hup_term_int()
         timerClock = clock.isFake ? CLOCK_MONOTONIC : CLOCK_REALTIME
         timerFD = tiendo_timerfd(timerClock)
+        daemon.statusPublisher.setOnFinished { [wakeFD] in
+            var one: UInt64 = 1
+            _ = write(wakeFD, &one, 8)
+        }
         owned = Mutex(daemon)
         guard wakeFD >= 0, signalFD >= 0, timerFD >= 0 else {
             throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
@@ -164,25 +168,36 @@ public final class EventLoop: Sendable {
     /// Writes the status files now (at start-up, before READY).
     public func updateStatusNow() { withDaemon { updateStatus($0, force: true) } }
 
-    /// Writes the status files (at most once a second) and keeps the service manager's STATUS= current.
+    /// Writes the status files (at most once a second, on the status publisher's thread; `force`: now, on this one)
+    /// and keeps the service manager's STATUS= current.
     func updateStatus(_ daemon: Daemon, force: Bool = false) {
-        let nowReal = DaemonClock.monotonic()
+        if let done = daemon.statusPublisher.takeFinished() { statusWritten(daemon, done) }
         guard daemon.statusDirty || force else { return }
-        guard force || nowReal - daemon.loopStatus.lastWrite >= daemon.loopStatus.interval else { return }
-        let now = daemon.clock.now()
-        let summaries = daemon.writeStatus(now: now)
-        let written = DaemonClock.monotonic()
-        daemon.loopStatus.lastWrite = written
-        // At most once a second; on large stores spaced to keep aggregation under ~20% of the loop's time,
-        // but never more than 5 s behind a change.
-        daemon.loopStatus.interval = min(5, max(1, 5 * (written - nowReal)))
-        if let s = summaries {
-            var line = daemon.summaryLine(instances: s.instances, overdue: s.overdue)
-            if let degraded = daemon.loopStatus.degraded { line += " — SỰ CỐ: \(degraded)" }
-            if line != daemon.loopStatus.summary {
-                daemon.loopStatus.summary = line
-                hooks.status(line)
-            }
+        if force {
+            statusWritten(daemon, daemon.statusPublisher.writeNow(daemon.statusSnapshot(now: daemon.clock.now())))
+            return
+        }
+        let nowReal = DaemonClock.monotonic()
+        guard nowReal - daemon.loopStatus.lastWrite >= daemon.loopStatus.interval else { return }
+        // One write at a time: the end of the running one wakes the loop, which comes back here.
+        guard daemon.statusPublisher.writeLater(daemon.statusSnapshot(now: daemon.clock.now())) else { return }
+        daemon.statusDirty = false
+        daemon.loopStatus.lastWrite = nowReal
+    }
+
+    /// Takes in the outcome of a status write: the spacing of the next, the STATUS= line, an error logged (and the
+    /// files marked for another try).
+    func statusWritten(_ daemon: Daemon, _ outcome: StatusPublisher.Outcome) {
+        daemon.loopStatus.lastWrite = DaemonClock.monotonic()
+        // At most once a second; on large stores spaced to keep the writes under ~20% of a core, but never more
+        // than 5 s behind a change.
+        daemon.loopStatus.interval = min(5, max(1, 5 * outcome.seconds))
+        guard let s = daemon.statusWritten(outcome) else { return }
+        var line = daemon.summaryLine(instances: s.instances, overdue: s.overdue)
+        if let degraded = daemon.loopStatus.degraded { line += " — SỰ CỐ: \(degraded)" }
+        if line != daemon.loopStatus.summary {
+            daemon.loopStatus.summary = line
+            hooks.status(line)
         }
     }
 
@@ -227,7 +242,8 @@ public final class EventLoop: Sendable {
         let degraded = daemon.loopStatus.degraded != nil
         arm(degraded ? nil : (try? daemon.store.nextWakeup()) ?? nil)
         var timeout: Int32 = -1
-        if daemon.statusDirty {
+        // A status write running ends by waking the loop: no timeout for it.
+        if daemon.statusDirty && !daemon.statusPublisher.isRunning {
             let nextWrite = daemon.loopStatus.lastWrite + daemon.loopStatus.interval
             timeout = Int32(max(0, (nextWrite - DaemonClock.monotonic()) * 1000) + 1)
         }

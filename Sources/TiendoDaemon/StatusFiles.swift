@@ -1,5 +1,8 @@
 import Foundation
 public import TiendoCore
+import TiendoDelivery
+import TiendoStore
+import TiendoVarlink
 
 /// The daemon's state for people and machines: status files (interfaces §7), the summary line of `STATUS=` and the
 /// Prometheus text.
@@ -21,53 +24,85 @@ extension Daemon {
         return String(out.reversed())
     }
 
-    /// Writes the status files when something changed (the loop throttles to once a second).
+    /// What the status files are made from, taken on the loop thread: the rest (reading the store's summaries,
+    /// building the JSON and the Prometheus text) needs no loop state and can run on `StatusPublisher`'s thread.
+    func statusSnapshot(now: Instant) -> StatusSnapshot {
+        StatusSnapshot(
+            views: views, now: now, recordsSent: recordsSent, routedChannels: delivery.routing?.channelOrder ?? [])
+    }
+
+    /// Writes the status files now, on the calling thread, after any write still running on the publisher's
+    /// (start-up, reload, stop, tests); nil when they could not be written (the reason is logged).
     @discardableResult
     public func writeStatus(now: Instant) -> Views.Summaries? {
-        do {
-            let s = try views.summaries(now: now)
-            let v = views
-            let status = v.statusJSON(now: now, summaries: s)
-            var perWorkflow: [(String, JSON)] = []
-            for w in s.workflows {
-                guard let id = w["id"]?.stringValue else { continue }
-                let groupJSON = JSON.object(
-                    (s.groups[id] ?? []).map { g in
-                        (
-                            g.counts.name,
-                            .object([
-                                ("instances", .int(g.counts.instances)), ("states", .object(g.counts.states.map { ($0.0, .int($0.1)) })),
-                                ("overdue", .int(g.overdue)),
-                            ])
-                        )
-                    })
-                let overdue = try store.dueItems(until: now, workflow: id, group: nil, limit: 1000).map { v.dueItemJSON($0, now: now) }
-                let upcoming = try store.dueItems(after: now, until: now.adding(seconds: 7 * 86_400), workflow: id, group: nil, limit: 1000)
-                    .map { v.dueItemJSON($0, now: now) }
-                perWorkflow.append(
-                    (
-                        id,
-                        .object([
-                            ("version", .int(1)), ("workflow", w), ("groups", groupJSON), ("overdue", .array(overdue)),
-                            ("upcoming", .array(Array(upcoming))),
-                        ])
-                    ))
-            }
-            let deliveries = try store.deliveryCounts()
-            try statusWriter.write(
-                status: .object([
-                    ("version", .int(1)), ("daemon", status), ("workflows", .array(s.workflows)),
-                    ("deliveries", deliveryStatus(deliveries)),
-                ]), workflows: perWorkflow, prometheus: prometheus(s.workflows, now: now) + deliveryMetrics(deliveries, now: now))
-            statusDirty = false
-            return s
-        } catch {
+        statusDirty = false
+        return statusWritten(statusPublisher.writeNow(statusSnapshot(now: now)))
+    }
+
+    /// Takes in the outcome of a status write: its summaries, or its error logged and the files marked for another
+    /// try.
+    func statusWritten(_ outcome: StatusPublisher.Outcome) -> Views.Summaries? {
+        switch outcome.result {
+        case .success(let s): return s
+        case .failure(let error):
+            statusDirty = true
             log.error("Không ghi được tệp trạng thái trong \(options.runtimeDirectory): \(error)")
             return nil
         }
     }
+}
 
-    func prometheus(_ workflows: [JSON], now: Instant) -> String {
+/// The inputs of one write of the status files (`Daemon.statusSnapshot`), and the files made from them. `Sendable`:
+/// built on the loop thread, rendered on `StatusPublisher`'s; what it reads of the store goes through the read pool.
+struct StatusSnapshot: Sendable {
+    let views: Views
+    let now: Instant
+    let recordsSent: [Record.Kind: Int]
+    /// The channels of the routing file in force (listed in the metrics even before their first delivery).
+    let routedChannels: [String]
+
+    var store: Store { views.store }
+
+    /// The files' contents, and the summaries they were made from.
+    func render() throws -> (status: JSON, workflows: [(String, JSON)], prometheus: String, summaries: Views.Summaries) {
+        let s = try views.summaries(now: now)
+        let v = views
+        let status = v.statusJSON(now: now, summaries: s)
+        var perWorkflow: [(String, JSON)] = []
+        for w in s.workflows {
+            guard let id = w["id"]?.stringValue else { continue }
+            let groupJSON = JSON.object(
+                (s.groups[id] ?? []).map { g in
+                    (
+                        g.counts.name,
+                        .object([
+                            ("instances", .int(g.counts.instances)), ("states", .object(g.counts.states.map { ($0.0, .int($0.1)) })),
+                            ("overdue", .int(g.overdue)),
+                        ])
+                    )
+                })
+            let overdue = try store.dueItems(until: now, workflow: id, group: nil, limit: 1000).map { v.dueItemJSON($0, now: now) }
+            let upcoming = try store.dueItems(after: now, until: now.adding(seconds: 7 * 86_400), workflow: id, group: nil, limit: 1000)
+                .map { v.dueItemJSON($0, now: now) }
+            perWorkflow.append(
+                (
+                    id,
+                    .object([
+                        ("version", .int(1)), ("workflow", w), ("groups", groupJSON), ("overdue", .array(overdue)),
+                        ("upcoming", .array(Array(upcoming))),
+                    ])
+                ))
+        }
+        let deliveries = try store.deliveryCounts()
+        return (
+            .object([
+                ("version", .int(1)), ("daemon", status), ("workflows", .array(s.workflows)),
+                ("deliveries", deliveryStatus(deliveries)),
+            ]), perWorkflow, prometheus(s.workflows) + deliveryMetrics(deliveries), s
+        )
+    }
+
+    func prometheus(_ workflows: [JSON]) -> String {
         var out = "# HELP tiendo_instances Instances by workflow and state.\n# TYPE tiendo_instances gauge\n"
         for w in workflows {
             let id = w["id"]?.stringValue ?? ""
@@ -102,6 +137,32 @@ extension Daemon {
         out +=
             "# HELP tiendo_next_wakeup_seconds Seconds until the next scheduled wake-up (-1: none).\n# TYPE tiendo_next_wakeup_seconds gauge\n"
         out += "tiendo_next_wakeup_seconds \(next.map { max(0, $0.seconds - now.seconds) } ?? -1)\n"
+        return out
+    }
+
+    /// `status.json`'s `deliveries`: the counts of every channel added up.
+    func deliveryStatus(_ counts: DeliveryCounts) -> JSON {
+        let total = counts.total
+        return .object(Deliveries.listStates.map { ($0, .int(total[$0] ?? 0)) })
+    }
+
+    /// `tiendo_deliveries{channel,state}` and `tiendo_delivery_oldest_pending_seconds{channel}`.
+    func deliveryMetrics(_ counts: DeliveryCounts) -> String {
+        // The channels of the routing file in force are listed even before their first delivery.
+        let channels = Set(counts.channels.keys).union(routedChannels).sorted()
+        var out = "# HELP tiendo_deliveries Deliveries (email, webhook) by channel and state; failed: unfinished, failed at least once.\n"
+        out += "# TYPE tiendo_deliveries gauge\n"
+        for channel in channels {
+            for state in Deliveries.listStates {
+                out += "tiendo_deliveries{channel=\"\(channel)\",state=\"\(state)\"} \(counts.channels[channel]?[state] ?? 0)\n"
+            }
+        }
+        out += "# HELP tiendo_delivery_oldest_pending_seconds Age of the oldest delivery waiting to be sent, by channel.\n"
+        out += "# TYPE tiendo_delivery_oldest_pending_seconds gauge\n"
+        for channel in channels {
+            let age = counts.oldestPending[channel].map { max(0, now.seconds - $0.seconds) } ?? 0
+            out += "tiendo_delivery_oldest_pending_seconds{channel=\"\(channel)\"} \(age)\n"
+        }
         return out
     }
 }

@@ -4,7 +4,7 @@ import TiendoCore
 /// Writes the status files atomically (temporary file in the same directory, then rename: a reader sees the old file
 /// or the new one, never half of one), mode 0640. No fsync: they live in the runtime directory (tmpfs under
 /// systemd) and are written again from the store at every start, so a crash or power cut loses nothing they hold.
-final class StatusWriter {
+struct StatusWriter {
     let directory: String
     var knownWorkflowFiles = Set<String>()
 
@@ -16,7 +16,7 @@ final class StatusWriter {
     }
 
     /// status.json is written last: a reader that sees it updated finds the other files already updated.
-    func write(status: JSON, workflows: [(String, JSON)], prometheus: String) throws {
+    mutating func write(status: JSON, workflows: [(String, JSON)], prometheus: String) throws {
         var names = Set<String>()
         for (id, json) in workflows {
             let name = "\(id).json"

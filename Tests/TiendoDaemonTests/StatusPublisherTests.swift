@@ -1,0 +1,61 @@
+import Foundation
+import Synchronization
+import Testing
+import TiendoCore
+
+@testable import TiendoDaemon
+
+/// The status files written off the loop thread (`StatusPublisher`), on the populated store of `StoreViewsTests`.
+@Suite("status files written off the loop", .serialized)
+struct StatusPublisherTests {
+    static func json(_ path: String) -> JSON? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return try? JSON.parse(String(decoding: data, as: UTF8.self))
+    }
+
+    @Test("a write in the background ends with every file written, its outcome taken once and the loop woken once")
+    func backgroundWrite() throws {
+        let (d, dir) = try StoreViewsTests.populated()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let woken = Mutex(0)
+        d.statusPublisher.setOnFinished { woken.withLock { $0 += 1 } }
+        let status = d.options.runtimeDirectory + "/status.json"
+        #expect(Self.json(status) == nil)
+
+        #expect(d.statusPublisher.writeLater(d.statusSnapshot(now: d.clock.now())))
+        // `writeNow` runs after the background write has ended (one write at a time, in the order asked).
+        let now = d.statusPublisher.writeNow(d.statusSnapshot(now: d.clock.now()))
+        #expect(!d.statusPublisher.isRunning)
+        #expect(woken.withLock { $0 } == 1)
+        let later = try #require(d.statusPublisher.takeFinished())
+        #expect(try later.result.get().instances == 90)
+        #expect(try now.result.get().instances == 90)
+        #expect(later.seconds >= 0)
+        #expect(d.statusPublisher.takeFinished() == nil)
+
+        let file = try #require(Self.json(status))
+        #expect(file["daemon"]?["instances"]?.intValue == 90)
+        let workflow = try #require(Self.json(d.options.runtimeDirectory + "/workflows/dang-vien-du-bi.json"))
+        #expect(workflow["workflow"]?["instances"]?.intValue == 90)
+        let prom = try String(contentsOfFile: d.options.runtimeDirectory + "/tiendo.prom", encoding: .utf8)
+        #expect(prom.contains("tiendo_instances{workflow=\"dang-vien-du-bi\""))
+    }
+
+    @Test("a write that fails returns no summaries and leaves the files to be written again")
+    func failedWrite() throws {
+        let (d, dir) = try StoreViewsTests.populated()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // A file where the workflows' directory should be: opening a file in it fails, even for root.
+        let workflows = d.options.runtimeDirectory + "/workflows"
+        try FileManager.default.removeItem(atPath: workflows)
+        #expect(FileManager.default.createFile(atPath: workflows, contents: Data("x".utf8)))
+        d.statusDirty = false
+        #expect(d.writeStatus(now: d.clock.now()) == nil)
+        #expect(d.statusDirty)
+
+        try FileManager.default.removeItem(atPath: workflows)
+        try FileManager.default.createDirectory(atPath: workflows, withIntermediateDirectories: true)
+        #expect(d.writeStatus(now: d.clock.now())?.instances == 90)
+        #expect(!d.statusDirty)
+    }
+}
