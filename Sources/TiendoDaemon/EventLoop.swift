@@ -26,6 +26,8 @@ struct LoopStatus {
     var interval = 1.0
     var summary = ""
     var degraded: String?
+    /// The number of the last status write taken in (`StatusPublisher.Outcome.seq`).
+    var statusSeq = 0
 }
 
 /// The single thread that owns the daemon: it sleeps in `poll` until the next wake-up (a timerfd), a signal
@@ -174,6 +176,7 @@ public final class EventLoop: Sendable {
         if let done = daemon.statusPublisher.takeFinished() { statusWritten(daemon, done) }
         guard daemon.statusDirty || force else { return }
         if force {
+            daemon.statusDirty = false
             statusWritten(daemon, daemon.statusPublisher.writeNow(daemon.statusSnapshot(now: daemon.clock.now())))
             return
         }
@@ -188,6 +191,9 @@ public final class EventLoop: Sendable {
     /// Takes in the outcome of a status write: the spacing of the next, the STATUS= line, an error logged (and the
     /// files marked for another try).
     func statusWritten(_ daemon: Daemon, _ outcome: StatusPublisher.Outcome) {
+        // A background write that ended before a forced one was written or taken in is older than what is shown.
+        guard outcome.seq > daemon.loopStatus.statusSeq else { return }
+        daemon.loopStatus.statusSeq = outcome.seq
         daemon.loopStatus.lastWrite = DaemonClock.monotonic()
         // At most once a second; on large stores spaced to keep the writes under ~20% of a core, but never more
         // than 5 s behind a change.

@@ -40,9 +40,10 @@ extension Daemon {
     }
 
     /// Takes in the outcome of a status write: its summaries, or its error logged and the files marked for another
-    /// try.
+    /// try (nil as well for a write skipped because newer files were written).
     func statusWritten(_ outcome: StatusPublisher.Outcome) -> Views.Summaries? {
         switch outcome.result {
+        case nil: return nil
         case .success(let s): return s
         case .failure(let error):
             statusDirty = true

@@ -5,60 +5,76 @@ import TiendoCore
 
 /// Writes the status files on a thread of its own. Reading the summaries of a large store and writing the files
 /// took up to a fifth of the loop thread's time under load (16 clients sending events at 3·10^5 instances: 14 %,
-/// `make bench` profile); off the loop, operators' requests and firing go on meanwhile, and a reader connection does
-/// the reading (WAL: it sees what was committed when it began).
+/// about 130 ms once a second, `docs/performance.md`), and every request waited behind it; off the loop, requests
+/// and firing go on meanwhile. The price: the parts of one write (summaries, each workflow's due items, the overdue
+/// ages, the deliveries) are separate reads, so under load they can differ by what the loop committed between them
+/// (the next write, a second later, catches up); written by the loop they saw one state.
 ///
-/// One write at a time, in the order asked. `writeLater` (the loop, at most once a second) starts one unless one is
-/// running; when it ends, `onFinished` wakes the loop, which takes the outcome (`takeFinished`): the summaries for
-/// the `STATUS=` line, how long it took (the spacing of the next), an error to log. `writeNow` (start-up, reload,
-/// stop, tests) waits for a write still running, then writes on the caller's thread and returns the outcome.
+/// One background write at a time: `writeLater` (the loop, at most once a second) hands a snapshot to the thread
+/// unless a write is running; when it ends, `onFinished` wakes the loop, which takes the outcome (`takeFinished`):
+/// the summaries for the `STATUS=` line, how long it took (the spacing of the next), an error to log. `writeNow`
+/// (start-up, reload, stop, tests) writes on the caller's thread, after a write still running. Every snapshot is
+/// numbered when handed over, on the loop thread; a write whose number is older than the files' is skipped, so an
+/// older snapshot never replaces newer files.
+///
+/// Its own thread rather than a dispatch queue: libdispatch's Linux thread pool keeps a monitor waking every second
+/// once used, and an idle daemon must not wake (a `DispatchSemaphore` is only a semaphore: no pool).
 final class StatusPublisher: Sendable {
     struct Outcome: Sendable {
-        var result: Result<Views.Summaries, any Error>
+        /// The number of the snapshot written (`LoopStatus.statusSeq` ignores older outcomes).
+        var seq: Int
+        /// nil: skipped, newer files were already written.
+        var result: Result<Views.Summaries, any Error>?
         /// Seconds taken to read, render and write.
         var seconds: Double
     }
 
     private struct State {
+        var seq = 0
+        var pending: (seq: Int, snapshot: StatusSnapshot)?
         var running = false
         var finished: Outcome?
         var onFinished: (@Sendable () -> Void)?
     }
 
-    private let queue = DispatchQueue(label: "vn.tiendo.status")
-    private let writer: Mutex<StatusWriter>
+    private struct Files {
+        var writer: StatusWriter
+        /// The number of the snapshot the files hold.
+        var seq = 0
+    }
+
     private let state = Mutex(State())
+    /// Held for a whole write: one at a time.
+    private let files: Mutex<Files>
+    private let work = DispatchSemaphore(value: 0)
 
     init(directory: String) throws {
         let w = StatusWriter(directory: directory)
         try w.prepare()
-        writer = Mutex(w)
+        files = Mutex(Files(writer: w))
+        let t = Thread { [self] in self.run() }
+        t.name = "status"
+        t.stackSize = 1 << 20
+        t.start()
     }
 
     /// Called (on the publisher's thread) when a `writeLater` write has ended.
     func setOnFinished(_ f: @escaping @Sendable () -> Void) { state.withLock { $0.onFinished = f } }
 
-    /// Whether a `writeLater` write is running.
+    /// Whether a `writeLater` write is asked for or running.
     var isRunning: Bool { state.withLock { $0.running } }
 
-    /// Starts writing `snapshot`'s files on the publisher's thread; false (nothing started) while a write runs.
+    /// Hands `snapshot` to the publisher's thread; false (nothing handed over) while a write runs.
     func writeLater(_ snapshot: StatusSnapshot) -> Bool {
-        let started = state.withLock { s in
+        let handed = state.withLock { s in
             if s.running { return false }
             s.running = true
+            s.seq += 1
+            s.pending = (s.seq, snapshot)
             return true
         }
-        guard started else { return false }
-        queue.async {
-            let outcome = self.write(snapshot)
-            let notify = self.state.withLock { s in
-                s.running = false
-                s.finished = outcome
-                return s.onFinished
-            }
-            notify?()
-        }
-        return true
+        if handed { work.signal() }
+        return handed
     }
 
     /// The outcome of the last `writeLater` write, once (nil: none ended since the last call).
@@ -71,16 +87,42 @@ final class StatusPublisher: Sendable {
 
     /// Writes `snapshot`'s files on the calling thread, after a write still running.
     func writeNow(_ snapshot: StatusSnapshot) -> Outcome {
-        queue.sync { write(snapshot) }
+        let seq = state.withLock { s in
+            s.seq += 1
+            return s.seq
+        }
+        return write(snapshot, seq: seq)
     }
 
-    private func write(_ snapshot: StatusSnapshot) -> Outcome {
-        let start = DaemonClock.monotonic()
-        let result = Result<Views.Summaries, any Error> {
-            let files = try snapshot.render()
-            try writer.withLock { try $0.write(status: files.status, workflows: files.workflows, prometheus: files.prometheus) }
-            return files.summaries
+    private func run() {
+        while true {
+            work.wait()
+            let taken = state.withLock { s in
+                defer { s.pending = nil }
+                return s.pending
+            }
+            guard let (seq, snapshot) = taken else { continue }
+            let outcome = write(snapshot, seq: seq)
+            let notify = state.withLock { s in
+                s.running = false
+                s.finished = outcome
+                return s.onFinished
+            }
+            notify?()
         }
-        return Outcome(result: result, seconds: DaemonClock.monotonic() - start)
+    }
+
+    private func write(_ snapshot: StatusSnapshot, seq: Int) -> Outcome {
+        let start = DaemonClock.monotonic()
+        let result: Result<Views.Summaries, any Error>? = files.withLock { f in
+            guard seq > f.seq else { return nil }
+            return Result {
+                let out = try snapshot.render()
+                try f.writer.write(status: out.status, workflows: out.workflows, prometheus: out.prometheus)
+                f.seq = seq
+                return out.summaries
+            }
+        }
+        return Outcome(seq: seq, result: result, seconds: DaemonClock.monotonic() - start)
     }
 }

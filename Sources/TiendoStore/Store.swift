@@ -32,6 +32,9 @@ public final class Store: Sendable {
         var config = Configuration()
         config.label = "tiendo"
         config.busyMode = .timeout(5)
+        // Readers at once: the 4 varlink reader threads, the loop (its next wake-up) and the status publisher.
+        // GRDB's default of 5 would make the loop wait for a reader behind a long read.
+        config.maximumReaderCount = 6
         config.prepareDatabase { db in
             // 64 MiB of page cache per connection instead of SQLite's 2 MiB: past a few hundred thousand
             // instances, inserts into the key and schedule indexes otherwise keep re-reading pages.
