@@ -116,10 +116,12 @@ final class StatusPublisher: Sendable {
         let start = DaemonClock.monotonic()
         let result: Result<Views.Summaries, any Error>? = files.withLock { f in
             guard seq > f.seq else { return nil }
+            // Taken even if this write fails partway: an older snapshot must not then replace the files it did
+            // write (a failed write marks the status dirty, and the next one repairs them).
+            f.seq = seq
             return Result {
                 let out = try snapshot.render()
                 try f.writer.write(status: out.status, workflows: out.workflows, prometheus: out.prometheus)
-                f.seq = seq
                 return out.summaries
             }
         }

@@ -30,6 +30,9 @@ struct StatusPublisherTests {
 
         #expect(d.statusPublisher.writeLater(d.statusSnapshot(now: d.clock.now())))
         Self.waitIdle(d)
+        // The loop is told after the outcome is stored: wait for the call too.
+        let deadline = Date().addingTimeInterval(10)
+        while woken.withLock({ $0 }) == 0 && Date() < deadline { usleep(1000) }
         #expect(woken.withLock { $0 } == 1)
         let later = try #require(d.statusPublisher.takeFinished())
         #expect(try later.result?.get().instances == 90)
