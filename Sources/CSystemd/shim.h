@@ -14,6 +14,7 @@
 #define TIENDO_SD_LISTEN_FDS_START 3
 
 int sd_notify(int unset_environment, const char *state);
+int sd_notify_barrier(int unset_environment, unsigned long timeout);
 int sd_watchdog_enabled(int unset_environment, unsigned long *usec);
 int sd_listen_fds_with_names(int unset_environment, char ***names);
 int sd_is_socket(int fd, int family, int type, int listening);

@@ -21,9 +21,13 @@ public enum ServiceManager {
         "STATUS=" + status.replacingOccurrences(of: "\n", with: " ")
     }
 
-    /// `READY=1` (and the status line, when given): definitions, state and socket are ready.
+    /// `READY=1` (and the status line, when given): definitions, state and socket are ready. Then waits (at most
+    /// 5 s) until the manager has processed it (`sd_notify_barrier`): what the daemon answers afterwards comes from
+    /// a service the manager counts as started, not one `systemctl is-active` still calls activating.
     public static func ready(status: String = "") {
-        notify(status.isEmpty ? ["READY=1"] : ["READY=1", statusAssignment(status)])
+        if notify(status.isEmpty ? ["READY=1"] : ["READY=1", statusAssignment(status)]) {
+            _ = sd_notify_barrier(0, 5_000_000)
+        }
     }
 
     /// `STATUS=`: the short Vietnamese summary `systemctl status` shows.

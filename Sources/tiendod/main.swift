@@ -143,10 +143,13 @@ struct Tiendod: ParsableCommand {
         }
         let server = VarlinkServer(listenFD: listenFD, handler: control, limits: limits, log: logger)
         loop.withDaemon { $0.onRecords = { [server] records in server.broadcast(records) } }
-        server.start()
         loop.updateStatusNow()
-        // Definitions, state and socket are ready (updateStatusNow already sent the STATUS= line).
+        // Definitions, state and status files are ready (updateStatusNow already sent the STATUS= line): READY=1
+        // first, then the socket is served. A client whose connection started the daemon waits in the listen backlog
+        // until then, so its first answer comes from a service the manager already counts as started (answered
+        // earlier by a reader thread, it raced READY=1 and `systemctl is-active` could still say activating).
         hooks.ready("")
+        server.start()
         log.info(
             "tiendod \(TiendoVersion.string) đã sẵn sàng: trạng thái \(options.stateDirectory)/tiendo.sqlite, tệp trạng thái \(options.runtimeDirectory), socket \(socketDescription)",
             metadata: lifecycle)
