@@ -66,14 +66,13 @@ public final class EventLoop: Sendable {
         signalFD = tiendo_signalfd_hup_term_int()
         timerClock = clock.isFake ? CLOCK_MONOTONIC : CLOCK_REALTIME
         timerFD = tiendo_timerfd(timerClock)
-        daemon.statusPublisher.setOnFinished { [wakeFD] in
-            var one: UInt64 = 1
-            _ = write(wakeFD, &one, 8)
-        }
+        let publisher = daemon.statusPublisher
         owned = Mutex(daemon)
         guard wakeFD >= 0, signalFD >= 0, timerFD >= 0 else {
             throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
         }
+        // The end of a background status write wakes the loop, which takes its outcome (`updateStatus`).
+        publisher.setOnFinished { [weak self] in self?.wake() }
     }
 
     /// Runs `body` with the daemon on the calling thread, between two turns of the loop (it waits for a running
@@ -198,7 +197,7 @@ public final class EventLoop: Sendable {
         // At most once a second; on large stores spaced to keep the writes under ~20% of a core, but never more
         // than 5 s behind a change.
         daemon.loopStatus.interval = min(5, max(1, 5 * outcome.seconds))
-        guard let s = daemon.statusWritten(outcome) else { return }
+        guard let s = daemon.summaries(of: outcome) else { return }
         var line = daemon.summaryLine(instances: s.instances, overdue: s.overdue)
         if let degraded = daemon.loopStatus.degraded { line += " — SỰ CỐ: \(degraded)" }
         if line != daemon.loopStatus.summary {

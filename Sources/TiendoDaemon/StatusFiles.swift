@@ -36,12 +36,12 @@ extension Daemon {
     @discardableResult
     public func writeStatus(now: Instant) -> Views.Summaries? {
         statusDirty = false
-        return statusWritten(statusPublisher.writeNow(statusSnapshot(now: now)))
+        return summaries(of: statusPublisher.writeNow(statusSnapshot(now: now)))
     }
 
     /// Takes in the outcome of a status write: its summaries, or its error logged and the files marked for another
     /// try (nil as well for a write skipped because newer files were written).
-    func statusWritten(_ outcome: StatusPublisher.Outcome) -> Views.Summaries? {
+    func summaries(of outcome: StatusPublisher.Outcome) -> Views.Summaries? {
         switch outcome.result {
         case nil: return nil
         case .success(let s): return s
