@@ -176,6 +176,7 @@ let package = Package(
             name: "TiendoDaemonTests",
             dependencies: [
                 "TiendoDaemon", "TiendoCore", "TiendoStore", "TiendoDelivery", .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
         ),

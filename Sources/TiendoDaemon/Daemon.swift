@@ -108,8 +108,13 @@ public final class Daemon: InstanceCounter {
     /// The event loop's pacing of status writes and its degraded mode (`EventLoop`).
     var loopStatus = LoopStatus()
     public internal(set) var lastNow: Instant
-    /// Records emitted but not yet marked sent; marked by the next write transaction or when the loop goes idle.
-    var unmarkedSent: ClosedRange<Int64>?
+    /// The last record emitted whose sequence number is not yet the stored sent watermark; written by the next
+    /// write transaction or when the loop goes idle.
+    var emittedThrough: Int64?
+    /// An emission failed: newer records wait in the outbox, in order, until `flushOutbox` sends them.
+    var outboxBehind = false
+    /// The last record handed to `onRecords` (a record sent again after a failed emission is not shown twice).
+    var announcedThrough: Int64 = 0
     /// The write transaction open on the loop thread (`group`, an import, a calendar change): every read and write
     /// of the loop goes through it until it commits (`transact`). Emission and replies wait for it.
     var transaction: Store.Transaction?

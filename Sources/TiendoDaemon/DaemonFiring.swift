@@ -60,47 +60,64 @@ extension Daemon {
             changes.append(c)
         }
         let stored = try tx.commit(
-            changes: changes, records: records, markSent: takeUnmarked(), delivery: deliveryCommit(now: now, changes: changes))
+            changes: changes, records: records, sentThrough: takeUnmarked(), delivery: deliveryCommit(now: now, changes: changes))
         result.records += stored.count
         return (stored, batch.count)
     }
 
-    /// Emits committed records (after the group's commit, inside a group). They are marked sent by the next
-    /// write transaction or when the loop goes idle: a crash before that can only repeat emitted records.
+    /// Emits committed records (after the group's commit, inside a group), in sequence order. The watermark that
+    /// says they went out is written by the next write transaction or when the loop goes idle: a crash before that
+    /// can only repeat emitted records. After a failed emission nothing newer is emitted from here: the records
+    /// wait in the outbox, in order, until `flushOutbox` (at the next idle turn) sends them.
     func send(_ stored: [StoredRecord]) {
         guard !stored.isEmpty else { return }
         if inGroup {
             groupRecords += stored
             return
         }
+        if outboxBehind { return }
+        _ = emit(stored)
+    }
+
+    /// Sends records to the sink (and, once each, to the control socket's watchers); true when all went out.
+    private func emit(_ stored: [StoredRecord]) -> Bool {
+        let fresh = stored.last!.seq > announcedThrough ? stored.filter { $0.seq > announcedThrough } : []
+        if !fresh.isEmpty {
+            onRecords?(fresh.map(\.record))
+            announcedThrough = fresh.last!.seq
+        }
         let records = stored.map(\.record)
-        onRecords?(records)
-        if sink.emit(records) {
-            for r in records { recordsSent[r.kind, default: 0] += 1 }
-            let lo = min(unmarkedSent?.lowerBound ?? .max, stored.first!.seq)
-            let hi = max(unmarkedSent?.upperBound ?? .min, stored.last!.seq)
-            unmarkedSent = lo...hi
-        } else {
-            // Not sent: mark what was sent before, so no later range covers these.
-            flushSentMarks()
+        guard sink.emit(records) else {
+            outboxBehind = true
+            return false
         }
+        for r in records { recordsSent[r.kind, default: 0] += 1 }
+        emittedThrough = stored.last!.seq
+        return true
     }
 
-    /// The emitted-but-unmarked range, handed to a commit that marks it.
-    func takeUnmarked() -> ClosedRange<Int64>? {
-        defer { unmarkedSent = nil }
-        return unmarkedSent
+    /// The watermark to write (the last record emitted), handed to a commit that writes it.
+    func takeUnmarked() -> Int64? {
+        defer { emittedThrough = nil }
+        return emittedThrough
     }
 
-    /// Marks emitted records sent (when the loop goes idle).
+    /// Writes the sent watermark (when the loop goes idle), and sends what waits in the outbox after a failed
+    /// emission.
     public func flushSentMarks() {
-        guard let r = unmarkedSent else { return }
         do {
-            try transact { try $0.markSent(from: r.lowerBound, through: r.upperBound) }
-            unmarkedSent = nil
+            try writeSentMark()
+            if outboxBehind { _ = try flushOutbox() }
         } catch {
-            log.error("Không đánh dấu được bản ghi đã gửi: \(error)")
+            log.error("Không ghi được mốc bản ghi đã gửi: \(error)")
         }
+    }
+
+    /// Writes the sent watermark if records were emitted since the last one (kept for the next try if it fails).
+    func writeSentMark() throws {
+        guard let seq = emittedThrough else { return }
+        try transact { try $0.markSent(through: seq) }
+        emittedThrough = nil
     }
 
     /// Group commit: runs `body` (operator requests) in one transaction, then emits their records and calls the
@@ -111,7 +128,7 @@ extension Daemon {
         do {
             let marks = takeUnmarked()
             try inTransaction(savepoints: true) { tx in
-                if let marks { try tx.markSent(from: marks.lowerBound, through: marks.upperBound) }
+                if let marks { try tx.markSent(through: marks) }
                 body()
             }
         } catch {
@@ -132,17 +149,22 @@ extension Daemon {
         if inGroup { afterCommitCallbacks.append(f) } else { f(true) }
     }
 
-    /// Sends records committed by an earlier run but not marked sent (never lost).
+    /// Sends the records after the sent watermark, in order: those committed by an earlier run and not marked
+    /// sent (never lost), those written without being handed to `send` (a calendar change, a large import), those
+    /// held back after a failed emission. Stops at the first batch the sink refuses (tried again at the next idle
+    /// turn). Returns how many went out.
     public func flushOutbox() throws -> Int {
+        try writeSentMark()
         var total = 0
         while true {
             let batch = try store.unsent(limit: 5000)
             if batch.isEmpty { break }
-            send(batch)
-            flushSentMarks()
+            guard emit(batch) else { return total }
+            try writeSentMark()
             total += batch.count
             if batch.count < 5000 { break }
         }
+        outboxBehind = false
         return total
     }
 

@@ -74,7 +74,7 @@ extension Daemon {
             send(
                 try transact { tx in
                     try tx.commit(
-                        changes: changes, records: records, idempotency: idempotency, markSent: inGroup ? nil : takeUnmarked(),
+                        changes: changes, records: records, idempotency: idempotency, sentThrough: inGroup ? nil : takeUnmarked(),
                         delivery: deliveryCommit(now: clock.now(), changes: changes))
                 })
         } catch {

@@ -20,10 +20,13 @@ extension Store {
         }
     }
 
+    /// The first records after the sent watermark (`meta.sent_through`, migration v8), in sequence order.
     public func unsent(limit: Int) throws -> [StoredRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT seq, record FROM history WHERE sent = 0 ORDER BY seq LIMIT ?", arguments: [limit]).compactMap
-            { row in
+            try Row.fetchAll(
+                db, sql: "SELECT seq, record FROM history WHERE seq > (\(Store.sentThroughSQL)) ORDER BY seq LIMIT ?",
+                arguments: [limit]
+            ).compactMap { row in
                 guard let j = try? JSON.parse(row["record"] as String), let r = TiendoCore.Record(json: j) else { return nil }
                 return StoredRecord(seq: row["seq"], record: r)
             }
@@ -47,14 +50,11 @@ extension Store.Transaction {
     @discardableResult
     public func commit(
         changes: [InstanceChange], records: [TiendoCore.Record], idempotency: [(String, String, String)] = [],
-        markSent: ClosedRange<Int64>? = nil, delivery: DeliveryCommit? = nil
+        sentThrough: Int64? = nil, delivery: DeliveryCommit? = nil
     ) throws -> [StoredRecord] {
         try write { db in
             var stored: [StoredRecord] = []
-            if let r = markSent {
-                try db.cachedStatement(sql: "UPDATE history SET sent = 1 WHERE seq BETWEEN ? AND ? AND sent = 0").execute(
-                    arguments: [r.lowerBound, r.upperBound])
-            }
+            if let sentThrough { try Store.markSent(db, through: sentThrough) }
             let upsert = try db.cachedStatement(
                 sql: """
                     INSERT INTO instances(id, workflow, state, data, started_at, entered_at, done, completed, digest, marks,
@@ -166,13 +166,9 @@ extension Store.Transaction {
         }
     }
 
-    /// Marks records sent: one statement for a range of sequence numbers.
-    public func markSent(from first: Int64, through last: Int64) throws {
-        guard first <= last else { return }
-        try write { db in
-            try db.cachedStatement(sql: "UPDATE history SET sent = 1 WHERE seq BETWEEN ? AND ? AND sent = 0").execute(
-                arguments: [first, last])
-        }
+    /// Marks every record up to `seq` sent: the watermark moves forward, never back.
+    public func markSent(through seq: Int64) throws {
+        try write { db in try Store.markSent(db, through: seq) }
     }
 
     /// Instances among `ids` that already exist.
@@ -278,5 +274,24 @@ struct CountDeltas {
         for (k, n) in workflows where n != 0 {
             try byWorkflow.execute(arguments: [k.workflow, k.digest, k.stale, k.state, k.completed, n])
         }
+    }
+}
+
+extension Store {
+    /// The sent watermark: every record up to this sequence number has been sent (0 before any).
+    static let sentThroughSQL = "SELECT IFNULL((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'sent_through'), 0)"
+
+    static func markSent(_ db: Database, through seq: Int64) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO meta(key, value) VALUES ('sent_through', ?1)
+                    ON CONFLICT(key) DO UPDATE SET value = excluded.value WHERE CAST(value AS INTEGER) < ?1
+                """
+        ).execute(arguments: [seq])
+    }
+
+    /// The sent watermark as stored.
+    public func sentThrough() throws -> Int64 {
+        try read { db in try Int64.fetchOne(db, sql: Store.sentThroughSQL) ?? 0 }
     }
 }

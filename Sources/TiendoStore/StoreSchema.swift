@@ -108,6 +108,21 @@ extension Store {
             // trigger stays for rows removed by hand; the daemon never deletes instances.
             try db.execute(sql: "DROP TRIGGER counts_insert; DROP TRIGGER counts_update")
         }
+        m.registerMigration("v8-sent-watermark") { db in
+            // History is append-only: what has been sent is one number, `meta.sent_through` (every record up to that
+            // sequence number went out), instead of a `sent` mark per row. Records are sent in sequence order, so
+            // the number says the same; marking a row sent rewrote its page a second time and kept a partial index
+            // (`history_unsent`) in step, two of the dozen B-tree pages a fire or an event wrote. Rows after an
+            // older database's first unsent row are sent again at the next start (at least once, never lost). The
+            // `sent` column of v1 stays (dropping it rewrites the whole table); nothing reads or writes it since.
+            try db.execute(
+                sql: """
+                    INSERT INTO meta(key, value) VALUES ('sent_through', (SELECT IFNULL(
+                        (SELECT MIN(seq) - 1 FROM history WHERE sent = 0), (SELECT IFNULL(MAX(seq), 0) FROM history))))
+                        ON CONFLICT(key) DO UPDATE SET value = excluded.value;
+                    DROP INDEX history_unsent;
+                    """)
+        }
         return m
     }
 

@@ -8,11 +8,17 @@ import TiendoDaemon
 /// loop and no waiting, so weeks of schedule run in milliseconds. The process-level tests (Tests/TiendodTests)
 /// cover the loop, the timer and the socket on a fake clock.
 @Suite struct SchedulerTests {
-    /// Keeps what the daemon emits, in order.
+    /// Keeps what the daemon emits, in order; while `refusing`, takes nothing and says so (journald gone).
     final class CapturingSink: RecordSink, LogWriter {
         private let kept = Mutex<[Record]>([])
+        private let refuses = Mutex(false)
         var records: [Record] { kept.withLock { $0 } }
+        var refusing: Bool {
+            get { refuses.withLock { $0 } }
+            set { refuses.withLock { $0 = newValue } }
+        }
         func emit(_ records: [Record]) -> Bool {
+            if refusing { return false }
             kept.withLock { $0 += records }
             return true
         }
@@ -152,6 +158,35 @@ import TiendoDaemon
         }
         f.daemon.flushSentMarks()
         #expect(try f.daemon.store.unsent(limit: 10).isEmpty, "every record marked sent")
+    }
+
+    @Test("records the sink refused wait in the outbox with every newer one, then go out once each, in order")
+    func refusedRecordsWaitInOrder() throws {
+        let f = try Fixture(at: "2027-03-01T08:00:00+07:00")
+        defer { try? FileManager.default.removeItem(atPath: f.dir) }
+        let watched = Mutex<[String]>([])
+        f.daemon.onRecords = { rs in watched.withLock { $0 += rs.compactMap(\.instance) } }
+        func start(_ key: String) throws {
+            _ = try f.daemon.startInstance(workflow: "han-thu", key: key, data: [("han", .string("2027-03-10"))], actor: nil)
+        }
+        try start("a")
+        f.sink.refusing = true
+        try start("b")
+        f.sink.refusing = false
+        // Newer records wait behind the refused one instead of overtaking it.
+        try start("c")
+        #expect(f.sink.records.compactMap(\.instance) == ["han-thu/a"])
+        f.sink.refusing = true
+        f.daemon.flushSentMarks()
+        #expect(f.sink.records.compactMap(\.instance) == ["han-thu/a"], "still refused at the idle turn")
+        f.sink.refusing = false
+        f.daemon.flushSentMarks()
+        #expect(f.sink.records.compactMap(\.instance) == ["han-thu/a", "han-thu/b", "han-thu/c"])
+        #expect(try f.daemon.store.unsent(limit: 10).isEmpty, "the watermark covers them")
+        #expect(watched.withLock { $0 } == ["han-thu/a", "han-thu/b", "han-thu/c"], "each shown to watchers once")
+        // Caught up: the next record goes out at once again.
+        try start("d")
+        #expect(f.sink.records.compactMap(\.instance).last == "han-thu/d")
     }
 
     @Test("the manual clock never goes back")

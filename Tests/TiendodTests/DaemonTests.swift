@@ -218,7 +218,11 @@ struct DaemonTests {
                 db, "SELECT count(*) FROM (SELECT instance FROM history WHERE kind='reminder' GROUP BY instance HAVING count(*) <> 1)") == [
                     "0"
                 ])
-        #expect(waitUntil(timeout: 30) { (try? historyRows(db, "SELECT count(*) FROM history WHERE sent = 0")) == ["0"] })
+        #expect(
+            waitUntil(timeout: 30) {
+                (try? historyRows(
+                    db, "SELECT (SELECT max(seq) FROM history) - CAST(value AS INTEGER) FROM meta WHERE key = 'sent_through'")) == ["0"]
+            }, "every record sent: the watermark at the last one")
         #expect(d.stop() == 0)
         // The per-state counts kept by the commits (import, firing, the batch cut by kill -9) match the instances.
         #expect(try countDisagreements(db) == 0)
@@ -326,8 +330,10 @@ struct DaemonTests {
     }
 }
 
-/// A stopped daemon of 400 `hop` instances whose database has the history table's root page overwritten: nothing
-/// start-up reads (every record was sent), but `quick_check` reads it. Returns the daemon and the database path.
+/// A stopped daemon of 400 `hop` instances whose database has the root page of the history's per-instance index
+/// overwritten: nothing start-up reads (every record was sent, and none is written until a client asks), but
+/// `quick_check` reads it. (Not the history table's own root: start-up reads the records after the sent watermark
+/// through it.) Returns the daemon and the database path.
 func daemonWithDamagedHistory() throws -> (DaemonProcess, String) {
     let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
     let rows: [JSON] = (0..<400).map { .object([("key", .string("c\($0)")), ("han", .string("2026-03-20"))]) }
@@ -336,7 +342,7 @@ func daemonWithDamagedHistory() throws -> (DaemonProcess, String) {
     let db = d.stateDir + "/tiendo.sqlite"
     // Everything in the main file first, so no WAL copy of the page hides the damage.
     #expect(try run("/usr/bin/sqlite3", [db, "PRAGMA wal_checkpoint(TRUNCATE)"]).0 == 0)
-    let root = try #require(Int(try historyRows(db, "SELECT rootpage FROM sqlite_master WHERE name = 'history'").first ?? ""))
+    let root = try #require(Int(try historyRows(db, "SELECT rootpage FROM sqlite_master WHERE name = 'history_instance'").first ?? ""))
     let pageSize = try #require(Int(try historyRows(db, "PRAGMA page_size").first ?? ""))
     for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
     let file = try #require(FileHandle(forUpdatingAtPath: db))

@@ -13,8 +13,8 @@
  *              history rows exist (untimed); then per batch, in one transaction: read the due instances, update each
  *              instance row's mutable columns, replace its due item, insert one history row, and move each instance's
  *              count from its old state to its new one (one upsert per group and state into `counts`, one per state
- *              into `workflow_counts`); at the end one range update marks everything sent (as Daemon.tick,
- *              Store.commit and Store.markSent do).
+ *              into `workflow_counts`) and move the sent watermark to the previous batch's last record; at the end
+ *              the watermark covers the last batch (as Daemon.tick, Store.commit and Store.markSent do).
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -119,7 +119,7 @@ int main(int argc, char **argv) {
             step_done(hist);
         }
         exec("COMMIT");
-        exec("UPDATE history SET sent = 1");
+        exec("INSERT OR REPLACE INTO meta(key, value) VALUES ('sent_through', (SELECT MAX(seq) FROM history))");
         sqlite3_finalize(ins);
         exec("PRAGMA wal_checkpoint(TRUNCATE)");
     }
@@ -142,7 +142,9 @@ int main(int argc, char **argv) {
             " VALUES ('dang-vien-du-bi', 'digest0123456789abcdef', 0, ?, 0, ?)"
             " ON CONFLICT(workflow, digest, stale, state, completed) DO UPDATE SET n = n + excluded.n");
     }
-    sqlite3_int64 first_seq = 0, last_seq = 0;
+    /* The sent watermark (schema v8): each transaction records that the previous one's records went out. */
+    sqlite3_stmt *mark = daemon ? prepare("UPDATE meta SET value = ? WHERE key = 'sent_through'") : NULL;
+    sqlite3_int64 last_seq = 0;
 
     double start = now();
     long done = 0;
@@ -166,6 +168,10 @@ int main(int argc, char **argv) {
             }
         }
         exec("BEGIN IMMEDIATE");
+        if (daemon && last_seq > 0) {
+            sqlite3_bind_int64(mark, 1, last_seq);
+            step_done(mark);
+        }
         for (long j = 0; j < m; j++) {
             long i = done + j;
             if (daemon) {
@@ -202,7 +208,6 @@ int main(int argc, char **argv) {
             sqlite3_bind_text(hist, 5, record, (int)rb, SQLITE_STATIC);
             step_done(hist);
             last_seq = sqlite3_last_insert_rowid(db);
-            if (first_seq == 0) first_seq = last_seq;
         }
         if (daemon) {
             /* The count tables: the old state's row of each group down by one, the new state's up by one. */
@@ -228,10 +233,9 @@ int main(int argc, char **argv) {
         done += m;
     }
     if (daemon) {
-        sqlite3_stmt *mark = prepare("UPDATE history SET sent = 1 WHERE seq BETWEEN ? AND ? AND sent = 0");
-        sqlite3_bind_int64(mark, 1, first_seq);
-        sqlite3_bind_int64(mark, 2, last_seq);
+        /* The last batch's records marked sent, as the daemon does when its loop goes idle. */
         exec("BEGIN IMMEDIATE");
+        sqlite3_bind_int64(mark, 1, last_seq);
         step_done(mark);
         exec("COMMIT");
         sqlite3_finalize(mark);

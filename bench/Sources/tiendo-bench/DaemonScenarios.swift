@@ -8,6 +8,13 @@ import TiendoVarlink
 
 /// The scenarios that drive the real release `tiendod` over its control socket.
 final class DaemonScenarios {
+    /// 1 while records wait unsent: after the sent watermark (schema v8), or marked unsent row by row (a daemon from
+    /// before v8, so that two builds can still be compared).
+    static let unsentSQL = """
+        SELECT CASE WHEN EXISTS(SELECT 1 FROM meta WHERE key = 'sent_through')
+            THEN IFNULL((SELECT MAX(seq) FROM history), 0) > (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'sent_through')
+            ELSE EXISTS(SELECT 1 FROM history WHERE sent = 0) END
+        """
     let c: Config
     let results: Results
     let root: String
@@ -569,7 +576,7 @@ final class DaemonScenarios {
             }
             if committed >= Int64(n) {
                 if committedAt == nil { committedAt = now }
-                if try reader.int("SELECT EXISTS(SELECT 1 FROM history WHERE sent = 0)") == 0 { markedAt = now }
+                if try reader.int(Self.unsentSQL) == 0 { markedAt = now }
             }
             if markedAt == nil { usleep(2000) }
         }

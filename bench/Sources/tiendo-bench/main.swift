@@ -235,7 +235,7 @@ for n in config.sizes {
                 note: "C, WAL, synchronous=FULL, \(batch) rows of \(recordBytes) B per transaction, daemon's schema, same disk")
             results.add(
                 "3 vs raw SQLite", n: n, "same row work in C, records/s", sameRate, "/s",
-                note: "the daemon's SQL per fired instance (row update, due item, history row; marked sent at the end), no Swift")
+                note: "the daemon's SQL per fired instance (row update, due item, history row, sent watermark), no Swift")
             results.add(
                 "3 vs raw SQLite", n: n, "raw batched inserts/s, synchronous=NORMAL", Double(n) / rawNormal, "/s",
                 note: "what the WAL fsync of every commit costs on this disk")

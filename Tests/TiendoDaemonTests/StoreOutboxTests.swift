@@ -1,0 +1,73 @@
+import Foundation
+import GRDB
+import Testing
+import TiendoCore
+@testable import TiendoStore
+
+/// The outbox's sent watermark (migration v8) taking over from the per-row sent marks of older databases.
+@Suite("store: the sent watermark")
+struct StoreOutboxTests {
+    /// A database at v7 with history rows whose `sent` marks are given, opened by the current store.
+    static func migrated(sent: [Bool]) throws -> (watermark: Int64, waiting: [Int64], indexes: [String]) {
+        let dir = NSTemporaryDirectory() + "tiendo-outbox-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/tiendo.sqlite"
+        do {
+            let old = try DatabaseQueue(path: path)
+            try old.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA application_id = \(Store.applicationID)") }
+            try Store.migrator.migrate(old, upTo: "v7-counts-in-commit")
+            try old.write { db in
+                for (i, s) in sent.enumerated() {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO history(seq, instance, workflow, at, kind, record, sent)
+                                VALUES (?, 'w/a', 'w', 0, 'started', '{}', ?)
+                            """,
+                        arguments: [i + 1, s ? 1 : 0])
+                }
+            }
+            try old.close()
+        }
+        let store = try Store(path: path)
+        let watermark = try store.sentThrough()
+        let check = try DatabaseQueue(path: path)
+        defer { try? check.close() }
+        return try check.read { db in
+            (
+                watermark, try Int64.fetchAll(db, sql: "SELECT seq FROM history WHERE seq > ? ORDER BY seq", arguments: [watermark]),
+                try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'history' ORDER BY name")
+            )
+        }
+    }
+
+    @Test("an older database's first unsent record and everything after it wait to be sent; nothing before it")
+    func watermarkBeforeTheFirstUnsentRow() throws {
+        let m = try Self.migrated(sent: [true, true, false, true, false])
+        #expect(m.watermark == 2)
+        #expect(m.waiting == [3, 4, 5], "record 4 goes out again: at least once, never lost")
+        #expect(m.indexes == ["history_instance"], "the partial index of unsent rows is gone")
+    }
+
+    @Test("everything sent, or nothing written yet: the watermark is at the last record, or 0")
+    func watermarkWhenNothingWaits() throws {
+        let all = try Self.migrated(sent: [true, true, true])
+        #expect(all.watermark == 3 && all.waiting.isEmpty)
+        let empty = try Self.migrated(sent: [])
+        #expect(empty.watermark == 0 && empty.waiting.isEmpty)
+    }
+
+    @Test("the watermark moves forward, never back")
+    func watermarkIsMonotonic() throws {
+        let dir = NSTemporaryDirectory() + "tiendo-outbox-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try Store(path: dir + "/tiendo.sqlite")
+        #expect(try store.sentThrough() == 0)
+        try store.write { try $0.markSent(through: 7) }
+        try store.write { try $0.markSent(through: 5) }
+        #expect(try store.sentThrough() == 7)
+        try store.write { try $0.markSent(through: 9) }
+        #expect(try store.sentThrough() == 9)
+    }
+}
