@@ -109,7 +109,7 @@ extension Daemon {
         var engines: [String: Engine] = [:]
         var records = 0
         var instances = 0
-        // Emitted records marked first: the outbox below sends exactly the records written here.
+        // Emitted records marked first (and anything held back sent): the outbox below sends the records written here.
         flushSentMarks()
         try inTransaction { tx in
             var after: String?
@@ -142,7 +142,11 @@ extension Daemon {
             try tx.saveCalendar(calendar, source: source, at: now)
         }
         statusDirty = true
-        if records > 0 { _ = try flushOutbox() }
+        // The change is committed: a failure to send now leaves the records in the outbox (behind, tried again by
+        // the loop) and must not undo the calendar in force.
+        if records > 0 {
+            do { _ = try flushOutbox() } catch { log.error("Không gửi được bản ghi đổi hạn (sẽ gửi lại sau): \(error)") }
+        }
         return (records, instances)
     }
 

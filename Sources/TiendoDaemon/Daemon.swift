@@ -111,8 +111,11 @@ public final class Daemon: InstanceCounter {
     /// The last record emitted whose sequence number is not yet the stored sent watermark; written by the next
     /// write transaction or when the loop goes idle.
     var emittedThrough: Int64?
-    /// An emission failed: newer records wait in the outbox, in order, until `flushOutbox` sends them.
-    var outboxBehind = false
+    /// The last record emitted (only moves forward).
+    var lastEmitted: Int64 = 0
+    /// An emission was refused, or `flushOutbox` has not read the outbox to its end: newer records wait in the
+    /// outbox, in order, until `flushOutbox` sends them.
+    public internal(set) var outboxBehind = false
     /// The last record handed to `onRecords` (a record sent again after a failed emission is not shown twice).
     var announcedThrough: Int64 = 0
     /// The write transaction open on the loop thread (`group`, an import, a calendar change): every read and write

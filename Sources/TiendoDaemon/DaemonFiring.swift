@@ -67,8 +67,9 @@ extension Daemon {
 
     /// Emits committed records (after the group's commit, inside a group), in sequence order. The watermark that
     /// says they went out is written by the next write transaction or when the loop goes idle: a crash before that
-    /// can only repeat emitted records. After a failed emission nothing newer is emitted from here: the records
-    /// wait in the outbox, in order, until `flushOutbox` (at the next idle turn) sends them.
+    /// can only repeat emitted records. While the outbox is behind (an emission refused, or `flushOutbox` not
+    /// through), nothing newer is emitted from here: the records wait in the outbox, in order, until `flushOutbox`
+    /// sends them (the loop retries at most every `outboxRetrySeconds`).
     func send(_ stored: [StoredRecord]) {
         guard !stored.isEmpty else { return }
         if inGroup {
@@ -92,24 +93,27 @@ extension Daemon {
             return false
         }
         for r in records { recordsSent[r.kind, default: 0] += 1 }
-        emittedThrough = stored.last!.seq
+        lastEmitted = stored.last!.seq
+        emittedThrough = lastEmitted
         return true
     }
 
-    /// The watermark to write (the last record emitted), handed to a commit that writes it.
+    /// The watermark to write (the last record emitted), handed to a commit that writes it. A commit that then
+    /// fails loses only this hand-over: the next one covers it (the watermark only moves forward), and
+    /// `flushOutbox` writes `lastEmitted` before it reads.
     func takeUnmarked() -> Int64? {
         defer { emittedThrough = nil }
         return emittedThrough
     }
 
-    /// Writes the sent watermark (when the loop goes idle), and sends what waits in the outbox after a failed
-    /// emission.
-    public func flushSentMarks() {
+    /// Writes the sent watermark (when the loop goes idle), and with `retryOutbox` sends what waits in the outbox
+    /// while it is behind.
+    public func flushSentMarks(retryOutbox: Bool = true) {
         do {
             try writeSentMark()
-            if outboxBehind { _ = try flushOutbox() }
+            if retryOutbox && outboxBehind { _ = try flushOutbox() }
         } catch {
-            log.error("Không ghi được mốc bản ghi đã gửi: \(error)")
+            log.error("Không ghi được mốc bản ghi đã gửi hoặc không đọc được bản ghi chờ gửi: \(error)")
         }
     }
 
@@ -151,22 +155,39 @@ extension Daemon {
 
     /// Sends the records after the sent watermark, in order: those committed by an earlier run and not marked
     /// sent (never lost), those written without being handed to `send` (a calendar change, a large import), those
-    /// held back after a failed emission. Stops at the first batch the sink refuses (tried again at the next idle
-    /// turn). Returns how many went out.
+    /// held back while the outbox was behind. Until it has read the outbox to its end, the outbox counts as behind:
+    /// a refused emission or a failed read leaves newer records waiting behind the older ones, for the loop's next
+    /// try. A row that does not parse can never be sent: the watermark moves past it and the daemon says so.
+    /// Returns how many records went out.
     public func flushOutbox() throws -> Int {
-        try writeSentMark()
+        outboxBehind = true
+        // What was emitted is marked first (also what a failed commit's hand-over lost), so nothing is read twice.
+        if lastEmitted > 0 { try transact { try $0.markSent(through: lastEmitted) } }
+        emittedThrough = nil
         var total = 0
         while true {
-            let batch = try store.unsent(limit: 5000)
-            if batch.isEmpty { break }
-            guard emit(batch) else { return total }
-            try writeSentMark()
-            total += batch.count
-            if batch.count < 5000 { break }
+            let batch = try store.unsent(limit: Daemon.outboxBatch)
+            guard let last = batch.lastSeq else { break }
+            if !batch.records.isEmpty {
+                guard emit(batch.records) else { return total }
+            }
+            if batch.records.count < batch.read {
+                let skipped = batch.read - batch.records.count
+                log.error("Bỏ qua \(skipped) bản ghi hỏng trong lịch sử (số thứ tự đến \(last)): không đọc được nên không gửi được")
+            }
+            lastEmitted = max(lastEmitted, last)
+            try transact { try $0.markSent(through: last) }
+            emittedThrough = nil
+            total += batch.records.count
+            heartbeat()
+            if batch.read < Daemon.outboxBatch { break }
         }
         outboxBehind = false
         return total
     }
+
+    /// Rows of the outbox read and sent at a time by `flushOutbox`.
+    static let outboxBatch = 5000
 
     /// A catch-up summary (MESSAGE_ID catch-up) when a tick fired late items: how many, how late the latest, and
     /// what is still behind (a bounded catch-up goes on at once, at the next wake-up).

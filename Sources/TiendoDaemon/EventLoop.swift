@@ -28,6 +28,8 @@ struct LoopStatus {
     var degraded: String?
     /// The number of the last status write taken in (`StatusPublisher.Outcome.seq`).
     var statusSeq = 0
+    /// When the outbox, behind after a refused emission, was last tried (`EventLoop.outboxRetrySeconds`).
+    var outboxTried = 0.0
 }
 
 /// The single thread that owns the daemon: it sleeps in `poll` until the next wake-up (a timerfd), a signal
@@ -236,6 +238,9 @@ public final class EventLoop: Sendable {
         }
     }
 
+    /// How often records held back in the outbox (journald refused one) are tried again at most.
+    static let outboxRetrySeconds = 2.0
+
     /// One turn before the loop sleeps: queued jobs, what is due, the sender's streams, the status files, the
     /// timer. Returns how long `poll` may sleep, in milliseconds (-1: until woken).
     func turn(_ daemon: Daemon) -> Int32 {
@@ -243,7 +248,14 @@ public final class EventLoop: Sendable {
         fire(daemon)
         daemon.flushDeliveryChanges()
         updateStatus(daemon)
-        if !hasJobs { daemon.flushSentMarks() }
+        // Sent marks when the loop goes idle; records held back in the outbox are tried again then, and every few
+        // seconds under load or when nothing else wakes the loop.
+        let now = DaemonClock.monotonic()
+        let retryOutbox = daemon.outboxBehind && now - daemon.loopStatus.outboxTried >= EventLoop.outboxRetrySeconds
+        if !hasJobs || retryOutbox {
+            if retryOutbox { daemon.loopStatus.outboxTried = now }
+            daemon.flushSentMarks(retryOutbox: retryOutbox)
+        }
         let degraded = daemon.loopStatus.degraded != nil
         arm(degraded ? nil : (try? daemon.store.nextWakeup()) ?? nil)
         var timeout: Int32 = -1
@@ -253,6 +265,10 @@ public final class EventLoop: Sendable {
             timeout = Int32(max(0, (nextWrite - DaemonClock.monotonic()) * 1000) + 1)
         }
         if degraded { timeout = timeout < 0 ? 5000 : min(timeout, 5000) }
+        if daemon.outboxBehind {
+            let retry = Int32(max(0, (daemon.loopStatus.outboxTried + EventLoop.outboxRetrySeconds - now) * 1000) + 1)
+            timeout = timeout < 0 ? retry : min(timeout, retry)
+        }
         if let w = hooks.watchdogInterval {
             let remaining = Int32(max(0, (watchdogFed.withLock { $0 } + w - DaemonClock.monotonic()) * 1000))
             timeout = timeout < 0 ? remaining : min(timeout, remaining)

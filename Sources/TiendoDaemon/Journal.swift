@@ -124,7 +124,7 @@ public final class JournalSink: RecordSink, LogWriter {
         for r in records {
             let rc = JournalSink.send(JournalSink.fields(of: r))
             if rc < 0 {
-                // The records stay in the outbox and go out, in order, at the loop's next idle turn (never lost).
+                // The records stay in the outbox; the loop tries again within seconds and sends them in order.
                 FileHandle.standardError.write(
                     Data("tiendod <3> không gửi được bản ghi vào journal: \(String(cString: strerror(-rc)))\n".utf8))
                 return false

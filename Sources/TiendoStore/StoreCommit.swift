@@ -20,16 +20,24 @@ extension Store {
         }
     }
 
-    /// The first records after the sent watermark (`meta.sent_through`, migration v8), in sequence order.
-    public func unsent(limit: Int) throws -> [StoredRecord] {
+    /// The first `limit` rows after the sent watermark (`meta.sent_through`, migration v8), in sequence order:
+    /// the records that parse, how many rows were read and the last one's sequence number (a row that does not
+    /// parse can never be sent; the caller moves the watermark past it and says so).
+    public func unsent(limit: Int) throws -> OutboxBatch {
         try read { db in
-            try Row.fetchAll(
+            var batch = OutboxBatch()
+            let rows = try Row.fetchCursor(
                 db, sql: "SELECT seq, record FROM history WHERE seq > (\(Store.sentThroughSQL)) ORDER BY seq LIMIT ?",
-                arguments: [limit]
-            ).compactMap { row in
-                guard let j = try? JSON.parse(row["record"] as String), let r = TiendoCore.Record(json: j) else { return nil }
-                return StoredRecord(seq: row["seq"], record: r)
+                arguments: [limit])
+            while let row = try rows.next() {
+                let seq: Int64 = row["seq"]
+                batch.read += 1
+                batch.lastSeq = seq
+                if let j = try? JSON.parse(row["record"] as String), let r = TiendoCore.Record(json: j) {
+                    batch.records.append(StoredRecord(seq: seq, record: r))
+                }
             }
+            return batch
         }
     }
 

@@ -112,6 +112,16 @@ public struct StoredRecord: Sendable {
     public var record: TiendoCore.Record
 }
 
+/// Rows of the outbox after the sent watermark (`Store.unsent`).
+public struct OutboxBatch: Sendable {
+    /// The rows that parse as records, in sequence order.
+    public var records: [StoredRecord] = []
+    /// Rows read, parsed or not.
+    public var read = 0
+    /// The sequence number of the last row read.
+    public var lastSeq: Int64?
+}
+
 public enum StoreError: Error, CustomStringConvertible {
     case cannotOpen(path: String, reason: String)
     case notOurs(path: String)

@@ -4,6 +4,8 @@ import Testing
 import TiendoCore
 import TiendoDaemon
 
+import class GRDB.DatabaseQueue
+
 /// The scheduler in process on a manual clock: a real store on disk, the real firing path (`Daemon.tick`), no event
 /// loop and no waiting, so weeks of schedule run in milliseconds. The process-level tests (Tests/TiendodTests)
 /// cover the loop, the timer and the socket on a fake clock.
@@ -50,7 +52,17 @@ import TiendoDaemon
         let dir: String
 
         init(at start: String, importRecordsInMemory: Int? = nil) throws {
-            dir = NSTemporaryDirectory() + "tiendo-scheduler-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            let (dir, options) = try Fixture.directory(importRecordsInMemory: importRecordsInMemory)
+            self.dir = dir
+            time = ManualTime(try #require(Zone.vietnam.parseInstant(start)))
+            sink = CapturingSink()
+            daemon = try Daemon(options: options, clock: DaemonClock(manual: time), sink: sink)
+            #expect(daemon.loadDefinitions().diagnostics.filter { $0.severity == .error }.isEmpty)
+        }
+
+        /// A fresh directory with the test workflow and the shipped calendars, and the daemon's options for it.
+        static func directory(importRecordsInMemory: Int? = nil) throws -> (String, DaemonOptions) {
+            let dir = NSTemporaryDirectory() + "tiendo-scheduler-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
             try FileManager.default.createDirectory(atPath: dir + "/workflows", withIntermediateDirectories: true)
             try SchedulerTests.workflow.write(toFile: dir + "/workflows/han-thu.yaml", atomically: true, encoding: .utf8)
             // The shipped working calendar (every workflow has one; this one counts calendar days only).
@@ -58,13 +70,10 @@ import TiendoDaemon
             for _ in 0..<3 { root.deleteLastPathComponent() }
             try FileManager.default.copyItem(
                 atPath: root.appendingPathComponent("Workflows/calendars").path, toPath: dir + "/workflows/calendars")
-            time = ManualTime(try #require(Zone.vietnam.parseInstant(start)))
-            sink = CapturingSink()
             var options = DaemonOptions(
                 workflowDirectories: [dir + "/workflows"], stateDirectory: dir + "/state", runtimeDirectory: dir + "/status")
             if let importRecordsInMemory { options.importRecordsInMemory = importRecordsInMemory }
-            daemon = try Daemon(options: options, clock: DaemonClock(manual: time), sink: sink)
-            #expect(daemon.loadDefinitions().diagnostics.filter { $0.severity == .error }.isEmpty)
+            return (dir, options)
         }
 
         /// Fires what is due now and returns the records this tick emitted.
@@ -157,7 +166,7 @@ import TiendoDaemon
             if r.kind == .started { seen.insert(r.instance ?? "") } else { #expect(seen.contains(r.instance ?? ""), "started first") }
         }
         f.daemon.flushSentMarks()
-        #expect(try f.daemon.store.unsent(limit: 10).isEmpty, "every record marked sent")
+        #expect(try f.daemon.store.unsent(limit: 10).read == 0, "every record marked sent")
     }
 
     @Test("records the sink refused wait in the outbox with every newer one, then go out once each, in order")
@@ -182,11 +191,84 @@ import TiendoDaemon
         f.sink.refusing = false
         f.daemon.flushSentMarks()
         #expect(f.sink.records.compactMap(\.instance) == ["han-thu/a", "han-thu/b", "han-thu/c"])
-        #expect(try f.daemon.store.unsent(limit: 10).isEmpty, "the watermark covers them")
+        #expect(try f.daemon.store.unsent(limit: 10).read == 0, "the watermark covers them")
         #expect(watched.withLock { $0 } == ["han-thu/a", "han-thu/b", "han-thu/c"], "each shown to watchers once")
         // Caught up: the next record goes out at once again.
         try start("d")
         #expect(f.sink.records.compactMap(\.instance).last == "han-thu/d")
+    }
+
+    @Test("records of a large import the sink refuses wait in the outbox, and newer records wait behind them")
+    func refusedImportWaitsInTheOutbox() throws {
+        // Above 10 records an import's records are read back from the outbox instead of kept in memory.
+        let f = try Fixture(at: "2027-03-01T08:00:00+07:00", importRecordsInMemory: 10)
+        defer { try? FileManager.default.removeItem(atPath: f.dir) }
+        let rows: [[(String, JSON)]] = (0..<30).map { i in [("key", .string("r\(i)")), ("han", .string("2027-03-20"))] }
+        f.sink.refusing = true
+        #expect(try f.daemon.importInstances(workflow: "han-thu", rows: rows, actor: nil) == .imported(30))
+        #expect(f.daemon.outboxBehind)
+        f.sink.refusing = false
+        _ = try f.daemon.startInstance(workflow: "han-thu", key: "sau", data: [("han", .string("2027-03-10"))], actor: nil)
+        #expect(f.sink.records.isEmpty, "the newer record does not overtake the import's")
+        f.daemon.flushSentMarks()
+        let ids = f.sink.records.compactMap(\.instance)
+        #expect(ids == (0..<30).map { "han-thu/r\($0)" } + ["han-thu/sau"])
+        #expect(!f.daemon.outboxBehind)
+        #expect(try f.daemon.store.unsent(limit: 10).read == 0)
+    }
+
+    @Test("the idle loop tries records journald refused again by itself, and they go out within seconds")
+    func idleLoopRetriesTheOutbox() throws {
+        let (dir, options) = try Fixture.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let sink = CapturingSink()
+        let daemon = try Daemon(
+            options: options, clock: DaemonClock(manual: ManualTime(Instant(seconds: 1_803_776_400))), sink: sink)
+        daemon.loadDefinitions()
+        sink.refusing = true
+        _ = try daemon.startInstance(workflow: "han-thu", key: "a", data: [("han", .string("2027-03-10"))], actor: nil)
+        #expect(daemon.outboxBehind)
+        let loop = try EventLoop(daemon: daemon, hooks: LifecycleHooks())
+        let returned = DispatchSemaphore(value: 0)
+        Thread {
+            loop.run()
+            returned.signal()
+        }.start()
+        // The loop's first turns try and fail; then it sleeps with nothing queued and nothing due.
+        loop.withDaemon { _ in }
+        usleep(300_000)
+        sink.refusing = false
+        let deadline = Date().addingTimeInterval(20)
+        while sink.records.isEmpty && Date() < deadline { usleep(50_000) }
+        #expect(sink.records.compactMap(\.instance) == ["han-thu/a"])
+        #expect(loop.withDaemon { !$0.outboxBehind })
+        loop.stop()
+        #expect(returned.wait(timeout: .now() + .seconds(60)) == .success)
+    }
+
+    @Test("a history row that does not parse is passed over, and the records after it still go out")
+    func unreadableRowIsPassedOver() throws {
+        let f = try Fixture(at: "2027-03-01T08:00:00+07:00")
+        defer { try? FileManager.default.removeItem(atPath: f.dir) }
+        func start(_ key: String) throws {
+            _ = try f.daemon.startInstance(workflow: "han-thu", key: key, data: [("han", .string("2027-03-10"))], actor: nil)
+        }
+        try start("a")
+        f.daemon.flushSentMarks()
+        // A damaged row after the watermark, then a record the sink refuses: both wait in the outbox.
+        let db = try DatabaseQueue(path: f.dir + "/state/tiendo.sqlite")
+        try db.write { db in
+            try db.execute(
+                sql: "INSERT INTO history(instance, workflow, at, kind, record) VALUES ('han-thu/x', 'han-thu', 0, 'started', 'hỏng')")
+        }
+        try db.close()
+        f.sink.refusing = true
+        try start("b")
+        f.sink.refusing = false
+        f.daemon.flushSentMarks()
+        #expect(f.sink.records.compactMap(\.instance) == ["han-thu/a", "han-thu/b"])
+        #expect(try f.daemon.store.unsent(limit: 10).read == 0, "the watermark is past the damaged row")
+        #expect(!f.daemon.outboxBehind)
     }
 
     @Test("the manual clock never goes back")

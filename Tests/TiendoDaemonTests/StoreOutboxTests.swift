@@ -57,6 +57,25 @@ struct StoreOutboxTests {
         #expect(empty.watermark == 0 && empty.waiting.isEmpty)
     }
 
+    @Test("a row that does not parse is counted as read, so the reader can move past it")
+    func unreadableRowsAreCounted() throws {
+        let dir = NSTemporaryDirectory() + "tiendo-outbox-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try Store(path: dir + "/tiendo.sqlite")
+        let at = Instant(seconds: 1_804_438_800)
+        let good = TiendoCore.Record(
+            at: at, utcOffset: 25_200, kind: .started, workflow: "w", instance: "w/a", priority: 6, message: "Bắt đầu")
+        try store.write { tx in try tx.commit(changes: [], records: [good]) }
+        try store.write { tx in try tx.commit(changes: [], records: [good]) }
+        let q = try DatabaseQueue(path: dir + "/tiendo.sqlite")
+        try q.write { db in try db.execute(sql: "UPDATE history SET record = 'hỏng' WHERE seq = 1") }
+        try q.close()
+        let batch = try store.unsent(limit: 10)
+        #expect(batch.read == 2 && batch.lastSeq == 2)
+        #expect(batch.records.map(\.seq) == [2])
+    }
+
     @Test("the watermark moves forward, never back")
     func watermarkIsMonotonic() throws {
         let dir = NSTemporaryDirectory() + "tiendo-outbox-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
