@@ -10,8 +10,7 @@ import TiendoStore
 @Suite("the delivery queue in SQLite", .serialized)
 struct DeliveryStoreTests {
     static func store() throws -> (Store, String) {
-        let dir = NSTemporaryDirectory() + "tiendo-deliveries-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try makeTemporaryDirectory("deliveries")
         return (try Store(path: dir + "/tiendo.sqlite", synchronous: "OFF"), dir)
     }
 
@@ -44,7 +43,7 @@ struct DeliveryStoreTests {
     @Test("a random run of the queue protocol: SQLite and QueueBook agree at every step")
     func sameRulesAsTheBook() throws {
         let (store, dir) = try Self.store()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        defer { removeTemporaryDirectory(dir) }
         var book = QueueBook()
         var rng = SeededGenerator(seed: 20_251_201)
         var now = Self.t0
@@ -128,7 +127,7 @@ struct DeliveryStoreTests {
     @Test("a record's deliveries are written with it, once, under its key; keyless records get one from their sequence")
     func fanOutInTheRecordsTransaction() throws {
         let (store, dir) = try Self.store()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        defer { removeTemporaryDirectory(dir) }
         let r = Self.record(1, at: Self.t0, instance: "nhac-viec/a")
         let started = Record(
             at: Self.t0, utcOffset: 7 * 3600, kind: .started, workflow: "nhac-viec", instance: "nhac-viec/a", priority: 6,
@@ -159,7 +158,7 @@ struct DeliveryStoreTests {
     @Test("a pending notice expires when the change that commits closes its deadline; a moved due says so")
     func closedDeadlinesExpire() throws {
         let (store, dir) = try Self.store()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        defer { removeTemporaryDirectory(dir) }
         let inst = Instance(
             id: "nhac-viec/a", workflow: "nhac-viec", data: [:], state: nil, startedAt: Self.t0, enteredAt: Self.t0, done: [:],
             completed: false, digest: "x", marks: [:], checkedAt: Self.t0, series: [:])

@@ -19,7 +19,7 @@ import TiendoDaemon
 
     /// A loop over a daemon on a fresh, empty state directory (no workflows: nothing is ever due).
     static func makeLoop() throws -> (EventLoop, String) {
-        let dir = NSTemporaryDirectory() + "tiendo-loop-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let dir = try makeTemporaryDirectory("loop")
         try FileManager.default.createDirectory(atPath: dir + "/workflows", withIntermediateDirectories: true)
         let options = DaemonOptions(
             workflowDirectories: [dir + "/workflows"], stateDirectory: dir + "/state", runtimeDirectory: dir + "/status")
@@ -46,7 +46,7 @@ import TiendoDaemon
     @Test("a job queued before stop() still runs, and run() returns at once after a stop() that came before it")
     func stopBeforeRun() throws {
         let (loop, dir) = try Self.makeLoop()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        defer { removeTemporaryDirectory(dir) }
         let ran = Mutex(false)
         loop.enqueue { _ in ran.withLock { $0 = true } }
         loop.stop()
@@ -57,7 +57,7 @@ import TiendoDaemon
     @Test("jobs run on the loop's thread, in order; withDaemon waits its turn; stop() wakes the sleeping loop")
     func jobsThenStop() throws {
         let (loop, dir) = try Self.makeLoop()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        defer { removeTemporaryDirectory(dir) }
         let returned = Self.runInBackground(loop)
         let caller = pthread_self()
         let order = Mutex<[Int]>([])
@@ -77,7 +77,7 @@ import TiendoDaemon
     @Test("stop() right after the loop starts, at whatever point it has reached, always ends it", arguments: 0..<20)
     func stopRacesTheLoop(round: Int) throws {
         let (loop, dir) = try Self.makeLoop()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        defer { removeTemporaryDirectory(dir) }
         let returned = Self.runInBackground(loop)
         // Spread the stop over the loop's first turn, its poll, and its sleep.
         if round % 4 != 0 { usleep(UInt32(round * 250)) }

@@ -62,7 +62,7 @@ import class GRDB.DatabaseQueue
 
         /// A fresh directory with the test workflow and the shipped calendars, and the daemon's options for it.
         static func directory(importRecordsInMemory: Int? = nil) throws -> (String, DaemonOptions) {
-            let dir = NSTemporaryDirectory() + "tiendo-scheduler-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            let dir = try makeTemporaryDirectory("scheduler")
             try FileManager.default.createDirectory(atPath: dir + "/workflows", withIntermediateDirectories: true)
             try SchedulerTests.workflow.write(toFile: dir + "/workflows/han-thu.yaml", atomically: true, encoding: .utf8)
             // The shipped working calendar (every workflow has one; this one counts calendar days only).
@@ -87,7 +87,7 @@ import class GRDB.DatabaseQueue
     @Test("each notice fires at its instant and not a second earlier, once, and a finished case never wakes the daemon")
     func firesOnTheManualClock() throws {
         let f = try Fixture(at: "2027-03-01T08:00:00+07:00")
-        defer { try? FileManager.default.removeItem(atPath: f.dir) }
+        defer { removeTemporaryDirectory(f.dir) }
         _ = try f.daemon.startInstance(workflow: "han-thu", key: "a", data: [("han", .string("2027-03-10"))], actor: nil)
         #expect(f.sink.records.map(\.kind) == [.started])
         #expect(try f.tick().isEmpty)
@@ -128,7 +128,7 @@ import class GRDB.DatabaseQueue
     @Test("a month skipped in one step: the catch-up sends only the latest overdue notice and says how late it is")
     func catchUpInOneStep() throws {
         let f = try Fixture(at: "2027-03-01T08:00:00+07:00")
-        defer { try? FileManager.default.removeItem(atPath: f.dir) }
+        defer { removeTemporaryDirectory(f.dir) }
         for i in 0..<50 {
             _ = try f.daemon.startInstance(
                 workflow: "han-thu", key: "k\(i)", data: [("han", .string(CivilDate(2027, 3, 2 + i % 20).iso))], actor: nil)
@@ -151,7 +151,7 @@ import class GRDB.DatabaseQueue
         arguments: [nil, 40])
     func importEmitsEveryRecord(kept: Int?) throws {
         let f = try Fixture(at: "2027-03-01T08:00:00+07:00", importRecordsInMemory: kept)
-        defer { try? FileManager.default.removeItem(atPath: f.dir) }
+        defer { removeTemporaryDirectory(f.dir) }
         // Backdated starts and dues: each row starts and catches up on an overdue notice (two records a row).
         let rows: [[(String, JSON)]] = (0..<100).map { i in
             [("key", .string("r\(i)")), ("started", .string("2027-02-01")), ("han", .string(CivilDate(2027, 2, 10 + i % 15).iso))]
@@ -172,7 +172,7 @@ import class GRDB.DatabaseQueue
     @Test("records the sink refused wait in the outbox with every newer one, then go out once each, in order")
     func refusedRecordsWaitInOrder() throws {
         let f = try Fixture(at: "2027-03-01T08:00:00+07:00")
-        defer { try? FileManager.default.removeItem(atPath: f.dir) }
+        defer { removeTemporaryDirectory(f.dir) }
         let watched = Mutex<[String]>([])
         f.daemon.onRecords = { rs in watched.withLock { $0 += rs.compactMap(\.instance) } }
         func start(_ key: String) throws {
@@ -202,7 +202,7 @@ import class GRDB.DatabaseQueue
     func refusedImportWaitsInTheOutbox() throws {
         // Above 10 records an import's records are read back from the outbox instead of kept in memory.
         let f = try Fixture(at: "2027-03-01T08:00:00+07:00", importRecordsInMemory: 10)
-        defer { try? FileManager.default.removeItem(atPath: f.dir) }
+        defer { removeTemporaryDirectory(f.dir) }
         let rows: [[(String, JSON)]] = (0..<30).map { i in [("key", .string("r\(i)")), ("han", .string("2027-03-20"))] }
         f.sink.refusing = true
         #expect(try f.daemon.importInstances(workflow: "han-thu", rows: rows, actor: nil) == .imported(30))
@@ -220,7 +220,7 @@ import class GRDB.DatabaseQueue
     @Test("the idle loop tries records journald refused again by itself, and they go out within seconds")
     func idleLoopRetriesTheOutbox() throws {
         let (dir, options) = try Fixture.directory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        defer { removeTemporaryDirectory(dir) }
         let sink = CapturingSink()
         let daemon = try Daemon(
             options: options, clock: DaemonClock(manual: ManualTime(Instant(seconds: 1_803_776_400))), sink: sink)
@@ -249,7 +249,7 @@ import class GRDB.DatabaseQueue
     @Test("a history row that does not parse is passed over, and the records after it still go out")
     func unreadableRowIsPassedOver() throws {
         let f = try Fixture(at: "2027-03-01T08:00:00+07:00")
-        defer { try? FileManager.default.removeItem(atPath: f.dir) }
+        defer { removeTemporaryDirectory(f.dir) }
         func start(_ key: String) throws {
             _ = try f.daemon.startInstance(workflow: "han-thu", key: key, data: [("han", .string("2027-03-10"))], actor: nil)
         }

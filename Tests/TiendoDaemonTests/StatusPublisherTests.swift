@@ -22,7 +22,7 @@ struct StatusPublisherTests {
     @Test("a write in the background ends with every file written, its outcome taken once and the loop woken once")
     func backgroundWrite() throws {
         let (d, dir) = try StoreViewsTests.populated()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        defer { removeTemporaryDirectory(dir) }
         let woken = Mutex(0)
         d.statusPublisher.setOnFinished { woken.withLock { $0 += 1 } }
         let status = d.options.runtimeDirectory + "/status.json"
@@ -53,7 +53,7 @@ struct StatusPublisherTests {
     @Test("a write handed to the thread before a forced write never replaces the forced write's files")
     func olderWriteNeverLast() throws {
         let (d, dir) = try StoreViewsTests.populated()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        defer { removeTemporaryDirectory(dir) }
         let t = d.clock.now()
         let zone = Zone.vietnam
         #expect(d.statusPublisher.writeLater(d.statusSnapshot(now: t.adding(seconds: 100))))
@@ -70,7 +70,7 @@ struct StatusPublisherTests {
     @Test("a write that fails returns no summaries and leaves the files to be written again")
     func failedWrite() throws {
         let (d, dir) = try StoreViewsTests.populated()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        defer { removeTemporaryDirectory(dir) }
         // A file where the workflows' directory should be: opening a file in it fails, even for root.
         let workflows = d.options.runtimeDirectory + "/workflows"
         try FileManager.default.removeItem(atPath: workflows)

@@ -8,9 +8,8 @@ import TiendoStore
 struct StoreCountsTests {
     @Test("a group typed precomposed and the same group typed decomposed are two rows, each counted exactly")
     func groupNamesCompareByteByByte() throws {
-        let dir = NSTemporaryDirectory() + "tiendo-counts-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = try makeTemporaryDirectory("counts")
+        defer { removeTemporaryDirectory(dir) }
         let store = try Store(path: dir + "/tiendo.sqlite")
         let nfc = "Chi bộ Phường 3".precomposedStringWithCanonicalMapping
         let nfd = nfc.decomposedStringWithCanonicalMapping

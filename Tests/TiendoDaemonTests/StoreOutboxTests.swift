@@ -9,9 +9,8 @@ import TiendoCore
 struct StoreOutboxTests {
     /// A database at v7 with history rows whose `sent` marks are given, opened by the current store.
     static func migrated(sent: [Bool]) throws -> (watermark: Int64, waiting: [Int64], indexes: [String]) {
-        let dir = NSTemporaryDirectory() + "tiendo-outbox-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = try makeTemporaryDirectory("outbox")
+        defer { removeTemporaryDirectory(dir) }
         let path = dir + "/tiendo.sqlite"
         do {
             let old = try DatabaseQueue(path: path)
@@ -59,9 +58,8 @@ struct StoreOutboxTests {
 
     @Test("a row that does not parse is counted as read, so the reader can move past it")
     func unreadableRowsAreCounted() throws {
-        let dir = NSTemporaryDirectory() + "tiendo-outbox-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = try makeTemporaryDirectory("outbox")
+        defer { removeTemporaryDirectory(dir) }
         let store = try Store(path: dir + "/tiendo.sqlite")
         let at = Instant(seconds: 1_804_438_800)
         let good = TiendoCore.Record(
@@ -78,9 +76,8 @@ struct StoreOutboxTests {
 
     @Test("the watermark moves forward, never back")
     func watermarkIsMonotonic() throws {
-        let dir = NSTemporaryDirectory() + "tiendo-outbox-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = try makeTemporaryDirectory("outbox")
+        defer { removeTemporaryDirectory(dir) }
         let store = try Store(path: dir + "/tiendo.sqlite")
         #expect(try store.sentThrough() == 0)
         try store.write { try $0.markSent(through: 7) }

@@ -9,9 +9,8 @@ import TiendoStore
 struct StoreSeriesTests {
     @Test("an instance's series round-trips through insert, update by id and update by rowid")
     func roundTrip() throws {
-        let dir = NSTemporaryDirectory() + "tiendo-series-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = try makeTemporaryDirectory("series")
+        defer { removeTemporaryDirectory(dir) }
         let store = try Store(path: dir + "/tiendo.sqlite")
         let t = Instant(seconds: 1_804_438_800)
         var inst = Instance(

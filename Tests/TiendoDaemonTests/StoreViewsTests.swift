@@ -24,7 +24,7 @@ struct StoreViewsTests {
     /// in 6 chi bộ (admitted between 01/2025 and 02/2026: some already waiting for the vote, some overdue) after one
     /// tick, and a few of them voted on or struck off.
     static func populated() throws -> (Daemon, String) {
-        let dir = NSTemporaryDirectory() + "tiendo-store-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let dir = try makeTemporaryDirectory("store")
         let options = DaemonOptions(workflowDirectories: [workflows], stateDirectory: dir + "/state", runtimeDirectory: dir + "/status")
         try FileManager.default.createDirectory(atPath: options.stateDirectory, withIntermediateDirectories: true)
         let start = try #require(Zone.vietnam.parseInstant("2026-04-10T09:00"))
@@ -57,7 +57,7 @@ struct StoreViewsTests {
     @Test("the counts the commits keep equal a recount of every instance row")
     func countsMatchRecount() throws {
         let (d, dir) = try Self.populated()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        defer { removeTemporaryDirectory(dir) }
         // Recount from the instance rows themselves.
         var byGroup: [String: [String: Int]] = [:]
         var completed = 0
@@ -102,9 +102,8 @@ struct StoreViewsTests {
 
     @Test("the write connection syncs every commit (synchronous=FULL), or what --synchronous asks")
     func synchronousFull() throws {
-        let dir = NSTemporaryDirectory() + "tiendo-sync-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = try makeTemporaryDirectory("sync")
+        defer { removeTemporaryDirectory(dir) }
         #expect(try Store(path: dir + "/a.sqlite").synchronousMode() == 2)
         #expect(try Store(path: dir + "/b.sqlite", synchronous: "NORMAL").synchronousMode() == 1)
         #expect(try Store(path: dir + "/c.sqlite", synchronous: "EXTRA").synchronousMode() == 3)
@@ -113,7 +112,7 @@ struct StoreViewsTests {
     @Test("a database of the first schema gains the counts, exact, when opened")
     func migrationFromV1() throws {
         let (d, dir) = try Self.populated()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        defer { removeTemporaryDirectory(dir) }
         let before = try d.store.counts(groups: true)
         // Back to schema v1: what a database written by the previous release looks like.
         let sqlite = Process()
@@ -144,7 +143,7 @@ struct StoreViewsTests {
     @Test("GetStatus's per-group summaries carry each group's overdue instances")
     func summariesPerGroup() throws {
         let (d, dir) = try Self.populated()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        defer { removeTemporaryDirectory(dir) }
         let now = d.clock.now()
         let s = try d.summaries(now: now, groups: true)
         let groups = try #require(s.groups["dang-vien-du-bi"])
@@ -161,8 +160,8 @@ struct StoreViewsTests {
 
     @Test("provisional counts kept by the triggers equal a recount; Agenda's rows carry occurrences and provisional")
     func provisionalCounts() throws {
-        let dir = NSTemporaryDirectory() + "tiendo-prov-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = try makeTemporaryDirectory("prov")
+        defer { removeTemporaryDirectory(dir) }
         let options = DaemonOptions(
             workflowDirectories: [Self.workflows], stateDirectory: dir + "/state", runtimeDirectory: dir + "/status")
         let start = try #require(Zone.vietnam.parseInstant("2026-12-28T09:00"))
@@ -215,7 +214,7 @@ struct StoreViewsTests {
     @Test("Agenda written straight from the rows equals the JSON built item by item")
     func agendaBytes() throws {
         let (d, dir) = try Self.populated()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        defer { removeTemporaryDirectory(dir) }
         let v = d.views
         let now = d.clock.now()
         for (days, group) in [(7, nil), (60, nil), (400, "Chi bộ Khu dân cư số 2"), (0, nil)] as [(Int, String?)] {
