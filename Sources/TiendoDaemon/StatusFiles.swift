@@ -64,14 +64,29 @@ struct StatusSnapshot: Sendable {
 
     var store: Store { views.store }
 
-    /// The files' contents, and the summaries they were made from.
+    /// The files' contents, and the summaries they were made from, all read in one snapshot of the store: the
+    /// counts, the lists of due items and the metrics agree with each other. The JSON is built after the read
+    /// transaction ends (a reader held open keeps the WAL from being reset).
     func render() throws -> (status: JSON, workflows: [(String, JSON)], prometheus: String, summaries: Views.Summaries) {
-        let s = try views.summaries(now: now)
         let v = views
+        let (s, due, deliveries, ages) = try store.snapshot { snapshot in
+            let s = try v.summaries(snapshot, now: now, groups: true)
+            var due: [String: (overdue: [DueRow], upcoming: [DueRow])] = [:]
+            for w in s.workflows {
+                guard let id = w["id"]?.stringValue else { continue }
+                let overdue = try snapshot.dueItems(until: now, workflow: id, group: nil, limit: 1000)
+                let upcoming = try snapshot.dueItems(
+                    after: now, until: now.adding(seconds: 7 * 86_400), workflow: id, group: nil, limit: 1000)
+                due[id] = (overdue, upcoming)
+            }
+            let deliveries = try snapshot.deliveryCounts()
+            let ages = try snapshot.overdueAges(now: now, bounds: StatusSnapshot.overdueAgeBounds)
+            return (s, due, deliveries, ages)
+        }
         let status = v.statusJSON(now: now, summaries: s)
         var perWorkflow: [(String, JSON)] = []
         for w in s.workflows {
-            guard let id = w["id"]?.stringValue else { continue }
+            guard let id = w["id"]?.stringValue, let items = due[id] else { continue }
             let groupJSON = JSON.object(
                 (s.groups[id] ?? []).map { g in
                     (
@@ -82,28 +97,29 @@ struct StatusSnapshot: Sendable {
                         ])
                     )
                 })
-            let overdue = try store.dueItems(until: now, workflow: id, group: nil, limit: 1000).map { v.dueItemJSON($0, now: now) }
-            let upcoming = try store.dueItems(after: now, until: now.adding(seconds: 7 * 86_400), workflow: id, group: nil, limit: 1000)
-                .map { v.dueItemJSON($0, now: now) }
             perWorkflow.append(
                 (
                     id,
                     .object([
-                        ("version", .int(1)), ("workflow", w), ("groups", groupJSON), ("overdue", .array(overdue)),
-                        ("upcoming", .array(Array(upcoming))),
+                        ("version", .int(1)), ("workflow", w), ("groups", groupJSON),
+                        ("overdue", .array(items.overdue.map { v.dueItemJSON($0, now: now) })),
+                        ("upcoming", .array(items.upcoming.map { v.dueItemJSON($0, now: now) })),
                     ])
                 ))
         }
-        let deliveries = try store.deliveryCounts()
         return (
             .object([
                 ("version", .int(1)), ("daemon", status), ("workflows", .array(s.workflows)),
                 ("deliveries", deliveryStatus(deliveries)),
-            ]), perWorkflow, prometheus(s.workflows) + deliveryMetrics(deliveries), s
+            ]), perWorkflow, prometheus(s, ages: ages) + deliveryMetrics(deliveries), s
         )
     }
 
-    func prometheus(_ workflows: [JSON]) -> String {
+    /// The buckets of `tiendo_overdue_age_seconds`: a day, three, a week, a month, a quarter.
+    static let overdueAgeBounds: [Int64] = [86_400, 3 * 86_400, 7 * 86_400, 30 * 86_400, 90 * 86_400]
+
+    func prometheus(_ s: Views.Summaries, ages: (count: Int, sum: Int64, buckets: [Int])) -> String {
+        let workflows = s.workflows
         var out = "# HELP tiendo_instances Instances by workflow and state.\n# TYPE tiendo_instances gauge\n"
         for w in workflows {
             let id = w["id"]?.stringValue ?? ""
@@ -124,8 +140,7 @@ struct StatusSnapshot: Sendable {
             out += "tiendo_provisional_deadlines{workflow=\"\(w["id"]?.stringValue ?? "")\"} \(w["provisional"]?.intValue ?? 0)\n"
         }
         // Overdue age histogram over open overdue items.
-        let bounds: [Int64] = [86_400, 3 * 86_400, 7 * 86_400, 30 * 86_400, 90 * 86_400]
-        let ages = (try? store.overdueAges(now: now, bounds: bounds)) ?? (0, 0, bounds.map { _ in 0 })
+        let bounds = StatusSnapshot.overdueAgeBounds
         let (count, sum, buckets) = ages
         out += "# HELP tiendo_overdue_age_seconds Age of open overdue items.\n# TYPE tiendo_overdue_age_seconds histogram\n"
         for (bi, b) in bounds.enumerated() { out += "tiendo_overdue_age_seconds_bucket{le=\"\(b)\"} \(buckets[bi])\n" }
@@ -134,10 +149,9 @@ struct StatusSnapshot: Sendable {
         out +=
             "# HELP tiendo_records_sent_total Records sent since the daemon started, by kind.\n# TYPE tiendo_records_sent_total counter\n"
         for k in Record.Kind.allCases { out += "tiendo_records_sent_total{kind=\"\(k.rawValue)\"} \(recordsSent[k] ?? 0)\n" }
-        let next = (try? store.nextWakeup()).flatMap { $0 }
         out +=
             "# HELP tiendo_next_wakeup_seconds Seconds until the next scheduled wake-up (-1: none).\n# TYPE tiendo_next_wakeup_seconds gauge\n"
-        out += "tiendo_next_wakeup_seconds \(next.map { max(0, $0.seconds - now.seconds) } ?? -1)\n"
+        out += "tiendo_next_wakeup_seconds \(s.nextWakeup.map { max(0, $0.seconds - now.seconds) } ?? -1)\n"
         return out
     }
 

@@ -6,9 +6,9 @@ import TiendoCore
 /// Writes the status files on a thread of its own. Reading the summaries of a large store and writing the files
 /// took up to a fifth of the loop thread's time under load (16 clients sending events at 3·10^5 instances: 14 %,
 /// about 130 ms once a second, `docs/performance.md`), and every request waited behind it; off the loop, requests
-/// and firing go on meanwhile. The price: the parts of one write (summaries, each workflow's due items, the overdue
-/// ages, the deliveries) are separate reads, so under load they can differ by what the loop committed between them
-/// (the next write, a second later, catches up); written by the loop they saw one state.
+/// and firing go on meanwhile. The parts of one write (summaries, each workflow's due items, the overdue ages, the
+/// deliveries) are read in one `Store.Snapshot`, one read transaction, so they agree with each other; what the loop
+/// commits meanwhile shows in the next write.
 ///
 /// One background write at a time: `writeLater` (the loop, at most once a second) hands a snapshot to the thread
 /// unless a write is running; when it ends, `onFinished` wakes the loop, which takes the outcome (`takeFinished`):

@@ -18,6 +18,8 @@ public struct Views: Sendable {
         public var provisional: Int
         /// Per workflow, when asked for: its groups in byte order, with their overdue instances.
         public var groups: [String: [(counts: Store.GroupCounts, overdue: Int)]]
+        /// The earliest scheduled wake-up, read with the counts.
+        public var nextWakeup: Instant?
     }
 
     /// A `DueItem` from a stored row: `occurrence` only for an occurrence, `provisional` only when true (as
@@ -142,9 +144,14 @@ public struct Views: Sendable {
     /// `[WorkflowSummary]` and the daemon status pieces, from the store's aggregates; per group too with `groups`
     /// (the status files; GetStatus does not need them).
     public func summaries(now: Instant, groups withGroups: Bool = true) throws -> Summaries {
-        let counts = try store.counts(groups: withGroups)
-        let due = try store.dueSummary(now: now, soon: now.adding(seconds: 7 * 86_400), groups: withGroups)
-        let provisional = try store.provisionalCounts()
+        try store.snapshot { try summaries($0, now: now, groups: withGroups) }
+    }
+
+    /// `summaries(now:groups:)` inside a snapshot the caller reads more from (the status files).
+    func summaries(_ snapshot: Store.Snapshot, now: Instant, groups withGroups: Bool) throws -> Summaries {
+        let counts = try snapshot.counts(groups: withGroups)
+        let due = try snapshot.dueSummary(now: now, soon: now.adding(seconds: 7 * 86_400), groups: withGroups)
+        let provisional = try snapshot.provisionalCounts()
         var out: [JSON] = []
         var total = 0
         var overdueTotal = 0
@@ -186,16 +193,17 @@ public struct Views: Sendable {
             }
             groups[id] = g
         }
-        return Summaries(workflows: out, instances: total, overdue: overdueTotal, provisional: provisionalTotal, groups: groups)
+        let next = try snapshot.nextWakeup()
+        return Summaries(
+            workflows: out, instances: total, overdue: overdueTotal, provisional: provisionalTotal, groups: groups, nextWakeup: next)
     }
 
     /// The `DaemonStatus`.
     public func statusJSON(now: Instant, summaries s: Summaries) -> JSON {
-        let next = try? store.nextWakeup()
         let zone = catalog.current.values.first?.zone ?? .vietnam
         return .object([
             ("version", .string(TiendoVersion.string)), ("pid", .int(pid)), ("startedAt", .string(zone.iso(startedAt))),
-            ("now", .string(zone.iso(now))), ("nextWakeup", next.map { .string(zone.iso($0)) } ?? .null),
+            ("now", .string(zone.iso(now))), ("nextWakeup", s.nextWakeup.map { .string(zone.iso($0)) } ?? .null),
             ("workflows", .int(catalog.current.count)), ("instances", .int(s.instances)), ("overdue", .int(s.overdue)),
             ("provisional", .int(s.provisional)), ("diagnostics", .array(catalog.diagnostics.map(\.json))),
         ])

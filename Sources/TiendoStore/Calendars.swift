@@ -54,18 +54,6 @@ extension Store {
             }
         }
     }
-
-    /// Per workflow, its open items whose due is provisional (workflows without any are absent).
-    public func provisionalCounts() throws -> [String: Int] {
-        try read { db in
-            var out: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT workflow, n FROM provisional_counts WHERE n > 0") {
-                out[row[0] as String] = row[1] as Int
-            }
-            return out
-        }
-    }
-
 }
 
 extension Store.Transaction {
@@ -99,5 +87,16 @@ extension Store.Transaction {
             args.append(limit)
             return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { try Store.decode($0, definition: definition) }
         }
+    }
+}
+
+extension Store.Snapshot {
+    /// Per workflow, its open items whose due is provisional (workflows without any are absent).
+    public func provisionalCounts() throws -> [String: Int] {
+        var out: [String: Int] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT workflow, n FROM provisional_counts WHERE n > 0") {
+            out[row[0] as String] = row[1] as Int
+        }
+        return out
     }
 }

@@ -47,29 +47,32 @@ extension Store {
         }
     }
 
+    /// `Snapshot.deliveryCounts` in a read of its own.
+    public func deliveryCounts() throws -> DeliveryCounts { try snapshot { try $0.deliveryCounts() } }
+}
+
+extension Store.Snapshot {
     /// The counts kept by triggers, and each channel's oldest pending delivery.
     public func deliveryCounts() throws -> DeliveryCounts {
-        try read { db in
-            var out = DeliveryCounts()
-            for row in try Row.fetchAll(
-                db, sql: "SELECT channel, state, failed, SUM(n) FROM delivery_counts GROUP BY 1, 2, 3 HAVING SUM(n) > 0")
-            {
-                let channel: String = row[0]
-                let n: Int = row[3]
-                if out.channels[channel] == nil {
-                    out.channels[channel] = Dictionary(uniqueKeysWithValues: (DeliveryCounts.states + ["failed"]).map { ($0, 0) })
-                }
-                out.channels[channel]![row[1] as String, default: 0] += n
-                if (row[2] as Int) != 0 { out.channels[channel]!["failed", default: 0] += n }
+        var out = DeliveryCounts()
+        for row in try Row.fetchAll(
+            db, sql: "SELECT channel, state, failed, SUM(n) FROM delivery_counts GROUP BY 1, 2, 3 HAVING SUM(n) > 0")
+        {
+            let channel: String = row[0]
+            let n: Int = row[3]
+            if out.channels[channel] == nil {
+                out.channels[channel] = Dictionary(uniqueKeysWithValues: (DeliveryCounts.states + ["failed"]).map { ($0, 0) })
             }
-            let oldest = try db.cachedStatement(
-                sql:
-                    "SELECT created_at FROM deliveries INDEXED BY deliveries_pending WHERE channel = ? AND state = 'pending' ORDER BY id LIMIT 1"
-            )
-            for channel in out.channels.keys where (out.channels[channel]?["pending"] ?? 0) > 0 {
-                if let t = try Int64.fetchOne(oldest, arguments: [channel]) { out.oldestPending[channel] = Instant(seconds: t) }
-            }
-            return out
+            out.channels[channel]![row[1] as String, default: 0] += n
+            if (row[2] as Int) != 0 { out.channels[channel]!["failed", default: 0] += n }
         }
+        let oldest = try db.cachedStatement(
+            sql:
+                "SELECT created_at FROM deliveries INDEXED BY deliveries_pending WHERE channel = ? AND state = 'pending' ORDER BY id LIMIT 1"
+        )
+        for channel in out.channels.keys where (out.channels[channel]?["pending"] ?? 0) > 0 {
+            if let t = try Int64.fetchOne(oldest, arguments: [channel]) { out.oldestPending[channel] = Instant(seconds: t) }
+        }
+        return out
     }
 }

@@ -145,6 +145,20 @@ public final class Store: Sendable {
     /// A read on a reader connection (any thread), outside every write transaction.
     func read<T>(_ f: (Database) throws -> T) throws -> T { try pool.read(f) }
 
+    /// Reads that must agree with each other (a status file's counts, its lists of due items and its metrics; a
+    /// summary's counts and overdue numbers): all the queries made through one `Snapshot` see the database at one
+    /// moment, whatever the loop commits meanwhile. Not Sendable: it lives inside `snapshot`'s body, which must read
+    /// through it alone (a `Store` read method called inside would ask GRDB for a second read on the same thread,
+    /// which GRDB refuses).
+    public struct Snapshot {
+        let db: Database
+    }
+
+    /// Runs `body` in one read transaction on a reader connection (any thread), outside every write transaction.
+    public func snapshot<T>(_ body: (Snapshot) throws -> T) throws -> T {
+        try pool.read { db in try body(Snapshot(db: db)) }
+    }
+
     /// A write of its own (its own transaction), for what never runs inside another one.
     func write<T>(_ f: (Database) throws -> T) throws -> T { try pool.write(f) }
 

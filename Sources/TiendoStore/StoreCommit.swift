@@ -6,20 +6,6 @@ public import TiendoCore
 extension Store {
     // MARK: Writing
 
-    /// Open overdue items: count, total age and a histogram over `bounds` (seconds), computed in SQL.
-    public func overdueAges(now: Instant, bounds: [Int64]) throws -> (count: Int, sum: Int64, buckets: [Int]) {
-        try read { db in
-            let cols = bounds.map { "IFNULL(SUM(age <= \($0)), 0)" }.joined(separator: ", ")
-            guard
-                let row = try Row.fetchOne(
-                    db,
-                    sql: "SELECT COUNT(*), IFNULL(SUM(age), 0), \(cols) FROM (SELECT ? - due_end AS age FROM due_items WHERE due_end <= ?)",
-                    arguments: [now.seconds, now.seconds])
-            else { return (0, 0, bounds.map { _ in 0 }) }
-            return (row[0], row[1], bounds.indices.map { row[$0 + 2] })
-        }
-    }
-
     /// The first `limit` rows after the sent watermark (`meta.sent_through`, migration v8), in sequence order:
     /// the records that parse, how many rows were read and the last one's sequence number (a row that does not
     /// parse can never be sent; the caller moves the watermark past it and says so).

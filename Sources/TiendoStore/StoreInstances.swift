@@ -46,14 +46,8 @@ extension Store {
         }
     }
 
-    /// The earliest scheduled wake-up.
-    public func nextWakeup() throws -> Instant? {
-        try read { db in
-            try Int64.fetchOne(db.cachedStatement(sql: "SELECT MIN(next_wakeup) FROM instances WHERE next_wakeup IS NOT NULL")).map {
-                Instant(seconds: $0)
-            }
-        }
-    }
+    /// `Snapshot.nextWakeup` in a read of its own.
+    public func nextWakeup() throws -> Instant? { try snapshot { try $0.nextWakeup() } }
 
     public func instances(
         workflow: String?, state: String? = nil, limit: Int, after: String?, definition: (String) -> WorkflowDefinition?
@@ -154,6 +148,15 @@ extension Store.Transaction {
                 args.append("$.\(field)")
             }
             return try Int.fetchOne(db.cachedStatement(sql: sql), arguments: StatementArguments(args)) ?? 0
+        }
+    }
+}
+
+extension Store.Snapshot {
+    /// The earliest scheduled wake-up.
+    public func nextWakeup() throws -> Instant? {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT MIN(next_wakeup) FROM instances WHERE next_wakeup IS NOT NULL")).map {
+            Instant(seconds: $0)
         }
     }
 }

@@ -23,57 +23,6 @@ extension Store {
         public init() {}
     }
 
-    /// Instances per workflow, state and (with `groups`) group, from the `counts` table every commit keeps exact. Rows come
-    /// ordered, so the groups are built by appending: no hashing of the (Vietnamese, non-ASCII) group names, whose
-    /// String hashing normalises every byte — at 10^6 instances in 50,000 groups that dominated start-up.
-    public func counts(groups: Bool = true) throws -> [String: WorkflowCounts] {
-        try read { db in
-            var out: [String: WorkflowCounts] = [:]
-            let sql =
-                groups
-                ? "SELECT workflow, state, completed, SUM(n), grp FROM counts GROUP BY workflow, grp, state, completed HAVING SUM(n) > 0 ORDER BY workflow, grp, state"
-                : "SELECT workflow, state, completed, SUM(n) FROM workflow_counts GROUP BY workflow, state, completed HAVING SUM(n) > 0"
-            var current = ""
-            var wc = WorkflowCounts()
-            var lastGroup: [UInt8] = []
-            let cursor = try Row.fetchCursor(db, sql: sql)
-            while let row = try cursor.next() {
-                let wf: String = row[0]
-                if wf != current {
-                    if !current.isEmpty { out[current] = wc }
-                    current = wf
-                    wc = WorkflowCounts()
-                    lastGroup = []
-                }
-                let stateText: String = row[1]
-                let completed = (row[2] as Int) != 0
-                let n: Int = row[3]
-                wc.instances += n
-                if completed { wc.completed += n }
-                if !stateText.isEmpty { wc.states[stateText, default: 0] += n }
-                guard groups else { continue }
-                let grp: String = row[4]
-                let bytes = Array(grp.utf8)
-                if wc.groups.isEmpty || bytes != lastGroup {
-                    wc.groups.append(GroupCounts(name: grp))
-                    lastGroup = bytes
-                }
-                let g = wc.groups.count - 1
-                wc.groups[g].instances += n
-                if !stateText.isEmpty {
-                    // Same state with another `completed` value: the rows are adjacent.
-                    if let last = wc.groups[g].states.last, last.0 == stateText {
-                        wc.groups[g].states[wc.groups[g].states.count - 1].1 += n
-                    } else {
-                        wc.groups[g].states.append((stateText, n))
-                    }
-                }
-            }
-            if !current.isEmpty { out[current] = wc }
-            return out
-        }
-    }
-
     /// The columns of a due item, in the covering index's order (`due_items_by_end`).
     static let dueColumns = "instance, deadline, workflow, grp, state, milestone, title, due, due_end, occurrence, provisional"
 
@@ -106,13 +55,6 @@ extension Store {
         return (sql, StatementArguments(present.map(\.1) + [limit]))
     }
 
-    /// Open items due before `until` (overdue ones included unless `after` is given: then those due after it),
-    /// earliest first.
-    public func dueItems(after: Instant? = nil, until: Instant, workflow: String?, group: String?, limit: Int) throws -> [DueRow] {
-        let (sql, args) = Store.dueQuery(after: after, until: until, workflow: workflow, group: group, limit: limit)
-        return try read { db in try Row.fetchAll(db, sql: sql, arguments: args).map(Store.dueRow) }
-    }
-
     /// The current row of a raw cursor over `dueColumns`: columns read in place, nothing copied or decoded.
     /// Valid only inside the `forEachDueItem` body that received it.
     public struct RawDueRow {
@@ -141,56 +83,125 @@ extension Store {
         }
     }
 
+    public func totalInstances() throws -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM instances") ?? 0 }
+    }
+}
+
+/// The summaries read in one snapshot (`Store.snapshot`).
+extension Store.Snapshot {
+    /// Instances per workflow, state and (with `groups`) group, from the `counts` table every commit keeps exact. Rows come
+    /// ordered, so the groups are built by appending: no hashing of the (Vietnamese, non-ASCII) group names, whose
+    /// String hashing normalises every byte — at 10^6 instances in 50,000 groups that dominated start-up.
+    public func counts(groups: Bool = true) throws -> [String: Store.WorkflowCounts] {
+        var out: [String: Store.WorkflowCounts] = [:]
+        let sql =
+            groups
+            ? "SELECT workflow, state, completed, SUM(n), grp FROM counts GROUP BY workflow, grp, state, completed HAVING SUM(n) > 0 ORDER BY workflow, grp, state"
+            : "SELECT workflow, state, completed, SUM(n) FROM workflow_counts GROUP BY workflow, state, completed HAVING SUM(n) > 0"
+        var current = ""
+        var wc = Store.WorkflowCounts()
+        var lastGroup: [UInt8] = []
+        let cursor = try Row.fetchCursor(db, sql: sql)
+        while let row = try cursor.next() {
+            let wf: String = row[0]
+            if wf != current {
+                if !current.isEmpty { out[current] = wc }
+                current = wf
+                wc = Store.WorkflowCounts()
+                lastGroup = []
+            }
+            let stateText: String = row[1]
+            let completed = (row[2] as Int) != 0
+            let n: Int = row[3]
+            wc.instances += n
+            if completed { wc.completed += n }
+            if !stateText.isEmpty { wc.states[stateText, default: 0] += n }
+            guard groups else { continue }
+            let grp: String = row[4]
+            let bytes = Array(grp.utf8)
+            if wc.groups.isEmpty || bytes != lastGroup {
+                wc.groups.append(Store.GroupCounts(name: grp))
+                lastGroup = bytes
+            }
+            let g = wc.groups.count - 1
+            wc.groups[g].instances += n
+            if !stateText.isEmpty {
+                // Same state with another `completed` value: the rows are adjacent.
+                if let last = wc.groups[g].states.last, last.0 == stateText {
+                    wc.groups[g].states[wc.groups[g].states.count - 1].1 += n
+                } else {
+                    wc.groups[g].states.append((stateText, n))
+                }
+            }
+        }
+        if !current.isEmpty { out[current] = wc }
+        return out
+    }
+
+    /// Open items due before `until` (overdue ones included unless `after` is given: then those due after it),
+    /// earliest first.
+    public func dueItems(after: Instant? = nil, until: Instant, workflow: String?, group: String?, limit: Int) throws -> [DueRow] {
+        let (sql, args) = Store.dueQuery(after: after, until: until, workflow: workflow, group: group, limit: limit)
+        return try Row.fetchAll(db, sql: sql, arguments: args).map(Store.dueRow)
+    }
+
     /// Per workflow: instances with an overdue item (and, with `groups`, per group in byte order), with an item due
     /// within (now, soon], and the next item not overdue.
     public func dueSummary(now: Instant, soon: Instant, groups: Bool = true) throws -> [String: (
         overdue: Int, dueSoon: Int, next: DueRow?, overdueGroups: [(String, Int)]
     )] {
-        try read { db in
-            var out: [String: (overdue: Int, dueSoon: Int, next: DueRow?, overdueGroups: [(String, Int)])] = [:]
-            let empty: (overdue: Int, dueSoon: Int, next: DueRow?, overdueGroups: [(String, Int)]) = (0, 0, nil, [])
-            for row in try Row.fetchAll(
-                db,
-                sql: groups
-                    ? """
-                    SELECT workflow, IFNULL(grp,'') AS g, COUNT(DISTINCT instance) AS n FROM due_items INDEXED BY due_items_by_end
-                    WHERE due_end <= ? GROUP BY workflow, g ORDER BY workflow, g
-                    """
-                    : """
-                    SELECT workflow, '', COUNT(DISTINCT instance) AS n FROM due_items INDEXED BY due_items_by_end
-                    WHERE due_end <= ? GROUP BY workflow
-                    """,
-                arguments: [now.seconds])
-            {
-                // An instance is in one group: the groups' distinct counts add up to the workflow's.
-                let wf: String = row[0]
-                let n: Int = row[2]
-                out[wf, default: empty].overdue += n
-                if groups { out[wf]!.overdueGroups.append((row[1] as String, n)) }
-            }
-            for row in try Row.fetchAll(
-                db,
-                sql: "SELECT workflow, COUNT(DISTINCT instance) AS n FROM due_items WHERE due_end > ? AND due_end <= ? GROUP BY workflow",
-                arguments: [now.seconds, soon.seconds])
-            {
-                out[row[0] as String, default: empty].dueSoon = row[1]
-            }
-            // The next item of each workflow: one probe of (workflow, due_end) per workflow that has items.
-            let next = try db.cachedStatement(
-                sql: """
-                    SELECT \(Store.dueColumns) FROM due_items WHERE workflow = ? AND due_end = (
-                        SELECT MIN(due_end) FROM due_items WHERE workflow = ? AND due_end > ?) ORDER BY instance, deadline LIMIT 1
-                    """)
-            for wf in try String.fetchAll(db, sql: "SELECT DISTINCT workflow FROM workflow_counts WHERE n > 0") {
-                if let row = try Row.fetchOne(next, arguments: [wf, wf, now.seconds]) {
-                    out[wf, default: empty].next = Store.dueRow(row)
-                }
-            }
-            return out
+        var out: [String: (overdue: Int, dueSoon: Int, next: DueRow?, overdueGroups: [(String, Int)])] = [:]
+        let empty: (overdue: Int, dueSoon: Int, next: DueRow?, overdueGroups: [(String, Int)]) = (0, 0, nil, [])
+        for row in try Row.fetchAll(
+            db,
+            sql: groups
+                ? """
+                SELECT workflow, IFNULL(grp,'') AS g, COUNT(DISTINCT instance) AS n FROM due_items INDEXED BY due_items_by_end
+                WHERE due_end <= ? GROUP BY workflow, g ORDER BY workflow, g
+                """
+                : """
+                SELECT workflow, '', COUNT(DISTINCT instance) AS n FROM due_items INDEXED BY due_items_by_end
+                WHERE due_end <= ? GROUP BY workflow
+                """,
+            arguments: [now.seconds])
+        {
+            // An instance is in one group: the groups' distinct counts add up to the workflow's.
+            let wf: String = row[0]
+            let n: Int = row[2]
+            out[wf, default: empty].overdue += n
+            if groups { out[wf]!.overdueGroups.append((row[1] as String, n)) }
         }
+        for row in try Row.fetchAll(
+            db,
+            sql: "SELECT workflow, COUNT(DISTINCT instance) AS n FROM due_items WHERE due_end > ? AND due_end <= ? GROUP BY workflow",
+            arguments: [now.seconds, soon.seconds])
+        {
+            out[row[0] as String, default: empty].dueSoon = row[1]
+        }
+        // The next item of each workflow: one probe of (workflow, due_end) per workflow that has items.
+        let next = try db.cachedStatement(
+            sql: """
+                SELECT \(Store.dueColumns) FROM due_items WHERE workflow = ? AND due_end = (
+                    SELECT MIN(due_end) FROM due_items WHERE workflow = ? AND due_end > ?) ORDER BY instance, deadline LIMIT 1
+                """)
+        for wf in try String.fetchAll(db, sql: "SELECT DISTINCT workflow FROM workflow_counts WHERE n > 0") {
+            if let row = try Row.fetchOne(next, arguments: [wf, wf, now.seconds]) {
+                out[wf, default: empty].next = Store.dueRow(row)
+            }
+        }
+        return out
     }
 
-    public func totalInstances() throws -> Int {
-        try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM instances") ?? 0 }
+    /// Open overdue items: count, total age and a histogram over `bounds` (seconds), computed in SQL.
+    public func overdueAges(now: Instant, bounds: [Int64]) throws -> (count: Int, sum: Int64, buckets: [Int]) {
+        let cols = bounds.map { "IFNULL(SUM(age <= \($0)), 0)" }.joined(separator: ", ")
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: "SELECT COUNT(*), IFNULL(SUM(age), 0), \(cols) FROM (SELECT ? - due_end AS age FROM due_items WHERE due_end <= ?)",
+                arguments: [now.seconds, now.seconds])
+        else { return (0, 0, bounds.map { _ in 0 }) }
+        return (row[0], row[1], bounds.indices.map { row[$0 + 2] })
     }
 }

@@ -77,7 +77,7 @@ struct StoreViewsTests {
         #expect(total == 90)
         #expect(completed == 4)  // three voted in, one struck off
 
-        let counts = try #require(try d.store.counts(groups: true)["dang-vien-du-bi"])
+        let counts = try #require(try d.store.snapshot { try $0.counts(groups: true) }["dang-vien-du-bi"])
         #expect(counts.instances == 90)
         #expect(counts.completed == completed)
         #expect(counts.groups.map(\.name) == byGroup.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
@@ -90,7 +90,7 @@ struct StoreViewsTests {
         #expect(counts.states == states)
         #expect(states["chinh-thuc"] == 3 && states["xoa-ten"] == 1 && states["cho-xet-lai"] == 1)
         // Without groups: the same totals.
-        let flat = try #require(try d.store.counts(groups: false)["dang-vien-du-bi"])
+        let flat = try #require(try d.store.snapshot { try $0.counts(groups: false) }["dang-vien-du-bi"])
         #expect(flat.instances == 90 && flat.completed == completed && flat.states == states && flat.groups.isEmpty)
         // The limits' count reads the same table.
         let g1 = "Chi bộ Khu dân cư số 1"
@@ -113,7 +113,7 @@ struct StoreViewsTests {
     func migrationFromV1() throws {
         let (d, dir) = try Self.populated()
         defer { removeTemporaryDirectory(dir) }
-        let before = try d.store.counts(groups: true)
+        let before = try d.store.snapshot { try $0.counts(groups: true) }
         // Back to schema v1: what a database written by the previous release looks like.
         let sqlite = Process()
         sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
@@ -130,7 +130,7 @@ struct StoreViewsTests {
         sqlite.waitUntilExit()
         #expect(sqlite.terminationStatus == 0)
         let reopened = try Store(path: d.store.path)
-        let after = try reopened.counts(groups: true)
+        let after = try reopened.snapshot { try $0.counts(groups: true) }
         #expect(after.keys.sorted() == before.keys.sorted())
         for (wf, c) in before {
             let a = try #require(after[wf])
@@ -148,7 +148,7 @@ struct StoreViewsTests {
         let s = try d.summaries(now: now, groups: true)
         let groups = try #require(s.groups["dang-vien-du-bi"])
         #expect(groups.count == 6)
-        let overdueItems = try d.store.dueItems(until: now, workflow: "dang-vien-du-bi", group: nil, limit: 1000)
+        let overdueItems = try d.store.snapshot { try $0.dueItems(until: now, workflow: "dang-vien-du-bi", group: nil, limit: 1000) }
         #expect(!overdueItems.isEmpty)
         for g in groups {
             let expected = Set(overdueItems.filter { ($0.group ?? "") == g.counts.name }.map(\.instance)).count
@@ -156,6 +156,45 @@ struct StoreViewsTests {
         }
         #expect(s.overdue == Set(overdueItems.map(\.instance)).count)
         #expect(try d.summaries(now: now, groups: false).groups.isEmpty)
+    }
+
+    @Test("reads through one snapshot see one moment while another connection commits")
+    func snapshotIsolation() throws {
+        let (d, dir) = try Self.populated()
+        defer { removeTemporaryDirectory(dir) }
+        let now = d.clock.now()
+        let bounds: [Int64] = [86_400]
+        func read(_ s: Store.Snapshot) throws -> (instances: Int, items: Int, overdue: Int, next: Instant?) {
+            let instances = try s.counts(groups: false)["dang-vien-du-bi"]?.instances ?? -1
+            let items = try s.dueItems(until: now.adding(seconds: 400 * 86_400), workflow: nil, group: nil, limit: 100_000).count
+            let overdue = try s.overdueAges(now: now, bounds: bounds).count
+            let next = try s.nextWakeup()
+            return (instances, items, overdue, next)
+        }
+        let before = try d.store.snapshot(read)
+        #expect(before.instances == 90 && before.items > 0 && before.overdue > 0 && before.next != nil)
+        try d.store.snapshot { s in
+            let first = try read(s)
+            // Another process commits between two reads of the same snapshot (WAL: it does not wait for us).
+            let sqlite = Process()
+            sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+            sqlite.arguments = [
+                d.store.path,
+                """
+                UPDATE workflow_counts SET n = n + 5 WHERE workflow = 'dang-vien-du-bi';
+                DELETE FROM due_items; UPDATE instances SET next_wakeup = NULL;
+                """,
+            ]
+            try sqlite.run()
+            sqlite.waitUntilExit()
+            #expect(sqlite.terminationStatus == 0)
+            let second = try read(s)
+            #expect(second.instances == first.instances && second.items == first.items && second.overdue == first.overdue)
+            #expect(second.next == first.next)
+        }
+        // A new snapshot sees the commit.
+        let after = try d.store.snapshot(read)
+        #expect(after.items == 0 && after.overdue == 0 && after.next == nil && after.instances > before.instances)
     }
 
     @Test("provisional counts kept by the triggers equal a recount; Agenda's rows carry occurrences and provisional")
@@ -183,21 +222,21 @@ struct StoreViewsTests {
                 n + Engine(d.definition(row.instance.digest)!).openDeadlines(row.instance).filter(\.provisional).count
             }
         }
-        let counted = try d.store.provisionalCounts()["dang-vien-du-bi"] ?? 0
+        let counted = try d.store.snapshot { try $0.provisionalCounts() }["dang-vien-du-bi"] ?? 0
         #expect(counted == (try recount()))
         #expect(counted > 0 && counted < 40)
         // Voted on: their items close, and the counts follow.
-        let provisionalIDs = try d.store.dueItems(
-            until: start.adding(seconds: 400 * 86_400), workflow: "dang-vien-du-bi", group: nil, limit: 1000
-        )
+        let provisionalIDs = try d.store.snapshot {
+            try $0.dueItems(until: start.adding(seconds: 400 * 86_400), workflow: "dang-vien-du-bi", group: nil, limit: 1000)
+        }
         .filter(\.provisional).map(\.instance)
         for id in provisionalIDs.prefix(3) {
             _ = try d.sendEvent(
                 id: id, event: "bieu-quyet", data: [("so_dang_vien_chinh_thuc", .int(30)), ("so_tan_thanh", .int(24))], idempotencyKey: nil,
                 actor: nil)
         }
-        #expect(try d.store.provisionalCounts()["dang-vien-du-bi"] == counted - 3)
-        #expect(try d.store.provisionalCounts()["dang-vien-du-bi"] == (try recount()))
+        #expect(try d.store.snapshot { try $0.provisionalCounts() }["dang-vien-du-bi"] == counted - 3)
+        #expect(try d.store.snapshot { try $0.provisionalCounts() }["dang-vien-du-bi"] == (try recount()))
         #expect(try d.summaries(now: d.clock.now(), groups: false).provisional == counted - 3)
         // The byte writer and the item-by-item JSON agree, occurrences and provisional flags included.
         let v = d.views
@@ -206,7 +245,7 @@ struct StoreViewsTests {
         var text: [UInt8] = []
         try v.writeAgendaParameters(until: until, workflow: nil, group: nil, now: now, to: &text)
         let fast = try JSON.parse(String(decoding: text, as: UTF8.self))
-        let items = try d.store.dueItems(until: until, workflow: nil, group: nil, limit: 100_000)
+        let items = try d.store.snapshot { try $0.dueItems(until: until, workflow: nil, group: nil, limit: 100_000) }
         #expect(fast == JSON.object([("items", .array(items.map { v.dueItemJSON($0, now: now) }))]))
         #expect(items.contains { $0.provisional } && items.contains { $0.occurrence == "2026-12" })
     }
@@ -222,12 +261,14 @@ struct StoreViewsTests {
             var text: [UInt8] = []
             try v.writeAgendaParameters(until: until, workflow: nil, group: group, now: now, to: &text)
             let fast = try JSON.parse(String(decoding: text, as: UTF8.self))
-            let rows = try d.store.dueItems(until: until, workflow: nil, group: group, limit: 100_000)
+            let rows = try d.store.snapshot { try $0.dueItems(until: until, workflow: nil, group: group, limit: 100_000) }
             let slow = JSON.object([("items", .array(rows.map { v.dueItemJSON($0, now: now) }))])
             #expect(fast == slow)
             #expect(!rows.isEmpty)
         }
-        let wide = try d.store.dueItems(until: now.adding(seconds: 400 * 86_400), workflow: nil, group: nil, limit: 100_000)
+        let wide = try d.store.snapshot {
+            try $0.dueItems(until: now.adding(seconds: 400 * 86_400), workflow: nil, group: nil, limit: 100_000)
+        }
         #expect(wide.contains { $0.dueEnd <= now } && wide.contains { $0.dueEnd > now })
     }
 }
