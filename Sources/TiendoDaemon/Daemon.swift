@@ -101,6 +101,9 @@ public final class Daemon: InstanceCounter {
     /// with it. Read from the store at the first load, replaced by a changed file that loads without errors.
     var calendarsInForce: [String: WorkCalendar] = [:]
     var storedCalendarsRead = false
+    /// Whether the definitions instances are pinned to were read from the store (at the first load; a failed read is
+    /// tried again at the next load).
+    var pinnedDefinitionsRead = false
     /// Problems of the last load, per file, shown in status.
     public internal(set) var diagnostics: [Diagnostic] = []
     public internal(set) var recordsSent: [Record.Kind: Int] = [:]

@@ -26,7 +26,7 @@ extension Daemon {
         let now = clock.now()
         if !storedCalendarsRead { readStoredCalendars() }
         // Pinned versions from the store, so stale instances keep running after a restart.
-        if byDigest.isEmpty, let pinned = try? store.definitionsInUse() {
+        if !pinnedDefinitionsRead, let pinned = pinnedDefinitions() {
             let loader = Loader(searchPath: options.workflowDirectories)
             loader.calendarsInForce = calendarsInForce
             for p in pinned {
@@ -92,10 +92,32 @@ extension Daemon {
         return (changed, diagnostics)
     }
 
+    /// The definitions instances are pinned to, as stored; nil (and said) when they cannot be read.
+    private func pinnedDefinitions() -> [(digest: String, workflow: String, file: String, source: [UInt8])]? {
+        do {
+            let pinned = try store.definitionsInUse()
+            pinnedDefinitionsRead = true
+            return pinned
+        } catch {
+            log.critical(
+                "Không đọc được các phiên bản quy trình mà hồ sơ đang dùng (hồ sơ theo phiên bản cũ chưa chạy được; thử lại ở lần nạp lại sau): \(error)"
+            )
+            return nil
+        }
+    }
+
     /// Moves instances of `workflow` to the current version when compatible (format §9); marks the others stale.
     func migrate(workflow: String, at now: Instant) {
         guard let def = current[workflow] else { return }
-        guard let rows = try? store.instances(workflow: workflow, notOn: def.digest, definition: definition) else { return }
+        let rows: [StoredInstance]
+        do {
+            rows = try store.instances(workflow: workflow, notOn: def.digest, definition: definition)
+        } catch {
+            log.critical(
+                "Không đọc được hồ sơ của quy trình \(workflow) để chuyển sang phiên bản mới; chúng giữ phiên bản cũ cho đến khi khởi động lại hoặc tệp quy trình đổi lần nữa: \(error)"
+            )
+            return
+        }
         var changes: [InstanceChange] = []
         for row in rows {
             var inst = row.instance

@@ -119,11 +119,14 @@ extension Daemon {
         id: String, event: String, data: [(String, JSON)], idempotencyKey: String?, actor: Int?, actorName: String? = nil
     ) throws(RequestError) -> StoredInstance {
         let now = clock.now()
-        if let key = idempotencyKey, (try? transact({ try $0.idempotentReply(instance: id, key: key) })) != nil {
-            if let row = try? transact({ try $0.instance(id, definition: definition) }) { return row }
-        }
         let row: StoredInstance
         do {
+            // A request already applied under this key answers with the instance as it is now. A failed read here
+            // is an error: taken for "not applied yet", it would apply the event a second time.
+            if let key = idempotencyKey, try transact({ try $0.idempotentReply(instance: id, key: key) }) != nil {
+                guard let r = try transact({ try $0.instance(id, definition: definition) }) else { throw RequestError.noSuchInstance(id) }
+                return r
+            }
             guard let r = try transact({ try $0.instance(id, definition: definition) }) else { throw RequestError.noSuchInstance(id) }
             row = r
         } catch let e as RequestError {

@@ -51,7 +51,15 @@ extension Daemon {
             throw .internalError("\(error)")
         }
         guard final else { return .staged(total) }
-        defer { try? store.write { try $0.dropStaged(importID: importID) } }
+        defer {
+            do {
+                try store.write { try $0.dropStaged(importID: importID) }
+            } catch {
+                log.error(
+                    "Không xóa được các dòng đã gửi trước của lần nhập '\(importID)' (bị bỏ ở một lần nhập nhiều đợt sau đó, khi đã quá một giờ không dùng): \(error)"
+                )
+            }
+        }
         let n = try importAll(def, count: total, actor: actor, actorName: actorName, now: now) { after, limit in
             try transact { try $0.stagedRows(importID: importID, after: after, limit: limit) }
         }
