@@ -162,8 +162,8 @@ extension Daemon {
     public func flushOutbox() throws -> Int {
         outboxBehind = true
         // What was emitted is marked first (also what a failed commit's hand-over lost), so nothing is read twice.
-        if lastEmitted > 0 { try transact { try $0.markSent(through: lastEmitted) } }
-        emittedThrough = nil
+        if lastEmitted > 0 { emittedThrough = lastEmitted }
+        try writeSentMark()
         var total = 0
         while true {
             let batch = try store.unsent(limit: Daemon.outboxBatch)
@@ -176,8 +176,8 @@ extension Daemon {
                 log.error("Bỏ qua \(skipped) bản ghi hỏng trong lịch sử (số thứ tự đến \(last)): không đọc được nên không gửi được")
             }
             lastEmitted = max(lastEmitted, last)
-            try transact { try $0.markSent(through: last) }
-            emittedThrough = nil
+            emittedThrough = last
+            try writeSentMark()
             total += batch.records.count
             heartbeat()
             if batch.read < Daemon.outboxBatch { break }
