@@ -214,7 +214,7 @@ WEB_LISTEN ?= 127.0.0.1:8080
 run: build
 	STATE=$(STATE) WEB_LISTEN=$(WEB_LISTEN) scripts/run.sh $(RUN_ARGS)
 
-# Benchmarks (issues 7 and 14, docs/performance.md): release builds, N up to 10^7, ~50 minutes on 2 cores (the 10^7 import ~28); bench/results.json.
+# Benchmarks (issues 7 and 14, docs/performance.md): release builds, N up to 10^7, 50–85 minutes on 2 cores (the 10^7 import 28–48); bench/results.json.
 bench: deps
 	bench/run.sh full
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # make bench / make bench-quick: installs what the benchmark needs, builds tiendod and the driver in release mode,
 # runs every scenario, and (full mode) draws the plots of docs/performance.md.
-#   bench/run.sh full   N = 10^4, 10^5, 3·10^5, 10^6 (every scenario) and 10^7 (import and the running daemon); ~50
+#   bench/run.sh full   N = 10^4, 10^5, 3·10^5, 10^6 (every scenario) and 10^7 (import and the running daemon); 50–85
 #                       minutes on 2 cores; writes bench/results.json, docs/perf-*.svg and
 #                       the results block of docs/performance.md
 #   bench/run.sh quick  small N, under a minute, for CI: exits non-zero if a scenario fails; bench/out/results-quick.json
