@@ -121,13 +121,10 @@ extension Daemon {
         let now = clock.now()
         let row: StoredInstance
         do {
+            guard let r = try transact({ try $0.instance(id, definition: definition) }) else { throw RequestError.noSuchInstance(id) }
             // A request already applied under this key answers with the instance as it is now. A failed read here
             // is an error: taken for "not applied yet", it would apply the event a second time.
-            if let key = idempotencyKey, try transact({ try $0.idempotentReply(instance: id, key: key) }) != nil {
-                guard let r = try transact({ try $0.instance(id, definition: definition) }) else { throw RequestError.noSuchInstance(id) }
-                return r
-            }
-            guard let r = try transact({ try $0.instance(id, definition: definition) }) else { throw RequestError.noSuchInstance(id) }
+            if let key = idempotencyKey, try transact({ try $0.idempotentReply(instance: id, key: key) }) != nil { return r }
             row = r
         } catch let e as RequestError {
             throw e

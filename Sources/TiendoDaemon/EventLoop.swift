@@ -30,8 +30,8 @@ struct LoopStatus {
     var statusSeq = 0
     /// When the outbox, behind after a refused emission, was last tried (`EventLoop.outboxRetrySeconds`).
     var outboxTried = 0.0
-    /// Why the next wake-up could not be read (the loop tries again every 5 s and says so once).
-    var wakeupUnread: String?
+    /// Whether the next wake-up could not be read (the loop tries again every 5 s and says so once).
+    var wakeupUnread = false
 }
 
 /// The single thread that owns the daemon: it sleeps in `poll` until the next wake-up (a timerfd), a signal
@@ -260,25 +260,23 @@ public final class EventLoop: Sendable {
         }
         let degraded = daemon.loopStatus.degraded != nil
         // A wake-up that cannot be read is tried again like a failed write, not left unarmed until a request.
-        var unreadWakeup = false
         if degraded {
             arm(nil)
         } else {
             do {
                 let next = try daemon.store.nextWakeup()
                 arm(next)
-                if daemon.loopStatus.wakeupUnread != nil {
+                if daemon.loopStatus.wakeupUnread {
                     daemon.log.notice("Đã đọc lại được thời điểm cần thức dậy tiếp theo", metadata: .event(.lifecycle))
-                    daemon.loopStatus.wakeupUnread = nil
+                    daemon.loopStatus.wakeupUnread = false
                 }
             } catch {
-                if daemon.loopStatus.wakeupUnread == nil {
+                if !daemon.loopStatus.wakeupUnread {
                     daemon.log.error(
                         "Không đọc được thời điểm cần thức dậy tiếp theo (\(error)); thử lại mỗi 5 giây", metadata: .event(.lifecycle))
                 }
-                daemon.loopStatus.wakeupUnread = "\(error)"
+                daemon.loopStatus.wakeupUnread = true
                 arm(nil)
-                unreadWakeup = true
             }
         }
         var timeout: Int32 = -1
@@ -287,7 +285,7 @@ public final class EventLoop: Sendable {
             let nextWrite = daemon.loopStatus.lastWrite + daemon.loopStatus.interval
             timeout = Int32(max(0, (nextWrite - DaemonClock.monotonic()) * 1000) + 1)
         }
-        if degraded || unreadWakeup { timeout = timeout < 0 ? 5000 : min(timeout, 5000) }
+        if degraded || daemon.loopStatus.wakeupUnread { timeout = timeout < 0 ? 5000 : min(timeout, 5000) }
         if daemon.outboxBehind {
             let retry = Int32(max(0, (daemon.loopStatus.outboxTried + EventLoop.outboxRetrySeconds - now) * 1000) + 1)
             timeout = timeout < 0 ? retry : min(timeout, retry)

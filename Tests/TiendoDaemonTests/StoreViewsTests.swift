@@ -20,6 +20,17 @@ struct StoreViewsTests {
         return url.appendingPathComponent("Workflows").path
     }()
 
+    /// Runs `sql` on the database at `path` in the `sqlite3` program (another process, its own connection); its exit
+    /// status.
+    static func sqlite3(_ path: String, _ sql: String) throws -> Int32 {
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        sqlite.arguments = [path, sql]
+        try sqlite.run()
+        sqlite.waitUntilExit()
+        return sqlite.terminationStatus
+    }
+
     /// A daemon on a fresh state directory, its fake clock at 2026-04-10 09:00 (+07:00), with 90 probationary members
     /// in 6 chi bộ (admitted between 01/2025 and 02/2026: some already waiting for the vote, some overdue) after one
     /// tick, and a few of them voted on or struck off.
@@ -115,20 +126,15 @@ struct StoreViewsTests {
         defer { removeTemporaryDirectory(dir) }
         let before = try d.store.snapshot { try $0.counts(groups: true) }
         // Back to schema v1: what a database written by the previous release looks like.
-        let sqlite = Process()
-        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        sqlite.arguments = [
-            d.store.path,
-            """
-            DROP TRIGGER counts_delete; DROP TABLE counts;
-            DROP TABLE workflow_counts; DROP INDEX due_items_workflow_end; DROP INDEX due_items_by_end;
-            CREATE INDEX due_items_end ON due_items(due_end);
-            DELETE FROM grdb_migrations WHERE identifier IN ('v2', 'v7-counts-in-commit');
-            """,
-        ]
-        try sqlite.run()
-        sqlite.waitUntilExit()
-        #expect(sqlite.terminationStatus == 0)
+        #expect(
+            try Self.sqlite3(
+                d.store.path,
+                """
+                DROP TRIGGER counts_delete; DROP TABLE counts;
+                DROP TABLE workflow_counts; DROP INDEX due_items_workflow_end; DROP INDEX due_items_by_end;
+                CREATE INDEX due_items_end ON due_items(due_end);
+                DELETE FROM grdb_migrations WHERE identifier IN ('v2', 'v7-counts-in-commit');
+                """) == 0)
         let reopened = try Store(path: d.store.path)
         let after = try reopened.snapshot { try $0.counts(groups: true) }
         #expect(after.keys.sorted() == before.keys.sorted())
@@ -176,18 +182,13 @@ struct StoreViewsTests {
         try d.store.snapshot { s in
             let first = try read(s)
             // Another process commits between two reads of the same snapshot (WAL: it does not wait for us).
-            let sqlite = Process()
-            sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-            sqlite.arguments = [
-                d.store.path,
-                """
-                UPDATE workflow_counts SET n = n + 5 WHERE workflow = 'dang-vien-du-bi';
-                DELETE FROM due_items; UPDATE instances SET next_wakeup = NULL;
-                """,
-            ]
-            try sqlite.run()
-            sqlite.waitUntilExit()
-            #expect(sqlite.terminationStatus == 0)
+            #expect(
+                try Self.sqlite3(
+                    d.store.path,
+                    """
+                    UPDATE workflow_counts SET n = n + 5 WHERE workflow = 'dang-vien-du-bi';
+                    DELETE FROM due_items; UPDATE instances SET next_wakeup = NULL;
+                    """) == 0)
             let second = try read(s)
             #expect(second.instances == first.instances && second.items == first.items && second.overdue == first.overdue)
             #expect(second.next == first.next)
