@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 public import TiendoCore
 public import TiendoStore
 
@@ -45,8 +46,13 @@ public struct Views: Sendable {
     public func writeAgendaParameters(
         until: Instant, workflow: String?, group: String?, now: Instant, to out: inout [UInt8]
     ) throws {
-        JSON.append(#"{"items":["#, to: &out)
+        // Sized by the last answer, so that a large one is written without growing its buffer again and again.
+        var w = ByteWriter(capacity: Views.lastAgendaBytes.load(ordering: .relaxed) + (1 << 16))
+        w.append(#"{"items":["#)
         var first = true
+        // Today's day number in each workflow's zone. Rows come in due order, so the workflow changes from row to
+        // row: the last few are kept, found by comparing bytes.
+        var todays: [(workflow: [UInt8], day: Int)] = []
         var lastWorkflow: [UInt8] = []
         var today = 0
         // Every item, as the contract says: no cap (one of 100,000 used to cut the nation's agenda silently). At 10^7
@@ -54,10 +60,14 @@ public struct Views: Sendable {
         try store.forEachDueItem(until: until, workflow: workflow, group: group, limit: Int.max) { row in
             guard let wf = row.text(2), let inst = row.text(0), let title = row.text(6), let due = row.text(7) else { return }
             let dueEnd = Instant(seconds: row.int64(8))
-            if !wf.elementsEqual(lastWorkflow) {
-                lastWorkflow = Array(wf)
-                let zone = catalog.current[String(decoding: wf, as: UTF8.self)]?.zone ?? .vietnam
-                today = zone.date(of: now).dayNumber
+            if !Views.equal(wf, lastWorkflow) {
+                if let known = todays.first(where: { Views.equal(wf, $0.workflow) }) {
+                    (lastWorkflow, today) = known
+                } else {
+                    let zone = catalog.current[String(decoding: wf, as: UTF8.self)]?.zone ?? .vietnam
+                    (lastWorkflow, today) = (Array(wf), zone.date(of: now).dayNumber)
+                    todays.append((lastWorkflow, today))
+                }
             }
             let dueDay =
                 Views.dayNumber(isoDate: due)
@@ -65,37 +75,47 @@ public struct Views: Sendable {
                     let zone = catalog.current[String(decoding: wf, as: UTF8.self)]?.zone ?? .vietnam
                     return zone.date(of: dueEnd).dayNumber
                 }()
-            if !first { out.append(UInt8(ascii: ",")) }
+            if !first { w.append(UInt8(ascii: ",")) }
             first = false
-            JSON.append(#"{"workflow":"#, to: &out)
-            JSON.writeString(utf8: wf, to: &out)
-            JSON.append(#","instance":"#, to: &out)
-            JSON.writeString(utf8: inst, to: &out)
-            JSON.append(#","state":"#, to: &out)
-            Views.writeOptional(row.text(4), to: &out)
-            JSON.append(#","milestone":"#, to: &out)
-            Views.writeOptional(row.text(5), to: &out)
+            w.append(#"{"workflow":"#)
+            w.appendJSONString(utf8: wf)
+            w.append(#","instance":"#)
+            w.appendJSONString(utf8: inst)
+            w.append(#","state":"#)
+            Views.writeOptional(row.text(4), to: &w)
+            w.append(#","milestone":"#)
+            Views.writeOptional(row.text(5), to: &w)
             if let occurrence = row.text(9) {
-                JSON.append(#","occurrence":"#, to: &out)
-                JSON.writeString(utf8: occurrence, to: &out)
+                w.append(#","occurrence":"#)
+                w.appendJSONString(utf8: occurrence)
             }
-            JSON.append(#","title":"#, to: &out)
-            JSON.writeString(utf8: title, to: &out)
-            JSON.append(#","due":"#, to: &out)
-            JSON.writeString(utf8: due, to: &out)
-            JSON.append(#","daysLeft":"#, to: &out)
-            JSON.writeInt(dueDay - today, to: &out)
-            dueEnd <= now ? JSON.append(#","overdue":true"#, to: &out) : JSON.append(#","overdue":false"#, to: &out)
-            if row.int64(10) != 0 { JSON.append(#","provisional":true"#, to: &out) }
-            JSON.append(#","group":"#, to: &out)
-            Views.writeOptional(row.text(3), to: &out)
-            out.append(UInt8(ascii: "}"))
+            w.append(#","title":"#)
+            w.appendJSONString(utf8: title)
+            w.append(#","due":"#)
+            w.appendJSONString(utf8: due)
+            w.append(#","daysLeft":"#)
+            w.appendInt(dueDay - today)
+            dueEnd <= now ? w.append(#","overdue":true"#) : w.append(#","overdue":false"#)
+            if row.int64(10) != 0 { w.append(#","provisional":true"#) }
+            w.append(#","group":"#)
+            Views.writeOptional(row.text(3), to: &w)
+            w.append(UInt8(ascii: "}"))
         }
-        JSON.append("]}", to: &out)
+        w.append("]}")
+        Views.lastAgendaBytes.store(w.count, ordering: .relaxed)
+        out.reserveCapacity(out.count + w.count + 2)
+        w.withBytes { out.append(contentsOf: $0) }
     }
 
-    static func writeOptional(_ text: UnsafeBufferPointer<UInt8>?, to out: inout [UInt8]) {
-        if let text { JSON.writeString(utf8: text, to: &out) } else { JSON.append("null", to: &out) }
+    /// The size of the last Agenda answer, any daemon thread's.
+    static let lastAgendaBytes = Atomic<Int>(0)
+
+    static func equal(_ a: UnsafeBufferPointer<UInt8>, _ b: [UInt8]) -> Bool {
+        a.count == b.count && (a.isEmpty || b.withUnsafeBufferPointer { memcmp(a.baseAddress!, $0.baseAddress!, a.count) == 0 })
+    }
+
+    static func writeOptional(_ text: UnsafeBufferPointer<UInt8>?, to w: inout ByteWriter) {
+        if let text { w.appendJSONString(utf8: text) } else { w.append("null") }
     }
 
     /// The day number of the `YYYY-MM-DD` that starts `text`, as `CivilDate.parse(prefix(10))` reads it.

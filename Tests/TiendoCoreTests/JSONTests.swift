@@ -34,4 +34,33 @@ struct JSONTests {
         #expect(pretty.contains("\n  \"b\": []"))
         #expect(try JSON.parse(pretty) == v)
     }
+
+    @Test("ByteWriter writes the same bytes as the JSON serializer, across many growths of its buffer")
+    func byteWriter() {
+        let strings = [
+            "", "a", "Chi bộ \"Khu 3\"\\\n\t\r\u{1}\u{1F}", "\u{7F}\u{80}\u{9B}31m\u{9F}\u{A0}«Đ»", "Ê\u{C2}",
+            "đảng viên dự bị", String(repeating: "Nguyễn Thị Hà ", count: 300) + "\"",
+        ]
+        let ints = [0, 7, 10, -1, -42, 1_083, Int.max, Int.min]
+        var w = ByteWriter(capacity: 1)
+        var expected: [UInt8] = []
+        for round in 0..<50 {
+            for s in strings {
+                var s = s
+                s.withUTF8 { w.appendJSONString(utf8: $0) }
+                expected += JSON.string(s).bytes()
+                w.append(UInt8(ascii: ","))
+                expected.append(UInt8(ascii: ","))
+            }
+            for i in ints {
+                w.appendInt(i &+ round)
+                expected += JSON.int(i &+ round).bytes()
+                w.append(#":"#)
+                expected += Array(":".utf8)
+            }
+        }
+        #expect(w.withBytes { Array($0) } == expected)
+        // The serializer's own escapes, checked against the text they stand for.
+        #expect(JSON.string("\u{80}x\u{9B}\u{A0}").serialized() == #""\u0080x\u009b\#u{A0}""#)
+    }
 }
