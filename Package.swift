@@ -40,10 +40,11 @@ let package = Package(
         .target(
             name: "TiendoCore",
             dependencies: [.product(name: "Yams", package: "Yams")],
-            swiftSettings: strict,
-            plugins: ["TiendoVersionPlugin"]
+            swiftSettings: strict
         ),
-        // Writes TiendoVersion.swift into TiendoCore before every build: the version from git (scripts/version.sh).
+        // The version from git, `TiendoVersion.string`: imported by the programs only (Sources/TiendoVersion says why).
+        .target(name: "TiendoVersion", swiftSettings: strict, plugins: ["TiendoVersionPlugin"]),
+        // Writes TiendoVersion.swift into TiendoVersion before every build: the version from git (scripts/version.sh).
         .plugin(name: "TiendoVersionPlugin", capability: .buildTool()),
         // The only code that touches SQLite: instances, definitions by digest, history/outbox, schedule index, and the
         // delivery queue (rows fanned out in the record's transaction, TiendoDelivery's queue rules in SQL).
@@ -78,8 +79,8 @@ let package = Package(
         .executableTarget(
             name: "tiendod",
             dependencies: [
-                // Imported directly: SwiftPM recompiles a module only when a direct dependency's interface changes.
                 "TiendoCore",
+                "TiendoVersion",
                 "TiendoDaemon",
                 "CTiendodStart",
                 .product(name: "Logging", package: "swift-log"),
@@ -91,6 +92,7 @@ let package = Package(
             name: "tiendoctl",
             dependencies: [
                 "TiendoCore",
+                "TiendoVersion",
                 "TiendoVarlink",
                 "TiendoDelivery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -123,7 +125,7 @@ let package = Package(
         .executableTarget(
             name: "tiendo-deliver",
             dependencies: [
-                "TiendoDelivery", "TiendoChannels", "TiendoDaemon", "TiendoVarlink", "TiendoCore",
+                "TiendoDelivery", "TiendoChannels", "TiendoDaemon", "TiendoVarlink", "TiendoCore", "TiendoVersion",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -153,9 +155,8 @@ let package = Package(
         .executableTarget(
             name: "tiendo-web",
             dependencies: [
-                // TiendoCore directly: its version constant (TiendoVersion) changes with every commit, and SwiftPM
-                // recompiles a module only when a direct dependency's interface changes.
-                "TiendoCore", "TiendoWeb", "TiendoVarlink", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "TiendoCore", "TiendoVersion", "TiendoWeb", "TiendoVarlink",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -193,7 +194,7 @@ let package = Package(
         // Integration tests: run the real tiendod binary against real SQLite (and journald/systemd where present).
         .testTarget(
             name: "TiendodTests",
-            dependencies: ["TiendoCore", "TiendoStore", "TiendoVarlink", "CLinux"],
+            dependencies: ["TiendoCore", "TiendoVersion", "TiendoStore", "TiendoVarlink", "CLinux"],
             swiftSettings: strict
         ),
     ],

@@ -5,8 +5,8 @@ import PackagePlugin
 ///
 /// A prebuild command, run before every build, because the version depends on git's state (HEAD, tags, a dirty
 /// work tree), which no declared input file captures. The script rewrites the file only when the version changed,
-/// so an unchanged version recompiles nothing; a new one recompiles that one file in a debug build (tiendo's own
-/// modules in a whole-module release build) and relinks.
+/// so an unchanged version recompiles nothing; a new one recompiles the module `TiendoVersion` and the programs that
+/// import it (no library does), and relinks.
 @main
 struct TiendoVersionPlugin: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: any Target) throws -> [Command] {

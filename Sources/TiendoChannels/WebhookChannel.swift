@@ -11,9 +11,12 @@ public import TiendoDelivery
 public final class WebhookChannel: DeliveryChannel {
     public let definition: ChannelDefinition
     let client: HTTPClient
+    /// `tiendo-deliver/<version>`.
+    let userAgent: String
 
-    public init(_ definition: ChannelDefinition, group: any EventLoopGroup) throws {
+    public init(_ definition: ChannelDefinition, group: any EventLoopGroup, version: String) throws {
         self.definition = definition
+        userAgent = "tiendo-deliver/\(version)"
         var tls: TLSConfiguration?
         if let ca = definition.caFile {
             var c = TLSConfiguration.makeClientConfiguration()
@@ -35,7 +38,7 @@ public final class WebhookChannel: DeliveryChannel {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
-        request.headers.add(name: "User-Agent", value: "tiendo-deliver/\(TiendoVersion.string)")
+        request.headers.add(name: "User-Agent", value: userAgent)
         request.headers.add(name: "Idempotency-Key", value: key)
         request.headers.add(name: "webhook-id", value: key)
         request.headers.add(name: "webhook-timestamp", value: String(now.seconds))

@@ -34,6 +34,8 @@ public struct DaemonOptions: Sendable {
     public var workflowDirectories: [String]
     public var stateDirectory: String
     public var runtimeDirectory: String
+    /// The program's version (`TiendoVersion.string`), shown by GetStatus, GetInfo and the status files.
+    public var version: String
     public var synchronous: String = "FULL"
     public var batchSize = 5000
     /// An import whose records are at most this many keeps them in memory and emits them after its commit; a
@@ -43,10 +45,11 @@ public struct DaemonOptions: Sendable {
     public var inlineIntegrityCheckBytes: Int64 = 64 << 20
     /// Create an empty database even where the state directory shows one existed (`tiendod --init`).
     public var initialize = false
-    public init(workflowDirectories: [String], stateDirectory: String, runtimeDirectory: String) {
+    public init(workflowDirectories: [String], stateDirectory: String, runtimeDirectory: String, version: String) {
         self.workflowDirectories = workflowDirectories
         self.stateDirectory = stateDirectory
         self.runtimeDirectory = runtimeDirectory
+        self.version = version
     }
 }
 
@@ -57,19 +60,21 @@ public final class ViewSource: Sendable {
     public let store: Store
     public let pid: Int
     public let startedAt: Instant
+    public let version: String
     private let published = Mutex(Catalog(current: [:], byDigest: [:], diagnostics: []))
 
-    init(store: Store, pid: Int, startedAt: Instant) {
+    init(store: Store, pid: Int, startedAt: Instant, version: String) {
         self.store = store
         self.pid = pid
         self.startedAt = startedAt
+        self.version = version
     }
 
     /// The definitions in force at the last load.
     public var catalog: Catalog { published.withLock { $0 } }
 
     /// Read-only views over the current catalog and the store.
-    public var views: Views { Views(catalog: catalog, store: store, pid: pid, startedAt: startedAt) }
+    public var views: Views { Views(catalog: catalog, store: store, pid: pid, startedAt: startedAt, version: version) }
 
     func publish(_ catalog: Catalog) { published.withLock { $0 = catalog } }
 }
@@ -157,7 +162,7 @@ public final class Daemon: InstanceCounter {
             inlineCheckBytes: options.inlineIntegrityCheckBytes, initialize: options.initialize)
         // Imports staged by clients of an earlier run cannot be finished: their client has gone.
         try store.write { try $0.dropStaged() }
-        viewSource = ViewSource(store: store, pid: Int(getpid()), startedAt: startedAt)
+        viewSource = ViewSource(store: store, pid: Int(getpid()), startedAt: startedAt, version: options.version)
         statusPublisher = try StatusPublisher(directory: options.runtimeDirectory)
     }
 

@@ -10,6 +10,7 @@ public struct Views: Sendable {
     public let store: Store
     public let pid: Int
     public let startedAt: Instant
+    public let version: String
 
     public struct Summaries: Sendable {
         public var workflows: [JSON]
@@ -222,7 +223,7 @@ public struct Views: Sendable {
     public func statusJSON(now: Instant, summaries s: Summaries) -> JSON {
         let zone = catalog.current.values.first?.zone ?? .vietnam
         return .object([
-            ("version", .string(TiendoVersion.string)), ("pid", .int(pid)), ("startedAt", .string(zone.iso(startedAt))),
+            ("version", .string(version)), ("pid", .int(pid)), ("startedAt", .string(zone.iso(startedAt))),
             ("now", .string(zone.iso(now))), ("nextWakeup", s.nextWakeup.map { .string(zone.iso($0)) } ?? .null),
             ("workflows", .int(catalog.current.count)), ("instances", .int(s.instances)), ("overdue", .int(s.overdue)),
             ("provisional", .int(s.provisional)), ("diagnostics", .array(catalog.diagnostics.map(\.json))),

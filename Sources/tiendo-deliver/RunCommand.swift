@@ -6,6 +6,7 @@ import TiendoCore
 import TiendoDaemon
 import TiendoDelivery
 import TiendoVarlink
+import TiendoVersion
 
 #if canImport(Glibc)
     import Glibc
@@ -73,7 +74,7 @@ struct Run: AsyncParsableCommand {
             switch def.kind {
             case .smtp: channels.append(try SMTPChannel(def, helo: s.routing.messageHost, group: group))
             case .sendmail: channels.append(SendmailChannel(def))
-            case .webhook: channels.append(try WebhookChannel(def, group: group))
+            case .webhook: channels.append(try WebhookChannel(def, group: group, version: TiendoVersion.string))
             }
         }
         let clock: any DeliveryClock

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TiendoCore
 import TiendoDelivery
+import TiendoVersion
 
 /// `tiendo-deliver`: sends tiendo's records to people (email over SMTP or sendmail) and systems (signed webhooks),
 /// in its own process and unit; tiendod itself keeps no network access.

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import TiendoCore
 import TiendoVarlink
+import TiendoVersion
 import TiendoWeb
 
 /// `tiendo-web`: the web pages of tiendo for ward officers, and their accounts.

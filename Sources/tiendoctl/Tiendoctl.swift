@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TiendoCore
+import TiendoVersion
 
 @main
 struct Tiendoctl: AsyncParsableCommand {

@@ -5,6 +5,7 @@ import Logging
 import Synchronization
 import TiendoCore
 import TiendoDaemon
+import TiendoVersion
 
 struct Tiendod: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -77,7 +78,8 @@ struct Tiendod: ParsableCommand {
         var options = DaemonOptions(
             workflowDirectories: workflows.isEmpty ? Loader.defaultSearchPath : workflows,
             stateDirectory: stateDir ?? Tiendod.firstDir("STATE_DIRECTORY") ?? "/var/lib/tiendo",
-            runtimeDirectory: runtimeDir ?? Tiendod.firstDir("RUNTIME_DIRECTORY") ?? "/run/tiendo/status")
+            runtimeDirectory: runtimeDir ?? Tiendod.firstDir("RUNTIME_DIRECTORY") ?? "/run/tiendo/status",
+            version: TiendoVersion.string)
         options.synchronous = synchronous.uppercased()
         options.initialize = self.`init`
         // Tests shrink the size above which the integrity check runs after READY (tiendod(8), FILES).

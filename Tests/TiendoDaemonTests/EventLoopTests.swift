@@ -22,7 +22,7 @@ import TiendoDaemon
         let dir = try makeTemporaryDirectory("loop")
         try FileManager.default.createDirectory(atPath: dir + "/workflows", withIntermediateDirectories: true)
         let options = DaemonOptions(
-            workflowDirectories: [dir + "/workflows"], stateDirectory: dir + "/state", runtimeDirectory: dir + "/status")
+            workflowDirectories: [dir + "/workflows"], stateDirectory: dir + "/state", runtimeDirectory: dir + "/status", version: "0.test")
         let start = try #require(Zone.vietnam.parseInstant("2027-03-01T08:00:00+07:00"))
         let daemon = try Daemon(options: options, clock: DaemonClock(fakeStart: start, rate: 1), sink: QuietSink())
         daemon.loadDefinitions()

@@ -71,7 +71,8 @@ import class GRDB.DatabaseQueue
             try FileManager.default.copyItem(
                 atPath: root.appendingPathComponent("Workflows/calendars").path, toPath: dir + "/workflows/calendars")
             var options = DaemonOptions(
-                workflowDirectories: [dir + "/workflows"], stateDirectory: dir + "/state", runtimeDirectory: dir + "/status")
+                workflowDirectories: [dir + "/workflows"], stateDirectory: dir + "/state", runtimeDirectory: dir + "/status",
+                version: "0.test")
             if let importRecordsInMemory { options.importRecordsInMemory = importRecordsInMemory }
             return (dir, options)
         }

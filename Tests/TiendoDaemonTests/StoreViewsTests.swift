@@ -36,7 +36,8 @@ struct StoreViewsTests {
     /// tick, and a few of them voted on or struck off.
     static func populated() throws -> (Daemon, String) {
         let dir = try makeTemporaryDirectory("store")
-        let options = DaemonOptions(workflowDirectories: [workflows], stateDirectory: dir + "/state", runtimeDirectory: dir + "/status")
+        let options = DaemonOptions(
+            workflowDirectories: [workflows], stateDirectory: dir + "/state", runtimeDirectory: dir + "/status", version: "0.test")
         try FileManager.default.createDirectory(atPath: options.stateDirectory, withIntermediateDirectories: true)
         let start = try #require(Zone.vietnam.parseInstant("2026-04-10T09:00"))
         let d = try Daemon(options: options, clock: DaemonClock(fakeStart: start, rate: 1), sink: QuietSink())
@@ -203,7 +204,7 @@ struct StoreViewsTests {
         let dir = try makeTemporaryDirectory("prov")
         defer { removeTemporaryDirectory(dir) }
         let options = DaemonOptions(
-            workflowDirectories: [Self.workflows], stateDirectory: dir + "/state", runtimeDirectory: dir + "/status")
+            workflowDirectories: [Self.workflows], stateDirectory: dir + "/state", runtimeDirectory: dir + "/status", version: "0.test")
         let start = try #require(Zone.vietnam.parseInstant("2026-12-28T09:00"))
         let d = try Daemon(options: options, clock: DaemonClock(fakeStart: start, rate: 1), sink: QuietSink())
         d.loadDefinitions()

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TiendoCore
+import TiendoVersion
 
 /// The one version string (README, "Versions"): what scripts/version.sh computes from git is what the build put
 /// into every program and into GetStatus.
@@ -19,6 +20,7 @@ import TiendoCore
         }
         let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
         #expect(try d.call("GetStatus")["status"]?["version"]?.stringValue == expected)
+        #expect(try d.connect().call("org.varlink.service.GetInfo", parameters: [])["version"]?.stringValue == expected)
         #expect(d.stop() == 0)
     }
 }

@@ -99,7 +99,7 @@ public final class ControlService: VarlinkHandler, Sendable {
         if method == "org.varlink.service.GetInfo" {
             return .immediate(
                 .ok([
-                    ("vendor", .string("tiendo")), ("product", .string("tiendod")), ("version", .string(TiendoVersion.string)),
+                    ("vendor", .string("tiendo")), ("product", .string("tiendod")), ("version", .string(views().version)),
                     ("url", .string("https://tiendo.invalid/")),
                     (
                         "interfaces",
