@@ -6,7 +6,6 @@ import TiendoCore
 /// systemd) and are written again from the store at every start, so a crash or power cut loses nothing they hold.
 struct StatusWriter {
     let directory: String
-    var knownWorkflowFiles = Set<String>()
 
     init(directory: String) { self.directory = directory }
 
@@ -16,21 +15,21 @@ struct StatusWriter {
     }
 
     /// status.json is written last: a reader that sees it updated finds the other files already updated.
-    mutating func write(status: JSON, workflows: [(String, JSON)], prometheus: String) throws {
+    func write(status: JSON, workflows: [(String, JSON)], prometheus: String) throws {
+        let workflowDirectory = (directory as NSString).appendingPathComponent("workflows")
         var names = Set<String>()
         for (id, json) in workflows {
             let name = "\(id).json"
             names.insert(name)
-            try atomicWrite(
-                path: ((directory as NSString).appendingPathComponent("workflows") as NSString).appendingPathComponent(name),
-                contents: json.bytes(pretty: true) + [10])
+            try atomicWrite(path: (workflowDirectory as NSString).appendingPathComponent(name), contents: json.bytes(pretty: true) + [10])
         }
-        // Remove files of workflows that are no longer loaded.
-        for old in knownWorkflowFiles.subtracting(names) {
-            try? FileManager.default.removeItem(
-                atPath: ((directory as NSString).appendingPathComponent("workflows") as NSString).appendingPathComponent(old))
+        // Remove the files of workflows no longer loaded, those an earlier run left included (a runtime directory
+        // that outlives the daemon, as under `make run`). Read from the directory at every write, so a file that
+        // cannot be removed now is tried again next time; not an error of the write, whose files are all written.
+        for old in (try? FileManager.default.contentsOfDirectory(atPath: workflowDirectory)) ?? []
+        where old.hasSuffix(".json") && !names.contains(old) {
+            unlink((workflowDirectory as NSString).appendingPathComponent(old))
         }
-        knownWorkflowFiles = names
         try atomicWrite(path: (directory as NSString).appendingPathComponent("tiendo.prom"), contents: Array(prometheus.utf8))
         try atomicWrite(path: (directory as NSString).appendingPathComponent("status.json"), contents: status.bytes(pretty: true) + [10])
     }
