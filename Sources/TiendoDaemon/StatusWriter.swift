@@ -25,7 +25,8 @@ struct StatusWriter {
         }
         // Remove the files of workflows no longer loaded, those an earlier run left included (a runtime directory
         // that outlives the daemon, as under `make run`). Read from the directory at every write, so a file that
-        // cannot be removed now is tried again next time; not an error of the write, whose files are all written.
+        // cannot be removed now is tried again next time; not an error of the write, whose files are all written. The
+        // directory is this daemon's alone (two daemons sharing one would also overwrite each other's status.json).
         for old in (try? FileManager.default.contentsOfDirectory(atPath: workflowDirectory)) ?? []
         where old.hasSuffix(".json") && !names.contains(old) {
             unlink((workflowDirectory as NSString).appendingPathComponent(old))

@@ -47,12 +47,13 @@ public struct Views: Sendable {
     public func writeAgendaParameters(
         until: Instant, workflow: String?, group: String?, now: Instant, to out: inout [UInt8]
     ) throws {
-        // Sized by the last answer, so that a large one is written without growing its buffer again and again.
-        var w = ByteWriter(capacity: Views.lastAgendaBytes.load(ordering: .relaxed) + (1 << 16))
+        // Sized by the last answer (up to 64 MiB), so that a large one is written without growing its buffer again and
+        // again. Pages of the buffer are only touched as they are written.
+        var w = ByteWriter(capacity: min(Views.lastAgendaBytes.load(ordering: .relaxed), 1 << 26) + (1 << 16))
         w.append(#"{"items":["#)
         var first = true
         // Today's day number in each workflow's zone. Rows come in due order, so the workflow changes from row to
-        // row: the last few are kept, found by comparing bytes.
+        // row: every workflow seen is kept (a handful), found by comparing bytes.
         var todays: [(workflow: [UInt8], day: Int)] = []
         var lastWorkflow: [UInt8] = []
         var today = 0
@@ -104,7 +105,7 @@ public struct Views: Sendable {
         }
         w.append("]}")
         Views.lastAgendaBytes.store(w.count, ordering: .relaxed)
-        out.reserveCapacity(out.count + w.count + 2)
+        out.reserveCapacity(out.count + w.count + 16)  // and room for the message's closing bytes
         w.withBytes { out.append(contentsOf: $0) }
     }
 

@@ -60,6 +60,21 @@ struct JSONTests {
             }
         }
         #expect(w.withBytes { Array($0) } == expected)
+        // Bytes no Swift String holds, with the text expected written out.
+        let raw: [([UInt8], [UInt8])] = [
+            ([0x61, 0xC2], [0x22, 0x61, 0xC2, 0x22]),  // a last 0xC2 is copied
+            ([0xC2, 0x41, 0x62], Array(#""\u0041b""#.utf8)),  // 0xC2 before ASCII (not UTF-8): escaped with the next byte
+            ([0xC2, 0x9B, 0x5B], Array(#""\u009b[""#.utf8)),  // U+009B, a C1 control
+            ([0xC2, 0xA0], [0x22, 0xC2, 0xA0, 0x22]),  // U+00A0 is copied
+        ]
+        for (input, text) in raw {
+            var one = ByteWriter(capacity: 1)
+            input.withUnsafeBufferPointer { one.appendJSONString(utf8: $0) }
+            var viaArray: [UInt8] = []
+            input.withUnsafeBufferPointer { JSON.writeString(utf8: $0, to: &viaArray) }
+            #expect(one.withBytes { Array($0) } == text, "\(input)")
+            #expect(viaArray == text, "\(input)")
+        }
         // The serializer's own escapes, checked against the text they stand for.
         #expect(JSON.string("\u{80}x\u{9B}\u{A0}").serialized() == #""\u0080x\u009b\#u{A0}""#)
     }

@@ -273,4 +273,56 @@ struct StoreViewsTests {
         }
         #expect(wide.contains { $0.dueEnd <= now } && wide.contains { $0.dueEnd > now })
     }
+
+    @Test("Agenda over workflows in different zones: each item's daysLeft counts from its own zone's today")
+    func agendaAcrossZones() throws {
+        let dir = try makeTemporaryDirectory("agenda-zones")
+        defer { removeTemporaryDirectory(dir) }
+        // Kiritimati (UTC+14) is a day ahead of Hà Nội at 20:00 there: its items interleave with Hà Nội's in due order.
+        // The shipped calendars come along (every workflow names one, `vn` by default).
+        try FileManager.default.createDirectory(atPath: dir + "/workflows", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Self.workflows + "/calendars", toPath: dir + "/workflows/calendars")
+        for (name, zone) in [("gan", "Asia/Ho_Chi_Minh"), ("xa", "Pacific/Kiritimati")] {
+            let yaml = """
+                tiendo: 1
+                title: Hạn \(name)
+                timezone: \(zone)
+                fields:
+                  han: {type: date, required: true}
+                initial: mo
+                states:
+                  mo:
+                    title: Đang mở
+                    deadline: {due: han}
+                    on: {xong: xong}
+                  xong: {final: true}
+
+                """
+            try yaml.write(toFile: dir + "/workflows/\(name).yaml", atomically: true, encoding: .utf8)
+        }
+        let options = DaemonOptions(
+            workflowDirectories: [dir + "/workflows"], stateDirectory: dir + "/state", runtimeDirectory: dir + "/status",
+            version: "0.test")
+        let now = try #require(Zone.vietnam.parseInstant("2026-04-10T20:00"))
+        let d = try Daemon(options: options, clock: DaemonClock(fakeStart: now, rate: 1), sink: QuietSink())
+        d.loadDefinitions()
+        for name in ["gan", "xa"] {
+            let rows: [[(String, JSON)]] = (0..<5).map { i in
+                [("key", .string("k\(i)")), ("han", .string(CivilDate(2026, 4, 12).adding(days: i).iso))]
+            }
+            #expect(try d.importInstances(workflow: name, rows: rows, actor: nil) == .imported(5))
+        }
+        let v = d.views
+        let until = now.adding(seconds: 30 * 86_400)
+        var text: [UInt8] = []
+        try v.writeAgendaParameters(until: until, workflow: nil, group: nil, now: now, to: &text)
+        let fast = try JSON.parse(String(decoding: text, as: UTF8.self))
+        let rows = try d.store.snapshot { try $0.dueItems(until: until, workflow: nil, group: nil, limit: 100) }
+        #expect(fast == JSON.object([("items", .array(rows.map { v.dueItemJSON($0, now: now) }))]))
+        let items = fast["items"]?.arrayValue ?? []
+        #expect(items.map { $0["workflow"]?.stringValue ?? "" } == Array(repeating: ["xa", "gan"], count: 5).flatMap { $0 })
+        let first = items.first { $0["instance"]?.stringValue == "xa/k0" }
+        #expect(first?["daysLeft"]?.intValue == 1)  // 12/04 seen from 11/04 in Kiritimati
+        #expect(items.first { $0["instance"]?.stringValue == "gan/k0" }?["daysLeft"]?.intValue == 2)
+    }
 }

@@ -6,9 +6,13 @@
 /// capacity check covers a piece and the copy is a short loop or `memcpy`; every write checks capacity itself, so no
 /// caller can write past the end.
 public struct ByteWriter: ~Copyable {
-    private var base: UnsafeMutablePointer<UInt8>
-    private var capacity: Int
-    public private(set) var count = 0
+    // Inlinable, with storage visible to inlined code: the writer's callers are in other modules (the daemon), and a
+    // call per piece is what this type exists to avoid.
+    @usableFromInline var base: UnsafeMutablePointer<UInt8>
+    @usableFromInline var capacity: Int
+    /// The number of bytes written.
+    public var count: Int { written }
+    @usableFromInline var written = 0
 
     public init(capacity: Int = 1 << 16) {
         self.capacity = max(capacity, 16)
@@ -19,34 +23,34 @@ public struct ByteWriter: ~Copyable {
 
     /// The bytes written so far, valid during `body`.
     public func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        try body(UnsafeBufferPointer(start: base, count: count))
+        try body(UnsafeBufferPointer(start: base, count: written))
     }
 
     /// Room for `extra` more bytes: the capacity at least doubles, so n writes cost O(n) copies in all.
-    @inline(__always) private mutating func reserve(_ extra: Int) {
-        if count + extra > capacity { grow(count + extra) }
+    @inlinable @inline(__always) mutating func reserve(_ extra: Int) {
+        if written + extra > capacity { grow(written + extra) }
     }
 
-    private mutating func grow(_ needed: Int) {
+    @usableFromInline mutating func grow(_ needed: Int) {
         let newCapacity = max(needed, 2 * capacity)
         let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
-        newBase.initialize(from: base, count: count)
+        newBase.initialize(from: base, count: written)
         base.deallocate()
         base = newBase
         capacity = newCapacity
     }
 
-    @inline(__always) public mutating func append(_ byte: UInt8) {
+    @inlinable @inline(__always) public mutating func append(_ byte: UInt8) {
         reserve(1)
-        base[count] = byte
-        count += 1
+        base[written] = byte
+        written += 1
     }
 
-    @inline(__always) public mutating func append(_ s: StaticString) {
+    @inlinable @inline(__always) public mutating func append(_ s: StaticString) {
         append(UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }
 
-    @inline(__always) public mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+    @inlinable @inline(__always) public mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let p = bytes.baseAddress else { return }
         reserve(bytes.count)
         copy(p, bytes.count)
@@ -54,21 +58,22 @@ public struct ByteWriter: ~Copyable {
 
     /// `n` bytes from `p` to the end, capacity reserved: most pieces of a JSON item are a few bytes long, which a loop
     /// copies faster than a call to `memmove`.
-    @inline(__always) private mutating func copy(_ p: UnsafePointer<UInt8>, _ n: Int) {
+    @inlinable @inline(__always) mutating func copy(_ p: UnsafePointer<UInt8>, _ n: Int) {
+        assert(written + n <= capacity, "ByteWriter: a copy past the reserved capacity")
         if n <= 16 {
-            for k in 0..<n { base[count + k] = p[k] }
+            for k in 0..<n { base[written + k] = p[k] }
         } else {
-            (base + count).initialize(from: p, count: n)
+            (base + written).initialize(from: p, count: n)
         }
-        count += n
+        written += n
     }
 
     /// A decimal integer, as `JSON.writeInt` writes it.
     public mutating func appendInt(_ i: Int) {
-        reserve(21)  // a sign and Int's 20 digits
+        reserve(20)  // Int.min: a sign and 19 digits; no Int has more
         if i < 0 {
-            base[count] = UInt8(ascii: "-")
-            count += 1
+            base[written] = UInt8(ascii: "-")
+            written += 1
         }
         var v = i.magnitude
         var digits = 0
@@ -77,21 +82,22 @@ public struct ByteWriter: ~Copyable {
             digits += 1
             t /= 10
         } while t > 0
-        var at = count + digits
+        var at = written + digits
         repeat {
             at -= 1
             base[at] = 48 + UInt8(v % 10)
             v /= 10
         } while v > 0
-        count += digits
+        written += digits
+        assert(written <= capacity, "ByteWriter: an integer past the reserved capacity")
     }
 
     /// A JSON string from UTF-8 bytes, escaped exactly as `JSON.writeString(utf8:to:)` escapes it.
     public mutating func appendJSONString(utf8 b: UnsafeBufferPointer<UInt8>) {
         // Worst case: every byte becomes a 6-byte `\u00XX`, plus the quotes.
         reserve(6 * b.count + 2)
-        base[count] = UInt8(ascii: "\"")
-        count += 1
+        base[written] = UInt8(ascii: "\"")
+        written += 1
         if let p = b.baseAddress {
             var start = 0
             while start < b.count {
@@ -99,12 +105,13 @@ public struct ByteWriter: ~Copyable {
                 copy(p + start, i - start)
                 guard i < b.count else { break }
                 let e = JSON.escape(at: i, in: b)
-                for k in 0..<e.count { base[count + k] = UInt8(truncatingIfNeeded: e.text >> (8 * UInt64(k))) }
-                count += e.count
+                for k in 0..<e.count { base[written + k] = UInt8(truncatingIfNeeded: e.text >> (8 * UInt64(k))) }
+                written += e.count
                 start = i + e.width
             }
         }
-        base[count] = UInt8(ascii: "\"")
-        count += 1
+        base[written] = UInt8(ascii: "\"")
+        written += 1
+        assert(written <= capacity, "ByteWriter: a string past the reserved capacity")
     }
 }

@@ -170,7 +170,7 @@ public enum JSON: Sendable, Hashable {
     /// The index of the first byte at or after `from` that `writeString` escapes (`b.count` if none): quotes,
     /// backslashes, C0 controls, DEL, and the lead byte 0xC2 of a C1 control (U+0080–U+009F are 0xC2 0x80–0x9F).
     /// One bit test per byte: this scan is most of the time of a large reply.
-    @inline(__always) public static func nextEscape(in b: UnsafeBufferPointer<UInt8>, from: Int) -> Int {
+    @inline(__always) static func nextEscape(in b: UnsafeBufferPointer<UInt8>, from: Int) -> Int {
         var i = from
         while i < b.count {
             let u = b[i]
@@ -187,9 +187,10 @@ public enum JSON: Sendable, Hashable {
         return b.count
     }
 
-    /// The escape for the byte `nextEscape` found at `i`: up to 6 bytes packed little-endian into `text`, and how
-    /// many input bytes it replaces (2 for a C1 control).
-    public static func escape(at i: Int, in b: UnsafeBufferPointer<UInt8>) -> (text: UInt64, count: Int, width: Int) {
+    /// The escape for the byte `nextEscape` found at `i` (only there: for a 0xC2 it reads the next byte, which
+    /// `nextEscape` checked exists): up to 6 bytes packed little-endian into `text`, and how many input bytes it
+    /// replaces (2 for a C1 control).
+    static func escape(at i: Int, in b: UnsafeBufferPointer<UInt8>) -> (text: UInt64, count: Int, width: Int) {
         func packed(_ s: StaticString) -> UInt64 {
             var v: UInt64 = 0
             for k in 0..<s.utf8CodeUnitCount { v |= UInt64(s.utf8Start[k]) << (8 * UInt64(k)) }
