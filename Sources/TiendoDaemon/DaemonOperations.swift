@@ -119,18 +119,22 @@ extension Daemon {
         id: String, event: String, data: [(String, JSON)], idempotencyKey: String?, actor: Int?, actorName: String? = nil
     ) throws(RequestError) -> StoredInstance {
         let now = clock.now()
-        let row: StoredInstance
+        // The instance and, with a key, whether a request under it was already applied: one read. A failed read is
+        // an error, never "not applied yet", which would apply the event a second time.
+        let read: (row: StoredInstance?, applied: Bool)
         do {
-            guard let r = try transact({ try $0.instance(id, definition: definition) }) else { throw RequestError.noSuchInstance(id) }
-            // A request already applied under this key answers with the instance as it is now. A failed read here
-            // is an error: taken for "not applied yet", it would apply the event a second time.
-            if let key = idempotencyKey, try transact({ try $0.idempotentReply(instance: id, key: key) }) != nil { return r }
-            row = r
-        } catch let e as RequestError {
-            throw e
+            read = try transact { tx in
+                (
+                    try tx.instance(id, definition: definition),
+                    try idempotencyKey.map { try tx.idempotentReply(instance: id, key: $0) != nil } ?? false
+                )
+            }
         } catch {
             throw .internalError("\(error)")
         }
+        guard let row = read.row else { throw .noSuchInstance(id) }
+        // A request already applied under this key answers with the instance as it is now.
+        if read.applied { return row }
         guard let def = byDigest[row.instance.digest], let engine = engine(row.instance.digest) else {
             throw .internalError("định nghĩa của \(id) không nạp được")
         }
