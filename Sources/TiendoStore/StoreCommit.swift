@@ -60,18 +60,9 @@ extension Store.Transaction {
                         checked_at=excluded.checked_at, next_wakeup=excluded.next_wakeup, grp=excluded.grp, stale=excluded.stale,
                         due_sig=excluded.due_sig, series=excluded.series
                     """)
-            let update = try db.cachedStatement(
-                sql: """
-                    UPDATE instances SET state=?, entered_at=?, done=?, completed=?, digest=?, marks=?, checked_at=?,
-                        next_wakeup=?, stale=?, due_sig=?, series=? WHERE id=?
-                    """)
-            let updateByRowid = try db.cachedStatement(
-                sql: """
-                    UPDATE instances SET state=?, entered_at=?, done=?, completed=?, digest=?, marks=?, checked_at=?,
-                        next_wakeup=?, stale=?, due_sig=?, series=? WHERE rowid=?
-                    """)
-            let oldKeyByID = try db.cachedStatement(sql: "SELECT \(CountKey.columns) FROM instances WHERE id = ?")
-            let oldKeyByRowid = try db.cachedStatement(sql: "SELECT \(CountKey.columns) FROM instances WHERE rowid = ?")
+            let oldKeyByID = try db.cachedStatement(sql: "SELECT \(CountKey.columns), state, next_wakeup FROM instances WHERE id = ?")
+            let oldKeyByRowid = try db.cachedStatement(
+                sql: "SELECT \(CountKey.columns), state, next_wakeup FROM instances WHERE rowid = ?")
             var counts = CountDeltas()
             /// Instances this commit creates: they have no pending notice but those it fans out itself.
             var created = Set<String>()
@@ -109,16 +100,26 @@ extension Store.Transaction {
                         i.completed ? 1 : 0, i.digest, Store.encodeMap(i.marks), i.checkedAt.seconds, c.nextWakeup?.seconds, c.group,
                         c.stale ? 1 : 0, c.dueSig, SeriesState.encode(i.series),
                     ])
-                } else if let rowid = c.rowid {
-                    try updateByRowid.execute(arguments: [
-                        i.state, i.enteredAt.seconds, Store.encodeMap(i.done), i.completed ? 1 : 0, i.digest, Store.encodeMap(i.marks),
-                        i.checkedAt.seconds, c.nextWakeup?.seconds, c.stale ? 1 : 0, c.dueSig, SeriesState.encode(i.series), rowid,
-                    ])
                 } else {
-                    try update.execute(arguments: [
-                        i.state, i.enteredAt.seconds, Store.encodeMap(i.done), i.completed ? 1 : 0, i.digest, Store.encodeMap(i.marks),
-                        i.checkedAt.seconds, c.nextWakeup?.seconds, c.stale ? 1 : 0, c.dueSig, SeriesState.encode(i.series), i.id,
-                    ])
+                    // A column left out of SET leaves its index alone: a reminder or an overdue notice (the state
+                    // kept) does not delete and re-insert the instance's entry in `instances_workflow_state`, nor
+                    // an event that keeps the next wake-up its entry in `instances_wakeup` — each a page of an
+                    // index written to the WAL that would otherwise stay clean.
+                    let oldState = old.flatMap { row -> String? in row[6] }
+                    let oldWakeup = old.flatMap { row -> Int64? in row[7] }
+                    let setState = old == nil || !Store.sameBytes(oldState, i.state)
+                    let setWakeup = old == nil || oldWakeup != c.nextWakeup?.seconds
+                    var arguments: StatementArguments = setState ? [i.state] : []
+                    arguments += [
+                        i.enteredAt.seconds, Store.encodeMap(i.done), i.completed ? 1 : 0, i.digest, Store.encodeMap(i.marks),
+                        i.checkedAt.seconds,
+                    ]
+                    if setWakeup { arguments += [c.nextWakeup?.seconds] }
+                    arguments += [c.stale ? 1 : 0, c.dueSig, SeriesState.encode(i.series)]
+                    if let rowid = c.rowid { arguments += [rowid] } else { arguments += [i.id] }
+                    try db.cachedStatement(
+                        sql: Store.updateSQL(state: setState, wakeup: setWakeup, byRowid: c.rowid != nil)
+                    ).execute(arguments: arguments)
                 }
                 if c.previousDueSig == c.dueSig { continue }
                 try deleteDue.execute(arguments: [i.id])
@@ -272,6 +273,23 @@ struct CountDeltas {
 }
 
 extension Store {
+    /// The UPDATE of a stepped instance, with `state` and `next_wakeup` in its SET list only when they change.
+    static func updateSQL(state: Bool, wakeup: Bool, byRowid: Bool) -> String {
+        """
+        UPDATE instances SET \(state ? "state=?, " : "")entered_at=?, done=?, completed=?, digest=?, marks=?, checked_at=?,
+            \(wakeup ? "next_wakeup=?, " : "")stale=?, due_sig=?, series=? WHERE \(byRowid ? "rowid" : "id")=?
+        """
+    }
+
+    /// Two optional strings with the same UTF-8 bytes (as SQLite compares them; see `CountKey`).
+    static func sameBytes(_ a: String?, _ b: String?) -> Bool {
+        switch (a, b) {
+        case (nil, nil): return true
+        case (let a?, let b?): return a.utf8.elementsEqual(b.utf8)
+        default: return false
+        }
+    }
+
     /// The sent watermark: every record up to this sequence number has been sent (0 before any).
     static let sentThroughSQL = "SELECT IFNULL((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'sent_through'), 0)"
 

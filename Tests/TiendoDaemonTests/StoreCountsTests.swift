@@ -1,7 +1,9 @@
 import Foundation
+import GRDB
 import Testing
 import TiendoCore
-import TiendoStore
+
+@testable import TiendoStore
 
 /// The per-state counts the commit keeps (migration v7), checked where Swift and SQLite disagree about text.
 @Suite("store: the counts the commit keeps")
@@ -36,5 +38,92 @@ struct StoreCountsTests {
         #expect(try count("moi", nfd) == 0)
         #expect(try count("xong", nfd) == 1 && count("xong", nfc) == 0)
         #expect(try store.write { try $0.count(workflow: "w", states: ["moi", "xong"], group: nil, groupField: false) } == 2)
+    }
+
+    @Test("an update that keeps the state or the wake-up leaves out its column, and every index stays exact")
+    func updatesSetOnlyWhatChanges() throws {
+        let dir = try makeTemporaryDirectory("update")
+        defer { removeTemporaryDirectory(dir) }
+        let store = try Store(path: dir + "/tiendo.sqlite")
+        let t = Instant(seconds: 1_804_438_800)
+        func step(state: String?, wakeup: Int64?, mark: String, data: String? = nil, byRowid: Bool = false) throws {
+            let inst = Instance(
+                id: "w/a", workflow: "w", data: [:], state: state, startedAt: t, enteredAt: t, digest: "d",
+                marks: [mark: t], checkedAt: t, series: [:])
+            var c = InstanceChange(
+                instance: inst, group: "g", nextWakeup: wakeup.map { t.adding(seconds: $0) }, dueItems: [], stale: false,
+                dataJSON: data)
+            if byRowid { c.rowid = try store.read { try Int64.fetchOne($0, sql: "SELECT rowid FROM instances WHERE id = 'w/a'") } }
+            try store.write { try $0.commit(changes: [c], records: []) }
+        }
+        /// The row as the table has it, and the ids each index finds.
+        func look() throws -> (state: String?, wakeup: Int64?, marks: String, byState: [String: [String]], byWakeup: [String]) {
+            try store.read { db in
+                let row = try Row.fetchOne(db, sql: "SELECT state, next_wakeup, marks FROM instances WHERE id = 'w/a'")!
+                var byState: [String: [String]] = [:]
+                for s in ["moi", "xong"] {
+                    byState[s] = try String.fetchAll(
+                        db, sql: "SELECT id FROM instances INDEXED BY instances_workflow_state WHERE workflow = 'w' AND state = ?",
+                        arguments: [s])
+                }
+                let byWakeup = try String.fetchAll(
+                    db, sql: "SELECT id FROM instances INDEXED BY instances_wakeup WHERE next_wakeup IS NOT NULL ORDER BY next_wakeup")
+                return (row[0], row[1], row[2], byState, byWakeup)
+            }
+        }
+        func expectIntact() throws {
+            #expect(try store.read { try String.fetchAll($0, sql: "PRAGMA integrity_check") } == ["ok"])
+        }
+        func count(_ state: String) throws -> Int {
+            try store.write { try $0.count(workflow: "w", states: [state], group: "g", groupField: true) }
+        }
+        let w0 = t.seconds
+        try step(state: "moi", wakeup: 100, mark: "m0", data: "{}")
+        var now = try look()
+        #expect(now.state == "moi" && now.wakeup == w0 + 100 && now.byState["moi"] == ["w/a"] && now.byWakeup == ["w/a"])
+
+        // A reminder: the state kept, the wake-up moved, the marks changed.
+        try step(state: "moi", wakeup: 200, mark: "m1")
+        now = try look()
+        #expect(now.state == "moi" && now.wakeup == w0 + 200 && now.marks.contains("m1") && now.byState["moi"] == ["w/a"])
+        try expectIntact()
+
+        // An event that changes the state and keeps the wake-up, by rowid.
+        try step(state: "xong", wakeup: 200, mark: "m2", byRowid: true)
+        now = try look()
+        #expect(now.state == "xong" && now.wakeup == w0 + 200 && now.marks.contains("m2"))
+        #expect(now.byState["moi"] == [] && now.byState["xong"] == ["w/a"] && now.byWakeup == ["w/a"])
+        #expect(try count("moi") == 0 && count("xong") == 1)
+        try expectIntact()
+
+        // Nothing left to wake for (out of the partial index), then the state kept with no wake-up either.
+        try step(state: "xong", wakeup: nil, mark: "m3")
+        try step(state: "xong", wakeup: nil, mark: "m4")
+        now = try look()
+        #expect(now.state == "xong" && now.wakeup == nil && now.marks.contains("m4") && now.byWakeup == [])
+        try expectIntact()
+
+        // A state left empty (NULL) and set again.
+        try step(state: nil, wakeup: 50, mark: "m5")
+        now = try look()
+        #expect(now.state == nil && now.wakeup == w0 + 50 && now.byState["xong"] == [] && now.byWakeup == ["w/a"])
+        try step(state: "moi", wakeup: 50, mark: "m6")
+        now = try look()
+        #expect(now.state == "moi" && now.byState["moi"] == ["w/a"])
+        #expect(try count("moi") == 1 && count("xong") == 0)
+        try expectIntact()
+    }
+
+    @Test("the UPDATE names state and next_wakeup only when asked")
+    func updateStatements() {
+        let both = Store.updateSQL(state: true, wakeup: true, byRowid: true)
+        #expect(both.contains("state=?") && both.contains("next_wakeup=?") && both.hasSuffix("WHERE rowid=?"))
+        let neither = Store.updateSQL(state: false, wakeup: false, byRowid: false)
+        #expect(!neither.contains(" state=?") && !neither.contains("next_wakeup") && neither.hasSuffix("WHERE id=?"))
+        // Each statement's placeholders match the arguments the commit passes: ten always (nine columns and the row), one each for the two.
+        for (s, w) in [(false, false), (true, false), (false, true), (true, true)] {
+            let sql = Store.updateSQL(state: s, wakeup: w, byRowid: false)
+            #expect(sql.filter { $0 == "?" }.count == 10 + (s ? 1 : 0) + (w ? 1 : 0))
+        }
     }
 }
