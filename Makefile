@@ -9,6 +9,10 @@ APT_PACKAGES = libsystemd-dev libsqlite3-dev pkg-config python3-venv systemd loc
 WEB_TEST_APT_PACKAGES = chromium chromium-driver chromium-l10n fonts-noto-core poppler-utils
 
 VENV = .venv-test
+# SwiftPM's scratch path (its build folder). CI points it at a cache kept between runs (.ci/run); the tests find the
+# programs in $(SCRATCH)/debug.
+SCRATCH ?= .build
+BIN_DIR = $(abspath $(SCRATCH))/debug
 
 .PHONY: all deps web-test-deps build release lint test test-swift test-varlink test-hostile test-systemd test-delivery test-web venv \
 	run bench bench-quick clean install install-build uninstall man deb test-deb
@@ -32,10 +36,10 @@ web-test-deps:
 	$(call apt_install,$(WEB_TEST_APT_PACKAGES))
 
 build: deps
-	$(SWIFT) build
+	$(SWIFT) build --scratch-path $(SCRATCH)
 
 release: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build --scratch-path $(SCRATCH) -c release
 
 test: deps lint test-swift test-varlink test-hostile test-systemd test-delivery test-web
 
@@ -45,8 +49,8 @@ lint:
 	$(SWIFT) format lint --strict --parallel --recursive Sources Tests bench/Sources Plugins
 
 test-swift: deps
-	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) build --scratch-path $(SCRATCH) --build-tests
+	$(SWIFT) test --scratch-path $(SCRATCH) --skip-build
 
 # A Python venv with the independent varlink client (PyPI `varlink`) and pytest.
 $(VENV)/.ready:
@@ -63,18 +67,18 @@ $(VENV)/.web-ready: $(VENV)/.ready
 
 # tiendo-web in Chromium against the real tiendod (tests/web); screenshots and files in tests/web/artifacts/.
 test-web: deps web-test-deps $(VENV)/.web-ready
-	$(SWIFT) build
-	$(VENV)/bin/python -m pytest -q tests/web
+	$(SWIFT) build --scratch-path $(SCRATCH)
+	TIENDO_BIN_DIR=$(BIN_DIR) $(VENV)/bin/python -m pytest -q tests/web
 
 # The control socket against the real daemon, with the independent client.
 test-varlink: deps venv
-	$(SWIFT) build
-	$(VENV)/bin/python -m pytest -q tests/varlink
+	$(SWIFT) build --scratch-path $(SCRATCH)
+	TIENDO_BIN_DIR=$(BIN_DIR) $(VENV)/bin/python -m pytest -q tests/varlink
 
 # Hostile definitions and text from outside through the real programs, each run under a hang guard.
 test-hostile: deps venv
-	$(SWIFT) build
-	$(VENV)/bin/python -m pytest -q tests/hostile
+	$(SWIFT) build --scratch-path $(SCRATCH)
+	TIENDO_BIN_DIR=$(BIN_DIR) $(VENV)/bin/python -m pytest -q tests/hostile
 
 # aiosmtpd (the SMTP server of the delivery tests) in the same venv.
 $(VENV)/.ready-delivery: $(VENV)/.ready
@@ -85,8 +89,8 @@ $(VENV)/.ready-delivery: $(VENV)/.ready
 # checking webhook signatures, msmtp as sendmail; through a real tiendod: deliveries fanned out with the records,
 # a season on a fake clock, a dead relay, dead letters, kill -9 of the sender and of tiendod, permissions.
 test-delivery: deps venv $(VENV)/.ready-delivery
-	$(SWIFT) build
-	$(VENV)/bin/python -m pytest -q tests/delivery
+	$(SWIFT) build --scratch-path $(SCRATCH)
+	TIENDO_BIN_DIR=$(BIN_DIR) $(VENV)/bin/python -m pytest -q tests/delivery
 
 # The units under a real journald and a real `systemd --user` manager (tests/systemd/run.sh; needs root).
 test-systemd: deps
@@ -98,7 +102,6 @@ test-systemd: deps
 # DESTDIR stages into a directory (packaging); PREFIX moves everything (default /usr).
 # Completion scripts are sourced: the bash one loses its "#!/bin/bash" line.
 CONFIGURATION ?= release
-SCRATCH ?= .build
 # Installed programs carry the Swift runtime inside (static), so they need no toolchain and survive its upgrade or
 # removal; no $ORIGIN run path (nothing is installed beside them); immediate binding, for a read-only GOT (RELRO).
 # Release only: tests/systemd installs the debug build as `swift build` made it (a static debug link also fails).
@@ -212,7 +215,7 @@ test-deb: deps
 # Ctrl-C stops both.
 WEB_LISTEN ?= 127.0.0.1:8080
 run: build
-	STATE=$(STATE) WEB_LISTEN=$(WEB_LISTEN) scripts/run.sh $(RUN_ARGS)
+	STATE=$(STATE) WEB_LISTEN=$(WEB_LISTEN) BIN=$(BIN_DIR) scripts/run.sh $(RUN_ARGS)
 
 # Benchmarks (issues 7 and 14, docs/performance.md): release builds, N up to 10^7, 50–85 minutes on 2 cores (the 10^7 import 28–48); bench/results.json.
 bench: deps

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 STATE=${STATE:-$PWD/.tiendo}
 WEB_LISTEN=${WEB_LISTEN:-127.0.0.1:8080}
-BIN=.build/debug
+BIN=${BIN:-.build/debug}
 SOCK="$STATE/vn.tiendo.Manager"
 mkdir -p "$STATE"
 
