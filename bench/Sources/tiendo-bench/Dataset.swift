@@ -18,7 +18,8 @@ import TiendoCore
 ///   shipped workflows because its clock is in that countdown.
 ///
 /// `firing` — N `dang-vien-du-bi` members all admitted on 05/11/2024, so all N probations end (the timed transition
-/// to `cho-xet`) at the same instant, 06/11/2025 00:00.
+/// to `cho-xet`) at the same instant, 06/11/2025 00:00; then all N first reminders of the deadline that opens fall at
+/// one instant too, 03/12/2025 08:00.
 enum Dataset {
     static let seed: UInt64 = 0x7469_656E_646F_0007  // "tiendo" + issue 7
     static let t0Text = "2025-11-03T09:00:00+07:00"
@@ -26,6 +27,11 @@ enum Dataset {
     /// The firing instant (end of 05/11/2025) and a fake time just after it.
     static let firingInstantText = "2025-11-06T00:00:00+07:00"
     static let firingRestartText = "2025-11-06T00:00:05+07:00"
+    /// Every member's first reminder after the transition: the deadline is 30 working days after the probation
+    /// (17/12/2025), the reminder ten working days before it at 08:00 (`dang-vien-du-bi.yaml`); a fake time just after.
+    static let firingReminderText = "2025-12-03T08:00:00+07:00"
+    static let firingReminderEpoch: Int64 = 1_764_723_600
+    static let firingReminderRestartText = "2025-12-03T08:00:05+07:00"
     static let firingAdmission = "2024-11-05"
     static let communes = 3321
     /// The archived election workflow (`Workflows/archive/bau-cu-xvi-2026.yaml`).
