@@ -102,11 +102,12 @@ extension Store.Transaction {
                     ])
                 } else {
                     // A column left out of SET leaves its index alone: a reminder or an overdue notice (the state
-                    // kept) does not delete and re-insert the instance's entry in `instances_workflow_state`, nor
-                    // an event that keeps the next wake-up its entry in `instances_wakeup` — each a page of an
-                    // index written to the WAL that would otherwise stay clean.
-                    let oldState = old.flatMap { row -> String? in row[6] }
-                    let oldWakeup = old.flatMap { row -> Int64? in row[7] }
+                    // kept) does not delete and re-insert the instance's entry in `instances_workflow_state`, nor a
+                    // change that keeps the next wake-up (a calendar's new dates, a reload) its entry in
+                    // `instances_wakeup` — each a page of an index written to the WAL that would otherwise stay
+                    // clean. (Events, whose data may change, take the upsert above.)
+                    let oldState = old.flatMap { row -> String? in row["state"] }
+                    let oldWakeup = old.flatMap { row -> Int64? in row["next_wakeup"] }
                     let setState = old == nil || !Store.sameBytes(oldState, i.state)
                     let setWakeup = old == nil || oldWakeup != c.nextWakeup?.seconds
                     var arguments: StatementArguments = setState ? [i.state] : []
@@ -118,8 +119,9 @@ extension Store.Transaction {
                     arguments += [c.stale ? 1 : 0, c.dueSig, SeriesState.encode(i.series)]
                     if let rowid = c.rowid { arguments += [rowid] } else { arguments += [i.id] }
                     try db.cachedStatement(
-                        sql: Store.updateSQL(state: setState, wakeup: setWakeup, byRowid: c.rowid != nil)
-                    ).execute(arguments: arguments)
+                        sql: Store.updateSQL[Store.updateIndex(state: setState, wakeup: setWakeup, byRowid: c.rowid != nil)]
+                    )
+                    .execute(arguments: arguments)
                 }
                 if c.previousDueSig == c.dueSig { continue }
                 try deleteDue.execute(arguments: [i.id])
@@ -273,12 +275,18 @@ struct CountDeltas {
 }
 
 extension Store {
-    /// The UPDATE of a stepped instance, with `state` and `next_wakeup` in its SET list only when they change.
-    static func updateSQL(state: Bool, wakeup: Bool, byRowid: Bool) -> String {
-        """
-        UPDATE instances SET \(state ? "state=?, " : "")entered_at=?, done=?, completed=?, digest=?, marks=?, checked_at=?,
-            \(wakeup ? "next_wakeup=?, " : "")stale=?, due_sig=?, series=? WHERE \(byRowid ? "rowid" : "id")=?
-        """
+    /// The UPDATEs of a stepped instance, with `state` and `next_wakeup` in the SET list only when they change, by
+    /// rowid or by id: eight statements, made once, indexed by `updateIndex`.
+    static let updateSQL: [String] = (0..<8).map { i in
+        let (state, wakeup, byRowid) = (i & 1 != 0, i & 2 != 0, i & 4 != 0)
+        return """
+            UPDATE instances SET \(state ? "state=?, " : "")entered_at=?, done=?, completed=?, digest=?, marks=?, checked_at=?,
+                \(wakeup ? "next_wakeup=?, " : "")stale=?, due_sig=?, series=? WHERE \(byRowid ? "rowid" : "id")=?
+            """
+    }
+
+    static func updateIndex(state: Bool, wakeup: Bool, byRowid: Bool) -> Int {
+        (state ? 1 : 0) | (wakeup ? 2 : 0) | (byRowid ? 4 : 0)
     }
 
     /// Two optional strings with the same UTF-8 bytes (as SQLite compares them; see `CountKey`).

@@ -77,15 +77,35 @@ struct StoreCountsTests {
         func count(_ state: String) throws -> Int {
             try store.write { try $0.count(workflow: "w", states: [state], group: "g", groupField: true) }
         }
+        // Which of the two columns each UPDATE named in its SET list: `AFTER UPDATE OF` triggers fire only then,
+        // whatever the values (temporary, on the store's one writing connection).
+        try store.write { (db: Database) in
+            try db.execute(
+                sql: """
+                    CREATE TEMP TABLE set_columns(col TEXT);
+                    CREATE TEMP TRIGGER set_state AFTER UPDATE OF state ON main.instances
+                        BEGIN INSERT INTO set_columns VALUES ('state'); END;
+                    CREATE TEMP TRIGGER set_wakeup AFTER UPDATE OF next_wakeup ON main.instances
+                        BEGIN INSERT INTO set_columns VALUES ('next_wakeup'); END;
+                    """)
+        }
+        func setColumns() throws -> Set<String> {
+            try store.write { (db: Database) in
+                defer { try? db.execute(sql: "DELETE FROM set_columns") }
+                return Set(try String.fetchAll(db, sql: "SELECT col FROM set_columns"))
+            }
+        }
         let w0 = t.seconds
         try step(state: "moi", wakeup: 100, mark: "m0", data: "{}")
         var now = try look()
         #expect(now.state == "moi" && now.wakeup == w0 + 100 && now.byState["moi"] == ["w/a"] && now.byWakeup == ["w/a"])
+        #expect(try setColumns() == [], "an INSERT")
 
         // A reminder: the state kept, the wake-up moved, the marks changed.
         try step(state: "moi", wakeup: 200, mark: "m1")
         now = try look()
         #expect(now.state == "moi" && now.wakeup == w0 + 200 && now.marks.contains("m1") && now.byState["moi"] == ["w/a"])
+        #expect(try setColumns() == ["next_wakeup"])
         try expectIntact()
 
         // An event that changes the state and keeps the wake-up, by rowid.
@@ -94,11 +114,14 @@ struct StoreCountsTests {
         #expect(now.state == "xong" && now.wakeup == w0 + 200 && now.marks.contains("m2"))
         #expect(now.byState["moi"] == [] && now.byState["xong"] == ["w/a"] && now.byWakeup == ["w/a"])
         #expect(try count("moi") == 0 && count("xong") == 1)
+        #expect(try setColumns() == ["state"])
         try expectIntact()
 
         // Nothing left to wake for (out of the partial index), then the state kept with no wake-up either.
         try step(state: "xong", wakeup: nil, mark: "m3")
+        #expect(try setColumns() == ["next_wakeup"])
         try step(state: "xong", wakeup: nil, mark: "m4")
+        #expect(try setColumns() == [])
         now = try look()
         #expect(now.state == "xong" && now.wakeup == nil && now.marks.contains("m4") && now.byWakeup == [])
         try expectIntact()
@@ -107,23 +130,27 @@ struct StoreCountsTests {
         try step(state: nil, wakeup: 50, mark: "m5")
         now = try look()
         #expect(now.state == nil && now.wakeup == w0 + 50 && now.byState["xong"] == [] && now.byWakeup == ["w/a"])
+        #expect(try setColumns() == ["state", "next_wakeup"])
         try step(state: "moi", wakeup: 50, mark: "m6")
         now = try look()
         #expect(now.state == "moi" && now.byState["moi"] == ["w/a"])
+        #expect(try setColumns() == ["state"])
         #expect(try count("moi") == 1 && count("xong") == 0)
         try expectIntact()
     }
 
-    @Test("the UPDATE names state and next_wakeup only when asked")
+    @Test("the eight UPDATE statements: placeholders for the columns each names, by rowid or by id")
     func updateStatements() {
-        let both = Store.updateSQL(state: true, wakeup: true, byRowid: true)
-        #expect(both.contains("state=?") && both.contains("next_wakeup=?") && both.hasSuffix("WHERE rowid=?"))
-        let neither = Store.updateSQL(state: false, wakeup: false, byRowid: false)
-        #expect(!neither.contains(" state=?") && !neither.contains("next_wakeup") && neither.hasSuffix("WHERE id=?"))
-        // Each statement's placeholders match the arguments the commit passes: ten always (nine columns and the row), one each for the two.
-        for (s, w) in [(false, false), (true, false), (false, true), (true, true)] {
-            let sql = Store.updateSQL(state: s, wakeup: w, byRowid: false)
-            #expect(sql.filter { $0 == "?" }.count == 10 + (s ? 1 : 0) + (w ? 1 : 0))
+        for state in [false, true] {
+            for wakeup in [false, true] {
+                for byRowid in [false, true] {
+                    let sql = Store.updateSQL[Store.updateIndex(state: state, wakeup: wakeup, byRowid: byRowid)]
+                    #expect(sql.contains(" state=?") == state && sql.contains("next_wakeup=?") == wakeup)
+                    #expect(sql.hasSuffix(byRowid ? "WHERE rowid=?" : "WHERE id=?"))
+                    // Ten arguments always (nine columns and the row), one more for each of the two.
+                    #expect(sql.filter { $0 == "?" }.count == 10 + (state ? 1 : 0) + (wakeup ? 1 : 0))
+                }
+            }
         }
     }
 }
