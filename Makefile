@@ -226,4 +226,4 @@ bench-quick: deps
 	bench/run.sh quick
 
 clean:
-	rm -rf .build .tiendo
+	rm -rf .build .build-ci .tiendo
