@@ -219,6 +219,7 @@ for n in config.sizes {
             firingRate[n] = rate
             // For the next size's projection: the firing and the ceilings, without the import.
             defer { daemon.firingTimes.append((n, Clock.now() - t0 - importSeconds)) }
+            attempt("3 firing reminders N=\(sizeLabel(n))") { try daemon.reminders(n: n, reserve: reserve(after: n)) }
             guard config.wants("ceiling") else { return }
             let batch = External.daemonBatchSize()
             let raw = try External.sqliteCeiling(
