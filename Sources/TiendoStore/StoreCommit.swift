@@ -60,9 +60,8 @@ extension Store.Transaction {
                         checked_at=excluded.checked_at, next_wakeup=excluded.next_wakeup, grp=excluded.grp, stale=excluded.stale,
                         due_sig=excluded.due_sig, series=excluded.series
                     """)
-            let oldKeyByID = try db.cachedStatement(sql: "SELECT \(CountKey.columns), state, next_wakeup FROM instances WHERE id = ?")
-            let oldKeyByRowid = try db.cachedStatement(
-                sql: "SELECT \(CountKey.columns), state, next_wakeup FROM instances WHERE rowid = ?")
+            let oldKeyByID = try db.cachedStatement(sql: "SELECT \(CountKey.columns), next_wakeup FROM instances WHERE id = ?")
+            let oldKeyByRowid = try db.cachedStatement(sql: "SELECT \(CountKey.columns), next_wakeup FROM instances WHERE rowid = ?")
             var counts = CountDeltas()
             /// Instances this commit creates: they have no pending notice but those it fans out itself.
             var created = Set<String>()
@@ -106,9 +105,10 @@ extension Store.Transaction {
                     // change that keeps the next wake-up (a calendar's new dates, a reload) its entry in
                     // `instances_wakeup` — each a page of an index written to the WAL that would otherwise stay
                     // clean. (Events, whose data may change, take the upsert above.)
-                    let oldState = old.flatMap { row -> String? in row["state"] }
+                    // The old state is the count key's (state names are never empty: '' there is a NULL state),
+                    // compared byte by byte as the key is.
+                    let setState = oldKey.map { !$0.state.utf8.elementsEqual((i.state ?? "").utf8) } ?? true
                     let oldWakeup = old.flatMap { row -> Int64? in row["next_wakeup"] }
-                    let setState = old == nil || !Store.sameBytes(oldState, i.state)
                     let setWakeup = old == nil || oldWakeup != c.nextWakeup?.seconds
                     var arguments: StatementArguments = setState ? [i.state] : []
                     arguments += [
@@ -287,15 +287,6 @@ extension Store {
 
     static func updateIndex(state: Bool, wakeup: Bool, byRowid: Bool) -> Int {
         (state ? 1 : 0) | (wakeup ? 2 : 0) | (byRowid ? 4 : 0)
-    }
-
-    /// Two optional strings with the same UTF-8 bytes (as SQLite compares them; see `CountKey`).
-    static func sameBytes(_ a: String?, _ b: String?) -> Bool {
-        switch (a, b) {
-        case (nil, nil): return true
-        case (let a?, let b?): return a.utf8.elementsEqual(b.utf8)
-        default: return false
-        }
     }
 
     /// The sent watermark: every record up to this sequence number has been sent (0 before any).
