@@ -63,7 +63,7 @@ final class DeliveryScenarios {
         defer { try? FileManager.default.removeItem(atPath: "\(root)/routed") }
         let (rate, _, _, _) = try routed.firing(n: n, reserve: reserve)
         let deliveries =
-            try SQLiteReader(path: "\(root)/routed/firing-\(n)/state/tiendo.sqlite").int("SELECT count(*) FROM deliveries") ?? 0
+            try SQLiteReader(path: routed.dbPath(routed.firingDir(n))).int("SELECT count(*) FROM deliveries") ?? 0
         guard deliveries == Int64(n) else { throw BenchError("firing with routes: \(deliveries) deliveries for \(n) records") }
         if let without {
             results.add(

@@ -4,6 +4,8 @@ import Foundation
 extension DaemonScenarios {
     /// One burst of records as timed by `burst`.
     struct Burst {
+        /// The history's last sequence number before the daemon started: the burst's records come after it.
+        var baseSeq: Int64
         /// Records committed per second after the first batch, to the last one sent (NaN if there was one batch).
         var rate: Double
         var firstBatch: Int64
@@ -14,7 +16,17 @@ extension DaemonScenarios {
         var execToReady: Double
         var cpuSeconds: Double
         var peakRSS: Int
+
+        /// The result's note: the records after the first batch and the window they took, then `what` they were.
+        func note(n: Int, records: String, _ what: String) -> String {
+            rate.isNaN
+                ? "one batch: no rate between batches"
+                : "after the first batch (\(firstBatch)): \(Int64(n) - firstBatch) \(records) committed, sent and marked sent in \(String(format: "%.2f", window)) s; \(what)"
+        }
     }
+
+    /// Where the firing set of size `n` is stored, for `firing`, `reminders` and the run that removes it.
+    func firingDir(_ n: Int) -> String { "\(root)/firing-\(n)" }
 
     /// Starts tiendod on the store in `dir` at `fakeTime` and times `n` records from the first committed batch to
     /// every record committed, sent and marked sent, by polling the state database read-only every 2 ms (commits are
@@ -56,7 +68,8 @@ extension DaemonScenarios {
         let done = markedAt!
         let window = done - first
         return Burst(
-            rate: Int64(n) > firstBatch && window > 0 ? Double(Int64(n) - firstBatch) / window : .nan, firstBatch: firstBatch,
+            baseSeq: baseSeq, rate: Int64(n) > firstBatch && window > 0 ? Double(Int64(n) - firstBatch) / window : .nan,
+            firstBatch: firstBatch,
             window: window, execToFirstCommit: first - d.execTime, execToDone: done - d.execTime,
             lastCommitToMarked: done - (committedAt ?? done), execToReady: ready, cpuSeconds: ProcStatus.cpuSeconds(pid: d.pid),
             peakRSS: ProcStatus.hwm(pid: d.pid))
@@ -66,22 +79,19 @@ extension DaemonScenarios {
     /// probation ends: one transition record each) and time the records. The store stays for `reminders`.
     func firing(n: Int, reserve: Double) throws -> (rate: Double, recordBytes: Int, schema: String, importSeconds: Double) {
         if let p = projectedFiring(n) { try budget.require(p, reserve: reserve, for: "importing the firing set and firing it at N = \(n)") }
-        let dir = "\(root)/firing-\(n)"
+        let dir = firingDir(n)
         let importSeconds = try importDataset(.firing, n: n, dir: dir, record: false, reserve: reserve)
         let db = dbPath(dir)
         if c.keep {
             // For profiling by hand: the store as it was before the firing.
             try? FileManager.default.copyItem(atPath: "\(dir)/state", toPath: "\(dir)/state-before-firing")
         }
-        let reader = try SQLiteReader(path: db)
-        let baseSeq = try reader.int("SELECT max(seq) FROM history") ?? 0
         let b = try burst(dir: dir, fakeTime: Dataset.firingRestartText, n: n, reserve: reserve, what: "firing")
-        let recordBytes = Int(try reader.int("SELECT CAST(avg(length(record)) AS INTEGER) FROM history WHERE seq > \(baseSeq)") ?? 400)
+        let reader = try SQLiteReader(path: db)
+        let recordBytes = Int(try reader.int("SELECT CAST(avg(length(record)) AS INTEGER) FROM history WHERE seq > \(b.baseSeq)") ?? 400)
         results.add(
             firingLabel, n: n, firingMetric, b.rate, "/s", target: firingLabel == "3 firing" ? Target.atLeast(200_000) : nil,
-            note: b.rate.isNaN
-                ? "one batch: no rate between batches"
-                : "after the first batch (\(b.firstBatch)): \(Int64(n) - b.firstBatch) records committed, sent and marked sent in \(String(format: "%.2f", b.window)) s; one transition record per instance",
+            note: b.note(n: n, records: "records", "one transition record per instance"),
             extra: [
                 ("windowSeconds", .double(b.window)), ("firstBatchRecords", .int(Int(b.firstBatch))),
                 ("lastCommitToMarkedSeconds", .double(b.lastCommitToMarked)),
@@ -106,25 +116,22 @@ extension DaemonScenarios {
     /// working days before the deadline the transition opened) and time those N records. A reminder changes only the
     /// instance's marks and its next wake-up — the commonest fire of a ward's year.
     func reminders(n: Int, reserve: Double) throws {
-        let dir = "\(root)/firing-\(n)"
+        let dir = firingDir(n)
         let reader = try SQLiteReader(path: dbPath(dir))
         let waking = try reader.int("SELECT count(*) FROM instances WHERE next_wakeup = \(Dataset.firingReminderEpoch)") ?? 0
         guard waking == n else {
             throw BenchError("reminders: \(waking) of \(n) instances wake at \(Dataset.firingReminderText), the first reminder")
         }
-        let baseSeq = try reader.int("SELECT max(seq) FROM history") ?? 0
         let r = try burst(dir: dir, fakeTime: Dataset.firingReminderRestartText, n: n, reserve: reserve, what: "reminders")
         // Exactly one reminder per member: a second record per instance would have ended the timing early.
-        let all = try reader.int("SELECT count(*) FROM history WHERE seq > \(baseSeq)") ?? 0
-        let reminders = try reader.int("SELECT count(*) FROM history WHERE seq > \(baseSeq) AND kind = 'reminder'") ?? 0
+        let all = try reader.int("SELECT count(*) FROM history WHERE seq > \(r.baseSeq)") ?? 0
+        let reminders = try reader.int("SELECT count(*) FROM history WHERE seq > \(r.baseSeq) AND kind = 'reminder'") ?? 0
         guard all == n && reminders == n else {
             throw BenchError("reminders: \(all) records, \(reminders) of them reminders, for \(n) members")
         }
         results.add(
             "3 firing", n: n, "durable reminder records/s", r.rate, "/s",
-            note: r.rate.isNaN
-                ? "one batch: no rate between batches"
-                : "after the first batch (\(r.firstBatch)): \(Int64(n) - r.firstBatch) reminder records committed, sent and marked sent in \(String(format: "%.2f", r.window)) s; the marks and the next wake-up change, not the state",
+            note: r.note(n: n, records: "reminder records", "the marks and the next wake-up change, not the state"),
             extra: [
                 ("windowSeconds", .double(r.window)), ("firstBatchRecords", .int(Int(r.firstBatch))),
                 ("daemonCPUSeconds", .double(r.cpuSeconds)), ("execToReadySeconds", .double(r.execToReady)),

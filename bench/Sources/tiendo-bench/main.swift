@@ -213,7 +213,7 @@ for n in config.sizes {
     }
     if config.wants("firing") && !nation {
         attempt("3 firing N=\(sizeLabel(n))") {
-            defer { removeTree("\(root)/firing-\(n)") }
+            defer { removeTree(daemon.firingDir(n)) }
             let t0 = Clock.now()
             let (rate, recordBytes, schema, importSeconds) = try daemon.firing(n: n, reserve: reserve(after: n))
             firingRate[n] = rate
