@@ -13,6 +13,9 @@ VENV = .venv-test
 # programs in $(SCRATCH)/debug.
 SCRATCH ?= .build
 BIN_DIR = $(abspath $(SCRATCH))/debug
+SWIFT_BUILD = $(SWIFT) build --scratch-path $(SCRATCH)
+# The Python suites run against the programs of the debug build in $(SCRATCH).
+PYTEST = TIENDO_BIN_DIR=$(BIN_DIR) $(VENV)/bin/python -m pytest -q
 
 .PHONY: all deps web-test-deps build release lint test test-swift test-varlink test-hostile test-systemd test-delivery test-web venv \
 	run bench bench-quick clean install install-build uninstall man deb test-deb
@@ -36,10 +39,10 @@ web-test-deps:
 	$(call apt_install,$(WEB_TEST_APT_PACKAGES))
 
 build: deps
-	$(SWIFT) build --scratch-path $(SCRATCH)
+	$(SWIFT_BUILD)
 
 release: deps
-	$(SWIFT) build --scratch-path $(SCRATCH) -c release
+	$(SWIFT_BUILD) -c release
 
 test: deps lint test-swift test-varlink test-hostile test-systemd test-delivery test-web
 
@@ -49,7 +52,7 @@ lint:
 	$(SWIFT) format lint --strict --parallel --recursive Sources Tests bench/Sources Plugins
 
 test-swift: deps
-	$(SWIFT) build --scratch-path $(SCRATCH) --build-tests
+	$(SWIFT_BUILD) --build-tests
 	$(SWIFT) test --scratch-path $(SCRATCH) --skip-build
 
 # A Python venv with the independent varlink client (PyPI `varlink`) and pytest.
@@ -67,18 +70,18 @@ $(VENV)/.web-ready: $(VENV)/.ready
 
 # tiendo-web in Chromium against the real tiendod (tests/web); screenshots and files in tests/web/artifacts/.
 test-web: deps web-test-deps $(VENV)/.web-ready
-	$(SWIFT) build --scratch-path $(SCRATCH)
-	TIENDO_BIN_DIR=$(BIN_DIR) $(VENV)/bin/python -m pytest -q tests/web
+	$(SWIFT_BUILD)
+	$(PYTEST) tests/web
 
 # The control socket against the real daemon, with the independent client.
 test-varlink: deps venv
-	$(SWIFT) build --scratch-path $(SCRATCH)
-	TIENDO_BIN_DIR=$(BIN_DIR) $(VENV)/bin/python -m pytest -q tests/varlink
+	$(SWIFT_BUILD)
+	$(PYTEST) tests/varlink
 
 # Hostile definitions and text from outside through the real programs, each run under a hang guard.
 test-hostile: deps venv
-	$(SWIFT) build --scratch-path $(SCRATCH)
-	TIENDO_BIN_DIR=$(BIN_DIR) $(VENV)/bin/python -m pytest -q tests/hostile
+	$(SWIFT_BUILD)
+	$(PYTEST) tests/hostile
 
 # aiosmtpd (the SMTP server of the delivery tests) in the same venv.
 $(VENV)/.ready-delivery: $(VENV)/.ready
@@ -89,12 +92,12 @@ $(VENV)/.ready-delivery: $(VENV)/.ready
 # checking webhook signatures, msmtp as sendmail; through a real tiendod: deliveries fanned out with the records,
 # a season on a fake clock, a dead relay, dead letters, kill -9 of the sender and of tiendod, permissions.
 test-delivery: deps venv $(VENV)/.ready-delivery
-	$(SWIFT) build --scratch-path $(SCRATCH)
-	TIENDO_BIN_DIR=$(BIN_DIR) $(VENV)/bin/python -m pytest -q tests/delivery
+	$(SWIFT_BUILD)
+	$(PYTEST) tests/delivery
 
 # The units under a real journald and a real `systemd --user` manager (tests/systemd/run.sh; needs root).
 test-systemd: deps
-	$(SWIFT) build --scratch-path $(SCRATCH)
+	$(SWIFT_BUILD)
 	SCRATCH=$(SCRATCH) bash tests/systemd/run.sh
 
 # ---------------------------------------------------------------- install
@@ -124,8 +127,8 @@ WORKFLOW_ARGS = $(if $(filter /usr,$(PREFIX)),, --workflows /etc/tiendo/workflow
 # The programs as installed, and argument-parser's generate-manual tool with the same flags (its
 # `swift package generate-manual` plugin would build with other flags, and so recompile every module).
 install-build: deps
-	$(SWIFT) build --scratch-path $(SCRATCH) -c $(CONFIGURATION) $(INSTALL_BUILD_FLAGS)
-	$(SWIFT) build --scratch-path $(SCRATCH) -c $(CONFIGURATION) $(INSTALL_BUILD_FLAGS) --product generate-manual
+	$(SWIFT_BUILD) -c $(CONFIGURATION) $(INSTALL_BUILD_FLAGS)
+	$(SWIFT_BUILD) -c $(CONFIGURATION) $(INSTALL_BUILD_FLAGS) --product generate-manual
 
 # tiendoctl(1) and one page per subcommand, from the argument parser's help (with Vietnamese letters kept).
 man: install-build
