@@ -107,6 +107,14 @@ extension Daemon {
         "i\(now.seconds)-\(UInt32.random(in: 0...UInt32.max))"
     }
 
+    /// A change of the instance read as `row`: updated by its rowid, its due items rewritten only if they changed.
+    private func stored(_ change: InstanceChange, _ row: StoredInstance) -> InstanceChange {
+        var c = change
+        c.previousDueSig = row.dueSig
+        c.rowid = row.rowid > 0 ? row.rowid : nil
+        return c
+    }
+
     /// Applies an event (or `done`) now; durable before returning. An idempotency key makes it apply at most once.
     public func sendEvent(
         id: String, event: String, data: [(String, JSON)], idempotencyKey: String?, actor: Int?, actorName: String? = nil
@@ -142,15 +150,19 @@ extension Daemon {
         let result = engine.send(&inst, event: event, data: data, at: now, actor: actor, counter: self)
         switch result {
         case .success(let records):
+            // An event that carries no data (most do not) leaves the stored data text and group as they are.
             try persist(
-                [change(inst, def: def, stale: row.stale)], Daemon.attribute(records, to: actorName),
+                [stored(change(inst, def: def, stale: row.stale, dataUnchanged: inst.data == row.instance.data), row)],
+                Daemon.attribute(records, to: actorName),
                 idempotency: idempotencyKey.map { [(id, $0, "ok")] } ?? [])
             return StoredInstance(instance: inst, stale: row.stale, rowid: row.rowid)
         case .failure(let e):
             // Keep what the advance did and the rejection in history; the event itself changed nothing.
             var advanced = row.instance
             let pre = engine.advanceFully(&advanced, to: now)
-            try persist([change(advanced, def: def, stale: row.stale)], pre + Daemon.attribute(e.record.map { [$0] } ?? [], to: actorName))
+            try persist(
+                [stored(change(advanced, def: def, stale: row.stale, dataUnchanged: true), row)],
+                pre + Daemon.attribute(e.record.map { [$0] } ?? [], to: actorName))
             throw Daemon.map(e)
         }
     }

@@ -72,6 +72,15 @@ extension Store.Transaction {
                     INSERT INTO due_items(instance, deadline, workflow, grp, state, milestone, title, due, due_end, occurrence,
                         provisional) VALUES (?,?,?,?,?,?,?,?,?,?,?)
                     """)
+            func replaceDueItems(_ c: InstanceChange) throws {
+                try deleteDue.execute(arguments: [c.instance.id])
+                for d in c.dueItems {
+                    try insertDue.execute(arguments: [
+                        d.instance, d.deadline, d.workflow, d.group, d.state, d.milestone, d.title, d.due, d.dueEnd.seconds,
+                        d.occurrence, d.provisional ? 1 : 0,
+                    ])
+                }
+            }
             for c in changes {
                 let i = c.instance
                 let old =
@@ -93,44 +102,47 @@ extension Store.Transaction {
                             workflow: oldKey.workflow, digest: i.digest, stale: c.stale, state: i.state ?? "", group: oldKey.group,
                             completed: i.completed))
                 }
-                if let data = c.dataJSON {
+                guard let oldKey else {
+                    // A new instance (an update that finds no row, without data, changes nothing).
+                    guard let data = c.dataJSON else { continue }
                     try upsert.execute(arguments: [
                         i.id, i.workflow, i.state, data, i.startedAt.seconds, i.enteredAt.seconds, Store.encodeMap(i.done),
                         i.completed ? 1 : 0, i.digest, Store.encodeMap(i.marks), i.checkedAt.seconds, c.nextWakeup?.seconds, c.group,
                         c.stale ? 1 : 0, c.dueSig, SeriesState.encode(i.series),
                     ])
-                } else {
-                    // A column left out of SET leaves its index alone: a reminder or an overdue notice (the state
-                    // kept) does not delete and re-insert the instance's entry in `instances_workflow_state`, nor a
-                    // change that keeps the next wake-up (a calendar's new dates, a reload) its entry in
-                    // `instances_wakeup` — each a page of an index written to the WAL that would otherwise stay
-                    // clean. (Events, whose data may change, take the upsert above.)
-                    // The old state is the count key's (state names are never empty: '' there is a NULL state),
-                    // compared byte by byte as the key is.
-                    let setState = oldKey.map { !$0.state.utf8.elementsEqual((i.state ?? "").utf8) } ?? true
-                    let oldWakeup = old.flatMap { row -> Int64? in row["next_wakeup"] }
-                    let setWakeup = old == nil || oldWakeup != c.nextWakeup?.seconds
-                    var arguments: StatementArguments = setState ? [i.state] : []
-                    arguments += [
-                        i.enteredAt.seconds, Store.encodeMap(i.done), i.completed ? 1 : 0, i.digest, Store.encodeMap(i.marks),
-                        i.checkedAt.seconds,
-                    ]
-                    if setWakeup { arguments += [c.nextWakeup?.seconds] }
-                    arguments += [c.stale ? 1 : 0, c.dueSig, SeriesState.encode(i.series)]
-                    if let rowid = c.rowid { arguments += [rowid] } else { arguments += [i.id] }
-                    try db.cachedStatement(
-                        sql: Store.updateSQL[Store.updateIndex(state: setState, wakeup: setWakeup, byRowid: c.rowid != nil)]
-                    )
-                    .execute(arguments: arguments)
+                    if c.previousDueSig == c.dueSig { continue }
+                    try replaceDueItems(c)
+                    continue
                 }
+                // An instance stored before. A column left out of SET leaves its index alone: a reminder or an
+                // overdue notice (the state kept) does not delete and re-insert the instance's entry in
+                // `instances_workflow_state`, a change that keeps the next wake-up (a calendar's new dates, a reload)
+                // its entry in `instances_wakeup`, an event that keeps the group its entry in `instances_grp` — each a
+                // page of an index written to the WAL that would otherwise stay clean. The workflow, the id and the
+                // start never change. The old state and group are the count key's (state names are never empty: ''
+                // there is a NULL state, and a NULL group is stored as ''), compared byte by byte as the key is.
+                let setState = !oldKey.state.utf8.elementsEqual((i.state ?? "").utf8)
+                let oldWakeup = old.flatMap { row -> Int64? in row["next_wakeup"] }
+                let setWakeup = oldWakeup != c.nextWakeup?.seconds
+                let setGroup = c.dataJSON != nil && !oldKey.group.utf8.elementsEqual((c.group ?? "").utf8)
+                var arguments: StatementArguments = setState ? [i.state] : []
+                if let data = c.dataJSON { arguments += [data] }
+                if setGroup { arguments += [c.group] }
+                arguments += [
+                    i.enteredAt.seconds, Store.encodeMap(i.done), i.completed ? 1 : 0, i.digest, Store.encodeMap(i.marks),
+                    i.checkedAt.seconds,
+                ]
+                if setWakeup { arguments += [c.nextWakeup?.seconds] }
+                arguments += [c.stale ? 1 : 0, c.dueSig, SeriesState.encode(i.series)]
+                if let rowid = c.rowid { arguments += [rowid] } else { arguments += [i.id] }
+                try db.cachedStatement(
+                    sql: Store.updateSQL[
+                        Store.updateIndex(
+                            state: setState, wakeup: setWakeup, data: c.dataJSON != nil, group: setGroup, byRowid: c.rowid != nil)]
+                )
+                .execute(arguments: arguments)
                 if c.previousDueSig == c.dueSig { continue }
-                try deleteDue.execute(arguments: [i.id])
-                for d in c.dueItems {
-                    try insertDue.execute(arguments: [
-                        d.instance, d.deadline, d.workflow, d.group, d.state, d.milestone, d.title, d.due, d.dueEnd.seconds,
-                        d.occurrence, d.provisional ? 1 : 0,
-                    ])
-                }
+                try replaceDueItems(c)
             }
             try counts.apply(db)
             let insertRecord = try db.cachedStatement(
@@ -275,18 +287,19 @@ struct CountDeltas {
 }
 
 extension Store {
-    /// The UPDATEs of a stepped instance, with `state` and `next_wakeup` in the SET list only when they change, by
-    /// rowid or by id: eight statements, made once, indexed by `updateIndex`.
-    static let updateSQL: [String] = (0..<8).map { i in
-        let (state, wakeup, byRowid) = (i & 1 != 0, i & 2 != 0, i & 4 != 0)
+    /// The UPDATEs of a stored instance: `state`, `next_wakeup` and `grp` in the SET list only when they change,
+    /// `data` only when the change carries it, by rowid or by id; 32 statements made once, indexed by `updateIndex`.
+    static let updateSQL: [String] = (0..<32).map { i in
+        let (state, wakeup, byRowid, data, group) = (i & 1 != 0, i & 2 != 0, i & 4 != 0, i & 8 != 0, i & 16 != 0)
         return """
-            UPDATE instances SET \(state ? "state=?, " : "")entered_at=?, done=?, completed=?, digest=?, marks=?, checked_at=?,
-                \(wakeup ? "next_wakeup=?, " : "")stale=?, due_sig=?, series=? WHERE \(byRowid ? "rowid" : "id")=?
+            UPDATE instances SET \(state ? "state=?, " : "")\(data ? "data=?, " : "")\(group ? "grp=?, " : "")entered_at=?, done=?,
+                completed=?, digest=?, marks=?, checked_at=?, \(wakeup ? "next_wakeup=?, " : "")stale=?, due_sig=?, series=?
+                WHERE \(byRowid ? "rowid" : "id")=?
             """
     }
 
-    static func updateIndex(state: Bool, wakeup: Bool, byRowid: Bool) -> Int {
-        (state ? 1 : 0) | (wakeup ? 2 : 0) | (byRowid ? 4 : 0)
+    static func updateIndex(state: Bool, wakeup: Bool, data: Bool = false, group: Bool = false, byRowid: Bool) -> Int {
+        (state ? 1 : 0) | (wakeup ? 2 : 0) | (byRowid ? 4 : 0) | (data ? 8 : 0) | (group ? 16 : 0)
     }
 
     /// The sent watermark: every record up to this sequence number has been sent (0 before any).

@@ -59,12 +59,12 @@ public struct InstanceChange: Sendable {
     public var nextWakeup: Instant?
     public var dueItems: [DueRow]
     public var stale: Bool
-    /// The data as JSON, or nil when the stored row's data and group are unchanged (timer firing).
+    /// The data as JSON, or nil when the stored row's data and group are unchanged (timer firing, an event without data).
     public var dataJSON: String?
     /// The signature of the stored due items when known: equal to `dueSig`, they are not rewritten.
     public var previousDueSig: Int64?
     public var dueSig: Int64
-    /// The stored row's rowid when known (timer firing), for a cheaper update.
+    /// The stored row's rowid when known (timer firing, events), for a cheaper update.
     public var rowid: Int64?
     public init(
         instance: Instance, group: String?, nextWakeup: Instant?, dueItems: [DueRow], stale: Bool, dataJSON: String?,

@@ -46,12 +46,14 @@ struct StoreCountsTests {
         defer { removeTemporaryDirectory(dir) }
         let store = try Store(path: dir + "/tiendo.sqlite")
         let t = Instant(seconds: 1_804_438_800)
-        func step(state: String?, wakeup: Int64?, mark: String, data: String? = nil, byRowid: Bool = false) throws {
+        func step(
+            state: String?, wakeup: Int64?, mark: String, data: String? = nil, group: String = "g", byRowid: Bool = false
+        ) throws {
             let inst = Instance(
                 id: "w/a", workflow: "w", data: [:], state: state, startedAt: t, enteredAt: t, digest: "d",
                 marks: [mark: t], checkedAt: t, series: [:])
             var c = InstanceChange(
-                instance: inst, group: "g", nextWakeup: wakeup.map { t.adding(seconds: $0) }, dueItems: [], stale: false,
+                instance: inst, group: group, nextWakeup: wakeup.map { t.adding(seconds: $0) }, dueItems: [], stale: false,
                 dataJSON: data)
             if byRowid { c.rowid = try store.read { try Int64.fetchOne($0, sql: "SELECT rowid FROM instances WHERE id = 'w/a'") } }
             try store.write { try $0.commit(changes: [c], records: []) }
@@ -74,20 +76,20 @@ struct StoreCountsTests {
         func expectIntact() throws {
             #expect(try store.read { try String.fetchAll($0, sql: "PRAGMA integrity_check") } == ["ok"])
         }
-        func count(_ state: String) throws -> Int {
-            try store.write { try $0.count(workflow: "w", states: [state], group: "g", groupField: true) }
+        func count(_ state: String, group: String = "g") throws -> Int {
+            try store.write { try $0.count(workflow: "w", states: [state], group: group, groupField: true) }
         }
-        // Which of the two columns each UPDATE named in its SET list: `AFTER UPDATE OF` triggers fire only then,
-        // whatever the values (temporary, on the store's one writing connection).
+        // Which columns each UPDATE named in its SET list: `AFTER UPDATE OF` triggers fire only then, whatever the
+        // values (temporary, on the store's one writing connection).
         try store.write { (db: Database) in
-            try db.execute(
-                sql: """
-                    CREATE TEMP TABLE set_columns(col TEXT);
-                    CREATE TEMP TRIGGER set_state AFTER UPDATE OF state ON main.instances
-                        BEGIN INSERT INTO set_columns VALUES ('state'); END;
-                    CREATE TEMP TRIGGER set_wakeup AFTER UPDATE OF next_wakeup ON main.instances
-                        BEGIN INSERT INTO set_columns VALUES ('next_wakeup'); END;
-                    """)
+            try db.execute(sql: "CREATE TEMP TABLE set_columns(col TEXT)")
+            for column in ["state", "next_wakeup", "data", "grp", "workflow", "started_at"] {
+                try db.execute(
+                    sql: """
+                        CREATE TEMP TRIGGER set_\(column) AFTER UPDATE OF \(column) ON main.instances
+                            BEGIN INSERT INTO set_columns VALUES ('\(column)'); END;
+                        """)
+            }
         }
         func setColumns() throws -> Set<String> {
             try store.write { (db: Database) in
@@ -137,20 +139,110 @@ struct StoreCountsTests {
         #expect(try setColumns() == ["state"])
         #expect(try count("moi") == 1 && count("xong") == 0)
         try expectIntact()
+
+        // An event that carries data in the same group: the data named, not the group, the workflow or the start.
+        try step(state: "moi", wakeup: 50, mark: "m7", data: #"{"x":1}"#)
+        #expect(try setColumns() == ["data"])
+        // One that moves the instance to another group: the group named too, and counted there.
+        try step(state: "xong", wakeup: 50, mark: "m8", data: #"{"x":2}"#, group: "h", byRowid: true)
+        #expect(try setColumns() == ["state", "data", "grp"])
+        #expect(try count("moi") == 0 && count("xong") == 0 && count("xong", group: "h") == 1)
+        let stored = try store.read { try Row.fetchOne($0, sql: "SELECT data, grp FROM instances WHERE id = 'w/a'")! }
+        #expect(stored[0] as String == #"{"x":2}"# && stored[1] as String == "h")
+        #expect(
+            try store.read {
+                try String.fetchAll($0, sql: "SELECT id FROM instances INDEXED BY instances_grp WHERE grp = 'h'")
+            } == ["w/a"])
+        // Without data the group stays, whatever the change says it is (the data it comes from did not change).
+        try step(state: "xong", wakeup: 50, mark: "m9", group: "g")
+        #expect(try setColumns() == [])
+        #expect(try count("xong", group: "h") == 1 && count("xong") == 0)
+        try expectIntact()
     }
 
-    @Test("the eight UPDATE statements: placeholders for the columns each names, by rowid or by id")
+    @Test("an event without data leaves the stored data as it was; one that moves the group is counted where it went")
+    func eventDataAndGroups() throws {
+        let (d, dir) = try StoreViewsTests.populated()
+        defer { removeTemporaryDirectory(dir) }
+        func stored(_ id: String) throws -> (data: String, group: String?, state: String?) {
+            try d.store.read { db in
+                let r = try #require(
+                    try Row.fetchOne(db, sql: "SELECT data, grp, state FROM instances WHERE id = ?", arguments: [id]))
+                return (r[0], r[1], r[2])
+            }
+        }
+        func count(_ group: String, _ state: String) throws -> Int {
+            try d.store.write { try $0.count(workflow: "dang-vien-du-bi", states: [state], group: group, groupField: true) }
+        }
+        let (g1, g6) = ("Chi bộ Khu dân cư số 1", "Chi bộ Khu dân cư số 6")
+        // Which of the data columns the daemon's UPDATEs name (temporary triggers on its one writing connection).
+        try d.store.write { (db: Database) in
+            try db.execute(sql: "CREATE TEMP TABLE set_columns(col TEXT)")
+            for column in ["data", "grp", "workflow"] {
+                try db.execute(
+                    sql: """
+                        CREATE TEMP TRIGGER set_\(column) AFTER UPDATE OF \(column) ON main.instances
+                            BEGIN INSERT INTO set_columns VALUES ('\(column)'); END;
+                        """)
+            }
+        }
+        func setColumns() throws -> Set<String> {
+            try d.store.write { (db: Database) in
+                defer { try? db.execute(sql: "DELETE FROM set_columns") }
+                return Set(try String.fetchAll(db, sql: "SELECT col FROM set_columns"))
+            }
+        }
+
+        // dv3 waits for a second vote; recognised without data, its data text stays byte for byte.
+        let before = try stored("dang-vien-du-bi/dv3")
+        #expect(before.state == "cho-xet-lai")
+        _ = try d.sendEvent(id: "dang-vien-du-bi/dv3", event: "cong-nhan", data: [], idempotencyKey: nil, actor: nil)
+        let after = try stored("dang-vien-du-bi/dv3")
+        #expect(after.state == "chinh-thuc" && after.data == before.data && after.group == before.group)
+        #expect(try setColumns() == [])
+
+        // dv5 (chi bộ số 6) is voted on with its chi bộ corrected to số 1 in the same event.
+        let dv5 = try stored("dang-vien-du-bi/dv5")
+        #expect(dv5.state == "cho-xet" && dv5.group == g6)
+        let (waiting6, again1) = (try count(g6, "cho-xet"), try count(g1, "cho-xet-lai"))
+        _ = try d.sendEvent(
+            id: "dang-vien-du-bi/dv5", event: "bieu-quyet",
+            data: [("so_dang_vien_chinh_thuc", .int(30)), ("so_tan_thanh", .int(10)), ("chi_bo", .string(g1))],
+            idempotencyKey: nil, actor: nil)
+        let moved = try stored("dang-vien-du-bi/dv5")
+        #expect(moved.state == "cho-xet-lai" && moved.group == g1)
+        #expect(try setColumns() == ["data", "grp"])
+        let data = try #require(try JSON.parse(moved.data).objectValue)
+        #expect(data.first { $0.0 == "chi_bo" }?.1 == .string(g1) && data.first { $0.0 == "so_tan_thanh" }?.1 == .int(10))
+        #expect(try count(g6, "cho-xet") == waiting6 - 1 && count(g1, "cho-xet-lai") == again1 + 1)
+        let inGroup = try d.store.read {
+            try String.fetchAll($0, sql: "SELECT id FROM instances INDEXED BY instances_grp WHERE grp = ?", arguments: [g1])
+        }
+        #expect(inGroup.contains("dang-vien-du-bi/dv5"))
+        #expect(try d.store.read { try String.fetchAll($0, sql: "PRAGMA integrity_check") } == ["ok"])
+    }
+
+    @Test("the 32 UPDATE statements: placeholders for the columns each names, by rowid or by id")
     func updateStatements() {
+        var seen = Set<Int>()
         for state in [false, true] {
             for wakeup in [false, true] {
-                for byRowid in [false, true] {
-                    let sql = Store.updateSQL[Store.updateIndex(state: state, wakeup: wakeup, byRowid: byRowid)]
-                    #expect(sql.contains(" state=?") == state && sql.contains("next_wakeup=?") == wakeup)
-                    #expect(sql.hasSuffix(byRowid ? "WHERE rowid=?" : "WHERE id=?"))
-                    // Ten arguments always (nine columns and the row), one more for each of the two.
-                    #expect(sql.filter { $0 == "?" }.count == 10 + (state ? 1 : 0) + (wakeup ? 1 : 0))
+                for data in [false, true] {
+                    for group in [false, true] {
+                        for byRowid in [false, true] {
+                            let i = Store.updateIndex(state: state, wakeup: wakeup, data: data, group: group, byRowid: byRowid)
+                            seen.insert(i)
+                            let sql = Store.updateSQL[i]
+                            #expect(sql.contains(" state=?") == state && sql.contains("next_wakeup=?") == wakeup)
+                            #expect(sql.contains(" data=?") == data && sql.contains(" grp=?") == group)
+                            #expect(sql.hasSuffix(byRowid ? "WHERE rowid=?" : "WHERE id=?"))
+                            // Ten arguments always (nine columns and the row), one more for each of the four.
+                            #expect(sql.filter { $0 == "?" }.count == 10 + [state, wakeup, data, group].filter { $0 }.count)
+                        }
+                    }
                 }
             }
         }
+        #expect(seen.count == Store.updateSQL.count)
     }
 }
