@@ -115,6 +115,8 @@ public final class Daemon: InstanceCounter {
     var statusDirty = true
     /// The event loop's pacing of status writes and its degraded mode (`EventLoop`).
     var loopStatus = LoopStatus()
+    /// The catch-up being summed for its summary (`tallyCatchUp`), nil when none is.
+    var catchUp: CatchUpTally?
     public internal(set) var lastNow: Instant
     /// The last record emitted whose sequence number is not yet the stored sent watermark; written by the next
     /// write transaction or when the loop goes idle.

@@ -10,23 +10,36 @@ extension Daemon {
         public var records = 0
         public var late = 0
         public var maxLate = 0
-        /// Instances still due after the tick (a bounded catch-up goes on at the next wake-up), and since when.
+        /// Instances still due after the tick (a bounded catch-up goes on at the next wake-up), and since when;
+        /// counted when the tick fired late items and went through.
         public var behind = 0
         public var behindSince: Instant?
+        /// False when the tick stopped at its time bound with more due: the next turn goes on.
+        public var complete = true
     }
 
-    /// Fires everything due at or before `now` in bounded batches: one transaction per batch, records committed
-    /// before they are emitted and marked sent after.
+    /// Fires what is due at or before `now` in batches: one transaction per batch, records committed before they
+    /// are emitted and marked sent after. With `within`, stops after the first batch that ends that many seconds
+    /// after the start while more is due (`complete` false), so that a long catch-up (the nation's 08:00, or days
+    /// of downtime: five minutes for 10^6 records on a slow host) leaves the loop between batches to answer
+    /// requests and signals; the loop's timer, armed at a wake-up already past, brings it back at once. Each batch
+    /// calls `heartbeat` (the watchdog, or more start-up time from the service manager).
     @discardableResult
-    public func tick(now: Instant) throws -> TickResult {
+    public func tick(now: Instant, within seconds: Double? = nil) throws -> TickResult {
         var result = TickResult()
         lastNow = now
+        let deadline = seconds.map { DaemonClock.monotonic() + $0 }
         while true {
             // The due rows are read in the transaction that writes their step: nothing changes them in between.
             let (stored, count) = try transact { tx in try fire(tx, now: now, result: &result) }
             send(stored)
+            heartbeat()
             if count > 0 { statusDirty = true }
             if count < options.batchSize { break }
+            if let deadline, DaemonClock.monotonic() >= deadline {
+                result.complete = false
+                return result
+            }
         }
         if result.late > 0 { (result.behind, result.behindSince) = try store.behind(upTo: now) }
         return result
@@ -189,9 +202,43 @@ extension Daemon {
     /// Rows of the outbox read and sent at a time by `flushOutbox`.
     static let outboxBatch = 5000
 
-    /// A catch-up summary (MESSAGE_ID catch-up) when a tick fired late items: how many, how late the latest, and
-    /// what is still behind (a bounded catch-up goes on at once, at the next wake-up).
-    public func reportCatchUp(_ r: TickResult, reason: String) {
+    /// Catch-up summaries (MESSAGE_ID catch-up): the late items of consecutive ticks are summed until a tick goes
+    /// through, then said once, so a catch-up spread over many time-bounded ticks is one message, with one more a
+    /// minute while it lasts (saying what is still behind). `reason` is the first tick's: a catch-up that began at
+    /// start-up keeps saying so.
+    public func tallyCatchUp(_ r: TickResult, reason: String) {
+        let now = DaemonClock.monotonic()
+        if r.late > 0 {
+            var t = catchUp ?? CatchUpTally(reason: reason, since: now)
+            t.late += r.late
+            t.maxLate = max(t.maxLate, r.maxLate)
+            catchUp = t
+        }
+        guard var t = catchUp else { return }
+        var summary = TickResult()
+        (summary.late, summary.maxLate) = (t.late, t.maxLate)
+        if r.complete {
+            (summary.behind, summary.behindSince) = (r.behind, r.behindSince)
+            reportCatchUp(summary, reason: t.reason)
+            catchUp = nil
+        } else if now - t.since >= Daemon.catchUpReportSeconds {
+            do {
+                (summary.behind, summary.behindSince) = try store.behind(upTo: lastNow)
+            } catch {
+                log.error("Không đếm được các hồ sơ còn chờ bù: \(error)")
+            }
+            reportCatchUp(summary, reason: t.reason)
+            (t.late, t.maxLate, t.since) = (0, 0, now)
+            catchUp = t
+        }
+    }
+
+    /// How often a catch-up that goes on is summarised.
+    static let catchUpReportSeconds = 60.0
+
+    /// A catch-up summary: how many late items, how late the latest, and what is still behind (a bounded catch-up
+    /// goes on at once, at the next wake-up).
+    func reportCatchUp(_ r: TickResult, reason: String) {
         guard r.late > 0 else { return }
         var text = "Bù \(Daemon.thousands(r.late)) việc trễ hạn \(reason) (nhiều nhất \(Messages.lateness(seconds: r.maxLate)))"
         var fields = [("TIENDO_LATE_ITEMS", String(r.late)), ("TIENDO_MAX_LATE_SEC", String(r.maxLate))]
@@ -204,4 +251,12 @@ extension Daemon {
         }
         log.warning("\(text)", metadata: .event(.catchUp, fields))
     }
+}
+
+/// A catch-up's late items summed over its ticks, since its first or its last summary.
+struct CatchUpTally {
+    var reason: String
+    var since: Double
+    var late = 0
+    var maxLate = 0
 }

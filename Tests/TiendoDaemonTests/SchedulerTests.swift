@@ -13,8 +13,11 @@ import class GRDB.DatabaseQueue
     /// Keeps what the daemon emits, in order; while `refusing`, takes nothing and says so (journald gone).
     final class CapturingSink: RecordSink, LogWriter {
         private let kept = Mutex<[Record]>([])
+        private let logged = Mutex<[String]>([])
         private let refuses = Mutex(false)
         var records: [Record] { kept.withLock { $0 } }
+        /// The daemon's own messages, in order.
+        var messages: [String] { logged.withLock { $0 } }
         var refusing: Bool {
             get { refuses.withLock { $0 } }
             set { refuses.withLock { $0 = newValue } }
@@ -24,7 +27,9 @@ import class GRDB.DatabaseQueue
             kept.withLock { $0 += records }
             return true
         }
-        func log(_ priority: Int, _ message: String, event: DaemonEvent?, fields: [(String, String)], code: CodeLocation?) {}
+        func log(_ priority: Int, _ message: String, event: DaemonEvent?, fields: [(String, String)], code: CodeLocation?) {
+            logged.withLock { $0.append(message) }
+        }
     }
 
     static let workflow = """
@@ -51,8 +56,9 @@ import class GRDB.DatabaseQueue
         let sink: CapturingSink
         let dir: String
 
-        init(at start: String, importRecordsInMemory: Int? = nil) throws {
-            let (dir, options) = try Fixture.directory(importRecordsInMemory: importRecordsInMemory)
+        init(at start: String, importRecordsInMemory: Int? = nil, batchSize: Int? = nil) throws {
+            var (dir, options) = try Fixture.directory(importRecordsInMemory: importRecordsInMemory)
+            if let batchSize { options.batchSize = batchSize }
             self.dir = dir
             time = ManualTime(try #require(Zone.vietnam.parseInstant(start)))
             sink = CapturingSink()
@@ -145,6 +151,37 @@ import class GRDB.DatabaseQueue
         // The next wake-up is tomorrow's repetition, after now.
         let wake = try #require(try f.daemon.store.nextWakeup())
         #expect(wake > f.time.now && wake.seconds <= f.time.now.seconds + 86_400)
+    }
+
+    @Test("a catch-up bounded in time: a batch a tick, a heartbeat a batch, every notice once, one summary at the end")
+    func boundedTicks() throws {
+        let f = try Fixture(at: "2027-03-01T08:00:00+07:00", batchSize: 10)
+        defer { removeTemporaryDirectory(f.dir) }
+        for i in 0..<35 {
+            _ = try f.daemon.startInstance(
+                workflow: "han-thu", key: "k\(i)", data: [("han", .string(CivilDate(2027, 3, 2 + i % 20).iso))], actor: nil)
+        }
+        let beats = Mutex(0)
+        f.daemon.heartbeat = { beats.withLock { $0 += 1 } }
+        f.time.advance(seconds: 40 * 86_400 + 3 * 3600)
+        let before = f.sink.records.count
+        var ticks: [Daemon.TickResult] = []
+        // A bound already passed: each tick stops after its first batch while more is due.
+        while ticks.count < 10 {
+            let r = try f.daemon.tick(now: f.daemon.clock.now(), within: 0)
+            ticks.append(r)
+            f.daemon.tallyCatchUp(r, reason: "khi thức dậy")
+            if r.complete { break }
+        }
+        #expect(ticks.map(\.complete) == [false, false, false, true])
+        #expect(ticks.map(\.records) == [10, 10, 10, 5])
+        #expect(beats.withLock { $0 } == 4)
+        let fired = Array(f.sink.records.dropFirst(before))
+        #expect(fired.count == 35 && fired.allSatisfy { $0.kind == .overdue })
+        #expect(Set(fired.compactMap(\.instance)).count == 35, "each case once")
+        let summaries = f.sink.messages.filter { $0.hasPrefix("Bù ") }
+        #expect(summaries == ["Bù 35 việc trễ hạn khi thức dậy (nhiều nhất trễ 3 giờ)"], "\(summaries)")
+        #expect(try f.tick().isEmpty)
     }
 
     @Test(

@@ -205,6 +205,11 @@ extension DaemonScenarios {
             // Up to three records per due instance (a reminder, an overdue notice, a transition), and the start-up.
             try budget.require(60 + 3 * Double(due) / rate, reserve: reserve, for: "the catch-up firing at N = \(n)")
         }
+        if c.keep {
+            // For profiling by hand: the store as it was before the catch-up, and when to start a daemon on it.
+            try? FileManager.default.copyItem(atPath: "\(dir)/state", toPath: "\(dir)/state-before-catch-up")
+            try? zone.iso(at).write(toFile: "\(dir)/catch-up-at", atomically: true, encoding: .utf8)
+        }
         let b = try burst(dir: dir, fakeTime: zone.iso(at), until: .caughtUp(epoch: at.seconds), reserve: reserve, what: "catch-up")
         let kinds = try reader.strings(
             "SELECT kind || ' ' || count(*) FROM history WHERE seq > \(b.baseSeq) GROUP BY kind ORDER BY count(*) DESC")
