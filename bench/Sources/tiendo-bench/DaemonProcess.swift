@@ -74,6 +74,25 @@ final class NotifyListener: @unchecked Sendable {
         return messages.filter { $0.time >= since && $0.text.contains(needle) }.count
     }
 
+    /// The longest time between `from` and `to` in which no message told the service manager the daemon lives on
+    /// (`WATCHDOG=1`, `EXTEND_TIMEOUT_USEC=`, `READY=1`): what a watchdog or a start timeout shorter than it would
+    /// have killed.
+    func longestSilence(from: Double, to: Double) -> Double {
+        cond.lock()
+        let times = messages.filter { m in
+            m.time > from && m.time < to
+                && m.text.split(separator: "\n").contains { $0 == "WATCHDOG=1" || $0 == "READY=1" || $0.hasPrefix("EXTEND_TIMEOUT_USEC=") }
+        }.map(\.time)
+        cond.unlock()
+        var longest = 0.0
+        var last = from
+        for t in times + [to] {
+            longest = max(longest, t - last)
+            last = t
+        }
+        return longest
+    }
+
     func close() {
         cond.lock()
         closed = true
