@@ -226,8 +226,9 @@ for n in config.sizes {
         }
     }
     let dir = "\(root)/province-\(n)"
-    /// At the nation's size the firing is the daemon catching up on the imported store (`catchUp`).
-    let catchUp = nation && config.wants("firing")
+    /// At the nation's size the firing is the daemon catching up on the imported store (`catchUp`); the quick run
+    /// does that too at its largest size, so that every scenario runs there.
+    let catchUp = (nation || (config.mode == "quick" && n == config.sizes.max())) && config.wants("firing")
     /// What the firing after the import is projected to need: the firing set's import and burst, or the catch-up.
     func firingReserve() -> Double {
         guard config.wants("firing") else { return 0 }
