@@ -37,7 +37,11 @@ public struct DaemonOptions: Sendable {
     /// The program's version (`TiendoVersion.string`), shown by GetStatus, GetInfo and the status files.
     public var version: String
     public var synchronous: String = "FULL"
+    /// Instances fired per transaction.
     public var batchSize = 5000
+    /// How long one turn of the loop (and the start-up) fires before it answers what waits — requests, signals —
+    /// and goes on at the next turn (`Daemon.tick(now:within:)`).
+    public var tickSeconds = 1.0
     /// An import whose records are at most this many keeps them in memory and emits them after its commit; a
     /// larger one reads them back from the outbox in pages, so memory stays flat.
     public var importRecordsInMemory = 50_000

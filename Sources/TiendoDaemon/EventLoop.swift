@@ -213,7 +213,7 @@ public final class EventLoop: Sendable {
     func fire(_ daemon: Daemon) {
         let now = daemon.clock.now()
         do {
-            let r = try daemon.tick(now: now, within: EventLoop.tickSeconds)
+            let r = try daemon.tick(now: now, within: daemon.options.tickSeconds)
             if daemon.loopStatus.degraded != nil {
                 daemon.log.notice("Đã ghi lại được vào cơ sở dữ liệu; hết chế độ suy giảm", metadata: .event(.lifecycle))
                 daemon.loopStatus.degraded = nil
@@ -239,9 +239,6 @@ public final class EventLoop: Sendable {
             fed = DaemonClock.monotonic()
         }
     }
-
-    /// How long one turn fires before it answers what waits (requests, signals) and goes on at the next turn.
-    public static let tickSeconds = 1.0
 
     /// How often records held back in the outbox (journald refused one) are tried again at most.
     static let outboxRetrySeconds = 2.0

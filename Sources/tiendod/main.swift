@@ -86,6 +86,9 @@ struct Tiendod: ParsableCommand {
         if let v = ProcessInfo.processInfo.environment["TIENDO_INLINE_CHECK_BYTES"], let n = Int64(v), n >= 0 {
             options.inlineIntegrityCheckBytes = n
         }
+        // Tests make a small catch-up span many batches and turns (README, Extensions).
+        if let v = ProcessInfo.processInfo.environment["TIENDO_BATCH_SIZE"], let n = Int(v), n >= 1 { options.batchSize = n }
+        if let v = ProcessInfo.processInfo.environment["TIENDO_TICK_SECONDS"], let s = Double(v), s >= 0 { options.tickSeconds = s }
 
         let daemon: Daemon
         do {
@@ -111,7 +114,7 @@ struct Tiendod: ParsableCommand {
             if resent > 0 { log.notice("Đã gửi lại \(resent) bản ghi đã lưu nhưng chưa gửi ở lần chạy trước") }
             // What fell due while the daemon was stopped: a second of it here, the rest from the loop, which
             // answers requests between its batches (READY=1 does not wait for a long catch-up).
-            let r = try daemon.tick(now: clock.now(), within: EventLoop.tickSeconds)
+            let r = try daemon.tick(now: clock.now(), within: options.tickSeconds)
             daemon.tallyCatchUp(r, reason: "sau thời gian daemon ngừng chạy")
         } catch {
             log.critical("Không xử lý được việc đến hạn khi khởi động: \(error)")

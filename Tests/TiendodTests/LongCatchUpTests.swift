@@ -55,4 +55,33 @@ struct LongCatchUpTests {
         #expect(inst?["state"]?.stringValue == "a")
         #expect(d.stop() == 0)
     }
+
+    @Test("a catch-up over many turns: a batch before READY=1, the rest after it, every transition once, one summary")
+    func manyTurns() throws {
+        let d = try startDaemon(["gio.yaml": Self.hourly], at: "2027-01-01T00:00:00+07:00", rate: 1)
+        let rows: [JSON] = (0..<300).map {
+            .object([("key", .string("x\($0)")), ("started", .string("2027-01-01T00:00:00+07:00"))])
+        }
+        _ = try d.call("ImportInstances", [("workflow", .string("gio")), ("rows", .array(rows))])
+        #expect(d.stop() == 0)
+        // Two hours down: 300 instances × 2 transitions; 10 instances a batch, and a bound already passed, so each
+        // turn fires one batch and answers what waits before the next.
+        try d.start(
+            fakeTime: "2027-01-01T02:05:00+07:00", rate: 1, env: ["TIENDO_BATCH_SIZE": "10", "TIENDO_TICK_SECONDS": "0"])
+        #expect(waitUntil(timeout: 60) { d.log.contains("Bù 600 việc trễ hạn sau thời gian daemon ngừng chạy") })
+        #expect(try d.call("GetStatus")["status"] != nil)
+        let lines = d.log.split(separator: "\n")
+        let transitions = lines.indices.filter { lines[$0].contains(" chuyển gio/") }
+        #expect(transitions.count == 600)
+        // The start-up fired one batch before saying it was ready (this start's line is the log's last), the loop
+        // the other 29 after.
+        let ready = try #require(lines.lastIndex { $0.contains("đã sẵn sàng") })
+        #expect(transitions.filter { $0 < ready }.count == 20)
+        #expect(lines.filter { $0.contains("Bù ") }.count == 1, "one summary for the whole catch-up")
+        for key in ["x0", "x150", "x299"] {
+            let done = records(try d.call("History", [("id", .string("gio/\(key)"))])).filter { $0.kind == .transition }
+            #expect(done.count == 2, "\(key): \(done.map(\.at))")
+        }
+        #expect(d.stop() == 0)
+    }
 }
