@@ -129,10 +129,8 @@ extension Daemon {
                         if !rs.isEmpty { instances += 1 }
                         rescheduled += rs
                     }
-                    var c = change(
-                        inst, def: engine.definition, engine: engine, stale: row.stale, dataUnchanged: true, previousDueSig: row.dueSig)
-                    c.rowid = row.rowid
-                    changes.append(c)
+                    changes.append(
+                        change(inst, def: engine.definition, engine: engine, stale: row.stale, dataUnchanged: true, of: row))
                 }
                 try tx.commit(changes: changes, records: rescheduled, delivery: deliveryCommit(now: now, changes: changes))
                 records += rescheduled.count

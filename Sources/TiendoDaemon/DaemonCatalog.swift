@@ -148,10 +148,11 @@ extension Daemon {
     }
 
     /// The row to store for an instance: its schedule and open deadlines, computed by `engine` (by default the
-    /// cached engine of its definition).
+    /// cached engine of its definition). With `row`, the instance as it was read: the change updates that row by its
+    /// rowid and leaves its due items alone if they did not change.
     func change(
         _ inst: Instance, def: WorkflowDefinition, engine: Engine? = nil, stale: Bool, dataUnchanged: Bool = false,
-        previousDueSig: Int64? = nil
+        of row: StoredInstance? = nil
     ) -> InstanceChange {
         let engine = engine ?? self.engine(def.digest) ?? Engine(def)
         var next = engine.nextWakeup(inst)
@@ -162,8 +163,10 @@ extension Daemon {
                 instance: inst.id, deadline: $0.key, workflow: inst.workflow, group: group, state: inst.state, milestone: $0.milestone,
                 occurrence: $0.occurrence, title: $0.title, due: $0.due, dueEnd: $0.end, provisional: $0.provisional)
         }
-        return InstanceChange(
+        var c = InstanceChange(
             instance: inst, group: group, nextWakeup: next, dueItems: due, stale: stale,
-            dataJSON: dataUnchanged ? nil : def.json(inst.data).serialized(), previousDueSig: previousDueSig)
+            dataJSON: dataUnchanged ? nil : def.json(inst.data).serialized(), previousDueSig: row?.dueSig)
+        if let row, row.rowid > 0 { c.rowid = row.rowid }
+        return c
     }
 }

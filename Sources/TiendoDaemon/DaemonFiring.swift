@@ -68,9 +68,7 @@ extension Daemon {
                 }
             }
             records += rs
-            var c = change(inst, def: def, stale: row.stale, dataUnchanged: true, previousDueSig: row.dueSig)
-            c.rowid = row.rowid
-            changes.append(c)
+            changes.append(change(inst, def: def, stale: row.stale, dataUnchanged: true, of: row))
         }
         let stored = try tx.commit(
             changes: changes, records: records, sentThrough: takeUnmarked(), delivery: deliveryCommit(now: now, changes: changes))

@@ -107,14 +107,6 @@ extension Daemon {
         "i\(now.seconds)-\(UInt32.random(in: 0...UInt32.max))"
     }
 
-    /// A change of the instance read as `row`: updated by its rowid, its due items rewritten only if they changed.
-    private func stored(_ change: InstanceChange, _ row: StoredInstance) -> InstanceChange {
-        var c = change
-        c.previousDueSig = row.dueSig
-        c.rowid = row.rowid > 0 ? row.rowid : nil
-        return c
-    }
-
     /// Applies an event (or `done`) now; durable before returning. An idempotency key makes it apply at most once.
     public func sendEvent(
         id: String, event: String, data: [(String, JSON)], idempotencyKey: String?, actor: Int?, actorName: String? = nil
@@ -152,7 +144,7 @@ extension Daemon {
         case .success(let records):
             // An event that carries no data (most do not) leaves the stored data text and group as they are.
             try persist(
-                [stored(change(inst, def: def, stale: row.stale, dataUnchanged: inst.data == row.instance.data), row)],
+                [change(inst, def: def, stale: row.stale, dataUnchanged: inst.data == row.instance.data, of: row)],
                 Daemon.attribute(records, to: actorName),
                 idempotency: idempotencyKey.map { [(id, $0, "ok")] } ?? [])
             return StoredInstance(instance: inst, stale: row.stale, rowid: row.rowid)
@@ -161,7 +153,7 @@ extension Daemon {
             var advanced = row.instance
             let pre = engine.advanceFully(&advanced, to: now)
             try persist(
-                [stored(change(advanced, def: def, stale: row.stale, dataUnchanged: true), row)],
+                [change(advanced, def: def, stale: row.stale, dataUnchanged: true, of: row)],
                 pre + Daemon.attribute(e.record.map { [$0] } ?? [], to: actorName))
             throw Daemon.map(e)
         }
