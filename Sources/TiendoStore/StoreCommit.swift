@@ -60,6 +60,7 @@ extension Store.Transaction {
                         checked_at=excluded.checked_at, next_wakeup=excluded.next_wakeup, grp=excluded.grp, stale=excluded.stale,
                         due_sig=excluded.due_sig, series=excluded.series
                     """)
+            // The old count key and, after it (column `CountKey.width`), the old wake-up.
             let oldKeyByID = try db.cachedStatement(sql: "SELECT \(CountKey.columns), next_wakeup FROM instances WHERE id = ?")
             let oldKeyByRowid = try db.cachedStatement(sql: "SELECT \(CountKey.columns), next_wakeup FROM instances WHERE rowid = ?")
             var counts = CountDeltas()
@@ -102,7 +103,36 @@ extension Store.Transaction {
                             workflow: oldKey.workflow, digest: i.digest, stale: c.stale, state: i.state ?? "", group: oldKey.group,
                             completed: i.completed))
                 }
-                guard let oldKey else {
+                if let oldKey {
+                    // An instance stored before. A column left out of SET leaves its index alone: a reminder or an
+                    // overdue notice (the state kept) does not delete and re-insert the instance's entry in
+                    // `instances_workflow_state`, a change that keeps the next wake-up (a calendar's new dates, a
+                    // reload) its entry in `instances_wakeup`, an event that keeps the group its entry in
+                    // `instances_grp` — each a page of an index written to the WAL that would otherwise stay clean.
+                    // The workflow, the id and the start never change. The old state and group are the count key's
+                    // (state names are never empty: '' there is a NULL state, and a NULL group is stored as ''),
+                    // compared byte by byte as the key is.
+                    let setState = !oldKey.state.utf8.elementsEqual((i.state ?? "").utf8)
+                    let oldWakeup: Int64? = old?[CountKey.width]
+                    let setWakeup = oldWakeup != c.nextWakeup?.seconds
+                    let setGroup = c.dataJSON != nil && !oldKey.group.utf8.elementsEqual((c.group ?? "").utf8)
+                    var arguments: StatementArguments = setState ? [i.state] : []
+                    if let data = c.dataJSON { arguments += [data] }
+                    if setGroup { arguments += [c.group] }
+                    arguments += [
+                        i.enteredAt.seconds, Store.encodeMap(i.done), i.completed ? 1 : 0, i.digest, Store.encodeMap(i.marks),
+                        i.checkedAt.seconds,
+                    ]
+                    if setWakeup { arguments += [c.nextWakeup?.seconds] }
+                    arguments += [c.stale ? 1 : 0, c.dueSig, SeriesState.encode(i.series)]
+                    if let rowid = c.rowid { arguments += [rowid] } else { arguments += [i.id] }
+                    try db.cachedStatement(
+                        sql: Store.updateSQL[
+                            Store.updateIndex(
+                                state: setState, wakeup: setWakeup, data: c.dataJSON != nil, group: setGroup, byRowid: c.rowid != nil)]
+                    )
+                    .execute(arguments: arguments)
+                } else {
                     // A new instance (an update that finds no row, without data, changes nothing).
                     guard let data = c.dataJSON else { continue }
                     try upsert.execute(arguments: [
@@ -110,37 +140,7 @@ extension Store.Transaction {
                         i.completed ? 1 : 0, i.digest, Store.encodeMap(i.marks), i.checkedAt.seconds, c.nextWakeup?.seconds, c.group,
                         c.stale ? 1 : 0, c.dueSig, SeriesState.encode(i.series),
                     ])
-                    if c.previousDueSig == c.dueSig { continue }
-                    try replaceDueItems(c)
-                    continue
                 }
-                // An instance stored before. A column left out of SET leaves its index alone: a reminder or an
-                // overdue notice (the state kept) does not delete and re-insert the instance's entry in
-                // `instances_workflow_state`, a change that keeps the next wake-up (a calendar's new dates, a reload)
-                // its entry in `instances_wakeup`, an event that keeps the group its entry in `instances_grp` — each a
-                // page of an index written to the WAL that would otherwise stay clean. The workflow, the id and the
-                // start never change. The old state and group are the count key's (state names are never empty: ''
-                // there is a NULL state, and a NULL group is stored as ''), compared byte by byte as the key is.
-                let setState = !oldKey.state.utf8.elementsEqual((i.state ?? "").utf8)
-                let oldWakeup = old.flatMap { row -> Int64? in row["next_wakeup"] }
-                let setWakeup = oldWakeup != c.nextWakeup?.seconds
-                let setGroup = c.dataJSON != nil && !oldKey.group.utf8.elementsEqual((c.group ?? "").utf8)
-                var arguments: StatementArguments = setState ? [i.state] : []
-                if let data = c.dataJSON { arguments += [data] }
-                if setGroup { arguments += [c.group] }
-                arguments += [
-                    i.enteredAt.seconds, Store.encodeMap(i.done), i.completed ? 1 : 0, i.digest, Store.encodeMap(i.marks),
-                    i.checkedAt.seconds,
-                ]
-                if setWakeup { arguments += [c.nextWakeup?.seconds] }
-                arguments += [c.stale ? 1 : 0, c.dueSig, SeriesState.encode(i.series)]
-                if let rowid = c.rowid { arguments += [rowid] } else { arguments += [i.id] }
-                try db.cachedStatement(
-                    sql: Store.updateSQL[
-                        Store.updateIndex(
-                            state: setState, wakeup: setWakeup, data: c.dataJSON != nil, group: setGroup, byRowid: c.rowid != nil)]
-                )
-                .execute(arguments: arguments)
                 if c.previousDueSig == c.dueSig { continue }
                 try replaceDueItems(c)
             }
@@ -211,6 +211,8 @@ extension Store.Transaction {
 /// of the two rows would drift.
 struct CountKey: Hashable {
     static let columns = "workflow, digest, stale, IFNULL(state, ''), IFNULL(grp, ''), completed"
+    /// How many columns `columns` names (read by index: GRDB's lookup by name lowercases the name on every call).
+    static let width = 6
     var workflow: String
     var digest: String
     var stale: Bool
