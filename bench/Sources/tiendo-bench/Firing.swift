@@ -177,6 +177,10 @@ extension DaemonScenarios {
 
 /// Scenario 3 at the nation's size: the daemon catching up on the import's own store.
 extension DaemonScenarios {
+    /// What a catch-up of `due` instances is projected to take: up to three records per instance (a reminder, an
+    /// overdue notice, a transition) at `recordsPerSecond`, and a minute for the start-up.
+    static func catchUpSeconds(due: Int, recordsPerSecond: Double) -> Double { 60 + 3 * Double(due) / recordsPerSecond }
+
     /// At 10^7 the firing set is not imported a second time (another half hour to three quarters of one); the
     /// province store the import made is fired instead. The daemon is restarted at 10:00 of the day by which a tenth
     /// of the instances have come due (and checks that nothing falls due in the hour after), so it catches up on every
@@ -204,8 +208,9 @@ extension DaemonScenarios {
                 "SELECT count(*) FROM instances WHERE next_wakeup > \(at.seconds) AND next_wakeup <= \(at.seconds + 3600)") ?? 0
         guard soon == 0 else { throw BenchError("catch-up: \(soon) instances fall due within an hour of \(zone.iso(at))") }
         if let rate = recordsPerSecond {
-            // Up to three records per due instance (a reminder, an overdue notice, a transition), and the start-up.
-            try budget.require(60 + 3 * Double(due) / rate, reserve: reserve, for: "the catch-up firing at N = \(n)")
+            try budget.require(
+                DaemonScenarios.catchUpSeconds(due: Int(due), recordsPerSecond: rate), reserve: reserve,
+                for: "the catch-up firing at N = \(n)")
         }
         if c.keep {
             // For profiling by hand: the store as it was before the catch-up, and when to start a daemon on it.

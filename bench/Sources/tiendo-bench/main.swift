@@ -233,7 +233,8 @@ for n in config.sizes {
     func firingReserve() -> Double {
         guard config.wants("firing") else { return 0 }
         guard nation else { return daemon.projectedFiring(n) ?? 0 }
-        return firingRate.values.min().map { 60 + 3 * Double(n / 10) / $0 } ?? 0
+        // A tenth of the store comes due (`catchUp`).
+        return firingRate.values.min().map { DaemonScenarios.catchUpSeconds(due: n / 10, recordsPerSecond: $0) } ?? 0
     }
     if daemonScenarios.contains(where: config.wants) || catchUp {
         var imported = false
