@@ -40,6 +40,28 @@ struct StoreCountsTests {
         #expect(try store.write { try $0.count(workflow: "w", states: ["moi", "xong"], group: nil, groupField: false) } == 2)
     }
 
+    /// Which of `columns` each UPDATE of `instances` names in its SET list from now on: `AFTER UPDATE OF` triggers
+    /// fire only then, whatever the values (temporary, on the store's one writing connection, which the daemon
+    /// writes through too). The function returns the columns named since its last call.
+    static func watchSetColumns(_ store: Store, _ columns: [String]) throws -> () throws -> Set<String> {
+        try store.write { (db: Database) in
+            try db.execute(sql: "CREATE TEMP TABLE set_columns(col TEXT)")
+            for column in columns {
+                try db.execute(
+                    sql: """
+                        CREATE TEMP TRIGGER set_\(column) AFTER UPDATE OF \(column) ON main.instances
+                            BEGIN INSERT INTO set_columns VALUES ('\(column)'); END;
+                        """)
+            }
+        }
+        return {
+            try store.write { (db: Database) in
+                defer { try? db.execute(sql: "DELETE FROM set_columns") }
+                return Set(try String.fetchAll(db, sql: "SELECT col FROM set_columns"))
+            }
+        }
+    }
+
     @Test("an update that keeps the state or the wake-up leaves out its column, and every index stays exact")
     func updatesSetOnlyWhatChanges() throws {
         let dir = try makeTemporaryDirectory("update")
@@ -79,24 +101,7 @@ struct StoreCountsTests {
         func count(_ state: String, group: String = "g") throws -> Int {
             try store.write { try $0.count(workflow: "w", states: [state], group: group, groupField: true) }
         }
-        // Which columns each UPDATE named in its SET list: `AFTER UPDATE OF` triggers fire only then, whatever the
-        // values (temporary, on the store's one writing connection).
-        try store.write { (db: Database) in
-            try db.execute(sql: "CREATE TEMP TABLE set_columns(col TEXT)")
-            for column in ["state", "next_wakeup", "data", "grp", "workflow", "started_at"] {
-                try db.execute(
-                    sql: """
-                        CREATE TEMP TRIGGER set_\(column) AFTER UPDATE OF \(column) ON main.instances
-                            BEGIN INSERT INTO set_columns VALUES ('\(column)'); END;
-                        """)
-            }
-        }
-        func setColumns() throws -> Set<String> {
-            try store.write { (db: Database) in
-                defer { try? db.execute(sql: "DELETE FROM set_columns") }
-                return Set(try String.fetchAll(db, sql: "SELECT col FROM set_columns"))
-            }
-        }
+        let setColumns = try Self.watchSetColumns(store, ["state", "next_wakeup", "data", "grp", "workflow", "started_at"])
         let w0 = t.seconds
         try step(state: "moi", wakeup: 100, mark: "m0", data: "{}")
         var now = try look()
@@ -175,23 +180,8 @@ struct StoreCountsTests {
             try d.store.write { try $0.count(workflow: "dang-vien-du-bi", states: [state], group: group, groupField: true) }
         }
         let (g1, g6) = ("Chi bộ Khu dân cư số 1", "Chi bộ Khu dân cư số 6")
-        // Which of the data columns the daemon's UPDATEs name (temporary triggers on its one writing connection).
-        try d.store.write { (db: Database) in
-            try db.execute(sql: "CREATE TEMP TABLE set_columns(col TEXT)")
-            for column in ["data", "grp", "workflow"] {
-                try db.execute(
-                    sql: """
-                        CREATE TEMP TRIGGER set_\(column) AFTER UPDATE OF \(column) ON main.instances
-                            BEGIN INSERT INTO set_columns VALUES ('\(column)'); END;
-                        """)
-            }
-        }
-        func setColumns() throws -> Set<String> {
-            try d.store.write { (db: Database) in
-                defer { try? db.execute(sql: "DELETE FROM set_columns") }
-                return Set(try String.fetchAll(db, sql: "SELECT col FROM set_columns"))
-            }
-        }
+        // Which of the data columns the daemon's UPDATEs name.
+        let setColumns = try Self.watchSetColumns(d.store, ["data", "grp", "workflow"])
 
         // dv3 waits for a second vote; recognised without data, its data text stays byte for byte.
         let before = try stored("dang-vien-du-bi/dv3")
