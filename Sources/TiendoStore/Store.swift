@@ -12,6 +12,7 @@ public final class Store: Sendable {
 
     /// Whether `PRAGMA quick_check` still has to run (a large file is checked after start-up: see `init`).
     public let integrityCheckPending: Bool
+    private let checkpointer: WALCheckpointer?
 
     /// Opens (creating if needed) and migrates the database. A file that is not ours is refused untouched. A file of
     /// at most `inlineCheckBytes` is fully checked (`quick_check`) before anything else; a larger one (the check reads
@@ -19,7 +20,13 @@ public final class Store: Sendable {
     /// ready. SQLite verifies every page it reads in any case and fails the transaction on a damaged one.
     /// A missing or empty file is created as a new database, unless the state directory's marker says a database
     /// was here before: then only with `initialize` (tiendod `--init`).
-    public init(path: String, synchronous: String = "FULL", inlineCheckBytes: Int64 = 64 << 20, initialize: Bool = false) throws {
+    ///
+    /// With `backgroundCheckpoints` (the daemon), the log is copied back into the database file by a thread of its
+    /// own instead of by the commit that fills it (`WALCheckpointer`).
+    public init(
+        path: String, synchronous: String = "FULL", inlineCheckBytes: Int64 = 64 << 20, initialize: Bool = false,
+        backgroundCheckpoints: CheckpointPages? = nil
+    ) throws {
         self.path = path
         // Identity and integrity first, read-only: opening the pool below switches the file to WAL.
         if case .absent(let zeroBytes) = try Store.inspect(path: path, checkBytes: inlineCheckBytes),
@@ -29,6 +36,7 @@ public final class Store: Sendable {
         }
         let size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
         integrityCheckPending = size > inlineCheckBytes
+        checkpointer = backgroundCheckpoints.map { WALCheckpointer(path: path, pages: $0) }
         var config = Configuration()
         config.label = "tiendo"
         config.busyMode = .timeout(5)
@@ -60,7 +68,21 @@ public final class Store: Sendable {
             throw StoreError.cannotOpen(path: path, reason: Store.describe(error))
         }
         try StateDirectoryMarker.write(forDatabase: path)
+        if let checkpointer { pool.writeWithoutTransaction { db in checkpointer.install(on: db) } }
     }
+
+    deinit {
+        guard let checkpointer else { return }
+        pool.writeWithoutTransaction { db in WALCheckpointer.uninstall(from: db) }
+        checkpointer.stop()
+    }
+
+    /// How many checkpoints the background thread and the writer ran (nil without `backgroundCheckpoints`).
+    var checkpoints: WALCheckpointer.Counts? { checkpointer?.counts }
+
+    /// Why the last checkpoint failed, once (nil: none failed since the last call). Nothing is lost when one fails —
+    /// the log keeps every change — but the log grows until one succeeds.
+    public func takeCheckpointError() -> String? { checkpointer?.takeError() }
 
     /// The write connection's `PRAGMA synchronous` (0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA).
     public func synchronousMode() throws -> Int {

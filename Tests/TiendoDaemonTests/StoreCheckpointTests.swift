@@ -1,0 +1,103 @@
+import Foundation
+import GRDB
+import Testing
+@testable import TiendoStore
+
+/// The write-ahead log copied back into the database file by a thread of the store's own (`WALCheckpointer`), not
+/// by the commit that fills it; the writer's own checkpoint past the ceiling; the thread's end with the store.
+@Suite("store: checkpoints off the writer")
+struct StoreCheckpointTests {
+    static func size(_ path: String) -> Int64 {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
+    }
+
+    /// `commits` write transactions of `bytes` each (16 KiB: about seven pages), under distinct keys.
+    static func fill(_ store: Store, commits: Range<Int>, bytes: Int = 16 << 10) throws {
+        let blob = String(repeating: "x", count: bytes)
+        for i in commits {
+            try store.write { db in
+                try db.execute(sql: "INSERT INTO meta(key, value) VALUES (?, ?)", arguments: ["k\(i)", blob])
+            }
+        }
+    }
+
+    /// Polls `condition` for up to ten seconds.
+    static func eventually(_ condition: () -> Bool) -> Bool {
+        for _ in 0..<1000 {
+            if condition() { return true }
+            usleep(10_000)
+        }
+        return condition()
+    }
+
+    @Test("the thread copies the log into the database file as it grows, once per threshold of new pages")
+    func backgroundCheckpoint() throws {
+        let dir = try makeTemporaryDirectory("checkpoint")
+        defer { removeTemporaryDirectory(dir) }
+        let path = dir + "/tiendo.sqlite"
+        let store = try Store(path: path, backgroundCheckpoints: CheckpointPages(threshold: 100, ceiling: 100_000))
+        try Self.fill(store, commits: 0..<300)
+        #expect(Self.eventually { store.checkpoints?.pending == false })
+        let counts = try #require(store.checkpoints)
+        // About 2,100 pages in 100-page steps: some twenty checkpoints, not one per commit past the first 100 pages.
+        #expect(counts.background >= 5)
+        #expect(counts.background <= 30)
+        #expect(counts.inline == 0, "the writer never checkpointed: the log stayed under the ceiling")
+        #expect(counts.lastError == nil)
+        // What the thread has not copied is less than the threshold and one commit.
+        #expect(Self.size(path) > 300 * 16 << 10 - 110 * 4096)
+    }
+
+    @Test("a log copied whole while no commit runs starts over at the next commit")
+    func logStartsOver() throws {
+        let dir = try makeTemporaryDirectory("checkpoint")
+        defer { removeTemporaryDirectory(dir) }
+        let path = dir + "/tiendo.sqlite"
+        let store = try Store(path: path, backgroundCheckpoints: CheckpointPages(threshold: 100, ceiling: 100_000))
+        // Commits of 480 KiB (some 120 pages, past the threshold each), one at a time, the thread's work done
+        // between them. A log that starts over with a commit longer than its old length is not seen as new, so
+        // about every other commit wakes the thread (see `WALCheckpointer.committed`).
+        for i in 0..<30 {
+            try Self.fill(store, commits: i..<i + 1, bytes: 480 << 10)
+            #expect(Self.eventually { store.checkpoints?.pending == false })
+        }
+        let counts = try #require(store.checkpoints)
+        #expect(counts.background >= 14)
+        #expect(counts.inline == 0)
+        // 14 MiB written; the log started over instead of holding them all: at most two commits and what the
+        // migrations wrote before the hook was in place (about 95 pages).
+        #expect(Self.size(path + "-wal") < 350 * 4200)
+    }
+
+    @Test("past the ceiling the writer checkpoints itself, and the log stays that small")
+    func ceiling() throws {
+        let dir = try makeTemporaryDirectory("checkpoint")
+        defer { removeTemporaryDirectory(dir) }
+        let path = dir + "/tiendo.sqlite"
+        let store = try Store(path: path, backgroundCheckpoints: CheckpointPages(threshold: 50, ceiling: 50))
+        try Self.fill(store, commits: 0..<300)
+        let counts = try #require(store.checkpoints)
+        #expect(counts.inline >= 10)
+        #expect(counts.background == 0, "at the ceiling the writer checkpoints; the thread is not woken")
+        // 300 commits of about seven pages wrote some 2,100 pages; the log holds at most what the migrations wrote
+        // before the hook was in place (95 pages) and one commit.
+        #expect(Self.size(path + "-wal") < 110 * 4200)
+        #expect(Self.size(path) > 290 * 16 << 10)
+    }
+
+    @Test("the thread ends with the store: its connection closes, and SQLite removes the log with the last one")
+    func endsWithTheStore() throws {
+        let dir = try makeTemporaryDirectory("checkpoint")
+        defer { removeTemporaryDirectory(dir) }
+        let path = dir + "/tiendo.sqlite"
+        do {
+            let store = try Store(path: path, backgroundCheckpoints: CheckpointPages(threshold: 100, ceiling: 100_000))
+            try Self.fill(store, commits: 0..<100)
+            #expect(Self.eventually { (store.checkpoints?.background ?? 0) >= 1 })
+            #expect(FileManager.default.fileExists(atPath: path + "-wal"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
+        let reopened = try Store(path: path)
+        #expect(try reopened.meta("k99")?.count == 16 << 10)
+    }
+}
