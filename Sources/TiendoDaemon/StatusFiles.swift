@@ -40,8 +40,14 @@ extension Daemon {
     }
 
     /// Takes in the outcome of a status write: its summaries, or its error logged and the files marked for another
-    /// try (nil as well for a write skipped because newer files were written).
+    /// try (nil as well for a write skipped because newer files were written). At the same pace (at most once a
+    /// second while the daemon works), a failed background checkpoint of the store is logged, once per failure.
     func summaries(of outcome: StatusPublisher.Outcome) -> Views.Summaries? {
+        if let e = store.takeCheckpointError() {
+            log.warning(
+                "Không chép được nhật ký ghi trước (tiendo.sqlite-wal) vào tệp cơ sở dữ liệu: \(e). Dữ liệu vẫn an toàn trong nhật ký, nhưng tệp nhật ký sẽ lớn dần nếu lỗi còn tiếp diễn."
+            )
+        }
         switch outcome.result {
         case nil: return nil
         case .success(let s): return s
