@@ -41,12 +41,20 @@ extension Daemon {
 
     /// Takes in the outcome of a status write: its summaries, or its error logged and the files marked for another
     /// try (nil as well for a write skipped because newer files were written). At the same pace (at most once a
-    /// second while the daemon works), a failed background checkpoint of the store is logged, once per failure.
+    /// second while the daemon works), the store's checkpoints that began or stopped failing are logged: one line
+    /// when a run of failures begins, one when it ends.
     func summaries(of outcome: StatusPublisher.Outcome) -> Views.Summaries? {
-        if let e = store.takeCheckpointError() {
-            log.warning(
-                "Không chép được nhật ký ghi trước (tiendo.sqlite-wal) vào tệp cơ sở dữ liệu: \(e). Dữ liệu vẫn an toàn trong nhật ký, nhưng tệp nhật ký sẽ lớn dần nếu lỗi còn tiếp diễn."
-            )
+        for news in store.takeCheckpointNews() {
+            switch news {
+            case .failed(let reason):
+                log.warning(
+                    "Không sao chép được tệp WAL (tiendo.sqlite-wal) vào cơ sở dữ liệu trong \(options.stateDirectory): \(reason). Các thay đổi đã lưu vẫn còn trong tệp WAL, nhưng tệp này sẽ lớn dần nếu lỗi kéo dài — hãy kiểm tra dung lượng đĩa và quyền ghi của thư mục.",
+                    metadata: .event(.lifecycle))
+            case .recovered:
+                log.notice(
+                    "Đã sao chép lại được tệp WAL vào cơ sở dữ liệu trong \(options.stateDirectory); hết lỗi.", metadata: .event(.lifecycle)
+                )
+            }
         }
         switch outcome.result {
         case nil: return nil

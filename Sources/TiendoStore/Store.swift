@@ -80,9 +80,9 @@ public final class Store: Sendable {
     /// How many checkpoints the background thread and the writer ran (nil without `backgroundCheckpoints`).
     var checkpoints: WALCheckpointer.Counts? { checkpointer?.counts }
 
-    /// Why the last checkpoint failed, once (nil: none failed since the last call). Nothing is lost when one fails —
-    /// the log keeps every change — but the log grows until one succeeds.
-    public func takeCheckpointError() -> String? { checkpointer?.takeError() }
+    /// Runs of failed checkpoints begun or ended since the last call. While checkpoints fail the committed changes
+    /// stay in the log, which grows until one succeeds.
+    public func takeCheckpointNews() -> [CheckpointNews] { checkpointer?.takeNews() ?? [] }
 
     /// The write connection's `PRAGMA synchronous` (0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA).
     public func synchronousMode() throws -> Int {

@@ -22,12 +22,13 @@ import Synchronization
 /// idle daemon. Durability does not change: a commit is durable once its log frames are synced, whoever checkpoints.
 final class WALCheckpointer: Sendable {
     struct Counts: Sendable, Equatable {
-        /// Checkpoints this thread ran, and those the writer ran inline past the ceiling.
+        /// Checkpoints this thread ran, and those the writer ran inline past the ceiling (attempts, whatever their
+        /// outcome).
         var background = 0
         var inline = 0
         /// Whether a checkpoint is asked for or under way on the thread.
         var pending = false
-        /// SQLite's message for the last checkpoint that failed (a busy one is not a failure), nil when none did.
+        /// SQLite's message while checkpoints fail (a busy one is not a failure), nil once one succeeds.
         var lastError: String?
     }
 
@@ -40,6 +41,22 @@ final class WALCheckpointer: Sendable {
         var asked = false
         var stopping = false
         var counts = Counts()
+        /// The start and the end of a run of failures, for the daemon's log: not one line per failed attempt.
+        var news: [CheckpointNews] = []
+
+        /// Takes in a checkpoint's (or the thread's connection's) SQLite result code.
+        mutating func record(_ rc: Int32, message: @autoclosure () -> String) {
+            if rc == SQLITE_OK || rc == SQLITE_BUSY {
+                if counts.lastError != nil { news.append(.recovered) }
+                counts.lastError = nil
+            } else {
+                let m = message()
+                if counts.lastError == nil {
+                    news.append(.failed(Store.describe(DatabaseError(resultCode: ResultCode(rawValue: rc), message: m))))
+                }
+                counts.lastError = m
+            }
+        }
     }
 
     let pages: CheckpointPages
@@ -56,16 +73,17 @@ final class WALCheckpointer: Sendable {
 
     var counts: Counts { state.withLock { $0.counts } }
 
-    /// The last failure's message, once.
-    func takeError() -> String? {
+    /// Runs of failures begun or ended since the last call.
+    func takeNews() -> [CheckpointNews] {
         state.withLock { s in
-            defer { s.counts.lastError = nil }
-            return s.counts.lastError
+            defer { s.news.removeAll() }
+            return s.news
         }
     }
 
     /// Starts the thread and installs the hook on the writer connection (replacing SQLite's automatic checkpoint
-    /// there). Unretained: the store removes the hook (`uninstall`) before it lets go of this object.
+    /// there, which is itself a wal hook: a later `PRAGMA wal_autocheckpoint` on the writer would remove this one).
+    /// Unretained: the store removes the hook (`uninstall`) before it lets go of this object.
     func install(on db: Database) {
         state.withLock { $0.started = true }
         let t = Thread { [self] in self.run() }
@@ -87,14 +105,16 @@ final class WALCheckpointer: Sendable {
             let rc = sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, &log, &copied)
             state.withLock { s in
                 s.counts.inline += 1
-                if rc != SQLITE_OK && rc != SQLITE_BUSY { s.counts.lastError = String(cString: sqlite3_errstr(rc)) }
+                s.record(rc, message: String(cString: sqlite3_errmsg(db)))
             }
             return
         }
         // Woken once per `threshold` new pages, not after every commit past it: a checkpoint that ends while the
         // next commit is under way cannot let the log start over, and the log then stays past the threshold —
         // waking the thread after each commit made each small commit pay a second fsync (the database file's),
-        // a quarter of SendEvent's rate with one client.
+        // a quarter of SendEvent's rate with one client. (While a reader holds an old part of the log, the
+        // thread cannot copy past it and is asked again at each commit, as SQLite's own checkpoint would run:
+        // such a checkpoint copies nothing and syncs nothing.)
         let wake = state.withLock { s in
             // The log started over (SQLite does so at the start of a commit when a checkpoint has copied all of
             // it and no reader holds an older part). Seen when it got shorter; a first commit longer than the
@@ -132,7 +152,6 @@ final class WALCheckpointer: Sendable {
             work.wait()
             let stop = state.withLock { s in
                 s.asked = false
-                s.counts.pending = true
                 return s.stopping
             }
             if stop { return }
@@ -140,24 +159,24 @@ final class WALCheckpointer: Sendable {
             let outcome = db.map(checkpoint)
             state.withLock { s in
                 s.counts.pending = s.asked
-                // Without a connection (`open` said why in `lastError`) the next request tries again.
-                guard let (copied, message) = outcome else { return }
-                // Unless the log started over meanwhile.
-                if s.logPages >= copied { s.wakeAt = copied + self.pages.threshold }
+                // Without a connection (`open` recorded why) the next request tries again.
+                guard let (rc, copied, message) = outcome else { return }
                 s.counts.background += 1
-                if let message { s.counts.lastError = message }
+                s.record(rc, message: message)
+                // After a failure, the next try comes `threshold` pages later (set when asked), not at each
+                // commit. Else, unless the log started over meanwhile, `threshold` pages past what was copied.
+                if rc == SQLITE_OK, s.logPages >= copied { s.wakeAt = copied + self.pages.threshold }
             }
         }
     }
 
-    /// A PASSIVE checkpoint: how many pages of the log are now in the database file, and SQLite's message if it
-    /// failed (busy: another checkpoint ran — not a failure).
-    private func checkpoint(_ db: OpaquePointer) -> (copied: Int32, error: String?) {
+    /// A PASSIVE checkpoint: SQLite's result code (busy: another checkpoint ran), how many pages of the log are
+    /// now in the database file, and SQLite's message.
+    private func checkpoint(_ db: OpaquePointer) -> (rc: Int32, copied: Int32, message: String) {
         var log: Int32 = 0
         var copied: Int32 = 0
         let rc = sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &log, &copied)
-        let error = rc == SQLITE_OK || rc == SQLITE_BUSY ? nil : String(cString: sqlite3_errmsg(db))
-        return (max(0, copied), error)
+        return (rc, max(0, copied), String(cString: sqlite3_errmsg(db)))
     }
 
     private func open() -> OpaquePointer? {
@@ -166,16 +185,19 @@ final class WALCheckpointer: Sendable {
         guard rc == SQLITE_OK else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
             sqlite3_close_v2(db)
-            state.withLock { $0.counts.lastError = message }
+            state.withLock { $0.record(rc, message: message) }
             return nil
         }
         sqlite3_busy_timeout(db, 5000)
-        // A connection learns that the file is in WAL mode when it first reads it; until then a checkpoint is a
+        // FULL whatever SQLite's compiled-in default: a checkpoint marks the log's pages copied only after the
+        // database file's fsync, so the writer never reuses the log over changes not yet safe in the file. And a
+        // connection learns that the file is in WAL mode when it first reads it; until then a checkpoint is a
         // no-op that reports -1 pages.
-        let read = sqlite3_exec(db, "SELECT 1 FROM sqlite_master LIMIT 1", nil, nil, nil)
-        guard read == SQLITE_OK else {
-            state.withLock { $0.counts.lastError = String(cString: sqlite3_errmsg(db)) }
+        let ready = sqlite3_exec(db, "PRAGMA synchronous = FULL; SELECT 1 FROM sqlite_master LIMIT 1", nil, nil, nil)
+        guard ready == SQLITE_OK else {
+            let message = String(cString: sqlite3_errmsg(db))
             sqlite3_close_v2(db)
+            state.withLock { $0.record(ready, message: message) }
             return nil
         }
         return db
@@ -203,4 +225,10 @@ public struct CheckpointPages: Sendable {
 
     /// 1,000 pages (4 MiB) to wake the thread, as SQLite's own; 10,000 (40 MiB) for the writer's own checkpoint.
     public static let standard = CheckpointPages(threshold: 1000, ceiling: 10_000)
+}
+
+/// A run of failed checkpoints begun (with why, in Vietnamese) or ended, for the daemon's log.
+public enum CheckpointNews: Sendable, Equatable {
+    case failed(String)
+    case recovered
 }
