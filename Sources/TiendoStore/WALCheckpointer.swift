@@ -6,9 +6,9 @@ import Synchronization
 /// Copies the write-ahead log back into the database file on a thread of its own, so that the writer — the daemon's
 /// loop thread — does not. SQLite's automatic checkpoint runs inside the commit that takes the log past 1,000 pages:
 /// that commit copies every page of the log into the database file and waits for its fsync, while requests and
-/// firing wait. Measured on 02/12/2026 in five interleaved pairs at 10^5 and 3·10^5 instances (`docs/performance.md`,
+/// firing wait. Measured on 02/12/2026 in seven interleaved pairs at 10^5 … 10^6 instances (`docs/performance.md`,
 /// "Checkpoints off the loop"): a catch-up fired 12 % more records per second on the mean, SendEvent's p99 with 16
-/// clients fell by 15 %; the other rates moved within the host's spread.
+/// clients fell by 14 %; the other rates moved within the host's spread.
 ///
 /// SQLite offers the pieces, not the thread (https://www.sqlite.org/wal.html#application_initiated_checkpoints):
 /// `sqlite3_wal_hook` on the writer replaces the automatic checkpoint and tells, after each commit, how many pages
