@@ -100,9 +100,7 @@ final class WALCheckpointer: Sendable {
     /// After each commit on the writer, with the number of pages in the log.
     fileprivate func committed(_ db: OpaquePointer?, schema: UnsafePointer<CChar>?, pages: Int32) {
         if pages >= self.pages.ceiling {
-            var log: Int32 = 0
-            var copied: Int32 = 0
-            let rc = sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, &log, &copied)
+            let (rc, _) = WALCheckpointer.checkpoint(db, schema)
             state.withLock { s in
                 s.counts.inline += 1
                 s.record(rc, message: String(cString: sqlite3_errmsg(db)))
@@ -156,13 +154,13 @@ final class WALCheckpointer: Sendable {
             }
             if stop { return }
             if db == nil { db = open() }
-            let outcome = db.map(checkpoint)
+            let outcome = db.map { WALCheckpointer.checkpoint($0, "main") }
             state.withLock { s in
                 s.counts.pending = s.asked
                 // Without a connection (`open` recorded why) the next request tries again.
-                guard let (rc, copied, message) = outcome else { return }
+                guard let db, let (rc, copied) = outcome else { return }
                 s.counts.background += 1
-                s.record(rc, message: message)
+                s.record(rc, message: String(cString: sqlite3_errmsg(db)))
                 // After a failure, the next try comes `threshold` pages later (set when asked), not at each
                 // commit. Else, unless the log started over meanwhile, `threshold` pages past what was copied.
                 if rc == SQLITE_OK, s.logPages >= copied { s.wakeAt = copied + self.pages.threshold }
@@ -170,13 +168,13 @@ final class WALCheckpointer: Sendable {
         }
     }
 
-    /// A PASSIVE checkpoint: SQLite's result code (busy: another checkpoint ran), how many pages of the log are
-    /// now in the database file, and SQLite's message.
-    private func checkpoint(_ db: OpaquePointer) -> (rc: Int32, copied: Int32, message: String) {
+    /// A PASSIVE checkpoint of `schema` on `db` (the writer's, inline, or the thread's own): SQLite's result code
+    /// (busy: another checkpoint ran) and how many pages of the log are now in the database file.
+    private static func checkpoint(_ db: OpaquePointer?, _ schema: UnsafePointer<CChar>?) -> (rc: Int32, copied: Int32) {
         var log: Int32 = 0
         var copied: Int32 = 0
-        let rc = sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &log, &copied)
-        return (rc, max(0, copied), String(cString: sqlite3_errmsg(db)))
+        let rc = sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, &log, &copied)
+        return (rc, max(0, copied))
     }
 
     private func open() -> OpaquePointer? {
