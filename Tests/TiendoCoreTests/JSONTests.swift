@@ -78,4 +78,68 @@ struct JSONTests {
         // The serializer's own escapes, checked against the text they stand for.
         #expect(JSON.string("\u{80}x\u{9B}\u{A0}").serialized() == #""\u0080x\u009b\#u{A0}""#)
     }
+
+    @Test("the word-at-a-time scan finds the same escapes as a byte-by-byte one, wherever they fall in a word")
+    func escapeScan() {
+        // Bytes on both sides of every boundary the word test draws, Vietnamese lead and trail bytes, and 0xC2 before
+        // a C1 control, before U+00A0…U+00BF and at the end.
+        let alphabet: [UInt8] = [
+            0x00, 0x09, 0x0A, 0x1F, 0x20, 0x21, 0x22, 0x23, 0x41, 0x5B, 0x5C, 0x5D, 0x61, 0x7E, 0x7F, 0x80, 0x9B, 0x9F,
+            0xA0, 0xBF, 0xC1, 0xC2, 0xC3, 0xE1, 0xBB, 0xFF,
+        ]
+        /// The rule stated once, byte by byte: what `writeString` escapes.
+        func reference(_ b: [UInt8], from: Int) -> Int {
+            var i = from
+            while i < b.count {
+                let u = b[i]
+                if u < 0x20 || u == 0x22 || u == 0x5C || u == 0x7F || (u == 0xC2 && i + 1 < b.count && b[i + 1] < 0xA0) { return i }
+                i += 1
+            }
+            return b.count
+        }
+        var seed: UInt64 = 0x2026_1202
+        func next() -> UInt64 {  // SplitMix64: the same cases on every run
+            seed &+= 0x9E37_79B9_7F4A_7C15
+            var z = seed
+            z = (z ^ (z >> 30)) &* 0xBF58_476C_E484_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        var checked = 0
+        for _ in 0..<3_000 {
+            let count = Int(next() % 40)
+            // Mostly plain letters, so that long clean runs (the words skipped) are common.
+            let bytes = (0..<count).map { _ in next() % 4 == 0 ? alphabet[Int(next() % UInt64(alphabet.count))] : UInt8(0x61 + next() % 26) }
+            bytes.withUnsafeBufferPointer { b in
+                for from in 0...count {
+                    #expect(JSON.nextEscape(in: b, from: from) == reference(bytes, from: from), "\(bytes) from \(from)")
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked > 50_000)
+        // The writer that scans and copies in one pass writes what the serializer writes, for strings of every length
+        // around a word and its tail.
+        for _ in 0..<3_000 {
+            let count = Int(next() % 40)
+            let bytes = (0..<count).map { _ in next() % 6 == 0 ? alphabet[Int(next() % UInt64(alphabet.count))] : UInt8(0x61 + next() % 26) }
+            var w = ByteWriter(capacity: 1)
+            var expected: [UInt8] = []
+            bytes.withUnsafeBufferPointer { b in
+                w.appendJSONString(utf8: b)
+                JSON.writeString(utf8: b, to: &expected)
+            }
+            #expect(w.withBytes { Array($0) } == expected, "\(bytes)")
+        }
+        // Each class of byte alone, at each position of a word and past it.
+        for special: [UInt8] in [[0x00], [0x1F], [0x22], [0x5C], [0x7F], [0xC2, 0x85], [0xC2, 0xA0], [0xC2]] {
+            for at in 0..<20 {
+                var bytes = [UInt8](repeating: 0x61, count: 24)
+                bytes.replaceSubrange(at..<min(24, at + special.count), with: special.prefix(24 - at))
+                bytes.withUnsafeBufferPointer { b in
+                    #expect(JSON.nextEscape(in: b, from: 0) == reference(bytes, from: 0), "\(special) at \(at)")
+                }
+            }
+        }
+    }
 }
