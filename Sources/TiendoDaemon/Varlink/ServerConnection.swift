@@ -73,6 +73,13 @@ final class ServerConnection {
             outputOffset = 0
             lastOutputProgress = now
         } else {
+            // What was sent is dropped here, when more is queued behind it (a Watch stream to a slow reader), rather
+            // than in `flush`: moving the unsent rest of a large reply down after each MiB sent moved 28 MB of memory
+            // for an 8 MB Agenda reply (10^6 instances) while its client waited.
+            if outputOffset > 1 << 20 {
+                output.removeSubrange(0..<outputOffset)
+                outputOffset = 0
+            }
             output.append(contentsOf: bytes)
         }
     }
@@ -90,9 +97,6 @@ final class ServerConnection {
         }
         if pendingOutput == 0 {
             output.removeAll(keepingCapacity: output.capacity < 1 << 20)
-            outputOffset = 0
-        } else if outputOffset > 1 << 20 {
-            output.removeSubrange(0..<outputOffset)
             outputOffset = 0
         }
         return true

@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+
+@testable import TiendoDaemon
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+@Suite("a varlink connection's output")
+struct ServerConnectionTests {
+    /// A connected pair of Unix stream sockets: the server's end non-blocking, as accepted connections are.
+    static func pair() -> (server: Int32, client: Int32) {
+        var fds: [Int32] = [0, 0]
+        let r = socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0, &fds)
+        precondition(r == 0, "socketpair: \(errno)")
+        _ = fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) & ~O_NONBLOCK)
+        return (fds[0], fds[1])
+    }
+
+    /// Reads what is there (at most `max` bytes) from the client's end.
+    static func read(_ fd: Int32, max: Int) -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: max)
+        let n = buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, max, Int32(MSG_DONTWAIT)) }
+        return n > 0 ? Array(buffer[0..<n]) : []
+    }
+
+    @Test("a large reply goes out whole, and what is queued behind it follows in order")
+    func largeReplyThenMore() {
+        let (server, client) = ServerConnectionTests.pair()
+        defer {
+            close(server)
+            close(client)
+        }
+        let connection = ServerConnection(
+            fd: server, peer: Peer(pid: 0, uid: 0, gid: 0), trusted: true, id: 1, maxMessage: 1 << 20)
+        // 3 MiB that say where each byte came from, then messages queued while it is being sent (a Watch stream):
+        // the first after more than a MiB went out, when what was sent is dropped from the buffer.
+        let large = (0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 13) }
+        let later = (0..<5).map { k in [UInt8](repeating: UInt8(ascii: "a") + UInt8(k), count: 1_000 + 37 * k) }
+        var expected = large
+        for m in later { expected += m }
+
+        connection.queue(large, now: 0)
+        var received: [UInt8] = []
+        var queued = 0
+        var rounds = 0
+        var idle = 0
+        while received.count < expected.count {
+            rounds += 1
+            guard connection.flush(now: Double(rounds)) else {
+                Issue.record("the connection failed after \(received.count) bytes")
+                break
+            }
+            let got = ServerConnectionTests.read(client, max: 96 << 10)
+            idle = got.isEmpty ? idle + 1 : 0
+            if idle > 1_000 {
+                Issue.record("the output stopped after \(received.count) of \(expected.count) bytes")
+                break
+            }
+            received += got
+            if queued < later.count && received.count > (1 << 20) + queued * (300 << 10) {
+                connection.queue(later[queued], now: Double(rounds))
+                queued += 1
+            }
+        }
+        #expect(queued == later.count)
+        #expect(received.count == expected.count)
+        // Compared as one Bool: on a failure, `#expect(a == b)` would diff two 3 MiB arrays.
+        let firstDifference = received.indices.first { $0 >= expected.count || received[$0] != expected[$0] }
+        #expect(firstDifference == nil, "the bytes differ from offset \(firstDifference ?? -1)")
+        #expect(connection.pendingOutput == 0)
+    }
+}
