@@ -60,10 +60,14 @@ extension Store {
     public struct RawDueRow {
         let statement: OpaquePointer
 
-        /// Column `i` as UTF-8 bytes (nil for NULL), valid until the cursor moves.
+        /// Column `i` as UTF-8 bytes (nil for NULL), valid until the cursor moves. The column is looked up once
+        /// (`sqlite3_column_text` and `sqlite3_column_bytes` each find it and check the statement for an allocation
+        /// failure: a sixth of Agenda's time at 10^6 instances); its value is read on this thread only, which
+        /// SQLite allows for the unprotected value `sqlite3_column_value` returns.
         public func text(_ i: Int32) -> UnsafeBufferPointer<UInt8>? {
-            guard let p = sqlite3_column_text(statement, i) else { return nil }
-            return UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(statement, i)))
+            let value = sqlite3_column_value(statement, i)
+            guard let p = sqlite3_value_text(value) else { return nil }
+            return UnsafeBufferPointer(start: p, count: Int(sqlite3_value_bytes(value)))
         }
 
         public func int64(_ i: Int32) -> Int64 { sqlite3_column_int64(statement, i) }
