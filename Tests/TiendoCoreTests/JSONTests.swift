@@ -105,11 +105,14 @@ struct JSONTests {
             z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
             return z ^ (z >> 31)
         }
+        /// Mostly plain letters, so that long clean runs (the words skipped) are common; one byte in `k` from `alphabet`.
+        func randomBytes(_ count: Int, specialOneIn k: UInt64) -> [UInt8] {
+            (0..<count).map { _ in next() % k == 0 ? alphabet[Int(next() % UInt64(alphabet.count))] : UInt8(0x61 + next() % 26) }
+        }
         var checked = 0
         for _ in 0..<3_000 {
             let count = Int(next() % 40)
-            // Mostly plain letters, so that long clean runs (the words skipped) are common.
-            let bytes = (0..<count).map { _ in next() % 4 == 0 ? alphabet[Int(next() % UInt64(alphabet.count))] : UInt8(0x61 + next() % 26) }
+            let bytes = randomBytes(count, specialOneIn: 4)
             bytes.withUnsafeBufferPointer { b in
                 for from in 0...count {
                     #expect(JSON.nextEscape(in: b, from: from) == reference(bytes, from: from), "\(bytes) from \(from)")
@@ -122,7 +125,7 @@ struct JSONTests {
         // around a word and its tail.
         for _ in 0..<3_000 {
             let count = Int(next() % 40)
-            let bytes = (0..<count).map { _ in next() % 6 == 0 ? alphabet[Int(next() % UInt64(alphabet.count))] : UInt8(0x61 + next() % 26) }
+            let bytes = randomBytes(count, specialOneIn: 6)
             var w = ByteWriter(capacity: 1)
             var expected: [UInt8] = []
             bytes.withUnsafeBufferPointer { b in
