@@ -317,4 +317,21 @@ struct StoreViewsTests {
         #expect(first?["daysLeft"]?.intValue == 1)  // 12/04 seen from 11/04 in Kiritimati
         #expect(items.first { $0["instance"]?.stringValue == "gan/k0" }?["daysLeft"]?.intValue == 2)
     }
+
+    @Test("Agenda's remembered due date answers as a fresh parse, a date that does not parse included")
+    func lastDate() {
+        var dates = Views.LastDate()
+        let texts = [
+            "2025-11-10T17:00:00+07:00", "2025-11-10T08:00:00+07:00", "2025-11-10", "2025-11-11T17:00:00+07:00",
+            "2025-13-01T17:00:00+07:00", "2025-13-01T08:00:00+07:00", "2025-11-11", "2025-11-1", "", "2026-02-29",
+            "2025-11-11T00:00:00+07:00", "2025/11/11", "2025-11-11",
+        ]
+        for text in texts {
+            let (remembered, fresh) = Array(text.utf8).withUnsafeBufferPointer { b in
+                (dates.dayNumber(isoDate: b), Views.dayNumber(isoDate: b))
+            }
+            #expect(remembered == fresh, "\(text)")
+        }
+        #expect(Array("2025-11-10".utf8).withUnsafeBufferPointer { Views.dayNumber(isoDate: $0) } == CivilDate(2025, 11, 10).dayNumber)
+    }
 }

@@ -40,6 +40,8 @@ final class ServerConnection {
     }
 
     var pendingOutput: Int { output.count - outputOffset }
+    /// Bytes held for output, sent ones included (at most a MiB more than `pendingOutput` once more is queued).
+    var heldOutput: Int { output.count }
     var pendingInput: Int { reader.bufferedByteCount }
 
     // MARK: Input
@@ -66,7 +68,7 @@ final class ServerConnection {
 
     // MARK: Output
 
-    /// Queues bytes; returns how many were added to the pending output.
+    /// Queues bytes behind the pending output.
     func queue(_ bytes: [UInt8], now: Double) {
         if pendingOutput == 0 {
             output = bytes  // a large reply is not copied again
