@@ -122,7 +122,7 @@ public struct Views: Sendable {
     }
 
     /// `dayNumber(isoDate:)` remembering its last answer: rows come in due order, so most share the date of the
-    /// row before (at 10^6 instances, 31,000 items of a 7-day agenda fall on a few dozen dates).
+    /// row before (at 10^6 instances, the 31,185 items of a 7-day agenda fall on 224 dates).
     struct LastDate {
         private var text: (UInt64, UInt16) = (0, 0)
         private var day: Int?
