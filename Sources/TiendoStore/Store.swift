@@ -13,6 +13,8 @@ public final class Store: Sendable {
     /// Whether `PRAGMA quick_check` still has to run (a large file is checked after start-up: see `init`).
     public let integrityCheckPending: Bool
     private let checkpointer: WALCheckpointer?
+    /// The open due items in memory (the daemon's: `dueIndex` at `init`), kept in step by every `write`.
+    public let dueIndex: LiveDueIndex?
 
     /// Opens (creating if needed) and migrates the database. A file that is not ours is refused untouched. A file of
     /// at most `inlineCheckBytes` is fully checked (`quick_check`) before anything else; a larger one (the check reads
@@ -22,12 +24,14 @@ public final class Store: Sendable {
     /// was here before: then only with `initialize` (tiendod `--init`).
     ///
     /// With `backgroundCheckpoints` (the daemon), the log is copied back into the database file by a thread of its
-    /// own instead of by the commit that fills it (`WALCheckpointer`).
+    /// own instead of by the commit that fills it (`WALCheckpointer`). With `dueIndex`, every commit's changes to
+    /// the due items are also applied to `dueIndex`, which `buildDueIndex` fills.
     public init(
         path: String, synchronous: String = "FULL", inlineCheckBytes: Int64 = 64 << 20, initialize: Bool = false,
-        backgroundCheckpoints: CheckpointPages? = nil
+        backgroundCheckpoints: CheckpointPages? = nil, dueIndex: Bool = false
     ) throws {
         self.path = path
+        self.dueIndex = dueIndex ? LiveDueIndex() : nil
         // Identity and integrity first, read-only: opening the pool below switches the file to WAL.
         if case .absent(let zeroBytes) = try Store.inspect(path: path, checkBytes: inlineCheckBytes),
             StateDirectoryMarker.exists(forDatabase: path), !initialize
@@ -46,7 +50,7 @@ public final class Store: Sendable {
         config.prepareDatabase { db in
             // 64 MiB of page cache per connection instead of SQLite's 2 MiB: past a few hundred thousand
             // instances, inserts into the key and schedule indexes otherwise keep re-reading pages.
-            try db.execute(sql: "PRAGMA cache_size = -65536")
+            try db.execute(sql: "PRAGMA cache_size = -\(Store.cacheKiB)")
             // Statement journals (each request's savepoint in a group commit) and sorts in memory: with SQLite's
             // default a temporary file was created and deleted per group (open, unlink and close were 7 % of the
             // loop thread's time under 16 SendEvent clients).
@@ -70,6 +74,9 @@ public final class Store: Sendable {
         try StateDirectoryMarker.write(forDatabase: path)
         if let checkpointer { pool.writeWithoutTransaction { db in checkpointer.install(on: db) } }
     }
+
+    /// Each connection's page cache, in KiB (`PRAGMA cache_size`).
+    static let cacheKiB = 65536
 
     deinit {
         guard let checkpointer else { return }
@@ -140,14 +147,22 @@ public final class Store: Sendable {
         /// Whether each write runs in a savepoint of its own (a group commit: one request's failure must not
         /// undo the others'). An import or a firing batch fails whole, and skips the statement journal's cost.
         let savepoints: Bool
+        /// What the transaction did to `due_items`, for `Store.dueIndex` (nil without one).
+        let pending: PendingDueDeltas?
 
         /// A write in its own savepoint: when it throws, its writes are undone and the transaction goes on.
         func write<T>(_ f: (Database) throws -> T) throws -> T {
             guard savepoints else { return try f(db) }
             var result: T?
-            try db.inSavepoint {
-                result = try f(db)
-                return .commit
+            let mark = pending?.deltas.count ?? 0
+            do {
+                try db.inSavepoint {
+                    result = try f(db)
+                    return .commit
+                }
+            } catch {
+                pending?.deltas.removeSubrange(mark...)
+                throw error
             }
             return result!
         }
@@ -161,7 +176,19 @@ public final class Store: Sendable {
     /// alone and the transaction goes on.
     @discardableResult
     public func write<T>(savepoints: Bool = false, _ body: (Transaction) throws -> T) throws -> T {
-        try pool.write { db in try body(Transaction(db: db, savepoints: savepoints)) }
+        guard let dueIndex else { return try pool.write { db in try body(Transaction(db: db, savepoints: savepoints, pending: nil)) } }
+        let pending = PendingDueDeltas()
+        // `pool.write` unrolled, to apply the due items' changes right after COMMIT on the writer's queue: the index
+        // follows the commits in their order, whatever thread writes, and before the caller answers anyone.
+        return try pool.writeWithoutTransaction { db in
+            var result: T?
+            try db.inTransaction {
+                result = try body(Transaction(db: db, savepoints: savepoints, pending: pending))
+                return .commit
+            }
+            dueIndex.apply(pending.deltas)
+            return result!
+        }
     }
 
     /// A read on a reader connection (any thread), outside every write transaction.

@@ -46,7 +46,8 @@ extension Store.Transaction {
         changes: [InstanceChange], records: [TiendoCore.Record], idempotency: [(String, String, String)] = [],
         sentThrough: Int64? = nil, delivery: DeliveryCommit? = nil
     ) throws -> [StoredRecord] {
-        try write { db in
+        let pending = self.pending
+        return try write { db in
             var stored: [StoredRecord] = []
             if let sentThrough { try Store.markSent(db, through: sentThrough) }
             let upsert = try db.cachedStatement(
@@ -67,20 +68,29 @@ extension Store.Transaction {
             /// Instances this commit creates: they have no pending notice but those it fans out itself.
             var created = Set<String>()
             var fannedOut = Set<String>()
-            let deleteDue = try db.cachedStatement(sql: "DELETE FROM due_items WHERE instance = ?")
+            // With an index in memory, the deleted items are read back (the index removes them by key).
+            let deleteDue = try db.cachedStatement(
+                sql: "DELETE FROM due_items WHERE instance = ?\(pending == nil ? "" : " RETURNING due_end, deadline")")
             let insertDue = try db.cachedStatement(
                 sql: """
                     INSERT INTO due_items(instance, deadline, workflow, grp, state, milestone, title, due, due_end, occurrence,
                         provisional) VALUES (?,?,?,?,?,?,?,?,?,?,?)
                     """)
             func replaceDueItems(_ c: InstanceChange) throws {
-                try deleteDue.execute(arguments: [c.instance.id])
+                var delta = DueDelta(instance: c.instance.id, removed: [], added: c.dueItems)
+                if pending != nil {
+                    let deleted = try Row.fetchCursor(deleteDue, arguments: [c.instance.id])
+                    while let row = try deleted.next() { delta.removed.append((row[0], row[1])) }
+                } else {
+                    try deleteDue.execute(arguments: [c.instance.id])
+                }
                 for d in c.dueItems {
                     try insertDue.execute(arguments: [
                         d.instance, d.deadline, d.workflow, d.group, d.state, d.milestone, d.title, d.due, d.dueEnd.seconds,
                         d.occurrence, d.provisional ? 1 : 0,
                     ])
                 }
+                pending?.deltas.append(delta)
             }
             for c in changes {
                 let i = c.instance
