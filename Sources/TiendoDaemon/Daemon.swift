@@ -165,7 +165,8 @@ public final class Daemon: InstanceCounter {
         try FileManager.default.createDirectory(atPath: options.stateDirectory, withIntermediateDirectories: true)
         store = try Store(
             path: (options.stateDirectory as NSString).appendingPathComponent("tiendo.sqlite"), synchronous: options.synchronous,
-            inlineCheckBytes: options.inlineIntegrityCheckBytes, initialize: options.initialize, backgroundCheckpoints: .standard)
+            inlineCheckBytes: options.inlineIntegrityCheckBytes, initialize: options.initialize, backgroundCheckpoints: .standard,
+            dueIndex: true)
         // Imports staged by clients of an earlier run cannot be finished: their client has gone.
         try store.write { try $0.dropStaged() }
         viewSource = ViewSource(store: store, pid: Int(getpid()), startedAt: startedAt, version: options.version)

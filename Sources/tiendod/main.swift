@@ -160,10 +160,23 @@ struct Tiendod: ParsableCommand {
         log.info(
             "tiendod \(TiendoVersion.string) đã sẵn sàng: trạng thái \(options.stateDirectory)/tiendo.sqlite, tệp trạng thái \(options.runtimeDirectory), socket \(socketDescription)",
             metadata: lifecycle)
+        // Agenda's items in memory, read from the store beside the running daemon (Agenda reads SQLite until then).
+        let store = shared.store
+        Thread.detachNewThread {
+            do {
+                let t0 = ContinuousClock.now
+                guard let n = try store.buildDueIndex() else { return }
+                let ms = (ContinuousClock.now - t0).components
+                log.info(
+                    "Đã nạp \(n) hạn đang mở vào bộ nhớ cho lịch việc (Agenda) trong \(ms.seconds * 1000 + ms.attoseconds / 1_000_000_000_000_000) ms"
+                )
+            } catch {
+                log.error("Không nạp được các hạn đang mở vào bộ nhớ: \(error). Lịch việc (Agenda) tiếp tục đọc từ cơ sở dữ liệu.")
+            }
+        }
         // A large database is checked now, beside the running daemon (see Store.init); damage stops it.
         let damaged = OnceFlag()
         if shared.store.integrityCheckPending {
-            let store = shared.store
             Thread.detachNewThread { [loop] in
                 do {
                     let t0 = ContinuousClock.now

@@ -31,15 +31,34 @@ struct StoreViewsTests {
         return sqlite.terminationStatus
     }
 
-    /// Agenda's answer as `writeAgendaParameters` writes it from the rows, after checking that it equals the JSON built
-    /// item by item (`dueItemJSON`); with the rows it was built from.
+    /// Agenda's answer as `writeAgendaParameters` writes it, after checking that it equals the JSON built item by item
+    /// (`dueItemJSON`) from the store's rows, and that both writers give it: from the rows, and from the index in
+    /// memory (built at the first call; every later commit of the test keeps it in step, and it must hold what
+    /// `due_items` holds). With the rows it was built from.
     static func checkedAgenda(_ d: Daemon, until: Instant, group: String? = nil, now: Instant) throws -> (answer: JSON, rows: [DueRow]) {
         let v = d.views
+        let rows = try d.store.snapshot { try $0.dueItems(until: until, workflow: nil, group: group, limit: 100_000) }
+        let expected = JSON.object([("items", .array(rows.map { v.dueItemJSON($0, now: now) }))])
+        func written(_ write: (inout ByteWriter) throws -> Void) throws -> JSON {
+            var w = ByteWriter()
+            w.append(#"{"items":["#)
+            try write(&w)
+            w.append("]}")
+            return try w.withBytes { try JSON.parse(buffer: $0) }
+        }
+        #expect(try written { try v.writeAgendaFromRows(until: until, workflow: nil, group: group, now: now, to: &$0) } == expected)
+        try d.store.buildDueIndex()
+        let (index, filter) = try #require(d.store.dueIndex?.snapshot(workflow: nil, group: group))
+        #expect(
+            Bool(
+                index.rows()
+                    == (try d.store.snapshot { try $0.dueItems(until: Instant(seconds: .max), workflow: nil, group: nil, limit: 1_000_000) })
+            ))
+        #expect(try written { v.writeAgenda(index, filter: filter, until: until, now: now, to: &$0) } == expected)
         var text: [UInt8] = []
         try v.writeAgendaParameters(until: until, workflow: nil, group: group, now: now, to: &text)
         let answer = try JSON.parse(String(decoding: text, as: UTF8.self))
-        let rows = try d.store.snapshot { try $0.dueItems(until: until, workflow: nil, group: group, limit: 100_000) }
-        #expect(answer == JSON.object([("items", .array(rows.map { v.dueItemJSON($0, now: now) }))]))
+        #expect(answer == expected)
         return (answer, rows)
     }
 
