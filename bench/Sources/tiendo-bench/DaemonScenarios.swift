@@ -254,9 +254,15 @@ final class DaemonScenarios {
         let timedOut = settled >= quietTimeout
         results.add(
             "2 cold start", n: n, "GetStatus answered → daemon idle", settled, "s",
-            note: "CPU work after start-up: the post-READY integrity check of a database over 64 MiB, status files"
-                + (timedOut ? "; STILL BUSY when the wait ended: the latency below overlaps it" : ""),
+            note: "CPU work after start-up: the post-READY integrity check of a database over 64 MiB, the due items read into"
+                + " memory, status files" + (timedOut ? "; STILL BUSY when the wait ended: the latency below overlaps it" : ""),
             extra: [("timedOut", .bool(timedOut)), ("timeoutSeconds", .double(quietTimeout))])
+        // The memory the daemon keeps once that work is done (the due items in memory are read after READY).
+        let rssSettled = ProcStatus.rss(pid: d.pid)
+        results.add(
+            "2 cold start", n: n, "RSS per instance, settled", Double(rssSettled - base) / Double(n), "B/instance",
+            target: nation ? .atMost(100, atN: n) : .atMost(300), note: "(RSS once idle after start-up − RSS_0) / N",
+            extra: [("rss", .double(Double(rssSettled)))])
 
         // 4: latency of Agenda(days: 7) and GetStatus.
         if c.wants("latency") || c.wants("remind") {
