@@ -10,11 +10,9 @@ extension Views {
     /// Agenda's parameters, `{"items": [DueItem]}`: every open item due at or before `until` (overdue ones
     /// included), earliest first, of `workflow` and `group` when given.
     public func writeAgendaParameters(
-        until: Instant, workflow: String?, group: String?, now: Instant, to out: inout [UInt8]
+        until: Instant, workflow: String?, group: String?, now: Instant, to w: inout ByteWriter
     ) throws {
-        // Sized by the last answer (up to 64 MiB), so that a large one is written without growing its buffer again and
-        // again. Pages of the buffer are only touched as they are written.
-        var w = ByteWriter(capacity: min(Views.lastAgendaBytes.load(ordering: .relaxed), 1 << 26) + (1 << 16))
+        let start = w.count
         w.append(#"{"items":["#)
         if let (index, filter) = store.dueIndex?.snapshot(workflow: workflow, group: group) {
             writeAgenda(index, filter: filter, until: until, now: now, to: &w)
@@ -22,10 +20,12 @@ extension Views {
             try writeAgendaFromRows(until: until, workflow: workflow, group: group, now: now, to: &w)
         }
         w.append("]}")
-        Views.lastAgendaBytes.store(w.count, ordering: .relaxed)
-        out.reserveCapacity(out.count + w.count + 16)  // and room for the message's closing bytes
-        w.withBytes { out.append(contentsOf: $0) }
+        Views.lastAgendaBytes.store(w.count - start, ordering: .relaxed)
     }
+
+    /// The room to write the next Agenda answer in: the last one's size (up to 64 MiB) and 64 KiB, so that a large
+    /// answer is written without growing its buffer again and again. Pages are only touched as they are written.
+    public static var agendaSizeHint: Int { min(lastAgendaBytes.load(ordering: .relaxed), 1 << 26) + (1 << 16) }
 
     /// The size of the last Agenda answer, any daemon thread's.
     static let lastAgendaBytes = Atomic<Int>(0)

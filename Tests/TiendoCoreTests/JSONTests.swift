@@ -79,6 +79,28 @@ struct JSONTests {
         #expect(JSON.string("\u{80}x\u{9B}\u{A0}").serialized() == #""\u0080x\u009b\#u{A0}""#)
     }
 
+    @Test("ByteWriter over a caller's buffer writes in place until it is full, then moves to its own and leaves the buffer")
+    func byteWriterInPlace() {
+        let text = Array("Chi bộ \"Khu 3\" — đảng viên dự bị".utf8)
+        var expected: [UInt8] = []
+        for _ in 0..<40 { text.withUnsafeBufferPointer { JSON.writeString(utf8: $0, to: &expected) } }
+        // A string reserves room for its worst case (every byte escaped as six), so in place needs that much slack.
+        let enough = expected.count + 6 * text.count + 2
+        for room in [0, 1, 100, expected.count - 1, enough, enough + 50] {
+            var buffer = [UInt8](repeating: 0xEE, count: room)
+            let (inPlace, bytes) = buffer.withUnsafeMutableBufferPointer { b in
+                var w = ByteWriter(over: b)
+                for _ in 0..<40 { text.withUnsafeBufferPointer { w.appendJSONString(utf8: $0) } }
+                return (w.isInPlace, w.withBytes { Array($0) })
+            }
+            #expect(bytes == expected, "room \(room)")
+            #expect(inPlace == (room >= enough), "room \(room)")
+            if inPlace {
+                #expect(Array(buffer.prefix(expected.count)) == expected && buffer.dropFirst(expected.count).allSatisfy { $0 == 0xEE })
+            }
+        }
+    }
+
     @Test("the word-at-a-time scan finds the same escapes as a byte-by-byte one, wherever they fall in a word")
     func escapeScan() {
         // Bytes on both sides of every boundary the word test draws, Vietnamese lead and trail bytes, and 0xC2 before

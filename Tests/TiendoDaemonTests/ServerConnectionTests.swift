@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+import TiendoCore
+
 @testable import TiendoDaemon
 
 #if canImport(Glibc)
@@ -72,5 +74,27 @@ struct ServerConnectionTests {
         let firstDifference = received.indices.first { $0 >= expected.count || received[$0] != expected[$0] }
         #expect(firstDifference == nil, "the bytes differ from offset \(firstDifference ?? -1)")
         #expect(connection.pendingOutput == 0)
+    }
+
+    @Test("a reply written into the message's memory is the same message whether its size hint was enough or not")
+    func writtenReply() throws {
+        let body: (inout ByteWriter) -> Void = { w in
+            w.append(#"{"items":["#)
+            for i in 0..<2_000 {
+                if i > 0 { w.append(UInt8(ascii: ",")) }
+                var s = "Chi bộ \(i) \"Khu dân cư\""
+                s.withUTF8 { w.appendJSONString(utf8: $0) }
+            }
+            w.append("]}")
+        }
+        var plain = ByteWriter()
+        body(&plain)
+        let parameters = try plain.withBytes { try JSON.parse(buffer: $0) }
+        for hint in [0, 10, plain.count, plain.count + 100_000] {
+            let message = try #require(VarlinkReply.ok(sizeHint: hint, writingParameters: body).message)
+            #expect(message.last == 0)
+            let json = try JSON.parse(String(decoding: message.dropLast(), as: UTF8.self))
+            #expect(json == JSON.object([("parameters", parameters)]), "hint \(hint)")
+        }
     }
 }

@@ -55,9 +55,9 @@ struct StoreViewsTests {
                     == (try d.store.snapshot { try $0.dueItems(until: Instant(seconds: .max), workflow: nil, group: nil, limit: 1_000_000) })
             ))
         #expect(try written { v.writeAgenda(index, filter: filter, until: until, now: now, to: &$0) } == expected)
-        var text: [UInt8] = []
-        try v.writeAgendaParameters(until: until, workflow: nil, group: group, now: now, to: &text)
-        let answer = try JSON.parse(String(decoding: text, as: UTF8.self))
+        var w = ByteWriter(capacity: 16)
+        try v.writeAgendaParameters(until: until, workflow: nil, group: group, now: now, to: &w)
+        let answer = try w.withBytes { try JSON.parse(buffer: $0) }
         #expect(answer == expected)
         return (answer, rows)
     }

@@ -13,13 +13,31 @@ public struct ByteWriter: ~Copyable {
     /// The number of bytes written.
     public var count: Int { written }
     @usableFromInline var written = 0
+    /// Whether `base` is the writer's own memory (else the caller's, from `init(over:)`).
+    @usableFromInline var owned: Bool
 
     public init(capacity: Int = 1 << 16) {
         self.capacity = max(capacity, 16)
         base = .allocate(capacity: self.capacity)
+        owned = true
     }
 
-    deinit { base.deallocate() }
+    /// A writer into `buffer`, which the caller owns and which must outlive it: the bytes are written in place until
+    /// one would pass the buffer's end; then they move to memory of the writer's own (`isInPlace` false from then on)
+    /// and `buffer` is left alone. Lets a large answer be written straight into the memory of the message that
+    /// carries it (`Array(unsafeUninitializedCapacity:)`) instead of copied there.
+    public init(over buffer: UnsafeMutableBufferPointer<UInt8>) {
+        if let b = buffer.baseAddress, buffer.count > 0 {
+            (base, capacity, owned) = (b, buffer.count, false)
+        } else {
+            (base, capacity, owned) = (.allocate(capacity: 16), 16, true)
+        }
+    }
+
+    deinit { if owned { base.deallocate() } }
+
+    /// Whether every byte so far went into the buffer given to `init(over:)`.
+    public var isInPlace: Bool { !owned }
 
     /// The bytes written so far, valid during `body`.
     public func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
@@ -35,8 +53,9 @@ public struct ByteWriter: ~Copyable {
         let newCapacity = max(needed, 2 * capacity)
         let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
         newBase.initialize(from: base, count: written)
-        base.deallocate()
+        if owned { base.deallocate() }
         base = newBase
+        owned = true
         capacity = newCapacity
     }
 

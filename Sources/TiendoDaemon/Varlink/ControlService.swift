@@ -204,10 +204,12 @@ public final class ControlService: VarlinkHandler, Sendable {
                 if let wf, v.catalog.current[wf] == nil { return ControlService.error(.noSuchWorkflow(wf)) }
                 let zone = wf.flatMap { v.catalog.current[$0]?.zone } ?? .vietnam
                 let until = zone.endOfDay(zone.date(of: now).adding(days: days))
-                return try .ok(writingParameters: { out in
-                    try v.writeAgendaParameters(
-                        until: until.adding(seconds: -1), workflow: wf, group: p["group"]?.stringValue, now: now, to: &out)
-                })
+                return try .ok(
+                    sizeHint: Views.agendaSizeHint,
+                    writingParameters: { w in
+                        try v.writeAgendaParameters(
+                            until: until.adding(seconds: -1), workflow: wf, group: p["group"]?.stringValue, now: now, to: &w)
+                    })
             case "ListInstances":
                 return try list(v, p, now: now)
             default:

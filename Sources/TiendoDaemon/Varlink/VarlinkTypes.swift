@@ -22,14 +22,20 @@ public struct VarlinkReply: Sendable {
         VarlinkReply(parameters: .object(p), error: name)
     }
 
-    /// A reply written by `body` straight into the message, between `{"parameters":` and `}` + NUL: no copy.
-    public static func ok(writingParameters body: (inout [UInt8]) throws -> Void) rethrows -> VarlinkReply {
-        var m: [UInt8] = []
-        m.reserveCapacity(1 << 16)
-        m.append(contentsOf: VarlinkReply.parametersPrefix)
-        try body(&m)
-        m.append(contentsOf: VarlinkReply.parametersSuffix)
-        return VarlinkReply(parameters: .null, error: nil, message: m)
+    /// A reply whose parameters `body` writes as JSON text, between `{"parameters":` and `}` + NUL.
+    public static func ok(sizeHint: Int, writingParameters body: (inout ByteWriter) throws -> Void) rethrows -> VarlinkReply {
+        // Written in the message's own memory when `sizeHint` bytes hold the parameters (an 8 MB Agenda is then not
+        // copied once more, 1 ms of its reader's 4 at 10^6 instances); else copied once from the writer's.
+        var spilled: [UInt8]?
+        let room = sizeHint + VarlinkReply.parametersPrefix.count + VarlinkReply.parametersSuffix.count
+        let m = try [UInt8](unsafeUninitializedCapacity: room) { buffer, count in
+            var w = ByteWriter(over: buffer)
+            VarlinkReply.parametersPrefix.withUnsafeBufferPointer { w.append($0) }
+            try body(&w)
+            VarlinkReply.parametersSuffix.withUnsafeBufferPointer { w.append($0) }
+            if w.isInPlace { count = w.count } else { spilled = w.withBytes { Array($0) } }
+        }
+        return VarlinkReply(parameters: .null, error: nil, message: spilled ?? m)
     }
 
     static let parametersPrefix: [UInt8] = Array(#"{"parameters":"#.utf8)
