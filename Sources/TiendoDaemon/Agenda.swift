@@ -30,9 +30,43 @@ extension Views {
     /// The size of the last Agenda answer, any daemon thread's.
     static let lastAgendaBytes = Atomic<Int>(0)
 
+    /// Agenda's whole varlink reply. From the index in memory it is handed to `part` in pieces of about `partBytes`
+    /// as it is written, so that the I/O thread sends each while the next is written (at 10^6 instances the reader
+    /// writes 7.9 MB in 3.5 ms and the kernel takes 3 ms to carry them); the reply returned is the rest. From
+    /// SQLite (before the index is built) it is one piece, since a failed read must still be answered with an error.
+    func agendaReply(
+        until: Instant, workflow: String?, group: String?, now: Instant, partBytes: Int = 256 << 10,
+        part: ([UInt8]) -> Void
+    ) throws -> VarlinkReply {
+        guard let (index, filter) = store.dueIndex?.snapshot(workflow: workflow, group: group) else {
+            return try .ok(sizeHint: Views.agendaSizeHint) { w in
+                try writeAgendaParameters(until: until, workflow: workflow, group: group, now: now, to: &w)
+            }
+        }
+        // One buffer, reused: each piece is copied out of it while it is still in the cache.
+        var w = ByteWriter(capacity: partBytes + (1 << 16))
+        var sent = 0
+        VarlinkReply.parametersPrefix.withUnsafeBufferPointer { w.append($0) }
+        w.append(#"{"items":["#)
+        writeAgenda(index, filter: filter, until: until, now: now, to: &w) { w in
+            guard w.count >= partBytes else { return }
+            sent += w.count
+            part(w.withBytes { Array($0) })
+            w.removeAll()
+        }
+        w.append("]}")
+        VarlinkReply.parametersSuffix.withUnsafeBufferPointer { w.append($0) }
+        let framing = VarlinkReply.parametersPrefix.count + VarlinkReply.parametersSuffix.count
+        Views.lastAgendaBytes.store(sent + w.count - framing, ordering: .relaxed)
+        return .rest(w.withBytes { Array($0) })
+    }
+
     /// Agenda's items from the index: every string but the instance id is an atom whose JSON text was written once,
-    /// and each due's day number was read once, when the atom was made.
-    func writeAgenda(_ index: DueIndex, filter: LiveDueIndex.Filter, until: Instant, now: Instant, to w: inout ByteWriter) {
+    /// and each due's day number was read once, when the atom was made. `afterItem` sees the writer after each item.
+    func writeAgenda(
+        _ index: DueIndex, filter: LiveDueIndex.Filter, until: Instant, now: Instant, to w: inout ByteWriter,
+        afterItem: (inout ByteWriter) -> Void = { _ in }
+    ) {
         // Today's day number in each workflow's zone, by workflow atom (a handful).
         var todays: [(workflow: UInt32, day: Int)] = []
         var lastWorkflow = UInt32.max
@@ -81,6 +115,7 @@ extension Views {
                 w.append(#","group":"#)
                 w.append(atoms.json(e.group))
                 w.append(UInt8(ascii: "}"))
+                afterItem(&w)
                 return true
             }
         }

@@ -59,6 +59,15 @@ struct StoreViewsTests {
         try v.writeAgendaParameters(until: until, workflow: nil, group: group, now: now, to: &w)
         let answer = try w.withBytes { try JSON.parse(buffer: $0) }
         #expect(answer == expected)
+        // The varlink reply sent in parts of 1,000 bytes and more: the parts and the rest make the whole message.
+        var parts: [[UInt8]] = []
+        let rest = try #require(
+            try v.agendaReply(until: until, workflow: nil, group: group, now: now, partBytes: 1_000) { parts.append($0) }.message)
+        let whole = try #require(
+            VarlinkReply.ok(sizeHint: 0) { w in try v.writeAgendaParameters(until: until, workflow: nil, group: group, now: now, to: &w) }
+                .message)
+        #expect(Bool(parts.joined() + rest == whole))
+        #expect(parts.allSatisfy { $0.count >= 1_000 } && (parts.count >= 2 || whole.count < 3_000))
         return (answer, rows)
     }
 

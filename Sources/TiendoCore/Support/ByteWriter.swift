@@ -36,6 +36,9 @@ public struct ByteWriter: ~Copyable {
 
     deinit { if owned { base.deallocate() } }
 
+    /// Forgets what was written, keeping the memory.
+    public mutating func removeAll() { written = 0 }
+
     /// Whether every byte so far went into the buffer given to `init(over:)`.
     public var isInPlace: Bool { !owned }
 

@@ -170,8 +170,34 @@ public final class ControlService: VarlinkHandler, Sendable {
                 }
             }
         }
+        if name == "Agenda" {
+            return .deferredInParts { [self] part, reply in
+                readers.async(for: peer.uid) { reply(self.agenda(p, part: part)) }
+            }
+        }
         return .deferred { [self] reply in
             readers.async(for: peer.uid) { reply(self.read(name, p).encoded()) }
+        }
+    }
+
+    /// `Agenda`, its answer sent in parts as it is written (`Views.agendaReply`).
+    func agenda(_ p: [String: JSON], part: @escaping @Sendable ([UInt8]) -> Void) -> VarlinkReply {
+        let v = views()
+        let now = clock.now()
+        let days = max(0, min(p["days"]?.intValue ?? 7, 3660))
+        let wf = p["workflow"]?.stringValue
+        if let wf, v.catalog.current[wf] == nil { return ControlService.error(.noSuchWorkflow(wf)).encoded() }
+        let zone = wf.flatMap { v.catalog.current[$0]?.zone } ?? .vietnam
+        let until = zone.endOfDay(zone.date(of: now).adding(days: days)).adding(seconds: -1)
+        var sent = false
+        do {
+            return try v.agendaReply(until: until, workflow: wf, group: p["group"]?.stringValue, now: now) { bytes in
+                sent = true
+                part(bytes)
+            }
+        } catch {
+            log(3, "varlink Agenda: \(error)")
+            return sent ? .abort : VarlinkReply.error("org.varlink.service.InternalError").encoded()
         }
     }
 
@@ -198,18 +224,6 @@ public final class ControlService: VarlinkHandler, Sendable {
                 let id = p["id"]!.stringValue!
                 guard try v.store.exists(id) else { return ControlService.error(.noSuchInstance(id)) }
                 return .ok([("records", .array(try v.store.history(id).map(\.json)))])
-            case "Agenda":
-                let days = max(0, min(p["days"]?.intValue ?? 7, 3660))
-                let wf = p["workflow"]?.stringValue
-                if let wf, v.catalog.current[wf] == nil { return ControlService.error(.noSuchWorkflow(wf)) }
-                let zone = wf.flatMap { v.catalog.current[$0]?.zone } ?? .vietnam
-                let until = zone.endOfDay(zone.date(of: now).adding(days: days))
-                return try .ok(
-                    sizeHint: Views.agendaSizeHint,
-                    writingParameters: { w in
-                        try v.writeAgendaParameters(
-                            until: until.adding(seconds: -1), workflow: wf, group: p["group"]?.stringValue, now: now, to: &w)
-                    })
             case "ListInstances":
                 return try list(v, p, now: now)
             default:

@@ -252,14 +252,21 @@ final class ServerIO {
                 start(stream)
                 return
             case .deferred(let start):
-                c.busy = true
-                if !c.trusted { accounts[c.peer.uid]?.inFlight += 1 }
+                start(begin(c, oneway: oneway))
+            case .deferredInParts(let start):
                 let id = c.id
-                start { [server] reply in
-                    server.complete(id, oneway ? VarlinkReply(parameters: .null, error: "__oneway") : reply)
-                }
+                let done = begin(c, oneway: oneway)
+                start({ [server] bytes in if !oneway { server.part(id, bytes) } }, done)
             }
         }
+    }
+
+    /// Marks `c` busy with a deferred call; the function that completes it (from any thread).
+    func begin(_ c: ServerConnection, oneway: Bool) -> @Sendable (VarlinkReply) -> Void {
+        c.busy = true
+        if !c.trusted { accounts[c.peer.uid]?.inFlight += 1 }
+        let id = c.id
+        return { [server] reply in server.complete(id, oneway ? VarlinkReply(parameters: .null, error: "__oneway") : reply) }
     }
 
     func send(_ c: ServerConnection, _ r: VarlinkReply) {
@@ -289,11 +296,19 @@ final class ServerIO {
             queue(c, bytes)
             if c.pendingOutput > limits.watchBacklog { close(c) } else { flush(c) }
         }
+        // Before the completions: a reply's parts go out before its rest.
+        for (id, bytes) in mail.parts {
+            guard let fd = byID[id], let c = connections[fd] else { continue }
+            queue(c, bytes)
+            flush(c)
+        }
         for (id, reply) in mail.completions {
             guard let fd = byID[id], let c = connections[fd] else { continue }
             c.busy = false
             if !c.trusted { accounts[c.peer.uid]?.inFlight -= 1 }
-            if reply.error != "__oneway" {
+            if reply.error == "__abort" {
+                close(c)
+            } else if reply.error != "__oneway" {
                 send(c, reply)
             } else {
                 flush(c)

@@ -31,6 +31,8 @@ public final class VarlinkServer: Sendable {
         var broadcasts: [[UInt8]] = []
         /// Replies of `VarlinkStream`s, by connection id.
         var pushes: [(Int, [UInt8])] = []
+        /// First bytes of replies sent in parts (`Dispatch.deferredInParts`), by connection id, in order.
+        var parts: [(Int, [UInt8])] = []
         /// Connections in Watch (kept by the I/O thread), so `broadcast` costs nothing when nobody watches.
         var watchers = 0
     }
@@ -71,6 +73,11 @@ public final class VarlinkServer: Sendable {
 
     func push(_ connectionID: Int, _ bytes: [UInt8]) {
         mailbox.withLock { $0.pushes.append((connectionID, bytes)) }
+        wake()
+    }
+
+    func part(_ connectionID: Int, _ bytes: [UInt8]) {
+        mailbox.withLock { $0.parts.append((connectionID, bytes)) }
         wake()
     }
 

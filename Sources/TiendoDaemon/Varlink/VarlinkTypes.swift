@@ -38,6 +38,13 @@ public struct VarlinkReply: Sendable {
         return VarlinkReply(parameters: .null, error: nil, message: spilled ?? m)
     }
 
+    /// The rest of a message whose first bytes went out as parts (`Dispatch.deferredInParts`), NUL included.
+    static func rest(_ bytes: [UInt8]) -> VarlinkReply { VarlinkReply(parameters: .null, error: nil, message: bytes) }
+
+    /// Ends a reply sent in parts that cannot be finished: the I/O thread closes the connection (the client sees it
+    /// close before the message's NUL).
+    static let abort = VarlinkReply(parameters: .null, error: "__abort")
+
     static let parametersPrefix: [UInt8] = Array(#"{"parameters":"#.utf8)
     static let parametersSuffix: [UInt8] = [UInt8(ascii: "}"), 0]
 
@@ -66,6 +73,11 @@ public enum Dispatch {
     case immediate(VarlinkReply)
     /// Answer later: the handler calls `reply` (possibly on another thread).
     case deferred((@escaping @Sendable (VarlinkReply) -> Void) -> Void)
+    /// Answer later, in parts: the handler hands the message's first bytes to `part` as it writes them (the I/O
+    /// thread sends each while the next is being written) and then calls `reply` with `VarlinkReply.rest` — or with
+    /// `VarlinkReply.abort`, which closes the connection, when it cannot finish what it began.
+    case deferredInParts(
+        (_ part: @escaping @Sendable ([UInt8]) -> Void, _ reply: @escaping @Sendable (VarlinkReply) -> Void) -> Void)
     /// Start a `more` stream: the connection receives records until it closes.
     case watch
     /// Start a `more` stream of the handler's own replies (`VarlinkStream`), until the connection closes.
