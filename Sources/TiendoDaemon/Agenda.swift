@@ -73,8 +73,8 @@ extension Views {
         var today = 0
         var first = true
         index.atoms.withBuffers { atoms in
-            index.forEach(until: until.seconds) { e, instance in
-                guard filter.matches(e) else { return true }
+            index.forEach(until: until.seconds) { e, instance, group in
+                guard filter.matches(e, group: group) else { return true }
                 if e.workflow != lastWorkflow {
                     if let known = todays.first(where: { $0.workflow == e.workflow }) {
                         (lastWorkflow, today) = known
@@ -113,7 +113,7 @@ extension Views {
                 e.dueEnd <= now.seconds ? w.append(#","overdue":true"#) : w.append(#","overdue":false"#)
                 if e.provisional { w.append(#","provisional":true"#) }
                 w.append(#","group":"#)
-                w.append(atoms.json(e.group))
+                Views.writeOptional(group, to: &w)
                 w.append(UInt8(ascii: "}"))
                 afterItem(&w)
                 return true

@@ -7,22 +7,24 @@ import TiendoCore
 ///
 /// A value: a reader takes a copy (`LiveDueIndex.snapshot`) and walks it while the loop goes on changing its own,
 /// which then copies only the arrays it touches (copy-on-write). The items sit in sorted chunks of at most
-/// `maxChunk` (an insert moves at most that many), each with the instance ids of its items in one byte array; every
-/// other string (workflow, group, state, milestone, occurrence, title, due, deadline key) is an atom, held once with
-/// its JSON text. No object per item: at 10^6 instances the 238,883 open items take 32 MB of the daemon's memory
+/// `maxChunk` (an insert moves at most that many), each with the instance ids and groups of its items in one byte
+/// array (both come from the instances' data: any number of distinct values, of any length); every other string
+/// (workflow, state, milestone, occurrence, title, due, deadline key) comes from the definitions and the calendar and
+/// is an atom, held once with its JSON text. No object per item: at 10^6 instances the 238,883 open items take 32 MB of the daemon's memory
 /// (about 135 bytes an item, atoms included).
 ///
 /// Written by hand: swift-collections has no sorted container in a release this machine serves, and SQLite is what
 /// this replaces.
 public struct DueIndex: Sendable {
-    /// One item: its due end and instance (bytes in its chunk's `text`), the rest as atoms (0 for NULL).
+    /// One item: its due end, its instance and group (bytes in its chunk's `text`, the group right after the
+    /// instance; `groupCount` `noGroup` for NULL), the rest as atoms (0 for NULL).
     public struct Entry: Sendable {
         public var dueEnd: Int64
         var instanceStart: UInt32
         var instanceCount: UInt32
+        var groupCount: UInt32
         public var deadline: UInt32
         public var workflow: UInt32
-        public var group: UInt32
         public var state: UInt32
         public var milestone: UInt32
         public var occurrence: UInt32
@@ -31,9 +33,11 @@ public struct DueIndex: Sendable {
         public var provisional: Bool
     }
 
+    static let noGroup = UInt32.max
+
     struct Chunk: Sendable {
         var entries: [Entry] = []
-        /// The instance ids of `entries`; bytes of removed entries stay until `compact`.
+        /// The instance ids and groups of `entries`; bytes of removed entries stay until `compact`.
         var text: [UInt8] = []
         var garbage = 0
 
@@ -41,13 +45,22 @@ public struct DueIndex: Sendable {
             text[Int(e.instanceStart)..<Int(e.instanceStart + e.instanceCount)]
         }
 
+        /// The bytes its entries use in `text`.
+        var liveText: Int { text.count - garbage }
+
+        func group(_ e: Entry) -> ArraySlice<UInt8>? {
+            guard e.groupCount != DueIndex.noGroup else { return nil }
+            let start = Int(e.instanceStart + e.instanceCount)
+            return text[start..<start + Int(e.groupCount)]
+        }
+
         mutating func compact() {
             var fresh: [UInt8] = []
-            fresh.reserveCapacity(text.count - garbage)
+            fresh.reserveCapacity(entries.reduce(0) { $0 + $1.textBytes })
             for i in entries.indices {
                 let e = entries[i]
                 entries[i].instanceStart = UInt32(fresh.count)
-                fresh.append(contentsOf: text[Int(e.instanceStart)..<Int(e.instanceStart + e.instanceCount)])
+                fresh.append(contentsOf: text[Int(e.instanceStart)..<Int(e.instanceStart) + e.textBytes])
             }
             text = fresh
             garbage = 0
@@ -55,6 +68,9 @@ public struct DueIndex: Sendable {
     }
 
     static let maxChunk = 1024
+    /// The most bytes of instance ids and groups a chunk holds before it splits: groups come from the data, and one
+    /// of 2 KB per instance would otherwise make a chunk of 1,024 items 2 MB.
+    static let maxChunkText = 64 << 10
 
     var chunks: [Chunk] = []
     public internal(set) var atoms = Atoms()
@@ -99,32 +115,37 @@ public struct DueIndex: Sendable {
         return (lo, a)
     }
 
+    /// `row` as an entry, its strings interned through `interner` (its instance and group not placed yet).
+    mutating func entry(_ row: DueRow, interner: inout Interner) -> Entry {
+        Entry(
+            dueEnd: row.dueEnd.seconds, instanceStart: 0, instanceCount: 0, groupCount: 0,
+            deadline: interner.atom(row.deadline, in: &atoms), workflow: interner.atom(row.workflow, in: &atoms),
+            state: interner.atom(row.state, in: &atoms), milestone: interner.atom(row.milestone, in: &atoms),
+            occurrence: interner.atom(row.occurrence, in: &atoms), title: interner.atom(row.title, in: &atoms),
+            due: interner.atom(row.due, in: &atoms), provisional: row.provisional)
+    }
+
     /// Adds `row` (its strings interned through `interner`), or replaces the item with its due end, instance and
     /// deadline.
     mutating func insert(_ row: DueRow, interner: inout Interner) {
         let key = Key(dueEnd: row.dueEnd.seconds, instance: row.instance, deadline: row.deadline)
-        var entry = Entry(
-            dueEnd: key.dueEnd, instanceStart: 0, instanceCount: 0, deadline: interner.atom(row.deadline, in: &atoms),
-            workflow: interner.atom(row.workflow, in: &atoms), group: interner.atom(row.group, in: &atoms),
-            state: interner.atom(row.state, in: &atoms), milestone: interner.atom(row.milestone, in: &atoms),
-            occurrence: interner.atom(row.occurrence, in: &atoms), title: interner.atom(row.title, in: &atoms),
-            due: interner.atom(row.due, in: &atoms), provisional: row.provisional)
+        var entry = entry(row, interner: &interner)
         guard let (c, i) = locate(key) else {
             chunks = [Chunk()]
-            Self.place(&entry, instance: row.instance, at: 0, in: &chunks[0])
+            Self.place(&entry, row, at: 0, in: &chunks[0])
             count = 1
             return
         }
         if i < chunks[c].entries.count, compare(chunks[c].entries[i], in: chunks[c], key) == 0 {
-            // The same item again: its fields may have changed, its instance bytes have not.
-            entry.instanceStart = chunks[c].entries[i].instanceStart
-            entry.instanceCount = chunks[c].entries[i].instanceCount
-            chunks[c].entries[i] = entry
+            // The same item again, its fields (the group too) perhaps changed: the old bytes become garbage.
+            chunks[c].garbage += chunks[c].entries[i].textBytes
+            chunks[c].entries.remove(at: i)
+            Self.place(&entry, row, at: i, in: &chunks[c])
             return
         }
-        Self.place(&entry, instance: row.instance, at: i, in: &chunks[c])
+        Self.place(&entry, row, at: i, in: &chunks[c])
         count += 1
-        if chunks[c].entries.count > Self.maxChunk {
+        if chunks[c].entries.count > Self.maxChunk || (chunks[c].entries.count > 1 && chunks[c].liveText > Self.maxChunkText) {
             let half = chunks[c].entries.count / 2
             var right = Chunk(entries: Array(chunks[c].entries[half...]), text: chunks[c].text, garbage: 0)
             chunks[c].entries.removeSubrange(half...)
@@ -134,10 +155,17 @@ public struct DueIndex: Sendable {
         }
     }
 
-    static func place(_ entry: inout Entry, instance: String, at i: Int, in chunk: inout Chunk) {
+    /// Puts `entry` at position `i` of `chunk`, with `row`'s instance and group bytes.
+    static func place(_ entry: inout Entry, _ row: DueRow, at i: Int, in chunk: inout Chunk) {
         entry.instanceStart = UInt32(chunk.text.count)
-        entry.instanceCount = UInt32(instance.utf8.count)
-        chunk.text.append(contentsOf: instance.utf8)
+        entry.instanceCount = UInt32(row.instance.utf8.count)
+        chunk.text.append(contentsOf: row.instance.utf8)
+        if let group = row.group {
+            entry.groupCount = UInt32(group.utf8.count)
+            chunk.text.append(contentsOf: group.utf8)
+        } else {
+            entry.groupCount = noGroup
+        }
         chunk.entries.insert(entry, at: i)
     }
 
@@ -153,7 +181,7 @@ public struct DueIndex: Sendable {
         if chunks[c].entries.isEmpty {
             chunks.remove(at: c)
         } else {
-            chunks[c].garbage += Int(removed.instanceCount)
+            chunks[c].garbage += removed.textBytes
             if chunks[c].garbage > 4096 && chunks[c].garbage * 2 > chunks[c].text.count { chunks[c].compact() }
         }
         return true
@@ -161,35 +189,38 @@ public struct DueIndex: Sendable {
 
     /// Appends `row`, which sorts after every item already here (the build at start reads the rows in order).
     mutating func append(sorted row: DueRow, interner: inout Interner) {
-        if chunks.isEmpty || chunks[chunks.count - 1].entries.count >= Self.maxChunk * 3 / 4 {
-            // Room for the chunk's share at once: grown by doubling, each chunk left its old buffers behind as
-            // scattered free memory (at 10^6 instances, half again the index's own size in the daemon's RSS).
+        if chunks.isEmpty || chunks[chunks.count - 1].entries.count >= Self.maxChunk * 3 / 4
+            || chunks[chunks.count - 1].liveText >= Self.maxChunkText * 3 / 4
+        {
+            // Filled to three quarters, so that later inserts find room; its arrays sized for that at once.
             var chunk = Chunk()
             chunk.entries.reserveCapacity(Self.maxChunk)
-            chunk.text.reserveCapacity(Self.maxChunk * 3 / 4 * (row.instance.utf8.count + 8))
+            let perItem = row.instance.utf8.count + (row.group?.utf8.count ?? 0) + 8
+            chunk.text.reserveCapacity(min(Self.maxChunkText, Self.maxChunk * 3 / 4 * perItem))
             chunks.append(chunk)
         }
-        var entry = Entry(
-            dueEnd: row.dueEnd.seconds, instanceStart: 0, instanceCount: 0, deadline: interner.atom(row.deadline, in: &atoms),
-            workflow: interner.atom(row.workflow, in: &atoms), group: interner.atom(row.group, in: &atoms),
-            state: interner.atom(row.state, in: &atoms), milestone: interner.atom(row.milestone, in: &atoms),
-            occurrence: interner.atom(row.occurrence, in: &atoms), title: interner.atom(row.title, in: &atoms),
-            due: interner.atom(row.due, in: &atoms), provisional: row.provisional)
+        var entry = entry(row, interner: &interner)
         let last = chunks.count - 1
-        Self.place(&entry, instance: row.instance, at: chunks[last].entries.count, in: &chunks[last])
+        Self.place(&entry, row, at: chunks[last].entries.count, in: &chunks[last])
         count += 1
     }
 
-    /// Calls `body` with each item due at or before `until`, in order, and its instance id's bytes; stops early when
-    /// `body` returns false. The bytes are valid only during the call.
-    public func forEach(until: Int64, _ body: (Entry, UnsafeBufferPointer<UInt8>) throws -> Bool) rethrows {
+    /// Calls `body` with each item due at or before `until`, in order, and the bytes of its instance id and group
+    /// (nil for NULL); stops early when `body` returns false. The bytes are valid only during the call.
+    public func forEach(
+        until: Int64, _ body: (Entry, UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>?) throws -> Bool
+    ) rethrows {
         for chunk in chunks {
             let go = try chunk.entries.withUnsafeBufferPointer { entries in
                 try chunk.text.withUnsafeBufferPointer { text in
                     for e in entries {
                         if e.dueEnd > until { return false }
-                        let id = UnsafeBufferPointer(rebasing: text[Int(e.instanceStart)..<Int(e.instanceStart + e.instanceCount)])
-                        if try !body(e, id) { return false }
+                        let start = Int(e.instanceStart)
+                        let end = start + Int(e.instanceCount)
+                        let id = UnsafeBufferPointer(rebasing: text[start..<end])
+                        let group =
+                            e.groupCount == DueIndex.noGroup ? nil : UnsafeBufferPointer(rebasing: text[end..<end + Int(e.groupCount)])
+                        if try !body(e, id, group) { return false }
                     }
                     return true
                 }
@@ -202,12 +233,13 @@ public struct DueIndex: Sendable {
     public func rows() -> [DueRow] {
         var out: [DueRow] = []
         out.reserveCapacity(count)
-        forEach(until: .max) { e, id in
+        forEach(until: .max) { e, id, group in
             out.append(
                 DueRow(
                     instance: String(decoding: id, as: UTF8.self), deadline: atoms.text(e.deadline) ?? "",
                     workflow: atoms.text(e.workflow) ?? "",
-                    group: atoms.text(e.group), state: atoms.text(e.state), milestone: atoms.text(e.milestone),
+                    group: group.map { String(decoding: $0, as: UTF8.self) }, state: atoms.text(e.state),
+                    milestone: atoms.text(e.milestone),
                     occurrence: atoms.text(e.occurrence), title: atoms.text(e.title) ?? "", due: atoms.text(e.due) ?? "",
                     dueEnd: Instant(seconds: e.dueEnd), provisional: e.provisional))
             return true
@@ -234,4 +266,9 @@ public struct DueIndex: Sendable {
         }
         return total == count
     }
+}
+
+extension DueIndex.Entry {
+    /// The bytes of its instance and group in its chunk's `text`.
+    var textBytes: Int { Int(instanceCount) + (groupCount == DueIndex.noGroup ? 0 : Int(groupCount)) }
 }

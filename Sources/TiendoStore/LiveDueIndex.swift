@@ -33,29 +33,27 @@ public final class LiveDueIndex: Sendable {
 
     init() {}
 
-    /// The strings a reader filters by, as atoms: `workflow` nil for any; `groups` nil for any, else the atoms that
-    /// match (a group filter "" matches NULL too, as `IFNULL(grp, '') = ?`); `UInt32.max` for a string no item holds.
+    /// What a reader filters by: `workflow` as its atom (`UInt32.max` for one no item holds), nil for any; `group`
+    /// as bytes, nil for any ("" matches items without a group too, as `IFNULL(grp, '') = ?`).
     public struct Filter: Sendable {
         public var workflow: UInt32?
-        public var groups: (UInt32, UInt32)?
+        public var group: [UInt8]?
 
-        @inline(__always) public func matches(_ e: DueIndex.Entry) -> Bool {
+        @inline(__always) public func matches(_ e: DueIndex.Entry, group: UnsafeBufferPointer<UInt8>?) -> Bool {
             if let w = workflow, e.workflow != w { return false }
-            if let (a, b) = groups, e.group != a && e.group != b { return false }
-            return true
+            guard let wanted = self.group else { return true }
+            guard let group else { return wanted.isEmpty }
+            return Atoms.compare(wanted[...], group) == 0
         }
     }
 
-    /// The index as it is now and the filter's atoms, or nil while it is not built.
+    /// The index as it is now and the filter, or nil while it is not built.
     public func snapshot(workflow: String?, group: String?) -> (DueIndex, Filter)? {
         state.withLock { s in
             guard s.built else { return nil }
             var f = Filter()
             if let workflow { f.workflow = s.interner.lookup(workflow) ?? .max }
-            if let group {
-                let id = s.interner.lookup(group) ?? .max
-                f.groups = group.isEmpty ? (0, id) : (id, id)
-            }
+            f.group = group.map { Array($0.utf8) }
             return (s.index, f)
         }
     }

@@ -84,6 +84,25 @@ struct DueIndexTests {
         #expect(index.chunks.count > 1, "the test must split chunks")
     }
 
+    @Test("groups of 2 KB split chunks by their bytes, and every item keeps its own group")
+    func largeGroups() {
+        var index = DueIndex()
+        var interner = Interner()
+        var rows: [DueRow] = []
+        for i in 0..<1_500 {
+            let row = DueRow(
+                instance: "hop/w\(i)", deadline: "", workflow: "hop", group: String(repeating: "đ", count: 1_000) + "\(i)", state: "mo",
+                milestone: nil, title: "Hạn", due: "2026-03-20", dueEnd: Instant(seconds: 1_800_000_000))
+            rows.append(row)
+            index.insert(row, interner: &interner)
+        }
+        #expect(index.isWellFormed())
+        #expect(Bool(index.rows() == Self.sorted(rows)))
+        #expect(
+            index.chunks.allSatisfy { $0.liveText <= DueIndex.maxChunkText + 2_100 && $0.text.count <= 2 * DueIndex.maxChunkText + 4_200 })
+        #expect(index.atoms.count < 10, "groups are not atoms")
+    }
+
     @Test("forEach stops at the due end asked for; atoms give JSON text and the due's day")
     func walk() throws {
         var r = Random(state: 3)
@@ -98,22 +117,24 @@ struct DueIndexTests {
         let until = Int64(1_800_000_000 + 20 * 3600)
         var seen: [DueRow] = []
         index.atoms.withBuffers { atoms in
-            index.forEach(until: until) { e, id in
+            index.forEach(until: until) { e, id, group in
                 let title = String(decoding: atoms.json(e.title), as: UTF8.self)
                 #expect(title == JSON.string(index.atoms.text(e.title) ?? "").serialized())
                 #expect(atoms.day(e.due) == CivilDate.parse((index.atoms.text(e.due) ?? "").prefix(10))?.dayNumber)
                 #expect(
-                    String(decoding: atoms.json(e.group), as: UTF8.self)
-                        == (index.atoms.text(e.group).map { JSON.string($0) } ?? .null).serialized())
+                    String(decoding: atoms.json(e.state), as: UTF8.self)
+                        == (index.atoms.text(e.state).map { JSON.string($0) } ?? .null).serialized())
                 seen.append(
                     DueRow(
-                        instance: String(decoding: id, as: UTF8.self), deadline: "", workflow: "", group: nil, state: nil, milestone: nil,
+                        instance: String(decoding: id, as: UTF8.self), deadline: "", workflow: "",
+                        group: group.map { String(decoding: $0, as: UTF8.self) }, state: nil, milestone: nil,
                         title: "", due: "", dueEnd: Instant(seconds: e.dueEnd)))
                 return true
             }
         }
         let expected = Self.sorted(rows).filter { $0.dueEnd.seconds <= until }
         #expect(Bool(seen.map(\.instance) == expected.map(\.instance)) && !expected.isEmpty)
+        #expect(Bool(seen.map(\.group) == expected.map(\.group)))
     }
 
     /// A change of `instance` to `items` (each "deadline:hour" due at hour `h` after a fixed instant).
@@ -219,8 +240,8 @@ struct DueIndexTests {
         func instances(_ workflow: String?, _ group: String?) throws -> [String] {
             let (index, filter) = try #require(store.dueIndex?.snapshot(workflow: workflow, group: group))
             var out: [String] = []
-            index.forEach(until: .max) { e, id in
-                if filter.matches(e) { out.append(String(decoding: id, as: UTF8.self)) }
+            index.forEach(until: .max) { e, id, group in
+                if filter.matches(e, group: group) { out.append(String(decoding: id, as: UTF8.self)) }
                 return true
             }
             return out

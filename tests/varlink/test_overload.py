@@ -145,11 +145,14 @@ def test_watch_streams_that_never_read_are_dropped(d):
     a = Attacker(d, "watch", 20)
     try:
         base = rss_kib(d.proc.pid)
-        # ~2.3 KiB per record and 12,000 records: ~28 MiB for each of the 20 streams if nothing were dropped.
+        # ~2.3 KiB per record and 12,000 records: ~28 MiB for each of the 20 streams if nothing were dropped (560 MiB).
+        # The daemon also keeps every open due item in memory for Agenda, each with its group: 12,000 groups of 2 KB
+        # here, 24 MiB of text and as much again in the allocator's keeping (measured 228-266 MiB in all, 153-178
+        # without those items, on 02/12/2026).
         import_big(d, 12000, key="w")
         others_answer_quickly(d)
         grown = (rss_kib(d.proc.pid) - base) / 1024
-        assert grown < 250, f"daemon grew by {grown:.0f} MiB"
+        assert grown < 320, f"daemon grew by {grown:.0f} MiB"
         assert "bỏ luồng Watch" in d.log_text()
     finally:
         a.stop()
