@@ -61,8 +61,9 @@ extension Views {
         return .rest(w.withBytes { Array($0) })
     }
 
-    /// Agenda's items from the index: every string but the instance id is an atom whose JSON text was written once,
-    /// and each due's day number was read once, when the atom was made. `afterItem` sees the writer after each item.
+    /// Agenda's items from the index: every string but the instance id and the group is an atom whose JSON text was
+    /// written once, and each due's day number was read once, when the atom was made. `afterItem` sees the writer
+    /// after each item.
     func writeAgenda(
         _ index: DueIndex, filter: LiveDueIndex.Filter, until: Instant, now: Instant, to w: inout ByteWriter,
         afterItem: (inout ByteWriter) -> Void = { _ in }
