@@ -126,8 +126,11 @@ def test_replies_never_read_keep_memory_bounded(d):
     try:
         time.sleep(2)
         others_answer_quickly(d)
+        # Bounded, far below the 1 GiB above: 300 MiB was exceeded on a loaded machine by the daemon of 53f3762 too
+        # (312 and 322 MiB on 02/12/2026) and, since the daemon keeps every open due item in memory (this test's
+        # 4,000 groups of 2 KB among them), once unloaded in CI (302 MiB).
         grown = (rss_kib(d.proc.pid) - base) / 1024
-        assert grown < 300, f"daemon grew by {grown:.0f} MiB"
+        assert grown < 350, f"daemon grew by {grown:.0f} MiB"
         # Connections whose output makes no progress are dropped after the deadline: DEADLINE seconds after their
         # output stopped, which on a loaded machine comes later than the fixed pause this test once had (the 60
         # replies of ~10 MiB are made first, four at a time).
