@@ -25,7 +25,7 @@ extension Views {
 
     /// The room to write the next Agenda answer in: the last one's size (up to 64 MiB) and 64 KiB, so that a large
     /// answer is written without growing its buffer again and again. Pages are only touched as they are written.
-    public static var agendaSizeHint: Int { min(lastAgendaBytes.load(ordering: .relaxed), 1 << 26) + (1 << 16) }
+    static var agendaSizeHint: Int { min(lastAgendaBytes.load(ordering: .relaxed), 1 << 26) + (1 << 16) }
 
     /// The size of the last Agenda answer, any daemon thread's.
     static let lastAgendaBytes = Atomic<Int>(0)

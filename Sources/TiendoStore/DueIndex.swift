@@ -10,8 +10,8 @@ import TiendoCore
 /// `maxChunk` (an insert moves at most that many), each with the instance ids and groups of its items in one byte
 /// array (both come from the instances' data: any number of distinct values, of any length); every other string
 /// (workflow, state, milestone, occurrence, title, due, deadline key) comes from the definitions and the calendar and
-/// is an atom, held once with its JSON text. No object per item: at 10^6 instances the 238,883 open items take 32 MB of the daemon's memory
-/// (about 135 bytes an item, atoms included).
+/// /// is an atom, held once with its JSON text. No object per item: at 10^6 instances the 238,883 open items took 32 MB
+/// of the daemon's memory (about 135 bytes an item, measured while groups were still atoms).
 ///
 /// Written by hand: swift-collections has no sorted container in a release this machine serves, and SQLite is what
 /// this replaces.
@@ -47,12 +47,6 @@ public struct DueIndex: Sendable {
 
         /// The bytes its entries use in `text`.
         var liveText: Int { text.count - garbage }
-
-        func group(_ e: Entry) -> ArraySlice<UInt8>? {
-            guard e.groupCount != DueIndex.noGroup else { return nil }
-            let start = Int(e.instanceStart + e.instanceCount)
-            return text[start..<start + Int(e.groupCount)]
-        }
 
         mutating func compact() {
             var fresh: [UInt8] = []

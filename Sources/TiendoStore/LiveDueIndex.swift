@@ -58,8 +58,6 @@ public final class LiveDueIndex: Sendable {
         }
     }
 
-    public var isBuilt: Bool { state.withLock { $0.built } }
-
     /// Applies a committed transaction's deltas (kept for replay while the build runs; dropped before it starts).
     func apply(_ deltas: [DueDelta]) {
         guard !deltas.isEmpty else { return }
