@@ -24,9 +24,14 @@ public final class VarlinkConnection {
     }
 
     private let socket: UnixSocket
-    private var reader = VarlinkMessageReader(maxMessageBytes: 256 << 20)
-    /// Where `recv` writes; grows (to 1 MiB) while replies fill it, so a large reply takes few system calls.
-    private var scratch = [UInt8](repeating: 0, count: 64 << 10)
+    /// Holds what arrives; `recv` writes straight into it. It keeps room for the largest reply so far (up to
+    /// 64 MiB), so a client asking for an 8 MB agenda again and again allocates nothing and copies each reply once,
+    /// into the array `callRaw` returns.
+    private var reader: VarlinkMessageReader = {
+        var r = VarlinkMessageReader(maxMessageBytes: 256 << 20)
+        r.retainedBytes = 64 << 20
+        return r
+    }()
     private var broken = false
 
     /// Connects to `path`, waiting at most `timeout` seconds (0: no limit).
@@ -123,19 +128,14 @@ public final class VarlinkConnection {
 
     /// Reads whatever arrives next into the reader.
     private func fill(until deadline: Deadline?) throws(VarlinkTransportError) {
-        let received = scratch.withUnsafeMutableBytes { raw in
-            Result { () throws(VarlinkTransportError) -> Int in try socket.receive(into: raw, until: deadline) }
-        }
         let n: Int
-        switch received {
-        case .success(let count): n = count
-        case .failure(let error):
+        do {
+            n = try reader.receive { raw throws(VarlinkTransportError) in try socket.receive(into: raw, until: deadline) }
+        } catch {
             broken = true
             throw error
         }
         if n == 0 { throw fail(.closed(partial: reader.hasPartialMessage)) }
-        scratch.withUnsafeBytes { reader.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-        if n == scratch.count, scratch.count < 1 << 20 { scratch = [UInt8](repeating: 0, count: scratch.count * 4) }
     }
 }
 

@@ -56,19 +56,27 @@ public enum VarlinkFraming {
 /// arriving in 64 KiB chunks costs a constant amount of work per byte. A partial message longer than
 /// `maxMessageBytes` is reported as soon as it is that long, without waiting for its end.
 ///
-/// Typical use on a non-blocking socket: `recv` into a scratch buffer, `append` what arrived, then call
-/// `nextMessage()` until it returns nil; at end of stream, `finish()` reports a message cut short.
+/// Typical use on a non-blocking socket: `receive` (which lets `recv` write into the reader's own buffer) or
+/// `append` what arrived, then call `nextMessage()` until it returns nil; at end of stream, `finish()` reports a
+/// message cut short.
 public struct VarlinkMessageReader: Sendable {
     /// The per-message byte budget (without the NUL). May be changed between messages.
     public var maxMessageBytes: Int
+    /// How much buffer is kept once every byte received has been consumed. A client that reads large replies one
+    /// after another keeps room for the next (an 8 MB Agenda reply then arrives with no allocation and no copy
+    /// besides the kernel's); a server's many connections keep little.
+    public var retainedBytes = 1 << 20
 
+    /// `buffer[0..<filled]` holds the bytes received; `buffer[filled...]` is room (zeros or old bytes) that
+    /// `receive` lets the socket write into.
     private var buffer: [UInt8] = []
+    private var filled = 0
     /// First byte of the next message.
     private var start = 0
     /// `buffer[start..<scanned]` holds no NUL: the next search starts at `scanned`.
     private var scanned = 0
-    /// Bytes searched for a NUL and bytes moved by compaction, so far: tests check both stay within the bytes
-    /// appended (the reader is linear).
+    /// Bytes searched for a NUL and bytes moved by compaction or growth, so far: tests check both stay within the
+    /// bytes appended (the reader is linear).
     private(set) var searchedByteCount = 0
     private(set) var movedByteCount = 0
 
@@ -77,23 +85,39 @@ public struct VarlinkMessageReader: Sendable {
     }
 
     /// Bytes received and not yet returned as a message (part of the next message, or several whole messages).
-    public var bufferedByteCount: Int { buffer.count - start }
+    public var bufferedByteCount: Int { filled - start }
 
     /// Whether bytes of an unfinished message are waiting for the rest (a server times such a connection out).
-    public var hasPartialMessage: Bool { buffer.count > start }
+    public var hasPartialMessage: Bool { filled > start }
 
     /// Adds bytes as they arrived.
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
         guard !bytes.isEmpty else { return }
-        compact()
-        buffer.append(contentsOf: bytes.bindMemory(to: UInt8.self))
+        makeRoom(bytes.count)
+        buffer.withUnsafeMutableBytes { UnsafeMutableRawBufferPointer(rebasing: $0[filled...]).copyMemory(from: bytes) }
+        filled += bytes.count
     }
 
     /// Adds bytes as they arrived.
     public mutating func append(_ bytes: some Collection<UInt8>) {
         guard !bytes.isEmpty else { return }
-        compact()
-        buffer.append(contentsOf: bytes)
+        if let done = bytes.withContiguousStorageIfAvailable({ append(UnsafeRawBufferPointer($0)) }) { return done }
+        Array(bytes).withUnsafeBytes { append($0) }
+    }
+
+    /// Lets `read` write what arrived straight into the reader's buffer (at least `room` bytes of room, more when
+    /// there is) and takes the count it returns: no copy between the socket and the messages.
+    public mutating func receive<E: Error>(
+        room: Int = 64 << 10, _ read: (UnsafeMutableRawBufferPointer) throws(E) -> Int
+    ) throws(E) -> Int {
+        makeRoom(room)
+        let result = buffer.withUnsafeMutableBytes { [filled] raw in
+            Result { () throws(E) -> Int in try read(UnsafeMutableRawBufferPointer(rebasing: raw[filled...])) }
+        }
+        let n = try result.get()
+        precondition(n >= 0 && n <= buffer.count - filled, "receive: \(n) bytes reported for \(buffer.count - filled) of room")
+        filled += n
+        return n
     }
 
     /// The next complete message's JSON value, or nil until one is complete. A message that is not JSON is
@@ -122,21 +146,21 @@ public struct VarlinkMessageReader: Sendable {
 
     /// At end of stream: throws `truncated` when bytes of an unfinished message remain.
     public func finish() throws(VarlinkFramingError) {
-        if hasPartialMessage { throw .truncated(bytes: buffer.count - start) }
+        if hasPartialMessage { throw .truncated(bytes: filled - start) }
     }
 
     /// The index of the NUL ending the next message, searching only bytes not searched before.
     private mutating func nextEnd() throws(VarlinkFramingError) -> Int? {
         let from = max(start, scanned)
-        let found: Int? = buffer.withUnsafeBufferPointer { buf in
-            guard from < buf.count, let base = buf.baseAddress else { return nil }
-            guard let hit = memchr(base + from, 0, buf.count - from) else { return nil }
+        let found: Int? = buffer.withUnsafeBufferPointer { [filled] buf in
+            guard from < filled, let base = buf.baseAddress else { return nil }
+            guard let hit = memchr(base + from, 0, filled - from) else { return nil }
             return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
         }
-        searchedByteCount += (found.map { $0 + 1 } ?? buffer.count) - from
+        searchedByteCount += (found.map { $0 + 1 } ?? filled) - from
         guard let end = found else {
-            scanned = buffer.count
-            if buffer.count - start > maxMessageBytes { throw .messageTooLarge(limit: maxMessageBytes) }
+            scanned = filled
+            if filled - start > maxMessageBytes { throw .messageTooLarge(limit: maxMessageBytes) }
             return nil
         }
         scanned = end
@@ -147,20 +171,30 @@ public struct VarlinkMessageReader: Sendable {
     private mutating func consume(through end: Int) {
         start = end + 1
         scanned = start
-        if start == buffer.count {
-            buffer.removeAll(keepingCapacity: buffer.capacity <= 1 << 20)
+        if start == filled {
+            if buffer.count > retainedBytes { buffer = [] }
+            filled = 0
             start = 0
             scanned = 0
         }
     }
 
-    /// Drops consumed bytes once they are at least half the buffer: each byte is moved at most a bounded number of
-    /// times however the stream is split.
-    private mutating func compact() {
-        guard start > 0, start >= buffer.count - start else { return }
-        movedByteCount += buffer.count - start
-        buffer.removeSubrange(0..<start)
-        scanned -= start
-        start = 0
+    /// Makes at least `room` bytes of room after the bytes received: first by dropping consumed bytes once they are
+    /// at least half of what is held (each byte is moved at most a bounded number of times however the stream is
+    /// split), then by growing the buffer geometrically.
+    private mutating func makeRoom(_ room: Int) {
+        if start > 0, start >= filled - start {
+            let kept = filled - start
+            movedByteCount += kept
+            buffer.withUnsafeMutableBytes { raw in
+                if kept > 0 { raw.baseAddress!.copyMemory(from: raw.baseAddress! + start, byteCount: kept) }
+            }
+            filled = kept
+            scanned -= start
+            start = 0
+        }
+        guard buffer.count - filled < room else { return }
+        movedByteCount += filled
+        buffer.append(contentsOf: repeatElement(0, count: max(filled + room, 2 * buffer.count) - buffer.count))
     }
 }
