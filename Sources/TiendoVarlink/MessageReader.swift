@@ -90,11 +90,17 @@ public struct VarlinkMessageReader: Sendable {
     /// Whether bytes of an unfinished message are waiting for the rest (a server times such a connection out).
     public var hasPartialMessage: Bool { filled > start }
 
-    /// Adds bytes as they arrived.
+    /// Adds bytes as they arrived. The buffer grows as an array does (its spare capacity never touched), so a
+    /// server's connection holds no more memory than the bytes it was sent.
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
         guard !bytes.isEmpty else { return }
-        makeRoom(bytes.count)
-        buffer.withUnsafeMutableBytes { UnsafeMutableRawBufferPointer(rebasing: $0[filled...]).copyMemory(from: bytes) }
+        compact()
+        if buffer.count - filled >= bytes.count {
+            buffer.withUnsafeMutableBytes { UnsafeMutableRawBufferPointer(rebasing: $0[filled...]).copyMemory(from: bytes) }
+        } else {
+            buffer.removeSubrange(filled...)
+            buffer.append(contentsOf: bytes.bindMemory(to: UInt8.self))
+        }
         filled += bytes.count
     }
 
@@ -106,11 +112,16 @@ public struct VarlinkMessageReader: Sendable {
     }
 
     /// Lets `read` write what arrived straight into the reader's buffer (at least `room` bytes of room, more when
-    /// there is) and takes the count it returns: no copy between the socket and the messages.
+    /// there is) and takes the count it returns: no copy between the socket and the messages. The room is zeroed
+    /// when the buffer grows (geometrically), so it is memory the process holds: for a client, not a server.
     public mutating func receive<E: Error>(
         room: Int = 64 << 10, _ read: (UnsafeMutableRawBufferPointer) throws(E) -> Int
     ) throws(E) -> Int {
-        makeRoom(room)
+        compact()
+        if buffer.count - filled < room {
+            movedByteCount += filled
+            buffer.append(contentsOf: repeatElement(0, count: max(filled + room, 2 * buffer.count) - buffer.count))
+        }
         let result = buffer.withUnsafeMutableBytes { [filled] raw in
             Result { () throws(E) -> Int in try read(UnsafeMutableRawBufferPointer(rebasing: raw[filled...])) }
         }
@@ -179,22 +190,17 @@ public struct VarlinkMessageReader: Sendable {
         }
     }
 
-    /// Makes at least `room` bytes of room after the bytes received: first by dropping consumed bytes once they are
-    /// at least half of what is held (each byte is moved at most a bounded number of times however the stream is
-    /// split), then by growing the buffer geometrically.
-    private mutating func makeRoom(_ room: Int) {
-        if start > 0, start >= filled - start {
-            let kept = filled - start
-            movedByteCount += kept
-            buffer.withUnsafeMutableBytes { raw in
-                if kept > 0 { raw.baseAddress!.copyMemory(from: raw.baseAddress! + start, byteCount: kept) }
-            }
-            filled = kept
-            scanned -= start
-            start = 0
+    /// Drops consumed bytes once they are at least half of what is held: each byte is moved at most a bounded
+    /// number of times however the stream is split.
+    private mutating func compact() {
+        guard start > 0, start >= filled - start else { return }
+        let kept = filled - start
+        movedByteCount += kept
+        buffer.withUnsafeMutableBytes { raw in
+            if kept > 0 { raw.baseAddress!.copyMemory(from: raw.baseAddress! + start, byteCount: kept) }
         }
-        guard buffer.count - filled < room else { return }
-        movedByteCount += filled
-        buffer.append(contentsOf: repeatElement(0, count: max(filled + room, 2 * buffer.count) - buffer.count))
+        filled = kept
+        scanned -= start
+        start = 0
     }
 }
