@@ -170,8 +170,24 @@ public final class EventLoop: Sendable {
         hooks.ready(daemon.loopStatus.summary)
     }
 
-    /// Writes the status files now (at start-up, before READY).
-    public func updateStatusNow() { withDaemon { updateStatus($0, force: true) } }
+    /// At start-up, before READY: the `STATUS=` line now, from the workflows' totals (what GetStatus reads), and the
+    /// status files on the publisher's thread. Writing the files here was most of the start-up on large stores (at
+    /// 10^6 about 0.25 s of 0.34 s: the counts of every group, the due items of each workflow) and nothing needs them
+    /// before READY=1; they follow within one write's time. If the totals cannot be read, the files are written
+    /// here as before (the write logs why it failed).
+    public func startStatus() {
+        withDaemon { daemon in
+            let now = daemon.clock.now()
+            guard let s = try? daemon.views.summaries(now: now, groups: false) else {
+                updateStatus(daemon, force: true)
+                return
+            }
+            daemon.loopStatus.summary = daemon.summaryLine(instances: s.instances, overdue: s.overdue)
+            hooks.status(daemon.loopStatus.summary)
+            daemon.statusDirty = !daemon.statusPublisher.writeLater(daemon.statusSnapshot(now: now))
+            daemon.loopStatus.lastWrite = DaemonClock.monotonic()
+        }
+    }
 
     /// Writes the status files (at most once a second, on the status publisher's thread; `force`: now, on this one)
     /// and keeps the service manager's STATUS= current.

@@ -18,7 +18,7 @@ import TiendoDaemon
     }
 
     /// A loop over a daemon on a fresh, empty state directory (no workflows: nothing is ever due).
-    static func makeLoop() throws -> (EventLoop, String) {
+    static func makeLoop(hooks: LifecycleHooks = LifecycleHooks()) throws -> (EventLoop, String) {
         let dir = try makeTemporaryDirectory("loop")
         try FileManager.default.createDirectory(atPath: dir + "/workflows", withIntermediateDirectories: true)
         let options = DaemonOptions(
@@ -26,7 +26,7 @@ import TiendoDaemon
         let start = try #require(Zone.vietnam.parseInstant("2027-03-01T08:00:00+07:00"))
         let daemon = try Daemon(options: options, clock: DaemonClock(fakeStart: start, rate: 1), sink: QuietSink())
         daemon.loadDefinitions()
-        return (try EventLoop(daemon: daemon, hooks: LifecycleHooks()), dir)
+        return (try EventLoop(daemon: daemon, hooks: hooks), dir)
     }
 
     /// Runs the loop on a thread of its own; the semaphore is signalled when `run()` returns.
@@ -83,5 +83,27 @@ import TiendoDaemon
         if round % 4 != 0 { usleep(UInt32(round * 250)) }
         loop.stop()
         #expect(returned.wait(timeout: Self.hangGuard) == .success)
+    }
+
+    @Test("at start-up the STATUS= line is sent at once and the status files follow from the publisher's thread")
+    func startStatus() throws {
+        let lines = Mutex<[String]>([])
+        var hooks = LifecycleHooks()
+        hooks.status = { line in lines.withLock { $0.append(line) } }
+        let (loop, dir) = try Self.makeLoop(hooks: hooks)
+        defer { removeTemporaryDirectory(dir) }
+        loop.startStatus()
+        #expect(lines.withLock { $0 } == ["0 quy trình, 0 hồ sơ, 0 quá hạn"])
+        let file = dir + "/status/status.json"
+        let deadline = Date().addingTimeInterval(30)
+        while !FileManager.default.fileExists(atPath: file), Date() < deadline { usleep(10_000) }
+        let status = try JSON.parse(String(decoding: try #require(FileManager.default.contents(atPath: file)), as: UTF8.self))
+        #expect(status["daemon"]?["instances"]?.intValue == 0)
+        // The loop takes the write in without writing again (nothing changed) and without a second STATUS= line.
+        let returned = Self.runInBackground(loop)
+        usleep(200_000)
+        loop.stop()
+        #expect(returned.wait(timeout: Self.hangGuard) == .success)
+        #expect(lines.withLock { $0 } == ["0 quy trình, 0 hồ sơ, 0 quá hạn"])
     }
 }
