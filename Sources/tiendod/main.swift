@@ -152,9 +152,10 @@ struct Tiendod: ParsableCommand {
         loop.withDaemon { $0.onRecords = { [server] records in server.broadcast(records) } }
         loop.startStatus()
         // Definitions and state are ready (startStatus sent the STATUS= line; the status files are being written on
-        // the publisher's thread): READY=1 first, then the socket is served. A client whose connection started the daemon waits in the listen backlog
-        // until then, so its first answer comes from a service the manager already counts as started (answered
-        // earlier by a reader thread, it raced READY=1 and `systemctl is-active` could still say activating).
+        // the publisher's thread): READY=1 first, then the socket is served. A client whose connection started the
+        // daemon waits in the listen backlog until then, so its first answer comes from a service the manager
+        // already counts as started (answered earlier by a reader thread, it raced READY=1 and `systemctl
+        // is-active` could still say activating).
         hooks.ready("")
         server.start()
         log.info(
