@@ -10,7 +10,7 @@ import TiendoCore
 /// `maxChunk` (an insert moves at most that many), each with the instance ids and groups of its items in one byte
 /// array (both come from the instances' data: any number of distinct values, of any length); every other string
 /// (workflow, state, milestone, occurrence, title, due, deadline key) comes from the definitions and the calendar and
-/// /// is an atom, held once with its JSON text. No object per item: at 10^6 instances the 238,883 open items took 32 MB
+/// is an atom, held once with its JSON text. No object per item: at 10^6 instances the 238,883 open items took 32 MB
 /// of the daemon's memory (about 135 bytes an item, measured while groups were still atoms).
 ///
 /// Written by hand: swift-collections has no sorted container in a release this machine serves, and SQLite is what

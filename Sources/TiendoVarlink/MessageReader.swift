@@ -75,8 +75,8 @@ public struct VarlinkMessageReader: Sendable {
     private var start = 0
     /// `buffer[start..<scanned]` holds no NUL: the next search starts at `scanned`.
     private var scanned = 0
-    /// Bytes searched for a NUL and bytes moved by compaction or growth, so far: tests check both stay within the
-    /// bytes appended (the reader is linear).
+    /// Bytes searched for a NUL and bytes moved by compaction or growth, so far: tests check the first equals the
+    /// bytes appended and the second stays within twice that (the reader is linear).
     private(set) var searchedByteCount = 0
     private(set) var movedByteCount = 0
 
