@@ -165,8 +165,8 @@ extension Daemon {
         }
         var c = InstanceChange(
             instance: inst, group: group, nextWakeup: next, dueItems: due, stale: stale,
-            dataJSON: dataUnchanged ? nil : def.json(inst.data).serialized(), previousDueSig: row?.dueSig)
-        if let row, row.rowid > 0 { c.rowid = row.rowid }
+            dataJSON: dataUnchanged ? nil : def.json(inst.data).serialized())
+        if let row { c.updates(row) }
         return c
     }
 }

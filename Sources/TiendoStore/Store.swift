@@ -149,12 +149,22 @@ public final class Store: Sendable {
         let savepoints: Bool
         /// What the transaction did to `due_items`, for `Store.dueIndex` (nil without one).
         let pending: PendingDueDeltas?
+        /// With `savepoints`, the count moves written when the transaction ends (nil: each commit writes its own).
+        let counts: PendingCounts?
+
+        init(db: Database, savepoints: Bool, pending: PendingDueDeltas?) {
+            self.db = db
+            self.savepoints = savepoints
+            self.pending = pending
+            counts = savepoints ? PendingCounts() : nil
+        }
 
         /// A write in its own savepoint: when it throws, its writes are undone and the transaction goes on.
         func write<T>(_ f: (Database) throws -> T) throws -> T {
             guard savepoints else { return try f(db) }
             var result: T?
             let mark = pending?.deltas.count ?? 0
+            let countsMark = counts?.log.count ?? 0
             do {
                 try db.inSavepoint {
                     result = try f(db)
@@ -162,9 +172,15 @@ public final class Store: Sendable {
                 }
             } catch {
                 pending?.deltas.removeSubrange(mark...)
+                counts?.log.removeSubrange(countsMark...)
                 throw error
             }
             return result!
+        }
+
+        /// Writes what the transaction deferred (its count moves), just before it commits.
+        func finish() throws {
+            try counts?.apply(db)
         }
 
         /// A read inside the transaction (it sees what the transaction wrote).
@@ -176,14 +192,23 @@ public final class Store: Sendable {
     /// alone and the transaction goes on.
     @discardableResult
     public func write<T>(savepoints: Bool = false, _ body: (Transaction) throws -> T) throws -> T {
-        guard let dueIndex else { return try pool.write { db in try body(Transaction(db: db, savepoints: savepoints, pending: nil)) } }
+        guard let dueIndex else {
+            return try pool.write { db in
+                let tx = Transaction(db: db, savepoints: savepoints, pending: nil)
+                let result = try body(tx)
+                try tx.finish()
+                return result
+            }
+        }
         let pending = PendingDueDeltas()
         // `pool.write` unrolled, to apply the due items' changes right after COMMIT on the writer's queue: the index
         // follows the commits in their order, whatever thread writes, and before the caller answers anyone.
         return try pool.writeWithoutTransaction { db in
             var result: T?
             try db.inTransaction {
-                result = try body(Transaction(db: db, savepoints: savepoints, pending: pending))
+                let tx = Transaction(db: db, savepoints: savepoints, pending: pending)
+                result = try body(tx)
+                try tx.finish()
                 return .commit
             }
             dueIndex.apply(pending.deltas)

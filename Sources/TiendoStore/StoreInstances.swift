@@ -19,7 +19,7 @@ extension Store {
 
     /// The columns `decode` reads, in order (by index: GRDB's lookup by name lowercases strings on every call).
     static let columns =
-        "id, workflow, state, data, started_at, entered_at, done, completed, digest, marks, checked_at, stale, due_sig, rowid, series"
+        "id, workflow, state, data, started_at, entered_at, done, completed, digest, marks, checked_at, stale, due_sig, rowid, series, IFNULL(grp, ''), next_wakeup"
 
     /// Decodes a row of `columns`; `definition` types the data (nil when the digest is unknown).
     static func decode(_ row: Row, definition: (String) -> WorkflowDefinition?) throws -> StoredInstance {
@@ -33,7 +33,14 @@ extension Store {
             id: row[0], workflow: row[1], data: data, state: row[2], startedAt: Instant(seconds: row[4]),
             enteredAt: Instant(seconds: row[5]), done: decodeMap(row[6]), completed: (row[7] as Int) != 0, digest: digest,
             marks: decodeMap(row[9]), checkedAt: Instant(seconds: row[10]), series: SeriesState.decode(row[14]))
-        return StoredInstance(instance: inst, stale: (row[11] as Int) != 0, dueSig: row[12], rowid: row[13])
+        let stale = (row[11] as Int) != 0
+        var stored = StoredInstance(instance: inst, stale: stale, dueSig: row[12], rowid: row[13])
+        stored.prior = PriorRow(
+            key: CountKey(
+                workflow: inst.workflow, digest: digest, stale: stale, state: inst.state ?? "", group: row[15],
+                completed: inst.completed),
+            wakeup: row[16])
+        return stored
     }
 
     /// Instances whose wake-up is at or before `now` (a catch-up still behind), and the earliest such wake-up.
@@ -128,7 +135,8 @@ extension Store.Transaction {
                 sql += " AND grp = ?"
                 args.append(group ?? "")
             }
-            return try Int.fetchOne(db.cachedStatement(sql: sql), arguments: StatementArguments(args)) ?? 0
+            let stored = try Int.fetchOne(db.cachedStatement(sql: sql), arguments: StatementArguments(args)) ?? 0
+            return stored + (counts?.moves(workflow: workflow, states: states, group: groupField ? (group ?? "") : nil) ?? 0)
         }
     }
 

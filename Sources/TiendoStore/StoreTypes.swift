@@ -9,6 +9,9 @@ public struct StoredInstance: Sendable {
     public var dueSig: Int64?
     /// The row's rowid: updates by it skip the lookup through the text key's index.
     public var rowid: Int64 = 0
+    /// What the row was counted under and its wake-up, as read (nil when not read from a row): the commit that
+    /// updates the row moves its count from this key without reading the row a second time.
+    var prior: PriorRow?
 
     public init(instance: Instance, stale: Bool, dueSig: Int64? = nil, rowid: Int64 = 0) {
         self.instance = instance
@@ -66,6 +69,8 @@ public struct InstanceChange: Sendable {
     public var dueSig: Int64
     /// The stored row's rowid when known (timer firing, events), for a cheaper update.
     public var rowid: Int64?
+    /// The stored row's count key and wake-up as read (`updates(_:)`).
+    var prior: PriorRow?
     public init(
         instance: Instance, group: String?, nextWakeup: Instant?, dueItems: [DueRow], stale: Bool, dataJSON: String?,
         previousDueSig: Int64? = nil
@@ -78,6 +83,16 @@ public struct InstanceChange: Sendable {
         self.dataJSON = dataJSON
         self.previousDueSig = previousDueSig
         dueSig = InstanceChange.signature(dueItems)
+    }
+
+    /// This change updates `row`, read in the transaction that commits it (nothing wrote the row in between): the
+    /// update goes by rowid, due items that did not change are left alone, and the row is not read again for its
+    /// count key.
+    public mutating func updates(_ row: StoredInstance) {
+        previousDueSig = row.dueSig
+        guard row.rowid > 0 else { return }
+        rowid = row.rowid
+        prior = row.prior
     }
 
     /// FNV-1a over the due items (stable across runs, unlike Hasher).
@@ -104,6 +119,12 @@ public struct InstanceChange: Sendable {
         }
         return Int64(bitPattern: h)
     }
+}
+
+/// A stored instance row's count key and wake-up, as read with it.
+struct PriorRow: Sendable {
+    var key: CountKey
+    var wakeup: Int64?
 }
 
 /// A history record as stored, with its outbox sequence number.

@@ -320,3 +320,53 @@ import class GRDB.DatabaseQueue
         #expect(DaemonClock(manual: t).now().seconds == 1_800_000_060)
     }
 }
+
+/// Limits counted inside a group commit, where the counts table is written only when the group ends.
+@Suite struct GroupLimitTests {
+    static let workflow = """
+        tiendo: 1
+        title: Duyệt có hạn mức
+        fields:
+          chi_bo: {type: text, required: true}
+        group_by: chi_bo
+        initial: moi
+        states:
+          moi:
+            title: Mới
+            on: {duyet: duyet}
+          duyet: {title: Đã duyệt, final: true}
+        limits:
+          - state: duyet
+            max: 2
+            per: chi_bo
+
+        """
+
+    @Test("a limit counts what earlier requests of the same group moved, and a rejected request moves nothing")
+    func limitInsideOneGroup() throws {
+        let f = try SchedulerTests.Fixture(at: "2027-03-01T08:00:00+07:00")
+        defer { removeTemporaryDirectory(f.dir) }
+        try Self.workflow.write(toFile: f.dir + "/workflows/duyet.yaml", atomically: true, encoding: .utf8)
+        #expect(f.daemon.loadDefinitions().diagnostics.filter { $0.severity == .error }.isEmpty)
+        for (key, chiBo) in [("a1", "A"), ("a2", "A"), ("a3", "A"), ("b1", "B")] {
+            _ = try f.daemon.startInstance(workflow: "duyet", key: key, data: [("chi_bo", .string(chiBo))], actor: nil)
+        }
+        var outcomes: [String] = []
+        f.daemon.group {
+            for key in ["a1", "a2", "a3", "b1"] {
+                do {
+                    _ = try f.daemon.sendEvent(id: "duyet/\(key)", event: "duyet", data: [], idempotencyKey: nil, actor: nil)
+                    outcomes.append("\(key) ok")
+                } catch RequestError.limitExceeded(_, let group, let count, let max) {
+                    outcomes.append("\(key) limit \(group ?? "-") \(count)/\(max)")
+                } catch {
+                    outcomes.append("\(key) \(error)")
+                }
+            }
+        }
+        #expect(outcomes == ["a1 ok", "a2 ok", "a3 limit A 3/2", "b1 ok"])
+        #expect(try f.daemon.count(workflow: "duyet", states: ["duyet"], field: "chi_bo", value: .text("A")) == 2)
+        #expect(try f.daemon.count(workflow: "duyet", states: ["moi"], field: nil, value: nil) == 1)
+        #expect(try f.daemon.count(workflow: "duyet", states: ["duyet"], field: nil, value: nil) == 3)
+    }
+}

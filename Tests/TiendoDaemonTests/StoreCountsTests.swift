@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import Testing
 import TiendoCore
 
@@ -234,5 +235,129 @@ struct StoreCountsTests {
             }
         }
         #expect(seen.count == Store.updateSQL.count)
+    }
+
+    /// The counts as stored, and as a recount of the instances gives them, per (workflow, group, state).
+    static func storedAndRecounted(_ store: Store) throws -> (stored: [String: Int], recount: [String: Int]) {
+        try store.read { db in
+            func map(_ sql: String) throws -> [String: Int] {
+                var out: [String: Int] = [:]
+                for r in try Row.fetchAll(db, sql: sql) where (r[3] as Int) != 0 {
+                    out["\(r[0] as String)|\(r[1] as String)|\(r[2] as String)"] = r[3]
+                }
+                return out
+            }
+            return (
+                try map("SELECT workflow, grp, state, SUM(n) FROM counts GROUP BY 1, 2, 3"),
+                try map("SELECT workflow, IFNULL(grp, ''), IFNULL(state, ''), COUNT(*) FROM instances GROUP BY 1, 2, 3")
+            )
+        }
+    }
+
+    static func instance(_ key: String, state: String) -> Instance {
+        let t = Instant(seconds: 1_804_438_800)
+        return Instance(
+            id: "w/\(key)", workflow: "w", data: [:], state: state, startedAt: t, enteredAt: t, digest: "d", marks: [:], checkedAt: t,
+            series: [:])
+    }
+
+    @Test("in a group the count moves are written once, at its end; limit counts inside it see them; a request undone takes its moves out")
+    func groupCountsWrittenAtTheEnd() throws {
+        let dir = try makeTemporaryDirectory("group-counts")
+        defer { removeTemporaryDirectory(dir) }
+        let store = try Store(path: dir + "/tiendo.sqlite")
+        func move(_ key: String, to state: String) -> InstanceChange {
+            InstanceChange(
+                instance: Self.instance(key, state: state), group: "g", nextWakeup: nil, dueItems: [], stale: false, dataJSON: nil)
+        }
+        try store.write { tx in
+            try tx.commit(
+                changes: ["a", "b", "c"].map {
+                    InstanceChange(
+                        instance: Self.instance($0, state: "moi"), group: "g", nextWakeup: nil, dueItems: [], stale: false, dataJSON: "{}")
+                }, records: [])
+        }
+        struct Refused: Error {}
+        func stored(_ tx: Store.Transaction, _ state: String) throws -> Int {
+            try tx.read { try Int.fetchOne($0, sql: "SELECT IFNULL(SUM(n), 0) FROM counts WHERE state = ?", arguments: [state]) ?? -1 }
+        }
+        try store.write(savepoints: true) { tx in
+            try tx.commit(changes: [move("a", to: "xong")], records: [])
+            // Not written yet, but counted.
+            #expect(try stored(tx, "xong") == 0)
+            #expect(try tx.count(workflow: "w", states: ["xong"], group: "g", groupField: true) == 1)
+            #expect(try tx.count(workflow: "w", states: ["moi", "xong"], group: nil, groupField: false) == 3)
+            #expect(try tx.count(workflow: "w", states: ["moi"], group: nil, groupField: false) == 2)
+            #expect(try tx.count(workflow: "w", states: ["xong"], group: "h", groupField: true) == 0)
+            #expect(try tx.count(workflow: "v", states: ["xong"], group: nil, groupField: false) == 0)
+            // A request whose savepoint rolls back after its commit: its move goes with it.
+            #expect(throws: Refused.self) {
+                try tx.write { _ in
+                    try tx.commit(changes: [move("b", to: "xong")], records: [])
+                    #expect(try tx.count(workflow: "w", states: ["xong"], group: "g", groupField: true) == 2)
+                    throw Refused()
+                }
+            }
+            #expect(try tx.count(workflow: "w", states: ["xong"], group: "g", groupField: true) == 1)
+            try tx.commit(changes: [move("c", to: "huy")], records: [])
+        }
+        let (stored, recount) = try Self.storedAndRecounted(store)
+        #expect(stored == recount)
+        #expect(stored == ["w|g|moi": 1, "w|g|xong": 1, "w|g|huy": 1])
+        #expect(try store.write { try $0.count(workflow: "w", states: ["xong", "huy"], group: "g", groupField: true) } == 2)
+        // A group that fails as a whole leaves the counts as they were.
+        #expect(throws: Refused.self) {
+            try store.write(savepoints: true) { tx in
+                try tx.commit(changes: [move("b", to: "xong")], records: [])
+                throw Refused()
+            }
+        }
+        #expect(try Self.storedAndRecounted(store).stored == stored)
+    }
+
+    @Test(
+        "a change made from the row as read moves its count from the key read with it; a second change of the instance in one commit reads the row"
+    )
+    func changesFromTheRowRead() throws {
+        let dir = try makeTemporaryDirectory("prior-row")
+        defer { removeTemporaryDirectory(dir) }
+        let store = try Store(path: dir + "/tiendo.sqlite")
+        try store.write { tx in
+            try tx.commit(
+                changes: [
+                    InstanceChange(
+                        instance: Self.instance("a", state: "moi"), group: "g", nextWakeup: Instant(seconds: 1_804_500_000), dueItems: [],
+                        stale: false, dataJSON: "{}")
+                ], records: [])
+        }
+        // The SELECTs of instance rows the writer runs from now on.
+        let selects = Mutex<[String]>([])
+        try store.write { (db: Database) in
+            db.trace(options: .statement) { event in
+                let sql = "\(event)"
+                if sql.hasPrefix("SELECT") && sql.contains("FROM instances") { selects.withLock { $0.append(sql) } }
+            }
+        }
+        try store.write { tx in
+            let row = try #require(try tx.instance("w/a", definition: { _ in nil }))
+            #expect(row.prior?.key.state == "moi" && row.prior?.key.group == "g" && row.prior?.wakeup == 1_804_500_000)
+            selects.withLock { $0 = [] }
+            var first = InstanceChange(
+                instance: Self.instance("a", state: "xong"), group: "g", nextWakeup: nil, dueItems: [], stale: false, dataJSON: nil)
+            first.updates(row)
+            // The same row again in the same commit: its key is the first change's, not the one read before it.
+            var second = InstanceChange(
+                instance: Self.instance("a", state: "huy"), group: "g", nextWakeup: nil, dueItems: [], stale: false, dataJSON: nil)
+            second.updates(row)
+            try tx.commit(changes: [first, second], records: [])
+            #expect(selects.withLock { $0.count } == 1, "one read, for the second change: \(selects.withLock { $0 })")
+        }
+        let (stored, recount) = try Self.storedAndRecounted(store)
+        #expect(stored == recount && stored == ["w|g|huy": 1])
+        #expect(try store.read { try Row.fetchOne($0, sql: "SELECT next_wakeup FROM instances")?[0] as Int64? } == nil)
+        #expect(
+            try store.read {
+                try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM instances INDEXED BY instances_wakeup WHERE next_wakeup IS NOT NULL")
+            } == 0)
     }
 }
