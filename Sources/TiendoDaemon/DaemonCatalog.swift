@@ -148,8 +148,9 @@ extension Daemon {
     }
 
     /// The row to store for an instance: its schedule and open deadlines, computed by `engine` (by default the
-    /// cached engine of its definition). With `row`, the instance as it was read: the change updates that row by its
-    /// rowid and leaves its due items alone if they did not change.
+    /// cached engine of its definition). With `row`, the instance as the loop read it, with nothing written to the row
+    /// since (`InstanceChange.updates`): the change updates that row by its rowid, leaves its due items alone if they
+    /// did not change and moves its count from the key read with it.
     func change(
         _ inst: Instance, def: WorkflowDefinition, engine: Engine? = nil, stale: Bool, dataUnchanged: Bool = false,
         of row: StoredInstance? = nil

@@ -272,7 +272,8 @@ struct CountKey: Hashable {
     }
 }
 
-/// What one commit changes in the count tables, summed per key and written once per key at the end.
+/// What one commit changes in the count tables, summed per key and written once per key at the end (in a group
+/// commit, handed to `PendingCounts` instead).
 struct CountDeltas {
     var deltas: [CountKey: Int] = [:]
 
@@ -314,10 +315,13 @@ struct CountDeltas {
     }
 }
 
-/// The count moves of a group commit's requests, written once per key just before the group commits instead of
-/// once per request (four upserts per request that moves an instance were a ninth of the loop thread's time under
-/// 16 SendEvent clients). Limit counts read inside the group add them (`Transaction.count`); a request whose
-/// savepoint rolls back takes its moves out again.
+/// The count moves of a group commit's requests, summed per key and written just before the group commits instead
+/// of by each request's commit (each request that moves an instance wrote two upserts into `counts` and two into
+/// `workflow_counts`, together a ninth of the loop thread's time under 16 SendEvent clients). The `workflow_counts`
+/// writes of a group collapse to one per workflow and state; those of `counts` to one per group and state, which
+/// for requests of different groups is as many as before. Limit counts read inside the group add the moves
+/// (`Transaction.count`); a request whose savepoint rolls back takes its moves out. `moves` scans the log: a
+/// group holds the requests that arrived during one commit, tens, not thousands.
 final class PendingCounts {
     var log: [(key: CountKey, value: Int)] = []
 

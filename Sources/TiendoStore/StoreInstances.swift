@@ -127,7 +127,8 @@ extension Store.Transaction {
         guard !states.isEmpty else { return 0 }
         return try read { db in
             let marks = Array(repeating: "?", count: states.count).joined(separator: ",")
-            // From the counts the commits keep (a NULL group is stored there as '').
+            // From the counts the commits keep (a NULL group is stored there as ''), plus, in a group commit, the
+            // moves its requests made that are written when it ends.
             var sql =
                 "SELECT IFNULL(SUM(n), 0) FROM \(groupField ? "counts" : "workflow_counts") WHERE workflow = ? AND state IN (\(marks))"
             var args: [any DatabaseValueConvertible] = [workflow] + states.sorted()

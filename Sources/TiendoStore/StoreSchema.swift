@@ -36,7 +36,8 @@ extension Store {
         m.registerMigration("v2") { db in
             // GetStatus, the status files, limits and start-up read these counts per (workflow, group, state, completed,
             // version, stale) — and, for GetStatus, without the group — instead of grouping every instance row (4.5 s
-            // at 10^6 instances); triggers kept them exact inside the writing transaction (the commit does since v7). A NULL state or group is
+            // at 10^6 instances); triggers kept them exact inside the writing transaction (the commit does since v7; a group commit writes its
+            // requests' moves just before it commits, and its limit counts add them). A NULL state or group is
             // stored as '' (state names are never empty). The (workflow, due_end) index answers "next item of each
             // workflow" without scanning every future item. The due_end index becomes a covering one: Agenda and the
             // overdue counts read items in due order without a lookup into the table per item (31,000 of them for

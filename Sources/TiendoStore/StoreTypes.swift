@@ -85,9 +85,11 @@ public struct InstanceChange: Sendable {
         dueSig = InstanceChange.signature(dueItems)
     }
 
-    /// This change updates `row`, read in the transaction that commits it (nothing wrote the row in between): the
-    /// update goes by rowid, due items that did not change are left alone, and the row is not read again for its
-    /// count key.
+    /// This change updates `row`, which must be the row as stored when the change commits: read in the transaction
+    /// that commits it (firing, a calendar change, a request in a group), or on the loop thread just before it
+    /// (a request alone: the loop is the store's only writer). The update goes by rowid, due items that did not
+    /// change are left alone, and the row is not read again for its count key — a stale `row` would move the
+    /// count from the wrong key.
     public mutating func updates(_ row: StoredInstance) {
         previousDueSig = row.dueSig
         guard row.rowid > 0 else { return }
