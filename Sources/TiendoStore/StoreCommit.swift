@@ -93,11 +93,12 @@ extension Store.Transaction {
                 }
                 pending?.deltas.append(delta)
             }
-            /// Instances met so far: a second change of one instance in the same commit reads the row it follows.
-            var seen = Set<String>()
+            /// Instances met so far, when a change carries its row's key: a second change of one instance in the same
+            /// commit reads the row it follows. A commit without such changes (an import) hashes no id for it.
+            var seen: Set<String>? = changes.contains { $0.prior != nil } ? [] : nil
             for c in changes {
                 let i = c.instance
-                let first = seen.insert(i.id).inserted
+                let first = seen?.insert(i.id).inserted ?? true
                 let old: PriorRow?
                 if let prior = c.prior, first {
                     old = prior

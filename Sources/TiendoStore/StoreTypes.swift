@@ -64,24 +64,20 @@ public struct InstanceChange: Sendable {
     public var stale: Bool
     /// The data as JSON, or nil when the stored row's data and group are unchanged (timer firing, an event without data).
     public var dataJSON: String?
-    /// The signature of the stored due items when known: equal to `dueSig`, they are not rewritten.
+    /// The signature of the stored due items when known (`updates(_:)`): equal to `dueSig`, they are not rewritten.
     public var previousDueSig: Int64?
     public var dueSig: Int64
     /// The stored row's rowid when known (timer firing, events), for a cheaper update.
     public var rowid: Int64?
     /// The stored row's count key and wake-up as read (`updates(_:)`).
     var prior: PriorRow?
-    public init(
-        instance: Instance, group: String?, nextWakeup: Instant?, dueItems: [DueRow], stale: Bool, dataJSON: String?,
-        previousDueSig: Int64? = nil
-    ) {
+    public init(instance: Instance, group: String?, nextWakeup: Instant?, dueItems: [DueRow], stale: Bool, dataJSON: String?) {
         self.instance = instance
         self.group = group
         self.nextWakeup = nextWakeup
         self.dueItems = dueItems
         self.stale = stale
         self.dataJSON = dataJSON
-        self.previousDueSig = previousDueSig
         dueSig = InstanceChange.signature(dueItems)
     }
 
