@@ -63,6 +63,19 @@ struct Tiendod: ParsableCommand {
         let log = Logger(label: "tiendod")
         let lifecycle: Logger.Metadata = ["message_id": "\(DaemonEvent.lifecycle.rawValue)"]
         let openFiles = ServiceManager.raiseOpenFileLimit()
+        guard openFiles >= ServerLimits.minimumOpenFiles else {
+            log.critical(
+                "Giới hạn số tệp mở của tiến trình là \(openFiles), quá thấp: tiendod cần ít nhất \(ServerLimits.minimumOpenFiles) (\(ServerLimits.ownDescriptors) cho cơ sở dữ liệu, tệp trạng thái và nhật ký, 32 cho kết nối điều khiển). Hãy nâng LimitNOFILE= của đơn vị systemd hoặc `ulimit -n`.",
+                metadata: lifecycle)
+            throw ExitCode(1)
+        }
+        // Before anything can fill the file table (see DispatchEventLoop).
+        do {
+            try DispatchEventLoop.prepare()
+        } catch {
+            log.critical("Không khởi tạo được vòng sự kiện của libdispatch: \(error)", metadata: lifecycle)
+            throw ExitCode(1)
+        }
         var clock = DaemonClock()
         if let fakeTime {
             guard let t = Zone.vietnam.parseInstant(fakeTime) else {

@@ -6,13 +6,15 @@ like any account that can open the socket. Bounds checked here are those of Serv
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
-from conftest import IFACE, Daemon
+from conftest import BIN, IFACE, Daemon
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ATTACKER_UID = 65534
@@ -185,7 +187,10 @@ def test_a_trickling_message_is_dropped_at_its_deadline(d):
         a.stop()
 
 
-def test_full_file_table_pauses_accept_instead_of_spinning():
+def test_connection_flood_under_a_small_file_limit_leaves_the_daemon_its_descriptors():
+    # 96 descriptors: 64 stay the daemon's own (ServerLimits.ownDescriptors), so at most 32 connections. The flood
+    # starts while the daemon is still loading Agenda's items from a reader connection: once, connections took
+    # every descriptor, that reader could not open its database file, and releasing it crashed the daemon.
     d = Daemon(prefix=("prlimit", "--nofile=96:96"))
     socks = []
     try:
@@ -199,18 +204,99 @@ def test_full_file_table_pauses_accept_instead_of_spinning():
             socks.append(s)
         time.sleep(0.5)
         cpu0 = cpu_seconds(d.proc.pid)
-        log0 = d.log_text().count("hết mô tả tệp")
         time.sleep(3)
         cpu = cpu_seconds(d.proc.pid) - cpu0
-        lines = d.log_text().count("hết mô tả tệp") - log0
-        assert cpu < 0.5, f"{cpu:.2f} s of CPU in 3 s with the file table full"
-        assert lines <= 6, lines
+        assert cpu < 0.5, f"{cpu:.2f} s of CPU in 3 s with the connection table full"
+        assert d.proc.poll() is None, d.log_text()
+        log = d.log_text()
+        assert "đã đủ 32 kết nối" in log, log
+        assert "Đã nạp 0 hạn đang mở vào bộ nhớ" in log, log
+        assert "hết mô tả tệp" not in log and "unable to open" not in log, log
+        assert log.count("từ chối kết nối") <= 6, log
         for s in socks:
             s.close()
         socks.clear()
         seconds, reply = call(d.socket, "GetStatus", timeout=10)
         assert "parameters" in reply and seconds < 3.0
+        _, reply = call(d.socket, "Agenda", {"days": 30})
+        assert reply["parameters"]["items"] == [], reply
     finally:
         for s in socks:
             s.close()
         d.stop()
+
+
+def test_file_table_full_from_outside_pauses_accept_and_fails_requests_not_the_daemon():
+    # The file table full for reasons not the daemon's (here its soft limit lowered under it, as ENFILE would):
+    # `accept` pauses instead of spinning, a request whose reader connection cannot be opened is answered with an
+    # error, and the daemon lives on. Releasing such a half-opened connection once started libdispatch's event loop
+    # in the full table and crashed tiendod (SIGILL); DispatchEventLoop makes that loop at start.
+    d = Daemon()
+    held = []
+    waiting = []
+    try:
+        for _ in range(8):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.settimeout(15)
+            s.connect(d.socket)
+            held.append(s)
+        time.sleep(0.3)
+        pid = d.proc.pid
+        # No descriptor free: a reader connection not open yet cannot be opened.
+        highest = max(int(fd) for fd in os.listdir(f"/proc/{pid}/fd"))
+        subprocess.run(["prlimit", f"--pid={pid}", f"--nofile={highest + 1}:"], check=True)
+        for _ in range(20):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.setblocking(False)
+            try:
+                s.connect(d.socket)
+            except (BlockingIOError, OSError):
+                pass
+            waiting.append(s)
+        payload = json.dumps({"method": IFACE + ".ListInstances", "parameters": {"workflow": "hop"}}).encode() + b"\0"
+        # Rounds of 8 requests at once: the reading threads ask for new reader connections, which cannot open.
+        for _ in range(12):
+            for s in held:
+                s.sendall(payload)
+            for s in held:
+                b = b""
+                while b"\0" not in b:
+                    chunk = s.recv(65536)
+                    assert chunk, "connection closed without a reply: " + d.log_text()
+                    b += chunk
+                r = json.loads(b.split(b"\0")[0])
+                assert r.get("parameters", {}).get("instances") == [] or r.get("error") == "org.varlink.service.InternalError", r
+        cpu0 = cpu_seconds(pid)
+        time.sleep(3)
+        cpu = cpu_seconds(pid) - cpu0
+        assert d.proc.poll() is None, d.log_text()
+        assert cpu < 0.5, f"{cpu:.2f} s of CPU in 3 s with the file table full"
+        log = d.log_text()
+        assert 1 <= log.count("hết mô tả tệp") <= 6, log
+        subprocess.run(["prlimit", f"--pid={pid}", "--nofile=4096:"], check=True)
+        for s in waiting:
+            s.close()
+        waiting.clear()
+        seconds, reply = call(d.socket, "GetStatus", timeout=10)
+        assert "parameters" in reply and seconds < 3.0, reply
+        _, reply = call(d.socket, "ListInstances", {"workflow": "hop"})
+        assert reply["parameters"]["instances"] == [], reply
+    finally:
+        for s in held + waiting:
+            s.close()
+        d.stop()
+
+
+def test_refuses_to_start_with_too_few_descriptors():
+    wf = os.path.join(HERE, "..", "..", "Workflows")
+    state = tempfile.mkdtemp(prefix="tiendo-vl-nofile-")
+    try:
+        r = subprocess.run(["prlimit", "--nofile=64:64", os.path.join(BIN, "tiendod"), "--workflows", wf, "--state-dir",
+                            os.path.join(state, "state"), "--runtime-dir", os.path.join(state, "run"), "--socket",
+                            os.path.join(state, "sock")], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 1, (r.returncode, r.stderr)
+        assert "Giới hạn số tệp mở của tiến trình là 64, quá thấp: tiendod cần ít nhất 96" in r.stderr, r.stderr
+        assert "LimitNOFILE=" in r.stderr and "Signal" not in r.stderr, r.stderr
+        assert not os.path.exists(os.path.join(state, "state", "tiendo.sqlite")), "nothing is created"
+    finally:
+        shutil.rmtree(state, ignore_errors=True)

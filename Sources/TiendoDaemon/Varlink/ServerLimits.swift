@@ -30,11 +30,22 @@ public struct ServerLimits: Sendable {
 
     public init() {}
 
-    /// These limits with `maxConnections` lowered so connections never take the descriptors SQLite, the status
-    /// files and journald need: 256 stay free.
+    /// Descriptors kept for what tiendod opens itself when the open-file limit is small (at most 512): SQLite's
+    /// writer, up to 6 readers and the WAL checkpointer (two or three each), a backup, a status file being
+    /// replaced, the workflow files on reload, journald, libdispatch's event loop, the daemon's own sockets — about
+    /// 40 at the most. Above 512, 256 are kept.
+    public static let ownDescriptors: UInt64 = 64
+    /// Below this open-file limit tiendod refuses to start: its own descriptors plus 32 connections.
+    public static let minimumOpenFiles: UInt64 = ownDescriptors + 32
+
+    /// These limits with `maxConnections` lowered so that connections never take the descriptors SQLite, the status
+    /// files and journald need: a full connection table refuses connections instead of starving the daemon (a
+    /// reader that cannot open its database file fails a request; the file table full at the wrong moment could
+    /// once crash the daemon, see `DispatchEventLoop`).
     public func fitted(toOpenFileLimit limit: UInt64) -> ServerLimits {
         var l = self
-        let room = limit > 512 ? Int(min(limit - 256, UInt64(Int32.max))) : 256
+        let kept = limit > 512 ? 256 : Self.ownDescriptors
+        let room = limit > kept ? Int(min(limit - kept, UInt64(Int32.max))) : 0
         l.maxConnections = min(maxConnections, room)
         l.reservedForAdmins = min(reservedForAdmins, l.maxConnections / 4)
         return l
