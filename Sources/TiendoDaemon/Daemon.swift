@@ -117,6 +117,9 @@ public final class Daemon: InstanceCounter {
     public internal(set) var diagnostics: [Diagnostic] = []
     public internal(set) var recordsSent: [Record.Kind: Int] = [:]
     var statusDirty = true
+    /// Why the status files could not be written, while writes keep failing: a run of failures is logged when it
+    /// begins or its reason changes, and once when it ends (a daemon retrying every second would fill the journal).
+    var statusWriteFailure: String?
     /// The event loop's pacing of status writes and its degraded mode (`EventLoop`).
     var loopStatus = LoopStatus()
     /// The catch-up being summed for its summary (`tallyCatchUp`), nil when none is.

@@ -39,8 +39,9 @@ extension Daemon {
         return summaries(of: statusPublisher.writeNow(statusSnapshot(now: now)))
     }
 
-    /// Takes in the outcome of a status write: its summaries, or its error logged and the files marked for another
-    /// try (nil as well for a write skipped because newer files were written). At the same pace (at most once a
+    /// Takes in the outcome of a status write: its summaries, or its error logged (once per run of failures with
+    /// the same reason) and the files marked for another try (nil as well for a write skipped because newer files
+    /// were written). At the same pace (at most once a
     /// second while the daemon works), the store's checkpoints that began or stopped failing are logged: one line
     /// when a run of failures begins, one when it ends.
     func summaries(of outcome: StatusPublisher.Outcome) -> Views.Summaries? {
@@ -58,10 +59,21 @@ extension Daemon {
         }
         switch outcome.result {
         case nil: return nil
-        case .success(let s): return s
+        case .success(let s):
+            if statusWriteFailure != nil {
+                statusWriteFailure = nil
+                log.notice("Đã ghi lại được tệp trạng thái trong \(options.runtimeDirectory); hết lỗi.")
+            }
+            return s
         case .failure(let error):
             statusDirty = true
-            log.error("Không ghi được tệp trạng thái trong \(options.runtimeDirectory): \(error)")
+            let reason = "\(error)"
+            if reason != statusWriteFailure {
+                log.error(
+                    "Không ghi được tệp trạng thái trong \(options.runtimeDirectory): \(reason). tiendod sẽ thử lại khi có việc, tối đa mỗi giây một lần; lỗi này không được ghi lại nữa cho đến khi lý do đổi hoặc ghi lại được."
+                )
+            }
+            statusWriteFailure = reason
             return nil
         }
     }

@@ -175,6 +175,41 @@ struct DaemonTests {
         #expect(d.stop() == 0)
     }
 
+    @Test("status files that cannot be written: one line when it begins, one when it ends, the files repaired")
+    func statusWriteFailuresLoggedOnce() throws {
+        let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
+        #expect(waitUntil(timeout: 10) { FileManager.default.fileExists(atPath: d.runDir + "/status.json") })
+        // The runtime directory replaced by a plain file: every write fails the same way.
+        try FileManager.default.removeItem(atPath: d.runDir)
+        #expect(FileManager.default.createFile(atPath: d.runDir, contents: Data()))
+        func start(_ key: String) throws {
+            _ = try d.call(
+                "StartInstance",
+                [
+                    ("workflow", .string("hop")), ("key", .string(key)),
+                    ("data", .object([("ma", .string("G1")), ("han", .string("2026-03-03"))])),
+                ])
+        }
+        let failure = "Không ghi được tệp trạng thái trong \(d.runDir)"
+        for key in ["k1", "k2", "k3"] {
+            try start(key)
+            Thread.sleep(forTimeInterval: 1.3)
+        }
+        #expect(d.log.components(separatedBy: failure).count - 1 == 1, "\(d.log)")
+        #expect(!d.log.contains("Đã ghi lại được tệp trạng thái"))
+        try FileManager.default.removeItem(atPath: d.runDir)
+        try FileManager.default.createDirectory(atPath: d.runDir + "/workflows", withIntermediateDirectories: true)
+        try start("k4")
+        func instances() -> Int? {
+            guard let data = FileManager.default.contents(atPath: d.runDir + "/status.json") else { return nil }
+            return (try? JSON.parse(String(decoding: data, as: UTF8.self)))?["daemon"]?["instances"]?.intValue
+        }
+        #expect(waitUntil(timeout: 30) { instances() == 4 })
+        #expect(waitUntil(timeout: 10) { d.log.contains("Đã ghi lại được tệp trạng thái trong \(d.runDir); hết lỗi.") })
+        #expect(d.log.components(separatedBy: failure).count - 1 == 1, "\(d.log)")
+        #expect(d.stop() == 0)
+    }
+
     @Test("a workflow whose only open items are weeks away has a nextDue and no overdue or due-soon count")
     func onlyFarItems() throws {
         let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
