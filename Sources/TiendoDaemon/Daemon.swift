@@ -172,6 +172,8 @@ public final class Daemon: InstanceCounter {
             dueIndex: true)
         // Imports staged by clients of an earlier run cannot be finished: their client has gone.
         try store.write { try $0.dropStaged() }
+        // No connection is opened or released while the daemon runs (see `Store.openReaders`).
+        try store.openReaders()
         viewSource = ViewSource(store: store, pid: Int(getpid()), startedAt: startedAt, version: options.version)
         statusPublisher = try StatusPublisher(directory: options.runtimeDirectory)
     }

@@ -7,14 +7,16 @@ import Dispatch
 /// Makes libdispatch's event loop while descriptors are free, so that a full file table later cannot crash tiendod.
 ///
 /// libdispatch on Linux creates its epoll descriptor and eventfd the first time something needs its event loop, and
-/// traps (SIGILL, `DISPATCH_INTERNAL_CRASH` in `_dispatch_epoll_init`) when it cannot. tiendod itself runs no dispatch
-/// queue work, so that first time came late and at the worst moment: a reader connection GRDB could not open for lack
-/// of descriptors is released, the destructors of its queue's specific values run on a pool worker, and the pool's
-/// first worker registers libdispatch's pool monitor with the event loop — in a file table that is full. A read source
-/// on a pipe, on a private (overcommit) queue, is registered by libdispatch's manager thread, which is not a monitored
-/// pool worker: the event loop is made now, no periodic monitor starts (an idle daemon must not wake), and the
-/// source is cancelled at once. Later, a full file table only costs the monitor its timer (`timerfd_create` failing
-/// is tolerated by libdispatch).
+/// traps (SIGILL, `DISPATCH_INTERNAL_CRASH` in `_dispatch_epoll_init`) when it cannot. tiendod runs no dispatch queue
+/// work of its own, so that first time came late and at the worst moment: a reader connection GRDB could not open
+/// for lack of descriptors was released, the destructors of its queue's specific values ran on a pool worker, and
+/// the pool's first worker registered libdispatch's pool monitor with the event loop — in a full file table. The
+/// daemon now opens every reader at start and never releases one (`Store.openReaders`), which removes that path
+/// (the monitor itself also needs a descriptor each time it looks at its workers); this makes the event loop for
+/// anything else that would first need it late. A read source on a pipe, on a private serial queue (which targets
+/// an overcommit root queue), goes to libdispatch's manager queue: `resume` makes the event loop on this thread,
+/// the manager thread registers the pipe, and no monitored pool worker starts, so no periodic monitor wakes an idle
+/// daemon. The source is cancelled once registered.
 public enum DispatchEventLoop {
     /// Throws when the event loop could not be made (no descriptor for the pipe).
     public static func prepare() throws(DispatchEventLoopError) {
@@ -23,7 +25,7 @@ public enum DispatchEventLoop {
         guard pipe(&ends) == 0 else { throw DispatchEventLoopError(errno: errno) }
         let queue = DispatchQueue(label: "tiendod.dispatch-preparation")
         let source = DispatchSource.makeReadSource(fileDescriptor: ends[0], queue: queue)
-        // Cancelled once registered (registration is what makes the event loop), and waited for until cancelled.
+        // Cancelled once the manager thread has registered it, and waited for until cancelled.
         let registered = DispatchSemaphore(value: 0)
         let cancelled = DispatchSemaphore(value: 0)
         source.setEventHandler {}

@@ -46,7 +46,9 @@ public final class Store: Sendable {
         config.busyMode = .timeout(5)
         // Readers at once: the 4 varlink reader threads, the loop (its next wake-up) and the status publisher.
         // GRDB's default of 5 would make the loop wait for a reader behind a long read.
-        config.maximumReaderCount = 6
+        config.maximumReaderCount = Store.readers
+        // Once open, a reader stays open (see `openReaders`).
+        config.persistentReadOnlyConnections = true
         config.prepareDatabase { db in
             // 64 MiB of page cache per connection instead of SQLite's 2 MiB: past a few hundred thousand
             // instances, inserts into the key and schedule indexes otherwise keep re-reading pages.
@@ -77,6 +79,8 @@ public final class Store: Sendable {
 
     /// Each connection's page cache, in KiB (`PRAGMA cache_size`).
     static let cacheKiB = 65536
+    /// Reader connections in the pool.
+    static let readers = 6
 
     deinit {
         guard let checkpointer else { return }
