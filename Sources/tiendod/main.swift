@@ -63,9 +63,10 @@ struct Tiendod: ParsableCommand {
         let log = Logger(label: "tiendod")
         let lifecycle: Logger.Metadata = ["message_id": "\(DaemonEvent.lifecycle.rawValue)"]
         let openFiles = ServiceManager.raiseOpenFileLimit()
-        guard openFiles >= ServerLimits.minimumOpenFiles else {
+        // 0: the limit could not be read (never on Linux); the socket then keeps its default limits.
+        guard openFiles == 0 || openFiles >= ServerLimits.minimumOpenFiles else {
             log.critical(
-                "Giới hạn số tệp mở của tiến trình là \(openFiles), quá thấp: tiendod cần ít nhất \(ServerLimits.minimumOpenFiles) (\(ServerLimits.ownDescriptors) cho cơ sở dữ liệu, tệp trạng thái và nhật ký, 32 cho kết nối điều khiển). Hãy nâng LimitNOFILE= của đơn vị systemd hoặc `ulimit -n`.",
+                "Giới hạn cứng số tệp mở của tiến trình là \(openFiles), quá thấp: tiendod cần ít nhất \(ServerLimits.minimumOpenFiles) (\(ServerLimits.ownDescriptors) cho cơ sở dữ liệu, tệp trạng thái và nhật ký, 32 cho kết nối điều khiển). Hãy nâng LimitNOFILE= trong đơn vị systemd (hoặc chạy với prlimit --nofile=… với quyền root).",
                 metadata: lifecycle)
             throw ExitCode(1)
         }
@@ -155,7 +156,7 @@ struct Tiendod: ParsableCommand {
         let logger: @Sendable (Int, String) -> Void = { p, m in varlinkLog.log(level: SinkLogHandler.level(p), "\(m)") }
         let views: @Sendable () -> Views = { [shared] in shared.views }
         let control = ControlService(loop: loop, views: views, clock: clock, log: logger)
-        var limits = ServerLimits().fitted(toOpenFileLimit: openFiles)
+        var limits = openFiles > 0 ? ServerLimits().fitted(toOpenFileLimit: openFiles) : ServerLimits()
         // Tests shorten how long a half-sent message or an unread reply may hold a connection (README, Limits).
         if let v = ProcessInfo.processInfo.environment["TIENDO_VARLINK_DEADLINE_SECONDS"], let s = Double(v), s > 0 {
             limits.messageDeadline = s

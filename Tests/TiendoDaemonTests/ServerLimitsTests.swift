@@ -6,14 +6,17 @@ import Testing
 struct ServerLimitsTests {
     @Test("connections always leave the daemon its own descriptors")
     func ownDescriptorsKept() {
-        // (open-file limit, connections): 64 kept up to 512, 256 above, 4,096 at most.
-        let cases: [(UInt64, Int)] = [(96, 32), (100, 36), (512, 448), (513, 257), (1024, 768), (65536, 4096)]
+        // (open-file limit, connections): a quarter of the limit kept, at least 64 and at most 256; 4,096 at most.
+        let cases: [(UInt64, Int)] = [(96, 32), (100, 36), (256, 192), (512, 384), (513, 385), (1024, 768), (65536, 4096)]
         for (limit, connections) in cases {
             let l = ServerLimits().fitted(toOpenFileLimit: limit)
             #expect(l.maxConnections == connections, "limit \(limit)")
             #expect(l.reservedForAdmins == min(128, connections / 4), "limit \(limit)")
         }
         #expect(ServerLimits.minimumOpenFiles == 96)
+        // A higher limit never allows fewer connections.
+        let connections = { (limit: UInt64) in ServerLimits().fitted(toOpenFileLimit: limit).maxConnections }
+        #expect((UInt64(97)...5000).filter { connections($0) < connections($0 - 1) } == [])
         // Below the minimum tiendod does not start; the arithmetic still never goes negative.
         #expect(ServerLimits().fitted(toOpenFileLimit: 40).maxConnections == 0)
     }

@@ -217,7 +217,7 @@ def test_connection_flood_under_a_small_file_limit_leaves_the_daemon_its_descrip
             s.close()
         socks.clear()
         seconds, reply = call(d.socket, "GetStatus", timeout=10)
-        assert "parameters" in reply and seconds < 3.0
+        assert "parameters" in reply and seconds < 5.0
         _, reply = call(d.socket, "Agenda", {"days": 30})
         assert reply["parameters"]["items"] == [], reply
     finally:
@@ -226,14 +226,24 @@ def test_connection_flood_under_a_small_file_limit_leaves_the_daemon_its_descrip
         d.stop()
 
 
-def test_file_table_full_from_outside_pauses_accept_and_fails_requests_not_the_daemon():
+def soft_nofile(pid):
+    with open(f"/proc/{pid}/limits") as f:
+        for line in f:
+            if line.startswith("Max open files"):
+                return int(line.split()[3])
+    raise AssertionError("no open-file limit")
+
+
+def test_file_table_full_from_outside_pauses_accept_and_answers_on_open_connections():
     # The file table full for reasons not the daemon's (here its soft limit lowered under it, as ENFILE would):
-    # `accept` pauses instead of spinning, a request whose reader connection cannot be opened is answered with an
-    # error, and the daemon lives on. Releasing such a half-opened connection once started libdispatch's event loop
-    # in the full table and crashed tiendod (SIGILL); DispatchEventLoop makes that loop at start.
+    # `accept` pauses instead of spinning, and requests on connections already open are answered, since every
+    # reader connection was opened at start. Once, a reader opened on demand could not be, releasing it started
+    # libdispatch's pool monitor in the full table, and tiendod died of SIGILL (8 runs of 9 of this test).
     d = Daemon()
+    pid = d.proc.pid
     held = []
     waiting = []
+    limit = soft_nofile(pid)
     try:
         for _ in range(8):
             s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -241,10 +251,10 @@ def test_file_table_full_from_outside_pauses_accept_and_fails_requests_not_the_d
             s.connect(d.socket)
             held.append(s)
         time.sleep(0.3)
-        pid = d.proc.pid
-        # No descriptor free: a reader connection not open yet cannot be opened.
-        highest = max(int(fd) for fd in os.listdir(f"/proc/{pid}/fd"))
-        subprocess.run(["prlimit", f"--pid={pid}", f"--nofile={highest + 1}:"], check=True)
+        # No descriptor can be made: the limit is the lowest free number (those above it stay usable).
+        open_fds = {int(fd) for fd in os.listdir(f"/proc/{pid}/fd")}
+        lowest_free = next(n for n in range(len(open_fds) + 1) if n not in open_fds)
+        subprocess.run(["prlimit", f"--pid={pid}", f"--nofile={lowest_free}:"], check=True)
         for _ in range(20):
             s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             s.setblocking(False)
@@ -254,7 +264,7 @@ def test_file_table_full_from_outside_pauses_accept_and_fails_requests_not_the_d
                 pass
             waiting.append(s)
         payload = json.dumps({"method": IFACE + ".ListInstances", "parameters": {"workflow": "hop"}}).encode() + b"\0"
-        # Rounds of 8 requests at once: the reading threads ask for new reader connections, which cannot open.
+        # Rounds of 8 requests at once: the 4 reading threads, the loop and the status publisher all read together.
         for _ in range(12):
             for s in held:
                 s.sendall(payload)
@@ -265,7 +275,7 @@ def test_file_table_full_from_outside_pauses_accept_and_fails_requests_not_the_d
                     assert chunk, "connection closed without a reply: " + d.log_text()
                     b += chunk
                 r = json.loads(b.split(b"\0")[0])
-                assert r.get("parameters", {}).get("instances") == [] or r.get("error") == "org.varlink.service.InternalError", r
+                assert r.get("parameters", {}).get("instances") == [], r
         cpu0 = cpu_seconds(pid)
         time.sleep(3)
         cpu = cpu_seconds(pid) - cpu0
@@ -273,15 +283,17 @@ def test_file_table_full_from_outside_pauses_accept_and_fails_requests_not_the_d
         assert cpu < 0.5, f"{cpu:.2f} s of CPU in 3 s with the file table full"
         log = d.log_text()
         assert 1 <= log.count("hết mô tả tệp") <= 6, log
-        subprocess.run(["prlimit", f"--pid={pid}", "--nofile=4096:"], check=True)
+        subprocess.run(["prlimit", f"--pid={pid}", f"--nofile={limit}:"], check=True)
         for s in waiting:
             s.close()
         waiting.clear()
         seconds, reply = call(d.socket, "GetStatus", timeout=10)
-        assert "parameters" in reply and seconds < 3.0, reply
+        assert "parameters" in reply and seconds < 5.0, reply
         _, reply = call(d.socket, "ListInstances", {"workflow": "hop"})
         assert reply["parameters"]["instances"] == [], reply
     finally:
+        if d.proc.poll() is None:
+            subprocess.run(["prlimit", f"--pid={pid}", f"--nofile={limit}:"])
         for s in held + waiting:
             s.close()
         d.stop()
@@ -295,7 +307,7 @@ def test_refuses_to_start_with_too_few_descriptors():
                             os.path.join(state, "state"), "--runtime-dir", os.path.join(state, "run"), "--socket",
                             os.path.join(state, "sock")], capture_output=True, text=True, timeout=60)
         assert r.returncode == 1, (r.returncode, r.stderr)
-        assert "Giới hạn số tệp mở của tiến trình là 64, quá thấp: tiendod cần ít nhất 96" in r.stderr, r.stderr
+        assert "Giới hạn cứng số tệp mở của tiến trình là 64, quá thấp: tiendod cần ít nhất 96" in r.stderr, r.stderr
         assert "LimitNOFILE=" in r.stderr and "Signal" not in r.stderr, r.stderr
         assert not os.path.exists(os.path.join(state, "state", "tiendo.sqlite")), "nothing is created"
     finally:

@@ -80,7 +80,6 @@ final class ServerIO {
                 _ = read(server.wakeFD, &v, 8)
                 deliver()
             }
-            if fds[0].revents != 0 { acceptAll() }
             for (i, c) in conns.enumerated() {
                 guard connections[c.fd] === c else { continue }
                 let re = fds[i + 2].revents
@@ -108,6 +107,9 @@ final class ServerIO {
                     close(c)
                 }
             }
+            // After the connections: those that hung up in this round have left room for the new ones (a client
+            // that closed its connections and opened another was refused with the table still counting them).
+            if fds[0].revents != 0 { acceptAll() }
         }
     }
 

@@ -30,21 +30,19 @@ public struct ServerLimits: Sendable {
 
     public init() {}
 
-    /// Descriptors kept for what tiendod opens itself when the open-file limit is small (at most 512): SQLite's
-    /// writer, up to 6 readers and the WAL checkpointer (two or three each), a backup, a status file being
-    /// replaced, the workflow files on reload, journald, libdispatch's event loop, the daemon's own sockets — about
-    /// 40 at the most. Above 512, 256 are kept.
+    /// Descriptors kept for what tiendod opens itself, at the least: SQLite's writer, its 6 readers and the WAL
+    /// checkpointer (two or three each, all opened at start), a status file being replaced, the workflow files on
+    /// reload, journald, libdispatch's event loop, the daemon's own sockets — about 40 at the most.
     public static let ownDescriptors: UInt64 = 64
     /// Below this open-file limit tiendod refuses to start: its own descriptors plus 32 connections.
     public static let minimumOpenFiles: UInt64 = ownDescriptors + 32
 
-    /// These limits with `maxConnections` lowered so that connections never take the descriptors SQLite, the status
-    /// files and journald need: a full connection table refuses connections instead of starving the daemon (a
-    /// reader that cannot open its database file fails a request; the file table full at the wrong moment could
-    /// once crash the daemon, see `DispatchEventLoop`).
+    /// These limits with `maxConnections` lowered so that connections never take the descriptors the daemon needs
+    /// for itself: a quarter of the limit, at least `ownDescriptors` and at most 256 (so that a higher limit never
+    /// allows fewer connections). A full connection table refuses connections instead of starving the daemon.
     public func fitted(toOpenFileLimit limit: UInt64) -> ServerLimits {
         var l = self
-        let kept = limit > 512 ? 256 : Self.ownDescriptors
+        let kept = min(256, max(Self.ownDescriptors, limit / 4))
         let room = limit > kept ? Int(min(limit - kept, UInt64(Int32.max))) : 0
         l.maxConnections = min(maxConnections, room)
         l.reservedForAdmins = min(reservedForAdmins, l.maxConnections / 4)
