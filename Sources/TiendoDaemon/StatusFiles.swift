@@ -70,7 +70,7 @@ extension Daemon {
             let reason = "\(error)"
             if reason != statusWriteFailure {
                 log.error(
-                    "Không ghi được tệp trạng thái trong \(options.runtimeDirectory): \(reason). tiendod sẽ thử lại khi có việc, tối đa mỗi giây một lần; lỗi này không được ghi lại nữa cho đến khi lý do đổi hoặc ghi lại được."
+                    "Không ghi được tệp trạng thái trong \(options.runtimeDirectory): \(reason). tiendod tự thử lại sau vài giây; lỗi này không được ghi lại nữa cho đến khi lý do đổi hoặc ghi lại được."
                 )
             }
             statusWriteFailure = reason

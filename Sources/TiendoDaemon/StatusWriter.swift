@@ -9,14 +9,21 @@ struct StatusWriter {
 
     init(directory: String) { self.directory = directory }
 
+    /// Makes the directory and its `workflows` (with their parents, like `mkdir -p`).
     func prepare() throws {
-        try FileManager.default.createDirectory(
-            atPath: (directory as NSString).appendingPathComponent("workflows"), withIntermediateDirectories: true)
+        var path = ""
+        for part in ((directory as NSString).appendingPathComponent("workflows") as NSString).pathComponents {
+            path = path.isEmpty ? part : (path as NSString).appendingPathComponent(part)
+            if mkdir(path, 0o755) != 0 && errno != EEXIST { throw StatusWriteError(path: path, errno: errno) }
+        }
     }
 
-    /// status.json is written last: a reader that sees it updated finds the other files already updated.
+    /// status.json is written last: a reader that sees it updated finds the other files already updated. The
+    /// directories are made again when missing (a runtime directory removed under the running daemon).
     func write(status: JSON, workflows: [(String, JSON)], prometheus: String) throws {
         let workflowDirectory = (directory as NSString).appendingPathComponent("workflows")
+        var st = stat()
+        if stat(workflowDirectory, &st) != 0 { try prepare() }
         var names = Set<String>()
         for (id, json) in workflows {
             let name = "\(id).json"
@@ -38,7 +45,7 @@ struct StatusWriter {
     func atomicWrite(path: String, contents bytes: [UInt8]) throws {
         let tmp = path + ".tmp"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
-        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        guard fd >= 0 else { throw StatusWriteError(path: tmp, errno: errno) }
         var written = 0
         while written < bytes.count {
             let n = bytes[written...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
@@ -47,7 +54,7 @@ struct StatusWriter {
                 let e = errno
                 close(fd)
                 unlink(tmp)
-                throw POSIXError(POSIXErrorCode(rawValue: e) ?? .EIO)
+                throw StatusWriteError(path: tmp, errno: e)
             }
             written += n
         }
@@ -56,7 +63,14 @@ struct StatusWriter {
         guard rename(tmp, path) == 0 else {
             let e = errno
             unlink(tmp)
-            throw POSIXError(POSIXErrorCode(rawValue: e) ?? .EIO)
+            throw StatusWriteError(path: path, errno: e)
         }
     }
+}
+
+/// A status file or directory that could not be written: which one, and the system's reason.
+struct StatusWriteError: Error, CustomStringConvertible {
+    let path: String
+    let errno: Int32
+    var description: String { "\(path): \(String(cString: strerror(errno)))" }
 }

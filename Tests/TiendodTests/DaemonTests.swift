@@ -175,7 +175,7 @@ struct DaemonTests {
         #expect(d.stop() == 0)
     }
 
-    @Test("status files that cannot be written: one line when it begins, one when it ends, the files repaired")
+    @Test("status files that cannot be written: one line when it begins, one when it ends, the directory made again")
     func statusWriteFailuresLoggedOnce() throws {
         let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
         #expect(waitUntil(timeout: 10) { FileManager.default.fileExists(atPath: d.runDir + "/status.json") })
@@ -197,8 +197,9 @@ struct DaemonTests {
         }
         #expect(d.log.components(separatedBy: failure).count - 1 == 1, "\(d.log)")
         #expect(!d.log.contains("Đã ghi lại được tệp trạng thái"))
+        #expect(d.log.contains("\(d.runDir)/workflows: Not a directory"), "\(d.log)")
+        // The plain file removed: the daemon makes the directory again by itself.
         try FileManager.default.removeItem(atPath: d.runDir)
-        try FileManager.default.createDirectory(atPath: d.runDir + "/workflows", withIntermediateDirectories: true)
         try start("k4")
         func instances() -> Int? {
             guard let data = FileManager.default.contents(atPath: d.runDir + "/status.json") else { return nil }
