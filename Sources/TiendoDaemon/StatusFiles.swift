@@ -67,7 +67,10 @@ extension Daemon {
             return s
         case .failure(let error):
             statusDirty = true
-            let reason = "\(error)"
+            // The files themselves (StatusWriteError names one), or the store they are made from.
+            let reason =
+                error is StatusWriteError
+                ? "\(error)" : "không đọc được dữ liệu từ cơ sở dữ liệu (\(Store.describe(error)))"
             if reason != statusWriteFailure {
                 log.error(
                     "Không ghi được tệp trạng thái trong \(options.runtimeDirectory): \(reason). tiendod tự thử lại sau vài giây; lỗi này không được ghi lại nữa cho đến khi lý do đổi hoặc ghi lại được."

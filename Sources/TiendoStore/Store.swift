@@ -106,7 +106,8 @@ public final class Store: Sendable {
     /// in an otherwise idle daemon.
     public func integrityCheck() throws { try Store.quickCheck(path: path) }
 
-    static func describe(_ error: any Error) -> String {
+    /// An error of the store in words a ward's operator can act on (SQLite's code and message otherwise).
+    public static func describe(_ error: any Error) -> String {
         if let e = error as? DatabaseError {
             switch e.resultCode {
             case .SQLITE_NOTADB: return "tệp không phải cơ sở dữ liệu SQLite (hỏng hoặc tệp lạ)"
