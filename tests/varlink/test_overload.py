@@ -30,12 +30,17 @@ def d():
     daemon.stop()
 
 
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
+def proc_number(pid, name, prefix, field):
+    """The number in whitespace-separated `field` of the line of /proc/PID/NAME that starts with `prefix`."""
+    with open(f"/proc/{pid}/{name}") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS")
+            if line.startswith(prefix):
+                return int(line.split()[field])
+    raise AssertionError(f"no {prefix} in /proc/{pid}/{name}")
+
+
+def rss_kib(pid):
+    return proc_number(pid, "status", "VmRSS:", 1)
 
 
 def cpu_seconds(pid):
@@ -187,6 +192,27 @@ def test_a_trickling_message_is_dropped_at_its_deadline(d):
         a.stop()
 
 
+def connect_without_waiting(path, n):
+    """n connections started without waiting to be accepted (those the backlog cannot take fail quietly)."""
+    socks = []
+    for _ in range(n):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.setblocking(False)
+        try:
+            s.connect(path)
+        except (BlockingIOError, OSError):
+            pass
+        socks.append(s)
+    return socks
+
+
+def cpu_during(pid, seconds):
+    """CPU seconds `pid` used over the next `seconds`."""
+    cpu0 = cpu_seconds(pid)
+    time.sleep(seconds)
+    return cpu_seconds(pid) - cpu0
+
+
 def test_connection_flood_under_a_small_file_limit_leaves_the_daemon_its_descriptors():
     # 96 descriptors: 64 stay the daemon's own (ServerLimits.ownDescriptors), so at most 32 connections. The flood
     # starts while the daemon is still loading Agenda's items from a reader connection: once, connections took
@@ -194,18 +220,9 @@ def test_connection_flood_under_a_small_file_limit_leaves_the_daemon_its_descrip
     d = Daemon(prefix=("prlimit", "--nofile=96:96"))
     socks = []
     try:
-        for _ in range(200):
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            s.setblocking(False)
-            try:
-                s.connect(d.socket)
-            except (BlockingIOError, OSError):
-                pass
-            socks.append(s)
+        socks += connect_without_waiting(d.socket, 200)
         time.sleep(0.5)
-        cpu0 = cpu_seconds(d.proc.pid)
-        time.sleep(3)
-        cpu = cpu_seconds(d.proc.pid) - cpu0
+        cpu = cpu_during(d.proc.pid, 3)
         assert cpu < 0.5, f"{cpu:.2f} s of CPU in 3 s with the connection table full"
         assert d.proc.poll() is None, d.log_text()
         log = d.log_text()
@@ -227,11 +244,7 @@ def test_connection_flood_under_a_small_file_limit_leaves_the_daemon_its_descrip
 
 
 def soft_nofile(pid):
-    with open(f"/proc/{pid}/limits") as f:
-        for line in f:
-            if line.startswith("Max open files"):
-                return int(line.split()[3])
-    raise AssertionError("no open-file limit")
+    return proc_number(pid, "limits", "Max open files", 3)
 
 
 def test_file_table_full_from_outside_pauses_accept_and_answers_on_open_connections():
@@ -255,14 +268,7 @@ def test_file_table_full_from_outside_pauses_accept_and_answers_on_open_connecti
         open_fds = {int(fd) for fd in os.listdir(f"/proc/{pid}/fd")}
         lowest_free = next(n for n in range(len(open_fds) + 1) if n not in open_fds)
         subprocess.run(["prlimit", f"--pid={pid}", f"--nofile={lowest_free}:"], check=True)
-        for _ in range(20):
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            s.setblocking(False)
-            try:
-                s.connect(d.socket)
-            except (BlockingIOError, OSError):
-                pass
-            waiting.append(s)
+        waiting += connect_without_waiting(d.socket, 20)
         payload = json.dumps({"method": IFACE + ".ListInstances", "parameters": {"workflow": "hop"}}).encode() + b"\0"
         # Rounds of 8 requests at once: the 4 reading threads, the loop and the status publisher all read together.
         for _ in range(12):
@@ -276,9 +282,7 @@ def test_file_table_full_from_outside_pauses_accept_and_answers_on_open_connecti
                     b += chunk
                 r = json.loads(b.split(b"\0")[0])
                 assert r.get("parameters", {}).get("instances") == [], r
-        cpu0 = cpu_seconds(pid)
-        time.sleep(3)
-        cpu = cpu_seconds(pid) - cpu0
+        cpu = cpu_during(pid, 3)
         assert d.proc.poll() is None, d.log_text()
         assert cpu < 0.5, f"{cpu:.2f} s of CPU in 3 s with the file table full"
         log = d.log_text()
