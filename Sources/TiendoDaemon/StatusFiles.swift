@@ -41,9 +41,8 @@ extension Daemon {
 
     /// Takes in the outcome of a status write: its summaries, or its error logged (once per run of failures with
     /// the same reason) and the files marked for another try (nil as well for a write skipped because newer files
-    /// were written). At the same pace (at most once a
-    /// second while the daemon works), the store's checkpoints that began or stopped failing are logged: one line
-    /// when a run of failures begins, one when it ends.
+    /// were written). At the same pace (at most once a second while the daemon works), the store's checkpoints that
+    /// began or stopped failing are logged: one line when a run of failures begins, one when it ends.
     func summaries(of outcome: StatusPublisher.Outcome) -> Views.Summaries? {
         for news in store.takeCheckpointNews() {
             switch news {
