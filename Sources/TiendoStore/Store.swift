@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import Synchronization
 public import TiendoCore
 
 /// The durable state of the daemon in SQLite (WAL, `synchronous=FULL` by default). Writes go through one
@@ -8,6 +9,11 @@ public import TiendoCore
 public final class Store: Sendable {
     public let path: String
     let pool: DatabasePool
+    /// The writer's `PRAGMA synchronous` (FULL, NORMAL or EXTRA), and whether the writer is switched to NORMAL by
+    /// the last `write(syncLater: true)`: each write sets the mode it needs before it begins (a failure there
+    /// changes nothing), so a write never commits under the other one's mode.
+    let synchronous: String
+    private let writerSyncsLater = Mutex(false)
     public static let applicationID: Int32 = 0x7469_656E  // "tien"
 
     /// Whether `PRAGMA quick_check` still has to run (a large file is checked after start-up: see `init`).
@@ -31,6 +37,7 @@ public final class Store: Sendable {
         backgroundCheckpoints: CheckpointPages? = nil, dueIndex: Bool = false
     ) throws {
         self.path = path
+        self.synchronous = synchronous
         self.dueIndex = dueIndex ? LiveDueIndex() : nil
         // Identity and integrity first, read-only: opening the pool below switches the file to WAL.
         if case .absent(let zeroBytes) = try Store.inspect(path: path, checkBytes: inlineCheckBytes),
@@ -194,21 +201,16 @@ public final class Store: Sendable {
 
     /// Runs `body` in one write transaction: everything done through the `Transaction` becomes durable together,
     /// with a single fsync, or not at all when `body` throws. With `savepoints`, a write that throws is undone
-    /// alone and the transaction goes on.
+    /// alone and the transaction goes on. With `syncLater`, the commit writes the log without syncing it
+    /// (`synchronous=NORMAL` for this transaction): it is durable only once a `LogSyncer` has synced the log after
+    /// it, and nothing may be acknowledged before.
     @discardableResult
-    public func write<T>(savepoints: Bool = false, _ body: (Transaction) throws -> T) throws -> T {
-        guard let dueIndex else {
-            return try pool.write { db in
-                let tx = Transaction(db: db, savepoints: savepoints, pending: nil)
-                let result = try body(tx)
-                try tx.finish()
-                return result
-            }
-        }
-        let pending = PendingDueDeltas()
-        // `pool.write` unrolled, to apply the due items' changes right after COMMIT on the writer's queue: the index
-        // follows the commits in their order, whatever thread writes, and before the caller answers anyone.
-        return try pool.writeWithoutTransaction { db in
+    public func write<T>(savepoints: Bool = false, syncLater: Bool = false, _ body: (Transaction) throws -> T) throws -> T {
+        let pending = dueIndex.map { _ in PendingDueDeltas() }
+        // `pool.write` unrolled: the synchronous mode this write needs set first (`writer`), and the due items'
+        // changes applied right after COMMIT on the writer's queue (the index follows the commits in their order,
+        // whatever thread writes, and before the caller answers anyone).
+        return try writer(syncLater: syncLater) { db in
             var result: T?
             try db.inTransaction {
                 let tx = Transaction(db: db, savepoints: savepoints, pending: pending)
@@ -216,7 +218,7 @@ public final class Store: Sendable {
                 try tx.finish()
                 return .commit
             }
-            dueIndex.apply(pending.deltas)
+            if let dueIndex, let pending { dueIndex.apply(pending.deltas) }
             return result!
         }
     }
@@ -239,7 +241,27 @@ public final class Store: Sendable {
     }
 
     /// A write of its own (its own transaction), for what never runs inside another one.
-    func write<T>(_ f: (Database) throws -> T) throws -> T { try pool.write(f) }
+    func write<T>(_ f: (Database) throws -> T) throws -> T {
+        try writer(syncLater: false) { db in
+            var result: T?
+            try db.inTransaction {
+                result = try f(db)
+                return .commit
+            }
+            return result!
+        }
+    }
+
+    /// The writer connection in the synchronous mode a write needs (`writerSyncsLater`).
+    private func writer<T>(syncLater: Bool, _ f: (Database) throws -> T) throws -> T {
+        try pool.writeWithoutTransaction { db in
+            if writerSyncsLater.withLock({ $0 }) != syncLater {
+                try db.execute(sql: "PRAGMA synchronous = \(syncLater ? "NORMAL" : synchronous)")
+                writerSyncsLater.withLock { $0 = syncLater }
+            }
+            return try f(db)
+        }
+    }
 
     // MARK: Meta
 
