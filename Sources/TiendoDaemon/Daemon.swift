@@ -49,6 +49,12 @@ public struct DaemonOptions: Sendable {
     public var inlineIntegrityCheckBytes: Int64 = 64 << 20
     /// Create an empty database even where the state directory shows one existed (`tiendod --init`).
     public var initialize = false
+    /// Whether a group commit's log is synced on a thread of its own while the loop goes on, its replies and
+    /// records held until then (`LogSyncer`, `Daemon.hold`); tiendod's choice unless `synchronous` is NORMAL.
+    /// Off, each group waits for its own sync, as every other commit does.
+    public var syncGroupsInBackground = false
+    /// How the log is synced (`fdatasync`; tests make it fail).
+    public var syncLog: @Sendable (Int32) -> Int32 = { fdatasync($0) }
     public init(workflowDirectories: [String], stateDirectory: String, runtimeDirectory: String, version: String) {
         self.workflowDirectories = workflowDirectories
         self.stateDirectory = stateDirectory
@@ -142,6 +148,13 @@ public final class Daemon: InstanceCounter {
     var inGroup = false
     var groupRecords: [StoredRecord] = []
     var afterCommitCallbacks: [(Bool) -> Void] = []
+    /// Syncs the log of group commits off the loop (`options.syncGroupsInBackground`), nil otherwise.
+    let logSyncer: LogSyncer?
+    /// Committed groups whose replies and records wait for the log's sync, in commit order (`GroupSync.swift`).
+    var held: [HeldGroup] = []
+    var lastTicket = 0
+    /// Why the log could not be synced: the loop stops without answering what it holds (`EventLoop.run`).
+    public internal(set) var syncFailure: String?
     /// Called on the loop thread with every batch of records sent (the control socket's Watch).
     public var onRecords: (@Sendable ([Record]) -> Void)?
     /// Called now and then during long work on the loop thread (a large import) so the watchdog keeps being fed.
@@ -174,9 +187,14 @@ public final class Daemon: InstanceCounter {
         try store.write { try $0.dropStaged() }
         // No connection is opened or released while the daemon runs (see `Store.openReaders`).
         try store.openReaders()
+        logSyncer =
+            options.syncGroupsInBackground && options.synchronous != "NORMAL"
+            ? try LogSyncer(databasePath: store.path, sync: options.syncLog) : nil
         viewSource = ViewSource(store: store, pid: Int(getpid()), startedAt: startedAt, version: options.version)
         statusPublisher = try StatusPublisher(directory: options.runtimeDirectory)
     }
+
+    deinit { logSyncer?.stop() }
 
     // MARK: Transactions
 
@@ -188,9 +206,9 @@ public final class Daemon: InstanceCounter {
 
     /// Opens the loop's transaction for `body`: what it reads and writes through `transact` commits together.
     /// With `savepoints` (a group of requests), a request whose write fails is undone alone.
-    func inTransaction<T>(savepoints: Bool = false, _ body: (Store.Transaction) throws -> T) throws -> T {
+    func inTransaction<T>(savepoints: Bool = false, syncLater: Bool = false, _ body: (Store.Transaction) throws -> T) throws -> T {
         precondition(transaction == nil, "one write transaction at a time on the loop thread")
-        return try store.write(savepoints: savepoints) { tx in
+        return try store.write(savepoints: savepoints, syncLater: syncLater) { tx in
             transaction = tx
             defer { transaction = nil }
             return try body(tx)

@@ -87,6 +87,13 @@ extension Daemon {
             groupRecords += stored
             return
         }
+        // Records of groups held for the log's sync are older: they go out first (none goes out unsynced).
+        guard settleHeld() else { return }
+        emitInOrder(stored)
+    }
+
+    /// Emits unless the outbox is behind (then the records wait in it, in order, for `flushOutbox`).
+    func emitInOrder(_ stored: [StoredRecord]) {
         if outboxBehind { return }
         _ = emit(stored)
     }
@@ -118,10 +125,14 @@ extension Daemon {
     }
 
     /// Writes the sent watermark (when the loop goes idle), and with `retryOutbox` sends what waits in the outbox
-    /// while it is behind.
-    public func flushSentMarks(retryOutbox: Bool = true) {
+    /// while it is behind. With `idle` and a `logSyncer`, the watermark's commit does not wait for the disk: it
+    /// becomes durable with the next sync of the log (a group's, a firing batch's, a checkpoint's, or at stop).
+    /// Before, a single client paid a second fsync on the loop per event for it, right when its next request came
+    /// in; a watermark lost in a power cut only makes the records after the last durable one go out again, which
+    /// the watermark allows anyway (a crash may repeat what was emitted but not yet marked).
+    public func flushSentMarks(retryOutbox: Bool = true, idle: Bool = false) {
         do {
-            try writeSentMark()
+            try writeSentMark(syncLater: idle && logSyncer != nil)
             if retryOutbox && outboxBehind { _ = try flushOutbox() }
         } catch {
             log.error("Không ghi được mốc bản ghi đã gửi hoặc không đọc được bản ghi chờ gửi: \(error)")
@@ -129,20 +140,25 @@ extension Daemon {
     }
 
     /// Writes the sent watermark if records were emitted since the last one (kept for the next try if it fails).
-    func writeSentMark() throws {
+    func writeSentMark(syncLater: Bool = false) throws {
         guard let seq = emittedThrough else { return }
-        try transact { try $0.markSent(through: seq) }
+        if syncLater && transaction == nil {
+            try inTransaction(syncLater: true) { try $0.markSent(through: seq) }
+        } else {
+            try transact { try $0.markSent(through: seq) }
+        }
         emittedThrough = nil
     }
 
     /// Group commit: runs `body` (operator requests) in one transaction, then emits their records and calls the
-    /// `afterCommit` callbacks (the replies) with whether the commit succeeded.
+    /// `afterCommit` callbacks (the replies) with whether the commit succeeded — with a `logSyncer`, once the log
+    /// is synced past the commit (`hold`); a failed commit answers at once.
     public func group(_ body: () -> Void) {
         inGroup = true
         var ok = true
         do {
             let marks = takeUnmarked()
-            try inTransaction(savepoints: true) { tx in
+            try inTransaction(savepoints: true, syncLater: logSyncer != nil) { tx in
                 if let marks { try tx.markSent(through: marks) }
                 body()
             }
@@ -155,6 +171,10 @@ extension Daemon {
         let callbacks = afterCommitCallbacks
         groupRecords = []
         afterCommitCallbacks = []
+        if ok, let logSyncer {
+            hold(records: records, callbacks: callbacks, syncer: logSyncer)
+            return
+        }
         if ok { send(records) }
         for c in callbacks { c(ok) }
     }
@@ -171,6 +191,8 @@ extension Daemon {
     /// try. A row that does not parse can never be sent: the watermark moves past it and the daemon says so.
     /// Returns how many records went out.
     public func flushOutbox() throws -> Int {
+        // What the outbox holds past the watermark includes the held groups' records: they must be durable first.
+        guard settleHeld() else { return 0 }
         outboxBehind = true
         // What was emitted is marked first (also what a failed commit's hand-over lost), so nothing is read twice.
         if lastEmitted > 0 { emittedThrough = lastEmitted }

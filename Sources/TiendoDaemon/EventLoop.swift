@@ -71,12 +71,15 @@ public final class EventLoop: Sendable {
         timerClock = clock.isFake ? CLOCK_MONOTONIC : CLOCK_REALTIME
         timerFD = tiendo_timerfd(timerClock)
         let publisher = daemon.statusPublisher
+        let syncer = daemon.logSyncer
         owned = Mutex(daemon)
         guard wakeFD >= 0, signalFD >= 0, timerFD >= 0 else {
             throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
         }
         // The end of a background status write wakes the loop, which takes its outcome (`updateStatus`).
         publisher.setOnFinished { [weak self] in self?.wake() }
+        // So does the end of a sync of the log: the loop answers the groups it covered (`releaseSynced`).
+        syncer?.setOnSynced { [weak self] in self?.wake() }
     }
 
     /// Runs `body` with the daemon on the calling thread, between two turns of the loop (it waits for a running
@@ -262,6 +265,7 @@ public final class EventLoop: Sendable {
     /// One turn before the loop sleeps: queued jobs, what is due, the sender's streams, the status files, the
     /// timer. Returns how long `poll` may sleep, in milliseconds (-1: until woken).
     func turn(_ daemon: Daemon) -> Int32 {
+        daemon.releaseSynced()
         runJobs(daemon)
         fire(daemon)
         daemon.flushDeliveryChanges()
@@ -272,7 +276,7 @@ public final class EventLoop: Sendable {
         let retryOutbox = daemon.outboxBehind && now - daemon.loopStatus.outboxTried >= EventLoop.outboxRetrySeconds
         if !hasJobs || retryOutbox {
             if retryOutbox { daemon.loopStatus.outboxTried = now }
-            daemon.flushSentMarks(retryOutbox: retryOutbox)
+            daemon.flushSentMarks(retryOutbox: retryOutbox, idle: true)
         }
         let degraded = daemon.loopStatus.degraded != nil
         // A wake-up that cannot be read is tried again like a failed write, not left unarmed until a request.
@@ -313,12 +317,15 @@ public final class EventLoop: Sendable {
         return timeout
     }
 
-    /// The loop. Returns when stopped by SIGTERM/SIGINT or `stop()`.
-    public func run() {
+    /// The loop. Returns when stopped by SIGTERM/SIGINT or `stop()` (true), or at once when the log could not be
+    /// synced (false: `Daemon.syncFailure`; nothing more is written, answered or emitted).
+    @discardableResult
+    public func run() -> Bool {
         watchdogFed.withLock { $0 = DaemonClock.monotonic() }
         withDaemon { $0.heartbeat = { [unowned self] in self.feedWatchdog(after: 0.5) } }
         while isRunning {
             let timeout = withDaemon { turn($0) }
+            if withDaemon({ $0.syncFailure != nil }) { return false }
             var fds = [
                 pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0), pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0),
                 pollfd(fd: timerFD, events: Int16(POLLIN), revents: 0),
@@ -352,10 +359,13 @@ public final class EventLoop: Sendable {
             }
         }
         hooks.stopping()
-        withDaemon { d in
+        return withDaemon { d in
             runJobs(d)
+            // The groups still held are answered before the daemon goes.
+            guard d.settleHeld() else { return false }
             d.flushSentMarks()
             updateStatus(d, force: true)
+            return true
         }
     }
 }

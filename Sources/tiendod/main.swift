@@ -95,6 +95,7 @@ struct Tiendod: ParsableCommand {
             runtimeDirectory: runtimeDir ?? Tiendod.firstDir("RUNTIME_DIRECTORY") ?? "/run/tiendo/status",
             version: TiendoVersion.string)
         options.synchronous = synchronous.uppercased()
+        options.syncGroupsInBackground = true
         options.initialize = self.`init`
         // Tests shrink the size above which the integrity check runs after READY (tiendod(8), FILES).
         if let v = ProcessInfo.processInfo.environment["TIENDO_INLINE_CHECK_BYTES"], let n = Int64(v), n >= 0 {
@@ -209,7 +210,10 @@ struct Tiendod: ParsableCommand {
                 }
             }
         }
-        loop.run()
+        guard loop.run() else {
+            log.critical("tiendod dừng vì không ghi được xuống đĩa", metadata: lifecycle)
+            throw ExitCode(1)
+        }
         log.info("tiendod dừng", metadata: lifecycle)
         if damaged.isSet { throw ExitCode(1) }
     }
