@@ -35,6 +35,8 @@ extension Daemon {
             send(stored)
             heartbeat()
             if count > 0 { statusDirty = true }
+            // After a failed sync of the log nothing more is written (the loop is stopping).
+            if syncFailure != nil { break }
             if count < options.batchSize { break }
             if let deadline, DaemonClock.monotonic() >= deadline {
                 result.complete = false
@@ -126,7 +128,7 @@ extension Daemon {
 
     /// Writes the sent watermark (when the loop goes idle), and with `retryOutbox` sends what waits in the outbox
     /// while it is behind. With `idle` and a `logSyncer`, the watermark's commit does not wait for the disk: it
-    /// becomes durable with the next sync of the log (a group's, a firing batch's, a checkpoint's, or at stop).
+    /// becomes durable with the next sync of the log (a group's, a firing batch's, a checkpoint's, the stop's).
     /// Before, a single client paid a second fsync on the loop per event for it, right when its next request came
     /// in; a watermark lost in a power cut only makes the records after the last durable one go out again, which
     /// the watermark allows anyway (a crash may repeat what was emitted but not yet marked).
@@ -154,6 +156,8 @@ extension Daemon {
     /// `afterCommit` callbacks (the replies) with whether the commit succeeded — with a `logSyncer`, once the log
     /// is synced past the commit (`hold`); a failed commit answers at once.
     public func group(_ body: () -> Void) {
+        // After a failed sync nothing more is written or answered (the loop is stopping).
+        guard syncFailure == nil else { return }
         inGroup = true
         var ok = true
         do {
@@ -181,7 +185,13 @@ extension Daemon {
 
     /// Runs `f` once the current group is durable (at once outside a group).
     public func afterCommit(_ f: @escaping (Bool) -> Void) {
-        if inGroup { afterCommitCallbacks.append(f) } else { f(true) }
+        if inGroup {
+            afterCommitCallbacks.append(f)
+            return
+        }
+        // A job run alone read what held groups wrote: they must be durable before it answers.
+        guard settleHeld() else { return }
+        f(true)
     }
 
     /// Sends the records after the sent watermark, in order: those committed by an earlier run and not marked

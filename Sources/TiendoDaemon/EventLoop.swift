@@ -150,7 +150,8 @@ public final class EventLoop: Sendable {
             return js
         }
         var i = 0
-        while i < js.count {
+        // After a failed sync of the log no job runs: nothing more is written or answered.
+        while i < js.count, daemon.syncFailure == nil {
             guard js[i].groupable else {
                 js[i].job(daemon)
                 i += 1
@@ -265,9 +266,13 @@ public final class EventLoop: Sendable {
     /// One turn before the loop sleeps: queued jobs, what is due, the sender's streams, the status files, the
     /// timer. Returns how long `poll` may sleep, in milliseconds (-1: until woken).
     func turn(_ daemon: Daemon) -> Int32 {
+        // After a failed sync of the log the turn ends where it is, and `run` returns.
         daemon.releaseSynced()
+        guard daemon.syncFailure == nil else { return 0 }
         runJobs(daemon)
+        guard daemon.syncFailure == nil else { return 0 }
         fire(daemon)
+        guard daemon.syncFailure == nil else { return 0 }
         daemon.flushDeliveryChanges()
         updateStatus(daemon)
         // Sent marks when the loop goes idle; records held back in the outbox are tried again then, and every few
@@ -361,8 +366,9 @@ public final class EventLoop: Sendable {
         hooks.stopping()
         return withDaemon { d in
             runJobs(d)
-            // The groups still held are answered before the daemon goes.
-            guard d.settleHeld() else { return false }
+            // The groups still held are answered before the daemon goes, and the log is synced (the idle
+            // watermark's commit did not wait for it).
+            guard d.settleHeld(always: true) else { return false }
             d.flushSentMarks()
             updateStatus(d, force: true)
             return true

@@ -55,6 +55,12 @@ public final class LogSyncer: Sendable {
         self.sync = sync ?? { fdatasync($0) }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw StoreError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        // SQLite syncs the directory after the first sync of a log it created; the commits that rely on this
+        // thread's syncs instead need the file's name durable too.
+        if let reason = LogSyncer.syncDirectory(of: path) {
+            close(fd)
+            throw StoreError.cannotOpen(path: path, reason: reason)
+        }
         file = Mutex(fd)
         let t = Thread { [self] in self.run() }
         t.name = "log-sync"
@@ -101,6 +107,15 @@ public final class LogSyncer: Sendable {
         stopped.signal()
     }
 
+    /// Syncs the directory holding `path` (its entry for the file); nil on success, else the system's reason.
+    static func syncDirectory(of path: String) -> String? {
+        let parent = (path as NSString).deletingLastPathComponent
+        let dir = open(parent.isEmpty ? "." : parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard dir >= 0 else { return String(cString: strerror(errno)) }
+        defer { close(dir) }
+        return fsync(dir) == 0 ? nil : String(cString: strerror(errno))
+    }
+
     /// One `fdatasync` of the log covering `ticket`; a failure is kept and every later call reports it.
     @discardableResult
     private func syncOnce(through ticket: Int) -> Progress {
@@ -113,6 +128,7 @@ public final class LogSyncer: Sendable {
                 if fd >= 0 { close(fd) }
                 fd = open(path, O_RDONLY | O_CLOEXEC)
                 if fd < 0 { return String(cString: strerror(errno)) }
+                if let reason = LogSyncer.syncDirectory(of: path) { return reason }
             }
             return sync(fd) == 0 ? nil : String(cString: strerror(errno))
         }

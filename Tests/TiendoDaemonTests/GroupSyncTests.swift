@@ -16,12 +16,19 @@ import TiendoStore
     /// The log's sync as the test wants it: passed, held back until `open()`, or failed with EIO. Counts the syncs.
     final class SyncGate: Sendable {
         enum Mode { case pass, hold, fail }
-        private let state = Mutex((mode: Mode.pass, syncs: 0))
+        private let state = Mutex((mode: Mode.pass, syncs: 0, onCreator: 0))
         private let opened = DispatchSemaphore(value: 0)
+        /// The thread that made the gate (the test's, which runs the daemon without a loop).
+        private let creator = pthread_self()
 
         init(_ mode: Mode) { state.withLock { $0.mode = mode } }
 
         var syncs: Int { state.withLock { $0.syncs } }
+        /// Syncs run on the thread that made the gate (the daemon's own, inline), not the syncer's.
+        var syncsOnCreator: Int { state.withLock { $0.onCreator } }
+
+        /// Makes the next syncs fail.
+        func failFromNow() { state.withLock { $0.mode = .fail } }
 
         /// Lets a held-back sync through, and every later one.
         func open() {
@@ -30,8 +37,10 @@ import TiendoStore
         }
 
         func sync(_ fd: Int32) -> Int32 {
+            let inline = pthread_equal(pthread_self(), creator) != 0
             let mode = state.withLock { s in
                 s.syncs += 1
+                if inline { s.onCreator += 1 }
                 return s.mode
             }
             switch mode {
@@ -138,6 +147,20 @@ import TiendoStore
         _ = try f.daemon.startInstance(workflow: "han-thu", key: "z", data: [("han", .string("2027-03-20"))], actor: nil)
         #expect(replies.all == ["a true"])
         #expect(f.startedIDs == ["han-thu/a", "han-thu/z"])
+        #expect(gate.syncsOnCreator == 1, "released by a sync of its own, not by the syncer's alone")
+    }
+
+    @Test("a job run alone answers only once the held groups it may have read are durable")
+    func aloneAfterHeld() throws {
+        let gate = SyncGate(.pass)
+        let f = try Fixture(gate)
+        defer { removeTemporaryDirectory(f.dir) }
+        let replies = Replies()
+        f.group(["a"], replies: replies)
+        // Outside a group (an import's reply, a reload's): the held group is synced and answered first.
+        f.daemon.afterCommit { ok in replies.add("alone \(ok)") }
+        #expect(replies.all == ["a true", "alone true"])
+        #expect(gate.syncsOnCreator == 1)
     }
 
     @Test("a failed sync is final: nothing held is answered or emitted, nothing later goes out, and the daemon says why")
@@ -160,9 +183,26 @@ import TiendoStore
         #expect(f.sink.messages.filter { $0.contains("KHÔNG GHI ĐƯỢC XUỐNG ĐĨA") }.count == 1, "said once")
     }
 
+    @Test("what a sync covered before a later sync failed is still answered; what came after is not")
+    func coveredBeforeFailure() throws {
+        let gate = SyncGate(.pass)
+        let f = try Fixture(gate)
+        defer { removeTemporaryDirectory(f.dir) }
+        let replies = Replies()
+        f.group(["a"], replies: replies)
+        let deadline = Date().addingTimeInterval(60)
+        while gate.syncs == 0 && Date() < deadline { usleep(1_000) }
+        usleep(100_000)
+        gate.failFromNow()
+        f.group(["b"], replies: replies)
+        f.release { f.daemon.syncFailure != nil }
+        #expect(replies.all == ["a true"])
+        #expect(f.startedIDs == ["han-thu/a"])
+    }
+
     @Test("the event loop stops at once on a failed sync and says so to its caller; a stop answers what is held")
     func loopStopsOnFailure() throws {
-        for mode in [SyncGate.Mode.fail, .pass] {
+        for mode in [SyncGate.Mode.fail, .hold] {
             let gate = SyncGate(mode)
             let (daemon, dir) = try Fixture.daemon(gate, sink: SchedulerTests.CapturingSink())
             defer { removeTemporaryDirectory(dir) }
@@ -185,14 +225,17 @@ import TiendoStore
                     Issue.record("start: \(error)")
                 }
             }
-            if mode == .pass {
-                let deadline = Date().addingTimeInterval(60)
-                while replies.all.isEmpty && Date() < deadline { usleep(1_000) }
+            if mode == .hold {
+                // The group is committed and held (its sync held back); the stop must sync and answer it.
+                usleep(200_000)
+                #expect(replies.all.isEmpty)
                 loop.stop()
+                usleep(200_000)
+                gate.open()
             }
             #expect(returned.wait(timeout: .now() + .seconds(60)) == .success)
-            #expect(outcome.withLock { $0 } == (mode == .pass))
-            #expect(replies.all == (mode == .pass ? ["a true"] : []))
+            #expect(outcome.withLock { $0 } == (mode == .hold))
+            #expect(replies.all == (mode == .hold ? ["a true"] : []))
         }
     }
 
@@ -240,6 +283,21 @@ import TiendoStore
         #expect(woken.wait(timeout: .now() + .seconds(60)) == .success)
         #expect(syncer.progress.synced == 3)
         #expect(syncer.progress.failure == nil)
+        // A ticket asked while a sync runs is not covered by it: the next sync covers it.
+        let held = SyncGate(.hold)
+        let slow = try LogSyncer(databasePath: db) { held.sync($0) }
+        defer { slow.stop() }
+        let slowWoken = DispatchSemaphore(value: 0)
+        slow.setOnSynced { slowWoken.signal() }
+        slow.request(1)
+        let deadline = Date().addingTimeInterval(60)
+        while held.syncs == 0 && Date() < deadline { usleep(1_000) }
+        slow.request(2)
+        held.open()
+        #expect(slowWoken.wait(timeout: .now() + .seconds(60)) == .success)
+        #expect(slow.progress.synced == 1)
+        #expect(slowWoken.wait(timeout: .now() + .seconds(60)) == .success)
+        #expect(slow.progress.synced == 2)
         // The file replaced under the same name (which SQLite never does while the database is open).
         _ = FileManager.default.createFile(atPath: db + "-wal.new", contents: Data("second".utf8))
         #expect(rename(db + "-wal.new", db + "-wal") == 0)
