@@ -47,10 +47,23 @@ extension Daemon {
         return result
     }
 
+    /// True when nothing is due at `now` by the earliest wake-up the store knows in memory: the loop's turn skips
+    /// `tick` (a write transaction for an empty batch) and only does what a tick that fires nothing does.
+    func nothingDue(at now: Instant) -> Bool {
+        guard store.nothingDue(upTo: now) else { return false }
+        lastNow = now
+        heartbeat()
+        return true
+    }
+
     /// One batch of `tick`: the due instances advanced and committed; returns the stored records and the batch's size.
     func fire(_ tx: Store.Transaction, now: Instant, result: inout TickResult) throws -> ([StoredRecord], Int) {
         let batch = try tx.dueInstances(upTo: now, limit: options.batchSize, definition: definition)
-        if batch.isEmpty { return ([], 0) }
+        if batch.isEmpty {
+            // Nothing due: the earliest wake-up known in memory, if it said otherwise, is read again.
+            store.forgetNextWakeup()
+            return ([], 0)
+        }
         var changes: [InstanceChange] = []
         var records: [Record] = []
         changes.reserveCapacity(batch.count)

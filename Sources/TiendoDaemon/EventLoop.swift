@@ -232,6 +232,11 @@ public final class EventLoop: Sendable {
 
     func fire(_ daemon: Daemon) {
         let now = daemon.clock.now()
+        // A degraded loop runs the tick to find out whether it can write again.
+        if daemon.loopStatus.degraded == nil && daemon.nothingDue(at: now) {
+            daemon.tallyCatchUp(Daemon.TickResult(), reason: "khi thức dậy")
+            return
+        }
         do {
             let r = try daemon.tick(now: now, within: daemon.options.tickSeconds)
             if daemon.loopStatus.degraded != nil {

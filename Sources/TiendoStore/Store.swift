@@ -21,6 +21,8 @@ public final class Store: Sendable {
     private let checkpointer: WALCheckpointer?
     /// The open due items in memory (the daemon's: `dueIndex` at `init`), kept in step by every `write`.
     public let dueIndex: LiveDueIndex?
+    /// The earliest wake-up, kept in step by every `write` (read with `nextWakeup`).
+    let wakeups = WakeupCache()
 
     /// Opens (creating if needed) and migrates the database. A file that is not ours is refused untouched. A file of
     /// at most `inlineCheckBytes` is fully checked (`quick_check`) before anything else; a larger one (the check reads
@@ -163,6 +165,8 @@ public final class Store: Sendable {
         let pending: PendingDueDeltas?
         /// With `savepoints`, the count moves written when the transaction ends (nil: each commit writes its own).
         let counts: PendingCounts?
+        /// The wake-ups the transaction set and took away, for `Store.wakeups`.
+        let wakeups = PendingWakeups()
 
         init(db: Database, savepoints: Bool, pending: PendingDueDeltas?) {
             self.db = db
@@ -185,6 +189,7 @@ public final class Store: Sendable {
             } catch {
                 pending?.deltas.removeSubrange(mark...)
                 counts?.log.removeSubrange(countsMark...)
+                wakeups.unsure = true
                 throw error
             }
             return result!
@@ -212,13 +217,15 @@ public final class Store: Sendable {
         // whatever thread writes, and before the caller answers anyone).
         return try writer(syncLater: syncLater) { db in
             var result: T?
+            var tx: Transaction?
             try db.inTransaction {
-                let tx = Transaction(db: db, savepoints: savepoints, pending: pending)
-                result = try body(tx)
-                try tx.finish()
+                tx = Transaction(db: db, savepoints: savepoints, pending: pending)
+                result = try body(tx!)
+                try tx!.finish()
                 return .commit
             }
             if let dueIndex, let pending { dueIndex.apply(pending.deltas) }
+            wakeups.apply(tx!.wakeups)
             return result!
         }
     }

@@ -48,6 +48,7 @@ extension Store.Transaction {
     ) throws -> [StoredRecord] {
         let pending = self.pending
         let pendingCounts = self.counts
+        let wakeups = self.wakeups
         return try write { db in
             var stored: [StoredRecord] = []
             if let sentThrough { try Store.markSent(db, through: sentThrough) }
@@ -109,6 +110,7 @@ extension Store.Transaction {
                 }
                 let oldKey = old?.key
                 if oldKey == nil { created.insert(i.id) }
+                if oldKey != nil || c.dataJSON != nil { wakeups.moved(from: old?.wakeup, to: c.nextWakeup?.seconds) }
                 if c.dataJSON != nil {
                     counts.move(
                         from: oldKey,

@@ -53,8 +53,24 @@ extension Store {
         }
     }
 
-    /// `Snapshot.nextWakeup` in a read of its own.
-    public func nextWakeup() throws -> Instant? { try snapshot { try $0.nextWakeup() } }
+    /// The earliest scheduled wake-up: from memory (`WakeupCache`) when the commits since the last read allow it,
+    /// else `Snapshot.nextWakeup` in a read of its own.
+    public func nextWakeup() throws -> Instant? {
+        if let known = wakeups.earliest { return known.map { Instant(seconds: $0) } }
+        let generation = wakeups.generation
+        let next = try snapshot { try $0.nextWakeup() }
+        wakeups.learn(next?.seconds, ifGeneration: generation)
+        return next
+    }
+
+    /// True when the earliest wake-up is known without reading (`WakeupCache`) and none is at or before `now`.
+    public func nothingDue(upTo now: Instant) -> Bool {
+        guard let known = wakeups.earliest else { return false }
+        return known.map { $0 > now.seconds } ?? true
+    }
+
+    /// Forgets the earliest wake-up known in memory (the next `nextWakeup` reads it).
+    public func forgetNextWakeup() { wakeups.forget() }
 
     public func instances(
         workflow: String?, state: String? = nil, limit: Int, after: String?, definition: (String) -> WorkflowDefinition?
