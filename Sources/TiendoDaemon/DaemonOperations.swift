@@ -61,7 +61,10 @@ extension Daemon {
         let engine = self.engine(def.digest)!
         switch engine.start(instanceID: id, data: validated, at: started ?? now, now: now, actor: actor, counter: self) {
         case .success(let (inst, records)):
-            try persist([change(inst, def: def, stale: false)], Daemon.attribute(records, to: actorName))
+            // Its id was checked free just above, in this job.
+            var created = change(inst, def: def, stale: false)
+            created.isNew = true
+            try persist([created], Daemon.attribute(records, to: actorName))
             return StoredInstance(instance: inst, stale: false)
         case .failure(let e):
             throw Daemon.map(e)

@@ -163,7 +163,10 @@ extension Daemon {
                             switch engine.start(instanceID: r.id, data: r.data, at: r.started, now: now, actor: actor, counter: counter) {
                             case .success(let (inst, rs)):
                                 counter.add(inst)
-                                changes.append(change(inst, def: def, stale: false))
+                                // Pass 1 found its id free and unique, in this job.
+                                var created = change(inst, def: def, stale: false)
+                                created.isNew = true
+                                changes.append(created)
                                 records += rs
                             case .failure(let e):
                                 switch e {

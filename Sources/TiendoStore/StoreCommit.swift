@@ -78,9 +78,17 @@ extension Store.Transaction {
                     INSERT INTO due_items(instance, deadline, workflow, grp, state, milestone, title, due, due_end, occurrence,
                         provisional) VALUES (?,?,?,?,?,?,?,?,?,?,?)
                     """)
+            let insertNew = try db.cachedStatement(
+                sql: """
+                    INSERT INTO instances(id, workflow, state, data, started_at, entered_at, done, completed, digest, marks,
+                        checked_at, next_wakeup, grp, stale, due_sig, series)
+                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                    """)
             func replaceDueItems(_ c: InstanceChange) throws {
                 var delta = DueDelta(instance: c.instance.id, removed: [], added: c.dueItems)
-                if pending != nil {
+                if c.isNew {
+                    // A new instance has no due items to delete.
+                } else if pending != nil {
                     let deleted = try Row.fetchCursor(deleteDue, arguments: [c.instance.id])
                     while let row = try deleted.next() { delta.removed.append((row[0], row[1])) }
                 } else {
@@ -101,7 +109,9 @@ extension Store.Transaction {
                 let i = c.instance
                 let first = seen?.insert(i.id).inserted ?? true
                 let old: PriorRow?
-                if let prior = c.prior, first {
+                if c.isNew {
+                    old = nil
+                } else if let prior = c.prior, first {
                     old = prior
                 } else {
                     let row =
@@ -157,7 +167,7 @@ extension Store.Transaction {
                 } else {
                     // A new instance (an update that finds no row, without data, changes nothing).
                     guard let data = c.dataJSON else { continue }
-                    try upsert.execute(arguments: [
+                    try (c.isNew ? insertNew : upsert).execute(arguments: [
                         i.id, i.workflow, i.state, data, i.startedAt.seconds, i.enteredAt.seconds, Store.encodeMap(i.done),
                         i.completed ? 1 : 0, i.digest, Store.encodeMap(i.marks), i.checkedAt.seconds, c.nextWakeup?.seconds, c.group,
                         c.stale ? 1 : 0, c.dueSig, SeriesState.encode(i.series),

@@ -71,6 +71,11 @@ public struct InstanceChange: Sendable {
     public var rowid: Int64?
     /// The stored row's count key and wake-up as read (`updates(_:)`).
     var prior: PriorRow?
+    /// This change creates its instance, and the caller has checked that no row has its id in the job that
+    /// commits it (on the loop thread, the store's only writer: an import's first pass, a start's check). The
+    /// commit then neither looks for an old row nor deletes old due items, and inserts with a plain INSERT: a row
+    /// that exists after all fails the commit instead of being overwritten.
+    public var isNew = false
     public init(instance: Instance, group: String?, nextWakeup: Instant?, dueItems: [DueRow], stale: Bool, dataJSON: String?) {
         self.instance = instance
         self.group = group

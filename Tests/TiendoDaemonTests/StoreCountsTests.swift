@@ -360,4 +360,44 @@ struct StoreCountsTests {
                 try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM instances INDEXED BY instances_wakeup WHERE next_wakeup IS NOT NULL")
             } == 0)
     }
+
+    @Test("a change marked new is inserted with its due items and counted; one whose id exists fails its commit whole")
+    func newInstancesInsertWithoutLooking() throws {
+        let dir = try makeTemporaryDirectory("new")
+        defer { removeTemporaryDirectory(dir) }
+        let store = try Store(path: dir + "/tiendo.sqlite", dueIndex: true)
+        let t = Instant(seconds: 1_804_438_800)
+        func created(_ key: String, due open: Bool = true) -> InstanceChange {
+            let inst = Instance(
+                id: "w/\(key)", workflow: "w", data: [:], state: "moi", startedAt: t, enteredAt: t, digest: "d", marks: [:],
+                checkedAt: t, series: [:])
+            let due = DueRow(
+                instance: inst.id, deadline: "han", workflow: "w", group: "g", state: "moi", milestone: nil, occurrence: nil,
+                title: "Hạn", due: "2027-03-10", dueEnd: t.adding(seconds: 86_400), provisional: false)
+            var c = InstanceChange(
+                instance: inst, group: "g", nextWakeup: t.adding(seconds: 3600), dueItems: open ? [due] : [], stale: false,
+                dataJSON: "{}")
+            c.isNew = true
+            return c
+        }
+        func look() throws -> (instances: Int, due: Int, counted: Int) {
+            try store.read { db in
+                (
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM instances") ?? -1,
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM due_items") ?? -1,
+                    try Int.fetchOne(db, sql: "SELECT IFNULL(SUM(n), 0) FROM counts WHERE state = 'moi'") ?? -1
+                )
+            }
+        }
+        try store.write { try $0.commit(changes: [created("a"), created("b")], records: []) }
+        #expect(try look() == (2, 2, 2))
+        #expect(try store.nextWakeup() == t.adding(seconds: 3600))
+        // "a" again (without due items, whose key would clash too), beside a genuinely new "c": the commit fails
+        // and neither is stored, nor counted.
+        #expect(throws: DatabaseError.self) {
+            try store.write { try $0.commit(changes: [created("c"), created("a", due: false)], records: []) }
+        }
+        #expect(try look() == (2, 2, 2))
+        #expect(try store.read { try String.fetchAll($0, sql: "PRAGMA integrity_check") } == ["ok"])
+    }
 }
