@@ -95,10 +95,12 @@ extension Store.Transaction {
                     try deleteDue.execute(arguments: [c.instance.id])
                 }
                 for d in c.dueItems {
-                    try insertDue.execute(arguments: [
-                        d.instance, d.deadline, d.workflow, d.group, d.state, d.milestone, d.title, d.due, d.dueEnd.seconds,
-                        d.occurrence, d.provisional ? 1 : 0,
-                    ])
+                    try insertDue.run(
+                        in: db,
+                        [
+                            .text(d.instance), .text(d.deadline), .text(d.workflow), Bound(d.group), Bound(d.state), Bound(d.milestone),
+                            .text(d.title), .text(d.due), .int(d.dueEnd.seconds), Bound(d.occurrence), Bound(d.provisional),
+                        ])
                 }
                 pending?.deltas.append(delta)
             }
@@ -148,30 +150,35 @@ extension Store.Transaction {
                     let setState = !oldKey.state.utf8.elementsEqual((i.state ?? "").utf8)
                     let setWakeup = old?.wakeup != c.nextWakeup?.seconds
                     let setGroup = c.dataJSON != nil && !oldKey.group.utf8.elementsEqual((c.group ?? "").utf8)
-                    var arguments: StatementArguments = setState ? [i.state] : []
-                    if let data = c.dataJSON { arguments += [data] }
-                    if setGroup { arguments += [c.group] }
+                    var arguments: [Bound] = []
+                    arguments.reserveCapacity(14)
+                    if setState { arguments.append(Bound(i.state)) }
+                    if let data = c.dataJSON { arguments.append(.text(data)) }
+                    if setGroup { arguments.append(Bound(c.group)) }
                     arguments += [
-                        i.enteredAt.seconds, Store.encodeMap(i.done), i.completed ? 1 : 0, i.digest, Store.encodeMap(i.marks),
-                        i.checkedAt.seconds,
+                        .int(i.enteredAt.seconds), .text(Store.encodeMap(i.done)), Bound(i.completed), .text(i.digest),
+                        .text(Store.encodeMap(i.marks)), .int(i.checkedAt.seconds),
                     ]
-                    if setWakeup { arguments += [c.nextWakeup?.seconds] }
-                    arguments += [c.stale ? 1 : 0, c.dueSig, SeriesState.encode(i.series)]
-                    if let rowid = c.rowid { arguments += [rowid] } else { arguments += [i.id] }
+                    if setWakeup { arguments.append(Bound(c.nextWakeup?.seconds)) }
+                    arguments += [Bound(c.stale), Bound(c.dueSig), .text(SeriesState.encode(i.series))]
+                    arguments.append(c.rowid.map(Bound.int) ?? .text(i.id))
                     try db.cachedStatement(
                         sql: Store.updateSQL[
                             Store.updateIndex(
                                 state: setState, wakeup: setWakeup, data: c.dataJSON != nil, group: setGroup, byRowid: c.rowid != nil)]
                     )
-                    .execute(arguments: arguments)
+                    .run(in: db, arguments)
                 } else {
                     // A new instance (an update that finds no row, without data, changes nothing).
                     guard let data = c.dataJSON else { continue }
-                    try (c.isNew ? insertNew : upsert).execute(arguments: [
-                        i.id, i.workflow, i.state, data, i.startedAt.seconds, i.enteredAt.seconds, Store.encodeMap(i.done),
-                        i.completed ? 1 : 0, i.digest, Store.encodeMap(i.marks), i.checkedAt.seconds, c.nextWakeup?.seconds, c.group,
-                        c.stale ? 1 : 0, c.dueSig, SeriesState.encode(i.series),
-                    ])
+                    try (c.isNew ? insertNew : upsert).run(
+                        in: db,
+                        [
+                            .text(i.id), .text(i.workflow), Bound(i.state), .text(data), .int(i.startedAt.seconds),
+                            .int(i.enteredAt.seconds), .text(Store.encodeMap(i.done)), Bound(i.completed), .text(i.digest),
+                            .text(Store.encodeMap(i.marks)), .int(i.checkedAt.seconds), Bound(c.nextWakeup?.seconds), Bound(c.group),
+                            Bound(c.stale), Bound(c.dueSig), .text(SeriesState.encode(i.series)),
+                        ])
                 }
                 if c.previousDueSig == c.dueSig { continue }
                 try replaceDueItems(c)
@@ -180,7 +187,12 @@ extension Store.Transaction {
             let insertRecord = try db.cachedStatement(
                 sql: "INSERT INTO history(instance, workflow, at, kind, record, key) VALUES (?,?,?,?,?,?)")
             for r in records {
-                try insertRecord.execute(arguments: [r.instance, r.workflow, r.at.seconds, r.kind.rawValue, r.json.serialized(), r.key])
+                try insertRecord.run(
+                    in: db,
+                    [
+                        Bound(r.instance), .text(r.workflow), .int(r.at.seconds), .text(r.kind.rawValue), .text(r.json.serialized()),
+                        Bound(r.key),
+                    ])
                 let seq = db.lastInsertedRowID
                 stored.append(StoredRecord(seq: seq, record: r))
                 if let d = delivery, let fanOut = d.fanOut {
@@ -317,13 +329,14 @@ struct CountDeltas {
                 """)
         var workflows: [CountKey: Int] = [:]
         for (k, n) in deltas where n != 0 {
-            try byGroup.execute(arguments: [k.workflow, k.digest, k.stale, k.state, k.group, k.completed, n])
+            try byGroup.run(
+                in: db, [.text(k.workflow), .text(k.digest), Bound(k.stale), .text(k.state), .text(k.group), Bound(k.completed), Bound(n)])
             var w = k
             w.group = ""
             workflows[w, default: 0] += n
         }
         for (k, n) in workflows where n != 0 {
-            try byWorkflow.execute(arguments: [k.workflow, k.digest, k.stale, k.state, k.completed, n])
+            try byWorkflow.run(in: db, [.text(k.workflow), .text(k.digest), Bound(k.stale), .text(k.state), Bound(k.completed), Bound(n)])
         }
     }
 }

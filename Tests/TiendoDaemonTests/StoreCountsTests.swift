@@ -398,6 +398,9 @@ struct StoreCountsTests {
             try store.write { try $0.commit(changes: [created("c"), created("a", due: false)], records: []) }
         }
         #expect(try look() == (2, 2, 2))
+        // The statements that failed are reset and bound again: the next commit goes through.
+        try store.write { try $0.commit(changes: [created("c")], records: []) }
+        #expect(try look() == (3, 3, 3))
         #expect(try store.read { try String.fetchAll($0, sql: "PRAGMA integrity_check") } == ["ok"])
     }
 }

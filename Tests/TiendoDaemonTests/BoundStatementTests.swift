@@ -1,0 +1,68 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+import Testing
+
+@testable import TiendoStore
+
+/// `Statement.run`, the store's own binding of its hot write statements, against what GRDB reads back.
+@Suite("store: write statements bound straight to SQLite")
+struct BoundStatementTests {
+    @Test("values round-trip as GRDB binds them; errors carry SQLite's code; the statement is reusable after one")
+    func roundTripAndErrors() throws {
+        let dir = try makeTemporaryDirectory("bound")
+        defer { removeTemporaryDirectory(dir) }
+        let store = try Store(path: dir + "/tiendo.sqlite")
+        try store.write { (db: Database) in
+            try db.execute(sql: "CREATE TABLE t(k TEXT PRIMARY KEY, i INTEGER, s TEXT, b INTEGER, n TEXT)")
+        }
+        let insert = "INSERT INTO t(k, i, s, b, n) VALUES (?,?,?,?,?)"
+        let nfd = "Chi bộ Phường 3".decomposedStringWithCanonicalMapping
+        try store.write { (db: Database) in
+            let st = try db.cachedStatement(sql: insert)
+            try st.run(in: db, [.text("a"), Bound(Int64(-42)), .text(nfd), Bound(true), Bound(nil as String?)])
+            try st.run(in: db, [.text("b"), Bound(Int64.max), .text(""), Bound(false), .text("x")])
+        }
+        let rows = try store.read { try Row.fetchAll($0, sql: "SELECT k, i, s, b, n, typeof(n) FROM t ORDER BY k") }
+        #expect(rows.count == 2)
+        #expect(rows[0][1] as Int64 == -42 && Array((rows[0][2] as String).utf8) == Array(nfd.utf8), "bytes kept as given")
+        #expect(rows[0][3] as Int64 == 1 && rows[0][5] as String == "null")
+        #expect(rows[1][1] as Int64 == Int64.max && rows[1][2] as String == "" && rows[1][3] as Int64 == 0)
+        // A constraint error: thrown with its code, nothing of the failed transaction kept.
+        var thrown: DatabaseError?
+        do {
+            try store.write { (db: Database) in
+                let st = try db.cachedStatement(sql: insert)
+                try st.run(in: db, [.text("c"), .int(1), .text("c"), .int(0), .null])
+                try st.run(in: db, [.text("a"), .int(1), .text("again"), .int(0), .null])
+            }
+        } catch let e as DatabaseError {
+            thrown = e
+        }
+        #expect(thrown?.resultCode == .SQLITE_CONSTRAINT, "\(String(describing: thrown))")
+        #expect(try store.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM t") } == 2)
+        // The same cached statement after its failure.
+        try store.write { (db: Database) in try db.cachedStatement(sql: insert).run(in: db, [.text("d"), .int(4), .null, .int(1), .null]) }
+        #expect(try store.read { try Int.fetchOne($0, sql: "SELECT i FROM t WHERE k = 'd'") } == 4)
+    }
+
+    @Test("a transaction SQLite ended by itself is reported, not continued outside any transaction")
+    func abortedTransaction() throws {
+        let dir = try makeTemporaryDirectory("bound-abort")
+        defer { removeTemporaryDirectory(dir) }
+        let store = try Store(path: dir + "/tiendo.sqlite")
+        try store.write { (db: Database) in try db.execute(sql: "CREATE TABLE t(k TEXT)") }
+        var thrown: DatabaseError?
+        do {
+            try store.write { (db: Database) in
+                // As SQLite does after some errors (a full disk, an I/O error): the transaction is gone.
+                _ = sqlite3_exec(db.sqliteConnection, "ROLLBACK", nil, nil, nil)
+                try db.cachedStatement(sql: "INSERT INTO t(k) VALUES (?)").run(in: db, [.text("lost")])
+            }
+        } catch let e as DatabaseError {
+            thrown = e
+        }
+        #expect(thrown?.resultCode == .SQLITE_ABORT, "\(String(describing: thrown))")
+        #expect(try store.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM t") } == 0, "nothing written in autocommit")
+    }
+}
