@@ -147,9 +147,9 @@ extension Store.Transaction {
                     // The workflow, the id and the start never change. The old state and group are the count key's
                     // (state names are never empty: '' there is a NULL state, and a NULL group is stored as ''),
                     // compared byte by byte as the key is.
-                    let setState = !oldKey.state.utf8.elementsEqual((i.state ?? "").utf8)
+                    let setState = !CountKey.sameBytes(oldKey.state, i.state ?? "")
                     let setWakeup = old?.wakeup != c.nextWakeup?.seconds
-                    let setGroup = c.dataJSON != nil && !oldKey.group.utf8.elementsEqual((c.group ?? "").utf8)
+                    let setGroup = c.dataJSON != nil && !CountKey.sameBytes(oldKey.group, c.group ?? "")
                     var arguments: [Bound] = []
                     arguments.reserveCapacity(14)
                     if setState { arguments.append(Bound(i.state)) }
@@ -274,10 +274,25 @@ struct CountKey: Hashable {
         self.init(workflow: row[0], digest: row[1], stale: row[2], state: row[3], group: row[4], completed: row[5])
     }
 
+    /// The fields most likely to differ first (a transition moves the state, an event the group); the 64-byte
+    /// digest last.
     static func == (a: CountKey, b: CountKey) -> Bool {
-        a.stale == b.stale && a.completed == b.completed && a.workflow.utf8.elementsEqual(b.workflow.utf8)
-            && a.digest.utf8.elementsEqual(b.digest.utf8) && a.state.utf8.elementsEqual(b.state.utf8)
-            && a.group.utf8.elementsEqual(b.group.utf8)
+        a.stale == b.stale && a.completed == b.completed && sameBytes(a.state, b.state) && sameBytes(a.group, b.group)
+            && sameBytes(a.workflow, b.workflow) && sameBytes(a.digest, b.digest)
+    }
+
+    /// Byte equality of two strings, as SQLite compares them: one `memcmp` when both hold their UTF-8 in one piece
+    /// (native strings do). Comparing the two `utf8` views element by element was 6 % of the loop thread while
+    /// firing transitions (every fire compares its old and new key).
+    static func sameBytes(_ a: String, _ b: String) -> Bool {
+        let n = a.utf8.count
+        guard n == b.utf8.count else { return false }
+        if n == 0 { return true }
+        let fast = a.utf8.withContiguousStorageIfAvailable { pa in
+            b.utf8.withContiguousStorageIfAvailable { pb in memcmp(pa.baseAddress!, pb.baseAddress!, n) == 0 }
+        }
+        if let fast, let same = fast { return same }
+        return a.utf8.elementsEqual(b.utf8)
     }
 
     func hash(into h: inout Hasher) {

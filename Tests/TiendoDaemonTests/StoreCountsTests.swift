@@ -403,4 +403,19 @@ struct StoreCountsTests {
         #expect(try look() == (3, 3, 3))
         #expect(try store.read { try String.fetchAll($0, sql: "PRAGMA integrity_check") } == ["ok"])
     }
+
+    @Test("count keys compare byte by byte, as SQLite does")
+    func keysCompareBytes() {
+        let nfc = "Chi bộ Phường 3".precomposedStringWithCanonicalMapping
+        let nfd = nfc.decomposedStringWithCanonicalMapping
+        #expect(!CountKey.sameBytes(nfc, nfd) && nfc == nfd)
+        #expect(CountKey.sameBytes(nfc, String(decoding: Array(nfc.utf8), as: UTF8.self)))
+        #expect(CountKey.sameBytes("", "") && !CountKey.sameBytes("", "a") && !CountKey.sameBytes("ab", "ac"))
+        #expect(CountKey.sameBytes(String("xx-dang-vien".dropFirst(3)), "dang-vien"))
+        func key(_ state: String, _ group: String) -> CountKey {
+            CountKey(workflow: "w", digest: String(repeating: "d", count: 64), stale: false, state: state, group: group, completed: false)
+        }
+        #expect(key("moi", nfc) == key("moi", nfc) && key("moi", nfc) != key("moi", nfd) && key("moi", nfc) != key("xong", nfc))
+        #expect(Set([key("moi", nfc), key("moi", nfd), key("moi", nfc)]).count == 2)
+    }
 }
