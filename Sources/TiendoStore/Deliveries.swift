@@ -109,6 +109,17 @@ extension Store {
 
     /// Pending notices of the instance whose deadline is no longer open after `change` (milestone done, state left,
     /// instance completed, or the due moved) expire unsent, with the reason in their row.
+    /// Whether any notice waits to be sent with a deadline (`expireClosed` has something to look at): the first
+    /// entry of `deliveries_instance`, which holds exactly those.
+    static func anyPendingNotice(_ db: Database) throws -> Bool {
+        try Bool.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT EXISTS (SELECT 1 FROM deliveries INDEXED BY deliveries_instance
+                        WHERE state = 'pending' AND deadline IS NOT NULL)
+                    """)) ?? true
+    }
+
     static func expireClosed(_ db: Database, _ change: InstanceChange, now: Instant) throws {
         let rows = try Row.fetchAll(
             // INDEXED BY: without statistics SQLite picks (state, id) and reads every pending row for each instance.
