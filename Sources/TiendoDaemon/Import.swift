@@ -78,7 +78,9 @@ extension Daemon {
         case bad(String)
     }
 
-    func check(_ row: [(String, JSON)], number n: Int, _ def: WorkflowDefinition, now: Instant) -> RowCheck {
+    /// Checks one row; a row without a key gets `generated`-`n` (one prefix per import, so that both passes give it
+    /// the same id).
+    func check(_ row: [(String, JSON)], number n: Int, _ def: WorkflowDefinition, now: Instant, generated: String) -> RowCheck {
         var key: String?
         var started = now
         var fields: [(String, JSON)] = []
@@ -100,7 +102,7 @@ extension Daemon {
                 fields.append((k, v))
             }
         }
-        let id = requestID(def.id, key ?? "\(Daemon.generatedKey(now))-\(n)")
+        let id = requestID(def.id, key ?? "\(generated)-\(n)")
         switch def.validate(data: fields, partial: false) {
         case .success(let d): return .ok(CheckedRow(id: id, started: started, data: d))
         case .failure(let e): return .bad("cột '\(e.field)': \(e.reason)")
@@ -115,6 +117,8 @@ extension Daemon {
         guard let engine = engine(def.digest) else { throw .noSuchWorkflow(def.id) }
         var problems: [Diagnostic] = []
         var bad = 0
+        /// The prefix of the ids of rows without a key: the second pass must start the ids the first one checked.
+        let generated = Daemon.generatedKey(now)
         /// The records the import stored, while there are few enough to keep.
         var kept: [StoredRecord]?
         func report(_ n: Int, _ m: String) {
@@ -132,7 +136,7 @@ extension Daemon {
                 if rows.isEmpty { break }
                 var ids: [(Int, String)] = []
                 for (n, row) in rows {
-                    switch check(row, number: n, def, now: now) {
+                    switch check(row, number: n, def, now: now, generated: generated) {
                     case .bad(let m): report(n, m)
                     case .ok(let r):
                         if seen.insert(r.id).inserted {
@@ -159,7 +163,7 @@ extension Daemon {
                         var changes: [InstanceChange] = []
                         var records: [Record] = []
                         for (n, row) in rows {
-                            guard case .ok(let r) = check(row, number: n, def, now: now) else { continue }
+                            guard case .ok(let r) = check(row, number: n, def, now: now, generated: generated) else { continue }
                             switch engine.start(instanceID: r.id, data: r.data, at: r.started, now: now, actor: actor, counter: counter) {
                             case .success(let (inst, rs)):
                                 counter.add(inst)

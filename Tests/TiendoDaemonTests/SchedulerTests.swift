@@ -184,6 +184,18 @@ import class GRDB.DatabaseQueue
         #expect(try f.tick().isEmpty)
     }
 
+    @Test("rows without a key get one generated prefix per import, so the ids stored are the ids the first pass checked")
+    func keylessRowsShareOnePrefix() throws {
+        let f = try Fixture(at: "2027-03-01T08:00:00+07:00")
+        defer { removeTemporaryDirectory(f.dir) }
+        let rows: [[(String, JSON)]] = (0..<3).map { _ in [("han", .string("2027-03-10"))] }
+        #expect(try f.daemon.importInstances(workflow: "han-thu", rows: rows, actor: nil) == .imported(3))
+        let ids = try f.daemon.store.instances(workflow: "han-thu", limit: 10, after: nil) { _ in nil }.map(\.instance.id)
+        let prefixes = Set(ids.map { $0.split(separator: "-").dropLast().joined(separator: "-") })
+        #expect(ids.count == 3 && prefixes.count == 1, "\(ids)")
+        #expect(Set(ids.map { $0.split(separator: "-").last.map(String.init) }) == ["1", "2", "3"])
+    }
+
     @Test(
         "an import's records go out once each, each case's in order, and are marked sent, whether kept in memory or read back",
         arguments: [nil, 40])
