@@ -107,8 +107,6 @@ extension Store {
         }
     }
 
-    /// Pending notices of the instance whose deadline is no longer open after `change` (milestone done, state left,
-    /// instance completed, or the due moved) expire unsent, with the reason in their row.
     /// Whether any notice waits to be sent with a deadline (`expireClosed` has something to look at): the first
     /// entry of `deliveries_instance`, which holds exactly those.
     static func anyPendingNotice(_ db: Database) throws -> Bool {
@@ -120,6 +118,8 @@ extension Store {
                     """)) ?? true
     }
 
+    /// Pending notices of the instance whose deadline is no longer open after `change` (milestone done, state left,
+    /// instance completed, or the due moved) expire unsent, with the reason in their row.
     static func expireClosed(_ db: Database, _ change: InstanceChange, now: Instant) throws {
         let rows = try Row.fetchAll(
             // INDEXED BY: without statistics SQLite picks (state, id) and reads every pending row for each instance.

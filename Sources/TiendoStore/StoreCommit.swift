@@ -206,7 +206,7 @@ extension Store.Transaction {
             // expires at once.
             // Most commits find no pending notice at all (no channel, or a queue already sent): one look at the
             // partial index instead of a query per changed instance (3 % of the loop thread while firing).
-            if let d = delivery, try Store.anyPendingNotice(db) {
+            if let d = delivery, changes.contains(where: { $0.previousDueSig != $0.dueSig }), try Store.anyPendingNotice(db) {
                 for c in changes where c.previousDueSig != c.dueSig {
                     let id = c.instance.id
                     if created.contains(id) && !fannedOut.contains(id) { continue }

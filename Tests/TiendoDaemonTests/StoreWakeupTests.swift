@@ -39,13 +39,17 @@ struct StoreWakeupTests {
         try check(nil, "an empty store")
         #expect(store.nothingDue(upTo: StoreWakeupTests.t0.adding(seconds: 1_000_000)))
         try store.write { try $0.commit(changes: [Self.change(1, wakeup: 500), Self.change(2, wakeup: 300)], records: []) }
+        #expect(
+            store.wakeups.earliest == .some(StoreWakeupTests.t0.adding(seconds: 300).seconds),
+            "a commit that only sets wake-ups keeps it known")
         try check(300, "two created")
-        #expect(store.wakeups.earliest != nil, "a commit that only sets later or earlier wake-ups keeps it known")
         #expect(!store.nothingDue(upTo: StoreWakeupTests.t0.adding(seconds: 300)))
         #expect(store.nothingDue(upTo: StoreWakeupTests.t0.adding(seconds: 299)))
         try store.write { try $0.commit(changes: [Self.change(1, wakeup: 100, data: nil)], records: []) }
+        #expect(store.wakeups.earliest == .some(StoreWakeupTests.t0.adding(seconds: 100).seconds), "lowered without a read")
         try check(100, "one lowered")
         try store.write { try $0.commit(changes: [Self.change(1, wakeup: 900, data: nil)], records: []) }
+        #expect(store.wakeups.earliest == nil, "the earliest taken away: unknown until read")
         try check(300, "the earliest moved later: the next one")
         try store.write { try $0.commit(changes: [Self.change(2, wakeup: nil, data: nil)], records: []) }
         try check(900, "the earliest cleared")
