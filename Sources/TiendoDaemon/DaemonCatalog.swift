@@ -150,10 +150,11 @@ extension Daemon {
     /// The row to store for an instance: its schedule and open deadlines, computed by `engine` (by default the
     /// cached engine of its definition). With `row`, the instance as the loop read it, with nothing written to the row
     /// since (`InstanceChange.updates`): the change updates that row by its rowid, leaves its due items alone if they
-    /// did not change and moves its count from the key read with it.
+    /// did not change and moves its count from the key read with it. `isNew`: the caller checked, in this job, that
+    /// no row has the instance's id (`InstanceChange.isNew`).
     func change(
         _ inst: Instance, def: WorkflowDefinition, engine: Engine? = nil, stale: Bool, dataUnchanged: Bool = false,
-        of row: StoredInstance? = nil
+        of row: StoredInstance? = nil, isNew: Bool = false
     ) -> InstanceChange {
         let engine = engine ?? self.engine(def.digest) ?? Engine(def)
         var next = engine.nextWakeup(inst)
@@ -168,6 +169,7 @@ extension Daemon {
             instance: inst, group: group, nextWakeup: next, dueItems: due, stale: stale,
             dataJSON: dataUnchanged ? nil : def.json(inst.data).serialized())
         if let row { c.updates(row) }
+        c.isNew = isNew
         return c
     }
 }

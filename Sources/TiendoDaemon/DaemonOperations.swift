@@ -62,9 +62,7 @@ extension Daemon {
         switch engine.start(instanceID: id, data: validated, at: started ?? now, now: now, actor: actor, counter: self) {
         case .success(let (inst, records)):
             // Its id was checked free just above, in this job.
-            var created = change(inst, def: def, stale: false)
-            created.isNew = true
-            try persist([created], Daemon.attribute(records, to: actorName))
+            try persist([change(inst, def: def, stale: false, isNew: true)], Daemon.attribute(records, to: actorName))
             return StoredInstance(instance: inst, stale: false)
         case .failure(let e):
             throw Daemon.map(e)

@@ -168,9 +168,7 @@ extension Daemon {
                             case .success(let (inst, rs)):
                                 counter.add(inst)
                                 // Pass 1 found its id free and unique, in this job.
-                                var created = change(inst, def: def, stale: false)
-                                created.isNew = true
-                                changes.append(created)
+                                changes.append(change(inst, def: def, stale: false, isNew: true))
                                 records += rs
                             case .failure(let e):
                                 switch e {

@@ -166,12 +166,13 @@ public final class Store: Sendable {
         /// With `savepoints`, the count moves written when the transaction ends (nil: each commit writes its own).
         let counts: PendingCounts?
         /// The wake-ups the transaction set and took away, for `Store.wakeups`.
-        let wakeups = PendingWakeups()
+        let wakeups: PendingWakeups
 
-        init(db: Database, savepoints: Bool, pending: PendingDueDeltas?) {
+        init(db: Database, savepoints: Bool, pending: PendingDueDeltas?, wakeups: PendingWakeups) {
             self.db = db
             self.savepoints = savepoints
             self.pending = pending
+            self.wakeups = wakeups
             counts = savepoints ? PendingCounts() : nil
         }
 
@@ -235,20 +236,20 @@ public final class Store: Sendable {
     @discardableResult
     public func write<T>(savepoints: Bool = false, syncLater: Bool = false, _ body: (Transaction) throws -> T) throws -> T {
         let pending = dueIndex.map { _ in PendingDueDeltas() }
+        let pendingWakeups = PendingWakeups()
         // `pool.write` unrolled: the synchronous mode this write needs set first (`writer`), and the due items'
         // changes applied right after COMMIT on the writer's queue (the index follows the commits in their order,
         // whatever thread writes, and before the caller answers anyone).
         return try writer(syncLater: syncLater) { db in
             var result: T?
-            var tx: Transaction?
             try db.inTransaction {
-                tx = Transaction(db: db, savepoints: savepoints, pending: pending)
-                result = try body(tx!)
-                try tx!.finish()
+                let tx = Transaction(db: db, savepoints: savepoints, pending: pending, wakeups: pendingWakeups)
+                result = try body(tx)
+                try tx.finish()
                 return .commit
             }
             if let dueIndex, let pending { dueIndex.apply(pending.deltas) }
-            wakeups.apply(tx!.wakeups)
+            wakeups.apply(pendingWakeups)
             return result!
         }
     }

@@ -52,12 +52,11 @@ extension Store.Transaction {
         return try write { db in
             var stored: [StoredRecord] = []
             if let sentThrough { try Store.markSent(db, through: sentThrough) }
+            // A created instance (`isNew`) is inserted plainly; any other that finds no row, by the upsert.
+            let insertNew = try db.cachedStatement(sql: Store.insertInstanceSQL)
             let upsert = try db.cachedStatement(
-                sql: """
-                    INSERT INTO instances(id, workflow, state, data, started_at, entered_at, done, completed, digest, marks,
-                        checked_at, next_wakeup, grp, stale, due_sig, series)
-                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-                    ON CONFLICT(id) DO UPDATE SET workflow=excluded.workflow, state=excluded.state, data=excluded.data,
+                sql: Store.insertInstanceSQL + """
+                     ON CONFLICT(id) DO UPDATE SET workflow=excluded.workflow, state=excluded.state, data=excluded.data,
                         started_at=excluded.started_at, entered_at=excluded.entered_at, done=excluded.done,
                         completed=excluded.completed, digest=excluded.digest, marks=excluded.marks,
                         checked_at=excluded.checked_at, next_wakeup=excluded.next_wakeup, grp=excluded.grp, stale=excluded.stale,
@@ -77,12 +76,6 @@ extension Store.Transaction {
                 sql: """
                     INSERT INTO due_items(instance, deadline, workflow, grp, state, milestone, title, due, due_end, occurrence,
                         provisional) VALUES (?,?,?,?,?,?,?,?,?,?,?)
-                    """)
-            let insertNew = try db.cachedStatement(
-                sql: """
-                    INSERT INTO instances(id, workflow, state, data, started_at, entered_at, done, completed, digest, marks,
-                        checked_at, next_wakeup, grp, stale, due_sig, series)
-                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
                     """)
             func replaceDueItems(_ c: InstanceChange) throws {
                 var delta = DueDelta(instance: c.instance.id, removed: [], added: c.dueItems)
@@ -385,6 +378,13 @@ final class PendingCounts {
 }
 
 extension Store {
+    /// The INSERT of a new instance row, every column bound.
+    static let insertInstanceSQL = """
+        INSERT INTO instances(id, workflow, state, data, started_at, entered_at, done, completed, digest, marks,
+            checked_at, next_wakeup, grp, stale, due_sig, series)
+        VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+        """
+
     /// The UPDATEs of a stored instance: `state`, `next_wakeup` and `grp` in the SET list only when they change,
     /// `data` only when the change carries it, by rowid or by id; 32 statements made once, indexed by `updateIndex`.
     static let updateSQL: [String] = (0..<32).map { i in
