@@ -7,7 +7,11 @@ extension Store {
     /// Opening one with the file table full failed, and releasing the half-made connection ran the destructors of
     /// its dispatch queue's specific values on a libdispatch pool worker, whose monitor then needed descriptors too
     /// (it reads /proc/…/stat and traps when it cannot): tiendod died of SIGILL. One thread per reader, each holding
-    /// its reader until all are open.
+    /// its reader until all are open, started one after the other: each once the one before holds its reader.
+    /// Started all at once, their first reads met inside GRDB's pool (a `sync` on its concurrent dispatch queue,
+    /// during which a connection is opened), and in two starts out of three libdispatch ran that queue on a worker
+    /// of a non-overcommit pool, which starts its pool monitor: a timer that woke the idle daemon every second for
+    /// the rest of its life (the full benchmark of 03/12 found it; tests/varlink/test_idle.py).
     public func openReaders() throws {
         let n = Store.readers
         let arrived = DispatchSemaphore(value: 0)
@@ -30,8 +34,8 @@ extension Store {
                 }
                 done.signal()
             }
+            arrived.wait()
         }
-        for _ in 0..<n { arrived.wait() }
         for _ in 0..<n { release.signal() }
         for _ in 0..<n { done.wait() }
         if let reason = failure.withLock({ $0 }) { throw StoreError.cannotOpen(path: path, reason: reason) }
