@@ -29,7 +29,12 @@ extension Statement {
         }
         let handle = sqliteStatement
         defer { sqlite3_reset(handle) }
-        precondition(values.count == Int(sqlite3_bind_parameter_count(handle)), "\(values.count) values for: \(sql)")
+        // As GRDB does, a wrong number of values is an error of this statement, not a crash of the daemon.
+        guard values.count == Int(sqlite3_bind_parameter_count(handle)) else {
+            throw DatabaseError(
+                resultCode: .SQLITE_MISUSE,
+                message: "\(values.count) values for \(sqlite3_bind_parameter_count(handle)) parameters", sql: sql)
+        }
         for (i, v) in values.enumerated() {
             let index = Int32(i + 1)
             let code: Int32

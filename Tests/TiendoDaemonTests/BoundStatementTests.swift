@@ -44,6 +44,17 @@ struct BoundStatementTests {
         // The same cached statement after its failure.
         try store.write { (db: Database) in try db.cachedStatement(sql: insert).run(in: db, [.text("d"), .int(4), .null, .int(1), .null]) }
         #expect(try store.read { try Int.fetchOne($0, sql: "SELECT i FROM t WHERE k = 'd'") } == 4)
+        // Too few or too many values: an error of the statement (as GRDB reports it), nothing written.
+        for values: [Bound] in [[.text("e"), .int(5)], [.text("e"), .int(5), .null, .int(0), .null, .null]] {
+            var misuse: DatabaseError?
+            do {
+                try store.write { (db: Database) in try db.cachedStatement(sql: insert).run(in: db, values) }
+            } catch let e as DatabaseError {
+                misuse = e
+            }
+            #expect(misuse?.resultCode == .SQLITE_MISUSE, "\(String(describing: misuse))")
+        }
+        #expect(try store.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM t") } == 3)
     }
 
     @Test("a transaction SQLite ended by itself is reported, not continued outside any transaction")
