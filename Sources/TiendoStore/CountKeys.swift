@@ -121,9 +121,9 @@ final class PendingCounts {
     /// The moves not yet written that a count of `workflow` in `states` (and, with `group`, of that group) includes.
     func moves(workflow: String, states: Set<String>, group: String?) -> Int {
         var n = 0
-        for (k, v) in log where k.workflow.utf8.elementsEqual(workflow.utf8) {
-            if let group, !k.group.utf8.elementsEqual(group.utf8) { continue }
-            if states.contains(where: { $0.utf8.elementsEqual(k.state.utf8) }) { n += v }
+        for (k, v) in log where CountKey.sameBytes(k.workflow, workflow) {
+            if let group, !CountKey.sameBytes(k.group, group) { continue }
+            if states.contains(where: { CountKey.sameBytes($0, k.state) }) { n += v }
         }
         return n
     }
