@@ -10,7 +10,7 @@ that then woke the daemon every second for the rest of its life — in two start
 import os
 import time
 
-from conftest import IFACE, Daemon
+from conftest import Daemon
 from test_overload import call
 
 STARTS = 4
@@ -38,7 +38,7 @@ def test_idle_daemon_wakes_no_thread():
     for start in range(STARTS):
         d = Daemon()
         try:
-            seconds, reply = call(d.socket, "GetStatus")
+            _, reply = call(d.socket, "GetStatus")
             assert "parameters" in reply, reply
             assert reply["parameters"]["status"].get("nextWakeup") is None, reply
             time.sleep(SETTLE)
