@@ -185,8 +185,6 @@ public final class Daemon: InstanceCounter {
             dueIndex: true)
         // Imports staged by clients of an earlier run cannot be finished: their client has gone.
         try store.write { try $0.dropStaged() }
-        // No connection is opened or released while the daemon runs (see `Store.openReaders`).
-        try store.openReaders()
         logSyncer =
             options.syncGroupsInBackground && options.synchronous != "NORMAL"
             ? try LogSyncer(databasePath: store.path, sync: options.syncLog) : nil

@@ -11,7 +11,7 @@ import Dispatch
 /// work of its own, so that first time came late and at the worst moment: a reader connection GRDB could not open
 /// for lack of descriptors was released, the destructors of its queue's specific values ran on a pool worker, and
 /// the pool's first worker registered libdispatch's pool monitor with the event loop — in a full file table. The
-/// daemon now opens every reader at start and never releases one (`Store.openReaders`), which removes that path
+/// daemon now opens every reader with the store and never releases one (`ReaderConnections`), which removes that path
 /// (the monitor itself also needs a descriptor each time it looks at its workers); this makes the event loop for
 /// anything else that would first need it late. A read source on a pipe, on a private serial queue (which targets
 /// an overcommit root queue), goes to libdispatch's manager queue: `resume` makes the event loop on this thread,

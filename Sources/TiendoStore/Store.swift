@@ -8,7 +8,10 @@ public import TiendoCore
 /// connection in transactions; reads may come from other threads.
 public final class Store: Sendable {
     public let path: String
+    /// The writer (GRDB's pool, whose own readers are never used: reads go through `readers`).
     let pool: DatabasePool
+    /// The reader connections (`read`, `snapshot`).
+    let readers: ReaderConnections
     /// The writer's `PRAGMA synchronous` (FULL, NORMAL or EXTRA), and whether the writer is switched to NORMAL by
     /// the last `write(syncLater: true)`: each write sets the mode it needs before it begins (a failure there
     /// changes nothing), so a write never commits under the other one's mode.
@@ -53,11 +56,6 @@ public final class Store: Sendable {
         var config = Configuration()
         config.label = "tiendo"
         config.busyMode = .timeout(5)
-        // Readers at once: the 4 varlink reader threads, the loop (its next wake-up) and the status publisher.
-        // GRDB's default of 5 would make the loop wait for a reader behind a long read.
-        config.maximumReaderCount = Store.readers
-        // Once open, a reader stays open (see `openReaders`).
-        config.persistentReadOnlyConnections = true
         config.prepareDatabase { db in
             // 64 MiB of page cache per connection instead of SQLite's 2 MiB: past a few hundred thousand
             // instances, inserts into the key and schedule indexes otherwise keep re-reading pages.
@@ -73,6 +71,7 @@ public final class Store: Sendable {
             // when it enables WAL, after `prepareDatabase` has run — which left acknowledged changes unsynced
             // (durable against kill -9, not against a power cut) until the benchmark counted the fsyncs.
             try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous)") }
+            readers = try ReaderConnections(path: path, count: Store.readers, configuration: config)
         } catch {
             throw StoreError.cannotOpen(path: path, reason: Store.describe(error))
         }
@@ -88,10 +87,12 @@ public final class Store: Sendable {
 
     /// Each connection's page cache, in KiB (`PRAGMA cache_size`).
     static let cacheKiB = 65536
-    /// Reader connections in the pool.
+    /// Reader connections: the 4 varlink reader threads, the loop (its next wake-up) and the status publisher read at
+    /// once; fewer would make the loop wait for a reader behind a long read.
     static let readers = 6
 
     deinit {
+        readers.close()
         guard let checkpointer else { return }
         pool.writeWithoutTransaction { db in WALCheckpointer.uninstall(from: db) }
         checkpointer.stop()
@@ -255,20 +256,20 @@ public final class Store: Sendable {
     }
 
     /// A read on a reader connection (any thread), outside every write transaction.
-    func read<T>(_ f: (Database) throws -> T) throws -> T { try pool.read(f) }
+    func read<T>(_ f: (Database) throws -> T) throws -> T { try readers.read(f) }
 
     /// Reads that must agree with each other (a status file's counts, its lists of due items and its metrics; a
     /// summary's counts and overdue numbers): all the queries made through one `Snapshot` see the database at one
     /// moment, whatever the loop commits meanwhile. Not Sendable: it lives inside `snapshot`'s body, which must read
-    /// through it alone (a `Store` read method called inside would ask GRDB for a second read on the same thread,
-    /// which GRDB refuses).
+    /// through it alone (a `Store` read method called inside would take a second reader, outside the snapshot, and
+    /// wait for one when all are lent).
     public struct Snapshot {
         let db: Database
     }
 
     /// Runs `body` in one read transaction on a reader connection (any thread), outside every write transaction.
     public func snapshot<T>(_ body: (Snapshot) throws -> T) throws -> T {
-        try pool.read { db in try body(Snapshot(db: db)) }
+        try readers.read { db in try body(Snapshot(db: db)) }
     }
 
     /// A write of its own (its own transaction), for what never runs inside another one.

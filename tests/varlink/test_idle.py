@@ -2,18 +2,23 @@
 nobody asks. The daemons here have no watchdog (no WATCHDOG_USEC) and an empty store, so every wake-up is one too
 many.
 
-The 03/12 regression this guards against was a race at start: the readers opened all at once made GRDB's pool wait
-inside libdispatch, which started a worker of a non-overcommit pool, and with it libdispatch's pool monitor, a timer
-that then woke the daemon every second for the rest of its life — in two starts out of three. Hence several starts.
+The 03/12 regression this guards against: reads that met in GRDB's reader pool (a `sync` on a concurrent dispatch
+queue) made libdispatch start a worker of a non-overcommit pool, and with it its pool monitor, a timer that then woke
+the daemon every second for the rest of its life — at start, when the readers were opened together, in two starts
+out of three, and after a burst of concurrent clients in two daemons out of seven. Hence several daemons, each read
+by 8 clients at once before it is watched.
 """
 
 import os
+import threading
 import time
 
 from conftest import Daemon
 from test_overload import call
 
 STARTS = 4
+CLIENTS = 8
+CALLS = 30  # per client, alternately GetStatus and Agenda
 SETTLE = 2.0  # seconds after the first answer: the status files and the first checkpoint are written
 WINDOW = 4.0  # seconds watched; libdispatch's monitor ticks every second
 
@@ -33,6 +38,28 @@ def switches(pid):
     return out
 
 
+def burst(path):
+    """CLIENTS threads calling at once; returns the errors (none expected)."""
+    errors = []
+
+    def client():
+        for i in range(CALLS):
+            method, params = ("GetStatus", {}) if i % 2 == 0 else ("Agenda", {"days": 7})
+            try:
+                _, reply = call(path, method, params)
+                if "error" in reply:
+                    errors.append(reply)
+            except OSError as e:
+                errors.append(str(e))
+
+    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
+
+
 def test_idle_daemon_wakes_no_thread():
     woke = []
     for start in range(STARTS):
@@ -41,6 +68,7 @@ def test_idle_daemon_wakes_no_thread():
             _, reply = call(d.socket, "GetStatus")
             assert "parameters" in reply, reply
             assert reply["parameters"]["status"].get("nextWakeup") is None, reply
+            assert burst(d.socket) == []
             time.sleep(SETTLE)
             before = switches(d.proc.pid)
             time.sleep(WINDOW)
