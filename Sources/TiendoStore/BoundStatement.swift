@@ -28,7 +28,12 @@ extension Statement {
             throw DatabaseError(resultCode: .SQLITE_ABORT, message: "Transaction was aborted", sql: sql)
         }
         let handle = sqliteStatement
-        defer { sqlite3_reset(handle) }
+        // Left as found: reset, and no value kept bound (a cached statement would otherwise hold a copy of the last
+        // row's texts — an instance's whole data — until its next run).
+        defer {
+            sqlite3_reset(handle)
+            sqlite3_clear_bindings(handle)
+        }
         // As GRDB does, a wrong number of values is an error of this statement, not a crash of the daemon.
         guard values.count == Int(sqlite3_bind_parameter_count(handle)) else {
             throw DatabaseError(

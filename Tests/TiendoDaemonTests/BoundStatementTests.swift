@@ -8,7 +8,7 @@ import Testing
 /// `Statement.run`, the store's own binding of its hot write statements, against what GRDB reads back.
 @Suite("store: write statements bound straight to SQLite")
 struct BoundStatementTests {
-    @Test("values round-trip as GRDB binds them; errors carry SQLite's code; the statement is reusable after one")
+    @Test("values round-trip as GRDB binds them; errors carry SQLite's code; the statement is reusable after one and keeps no value")
     func roundTripAndErrors() throws {
         let dir = try makeTemporaryDirectory("bound")
         defer { removeTemporaryDirectory(dir) }
@@ -55,6 +55,20 @@ struct BoundStatementTests {
             #expect(misuse?.resultCode == .SQLITE_MISUSE, "\(String(describing: misuse))")
         }
         #expect(try store.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM t") } == 3)
+        // After a run, success or failure, the statement holds no value: SQLite's expansion shows every parameter NULL.
+        try store.write { (db: Database) in
+            let st = try db.cachedStatement(sql: insert)
+            try st.run(in: db, [.text("f"), .int(6), .text("dữ liệu của hồ sơ"), .int(1), .null])
+            #expect(Self.expanded(st) == "INSERT INTO t(k, i, s, b, n) VALUES (NULL,NULL,NULL,NULL,NULL)")
+            #expect(throws: DatabaseError.self) { try st.run(in: db, [.text("f"), .int(7), .text("lần hai"), .int(1), .null]) }
+            #expect(Self.expanded(st) == "INSERT INTO t(k, i, s, b, n) VALUES (NULL,NULL,NULL,NULL,NULL)")
+        }
+    }
+
+    static func expanded(_ st: Statement) -> String? {
+        guard let p = sqlite3_expanded_sql(st.sqliteStatement) else { return nil }
+        defer { sqlite3_free(p) }
+        return String(cString: p)
     }
 
     @Test("a transaction SQLite ended by itself is reported, not continued outside any transaction")
