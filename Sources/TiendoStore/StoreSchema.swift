@@ -124,6 +124,31 @@ extension Store {
                     DROP INDEX history_unsent;
                     """)
         }
+        m.registerMigration("v9-hand-deletes") { db in
+            // The daemon never deletes an instance, but an operator may, by hand with sqlite3 (the daemon stopped):
+            // its due items then stayed in Agenda and on the web page, a new instance under the same id failed on
+            // them (UNIQUE constraint on due_items), an old idempotency key of the gone instance would have answered
+            // an event of the new one as already applied, and its reminders waiting to be sent still went out. With
+            // its row now go its due items and keys, and its notices not yet sent expire with their reason; what
+            // earlier deletions left goes the same way now. History stays, and so do the deliveries of its other
+            // records: they tell what happened.
+            let gone = "hồ sơ đã bị xóa khỏi cơ sở dữ liệu trước khi gửi"
+            let expire = """
+                UPDATE deliveries SET state = 'expired', finished_at = CAST(strftime('%s', 'now') AS INTEGER), last_error = '\(gone)'
+                """
+            try db.execute(
+                sql: """
+                    CREATE TRIGGER instances_delete_dependents AFTER DELETE ON instances BEGIN
+                        DELETE FROM due_items WHERE instance = OLD.id;
+                        DELETE FROM idempotency WHERE instance = OLD.id;
+                        \(expire) WHERE instance = OLD.id AND state = 'pending' AND deadline IS NOT NULL;
+                    END;
+                    DELETE FROM due_items WHERE NOT EXISTS (SELECT 1 FROM instances WHERE id = due_items.instance);
+                    DELETE FROM idempotency WHERE NOT EXISTS (SELECT 1 FROM instances WHERE id = idempotency.instance);
+                    \(expire) WHERE state = 'pending' AND deadline IS NOT NULL AND instance IS NOT NULL
+                        AND NOT EXISTS (SELECT 1 FROM instances WHERE id = deliveries.instance);
+                    """)
+        }
         return m
     }
 
