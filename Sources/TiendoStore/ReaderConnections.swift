@@ -23,6 +23,9 @@ final class ReaderConnections: Sendable {
     init(path: String, count: Int, configuration: Configuration) throws {
         var config = configuration
         config.readonly = true
+        // As GRDB's pool sets its readers (`readonlyBusyMode`): a reader waits up to 10 s for a lock, e.g. while a
+        // checkpoint restarts the log.
+        config.busyMode = .timeout(10)
         var queues: [DatabaseQueue] = []
         for _ in 0..<count { queues.append(try DatabaseQueue(path: path, configuration: config)) }
         free = Mutex(queues)
@@ -30,8 +33,13 @@ final class ReaderConnections: Sendable {
         self.count = count
     }
 
-    /// Runs `body` in one read transaction on a free connection, waiting for one if all are lent.
+    /// Runs `body` in one read transaction on a free connection, waiting for one if all are lent. Not reentrant: a
+    /// read inside `body` would see another moment of the database, and hang once every connection is lent, so it
+    /// stops the daemon instead (as GRDB's pool did).
     func read<T>(_ body: (Database) throws -> T) throws -> T {
+        precondition(pthread_getspecific(ReaderConnections.reading) == nil, "Store reads are not reentrant")
+        pthread_setspecific(ReaderConnections.reading, UnsafeRawPointer(bitPattern: 1))
+        defer { pthread_setspecific(ReaderConnections.reading, nil) }
         available.wait()
         let queue = free.withLock { $0.removeLast() }
         defer {
@@ -46,7 +54,18 @@ final class ReaderConnections: Sendable {
     /// cannot, and would leave it behind).
     func close() {
         free.withLock { queues in
+            // Nothing can read any more: a read holds the store, which is going.
+            assert(queues.count == count, "a reader connection is still lent")
+            // A connection that fails to close (a statement still open) is closed when its queue goes, after the
+            // writer: the log then stays until the next open, which recovers it.
             for queue in queues { try? queue.close() }
         }
     }
+
+    /// Set on a thread while it reads (a per-thread flag: Swift has no thread-local storage of its own on Linux).
+    private static let reading: pthread_key_t = {
+        var key = pthread_key_t()
+        precondition(pthread_key_create(&key, nil) == 0, "pthread_key_create")
+        return key
+    }()
 }
