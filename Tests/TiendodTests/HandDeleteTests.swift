@@ -37,15 +37,21 @@ struct HandDeleteTests {
         try #require(status == 0, "sqlite3: \(out)")
     }
 
+    /// A daemon, stopped, that made `hop/x1` (cancelled under idempotency key k1) and the instances `open`, each
+    /// with one due item; and its database.
+    static func stoppedDaemon(open: [String]) throws -> (DaemonProcess, String) {
+        let d = try startDaemon(["hop.yaml": hopWorkflow], at: now, rate: 1)
+        _ = try start(d, "x1")
+        #expect(try cancel(d, "x1", idempotencyKey: "k1") == "huy")
+        for key in open { _ = try start(d, key) }
+        #expect(try agendaInstances(d) == open.map { "hop/" + $0 })
+        #expect(d.stop() == 0)
+        return (d, d.stateDir + "/tiendo.sqlite")
+    }
+
     @Test("its due items, idempotency keys and unsent notices go with it, and its id can be used again")
     func dependentsGoWithIt() throws {
-        let d = try startDaemon(["hop.yaml": hopWorkflow], at: Self.now, rate: 1)
-        let db = d.stateDir + "/tiendo.sqlite"
-        _ = try Self.start(d, "x1")
-        #expect(try Self.cancel(d, "x1", idempotencyKey: "k1") == "huy")
-        _ = try Self.start(d, "x2")
-        #expect(try Self.agendaInstances(d) == ["hop/x2"])
-        #expect(d.stop() == 0)
+        let (d, db) = try Self.stoppedDaemon(open: ["x2"])
 
         try Self.sql(
             db,
@@ -73,13 +79,7 @@ struct HandDeleteTests {
 
     @Test("what deletions before the trigger left behind is removed when the database is upgraded")
     func leftoversRemovedOnUpgrade() throws {
-        let d = try startDaemon(["hop.yaml": hopWorkflow], at: Self.now, rate: 1)
-        let db = d.stateDir + "/tiendo.sqlite"
-        _ = try Self.start(d, "x1")
-        #expect(try Self.cancel(d, "x1", idempotencyKey: "k1") == "huy")
-        _ = try Self.start(d, "x2")
-        _ = try Self.start(d, "x3")
-        #expect(d.stop() == 0)
+        let (d, db) = try Self.stoppedDaemon(open: ["x2", "x3"])
         // A database of the version before: no trigger, so the deletions leave due items and keys behind.
         try Self.sql(
             db,
