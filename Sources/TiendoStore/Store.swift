@@ -261,8 +261,8 @@ public final class Store: Sendable {
     /// Reads that must agree with each other (a status file's counts, its lists of due items and its metrics; a
     /// summary's counts and overdue numbers): all the queries made through one `Snapshot` see the database at one
     /// moment, whatever the loop commits meanwhile. Not Sendable: it lives inside `snapshot`'s body, which must read
-    /// through it alone (a `Store` read method called inside would take a second reader, outside the snapshot, and
-    /// wait for one when all are lent).
+    /// through it alone (a `Store` read method called inside stops the daemon: reads are not reentrant, see
+    /// `ReaderConnections.read`).
     public struct Snapshot {
         let db: Database
     }
