@@ -190,8 +190,6 @@ public struct VarlinkMessageReader: Sendable {
         }
     }
 
-    /// Drops consumed bytes once they are at least half of what is held: each byte is moved at most a bounded
-    /// number of times however the stream is split.
     /// Grows the buffer to `count` bytes, the new ones zero: one copy and one `memset`. Appending
     /// `repeatElement(0, count:)` instead went element by element through generic iterators in a debug build, about
     /// 80 % of tiendo-deliver's CPU in `make test`'s kill -9 test (a new connection grows its buffer by 64 KiB).
@@ -205,6 +203,8 @@ public struct VarlinkMessageReader: Sendable {
         }
     }
 
+    /// Drops consumed bytes once they are at least half of what is held: each byte is moved at most a bounded
+    /// number of times however the stream is split.
     private mutating func compact() {
         guard start > 0, start >= filled - start else { return }
         let kept = filled - start
