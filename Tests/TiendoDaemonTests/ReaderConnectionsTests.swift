@@ -14,9 +14,13 @@ import Testing
 struct ReaderConnectionsTests {
     static func store(_ name: String) throws -> (Store, String) {
         let dir = try makeTemporaryDirectory(name)
+        return (try store(in: dir), dir)
+    }
+
+    static func store(in dir: String) throws -> Store {
         let store = try Store(path: dir + "/tiendo.sqlite")
         try store.write { (db: Database) in try db.execute(sql: "CREATE TABLE t(n INTEGER); INSERT INTO t VALUES (1)") }
-        return (store, dir)
+        return store
     }
 
     @Test("a read sees one moment: a commit made while it runs is seen by the next read, not by it")
@@ -65,9 +69,12 @@ struct ReaderConnectionsTests {
     }
 
     @Test("a read inside a read stops the process instead of reading another moment, or waiting for ever")
-    func nestedReadStops() async {
-        await #expect(processExitsWith: .signal(SIGILL)) {
-            guard let (store, _) = try? ReaderConnectionsTests.store("readers-nested") else { return }
+    func nestedReadStops() async throws {
+        // Made and removed here: the process that stops cannot clean up after itself.
+        let dir = try makeTemporaryDirectory("readers-nested")
+        defer { removeTemporaryDirectory(dir) }
+        await #expect(processExitsWith: .signal(SIGILL)) { [dir = dir as String] in
+            guard let store = try? ReaderConnectionsTests.store(in: dir) else { return }
             _ = try? store.read { _ in try store.read { _ in 1 } }
         }
     }
