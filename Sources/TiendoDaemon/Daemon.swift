@@ -45,9 +45,6 @@ public struct DaemonOptions: Sendable {
     /// An import whose records are at most this many keeps them in memory and emits them after its commit; a
     /// larger one reads them back from the outbox in pages, so memory stays flat.
     public var importRecordsInMemory = 50_000
-    /// An import of at most this many rows keeps its first pass's work (checked rows and, for a workflow without
-    /// limits, the rows to write: a few KiB each) for its second; a larger one checks each page again.
-    public var importRowsKept = 20_000
     /// Databases up to this size are integrity-checked before start-up, larger ones right after (`Store.init`).
     public var inlineIntegrityCheckBytes: Int64 = 64 << 20
     /// Create an empty database even where the state directory shows one existed (`tiendod --init`).

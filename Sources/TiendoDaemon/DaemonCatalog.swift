@@ -156,17 +156,7 @@ extension Daemon {
         _ inst: Instance, def: WorkflowDefinition, engine: Engine? = nil, stale: Bool, dataUnchanged: Bool = false,
         of row: StoredInstance? = nil, isNew: Bool = false
     ) -> InstanceChange {
-        Daemon.change(
-            inst, def: def, engine: engine ?? self.engine(def.digest) ?? Engine(def), stale: stale, dataUnchanged: dataUnchanged,
-            of: row, isNew: isNew)
-    }
-
-    /// `change(_:def:…)` with its engine given: it reads nothing of the daemon, so an import prepares its rows off the
-    /// loop thread with it (`ImportPreparation`).
-    static func change(
-        _ inst: Instance, def: WorkflowDefinition, engine: Engine, stale: Bool, dataUnchanged: Bool = false,
-        of row: StoredInstance? = nil, isNew: Bool = false
-    ) -> InstanceChange {
+        let engine = engine ?? self.engine(def.digest) ?? Engine(def)
         var next = engine.nextWakeup(inst)
         if let n = next, n <= inst.checkedAt { next = inst.checkedAt.adding(seconds: 1) }
         let group = def.group(of: inst.data)

@@ -26,7 +26,7 @@ extension Daemon {
 
     // MARK: Operator requests
 
-    static func requestID(_ workflow: String, _ key: String) -> String { "\(workflow)/\(key)" }
+    func requestID(_ workflow: String, _ key: String) -> String { "\(workflow)/\(key)" }
 
     /// Starts an instance now (durable before returning).
     public func startInstance(
@@ -50,7 +50,7 @@ extension Daemon {
         guard InstanceRows.isValidKey(k) else {
             throw .invalidData(field: "key", reason: "khóa '\(k)' không hợp lệ: chữ, số, '.', '_', '-'; tối đa 128 ký tự")
         }
-        let id = Daemon.requestID(workflow, k)
+        let id = requestID(workflow, k)
         do {
             if try transact({ try $0.exists(id) }) { throw RequestError.instanceExists(id) }
         } catch let e as RequestError {

@@ -66,6 +66,49 @@ extension Daemon {
         return .imported(n)
     }
 
+    /// A row checked: its instance id, start and validated data, or why it is bad.
+    struct CheckedRow {
+        var id: String
+        var started: Instant
+        var data: InstanceData
+    }
+
+    enum RowCheck {
+        case ok(CheckedRow)
+        case bad(String)
+    }
+
+    /// Checks one row; a row without a key gets `generated`-`n` (one prefix per import, so that both passes give it
+    /// the same id).
+    func check(_ row: [(String, JSON)], number n: Int, _ def: WorkflowDefinition, now: Instant, generated: String) -> RowCheck {
+        var key: String?
+        var started = now
+        var fields: [(String, JSON)] = []
+        for (k, v) in row {
+            switch k {
+            case "key":
+                guard let s = v.stringValue ?? v.intValue.map(String.init), InstanceRows.isValidKey(s) else {
+                    return .bad("khóa '\(v.stringValue ?? v.serialized())' không hợp lệ (chữ, số, '.', '_', '-'; tối đa 128 ký tự)")
+                }
+                key = s
+            case "started":
+                switch v.stringValue.map({ HumanDate.instant($0, zone: def.zone) }) {
+                case .valid(let t): started = t
+                case .invalid(let reason): return .bad("cột 'started': \(reason)")
+                case nil: return .bad("cột 'started': cần một ngày hay thời điểm dạng chuỗi, nhận được \(v.serialized())")
+                }
+            default:
+                if case .string(let s) = v, s.isEmpty { continue }
+                fields.append((k, v))
+            }
+        }
+        let id = requestID(def.id, key ?? "\(generated)-\(n)")
+        switch def.validate(data: fields, partial: false) {
+        case .success(let d): return .ok(CheckedRow(id: id, started: started, data: d))
+        case .failure(let e): return .bad("cột '\(e.field)': \(e.reason)")
+        }
+    }
+
     /// Checks `count` rows read page by page from `page(after, limit)`, then starts them all in one transaction.
     func importAll(
         _ def: WorkflowDefinition, count: Int, actor: Int?, actorName: String? = nil, now: Instant,
@@ -84,11 +127,6 @@ extension Daemon {
                 problems.append(Diagnostic(file: def.id, line: n, column: 1, severity: .error, message: m))
             }
         }
-        // A workflow without limits starts a row the same whatever is stored: the first pass starts it already, off
-        // the loop thread (`prepare`), and keeps what to write when the import is small enough to keep.
-        let startEarly = def.limits.isEmpty
-        let keep = count <= options.importRowsKept
-        var prepared: [(Int, PreparedRow)] = []
         do {
             // Pass 1: every row checked, keys unique in the import and not stored yet.
             var seen = Set<String>()
@@ -97,12 +135,10 @@ extension Daemon {
                 let rows = try page(after, Daemon.importChunk)
                 if rows.isEmpty { break }
                 var ids: [(Int, String)] = []
-                let checked = Daemon.prepare(
-                    rows, def, engine: startEarly && keep ? engine : nil, now: now, actor: actor, generated: generated)
-                for (n, p) in checked {
-                    switch p {
+                for (n, row) in rows {
+                    switch check(row, number: n, def, now: now, generated: generated) {
                     case .bad(let m): report(n, m)
-                    case .ok(let r, _):
+                    case .ok(let r):
                         if seen.insert(r.id).inserted {
                             ids.append((n, r.id))
                         } else {
@@ -110,7 +146,6 @@ extension Daemon {
                         }
                     }
                 }
-                if keep { prepared += checked }
                 let existing = try store.write { try $0.existing(ids.map(\.1)) }
                 for (n, id) in ids where existing.contains(id) { report(n, "hồ sơ '\(id)' đã tồn tại") }
                 after = rows.last!.0
@@ -122,34 +157,13 @@ extension Daemon {
                 try inTransaction { tx in
                     let counter = BatchCounter(base: self, limits: def.limits)
                     var after = 0
-                    var next = 0
                     while after < count {
-                        let chunk: [(Int, PreparedRow)]
-                        if keep {
-                            chunk = Array(prepared[next..<min(prepared.count, next + Daemon.importChunk)])
-                            next += chunk.count
-                        } else {
-                            chunk = Daemon.prepare(
-                                try page(after, Daemon.importChunk), def, engine: startEarly ? engine : nil, now: now, actor: actor,
-                                generated: generated)
-                        }
-                        if chunk.isEmpty { break }
+                        let rows = try page(after, Daemon.importChunk)
+                        if rows.isEmpty { break }
                         var changes: [InstanceChange] = []
                         var records: [Record] = []
-                        for (n, p) in chunk {
-                            let r: CheckedRow
-                            switch p {
-                            case .bad(let m):
-                                // Pass 1 checked every row: only the engine's refusal of a page prepared again gets here.
-                                report(n, m)
-                                continue
-                            case .ok(_, let early?):
-                                changes.append(early.change)
-                                records += early.records
-                                continue
-                            case .ok(let checked, nil):
-                                r = checked
-                            }
+                        for (n, row) in rows {
+                            guard case .ok(let r) = check(row, number: n, def, now: now, generated: generated) else { continue }
                             switch engine.start(instanceID: r.id, data: r.data, at: r.started, now: now, actor: actor, counter: counter) {
                             case .success(let (inst, rs)):
                                 counter.add(inst)
@@ -157,7 +171,11 @@ extension Daemon {
                                 changes.append(change(inst, def: def, stale: false, isNew: true))
                                 records += rs
                             case .failure(let e):
-                                report(n, Daemon.startFailure(e))
+                                switch e {
+                                case .limitExceeded(let l, let g, let c, let m, _):
+                                    report(n, "vượt giới hạn \(l)\(g.map { " trong nhóm «\($0)»" } ?? ""): sẽ có \(c), tối đa \(m)")
+                                default: report(n, "\(e)")
+                                }
                             }
                         }
                         if bad > 0 { throw ImportRejection() }
@@ -171,7 +189,7 @@ extension Daemon {
                             kept = nil
                         }
                         counter.stored()
-                        after = chunk.last!.0
+                        after = rows.last!.0
                         heartbeat()
                     }
                 }

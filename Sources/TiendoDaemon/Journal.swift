@@ -121,9 +121,8 @@ public final class JournalSink: RecordSink, LogWriter {
     }
 
     public func emit(_ records: [Record]) -> Bool {
-        // An import's thousands of records get their fields on every core (`parallelMap`), then go out in order.
-        for fields in records.parallelMap(minimumPerThread: StderrSink.parallelFormatting, JournalSink.fields(of:)) {
-            let rc = JournalSink.send(fields)
+        for r in records {
+            let rc = JournalSink.send(JournalSink.fields(of: r))
             if rc < 0 {
                 // The records stay in the outbox; the loop tries again within seconds and sends them in order.
                 FileHandle.standardError.write(

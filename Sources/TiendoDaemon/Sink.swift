@@ -42,19 +42,13 @@ public final class StderrSink: RecordSink, LogWriter {
     let lock = Mutex(())
     public init() {}
 
-    /// Records per core below which a batch is formatted on the calling thread.
-    static let parallelFormatting = 512
-
     static let kindLabels: [Record.Kind: String] = [
         .started: "bắt-đầu", .transition: "chuyển", .reminder: "nhắc-hạn", .overdue: "QUÁ-HẠN", .milestoneDone: "xong-mốc",
         .completed: "hoàn-tất", .rejected: "từ-chối", .rescheduled: "đổi-hạn",
     ]
 
     public func emit(_ records: [Record]) -> Bool {
-        // An import's thousands of records are formatted on every core (`parallelMap`), then written in order.
-        write(
-            records.parallelMap(minimumPerThread: StderrSink.parallelFormatting) { TerminalText.escaped(StderrSink.line($0)) + "\n" }
-                .joined())
+        write(records.map { TerminalText.escaped(StderrSink.line($0)) + "\n" }.joined())
         return true
     }
 

@@ -56,14 +56,9 @@ import class GRDB.DatabaseQueue
         let sink: CapturingSink
         let dir: String
 
-        init(
-            at start: String, importRecordsInMemory: Int? = nil, batchSize: Int? = nil, importRowsKept: Int? = nil,
-            synchronous: String? = nil
-        ) throws {
+        init(at start: String, importRecordsInMemory: Int? = nil, batchSize: Int? = nil) throws {
             var (dir, options) = try Fixture.directory(importRecordsInMemory: importRecordsInMemory)
             if let batchSize { options.batchSize = batchSize }
-            if let importRowsKept { options.importRowsKept = importRowsKept }
-            if let synchronous { options.synchronous = synchronous }
             self.dir = dir
             time = ManualTime(try #require(Zone.vietnam.parseInstant(start)))
             sink = CapturingSink()
