@@ -45,6 +45,9 @@ public struct DaemonOptions: Sendable {
     /// An import whose records are at most this many keeps them in memory and emits them after its commit; a
     /// larger one reads them back from the outbox in pages, so memory stays flat.
     public var importRecordsInMemory = 50_000
+    /// An import of at least this many rows, into a store holding at most `Daemon.bulkImportStoredRatio` times as
+    /// many instances, builds the secondary indexes after its rows instead of row by row (`BulkLoad`).
+    public var bulkImportRows = 20_000
     /// Databases up to this size are integrity-checked before start-up, larger ones right after (`Store.init`).
     public var inlineIntegrityCheckBytes: Int64 = 64 << 20
     /// Create an empty database even where the state directory shows one existed (`tiendod --init`).
@@ -204,9 +207,11 @@ public final class Daemon: InstanceCounter {
 
     /// Opens the loop's transaction for `body`: what it reads and writes through `transact` commits together.
     /// With `savepoints` (a group of requests), a request whose write fails is undone alone.
-    func inTransaction<T>(savepoints: Bool = false, syncLater: Bool = false, _ body: (Store.Transaction) throws -> T) throws -> T {
+    func inTransaction<T>(
+        savepoints: Bool = false, syncLater: Bool = false, bulk: Bool = false, _ body: (Store.Transaction) throws -> T
+    ) throws -> T {
         precondition(transaction == nil, "one write transaction at a time on the loop thread")
-        return try store.write(savepoints: savepoints, syncLater: syncLater) { tx in
+        return try store.write(savepoints: savepoints, syncLater: syncLater, bulk: bulk) { tx in
             transaction = tx
             defer { transaction = nil }
             return try body(tx)

@@ -233,15 +233,24 @@ public final class Store: Sendable {
     /// with a single fsync, or not at all when `body` throws. With `savepoints`, a write that throws is undone
     /// alone and the transaction goes on. With `syncLater`, the commit writes the log without syncing it
     /// (`synchronous=NORMAL` for this transaction): it is durable only once a `LogSyncer` has synced the log after
-    /// it, and nothing may be acknowledged before.
+    /// it, and nothing may be acknowledged before. With `bulk` (a large import that rebuilds indexes: `BulkLoad`),
+    /// sorts larger than the page cache spill to temporary files for this transaction instead of growing in memory.
     @discardableResult
-    public func write<T>(savepoints: Bool = false, syncLater: Bool = false, _ body: (Transaction) throws -> T) throws -> T {
+    public func write<T>(
+        savepoints: Bool = false, syncLater: Bool = false, bulk: Bool = false, _ body: (Transaction) throws -> T
+    ) throws -> T {
         let pending = dueIndex.map { _ in PendingDueDeltas() }
         let pendingWakeups = PendingWakeups()
         // `pool.write` unrolled: the synchronous mode this write needs set first (`writer`), and the due items'
         // changes applied right after COMMIT on the writer's queue (the index follows the commits in their order,
         // whatever thread writes, and before the caller answers anyone).
         return try writer(syncLater: syncLater) { db in
+            if bulk {
+                // With temp_store=MEMORY SQLite's sorter never spills: building the due items' index at 10^7 would
+                // hold every key in memory at once (gigabytes). The setting cannot change inside a transaction.
+                try db.execute(sql: "PRAGMA temp_store = FILE")
+            }
+            defer { if bulk { try? db.execute(sql: "PRAGMA temp_store = MEMORY") } }
             var result: T?
             try db.inTransaction {
                 let tx = Transaction(db: db, savepoints: savepoints, pending: pending, wakeups: pendingWakeups)
