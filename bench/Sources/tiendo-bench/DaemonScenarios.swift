@@ -137,7 +137,7 @@ final class DaemonScenarios {
         // for the other scenarios, and record how far it got.
         let giveUpAfter = projectedImport(kind, n).map { 2 * $0 + 60 } ?? .infinity
         let gen0 = Clock.now()
-        let (messages, bytes) = Dataset.importMessages(kind, n: n, batch: c.importBatch)
+        let (messages, bytes) = Dataset.importMessages(kind, n: n, batch: c.importBatch, staged: c.importStaged)
         let genSeconds = Clock.now() - gen0
         let d = try DaemonProcess.start(options(dir: dir, fakeTime: DaemonScenarios.importTime))
         defer { d.stop(timeout: stopTimeout) }
@@ -194,7 +194,9 @@ final class DaemonScenarios {
         if record {
             results.add(
                 "1 import", n: n, "instances/s", Double(n) / elapsed, "/s", target: .atLeast(100_000),
-                note: "ImportInstances, \(c.importBatch) rows per call, one client",
+                note: c.importStaged
+                    ? "ImportInstances, \(c.importBatch) rows per call, one import per workflow (staged, committed by its last call), one client"
+                    : "ImportInstances, \(c.importBatch) rows per call, one client",
                 extra: [
                     ("seconds", .double(elapsed)), ("calls", .int(messages.count)), ("megabytesSent", .double(Double(bytes) / 1e6)),
                     ("callP50Seconds", .double(batches.percentile(50))), ("callP99Seconds", .double(batches.percentile(99))),

@@ -149,27 +149,30 @@ enum Dataset {
     }
 
     /// `ImportInstances` messages of at most `batch` rows each (one workflow per message), ready to send.
-    static func importMessages(_ kind: Kind, n: Int, batch: Int) -> (messages: [(workflow: String, rows: Int, bytes: [UInt8])], bytes: Int)
-    {
+    static func importMessages(_ kind: Kind, n: Int, batch: Int, staged: Bool) -> (
+        messages: [(workflow: String, rows: Int, bytes: [UInt8])], bytes: Int
+    ) {
+        var batches: [(workflow: String, rows: [JSON])] = []
+        for row in Rows(kind: kind, n: n) {
+            if batches.last?.workflow != row.workflow || batches.last!.rows.count >= batch {
+                batches.append((row.workflow, []))
+            }
+            batches[batches.count - 1].rows.append(.object(row.fields))
+        }
         var out: [(String, Int, [UInt8])] = []
         var total = 0
-        var current: [JSON] = []
-        var currentWorkflow = ""
-        func flush() {
-            guard !current.isEmpty else { return }
-            let m = Varlink.message("ImportInstances", [("workflow", .string(currentWorkflow)), ("rows", .array(current))])
-            total += m.count
-            out.append((currentWorkflow, current.count, m))
-            current.removeAll(keepingCapacity: true)
-        }
-        for row in Rows(kind: kind, n: n) {
-            if row.workflow != currentWorkflow || current.count >= batch {
-                flush()
-                currentWorkflow = row.workflow
+        for (i, b) in batches.enumerated() {
+            var parameters: [(String, JSON)] = [("workflow", .string(b.workflow)), ("rows", .array(b.rows))]
+            // One import per workflow, as `ImportBatches` sends a file: every call but the last stages its rows.
+            let alone = batches.filter { $0.workflow == b.workflow }.count == 1
+            if staged && !alone {
+                let last = i == batches.count - 1 || batches[i + 1].workflow != b.workflow
+                parameters += [("importID", .string("bench-\(b.workflow)")), ("final", .bool(last))]
             }
-            current.append(.object(row.fields))
+            let m = Varlink.message("ImportInstances", parameters)
+            total += m.count
+            out.append((b.workflow, b.rows.count, m))
         }
-        flush()
         return (out, total)
     }
 
