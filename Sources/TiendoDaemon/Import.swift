@@ -18,9 +18,8 @@ extension Daemon {
     static let importChunk = 2_000
     /// A staged import with no call for this long is forgotten.
     static let stagedImportIdleSeconds: Int64 = 3600
-    /// A bulk import rebuilds every secondary index of the tables it writes, the stored rows' entries included:
-    /// that pays while the store holds at most this many times the rows imported (at 10^6, row by row cost some
-    /// 53 µs per row in SQLite, a rebuild some 7 µs per row of the table).
+    /// A bulk import rebuilds every secondary index of the tables it writes, the stored rows' entries included, so
+    /// it reads every stored row: it is used only while the store holds at most this many times the rows imported.
     static let bulkImportStoredRatio = 3
 
     /// Whether an import of `count` rows of `def` is a bulk load. Not when a limit counts by a field other than

@@ -5,8 +5,9 @@ import GRDBSQLite
 /// starts and built again, from their own SQL, just before it commits — inside the same transaction, so readers
 /// (snapshots of the last commit) never see a table without its indexes, and a failed load rolls back to the
 /// indexes it found. Building an index from sorted keys writes each page once; keeping it row by row with keys in
-/// random order dirties about one leaf page per row and logs the whole page (at 10^6 rows SQLite alone went from
-/// 14.4–15.3 k to 52.6 k instances/s: docs/performance.md, "The import on both cores").
+/// random order reads and dirties a leaf page per row, which costs once the indexes outgrow the page cache (a
+/// staged import of 3·10^6 rows took a fifth less CPU; at 10^6 no difference was measurable: docs/performance.md,
+/// "Large imports").
 public struct DeferredIndexes: Sendable {
     /// Name and `CREATE INDEX` statement of each dropped index, in the order `sqlite_master` listed them.
     public let definitions: [(name: String, sql: String)]

@@ -250,6 +250,7 @@ public final class Store: Sendable {
                 // hold every key in memory at once (gigabytes). The setting cannot change inside a transaction.
                 try db.execute(sql: "PRAGMA temp_store = FILE")
             }
+            // Outside a transaction the setting cannot fail; if it did, sorts would only go on spilling to files.
             defer { if bulk { try? db.execute(sql: "PRAGMA temp_store = MEMORY") } }
             var result: T?
             try db.inTransaction {

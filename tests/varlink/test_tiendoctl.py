@@ -3,6 +3,7 @@
 import json
 import re
 import os
+import sqlite3
 import subprocess
 
 import pytest
@@ -76,6 +77,45 @@ def test_a_large_import_is_one_unit(daemon, tmp_path):
     assert r.returncode == 0, r.stderr
     assert "12.000" in r.stdout
     assert count_instances(daemon) == before + 12000
+
+
+def test_a_large_import_builds_the_indexes_after_its_rows(daemon, tmp_path):
+    # 25,000 rows into a store of far fewer: a bulk load, which drops the secondary indexes when its transaction
+    # starts and builds them again before it commits. The store comes out whole, its indexes in place and used.
+    before = count_instances(daemon)
+    path = os.path.join(daemon.dir, "state", "tiendo.sqlite")
+
+    def index_rowid():
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return db.execute("SELECT rowid FROM sqlite_master WHERE name = 'instances_grp'").fetchone()[0]
+        finally:
+            db.close()
+
+    built = index_rowid()
+    lines = ["key,han,ma"] + [f"khoi-{i},2026-03-{6 + i % 20:02d},Chi bộ {i % 300}" for i in range(25000)]
+    f = tmp_path / "rat-lon.csv"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    r = ctl(daemon, "import", "hop", str(f))
+    assert r.returncode == 0, r.stderr
+    assert "25.000" in r.stdout
+    assert count_instances(daemon) == before + 25000
+    # Built again: its row in sqlite_master is a new one.
+    assert index_rowid() != built
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        names = {n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert {"instances_grp", "instances_wakeup", "instances_workflow_state", "due_items_by_end",
+                "due_items_workflow_end", "history_instance"} <= names
+        plan = db.execute("EXPLAIN QUERY PLAN SELECT id FROM instances WHERE grp = ? ORDER BY id", ("Chi bộ 7",)).fetchall()
+        assert any("instances_grp" in row[-1] for row in plan), plan
+        ids = [i for (i,) in db.execute("SELECT id FROM instances WHERE grp = 'Chi bộ 7' AND id LIKE 'hop/khoi-%'")]
+        assert len(ids) == 25000 // 300 + 1
+    finally:
+        db.close()
+    shown = json.loads(ctl(daemon, "show", "hop/khoi-24999", "--json").stdout)
+    assert shown["instance"]["data"]["ma"] == "Chi bộ 99"
 
 
 def test_send_done_history_agenda(daemon):
