@@ -152,27 +152,40 @@ enum Dataset {
     static func importMessages(_ kind: Kind, n: Int, batch: Int, staged: Bool) -> (
         messages: [(workflow: String, rows: Int, bytes: [UInt8])], bytes: Int
     ) {
-        var batches: [(workflow: String, rows: [JSON])] = []
-        for row in Rows(kind: kind, n: n) {
-            if batches.last?.workflow != row.workflow || batches.last!.rows.count >= batch {
-                batches.append((row.workflow, []))
-            }
-            batches[batches.count - 1].rows.append(.object(row.fields))
-        }
+        typealias Batch = (workflow: String, rows: [JSON], first: Bool)
         var out: [(String, Int, [UInt8])] = []
         var total = 0
-        for (i, b) in batches.enumerated() {
+        func encode(_ b: Batch, last: Bool) {
             var parameters: [(String, JSON)] = [("workflow", .string(b.workflow)), ("rows", .array(b.rows))]
-            // One import per workflow, as `ImportBatches` sends a file: every call but the last stages its rows.
-            let alone = batches.filter { $0.workflow == b.workflow }.count == 1
-            if staged && !alone {
-                let last = i == batches.count - 1 || batches[i + 1].workflow != b.workflow
+            // One import per workflow, as `ImportBatches` sends a file: every call but its last stages its rows.
+            if staged && !(b.first && last) {
                 parameters += [("importID", .string("bench-\(b.workflow)")), ("final", .bool(last))]
             }
             let m = Varlink.message("ImportInstances", parameters)
             total += m.count
             out.append((b.workflow, b.rows.count, m))
         }
+        // The last full batch waits until the next one shows whether it ended its workflow's rows (at most two
+        // batches of rows are held as JSON: at 10^7 all of them would take gigabytes).
+        var held: Batch?
+        func hold(_ b: Batch) {
+            if let h = held { encode(h, last: h.workflow != b.workflow) }
+            held = b
+        }
+        var current: [JSON] = []
+        var currentWorkflow = ""
+        var first = true
+        for row in Rows(kind: kind, n: n) {
+            if row.workflow != currentWorkflow || current.count >= batch {
+                if !current.isEmpty { hold((currentWorkflow, current, first)) }
+                first = row.workflow != currentWorkflow
+                currentWorkflow = row.workflow
+                current = []
+            }
+            current.append(.object(row.fields))
+        }
+        if !current.isEmpty { hold((currentWorkflow, current, first)) }
+        if let h = held { encode(h, last: true) }
         return (out, total)
     }
 
