@@ -3,10 +3,6 @@ public import TiendoCore
 
 /// Staged imports: the rows of an import that arrives in several calls wait here until the last call commits them
 /// all in one transaction or rejects them all.
-extension Store {
-
-}
-
 extension Store.Transaction {
     /// The workflow and row count of a staged import, nil when there is none with this id.
     public func importSession(_ id: String) throws -> (workflow: String, rows: Int)? {
