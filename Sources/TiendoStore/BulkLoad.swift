@@ -14,26 +14,22 @@ public struct DeferredIndexes: Sendable {
 }
 
 extension Store.Transaction {
-    /// The tables an import writes a row of per instance, record or due item.
-    static let bulkTables = ["instances", "due_items", "history"]
-
     /// How many instances are stored (from the counts each commit keeps: no scan).
     public func instanceCount() throws -> Int {
         try Int.fetchOne(db, sql: "SELECT IFNULL(SUM(n), 0) FROM workflow_counts") ?? 0
     }
 
-    /// Drops the secondary indexes of `bulkTables`: those made by `CREATE INDEX` (primary keys and UNIQUE
-    /// constraints stay: they check the rows as they come, and the upserts need them). The caller must not read
-    /// through the dropped indexes in the meantime (a read that needed one scans its whole table).
+    /// Drops the secondary indexes of the tables an import writes a row of per instance, record or due item
+    /// (`instances`, `due_items`, `history`): those made by `CREATE INDEX` (primary keys and UNIQUE constraints
+    /// stay: they check the rows as they come, and the upserts need them). The caller must not read through the
+    /// dropped indexes in the meantime (a read that needed one scans its whole table).
     public func deferSecondaryIndexes() throws -> DeferredIndexes {
-        let marks = Store.Transaction.bulkTables.map { _ in "?" }.joined(separator: ",")
         let rows = try Row.fetchAll(
             db,
             sql: """
                 SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
-                    AND tbl_name IN (\(marks)) AND sql NOT LIKE 'CREATE UNIQUE%' ORDER BY rowid
-                """,
-            arguments: StatementArguments(Store.Transaction.bulkTables))
+                    AND tbl_name IN ('instances', 'due_items', 'history') AND sql NOT LIKE 'CREATE UNIQUE%' ORDER BY rowid
+                """)
         let definitions = rows.map { (name: $0[0] as String, sql: $0[1] as String) }
         for d in definitions { try db.execute(sql: "DROP INDEX \(d.name.quotedDatabaseIdentifier)") }
         return DeferredIndexes(definitions: definitions)
