@@ -141,28 +141,34 @@ extension Daemon {
             }
         }
         do {
-            // Pass 1: every row checked, keys unique in the import and not stored yet.
-            var seen = Set<String>()
-            var after = 0
-            while after < count {
-                let rows = try page(after, Daemon.importChunk)
-                if rows.isEmpty { break }
-                var ids: [(Int, String)] = []
-                for (n, row) in rows {
-                    switch check(row, number: n, def, now: now, generated: generated) {
-                    case .bad(let m): report(n, m)
-                    case .ok(let r):
-                        if seen.insert(r.id).inserted {
-                            ids.append((n, r.id))
-                        } else {
-                            report(n, "khóa '\(r.id.dropFirst(def.id.count + 1))' bị lặp trong lần nhập này")
+            // Pass 1: every row checked, keys unique in the import and not stored yet. `seen` holds each id without
+            // the workflow's prefix, which all share: a key of at most 15 bytes (a member's number) is then a small
+            // string, kept inside the set's own storage instead of one allocation per row (at 9 million rows, about
+            // 0.3 GB instead of 1 GB). The block frees it before pass 2.
+            do {
+                var seen = Set<String>()
+                let prefix = def.id.utf8.count + 1
+                var after = 0
+                while after < count {
+                    let rows = try page(after, Daemon.importChunk)
+                    if rows.isEmpty { break }
+                    var ids: [(Int, String)] = []
+                    for (n, row) in rows {
+                        switch check(row, number: n, def, now: now, generated: generated) {
+                        case .bad(let m): report(n, m)
+                        case .ok(let r):
+                            if seen.insert(String(decoding: r.id.utf8.dropFirst(prefix), as: UTF8.self)).inserted {
+                                ids.append((n, r.id))
+                            } else {
+                                report(n, "khóa '\(r.id.dropFirst(def.id.count + 1))' bị lặp trong lần nhập này")
+                            }
                         }
                     }
+                    let existing = try store.write { try $0.existing(ids.map(\.1)) }
+                    for (n, id) in ids where existing.contains(id) { report(n, "hồ sơ '\(id)' đã tồn tại") }
+                    after = rows.last!.0
+                    heartbeat()
                 }
-                let existing = try store.write { try $0.existing(ids.map(\.1)) }
-                for (n, id) in ids where existing.contains(id) { report(n, "hồ sơ '\(id)' đã tồn tại") }
-                after = rows.last!.0
-                heartbeat()
             }
             if bad == 0 {
                 // Pass 2: started chunk by chunk inside one transaction; limits count what earlier chunks stored.

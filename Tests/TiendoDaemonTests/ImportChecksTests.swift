@@ -1,0 +1,41 @@
+import Testing
+import TiendoCore
+import TiendoDaemon
+
+/// The first pass of an import: a key repeated within the import, or already stored, rejects the whole import and
+/// names every such row; nothing is stored. Keys are compared without the workflow's prefix (`Import.swift`), short
+/// ones inside the set's storage and long ones on the heap: both must be told apart exactly.
+@Suite struct ImportChecksTests {
+    static func row(_ key: String, chiBo: String = "Chi bộ 1") -> [(String, JSON)] {
+        [("key", .string(key)), ("started", .string("2027-02-01")), ("chi_bo", .string(chiBo)), ("han", .string("2027-02-25"))]
+    }
+
+    @Test("keys repeated in an import, short or long, or already stored: every such row named, nothing stored")
+    func repeatedAndExistingKeys() throws {
+        let (daemon, dir) = try BulkImportTests.daemon(bulkRows: 10)
+        defer { removeTemporaryDirectory(dir) }
+        #expect(try daemon.importInstances(workflow: "han-muc", rows: [Self.row("da-co")], actor: nil) == .imported(1))
+        let before = try BulkImportTests.contents(daemon)
+        // Long keys differ only past their 15th byte; a key equal to another but for its last character is not
+        // a repeat. Rows 4 and 7 repeat rows 1 and 2; row 8 is stored already.
+        let long = "ma-so-dang-vien-0000001"
+        let rows = [
+            Self.row("k1"), Self.row(long), Self.row(long + "2"), Self.row("k1"), Self.row("k12"), Self.row("k"),
+            Self.row(long), Self.row("da-co"), Self.row(String(long.dropLast())),
+        ]
+        #expect {
+            try daemon.importInstances(workflow: "han-muc", rows: rows, actor: nil)
+        } throws: { error in
+            guard case RequestError.importRejected(let problems) = error else { return false }
+            return problems.map(\.line) == [4, 7, 8]
+                && problems[0].message == "khóa 'k1' bị lặp trong lần nhập này"
+                && problems[1].message == "khóa '\(long)' bị lặp trong lần nhập này"
+                && problems[2].message == "hồ sơ 'han-muc/da-co' đã tồn tại"
+        }
+        #expect(try BulkImportTests.contents(daemon) == before)
+        // Without the repeats, the same rows are taken.
+        let distinct = [0, 1, 2, 4, 5, 8].map { rows[$0] }
+        #expect(try daemon.importInstances(workflow: "han-muc", rows: distinct, actor: nil) == .imported(6))
+        #expect(try BulkImportTests.contents(daemon).tables["instances"]?.count == 7)
+    }
+}
