@@ -157,10 +157,11 @@ extension Daemon {
                         switch check(row, number: n, def, now: now, generated: generated) {
                         case .bad(let m): report(n, m)
                         case .ok(let r):
-                            if seen.insert(String(decoding: r.id.utf8.dropFirst(prefix), as: UTF8.self)).inserted {
+                            let key = String(decoding: r.id.utf8.dropFirst(prefix), as: UTF8.self)
+                            if seen.insert(key).inserted {
                                 ids.append((n, r.id))
                             } else {
-                                report(n, "khóa '\(r.id.dropFirst(def.id.count + 1))' bị lặp trong lần nhập này")
+                                report(n, "khóa '\(key)' bị lặp trong lần nhập này")
                             }
                         }
                     }
