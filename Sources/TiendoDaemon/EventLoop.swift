@@ -182,7 +182,7 @@ public final class EventLoop: Sendable {
     public func startStatus() {
         withDaemon { daemon in
             let now = daemon.clock.now()
-            guard let s = try? daemon.views.summaries(now: now, groups: false) else {
+            guard let s = try? daemon.views.summaries(now: now, groups: false, nextDue: false) else {
                 updateStatus(daemon, force: true)
                 return
             }

@@ -93,20 +93,15 @@ struct StatusSnapshot: Sendable {
     var store: Store { views.store }
 
     /// The files' contents, and the summaries they were made from, all read in one snapshot of the store: the
-    /// counts, the lists of due items and the metrics agree with each other. The JSON is built after the read
+    /// counts, the lists of due items and the metrics agree with each other (the lists, from the due index in memory,
+    /// at most one commit apart: `StatusPublisher`). The JSON is built after the read
     /// transaction ends (a reader held open keeps the WAL from being reset).
     func render() throws -> (status: JSON, workflows: [(String, JSON)], prometheus: String, summaries: Views.Summaries) {
         let v = views
         let (s, due, deliveries, ages) = try store.snapshot { snapshot in
             let s = try v.summaries(snapshot, now: now, groups: true)
-            var due: [String: (overdue: [DueRow], upcoming: [DueRow])] = [:]
-            for w in s.workflows {
-                guard let id = w["id"]?.stringValue else { continue }
-                let overdue = try snapshot.dueItems(until: now, workflow: id, group: nil, limit: 1000)
-                let upcoming = try snapshot.dueItems(
-                    after: now, until: now.adding(seconds: 7 * 86_400), workflow: id, group: nil, limit: 1000)
-                due[id] = (overdue, upcoming)
-            }
+            let due = try snapshot.dueLists(
+                workflows: s.workflows.compactMap { $0["id"]?.stringValue }, now: now, soon: now.adding(seconds: 7 * 86_400), limit: 1000)
             let deliveries = try snapshot.deliveryCounts()
             let ages = try snapshot.overdueAges(now: now, bounds: StatusSnapshot.overdueAgeBounds)
             return (s, due, deliveries, ages)

@@ -7,8 +7,9 @@ import TiendoCore
 /// took up to a fifth of the loop thread's time under load (16 clients sending events at 3·10^5 instances: 14 %,
 /// about 130 ms once a second, `docs/performance.md`), and every request waited behind it; off the loop, requests
 /// and firing go on meanwhile. The parts of one write (summaries, each workflow's due items, the overdue ages, the
-/// deliveries) are read in one `Store.Snapshot`, one read transaction, so they agree with each other; what the loop
-/// commits meanwhile shows in the next write.
+/// deliveries) are read in one `Store.Snapshot`, one read transaction, so they agree with each other (each
+/// workflow's due items and next item come from the due index in memory, which the loop updates right after each
+/// commit: at most one commit apart from the counts); what the loop commits meanwhile shows in the next write.
 ///
 /// One background write at a time: `writeLater` (the loop, at most once a second) hands a snapshot to the thread
 /// unless a write is running; when it ends, `onFinished` wakes the loop, which takes the outcome (`takeFinished`):

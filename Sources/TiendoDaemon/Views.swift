@@ -66,15 +66,17 @@ public struct Views: Sendable {
     }
 
     /// `[WorkflowSummary]` and the daemon status pieces, from the store's aggregates; per group too with `groups`
-    /// (the status files; GetStatus does not need them).
-    public func summaries(now: Instant, groups withGroups: Bool = true) throws -> Summaries {
-        try store.snapshot { try summaries($0, now: now, groups: withGroups) }
+    /// (the status files; GetStatus does not need them). Without `nextDue` every `nextDue` is null: the start-up's
+    /// status line needs only the totals, and before the due index is built each workflow's next item is a walk of
+    /// SQLite's due items in time order (`DueIndexReads`).
+    public func summaries(now: Instant, groups withGroups: Bool = true, nextDue: Bool = true) throws -> Summaries {
+        try store.snapshot { try summaries($0, now: now, groups: withGroups, nextDue: nextDue) }
     }
 
-    /// `summaries(now:groups:)` inside a snapshot the caller reads more from (the status files).
-    func summaries(_ snapshot: Store.Snapshot, now: Instant, groups withGroups: Bool) throws -> Summaries {
+    /// `summaries(now:groups:nextDue:)` inside a snapshot the caller reads more from (the status files).
+    func summaries(_ snapshot: Store.Snapshot, now: Instant, groups withGroups: Bool, nextDue: Bool = true) throws -> Summaries {
         let counts = try snapshot.counts(groups: withGroups)
-        let due = try snapshot.dueSummary(now: now, soon: now.adding(seconds: 7 * 86_400), groups: withGroups)
+        let due = try snapshot.dueSummary(now: now, soon: now.adding(seconds: 7 * 86_400), groups: withGroups, next: nextDue)
         let provisional = try snapshot.provisionalCounts()
         var out: [JSON] = []
         var total = 0

@@ -40,6 +40,9 @@ public struct DueIndex: Sendable {
         /// The instance ids and groups of `entries`; bytes of removed entries stay until `compact`.
         var text: [UInt8] = []
         var garbage = 0
+        /// The workflows (atoms) of its items, perhaps with some whose items have gone since (until `compact`): a
+        /// walk for a few workflows skips a chunk holding none of them (`firstItems`).
+        var workflows: [UInt32] = []
 
         func instance(_ e: Entry) -> ArraySlice<UInt8> {
             text[Int(e.instanceStart)..<Int(e.instanceStart + e.instanceCount)]
@@ -58,6 +61,8 @@ public struct DueIndex: Sendable {
             }
             text = fresh
             garbage = 0
+            workflows = []
+            for e in entries where !workflows.contains(e.workflow) { workflows.append(e.workflow) }
         }
     }
 
@@ -141,7 +146,7 @@ public struct DueIndex: Sendable {
         count += 1
         if chunks[c].entries.count > Self.maxChunk || (chunks[c].entries.count > 1 && chunks[c].liveText > Self.maxChunkText) {
             let half = chunks[c].entries.count / 2
-            var right = Chunk(entries: Array(chunks[c].entries[half...]), text: chunks[c].text, garbage: 0)
+            var right = Chunk(entries: Array(chunks[c].entries[half...]), text: chunks[c].text)
             chunks[c].entries.removeSubrange(half...)
             chunks[c].compact()
             right.compact()
@@ -161,6 +166,7 @@ public struct DueIndex: Sendable {
             entry.groupCount = noGroup
         }
         chunk.entries.insert(entry, at: i)
+        if !chunk.workflows.contains(entry.workflow) { chunk.workflows.append(entry.workflow) }
     }
 
     /// Removes the item with this due end, instance and deadline; false when there is none.
@@ -199,15 +205,18 @@ public struct DueIndex: Sendable {
         count += 1
     }
 
-    /// Calls `body` with each item due at or before `until`, in order, and the bytes of its instance id and group
-    /// (nil for NULL); stops early when `body` returns false. The bytes are valid only during the call.
+    /// Calls `body` with each item due at or before `until` (and after `after`, when given), in order, and the bytes
+    /// of its instance id and group (nil for NULL); stops early when `body` returns false. The bytes are valid only
+    /// during the call.
     public func forEach(
-        until: Int64, _ body: (Entry, UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>?) throws -> Bool
+        after: Int64? = nil, until: Int64, _ body: (Entry, UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>?) throws -> Bool
     ) rethrows {
-        for chunk in chunks {
+        let lower = after ?? .min
+        for chunk in chunks[firstChunk(after: lower)...] {
             let go = try chunk.entries.withUnsafeBufferPointer { entries in
                 try chunk.text.withUnsafeBufferPointer { text in
                     for e in entries {
+                        if e.dueEnd <= lower { continue }
                         if e.dueEnd > until { return false }
                         let start = Int(e.instanceStart)
                         let end = start + Int(e.instanceCount)
@@ -223,31 +232,46 @@ public struct DueIndex: Sendable {
         }
     }
 
+    /// The first chunk whose last item is due after `after`: every chunk before it holds only earlier items.
+    func firstChunk(after: Int64) -> Int {
+        var lo = 0
+        var hi = chunks.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if chunks[mid].entries[chunks[mid].entries.count - 1].dueEnd <= after { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
     /// Every item as a `DueRow`, in order (tests and checks).
     public func rows() -> [DueRow] {
         var out: [DueRow] = []
         out.reserveCapacity(count)
         forEach(until: .max) { e, id, group in
-            out.append(
-                DueRow(
-                    instance: String(decoding: id, as: UTF8.self), deadline: atoms.text(e.deadline) ?? "",
-                    workflow: atoms.text(e.workflow) ?? "",
-                    group: group.map { String(decoding: $0, as: UTF8.self) }, state: atoms.text(e.state),
-                    milestone: atoms.text(e.milestone),
-                    occurrence: atoms.text(e.occurrence), title: atoms.text(e.title) ?? "", due: atoms.text(e.due) ?? "",
-                    dueEnd: Instant(seconds: e.dueEnd), provisional: e.provisional))
+            out.append(row(e, instance: id, group: group))
             return true
         }
         return out
     }
 
-    /// Whether the chunks are in order, none empty or over-full, and `count` adds up (tests).
+    /// The item `e` (with its instance id and group bytes, as `forEach` gives them) as a `DueRow`.
+    func row(_ e: Entry, instance id: UnsafeBufferPointer<UInt8>, group: UnsafeBufferPointer<UInt8>?) -> DueRow {
+        DueRow(
+            instance: String(decoding: id, as: UTF8.self), deadline: atoms.text(e.deadline) ?? "", workflow: atoms.text(e.workflow) ?? "",
+            group: group.map { String(decoding: $0, as: UTF8.self) }, state: atoms.text(e.state), milestone: atoms.text(e.milestone),
+            occurrence: atoms.text(e.occurrence), title: atoms.text(e.title) ?? "", due: atoms.text(e.due) ?? "",
+            dueEnd: Instant(seconds: e.dueEnd), provisional: e.provisional)
+    }
+
+    /// Whether the chunks are in order, none empty or over-full, each knowing its items' workflows, and `count` adds
+    /// up (tests).
     func isWellFormed() -> Bool {
         var total = 0
         var previous: (Chunk, Entry)?
         for chunk in chunks {
             guard !chunk.entries.isEmpty, chunk.entries.count <= Self.maxChunk else { return false }
             for e in chunk.entries {
+                if !chunk.workflows.contains(e.workflow) { return false }
                 if let (pc, pe) = previous {
                     let key = Key(
                         dueEnd: e.dueEnd, instance: String(decoding: chunk.instance(e), as: UTF8.self),

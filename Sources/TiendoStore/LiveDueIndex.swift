@@ -58,6 +58,11 @@ public final class LiveDueIndex: Sendable {
         }
     }
 
+    /// The index as it is now, or nil while it is not built.
+    func current() -> DueIndex? {
+        state.withLock { s in s.built ? s.index : nil }
+    }
+
     /// Applies a committed transaction's deltas (kept for replay while the build runs; dropped before it starts).
     func apply(_ deltas: [DueDelta]) {
         guard !deltas.isEmpty else { return }

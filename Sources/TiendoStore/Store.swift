@@ -275,11 +275,13 @@ public final class Store: Sendable {
     /// `ReaderConnections.read`).
     public struct Snapshot {
         let db: Database
+        /// The daemon's due items in memory, for the reads that take one workflow at a time (`DueIndexReads`).
+        let dueIndex: LiveDueIndex?
     }
 
     /// Runs `body` in one read transaction on a reader connection (any thread), outside every write transaction.
     public func snapshot<T>(_ body: (Snapshot) throws -> T) throws -> T {
-        try readers.read { db in try body(Snapshot(db: db)) }
+        try readers.read { db in try body(Snapshot(db: db, dueIndex: dueIndex)) }
     }
 
     /// A write of its own (its own transaction), for what never runs inside another one.

@@ -149,6 +149,14 @@ extension Store {
                         AND NOT EXISTS (SELECT 1 FROM instances WHERE id = deliveries.instance);
                     """)
         }
+        m.registerMigration("v10-no-workflow-due-index") { db in
+            // Every event, fire and import rewrote an entry of `due_items_workflow_end` for each due item it replaced,
+            // a B-tree page of a dozen per write (SendEvent at 10^6 instances: 1.10x without it, docs/performance.md).
+            // What read it (each workflow's next item, the status files' lists per workflow) reads the daemon's due
+            // index in memory (`DueIndexReads`); the web pages' lists of one workflow walk `due_items_by_end`, as
+            // those of every workflow do.
+            try db.execute(sql: "DROP INDEX IF EXISTS due_items_workflow_end")
+        }
         return m
     }
 

@@ -153,8 +153,8 @@ extension Store.Snapshot {
     }
 
     /// Per workflow: instances with an overdue item (and, with `groups`, per group in byte order), with an item due
-    /// within (now, soon], and the next item not overdue.
-    public func dueSummary(now: Instant, soon: Instant, groups: Bool = true) throws -> [String: (
+    /// within (now, soon], and (with `next`) the next item not overdue.
+    public func dueSummary(now: Instant, soon: Instant, groups: Bool = true, next: Bool = true) throws -> [String: (
         overdue: Int, dueSoon: Int, next: DueRow?, overdueGroups: [(String, Int)]
     )] {
         var out: [String: (overdue: Int, dueSoon: Int, next: DueRow?, overdueGroups: [(String, Int)])] = [:]
@@ -185,16 +185,8 @@ extension Store.Snapshot {
         {
             out[row[0] as String, default: empty].dueSoon = row[1]
         }
-        // The next item of each workflow: one probe of (workflow, due_end) per workflow that has items.
-        let next = try db.cachedStatement(
-            sql: """
-                SELECT \(Store.dueColumns) FROM due_items WHERE workflow = ? AND due_end = (
-                    SELECT MIN(due_end) FROM due_items WHERE workflow = ? AND due_end > ?) ORDER BY instance, deadline LIMIT 1
-                """)
-        for wf in try String.fetchAll(db, sql: "SELECT DISTINCT workflow FROM workflow_counts WHERE n > 0") {
-            if let row = try Row.fetchOne(next, arguments: [wf, wf, now.seconds]) {
-                out[wf, default: empty].next = Store.dueRow(row)
-            }
+        if next {
+            for (wf, row) in try nextItems(now: now) { out[wf, default: empty].next = row }
         }
         return out
     }

@@ -119,7 +119,7 @@ import class GRDB.Row
         let rebuilt = Set(b.indexRowids.keys.filter { b.indexRowids[$0] != before.indexRowids[$0] })
         #expect(
             rebuilt == [
-                "instances_wakeup", "instances_workflow_state", "instances_grp", "due_items_workflow_end", "due_items_by_end",
+                "instances_wakeup", "instances_workflow_state", "instances_grp", "due_items_by_end",
                 "history_instance",
             ])
         #expect(p.indexRowids == before.indexRowids)

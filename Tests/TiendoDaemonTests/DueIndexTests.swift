@@ -252,4 +252,54 @@ struct DueIndexTests {
         #expect(try instances("khac", nil) == [])
         #expect(try instances(nil, "Chi bộ 9") == [])
     }
+
+    @Test("each workflow's next item and the status files' lists read from memory are SQLite's, through commits")
+    func perWorkflowReads() throws {
+        let dir = try makeTemporaryDirectory("due-index-workflows")
+        defer { removeTemporaryDirectory(dir) }
+        let path = dir + "/tiendo.sqlite"
+        let store = try Store(path: path, dueIndex: true)
+        let t = Instant(seconds: 1_804_438_800)
+        let now = t.adding(seconds: 40 * 3600)
+        let soon = now.adding(seconds: 20 * 3600)
+        var r = Random(state: 21)
+        // Workflow "qua-han" has only items due before `now`, "trong" instances without items: walks for their next
+        // item find none. Enough items for several chunks, so that chunks without a wanted workflow are skipped.
+        func change(_ i: Int) -> InstanceChange {
+            let workflow = ["a", "b", "qua-han", "trong", "a"][i % 5]
+            var c = Self.change(
+                "\(workflow)/\(i)", workflow == "trong" ? [] : ["", "x", "y@1"].map { ($0, r.next(workflow == "qua-han" ? 40 : 90)) })
+            c.instance.workflow = workflow
+            for k in c.dueItems.indices { c.dueItems[k].workflow = workflow }
+            c.dueSig = InstanceChange.signature(c.dueItems)
+            return c
+        }
+        try store.write { tx in try tx.commit(changes: (0..<1500).map(change), records: []) }
+        let plain = try Store(path: path)
+        func reads(_ s: Store) throws -> ([String: DueRow], [String: (overdue: [DueRow], upcoming: [DueRow])]) {
+            try s.snapshot { snapshot in
+                let next = try snapshot.dueSummary(now: now, soon: soon).compactMapValues(\.next)
+                return (next, try snapshot.dueLists(workflows: ["a", "b", "qua-han", "trong", "khac"], now: now, soon: soon, limit: 40))
+            }
+        }
+        func same(
+            _ x: ([String: DueRow], [String: (overdue: [DueRow], upcoming: [DueRow])]),
+            _ y: ([String: DueRow], [String: (overdue: [DueRow], upcoming: [DueRow])])
+        ) -> Bool {
+            x.0 == y.0 && x.1.keys.sorted() == y.1.keys.sorted()
+                && x.1.allSatisfy { k, v in y.1[k].map { $0.overdue == v.overdue && $0.upcoming == v.upcoming } ?? false }
+        }
+        let before = try reads(store)
+        #expect(Set(before.0.keys) == ["a", "b"])
+        #expect(before.1["a"]?.overdue.count == 40 && before.1["a"]?.upcoming.count == 40 && before.1["qua-han"]?.upcoming == [])
+        #expect(before.1["khac"].map { $0.overdue.isEmpty && $0.upcoming.isEmpty } == true)
+        try store.buildDueIndex()
+        let (index, _) = try #require(store.dueIndex?.snapshot(workflow: nil, group: nil))
+        #expect(index.chunks.count > 2 && index.isWellFormed())
+        #expect(same(try reads(store), before))
+        for round in 0..<5 {
+            try store.write { tx in try tx.commit(changes: (0..<200).map { _ in change(r.next(1500)) }, records: []) }
+            #expect(same(try reads(store), try reads(plain)), "round \(round)")
+        }
+    }
 }

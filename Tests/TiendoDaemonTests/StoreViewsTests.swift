@@ -172,9 +172,9 @@ struct StoreViewsTests {
                 d.store.path,
                 """
                 DROP TRIGGER counts_delete; DROP TABLE counts;
-                DROP TABLE workflow_counts; DROP INDEX due_items_workflow_end; DROP INDEX due_items_by_end;
+                DROP TABLE workflow_counts; DROP INDEX due_items_by_end;
                 CREATE INDEX due_items_end ON due_items(due_end);
-                DELETE FROM grdb_migrations WHERE identifier IN ('v2', 'v7-counts-in-commit');
+                DELETE FROM grdb_migrations WHERE identifier IN ('v2', 'v7-counts-in-commit', 'v10-no-workflow-due-index');
                 """) == 0)
         let reopened = try Store(path: d.store.path)
         let after = try reopened.snapshot { try $0.counts(groups: true) }

@@ -373,6 +373,7 @@ final class DaemonScenarios {
             let seconds = c.sendEventSeconds
             let timeout = max(5, budget.remaining)
             let cpu0 = ProcStatus.cpuSeconds(pid: d.pid)
+            let written0 = ProcStatus.writtenBytes(pid: d.pid)
             var threads: [Thread] = []
             for t in 0..<clients {
                 let mine = stride(from: t, to: slice.count, by: clients).map { slice[$0] }
@@ -415,6 +416,7 @@ final class DaemonScenarios {
             finished.wait()
             let elapsed = Clock.now() - t0
             let cpu = ProcStatus.cpuSeconds(pid: d.pid) - cpu0
+            let written = ProcStatus.writtenBytes(pid: d.pid) - written0
             if !collector.errors.isEmpty {
                 throw BenchError("SendEvent with \(clients) clients: \(collector.errors.count) errors, first: \(collector.errors[0])")
             }
@@ -425,7 +427,10 @@ final class DaemonScenarios {
                 "5 SendEvent", n: n, "\(clients) client\(clients > 1 ? "s" : "") events/s", rate, "/s",
                 target: clients == 16 ? .atLeast(5000) : nil,
                 note: "\(s.count) durable events in \(String(format: "%.1f", elapsed)) s",
-                extra: [("daemonCPUSeconds", .double(cpu))])
+                extra: [
+                    ("daemonCPUSeconds", .double(cpu)),
+                    ("daemonBytesWrittenPerEvent", .double(s.count > 0 ? Double(written) / Double(s.count) : 0)),
+                ])
             results.add("5 SendEvent", n: n, "\(clients) client\(clients > 1 ? "s" : "") p50", s.percentile(50), "s")
             results.add(
                 "5 SendEvent", n: n, "\(clients) client\(clients > 1 ? "s" : "") p99", s.percentile(99), "s",

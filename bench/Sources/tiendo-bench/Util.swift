@@ -161,6 +161,16 @@ enum ProcStatus {
     }
 
     static func rss(pid: Int32) -> Int { fields(pid: pid)["VmRSS"] ?? 0 }
+
+    /// Bytes the process has passed to `write`-family system calls (`/proc/PID/io` `wchar`): the log frames SQLite
+    /// writes and the replies sent on sockets. Unlike CPU time it does not depend on the host's speed or load.
+    static func writtenBytes(pid: Int32) -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/io", encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix("wchar:") {
+            return Int(line.dropFirst(6).trimmingCharacters(in: .whitespaces)) ?? 0
+        }
+        return 0
+    }
     static func hwm(pid: Int32) -> Int { fields(pid: pid)["VmHWM"] ?? 0 }
 
     /// Voluntary context switches per thread, keyed by thread id, with the thread's name.

@@ -1,0 +1,116 @@
+import GRDB
+public import TiendoCore
+
+/// The reads of open items that go one workflow at a time: each workflow's next item (the summaries' `nextDue`) and
+/// the status files' lists per workflow. `due_items` has no index by workflow since migration
+/// `v10-no-workflow-due-index` (one B-tree fewer for every event, fire and import to write), so both are one walk of
+/// the items in time order: through the daemon's index in memory once it is built; before that (the first seconds
+/// after a start) and in a store without one (tools, tests), through `due_items_by_end`.
+///
+/// The index is applied just after each commit, so these can be one commit ahead of or behind the snapshot's SQL
+/// reads (the counts beside them): never by more.
+extension Store.Snapshot {
+    /// The first open item (earliest due end, then instance and deadline) due after `now` of each workflow with
+    /// instances.
+    func nextItems(now: Instant) throws -> [String: DueRow] {
+        let workflows = Set(try String.fetchAll(db, sql: "SELECT DISTINCT workflow FROM workflow_counts WHERE n > 0"))
+        if let index = dueIndex?.current() { return index.firstItems(after: now.seconds, workflows: workflows) }
+        var out: [String: DueRow] = [:]
+        guard !workflows.isEmpty else { return out }
+        let rows = try Row.fetchCursor(
+            db,
+            sql:
+                "SELECT \(Store.dueColumns) FROM due_items INDEXED BY due_items_by_end WHERE due_end > ? ORDER BY due_end, instance, deadline",
+            arguments: [now.seconds])
+        while let row = try rows.next() {
+            let workflow: String = row[2]
+            guard out[workflow] == nil, workflows.contains(workflow) else { continue }
+            out[workflow] = Store.dueRow(row)
+            if out.count == workflows.count { break }
+        }
+        return out
+    }
+
+    /// Per workflow of `workflows`: its first `limit` open items due at or before `now` (overdue) and its first
+    /// `limit` due in (now, soon], earliest first (the status files' lists).
+    public func dueLists(
+        workflows: [String], now: Instant, soon: Instant, limit: Int
+    ) throws -> [String: (overdue: [DueRow], upcoming: [DueRow])] {
+        var lists: [String: (overdue: [DueRow], upcoming: [DueRow])]
+        if let index = dueIndex?.current() {
+            lists = index.lists(now: now.seconds, soon: soon.seconds, limit: limit)
+        } else {
+            lists = [:]
+            let rows = try Row.fetchCursor(
+                db,
+                sql:
+                    "SELECT \(Store.dueColumns) FROM due_items INDEXED BY due_items_by_end WHERE due_end <= ? ORDER BY due_end, instance, deadline",
+                arguments: [soon.seconds])
+            while let row = try rows.next() {
+                let workflow: String = row[2]
+                let overdue = (row[8] as Int64) <= now.seconds
+                let have = overdue ? lists[workflow]?.overdue.count ?? 0 : lists[workflow]?.upcoming.count ?? 0
+                guard have < limit else { continue }
+                if overdue {
+                    lists[workflow, default: ([], [])].overdue.append(Store.dueRow(row))
+                } else {
+                    lists[workflow, default: ([], [])].upcoming.append(Store.dueRow(row))
+                }
+            }
+        }
+        return Dictionary(uniqueKeysWithValues: workflows.map { ($0, lists[$0] ?? ([], [])) })
+    }
+}
+
+extension DueIndex {
+    /// The first item due after `after` of each workflow in `workflows` that has one, by workflow. Chunks holding
+    /// no item of a workflow still looked for are skipped, so a workflow whose items are all overdue costs a look at
+    /// each later chunk's few workflows, not at its items.
+    func firstItems(after: Int64, workflows: Set<String>) -> [String: DueRow] {
+        var out: [String: DueRow] = [:]
+        // Workflow atoms met so far: the name of one still looked for, nil for one found or not asked for.
+        var looking: [UInt32: String?] = [:]
+        func wanted(_ atom: UInt32) -> String? {
+            if let known = looking[atom] { return known }
+            let name = atoms.text(atom).flatMap { workflows.contains($0) && out[$0] == nil ? $0 : nil }
+            looking[atom] = .some(name)
+            return name
+        }
+        for chunk in chunks[firstChunk(after: after)...] {
+            guard out.count < workflows.count else { break }
+            guard chunk.workflows.contains(where: { wanted($0) != nil }) else { continue }
+            chunk.text.withUnsafeBufferPointer { text in
+                for e in chunk.entries where e.dueEnd > after {
+                    guard let name = wanted(e.workflow) else { continue }
+                    let start = Int(e.instanceStart)
+                    let end = start + Int(e.instanceCount)
+                    let group = e.groupCount == DueIndex.noGroup ? nil : UnsafeBufferPointer(rebasing: text[end..<end + Int(e.groupCount)])
+                    out[name] = row(e, instance: UnsafeBufferPointer(rebasing: text[start..<end]), group: group)
+                    looking[e.workflow] = .some(nil)
+                }
+            }
+        }
+        return out
+    }
+
+    /// Per workflow with items: its first `limit` items due at or before `now` and its first `limit` due in
+    /// (now, soon], earliest first.
+    func lists(now: Int64, soon: Int64, limit: Int) -> [String: (overdue: [DueRow], upcoming: [DueRow])] {
+        var byAtom: [UInt32: (overdue: [DueRow], upcoming: [DueRow])] = [:]
+        forEach(until: soon) { e, id, group in
+            let overdue = e.dueEnd <= now
+            let have = overdue ? byAtom[e.workflow]?.overdue.count ?? 0 : byAtom[e.workflow]?.upcoming.count ?? 0
+            guard have < limit else { return true }
+            let r = row(e, instance: id, group: group)
+            if overdue {
+                byAtom[e.workflow, default: ([], [])].overdue.append(r)
+            } else {
+                byAtom[e.workflow, default: ([], [])].upcoming.append(r)
+            }
+            return true
+        }
+        var out: [String: (overdue: [DueRow], upcoming: [DueRow])] = [:]
+        for (atom, lists) in byAtom { out[atoms.text(atom) ?? ""] = lists }
+        return out
+    }
+}
