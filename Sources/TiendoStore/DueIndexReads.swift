@@ -17,11 +17,7 @@ extension Store.Snapshot {
         if let index = dueIndex?.current() { return index.firstItems(after: now.seconds, workflows: workflows) }
         var out: [String: DueRow] = [:]
         guard !workflows.isEmpty else { return out }
-        let rows = try Row.fetchCursor(
-            db,
-            sql:
-                "SELECT \(Store.dueColumns) FROM due_items INDEXED BY due_items_by_end WHERE due_end > ? ORDER BY due_end, instance, deadline",
-            arguments: [now.seconds])
+        let rows = try itemsInTimeOrder(where: "due_end > ?", now)
         while let row = try rows.next() {
             let workflow: String = row[2]
             guard out[workflow] == nil, workflows.contains(workflow) else { continue }
@@ -29,6 +25,12 @@ extension Store.Snapshot {
             if out.count == workflows.count { break }
         }
         return out
+    }
+
+    /// The open items with `condition` on their due end (one `?`, `bound`), in the order of `due_items_by_end`.
+    private func itemsInTimeOrder(where condition: String, _ bound: Instant) throws -> RowCursor {
+        let sql = "SELECT \(Store.dueColumns) FROM due_items INDEXED BY due_items_by_end WHERE \(condition)"
+        return try Row.fetchCursor(db, sql: sql + " ORDER BY due_end, instance, deadline", arguments: [bound.seconds])
     }
 
     /// Per workflow of `workflows`: its first `limit` open items due at or before `now` (overdue) and its first
@@ -41,11 +43,7 @@ extension Store.Snapshot {
             lists = index.lists(now: now.seconds, soon: soon.seconds, limit: limit)
         } else {
             lists = [:]
-            let rows = try Row.fetchCursor(
-                db,
-                sql:
-                    "SELECT \(Store.dueColumns) FROM due_items INDEXED BY due_items_by_end WHERE due_end <= ? ORDER BY due_end, instance, deadline",
-                arguments: [soon.seconds])
+            let rows = try itemsInTimeOrder(where: "due_end <= ?", soon)
             while let row = try rows.next() {
                 let workflow: String = row[2]
                 let overdue = (row[8] as Int64) <= now.seconds
