@@ -167,6 +167,11 @@ extension Store {
         scope: Scope, overdueAt: Instant?, after: String?, limit: Int, matching: ((String, String) -> Bool)? = nil,
         definition: (String) -> WorkflowDefinition?
     ) throws -> [StoredInstance] {
+        if let overdueAt, let workflow = scope.workflow, scope.groups == nil {
+            return try overdueInstancePage(
+                scope: scope, workflow: workflow, overdueAt: overdueAt, after: after, limit: limit, matching: matching,
+                definition: definition)
+        }
         var (conditions, arguments) = scope.conditions("instances")
         if let after {
             conditions.append("instances.id > ?")
@@ -189,6 +194,37 @@ extension Store {
             let cursor = try Row.fetchCursor(db, sql: sql, arguments: Store.arguments(arguments))
             while out.count < limit, let row = try cursor.next() {
                 if matching(row[0], row[3]) { out.append(try Store.decode(row, definition: definition)) }
+            }
+            return out
+        }
+    }
+
+    /// `instancePage` of one workflow's overdue instances, driven from its overdue items instead of its instances:
+    /// the instances with an item due at or before `overdueAt`, in id order, each then read and checked against
+    /// `scope` and `matching`. A workflow's instances are most of the store at the nation's size (916,679 of 10^6
+    /// in the benchmark's data), and walking them by the workflow index then sorting them by id took 0.7 s for a
+    /// page; its overdue items are a few per cent of them (about 16,000 at 10^6). Limited to groups, the instances'
+    /// index by group and id serves better, and `instancePage` keeps its query.
+    func overdueInstancePage(
+        scope: Scope, workflow: String, overdueAt: Instant, after: String?, limit: Int, matching: ((String, String) -> Bool)?,
+        definition: (String) -> WorkflowDefinition?
+    ) throws -> [StoredInstance] {
+        var (conditions, arguments) = scope.conditions("instances")
+        conditions.append("instances.id = ?")
+        var candidates = "SELECT DISTINCT instance FROM due_items INDEXED BY due_items_by_end WHERE due_end <= ? AND workflow = ?"
+        var candidateArguments: [any DatabaseValueConvertible] = [overdueAt.seconds, workflow]
+        if let after {
+            candidates += " AND instance > ?"
+            candidateArguments.append(after)
+        }
+        return try read { db in
+            let one = try db.cachedStatement(sql: "SELECT \(Store.columns) FROM instances WHERE " + conditions.joined(separator: " AND "))
+            let ids = try String.fetchCursor(db, sql: candidates + " ORDER BY instance", arguments: Store.arguments(candidateArguments))
+            var out: [StoredInstance] = []
+            while out.count < limit, let id = try ids.next() {
+                guard let row = try Row.fetchOne(one, arguments: Store.arguments(arguments + [id])) else { continue }
+                if let matching, !matching(row[0], row[3]) { continue }
+                out.append(try Store.decode(row, definition: definition))
             }
             return out
         }

@@ -1,16 +1,17 @@
 import Foundation
+import GRDB
 import Testing
 import TiendoCore
-import TiendoStore
 
 @testable import TiendoDaemon
+@testable import TiendoStore
 
 /// The store's counts (kept by every commit) and the Agenda writer, on a real SQLite file driven through the daemon's
 /// own operations (import, tick, events) with the shipped workflows.
 @Suite("store aggregates and the Agenda writer", .serialized)
 struct StoreViewsTests {
     final class QuietSink: RecordSink, LogWriter {
-        func emit(_ records: [Record]) -> Bool { true }
+        func emit(_ records: [TiendoCore.Record]) -> Bool { true }
         func log(_ priority: Int, _ message: String, event: DaemonEvent?, fields: [(String, String)], code: CodeLocation?) {}
     }
 
@@ -361,5 +362,54 @@ struct StoreViewsTests {
             #expect(remembered == fresh, "\(text)")
         }
         #expect(Array("2025-11-10".utf8).withUnsafeBufferPointer { Views.dayNumber(isoDate: $0) } == CivilDate(2025, 11, 10).dayNumber)
+    }
+
+    @Test("one workflow's overdue instances, read from its overdue items, are the instances with an overdue item, page by page")
+    func overdueInstancesOfOneWorkflow() throws {
+        let (d, dir) = try Self.populated()
+        defer { removeTemporaryDirectory(dir) }
+        // Half a year on, so that more members are overdue.
+        let now = d.clock.now().adding(seconds: 180 * 86_400)
+        let expected = try d.store.snapshot { s in
+            try String.fetchAll(
+                s.db,
+                sql: """
+                    SELECT id FROM instances WHERE workflow = 'dang-vien-du-bi'
+                    AND EXISTS (SELECT 1 FROM due_items d WHERE d.instance = instances.id AND d.due_end <= ?) ORDER BY id
+                    """, arguments: [now.seconds])
+        }
+        #expect(expected.count > 9 && expected.count < 90, "some overdue, not all: \(expected.count)")
+        func pages(_ scope: Store.Scope, matching: ((String, String) -> Bool)? = nil) throws -> [String] {
+            var all: [String] = []
+            var after: String?
+            while true {
+                let page = try d.store.instancePage(
+                    scope: scope, overdueAt: now, after: after, limit: 7, matching: matching, definition: { _ in nil })
+                all += page.map(\.instance.id)
+                guard page.count == 7 else { return all }
+                after = page.last!.instance.id
+            }
+        }
+        #expect(try pages(Store.Scope(workflow: "dang-vien-du-bi")) == expected)
+        // The scope's other conditions and a search apply to each instance read.
+        let state = try #require(
+            try d.store.snapshot { s in
+                try String.fetchOne(s.db, sql: "SELECT state FROM instances WHERE id = ?", arguments: [expected[0]])
+            })
+        let inState = try d.store.snapshot { s in
+            try String.fetchAll(
+                s.db,
+                sql:
+                    "SELECT id FROM instances WHERE id IN (\(expected.map { "'\($0)'" }.joined(separator: ","))) AND state = ? ORDER BY id",
+                arguments: [state])
+        }
+        #expect(try pages(Store.Scope(workflow: "dang-vien-du-bi", state: state)) == inState)
+        #expect(
+            try pages(Store.Scope(workflow: "dang-vien-du-bi"), matching: { id, _ in id.hasSuffix("1") })
+                == expected.filter { $0.hasSuffix("1") })
+        #expect(try pages(Store.Scope(workflow: "khac")) == [])
+        // Limited to groups, the query by group answers, with the same instances.
+        let groups = (1...6).map { "Chi bộ Khu dân cư số \($0)" }
+        #expect(try pages(Store.Scope(workflow: "dang-vien-du-bi", groups: groups)) == expected)
     }
 }
