@@ -41,7 +41,7 @@ public struct DueIndex: Sendable {
         var text: [UInt8] = []
         var garbage = 0
         /// The workflows (atoms) of its items, perhaps with some whose items have gone since (until `compact`): a
-        /// walk for a few workflows skips a chunk holding none of them (`firstItems`).
+        /// walk for a few workflows skips a chunk holding none of them (`forEach`'s `skippingChunk`).
         var workflows: [UInt32] = []
 
         func instance(_ e: Entry) -> ArraySlice<UInt8> {
@@ -207,12 +207,15 @@ public struct DueIndex: Sendable {
 
     /// Calls `body` with each item due at or before `until` (and after `after`, when given), in order, and the bytes
     /// of its instance id and group (nil for NULL); stops early when `body` returns false. The bytes are valid only
-    /// during the call.
+    /// during the call. A chunk for whose workflows (atoms, perhaps some whose items have gone) `skippingChunk`
+    /// returns true is passed over unread.
     public func forEach(
-        after: Int64? = nil, until: Int64, _ body: (Entry, UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>?) throws -> Bool
+        after: Int64? = nil, until: Int64, skippingChunk: ([UInt32]) -> Bool = { _ in false },
+        _ body: (Entry, UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>?) throws -> Bool
     ) rethrows {
         let lower = after ?? .min
         for chunk in chunks[firstChunk(after: lower)...] {
+            if skippingChunk(chunk.workflows) { continue }
             let go = try chunk.entries.withUnsafeBufferPointer { entries in
                 try chunk.text.withUnsafeBufferPointer { text in
                     for e in entries {

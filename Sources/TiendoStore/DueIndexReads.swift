@@ -42,21 +42,31 @@ extension Store.Snapshot {
         if let index = dueIndex?.current() {
             lists = index.lists(now: now.seconds, soon: soon.seconds, limit: limit)
         } else {
-            lists = [:]
+            var fill = DueLists<String>(now: now.seconds, limit: limit)
             let rows = try itemsInTimeOrder(where: "due_end <= ?", soon)
-            while let row = try rows.next() {
-                let workflow: String = row[2]
-                let overdue = (row[8] as Int64) <= now.seconds
-                let have = overdue ? lists[workflow]?.overdue.count ?? 0 : lists[workflow]?.upcoming.count ?? 0
-                guard have < limit else { continue }
-                if overdue {
-                    lists[workflow, default: ([], [])].overdue.append(Store.dueRow(row))
-                } else {
-                    lists[workflow, default: ([], [])].upcoming.append(Store.dueRow(row))
-                }
-            }
+            while let row = try rows.next() { fill.add(row[2], dueEnd: row[8]) { Store.dueRow(row) } }
+            lists = fill.byWorkflow
         }
         return Dictionary(uniqueKeysWithValues: workflows.map { ($0, lists[$0] ?? ([], [])) })
+    }
+}
+
+/// Each workflow's first `limit` items due at or before `now` and first `limit` due after it, filled from items
+/// given in time order (by name from SQLite, by atom from the index in memory).
+struct DueLists<Workflow: Hashable> {
+    let now: Int64
+    let limit: Int
+    var byWorkflow: [Workflow: (overdue: [DueRow], upcoming: [DueRow])] = [:]
+
+    /// Keeps the item of `workflow` due at `dueEnd`, made by `row` only when its list has room.
+    mutating func add(_ workflow: Workflow, dueEnd: Int64, _ row: () -> DueRow) {
+        if dueEnd <= now {
+            guard byWorkflow[workflow]?.overdue.count ?? 0 < limit else { return }
+            byWorkflow[workflow, default: ([], [])].overdue.append(row())
+        } else {
+            guard byWorkflow[workflow]?.upcoming.count ?? 0 < limit else { return }
+            byWorkflow[workflow, default: ([], [])].upcoming.append(row())
+        }
     }
 }
 
@@ -66,6 +76,7 @@ extension DueIndex {
     /// each later chunk's few workflows, not at its items.
     func firstItems(after: Int64, workflows: Set<String>) -> [String: DueRow] {
         var out: [String: DueRow] = [:]
+        guard !workflows.isEmpty else { return out }
         // Workflow atoms met so far: the name of one still looked for, nil for one found or not asked for.
         var looking: [UInt32: String?] = [:]
         func wanted(_ atom: UInt32) -> String? {
@@ -74,19 +85,12 @@ extension DueIndex {
             looking[atom] = .some(name)
             return name
         }
-        for chunk in chunks[firstChunk(after: after)...] {
-            guard out.count < workflows.count else { break }
-            guard chunk.workflows.contains(where: { wanted($0) != nil }) else { continue }
-            chunk.text.withUnsafeBufferPointer { text in
-                for e in chunk.entries where e.dueEnd > after {
-                    guard let name = wanted(e.workflow) else { continue }
-                    let start = Int(e.instanceStart)
-                    let end = start + Int(e.instanceCount)
-                    let group = e.groupCount == DueIndex.noGroup ? nil : UnsafeBufferPointer(rebasing: text[end..<end + Int(e.groupCount)])
-                    out[name] = row(e, instance: UnsafeBufferPointer(rebasing: text[start..<end]), group: group)
-                    looking[e.workflow] = .some(nil)
-                }
+        forEach(after: after, until: .max, skippingChunk: { !$0.contains { wanted($0) != nil } }) { e, id, group in
+            if let name = wanted(e.workflow) {
+                out[name] = row(e, instance: id, group: group)
+                looking[e.workflow] = .some(nil)
             }
+            return out.count < workflows.count
         }
         return out
     }
@@ -94,21 +98,13 @@ extension DueIndex {
     /// Per workflow with items: its first `limit` items due at or before `now` and its first `limit` due in
     /// (now, soon], earliest first.
     func lists(now: Int64, soon: Int64, limit: Int) -> [String: (overdue: [DueRow], upcoming: [DueRow])] {
-        var byAtom: [UInt32: (overdue: [DueRow], upcoming: [DueRow])] = [:]
+        var fill = DueLists<UInt32>(now: now, limit: limit)
         forEach(until: soon) { e, id, group in
-            let overdue = e.dueEnd <= now
-            let have = overdue ? byAtom[e.workflow]?.overdue.count ?? 0 : byAtom[e.workflow]?.upcoming.count ?? 0
-            guard have < limit else { return true }
-            let r = row(e, instance: id, group: group)
-            if overdue {
-                byAtom[e.workflow, default: ([], [])].overdue.append(r)
-            } else {
-                byAtom[e.workflow, default: ([], [])].upcoming.append(r)
-            }
+            fill.add(e.workflow, dueEnd: e.dueEnd) { row(e, instance: id, group: group) }
             return true
         }
         var out: [String: (overdue: [DueRow], upcoming: [DueRow])] = [:]
-        for (atom, lists) in byAtom { out[atoms.text(atom) ?? ""] = lists }
+        for (atom, lists) in fill.byWorkflow { out[atoms.text(atom) ?? ""] = lists }
         return out
     }
 }
