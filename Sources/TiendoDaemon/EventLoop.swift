@@ -333,6 +333,7 @@ public final class EventLoop: Sendable {
     public func run() -> Bool {
         watchdogFed.withLock { $0 = DaemonClock.monotonic() }
         withDaemon { $0.heartbeat = { [unowned self] in self.feedWatchdog(after: 0.5) } }
+        defer { withDaemon { $0.statusPublisher }.waitUntilIdle() }
         while isRunning {
             let timeout = withDaemon { turn($0) }
             if withDaemon({ $0.syncFailure != nil }) { return false }

@@ -48,6 +48,8 @@ final class StatusPublisher: Sendable {
     /// Held for a whole write: one at a time.
     private let files: Mutex<Files>
     private let work = DispatchSemaphore(value: 0)
+    /// Signalled after each `writeLater` write (`waitUntilIdle` rechecks `running` after each signal it takes).
+    private let ended = DispatchSemaphore(value: 0)
 
     init(directory: String) throws {
         let w = StatusWriter(directory: directory)
@@ -64,6 +66,10 @@ final class StatusPublisher: Sendable {
 
     /// Whether a `writeLater` write is asked for or running.
     var isRunning: Bool { state.withLock { $0.running } }
+
+    /// Returns once no `writeLater` write is asked for or running, so that a loop which has returned leaves no write
+    /// behind it (one landing later would make a runtime directory removed meanwhile again).
+    func waitUntilIdle() { while isRunning { ended.wait() } }
 
     /// Hands `snapshot` to the publisher's thread; false (nothing handed over) while a write runs.
     func writeLater(_ snapshot: StatusSnapshot) -> Bool {
@@ -109,6 +115,7 @@ final class StatusPublisher: Sendable {
                 s.finished = outcome
                 return s.onFinished
             }
+            ended.signal()
             notify?()
         }
     }

@@ -36,12 +36,13 @@ enum Fixtures {
 
         """
 
-    /// A workflows directory for this test process, with `calendars/vn.yaml` in it.
+    /// A workflows directory for this test process, with `calendars/vn.yaml` in it; removed when the process exits.
     static let workflowsDirectory: String = {
         let dir = (NSTemporaryDirectory() as NSString).appendingPathComponent("tiendo-tests-\(ProcessInfo.processInfo.processIdentifier)")
         let cal = (dir as NSString).appendingPathComponent("calendars")
         try! FileManager.default.createDirectory(atPath: cal, withIntermediateDirectories: true)
         try! vnCalendarYAML.write(toFile: (cal as NSString).appendingPathComponent("vn.yaml"), atomically: true, encoding: .utf8)
+        atexit { try? FileManager.default.removeItem(atPath: Fixtures.workflowsDirectory) }
         return dir
     }()
 

@@ -1,5 +1,6 @@
 """The real tiendoctl and tiendod against hostile files and hostile text, each run under a hang guard."""
 
+import atexit
 import os
 import shutil
 import signal
@@ -35,6 +36,7 @@ def ctl(*args, **kw):
 def workflows_dir(files):
     """A temporary workflows directory with calendars/vn.yaml and `files` ({relative path: text or bytes})."""
     d = tempfile.mkdtemp(prefix="tiendo-hostile-")
+    atexit.register(shutil.rmtree, d, True)
     os.makedirs(os.path.join(d, "calendars"))
     shutil.copy(VN, os.path.join(d, "calendars", "vn.yaml"))
     for name, content in files.items():
@@ -52,7 +54,10 @@ class Daemon:
 
     def __init__(self, wf, state=None):
         self.wf = wf
-        self.dir = state or tempfile.mkdtemp(prefix="tiendo-hostile-d-")
+        if state is None:
+            state = tempfile.mkdtemp(prefix="tiendo-hostile-d-")
+            atexit.register(shutil.rmtree, state, True)
+        self.dir = state
         self.socket = os.path.join(self.dir, "sock")
         self.log = os.path.join(self.dir, "daemon.log")
         self.start()
