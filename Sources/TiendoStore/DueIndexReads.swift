@@ -108,3 +108,41 @@ extension DueIndex {
         return out
     }
 }
+
+extension DueIndex {
+    /// Per workflow and group (`Store.groupKey`, `""` for none) of the items in `scope`: how many instances have an
+    /// item due at or before `now` and how many one due in (now, soon], each instance counted once in each (the
+    /// summaries per group, as `COUNT(DISTINCT instance)` over `due_items` gives them).
+    func groupDueCounts(now: Int64, soon: Int64, scope: Store.Scope) -> [ByteKey: (overdue: Int, dueSoon: Int)] {
+        // Per atom met so far: the workflow's name (bytes) when it is in scope, nil when not; whether a state is.
+        var workflows: [UInt32: [UInt8]?] = [:]
+        var states: [UInt32: Bool] = [:]
+        let groups = scope.groups.map { Set($0.map { ByteKey(Array($0.utf8)) }) }
+        var overdue = Set<ByteKey>()
+        var dueSoon = Set<ByteKey>()
+        var out: [ByteKey: (overdue: Int, dueSoon: Int)] = [:]
+        forEach(until: soon) { e, id, group in
+            let workflow: [UInt8]?
+            if let known = workflows[e.workflow] {
+                workflow = known
+            } else {
+                workflow = atoms.text(e.workflow).flatMap { scope.workflow == nil || scope.workflow == $0 ? Array($0.utf8) : nil }
+                workflows[e.workflow] = .some(workflow)
+            }
+            guard let workflow else { return true }
+            if let wanted = scope.state {
+                if states[e.state] == nil { states[e.state] = atoms.text(e.state) == wanted }
+                guard states[e.state] == true else { return true }
+            }
+            let g = group ?? UnsafeBufferPointer(start: nil, count: 0)
+            if let groups, !groups.contains(ByteKey(Array(g))) { return true }
+            if e.dueEnd <= now {
+                if overdue.insert(ByteKey(Array(id))).inserted { out[Store.groupKey(workflow, g), default: (0, 0)].overdue += 1 }
+            } else if dueSoon.insert(ByteKey(Array(id))).inserted {
+                out[Store.groupKey(workflow, g), default: (0, 0)].dueSoon += 1
+            }
+            return true
+        }
+        return out
+    }
+}

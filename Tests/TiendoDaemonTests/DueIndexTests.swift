@@ -253,7 +253,7 @@ struct DueIndexTests {
         #expect(try instances(nil, "Chi bộ 9") == [])
     }
 
-    @Test("each workflow's next item and the status files' lists read from memory are SQLite's, through commits")
+    @Test("each workflow's next item, the status files' lists and the counts per group read from memory are SQLite's, through commits")
     func perWorkflowReads() throws {
         let dir = try makeTemporaryDirectory("due-index-workflows")
         defer { removeTemporaryDirectory(dir) }
@@ -271,6 +271,10 @@ struct DueIndexTests {
                 "\(workflow)/\(i)", workflow == "trong" ? [] : ["", "x", "y@1"].map { ($0, r.next(workflow == "qua-han" ? 40 : 90)) })
             c.instance.workflow = workflow
             for k in c.dueItems.indices { c.dueItems[k].workflow = workflow }
+            if i % 7 == 0 {
+                c.group = nil
+                for k in c.dueItems.indices { c.dueItems[k].group = nil }
+            }
             c.dueSig = InstanceChange.signature(c.dueItems)
             return c
         }
@@ -281,6 +285,14 @@ struct DueIndexTests {
                 let next = try snapshot.dueSummary(now: now, soon: soon).compactMapValues(\.next)
                 return (next, try snapshot.dueLists(workflows: ["a", "b", "qua-han", "trong", "khac"], now: now, soon: soon, limit: 40))
             }
+        }
+        // The summaries per group (their due counts from memory once the index is built), in several scopes.
+        let scopes = [
+            Store.Scope(), Store.Scope(workflow: "a"), Store.Scope(groups: ["Chi bộ 1", ""]), Store.Scope(workflow: "b", groups: [""]),
+            Store.Scope(state: "mo"), Store.Scope(state: "khac"), Store.Scope(workflow: "khac"),
+        ]
+        func groups(_ s: Store) throws -> [[Store.GroupSummary]] {
+            try scopes.map { try s.groupSummaries(scope: $0, now: now, soon: soon) }
         }
         func same(
             _ x: ([String: DueRow], [String: (overdue: [DueRow], upcoming: [DueRow])]),
@@ -293,13 +305,20 @@ struct DueIndexTests {
         #expect(Set(before.0.keys) == ["a", "b"])
         #expect(before.1["a"]?.overdue.count == 40 && before.1["a"]?.upcoming.count == 40 && before.1["qua-han"]?.upcoming == [])
         #expect(before.1["khac"].map { $0.overdue.isEmpty && $0.upcoming.isEmpty } == true)
+        let groupsBefore = try groups(store)
+        let all = groupsBefore[0]
+        #expect(all.contains { $0.group == "" } && all.contains { $0.overdue > 0 } && all.contains { $0.dueSoon > 0 })
+        #expect(groupsBefore[2].map(\.group).allSatisfy { $0 == "Chi bộ 1" || $0 == "" } && groupsBefore[6].isEmpty)
+        #expect(groupsBefore[5].isEmpty && groupsBefore[4] == all)
         try store.buildDueIndex()
         let (index, _) = try #require(store.dueIndex?.snapshot(workflow: nil, group: nil))
         #expect(index.chunks.count > 2 && index.isWellFormed())
         #expect(same(try reads(store), before))
+        #expect(try groups(store) == groupsBefore)
         for round in 0..<5 {
             try store.write { tx in try tx.commit(changes: (0..<200).map { _ in change(r.next(1500)) }, records: []) }
             #expect(same(try reads(store), try reads(plain)), "round \(round)")
+            #expect(try groups(store) == (try groups(plain)), "round \(round)")
         }
     }
 }

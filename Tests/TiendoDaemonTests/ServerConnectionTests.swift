@@ -1,9 +1,9 @@
 import Foundation
 import Testing
-
 import TiendoCore
 
 @testable import TiendoDaemon
+@testable import TiendoStore
 
 #if canImport(Glibc)
     import Glibc
@@ -95,6 +95,35 @@ struct ServerConnectionTests {
             #expect(message.last == 0)
             let json = try JSON.parse(String(decoding: message.dropLast(), as: UTF8.self))
             #expect(json == JSON.object([("parameters", parameters)]), "hint \(hint)")
+        }
+    }
+
+    @Test("Extras.Groups' reply written as text is, byte for byte, the JSON tree's (escapes, diacritics, no groups)")
+    func groupsReplyAsText() throws {
+        func tree(_ groups: [Store.GroupSummary]) -> [UInt8] {
+            VarlinkReply.ok([
+                ("now", .string("2027-03-01T08:00:00+07:00")),
+                (
+                    "groups",
+                    .array(
+                        groups.map { g in
+                            JSON.object([
+                                ("workflow", .string(g.workflow)), ("group", .string(g.group)), ("instances", .int(g.instances)),
+                                ("active", .int(g.active)), ("overdue", .int(g.overdue)), ("dueSoon", .int(g.dueSoon)),
+                            ])
+                        })
+                ),
+            ]).bytes
+        }
+        var groups: [Store.GroupSummary] = []
+        for i in 0..<3_000 {
+            var g = Store.GroupSummary(workflow: "dang-vien-du-bi", group: i % 5 == 0 ? "" : "Chi bộ \"số \(i)\" – Phường\tĐông\\Tây")
+            (g.instances, g.active, g.overdue, g.dueSoon) = (i * 1_000_003, i, i % 7, Int.max - i)
+            groups.append(g)
+        }
+        for list in [[], Array(groups.prefix(1)), groups] {
+            let written = try #require(ControlService.groupsReply(now: "2027-03-01T08:00:00+07:00", list).message)
+            #expect(written == tree(list), "\(list.count) groups")
         }
     }
 }

@@ -114,6 +114,12 @@ public struct ByteWriter: ~Copyable {
         assert(written <= capacity, "ByteWriter: an integer past the reserved capacity")
     }
 
+    /// A JSON string, escaped exactly as `JSON.writeString` escapes it.
+    public mutating func appendJSONString(_ s: String) {
+        var s = s
+        s.withUTF8 { appendJSONString(utf8: $0) }
+    }
+
     /// A JSON string from UTF-8 bytes, escaped exactly as `JSON.writeString(utf8:to:)` escapes it. Scans and copies
     /// in one pass, eight bytes at a time while a word holds no byte that may need an escape (`JSON.mayEscape`), byte
     /// by byte through a word that may and through the last few bytes: at 10^6 instances the strings of one Agenda

@@ -77,13 +77,8 @@ extension ControlService {
                 }
                 return .ok([nowText, ("instance", entry(v, row, now: now))])
             case "Groups":
-                let groups = try v.store.groupSummaries(scope: scope, now: now, soon: now.adding(seconds: 7 * 86_400)).map { g in
-                    JSON.object([
-                        ("workflow", .string(g.workflow)), ("group", .string(g.group)), ("instances", .int(g.instances)),
-                        ("active", .int(g.active)), ("overdue", .int(g.overdue)), ("dueSoon", .int(g.dueSoon)),
-                    ])
-                }
-                return .ok([nowText, ("groups", .array(groups))])
+                let groups = try v.store.groupSummaries(scope: scope, now: now, soon: now.adding(seconds: 7 * 86_400))
+                return ControlService.groupsReply(now: zone.iso(now), groups)
             default:
                 return .error("org.varlink.service.MethodNotFound", [("method", .string(name))])
             }
@@ -251,5 +246,34 @@ extension ControlService {
         if let l = labelField(def) { o.append(("label", .string(l))) }
         o += [("fields", .array(fields)), ("states", .array(states)), ("milestones", .array(milestones))]
         return .object(o)
+    }
+}
+
+extension ControlService {
+    /// `Extras.Groups`'s reply, `{"now": …, "groups": [{workflow, group, instances, active, overdue, dueSoon}]}`,
+    /// written straight into JSON text: an administrator's overview of a province holds about 50,000 groups (6 MB),
+    /// which as a JSON tree took most of the answer's 0.4 s at 10^6 instances.
+    static func groupsReply(now: String, _ groups: [Store.GroupSummary]) -> VarlinkReply {
+        .ok(sizeHint: 64 + groups.count * 160) { w in
+            w.append(#"{"now":"#)
+            w.appendJSONString(now)
+            w.append(#","groups":["#)
+            for (i, g) in groups.enumerated() {
+                w.append(i == 0 ? #"{"workflow":"# : #",{"workflow":"#)
+                w.appendJSONString(g.workflow)
+                w.append(#","group":"#)
+                w.appendJSONString(g.group)
+                w.append(#","instances":"#)
+                w.appendInt(g.instances)
+                w.append(#","active":"#)
+                w.appendInt(g.active)
+                w.append(#","overdue":"#)
+                w.appendInt(g.overdue)
+                w.append(#","dueSoon":"#)
+                w.appendInt(g.dueSoon)
+                w.append("}")
+            }
+            w.append("]}")
+        }
     }
 }
