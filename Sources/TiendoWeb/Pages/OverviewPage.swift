@@ -1,6 +1,10 @@
 import Hummingbird
 import TiendoVarlink
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `/tong-quan` — the numbers a Party committee reports: per workflow and per chi bộ, records, open ones, overdue
 /// ones and those due within 7 days (instances, as tiendod counts them), limited to the account's groups.
 struct OverviewPage {
@@ -42,8 +46,8 @@ struct OverviewPage {
                 <td class="num">\(Format.count(t.dueSoon))</td>\(showProvisional ? "<td class=\"num\">\(Format.count(provisional[w.id] ?? 0))</td>" : HTML.empty)</tr>
                 """
         }
-        let sorted = groups.sorted { ($0.overdue, $0.dueSoon, $1.group) > ($1.overdue, $1.dueSoon, $0.group) }
-        let groupRows: [HTML] = sorted.prefix(OverviewPage.shownGroups).map { g in
+        let shown = OverviewPage.first(OverviewPage.shownGroups, of: groups)
+        let groupRows: [HTML] = shown.map { g in
             let name = g.group.isEmpty ? "(không thuộc chi bộ nào)" : g.group
             let link = filters.link("/ho-so", ["quy-trinh": g.workflow, "chi-bo": g.group.isEmpty ? nil : g.group])
             return """
@@ -69,5 +73,50 @@ struct OverviewPage {
             <p class="muted small">Quá hạn và sắp đến hạn đếm số hồ sơ có ít nhất một hạn như vậy. Số liệu tính đến \(Format.date(catalog.now)).</p>
             """
         return Layout.response(Layout.page(title: "Tổng quan", active: "/tong-quan", context: context, body: body))
+    }
+
+    /// The first `k` groups by most overdue, then most due soon, then name (UTF-8 bytes) and workflow, in that
+    /// order. One pass keeping the best `k` in order instead of sorting them all: a province has 49,188 groups for
+    /// 300 rows, and sorting moved every group (two strings) some sixteen times.
+    static func first(_ k: Int, of groups: [Extras.GroupSummary]) -> [Extras.GroupSummary] {
+        func before(_ a: Extras.GroupSummary, _ b: Extras.GroupSummary) -> Bool {
+            if a.overdue != b.overdue { return a.overdue > b.overdue }
+            if a.dueSoon != b.dueSoon { return a.dueSoon > b.dueSoon }
+            let byGroup = compare(a.group, b.group)
+            return byGroup != 0 ? byGroup < 0 : compare(a.workflow, b.workflow) < 0
+        }
+        var best: [Extras.GroupSummary] = []
+        best.reserveCapacity(k + 1)
+        for g in groups {
+            if best.count == k, let last = best.last, !before(g, last) { continue }
+            // Binary search for its place among the best so far.
+            var lo = 0
+            var hi = best.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if before(g, best[mid]) { hi = mid } else { lo = mid + 1 }
+            }
+            best.insert(g, at: lo)
+            if best.count > k { best.removeLast() }
+        }
+        return best
+    }
+
+    /// Whether `a` comes before `b` in the order of their UTF-8 bytes, the order tiendod lists groups in (SQLite's
+    /// `BINARY`; for names in NFC, the order of their code points). `String`'s own `<` and `==` go through Unicode
+    /// normalisation for every name with diacritics, at every comparison.
+    static func precedes(_ a: String, _ b: String) -> Bool { compare(a, b) < 0 }
+
+    /// Negative, zero or positive as `a`'s UTF-8 bytes come before, equal or after `b`'s.
+    static func compare(_ a: String, _ b: String) -> Int {
+        var a = a
+        var b = b
+        return a.withUTF8 { pa in
+            b.withUTF8 { pb in
+                let n = min(pa.count, pb.count)
+                let c = n == 0 ? 0 : Int(memcmp(pa.baseAddress!, pb.baseAddress!, n))
+                return c != 0 ? c : pa.count - pb.count
+            }
+        }
     }
 }

@@ -64,7 +64,7 @@ final class DaemonScenarios {
             if c.mode == "full" && n == c.sizes.max() { s += 20 }
         }
         if c.wants("latency") || c.wants("remind") { s += 2 * c.loopSeconds + 3 }
-        if c.wants("web") { s += 4 * c.loopSeconds + 5 }
+        if c.wants("web") { s += 6 * c.loopSeconds + 5 }
         if c.wants("sendevent") { s += 2 * c.sendEventSeconds }
         return s
     }
