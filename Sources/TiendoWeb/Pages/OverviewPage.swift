@@ -102,12 +102,9 @@ struct OverviewPage {
         return best
     }
 
-    /// Whether `a` comes before `b` in the order of their UTF-8 bytes, the order tiendod lists groups in (SQLite's
-    /// `BINARY`; for names in NFC, the order of their code points). `String`'s own `<` and `==` go through Unicode
-    /// normalisation for every name with diacritics, at every comparison.
-    static func precedes(_ a: String, _ b: String) -> Bool { compare(a, b) < 0 }
-
-    /// Negative, zero or positive as `a`'s UTF-8 bytes come before, equal or after `b`'s.
+    /// Negative, zero or positive as `a`'s UTF-8 bytes come before, equal or after `b`'s: the order tiendod lists
+    /// groups in (SQLite's `BINARY`; for names in NFC, the order of their code points). `String`'s own `<` and `==`
+    /// go through Unicode normalisation for every name with diacritics, at every comparison.
     static func compare(_ a: String, _ b: String) -> Int {
         var a = a
         var b = b
