@@ -31,7 +31,10 @@ struct WebPages {
         let web = Process()
         web.executableURL = URL(fileURLWithPath: c.tiendoWeb)
         web.arguments = ["serve", "--socket", socket, "--listen", "127.0.0.1:\(port)", "--state-dir", state]
-        let logHandle = FileHandle(forWritingAtPath: "/dev/null")
+        // Its log beside its state, so that a failed page can say what tiendo-web saw.
+        let logPath = "\(state)/tiendo-web.log"
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let logHandle = FileHandle(forWritingAtPath: logPath)
         web.standardOutput = logHandle
         web.standardError = logHandle
         try web.run()
@@ -64,7 +67,7 @@ struct WebPages {
             if sessions[page.account] == nil { sessions[page.account] = try signIn(port: port, name: page.account, password: password) }
             let conn = sessions[page.account]!
             let first = try conn.get(page.path)  // warm-up (first read of cold pages)
-            guard first.status == 200 else { throw BenchError("GET \(page.path): HTTP \(first.status)") }
+            guard first.status == 200 else { throw WebPages.failure(page.path, first, log: logPath) }
             var samples = Samples()
             let loopStart = Clock.now()
             var bytes = 0
@@ -72,7 +75,7 @@ struct WebPages {
                 let t = Clock.now()
                 let r = try conn.get(page.path)
                 samples.add(Clock.now() - t)
-                guard r.status == 200 else { throw BenchError("GET \(page.path): HTTP \(r.status)") }
+                guard r.status == 200 else { throw WebPages.failure(page.path, r, log: logPath) }
                 bytes = r.body.count
             }
             let name = "8 tiendo-web \(page.label)"
@@ -82,6 +85,16 @@ struct WebPages {
                 name, n: n, "p99", samples.percentile(99), "s", target: page.target ? .atMost(0.100) : nil,
                 note: "\(samples.count) requests, \(bytes / 1024) KiB page")
         }
+    }
+
+    /// A page that did not answer 200: its status, the text of its error page and the end of tiendo-web's log.
+    static func failure(_ path: String, _ reply: HTTPConnection.Reply, log: String) -> BenchError {
+        let main = reply.body.range(of: "<main").map { String(reply.body[$0.lowerBound...]) } ?? reply.body
+        let text = main.replacingOccurrences(of: "<[^>]*>", with: " ", options: .regularExpression)
+            .split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        let logTail = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").suffix(5)
+        return BenchError(
+            "GET \(path): HTTP \(reply.status): \(text.prefix(400)); tiendo-web's log ends: \(logTail.joined(separator: " | "))")
     }
 
     /// Signs in through the form (CSRF cookie and field) and returns the connection carrying the session cookie.
