@@ -279,27 +279,26 @@ extension Store {
             // Overdue: due in (-∞, now]; due soon: in (now, soon]. From the index in memory once it is built (at 10^6
             // a walk of some 30,000 items instead of two SQL reads of 40-50 ms); it is applied right after each
             // commit, so these can be one commit apart from the counts above.
+            var due: [ByteKey: (overdue: Int, dueSoon: Int)]
             if let memory = dueIndex?.current() {
-                let counts = memory.groupDueCounts(now: now.seconds, soon: soon.seconds, scope: scope)
-                guard !counts.isEmpty else { return out }
-                for i in out.indices {
-                    guard let c = counts[Store.groupKey(out[i].workflow.utf8, out[i].group.utf8)] else { continue }
-                    (out[i].overdue, out[i].dueSoon) = c
+                due = memory.groupDueCounts(now: now.seconds, soon: soon.seconds, scope: scope)
+            } else {
+                due = [:]
+                let conditions = (["d.due_end > ?", "d.due_end <= ?"] + dueConditions).joined(separator: " AND ")
+                let dueSQL =
+                    "SELECT d.workflow, IFNULL(d.grp, ''), COUNT(DISTINCT d.instance) FROM due_items d WHERE \(conditions) GROUP BY 1, 2"
+                for (lower, upper, overdue) in [(Int64.min, now.seconds, true), (now.seconds, soon.seconds, false)] {
+                    let args = Store.arguments([lower, upper] + dueArguments)
+                    for row in try Row.fetchAll(db, sql: dueSQL, arguments: args) {
+                        let key = Store.groupKey((row[0] as String).utf8, (row[1] as String).utf8)
+                        if overdue { due[key, default: (0, 0)].overdue = row[2] } else { due[key, default: (0, 0)].dueSoon = row[2] }
+                    }
                 }
-                return out
             }
-            // Position in `out` by `groupKey`.
-            var position: [ByteKey: Int] = [:]
-            position.reserveCapacity(out.count)
-            for (i, g) in out.enumerated() { position[Store.groupKey(g.workflow.utf8, g.group.utf8)] = i }
-            let due = (["d.due_end > ?", "d.due_end <= ?"] + dueConditions).joined(separator: " AND ")
-            let dueSQL = "SELECT d.workflow, IFNULL(d.grp, ''), COUNT(DISTINCT d.instance) FROM due_items d WHERE \(due) GROUP BY 1, 2"
-            for (lower, upper, overdue) in [(Int64.min, now.seconds, true), (now.seconds, soon.seconds, false)] {
-                let args = Store.arguments([lower, upper] + dueArguments)
-                for row in try Row.fetchAll(db, sql: dueSQL, arguments: args) {
-                    guard let i = position[Store.groupKey((row[0] as String).utf8, (row[1] as String).utf8)] else { continue }
-                    if overdue { out[i].overdue = row[2] } else { out[i].dueSoon = row[2] }
-                }
+            guard !due.isEmpty else { return out }
+            for i in out.indices {
+                guard let c = due[Store.groupKey(out[i].workflow.utf8, out[i].group.utf8)] else { continue }
+                (out[i].overdue, out[i].dueSoon) = c
             }
             return out
         }
