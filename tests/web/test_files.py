@@ -144,6 +144,8 @@ def test_import_shows_every_bad_row_and_is_all_or_nothing(stack, browser):
     upload(browser, stack, "kiem-tra", "nhap-sai-2.csv", bad2)
     errors = browser.find_element(By.CSS_SELECTOR, "section.error").text
     assert re.search(r"Dòng 3: .*han", errors), errors
+    # The list of columns says which forms a date may take, the day-first one a spreadsheet writes included.
+    assert "han — Hạn nộp hồ sơ (bắt buộc), dạng dd/mm/yyyy hoặc YYYY-MM-DD" in browser.find_element(By.TAG_NAME, "main").text
     shot(browser, "23-nhap-loi-ngay", full=True)
     assert json.loads(stack.ctl("list", "kiem-tra", "--json"))["instances"] == before
     good = ("\ufeffkey,ho_ten,chi_bo,han\r\n"

@@ -10,7 +10,8 @@ public enum HumanDate {
         case invalid(String)
     }
 
-    static let forms = "dd/mm/yyyy hoặc YYYY-MM-DD"
+    /// The forms a date may take, in words for people (error messages, the import page's list of columns).
+    public static let forms = "dd/mm/yyyy hoặc YYYY-MM-DD"
 
     /// A date: `YYYY-MM-DD`, `dd/mm/yyyy` or `d/m/yyyy`.
     public static func date(_ text: String) -> Parsed<CivilDate> {

@@ -123,10 +123,10 @@ struct ImportPage {
         let columns: HTML =
             workflow.flatMap { catalog[$0] }.map { w in
                 let cols: [HTML] = w.fields.map { f -> HTML in
-                    "<li><code>\(f.name)</code> — \(f.displayTitle)\(f.required ? " (bắt buộc)" : "")\(f.type == "date" ? ", dạng YYYY-MM-DD" : "")\(f.values.isEmpty ? "" : ": " + f.values.joined(separator: ", "))</li>"
+                    "<li><code>\(f.name)</code> — \(f.displayTitle)\(f.required ? " (bắt buộc)" : "")\(f.type == "date" ? ", dạng \(HumanDate.forms)" : "")\(f.values.isEmpty ? "" : ": " + f.values.joined(separator: ", "))</li>"
                 }
                 return
-                    "<h2>Các cột của «\(w.title)»</h2><ul class=\"small\"><li><code>key</code> — mã hồ sơ (tùy chọn)</li><li><code>started</code> — ngày bắt đầu (tùy chọn)</li>\(cols)</ul>"
+                    "<h2>Các cột của «\(w.title)»</h2><ul class=\"small\"><li><code>key</code> — mã hồ sơ (tùy chọn)</li><li><code>started</code> — ngày bắt đầu (tùy chọn), dạng \(HumanDate.forms)</li>\(cols)</ul>"
             } ?? .empty
         let errors: HTML =
             problems.isEmpty
