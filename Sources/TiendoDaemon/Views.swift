@@ -59,6 +59,20 @@ public struct Views: Sendable {
         ])
     }
 
+    /// The timed transition the instance takes next if nothing else happens first (Extras `TimedTransition`), or null:
+    /// `to`, `at` (ISO 8601 in the workflow's zone), `provisional` only when true, and the deadline of the state it
+    /// enters (`due`, `dueProvisional` only when true) when that state has one.
+    public func upcomingTransitionJSON(_ row: StoredInstance) -> JSON {
+        guard let def = catalog.byDigest[row.instance.digest], let t = Engine(def).upcomingTransition(row.instance) else { return .null }
+        var o: [(String, JSON)] = [("to", .string(t.to)), ("at", .string(def.zone.iso(t.at)))]
+        if t.provisional { o.append(("provisional", .bool(true))) }
+        if let d = t.deadline {
+            o.append(("due", .string(d.due)))
+            if d.provisional { o.append(("dueProvisional", .bool(true))) }
+        }
+        return .object(o)
+    }
+
     /// Whether an item of `Instance.deadlines` is overdue at `now` (`ListInstances(overdue:)`).
     public func hasOverdueDeadline(_ row: StoredInstance, now: Instant) -> Bool {
         guard let def = catalog.byDigest[row.instance.digest] else { return false }

@@ -239,12 +239,15 @@ public enum Extras {
         public var instance: Manager.Instance
         public var group: String?
         public var label: String?
+        /// The timed transition it takes next if nothing else happens first (`Instance` sends it, lists do not).
+        public var nextTransition: TimedTransition?
 
         public init(json: JSON, path: String) throws(ReplyDecodingError) {
             let m = try Members(json, path: path)
             instance = try m.value("instance")
             group = try m.optionalString("group")
             label = try m.optionalString("label")
+            nextTransition = try m.optionalValue("nextTransition")
         }
 
         public var json: JSON {
@@ -252,6 +255,45 @@ public enum Extras {
             w.add("instance", instance)
             w.add("group", group)
             w.add("label", label)
+            w.add("nextTransition", nextTransition)
+            return w.json
+        }
+    }
+
+    /// A timed transition (`after` in the instance's state): to state `to` at `at` (ISO 8601), `provisional` when
+    /// `at` was computed through a calendar year not yet published; `due`: the deadline of the state it enters, as it
+    /// will be then (`dueProvisional` likewise).
+    public struct TimedTransition: ManagerValue {
+        public var to: String
+        public var at: String
+        public var provisional: Bool?
+        public var due: String?
+        public var dueProvisional: Bool?
+
+        public init(to: String, at: String, provisional: Bool? = nil, due: String? = nil, dueProvisional: Bool? = nil) {
+            self.to = to
+            self.at = at
+            self.provisional = provisional
+            self.due = due
+            self.dueProvisional = dueProvisional
+        }
+
+        public init(json: JSON, path: String) throws(ReplyDecodingError) {
+            let m = try Members(json, path: path)
+            to = try m.string("to")
+            at = try m.string("at")
+            provisional = try m.optionalBool("provisional")
+            due = try m.optionalString("due")
+            dueProvisional = try m.optionalBool("dueProvisional")
+        }
+
+        public var json: JSON {
+            var w = ObjectWriter()
+            w.add("to", to)
+            w.add("at", at)
+            w.add("provisional", provisional)
+            w.add("due", due)
+            w.add("dueProvisional", dueProvisional)
             return w.json
         }
     }

@@ -154,3 +154,30 @@ def test_instance_has_every_open_deadline_with_group_and_label(daemon):
     assert {d.get("milestone") for d in deadlines} >= {"bao-cao", "tong-ket"}
     r = raw(daemon, msg(EXTRAS + ".Instance", {"id": "hop/khong-co"}))[0]
     assert r["error"] == "vn.tiendo.Manager.NoSuchInstance"
+
+
+def test_instance_says_its_next_timed_transition():
+    """A probationary member admitted 10/02/2026: in `du-bi` with no open deadline, the record moves to `cho-xet`
+    at 00:00 on 11/02/2027 by itself (12 months, no working days: not provisional), and the page can say the
+    review's deadline that follows; `Instances` leaves it out,
+    and a member already in `cho-xet` (whose next step is the chi bộ's vote) has none."""
+    import conftest
+
+    with open(os.path.join(ROOT, "Workflows", "dang-vien-du-bi.yaml"), encoding="utf-8") as f:
+        d = conftest.Daemon(files={"dang-vien-du-bi.yaml": f.read()}, fake_time="2026-04-03T09:00:00+07:00")
+    try:
+        rows = [{"key": "moi", "ngay_ket_nap": "2026-02-10", "chi_bo": "Chi bộ 3", "started": "2026-02-10"},
+                {"key": "cu", "ngay_ket_nap": "2025-02-10", "chi_bo": "Chi bộ 3", "started": "2025-02-10"}]
+        mcall(d, "ImportInstances", workflow="dang-vien-du-bi", rows=rows)
+        e = xcall(d, "Instance", id="dang-vien-du-bi/moi")["instance"]
+        assert e["instance"]["state"] == "du-bi" and e["instance"]["deadlines"] == []
+        # Then the chi bộ has 30 working days: from 10/02/2027 through the projected Tết 2027 (05–09/02, with 10 and
+        # 11/02 off in lieu of the weekend inside it), the 30th is Thursday 25/03/2027, provisional.
+        assert e["nextTransition"] == {"to": "cho-xet", "at": "2027-02-11T00:00:00+07:00", "due": "2027-03-25",
+                                       "dueProvisional": True}
+        e = xcall(d, "Instance", id="dang-vien-du-bi/cu")["instance"]
+        assert e["instance"]["state"] == "cho-xet" and e.get("nextTransition") is None
+        page = xcall(d, "Instances", workflow="dang-vien-du-bi", limit=10)["instances"]
+        assert [x.get("nextTransition") for x in page] == [None, None]
+    finally:
+        d.stop()

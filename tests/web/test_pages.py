@@ -177,6 +177,20 @@ def test_every_page_in_vietnamese(stack, browser):
     assert "Không có trang" in text(browser)
 
 
+def test_a_probationary_member_says_when_the_record_moves_on_by_itself(stack, browser):
+    """dvdb-016, admitted 04/02/2026: no deadline is open during the probation year; the page says when the record
+    moves to the chi bộ's review without anyone acting (00:00 the day after the 12 months), and the review's deadline."""
+    login(browser, stack, "admin")
+    browser.get(stack.url + "/ho-so/dang-vien-du-bi/dvdb-016")
+    body = text(browser)
+    assert "Không có hạn nào đang mở." in body, body
+    line = browser.find_element(By.CSS_SELECTOR, "p.next-transition").text
+    # The review's 30 working days run through the projected Tết 2027 (05–09/02, 10–11/02 off in lieu).
+    assert line == ("Ngày 05/02/2027 hồ sơ tự chuyển sang «Chờ chi bộ xét công nhận chính thức», hạn của trạng thái đó "
+                    "25/03/2027 (dự kiến)."), line
+    shot(browser, "18-dang-vien-du-bi", full=True)
+
+
 def test_disabled_account_is_signed_out_at_its_next_request(stack, browser):
     login(browser, stack, "xem")
     subprocess.run([os.path.join(BIN, "tiendo-web"), "user", "disable", "xem", "--state-dir", stack.web_state], check=True, capture_output=True)

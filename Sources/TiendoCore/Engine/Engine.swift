@@ -117,6 +117,26 @@ public struct Engine: Sendable {
         return nil
     }
 
+    /// The timed transition the instance takes next if nothing else happens first: the earliest `after` rule of its
+    /// state falling due after `checkedAt` whose guard holds on the data as it is now (data sent later may change
+    /// which rule fires), with the deadline of the state it enters, computed on a copy advanced to that instant. Nil
+    /// once completed, in a final state, or when no rule of the state applies.
+    public func upcomingTransition(_ inst: Instance) -> UpcomingTransition? {
+        if inst.completed { return nil }
+        let rule: (to: String, at: Instant, provisional: Bool)? = reading(inst, .live) { s in
+            guard let st = s.state, !st.isFinal else { return nil }
+            for (t, i, p) in s.transitions where t > inst.checkedAt && st.after[i].conditions.allSatisfy({ $0.holds(inst.data) }) {
+                return (st.after[i].to, t, p)
+            }
+            return nil
+        }
+        guard let rule else { return nil }
+        var next = inst
+        _ = advance(&next, to: rule.at)
+        let deadline = next.state == rule.to && next.enteredAt == rule.at ? openDeadlines(next).first { $0.key == "" } : nil
+        return UpcomingTransition(to: rule.to, at: rule.at, provisional: rule.provisional, deadline: deadline)
+    }
+
     // MARK: Advancing
 
     /// Fires everything due up to `now`: timed transitions in order (entered = scheduled time), occurrences of

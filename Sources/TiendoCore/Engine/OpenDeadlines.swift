@@ -137,3 +137,14 @@ extension Engine {
         return view
     }
 }
+
+/// A timed transition an instance takes if nothing else happens first (`Engine.upcomingTransition`).
+public struct UpcomingTransition: Sendable {
+    /// The state it enters, and when.
+    public var to: String
+    public var at: Instant
+    /// `at` was computed through a calendar year not yet published.
+    public var provisional: Bool
+    /// The deadline of the state it enters, as it would be then (nil when that state has none).
+    public var deadline: OpenDeadline?
+}

@@ -75,7 +75,7 @@ extension ControlService {
                 guard let row = try v.store.instance(id, definition: v.catalog.definition) else {
                     return ControlService.error(.noSuchInstance(id))
                 }
-                return .ok([nowText, ("instance", entry(v, row, now: now))])
+                return .ok([nowText, ("instance", entry(v, row, now: now, transition: true))])
             case "Groups":
                 let groups = try v.store.groupSummaries(scope: scope, now: now, soon: now.adding(seconds: 7 * 86_400))
                 return ControlService.groupsReply(now: zone.iso(now), groups)
@@ -157,13 +157,16 @@ extension ControlService {
         return .ok([nowText, ("instances", .array(entries)), ("next", next), ("total", total)])
     }
 
-    /// An instance as `GetInstance` sends it (with every open deadline), with its group and label.
-    func entry(_ v: Views, _ row: StoredInstance, now: Instant) -> JSON {
+    /// An instance as `GetInstance` sends it (with every open deadline), with its group and label; with
+    /// `transition`, the timed transition it takes next (`Instance` sends it, a page of `Instances` does not).
+    func entry(_ v: Views, _ row: StoredInstance, now: Instant, transition: Bool = false) -> JSON {
         let def = v.catalog.byDigest[row.instance.digest]
-        return .object([
+        var o: [(String, JSON)] = [
             ("instance", v.instanceJSON(row, now: now)), ("group", def?.group(of: row.instance.data).map(JSON.string) ?? .null),
             ("label", ControlService.label(def, data: row.instance.data).map(JSON.string) ?? .null),
-        ])
+        ]
+        if transition { o.append(("nextTransition", v.upcomingTransitionJSON(row))) }
+        return .object(o)
     }
 
     /// `Calendar`: every weekend day, holiday, compensatory day and make-up working day of the workflow's calendar

@@ -212,8 +212,12 @@ enum VarlinkIDL {
           dueSoon: int
         )
 
-        # `instance` is a vn.tiendo.Manager Instance.
-        type InstanceEntry (instance: object, group: ?string, label: ?string)
+        # A timed transition (`after` in the instance's state) the instance takes at `at` if nothing else happens first;
+        # `due`: the deadline of the state it enters, as it will be then.
+        type TimedTransition (to: string, at: string, provisional: ?bool, due: ?string, dueProvisional: ?bool)
+
+        # `instance` is a vn.tiendo.Manager Instance. `nextTransition`: sent by `Instance` only.
+        type InstanceEntry (instance: object, group: ?string, label: ?string, nextTransition: ?TimedTransition)
 
         method Workflows() -> (now: string, workflows: []WorkflowInfo)
 

@@ -14,13 +14,14 @@ struct RecordPage {
         return "\(w)/\(k)"
     }
 
-    /// The instance (with every open deadline), refused (403) when the account may not see its group.
-    static func visible(_ app: WebApp, id: String, account: Account) async throws -> Manager.Instance {
+    /// The instance (with every open deadline and its next timed transition), refused (403) when the account may not
+    /// see its group.
+    static func visible(_ app: WebApp, id: String, account: Account) async throws -> Extras.InstanceEntry {
         let entry = try await app.daemon.call(Extras.Instance(id: id)).entry
         guard account.sees(group: entry.group) else {
             throw PageError.forbidden("Hồ sơ \(id) thuộc chi bộ ngoài phạm vi của tài khoản \(account.name).")
         }
-        return entry.instance
+        return entry
     }
 
     func show(_ request: Request, _ context: WebContext) async throws -> Response {
@@ -29,10 +30,12 @@ struct RecordPage {
         async let catalogCall = app.daemon.workflows()
         async let historyCall = app.daemon.call(Manager.History(id: id))
         let catalog = try await catalogCall
-        let instance = try await RecordPage.visible(app, id: id, account: account)
+        let entry = try await RecordPage.visible(app, id: id, account: account)
+        let instance = entry.instance
         let history = try await historyCall
         let flash = await app.takeFlash(request, context)
-        let view = RecordView(instance: instance, history: history, catalog: catalog, account: account, context: context)
+        let view = RecordView(
+            instance: instance, transition: entry.nextTransition, history: history, catalog: catalog, account: account, context: context)
         return Layout.response(
             Layout.page(title: catalog.label(of: instance), active: "/ho-so", context: context, flash: flash, body: view.body))
     }
@@ -44,7 +47,7 @@ struct RecordPage {
             throw PageError.forbidden("Tài khoản \(account.name) (\(account.role.title)) chỉ được xem, không được thay đổi hồ sơ.")
         }
         let catalog = try await app.daemon.workflows()
-        let instance = try await RecordPage.visible(app, id: id, account: account)
+        let instance = try await RecordPage.visible(app, id: id, account: account).instance
         let form = context.form
         let back = DueTable.recordLink(id)
         do {

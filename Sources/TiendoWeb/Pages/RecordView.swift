@@ -4,6 +4,8 @@ import TiendoVarlink
 /// The content of one record's page.
 struct RecordView {
     var instance: Manager.Instance
+    /// The timed transition the instance takes next if nothing else happens first.
+    var transition: Extras.TimedTransition?
     var history: [Manager.Record]
     var catalog: Catalog
     var account: Account
@@ -49,7 +51,8 @@ struct RecordView {
         let open = instance.deadlines ?? []
         guard !open.isEmpty else {
             return instance.completed
-                ? "<p class=\"muted\">Hồ sơ đã hoàn thành; không còn hạn nào.</p>" : "<p class=\"muted\">Không có hạn nào đang mở.</p>"
+                ? "<p class=\"muted\">Hồ sơ đã hoàn thành; không còn hạn nào.</p>"
+                : "<p class=\"muted\">Không có hạn nào đang mở.</p>\(nextTransition)"
         }
         let rows: [HTML] = open.map { d in
             let owner =
@@ -59,7 +62,20 @@ struct RecordView {
                 <tr class="\(d.overdue ? "overdue" : "")"><td>\(DueTable.due(d))</td><td>\(DueTable.daysBadge(d))</td><td>\(DueTable.what(d))<br><span class="muted small">\(owner)</span></td></tr>
                 """
         }
-        return "<table><thead><tr><th>Hạn</th><th>Còn lại</th><th>Việc</th></tr></thead><tbody>\(rows)</tbody></table>"
+        return "<table><thead><tr><th>Hạn</th><th>Còn lại</th><th>Việc</th></tr></thead><tbody>\(rows)</tbody></table>\(nextTransition)"
+    }
+
+    /// What happens next by itself, when the state has a timed transition: «Ngày 11/02/2026 hồ sơ tự chuyển sang
+    /// «Chờ chi bộ xét công nhận chính thức», hạn của trạng thái đó 26/03/2026.» (with the time unless 00:00, and
+    /// «(dự kiến)» after a date computed through a year whose calendar is not yet published).
+    var nextTransition: HTML {
+        guard let t = transition, let at = Format.zone.parseInstant(t.at) else { return .empty }
+        let (day, seconds) = Format.zone.local(at)
+        let time = seconds == 0 ? "Ngày" : "Lúc \(Format.pad2(seconds / 3600)):\(Format.pad2((seconds % 3600) / 60)) ngày"
+        let to = catalog.stateTitle(instance.workflow, t.to) ?? t.to
+        let provisional = t.provisional == true ? " (dự kiến)" : ""
+        let due = t.due.map { ", hạn của trạng thái đó \(Format.due($0, provisional: t.dueProvisional))" } ?? ""
+        return "<p class=\"next-transition\">\(time) \(day.vietnamese)\(provisional) hồ sơ tự chuyển sang «\(to)»\(due).</p>"
     }
 
     var milestones: HTML {
