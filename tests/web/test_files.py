@@ -145,7 +145,11 @@ def test_import_shows_every_bad_row_and_is_all_or_nothing(stack, browser):
     errors = browser.find_element(By.CSS_SELECTOR, "section.error").text
     assert re.search(r"Dòng 3: .*han", errors), errors
     # The list of columns says which forms a date may take, the day-first one a spreadsheet writes included.
-    assert "han — Hạn nộp hồ sơ (bắt buộc), dạng dd/mm/yyyy hoặc YYYY-MM-DD" in browser.find_element(By.TAG_NAME, "main").text
+    main = browser.find_element(By.TAG_NAME, "main").text
+    assert "han — Hạn nộp hồ sơ (bắt buộc), dạng dd/mm/yyyy hoặc YYYY-MM-DD" in main
+    # Numbers with their bounds, and `started` with its optional time.
+    assert "diem — Điểm chấm, số nguyên từ 0 đến 100" in main
+    assert "started — ngày bắt đầu (tùy chọn), dạng dd/mm/yyyy hoặc YYYY-MM-DD, có thể kèm giờ" in main
     shot(browser, "23-nhap-loi-ngay", full=True)
     assert json.loads(stack.ctl("list", "kiem-tra", "--json"))["instances"] == before
     good = ("\ufeffkey,ho_ten,chi_bo,han\r\n"

@@ -12,6 +12,8 @@ public enum HumanDate {
 
     /// The forms a date may take, in words for people (error messages, the import page's list of columns).
     public static let forms = "dd/mm/yyyy hoặc YYYY-MM-DD"
+    /// The forms `instant` reads, as people are told them.
+    public static let instantForms = "dd/mm/yyyy HH:MM hoặc YYYY-MM-DDTHH:MM[±HH:MM]"
 
     /// A date: `YYYY-MM-DD`, `dd/mm/yyyy` or `d/m/yyyy`.
     public static func date(_ text: String) -> Parsed<CivilDate> {
@@ -44,7 +46,7 @@ public enum HumanDate {
         if let t = zone.parseInstant(text) { return .valid(t) }
         let pieces = text.split(separator: " ", omittingEmptySubsequences: true)
         guard (1...2).contains(pieces.count), pieces[0].contains("/") || pieces.count == 1 else {
-            return .invalid("'\(text)' không phải thời điểm (dd/mm/yyyy HH:MM hoặc YYYY-MM-DDTHH:MM[±HH:MM])")
+            return .invalid("'\(text)' không phải thời điểm (\(instantForms))")
         }
         let d: CivilDate
         switch date(String(pieces[0])) {

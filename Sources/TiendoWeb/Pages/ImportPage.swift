@@ -108,6 +108,29 @@ struct ImportPage {
         return problems.isEmpty ? .success(out) : .failure(Failures(problems))
     }
 
+    /// How a cell of a field is written, in the words tiendod's own errors use: «, số nguyên từ 0 đến 100».
+    static func form(of f: Extras.FieldInfo) -> String {
+        switch f.type {
+        case "date": return ", dạng \(HumanDate.forms)"
+        case "datetime": return ", dạng \(HumanDate.instantForms)"
+        case "integer": return ", số nguyên" + bounds(f)
+        case "number": return ", số, phần thập phân sau dấu chấm (7.5)" + bounds(f)
+        case "boolean": return ", có hoặc không (cũng nhận true/false, 1/0)"
+        default: return f.values.isEmpty ? "" : ", một trong: " + f.values.joined(separator: ", ")
+        }
+    }
+
+    /// « từ 0 đến 100», « từ 1 trở lên», « đến 100», or nothing.
+    static func bounds(_ f: Extras.FieldInfo) -> String {
+        func number(_ d: Double) -> String { d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : String(d) }
+        switch (f.min, f.max) {
+        case (let lo?, let hi?): return " từ \(number(lo)) đến \(number(hi))"
+        case (let lo?, nil): return " từ \(number(lo)) trở lên"
+        case (nil, let hi?): return " đến \(number(hi))"
+        case (nil, nil): return ""
+        }
+    }
+
     struct Failures: Error {
         var problems: [String]
         init(_ problems: [String]) { self.problems = problems }
@@ -123,10 +146,10 @@ struct ImportPage {
         let columns: HTML =
             workflow.flatMap { catalog[$0] }.map { w in
                 let cols: [HTML] = w.fields.map { f -> HTML in
-                    "<li><code>\(f.name)</code> — \(f.displayTitle)\(f.required ? " (bắt buộc)" : "")\(f.type == "date" ? ", dạng \(HumanDate.forms)" : "")\(f.values.isEmpty ? "" : ": " + f.values.joined(separator: ", "))</li>"
+                    "<li><code>\(f.name)</code> — \(f.displayTitle)\(f.required ? " (bắt buộc)" : "")\(ImportPage.form(of: f))</li>"
                 }
                 return
-                    "<h2>Các cột của «\(w.title)»</h2><ul class=\"small\"><li><code>key</code> — mã hồ sơ (tùy chọn)</li><li><code>started</code> — ngày bắt đầu (tùy chọn), dạng \(HumanDate.forms)</li>\(cols)</ul>"
+                    "<h2>Các cột của «\(w.title)»</h2><ul class=\"small\"><li><code>key</code> — mã hồ sơ (tùy chọn)</li><li><code>started</code> — ngày bắt đầu (tùy chọn), dạng \(HumanDate.forms), có thể kèm giờ (\(HumanDate.instantForms))</li>\(cols)</ul>"
             } ?? .empty
         let errors: HTML =
             problems.isEmpty
