@@ -217,7 +217,7 @@ func redIf(_ condition: Bool) -> ((String) -> String)? {
 
 struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Chi tiết một hồ sơ: dữ liệu, các mốc và mọi hạn đang mở (cả hạn đã quá).")
+        abstract: "Chi tiết một hồ sơ: dữ liệu, các mốc, mọi hạn đang mở (cả hạn đã quá) và lần tự chuyển trạng thái sắp tới.")
 
     @Argument(help: "Mã hồ sơ, QUY_TRÌNH/KHÓA.")
     var id: String
@@ -225,12 +225,17 @@ struct Show: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() throws {
-        try connection.run(Manager.GetInstance(id: id), human: printInstance)
+        // `--json` prints GetInstance's reply as the contract says; people also read the timed transition to come,
+        // which `vn.tiendo.Extras.Instance` sends with the same instance.
+        if connection.json { return try connection.run(Manager.GetInstance(id: id), human: { _ in }) }
+        let entry = try connection.read(Extras.Instance.self, connection.parameters(Extras.Instance(id: id))).entry
+        printInstance(entry.instance, transition: entry.nextTransition)
     }
 }
 
-/// The human view of an Instance (interfaces §3 `show`): fields and data, milestones, then every open deadline.
-func printInstance(_ i: Manager.Instance) {
+/// The human view of an Instance (interfaces §3 `show`): fields and data, milestones, then every open deadline, and
+/// the timed transition it takes next by itself.
+func printInstance(_ i: Manager.Instance, transition: Extras.TimedTransition? = nil) {
     Output.say("Hồ sơ \(i.id)", Output.bold)
     var fields: [[String]] = [
         ["Quy trình", i.workflow],
@@ -261,13 +266,18 @@ func printInstance(_ i: Manager.Instance) {
     Output.say()
     if open.isEmpty {
         Output.say(i.completed ? "Hồ sơ đã hoàn tất: không còn hạn nào." : "Không có hạn nào đang mở.")
-        return
+    } else {
+        let overdue = open.filter(\.overdue).count
+        Output.say("Các hạn đang mở (\(Fmt.count(open.count))" + (overdue > 0 ? ", \(Fmt.count(overdue)) quá hạn)" : ")"), Output.bold)
+        Output.table(
+            ["Hạn", "Còn/quá", "Việc", "Thuộc"], open.map { [Fmt.due($0), Fmt.days($0), $0.title, Fmt.owner($0)] },
+            colour: open.map { redIf($0.overdue) })
     }
-    let overdue = open.filter(\.overdue).count
-    Output.say("Các hạn đang mở (\(Fmt.count(open.count))" + (overdue > 0 ? ", \(Fmt.count(overdue)) quá hạn)" : ")"), Output.bold)
-    Output.table(
-        ["Hạn", "Còn/quá", "Việc", "Thuộc"], open.map { [Fmt.due($0), Fmt.days($0), $0.title, Fmt.owner($0)] },
-        colour: open.map { redIf($0.overdue) })
+    if let t = transition {
+        let due = t.due.map { "; hạn của trạng thái đó " + Fmt.due($0, provisional: t.dueProvisional) } ?? ""
+        Output.say()
+        Output.say("Tự chuyển sang trạng thái \(t.to) lúc \(Fmt.due(t.at, provisional: t.provisional))\(due).")
+    }
 }
 
 /// A recurring milestone's period, the occurrence it describes and how many are open: `mỗi 1mo, kỳ 2027-03, 2 kỳ

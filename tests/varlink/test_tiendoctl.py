@@ -346,3 +346,20 @@ def test_agenda_history_and_status_show_occurrences_and_provisional(ward):
     j = json.loads(ctl(ward, "status", "--json").stdout)
     assert j["status"]["provisional"] == 1
     assert {w["id"]: w["provisional"] for w in j["workflows"]} == {"dang-vien-du-bi": 0, "hop": 0, "viec": 1}
+
+
+def test_show_says_the_transition_a_record_takes_by_itself(ward, tmp_path):
+    """A member admitted 10/02/2026 has no deadline open during probation: `show` says when the record moves to the
+    chi bộ's review and the review's deadline (through the projected Tết 2027: provisional); `--json` stays
+    GetInstance's reply."""
+    (tmp_path / "moi.csv").write_text("key,ngay_ket_nap,chi_bo,started\nmoi,2026-02-10,Chi bộ 3,2026-02-10\n", encoding="utf-8")
+    assert ctl(ward, "import", "dang-vien-du-bi", str(tmp_path / "moi.csv")).returncode == 0
+    r = ctl(ward, "show", "dang-vien-du-bi/moi")
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.splitlines()
+    assert out[-3:] == ["Không có hạn nào đang mở.", "",
+                        "Tự chuyển sang trạng thái cho-xet lúc 11/02/2027 00:00; hạn của trạng thái đó 25/03/2027 (dự kiến)."]
+    j = json.loads(ctl(ward, "show", "dang-vien-du-bi/moi", "--json").stdout)
+    assert set(j) == {"instance"} and j["instance"]["state"] == "du-bi" and "nextTransition" not in j["instance"]
+    # A record already past its transitions says none.
+    assert "Tự chuyển" not in ctl(ward, "show", "dang-vien-du-bi/dvdb-2025-014").stdout
