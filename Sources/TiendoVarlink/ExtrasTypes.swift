@@ -239,7 +239,8 @@ public enum Extras {
         public var instance: Manager.Instance
         public var group: String?
         public var label: String?
-        /// The timed transition it takes next if nothing else happens first (`Instance` sends it, lists do not).
+        /// The timed transition it takes next if nothing else happens first (`Instance` sends it; `Instances` only for
+        /// an instance with no deadline open).
         public var nextTransition: TimedTransition?
 
         public init(json: JSON, path: String) throws(ReplyDecodingError) {

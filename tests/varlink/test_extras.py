@@ -159,7 +159,7 @@ def test_instance_has_every_open_deadline_with_group_and_label(daemon):
 def test_instance_says_its_next_timed_transition():
     """A probationary member admitted 10/02/2026: in `du-bi` with no open deadline, the record moves to `cho-xet`
     at 00:00 on 11/02/2027 by itself (12 months, no working days: not provisional), and the page can say the
-    review's deadline that follows; `Instances` leaves it out,
+    review's deadline that follows; `Instances` sends it for that one only,
     and a member already in `cho-xet` (whose next step is the chi bộ's vote) has none."""
     import conftest
 
@@ -177,7 +177,9 @@ def test_instance_says_its_next_timed_transition():
                                        "dueProvisional": True}
         e = xcall(d, "Instance", id="dang-vien-du-bi/cu")["instance"]
         assert e["instance"]["state"] == "cho-xet" and e.get("nextTransition") is None
+        # A page of instances carries it for those with no deadline open, where it is what comes next.
         page = xcall(d, "Instances", workflow="dang-vien-du-bi", limit=10)["instances"]
-        assert [x.get("nextTransition") for x in page] == [None, None]
+        assert [(x["instance"]["id"], (x.get("nextTransition") or {}).get("at")) for x in page] == [
+            ("dang-vien-du-bi/cu", None), ("dang-vien-du-bi/moi", "2027-02-11T00:00:00+07:00")]
     finally:
         d.stop()

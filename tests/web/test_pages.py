@@ -188,7 +188,12 @@ def test_a_probationary_member_says_when_the_record_moves_on_by_itself(stack, br
     # The review's 30 working days run through the projected Tết 2027 (05–09/02, 10–11/02 off in lieu).
     assert line == ("Ngày 05/02/2027 hồ sơ tự chuyển sang «Chờ chi bộ xét công nhận chính thức», hạn của trạng thái đó "
                     "25/03/2027 (dự kiến)."), line
-    shot(browser, "18-dang-vien-du-bi", full=True)
+    shot(browser, "25-dang-vien-du-bi", full=True)
+    # The list says it where the nearest deadline would be.
+    browser.get(stack.url + "/ho-so?quy-trinh=dang-vien-du-bi&tim=dvdb-016")
+    cell = browser.find_element(By.CSS_SELECTOR, "table.records .next-transition").text
+    assert cell == "Tự chuyển sang «Chờ chi bộ xét công nhận chính thức» ngày 05/02/2027", cell
+    shot(browser, "26-dang-vien-du-bi-danh-sach")
 
 
 def test_disabled_account_is_signed_out_at_its_next_request(stack, browser):

@@ -157,15 +157,18 @@ extension ControlService {
         return .ok([nowText, ("instances", .array(entries)), ("next", next), ("total", total)])
     }
 
-    /// An instance as `GetInstance` sends it (with every open deadline), with its group and label; with
-    /// `transition`, the timed transition it takes next (`Instance` sends it, a page of `Instances` does not).
+    /// An instance as `GetInstance` sends it (with every open deadline), with its group and label, and the timed
+    /// transition it takes next: always with `transition` (`Instance`), else (a page of `Instances`) only for an
+    /// instance with no deadline open, where it is what comes next (and a page of them costs no more than that).
     func entry(_ v: Views, _ row: StoredInstance, now: Instant, transition: Bool = false) -> JSON {
         let def = v.catalog.byDigest[row.instance.digest]
+        let instance = v.instanceJSON(row, now: now)
         var o: [(String, JSON)] = [
-            ("instance", v.instanceJSON(row, now: now)), ("group", def?.group(of: row.instance.data).map(JSON.string) ?? .null),
+            ("instance", instance), ("group", def?.group(of: row.instance.data).map(JSON.string) ?? .null),
             ("label", ControlService.label(def, data: row.instance.data).map(JSON.string) ?? .null),
         ]
-        if transition { o.append(("nextTransition", v.upcomingTransitionJSON(row))) }
+        let idle = !row.instance.completed && instance["deadlines"]?.arrayValue?.isEmpty == true
+        if transition || idle { o.append(("nextTransition", v.upcomingTransitionJSON(row))) }
         return .object(o)
     }
 

@@ -216,7 +216,8 @@ enum VarlinkIDL {
         # `due`: the deadline of the state it enters, as it will be then.
         type TimedTransition (to: string, at: string, provisional: ?bool, due: ?string, dueProvisional: ?bool)
 
-        # `instance` is a vn.tiendo.Manager Instance. `nextTransition`: sent by `Instance` only.
+        # `instance` is a vn.tiendo.Manager Instance. `nextTransition`: sent by `Instance`, and by `Instances` for an
+        # instance with no deadline open.
         type InstanceEntry (instance: object, group: ?string, label: ?string, nextTransition: ?TimedTransition)
 
         method Workflows() -> (now: string, workflows: []WorkflowInfo)

@@ -49,6 +49,13 @@ struct RecordsPage {
         return Layout.response(Layout.page(title: "Hồ sơ", active: "/ho-so", context: context, flash: flash, body: body))
     }
 
+    /// A record with no deadline open that moves on by itself: «Tự chuyển sang «Chờ chi bộ xét…» ngày 11/02/2027».
+    static func transition(_ t: Extras.TimedTransition, workflow: String, catalog: Catalog) -> String {
+        let to = catalog.stateTitle(workflow, t.to) ?? t.to
+        let day = Format.zone.parseInstant(t.at).map { Format.zone.date(of: $0).vietnamese } ?? t.at
+        return "Tự chuyển sang «\(to)» ngày \(day)\(t.provisional == true ? " (dự kiến)" : "")"
+    }
+
     static func table(_ data: Data, printing: Bool) -> HTML {
         let rows: [HTML] = data.reply.instances.map { e in
             let i = e.instance
@@ -57,7 +64,12 @@ struct RecordsPage {
             let first: HTML =
                 open.first.map { d in
                     "\(DueTable.due(d)) \(DueTable.daysBadge(d))<br><span class=\"small\">\(DueTable.what(d))</span>"
-                } ?? (i.completed ? "<span class=\"badge ok\">Đã hoàn thành</span>" : "<span class=\"muted\">—</span>")
+                }
+                ?? (i.completed
+                    ? "<span class=\"badge ok\">Đã hoàn thành</span>"
+                    : e.nextTransition.map { t in
+                        "<span class=\"small next-transition\">\(RecordsPage.transition(t, workflow: i.workflow, catalog: data.catalog))</span>"
+                    } ?? "<span class=\"muted\">—</span>")
             let state = i.state.flatMap { data.catalog.stateTitle(i.workflow, $0) } ?? (i.completed ? "Hoàn thành" : "—")
             return """
                 <tr class="\(overdue > 0 ? "overdue" : "")"><td><a href="\(DueTable.recordLink(i.id))">\(e.label ?? data.catalog.label(of: i))</a><br><span class="muted small">\(i.id)</span></td>
