@@ -218,11 +218,7 @@ public struct Engine: Sendable {
     /// when nothing ever will be.
     public func nextWakeup(_ inst: Instance, mode: AdvanceMode = .live) -> Instant? {
         if inst.completed { return nil }
-        if hasCurrent(inst, mode), let box = inst.schedule {
-            return earliest(nextTransitionTime(inst, box.value.state, box.value.transitions), box.value.nextNotice, box.value.nextOpeningAt)
-        }
-        let s = makeSchedule(inst, mode)
-        return earliest(nextTransitionTime(inst, s.state, s.transitions), s.nextNotice, s.nextOpeningAt)
+        return reading(inst, mode) { s in earliest(nextTransitionTime(inst, s.state, s.transitions), s.nextNotice, s.nextOpeningAt) }
     }
 
     func earliest(_ a: Instant?, _ b: Instant?, _ c: Instant?) -> Instant? {

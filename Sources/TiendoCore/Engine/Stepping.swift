@@ -6,12 +6,12 @@ extension Engine {
     /// when stale, after evaluating the anchors of inactive series when `activate` (as each advance begins). `body`
     /// keeps the schedule in step with what it changes; it stays with the instance, current, unless the instance
     /// completed (nothing is scheduled then).
-    func modifying<T>(
+    func modifying<T: Sendable>(
         _ inst: inout Instance, _ mode: AdvanceMode, activate: Bool, _ body: (inout Instance, inout Schedule) -> T
     ) -> T {
         let box: ScheduleBox
         if hasCurrent(inst, mode) {
-            if !isKnownUniquelyReferenced(&inst.schedule) { inst.schedule = ScheduleBox(inst.schedule!.value) }
+            if !isKnownUniquelyReferenced(&inst.schedule) { inst.schedule = ScheduleBox(inst.schedule!.copy) }
             box = inst.schedule!
         } else {
             if activate { activateSeries(&inst) }
@@ -20,25 +20,34 @@ extension Engine {
         }
         // The box is out of the instance while `body` runs: nothing in it can reach the schedule but through `body`.
         inst.schedule = nil
-        let result = box.modify { s in body(&inst, &s) }
-        if !inst.completed {
-            box.value.revision = inst.revision
-            inst.schedule = box
+        let result = box.modify { s in
+            let r = body(&inst, &s)
+            s.revision = inst.revision
+            return r
         }
+        if !inst.completed { inst.schedule = box }
         return result
     }
 
     /// Reads the instance's schedule when current, else one computed for this call.
-    func reading<T>(_ inst: Instance, _ mode: AdvanceMode, _ body: (borrowing Schedule) -> T) -> T {
-        if hasCurrent(inst, mode) { return body(inst.schedule!.value) }
+    func reading<T: Sendable>(_ inst: Instance, _ mode: AdvanceMode, _ body: (borrowing Schedule) -> T) -> T {
+        if let box = inst.schedule {
+            // One lock: whether it is current, and if so the read.
+            let r: T? = box.read { s in isCurrent(s, inst, mode) ? body(s) : nil }
+            if let r { return r }
+        }
         return body(makeSchedule(inst, mode))
     }
 
     /// The instance holds a current schedule for `mode`.
     func hasCurrent(_ inst: Instance, _ mode: AdvanceMode) -> Bool {
-        // Field by field: passing the whole value on would copy it out of the box.
         guard let box = inst.schedule else { return false }
-        return box.value.revision == inst.revision && box.value.program === program && box.value.mode == mode
+        return box.read { isCurrent($0, inst, mode) }
+    }
+
+    /// `s` was computed for this instance's revision, this program and `mode`.
+    func isCurrent(_ s: borrowing Schedule, _ inst: Instance, _ mode: AdvanceMode) -> Bool {
+        s.revision == inst.revision && s.program === program && s.mode == mode
     }
 
     /// Deadlines currently in force, in order: the state's, then milestones in file order, occurrences oldest first.
