@@ -213,24 +213,34 @@ extension Extras {
         public struct Reply: Sendable, Equatable {
             public var now: String
             public var groups: [GroupSummary]
+            /// With `limit`: per workflow, what all the selection's groups add up to.
+            public var totals: [WorkflowTotals]?
         }
         public static let interface = Extras.interface
         public static let name = "Groups"
         public var workflow: String?
         public var groups: [String]?
+        /// Only the first `limit` groups by most overdue, then most due soon, then name and workflow (with `totals`).
+        public var limit: Int?
 
-        public init(workflow: String? = nil, groups: [String]? = nil) {
+        public init(workflow: String? = nil, groups: [String]? = nil, limit: Int? = nil) {
             self.workflow = workflow
             self.groups = groups
+            self.limit = limit
         }
 
         public var parameters: [(String, JSON)] {
-            present([("workflow", workflow.map(JSON.string)), ("groups", groups.map { .array($0.map(JSON.string)) })])
+            present([
+                ("workflow", workflow.map(JSON.string)), ("groups", groups.map { .array($0.map(JSON.string)) }),
+                ("limit", limit.map(JSON.int)),
+            ])
         }
 
         public static func reply(from p: JSON) throws(ReplyDecodingError) -> Reply {
             let m = try Members(p, path: "")
-            return Reply(now: try m.string("now"), groups: try m.list("groups"))
+            return Reply(
+                now: try m.string("now"), groups: try m.list("groups"),
+                totals: m.value("totals") == nil ? nil : try m.list("totals"))
         }
     }
 }

@@ -299,6 +299,33 @@ public enum Extras {
         }
     }
 
+    /// Per workflow, what the groups of a selection add up to (`Groups` with `limit`).
+    public struct WorkflowTotals: ManagerValue {
+        public var workflow: String
+        public var groups: Int
+        public var instances: Int
+        public var active: Int
+        public var overdue: Int
+        public var dueSoon: Int
+
+        public init(json: JSON, path: String) throws(ReplyDecodingError) {
+            let m = try Members(json, path: path)
+            workflow = try m.string("workflow")
+            groups = try m.int("groups")
+            instances = try m.int("instances")
+            active = try m.int("active")
+            overdue = try m.int("overdue")
+            dueSoon = try m.int("dueSoon")
+        }
+
+        public var json: JSON {
+            .object([
+                ("workflow", .string(workflow)), ("groups", .int(groups)), ("instances", .int(instances)), ("active", .int(active)),
+                ("overdue", .int(overdue)), ("dueSoon", .int(dueSoon)),
+            ])
+        }
+    }
+
     /// Counts of one group of one workflow (`group` `""`: instances without a group).
     public struct GroupSummary: ManagerValue {
         public var workflow: String

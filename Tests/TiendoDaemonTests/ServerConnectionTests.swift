@@ -98,10 +98,10 @@ struct ServerConnectionTests {
         }
     }
 
-    @Test("Extras.Groups' reply written as text is, byte for byte, the JSON tree's (escapes, diacritics, no groups)")
+    @Test("Extras.Groups' reply written as text is, byte for byte, the JSON tree's (escapes, diacritics, no groups, totals)")
     func groupsReplyAsText() throws {
-        func tree(_ groups: [Store.GroupSummary]) -> [UInt8] {
-            VarlinkReply.ok([
+        func tree(_ groups: [Store.GroupSummary], totals: [Store.WorkflowTotals]? = nil) -> [UInt8] {
+            var members: [(String, JSON)] = [
                 ("now", .string("2027-03-01T08:00:00+07:00")),
                 (
                     "groups",
@@ -113,7 +113,17 @@ struct ServerConnectionTests {
                             ])
                         })
                 ),
-            ]).bytes
+            ]
+            if let totals {
+                let list = totals.map { t in
+                    JSON.object([
+                        ("workflow", .string(t.workflow)), ("groups", .int(t.groups)), ("instances", .int(t.instances)),
+                        ("active", .int(t.active)), ("overdue", .int(t.overdue)), ("dueSoon", .int(t.dueSoon)),
+                    ])
+                }
+                members.append(("totals", .array(list)))
+            }
+            return VarlinkReply.ok(members).bytes
         }
         var groups: [Store.GroupSummary] = []
         for i in 0..<3_000 {
@@ -121,9 +131,20 @@ struct ServerConnectionTests {
             (g.instances, g.active, g.overdue, g.dueSoon) = (i * 1_000_003, i, i % 7, Int.max - i)
             groups.append(g)
         }
+        groups[7].workflow = "thi-đua \"2026\""
         for list in [[], Array(groups.prefix(1)), groups] {
             let written = try #require(ControlService.groupsReply(now: "2027-03-01T08:00:00+07:00", list).message)
             #expect(written == tree(list), "\(list.count) groups")
+            // Counts a ward can hold, which add up without overflow.
+            let modest = list.map { g in
+                var g = g
+                g.dueSoon %= 1_000
+                return g
+            }
+            let totals = Store.totals(of: modest)
+            let top = Store.mostPressing(300, of: modest)
+            let limited = try #require(ControlService.groupsReply(now: "2027-03-01T08:00:00+07:00", top, totals: totals).message)
+            #expect(limited == tree(top, totals: totals), "\(list.count) groups, with totals")
         }
     }
 }

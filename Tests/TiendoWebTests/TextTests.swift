@@ -111,45 +111,4 @@ struct TextTests {
         let state = ManagerError.eventRejected(id: "kiem-tra/a1", event: "nop", state: "da-nop", reason: "trạng thái không nhận sự kiện")
         #expect(RecordPage.refusal(state, workflow: workflow) == PageError.daemon(state).message)
     }
-
-    @Test("the overview orders names by their bytes, as String's order does for names in NFC")
-    func namesInByteOrder() {
-        let names = [
-            "", "Chi bộ số 1 – Phường 0002", "Chi bộ số 1 – Phường 0001", "Chi bộ số 10", "Chi bộ số 1", "Chi bo", "Chi bộ Đông",
-            "Chi bộ Ấp Bắc", "chi bộ", "Chi bộ số 1 – Phường 00010", "Ω", "Z",
-        ]
-        for a in names {
-            for b in names {
-                let c = OverviewPage.compare(a, b)
-                #expect((c < 0) == (a < b) && (c == 0) == (a == b), "\(a) / \(b)")
-            }
-        }
-    }
-
-    @Test("the overview's first groups are those a full sort puts first: most overdue, most due soon, then by name")
-    func firstGroups() throws {
-        var r = SystemRandomNumberGenerator()
-        let names = ["Chi bộ Đông", "Chi bộ số 1", "Chi bộ số 10", "Chi bộ số 2", "", "Chi bộ Ấp Bắc"]
-        let groups = try (0..<600).map { i in
-            try Extras.GroupSummary(
-                json: .object([
-                    ("workflow", .string(["a", "b"][Int.random(in: 0...1, using: &r)])),
-                    ("group", .string(names[i % names.count] + " \(Int.random(in: 0...40, using: &r))")),
-                    ("instances", .int(i)), ("active", .int(i)), ("overdue", .int(Int.random(in: 0...3, using: &r))),
-                    ("dueSoon", .int(Int.random(in: 0...2, using: &r))),
-                ]), path: "")
-        }
-        // What orders them (two groups of one name in one workflow may come in either order).
-        func key(_ g: Extras.GroupSummary) -> String { "\(g.overdue) \(g.dueSoon) \(g.group) \(g.workflow)" }
-        let sorted = groups.sorted { a, b in
-            if a.overdue != b.overdue { return a.overdue > b.overdue }
-            if a.dueSoon != b.dueSoon { return a.dueSoon > b.dueSoon }
-            if !a.group.utf8.elementsEqual(b.group.utf8) { return a.group.utf8.lexicographicallyPrecedes(b.group.utf8) }
-            return a.workflow < b.workflow
-        }
-        for k in [0, 1, 50, 1_000] {
-            let first = OverviewPage.first(k, of: groups).map(key)
-            #expect(first == sorted.prefix(k).map(key), "k = \(k)")
-        }
-    }
 }

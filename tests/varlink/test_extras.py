@@ -100,6 +100,29 @@ def test_groups_summaries(daemon):
     assert all(x["active"] <= x["instances"] for x in g.values())
 
 
+def test_groups_with_a_limit_give_the_most_pressing_and_the_totals(daemon):
+    seed(daemon)
+    plain = xcall(daemon, "Groups")
+    every = plain["groups"]
+    assert plain.get("totals") is None
+    r = xcall(daemon, "Groups", limit=2)
+    # The overview's order: most overdue, then most due soon, then name (bytes) and workflow.
+    order = sorted(every, key=lambda g: (-g["overdue"], -g["dueSoon"], g["group"].encode(), g["workflow"].encode()))
+    assert r["groups"] == order[:2]
+    by_workflow = {}
+    for g in every:
+        t = by_workflow.setdefault(g["workflow"], {"workflow": g["workflow"], "groups": 0, "instances": 0, "active": 0,
+                                                    "overdue": 0, "dueSoon": 0})
+        t["groups"] += 1
+        for k in ("instances", "active", "overdue", "dueSoon"):
+            t[k] += g[k]
+    assert sorted(r["totals"], key=lambda t: t["workflow"]) == sorted(by_workflow.values(), key=lambda t: t["workflow"])
+    # A limit below 1 gives one group; a selection of no group gives none, and no totals to add.
+    assert len(xcall(daemon, "Groups", limit=0)["groups"]) == 1
+    none = xcall(daemon, "Groups", groups=[], limit=5)
+    assert none["groups"] == [] and none["totals"] == []
+
+
 def test_calendar_days_of_tet_2026(daemon):
     r = xcall(daemon, "Calendar", workflow="hop", **{"from": "2026-02-01", "until": "2026-02-28"})
     days = {d["date"]: d for d in r["days"]}

@@ -23,7 +23,7 @@ extension ControlService {
             ("workflow", .string, true), ("groups", .stringList, true), ("state", .string, true), ("overdue", .bool, true),
             ("search", .string, true), ("after", .string, true), ("limit", .int, true),
         ],
-        "Groups": [("workflow", .string, true), ("groups", .stringList, true)],
+        "Groups": [("workflow", .string, true), ("groups", .stringList, true), ("limit", .int, true)],
         "Instance": [("id", .string, false)],
     ]
 
@@ -78,7 +78,10 @@ extension ControlService {
                 return .ok([nowText, ("instance", entry(v, row, now: now, transition: true))])
             case "Groups":
                 let groups = try v.store.groupSummaries(scope: scope, now: now, soon: now.adding(seconds: 7 * 86_400))
-                return ControlService.groupsReply(now: zone.iso(now), groups)
+                guard let limit = p["limit"]?.intValue else { return ControlService.groupsReply(now: zone.iso(now), groups) }
+                // The most pressing first, and what every group adds up to per workflow.
+                return ControlService.groupsReply(
+                    now: zone.iso(now), Store.mostPressing(max(1, limit), of: groups), totals: Store.totals(of: groups))
             default:
                 return .error("org.varlink.service.MethodNotFound", [("method", .string(name))])
             }
@@ -259,8 +262,8 @@ extension ControlService {
     /// `Extras.Groups`'s reply, `{"now": …, "groups": [{workflow, group, instances, active, overdue, dueSoon}]}`,
     /// written straight into JSON text: an administrator's overview of a province holds about 50,000 groups (6 MB),
     /// which as a JSON tree were some 300,000 values allocated one by one, then encoded.
-    static func groupsReply(now: String, _ groups: [Store.GroupSummary]) -> VarlinkReply {
-        .ok(sizeHint: 64 + groups.count * 160) { w in
+    static func groupsReply(now: String, _ groups: [Store.GroupSummary], totals: [Store.WorkflowTotals]? = nil) -> VarlinkReply {
+        .ok(sizeHint: 64 + groups.count * 160 + (totals?.count ?? 0) * 128) { w in
             w.append(#"{"now":"#)
             w.appendJSONString(now)
             w.append(#","groups":["#)
@@ -279,7 +282,27 @@ extension ControlService {
                 w.appendInt(g.dueSoon)
                 w.append("}")
             }
-            w.append("]}")
+            w.append("]")
+            if let totals {
+                w.append(#","totals":["#)
+                for (i, t) in totals.enumerated() {
+                    w.append(i == 0 ? #"{"workflow":"# : #",{"workflow":"#)
+                    w.appendJSONString(t.workflow)
+                    w.append(#","groups":"#)
+                    w.appendInt(t.groups)
+                    w.append(#","instances":"#)
+                    w.appendInt(t.instances)
+                    w.append(#","active":"#)
+                    w.appendInt(t.active)
+                    w.append(#","overdue":"#)
+                    w.appendInt(t.overdue)
+                    w.append(#","dueSoon":"#)
+                    w.appendInt(t.dueSoon)
+                    w.append("}")
+                }
+                w.append("]")
+            }
+            w.append("}")
         }
     }
 }

@@ -203,6 +203,9 @@ enum VarlinkIDL {
         # Items, not instances. today, week, fortnight, month: due from now to the end of today, of today + 7, 14, 30 days.
         type DueCounts (overdue: int, today: int, week: int, fortnight: int, month: int, total: int)
 
+        # Per workflow: its groups in the selection and their sums.
+        type WorkflowTotals (workflow: string, groups: int, instances: int, active: int, overdue: int, dueSoon: int)
+
         type GroupSummary (
           workflow: string,
           group: string,
@@ -261,7 +264,9 @@ enum VarlinkIDL {
           limit: ?int
         ) -> (now: string, instances: []InstanceEntry, next: ?string, total: ?int)
 
-        method Groups(workflow: ?string, groups: ?[]string) -> (now: string, groups: []GroupSummary)
+        # Every group of the selection, by workflow then group. With `limit`, the first `limit` by most overdue, then
+        # most due soon, then name and workflow, and `totals`: per workflow, what all the selection's groups add up to.
+        method Groups(workflow: ?string, groups: ?[]string, limit: ?int) -> (now: string, groups: []GroupSummary, totals: ?[]WorkflowTotals)
 
         # GetInstance with the group and label.
         method Instance(id: string) -> (now: string, instance: InstanceEntry)

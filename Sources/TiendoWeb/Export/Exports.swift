@@ -87,7 +87,8 @@ enum Exports {
     }
 
     static func overview(_ app: WebApp, _ filters: Filters, account: Account) async throws -> (Sheet, Catalog) {
-        let (catalog, groups) = try await OverviewPage.load(app, filters, account: account)
+        let (catalog, reply) = try await OverviewPage.load(app, filters, account: account)
+        let groups = reply.groups
         var sheet = Sheet(
             name: "Tổng quan",
             columns: [
