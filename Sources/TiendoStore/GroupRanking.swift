@@ -25,6 +25,8 @@ extension Store {
             let byGroup = compareBytes(a.group, b.group)
             return byGroup != 0 ? byGroup < 0 : compareBytes(a.workflow, b.workflow) < 0
         }
+        // A request's limit may be anything: never more room than there are groups.
+        let k = max(0, min(k, groups.count))
         var best: [GroupSummary] = []
         best.reserveCapacity(k + 1)
         for g in groups {

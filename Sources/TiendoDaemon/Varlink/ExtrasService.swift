@@ -259,9 +259,10 @@ extension ControlService {
 }
 
 extension ControlService {
-    /// `Extras.Groups`'s reply, `{"now": …, "groups": [{workflow, group, instances, active, overdue, dueSoon}]}`,
-    /// written straight into JSON text: an administrator's overview of a province holds about 50,000 groups (6 MB),
-    /// which as a JSON tree were some 300,000 values allocated one by one, then encoded.
+    /// `Extras.Groups`'s reply, `{"now": …, "groups": [{workflow, group, instances, active, overdue, dueSoon}]}` (and
+    /// with `totals`, `"totals": [{workflow, groups, instances, active, overdue, dueSoon}]`), written straight into
+    /// JSON text: an administrator's export of a province holds about 50,000 groups (6 MB), which as a JSON tree were
+    /// some 300,000 values allocated one by one, then encoded.
     static func groupsReply(now: String, _ groups: [Store.GroupSummary], totals: [Store.WorkflowTotals]? = nil) -> VarlinkReply {
         .ok(sizeHint: 64 + groups.count * 160 + (totals?.count ?? 0) * 128) { w in
             w.append(#"{"now":"#)
