@@ -265,6 +265,18 @@ extension ControlService {
     /// some 300,000 values allocated one by one, then encoded.
     static func groupsReply(now: String, _ groups: [Store.GroupSummary], totals: [Store.WorkflowTotals]? = nil) -> VarlinkReply {
         .ok(sizeHint: 64 + groups.count * 160 + (totals?.count ?? 0) * 128) { w in
+            // The four counts both lists carry, and the object's end.
+            func counts(_ instances: Int, _ active: Int, _ overdue: Int, _ dueSoon: Int) {
+                w.append(#","instances":"#)
+                w.appendInt(instances)
+                w.append(#","active":"#)
+                w.appendInt(active)
+                w.append(#","overdue":"#)
+                w.appendInt(overdue)
+                w.append(#","dueSoon":"#)
+                w.appendInt(dueSoon)
+                w.append("}")
+            }
             w.append(#"{"now":"#)
             w.appendJSONString(now)
             w.append(#","groups":["#)
@@ -273,15 +285,7 @@ extension ControlService {
                 w.appendJSONString(g.workflow)
                 w.append(#","group":"#)
                 w.appendJSONString(g.group)
-                w.append(#","instances":"#)
-                w.appendInt(g.instances)
-                w.append(#","active":"#)
-                w.appendInt(g.active)
-                w.append(#","overdue":"#)
-                w.appendInt(g.overdue)
-                w.append(#","dueSoon":"#)
-                w.appendInt(g.dueSoon)
-                w.append("}")
+                counts(g.instances, g.active, g.overdue, g.dueSoon)
             }
             w.append("]")
             if let totals {
@@ -291,15 +295,7 @@ extension ControlService {
                     w.appendJSONString(t.workflow)
                     w.append(#","groups":"#)
                     w.appendInt(t.groups)
-                    w.append(#","instances":"#)
-                    w.appendInt(t.instances)
-                    w.append(#","active":"#)
-                    w.appendInt(t.active)
-                    w.append(#","overdue":"#)
-                    w.appendInt(t.overdue)
-                    w.append(#","dueSoon":"#)
-                    w.appendInt(t.dueSoon)
-                    w.append("}")
+                    counts(t.instances, t.active, t.overdue, t.dueSoon)
                 }
                 w.append("]")
             }
