@@ -72,6 +72,13 @@ def test_xlsx_export_opens_in_openpyxl_with_the_right_rows(stack, browser):
     b3 = [r for r in rows if r[0] == "kiem-tra/b3"][0]
     assert b3[1] == "'=HYPERLINK(\"http://x\")"
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref
+    # A probationary member in the probation year: no deadline, and «Việc» says when the record moves on by itself.
+    query_dv = urllib.parse.urlencode({"quy-trinh": "dang-vien-du-bi", "tim": "dvdb-016"})
+    _, body = download(browser, stack, "/xuat/ho-so.xlsx?" + query_dv, "ho-so-du-bi.xlsx")
+    dv = list(openpyxl.load_workbook(io.BytesIO(body)).active.iter_rows(values_only=True))
+    assert [r[0] for r in dv[1:]] == ["dang-vien-du-bi/dvdb-016"]
+    assert dv[1][dv[0].index("Hạn gần nhất")] is None
+    assert dv[1][dv[0].index("Việc")] == "Tự chuyển sang «Chờ chi bộ xét công nhận chính thức» ngày 05/02/2027"
     # The agenda in Excel: as many rows as the page counts.
     _, body = download(browser, stack, "/xuat/viec-can-lam.xlsx?" + query, "viec-can-lam.xlsx")
     ws = openpyxl.load_workbook(io.BytesIO(body)).active

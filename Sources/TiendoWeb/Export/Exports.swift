@@ -62,7 +62,10 @@ enum Exports {
                     i.state.flatMap { catalog.stateTitle(i.workflow, $0) }.map(Sheet.Cell.text) ?? .empty,
                     Format.civilDate(i.startedAt).map(Sheet.Cell.date) ?? .empty, .text(i.completed ? "có" : "không"),
                     .number(open.filter(\.overdue).count), first.map { Sheet.due($0.due) } ?? .empty,
-                    first.map { .text(Format.days($0.daysLeft, overdue: $0.overdue)) } ?? .empty, first.map { .text($0.title) } ?? .empty,
+                    first.map { .text(Format.days($0.daysLeft, overdue: $0.overdue)) } ?? .empty,
+                    // With no deadline open, what comes next by itself (the list page says the same).
+                    first.map { .text($0.title) }
+                        ?? e.nextTransition.map { .text(RecordsPage.transition($0, workflow: i.workflow, catalog: catalog)) } ?? .empty,
                 ]
                 for field in fields {
                     let v = i.data[field.name] ?? .null
