@@ -44,12 +44,15 @@ public struct Atoms: Sendable {
 
     /// Byte order, as SQLite's BINARY collation compares.
     static func compare(_ a: ArraySlice<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
-        a.withUnsafeBufferPointer { a in
-            let n = min(a.count, b.count)
-            let c = n == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, n)
-            if c != 0 { return c < 0 ? -1 : 1 }
-            return a.count == b.count ? 0 : (a.count < b.count ? -1 : 1)
-        }
+        a.withUnsafeBufferPointer { a in compare(a, b) }
+    }
+
+    /// Byte order, as SQLite's BINARY collation compares: -1, 0 or 1.
+    static func compare(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
+        let n = min(a.count, b.count)
+        let c = n == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, n)
+        if c != 0 { return c < 0 ? -1 : 1 }
+        return a.count == b.count ? 0 : (a.count < b.count ? -1 : 1)
     }
 
     /// Runs `body` with the atoms' bytes in place.

@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// The overview's order of groups and its totals per workflow (`vn.tiendo.Extras.Groups` with `limit`): a province
 /// has some 50,000 chi bộ for the 300 rows a page shows, and sending them all cost more than counting them.
 extension Store {
@@ -66,18 +62,12 @@ extension Store {
         return out
     }
 
-    /// Negative, zero or positive as `a`'s UTF-8 bytes come before, equal or after `b`'s: the order groups are listed
+    /// -1, 0 or 1 as `a`'s UTF-8 bytes come before, equal or after `b`'s: the order groups are listed
     /// in (SQLite's `BINARY`; for names in NFC, the order of their code points). `String`'s own `<` and `==` go through
     /// Unicode normalisation for every name with diacritics, at every comparison.
     public static func compareBytes(_ a: String, _ b: String) -> Int {
         var a = a
         var b = b
-        return a.withUTF8 { pa in
-            b.withUTF8 { pb in
-                let n = min(pa.count, pb.count)
-                let c = n == 0 ? 0 : Int(memcmp(pa.baseAddress!, pb.baseAddress!, n))
-                return c != 0 ? c : pa.count - pb.count
-            }
-        }
+        return a.withUTF8 { pa in b.withUTF8 { pb in Atoms.compare(pa, pb) } }
     }
 }
