@@ -122,7 +122,7 @@ struct ImportPage {
 
     /// « từ 0 đến 100», « từ 1 trở lên», « đến 100», or nothing.
     static func bounds(_ f: Extras.FieldInfo) -> String {
-        func number(_ d: Double) -> String { d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : String(d) }
+        func number(_ d: Double) -> String { Value.number(d).display(zone: Format.zone) }
         switch (f.min, f.max) {
         case (let lo?, let hi?): return " từ \(number(lo)) đến \(number(hi))"
         case (let lo?, nil): return " từ \(number(lo)) trở lên"
