@@ -123,15 +123,17 @@ public struct Engine: Sendable {
     /// once completed, in a final state, or when no rule of the state applies.
     public func upcomingTransition(_ inst: Instance) -> UpcomingTransition? {
         if inst.completed { return nil }
-        let rule: (to: String, at: Instant, provisional: Bool)? = reading(inst, .live) { s in
+        // The rule is read from the schedule the copy keeps, which the advance below then uses: one schedule computed
+        // for an instance read from the store, not one to read and another to advance.
+        var next = inst
+        let rule: (to: String, at: Instant, provisional: Bool)? = modifying(&next, .live, activate: true) { i, s in
             guard let st = s.state, !st.isFinal else { return nil }
-            for (t, i, p) in s.transitions where t > inst.checkedAt && st.after[i].conditions.allSatisfy({ $0.holds(inst.data) }) {
-                return (st.after[i].to, t, p)
+            for (t, r, p) in s.transitions where t > i.checkedAt && st.after[r].conditions.allSatisfy({ $0.holds(i.data) }) {
+                return (st.after[r].to, t, p)
             }
             return nil
         }
         guard let rule else { return nil }
-        var next = inst
         _ = advance(&next, to: rule.at)
         let deadline = next.state == rule.to && next.enteredAt == rule.at ? openDeadlines(next).first { $0.key == "" } : nil
         return UpcomingTransition(to: rule.to, at: rule.at, provisional: rule.provisional, deadline: deadline)
