@@ -227,7 +227,7 @@ struct Show: ParsableCommand {
     func run() throws {
         // `--json` prints GetInstance's reply as the contract says; people also read the timed transition to come,
         // which `vn.tiendo.Extras.Instance` sends with the same instance.
-        if connection.json { return try connection.run(Manager.GetInstance(id: id), human: { _ in }) }
+        if connection.json { return Output.printJSON(try connection.parameters(Manager.GetInstance(id: id))) }
         let entry = try connection.read(Extras.Instance.self, connection.parameters(Extras.Instance(id: id))).entry
         printInstance(entry.instance, transition: entry.nextTransition)
     }
