@@ -37,6 +37,8 @@ enum Assets {
         form.filters select, form.filters input { max-width: 15rem; }
         input, select, button, textarea { font: inherit; }
         input, select { padding: .3rem .4rem; border: 1px solid #b8b8c0; border-radius: 4px; min-width: 9rem; max-width: 20rem; }
+        /* The browser's own words beside the button («Không có tệp nào được chọn», a file's name) are not cut. */
+        form.filters input[type=file], input[type=file] { max-width: none; width: 26rem; }
         button { padding: .35rem .9rem; border-radius: 4px; border: 1px solid #8d8d96; background: #fff; cursor: pointer; }
         button.primary { background: var(--red); border-color: var(--red); color: #fff; }
         button.done { background: var(--green); border-color: var(--green); color: #fff; padding: .2rem .7rem; }
