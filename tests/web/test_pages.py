@@ -196,6 +196,36 @@ def test_a_probationary_member_says_when_the_record_moves_on_by_itself(stack, br
     shot(browser, "26-dang-vien-du-bi-danh-sach")
 
 
+def number_in(name):
+    m = re.search(r"số (\d+)$", name)
+    return int(m.group(1)) if m else None
+
+
+def test_chi_bo_are_listed_in_the_order_an_officer_reads(stack, browser):
+    """tiendod orders names by bytes («số 1, 10, 12, …, 2»); the pages list chi bộ of equal rank in Vietnamese
+    order, numbers by value, in the overview and in the list's chi bộ suggestions."""
+    login(browser, stack, "admin")
+    browser.get(stack.url + "/tong-quan?quy-trinh=dang-vien-du-bi")
+    rows = [[td.text for td in tr.find_elements(By.TAG_NAME, "td")]
+            for tr in browser.find_elements(By.CSS_SELECTOR, "table.groups tbody tr")]
+    assert len(rows) > 20, rows
+    ranks = [(int(r[4]), int(r[5])) for r in rows]
+    assert ranks == sorted(ranks, key=lambda k: (-k[0], -k[1])), ranks
+    numbered = {}
+    for r, rank in zip(rows, ranks):
+        if number_in(r[0]) is not None:
+            numbered.setdefault(rank, []).append(number_in(r[0]))
+    assert any(2 in n and 10 in n for n in numbered.values()), numbered  # the case byte order gets wrong
+    for rank, numbers in numbered.items():
+        assert numbers == sorted(numbers), (rank, numbers)
+    shot(browser, "27-tong-quan-chi-bo", full=True)
+    browser.get(stack.url + "/ho-so?quy-trinh=dang-vien-du-bi")
+    suggested = [o.get_attribute("value") for o in browser.find_elements(By.CSS_SELECTOR, "#chi-bo-list option")]
+    numbers = [number_in(n) for n in suggested if number_in(n) is not None]
+    assert 2 in numbers and 10 in numbers and numbers == sorted(numbers), suggested
+    assert suggested.index("Chi bộ Cơ quan Đảng ủy phường") < suggested.index("Chi bộ Cơ quan Ủy ban nhân dân phường"), suggested
+
+
 def test_disabled_account_is_signed_out_at_its_next_request(stack, browser):
     login(browser, stack, "xem")
     subprocess.run([os.path.join(BIN, "tiendo-web"), "user", "disable", "xem", "--state-dir", stack.web_state], check=True, capture_output=True)

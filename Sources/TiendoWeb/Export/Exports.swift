@@ -91,7 +91,7 @@ enum Exports {
 
     static func overview(_ app: WebApp, _ filters: Filters, account: Account) async throws -> (Sheet, Catalog) {
         let (catalog, reply) = try await OverviewPage.load(app, filters, account: account)
-        let groups = reply.groups
+        let groups = OverviewPage.byWorkflowThenName(reply.groups)
         var sheet = Sheet(
             name: "Tổng quan",
             columns: [

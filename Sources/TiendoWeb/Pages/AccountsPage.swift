@@ -59,11 +59,11 @@ struct AccountsPage {
     }
 
     func body(_ context: WebContext) throws -> HTML {
-        let accounts = try app.accounts.accounts().sorted { $0.name < $1.name }
+        let accounts = VietnameseOrder.sorted(try app.accounts.accounts(), by: \.name)
         let rows: [HTML] = accounts.map { a in
             let state: HTML = a.disabled ? "<span class=\"badge bad\">đã khóa</span>" : "<span class=\"badge ok\">đang dùng</span>"
             return """
-                <tr><td><b>\(a.name)</b></td><td>\(a.role.title)</td><td>\(a.groups.isEmpty ? "mọi chi bộ" : a.groups.joined(separator: ", "))</td><td>\(state)</td>
+                <tr><td><b>\(a.name)</b></td><td>\(a.role.title)</td><td>\(a.groups.isEmpty ? "mọi chi bộ" : VietnameseOrder.sorted(a.groups).joined(separator: ", "))</td><td>\(state)</td>
                 <td class="small">\(Format.date(a.created))<br>đổi \(Format.date(a.changed))</td>
                 <td><form method="post" class="inline">\(Layout.csrf(context))<input type="hidden" name="ten" value="\(a.name)">
                 <input type="hidden" name="hanh-dong" value="mat-khau"><input type="password" name="mat-khau" placeholder="Mật khẩu mới" autocomplete="new-password" minlength="8" required>

@@ -58,7 +58,7 @@ struct AgendaPage {
             <option value="quy-trinh"\(HTML.flag("selected", f.groupBy == .workflow))>Quy trình</option>
             <option value="khong"\(HTML.flag("selected", f.groupBy == .none))>Không nhóm</option></select></label>
             """
-        let groups = Array(Set(data.reply.items.compactMap(\.item.group))).sorted()
+        let groups = VietnameseOrder.sorted(Set(data.reply.items.compactMap(\.item.group)))
         let span: HTML =
             f.from.map { from in
                 let until = f.until ?? from

@@ -128,7 +128,7 @@ struct Filters: Sendable {
         let groupControl: HTML
         if !account.groups.isEmpty {
             groupControl = """
-                <select name="chi-bo" id="f-chi-bo"><option value="">Mọi chi bộ của tôi</option>\(account.groups.map { g -> HTML in
+                <select name="chi-bo" id="f-chi-bo"><option value="">Mọi chi bộ của tôi</option>\(VietnameseOrder.sorted(account.groups).map { g -> HTML in
                     "<option\(HTML.flag("selected", g == group))>\(g)</option>"
                 })</select>
                 """

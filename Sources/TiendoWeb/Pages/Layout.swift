@@ -44,7 +44,7 @@ enum Layout {
         }
         let who: HTML =
             context.account.map { a in
-                let scope = a.groups.isEmpty ? "mọi chi bộ" : a.groups.joined(separator: ", ")
+                let scope = a.groups.isEmpty ? "mọi chi bộ" : VietnameseOrder.sorted(a.groups).joined(separator: ", ")
                 return """
                     <div class="who"><span title="\(scope)">\(a.name) · \(a.role.title)</span>
                     <form method="post" action="/dang-xuat"><input type="hidden" name="_csrf" value="\(context.session?.csrf ?? "")"><button class="link">Đăng xuất</button></form></div>

@@ -17,6 +17,31 @@ struct OverviewPage {
         return (catalog, reply)
     }
 
+    /// tiendod's order (most overdue first, then most due soon) with the chi bộ of equal rows by name in Vietnamese
+    /// order (`VietnameseOrder`: số 2 before số 10) instead of tiendod's bytes, then by workflow.
+    static func inOfficersOrder(_ groups: [Extras.GroupSummary]) -> [Extras.GroupSummary] {
+        let keys = groups.map { VietnameseOrder.key($0.group) }
+        return groups.indices.sorted { a, b in
+            let (x, y) = (groups[a], groups[b])
+            if x.overdue != y.overdue { return x.overdue > y.overdue }
+            if x.dueSoon != y.dueSoon { return x.dueSoon > y.dueSoon }
+            if keys[a] != keys[b] { return keys[a] < keys[b] }
+            return a < b
+        }.map { groups[$0] }
+    }
+
+    /// Every group of the selection by workflow (tiendod's order), then chi bộ in Vietnamese order: the exports' rows.
+    static func byWorkflowThenName(_ groups: [Extras.GroupSummary]) -> [Extras.GroupSummary] {
+        var firstSeen: [String: Int] = [:]
+        for (i, g) in groups.enumerated() where firstSeen[g.workflow] == nil { firstSeen[g.workflow] = i }
+        let keys = groups.map { VietnameseOrder.key($0.group) }
+        return groups.indices.sorted { a, b in
+            let (x, y) = (firstSeen[groups[a].workflow]!, firstSeen[groups[b].workflow]!)
+            if x != y { return x < y }
+            return keys[a] != keys[b] ? keys[a] < keys[b] : a < b
+        }.map { groups[$0] }
+    }
+
     func show(_ request: Request, _ context: WebContext) async throws -> Response {
         let account = try context.user
         let filters = Filters(query: request.uri.query)
@@ -40,7 +65,7 @@ struct OverviewPage {
                 <td class="num">\(Format.count(t.dueSoon))</td>\(showProvisional ? "<td class=\"num\">\(Format.count(provisional[w.id] ?? 0))</td>" : HTML.empty)</tr>
                 """
         }
-        let groupRows: [HTML] = reply.groups.map { g in
+        let groupRows: [HTML] = OverviewPage.inOfficersOrder(reply.groups).map { g in
             let name = g.group.isEmpty ? "(không thuộc chi bộ nào)" : g.group
             let link = filters.link("/ho-so", ["quy-trinh": g.workflow, "chi-bo": g.group.isEmpty ? nil : g.group])
             return """
@@ -61,7 +86,7 @@ struct OverviewPage {
             <table><thead><tr><th>Quy trình</th><th class="num">Hồ sơ</th><th class="num">Đang mở</th><th class="num">Quá hạn</th><th class="num">Sắp đến hạn (7 ngày)</th>\(showProvisional ? "<th class=\"num\">Hạn dự kiến</th>" : HTML.empty)</tr></thead>
             <tbody>\(workflowRows)</tbody></table>
             <h2>Theo chi bộ</h2>
-            <table><thead><tr><th>Chi bộ</th><th>Quy trình</th><th class="num">Hồ sơ</th><th class="num">Đang mở</th><th class="num">Quá hạn</th><th class="num">Sắp đến hạn (7 ngày)</th></tr></thead>
+            <table class="groups"><thead><tr><th>Chi bộ</th><th>Quy trình</th><th class="num">Hồ sơ</th><th class="num">Đang mở</th><th class="num">Quá hạn</th><th class="num">Sắp đến hạn (7 ngày)</th></tr></thead>
             <tbody>\(groupRows)</tbody></table>\(more)
             <p class="muted small">Quá hạn và sắp đến hạn đếm số hồ sơ có ít nhất một hạn như vậy. Số liệu tính đến \(Format.date(catalog.now)).</p>
             """

@@ -31,7 +31,7 @@ struct RecordsPage {
         let extra: HTML = """
             <label class="check"><span>Chỉ quá hạn</span><input type="checkbox" name="qua-han" value="1"\(HTML.flag("checked", f.overdueOnly))></label>
             """
-        let groups = Array(Set(data.reply.instances.compactMap(\.group))).sorted()
+        let groups = VietnameseOrder.sorted(Set(data.reply.instances.compactMap(\.group)))
         let total: HTML = data.reply.total.map { "<p class=\"muted\">\(Format.count($0)) hồ sơ.</p>" } ?? .empty
         let pager: HTML = """
             <p class="pager">\(f.after != nil ? "<a href=\"\(f.link("/ho-so"))\">← Trang đầu</a>" : HTML.empty)
