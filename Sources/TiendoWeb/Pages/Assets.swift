@@ -35,6 +35,8 @@ enum Assets {
           border: 1px solid var(--line); border-radius: 6px; margin-bottom: .8rem; }
         form.filters label { display: flex; flex-direction: column; font-size: .8rem; color: var(--muted); gap: .15rem; }
         form.filters select, form.filters input { max-width: 15rem; }
+        /* Workflow titles run to 57 characters («Sinh hoạt chi bộ và đóng đảng phí hằng tháng của đảng viên»). */
+        form.filters select#f-quy-trinh { max-width: 27rem; }
         input, select, button, textarea { font: inherit; }
         input, select { padding: .3rem .4rem; border: 1px solid #b8b8c0; border-radius: 4px; min-width: 9rem; max-width: 20rem; }
         /* The browser's own words beside the button («Không có tệp nào được chọn», a file's name) are not cut. */
