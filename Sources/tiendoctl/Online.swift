@@ -228,14 +228,14 @@ struct Show: ParsableCommand {
         // `--json` prints GetInstance's reply as the contract says; people also read the timed transition to come,
         // which `vn.tiendo.Extras.Instance` sends with the same instance.
         if connection.json { return Output.printJSON(try connection.parameters(Manager.GetInstance(id: id))) }
-        let entry = try connection.read(Extras.Instance.self, connection.parameters(Extras.Instance(id: id))).entry
-        printInstance(entry.instance, transition: entry.nextTransition)
+        let reply = try connection.read(Extras.Instance.self, connection.parameters(Extras.Instance(id: id)))
+        printInstance(reply.entry.instance, transition: reply.entry.nextTransition, now: reply.now)
     }
 }
 
 /// The human view of an Instance (interfaces §3 `show`): fields and data, milestones, then every open deadline, and
-/// the timed transition it takes next by itself.
-func printInstance(_ i: Manager.Instance, transition: Extras.TimedTransition? = nil) {
+/// the timed transition it takes next by itself (one already due at `now` and not yet taken says so).
+func printInstance(_ i: Manager.Instance, transition: Extras.TimedTransition? = nil, now: String? = nil) {
     Output.say("Hồ sơ \(i.id)", Output.bold)
     var fields: [[String]] = [
         ["Quy trình", i.workflow],
@@ -276,7 +276,14 @@ func printInstance(_ i: Manager.Instance, transition: Extras.TimedTransition? = 
     if let t = transition {
         let due = t.due.map { "; hạn của trạng thái đó " + Fmt.due($0, provisional: t.dueProvisional) } ?? ""
         Output.say()
-        Output.say("Tự chuyển sang trạng thái \(t.to) lúc \(Fmt.due(t.at, provisional: t.provisional))\(due).")
+        let zone = Zone.vietnam
+        if let at = zone.parseInstant(t.at), let now = now.flatMap({ zone.parseInstant($0) }), at <= now {
+            Output.say(
+                "Đã đến lúc tự chuyển sang trạng thái \(t.to) (từ \(Fmt.due(t.at, provisional: t.provisional))) nhưng chưa chuyển: "
+                    + "tiendod đang xử lý các việc đến hạn\(due).")
+        } else {
+            Output.say("Tự chuyển sang trạng thái \(t.to) lúc \(Fmt.due(t.at, provisional: t.provisional))\(due).")
+        }
     }
 }
 

@@ -92,6 +92,37 @@ struct TextTests {
         for bad in ["8080", "host:0", ":80", "unix:", "a:b"] { #expect(WebConfiguration.listen(bad) == nil) }
     }
 
+    @Test("a timed transition to come gives its day; one already due and not yet taken says it is waiting")
+    func transitionSentences() throws {
+        let workflow = try Extras.WorkflowInfo(
+            json: JSON.parse(
+                """
+                {"id": "du-bi", "title": "Dự bị", "digest": "d", "timezone": "Asia/Ho_Chi_Minh", "calendar": "vn", "fields": [],
+                 "states": [{"id": "cho-xet", "title": "Chờ chi bộ xét", "final": false, "events": []}], "milestones": []}
+                """), path: "")
+        let t = Extras.TimedTransition(to: "cho-xet", at: "2027-02-05T00:00:00+07:00", due: "2027-03-25", dueProvisional: true)
+        let before = Catalog(now: "2026-12-04T09:00:00+07:00", workflows: [workflow])
+        #expect(
+            RecordView.transitionSentence(t, workflow: "du-bi", catalog: before)
+                == "Ngày 05/02/2027 hồ sơ tự chuyển sang «Chờ chi bộ xét», hạn của trạng thái đó 25/03/2027 (dự kiến).")
+        #expect(RecordsPage.transition(t, workflow: "du-bi", catalog: before) == "Tự chuyển sang «Chờ chi bộ xét» ngày 05/02/2027")
+        var atEight = t
+        atEight.at = "2027-02-05T08:30:00+07:00"
+        atEight.provisional = true
+        #expect(
+            RecordView.transitionSentence(atEight, workflow: "du-bi", catalog: before)
+                == "Lúc 08:30 ngày 05/02/2027 (dự kiến) hồ sơ tự chuyển sang «Chờ chi bộ xét», hạn của trạng thái đó 25/03/2027 (dự kiến).")
+        // The daemon still catching up: the instant is past, the record not yet moved.
+        let after = Catalog(now: "2027-02-05T00:00:00+07:00", workflows: [workflow])
+        #expect(
+            RecordView.transitionSentence(t, workflow: "du-bi", catalog: after)
+                == "Đã đến lúc hồ sơ tự chuyển sang «Chờ chi bộ xét» (từ ngày 05/02/2027) nhưng chưa chuyển: tiendod đang xử lý các việc "
+                + "đến hạn, hãy tải lại trang sau ít phút. Sau khi chuyển, hạn của trạng thái đó 25/03/2027 (dự kiến).")
+        #expect(
+            RecordsPage.transition(t, workflow: "du-bi", catalog: after)
+                == "Chờ tự chuyển sang «Chờ chi bộ xét» (đến lúc từ ngày 05/02/2027)")
+    }
+
     @Test("a refused value names its field by the title the form shows, and other refusals stay as tiendod says")
     func refusalNamesTheFieldTitle() throws {
         let workflow = try Extras.WorkflowInfo(

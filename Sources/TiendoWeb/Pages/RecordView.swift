@@ -65,17 +65,31 @@ struct RecordView {
         return "<table><thead><tr><th>Hạn</th><th>Còn lại</th><th>Việc</th></tr></thead><tbody>\(rows)</tbody></table>\(nextTransition)"
     }
 
-    /// What happens next by itself, when the state has a timed transition: «Ngày 11/02/2026 hồ sơ tự chuyển sang
-    /// «Chờ chi bộ xét công nhận chính thức», hạn của trạng thái đó 26/03/2026.» (with the time unless 00:00, and
-    /// «(dự kiến)» after a date computed through a year whose calendar is not yet published).
+    /// What happens next by itself, when the state has a timed transition (`RecordView.transitionSentence`).
     var nextTransition: HTML {
-        guard let t = transition, let at = Format.zone.parseInstant(t.at) else { return .empty }
+        guard let t = transition, let sentence = RecordView.transitionSentence(t, workflow: instance.workflow, catalog: catalog) else {
+            return .empty
+        }
+        let late = Format.zone.parseInstant(t.at).map { at in Format.zone.parseInstant(catalog.now).map { at <= $0 } ?? false } ?? false
+        return "<p class=\"next-transition\(late ? " late" : "")\">\(sentence)</p>"
+    }
+
+    /// «Ngày 11/02/2026 hồ sơ tự chuyển sang «Chờ chi bộ xét công nhận chính thức», hạn của trạng thái đó
+    /// 26/03/2026.» (with the time unless 00:00, and «(dự kiến)» after a date computed through a year whose calendar
+    /// is not yet published). A transition already due but not yet taken (tiendod still catching up, after a stop or
+    /// in the nation's morning burst) says so instead of giving a date in the past as if it were to come.
+    static func transitionSentence(_ t: Extras.TimedTransition, workflow: String, catalog: Catalog) -> String? {
+        guard let at = Format.zone.parseInstant(t.at) else { return nil }
         let (day, seconds) = Format.zone.local(at)
-        let time = seconds == 0 ? "Ngày" : "Lúc \(Format.pad2(seconds / 3600)):\(Format.pad2((seconds % 3600) / 60)) ngày"
-        let to = catalog.stateTitle(instance.workflow, t.to) ?? t.to
-        let provisional = t.provisional == true ? " (dự kiến)" : ""
-        let due = t.due.map { ", hạn của trạng thái đó \(Format.due($0, provisional: t.dueProvisional))" } ?? ""
-        return "<p class=\"next-transition\">\(time) \(day.vietnamese)\(provisional) hồ sơ tự chuyển sang «\(to)»\(due).</p>"
+        let time = seconds == 0 ? "" : "\(Format.pad2(seconds / 3600)):\(Format.pad2((seconds % 3600) / 60)) "
+        let to = catalog.stateTitle(workflow, t.to) ?? t.to
+        let when = "\(time.isEmpty ? "ngày" : "lúc \(time)ngày") \(day.vietnamese)\(t.provisional == true ? " (dự kiến)" : "")"
+        let due = t.due.map { "hạn của trạng thái đó \(Format.due($0, provisional: t.dueProvisional))" }
+        if let now = Format.zone.parseInstant(catalog.now), at <= now {
+            return "Đã đến lúc hồ sơ tự chuyển sang «\(to)» (từ \(when)) nhưng chưa chuyển: tiendod đang xử lý các việc đến hạn, "
+                + "hãy tải lại trang sau ít phút.\(due.map { " Sau khi chuyển, \($0)." } ?? "")"
+        }
+        return "\(when.prefix(1).uppercased())\(when.dropFirst()) hồ sơ tự chuyển sang «\(to)»\(due.map { ", \($0)" } ?? "")."
     }
 
     var milestones: HTML {

@@ -49,11 +49,17 @@ struct RecordsPage {
         return Layout.response(Layout.page(title: "Hồ sơ", active: "/ho-so", context: context, flash: flash, body: body))
     }
 
-    /// A record with no deadline open that moves on by itself: «Tự chuyển sang «Chờ chi bộ xét…» ngày 11/02/2027».
+    /// A record with no deadline open that moves on by itself: «Tự chuyển sang «Chờ chi bộ xét…» ngày 11/02/2027»;
+    /// one whose transition is due but not yet taken: «Chờ tự chuyển sang «…» (đến lúc từ ngày 11/02/2027)».
     static func transition(_ t: Extras.TimedTransition, workflow: String, catalog: Catalog) -> String {
         let to = catalog.stateTitle(workflow, t.to) ?? t.to
-        let day = Format.zone.parseInstant(t.at).map { Format.zone.date(of: $0).vietnamese } ?? t.at
-        return "Tự chuyển sang «\(to)» ngày \(day)\(t.provisional == true ? " (dự kiến)" : "")"
+        let at = Format.zone.parseInstant(t.at)
+        let day = at.map { Format.zone.date(of: $0).vietnamese } ?? t.at
+        let provisional = t.provisional == true ? " (dự kiến)" : ""
+        if let at, let now = Format.zone.parseInstant(catalog.now), at <= now {
+            return "Chờ tự chuyển sang «\(to)» (đến lúc từ ngày \(day)\(provisional))"
+        }
+        return "Tự chuyển sang «\(to)» ngày \(day)\(provisional)"
     }
 
     static func table(_ data: Data, printing: Bool) -> HTML {
