@@ -123,6 +123,34 @@ struct TextTests {
                 == "Chờ tự chuyển sang «Chờ chi bộ xét» (đến lúc từ ngày 05/02/2027)")
     }
 
+    @Test("a group column is headed by what the workflows' groups are: chi bộ, cơ quan, or both")
+    func groupTitles() throws {
+        func workflow(_ id: String, _ field: String, _ title: String) throws -> Extras.WorkflowInfo {
+            try Extras.WorkflowInfo(
+                json: JSON.parse(
+                    """
+                    {"id": "\(id)", "title": "\(id)", "digest": "d", "timezone": "Asia/Ho_Chi_Minh", "calendar": "vn", "groupBy": "\(field)",
+                     "fields": [{"name": "\(field)", "type": "text", "required": true, "title": "\(title)", "values": []}],
+                     "states": [], "milestones": []}
+                    """), path: "")
+        }
+        let catalog = Catalog(
+            now: "2026-03-02T09:00:00+07:00",
+            workflows: [
+                try workflow("the-dang-vien", "chi_bo", "Chi bộ"), try workflow("du-bi", "chi_bo", "Chi bộ"),
+                try workflow("cong-chuc", "co_quan", "Cơ quan (Đảng ủy phường, UBND phường, Mặt trận và các đoàn thể…)"),
+            ])
+        #expect(catalog.groupTitle(of: ["the-dang-vien", "du-bi", "du-bi"]) == "Chi bộ")
+        #expect(catalog.groupTitle(of: ["cong-chuc"]) == "Cơ quan")
+        #expect(catalog.groupTitle(of: ["cong-chuc", "du-bi"]) == "Chi bộ / đơn vị")
+        #expect(catalog.groupTitle(of: []) == "Chi bộ / đơn vị")
+        // Headings of the agenda grouped by them.
+        #expect(DueTable.groupHeading("Chi bộ Khu dân cư số 1", "Chi bộ") == "Chi bộ Khu dân cư số 1")
+        #expect(DueTable.groupHeading("Hà Nội", "Tỉnh, thành phố") == "Tỉnh, thành phố: Hà Nội")
+        #expect(DueTable.groupHeading("", "Chi bộ") == "Không thuộc chi bộ nào")
+        #expect(DueTable.groupHeading("", "Cơ quan") == "Không thuộc cơ quan nào")
+    }
+
     @Test("a refused value names its field by the title the form shows, and other refusals stay as tiendod says")
     func refusalNamesTheFieldTitle() throws {
         let workflow = try Extras.WorkflowInfo(

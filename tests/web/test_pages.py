@@ -59,7 +59,7 @@ def test_marking_a_milestone_done_moves_it_to_history_with_the_name(stack, brows
     shot(browser, "04-ho-so-truoc", full=True)
     form = browser.find_element(By.CSS_SELECTOR, "#moc-xac-minh form")
     submit(browser, form.find_element(By.CSS_SELECTOR, "button.done"), confirm=True)  # with the page's confirmation
-    assert "Đã ghi nhận «Xác minh lý lịch» đã xong." in text(browser)
+    assert "Đã ghi nhận hoàn thành «Xác minh lý lịch»." in text(browser)
     timeline = browser.find_element(By.CSS_SELECTOR, "ol.timeline").text
     assert "Xong mốc ha" in timeline.replace("\n", " ")
     shot(browser, "05-ho-so-sau-khi-xong", full=True)
@@ -261,7 +261,7 @@ def test_occurrences_and_provisional_dues(stack, browser):
     shot(browser, "19-dinh-ky-va-du-kien", full=True)
     # «Đã xong» on the recurring milestone completes its oldest open occurrence.
     submit(browser, browser.find_element(By.CSS_SELECTOR, "#moc-dong-dang-phi form button.done"), confirm=True)
-    assert "Đã ghi nhận «Đóng đảng phí» đã xong." in text(browser)
+    assert "Đã ghi nhận hoàn thành «Đóng đảng phí»." in text(browser)
     done = [r for r in history(stack, "nam-sau/c1") if r["kind"] == "milestone-done"]
     assert done and done[-1]["occurrence"] == "2026-01" and done[-1]["actorName"] == "ha"
     assert "mốc dong-dang-phi@2026-01" not in browser.find_elements(By.CSS_SELECTOR, "table")[0].text

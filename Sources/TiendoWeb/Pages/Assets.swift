@@ -86,7 +86,8 @@ enum Assets {
         table.month td.workday { background: #eef6ff; }
         table.month td.other { color: #b0b0b8; background: #fff; }
         table.month td.today { outline: 2px solid var(--red); outline-offset: -2px; }
-        table.month .day { font-weight: 700; }
+        /* The day on a line of its own: «10» beside «12 việc» read as «1012». */
+        table.month .day { font-weight: 700; display: block; margin-bottom: .15rem; }
         table.month .note { display: block; color: var(--muted); font-size: .75rem; }
         table.month ul { margin: .2rem 0 0; padding-left: 1rem; }
         .legend span { margin-right: 1rem; padding: 0 .4rem; border: 1px solid var(--line); }

@@ -102,7 +102,8 @@ struct CalendarPage {
                 if !names.contains(name) { names.append(name) }
             }
             let titles: [HTML] = names.map { "<li>\($0)</li>" }
-            let more: HTML = count.items > names.count ? "<li class=\"muted\">…</li>" : .empty
+            let shown = items.filter { names.contains($0.label ?? $0.item.title) }.count
+            let more: HTML = count.items > shown ? "<li class=\"muted\">và \(Format.count(count.items - shown)) việc khác</li>" : .empty
             content = "<a href=\"\(link)\" title=\"Xem các việc có hạn ngày \(d.vietnamese)\">\(overdue)\(due)</a><ul>\(titles)\(more)</ul>"
         }
         return "<td class=\"\(classes.joined(separator: " "))\"><span class=\"day\">\(d.day)</span>\(note)\(content)</td>"

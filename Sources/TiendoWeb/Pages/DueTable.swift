@@ -10,7 +10,7 @@ enum DueTable {
             switch self {
             case .overdue: return "Quá hạn"
             case .today: return "Đến hạn hôm nay"
-            case .week: return "Trong 7 ngày tới"
+            case .week: return "Từ ngày mai đến hết 7 ngày tới"
             case .fortnight: return "Từ 8 đến 14 ngày tới"
             case .month: return "Từ 15 đến 30 ngày tới"
             }
@@ -67,9 +67,16 @@ enum DueTable {
                 """
         }
         return """
-            <table class="items"><thead><tr><th>Hạn</th><th>Còn lại</th><th>Việc</th><th>Hồ sơ</th>\(showGroup ? "<th>Chi bộ</th>" : HTML.empty)\(showWorkflow ? "<th>Quy trình</th>" : HTML.empty)</tr></thead>
+            <table class="items"><thead><tr><th>Hạn</th><th>Còn lại</th><th>Việc</th><th>Hồ sơ</th>\(showGroup ? "<th>\(catalog.groupTitle(of: entries.map(\.item.workflow)))</th>" : HTML.empty)\(showWorkflow ? "<th>Quy trình</th>" : HTML.empty)</tr></thead>
             <tbody>\(rows)</tbody></table>
             """
+    }
+
+    /// A group's heading: its name, after what the groups are called when the name does not say it («Tỉnh, thành
+    /// phố: Hà Nội», but «Chi bộ Khu dân cư số 1»).
+    static func groupHeading(_ name: String, _ title: String) -> String {
+        if name.isEmpty { return title == "Chi bộ" ? "Không thuộc chi bộ nào" : "Không thuộc \(title.lowercased()) nào" }
+        return name.lowercased().hasPrefix(title.lowercased()) ? name : "\(title): \(name)"
     }
 
     /// Items under headings by chi bộ or workflow (in the order of their earliest item), or one table.
@@ -86,8 +93,8 @@ enum DueTable {
             }
             return HTML.join(
                 order.map { k in
-                    let heading = key == .group ? (k.isEmpty ? "Không thuộc chi bộ nào" : k) : catalog.title(k)
                     let list = parts[k]!
+                    let heading = key == .group ? groupHeading(k, catalog.groupTitle(of: list.map(\.item.workflow))) : catalog.title(k)
                     return """
                         <h3>\(heading) <span class="muted small">(\(list.count))</span></h3>
                         \(table(list, catalog: catalog, showGroup: key != .group, showWorkflow: key != .workflow))

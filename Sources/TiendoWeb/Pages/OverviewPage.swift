@@ -86,7 +86,7 @@ struct OverviewPage {
             <table><thead><tr><th>Quy trình</th><th class="num">Hồ sơ</th><th class="num">Đang mở</th><th class="num">Quá hạn</th><th class="num">Sắp đến hạn (7 ngày)</th>\(showProvisional ? "<th class=\"num\">Hạn dự kiến</th>" : HTML.empty)</tr></thead>
             <tbody>\(workflowRows)</tbody></table>
             <h2>Theo chi bộ</h2>
-            <table class="groups"><thead><tr><th>Chi bộ</th><th>Quy trình</th><th class="num">Hồ sơ</th><th class="num">Đang mở</th><th class="num">Quá hạn</th><th class="num">Sắp đến hạn (7 ngày)</th></tr></thead>
+            <table class="groups"><thead><tr><th>\(catalog.groupTitle(of: reply.groups.map(\.workflow)))</th><th>Quy trình</th><th class="num">Hồ sơ</th><th class="num">Đang mở</th><th class="num">Quá hạn</th><th class="num">Sắp đến hạn (7 ngày)</th></tr></thead>
             <tbody>\(groupRows)</tbody></table>\(more)
             <p class="muted small">Quá hạn và sắp đến hạn đếm số hồ sơ có ít nhất một hạn như vậy. Số liệu tính đến \(Format.date(catalog.now)).</p>
             """

@@ -57,7 +57,7 @@ struct RecordPage {
                 let base = String(milestone.split(separator: "@", maxSplits: 1).first ?? "")
                 let title = catalog[instance.workflow]?.milestone(base)?.title ?? milestone
                 _ = try await app.daemon.call(Manager.CompleteMilestone(id: id, milestone: milestone, actor: account.name))
-                try await app.flash("Đã ghi nhận «\(title)» đã xong.", ok: true, request, context)
+                try await app.flash("Đã ghi nhận hoàn thành «\(title)».", ok: true, request, context)
             case "su-kien":
                 let (event, data) = try RecordPage.event(form, instance: instance, catalog: catalog)
                 _ = try await app.daemon.call(

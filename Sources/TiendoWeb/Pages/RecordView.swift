@@ -38,7 +38,7 @@ struct RecordView {
         var rows: [(String, String)] = [("Mã hồ sơ", i.id), ("Quy trình", catalog.title(i.workflow))]
         if let s = i.state { rows.append(("Trạng thái", catalog.stateTitle(i.workflow, s) ?? s)) }
         rows.append(("Bắt đầu", Format.date(i.startedAt)))
-        if i.state != nil { rows.append(("Vào trạng thái này", Format.date(i.enteredAt))) }
+        if i.state != nil { rows.append(("Vào trạng thái này lúc", Format.date(i.enteredAt))) }
         let fields = workflow?.fields ?? []
         // Every field with its title, the group's too (a chi bộ, or for an election a province: its own title says).
         for (name, value) in i.data.objectValue ?? [] {
@@ -107,7 +107,7 @@ struct RecordView {
             let requires: HTML =
                 m.requires.isEmpty
                 ? .empty
-                : "<br><span class=\"muted small\">Cần xong trước: \(m.requires.map { workflow?.milestone($0)?.title ?? $0 }.joined(separator: ", "))</span>"
+                : "<br><span class=\"muted small\">Làm sau khi xong: \(m.requires.map { workflow?.milestone($0)?.title ?? $0 }.joined(separator: ", "))</span>"
             let status: HTML
             if m.done {
                 status = "<span class=\"badge ok\">Đã xong\(m.doneAt.map { " " + Format.date($0) } ?? "")</span>"
@@ -123,7 +123,7 @@ struct RecordView {
                 ? """
                 <form method="post" class="inline" data-confirm="Ghi nhận «\(m.title)»\(m.every != nil ? " kỳ \(m.occurrence ?? "")" : "") đã xong?">\(Layout.csrf(context))
                 <input type="hidden" name="hanh-dong" value="xong"><input type="hidden" name="moc" value="\(target)">
-                <button class="done">Đã xong\(m.every != nil ? " kỳ \(m.occurrence ?? "")" : "")</button></form>
+                <button class="done">Đánh dấu đã xong\(m.every != nil ? " kỳ \(m.occurrence ?? "")" : "")</button></form>
                 """ : .empty
             let due: HTML = m.due.isEmpty ? "—" : "\(Format.due(m.due, provisional: m.provisional))"
             return """
@@ -149,10 +149,11 @@ struct RecordView {
                 <form method="post" class="event" data-confirm="\(label)?">\(Layout.csrf(context))
                 <input type="hidden" name="hanh-dong" value="su-kien"><input type="hidden" name="su-kien" value="\(e.name)">
                 <input type="hidden" name="khoa" value="\(Sessions.token())">
-                \(inputs)<button type="submit" class="primary">\(label)</button> <span class="muted small">sự kiện <code>\(e.name)</code></span></form>
+                \(inputs)<button type="submit" class="primary">\(label)</button></form>
                 """
         }
-        return "<section class=\"no-print\"><h2>Sự kiện của trạng thái «\(state.title)»</h2>\(forms)</section>"
+        let heading: HTML = "Bước tiếp theo <span class=\"muted small\">(từ trạng thái «\(state.title)»)</span>"
+        return "<section class=\"no-print\"><h2>\(heading)</h2>\(forms)</section>"
     }
 
     /// A form control for a field an event's guards read, typed as the workflow declares it.
@@ -183,7 +184,10 @@ struct RecordView {
 
     var timeline: HTML {
         guard !history.isEmpty else { return "<p class=\"muted\">Chưa có bản ghi nào.</p>" }
-        let shown = history.reversed().prefix(300)
+        // Newest first by the time each record is about (a notice is dated when it fell due, which for a record
+        // imported late is before its start), in recording order among equal times.
+        let shown = history.enumerated().map { (Format.zone.parseInstant($0.element.at)?.seconds ?? 0, $0.offset, $0.element) }
+            .sorted { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 > $1.1 }.map(\.2).prefix(300)
         let items: [HTML] = shown.map { r in
             let cls: String
             switch r.kind {
@@ -194,7 +198,10 @@ struct RecordView {
             }
             let who: HTML =
                 r.actorName.map { " <span class=\"badge\" title=\"Người thực hiện\">\($0)</span>" }
-                ?? r.actor.map { " <span class=\"muted small\">(uid \($0), dòng lệnh)</span>" } ?? .empty
+                ?? r.actor.map { uid -> HTML in
+                    let who = uid == 0 ? "quản trị máy chủ" : "người dùng máy chủ uid \(uid)"
+                    return " <span class=\"muted small\">(\(who), qua dòng lệnh)</span>"
+                } ?? .empty
             let provisional: HTML = r.provisional == true ? " <span class=\"provisional\">(dự kiến)</span>" : .empty
             return
                 "<li class=\"\(cls)\"><time datetime=\"\(r.at)\">\(Format.date(r.at))</time><b>\(Format.kind(r.kind))</b>\(who)<br>\(r.message)\(provisional)</li>"

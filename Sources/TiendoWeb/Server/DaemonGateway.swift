@@ -53,6 +53,19 @@ struct Catalog: Sendable {
         return self[workflow]?.state(state)?.title ?? state
     }
 
+    /// What the groups of `workflows` are called in a column's heading: the title of their `group_by` field when they
+    /// share one («Chi bộ»; «Tỉnh, thành phố» for an election's provinces; without what a title adds in brackets:
+    /// «Cơ quan (Đảng ủy phường, UBND phường, …)» is «Cơ quan»), else «Chi bộ / đơn vị».
+    func groupTitle(of workflows: some Sequence<String>) -> String {
+        var titles = Set<String>()
+        for w in Set(workflows) {
+            guard let info = self[w], let field = info.groupBy else { continue }
+            let title = info.field(field)?.displayTitle ?? field
+            titles.insert(title.range(of: " (").map { String(title[..<$0.lowerBound]) } ?? title)
+        }
+        return titles.count == 1 ? titles.first! : "Chi bộ / đơn vị"
+    }
+
     /// The name an instance goes by on pages (`ho_ten`, or the workflow's label field), else its key.
     func label(of instance: Manager.Instance) -> String {
         if let field = self[instance.workflow]?.label, let s = instance.data[field]?.stringValue, !s.isEmpty { return s }

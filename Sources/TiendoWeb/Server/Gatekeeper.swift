@@ -68,7 +68,7 @@ struct Gatekeeper: RouterMiddleware {
         guard let token, let expected, !expected.isEmpty, constantTimeEqual(token, expected) else {
             throw PageError(
                 .forbidden, "Biểu mẫu không hợp lệ",
-                "Biểu mẫu thiếu mã bảo vệ hoặc đã hết hạn (CSRF). Hãy tải lại trang rồi thử lại; không có gì thay đổi.")
+                "Trang đã mở quá lâu hoặc biểu mẫu không hợp lệ. Hãy tải lại trang (F5) rồi làm lại; chưa có gì được lưu.")
         }
     }
 
