@@ -153,10 +153,10 @@ def test_import_shows_every_bad_row_and_is_all_or_nothing(stack, browser):
     assert re.search(r"Dòng 3: .*han", errors), errors
     # The list of columns says which forms a date may take, the day-first one a spreadsheet writes included.
     main = browser.find_element(By.TAG_NAME, "main").text
-    assert "han — Hạn nộp hồ sơ (bắt buộc), dạng dd/mm/yyyy hoặc YYYY-MM-DD" in main
+    assert "Hạn nộp hồ sơ (hoặc han) — bắt buộc, dạng dd/mm/yyyy hoặc YYYY-MM-DD" in main
     # Numbers with their bounds, and `started` with its optional time.
-    assert "diem — Điểm chấm, số nguyên từ 0 đến 100" in main
-    assert "started — ngày bắt đầu (tùy chọn), dạng dd/mm/yyyy hoặc YYYY-MM-DD, có thể kèm giờ" in main
+    assert "Điểm chấm (hoặc diem) — tùy chọn, số nguyên từ 0 đến 100" in main
+    assert "Ngày bắt đầu (hoặc started) — tùy chọn, dạng dd/mm/yyyy hoặc YYYY-MM-DD, có thể kèm giờ" in main
     shot(browser, "23-nhap-loi-ngay", full=True)
     assert json.loads(stack.ctl("list", "kiem-tra", "--json"))["instances"] == before
     good = ("\ufeffkey,ho_ten,chi_bo,han\r\n"
@@ -172,10 +172,35 @@ def test_import_shows_every_bad_row_and_is_all_or_nothing(stack, browser):
     assert started[0]["actorName"] == "admin"
 
 
+def test_the_template_comes_back_filled_in_with_its_vietnamese_headings(stack, browser):
+    """The import page's template has the columns' titles as headings; a file filled in from it imports."""
+    login(browser, stack, "admin")
+    browser.get(stack.url + "/nhap?quy-trinh=kiem-tra")
+    link = browser.find_element(By.LINK_TEXT, "Tải tệp mẫu (CSV) của quy trình này").get_attribute("href")
+    headers, body = download(browser, stack, link[len(stack.url):], "mau-nhap-kiem-tra.csv")
+    assert 'filename="mau-nhap-kiem-tra.csv"' in headers["Content-Disposition"]
+    assert body == "\ufeffMã hồ sơ,Ngày bắt đầu,Họ và tên,Chi bộ,Hạn nộp hồ sơ,Điểm chấm\r\n".encode("utf-8"), body
+    # Filled in as an officer would, headings in another letter case, one column left out, a field's name kept.
+    filled = body + (f"t1,,Trịnh Văn Bình,{CHI_BO_A},20/03/2026,\r\n"
+                     f"t2,02/03/2026,Lý Thị Hoa,{CHI_BO_B},2026-03-21,80\r\n").encode("utf-8")
+    upload(browser, stack, "kiem-tra", "mau-da-dien.csv", filled)
+    assert "Đã nhập 2 hồ sơ" in browser.find_element(By.CSS_SELECTOR, ".flash.ok").text
+    t2 = json.loads(stack.ctl("show", "kiem-tra/t2", "--json"))["instance"]
+    assert t2["data"]["ho_ten"] == "Lý Thị Hoa" and t2["data"]["diem"] == 80 and t2["data"]["han"] == "2026-03-21", t2
+    # A field given twice, by its title and its name, is refused before anything is stored.
+    twice = ("\ufeffmã hồ sơ,Họ và tên,ho_ten,Chi bộ,Hạn nộp hồ sơ\r\n"
+             f"t3,Lý Văn A,Lý Văn A,{CHI_BO_A},2026-03-21\r\n").encode("utf-8")
+    upload(browser, stack, "kiem-tra", "mau-hai-cot.csv", twice)
+    errors = browser.find_element(By.CSS_SELECTOR, "section.error").text
+    assert "Dòng 1: cột «ho_ten» và cột «Họ và tên» cùng là một trường" in errors, errors
+    shot(browser, "28-nhap-mau-hai-cot", full=True)
+    assert "kiem-tra/t3" not in stack.ctl("list", "kiem-tra")
+
+
 def test_oversized_upload_is_refused_in_vietnamese(stack, browser):
     login(browser, stack, "admin")
     big = b"key,ho_ten,chi_bo,han\n" + b"x" * (10 * 1024 * 1024 + 100 * 1024)
     upload(browser, stack, "kiem-tra", "qua-lon.csv", big)
     body = browser.find_element(By.TAG_NAME, "body").text
-    assert "Tệp lớn hơn 10 MiB" in body, body[:500]
+    assert "Tệp lớn hơn 10 MB" in body, body[:500]
     os.remove(os.path.join(ARTIFACTS, "qua-lon.csv"))

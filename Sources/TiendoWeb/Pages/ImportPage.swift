@@ -71,22 +71,30 @@ struct ImportPage {
     static func rows(_ bytes: [UInt8], workflow: Extras.WorkflowInfo, account: Account) -> Result<[(line: Int, row: JSON)], Failures> {
         let parsed: [CSV.Row]
         do { parsed = try CSV.parse(bytes: bytes) } catch { return .failure(Failures(["Dòng \(error.line): \(error.reason)"])) }
-        let known = Set(["key", "started"] + workflow.fields.map(\.name))
+        // Each heading names a field by its name or by its title (the template's headings).
         let header = parsed.first?.pairs.map(\.0) ?? []
-        let unknown = header.filter { !known.contains($0) }
-        if !unknown.isEmpty {
-            let expected = (["key", "started"] + workflow.fields.map(\.name)).joined(separator: ", ")
-            return .failure(
-                Failures(
-                    unknown.map {
-                        "Dòng 1: cột «\($0)» không phải trường của quy trình «\(workflow.title)» (các cột dùng được: \(expected))"
-                    }))
+        var names: [String: String] = [:]
+        var headerProblems: [String] = []
+        var headingOf: [String: String] = [:]
+        for heading in header {
+            guard let name = ImportPage.field(named: heading, in: workflow) else {
+                let expected = ImportPage.headings(workflow).map(\.heading).joined(separator: ", ")
+                headerProblems.append(
+                    "Dòng 1: cột «\(heading)» không phải trường của quy trình «\(workflow.title)» (các cột dùng được: \(expected))")
+                continue
+            }
+            if let other = headingOf[name] {
+                headerProblems.append("Dòng 1: cột «\(heading)» và cột «\(other)» cùng là một trường; hãy bỏ bớt một cột")
+            }
+            headingOf[name] = heading
+            names[heading] = name
         }
+        if !headerProblems.isEmpty { return .failure(Failures(headerProblems)) }
         var problems: [String] = []
         var keys: [String: Int] = [:]
         var out: [(line: Int, row: JSON)] = []
         for r in parsed {
-            let values = r.pairs.map { ($0.0, $0.1.trimmingSpaces) }.filter { !$0.1.isEmpty }
+            let values = r.pairs.map { (names[$0.0] ?? $0.0, $0.1.trimmingSpaces) }.filter { !$0.1.isEmpty }
             if values.isEmpty { continue }  // a row of empty cells, as spreadsheets leave below the data
             if let key = values.first(where: { $0.0 == "key" })?.1 {
                 if !InstanceRows.isValidKey(key) {
@@ -106,6 +114,36 @@ struct ImportPage {
             out.append((r.line, .object(values.map { ($0.0, JSON.string($0.1)) })))
         }
         return problems.isEmpty ? .success(out) : .failure(Failures(problems))
+    }
+
+    /// The columns a file may have, with the heading the template gives each: the field's title («Họ và tên»), or
+    /// its name where two fields share a title; «Mã hồ sơ» and «Ngày bắt đầu» for `key` and `started`.
+    static func headings(_ workflow: Extras.WorkflowInfo) -> [(heading: String, name: String)] {
+        let all = [("Mã hồ sơ", "key"), ("Ngày bắt đầu", "started")] + workflow.fields.map { ($0.displayTitle, $0.name) }
+        var uses: [String: Int] = [:]
+        for (title, _) in all { uses[title.lowercased(), default: 0] += 1 }
+        return all.map { title, name in (uses[title.lowercased()] == 1 ? title : name, name) }
+    }
+
+    /// The field a column's heading names: a field's name as it is, or the heading `headings` gives it, in any
+    /// letter case and with spaces around it; nil for none.
+    static func field(named heading: String, in workflow: Extras.WorkflowInfo) -> String? {
+        if heading == "key" || heading == "started" || workflow.field(heading) != nil { return heading }
+        let wanted = heading.trimmingSpaces.lowercased()
+        return headings(workflow).first { $0.heading.lowercased() == wanted }?.name
+    }
+
+    /// `/nhap/mau.csv?quy-trinh=…`: an empty file with the workflow's headings, as Excel opens it, to fill in.
+    func template(_ request: Request, _ context: WebContext) async throws -> Response {
+        _ = try ImportPage.administrator(context)
+        let catalog = try await app.daemon.workflows()
+        let chosen = Form(fields: Form.urlEncoded(request.uri.query ?? "")).text("quy-trinh")
+        guard let chosen, let workflow = catalog[chosen] else { throw PageError.notFound("Không có quy trình '\(chosen ?? "")'.") }
+        let sheet = Sheet(name: "Mẫu nhập", columns: ImportPage.headings(workflow).map { Sheet.Column($0.heading) })
+        let headers: HTTPFields = [
+            .contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"mau-nhap-\(workflow.id).csv\"",
+        ]
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: CSVFile.encode(sheet))))
     }
 
     /// How a cell of a field is written, in the words tiendod's own errors use: «, số nguyên từ 0 đến 100».
@@ -145,11 +183,22 @@ struct ImportPage {
         }
         let columns: HTML =
             workflow.flatMap { catalog[$0] }.map { w in
-                let cols: [HTML] = w.fields.map { f -> HTML in
-                    "<li><code>\(f.name)</code> — \(f.displayTitle)\(f.required ? " (bắt buộc)" : "")\(ImportPage.form(of: f))</li>"
+                let headings = Dictionary(ImportPage.headings(w).map { ($0.name, $0.heading) }, uniquingKeysWith: { a, _ in a })
+                func item(_ name: String, _ text: String) -> HTML {
+                    let heading = headings[name] ?? name
+                    let or: HTML = heading == name ? .empty : " <span class=\"muted\">(hoặc <code>\(name)</code>)</span>"
+                    return "<li><b>\(heading)</b>\(or)\(text)</li>"
                 }
-                return
-                    "<h2>Các cột của «\(w.title)»</h2><ul class=\"small\"><li><code>key</code> — mã hồ sơ (tùy chọn)</li><li><code>started</code> — ngày bắt đầu (tùy chọn), dạng \(HumanDate.forms), có thể kèm giờ (\(HumanDate.instantForms))</li>\(cols)</ul>"
+                let cols: [HTML] = w.fields.map { f -> HTML in
+                    item(f.name, "\(f.required ? " — bắt buộc" : " — tùy chọn")\(ImportPage.form(of: f))")
+                }
+                let template = "/nhap/mau.csv?" + Filters.query([("quy-trinh", w.id)])
+                return """
+                    <h2>Các cột của «\(w.title)»</h2>
+                    <p><a href="\(template)">Tải tệp mẫu (CSV) của quy trình này</a>: dòng đầu đã có tên các cột; điền mỗi hồ sơ một dòng rồi lưu lại dạng “CSV UTF-8”.</p>
+                    <ul class="small">\(item("key", " — tùy chọn: chữ không dấu, số, '.', '_', '-'; để trống thì tiendod tự đặt mã"))
+                    \(item("started", " — tùy chọn, dạng \(HumanDate.forms), có thể kèm giờ (\(HumanDate.instantForms)); để trống là lúc nhập"))\(cols)</ul>
+                    """
             } ?? .empty
         let errors: HTML =
             problems.isEmpty
@@ -164,10 +213,10 @@ struct ImportPage {
             \(errors)
             <form method="post" action="/nhap" enctype="multipart/form-data" class="filters">\(Layout.csrf(context))
             <label>Quy trình <select name="quy-trinh" required><option value="">— chọn —</option>\(options)</select></label>
-            <label>Tệp CSV (tối đa \(WebLimits.maxUploadBytes >> 20) MiB) <input type="file" name="tep" accept=".csv,text/csv" required></label>
+            <label>Tệp CSV (tối đa \(WebLimits.maxUploadBytes >> 20) MB) <input type="file" name="tep" accept=".csv,text/csv" required></label>
             <button type="submit" class="primary">Nhập</button>
             </form>
-            <p class="muted">Tệp CSV lưu từ Excel (“CSV UTF-8”), dòng đầu là tên các trường. Nhập tất cả hoặc không nhập dòng nào: nếu có dòng sai, trang liệt kê mọi dòng sai và không có gì thay đổi.</p>
+            <p class="muted">Tệp CSV lưu từ Excel (“CSV UTF-8”), dòng đầu là tên các cột (tên trường hoặc tiêu đề của trường, như trong tệp mẫu). Nhập tất cả hoặc không nhập dòng nào: nếu có dòng sai, trang liệt kê mọi dòng sai và không có gì thay đổi.</p>
             \(columns)
             """
         return Layout.response(

@@ -43,7 +43,7 @@ struct Gatekeeper: RouterMiddleware {
                     throw PageError(
                         .contentTooLarge, "Dữ liệu gửi lên quá lớn",
                         path == "/nhap"
-                            ? "Tệp lớn hơn \(WebLimits.maxUploadBytes >> 20) MiB. Hãy chia thành nhiều tệp nhỏ hơn; chưa nhập gì."
+                            ? "Tệp lớn hơn \(WebLimits.maxUploadBytes >> 20) MB. Hãy chia thành nhiều tệp nhỏ hơn; chưa nhập gì."
                             : "Biểu mẫu lớn quá mức cho phép; không có gì thay đổi.")
                 }
                 do { context.form = try Form.parse(contentType: request.headers[.contentType], body: body) } catch {
