@@ -43,7 +43,7 @@ struct DigestLayout {
         let n = i.notice
         guard n.kind == "reminder" || n.kind == "overdue" else { return n.message }
         var s = "«\(i.title)»" + (n.instance.map { " (\($0))" } ?? "")
-        if let o = n.occurrence { s += ", kỳ \(o)" }
+        if let o = n.occurrence { s += ", kỳ \(Messages.period(o))" }
         if let due = i.dueText { s += ": hạn chót \(due)" }
         if let d = i.days { s += ", " + MessageComposer.daysText(d) }
         return s

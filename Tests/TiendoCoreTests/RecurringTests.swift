@@ -77,11 +77,11 @@ import Testing
         let done = try #require(records.first { $0.kind == .milestoneDone })
         #expect(
             done.json.serialized()
-                == #"{"at":"2027-06-03T10:00:00+07:00","kind":"milestone-done","workflow":"sinh-hoat","instance":"sinh-hoat/dv-01","state":"dang-sinh-hoat","event":"done","milestone":"dang-phi","occurrence":"2027-03","due":"2027-03-31","priority":6,"message":"Đã hoàn thành «Đóng đảng phí kỳ 2027-03» (sinh-hoat/dv-01)"}"#
+                == #"{"at":"2027-06-03T10:00:00+07:00","kind":"milestone-done","workflow":"sinh-hoat","instance":"sinh-hoat/dv-01","state":"dang-sinh-hoat","event":"done","milestone":"dang-phi","occurrence":"2027-03","due":"2027-03-31","priority":6,"message":"Đã hoàn thành «Đóng đảng phí kỳ 03/2027» (sinh-hoat/dv-01)"}"#
         )
         let crit = try #require(records.first { $0.priority == 2 })
         #expect(crit.due == "2027-05-31" && crit.daysLeft == -1 && crit.milestone == "dang-phi")
-        #expect(crit.message == "Quá hạn 1 ngày: «Đóng đảng phí kỳ 2027-05» (sinh-hoat/dv-01), 3 kỳ đang quá hạn, hạn chót 31/05/2027")
+        #expect(crit.message == "Quá hạn 1 ngày: «Đóng đảng phí kỳ 05/2027» (sinh-hoat/dv-01), 3 kỳ đang quá hạn, hạn chót 31/05/2027")
         // Only open occurrences and their marks are kept.
         let series = try #require(inst.series["dang-phi"])
         #expect(series.open.map(\.index) == [3, 4, 5])

@@ -68,7 +68,7 @@ struct RouterTests {
         let done = try await b.post("/ho-so/kt/a1", [("_csrf", page.csrf!), ("hanh-dong", "xong"), ("moc", "xac-minh")])
         #expect(done.status == .seeOther && done.location == "/ho-so/kt/a1")
         let after = try await b.get("/ho-so/kt/a1")
-        #expect(after.body.contains("Đã ghi nhận «Xác minh lý lịch» đã xong."))
+        #expect(after.body.contains("Đã ghi nhận hoàn thành «Xác minh lý lịch»."))
         let records = try ManagerClient(socketPath: daemon.socket).history(id: "kt/a1")
         let record = try #require(records.last { $0.kind == .milestoneDone })
         #expect(record.actorName == "ha" && record.milestone == "xac-minh")

@@ -27,6 +27,11 @@ struct TextTests {
         #expect(Format.date("2026-02-01T10:30:00Z") == "01/02/2026 17:30")
         #expect(Format.due("2027-02-04", provisional: true) == "04/02/2027 (dự kiến)")
         #expect(Format.days(3, overdue: false) == "còn 3 ngày")
+        // Occurrences by the period people name: a month, or a first day.
+        #expect(Format.occurrence("2027-03") == "03/2027")
+        #expect(Format.occurrence("2027-03-15") == "15/03/2027")
+        #expect(Format.occurrence("2027-02-30") == "2027-02-30")
+        #expect(Format.occurrence("quy-1") == "quy-1")
         #expect(Format.days(0, overdue: false) == "hôm nay")
         #expect(Format.days(0, overdue: true) == "quá hạn hôm nay")
         #expect(Format.days(-5, overdue: true) == "quá 5 ngày")

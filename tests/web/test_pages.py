@@ -253,18 +253,18 @@ def test_occurrences_and_provisional_dues(stack, browser):
     fees = [(r[0], r[2]) for r in rows if r and r[2].startswith("Đóng đảng phí")]
     # Each open occurrence of the monthly fee is an item of its own, named by its period.
     assert fees == [
-        ("31/01/2026", "Đóng đảng phí kỳ 2026-01"), ("28/02/2026", "Đóng đảng phí kỳ 2026-02"), ("31/03/2026", "Đóng đảng phí kỳ 2026-03"),
+        ("31/01/2026", "Đóng đảng phí kỳ 01/2026"), ("28/02/2026", "Đóng đảng phí kỳ 02/2026"), ("31/03/2026", "Đóng đảng phí kỳ 03/2026"),
     ], fees
     browser.get(stack.url + "/ho-so/nam-sau/c1")
     deadlines = browser.find_elements(By.CSS_SELECTOR, "table")[0].text
-    assert "01/02/2027 (dự kiến)" in deadlines and "mốc dong-dang-phi@2026-01" in deadlines, deadlines
+    assert "01/02/2027 (dự kiến)" in deadlines and "Đóng đảng phí kỳ 01/2026\nmốc định kỳ" in deadlines, deadlines
     shot(browser, "19-dinh-ky-va-du-kien", full=True)
     # «Đã xong» on the recurring milestone completes its oldest open occurrence.
     submit(browser, browser.find_element(By.CSS_SELECTOR, "#moc-dong-dang-phi form button.done"), confirm=True)
     assert "Đã ghi nhận hoàn thành «Đóng đảng phí»." in text(browser)
     done = [r for r in history(stack, "nam-sau/c1") if r["kind"] == "milestone-done"]
     assert done and done[-1]["occurrence"] == "2026-01" and done[-1]["actorName"] == "ha"
-    assert "mốc dong-dang-phi@2026-01" not in browser.find_elements(By.CSS_SELECTOR, "table")[0].text
+    assert "kỳ 01/2026" not in browser.find_elements(By.CSS_SELECTOR, "table")[0].text
     browser.get(stack.url + "/lich?thang=2027-02&quy-trinh=nam-sau")
     assert "Lịch nghỉ năm 2027 là dự kiến" in text(browser) and "Tết Nguyên Đán" in text(browser)
     shot(browser, "20-lich-nam-du-kien")

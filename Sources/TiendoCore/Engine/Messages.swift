@@ -34,9 +34,22 @@ public enum Messages {
     /// A due for people: `dd/mm/yyyy`, with ` (dự kiến)` when provisional.
     static func due(_ text: String, provisional: Bool) -> String { provisional ? text + provisionalMark : text }
 
-    /// The title of a deadline in messages; an occurrence names its period (`Đóng đảng phí kỳ 2027-03`).
+    /// The title of a deadline in messages; an occurrence names its period as people write it (`Đóng đảng phí kỳ
+    /// 03/2027`).
     static func deadlineTitle(_ title: String, occurrence: String?) -> String {
-        occurrence.map { "\(title) kỳ \($0)" } ?? title
+        occurrence.map { "\(title) kỳ \(period($0))" } ?? title
+    }
+
+    /// An occurrence's label (format §9: `2027-03` for a period of months, the first day `2027-03-15` otherwise) as
+    /// people write the period: `03/2027`, `15/03/2027`; anything else as it is. Where a label is to be typed
+    /// back (`tiendoctl done ID dang-phi@2027-03`, its errors) it stays as it is.
+    public static func period(_ label: String) -> String {
+        let parts = label.split(separator: "-", omittingEmptySubsequences: false)
+        if parts.count == 2, parts[0].count == 4, parts[1].count == 2, parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }) {
+            return "\(parts[1])/\(parts[0])"
+        }
+        if parts.count == 3, label.count == 10, let d = CivilDate.parse(label) { return d.vietnamese }
+        return label
     }
 
     static func reminder(title: String, instance: String, daysLeft: Int, dueText: String, secondsLeft: Int64) -> String {

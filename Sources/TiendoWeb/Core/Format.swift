@@ -90,6 +90,9 @@ enum Format {
         return n == 1 ? "hằng \(unit)" : "mỗi \(n) \(unit)"
     }
 
+    /// An occurrence's label as people write its period (`Messages.period`): `2027-03` → `03/2027`.
+    static func occurrence(_ label: String) -> String { Messages.period(label) }
+
     /// The milestone, or the occurrence of a recurring one, an item is about: `dang-phi@2027-03`.
     static func milestone(_ id: String?, occurrence: String?) -> String? {
         guard let id else { return nil }

@@ -31,10 +31,11 @@ enum DueTable {
         }
     }
 
-    /// What the item is about: the title, with the occurrence of a recurring milestone (`kỳ 2027-03`).
+    /// What the item is about: the title, with the occurrence of a recurring milestone (`kỳ 03/2027`).
     static func what(_ item: Manager.DueItem) -> HTML {
         let occurrence: HTML =
-            item.occurrence.map { " <span class=\"badge\" title=\"\(item.milestone ?? "")@\($0)\">kỳ \($0)</span>" } ?? .empty
+            item.occurrence.map { " <span class=\"badge\" title=\"\(item.milestone ?? "")@\($0)\">kỳ \(Format.occurrence($0))</span>" }
+            ?? .empty
         return "\(item.title)\(occurrence)"
     }
 

@@ -56,8 +56,8 @@ struct RecordView {
         }
         let rows: [HTML] = open.map { d in
             let owner =
-                d.milestone.map { "mốc " + (Format.milestone($0, occurrence: d.occurrence) ?? $0) }
-                ?? "trạng thái \(catalog.stateTitle(d.workflow, d.state) ?? "")"
+                d.milestone.map { _ in d.occurrence == nil ? "mốc" : "mốc định kỳ" }
+                ?? "hạn của trạng thái «\(catalog.stateTitle(d.workflow, d.state) ?? "")»"
             return """
                 <tr class="\(d.overdue ? "overdue" : "")"><td>\(DueTable.due(d))</td><td>\(DueTable.daysBadge(d))</td><td>\(DueTable.what(d))<br><span class="muted small">\(owner)</span></td></tr>
                 """
@@ -102,7 +102,7 @@ struct RecordView {
                 m.every.map { every in
                     let open = m.openCount.map { ", \($0) kỳ đang mở" } ?? ""
                     return
-                        "<br><span class=\"muted small\">Định kỳ \(Format.every(every))\(open)\(m.occurrence.map { "; kỳ \($0)" } ?? "")</span>"
+                        "<br><span class=\"muted small\">Định kỳ \(Format.every(every))\(open)\(m.occurrence.map { "; kỳ \(Format.occurrence($0))" } ?? "")</span>"
                 } ?? .empty
             let requires: HTML =
                 m.requires.isEmpty
@@ -118,12 +118,13 @@ struct RecordView {
                 status = "<span class=\"badge \(m.overdue ? "bad" : "")\">\(Format.days(left, overdue: m.overdue))</span>"
             }
             let target = Format.milestone(m.id, occurrence: m.every != nil ? m.occurrence : nil) ?? m.id
+            let period = m.every != nil ? " kỳ \(m.occurrence.map(Format.occurrence) ?? "")" : ""
             let action: HTML =
                 mayAct && !m.done && !m.due.isEmpty
                 ? """
-                <form method="post" class="inline" data-confirm="Ghi nhận «\(m.title)»\(m.every != nil ? " kỳ \(m.occurrence ?? "")" : "") đã xong?">\(Layout.csrf(context))
+                <form method="post" class="inline" data-confirm="Ghi nhận «\(m.title)»\(period) đã xong?">\(Layout.csrf(context))
                 <input type="hidden" name="hanh-dong" value="xong"><input type="hidden" name="moc" value="\(target)">
-                <button class="done">Đánh dấu đã xong\(m.every != nil ? " kỳ \(m.occurrence ?? "")" : "")</button></form>
+                <button class="done">Đánh dấu đã xong\(period)</button></form>
                 """ : .empty
             let due: HTML = m.due.isEmpty ? "—" : "\(Format.due(m.due, provisional: m.provisional))"
             return """
