@@ -37,7 +37,21 @@ struct Serve: AsyncParsableCommand {
             "Địa chỉ nghe: HOST:PORT, hoặc unix:ĐƯỜNG_DẪN cho reverse proxy (mặc định 127.0.0.1:8080).", valueName: "HOST:PORT"))
     var listen: String = "127.0.0.1:8080"
 
+    @Option(
+        help: ArgumentHelp(
+            "Tổ chức đảng in ở đầu các danh sách, vd. \"Đảng bộ phường Tây Hồ\" (mặc định $TIENDO_WEB_ORGANISATION).", valueName: "TÊN"))
+    var organisation: String?
+
+    @Option(help: ArgumentHelp("Địa danh ở dòng ngày tháng của bản in, vd. \"Tây Hồ\" (mặc định $TIENDO_WEB_PLACE).", valueName: "TÊN"))
+    var place: String?
+
     @OptionGroup var state: StateOption
+
+    /// An option, else its environment variable; blank is none.
+    static func setting(_ option: String?, _ variable: String) -> String? {
+        let value = (option ?? ProcessInfo.processInfo.environment[variable])?.trimmingCharacters(in: .whitespaces)
+        return value?.isEmpty == false ? value : nil
+    }
 
     func run() async throws {
         guard let address = WebConfiguration.listen(listen) else {
@@ -46,7 +60,8 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "tiendo-web")
         logger.logLevel = .info
         let configuration = WebConfiguration(
-            socketPath: ManagerClient.resolveSocketPath(socket), listen: address, stateDirectory: state.stateDir)
+            socketPath: ManagerClient.resolveSocketPath(socket), listen: address, stateDirectory: state.stateDir,
+            organisation: Serve.setting(organisation, "TIENDO_WEB_ORGANISATION"), place: Serve.setting(place, "TIENDO_WEB_PLACE"))
         let app = WebApp(configuration: configuration)
         if (try? app.accounts.accounts().isEmpty) ?? true {
             logger.warning(

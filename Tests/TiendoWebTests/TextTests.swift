@@ -184,6 +184,20 @@ struct TextTests {
         #expect(rows.map(\.row) == [.object([("key", .string("x1")), ("ho_ten", .string("Hà")), ("ngay_a", .string("01/02/2026"))])])
     }
 
+    @Test("a printed list is headed as Party documents are: issuer on the left, the Party and the date on the right")
+    func letterhead() {
+        let full = PrintList.letterhead(
+            organisation: "Đảng bộ phường Tây Hồ", group: "Chi bộ Khu dân cư số 2", place: "Tây Hồ", today: CivilDate(2026, 3, 2)
+        ).text
+        #expect(full.contains("ĐẢNG BỘ PHƯỜNG TÂY HỒ<br><b>CHI BỘ KHU DÂN CƯ SỐ 2</b><br>*"))
+        #expect(full.contains("<b>ĐẢNG CỘNG SẢN VIỆT NAM</b><br><i>Tây Hồ, ngày 02 tháng 3 năm 2026</i>"))
+        // Months 1 and 2 with a leading zero, the others without; without a place the date alone.
+        let january = PrintList.letterhead(organisation: "Đảng bộ phường Tây Hồ", group: nil, place: nil, today: CivilDate(2027, 1, 5)).text
+        #expect(january.contains("<b>ĐẢNG BỘ PHƯỜNG TÂY HỒ</b><br>*") && january.contains("<i>Ngày 05 tháng 01 năm 2027</i>"))
+        let december = PrintList.letterhead(organisation: nil, group: nil, place: "Tây Hồ", today: CivilDate(2026, 12, 15)).text
+        #expect(december.contains("<div class=\"issuer\"></div>") && december.contains("Tây Hồ, ngày 15 tháng 12 năm 2026"))
+    }
+
     @Test("a refused value names its field by the title the form shows, and other refusals stay as tiendod says")
     func refusalNamesTheFieldTitle() throws {
         let workflow = try Extras.WorkflowInfo(

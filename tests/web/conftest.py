@@ -152,9 +152,11 @@ class Stack:
         self.user("xem", "xem")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # The organisation from the environment (as a systemd drop-in sets it), the place as an option.
+        self.env["TIENDO_WEB_ORGANISATION"] = "Đảng bộ phường Tây Hồ"
         self.web = self.spawn(
             "tiendo-web", [os.path.join(BIN, "tiendo-web"), "serve", "--socket", self.socket, "--listen", f"127.0.0.1:{self.port}",
-                           "--state-dir", self.web_state])
+                           "--state-dir", self.web_state, "--place", "Tây Hồ"])
         self.wait(lambda: self.connectable_tcp(self.port), "tiendo-web")
 
     def spawn(self, name, args):

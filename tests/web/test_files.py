@@ -95,8 +95,12 @@ def test_print_view_is_a_clean_a4_list(stack, browser):
     login(browser, stack, "admin")
     browser.get(stack.url + "/?" + urllib.parse.urlencode({"chi-bo": CHI_BO_B, "in": "1"}))
     body = browser.find_element(By.TAG_NAME, "body").text
-    assert "DANH SÁCH VIỆC CẦN LÀM" in body and f"Chi bộ: {CHI_BO_B}" in body and "Tính đến 02/03/2026" in body
+    assert "DANH SÁCH VIỆC CẦN LÀM" in body and f"{CHI_BO_B}. Tính đến 02/03/2026" in body and "Chi bộ: " not in body
     assert "Lê Thị Cúc" in body and "Nguyễn Thị Hà" not in body
+    # Headed as Party documents are: the organisation and the chi bộ, the Party's name, the place and the date.
+    head = browser.find_element(By.CSS_SELECTOR, ".letterhead").text
+    assert head.split("\n") == ["ĐẢNG BỘ PHƯỜNG TÂY HỒ", "CHI BỘ KHU DÂN CƯ SỐ 2", "*", "ĐẢNG CỘNG SẢN VIỆT NAM",
+                                 "Tây Hồ, ngày 02 tháng 3 năm 2026"], head
     assert not browser.find_elements(By.CSS_SELECTOR, "header.top")
     shot(browser, "20-ban-in-man-hinh", full=True)
     pdf = print_pdf(browser)

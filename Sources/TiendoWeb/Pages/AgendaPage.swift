@@ -29,7 +29,7 @@ struct AgendaPage {
         let printing = Form(fields: Form.urlEncoded(request.uri.query ?? ""))["in"] == "1"
         let limit = printing ? 1000 : WebLimits.agendaPage
         let data = try await AgendaPage.load(app, filters, account: account, offset: filters.page * limit, limit: limit)
-        if printing { return Layout.response(PrintList.agenda(data)) }
+        if printing { return Layout.response(PrintList.agenda(data, app.configuration)) }
         let flash = await app.takeFlash(request, context)
         return Layout.response(
             Layout.page(title: "Việc cần làm", active: "/", context: context, flash: flash, body: body(data, account: account)))

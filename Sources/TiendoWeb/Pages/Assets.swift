@@ -93,6 +93,10 @@ enum Assets {
         .legend span { margin-right: 1rem; padding: 0 .4rem; border: 1px solid var(--line); }
         .legend .weekend { background: #f3f3f6; } .legend .holiday { background: #fdf0e6; } .legend .workday { background: #eef6ff; }
         .print-only { display: none; }
+        /* A Party document's head: the issuer on the left, the Party's name underlined and the date on the right. */
+        .letterhead { display: flex; justify-content: space-between; gap: 2rem; margin-bottom: 1.2rem; font-size: .9rem; }
+        .letterhead div { text-align: center; }
+        .letterhead .nation b { text-decoration: underline; }
         .signatures { display: flex; justify-content: space-around; margin-top: 2rem; text-align: center; }
         .signatures div { min-width: 14rem; }
         .signatures .space { height: 4.5rem; }

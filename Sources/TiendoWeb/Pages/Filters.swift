@@ -104,7 +104,7 @@ struct Filters: Sendable {
     func summary(_ catalog: Catalog) -> String {
         var parts: [String] = []
         if let workflow { parts.append("Quy trình: \(catalog.title(workflow))") }
-        if let group { parts.append("Chi bộ: \(group)") }
+        if let group { parts.append(group.lowercased().hasPrefix("chi bộ") ? group : "Chi bộ: \(group)") }
         if let state, let workflow { parts.append("Trạng thái: \(catalog.stateTitle(workflow, state) ?? state)") }
         if let search { parts.append("Tìm: «\(search)»") }
         if overdueOnly { parts.append("chỉ hồ sơ quá hạn") }

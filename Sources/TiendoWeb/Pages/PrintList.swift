@@ -1,39 +1,62 @@
+import TiendoCore
 import TiendoVarlink
 
-/// The lists to print for a chi bộ meeting (`?in=1`): no navigation, a heading that says what and as of when, the
-/// table, and places to sign. The print stylesheet lays it out on A4.
+/// The lists to print for a chi bộ meeting (`?in=1`): no navigation, the heading of a Party document, a title that
+/// says what and as of when, the table, and places to sign. The print stylesheet lays it out on A4.
 enum PrintList {
-    static func frame(title: String, subtitle: String, asOf: String, table: HTML, count: String) -> HTML {
+    /// The head of a Party document (Hướng dẫn 36-HD/VPTW, thể thức văn bản của Đảng): on the left the organisation
+    /// above it and the chi bộ the list is of, in capitals, then «*»; on the right «ĐẢNG CỘNG SẢN VIỆT NAM» and
+    /// the place and date, «Tây Hồ, ngày 02 tháng 3 năm 2026» (day and the months 1 and 2 with a leading zero).
+    static func letterhead(organisation: String?, group: String?, place: String?, today: CivilDate) -> HTML {
+        var left: [HTML] = []
+        if let organisation { left.append(group == nil ? "<b>\(organisation.uppercased())</b>" : "\(organisation.uppercased())") }
+        if let group { left.append("<b>\(group.uppercased())</b>") }
+        let month = today.month <= 2 ? Format.pad2(today.month) : String(today.month)
+        let date = "ngày \(Format.pad2(today.day)) tháng \(month) năm \(today.year)"
+        let dateLine = place.map { "\($0), \(date)" } ?? date.prefix(1).uppercased() + date.dropFirst()
+        return """
+            <div class="letterhead"><div class="issuer">\(HTML.join(left, separator: "<br>"))\(left.isEmpty ? HTML.empty : "<br>*")</div>
+            <div class="nation"><b>ĐẢNG CỘNG SẢN VIỆT NAM</b><br><i>\(dateLine)</i></div></div>
+            """
+    }
+
+    static func frame(title: String, subtitle: String, asOf: String, table: HTML, count: String, letterhead: HTML) -> HTML {
         Layout.document(
             title: title,
             body: """
                 <main class="print">
                 <p class="no-print toolbar"><button type="button" data-print class="primary">In</button> <a href="/" data-back>← Quay lại</a></p>
-                <p class="small">ĐẢNG BỘ PHƯỜNG · Tiến độ công tác Đảng</p>
+                \(letterhead)
                 <h1>\(title)</h1>
                 <p class="small">\(subtitle). Tính đến \(Format.date(asOf)). \(count)</p>
                 \(table)
-                <div class="signatures"><div><b>Người lập danh sách</b><div class="space"></div><span class="muted">(Ký, ghi rõ họ tên)</span></div>
-                <div><b>T/M Chi ủy</b><div class="space"></div><span class="muted">(Ký, ghi rõ họ tên)</span></div></div>
+                <div class="signatures"><div><b>NGƯỜI LẬP DANH SÁCH</b><br>&nbsp;<div class="space"></div><span class="muted">(Ký, ghi rõ họ tên)</span></div>
+                <div><b>T/M CHI ỦY</b><br><b>BÍ THƯ</b><div class="space"></div><span class="muted">(Ký, ghi rõ họ tên)</span></div></div>
                 </main>
                 """)
     }
 
-    static func agenda(_ data: AgendaPage.Data) -> HTML {
+    static func letterhead(_ configuration: WebConfiguration, _ filters: Filters, _ catalog: Catalog) -> HTML {
+        letterhead(organisation: configuration.organisation, group: filters.group, place: configuration.place, today: catalog.today)
+    }
+
+    static func agenda(_ data: AgendaPage.Data, _ configuration: WebConfiguration) -> HTML {
         let c = data.reply.counts
         let shown = data.reply.items.count
         let note = shown < c.total ? " (in \(Format.count(shown)) việc đầu)" : ""
         return frame(
             title: "DANH SÁCH VIỆC CẦN LÀM", subtitle: data.filters.summary(data.catalog), asOf: data.reply.now,
-            table: DueTable.table(data.reply.items, catalog: data.catalog),
-            count: "Quá hạn: \(Format.count(c.overdue)); hôm nay: \(Format.count(c.today)); tổng: \(Format.count(c.total)) việc\(note).")
+            table: DueTable.table(data.reply.items, catalog: data.catalog, showGroup: data.filters.group == nil),
+            count: "Quá hạn: \(Format.count(c.overdue)); hôm nay: \(Format.count(c.today)); tổng: \(Format.count(c.total)) việc\(note).",
+            letterhead: letterhead(configuration, data.filters, data.catalog))
     }
 
-    static func records(_ data: RecordsPage.Data) -> HTML {
+    static func records(_ data: RecordsPage.Data, _ configuration: WebConfiguration) -> HTML {
         let total = data.reply.total.map { "Tổng: \(Format.count($0)) hồ sơ" } ?? "\(Format.count(data.reply.instances.count)) hồ sơ"
         let note = data.reply.next != nil ? " (in \(Format.count(data.reply.instances.count)) hồ sơ đầu)" : ""
         return frame(
             title: "DANH SÁCH HỒ SƠ", subtitle: data.filters.summary(data.catalog), asOf: data.reply.now,
-            table: RecordsPage.table(data, printing: true), count: total + note + ".")
+            table: RecordsPage.table(data, printing: true), count: total + note + ".",
+            letterhead: letterhead(configuration, data.filters, data.catalog))
     }
 }

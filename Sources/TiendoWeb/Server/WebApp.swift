@@ -19,11 +19,18 @@ public struct WebConfiguration: Sendable {
     public var socketPath: String
     public var listen: Listen
     public var stateDirectory: String
+    /// The Party organisation printed lists come from («Đảng bộ phường Tây Hồ»), at the head of each as Party
+    /// documents have it; nil: the chi bộ alone when the list is of one.
+    public var organisation: String?
+    /// The place name of the printed date line («Tây Hồ, ngày 02 tháng 3 năm 2026»); nil: the date alone.
+    public var place: String?
 
-    public init(socketPath: String, listen: Listen, stateDirectory: String) {
+    public init(socketPath: String, listen: Listen, stateDirectory: String, organisation: String? = nil, place: String? = nil) {
         self.socketPath = socketPath
         self.listen = listen
         self.stateDirectory = stateDirectory
+        self.organisation = organisation
+        self.place = place
     }
 
     /// `HOST:PORT` (`[::1]:8080` for IPv6) or `unix:PATH`.
