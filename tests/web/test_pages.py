@@ -76,7 +76,7 @@ def test_events_with_their_fields_change_the_state(stack, browser):
     login(browser, stack, "ha")
     browser.get(stack.url + "/ho-so/kiem-tra/a2")
     submit(browser, browser.find_element(By.CSS_SELECTOR, "form.event button[type=submit]"), confirm=True)
-    assert "Đã gửi sự kiện «nop»" in text(browser)
+    assert "Đã chuyển hồ sơ «Trần Văn Bình» sang «Đã nộp, chờ chấm»." in text(browser)
     assert "Đã nộp, chờ chấm" in browser.find_element(By.TAG_NAME, "h1").text
     field = browser.find_element(By.ID, "f-diem")
     assert field.get_attribute("type") == "number"

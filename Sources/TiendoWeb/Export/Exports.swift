@@ -95,8 +95,8 @@ enum Exports {
         var sheet = Sheet(
             name: "Tổng quan",
             columns: [
-                .init("Quy trình", width: 32), .init("Chi bộ", width: 24), .init("Hồ sơ", width: 9), .init("Đang mở", width: 9),
-                .init("Quá hạn", width: 9), .init("Sắp đến hạn (7 ngày)", width: 12),
+                .init("Quy trình", width: 32), .init("Chi bộ", width: 24), .init("Hồ sơ", width: 9), .init("Chưa hoàn thành", width: 12),
+                .init("Có việc quá hạn", width: 12), .init("Có việc đến hạn trong 7 ngày", width: 14),
             ])
         for g in groups.prefix(WebLimits.exportRows) {
             sheet.rows.append([

@@ -74,7 +74,7 @@ struct AccountsPage {
         }
         return """
             <h1>Tài khoản</h1>
-            <table><thead><tr><th>Tên đăng nhập</th><th>Vai trò</th><th>Chi bộ</th><th>Tình trạng</th><th>Tạo / đổi</th><th></th></tr></thead><tbody>\(rows)</tbody></table>
+            <table><thead><tr><th>Tên đăng nhập</th><th>Vai trò</th><th>Chi bộ</th><th>Tình trạng</th><th>Ngày tạo / đổi mật khẩu</th><th></th></tr></thead><tbody>\(rows)</tbody></table>
             <h2>Thêm tài khoản</h2>
             <form method="post" class="filters">\(Layout.csrf(context))<input type="hidden" name="hanh-dong" value="them">
             <label>Tên đăng nhập <input name="ten" required maxlength="64" autocomplete="off"></label>
@@ -83,7 +83,7 @@ struct AccountsPage {
             <label>Mật khẩu (ít nhất 8 ký tự) <input type="password" name="mat-khau" minlength="8" required autocomplete="new-password"></label>
             <label>Nhập lại <input type="password" name="nhap-lai" minlength="8" required autocomplete="new-password"></label>
             <button type="submit" class="primary">Thêm</button></form>
-            <p class="muted small">Vai trò: Xem — chỉ xem và xuất; Cán bộ — thêm đánh dấu mốc đã xong và gửi sự kiện; Quản trị — thêm nhập hồ sơ và quản lý tài khoản.</p>
+            <p class="muted small">Vai trò: Xem — chỉ xem và xuất; Cán bộ — thêm đánh dấu mốc đã xong và chuyển bước hồ sơ; Quản trị — thêm nhập hồ sơ và quản lý tài khoản.</p>
             """
     }
 }

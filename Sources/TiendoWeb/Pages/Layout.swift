@@ -59,7 +59,7 @@ enum Layout {
                 \(message)
                 \(body)
                 </main>
-                <footer class="no-print">tiendo-web · ngày giờ theo giờ Việt Nam (Asia/Ho_Chi_Minh)</footer>
+                <footer class="no-print">Tiến độ · ngày giờ theo giờ Việt Nam</footer>
                 """)
     }
 

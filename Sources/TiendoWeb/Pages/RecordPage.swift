@@ -19,7 +19,8 @@ struct RecordPage {
     static func visible(_ app: WebApp, id: String, account: Account) async throws -> Extras.InstanceEntry {
         let entry = try await app.daemon.call(Extras.Instance(id: id)).entry
         guard account.sees(group: entry.group) else {
-            throw PageError.forbidden("Hồ sơ \(id) thuộc chi bộ ngoài phạm vi của tài khoản \(account.name).")
+            // Neither the name nor the chi bộ of a record outside the account's: only the address it asked for.
+            throw PageError.forbidden("Hồ sơ \(id) không thuộc các chi bộ tài khoản \(account.name) được xem.")
         }
         return entry
     }
@@ -60,9 +61,10 @@ struct RecordPage {
                 try await app.flash("Đã ghi nhận hoàn thành «\(title)».", ok: true, request, context)
             case "su-kien":
                 let (event, data) = try RecordPage.event(form, instance: instance, catalog: catalog)
-                _ = try await app.daemon.call(
+                let after = try await app.daemon.call(
                     Manager.SendEvent(id: id, event: event, data: data, idempotencyKey: form.text("khoa"), actor: account.name))
-                try await app.flash("Đã gửi sự kiện «\(event)» cho hồ sơ \(id).", ok: true, request, context)
+                let state = catalog.stateTitle(after.workflow, after.state) ?? (after.completed ? "Hoàn thành" : after.state ?? "")
+                try await app.flash("Đã chuyển hồ sơ «\(catalog.label(of: after))» sang «\(state)».", ok: true, request, context)
             default:
                 throw PageError.badRequest("Không rõ thao tác cần làm.")
             }

@@ -37,7 +37,7 @@ struct RecordView {
         let i = instance
         var rows: [(String, String)] = [("Mã hồ sơ", i.id), ("Quy trình", catalog.title(i.workflow))]
         if let s = i.state { rows.append(("Trạng thái", catalog.stateTitle(i.workflow, s) ?? s)) }
-        rows.append(("Bắt đầu", Format.date(i.startedAt)))
+        rows.append(("Bắt đầu theo dõi", Format.date(i.startedAt)))
         if i.state != nil { rows.append(("Vào trạng thái này lúc", Format.date(i.enteredAt))) }
         let fields = workflow?.fields ?? []
         // Every field with its title, the group's too (a chi bộ, or for an election a province: its own title says).

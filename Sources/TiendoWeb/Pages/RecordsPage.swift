@@ -84,7 +84,7 @@ struct RecordsPage {
                 """
         }
         return """
-            <table class="records"><thead><tr><th>Hồ sơ</th><th>\(data.catalog.groupTitle(of: data.reply.instances.map(\.instance.workflow)))</th><th>Quy trình</th><th>Trạng thái</th><th>Bắt đầu</th><th class="num">Quá hạn</th><th>Hạn gần nhất</th></tr></thead>
+            <table class="records"><thead><tr><th>Hồ sơ</th><th>\(data.catalog.groupTitle(of: data.reply.instances.map(\.instance.workflow)))</th><th>Quy trình</th><th>Trạng thái</th><th>Bắt đầu theo dõi</th><th class="num">Quá hạn</th><th>Hạn gần nhất</th></tr></thead>
             <tbody>\(rows)</tbody></table>
             """
     }
