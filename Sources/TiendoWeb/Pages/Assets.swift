@@ -55,6 +55,8 @@ enum Assets {
         .badge.warn { background: var(--amber-bg); color: var(--amber); border-color: #f0d48a; }
         .badge.ok { background: #e6f4ea; color: var(--green); border-color: #a8d5b5; }
         .provisional { color: var(--amber); font-style: italic; white-space: nowrap; }
+        /* A record's address is read as one word (dang-vien-du-bi/dvdb-016 broke after «dvdb-»). */
+        span.id { white-space: nowrap; }
         p.next-transition.late { color: var(--amber); background: var(--amber-bg); padding: .4rem .6rem; border-radius: 4px; }
         .muted { color: var(--muted); }
         .small { font-size: .85rem; }

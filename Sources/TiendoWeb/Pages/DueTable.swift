@@ -64,7 +64,7 @@ enum DueTable {
                 i.state.flatMap { catalog.stateTitle(i.workflow, $0) }.map { "<br><span class=\"muted small\">\($0)</span>" } ?? .empty
             return """
                 <tr class="\(i.overdue ? "overdue" : "")"><td>\(due(i))</td><td>\(daysBadge(i))</td><td>\(what(i))</td>
-                <td><a href="\(recordLink(i.instance))">\(name)</a><br><span class="muted small">\(i.instance)</span></td>\(showGroup ? "<td>\(i.group ?? "—")</td>" : HTML.empty)\(showWorkflow ? "<td>\(catalog.title(i.workflow))\(state)</td>" : HTML.empty)</tr>
+                <td><a href="\(recordLink(i.instance))">\(name)</a><br><span class="muted small id">\(i.instance)</span></td>\(showGroup ? "<td>\(i.group ?? "—")</td>" : HTML.empty)\(showWorkflow ? "<td>\(catalog.title(i.workflow))\(state)</td>" : HTML.empty)</tr>
                 """
         }
         return """
