@@ -63,7 +63,7 @@ public struct Views: Sendable {
     /// `to`, `at` (ISO 8601 in the workflow's zone), `provisional` only when true, and the deadline of the state it
     /// enters (`due`, `dueProvisional` only when true) when that state has one.
     public func upcomingTransitionJSON(_ row: StoredInstance) -> JSON {
-        guard let def = catalog.byDigest[row.instance.digest], let t = Engine(def).upcomingTransition(row.instance) else { return .null }
+        guard let def = catalog.byDigest[row.instance.digest], let t = upcomingTransition(row) else { return .null }
         var o: [(String, JSON)] = [("to", .string(t.to)), ("at", .string(def.zone.iso(t.at)))]
         if t.provisional { o.append(("provisional", .bool(true))) }
         if let d = t.deadline {
@@ -71,6 +71,11 @@ public struct Views: Sendable {
             if d.provisional { o.append(("dueProvisional", .bool(true))) }
         }
         return .object(o)
+    }
+
+    /// The timed transition the instance takes next if nothing else happens first (`Engine.upcomingTransition`).
+    func upcomingTransition(_ row: StoredInstance) -> UpcomingTransition? {
+        catalog.byDigest[row.instance.digest].flatMap { Engine($0).upcomingTransition(row.instance) }
     }
 
     /// Whether an item of `Instance.deadlines` is overdue at `now` (`ListInstances(overdue:)`).

@@ -199,6 +199,42 @@ extension Store {
         }
     }
 
+    /// Instances of `scope` that may move on by themselves by `bound`, by id after `after`, at most `limit` of those
+    /// `keep` accepts (the caller's engine says whether the next timed transition comes by then): not completed,
+    /// no item due (no deadline open), a wake-up at or before `bound`. Driven from the wake-up index, which holds
+    /// only what falls due by `bound`, rather than from every instance of the scope (most of the store for one
+    /// workflow at a province's size); those candidates are then sorted by id for the page.
+    public func movingInstancePage(
+        scope: Scope, by bound: Instant, after: String?, limit: Int, matching: ((String, String) -> Bool)?,
+        keep: (StoredInstance) -> Bool, definition: (String) -> WorkflowDefinition?
+    ) throws -> [StoredInstance] {
+        var (conditions, arguments) = scope.conditions("instances")
+        conditions += [
+            "instances.next_wakeup IS NOT NULL", "instances.next_wakeup <= ?", "instances.completed = 0",
+            "NOT EXISTS (SELECT 1 FROM due_items d WHERE d.instance = instances.id)",
+        ]
+        arguments.append(bound.seconds)
+        if let after {
+            conditions.append("instances.id > ?")
+            arguments.append(after)
+        }
+        return try read { db in
+            var ids = try String.fetchAll(
+                db, sql: "SELECT instances.id FROM instances INDEXED BY instances_wakeup WHERE " + conditions.joined(separator: " AND "),
+                arguments: Store.arguments(arguments))
+            ids.sort { Store.compareBytes($0, $1) < 0 }
+            let one = try db.cachedStatement(sql: "SELECT \(Store.columns) FROM instances WHERE id = ?")
+            var out: [StoredInstance] = []
+            for id in ids where out.count < limit {
+                guard let row = try Row.fetchOne(one, arguments: [id]) else { continue }
+                if let matching, !matching(row[0], row[3]) { continue }
+                let stored = try Store.decode(row, definition: definition)
+                if keep(stored) { out.append(stored) }
+            }
+            return out
+        }
+    }
+
     /// `instancePage` of one workflow's overdue instances, driven from its overdue items instead of its instances:
     /// the instances with an item due at or before `overdueAt`, in id order, each then read and checked against
     /// `scope` and `matching`. A workflow's instances are most of the store at the nation's size (916,679 of 10^6

@@ -166,12 +166,15 @@ extension Extras {
         public static let name = "Instances"
         public var selection: ExtrasSelection
         public var overdue: Bool?
+        /// Only those that move on by themselves within this many days (and have no deadline open).
+        public var movesWithin: Int?
         public var after: String?
         public var limit: Int?
 
-        public init(selection: ExtrasSelection, overdue: Bool? = nil, after: String? = nil, limit: Int? = nil) {
+        public init(selection: ExtrasSelection, overdue: Bool? = nil, movesWithin: Int? = nil, after: String? = nil, limit: Int? = nil) {
             self.selection = selection
             self.overdue = overdue
+            self.movesWithin = movesWithin
             self.after = after
             self.limit = limit
         }
@@ -179,7 +182,8 @@ extension Extras {
         public var parameters: [(String, JSON)] {
             present(
                 selection.parameters + [
-                    ("overdue", overdue.map(JSON.bool)), ("after", after.map(JSON.string)), ("limit", limit.map(JSON.int)),
+                    ("overdue", overdue.map(JSON.bool)), ("movesWithin", movesWithin.map(JSON.int)), ("after", after.map(JSON.string)),
+                    ("limit", limit.map(JSON.int)),
                 ])
         }
 

@@ -208,3 +208,38 @@ def test_instance_says_its_next_timed_transition():
             ("dang-vien-du-bi/cu", None), ("dang-vien-du-bi/moi", "2027-02-11T00:00:00+07:00")]
     finally:
         d.stop()
+
+
+def test_instances_that_move_on_by_themselves_within_some_days():
+    """`movesWithin`: the records with no deadline open whose timed transition comes within that many days — the
+    members whose probation ends this month — and not those whose transition is later, nor those already waiting for
+    the chi bộ's vote (a deadline open); no total; a bound outside 1…366 is refused."""
+    import conftest
+
+    with open(os.path.join(ROOT, "Workflows", "dang-vien-du-bi.yaml"), encoding="utf-8") as f:
+        d = conftest.Daemon(files={"dang-vien-du-bi.yaml": f.read()}, fake_time="2026-04-03T09:00:00+07:00")
+    try:
+        rows = [{"key": "moi", "ngay_ket_nap": "2026-02-10", "chi_bo": "Chi bộ 3"},
+                {"key": "sap-b", "ngay_ket_nap": "2025-04-20", "chi_bo": "Chi bộ 3"},
+                {"key": "sap-a", "ngay_ket_nap": "2025-05-02", "chi_bo": "Chi bộ 4"},
+                {"key": "thang-sau", "ngay_ket_nap": "2025-05-04", "chi_bo": "Chi bộ 4"},
+                {"key": "cu", "ngay_ket_nap": "2025-02-10", "chi_bo": "Chi bộ 3"}]
+        mcall(d, "ImportInstances", workflow="dang-vien-du-bi", rows=rows)
+        reply = xcall(d, "Instances", workflow="dang-vien-du-bi", movesWithin=30)
+        # 03/04 09:00 + 30 days = 03/05 09:00: sap-a moves at 00:00 on 03/05, thang-sau on 05/05.
+        assert [(x["instance"]["id"], x["nextTransition"]["at"]) for x in reply["instances"]] == [
+            ("dang-vien-du-bi/sap-a", "2026-05-03T00:00:00+07:00"), ("dang-vien-du-bi/sap-b", "2026-04-21T00:00:00+07:00")]
+        assert reply.get("total") is None and reply.get("next") is None
+        # Paged by id like every page, limited to the account's groups like every selection.
+        first = xcall(d, "Instances", workflow="dang-vien-du-bi", movesWithin=30, limit=1)
+        assert [x["instance"]["id"] for x in first["instances"]] == ["dang-vien-du-bi/sap-a"]
+        rest = xcall(d, "Instances", workflow="dang-vien-du-bi", movesWithin=30, limit=1, after=first["next"])
+        assert [x["instance"]["id"] for x in rest["instances"]] == ["dang-vien-du-bi/sap-b"] and rest.get("next") is None
+        mine = xcall(d, "Instances", groups=["Chi bộ 3"], movesWithin=30)
+        assert [x["instance"]["id"] for x in mine["instances"]] == ["dang-vien-du-bi/sap-b"]
+        assert xcall(d, "Instances", movesWithin=30, overdue=True)["instances"] == []
+        for bad in (0, 367):
+            r = raw(d, msg(EXTRAS + ".Instances", {"movesWithin": bad}))[0]
+            assert r == {"error": "org.varlink.service.InvalidParameter", "parameters": {"parameter": "movesWithin"}}, r
+    finally:
+        d.stop()

@@ -21,7 +21,7 @@ extension ControlService {
         ],
         "Instances": [
             ("workflow", .string, true), ("groups", .stringList, true), ("state", .string, true), ("overdue", .bool, true),
-            ("search", .string, true), ("after", .string, true), ("limit", .int, true),
+            ("movesWithin", .int, true), ("search", .string, true), ("after", .string, true), ("limit", .int, true),
         ],
         "Groups": [("workflow", .string, true), ("groups", .stringList, true), ("limit", .int, true)],
         "Instance": [("id", .string, false)],
@@ -146,17 +146,35 @@ extension ControlService {
 
     /// `Instances`: one page of the scope's instances by id (`limit` default 50, at most 1,000), each with its
     /// group and label; `next` is the cursor for `after`; `total` when it is known without reading every row.
+    /// `movesWithin` (extension, 1 to 366 days): only those with no deadline open whose next timed transition comes
+    /// within that many days (of 24 hours) from now, a probation ending for instance, so that the chi bộ prepares its
+    /// review; with `overdue` (an item due, so a deadline open) none.
     func instances(_ v: Views, _ p: [String: JSON], scope: Store.Scope, now: Instant, nowText: (String, JSON)) throws -> VarlinkReply {
         let limit = max(1, min(p["limit"]?.intValue ?? 50, 1000))
         let overdue = p["overdue"]?.boolValue == true
         let search = ControlService.matcher(p["search"]?.stringValue)
-        let rows = try v.store.instancePage(
-            scope: scope, overdueAt: overdue ? now : nil, after: p["after"]?.stringValue, limit: limit + 1, matching: search,
-            definition: v.catalog.definition)
+        let rows: [StoredInstance]
+        if let days = p["movesWithin"]?.intValue {
+            guard (1...366).contains(days) else {
+                return .error("org.varlink.service.InvalidParameter", [("parameter", .string("movesWithin"))])
+            }
+            let bound = now.adding(seconds: Int64(days) * 86_400)
+            let keep: (StoredInstance) -> Bool = { v.upcomingTransition($0).map { $0.at <= bound } ?? false }
+            rows =
+                overdue
+                ? []
+                : try v.store.movingInstancePage(
+                    scope: scope, by: bound, after: p["after"]?.stringValue, limit: limit + 1, matching: search, keep: keep,
+                    definition: v.catalog.definition)
+        } else {
+            rows = try v.store.instancePage(
+                scope: scope, overdueAt: overdue ? now : nil, after: p["after"]?.stringValue, limit: limit + 1, matching: search,
+                definition: v.catalog.definition)
+        }
         let page = rows.prefix(limit)
         let entries = page.map { entry(v, $0, now: now) }
         let next: JSON = rows.count > limit ? .string(page.last!.instance.id) : .null
-        let total: JSON = overdue || search != nil ? .null : .int(try v.store.instanceCount(scope: scope))
+        let total: JSON = overdue || search != nil || p["movesWithin"] != nil ? .null : .int(try v.store.instanceCount(scope: scope))
         return .ok([nowText, ("instances", .array(entries)), ("next", next), ("total", total)])
     }
 

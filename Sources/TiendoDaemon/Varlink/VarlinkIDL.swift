@@ -253,12 +253,15 @@ enum VarlinkIDL {
           until: string
         ) -> (now: string, days: []DayCount)
 
-        # One page of instances by id; `next` is the cursor for `after`; `total` when known without a search.
+        # One page of instances by id; `next` is the cursor for `after`; `total` when known without a search or a
+        # filter. `movesWithin` (1 to 366 days): only those with no deadline open whose next timed transition comes within
+        # that many days from now.
         method Instances(
           workflow: ?string,
           groups: ?[]string,
           state: ?string,
           overdue: ?bool,
+          movesWithin: ?int,
           search: ?string,
           after: ?string,
           limit: ?int

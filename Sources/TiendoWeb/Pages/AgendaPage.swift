@@ -87,12 +87,15 @@ struct AgendaPage {
         let empty: HTML =
             data.reply.items.isEmpty
             ? "<p class=\"flash ok\">Không có việc nào quá hạn hoặc đến hạn trong \(f.days) ngày tới với bộ lọc này.</p>" : .empty
+        // Records with no deadline open that move on by themselves (a probation ending) have no item here.
+        let movesSoon = "/ho-so?" + Filters.query([("quy-trinh", f.workflow), ("chi-bo", f.group), ("sap-chuyen", "1")])
         return """
             <h1>Việc cần làm <span class="muted small">— hôm nay \(weekday(today)), \(today.vietnamese)</span></h1>
             \(counts)
             \(f.form("/", catalog: data.catalog, account: account, groups: groups, extra: extra))
             <p class="no-print actions"><a href="\(f.link("/", ["in": "1", "trang": nil]))">In danh sách (A4)</a> ·
-            <a href="\(f.link("/xuat/viec-can-lam.csv"))">Tải CSV</a> · <a href="\(f.link("/xuat/viec-can-lam.xlsx"))">Tải Excel</a></p>
+            <a href="\(f.link("/xuat/viec-can-lam.csv"))">Tải CSV</a> · <a href="\(f.link("/xuat/viec-can-lam.xlsx"))">Tải Excel</a> ·
+            <a href="\(movesSoon)">Hồ sơ sẽ tự chuyển trạng thái trong \(Filters.movesSoonDays) ngày tới</a></p>
             \(span)\(empty)\(sections)\(pager)
             """
     }

@@ -4,7 +4,8 @@ import TiendoVarlink
 
 /// The filters of the agenda, the list, the calendar and the exports, read from the address (so a filtered view
 /// is a bookmark that can be shared): `quy-trinh`, `chi-bo`, `trang-thai`, `tim`, `ngay` (7, 14 or 30), `nhom`
-/// (`chi-bo` or `quy-trinh`), `qua-han`, `tu`/`den` (one day or a span), `sau`/`trang` (paging).
+/// (`chi-bo` or `quy-trinh`), `qua-han`, `sap-chuyen` (records that move on by themselves within 30 days), `tu`/`den`
+/// (one day or a span), `sau`/`trang` (paging).
 struct Filters: Sendable {
     var workflow: String?
     var group: String?
@@ -13,6 +14,7 @@ struct Filters: Sendable {
     var days = 7
     var groupBy: GroupBy = .group
     var overdueOnly = false
+    var movesSoon = false
     var from: CivilDate?
     var until: CivilDate?
     var after: String?
@@ -25,6 +27,8 @@ struct Filters: Sendable {
     }
 
     static let horizons = [7, 14, 30]
+    /// `sap-chuyen`: a timed transition within this many days (a probation ending, for the chi bộ to prepare).
+    static let movesSoonDays = 30
 
     init() {}
 
@@ -37,6 +41,7 @@ struct Filters: Sendable {
         if let d = q.text("ngay").flatMap(Int.init), Filters.horizons.contains(d) { days = d }
         groupBy = q.text("nhom").flatMap(GroupBy.init(rawValue:)) ?? .group
         overdueOnly = q.text("qua-han") == "1"
+        movesSoon = q.text("sap-chuyen") == "1"
         from = q.text("tu").flatMap(Filters.date)
         until = q.text("den").flatMap(Filters.date) ?? from
         if from == nil { until = nil }
@@ -71,7 +76,8 @@ struct Filters: Sendable {
         var pairs: [(String, String?)] = [
             ("quy-trinh", workflow), ("chi-bo", group), ("trang-thai", state), ("tim", search),
             ("ngay", days == 7 ? nil : String(days)), ("nhom", groupBy == .group ? nil : groupBy.rawValue),
-            ("qua-han", overdueOnly ? "1" : nil), ("tu", from?.iso), ("den", until == from ? nil : until?.iso),
+            ("qua-han", overdueOnly ? "1" : nil), ("sap-chuyen", movesSoon ? "1" : nil), ("tu", from?.iso),
+            ("den", until == from ? nil : until?.iso),
         ]
         for (k, v) in changes {
             if let i = pairs.firstIndex(where: { $0.0 == k }) { pairs[i].1 = v } else { pairs.append((k, v)) }
@@ -108,6 +114,7 @@ struct Filters: Sendable {
         if let state, let workflow { parts.append("Trạng thái: \(catalog.stateTitle(workflow, state) ?? state)") }
         if let search { parts.append("Tìm: «\(search)»") }
         if overdueOnly { parts.append("chỉ hồ sơ quá hạn") }
+        if movesSoon { parts.append("chỉ hồ sơ sẽ tự chuyển trạng thái trong \(Filters.movesSoonDays) ngày tới") }
         return parts.isEmpty ? "Tất cả" : parts.joined(separator: "; ")
     }
 

@@ -17,7 +17,9 @@ struct RecordsPage {
         let catalog = try await app.daemon.workflows()
         let selection = try filters.selection(for: account, catalog: catalog)
         let reply = try await app.daemon.call(
-            Extras.Instances(selection: selection, overdue: filters.overdueOnly ? true : nil, after: filters.after, limit: limit))
+            Extras.Instances(
+                selection: selection, overdue: filters.overdueOnly ? true : nil,
+                movesWithin: filters.movesSoon ? Filters.movesSoonDays : nil, after: filters.after, limit: limit))
         return Data(catalog: catalog, filters: filters, reply: reply)
     }
 
@@ -30,6 +32,7 @@ struct RecordsPage {
         let f = filters
         let extra: HTML = """
             <label class="check"><span>Chỉ quá hạn</span><input type="checkbox" name="qua-han" value="1"\(HTML.flag("checked", f.overdueOnly))></label>
+            <label class="check"><span>Sắp tự chuyển trạng thái (\(Filters.movesSoonDays) ngày tới)</span><input type="checkbox" name="sap-chuyen" value="1"\(HTML.flag("checked", f.movesSoon))></label>
             """
         let groups = VietnameseOrder.sorted(Set(data.reply.instances.compactMap(\.group)))
         let total: HTML = data.reply.total.map { "<p class=\"muted\">\(Format.count($0)) hồ sơ.</p>" } ?? .empty
