@@ -246,6 +246,37 @@ def test_chi_bo_are_listed_in_the_order_an_officer_reads(stack, browser):
     assert suggested.index("Chi bộ Cơ quan Đảng ủy phường") < suggested.index("Chi bộ Cơ quan Ủy ban nhân dân phường"), suggested
 
 
+def add_account(browser, stack, name, groups, anyway=False):
+    browser.get(stack.url + "/tai-khoan")
+    form = browser.find_element(By.CSS_SELECTOR, "form:has(input[name=hanh-dong][value=them])")
+    form.find_element(By.NAME, "ten").send_keys(name)
+    form.find_element(By.CSS_SELECTOR, "select[name=vai-tro] option[value=can-bo]").click()
+    form.find_element(By.NAME, "chi-bo").send_keys(groups)
+    for field in ("mat-khau", "nhap-lai"):
+        form.find_element(By.NAME, field).send_keys("mot mat khau dai")
+    if anyway:
+        form.find_element(By.NAME, "chua-co-ho-so").click()
+    submit(browser, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+
+
+def test_an_account_for_a_chi_bo_no_record_belongs_to_is_questioned(stack, browser):
+    """An account limited to a chi bộ sees the records of exactly that name: a name typed without diacritics is
+    refused with the chi bộ it may have meant; a chi bộ without records yet is accepted when the officer says so."""
+    login(browser, stack, "admin")
+    add_account(browser, stack, "thu-ky", "chi bo khu dan cu so 1")
+    flash = browser.find_element(By.CSS_SELECTOR, ".flash").text
+    assert ("hồ sơ nào thuộc «chi bo khu dan cu so 1» (có phải «Chi bộ Khu dân cư số 1»?)" in flash
+            and "Không có gì thay đổi." in flash), flash
+    shot(browser, "30-tai-khoan-chi-bo-go-sai")
+    listed = subprocess.run([os.path.join(BIN, "tiendo-web"), "user", "list", "--state-dir", stack.web_state],
+                            check=True, capture_output=True, text=True).stdout
+    assert "thu-ky" not in listed
+    add_account(browser, stack, "thu-ky", CHI_BO_A)
+    assert "Đã tạo tài khoản «thu-ky» (Cán bộ)." in browser.find_element(By.CSS_SELECTOR, ".flash").text
+    add_account(browser, stack, "bi-thu-moi", "Chi bộ Khu dân cư số 99", anyway=True)
+    assert "Đã tạo tài khoản «bi-thu-moi» (Cán bộ)." in browser.find_element(By.CSS_SELECTOR, ".flash").text
+
+
 def test_disabled_account_is_signed_out_at_its_next_request(stack, browser):
     login(browser, stack, "xem")
     subprocess.run([os.path.join(BIN, "tiendo-web"), "user", "disable", "xem", "--state-dir", stack.web_state], check=True, capture_output=True)

@@ -1,4 +1,6 @@
 import Hummingbird
+import TiendoCore
+import TiendoVarlink
 
 /// `/tai-khoan` — accounts, for administrators not limited to groups (one limited to some chi bộ could otherwise
 /// create an account that is not): add, set a password, disable and enable. The same checks as `tiendo-web user`.
@@ -34,6 +36,11 @@ struct AccountsPage {
                 let groups = (f["chi-bo"] ?? "").split(whereSeparator: { $0 == "\n" || $0 == "," }).map { $0.trimmingSpaces }.filter {
                     !$0.isEmpty
                 }
+                // An account limited to a chi bộ sees the records of exactly that name: a typo would show it nothing.
+                let unknown = try await AccountsPage.unknownGroups(app, groups)
+                if !unknown.isEmpty, f["chua-co-ho-so"] != "1" {
+                    throw AccountStoreError(AccountsPage.unknownGroupsMessage(unknown))
+                }
                 _ = try await app.daemon.pool.runIfActive {
                     try AccountCommands.add(store, name: name, role: role, groups: groups, password: password)
                 }
@@ -58,6 +65,27 @@ struct AccountsPage {
         return .redirect(to: "/tai-khoan")
     }
 
+    /// The chi bộ among `names` that no record belongs to, each with the chi bộ of records it may have meant: the
+    /// same name in another letter case, without diacritics or with other spaces («Chi bo Khu dan cu so 1»).
+    static func unknownGroups(_ app: WebApp, _ names: [String]) async throws -> [(name: String, meant: String?)] {
+        guard !names.isEmpty else { return [] }
+        let known = Set(try await app.daemon.call(Extras.Groups(groups: names)).groups.map(\.group))
+        let missing = names.filter { !known.contains($0) }
+        guard !missing.isEmpty else { return [] }
+        func key(_ s: String) -> [UInt8] { SearchText.fold(s.split(whereSeparator: \.isWhitespace).joined(separator: " ")) }
+        var byKey: [[UInt8]: String] = [:]
+        for g in try await app.daemon.call(Extras.Groups()).groups where !g.group.isEmpty && byKey[key(g.group)] == nil {
+            byKey[key(g.group)] = g.group
+        }
+        return missing.map { ($0, byKey[key($0)]) }
+    }
+
+    static func unknownGroupsMessage(_ unknown: [(name: String, meant: String?)]) -> String {
+        let list = unknown.map { u in "«\(u.name)»" + (u.meant.map { " (có phải «\($0)»?)" } ?? "") }.joined(separator: ", ")
+        return "chưa có hồ sơ nào thuộc \(list); tài khoản chỉ thấy hồ sơ của đúng tên chi bộ đã ghi. "
+            + "Hãy sửa tên, hoặc đánh dấu «Chi bộ chưa có hồ sơ, vẫn tạo» nếu chi bộ chưa có hồ sơ nào"
+    }
+
     func body(_ context: WebContext) throws -> HTML {
         let accounts = VietnameseOrder.sorted(try app.accounts.accounts(), by: \.name)
         let rows: [HTML] = accounts.map { a in
@@ -80,6 +108,7 @@ struct AccountsPage {
             <label>Tên đăng nhập <input name="ten" required maxlength="64" autocomplete="off"></label>
             <label>Vai trò <select name="vai-tro">\(Role.allCases.map { r -> HTML in "<option value=\"\(r.rawValue)\">\(r.title)</option>" })</select></label>
             <label>Chi bộ (mỗi dòng một chi bộ; để trống: mọi chi bộ) <textarea name="chi-bo" rows="2"></textarea></label>
+            <label class="check"><span>Chi bộ chưa có hồ sơ, vẫn tạo</span><input type="checkbox" name="chua-co-ho-so" value="1"></label>
             <label>Mật khẩu (ít nhất 8 ký tự) <input type="password" name="mat-khau" minlength="8" required autocomplete="new-password"></label>
             <label>Nhập lại <input type="password" name="nhap-lai" minlength="8" required autocomplete="new-password"></label>
             <button type="submit" class="primary">Thêm</button></form>
