@@ -59,7 +59,7 @@ struct ImportPage {
         } catch ManagerError.importRejected(let errors) {
             let problems = errors.map { d in
                 let line = rows.indices.contains(d.line - 1) ? rows[d.line - 1].line : d.line
-                return "Dòng \(line): \(d.message)"
+                return "Dòng \(line): \(ImportPage.titled(d.message, workflow: workflow))"
             }
             return page(
                 context, catalog: catalog, account: account, workflow: workflowID, problems: problems, status: .unprocessableContent)
@@ -131,6 +131,15 @@ struct ImportPage {
         if heading == "key" || heading == "started" || workflow.field(heading) != nil { return heading }
         let wanted = heading.trimmingSpaces.lowercased()
         return headings(workflow).first { $0.heading.lowercased() == wanted }?.name
+    }
+
+    /// tiendod's refusal of a cell, «cột 'han': ngày '31/02/2026' không tồn tại», with the column named as the
+    /// template heads it: «cột «Hạn nộp hồ sơ»: …»; any other message as it is.
+    static func titled(_ message: String, workflow: Extras.WorkflowInfo) -> String {
+        guard message.hasPrefix("cột '"), let end = message.dropFirst(5).firstIndex(of: "'") else { return message }
+        let name = String(message[message.index(message.startIndex, offsetBy: 5)..<end])
+        guard let heading = headings(workflow).first(where: { $0.name == name })?.heading, heading != name else { return message }
+        return "cột «\(heading)»" + message[message.index(after: end)...]
     }
 
     /// `/nhap/mau.csv?quy-trinh=…`: an empty file with the workflow's headings, as Excel opens it, to fill in.
