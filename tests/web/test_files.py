@@ -146,7 +146,7 @@ def test_import_shows_every_bad_row_and_is_all_or_nothing(stack, browser):
     upload(browser, stack, "kiem-tra", "nhap-sai.csv", bad)
     errors = browser.find_element(By.CSS_SELECTOR, "section.error").text
     assert "chưa có hồ sơ nào được nhập" in errors
-    assert "Dòng 4: khóa «n 3» không hợp lệ" in errors and "Dòng 5: khóa «n1» bị lặp (đã có ở dòng 2)" in errors
+    assert "Dòng 4: mã hồ sơ «n 3» không hợp lệ" in errors and "Dòng 5: mã hồ sơ «n1» trùng với dòng 2" in errors
     shot(browser, "22-nhap-loi-cuc-bo", full=True)
     # Rows only tiendod can judge (a date that does not exist) come back with their lines, and nothing is stored.
     bad2 = ("\ufeffkey;ho_ten;chi_bo;han\r\n"

@@ -98,9 +98,10 @@ struct ImportPage {
             if values.isEmpty { continue }  // a row of empty cells, as spreadsheets leave below the data
             if let key = values.first(where: { $0.0 == "key" })?.1 {
                 if !InstanceRows.isValidKey(key) {
-                    problems.append("Dòng \(r.line): khóa «\(key)» không hợp lệ (chữ, số, '.', '_', '-'; tối đa 128 ký tự)")
+                    let rule = "chỉ dùng chữ không dấu, số, '.', '_', '-', không có dấu cách; tối đa 128 ký tự"
+                    problems.append("Dòng \(r.line): mã hồ sơ «\(key)» không hợp lệ (\(rule))")
                 } else if let first = keys[key] {
-                    problems.append("Dòng \(r.line): khóa «\(key)» bị lặp (đã có ở dòng \(first))")
+                    problems.append("Dòng \(r.line): mã hồ sơ «\(key)» trùng với dòng \(first)")
                 } else {
                     keys[key] = r.line
                 }
