@@ -99,12 +99,8 @@ struct TextTests {
 
     @Test("a timed transition to come gives its day; one already due and not yet taken says it is waiting")
     func transitionSentences() throws {
-        let workflow = try Extras.WorkflowInfo(
-            json: JSON.parse(
-                """
-                {"id": "du-bi", "title": "Dự bị", "digest": "d", "timezone": "Asia/Ho_Chi_Minh", "calendar": "vn", "fields": [],
-                 "states": [{"id": "cho-xet", "title": "Chờ chi bộ xét", "final": false, "events": []}], "milestones": []}
-                """), path: "")
+        let workflow = try TextTests.workflow(
+            "du-bi", states: #"[{"id": "cho-xet", "title": "Chờ chi bộ xét", "final": false, "events": []}]"#)
         let t = Extras.TimedTransition(to: "cho-xet", at: "2027-02-05T00:00:00+07:00", due: "2027-03-25", dueProvisional: true)
         let before = Catalog(now: "2026-12-04T09:00:00+07:00", workflows: [workflow])
         #expect(
@@ -131,13 +127,8 @@ struct TextTests {
     @Test("a group column is headed by what the workflows' groups are: chi bộ, cơ quan, or both")
     func groupTitles() throws {
         func workflow(_ id: String, _ field: String, _ title: String) throws -> Extras.WorkflowInfo {
-            try Extras.WorkflowInfo(
-                json: JSON.parse(
-                    """
-                    {"id": "\(id)", "title": "\(id)", "digest": "d", "timezone": "Asia/Ho_Chi_Minh", "calendar": "vn", "groupBy": "\(field)",
-                     "fields": [{"name": "\(field)", "type": "text", "required": true, "title": "\(title)", "values": []}],
-                     "states": [], "milestones": []}
-                    """), path: "")
+            let fields = #"[{"name": "\#(field)", "type": "text", "required": true, "title": "\#(title)", "values": []}]"#
+            return try TextTests.workflow(id, groupBy: field, fields: fields)
         }
         let catalog = Catalog(
             now: "2026-03-02T09:00:00+07:00",
@@ -158,16 +149,14 @@ struct TextTests {
 
     @Test("an import's columns are headed by a field's name or its title; two fields of one title keep their names")
     func importHeadings() throws {
-        let workflow = try Extras.WorkflowInfo(
-            json: JSON.parse(
-                """
-                {"id": "kt", "title": "Kiểm tra", "digest": "d", "timezone": "Asia/Ho_Chi_Minh", "calendar": "vn",
-                 "fields": [{"name": "ho_ten", "type": "text", "required": true, "title": "Họ và tên", "values": []},
-                            {"name": "ngay_a", "type": "date", "required": false, "title": "Ngày", "values": []},
-                            {"name": "ngay_b", "type": "date", "required": false, "title": "ngày", "values": []},
-                            {"name": "ghi_chu", "type": "text", "required": false, "values": []}],
-                 "states": [], "milestones": []}
-                """), path: "")
+        let workflow = try TextTests.workflow(
+            "kt",
+            fields: """
+                [{"name": "ho_ten", "type": "text", "required": true, "title": "Họ và tên", "values": []},
+                 {"name": "ngay_a", "type": "date", "required": false, "title": "Ngày", "values": []},
+                 {"name": "ngay_b", "type": "date", "required": false, "title": "ngày", "values": []},
+                 {"name": "ghi_chu", "type": "text", "required": false, "values": []}]
+                """)
         #expect(
             ImportPage.headings(workflow).map(\.heading) == ["Mã hồ sơ", "Ngày bắt đầu", "Họ và tên", "ngay_a", "ngay_b", "ghi_chu"])
         #expect(ImportPage.field(named: " họ VÀ tên ", in: workflow) == "ho_ten")
@@ -204,14 +193,12 @@ struct TextTests {
 
     @Test("a refused value names its field by the title the form shows, and other refusals stay as tiendod says")
     func refusalNamesTheFieldTitle() throws {
-        let workflow = try Extras.WorkflowInfo(
-            json: JSON.parse(
-                """
-                {"id": "kiem-tra", "title": "Kiểm tra", "digest": "d", "timezone": "Asia/Ho_Chi_Minh", "calendar": "vn",
-                 "fields": [{"name": "diem", "type": "integer", "required": false, "title": "Điểm chấm", "values": []},
-                            {"name": "ghi_chu", "type": "text", "required": false, "values": []}],
-                 "states": [], "milestones": []}
-                """), path: "")
+        let workflow = try TextTests.workflow(
+            "kiem-tra",
+            fields: """
+                [{"name": "diem", "type": "integer", "required": false, "title": "Điểm chấm", "values": []},
+                 {"name": "ghi_chu", "type": "text", "required": false, "values": []}]
+                """)
         let bad = ManagerError.invalidData(field: "diem", reason: "200 lớn hơn giá trị tối đa 100")
         #expect(RecordPage.refusal(bad, workflow: workflow) == "Giá trị ở trường «Điểm chấm» không hợp lệ: 200 lớn hơn giá trị tối đa 100.")
         // Without a title (or a workflow) the daemon's own words, which name the identifier.
@@ -220,5 +207,14 @@ struct TextTests {
         #expect(RecordPage.refusal(bad, workflow: nil) == "Dữ liệu không hợp lệ ở trường 'diem': 200 lớn hơn giá trị tối đa 100.")
         let state = ManagerError.eventRejected(id: "kiem-tra/a1", event: "nop", state: "da-nop", reason: "trạng thái không nhận sự kiện")
         #expect(RecordPage.refusal(state, workflow: workflow) == PageError.daemon(state).message)
+    }
+
+    /// A workflow as `Extras.Workflows` describes it: `fields` and `states` as JSON arrays.
+    static func workflow(_ id: String, groupBy: String? = nil, fields: String = "[]", states: String = "[]") throws -> Extras.WorkflowInfo {
+        let group = groupBy.map { #", "groupBy": "\#($0)""# } ?? ""
+        return try Extras.WorkflowInfo(
+            json: JSON.parse(
+                #"{"id": "\#(id)", "title": "\#(id)", "digest": "d", "timezone": "Asia/Ho_Chi_Minh", "calendar": "vn"\#(group), "fields": \#(fields), "states": \#(states), "milestones": []}"#
+            ), path: "")
     }
 }
