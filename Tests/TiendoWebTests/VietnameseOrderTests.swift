@@ -36,6 +36,12 @@ struct VietnameseOrderTests {
         // Leading zeros do not change a number's value; different texts never tie.
         #expect(VietnameseOrder.sorted(["Tổ 010", "Tổ 9", "Tổ 10"]) == ["Tổ 9", "Tổ 010", "Tổ 10"])
         #expect(VietnameseOrder.sorted(["b", "B", "a"]) == ["a", "b", "B"])
+        // Marks typed apart from their letters read as the composed letters; texts equal for `String` but not in
+        // bytes still have one order.
+        #expect(VietnameseOrder.sorted(["Anh", "A\u{302}n", "U\u{31B}ng", "Uy"]) == ["Anh", "A\u{302}n", "Uy", "U\u{31B}ng"])
+        let composed = VietnameseOrder.key("\u{E9}")
+        let decomposed = VietnameseOrder.key("e\u{301}")
+        #expect(composed != decomposed && (composed < decomposed) != (decomposed < composed))
     }
 
     @Test("items of equal names keep their order")

@@ -243,7 +243,8 @@ def test_chi_bo_are_listed_in_the_order_an_officer_reads(stack, browser):
     suggested = [o.get_attribute("value") for o in browser.find_elements(By.CSS_SELECTOR, "#chi-bo-list option")]
     numbers = [number_in(n) for n in suggested if number_in(n) is not None]
     assert 2 in numbers and 10 in numbers and numbers == sorted(numbers), suggested
-    assert suggested.index("Chi bộ Cơ quan Đảng ủy phường") < suggested.index("Chi bộ Cơ quan Ủy ban nhân dân phường"), suggested
+    # «Trạm» before «Trường» (a before ư), where bytes put ư (C6 B0) before ạ (E1 BA A1).
+    assert suggested.index("Chi bộ Trạm Y tế phường") < suggested.index("Chi bộ Trường Mầm non Tân Hòa"), suggested
 
 
 def add_account(browser, stack, name, groups, anyway=False):
@@ -275,6 +276,11 @@ def test_an_account_for_a_chi_bo_no_record_belongs_to_is_questioned(stack, brows
     assert "Đã tạo tài khoản «thu-ky» (Cán bộ)." in browser.find_element(By.CSS_SELECTOR, ".flash").text
     add_account(browser, stack, "bi-thu-moi", "Chi bộ Khu dân cư số 99", anyway=True)
     assert "Đã tạo tài khoản «bi-thu-moi» (Cán bộ)." in browser.find_element(By.CSS_SELECTOR, ".flash").text
+    # One chi bộ a line, as the form asks (the browser sends the line break as CR LF).
+    add_account(browser, stack, "hai-chi-bo", f"{CHI_BO_A}\n{CHI_BO_B}")
+    assert "Đã tạo tài khoản «hai-chi-bo» (Cán bộ)." in browser.find_element(By.CSS_SELECTOR, ".flash").text
+    row = [r.text for r in browser.find_elements(By.CSS_SELECTOR, "table tr") if r.text.startswith("hai-chi-bo")]
+    assert row and f"{CHI_BO_A}, {CHI_BO_B}" in row[0], row
 
 
 def test_disabled_account_is_signed_out_at_its_next_request(stack, browser):

@@ -19,7 +19,8 @@ enum VietnameseOrder {
         static func < (a: Key, b: Key) -> Bool {
             a.units.lexicographicallyPrecedes(b.units) || (a.units == b.units && Array(a.text.utf8).lexicographicallyPrecedes(b.text.utf8))
         }
-        static func == (a: Key, b: Key) -> Bool { a.text == b.text }
+        // By bytes, as `<` breaks ties: `String`'s own `==` would call «é» composed and decomposed equal.
+        static func == (a: Key, b: Key) -> Bool { a.units == b.units && a.text.utf8.elementsEqual(b.text.utf8) }
     }
 
     /// `texts` in this order.
@@ -97,7 +98,10 @@ enum VietnameseOrder {
             primary.append(contentsOf: significant.map { numberBase + $0 })
             digits.removeAll()
         }
-        for s in text.unicodeScalars {
+        // A text typed with separate marks («A» + U+0302) is read as its composed letters («Â»), which the table holds.
+        let composed =
+            text.unicodeScalars.contains { (0x300...0x36F).contains($0.value) } ? text.precomposedStringWithCanonicalMapping : text
+        for s in composed.unicodeScalars {
             if (0x30...0x39).contains(s.value) {
                 digits.append(s.value - 0x30)
                 continue

@@ -33,11 +33,14 @@ struct AccountsPage {
                 guard let role = f.text("vai-tro").flatMap(Role.init(rawValue:)) else { throw AccountStoreError("hãy chọn vai trò") }
                 let password = f["mat-khau"] ?? ""
                 guard password == f["nhap-lai"] else { throw AccountStoreError("hai lần nhập mật khẩu không giống nhau") }
-                let groups = (f["chi-bo"] ?? "").split(whereSeparator: { $0 == "\n" || $0 == "," }).map { $0.trimmingSpaces }.filter {
+                // A browser sends a textarea's line breaks as CR LF, one `Character`: `isNewline`, not "\n".
+                let groups = (f["chi-bo"] ?? "").split(whereSeparator: { $0.isNewline || $0 == "," }).map { $0.trimmingSpaces }.filter {
                     !$0.isEmpty
                 }
+                if let bad = groups.lazy.compactMap(Account.validGroup).first { throw AccountStoreError(bad) }
                 // An account limited to a chi bộ sees the records of exactly that name: a typo would show it nothing.
-                let unknown = try await AccountsPage.unknownGroups(app, groups)
+                // Advice only: with tiendod unreachable the account is made without it, as `tiendo-web user add` does.
+                let unknown = (try? await AccountsPage.unknownGroups(app, groups)) ?? []
                 if !unknown.isEmpty, f["chua-co-ho-so"] != "1" {
                     throw AccountStoreError(AccountsPage.unknownGroupsMessage(unknown))
                 }
