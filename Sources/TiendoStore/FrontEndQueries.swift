@@ -203,7 +203,8 @@ extension Store {
     /// `keep` accepts (the caller's engine says whether the next timed transition comes by then): not completed,
     /// no item due (no deadline open), a wake-up at or before `bound`. Driven from the wake-up index, which holds
     /// only what falls due by `bound`, rather than from every instance of the scope (most of the store for one
-    /// workflow at a province's size); those candidates are then sorted by id for the page.
+    /// workflow at a province's size); limited to some chi bộ, from their instances (`instances_grp`: 0.4 ms instead
+    /// of 0.35 s for one chi bộ at 10^6). The candidates are then sorted by id for the page.
     public func movingInstancePage(
         scope: Scope, by bound: Instant, after: String?, limit: Int, matching: ((String, String) -> Bool)?,
         keep: (StoredInstance) -> Bool, definition: (String) -> WorkflowDefinition?
@@ -219,8 +220,9 @@ extension Store {
             arguments.append(after)
         }
         return try read { db in
+            let index = scope.groups == nil ? " INDEXED BY instances_wakeup" : ""
             var ids = try String.fetchAll(
-                db, sql: "SELECT instances.id FROM instances INDEXED BY instances_wakeup WHERE " + conditions.joined(separator: " AND "),
+                db, sql: "SELECT instances.id FROM instances\(index) WHERE " + conditions.joined(separator: " AND "),
                 arguments: Store.arguments(arguments))
             ids.sort { Store.compareBytes($0, $1) < 0 }
             let one = try db.cachedStatement(sql: "SELECT \(Store.columns) FROM instances WHERE id = ?")
