@@ -268,6 +268,12 @@ def test_an_account_for_a_chi_bo_no_record_belongs_to_is_questioned(stack, brows
     flash = browser.find_element(By.CSS_SELECTOR, ".flash").text
     assert ("hồ sơ nào thuộc «chi bo khu dan cu so 1» (có phải «Chi bộ Khu dân cư số 1»?)" in flash
             and "Không có gì thay đổi." in flash), flash
+    # The form comes back with what was typed, the passwords aside.
+    form = browser.find_element(By.CSS_SELECTOR, "form:has(input[name=hanh-dong][value=them])")
+    assert form.find_element(By.NAME, "ten").get_attribute("value") == "thu-ky"
+    assert form.find_element(By.NAME, "chi-bo").get_attribute("value") == "chi bo khu dan cu so 1"
+    assert form.find_element(By.CSS_SELECTOR, "select[name=vai-tro] option:checked").get_attribute("value") == "can-bo"
+    assert form.find_element(By.NAME, "mat-khau").get_attribute("value") == ""
     shot(browser, "30-tai-khoan-chi-bo-go-sai")
     listed = subprocess.run([os.path.join(BIN, "tiendo-web"), "user", "list", "--state-dir", stack.web_state],
                             check=True, capture_output=True, text=True).stdout

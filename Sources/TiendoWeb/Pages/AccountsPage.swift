@@ -63,9 +63,26 @@ struct AccountsPage {
             }
             context.logger.notice("tiendo-web: \(me.name) \(f["hanh-dong"] ?? "") tài khoản '\(name)'")
         } catch let e as AccountStoreError {
-            try await app.flash(PageError.sentence(e.description) + " Không có gì thay đổi.", ok: false, request, context)
+            let message = PageError.sentence(e.description) + " Không có gì thay đổi."
+            if f["hanh-dong"] == "them" {
+                // The form again with what was typed (the passwords aside), so that one fix does not mean typing it all.
+                let draft = Draft(name: name, role: f.text("vai-tro"), groups: f["chi-bo"] ?? "", anyway: f["chua-co-ho-so"] == "1")
+                let page = Layout.page(
+                    title: "Tài khoản", active: "/tai-khoan", context: context, flash: WebSession.Flash(ok: false, message: message),
+                    body: try body(context, draft: draft))
+                return Layout.response(page, status: .unprocessableContent)
+            }
+            try await app.flash(message, ok: false, request, context)
         }
         return .redirect(to: "/tai-khoan")
+    }
+
+    /// What an officer typed in the form to add an account, shown again after a refusal.
+    struct Draft {
+        var name = ""
+        var role: String?
+        var groups = ""
+        var anyway = false
     }
 
     /// The chi bộ among `names` that no record belongs to, each with the chi bộ of records it may have meant: the
@@ -89,7 +106,7 @@ struct AccountsPage {
             + "Hãy sửa tên, hoặc đánh dấu «Chi bộ chưa có hồ sơ, vẫn tạo» nếu chi bộ chưa có hồ sơ nào"
     }
 
-    func body(_ context: WebContext) throws -> HTML {
+    func body(_ context: WebContext, draft: Draft = Draft()) throws -> HTML {
         let accounts = VietnameseOrder.sorted(try app.accounts.accounts(), by: \.name)
         let rows: [HTML] = accounts.map { a in
             let state: HTML = a.disabled ? "<span class=\"badge bad\">đã khóa</span>" : "<span class=\"badge ok\">đang dùng</span>"
@@ -108,10 +125,12 @@ struct AccountsPage {
             <table><thead><tr><th>Tên đăng nhập</th><th>Vai trò</th><th>Chi bộ</th><th>Tình trạng</th><th>Ngày tạo / đổi mật khẩu</th><th></th></tr></thead><tbody>\(rows)</tbody></table>
             <h2>Thêm tài khoản</h2>
             <form method="post" class="filters">\(Layout.csrf(context))<input type="hidden" name="hanh-dong" value="them">
-            <label>Tên đăng nhập <input name="ten" required maxlength="64" autocomplete="off"></label>
-            <label>Vai trò <select name="vai-tro">\(Role.allCases.map { r -> HTML in "<option value=\"\(r.rawValue)\">\(r.title)</option>" })</select></label>
-            <label>Chi bộ (mỗi dòng một chi bộ; để trống: mọi chi bộ) <textarea name="chi-bo" rows="2"></textarea></label>
-            <label class="check"><span>Chi bộ chưa có hồ sơ, vẫn tạo</span><input type="checkbox" name="chua-co-ho-so" value="1"></label>
+            <label>Tên đăng nhập <input name="ten" required maxlength="64" autocomplete="off" value="\(draft.name)"></label>
+            <label>Vai trò <select name="vai-tro">\(Role.allCases.map { r -> HTML in
+                "<option value=\"\(r.rawValue)\"\(HTML.flag("selected", r.rawValue == draft.role))>\(r.title)</option>"
+            })</select></label>
+            <label>Chi bộ (mỗi dòng một chi bộ; để trống: mọi chi bộ) <textarea name="chi-bo" rows="2">\(draft.groups)</textarea></label>
+            <label class="check"><span>Chi bộ chưa có hồ sơ, vẫn tạo</span><input type="checkbox" name="chua-co-ho-so" value="1"\(HTML.flag("checked", draft.anyway))></label>
             <label>Mật khẩu (ít nhất 8 ký tự) <input type="password" name="mat-khau" minlength="8" required autocomplete="new-password"></label>
             <label>Nhập lại <input type="password" name="nhap-lai" minlength="8" required autocomplete="new-password"></label>
             <button type="submit" class="primary">Thêm</button></form>
