@@ -247,6 +247,21 @@ def test_chi_bo_are_listed_in_the_order_an_officer_reads(stack, browser):
     assert suggested.index("Chi bộ Trạm Y tế phường") < suggested.index("Chi bộ Trường Mầm non Tân Hòa"), suggested
 
 
+def test_the_list_of_records_says_which_ones_a_page_shows(stack, browser):
+    """50 records a page: «Hồ sơ 1–50 trên N hồ sơ.», then «Hồ sơ 51–N trên N hồ sơ.» after «Trang sau»."""
+    login(browser, stack, "admin")
+    browser.get(stack.url + "/ho-so")
+    line = browser.find_element(By.CSS_SELECTOR, "main p.muted").text
+    m = re.fullmatch(r"Hồ sơ 1–50 trên (\d+) hồ sơ\.", line)
+    assert m and int(m.group(1)) > 50, line
+    total = int(m.group(1))
+    assert len(browser.find_elements(By.CSS_SELECTOR, "table.records tbody tr")) == 50
+    submit(browser, browser.find_element(By.LINK_TEXT, "Trang sau →"))
+    last = min(total, 100)
+    assert browser.find_element(By.CSS_SELECTOR, "main p.muted").text == f"Hồ sơ 51–{last} trên {total} hồ sơ."
+    assert len(browser.find_elements(By.CSS_SELECTOR, "table.records tbody tr")) == last - 50
+
+
 def add_account(browser, stack, name, groups, anyway=False):
     browser.get(stack.url + "/tai-khoan")
     form = browser.find_element(By.CSS_SELECTOR, "form:has(input[name=hanh-dong][value=them])")

@@ -35,10 +35,18 @@ struct RecordsPage {
             <label class="check"><span>Sắp tự chuyển trạng thái (\(Filters.movesSoonDays) ngày tới)</span><input type="checkbox" name="sap-chuyen" value="1"\(HTML.flag("checked", f.movesSoon))></label>
             """
         let groups = VietnameseOrder.sorted(Set(data.reply.instances.compactMap(\.group)))
-        let total: HTML = data.reply.total.map { "<p class=\"muted\">\(Format.count($0)) hồ sơ.</p>" } ?? .empty
+        // Pages go by a cursor (`sau`); `trang` only numbers them for the range shown.
+        let page = f.after == nil ? 0 : f.page
+        let shown = data.reply.instances.count
+        let first = page * WebLimits.listPage + 1
+        let range: String? =
+            shown == 0 || (page == 0 && data.reply.next == nil) ? nil : "Hồ sơ \(Format.count(first))–\(Format.count(first + shown - 1))"
+        let counted =
+            data.reply.total.map { t in (range.map { $0 + " trên " } ?? "") + "\(Format.count(t)) hồ sơ." } ?? range.map { $0 + "." }
+        let total: HTML = counted.map { "<p class=\"muted\">\($0)</p>" } ?? .empty
         let pager: HTML = """
             <p class="pager">\(f.after != nil ? "<a href=\"\(f.link("/ho-so"))\">← Trang đầu</a>" : HTML.empty)
-            \(data.reply.next.map { "<a href=\"\(f.link("/ho-so", ["sau": $0]))\">Trang sau →</a>" } ?? HTML.empty)</p>
+            \(data.reply.next.map { "<a href=\"\(f.link("/ho-so", ["sau": $0, "trang": String(page + 1)]))\">Trang sau →</a>" } ?? HTML.empty)</p>
             """
         let empty: HTML = data.reply.instances.isEmpty ? "<p class=\"flash ok\">Không có hồ sơ nào với bộ lọc này.</p>" : .empty
         let body: HTML = """
