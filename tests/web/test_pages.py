@@ -201,15 +201,18 @@ def test_records_that_move_on_by_themselves_within_30_days(stack, browser):
     the records that move on by themselves within 30 days, where the chi bộ sees whose review is coming."""
     path = os.path.join(stack.dir, "du-bi-sap-het.csv")
     with open(path, "w", encoding="utf-8") as f:
-        f.write(f"key,ho_ten,chi_bo,ngay_ket_nap\ndvdb-900,Mai Văn Tới,{CHI_BO_A},2025-03-20\n")
+        f.write(f"key,ho_ten,chi_bo,ngay_ket_nap\ndvdb-900,Mai Văn Tới,{CHI_BO_A},2025-03-20\n"
+                f"dvdb-901,Đỗ Thị Sớm,{CHI_BO_B},2025-03-10\n")
     stack.ctl("import", "dang-vien-du-bi", path)
     login(browser, stack, "admin")
     browser.get(stack.url + "/")
     submit(browser, browser.find_element(By.LINK_TEXT, "Hồ sơ sẽ tự chuyển trạng thái trong 30 ngày tới"))
     assert "sap-chuyen=1" in browser.current_url
     rows = [r.text for r in browser.find_elements(By.CSS_SELECTOR, "table.records tbody tr")]
-    assert len(rows) == 1 and "Mai Văn Tới" in rows[0], rows
-    assert "Tự chuyển sang «Chờ chi bộ xét công nhận chính thức» ngày 21/03/2026" in rows[0], rows
+    # The first to move first (ids would put dvdb-900 first).
+    assert len(rows) == 2 and "Đỗ Thị Sớm" in rows[0] and "Mai Văn Tới" in rows[1], rows
+    assert "Tự chuyển sang «Chờ chi bộ xét công nhận chính thức» ngày 11/03/2026" in rows[0], rows
+    assert "Tự chuyển sang «Chờ chi bộ xét công nhận chính thức» ngày 21/03/2026" in rows[1], rows
     assert browser.find_element(By.NAME, "sap-chuyen").is_selected()
     shot(browser, "29-sap-tu-chuyen")
     # The 36 members of the example file move on in September 2026 or later: none of them is listed.

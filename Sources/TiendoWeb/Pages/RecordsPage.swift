@@ -16,10 +16,18 @@ struct RecordsPage {
     static func load(_ app: WebApp, _ filters: Filters, account: Account, limit: Int) async throws -> Data {
         let catalog = try await app.daemon.workflows()
         let selection = try filters.selection(for: account, catalog: catalog)
-        let reply = try await app.daemon.call(
+        var reply = try await app.daemon.call(
             Extras.Instances(
                 selection: selection, overdue: filters.overdueOnly ? true : nil,
                 movesWithin: filters.movesSoon ? Filters.movesSoonDays : nil, after: filters.after, limit: limit))
+        // The records that move on soon, when one page holds them all: the first to move first (pages go by id).
+        if filters.movesSoon, filters.after == nil, reply.next == nil {
+            func at(_ e: Extras.InstanceEntry) -> Int64 {
+                e.nextTransition.flatMap { Format.zone.parseInstant($0.at)?.seconds } ?? .max
+            }
+            let order = reply.instances.enumerated().sorted { (at($0.element), $0.offset) < (at($1.element), $1.offset) }
+            reply.instances = order.map(\.element)
+        }
         return Data(catalog: catalog, filters: filters, reply: reply)
     }
 
