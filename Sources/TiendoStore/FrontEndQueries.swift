@@ -225,16 +225,28 @@ extension Store {
                 db, sql: "SELECT instances.id FROM instances\(index) WHERE " + conditions.joined(separator: " AND "),
                 arguments: Store.arguments(arguments))
             ids.sort { Store.compareBytes($0, $1) < 0 }
-            let one = try db.cachedStatement(sql: "SELECT \(Store.columns) FROM instances WHERE id = ?")
-            var out: [StoredInstance] = []
-            for id in ids where out.count < limit {
-                guard let row = try Row.fetchOne(one, arguments: [id]) else { continue }
-                if let matching, !matching(row[0], row[3]) { continue }
-                let stored = try Store.decode(row, definition: definition)
-                if keep(stored) { out.append(stored) }
-            }
-            return out
+            var next = ids.makeIterator()
+            return try Store.readEach(
+                { next.next() }, through: try db.cachedStatement(sql: "SELECT \(Store.columns) FROM instances WHERE id = ?"),
+                limit: limit, matching: matching, keep: keep, definition: definition)
         }
+    }
+
+    /// Up to `limit` instances read one by one, by the ids `next` gives, through `one` (its last argument the id,
+    /// after `arguments`), those `matching` (id, data text) and `keep` accept.
+    static func readEach(
+        _ next: () throws -> String?, through one: Statement, arguments: [any DatabaseValueConvertible] = [], limit: Int,
+        matching: ((String, String) -> Bool)?, keep: (StoredInstance) -> Bool = { _ in true },
+        definition: (String) -> WorkflowDefinition?
+    ) throws -> [StoredInstance] {
+        var out: [StoredInstance] = []
+        while out.count < limit, let id = try next() {
+            guard let row = try Row.fetchOne(one, arguments: Store.arguments(arguments + [id])) else { continue }
+            if let matching, !matching(row[0], row[3]) { continue }
+            let stored = try Store.decode(row, definition: definition)
+            if keep(stored) { out.append(stored) }
+        }
+        return out
     }
 
     /// `instancePage` of one workflow's overdue instances, driven from its overdue items instead of its instances:
@@ -258,13 +270,8 @@ extension Store {
         return try read { db in
             let one = try db.cachedStatement(sql: "SELECT \(Store.columns) FROM instances WHERE " + conditions.joined(separator: " AND "))
             let ids = try String.fetchCursor(db, sql: candidates + " ORDER BY instance", arguments: Store.arguments(candidateArguments))
-            var out: [StoredInstance] = []
-            while out.count < limit, let id = try ids.next() {
-                guard let row = try Row.fetchOne(one, arguments: Store.arguments(arguments + [id])) else { continue }
-                if let matching, !matching(row[0], row[3]) { continue }
-                out.append(try Store.decode(row, definition: definition))
-            }
-            return out
+            return try Store.readEach(
+                { try ids.next() }, through: one, arguments: arguments, limit: limit, matching: matching, definition: definition)
         }
     }
 

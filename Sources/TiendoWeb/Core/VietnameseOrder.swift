@@ -24,9 +24,7 @@ enum VietnameseOrder {
     }
 
     /// `texts` in this order.
-    static func sorted(_ texts: some Sequence<String>) -> [String] {
-        texts.map { (key($0), $0) }.sorted { $0.0 < $1.0 }.map(\.1)
-    }
+    static func sorted(_ texts: some Sequence<String>) -> [String] { sorted(Array(texts), by: { $0 }) }
 
     /// `items` in this order of `name(item)`, items of equal names in their given order.
     static func sorted<T>(_ items: [T], by name: (T) -> String) -> [T] {

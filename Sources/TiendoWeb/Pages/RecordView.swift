@@ -70,7 +70,7 @@ struct RecordView {
         guard let t = transition, let sentence = RecordView.transitionSentence(t, workflow: instance.workflow, catalog: catalog) else {
             return .empty
         }
-        let late = Format.zone.parseInstant(t.at).map { at in Format.zone.parseInstant(catalog.now).map { at <= $0 } ?? false } ?? false
+        let late = Format.zone.parseInstant(t.at).map(catalog.hasCome) ?? false
         return "<p class=\"next-transition\(late ? " late" : "")\">\(sentence)</p>"
     }
 
@@ -85,7 +85,7 @@ struct RecordView {
         let to = catalog.stateTitle(workflow, t.to) ?? t.to
         let when = "\(time.isEmpty ? "ngày" : "lúc \(time)ngày") \(day.vietnamese)\(t.provisional == true ? " (dự kiến)" : "")"
         let due = t.due.map { "hạn của trạng thái đó \(Format.due($0, provisional: t.dueProvisional))" }
-        if let now = Format.zone.parseInstant(catalog.now), at <= now {
+        if catalog.hasCome(at) {
             return "Đã đến lúc hồ sơ tự chuyển sang «\(to)» (từ \(when)) nhưng chưa chuyển: tiendod đang xử lý các việc đến hạn, "
                 + "hãy tải lại trang sau ít phút.\(due.map { " Sau khi chuyển, \($0)." } ?? "")"
         }

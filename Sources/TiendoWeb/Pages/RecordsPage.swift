@@ -75,7 +75,7 @@ struct RecordsPage {
         let at = Format.zone.parseInstant(t.at)
         let day = at.map { Format.zone.date(of: $0).vietnamese } ?? t.at
         let provisional = t.provisional == true ? " (dự kiến)" : ""
-        if let at, let now = Format.zone.parseInstant(catalog.now), at <= now {
+        if let at, catalog.hasCome(at) {
             return "Chờ tự chuyển sang «\(to)» (đến lúc từ ngày \(day)\(provisional))"
         }
         return "Tự chuyển sang «\(to)» ngày \(day)\(provisional)"

@@ -43,6 +43,9 @@ struct Catalog: Sendable {
 
     subscript(_ id: String) -> Extras.WorkflowInfo? { workflows.first { $0.id == id } }
 
+    /// Whether an instant has come by the daemon's clock: a timed transition still to be taken at it is late.
+    func hasCome(_ instant: Instant) -> Bool { Format.zone.parseInstant(now).map { instant <= $0 } ?? false }
+
     /// Today in Asia/Ho_Chi_Minh by the daemon's clock.
     var today: CivilDate { Format.civilDate(now) ?? CivilDate(2026, 1, 1) }
 
