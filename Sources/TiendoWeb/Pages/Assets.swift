@@ -67,7 +67,8 @@ enum Assets {
         ul.problems { max-height: 60vh; overflow: auto; background: var(--red-bg); padding: .5rem 1.5rem; border-radius: 6px; }
         .pager { display: flex; gap: 1rem; align-items: center; margin: .5rem 0; }
         .grid2 { display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 3fr); gap: 1.5rem; }
-        dl.data { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 0; }
+        /* A long field title («Ngày kết nạp (ngày chi bộ tổ chức lễ kết nạp)») wraps instead of squeezing the values. */
+        dl.data { display: grid; grid-template-columns: fit-content(14rem) 1fr; gap: .25rem 1rem; margin: 0; }
         dl.data dt { color: var(--muted); }
         dl.data dd { margin: 0; }
         form.inline { display: inline; margin: 0; }
