@@ -363,3 +363,73 @@ def test_show_says_the_transition_a_record_takes_by_itself(ward, tmp_path):
     assert set(j) == {"instance"} and j["instance"]["state"] == "du-bi" and "nextTransition" not in j["instance"]
     # A record already past its transitions says none.
     assert "Tự chuyển" not in ctl(ward, "show", "dang-vien-du-bi/dvdb-2025-014").stdout
+
+
+def test_show_says_a_transition_already_due_is_not_yet_taken(ward, tmp_path):
+    """While tiendod catches up, a record's transition time may be past and the record not yet moved: `show` must not
+    give that past time as if it were to come. A proxy in front of the real daemon moves the reply's `now` to a day
+    after the transition (the only way to hold that moment still), everything else is the daemon's own reply."""
+    import socket
+    import threading
+
+    (tmp_path / "tre.csv").write_text("key,ngay_ket_nap,chi_bo,started\ntre,2026-02-10,Chi bộ 3,2026-02-10\n", encoding="utf-8")
+    assert ctl(ward, "import", "dang-vien-du-bi", str(tmp_path / "tre.csv")).returncode == 0
+
+    def forward(payload):
+        s = socket.socket(socket.AF_UNIX)
+        s.settimeout(30)
+        s.connect(ward.socket)
+        s.sendall(payload + b"\0")
+        buf = b""
+        while b"\0" not in buf:
+            chunk = s.recv(1 << 20)
+            assert chunk, "the daemon closed the connection"
+            buf += chunk
+        s.close()
+        return buf.split(b"\0")[0]
+
+    path = str(tmp_path / "proxy.sock")
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(path)
+    server.listen(4)
+    patched = []
+
+    def serve(c):
+        buf = b""
+        with c:
+            while True:
+                while b"\0" not in buf:
+                    chunk = c.recv(65536)
+                    if not chunk:
+                        return
+                    buf += chunk
+                request, buf = buf.split(b"\0", 1)
+                reply = forward(request)
+                if json.loads(request)["method"] == "vn.tiendo.Extras.Instance":
+                    j = json.loads(reply)
+                    j["parameters"]["now"] = "2027-02-12T09:00:00+07:00"
+                    patched.append(j["parameters"]["instance"]["nextTransition"]["at"])
+                    reply = json.dumps(j, ensure_ascii=False).encode()
+                c.sendall(reply + b"\0")
+
+    def accept():
+        while True:
+            try:
+                c, _ = server.accept()
+            except OSError:
+                return
+            threading.Thread(target=serve, args=(c,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        env = dict(os.environ, NO_COLOR="1")
+        r = subprocess.run([CTL, "--socket", path, "show", "dang-vien-du-bi/tre"], capture_output=True, text=True,
+                           timeout=60, env=env)
+    finally:
+        server.close()
+    assert r.returncode == 0, r.stderr
+    assert patched == ["2027-02-11T00:00:00+07:00"]
+    assert r.stdout.splitlines()[-1] == (
+        "Đã đến lúc tự chuyển sang trạng thái cho-xet (từ 11/02/2027 00:00) nhưng chưa chuyển: tiendod đang xử lý các "
+        "việc đến hạn; hạn của trạng thái đó 25/03/2027 (dự kiến).")
+    assert "Tự chuyển sang trạng thái" not in r.stdout
