@@ -209,6 +209,36 @@ struct TextTests {
         #expect(RecordPage.refusal(state, workflow: workflow) == PageError.daemon(state).message)
     }
 
+    @Test("a calendar day says what is due: a task with its number of records, or the record's name when it is alone")
+    func calendarDayTasks() {
+        func item(_ id: String, _ title: String, occurrence: String? = nil, label: String? = nil) -> Extras.DueEntry {
+            Extras.DueEntry(
+                item: Manager.DueItem(
+                    workflow: "w", instance: "w/\(id)", occurrence: occurrence, title: title, due: "2026-03-02", daysLeft: 0,
+                    overdue: false), label: label)
+        }
+        let items = [
+            item("a", "Thành lập Ủy ban bầu cử", label: "Phường Ba Đình"), item("b", "Thành lập Ủy ban bầu cử", label: "Phường Cửa Nam"),
+            item("c", "Đóng đảng phí", occurrence: "2026-03", label: "Lê Thị Cúc"),
+            item("c", "Đóng đảng phí", occurrence: "2026-02", label: "Lê Thị Cúc"),
+            item("d", "Nộp báo cáo <quý>"), item("e", "Thành lập Ủy ban bầu cử", label: "Phường Đống Đa"),
+            item("f", "Họp chi bộ"), item("g", "Đóng đảng phí", occurrence: "2026-03", label: "Vũ Thị Mai"),
+        ]
+        let (lines, shown) = CalendarPage.tasks(items)
+        #expect(
+            lines.map(\.text) == [
+                "Thành lập Ủy ban bầu cử: <span class=\"muted\">3 hồ sơ</span>",
+                "Đóng đảng phí kỳ 03/2026: <span class=\"muted\">2 hồ sơ</span>",
+                "Đóng đảng phí kỳ 02/2026 — <span class=\"muted\">Lê Thị Cúc</span>",
+            ])
+        // «Nộp báo cáo» and «Họp chi bộ» are left to «và 2 việc khác».
+        #expect(shown == 6)
+        #expect(
+            CalendarPage.tasks([item("d", "Nộp báo cáo <quý>")]).lines.map(\.text) == [
+                "Nộp báo cáo &lt;quý&gt; — <span class=\"muted\">w/d</span>"
+            ])
+    }
+
     /// A workflow as `Extras.Workflows` describes it: `fields` and `states` as JSON arrays.
     static func workflow(_ id: String, groupBy: String? = nil, fields: String = "[]", states: String = "[]") throws -> Extras.WorkflowInfo {
         let group = groupBy.map { #", "groupBy": "\#($0)""# } ?? ""

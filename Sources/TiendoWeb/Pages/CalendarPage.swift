@@ -3,7 +3,7 @@ import TiendoCore
 import TiendoVarlink
 
 /// `/lich?thang=YYYY-MM` — a month: weekends, holidays and make-up Saturdays from the workflow's calendar, and the
-/// items due each day (counts, the first titles, a link to that day's list).
+/// items due each day (counts, what is due, a link to that day's list).
 struct CalendarPage {
     let app: WebApp
 
@@ -95,17 +95,36 @@ struct CalendarPage {
             let overdue: HTML = count.overdue > 0 ? "<span class=\"badge bad\">\(count.overdue) quá hạn</span> " : .empty
             let open = count.items - count.overdue
             let due: HTML = open > 0 ? "<span class=\"badge\">\(open) việc</span>" : .empty
-            // The first three records due that day (a record with several items that day once).
-            var names: [String] = []
-            for e in items where names.count < 3 {
-                let name = e.label ?? e.item.title
-                if !names.contains(name) { names.append(name) }
-            }
-            let titles: [HTML] = names.map { "<li>\($0)</li>" }
-            let shown = items.filter { names.contains($0.label ?? $0.item.title) }.count
+            let (lines, shown) = Self.tasks(items)
             let more: HTML = count.items > shown ? "<li class=\"muted\">và \(Format.count(count.items - shown)) việc khác</li>" : .empty
+            let titles = lines.map { line -> HTML in "<li>\(line)</li>" }
             content = "<a href=\"\(link)\" title=\"Xem các việc có hạn ngày \(d.vietnamese)\">\(overdue)\(due)</a><ul>\(titles)\(more)</ul>"
         }
         return "<td class=\"\(classes.joined(separator: " "))\"><span class=\"day\">\(d.day)</span>\(note)\(content)</td>"
+    }
+
+    /// What a day's items are, for its cell: the first three tasks in the order the items come (by time due), each
+    /// with its number of records, or the record's name when it is the only one («Đóng đảng phí kỳ 03/2026 — Lê Thị
+    /// Cúc», «Thành lập Ủy ban bầu cử: 12 hồ sơ»); and how many items those lines cover.
+    static func tasks(_ items: [Extras.DueEntry]) -> (lines: [HTML], shown: Int) {
+        var order: [String] = []
+        var byTask: [String: [Extras.DueEntry]] = [:]
+        for e in items {
+            let task = e.item.title + (e.item.occurrence.map { " kỳ " + Format.occurrence($0) } ?? "")
+            if byTask[task] == nil {
+                guard order.count < 3 else { continue }
+                order.append(task)
+            }
+            byTask[task, default: []].append(e)
+        }
+        let lines = order.map { task -> HTML in
+            let entries = byTask[task]!
+            let who = Set(entries.map(\.item.instance))
+            if who.count == 1, let one = entries.first {
+                return "\(task) — <span class=\"muted\">\(one.label ?? one.item.instance)</span>"
+            }
+            return "\(task): <span class=\"muted\">\(Format.count(who.count)) hồ sơ</span>"
+        }
+        return (lines, order.reduce(0) { $0 + byTask[$1]!.count })
     }
 }
