@@ -155,6 +155,48 @@ extension Store {
         }
     }
 
+    /// What a day's items are about, for a month view: the items of one task (a workflow's deadline title, with
+    /// the occurrence of a recurring milestone) due that day, how many are overdue at `now`, how many instances they
+    /// belong to, and the first of those by id.
+    public struct DueTask: Sendable, Equatable {
+        public var workflow: String
+        public var title: String
+        public var occurrence: String?
+        public var items: Int
+        public var overdue: Int
+        public var records: Int
+        public var firstInstance: String
+    }
+
+    /// Per local due date of `dates`, at most `perDay` tasks of the items of `scope` due that day (`DueTask`), the
+    /// earliest due first, then the largest. Read with the same conditions as `dueDays`, so that a day's tasks add
+    /// up to its items when there are no more than `perDay` of them.
+    public func dueTasks(scope: Scope, dates: DueDates, now: Instant, perDay: Int) throws -> [String: [DueTask]] {
+        var (conditions, arguments) = scope.conditions("d")
+        let (dateSQL, dateArgs) = dates.conditions()
+        conditions += dateSQL + ["d.due_end <= ?"]
+        arguments += dateArgs + [dates.zone.endOfDay(dates.until.adding(days: 1)).seconds]
+        let sql = """
+            SELECT substr(d.due, 1, 10) AS day, d.workflow, d.title, d.occurrence, COUNT(*), IFNULL(SUM(d.due_end <= ?), 0),
+                   COUNT(DISTINCT d.instance), MIN(d.instance)
+            FROM due_items d WHERE \(conditions.joined(separator: " AND "))
+            GROUP BY day, d.workflow, d.title, d.occurrence ORDER BY day, MIN(d.due_end), COUNT(*) DESC, d.title, d.occurrence
+            """
+        return try read { db in
+            var days: [String: [DueTask]] = [:]
+            let cursor = try Row.fetchCursor(db, sql: sql, arguments: Store.arguments([now.seconds] + arguments))
+            while let row = try cursor.next() {
+                let day: String = row[0]
+                guard days[day, default: []].count < perDay else { continue }
+                days[day, default: []].append(
+                    DueTask(
+                        workflow: row[1], title: row[2], occurrence: row[3], items: row[4], overdue: row[5], records: row[6],
+                        firstInstance: row[7]))
+            }
+            return days
+        }
+    }
+
     static func arguments(_ values: [any DatabaseValueConvertible]) -> StatementArguments {
         StatementArguments(values.map { $0 as (any DatabaseValueConvertible)? })
     }

@@ -111,12 +111,22 @@ extension Extras {
         }
     }
 
-    /// `DueDays(..., from, until) -> (now, days)`: per local due date, the selection's items and overdue ones.
+    /// `DueDays(..., from, until, tasks) -> (now, days)`: per local due date, the selection's items and overdue ones;
+    /// with `tasks`, at most that many of what they are about (`DayTask`), for a month view.
     public struct DueDays: ManagerMethod {
         public struct Day: Sendable, Equatable {
             public var date: String
             public var items: Int
             public var overdue: Int
+            /// Present when `tasks` was asked (empty on no day).
+            public var tasks: [DayTask] = []
+
+            public init(date: String, items: Int, overdue: Int, tasks: [DayTask] = []) {
+                self.date = date
+                self.items = items
+                self.overdue = overdue
+                self.tasks = tasks
+            }
         }
         public struct Reply: Sendable, Equatable {
             public var now: String
@@ -127,17 +137,20 @@ extension Extras {
         public var selection: ExtrasSelection
         public var from: String
         public var until: String
+        /// How many tasks to describe per day (1 to 10), none when nil.
+        public var tasks: Int?
 
-        public init(selection: ExtrasSelection, from: String, until: String) {
+        public init(selection: ExtrasSelection, from: String, until: String, tasks: Int? = nil) {
             self.selection = selection
             self.from = from
             self.until = until
+            self.tasks = tasks
         }
 
         public var parameters: [(String, JSON)] {
             var s = selection
             s.search = nil
-            return present(s.parameters + [("from", .string(from)), ("until", .string(until))])
+            return present(s.parameters + [("from", .string(from)), ("until", .string(until)), ("tasks", tasks.map(JSON.int))])
         }
 
         public static func reply(from p: JSON) throws(ReplyDecodingError) -> Reply {
@@ -146,7 +159,10 @@ extension Extras {
             var days: [Day] = []
             for (i, d) in list.enumerated() {
                 let dm = try Members(d, path: "days[\(i)]")
-                days.append(Day(date: try dm.string("date"), items: try dm.int("items"), overdue: try dm.int("overdue")))
+                days.append(
+                    Day(
+                        date: try dm.string("date"), items: try dm.int("items"), overdue: try dm.int("overdue"),
+                        tasks: try dm.list("tasks", missing: [])))
             }
             return Reply(now: try m.string("now"), days: days)
         }

@@ -183,57 +183,6 @@ public enum Extras {
         }
     }
 
-    /// Items (not instances) of a selection: overdue, then due from now to the end of today, of today + 7, 14, 30
-    /// days; `total` is every item of the selection.
-    public struct DueCounts: ManagerValue {
-        public var overdue: Int
-        public var today: Int
-        public var week: Int
-        public var fortnight: Int
-        public var month: Int
-        public var total: Int
-
-        public init(overdue: Int = 0, today: Int = 0, week: Int = 0, fortnight: Int = 0, month: Int = 0, total: Int = 0) {
-            (self.overdue, self.today, self.week, self.fortnight, self.month, self.total) = (overdue, today, week, fortnight, month, total)
-        }
-
-        public init(json: JSON, path: String) throws(ReplyDecodingError) {
-            let m = try Members(json, path: path)
-            self.init(
-                overdue: try m.int("overdue"), today: try m.int("today"), week: try m.int("week"), fortnight: try m.int("fortnight"),
-                month: try m.int("month"), total: try m.int("total"))
-        }
-
-        public var json: JSON {
-            .object([
-                ("overdue", .int(overdue)), ("today", .int(today)), ("week", .int(week)), ("fortnight", .int(fortnight)),
-                ("month", .int(month)), ("total", .int(total)),
-            ])
-        }
-    }
-
-    /// A due item with the name of its instance (`label`).
-    public struct DueEntry: ManagerValue {
-        public var item: Manager.DueItem
-        public var label: String?
-
-        public init(item: Manager.DueItem, label: String? = nil) {
-            self.item = item
-            self.label = label
-        }
-
-        public init(json: JSON, path: String) throws(ReplyDecodingError) {
-            item = try Manager.DueItem(json: json, path: path)
-            label = try Members(json, path: path).optionalString("label")
-        }
-
-        public var json: JSON {
-            guard let label, case .object(var o) = item.json else { return item.json }
-            o.append(("label", .string(label)))
-            return .object(o)
-        }
-    }
-
     /// An instance with its group and the name it goes by.
     public struct InstanceEntry: ManagerValue {
         public var instance: Manager.Instance

@@ -211,32 +211,17 @@ struct TextTests {
 
     @Test("a calendar day says what is due: a task with its number of records, or the record's name when it is alone")
     func calendarDayTasks() {
-        func item(_ id: String, _ title: String, occurrence: String? = nil, label: String? = nil) -> Extras.DueEntry {
-            Extras.DueEntry(
-                item: Manager.DueItem(
-                    workflow: "w", instance: "w/\(id)", occurrence: occurrence, title: title, due: "2026-03-02", daysLeft: 0,
-                    overdue: false), label: label)
-        }
-        let items = [
-            item("a", "Thành lập Ủy ban bầu cử", label: "Phường Ba Đình"), item("b", "Thành lập Ủy ban bầu cử", label: "Phường Cửa Nam"),
-            item("c", "Đóng đảng phí", occurrence: "2026-03", label: "Lê Thị Cúc"),
-            item("c", "Đóng đảng phí", occurrence: "2026-02", label: "Lê Thị Cúc"),
-            item("d", "Nộp báo cáo <quý>"), item("e", "Thành lập Ủy ban bầu cử", label: "Phường Đống Đa"),
-            item("f", "Họp chi bộ"), item("g", "Đóng đảng phí", occurrence: "2026-03", label: "Vũ Thị Mai"),
-        ]
-        let (lines, shown) = CalendarPage.tasks(items)
+        let many = Extras.DayTask(workflow: "w", title: "Thành lập Ủy ban bầu cử", items: 12, records: 12)
+        #expect(CalendarPage.line(many).text == "Thành lập Ủy ban bầu cử: <span class=\"muted\">12 hồ sơ</span>")
+        let fee = Extras.DayTask(
+            workflow: "w", title: "Đóng đảng phí", occurrence: "2026-03", items: 1, records: 1, instance: "w/c", label: "Lê Thị Cúc")
+        #expect(CalendarPage.line(fee).text == "Đóng đảng phí kỳ 03/2026 — <span class=\"muted\">Lê Thị Cúc</span>")
+        // Two items of one record (two occurrences' titles differ; one title twice is one record's two deadlines).
+        let twice = Extras.DayTask(workflow: "w", title: "Nộp báo cáo <quý>", items: 2, records: 1, instance: "w/d")
+        #expect(CalendarPage.line(twice).text == "Nộp báo cáo &lt;quý&gt; — <span class=\"muted\">w/d</span>")
         #expect(
-            lines.map(\.text) == [
-                "Thành lập Ủy ban bầu cử: <span class=\"muted\">3 hồ sơ</span>",
-                "Đóng đảng phí kỳ 03/2026: <span class=\"muted\">2 hồ sơ</span>",
-                "Đóng đảng phí kỳ 02/2026 — <span class=\"muted\">Lê Thị Cúc</span>",
-            ])
-        // «Nộp báo cáo» and «Họp chi bộ» are left to «và 2 việc khác».
-        #expect(shown == 6)
-        #expect(
-            CalendarPage.tasks([item("d", "Nộp báo cáo <quý>")]).lines.map(\.text) == [
-                "Nộp báo cáo &lt;quý&gt; — <span class=\"muted\">w/d</span>"
-            ])
+            CalendarPage.line(Extras.DayTask(workflow: "w", title: "Họp", items: 1_083, records: 1_083)).text
+                == "Họp: <span class=\"muted\">1.083 hồ sơ</span>")
     }
 
     /// A workflow as `Extras.Workflows` describes it: `fields` and `states` as JSON arrays.

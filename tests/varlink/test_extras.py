@@ -243,3 +243,30 @@ def test_instances_that_move_on_by_themselves_within_some_days():
             assert r == {"error": "org.varlink.service.InvalidParameter", "parameters": {"parameter": "movesWithin"}}, r
     finally:
         d.stop()
+
+
+def test_due_days_say_what_each_day_is_about(daemon):
+    """`DueDays(tasks:)`: each day's items by what they are about, which add up to the day's counts; one record's
+    task names it; without `tasks` the reply is as before; out of 1…10 refused by name."""
+    seed(daemon)
+    span = {"from": "2026-02-01", "until": "2026-03-31"}
+    plain = xcall(daemon, "DueDays", workflow="hop", **span)["days"]
+    assert plain and all("tasks" not in d for d in plain)
+    days = {d["date"]: d for d in xcall(daemon, "DueDays", workflow="hop", tasks=10, **span)["days"]}
+    assert [(d["date"], d["items"], d["overdue"]) for d in plain] == [(d["date"], d["items"], d["overdue"]) for d in days.values()]
+    for d in days.values():
+        assert sum(t["items"] for t in d["tasks"]) == d["items"], d
+        assert sum(t["overdue"] for t in d["tasks"]) == d["overdue"], d
+    # x0, x1 and x2 are due 27/02 (overdue at the fake 02/03): their state's deadline and «Báo cáo», three records each.
+    feb27 = days["2026-02-27"]["tasks"]
+    assert {(t["title"], t["records"], t["overdue"]) for t in feb27} >= {("Báo cáo", 3, 3)}, feb27
+    assert all("instance" not in t for t in feb27 if t["records"] > 1)
+    # x3 alone on 02/03: each task names it.
+    mar2 = days["2026-03-02"]["tasks"]
+    assert mar2 and all(t["records"] == 1 and t["instance"] == "hop/x3" for t in mar2), mar2
+    one = xcall(daemon, "DueDays", workflow="hop", tasks=1, **span)["days"]
+    assert all(len(d["tasks"]) == 1 for d in one)
+    # The largest first among those due at the same time.
+    assert [d["tasks"][0] for d in one if d["date"] == "2026-02-27"] == [max(feb27, key=lambda t: t["items"])]
+    r = raw(daemon, msg(EXTRAS + ".DueDays", {**span, "tasks": 0}))[0]
+    assert r == {"error": "org.varlink.service.InvalidParameter", "parameters": {"parameter": "tasks"}}

@@ -164,6 +164,11 @@ def test_every_page_in_vietnamese(stack, browser):
     browser.get(stack.url + "/lich?thang=2026-02")
     body = text(browser)
     assert "Tết Nguyên Đán" in body and "Lịch tháng 2/2026" in body
+    # A day says what is due: election day, for the ten constituencies the test imports.
+    browser.get(stack.url + "/lich?thang=2026-03")
+    cell = [td.text for td in browser.find_elements(By.CSS_SELECTOR, "table.month td") if td.text.startswith("15\n")]
+    assert len(cell) == 1 and "Ngày bầu cử" in cell[0] and "(sớm nhất 05:00, muộn nhất 21:00): 10 hồ sơ" in cell[0], cell
+    assert not browser.find_elements(By.NAME, "tim")  # the month counts, a name to look for would change nothing
     browser.get(stack.url + "/lich?thang=2025-04")
     cell = [td.text for td in browser.find_elements(By.CSS_SELECTOR, "table.month td.workday")]
     assert cell == ["26\nLàm bù"], cell  # Saturday 26/04/2025, the shipped calendar's make-up working day

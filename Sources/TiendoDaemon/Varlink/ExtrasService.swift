@@ -17,7 +17,7 @@ extension ControlService {
         ],
         "DueDays": [
             ("workflow", .string, true), ("groups", .stringList, true), ("state", .string, true), ("from", .string, false),
-            ("until", .string, false),
+            ("until", .string, false), ("tasks", .int, true),
         ],
         "Instances": [
             ("workflow", .string, true), ("groups", .stringList, true), ("state", .string, true), ("overdue", .bool, true),
@@ -60,14 +60,7 @@ extension ControlService {
             case "Due":
                 return try due(v, p, scope: scope, now: now, nowText: nowText)
             case "DueDays":
-                let zone = scope.workflow.flatMap { v.catalog.current[$0]?.zone } ?? .vietnam
-                guard let dates = try ControlService.dueDates(p, zone: zone, required: true) else {
-                    return .error("org.varlink.service.InternalError")
-                }
-                let days = try v.store.dueDays(scope: scope, dates: dates, now: now).map { d in
-                    JSON.object([("date", .string(d.date)), ("items", .int(d.items)), ("overdue", .int(d.overdue))])
-                }
-                return .ok([nowText, ("days", .array(days))])
+                return try dueDays(v, p, scope: scope, now: now, nowText: nowText)
             case "Instances":
                 return try instances(v, p, scope: scope, now: now, nowText: nowText)
             case "Instance":
@@ -142,6 +135,44 @@ extension ControlService {
             return JSON.object(item)
         }
         return .ok([nowText, ("counts", counts), ("items", .array(items))])
+    }
+
+    /// `DueDays`: per local due date of `from`…`until`, the scope's items and how many are overdue; with `tasks`
+    /// (extension, 1 to 10), at most that many of what they are about, each with its number of instances and, when
+    /// that is one, the instance and its name.
+    func dueDays(_ v: Views, _ p: [String: JSON], scope: Store.Scope, now: Instant, nowText: (String, JSON)) throws -> VarlinkReply {
+        let zone = scope.workflow.flatMap { v.catalog.current[$0]?.zone } ?? .vietnam
+        guard let dates = try ControlService.dueDates(p, zone: zone, required: true) else {
+            return .error("org.varlink.service.InternalError")
+        }
+        var tasks: [String: [Store.DueTask]] = [:]
+        if let perDay = p["tasks"]?.intValue {
+            guard (1...10).contains(perDay) else {
+                return .error("org.varlink.service.InvalidParameter", [("parameter", .string("tasks"))])
+            }
+            tasks = try v.store.dueTasks(scope: scope, dates: dates, now: now, perDay: perDay)
+        }
+        let days = try v.store.dueDays(scope: scope, dates: dates, now: now).map { d throws in
+            var o: [(String, JSON)] = [("date", .string(d.date)), ("items", .int(d.items)), ("overdue", .int(d.overdue))]
+            if p["tasks"]?.intValue != nil { o.append(("tasks", .array(try (tasks[d.date] ?? []).map { try dayTask(v, $0) }))) }
+            return JSON.object(o)
+        }
+        return .ok([nowText, ("days", .array(days))])
+    }
+
+    /// A `DayTask`: with its one instance and that instance's name when it has one instance.
+    func dayTask(_ v: Views, _ t: Store.DueTask) throws -> JSON {
+        var o: [(String, JSON)] = [("workflow", .string(t.workflow)), ("title", .string(t.title))]
+        if let occurrence = t.occurrence { o.append(("occurrence", .string(occurrence))) }
+        o += [("items", .int(t.items)), ("overdue", .int(t.overdue)), ("records", .int(t.records))]
+        if t.records == 1 {
+            o.append(("instance", .string(t.firstInstance)))
+            let row = try v.store.instance(t.firstInstance, definition: v.catalog.definition)
+            if let row, let label = ControlService.label(v.catalog.byDigest[row.instance.digest], data: row.instance.data) {
+                o.append(("label", .string(label)))
+            }
+        }
+        return .object(o)
     }
 
     /// `Instances`: one page of the scope's instances by id (`limit` default 50, at most 1,000), each with its

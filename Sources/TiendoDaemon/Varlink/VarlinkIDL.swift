@@ -242,15 +242,31 @@ enum VarlinkIDL {
           limit: ?int
         ) -> (now: string, counts: DueCounts, items: []object)
 
-        type DayCount (date: string, items: int, overdue: int)
+        # What some of a day's items are about: one workflow's deadline title (with the occurrence of a recurring
+        # milestone), its items, how many are overdue, how many instances they belong to and, when one, which and its name.
+        type DayTask (
+          workflow: string,
+          title: string,
+          occurrence: ?string,
+          items: int,
+          overdue: int,
+          records: int,
+          instance: ?string,
+          label: ?string
+        )
 
-        # Items due on each local date from `from` to `until` (at most 400 days), for a month view.
+        # `tasks` only when asked: at most that many DayTasks, the earliest due first, then the largest.
+        type DayCount (date: string, items: int, overdue: int, tasks: ?[]DayTask)
+
+        # Items due on each local date from `from` to `until` (at most 400 days), for a month view; with `tasks` (1 to 10),
+        # what at most that many of each day's tasks are.
         method DueDays(
           workflow: ?string,
           groups: ?[]string,
           state: ?string,
           from: string,
-          until: string
+          until: string,
+          tasks: ?int
         ) -> (now: string, days: []DayCount)
 
         # One page of instances by id; `next` is the cursor for `after`; `total` when known without a search or a

@@ -24,11 +24,9 @@ struct CalendarPage {
             throw PageError.notFound("tiendod chưa có quy trình nào.")
         }
         async let calendarCall = app.daemon.call(Extras.Calendar(workflow: calendarWorkflow, from: gridStart.iso, until: gridEnd.iso))
-        async let countsCall = app.daemon.call(Extras.DueDays(selection: selection, from: month.iso, until: last.iso))
-        async let itemsCall = app.daemon.call(Extras.Due(selection: selection, dates: (month.iso, last.iso), limit: 500))
+        async let countsCall = app.daemon.call(Extras.DueDays(selection: selection, from: month.iso, until: last.iso, tasks: 3))
         let calendar = try await calendarCall
         let counts = Dictionary(uniqueKeysWithValues: try await countsCall.days.map { ($0.date, $0) })
-        let items = Dictionary(grouping: try await itemsCall.items) { String($0.item.due.prefix(10)) }
         let special = Dictionary(calendar.days.map { ($0.date, $0) }, uniquingKeysWith: { a, _ in a })
 
         var weeks: [HTML] = []
@@ -38,8 +36,7 @@ struct CalendarPage {
             for _ in 0..<7 {
                 cells.append(
                     cell(
-                        d, month: month, today: today, special: special[d.iso], count: counts[d.iso], items: items[d.iso] ?? [],
-                        filters: filters))
+                        d, month: month, today: today, special: special[d.iso], count: counts[d.iso], filters: filters))
                 d = d.adding(days: 1)
             }
             weeks.append("<tr>\(cells)</tr>")
@@ -55,7 +52,7 @@ struct CalendarPage {
         let total = counts.values.reduce(0) { $0 + $1.items }
         let body: HTML = """
             <h1>Lịch tháng \(month.month)/\(String(month.year))</h1>
-            \(filters.form("/lich", catalog: catalog, account: account, groups: account.groups, extra: "<input type=\"hidden\" name=\"thang\" value=\"\(String(month.iso.prefix(7)))\">"))
+            \(filters.form("/lich", catalog: catalog, account: account, groups: account.groups, search: false, extra: "<input type=\"hidden\" name=\"thang\" value=\"\(String(month.iso.prefix(7)))\">"))
             <p class="pager no-print"><a href="\(monthLink(previous))">← Tháng \(previous.month)/\(String(previous.year))</a>
             <a href="\(filters.link("/lich"))">Tháng này</a>
             <a href="\(monthLink(next))">Tháng \(next.month)/\(String(next.year)) →</a>
@@ -71,7 +68,7 @@ struct CalendarPage {
 
     func cell(
         _ d: CivilDate, month: CivilDate, today: CivilDate, special: Extras.CalendarDay?, count: Extras.DueDays.Day?,
-        items: [Extras.DueEntry], filters: Filters
+        filters: Filters
     ) -> HTML {
         var classes: [String] = []
         if d.month != month.month { classes.append("other") }
@@ -95,36 +92,21 @@ struct CalendarPage {
             let overdue: HTML = count.overdue > 0 ? "<span class=\"badge bad\">\(count.overdue) quá hạn</span> " : .empty
             let open = count.items - count.overdue
             let due: HTML = open > 0 ? "<span class=\"badge\">\(open) việc</span>" : .empty
-            let (lines, shown) = Self.tasks(items)
+            let shown = count.tasks.reduce(0) { $0 + $1.items }
             let more: HTML = count.items > shown ? "<li class=\"muted\">và \(Format.count(count.items - shown)) việc khác</li>" : .empty
-            let titles = lines.map { line -> HTML in "<li>\(line)</li>" }
+            let titles = count.tasks.map { task -> HTML in "<li>\(Self.line(task))</li>" }
             content = "<a href=\"\(link)\" title=\"Xem các việc có hạn ngày \(d.vietnamese)\">\(overdue)\(due)</a><ul>\(titles)\(more)</ul>"
         }
         return "<td class=\"\(classes.joined(separator: " "))\"><span class=\"day\">\(d.day)</span>\(note)\(content)</td>"
     }
 
-    /// What a day's items are, for its cell: the first three tasks in the order the items come (by time due), each
-    /// with its number of records, or the record's name when it is the only one («Đóng đảng phí kỳ 03/2026 — Lê Thị
-    /// Cúc», «Thành lập Ủy ban bầu cử: 12 hồ sơ»); and how many items those lines cover.
-    static func tasks(_ items: [Extras.DueEntry]) -> (lines: [HTML], shown: Int) {
-        var order: [String] = []
-        var byTask: [String: [Extras.DueEntry]] = [:]
-        for e in items {
-            let task = e.item.title + (e.item.occurrence.map { " kỳ " + Format.occurrence($0) } ?? "")
-            if byTask[task] == nil {
-                guard order.count < 3 else { continue }
-                order.append(task)
-            }
-            byTask[task, default: []].append(e)
+    /// A task due on a day, for its cell: with its number of records, or the record's name when it is alone
+    /// («Thành lập Ủy ban bầu cử: 12 hồ sơ», «Đóng đảng phí kỳ 03/2026 — Lê Thị Cúc»).
+    static func line(_ t: Extras.DayTask) -> HTML {
+        let task = t.title + (t.occurrence.map { " kỳ " + Format.occurrence($0) } ?? "")
+        if t.records == 1, let one = t.label ?? t.instance {
+            return "\(task) — <span class=\"muted\">\(one)</span>"
         }
-        let lines = order.map { task -> HTML in
-            let entries = byTask[task]!
-            let who = Set(entries.map(\.item.instance))
-            if who.count == 1, let one = entries.first {
-                return "\(task) — <span class=\"muted\">\(one.label ?? one.item.instance)</span>"
-            }
-            return "\(task): <span class=\"muted\">\(Format.count(who.count)) hồ sơ</span>"
-        }
-        return (lines, order.reduce(0) { $0 + byTask[$1]!.count })
+        return "\(task): <span class=\"muted\">\(Format.count(t.records)) hồ sơ</span>"
     }
 }

@@ -119,7 +119,11 @@ struct Filters: Sendable {
     }
 
     /// The filter form (GET, so the result is an address). `path` is the page; `extra` adds controls.
-    func form(_ path: String, catalog: Catalog, account: Account, groups: [String], extra: HTML = .empty) -> HTML {
+    /// The filters' form; `search` false on pages that count rather than list (the calendar, the overview), where a
+    /// name to look for would change nothing.
+    func form(_ path: String, catalog: Catalog, account: Account, groups: [String], search searchable: Bool = true, extra: HTML = .empty)
+        -> HTML
+    {
         let workflowOptions: [HTML] = catalog.workflows.map { w in
             "<option value=\"\(w.id)\"\(HTML.flag("selected", w.id == workflow))>\(w.title)</option>"
         }
@@ -150,7 +154,7 @@ struct Filters: Sendable {
             <label>Quy trình <select name="quy-trinh" id="f-quy-trinh" data-autosubmit><option value="">Mọi quy trình</option>\(workflowOptions)</select></label>
             <label>Chi bộ \(groupControl)</label>
             <label>Trạng thái \(stateControl)</label>
-            <label>Tìm <input type="search" name="tim" id="f-tim" value="\(search ?? "")" placeholder="Tên hoặc mã hồ sơ"></label>
+            \(searchable ? "<label>Tìm <input type=\"search\" name=\"tim\" id=\"f-tim\" value=\"\(search ?? "")\" placeholder=\"Tên hoặc mã hồ sơ\"></label>" as HTML : .empty)
             \(extra)
             <button type="submit">Lọc</button> <a href="\(path)">Xóa lọc</a>
             </form>

@@ -79,7 +79,7 @@ struct OverviewPage {
             : .empty
         let body: HTML = """
             <h1>Tổng quan</h1>
-            \(filters.form("/tong-quan", catalog: catalog, account: account, groups: account.groups))
+            \(filters.form("/tong-quan", catalog: catalog, account: account, groups: account.groups, search: false))
             <p class="no-print actions"><a href="\(filters.link("/xuat/tong-quan.csv"))">Tải CSV</a> · <a href="\(filters.link("/xuat/tong-quan.xlsx"))">Tải Excel</a>
             · <button type="button" data-print>In</button></p>
             <h2>Theo quy trình</h2>
