@@ -29,7 +29,8 @@ def agenda_total(browser, stack, query, days):
     browser.get(stack.url + "/?" + query)
     counts = browser.find_element(By.CSS_SELECTOR, "ul.counts").text
     overdue = int(re.search(r"([\d.]+) quá hạn", counts).group(1).replace(".", ""))
-    coming = int(re.search(rf"([\d.]+) trong {days} ngày tới", counts).group(1).replace(".", ""))
+    box = browser.find_element(By.CSS_SELECTOR, f"ul.counts li[data-days='{days}']").text
+    coming = int(re.match(r"([\d.]+) từ nay đến hết \d\d/\d\d$", box).group(1).replace(".", ""))
     return overdue + coming
 
 

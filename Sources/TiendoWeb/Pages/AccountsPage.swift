@@ -103,7 +103,7 @@ struct AccountsPage {
     static func unknownGroupsMessage(_ unknown: [(name: String, meant: String?)]) -> String {
         let list = unknown.map { u in "«\(u.name)»" + (u.meant.map { " (có phải «\($0)»?)" } ?? "") }.joined(separator: ", ")
         return "chưa có hồ sơ nào thuộc \(list); tài khoản chỉ thấy hồ sơ của đúng tên chi bộ đã ghi. "
-            + "Hãy sửa tên, hoặc đánh dấu «Chi bộ chưa có hồ sơ, vẫn tạo» nếu chi bộ chưa có hồ sơ nào"
+            + "Hãy sửa tên, hoặc đánh dấu «Vẫn tạo dù chi bộ chưa có hồ sơ» nếu chi bộ chưa có hồ sơ nào"
     }
 
     func body(_ context: WebContext, draft: Draft = Draft()) throws -> HTML {
@@ -130,9 +130,9 @@ struct AccountsPage {
                 "<option value=\"\(r.rawValue)\"\(HTML.flag("selected", r.rawValue == draft.role))>\(r.title)</option>"
             })</select></label>
             <label>Chi bộ (mỗi dòng một chi bộ; để trống: mọi chi bộ) <textarea name="chi-bo" rows="2">\(draft.groups)</textarea></label>
-            <label class="check"><span>Chi bộ chưa có hồ sơ, vẫn tạo</span><input type="checkbox" name="chua-co-ho-so" value="1"\(HTML.flag("checked", draft.anyway))></label>
+            <label class="check"><span>Vẫn tạo dù chi bộ chưa có hồ sơ</span><input type="checkbox" name="chua-co-ho-so" value="1"\(HTML.flag("checked", draft.anyway))></label>
             <label>Mật khẩu (ít nhất 8 ký tự) <input type="password" name="mat-khau" minlength="8" required autocomplete="new-password"></label>
-            <label>Nhập lại <input type="password" name="nhap-lai" minlength="8" required autocomplete="new-password"></label>
+            <label>Nhập lại mật khẩu <input type="password" name="nhap-lai" minlength="8" required autocomplete="new-password"></label>
             <button type="submit" class="primary">Thêm</button></form>
             <p class="muted small">Vai trò: Xem — chỉ xem và xuất; Cán bộ — thêm đánh dấu mốc đã xong và chuyển bước hồ sơ; Quản trị — thêm nhập hồ sơ và quản lý tài khoản.</p>
             """

@@ -82,6 +82,9 @@ enum Assets {
         ol.timeline li.overdue::before, ol.timeline li.rejected::before { background: var(--red); }
         ol.timeline li.done::before { background: var(--green); }
         ol.timeline time { font-variant-numeric: tabular-nums; color: var(--muted); margin-right: .5rem; }
+        table.items { table-layout: fixed; }
+        table.items col.w-due { width: 7.5rem; } table.items col.w-left { width: 7.5rem; } table.items col.w-record { width: 21%; }
+        table.items col.w-group { width: 15%; } table.items col.w-workflow { width: 22%; }
         table.month { table-layout: fixed; }
         table.month td { height: 6.2rem; font-size: .82rem; }
         table.month td.weekend { background: #f3f3f6; }
@@ -94,6 +97,7 @@ enum Assets {
         table.month .note { display: block; color: var(--muted); font-size: .75rem; }
         table.month ul { margin: .2rem 0 0; padding-left: 1rem; }
         .legend span { margin-right: 1rem; padding: 0 .4rem; border: 1px solid var(--line); }
+        .legend .badge { margin-right: .3rem; } .legend .badge.linked { color: #0b57d0; }
         .legend .weekend { background: #f3f3f6; } .legend .holiday { background: #fdf0e6; } .legend .workday { background: #eef6ff; }
         .print-only { display: none; }
         /* A Party document's head: the issuer on the left, the Party's name underlined and the date on the right. */
@@ -103,7 +107,7 @@ enum Assets {
         .signatures { display: flex; justify-content: space-around; margin-top: 2rem; text-align: center; }
         .signatures div { min-width: 14rem; }
         .signatures .space { height: 4.5rem; }
-        @media (max-width: 900px) { .grid2 { grid-template-columns: 1fr; } }
+        @media (max-width: 900px) { .grid2 { grid-template-columns: 1fr; } table.items { table-layout: auto; } }
         @media print {
           @page { size: A4 portrait; margin: 14mm 12mm 16mm; }
           html { font-size: 10.5pt; }

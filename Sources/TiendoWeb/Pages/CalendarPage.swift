@@ -56,12 +56,12 @@ struct CalendarPage {
             <p class="pager no-print"><a href="\(monthLink(previous))">← Tháng \(previous.month)/\(String(previous.year))</a>
             <a href="\(filters.link("/lich"))">Tháng này</a>
             <a href="\(monthLink(next))">Tháng \(next.month)/\(String(next.year)) →</a>
-            <span class="muted">\(Format.count(total)) việc có hạn trong tháng · lịch «\(calendar.title)»</span></p>
+            <span class="muted">\(total == 0 ? "Không có việc nào đến hạn trong tháng này" : "\(Format.count(total)) việc có hạn trong tháng") · ngày nghỉ theo \(calendar.title)</span></p>
             \(note)
             <table class="month"><thead><tr>\(["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"].map { w -> HTML in "<th>\(w)</th>" })</tr></thead>
             <tbody>\(weeks)</tbody></table>
             <p class="legend small"><span class="weekend">Cuối tuần</span><span class="holiday">Ngày nghỉ lễ, Tết, nghỉ bù</span><span class="workday">Ngày làm bù</span>
-            <span class="badge bad">quá hạn</span> <span class="badge">đến hạn</span></p>
+            <span class="badge bad">N quá hạn</span> <span class="badge linked">N việc</span> số việc đã quá hạn và còn hạn của ngày, bấm vào để xem</p>
             """
         return Layout.response(Layout.page(title: "Lịch", active: "/lich", context: context, body: body))
     }
@@ -79,7 +79,7 @@ struct CalendarPage {
             case "weekend": classes.append("weekend")
             case "workday":
                 classes.append("workday")
-                note = "<span class=\"note\">Làm bù</span>"
+                note = "<span class=\"note\">Ngày làm bù</span>"
             default:
                 classes.append("holiday")
                 note =

@@ -67,8 +67,11 @@ enum DueTable {
                 <td><a href="\(recordLink(i.instance))">\(name)</a><br><span class="muted small id">\(i.instance)</span></td>\(showGroup ? "<td>\(i.group ?? "—")</td>" : HTML.empty)\(showWorkflow ? "<td>\(catalog.title(i.workflow))\(state)</td>" : HTML.empty)</tr>
                 """
         }
+        // The same widths in every table of a page, so that the columns of one chi bộ's table line up with the next.
+        let widths: HTML =
+            "<colgroup><col class=\"w-due\"><col class=\"w-left\"><col><col class=\"w-record\">\(showGroup ? "<col class=\"w-group\">" as HTML : .empty)\(showWorkflow ? "<col class=\"w-workflow\">" as HTML : .empty)</colgroup>"
         return """
-            <table class="items"><thead><tr><th>Hạn</th><th>Còn lại</th><th>Việc</th><th>Hồ sơ</th>\(showGroup ? "<th>\(catalog.groupTitle(of: entries.map(\.item.workflow)))</th>" : HTML.empty)\(showWorkflow ? "<th>Quy trình</th>" : HTML.empty)</tr></thead>
+            <table class="items">\(widths)<thead><tr><th>Hạn</th><th>Còn lại</th><th>Việc</th><th>Hồ sơ</th>\(showGroup ? "<th>\(catalog.groupTitle(of: entries.map(\.item.workflow)))</th>" : HTML.empty)\(showWorkflow ? "<th>Quy trình</th>" : HTML.empty)</tr></thead>
             <tbody>\(rows)</tbody></table>
             """
     }
@@ -80,7 +83,8 @@ enum DueTable {
         return name.lowercased().hasPrefix(title.lowercased()) ? name : "\(title): \(name)"
     }
 
-    /// Items under headings by chi bộ or workflow (in the order of their earliest item), or one table.
+    /// Items under headings by chi bộ or workflow (in Vietnamese alphabetical order, the same in every section of a
+    /// page; items without a chi bộ last), or one table.
     static func grouped(_ entries: [Extras.DueEntry], by key: Filters.GroupBy, catalog: Catalog) -> HTML {
         switch key {
         case .none: return table(entries, catalog: catalog)
@@ -92,8 +96,10 @@ enum DueTable {
                 if parts[k] == nil { order.append(k) }
                 parts[k, default: []].append(e)
             }
+            let titled = order.map { k in (key: k, name: key == .group ? k : catalog.title(k)) }
+            let sorted = VietnameseOrder.sorted(titled.filter { !$0.key.isEmpty }, by: \.name) + titled.filter { $0.key.isEmpty }
             return HTML.join(
-                order.map { k in
+                sorted.map(\.key).map { k in
                     let list = parts[k]!
                     let heading = key == .group ? groupHeading(k, catalog.groupTitle(of: list.map(\.item.workflow))) : catalog.title(k)
                     return """

@@ -206,7 +206,7 @@ struct ImportPage {
                 return """
                     <h2>Các cột của «\(w.title)»</h2>
                     <p><a href="\(template)">Tải tệp mẫu (CSV) của quy trình này</a>: dòng đầu đã có tên các cột; điền mỗi hồ sơ một dòng rồi lưu lại dạng “CSV UTF-8”.</p>
-                    <ul class="small">\(item("key", " — tùy chọn: chữ không dấu, số, '.', '_', '-'; để trống thì tiendod tự đặt mã"))
+                    <ul class="small">\(item("key", " — tùy chọn: chữ không dấu, số, '.', '_', '-'; để trống thì phần mềm tự đặt mã"))
                     \(item("started", " — tùy chọn, dạng \(HumanDate.forms), có thể kèm giờ (\(HumanDate.instantForms)); để trống là lúc nhập"))\(cols)</ul>
                     """
             } ?? .empty

@@ -20,7 +20,8 @@ struct RecordPage {
         let entry = try await app.daemon.call(Extras.Instance(id: id)).entry
         guard account.sees(group: entry.group) else {
             // Neither the name nor the chi bộ of a record outside the account's: only the address it asked for.
-            throw PageError.forbidden("Hồ sơ \(id) không thuộc các chi bộ tài khoản \(account.name) được xem.")
+            throw PageError.forbidden(
+                "Hồ sơ \(id) thuộc một chi bộ mà tài khoản «\(account.name)» không được xem. Nếu cần xem, xin liên hệ người quản trị.")
         }
         return entry
     }
