@@ -166,6 +166,8 @@ extension Store {
         public var overdue: Int
         public var records: Int
         public var firstInstance: String
+        /// Whether any of the items' dues depends on a projected calendar year.
+        public var provisional: Bool
     }
 
     /// Per local due date of `dates`, at most `perDay` tasks of the items of `scope` due that day (`DueTask`), the
@@ -178,7 +180,7 @@ extension Store {
         arguments += dateArgs + [dates.zone.endOfDay(dates.until.adding(days: 1)).seconds]
         let sql = """
             SELECT substr(d.due, 1, 10) AS day, d.workflow, d.title, d.occurrence, COUNT(*), IFNULL(SUM(d.due_end <= ?), 0),
-                   COUNT(DISTINCT d.instance), MIN(d.instance)
+                   COUNT(DISTINCT d.instance), MIN(d.instance), MAX(d.provisional)
             FROM due_items d WHERE \(conditions.joined(separator: " AND "))
             GROUP BY day, d.workflow, d.title, d.occurrence ORDER BY day, MIN(d.due_end), COUNT(*) DESC, d.title, d.occurrence
             """
@@ -191,7 +193,7 @@ extension Store {
                 days[day, default: []].append(
                     DueTask(
                         workflow: row[1], title: row[2], occurrence: row[3], items: row[4], overdue: row[5], records: row[6],
-                        firstInstance: row[7]))
+                        firstInstance: row[7], provisional: (row[8] as Int) != 0))
             }
             return days
         }

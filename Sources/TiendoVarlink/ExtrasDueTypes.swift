@@ -41,12 +41,14 @@ extension Extras {
         public var items: Int
         public var overdue: Int
         public var records: Int
+        /// True when a due depends on a projected calendar year; nil otherwise (never false on the wire).
+        public var provisional: Bool?
         public var instance: String?
         public var label: String?
 
         public init(
             workflow: String, title: String, occurrence: String? = nil, items: Int, overdue: Int = 0, records: Int,
-            instance: String? = nil, label: String? = nil
+            provisional: Bool? = nil, instance: String? = nil, label: String? = nil
         ) {
             self.workflow = workflow
             self.title = title
@@ -54,6 +56,7 @@ extension Extras {
             self.items = items
             self.overdue = overdue
             self.records = records
+            self.provisional = provisional
             self.instance = instance
             self.label = label
         }
@@ -66,6 +69,7 @@ extension Extras {
             items = try m.int("items")
             overdue = try m.int("overdue")
             records = try m.int("records")
+            provisional = try m.optionalBool("provisional")
             instance = try m.optionalString("instance")
             label = try m.optionalString("label")
         }
@@ -78,6 +82,7 @@ extension Extras {
             w.add("items", items)
             w.add("overdue", overdue)
             w.add("records", records)
+            w.add("provisional", provisional)
             w.add("instance", instance)
             w.add("label", label)
             return w.json

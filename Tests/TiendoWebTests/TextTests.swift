@@ -224,6 +224,22 @@ struct TextTests {
                 == "Họp: <span class=\"muted\">1.083 hồ sơ</span>")
     }
 
+    @Test("a number field's form says the bounds it accepts")
+    func numberFieldBounds() throws {
+        let workflow = try TextTests.workflow(
+            "kiem-tra",
+            fields: """
+                [{"name": "diem", "type": "integer", "required": false, "title": "Điểm chấm", "values": [], "min": 0, "max": 100},
+                 {"name": "ti_le", "type": "number", "required": false, "values": [], "min": 0.5},
+                 {"name": "so_lan", "type": "integer", "required": false, "values": [], "max": 3},
+                 {"name": "ghi_chu", "type": "text", "required": false, "values": []}]
+                """)
+        #expect(RecordView.range(workflow.field("diem")) == " (0–100)")
+        #expect(RecordView.range(workflow.field("ti_le")) == " (từ 0,5)")
+        #expect(RecordView.range(workflow.field("so_lan")) == " (tối đa 3)")
+        #expect(RecordView.range(workflow.field("ghi_chu")) == "" && RecordView.range(nil) == "")
+    }
+
     /// A workflow as `Extras.Workflows` describes it: `fields` and `states` as JSON arrays.
     static func workflow(_ id: String, groupBy: String? = nil, fields: String = "[]", states: String = "[]") throws -> Extras.WorkflowInfo {
         let group = groupBy.map { #", "groupBy": "\#($0)""# } ?? ""

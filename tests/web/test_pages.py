@@ -354,4 +354,7 @@ def test_occurrences_and_provisional_dues(stack, browser):
     assert "kỳ 01/2026" not in browser.find_elements(By.CSS_SELECTOR, "table")[0].text
     browser.get(stack.url + "/lich?thang=2027-02&quy-trinh=nam-sau")
     assert "Lịch nghỉ năm 2027 là dự kiến" in text(browser) and "Tết Nguyên Đán" in text(browser)
+    # The due that counts working days through the projected Tết says so on its day, as on the record's page.
+    cell = [td.text for td in browser.find_elements(By.CSS_SELECTOR, "table.month td") if "Nộp hồ sơ năm sau" in td.text]
+    assert len(cell) == 1 and "Nộp hồ sơ năm sau (dự kiến) — Vũ Thị Mai" in cell[0], cell
     shot(browser, "20-lich-nam-du-kien")

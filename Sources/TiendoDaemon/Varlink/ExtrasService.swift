@@ -165,6 +165,7 @@ extension ControlService {
         var o: [(String, JSON)] = [("workflow", .string(t.workflow)), ("title", .string(t.title))]
         if let occurrence = t.occurrence { o.append(("occurrence", .string(occurrence))) }
         o += [("items", .int(t.items)), ("overdue", .int(t.overdue)), ("records", .int(t.records))]
+        if t.provisional { o.append(("provisional", .bool(true))) }
         if t.records == 1 {
             o.append(("instance", .string(t.firstInstance)))
             let row = try v.store.instance(t.firstInstance, definition: v.catalog.definition)

@@ -243,7 +243,8 @@ enum VarlinkIDL {
         ) -> (now: string, counts: DueCounts, items: []object)
 
         # What some of a day's items are about: one workflow's deadline title (with the occurrence of a recurring
-        # milestone), its items, how many are overdue, how many instances they belong to and, when one, which and its name.
+        # milestone), its items, how many are overdue, how many instances they belong to and, when one, which and its name;
+        # `provisional` when a due depends on a projected calendar year.
         type DayTask (
           workflow: string,
           title: string,
@@ -251,6 +252,7 @@ enum VarlinkIDL {
           items: int,
           overdue: int,
           records: int,
+          provisional: ?bool,
           instance: ?string,
           label: ?string
         )

@@ -35,6 +35,9 @@ enum Assets {
           border: 1px solid var(--line); border-radius: 6px; margin-bottom: .8rem; }
         form.filters label { display: flex; flex-direction: column; font-size: .8rem; color: var(--muted); gap: .15rem; }
         form.filters select, form.filters input { max-width: 15rem; }
+        label.check, form.filters label.check { display: flex; flex-direction: row-reverse; justify-content: flex-end; align-items: center; gap: .4rem;
+          font-size: .9rem; color: var(--ink); padding-bottom: .35rem; }
+        input[type=checkbox] { min-width: 0; width: auto; }
         /* Workflow titles run to 57 characters («Sinh hoạt chi bộ và đóng đảng phí hằng tháng của đảng viên»). */
         form.filters select#f-quy-trinh { max-width: 27rem; }
         input, select, button, textarea { font: inherit; }
@@ -71,7 +74,7 @@ enum Assets {
         dl.data { display: grid; grid-template-columns: fit-content(14rem) 1fr; gap: .25rem 1rem; margin: 0; }
         dl.data dt { color: var(--muted); }
         dl.data dd { margin: 0; }
-        form.inline { display: inline; margin: 0; }
+        form.inline { display: inline; margin: 0; } form.inline button { white-space: nowrap; }
         form.event { border: 1px solid var(--line); border-radius: 6px; padding: .5rem .7rem; margin: .4rem 0; display: flex; gap: .6rem;
           flex-wrap: wrap; align-items: flex-end; }
         form.event label { display: flex; flex-direction: column; font-size: .8rem; color: var(--muted); }

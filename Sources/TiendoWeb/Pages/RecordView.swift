@@ -100,9 +100,11 @@ struct RecordView {
             let basis: HTML = info?.basis.map { "<br><span class=\"muted small\">Căn cứ: \($0)</span>" } ?? .empty
             let recurring: HTML =
                 m.every.map { every in
-                    let open = m.openCount.map { ", \($0) kỳ đang mở" } ?? ""
-                    return
-                        "<br><span class=\"muted small\">Định kỳ \(Format.every(every))\(open)\(m.occurrence.map { "; kỳ \(Format.occurrence($0))" } ?? "")</span>"
+                    // How many periods are open and how many of them late, then which one the due beside is of.
+                    let late = (instance.deadlines ?? []).filter { $0.milestone == m.id && $0.occurrence != nil && $0.overdue }.count
+                    let open = m.openCount.map { ", \($0) kỳ đang mở" + (late > 0 ? " (\(late) kỳ quá hạn)" : "") } ?? ""
+                    let which = m.occurrence.map { "; hạn bên cạnh là của kỳ \(Format.occurrence($0))" } ?? ""
+                    return "<br><span class=\"muted small\">Định kỳ \(Format.every(every))\(open)\(which)</span>"
                 } ?? .empty
             let requires: HTML =
                 m.requires.isEmpty
@@ -180,7 +182,20 @@ struct RecordView {
         default:
             control = "<input id=\"\(id)\" name=\"\(id)\" value=\"\(current)\">"
         }
-        return "<label for=\"\(id)\">\(title)\(control)</label>"
+        return "<label for=\"\(id)\">\(title)\(RecordView.range(f))\(control)</label>"
+    }
+
+    /// The bounds a number field accepts, beside its title, so that nobody learns them from a refusal: « (0–100)»,
+    /// « (từ 0)», « (tối đa 100)».
+    static func range(_ f: Extras.FieldInfo?) -> String {
+        let low = f?.min.map { Format.value(.double($0)) }
+        let high = f?.max.map { Format.value(.double($0)) }
+        switch (low, high) {
+        case (let l?, let h?): return " (\(l)–\(h))"
+        case (let l?, nil): return " (từ \(l))"
+        case (nil, let h?): return " (tối đa \(h))"
+        default: return ""
+        }
     }
 
     var timeline: HTML {

@@ -50,7 +50,10 @@ struct RecordsPage {
         let range: String? =
             shown == 0 || (page == 0 && data.reply.next == nil) ? nil : "Hồ sơ \(Format.count(first))–\(Format.count(first + shown - 1))"
         let counted =
-            data.reply.total.map { t in (range.map { $0 + " trên " } ?? "") + "\(Format.count(t)) hồ sơ." } ?? range.map { $0 + "." }
+            data.reply.total.map { t in (range.map { $0 + " trên " } ?? "") + "\(Format.count(t)) hồ sơ." }
+            ?? range.map { $0 + "." }
+            // One page whose total tiendod does not count (a search, a filter): the page is the whole.
+            ?? (shown > 0 ? "\(Format.count(shown)) hồ sơ." : nil)
         let total: HTML = counted.map { "<p class=\"muted\">\($0)</p>" } ?? .empty
         let pager: HTML = """
             <p class="pager">\(f.after != nil ? "<a href=\"\(f.link("/ho-so"))\">← Trang đầu</a>" : HTML.empty)
