@@ -186,7 +186,7 @@ import Testing
             lines(plan) == [
                 "reminder 2026-03-08T23:30:00+07:00 2 5", "reminder 2026-03-10T00:00:00+07:00 0 4", "overdue 2026-03-10T01:00:00+07:00 0 4",
             ])
-        #expect(plan[2].message == "Hôm nay đến hạn «M» (ngay), còn 1 giờ, hạn chót 01:00 10/03/2026")
+        #expect(plan[2].message == "Hôm nay đến hạn «M» (ngay), còn 1 giờ, hạn chót 01:00 ngày 10/03/2026")
     }
 }
 

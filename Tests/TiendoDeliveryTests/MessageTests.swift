@@ -94,7 +94,7 @@ extension Array where Element == String {
                 Đơn vị: Chi bộ Khu dân cư số 2
                 Hạn chót: 10/12/2025
                 Tình trạng: còn 5 ngày
-                Thời điểm thông báo: 08:00 03/12/2025
+                Thời điểm thông báo: 08:00 ngày 03/12/2025
 
                 -- 
                 Thư tự động của tiendo (Văn phòng Đảng ủy phường Tây Hồ). Xin đừng trả lời thư này.

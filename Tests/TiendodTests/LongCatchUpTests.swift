@@ -45,7 +45,7 @@ struct LongCatchUpTests {
         let log = d.log
         #expect(
             log.contains(
-                "Bù 1.000 việc trễ hạn sau thời gian daemon ngừng chạy (nhiều nhất trễ 59 ngày); còn 1 hồ sơ chưa bù xong, chậm từ 17:00 11/02/2027 (trễ 18 ngày), bù tiếp ngay"
+                "Bù 1.000 việc trễ hạn sau thời gian daemon ngừng chạy (nhiều nhất trễ 59 ngày); còn 1 hồ sơ chưa bù xong, chậm từ 17:00 ngày 11/02/2027 (trễ 18 ngày), bù tiếp ngay"
             ))
         #expect(log.contains("Bù 440 việc trễ hạn khi thức dậy (nhiều nhất trễ 18 ngày)"))
         // The timer goes on: the next transition is the next hour.

@@ -36,13 +36,14 @@ enum RecordText: Sendable {
         }
     }
 
-    /// `dd/mm/yyyy` for a date due, `HH:MM dd/mm/yyyy` for an instant due (its local time, as its text has it).
+    /// `dd/mm/yyyy` for a date due, `HH:MM ngày dd/mm/yyyy` for an instant due (its local time, as its text has it),
+    /// as Vietnamese documents write a deadline hour («17:00 ngày 01/02/2026»).
     static func human(_ due: String) -> String {
         let u = Array(due.utf8)
         guard u.count >= 10 else { return due }
         let date = String(decoding: u[8..<10] + [UInt8(ascii: "/")] + u[5..<7] + [UInt8(ascii: "/")] + u[0..<4], as: UTF8.self)
         guard u.count >= 16 else { return date }
-        return String(decoding: u[11..<16], as: UTF8.self) + " " + date
+        return String(decoding: u[11..<16], as: UTF8.self) + " ngày " + date
     }
 
     /// The deadline instant of a due in `Record.due`'s form: the end of the day for a date due.

@@ -41,6 +41,11 @@ enum DateText {
             }
         }
 
+        /// ` ngày ` (UTF-8), between an hour and its date in a sentence: «17:00 ngày 01/02/2026».
+        mutating func onDay() {
+            for b in " ngày ".utf8 { byte(b) }
+        }
+
         /// `HH:MM`, and `:SS` when `seconds`.
         mutating func time(_ secondOfDay: Int, seconds: Bool) {
             digits(secondOfDay / 3600, 2)

@@ -111,13 +111,13 @@ public struct Zone: Sendable, Hashable {
         return DateText.iso(d, secondOfDay: s, offset: off, z: off == 0 && identifier == "UTC")
     }
 
-    /// `17:00 01/02/2026` for people.
+    /// `17:00 ngày 01/02/2026` for people, as Vietnamese documents write an hour and its day in a sentence.
     public func vietnamese(_ instant: Instant) -> String {
         let (d, s) = local(instant)
-        guard DateText.fits(d) else { return pad(s / 3600, 2) + ":" + pad((s % 3600) / 60, 2) + " " + d.vietnamese }
-        return DateText.write(capacity: 16) { w in
+        guard DateText.fits(d) else { return pad(s / 3600, 2) + ":" + pad((s % 3600) / 60, 2) + " ngày " + d.vietnamese }
+        return DateText.write(capacity: 22) { w in
             w.time(s, seconds: false)
-            w.byte(UInt8(ascii: " "))
+            w.onDay()
             w.date(d, iso: false)
         }
     }
