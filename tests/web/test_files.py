@@ -96,7 +96,7 @@ def test_print_view_is_a_clean_a4_list(stack, browser):
     login(browser, stack, "admin")
     browser.get(stack.url + "/?" + urllib.parse.urlencode({"chi-bo": CHI_BO_B, "in": "1"}))
     body = browser.find_element(By.TAG_NAME, "body").text
-    assert "DANH SÁCH VIỆC CẦN LÀM" in body and f"{CHI_BO_B}. Tính đến 02/03/2026" in body and "Chi bộ: " not in body
+    assert "DANH SÁCH VIỆC CẦN LÀM" in body and f"Các việc quá hạn và các việc đến hạn từ nay đến hết ngày 09/03/2026. {CHI_BO_B}. Tính đến 02/03/2026" in body and "Chi bộ: " not in body
     assert "Lê Thị Cúc" in body and "Nguyễn Thị Hà" not in body
     # Headed as Party documents are: the organisation and the chi bộ, the Party's name, the place and the date.
     head = browser.find_element(By.CSS_SELECTOR, ".letterhead").text

@@ -74,6 +74,7 @@ enum Assets {
         dl.data { display: grid; grid-template-columns: fit-content(14rem) 1fr; gap: .25rem 1rem; margin: 0; }
         dl.data dt { color: var(--muted); }
         dl.data dd { margin: 0; }
+        p.toolbar { display: flex; gap: 1rem; align-items: center; }
         form.inline { display: inline; margin: 0; } form.inline button { white-space: nowrap; }
         form.event { border: 1px solid var(--line); border-radius: 6px; padding: .5rem .7rem; margin: .4rem 0; display: flex; gap: .6rem;
           flex-wrap: wrap; align-items: flex-end; }

@@ -118,9 +118,8 @@ struct Filters: Sendable {
         return parts.isEmpty ? "Tất cả" : parts.joined(separator: "; ")
     }
 
-    /// The filter form (GET, so the result is an address). `path` is the page; `extra` adds controls.
-    /// The filters' form; `search` false on pages that count rather than list (the calendar, the overview), where a
-    /// name to look for would change nothing.
+    /// The filter form (GET, so the result is an address). `path` is the page; `extra` adds controls; `search` false
+    /// on pages that count rather than list (the calendar, the overview), where a name to look for would change nothing.
     func form(_ path: String, catalog: Catalog, account: Account, groups: [String], search searchable: Bool = true, extra: HTML = .empty)
         -> HTML
     {

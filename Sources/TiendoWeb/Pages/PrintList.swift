@@ -44,8 +44,18 @@ enum PrintList {
         let c = data.reply.counts
         let shown = data.reply.items.count
         let note = shown < c.total ? " (in \(Format.count(shown)) việc đầu)" : ""
+        // What the list covers, in its head: the days' span, or every overdue item and those due up to a day.
+        let f = data.filters
+        let covers: String
+        if let from = f.from {
+            let until = f.until ?? from
+            covers = until == from ? "Các việc có hạn ngày \(from.vietnamese)" : "Các việc có hạn từ \(from.vietnamese) đến \(until.vietnamese)"
+        } else {
+            covers = "Các việc quá hạn và các việc đến hạn từ nay đến hết ngày \(data.catalog.today.adding(days: f.days).vietnamese)"
+        }
         return frame(
-            title: "DANH SÁCH VIỆC CẦN LÀM", subtitle: data.filters.summary(data.catalog), asOf: data.reply.now,
+            title: "DANH SÁCH VIỆC CẦN LÀM", subtitle: covers + (f.summary(data.catalog) == "Tất cả" ? "" : ". " + f.summary(data.catalog)),
+            asOf: data.reply.now,
             table: DueTable.table(data.reply.items, catalog: data.catalog, showGroup: data.filters.group == nil),
             count: "Quá hạn: \(Format.count(c.overdue)); hôm nay: \(Format.count(c.today)); tổng: \(Format.count(c.total)) việc\(note).",
             letterhead: letterhead(configuration, data.filters, data.catalog))
