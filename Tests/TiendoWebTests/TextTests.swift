@@ -240,6 +240,16 @@ struct TextTests {
         #expect(RecordView.range(workflow.field("ghi_chu")) == "" && RecordView.range(nil) == "")
     }
 
+    @Test("workflows are listed by title, a bracketed tag aside")
+    func workflowOrder() {
+        #expect(Catalog.sortTitle("[Lưu trữ] Bầu cử đại biểu") == "Bầu cử đại biểu")
+        #expect(Catalog.sortTitle("Kết nạp đảng viên") == "Kết nạp đảng viên" && Catalog.sortTitle("[không đóng") == "[không đóng")
+        let titles = ["Xét công nhận", "[Lưu trữ] Bầu cử", "Báo cáo định kỳ", "Đánh giá", "Chuyển sinh hoạt"]
+        #expect(
+            VietnameseOrder.sorted(titles, by: Catalog.sortTitle)
+                == ["Báo cáo định kỳ", "[Lưu trữ] Bầu cử", "Chuyển sinh hoạt", "Đánh giá", "Xét công nhận"])
+    }
+
     /// A workflow as `Extras.Workflows` describes it: `fields` and `states` as JSON arrays.
     static func workflow(_ id: String, groupBy: String? = nil, fields: String = "[]", states: String = "[]") throws -> Extras.WorkflowInfo {
         let group = groupBy.map { #", "groupBy": "\#($0)""# } ?? ""

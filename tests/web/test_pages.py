@@ -165,6 +165,11 @@ def test_every_page_in_vietnamese(stack, browser):
     browser.get(stack.url + "/lich?thang=2026-02")
     body = text(browser)
     assert "Tết Nguyên Đán" in body and "Lịch tháng 2/2026" in body
+    # The import page without a workflow chosen leads to each workflow's columns and template.
+    browser.get(stack.url + "/nhap")
+    browser.find_element(By.LINK_TEXT, "Kiểm tra hồ sơ đảng viên").click()
+    assert "Các cột của «Kiểm tra hồ sơ đảng viên»" in text(browser) and browser.find_elements(
+        By.LINK_TEXT, "Tải tệp mẫu (CSV) của quy trình này")
     # A day says what is due: election day, for the ten constituencies the test imports.
     browser.get(stack.url + "/lich?thang=2026-03")
     cell = [td.text for td in browser.find_elements(By.CSS_SELECTOR, "table.month td") if td.text.startswith("15\n")]

@@ -209,7 +209,11 @@ struct ImportPage {
                     <ul class="small">\(item("key", " — tùy chọn: chữ không dấu, số, '.', '_', '-'; để trống thì phần mềm tự đặt mã"))
                     \(item("started", " — tùy chọn, dạng \(HumanDate.forms), có thể kèm giờ (\(HumanDate.instantForms)); để trống là lúc nhập"))\(cols)</ul>
                     """
-            } ?? .empty
+            } ?? """
+                <h2>Các cột và tệp mẫu</h2>
+                <p>Chọn quy trình để xem các cột cần có và tải tệp mẫu:</p>
+                <ul>\(catalog.workflows.map { w -> HTML in "<li><a href=\"/nhap?\(Filters.query([("quy-trinh", w.id)]))\">\(w.title)</a></li>" })</ul>
+                """
         let errors: HTML =
             problems.isEmpty
             ? .empty

@@ -49,7 +49,8 @@ enum PrintList {
         let covers: String
         if let from = f.from {
             let until = f.until ?? from
-            covers = until == from ? "Các việc có hạn ngày \(from.vietnamese)" : "Các việc có hạn từ \(from.vietnamese) đến \(until.vietnamese)"
+            covers =
+                until == from ? "Các việc có hạn ngày \(from.vietnamese)" : "Các việc có hạn từ \(from.vietnamese) đến \(until.vietnamese)"
         } else {
             covers = "Các việc quá hạn và các việc đến hạn từ nay đến hết ngày \(data.catalog.today.adding(days: f.days).vietnamese)"
         }

@@ -29,10 +29,11 @@ final class DaemonGateway: Sendable {
         return try await pool.runIfActive { try client.importAll(workflow: workflow, rows: rows, actor: actor) }
     }
 
-    /// The definitions in force and the daemon's now.
+    /// The definitions in force, in the alphabetical order of their titles (a bracketed tag before a title, such as
+    /// «[Lưu trữ]», does not count: the archived election is found under B), and the daemon's now.
     func workflows() async throws -> Catalog {
         let reply = try await call(Extras.Workflows())
-        return Catalog(now: reply.now, workflows: reply.workflows)
+        return Catalog(now: reply.now, workflows: VietnameseOrder.sorted(reply.workflows) { Catalog.sortTitle($0.title) })
     }
 }
 
@@ -42,6 +43,12 @@ struct Catalog: Sendable {
     var workflows: [Extras.WorkflowInfo]
 
     subscript(_ id: String) -> Extras.WorkflowInfo? { workflows.first { $0.id == id } }
+
+    /// A title without the bracketed tag it may begin with: «[Lưu trữ] Bầu cử…» sorts as «Bầu cử…».
+    static func sortTitle(_ title: String) -> String {
+        guard title.hasPrefix("["), let close = title.firstIndex(of: "]") else { return title }
+        return String(title[title.index(after: close)...].drop { $0 == " " })
+    }
 
     /// Whether an instant has come by the daemon's clock: a timed transition still to be taken at it is late.
     func hasCome(_ instant: Instant) -> Bool { Format.zone.parseInstant(now).map { instant <= $0 } ?? false }
