@@ -250,6 +250,16 @@ struct TextTests {
                 == ["Báo cáo định kỳ", "[Lưu trữ] Bầu cử", "Chuyển sinh hoạt", "Đánh giá", "Xét công nhận"])
     }
 
+    @Test("a legal basis says its confidence marks in words, and escapes the rest")
+    func basisMarks() {
+        #expect(RecordView.basis("Điều lệ Đảng, Điều 8 [H]; QĐ 342").text == "Điều lệ Đảng, Điều 8; QĐ 342")
+        let m = RecordView.basis("[Lưu trữ] Luật 85/2015/QH13, Điều 33 [M]: khiếu nại <30 ngày> [L]").text
+        #expect(m.hasPrefix("[Lưu trữ] Luật 85/2015/QH13, Điều 33 <span class=\"provisional\""))
+        #expect(m.contains("(một nguồn, cần đối chiếu)</span>: khiếu nại &lt;30 ngày&gt; <span"))
+        #expect(m.hasSuffix("(chưa có văn bản xác nhận)</span>") && !m.contains("[M]") && !m.contains("[L]"))
+        #expect(RecordView.basis("Không có dấu").text == "Không có dấu")
+    }
+
     /// A workflow as `Extras.Workflows` describes it: `fields` and `states` as JSON arrays.
     static func workflow(_ id: String, groupBy: String? = nil, fields: String = "[]", states: String = "[]") throws -> Extras.WorkflowInfo {
         let group = groupBy.map { #", "groupBy": "\#($0)""# } ?? ""

@@ -97,7 +97,7 @@ struct RecordView {
         let today = catalog.today
         let rows: [HTML] = instance.milestones.map { m in
             let info = workflow?.milestone(m.id)
-            let basis: HTML = info?.basis.map { "<br><span class=\"muted small\">Căn cứ: \($0)</span>" } ?? .empty
+            let basis: HTML = info?.basis.map { "<br><span class=\"muted small\">Căn cứ: \(RecordView.basis($0))</span>" } ?? .empty
             let recurring: HTML =
                 m.every.map { every in
                     // How many periods are open and how many of them late, then which one the due beside is of.
@@ -183,6 +183,32 @@ struct RecordView {
             control = "<input id=\"\(id)\" name=\"\(id)\" value=\"\(current)\">"
         }
         return "<label for=\"\(id)\">\(title)\(RecordView.range(f))\(control)</label>"
+    }
+
+    /// A legal basis as officers read it: the confidence marks the workflows' authors keep in it (`[H]` two sources
+    /// or the text itself, `[M]` one source, `[L]` an inference, as the domain reference marks them) said in words,
+    /// so that a citation checked against one source only does not read as settled.
+    static func basis(_ text: String) -> HTML {
+        func mark(_ words: String, _ why: String) -> String { "<span class=\"provisional\" title=\"\(why)\">(\(words))</span>" }
+        let words = [
+            "[H]": "",
+            "[M]": mark("một nguồn, cần đối chiếu", "Mới đối chiếu với một nguồn; nên kiểm tra lại với văn bản gốc"),
+            "[L]": mark("chưa có văn bản xác nhận", "Suy ra, chưa có văn bản xác nhận; nên kiểm tra lại"),
+        ]
+        func next(_ rest: Substring) -> (String, Range<Substring.Index>)? {
+            words.keys.compactMap { m in rest.range(of: m).map { (m, $0) } }.min { $0.1.lowerBound < $1.1.lowerBound }
+        }
+        var out: [HTML] = []
+        var rest = Substring(text)
+        while let (mark, range) = next(rest) {
+            var before = rest[..<range.lowerBound]
+            if words[mark]!.isEmpty, before.hasSuffix(" ") { before = before.dropLast() }
+            out.append("\(String(before))")
+            out.append(HTML(unescaped: words[mark]!))
+            rest = rest[range.upperBound...]
+        }
+        out.append("\(String(rest))")
+        return HTML.join(out)
     }
 
     /// The bounds a number field accepts, beside its title, so that nobody learns them from a refusal: « (0–100)»,
