@@ -170,10 +170,12 @@ extension Store {
         public var provisional: Bool
     }
 
-    /// Per local due date of `dates`, at most `perDay` tasks of the items of `scope` due that day (`DueTask`), the
-    /// earliest due first, then the largest. Read with the same conditions as `dueDays`, so that a day's tasks add
-    /// up to its items when there are no more than `perDay` of them.
-    public func dueTasks(scope: Scope, dates: DueDates, now: Instant, perDay: Int) throws -> [String: [DueTask]] {
+    /// What `dueDays` says, with at most `perDay` tasks of each day's items (`DueTask`), the earliest due first, then
+    /// the largest. The day's counts are the sums of all its tasks, read in the same statement, so that the tasks
+    /// shown and «N more» always add up to the day's items.
+    public func dueTasks(
+        scope: Scope, dates: DueDates, now: Instant, perDay: Int
+    ) throws -> [(date: String, items: Int, overdue: Int, tasks: [DueTask])] {
         var (conditions, arguments) = scope.conditions("d")
         let (dateSQL, dateArgs) = dates.conditions()
         conditions += dateSQL + ["d.due_end <= ?"]
@@ -185,15 +187,17 @@ extension Store {
             GROUP BY day, d.workflow, d.title, d.occurrence ORDER BY day, MIN(d.due_end), COUNT(*) DESC, d.title, d.occurrence
             """
         return try read { db in
-            var days: [String: [DueTask]] = [:]
+            var days: [(date: String, items: Int, overdue: Int, tasks: [DueTask])] = []
             let cursor = try Row.fetchCursor(db, sql: sql, arguments: Store.arguments([now.seconds] + arguments))
             while let row = try cursor.next() {
+                let task = DueTask(
+                    workflow: row[1], title: row[2], occurrence: row[3], items: row[4], overdue: row[5], records: row[6],
+                    firstInstance: row[7], provisional: (row[8] as Int) != 0)
                 let day: String = row[0]
-                guard days[day, default: []].count < perDay else { continue }
-                days[day, default: []].append(
-                    DueTask(
-                        workflow: row[1], title: row[2], occurrence: row[3], items: row[4], overdue: row[5], records: row[6],
-                        firstInstance: row[7], provisional: (row[8] as Int) != 0))
+                if days.last?.date != day { days.append((day, 0, 0, [])) }
+                days[days.count - 1].items += task.items
+                days[days.count - 1].overdue += task.overdue
+                if days[days.count - 1].tasks.count < perDay { days[days.count - 1].tasks.append(task) }
             }
             return days
         }

@@ -144,7 +144,7 @@ struct QueueList: AsyncParsableCommand {
         print(QueueBook.State.allCases.map { "\($0.rawValue) \(counts[$0] ?? 0)" }.joined(separator: ", "))
         for e in entries {
             let d = e.delivery
-            let when = Zone.vietnam.vietnamese(e.finishedAt ?? d.notBefore)
+            let when = Zone.vietnam.dateAndTime(e.finishedAt ?? d.notBefore)
             print(
                 "#\(d.id)\t\(e.state.rawValue)\t\(d.channel)\t\(d.recipient?.address ?? "-")\t\(when)\t\(d.attempts)\t\(e.lastError ?? e.providerID ?? "")"
             )

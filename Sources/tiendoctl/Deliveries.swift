@@ -44,7 +44,7 @@ enum DeliveryText {
     }
 
     /// A table cell, as every other table of tiendoctl writes an instant: `03/12/2025 08:00`.
-    static func when(_ row: DeliveryRow) -> String { Output.humanDue(Zone.vietnam.iso(row.finishedAt ?? row.notBefore)) }
+    static func when(_ row: DeliveryRow) -> String { Zone.vietnam.dateAndTime(row.finishedAt ?? row.notBefore) }
 
     /// Why it is where it is: the last failure, why it was not sent, or the relay's answer.
     static func reason(_ row: DeliveryRow) -> String {

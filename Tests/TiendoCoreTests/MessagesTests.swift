@@ -13,4 +13,15 @@ import Testing
     func lateness(_ seconds: Int, _ text: String) {
         #expect(Messages.lateness(seconds: seconds) == text)
     }
+
+    @Test("an instant for people: «ngày» in a sentence, date first in a table, a datetime value's data form unchanged")
+    func instantForms() throws {
+        let zone = Zone.vietnam
+        let t = try #require(zone.parseInstant("2026-02-01T17:00:00+07:00"))
+        #expect(zone.vietnamese(t) == "17:00 ngày 01/02/2026")
+        #expect(zone.dateAndTime(t) == "01/02/2026 17:00")
+        // A datetime field's value is a group key and what filters match: its form may not move under stored keys.
+        #expect(Value.datetime(t).display(zone: zone) == "17:00 01/02/2026")
+        #expect(RecordText.human("2026-02-01T17:00:00+07:00") == "17:00 ngày 01/02/2026" && RecordText.human("2026-02-01") == "01/02/2026")
+    }
 }

@@ -264,9 +264,19 @@ def test_due_days_say_what_each_day_is_about(daemon):
     # x3 alone on 02/03: each task names it.
     mar2 = days["2026-03-02"]["tasks"]
     assert mar2 and all(t["records"] == 1 and t["instance"] == "hop/x3" for t in mar2), mar2
-    one = xcall(daemon, "DueDays", workflow="hop", tasks=1, **span)["days"]
-    assert all(len(d["tasks"]) == 1 for d in one)
-    # The largest first among those due at the same time.
-    assert [d["tasks"][0] for d in one if d["date"] == "2026-02-27"] == [max(feb27, key=lambda t: t["items"])]
+    # Four more records due 26/02 put four «Tổng kết» (due the day after) on 27/02, beside three «Báo cáo» and three
+    # of the state's deadline: the largest comes first though its title sorts last, and one task leaves six to «more».
+    mcall(daemon, "ImportInstances", workflow="hop",
+          rows=[{"key": f"t{i}", "han": "2026-02-26", "ma": "Chi bộ Bốn"} for i in range(4)])
+    days = {d["date"]: d for d in xcall(daemon, "DueDays", workflow="hop", tasks=10, **span)["days"]}
+    feb27 = days["2026-02-27"]["tasks"]
+    assert [t["items"] for t in feb27] == sorted((t["items"] for t in feb27), reverse=True), feb27
+    assert feb27[0]["title"] == "Tổng kết" and feb27[0]["items"] == 4 and feb27[0]["records"] == 4, feb27
+    assert [t["title"] for t in feb27[1:]] == sorted(t["title"] for t in feb27[1:])
+    one = {d["date"]: d for d in xcall(daemon, "DueDays", workflow="hop", tasks=1, **span)["days"]}
+    assert all(len(d["tasks"]) == 1 for d in one.values())
+    assert one["2026-02-27"]["tasks"] == feb27[:1] and one["2026-02-27"]["items"] - feb27[0]["items"] == 6
+    assert [(d["date"], d["items"], d["overdue"]) for d in one.values()] == [
+        (d["date"], d["items"], d["overdue"]) for d in xcall(daemon, "DueDays", workflow="hop", **span)["days"]]
     r = raw(daemon, msg(EXTRAS + ".DueDays", {**span, "tasks": 0}))[0]
     assert r == {"error": "org.varlink.service.InvalidParameter", "parameters": {"parameter": "tasks"}}

@@ -27,7 +27,7 @@ public enum Value: Sendable, Hashable {
         case .number(let d): return d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : String(d)
         case .boolean(let b): return b ? "true" : "false"
         case .date(let d): return d.vietnamese
-        case .datetime(let t): return zone.vietnamese(t)
+        case .datetime(let t): return zone.timeThenDate(t)
         }
     }
 

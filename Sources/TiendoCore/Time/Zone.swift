@@ -111,6 +111,19 @@ public struct Zone: Sendable, Hashable {
         return DateText.iso(d, secondOfDay: s, offset: off, z: off == 0 && identifier == "UTC")
     }
 
+    /// `01/02/2026 17:00`, a table's cell (the web's, tiendoctl's and tiendo-deliver's tables).
+    public func dateAndTime(_ instant: Instant) -> String {
+        let (d, s) = local(instant)
+        return d.vietnamese + " " + pad(s / 3600, 2) + ":" + pad((s % 3600) / 60, 2)
+    }
+
+    /// `17:00 01/02/2026`: a datetime field's value as data (`Value.display`: a group key, what `--where` and an
+    /// account's chi bộ list match), kept in the form it has always had so that stored keys still match.
+    public func timeThenDate(_ instant: Instant) -> String {
+        let (d, s) = local(instant)
+        return pad(s / 3600, 2) + ":" + pad((s % 3600) / 60, 2) + " " + d.vietnamese
+    }
+
     /// `17:00 ngày 01/02/2026` for people, as Vietnamese documents write an hour and its day in a sentence.
     public func vietnamese(_ instant: Instant) -> String {
         let (d, s) = local(instant)

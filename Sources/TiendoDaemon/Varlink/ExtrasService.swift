@@ -145,17 +145,19 @@ extension ControlService {
         guard let dates = try ControlService.dueDates(p, zone: zone, required: true) else {
             return .error("org.varlink.service.InternalError")
         }
-        var tasks: [String: [Store.DueTask]] = [:]
-        if let perDay = p["tasks"]?.intValue {
-            guard (1...10).contains(perDay) else {
-                return .error("org.varlink.service.InvalidParameter", [("parameter", .string("tasks"))])
-            }
-            tasks = try v.store.dueTasks(scope: scope, dates: dates, now: now, perDay: perDay)
+        func day(_ date: String, _ items: Int, _ overdue: Int) -> [(String, JSON)] {
+            [("date", .string(date)), ("items", .int(items)), ("overdue", .int(overdue))]
         }
-        let days = try v.store.dueDays(scope: scope, dates: dates, now: now).map { d throws in
-            var o: [(String, JSON)] = [("date", .string(d.date)), ("items", .int(d.items)), ("overdue", .int(d.overdue))]
-            if p["tasks"]?.intValue != nil { o.append(("tasks", .array(try (tasks[d.date] ?? []).map { try dayTask(v, $0) }))) }
-            return JSON.object(o)
+        guard let perDay = p["tasks"]?.intValue else {
+            let days = try v.store.dueDays(scope: scope, dates: dates, now: now).map { JSON.object(day($0.date, $0.items, $0.overdue)) }
+            return .ok([nowText, ("days", .array(days))])
+        }
+        guard (1...10).contains(perDay) else {
+            return .error("org.varlink.service.InvalidParameter", [("parameter", .string("tasks"))])
+        }
+        // The counts come from the same statement as the tasks, so that they add up even while tiendod writes.
+        let days = try v.store.dueTasks(scope: scope, dates: dates, now: now, perDay: perDay).map { d throws in
+            JSON.object(day(d.date, d.items, d.overdue) + [("tasks", .array(try d.tasks.map { try dayTask(v, $0) }))])
         }
         return .ok([nowText, ("days", .array(days))])
     }

@@ -61,7 +61,7 @@ struct CalendarPage {
             <table class="month"><thead><tr>\(["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"].map { w -> HTML in "<th>\(w)</th>" })</tr></thead>
             <tbody>\(weeks)</tbody></table>
             <p class="legend small"><span class="weekend">Cuối tuần</span><span class="holiday">Ngày nghỉ lễ, Tết, nghỉ bù</span><span class="workday">Ngày làm bù</span>
-            <span class="badge bad">N quá hạn</span> <span class="badge linked">N việc</span> số việc đã quá hạn và còn hạn của ngày, bấm vào để xem</p>
+            <span class="badge bad">2 quá hạn</span> <span class="badge linked">3 việc</span> số việc đã quá hạn và số việc còn hạn của một ngày; bấm vào số để xem danh sách</p>
             """
         return Layout.response(Layout.page(title: "Lịch", active: "/lich", context: context, body: body))
     }

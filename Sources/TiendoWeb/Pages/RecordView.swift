@@ -103,7 +103,7 @@ struct RecordView {
                     // How many periods are open and how many of them late, then which one the due beside is of.
                     let late = (instance.deadlines ?? []).filter { $0.milestone == m.id && $0.occurrence != nil && $0.overdue }.count
                     let open = m.openCount.map { ", \($0) kỳ đang mở" + (late > 0 ? " (\(late) kỳ quá hạn)" : "") } ?? ""
-                    let which = m.occurrence.map { "; hạn bên cạnh là của kỳ \(Format.occurrence($0))" } ?? ""
+                    let which = m.occurrence.map { " (hạn ghi ở đây là của kỳ \(Format.occurrence($0)))" } ?? ""
                     return "<br><span class=\"muted small\">Định kỳ \(Format.every(every))\(open)\(which)</span>"
                 } ?? .empty
             let requires: HTML =
