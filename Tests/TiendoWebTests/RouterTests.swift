@@ -91,6 +91,12 @@ struct RouterTests {
         #expect(post.status == .forbidden)
         let noToken = try await b.post("/ho-so/kt/a1", [("hanh-dong", "su-kien"), ("su-kien", "nop")])
         #expect(noToken.status == .forbidden)
+        // Nor can a page elsewhere change the person's password through the session: the old one still signs in.
+        let password = try await b.post(
+            "/mat-khau", [("hien-tai", "mat-khau-can-bo"), ("moi", "mat-khau-moi-9"), ("nhap-lai", "mat-khau-moi-9")])
+        #expect(password.status == .forbidden)
+        #expect((try await Browser(app).signIn("ha", "mat-khau-can-bo")).status == .seeOther)
+        #expect((try await Browser(app).get("/mat-khau")).status == .seeOther)
         let client = ManagerClient(socketPath: daemon.socket)
         #expect(try client.getInstance(id: "kt/b1").state == "cho" && client.getInstance(id: "kt/a1").state == "cho")
         let imports = try await b.get("/nhap")

@@ -6,7 +6,7 @@ import re
 import subprocess
 import urllib.parse
 
-from conftest import BIN, CHI_BO_A, CHI_BO_B, fetch, login, session_opener, shot, submit, wait_for_new_document
+from conftest import BIN, CHI_BO_A, CHI_BO_B, PASSWORDS, fetch, login, session_opener, shot, submit, wait_for_new_document
 from selenium.webdriver.common.by import By
 
 
@@ -363,3 +363,40 @@ def test_occurrences_and_provisional_dues(stack, browser):
     cell = [td.text for td in browser.find_elements(By.CSS_SELECTOR, "table.month td") if "Nộp hồ sơ năm sau" in td.text]
     assert len(cell) == 1 and "Nộp hồ sơ năm sau (dự kiến) — Vũ Thị Mai" in cell[0], cell
     shot(browser, "20-lich-nam-du-kien")
+
+
+def test_anyone_changes_their_own_password(stack, browser):
+    """A chi bộ secretary changes her own password from the header: the current one is checked, a mismatch or a
+    short one refused with nothing changed, then the new one signs in and the old one no longer does."""
+    stack.user("doi-mk", "can-bo", "Chi bộ Khu dân cư số 1")
+    PASSWORDS["doi-mk"] = "mat-khau-thu-nghiem"
+    login(browser, stack, "doi-mk")
+    submit(browser, browser.find_element(By.LINK_TEXT, "Đổi mật khẩu"))
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Đổi mật khẩu"
+
+    def change(current, new, again):
+        for name, value in (("hien-tai", current), ("moi", new), ("nhap-lai", again)):
+            field = browser.find_element(By.NAME, name)
+            browser.execute_script("arguments[0].removeAttribute('minlength')", field)  # the server's own check
+            field.clear()
+            field.send_keys(value)
+        submit(browser, browser.find_element(By.CSS_SELECTOR, "form[action='/mat-khau'] button[type=submit]"))
+        return browser.find_element(By.CSS_SELECTOR, ".flash").text
+
+    assert change("sai-mat-khau-1", "mat-khau-moi-1", "mat-khau-moi-1") == "Mật khẩu hiện tại không đúng. Mật khẩu chưa được đổi."
+    assert change("mat-khau-thu-nghiem", "mat-khau-moi-1", "mat-khau-moi-2") == (
+        "Hai lần nhập mật khẩu mới không giống nhau. Mật khẩu chưa được đổi.")
+    assert change("mat-khau-thu-nghiem", "ngan", "ngan") == "Mật khẩu phải có ít nhất 8 ký tự. Mật khẩu chưa được đổi."
+    shot(browser, "31-doi-mat-khau-bi-tu-choi")
+    assert change("mat-khau-thu-nghiem", "mat-khau-moi-1", "mat-khau-moi-1") == (
+        "Đã đổi mật khẩu. Lần đăng nhập sau hãy dùng mật khẩu mới.")
+    assert browser.current_url.rstrip("/") == stack.url.rstrip("/")
+    # The old password no longer signs in; the new one does.
+    browser.delete_all_cookies()
+    browser.get(stack.url + "/dang-nhap")
+    browser.find_element(By.ID, "ten").send_keys("doi-mk")
+    browser.find_element(By.ID, "mat-khau").send_keys("mat-khau-thu-nghiem")
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form.login button[type=submit]"))
+    assert "/dang-nhap" in browser.current_url
+    PASSWORDS["doi-mk"] = "mat-khau-moi-1"
+    login(browser, stack, "doi-mk")

@@ -66,9 +66,12 @@ public struct Account: Codable, Sendable, Equatable {
         return nil
     }
 
+    /// The fewest characters a password may have.
+    public static let minimumPasswordLength = 8
+
     /// bcrypt reads at most 72 bytes: a longer password would be cut without a word.
     public static func validPassword(_ password: String) -> String? {
-        if password.count < 8 { return "mật khẩu phải có ít nhất 8 ký tự" }
+        if password.count < minimumPasswordLength { return "mật khẩu phải có ít nhất \(minimumPasswordLength) ký tự" }
         if password.utf8.count > 72 { return "mật khẩu dài quá 72 byte (giới hạn của bcrypt)" }
         if password.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
             return "mật khẩu không được chứa ký tự điều khiển"

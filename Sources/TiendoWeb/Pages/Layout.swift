@@ -46,7 +46,7 @@ enum Layout {
             context.account.map { a in
                 let scope = a.groups.isEmpty ? "mọi chi bộ" : VietnameseOrder.sorted(a.groups).joined(separator: ", ")
                 return """
-                    <div class="who"><span title="\(scope)">\(a.name) · \(a.role.title)</span>
+                    <div class="who"><span title="\(scope)">\(a.name) · \(a.role.title)</span> <a href="/mat-khau">Đổi mật khẩu</a>
                     <form method="post" action="/dang-xuat"><input type="hidden" name="_csrf" value="\(context.session?.csrf ?? "")"><button class="link">Đăng xuất</button></form></div>
                     """
             } ?? .empty

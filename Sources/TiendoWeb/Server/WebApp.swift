@@ -94,6 +94,9 @@ public final class WebApp: Sendable {
         router.get("/tong-quan", use: OverviewPage(app: self).show)
         let accountsPage = AccountsPage(app: self)
         router.get("/tai-khoan", use: accountsPage.show)
+        let password = PasswordPage(app: self)
+        router.get("/mat-khau", use: password.show)
+        router.post("/mat-khau", use: password.submit)
         router.post("/tai-khoan", use: accountsPage.submit)
         return router
     }

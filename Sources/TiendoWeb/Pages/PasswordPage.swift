@@ -1,0 +1,65 @@
+import Hummingbird
+import HummingbirdBcrypt
+
+/// `/mat-khau` — every signed-in person changes their own password: the current one (checked as at sign-in, with
+/// the same throttle, so that an open session left on a shared computer cannot be used to guess it), the new one
+/// twice. An administrator sets others' on `/tai-khoan`.
+struct PasswordPage {
+    let app: WebApp
+
+    func show(_ request: Request, _ context: WebContext) async throws -> Response {
+        _ = try context.user
+        let flash = await app.takeFlash(request, context)
+        return Layout.response(
+            Layout.page(title: "Đổi mật khẩu", active: nil, context: context, flash: flash, body: form(context)))
+    }
+
+    func submit(_ request: Request, _ context: WebContext) async throws -> Response {
+        let me = try context.user
+        let f = context.form
+        let current = f["hien-tai"] ?? ""
+        let new = f["moi"] ?? ""
+        if let wait = app.throttle.wait(account: me.name, address: context.clientAddress) {
+            return refuse("Nhập sai mật khẩu hiện tại quá nhiều lần. Hãy thử lại sau \(Int((wait / 60).rounded(.up))) phút.", context)
+        }
+        let hash = try app.accounts.account(named: me.name)?.passwordHash ?? app.dummyHash
+        // bcrypt takes a quarter of a second on purpose: off the event loop.
+        guard try await app.daemon.pool.runIfActive({ Bcrypt.verify(current, hash: hash) }) else {
+            app.throttle.failed(account: me.name, address: context.clientAddress)
+            context.logger.notice("tiendo-web: \(me.name) nhập sai mật khẩu hiện tại khi đổi mật khẩu, từ \(context.clientAddress)")
+            return refuse("Mật khẩu hiện tại không đúng.", context)
+        }
+        app.throttle.succeeded(account: me.name)
+        guard new == f["nhap-lai"] else { return refuse("Hai lần nhập mật khẩu mới không giống nhau.", context) }
+        guard new != current else { return refuse("Mật khẩu mới phải khác mật khẩu hiện tại.", context) }
+        let store = app.accounts
+        do {
+            try await app.daemon.pool.runIfActive { try AccountCommands.setPassword(store, name: me.name, password: new) }
+        } catch let e as AccountStoreError {
+            return refuse(PageError.sentence(e.description), context)
+        }
+        context.logger.notice("tiendo-web: \(me.name) đổi mật khẩu của mình")
+        try await app.flash("Đã đổi mật khẩu. Lần đăng nhập sau hãy dùng mật khẩu mới.", ok: true, request, context)
+        return .redirect(to: "/")
+    }
+
+    /// The form again with why it was refused; nothing typed is shown back (they are passwords).
+    func refuse(_ message: String, _ context: WebContext) -> Response {
+        let page = Layout.page(
+            title: "Đổi mật khẩu", active: nil, context: context,
+            flash: WebSession.Flash(ok: false, message: message + " Mật khẩu chưa được đổi."), body: form(context))
+        return Layout.response(page, status: .unprocessableContent)
+    }
+
+    func form(_ context: WebContext) -> HTML {
+        """
+        <h1>Đổi mật khẩu</h1>
+        <form method="post" action="/mat-khau" class="stack">\(Layout.csrf(context))
+        <p><label for="hien-tai">Mật khẩu hiện tại</label><br><input id="hien-tai" name="hien-tai" type="password" autocomplete="current-password" required></p>
+        <p><label for="moi">Mật khẩu mới (ít nhất \(Account.minimumPasswordLength) ký tự)</label><br><input id="moi" name="moi" type="password" minlength="\(Account.minimumPasswordLength)" autocomplete="new-password" required></p>
+        <p><label for="nhap-lai">Nhập lại mật khẩu mới</label><br><input id="nhap-lai" name="nhap-lai" type="password" minlength="\(Account.minimumPasswordLength)" autocomplete="new-password" required></p>
+        <p><button type="submit" class="primary">Đổi mật khẩu</button></p>
+        </form>
+        """
+    }
+}
