@@ -106,6 +106,13 @@ struct RouterTests {
         try AccountCommands.setDisabled(app.accounts, name: "ha", true)
         let disabled = try await b.get("/ho-so/kt/a1")
         #expect(disabled.status == .seeOther)
+        // A password set by an administrator (or `tiendo-web user passwd`) ends the person's open sessions.
+        try AccountCommands.setDisabled(app.accounts, name: "ha", false)
+        let before = Browser(app)
+        _ = try await before.signIn("ha", "mat-khau-can-bo")
+        #expect((try await before.get("/ho-so/kt/a1")).status == .ok)
+        try AccountCommands.setPassword(app.accounts, name: "ha", password: "mat-khau-moi-2")
+        #expect((try await before.get("/ho-so/kt/a1")).status == .seeOther)
     }
 
     @Test("exports are what the page shows: CSV with BOM, the account's groups only")

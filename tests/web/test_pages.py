@@ -371,6 +371,9 @@ def test_anyone_changes_their_own_password(stack, browser):
     stack.user("doi-mk", "can-bo", "Chi bộ Khu dân cư số 1")
     PASSWORDS["doi-mk"] = "mat-khau-thu-nghiem"
     login(browser, stack, "doi-mk")
+    elsewhere = session_opener(browser)  # a session left open on another computer
+    assert fetch(elsewhere, stack.url + "/")[0] == 200
+    login(browser, stack, "doi-mk")
     submit(browser, browser.find_element(By.LINK_TEXT, "Đổi mật khẩu"))
     assert browser.find_element(By.TAG_NAME, "h1").text == "Đổi mật khẩu"
 
@@ -388,9 +391,15 @@ def test_anyone_changes_their_own_password(stack, browser):
         "Hai lần nhập mật khẩu mới không giống nhau. Mật khẩu chưa được đổi.")
     assert change("mat-khau-thu-nghiem", "ngan", "ngan") == "Mật khẩu phải có ít nhất 8 ký tự. Mật khẩu chưa được đổi."
     shot(browser, "31-doi-mat-khau-bi-tu-choi")
+    assert fetch(elsewhere, stack.url + "/")[0] == 200  # refusals changed nothing
     assert change("mat-khau-thu-nghiem", "mat-khau-moi-1", "mat-khau-moi-1") == (
-        "Đã đổi mật khẩu. Lần đăng nhập sau hãy dùng mật khẩu mới.")
+        "Đã đổi mật khẩu. Các phiên đăng nhập khác của tài khoản này đã kết thúc.")
     assert browser.current_url.rstrip("/") == stack.url.rstrip("/")
+    # This session goes on; the other one is sent to sign in again.
+    browser.get(stack.url + "/ho-so")
+    assert "/dang-nhap" not in browser.current_url
+    status, headers, _ = fetch(elsewhere, stack.url + "/")
+    assert status == 303 and headers["Location"].startswith("/dang-nhap"), (status, dict(headers))
     # The old password no longer signs in; the new one does.
     browser.delete_all_cookies()
     browser.get(stack.url + "/dang-nhap")

@@ -66,6 +66,10 @@ public struct Account: Codable, Sendable, Equatable {
         return nil
     }
 
+    /// What a session remembers of the password it began with (the end of its bcrypt hash, the digest's): a
+    /// session whose mark no longer matches ends.
+    public var passwordMark: String { String(passwordHash.suffix(16)) }
+
     /// The fewest characters a password may have.
     public static let minimumPasswordLength = 8
 

@@ -51,7 +51,9 @@ struct AccountsPage {
             case "mat-khau":
                 let password = f["mat-khau"] ?? ""
                 try await app.daemon.pool.runIfActive { try AccountCommands.setPassword(store, name: name, password: password) }
-                try await app.flash("Đã đổi mật khẩu của «\(name)».", ok: true, request, context)
+                try await app.keepSession(
+                    after: name, request, context,
+                    flash: "Đã đổi mật khẩu của «\(name)»; các phiên đăng nhập đang mở của tài khoản đó đã kết thúc.")
             case "khoa", "mo-khoa":
                 let disable = f["hanh-dong"] == "khoa"
                 if disable && name == me.name { throw AccountStoreError("không tự khóa tài khoản đang dùng") }

@@ -35,7 +35,7 @@ struct LoginPage {
         app.throttle.succeeded(account: name)
         context.logger.notice("tiendo-web: \(account.name) đăng nhập từ \(context.clientAddress)")
         var response = Response.redirect(to: next)
-        response.setCookie(try await app.sessions.create(account: account.name, secure: context.secure))
+        response.setCookie(try await app.sessions.create(account: account, secure: context.secure))
         response.setCookie(Sessions.cookie(Sessions.loginCookieName, "", maxAge: 0, secure: context.secure))
         return response
     }

@@ -3,7 +3,7 @@ import HummingbirdBcrypt
 
 /// `/mat-khau` — every signed-in person changes their own password: the current one (checked as at sign-in, with
 /// the same throttle, so that an open session left on a shared computer cannot be used to guess it), the new one
-/// twice. An administrator sets others' on `/tai-khoan`.
+/// twice. The account's other sessions end; this one goes on. An administrator sets others' on `/tai-khoan`.
 struct PasswordPage {
     let app: WebApp
 
@@ -39,7 +39,8 @@ struct PasswordPage {
             return refuse(PageError.sentence(e.description), context)
         }
         context.logger.notice("tiendo-web: \(me.name) đổi mật khẩu của mình")
-        try await app.flash("Đã đổi mật khẩu. Lần đăng nhập sau hãy dùng mật khẩu mới.", ok: true, request, context)
+        try await app.keepSession(
+            after: me.name, request, context, flash: "Đã đổi mật khẩu. Các phiên đăng nhập khác của tài khoản này đã kết thúc.")
         return .redirect(to: "/")
     }
 

@@ -2,8 +2,8 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// In front of every route: finds the session and its account (a disabled or deleted account is signed out at its
-/// next request), sends anyone not signed in to `/dang-nhap`, reads and CSRF-checks every POST's form before a
+/// In front of every route: finds the session and its account (a disabled or deleted account, or one whose password
+/// changed since the session began, is signed out at its next request), sends anyone not signed in to `/dang-nhap`, reads and CSRF-checks every POST's form before a
 /// handler sees it, adds the security headers, and turns errors into Vietnamese pages.
 struct Gatekeeper: RouterMiddleware {
     typealias Context = WebContext
@@ -21,7 +21,9 @@ struct Gatekeeper: RouterMiddleware {
         var clearCookie = false
         do {
             if let session = await sessions.load(request) {
-                if let account = try accounts.account(named: session.account), !account.disabled {
+                if let account = try accounts.account(named: session.account), !account.disabled,
+                    session.password == account.passwordMark
+                {
                     context.account = account
                     context.session = session
                 } else {

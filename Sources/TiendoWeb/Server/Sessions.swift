@@ -10,6 +10,9 @@ struct WebSession: Codable, Sendable {
     var csrf: String
     /// A message for the next page (after a POST, the redirected GET shows it once).
     var flash: Flash?
+    /// The account's `passwordMark` when the session began: once the password changes, the session ends (the
+    /// session that changed it takes the new mark).
+    var password: String?
 
     struct Flash: Codable, Sendable {
         var ok: Bool
@@ -46,8 +49,9 @@ struct Sessions: Sendable {
     }
 
     /// A new session for `account` (a new id: signing in never keeps an id from before) and its cookie.
-    func create(account: String, secure: Bool) async throws -> Cookie {
-        let stored = try await storage.save(session: WebSession(account: account, csrf: Sessions.token()), expiresIn: Sessions.lifetime)
+    func create(account: Account, secure: Bool) async throws -> Cookie {
+        let session = WebSession(account: account.name, csrf: Sessions.token(), password: account.passwordMark)
+        let stored = try await storage.save(session: session, expiresIn: Sessions.lifetime)
         return Sessions.cookie(Sessions.cookieName, stored.value, maxAge: Int(Sessions.lifetime.components.seconds), secure: secure)
     }
 

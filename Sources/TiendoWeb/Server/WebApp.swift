@@ -145,6 +145,15 @@ extension WebApp {
         return flash
     }
 
+    /// After the password of `account` changed: this session, if it is that account's, takes the new password's mark
+    /// (the account's other sessions end at their next request), with `flash` for the next page.
+    func keepSession(after account: String, _ request: Request, _ context: WebContext, flash: String) async throws {
+        guard var session = context.session else { return }
+        if session.account == account { session.password = try accounts.account(named: account)?.passwordMark }
+        session.flash = WebSession.Flash(ok: true, message: flash)
+        try await sessions.update(session, request)
+    }
+
     /// A message for the next page of this session (after a POST, the page it redirects to).
     func flash(_ message: String, ok: Bool, _ request: Request, _ context: WebContext) async throws {
         guard var session = context.session else { return }
