@@ -15,6 +15,8 @@ public struct Delivery: Sendable, Hashable {
     public var digest: String?
     public var digestPeriod: DigestSchedule.Period?
     public var series: String?
+    /// The name the record's instance goes by, when it has one.
+    public var label: String?
     /// Not before this instant (quiet hours, the digest's time, the next attempt).
     public var notBefore: Instant
     public var expiresAt: Instant?
@@ -36,6 +38,7 @@ public struct Delivery: Sendable, Hashable {
         digest = f.digest
         digestPeriod = f.digestPeriod
         series = f.series
+        label = f.label
         notBefore = f.notBefore
         expiresAt = f.expiresAt
         attempts = 0

@@ -38,11 +38,13 @@ struct DigestLayout {
         return out
     }
 
-    /// `«Nộp bản đăng ký» (thi-dua/chi-bo-3): hạn chót 05/12/2025, còn 3 ngày`.
+    /// `«Nộp bản đăng ký» (thi-dua/chi-bo-3): hạn chót 05/12/2025, còn 3 ngày`; with the instance's name when it has
+    /// one, which is what the secretary reading a digest of many people looks for: `«Nộp bản kiểm điểm cá nhân cuối
+    /// năm» — Nguyễn Văn An (nhac-viec/nguyen-van-an): …`.
     func line(_ i: MessageComposer.Item) -> String {
         let n = i.notice
         guard n.kind == "reminder" || n.kind == "overdue" else { return n.message }
-        var s = "«\(i.title)»" + (n.instance.map { " (\($0))" } ?? "")
+        var s = "«\(i.title)»" + (i.label.map { " — \($0)" } ?? "") + (n.instance.map { " (\($0))" } ?? "")
         if let o = n.occurrence { s += ", kỳ \(Messages.period(o))" }
         if let due = i.dueText { s += ": hạn chót \(due)" }
         if let d = i.days { s += ", " + MessageComposer.daysText(d) }

@@ -18,6 +18,8 @@ public struct MessageComposer: Sendable {
         var zone: Zone
         var workflowTitle: String
         var title: String
+        /// The name the record's instance goes by (`Delivery.label`), when known.
+        var label: String?
         /// Local date of the due minus the local date of sending.
         var days: Int?
         var dueText: String?
@@ -44,7 +46,8 @@ public struct MessageComposer: Sendable {
         }
         let days = n.dueDate(zone: zone).map { $0.dayNumber - zone.date(of: now).dayNumber }
         let dueText = n.dueText(zone: zone).map { $0 + (n.provisional ? " (dự kiến)" : "") }
-        return Item(notice: n, zone: zone, workflowTitle: def?.title ?? n.workflow, title: title, days: days, dueText: dueText)
+        return Item(
+            notice: n, zone: zone, workflowTitle: def?.title ?? n.workflow, title: title, label: d.label, days: days, dueText: dueText)
     }
 
     /// The first «…» of a record's sentence: the title the engine put there.
@@ -111,9 +114,9 @@ public struct MessageComposer: Sendable {
     /// The lines under the record's sentence: what, which case, which unit, when due, how long left.
     func details(_ i: Item) -> [(String, String)] {
         var rows: [(String, String)] = [("Quy trình", i.workflowTitle)]
-        if let inst = i.notice.instance { rows.append(("Hồ sơ", inst)) }
+        if let inst = i.notice.instance { rows.append(("Hồ sơ", i.label.map { "\($0) (\(inst))" } ?? inst)) }
         if let g = i.notice.group { rows.append(("Đơn vị", g)) }
-        if let o = i.notice.occurrence { rows.append(("Kỳ", o)) }
+        if let o = i.notice.occurrence { rows.append(("Kỳ", Messages.period(o))) }
         if let prev = i.notice.previousDue.flatMap({ p -> String? in
             var n = i.notice
             n.due = p

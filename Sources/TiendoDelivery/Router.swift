@@ -19,10 +19,12 @@ public struct FanOut: Sendable, Hashable {
     public var expiresAt: Instant?
     /// Notices of the same deadline (`Notice.series`) to the same recipient replace older unsent ones.
     public var series: String?
+    /// The name the record's instance goes by (`WorkflowDefinition.label`), for a digest that lists many people.
+    public var label: String?
 
     public init(
         key: String, channel: String, recipient: Mailbox?, route: String, digest: String?, digestPeriod: DigestSchedule.Period?,
-        notBefore: Instant, expiresAt: Instant?, series: String?
+        notBefore: Instant, expiresAt: Instant?, series: String?, label: String? = nil
     ) {
         self.key = key
         self.channel = channel
@@ -33,6 +35,7 @@ public struct FanOut: Sendable, Hashable {
         self.notBefore = notBefore
         self.expiresAt = expiresAt
         self.series = series
+        self.label = label
     }
 }
 
@@ -74,6 +77,7 @@ public struct Router: Sendable {
         var problems: [String] = []
         var seen = Set<String>()
         let window = window(for: n.workflow)
+        let label = definitions?.workflow(n.workflow)?.labelField.flatMap { data[$0] }.flatMap { $0.isEmpty ? nil : $0 }
         let t = max(n.at, now)
         let expires = n.kind == "reminder" ? n.deadline(zone: window.zone) : nil
         for route in routing.routes where matches(route, n) {
@@ -105,7 +109,7 @@ public struct Router: Sendable {
                 guard seen.insert(key).inserted else { continue }
                 var d = FanOut(
                     key: key, channel: channel.name, recipient: r, route: route.name, digest: nil, digestPeriod: nil,
-                    notBefore: t, expiresAt: expires, series: n.series)
+                    notBefore: t, expiresAt: expires, series: n.series, label: label)
                 if route.mode == .digest, let r {
                     let slot = window.digestSlot(from: t, schedule: routing.digest)
                     d.digest = [route.name, channel.name, r.address.lowercased(), slot.date.iso].joined(separator: "|")

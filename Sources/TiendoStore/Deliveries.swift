@@ -95,14 +95,14 @@ extension Store {
         let insert = try db.cachedStatement(
             sql: """
                 INSERT OR IGNORE INTO deliveries(key, record_seq, record_key, instance, deadline, due, channel, recipient, route,
-                    digest, digest_period, series, not_before, expires_at, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                    digest, digest_period, series, not_before, expires_at, created_at, label) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
                 """)
         let deadline = deadlineKey(r)
         for f in fanOuts {
             try insert.execute(arguments: [
                 f.key, seq, key, r.instance, deadline, deadline == nil ? nil : r.due, f.channel, f.recipient?.description, f.route,
                 f.digest, f.digestPeriod?.rawValue, QueueBook.seriesKey(series: f.series, channel: f.channel, recipient: f.recipient),
-                f.notBefore.seconds, f.expiresAt?.seconds, now.seconds,
+                f.notBefore.seconds, f.expiresAt?.seconds, now.seconds, f.label,
             ])
         }
     }
@@ -153,7 +153,7 @@ extension Store {
     /// The columns a claimed delivery is read with (joined with its history row for the record).
     static let deliveryColumns = """
         d.id, d.key, d.record_key, h.record, d.channel, d.recipient, d.route, d.digest, d.digest_period, d.series,
-        d.not_before, d.expires_at, d.attempts, d.created_at
+        d.not_before, d.expires_at, d.attempts, d.created_at, d.label
         """
 
     static func delivery(_ row: Row) -> Delivery? {
@@ -166,7 +166,7 @@ extension Store {
         let f = FanOut(
             key: row[1], channel: row[4], recipient: recipient, route: row[6], digest: row[7],
             digestPeriod: (row[8] as String?).flatMap(DigestSchedule.Period.init), notBefore: Instant(seconds: row[10]),
-            expiresAt: (row[11] as Int64?).map { Instant(seconds: $0) }, series: row[9])
+            expiresAt: (row[11] as Int64?).map { Instant(seconds: $0) }, series: row[9], label: row[14])
         var d = Delivery(id: row[0], fanOut: f, recordKey: row[2], record: record, createdAt: Instant(seconds: row[13]))
         d.attempts = row[12]
         return d

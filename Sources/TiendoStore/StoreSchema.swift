@@ -157,6 +157,12 @@ extension Store {
             // those of every workflow do.
             try db.execute(sql: "DROP INDEX IF EXISTS due_items_workflow_end")
         }
+        m.registerMigration("v11-delivery-label") { db in
+            // A digest lists many people's deadlines: each delivery keeps the name its record's instance goes by
+            // (`ho_ten`), written at fan-out, so that the secretary reads «Nguyễn Văn An» rather than an identifier.
+            // Rows from before have none and are written as before.
+            try db.execute(sql: "ALTER TABLE deliveries ADD COLUMN label TEXT")
+        }
         return m
     }
 

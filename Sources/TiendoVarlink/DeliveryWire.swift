@@ -52,7 +52,8 @@ extension Delivery: ManagerValue {
             key: try m.string("key"), channel: try m.string("channel"), recipient: try m.mailbox("recipient"),
             route: try m.string("route"), digest: try m.optionalString("digest"),
             digestPeriod: try m.optionalString("digestPeriod").flatMap(DigestSchedule.Period.init),
-            notBefore: try m.instant("notBefore"), expiresAt: try m.optionalInstant("expiresAt"), series: try m.optionalString("series"))
+            notBefore: try m.instant("notBefore"), expiresAt: try m.optionalInstant("expiresAt"), series: try m.optionalString("series"),
+            label: try m.optionalString("label"))
         self.init(
             id: try m.int64("id"), fanOut: f, recordKey: try m.string("recordKey"), record: try m.object("record"),
             createdAt: try m.instant("createdAt"))
@@ -72,6 +73,7 @@ extension Delivery: ManagerValue {
         w.add("digest", digest)
         w.add("digestPeriod", digestPeriod?.rawValue)
         w.add("series", series)
+        w.add("label", label)
         w.add("notBefore", notBefore)
         w.add("expiresAt", expiresAt)
         w.add("attempts", attempts)

@@ -14,6 +14,7 @@ enum QueueCodec {
         if let g = d.digest { o.append(("digest", .string(g))) }
         if let p = d.digestPeriod { o.append(("period", .string(p.rawValue))) }
         if let s = d.series { o.append(("series", .string(s))) }
+        if let l = d.label { o.append(("label", .string(l))) }
         if let e = d.expiresAt { o.append(("expiresAt", .int(Int(e.seconds)))) }
         return .object(o)
     }
@@ -33,7 +34,7 @@ enum QueueCodec {
             key: key, channel: channel, recipient: recipient, route: j["route"]?.stringValue ?? "",
             digest: j["digest"]?.stringValue, digestPeriod: j["period"]?.stringValue.flatMap(DigestSchedule.Period.init),
             notBefore: Instant(seconds: Int64(nb)), expiresAt: j["expiresAt"]?.intValue.map { Instant(seconds: Int64($0)) },
-            series: j["series"]?.stringValue)
+            series: j["series"]?.stringValue, label: j["label"]?.stringValue)
         return (f, Int64(id), recordKey, record, Instant(seconds: Int64(created)))
     }
 

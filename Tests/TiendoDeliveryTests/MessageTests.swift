@@ -59,11 +59,14 @@ extension Array where Element == String {
     let composer = MessageComposer(routing: RoutingFixture.routing(), definitions: Repo.definitions)
     let dung = Mailbox(name: "Phạm Thị Dung", address: "bithu.kdc2@example.vn")
 
-    func job(_ records: [JSON], to: Mailbox, digest: String? = nil, key: String = "k|thu|bithu.kdc2@example.vn") -> DeliveryJob {
+    func job(
+        _ records: [JSON], to: Mailbox, digest: String? = nil, key: String = "k|thu|bithu.kdc2@example.vn", labels: [String?] = []
+    ) -> DeliveryJob {
         let items = records.enumerated().map { i, r in
             let f = FanOut(
                 key: "\(key)#\(i)", channel: "thu", recipient: to, route: "r", digest: digest,
-                digestPeriod: digest == nil ? nil : .week, notBefore: at("2025-12-01T00:00"), expiresAt: nil, series: nil)
+                digestPeriod: digest == nil ? nil : .week, notBefore: at("2025-12-01T00:00"), expiresAt: nil, series: nil,
+                label: i < labels.count ? labels[i] : nil)
             return Delivery(id: Int64(i + 1), fanOut: f, recordKey: "rk\(i)", record: r, createdAt: at("2025-12-01T00:00"))
         }
         return DeliveryJob(messageKey: key, channel: "thu", recipient: to, items: items, leaseUntil: at("2030-01-01T00:00"))
@@ -143,7 +146,9 @@ extension Array where Element == String {
                 message: "Hồ sơ nhac-viec/x chuyển từ «A» sang «B» <ngay>"),
         ]
         let m = try composer.email(
-            for: job(records, to: dung, digest: "bi-thu|thu|bithu.kdc2@example.vn|2025-12-08"), now: at("2025-12-08T07:30"))
+            for: job(
+                records, to: dung, digest: "bi-thu|thu|bithu.kdc2@example.vn|2025-12-08", labels: [nil, "Phạm <Văn> Đức", "Lê Văn Cường"]),
+            now: at("2025-12-08T07:30"))
         let p = ParsedMail(m.bytes)
         #expect(p.headers["Subject"] == "Việc cần làm tuần này của Chi bộ Khu dân cư số 2 (08/12–14/12/2025)")
         #expect(p.headers["X-Tiendo-Digest"] == "4")
@@ -156,11 +161,11 @@ extension Array where Element == String {
 
                 QUÁ HẠN (1)
                   Nộp báo cáo kiểm điểm cuối năm
-                  - «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/pham-van-duc): hạn chót 05/12/2025, quá 3 ngày
+                  - «Nộp bản kiểm điểm cá nhân cuối năm» — Phạm <Văn> Đức (nhac-viec/pham-van-duc): hạn chót 05/12/2025, quá 3 ngày
 
                 SẮP ĐẾN HẠN (2)
                   Nộp báo cáo kiểm điểm cuối năm
-                  - «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/le-van-cuong): hạn chót 11/12/2025, còn 3 ngày
+                  - «Nộp bản kiểm điểm cá nhân cuối năm» — Lê Văn Cường (nhac-viec/le-van-cuong): hạn chót 11/12/2025, còn 3 ngày
                   - «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/tran-thi-binh): hạn chót 12/12/2025, còn 4 ngày
 
                 THÔNG BÁO KHÁC (1)
@@ -173,6 +178,7 @@ extension Array where Element == String {
                 """)
         // HTML escapes what came from records.
         #expect(p.parts[1].text.contains("<li>Hồ sơ nhac-viec/x chuyển từ «A» sang «B» &lt;ngay&gt;</li>"))
+        #expect(p.parts[1].text.contains("— Phạm &lt;Văn&gt; Đức (nhac-viec/pham-van-duc)"))
         #expect(p.parts[1].text.contains("<h3>Quá hạn (1)</h3>"))
     }
 

@@ -57,6 +57,8 @@ def test_records_fan_out_with_their_transaction_and_the_sender_works_the_daemons
         # Message-ID: the delivery key, '@' and '.' as =40 and =2E; the provider's queue id in the row.
         assert m.header("Message-ID") == f"<{record_key.replace('#', '=23')}|thu|m{i}=40example=2Evn@tayho.example.vn>"
         assert m.header("Subject") == f"Hồ sơ mới: {history[i]['message']}"
+        # The member's name, kept with the delivery when tiendod wrote it, came through the queue to the message.
+        assert f"Hồ sơ: Đảng viên số {i} (nhac-viec/m{i:05d})\n" in m.part("text/plain")
         row = by_key[f"{record_key}|thu|m{i}@example.vn"]
         assert row["messageKey"] == row["key"] and row["attempts"] == 0
         assert re.fullmatch(r"250 2\.0\.0 Ok: queued as Q\d+", row["providerId"])

@@ -349,4 +349,17 @@ public struct WorkflowDefinition: Sendable {
         guard let s = data[g]?.display(zone: zone), !s.isEmpty else { return nil }
         return s
     }
+
+    /// The field an instance is named by for people (pages, digests): `ho_ten` (a person), else the first text
+    /// field other than the group's.
+    public var labelField: String? {
+        if field("ho_ten")?.type == .text { return "ho_ten" }
+        return fields.first { $0.type == .text && $0.name != groupBy }?.name
+    }
+
+    /// The name an instance goes by (`labelField`'s value), nil when it has none.
+    public func label(of data: InstanceData) -> String? {
+        guard let f = labelField, case .text(let s)? = data[f], !s.isEmpty else { return nil }
+        return s
+    }
 }

@@ -11,7 +11,8 @@ extension VarlinkIDL {
         # Why a send failed: class transient or permanent, scope message or channel.
         type Failure (class: string, scope: string, reason: string, retryAfter: ?int)
 
-        # One delivery of a claimed job: the record it carries (as stored) and how to send it.
+        # One delivery of a claimed job: the record it carries (as stored) and how to send it; label is the name its
+        # instance goes by, for a digest.
         type Item (
           id: int,
           key: string,
@@ -23,6 +24,7 @@ extension VarlinkIDL {
           digest: ?string,
           digestPeriod: ?string,
           series: ?string,
+          label: ?string,
           notBefore: string,
           expiresAt: ?string,
           attempts: int,

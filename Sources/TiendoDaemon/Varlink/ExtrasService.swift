@@ -253,19 +253,12 @@ extension ControlService {
         return .ok([("calendar", .string(cal.id)), ("title", .string(cal.title)), ("days", .array(days))])
     }
 
-    /// How an instance is named on a page: its `ho_ten` (a person), else its first text field other than the group.
-    static func labelField(_ def: WorkflowDefinition) -> String? {
-        if def.field("ho_ten")?.type == .text { return "ho_ten" }
-        return def.fields.first { $0.type == .text && $0.name != def.groupBy }?.name
-    }
+    /// How an instance is named on a page (`WorkflowDefinition.labelField`).
+    static func label(_ def: WorkflowDefinition?, data: InstanceData) -> String? { def?.label(of: data) }
 
-    static func label(_ def: WorkflowDefinition?, data: InstanceData) -> String? {
-        guard let def, let f = labelField(def), case .text(let s)? = data[f], !s.isEmpty else { return nil }
-        return s
-    }
-
+    /// The same, from the instance's data as stored (JSON text).
     static func label(_ def: WorkflowDefinition?, dataText: String) -> String? {
-        guard let def, let f = labelField(def), let s = (try? JSON.parse(dataText))?[f]?.stringValue, !s.isEmpty else { return nil }
+        guard let f = def?.labelField, let s = (try? JSON.parse(dataText))?[f]?.stringValue, !s.isEmpty else { return nil }
         return s
     }
 
@@ -304,7 +297,7 @@ extension ControlService {
         o += [("digest", .string(def.digest)), ("timezone", .string(def.zone.identifier)), ("calendar", .string(def.calendar.id))]
         if let g = def.groupBy { o.append(("groupBy", .string(g))) }
         if let i = def.initial { o.append(("initial", .string(i))) }
-        if let l = labelField(def) { o.append(("label", .string(l))) }
+        if let l = def.labelField { o.append(("label", .string(l))) }
         o += [("fields", .array(fields)), ("states", .array(states)), ("milestones", .array(milestones))]
         return .object(o)
     }
