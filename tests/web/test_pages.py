@@ -57,6 +57,10 @@ def test_marking_a_milestone_done_moves_it_to_history_with_the_name(stack, brows
     before = [r.text for r in browser.find_elements(By.CSS_SELECTOR, "table.items tr") if "kiem-tra/a1" in r.text]
     assert any("Xác minh lý lịch" in r for r in before), before
     browser.get(stack.url + "/ho-so/kiem-tra/a1")
+    # Imported at 09:00 with dues already past: the 08:00 notices say they were written at the import, an hour late.
+    notices = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "ol.timeline li.overdue")]
+    assert notices and all(n.startswith("02/03/2026 08:00") and "Quá hạn (ghi lúc 02/03/2026 09:00, trễ 1 giờ)\n" in n
+                           for n in notices), notices
     shot(browser, "04-ho-so-truoc", full=True)
     form = browser.find_element(By.CSS_SELECTOR, "#moc-xac-minh form")
     submit(browser, form.find_element(By.CSS_SELECTOR, "button.done"), confirm=True)  # with the page's confirmation

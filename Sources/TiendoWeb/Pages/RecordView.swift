@@ -245,8 +245,15 @@ struct RecordView {
                     return " <span class=\"muted small\">(\(who), qua dòng lệnh)</span>"
                 } ?? .empty
             let provisional: HTML = r.provisional == true ? " <span class=\"provisional\">(dự kiến)</span>" : .empty
+            // A notice written after its time (tiendod was stopped, or the record imported later) says when it was.
+            let late: HTML =
+                r.late.flatMap { l in
+                    guard l >= 60, let at = Format.zone.parseInstant(r.at) else { return nil }
+                    let written = Format.zone.dateAndTime(at.adding(seconds: Int64(l)))
+                    return " <span class=\"muted small\">(ghi lúc \(written), \(Messages.lateness(seconds: l)))</span>"
+                } ?? .empty
             return
-                "<li class=\"\(cls)\"><time datetime=\"\(r.at)\">\(Format.date(r.at))</time><b>\(Format.kind(r.kind))</b>\(who)<br>\(r.message)\(provisional)</li>"
+                "<li class=\"\(cls)\"><time datetime=\"\(r.at)\">\(Format.date(r.at))</time><b>\(Format.kind(r.kind))</b>\(who)\(late)<br>\(r.message)\(provisional)</li>"
         }
         let more: HTML = history.count > shown.count ? "<p class=\"muted\">… và \(history.count - shown.count) bản ghi cũ hơn.</p>" : .empty
         return "<ol class=\"timeline\">\(items)</ol>\(more)"
