@@ -93,6 +93,33 @@ struct AccountTests {
         t.failed(account: "ha", address: "10.0.0.9")
         #expect(t.wait(account: "ha", address: "10.0.0.9") == nil)
     }
+
+    @Test("attempts under way count: a burst of simultaneous guesses cannot all reach the password check")
+    func throttleCountsAttemptsUnderWay() {
+        let clock = TestClock()
+        let t = LoginThrottle(now: { clock.now })
+        // Five let in at once (none finished): the sixth waits, before any of them has failed.
+        for _ in 0..<5 { #expect(t.begin(account: "ha", address: "10.0.0.1") == nil) }
+        #expect(t.begin(account: "ha", address: "10.0.0.2") == 30)
+        for _ in 0..<5 { t.finish(account: "ha", address: "10.0.0.1", succeeded: false) }
+        #expect(t.begin(account: "ha", address: "10.0.0.1") == 30)
+        clock.now += 31
+        // The pause over, one attempt at a time; its success clears the name's failures.
+        #expect(t.begin(account: "ha", address: "10.0.0.1") == nil)
+        #expect(t.begin(account: "ha", address: "10.0.0.3") == 30)
+        t.finish(account: "ha", address: "10.0.0.1", succeeded: true)
+        #expect(t.begin(account: "ha", address: "10.0.0.3") == nil)
+        for _ in 0..<3 { #expect(t.begin(account: "ha", address: "10.0.0.4") == nil) }
+        // 1 (10.0.0.3) + 3 under way and no failure: one more may start, then the name is full.
+        #expect(t.begin(account: "ha", address: "10.0.0.5") == nil)
+        #expect(t.begin(account: "ha", address: "10.0.0.6") == 30)
+        // Successful sign-ins from one office address never lock it.
+        for i in 0..<40 {
+            #expect(t.begin(account: "u\(i)", address: "192.168.1.1") == nil)
+            t.finish(account: "u\(i)", address: "192.168.1.1", succeeded: true)
+        }
+        #expect(t.begin(account: "u99", address: "192.168.1.1") == nil)
+    }
 }
 
 final class TestClock: Sendable {

@@ -115,6 +115,27 @@ struct RouterTests {
         #expect((try await before.get("/ho-so/kt/a1")).status == .seeOther)
     }
 
+    @Test("an administrator's own password set on /tai-khoan renews the session: a copy of the old cookie is out")
+    func ownPasswordRenewsTheSession() async throws {
+        let b = Browser(app)
+        _ = try await b.signIn("admin", "mat-khau-quan-tri")
+        let page = try await b.get("/tai-khoan")
+        let copy = Browser(app)
+        copy.cookies = b.cookies
+        let set = try await b.post(
+            "/tai-khoan", [("_csrf", page.csrf!), ("hanh-dong", "mat-khau"), ("ten", "admin"), ("mat-khau", "mat-khau-moi-3")])
+        #expect(set.status == .seeOther && set.location == "/tai-khoan")
+        #expect(b.cookies[Sessions.cookieName] != copy.cookies[Sessions.cookieName])
+        let after = try await b.get("/tai-khoan")
+        #expect(after.status == .ok && after.body.contains("Các phiên đăng nhập khác của tài khoản này đã kết thúc."))
+        #expect((try await copy.get("/tai-khoan")).status == .seeOther)
+        // Another's password: this session goes on, the message says who must sign in again.
+        let other = try await b.post(
+            "/tai-khoan", [("_csrf", after.csrf!), ("hanh-dong", "mat-khau"), ("ten", "ha"), ("mat-khau", "mat-khau-moi-4")])
+        let said = try await b.get("/tai-khoan")
+        #expect(other.status == .seeOther && said.body.contains("phải đăng nhập lại bằng mật khẩu mới"))
+    }
+
     @Test("exports are what the page shows: CSV with BOM, the account's groups only")
     func exports() async throws {
         let b = Browser(app)

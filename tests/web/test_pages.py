@@ -396,14 +396,23 @@ def test_anyone_changes_their_own_password(stack, browser):
     assert change("mat-khau-thu-nghiem", "ngan", "ngan") == "Mật khẩu phải có ít nhất 8 ký tự. Mật khẩu chưa được đổi."
     shot(browser, "31-doi-mat-khau-bi-tu-choi")
     assert fetch(elsewhere, stack.url + "/")[0] == 200  # refusals changed nothing
+    copied = session_opener(browser)  # this very session's cookie, copied before the change
     assert change("mat-khau-thu-nghiem", "mat-khau-moi-1", "mat-khau-moi-1") == (
-        "Đã đổi mật khẩu. Các phiên đăng nhập khác của tài khoản này đã kết thúc.")
+        "Đã đổi mật khẩu. Lần đăng nhập sau hãy dùng mật khẩu mới; các phiên đăng nhập khác của tài khoản này đã kết thúc.")
     assert browser.current_url.rstrip("/") == stack.url.rstrip("/")
-    # This session goes on; the other one is sent to sign in again.
+    # This browser goes on under a new session; the other session, and a copy of the old cookie, sign in again.
     browser.get(stack.url + "/ho-so")
     assert "/dang-nhap" not in browser.current_url
-    status, headers, _ = fetch(elsewhere, stack.url + "/")
-    assert status == 303 and headers["Location"].startswith("/dang-nhap"), (status, dict(headers))
+    # The other session is told why; the replaced one is simply gone.
+    for other, why in ((elsewhere, True), (copied, False)):
+        status, headers, _ = fetch(other, stack.url + "/")
+        assert status == 303 and headers["Location"].startswith("/dang-nhap"), (status, dict(headers))
+        assert ("het-phien=mat-khau" in headers["Location"]) == why, headers["Location"]
+    browser.delete_all_cookies()
+    browser.get(stack.url + "/ho-so")
+    assert "/dang-nhap" in browser.current_url and "het-phien" not in browser.current_url  # no session: no reason given
+    browser.get(stack.url + "/dang-nhap?tiep=%2F&het-phien=mat-khau")
+    assert "Mật khẩu của tài khoản đã được đổi; hãy đăng nhập lại bằng mật khẩu mới." in text(browser)
     # The old password no longer signs in; the new one does.
     browser.delete_all_cookies()
     browser.get(stack.url + "/dang-nhap")

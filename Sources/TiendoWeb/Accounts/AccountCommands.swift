@@ -28,10 +28,12 @@ public enum AccountCommands {
         return account
     }
 
-    public static func setPassword(_ store: AccountStore, name: String, password: String) throws {
+    /// Sets the password; returns the account as written (its new `passwordMark` for the session that made the change).
+    @discardableResult
+    public static func setPassword(_ store: AccountStore, name: String, password: String) throws -> Account {
         try check(Account.validPassword(password))
         let hash = Bcrypt.hash(password, cost: bcryptCost)
-        try modify(store, name) {
+        return try modify(store, name) {
             $0.passwordHash = hash
         }
     }
@@ -42,12 +44,14 @@ public enum AccountCommands {
         try modify(store, name) { $0.disabled = disabled }
     }
 
-    static func modify(_ store: AccountStore, _ name: String, _ change: (inout Account) -> Void) throws {
+    @discardableResult
+    static func modify(_ store: AccountStore, _ name: String, _ change: (inout Account) -> Void) throws -> Account {
         let stamp = now()
-        try store.update { accounts in
+        return try store.update { accounts in
             guard let i = accounts.firstIndex(where: { $0.name == name }) else { throw AccountStoreError("không có tài khoản '\(name)'") }
             change(&accounts[i])
             accounts[i].changed = stamp
+            return accounts[i]
         }
     }
 

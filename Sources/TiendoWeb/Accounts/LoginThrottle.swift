@@ -7,11 +7,21 @@ import Synchronization
 /// 30 s, doubling with every failure up to 15 minutes; a failure more than 15 minutes after the previous one starts
 /// the count again, and a successful sign-in clears the account's count. Names that do not exist count like
 /// existing ones, so the answer never tells whether an account exists.
+///
+/// A password check takes a quarter of a second (bcrypt): an attempt is let in by `begin`, which counts it as
+/// under way before the check runs, and closed by `finish`. Attempts under way count against the threshold (past
+/// it, once a pause is over, one attempt at a time), so a burst of simultaneous guesses cannot all pass the check
+/// before the first of them has failed.
 public final class LoginThrottle: Sendable {
     struct Entry {
         var failures = 0
         var last = 0.0
         var lockedUntil = 0.0
+        /// Attempts let in by `begin` and not yet finished.
+        var inFlight = 0
+
+        /// Failures that still count at `t` (fifteen quiet minutes forget them).
+        func counted(at t: Double) -> Int { t - last > LoginThrottle.window && lockedUntil <= t ? 0 : failures }
     }
 
     struct Tally {
@@ -44,6 +54,46 @@ public final class LoginThrottle: Sendable {
         return longest > t ? longest - t : nil
     }
 
+    /// Lets one attempt in (counted as under way until `finish`), or says how many seconds to wait: while the name
+    /// or the address is locked, or while its failures and the attempts under way reach its threshold.
+    public func begin(account: String, address: String) -> Double? {
+        let t = now()
+        return tally.withLock { tally -> Double? in
+            let a = tally.accounts[account]
+            let d = tally.addresses[address]
+            let locked = max(a?.lockedUntil ?? 0, d?.lockedUntil ?? 0)
+            if locked > t { return locked - t }
+            // Below the threshold, as many attempts as failures are left; past it (the pause over), one at a time.
+            func full(_ e: Entry?, _ threshold: Int) -> Bool {
+                guard let e else { return false }
+                let failures = e.counted(at: t)
+                return failures >= threshold ? e.inFlight >= 1 : failures + e.inFlight >= threshold
+            }
+            if full(a, LoginThrottle.accountThreshold) || full(d, LoginThrottle.addressThreshold) { return LoginThrottle.firstPause }
+            LoginThrottle.prune(&tally.accounts, at: t)
+            LoginThrottle.prune(&tally.addresses, at: t)
+            tally.accounts[account, default: Entry()].inFlight += 1
+            tally.addresses[address, default: Entry()].inFlight += 1
+            return nil
+        }
+    }
+
+    /// Closes an attempt `begin` let in: a failure counts, a success clears the name's failures.
+    public func finish(account: String, address: String, succeeded: Bool) {
+        let t = now()
+        tally.withLock { tally in
+            tally.accounts[account]?.inFlight -= 1
+            tally.addresses[address]?.inFlight -= 1
+            if succeeded {
+                tally.accounts[account]?.failures = 0
+                tally.accounts[account]?.lockedUntil = 0
+            } else {
+                LoginThrottle.count(&tally.accounts, account, at: t, threshold: LoginThrottle.accountThreshold)
+                LoginThrottle.count(&tally.addresses, address, at: t, threshold: LoginThrottle.addressThreshold)
+            }
+        }
+    }
+
     public func failed(account: String, address: String) {
         let t = now()
         tally.withLock { tally in
@@ -53,11 +103,20 @@ public final class LoginThrottle: Sendable {
     }
 
     public func succeeded(account: String) {
-        _ = tally.withLock { $0.accounts.removeValue(forKey: account) }
+        tally.withLock { tally in
+            tally.accounts[account]?.failures = 0
+            tally.accounts[account]?.lockedUntil = 0
+        }
+    }
+
+    /// Drops entries that no longer count once there are `maxEntries` of them.
+    static func prune(_ entries: inout [String: Entry], at t: Double) {
+        guard entries.count >= maxEntries else { return }
+        entries = entries.filter { t - $0.value.last < window || $0.value.lockedUntil > t || $0.value.inFlight > 0 }
     }
 
     static func count(_ entries: inout [String: Entry], _ key: String, at t: Double, threshold: Int) {
-        if entries.count >= maxEntries { entries = entries.filter { t - $0.value.last < window || $0.value.lockedUntil > t } }
+        prune(&entries, at: t)
         var e = entries[key] ?? Entry()
         if t - e.last > window && e.lockedUntil <= t { e.failures = 0 }
         e.failures += 1

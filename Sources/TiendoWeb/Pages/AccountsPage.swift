@@ -50,10 +50,18 @@ struct AccountsPage {
                 try await app.flash("Đã tạo tài khoản «\(name)» (\(role.title)).", ok: true, request, context)
             case "mat-khau":
                 let password = f["mat-khau"] ?? ""
-                try await app.daemon.pool.runIfActive { try AccountCommands.setPassword(store, name: name, password: password) }
-                try await app.keepSession(
-                    after: name, request, context,
-                    flash: "Đã đổi mật khẩu của «\(name)»; các phiên đăng nhập đang mở của tài khoản đó đã kết thúc.")
+                let changed = try await app.daemon.pool.runIfActive {
+                    try AccountCommands.setPassword(store, name: name, password: password)
+                }
+                if name == me.name {
+                    context.logger.notice("tiendo-web: \(me.name) mat-khau tài khoản '\(name)'")
+                    return try await app.renewSession(
+                        after: changed, request, context,
+                        flash: "Đã đổi mật khẩu của «\(name)». Các phiên đăng nhập khác của tài khoản này đã kết thúc.", to: "/tai-khoan")
+                }
+                try await app.flash(
+                    "Đã đổi mật khẩu của «\(name)»; người dùng tài khoản đó phải đăng nhập lại bằng mật khẩu mới.", ok: true, request,
+                    context)
             case "khoa", "mo-khoa":
                 let disable = f["hanh-dong"] == "khoa"
                 if disable && name == me.name { throw AccountStoreError("không tự khóa tài khoản đang dùng") }

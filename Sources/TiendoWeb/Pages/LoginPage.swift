@@ -6,10 +6,16 @@ import HummingbirdBcrypt
 struct LoginPage {
     let app: WebApp
 
+    /// What the sign-in page's address carries when a session ended because its account's password changed.
+    static let passwordChangedQuery = "het-phien=mat-khau"
+
     func show(_ request: Request, _ context: WebContext) async throws -> Response {
-        let next = LoginPage.safeTarget(Form(fields: Form.urlEncoded(request.uri.query ?? ""))["tiep"])
+        let query = Form(fields: Form.urlEncoded(request.uri.query ?? ""))
+        let next = LoginPage.safeTarget(query["tiep"])
         if context.account != nil { return .redirect(to: next) }
-        return form(request, context, next: next, name: "", message: nil, status: .ok)
+        let notice =
+            query["het-phien"] == "mat-khau" ? "Mật khẩu của tài khoản đã được đổi; hãy đăng nhập lại bằng mật khẩu mới." : nil
+        return form(request, context, next: next, name: "", message: nil, notice: notice, status: .ok)
     }
 
     func submit(_ request: Request, _ context: WebContext) async throws -> Response {
@@ -17,22 +23,24 @@ struct LoginPage {
         let next = LoginPage.safeTarget(f["tiep"])
         let name = (f["ten"] ?? "").trimmingSpaces
         let password = f["mat-khau"] ?? ""
-        if let wait = app.throttle.wait(account: name, address: context.clientAddress) {
+        if let wait = app.throttle.begin(account: name, address: context.clientAddress) {
             let minutes = Int((wait / 60).rounded(.up))
             return form(
                 request, context, next: next, name: name,
                 message: "Đăng nhập sai quá nhiều lần. Hãy thử lại sau \(minutes) phút.", status: .tooManyRequests)
         }
+        // The attempt is under way from here: whatever happens, it is closed as a failure unless it succeeds.
+        var succeeded = false
+        defer { app.throttle.finish(account: name, address: context.clientAddress, succeeded: succeeded) }
         let account = try app.accounts.account(named: name)
         let hash = account?.passwordHash ?? app.dummyHash
         // bcrypt takes a quarter of a second on purpose: off the event loop. An unknown name costs the same.
         let matches = try await app.daemon.pool.runIfActive { Bcrypt.verify(password, hash: hash) }
         guard let account, matches, !account.disabled, !name.isEmpty else {
-            app.throttle.failed(account: name, address: context.clientAddress)
             context.logger.notice("tiendo-web: đăng nhập thất bại cho '\(name)' từ \(context.clientAddress)")
             return form(request, context, next: next, name: name, message: "Tên đăng nhập hoặc mật khẩu không đúng.", status: .unauthorized)
         }
-        app.throttle.succeeded(account: name)
+        succeeded = true
         context.logger.notice("tiendo-web: \(account.name) đăng nhập từ \(context.clientAddress)")
         var response = Response.redirect(to: next)
         response.setCookie(try await app.sessions.create(account: account, secure: context.secure))
@@ -52,11 +60,14 @@ struct LoginPage {
         return t
     }
 
-    func form(_ request: Request, _ context: WebContext, next: String, name: String, message: String?, status: HTTPResponse.Status)
-        -> Response
-    {
+    func form(
+        _ request: Request, _ context: WebContext, next: String, name: String, message: String?, notice: String? = nil,
+        status: HTTPResponse.Status
+    ) -> Response {
         let token = request.cookies[Sessions.loginCookieName]?.value ?? Sessions.token()
-        let error: HTML = message.map { "<p class=\"flash bad\" role=\"alert\">\($0)</p>" } ?? .empty
+        let error: HTML =
+            message.map { "<p class=\"flash bad\" role=\"alert\">\($0)</p>" }
+            ?? notice.map { "<p class=\"flash ok\" role=\"status\">\($0)</p>" } ?? .empty
         let body: HTML = """
             <main class="narrow">
             <h1>Tiến độ — đăng nhập</h1>

@@ -19,37 +19,42 @@ struct PasswordPage {
         let f = context.form
         let current = f["hien-tai"] ?? ""
         let new = f["moi"] ?? ""
-        if let wait = app.throttle.wait(account: me.name, address: context.clientAddress) {
-            return refuse("Nhập sai mật khẩu hiện tại quá nhiều lần. Hãy thử lại sau \(Int((wait / 60).rounded(.up))) phút.", context)
+        if let wait = app.throttle.begin(account: me.name, address: context.clientAddress) {
+            let minutes = Int((wait / 60).rounded(.up))
+            return refuse("Nhập sai mật khẩu hiện tại quá nhiều lần. Hãy thử lại sau \(minutes) phút.", context, status: .tooManyRequests)
         }
+        // The attempt is under way from here (counted against the throttle): closed as a failure unless it matches.
+        var matches = false
+        defer { app.throttle.finish(account: me.name, address: context.clientAddress, succeeded: matches) }
         let hash = try app.accounts.account(named: me.name)?.passwordHash ?? app.dummyHash
         // bcrypt takes a quarter of a second on purpose: off the event loop.
-        guard try await app.daemon.pool.runIfActive({ Bcrypt.verify(current, hash: hash) }) else {
-            app.throttle.failed(account: me.name, address: context.clientAddress)
+        matches = try await app.daemon.pool.runIfActive { Bcrypt.verify(current, hash: hash) }
+        guard matches else {
             context.logger.notice("tiendo-web: \(me.name) nhập sai mật khẩu hiện tại khi đổi mật khẩu, từ \(context.clientAddress)")
             return refuse("Mật khẩu hiện tại không đúng.", context)
         }
-        app.throttle.succeeded(account: me.name)
         guard new == f["nhap-lai"] else { return refuse("Hai lần nhập mật khẩu mới không giống nhau.", context) }
         guard new != current else { return refuse("Mật khẩu mới phải khác mật khẩu hiện tại.", context) }
         let store = app.accounts
+        let changed: Account
         do {
-            try await app.daemon.pool.runIfActive { try AccountCommands.setPassword(store, name: me.name, password: new) }
+            changed = try await app.daemon.pool.runIfActive { try AccountCommands.setPassword(store, name: me.name, password: new) }
         } catch let e as AccountStoreError {
             return refuse(PageError.sentence(e.description), context)
         }
         context.logger.notice("tiendo-web: \(me.name) đổi mật khẩu của mình")
-        try await app.keepSession(
-            after: me.name, request, context, flash: "Đã đổi mật khẩu. Các phiên đăng nhập khác của tài khoản này đã kết thúc.")
-        return .redirect(to: "/")
+        return try await app.renewSession(
+            after: changed, request, context,
+            flash: "Đã đổi mật khẩu. Lần đăng nhập sau hãy dùng mật khẩu mới; các phiên đăng nhập khác của tài khoản này đã kết thúc.",
+            to: "/")
     }
 
     /// The form again with why it was refused; nothing typed is shown back (they are passwords).
-    func refuse(_ message: String, _ context: WebContext) -> Response {
+    func refuse(_ message: String, _ context: WebContext, status: HTTPResponse.Status = .unprocessableContent) -> Response {
         let page = Layout.page(
             title: "Đổi mật khẩu", active: nil, context: context,
             flash: WebSession.Flash(ok: false, message: message + " Mật khẩu chưa được đổi."), body: form(context))
-        return Layout.response(page, status: .unprocessableContent)
+        return Layout.response(page, status: status)
     }
 
     func form(_ context: WebContext) -> HTML {

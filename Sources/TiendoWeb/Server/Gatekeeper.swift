@@ -19,14 +19,15 @@ struct Gatekeeper: RouterMiddleware {
         context.secure = request.headers[.xForwardedProto]?.lowercased() == "https"
         context.clientAddress = Gatekeeper.clientAddress(peer: context.peerAddress, forwardedFor: request.headers[.xForwardedFor])
         var clearCookie = false
+        var passwordChanged = false
         do {
             if let session = await sessions.load(request) {
-                if let account = try accounts.account(named: session.account), !account.disabled,
-                    session.password == account.passwordMark
-                {
+                let account = try accounts.account(named: session.account)
+                if let account, !account.disabled, session.passwordMark == account.passwordMark {
                     context.account = account
                     context.session = session
                 } else {
+                    passwordChanged = account.map { !$0.disabled } ?? false
                     _ = await sessions.delete(request, secure: context.secure)
                     clearCookie = true
                 }
@@ -34,7 +35,9 @@ struct Gatekeeper: RouterMiddleware {
             let path = request.uri.path
             if context.account == nil && !Gatekeeper.isPublic(path) {
                 let target = request.method == .get ? request.uri.description : "/"
-                var r = Response.redirect(to: "/dang-nhap?tiep=" + Filters.percentEncoded(target))
+                // A session ended by a password change says so on the sign-in page.
+                let why = passwordChanged ? "&" + LoginPage.passwordChangedQuery : ""
+                var r = Response.redirect(to: "/dang-nhap?tiep=" + Filters.percentEncoded(target) + why)
                 if clearCookie { r.setCookie(Sessions.cookie(Sessions.cookieName, "", maxAge: 0, secure: context.secure)) }
                 return Gatekeeper.secured(r)
             }

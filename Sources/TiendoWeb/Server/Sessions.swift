@@ -11,8 +11,8 @@ struct WebSession: Codable, Sendable {
     /// A message for the next page (after a POST, the redirected GET shows it once).
     var flash: Flash?
     /// The account's `passwordMark` when the session began: once the password changes, the session ends (the
-    /// session that changed it takes the new mark).
-    var password: String?
+    /// session that changed it is renewed with the new mark).
+    var passwordMark: String?
 
     struct Flash: Codable, Sendable {
         var ok: Bool
@@ -48,9 +48,10 @@ struct Sessions: Sendable {
         try? await storage.load(request: request)
     }
 
-    /// A new session for `account` (a new id: signing in never keeps an id from before) and its cookie.
-    func create(account: Account, secure: Bool) async throws -> Cookie {
-        let session = WebSession(account: account.name, csrf: Sessions.token(), password: account.passwordMark)
+    /// A new session for `account` (a new id: signing in never keeps an id from before) and its cookie, with a
+    /// message for its first page when given.
+    func create(account: Account, secure: Bool, flash: WebSession.Flash? = nil) async throws -> Cookie {
+        let session = WebSession(account: account.name, csrf: Sessions.token(), flash: flash, passwordMark: account.passwordMark)
         let stored = try await storage.save(session: session, expiresIn: Sessions.lifetime)
         return Sessions.cookie(Sessions.cookieName, stored.value, maxAge: Int(Sessions.lifetime.components.seconds), secure: secure)
     }

@@ -145,13 +145,17 @@ extension WebApp {
         return flash
     }
 
-    /// After the password of `account` changed: this session, if it is that account's, takes the new password's mark
-    /// (the account's other sessions end at their next request), with `flash` for the next page.
-    func keepSession(after account: String, _ request: Request, _ context: WebContext, flash: String) async throws {
-        guard var session = context.session else { return }
-        if session.account == account { session.password = try accounts.account(named: account)?.passwordMark }
-        session.flash = WebSession.Flash(ok: true, message: flash)
-        try await sessions.update(session, request)
+    /// After this session's own account changed its password (`changed`, as written): the session is replaced by a
+    /// new one, a new id and token with the new password's mark, so that neither the account's other sessions nor a
+    /// copy of this one's cookie go on; `flash` is the new session's first message. Returns the redirect to `to`.
+    func renewSession(after changed: Account, _ request: Request, _ context: WebContext, flash: String, to: String) async throws
+        -> Response
+    {
+        var response = Response.redirect(to: to)
+        _ = await sessions.delete(request, secure: context.secure)
+        response.setCookie(
+            try await sessions.create(account: changed, secure: context.secure, flash: WebSession.Flash(ok: true, message: flash)))
+        return response
     }
 
     /// A message for the next page of this session (after a POST, the page it redirects to).
