@@ -12,6 +12,8 @@ public struct DeliveryRow: Sendable, Hashable {
     public var route: String
     public var workflow: String
     public var instance: String?
+    /// The name the instance went by when the record was fanned out (`Delivery.label`).
+    public var label: String?
     public var kind: String
     /// The record's sentence.
     public var message: String
@@ -34,7 +36,7 @@ public struct DeliveryRow: Sendable, Hashable {
         id: Int64, key: String, state: String, channel: String, recipient: String?, route: String, workflow: String,
         instance: String?, kind: String, message: String, recordKey: String, digest: String?, notBefore: Instant,
         expiresAt: Instant?, createdAt: Instant, attempts: Int, messageKey: String?, errorClass: String?, error: String?,
-        providerID: String?, finishedAt: Instant?
+        providerID: String?, finishedAt: Instant?, label: String? = nil
     ) {
         self.id = id
         self.key = key
@@ -57,6 +59,7 @@ public struct DeliveryRow: Sendable, Hashable {
         self.error = error
         self.providerID = providerID
         self.finishedAt = finishedAt
+        self.label = label
     }
 }
 

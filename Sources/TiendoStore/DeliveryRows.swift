@@ -31,7 +31,7 @@ extension Store {
         let sql = """
             SELECT d.id, d.key, d.state, d.channel, d.recipient, d.route, h.workflow, h.instance, h.kind,
                 json_extract(h.record, '$.message'), d.record_key, d.digest, d.not_before, d.expires_at, d.created_at, d.attempts,
-                d.message_key, d.last_error_class, d.last_error, d.provider_id, d.finished_at
+                d.message_key, d.last_error_class, d.last_error, d.provider_id, d.finished_at, d.label
             FROM deliveries d JOIN history h ON h.seq = d.record_seq
             \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")) ORDER BY d.id LIMIT ?
             """
@@ -42,7 +42,7 @@ extension Store {
                     kind: r[8], message: (r[9] as String?) ?? "", recordKey: r[10], digest: r[11], notBefore: Instant(seconds: r[12]),
                     expiresAt: (r[13] as Int64?).map { Instant(seconds: $0) }, createdAt: Instant(seconds: r[14]), attempts: r[15],
                     messageKey: r[16], errorClass: r[17], error: r[18], providerID: r[19],
-                    finishedAt: (r[20] as Int64?).map { Instant(seconds: $0) })
+                    finishedAt: (r[20] as Int64?).map { Instant(seconds: $0) }, label: r[21])
             }
         }
     }

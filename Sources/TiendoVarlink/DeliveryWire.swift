@@ -178,7 +178,7 @@ extension DeliveryRow: ManagerValue {
             expiresAt: try m.optionalInstant("expiresAt"), createdAt: try m.instant("createdAt"), attempts: try m.int("attempts"),
             messageKey: try m.optionalString("messageKey"), errorClass: try m.optionalString("errorClass"),
             error: try m.optionalString("error"), providerID: try m.optionalString("providerId"),
-            finishedAt: try m.optionalInstant("finishedAt"))
+            finishedAt: try m.optionalInstant("finishedAt"), label: try m.optionalString("label"))
     }
 
     public var json: JSON {
@@ -191,6 +191,7 @@ extension DeliveryRow: ManagerValue {
         w.add("route", route)
         w.add("workflow", workflow)
         w.add("instance", instance)
+        w.add("label", label)
         w.add("kind", kind)
         w.add("message", message)
         w.add("recordKey", recordKey)

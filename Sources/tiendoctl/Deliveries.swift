@@ -43,6 +43,12 @@ enum DeliveryText {
         return nil
     }
 
+    /// The record a delivery is about: its instance with the name it goes by, `Nguyễn Văn An (nhac-viec/m00001)`.
+    static func record(_ row: DeliveryRow) -> String {
+        let id = row.instance ?? row.workflow
+        return row.label.map { "\($0) (\(id))" } ?? id
+    }
+
     /// A table cell, as every other table of tiendoctl writes an instant: `03/12/2025 08:00`.
     static func when(_ row: DeliveryRow) -> String { Zone.vietnam.dateAndTime(row.finishedAt ?? row.notBefore) }
 
@@ -100,7 +106,7 @@ struct DeliveriesList: ParsableCommand {
         Output.say()
         let cells = rows.map { r -> [String] in
             [
-                "#\(r.id)", DeliveryText.state(r), r.channel, r.recipient ?? "—", r.instance ?? r.workflow, Output.kindLabel(r.kind),
+                "#\(r.id)", DeliveryText.state(r), r.channel, r.recipient ?? "—", DeliveryText.record(r), Output.kindLabel(r.kind),
                 DeliveryText.when(r), String(r.attempts), DeliveryText.reason(r),
             ]
         }

@@ -79,6 +79,9 @@ def test_records_fan_out_with_their_transaction_and_the_sender_works_the_daemons
     human = d.ctl("deliveries", "--state", "sent").stdout
     assert human.splitlines()[0] == "0 chờ gửi, 0 đang gửi, 7 đã gửi, 0 thư chết, 0 bỏ không gửi"
     assert "Đảng viên số 1 <m1@example.vn>" in human and "đã gửi" in human and "bắt đầu" in human
+    # Operators see whose record each delivery is about (the name kept at fan-out), in the table and the JSON.
+    assert "Đảng viên số 1 (nhac-viec/m00001)" in human and "Không có thư (nhac-viec/m00004)" in human
+    assert {r["instance"]: r.get("label") for r in sent}["nhac-viec/m00002"] == "Đảng viên số 2"
     assert "Thông báo gửi đi: 0 chờ gửi, 0 đang gửi, 7 đã gửi, 0 thư chết, 0 bỏ không gửi" in d.ctl("status").stdout
 
 

@@ -58,6 +58,7 @@ extension VarlinkIDL {
           route: string,
           workflow: string,
           instance: ?string,
+          label: ?string,
           kind: string,
           message: string,
           recordKey: string,
