@@ -77,8 +77,11 @@ public struct MessageComposer: Sendable {
             (text, html) = DigestLayout(items: items, greeting: greeting, heading: subject, footer: footer).render()
             headers.append(("X-Tiendo-Digest", String(items.count)))
         } else {
-            subject = noticeSubject(first)
-            (text, html) = noticeBody(first, greeting: greeting, footer: footer)
+            // Sent to someone else than the person the record is about (a secretary): the subject names that person.
+            var about = first
+            if about.label == to.name { about.label = nil }
+            subject = noticeSubject(about)
+            (text, html) = noticeBody(first, subject: subject, greeting: greeting, footer: footer)
             headers += [("X-Tiendo-Kind", first.notice.kind), ("X-Tiendo-Workflow", first.notice.workflow)]
             if let i = first.notice.instance { headers.append(("X-Tiendo-Instance", i)) }
         }
@@ -92,9 +95,11 @@ public struct MessageComposer: Sendable {
         days > 0 ? "còn \(days) ngày" : days == 0 ? "hôm nay" : "quá \(-days) ngày"
     }
 
+    /// `Còn 7 ngày: «…» (nhac-viec/nguyen-van-an), hạn chót 10/12/2025`; with the name when `label` is set:
+    /// `«…» — Nguyễn Văn An (nhac-viec/nguyen-van-an)`.
     func noticeSubject(_ i: Item) -> String {
         let n = i.notice
-        let instance = n.instance.map { " (\($0))" } ?? ""
+        let instance = (i.label.map { " — \($0)" } ?? "") + (n.instance.map { " (\($0))" } ?? "")
         let due = i.dueText.map { ", hạn chót \($0)" } ?? ""
         switch (n.kind, i.days) {
         case ("reminder", let d?) where d > 0: return "Còn \(d) ngày: «\(i.title)»\(instance)\(due)"
@@ -133,14 +138,14 @@ public struct MessageComposer: Sendable {
         return rows
     }
 
-    func noticeBody(_ i: Item, greeting: String, footer: String) -> (String, String) {
+    func noticeBody(_ i: Item, subject: String, greeting: String, footer: String) -> (String, String) {
         let rows = details(i)
         var text = greeting + "\n\n" + i.notice.message + "\n\n"
         for (k, v) in rows { text += k + ": " + v + "\n" }
         text += "\n-- \n" + footer + "\n"
         var html =
             "<!DOCTYPE html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\"><title>"
-            + MIME.escapeHTML(noticeSubject(i)) + "</title></head>\n<body>\n<p>" + MIME.escapeHTML(greeting) + "</p>\n"
+            + MIME.escapeHTML(subject) + "</title></head>\n<body>\n<p>" + MIME.escapeHTML(greeting) + "</p>\n"
         html += "<p><strong>" + MIME.escapeHTML(i.notice.message) + "</strong></p>\n<table>\n"
         for (k, v) in rows { html += "<tr><th align=\"left\">\(MIME.escapeHTML(k))</th><td>\(MIME.escapeHTML(v))</td></tr>\n" }
         html += "</table>\n<p><small>" + MIME.escapeHTML(footer) + "</small></p>\n</body></html>\n"

@@ -112,6 +112,21 @@ extension Array where Element == String {
         #expect(try composer.email(for: job([record(at: "2025-12-03T08:00:00+07:00")], to: dung), now: at("2025-12-05T07:00")) == m)
     }
 
+    @Test("a notice to someone else than its person names that person in the subject; to the person, not twice")
+    func noticeSubjectNamesThePerson() throws {
+        let r = record(at: "2025-12-03T08:00:00+07:00")
+        func subject(to: Mailbox) throws -> String {
+            ParsedMail(try composer.email(for: job([r], to: to, labels: ["Nguyễn Văn An"]), now: at("2025-12-05T07:00")).bytes)
+                .headers["Subject"]!
+        }
+        #expect(
+            try subject(to: dung)
+                == "Còn 5 ngày: «Nộp bản kiểm điểm cá nhân cuối năm» — Nguyễn Văn An (nhac-viec/nguyen-van-an), hạn chót 10/12/2025")
+        #expect(
+            try subject(to: Mailbox(name: "Nguyễn Văn An", address: "an.nguyen@example.vn"))
+                == "Còn 5 ngày: «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/nguyen-van-an), hạn chót 10/12/2025")
+    }
+
     @Test func subjectsByKindAndDay() throws {
         func subject(_ j: JSON, now: String) throws -> String {
             ParsedMail(try composer.email(for: job([j], to: dung), now: at(now)).bytes).headers["Subject"]!
