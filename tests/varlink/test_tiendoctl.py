@@ -3,14 +3,35 @@
 import json
 import re
 import os
+import socket
 import sqlite3
 import subprocess
+import threading
 
 import pytest
 
 from conftest import BIN
 
 CTL = os.path.join(BIN, "tiendoctl")
+
+
+def listen_unix(path, on_connection):
+    """A Unix socket at `path` whose every connection is handed to `on_connection` on a thread of its own, until
+    the returned socket is closed."""
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(path)
+    server.listen(4)
+
+    def accept():
+        while True:
+            try:
+                c, _ = server.accept()
+            except OSError:
+                return
+            threading.Thread(target=on_connection, args=(c,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    return server
 
 
 def ctl(daemon, *args, user=None):
@@ -144,25 +165,11 @@ def test_errors_are_one_line_and_exit_1(daemon, tmp_path):
 
 def test_a_daemon_that_never_answers_times_out(tmp_path):
     """A listener that accepts and reads but never replies: the call gives up after --timeout with one line."""
-    import socket
-    import threading
     import time
 
     path = str(tmp_path / "mute.sock")
-    server = socket.socket(socket.AF_UNIX)
-    server.bind(path)
-    server.listen(4)
     held = []
-
-    def accept():
-        while True:
-            try:
-                c, _ = server.accept()
-            except OSError:
-                return
-            held.append(c)  # read nothing back, answer nothing
-
-    threading.Thread(target=accept, daemon=True).start()
+    server = listen_unix(path, held.append)  # read nothing back, answer nothing
     try:
         t0 = time.monotonic()
         r = subprocess.run([CTL, "--socket", path, "--timeout", "1", "status"], capture_output=True, text=True, timeout=30)
@@ -369,8 +376,6 @@ def test_show_says_a_transition_already_due_is_not_yet_taken(ward, tmp_path):
     """While tiendod catches up, a record's transition time may be past and the record not yet moved: `show` must not
     give that past time as if it were to come. A proxy in front of the real daemon moves the reply's `now` to a day
     after the transition (the only way to hold that moment still), everything else is the daemon's own reply."""
-    import socket
-    import threading
 
     (tmp_path / "tre.csv").write_text("key,ngay_ket_nap,chi_bo,started\ntre,2026-02-10,Chi bộ 3,2026-02-10\n", encoding="utf-8")
     assert ctl(ward, "import", "dang-vien-du-bi", str(tmp_path / "tre.csv")).returncode == 0
@@ -389,9 +394,6 @@ def test_show_says_a_transition_already_due_is_not_yet_taken(ward, tmp_path):
         return buf.split(b"\0")[0]
 
     path = str(tmp_path / "proxy.sock")
-    server = socket.socket(socket.AF_UNIX)
-    server.bind(path)
-    server.listen(4)
     patched = []
 
     def serve(c):
@@ -412,15 +414,7 @@ def test_show_says_a_transition_already_due_is_not_yet_taken(ward, tmp_path):
                     reply = json.dumps(j, ensure_ascii=False).encode()
                 c.sendall(reply + b"\0")
 
-    def accept():
-        while True:
-            try:
-                c, _ = server.accept()
-            except OSError:
-                return
-            threading.Thread(target=serve, args=(c,), daemon=True).start()
-
-    threading.Thread(target=accept, daemon=True).start()
+    server = listen_unix(path, serve)
     try:
         env = dict(os.environ, NO_COLOR="1")
         r = subprocess.run([CTL, "--socket", path, "show", "dang-vien-du-bi/tre"], capture_output=True, text=True,
