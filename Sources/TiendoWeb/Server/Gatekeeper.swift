@@ -3,8 +3,9 @@ import Hummingbird
 import NIOCore
 
 /// In front of every route: finds the session and its account (a disabled or deleted account, or one whose password
-/// changed since the session began, is signed out at its next request), sends anyone not signed in to `/dang-nhap`, reads and CSRF-checks every POST's form before a
-/// handler sees it, adds the security headers, and turns errors into Vietnamese pages.
+/// changed since the session began, is signed out at its next request), sends anyone not signed in to
+/// `/dang-nhap`, reads and CSRF-checks every POST's form before a handler sees it, adds the security headers, and
+/// turns errors into Vietnamese pages.
 struct Gatekeeper: RouterMiddleware {
     typealias Context = WebContext
     let sessions: Sessions
