@@ -43,7 +43,7 @@ struct DigestLayout {
     /// năm» — Nguyễn Văn An (nhac-viec/nguyen-van-an): …`.
     func line(_ i: MessageComposer.Item) -> String {
         let n = i.notice
-        guard n.kind == "reminder" || n.kind == "overdue" else { return n.message }
+        guard n.kind == "reminder" || n.kind == "overdue" else { return n.message + (i.label.map { " — \($0)" } ?? "") }
         var s = "«\(i.title)»" + (i.label.map { " — \($0)" } ?? "") + (n.instance.map { " (\($0))" } ?? "")
         if let o = n.occurrence { s += ", kỳ \(Messages.period(o))" }
         if let due = i.dueText { s += ": hạn chót \(due)" }

@@ -160,10 +160,9 @@ extension Array where Element == String {
                 "transition", at: "2025-12-12T09:00:00+07:00", instance: "nhac-viec/x", due: nil, daysLeft: nil, priority: 6,
                 message: "Hồ sơ nhac-viec/x chuyển từ «A» sang «B» <ngay>"),
         ]
+        let labels = [nil, "Phạm <Văn> Đức", "Lê Văn Cường", "Ngô Thị X"]
         let m = try composer.email(
-            for: job(
-                records, to: dung, digest: "bi-thu|thu|bithu.kdc2@example.vn|2025-12-08", labels: [nil, "Phạm <Văn> Đức", "Lê Văn Cường"]),
-            now: at("2025-12-08T07:30"))
+            for: job(records, to: dung, digest: "bi-thu|thu|bithu.kdc2@example.vn|2025-12-08", labels: labels), now: at("2025-12-08T07:30"))
         let p = ParsedMail(m.bytes)
         #expect(p.headers["Subject"] == "Việc cần làm tuần này của Chi bộ Khu dân cư số 2 (08/12–14/12/2025)")
         #expect(p.headers["X-Tiendo-Digest"] == "4")
@@ -185,14 +184,14 @@ extension Array where Element == String {
 
                 THÔNG BÁO KHÁC (1)
                   Nộp báo cáo kiểm điểm cuối năm
-                  - Hồ sơ nhac-viec/x chuyển từ «A» sang «B» <ngay>
+                  - Hồ sơ nhac-viec/x chuyển từ «A» sang «B» <ngay> — Ngô Thị X
 
                 -- 
                 Thư tự động của tiendo (Văn phòng Đảng ủy phường Tây Hồ). Xin đừng trả lời thư này.
 
                 """)
         // HTML escapes what came from records.
-        #expect(p.parts[1].text.contains("<li>Hồ sơ nhac-viec/x chuyển từ «A» sang «B» &lt;ngay&gt;</li>"))
+        #expect(p.parts[1].text.contains("<li>Hồ sơ nhac-viec/x chuyển từ «A» sang «B» &lt;ngay&gt; — Ngô Thị X</li>"))
         #expect(p.parts[1].text.contains("— Phạm &lt;Văn&gt; Đức (nhac-viec/pham-van-duc)"))
         #expect(p.parts[1].text.contains("<h3>Quá hạn (1)</h3>"))
     }
