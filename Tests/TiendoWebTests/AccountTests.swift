@@ -74,23 +74,28 @@ struct AccountTests {
     func throttle() {
         let clock = TestClock()
         let t = LoginThrottle(now: { clock.now })
-        for _ in 0..<4 { t.failed(account: "ha", address: "10.0.0.1") }
+        func attempt(_ account: String, _ address: String, succeeds: Bool = false) {
+            #expect(t.begin(account: account, address: address) == nil)
+            t.finish(account: account, address: address, succeeded: succeeds)
+        }
+        for _ in 0..<4 { attempt("ha", "10.0.0.1") }
         #expect(t.wait(account: "ha", address: "10.0.0.1") == nil)
-        t.failed(account: "ha", address: "10.0.0.1")
-        #expect(t.wait(account: "ha", address: "10.0.0.2") == 30)
+        attempt("ha", "10.0.0.1")
+        #expect(t.wait(account: "ha", address: "10.0.0.2") == 30 && t.begin(account: "ha", address: "10.0.0.2") == 30)
         #expect(t.wait(account: "lan", address: "10.0.0.2") == nil)
         clock.now += 31
         #expect(t.wait(account: "ha", address: "10.0.0.1") == nil)
-        t.failed(account: "ha", address: "10.0.0.1")
+        attempt("ha", "10.0.0.1")
         #expect(t.wait(account: "ha", address: "10.0.0.1") == 60)
-        t.succeeded(account: "ha")
+        clock.now += 61
+        attempt("ha", "10.0.0.1", succeeds: true)
         #expect(t.wait(account: "ha", address: "10.0.0.3") == nil)
         // An address guessing many names: its 20th failure in a row (6 above) locks it.
-        for i in 0..<14 { t.failed(account: "ten\(i)", address: "10.0.0.1") }
+        for i in 0..<14 { attempt("ten\(i)", "10.0.0.1") }
         #expect(t.wait(account: "ai-do", address: "10.0.0.1") == 30)
         // Fifteen quiet minutes start the count again.
         clock.now += 16 * 60
-        t.failed(account: "ha", address: "10.0.0.9")
+        attempt("ha", "10.0.0.9")
         #expect(t.wait(account: "ha", address: "10.0.0.9") == nil)
     }
 

@@ -47,7 +47,8 @@ public final class LoginThrottle: Sendable {
         self.now = now
     }
 
-    /// Seconds to wait before `account` may try again from `address`, or nil when it may try now.
+    /// Seconds to wait before `account` may try again from `address`, or nil when it may try now (a question only:
+    /// an attempt goes through `begin`).
     public func wait(account: String, address: String) -> Double? {
         let t = now()
         let longest = tally.withLock { max($0.accounts[account]?.lockedUntil ?? 0, $0.addresses[address]?.lockedUntil ?? 0) }
@@ -91,21 +92,6 @@ public final class LoginThrottle: Sendable {
                 LoginThrottle.count(&tally.accounts, account, at: t, threshold: LoginThrottle.accountThreshold)
                 LoginThrottle.count(&tally.addresses, address, at: t, threshold: LoginThrottle.addressThreshold)
             }
-        }
-    }
-
-    public func failed(account: String, address: String) {
-        let t = now()
-        tally.withLock { tally in
-            LoginThrottle.count(&tally.accounts, account, at: t, threshold: LoginThrottle.accountThreshold)
-            LoginThrottle.count(&tally.addresses, address, at: t, threshold: LoginThrottle.addressThreshold)
-        }
-    }
-
-    public func succeeded(account: String) {
-        tally.withLock { tally in
-            tally.accounts[account]?.failures = 0
-            tally.accounts[account]?.lockedUntil = 0
         }
     }
 
