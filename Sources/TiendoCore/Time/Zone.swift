@@ -114,20 +114,23 @@ public struct Zone: Sendable, Hashable {
     /// `01/02/2026 17:00`, a table's cell (the web's, tiendoctl's and tiendo-deliver's tables).
     public func dateAndTime(_ instant: Instant) -> String {
         let (d, s) = local(instant)
-        return d.vietnamese + " " + pad(s / 3600, 2) + ":" + pad((s % 3600) / 60, 2)
+        return d.vietnamese + " " + hourMinute(s)
     }
 
     /// `17:00 01/02/2026`: a datetime field's value as data (`Value.display`: a group key, what `--where` and an
     /// account's chi bộ list match), kept in the form it has always had so that stored keys still match.
     public func timeThenDate(_ instant: Instant) -> String {
         let (d, s) = local(instant)
-        return pad(s / 3600, 2) + ":" + pad((s % 3600) / 60, 2) + " " + d.vietnamese
+        return hourMinute(s) + " " + d.vietnamese
     }
+
+    /// `17:00` of a second of the day.
+    private func hourMinute(_ secondOfDay: Int) -> String { pad(secondOfDay / 3600, 2) + ":" + pad((secondOfDay % 3600) / 60, 2) }
 
     /// `17:00 ngày 01/02/2026` for people, as Vietnamese documents write an hour and its day in a sentence.
     public func vietnamese(_ instant: Instant) -> String {
         let (d, s) = local(instant)
-        guard DateText.fits(d) else { return pad(s / 3600, 2) + ":" + pad((s % 3600) / 60, 2) + " ngày " + d.vietnamese }
+        guard DateText.fits(d) else { return hourMinute(s) + " ngày " + d.vietnamese }
         return DateText.write(capacity: 22) { w in
             w.time(s, seconds: false)
             w.onDay()

@@ -14,10 +14,7 @@ enum Format {
         return text
     }
 
-    static func dateTime(_ t: Instant) -> String {
-        let (d, s) = zone.local(t)
-        return d.vietnamese + " " + pad2(s / 3600) + ":" + pad2((s % 3600) / 60)
-    }
+    static func dateTime(_ t: Instant) -> String { zone.dateAndTime(t) }
 
     /// The local date of an ISO date or instant.
     static func civilDate(_ text: String) -> CivilDate? {

@@ -249,7 +249,7 @@ struct RecordView {
             let late: HTML =
                 r.late.flatMap { l in
                     guard l >= 60, let at = Format.zone.parseInstant(r.at) else { return nil }
-                    let written = Format.zone.dateAndTime(at.adding(seconds: Int64(l)))
+                    let written = Format.dateTime(at.adding(seconds: Int64(l)))
                     return " <span class=\"muted small\">(ghi lúc \(written), \(Messages.lateness(seconds: l)))</span>"
                 } ?? .empty
             return
