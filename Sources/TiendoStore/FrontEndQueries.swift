@@ -140,69 +140,6 @@ extension Store {
         }
     }
 
-    /// Per local due date of `dates`: the items of `scope` due that day, and how many of them are overdue at `now`.
-    public func dueDays(scope: Scope, dates: DueDates, now: Instant) throws -> [(date: String, items: Int, overdue: Int)] {
-        var (conditions, arguments) = scope.conditions("d")
-        let (dateSQL, dateArgs) = dates.conditions()
-        conditions += dateSQL + ["d.due_end <= ?"]
-        arguments += dateArgs + [dates.zone.endOfDay(dates.until.adding(days: 1)).seconds]
-        let sql = """
-            SELECT substr(d.due, 1, 10) AS day, COUNT(*), IFNULL(SUM(d.due_end <= ?), 0) FROM due_items d
-            WHERE \(conditions.joined(separator: " AND ")) GROUP BY day ORDER BY day
-            """
-        return try read { db in
-            try Row.fetchAll(db, sql: sql, arguments: Store.arguments([now.seconds] + arguments)).map { ($0[0], $0[1], $0[2]) }
-        }
-    }
-
-    /// What a day's items are about, for a month view: the items of one task (a workflow's deadline title, with
-    /// the occurrence of a recurring milestone) due that day, how many are overdue at `now`, how many instances they
-    /// belong to, and the first of those by id.
-    public struct DueTask: Sendable, Equatable {
-        public var workflow: String
-        public var title: String
-        public var occurrence: String?
-        public var items: Int
-        public var overdue: Int
-        public var records: Int
-        public var firstInstance: String
-        /// Whether any of the items' dues depends on a projected calendar year.
-        public var provisional: Bool
-    }
-
-    /// What `dueDays` says, with at most `perDay` tasks of each day's items (`DueTask`), the earliest due first, then
-    /// the largest. The day's counts are the sums of all its tasks, read in the same statement, so that the tasks
-    /// shown and «N more» always add up to the day's items.
-    public func dueTasks(
-        scope: Scope, dates: DueDates, now: Instant, perDay: Int
-    ) throws -> [(date: String, items: Int, overdue: Int, tasks: [DueTask])] {
-        var (conditions, arguments) = scope.conditions("d")
-        let (dateSQL, dateArgs) = dates.conditions()
-        conditions += dateSQL + ["d.due_end <= ?"]
-        arguments += dateArgs + [dates.zone.endOfDay(dates.until.adding(days: 1)).seconds]
-        let sql = """
-            SELECT substr(d.due, 1, 10) AS day, d.workflow, d.title, d.occurrence, COUNT(*), IFNULL(SUM(d.due_end <= ?), 0),
-                   COUNT(DISTINCT d.instance), MIN(d.instance), MAX(d.provisional)
-            FROM due_items d WHERE \(conditions.joined(separator: " AND "))
-            GROUP BY day, d.workflow, d.title, d.occurrence ORDER BY day, MIN(d.due_end), COUNT(*) DESC, d.title, d.occurrence
-            """
-        return try read { db in
-            var days: [(date: String, items: Int, overdue: Int, tasks: [DueTask])] = []
-            let cursor = try Row.fetchCursor(db, sql: sql, arguments: Store.arguments([now.seconds] + arguments))
-            while let row = try cursor.next() {
-                let task = DueTask(
-                    workflow: row[1], title: row[2], occurrence: row[3], items: row[4], overdue: row[5], records: row[6],
-                    firstInstance: row[7], provisional: (row[8] as Int) != 0)
-                let day: String = row[0]
-                if days.last?.date != day { days.append((day, 0, 0, [])) }
-                days[days.count - 1].items += task.items
-                days[days.count - 1].overdue += task.overdue
-                if days[days.count - 1].tasks.count < perDay { days[days.count - 1].tasks.append(task) }
-            }
-            return days
-        }
-    }
-
     static func arguments(_ values: [any DatabaseValueConvertible]) -> StatementArguments {
         StatementArguments(values.map { $0 as (any DatabaseValueConvertible)? })
     }
