@@ -1,5 +1,4 @@
 import Hummingbird
-import HummingbirdBcrypt
 
 /// `/dang-nhap`: a plain form (user name, password, hidden CSRF field) posted to itself; `/dang-xuat` ends the
 /// session.
@@ -23,24 +22,19 @@ struct LoginPage {
         let next = LoginPage.safeTarget(f["tiep"])
         let name = (f["ten"] ?? "").trimmingSpaces
         let password = f["mat-khau"] ?? ""
-        if let wait = app.throttle.begin(account: name, address: context.clientAddress) {
-            let minutes = Int((wait / 60).rounded(.up))
+        let account: Account
+        switch try await app.checkPassword(password, of: name, from: context.clientAddress) {
+        case .wait(let seconds):
+            let minutes = Int((seconds / 60).rounded(.up))
             return form(
                 request, context, next: next, name: name,
                 message: "Đăng nhập sai quá nhiều lần. Hãy thử lại sau \(minutes) phút.", status: .tooManyRequests)
-        }
-        // The attempt is under way from here: whatever happens, it is closed as a failure unless it succeeds.
-        var succeeded = false
-        defer { app.throttle.finish(account: name, address: context.clientAddress, succeeded: succeeded) }
-        let account = try app.accounts.account(named: name)
-        let hash = account?.passwordHash ?? app.dummyHash
-        // bcrypt takes a quarter of a second on purpose: off the event loop. An unknown name costs the same.
-        let matches = try await app.daemon.pool.runIfActive { Bcrypt.verify(password, hash: hash) }
-        guard let account, matches, !account.disabled, !name.isEmpty else {
+        case .checked(nil):
             context.logger.notice("tiendo-web: đăng nhập thất bại cho '\(name)' từ \(context.clientAddress)")
             return form(request, context, next: next, name: name, message: "Tên đăng nhập hoặc mật khẩu không đúng.", status: .unauthorized)
+        case .checked(let opened?):
+            account = opened
         }
-        succeeded = true
         context.logger.notice("tiendo-web: \(account.name) đăng nhập từ \(context.clientAddress)")
         var response = Response.redirect(to: next)
         response.setCookie(try await app.sessions.create(account: account, secure: context.secure))

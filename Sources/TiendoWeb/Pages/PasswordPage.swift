@@ -1,5 +1,4 @@
 import Hummingbird
-import HummingbirdBcrypt
 
 /// `/mat-khau` — every signed-in person changes their own password: the current one (checked as at sign-in, with
 /// the same throttle, so that an open session left on a shared computer cannot be used to guess it), the new one
@@ -19,19 +18,15 @@ struct PasswordPage {
         let f = context.form
         let current = f["hien-tai"] ?? ""
         let new = f["moi"] ?? ""
-        if let wait = app.throttle.begin(account: me.name, address: context.clientAddress) {
-            let minutes = Int((wait / 60).rounded(.up))
+        switch try await app.checkPassword(current, of: me.name, from: context.clientAddress) {
+        case .wait(let seconds):
+            let minutes = Int((seconds / 60).rounded(.up))
             return refuse("Nhập sai mật khẩu hiện tại quá nhiều lần. Hãy thử lại sau \(minutes) phút.", context, status: .tooManyRequests)
-        }
-        // The attempt is under way from here (counted against the throttle): closed as a failure unless it matches.
-        var matches = false
-        defer { app.throttle.finish(account: me.name, address: context.clientAddress, succeeded: matches) }
-        let hash = try app.accounts.account(named: me.name)?.passwordHash ?? app.dummyHash
-        // bcrypt takes a quarter of a second on purpose: off the event loop.
-        matches = try await app.daemon.pool.runIfActive { Bcrypt.verify(current, hash: hash) }
-        guard matches else {
+        case .checked(nil):
             context.logger.notice("tiendo-web: \(me.name) nhập sai mật khẩu hiện tại khi đổi mật khẩu, từ \(context.clientAddress)")
             return refuse("Mật khẩu hiện tại không đúng.", context)
+        case .checked:
+            break
         }
         guard new == f["nhap-lai"] else { return refuse("Hai lần nhập mật khẩu mới không giống nhau.", context) }
         guard new != current else { return refuse("Mật khẩu mới phải khác mật khẩu hiện tại.", context) }

@@ -1,0 +1,25 @@
+import HummingbirdBcrypt
+
+/// The result of checking a password: the throttle's wait, or the account it opens (nil: wrong name, wrong
+/// password or a disabled account, which the person is never told apart).
+enum PasswordCheck {
+    case wait(seconds: Double)
+    case checked(Account?)
+}
+
+extension WebApp {
+    /// One attempt at `name`'s password from `address`, as signing in and `/mat-khau` make it: let in by the
+    /// throttle (counted as under way before bcrypt runs), checked off the event loop (bcrypt takes a quarter of a
+    /// second on purpose; an unknown name costs the same, against a dummy hash), and closed as a failure unless it
+    /// opens an account that may sign in.
+    func checkPassword(_ password: String, of name: String, from address: String) async throws -> PasswordCheck {
+        if let wait = throttle.begin(account: name, address: address) { return .wait(seconds: wait) }
+        var opened: Account?
+        defer { throttle.finish(account: name, address: address, succeeded: opened != nil) }
+        let account = try accounts.account(named: name)
+        let hash = account?.passwordHash ?? dummyHash
+        let matches = try await daemon.pool.runIfActive { Bcrypt.verify(password, hash: hash) }
+        if let account, matches, !account.disabled, !name.isEmpty { opened = account }
+        return .checked(opened)
+    }
+}
