@@ -107,7 +107,14 @@ struct Filters: Sendable {
     }
 
     /// One line saying what is shown, for printed lists: `Quy trình: …; Chi bộ: …`.
+    /// The filters in force in words, «Tất cả» for none: a printed list's subtitle.
     func summary(_ catalog: Catalog) -> String {
+        let parts = conditions(catalog)
+        return parts.isEmpty ? "Tất cả" : parts.joined(separator: "; ")
+    }
+
+    /// Each filter in force, in words (none: an empty list).
+    func conditions(_ catalog: Catalog) -> [String] {
         var parts: [String] = []
         if let workflow { parts.append("Quy trình: \(catalog.title(workflow))") }
         if let group { parts.append(group.lowercased().hasPrefix("chi bộ") ? group : "Chi bộ: \(group)") }
@@ -115,7 +122,7 @@ struct Filters: Sendable {
         if let search { parts.append("Tìm: «\(search)»") }
         if overdueOnly { parts.append("chỉ hồ sơ quá hạn") }
         if movesSoon { parts.append("chỉ hồ sơ sẽ tự chuyển trạng thái trong \(Filters.movesSoonDays) ngày tới") }
-        return parts.isEmpty ? "Tất cả" : parts.joined(separator: "; ")
+        return parts
     }
 
     /// The filter form (GET, so the result is an address). `path` is the page; `extra` adds controls; `search` false

@@ -44,8 +44,10 @@ enum PrintList {
         let c = data.reply.counts
         let shown = data.reply.items.count
         let note = shown < c.total ? " (in \(Format.count(shown)) việc đầu)" : ""
-        // What the list covers, in its head: the days' span, or every overdue item and those due up to a day.
+        // What the list covers, in its head: the days' span, or every overdue item and those due up to a day; then
+        // the filters in force, if any.
         let f = data.filters
+        let filtered = f.conditions(data.catalog)
         let covers: String
         if let from = f.from {
             let until = f.until ?? from
@@ -55,7 +57,7 @@ enum PrintList {
             covers = "Các việc quá hạn và các việc đến hạn từ nay đến hết ngày \(data.catalog.today.adding(days: f.days).vietnamese)"
         }
         return frame(
-            title: "DANH SÁCH VIỆC CẦN LÀM", subtitle: covers + (f.summary(data.catalog) == "Tất cả" ? "" : ". " + f.summary(data.catalog)),
+            title: "DANH SÁCH VIỆC CẦN LÀM", subtitle: covers + (filtered.isEmpty ? "" : ". " + filtered.joined(separator: "; ")),
             asOf: data.reply.now,
             table: DueTable.table(data.reply.items, catalog: data.catalog, showGroup: data.filters.group == nil),
             count: "Quá hạn: \(Format.count(c.overdue)); hôm nay: \(Format.count(c.today)); tổng: \(Format.count(c.total)) việc\(note).",
