@@ -43,8 +43,8 @@ struct DigestLayout {
     /// năm» — Nguyễn Văn An (nhac-viec/nguyen-van-an): …`.
     func line(_ i: MessageComposer.Item) -> String {
         let n = i.notice
-        guard n.kind == "reminder" || n.kind == "overdue" else { return n.message + (i.label.map { " — \($0)" } ?? "") }
-        var s = "«\(i.title)»" + (i.label.map { " — \($0)" } ?? "") + (n.instance.map { " (\($0))" } ?? "")
+        guard n.kind == "reminder" || n.kind == "overdue" else { return n.message + i.named }
+        var s = "«\(i.title)»" + i.whose
         if let o = n.occurrence { s += ", kỳ \(Messages.period(o))" }
         if let due = i.dueText { s += ": hạn chót \(due)" }
         if let d = i.days { s += ", " + MessageComposer.daysText(d) }

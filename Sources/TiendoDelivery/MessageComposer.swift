@@ -20,6 +20,12 @@ public struct MessageComposer: Sendable {
         var title: String
         /// The name the record's instance goes by (`Delivery.label`), when known.
         var label: String?
+
+        /// ` — Nguyễn Văn An` after a title, when the name is known.
+        var named: String { label.map { " — \($0)" } ?? "" }
+
+        /// ` — Nguyễn Văn An (nhac-viec/nguyen-van-an)` after a title: the name when known, then the instance.
+        var whose: String { named + (notice.instance.map { " (\($0))" } ?? "") }
         /// Local date of the due minus the local date of sending.
         var days: Int?
         var dueText: String?
@@ -99,14 +105,14 @@ public struct MessageComposer: Sendable {
     /// `«…» — Nguyễn Văn An (nhac-viec/nguyen-van-an)`.
     func noticeSubject(_ i: Item) -> String {
         let n = i.notice
-        let instance = (i.label.map { " — \($0)" } ?? "") + (n.instance.map { " (\($0))" } ?? "")
+        let what = "«\(i.title)»\(i.whose)"
         let due = i.dueText.map { ", hạn chót \($0)" } ?? ""
         switch (n.kind, i.days) {
-        case ("reminder", let d?) where d > 0: return "Còn \(d) ngày: «\(i.title)»\(instance)\(due)"
-        case ("reminder", let d?) where d == 0: return "Hôm nay đến hạn: «\(i.title)»\(instance)\(due)"
-        case ("reminder", _), ("overdue", nil): return "Đã quá hạn: «\(i.title)»\(instance)\(due)"
-        case ("overdue", let d?) where d < 0: return "Quá hạn \(-d) ngày: «\(i.title)»\(instance)\(due)"
-        case ("overdue", _): return "Đã quá hạn chót: «\(i.title)»\(instance)\(due)"
+        case ("reminder", let d?) where d > 0: return "Còn \(d) ngày: \(what)\(due)"
+        case ("reminder", let d?) where d == 0: return "Hôm nay đến hạn: \(what)\(due)"
+        case ("reminder", _), ("overdue", nil): return "Đã quá hạn: \(what)\(due)"
+        case ("overdue", let d?) where d < 0: return "Quá hạn \(-d) ngày: \(what)\(due)"
+        case ("overdue", _): return "Đã quá hạn chót: \(what)\(due)"
         default:
             let labels = [
                 "started": "Hồ sơ mới", "transition": "Chuyển trạng thái", "milestone-done": "Đã hoàn thành",
