@@ -30,6 +30,9 @@ public struct Account: Codable, Sendable, Equatable {
     public var groups: [String]
     public var passwordHash: String
     public var disabled: Bool
+    /// How many times the account was disabled (absent in files written before it was kept): a session begun before
+    /// the last time ends, even when the account was enabled again before that session's next request.
+    public var timesDisabled: Int?
     /// ISO 8601, for `user list`.
     public var created: String
     public var changed: String
@@ -66,9 +69,19 @@ public struct Account: Codable, Sendable, Equatable {
         return nil
     }
 
-    /// What a session remembers of the password it began with (the end of its bcrypt hash, the digest's): a
-    /// session whose mark no longer matches ends.
-    public var passwordMark: String { String(passwordHash.suffix(16)) }
+    /// What a session remembers of the account it began with: the end of the password's bcrypt hash (the
+    /// digest's), and how many times the account was disabled. A session whose mark no longer matches ends.
+    public var sessionMark: String {
+        let password = String(passwordHash.suffix(16))
+        guard let n = timesDisabled, n > 0 else { return password }
+        return password + "#" + String(n)
+    }
+
+    /// Whether a session with `mark` began under another password (rather than before the account was disabled).
+    public func passwordChanged(since mark: String?) -> Bool {
+        guard let mark else { return true }
+        return mark.prefix(while: { $0 != "#" }) != passwordHash.suffix(16)
+    }
 
     /// The fewest characters a password may have.
     public static let minimumPasswordLength = 8

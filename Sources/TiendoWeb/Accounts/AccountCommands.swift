@@ -28,7 +28,7 @@ public enum AccountCommands {
         return account
     }
 
-    /// Sets the password; returns the account as written (its new `passwordMark` for the session that made the change).
+    /// Sets the password; returns the account as written (its new `sessionMark` for the session that made the change).
     @discardableResult
     public static func setPassword(_ store: AccountStore, name: String, password: String) throws -> Account {
         try check(Account.validPassword(password))
@@ -39,9 +39,12 @@ public enum AccountCommands {
     }
 
     /// Disables (or enables again) an account: a disabled one cannot sign in, and its open sessions end at their
-    /// next request.
+    /// next request — also when it is enabled again before then (the sessions' mark counts the times disabled).
     public static func setDisabled(_ store: AccountStore, name: String, _ disabled: Bool) throws {
-        try modify(store, name) { $0.disabled = disabled }
+        try modify(store, name) {
+            if disabled && !$0.disabled { $0.timesDisabled = ($0.timesDisabled ?? 0) + 1 }
+            $0.disabled = disabled
+        }
     }
 
     @discardableResult

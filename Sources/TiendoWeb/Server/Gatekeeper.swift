@@ -2,7 +2,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// In front of every route: finds the session and its account (a disabled or deleted account, or one whose password
+/// In front of every route: finds the session and its account (a deleted account, or one disabled or whose password
 /// changed since the session began, is signed out at its next request), sends anyone not signed in to
 /// `/dang-nhap`, reads and CSRF-checks every POST's form before a handler sees it, adds the security headers, and
 /// turns errors into Vietnamese pages.
@@ -24,11 +24,11 @@ struct Gatekeeper: RouterMiddleware {
         do {
             if let session = await sessions.load(request) {
                 let account = try accounts.account(named: session.account)
-                if let account, !account.disabled, session.passwordMark == account.passwordMark {
+                if let account, !account.disabled, session.accountMark == account.sessionMark {
                     context.account = account
                     context.session = session
                 } else {
-                    passwordChanged = account.map { !$0.disabled } ?? false
+                    passwordChanged = account.map { !$0.disabled && $0.passwordChanged(since: session.accountMark) } ?? false
                     _ = await sessions.delete(request, secure: context.secure)
                     clearCookie = true
                 }

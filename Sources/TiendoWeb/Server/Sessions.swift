@@ -10,9 +10,9 @@ struct WebSession: Codable, Sendable {
     var csrf: String
     /// A message for the next page (after a POST, the redirected GET shows it once).
     var flash: Flash?
-    /// The account's `passwordMark` when the session began: once the password changes, the session ends (the
-    /// session that changed it is renewed with the new mark).
-    var passwordMark: String?
+    /// The account's `sessionMark` when the session began: once the password changes or the account is disabled, the
+    /// session ends (the session that changed its own password is renewed with the new mark).
+    var accountMark: String?
 
     struct Flash: Codable, Sendable {
         var ok: Bool
@@ -51,7 +51,7 @@ struct Sessions: Sendable {
     /// A new session for `account` (a new id: signing in never keeps an id from before) and its cookie, with a
     /// message for its first page when given.
     func create(account: Account, secure: Bool, flash: WebSession.Flash? = nil) async throws -> Cookie {
-        let session = WebSession(account: account.name, csrf: Sessions.token(), flash: flash, passwordMark: account.passwordMark)
+        let session = WebSession(account: account.name, csrf: Sessions.token(), flash: flash, accountMark: account.sessionMark)
         let stored = try await storage.save(session: session, expiresIn: Sessions.lifetime)
         return Sessions.cookie(Sessions.cookieName, stored.value, maxAge: Int(Sessions.lifetime.components.seconds), secure: secure)
     }
