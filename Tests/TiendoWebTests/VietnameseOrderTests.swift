@@ -58,7 +58,7 @@ struct VietnameseOrderTests {
         return try Extras.GroupSummary(json: .object(o), path: "")
     }
 
-    @Test("the overview: most overdue first, most due soon next, then chi bộ by name in Vietnamese order")
+    @Test("the overview: most overdue first, most due soon next, then chi bộ by name in Vietnamese order, each chi bộ together")
     func overviewOrder() throws {
         // tiendod's order: counts, then bytes («số 1, 10, 2»).
         let reply = try [
@@ -69,6 +69,16 @@ struct VietnameseOrderTests {
         #expect(
             OverviewPage.inOfficersOrder(reply).map { "\($0.workflow) \($0.group)" } == [
                 "a Chi bộ số 9", "a Chi bộ Ấp", "a Chi bộ số 1", "a Chi bộ số 2", "a Chi bộ số 10", "b Chi bộ số 10",
+            ])
+        // The page: each chi bộ's rows together, the chi bộ ranked by their sums (số 10: 1 + 2 overdue before số 9's 2).
+        let spread = try [
+            VietnameseOrderTests.group("a", "Chi bộ số 9", overdue: 2), VietnameseOrderTests.group("b", "Chi bộ số 10", overdue: 2),
+            VietnameseOrderTests.group("a", "Chi bộ số 2", dueSoon: 1), VietnameseOrderTests.group("a", "Chi bộ số 10", overdue: 1),
+            VietnameseOrderTests.group("b", "Chi bộ số 2"), VietnameseOrderTests.group("a", "Chi bộ số 1"),
+        ]
+        #expect(
+            OverviewPage.byChiBo(spread).map { $0.map { "\($0.workflow) \($0.group)" } } == [
+                ["b Chi bộ số 10", "a Chi bộ số 10"], ["a Chi bộ số 9"], ["a Chi bộ số 2", "b Chi bộ số 2"], ["a Chi bộ số 1"],
             ])
         // The exports: workflows as tiendod gives them, chi bộ in Vietnamese order within each.
         let all = try [

@@ -188,6 +188,20 @@ def test_every_page_in_vietnamese(stack, browser):
     records = len(json.loads(stack.ctl("list", "kiem-tra", "--json"))["instances"])  # other tests import some
     # Records, open, overdue, due soon (and provisional dues, when any workflow has some).
     assert rows and re.fullmatch(rf"Kiểm tra hồ sơ đảng viên {records} \d+ \d+ \d+( \d+)?", rows[0]), rows
+    # Per chi bộ, a chi bộ's workflows are together under its name, closed by their sum.
+    groups = browser.find_elements(By.CSS_SELECTOR, "table.groups td.chi-bo")
+    assert groups, "no chi bộ with more than one workflow"
+    name = groups[0].text
+    span = int(groups[0].get_attribute("rowspan"))
+    body = browser.find_elements(By.CSS_SELECTOR, "table.groups tbody tr")
+    first = next(i for i, tr in enumerate(body) if tr.find_elements(By.CSS_SELECTOR, "td.chi-bo"))
+    block = [[td.text for td in tr.find_elements(By.TAG_NAME, "td")] for tr in body[first:first + span]]
+    assert block[0][0] == name and block[-1][0] == f"Cộng {span - 1} quy trình", block
+    parts = [r[-4:] for r in block[:-1]]
+    assert [sum(int(p[i].replace(".", "")) for p in parts) for i in range(4)] == \
+        [int(v.replace(".", "")) for v in block[-1][1:]], block
+    assert all(name not in [td.text for td in tr.find_elements(By.TAG_NAME, "td")]
+               for tr in body[first + span:]), "the chi bộ's rows are not all together"
     browser.get(stack.url + "/khong-co-trang-nay")
     assert "Không có trang" in text(browser)
 

@@ -52,6 +52,9 @@ enum Assets {
         th { background: var(--band); font-weight: 600; font-size: .88rem; white-space: nowrap; }
         td.num, th.num { text-align: right; }
         tr.overdue td { background: var(--red-bg); }
+        /* The overview's chi bộ: the name spans its workflows' rows, their sum closes them. */
+        td.chi-bo { background: #fff !important; border-right: 1px solid var(--line); }
+        tr.subtotal td { font-weight: 600; border-bottom: 2px solid #b8b8c0; }
         .badge { display: inline-block; padding: 0 .45rem; border-radius: 999px; font-size: .8rem; background: var(--band); border: 1px solid var(--line);
           white-space: nowrap; }
         .badge.bad { background: var(--red-bg); color: var(--red); border-color: #f3b4b4; }

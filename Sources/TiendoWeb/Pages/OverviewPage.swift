@@ -30,6 +30,30 @@ struct OverviewPage {
         }.map { groups[$0] }
     }
 
+    /// The rows of each chi bộ together (`inOfficersOrder` within it), the chi bộ ordered by their sums in the same
+    /// way: an officer finds one chi bộ's workflows in one place instead of spread by rank. Subtotals need every row of
+    /// a chi bộ, which a selection cut at `shownGroups` may not have: the page adds them only when nothing was cut.
+    static func byChiBo(_ groups: [Extras.GroupSummary]) -> [[Extras.GroupSummary]] {
+        var buckets: [String: [Extras.GroupSummary]] = [:]
+        var order: [String] = []
+        for g in inOfficersOrder(groups) {
+            if buckets[g.group] == nil { order.append(g.group) }
+            buckets[g.group, default: []].append(g)
+        }
+        let sums = Dictionary(
+            uniqueKeysWithValues: order.map { name in
+                (name, buckets[name]!.reduce((0, 0)) { ($0.0 + $1.overdue, $0.1 + $1.dueSoon) })
+            })
+        let keys = Dictionary(uniqueKeysWithValues: order.map { ($0, VietnameseOrder.key($0)) })
+        return order.enumerated().sorted { a, b in
+            let (x, y) = (sums[a.element]!, sums[b.element]!)
+            if x.0 != y.0 { return x.0 > y.0 }
+            if x.1 != y.1 { return x.1 > y.1 }
+            if keys[a.element]! != keys[b.element]! { return keys[a.element]! < keys[b.element]! }
+            return a.offset < b.offset
+        }.map { buckets[$0.element]! }
+    }
+
     /// Every group of the selection by workflow (tiendod's order), then chi bộ in Vietnamese order: the exports' rows.
     static func byWorkflowThenName(_ groups: [Extras.GroupSummary]) -> [Extras.GroupSummary] {
         var firstSeen: [String: Int] = [:]
@@ -40,6 +64,38 @@ struct OverviewPage {
             if x != y { return x < y }
             return keys[a] != keys[b] ? keys[a] < keys[b] : a < b
         }.map { groups[$0] }
+    }
+
+    /// One chi bộ's rows: its name once (spanning its rows), each workflow's counts, and with `subtotal` a line
+    /// adding them up (an instance belongs to one workflow, so the sums count no record twice).
+    static func rows(of rows: [Extras.GroupSummary], subtotal: Bool, filters: Filters, catalog: Catalog) -> [HTML] {
+        let group = rows[0].group
+        let name = group.isEmpty ? "(không thuộc chi bộ nào)" : group
+        let chiBo: String? = group.isEmpty ? nil : group
+        let span = rows.count + (subtotal ? 1 : 0)
+        func counts(_ instances: Int, _ active: Int, _ overdue: Int, _ dueSoon: Int) -> HTML {
+            """
+            <td class="num">\(Format.count(instances))</td><td class="num">\(Format.count(active))</td>\
+            <td class="num">\(Format.count(overdue))</td><td class="num">\(Format.count(dueSoon))</td>
+            """
+        }
+        var out: [HTML] = rows.enumerated().map { i, g in
+            let link = filters.link("/ho-so", ["quy-trinh": g.workflow, "chi-bo": chiBo])
+            let first: HTML =
+                i > 0
+                ? .empty
+                : span > 1
+                    ? "<td class=\"chi-bo\" rowspan=\"\(span)\"><a href=\"\(filters.link("/ho-so", ["chi-bo": chiBo]))\">\(name)</a></td>"
+                    : "<td><a href=\"\(link)\">\(name)</a></td>"
+            return """
+                <tr class="\(g.overdue > 0 ? "overdue" : "")">\(first)<td>\(span > 1 ? "<a href=\"\(link)\">\(catalog.title(g.workflow))</a>" as HTML : "\(catalog.title(g.workflow))")</td>\(counts(g.instances, g.active, g.overdue, g.dueSoon))</tr>
+                """
+        }
+        if subtotal {
+            let sum = rows.reduce(into: (0, 0, 0, 0)) { s, g in s = (s.0 + g.instances, s.1 + g.active, s.2 + g.overdue, s.3 + g.dueSoon) }
+            out.append("<tr class=\"subtotal\"><td>Cộng \(rows.count) quy trình</td>\(counts(sum.0, sum.1, sum.2, sum.3))</tr>")
+        }
+        return out
     }
 
     func show(_ request: Request, _ context: WebContext) async throws -> Response {
@@ -65,17 +121,13 @@ struct OverviewPage {
                 <td class="num">\(Format.count(t.dueSoon))</td>\(showProvisional ? "<td class=\"num\">\(Format.count(provisional[w.id] ?? 0))</td>" : HTML.empty)</tr>
                 """
         }
-        let groupRows: [HTML] = OverviewPage.inOfficersOrder(reply.groups).map { g in
-            let name = g.group.isEmpty ? "(không thuộc chi bộ nào)" : g.group
-            let link = filters.link("/ho-so", ["quy-trinh": g.workflow, "chi-bo": g.group.isEmpty ? nil : g.group])
-            return """
-                <tr class="\(g.overdue > 0 ? "overdue" : "")"><td><a href="\(link)">\(name)</a></td><td>\(catalog.title(g.workflow))</td><td class="num">\(Format.count(g.instances))</td>
-                <td class="num">\(Format.count(g.active))</td><td class="num">\(Format.count(g.overdue))</td><td class="num">\(Format.count(g.dueSoon))</td></tr>
-                """
+        let complete = groupCount <= reply.groups.count
+        let groupRows: [HTML] = OverviewPage.byChiBo(reply.groups).flatMap { rows in
+            OverviewPage.rows(of: rows, subtotal: complete && rows.count > 1, filters: filters, catalog: catalog)
         }
         let more: HTML =
             groupCount > reply.groups.count
-            ? "<p class=\"muted\">Hiện \(Format.count(reply.groups.count)) trên \(Format.count(groupCount)) chi bộ (nhiều việc quá hạn nhất trước); tải tệp để xem đủ.</p>"
+            ? "<p class=\"muted\">Hiện \(Format.count(reply.groups.count)) trên \(Format.count(groupCount)) dòng (chi bộ và quy trình có nhiều việc quá hạn nhất trước; chưa hiện đủ nên không có dòng cộng của từng chi bộ); tải tệp để xem đủ.</p>"
             : .empty
         let body: HTML = """
             <h1>Tổng quan</h1>
