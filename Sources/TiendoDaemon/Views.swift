@@ -61,9 +61,10 @@ public struct Views: Sendable {
 
     /// The timed transition the instance takes next if nothing else happens first (Extras `TimedTransition`), or null:
     /// `to`, `at` (ISO 8601 in the workflow's zone), `provisional` only when true, and the deadline of the state it
-    /// enters (`due`, `dueProvisional` only when true) when that state has one.
-    public func upcomingTransitionJSON(_ row: StoredInstance) -> JSON {
-        guard let def = catalog.byDigest[row.instance.digest], let t = upcomingTransition(row) else { return .null }
+    /// enters (`due`, `dueProvisional` only when true) when that state has one. `known`: that transition, when the
+    /// caller computed it already.
+    public func upcomingTransitionJSON(_ row: StoredInstance, known: UpcomingTransition? = nil) -> JSON {
+        guard let def = catalog.byDigest[row.instance.digest], let t = known ?? upcomingTransition(row) else { return .null }
         var o: [(String, JSON)] = [("to", .string(t.to)), ("at", .string(def.zone.iso(t.at)))]
         if t.provisional { o.append(("provisional", .bool(true))) }
         if let d = t.deadline {

@@ -188,12 +188,18 @@ extension ControlService {
         let overdue = p["overdue"]?.boolValue == true
         let search = ControlService.matcher(p["search"]?.stringValue)
         let rows: [StoredInstance]
+        var upcoming: [String: UpcomingTransition] = [:]
         if let days = p["movesWithin"]?.intValue {
             guard (1...366).contains(days) else {
                 return .error("org.varlink.service.InvalidParameter", [("parameter", .string("movesWithin"))])
             }
             let bound = now.adding(seconds: Int64(days) * 86_400)
-            let keep: (StoredInstance) -> Bool = { v.upcomingTransition($0).map { $0.at <= bound } ?? false }
+            // The transition that kept a row is the one its entry shows: computed once (an advance of a copy each).
+            let keep: (StoredInstance) -> Bool = { row in
+                guard let t = v.upcomingTransition(row), t.at <= bound else { return false }
+                upcoming[row.instance.id] = t
+                return true
+            }
             rows =
                 overdue
                 ? []
@@ -206,7 +212,7 @@ extension ControlService {
                 definition: v.catalog.definition)
         }
         let page = rows.prefix(limit)
-        let entries = page.map { entry(v, $0, now: now) }
+        let entries = page.map { entry(v, $0, now: now, upcoming: upcoming[$0.instance.id]) }
         let next: JSON = rows.count > limit ? .string(page.last!.instance.id) : .null
         let total: JSON = overdue || search != nil || p["movesWithin"] != nil ? .null : .int(try v.store.instanceCount(scope: scope))
         return .ok([nowText, ("instances", .array(entries)), ("next", next), ("total", total)])
@@ -215,7 +221,8 @@ extension ControlService {
     /// An instance as `GetInstance` sends it (with every open deadline), with its group and label, and the timed
     /// transition it takes next: always with `transition` (`Instance`), else (a page of `Instances`) only for an
     /// instance with no deadline open, where it is what comes next (and a page of them costs no more than that).
-    func entry(_ v: Views, _ row: StoredInstance, now: Instant, transition: Bool = false) -> JSON {
+    /// `upcoming`: that transition when the caller computed it already.
+    func entry(_ v: Views, _ row: StoredInstance, now: Instant, transition: Bool = false, upcoming: UpcomingTransition? = nil) -> JSON {
         let def = v.catalog.byDigest[row.instance.digest]
         let instance = v.instanceJSON(row, now: now)
         var o: [(String, JSON)] = [
@@ -223,7 +230,7 @@ extension ControlService {
             ("label", ControlService.label(def, data: row.instance.data).map(JSON.string) ?? .null),
         ]
         let idle = !row.instance.completed && instance["deadlines"]?.arrayValue?.isEmpty == true
-        if transition || idle { o.append(("nextTransition", v.upcomingTransitionJSON(row))) }
+        if transition || idle { o.append(("nextTransition", v.upcomingTransitionJSON(row, known: upcoming))) }
         return .object(o)
     }
 
