@@ -107,16 +107,20 @@ extension EngineSeason {
         return Section(name: name, lines: records.map(text) + problems.map { "! \($0)" })
     }
 
-    /// The shipped calendar with the contract's illustrative official 2027 list added (format §10 "Calendar
-    /// changes"), so dues counted over 2027 move.
+    /// The shipped calendar with an illustrative official 2027 list in place of its projected one (format §10
+    /// "Calendar changes"): the days the rules give (Tết 05/02, 08–11/02; Quốc khánh 01–02/09), not the precedent the
+    /// file projects (04–05/02, 08–10/02; 02–03/09), so dues counted over 2027 move.
     static func calendarWith2027(_ shipped: WorkCalendar) -> WorkCalendar? {
-        guard let bytes = FileManager.default.contents(atPath: shipped.file), var text = String(data: bytes, encoding: .utf8)
+        guard let bytes = FileManager.default.contents(atPath: shipped.file), var text = String(data: bytes, encoding: .utf8),
+            let projected = text.range(of: "\n  2027:\n")
         else { return nil }
+        // The projected year is the file's last entry.
+        text = String(text[..<projected.lowerBound])
         text += """
 
               2027:
                 source: "Thông báo lịch nghỉ năm 2027 (ví dụ minh họa)"
-                off: [2027-01-01, 2027-02-04..2027-02-05, 2027-02-08..2027-02-10, 2027-04-16, 2027-04-30, 2027-05-03, 2027-09-02, 2027-09-03]
+                off: [2027-01-01, 2027-02-05, 2027-02-08..2027-02-11, 2027-04-16, 2027-04-30, 2027-05-03, 2027-09-01, 2027-09-02]
 
             """
         return WorkCalendar.parse(bytes: Array(text.utf8), file: shipped.file, id: shipped.id).0

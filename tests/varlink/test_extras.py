@@ -131,6 +131,11 @@ def test_calendar_days_of_tet_2026(daemon):
     assert days["2026-02-16"]["kind"] == "holiday" and days["2026-02-16"]["status"] == "official"
     assert days["2026-02-07"]["kind"] == "weekend"
     assert "2026-02-10" not in days
+    # 2027 is listed in the shipped calendar but as `projected: true` (a list by precedent): projected, not official.
+    r = xcall(daemon, "Calendar", workflow="hop", **{"from": "2027-02-01", "until": "2027-02-28"})
+    days = {d["date"]: d for d in r["days"]}
+    assert days["2027-02-04"]["kind"] == "holiday" and "2027-02-11" not in days
+    assert {d["status"] for d in r["days"]} == {"projected"}
 
 
 def test_bad_parameters(daemon):
@@ -196,9 +201,9 @@ def test_instance_says_its_next_timed_transition():
         mcall(d, "ImportInstances", workflow="dang-vien-du-bi", rows=rows)
         e = xcall(d, "Instance", id="dang-vien-du-bi/moi")["instance"]
         assert e["instance"]["state"] == "du-bi" and e["instance"]["deadlines"] == []
-        # Then the chi bộ has 30 working days: from 10/02/2027 through the projected Tết 2027 (05–09/02, with 10 and
-        # 11/02 off in lieu of the weekend inside it), the 30th is Thursday 25/03/2027, provisional.
-        assert e["nextTransition"] == {"to": "cho-xet", "at": "2027-02-11T00:00:00+07:00", "due": "2027-03-25",
+        # Then the chi bộ has 30 working days from 11/02/2027, just after Tết 2027 as the calendar projects it (off
+        # 04–05/02 and 08–10/02, by precedent): the 30th is Wednesday 24/03/2027, provisional.
+        assert e["nextTransition"] == {"to": "cho-xet", "at": "2027-02-11T00:00:00+07:00", "due": "2027-03-24",
                                        "dueProvisional": True}
         e = xcall(d, "Instance", id="dang-vien-du-bi/cu")["instance"]
         assert e["instance"]["state"] == "cho-xet" and e.get("nextTransition") is None

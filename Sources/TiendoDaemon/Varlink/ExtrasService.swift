@@ -248,7 +248,8 @@ extension ControlService {
         let cal = def.calendar
         var days: [JSON] = []
         for year in from.year...until.year {
-            let status = cal.years[year] != nil ? "official" : "projected"
+            // A listed year that says `projected: true` is projected too (format §7).
+            let status = cal.status(of: year).rawValue
             for d in cal.days(in: year, includeWeekends: true) where d.date >= from && d.date <= until {
                 days.append(
                     .object([

@@ -48,7 +48,7 @@ struct CalendarPage {
         let note: HTML =
             projected.isEmpty
             ? .empty
-            : "<p class=\"provisional\">Lịch nghỉ năm \(projected.map(String.init).joined(separator: ", ")) là dự kiến (suy ra từ quy tắc, chưa có lịch chính thức).</p>"
+            : "<p class=\"provisional\">Lịch nghỉ năm \(projected.map(String.init).joined(separator: ", ")) là dự kiến (chưa có lịch nghỉ chính thức; hạn tính qua năm đó có thể đổi khi lịch được công bố).</p>"
         let total = counts.values.reduce(0) { $0 + $1.items }
         let body: HTML = """
             <h1>Lịch tháng \(month.month)/\(String(month.year))</h1>
