@@ -30,8 +30,8 @@ struct CalendarDaemonTests {
         return String(shipped[..<projected.lowerBound]) + "\n"
     }()
 
-    /// A daemon with the shipped `dang-vien-du-bi` and `vn` (2027 from the rules), the member of the example imported, and the clock at
-    /// `at` (rate 1).
+    /// A daemon with the shipped `dang-vien-du-bi` and `vn` (2027 from the rules), the member of the example imported,
+    /// and the clock at `at` (rate 1).
     func daemon(at fakeTime: String, rate: Double = 1) throws -> DaemonProcess {
         let workflow = try String(
             contentsOfFile: (Build.workflows as NSString).appendingPathComponent("dang-vien-du-bi.yaml"), encoding: .utf8)
