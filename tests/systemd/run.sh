@@ -393,7 +393,9 @@ check "watchdog armed ($wd) and pinged from the loop (WATCHDOG=1)" \
 
 NEW_TITLE="Bầu cử khóa XVI (đã sửa lúc thử nghiệm $$)"
 sed -i "s|^title: .*|title: $NEW_TITLE|" "$WF/$ELECTION.yaml"
-# The official 2027 list (test values) arrives with the same reload: 01/02/2027 off moves han-doi to 02/02.
+# The official 2027 list (test values) arrives with the same reload, in place of the file's projected one (its last
+# entry): 01/02/2027 off moves han-doi to 02/02.
+sed -i '/^  2027:$/,$d' "$WF/calendars/vn.yaml"
 printf '  2027:\n    source: "Lịch thử nghiệm 2027"\n    off: [2027-01-01, 2027-02-01]\n' >>"$WF/calendars/vn.yaml"
 reload_rc=0
 systemctl --user reload "$UNIT" >"$T/reload.out" 2>&1 || reload_rc=$?
