@@ -80,6 +80,12 @@ struct VietnameseOrderTests {
             OverviewPage.byChiBo(spread).map { $0.map { "\($0.workflow) \($0.group)" } } == [
                 ["b Chi bộ số 10", "a Chi bộ số 10"], ["a Chi bộ số 9"], ["a Chi bộ số 2", "b Chi bộ số 2"], ["a Chi bộ số 1"],
             ])
+        // A name typed decomposed is another chi bộ for tiendod (and another list), though Swift's == says equal.
+        let composed = "Chi bộ Ấp", decomposed = "Chi bộ A\u{0302}\u{0301}p"
+        #expect(composed == decomposed && Array(composed.utf8) != Array(decomposed.utf8))
+        let twins = try [VietnameseOrderTests.group("a", composed), VietnameseOrderTests.group("b", decomposed)]
+        let blocks = OverviewPage.byChiBo(twins)
+        #expect(blocks.map(\.count) == [1, 1] && Set(blocks.map { Array($0[0].group.utf8) }).count == 2)
         // The exports: workflows as tiendod gives them, chi bộ in Vietnamese order within each.
         let all = try [
             VietnameseOrderTests.group("b", "Chi bộ số 10"), VietnameseOrderTests.group("b", "Chi bộ số 2"),

@@ -395,6 +395,7 @@ NEW_TITLE="Bầu cử khóa XVI (đã sửa lúc thử nghiệm $$)"
 sed -i "s|^title: .*|title: $NEW_TITLE|" "$WF/$ELECTION.yaml"
 # The official 2027 list (test values) arrives with the same reload, in place of the file's projected one (its last
 # entry): 01/02/2027 off moves han-doi to 02/02.
+[ "$(grep -cx '  2027:' "$WF/calendars/vn.yaml")" = 1 ] || fail "calendars/vn.yaml: expected one '  2027:' entry, the last"
 sed -i '/^  2027:$/,$d' "$WF/calendars/vn.yaml"
 printf '  2027:\n    source: "Lịch thử nghiệm 2027"\n    off: [2027-01-01, 2027-02-01]\n' >>"$WF/calendars/vn.yaml"
 reload_rc=0

@@ -130,6 +130,7 @@ enum Assets {
           thead { display: table-header-group; }
           tr { break-inside: avoid; }
           tr.overdue td { background: none; font-weight: 600; }
+          tr.subtotal td { border-top: 2px solid #000; border-bottom: 2px solid #000; font-style: italic; }
           .counts li a, .counts li span { border: 1px solid #777; background: none !important; color: #000 !important; }
         }
         """

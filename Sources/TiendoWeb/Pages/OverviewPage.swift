@@ -34,24 +34,27 @@ struct OverviewPage {
     /// way: an officer finds one chi bộ's workflows in one place instead of spread by rank. Subtotals need every row of
     /// a chi bộ, which a selection cut at `shownGroups` may not have: the page adds them only when nothing was cut.
     static func byChiBo(_ groups: [Extras.GroupSummary]) -> [[Extras.GroupSummary]] {
-        var buckets: [String: [Extras.GroupSummary]] = [:]
-        var order: [String] = []
+        // By bytes, as tiendod keeps groups: a name typed precomposed and the same typed decomposed are two chi bộ
+        // there (and two lists), though Swift's `String` calls them equal.
+        var buckets: [[Extras.GroupSummary]] = []
+        var index: [[UInt8]: Int] = [:]
         for g in inOfficersOrder(groups) {
-            if buckets[g.group] == nil { order.append(g.group) }
-            buckets[g.group, default: []].append(g)
+            let key = Array(g.group.utf8)
+            if let i = index[key] {
+                buckets[i].append(g)
+            } else {
+                index[key] = buckets.count
+                buckets.append([g])
+            }
         }
-        let sums = Dictionary(
-            uniqueKeysWithValues: order.map { name in
-                (name, buckets[name]!.reduce((0, 0)) { ($0.0 + $1.overdue, $0.1 + $1.dueSoon) })
-            })
-        let keys = Dictionary(uniqueKeysWithValues: order.map { ($0, VietnameseOrder.key($0)) })
-        return order.enumerated().sorted { a, b in
-            let (x, y) = (sums[a.element]!, sums[b.element]!)
-            if x.0 != y.0 { return x.0 > y.0 }
-            if x.1 != y.1 { return x.1 > y.1 }
-            if keys[a.element]! != keys[b.element]! { return keys[a.element]! < keys[b.element]! }
-            return a.offset < b.offset
-        }.map { buckets[$0.element]! }
+        let sums = buckets.map { $0.reduce((0, 0)) { ($0.0 + $1.overdue, $0.1 + $1.dueSoon) } }
+        let keys = buckets.map { VietnameseOrder.key($0[0].group) }
+        return buckets.indices.sorted { a, b in
+            if sums[a].0 != sums[b].0 { return sums[a].0 > sums[b].0 }
+            if sums[a].1 != sums[b].1 { return sums[a].1 > sums[b].1 }
+            if keys[a] != keys[b] { return keys[a] < keys[b] }
+            return a < b
+        }.map { buckets[$0] }
     }
 
     /// Every group of the selection by workflow (tiendod's order), then chi bộ in Vietnamese order: the exports' rows.
@@ -81,12 +84,12 @@ struct OverviewPage {
         }
         var out: [HTML] = rows.enumerated().map { i, g in
             let link = filters.link("/ho-so", ["quy-trinh": g.workflow, "chi-bo": chiBo])
-            let first: HTML =
-                i > 0
-                ? .empty
-                : span > 1
-                    ? "<td class=\"chi-bo\" rowspan=\"\(span)\"><a href=\"\(filters.link("/ho-so", ["chi-bo": chiBo]))\">\(name)</a></td>"
-                    : "<td><a href=\"\(link)\">\(name)</a></td>"
+            // Records without a chi bộ have no list of their own: their name is not a link.
+            let label: HTML =
+                chiBo == nil
+                ? "\(name)"
+                : "<a href=\"\(span > 1 ? filters.link("/ho-so", ["chi-bo": chiBo]) : link)\">\(name)</a>"
+            let first: HTML = i > 0 ? .empty : span > 1 ? "<td class=\"chi-bo\" rowspan=\"\(span)\">\(label)</td>" : "<td>\(label)</td>"
             return """
                 <tr class="\(g.overdue > 0 ? "overdue" : "")">\(first)<td>\(span > 1 ? "<a href=\"\(link)\">\(catalog.title(g.workflow))</a>" as HTML : "\(catalog.title(g.workflow))")</td>\(counts(g.instances, g.active, g.overdue, g.dueSoon))</tr>
                 """
