@@ -1,6 +1,7 @@
 import Foundation
 import TiendoCore
 import TiendoStore
+import TiendoVarlink
 
 /// `vn.tiendo.Extras` (an extension, README "Extensions to the contract"): read-only methods for front ends such as
 /// tiendo-web, which never opens the store: the definitions in force (states, events and the fields they read),
@@ -162,20 +163,17 @@ extension ControlService {
         return .ok([nowText, ("days", .array(days))])
     }
 
-    /// A `DayTask`: with its one instance and that instance's name when it has one instance.
+    /// A `DayTask` (the wire type writes it): with its one instance and that instance's name when it has one instance.
     func dayTask(_ v: Views, _ t: Store.DueTask) throws -> JSON {
-        var o: [(String, JSON)] = [("workflow", .string(t.workflow)), ("title", .string(t.title))]
-        if let occurrence = t.occurrence { o.append(("occurrence", .string(occurrence))) }
-        o += [("items", .int(t.items)), ("overdue", .int(t.overdue)), ("records", .int(t.records))]
-        if t.provisional { o.append(("provisional", .bool(true))) }
+        var task = Extras.DayTask(
+            workflow: t.workflow, title: t.title, occurrence: t.occurrence, items: t.items, overdue: t.overdue, records: t.records,
+            provisional: t.provisional ? true : nil)
         if t.records == 1 {
-            o.append(("instance", .string(t.firstInstance)))
+            task.instance = t.firstInstance
             let row = try v.store.instance(t.firstInstance, definition: v.catalog.definition)
-            if let row, let label = ControlService.label(v.catalog.byDigest[row.instance.digest], data: row.instance.data) {
-                o.append(("label", .string(label)))
-            }
+            task.label = row.flatMap { v.catalog.byDigest[$0.instance.digest]?.label(of: $0.instance.data) }
         }
-        return .object(o)
+        return task.json
     }
 
     /// `Instances`: one page of the scope's instances by id (`limit` default 50, at most 1,000), each with its
@@ -227,7 +225,7 @@ extension ControlService {
         let instance = v.instanceJSON(row, now: now)
         var o: [(String, JSON)] = [
             ("instance", instance), ("group", def?.group(of: row.instance.data).map(JSON.string) ?? .null),
-            ("label", ControlService.label(def, data: row.instance.data).map(JSON.string) ?? .null),
+            ("label", def?.label(of: row.instance.data).map(JSON.string) ?? .null),
         ]
         let idle = !row.instance.completed && instance["deadlines"]?.arrayValue?.isEmpty == true
         if transition || idle { o.append(("nextTransition", v.upcomingTransitionJSON(row, known: upcoming))) }
@@ -261,10 +259,7 @@ extension ControlService {
         return .ok([("calendar", .string(cal.id)), ("title", .string(cal.title)), ("days", .array(days))])
     }
 
-    /// How an instance is named on a page (`WorkflowDefinition.labelField`).
-    static func label(_ def: WorkflowDefinition?, data: InstanceData) -> String? { def?.label(of: data) }
-
-    /// The same, from the instance's data as stored (JSON text).
+    /// How an instance is named on a page (`WorkflowDefinition.label(of:)`), from its data as stored (JSON text).
     static func label(_ def: WorkflowDefinition?, dataText: String) -> String? {
         guard let f = def?.labelField, let s = (try? JSON.parse(dataText))?[f]?.stringValue, !s.isEmpty else { return nil }
         return s
