@@ -6,14 +6,17 @@ struct LoginPage {
     let app: WebApp
 
     /// What the sign-in page's address carries when a session ended because its account's password changed.
-    static let passwordChangedQuery = "het-phien=mat-khau"
+    static let passwordChangedQuery = endedBy + "=" + passwordChanged
+    /// The query's name and value.
+    static let endedBy = "het-phien"
+    static let passwordChanged = "mat-khau"
 
     func show(_ request: Request, _ context: WebContext) async throws -> Response {
         let query = Form(fields: Form.urlEncoded(request.uri.query ?? ""))
         let next = LoginPage.safeTarget(query["tiep"])
         if context.account != nil { return .redirect(to: next) }
-        let notice =
-            query["het-phien"] == "mat-khau" ? "Mật khẩu của tài khoản đã được đổi; hãy đăng nhập lại bằng mật khẩu mới." : nil
+        let changed = query[LoginPage.endedBy] == LoginPage.passwordChanged
+        let notice = changed ? "Mật khẩu của tài khoản đã được đổi; hãy đăng nhập lại bằng mật khẩu mới." : nil
         return form(request, context, next: next, name: "", message: nil, notice: notice, status: .ok)
     }
 
