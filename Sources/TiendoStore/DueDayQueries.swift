@@ -28,7 +28,7 @@ extension Store {
 
     /// What a day's items are about, for a month view: the items of one task (a workflow's deadline title, with
     /// the occurrence of a recurring milestone) due that day, how many are overdue at `now`, how many instances they
-    /// belong to, and the first of those by id.
+    /// belong to, and the first of those by id, with its name when it is the only one.
     public struct DueTask: Sendable, Equatable {
         public var workflow: String
         public var title: String
@@ -39,13 +39,17 @@ extension Store {
         public var firstInstance: String
         /// Whether any of the items' dues depends on a projected calendar year.
         public var provisional: Bool
+        /// The name of `firstInstance` (`WorkflowDefinition.label(of:)`) when the items belong to it alone and it has
+        /// one; read in the same transaction as the counts.
+        public var label: String? = nil
     }
 
     /// What `dueDays` says, with at most `perDay` tasks of each day's items (`DueTask`), the earliest due first, then
     /// the largest, of the same items (`dueDayItems`). The day's counts are the sums of all its tasks, read in the
-    /// same statement, so that the tasks shown and «N more» always add up to the day's items.
+    /// same statement, so that the tasks shown and «N more» always add up to the day's items. A task kept whose
+    /// items belong to one instance gets that instance's name, read in the same transaction (`definition`: by digest).
     public func dueTasks(
-        scope: Scope, dates: DueDates, now: Instant, perDay: Int
+        scope: Scope, dates: DueDates, now: Instant, perDay: Int, definition: (String) -> WorkflowDefinition?
     ) throws -> [(date: String, items: Int, overdue: Int, tasks: [DueTask])] {
         let (condition, arguments) = Store.dueDayItems(scope: scope, dates: dates)
         let sql = """
@@ -67,7 +71,20 @@ extension Store {
                 days[days.count - 1].overdue += task.overdue
                 if days[days.count - 1].tasks.count < perDay { days[days.count - 1].tasks.append(task) }
             }
+            for d in days.indices {
+                for t in days[d].tasks.indices where days[d].tasks[t].records == 1 {
+                    days[d].tasks[t].label = try Store.label(db, days[d].tasks[t].firstInstance, definition: definition)
+                }
+            }
             return days
         }
+    }
+
+    /// The name of instance `id` (`WorkflowDefinition.label(of:)`), when it exists, its definition is known and it has one.
+    static func label(_ db: Database, _ id: String, definition: (String) -> WorkflowDefinition?) throws -> String? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT digest, data FROM instances WHERE id = ?"), arguments: [id]),
+            let def = definition(row[0])
+        else { return nil }
+        return def.label(of: Store.typedData(row[1], def))
     }
 }

@@ -21,14 +21,18 @@ extension Store {
     static let columns =
         "id, workflow, state, data, started_at, entered_at, done, completed, digest, marks, checked_at, stale, due_sig, rowid, series, IFNULL(grp, ''), next_wakeup"
 
+    /// An instance's stored `data` text typed by its definition (empty when it does not parse or fit).
+    static func typedData(_ text: String, _ def: WorkflowDefinition) -> InstanceData {
+        guard let j = try? JSON.parse(text), let o = j.objectValue, case .success(let d) = def.validate(data: o, partial: true)
+        else { return [:] }
+        return d
+    }
+
     /// Decodes a row of `columns`; `definition` types the data (nil when the digest is unknown).
     static func decode(_ row: Row, definition: (String) -> WorkflowDefinition?) throws -> StoredInstance {
         let digest: String = row[8]
         let dataText: String = row[3]
-        var data: InstanceData = [:]
-        if let def = definition(digest), let j = try? JSON.parse(dataText), let o = j.objectValue {
-            if case .success(let d) = def.validate(data: o, partial: true) { data = d }
-        }
+        let data = definition(digest).map { typedData(dataText, $0) } ?? [:]
         let inst = Instance(
             id: row[0], workflow: row[1], data: data, state: row[2], startedAt: Instant(seconds: row[4]),
             enteredAt: Instant(seconds: row[5]), done: decodeMap(row[6]), completed: (row[7] as Int) != 0, digest: digest,

@@ -215,6 +215,38 @@ def test_instance_says_its_next_timed_transition():
         d.stop()
 
 
+def test_a_day_task_of_one_record_names_its_member():
+    """`DueDays(tasks:)`: a task whose items belong to one instance carries that instance and its name (`ho_ten`),
+    read with the day's counts; a task of several instances names none; an instance with no name gets no label."""
+    import conftest
+
+    wf = """tiendo: 1
+title: Hồ sơ có tên
+fields:
+  ho_ten: {type: text}
+  chi_bo: {type: text}
+  han: {type: date, required: true}
+group_by: chi_bo
+milestones:
+  nop: {title: Nộp hồ sơ, due: han}
+"""
+    d = conftest.Daemon(files={"ten.yaml": wf})
+    try:
+        mcall(d, "ImportInstances", workflow="ten", rows=[
+            {"key": "an", "ho_ten": "Nguyễn Văn An", "chi_bo": "Chi bộ 1", "han": "2026-03-10"},
+            {"key": "binh", "ho_ten": "Trần Thị Bình", "chi_bo": "Chi bộ 1", "han": "2026-03-11"},
+            {"key": "cuong", "ho_ten": "Lê Văn Cường", "chi_bo": "Chi bộ 2", "han": "2026-03-11"},
+            {"key": "vo-danh", "chi_bo": "Chi bộ 2", "han": "2026-03-12"}])
+        days = {x["date"]: x["tasks"] for x in
+                xcall(d, "DueDays", workflow="ten", tasks=3, **{"from": "2026-03-01", "until": "2026-03-31"})["days"]}
+        assert days["2026-03-10"] == [{"workflow": "ten", "title": "Nộp hồ sơ", "items": 1, "overdue": 0, "records": 1,
+                                       "instance": "ten/an", "label": "Nguyễn Văn An"}], days
+        assert [(t["records"], "instance" in t, "label" in t) for t in days["2026-03-11"]] == [(2, False, False)], days
+        assert days["2026-03-12"][0]["instance"] == "ten/vo-danh" and "label" not in days["2026-03-12"][0], days
+    finally:
+        d.stop()
+
+
 def test_instances_that_move_on_by_themselves_within_some_days():
     """`movesWithin`: the records with no deadline open whose timed transition comes within that many days — the
     members whose probation ends this month — and not those whose transition is later, nor those already waiting for

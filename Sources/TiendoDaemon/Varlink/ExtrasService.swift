@@ -157,21 +157,20 @@ extension ControlService {
             return .error("org.varlink.service.InvalidParameter", [("parameter", .string("tasks"))])
         }
         // The counts come from the same statement as the tasks, so that they add up even while tiendod writes.
-        let days = try v.store.dueTasks(scope: scope, dates: dates, now: now, perDay: perDay).map { d throws in
-            JSON.object(day(d.date, d.items, d.overdue) + [("tasks", .array(try d.tasks.map { try dayTask(v, $0) }))])
+        let days = try v.store.dueTasks(scope: scope, dates: dates, now: now, perDay: perDay, definition: v.catalog.definition).map {
+            JSON.object(day($0.date, $0.items, $0.overdue) + [("tasks", .array($0.tasks.map(dayTask)))])
         }
         return .ok([nowText, ("days", .array(days))])
     }
 
     /// A `DayTask` (the wire type writes it): with its one instance and that instance's name when it has one instance.
-    func dayTask(_ v: Views, _ t: Store.DueTask) throws -> JSON {
+    func dayTask(_ t: Store.DueTask) -> JSON {
         var task = Extras.DayTask(
             workflow: t.workflow, title: t.title, occurrence: t.occurrence, items: t.items, overdue: t.overdue, records: t.records,
             provisional: t.provisional ? true : nil)
         if t.records == 1 {
             task.instance = t.firstInstance
-            let row = try v.store.instance(t.firstInstance, definition: v.catalog.definition)
-            task.label = row.flatMap { v.catalog.byDigest[$0.instance.digest]?.label(of: $0.instance.data) }
+            task.label = t.label
         }
         return task.json
     }
