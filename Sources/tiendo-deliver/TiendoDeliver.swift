@@ -146,9 +146,15 @@ struct QueueList: AsyncParsableCommand {
             let d = e.delivery
             let when = Zone.vietnam.dateAndTime(e.finishedAt ?? d.notBefore)
             print(
-                "#\(d.id)\t\(e.state.rawValue)\t\(d.channel)\t\(d.recipient?.address ?? "-")\t\(when)\t\(d.attempts)\t\(e.lastError ?? e.providerID ?? "")"
+                "#\(d.id)\t\(e.state.rawValue)\t\(d.channel)\t\(d.recipient?.address ?? "-")\t\(QueueList.record(d))\t\(when)\t\(d.attempts)\t\(e.lastError ?? e.providerID ?? "")"
             )
         }
+    }
+
+    /// The record a delivery is about, as `tiendoctl deliveries` writes it: `Nguyễn Văn An (nhac-viec/m00001)`.
+    static func record(_ d: Delivery) -> String {
+        let id = d.record["instance"]?.stringValue ?? d.record["workflow"]?.stringValue ?? "-"
+        return d.label.map { "\($0) (\(id))" } ?? id
     }
 
     static func json(_ e: QueueBook.Entry) -> JSON {
@@ -158,6 +164,7 @@ struct QueueList: AsyncParsableCommand {
             ("route", .string(d.route)), ("notBefore", .string(Zone.vietnam.iso(d.notBefore))), ("attempts", .int(d.attempts)),
         ]
         if let r = d.recipient { o.append(("to", .string(r.address))) }
+        if let l = d.label { o.append(("label", .string(l))) }
         if let m = e.messageKey { o.append(("messageKey", .string(m))) }
         if let g = d.digest { o.append(("digest", .string(g))) }
         if let x = d.expiresAt { o.append(("expiresAt", .string(Zone.vietnam.iso(x)))) }

@@ -69,6 +69,12 @@ def test_notice_and_digest_content(smtp, deliver):
             "(nhac-viec/nguyen-van-an): hạn chót 10/12/2025, còn 6 ngày\n") in digest.part("text/plain")
     assert digest.header("Message-ID") == "<bi-thu|thu|bithu=2Ekdc2=40example=2Evn|2025-12-04@tayho.example.vn>"
     assert d.states() == {"sent": 2}
+    # The test queue's listing names the record as `tiendoctl deliveries` does.
+    assert {x["to"]: x.get("label") for x in d.queue()} == {"an.nguyen@example.vn": "Nguyễn Văn An",
+                                                           "bithu.kdc2@example.vn": "Nguyễn Văn An"}
+    listing = subprocess.run(d.command("queue", "--test-queue", d.queue_file), capture_output=True, text=True,
+                             env=d.env, timeout=60)
+    assert listing.returncode == 0 and listing.stdout.count("\tNguyễn Văn An (nhac-viec/nguyen-van-an)\t") == 2, listing
 
 
 def test_starttls_and_auth_plain_with_a_systemd_credential(smtp, deliver, server_tls, tls_files, tmp_path):
