@@ -50,7 +50,7 @@ let package = Package(
         // delivery queue (rows fanned out in the record's transaction, TiendoDelivery's queue rules in SQL).
         .target(
             name: "TiendoStore",
-            dependencies: ["TiendoCore", "TiendoDelivery", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["TiendoCore", "TiendoDelivery", "CSQLiteConfig", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         // The varlink wire protocol for every client of tiendod: framing, a synchronous Unix-socket client, and the
@@ -61,6 +61,9 @@ let package = Package(
             dependencies: ["TiendoCore", "TiendoDelivery"],
             swiftSettings: strict
         ),
+        // Process-wide SQLite settings (sqlite3_config is variadic: Swift cannot call it); Debian's libsqlite3, which
+        // GRDB links too.
+        .target(name: "CSQLiteConfig", linkerSettings: [.linkedLibrary("sqlite3")]),
         // Linux interfaces Swift's Glibc module lacks (eventfd, timerfd, signalfd, SO_PEERCRED).
         .target(name: "CLinux"),
         // A load-time constructor of tiendod alone: blocks the signals the loop handles before any thread starts.

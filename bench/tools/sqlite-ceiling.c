@@ -3,8 +3,9 @@
  *
  *   sqlite-ceiling DB N BATCH RECORD_BYTES MODE SCHEMA_FILE [SYNCHRONOUS]
  *
- * Same journal and durability as the daemon (WAL, synchronous=FULL unless SYNCHRONOUS says otherwise, e.g. NORMAL
- * to see what the fsync of every commit costs on this disk), the daemon's own schema (SCHEMA_FILE: the
+ * Same SQLite configuration (memory statistics off), journal and durability as the daemon (WAL, synchronous=FULL
+ * unless SYNCHRONOUS says otherwise, e.g. NORMAL to see what the fsync of every commit costs on this disk), the
+ * daemon's own schema (SCHEMA_FILE: the
  * `.schema` of a state database tiendod made, so tables and indexes match whatever version is measured),
  * transactions of BATCH rows. Prints the seconds of the timed part on stdout.
  *
@@ -65,6 +66,12 @@ int main(int argc, char **argv) {
     long n = atol(argv[2]), batch = atol(argv[3]), rb = atol(argv[4]);
     int daemon = strcmp(argv[5], "daemon") == 0;
     if (n <= 0 || batch <= 0 || rb < 64) return 2;
+    /* As tiendod configures SQLite (Store.memoryStatisticsOff): no memory statistics, whose global mutex every
+       allocation took. The baselines and the daemon run the same library the same way. */
+    if (sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK) {
+        fprintf(stderr, "sqlite3_config(SQLITE_CONFIG_MEMSTATUS) failed\n");
+        return 1;
+    }
     if (sqlite3_open(path, &db) != SQLITE_OK) die("open");
     exec("PRAGMA journal_mode=WAL");
     {
