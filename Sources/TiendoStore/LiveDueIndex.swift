@@ -2,7 +2,7 @@ import GRDB
 import Synchronization
 import TiendoCore
 
-/// What one commit did to an instance's rows in `due_items`: the items it deleted (`DELETE … RETURNING`) and the
+/// What one commit did to an instance's rows in `due_items`: the items it deleted (read just before the delete) and the
 /// rows it inserted.
 struct DueDelta: Sendable {
     var instance: String
