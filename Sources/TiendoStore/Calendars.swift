@@ -85,7 +85,7 @@ extension Store.Transaction {
             }
             sql += " ORDER BY id LIMIT ?"
             args.append(limit)
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { try Store.decode($0, definition: definition) }
+            return try Store.instances(db, sql, StatementArguments(args), definition: definition)
         }
     }
 }

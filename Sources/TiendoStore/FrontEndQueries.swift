@@ -171,14 +171,13 @@ extension Store {
         sql += " ORDER BY instances.id"
         return try read { db in
             guard let matching else {
-                return try Row.fetchAll(db, sql: sql + " LIMIT ?", arguments: Store.arguments(arguments + [limit])).map {
-                    try Store.decode($0, definition: definition)
-                }
+                return try Store.instances(db, sql + " LIMIT ?", Store.arguments(arguments + [limit]), definition: definition)
             }
             var out: [StoredInstance] = []
-            let cursor = try Row.fetchCursor(db, sql: sql, arguments: Store.arguments(arguments))
-            while out.count < limit, let row = try cursor.next() {
-                if matching(row[0], row[3]) { out.append(try Store.decode(row, definition: definition)) }
+            guard limit > 0 else { return out }
+            try db.makeStatement(sql: sql).forEachRow(Store.arguments(arguments)) { row in
+                if matching(row.text(0), row.text(3)) { out.append(Store.decode(row, definition: definition)) }
+                return out.count < limit
             }
             return out
         }
@@ -226,10 +225,12 @@ extension Store {
     ) throws -> [StoredInstance] {
         var out: [StoredInstance] = []
         while out.count < limit, let id = try next() {
-            guard let row = try Row.fetchOne(one, arguments: Store.arguments(arguments + [id])) else { continue }
-            if let matching, !matching(row[0], row[3]) { continue }
-            let stored = try Store.decode(row, definition: definition)
-            if keep(stored) { out.append(stored) }
+            try one.forEachRow(Store.arguments(arguments + [id])) { row in
+                if let matching, !matching(row.text(0), row.text(3)) { return false }
+                let stored = Store.decode(row, definition: definition)
+                if keep(stored) { out.append(stored) }
+                return false
+            }
         }
         return out
     }

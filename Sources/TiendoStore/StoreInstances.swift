@@ -17,7 +17,7 @@ extension Store {
         return out
     }
 
-    /// The columns `decode` reads, in order (by index: GRDB's lookup by name lowercases strings on every call).
+    /// The columns `decode` reads, in order.
     static let columns =
         "id, workflow, state, data, started_at, entered_at, done, completed, digest, marks, checked_at, stale, due_sig, rowid, series, IFNULL(grp, ''), next_wakeup"
 
@@ -29,22 +29,28 @@ extension Store {
     }
 
     /// Decodes a row of `columns`; `definition` types the data (nil when the digest is unknown).
-    static func decode(_ row: Row, definition: (String) -> WorkflowDefinition?) throws -> StoredInstance {
-        let digest: String = row[8]
-        let dataText: String = row[3]
-        let data = definition(digest).map { typedData(dataText, $0) } ?? [:]
+    static func decode(_ row: RawRow, definition: (String) -> WorkflowDefinition?) -> StoredInstance {
+        let digest = row.text(8)
+        let data = definition(digest).map { typedData(row.text(3), $0) } ?? [:]
         let inst = Instance(
-            id: row[0], workflow: row[1], data: data, state: row[2], startedAt: Instant(seconds: row[4]),
-            enteredAt: Instant(seconds: row[5]), done: decodeMap(row[6]), completed: (row[7] as Int) != 0, digest: digest,
-            marks: decodeMap(row[9]), checkedAt: Instant(seconds: row[10]), series: SeriesState.decode(row[14]))
-        let stale = (row[11] as Int) != 0
-        var stored = StoredInstance(instance: inst, stale: stale, dueSig: row[12], rowid: row[13])
+            id: row.text(0), workflow: row.text(1), data: data, state: row.optionalText(2), startedAt: Instant(seconds: row.int64(4)),
+            enteredAt: Instant(seconds: row.int64(5)), done: decodeMap(row.text(6)), completed: row.bool(7), digest: digest,
+            marks: decodeMap(row.text(9)), checkedAt: Instant(seconds: row.int64(10)), series: SeriesState.decode(row.text(14)))
+        let stale = row.bool(11)
+        var stored = StoredInstance(instance: inst, stale: stale, dueSig: row.optionalInt64(12), rowid: row.int64(13))
         stored.prior = PriorRow(
             key: CountKey(
-                workflow: inst.workflow, digest: digest, stale: stale, state: inst.state ?? "", group: row[15],
+                workflow: inst.workflow, digest: digest, stale: stale, state: inst.state ?? "", group: row.text(15),
                 completed: inst.completed),
-            wakeup: row[16])
+            wakeup: row.optionalInt64(16))
         return stored
+    }
+
+    /// The instances of `sql` (selecting `columns`), decoded.
+    static func instances(
+        _ db: Database, _ sql: String, _ arguments: StatementArguments, definition: (String) -> WorkflowDefinition?
+    ) throws -> [StoredInstance] {
+        try db.makeStatement(sql: sql).map(arguments) { decode($0, definition: definition) }
     }
 
     /// Instances whose wake-up is at or before `now` (a catch-up still behind), and the earliest such wake-up.
@@ -83,7 +89,7 @@ extension Store {
             let (sql, args) = Store.query(
                 "SELECT \(Store.columns) FROM instances", where: [("workflow = ?", workflow), ("state = ?", state), ("id > ?", after)],
                 orderBy: "id", limit: limit)
-            return try Row.fetchAll(db, sql: sql, arguments: args).map { try Store.decode($0, definition: definition) }
+            return try Store.instances(db, sql, args, definition: definition)
         }
     }
 
@@ -96,10 +102,9 @@ extension Store {
                     db, sql: "SELECT 1 FROM workflow_counts WHERE workflow = ? AND (digest <> ? OR stale <> 0) AND n > 0 LIMIT 1",
                     arguments: [workflow, digest]) ?? false
             else { return [] }
-            return try Row.fetchAll(
-                db, sql: "SELECT \(Store.columns) FROM instances WHERE workflow = ? AND (digest <> ? OR stale <> 0) ORDER BY id",
-                arguments: [workflow, digest]
-            ).map { try Store.decode($0, definition: definition) }
+            return try Store.instances(
+                db, "SELECT \(Store.columns) FROM instances WHERE workflow = ? AND (digest <> ? OR stale <> 0) ORDER BY id",
+                [workflow, digest], definition: definition)
         }
     }
 
@@ -112,9 +117,9 @@ extension Store {
     public func exists(_ id: String) throws -> Bool { try read { db in try Store.exists(db, id) } }
 
     static func instance(_ db: Database, _ id: String, definition: (String) -> WorkflowDefinition?) throws -> StoredInstance? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Store.columns) FROM instances WHERE id = ?"), arguments: [id]).map {
-            try Store.decode($0, definition: definition)
-        }
+        try db.cachedStatement(sql: "SELECT \(Store.columns) FROM instances WHERE id = ?").map([id]) {
+            Store.decode($0, definition: definition)
+        }.first
     }
 
     static func exists(_ db: Database, _ id: String) throws -> Bool {
@@ -133,13 +138,10 @@ extension Store.Transaction {
     /// Instances due at or before `now`, earliest first, at most `limit`.
     public func dueInstances(upTo now: Instant, limit: Int, definition: (String) -> WorkflowDefinition?) throws -> [StoredInstance] {
         try read { db in
-            try Row.fetchAll(
-                db.cachedStatement(
-                    sql:
-                        "SELECT \(Store.columns) FROM instances WHERE next_wakeup IS NOT NULL AND next_wakeup <= ? ORDER BY next_wakeup LIMIT ?"
-                ),
-                arguments: [now.seconds, limit]
-            ).map { try Store.decode($0, definition: definition) }
+            try db.cachedStatement(
+                sql:
+                    "SELECT \(Store.columns) FROM instances WHERE next_wakeup IS NOT NULL AND next_wakeup <= ? ORDER BY next_wakeup LIMIT ?"
+            ).map([now.seconds, limit]) { Store.decode($0, definition: definition) }
         }
     }
 
