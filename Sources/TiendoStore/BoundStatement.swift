@@ -5,6 +5,8 @@ import GRDBSQLite
 enum Bound {
     case int(Int64)
     case text(String)
+    /// Text given as its UTF-8 bytes (a record's JSON, written as bytes: `Record.jsonText`).
+    case utf8([UInt8])
     case null
 
     init(_ v: Int64?) { self = v.map(Bound.int) ?? .null }
@@ -49,6 +51,16 @@ extension Statement {
             case .text(let s):
                 // As GRDB binds a String (up to its first NUL); SQLITE_TRANSIENT: SQLite copies the bytes.
                 code = s.withCString { sqlite3_bind_text(handle, index, $0, -1, Bound.transient) }
+            case .utf8(let b):
+                // An empty array may have no storage: a NULL pointer would bind NULL, not ''.
+                code =
+                    b.isEmpty
+                    ? sqlite3_bind_text(handle, index, "", 0, Bound.transient)
+                    : b.withUnsafeBufferPointer { p in
+                        p.withMemoryRebound(to: CChar.self) {
+                            sqlite3_bind_text(handle, index, $0.baseAddress, Int32(p.count), Bound.transient)
+                        }
+                    }
             }
             guard code == SQLITE_OK else {
                 throw DatabaseError(resultCode: ResultCode(rawValue: code), message: Bound.message(db), sql: sql)

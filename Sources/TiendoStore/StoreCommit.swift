@@ -188,7 +188,7 @@ extension Store.Transaction {
                 try insertRecord.run(
                     in: db,
                     [
-                        Bound(r.instance), .text(r.workflow), .int(r.at.seconds), .text(r.kind.rawValue), .text(r.json.serialized()),
+                        Bound(r.instance), .text(r.workflow), .int(r.at.seconds), .text(r.kind.rawValue), .utf8(r.jsonText),
                         Bound(r.key),
                     ])
                 let seq = db.lastInsertedRowID

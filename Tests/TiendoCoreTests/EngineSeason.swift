@@ -73,7 +73,8 @@ struct EngineSeason {
         mutating func pick<T>(_ a: [T]) -> T? { a.isEmpty ? nil : a[below(a.count)] }
     }
 
-    static func text(_ r: Record) -> String { r.json.serialized() + " key=" + (r.key ?? "-") }
+    /// Through `jsonText`, the bytes history stores: the golden, recorded from `json.serialized()`, checks them.
+    static func text(_ r: Record) -> String { String(decoding: r.jsonText, as: UTF8.self) + " key=" + (r.key ?? "-") }
 
     static func text(_ t: Instant?) -> String { t.map { String($0.seconds) } ?? "-" }
 

@@ -167,4 +167,19 @@ struct JSONTests {
             }
         }
     }
+
+    @Test("a record's JSON text is its JSON tree serialized, byte for byte, with every field set or none")
+    func recordText() {
+        let at = Instant(seconds: 1_764_900_000)
+        var full = Record(
+            at: at, utcOffset: 25_200, kind: .overdue, workflow: "dang-vien-du-bi", instance: "dang-vien-du-bi/\"a\\b\"",
+            state: "chờ-xét", from: "du-bi", to: "cho-xet", event: "bieu-quyet", milestone: "m1", occurrence: "2026-03",
+            due: "2026-12-31", previousDue: "2026-12-24", daysLeft: -3, missed: 2, priority: 2, late: 3_600, provisional: true,
+            group: "Chi bộ số 3 – Phường \u{1F}", actor: 1_001, message: "Quá hạn 3 ngày «Xét công nhận»\nđảng viên chính thức")
+        full.actorName = "Nguyễn Văn An"
+        let bare = Record(at: at, utcOffset: -3_600, kind: .started, workflow: "w", instance: nil, priority: 6, message: "")
+        for r in [full, bare] {
+            #expect(String(decoding: r.jsonText, as: UTF8.self) == r.json.serialized())
+        }
+    }
 }

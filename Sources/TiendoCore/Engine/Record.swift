@@ -214,30 +214,6 @@ public struct Record: Sendable, Hashable {
         return DateText.iso(CivilDate(dayNumber: Int(day)), secondOfDay: s, offset: offset, z: false)
     }
 
-    /// The contract's JSON object, keys in contract order, absent when not applicable.
-    public var json: JSON {
-        var o: [(String, JSON)] = [("at", .string(atText)), ("kind", .string(kind.rawValue)), ("workflow", .string(workflow))]
-        if let instance { o.append(("instance", .string(instance))) }
-        if let state { o.append(("state", .string(state))) }
-        if let from { o.append(("from", .string(from))) }
-        if let to { o.append(("to", .string(to))) }
-        if let event { o.append(("event", .string(event))) }
-        if let milestone { o.append(("milestone", .string(milestone))) }
-        if let occurrence { o.append(("occurrence", .string(occurrence))) }
-        if let due { o.append(("due", .string(due))) }
-        if let previousDue { o.append(("previousDue", .string(previousDue))) }
-        if let daysLeft { o.append(("daysLeft", .int(daysLeft))) }
-        if let missed { o.append(("missed", .int(missed))) }
-        o.append(("priority", .int(priority)))
-        if let late { o.append(("late", .int(late))) }
-        if provisional { o.append(("provisional", .bool(true))) }
-        if let group { o.append(("group", .string(group))) }
-        if let actor { o.append(("actor", .int(actor))) }
-        if let actorName { o.append(("actorName", .string(actorName))) }
-        o.append(("message", .string(message)))
-        return .object(o)
-    }
-
     /// Reads a record back from its JSON (history, watch).
     public init?(json: JSON) {
         guard let atText = json["at"]?.stringValue, let t = Zone.utc.parseInstant(atText),
