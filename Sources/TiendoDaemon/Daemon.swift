@@ -186,6 +186,10 @@ public final class Daemon: InstanceCounter {
             path: (options.stateDirectory as NSString).appendingPathComponent("tiendo.sqlite"), synchronous: options.synchronous,
             inlineCheckBytes: options.inlineIntegrityCheckBytes, initialize: options.initialize, backgroundCheckpoints: .standard,
             dueIndex: true)
+        if !Store.memoryStatisticsAreOff {
+            // Slower, not wrong: something opened SQLite before the store could configure it.
+            log.warning("SQLite đã được dùng trước khi tiendod cấu hình: thống kê bộ nhớ của SQLite vẫn bật, ghi chậm hơn")
+        }
         // Imports staged by clients of an earlier run cannot be finished: their client has gone.
         try store.write { try $0.dropStaged() }
         logSyncer =

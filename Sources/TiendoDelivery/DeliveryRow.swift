@@ -80,3 +80,12 @@ public struct DeliveryCounts: Sendable, Equatable {
         return t
     }
 }
+
+extension DeliveryRow {
+    /// The record a delivery is about, as operators read it: its instance with the name it goes by,
+    /// `Nguyễn Văn An (nhac-viec/m00001)`; the workflow for a record of no instance.
+    public static func recordName(instance: String?, workflow: String, label: String?) -> String {
+        let id = instance ?? workflow
+        return label.map { "\($0) (\(id))" } ?? id
+    }
+}

@@ -26,16 +26,9 @@ extension Statement {
     /// does, a transaction SQLite rolled back by itself after an error (a full disk, an I/O error) is reported
     /// instead of running the statement on its own, outside any transaction.
     func run(in db: Database, _ values: [Bound]) throws {
-        guard let connection = db.sqliteConnection, sqlite3_get_autocommit(connection) == 0 else {
-            throw DatabaseError(resultCode: .SQLITE_ABORT, message: "Transaction was aborted", sql: sql)
-        }
         let handle = sqliteStatement
-        // Left as found: reset, and no value kept bound (a cached statement would otherwise hold a copy of the last
-        // row's texts — an instance's whole data — until its next run).
-        defer {
-            sqlite3_reset(handle)
-            sqlite3_clear_bindings(handle)
-        }
+        try Bound.requireTransaction(handle, sql: sql)
+        defer { Bound.release(handle) }
         // As GRDB does, a wrong number of values is an error of this statement, not a crash of the daemon.
         guard values.count == Int(sqlite3_bind_parameter_count(handle)) else {
             throw DatabaseError(
@@ -62,14 +55,10 @@ extension Statement {
                         }
                     }
             }
-            guard code == SQLITE_OK else {
-                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: Bound.message(db), sql: sql)
-            }
+            guard code == SQLITE_OK else { throw Bound.failure(code, handle, sql: sql) }
         }
         let code = sqlite3_step(handle)
-        guard code == SQLITE_DONE else {
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: Bound.message(db), sql: sql)
-        }
+        guard code == SQLITE_DONE else { throw Bound.failure(code, handle, sql: sql) }
     }
 }
 
@@ -77,7 +66,24 @@ extension Bound {
     /// SQLite's `SQLITE_TRANSIENT` (a macro Swift does not import).
     static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-    static func message(_ db: Database) -> String? {
-        db.sqliteConnection.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) }
+    /// A transaction is open on the statement's connection: not so after SQLite rolled one back by itself (a full
+    /// disk, an I/O error), when the statement would otherwise run on its own, outside any transaction.
+    static func requireTransaction(_ handle: OpaquePointer, sql: String) throws {
+        guard let connection = sqlite3_db_handle(handle), sqlite3_get_autocommit(connection) == 0 else {
+            throw DatabaseError(resultCode: .SQLITE_ABORT, message: "Transaction was aborted", sql: sql)
+        }
+    }
+
+    /// Leaves a statement as found: reset, and no value kept bound (a cached statement would otherwise hold a copy
+    /// of the last row's texts — an instance's whole data — until its next run).
+    static func release(_ handle: OpaquePointer) {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+    }
+
+    /// SQLite's error `code` for the statement, with its connection's message.
+    static func failure(_ code: Int32, _ handle: OpaquePointer, sql: String) -> DatabaseError {
+        let message = sqlite3_db_handle(handle).flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) }
+        return DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: sql)
     }
 }

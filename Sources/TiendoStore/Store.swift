@@ -92,6 +92,8 @@ public final class Store: Sendable {
     /// SQL run from C took 8 % less time without them (`bench/tools/sqlite-ceiling.c`, 10^5 records, 05/12/2026).
     /// A process that opened SQLite before (a test) gets SQLITE_MISUSE and keeps them, which changes only its speed.
     static let memoryStatisticsOff: Int32 = tiendo_sqlite_memstatus_off()
+    /// Whether `memoryStatisticsOff` applied (a store opened, and SQLite was not in use before it).
+    public static var memoryStatisticsAreOff: Bool { memoryStatisticsOff == 0 }
 
     /// Each connection's page cache, in KiB (`PRAGMA cache_size`).
     static let cacheKiB = 65536

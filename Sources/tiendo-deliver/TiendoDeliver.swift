@@ -153,8 +153,8 @@ struct QueueList: AsyncParsableCommand {
 
     /// The record a delivery is about, as `tiendoctl deliveries` writes it: `Nguyễn Văn An (nhac-viec/m00001)`.
     static func record(_ d: Delivery) -> String {
-        let id = d.record["instance"]?.stringValue ?? d.record["workflow"]?.stringValue ?? "-"
-        return d.label.map { "\($0) (\(id))" } ?? id
+        DeliveryRow.recordName(
+            instance: d.record["instance"]?.stringValue, workflow: d.record["workflow"]?.stringValue ?? "-", label: d.label)
     }
 
     static func json(_ e: QueueBook.Entry) -> JSON {

@@ -45,8 +45,7 @@ enum DeliveryText {
 
     /// The record a delivery is about: its instance with the name it goes by, `Nguyễn Văn An (nhac-viec/m00001)`.
     static func record(_ row: DeliveryRow) -> String {
-        let id = row.instance ?? row.workflow
-        return row.label.map { "\($0) (\(id))" } ?? id
+        DeliveryRow.recordName(instance: row.instance, workflow: row.workflow, label: row.label)
     }
 
     /// A table cell, as every other table of tiendoctl writes an instant: `03/12/2025 08:00`.

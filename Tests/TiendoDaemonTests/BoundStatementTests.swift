@@ -89,5 +89,46 @@ struct BoundStatementTests {
         }
         #expect(thrown?.resultCode == .SQLITE_ABORT, "\(String(describing: thrown))")
         #expect(try store.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM t") } == 0, "nothing written in autocommit")
+        // The raw reads (`forEachRow`) report it too, rather than read outside the transaction the loop believes open.
+        var readThrown: DatabaseError?
+        _ = try? store.write { (db: Database) in
+            _ = sqlite3_exec(db.sqliteConnection, "ROLLBACK", nil, nil, nil)
+            do {
+                try db.cachedStatement(sql: "SELECT k FROM t").forEachRow([]) { _ in true }
+            } catch let e as DatabaseError {
+                readThrown = e
+            }
+        }
+        #expect(readThrown?.resultCode == .SQLITE_ABORT, "\(String(describing: readThrown))")
+    }
+
+    @Test("raw reads: every row, NULL as absent, early stop, and the statement reset with nothing bound after")
+    func rawReads() throws {
+        let dir = try makeTemporaryDirectory("raw-rows")
+        defer { removeTemporaryDirectory(dir) }
+        let store = try Store(path: dir + "/tiendo.sqlite")
+        let nfd = "Chi bộ Phường 3".decomposedStringWithCanonicalMapping
+        try store.write { (db: Database) in
+            try db.execute(sql: "CREATE TABLE t(k TEXT PRIMARY KEY, i INTEGER, s TEXT)")
+            try db.execute(sql: "INSERT INTO t VALUES ('a', -7, ?), ('b', NULL, NULL), ('c', 3, '')", arguments: [nfd])
+        }
+        let select = "SELECT k, i, s FROM t WHERE k >= ? ORDER BY k"
+        let rows = try store.read { (db: Database) in
+            try db.cachedStatement(sql: select).map(["a"]) { ($0.text(0), $0.optionalInt64(1), $0.optionalText(2)) }
+        }
+        #expect(rows.map(\.0) == ["a", "b", "c"])
+        #expect(rows[0].1 == -7 && rows[0].2.map { Array($0.utf8) } == Array(nfd.utf8), "bytes kept as stored")
+        #expect(rows[1].1 == nil && rows[1].2 == nil && rows[2].2 == "")
+        let (first, expanded) = try store.read { (db: Database) -> ([String], String?) in
+            let st = try db.cachedStatement(sql: select)
+            var seen: [String] = []
+            try st.forEachRow(["b"]) { row in
+                seen.append(row.text(0))
+                return false
+            }
+            return (seen, sqlite3_expanded_sql(st.sqliteStatement).map { String(cString: $0) })
+        }
+        #expect(first == ["b"], "stopped after the first row")
+        #expect(expanded?.hasSuffix("k >= NULL ORDER BY k") == true, "\(expanded ?? "nil")")
     }
 }
