@@ -1,7 +1,7 @@
 /// A record's contract JSON (interfaces §1): its fields listed once for writing (`writeFields`; `init?(json:)` in
 /// `Record.swift` reads them back), written either as a `JSON` tree (`json`: watch streams, deliveries, tests) or
-/// straight as the text of that tree (`jsonText`: every record stored in history). Building the tree and then serialising it was 5 % of the loop thread while firing
-/// (05/12/2026), for text that nothing reads as a tree.
+/// straight as the text of that tree (`jsonText`: every record stored in history). Building the tree and then
+/// serialising it was 5 % of the loop thread while firing (05/12/2026), for text that nothing reads as a tree.
 extension Record {
     /// The contract's JSON object, keys in contract order, absent when not applicable.
     public var json: JSON {
