@@ -184,14 +184,15 @@ shipped_unit_keeps() {
     local line
     for line in Type=notify ExecStart=/usr/bin/tiendod "ExecReload=/usr/bin/tiendoctl reload" WatchdogSec=30s \
         Restart=on-failure User=tiendo Group=tiendo RuntimeDirectory=tiendo/status StateDirectory=tiendo \
-        ConfigurationDirectory=tiendo ProtectHome=yes ProtectKernelTunables=yes; do
+        ConfigurationDirectory=tiendo ProtectHome=yes ProtectKernelTunables=yes LogRateLimitIntervalSec=1s \
+        LogRateLimitBurst=1000000; do
         grep -qx "$line" "$REPO/systemd/tiendod.service" || { echo "missing: $line"; return 1; }
     done
     for line in ListenStream=/run/tiendo/vn.tiendo.Manager FileDescriptorName=varlink SocketGroup=tiendo SocketMode=0660; do
         grep -qx "$line" "$REPO/systemd/tiendod.socket" || { echo "missing: $line"; return 1; }
     done
 }
-check "shipped units: Type=notify, reload by tiendoctl, watchdog, User=tiendo, directories, ProtectHome/KernelTunables on; socket varlink 0660 group tiendo" \
+check "shipped units: Type=notify, reload by tiendoctl, watchdog, User=tiendo, directories, ProtectHome/KernelTunables on, journal rate limit out of reach; socket varlink 0660 group tiendo" \
     shipped_unit_keeps
 
 # ------------------------------------------------------------------ journald and the catalog
@@ -358,6 +359,8 @@ else
     fatal "tiendoctl status through the socket failed: $(cat "$T/status1.out") / $(tail -8 "$T/unit-status.txt")"
 fi
 PID1=$(prop MainPID)
+check "journal: the manager takes $UNIT's journal rate limit, a million records a second ($(prop LogRateLimitIntervalUSec), $(prop LogRateLimitBurst))" \
+    test "$(prop LogRateLimitIntervalUSec)" = 1s -a "$(prop LogRateLimitBurst)" = 1000000
 STARTED_AT=$(date +%s)
 STATUS_RE='^[0-9.]+ quy trình, [0-9.]+ hồ sơ, [0-9.]+ quá hạn'
 active=$(prop ActiveState)
