@@ -28,12 +28,13 @@ extension Store {
         return d
     }
 
-    /// The name of instance `id` (`WorkflowDefinition.label(of:)`), when it exists, its definition is known and it has one.
+    /// The name of instance `id` (`WorkflowDefinition.label(ofStored:)`), when it exists, its definition is known and
+    /// it has one.
     static func label(_ db: Database, _ id: String, definition: (String) -> WorkflowDefinition?) throws -> String? {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT digest, data FROM instances WHERE id = ?"), arguments: [id]),
             let def = definition(row[0])
         else { return nil }
-        return def.label(of: Store.typedData(row[1], def))
+        return def.label(ofStored: row[1])
     }
 
     /// Decodes a row of `columns`; `definition` types the data (nil when the digest is unknown).

@@ -362,4 +362,10 @@ public struct WorkflowDefinition: Sendable {
         guard let f = labelField, case .text(let s)? = data[f], !s.isEmpty else { return nil }
         return s
     }
+
+    /// The same, from an instance's data as stored (its JSON text), without typing the rest of it.
+    public func label(ofStored dataText: String) -> String? {
+        guard let f = labelField, let s = (try? JSON.parse(dataText))?[f]?.stringValue, !s.isEmpty else { return nil }
+        return s
+    }
 }

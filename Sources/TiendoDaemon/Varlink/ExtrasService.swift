@@ -130,7 +130,7 @@ extension ControlService {
                 + [("total", .int(total))])
         let items = page.entries.map { e in
             var item = v.dueItemJSON(e.row, now: now).objectValue ?? []
-            if let label = ControlService.label(v.catalog.current[e.row.workflow], dataText: e.data) {
+            if let label = v.catalog.current[e.row.workflow]?.label(ofStored: e.data) {
                 item.append(("label", .string(label)))
             }
             return JSON.object(item)
@@ -256,12 +256,6 @@ extension ControlService {
             }
         }
         return .ok([("calendar", .string(cal.id)), ("title", .string(cal.title)), ("days", .array(days))])
-    }
-
-    /// How an instance is named on a page (`WorkflowDefinition.label(of:)`), from its data as stored (JSON text).
-    static func label(_ def: WorkflowDefinition?, dataText: String) -> String? {
-        guard let f = def?.labelField, let s = (try? JSON.parse(dataText))?[f]?.stringValue, !s.isEmpty else { return nil }
-        return s
     }
 
     /// A definition as front ends need it: fields, states with the events they accept (and the fields the events'
