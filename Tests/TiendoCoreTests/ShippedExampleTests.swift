@@ -74,6 +74,24 @@ import Testing
         #expect(overdue.filter { $0.milestone == "dang-phi" }.compactMap(\.occurrence) == (1...11).map { String(format: "2027-%02d", $0) })
     }
 
+    @Test("members exempted from dues (QĐ 01-QĐ/TW: 50 years in the Party, a social pension) stop owing dues, not attendance")
+    func exemptedFromDues() throws {
+        let def = try Self.definition("dang-vien-hang-thang")
+        #expect(def.milestones.first { $0.id == "dang-phi" }?.basis?.contains("QĐ 01-QĐ/TW ngày 03/02/2026") == true)
+        let data = try Planner.data(def, assignments: ["ho_ten=A", "chi_bo=B", "mien_dang_phi_tu=2027-05-20"]).get()
+        let records = Planner.plan(def, data: data, start: at("2027-01-01T08:00"), until: CivilDate(2027, 12, 31))
+        let overdue = records.filter { $0.kind == .overdue }
+        // May's period began before the exemption: it stays owed; no period starts after 20/05.
+        func months(_ r: ClosedRange<Int>) -> [String] { r.map { String(format: "2027-%02d", $0) } }
+        #expect(overdue.filter { $0.milestone == "dang-phi" }.compactMap(\.occurrence) == months(1...5))
+        #expect(overdue.filter { $0.milestone == "du-sinh-hoat" }.compactMap(\.occurrence) == months(1...11))
+        // Exempted from 01/06: June is not owed.
+        let june = try Planner.data(def, assignments: ["ho_ten=A", "chi_bo=B", "mien_dang_phi_tu=2027-06-01"]).get()
+        let juneOverdue = Planner.plan(def, data: june, start: at("2027-01-01T08:00"), until: CivilDate(2027, 12, 31))
+            .filter { $0.kind == .overdue && $0.milestone == "dang-phi" }
+        #expect(juneOverdue.compactMap(\.occurrence) == months(1...5))
+    }
+
     @Test("recurring duties start with the occurrence in progress, never an overdue one (sinh-hoat-chi-bo, reports, scoring)")
     func recurringStartNow() throws {
         let cases: [(String, [String], [String: String])] = [
