@@ -262,6 +262,12 @@ def bao_cao(g: Gen) -> tuple[list[str], list[list[object]]]:
     ]
 
 
+def ngan_sach(g: Gen) -> tuple[list[str], list[list[object]]]:
+    """The ward's budget year under way (its final accounts still to approve) and the coming one."""
+    year = g.today.year
+    return ["key", "ngay_dau_nam"], [[str(y), f"{y}-01-01"] for y in (year, year + 1)]
+
+
 FILES = [
     ("thi-dua.csv", thi_dua),
     ("dang-vien-du-bi.csv", du_bi),
@@ -274,6 +280,7 @@ FILES = [
     ("nhan-xet-noi-cu-tru.csv", noi_cu_tru),
     ("danh-gia-cong-chuc-quy.csv", cong_chuc),
     ("bao-cao-dinh-ky.csv", bao_cao),
+    ("ngan-sach-phuong.csv", ngan_sach),
 ]
 
 

@@ -263,6 +263,12 @@ enum EngineSeasonGolden {
         "calendar ket-nap-dang-vien/kn-004": (6, "3e667c22953bea59bbe15a9b98ac8ecc6afed605b368930dfed3126c0fd19441"),
         "calendar ket-nap-dang-vien/kn-005": (6, "ecfc2117874c52d6f94678afb0c107925ead6e6e27e6f716a87fbb116f0bb451"),
         "calendar ket-nap-dang-vien/kn-006": (6, "3f27172b5627725ab079b5188e7d9bf97db86fca6fd296dd32fbd17281ef01ed"),
+        "live ngan-sach-phuong/2026": (520, "54d5a891d71075be8cc2e67c979f007191ca72477a0041eccd72476d152068f3"),
+        "live ngan-sach-phuong/2027": (117, "cacd7febe5911ad596a1be891db7210b36ab8020a98436d714cecc0e3caa926e"),
+        "plan ngan-sach-phuong #0": (8, "d784aefeb6393e9c3f61a3b91aa23c11bfb65fa5fe2eae8a0e8e6e9b06e46bfe"),
+        "plan ngan-sach-phuong #1": (11, "fd3e1141004f9feef474f1bcf758d9149fa064210205214eb40862cc4304ecda"),
+        "calendar ngan-sach-phuong/2026": (98, "a53c5a3165f79ed087fbba2c38f1d9e3c87ec90639c3a88a7f1af3d5d91d0e5a"),
+        "calendar ngan-sach-phuong/2027": (54, "147dfab6adde95fd0a6ed2483f2624cb9deed71a9a6d71329f8d9fd00dda7054"),
         "live nhan-xet-noi-cu-tru/ct-001": (53, "6d57a86e41dc41f9ae434b13a8c71f58ecef9bf74370a5ed00e549a96b9b2a00"),
         "live nhan-xet-noi-cu-tru/ct-002": (74, "bd4665c0ee3c1d85425b34164d8825d009d7210cd0ec5005bedf1abc8d67a997"),
         "live nhan-xet-noi-cu-tru/ct-003": (55, "504e10cacb3b70dee1db17f28107ded5d99e5f3d01d0859fa21883d14507b70f"),
@@ -439,7 +445,7 @@ enum EngineSeasonGolden {
         "plan bau-cu-xvi-2026 #1": (62, "cee10efddd6a1bceef326020087b5bf54619ad78923ac5809e456e699d3391b2"),
         "plan bau-cu-xvi-2026 #2": (62, "aab21acc106a409574a8d357aefa5075db8ec7b9618f10be3f4695897c41f47f"),
         "plan bau-cu-xvi-2026 #3": (62, "5ac1d8f143b6e3a1d7b4eb5c0790360016f6237c37ad814270fc84659075a109"),
-        "simulate": (41394, "0e8877e502284d636270470aa748da76249b4a9494315547c534d67777b831ee"),
-        "simulate archive": (10253, "0ea82ad027cdc847dd960541629d67a0bcfc8afd7634fdc49cb208fffda96148"),
+        "simulate": (41611, "448c8b57c413f57177ad9545a68d942bf1f456b1413364fe69e217527dca4b67"),
+        "simulate archive": (10253, "51a32055e879e243abfebf4048fc03863e6aad7b34080999685e37f7f52ddf6d"),
     ]
 }
