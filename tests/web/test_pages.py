@@ -436,3 +436,29 @@ def test_anyone_changes_their_own_password(stack, browser):
     assert "/dang-nhap" in browser.current_url
     PASSWORDS["doi-mk"] = "mat-khau-moi-1"
     login(browser, stack, "doi-mk")
+
+
+def test_a_ward_budget_year_from_the_citys_decision(stack, browser):
+    """ngan-sach-phuong (HĐND phường): the office records the day the city decided its 2027 budget; the ward's own
+    deadline follows ten days later, a Saturday (Luật 89/2025/QH15 Art. 46(6), read strictly); the page says when
+    the record moves on by itself, and each step asks for the date the next deadline counts from."""
+    stack.ctl("start", "ngan-sach-phuong", "2027")
+    login(browser, stack, "admin")
+    browser.get(stack.url + "/ho-so/ngan-sach-phuong/2027")
+    assert "Ghi nhận ngày HĐND Thành phố quyết định dự toán năm sau" in browser.find_element(By.TAG_NAME, "h1").text
+    assert "09/12/2026" in text(browser)
+    line = browser.find_element(By.CSS_SELECTOR, "p.next-transition").text
+    assert line == ("Ngày 01/01/2027 hồ sơ tự chuyển sang «Thực hiện dự toán; HĐND phường phê chuẩn quyết toán năm», "
+                    "hạn của trạng thái đó 30/03/2028."), line
+    field = browser.find_element(By.ID, "f-ngay_hdnd_tp")
+    assert field.get_attribute("type") == "date"
+    browser.execute_script("arguments[0].value = '2026-12-09'", field)
+    shot(browser, "29-ngan-sach-phuong-truoc", full=True)
+    submit(browser, field.find_element(By.XPATH, "./ancestor::form//button[@type='submit']"), confirm=True)
+    assert "HĐND phường quyết định dự toán, phân bổ ngân sách năm sau" in browser.find_element(By.TAG_NAME, "h1").text
+    body = text(browser)
+    assert "19/12/2026" in body, body
+    assert browser.find_element(By.ID, "f-ngay_nghi_quyet_du_toan").get_attribute("type") == "date"
+    shot(browser, "30-ngan-sach-phuong-sau", full=True)
+    transitions = [r for r in history(stack, "ngan-sach-phuong/2027") if r["kind"] == "transition"]
+    assert [t["to"] for t in transitions] == ["quyet-dinh-du-toan"] and transitions[0]["actorName"] == "admin"
