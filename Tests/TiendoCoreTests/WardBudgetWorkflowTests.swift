@@ -37,6 +37,8 @@ import Testing
 
     @Test("the ward decides its budget within 10 days of the city's decision: 09/12 → Sat 19/12/2026, read strictly (no roll)")
     func budgetDecision() throws {
+        // Named by its key, the budget year: no text field (the first one would become the record's name).
+        #expect(try Self.definition().labelField == nil)
         // The city must decide before 10/12: the first state's deadline is 09/12, from the budget year's first day.
         #expect(try Self.stateDue("cho-hdnd-thanh-pho") == "2026-12-09")
         #expect(try Self.stateDue("quyet-dinh-du-toan", ["ngay_hdnd_tp": "2026-12-09"]) == "2026-12-19")
