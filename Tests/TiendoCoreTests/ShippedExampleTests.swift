@@ -81,7 +81,7 @@ import Testing
         let data = try Planner.data(def, assignments: ["ho_ten=A", "chi_bo=B", "mien_dang_phi_tu=2027-05-20"]).get()
         let records = Planner.plan(def, data: data, start: at("2027-01-01T08:00"), until: CivilDate(2027, 12, 31))
         let overdue = records.filter { $0.kind == .overdue }
-        // May's period began before the exemption: it stays owed; no period starts after 20/05.
+        // May's period began before the exemption: it stays owed; no period starts on or after 20/05.
         func months(_ r: ClosedRange<Int>) -> [String] { r.map { String(format: "2027-%02d", $0) } }
         #expect(overdue.filter { $0.milestone == "dang-phi" }.compactMap(\.occurrence) == months(1...5))
         #expect(overdue.filter { $0.milestone == "du-sinh-hoat" }.compactMap(\.occurrence) == months(1...11))
