@@ -453,12 +453,12 @@ def test_a_ward_budget_year_from_the_citys_decision(stack, browser):
     field = browser.find_element(By.ID, "f-ngay_hdnd_tp")
     assert field.get_attribute("type") == "date"
     browser.execute_script("arguments[0].value = '2026-12-09'", field)
-    shot(browser, "29-ngan-sach-phuong-truoc", full=True)
+    shot(browser, "32-ngan-sach-phuong-truoc", full=True)
     submit(browser, field.find_element(By.XPATH, "./ancestor::form//button[@type='submit']"), confirm=True)
     assert "HĐND phường quyết định dự toán, phân bổ ngân sách năm sau" in browser.find_element(By.TAG_NAME, "h1").text
     body = text(browser)
     assert "19/12/2026" in body, body
     assert browser.find_element(By.ID, "f-ngay_nghi_quyet_du_toan").get_attribute("type") == "date"
-    shot(browser, "30-ngan-sach-phuong-sau", full=True)
+    shot(browser, "33-ngan-sach-phuong-sau", full=True)
     transitions = [r for r in history(stack, "ngan-sach-phuong/2027") if r["kind"] == "transition"]
     assert [t["to"] for t in transitions] == ["quyet-dinh-du-toan"] and transitions[0]["actorName"] == "admin"
