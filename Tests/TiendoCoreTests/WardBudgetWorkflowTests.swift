@@ -18,10 +18,11 @@ import Testing
         let def = try definition()
         let start = at("2026-11-30T08:00")
         let given: InstanceData = try year.map { ["ngay_dau_nam": .date(try #require(CivilDate.parse($0)))] } ?? [:]
+        let key = String((year ?? "2027").prefix(4))
         let sim = Simulator()
         let (records, problems) = sim.run(
             from: start, until: at(until),
-            planned: [Simulator.Planned(workflow: def, key: "2027", started: start, data: try def.complete(given).get())],
+            planned: [Simulator.Planned(workflow: def, key: key, started: start, data: try def.complete(given).get())],
             events: events)
         #expect(problems.isEmpty, "\(problems)")
         return (records, try #require(sim.finalInstances.first))
