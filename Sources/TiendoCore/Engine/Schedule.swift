@@ -41,9 +41,8 @@ struct Schedule: Sendable {
     var occurrences: [Int: [Int]] = [:]
     /// Per one-shot milestone in force (program index): its entry.
     var oneShot: [Int: Int] = [:]
-    /// Reused for the entries due in one step, and their notices.
+    /// Reused for the entries due in one step (`takeDue`).
     var due: [Int32] = []
-    var notices: [Notice] = []
 
     /// Up to this many entries, scanning them is cheaper than keeping heaps.
     static let scanLimit = 8
