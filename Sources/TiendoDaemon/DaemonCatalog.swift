@@ -52,6 +52,14 @@ extension Daemon {
                 changed.append(id)
             }
         }
+        // A file that does not load at start keeps the version last in force, as a reload keeps it: its instances
+        // keep running on it, and it stays in the status, the lists and the agenda.
+        for (id, _) in set.rejected where current[id] == nil {
+            if let def = lastInForce(id, loader) {
+                current[id] = def
+                byDigest[def.digest] = def
+            }
+        }
         let errorsByFile = Dictionary(grouping: set.errors, by: \.file)
         for (id, file) in set.rejected {
             let msgs = errorsByFile[file] ?? []
@@ -90,6 +98,18 @@ extension Daemon {
         }
         statusDirty = true
         return (changed, diagnostics)
+    }
+
+    /// The version of `workflow` last in force, as stored; nil when there is none or it cannot be read (said).
+    private func lastInForce(_ workflow: String, _ loader: Loader) -> WorkflowDefinition? {
+        do {
+            guard let stored = try store.definitionInForce(workflow: workflow) else { return nil }
+            if let def = byDigest[stored.digest] { return def }
+            return loader.loadWorkflow(file: stored.file, bytes: stored.source).0
+        } catch {
+            log.error("Không đọc được phiên bản đang dùng của quy trình \(workflow): \(error)")
+            return nil
+        }
     }
 
     /// The definitions instances are pinned to, as stored; nil (and said) when they cannot be read.

@@ -333,11 +333,33 @@ public final class Store: Sendable {
 
     // MARK: Definitions
 
+    /// Stores a definition put in force, and notes it as its workflow's version in force (`meta`
+    /// `in_force:WORKFLOW`), which `definitionInForce` reads back after a restart.
     public func saveDefinition(digest: String, workflow: String, file: String, source: [UInt8], at: Instant) throws {
         try write { db in
             try db.execute(
                 sql: "INSERT OR IGNORE INTO definitions(digest, workflow, file, source, loaded_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [digest, workflow, file, Data(source), at.seconds])
+            try db.execute(
+                sql: "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                arguments: ["in_force:" + workflow, digest])
+        }
+    }
+
+    /// The version of `workflow` last put in force, with its source: what a restart keeps in force when the
+    /// workflow's file no longer loads. Stores written before the `in_force` notes give the version loaded last.
+    public func definitionInForce(workflow: String) throws -> (digest: String, file: String, source: [UInt8])? {
+        try read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT digest, file, source FROM definitions
+                    WHERE digest = (SELECT value FROM meta WHERE key = 'in_force:' || ?1)
+                       OR (workflow = ?1 AND NOT EXISTS (SELECT 1 FROM meta WHERE key = 'in_force:' || ?1))
+                    ORDER BY loaded_at DESC, rowid DESC LIMIT 1
+                    """,
+                arguments: [workflow]
+            ).map { ($0["digest"], $0["file"], [UInt8](($0["source"] as Data?) ?? Data())) }
         }
     }
 

@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+import TiendoCore
+import TiendoDaemon
+
+/// The catalog when the daemon starts on a store whose workflow file no longer loads: the version last in force
+/// stays in force, as a reload keeps it, so its instances stay in the status, the lists and the agenda.
+@Suite struct CatalogStartTests {
+    /// A second daemon on the fixture's directory, as after a restart.
+    static func restart(_ f: SchedulerTests.Fixture) throws -> (Daemon, SchedulerTests.CapturingSink) {
+        let options = DaemonOptions(
+            workflowDirectories: [f.dir + "/workflows"], stateDirectory: f.dir + "/state", runtimeDirectory: f.dir + "/status",
+            version: "0.test")
+        let sink = SchedulerTests.CapturingSink()
+        return (try Daemon(options: options, clock: DaemonClock(manual: f.time), sink: sink), sink)
+    }
+
+    @Test("a workflow file broken while the daemon was down: the version last in force runs on, in the status too")
+    func brokenFileAtStartKeepsTheLastVersion() throws {
+        let f = try SchedulerTests.Fixture(at: "2027-03-01T08:00:00+07:00")
+        defer { removeTemporaryDirectory(f.dir) }
+        _ = try f.daemon.startInstance(workflow: "han-thu", key: "a", data: [("han", .string("2027-03-10"))], actor: nil)
+        let digest = try #require(f.daemon.catalog.current["han-thu"]?.digest)
+        let file = f.dir + "/workflows/han-thu.yaml"
+        try (SchedulerTests.workflow + "  hong: [\n").write(toFile: file, atomically: true, encoding: .utf8)
+
+        let (daemon, sink) = try Self.restart(f)
+        let diagnostics = daemon.loadDefinitions().diagnostics
+        #expect(diagnostics.contains { $0.severity == .error && $0.file == file }, "the broken file is still reported")
+        #expect(daemon.catalog.current["han-thu"]?.digest == digest)
+        #expect(sink.messages.contains { $0.contains("han-thu") && $0.contains("giữ phiên bản tốt trước đó") })
+        let s = try daemon.views.summaries(now: f.time.now, groups: false)
+        #expect(s.instances == 1)
+        #expect(s.workflows.compactMap { $0["id"]?.stringValue } == ["han-thu"])
+        // Its instance takes events as before.
+        #expect(try daemon.sendEvent(id: "han-thu/a", event: "xong", data: [], idempotencyKey: nil, actor: nil).state == "xong")
+
+        // Fixed, the file is in force again, through the usual change.
+        try SchedulerTests.workflow.replacingOccurrences(of: "Hạn thử", with: "Hạn thử, sửa").write(
+            toFile: file, atomically: true, encoding: .utf8)
+        let (changed, fixed) = daemon.loadDefinitions()
+        #expect(changed == ["han-thu"])
+        #expect(fixed.filter { $0.severity == .error }.isEmpty)
+        #expect(daemon.catalog.current["han-thu"]?.title == "Hạn thử, sửa trên đồng hồ tay")
+    }
+
+    @Test("after a reload put a new version in force, a restart with the file broken keeps that version, not an older one")
+    func theVersionLastInForceIsKept() throws {
+        let f = try SchedulerTests.Fixture(at: "2027-03-01T08:00:00+07:00")
+        defer { removeTemporaryDirectory(f.dir) }
+        let file = f.dir + "/workflows/han-thu.yaml"
+        let second = SchedulerTests.workflow.replacingOccurrences(of: "Hạn thử", with: "Hạn thử lần hai")
+        try second.write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(f.daemon.loadDefinitions().changed == ["han-thu"])
+        // Back to the first text: its stored row is the older one, yet it is the version in force.
+        try SchedulerTests.workflow.write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(f.daemon.loadDefinitions().changed == ["han-thu"])
+        let digest = try #require(f.daemon.catalog.current["han-thu"]?.digest)
+        try "tiendo: [".write(toFile: file, atomically: true, encoding: .utf8)
+
+        let (daemon, _) = try Self.restart(f)
+        daemon.loadDefinitions()
+        #expect(daemon.catalog.current["han-thu"]?.digest == digest)
+        #expect(daemon.catalog.current["han-thu"]?.title == "Hạn thử trên đồng hồ tay")
+    }
+
+    @Test("a broken file of a workflow never put in force stays out of the catalog, said as such")
+    func brokenFileNeverInForce() throws {
+        let f = try SchedulerTests.Fixture(at: "2027-03-01T08:00:00+07:00")
+        defer { removeTemporaryDirectory(f.dir) }
+        try "tiendo: [".write(toFile: f.dir + "/workflows/moi.yaml", atomically: true, encoding: .utf8)
+        let (daemon, sink) = try Self.restart(f)
+        daemon.loadDefinitions()
+        #expect(daemon.catalog.current["moi"] == nil)
+        #expect(sink.messages.contains { $0.contains("moi") && $0.contains("chưa có phiên bản nào dùng được") })
+    }
+}
