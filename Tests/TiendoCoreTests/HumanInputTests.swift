@@ -105,6 +105,35 @@ import Testing
         #expect(h.parse(text: "15/03/2026 08:00", zone: .vietnam) == .success(.datetime(at("2026-03-15T08:00"))))
     }
 
+    @Test("a date or date-time outside 1900–2199 is refused as a typing mistake, from people and from files")
+    func datesOutOfRange() throws {
+        let def = try Fixtures.workflow("ngay", Self.fields)
+        let f = try #require(def.field("ngay_ket_nap"))
+        let reason = "nằm ngoài khoảng cho phép (từ 01/01/1900 đến 31/12/2199): kiểm tra lại năm"
+        #expect(
+            f.parse(text: "01/01/0001", zone: .vietnam)
+                == .failure(FieldError(field: "ngay_ket_nap", reason: "ngày 01/01/0001 " + reason)))
+        #expect(
+            f.parse(json: .string("9999-12-31"), zone: .vietnam)
+                == .failure(FieldError(field: "ngay_ket_nap", reason: "ngày 31/12/9999 " + reason)))
+        #expect(f.parse(text: "31/12/1899", zone: .vietnam).isFailure)
+        #expect(f.parse(text: "01/01/2200", zone: .vietnam).isFailure)
+        #expect(f.parse(text: "01/01/1900", zone: .vietnam) == .success(.date(day("1900-01-01"))))
+        #expect(f.parse(text: "31/12/2199", zone: .vietnam) == .success(.date(day("2199-12-31"))))
+        #expect(f.parse(text: "2100-12-31", zone: .vietnam, humanInput: false) == .success(.date(day("2100-12-31"))))
+        let h = try #require(def.field("hop_luc"))
+        #expect(h.parse(text: "15/03/2205 08:00", zone: .vietnam).isFailure)
+        #expect(h.parse(text: "0002-01-02T00:00:00+07:00", zone: .vietnam).isFailure)
+        // The `started` column and the plan's dates are people's dates too.
+        guard case .invalid(let why) = HumanDate.instant("9999-12-31", zone: .vietnam) else {
+            return #expect(Bool(false), "9999-12-31 accepted")
+        }
+        #expect(why == "ngày 31/12/9999 " + reason)
+        let (bad, diags) = Fixtures.load("ngay", Self.fields.replacingOccurrences(of: "required: true}", with: "default: 0025-02-10}"))
+        #expect(bad == nil)
+        #expect(diags.contains { $0.message.contains("ngày 10/02/0025 " + reason) })
+    }
+
     @Test("CSV rows with day-first dates import; a bad date names its row and column")
     func csvRows() throws {
         let def = try Fixtures.workflow("ngay", Self.fields)

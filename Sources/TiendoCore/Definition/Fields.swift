@@ -133,6 +133,13 @@ public struct FieldDefinition: Sendable, Hashable {
             return .failure(
                 FieldError(field: name, reason: "'\(s)' không thuộc các giá trị cho phép: \(values.joined(separator: ", "))"))
         }
+        // People's text is checked by `HumanDate`; this covers workflow files' defaults and JSON numbers' paths.
+        if case .date(let d) = v, !HumanDate.range.contains(d) {
+            return .failure(FieldError(field: name, reason: "ngày \(d.vietnamese) \(HumanDate.outOfRange)"))
+        }
+        if case .datetime(let t) = v, !HumanDate.range.contains(Zone.utc.date(of: t)) {
+            return .failure(FieldError(field: name, reason: "ngày \(Zone.utc.date(of: t).vietnamese) \(HumanDate.outOfRange)"))
+        }
         if let d = v.asDouble, type == .integer || type == .number {
             if let lo = min, d < lo {
                 return .failure(

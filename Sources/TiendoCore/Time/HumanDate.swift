@@ -15,8 +15,21 @@ public enum HumanDate {
     /// The forms `instant` reads, as people are told them.
     public static let instantForms = "dd/mm/yyyy HH:MM hoặc YYYY-MM-DDTHH:MM[±HH:MM]"
 
-    /// A date: `YYYY-MM-DD`, `dd/mm/yyyy` or `d/m/yyyy`.
+    /// The dates people may give (README "Extensions"): a year typed as 0025 or 2205 is a typing mistake, and dates
+    /// far outside this range would be counted ("overdue by 739,535 days") and shown in forms no one reads.
+    /// 31/12/2100, the shipped "no end" date, is inside.
+    public static let range = CivilDate(1900, 1, 1)...CivilDate(2199, 12, 31)
+    /// Why a date outside `range` is refused, after the date itself.
+    public static let outOfRange = "nằm ngoài khoảng cho phép (từ 01/01/1900 đến 31/12/2199): kiểm tra lại năm"
+
+    /// A date: `YYYY-MM-DD`, `dd/mm/yyyy` or `d/m/yyyy`, inside `range`.
     public static func date(_ text: String) -> Parsed<CivilDate> {
+        let parsed = anyDate(text)
+        if case .valid(let d) = parsed, !range.contains(d) { return .invalid("ngày \(d.vietnamese) \(outOfRange)") }
+        return parsed
+    }
+
+    private static func anyDate(_ text: String) -> Parsed<CivilDate> {
         switch CivilDate.parseStrict(text) {
         case .valid(let d): return .valid(d)
         case .impossible: return .invalid("ngày '\(text)' không tồn tại")
@@ -43,7 +56,10 @@ public enum HumanDate {
     /// An instant: ISO 8601 as `Zone.parseInstant` reads it, or a day-first date with an optional local time
     /// (`15/03/2026`, `15/03/2026 08:00`, `15/03/2026 8:00:30`) in `zone`; a date alone means 00:00.
     public static func instant(_ text: String, zone: Zone) -> Parsed<Instant> {
-        if let t = zone.parseInstant(text) { return .valid(t) }
+        if let t = zone.parseInstant(text) {
+            let d = zone.date(of: t)
+            return range.contains(d) ? .valid(t) : .invalid("ngày \(d.vietnamese) \(outOfRange)")
+        }
         let pieces = text.split(separator: " ", omittingEmptySubsequences: true)
         guard (1...2).contains(pieces.count), pieces[0].contains("/") || pieces.count == 1 else {
             return .invalid("'\(text)' không phải thời điểm (\(instantForms))")
