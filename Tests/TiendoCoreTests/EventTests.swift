@@ -136,6 +136,34 @@ import Testing
         }
     }
 
+    @Test("a refused guard speaks in the form's words: the fields it needs by their titles, or the values and the rules")
+    func guardRefusalsForPeople() throws {
+        let def = try ShippedWorkflowTests.definition("dang-vien-du-bi")
+        let engine = Engine(def)
+        let start = try #require(Zone.vietnam.parseInstant("2025-01-10T09:00:00+07:00"))
+        let at = try #require(Zone.vietnam.parseInstant("2026-02-01T09:00:00+07:00"))
+        guard case .success(var (inst, _)) = engine.start(
+            instanceID: "dang-vien-du-bi/a", data: ["ho_ten": .text("A"), "chi_bo": .text("B"), "ngay_ket_nap": .date(CivilDate(2025, 1, 10))],
+            at: start, now: at)
+        else { return #expect(Bool(false), "start refused") }
+        _ = engine.advance(&inst, to: at)
+        #expect(inst.state == "cho-xet")
+        func reason(_ data: [(String, JSON)]) -> String {
+            if case .failure(.eventRejected(_, _, _, let r, _)) = engine.send(&inst, event: "bieu-quyet", data: data, at: at, actor: nil, counter: nil) {
+                return r
+            }
+            return "accepted"
+        }
+        let members = try #require(def.field("so_dang_vien_chinh_thuc")?.title)
+        let yes = try #require(def.field("so_tan_thanh")?.title)
+        #expect(reason([("so_tan_thanh", .int(10))]) == "sự kiện «bieu-quyet» cần «\(members)»: hãy điền rồi gửi lại")
+        #expect(
+            reason([("so_tan_thanh", .int(31)), ("so_dang_vien_chinh_thuc", .int(30))])
+                == "số liệu đã nhập («\(yes)» = 31, «\(members)» = 30) không thỏa điều kiện nào của sự kiện «bieu-quyet»: "
+                + "«\(yes)» ≥ 2/3 × «\(members)» và «\(yes)» ≤ «\(members)»; hoặc «\(yes)» < 2/3 × «\(members)»")
+        #expect(inst.state == "cho-xet")
+    }
+
     @Test("rejections: an unknown event, no matching branch, a final state; state and data unchanged")
     func rejections() throws {
         let engine = try Self.engine()
@@ -143,7 +171,9 @@ import Testing
         let before = inst
         for (event, data, fragment) in [
             ("khong-co", [], "không nhận sự kiện «khong-co»"),
-            ("e-ge", [("diem", JSON.int(45))], "không nhánh nào"),
+            ("e-ge", [("diem", JSON.int(45))], "số liệu đã nhập («diem» = 45) không thỏa điều kiện nào của sự kiện «e-ge»: «diem» ≥ 50"),
+            ("xoa-ten", [], "sự kiện «xoa-ten» cần «ly_do»: hãy điền rồi gửi lại"),
+            ("e-in", [("muc", JSON.string("hoan-thanh"))], "«muc» là một trong: «xuat-sac», «tot»"),
         ] as [(String, [(String, JSON)], String)] {
             let r = engine.send(&inst, event: event, data: data, at: Self.now, actor: 5, counter: nil)
             guard case .failure(.eventRejected(let id, let ev, let state, let reason, let record)) = r else {

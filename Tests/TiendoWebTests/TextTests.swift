@@ -191,7 +191,7 @@ struct TextTests {
         #expect(december.contains("<div class=\"issuer\"></div>") && december.contains("Tây Hồ, ngày 15 tháng 12 năm 2026"))
     }
 
-    @Test("a refused value names its field by the title the form shows, and other refusals stay as tiendod says")
+    @Test("a refused value names its field by the title the form shows, a refused event gives the reason alone, others as tiendod says")
     func refusalNamesTheFieldTitle() throws {
         let workflow = try TextTests.workflow(
             "kiem-tra",
@@ -206,7 +206,11 @@ struct TextTests {
         #expect(RecordPage.refusal(untitled, workflow: workflow) == "Dữ liệu không hợp lệ ở trường 'ghi_chu': quá dài.")
         #expect(RecordPage.refusal(bad, workflow: nil) == "Dữ liệu không hợp lệ ở trường 'diem': 200 lớn hơn giá trị tối đa 100.")
         let state = ManagerError.eventRejected(id: "kiem-tra/a1", event: "nop", state: "da-nop", reason: "trạng thái không nhận sự kiện")
-        #expect(RecordPage.refusal(state, workflow: workflow) == PageError.daemon(state).message)
+        // An event refused: the daemon's reason, which names fields by their titles, without the identifiers of the
+        // record, the event and the state that the page shows anyway.
+        #expect(RecordPage.refusal(state, workflow: workflow) == "Chưa chuyển được bước: trạng thái không nhận sự kiện.")
+        let limit = ManagerError.limitExceeded(limit: "xuat-sac", group: "Chi bộ 1", count: 3, max: 2)
+        #expect(RecordPage.refusal(limit, workflow: workflow) == PageError.daemon(limit).message)
     }
 
     @Test("a calendar day says what is due: a task with its number of records, or the record's name when it is alone")

@@ -451,14 +451,52 @@ def test_a_ward_budget_year_from_the_citys_decision(stack, browser):
     assert line == ("Ngày 01/01/2027 hồ sơ tự chuyển sang «Thực hiện dự toán; HĐND phường phê chuẩn quyết toán năm», "
                     "hạn của trạng thái đó 30/03/2028."), line
     field = browser.find_element(By.ID, "f-ngay_hdnd_tp")
-    assert field.get_attribute("type") == "date"
-    browser.execute_script("arguments[0].value = '2026-12-09'", field)
+    # Typed day first, whatever the browser's language (a date picker in an English browser reads 08/12 as 12 August).
+    assert field.get_attribute("type") == "text" and field.get_attribute("placeholder") == "dd/mm/yyyy"
+    field.send_keys("09/12/2026")
     shot(browser, "32-ngan-sach-phuong-truoc", full=True)
     submit(browser, field.find_element(By.XPATH, "./ancestor::form//button[@type='submit']"), confirm=True)
     assert "HĐND phường quyết định dự toán, phân bổ ngân sách năm sau" in browser.find_element(By.TAG_NAME, "h1").text
     body = text(browser)
     assert "19/12/2026" in body, body
-    assert browser.find_element(By.ID, "f-ngay_nghi_quyet_du_toan").get_attribute("type") == "date"
+    assert browser.find_element(By.ID, "f-ngay_nghi_quyet_du_toan").get_attribute("placeholder") == "dd/mm/yyyy"
     shot(browser, "33-ngan-sach-phuong-sau", full=True)
     transitions = [r for r in history(stack, "ngan-sach-phuong/2027") if r["kind"] == "transition"]
     assert [t["to"] for t in transitions] == ["quyet-dinh-du-toan"] and transitions[0]["actorName"] == "admin"
+
+
+def test_a_chi_bo_vote_is_recorded_from_the_record_page(stack, browser):
+    """dang-vien-du-bi: the chi bộ's vote asks for both numbers its rule compares (how many full members, how many in
+    favour); a count that cannot be is refused in the form's words, with nothing changed; two thirds pass."""
+    stack.ctl("start", "dang-vien-du-bi", "bq-web", "--set", "ho_ten=Đỗ Minh Châu", "--set", "chi_bo=Chi bộ Khu dân cư số 7",
+              "--set", "ngay_ket_nap=20/01/2025")
+    login(browser, stack, "admin")
+    browser.get(stack.url + "/ho-so/dang-vien-du-bi/bq-web")
+    assert "Chờ chi bộ xét công nhận chính thức" in browser.find_element(By.TAG_NAME, "h1").text
+
+    def vote(members, in_favour):
+        form = browser.find_element(By.XPATH, "//form[.//input[@name='su-kien' and @value='bieu-quyet']]")
+        for name, value in (("f-so_dang_vien_chinh_thuc", members), ("f-so_tan_thanh", in_favour)):
+            field = form.find_element(By.ID, name)
+            field.clear()
+            field.send_keys(str(value))
+        return form
+
+    form = vote(30, 31)
+    labels = form.text
+    assert "Số đảng viên chính thức của chi bộ khi biểu quyết" in labels and "Số đảng viên chính thức tán thành" in labels
+    shot(browser, "34-bieu-quyet-truoc", full=True)
+    submit(browser, form.find_element(By.CSS_SELECTOR, "button[type=submit]"), confirm=True)
+    refused = browser.find_element(By.CSS_SELECTOR, ".flash.bad").text
+    assert refused.startswith("Chưa chuyển được bước: số liệu đã nhập («Số đảng viên chính thức tán thành» = 31, "), refused
+    assert "≤ «Số đảng viên chính thức của chi bộ khi biểu quyết»" in refused and "Không có gì thay đổi." in refused
+    assert " ge " not in refused and "so_tan_thanh" not in refused and "hồ sơ '" not in refused, refused
+    shot(browser, "35-bieu-quyet-bi-tu-choi", full=True)
+    assert "Chờ chi bộ xét công nhận chính thức" in browser.find_element(By.TAG_NAME, "h1").text
+
+    submit(browser, vote(30, 20).find_element(By.CSS_SELECTOR, "button[type=submit]"), confirm=True)
+    heading = browser.find_element(By.TAG_NAME, "h1").text
+    assert "Đảng viên chính thức" in heading and "Chờ chi bộ" not in heading, heading
+    shot(browser, "36-bieu-quyet-dat", full=True)
+    transitions = [r for r in history(stack, "dang-vien-du-bi/bq-web") if r["kind"] == "transition"]
+    assert transitions[-1]["to"] == "chinh-thuc" and transitions[-1]["actorName"] == "admin"

@@ -120,11 +120,46 @@ public enum Messages {
         return "trạng thái «\(state)» không nhận sự kiện «\(event)» (\(list))\(didYouMean(event, known))"
     }
 
-    static func noBranch(event: String, branches: [Branch]) -> String {
-        let conds = branches.map { b in
-            b.conditions.map { $0.text(zone: .vietnam) }.joined(separator: " và ")
+    /// Why no branch of an event applies, in the words of the form a person filled: the fields it still needs,
+    /// by their titles (`sự kiện «bieu-quyet» cần «Số đảng viên chính thức…»: hãy điền rồi gửi lại`), or else the
+    /// values given and the conditions, with the fields' titles and symbols, not the file's `ge`/`ne`.
+    static func noBranch(event: String, branches: [Branch], data: InstanceData, definition: WorkflowDefinition) -> String {
+        func title(_ f: String) -> String { "«\(definition.field(f)?.title ?? f)»" }
+        var read: [String] = []
+        for b in branches {
+            for c in b.conditions {
+                for f in [c.field, c.other?.field].compactMap({ $0 }) where !read.contains(f) { read.append(f) }
+            }
         }
-        return "không nhánh nào của sự kiện «\(event)» thỏa điều kiện (\(conds.joined(separator: "; ")))"
+        // An empty text is what a form sends for a box left blank: asked for like a missing value.
+        let missing = read.filter { data[$0] == nil || data[$0] == .text("") }
+        if !missing.isEmpty {
+            return "sự kiện «\(event)» cần \(missing.map(title).joined(separator: ", ")): hãy điền rồi gửi lại"
+        }
+        let given = read.map { "\(title($0)) = \(data[$0]!.display(zone: definition.zone))" }
+        let conds = branches.map { b in b.conditions.map { condition($0, title, zone: definition.zone) }.joined(separator: " và ") }
+        return
+            "số liệu đã nhập (\(given.joined(separator: ", "))) không thỏa điều kiện nào của sự kiện «\(event)»: "
+            + conds.joined(separator: "; hoặc ")
+    }
+
+    /// A guard's condition for people: `«Số tán thành» ≥ 2/3 × «Số đảng viên chính thức»`, `«Lý do» không để trống`.
+    static func condition(_ c: Condition, _ title: (String) -> String, zone: Zone) -> String {
+        let symbols: [Condition.Op: String] = [.eq: "=", .ne: "≠", .lt: "<", .le: "≤", .gt: ">", .ge: "≥"]
+        if let o = c.other {
+            let times = o.numerator == o.denominator ? "" : "\(o.numerator)/\(o.denominator) × "
+            return "\(title(c.field)) \(symbols[c.op] ?? c.op.rawValue) \(times)\(title(o.field))"
+        }
+        let shown = c.values.map { v -> String in
+            if case .text(let s) = v { return "«\(s)»" }
+            return v.display(zone: zone)
+        }
+        switch c.op {
+        case .ne where c.values == [.text("")]: return "\(title(c.field)) không để trống"
+        case .eq where c.values == [.text("")]: return "\(title(c.field)) để trống"
+        case .in: return "\(title(c.field)) là một trong: \(shown.joined(separator: ", "))"
+        default: return "\(title(c.field)) \(symbols[c.op] ?? c.op.rawValue) \(shown.first ?? "")"
+        }
     }
 
     static func unknownMilestone(_ id: String, known: [String]) -> String {

@@ -85,6 +85,9 @@ struct RecordPage {
         if case .invalidData(let field, let reason) = e, let title = workflow?.field(field)?.title {
             return PageError.sentence("giá trị ở trường «\(title)» không hợp lệ: \(reason)")
         }
+        // The daemon's reason already names the fields by their titles; the record, the event and the state it adds
+        // in identifiers are what this page shows anyway.
+        if case .eventRejected(_, _, _, let reason) = e { return PageError.sentence("chưa chuyển được bước: \(reason)") }
         return PageError.daemon(e).message
     }
 

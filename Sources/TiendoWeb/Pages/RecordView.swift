@@ -172,7 +172,10 @@ struct RecordView {
             control =
                 "<input type=\"number\" step=\"\(step)\" id=\"\(id)\" name=\"\(id)\" value=\"\(current)\"\(f?.min.map { HTML(unescaped: " min=\"\(Format.value(.double($0)).replacingOccurrences(of: ",", with: "."))\"") } ?? .empty)\(f?.max.map { HTML(unescaped: " max=\"\(Format.value(.double($0)).replacingOccurrences(of: ",", with: "."))\"") } ?? .empty)>"
         case "date":
-            control = "<input type=\"date\" id=\"\(id)\" name=\"\(id)\" value=\"\(current)\">"
+            // Typed day first, as officers write dates, not a browser's date picker: an English-language browser
+            // reads 08/12/2026 as 12 August (tiendod reads dd/mm/yyyy, and refuses an impossible date).
+            control =
+                "<input type=\"text\" inputmode=\"numeric\" placeholder=\"dd/mm/yyyy\" pattern=\"[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}\" title=\"Ngày viết dd/mm/yyyy, ví dụ 09/12/2026\" class=\"date\" id=\"\(id)\" name=\"\(id)\" value=\"\(Format.date(current))\">"
         case "boolean":
             control =
                 "<select id=\"\(id)\" name=\"\(id)\"><option value=\"\"></option><option value=\"true\">có</option><option value=\"false\">không</option></select>"
