@@ -36,10 +36,19 @@ extension Daemon {
         let loader = Loader(searchPath: options.workflowDirectories)
         loader.calendarsInForce = calendarsInForce
         let set = loader.loadAll()
+        let starting = current.isEmpty
         var changed: [String] = []
         for id in set.order {
             guard let def = set.workflows[id] else { continue }
             if current[id]?.digest != def.digest {
+                // At a start, a file the store already has in force is no change: nothing to save or migrate, and
+                // the log does not call every workflow changed at every restart.
+                let unchangedSinceStop = current[id] == nil && (try? store.meta("in_force:" + id)) == def.digest
+                if unchangedSinceStop {
+                    current[id] = def
+                    byDigest[def.digest] = def
+                    continue
+                }
                 if case .success(let bytes) = Loader.readFile(def.file) {
                     do {
                         try store.saveDefinition(digest: def.digest, workflow: id, file: def.file, source: bytes, at: now)
@@ -78,7 +87,7 @@ extension Daemon {
         publishCatalog()
         for id in changed { migrate(workflow: id, at: now) }
         let calendarsChanged = calendarChanges.filter { $0.previous }
-        if !changed.isEmpty || current.isEmpty || !calendarsChanged.isEmpty {
+        if starting || !changed.isEmpty || current.isEmpty || !calendarsChanged.isEmpty {
             var what = changed.isEmpty ? "không có thay đổi" : "thay đổi: " + changed.joined(separator: ", ")
             if !calendarsChanged.isEmpty {
                 what +=

@@ -84,6 +84,7 @@ struct DeliveriesList: ParsableCommand {
         for s in states where s != "all" && !Deliveries.listStates.contains(s) {
             throw ValidationError("--state '\(s)': cần pending, inflight, failed, sent, dead, expired hoặc all")
         }
+        if let limit, limit < 1 { throw ValidationError("--limit phải lớn hơn 0") }
     }
 
     func run() throws {

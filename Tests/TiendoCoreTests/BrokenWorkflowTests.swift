@@ -95,6 +95,26 @@ import Testing
                 """,
             line: 4, column: 34, fragment: "'required' must be true or false, found 'co'"),
         Case(
+            name: "an enum field with no value to choose",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields:
+                  muc: {type: enum, values: []}
+                milestones: {}
+                """,
+            line: 4, column: 29, fragment: "enum field 'muc' needs at least one value in 'values'"),
+        Case(
+            name: "a bound that is not an integer, said with its article",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields:
+                  diem: {type: integer, min: 1.5}
+                milestones: {}
+                """,
+            line: 4, column: 30, fragment: "'min' of field 'diem' must be an integer, found '1.5'"),
+        Case(
             name: "wrong type: states is a list",
             yaml: """
                 tiendo: 1
@@ -538,6 +558,14 @@ import Testing
         bytes += [0x43, 0xE0, 0x80, 0x41, 0x0A]  // "C", an overlong sequence, "A"
         bytes += Array("milestones: {}\n".utf8)
         Self.check(Case(name: "non-UTF-8", yaml: "", line: 3, column: 15, fragment: "not valid UTF-8"), bytes: bytes)
+    }
+
+    @Test("the smallest and largest 64-bit integers are valid bounds")
+    func extremeIntegerBounds() {
+        let yaml = "tiendo: 1\ntitle: T\nfields:\n  n: {type: integer, min: -9223372036854775808, max: +9223372036854775807}\nmilestones: {}\n"
+        let (def, diagnostics) = Self.diagnostics("x", Array(yaml.utf8))
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        #expect(def?.field("n")?.min == -9_223_372_036_854_775_808.0)
     }
 
     @Test("a valid workflow has no diagnostics at all")

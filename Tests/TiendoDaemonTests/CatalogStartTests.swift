@@ -64,6 +64,16 @@ import TiendoDaemon
         #expect(daemon.catalog.current["han-thu"]?.title == "Hạn thử trên đồng hồ tay")
     }
 
+    @Test("a restart with the files unchanged changes nothing and says so")
+    func restartWithNothingChanged() throws {
+        let f = try SchedulerTests.Fixture(at: "2027-03-01T08:00:00+07:00")
+        defer { removeTemporaryDirectory(f.dir) }
+        let (daemon, sink) = try Self.restart(f)
+        #expect(daemon.loadDefinitions().changed.isEmpty)
+        #expect(daemon.catalog.current["han-thu"] != nil)
+        #expect(sink.messages.contains("Đã nạp 1 quy trình (không có thay đổi)"), "\(sink.messages)")
+    }
+
     @Test("a broken file of a workflow never put in force stays out of the catalog, said as such")
     func brokenFileNeverInForce() throws {
         let f = try SchedulerTests.Fixture(at: "2027-03-01T08:00:00+07:00")

@@ -117,8 +117,10 @@ def test_groups_with_a_limit_give_the_most_pressing_and_the_totals(daemon):
         for k in ("instances", "active", "overdue", "dueSoon"):
             t[k] += g[k]
     assert sorted(r["totals"], key=lambda t: t["workflow"]) == sorted(by_workflow.values(), key=lambda t: t["workflow"])
-    # A limit below 1 gives one group; a selection of no group gives none, and no totals to add.
-    assert len(xcall(daemon, "Groups", limit=0)["groups"]) == 1
+    # A limit below 1 is refused (a page of no rows is a caller's mistake); a selection of no group gives none, and no
+    # totals to add.
+    r = raw(daemon, msg("vn.tiendo.Extras.Groups", {"limit": 0}))[0]
+    assert r == {"error": "org.varlink.service.InvalidParameter", "parameters": {"parameter": "limit"}}, r
     # A limit beyond any size is every group, in that order (and the daemon stays up).
     assert xcall(daemon, "Groups", limit=2**63 - 1)["groups"] == order
     none = xcall(daemon, "Groups", groups=[], limit=5)

@@ -101,6 +101,12 @@ def test_errors_have_their_parameters(daemon):
         ("StartInstance", {"workflow": "hop", "key": "e1", "data": {"han": "2026-02-30"}}, "vn.tiendo.Manager.InvalidData", None),
         ("StartInstance", {"workflow": "hop", "key": "e2", "data": {"han": "2026-03-06", "diem": 101}}, "vn.tiendo.Manager.InvalidData", None),
         ("StartInstance", {"workflow": "hop", "key": "e3", "data": {"han": "2026-03-06", "khong_co": 1}}, "vn.tiendo.Manager.InvalidData", None),
+        # A year typed wrong is refused, not stored as overdue by 739,535 days.
+        ("StartInstance", {"workflow": "hop", "key": "e4", "data": {"han": "0001-01-01"}}, "vn.tiendo.Manager.InvalidData",
+         {"field": "han", "reason": "ngày 01/01/0001 nằm ngoài khoảng cho phép (từ 01/01/1900 đến 31/12/2199): kiểm tra lại năm"}),
+        # A page of no rows is a caller's mistake, not one row.
+        ("ListInstances", {"limit": 0}, "org.varlink.service.InvalidParameter", {"parameter": "limit"}),
+        ("ListInstances", {"limit": -9223372036854775808}, "org.varlink.service.InvalidParameter", {"parameter": "limit"}),
     ]
     for method, params, error, expected in cases:
         r = raw(daemon, msg(IFACE + "." + method, params))[0]

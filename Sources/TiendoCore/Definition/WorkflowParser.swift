@@ -205,7 +205,7 @@ struct WorkflowParser {
                     continue
                 }
                 guard let t = b.text, let v = Double(t), type == .number || parseInt(t) != nil else {
-                    sink.error(b.position, "'\(bound)' of field '\(name)' must be a \(type.rawValue), found '\(b.text ?? b.kindName)'")
+                    sink.error(b.position, "'\(bound)' of field '\(name)' must be \(type == .integer ? "an integer" : "a number"), found '\(b.text ?? b.kindName)'")
                     continue
                 }
                 if bound == "min" { def.min = v } else { def.max = v }
@@ -222,6 +222,7 @@ struct WorkflowParser {
                         if !seen.insert(s).inserted { sink.error(p, "duplicate value '\(s)' in 'values'") }
                     }
                     def.values = list.map(\.0)
+                    if list.isEmpty { sink.error(v.position, "enum field '\(name)' needs at least one value in 'values'") }
                 }
             } else if type == .enumeration {
                 sink.error(value.position, "enum field '\(name)' needs 'values'")

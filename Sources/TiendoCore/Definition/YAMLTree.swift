@@ -340,14 +340,10 @@ extension YNode {
 }
 
 package func parseInt(_ s: String) -> Int? {
-    var t = Substring(s)
-    var sign = 1
-    if t.hasPrefix("-") {
-        sign = -1
-        t = t.dropFirst()
-    } else if t.hasPrefix("+") {
-        t = t.dropFirst()
-    }
-    guard !t.isEmpty, t.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let v = Int(t) else { return nil }
-    return sign * v
+    var digits = Substring(s)
+    if digits.hasPrefix("-") || digits.hasPrefix("+") { digits = digits.dropFirst() }
+    // Digits only after the sign (no `0x`, no `_`), and the sign kept for `Int`'s own parse, so that
+    // -9223372036854775808 reads as the integer it is rather than overflowing as a negated positive.
+    guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
+    return Int(s.hasPrefix("+") ? String(s.dropFirst()) : s)
 }

@@ -87,6 +87,8 @@ public final class ControlService: VarlinkHandler, Sendable {
             case .stringList: ok = v.arrayValue?.allSatisfy { $0.stringValue != nil } ?? false
             }
             if !ok { return .failure(BadParameter(name: k)) }
+            // A page of no rows, or of rows before the first, is a caller's mistake: refused, not read as 1 or 0.
+            if (k == "limit" && v.intValue! < 1) || (k == "offset" && v.intValue! < 0) { return .failure(BadParameter(name: k)) }
             out[k] = v
         }
         for (name, _, optional) in schema where !optional && out[name] == nil { return .failure(BadParameter(name: name)) }
