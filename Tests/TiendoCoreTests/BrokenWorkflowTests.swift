@@ -562,7 +562,8 @@ import Testing
 
     @Test("the smallest and largest 64-bit integers are valid bounds")
     func extremeIntegerBounds() {
-        let yaml = "tiendo: 1\ntitle: T\nfields:\n  n: {type: integer, min: -9223372036854775808, max: +9223372036854775807}\nmilestones: {}\n"
+        let yaml =
+            "tiendo: 1\ntitle: T\nfields:\n  n: {type: integer, min: -9223372036854775808, max: +9223372036854775807}\nmilestones: {}\n"
         let (def, diagnostics) = Self.diagnostics("x", Array(yaml.utf8))
         #expect(diagnostics.isEmpty, "\(diagnostics)")
         #expect(def?.field("n")?.min == -9_223_372_036_854_775_808.0)

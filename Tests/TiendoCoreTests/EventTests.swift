@@ -142,14 +142,18 @@ import Testing
         let engine = Engine(def)
         let start = try #require(Zone.vietnam.parseInstant("2025-01-10T09:00:00+07:00"))
         let at = try #require(Zone.vietnam.parseInstant("2026-02-01T09:00:00+07:00"))
-        guard case .success(var (inst, _)) = engine.start(
-            instanceID: "dang-vien-du-bi/a", data: ["ho_ten": .text("A"), "chi_bo": .text("B"), "ngay_ket_nap": .date(CivilDate(2025, 1, 10))],
-            at: start, now: at)
+        guard
+            case .success(var (inst, _)) = engine.start(
+                instanceID: "dang-vien-du-bi/a",
+                data: ["ho_ten": .text("A"), "chi_bo": .text("B"), "ngay_ket_nap": .date(CivilDate(2025, 1, 10))],
+                at: start, now: at)
         else { return #expect(Bool(false), "start refused") }
         _ = engine.advance(&inst, to: at)
         #expect(inst.state == "cho-xet")
         func reason(_ data: [(String, JSON)]) -> String {
-            if case .failure(.eventRejected(_, _, _, let r, _)) = engine.send(&inst, event: "bieu-quyet", data: data, at: at, actor: nil, counter: nil) {
+            if case .failure(.eventRejected(_, _, _, let r, _)) = engine.send(
+                &inst, event: "bieu-quyet", data: data, at: at, actor: nil, counter: nil)
+            {
                 return r
             }
             return "accepted"

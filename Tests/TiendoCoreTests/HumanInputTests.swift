@@ -134,6 +134,20 @@ import Testing
         #expect(diags.contains { $0.message.contains("ngày 10/02/0025 " + reason) })
     }
 
+    @Test("a text value longer than 2,000 characters is refused with its length; 2,000 are accepted")
+    func textLimit() throws {
+        let def = try Fixtures.workflow(
+            "ngay",
+            Self.fields.replacingOccurrences(
+                of: "  hop_luc: {type: datetime}", with: "  hop_luc: {type: datetime}\n  ghi_chu: {type: text}"))
+        let f = try #require(def.field("ghi_chu"))
+        #expect(
+            f.parse(text: String(repeating: "ạ", count: 2_000), zone: .vietnam) == .success(.text(String(repeating: "ạ", count: 2_000))))
+        #expect(
+            f.parse(json: .string(String(repeating: "x", count: 2_000_000)), zone: .vietnam)
+                == .failure(FieldError(field: "ghi_chu", reason: "dài 2000000 ký tự, quá giới hạn 2000 ký tự của một ô; hãy rút gọn")))
+    }
+
     @Test("CSV rows with day-first dates import; a bad date names its row and column")
     func csvRows() throws {
         let def = try Fixtures.workflow("ngay", Self.fields)

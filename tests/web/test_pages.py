@@ -500,3 +500,73 @@ def test_a_chi_bo_vote_is_recorded_from_the_record_page(stack, browser):
     shot(browser, "36-bieu-quyet-dat", full=True)
     transitions = [r for r in history(stack, "dang-vien-du-bi/bq-web") if r["kind"] == "transition"]
     assert transitions[-1]["to"] == "chinh-thuc" and transitions[-1]["actorName"] == "admin"
+
+
+def test_a_record_is_started_from_a_form_within_the_accounts_chi_bo(stack, browser):
+    """/ho-so/moi: an officer of one chi bộ starts one record (a newly admitted member) without a CSV file; the chi bộ
+    is theirs, a date is typed day first, a key already used or a value tiendod refuses shows the form again with what
+    was typed, and nothing is added."""
+    login(browser, stack, "ha")
+    browser.get(stack.url + "/ho-so")
+    submit(browser, browser.find_element(By.LINK_TEXT, "+ Thêm hồ sơ"))
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Thêm hồ sơ"
+    browser.get(stack.url + "/ho-so/moi?quy-trinh=kiem-tra")
+    chi_bo = browser.find_element(By.ID, "f-chi_bo")
+    assert chi_bo.tag_name == "select" and [o.text for o in chi_bo.find_elements(By.TAG_NAME, "option")] == [CHI_BO_A]
+    labels = browser.find_element(By.CSS_SELECTOR, "form.new-record").text
+    assert "Họ và tên *" in labels and "Hạn nộp hồ sơ *" in labels and "Điểm chấm (0–100)" in labels, labels
+
+    def fill(key, name, due):
+        for field, value in (("f-key", key), ("f-ho_ten", name), ("f-han", due)):
+            box = browser.find_element(By.ID, field)
+            box.clear()
+            box.send_keys(value)
+
+    fill("moi-1", "Lê Thị Mai", "31/02/2026")
+    browser.execute_script("document.getElementById('f-han').removeAttribute('pattern')")
+    shot(browser, "37-them-ho-so", full=True)
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form.new-record button[type=submit]"))
+    refused = browser.find_element(By.CSS_SELECTOR, ".flash.bad").text
+    assert refused == ("Giá trị ở trường «Hạn nộp hồ sơ» không hợp lệ: ngày '31/02/2026' không tồn tại. "
+                       "Hồ sơ chưa được thêm."), refused
+    assert browser.find_element(By.ID, "f-ho_ten").get_attribute("value") == "Lê Thị Mai"  # what was typed stays
+    assert "moi-1" not in stack.ctl("list", "kiem-tra")
+
+    fill("moi-1", "Lê Thị Mai", "20/03/2026")
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form.new-record button[type=submit]"))
+    assert browser.current_url.endswith("/ho-so/kiem-tra/moi-1"), browser.current_url
+    assert "Đã thêm hồ sơ «Lê Thị Mai» vào quy trình «Kiểm tra hồ sơ đảng viên»." in text(browser)
+    assert "20/03/2026" in text(browser)
+    shot(browser, "38-ho-so-vua-them", full=True)
+    started = [r for r in history(stack, "kiem-tra/moi-1") if r["kind"] == "started"]
+    assert started and started[0]["actorName"] == "ha" and started[0]["group"] == CHI_BO_A
+
+    # The same key again: refused, nothing added.
+    browser.get(stack.url + "/ho-so/moi?quy-trinh=kiem-tra")
+    fill("moi-1", "Người khác", "21/03/2026")
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form.new-record button[type=submit]"))
+    refused = browser.find_element(By.CSS_SELECTOR, ".flash.bad").text
+    assert refused == ("Mã hồ sơ «moi-1» đã có trong quy trình «Kiểm tra hồ sơ đảng viên»; hãy dùng mã khác. "
+                       "Hồ sơ chưa được thêm."), refused
+
+    # An account that only reads may not add.
+    login(browser, stack, "xem")
+    browser.get(stack.url + "/ho-so/moi")
+    assert "chỉ được xem, không được thêm hồ sơ" in text(browser)
+
+
+def test_pages_fit_a_phone_screen(stack, browser):
+    """At 390 px no page is wider than the screen: wide tables scroll inside themselves, long names wrap."""
+    login(browser, stack, "admin")
+    browser.set_window_size(390, 844)
+    try:
+        for path, name in (("/", "39-dien-thoai-viec-can-lam"), ("/lich?thang=2027-02", "40-dien-thoai-lich"),
+                           ("/ho-so", "41-dien-thoai-ho-so"), ("/tong-quan", "42-dien-thoai-tong-quan"),
+                           ("/tai-khoan", "43-dien-thoai-tai-khoan"), ("/ho-so/moi?quy-trinh=kiem-tra", "44-dien-thoai-them")):
+            browser.get(stack.url + path)
+            width = browser.execute_script("return document.documentElement.scrollWidth")
+            visible = browser.execute_script("return document.documentElement.clientWidth")
+            shot(browser, name)
+            assert width <= visible, (path, width, visible)
+    finally:
+        browser.set_window_size(1366, 768)

@@ -128,7 +128,17 @@ public struct FieldDefinition: Sendable, Hashable {
         }
     }
 
+    /// The characters a text or enum value may have (README "Extensions"): a name, an address or a reason of a few
+    /// paragraphs fits; a pasted file does not, and would make every page that lists the record megabytes long.
+    public static let textLimit = 2_000
+
     func check(_ v: Value) -> Result<Value, FieldError> {
+        if case .text(let s) = v, s.utf8.count > FieldDefinition.textLimit, s.count > FieldDefinition.textLimit {
+            return .failure(
+                FieldError(
+                    field: name,
+                    reason: "dài \(s.count) ký tự, quá giới hạn \(FieldDefinition.textLimit) ký tự của một ô; hãy rút gọn"))
+        }
         if type == .enumeration, case .text(let s) = v, !values.contains(s) {
             return .failure(
                 FieldError(field: name, reason: "'\(s)' không thuộc các giá trị cho phép: \(values.joined(separator: ", "))"))

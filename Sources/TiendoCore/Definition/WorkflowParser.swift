@@ -205,7 +205,10 @@ struct WorkflowParser {
                     continue
                 }
                 guard let t = b.text, let v = Double(t), type == .number || parseInt(t) != nil else {
-                    sink.error(b.position, "'\(bound)' of field '\(name)' must be \(type == .integer ? "an integer" : "a number"), found '\(b.text ?? b.kindName)'")
+                    sink.error(
+                        b.position,
+                        "'\(bound)' of field '\(name)' must be \(type == .integer ? "an integer" : "a number"), found '\(b.text ?? b.kindName)'"
+                    )
                     continue
                 }
                 if bound == "min" { def.min = v } else { def.max = v }

@@ -37,7 +37,10 @@ extension Engine {
                 reject(inst, event: event, at: at, actor: actor, reason: Messages.unhandled(event: event, state: st.title, known: known)))
         }
         guard let branch = branches.first(where: { b in b.conditions.allSatisfy { $0.holds(merged) } }) else {
-            return .failure(reject(inst, event: event, at: at, actor: actor, reason: Messages.noBranch(event: event, branches: branches, data: merged, definition: definition)))
+            return .failure(
+                reject(
+                    inst, event: event, at: at, actor: actor,
+                    reason: Messages.noBranch(event: event, branches: branches, data: merged, definition: definition)))
         }
         if let counter,
             let err = limitViolation(

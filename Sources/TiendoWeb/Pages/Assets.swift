@@ -114,7 +114,26 @@ enum Assets {
         .signatures { display: flex; justify-content: space-around; margin-top: 2rem; text-align: center; }
         .signatures div { min-width: 14rem; }
         .signatures .space { height: 4.5rem; }
+        /* Text typed by people (a name, a reason) wraps anywhere rather than widening the page past the screen. */
+        td, dd, h1, .flash, ol.timeline li, .problems li { overflow-wrap: anywhere; }
+        .required { color: var(--red); font-weight: 700; }
+        a.button { display: inline-block; padding: .35rem .9rem; border-radius: 4px; background: var(--red); color: #fff; text-decoration: none; }
+        form.new-record input:not([type=hidden]), form.new-record select { width: 100%; max-width: 32rem; }
         @media (max-width: 900px) { .grid2 { grid-template-columns: 1fr; } table.items { table-layout: auto; } }
+        /* A phone (390 px): nothing wider than the screen; a wide table scrolls inside itself, the page does not. */
+        @media (max-width: 640px) {
+          main { padding: .5rem .6rem 1.5rem; }
+          header.top { gap: .4rem; padding: .4rem .6rem; }
+          input, select, form.filters select, form.filters input, form.filters select#f-quy-trinh { min-width: 0; max-width: 100%; }
+          form.filters label { max-width: 100%; }
+          input[type=file], form.filters input[type=file] { width: 100%; }
+          table { display: block; overflow-x: auto; }
+          table.month { display: table; table-layout: fixed; }
+          table.month th { font-size: .62rem; white-space: normal; overflow-wrap: anywhere; padding: .2rem; }
+          table.month td { height: auto; min-height: 3rem; font-size: .68rem; padding: .2rem; overflow-wrap: anywhere; }
+          .letterhead, .signatures { flex-direction: column; gap: .5rem; }
+          .provisional { white-space: normal; }
+        }
         @media print {
           @page { size: A4 portrait; margin: 14mm 12mm 16mm; }
           html { font-size: 10.5pt; }

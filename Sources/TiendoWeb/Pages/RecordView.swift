@@ -162,30 +162,10 @@ struct RecordView {
     /// A form control for a field an event's guards read, typed as the workflow declares it.
     func input(for name: String) -> HTML {
         let f = workflow?.field(name)
-        let title = f?.displayTitle ?? name
         let current = instance.data[name].flatMap { $0.isNull ? nil : ($0.stringValue ?? $0.serialized()) } ?? ""
         let id = "f-\(name)"
-        let control: HTML
-        switch f?.type {
-        case "integer", "number":
-            let step = f?.type == "integer" ? "1" : "any"
-            control =
-                "<input type=\"number\" step=\"\(step)\" id=\"\(id)\" name=\"\(id)\" value=\"\(current)\"\(f?.min.map { HTML(unescaped: " min=\"\(Format.value(.double($0)).replacingOccurrences(of: ",", with: "."))\"") } ?? .empty)\(f?.max.map { HTML(unescaped: " max=\"\(Format.value(.double($0)).replacingOccurrences(of: ",", with: "."))\"") } ?? .empty)>"
-        case "date":
-            // Typed day first, as officers write dates, not a browser's date picker: an English-language browser
-            // reads 08/12/2026 as 12 August (tiendod reads dd/mm/yyyy, and refuses an impossible date).
-            control =
-                "<input type=\"text\" inputmode=\"numeric\" placeholder=\"dd/mm/yyyy\" pattern=\"[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}\" title=\"Ngày viết dd/mm/yyyy, ví dụ 09/12/2026\" class=\"date\" id=\"\(id)\" name=\"\(id)\" value=\"\(Format.date(current))\">"
-        case "boolean":
-            control =
-                "<select id=\"\(id)\" name=\"\(id)\"><option value=\"\"></option><option value=\"true\">có</option><option value=\"false\">không</option></select>"
-        case "enum":
-            control =
-                "<select id=\"\(id)\" name=\"\(id)\"><option value=\"\"></option>\((f?.values ?? []).map { v -> HTML in "<option\(HTML.flag("selected", v == current))>\(v)</option>" })</select>"
-        default:
-            control = "<input id=\"\(id)\" name=\"\(id)\" value=\"\(current)\">"
-        }
-        return "<label for=\"\(id)\">\(title)\(RecordView.range(f))\(control)</label>"
+        return
+            "<label for=\"\(id)\">\(f?.displayTitle ?? name)\(RecordView.range(f))\(FieldControls.control(f, id: id, current: current))</label>"
     }
 
     /// A legal basis as officers read it: the confidence marks the workflows' authors keep in it (`[H]` two sources

@@ -61,7 +61,7 @@ struct RecordsPage {
             """
         let empty: HTML = data.reply.instances.isEmpty ? "<p class=\"flash ok\">Không có hồ sơ nào với bộ lọc này.</p>" : .empty
         let body: HTML = """
-            <h1>Hồ sơ</h1>
+            <h1>Hồ sơ</h1>\(account.role.mayAct ? HTML(unescaped: "<p class=\"no-print actions\"><a class=\"button\" href=\"\(NewRecordPage.path)\">+ Thêm hồ sơ</a></p>") : HTML.empty)
             \(f.form("/ho-so", catalog: data.catalog, account: account, groups: groups, extra: extra))
             <p class="no-print actions"><a href="\(f.link("/ho-so", ["in": "1", "sau": f.after]))">In danh sách (A4)</a> ·
             <a href="\(f.link("/xuat/ho-so.csv"))">Tải CSV</a> · <a href="\(f.link("/xuat/ho-so.xlsx"))">Tải Excel</a></p>

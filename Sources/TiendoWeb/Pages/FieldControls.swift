@@ -1,0 +1,37 @@
+import TiendoCore
+import TiendoVarlink
+
+/// The form control for a workflow field, typed as the workflow declares it: shared by the record page's steps and
+/// the page that starts a record.
+enum FieldControls {
+    /// A control named and identified `id`, showing `current` (as tiendod stores it: dates `YYYY-MM-DD`).
+    static func control(_ f: Extras.FieldInfo?, id: String, current: String, required: Bool = false) -> HTML {
+        let req: HTML = HTML.flag("required", required)
+        switch f?.type {
+        case "integer", "number":
+            let step = f?.type == "integer" ? "1" : "any"
+            func bound(_ name: String, _ v: Double?) -> HTML {
+                v.map { HTML(unescaped: " \(name)=\"\(Format.value(.double($0)).replacingOccurrences(of: ",", with: "."))\"") } ?? .empty
+            }
+            return
+                "<input type=\"number\" step=\"\(step)\" id=\"\(id)\" name=\"\(id)\" value=\"\(current)\"\(bound("min", f?.min))\(bound("max", f?.max))\(req)>"
+        case "date":
+            // Typed day first, as officers write dates, not a browser's date picker: an English-language browser
+            // reads 08/12/2026 as 12 August (tiendod reads dd/mm/yyyy, and refuses an impossible date).
+            return
+                "<input type=\"text\" inputmode=\"numeric\" placeholder=\"dd/mm/yyyy\" pattern=\"[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}\" title=\"Ngày viết dd/mm/yyyy, ví dụ 09/12/2026\" class=\"date\" id=\"\(id)\" name=\"\(id)\" value=\"\(Format.date(current))\"\(req)>"
+        case "datetime":
+            return
+                "<input type=\"text\" placeholder=\"dd/mm/yyyy HH:MM\" title=\"Ngày giờ viết dd/mm/yyyy HH:MM, ví dụ 09/12/2026 08:00\" id=\"\(id)\" name=\"\(id)\" value=\"\(Format.date(current))\"\(req)>"
+        case "boolean":
+            let options: HTML =
+                "<option value=\"true\"\(HTML.flag("selected", current == "true"))>có</option><option value=\"false\"\(HTML.flag("selected", current == "false"))>không</option>"
+            return "<select id=\"\(id)\" name=\"\(id)\"\(req)><option value=\"\"></option>\(options)</select>"
+        case "enum":
+            let options = (f?.values ?? []).map { v -> HTML in "<option\(HTML.flag("selected", v == current))>\(v)</option>" }
+            return "<select id=\"\(id)\" name=\"\(id)\"\(req)><option value=\"\"></option>\(options)</select>"
+        default:
+            return "<input id=\"\(id)\" name=\"\(id)\" value=\"\(current)\" maxlength=\"\(FieldDefinition.textLimit)\"\(req)>"
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import Hummingbird
+import TiendoCore
+import TiendoVarlink
+
+/// `/ho-so/moi` — start one record from a form (a newly admitted member, a card to issue), for every account that may
+/// act: the workflow chosen first, then its fields, typed as it declares them. An account limited to some chi bộ
+/// starts records in those only. tiendod checks every value; a refusal shows the form again with what was typed.
+struct NewRecordPage {
+    let app: WebApp
+
+    static let path = "/ho-so/moi"
+
+    func show(_ request: Request, _ context: WebContext) async throws -> Response {
+        let account = try NewRecordPage.officer(context)
+        let catalog = try await app.daemon.workflows()
+        let chosen = Form(fields: Form.urlEncoded(request.uri.query ?? "")).text("quy-trinh")
+        if let chosen, catalog[chosen] == nil { throw PageError.notFound("Không có quy trình '\(chosen)'.") }
+        let flash = await app.takeFlash(request, context)
+        return page(context, catalog: catalog, account: account, workflow: chosen, values: [:], flash: flash)
+    }
+
+    func submit(_ request: Request, _ context: WebContext) async throws -> Response {
+        let account = try NewRecordPage.officer(context)
+        let catalog = try await app.daemon.workflows()
+        let form = context.form
+        guard let id = form.text("quy-trinh"), let workflow = catalog[id] else {
+            return refuse("Hãy chọn quy trình của hồ sơ.", context, catalog, account, workflow: nil, values: [:], status: .badRequest)
+        }
+        var values: [String: String] = [:]
+        for name in ["key"] + workflow.fields.map(\.name) {
+            if let v = form.text("f-" + name)?.trimmingSpaces, !v.isEmpty { values[name] = v }
+        }
+        guard let key = values["key"] else {
+            return refuse("Hãy nhập mã hồ sơ.", context, catalog, account, workflow: id, values: values)
+        }
+        guard InstanceRows.isValidKey(key) else {
+            return refuse(
+                "Mã hồ sơ «\(key)» không hợp lệ: chỉ dùng chữ không dấu, số, '.', '_', '-', không có dấu cách; tối đa 128 ký tự.",
+                context, catalog, account, workflow: id, values: values)
+        }
+        if let field = workflow.groupBy, !account.sees(group: values[field]) {
+            let title = workflow.field(field)?.displayTitle ?? field
+            return refuse(
+                "Tài khoản \(account.name) chỉ thêm được hồ sơ của \(account.groups.map { "«\($0)»" }.joined(separator: ", ")); hãy chọn «\(title)» trong số đó.",
+                context, catalog, account, workflow: id, values: values)
+        }
+        let data = workflow.fields.compactMap { f in values[f.name].map { (f.name, JSON.string($0)) } }
+        do {
+            let started = try await app.daemon.call(
+                Manager.StartInstance(workflow: id, key: key, data: data.isEmpty ? nil : .object(data), actor: account.name))
+            context.logger.notice("tiendo-web: \(account.name) thêm hồ sơ \(started.id)")
+            try await app.flash(
+                "Đã thêm hồ sơ «\(catalog.label(of: started))» vào quy trình «\(workflow.title)».", ok: true, request, context)
+            return .redirect(to: DueTable.recordLink(started.id))
+        } catch let e as ManagerError {
+            let message: String
+            switch e {
+            case .instanceExists: message = "Mã hồ sơ «\(key)» đã có trong quy trình «\(workflow.title)»; hãy dùng mã khác."
+            default: message = RecordPage.refusal(e, workflow: workflow)
+            }
+            return refuse(message, context, catalog, account, workflow: id, values: values)
+        }
+    }
+
+    /// Accounts that may act (not those that only read).
+    static func officer(_ context: WebContext) throws -> Account {
+        let account = try context.user
+        guard account.role.mayAct else {
+            throw PageError.forbidden("Tài khoản \(account.name) (\(account.role.title)) chỉ được xem, không được thêm hồ sơ.")
+        }
+        return account
+    }
+
+    func refuse(
+        _ message: String, _ context: WebContext, _ catalog: Catalog, _ account: Account, workflow: String?, values: [String: String],
+        status: HTTPResponse.Status = .unprocessableContent
+    ) -> Response {
+        let flash = WebSession.Flash(ok: false, message: message + " Hồ sơ chưa được thêm.")
+        return page(context, catalog: catalog, account: account, workflow: workflow, values: values, flash: flash, status: status)
+    }
+
+    func page(
+        _ context: WebContext, catalog: Catalog, account: Account, workflow chosen: String?, values: [String: String],
+        flash: WebSession.Flash?, status: HTTPResponse.Status = .ok
+    ) -> Response {
+        let options = catalog.workflows.map { w -> HTML in
+            "<option value=\"\(w.id)\"\(HTML.flag("selected", w.id == chosen))>\(w.title)</option>"
+        }
+        let choose: HTML = """
+            <form method="get" action="\(NewRecordPage.path)" class="filters no-print">
+            <label>Quy trình <select name="quy-trinh" id="chon-quy-trinh" data-autosubmit><option value="">— chọn quy trình —</option>\(options)</select></label>
+            <button type="submit">Chọn</button></form>
+            """
+        var body: HTML = "<h1>Thêm hồ sơ</h1>\(choose)"
+        if let chosen, let workflow = catalog[chosen] {
+            body = HTML.join([body, fields(workflow, context: context, account: account, values: values)])
+        } else {
+            body = HTML.join([
+                body, "<p class=\"muted\">Chọn quy trình để điền thông tin của hồ sơ. Nhiều hồ sơ một lúc: trang Nhập (tệp CSV).</p>",
+            ])
+        }
+        return Layout.response(
+            Layout.page(title: "Thêm hồ sơ", active: "/ho-so", context: context, flash: flash, body: body), status: status)
+    }
+
+    /// The form of one workflow: the record's key, then every field in the file's order, required ones marked.
+    func fields(_ workflow: Extras.WorkflowInfo, context: WebContext, account: Account, values: [String: String]) -> HTML {
+        var rows: [HTML] = [
+            """
+            <p><label for="f-key">Mã hồ sơ <span class="required">*</span> <span class="muted small">(chữ không dấu, số, '.', '_', '-'; ví dụ dvdb-043)</span><br>
+            <input id="f-key" name="f-key" value="\(values["key"] ?? "")" required maxlength="128" pattern="[A-Za-z0-9][A-Za-z0-9._\\-]{0,127}"></label></p>
+            """
+        ]
+        for f in workflow.fields {
+            let id = "f-\(f.name)"
+            let mark: HTML = f.required ? " <span class=\"required\">*</span>" : .empty
+            let current = values[f.name] ?? ""
+            let control: HTML
+            if f.name == workflow.groupBy, let groups = account.scope {
+                // An account limited to some chi bộ picks among them.
+                let options = VietnameseOrder.sorted(groups).map { g -> HTML in
+                    "<option\(HTML.flag("selected", g == current || groups.count == 1))>\(g)</option>"
+                }
+                control = "<select id=\"\(id)\" name=\"\(id)\" required>\(options)</select>"
+            } else {
+                control = FieldControls.control(f, id: id, current: current, required: f.required)
+            }
+            rows.append("<p><label for=\"\(id)\">\(f.displayTitle)\(mark)\(RecordView.range(f))<br>\(control)</label></p>")
+        }
+        return """
+            <section><h2>\(workflow.title)</h2>
+            \(workflow.description.map { "<p class=\"muted\">\($0)</p>" } ?? HTML.empty)
+            <form method="post" action="\(NewRecordPage.path)" class="stack new-record">\(Layout.csrf(context))
+            <input type="hidden" name="quy-trinh" value="\(workflow.id)">
+            \(HTML.join(rows))
+            <p class="muted small"><span class="required">*</span> bắt buộc. Ngày viết dd/mm/yyyy. Trường để trống lấy giá trị mặc định của quy trình (nếu có).</p>
+            <p><button type="submit" class="primary">Thêm hồ sơ</button></p>
+            </form></section>
+            """
+    }
+}
