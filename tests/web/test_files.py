@@ -78,7 +78,16 @@ def test_xlsx_export_opens_in_openpyxl_with_the_right_rows(stack, browser):
     _, body = download(browser, stack, "/xuat/ho-so.xlsx?" + query_dv, "ho-so-du-bi.xlsx")
     dv = list(openpyxl.load_workbook(io.BytesIO(body)).active.iter_rows(values_only=True))
     assert [r[0] for r in dv[1:]] == ["dang-vien-du-bi/dvdb-016"]
-    assert dv[1][dv[0].index("Hạn gần nhất")] is None
+    assert dv[1][dv[0].index("Hạn gần nhất")] is None and dv[1][dv[0].index("Dự kiến")] is None
+    # A transfer decided in December: its 60 working days run through Tết 2027, whose holidays are projected; the
+    # list's export says so beside the due, as the page does.
+    stack.ctl("start", "chuyen-sinh-hoat", "csh-du-kien", "--set", "ho_ten=Phan Văn Lộc", "--set", f"chi_bo={CHI_BO_A}",
+              "--set", "loai=chinh-thuc", "--set", "ngay_quyet_dinh=01/12/2026")
+    query_csh = urllib.parse.urlencode({"quy-trinh": "chuyen-sinh-hoat", "tim": "csh-du-kien"})
+    _, body = download(browser, stack, "/xuat/ho-so.xlsx?" + query_csh, "ho-so-du-kien.xlsx")
+    csh = list(openpyxl.load_workbook(io.BytesIO(body)).active.iter_rows(values_only=True))
+    assert [r[0] for r in csh[1:]] == ["chuyen-sinh-hoat/csh-du-kien"]
+    assert csh[1][csh[0].index("Dự kiến")] == "dự kiến", csh
     assert dv[1][dv[0].index("Việc")] == "Tự chuyển sang «Chờ chi bộ xét công nhận chính thức» ngày 05/02/2027"
     # The agenda in Excel: as many rows as the page counts.
     _, body = download(browser, stack, "/xuat/viec-can-lam.xlsx?" + query, "viec-can-lam.xlsx")

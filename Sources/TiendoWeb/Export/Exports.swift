@@ -46,7 +46,7 @@ enum Exports {
                 .init("Mã hồ sơ", width: 28), .init("Tên", width: 26), .init("Chi bộ", width: 20), .init("Quy trình", width: 30),
                 .init("Trạng thái", width: 26), .init("Bắt đầu theo dõi", width: 14), .init("Hoàn thành", width: 11),
                 .init("Số hạn quá hạn", width: 10),
-                .init("Hạn gần nhất", width: 13), .init("Còn lại", width: 14), .init("Việc", width: 40),
+                .init("Hạn gần nhất", width: 13), .init("Dự kiến", width: 8), .init("Còn lại", width: 14), .init("Việc", width: 40),
             ] + fields.map { .init($0.displayTitle, width: 18) })
         var f = filters
         f.after = nil
@@ -62,6 +62,8 @@ enum Exports {
                     i.state.flatMap { catalog.stateTitle(i.workflow, $0) }.map(Sheet.Cell.text) ?? .empty,
                     Format.civilDate(i.startedAt).map(Sheet.Cell.date) ?? .empty, .text(i.completed ? "có" : "không"),
                     .number(open.filter(\.overdue).count), first.map { Sheet.due($0.due) } ?? .empty,
+                    // As on the agenda's export: a due counted through a projected holiday calendar says so.
+                    first?.provisional == true ? .text("dự kiến") : .empty,
                     first.map { .text(Format.days($0.daysLeft, overdue: $0.overdue)) } ?? .empty,
                     // With no deadline open, what comes next by itself (the list page says the same).
                     first.map { .text($0.title) }
