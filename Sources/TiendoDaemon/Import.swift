@@ -228,7 +228,7 @@ extension Daemon {
                 problems.append(
                     Diagnostic(
                         file: def.id, line: problems.last?.line ?? 1, column: 1, severity: .error,
-                        message: "và \(bad - problems.count) dòng lỗi khác (chỉ báo \(Daemon.maxImportDiagnostics) dòng đầu)"))
+                        message: ImportSummary.message(more: bad - problems.count, listed: Daemon.maxImportDiagnostics)))
             }
             throw .importRejected(problems)
         }

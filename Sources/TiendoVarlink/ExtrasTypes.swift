@@ -157,6 +157,24 @@ public enum Extras {
 
         public func state(_ id: String) -> StateInfo? { states.first { $0.id == id } }
         public func field(_ name: String) -> FieldInfo? { fields.first { $0.name == name } }
+
+        /// The columns an import file may have, with the heading a template gives each: the field's title («Họ và
+        /// tên»), or its name where two fields share a title; «Mã hồ sơ» and «Ngày bắt đầu» for `key` and
+        /// `started`. tiendo-web's import page and `tiendoctl import` read the same headings.
+        public var importHeadings: [(heading: String, name: String)] {
+            let all = [("Mã hồ sơ", "key"), ("Ngày bắt đầu", "started")] + fields.map { ($0.displayTitle, $0.name) }
+            var uses: [String: Int] = [:]
+            for (title, _) in all { uses[title.lowercased(), default: 0] += 1 }
+            return all.map { title, name in (uses[title.lowercased()] == 1 ? title : name, name) }
+        }
+
+        /// The field a column's heading names: a field's name as it is, or the heading `importHeadings` gives it,
+        /// in any letter case and with spaces around it; nil for none.
+        public func importField(named heading: String) -> String? {
+            if heading == "key" || heading == "started" || field(heading) != nil { return heading }
+            let wanted = heading.trimmingCharacters(in: .whitespaces).lowercased()
+            return importHeadings.first { $0.heading.lowercased() == wanted }?.name
+        }
         public func milestone(_ id: String) -> MilestoneInfo? { milestones.first { $0.id == id } }
     }
 

@@ -341,6 +341,9 @@ struct Import: ParsableCommand {
             được gửi thành nhiều lô, và báo mọi dòng sai dưới dạng TỆP.csv:DÒNG: …
             """)
 
+    /// Bad rows printed on the terminal; the count says how many there are in all.
+    static let shownErrors = 100
+
     @Argument(help: "Mã quy trình.")
     var workflow: String
 
@@ -359,6 +362,9 @@ struct Import: ParsableCommand {
             printErr("\(file):\(error.line): \(error.reason)")
             throw fail("tệp CSV không hợp lệ; không nhập gì")
         }
+        // Columns headed as the web's template heads them («Mã hồ sơ», «Họ và tên») name their fields.
+        let info = try connection.read(Extras.Workflows.self, connection.parameters(Extras.Workflows())).workflows
+            .first { $0.id == workflow }
         // What can be checked without the definition, for the whole file, before anything is sent.
         var problems: [String] = []
         var keys: [String: Int] = [:]
@@ -367,10 +373,10 @@ struct Import: ParsableCommand {
         var blank = 0
         for r in parsed {
             var o: [(String, JSON)] = []
-            for (name, raw) in r.pairs {
+            for (heading, raw) in r.pairs {
                 let v = raw.trimmingCharacters(in: .whitespaces)
                 if v.isEmpty { continue }
-                o.append((name, .string(v)))
+                o.append((info?.importField(named: heading) ?? heading, .string(v)))
             }
             if let key = o.first(where: { $0.0 == "key" })?.1.stringValue {
                 if !InstanceRows.isValidKey(key) {
@@ -389,8 +395,9 @@ struct Import: ParsableCommand {
             lines.append(r.line)
         }
         if !problems.isEmpty {
-            for p in problems { printErr(p) }
-            throw fail("\(problems.count) dòng không hợp lệ; không nhập gì")
+            for p in problems.prefix(Import.shownErrors) { printErr(p) }
+            if problems.count > Import.shownErrors { printErr("… và \(Fmt.count(problems.count - Import.shownErrors)) dòng lỗi khác") }
+            throw fail("\(Fmt.count(problems.count)) dòng không hợp lệ; không nhập gì")
         }
         if rows.isEmpty {
             if connection.json { return Output.printJSON(.object([("imported", .int(0))])) }
@@ -407,11 +414,22 @@ struct Import: ParsableCommand {
             }
         } catch ManagerError.importRejected(let errors) {
             if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-            for d in errors {
+            // The first rows (a file of 12,000 bad rows printed 10,000 lines), and how many are bad in all: the
+            // refusal lists at most 10,000 and counts the rest in its last line.
+            let rowErrors = errors.filter { ImportSummary.more(in: $0.message) == nil }
+            let bad = rowErrors.count + errors.compactMap { ImportSummary.more(in: $0.message) }.reduce(0, +)
+            for d in rowErrors.prefix(Import.shownErrors) {
                 let place = lines.indices.contains(d.line - 1) ? "\(file):\(lines[d.line - 1])" : "\(file)"
                 printErr("\(place): \(d.message)")
             }
-            throw fail("\(errors.count) dòng không hợp lệ; không nhập gì")
+            if bad > Import.shownErrors { printErr("… và \(Fmt.count(bad - Import.shownErrors)) dòng lỗi khác") }
+            throw fail("\(Fmt.count(bad)) dòng không hợp lệ; không nhập gì")
+        } catch let e as VarlinkTransportError {
+            if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            // The last batch may have been committed before the connection went: say how to know.
+            throw fail(
+                e.description + ". Không rõ lần nhập đã được ghi hay chưa (tất cả các dòng hoặc không dòng nào): "
+                    + "xem `tiendoctl list \(workflow)` trước khi nhập lại")
         } catch {
             if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             throw report(error, path: connection.path)

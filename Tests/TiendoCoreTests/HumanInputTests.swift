@@ -148,6 +148,15 @@ import Testing
                 == .failure(FieldError(field: "ghi_chu", reason: "dài 2000000 ký tự, quá giới hạn 2000 ký tự của một ô; hãy rút gọn")))
     }
 
+    @Test("a CSV whose lines end in a lone CR (Excel for old Macs) reads as its lines; a CR in a CRLF file stays data")
+    func csvLineEnds() throws {
+        let mac = try CSV.parse(bytes: Array("key;ho_ten\ra1;Hà\ra2;\"Bình\rAn\"\r".utf8))
+        #expect(mac.map(\.line) == [2, 3])
+        #expect(mac.map { $0.values["ho_ten"] } == ["Hà", "Bình\nAn"])
+        let windows = try CSV.parse(bytes: Array("key,ho_ten\r\na1,\"Hà\rX\"\r\n".utf8))
+        #expect(windows.map { $0.values["ho_ten"] } == ["Hà\rX"])
+    }
+
     @Test("CSV rows with day-first dates import; a bad date names its row and column")
     func csvRows() throws {
         let def = try Fixtures.workflow("ngay", Self.fields)

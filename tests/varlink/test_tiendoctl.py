@@ -63,6 +63,15 @@ def test_import_excel_csv(daemon, tmp_path):
     assert shown["instance"]["data"]["ma"] == 'Tổ "B"'
 
 
+def test_import_reads_the_web_templates_headings_and_old_mac_line_ends(daemon, tmp_path):
+    # «Mã hồ sơ» as the web's template heads the key column, in any case, and lines ending in a lone CR.
+    f = tmp_path / "mau.csv"
+    f.write_bytes("mã hồ sơ;han\rt1;06/03/2026\rt2;2026-03-07\r".encode("utf-8"))
+    r = ctl(daemon, "import", "hop", str(f))
+    assert r.returncode == 0, r.stderr
+    assert json.loads(ctl(daemon, "show", "hop/t2", "--json").stdout)["instance"]["data"]["han"] == "2026-03-07"
+
+
 def test_import_reports_every_bad_row_and_stores_nothing(daemon, tmp_path):
     f = tmp_path / "hong.csv"
     f.write_text("key,han,diem\ny1,2026-03-06,10\ny2,30/02/2026,10\ny3,2026-03-06,200\n", encoding="utf-8")
@@ -97,6 +106,14 @@ def test_a_large_import_is_one_unit(daemon, tmp_path):
     r = ctl(daemon, "import", "hop", str(f))
     assert r.returncode == 0, r.stderr
     assert "12.000" in r.stdout
+    assert count_instances(daemon) == before + 12000
+    # The same file again: every row is taken. The terminal gets the first 100 and the true count, not 10,000 lines
+    # and the number of lines the refusal lists.
+    r = ctl(daemon, "import", "hop", str(f))
+    assert r.returncode == 1
+    err = r.stderr.strip().splitlines()
+    assert len(err) == 102, len(err)
+    assert err[-2] == "… và 11.900 dòng lỗi khác" and err[-1] == "tiendoctl: 12.000 dòng không hợp lệ; không nhập gì", err[-2:]
     assert count_instances(daemon) == before + 12000
 
 

@@ -1,5 +1,5 @@
 /// Reads CSV as spreadsheet programs write it: UTF-8 with or without BOM, quoted fields with doubled quotes and
-/// embedded newlines, CRLF or LF line ends, comma or semicolon separators (detected from the header).
+/// embedded newlines, CRLF, LF or (old Mac) CR line ends, comma or semicolon separators (detected from the header).
 public enum CSV {
     public struct Row: Sendable {
         /// 1-based line number in the file where the row starts.
@@ -21,7 +21,9 @@ public enum CSV {
         guard let text = String(validating: Array(b), as: UTF8.self) else {
             throw ParseError(line: firstBadLine(Array(b)), reason: "tệp không phải UTF-8 (hãy lưu dưới dạng CSV UTF-8)")
         }
-        let scalars = Array(text.unicodeScalars)
+        var scalars = Array(text.unicodeScalars)
+        // A file whose lines end in a lone CR (Excel for old Macs) has no LF at all: its CRs are its line ends.
+        if !scalars.contains("\n") && scalars.contains("\r") { scalars = scalars.map { $0 == "\r" ? "\n" : $0 } }
         // Separator: the first of ',', ';' or tab found outside quotes in the header line.
         var sep: Unicode.Scalar = ","
         var inQ = false

@@ -58,6 +58,8 @@ struct ImportPage {
             return .redirect(to: "/ho-so?" + Filters.query([("quy-trinh", workflowID)]))
         } catch ManagerError.importRejected(let errors) {
             let problems = errors.map { d in
+                // The refusal's last line counts the bad rows it does not list: not a row of its own.
+                if ImportSummary.more(in: d.message) != nil { return PageError.sentence(d.message) }
                 let line = rows.indices.contains(d.line - 1) ? rows[d.line - 1].line : d.line
                 return "Dòng \(line): \(ImportPage.titled(d.message, workflow: workflow))"
             }
@@ -117,22 +119,11 @@ struct ImportPage {
         return problems.isEmpty ? .success(out) : .failure(Failures(problems))
     }
 
-    /// The columns a file may have, with the heading the template gives each: the field's title («Họ và tên»), or
-    /// its name where two fields share a title; «Mã hồ sơ» and «Ngày bắt đầu» for `key` and `started`.
-    static func headings(_ workflow: Extras.WorkflowInfo) -> [(heading: String, name: String)] {
-        let all = [("Mã hồ sơ", "key"), ("Ngày bắt đầu", "started")] + workflow.fields.map { ($0.displayTitle, $0.name) }
-        var uses: [String: Int] = [:]
-        for (title, _) in all { uses[title.lowercased(), default: 0] += 1 }
-        return all.map { title, name in (uses[title.lowercased()] == 1 ? title : name, name) }
-    }
+    /// The columns a file may have, with the heading the template gives each (`WorkflowInfo.importHeadings`).
+    static func headings(_ workflow: Extras.WorkflowInfo) -> [(heading: String, name: String)] { workflow.importHeadings }
 
-    /// The field a column's heading names: a field's name as it is, or the heading `headings` gives it, in any
-    /// letter case and with spaces around it; nil for none.
-    static func field(named heading: String, in workflow: Extras.WorkflowInfo) -> String? {
-        if heading == "key" || heading == "started" || workflow.field(heading) != nil { return heading }
-        let wanted = heading.trimmingSpaces.lowercased()
-        return headings(workflow).first { $0.heading.lowercased() == wanted }?.name
-    }
+    /// The field a column's heading names (`WorkflowInfo.importField`).
+    static func field(named heading: String, in workflow: Extras.WorkflowInfo) -> String? { workflow.importField(named: heading) }
 
     /// tiendod's refusal of a cell, «cột 'han': ngày '31/02/2026' không tồn tại», with the column named as the
     /// template heads it: «cột «Hạn nộp hồ sơ»: …»; any other message as it is.
