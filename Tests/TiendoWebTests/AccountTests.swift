@@ -61,6 +61,10 @@ struct AccountTests {
         }
         #expect(try store.accounts().isEmpty)
         #expect(Account.validName("Hà.Nguyễn@phuong") == nil)
+        #expect(Account.validName("Hà Nguyễn") == "tên tài khoản chỉ gồm chữ, số và các dấu . _ - @, không có dấu cách (ví dụ ha.nguyen)")
+        #expect(
+            Account.validPassword(String(repeating: "ạ", count: 30))
+                == "mật khẩu dài quá: tối đa 72 chữ không dấu (chữ có dấu tính 2 đến 3), mật khẩu này tính 90")
         let scoped = Account(name: "a", role: .canBo, groups: ["A"], passwordHash: "", created: "")
         let all = Account(name: "b", role: .xem, groups: [], passwordHash: "", created: "")
         #expect(scoped.sees(group: "A") && !scoped.sees(group: "B") && !scoped.sees(group: nil) && scoped.scope == ["A"])

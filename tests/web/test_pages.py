@@ -570,3 +570,22 @@ def test_pages_fit_a_phone_screen(stack, browser):
             assert width <= visible, (path, width, visible)
     finally:
         browser.set_window_size(1366, 768)
+
+
+def test_a_bad_address_says_what_is_wrong_in_vietnamese(stack, browser):
+    """Days and months typed into the address: one that does not exist, a span that ends before it starts, a year
+    outside 1900–2199 each get a page saying so, not the default page or a parameter's English name."""
+    login(browser, stack, "admin")
+    cases = [
+        ("/?tu=31/02/2026", "Ngày «từ» trong địa chỉ trang không đọc được: ngày '31/02/2026' không tồn tại (viết dd/mm/yyyy)."),
+        ("/?tu=10/12/2026&den=01/12/2026", "Ngày «đến» (01/12/2026) trước ngày «từ» (10/12/2026) trong địa chỉ trang."),
+        ("/ho-so?tu=2026-12-10&den=0001-01-01", "Ngày «đến» trong địa chỉ trang không đọc được: ngày 01/01/0001 nằm ngoài"),
+        ("/lich?thang=2026-13", "Tháng «2026-13» trong địa chỉ trang không đọc được (viết YYYY-MM, từ 1900-01 đến 2199-12)."),
+        ("/lich?thang=0001-01", "Tháng «0001-01» trong địa chỉ trang không đọc được"),
+    ]
+    for path, message in cases:
+        browser.get(stack.url + path)
+        body = text(browser)
+        assert message in body, (path, body)
+        assert "until" not in body and "Tham số" not in body, (path, body)
+    shot(browser, "45-dia-chi-sai")

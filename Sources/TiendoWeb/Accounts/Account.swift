@@ -64,7 +64,8 @@ public struct Account: Codable, Sendable, Equatable {
         guard !name.isEmpty, name.count <= 64 else { return "tên tài khoản phải có từ 1 đến 64 ký tự" }
         guard let first = name.first, first.isLetter || first.isNumber else { return "tên tài khoản phải bắt đầu bằng chữ hoặc số" }
         guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-" || $0 == "@" }) else {
-            return "tên tài khoản chỉ gồm chữ, số và các dấu . _ - @"
+            let space = name.contains { $0.isWhitespace } ? ", không có dấu cách (ví dụ ha.nguyen)" : ""
+            return "tên tài khoản chỉ gồm chữ, số và các dấu . _ - @\(space)"
         }
         return nil
     }
@@ -89,7 +90,9 @@ public struct Account: Codable, Sendable, Equatable {
     /// bcrypt reads at most 72 bytes: a longer password would be cut without a word.
     public static func validPassword(_ password: String) -> String? {
         if password.count < minimumPasswordLength { return "mật khẩu phải có ít nhất \(minimumPasswordLength) ký tự" }
-        if password.utf8.count > 72 { return "mật khẩu dài quá 72 byte (giới hạn của bcrypt)" }
+        if password.utf8.count > 72 {
+            return "mật khẩu dài quá: tối đa 72 chữ không dấu (chữ có dấu tính 2 đến 3), mật khẩu này tính \(password.utf8.count)"
+        }
         if password.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
             return "mật khẩu không được chứa ký tự điều khiển"
         }

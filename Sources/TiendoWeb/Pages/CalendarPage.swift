@@ -15,7 +15,12 @@ struct CalendarPage {
         let selection = try filters.selection(for: account, catalog: catalog)
         let today = catalog.today
         var month = CivilDate(today.year, today.month, 1)
-        if let text = query.text("thang"), let d = CivilDate.parse(text + "-01") { month = d }
+        if let text = query.text("thang") {
+            guard let d = CivilDate.parse(text + "-01"), HumanDate.range.contains(d) else {
+                throw PageError.badRequest("Tháng «\(text)» trong địa chỉ trang không đọc được (viết YYYY-MM, từ 1900-01 đến 2199-12).")
+            }
+            month = d
+        }
         let last = CivilDate(month.year, month.month, CivilDate.daysIn(year: month.year, month: month.month))
         // Whole weeks, Monday first.
         let gridStart = month.adding(days: -(month.weekday - 1))

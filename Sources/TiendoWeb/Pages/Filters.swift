@@ -17,6 +17,9 @@ struct Filters: Sendable {
     var movesSoon = false
     var from: CivilDate?
     var until: CivilDate?
+    /// Why the address's filters cannot be used (a day that does not exist, a span that ends before it starts):
+    /// `selection` refuses the page with it.
+    var problem: String?
     var after: String?
     var page = 0
 
@@ -42,24 +45,30 @@ struct Filters: Sendable {
         groupBy = q.text("nhom").flatMap(GroupBy.init(rawValue:)) ?? .group
         overdueOnly = q.text("qua-han") == "1"
         movesSoon = q.text("sap-chuyen") == "1"
-        from = q.text("tu").flatMap(Filters.date)
-        until = q.text("den").flatMap(Filters.date) ?? from
+        // A day in the address that cannot be read is said, not silently dropped for the default page.
+        func day(_ name: String, _ words: String) -> CivilDate? {
+            guard let text = q.text(name) else { return nil }
+            switch HumanDate.date(text) {
+            case .valid(let d): return d
+            case .invalid(let reason):
+                problem = problem ?? "\(words) trong địa chỉ trang không đọc được: \(reason) (viết dd/mm/yyyy)."
+                return nil
+            }
+        }
+        from = day("tu", "Ngày «từ»")
+        until = day("den", "Ngày «đến»") ?? from
         if from == nil { until = nil }
+        if let from, let until, until < from {
+            problem = problem ?? "Ngày «đến» (\(until.vietnamese)) trước ngày «từ» (\(from.vietnamese)) trong địa chỉ trang."
+        }
         after = q.text("sau")
         page = max(0, min(q.text("trang").flatMap(Int.init) ?? 0, 10_000))
-    }
-
-    /// `dd/mm/yyyy` or `yyyy-mm-dd`.
-    static func date(_ text: String) -> CivilDate? {
-        if let d = CivilDate.parse(text), text.count == 10, text.contains("-") { return d }
-        let parts = text.split(separator: "/")
-        guard parts.count == 3, let d = Int(parts[0]), let m = Int(parts[1]), let y = Int(parts[2]) else { return nil }
-        return CivilDate(validYear: y, month: m, day: d)
     }
 
     /// The daemon selection for `account`: its groups, narrowed to the chosen one. A chosen group outside the
     /// account's is refused (403), and so is a workflow that does not exist (404).
     func selection(for account: Account, catalog: Catalog) throws(PageError) -> ExtrasSelection {
+        if let problem { throw PageError.badRequest(problem) }
         if let workflow, catalog[workflow] == nil { throw PageError.notFound("Không có quy trình '\(workflow)'.") }
         var groups = account.scope
         if let group {
