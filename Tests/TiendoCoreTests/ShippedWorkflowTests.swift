@@ -179,6 +179,14 @@ import Testing
             #expect(wrong.isEmpty, "\(def.id) \(state): \(wrong.prefix(5))")
             #expect(!def.fields.contains { $0.name == "ty_le_tan_thanh" })
         }
+        // A chi bộ cơ sở (directly under the ward's Party committee) sends its resolution to the committee that
+        // decides: no step for a đảng ủy cơ sở between them. A failed vote still needs its reason.
+        let kn = try #require(ketNap.state("chi-bo-xet")?.branches(for: "bieu-quyet"))
+        func knTarget(_ data: InstanceData) -> String? { kn.first { $0.conditions.allSatisfy { $0.holds(data) } }?.to }
+        let counts: InstanceData = ["so_dang_vien_chinh_thuc": .integer(30), "so_tan_thanh": .integer(20)]
+        #expect(knTarget(counts.merging(["chi_bo_co_so": .boolean(true)]) { $1 }) == "cho-quyet-dinh")
+        #expect(knTarget(counts.merging(["chi_bo_co_so": .boolean(false)]) { $1 }) == "dang-uy-xet")
+        #expect(knTarget(["so_dang_vien_chinh_thuc": .integer(30), "so_tan_thanh": .integer(19), "chi_bo_co_so": .boolean(true)]) == nil)
         // Through the engine: the votes as the chi bộ's minutes give them.
         let engine = Engine(duBi)
         for (t, state) in [(133, "cho-xet-lai"), (134, "chinh-thuc")] {

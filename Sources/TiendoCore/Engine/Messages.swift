@@ -131,12 +131,17 @@ public enum Messages {
                 for f in [c.field, c.other?.field].compactMap({ $0 }) where !read.contains(f) { read.append(f) }
             }
         }
-        // An empty text is what a form sends for a box left blank: asked for like a missing value.
-        let missing = read.filter { data[$0] == nil || data[$0] == .text("") }
+        // An empty text is what a form sends for a box left blank: asked for like a missing value. Asked for: what
+        // every branch reads (a field only one branch reads, `chi_bo_co_so`, may be left out).
+        func absent(_ f: String) -> Bool { data[f] == nil || data[f] == .text("") }
+        let everywhere = read.filter { f in
+            branches.allSatisfy { b in b.conditions.contains { $0.field == f || $0.other?.field == f } }
+        }
+        let missing = everywhere.filter(absent)
         if !missing.isEmpty {
             return "sự kiện «\(event)» cần \(missing.map(title).joined(separator: ", ")): hãy điền rồi gửi lại"
         }
-        let given = read.map { "\(title($0)) = \(data[$0]!.display(zone: definition.zone))" }
+        let given = read.filter { !absent($0) }.map { "\(title($0)) = \(data[$0]!.display(zone: definition.zone))" }
         let conds = branches.map { b in b.conditions.map { condition($0, title, zone: definition.zone) }.joined(separator: " và ") }
         return
             "số liệu đã nhập (\(given.joined(separator: ", "))) không thỏa điều kiện nào của sự kiện «\(event)»: "
