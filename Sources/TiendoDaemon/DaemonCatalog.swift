@@ -26,11 +26,13 @@ extension Daemon {
         let now = clock.now()
         if !storedCalendarsRead { readStoredCalendars() }
         // Pinned versions from the store, so stale instances keep running after a restart.
+        var withInstances: Set<String> = []
         if !pinnedDefinitionsRead, let pinned = pinnedDefinitions() {
             let loader = Loader(searchPath: options.workflowDirectories)
             loader.calendarsInForce = calendarsInForce
             for p in pinned {
                 if let def = loader.loadWorkflow(file: p.file, bytes: p.source).0 { byDigest[def.digest] = def }
+                withInstances.insert(p.workflow)
             }
         }
         let loader = Loader(searchPath: options.workflowDirectories)
@@ -62,8 +64,10 @@ extension Daemon {
             }
         }
         // A file that does not load at start keeps the version last in force, as a reload keeps it: its instances
-        // keep running on it, and it stays in the status, the lists and the agenda.
-        for (id, _) in set.rejected where current[id] == nil {
+        // keep running on it, and it stays in the status, the lists and the agenda. So does a file gone while the
+        // daemon was down, when instances run it.
+        let gone = withInstances.filter { set.workflows[$0] == nil && set.rejected[$0] == nil }
+        for id in Array(set.rejected.keys) + gone.sorted() where current[id] == nil {
             if let def = lastInForce(id, loader) {
                 current[id] = def
                 byDigest[def.digest] = def
@@ -78,6 +82,16 @@ extension Daemon {
                 metadata: .event(.definitionRejected, [("TIENDO_WORKFLOW", id), ("TIENDO_FILE", file)]))
         }
         var diagnostics = set.diagnostics
+        // A workflow whose file is gone stays in force, as a calendar does, and says so.
+        for (id, def) in current.sorted(by: { $0.key < $1.key }) where set.workflows[id] == nil && set.rejected[id] == nil {
+            diagnostics.append(
+                Diagnostic(
+                    file: def.file, line: 1, column: 1, severity: .warning,
+                    message: "workflow '\(id)' is no longer found; the last good version stays in force"))
+            log.warning(
+                "Không còn tệp quy trình \(id) (\(def.file)); giữ phiên bản đang có hiệu lực",
+                metadata: .event(.definitionRejected, [("TIENDO_WORKFLOW", id), ("TIENDO_FILE", def.file)]))
+        }
         logCalendarErrors(loader, diagnostics: &diagnostics)
         loadRouting(set, diagnostics: &diagnostics)
         self.diagnostics = diagnostics

@@ -74,6 +74,21 @@ import TiendoDaemon
         #expect(sink.messages.contains("Đã nạp 1 quy trình (không có thay đổi)"), "\(sink.messages)")
     }
 
+    @Test("a workflow file removed while cases run it keeps its version in force, with a warning, at a reload and a start")
+    func removedFile() throws {
+        let f = try SchedulerTests.Fixture(at: "2027-03-01T08:00:00+07:00")
+        defer { removeTemporaryDirectory(f.dir) }
+        _ = try f.daemon.startInstance(workflow: "han-thu", key: "a", data: [("han", .string("2027-03-10"))], actor: nil)
+        let file = f.dir + "/workflows/han-thu.yaml"
+        try FileManager.default.removeItem(atPath: file)
+        for daemon in [f.daemon, try Self.restart(f).0] {
+            let warnings = daemon.loadDefinitions().diagnostics.filter { $0.severity == .warning }
+            #expect(warnings.map(\.message) == ["workflow 'han-thu' is no longer found; the last good version stays in force"])
+            #expect(warnings.first?.file == file)
+            #expect(daemon.catalog.current["han-thu"] != nil)
+        }
+    }
+
     @Test("a broken file of a workflow never put in force stays out of the catalog, said as such")
     func brokenFileNeverInForce() throws {
         let f = try SchedulerTests.Fixture(at: "2027-03-01T08:00:00+07:00")
