@@ -47,16 +47,19 @@ extension Daemon {
             throw .invalidData(
                 field: "importID", reason: "mã lần nhập '\(importID)' không hợp lệ (chữ, số, '.', '_', '-'; tối đa 64 ký tự)")
         }
+        // Staged under the caller's identity as well as its id: two people (or two accounts of the web, one uid)
+        // who pick the same importID stage two imports, not one that commits the other's rows.
+        let session = "\(actor.map(String.init) ?? "-")|\(actorName ?? "")|\(importID)"
         let total: Int
         do {
             total = try store.write { tx in
                 try tx.dropStaged(idleBefore: now.adding(seconds: -Daemon.stagedImportIdleSeconds))
-                if let session = try tx.importSession(importID), session.workflow != workflow {
+                if let session = try tx.importSession(session), session.workflow != workflow {
                     throw RequestError.invalidData(
                         field: "importID",
                         reason: "lần nhập '\(importID)' đang dùng cho quy trình '\(session.workflow)', không phải '\(workflow)'")
                 }
-                return try tx.stage(importID: importID, workflow: workflow, rows: rows.map(JSON.object), at: now)
+                return try tx.stage(importID: session, workflow: workflow, rows: rows.map(JSON.object), at: now)
             }
         } catch let e as RequestError {
             throw e
@@ -66,7 +69,7 @@ extension Daemon {
         guard final else { return .staged(total) }
         defer {
             do {
-                try store.write { try $0.dropStaged(importID: importID) }
+                try store.write { try $0.dropStaged(importID: session) }
             } catch {
                 log.error(
                     "Không xóa được các dòng đã gửi trước của lần nhập '\(importID)' (bị bỏ ở một lần nhập nhiều đợt sau đó, khi đã quá một giờ không dùng): \(error)"
@@ -74,7 +77,7 @@ extension Daemon {
             }
         }
         let n = try importAll(def, count: total, actor: actor, actorName: actorName, now: now) { after, limit in
-            try transact { try $0.stagedRows(importID: importID, after: after, limit: limit) }
+            try transact { try $0.stagedRows(importID: session, after: after, limit: limit) }
         }
         return .imported(n)
     }

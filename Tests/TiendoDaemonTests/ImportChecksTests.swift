@@ -10,6 +10,24 @@ import TiendoDaemon
         [("key", .string(key)), ("started", .string("2027-02-01")), ("chi_bo", .string("Chi bộ 1")), ("han", .string("2027-02-25"))]
     }
 
+    @Test("two callers who pick the same importID stage two imports: neither commits the other's rows")
+    func stagedImportsAreTheCallers() throws {
+        let (daemon, dir) = try BulkImportTests.daemon(bulkRows: 1000)
+        defer { removeTemporaryDirectory(dir) }
+        #expect(
+            try daemon.importInstances(workflow: "han-muc", rows: [Self.row("a1")], actor: 1000, actorName: "ha", importID: "same", final: false)
+                == .staged(1))
+        #expect(
+            try daemon.importInstances(workflow: "han-muc", rows: [Self.row("b1")], actor: 1000, actorName: "lan", importID: "same", final: true)
+                == .imported(1))
+        #expect(try BulkImportTests.contents(daemon).tables["instances"]?.count == 1)
+        // The first caller's import is still its own, and goes in whole at its final call.
+        #expect(
+            try daemon.importInstances(workflow: "han-muc", rows: [Self.row("a2")], actor: 1000, actorName: "ha", importID: "same", final: true)
+                == .imported(2))
+        #expect(try BulkImportTests.contents(daemon).tables["instances"]?.count == 3)
+    }
+
     @Test("keys repeated in an import, short or long, or already stored: every such row named, nothing stored")
     func repeatedAndExistingKeys() throws {
         let (daemon, dir) = try BulkImportTests.daemon(bulkRows: 10)
