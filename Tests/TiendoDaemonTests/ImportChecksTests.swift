@@ -15,15 +15,18 @@ import TiendoDaemon
         let (daemon, dir) = try BulkImportTests.daemon(bulkRows: 1000)
         defer { removeTemporaryDirectory(dir) }
         #expect(
-            try daemon.importInstances(workflow: "han-muc", rows: [Self.row("a1")], actor: 1000, actorName: "ha", importID: "same", final: false)
+            try daemon.importInstances(
+                workflow: "han-muc", rows: [Self.row("a1")], actor: 1000, actorName: "ha", importID: "same", final: false)
                 == .staged(1))
         #expect(
-            try daemon.importInstances(workflow: "han-muc", rows: [Self.row("b1")], actor: 1000, actorName: "lan", importID: "same", final: true)
+            try daemon.importInstances(
+                workflow: "han-muc", rows: [Self.row("b1")], actor: 1000, actorName: "lan", importID: "same", final: true)
                 == .imported(1))
         #expect(try BulkImportTests.contents(daemon).tables["instances"]?.count == 1)
         // The first caller's import is still its own, and goes in whole at its final call.
         #expect(
-            try daemon.importInstances(workflow: "han-muc", rows: [Self.row("a2")], actor: 1000, actorName: "ha", importID: "same", final: true)
+            try daemon.importInstances(
+                workflow: "han-muc", rows: [Self.row("a2")], actor: 1000, actorName: "ha", importID: "same", final: true)
                 == .imported(2))
         #expect(try BulkImportTests.contents(daemon).tables["instances"]?.count == 3)
     }
