@@ -160,11 +160,12 @@ import Testing
         }
         let members = try #require(def.field("so_dang_vien_chinh_thuc")?.title)
         let yes = try #require(def.field("so_tan_thanh")?.title)
-        #expect(reason([("so_tan_thanh", .int(10))]) == "sự kiện «bieu-quyet» cần «\(members)»: hãy điền rồi gửi lại")
+        #expect(reason([("so_tan_thanh", .int(10))]) == "cần nhập «\(members)» rồi gửi lại")
         #expect(
             reason([("so_tan_thanh", .int(31)), ("so_dang_vien_chinh_thuc", .int(30))])
-                == "số liệu đã nhập («\(yes)» = 31, «\(members)» = 30) không thỏa điều kiện nào của sự kiện «bieu-quyet»: "
-                + "«\(yes)» ≥ 2/3 × «\(members)» và «\(yes)» ≤ «\(members)»; hoặc «\(yes)» < 2/3 × «\(members)»")
+                == "với số liệu đã nhập («\(yes)» = 31, «\(members)» = 30) không chuyển được: "
+                + "sang «Đảng viên chính thức» khi «\(yes)» ≥ 2/3 × «\(members)» và «\(yes)» ≤ «\(members)»; "
+                + "sang «Biểu quyết chưa đạt — chờ xét lại» khi «\(yes)» < 2/3 × «\(members)»")
         #expect(inst.state == "cho-xet")
     }
 
@@ -175,8 +176,9 @@ import Testing
         let before = inst
         for (event, data, fragment) in [
             ("khong-co", [], "không nhận sự kiện «khong-co»"),
-            ("e-ge", [("diem", JSON.int(45))], "số liệu đã nhập («diem» = 45) không thỏa điều kiện nào của sự kiện «e-ge»: «diem» ≥ 50"),
-            ("xoa-ten", [], "sự kiện «xoa-ten» cần «ly_do»: hãy điền rồi gửi lại"),
+            ("e-ge", [("diem", JSON.int(45))], "với số liệu đã nhập («diem» = 45) không chuyển được: sang «ok» khi «diem» ≥ 50"),
+            ("xoa-ten", [], "cần nhập «ly_do» rồi gửi lại"),
+            ("e-bool", [("dat", JSON.bool(false))], "(«dat» = không) không chuyển được: sang «ok» khi «dat» là «có»"),
             ("e-in", [("muc", JSON.string("hoan-thanh"))], "«muc» là một trong: «xuat-sac», «tot»"),
         ] as [(String, [(String, JSON)], String)] {
             let r = engine.send(&inst, event: event, data: data, at: Self.now, actor: 5, counter: nil)

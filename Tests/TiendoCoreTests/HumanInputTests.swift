@@ -157,6 +157,18 @@ import Testing
         #expect(windows.map { $0.values["ho_ten"] } == ["Hà\rX"])
     }
 
+    @Test("text typed with its marks apart from the letters is stored composed (NFC), as SQLite compares bytes")
+    func textIsComposed() throws {
+        let def = try Fixtures.workflow(
+            "ngay",
+            Self.fields.replacingOccurrences(of: "  hop_luc: {type: datetime}", with: "  hop_luc: {type: datetime}\n  chi_bo: {type: text}")
+        )
+        let f = try #require(def.field("chi_bo"))
+        let decomposed = "Chi bo\u{0323}\u{0302} Khu da\u{0302}n cu\u{031B} so\u{0302}\u{0301} 2"
+        guard case .success(.text(let stored)) = f.parse(text: decomposed, zone: .vietnam) else { return #expect(Bool(false)) }
+        #expect(Array(stored.utf8) == Array("Chi bộ Khu dân cư số 2".utf8))
+    }
+
     @Test("CSV rows with day-first dates import; a bad date names its row and column")
     func csvRows() throws {
         let def = try Fixtures.workflow("ngay", Self.fields)

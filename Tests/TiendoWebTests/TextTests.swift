@@ -208,7 +208,7 @@ struct TextTests {
         let state = ManagerError.eventRejected(id: "kiem-tra/a1", event: "nop", state: "da-nop", reason: "trạng thái không nhận sự kiện")
         // An event refused: the daemon's reason, which names fields by their titles, without the identifiers of the
         // record, the event and the state that the page shows anyway.
-        #expect(RecordPage.refusal(state, workflow: workflow) == "Chưa chuyển được bước: trạng thái không nhận sự kiện.")
+        #expect(RecordPage.refusal(state, workflow: workflow) == "Trạng thái không nhận sự kiện.")
         let limit = ManagerError.limitExceeded(limit: "xuat-sac", group: "Chi bộ 1", count: 3, max: 2)
         #expect(RecordPage.refusal(limit, workflow: workflow) == PageError.daemon(limit).message)
     }

@@ -63,8 +63,14 @@ def test_marking_a_milestone_done_moves_it_to_history_with_the_name(stack, brows
                            for n in notices), notices
     shot(browser, "04-ho-so-truoc", full=True)
     form = browser.find_element(By.CSS_SELECTOR, "#moc-xac-minh form")
+    # The same form in a second tab left open: after the first click it is stale.
+    stale = browser.execute_script("return arguments[0].outerHTML", form)
     submit(browser, form.find_element(By.CSS_SELECTOR, "button.done"), confirm=True)  # with the page's confirmation
     assert "Đã ghi nhận hoàn thành «Xác minh lý lịch»." in text(browser)
+    browser.execute_script("document.body.insertAdjacentHTML('beforeend', arguments[0].replace('<form', '<form id=\"cu\"'))", stale)
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "#cu button.done"))  # no script bound to it: no dialog
+    assert "«Xác minh lý lịch» đã được ghi nhận hoàn thành trước đó; không có gì thay đổi." in text(browser)
+    assert len([r for r in history(stack, "kiem-tra/a1") if r["kind"] == "milestone-done"]) == 1
     timeline = browser.find_element(By.CSS_SELECTOR, "ol.timeline").text
     assert "Xong mốc ha" in timeline.replace("\n", " ")
     shot(browser, "05-ho-so-sau-khi-xong", full=True)
@@ -371,7 +377,7 @@ def test_occurrences_and_provisional_dues(stack, browser):
     shot(browser, "19-dinh-ky-va-du-kien", full=True)
     # «Đã xong» on the recurring milestone completes its oldest open occurrence.
     submit(browser, browser.find_element(By.CSS_SELECTOR, "#moc-dong-dang-phi form button.done"), confirm=True)
-    assert "Đã ghi nhận hoàn thành «Đóng đảng phí»." in text(browser)
+    assert "Đã ghi nhận hoàn thành «Đóng đảng phí kỳ 01/2026»." in text(browser)  # the period it completed
     done = [r for r in history(stack, "nam-sau/c1") if r["kind"] == "milestone-done"]
     assert done and done[-1]["occurrence"] == "2026-01" and done[-1]["actorName"] == "ha"
     assert "kỳ 01/2026" not in browser.find_elements(By.CSS_SELECTOR, "table")[0].text
@@ -488,8 +494,10 @@ def test_a_chi_bo_vote_is_recorded_from_the_record_page(stack, browser):
     shot(browser, "34-bieu-quyet-truoc", full=True)
     submit(browser, form.find_element(By.CSS_SELECTOR, "button[type=submit]"), confirm=True)
     refused = browser.find_element(By.CSS_SELECTOR, ".flash.bad").text
-    assert refused.startswith("Chưa chuyển được bước: số liệu đã nhập («Số đảng viên chính thức tán thành» = 31, "), refused
+    assert refused.startswith("Với số liệu đã nhập («Số đảng viên chính thức tán thành» = 31, "), refused
+    assert "sang «Đảng viên chính thức» khi" in refused and "sang «Biểu quyết chưa đạt — chờ xét lại» khi" in refused
     assert "≤ «Số đảng viên chính thức của chi bộ khi biểu quyết»" in refused and "Không có gì thay đổi." in refused
+    assert "bieu-quyet" not in refused, refused
     assert " ge " not in refused and "so_tan_thanh" not in refused and "hồ sơ '" not in refused, refused
     shot(browser, "35-bieu-quyet-bi-tu-choi", full=True)
     assert "Chờ chi bộ xét công nhận chính thức" in browser.find_element(By.TAG_NAME, "h1").text
@@ -549,6 +557,14 @@ def test_a_record_is_started_from_a_form_within_the_accounts_chi_bo(stack, brows
     assert refused == ("Mã hồ sơ «moi-1» đã có trong quy trình «Kiểm tra hồ sơ đảng viên»; hãy dùng mã khác. "
                        "Hồ sơ chưa được thêm."), refused
 
+    # A workflow grouped by something other than a chi bộ (thi-dua: by đảng bộ) is not offered to an account of one
+    # chi bộ, whose only choice would put its chi bộ's name in that field.
+    browser.get(stack.url + "/ho-so/moi")
+    offered = [o.get_attribute("value") for o in browser.find_elements(By.CSS_SELECTOR, "#chon-quy-trinh option")]
+    assert "kiem-tra" in offered and "dang-vien-du-bi" in offered and "thi-dua" not in offered, offered
+    browser.get(stack.url + "/ho-so/moi?quy-trinh=thi-dua")
+    assert "không nhóm hồ sơ theo chi bộ" in text(browser)
+
     # An account that only reads may not add.
     login(browser, stack, "xem")
     browser.get(stack.url + "/ho-so/moi")
@@ -577,7 +593,8 @@ def test_a_bad_address_says_what_is_wrong_in_vietnamese(stack, browser):
     outside 1900–2199 each get a page saying so, not the default page or a parameter's English name."""
     login(browser, stack, "admin")
     cases = [
-        ("/?tu=31/02/2026", "Ngày «từ» trong địa chỉ trang không đọc được: ngày '31/02/2026' không tồn tại (viết dd/mm/yyyy)."),
+        ("/?tu=31/02/2026", "Ngày «từ» trong địa chỉ trang không đọc được: ngày '31/02/2026' không tồn tại."),
+        ("/?tu=abc", "Ngày «từ» trong địa chỉ trang không đọc được: 'abc' không phải ngày (dd/mm/yyyy hoặc YYYY-MM-DD)."),
         ("/?tu=10/12/2026&den=01/12/2026", "Ngày «đến» (01/12/2026) trước ngày «từ» (10/12/2026) trong địa chỉ trang."),
         ("/ho-so?tu=2026-12-10&den=0001-01-01", "Ngày «đến» trong địa chỉ trang không đọc được: ngày 01/01/0001 nằm ngoài"),
         ("/lich?thang=2026-13", "Tháng «2026-13» trong địa chỉ trang không đọc được (viết YYYY-MM, từ 1900-01 đến 2199-12)."),

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A typed value of instance data.
 public enum Value: Sendable, Hashable {
     case text(String)
@@ -30,6 +32,8 @@ public enum Value: Sendable, Hashable {
         case .datetime(let t): return zone.timeThenDate(t)
         }
     }
+
+    var asBoolean: Bool? { if case .boolean(let b) = self { b } else { nil } }
 
     var asDouble: Double? {
         switch self {
@@ -64,25 +68,29 @@ public struct FieldDefinition: Sendable, Hashable {
     public func parse(text: String, zone: Zone, humanInput: Bool = true) -> Result<Value, FieldError> {
         let v: Value
         switch type {
-        case .text:
-            v = .text(text)
-        case .enumeration:
-            v = .text(text)
+        case .text, .enumeration:
+            // In NFC, as SQLite compares bytes: «Chi bộ số 2» typed with a tone mark apart from its letter (some
+            // Vietnamese keyboards) is the same chi bộ, not a second one in every count and list.
+            v = .text(FieldDefinition.composed(text))
         case .integer:
-            guard let i = parseInt(text.trimmingCharactersInSet(" ")) else {
-                return .failure(FieldError(field: name, reason: "'\(text)' không phải số nguyên (integer)"))
+            let digits = text.trimmingCharactersInSet(" ")
+            guard let i = parseInt(digits) else {
+                // Only digits after a sign, yet not an Int: a number beyond ±9,223,372,036,854,775,807.
+                let body = digits.hasPrefix("-") || digits.hasPrefix("+") ? digits.dropFirst() : Substring(digits)
+                let tooLarge = !body.isEmpty && body.utf8.allSatisfy { $0 >= 48 && $0 <= 57 }
+                return .failure(FieldError(field: name, reason: tooLarge ? "số '\(text)' quá lớn" : "'\(text)' không phải số nguyên"))
             }
             v = .integer(i)
         case .number:
             guard let d = Double(text.trimmingCharactersInSet(" ")), d.isFinite else {
-                return .failure(FieldError(field: name, reason: "'\(text)' không phải số (number)"))
+                return .failure(FieldError(field: name, reason: "'\(text)' không phải số"))
             }
             v = .number(d)
         case .boolean:
             switch text.lowercased() {
             case "true", "1", "yes", "có", "co": v = .boolean(true)
             case "false", "0", "no", "không", "khong": v = .boolean(false)
-            default: return .failure(FieldError(field: name, reason: "'\(text)' không phải giá trị đúng/sai (true/false)"))
+            default: return .failure(FieldError(field: name, reason: "'\(text)' không phải có/không"))
             }
         case .date where humanInput:
             switch HumanDate.date(text.trimmingCharactersInSet(" ")) {
@@ -126,6 +134,11 @@ public struct FieldDefinition: Sendable, Hashable {
         default:
             return .failure(FieldError(field: name, reason: "cần kiểu \(type.rawValue), nhận được \(json.typeName)"))
         }
+    }
+
+    /// `text` in Unicode normalization form C; `text` itself when it has no combining mark (almost always).
+    public static func composed(_ text: String) -> String {
+        text.unicodeScalars.contains { (0x300...0x36F).contains($0.value) } ? text.precomposedStringWithCanonicalMapping : text
     }
 
     /// The characters a text or enum value may have (README "Extensions"): a name, an address or a reason of a few

@@ -121,10 +121,15 @@ public enum Messages {
     }
 
     /// Why no branch of an event applies, in the words of the form a person filled: the fields it still needs,
-    /// by their titles (`sự kiện «bieu-quyet» cần «Số đảng viên chính thức…»: hãy điền rồi gửi lại`), or else the
-    /// values given and the conditions, with the fields' titles and symbols, not the file's `ge`/`ne`.
+    /// by their titles (`cần nhập «Số đảng viên chính thức…»`), or else the values given and, for each state the
+    /// event can lead to, what it takes (`sang «Đảng viên chính thức» khi «Số tán thành» ≥ 2/3 × «…»`), with the
+    /// fields' titles and symbols, not the file's `ge`/`ne`, and yes/no as có/không.
     static func noBranch(event: String, branches: [Branch], data: InstanceData, definition: WorkflowDefinition) -> String {
         func title(_ f: String) -> String { "«\(definition.field(f)?.title ?? f)»" }
+        func shown(_ v: Value) -> String {
+            if case .boolean(let b) = v { return b ? "có" : "không" }
+            return v.display(zone: definition.zone)
+        }
         var read: [String] = []
         for b in branches {
             for c in b.conditions {
@@ -138,32 +143,33 @@ public enum Messages {
             branches.allSatisfy { b in b.conditions.contains { $0.field == f || $0.other?.field == f } }
         }
         let missing = everywhere.filter(absent)
-        if !missing.isEmpty {
-            return "sự kiện «\(event)» cần \(missing.map(title).joined(separator: ", ")): hãy điền rồi gửi lại"
+        if !missing.isEmpty { return "cần nhập \(missing.map(title).joined(separator: ", ")) rồi gửi lại" }
+        let given = read.filter { !absent($0) }.map { "\(title($0)) = \(shown(data[$0]!))" }
+        let ways = branches.map { b in
+            let to = definition.state(b.to)?.displayTitle ?? b.to
+            let when = b.conditions.map { condition($0, title, shown) }.joined(separator: " và ")
+            return when.isEmpty ? "sang «\(to)»" : "sang «\(to)» khi \(when)"
         }
-        let given = read.filter { !absent($0) }.map { "\(title($0)) = \(data[$0]!.display(zone: definition.zone))" }
-        let conds = branches.map { b in b.conditions.map { condition($0, title, zone: definition.zone) }.joined(separator: " và ") }
-        return
-            "số liệu đã nhập (\(given.joined(separator: ", "))) không thỏa điều kiện nào của sự kiện «\(event)»: "
-            + conds.joined(separator: "; hoặc ")
+        return "với số liệu đã nhập (\(given.joined(separator: ", "))) không chuyển được: " + ways.joined(separator: "; ")
     }
 
-    /// A guard's condition for people: `«Số tán thành» ≥ 2/3 × «Số đảng viên chính thức»`, `«Lý do» không để trống`.
-    static func condition(_ c: Condition, _ title: (String) -> String, zone: Zone) -> String {
+    /// A guard's condition for people: `«Số tán thành» ≥ 2/3 × «Số đảng viên chính thức»`, `«Lý do» đã điền`.
+    static func condition(_ c: Condition, _ title: (String) -> String, _ shown: (Value) -> String) -> String {
         let symbols: [Condition.Op: String] = [.eq: "=", .ne: "≠", .lt: "<", .le: "≤", .gt: ">", .ge: "≥"]
         if let o = c.other {
             let times = o.numerator == o.denominator ? "" : "\(o.numerator)/\(o.denominator) × "
             return "\(title(c.field)) \(symbols[c.op] ?? c.op.rawValue) \(times)\(title(o.field))"
         }
-        let shown = c.values.map { v -> String in
+        let values = c.values.map { v -> String in
             if case .text(let s) = v { return "«\(s)»" }
-            return v.display(zone: zone)
+            return shown(v)
         }
         switch c.op {
-        case .ne where c.values == [.text("")]: return "\(title(c.field)) không để trống"
+        case .ne where c.values == [.text("")]: return "\(title(c.field)) đã điền"
         case .eq where c.values == [.text("")]: return "\(title(c.field)) để trống"
-        case .in: return "\(title(c.field)) là một trong: \(shown.joined(separator: ", "))"
-        default: return "\(title(c.field)) \(symbols[c.op] ?? c.op.rawValue) \(shown.first ?? "")"
+        case .eq where c.values.count == 1 && c.values[0].asBoolean != nil: return "\(title(c.field)) là «\(values[0])»"
+        case .in: return "\(title(c.field)) là một trong: \(values.joined(separator: ", "))"
+        default: return "\(title(c.field)) \(symbols[c.op] ?? c.op.rawValue) \(values.first ?? "")"
         }
     }
 

@@ -20,6 +20,8 @@ public enum AccountCommands {
         try check(Account.validPassword(password))
         for g in groups { try check(Account.validGroup(g)) }
         let hash = Bcrypt.hash(password, cost: bcryptCost)
+        // In NFC, as tiendod stores group names (a name typed with marks apart matches the records' bytes).
+        let groups = groups.map(FieldDefinition.composed)
         let account = Account(name: name, role: role, groups: Array(Set(groups)).sorted(), passwordHash: hash, created: now())
         try store.update { accounts in
             if accounts.contains(where: { $0.name == name }) { throw AccountStoreError("tài khoản '\(name)' đã có") }

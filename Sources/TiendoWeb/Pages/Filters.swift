@@ -51,7 +51,7 @@ struct Filters: Sendable {
             switch HumanDate.date(text) {
             case .valid(let d): return d
             case .invalid(let reason):
-                problem = problem ?? "\(words) trong địa chỉ trang không đọc được: \(reason) (viết dd/mm/yyyy)."
+                problem = problem ?? "\(words) trong địa chỉ trang không đọc được: \(reason)."
                 return nil
             }
         }

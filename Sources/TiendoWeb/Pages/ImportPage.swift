@@ -100,7 +100,7 @@ struct ImportPage {
             if values.isEmpty { continue }  // a row of empty cells, as spreadsheets leave below the data
             if let key = values.first(where: { $0.0 == "key" })?.1 {
                 if !InstanceRows.isValidKey(key) {
-                    let rule = "chỉ dùng chữ không dấu, số, '.', '_', '-', không có dấu cách; tối đa 128 ký tự"
+                    let rule = "bắt đầu bằng chữ hoặc số, chỉ dùng chữ không dấu, số, '.', '_', '-', không có dấu cách; tối đa 128 ký tự"
                     problems.append("Dòng \(r.line): mã hồ sơ «\(key)» không hợp lệ (\(rule))")
                 } else if let first = keys[key] {
                     problems.append("Dòng \(r.line): mã hồ sơ «\(key)» trùng với dòng \(first)")

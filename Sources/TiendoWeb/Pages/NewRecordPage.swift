@@ -15,6 +15,11 @@ struct NewRecordPage {
         let catalog = try await app.daemon.workflows()
         let chosen = Form(fields: Form.urlEncoded(request.uri.query ?? "")).text("quy-trinh")
         if let chosen, catalog[chosen] == nil { throw PageError.notFound("Không có quy trình '\(chosen)'.") }
+        if let chosen, let w = catalog[chosen], !NewRecordPage.offered(w, to: account) {
+            throw PageError.forbidden(
+                "Quy trình «\(w.title)» không nhóm hồ sơ theo chi bộ: hồ sơ của nó do tài khoản quản trị hoặc tài khoản không giới hạn chi bộ thêm."
+            )
+        }
         let flash = await app.takeFlash(request, context)
         return page(context, catalog: catalog, account: account, workflow: chosen, values: [:], flash: flash)
     }
@@ -23,7 +28,7 @@ struct NewRecordPage {
         let account = try NewRecordPage.officer(context)
         let catalog = try await app.daemon.workflows()
         let form = context.form
-        guard let id = form.text("quy-trinh"), let workflow = catalog[id] else {
+        guard let id = form.text("quy-trinh"), let workflow = catalog[id], NewRecordPage.offered(workflow, to: account) else {
             return refuse("Hãy chọn quy trình của hồ sơ.", context, catalog, account, workflow: nil, values: [:], status: .badRequest)
         }
         var values: [String: String] = [:]
@@ -35,7 +40,7 @@ struct NewRecordPage {
         }
         guard InstanceRows.isValidKey(key) else {
             return refuse(
-                "Mã hồ sơ «\(key)» không hợp lệ: chỉ dùng chữ không dấu, số, '.', '_', '-', không có dấu cách; tối đa 128 ký tự.",
+                "Mã hồ sơ «\(key)» không hợp lệ: bắt đầu bằng chữ hoặc số, chỉ dùng chữ không dấu, số, '.', '_', '-', không có dấu cách; tối đa 128 ký tự.",
                 context, catalog, account, workflow: id, values: values)
         }
         if let field = workflow.groupBy, !account.sees(group: values[field]) {
@@ -62,6 +67,16 @@ struct NewRecordPage {
         }
     }
 
+    /// Whether `account` may start records of `workflow`: every workflow for an account not limited to some chi
+    /// bộ; for one that is, the workflows whose records are grouped by a chi bộ (the group field's title begins
+    /// with «Chi bộ»). A workflow grouped by a đảng bộ, an office or a recipient of reports is not a chi bộ's: its
+    /// group field would have to be set to the account's chi bộ, which is not what it means.
+    static func offered(_ workflow: Extras.WorkflowInfo, to account: Account) -> Bool {
+        guard account.scope != nil else { return true }
+        guard let field = workflow.groupBy, let title = workflow.field(field)?.displayTitle else { return false }
+        return title.hasPrefix("Chi bộ")
+    }
+
     /// Accounts that may act (not those that only read).
     static func officer(_ context: WebContext) throws -> Account {
         let account = try context.user
@@ -83,7 +98,7 @@ struct NewRecordPage {
         _ context: WebContext, catalog: Catalog, account: Account, workflow chosen: String?, values: [String: String],
         flash: WebSession.Flash?, status: HTTPResponse.Status = .ok
     ) -> Response {
-        let options = catalog.workflows.map { w -> HTML in
+        let options = catalog.workflows.filter { NewRecordPage.offered($0, to: account) }.map { w -> HTML in
             "<option value=\"\(w.id)\"\(HTML.flag("selected", w.id == chosen))>\(w.title)</option>"
         }
         let choose: HTML = """
@@ -96,7 +111,8 @@ struct NewRecordPage {
             body = HTML.join([body, fields(workflow, context: context, account: account, values: values)])
         } else {
             body = HTML.join([
-                body, "<p class=\"muted\">Chọn quy trình để điền thông tin của hồ sơ. Nhiều hồ sơ một lúc: trang Nhập (tệp CSV).</p>",
+                body,
+                "<p class=\"muted\">Chọn quy trình để điền thông tin của hồ sơ. Nhiều hồ sơ một lúc: trang Nhập (tệp CSV).\(account.scope == nil ? "" : " Tài khoản của chi bộ thêm được hồ sơ của các quy trình theo chi bộ; hồ sơ các quy trình khác do tài khoản quản trị thêm.")</p>",
             ])
         }
         return Layout.response(

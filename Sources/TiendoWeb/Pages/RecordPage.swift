@@ -56,10 +56,19 @@ struct RecordPage {
             switch form["hanh-dong"] {
             case "xong":
                 guard let milestone = form.text("moc") else { throw PageError.badRequest("Thiếu mốc cần đánh dấu đã xong.") }
-                let base = String(milestone.split(separator: "@", maxSplits: 1).first ?? "")
-                let title = catalog[instance.workflow]?.milestone(base)?.title ?? milestone
-                _ = try await app.daemon.call(Manager.CompleteMilestone(id: id, milestone: milestone, actor: account.name))
-                try await app.flash("Đã ghi nhận hoàn thành «\(title)».", ok: true, request, context)
+                let parts = milestone.split(separator: "@", maxSplits: 1).map(String.init)
+                let base = parts.first ?? ""
+                let period = parts.count == 2 ? " kỳ \(Format.occurrence(parts[1]))" : ""
+                let title = (catalog[instance.workflow]?.milestone(base)?.title ?? base) + period
+                let before = instance.milestones.first { $0.id == base }
+                let after = try await app.daemon.call(Manager.CompleteMilestone(id: id, milestone: milestone, actor: account.name))
+                // Marked again from a page left open (the period already done): tiendod changes nothing, and says so.
+                if let before, before == after.milestones.first(where: { $0.id == base }) {
+                    try await app.flash(
+                        "«\(title)» đã được ghi nhận hoàn thành trước đó; không có gì thay đổi.", ok: true, request, context)
+                } else {
+                    try await app.flash("Đã ghi nhận hoàn thành «\(title)».", ok: true, request, context)
+                }
             case "su-kien":
                 let (event, data) = try RecordPage.event(form, instance: instance, catalog: catalog)
                 let after = try await app.daemon.call(
@@ -83,11 +92,12 @@ struct RecordPage {
     /// identifier the daemon's error carries (`diem`).
     static func refusal(_ e: ManagerError, workflow: Extras.WorkflowInfo?) -> String {
         if case .invalidData(let field, let reason) = e, let title = workflow?.field(field)?.title {
+            if reason == "thiếu trường bắt buộc" { return "Hãy nhập «\(title)»." }
             return PageError.sentence("giá trị ở trường «\(title)» không hợp lệ: \(reason)")
         }
         // The daemon's reason already names the fields by their titles; the record, the event and the state it adds
         // in identifiers are what this page shows anyway.
-        if case .eventRejected(_, _, _, let reason) = e { return PageError.sentence("chưa chuyển được bước: \(reason)") }
+        if case .eventRejected(_, _, _, let reason) = e { return PageError.sentence(reason) }
         return PageError.daemon(e).message
     }
 
