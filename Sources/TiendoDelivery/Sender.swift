@@ -244,18 +244,27 @@ public final class Sender: Sendable {
         return .dead(dead)
     }
 
-    /// Reports must be stored before the next send; a queue that cannot take them is tried a few times, after
-    /// which the claim's lease runs out and the message goes again (at least once, with the same key).
+    /// Reports must be stored before the next send: a queue that cannot take them (tiendod restarting) is tried
+    /// again, 1, 2, … up to `queueRetry` seconds apart, until it does, and this worker sends nothing meanwhile. It
+    /// gave up after three tries before, and sent the next messages while the one it could not report went again
+    /// after the restart. Only a stop while the queue is away leaves a report untold: that message, the one in
+    /// flight, goes again (with the same key).
     func report(_ reports: [DeliveryReport], owner: String) async {
         guard !reports.isEmpty else { return }
-        for attempt in 1...3 {
+        var attempt: Int64 = 0
+        while true {
             do {
                 try await queue.report(reports, owner: owner)
+                if attempt > 0 { observer.record(.queueError("ghi kết quả: được sau \(attempt + 1) lần thử")) }
                 return
             } catch {
-                observer.record(.queueError("ghi kết quả (lần \(attempt)): \(error)"))
+                attempt += 1
+                // Said at the first failures and then now and then, not once a second for the whole outage.
+                if attempt <= 3 || attempt % 30 == 0 { observer.record(.queueError("ghi kết quả (lần \(attempt)): \(error)")) }
                 let now = await clock.now()
-                guard await shutdown.sleep(until: now.adding(seconds: Int64(attempt)), clock: clock) else { return }
+                guard await shutdown.sleep(until: now.adding(seconds: min(attempt, max(1, config.queueRetry))), clock: clock) else {
+                    return
+                }
             }
         }
     }

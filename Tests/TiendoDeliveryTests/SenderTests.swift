@@ -116,6 +116,69 @@ final class EventLog: DeliveryObserver {
         #expect(channel.sent[2].at.seconds - at("2025-12-03T08:00").seconds <= 180)
     }
 
+    /// tiendod away (restarting) while the sender works: the queue takes no report for a while.
+    actor AwayQueue: DeliveryQueue {
+        let inner = InMemoryDeliveryQueue()
+        var refusedReports: Int
+        var sentWhileUnreported = 0
+        var unreported = false
+        init(refusing: Int) { refusedReports = refusing }
+        func claim(channel: String, owner: String, now: Instant, limit: Int, leaseUntil: Instant) async throws -> [DeliveryJob] {
+            try await inner.claim(channel: channel, owner: owner, now: now, limit: limit, leaseUntil: leaseUntil)
+        }
+        func report(_ reports: [DeliveryReport], owner: String) async throws {
+            if refusedReports > 0 {
+                refusedReports -= 1
+                unreported = true
+                throw DeliveryFailure(.transient, "tiendod is restarting")
+            }
+            unreported = false
+            await inner.report(reports, owner: owner)
+        }
+        func release(_ ids: [Int64], owner: String) async throws { await inner.release(ids, owner: owner) }
+        func nextDue(channel: String) async throws -> Instant? { await inner.nextDue(channel: channel) }
+        /// Called by the channel at each send.
+        func sending() { if unreported { sentWhileUnreported += 1 } }
+    }
+
+    /// Tells the queue of each send, then sends through the scripted channel.
+    final class SpyChannel: DeliveryChannel {
+        let inner: ScriptedChannel
+        let queue: AwayQueue
+        init(_ inner: ScriptedChannel, queue: AwayQueue) {
+            self.inner = inner
+            self.queue = queue
+        }
+        var definition: ChannelDefinition { inner.definition }
+        func send(_ payload: Payload, now: Instant) async throws -> String? {
+            await queue.sending()
+            return try await inner.send(payload, now: now)
+        }
+        func shutdown() async {}
+    }
+
+    @Test("a report the queue cannot take is tried until it can, and nothing else is sent meanwhile")
+    func reportsWaitForTheQueue() async {
+        let queue = AwayQueue(refusing: 12)
+        let start = "2025-12-03T08:00"
+        for i in 1...5 {
+            let f = fan("k\(i)", to: "m\(i)@example.vn", notBefore: start, expires: nil)
+            await queue.inner.add([f], recordKey: "r\(i)", record: record(at: "2025-12-03T08:00:00+07:00"), now: at(start))
+        }
+        let clock = VirtualClock(start: at(start), end: at("2025-12-03T09:00"))
+        let channel = ScriptedChannel(clock: clock) { _, _, _ in nil }
+        let events = EventLog()
+        let sender = Sender(
+            queue: queue, channels: [SpyChannel(channel, queue: queue)], composer: composer,
+            clock: clock, config: SenderConfiguration(owner: "test", batch: 4, lease: 600, poll: 86_400, policy: RetryPolicy(), seed: 7),
+            observer: events)
+        await sender.run()
+        #expect(channel.sent.map(\.to) == (1...5).map { "m\($0)@example.vn" }, "each once")
+        #expect(await queue.sentWhileUnreported == 0)
+        #expect(await queue.inner.book.counts() == [.sent: 5])
+        #expect(events.lines.contains("queue ghi kết quả: được sau 13 lần thử"), "\(events.lines)")
+    }
+
     @Test func permanentFailureIsADeadLetterAtOnce() async {
         let (channel, events, book) = await run(n: 2) { _, _, m in
             m.envelopeTo == "m1@example.vn" ? DeliveryFailure.smtp(code: 550, text: "5.1.1 no such user", phase: .rcpt) : nil
