@@ -87,7 +87,7 @@ public struct MessageComposer: Sendable {
             var about = first
             if about.label == to.name { about.label = nil }
             subject = noticeSubject(about)
-            (text, html) = noticeBody(first, subject: subject, greeting: greeting, footer: footer)
+            (text, html) = noticeBody(first, subject: subject, greeting: greeting, footer: footer, sentOn: first.zone.date(of: now))
             headers += [("X-Tiendo-Kind", first.notice.kind), ("X-Tiendo-Workflow", first.notice.workflow)]
             if let i = first.notice.instance { headers.append(("X-Tiendo-Instance", i)) }
         }
@@ -144,15 +144,20 @@ public struct MessageComposer: Sendable {
         return rows
     }
 
-    func noticeBody(_ i: Item, subject: String, greeting: String, footer: String) -> (String, String) {
+    /// The record's sentence heads the body as the engine wrote it at the notice's time; a message sent on a later
+    /// day (a catch-up, a relay down overnight) says which day that sentence is of, so that «Quá hạn 15 ngày» of
+    /// 25/11 does not contradict the subject's «Quá hạn 21 ngày» counted at sending.
+    func noticeBody(_ i: Item, subject: String, greeting: String, footer: String, sentOn: CivilDate) -> (String, String) {
         let rows = details(i)
-        var text = greeting + "\n\n" + i.notice.message + "\n\n"
+        let noticeDay = i.zone.date(of: i.notice.at)
+        let headline = sentOn > noticeDay ? "Thông báo ngày \(noticeDay.vietnamese): \(i.notice.message)" : i.notice.message
+        var text = greeting + "\n\n" + headline + "\n\n"
         for (k, v) in rows { text += k + ": " + v + "\n" }
         text += "\n-- \n" + footer + "\n"
         var html =
             "<!DOCTYPE html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\"><title>"
             + MIME.escapeHTML(subject) + "</title></head>\n<body>\n<p>" + MIME.escapeHTML(greeting) + "</p>\n"
-        html += "<p><strong>" + MIME.escapeHTML(i.notice.message) + "</strong></p>\n<table>\n"
+        html += "<p><strong>" + MIME.escapeHTML(headline) + "</strong></p>\n<table>\n"
         for (k, v) in rows { html += "<tr><th align=\"left\">\(MIME.escapeHTML(k))</th><td>\(MIME.escapeHTML(v))</td></tr>\n" }
         html += "</table>\n<p><small>" + MIME.escapeHTML(footer) + "</small></p>\n</body></html>\n"
         return (text, html)

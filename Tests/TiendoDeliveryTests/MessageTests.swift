@@ -73,7 +73,8 @@ extension Array where Element == String {
     }
 
     @Test func noticeEmail() throws {
-        // The reminder was written on Wednesday (7 days left) and is sent on Friday: the subject counts from Friday.
+        // The reminder was written on Wednesday (7 days left) and is sent on Friday: the subject counts from Friday,
+        // and the body's sentence says it is Wednesday's.
         let m = try composer.email(for: job([record(at: "2025-12-03T08:00:00+07:00")], to: dung), now: at("2025-12-05T07:00"))
         #expect(m.envelopeFrom == "vanphong@tayho.example.vn" && m.envelopeTo == "bithu.kdc2@example.vn")
         #expect(m.messageID == "k|thu|bithu=2Ekdc2=40example=2Evn@tayho.example.vn")
@@ -90,7 +91,7 @@ extension Array where Element == String {
             p.parts[0].text == """
                 Kính gửi đồng chí Phạm Thị Dung,
 
-                Còn 7 ngày đến hạn «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/nguyen-van-an), hạn chót 10/12/2025
+                Thông báo ngày 03/12/2025: Còn 7 ngày đến hạn «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/nguyen-van-an), hạn chót 10/12/2025
 
                 Quy trình: Nộp báo cáo kiểm điểm cuối năm
                 Hồ sơ: nhac-viec/nguyen-van-an
