@@ -56,10 +56,16 @@ public struct QueueBook: Sendable {
         return d
     }
 
-    /// A newer notice of the same deadline to the same recipient that exists at `now`: it replaces `d` unsent.
+    /// A newer notice of the same deadline to the same recipient that exists at `now`: it replaces `d` unsent. For
+    /// a digest's notice, only a newer one in the same digest or sent on its own does: one waiting for a later
+    /// digest leaves this digest its older notice (a digest sent late, after the next day's overdue notice was
+    /// written, listed «0 quá hạn» for a case overdue for weeks).
     func newer(than d: Delivery, now: Instant) -> Int64? {
         guard let s = seriesKey(d) else { return nil }
-        return bySeries[s]?.last { $0 > d.id && (entries[$0]?.delivery.createdAt ?? .distantFuture) <= now }
+        return bySeries[s]?.last { id in
+            guard id > d.id, let n = entries[id]?.delivery, n.createdAt <= now else { return false }
+            return d.digest == nil || n.digest == nil || n.digest == d.digest
+        }
     }
 
     mutating func finish(_ id: Int64, _ state: State, at: Instant, error: String? = nil) {

@@ -214,8 +214,12 @@ extension Store.Transaction {
                     """)
             let lease = try db.cachedStatement(
                 sql: "UPDATE deliveries SET state = 'inflight', lease_owner = ?, lease_until = ?, message_key = ? WHERE id = ?")
+            // As `QueueBook.newer`: for a digest's notice, only a newer one in the same digest or sent on its own.
             let newer = try db.cachedStatement(
-                sql: "SELECT MAX(id) FROM deliveries WHERE series = ? AND id > ? AND created_at <= ?")
+                sql: """
+                    SELECT MAX(id) FROM deliveries WHERE series = ?1 AND id > ?2 AND created_at <= ?3
+                      AND (?4 IS NULL OR digest IS NULL OR digest = ?4)
+                    """)
             var jobs: [DeliveryJob] = []
             var after: Int64 = 0
             while jobs.count < limit, let row = try Row.fetchOne(next, arguments: [channel, after, now.seconds]) {
@@ -249,7 +253,7 @@ extension Store.Transaction {
                 ).compactMap(Store.delivery)
                 for i in items.indices {
                     guard let s = items[i].series else { continue }
-                    items[i].supersededBy = try Int64.fetchOne(newer, arguments: [s, items[i].id, now.seconds])
+                    items[i].supersededBy = try Int64.fetchOne(newer, arguments: [s, items[i].id, now.seconds, items[i].digest])
                 }
                 guard let first = items.first else { continue }
                 jobs.append(

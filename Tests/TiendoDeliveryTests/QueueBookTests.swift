@@ -129,6 +129,25 @@ func fan(
         #expect(later.flatMap(\.items).map(\.supersededBy) == [2, nil, nil])
     }
 
+    @Test func aDigestSentLateKeepsANoticeWhoseNewerOneWaitsForTheNextDigest() {
+        var b = QueueBook()
+        let s = "dang-vien-du-bi/a|state"
+        let day1 = "r|thu|a@example.vn|2025-12-02"
+        let day2 = "r|thu|a@example.vn|2025-12-03"
+        // Tuesday's digest holds Monday's overdue notice; the relay is down until Tuesday noon, after Tuesday's 08:00
+        // overdue notice was written for Wednesday's digest.
+        b.add(fan("k1", notBefore: "2025-12-02T07:30", digest: day1, series: s), recordKey: "r1", record: r, now: at("2025-12-01T08:00"))
+        b.add(fan("k2", notBefore: "2025-12-03T07:30", digest: day2, series: s), recordKey: "r2", record: r, now: at("2025-12-02T08:00"))
+        let noon = b.claim(channel: "thu", owner: "w", now: at("2025-12-02T12:00"), limit: 10, leaseUntil: at("2025-12-02T12:15"))
+        #expect(noon.map(\.messageKey) == [day1])
+        #expect(noon.flatMap(\.items).map(\.supersededBy) == [nil], "Tuesday's digest still lists the case")
+        b.release([1], owner: "w")
+        // A newer notice in the same digest, or one sent on its own, still replaces it.
+        b.add(fan("k3", notBefore: "2025-12-02T07:30", digest: day1, series: s), recordKey: "r3", record: r, now: at("2025-12-02T12:01"))
+        let again = b.claim(channel: "thu", owner: "w", now: at("2025-12-02T12:05"), limit: 10, leaseUntil: at("2025-12-02T12:20"))
+        #expect(again.flatMap(\.items).map(\.supersededBy) == [3, nil])
+    }
+
     @Test func aNewerNoticeThatAlreadyWentOutStillReplacesAHeldOne() {
         var b = QueueBook()
         let s = "nhac-viec/an|m:nop"
