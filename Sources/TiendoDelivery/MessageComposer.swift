@@ -69,7 +69,7 @@ public struct MessageComposer: Sendable {
         for d in job.items { items.append(try item(d, now: now)) }
         guard let first = items.first else { throw DeliveryFailure(.permanent, "thư không có nội dung") }
         let id = MIME.messageIDLocal(job.messageKey) + "@" + routing.messageHost
-        let greeting = to.name.map { "Kính gửi đồng chí \($0)," } ?? "Kính gửi các đồng chí,"
+        let greeting = to.name.map { MessageComposer.greeting($0) } ?? "Kính gửi các đồng chí,"
         let footer =
             "Thư tự động của tiendo (" + (routing.sender.name ?? routing.sender.address)
             + "). Xin đừng trả lời thư này."
@@ -97,6 +97,17 @@ public struct MessageComposer: Sendable {
     }
 
     /// `còn 3 ngày`, `hôm nay`, `quá 2 ngày`.
+    /// «Kính gửi đồng chí Phạm Thị Dung,» to a person; «Kính gửi Văn phòng Đảng ủy,» to an office or a body, whose
+    /// name begins with what it is (a fixed address is often an office's).
+    static func greeting(_ name: String) -> String {
+        let bodies = [
+            "Văn phòng", "Ban ", "Đảng ủy", "Đảng bộ", "Chi bộ", "Chi ủy", "UBND", "Ủy ban", "Thường trực", "Bộ phận", "Phòng ",
+            "Tổ ", "Hội đồng", "Mặt trận", "Công an", "Hội ", "Đoàn ",
+        ]
+        let composed = FieldDefinition.composed(name)
+        return bodies.contains { composed.hasPrefix($0) } ? "Kính gửi \(composed)," : "Kính gửi đồng chí \(composed),"
+    }
+
     static func daysText(_ days: Int) -> String {
         days > 0 ? "còn \(days) ngày" : days == 0 ? "hôm nay" : "quá \(-days) ngày"
     }

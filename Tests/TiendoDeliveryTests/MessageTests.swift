@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TiendoCore
-import TiendoDelivery
+@testable import TiendoDelivery
 
 /// Decodes what `MIME` writes, independently: unfolds headers, joins encoded-words, splits the multipart body.
 struct ParsedMail {
@@ -70,6 +70,15 @@ extension Array where Element == String {
             return Delivery(id: Int64(i + 1), fanOut: f, recordKey: "rk\(i)", record: r, createdAt: at("2025-12-01T00:00"))
         }
         return DeliveryJob(messageKey: key, channel: "thu", recipient: to, items: items, leaseUntil: at("2030-01-01T00:00"))
+    }
+
+    @Test("a person is greeted as đồng chí, an office or a body by its name alone")
+    func greetings() {
+        #expect(MessageComposer.greeting("Phạm Thị Dung") == "Kính gửi đồng chí Phạm Thị Dung,")
+        #expect(MessageComposer.greeting("Văn phòng Đảng ủy") == "Kính gửi Văn phòng Đảng ủy,")
+        #expect(MessageComposer.greeting("Ban Tổ chức Đảng ủy phường") == "Kính gửi Ban Tổ chức Đảng ủy phường,")
+        #expect(MessageComposer.greeting("Chi bộ Khu dân cư số 2") == "Kính gửi Chi bộ Khu dân cư số 2,")
+        #expect(MessageComposer.greeting("Bảo") == "Kính gửi đồng chí Bảo,")
     }
 
     @Test func noticeEmail() throws {
