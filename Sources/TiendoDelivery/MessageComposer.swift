@@ -124,6 +124,9 @@ public struct MessageComposer: Sendable {
         case ("reminder", _), ("overdue", nil): return "Đã quá hạn: \(what)\(due)"
         case ("overdue", let d?) where d < 0: return "Quá hạn \(-d) ngày: \(what)\(due)"
         case ("overdue", _): return "Đã quá hạn chót: \(what)\(due)"
+        // A case started or finished: the workflow and whose, not the engine's sentence with every identifier.
+        case ("started", _): return "Hồ sơ mới: «\(i.workflowTitle)»\(i.whose)"
+        case ("completed", _): return "Hoàn tất hồ sơ: «\(i.workflowTitle)»\(i.whose)"
         default:
             let labels = [
                 "started": "Hồ sơ mới", "transition": "Chuyển trạng thái", "milestone-done": "Đã hoàn thành",

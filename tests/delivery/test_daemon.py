@@ -56,7 +56,8 @@ def test_records_fan_out_with_their_transaction_and_the_sender_works_the_daemons
         record_key = next(r["recordKey"] for r in sent if r.get("recipient", "").endswith(f"<{m.to}>"))
         # Message-ID: the delivery key, '@' and '.' as =40 and =2E; the provider's queue id in the row.
         assert m.header("Message-ID") == f"<{record_key.replace('#', '=23')}|thu|m{i}=40example=2Evn@tayho.example.vn>"
-        assert m.header("Subject") == f"Hồ sơ mới: {history[i]['message']}"
+        # A new case: the workflow's title and whose, not the engine's sentence with every identifier.
+        assert m.header("Subject") == f"Hồ sơ mới: «Nộp báo cáo kiểm điểm cuối năm» (nhac-viec/m{i:05d})"  # to the member: no name
         # The member's name, kept with the delivery when tiendod wrote it, came through the queue to the message.
         assert f"Hồ sơ: Đảng viên số {i} (nhac-viec/m{i:05d})\n" in m.part("text/plain")
         row = by_key[f"{record_key}|thu|m{i}@example.vn"]
