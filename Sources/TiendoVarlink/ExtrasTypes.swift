@@ -47,17 +47,24 @@ public enum Extras {
     public struct EventInfo: ManagerValue {
         public var name: String
         public var fields: [String]
+        /// The fields every branch of the event reads: a form cannot leave them empty (absent from a daemon
+        /// before 05/12/2026: none).
+        public var required: [String]
         public var targets: [String]
 
         public init(json: JSON, path: String) throws(ReplyDecodingError) {
             let m = try Members(json, path: path)
             name = try m.string("name")
             fields = try m.strings("fields")
+            required = m.value("required") == nil ? [] : try m.strings("required")
             targets = try m.strings("targets")
         }
 
         public var json: JSON {
-            .object([("name", .string(name)), ("fields", .array(fields.map(JSON.string))), ("targets", .array(targets.map(JSON.string)))])
+            .object([
+                ("name", .string(name)), ("fields", .array(fields.map(JSON.string))), ("required", .array(required.map(JSON.string))),
+                ("targets", .array(targets.map(JSON.string))),
+            ])
         }
     }
 

@@ -489,6 +489,8 @@ def test_a_chi_bo_vote_is_recorded_from_the_record_page(stack, browser):
         return form
 
     form = vote(30, 31)
+    # Both numbers are needed whatever the outcome: the browser asks for them before tiendod would refuse.
+    assert all(form.find_element(By.ID, f).get_attribute("required") for f in ("f-so_dang_vien_chinh_thuc", "f-so_tan_thanh"))
     labels = form.text
     assert "Số đảng viên chính thức của chi bộ khi biểu quyết" in labels and "Số đảng viên chính thức tán thành" in labels
     shot(browser, "34-bieu-quyet-truoc", full=True)

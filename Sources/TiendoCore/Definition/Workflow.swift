@@ -98,6 +98,24 @@ public struct Branch: Sendable, Hashable {
     public var position: Position
 }
 
+extension [Branch] {
+    /// The fields the branches' conditions read (both sides of a comparison), in the order they appear.
+    public var fieldsRead: [String] {
+        var read: [String] = []
+        for b in self {
+            for c in b.conditions {
+                for f in [c.field, c.other?.field].compactMap({ $0 }) where !read.contains(f) { read.append(f) }
+            }
+        }
+        return read
+    }
+
+    /// The fields every branch reads: an event cannot go anywhere without them (a form asks for them as required).
+    public var fieldsEveryBranchReads: [String] {
+        fieldsRead.filter { f in allSatisfy { b in b.conditions.contains { $0.field == f || $0.other?.field == f } } }
+    }
+}
+
 /// A timed transition.
 public struct AfterRule: Sendable, Hashable {
     public var at: DateExpression

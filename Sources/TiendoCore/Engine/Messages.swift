@@ -130,19 +130,11 @@ public enum Messages {
             if case .boolean(let b) = v { return b ? "có" : "không" }
             return v.display(zone: definition.zone)
         }
-        var read: [String] = []
-        for b in branches {
-            for c in b.conditions {
-                for f in [c.field, c.other?.field].compactMap({ $0 }) where !read.contains(f) { read.append(f) }
-            }
-        }
+        let read = branches.fieldsRead
         // An empty text is what a form sends for a box left blank: asked for like a missing value. Asked for: what
         // every branch reads (a field only one branch reads, `chi_bo_co_so`, may be left out).
         func absent(_ f: String) -> Bool { data[f] == nil || data[f] == .text("") }
-        let everywhere = read.filter { f in
-            branches.allSatisfy { b in b.conditions.contains { $0.field == f || $0.other?.field == f } }
-        }
-        let missing = everywhere.filter(absent)
+        let missing = branches.fieldsEveryBranchReads.filter(absent)
         if !missing.isEmpty { return "cần nhập \(missing.map(title).joined(separator: ", ")) rồi gửi lại" }
         let given = read.filter { !absent($0) }.map { "\(title($0)) = \(shown(data[$0]!))" }
         let ways = branches.map { b in

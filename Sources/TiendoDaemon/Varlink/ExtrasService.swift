@@ -271,18 +271,15 @@ extension ControlService {
         }
         let states: [JSON] = def.states.map { s in
             let events: [JSON] = s.on.map { on in
-                var read: [String] = []
                 // Both sides of a comparison: `so_tan_thanh ≥ 2/3 × so_dang_vien_chinh_thuc` needs both numbers.
-                for b in on.branches {
-                    for c in b.conditions {
-                        for f in [c.field, c.other?.field].compactMap({ $0 }) where !read.contains(f) { read.append(f) }
-                    }
-                }
+                var read = on.branches.fieldsRead
                 // In the order the file declares the fields, which is the order a form asks for them.
                 let order = Dictionary(uniqueKeysWithValues: def.fields.enumerated().map { ($1.name, $0) })
                 read.sort { (order[$0] ?? .max) < (order[$1] ?? .max) }
+                let everywhere = Set(on.branches.fieldsEveryBranchReads)
                 return .object([
                     ("name", .string(on.event)), ("fields", .array(read.map(JSON.string))),
+                    ("required", .array(read.filter(everywhere.contains).map(JSON.string))),
                     ("targets", .array(on.branches.map { JSON.string($0.to) })),
                 ])
             }

@@ -147,7 +147,7 @@ struct RecordView {
         let forms: [HTML] = state.events.map { e in
             let targets = e.targets.map { "«" + (workflow?.state($0)?.title ?? $0) + "»" }
             let label = targets.count == 1 ? "Chuyển sang \(targets[0])" : "Chuyển sang \(targets.joined(separator: " hoặc "))"
-            let inputs: [HTML] = e.fields.map { name in input(for: name) }
+            let inputs: [HTML] = e.fields.map { name in input(for: name, required: e.required.contains(name)) }
             return """
                 <form method="post" class="event" data-confirm="\(label)?">\(Layout.csrf(context))
                 <input type="hidden" name="hanh-dong" value="su-kien"><input type="hidden" name="su-kien" value="\(e.name)">
@@ -159,13 +159,15 @@ struct RecordView {
         return "<section class=\"no-print\"><h2>\(heading)</h2>\(forms)</section>"
     }
 
-    /// A form control for a field an event's guards read, typed as the workflow declares it.
-    func input(for name: String) -> HTML {
+    /// A form control for a field an event's guards read, typed as the workflow declares it; one every branch reads
+    /// is required (marked `*`), so the browser asks for it before tiendod has to refuse.
+    func input(for name: String, required: Bool = false) -> HTML {
         let f = workflow?.field(name)
         let current = instance.data[name].flatMap { $0.isNull ? nil : ($0.stringValue ?? $0.serialized()) } ?? ""
         let id = "f-\(name)"
-        return
-            "<label for=\"\(id)\">\(f?.displayTitle ?? name)\(RecordView.range(f))\(FieldControls.control(f, id: id, current: current))</label>"
+        let mark: HTML = required ? " <span class=\"required\">*</span>" : .empty
+        let control = FieldControls.control(f, id: id, current: current, required: required)
+        return "<label for=\"\(id)\">\(f?.displayTitle ?? name)\(mark)\(RecordView.range(f))\(control)</label>"
     }
 
     /// A legal basis as officers read it: the confidence marks the workflows' authors keep in it (`[H]` two sources
