@@ -40,15 +40,17 @@ extension Daemon {
         let set = loader.loadAll()
         let starting = current.isEmpty
         var changed: [String] = []
+        var unchangedAtStart: [String] = []
         for id in set.order {
             guard let def = set.workflows[id] else { continue }
             if current[id]?.digest != def.digest {
-                // At a start, a file the store already has in force is no change: nothing to save or migrate, and
-                // the log does not call every workflow changed at every restart.
-                let unchangedSinceStop = current[id] == nil && (try? store.meta("in_force:" + id)) == def.digest
-                if unchangedSinceStop {
+                // At a start, a file whose version the store has in force (noted and stored) is no change: nothing to
+                // save, and the log does not call every workflow changed at every restart. Its cases are still
+                // checked against it below: a stop between a version's save and its migration leaves some behind.
+                if current[id] == nil, (try? store.definitionInForce(workflow: id))??.digest == def.digest {
                     current[id] = def
                     byDigest[def.digest] = def
+                    unchangedAtStart.append(id)
                     continue
                 }
                 if case .success(let bytes) = Loader.readFile(def.file) {
@@ -99,7 +101,7 @@ extension Daemon {
         // Every definition in force, current or stale, computes with the calendars in force from now on.
         bindCalendarsInForce()
         publishCatalog()
-        for id in changed { migrate(workflow: id, at: now) }
+        for id in changed + unchangedAtStart { migrate(workflow: id, at: now) }
         let calendarsChanged = calendarChanges.filter { $0.previous }
         if starting || !changed.isEmpty || current.isEmpty || !calendarsChanged.isEmpty {
             var what = changed.isEmpty ? "không có thay đổi" : "thay đổi: " + changed.joined(separator: ", ")

@@ -96,18 +96,21 @@ public struct MessageComposer: Sendable {
             extraHeaders: headers, text: text, html: html)
     }
 
-    /// `còn 3 ngày`, `hôm nay`, `quá 2 ngày`.
     /// «Kính gửi đồng chí Phạm Thị Dung,» to a person; «Kính gửi Văn phòng Đảng ủy,» to an office or a body, whose
     /// name begins with what it is (a fixed address is often an office's).
     static func greeting(_ name: String) -> String {
+        // Whole words of bodies only: «Đoàn», «Hồ» and the like are surnames too.
         let bodies = [
             "Văn phòng", "Ban ", "Đảng ủy", "Đảng bộ", "Chi bộ", "Chi ủy", "UBND", "Ủy ban", "Thường trực", "Bộ phận", "Phòng ",
-            "Tổ ", "Hội đồng", "Mặt trận", "Công an", "Hội ", "Đoàn ",
+            "Tổ ", "Hội đồng", "Mặt trận", "Công an", "Hội Cựu chiến binh", "Hội Liên hiệp", "Hội Nông dân",
+            "Hội Người cao tuổi", "Hội Chữ thập đỏ", "Đoàn Thanh niên", "Đoàn thanh niên", "Đoàn kiểm tra", "Đoàn giám sát",
+            "Đoàn công tác",
         ]
         let composed = FieldDefinition.composed(name)
         return bodies.contains { composed.hasPrefix($0) } ? "Kính gửi \(composed)," : "Kính gửi đồng chí \(composed),"
     }
 
+    /// `còn 3 ngày`, `hôm nay`, `quá 2 ngày`.
     static func daysText(_ days: Int) -> String {
         days > 0 ? "còn \(days) ngày" : days == 0 ? "hôm nay" : "quá \(-days) ngày"
     }

@@ -127,14 +127,16 @@ public enum RoutingParser {
                     // A digest made before the workflows' reminder time leaves each reminder for the next digest.
                     if route.mode == .digest, let defs = definitions {
                         let ids = route.workflows.map { Array($0) } ?? Array(defs.workflows.keys)
-                        let later = ids.compactMap { defs.workflow($0) }.filter { $0.remindAt.minutes > digest.at.minutes }
+                        // At the same minute, the digest races the reminders written then (late ones go in a second
+                        // message): a digest at the reminders' time is warned about too.
+                        let later = ids.compactMap { defs.workflow($0) }.filter { $0.remindAt.minutes >= digest.at.minutes }
                         if let first = later.min(by: { $0.id < $1.id }) {
                             sink.warning(
                                 route.position,
                                 "route '\(route.name)' sends digests at \(digest.at), before the reminders of '\(first.id)' at "
                                     + "\(first.remindAt)\(later.count > 1 ? " (and \(later.count - 1) more workflows)" : ""): "
-                                    + "each reminder reaches the next digest, a working day later; set digest.at to "
-                                    + "\(later.map(\.remindAt).max(by: { $0.minutes < $1.minutes })!) or later")
+                                    + "each reminder reaches the next digest, \(digest.every == .week ? "a week" : "a working day") later; "
+                                    + "set digest.at later than \(later.map(\.remindAt).max(by: { $0.minutes < $1.minutes })!)")
                         }
                     }
                 }

@@ -138,9 +138,15 @@ public final class Sender: Sendable {
                     await give(back: jobs[i...], owner: owner)
                     break
                 }
+                // A claim about to run out is claimed again rather than sent: another worker may take it meanwhile.
+                if now.seconds >= job.leaseUntil.seconds - 30 {
+                    await give(back: jobs[i...], owner: owner)
+                    break
+                }
                 // After a channel-wide failure the rest of the batch goes back untried, even when the pause (whole
                 // seconds, at least one) has already run out by the clock: it was drawn for the channel, not for them.
-                if await process(job, channel: channel, state: state, owner: owner) == .channelFailed {
+                // So it does after a report that had to wait for the queue.
+                if await process(job, channel: channel, state: state, owner: owner) != .done {
                     if i + 1 < jobs.count { await give(back: jobs[(i + 1)...], owner: owner) }
                     break
                 }
@@ -156,8 +162,9 @@ public final class Sender: Sendable {
         }
     }
 
-    /// What became of a claimed job, as far as the rest of its batch is concerned.
-    enum Processed { case done, channelFailed }
+    /// What became of a claimed job, as far as the rest of its batch is concerned: `queueWasAway` when its report
+    /// had to wait for the queue (the rest of the batch is claimed again, not sent on a claim that may have lapsed).
+    enum Processed { case done, channelFailed, queueWasAway }
 
     func process(_ claimed: DeliveryJob, channel: any DeliveryChannel, state: ChannelState, owner: String) async -> Processed {
         var now = await clock.now()
@@ -185,12 +192,10 @@ public final class Sender: Sendable {
             let outcome = await send(job, channel: channel, state: state, now: now)
             reports += job.items.map { DeliveryReport(id: $0.id, messageKey: job.messageKey, at: now, outcome: outcome) }
             if case .retry(_, let f) = outcome, f.scope == .channel {
-                await report(reports, owner: owner)
-                return .channelFailed
+                return await report(reports, owner: owner) ? .queueWasAway : .channelFailed
             }
         }
-        await report(reports, owner: owner)
-        return .done
+        return await report(reports, owner: owner) ? .queueWasAway : .done
     }
 
     /// Why a delivery is not sent any more (said in its outcome), or nil.
@@ -249,21 +254,23 @@ public final class Sender: Sendable {
     /// gave up after three tries before, and sent the next messages while the one it could not report went again
     /// after the restart. Only a stop while the queue is away leaves a report untold: that message, the one in
     /// flight, goes again (with the same key).
-    func report(_ reports: [DeliveryReport], owner: String) async {
-        guard !reports.isEmpty else { return }
+    /// Returns whether the queue had to be waited for: the worker's other claims may have run out meanwhile (and
+    /// gone to another worker), so it gives back the rest of its batch and claims again rather than send them.
+    @discardableResult
+    func report(_ reports: [DeliveryReport], owner: String) async -> Bool {
+        guard !reports.isEmpty else { return false }
         var attempt: Int64 = 0
         while true {
             do {
                 try await queue.report(reports, owner: owner)
-                if attempt > 0 { observer.record(.queueError("ghi kết quả: được sau \(attempt + 1) lần thử")) }
-                return
+                return attempt > 0
             } catch {
                 attempt += 1
                 // Said at the first failures and then now and then, not once a second for the whole outage.
                 if attempt <= 3 || attempt % 30 == 0 { observer.record(.queueError("ghi kết quả (lần \(attempt)): \(error)")) }
                 let now = await clock.now()
                 guard await shutdown.sleep(until: now.adding(seconds: min(attempt, max(1, config.queueRetry))), clock: clock) else {
-                    return
+                    return true
                 }
             }
         }

@@ -347,16 +347,16 @@ public final class Store: Sendable {
     }
 
     /// The version of `workflow` last put in force, with its source: what a restart keeps in force when the
-    /// workflow's file no longer loads. Stores written before the `in_force` notes give the version loaded last.
+    /// workflow's file no longer loads. Without a stored row for the note (stores written before the `in_force`
+    /// notes), the version loaded last.
     public func definitionInForce(workflow: String) throws -> (digest: String, file: String, source: [UInt8])? {
         try read { db in
             try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT digest, file, source FROM definitions
-                    WHERE digest = (SELECT value FROM meta WHERE key = 'in_force:' || ?1)
-                       OR (workflow = ?1 AND NOT EXISTS (SELECT 1 FROM meta WHERE key = 'in_force:' || ?1))
-                    ORDER BY loaded_at DESC, rowid DESC LIMIT 1
+                    SELECT digest, file, source FROM definitions WHERE workflow = ?1
+                    ORDER BY digest = (SELECT value FROM meta WHERE key = 'in_force:' || ?1) DESC, loaded_at DESC, rowid DESC
+                    LIMIT 1
                     """,
                 arguments: [workflow]
             ).map { ($0["digest"], $0["file"], [UInt8](($0["source"] as Data?) ?? Data())) }

@@ -169,6 +169,13 @@ import Testing
         #expect(Array(stored.utf8) == Array("Chi bộ Khu dân cư số 2".utf8))
     }
 
+    @Test("an import's summary line counts in thousands as people write them, and is read back")
+    func importSummary() {
+        #expect(ImportSummary.message(more: 2_000, listed: 10_000) == "và 2.000 dòng lỗi khác (chỉ báo 10.000 dòng đầu)")
+        #expect(ImportSummary.more(in: ImportSummary.message(more: 11_900, listed: 10_000)) == 11_900)
+        #expect(ImportSummary.more(in: "và đây là dòng lỗi") == nil)
+    }
+
     @Test("CSV rows with day-first dates import; a bad date names its row and column")
     func csvRows() throws {
         let def = try Fixtures.workflow("ngay", Self.fields)

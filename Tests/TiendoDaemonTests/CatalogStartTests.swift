@@ -64,6 +64,26 @@ import TiendoDaemon
         #expect(daemon.catalog.current["han-thu"]?.title == "Hạn thử trên đồng hồ tay")
     }
 
+    @Test("a stop between a new version's save and its cases' migration: the next start migrates them")
+    func migrationAfterAStopBetweenSaveAndMigrate() throws {
+        let f = try SchedulerTests.Fixture(at: "2027-03-01T08:00:00+07:00")
+        defer { removeTemporaryDirectory(f.dir) }
+        _ = try f.daemon.startInstance(workflow: "han-thu", key: "a", data: [("han", .string("2027-03-10"))], actor: nil)
+        let old = try #require(f.daemon.catalog.current["han-thu"]?.digest)
+        // A compatible new version, saved as in force but its cases not yet moved (the daemon killed in between).
+        let file = f.dir + "/workflows/han-thu.yaml"
+        let text = SchedulerTests.workflow.replacingOccurrences(of: "Hạn thử", with: "Hạn thử mới")
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        let new = try #require(Loader(searchPath: [f.dir + "/workflows"]).loadAll().workflows["han-thu"]?.digest)
+        try f.daemon.store.saveDefinition(digest: new, workflow: "han-thu", file: file, source: Array(text.utf8), at: f.time.now)
+        let definition = { (d: String) in f.daemon.catalog.definition(d) }
+        #expect(try f.daemon.store.instance("han-thu/a", definition: definition)?.instance.digest == old)
+
+        let (daemon, _) = try Self.restart(f)
+        #expect(daemon.loadDefinitions().changed.isEmpty, "no change to log: the version was in force already")
+        #expect(try daemon.store.instance("han-thu/a", definition: { daemon.catalog.definition($0) })?.instance.digest == new)
+    }
+
     @Test("a restart with the files unchanged changes nothing and says so")
     func restartWithNothingChanged() throws {
         let f = try SchedulerTests.Fixture(at: "2027-03-01T08:00:00+07:00")

@@ -79,6 +79,8 @@ extension Array where Element == String {
         #expect(MessageComposer.greeting("Ban Tổ chức Đảng ủy phường") == "Kính gửi Ban Tổ chức Đảng ủy phường,")
         #expect(MessageComposer.greeting("Chi bộ Khu dân cư số 2") == "Kính gửi Chi bộ Khu dân cư số 2,")
         #expect(MessageComposer.greeting("Bảo") == "Kính gửi đồng chí Bảo,")
+        #expect(MessageComposer.greeting("Đoàn Thị Hương") == "Kính gửi đồng chí Đoàn Thị Hương,")  // a surname
+        #expect(MessageComposer.greeting("Đoàn Thanh niên phường") == "Kính gửi Đoàn Thanh niên phường,")
     }
 
     @Test func noticeEmail() throws {

@@ -24,7 +24,7 @@ import TiendoDelivery
         #expect(r.lists["bi-thu"]?.byGroup["Chi bộ Khu dân cư số 5"]?.count == 1)
         #expect(
             diagnostics.map(\.description) == [
-                "/etc/tiendo/workflows/delivery/routing.yaml:24:5: warning: route 'bi-thu' sends digests at 07:30, before the reminders of 'nhac-viec' at 08:00: each reminder reaches the next digest, a working day later; set digest.at to 08:00 or later",
+                "/etc/tiendo/workflows/delivery/routing.yaml:24:5: warning: route 'bi-thu' sends digests at 07:30, before the reminders of 'nhac-viec' at 08:00: each reminder reaches the next digest, a working day later; set digest.at later than 08:00",
                 "/etc/tiendo/workflows/delivery/bi-thu.csv:4:1: warning: 'BITHU.kdc5@example.vn' is listed for 'Chi bộ Khu dân cư số 5' already (line 3); it gets one message",
             ])
     }

@@ -64,7 +64,8 @@ struct AccountTests {
         #expect(Account.validName("Hà Nguyễn") == "tên tài khoản chỉ gồm chữ, số và các dấu . _ - @, không có dấu cách (ví dụ ha.nguyen)")
         #expect(
             Account.validPassword(String(repeating: "ạ", count: 30))
-                == "mật khẩu dài quá: tối đa 72 chữ không dấu (chữ có dấu tính 2 đến 3), mật khẩu này tính 90")
+                == "mật khẩu dài quá: tối đa 72 chữ không dấu (mỗi chữ có dấu tính như 2 đến 3 chữ); mật khẩu này tương đương 90 chữ không dấu"
+        )
         let scoped = Account(name: "a", role: .canBo, groups: ["A"], passwordHash: "", created: "")
         let all = Account(name: "b", role: .xem, groups: [], passwordHash: "", created: "")
         #expect(scoped.sees(group: "A") && !scoped.sees(group: "B") && !scoped.sees(group: nil) && scoped.scope == ["A"])

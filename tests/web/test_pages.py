@@ -565,7 +565,20 @@ def test_a_record_is_started_from_a_form_within_the_accounts_chi_bo(stack, brows
     offered = [o.get_attribute("value") for o in browser.find_elements(By.CSS_SELECTOR, "#chon-quy-trinh option")]
     assert "kiem-tra" in offered and "dang-vien-du-bi" in offered and "thi-dua" not in offered, offered
     browser.get(stack.url + "/ho-so/moi?quy-trinh=thi-dua")
-    assert "không nhóm hồ sơ theo chi bộ" in text(browser)
+    assert "không chia theo chi bộ nên chỉ tài khoản quản trị" in text(browser)
+
+    # Posted by hand with a valid session and token: another chi bộ, and a workflow not offered, are refused, nothing
+    # added; typed markup comes back as text.
+    browser.get(stack.url + "/ho-so/moi?quy-trinh=kiem-tra")
+    token = browser.find_element(By.CSS_SELECTOR, "form.new-record input[name=_csrf]").get_attribute("value")
+    opener = session_opener(browser)
+    crafted = {"_csrf": token, "quy-trinh": "kiem-tra", "f-key": "moi-b", "f-ho_ten": "<b>X</b>", "f-chi_bo": CHI_BO_B,
+               "f-han": "20/03/2026"}
+    status, _, body = fetch(opener, stack.url + "/ho-so/moi", crafted)
+    assert status == 422 and "Tài khoản ha chỉ thêm được hồ sơ của «" in body.decode() and "&lt;b&gt;X&lt;/b&gt;" in body.decode()
+    status, _, body = fetch(opener, stack.url + "/ho-so/moi", {**crafted, "quy-trinh": "thi-dua", "f-chi_bo": CHI_BO_A})
+    assert status == 400, status
+    assert "moi-b" not in stack.ctl("list", "kiem-tra") and "moi-b" not in stack.ctl("list", "thi-dua")
 
     # An account that only reads may not add.
     login(browser, stack, "xem")

@@ -115,18 +115,18 @@ public struct FieldDefinition: Sendable, Hashable {
             }
             v = .datetime(t)
         }
-        return check(v)
+        return check(v, zone: zone)
     }
 
     /// Converts a JSON value by the declared type (numbers for integer/number, strings for dates, which may be day
     /// first: the data of StartInstance/SendEvent comes from people, through tiendoctl or a web form).
     public func parse(json: JSON, zone: Zone) -> Result<Value, FieldError> {
         switch (type, json) {
-        case (.integer, .int(let i)): return check(.integer(i))
-        case (.integer, .double(let d)) where d == d.rounded() && abs(d) < 9e15: return check(.integer(Int(d)))
-        case (.number, .int(let i)): return check(.number(Double(i)))
-        case (.number, .double(let d)): return check(.number(d))
-        case (.boolean, .bool(let b)): return check(.boolean(b))
+        case (.integer, .int(let i)): return check(.integer(i), zone: zone)
+        case (.integer, .double(let d)) where d == d.rounded() && abs(d) < 9e15: return check(.integer(Int(d)), zone: zone)
+        case (.number, .int(let i)): return check(.number(Double(i)), zone: zone)
+        case (.number, .double(let d)): return check(.number(d), zone: zone)
+        case (.boolean, .bool(let b)): return check(.boolean(b), zone: zone)
         case (.text, .string(let s)), (.enumeration, .string(let s)), (.date, .string(let s)), (.datetime, .string(let s)):
             return parse(text: s, zone: zone)
         case (.integer, .string(let s)), (.number, .string(let s)), (.boolean, .string(let s)):
@@ -145,7 +145,7 @@ public struct FieldDefinition: Sendable, Hashable {
     /// paragraphs fits; a pasted file does not, and would make every page that lists the record megabytes long.
     public static let textLimit = 2_000
 
-    func check(_ v: Value) -> Result<Value, FieldError> {
+    func check(_ v: Value, zone: Zone) -> Result<Value, FieldError> {
         if case .text(let s) = v, s.utf8.count > FieldDefinition.textLimit, s.count > FieldDefinition.textLimit {
             return .failure(
                 FieldError(
@@ -160,8 +160,9 @@ public struct FieldDefinition: Sendable, Hashable {
         if case .date(let d) = v, !HumanDate.range.contains(d) {
             return .failure(FieldError(field: name, reason: "ngày \(d.vietnamese) \(HumanDate.outOfRange)"))
         }
-        if case .datetime(let t) = v, !HumanDate.range.contains(Zone.utc.date(of: t)) {
-            return .failure(FieldError(field: name, reason: "ngày \(Zone.utc.date(of: t).vietnamese) \(HumanDate.outOfRange)"))
+        // The local date, as `HumanDate.instant` checks it: «01/01/1900 00:00» in the workflow's zone is inside.
+        if case .datetime(let t) = v, !HumanDate.range.contains(zone.date(of: t)) {
+            return .failure(FieldError(field: name, reason: "ngày \(zone.date(of: t).vietnamese) \(HumanDate.outOfRange)"))
         }
         if let d = v.asDouble, type == .integer || type == .number {
             if let lo = min, d < lo {

@@ -1,3 +1,5 @@
+import TiendoCore
+
 /// What an account may do. Every role reads (and exports) what its groups allow.
 public enum Role: String, Codable, CaseIterable, Sendable {
     /// Reads.
@@ -56,7 +58,7 @@ public struct Account: Codable, Sendable, Equatable {
     }
 
     /// The groups a daemon query is limited to: nil for every group.
-    public var scope: [String]? { groups.isEmpty ? nil : groups }
+    public var scope: [String]? { groups.isEmpty ? nil : groups.map(FieldDefinition.composed) }
 
     /// A sign-in name: 1 to 64 letters, digits, `.`, `_`, `-` or `@`, starting with a letter or digit. tiendod
     /// accepts any such name as `actor`.
@@ -91,7 +93,8 @@ public struct Account: Codable, Sendable, Equatable {
     public static func validPassword(_ password: String) -> String? {
         if password.count < minimumPasswordLength { return "mật khẩu phải có ít nhất \(minimumPasswordLength) ký tự" }
         if password.utf8.count > 72 {
-            return "mật khẩu dài quá: tối đa 72 chữ không dấu (chữ có dấu tính 2 đến 3), mật khẩu này tính \(password.utf8.count)"
+            return "mật khẩu dài quá: tối đa 72 chữ không dấu (mỗi chữ có dấu tính như 2 đến 3 chữ); "
+                + "mật khẩu này tương đương \(password.utf8.count) chữ không dấu"
         }
         if password.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
             return "mật khẩu không được chứa ký tự điều khiển"

@@ -34,9 +34,10 @@ struct AccountsPage {
                 let password = f["mat-khau"] ?? ""
                 guard password == f["nhap-lai"] else { throw AccountStoreError("hai lần nhập mật khẩu không giống nhau") }
                 // A browser sends a textarea's line breaks as CR LF, one `Character`: `isNewline`, not "\n".
-                let groups = (f["chi-bo"] ?? "").split(whereSeparator: { $0.isNewline || $0 == "," }).map { $0.trimmingSpaces }.filter {
-                    !$0.isEmpty
-                }
+                // In NFC, as tiendod stores the records' chi bộ (a name typed with its marks apart is the same name).
+                let groups = (f["chi-bo"] ?? "").split(whereSeparator: { $0.isNewline || $0 == "," }).map {
+                    FieldDefinition.composed($0.trimmingSpaces)
+                }.filter { !$0.isEmpty }
                 if let bad = groups.lazy.compactMap(Account.validGroup).first { throw AccountStoreError(bad) }
                 // An account limited to a chi bộ sees the records of exactly that name: a typo would show it nothing.
                 // Advice only: with tiendod unreachable the account is made without it, as `tiendo-web user add` does.

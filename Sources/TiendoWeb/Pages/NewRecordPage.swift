@@ -17,7 +17,7 @@ struct NewRecordPage {
         if let chosen, catalog[chosen] == nil { throw PageError.notFound("Không có quy trình '\(chosen)'.") }
         if let chosen, let w = catalog[chosen], !NewRecordPage.offered(w, to: account) {
             throw PageError.forbidden(
-                "Quy trình «\(w.title)» không nhóm hồ sơ theo chi bộ: hồ sơ của nó do tài khoản quản trị hoặc tài khoản không giới hạn chi bộ thêm."
+                "Hồ sơ của quy trình «\(w.title)» không chia theo chi bộ nên chỉ tài khoản quản trị hoặc tài khoản không giới hạn chi bộ mới thêm được."
             )
         }
         let flash = await app.takeFlash(request, context)
@@ -112,7 +112,7 @@ struct NewRecordPage {
         } else {
             body = HTML.join([
                 body,
-                "<p class=\"muted\">Chọn quy trình để điền thông tin của hồ sơ. Nhiều hồ sơ một lúc: trang Nhập (tệp CSV).\(account.scope == nil ? "" : " Tài khoản của chi bộ thêm được hồ sơ của các quy trình theo chi bộ; hồ sơ các quy trình khác do tài khoản quản trị thêm.")</p>",
+                "<p class=\"muted\">Chọn quy trình để điền thông tin của hồ sơ.\(account.role.mayAdminister ? " Nhiều hồ sơ một lúc: trang Nhập (tệp CSV)." : "")\(account.scope == nil ? "" : " Tài khoản của chi bộ thêm được hồ sơ của các quy trình theo chi bộ; hồ sơ các quy trình khác do tài khoản quản trị thêm.")</p>",
             ])
         }
         return Layout.response(
