@@ -96,6 +96,13 @@ public struct DeliveryReport: Sendable, Hashable {
 /// The queue the sender works: the daemon's store behind the varlink socket in production (`vn.tiendo.Delivery`,
 /// `docs/delivery.md` §6), an in-memory or JSON-lines file queue in tests. Claims are leases: a sender that
 /// dies loses its claims when they run out, and the deliveries go out again with the same message key.
+/// The queue answered and refused (a sender not allowed to report, a malformed call): trying again does not help,
+/// unlike a queue that does not answer (tiendod restarting).
+public struct QueueRefusal: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
 public protocol DeliveryQueue: Sendable {
     /// Up to `limit` messages of `channel` due at `now` (`notBefore` ≤ now), oldest delivery first, claimed for
     /// `owner` until `leaseUntil`. A digest's deliveries come together as one job.

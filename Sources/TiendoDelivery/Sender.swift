@@ -268,10 +268,11 @@ public final class Sender: Sendable {
                 attempt += 1
                 // Said at the first failures and then now and then, not once a second for the whole outage.
                 if attempt <= 3 || attempt % 30 == 0 { observer.record(.queueError("ghi kết quả (lần \(attempt)): \(error)")) }
+                // A queue that answers and refuses (a sender not allowed to report) is asked again once a minute:
+                // sending on without reports would send the same messages again and again, as their claims came back.
+                let wait = error is QueueRefusal ? 60 : min(attempt, max(1, config.queueRetry))
                 let now = await clock.now()
-                guard await shutdown.sleep(until: now.adding(seconds: min(attempt, max(1, config.queueRetry))), clock: clock) else {
-                    return true
-                }
+                guard await shutdown.sleep(until: now.adding(seconds: wait), clock: clock) else { return true }
             }
         }
     }

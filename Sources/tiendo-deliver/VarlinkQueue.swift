@@ -40,7 +40,12 @@ final class VarlinkDeliveryQueue: DeliveryQueue {
 
     func report(_ reports: [DeliveryReport], owner: String) async throws {
         let method = Deliveries.Report(owner: owner, reports: reports)
-        _ = try await call { [client] in try client.call(method) }
+        do {
+            _ = try await call { [client] in try client.call(method) }
+        } catch let e as ManagerError {
+            // tiendod answered with an error: it will answer the same again (the sender stops waiting for it).
+            throw QueueRefusal(e.description)
+        }
     }
 
     func release(_ ids: [Int64], owner: String) async throws {

@@ -122,11 +122,17 @@ final class EventLog: DeliveryObserver {
         var refusedReports: Int
         var sentWhileUnreported = 0
         var unreported = false
-        init(refusing: Int) { refusedReports = refusing }
+        /// Answers, and refuses every report (a sender not allowed to report).
+        let refusesForGood: Bool
+        init(refusing: Int, forGood: Bool = false) {
+            refusedReports = refusing
+            refusesForGood = forGood
+        }
         func claim(channel: String, owner: String, now: Instant, limit: Int, leaseUntil: Instant) async throws -> [DeliveryJob] {
             try await inner.claim(channel: channel, owner: owner, now: now, limit: limit, leaseUntil: leaseUntil)
         }
         func report(_ reports: [DeliveryReport], owner: String) async throws {
+            if refusesForGood { throw QueueRefusal("PermissionDenied") }
             if refusedReports > 0 {
                 refusedReports -= 1
                 unreported = true
@@ -179,6 +185,27 @@ final class EventLog: DeliveryObserver {
         // The first failures are said (not each of the twelve); the rest of the batch was claimed again after.
         #expect(events.lines.filter { $0.hasPrefix("queue ghi kết quả (lần") }.count == 3, "\(events.lines)")
         #expect(events.lines.last == "sent [5] 2025-12-03T08:00:23+07:00", "\(events.lines)")
+    }
+
+    @Test("a queue that answers and refuses every report: the worker waits, asking once a minute, and sends nothing more")
+    func refusedReportsEndTheWait() async {
+        let queue = AwayQueue(refusing: 0, forGood: true)
+        let start = "2025-12-03T08:00"
+        let f = fan("k1", to: "m1@example.vn", notBefore: start, expires: nil)
+        await queue.inner.add([f], recordKey: "r1", record: record(at: "2025-12-03T08:00:00+07:00"), now: at(start))
+        let clock = VirtualClock(start: at(start), end: at("2025-12-03T08:30"))
+        let channel = ScriptedChannel(clock: clock) { _, _, _ in nil }
+        let events = EventLog()
+        let sender = Sender(
+            queue: queue, channels: [SpyChannel(channel, queue: queue)], composer: composer, clock: clock,
+            config: SenderConfiguration(owner: "test", batch: 4, lease: 600, poll: 86_400, policy: RetryPolicy(), seed: 7),
+            observer: events)
+        await sender.run()
+        // Sending on without reports sent the same message again at every claim (601 times in half an hour).
+        #expect(channel.sent.count == 1)
+        // Said at the first three refusals, then every 30 (half an hour of asking once a minute).
+        let said = events.lines.filter { $0.hasPrefix("queue ghi kết quả (lần") }
+        #expect(["1", "2", "3", "30"].map { "queue ghi kết quả (lần \($0)): PermissionDenied" } == said, "\(said)")
     }
 
     @Test func permanentFailureIsADeadLetterAtOnce() async {
