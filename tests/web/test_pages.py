@@ -503,6 +503,9 @@ def test_a_chi_bo_vote_is_recorded_from_the_record_page(stack, browser):
     assert " ge " not in refused and "so_tan_thanh" not in refused and "hồ sơ '" not in refused, refused
     shot(browser, "35-bieu-quyet-bi-tu-choi", full=True)
     assert "Chờ chi bộ xét công nhận chính thức" in browser.find_element(By.TAG_NAME, "h1").text
+    # The form holds what was typed, to correct one number rather than type the vote again.
+    assert [browser.find_element(By.ID, f).get_attribute("value") for f in ("f-so_dang_vien_chinh_thuc", "f-so_tan_thanh")] \
+        == ["30", "31"]
 
     submit(browser, vote(30, 20).find_element(By.CSS_SELECTOR, "button[type=submit]"), confirm=True)
     heading = browser.find_element(By.TAG_NAME, "h1").text

@@ -37,7 +37,8 @@ struct RecordPage {
         let history = try await historyCall
         let flash = await app.takeFlash(request, context)
         let view = RecordView(
-            instance: instance, transition: entry.nextTransition, history: history, catalog: catalog, account: account, context: context)
+            instance: instance, transition: entry.nextTransition, history: history, catalog: catalog, account: account, context: context,
+            typed: flash?.typed ?? [:])
         return Layout.response(
             Layout.page(title: catalog.label(of: instance), active: "/ho-so", context: context, flash: flash, body: view.body))
     }
@@ -79,9 +80,16 @@ struct RecordPage {
                 throw PageError.badRequest("Không rõ thao tác cần làm.")
             }
         } catch let e as ManagerError {
-            // Refused by tiendod (wrong state, missing requirement, bad value): nothing changed; say why on the page.
+            // Refused by tiendod (wrong state, missing requirement, bad value): nothing changed; say why on the page,
+            // with the step's form as it was filled.
+            var typed: [String: String]? = nil
+            if form["hanh-dong"] == "su-kien", let event = form.text("su-kien") {
+                typed = ["su-kien": event]
+                for f in catalog[instance.workflow]?.fields ?? [] { if let v = form.text("f-" + f.name) { typed?[f.name] = v } }
+            }
             try await app.flash(
-                RecordPage.refusal(e, workflow: catalog[instance.workflow]) + " Không có gì thay đổi.", ok: false, request, context)
+                RecordPage.refusal(e, workflow: catalog[instance.workflow]) + " Không có gì thay đổi.", ok: false, request, context,
+                typed: typed)
         } catch let e as PageError where e.status == .badRequest {
             try await app.flash(e.message + " Không có gì thay đổi.", ok: false, request, context)
         }

@@ -10,6 +10,8 @@ struct RecordView {
     var catalog: Catalog
     var account: Account
     var context: WebContext
+    /// A refused step's form as it was filled (`WebSession.Flash.typed`).
+    var typed: [String: String] = [:]
 
     var workflow: Extras.WorkflowInfo? { catalog[instance.workflow] }
     var mayAct: Bool { account.role.mayAct }
@@ -147,7 +149,8 @@ struct RecordView {
         let forms: [HTML] = state.events.map { e in
             let targets = e.targets.map { "«" + (workflow?.state($0)?.title ?? $0) + "»" }
             let label = targets.count == 1 ? "Chuyển sang \(targets[0])" : "Chuyển sang \(targets.joined(separator: " hoặc "))"
-            let inputs: [HTML] = e.fields.map { name in input(for: name, required: e.required.contains(name)) }
+            let refilled = typed["su-kien"] == e.name ? typed : [:]
+            let inputs: [HTML] = e.fields.map { name in input(for: name, required: e.required.contains(name), typed: refilled[name]) }
             return """
                 <form method="post" class="event" data-confirm="\(label)?">\(Layout.csrf(context))
                 <input type="hidden" name="hanh-dong" value="su-kien"><input type="hidden" name="su-kien" value="\(e.name)">
@@ -161,9 +164,9 @@ struct RecordView {
 
     /// A form control for a field an event's guards read, typed as the workflow declares it; one every branch reads
     /// is required (marked `*`), so the browser asks for it before tiendod has to refuse.
-    func input(for name: String, required: Bool = false) -> HTML {
+    func input(for name: String, required: Bool = false, typed: String? = nil) -> HTML {
         let f = workflow?.field(name)
-        let current = instance.data[name].flatMap { $0.isNull ? nil : ($0.stringValue ?? $0.serialized()) } ?? ""
+        let current = typed ?? instance.data[name].flatMap { $0.isNull ? nil : ($0.stringValue ?? $0.serialized()) } ?? ""
         let id = "f-\(name)"
         let mark: HTML = required ? " <span class=\"required\">*</span>" : .empty
         let control = FieldControls.control(f, id: id, current: current, required: required)

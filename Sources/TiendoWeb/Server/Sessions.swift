@@ -17,6 +17,9 @@ struct WebSession: Codable, Sendable {
     struct Flash: Codable, Sendable {
         var ok: Bool
         var message: String
+        /// What a refused step's form held (`su-kien`: the event; a field's name: its value), shown in it again so
+        /// that a clerk corrects a number rather than types the vote again.
+        var typed: [String: String]? = nil
     }
 }
 

@@ -162,9 +162,9 @@ extension WebApp {
     }
 
     /// A message for the next page of this session (after a POST, the page it redirects to).
-    func flash(_ message: String, ok: Bool, _ request: Request, _ context: WebContext) async throws {
+    func flash(_ message: String, ok: Bool, _ request: Request, _ context: WebContext, typed: [String: String]? = nil) async throws {
         guard var session = context.session else { return }
-        session.flash = WebSession.Flash(ok: ok, message: message)
+        session.flash = WebSession.Flash(ok: ok, message: message, typed: typed)
         try await sessions.update(session, request)
     }
 }
