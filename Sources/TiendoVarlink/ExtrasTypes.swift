@@ -13,6 +13,8 @@ public enum Extras {
         public var required: Bool
         public var title: String?
         public var values: [String]
+        /// An enum's values as people read them (`value_titles`); absent from a daemon before 05/12/2026.
+        public var valueTitles: [String: String]
         public var min: Double?
         public var max: Double?
 
@@ -23,9 +25,18 @@ public enum Extras {
             required = try m.bool("required")
             title = try m.optionalString("title")
             values = try m.strings("values")
+            var titles: [String: String] = [:]
+            if let o = m.value("valueTitles") {
+                guard let pairs = o.objectValue else { throw ReplyDecodingError(path: path + ".valueTitles", reason: "cần đối tượng") }
+                for (k, v) in pairs { titles[k] = v.stringValue }
+            }
+            valueTitles = titles
             min = try m.optionalNumber("min")
             max = try m.optionalNumber("max")
         }
+
+        /// An enum value as people read it: its title, or the value itself.
+        public func title(ofValue v: String) -> String { valueTitles[v] ?? v }
 
         public var json: JSON {
             var w = ObjectWriter()
@@ -34,6 +45,7 @@ public enum Extras {
             w.add("required", required)
             w.add("title", title)
             w.add("values", .array(values.map(JSON.string)))
+            if !valueTitles.isEmpty { w.add("valueTitles", .object(values.compactMap { v in valueTitles[v].map { (v, JSON.string($0)) } })) }
             if let min { w.add("min", .double(min)) }
             if let max { w.add("max", .double(max)) }
             return w.json

@@ -105,6 +105,26 @@ import Testing
                 """,
             line: 4, column: 29, fragment: "enum field 'muc' needs at least one value in 'values'"),
         Case(
+            name: "a value title for a value the enum does not have",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields:
+                  loai: {type: enum, values: [chinh-thuc, tam-thoi], value_titles: {tam-thoy: Tạm thời}}
+                milestones: {}
+                """,
+            line: 4, column: 69, fragment: "'tam-thoy' in 'value_titles' is not one of the field's values (did you mean 'tam-thoi'?)"),
+        Case(
+            name: "value titles on a field that is not an enum",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields:
+                  ghi_chu: {type: text, value_titles: {a: A}}
+                milestones: {}
+                """,
+            line: 4, column: 39, fragment: "'value_titles' applies to enum fields only"),
+        Case(
             name: "a bound that is not an integer, said with its article",
             yaml: """
                 tiendo: 1
@@ -558,6 +578,21 @@ import Testing
         bytes += [0x43, 0xE0, 0x80, 0x41, 0x0A]  // "C", an overlong sequence, "A"
         bytes += Array("milestones: {}\n".utf8)
         Self.check(Case(name: "non-UTF-8", yaml: "", line: 3, column: 15, fragment: "not valid UTF-8"), bytes: bytes)
+    }
+
+    @Test("an enum's values may have titles: people read them, files and data keep the values")
+    func valueTitles() throws {
+        let yaml =
+            "tiendo: 1\ntitle: T\nfields:\n  loai: {type: enum, values: [chinh-thuc, tam-thoi], value_titles: {tam-thoi: Tạm thời}}\nmilestones: {}\n"
+        let (def, diagnostics) = Self.diagnostics("x", Array(yaml.utf8))
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        let f = try #require(def?.field("loai"))
+        #expect(f.title(ofValue: "tam-thoi") == "Tạm thời" && f.title(ofValue: "chinh-thuc") == "chinh-thuc")
+        #expect(
+            f.parse(text: "tam-thoy", zone: .vietnam)
+                == .failure(
+                    FieldError(field: "loai", reason: "'tam-thoy' không thuộc các giá trị cho phép: chinh-thuc, tam-thoi («Tạm thời»)")))
+        #expect(f.parse(text: "tam-thoi", zone: .vietnam) == .success(.text("tam-thoi")))
     }
 
     @Test("the smallest and largest 64-bit integers are valid bounds")

@@ -562,6 +562,13 @@ def test_a_record_is_started_from_a_form_within_the_accounts_chi_bo(stack, brows
     assert refused == ("Mã hồ sơ «moi-1» đã có trong quy trình «Kiểm tra hồ sơ đảng viên»; hãy dùng mã khác. "
                        "Hồ sơ chưa được thêm."), refused
 
+    # An enum's choices read as the workflow titles them; the form sends the values.
+    browser.get(stack.url + "/ho-so/moi?quy-trinh=chuyen-sinh-hoat")
+    options = browser.find_elements(By.CSS_SELECTOR, "#f-loai option")
+    assert [(o.get_attribute("value"), o.text) for o in options] == [
+        ("", ""), ("chinh-thuc", "Chuyển sinh hoạt chính thức"), ("tam-thoi", "Chuyển sinh hoạt tạm thời")]
+    shot(browser, "46-them-ho-so-lua-chon", full=True)
+
     # A workflow grouped by something other than a chi bộ (thi-dua: by đảng bộ) is not offered to an account of one
     # chi bộ, whose only choice would put its chi bộ's name in that field.
     browser.get(stack.url + "/ho-so/moi")

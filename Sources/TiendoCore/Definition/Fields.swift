@@ -61,6 +61,11 @@ public struct FieldDefinition: Sendable, Hashable {
     public var max: Double?
     public var values: [String]
     public var defaultValue: Value?
+    /// An enum's values as people read them (`value_titles`, README "Extensions"): `tam-thoi` → «Tạm thời».
+    public var valueTitles: [String: String] = [:]
+
+    /// An enum value's title, or the value itself.
+    public func title(ofValue v: String) -> String { valueTitles[v] ?? v }
 
     /// Parses a value from text (CSV cells, `--set F=V`, YAML scalars), by the declared type.
     /// Returns the reason when the text does not fit. Text typed by people (`humanInput`) may give dates day first
@@ -154,7 +159,10 @@ public struct FieldDefinition: Sendable, Hashable {
         }
         if type == .enumeration, case .text(let s) = v, !values.contains(s) {
             return .failure(
-                FieldError(field: name, reason: "'\(s)' không thuộc các giá trị cho phép: \(values.joined(separator: ", "))"))
+                FieldError(
+                    field: name,
+                    reason: "'\(s)' không thuộc các giá trị cho phép: "
+                        + values.map { v in valueTitles[v].map { "\(v) («\($0)»)" } ?? v }.joined(separator: ", ")))
         }
         // People's text is checked by `HumanDate`; this covers workflow files' defaults and JSON numbers' paths.
         if case .date(let d) = v, !HumanDate.range.contains(d) {

@@ -175,7 +175,7 @@ struct WorkflowParser {
             guard
                 let m = MappingReader(
                     value, sink: sink, context: "field '\(name)'",
-                    allowed: ["type", "required", "title", "description", "min", "max", "values", "default"])
+                    allowed: ["type", "required", "title", "description", "min", "max", "values", "value_titles", "default"])
             else { continue }
             var type = FieldType.text
             if let t = m.require("type") {
@@ -229,6 +229,23 @@ struct WorkflowParser {
                 }
             } else if type == .enumeration {
                 sink.error(value.position, "enum field '\(name)' needs 'values'")
+            }
+            if let t = m["value_titles"] {
+                if type != .enumeration {
+                    sink.error(t.position, "'value_titles' applies to enum fields only")
+                } else {
+                    for (v, key, title) in t.namedEntries(sink: sink, context: "'value_titles'") {
+                        guard def.values.contains(v) else {
+                            sink.error(key.position, "'\(v)' in 'value_titles' is not one of the field's values\(didYouMean(v, def.values))")
+                            continue
+                        }
+                        guard let text = title.text, !text.isEmpty else {
+                            sink.error(title.position, "the title of '\(v)' must be a non-empty string")
+                            continue
+                        }
+                        def.valueTitles[v] = text
+                    }
+                }
             }
             if let d = m["default"] {
                 if let t = d.text {

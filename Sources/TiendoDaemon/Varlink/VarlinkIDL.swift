@@ -170,6 +170,7 @@ enum VarlinkIDL {
           required: bool,
           title: ?string,
           values: []string,
+          valueTitles: ?[string]string,
           min: ?float,
           max: ?float
         )

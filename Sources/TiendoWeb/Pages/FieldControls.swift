@@ -28,7 +28,9 @@ enum FieldControls {
                 "<option value=\"true\"\(HTML.flag("selected", current == "true"))>có</option><option value=\"false\"\(HTML.flag("selected", current == "false"))>không</option>"
             return "<select id=\"\(id)\" name=\"\(id)\"\(req)><option value=\"\"></option>\(options)</select>"
         case "enum":
-            let options = (f?.values ?? []).map { v -> HTML in "<option\(HTML.flag("selected", v == current))>\(v)</option>" }
+            let options = (f?.values ?? []).map { v -> HTML in
+                "<option value=\"\(v)\"\(HTML.flag("selected", v == current))>\(f?.title(ofValue: v) ?? v)</option>"
+            }
             return "<select id=\"\(id)\" name=\"\(id)\"\(req)><option value=\"\"></option>\(options)</select>"
         default:
             return "<input id=\"\(id)\" name=\"\(id)\" value=\"\(current)\" maxlength=\"\(FieldDefinition.textLimit)\"\(req)>"

@@ -155,7 +155,9 @@ struct ImportPage {
         case "integer": return ", số nguyên" + bounds(f)
         case "number": return ", số, phần thập phân sau dấu chấm (7.5)" + bounds(f)
         case "boolean": return ", có hoặc không (cũng nhận true/false, 1/0)"
-        default: return f.values.isEmpty ? "" : ", một trong: " + f.values.joined(separator: ", ")
+        default:
+            return f.values.isEmpty
+                ? "" : ", một trong: " + f.values.map { v in f.valueTitles[v].map { "\(v) («\($0)»)" } ?? v }.joined(separator: ", ")
         }
     }
 

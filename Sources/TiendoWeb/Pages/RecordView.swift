@@ -44,7 +44,10 @@ struct RecordView {
         let fields = workflow?.fields ?? []
         // Every field with its title, the group's too (a chi bộ, or for an election a province: its own title says).
         for (name, value) in i.data.objectValue ?? [] {
-            rows.append((fields.first { $0.name == name }?.displayTitle ?? name, Format.value(value)))
+            let f = fields.first { $0.name == name }
+            // An enum's value by its title («Tạm thời», not `tam-thoi`) where the workflow gives one.
+            let shown = f.flatMap { f in f.type == "enum" ? value.stringValue.map { f.title(ofValue: $0) } : nil } ?? Format.value(value)
+            rows.append((f?.displayTitle ?? name, shown))
         }
         return "<dl class=\"data\">\(rows.map { r -> HTML in "<dt>\(r.0)</dt><dd>\(r.1)</dd>" })</dl>"
     }
