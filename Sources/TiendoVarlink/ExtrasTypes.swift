@@ -45,7 +45,9 @@ public enum Extras {
             w.add("required", required)
             w.add("title", title)
             w.add("values", .array(values.map(JSON.string)))
-            if !valueTitles.isEmpty { w.add("valueTitles", .object(values.compactMap { v in valueTitles[v].map { (v, JSON.string($0)) } })) }
+            if !valueTitles.isEmpty {
+                w.add("valueTitles", .object(values.compactMap { v in valueTitles[v].map { (v, JSON.string($0)) } }))
+            }
             if let min { w.add("min", .double(min)) }
             if let max { w.add("max", .double(max)) }
             return w.json

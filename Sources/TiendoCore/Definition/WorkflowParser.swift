@@ -236,7 +236,8 @@ struct WorkflowParser {
                 } else {
                     for (v, key, title) in t.namedEntries(sink: sink, context: "'value_titles'") {
                         guard def.values.contains(v) else {
-                            sink.error(key.position, "'\(v)' in 'value_titles' is not one of the field's values\(didYouMean(v, def.values))")
+                            sink.error(
+                                key.position, "'\(v)' in 'value_titles' is not one of the field's values\(didYouMean(v, def.values))")
                             continue
                         }
                         guard let text = title.text, !text.isEmpty else {

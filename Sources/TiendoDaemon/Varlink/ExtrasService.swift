@@ -265,7 +265,9 @@ extension ControlService {
             var o: [(String, JSON)] = [("name", .string(f.name)), ("type", .string(f.type.rawValue)), ("required", .bool(f.required))]
             if let t = f.title { o.append(("title", .string(t))) }
             o.append(("values", .array(f.values.map(JSON.string))))
-            if !f.valueTitles.isEmpty { o.append(("valueTitles", .object(f.values.compactMap { v in f.valueTitles[v].map { (v, JSON.string($0)) } }))) }
+            if !f.valueTitles.isEmpty {
+                o.append(("valueTitles", .object(f.values.compactMap { v in f.valueTitles[v].map { (v, JSON.string($0)) } })))
+            }
             if let m = f.min { o.append(("min", .double(m))) }
             if let m = f.max { o.append(("max", .double(m))) }
             return .object(o)
