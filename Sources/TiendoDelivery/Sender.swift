@@ -139,7 +139,8 @@ public final class Sender: Sendable {
                     break
                 }
                 // A claim about to run out is claimed again rather than sent: another worker may take it meanwhile.
-                if now.seconds >= job.leaseUntil.seconds - 30 {
+                // (A quarter of a short lease at most, so that a lease of a few seconds still lets messages go.)
+                if now.seconds >= job.leaseUntil.seconds - min(30, config.lease / 4) {
                     await give(back: jobs[i...], owner: owner)
                     break
                 }

@@ -75,7 +75,7 @@ final class EventLog: DeliveryObserver {
     /// Queues `n` reminders to distinct members, all due at `start`, then runs the sender on virtual time.
     func run(
         n: Int, start: String = "2025-12-03T08:00", until: String = "2025-12-05T00:00", policy: RetryPolicy = RetryPolicy(),
-        rate: RateLimit? = nil, concurrency: Int = 1, expires: String? = nil, latency: Int64 = 0,
+        rate: RateLimit? = nil, concurrency: Int = 1, expires: String? = nil, latency: Int64 = 0, lease: Int64 = 600,
         script: @escaping @Sendable (Int, Int, MailMessage) -> DeliveryFailure? = { _, _, _ in nil }
     ) async -> (ScriptedChannel, EventLog, QueueBook) {
         let queue = InMemoryDeliveryQueue()
@@ -88,9 +88,16 @@ final class EventLog: DeliveryObserver {
         let events = EventLog()
         let sender = Sender(
             queue: queue, channels: [channel], composer: composer, clock: clock,
-            config: SenderConfiguration(owner: "test", batch: 4, lease: 600, poll: 86_400, policy: policy, seed: 7), observer: events)
+            config: SenderConfiguration(owner: "test", batch: 4, lease: lease, poll: 86_400, policy: policy, seed: 7), observer: events)
         await sender.run()
         return (channel, events, await queue.book)
+    }
+
+    @Test("a short lease still lets messages go: a claim is given back only in the last quarter of its lease")
+    func shortLease() async {
+        let (channel, _, book) = await run(n: 6, rate: RateLimit(count: 1, seconds: 2, burst: 1), lease: 8)
+        #expect(channel.sent.count == 6)
+        #expect(book.counts() == [.sent: 6])
     }
 
     @Test func sendsEverythingInOrder() async {
