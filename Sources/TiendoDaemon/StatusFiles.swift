@@ -14,15 +14,7 @@ extension Daemon {
         "\(current.count) quy trình, \(Daemon.thousands(instances)) hồ sơ, \(Daemon.thousands(overdue)) quá hạn"
     }
 
-    static func thousands(_ n: Int) -> String {
-        let s = String(n)
-        var out = ""
-        for (i, c) in s.reversed().enumerated() {
-            if i > 0 && i % 3 == 0 { out.append(".") }
-            out.append(c)
-        }
-        return String(out.reversed())
-    }
+    static func thousands(_ n: Int) -> String { Messages.count(n) }
 
     /// What the status files are made from, taken on the loop thread: the rest (reading the store's summaries,
     /// building the JSON and the Prometheus text) needs no loop state and can run on `StatusPublisher`'s thread.

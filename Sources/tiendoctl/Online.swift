@@ -9,15 +9,7 @@ import TiendoVarlink
 
 enum Fmt {
     /// `1.083`: Vietnamese thousands separator.
-    static func count(_ n: Int) -> String {
-        let digits = String(abs(n))
-        var out = ""
-        for (i, c) in digits.enumerated() {
-            if i > 0, (digits.count - i) % 3 == 0 { out.append(".") }
-            out.append(c)
-        }
-        return (n < 0 ? "-" : "") + out
-    }
+    static func count(_ n: Int) -> String { Messages.count(n) }
 
     /// `YYYY-MM-DD` → `dd/mm/yyyy`; an ISO instant → `dd/mm/yyyy HH:MM` (in its own offset).
     static func date(_ text: String?) -> String { Output.humanDue(text) }

@@ -3,7 +3,11 @@
 /// so_dang_vien_chinh_thuc, times: 2/3}}` holds when 3·so_tan_thanh ≥ 2·so_dang_vien_chinh_thuc, never on a
 /// rounded percentage.
 public struct Condition: Sendable, Hashable {
-    public enum Op: String, Sendable, Hashable, CaseIterable { case eq, ne, lt, le, gt, ge, `in` }
+    public enum Op: String, Sendable, Hashable, CaseIterable {
+        case eq, ne, lt, le, gt, ge, `in`
+        /// As people read it: `≥` for `ge`.
+        public var symbol: String { ["eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥", "in": "∈"][rawValue]! }
+    }
     /// Another field's value times numerator/denominator (both positive).
     public struct FieldOperand: Sendable, Hashable {
         public var field: String
@@ -78,9 +82,7 @@ public struct Condition: Sendable, Hashable {
 
     /// `so_tan_thanh ge 2/3 × so_dang_vien_chinh_thuc`, `diem ge 50`, `muc in tot|xuat-sac`.
     public func text(zone: Zone, quoteText: Bool = false, symbols: Bool = false) -> String {
-        let sym =
-            symbols
-            ? (["eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥", "in": "∈"][op.rawValue] ?? op.rawValue) : op.rawValue
+        let sym = symbols ? op.symbol : op.rawValue
         if let other { return "\(field) \(sym) \(other.text)" }
         let vs = values.map { v -> String in
             if quoteText, case .text(let s) = v { return "\"\(s)\"" }

@@ -28,6 +28,18 @@ public enum Messages {
         return "\(s) giây"
     }
 
+    /// `1.083`: a count as Vietnamese write it, `.` between thousands. The daemon's lines, tiendoctl, the web and
+    /// an import's summary all write counts with it.
+    public static func count(_ n: Int) -> String {
+        let digits = String(n.magnitude)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0, (digits.count - i) % 3 == 0 { out.append(".") }
+            out.append(c)
+        }
+        return (n < 0 ? "-" : "") + out
+    }
+
     /// ` (dự kiến)`: follows every provisional date or instant shown to people (format §10 "Calendar status", rule 6).
     public static let provisionalMark = " (dự kiến)"
 
@@ -147,10 +159,9 @@ public enum Messages {
 
     /// A guard's condition for people: `«Số tán thành» ≥ 2/3 × «Số đảng viên chính thức»`, `«Lý do» đã điền`.
     static func condition(_ c: Condition, _ title: (String) -> String, _ shown: (Value) -> String) -> String {
-        let symbols: [Condition.Op: String] = [.eq: "=", .ne: "≠", .lt: "<", .le: "≤", .gt: ">", .ge: "≥"]
         if let o = c.other {
             let times = o.numerator == o.denominator ? "" : "\(o.numerator)/\(o.denominator) × "
-            return "\(title(c.field)) \(symbols[c.op] ?? c.op.rawValue) \(times)\(title(o.field))"
+            return "\(title(c.field)) \(c.op.symbol) \(times)\(title(o.field))"
         }
         let values = c.values.map { v -> String in
             if case .text(let s) = v { return "«\(s)»" }
@@ -161,7 +172,7 @@ public enum Messages {
         case .eq where c.values == [.text("")]: return "\(title(c.field)) để trống"
         case .eq where c.values.count == 1 && c.values[0].asBoolean != nil: return "\(title(c.field)) là «\(values[0])»"
         case .in: return "\(title(c.field)) là một trong: \(values.joined(separator: ", "))"
-        default: return "\(title(c.field)) \(symbols[c.op] ?? c.op.rawValue) \(values.first ?? "")"
+        default: return "\(title(c.field)) \(c.op.symbol) \(values.first ?? "")"
         }
     }
 

@@ -3,7 +3,7 @@
 /// many rows are bad in all, not how many the refusal lists.
 public enum ImportSummary {
     public static func message(more: Int, listed: Int) -> String {
-        "và \(thousands(more)) dòng lỗi khác (chỉ báo \(thousands(listed)) dòng đầu)"
+        "và \(Messages.count(more)) dòng lỗi khác (chỉ báo \(Messages.count(listed)) dòng đầu)"
     }
 
     /// The number of rows a summary line says it leaves out; nil for any other message.
@@ -12,13 +12,4 @@ public enum ImportSummary {
         return Int(String(message.dropFirst(3).prefix { $0.isNumber || $0 == "." }.filter(\.isNumber)))
     }
 
-    /// `12.000`, as Vietnamese write counts.
-    static func thousands(_ n: Int) -> String {
-        var out = ""
-        for (i, c) in String(n).reversed().enumerated() {
-            if i > 0, i % 3 == 0 { out.append(".") }
-            out.append(c)
-        }
-        return String(out.reversed())
-    }
 }

@@ -37,15 +37,7 @@ enum Format {
     }
 
     /// `1.083`.
-    static func count(_ n: Int) -> String {
-        let digits = String(n.magnitude)
-        var out = ""
-        for (i, c) in digits.enumerated() {
-            if i > 0, (digits.count - i) % 3 == 0 { out.append(".") }
-            out.append(c)
-        }
-        return (n < 0 ? "-" : "") + out
-    }
+    static func count(_ n: Int) -> String { Messages.count(n) }
 
     /// A data value: dates as dd/mm/yyyy, booleans as có/không, decimals with a comma.
     static func value(_ v: JSON) -> String {

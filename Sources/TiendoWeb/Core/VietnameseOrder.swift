@@ -1,4 +1,5 @@
 import Foundation
+import TiendoCore
 
 /// The order in which pages list chi bộ and accounts: Vietnamese alphabetical order (a ă â b c d đ e ê … o ô ơ …
 /// u ư …, tones after letters: ngang, huyền, hỏi, ngã, sắc, nặng; lower case before upper case) with numbers by
@@ -97,8 +98,7 @@ enum VietnameseOrder {
             digits.removeAll()
         }
         // A text typed with separate marks («A» + U+0302) is read as its composed letters («Â»), which the table holds.
-        let composed =
-            text.unicodeScalars.contains { (0x300...0x36F).contains($0.value) } ? text.precomposedStringWithCanonicalMapping : text
+        let composed = FieldDefinition.composed(text)
         for s in composed.unicodeScalars {
             if (0x30...0x39).contains(s.value) {
                 digits.append(s.value - 0x30)

@@ -68,6 +68,9 @@ struct ImportPage {
         }
     }
 
+    /// What a record's key may be (`InstanceRows.isValidKey`), in words: the import's and the new-record form's.
+    static let keyRule = "bắt đầu bằng chữ hoặc số, chỉ dùng chữ không dấu, số, '.', '_', '-', không có dấu cách; tối đa 128 ký tự"
+
     /// The rows to send, each with its line in the file, or every problem found without tiendod (format, header,
     /// keys, groups outside the account's).
     static func rows(_ bytes: [UInt8], workflow: Extras.WorkflowInfo, account: Account) -> Result<[(line: Int, row: JSON)], Failures> {
@@ -100,8 +103,7 @@ struct ImportPage {
             if values.isEmpty { continue }  // a row of empty cells, as spreadsheets leave below the data
             if let key = values.first(where: { $0.0 == "key" })?.1 {
                 if !InstanceRows.isValidKey(key) {
-                    let rule = "bắt đầu bằng chữ hoặc số, chỉ dùng chữ không dấu, số, '.', '_', '-', không có dấu cách; tối đa 128 ký tự"
-                    problems.append("Dòng \(r.line): mã hồ sơ «\(key)» không hợp lệ (\(rule))")
+                    problems.append("Dòng \(r.line): mã hồ sơ «\(key)» không hợp lệ (\(ImportPage.keyRule))")
                 } else if let first = keys[key] {
                     problems.append("Dòng \(r.line): mã hồ sơ «\(key)» trùng với dòng \(first)")
                 } else {

@@ -40,7 +40,7 @@ struct NewRecordPage {
         }
         guard InstanceRows.isValidKey(key) else {
             return refuse(
-                "Mã hồ sơ «\(key)» không hợp lệ: bắt đầu bằng chữ hoặc số, chỉ dùng chữ không dấu, số, '.', '_', '-', không có dấu cách; tối đa 128 ký tự.",
+                "Mã hồ sơ «\(key)» không hợp lệ: \(ImportPage.keyRule).",
                 context, catalog, account, workflow: id, values: values)
         }
         if let field = workflow.groupBy, !account.sees(group: values[field]) {
