@@ -128,6 +128,9 @@ enum Assets {
           form.filters label { max-width: 100%; }
           input[type=file], form.filters input[type=file] { width: 100%; }
           table { display: block; overflow-x: auto; }
+          /* Cells keep a readable width (a name wrapped word by word, «Chi bộ» not one word per line): the table
+             scrolls sideways instead of squeezing its columns. */
+          table:not(.month) th, table:not(.month) td { min-width: 6.5rem; }
           table.month { display: table; table-layout: fixed; }
           table.month th { font-size: .62rem; white-space: normal; overflow-wrap: anywhere; padding: .2rem; }
           table.month td { height: auto; min-height: 3rem; font-size: .68rem; padding: .2rem; overflow-wrap: anywhere; }
