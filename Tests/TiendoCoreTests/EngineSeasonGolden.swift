@@ -351,8 +351,8 @@ enum EngineSeasonGolden {
         "calendar sinh-hoat-chi-bo/cb22": (244, "c4582d01dd6a3d02cccf684937294f88dff0b93f804781ac4c2f71b05f0d7911"),
         "calendar sinh-hoat-chi-bo/cb29": (242, "21c5ddd0431f2a7ac1841b4037cb4d986197d5850f7d7e7c5efe9ad980a1f200"),
         "calendar sinh-hoat-chi-bo/cb36": (216, "6700f8a7cae7d5ac945c32745a48a1232b0b7bdaca3c94c31d942eee658b4f52"),
-        "live the-dang-vien/the-2026-001": (1347, "9eebdc170680a2853a74095b50ada7af1ce5d3d2780e97410d371a9015b9d44e"),
-        "live the-dang-vien/the-2026-002": (1346, "561b91f54943abcf81220ff7d2c79bb126524bd0e06e81d7cd6efee4f46f40f2"),
+        "live the-dang-vien/the-2026-001": (1012, "c3564255744856d7bca903084de710d2519d07d632413474c1c7594369b53490"),
+        "live the-dang-vien/the-2026-002": (1404, "b01fedfb359b522969b3a02b95b343ac432d431dfc8c1265f22bd51fd9663210"),
         "live the-dang-vien/the-2026-003": (893, "cc68f79169059abbbd2ba3d3259f15d52cebf0ce89c8101b87430893caa70d09"),
         "live the-dang-vien/the-2026-004": (848, "b26462621670111eaf6da823abd9533c24a119adcacb20705791b975037cc72d"),
         "live the-dang-vien/the-2026-005": (127, "a7e64c82dce808296fb92a5b648a2a329f6f8be7cf09dbdfc82c3e523cafbfe1"),
@@ -368,7 +368,7 @@ enum EngineSeasonGolden {
         "live the-dang-vien/the-2026-015": (640, "16bb0e1f2c240a4f842ea3b9bf647d87c8adabfd3cc63c62d72855142749640e"),
         "live the-dang-vien/99.703849-cap-lai-2026": (738, "0af593f748a2d653e4e9d9864de5e7485cb553fb33494cd57744e85f9f1ab9d4"),
         "live the-dang-vien/99.949247-cap-lai-2026": (730, "054cb4740ac79f4b96a6f5d5e4512d85e4ea1badbbebd7c8a367bdb44b094e1a"),
-        "live the-dang-vien/99.211752-doi-the-2026": (1278, "dcba53ba90a95dd9080df7e5921d257d66db68342f5966ef77e9a2d2bc83f5ab"),
+        "live the-dang-vien/99.211752-doi-the-2026": (804, "433477366396f9423c01130a0809d0b73efd221c29c908fc7add90dde9664dd4"),
         "plan the-dang-vien #0": (5, "a0cf37b597164a385b7d9bcc6afc1ac52ab49d36cc2982bb76b14cb90da94f62"),
         "plan the-dang-vien #1": (5, "1f185fbd6c8941ab0e014fe11408f5985454757b9ee8a13616d5b214e0773ba1"),
         "plan the-dang-vien #2": (5, "ed3b534d65626c6d809fedf92d03c56e3ea498edb409fc1df60b9d58e232f66f"),
@@ -445,7 +445,7 @@ enum EngineSeasonGolden {
         "plan bau-cu-xvi-2026 #1": (62, "cee10efddd6a1bceef326020087b5bf54619ad78923ac5809e456e699d3391b2"),
         "plan bau-cu-xvi-2026 #2": (62, "aab21acc106a409574a8d357aefa5075db8ec7b9618f10be3f4695897c41f47f"),
         "plan bau-cu-xvi-2026 #3": (62, "5ac1d8f143b6e3a1d7b4eb5c0790360016f6237c37ad814270fc84659075a109"),
-        "simulate": (41593, "7bb765ff1ffaf846c23184982220fe23b1450faafb928106aa995c98a08a6d56"),
+        "simulate": (41308, "334ff880281c3278f123cbd78e0f209d25a019207d6216c68161d78cbf6837ca"),
         "simulate archive": (10253, "51a32055e879e243abfebf4048fc03863e6aad7b34080999685e37f7f52ddf6d"),
     ]
 }

@@ -321,6 +321,17 @@ import Testing
         #expect(Self.dues(records)["lap-ho-so"] == "2026-12-11")
         let data = try def.complete(["ho_ten": .text("A"), "chi_bo": .text("B")]).get()
         #expect(try Self.stateDue(def, "cho-trao", data).due == "2027-01-01")  // within a month of the card: a chi bộ meets monthly
+        // A chi bộ cơ sở has no đảng ủy cơ sở to review its list: after the ID check it goes to the ward's decision.
+        let engine = Engine(def)
+        for (coSo, next) in [(true, "quyet-dinh"), (false, "tham-dinh")] {
+            var (inst, _) = try engine.started(
+                "c", data: try def.complete(["ho_ten": .text("A"), "chi_bo": .text("B"), "chi_bo_co_so": .boolean(coSo)]).get(),
+                at: at("2026-12-01T09:00"))
+            for event in ["gui-de-nghi", "xac-thuc-dat"] {
+                #expect((try? engine.send(&inst, event: event, data: [], at: at("2026-12-03T09:00"), actor: nil, counter: nil).get()) != nil)
+            }
+            #expect(inst.state == next, "chi_bo_co_so \(coSo)")
+        }
     }
 
     @Test("every shipped workflow started on 2026-12-01 with its required fields has nothing overdue")
