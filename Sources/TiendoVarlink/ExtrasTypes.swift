@@ -184,19 +184,31 @@ public enum Extras {
         /// `started`. tiendo-web's import page and `tiendoctl import` read the same headings.
         public var importHeadings: [(heading: String, name: String)] {
             let all = [("Mã hồ sơ", "key"), ("Ngày bắt đầu", "started")] + fields.map { ($0.displayTitle, $0.name) }
-            var uses: [String: Int] = [:]
-            for (title, _) in all { uses[title.lowercased(), default: 0] += 1 }
-            return all.map { title, name in (uses[title.lowercased()] == 1 ? title : name, name) }
+            var uses: [[UInt8]: Int] = [:]
+            for (title, _) in all { uses[WorkflowInfo.headingKey(title), default: 0] += 1 }
+            return all.map { title, name in (uses[WorkflowInfo.headingKey(title)] == 1 ? title : name, name) }
         }
 
         /// The field a column's heading names: a field's name as it is, or the heading `importHeadings` gives it,
-        /// in any letter case and with spaces around it; nil for none.
+        /// in any letter case, with or without diacritics, with other spaces, or without the explanation in
+        /// brackets at its end («Ngày sinh» for «Ngày sinh (đủ 18 đến 60 tuổi khi chi bộ xét)») when that names one
+        /// field only; nil for none.
         public func importField(named heading: String) -> String? {
             if heading == "key" || heading == "started" || field(heading) != nil { return heading }
-            let wanted = heading.trimmingCharacters(in: .whitespaces).lowercased()
-            return importHeadings.first { $0.heading.lowercased() == wanted }?.name
+            let key = WorkflowInfo.headingKey
+            func short(_ s: String) -> String {
+                guard s.hasSuffix(")"), let open = s.range(of: " (", options: .backwards) else { return s }
+                return String(s[..<open.lowerBound])
+            }
+            let wanted = key(heading)
+            if let exact = importHeadings.first(where: { key($0.heading) == wanted }) { return exact.name }
+            let shortened = importHeadings.filter { key(short($0.heading)) == wanted }
+            return shortened.count == 1 ? shortened[0].name : nil
         }
         public func milestone(_ id: String) -> MilestoneInfo? { milestones.first { $0.id == id } }
+
+        /// What makes two headings the same: letters without case or diacritics, runs of spaces as one.
+        static func headingKey(_ s: String) -> [UInt8] { SearchText.fold(s.split(whereSeparator: \.isWhitespace).joined(separator: " ")) }
     }
 
     /// One day of a calendar other than a plain working day.

@@ -163,7 +163,8 @@ struct TextTests {
         #expect(ImportPage.field(named: "ho_ten", in: workflow) == "ho_ten")
         #expect(ImportPage.field(named: "Mã hồ sơ", in: workflow) == "key")
         #expect(ImportPage.field(named: "Ngày", in: workflow) == nil)
-        #expect(ImportPage.field(named: "Ho va ten", in: workflow) == nil)
+        #expect(ImportPage.field(named: "Ho  va ten", in: workflow) == "ho_ten")  // as a keyboard without Vietnamese types it
+        #expect(ImportPage.field(named: "Họ và", in: workflow) == nil)
         // tiendod's refusals name the column by its title, where it has one of its own.
         #expect(ImportPage.titled("cột 'ho_ten': quá dài", workflow: workflow) == "cột «Họ và tên»: quá dài")
         #expect(ImportPage.titled("cột 'ngay_a': ngày sai", workflow: workflow) == "cột 'ngay_a': ngày sai")

@@ -596,6 +596,48 @@ def test_a_record_is_started_from_a_form_within_the_accounts_chi_bo(stack, brows
     assert "chỉ được xem, không được thêm hồ sơ" in text(browser)
 
 
+def test_a_chi_bo_typed_another_way_is_the_known_one_and_a_new_name_is_confirmed(stack, browser):
+    """An administrator types the chi bộ freely: a name differing from a known one only in case, diacritics or spaces
+    is stored as the known one (else its secretary's account would not see the record); a name no record has is asked
+    about once, with a box to tick, and nothing is added until then."""
+    login(browser, stack, "admin")
+    browser.get(stack.url + "/ho-so/moi?quy-trinh=kiem-tra")
+    suggested = [o.get_attribute("value") for o in browser.find_elements(By.CSS_SELECTOR, "#f-chi_bo-list option")]
+    assert CHI_BO_A in suggested and CHI_BO_B in suggested, suggested
+
+    def fill(key, chi_bo):
+        for field, value in (("f-key", key), ("f-ho_ten", "Trần Văn Nam"), ("f-chi_bo", chi_bo), ("f-han", "20/03/2026")):
+            box = browser.find_element(By.ID, field)
+            box.clear()
+            box.send_keys(value)
+
+    fill("ten-1", "  chi bo khu  dan cu so 1 ")
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form.new-record button[type=submit]"))
+    assert browser.current_url.endswith("/ho-so/kiem-tra/ten-1"), browser.current_url
+    started = [r for r in history(stack, "kiem-tra/ten-1") if r["kind"] == "started"]
+    assert started and started[0]["group"] == CHI_BO_A, started
+
+    browser.get(stack.url + "/ho-so/moi?quy-trinh=kiem-tra")
+    fill("ten-2", "Chi bộ Tổ dân phố 9")
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form.new-record button[type=submit]"))
+    refused = browser.find_element(By.CSS_SELECTOR, ".flash.bad").text
+    assert refused.startswith("Chưa có hồ sơ nào có «Chi bộ» là «Chi bộ Tổ dân phố 9». Nếu đúng là tên mới"), refused
+    assert "ten-2" not in stack.ctl("list", "kiem-tra")
+    shot(browser, "47-them-ho-so-chi-bo-moi", full=True)
+    browser.find_element(By.NAME, "nhom-moi").click()
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form.new-record button[type=submit]"))
+    assert browser.current_url.endswith("/ho-so/kiem-tra/ten-2"), browser.current_url
+    started = [r for r in history(stack, "kiem-tra/ten-2") if r["kind"] == "started"]
+    assert started and started[0]["group"] == "Chi bộ Tổ dân phố 9", started
+
+    # No key typed: tiendod gives one, as an import does for a row without one.
+    browser.get(stack.url + "/ho-so/moi?quy-trinh=kiem-tra")
+    assert "ví dụ kt-001; để trống thì tiendo tự đặt mã" in browser.find_element(By.CSS_SELECTOR, "label[for=f-key]").text
+    fill("", CHI_BO_B)
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form.new-record button[type=submit]"))
+    assert "/ho-so/kiem-tra/i" in browser.current_url, browser.current_url
+
+
 def test_pages_fit_a_phone_screen(stack, browser):
     """At 390 px no page is wider than the screen: wide tables scroll inside themselves, long names wrap."""
     login(browser, stack, "admin")

@@ -103,12 +103,8 @@ struct AccountsPage {
         let known = Set(try await app.daemon.call(Extras.Groups(groups: names)).groups.map(\.group))
         let missing = names.filter { !known.contains($0) }
         guard !missing.isEmpty else { return [] }
-        func key(_ s: String) -> [UInt8] { SearchText.fold(s.split(whereSeparator: \.isWhitespace).joined(separator: " ")) }
-        var byKey: [[UInt8]: String] = [:]
-        for g in try await app.daemon.call(Extras.Groups()).groups where !g.group.isEmpty && byKey[key(g.group)] == nil {
-            byKey[key(g.group)] = g.group
-        }
-        return missing.map { ($0, byKey[key($0)]) }
+        let names = try await GroupNames.load(app)
+        return missing.map { ($0, names.meant($0)) }
     }
 
     static func unknownGroupsMessage(_ unknown: [(name: String, meant: String?)]) -> String {

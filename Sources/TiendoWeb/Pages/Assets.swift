@@ -118,7 +118,7 @@ enum Assets {
         td, dd, h1, .flash, ol.timeline li, .problems li { overflow-wrap: anywhere; }
         .required { color: var(--red); font-weight: 700; }
         a.button { display: inline-block; padding: .35rem .9rem; border-radius: 4px; background: var(--red); color: #fff; text-decoration: none; }
-        form.new-record input:not([type=hidden]), form.new-record select { width: 100%; max-width: 32rem; }
+        form.new-record input:not([type=hidden]):not([type=checkbox]), form.new-record select { width: 100%; max-width: 32rem; }
         @media (max-width: 900px) { .grid2 { grid-template-columns: 1fr; } table.items { table-layout: auto; } }
         /* A phone (390 px): nothing wider than the screen; a wide table scrolls inside itself, the page does not. */
         @media (max-width: 640px) {

@@ -5,7 +5,7 @@ import TiendoVarlink
 /// the page that starts a record.
 enum FieldControls {
     /// A control named and identified `id`, showing `current` (as tiendod stores it: dates `YYYY-MM-DD`).
-    static func control(_ f: Extras.FieldInfo?, id: String, current: String, required: Bool = false) -> HTML {
+    static func control(_ f: Extras.FieldInfo?, id: String, current: String, required: Bool = false, list: String? = nil) -> HTML {
         let req: HTML = HTML.flag("required", required)
         switch f?.type {
         case "integer", "number":
@@ -33,7 +33,8 @@ enum FieldControls {
             }
             return "<select id=\"\(id)\" name=\"\(id)\"\(req)><option value=\"\"></option>\(options)</select>"
         default:
-            return "<input id=\"\(id)\" name=\"\(id)\" value=\"\(current)\" maxlength=\"\(FieldDefinition.textLimit)\"\(req)>"
+            let suggestions: HTML = list.map { " list=\"\($0)\" autocomplete=\"off\"" } ?? .empty
+            return "<input id=\"\(id)\" name=\"\(id)\" value=\"\(current)\" maxlength=\"\(FieldDefinition.textLimit)\"\(suggestions)\(req)>"
         }
     }
 }

@@ -37,7 +37,8 @@ struct ImportPage {
                 status: .badRequest)
         }
         let rows: [(line: Int, row: JSON)]
-        switch ImportPage.rows(upload.bytes, workflow: workflow, account: account) {
+        let groups = workflow.groupBy != nil ? try await GroupNames.load(app) : GroupNames()
+        switch ImportPage.rows(upload.bytes, workflow: workflow, account: account, groups: groups) {
         case .failure(let failures):
             return page(
                 context, catalog: catalog, account: account, workflow: workflowID, problems: failures.problems,
@@ -52,9 +53,19 @@ struct ImportPage {
         do {
             let imported = try await app.daemon.importAll(workflow: workflowID, rows: rows.map(\.row), actor: account.name)
             context.logger.notice("tiendo-web: \(account.name) nhập \(imported) hồ sơ vào \(workflowID) từ '\(upload.filename)'")
+            // Names no record had before: a typing slip shows here rather than as a chi bộ of its own found later.
+            var fresh: [String] = []
+            if let field = workflow.groupBy {
+                for r in rows { if let g = r.row[field]?.stringValue, groups.meant(g) == nil, !fresh.contains(g) { fresh.append(g) } }
+            }
+            let title = workflow.groupBy.flatMap { workflow.field($0)?.displayTitle } ?? "Chi bộ"
+            let note =
+                fresh.isEmpty || groups.isEmpty
+                ? ""
+                : " \(title) chưa có hồ sơ nào trước lần nhập này: \(VietnameseOrder.sorted(fresh).prefix(20).map { "«\($0)»" }.joined(separator: ", "))\(fresh.count > 20 ? " và \(fresh.count - 20) tên khác" : "")."
             try await app.flash(
-                "Đã nhập \(Format.count(imported)) hồ sơ từ tệp «\(upload.filename)» vào quy trình «\(workflow.title)».", ok: true, request,
-                context)
+                "Đã nhập \(Format.count(imported)) hồ sơ từ tệp «\(upload.filename)» vào quy trình «\(workflow.title)».\(note)", ok: true,
+                request, context)
             return .redirect(to: "/ho-so?" + Filters.query([("quy-trinh", workflowID)]))
         } catch ManagerError.importRejected(let errors) {
             let problems = errors.map { d in
@@ -73,7 +84,10 @@ struct ImportPage {
 
     /// The rows to send, each with its line in the file, or every problem found without tiendod (format, header,
     /// keys, groups outside the account's).
-    static func rows(_ bytes: [UInt8], workflow: Extras.WorkflowInfo, account: Account) -> Result<[(line: Int, row: JSON)], Failures> {
+    /// A group cell is stored as the records already spell that name (`GroupNames`).
+    static func rows(_ bytes: [UInt8], workflow: Extras.WorkflowInfo, account: Account, groups: GroupNames = GroupNames())
+        -> Result<[(line: Int, row: JSON)], Failures>
+    {
         let parsed: [CSV.Row]
         do { parsed = try CSV.parse(bytes: bytes) } catch { return .failure(Failures(["Dòng \(error.line): \(error.reason)"])) }
         // Each heading names a field by its name or by its title (the template's headings).
@@ -99,7 +113,9 @@ struct ImportPage {
         var keys: [String: Int] = [:]
         var out: [(line: Int, row: JSON)] = []
         for r in parsed {
-            let values = r.pairs.map { (names[$0.0] ?? $0.0, $0.1.trimmingSpaces) }.filter { !$0.1.isEmpty }
+            let values = r.pairs.map { (names[$0.0] ?? $0.0, $0.1.trimmingSpaces) }.filter { !$0.1.isEmpty }.map { name, value in
+                (name, name == workflow.groupBy ? groups.canonical(value) : value)
+            }
             if values.isEmpty { continue }  // a row of empty cells, as spreadsheets leave below the data
             if let key = values.first(where: { $0.0 == "key" })?.1 {
                 if !InstanceRows.isValidKey(key) {

@@ -21,7 +21,8 @@ struct NewRecordPage {
             )
         }
         let flash = await app.takeFlash(request, context)
-        return page(context, catalog: catalog, account: account, workflow: chosen, values: [:], flash: flash)
+        let names = account.scope == nil && chosen.flatMap({ catalog[$0]?.groupBy }) != nil ? try await GroupNames.load(app) : GroupNames()
+        return page(context, catalog: catalog, account: account, workflow: chosen, values: [:], known: names.all, flash: flash)
     }
 
     func submit(_ request: Request, _ context: WebContext) async throws -> Response {
@@ -31,23 +32,38 @@ struct NewRecordPage {
         guard let id = form.text("quy-trinh"), let workflow = catalog[id], NewRecordPage.offered(workflow, to: account) else {
             return refuse("Hãy chọn quy trình của hồ sơ.", context, catalog, account, workflow: nil, values: [:], status: .badRequest)
         }
+        let names = workflow.groupBy != nil ? try await GroupNames.load(app) : GroupNames()
+        func refused(_ message: String, values: [String: String]) -> Response {
+            self.refuse(message, context, catalog, account, workflow: id, values: values, known: names.all)
+        }
         var values: [String: String] = [:]
         for name in ["key"] + workflow.fields.map(\.name) {
             if let v = form.text("f-" + name)?.trimmingSpaces, !v.isEmpty { values[name] = v }
         }
-        guard let key = values["key"] else {
-            return refuse("Hãy nhập mã hồ sơ.", context, catalog, account, workflow: id, values: values)
-        }
-        guard InstanceRows.isValidKey(key) else {
-            return refuse(
+        if form.text("nhom-moi") == "1" { values["nhom-moi"] = "1" }
+        let key = values["key"]
+        if let key, !InstanceRows.isValidKey(key) {
+            return refused(
                 "Mã hồ sơ «\(key)» không hợp lệ: \(ImportPage.keyRule).",
-                context, catalog, account, workflow: id, values: values)
+                values: values)
+        }
+        // The chi bộ as records already spell it (`GroupNames`); a name like no other starts a new one.
+        if let field = workflow.groupBy, let typed = values[field] {
+            values[field] = names.canonical(typed)
+            // A name no record has yet is asked about once: a typing slip would start a chi bộ of its own.
+            if account.scope == nil, names.meant(typed) == nil, !names.isEmpty, form.text("nhom-moi") != "1" {
+                let title = workflow.field(field)?.displayTitle ?? field
+                values["nhom-moi"] = "?"
+                return refused(
+                    "Chưa có hồ sơ nào có «\(title)» là «\(values[field]!)». Nếu đúng là tên mới, hãy đánh dấu «Tên mới» bên dưới rồi gửi lại; nếu không, hãy chọn tên trong danh sách gợi ý.",
+                    values: values)
+            }
         }
         if let field = workflow.groupBy, !account.sees(group: values[field]) {
             let title = workflow.field(field)?.displayTitle ?? field
-            return refuse(
+            return refused(
                 "Tài khoản \(account.name) chỉ thêm được hồ sơ của \(account.groups.map { "«\($0)»" }.joined(separator: ", ")); hãy chọn «\(title)» trong số đó.",
-                context, catalog, account, workflow: id, values: values)
+                values: values)
         }
         let data = workflow.fields.compactMap { f in values[f.name].map { (f.name, JSON.string($0)) } }
         do {
@@ -60,10 +76,10 @@ struct NewRecordPage {
         } catch let e as ManagerError {
             let message: String
             switch e {
-            case .instanceExists: message = "Mã hồ sơ «\(key)» đã có trong quy trình «\(workflow.title)»; hãy dùng mã khác."
+            case .instanceExists: message = "Mã hồ sơ «\(key ?? "")» đã có trong quy trình «\(workflow.title)»; hãy dùng mã khác."
             default: message = RecordPage.refusal(e, workflow: workflow)
             }
-            return refuse(message, context, catalog, account, workflow: id, values: values)
+            return refused(message, values: values)
         }
     }
 
@@ -77,6 +93,11 @@ struct NewRecordPage {
         return title.hasPrefix("Chi bộ")
     }
 
+    /// A key in the workflow's manner: its words' initials and a number, «dvdb-001» for `dang-vien-du-bi`.
+    static func keyExample(_ workflow: String) -> String {
+        String(workflow.split(separator: "-").compactMap(\.first)) + "-001"
+    }
+
     /// Accounts that may act (not those that only read).
     static func officer(_ context: WebContext) throws -> Account {
         let account = try context.user
@@ -88,15 +109,15 @@ struct NewRecordPage {
 
     func refuse(
         _ message: String, _ context: WebContext, _ catalog: Catalog, _ account: Account, workflow: String?, values: [String: String],
-        status: HTTPResponse.Status = .unprocessableContent
+        known: [String] = [], status: HTTPResponse.Status = .unprocessableContent
     ) -> Response {
         let flash = WebSession.Flash(ok: false, message: message + " Hồ sơ chưa được thêm.")
-        return page(context, catalog: catalog, account: account, workflow: workflow, values: values, flash: flash, status: status)
+        return page(context, catalog: catalog, account: account, workflow: workflow, values: values, known: known, flash: flash, status: status)
     }
 
     func page(
         _ context: WebContext, catalog: Catalog, account: Account, workflow chosen: String?, values: [String: String],
-        flash: WebSession.Flash?, status: HTTPResponse.Status = .ok
+        known: [String] = [], flash: WebSession.Flash?, status: HTTPResponse.Status = .ok
     ) -> Response {
         let options = catalog.workflows.filter { NewRecordPage.offered($0, to: account) }.map { w -> HTML in
             "<option value=\"\(w.id)\"\(HTML.flag("selected", w.id == chosen))>\(w.title)</option>"
@@ -108,7 +129,7 @@ struct NewRecordPage {
             """
         var body: HTML = "<h1>Thêm hồ sơ</h1>\(choose)"
         if let chosen, let workflow = catalog[chosen] {
-            body = HTML.join([body, fields(workflow, context: context, account: account, values: values)])
+            body = HTML.join([body, fields(workflow, context: context, account: account, values: values, known: known)])
         } else {
             body = HTML.join([
                 body,
@@ -120,11 +141,11 @@ struct NewRecordPage {
     }
 
     /// The form of one workflow: the record's key, then every field in the file's order, required ones marked.
-    func fields(_ workflow: Extras.WorkflowInfo, context: WebContext, account: Account, values: [String: String]) -> HTML {
+    func fields(_ workflow: Extras.WorkflowInfo, context: WebContext, account: Account, values: [String: String], known: [String]) -> HTML {
         var rows: [HTML] = [
             """
-            <p><label for="f-key">Mã hồ sơ <span class="required">*</span> <span class="muted small">(chữ không dấu, số, '.', '_', '-'; ví dụ dvdb-043)</span><br>
-            <input id="f-key" name="f-key" value="\(values["key"] ?? "")" required maxlength="128" pattern="[A-Za-z0-9][A-Za-z0-9._\\-]{0,127}"></label></p>
+            <p><label for="f-key">Mã hồ sơ <span class="muted small">(chữ không dấu, số, '.', '_', '-', ví dụ \(NewRecordPage.keyExample(workflow.id)); để trống thì tiendo tự đặt mã)</span><br>
+            <input id="f-key" name="f-key" value="\(values["key"] ?? "")" maxlength="128" pattern="[A-Za-z0-9][A-Za-z0-9._\\-]{0,127}"></label></p>
             """
         ]
         for f in workflow.fields {
@@ -132,7 +153,19 @@ struct NewRecordPage {
             let mark: HTML = f.required ? " <span class=\"required\">*</span>" : .empty
             let current = values[f.name] ?? ""
             let control: HTML
-            if f.name == workflow.groupBy, let groups = account.scope {
+            var after: HTML = .empty
+            if f.name == workflow.groupBy, account.scope == nil {
+                // Free text, with the names records already carry offered as it is typed; a new name is confirmed once.
+                let list = VietnameseOrder.sorted(known.prefix(2000)).map { g -> HTML in "<option value=\"\(g)\">" }
+                if values["nhom-moi"] != nil {
+                    after =
+                        "<label class=\"check\"><span>Tên mới (chưa có hồ sơ nào mang tên này)</span><input type=\"checkbox\" name=\"nhom-moi\" value=\"1\"\(HTML.flag("checked", values["nhom-moi"] == "1"))></label>"
+                }
+                control = HTML.join([
+                    FieldControls.control(f, id: id, current: current, required: f.required, list: "\(id)-list"),
+                    "<datalist id=\"\(id)-list\">\(list)</datalist>",
+                ])
+            } else if f.name == workflow.groupBy, let groups = account.scope {
                 // An account limited to some chi bộ picks among them.
                 let options = VietnameseOrder.sorted(groups).map { g -> HTML in
                     "<option\(HTML.flag("selected", g == current || groups.count == 1))>\(g)</option>"
@@ -141,7 +174,7 @@ struct NewRecordPage {
             } else {
                 control = FieldControls.control(f, id: id, current: current, required: f.required)
             }
-            rows.append("<p><label for=\"\(id)\">\(f.displayTitle)\(mark)\(RecordView.range(f))<br>\(control)</label></p>")
+            rows.append("<p><label for=\"\(id)\">\(f.displayTitle)\(mark)\(RecordView.range(f))<br>\(control)</label>\(after)</p>")
         }
         return """
             <section><h2>\(workflow.title)</h2>
