@@ -328,7 +328,8 @@ import Testing
                 "c", data: try def.complete(["ho_ten": .text("A"), "chi_bo": .text("B"), "chi_bo_co_so": .boolean(coSo)]).get(),
                 at: at("2026-12-01T09:00"))
             for event in ["gui-de-nghi", "xac-thuc-dat"] {
-                #expect((try? engine.send(&inst, event: event, data: [], at: at("2026-12-03T09:00"), actor: nil, counter: nil).get()) != nil)
+                #expect(
+                    (try? engine.send(&inst, event: event, data: [], at: at("2026-12-03T09:00"), actor: nil, counter: nil).get()) != nil)
             }
             #expect(inst.state == next, "chi_bo_co_so \(coSo)")
         }

@@ -112,7 +112,8 @@ struct NewRecordPage {
         known: [String] = [], status: HTTPResponse.Status = .unprocessableContent
     ) -> Response {
         let flash = WebSession.Flash(ok: false, message: message + " Hồ sơ chưa được thêm.")
-        return page(context, catalog: catalog, account: account, workflow: workflow, values: values, known: known, flash: flash, status: status)
+        return page(
+            context, catalog: catalog, account: account, workflow: workflow, values: values, known: known, flash: flash, status: status)
     }
 
     func page(
