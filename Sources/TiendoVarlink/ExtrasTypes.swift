@@ -60,6 +60,8 @@ public enum Extras {
     /// An event a state accepts: the fields its guards read, the states it may lead to.
     public struct EventInfo: ManagerValue {
         public var name: String
+        /// As people read it (`event_titles`); nil when the file gives none.
+        public var title: String?
         public var fields: [String]
         /// The fields every branch of the event reads: a form cannot leave them empty (absent from a daemon
         /// before 05/12/2026: none).
@@ -69,16 +71,18 @@ public enum Extras {
         public init(json: JSON, path: String) throws(ReplyDecodingError) {
             let m = try Members(json, path: path)
             name = try m.string("name")
+            title = try m.optionalString("title")
             fields = try m.strings("fields")
             required = m.value("required") == nil ? [] : try m.strings("required")
             targets = try m.strings("targets")
         }
 
         public var json: JSON {
-            .object([
-                ("name", .string(name)), ("fields", .array(fields.map(JSON.string))), ("required", .array(required.map(JSON.string))),
-                ("targets", .array(targets.map(JSON.string))),
-            ])
+            .object(
+                [("name", .string(name))] + (title.map { [("title", JSON.string($0))] } ?? []) + [
+                    ("fields", .array(fields.map(JSON.string))), ("required", .array(required.map(JSON.string))),
+                    ("targets", .array(targets.map(JSON.string))),
+                ])
         }
     }
 

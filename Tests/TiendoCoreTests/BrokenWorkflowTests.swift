@@ -125,6 +125,30 @@ import Testing
                 """,
             line: 4, column: 39, fragment: "'value_titles' applies to enum fields only"),
         Case(
+            name: "a title for an event no state accepts",
+            yaml: """
+                tiendo: 1
+                title: T
+                initial: a
+                event_titles: {gui: Gửi, duyt: Duyệt}
+                states:
+                  a: {on: {gui: b, duyet: b}}
+                  b: {final: true}
+                """,
+            line: 4, column: 26, fragment: "'duyt' in 'event_titles' is not an event any state accepts (did you mean 'duyet'?)"),
+        Case(
+            name: "an empty event title",
+            yaml: """
+                tiendo: 1
+                title: T
+                initial: a
+                event_titles: {gui: ""}
+                states:
+                  a: {on: {gui: b}}
+                  b: {final: true}
+                """,
+            line: 4, column: 21, fragment: "the title of event 'gui' must be a non-empty string"),
+        Case(
             name: "a bound that is not an integer, said with its article",
             yaml: """
                 tiendo: 1

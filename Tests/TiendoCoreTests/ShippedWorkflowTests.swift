@@ -199,6 +199,35 @@ import Testing
                     != nil)
             #expect(inst.state == state, "\(t) of 200")
         }
+        // The history says what was done in the form's words, with the counts the chi bộ's minutes gave: a second vote
+        // does not erase the first's.
+        var (voted, _) = try engine.started("h", data: try duBi.data([("ngay_ket_nap", .string("2025-10-01"))]), at: at("2026-11-02T08:00"))
+        let minutes: [(String, JSON)] = [("so_dang_vien_chinh_thuc", .int(30)), ("so_tan_thanh", .int(19))]
+        let records: [Record] = try engine.send(
+            &voted, event: "bieu-quyet", data: minutes, at: at("2026-11-20T10:00"), actor: nil, counter: nil
+        ).get()
+        #expect(
+            records.first { $0.kind == .transition }?.message
+                == "Hồ sơ dang-vien-du-bi/h chuyển từ «Chờ chi bộ xét công nhận chính thức» sang «Biểu quyết chưa đạt — chờ xét lại» "
+                + "(«Ghi kết quả biểu quyết của chi bộ»): «Số đảng viên chính thức của chi bộ khi biểu quyết» = 30, «Số đảng viên chính thức tán thành» = 19"
+        )
+        var (fresh, _) = try engine.started("h", data: try duBi.data([("ngay_ket_nap", .string("2025-10-01"))]), at: at("2026-11-02T08:00"))
+        guard
+            case .failure(.eventRejected(_, _, _, _, let refusal?)) = engine.send(
+                &fresh, event: "bieu-quyet", data: [], at: at("2026-11-21T10:00"), actor: nil, counter: nil)
+        else {
+            Issue.record("a vote without counts was accepted")
+            return
+        }
+        #expect(refusal.message.hasPrefix("Từ chối «Ghi kết quả biểu quyết của chi bộ» cho hồ sơ dang-vien-du-bi/h: cần nhập"))
+        guard
+            case .failure(.eventRejected(_, _, _, _, let done?)) = engine.completeMilestone(
+                &voted, milestone: "khong-co", at: at("2026-11-21T10:00"), actor: nil)
+        else {
+            Issue.record("an unknown milestone was completed")
+            return
+        }
+        #expect(done.message.hasPrefix("Từ chối đánh dấu mốc đã xong cho hồ sơ dang-vien-du-bi/h: không có mốc 'khong-co'"))
         // More votes in favour than full members (a typing error in the minutes) is refused; so is a vote with no counts.
         var (inst, _) = try engine.started(
             "big", data: try duBi.data([("ngay_ket_nap", .string("2025-10-01"))]), at: at("2026-11-02T08:00"))

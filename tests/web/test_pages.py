@@ -8,6 +8,8 @@ import urllib.parse
 
 from conftest import BIN, CHI_BO_A, CHI_BO_B, PASSWORDS, fetch, login, session_opener, shot, submit, wait_for_new_document
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 
 def text(driver):
@@ -506,6 +508,30 @@ def test_a_chi_bo_vote_is_recorded_from_the_record_page(stack, browser):
     # The form holds what was typed, to correct one number rather than type the vote again.
     assert [browser.find_element(By.ID, f).get_attribute("value") for f in ("f-so_dang_vien_chinh_thuc", "f-so_tan_thanh")] \
         == ["30", "31"]
+
+    # A vote short of two thirds: the dialog reads the typed counts back; the history keeps them; the chi bộ votes
+    # again later in a form that starts empty (a filled box would take the new digits after the old ones), the counts
+    # on record shown beside each title.
+    form = vote(30, 19)
+    button = form.find_element(By.CSS_SELECTOR, "button[type=submit]")
+    assert button.text == "Ghi kết quả biểu quyết của chi bộ", button.text
+    before = browser.execute_script("return performance.timeOrigin")
+    button.click()
+    WebDriverWait(browser, 10).until(expected_conditions.alert_is_present())
+    dialog = browser.switch_to.alert.text
+    browser.switch_to.alert.accept()
+    wait_for_new_document(browser, before)
+    assert dialog.startswith("Ghi kết quả biểu quyết của chi bộ (chuyển sang «Đảng viên chính thức» hoặc "
+                             "«Biểu quyết chưa đạt — chờ xét lại»)?"), dialog
+    assert "Số đảng viên chính thức của chi bộ khi biểu quyết: 30" in dialog and "Số đảng viên chính thức tán thành: 19" in dialog
+    assert "Biểu quyết chưa đạt" in browser.find_element(By.TAG_NAME, "h1").text
+    assert [browser.find_element(By.ID, f).get_attribute("value") for f in ("f-so_dang_vien_chinh_thuc", "f-so_tan_thanh")] \
+        == ["", ""]
+    assert "(đang ghi: 19)" in browser.find_element(By.XPATH, "//form[.//input[@value='bieu-quyet']]").text
+    timeline = browser.find_element(By.CSS_SELECTOR, "ol.timeline").text
+    assert "(«Ghi kết quả biểu quyết của chi bộ»): «Số đảng viên chính thức của chi bộ khi biểu quyết» = 30, " \
+           "«Số đảng viên chính thức tán thành» = 19" in timeline, timeline
+    shot(browser, "48-bieu-quyet-lan-hai", full=True)
 
     submit(browser, vote(30, 20).find_element(By.CSS_SELECTOR, "button[type=submit]"), confirm=True)
     heading = browser.find_element(By.TAG_NAME, "h1").text

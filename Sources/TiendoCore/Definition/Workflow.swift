@@ -256,6 +256,8 @@ public struct WorkflowDefinition: Sendable {
     public var states: [StateDefinition]
     public var milestones: [MilestoneDefinition]
     public var limits: [LimitDefinition]
+    /// Events as people read them (`event_titles`, an extension: README "Extensions"), by event name.
+    public var eventTitles: [String: String]
     /// SHA-256 of the file's bytes, hex.
     public var digest: String
 
@@ -270,7 +272,8 @@ public struct WorkflowDefinition: Sendable {
     init(
         id: String, title: String, description: String?, file: String, zone: Zone, calendar: WorkCalendar,
         remindAt: TimeOfDay, defaultRemind: [Offset], fields: [FieldDefinition], groupBy: String?, initial: String?,
-        states: [StateDefinition], milestones: [MilestoneDefinition], limits: [LimitDefinition], digest: String
+        states: [StateDefinition], milestones: [MilestoneDefinition], limits: [LimitDefinition], eventTitles: [String: String] = [:],
+        digest: String
     ) {
         self.id = id
         self.title = title
@@ -286,12 +289,16 @@ public struct WorkflowDefinition: Sendable {
         self.states = states
         self.milestones = milestones
         self.limits = limits
+        self.eventTitles = eventTitles
         self.digest = digest
         for (i, f) in fields.enumerated() { fieldIndex[f.name] = i }
         for (i, s) in states.enumerated() { stateIndex[s.name] = i }
         for (i, m) in milestones.enumerated() { milestoneIndex[m.id] = i }
         program = Program(self)
     }
+
+    /// An event as people read it: its title, else its name.
+    public func title(ofEvent event: String) -> String { eventTitles[event] ?? event }
 
     /// The same definition computing with another calendar: every definition in force, current or stale, computes
     /// with the calendar in force (format §9; §10 "Calendar changes").

@@ -48,7 +48,7 @@ struct WorkflowParser {
         }
         let topKeys = [
             "tiendo", "id", "title", "description", "timezone", "calendar", "reminders", "fields", "group_by", "initial",
-            "states", "milestones", "limits",
+            "states", "milestones", "limits", "event_titles",
         ]
         guard let top = MappingReader(root, sink: sink, context: "the workflow", allowed: topKeys) else { return nil }
 
@@ -150,6 +150,9 @@ struct WorkflowParser {
         var limits: [LimitDefinition] = []
         if let l = top["limits"] { limits = parseLimits(l, groupBy: groupBy) }
 
+        var eventTitles: [String: String] = [:]
+        if let t = top["event_titles"] { eventTitles = parseEventTitles(t, states: states) }
+
         if let initial, !states.isEmpty { checkGraph(states: states, initial: initial, limits: limits) }
         warnOptionalUses(states: states, initial: initial)
 
@@ -157,7 +160,26 @@ struct WorkflowParser {
         return WorkflowDefinition(
             id: expectedID, title: title, description: description, file: file, zone: zone, calendar: calendar,
             remindAt: remindAt, defaultRemind: defaultRemind, fields: fields, groupBy: groupBy, initial: initial,
-            states: states, milestones: milestones, limits: limits, digest: SHA256.hex(bytes))
+            states: states, milestones: milestones, limits: limits, eventTitles: eventTitles, digest: SHA256.hex(bytes))
+    }
+
+    /// `event_titles` (an extension: README "Extensions"): a title for events some state accepts.
+    mutating func parseEventTitles(_ node: YNode, states: [StateDefinition]) -> [String: String] {
+        var accepted: [String] = []
+        for s in states { for e in s.on.map(\.event) where !accepted.contains(e) { accepted.append(e) } }
+        var titles: [String: String] = [:]
+        for (event, key, title) in node.namedEntries(sink: sink, context: "'event_titles'") {
+            guard accepted.contains(event) else {
+                sink.error(key.position, "'\(event)' in 'event_titles' is not an event any state accepts\(didYouMean(event, accepted))")
+                continue
+            }
+            guard let text = title.text, !text.isEmpty else {
+                sink.error(title.position, "the title of event '\(event)' must be a non-empty string")
+                continue
+            }
+            titles[event] = text
+        }
+        return titles
     }
 
     // MARK: Fields

@@ -53,7 +53,11 @@ extension Engine {
         inst.state = branch.to
         inst.enteredAt = at
         inst.clearMarks("")
-        records.append(transitionRecord(inst, from: from, at: at, event: event, actor: actor, late: nil, label: inst.id))
+        var transition = transitionRecord(inst, from: from, at: at, event: event, actor: actor, late: nil, label: inst.id)
+        // What the event brought (a vote's counts, a reason) stays in the history, in the form's words.
+        let brought = data.compactMap { name, _ in eventData[name].map { (name, $0) } }
+        if !brought.isEmpty { transition.message += ": " + Messages.given(brought, definition: definition) }
+        records.append(transition)
         records += completionIfDue(&inst, at: at)
         records += advance(&inst, to: at)
         return .success(Engine.ordered(records))
@@ -63,7 +67,7 @@ extension Engine {
         let r = Record(
             at: at, utcOffset: zone.offset(at: at), kind: .rejected, workflow: program.id, instance: inst.id,
             state: inst.state, from: inst.state, event: event, priority: 4, group: program.group(of: inst.data), actor: actor,
-            message: Messages.rejected(event: event, instance: inst.id, reason: reason))
+            message: Messages.rejected(event: event, eventTitle: program.eventTitles[event], instance: inst.id, reason: reason))
         return .eventRejected(id: inst.id, event: event, state: inst.state, reason: reason, record: r)
     }
 
@@ -162,7 +166,8 @@ extension Engine {
                     at: at, utcOffset: zone.offset(at: at), kind: .rejected, workflow: program.id, instance: inst.id,
                     state: currentState, from: currentState, to: target, event: event, priority: 4,
                     group: program.group(of: data), actor: actor,
-                    message: Messages.rejected(event: event ?? "start", instance: inst.id, reason: reason))
+                    message: Messages.rejected(
+                        event: event ?? "start", eventTitle: event.flatMap { program.eventTitles[$0] }, instance: inst.id, reason: reason))
                 inState = max(inState, 0)
                 return .limitExceeded(limit: l.description, group: groupText, count: inState, max: allowed, record: r)
             }

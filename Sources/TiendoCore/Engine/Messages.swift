@@ -4,8 +4,34 @@ public enum Messages {
         "Bắt đầu hồ sơ \(instance) theo quy trình «\(workflowTitle)»" + (stateTitle.map { ", trạng thái «\($0)»" } ?? "")
     }
 
-    static func transition(instance: String, fromTitle: String, toTitle: String, event: String?) -> String {
-        "Hồ sơ \(instance) chuyển từ «\(fromTitle)» sang «\(toTitle)»" + (event.map { " (sự kiện «\($0)»)" } ?? "")
+    /// `event` as people read it: its title (`event_titles`), else its name.
+    static func transition(instance: String, fromTitle: String, toTitle: String, event: String?, eventTitle: String? = nil) -> String {
+        "Hồ sơ \(instance) chuyển từ «\(fromTitle)» sang «\(toTitle)»" + (event.map { " (\(action($0, title: eventTitle)))" } ?? "")
+    }
+
+    /// An event named for people: «Ghi kết quả biểu quyết» when it has a title, `sự kiện «bieu-quyet»` otherwise;
+    /// the built-in `done` as marking a milestone done, and `start` (a limit checked at the start) as starting.
+    static func action(_ event: String, title: String?) -> String {
+        if let title { return "«\(title)»" }
+        switch event {
+        case "done": return "đánh dấu mốc đã xong"
+        case "start": return "bắt đầu hồ sơ"
+        default: return "sự kiện «\(event)»"
+        }
+    }
+
+    /// The values an event brought, as its form showed them: `«Số tán thành» = 20, «Số đảng viên chính thức» = 30`.
+    static func given(_ data: [(String, Value)], definition: WorkflowDefinition) -> String {
+        data.map { name, v in
+            let f = definition.field(name)
+            let shown: String
+            switch v {
+            case .boolean(let b): shown = b ? "có" : "không"
+            case .text(let t): shown = "«\(f?.title(ofValue: t) ?? t)»"
+            default: shown = v.display(zone: definition.zone)
+            }
+            return "«\(f?.title ?? name)» = \(shown)"
+        }.joined(separator: ", ")
     }
 
     static func duration(_ seconds: Int64) -> String {
@@ -115,8 +141,8 @@ public enum Messages {
         "Hồ sơ \(instance) đã hoàn tất quy trình «\(workflowTitle)»"
     }
 
-    static func rejected(event: String, instance: String, reason: String) -> String {
-        "Từ chối sự kiện «\(event)» cho hồ sơ \(instance): \(reason)"
+    static func rejected(event: String, eventTitle: String? = nil, instance: String, reason: String) -> String {
+        "Từ chối \(action(event, title: eventTitle)) cho hồ sơ \(instance): \(reason)"
     }
 
     static func noStates(_ workflow: String) -> String {

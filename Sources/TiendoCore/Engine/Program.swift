@@ -11,6 +11,8 @@ final class Program: Sendable {
     let remindAt: TimeOfDay
     let groupBy: String?
     let initial: String?
+    /// `WorkflowDefinition.eventTitles`.
+    let eventTitles: [String: String]
     let states: [ProgramState]
     let stateIndex: [String: Int]
     let milestones: [ProgramMilestone]
@@ -33,6 +35,7 @@ final class Program: Sendable {
         remindAt = d.remindAt
         groupBy = d.groupBy
         initial = d.initial
+        eventTitles = d.eventTitles
         var stateIndex: [String: Int] = [:]
         var states: [ProgramState] = []
         for (i, s) in d.states.enumerated() {

@@ -12,7 +12,9 @@ enum RecordText: Sendable {
         case .started:
             return Messages.started(workflowTitle: p.title, instance: id, stateTitle: p.state(r.state)?.title)
         case .transition:
-            return Messages.transition(instance: id, fromTitle: p.stateTitle(r.from), toTitle: p.stateTitle(r.to), event: r.event)
+            return Messages.transition(
+                instance: id, fromTitle: p.stateTitle(r.from), toTitle: p.stateTitle(r.to), event: r.event,
+                eventTitle: r.event.flatMap { p.eventTitles[$0] })
                 + mark
         case .completed:
             return Messages.completed(workflowTitle: p.title, instance: id) + mark

@@ -280,11 +280,13 @@ extension ControlService {
                 let order = Dictionary(uniqueKeysWithValues: def.fields.enumerated().map { ($1.name, $0) })
                 read.sort { (order[$0] ?? .max) < (order[$1] ?? .max) }
                 let everywhere = Set(on.branches.fieldsEveryBranchReads)
-                return .object([
-                    ("name", .string(on.event)), ("fields", .array(read.map(JSON.string))),
-                    ("required", .array(read.filter(everywhere.contains).map(JSON.string))),
-                    ("targets", .array(on.branches.map { JSON.string($0.to) })),
-                ])
+                var o: [(String, JSON)] = [("name", .string(on.event))]
+                if let title = def.eventTitles[on.event] { o.append(("title", .string(title))) }
+                return .object(
+                    o + [
+                        ("fields", .array(read.map(JSON.string))), ("required", .array(read.filter(everywhere.contains).map(JSON.string))),
+                        ("targets", .array(on.branches.map { JSON.string($0.to) })),
+                    ])
             }
             return .object([
                 ("id", .string(s.name)), ("title", .string(s.displayTitle)), ("final", .bool(s.isFinal)), ("events", .array(events)),

@@ -175,9 +175,10 @@ enum VarlinkIDL {
           max: ?float
         )
 
-        # An event a state accepts, with the fields its guards read (a form asks for them), those every branch
-        # reads (a form cannot leave them empty) and its target states.
-        type EventInfo (name: string, fields: []string, required: []string, targets: []string)
+        # An event a state accepts: its title (from `event_titles`, when the file gives one), the fields its
+        # guards read (a form asks for them), those every branch reads (a form cannot leave them empty) and its
+        # target states.
+        type EventInfo (name: string, title: ?string, fields: []string, required: []string, targets: []string)
 
         type StateInfo (id: string, title: string, final: bool, events: []EventInfo)
 

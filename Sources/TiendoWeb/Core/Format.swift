@@ -55,6 +55,12 @@ enum Format {
         }
     }
 
+    /// A value of a field: an enum's value by its title, others as `value` shows them.
+    static func value(_ v: JSON, field f: Extras.FieldInfo?) -> String {
+        if let f, f.type == "enum", let s = v.stringValue { return f.title(ofValue: s) }
+        return value(v)
+    }
+
     static func kind(_ kind: Manager.RecordKind) -> String {
         switch kind {
         case .started: return "Bắt đầu"

@@ -165,9 +165,19 @@ enum Assets {
           document.querySelectorAll("select[data-autosubmit]").forEach(function (s) {
             s.addEventListener("change", function () { if (s.form) { s.form.submit(); } });
           });
-          // Confirmation before changing a record.
+          // Confirmation before changing a record, with the values typed into the form (a vote's counts read back
+          // before they are recorded).
           document.querySelectorAll("form[data-confirm]").forEach(function (f) {
-            f.addEventListener("submit", function (e) { if (!window.confirm(f.getAttribute("data-confirm"))) { e.preventDefault(); } });
+            f.addEventListener("submit", function (e) {
+              var lines = [f.getAttribute("data-confirm")];
+              f.querySelectorAll("label[data-title]").forEach(function (l) {
+                var c = l.querySelector("input, select, textarea");
+                if (!c || c.value === "") { return; }
+                var shown = c.tagName === "SELECT" ? c.options[c.selectedIndex].text : c.value;
+                lines.push(l.getAttribute("data-title") + ": " + shown);
+              });
+              if (!window.confirm(lines.join("\\n"))) { e.preventDefault(); }
+            });
           });
           document.querySelectorAll("a[data-back]").forEach(function (a) {
             a.addEventListener("click", function (e) { if (window.history.length > 1) { e.preventDefault(); window.history.back(); } });

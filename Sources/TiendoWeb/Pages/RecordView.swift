@@ -46,7 +46,7 @@ struct RecordView {
         for (name, value) in i.data.objectValue ?? [] {
             let f = fields.first { $0.name == name }
             // An enum's value by its title («Tạm thời», not `tam-thoi`) where the workflow gives one.
-            let shown = f.flatMap { f in f.type == "enum" ? value.stringValue.map { f.title(ofValue: $0) } : nil } ?? Format.value(value)
+            let shown = Format.value(value, field: f)
             rows.append((f?.displayTitle ?? name, shown))
         }
         return "<dl class=\"data\">\(rows.map { r -> HTML in "<dt>\(r.0)</dt><dd>\(r.1)</dd>" })</dl>"
@@ -150,30 +150,47 @@ struct RecordView {
             return .empty
         }
         let forms: [HTML] = state.events.map { e in
-            let targets = e.targets.map { "«" + (workflow?.state($0)?.title ?? $0) + "»" }
-            let label = targets.count == 1 ? "Chuyển sang \(targets[0])" : "Chuyển sang \(targets.joined(separator: " hoặc "))"
+            var seen: Set<String> = []
+            let targets = e.targets.filter { seen.insert($0).inserted }.map { "«" + (workflow?.state($0)?.title ?? $0) + "»" }
+            let whither = RecordView.whither(targets)
+            // The button says what is done (the event's title); where the record goes is said beside it. Without a
+            // title, the destination is all there is to say.
+            let label = e.title ?? "Chuyển sang \(whither)"
+            let beside: HTML =
+                e.title == nil ? .empty : " <span class=\"muted small\">→ sang \(whither)\(targets.count > 1 ? " tùy số liệu" : "")</span>"
+            let confirm = e.title.map { "\($0) (chuyển sang \(whither))?" } ?? "\(label)?"
             let refilled = typed["su-kien"] == e.name ? typed : [:]
             let inputs: [HTML] = e.fields.map { name in input(for: name, required: e.required.contains(name), typed: refilled[name]) }
             return """
-                <form method="post" class="event" data-confirm="\(label)?">\(Layout.csrf(context))
+                <form method="post" class="event" data-confirm="\(confirm)">\(Layout.csrf(context))
                 <input type="hidden" name="hanh-dong" value="su-kien"><input type="hidden" name="su-kien" value="\(e.name)">
                 <input type="hidden" name="khoa" value="\(Sessions.token())">
-                \(inputs)<button type="submit" class="primary">\(label)</button></form>
+                \(inputs)<button type="submit" class="primary">\(label)</button>\(beside)</form>
                 """
         }
         let heading: HTML = "Bước tiếp theo <span class=\"muted small\">(từ trạng thái «\(state.title)»)</span>"
         return "<section class=\"no-print\"><h2>\(heading)</h2>\(forms)</section>"
     }
 
+    /// «A», «A» hoặc «B», «A», «B» hoặc «C».
+    static func whither(_ targets: [String]) -> String {
+        guard targets.count > 1 else { return targets.first ?? "" }
+        return targets.dropLast().joined(separator: ", ") + " hoặc " + targets.last!
+    }
+
     /// A form control for a field an event's guards read, typed as the workflow declares it; one every branch reads
-    /// is required (marked `*`), so the browser asks for it before tiendod has to refuse.
+    /// is required (marked `*`), so the browser asks for it before tiendod has to refuse. It starts empty: an event
+    /// brings new facts (a second vote's counts are not the first's, and typing into a filled box appends to it);
+    /// the value the record holds is shown beside the title.
     func input(for name: String, required: Bool = false, typed: String? = nil) -> HTML {
         let f = workflow?.field(name)
-        let current = typed ?? instance.data[name].flatMap { $0.isNull ? nil : ($0.stringValue ?? $0.serialized()) } ?? ""
+        let held = instance.data[name].flatMap { $0.isNull ? nil : $0 }.map { Format.value($0, field: f) }
         let id = "f-\(name)"
         let mark: HTML = required ? " <span class=\"required\">*</span>" : .empty
-        let control = FieldControls.control(f, id: id, current: current, required: required)
-        return "<label for=\"\(id)\">\(f?.displayTitle ?? name)\(mark)\(RecordView.range(f))\(control)</label>"
+        let before: HTML = held.map { " <span class=\"muted small\">(đang ghi: \($0))</span>" } ?? .empty
+        let control = FieldControls.control(f, id: id, current: typed ?? "", required: required)
+        let title = f?.displayTitle ?? name
+        return "<label for=\"\(id)\" data-title=\"\(title)\">\(title)\(mark)\(RecordView.range(f))\(before)\(control)</label>"
     }
 
     /// A legal basis as officers read it: the confidence marks the workflows' authors keep in it (`[H]` two sources
