@@ -164,9 +164,15 @@ public final class Daemon: InstanceCounter {
     public var heartbeat: () -> Void = {}
     /// The routing file in force and the delivery queue's changes (`Deliveries.swift`).
     let delivery = DeliveryState()
+    /// This daemon's hold on its state directory (`StateLock`).
+    let stateLock: StateLock
 
     /// The definitions in force.
     public var catalog: Catalog { viewSource.catalog }
+
+    /// Lets the state directory go for another daemon in this process, as after a restart (tests); the process's
+    /// end lets it go otherwise. This daemon must not be used afterwards.
+    public func releaseStateDirectory() { stateLock.release() }
 
     func publishCatalog() {
         viewSource.publish(Catalog(current: current, byDigest: byDigest, diagnostics: diagnostics))
@@ -182,6 +188,7 @@ public final class Daemon: InstanceCounter {
         let startedAt = clock.now()
         lastNow = startedAt
         try FileManager.default.createDirectory(atPath: options.stateDirectory, withIntermediateDirectories: true)
+        stateLock = try StateLock(directory: options.stateDirectory)
         store = try Store(
             path: (options.stateDirectory as NSString).appendingPathComponent("tiendo.sqlite"), synchronous: options.synchronous,
             inlineCheckBytes: options.inlineIntegrityCheckBytes, initialize: options.initialize, backgroundCheckpoints: .standard,

@@ -12,7 +12,28 @@ import TiendoDaemon
             workflowDirectories: [f.dir + "/workflows"], stateDirectory: f.dir + "/state", runtimeDirectory: f.dir + "/status",
             version: "0.test")
         let sink = SchedulerTests.CapturingSink()
+        f.daemon.releaseStateDirectory()
         return (try Daemon(options: options, clock: DaemonClock(manual: f.time), sink: sink), sink)
+    }
+
+    @Test("a second daemon on a state directory in use is refused before it opens the database, naming the holder")
+    func oneDaemonPerStateDirectory() throws {
+        let f = try SchedulerTests.Fixture(at: "2027-03-01T08:00:00+07:00")
+        defer { removeTemporaryDirectory(f.dir) }
+        let options = DaemonOptions(
+            workflowDirectories: [f.dir + "/workflows"], stateDirectory: f.dir + "/state", runtimeDirectory: f.dir + "/status2",
+            version: "0.test")
+        do {
+            _ = try Daemon(options: options, clock: DaemonClock(manual: f.time), sink: SchedulerTests.CapturingSink())
+            Issue.record("a second daemon started on the same state directory")
+        } catch {
+            #expect("\(error)".hasPrefix("thư mục trạng thái \(f.dir)/state đang được một tiendod khác dùng (pid \(getpid()))"))
+        }
+        // Once the first lets it go (its process ended), the directory is free again.
+        f.daemon.releaseStateDirectory()
+        #expect(throws: Never.self) {
+            _ = try Daemon(options: options, clock: DaemonClock(manual: f.time), sink: SchedulerTests.CapturingSink())
+        }
     }
 
     @Test("a workflow file broken while the daemon was down: the version last in force runs on, in the status too")

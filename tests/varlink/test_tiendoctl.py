@@ -444,3 +444,19 @@ def test_show_says_a_transition_already_due_is_not_yet_taken(ward, tmp_path):
         "Đã đến lúc tự chuyển sang trạng thái cho-xet (từ 11/02/2027 00:00) nhưng chưa chuyển: tiendod đang xử lý các "
         "việc đến hạn; hạn của trạng thái đó 24/03/2027 (dự kiến).")
     assert "Tự chuyển sang trạng thái" not in r.stdout
+
+
+def test_a_second_daemon_on_a_state_directory_in_use_is_refused_and_changes_nothing(daemon, tmp_path):
+    """Two tiendod on one state directory would each fire from their own schedules and the second one's start would
+    drop the first one's staged imports: the second is refused before it opens the database, naming the first."""
+    state = os.path.join(daemon.dir, "state")
+    before = os.path.getmtime(os.path.join(state, "tiendo.sqlite"))
+    r = subprocess.run(
+        [os.path.join(BIN, "tiendod"), "--workflows", os.path.join(daemon.dir, "wf"), "--state-dir", state,
+         "--runtime-dir", str(tmp_path / "run"), "--socket", str(tmp_path / "sock"), "--fake-time", "2026-03-02T09:00:00+07:00"],
+        capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1, r
+    assert f"thư mục trạng thái {state} đang được một tiendod khác dùng (pid {daemon.proc.pid})" in r.stderr, r.stderr
+    assert not os.path.exists(tmp_path / "sock")
+    assert os.path.getmtime(os.path.join(state, "tiendo.sqlite")) == before
+    assert daemon.proc.poll() is None

@@ -1,0 +1,58 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One tiendod per state directory: an exclusive `flock` on `tiendod.lock` in it, taken before the database is
+/// opened and held until the process ends (the kernel lets it go with the descriptor, after `kill -9` too). Two
+/// daemons on one directory would each fire what the other already fired from their own stale schedules, and the
+/// second one's start would throw away the first one's staged imports. The file holds the holder's pid, so that the
+/// refusal can name it.
+final class StateLock {
+    private var fd: Int32
+
+    struct Held: Error, CustomStringConvertible {
+        let directory: String
+        let holder: String?
+        var description: String {
+            "thư mục trạng thái \(directory) đang được một tiendod khác dùng"
+                + (holder.map { " (pid \($0))" } ?? "")
+                + "; hai tiendod trên một thư mục sẽ gửi trùng nhắc hạn và làm hỏng việc nhập. Hãy dừng tiendod kia "
+                + "(systemctl stop tiendod) hoặc dùng --state-dir khác"
+        }
+    }
+
+    struct Failed: Error, CustomStringConvertible {
+        let path: String
+        let reason: String
+        var description: String { "không khóa được \(path): \(reason)" }
+    }
+
+    init(directory: String) throws {
+        let path = (directory as NSString).appendingPathComponent("tiendod.lock")
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { throw Failed(path: path, reason: String(cString: strerror(errno))) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let err = errno
+            var buffer = [UInt8](repeating: 0, count: 32)
+            let n = pread(fd, &buffer, buffer.count, 0)
+            close(fd)
+            guard err == EWOULDBLOCK else { throw Failed(path: path, reason: String(cString: strerror(err))) }
+            let pid = n > 0 ? String(decoding: buffer[..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : ""
+            throw Held(directory: directory, holder: pid.isEmpty ? nil : pid)
+        }
+        let pid = Array("\(getpid())\n".utf8)
+        if ftruncate(fd, 0) == 0 { _ = pid.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) } }
+        self.fd = fd
+    }
+
+    /// Lets the directory go before the process ends (a restart inside one process, as tests make).
+    func release() {
+        guard fd >= 0 else { return }
+        close(fd)
+        fd = -1
+    }
+
+    deinit { release() }
+}
