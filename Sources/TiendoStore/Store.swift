@@ -78,6 +78,17 @@ public final class Store: Sendable {
             throw StoreError.cannotOpen(path: path, reason: Store.describe(error))
         }
         try checkIdentity()
+        // A database a newer tiendod has migrated is not opened for writing: GRDB would skip the migrations it does
+        // not know and this version would then write rows in a shape the newer one reads wrongly (an older tiendod
+        // given a v7 store sent every record again).
+        let unknown: [String]
+        do {
+            let registered = Set(Store.migrator.migrations)
+            unknown = try pool.read { db in try Store.migrator.appliedIdentifiers(db).subtracting(registered).sorted() }
+        } catch {
+            throw StoreError.cannotOpen(path: path, reason: Store.describe(error))
+        }
+        if !unknown.isEmpty { throw StoreError.tooNew(path: path, migrations: unknown) }
         do {
             try Store.migrator.migrate(pool)
         } catch {

@@ -151,7 +151,8 @@ public enum StoreError: Error, CustomStringConvertible {
     case notOurs(path: String)
     case notSQLite(path: String)
     case vanished(path: String, zeroBytes: Bool)
-    case tooNew(path: String, version: Int)
+    /// Changes made by a newer tiendod that this one does not know (its migrations' names).
+    case tooNew(path: String, migrations: [String])
     case corrupt(String)
 
     public var description: String {
@@ -164,7 +165,9 @@ public enum StoreError: Error, CustomStringConvertible {
                 + " nhưng thư mục trạng thái cho thấy tiendod đã từng chạy ở đây (có tệp \(StateDirectoryMarker.fileName(forDatabase: p))):"
                 + " dữ liệu các hồ sơ có thể đã mất sau một lần khôi phục hoặc chép tệp sai. Hãy chép lại tệp từ bản sao lưu"
                 + " (cùng các tệp -wal, -shm nếu có); nếu thật sự muốn bắt đầu lại với cơ sở dữ liệu rỗng, chạy tiendod một lần với --init"
-        case .tooNew(let p, let v): return "\(p) có lược đồ phiên bản \(v), mới hơn phiên bản chương trình này hiểu"
+        case .tooNew(let p, let m):
+            return "\(p) đã được một phiên bản tiendod mới hơn nâng cấp (\(m.joined(separator: ", "))) mà phiên bản này không hiểu;"
+                + " không mở để khỏi làm sai dữ liệu. Hãy cài lại phiên bản mới hơn, hoặc khôi phục bản sao lưu từ trước khi nâng cấp"
         case .corrupt(let r): return "cơ sở dữ liệu hỏng: \(r)"
         }
     }

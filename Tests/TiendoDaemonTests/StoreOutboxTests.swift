@@ -87,3 +87,37 @@ struct StoreOutboxTests {
         #expect(try store.sentThrough() == 9)
     }
 }
+
+@Suite("store: a database from a newer tiendod")
+struct StoreTooNewTests {
+    @Test("a database a newer tiendod migrated is refused, named, and its schema left as it was")
+    func newerSchemaIsRefused() throws {
+        let dir = try makeTemporaryDirectory("toonew")
+        defer { removeTemporaryDirectory(dir) }
+        let path = dir + "/tiendo.sqlite"
+        do { _ = try Store(path: path) }
+        do {
+            let q = try DatabaseQueue(path: path)
+            try q.write { db in try db.execute(sql: "INSERT INTO grdb_migrations(identifier) VALUES ('v99-future')") }
+            try q.close()
+        }
+        func schema() throws -> [String] {
+            let q = try DatabaseQueue(path: path)
+            defer { try? q.close() }
+            return try q.read { db in
+                try String.fetchAll(db, sql: "SELECT type || ' ' || name || ' ' || ifnull(sql, '') FROM sqlite_master ORDER BY name")
+                    + String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier")
+            }
+        }
+        let before = try schema()
+        do {
+            _ = try Store(path: path)
+            Issue.record("a newer database was opened")
+        } catch let e as StoreError {
+            guard case .tooNew(let p, let migrations) = e else { Issue.record("\(e)"); return }
+            #expect(p == path && migrations == ["v99-future"])
+            #expect("\(e)".contains("phiên bản tiendod mới hơn nâng cấp (v99-future)"))
+        }
+        #expect(try schema() == before)
+    }
+}
