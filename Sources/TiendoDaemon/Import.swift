@@ -33,7 +33,7 @@ extension Daemon {
 
     public func importInstances(
         workflow: String, rows: [[(String, JSON)]], actor: Int?, actorName: String? = nil, importID: String? = nil,
-        final: Bool = true
+        final: Bool = true, expected: Int? = nil
     ) throws(RequestError) -> ImportOutcome {
         let now = clock.now()
         guard let def = current[workflow] else { throw .noSuchWorkflow(workflow) }
@@ -67,6 +67,16 @@ extension Daemon {
             throw .internalError("\(error)")
         }
         guard final else { return .staged(total) }
+        // Batches staged before a restart (which drops what clients of the earlier run staged) or an hour idle are
+        // gone, and this id then names a new import of the later batches only: committed, it would store part of
+        // the file while the client believes all of it went in.
+        if let expected, expected != total {
+            try? store.write { try $0.dropStaged(importID: session) }
+            throw .invalidData(
+                field: "importID",
+                reason: "lần nhập '\(importID)' chỉ còn \(total) trong \(expected) dòng đã gửi (tiendod đã khởi động lại giữa các đợt, "
+                    + "hoặc lần nhập bị bỏ sau một giờ không dùng); không nhập gì, hãy nhập lại cả tệp")
+        }
         defer {
             do {
                 try store.write { try $0.dropStaged(importID: session) }

@@ -42,7 +42,9 @@ extension ManagerClient {
             // The commit starts every row: allow a second per 2,000 rows beyond the usual timeout.
             if last, timeout > 0 { client.timeout = max(timeout, 60 + Double(rows.count) / 2000) }
             let imported = try client.call(
-                Manager.ImportInstances(workflow: workflow, rows: Array(rows[range]), importID: id, final: last, actor: actor))
+                Manager.ImportInstances(
+                    workflow: workflow, rows: Array(rows[range]), importID: id, final: last, expected: last ? rows.count : nil,
+                    actor: actor))
             if last { return imported }
             progress(range.upperBound, rows.count)
         }

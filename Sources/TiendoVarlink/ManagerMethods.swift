@@ -139,20 +139,25 @@ extension Manager {
         public var rows: [JSON]
         public var importID: String?
         public var final: Bool?
+        /// On the final call: how many rows were sent in all (a shortfall is refused, nothing stored).
+        public var expected: Int?
         public var actor: String?
 
-        public init(workflow: String, rows: [JSON], importID: String? = nil, final: Bool? = nil, actor: String? = nil) {
+        public init(
+            workflow: String, rows: [JSON], importID: String? = nil, final: Bool? = nil, expected: Int? = nil, actor: String? = nil
+        ) {
             self.workflow = workflow
             self.rows = rows
             self.importID = importID
             self.final = final
+            self.expected = expected
             self.actor = actor
         }
 
         public var parameters: [(String, JSON)] {
             present([
                 ("workflow", .string(workflow)), ("rows", .array(rows)), ("importID", importID.map(JSON.string)),
-                ("final", final.map(JSON.bool)), actorParameter(actor),
+                ("final", final.map(JSON.bool)), ("expected", expected.map(JSON.int)), actorParameter(actor),
             ])
         }
 

@@ -31,6 +31,32 @@ import TiendoDaemon
         #expect(try BulkImportTests.contents(daemon).tables["instances"]?.count == 3)
     }
 
+    @Test("a final call finding fewer rows staged than the client sent (a restart dropped the earlier batches) stores nothing")
+    func aStagedImportCutByARestartIsRefused() throws {
+        let (daemon, dir) = try BulkImportTests.daemon(bulkRows: 1000)
+        defer { removeTemporaryDirectory(dir) }
+        #expect(
+            try daemon.importInstances(
+                workflow: "han-muc", rows: [Self.row("a1"), Self.row("a2")], actor: nil, importID: "x", final: false)
+                == .staged(2))
+        try daemon.store.write { try $0.dropStaged() }  // what a start does with imports clients of an earlier run staged
+        do {
+            _ = try daemon.importInstances(workflow: "han-muc", rows: [Self.row("a3")], actor: nil, importID: "x", final: true, expected: 3)
+            Issue.record("a part of the import was stored")
+        } catch {
+            #expect("\(error)".contains("chỉ còn 1 trong 3 dòng đã gửi"), "\(error)")
+        }
+        #expect(try BulkImportTests.contents(daemon).tables["instances"]?.count ?? 0 == 0)
+        // The id is free again: the whole file sent anew goes in.
+        #expect(
+            try daemon.importInstances(
+                workflow: "han-muc", rows: [Self.row("a1"), Self.row("a2")], actor: nil, importID: "x", final: false)
+                == .staged(2))
+        #expect(
+            try daemon.importInstances(workflow: "han-muc", rows: [Self.row("a3")], actor: nil, importID: "x", final: true, expected: 3)
+                == .imported(3))
+    }
+
     @Test("keys repeated in an import, short or long, or already stored: every such row named, nothing stored")
     func repeatedAndExistingKeys() throws {
         let (daemon, dir) = try BulkImportTests.daemon(bulkRows: 10)

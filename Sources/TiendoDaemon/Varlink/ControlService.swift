@@ -46,7 +46,7 @@ public final class ControlService: VarlinkHandler, Sendable {
         "StartInstance": [("workflow", .string, false), ("key", .string, true), ("data", .object, true), ("actor", .string, true)],
         "ImportInstances": [
             ("workflow", .string, false), ("rows", .objectList, false), ("importID", .string, true), ("final", .bool, true),
-            ("actor", .string, true),
+            ("expected", .int, true), ("actor", .string, true),
         ],
         "SendEvent": [
             ("id", .string, false), ("event", .string, false), ("data", .object, true), ("idempotencyKey", .string, true),
@@ -315,7 +315,7 @@ public final class ControlService: VarlinkHandler, Sendable {
                 let rows = p["rows"]!.arrayValue!.compactMap(\.objectValue)
                 let outcome = try d.importInstances(
                     workflow: p["workflow"]!.stringValue!, rows: rows, actor: actor, actorName: actorName,
-                    importID: p["importID"]?.stringValue, final: p["final"]?.boolValue ?? false)
+                    importID: p["importID"]?.stringValue, final: p["final"]?.boolValue ?? false, expected: p["expected"]?.intValue)
                 switch outcome {
                 case .staged(let n): return .ok([("imported", .int(0)), ("staged", .int(n))])
                 case .imported(let n): return .ok([("imported", .int(n))])

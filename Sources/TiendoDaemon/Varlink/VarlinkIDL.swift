@@ -120,11 +120,14 @@ enum VarlinkIDL {
 
         # Extension: an import larger than one message is staged in batches under importID and committed, all or
         # nothing, by the call with final: true; a staging call answers imported 0 and the rows staged so far.
+        # expected, on the final call, is how many rows the client sent in all: fewer staged (a restart or an hour
+        # idle dropped the earlier batches) refuses the import and stores nothing.
         method ImportInstances(
           workflow: string,
           rows: []object,
           importID: ?string,
           final: ?bool,
+          expected: ?int,
           actor: ?string
         ) -> (imported: int, staged: ?int)
 
