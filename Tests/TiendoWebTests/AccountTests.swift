@@ -29,6 +29,13 @@ struct AccountTests {
         let changed = try #require(try store.account(named: "ha.nguyen"))
         #expect(changed.disabled && Bcrypt.verify("mat-khau-moi-1", hash: changed.passwordHash))
         #expect(throws: AccountStoreError.self) { try AccountCommands.setDisabled(store, name: "khong-co", true) }
+        // A name is the same in any letter case: a phone's keyboard types «Ha.nguyen», and no second account may
+        // differ from the first in case only.
+        #expect(try store.account(named: "Ha.Nguyen")?.name == "ha.nguyen")
+        #expect(throws: AccountStoreError.self) {
+            try AccountCommands.add(store, name: "HA.NGUYEN", role: .xem, groups: [], password: "mat-khau-khac")
+        }
+        #expect(Account.validPassword("        ") == "mật khẩu không được chỉ gồm dấu cách")
     }
 
     @Test("as root, the files go to the state directory's owner (the service's user)", .enabled(if: geteuid() == 0))

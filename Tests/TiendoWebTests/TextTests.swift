@@ -263,6 +263,8 @@ struct TextTests {
         #expect(m.contains("(một nguồn, cần đối chiếu)</span>: khiếu nại &lt;30 ngày&gt; <span"))
         #expect(m.hasSuffix("(chưa có văn bản xác nhận)</span>") && !m.contains("[M]") && !m.contains("[L]"))
         #expect(RecordView.basis("Không có dấu").text == "Không có dấu")
+        let u = RecordView.basis("chưa có hạn chung [UNCONFIRMED]").text
+        #expect(u.hasSuffix("(chưa xác nhận được)</span>") && !u.contains("UNCONFIRMED"))
     }
 
     /// A workflow as `Extras.Workflows` describes it: `fields` and `states` as JSON arrays.

@@ -71,7 +71,10 @@ def test_xlsx_export_opens_in_openpyxl_with_the_right_rows(stack, browser):
     assert han.year == 2026 and han.month == 2 and han.day == 25  # a real date cell
     assert ws.cell(row=2, column=header.index("Hạn nộp hồ sơ") + 1).number_format == "dd/mm/yyyy"
     b3 = [r for r in rows if r[0] == "kiem-tra/b3"][0]
-    assert b3[1] == "'=HYPERLINK(\"http://x\")"
+    # A string cell: shown as typed, never run as a formula (CSV needs a ' in front; a string cell does not).
+    assert b3[1] == "=HYPERLINK(\"http://x\")"
+    b3_row = next(i for i, r in enumerate(rows, start=1) if r[0] == "kiem-tra/b3")
+    assert ws.cell(row=b3_row, column=2).data_type == "s"
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref
     # A probationary member in the probation year: no deadline, and «Việc» says when the record moves on by itself.
     query_dv = urllib.parse.urlencode({"quy-trinh": "dang-vien-du-bi", "tim": "dvdb-016"})
@@ -123,10 +126,20 @@ def test_print_view_is_a_clean_a4_list(stack, browser):
     assert sizes and all(abs(float(w) - 595.3) < 1.5 and abs(float(h) - 841.9) < 1.5 for w, h in sizes), sizes
     if shutil.which("pdftoppm"):
         subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", path, os.path.join(ARTIFACTS, "20-ban-in-trang")], check=True)
+    signatures = browser.find_element(By.CSS_SELECTOR, ".signatures").text
+    assert "T/M CHI ỦY\nBÍ THƯ" in signatures, signatures
     browser.get(stack.url + "/ho-so?" + urllib.parse.urlencode({"quy-trinh": "kiem-tra", "in": "1"}))
     assert "DANH SÁCH HỒ SƠ" in browser.find_element(By.TAG_NAME, "body").text
+    # The whole đảng bộ's list is signed for by the đảng ủy, not a chi ủy.
+    assert "T/M ĐẢNG ỦY" in browser.find_element(By.CSS_SELECTOR, ".signatures").text
     with open(os.path.join(ARTIFACTS, "21-ban-in-ho-so.pdf"), "wb") as f:
         f.write(print_pdf(browser))
+    # An account of one chi bộ prints its chi bộ's list, headed and signed as that chi bộ's, without choosing it.
+    login(browser, stack, "ha")
+    browser.get(stack.url + "/?in=1")
+    head = browser.find_element(By.CSS_SELECTOR, ".letterhead").text
+    assert head.split("\n")[:2] == ["ĐẢNG BỘ PHƯỜNG TÂY HỒ", CHI_BO_A.upper()], head
+    assert "T/M CHI ỦY" in browser.find_element(By.CSS_SELECTOR, ".signatures").text
 
 
 def print_pdf(browser):

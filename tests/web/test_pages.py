@@ -664,6 +664,30 @@ def test_a_chi_bo_typed_another_way_is_the_known_one_and_a_new_name_is_confirmed
     assert "/ho-so/kiem-tra/i" in browser.current_url, browser.current_url
 
 
+def test_a_form_sent_after_the_session_ended_says_nothing_was_done_and_comes_back(stack, browser):
+    """The session ends while a form is open (tiendo-web restarted, or it expired): the sign-in page says the change
+    was NOT recorded, and signing in (the name typed as a phone's keyboard starts it, «Ha») opens that record again.
+    Signing out says so."""
+    login(browser, stack, "ha")
+    browser.get(stack.url + "/ho-so/kiem-tra/a3")
+    state = browser.find_element(By.TAG_NAME, "h1").text
+    before = [r for r in history(stack, "kiem-tra/a3") if r["kind"] == "transition"]
+    browser.add_cookie({"name": "tiendo_phien", "value": "het-han-roi", "path": "/"})
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form.event button[type=submit]"), confirm=True)
+    assert "/dang-nhap" in browser.current_url, browser.current_url
+    alert = browser.find_element(By.CSS_SELECTOR, ".flash.bad").text
+    assert alert.startswith("Phiên đăng nhập đã hết nên việc vừa gửi CHƯA được ghi."), alert
+    assert [r for r in history(stack, "kiem-tra/a3") if r["kind"] == "transition"] == before
+    shot(browser, "49-het-phien")
+    browser.find_element(By.ID, "ten").send_keys("Ha")
+    browser.find_element(By.ID, "mat-khau").send_keys(PASSWORDS["ha"])
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form.login button[type=submit]"))
+    assert browser.current_url.endswith("/ho-so/kiem-tra/a3"), browser.current_url
+    assert browser.find_element(By.TAG_NAME, "h1").text == state
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form[action='/dang-xuat'] button"))
+    assert browser.find_element(By.CSS_SELECTOR, ".flash.ok").text == "Đã đăng xuất."
+
+
 def test_pages_fit_a_phone_screen(stack, browser):
     """At 390 px no page is wider than the screen: wide tables scroll inside themselves, long names wrap."""
     login(browser, stack, "admin")

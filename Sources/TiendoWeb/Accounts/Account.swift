@@ -92,6 +92,7 @@ public struct Account: Codable, Sendable, Equatable {
     /// bcrypt reads at most 72 bytes: a longer password would be cut without a word.
     public static func validPassword(_ password: String) -> String? {
         if password.count < minimumPasswordLength { return "mật khẩu phải có ít nhất \(minimumPasswordLength) ký tự" }
+        if password.allSatisfy(\.isWhitespace) { return "mật khẩu không được chỉ gồm dấu cách" }
         if password.utf8.count > 72 {
             return "mật khẩu dài quá: tối đa 72 chữ không dấu (mỗi chữ có dấu tính như 2 đến 3 chữ); "
                 + "mật khẩu này tương đương \(password.utf8.count) chữ không dấu"

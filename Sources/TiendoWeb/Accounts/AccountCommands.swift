@@ -24,7 +24,12 @@ public enum AccountCommands {
         let groups = groups.map(FieldDefinition.composed)
         let account = Account(name: name, role: role, groups: Array(Set(groups)).sorted(), passwordHash: hash, created: now())
         try store.update { accounts in
-            if accounts.contains(where: { $0.name == name }) { throw AccountStoreError("tài khoản '\(name)' đã có") }
+            if let same = accounts.first(where: { $0.name.lowercased() == name.lowercased() }) {
+                throw AccountStoreError(
+                    same.name == name
+                        ? "tài khoản «\(name)» đã có" : "tài khoản «\(same.name)» đã có (tên đăng nhập không phân biệt chữ hoa, chữ thường)"
+                )
+            }
             accounts.append(account)
         }
         return account
@@ -53,7 +58,7 @@ public enum AccountCommands {
     static func modify(_ store: AccountStore, _ name: String, _ change: (inout Account) -> Void) throws -> Account {
         let stamp = now()
         return try store.update { accounts in
-            guard let i = accounts.firstIndex(where: { $0.name == name }) else { throw AccountStoreError("không có tài khoản '\(name)'") }
+            guard let i = accounts.firstIndex(where: { $0.name == name }) else { throw AccountStoreError("không có tài khoản «\(name)»") }
             change(&accounts[i])
             accounts[i].changed = stamp
             return accounts[i]

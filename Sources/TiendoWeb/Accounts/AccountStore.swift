@@ -92,8 +92,11 @@ public final class AccountStore: Sendable {
         return accounts
     }
 
+    /// The account of that name; a name typed in another letter case («Bithu2», as a phone's keyboard starts it)
+    /// is the same account (`add` refuses two names that differ only in case).
     public func account(named name: String) throws -> Account? {
-        try accounts().first { $0.name == name }
+        let all = try accounts()
+        return all.first { $0.name == name } ?? all.first { $0.name.lowercased() == name.lowercased() }
     }
 
     /// Changes the accounts under the lock and writes them back; returns what `body` returns. `body` sees the

@@ -38,7 +38,8 @@ enum CSVFile {
 }
 
 /// XLSX through libxlsxwriter (Debian's `libxlsxwriter-dev`): a header row in bold, frozen, with a filter; dates as
-/// real date cells shown `dd/mm/yyyy`; text neutralised as in CSV. libxlsxwriter 1.1.4 writes to a file only, so
+/// real date cells shown `dd/mm/yyyy`; text as string cells, which a spreadsheet never reads as a formula (so,
+/// unlike CSV, with no `'` in front: it would show). libxlsxwriter 1.1.4 writes to a file only, so
 /// the workbook goes to a private temporary file that is read back and removed.
 enum XLSXFile {
     struct Failure: Error, CustomStringConvertible {
@@ -79,14 +80,14 @@ enum XLSXFile {
         format_set_num_format(dateFormat, "dd/mm/yyyy")
         for (c, column) in sheet.columns.enumerated() {
             worksheet_set_column(ws, lxw_col_t(c), lxw_col_t(c), column.width, nil)
-            worksheet_write_string(ws, 0, lxw_col_t(c), Sheet.neutralised(column.title), header)
+            worksheet_write_string(ws, 0, lxw_col_t(c), column.title, header)
         }
         for (r, row) in sheet.rows.enumerated() {
             let rowIndex = lxw_row_t(r + 1)
             for (c, cell) in row.enumerated() {
                 let col = lxw_col_t(c)
                 switch cell {
-                case .text(let s): worksheet_write_string(ws, rowIndex, col, String(Sheet.neutralised(s).prefix(32_000)), nil)
+                case .text(let s): worksheet_write_string(ws, rowIndex, col, String(s.prefix(32_000)), nil)
                 case .number(let n): worksheet_write_number(ws, rowIndex, col, Double(n), nil)
                 case .date(let d):
                     var dt = lxw_datetime(year: Int32(d.year), month: Int32(d.month), day: Int32(d.day), hour: 0, min: 0, sec: 0)

@@ -119,17 +119,17 @@ struct AccountsPage {
             let state: HTML = a.disabled ? "<span class=\"badge bad\">đã khóa</span>" : "<span class=\"badge ok\">đang dùng</span>"
             return """
                 <tr><td><b>\(a.name)</b></td><td>\(a.role.title)</td><td>\(a.groups.isEmpty ? "mọi chi bộ" : VietnameseOrder.sorted(a.groups).joined(separator: ", "))</td><td>\(state)</td>
-                <td class="small">\(Format.date(a.created))<br>đổi \(Format.date(a.changed))</td>
+                <td class="small">\(Format.date(a.created))<br>sửa lần cuối \(Format.date(a.changed))</td>
                 <td><form method="post" class="inline">\(Layout.csrf(context))<input type="hidden" name="ten" value="\(a.name)">
                 <input type="hidden" name="hanh-dong" value="mat-khau"><input type="password" name="mat-khau" placeholder="Mật khẩu mới" autocomplete="new-password" minlength="8" required>
                 <button>Đổi mật khẩu</button></form>
-                <form method="post" class="inline">\(Layout.csrf(context))<input type="hidden" name="ten" value="\(a.name)">
+                <form method="post" class="inline" data-confirm="\(a.disabled ? "Mở khóa" : "Khóa") tài khoản «\(a.name)»?\(a.disabled ? "" : " Người dùng tài khoản này sẽ bị đăng xuất ngay.")">\(Layout.csrf(context))<input type="hidden" name="ten" value="\(a.name)">
                 <input type="hidden" name="hanh-dong" value="\(a.disabled ? "mo-khoa" : "khoa")"><button>\(a.disabled ? "Mở khóa" : "Khóa")</button></form></td></tr>
                 """
         }
         return """
             <h1>Tài khoản</h1>
-            <table><thead><tr><th>Tên đăng nhập</th><th>Vai trò</th><th>Chi bộ</th><th>Tình trạng</th><th>Ngày tạo / đổi mật khẩu</th><th></th></tr></thead><tbody>\(rows)</tbody></table>
+            <table><thead><tr><th>Tên đăng nhập</th><th>Vai trò</th><th>Chi bộ</th><th>Tình trạng</th><th>Ngày tạo / sửa</th><th></th></tr></thead><tbody>\(rows)</tbody></table>
             <h2>Thêm tài khoản</h2>
             <form method="post" class="filters">\(Layout.csrf(context))<input type="hidden" name="hanh-dong" value="them">
             <label>Tên đăng nhập <input name="ten" required maxlength="64" autocomplete="off" value="\(draft.name)"></label>

@@ -29,7 +29,7 @@ struct AgendaPage {
         let printing = Form(fields: Form.urlEncoded(request.uri.query ?? ""))["in"] == "1"
         let limit = printing ? 1000 : WebLimits.agendaPage
         let data = try await AgendaPage.load(app, filters, account: account, offset: filters.page * limit, limit: limit)
-        if printing { return Layout.response(PrintList.agenda(data, app.configuration)) }
+        if printing { return Layout.response(PrintList.agenda(data, app.configuration, account: account)) }
         let flash = await app.takeFlash(request, context)
         return Layout.response(
             Layout.page(title: "Việc cần làm", active: "/", context: context, flash: flash, body: body(data, account: account)))
@@ -65,7 +65,7 @@ struct AgendaPage {
         let span: HTML =
             f.from.map { from in
                 let until = f.until ?? from
-                let text = until == from ? from.vietnamese : "\(from.vietnamese) – \(until.vietnamese)"
+                let text = until == from ? from.vietnamese : "\(from.vietnamese) đến \(until.vietnamese)"
                 return
                     "<p>Đang xem các việc có hạn \(until == from ? "ngày" : "từ") <b>\(text)</b>. <a href=\"\(f.link("/", ["tu": nil, "den": nil]))\">Xem tất cả việc cần làm</a></p>"
             } ?? .empty

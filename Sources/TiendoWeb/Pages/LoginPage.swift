@@ -7,6 +7,10 @@ struct LoginPage {
 
     /// What the sign-in page's address carries when a session ended because its account's password changed.
     static let passwordChangedQuery = endedBy + "=" + passwordChanged
+    /// A form sent after the session ended: what it asked was not done.
+    static let expired = "het-han"
+    static let expiredQuery = endedBy + "=" + expired
+    static let signedOut = "dang-xuat"
     /// The query's name and value.
     static let endedBy = "het-phien"
     static let passwordChanged = "mat-khau"
@@ -15,9 +19,17 @@ struct LoginPage {
         let query = Form(fields: Form.urlEncoded(request.uri.query ?? ""))
         let next = LoginPage.safeTarget(query["tiep"])
         if context.account != nil { return .redirect(to: next) }
-        let changed = query[LoginPage.endedBy] == LoginPage.passwordChanged
-        let notice = changed ? "Mật khẩu của tài khoản đã được đổi; hãy đăng nhập lại bằng mật khẩu mới." : nil
-        return form(request, context, next: next, name: "", message: nil, notice: notice, status: .ok)
+        var message: String?
+        var notice: String?
+        switch query[LoginPage.endedBy] {
+        case LoginPage.passwordChanged: notice = "Mật khẩu của tài khoản đã được đổi; hãy đăng nhập lại bằng mật khẩu mới."
+        case LoginPage.expired:
+            message =
+                "Phiên đăng nhập đã hết nên việc vừa gửi CHƯA được ghi. Hãy đăng nhập lại; trang vừa dùng sẽ mở lại để làm lại việc đó."
+        case LoginPage.signedOut: notice = "Đã đăng xuất."
+        default: break
+        }
+        return form(request, context, next: next, name: "", message: message, notice: notice, status: .ok)
     }
 
     func submit(_ request: Request, _ context: WebContext) async throws -> Response {
@@ -46,7 +58,7 @@ struct LoginPage {
     }
 
     func signOut(_ request: Request, _ context: WebContext) async throws -> Response {
-        var response = Response.redirect(to: "/dang-nhap")
+        var response = Response.redirect(to: "/dang-nhap?" + LoginPage.endedBy + "=" + LoginPage.signedOut)
         response.setCookie(await app.sessions.delete(request, secure: context.secure))
         return response
     }
@@ -73,7 +85,7 @@ struct LoginPage {
             <form method="post" action="/dang-nhap" class="login">
             <input type="hidden" name="_csrf" value="\(token)">
             <input type="hidden" name="tiep" value="\(next)">
-            <p><label for="ten">Tên đăng nhập</label><br><input id="ten" name="ten" value="\(name)" autocomplete="username" required autofocus></p>
+            <p><label for="ten">Tên đăng nhập</label><br><input id="ten" name="ten" value="\(name)" autocomplete="username" autocapitalize="none" autocorrect="off" spellcheck="false" required autofocus></p>
             <p><label for="mat-khau">Mật khẩu</label><br><input id="mat-khau" name="mat-khau" type="password" autocomplete="current-password" required></p>
             <p><button type="submit" class="primary">Đăng nhập</button></p>
             </form>

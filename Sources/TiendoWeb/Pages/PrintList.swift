@@ -20,8 +20,11 @@ enum PrintList {
             """
     }
 
-    static func frame(title: String, subtitle: String, asOf: String, table: HTML, count: String, letterhead: HTML) -> HTML {
-        Layout.document(
+    /// `group`: the chi bộ the list is of, signed for by its chi ủy; nil for a list of the whole đảng bộ, signed for by
+    /// the đảng ủy.
+    static func frame(title: String, subtitle: String, asOf: String, table: HTML, count: String, letterhead: HTML, group: String?) -> HTML {
+        let signer: HTML = group == nil ? "<b>T/M ĐẢNG ỦY</b>" : "<b>T/M CHI ỦY</b><br><b>BÍ THƯ</b>"
+        return Layout.document(
             title: title,
             body: """
                 <main class="print">
@@ -31,16 +34,22 @@ enum PrintList {
                 <p class="small">\(subtitle). Tính đến \(Format.date(asOf)). \(count)</p>
                 \(table)
                 <div class="signatures"><div><b>NGƯỜI LẬP DANH SÁCH</b><br>&nbsp;<div class="space"></div><span class="muted">(Ký, ghi rõ họ tên)</span></div>
-                <div><b>T/M CHI ỦY</b><br><b>BÍ THƯ</b><div class="space"></div><span class="muted">(Ký, ghi rõ họ tên)</span></div></div>
+                <div>\(signer)<div class="space"></div><span class="muted">(Ký, ghi rõ họ tên)</span></div></div>
                 </main>
                 """)
     }
 
-    static func letterhead(_ configuration: WebConfiguration, _ filters: Filters, _ catalog: Catalog) -> HTML {
-        letterhead(organisation: configuration.organisation, group: filters.group, place: configuration.place, today: catalog.today)
+    static func letterhead(_ configuration: WebConfiguration, group: String?, _ catalog: Catalog) -> HTML {
+        letterhead(organisation: configuration.organisation, group: group, place: configuration.place, today: catalog.today)
     }
 
-    static func agenda(_ data: AgendaPage.Data, _ configuration: WebConfiguration) -> HTML {
+    /// The chi bộ a list is of: the one chosen, or the only one an account of one chi bộ sees.
+    static func group(_ filters: Filters, _ account: Account) -> String? {
+        filters.group ?? (account.groups.count == 1 ? account.groups[0] : nil)
+    }
+
+    static func agenda(_ data: AgendaPage.Data, _ configuration: WebConfiguration, account: Account) -> HTML {
+        let group = group(data.filters, account)
         let c = data.reply.counts
         let shown = data.reply.items.count
         let note = shown < c.total ? " (in \(Format.count(shown)) việc đầu)" : ""
@@ -61,15 +70,16 @@ enum PrintList {
             asOf: data.reply.now,
             table: DueTable.table(data.reply.items, catalog: data.catalog, showGroup: data.filters.group == nil),
             count: "Quá hạn: \(Format.count(c.overdue)); hôm nay: \(Format.count(c.today)); tổng: \(Format.count(c.total)) việc\(note).",
-            letterhead: letterhead(configuration, data.filters, data.catalog))
+            letterhead: letterhead(configuration, group: group, data.catalog), group: group)
     }
 
-    static func records(_ data: RecordsPage.Data, _ configuration: WebConfiguration) -> HTML {
+    static func records(_ data: RecordsPage.Data, _ configuration: WebConfiguration, account: Account) -> HTML {
+        let group = group(data.filters, account)
         let total = data.reply.total.map { "Tổng: \(Format.count($0)) hồ sơ" } ?? "\(Format.count(data.reply.instances.count)) hồ sơ"
         let note = data.reply.next != nil ? " (in \(Format.count(data.reply.instances.count)) hồ sơ đầu)" : ""
         return frame(
             title: "DANH SÁCH HỒ SƠ", subtitle: data.filters.summary(data.catalog), asOf: data.reply.now,
             table: RecordsPage.table(data, printing: true), count: total + note + ".",
-            letterhead: letterhead(configuration, data.filters, data.catalog))
+            letterhead: letterhead(configuration, group: group, data.catalog), group: group)
     }
 }

@@ -21,7 +21,8 @@ struct RecordPage {
         guard account.sees(group: entry.group) else {
             // Neither the name nor the chi bộ of a record outside the account's: only the address it asked for.
             throw PageError.forbidden(
-                "Hồ sơ \(id) thuộc một chi bộ mà tài khoản «\(account.name)» không được xem. Nếu cần xem, xin liên hệ người quản trị.")
+                "Tài khoản «\(account.name)» không được xem hồ sơ \(id): hồ sơ thuộc chi bộ, đơn vị ngoài phạm vi của tài khoản. Nếu cần xem, xin liên hệ người quản trị."
+            )
         }
         return entry
     }

@@ -194,7 +194,8 @@ struct RecordView {
     }
 
     /// A legal basis as officers read it: the confidence marks the workflows' authors keep in it (`[H]` two sources
-    /// or the text itself, `[M]` one source, `[L]` an inference, as the domain reference marks them) said in words,
+    /// or the text itself, `[M]` one source, `[L]` an inference, `[UNCONFIRMED]` not found in any source read, as the
+    /// domain reference marks them) said in words,
     /// so that a citation checked against one source only does not read as settled.
     static func basis(_ text: String) -> HTML {
         func mark(_ words: String, _ why: String) -> String { "<span class=\"provisional\" title=\"\(why)\">(\(words))</span>" }
@@ -202,6 +203,7 @@ struct RecordView {
             "[H]": "",
             "[M]": mark("một nguồn, cần đối chiếu", "Mới đối chiếu với một nguồn; nên kiểm tra lại với văn bản gốc"),
             "[L]": mark("chưa có văn bản xác nhận", "Suy ra, chưa có văn bản xác nhận; nên kiểm tra lại"),
+            "[UNCONFIRMED]": mark("chưa xác nhận được", "Chưa tìm được văn bản xác nhận điều này; nên kiểm tra lại"),
         ]
         func next(_ rest: Substring) -> (String, Range<Substring.Index>)? {
             words.keys.compactMap { m in rest.range(of: m).map { (m, $0) } }.min { $0.1.lowerBound < $1.1.lowerBound }

@@ -36,7 +36,7 @@ struct RecordsPage {
         let filters = Filters(query: request.uri.query)
         let printing = Form(fields: Form.urlEncoded(request.uri.query ?? ""))["in"] == "1"
         let data = try await RecordsPage.load(app, filters, account: account, limit: printing ? 1000 : WebLimits.listPage)
-        if printing { return Layout.response(PrintList.records(data, app.configuration)) }
+        if printing { return Layout.response(PrintList.records(data, app.configuration, account: account)) }
         let f = filters
         let extra: HTML = """
             <label class="check"><span>Chỉ quá hạn</span><input type="checkbox" name="qua-han" value="1"\(HTML.flag("checked", f.overdueOnly))></label>

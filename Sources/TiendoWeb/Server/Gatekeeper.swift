@@ -35,9 +35,15 @@ struct Gatekeeper: RouterMiddleware {
             }
             let path = request.uri.path
             if context.account == nil && !Gatekeeper.isPublic(path) {
-                let target = request.method == .get ? request.uri.description : "/"
+                // A form sent after its session ended comes back to the page it was on (each form posts to the
+                // address of its page), and the sign-in page says that nothing was done.
+                let posted = request.method == .post && path != "/dang-xuat"
+                let target = request.method == .get ? request.uri.description : posted ? path : "/"
+                let hadSession = clearCookie || request.cookies[Sessions.cookieName] != nil
                 // A session ended by a password change says so on the sign-in page.
-                let why = passwordChanged ? "&" + LoginPage.passwordChangedQuery : ""
+                let why =
+                    passwordChanged
+                    ? "&" + LoginPage.passwordChangedQuery : posted && hadSession ? "&" + LoginPage.expiredQuery : ""
                 var r = Response.redirect(to: "/dang-nhap?tiep=" + Filters.percentEncoded(target) + why)
                 if clearCookie { r.setCookie(Sessions.cookie(Sessions.cookieName, "", maxAge: 0, secure: context.secure)) }
                 return Gatekeeper.secured(r)
