@@ -13,9 +13,11 @@ extension WebApp {
     /// second on purpose; an unknown name costs the same, against a dummy hash), and closed as a failure unless it
     /// opens an account that may sign in.
     func checkPassword(_ password: String, of name: String, from address: String) async throws -> PasswordCheck {
-        if let wait = throttle.begin(account: name, address: address) { return .wait(seconds: wait) }
+        // Counted per name in any letter case, as names are matched: «Ha», «HA» and «ha» share one count.
+        let counted = name.lowercased()
+        if let wait = throttle.begin(account: counted, address: address) { return .wait(seconds: wait) }
         var opened: Account?
-        defer { throttle.finish(account: name, address: address, succeeded: opened != nil) }
+        defer { throttle.finish(account: counted, address: address, succeeded: opened != nil) }
         let account = try accounts.account(named: name)
         let hash = account?.passwordHash ?? dummyHash
         let matches = try await daemon.pool.runIfActive { Bcrypt.verify(password, hash: hash) }
