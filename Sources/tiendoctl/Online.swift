@@ -157,6 +157,7 @@ struct List: ParsableCommand {
             if connection.json { sent += p["instances"]?.arrayValue ?? [] }
             next = page.next
         } while next != nil && (limit.map { all.count < $0 } ?? true)
+        if all.isEmpty { try FilterCheck.list(workflow: workflow, state: state, fields: wheres.map(\.field), connection) }
         if connection.json {
             return Output.printJSON(.object([("instances", .array(sent)), ("next", next.map(JSON.string) ?? .null)]))
         }
@@ -509,7 +510,10 @@ struct Agenda: ParsableCommand {
 
     func run() throws {
         if let days, days < 0 { throw fail("--days phải từ 0 trở lên") }
-        try connection.run(Manager.Agenda(days: days, workflow: workflow, group: group), human: printAgenda)
+        try connection.run(Manager.Agenda(days: days, workflow: workflow, group: group)) { items in
+            if items.isEmpty { try FilterCheck.group(group, workflow: workflow, connection) }
+            try printAgenda(items)
+        }
     }
 
     func printAgenda(_ items: [Manager.DueItem]) {

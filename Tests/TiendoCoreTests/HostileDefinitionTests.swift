@@ -135,6 +135,8 @@ import Testing
             }
         }
         #expect(didYouMean("titel", ["tiendo", "title", "fields"]) == " (did you mean 'title'?)")
+        // What people read in Vietnamese suggests in Vietnamese.
+        #expect(Messages.unknownMilestone("dang-ph", known: ["dang-phi"]) == "không có mốc 'dang-ph' (có phải 'dang-phi'?)")
         #expect(didYouMean(String(repeating: "x", count: 60_000), ["title"]) == "")
     }
 

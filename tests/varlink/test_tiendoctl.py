@@ -460,3 +460,20 @@ def test_a_second_daemon_on_a_state_directory_in_use_is_refused_and_changes_noth
     assert not os.path.exists(tmp_path / "sock")
     assert os.path.getmtime(os.path.join(state, "tiendo.sqlite")) == before
     assert daemon.proc.poll() is None
+
+
+def test_a_filter_naming_nothing_that_exists_is_an_error_not_an_empty_answer(daemon):
+    """An empty list or agenda whose filter names a state, a field or a group that does not exist says so, with the
+    likely meaning, and exits 1: «Không có hồ sơ nào» would read as nothing to do."""
+    r = ctl(daemon, "start", "hop", "nhom-loc", "--set", "han=2026-03-03", "--set", "ma=Chi bộ Khu dân cư số 1")
+    assert r.returncode == 0, r.stderr
+    r = ctl(daemon, "list", "hop", "--state", "duyt")
+    assert r.returncode == 1 and "không có trạng thái 'duyt' trong quy trình 'hop'" in r.stderr, r
+    r = ctl(daemon, "list", "hop", "--where", "maa=1")
+    assert r.returncode == 1 and "không có trường 'maa' trong quy trình 'hop'" in r.stderr and "(có phải 'ma'?); các trường: diem, han, ma" in r.stderr, r
+    r = ctl(daemon, "agenda", "--days", "30", "--group", "chi bo khu dan cu so 1")
+    assert r.returncode == 1, r
+    assert "không có hồ sơ nào thuộc nhóm «chi bo khu dan cu so 1»; có phải «Chi bộ Khu dân cư số 1»?" in r.stderr, r.stderr
+    # A filter that exists and finds nothing is still an empty answer.
+    r = ctl(daemon, "list", "hop", "--state", "da-duyet", "--where", "ma=khong-co")
+    assert r.returncode == 0 and "Không có hồ sơ nào." in r.stdout, r

@@ -77,6 +77,16 @@ public struct Position: Hashable, Sendable, Comparable {
 /// " (did you mean 'x'?)" when a candidate is close to `name`, else "". At most
 /// `DefinitionLimits.suggestionCandidates` candidates are compared, each in time linear in the names' lengths.
 package func didYouMean(_ name: String, _ candidates: some Sequence<String>) -> String {
+    closestName(name, candidates).map { " (did you mean '\($0)'?)" } ?? ""
+}
+
+/// `didYouMean` for messages people read in Vietnamese: « (có phải 'khong-dat'?)».
+package func vietnameseSuggestion(_ name: String, _ candidates: some Sequence<String>) -> String {
+    closestName(name, candidates).map { " (có phải '\($0)'?)" } ?? ""
+}
+
+/// The candidate closest to `name` within a few edits, nil for none.
+package func closestName(_ name: String, _ candidates: some Sequence<String>) -> String? {
     let x = Array(name.unicodeScalars)
     var best: (String, Int)?
     for c in candidates.prefix(DefinitionLimits.suggestionCandidates) {
@@ -87,7 +97,7 @@ package func didYouMean(_ name: String, _ candidates: some Sequence<String>) -> 
         best = (c, d)
         if d == 0 { break }
     }
-    return best.map { " (did you mean '\($0.0)'?)" } ?? ""
+    return best?.0
 }
 
 /// Edit distance counting a swap of two adjacent characters as one edit (optimal string alignment), so that

@@ -155,7 +155,7 @@ public enum Messages {
 
     static func unhandled(event: String, state: String, known: [String]) -> String {
         let list = known.isEmpty ? "không nhận sự kiện nào" : "chỉ nhận: \(known.joined(separator: ", "))"
-        return "trạng thái «\(state)» không nhận sự kiện «\(event)» (\(list))\(didYouMean(event, known))"
+        return "trạng thái «\(state)» không nhận sự kiện «\(event)» (\(list))\(vietnameseSuggestion(event, known))"
     }
 
     /// Why no branch of an event applies, in the words of the form a person filled: the fields it still needs,
@@ -203,7 +203,7 @@ public enum Messages {
     }
 
     static func unknownMilestone(_ id: String, known: [String]) -> String {
-        "không có mốc '\(id)'\(didYouMean(id, known))"
+        "không có mốc '\(id)'\(vietnameseSuggestion(id, known))"
     }
 
     static func missingRequires(_ title: String, _ missing: [String]) -> String {

@@ -174,7 +174,9 @@ public enum InstanceRows {
                     continue
                 }
                 guard let f = def.field(name) else {
-                    bad(r.line, "cột '\(name)' không phải trường của quy trình '\(def.id)'\(didYouMean(name, def.fields.map(\.name)))")
+                    bad(
+                        r.line,
+                        "cột '\(name)' không phải trường của quy trình '\(def.id)'\(vietnameseSuggestion(name, def.fields.map(\.name)))")
                     ok = false
                     continue
                 }

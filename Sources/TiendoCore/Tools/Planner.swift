@@ -27,7 +27,8 @@ public enum Planner {
                 return .failure(
                     FieldError(
                         field: name,
-                        reason: "trường không được khai báo trong quy trình '\(def.id)'\(didYouMean(name, def.fields.map(\.name)))"))
+                        reason:
+                            "trường không được khai báo trong quy trình '\(def.id)'\(vietnameseSuggestion(name, def.fields.map(\.name)))"))
             }
             switch f.parse(text: value, zone: def.zone) {
             case .success(let v): data[name] = v
