@@ -69,12 +69,20 @@ public struct DaemonOptions: Sendable {
 /// What threads other than the loop's may use of a daemon (the varlink readers, the integrity check, the web's
 /// calls through them): the store, whose reader connections never block the writer, and the catalog snapshot the
 /// loop publishes after every load. Immutable but for that snapshot, which is behind a `Mutex`.
+/// The loop cannot write to the store (a full disk, a read-only mount): it sends nothing unrecorded and tries again;
+/// the status (GetStatus, status.json, tiendo.prom) says so until it can.
+public struct StoreProblem: Sendable, Equatable {
+    public var reason: String
+    public var since: Instant
+}
+
 public final class ViewSource: Sendable {
     public let store: Store
     public let pid: Int
     public let startedAt: Instant
     public let version: String
     private let published = Mutex(Catalog(current: [:], byDigest: [:], diagnostics: []))
+    private let storeProblem = Mutex<StoreProblem?>(nil)
 
     init(store: Store, pid: Int, startedAt: Instant, version: String) {
         self.store = store
@@ -87,9 +95,16 @@ public final class ViewSource: Sendable {
     public var catalog: Catalog { published.withLock { $0 } }
 
     /// Read-only views over the current catalog and the store.
-    public var views: Views { Views(catalog: catalog, store: store, pid: pid, startedAt: startedAt, version: version) }
+    public var views: Views {
+        Views(catalog: catalog, store: store, pid: pid, startedAt: startedAt, version: version, problem: problem)
+    }
 
     func publish(_ catalog: Catalog) { published.withLock { $0 = catalog } }
+
+    /// Why the loop cannot write to the store, and since when (degraded mode), nil while it can.
+    public var problem: StoreProblem? { storeProblem.withLock { $0 } }
+
+    func report(problem: StoreProblem?) { storeProblem.withLock { $0 = problem } }
 }
 
 /// The daemon's state: the catalog, the engines, the calendars in force, the outbox, the loop's bookkeeping and the

@@ -2,6 +2,7 @@ import CLinux
 import Foundation
 import Synchronization
 import TiendoCore
+import TiendoStore
 
 #if canImport(Glibc)
     import Glibc
@@ -242,15 +243,21 @@ public final class EventLoop: Sendable {
             if daemon.loopStatus.degraded != nil {
                 daemon.log.notice("Đã ghi lại được vào cơ sở dữ liệu; hết chế độ suy giảm", metadata: .event(.lifecycle))
                 daemon.loopStatus.degraded = nil
+                daemon.viewSource.report(problem: nil)
                 daemon.statusDirty = true
             }
             daemon.tallyCatchUp(r, reason: "khi thức dậy")
         } catch {
+            let reason = "\(Store.describe(error)) trong \(daemon.options.stateDirectory)"
             if daemon.loopStatus.degraded == nil {
                 daemon.log.critical(
-                    "KHÔNG GHI ĐƯỢC trạng thái (\(error)); không gửi gì chưa được ghi, sẽ thử lại mỗi 5 giây", metadata: .event(.lifecycle))
+                    "KHÔNG GHI ĐƯỢC trạng thái (\(reason)); không gửi gì chưa được ghi, sẽ thử lại mỗi 5 giây", metadata: .event(.lifecycle)
+                )
+                daemon.viewSource.report(problem: StoreProblem(reason: reason, since: now))
+            } else if daemon.viewSource.problem?.reason != reason {
+                daemon.viewSource.report(problem: StoreProblem(reason: reason, since: daemon.viewSource.problem?.since ?? now))
             }
-            daemon.loopStatus.degraded = "\(error)"
+            daemon.loopStatus.degraded = reason
             daemon.statusDirty = true
         }
     }

@@ -167,6 +167,10 @@ struct StatusSnapshot: Sendable {
         out +=
             "# HELP tiendo_next_wakeup_seconds Seconds until the next scheduled wake-up (-1: none).\n# TYPE tiendo_next_wakeup_seconds gauge\n"
         out += "tiendo_next_wakeup_seconds \(s.nextWakeup.map { max(0, $0.seconds - now.seconds) } ?? -1)\n"
+        out +=
+            "# HELP tiendo_store_write_failing 1 while the daemon cannot write to its database (nothing is sent then), else 0.\n"
+            + "# TYPE tiendo_store_write_failing gauge\n"
+        out += "tiendo_store_write_failing \(views.problem == nil ? 0 : 1)\n"
         return out
     }
 

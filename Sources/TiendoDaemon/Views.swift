@@ -10,6 +10,8 @@ public struct Views: Sendable {
     public let pid: Int
     public let startedAt: Instant
     public let version: String
+    /// The loop's write failure, if any (`ViewSource.problem`).
+    public var problem: StoreProblem? = nil
 
     public struct Summaries: Sendable {
         public var workflows: [JSON]
@@ -147,12 +149,13 @@ public struct Views: Sendable {
     /// The `DaemonStatus`.
     public func statusJSON(now: Instant, summaries s: Summaries) -> JSON {
         let zone = catalog.current.values.first?.zone ?? .vietnam
-        return .object([
-            ("version", .string(version)), ("pid", .int(pid)), ("startedAt", .string(zone.iso(startedAt))),
-            ("now", .string(zone.iso(now))), ("nextWakeup", s.nextWakeup.map { .string(zone.iso($0)) } ?? .null),
-            ("workflows", .int(catalog.current.count)), ("instances", .int(s.instances)), ("overdue", .int(s.overdue)),
-            ("provisional", .int(s.provisional)), ("diagnostics", .array(catalog.diagnostics.map(\.json))),
-        ])
+        return .object(
+            [
+                ("version", .string(version)), ("pid", .int(pid)), ("startedAt", .string(zone.iso(startedAt))),
+                ("now", .string(zone.iso(now))), ("nextWakeup", s.nextWakeup.map { .string(zone.iso($0)) } ?? .null),
+                ("workflows", .int(catalog.current.count)), ("instances", .int(s.instances)), ("overdue", .int(s.overdue)),
+                ("provisional", .int(s.provisional)), ("diagnostics", .array(catalog.diagnostics.map(\.json))),
+            ] + (problem.map { p in [("problem", .object([("reason", .string(p.reason)), ("since", .string(zone.iso(p.since)))]))] } ?? []))
     }
 
 }

@@ -197,6 +197,14 @@ extension Manager {
         public var provisional: Int?
         /// Problems of the workflow files in force (a broken file keeps its last good version).
         public var diagnostics: [Diagnostic]
+        /// Why the daemon cannot write to its database, and since when (an extension; nil while it can).
+        public var problem: Problem?
+
+        public struct Problem: Sendable, Equatable {
+            public var reason: String
+            /// ISO 8601.
+            public var since: String
+        }
 
         public init(
             version: String, pid: Int, startedAt: String, now: String, nextWakeup: String? = nil, workflows: Int,
@@ -226,6 +234,10 @@ extension Manager {
             overdue = try m.int("overdue")
             provisional = try m.optionalInt("provisional")
             diagnostics = try m.list("diagnostics")
+            if let p = m.value("problem") {
+                let pm = try Members(p, path: path + ".problem")
+                problem = Problem(reason: try pm.string("reason"), since: try pm.string("since"))
+            }
         }
 
         public var json: JSON {
@@ -240,6 +252,7 @@ extension Manager {
             w.add("overdue", overdue)
             w.add("provisional", provisional)
             w.add("diagnostics", diagnostics)
+            if let problem { w.add("problem", JSON.object([("reason", .string(problem.reason)), ("since", .string(problem.since))])) }
             return w.json
         }
     }

@@ -82,6 +82,12 @@ struct Status: ParsableCommand {
             if let wake = s.nextWakeup { head += ", thức tiếp lúc \(Fmt.date(wake))" }
             head += ", chạy từ \(Fmt.date(s.startedAt))"
             Output.say(head, Output.bold)
+            // The daemon cannot write: nothing new is recorded or sent, and the wake-up above may be in the past.
+            if let p = s.problem {
+                Output.say(
+                    "SỰ CỐ từ \(Fmt.date(p.since)): tiendod không ghi được vào cơ sở dữ liệu (\(p.reason)); không gửi nhắc hạn nào, thử lại mỗi 5 giây.",
+                    { Output.bold(Output.red($0)) })
+            }
             var summary = "\(Fmt.count(s.workflows)) quy trình, \(Fmt.count(s.instances)) hồ sơ, \(Fmt.count(s.overdue)) quá hạn"
             if let p = s.provisional, p > 0 { summary += ", \(Fmt.count(p)) hạn dự kiến" }
             Output.say(summary, redIf(s.overdue > 0))

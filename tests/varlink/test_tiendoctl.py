@@ -7,6 +7,8 @@ import socket
 import sqlite3
 import subprocess
 import threading
+import shutil
+import time
 
 import pytest
 
@@ -477,3 +479,76 @@ def test_a_filter_naming_nothing_that_exists_is_an_error_not_an_empty_answer(dae
     # A filter that exists and finds nothing is still an empty answer.
     r = ctl(daemon, "list", "hop", "--state", "da-duyet", "--where", "ma=khong-co")
     assert r.returncode == 0 and "Không có hồ sơ nào." in r.stdout, r
+
+
+NHANH = """tiendo: 1
+title: Việc nhanh
+initial: a
+states:
+  a:
+    title: Bước A
+    deadline: {due: entered at 09:04, overdue: {repeat: 1min}}
+    on: {xong: b}
+  b: {title: Xong, final: true}
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a small tmpfs to fill needs root")
+def test_a_daemon_that_cannot_write_says_so_in_its_status_and_recovers(tmp_path):
+    """A full disk under the state directory: the loop cannot record what falls due, so it sends nothing. `tiendoctl
+    status`, status.json and tiendo.prom say so (with since when) until it can write again; then they stop saying it."""
+    from conftest import ROOT
+    mnt = tmp_path / "state"
+    mnt.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mnt)], check=True)
+    proc = None
+    try:
+        wf = tmp_path / "wf"
+        (wf / "calendars").mkdir(parents=True)
+        shutil.copy(os.path.join(ROOT, "Workflows", "calendars", "vn.yaml"), wf / "calendars" / "vn.yaml")
+        (wf / "nhanh.yaml").write_text(NHANH, encoding="utf-8")
+        sock, run = tmp_path / "sock", tmp_path / "run"
+        proc = subprocess.Popen(
+            [os.path.join(BIN, "tiendod"), "--workflows", str(wf), "--state-dir", str(mnt), "--runtime-dir", str(run),
+             "--socket", str(sock), "--fake-time", "2026-03-02T09:00:00+07:00", "--time-rate", "60"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        def status():
+            return subprocess.run([CTL, "--socket", str(sock), "status"], capture_output=True, text=True, timeout=30,
+                                  env=dict(os.environ, NO_COLOR="1"))
+
+        deadline = time.time() + 60
+        while not (sock.exists() and status().returncode == 0):
+            assert proc.poll() is None and time.time() < deadline
+            time.sleep(0.1)
+        for k in range(20):
+            r = subprocess.run([CTL, "--socket", str(sock), "start", "nhanh", f"a{k}"], capture_output=True, text=True, timeout=30)
+            assert r.returncode == 0, r.stderr
+        subprocess.run(["dd", "if=/dev/zero", f"of={mnt}/day", "bs=16k"], capture_output=True)
+        deadline = time.time() + 60
+        while "SỰ CỐ" not in (out := status().stdout):
+            assert time.time() < deadline, out
+            time.sleep(0.5)
+        assert "tiendod không ghi được vào cơ sở dữ liệu (đĩa đầy (SQLITE_FULL) trong " in out, out
+        problem = json.loads((run / "status.json").read_text(encoding="utf-8"))["daemon"].get("problem")
+        deadline = time.time() + 10
+        while problem is None and time.time() < deadline:
+            time.sleep(0.5)
+            problem = json.loads((run / "status.json").read_text(encoding="utf-8"))["daemon"].get("problem")
+        assert problem and problem["reason"].startswith("đĩa đầy") and problem["since"].startswith("2026-03-02T"), problem
+        assert "tiendo_store_write_failing 1" in (run / "tiendo.prom").read_text()
+        os.unlink(mnt / "day")
+        deadline = time.time() + 60
+        while "SỰ CỐ" in (out := status().stdout):
+            assert time.time() < deadline, out
+            time.sleep(0.5)
+        deadline = time.time() + 10
+        while "tiendo_store_write_failing 0" not in (run / "tiendo.prom").read_text():
+            assert time.time() < deadline
+            time.sleep(0.5)
+        assert "problem" not in json.loads((run / "status.json").read_text(encoding="utf-8"))["daemon"]
+    finally:
+        if proc:
+            proc.terminate()
+            proc.wait(30)
+        subprocess.run(["umount", str(mnt)])

@@ -98,7 +98,9 @@ enum VarlinkIDL {
           instances: int,
           overdue: int,
           provisional: int,
-          diagnostics: []Diagnostic
+          diagnostics: []Diagnostic,
+          # Extension: why the daemon cannot write to its database, and since when, while it cannot.
+          problem: ?(reason: string, since: string)
         )
 
         method GetStatus() -> (status: DaemonStatus, workflows: []WorkflowSummary)
