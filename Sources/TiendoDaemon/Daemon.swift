@@ -202,7 +202,11 @@ public final class Daemon: InstanceCounter {
         self.log = log
         let startedAt = clock.now()
         lastNow = startedAt
-        try FileManager.default.createDirectory(atPath: options.stateDirectory, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(atPath: options.stateDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw StartError("không tạo được thư mục trạng thái \(options.stateDirectory): \(SystemErrorText.describe(error))")
+        }
         stateLock = try StateLock(directory: options.stateDirectory)
         store = try Store(
             path: (options.stateDirectory as NSString).appendingPathComponent("tiendo.sqlite"), synchronous: options.synchronous,
@@ -213,12 +217,27 @@ public final class Daemon: InstanceCounter {
             log.warning("SQLite đã được dùng trước khi tiendod cấu hình: thống kê bộ nhớ của SQLite vẫn bật, ghi chậm hơn")
         }
         // Imports staged by clients of an earlier run cannot be finished: their client has gone.
-        try store.write { try $0.dropStaged() }
+        do {
+            try store.write { try $0.dropStaged() }
+        } catch {
+            throw StoreError.cannotOpen(path: store.path, reason: Store.describe(error))
+        }
         logSyncer =
             options.syncGroupsInBackground && options.synchronous != "NORMAL"
             ? try LogSyncer(databasePath: store.path, sync: options.syncLog) : nil
         viewSource = ViewSource(store: store, pid: Int(getpid()), startedAt: startedAt, version: options.version)
-        statusPublisher = try StatusPublisher(directory: options.runtimeDirectory)
+        do {
+            statusPublisher = try StatusPublisher(directory: options.runtimeDirectory)
+        } catch {
+            throw StartError(
+                "không ghi được thư mục trạng thái chạy (--runtime-dir) \(options.runtimeDirectory): \(SystemErrorText.describe(error))")
+        }
+    }
+
+    /// Why the daemon could not start, in words.
+    struct StartError: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
     }
 
     deinit { logSyncer?.stop() }

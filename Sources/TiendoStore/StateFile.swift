@@ -143,7 +143,12 @@ extension Store {
 
     /// `PRAGMA quick_check` on a read-only connection; throws `StoreError.corrupt` with SQLite's first findings.
     static func quickCheck(path: String) throws {
-        let lines = try readOnly(path: path) { db in try column(db, "PRAGMA quick_check(20)") }
-        if lines != ["ok"] { throw StoreError.corrupt(lines.joined(separator: "; ")) }
+        let lines: [String]
+        do {
+            lines = try readOnly(path: path) { db in try column(db, "PRAGMA quick_check(20)") }
+        } catch StoreError.corrupt(let reason) {
+            throw StoreError.corrupt("\(path): \(reason)")
+        }
+        if lines != ["ok"] { throw StoreError.corrupt("\(path): " + lines.joined(separator: "; ")) }
     }
 }

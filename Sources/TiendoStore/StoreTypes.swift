@@ -168,7 +168,8 @@ public enum StoreError: Error, CustomStringConvertible {
         case .tooNew(let p, let m):
             return "\(p) đã được một phiên bản tiendod mới hơn nâng cấp (\(m.joined(separator: ", "))) mà phiên bản này không hiểu;"
                 + " không mở để khỏi làm sai dữ liệu. Hãy cài lại phiên bản mới hơn, hoặc khôi phục bản sao lưu từ trước khi nâng cấp"
-        case .corrupt(let r): return "cơ sở dữ liệu hỏng: \(r)"
+        case .corrupt(let r):
+            return "cơ sở dữ liệu hỏng: \(r). tiendod không ghi vào tệp hỏng; hãy khôi phục từ bản sao lưu (tiendod(8), FILES)"
         }
     }
 }

@@ -5,6 +5,7 @@ import Logging
 import Synchronization
 import TiendoCore
 import TiendoDaemon
+import TiendoStore
 import TiendoVersion
 
 struct Tiendod: ParsableCommand {
@@ -110,7 +111,7 @@ struct Tiendod: ParsableCommand {
             daemon = try Daemon(options: options, clock: clock, sink: sink)
         } catch {
             log.critical("Không khởi động được: \(error)")
-            throw ExitCode(1)
+            throw ExitCode(Tiendod.needsOperator(error) ? Tiendod.exitDataError : 1)
         }
         // Long start-up work (a calendar change applied to many instances, the first start after an upgrade) asks
         // the service manager for more time every 10 s instead of running into TimeoutStartSec=.
@@ -149,7 +150,7 @@ struct Tiendod: ParsableCommand {
             do {
                 listenFD = try ControlSocket.bind(path: socket)
             } catch {
-                log.critical("Không mở được socket điều khiển \(socket): \(error)")
+                log.critical("Không mở được socket điều khiển \(socket): \(SystemErrorText.describe(error))")
                 throw ExitCode(1)
             }
         }
@@ -215,7 +216,20 @@ struct Tiendod: ParsableCommand {
             throw ExitCode(1)
         }
         log.info("tiendod dừng", metadata: lifecycle)
-        if damaged.isSet { throw ExitCode(1) }
+        if damaged.isSet { throw ExitCode(Tiendod.exitDataError) }
+    }
+
+    /// The exit status for a database only an operator can mend (damaged, not tiendo's, vanished, from a newer
+    /// version): `RestartPreventExitStatus=` in tiendod.service, so that systemd does not start the daemon again and
+    /// again, each start running its catch-up on a damaged file before the check after READY=1 stops it.
+    static let exitDataError: Int32 = 65
+
+    static func needsOperator(_ error: any Error) -> Bool {
+        guard let e = error as? StoreError else { return false }
+        switch e {
+        case .corrupt, .notOurs, .notSQLite, .vanished, .tooNew: return true
+        default: return false
+        }
     }
 }
 

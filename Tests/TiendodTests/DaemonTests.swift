@@ -405,12 +405,13 @@ struct BadStateTests {
         try garbage.write(to: URL(fileURLWithPath: d.stateDir + "/tiendo.sqlite"))
         let p = try d.start(fakeTime: nil, waitReady: false)
         p.waitUntilExit()
-        #expect(p.terminationStatus != 0)
+        // 65: systemd does not start it again (RestartPreventExitStatus=); the operator restores a backup.
+        #expect(p.terminationStatus == 65)
         #expect(d.log.contains("không phải cơ sở dữ liệu") || d.log.contains("hỏng"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: d.stateDir + "/tiendo.sqlite")) == garbage)
     }
 
-    @Test("damage found by the integrity check after READY stops the daemon with status 1, file untouched")
+    @Test("damage found by the integrity check after READY stops the daemon with status 65, file untouched")
     func damageFoundAfterReady() throws {
         let (d, db) = try daemonWithDamagedHistory()
         let damaged = try Data(contentsOf: URL(fileURLWithPath: db))
@@ -418,7 +419,7 @@ struct BadStateTests {
         // (possibly before a client could connect: the check of a small file is quick).
         let p = try d.start(fakeTime: "2026-03-02T09:10:00+07:00", rate: 1, env: ["TIENDO_INLINE_CHECK_BYTES": "0"], waitReady: false)
         #expect(waitUntil(timeout: 60) { !p.isRunning })
-        #expect(p.terminationStatus == 1)
+        #expect(p.terminationStatus == 65)
         let log = d.log
         let ready = try #require(log.range(of: "đã sẵn sàng"))
         let damage = try #require(log.range(of: "Kiểm tra toàn vẹn"))
@@ -437,7 +438,7 @@ struct BadStateTests {
             "/usr/bin/sqlite3", [db, "CREATE TABLE invoices(id INTEGER PRIMARY KEY, total REAL); INSERT INTO invoices VALUES (1, 9.5);"])
         let p = try d.start(fakeTime: nil, waitReady: false)
         p.waitUntilExit()
-        #expect(p.terminationStatus != 0)
+        #expect(p.terminationStatus == 65)
         #expect(d.log.contains("không phải cơ sở dữ liệu của tiendo"))
         #expect(try historyRows(db, "SELECT total FROM invoices") == ["9.5"])
     }

@@ -1,0 +1,44 @@
+import Foundation
+
+/// The system's errors as an operator reads them: «không có quyền ghi», not `Error Domain=NSCocoaErrorDomain
+/// Code=513 "You don’t have permission."`. Covers what starting the daemon meets (creating its directories, binding
+/// its socket); anything else keeps the system's own words after a Vietnamese gist.
+public enum SystemErrorText {
+    public static func describe(_ error: any Error) -> String {
+        if let e = error as? POSIXError { return posix(e.code.rawValue) ?? "\(e)" }
+        if let e = error as? StatusWriteError { return e.description }
+        let ns = error as NSError
+        if ns.domain == NSPOSIXErrorDomain, let text = posix(Int32(ns.code)) { return text }
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain,
+            let text = posix(Int32(underlying.code))
+        {
+            return text
+        }
+        if ns.domain == NSCocoaErrorDomain {
+            switch ns.code {
+            case NSFileWriteNoPermissionError, NSFileReadNoPermissionError:
+                return "không có quyền (kiểm tra chủ sở hữu và quyền của thư mục)"
+            case NSFileWriteOutOfSpaceError: return "đĩa đầy"
+            case NSFileWriteVolumeReadOnlyError: return "ổ đĩa chỉ đọc"
+            case NSFileNoSuchFileError, NSFileReadNoSuchFileError: return "không có tệp hoặc thư mục này"
+            default: break
+            }
+        }
+        return "\(error)"
+    }
+
+    /// A POSIX error number in words, nil for one not listed.
+    static func posix(_ code: Int32) -> String? {
+        switch code {
+        case EACCES, EPERM: return "không có quyền (kiểm tra chủ sở hữu và quyền của thư mục)"
+        case ENOENT: return "không có tệp hoặc thư mục này"
+        case ENOTDIR: return "một phần của đường dẫn không phải thư mục"
+        case ENOSPC: return "đĩa đầy"
+        case EROFS: return "ổ đĩa chỉ đọc"
+        case EADDRINUSE: return "địa chỉ đang được một chương trình khác dùng (một tiendod khác đang chạy?)"
+        case ENAMETOOLONG: return "đường dẫn quá dài (socket Unix: tối đa 107 byte)"
+        case EEXIST: return "đã có một tệp cùng tên"
+        default: return nil
+        }
+    }
+}
