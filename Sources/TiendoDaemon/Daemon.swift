@@ -181,6 +181,10 @@ public final class Daemon: InstanceCounter {
     let delivery = DeliveryState()
     /// This daemon's hold on its state directory (`StateLock`).
     let stateLock: StateLock
+    /// Definitions instances run that did not load, each said once (`fire`).
+    var unloadableDigests: Set<String> = []
+    /// How long an instance whose definition does not load waits before it is looked at again.
+    static let unloadableRetrySeconds: Int64 = 3600
 
     /// The definitions in force.
     public var catalog: Catalog { viewSource.catalog }

@@ -24,6 +24,8 @@ extension Daemon {
     @discardableResult
     public func loadDefinitions(actor: Int? = nil) -> (changed: [String], diagnostics: [Diagnostic]) {
         let now = clock.now()
+        // A version that did not load may load now: said again if it still does not.
+        unloadableDigests = []
         if !storedCalendarsRead { readStoredCalendars() }
         // Pinned versions from the store, so stale instances keep running after a restart.
         var withInstances: Set<String> = []
@@ -31,7 +33,15 @@ extension Daemon {
             let loader = Loader(searchPath: options.workflowDirectories)
             loader.calendarsInForce = calendarsInForce
             for p in pinned {
-                if let def = loader.loadWorkflow(file: p.file, bytes: p.source).0 { byDigest[def.digest] = def }
+                let (def, diagnostics) = loader.loadWorkflow(file: p.file, bytes: p.source)
+                if let def {
+                    byDigest[def.digest] = def
+                } else {
+                    let why = diagnostics.filter { $0.severity == .error }.prefix(3).map(\.message).joined(separator: "; ")
+                    log.error(
+                        "Phiên bản đã lưu \(p.digest.prefix(12)) của quy trình \(p.workflow) (\(p.file)) không nạp được: \(why). Các hồ sơ chạy phiên bản này tạm dừng, dữ liệu giữ nguyên"
+                    )
+                }
                 withInstances.insert(p.workflow)
             }
         }

@@ -70,9 +70,20 @@ extension Daemon {
         for row in batch {
             var inst = row.instance
             guard let def = byDigest[inst.digest], let engine = engine(inst.digest) else {
-                // Its definition is gone: stop scheduling it and say so.
-                log.error("Hồ sơ \(inst.id) chạy định nghĩa \(inst.digest.prefix(12)) không còn nạp được; tạm dừng lịch của nó")
-                changes.append(InstanceChange(instance: inst, group: nil, nextWakeup: nil, dueItems: [], stale: true, dataJSON: nil))
+                // Its definition does not load (its stored source refused, or not read at start): the instance is
+                // left exactly as stored, its due items too (the agenda and the status keep showing them), and
+                // looked at again in an hour, when a reload or a restart may have brought the definition back.
+                if unloadableDigests.insert(inst.digest).inserted {
+                    log.error(
+                        "Các hồ sơ chạy phiên bản \(inst.digest.prefix(12)) của quy trình \(inst.workflow) (như \(inst.id)) tạm dừng: phiên bản đó không nạp được (xem lỗi lúc nạp định nghĩa). Dữ liệu và các hạn của chúng giữ nguyên; tiendod thử lại mỗi giờ"
+                    )
+                }
+                var keep = InstanceChange(
+                    instance: inst, group: nil, nextWakeup: now.adding(seconds: Daemon.unloadableRetrySeconds), dueItems: [],
+                    stale: true, dataJSON: nil)
+                keep.updates(row)
+                if let sig = row.dueSig { keep.dueSig = sig }
+                changes.append(keep)
                 continue
             }
             let rs = engine.advance(&inst, to: now)

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import TiendoCore
 import TiendoDaemon
@@ -103,6 +104,39 @@ import TiendoDaemon
         let (daemon, _) = try Self.restart(f)
         #expect(daemon.loadDefinitions().changed.isEmpty, "no change to log: the version was in force already")
         #expect(try daemon.store.instance("han-thu/a", definition: { daemon.catalog.definition($0) })?.instance.digest == new)
+    }
+
+    @Test("cases whose stored version no longer loads keep their data and dues, are said once, and are looked at hourly")
+    func unloadableVersionKeepsItsCases() throws {
+        let f = try SchedulerTests.Fixture(at: "2027-03-01T08:00:00+07:00")
+        defer { removeTemporaryDirectory(f.dir) }
+        for key in ["a", "b"] {
+            _ = try f.daemon.startInstance(workflow: "han-thu", key: key, data: [("han", .string("2027-03-10"))], actor: nil)
+        }
+        func dues(_ d: Daemon) throws -> Int {
+            try d.store.snapshot { try $0.dueItems(until: Instant(seconds: Int64.max / 2), workflow: nil, group: nil, limit: 100) }.count
+        }
+        let before = try dues(f.daemon)
+        // The file removed and the stored source damaged (an upgrade whose validator refuses an old version).
+        try FileManager.default.removeItem(atPath: f.dir + "/workflows/han-thu.yaml")
+        f.daemon.releaseStateDirectory()
+        do {
+            let q = try DatabaseQueue(path: f.dir + "/state/tiendo.sqlite")
+            try q.write { db in try db.execute(sql: "UPDATE definitions SET source = CAST('tiendo: [hong' AS BLOB)") }
+            try q.close()
+        }
+        let (daemon, sink) = try Self.restart(f)
+        daemon.loadDefinitions()
+        #expect(sink.messages.contains { $0.hasPrefix("Phiên bản đã lưu ") && $0.contains("không nạp được") }, "\(sink.messages)")
+        f.time.set(try #require(Zone.vietnam.parseInstant("2027-03-12T09:00:00+07:00")))
+        _ = try daemon.tick(now: daemon.clock.now())
+        let definition = { (d: String) in daemon.catalog.definition(d) }
+        let a = try #require(try daemon.store.instance("han-thu/a", definition: definition))
+        #expect(a.instance.checkedAt < f.time.now, "not advanced")
+        #expect(try dues(daemon) == before && before == 2)
+        #expect(sink.messages.filter { $0.contains("tạm dừng: phiên bản đó không nạp được") }.count == 1, "said once")
+        let wake = try #require(try daemon.store.snapshot { try $0.nextWakeup() })
+        #expect(wake.seconds == f.time.now.seconds + 3600)
     }
 
     @Test("a restart with the files unchanged changes nothing and says so")

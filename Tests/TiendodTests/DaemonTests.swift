@@ -203,7 +203,7 @@ struct DaemonTests {
         }
         #expect(d.log.components(separatedBy: failure).count - 1 == 1, "\(d.log)")
         #expect(!d.log.contains("Đã ghi lại được tệp trạng thái"))
-        #expect(d.log.contains("\(d.runDir)/workflows: Not a directory"), "\(d.log)")
+        #expect(d.log.contains("\(d.runDir)/workflows: một phần của đường dẫn không phải thư mục"), "\(d.log)")
         // The plain file removed: the daemon makes the directory again by itself.
         try FileManager.default.removeItem(atPath: d.runDir)
         try start("k4")

@@ -29,14 +29,14 @@ struct StateFileTests {
         // A restore that left a zero-byte file: refused, nothing created in its place.
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
         _ = FileManager.default.createFile(atPath: db, contents: Data())
-        #expect(try refusedStart(d) == 1)
+        #expect(try refusedStart(d) == 65)
         #expect(d.log.contains("trống (0 byte)"))
         #expect(d.log.contains("--init"))
         #expect(try bytes(db).isEmpty)
 
         // The file gone altogether: refused too.
         try FileManager.default.removeItem(atPath: db)
-        #expect(try refusedStart(d) == 1)
+        #expect(try refusedStart(d) == 65)
         #expect(d.log.contains("không có \(db)"))
         #expect(!FileManager.default.fileExists(atPath: db))
 
@@ -73,7 +73,7 @@ struct StateFileTests {
     func damagedUntouched() throws {
         let (d, db) = try daemonWithDamagedHistory()
         let damaged = try bytes(db)
-        #expect(try refusedStart(d) == 1)
+        #expect(try refusedStart(d) == 65)
         #expect(d.log.contains("hỏng"))
         #expect(try bytes(db) == damaged)
         #expect(!FileManager.default.fileExists(atPath: db + "-wal"))
