@@ -4,6 +4,8 @@
 # account `admin` (quan-tri) with a random password and prints it once. Ctrl-C (or either program ending) stops
 # both, by their process ids.
 set -euo pipefail
+# The database holds personal data (names, CCCD numbers): not readable by other local users, as the unit's UMask=.
+umask 027
 cd "$(dirname "$0")/.."
 STATE=${STATE:-$PWD/.tiendo}
 WEB_LISTEN=${WEB_LISTEN:-127.0.0.1:8080}

@@ -48,7 +48,7 @@ extension Daemon {
         }
         let k = key ?? Daemon.generatedKey(now)
         guard InstanceRows.isValidKey(k) else {
-            throw .invalidData(field: "key", reason: "khóa '\(k)' không hợp lệ: chữ, số, '.', '_', '-'; tối đa 128 ký tự")
+            throw .invalidData(field: "key", reason: "khóa '\(k)' không hợp lệ: \(Messages.keyRule)")
         }
         let id = requestID(workflow, k)
         do {

@@ -114,7 +114,7 @@ extension Daemon {
             switch k {
             case "key":
                 guard let s = v.stringValue ?? v.intValue.map(String.init), InstanceRows.isValidKey(s) else {
-                    return .bad("khóa '\(v.stringValue ?? v.serialized())' không hợp lệ (chữ, số, '.', '_', '-'; tối đa 128 ký tự)")
+                    return .bad("khóa '\(v.stringValue ?? v.serialized())' không hợp lệ (\(Messages.keyRule))")
                 }
                 key = s
             case "started":

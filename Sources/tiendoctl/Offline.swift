@@ -52,6 +52,12 @@ struct Validate: ParsableCommand {
 
     func run() throws {
         let targets = paths.isEmpty ? Loader.defaultSearchPath.filter { FileManager.default.fileExists(atPath: $0) } : paths
+        // Nothing to check is not «0 lỗi»: it would read as every workflow being fine.
+        if targets.isEmpty {
+            throw fail(
+                "không có thư mục quy trình nào để kiểm tra (\(Loader.defaultSearchPath.joined(separator: ", ")) đều không có); "
+                    + "hãy chỉ ra tệp hoặc thư mục: tiendoctl validate Workflows")
+        }
         let loader = Loader(searchPath: paths.isEmpty ? Loader.defaultSearchPath : [])
         // The routing file of email and webhook delivery (docs/delivery.md), named or found in a directory given,
         // is checked against the workflows of its directory.

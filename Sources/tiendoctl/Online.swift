@@ -286,12 +286,12 @@ func printInstance(_ i: Manager.Instance, transition: Extras.TimedTransition? = 
     }
 }
 
-/// A recurring milestone's period, the occurrence it describes and how many are open: `mỗi 1mo, kỳ 2027-03, 2 kỳ
+/// A recurring milestone's period, the occurrence it describes and how many are open: `hằng tháng, kỳ 03/2027, 2 kỳ
 /// đang mở`; empty for a one-shot milestone.
 func recurrence(_ m: Manager.Milestone) -> String {
     guard let every = m.every else { return "" }
-    var parts = ["mỗi \(every)"]
-    if let l = m.occurrence { parts.append("kỳ \(l)") }
+    var parts = [Messages.every(every)]
+    if let l = m.occurrence { parts.append("kỳ \(Messages.period(l))") }
     parts.append("\(Fmt.count(m.openCount ?? 0)) kỳ đang mở")
     return parts.joined(separator: ", ")
 }
@@ -379,7 +379,7 @@ struct Import: ParsableCommand {
             }
             if let key = o.first(where: { $0.0 == "key" })?.1.stringValue {
                 if !InstanceRows.isValidKey(key) {
-                    problems.append("\(file):\(r.line): khóa '\(key)' không hợp lệ (chữ, số, '.', '_', '-'; tối đa 128 ký tự)")
+                    problems.append("\(file):\(r.line): khóa '\(key)' không hợp lệ (\(Messages.keyRule))")
                 } else if let first = keys[key] {
                     problems.append("\(file):\(r.line): khóa '\(key)' bị lặp (đã có ở dòng \(first))")
                 } else {
@@ -486,10 +486,18 @@ struct Done: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() throws {
+        let parts = milestone.split(separator: "@", maxSplits: 1).map(String.init)
+        let milestoneID = parts.first ?? milestone
+        // Without @KỲ the oldest open period is completed: which one is read before, to say it after.
+        var period = parts.count > 1 ? parts[1] : nil
+        if period == nil, !connection.json {
+            let before = try? connection.read(Manager.GetInstance.self, connection.parameters(Manager.GetInstance(id: id)))
+            period = before?.milestones.first { $0.id == milestoneID && $0.every != nil }?.occurrence
+        }
         try connection.run(Manager.CompleteMilestone(id: id, milestone: milestone)) { i in
-            let id = milestone.split(separator: "@", maxSplits: 1).first.map(String.init) ?? milestone
-            let title = i.milestones.first { $0.id == id }.map { " «\($0.title)»" } ?? ""
-            Output.say("Đã xong mốc '\(milestone)'\(title) của hồ sơ \(i.id).")
+            let title = i.milestones.first { $0.id == milestoneID }.map { " «\($0.title)»" } ?? ""
+            let which = period.map { " kỳ \(Messages.period($0))" } ?? ""
+            Output.say("Đã xong mốc '\(milestoneID)'\(title)\(which) của hồ sơ \(i.id).")
             printNext(i)
         }
     }
@@ -624,7 +632,8 @@ struct Reload: ParsableCommand {
                     + "\(reply.diagnostics.count - errors) cảnh báo.")
         }
         if errors > 0 {
-            throw fail("nạp lại có \(errors) lỗi; các tệp lỗi giữ phiên bản tốt trước đó")
+            throw fail(
+                "nạp lại có \(errors) lỗi; quy trình nào đã có phiên bản dùng được thì giữ phiên bản đó, tệp mới bị lỗi thì chưa được nạp")
         }
     }
 }

@@ -121,6 +121,12 @@ struct Tiendod: ParsableCommand {
             _ = ServiceManager.notify(["EXTEND_TIMEOUT_USEC=60000000"])
             extended = ContinuousClock.now
         }
+        let missing = options.workflowDirectories.filter { !FileManager.default.fileExists(atPath: $0) }
+        if !missing.isEmpty, missing.count == options.workflowDirectories.count {
+            log.error("Không có thư mục quy trình nào: \(missing.joined(separator: ", ")) không tồn tại (xem --workflows)")
+        } else if !missing.isEmpty, !workflows.isEmpty {
+            log.warning("Thư mục quy trình \(missing.joined(separator: ", ")) không tồn tại (xem --workflows)")
+        }
         daemon.loadDefinitions()
         if daemon.current.isEmpty {
             log.warning("Chưa có quy trình nào dùng được trong \(options.workflowDirectories.joined(separator: ", "))")

@@ -72,7 +72,7 @@ struct SpreadsheetTests {
         }
         #expect(
             g.problems == [
-                "Dòng 2: mã hồ sơ «k 1» không hợp lệ (bắt đầu bằng chữ hoặc số, chỉ dùng chữ không dấu, số, '.', '_', '-', không có dấu cách; tối đa 128 ký tự)",
+                "Dòng 2: mã hồ sơ «k 1» không hợp lệ (chữ cái không dấu (a–z, A–Z), chữ số và '.', '_', '-', bắt đầu bằng chữ cái hoặc chữ số, không có dấu cách; tối đa 128 ký tự)",
                 "Dòng 4: mã hồ sơ «k2» trùng với dòng 3",
             ])
         guard case .failure(let h) = ImportPage.rows(Array("key,ho_ten\n\"k1,Hà\n".utf8), workflow: Self.workflow, account: admin) else {

@@ -307,7 +307,7 @@ def test_show_lists_every_open_deadline(ward):
     ms = out[out.index("Các mốc") + 1:]
     assert cells(ms[0]) == ["Mốc", "Tên", "Hạn", "Tình trạng", "Định kỳ", "Cần xong trước"]
     assert cells(ms[1]) == ["nop-bao-cao", "Nộp báo cáo", "15/02/2027 (dự kiến)", "chưa xong"]
-    assert cells(ms[2]) == ["dang-phi", "Đóng đảng phí", "31/03/2026", "quá hạn", "mỗi 1mo, kỳ 2026-03, 2 kỳ đang mở"]
+    assert cells(ms[2]) == ["dang-phi", "Đóng đảng phí", "31/03/2026", "quá hạn", "hằng tháng, kỳ 03/2026, 2 kỳ đang mở"]
     dl = out[out.index("Các hạn đang mở (3, 1 quá hạn)") + 1:]
     assert [cells(l) for l in dl] == [
         ["Hạn", "Còn/quá", "Việc", "Thuộc"],
@@ -552,3 +552,27 @@ def test_a_daemon_that_cannot_write_says_so_in_its_status_and_recovers(tmp_path)
             proc.terminate()
             proc.wait(30)
         subprocess.run(["umount", str(mnt)])
+
+
+DINH_KY = """tiendo: 1
+title: Đóng góp hằng tháng
+milestones:
+  dong-gop:
+    title: Đóng góp tháng
+    every: 1mo
+    anchor: 2026-01-01
+    due: period + 1mo - 1d
+"""
+
+
+def test_done_without_a_period_names_the_period_it_completed(tmp_path):
+    """`done ID M` of a recurring milestone completes its oldest open period: the reply says which one."""
+    import conftest
+    d = conftest.Daemon(files={"dinh-ky.yaml": DINH_KY})
+    try:
+        assert ctl(d, "start", "dinh-ky", "x").returncode == 0
+        r = ctl(d, "done", "dinh-ky/x", "dong-gop")
+        assert r.returncode == 0, r.stderr
+        assert "Đã xong mốc 'dong-gop' «Đóng góp tháng» kỳ 03/2026 của hồ sơ dinh-ky/x." in r.stdout, r.stdout
+    finally:
+        d.stop()

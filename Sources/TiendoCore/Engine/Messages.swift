@@ -1,5 +1,10 @@
 /// Vietnamese sentences for people: records, rejections and errors. Dates as dd/mm/yyyy.
 public enum Messages {
+    /// What a record's key may be (`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`, format §9), in words: the CLI's, the
+    /// daemon's and the web's refusals say it alike. «chữ» alone read as allowing Vietnamese letters.
+    public static let keyRule =
+        "chữ cái không dấu (a–z, A–Z), chữ số và '.', '_', '-', bắt đầu bằng chữ cái hoặc chữ số, không có dấu cách; tối đa 128 ký tự"
+
     static func started(workflowTitle: String, instance: String, stateTitle: String?) -> String {
         "Bắt đầu hồ sơ \(instance) theo quy trình «\(workflowTitle)»" + (stateTitle.map { ", trạng thái «\($0)»" } ?? "")
     }
@@ -81,6 +86,15 @@ public enum Messages {
     /// An occurrence's label (format §9: `2027-03` for a period of months, the first day `2027-03-15` otherwise) as
     /// people write the period: `03/2027`, `15/03/2027`; anything else as it is. Where a label is to be typed
     /// back (`tiendoctl done ID dang-phi@2027-03`, its errors) it stays as it is.
+    /// A recurring milestone's `every` for people: `1mo` → «hằng tháng», `3mo` → «mỗi 3 tháng».
+    public static func every(_ text: String) -> String {
+        let digits = text.prefix { $0.isNumber }
+        guard let n = Int(digits) else { return text }
+        let units = ["d": "ngày", "w": "tuần", "mo": "tháng", "y": "năm"]
+        guard let unit = units[String(text.dropFirst(digits.count))] else { return text }
+        return n == 1 ? "hằng \(unit)" : "mỗi \(n) \(unit)"
+    }
+
     public static func period(_ label: String) -> String {
         let parts = label.split(separator: "-", omittingEmptySubsequences: false)
         if parts.count == 2, parts[0].count == 4, parts[1].count == 2, parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }) {

@@ -152,7 +152,7 @@ public enum InstanceRows {
                 if name == "key" {
                     if !value.isEmpty {
                         if !isValidKey(value) {
-                            bad(r.line, "khóa '\(value)' không hợp lệ (chữ, số, '.', '_', '-'; tối đa 128 ký tự)")
+                            bad(r.line, "khóa '\(value)' không hợp lệ (\(Messages.keyRule))")
                             ok = false
                         } else if !keys.insert(value).inserted {
                             bad(r.line, "khóa '\(value)' bị lặp trong tệp")

@@ -77,13 +77,7 @@ enum Format {
 
     /// A recurring milestone's period as written in its workflow (`1mo`, `3mo`, `1y`, `2w`): `hằng tháng`,
     /// `mỗi 3 tháng`, `hằng năm`, `mỗi 2 tuần`; anything else as it is.
-    static func every(_ text: String) -> String {
-        let digits = text.prefix { $0.isNumber }
-        guard let n = Int(digits) else { return text }
-        let units = ["d": "ngày", "w": "tuần", "mo": "tháng", "y": "năm"]
-        guard let unit = units[String(text.dropFirst(digits.count))] else { return text }
-        return n == 1 ? "hằng \(unit)" : "mỗi \(n) \(unit)"
-    }
+    static func every(_ text: String) -> String { Messages.every(text) }
 
     /// An occurrence's label as people write its period (`Messages.period`): `2027-03` → `03/2027`.
     static func occurrence(_ label: String) -> String { Messages.period(label) }

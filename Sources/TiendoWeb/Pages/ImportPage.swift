@@ -80,7 +80,7 @@ struct ImportPage {
     }
 
     /// What a record's key may be (`InstanceRows.isValidKey`), in words: the import's and the new-record form's.
-    static let keyRule = "bắt đầu bằng chữ hoặc số, chỉ dùng chữ không dấu, số, '.', '_', '-', không có dấu cách; tối đa 128 ký tự"
+    static let keyRule = Messages.keyRule
 
     /// The rows to send, each with its line in the file, or every problem found without tiendod (format, header,
     /// keys, groups outside the account's).
@@ -217,7 +217,7 @@ struct ImportPage {
                 return """
                     <h2>Các cột của «\(w.title)»</h2>
                     <p><a href="\(template)">Tải tệp mẫu (CSV) của quy trình này</a>: dòng đầu đã có tên các cột; điền mỗi hồ sơ một dòng rồi lưu lại dạng “CSV UTF-8”.</p>
-                    <ul class="small">\(item("key", " — tùy chọn: chữ không dấu, số, '.', '_', '-'; để trống thì phần mềm tự đặt mã"))
+                    <ul class="small">\(item("key", " — tùy chọn: chữ cái không dấu, chữ số, '.', '_', '-'; để trống thì phần mềm tự đặt mã"))
                     \(item("started", " — tùy chọn, dạng \(HumanDate.forms), có thể kèm giờ (\(HumanDate.instantForms)); để trống là lúc nhập"))\(cols)</ul>
                     """
             } ?? """

@@ -145,7 +145,7 @@ struct NewRecordPage {
     func fields(_ workflow: Extras.WorkflowInfo, context: WebContext, account: Account, values: [String: String], known: [String]) -> HTML {
         var rows: [HTML] = [
             """
-            <p><label for="f-key">Mã hồ sơ <span class="muted small">(chữ không dấu, số, '.', '_', '-', ví dụ \(NewRecordPage.keyExample(workflow.id)); để trống thì tiendo tự đặt mã)</span><br>
+            <p><label for="f-key">Mã hồ sơ <span class="muted small">(chữ cái không dấu, chữ số, '.', '_', '-', ví dụ \(NewRecordPage.keyExample(workflow.id)); để trống thì tiendo tự đặt mã)</span><br>
             <input id="f-key" name="f-key" value="\(values["key"] ?? "")" maxlength="128" pattern="[A-Za-z0-9][A-Za-z0-9._\\-]{0,127}"></label></p>
             """
         ]
