@@ -237,6 +237,8 @@ extension Daemon {
             throw .internalError("\(error)")
         }
         if bad > 0 {
+            // In the file's order: a chunk's stored keys are found after its other problems.
+            problems.sort { $0.line < $1.line }
             if bad > problems.count {
                 problems.append(
                     Diagnostic(

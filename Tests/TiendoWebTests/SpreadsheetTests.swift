@@ -66,15 +66,9 @@ struct SpreadsheetTests {
         let bad = Array("key,ho_ten,chi_bo,han,tuoi\nk1,Hà,A,2026-03-01,3\n".utf8)
         guard case .failure(let f) = ImportPage.rows(bad, workflow: Self.workflow, account: admin) else { Issue.record("accepted"); return }
         #expect(f.problems.count == 1 && f.problems[0].hasPrefix("Dòng 1: cột «tuoi» không phải trường"))
+        // Keys are tiendod's to judge, with every other cell, in the one pass that lists every bad row.
         let keys = Array("key,ho_ten,chi_bo,han\nk 1,Hà,A,2026-03-01\nk2,B,A,2026-03-01\nk2,C,A,2026-03-01\n".utf8)
-        guard case .failure(let g) = ImportPage.rows(keys, workflow: Self.workflow, account: admin) else {
-            Issue.record("accepted"); return
-        }
-        #expect(
-            g.problems == [
-                "Dòng 2: mã hồ sơ «k 1» không hợp lệ (chữ cái không dấu (a–z, A–Z), chữ số và '.', '_', '-', bắt đầu bằng chữ cái hoặc chữ số, không có dấu cách; tối đa 128 ký tự)",
-                "Dòng 4: mã hồ sơ «k2» trùng với dòng 3",
-            ])
+        #expect(try ImportPage.rows(keys, workflow: Self.workflow, account: admin).get().map(\.line) == [2, 3, 4])
         guard case .failure(let h) = ImportPage.rows(Array("key,ho_ten\n\"k1,Hà\n".utf8), workflow: Self.workflow, account: admin) else {
             Issue.record("accepted")
             return

@@ -169,7 +169,16 @@ def test_import_shows_every_bad_row_and_is_all_or_nothing(stack, browser):
     upload(browser, stack, "kiem-tra", "nhap-sai.csv", bad)
     errors = browser.find_element(By.CSS_SELECTOR, "section.error").text
     assert "chưa có hồ sơ nào được nhập" in errors
-    assert "Dòng 4: mã hồ sơ «n 3» không hợp lệ" in errors and "Dòng 5: mã hồ sơ «n1» trùng với dòng 2" in errors
+    assert "Dòng 4: khóa 'n 3' không hợp lệ" in errors and "Dòng 5: khóa 'n1' bị lặp trong lần nhập này" in errors, errors
+    # Every bad row at once, in the file's order: the keys and what only tiendod can judge alike.
+    mixed = ("\ufeffkey;ho_ten;chi_bo;han\r\n"
+             f"m 1;Đặng Thu Trang;{CHI_BO_A};2026-03-12\r\n"
+             f"m2;Vũ Văn Khoa;{CHI_BO_A};31/02/2026\r\n"
+             f"a1;Bùi Thị Lan;{CHI_BO_A};2026-03-13\r\n").encode("utf-8")
+    upload(browser, stack, "kiem-tra", "nhap-sai-tron.csv", mixed)
+    errors = browser.find_element(By.CSS_SELECTOR, "section.error").text
+    lines = [l for l in errors.split("\n") if l.startswith("Dòng ")]
+    assert [l.split(":")[0] for l in lines] == ["Dòng 2", "Dòng 3", "Dòng 4"], errors
     shot(browser, "22-nhap-loi-cuc-bo", full=True)
     # Rows only tiendod can judge (a date that does not exist) come back with their lines, and nothing is stored.
     bad2 = ("\ufeffkey;ho_ten;chi_bo;han\r\n"

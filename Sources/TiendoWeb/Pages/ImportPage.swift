@@ -83,7 +83,7 @@ struct ImportPage {
     static let keyRule = Messages.keyRule
 
     /// The rows to send, each with its line in the file, or every problem found without tiendod (format, header,
-    /// keys, groups outside the account's).
+    /// groups outside the account's).
     /// A group cell is stored as the records already spell that name (`GroupNames`).
     static func rows(_ bytes: [UInt8], workflow: Extras.WorkflowInfo, account: Account, groups: GroupNames = GroupNames())
         -> Result<[(line: Int, row: JSON)], Failures>
@@ -109,23 +109,15 @@ struct ImportPage {
             names[heading] = name
         }
         if !headerProblems.isEmpty { return .failure(Failures(headerProblems)) }
+        // Keys (valid, not repeated, not stored yet) are tiendod's to check, with every other cell, in one pass that
+        // lists every bad row: refused here first, the file's other mistakes showed only after they were mended.
         var problems: [String] = []
-        var keys: [String: Int] = [:]
         var out: [(line: Int, row: JSON)] = []
         for r in parsed {
             let values = r.pairs.map { (names[$0.0] ?? $0.0, $0.1.trimmingSpaces) }.filter { !$0.1.isEmpty }.map { name, value in
                 (name, name == workflow.groupBy ? groups.canonical(value) : value)
             }
             if values.isEmpty { continue }  // a row of empty cells, as spreadsheets leave below the data
-            if let key = values.first(where: { $0.0 == "key" })?.1 {
-                if !InstanceRows.isValidKey(key) {
-                    problems.append("Dòng \(r.line): mã hồ sơ «\(key)» không hợp lệ (\(ImportPage.keyRule))")
-                } else if let first = keys[key] {
-                    problems.append("Dòng \(r.line): mã hồ sơ «\(key)» trùng với dòng \(first)")
-                } else {
-                    keys[key] = r.line
-                }
-            }
             if let field = workflow.groupBy, account.scope != nil {
                 let group = values.first { $0.0 == field }?.1
                 if !account.sees(group: group) {
