@@ -136,7 +136,7 @@ final class EventLog: DeliveryObserver {
             refusesForGood = forGood
         }
         func claim(channel: String, owner: String, now: Instant, limit: Int, leaseUntil: Instant) async throws -> [DeliveryJob] {
-            try await inner.claim(channel: channel, owner: owner, now: now, limit: limit, leaseUntil: leaseUntil)
+            await inner.claim(channel: channel, owner: owner, now: now, limit: limit, leaseUntil: leaseUntil)
         }
         func report(_ reports: [DeliveryReport], owner: String) async throws {
             if refusesForGood { throw QueueRefusal("PermissionDenied") }
