@@ -166,6 +166,8 @@ public final class Daemon: InstanceCounter {
     var inGroup = false
     var groupRecords: [StoredRecord] = []
     var afterCommitCallbacks: [(Bool) -> Void] = []
+    /// Why the last group commit failed, for the replies it refuses (`ControlService`).
+    public internal(set) var lastGroupFailure: String?
     /// Syncs the log of group commits off the loop (`options.syncGroupsInBackground`), nil otherwise.
     let logSyncer: LogSyncer?
     /// Committed groups whose replies and records wait for the log's sync, in commit order (`GroupSync.swift`).

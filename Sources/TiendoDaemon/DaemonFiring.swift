@@ -192,7 +192,8 @@ extension Daemon {
             }
         } catch {
             ok = false
-            log.critical("Không ghi được nhóm thay đổi: \(error)")
+            lastGroupFailure = "\(Store.describe(error)) trong \(options.stateDirectory)"
+            log.critical("Không ghi được nhóm thay đổi: \(lastGroupFailure ?? "")")
         }
         inGroup = false
         let records = groupRecords

@@ -64,7 +64,9 @@ extension Daemon {
         } catch let e as RequestError {
             throw e
         } catch {
-            throw .internalError("\(error)")
+            let why = "\(Store.describe(error)) trong \(options.stateDirectory)"
+            log.error("Lần nhập vào \(workflow) không ghi được, không nhập gì: \(why)")
+            throw .internalError(why)
         }
         guard final else { return .staged(total) }
         // Batches staged before a restart (which drops what clients of the earlier run staged) or an hour idle are
@@ -234,7 +236,9 @@ extension Daemon {
         } catch let e as RequestError {
             throw e
         } catch {
-            throw .internalError("\(error)")
+            let why = "\(Store.describe(error)) trong \(options.stateDirectory)"
+            log.error("Lần nhập vào \(def.id) không ghi được, không nhập gì: \(why)")
+            throw .internalError(why)
         }
         if bad > 0 {
             // In the file's order: a chunk's stored keys are found after its other problems.

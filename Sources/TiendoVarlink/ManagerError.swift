@@ -87,7 +87,7 @@ public enum ManagerError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidParameter(let parameter): return "tham số '\(parameter)' không hợp lệ"
         case .expectedMore: return "phương thức này cần được gọi với \"more\""
         case .internalError(let reason):
-            return "lỗi nội bộ của tiendod" + (reason.map { ": \($0)" } ?? "") + " (xem journalctl -u tiendod)"
+            return "tiendod gặp sự cố" + (reason.map { ": \($0)" } ?? "") + " (xem journalctl -u tiendod)"
         case .other(let e) where e.name == Deliveries.interface + ".NoSuchDelivery":
             return "không có thông báo #\(e.parameters["id"]?.intValue.map(String.init) ?? "?")"
         case .other(let e):

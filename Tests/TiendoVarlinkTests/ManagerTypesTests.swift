@@ -126,7 +126,7 @@ private let contractInstanceText = #"""
             try typed(m + "LimitExceeded", #"{"limit": "xuat-sac", "group": "G", "count": 3, "max": 2}"#).description
                 == "vượt giới hạn xuat-sac trong nhóm «G»: sẽ có 3, tối đa 2")
         #expect(try typed("org.varlink.service.PermissionDenied", "{}") == .permissionDenied)
-        #expect(try typed("org.varlink.service.InternalError", "{}").description == "lỗi nội bộ của tiendod (xem journalctl -u tiendod)")
+        #expect(try typed("org.varlink.service.InternalError", "{}").description == "tiendod gặp sự cố (xem journalctl -u tiendod)")
         let unknown = VarlinkError(name: "vn.tiendo.Manager.Later", parameters: .object([("x", .int(1))]))
         #expect(ManagerError(unknown) == .other(unknown))
         #expect(ManagerError(unknown).description == #"tiendod trả lỗi vn.tiendo.Manager.Later {"x":1}"#)

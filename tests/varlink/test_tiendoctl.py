@@ -537,6 +537,10 @@ def test_a_daemon_that_cannot_write_says_so_in_its_status_and_recovers(tmp_path)
             problem = json.loads((run / "status.json").read_text(encoding="utf-8"))["daemon"].get("problem")
         assert problem and problem["reason"].startswith("đĩa đầy") and problem["since"].startswith("2026-03-02T"), problem
         assert "tiendo_store_write_failing 1" in (run / "tiendo.prom").read_text()
+        # A change asked for meanwhile is refused with the reason, not as an unexplained internal error.
+        r = subprocess.run([CTL, "--socket", str(sock), "start", "nhanh", "moi"], capture_output=True, text=True, timeout=30)
+        assert r.returncode == 1 and "không ghi được thay đổi vào cơ sở dữ liệu: đĩa đầy (SQLITE_FULL)" in r.stderr, r.stderr
+        assert "lỗi nội bộ" not in r.stderr
         os.unlink(mnt / "day")
         deadline = time.time() + 60
         while "SỰ CỐ" in (out := status().stdout):

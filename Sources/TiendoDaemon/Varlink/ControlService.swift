@@ -161,12 +161,15 @@ public final class ControlService: VarlinkHandler, Sendable {
             return .deferred { [self] reply in
                 loop.enqueue(groupable: groupable) { d in
                     let r = self.mutate(name, p, actor: actor, daemon: d)
-                    d.afterCommit { ok in
+                    d.afterCommit { [d] ok in
+                        // Why, when known: «đĩa đầy (SQLITE_FULL) trong /var/lib/tiendo», not only that it failed.
+                        let why = d.lastGroupFailure.map { ": \($0)" } ?? ""
                         reply(
                             ok
                                 ? r
                                 : .error(
-                                    "org.varlink.service.InternalError", [("reason", .string("không ghi được thay đổi vào cơ sở dữ liệu"))])
+                                    "org.varlink.service.InternalError",
+                                    [("reason", .string("không ghi được thay đổi vào cơ sở dữ liệu\(why); chưa có gì thay đổi"))])
                         )
                     }
                 }
