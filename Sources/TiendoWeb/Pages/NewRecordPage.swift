@@ -149,7 +149,10 @@ struct NewRecordPage {
             <input id="f-key" name="f-key" value="\(values["key"] ?? "")" maxlength="128" pattern="[A-Za-z0-9][A-Za-z0-9._\\-]{0,127}"></label></p>
             """
         ]
-        for f in workflow.fields {
+        // What a step asks when it is taken (a vote's counts, a reason to stop) is not asked at the start: an
+        // optional field some event's guard reads has its box in that event's form on the record page.
+        let askedLater = Set(workflow.states.flatMap { $0.events.flatMap(\.fields) })
+        for f in workflow.fields where f.required || f.name == workflow.groupBy || !askedLater.contains(f.name) {
             let id = "f-\(f.name)"
             let mark: HTML = f.required ? " <span class=\"required\">*</span>" : .empty
             let current = values[f.name] ?? ""
@@ -183,7 +186,7 @@ struct NewRecordPage {
             <form method="post" action="\(NewRecordPage.path)" class="stack new-record">\(Layout.csrf(context))
             <input type="hidden" name="quy-trinh" value="\(workflow.id)">
             \(HTML.join(rows))
-            <p class="muted small"><span class="required">*</span> bắt buộc. Ngày viết dd/mm/yyyy. Trường để trống lấy giá trị mặc định của quy trình (nếu có).</p>
+            <p class="muted small"><span class="required">*</span> bắt buộc. Ngày viết dd/mm/yyyy. Trường để trống lấy giá trị mặc định của quy trình (nếu có).\(askedLater.isEmpty ? "" : " Những thông tin chỉ cần khi chuyển bước (số biểu quyết, lý do…) được hỏi ở bước đó, trên trang hồ sơ.")</p>
             <p><button type="submit" class="primary">Thêm hồ sơ</button></p>
             </form></section>
             """
