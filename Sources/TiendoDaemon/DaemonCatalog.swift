@@ -111,7 +111,24 @@ extension Daemon {
         // Every definition in force, current or stale, computes with the calendars in force from now on.
         bindCalendarsInForce()
         publishCatalog()
-        for id in changed + unchangedAtStart { migrate(workflow: id, at: now) }
+        // Cases that cannot move to the version in force run on the one they have (format §9): the status and the
+        // reload's answer say how many, beside the files' problems, so that an edit that strands them is seen.
+        var stranded: [Diagnostic] = []
+        for id in changed + unchangedAtStart {
+            let n = migrate(workflow: id, at: now)
+            guard n > 0, let def = current[id] else { continue }
+            stranded.append(
+                Diagnostic(
+                    file: def.file, line: 1, column: 1, severity: .warning,
+                    message:
+                        "\(Daemon.thousands(n)) hồ sơ vẫn chạy phiên bản cũ của quy trình \(id): trạng thái, mốc hoặc trường của chúng "
+                        + "không còn trong tệp này (xem tiendoctl list \(id) --json, \"stale\")"))
+        }
+        if !stranded.isEmpty {
+            diagnostics += stranded
+            self.diagnostics = diagnostics
+            publishCatalog()
+        }
         let calendarsChanged = calendarChanges.filter { $0.previous }
         if starting || !changed.isEmpty || current.isEmpty || !calendarsChanged.isEmpty {
             var what = changed.isEmpty ? "không có thay đổi" : "thay đổi: " + changed.joined(separator: ", ")
@@ -162,8 +179,10 @@ extension Daemon {
     }
 
     /// Moves instances of `workflow` to the current version when compatible (format §9); marks the others stale.
-    func migrate(workflow: String, at now: Instant) {
-        guard let def = current[workflow] else { return }
+    /// Returns how many stay on an earlier version.
+    @discardableResult
+    func migrate(workflow: String, at now: Instant) -> Int {
+        guard let def = current[workflow] else { return 0 }
         let rows: [StoredInstance]
         do {
             rows = try store.instances(workflow: workflow, notOn: def.digest, definition: definition)
@@ -171,9 +190,10 @@ extension Daemon {
             log.critical(
                 "Không đọc được hồ sơ của quy trình \(workflow) để chuyển sang phiên bản mới; chúng giữ phiên bản cũ cho đến khi khởi động lại hoặc tệp quy trình đổi lần nữa: \(error)"
             )
-            return
+            return 0
         }
         var changes: [InstanceChange] = []
+        var staying = 0
         for row in rows {
             var inst = row.instance
             let old = byDigest[inst.digest]
@@ -189,8 +209,9 @@ extension Daemon {
             if stateOK && milestonesOK && dataOK {
                 inst.digest = def.digest
                 changes.append(change(inst, def: def, stale: false))
-            } else if !row.stale, let old {
-                changes.append(change(inst, def: old, stale: true))
+            } else {
+                staying += 1
+                if !row.stale, let old { changes.append(change(inst, def: old, stale: true)) }
             }
         }
         if !changes.isEmpty {
@@ -200,6 +221,7 @@ extension Daemon {
                 log.critical("Không ghi được khi chuyển phiên bản \(workflow): \(error)")
             }
         }
+        return staying
     }
 
     /// The row to store for an instance: its schedule and open deadlines, computed by `engine` (by default the

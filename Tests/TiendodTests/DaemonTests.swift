@@ -357,7 +357,15 @@ struct DaemonTests {
         let renamed = hopWorkflow.replacingOccurrences(of: "initial: moi", with: "initial: moi2").replacingOccurrences(
             of: "  moi:\n", with: "  moi2:\n")
         try renamed.write(toFile: d.workflows + "/hop.yaml", atomically: true, encoding: .utf8)
-        _ = try d.call("Reload")
+        // The reload's answer and the status say that a case stays on the earlier version.
+        let reload = try d.call("Reload")
+        let said = "1 hồ sơ vẫn chạy phiên bản cũ của quy trình hop"
+        #expect(reload["diagnostics"]?.arrayValue?.contains { $0["message"]?.stringValue?.hasPrefix(said) == true } == true, "\(reload)")
+        let status = try d.call("GetStatus")["status"]
+        #expect(
+            status?["diagnostics"]?.arrayValue?.contains {
+                $0["severity"]?.stringValue == "warning" && $0["message"]?.stringValue?.hasPrefix(said) == true
+            } == true)
         let inst = try d.call("GetInstance", [("id", .string("hop/s1"))])["instance"]
         #expect(inst?["stale"]?.boolValue == true)
         #expect(inst?["state"]?.stringValue == "moi")
