@@ -132,6 +132,14 @@ enum Assets {
              scrolls sideways instead of squeezing its columns. */
           table:not(.month) th, table:not(.month) td { min-width: 6.5rem; }
           table.month { display: table; table-layout: fixed; }
+          /* The lists of things to do as cards: the record first, then what is due and when, each labelled; a
+             sideways-scrolling table hid the record's name off the screen's edge. */
+          table.items, table.items tbody, table.items tr, table.items td { display: block; min-width: 0; }
+          table.items { overflow: visible; } table.items thead, table.items colgroup { display: none; }
+          table.items tr { display: flex; flex-direction: column; border: 1px solid var(--line); border-radius: 6px; margin: .5rem 0; padding: .35rem .6rem; }
+          table.items td { border: none; padding: .1rem 0; }
+          table.items td.record { order: -2; font-weight: 600; } table.items td.what { order: -1; }
+          table.items td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); font-size: .85rem; }
           table.month th { font-size: .62rem; white-space: normal; overflow-wrap: anywhere; padding: .2rem; }
           table.month td { height: auto; min-height: 3rem; font-size: .68rem; padding: .2rem; overflow-wrap: anywhere; }
           .letterhead, .signatures { flex-direction: column; gap: .5rem; }

@@ -57,21 +57,22 @@ enum DueTable {
 
     /// One table of items; `showGroup`/`showWorkflow` leave out a column the heading above already says.
     static func table(_ entries: [Extras.DueEntry], catalog: Catalog, showGroup: Bool = true, showWorkflow: Bool = true) -> HTML {
+        let groupTitle = catalog.groupTitle(of: entries.map(\.item.workflow))
         let rows: [HTML] = entries.map { e in
             let i = e.item
             let name = e.label ?? String(i.instance.split(separator: "/", maxSplits: 1).last ?? "")
             let state: HTML =
                 i.state.flatMap { catalog.stateTitle(i.workflow, $0) }.map { "<br><span class=\"muted small\">\($0)</span>" } ?? .empty
             return """
-                <tr class="\(i.overdue ? "overdue" : "")"><td>\(due(i))</td><td>\(daysBadge(i))</td><td>\(what(i))</td>
-                <td><a href="\(recordLink(i.instance))">\(name)</a><br><span class="muted small id">\(i.instance)</span></td>\(showGroup ? "<td>\(i.group ?? "—")</td>" : HTML.empty)\(showWorkflow ? "<td>\(catalog.title(i.workflow))\(state)</td>" : HTML.empty)</tr>
+                <tr class="\(i.overdue ? "overdue" : "")"><td data-label="Hạn">\(due(i))</td><td class="left">\(daysBadge(i))</td><td class="what">\(what(i))</td>
+                <td class="record"><a href="\(recordLink(i.instance))">\(name)</a><br><span class="muted small id">\(i.instance)</span></td>\(showGroup ? "<td data-label=\"\(groupTitle)\">\(i.group ?? "—")</td>" : HTML.empty)\(showWorkflow ? "<td data-label=\"Quy trình\">\(catalog.title(i.workflow))\(state)</td>" : HTML.empty)</tr>
                 """
         }
         // The same widths in every table of a page, so that the columns of one chi bộ's table line up with the next.
         let widths: HTML =
             "<colgroup><col class=\"w-due\"><col class=\"w-left\"><col><col class=\"w-record\">\(showGroup ? "<col class=\"w-group\">" as HTML : .empty)\(showWorkflow ? "<col class=\"w-workflow\">" as HTML : .empty)</colgroup>"
         return """
-            <table class="items">\(widths)<thead><tr><th>Hạn</th><th>Còn lại</th><th>Việc</th><th>Hồ sơ</th>\(showGroup ? "<th>\(catalog.groupTitle(of: entries.map(\.item.workflow)))</th>" : HTML.empty)\(showWorkflow ? "<th>Quy trình</th>" : HTML.empty)</tr></thead>
+            <table class="items">\(widths)<thead><tr><th>Hạn</th><th>Còn lại</th><th>Việc</th><th>Hồ sơ</th>\(showGroup ? "<th>\(groupTitle)</th>" : HTML.empty)\(showWorkflow ? "<th>Quy trình</th>" : HTML.empty)</tr></thead>
             <tbody>\(rows)</tbody></table>
             """
     }
