@@ -28,8 +28,35 @@ struct Tiendoctl: AsyncParsableCommand {
     /// `tiendoctl --socket PATH status` works too: leading `--socket`/`--json` move after the subcommand (the default
     /// one when none is named). Declaring them on the root instead would make the root swallow every `--json`,
     /// including the offline commands' own.
+    ///
+    /// ArgumentParser's own errors and help headings are said in Vietnamese (`ArgumentText`), and a command that does
+    /// not exist is named as such (it would otherwise read as an argument of `status`, whose usage followed).
     static func main() async {
-        await main(ConnectionOptions.hoisted(Array(CommandLine.arguments.dropFirst()), into: subcommandNames))
+        let arguments = ConnectionOptions.hoisted(Array(CommandLine.arguments.dropFirst()), into: subcommandNames)
+        if let first = arguments.first, !first.hasPrefix("-"), first != "help", subcommandNames[first] == nil {
+            let known = subcommandNames.keys.sorted()
+            printErr("tiendoctl: không có lệnh '\(first)'\(vietnameseSuggestion(first, known)); các lệnh: \(known.joined(separator: ", "))")
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        }
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asynchronous = command as? AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            let text = ArgumentText.vietnamese(fullMessage(for: error))
+            // Line by line: an argument the library quotes is escaped like any text shown (`printErr`), its own line
+            // breaks kept.
+            if !text.isEmpty {
+                let shown = text.split(separator: "\n", omittingEmptySubsequences: false).map { TerminalText.escaped(String($0)) }
+                    .joined(separator: "\n")
+                if code == .success { print(shown) } else { FileHandle.standardError.write(Data((shown + "\n").utf8)) }
+            }
+            Foundation.exit(code.rawValue)
+        }
     }
 
     /// Each subcommand's name, with the names of its own subcommands (`deliveries`: `list`, `retry`).

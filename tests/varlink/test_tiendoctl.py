@@ -580,3 +580,19 @@ def test_done_without_a_period_names_the_period_it_completed(tmp_path):
         assert "Đã xong mốc 'dong-gop' «Đóng góp tháng» kỳ 03/2026 của hồ sơ dinh-ky/x." in r.stdout, r.stdout
     finally:
         d.stop()
+
+
+def test_argument_errors_and_help_are_in_vietnamese():
+    """The argument parser's own words are said in Vietnamese; a command that does not exist is named as such, with
+    the one likely meant, not read as an argument of `status`."""
+    env = dict(os.environ, NO_COLOR="1")
+    r = subprocess.run([CTL, "send"], capture_output=True, text=True, env=env)
+    assert r.returncode == 64 and r.stderr.startswith("Lỗi: Thiếu tham số '<id>'"), r.stderr
+    assert "Cách dùng: tiendoctl send <id> <event>" in r.stderr and "Error" not in r.stderr, r.stderr
+    r = subprocess.run([CTL, "agenda", "--days", "abc"], capture_output=True, text=True, env=env)
+    assert r.returncode == 64 and r.stderr.startswith("Lỗi: Giá trị 'abc' không hợp lệ cho '--days <N>'"), r.stderr
+    r = subprocess.run([CTL, "lisst"], capture_output=True, text=True, env=env)
+    assert r.returncode == 64 and r.stderr.startswith("tiendoctl: không có lệnh 'lisst' (có phải 'list'?); các lệnh: agenda,"), r.stderr
+    r = subprocess.run([CTL, "agenda", "--help"], capture_output=True, text=True, env=env)
+    assert r.returncode == 0 and "CÁCH DÙNG: tiendoctl agenda" in r.stdout and "TÙY CHỌN:" in r.stdout, r.stdout
+    assert "In trợ giúp này." in r.stdout and "Show help" not in r.stdout and "(mặc định: 120.0)" in r.stdout
