@@ -343,6 +343,19 @@ def test_an_account_for_a_chi_bo_no_record_belongs_to_is_questioned(stack, brows
     row = [r.text for r in browser.find_elements(By.CSS_SELECTOR, "table tr") if r.text.startswith("hai-chi-bo")]
     assert row and f"{CHI_BO_A}, {CHI_BO_B}" in row[0], row
 
+    # An administrator's reset of a password is typed twice: two different entries change nothing.
+    def reset(first, second):
+        form = browser.find_element(
+            By.XPATH, "//form[.//input[@name='ten' and @value='hai-chi-bo'] and .//input[@name='hanh-dong' and @value='mat-khau']]")
+        form.find_element(By.NAME, "mat-khau").send_keys(first)
+        form.find_element(By.NAME, "nhap-lai").send_keys(second)
+        submit(browser, form.find_element(By.CSS_SELECTOR, "button"))
+        return browser.find_element(By.CSS_SELECTOR, ".flash").text
+
+    flash = reset("mat khau moi 1", "mat khau moi 2")
+    assert flash == "Hai lần nhập mật khẩu mới của «hai-chi-bo» không giống nhau. Không có gì thay đổi.", flash
+    assert "Đã đổi mật khẩu của «hai-chi-bo»" in reset("mat khau moi 1", "mat khau moi 1")
+
 
 def test_disabled_account_is_signed_out_at_its_next_request(stack, browser):
     login(browser, stack, "xem")

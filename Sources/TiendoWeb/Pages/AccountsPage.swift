@@ -51,6 +51,10 @@ struct AccountsPage {
                 try await app.flash("Đã tạo tài khoản «\(name)» (\(role.title)).", ok: true, request, context)
             case "mat-khau":
                 let password = f["mat-khau"] ?? ""
+                // Typed twice, as on /mat-khau: a slip in a box that hides what is typed would lock the person out.
+                guard password == f["nhap-lai"] else {
+                    throw AccountStoreError("hai lần nhập mật khẩu mới của «\(name)» không giống nhau")
+                }
                 let changed = try await app.daemon.pool.runIfActive {
                     try AccountCommands.setPassword(store, name: name, password: password)
                 }
@@ -122,6 +126,7 @@ struct AccountsPage {
                 <td class="small">\(Format.date(a.created))<br>sửa lần cuối \(Format.date(a.changed))</td>
                 <td><form method="post" class="inline">\(Layout.csrf(context))<input type="hidden" name="ten" value="\(a.name)">
                 <input type="hidden" name="hanh-dong" value="mat-khau"><input type="password" name="mat-khau" placeholder="Mật khẩu mới" autocomplete="new-password" minlength="8" required>
+                <input type="password" name="nhap-lai" placeholder="Nhập lại" autocomplete="new-password" minlength="8" required>
                 <button>Đổi mật khẩu</button></form>
                 <form method="post" class="inline" data-confirm="\(a.disabled ? "Mở khóa" : "Khóa") tài khoản «\(a.name)»?\(a.disabled ? "" : " Người dùng tài khoản này sẽ bị đăng xuất ngay.")">\(Layout.csrf(context))<input type="hidden" name="ten" value="\(a.name)">
                 <input type="hidden" name="hanh-dong" value="\(a.disabled ? "mo-khoa" : "khoa")"><button>\(a.disabled ? "Mở khóa" : "Khóa")</button></form></td></tr>
