@@ -26,7 +26,9 @@ enum FieldControls {
         case "boolean":
             let options: HTML =
                 "<option value=\"true\"\(HTML.flag("selected", current == "true"))>có</option><option value=\"false\"\(HTML.flag("selected", current == "false"))>không</option>"
-            return "<select id=\"\(id)\" name=\"\(id)\"\(req)><option value=\"\"></option>\(options)</select>"
+            // Left blank, nothing is recorded (the workflow's default, if it has one, applies): said, not an empty line
+            // that reads as «không».
+            return "<select id=\"\(id)\" name=\"\(id)\"\(req)><option value=\"\">— không ghi —</option>\(options)</select>"
         case "enum":
             let options = (f?.values ?? []).map { v -> HTML in
                 "<option value=\"\(v)\"\(HTML.flag("selected", v == current))>\(f?.title(ofValue: v) ?? v)</option>"
