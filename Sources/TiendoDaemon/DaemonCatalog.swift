@@ -111,18 +111,20 @@ extension Daemon {
         // Every definition in force, current or stale, computes with the calendars in force from now on.
         bindCalendarsInForce()
         publishCatalog()
-        // Cases that cannot move to the version in force run on the one they have (format §9): the status and the
-        // reload's answer say how many, beside the files' problems, so that an edit that strands them is seen.
+        for id in changed + unchangedAtStart { migrate(workflow: id, at: now) }
+        // Cases that could not move to the version in force run on the one they have (format §9): the status and
+        // the reload's answer say how many, beside the files' problems, at every load while there are any, so that
+        // an edit that strands them is seen.
         var stranded: [Diagnostic] = []
-        for id in changed + unchangedAtStart {
-            let n = migrate(workflow: id, at: now)
-            guard n > 0, let def = current[id] else { continue }
+        for id in current.keys.sorted() {
+            guard let def = current[id], let n = try? store.snapshot({ try $0.activeOnOtherVersions(workflow: id, digest: def.digest) }),
+                n > 0
+            else { continue }
             stranded.append(
                 Diagnostic(
                     file: def.file, line: 1, column: 1, severity: .warning,
-                    message:
-                        "\(Daemon.thousands(n)) hồ sơ vẫn chạy phiên bản cũ của quy trình \(id): trạng thái, mốc hoặc trường của chúng "
-                        + "không còn trong tệp này (xem tiendoctl list \(id) --json, \"stale\")"))
+                    message: "\(Daemon.thousands(n)) hồ sơ chưa xong vẫn chạy phiên bản cũ của quy trình \(id): trạng thái, mốc hoặc "
+                        + "trường của chúng không còn trong tệp này (xem tiendoctl list \(id) --json, \"stale\")"))
         }
         if !stranded.isEmpty {
             diagnostics += stranded
@@ -179,10 +181,8 @@ extension Daemon {
     }
 
     /// Moves instances of `workflow` to the current version when compatible (format §9); marks the others stale.
-    /// Returns how many stay on an earlier version.
-    @discardableResult
-    func migrate(workflow: String, at now: Instant) -> Int {
-        guard let def = current[workflow] else { return 0 }
+    func migrate(workflow: String, at now: Instant) {
+        guard let def = current[workflow] else { return }
         let rows: [StoredInstance]
         do {
             rows = try store.instances(workflow: workflow, notOn: def.digest, definition: definition)
@@ -190,10 +190,9 @@ extension Daemon {
             log.critical(
                 "Không đọc được hồ sơ của quy trình \(workflow) để chuyển sang phiên bản mới; chúng giữ phiên bản cũ cho đến khi khởi động lại hoặc tệp quy trình đổi lần nữa: \(error)"
             )
-            return 0
+            return
         }
         var changes: [InstanceChange] = []
-        var staying = 0
         for row in rows {
             var inst = row.instance
             let old = byDigest[inst.digest]
@@ -209,9 +208,8 @@ extension Daemon {
             if stateOK && milestonesOK && dataOK {
                 inst.digest = def.digest
                 changes.append(change(inst, def: def, stale: false))
-            } else {
-                staying += 1
-                if !row.stale, let old { changes.append(change(inst, def: old, stale: true)) }
+            } else if !row.stale, let old {
+                changes.append(change(inst, def: old, stale: true))
             }
         }
         if !changes.isEmpty {
@@ -221,7 +219,6 @@ extension Daemon {
                 log.critical("Không ghi được khi chuyển phiên bản \(workflow): \(error)")
             }
         }
-        return staying
     }
 
     /// The row to store for an instance: its schedule and open deadlines, computed by `engine` (by default the

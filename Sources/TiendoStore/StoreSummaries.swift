@@ -96,6 +96,15 @@ extension Store {
 
 /// The summaries read in one snapshot (`Store.snapshot`).
 extension Store.Snapshot {
+    /// Instances of `workflow`, not completed, that run another version than `digest`: they stay on theirs
+    /// (format §9). From `workflow_counts`, which every commit keeps exact.
+    public func activeOnOtherVersions(workflow: String, digest: String) throws -> Int {
+        try Int.fetchOne(
+            db.cachedStatement(
+                sql: "SELECT IFNULL(SUM(n), 0) FROM workflow_counts WHERE workflow = ? AND digest <> ? AND completed = 0"),
+            arguments: [workflow, digest]) ?? 0
+    }
+
     /// Instances per workflow, state and (with `groups`) group, from the `counts` table every commit keeps exact. Rows come
     /// ordered, so the groups are built by appending: no hashing of the (Vietnamese, non-ASCII) group names, whose
     /// String hashing normalises every byte — at 10^6 instances in 50,000 groups that dominated start-up.

@@ -359,13 +359,16 @@ struct DaemonTests {
         try renamed.write(toFile: d.workflows + "/hop.yaml", atomically: true, encoding: .utf8)
         // The reload's answer and the status say that a case stays on the earlier version.
         let reload = try d.call("Reload")
-        let said = "1 hồ sơ vẫn chạy phiên bản cũ của quy trình hop"
+        let said = "1 hồ sơ chưa xong vẫn chạy phiên bản cũ của quy trình hop"
         #expect(reload["diagnostics"]?.arrayValue?.contains { $0["message"]?.stringValue?.hasPrefix(said) == true } == true, "\(reload)")
         let status = try d.call("GetStatus")["status"]
         #expect(
             status?["diagnostics"]?.arrayValue?.contains {
                 $0["severity"]?.stringValue == "warning" && $0["message"]?.stringValue?.hasPrefix(said) == true
             } == true)
+        // A second reload, with nothing changed, still says so: the case is still on its version.
+        let again = try d.call("Reload")
+        #expect(again["diagnostics"]?.arrayValue?.contains { $0["message"]?.stringValue?.hasPrefix(said) == true } == true, "\(again)")
         let inst = try d.call("GetInstance", [("id", .string("hop/s1"))])["instance"]
         #expect(inst?["stale"]?.boolValue == true)
         #expect(inst?["state"]?.stringValue == "moi")
