@@ -97,8 +97,8 @@ extension Store {
         // be in the -wal file.
         let (appID, tables) = try readOnly(path: path) { db in
             (
-                Int32(try column(db, "PRAGMA application_id").first ?? "0") ?? 0,
-                Int(try column(db, "SELECT count(*) FROM sqlite_master WHERE type='table'").first ?? "0") ?? 0
+                Int32(try column(db, "PRAGMA application_id", path: path).first ?? "0") ?? 0,
+                Int(try column(db, "SELECT count(*) FROM sqlite_master WHERE type='table'", path: path).first ?? "0") ?? 0
             )
         }
         if appID != applicationID {
@@ -129,13 +129,21 @@ extension Store {
         return try body(db)
     }
 
-    /// The rows of a single-column query, as text; SQLite's error becomes `StoreError.corrupt`.
-    static func column(_ db: OpaquePointer?, _ sql: String) throws -> [String] {
+    /// The rows of a single-column query, as text. SQLite finding the file damaged (SQLITE_CORRUPT, SQLITE_NOTADB)
+    /// becomes `StoreError.corrupt`, which only restoring a backup mends; any other error (busy, out of memory, a
+    /// read that failed) `cannotOpen`, which a later start may not meet.
+    static func column(_ db: OpaquePointer?, _ sql: String, path: String) throws -> [String] {
+        func failure(_ rc: Int32) -> StoreError {
+            let message = String(cString: sqlite3_errmsg(db))
+            switch rc & 0xFF {
+            case SQLITE_CORRUPT, SQLITE_NOTADB: return .corrupt(message)
+            default: return .cannotOpen(path: path, reason: message)
+            }
+        }
         var statement: OpaquePointer?
         defer { sqlite3_finalize(statement) }
-        guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK else {
-            throw StoreError.corrupt(String(cString: sqlite3_errmsg(db)))
-        }
+        let prepared = sqlite3_prepare_v2(db, sql, -1, &statement, nil)
+        guard prepared == SQLITE_OK else { throw failure(prepared) }
         var lines: [String] = []
         while true {
             let rc = sqlite3_step(statement)
@@ -144,7 +152,7 @@ extension Store {
             } else if rc == SQLITE_DONE {
                 return lines
             } else {
-                throw StoreError.corrupt(String(cString: sqlite3_errmsg(db)))
+                throw failure(rc)
             }
         }
     }
@@ -153,7 +161,7 @@ extension Store {
     static func quickCheck(path: String) throws {
         let lines: [String]
         do {
-            lines = try readOnly(path: path) { db in try column(db, "PRAGMA quick_check(20)") }
+            lines = try readOnly(path: path) { db in try column(db, "PRAGMA quick_check(20)", path: path) }
         } catch StoreError.corrupt(let reason) {
             throw StoreError.corrupt("\(path): \(reason)")
         }

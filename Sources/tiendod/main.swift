@@ -208,12 +208,16 @@ struct Tiendod: ParsableCommand {
                     log.info(
                         "Đã kiểm tra toàn vẹn \(store.path): không có lỗi (\(ms.seconds * 1000 + ms.attoseconds / 1_000_000_000_000_000) ms)"
                     )
-                } catch {
+                } catch StoreError.corrupt(let findings) {
                     log.critical(
-                        "Kiểm tra toàn vẹn \(store.path) thất bại: \(error). tiendod dừng để không ghi tiếp vào tệp hỏng; hãy khôi phục từ bản sao lưu (xem tiendod(8)).",
+                        "Kiểm tra toàn vẹn \(store.path) thất bại: \(findings). tiendod dừng để không ghi tiếp vào tệp hỏng; hãy khôi phục từ bản sao lưu (xem tiendod(8)).",
                         metadata: lifecycle)
                     damaged.set()
                     loop.stop()
+                } catch {
+                    // The check could not run (busy, out of memory, a failed read): that finds no damage, and the
+                    // daemon goes on; stopping for good (status 65) would send the operator to a backup for nothing.
+                    log.error("Không chạy được kiểm tra toàn vẹn \(store.path): \(error); tiendod chạy tiếp", metadata: lifecycle)
                 }
             }
         }
