@@ -313,7 +313,12 @@ struct Start: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() throws {
-        let data = try assignments(values, option: "--set")
+        var data = try assignments(values, option: "--set")
+        if let given = data {
+            let info = try connection.read(Extras.Workflows.self, connection.parameters(Extras.Workflows())).workflows
+                .first { $0.id == workflow }
+            data = try GroupSpelling.respell([given], field: info?.groupBy, connection).first
+        }
         try connection.run(Manager.StartInstance(workflow: workflow, key: key, data: data)) { i in
             Output.say("Đã tạo hồ sơ \(i.id) (\(stateText(i))).")
             printNext(i)
@@ -382,6 +387,7 @@ struct Import: ParsableCommand {
             rows.append(.object(o))
             lines.append(r.line)
         }
+        rows = try GroupSpelling.respell(rows, field: info?.groupBy, connection)
         if rows.isEmpty {
             if connection.json { return Output.printJSON(.object([("imported", .int(0))])) }
             Output.say("Tệp không có dòng dữ liệu nào; không nhập gì.")

@@ -133,7 +133,11 @@ struct RouterTests {
         let copy = Browser(app)
         copy.cookies = b.cookies
         let set = try await b.post(
-            "/tai-khoan", [("_csrf", page.csrf!), ("hanh-dong", "mat-khau"), ("ten", "admin"), ("mat-khau", "mat-khau-moi-3")])
+            "/tai-khoan",
+            [
+                ("_csrf", page.csrf!), ("hanh-dong", "mat-khau"), ("ten", "admin"), ("mat-khau", "mat-khau-moi-3"),
+                ("nhap-lai", "mat-khau-moi-3"),
+            ])
         #expect(set.status == .seeOther && set.location == "/tai-khoan")
         #expect(b.cookies[Sessions.cookieName] != copy.cookies[Sessions.cookieName])
         let after = try await b.get("/tai-khoan")
@@ -141,7 +145,11 @@ struct RouterTests {
         #expect((try await copy.get("/tai-khoan")).status == .seeOther)
         // Another's password: this session goes on, the message says who must sign in again.
         let other = try await b.post(
-            "/tai-khoan", [("_csrf", after.csrf!), ("hanh-dong", "mat-khau"), ("ten", "ha"), ("mat-khau", "mat-khau-moi-4")])
+            "/tai-khoan",
+            [
+                ("_csrf", after.csrf!), ("hanh-dong", "mat-khau"), ("ten", "ha"), ("mat-khau", "mat-khau-moi-4"),
+                ("nhap-lai", "mat-khau-moi-4"),
+            ])
         let said = try await b.get("/tai-khoan")
         #expect(other.status == .seeOther && said.body.contains("phải đăng nhập lại bằng mật khẩu mới"))
     }

@@ -596,3 +596,18 @@ def test_argument_errors_and_help_are_in_vietnamese():
     r = subprocess.run([CTL, "agenda", "--help"], capture_output=True, text=True, env=env)
     assert r.returncode == 0 and "CÁCH DÙNG: tiendoctl agenda" in r.stdout and "TÙY CHỌN:" in r.stdout, r.stdout
     assert "In trợ giúp này." in r.stdout and "Show help" not in r.stdout and "(mặc định: 120.0)" in r.stdout
+
+
+def test_a_group_typed_another_way_is_sent_as_the_records_spell_it(daemon, tmp_path):
+    """As on the web: «chi bo khu dan cu so 3» becomes the known «Chi bộ Khu dân cư số 3», from `start` and `import`,
+    so that the chi bộ's own account sees the record; what was respelt is said."""
+    assert ctl(daemon, "start", "hop", "gs-1", "--set", "han=2026-03-20", "--set", "ma=Chi bộ Khu dân cư số 3").returncode == 0
+    r = ctl(daemon, "start", "hop", "gs-2", "--set", "han=2026-03-20", "--set", "ma=chi bo  khu dan cu so 3")
+    assert r.returncode == 0 and "«chi bo  khu dan cu so 3» được ghi theo tên đã có «Chi bộ Khu dân cư số 3»" in r.stderr, r
+    f = tmp_path / "nhom.csv"
+    f.write_text("key,han,ma\ngs-3,2026-03-20,CHI BO KHU DAN CU SO 3\n", encoding="utf-8")
+    r = ctl(daemon, "import", "hop", str(f))
+    assert r.returncode == 0, r.stderr
+    for key in ("gs-2", "gs-3"):
+        shown = json.loads(ctl(daemon, "show", f"hop/{key}", "--json").stdout)
+        assert shown["instance"]["data"]["ma"] == "Chi bộ Khu dân cư số 3", shown

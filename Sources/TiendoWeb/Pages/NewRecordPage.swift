@@ -32,7 +32,7 @@ struct NewRecordPage {
         guard let id = form.text("quy-trinh"), let workflow = catalog[id], NewRecordPage.offered(workflow, to: account) else {
             return refuse("Hãy chọn quy trình của hồ sơ.", context, catalog, account, workflow: nil, values: [:], status: .badRequest)
         }
-        let names = workflow.groupBy != nil ? try await GroupNames.load(app) : GroupNames()
+        let names = workflow.groupBy != nil ? try await GroupNames.load(app, for: account) : GroupNames()
         func refused(_ message: String, values: [String: String]) -> Response {
             self.refuse(message, context, catalog, account, workflow: id, values: values, known: names.all)
         }
