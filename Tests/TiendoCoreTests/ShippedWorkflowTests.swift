@@ -228,6 +228,12 @@ import Testing
             return
         }
         #expect(done.message.hasPrefix("Từ chối đánh dấu mốc đã xong cho hồ sơ dang-vien-du-bi/h: không có mốc 'khong-co'"))
+        // A reason is personal text: the message (journal, email, webhook) says it was given, not what it says.
+        let removed = try engine.send(
+            &voted, event: "xoa-ten", data: [("ly_do", .string("Vi phạm tư cách"))], at: at("2026-11-22T10:00"), actor: nil, counter: nil
+        ).get()
+        let said = try #require(removed.first { $0.kind == .transition }?.message)
+        #expect(said.hasSuffix("(«Xóa tên»): «Lý do (xóa tên, xét lại)» đã ghi") && !said.contains("Vi phạm"), "\(said)")
         // More votes in favour than full members (a typing error in the minutes) is refused; so is a vote with no counts.
         var (inst, _) = try engine.started(
             "big", data: try duBi.data([("ngay_ket_nap", .string("2025-10-01"))]), at: at("2026-11-02T08:00"))

@@ -26,16 +26,19 @@ public enum Messages {
     }
 
     /// The values an event brought, as its form showed them: `«Số tán thành» = 20, «Số đảng viên chính thức» = 30`.
+    /// Free text (a reason, a name) is only said to be given, «Lý do…» đã ghi: a message goes to the journal and to
+    /// email and webhook routes, and such text is personal; the record's page shows it from the data.
     static func given(_ data: [(String, Value)], definition: WorkflowDefinition) -> String {
         data.map { name, v in
             let f = definition.field(name)
-            let shown: String
+            let title = "«\(f?.title ?? name)»"
             switch v {
-            case .boolean(let b): shown = b ? "có" : "không"
-            case .text(let t): shown = "«\(f?.title(ofValue: t) ?? t)»"
-            default: shown = v.display(zone: definition.zone)
+            case .boolean(let b): return "\(title) = \(b ? "có" : "không")"
+            case .text(let t):
+                guard let f, f.type == .enumeration else { return "\(title) đã ghi" }
+                return "\(title) = «\(f.title(ofValue: t))»"
+            default: return "\(title) = \(v.display(zone: definition.zone))"
             }
-            return "«\(f?.title ?? name)» = \(shown)"
         }.joined(separator: ", ")
     }
 
