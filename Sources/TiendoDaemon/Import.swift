@@ -45,7 +45,8 @@ extension Daemon {
         }
         guard importID.utf8.count <= 64, InstanceRows.isValidKey(importID) else {
             throw .invalidData(
-                field: "importID", reason: "mã lần nhập '\(importID)' không hợp lệ (chữ, số, '.', '_', '-'; tối đa 64 ký tự)")
+                field: "importID",
+                reason: "mã lần nhập '\(importID)' không hợp lệ (chữ cái không dấu, chữ số và '.', '_', '-'; tối đa 64 ký tự)")
         }
         // Staged under the caller's identity as well as its id: two people (or two accounts of the web, one uid)
         // who pick the same importID stage two imports, not one that commits the other's rows.
@@ -74,10 +75,11 @@ extension Daemon {
         // the file while the client believes all of it went in.
         if let expected, expected != total {
             try? store.write { try $0.dropStaged(importID: session) }
-            throw .invalidData(
-                field: "importID",
-                reason: "lần nhập '\(importID)' chỉ còn \(total) trong \(expected) dòng đã gửi (tiendod đã khởi động lại giữa các đợt, "
-                    + "hoặc lần nhập bị bỏ sau một giờ không dùng); không nhập gì, hãy nhập lại cả tệp")
+            let why =
+                total < expected
+                ? "chỉ còn \(total) trong \(expected) dòng đã gửi (tiendod đã khởi động lại giữa các đợt, hoặc lần nhập bị bỏ sau một giờ không dùng)"
+                : "có \(total) dòng, nhiều hơn \(expected) dòng của tệp (một đợt bị gửi hai lần)"
+            throw .invalidData(field: "importID", reason: "lần nhập '\(importID)' \(why); không nhập gì, hãy nhập lại cả tệp")
         }
         defer {
             do {

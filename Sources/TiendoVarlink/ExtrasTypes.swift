@@ -189,8 +189,8 @@ public enum Extras {
         public var importHeadings: [(heading: String, name: String)] {
             let all = [("Mã hồ sơ", "key"), ("Ngày bắt đầu", "started")] + fields.map { ($0.displayTitle, $0.name) }
             var uses: [[UInt8]: Int] = [:]
-            for (title, _) in all { uses[WorkflowInfo.headingKey(title), default: 0] += 1 }
-            return all.map { title, name in (uses[WorkflowInfo.headingKey(title)] == 1 ? title : name, name) }
+            for (title, _) in all { uses[GroupNames.key(title), default: 0] += 1 }
+            return all.map { title, name in (uses[GroupNames.key(title)] == 1 ? title : name, name) }
         }
 
         /// The field a column's heading names: a field's name as it is, or the heading `importHeadings` gives it,
@@ -199,7 +199,7 @@ public enum Extras {
         /// field only; nil for none.
         public func importField(named heading: String) -> String? {
             if heading == "key" || heading == "started" || field(heading) != nil { return heading }
-            let key = WorkflowInfo.headingKey
+            let key = GroupNames.key
             func short(_ s: String) -> String {
                 guard s.hasSuffix(")"), let open = s.range(of: " (", options: .backwards) else { return s }
                 return String(s[..<open.lowerBound])
@@ -210,9 +210,6 @@ public enum Extras {
             return shortened.count == 1 ? shortened[0].name : nil
         }
         public func milestone(_ id: String) -> MilestoneInfo? { milestones.first { $0.id == id } }
-
-        /// What makes two headings the same: letters without case or diacritics, runs of spaces as one.
-        static func headingKey(_ s: String) -> [UInt8] { SearchText.fold(s.split(whereSeparator: \.isWhitespace).joined(separator: " ")) }
     }
 
     /// One day of a calendar other than a plain working day.

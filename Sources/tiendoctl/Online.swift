@@ -514,10 +514,12 @@ struct Agenda: ParsableCommand {
 
     func run() throws {
         if let days, days < 0 { throw fail("--days phải từ 0 trở lên") }
-        try connection.run(Manager.Agenda(days: days, workflow: workflow, group: group)) { items in
-            if items.isEmpty { try FilterCheck.group(group, workflow: workflow, connection) }
-            printAgenda(items)
-        }
+        // As `list`: an empty answer to a group that no record has is an error, with --json too.
+        let p = try connection.parameters(Manager.Agenda(days: days, workflow: workflow, group: group))
+        let items = try connection.read(Manager.Agenda.self, p)
+        if items.isEmpty { try FilterCheck.group(group, workflow: workflow, connection) }
+        if connection.json { return Output.printJSON(p) }
+        printAgenda(items)
     }
 
     func printAgenda(_ items: [Manager.DueItem]) {

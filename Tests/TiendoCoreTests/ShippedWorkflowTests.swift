@@ -370,6 +370,17 @@ import Testing
         }
     }
 
+    @Test("every event of every shipped workflow has a title people read (event_titles), README says so")
+    func everyEventTitled() throws {
+        let set = Loader(searchPath: [Self.directory]).loadAll()
+        var untitled: [String] = []
+        for id in set.order {
+            let def = try #require(set.workflows[id])
+            for s in def.states { for e in s.on.map(\.event) where def.eventTitles[e] == nil { untitled.append("\(id): \(e)") } }
+        }
+        #expect(untitled.isEmpty, "\(untitled)")
+    }
+
     @Test("every shipped workflow started on 2026-12-01 with its required fields has nothing overdue")
     func nothingOverdueInDecember() throws {
         let set = Loader(searchPath: [Self.directory]).loadAll()

@@ -134,9 +134,13 @@ import TiendoDaemon
         let a = try #require(try daemon.store.instance("han-thu/a", definition: definition))
         #expect(a.instance.checkedAt < f.time.now, "not advanced")
         #expect(try dues(daemon) == before && before == 2)
-        #expect(sink.messages.filter { $0.contains("tạm dừng: phiên bản đó không nạp được") }.count == 1, "said once")
         let wake = try #require(try daemon.store.snapshot { try $0.nextWakeup() })
         #expect(wake.seconds == f.time.now.seconds + 3600)
+        // An hour later, looked at again: still left as stored, and not said a second time.
+        f.time.set(wake)
+        _ = try daemon.tick(now: daemon.clock.now())
+        #expect(try dues(daemon) == before)
+        #expect(sink.messages.filter { $0.contains("tạm dừng: phiên bản đó không nạp được") }.count == 1, "said once")
     }
 
     @Test("a restart with the files unchanged changes nothing and says so")

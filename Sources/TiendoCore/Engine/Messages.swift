@@ -86,9 +86,6 @@ public enum Messages {
         occurrence.map { "\(title) kỳ \(period($0))" } ?? title
     }
 
-    /// An occurrence's label (format §9: `2027-03` for a period of months, the first day `2027-03-15` otherwise) as
-    /// people write the period: `03/2027`, `15/03/2027`; anything else as it is. Where a label is to be typed
-    /// back (`tiendoctl done ID dang-phi@2027-03`, its errors) it stays as it is.
     /// A recurring milestone's `every` for people: `1mo` → «hằng tháng», `3mo` → «mỗi 3 tháng».
     public static func every(_ text: String) -> String {
         let digits = text.prefix { $0.isNumber }
@@ -97,6 +94,10 @@ public enum Messages {
         guard let unit = units[String(text.dropFirst(digits.count))] else { return text }
         return n == 1 ? "hằng \(unit)" : "mỗi \(n) \(unit)"
     }
+
+    /// An occurrence's label (format §9: `2027-03` for a period of months, the first day `2027-03-15` otherwise) as
+    /// people write the period: `03/2027`, `15/03/2027`; anything else as it is. Where a label is to be typed
+    /// back (`tiendoctl done ID dang-phi@2027-03`, its errors) it stays as it is.
 
     public static func period(_ label: String) -> String {
         let parts = label.split(separator: "-", omittingEmptySubsequences: false)

@@ -58,7 +58,11 @@ public enum AccountCommands {
     static func modify(_ store: AccountStore, _ name: String, _ change: (inout Account) -> Void) throws -> Account {
         let stamp = now()
         return try store.update { accounts in
-            guard let i = accounts.firstIndex(where: { $0.name == name }) else { throw AccountStoreError("không có tài khoản «\(name)»") }
+            // The account as sign-in finds it: the exact name, else the one name that differs only in letter case.
+            guard
+                let i = accounts.firstIndex(where: { $0.name == name })
+                    ?? accounts.firstIndex(where: { $0.name.lowercased() == name.lowercased() })
+            else { throw AccountStoreError("không có tài khoản «\(name)»") }
             change(&accounts[i])
             accounts[i].changed = stamp
             return accounts[i]

@@ -62,7 +62,7 @@ struct ImportPage {
             let note =
                 fresh.isEmpty || groups.isEmpty
                 ? ""
-                : " \(title) chưa có hồ sơ nào trước lần nhập này: \(VietnameseOrder.sorted(fresh).prefix(20).map { "«\($0)»" }.joined(separator: ", "))\(fresh.count > 20 ? " và \(fresh.count - 20) tên khác" : "")."
+                : " Tên «\(title)» mới (trước lần nhập này chưa hồ sơ nào mang): \(VietnameseOrder.sorted(fresh).prefix(20).map { "«\($0)»" }.joined(separator: ", "))\(fresh.count > 20 ? " và \(fresh.count - 20) tên khác" : ""); nếu là gõ nhầm, hãy báo người quản trị."
             try await app.flash(
                 "Đã nhập \(Format.count(imported)) hồ sơ từ tệp «\(upload.filename)» vào quy trình «\(workflow.title)».\(note)", ok: true,
                 request, context)
@@ -78,9 +78,6 @@ struct ImportPage {
                 context, catalog: catalog, account: account, workflow: workflowID, problems: problems, status: .unprocessableContent)
         }
     }
-
-    /// What a record's key may be (`InstanceRows.isValidKey`), in words: the import's and the new-record form's.
-    static let keyRule = Messages.keyRule
 
     /// The rows to send, each with its line in the file, or every problem found without tiendod (format, header,
     /// groups outside the account's).

@@ -44,7 +44,7 @@ struct NewRecordPage {
         let key = values["key"]
         if let key, !InstanceRows.isValidKey(key) {
             return refused(
-                "Mã hồ sơ «\(key)» không hợp lệ: \(ImportPage.keyRule).",
+                "Mã hồ sơ «\(key)» không hợp lệ: \(Messages.keyRule).",
                 values: values)
         }
         // The chi bộ as records already spell it (`GroupNames`); a name like no other starts a new one.
@@ -160,7 +160,7 @@ struct NewRecordPage {
             var after: HTML = .empty
             if f.name == workflow.groupBy, account.scope == nil {
                 // Free text, with the names records already carry offered as it is typed; a new name is confirmed once.
-                let list = VietnameseOrder.sorted(known.prefix(2000)).map { g -> HTML in "<option value=\"\(g)\">" }
+                let list = VietnameseOrder.sorted(known).prefix(2000).map { g -> HTML in "<option value=\"\(g)\">" }
                 if values["nhom-moi"] != nil {
                     after =
                         "<label class=\"check\"><span>Tên mới (chưa có hồ sơ nào mang tên này)</span><input type=\"checkbox\" name=\"nhom-moi\" value=\"1\"\(HTML.flag("checked", values["nhom-moi"] == "1"))></label>"
