@@ -42,6 +42,13 @@ let package = Package(
             dependencies: [.product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
+        // The programs' argument parsing in Vietnamese: ArgumentParser's own errors and help headings said in
+        // Vietnamese (the library has no localisation).
+        .target(
+            name: "TiendoCommandLine",
+            dependencies: ["TiendoCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
         // The version from git, `TiendoVersion.string`: imported by the programs only (Sources/TiendoVersion says why).
         .target(name: "TiendoVersion", swiftSettings: strict, plugins: ["TiendoVersionPlugin"]),
         // Writes TiendoVersion.swift into TiendoVersion before every build: the version from git (scripts/version.sh).
@@ -84,6 +91,7 @@ let package = Package(
             dependencies: [
                 "TiendoCore",
                 "TiendoVersion",
+                "TiendoCommandLine",
                 "TiendoDaemon",
                 "CTiendodStart",
                 .product(name: "Logging", package: "swift-log"),
@@ -96,6 +104,7 @@ let package = Package(
             dependencies: [
                 "TiendoCore",
                 "TiendoVersion",
+                "TiendoCommandLine",
                 "TiendoVarlink",
                 "TiendoDelivery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -128,7 +137,7 @@ let package = Package(
         .executableTarget(
             name: "tiendo-deliver",
             dependencies: [
-                "TiendoDelivery", "TiendoChannels", "TiendoDaemon", "TiendoVarlink", "TiendoCore", "TiendoVersion",
+                "TiendoDelivery", "TiendoChannels", "TiendoDaemon", "TiendoVarlink", "TiendoCore", "TiendoVersion", "TiendoCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -158,7 +167,7 @@ let package = Package(
         .executableTarget(
             name: "tiendo-web",
             dependencies: [
-                "TiendoCore", "TiendoVersion", "TiendoWeb", "TiendoVarlink",
+                "TiendoCore", "TiendoVersion", "TiendoCommandLine", "TiendoWeb", "TiendoVarlink",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TiendoCommandLine
 import TiendoCore
 import TiendoDelivery
 import TiendoVersion
@@ -14,6 +15,9 @@ struct TiendoDeliver: AsyncParsableCommand {
         version: TiendoVersion.string,
         subcommands: [Run.self, Check.self, Enqueue.self, QueueList.self, Retry.self],
         defaultSubcommand: Run.self)
+
+    /// ArgumentParser's own words in Vietnamese (`TiendoCommandLine`).
+    static func main() async { await mainInVietnamese() }
 }
 
 /// `tiendo-deliver check`: the routing file against the workflows, compiler style.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import TiendoCommandLine
 import TiendoCore
 import TiendoVarlink
 import TiendoVersion
@@ -14,6 +15,9 @@ struct TiendoWebCommand: AsyncParsableCommand {
         abstract: "Trang web của tiendo cho cán bộ văn phòng Đảng ủy phường và bí thư chi bộ.",
         version: TiendoVersion.string,
         subcommands: [Serve.self, User.self])
+
+    /// ArgumentParser's own words in Vietnamese (`TiendoCommandLine`).
+    static func main() async { await mainInVietnamese() }
 }
 
 struct StateOption: ParsableArguments {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TiendoCommandLine
 import TiendoCore
 import TiendoVersion
 
@@ -38,25 +39,7 @@ struct Tiendoctl: AsyncParsableCommand {
             printErr("tiendoctl: không có lệnh '\(first)'\(vietnameseSuggestion(first, known)); các lệnh: \(known.joined(separator: ", "))")
             Foundation.exit(ExitCode.validationFailure.rawValue)
         }
-        do {
-            var command = try parseAsRoot(arguments)
-            if var asynchronous = command as? AsyncParsableCommand {
-                try await asynchronous.run()
-            } else {
-                try command.run()
-            }
-        } catch {
-            let code = exitCode(for: error)
-            let text = ArgumentText.vietnamese(fullMessage(for: error))
-            // Line by line: an argument the library quotes is escaped like any text shown (`printErr`), its own line
-            // breaks kept.
-            if !text.isEmpty {
-                let shown = text.split(separator: "\n", omittingEmptySubsequences: false).map { TerminalText.escaped(String($0)) }
-                    .joined(separator: "\n")
-                if code == .success { print(shown) } else { FileHandle.standardError.write(Data((shown + "\n").utf8)) }
-            }
-            Foundation.exit(code.rawValue)
-        }
+        await mainInVietnamese(arguments)
     }
 
     /// Each subcommand's name, with the names of its own subcommands (`deliveries`: `list`, `retry`).

@@ -3,6 +3,7 @@ import CTiendodStart
 import Foundation
 import Logging
 import Synchronization
+import TiendoCommandLine
 import TiendoCore
 import TiendoDaemon
 import TiendoStore
@@ -250,4 +251,4 @@ final class OnceFlag: Sendable {
     var isSet: Bool { value.load(ordering: .acquiring) }
 }
 
-Tiendod.main()
+Tiendod.mainInVietnameseSynchronously()

@@ -3,7 +3,8 @@
 /// met «Error: Missing expected argument '<id>'». Plain replacements of the library's fixed phrases (1.x); anything
 /// else passes unchanged.
 public enum ArgumentText {
-    /// Phrases in the order they are replaced (longer ones first where one contains another).
+    /// Phrases in the order they are replaced (longer ones first where one contains another). «  See '» comes
+    /// before the subcommand line's own ending, which it begins.
     static let phrases: [(String, String)] = [
         ("Error: ", "Lỗi: "),
         ("Missing expected argument ", "Thiếu tham số "),
@@ -18,7 +19,7 @@ public enum ArgumentText {
         ("Usage: ", "Cách dùng: "),
         ("  See '", "  Xem '"),
         ("' for more information.", "' để biết thêm."),
-        ("See 'tiendoctl help <subcommand>' for detailed help.", "Xem 'tiendoctl help <lệnh>' để biết chi tiết từng lệnh."),
+        (" help <subcommand>' for detailed help.", " help <lệnh>' để biết chi tiết từng lệnh."),
         ("OVERVIEW:", "TỔNG QUAN:"),
         ("USAGE:", "CÁCH DÙNG:"),
         ("ARGUMENTS:", "THAM SỐ:"),

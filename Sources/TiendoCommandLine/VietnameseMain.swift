@@ -1,0 +1,50 @@
+public import ArgumentParser
+import Foundation
+import TiendoCore
+
+extension ParsableCommand {
+    /// Parses the arguments and runs the command as ArgumentParser's `main` does, but says the library's own words
+    /// (its errors, its help's headings and built-in flags) in Vietnamese (`ArgumentText`), line by line escaped
+    /// as any shown text (an argument it quotes may hold control characters). Shared by the four programs.
+    public static func mainInVietnamese(_ arguments: [String]? = nil) async -> Never {
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
+            Foundation.exit(0)
+        } catch {
+            exitInVietnamese(error)
+        }
+    }
+
+    /// The same for a program whose commands are all synchronous (`tiendod`).
+    public static func mainInVietnameseSynchronously(_ arguments: [String]? = nil) -> Never {
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            Foundation.exit(0)
+        } catch {
+            exitInVietnamese(error)
+        }
+    }
+
+    /// Prints what ArgumentParser would for `error` (help to stdout, an error to stderr), in Vietnamese, and exits
+    /// with its status.
+    static func exitInVietnamese(_ error: any Error) -> Never {
+        let code = exitCode(for: error)
+        let text = ArgumentText.vietnamese(fullMessage(for: error))
+        if !text.isEmpty {
+            let shown = text.split(separator: "\n", omittingEmptySubsequences: false).map { TerminalText.escaped(String($0)) }
+                .joined(separator: "\n")
+            if code == .success {
+                print(shown)
+            } else {
+                FileHandle.standardError.write(Data((shown + "\n").utf8))
+            }
+        }
+        Foundation.exit(code.rawValue)
+    }
+}
