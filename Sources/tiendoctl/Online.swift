@@ -228,13 +228,18 @@ struct Show: ParsableCommand {
         // which `vn.tiendo.Extras.Instance` sends with the same instance.
         if connection.json { return Output.printJSON(try connection.parameters(Manager.GetInstance(id: id))) }
         let reply = try connection.read(Extras.Instance.self, connection.parameters(Extras.Instance(id: id)))
-        printInstance(reply.entry.instance, transition: reply.entry.nextTransition, now: reply.now)
+        // The fields by their titles, as the web shows them, with the names `--set` takes beside them.
+        let info = try? connection.read(Extras.Workflows.self, connection.parameters(Extras.Workflows())).workflows
+            .first { $0.id == reply.entry.instance.workflow }
+        printInstance(reply.entry.instance, transition: reply.entry.nextTransition, now: reply.now, workflow: info)
     }
 }
 
 /// The human view of an Instance (interfaces §3 `show`): fields and data, milestones, then every open deadline, and
 /// the timed transition it takes next by itself (one already due at `now` and not yet taken says so).
-func printInstance(_ i: Manager.Instance, transition: Extras.TimedTransition? = nil, now: String? = nil) {
+func printInstance(
+    _ i: Manager.Instance, transition: Extras.TimedTransition? = nil, now: String? = nil, workflow: Extras.WorkflowInfo? = nil
+) {
     Output.say("Hồ sơ \(i.id)", Output.bold)
     var fields: [[String]] = [
         ["Quy trình", i.workflow],
@@ -248,8 +253,19 @@ func printInstance(_ i: Manager.Instance, transition: Extras.TimedTransition? = 
     if !data.isEmpty {
         Output.say()
         Output.say("Dữ liệu", Output.bold)
-        let w = data.map { $0.0.count }.max() ?? 0
-        for (k, v) in data { Output.say("  " + k + String(repeating: " ", count: w - k.count) + "  " + Fmt.value(v)) }
+        func label(_ name: String) -> String {
+            guard let title = workflow?.field(name)?.displayTitle, title != name else { return name }
+            return "\(title) (\(name))"
+        }
+        func shown(_ name: String, _ v: JSON) -> String {
+            if let f = workflow?.field(name), f.type == "enum", let s = v.stringValue { return f.title(ofValue: s) }
+            return Fmt.value(v)
+        }
+        let w = data.map { label($0.0).count }.max() ?? 0
+        for (k, v) in data {
+            let l = label(k)
+            Output.say("  " + l + String(repeating: " ", count: w - l.count) + "  " + shown(k, v))
+        }
     }
     if !i.milestones.isEmpty {
         Output.say()

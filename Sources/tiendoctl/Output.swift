@@ -101,7 +101,7 @@ enum Output {
             ]
             if !showInstance { row.remove(at: 2) }
             // Who did it (operator actions): the person a front end acted for (`actorName`), else the uid.
-            if showActor { row.insert(r.actorName ?? r.actor.map { "uid \($0)" } ?? "", at: row.count - 1) }
+            if showActor { row.insert(r.actorName ?? r.actor.map(userName) ?? "", at: row.count - 1) }
             return row
         }
         let colours: [((String) -> String)?] = records.map { r -> ((String) -> String)? in
@@ -134,4 +134,10 @@ func fail(_ message: String) -> ExitCode {
 /// One line on stderr, its control characters escaped like `Output.say`'s.
 func printErr(_ line: String) {
     FileHandle.standardError.write(Data((TerminalText.escaped(line) + "\n").utf8))
+}
+
+/// A uid as an operator knows it: «root (uid 0)», the bare number when this machine has no such user.
+func userName(_ uid: Int) -> String {
+    guard let pw = getpwuid(uid_t(uid)), let name = pw.pointee.pw_name else { return "uid \(uid)" }
+    return "\(String(cString: name)) (uid \(uid))"
 }

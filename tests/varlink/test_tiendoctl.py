@@ -318,6 +318,8 @@ def test_show_lists_every_open_deadline(ward):
     r = ctl(ward, "show", "dang-vien-du-bi/dvdb-2025-014")
     out = r.stdout.splitlines()
     assert cells(out[-1]) == ["31/03/2026", "quá 3 ngày", "Chờ chi bộ xét công nhận chính thức", "trạng thái cho-xet"]
+    # The data by the fields' titles, as the web shows them, with the names `--set` takes.
+    assert any(l.strip().startswith("Chi bộ (chi_bo)") for l in out), out
 
 
 def test_overdue_rows_are_red_on_a_terminal(ward):
@@ -366,7 +368,8 @@ def test_agenda_history_and_status_show_occurrences_and_provisional(ward):
     # Imported late: of the daily notices of March's dues, only the latest is sent, late (said in words).
     assert overdue[:5] == ["03/04/2026 08:00", "quá hạn", "dang-phi@2026-03", "31/03/2026", "trễ 1 giờ"]
     done = next(row for row in rows if row[1] == "xong mốc")
-    assert done[2:4] == ["dang-phi@2026-04", "30/04/2026"] and f"uid {os.getuid()}" in done
+    import pwd
+    assert done[2:4] == ["dang-phi@2026-04", "30/04/2026"] and f"{pwd.getpwuid(os.getuid()).pw_name} (uid {os.getuid()})" in done, done
     r = ctl(ward, "status")
     assert "1 hạn dự kiến" in r.stdout.splitlines()[1]
     j = json.loads(ctl(ward, "status", "--json").stdout)
