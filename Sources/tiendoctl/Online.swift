@@ -494,13 +494,20 @@ struct Done: ParsableCommand {
     func run() throws {
         let parts = milestone.split(separator: "@", maxSplits: 1).map(String.init)
         let milestoneID = parts.first ?? milestone
-        // Without @KỲ the oldest open period is completed: which one is read before, to say it after.
+        // Without @KỲ the oldest open period is meant: read first and sent by its label, so that the reply names the
+        // period completed even if another client completed one in between (completing a done period is a no-op).
         var period = parts.count > 1 ? parts[1] : nil
-        if period == nil, !connection.json {
+        var target = milestone
+        if period == nil {
             let before = try? connection.read(Manager.GetInstance.self, connection.parameters(Manager.GetInstance(id: id)))
-            period = before?.milestones.first { $0.id == milestoneID && $0.every != nil }?.occurrence
+            if let m = before?.milestones.first(where: { $0.id == milestoneID && $0.every != nil }), (m.openCount ?? 0) > 0,
+                let label = m.occurrence
+            {
+                period = label
+                target = "\(milestoneID)@\(label)"
+            }
         }
-        try connection.run(Manager.CompleteMilestone(id: id, milestone: milestone)) { i in
+        try connection.run(Manager.CompleteMilestone(id: id, milestone: target)) { i in
             let title = i.milestones.first { $0.id == milestoneID }.map { " «\($0.title)»" } ?? ""
             let which = period.map { " kỳ \(Messages.period($0))" } ?? ""
             Output.say("Đã xong mốc '\(milestoneID)'\(title)\(which) của hồ sơ \(i.id).")
