@@ -743,3 +743,21 @@ def test_a_bad_address_says_what_is_wrong_in_vietnamese(stack, browser):
         assert message in body, (path, body)
         assert "until" not in body and "Tham số" not in body, (path, body)
     shot(browser, "45-dia-chi-sai")
+
+
+def test_a_busy_address_is_said_in_words(tmp_path):
+    """tiendo-web on an address another program holds says which address, why and how to choose another, not
+    NIO's «bind(descriptor:ptr:bytes:): Address already in use) (errno: 98)»."""
+    import socket
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen(1)
+    port = holder.getsockname()[1]
+    try:
+        r = subprocess.run([os.path.join(BIN, "tiendo-web"), "serve", "--listen", f"127.0.0.1:{port}", "--state-dir", str(tmp_path)],
+                           capture_output=True, text=True, timeout=60)
+    finally:
+        holder.close()
+    assert r.returncode == 1, r
+    assert (f"không mở được http://127.0.0.1:{port}/: địa chỉ đang được một chương trình khác dùng" in r.stderr
+            and "--listen" in r.stderr and "errno" not in r.stderr), r.stderr

@@ -127,8 +127,30 @@ public final class WebApp: Sendable {
                 if case .unix(let path) = listen { chmod(path, 0o666) }
                 logger.notice("tiendo-web: đang phục vụ tại \(WebApp.describe(listen)); tiendod: \(self.configuration.socketPath)")
             }, logger: logger)
-        try await app.runService()
+        do {
+            try await app.runService()
+        } catch let e as IOError {
+            // NIO's «bind(descriptor:ptr:bytes:): Address already in use) (errno: 98)» said with the address and what
+            // to do.
+            try? await daemon.shutdown()
+            let why: String
+            switch e.errnoCode {
+            case EADDRINUSE: why = "địa chỉ đang được một chương trình khác dùng (một tiendo-web khác đang chạy?)"
+            case EACCES: why = "không có quyền (cổng dưới 1024 cần quyền root)"
+            case EADDRNOTAVAIL: why = "máy này không có địa chỉ đó"
+            default: why = "\(e)"
+            }
+            throw StartError(
+                description:
+                    "không mở được \(WebApp.describe(listen)): \(why); chọn địa chỉ khác bằng --listen (make run: WEB_LISTEN=127.0.0.1:9090)"
+            )
+        }
         try await daemon.shutdown()
+    }
+
+    /// Why the server could not start, in words.
+    public struct StartError: Error, CustomStringConvertible {
+        public let description: String
     }
 
     public static func describe(_ listen: WebConfiguration.Listen) -> String {
