@@ -5,6 +5,9 @@ import HummingbirdBcrypt
 enum PasswordCheck {
     case wait(seconds: Double)
     case checked(Account?)
+    /// The right password of an account that is locked: said as such (only after the right password, so nobody
+    /// learns from it which names exist).
+    case locked(String)
 }
 
 extension WebApp {
@@ -22,6 +25,7 @@ extension WebApp {
         let hash = account?.passwordHash ?? dummyHash
         let matches = try await daemon.pool.runIfActive { Bcrypt.verify(password, hash: hash) }
         if let account, matches, !account.disabled, !name.isEmpty { opened = account }
+        if let account, matches, account.disabled { return .locked(account.name) }
         return .checked(opened)
     }
 }

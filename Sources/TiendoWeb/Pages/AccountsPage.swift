@@ -119,17 +119,24 @@ struct AccountsPage {
 
     func body(_ context: WebContext, draft: Draft = Draft()) throws -> HTML {
         let accounts = VietnameseOrder.sorted(try app.accounts.accounts(), by: \.name)
+        let me = try context.user
         let rows: [HTML] = accounts.map { a in
             let state: HTML = a.disabled ? "<span class=\"badge bad\">đã khóa</span>" : "<span class=\"badge ok\">đang dùng</span>"
+            // No button to lock the account in use: it would be refused.
+            let lock: HTML =
+                a.name == me.name
+                ? .empty
+                : """
+                <form method="post" class="inline" data-confirm="\(a.disabled ? "Mở khóa" : "Khóa") tài khoản «\(a.name)»?\(a.disabled ? "" : " Người dùng tài khoản này sẽ bị đăng xuất ngay.")">\(Layout.csrf(context))<input type="hidden" name="ten" value="\(a.name)">
+                <input type="hidden" name="hanh-dong" value="\(a.disabled ? "mo-khoa" : "khoa")"><button>\(a.disabled ? "Mở khóa" : "Khóa")</button></form>
+                """
             return """
                 <tr><td><b>\(a.name)</b></td><td>\(a.role.title)</td><td>\(a.groups.isEmpty ? "mọi chi bộ" : VietnameseOrder.sorted(a.groups).joined(separator: ", "))</td><td>\(state)</td>
                 <td class="small">\(Format.date(a.created))<br>sửa lần cuối \(Format.date(a.changed))</td>
                 <td><form method="post" class="inline">\(Layout.csrf(context))<input type="hidden" name="ten" value="\(a.name)">
                 <input type="hidden" name="hanh-dong" value="mat-khau"><input type="password" name="mat-khau" placeholder="Mật khẩu mới" autocomplete="new-password" minlength="8" required>
                 <input type="password" name="nhap-lai" placeholder="Nhập lại" autocomplete="new-password" minlength="8" required>
-                <button>Đổi mật khẩu</button></form>
-                <form method="post" class="inline" data-confirm="\(a.disabled ? "Mở khóa" : "Khóa") tài khoản «\(a.name)»?\(a.disabled ? "" : " Người dùng tài khoản này sẽ bị đăng xuất ngay.")">\(Layout.csrf(context))<input type="hidden" name="ten" value="\(a.name)">
-                <input type="hidden" name="hanh-dong" value="\(a.disabled ? "mo-khoa" : "khoa")"><button>\(a.disabled ? "Mở khóa" : "Khóa")</button></form></td></tr>
+                <button>Đổi mật khẩu</button></form>\(lock)</td></tr>
                 """
         }
         return """

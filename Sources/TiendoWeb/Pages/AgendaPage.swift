@@ -14,7 +14,8 @@ struct AgendaPage {
     }
 
     /// The page of items the filters select, for this page and its exports.
-    static func load(_ app: WebApp, _ filters: Filters, account: Account, offset: Int, limit: Int) async throws -> Data {
+    static func load(_ app: WebApp, _ typed: Filters, account: Account, offset: Int, limit: Int) async throws -> Data {
+        let filters = try await typed.resolvingGroup(app, for: account)
         let catalog = try await app.daemon.workflows()
         let selection = try filters.selection(for: account, catalog: catalog)
         let dates = filters.from.map { (from: $0.iso, until: (filters.until ?? $0).iso) }

@@ -139,6 +139,7 @@ enum Assets {
           table.items tr { display: flex; flex-direction: column; border: 1px solid var(--line); border-radius: 6px; margin: .5rem 0; padding: .35rem .6rem; }
           table.items td { border: none; padding: .1rem 0; }
           table.items td.record { order: -2; font-weight: 600; } table.items td.what { order: -1; }
+          h1 .badge { white-space: normal; max-width: 100%; }
           table.items td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); font-size: .85rem; }
           table.month th { font-size: .62rem; white-space: normal; overflow-wrap: anywhere; padding: .2rem; }
           table.month td { height: auto; min-height: 3rem; font-size: .68rem; padding: .2rem; overflow-wrap: anywhere; }

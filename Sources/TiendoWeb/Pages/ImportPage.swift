@@ -37,7 +37,7 @@ struct ImportPage {
                 status: .badRequest)
         }
         let rows: [(line: Int, row: JSON)]
-        let groups = workflow.groupBy != nil ? try await GroupNames.load(app, for: account) : GroupNames()
+        let groups = workflow.groupBy != nil ? try await GroupNames.load(app, for: account, like: workflow) : GroupNames()
         switch ImportPage.rows(upload.bytes, workflow: workflow, account: account, groups: groups) {
         case .failure(let failures):
             return page(

@@ -44,6 +44,11 @@ struct LoginPage {
             return form(
                 request, context, next: next, name: name,
                 message: "Đăng nhập sai quá nhiều lần. Hãy thử lại sau \(minutes) phút.", status: .tooManyRequests)
+        case .locked(let who):
+            context.logger.notice("tiendo-web: tài khoản đã khóa '\(who)' đăng nhập từ \(context.clientAddress)")
+            return form(
+                request, context, next: next, name: name,
+                message: "Tài khoản «\(who)» đã bị khóa; xin liên hệ người quản trị để mở lại.", status: .forbidden)
         case .checked(nil):
             context.logger.notice("tiendo-web: đăng nhập thất bại cho '\(name)' từ \(context.clientAddress)")
             return form(request, context, next: next, name: name, message: "Tên đăng nhập hoặc mật khẩu không đúng.", status: .unauthorized)

@@ -21,7 +21,9 @@ struct NewRecordPage {
             )
         }
         let flash = await app.takeFlash(request, context)
-        let names = account.scope == nil && chosen.flatMap({ catalog[$0]?.groupBy }) != nil ? try await GroupNames.load(app) : GroupNames()
+        let shown = chosen.flatMap { catalog[$0] }
+        let names =
+            account.scope == nil && shown?.groupBy != nil ? try await GroupNames.load(app, like: shown) : GroupNames()
         return page(context, catalog: catalog, account: account, workflow: chosen, values: [:], known: names.all, flash: flash)
     }
 
@@ -32,7 +34,7 @@ struct NewRecordPage {
         guard let id = form.text("quy-trinh"), let workflow = catalog[id], NewRecordPage.offered(workflow, to: account) else {
             return refuse("Hãy chọn quy trình của hồ sơ.", context, catalog, account, workflow: nil, values: [:], status: .badRequest)
         }
-        let names = workflow.groupBy != nil ? try await GroupNames.load(app, for: account) : GroupNames()
+        let names = workflow.groupBy != nil ? try await GroupNames.load(app, for: account, like: workflow) : GroupNames()
         func refused(_ message: String, values: [String: String]) -> Response {
             self.refuse(message, context, catalog, account, workflow: id, values: values, known: names.all)
         }
@@ -41,8 +43,10 @@ struct NewRecordPage {
             if let v = form.text("f-" + name)?.trimmingSpaces, !v.isEmpty { values[name] = v }
         }
         if form.text("nhom-moi") == "1" { values["nhom-moi"] = "1" }
-        let key = values["key"]
-        if let key, !InstanceRows.isValidKey(key) {
+        // None typed: one in the workflow's manner, the day and a number («kndv-20261130-4821»), not tiendod's
+        // «i1796004022-4130469274», which then shows in every list and printout.
+        let key = values["key"] ?? NewRecordPage.generatedKey(workflow.id, today: catalog.today)
+        if !InstanceRows.isValidKey(key) {
             return refused(
                 "Mã hồ sơ «\(key)» không hợp lệ: \(Messages.keyRule).",
                 values: values)
@@ -76,7 +80,7 @@ struct NewRecordPage {
         } catch let e as ManagerError {
             let message: String
             switch e {
-            case .instanceExists: message = "Mã hồ sơ «\(key ?? "")» đã có trong quy trình «\(workflow.title)»; hãy dùng mã khác."
+            case .instanceExists: message = "Mã hồ sơ «\(key)» đã có trong quy trình «\(workflow.title)»; hãy dùng mã khác."
             default: message = RecordPage.refusal(e, workflow: workflow)
             }
             return refused(message, values: values)
@@ -94,9 +98,15 @@ struct NewRecordPage {
     }
 
     /// A key in the workflow's manner: its words' initials and a number, «dvdb-001» for `dang-vien-du-bi`.
-    static func keyExample(_ workflow: String) -> String {
-        String(workflow.split(separator: "-").compactMap(\.first)) + "-001"
+    static func keyExample(_ workflow: String) -> String { initials(workflow) + "-001" }
+
+    /// A key for a record whose form left it empty: the workflow's initials, the day, four random digits.
+    static func generatedKey(_ workflow: String, today: CivilDate) -> String {
+        let day = today.iso.replacingOccurrences(of: "-", with: "")
+        return "\(initials(workflow))-\(day)-\(String(format: "%04d", Int.random(in: 0...9999)))"
     }
+
+    static func initials(_ workflow: String) -> String { String(workflow.split(separator: "-").compactMap(\.first)) }
 
     /// Accounts that may act (not those that only read).
     static func officer(_ context: WebContext) throws -> Account {
@@ -145,13 +155,16 @@ struct NewRecordPage {
     func fields(_ workflow: Extras.WorkflowInfo, context: WebContext, account: Account, values: [String: String], known: [String]) -> HTML {
         var rows: [HTML] = [
             """
-            <p><label for="f-key">Mã hồ sơ <span class="muted small">(chữ cái không dấu, chữ số, '.', '_', '-', ví dụ \(NewRecordPage.keyExample(workflow.id)); để trống thì tiendo tự đặt mã)</span><br>
+            <p><label for="f-key">Mã hồ sơ <span class="muted small">(chữ cái không dấu, chữ số, '.', '_', '-', ví dụ \(NewRecordPage.keyExample(workflow.id)); để trống thì phần mềm tự đặt mã theo ngày)</span><br>
             <input id="f-key" name="f-key" value="\(values["key"] ?? "")" maxlength="128" pattern="[A-Za-z0-9][A-Za-z0-9._\\-]{0,127}"></label></p>
             """
         ]
-        // What a step asks when it is taken (a vote's counts, a reason to stop) is not asked at the start: an
-        // optional field some event's guard reads has its box in that event's form on the record page.
-        let askedLater = Set(workflow.states.flatMap { $0.events.flatMap(\.fields) })
+        // What a later step asks when it is taken (a vote's counts) is not asked at the start: an optional field that
+        // only events of later states read has its box in that event's form on the record page. One an event of the
+        // first state reads (the kind of a card request, the reason for a lost card) is asked here too.
+        let atStart = Set(workflow.states.filter { $0.id == workflow.initial }.flatMap { $0.events.flatMap(\.fields) })
+        let askedLater = Set(workflow.states.filter { $0.id != workflow.initial }.flatMap { $0.events.flatMap(\.fields) })
+            .subtracting(atStart)
         for f in workflow.fields where f.required || f.name == workflow.groupBy || !askedLater.contains(f.name) {
             let id = "f-\(f.name)"
             let mark: HTML = f.required ? " <span class=\"required\">*</span>" : .empty

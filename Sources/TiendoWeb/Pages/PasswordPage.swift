@@ -25,6 +25,9 @@ struct PasswordPage {
         case .checked(nil):
             context.logger.notice("tiendo-web: \(me.name) nhập sai mật khẩu hiện tại khi đổi mật khẩu, từ \(context.clientAddress)")
             return refuse("Mật khẩu hiện tại không đúng.", context)
+        case .locked:
+            // Locked meanwhile: the session ends at its next request; nothing is changed.
+            return refuse("Tài khoản này đã bị khóa; không đổi được mật khẩu.", context, status: .forbidden)
         case .checked:
             break
         }

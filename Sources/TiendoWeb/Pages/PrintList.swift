@@ -23,7 +23,7 @@ enum PrintList {
     /// `group`: the chi bộ the list is of, signed for by its chi ủy; nil for a list of the whole đảng bộ, signed for by
     /// the đảng ủy.
     static func frame(title: String, subtitle: String, asOf: String, table: HTML, count: String, letterhead: HTML, group: String?) -> HTML {
-        let signer: HTML = group == nil ? "<b>T/M ĐẢNG ỦY</b>" : "<b>T/M CHI ỦY</b><br><b>BÍ THƯ</b>"
+        let signer: HTML = group == nil ? "<b>T/M ĐẢNG ỦY</b><br><b>BÍ THƯ</b>" : "<b>T/M CHI ỦY</b><br><b>BÍ THƯ</b>"
         return Layout.document(
             title: title,
             body: """
@@ -68,7 +68,7 @@ enum PrintList {
         return frame(
             title: "DANH SÁCH VIỆC CẦN LÀM", subtitle: covers + (filtered.isEmpty ? "" : ". " + filtered.joined(separator: "; ")),
             asOf: data.reply.now,
-            table: DueTable.table(data.reply.items, catalog: data.catalog, showGroup: data.filters.group == nil),
+            table: DueTable.table(data.reply.items, catalog: data.catalog, showGroup: group == nil),
             count: "Quá hạn: \(Format.count(c.overdue)); hôm nay: \(Format.count(c.today)); tổng: \(Format.count(c.total)) việc\(note).",
             letterhead: letterhead(configuration, group: group, data.catalog), group: group)
     }

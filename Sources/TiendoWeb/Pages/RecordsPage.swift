@@ -13,7 +13,8 @@ struct RecordsPage {
         var reply: Extras.Instances.Reply
     }
 
-    static func load(_ app: WebApp, _ filters: Filters, account: Account, limit: Int) async throws -> Data {
+    static func load(_ app: WebApp, _ typed: Filters, account: Account, limit: Int) async throws -> Data {
+        let filters = try await typed.resolvingGroup(app, for: account)
         let catalog = try await app.daemon.workflows()
         let selection = try filters.selection(for: account, catalog: catalog)
         var reply = try await app.daemon.call(
