@@ -195,17 +195,23 @@ public enum Messages {
         let given = read.filter { !absent($0) }.map { "\(title($0)) = \(shown(data[$0]!))" }
         let ways = branches.map { b in
             let to = definition.state(b.to)?.displayTitle ?? b.to
-            let when = b.conditions.map { condition($0, title, shown) }.joined(separator: " và ")
+            let when = b.conditions.map { condition($0, title, shown, data: data) }.joined(separator: " và ")
             return when.isEmpty ? "sang «\(to)»" : "sang «\(to)» khi \(when)"
         }
         return "với số liệu đã nhập (\(given.joined(separator: ", "))) không chuyển được: " + ways.joined(separator: "; ")
     }
 
     /// A guard's condition for people: `«Số tán thành» ≥ 2/3 × «Số đảng viên chính thức»`, `«Lý do» đã điền`.
-    static func condition(_ c: Condition, _ title: (String) -> String, _ shown: (Value) -> String) -> String {
+    /// With the data given, a comparison with another whole number says the bound it comes to: `(tức ≥ 6)` for
+    /// 2/3 of 9, so that a chi bộ's secretary need not work out two thirds.
+    static func condition(_ c: Condition, _ title: (String) -> String, _ shown: (Value) -> String, data: InstanceData? = nil)
+        -> String
+    {
         if let o = c.other {
             let times = o.numerator == o.denominator ? "" : "\(o.numerator)/\(o.denominator) × "
-            return "\(title(c.field)) \(c.op.symbol) \(times)\(title(o.field))"
+            var bound = ""
+            if case .integer(let y)? = data?[o.field], let b = wholeBound(c.op, y, o.numerator, o.denominator) { bound = " (tức \(b))" }
+            return "\(title(c.field)) \(c.op.symbol) \(times)\(title(o.field))\(bound)"
         }
         let values = c.values.map { v -> String in
             if case .text(let s) = v { return "«\(s)»" }
@@ -217,6 +223,21 @@ public enum Messages {
         case .eq where c.values.count == 1 && c.values[0].asBoolean != nil: return "\(title(c.field)) là «\(values[0])»"
         case .in: return "\(title(c.field)) là một trong: \(values.joined(separator: ", "))"
         default: return "\(title(c.field)) \(c.op.symbol) \(values.first ?? "")"
+        }
+    }
+
+    /// The whole numbers `x op (p/q)·y` allows, as one bound: `≥ 6` for `ge` 2/3 of 9; nil for `eq`/`ne`/`in`, or
+    /// when the product does not fit.
+    static func wholeBound(_ op: Condition.Op, _ y: Int, _ p: Int, _ q: Int) -> String? {
+        guard q > 0, case (let n, false) = y.multipliedReportingOverflow(by: p) else { return nil }
+        let floor = n >= 0 ? n / q : -((-n + q - 1) / q)
+        let ceil = n >= 0 ? (n + q - 1) / q : -(-n / q)
+        switch op {
+        case .ge: return "≥ \(ceil)"
+        case .gt: return "≥ \(floor + 1)"
+        case .le: return "≤ \(floor)"
+        case .lt: return "≤ \(ceil - 1)"
+        default: return nil
         }
     }
 
