@@ -71,8 +71,18 @@ struct NewRecordPage {
         }
         let data = workflow.fields.compactMap { f in values[f.name].map { (f.name, JSON.string($0)) } }
         do {
-            let started = try await app.daemon.call(
-                Manager.StartInstance(workflow: id, key: key, data: data.isEmpty ? nil : .object(data), actor: account.name))
+            var started: Manager.Instance?
+            var tried = key
+            // A key the form generated that another record of the day has already drawn is drawn again.
+            for attempt in 0..<5 where started == nil {
+                do {
+                    started = try await app.daemon.call(
+                        Manager.StartInstance(workflow: id, key: tried, data: data.isEmpty ? nil : .object(data), actor: account.name))
+                } catch ManagerError.instanceExists where values["key"] == nil && attempt < 4 {
+                    tried = NewRecordPage.generatedKey(workflow.id, today: catalog.today)
+                }
+            }
+            guard let started else { throw ManagerError.instanceExists(id: "\(id)/\(tried)") }
             context.logger.notice("tiendo-web: \(account.name) thêm hồ sơ \(started.id)")
             try await app.flash(
                 "Đã thêm hồ sơ «\(catalog.label(of: started))» vào quy trình «\(workflow.title)».", ok: true, request, context)
