@@ -717,6 +717,18 @@ def test_a_form_sent_after_the_session_ended_says_nothing_was_done_and_comes_bac
     submit(browser, browser.find_element(By.CSS_SELECTOR, "form.login button[type=submit]"))
     assert browser.current_url.endswith("/ho-so/kiem-tra/a3"), browser.current_url
     assert browser.find_element(By.TAG_NAME, "h1").text == state
+    # The new-record form comes back with its workflow chosen (what was typed cannot be kept).
+    browser.get(stack.url + "/ho-so/moi?quy-trinh=kiem-tra")
+    browser.find_element(By.ID, "f-ho_ten").send_keys("Phan Văn Hết")
+    browser.find_element(By.ID, "f-han").send_keys("20/03/2026")
+    browser.add_cookie({"name": "tiendo_phien", "value": "het-han-roi", "path": "/"})
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form.new-record button[type=submit]"))
+    assert "/dang-nhap" in browser.current_url, browser.current_url
+    browser.find_element(By.ID, "ten").send_keys("ha")
+    browser.find_element(By.ID, "mat-khau").send_keys(PASSWORDS["ha"])
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form.login button[type=submit]"))
+    assert browser.current_url.endswith("/ho-so/moi?quy-trinh=kiem-tra"), browser.current_url
+    assert browser.find_elements(By.CSS_SELECTOR, "form.new-record")
     submit(browser, browser.find_element(By.CSS_SELECTOR, "form[action='/dang-xuat'] button"))
     assert browser.find_element(By.CSS_SELECTOR, ".flash.ok").text == "Đã đăng xuất."
 
@@ -732,11 +744,12 @@ def test_pages_fit_a_phone_screen(stack, browser):
             browser.get(stack.url + path)
             width = browser.execute_script("return document.documentElement.scrollWidth")
             visible = browser.execute_script("return document.documentElement.clientWidth")
-            shot(browser, name, full=path == "/")
+            shot(browser, name, full=path in ("/", "/ho-so"))
             assert width <= visible, (path, width, visible)
-            if path == "/":
-                # The things to do are cards on a phone: each record's name is on the screen, not past its edge.
-                links = browser.find_elements(By.CSS_SELECTOR, "table.items td.record a")
+            if path in ("/", "/ho-so"):
+                # The things to do and the records are cards on a phone: each record's name is on the screen, not
+                # past its edge.
+                links = browser.find_elements(By.CSS_SELECTOR, "table.items td.record a, table.records td.record a")
                 assert links and all(0 <= l.rect["x"] and l.rect["x"] + min(l.rect["width"], 100) <= visible for l in links[:20]), \
                     [l.rect for l in links[:3]]
     finally:

@@ -134,13 +134,16 @@ enum Assets {
           table.month { display: table; table-layout: fixed; }
           /* The lists of things to do as cards: the record first, then what is due and when, each labelled; a
              sideways-scrolling table hid the record's name off the screen's edge. */
-          table.items, table.items tbody, table.items tr, table.items td { display: block; min-width: 0; }
-          table.items { overflow: visible; } table.items thead, table.items colgroup { display: none; }
-          table.items tr { display: flex; flex-direction: column; border: 1px solid var(--line); border-radius: 6px; margin: .5rem 0; padding: .35rem .6rem; }
-          table.items td { border: none; padding: .1rem 0; }
-          table.items td.record { order: -2; font-weight: 600; } table.items td.what { order: -1; }
+          table.items, table.items tbody, table.items tr, table.items td,
+          table.records, table.records tbody, table.records tr, table.records td { display: block; min-width: 0; }
+          table.items, table.records { overflow: visible; }
+          table.items thead, table.items colgroup, table.records thead { display: none; }
+          table.items tr, table.records tr { display: flex; flex-direction: column; border: 1px solid var(--line); border-radius: 6px; margin: .5rem 0; padding: .35rem .6rem; }
+          table.items td, table.records td { border: none; padding: .1rem 0; text-align: left; }
+          table.records td:empty { display: none; }
+          table.items td.record, table.records td.record { order: -2; font-weight: 600; } table.items td.what { order: -1; }
           h1 .badge { white-space: normal; max-width: 100%; }
-          table.items td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); font-size: .85rem; }
+          table.items td[data-label]::before, table.records td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); font-size: .85rem; }
           table.month th { font-size: .62rem; white-space: normal; overflow-wrap: anywhere; padding: .2rem; }
           table.month td { height: auto; min-height: 3rem; font-size: .68rem; padding: .2rem; overflow-wrap: anywhere; }
           .letterhead, .signatures { flex-direction: column; gap: .5rem; }

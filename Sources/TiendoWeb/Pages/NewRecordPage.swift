@@ -206,7 +206,7 @@ struct NewRecordPage {
         return """
             <section><h2>\(workflow.title)</h2>
             \(workflow.description.map { "<p class=\"muted\">\($0)</p>" } ?? HTML.empty)
-            <form method="post" action="\(NewRecordPage.path)" class="stack new-record">\(Layout.csrf(context))
+            <form method="post" action="\(NewRecordPage.path)?quy-trinh=\(workflow.id)" class="stack new-record">\(Layout.csrf(context))
             <input type="hidden" name="quy-trinh" value="\(workflow.id)">
             \(HTML.join(rows))
             <p class="muted small"><span class="required">*</span> bắt buộc. Ngày viết dd/mm/yyyy. Trường để trống lấy giá trị mặc định của quy trình (nếu có).\(askedLater.isEmpty ? "" : " Những thông tin chỉ cần khi chuyển bước (số biểu quyết, lý do…) được hỏi ở bước đó, trên trang hồ sơ.")</p>

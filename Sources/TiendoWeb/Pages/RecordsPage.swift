@@ -88,6 +88,7 @@ struct RecordsPage {
     static func table(_ data: Data, printing: Bool) -> HTML {
         // One workflow chosen: the filter above (or the printed heading) already names it.
         let showWorkflow = data.filters.workflow == nil
+        let groupTitle = data.catalog.groupTitle(of: data.reply.instances.map(\.instance.workflow))
         let rows: [HTML] = data.reply.instances.map { e in
             let i = e.instance
             let open = i.deadlines ?? []
@@ -102,14 +103,15 @@ struct RecordsPage {
                         "<span class=\"small next-transition\">\(RecordsPage.transition(t, workflow: i.workflow, catalog: data.catalog))</span>"
                     } ?? "<span class=\"muted\">—</span>")
             let state = i.state.flatMap { data.catalog.stateTitle(i.workflow, $0) } ?? (i.completed ? "Hoàn thành" : "—")
+            // Labels for the cards a phone shows (`data-label`, Assets.css); a desktop shows the table's heads.
             return """
-                <tr class="\(overdue > 0 ? "overdue" : "")"><td><a href="\(DueTable.recordLink(i.id))">\(e.label ?? data.catalog.label(of: i))</a><br><span class="muted small id">\(i.id)</span></td>
-                <td>\(e.group ?? "—")</td>\(showWorkflow ? "<td>\(data.catalog.title(i.workflow))</td>" : HTML.empty)<td>\(state)\(i.stale ? " <span class=\"badge warn\" title=\"Chạy theo phiên bản quy trình cũ\">bản cũ</span>" : HTML.empty)</td>
-                <td>\(Format.date(String(i.startedAt.prefix(10))))</td><td class="num">\(overdue > 0 ? "<span class=\"badge bad\">\(overdue)</span>" : HTML.empty)</td><td>\(first)</td></tr>
+                <tr class="\(overdue > 0 ? "overdue" : "")"><td class="record"><a href="\(DueTable.recordLink(i.id))">\(e.label ?? data.catalog.label(of: i))</a><br><span class="muted small id">\(i.id)</span></td>
+                <td data-label="\(groupTitle)">\(e.group ?? "—")</td>\(showWorkflow ? "<td data-label=\"Quy trình\">\(data.catalog.title(i.workflow))</td>" : HTML.empty)<td data-label="Trạng thái">\(state)\(i.stale ? " <span class=\"badge warn\" title=\"Chạy theo phiên bản quy trình cũ\">bản cũ</span>" : HTML.empty)</td>
+                <td data-label="Bắt đầu theo dõi">\(Format.date(String(i.startedAt.prefix(10))))</td><td class="num" data-label="Quá hạn">\(overdue > 0 ? "<span class=\"badge bad\">\(overdue)</span>" : HTML.empty)</td><td data-label="Hạn gần nhất">\(first)</td></tr>
                 """
         }
         return """
-            <table class="records"><thead><tr><th>Hồ sơ</th><th>\(data.catalog.groupTitle(of: data.reply.instances.map(\.instance.workflow)))</th>\(showWorkflow ? "<th>Quy trình</th>" : HTML.empty)<th>Trạng thái</th><th>Bắt đầu theo dõi</th><th class="num">Quá hạn</th><th>Hạn gần nhất</th></tr></thead>
+            <table class="records"><thead><tr><th>Hồ sơ</th><th>\(groupTitle)</th>\(showWorkflow ? "<th>Quy trình</th>" : HTML.empty)<th>Trạng thái</th><th>Bắt đầu theo dõi</th><th class="num">Quá hạn</th><th>Hạn gần nhất</th></tr></thead>
             <tbody>\(rows)</tbody></table>
             """
     }

@@ -38,7 +38,7 @@ struct Gatekeeper: RouterMiddleware {
                 // A form sent after its session ended comes back to the page it was on (each form posts to the
                 // address of its page), and the sign-in page says that nothing was done.
                 let posted = request.method == .post && path != "/dang-xuat"
-                let target = request.method == .get ? request.uri.description : posted ? path : "/"
+                let target = request.method == .get || posted ? request.uri.description : "/"
                 let hadSession = clearCookie || request.cookies[Sessions.cookieName] != nil
                 // A session ended by a password change says so on the sign-in page.
                 let why =
