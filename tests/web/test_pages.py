@@ -744,8 +744,12 @@ def test_pages_fit_a_phone_screen(stack, browser):
             browser.get(stack.url + path)
             width = browser.execute_script("return document.documentElement.scrollWidth")
             visible = browser.execute_script("return document.documentElement.clientWidth")
-            shot(browser, name, full=path in ("/", "/ho-so"))
+            shot(browser, name, full=path in ("/", "/ho-so", "/tai-khoan"))
             assert width <= visible, (path, width, visible)
+            if path == "/tai-khoan":
+                # Each account a card: its buttons on the screen, beside its name.
+                buttons = browser.find_elements(By.CSS_SELECTOR, "table.accounts button")
+                assert buttons and all(b.rect["x"] + b.rect["width"] <= visible for b in buttons[:10]), [b.rect for b in buttons[:3]]
             if path in ("/", "/ho-so"):
                 # The things to do and the records are cards on a phone: each record's name is on the screen, not
                 # past its edge.

@@ -131,7 +131,7 @@ struct AccountsPage {
                 <input type="hidden" name="hanh-dong" value="\(a.disabled ? "mo-khoa" : "khoa")"><button>\(a.disabled ? "Mở khóa" : "Khóa")</button></form>
                 """
             return """
-                <tr><td><b>\(a.name)</b></td><td>\(a.role.title)</td><td>\(a.groups.isEmpty ? "mọi chi bộ" : VietnameseOrder.sorted(a.groups).joined(separator: ", "))</td><td>\(state)</td>
+                <tr><td><b>\(a.name)</b></td><td data-label="Vai trò">\(a.role.title)</td><td data-label="Chi bộ">\(a.groups.isEmpty ? "mọi chi bộ" : VietnameseOrder.sorted(a.groups).joined(separator: ", "))</td><td>\(state)</td>
                 <td class="small">\(Format.date(a.created))<br>sửa lần cuối \(Format.date(a.changed))</td>
                 <td><form method="post" class="inline">\(Layout.csrf(context))<input type="hidden" name="ten" value="\(a.name)">
                 <input type="hidden" name="hanh-dong" value="mat-khau"><input type="password" name="mat-khau" placeholder="Mật khẩu mới" autocomplete="new-password" minlength="8" required>
@@ -141,7 +141,7 @@ struct AccountsPage {
         }
         return """
             <h1>Tài khoản</h1>
-            <table><thead><tr><th>Tên đăng nhập</th><th>Vai trò</th><th>Chi bộ</th><th>Tình trạng</th><th>Ngày tạo / sửa</th><th></th></tr></thead><tbody>\(rows)</tbody></table>
+            <table class="accounts"><thead><tr><th>Tên đăng nhập</th><th>Vai trò</th><th>Chi bộ</th><th>Tình trạng</th><th>Ngày tạo / sửa</th><th></th></tr></thead><tbody>\(rows)</tbody></table>
             <h2>Thêm tài khoản</h2>
             <form method="post" class="filters">\(Layout.csrf(context))<input type="hidden" name="hanh-dong" value="them">
             <label>Tên đăng nhập <input name="ten" required maxlength="64" autocomplete="off" value="\(draft.name)"></label>

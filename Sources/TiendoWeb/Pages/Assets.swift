@@ -135,9 +135,13 @@ enum Assets {
           /* The lists of things to do as cards: the record first, then what is due and when, each labelled; a
              sideways-scrolling table hid the record's name off the screen's edge. */
           table.items, table.items tbody, table.items tr, table.items td,
-          table.records, table.records tbody, table.records tr, table.records td { display: block; min-width: 0; }
-          table.items, table.records { overflow: visible; }
-          table.items thead, table.items colgroup, table.records thead { display: none; }
+          table.records, table.records tbody, table.records tr, table.records td,
+          table.accounts, table.accounts tbody, table.accounts tr, table.accounts td { display: block; min-width: 0; }
+          table.items, table.records, table.accounts { overflow: visible; }
+          table.items thead, table.items colgroup, table.records thead, table.accounts thead { display: none; }
+          table.accounts tr { border: 1px solid var(--line); border-radius: 6px; margin: .5rem 0; padding: .35rem .6rem; }
+          table.accounts td { border: none; padding: .1rem 0; }
+          table.accounts td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); font-size: .85rem; }
           table.items tr, table.records tr { display: flex; flex-direction: column; border: 1px solid var(--line); border-radius: 6px; margin: .5rem 0; padding: .35rem .6rem; }
           table.items td, table.records td { border: none; padding: .1rem 0; text-align: left; }
           table.records td:empty { display: none; }
