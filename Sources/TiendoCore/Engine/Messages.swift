@@ -32,14 +32,16 @@ public enum Messages {
         data.map { name, v in
             let f = definition.field(name)
             let title = "«\(f?.title ?? name)»"
-            switch v {
-            case .boolean(let b): return "\(title) = \(b ? "có" : "không")"
-            case .text(let t):
-                guard let f, f.type == .enumeration else { return "\(title) đã ghi" }
-                return "\(title) = «\(f.title(ofValue: t))»"
-            default: return "\(title) = \(v.display(zone: definition.zone))"
-            }
+            guard case .text(let t) = v else { return "\(title) = \(shown(v, zone: definition.zone))" }
+            guard let f, f.type == .enumeration else { return "\(title) đã ghi" }
+            return "\(title) = «\(f.title(ofValue: t))»"
         }.joined(separator: ", ")
+    }
+
+    /// A value as a form shows it: yes/no as có/không, the rest as `Value.display` writes it.
+    static func shown(_ v: Value, zone: Zone) -> String {
+        if case .boolean(let b) = v { return b ? "có" : "không" }
+        return v.display(zone: zone)
     }
 
     static func duration(_ seconds: Int64) -> String {
@@ -98,7 +100,6 @@ public enum Messages {
     /// An occurrence's label (format §9: `2027-03` for a period of months, the first day `2027-03-15` otherwise) as
     /// people write the period: `03/2027`, `15/03/2027`; anything else as it is. Where a label is to be typed
     /// back (`tiendoctl done ID dang-phi@2027-03`, its errors) it stays as it is.
-
     public static func period(_ label: String) -> String {
         let parts = label.split(separator: "-", omittingEmptySubsequences: false)
         if parts.count == 2, parts[0].count == 4, parts[1].count == 2, parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }) {
@@ -182,10 +183,7 @@ public enum Messages {
     /// fields' titles and symbols, not the file's `ge`/`ne`, and yes/no as có/không.
     static func noBranch(event: String, branches: [Branch], data: InstanceData, definition: WorkflowDefinition) -> String {
         func title(_ f: String) -> String { "«\(definition.field(f)?.title ?? f)»" }
-        func shown(_ v: Value) -> String {
-            if case .boolean(let b) = v { return b ? "có" : "không" }
-            return v.display(zone: definition.zone)
-        }
+        func shown(_ v: Value) -> String { Messages.shown(v, zone: definition.zone) }
         let read = branches.fieldsRead
         // An empty text is what a form sends for a box left blank: asked for like a missing value. Asked for: what
         // every branch reads (a field only one branch reads, `chi_bo_co_so`, may be left out).
