@@ -67,6 +67,12 @@ struct ConnectionOptions: ParsableArguments {
         do { return try M.reply(from: parameters) } catch { throw report(error, path: path) }
     }
 
+    /// The definitions in force (`vn.tiendo.Extras.Workflows`): fields' titles, states, import headings.
+    func workflows() throws -> [Extras.WorkflowInfo] { try read(Extras.Workflows.self, parameters(Extras.Workflows())).workflows }
+
+    /// One workflow in force, nil for none of that id.
+    func workflow(_ id: String) throws -> Extras.WorkflowInfo? { try workflows().first { $0.id == id } }
+
     /// One call: with `--json` prints the reply's parameters as sent, else hands the typed reply to `human`.
     func run<M: ManagerMethod>(_ method: M, human: (M.Reply) throws -> Void) throws {
         let p = try parameters(method)

@@ -8,7 +8,7 @@ import TiendoVarlink
 enum FilterCheck {
     static func list(workflow: String?, state: String?, fields: [String], _ connection: ConnectionOptions) throws {
         guard state != nil || !fields.isEmpty else { return }
-        let all = try connection.read(Extras.Workflows.self, connection.parameters(Extras.Workflows())).workflows
+        let all = try connection.workflows()
         let scope = workflow.map { id in all.filter { $0.id == id } } ?? all
         guard !scope.isEmpty else { return }
         let whose = workflow.map { "quy trình '\($0)'" } ?? "quy trình nào"

@@ -229,8 +229,7 @@ struct Show: ParsableCommand {
         if connection.json { return Output.printJSON(try connection.parameters(Manager.GetInstance(id: id))) }
         let reply = try connection.read(Extras.Instance.self, connection.parameters(Extras.Instance(id: id)))
         // The fields by their titles, as the web shows them, with the names `--set` takes beside them.
-        let info = try? connection.read(Extras.Workflows.self, connection.parameters(Extras.Workflows())).workflows
-            .first { $0.id == reply.entry.instance.workflow }
+        let info = try? connection.workflow(reply.entry.instance.workflow)
         printInstance(reply.entry.instance, transition: reply.entry.nextTransition, now: reply.now, workflow: info)
     }
 }
@@ -331,9 +330,7 @@ struct Start: ParsableCommand {
     func run() throws {
         var data = try assignments(values, option: "--set")
         if let given = data {
-            let info = try connection.read(Extras.Workflows.self, connection.parameters(Extras.Workflows())).workflows
-                .first { $0.id == workflow }
-            data = try GroupSpelling.respell([given], field: info?.groupBy, connection).first
+            data = try GroupSpelling.respell([given], field: connection.workflow(workflow)?.groupBy, connection).first
         }
         try connection.run(Manager.StartInstance(workflow: workflow, key: key, data: data)) { i in
             Output.say("Đã tạo hồ sơ \(i.id) (\(stateText(i))).")
@@ -383,8 +380,7 @@ struct Import: ParsableCommand {
             throw fail("tệp CSV không hợp lệ; không nhập gì")
         }
         // Columns headed as the web's template heads them («Mã hồ sơ», «Họ và tên») name their fields.
-        let info = try connection.read(Extras.Workflows.self, connection.parameters(Extras.Workflows())).workflows
-            .first { $0.id == workflow }
+        let info = try connection.workflow(workflow)
         // Every cell, keys included, is tiendod's to check, in one pass that names every bad row.
         var rows: [JSON] = []
         var lines: [Int] = []
