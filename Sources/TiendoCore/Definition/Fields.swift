@@ -67,6 +67,12 @@ public struct FieldDefinition: Sendable, Hashable {
     /// An enum value's title, or the value itself.
     public func title(ofValue v: String) -> String { valueTitles[v] ?? v }
 
+    /// An enum's values as a file or a form takes them, each with its title where it has one: `chinh-thuc,
+    /// tam-thoi («Tạm thời»)`. The refusal of a value and the web's import page list them alike.
+    public static func listing(_ values: [String], titles: [String: String]) -> String {
+        values.map { v in titles[v].map { "\(v) («\($0)»)" } ?? v }.joined(separator: ", ")
+    }
+
     /// Parses a value from text (CSV cells, `--set F=V`, YAML scalars), by the declared type.
     /// Returns the reason when the text does not fit. Text typed by people (`humanInput`) may give dates day first
     /// (`HumanDate`); workflow files pass false and keep the contract's `YYYY-MM-DD`.
@@ -161,8 +167,7 @@ public struct FieldDefinition: Sendable, Hashable {
             return .failure(
                 FieldError(
                     field: name,
-                    reason: "'\(s)' không thuộc các giá trị cho phép: "
-                        + values.map { v in valueTitles[v].map { "\(v) («\($0)»)" } ?? v }.joined(separator: ", ")))
+                    reason: "'\(s)' không thuộc các giá trị cho phép: " + FieldDefinition.listing(values, titles: valueTitles)))
         }
         // People's text is checked by `HumanDate`; this covers workflow files' defaults and JSON numbers' paths.
         if case .date(let d) = v, !HumanDate.range.contains(d) {

@@ -93,8 +93,8 @@ struct ImportPage {
         var headerProblems: [String] = []
         var headingOf: [String: String] = [:]
         for heading in header {
-            guard let name = ImportPage.field(named: heading, in: workflow) else {
-                let expected = ImportPage.headings(workflow).map(\.heading).joined(separator: ", ")
+            guard let name = workflow.importField(named: heading) else {
+                let expected = workflow.importHeadings.map(\.heading).joined(separator: ", ")
                 headerProblems.append(
                     "Dòng 1: cột «\(heading)» không phải trường của quy trình «\(workflow.title)» (các cột dùng được: \(expected))")
                 continue
@@ -126,18 +126,12 @@ struct ImportPage {
         return problems.isEmpty ? .success(out) : .failure(Failures(problems))
     }
 
-    /// The columns a file may have, with the heading the template gives each (`WorkflowInfo.importHeadings`).
-    static func headings(_ workflow: Extras.WorkflowInfo) -> [(heading: String, name: String)] { workflow.importHeadings }
-
-    /// The field a column's heading names (`WorkflowInfo.importField`).
-    static func field(named heading: String, in workflow: Extras.WorkflowInfo) -> String? { workflow.importField(named: heading) }
-
     /// tiendod's refusal of a cell, «cột 'han': ngày '31/02/2026' không tồn tại», with the column named as the
     /// template heads it: «cột «Hạn nộp hồ sơ»: …»; any other message as it is.
     static func titled(_ message: String, workflow: Extras.WorkflowInfo) -> String {
         guard message.hasPrefix("cột '"), let end = message.dropFirst(5).firstIndex(of: "'") else { return message }
         let name = String(message[message.index(message.startIndex, offsetBy: 5)..<end])
-        guard let heading = headings(workflow).first(where: { $0.name == name })?.heading, heading != name else { return message }
+        guard let heading = workflow.importHeadings.first(where: { $0.name == name })?.heading, heading != name else { return message }
         return "cột «\(heading)»" + message[message.index(after: end)...]
     }
 
@@ -147,7 +141,7 @@ struct ImportPage {
         let catalog = try await app.daemon.workflows()
         let chosen = Form(fields: Form.urlEncoded(request.uri.query ?? "")).text("quy-trinh")
         guard let chosen, let workflow = catalog[chosen] else { throw PageError.notFound("Không có quy trình '\(chosen ?? "")'.") }
-        let sheet = Sheet(name: "Mẫu nhập", columns: ImportPage.headings(workflow).map { Sheet.Column($0.heading) })
+        let sheet = Sheet(name: "Mẫu nhập", columns: workflow.importHeadings.map { Sheet.Column($0.heading) })
         let headers: HTTPFields = [
             .contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"mau-nhap-\(workflow.id).csv\"",
         ]
@@ -164,7 +158,7 @@ struct ImportPage {
         case "boolean": return ", có hoặc không (cũng nhận true/false, 1/0)"
         default:
             return f.values.isEmpty
-                ? "" : ", một trong: " + f.values.map { v in f.valueTitles[v].map { "\(v) («\($0)»)" } ?? v }.joined(separator: ", ")
+                ? "" : ", một trong: " + FieldDefinition.listing(f.values, titles: f.valueTitles)
         }
     }
 
@@ -193,7 +187,7 @@ struct ImportPage {
         }
         let columns: HTML =
             workflow.flatMap { catalog[$0] }.map { w in
-                let headings = Dictionary(ImportPage.headings(w).map { ($0.name, $0.heading) }, uniquingKeysWith: { a, _ in a })
+                let headings = Dictionary(w.importHeadings.map { ($0.name, $0.heading) }, uniquingKeysWith: { a, _ in a })
                 func item(_ name: String, _ text: String) -> HTML {
                     let heading = headings[name] ?? name
                     let or: HTML = heading == name ? .empty : " <span class=\"muted\">(hoặc <code>\(name)</code>)</span>"
