@@ -191,6 +191,10 @@ public final class Daemon: InstanceCounter {
     /// The definitions in force.
     public var catalog: Catalog { viewSource.catalog }
 
+    /// A failed write to the store in words, with where: «đĩa đầy (SQLITE_FULL) trong /var/lib/tiendo». The log,
+    /// the refusals and the status say it alike.
+    func storeFailure(_ error: any Error) -> String { "\(Store.describe(error)) trong \(options.stateDirectory)" }
+
     /// Lets the state directory go for another daemon in this process, as after a restart (tests); the process's
     /// end lets it go otherwise. This daemon must not be used afterwards.
     public func releaseStateDirectory() { stateLock.release() }

@@ -116,10 +116,10 @@ extension Daemon {
         // the reload's answer say how many, beside the files' problems, at every load while there are any, so that
         // an edit that strands them is seen.
         var stranded: [Diagnostic] = []
-        for id in current.keys.sorted() {
-            guard let def = current[id], let n = try? store.snapshot({ try $0.activeOnOtherVersions(workflow: id, digest: def.digest) }),
-                n > 0
-            else { continue }
+        let inForce = current.sorted { $0.key < $1.key }
+        let behind =
+            (try? store.snapshot { s in try inForce.map { try s.activeOnOtherVersions(workflow: $0.key, digest: $0.value.digest) } }) ?? []
+        for ((id, def), n) in zip(inForce, behind) where n > 0 {
             stranded.append(
                 Diagnostic(
                     file: def.file, line: 1, column: 1, severity: .warning,

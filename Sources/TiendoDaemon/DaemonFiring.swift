@@ -192,7 +192,7 @@ extension Daemon {
             }
         } catch {
             ok = false
-            lastGroupFailure = "\(Store.describe(error)) trong \(options.stateDirectory)"
+            lastGroupFailure = storeFailure(error)
             log.critical("Không ghi được nhóm thay đổi: \(lastGroupFailure ?? "")")
         }
         inGroup = false

@@ -2,7 +2,6 @@ import CLinux
 import Foundation
 import Synchronization
 import TiendoCore
-import TiendoStore
 
 #if canImport(Glibc)
     import Glibc
@@ -248,7 +247,7 @@ public final class EventLoop: Sendable {
             }
             daemon.tallyCatchUp(r, reason: "khi thức dậy")
         } catch {
-            let reason = "\(Store.describe(error)) trong \(daemon.options.stateDirectory)"
+            let reason = daemon.storeFailure(error)
             if daemon.loopStatus.degraded == nil {
                 daemon.log.critical(
                     "KHÔNG GHI ĐƯỢC trạng thái (\(reason)); không gửi gì chưa được ghi, sẽ thử lại mỗi 5 giây", metadata: .event(.lifecycle)

@@ -65,7 +65,7 @@ extension Daemon {
         } catch let e as RequestError {
             throw e
         } catch {
-            let why = "\(Store.describe(error)) trong \(options.stateDirectory)"
+            let why = storeFailure(error)
             log.error("Lần nhập vào \(workflow) không ghi được, không nhập gì: \(why)")
             throw .internalError(why)
         }
@@ -238,7 +238,7 @@ extension Daemon {
         } catch let e as RequestError {
             throw e
         } catch {
-            let why = "\(Store.describe(error)) trong \(options.stateDirectory)"
+            let why = storeFailure(error)
             log.error("Lần nhập vào \(def.id) không ghi được, không nhập gì: \(why)")
             throw .internalError(why)
         }
