@@ -14,15 +14,17 @@ public enum SystemErrorText {
         {
             return text
         }
+        // Foundation's own codes for the same causes, said as their POSIX twins.
         if ns.domain == NSCocoaErrorDomain {
-            switch ns.code {
-            case NSFileWriteNoPermissionError, NSFileReadNoPermissionError:
-                return "không có quyền (kiểm tra chủ sở hữu và quyền của thư mục)"
-            case NSFileWriteOutOfSpaceError: return "đĩa đầy"
-            case NSFileWriteVolumeReadOnlyError: return "ổ đĩa chỉ đọc"
-            case NSFileNoSuchFileError, NSFileReadNoSuchFileError: return "không có tệp hoặc thư mục này"
-            default: break
-            }
+            let twin: Int32? =
+                switch ns.code {
+                case NSFileWriteNoPermissionError, NSFileReadNoPermissionError: EACCES
+                case NSFileWriteOutOfSpaceError: ENOSPC
+                case NSFileWriteVolumeReadOnlyError: EROFS
+                case NSFileNoSuchFileError, NSFileReadNoSuchFileError: ENOENT
+                default: nil
+                }
+            if let twin, let text = posix(twin) { return text }
         }
         return "\(error)"
     }

@@ -34,19 +34,12 @@ public enum StateDirectoryMarker {
         FileManager.default.fileExists(atPath: path(forDatabase: database))
     }
 
-    /// Now as people read it, in the country's time: «05/12/2026 16:55 (giờ Việt Nam)».
-    static func createdText() -> String {
-        let z = Zone.vietnam
-        let (d, s) = z.local(Instant(seconds: Int64(Date().timeIntervalSince1970)))
-        return "\(d.vietnamese) \(String(format: "%02d:%02d", s / 3600, (s % 3600) / 60)) (giờ Việt Nam)"
-    }
-
     /// Writes the marker (durably: temporary file, fsync, rename) unless it is there already.
     public static func write(forDatabase database: String) throws {
         let p = path(forDatabase: database)
         guard !FileManager.default.fileExists(atPath: p) else { return }
         let text = """
-            Thư mục trạng thái của tiendod (cơ sở dữ liệu \((database as NSString).lastPathComponent)), tạo lúc \(StateDirectoryMarker.createdText()).
+            Thư mục trạng thái của tiendod (cơ sở dữ liệu \((database as NSString).lastPathComponent)), tạo lúc \(Zone.vietnam.vietnamese(Instant(seconds: Int64(Date().timeIntervalSince1970)))) (giờ Việt Nam).
             Tệp này cho tiendod biết nó đã từng chạy ở đây: nếu cơ sở dữ liệu biến mất hoặc trống, tiendod từ chối
             khởi động thay vì lặng lẽ tạo một cơ sở dữ liệu rỗng. Đừng xóa tệp này; xem tiendod(8).
 
