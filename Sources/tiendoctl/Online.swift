@@ -31,7 +31,8 @@ enum Fmt {
     static func due(_ item: Manager.DueItem) -> String { due(item.due, provisional: item.provisional) }
 
     /// An item's title, with `@LABEL` for an occurrence of a recurring milestone.
-    static func title(_ item: Manager.DueItem) -> String { item.occurrence.map { "\(item.title) @\($0)" } ?? item.title }
+    /// What is due, a period as people write it: «Đóng đảng phí tháng kỳ 10/2026» (as records and the web say it).
+    static func title(_ item: Manager.DueItem) -> String { Messages.deadlineTitle(item.title, occurrence: item.occurrence) }
 
     /// What an item belongs to (`show`): `trạng thái S`, the milestone id, or `M@LABEL`.
     static func owner(_ item: Manager.DueItem) -> String {
@@ -189,9 +190,11 @@ struct List: ParsableCommand {
     }
 }
 
-func stateText(_ i: Manager.Instance) -> String {
-    var s = i.state ?? "—"
-    if i.completed { s = i.state.map { "\($0), hoàn tất" } ?? "hoàn tất" }
+func stateText(_ i: Manager.Instance, title: String? = nil) -> String {
+    // With the state's title (when the definition was read), its id beside it, as `--state` takes it.
+    let state = i.state.map { id in title.map { "\($0) (\(id))" } ?? id }
+    var s = state ?? "—"
+    if i.completed { s = state.map { "\($0), hoàn tất" } ?? "hoàn tất" }
     if i.stale { s += " (định nghĩa cũ)" }
     return s
 }
@@ -241,8 +244,8 @@ func printInstance(
 ) {
     Output.say("Hồ sơ \(i.id)", Output.bold)
     var fields: [[String]] = [
-        ["Quy trình", i.workflow],
-        ["Trạng thái", stateText(i)],
+        ["Quy trình", workflow.map { "\($0.title) (\(i.workflow))" } ?? i.workflow],
+        ["Trạng thái", stateText(i, title: i.state.flatMap { workflow?.state($0)?.title })],
         ["Bắt đầu", Fmt.date(i.startedAt)],
     ]
     if i.state != nil { fields.append(["Vào trạng thái", Fmt.date(i.enteredAt)]) }

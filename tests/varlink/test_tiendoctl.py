@@ -290,7 +290,7 @@ def test_list_shows_the_overdue_count_and_the_first_open_deadline(ward):
                                "Chờ chi bộ xét công nhận chính thức"]
     r = ctl(ward, "list", "viec")
     assert cells(r.stdout.splitlines()[1]) == ["viec/cb3", "—", "10/03/2026", "1", "31/03/2026", "quá 3 ngày",
-                                               "Đóng đảng phí @2026-03"]
+                                               "Đóng đảng phí kỳ 03/2026"]
     j = json.loads(ctl(ward, "list", "dang-vien-du-bi", "--json").stdout)
     inst = j["instances"][0]
     assert inst["next"] is None
@@ -320,6 +320,9 @@ def test_show_lists_every_open_deadline(ward):
     assert cells(out[-1]) == ["31/03/2026", "quá 3 ngày", "Chờ chi bộ xét công nhận chính thức", "trạng thái cho-xet"]
     # The data by the fields' titles, as the web shows them, with the names `--set` takes.
     assert any(l.strip().startswith("Chi bộ (chi_bo)") for l in out), out
+    # The workflow and the state by their titles, their ids beside them.
+    assert cells(out[1]) == ["Quy trình", "Xét công nhận đảng viên chính thức (dang-vien-du-bi)"], out[1]
+    assert cells(out[2]) == ["Trạng thái", "Chờ chi bộ xét công nhận chính thức (cho-xet)"], out[2]
 
 
 def test_overdue_rows_are_red_on_a_terminal(ward):
@@ -357,7 +360,7 @@ def test_agenda_history_and_status_show_occurrences_and_provisional(ward):
     r = ctl(ward, "agenda", "--days", "400", "--workflow", "viec")
     assert r.returncode == 0, r.stderr
     rows = [cells(l) for l in r.stdout.splitlines()]
-    assert ["31/03/2026", "quá 3 ngày", "viec/cb3", "Đóng đảng phí @2026-03"] in rows
+    assert ["31/03/2026", "quá 3 ngày", "viec/cb3", "Đóng đảng phí kỳ 03/2026"] in rows
     assert ["15/02/2027 (dự kiến)", "còn 318 ngày", "viec/cb3", "Nộp báo cáo"] in rows
     assert ctl(ward, "done", "viec/cb3", "dang-phi@2026-04").returncode == 0
     r = ctl(ward, "history", "viec/cb3")

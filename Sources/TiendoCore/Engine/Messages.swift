@@ -84,7 +84,7 @@ public enum Messages {
 
     /// The title of a deadline in messages; an occurrence names its period as people write it (`Đóng đảng phí kỳ
     /// 03/2027`).
-    static func deadlineTitle(_ title: String, occurrence: String?) -> String {
+    public static func deadlineTitle(_ title: String, occurrence: String?) -> String {
         occurrence.map { "\(title) kỳ \(period($0))" } ?? title
     }
 
