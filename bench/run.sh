@@ -39,6 +39,10 @@ fi
 $SWIFT build -c release --product tiendod
 $SWIFT build -c release --product tiendo-deliver
 $SWIFT build -c release --product tiendo-web
+# SwiftPM keeps the build plan of a path dependency (the root package seen from bench/) and does not notice a source
+# file added to one of its targets: the stale plan then fails with «cannot find 'X' in scope». Planning again is a
+# second; the object files stay.
+rm -f .build-bench/release/description.json
 $SWIFT build -c release --package-path bench --scratch-path .build-bench
 cc -O2 -Wall -o .build-bench/sqlite-ceiling bench/tools/sqlite-ceiling.c -lsqlite3
 # Measure a copy: a build started by someone else during the run cannot swap the binary under it.
