@@ -164,7 +164,7 @@ import Testing
         #expect(
             reason([("so_tan_thanh", .int(31)), ("so_dang_vien_chinh_thuc", .int(30))])
                 == "với số liệu đã nhập («\(yes)» = 31, «\(members)» = 30) không chuyển được: "
-                + "sang «Đảng viên chính thức» khi «\(yes)» ≥ 2/3 × «\(members)» (tức ≥ 20) và «\(yes)» ≤ «\(members)» (tức ≤ 30); "
+                + "sang «Chi bộ đã đề nghị công nhận chính thức — chờ quyết định của cấp ủy có thẩm quyền» khi «\(yes)» ≥ 2/3 × «\(members)» (tức ≥ 20) và «\(yes)» ≤ «\(members)» (tức ≤ 30); "
                 + "sang «Biểu quyết chưa đạt — chờ xét lại» khi «\(yes)» < 2/3 × «\(members)» (tức ≤ 19)")
         // Two thirds of 9 is 6 at least; of 200, 134 (the bound rounds up for ≥, down for <).
         #expect(Messages.wholeBound(.ge, 9, 2, 3) == "≥ 6" && Messages.wholeBound(.lt, 200, 2, 3) == "≤ 133")

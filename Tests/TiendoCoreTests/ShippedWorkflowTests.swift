@@ -156,7 +156,7 @@ import Testing
         let ketNap = try Self.definition("ket-nap-dang-vien")
         // (workflow, state, where a passing vote goes, where a failing one goes without ly_do).
         let votes: [(WorkflowDefinition, String, String, String?)] = [
-            (duBi, "cho-xet", "chinh-thuc", "cho-xet-lai"), (duBi, "cho-xet-lai", "chinh-thuc", "cho-xet-lai"),
+            (duBi, "cho-xet", "cho-quyet-dinh", "cho-xet-lai"), (duBi, "cho-xet-lai", "cho-quyet-dinh", "cho-xet-lai"),
             (ketNap, "chi-bo-xet", "dang-uy-xet", nil),
         ]
         for (def, state, pass, fail) in votes {
@@ -189,7 +189,7 @@ import Testing
         #expect(knTarget(["so_dang_vien_chinh_thuc": .integer(30), "so_tan_thanh": .integer(19), "chi_bo_co_so": .boolean(true)]) == nil)
         // Through the engine: the votes as the chi bộ's minutes give them.
         let engine = Engine(duBi)
-        for (t, state) in [(133, "cho-xet-lai"), (134, "chinh-thuc")] {
+        for (t, state) in [(133, "cho-xet-lai"), (134, "cho-quyet-dinh")] {
             var (inst, _) = try engine.started(
                 "v\(t)", data: try duBi.data([("ngay_ket_nap", .string("2025-10-01"))]), at: at("2026-11-02T08:00"))
             #expect(inst.state == "cho-xet")
@@ -199,6 +199,31 @@ import Testing
                     != nil)
             #expect(inst.state == state, "\(t) of 200")
         }
+        // The chi bộ only proposes: the member is recorded as full when the competent committee's decision comes
+        // (HD 12-HD/BTCTW, Phần II mục 2, bước 1–5); a second vote on a proposal already sent is refused.
+        var (proposed, _) = try engine.started(
+            "p", data: try duBi.data([("ngay_ket_nap", .string("2025-10-01"))]), at: at("2026-11-02T08:00"))
+        let passing: [(String, JSON)] = [("so_dang_vien_chinh_thuc", .int(30)), ("so_tan_thanh", .int(20))]
+        _ = try engine.send(&proposed, event: "bieu-quyet", data: passing, at: at("2026-11-20T10:00"), actor: nil, counter: nil).get()
+        #expect(proposed.state == "cho-quyet-dinh" && !proposed.completed)
+        #expect(
+            (try? engine.send(&proposed, event: "bieu-quyet", data: passing, at: at("2026-11-21T10:00"), actor: nil, counter: nil).get())
+                == nil)
+        _ = try engine.send(&proposed, event: "cong-nhan", data: [], at: at("2026-12-10T10:00"), actor: nil, counter: nil).get()
+        #expect(proposed.state == "chinh-thuc" && proposed.completed)
+        // A proposal to strike off needs its reason, and waits for the decision too.
+        var (struck, _) = try engine.started(
+            "x", data: try duBi.data([("ngay_ket_nap", .string("2025-10-01"))]), at: at("2026-11-02T08:00"))
+        #expect(
+            (try? engine.send(&struck, event: "de-nghi-xoa-ten", data: [], at: at("2026-11-20T10:00"), actor: nil, counter: nil).get())
+                == nil)
+        _ = try engine.send(
+            &struck, event: "de-nghi-xoa-ten", data: [("ly_do", .string("Không đủ điều kiện"))], at: at("2026-11-20T10:00"), actor: nil,
+            counter: nil
+        ).get()
+        #expect(struck.state == "cho-quyet-dinh-xoa-ten" && !struck.completed)
+        _ = try engine.send(&struck, event: "xoa-ten", data: [], at: at("2026-12-10T10:00"), actor: nil, counter: nil).get()
+        #expect(struck.state == "xoa-ten" && struck.completed)
         // The history says what was done in the form's words, with the counts the chi bộ's minutes gave: a second vote
         // does not erase the first's.
         var (voted, _) = try engine.started("h", data: try duBi.data([("ngay_ket_nap", .string("2025-10-01"))]), at: at("2026-11-02T08:00"))
@@ -233,7 +258,7 @@ import Testing
             &voted, event: "xoa-ten", data: [("ly_do", .string("Vi phạm tư cách"))], at: at("2026-11-22T10:00"), actor: nil, counter: nil
         ).get()
         let said = try #require(removed.first { $0.kind == .transition }?.message)
-        #expect(said.hasSuffix("(«Xóa tên»): «Lý do (xóa tên, xét lại)» đã ghi") && !said.contains("Vi phạm"), "\(said)")
+        #expect(said.hasSuffix("(«Đã có quyết định xóa tên»): «Lý do (xóa tên, xét lại)» đã ghi") && !said.contains("Vi phạm"), "\(said)")
         // More votes in favour than full members (a typing error in the minutes) is refused; so is a vote with no counts.
         var (inst, _) = try engine.started(
             "big", data: try duBi.data([("ngay_ket_nap", .string("2025-10-01"))]), at: at("2026-11-02T08:00"))

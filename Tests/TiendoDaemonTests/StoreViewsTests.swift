@@ -99,6 +99,10 @@ struct StoreViewsTests {
                 data: [("so_dang_vien_chinh_thuc", .int(30)), ("so_tan_thanh", .int(24))],
                 idempotencyKey: nil, actor: nil)
         }
+        // The chi bộ proposes; the committee's decision has come for two of the three.
+        for i in [0, 1] {
+            _ = try d.sendEvent(id: "dang-vien-du-bi/dv\(i)", event: "cong-nhan", data: [], idempotencyKey: nil, actor: nil)
+        }
         _ = try d.sendEvent(
             id: "dang-vien-du-bi/dv3", event: "bieu-quyet", data: [("so_dang_vien_chinh_thuc", .int(30)), ("so_tan_thanh", .int(15))],
             idempotencyKey: nil, actor: nil)
@@ -128,7 +132,7 @@ struct StoreViewsTests {
             after = page.last?.instance.id
         }
         #expect(total == 90)
-        #expect(completed == 4)  // three voted in, one struck off
+        #expect(completed == 3)  // two confirmed by the committee's decision, one struck off
 
         let counts = try #require(try d.store.snapshot { try $0.counts(groups: true) }["dang-vien-du-bi"])
         #expect(counts.instances == 90)
@@ -141,7 +145,7 @@ struct StoreViewsTests {
         var states: [String: Int] = [:]
         for (_, s) in byGroup { for (k, n) in s { states[k, default: 0] += n } }
         #expect(counts.states == states)
-        #expect(states["chinh-thuc"] == 3 && states["xoa-ten"] == 1 && states["cho-xet-lai"] == 1)
+        #expect(states["chinh-thuc"] == 2 && states["cho-quyet-dinh"] == 1 && states["xoa-ten"] == 1 && states["cho-xet-lai"] == 1)
         // Without groups: the same totals.
         let flat = try #require(try d.store.snapshot { try $0.counts(groups: false) }["dang-vien-du-bi"])
         #expect(flat.instances == 90 && flat.completed == completed && flat.states == states && flat.groups.isEmpty)
@@ -150,7 +154,7 @@ struct StoreViewsTests {
         #expect(
             try d.store.write { try $0.count(workflow: "dang-vien-du-bi", states: ["du-bi", "cho-xet"], group: g1, groupField: true) }
                 == (byGroup[g1]!["du-bi"] ?? 0) + (byGroup[g1]!["cho-xet"] ?? 0))
-        #expect(try d.store.write { try $0.count(workflow: "dang-vien-du-bi", states: ["chinh-thuc"], group: nil, groupField: false) } == 3)
+        #expect(try d.store.write { try $0.count(workflow: "dang-vien-du-bi", states: ["chinh-thuc"], group: nil, groupField: false) } == 2)
     }
 
     @Test("the write connection syncs every commit (synchronous=FULL), or what --synchronous asks")

@@ -2,10 +2,10 @@
 """The in-memory baseline of issue 7: PyPI `transitions` stepping dang-vien-du-bi's state machine.
 
 States and events are those of Workflows/dang-vien-du-bi.yaml: the timed end of probation (du-bi -> cho-xet, here an
-explicit trigger, since transitions has no clock), bieu-quyet with the two-thirds guard (>= 67 % to chinh-thuc, else
-cho-xet-lai), cong-nhan, xoa-ten with its guard on ly_do. Each model runs the life cycle
-het-du-bi, bieu-quyet (fails), bieu-quyet (passes), then is put back in du-bi to start again: four steps, three of
-them guarded. Prints one JSON object: steps, seconds, stepsPerSecond, version.
+explicit trigger, since transitions has no clock), bieu-quyet with the two-thirds guard (>= 67 % to cho-quyet-dinh,
+where the chi bộ's proposal waits for the committee's decision, else cho-xet-lai), the proposal to strike off and the
+decisions cong-nhan and xoa-ten with their guards on ly_do. Each model runs the life cycle het-du-bi, bieu-quyet (fails),
+bieu-quyet (passes), cong-nhan, then is put back in du-bi to start again: five steps, three of them guarded. Prints one JSON object: steps, seconds, stepsPerSecond, version.
 """
 import argparse
 import json
@@ -27,14 +27,18 @@ class Member:
         return self.ly_do != ""
 
 
-STATES = ["du-bi", "cho-xet", "cho-xet-lai", "chinh-thuc", "xoa-ten"]
+STATES = ["du-bi", "cho-xet", "cho-xet-lai", "cho-quyet-dinh", "cho-quyet-dinh-xoa-ten", "chinh-thuc", "xoa-ten"]
+PENDING = ["cho-xet", "cho-xet-lai", "cho-quyet-dinh", "cho-quyet-dinh-xoa-ten"]
 TRANSITIONS = [
     {"trigger": "het_du_bi", "source": "du-bi", "dest": "cho-xet"},
-    {"trigger": "cong_nhan", "source": ["cho-xet", "cho-xet-lai"], "dest": "chinh-thuc"},
-    {"trigger": "bieu_quyet", "source": "cho-xet", "dest": "chinh-thuc", "conditions": "du_nguong"},
+    {"trigger": "bieu_quyet", "source": "cho-xet", "dest": "cho-quyet-dinh", "conditions": "du_nguong"},
     {"trigger": "bieu_quyet", "source": "cho-xet", "dest": "cho-xet-lai"},
-    {"trigger": "bieu_quyet", "source": "cho-xet-lai", "dest": "chinh-thuc", "conditions": "du_nguong"},
-    {"trigger": "xoa_ten", "source": ["cho-xet", "cho-xet-lai"], "dest": "xoa-ten", "conditions": "co_ly_do"},
+    {"trigger": "bieu_quyet", "source": "cho-xet-lai", "dest": "cho-quyet-dinh", "conditions": "du_nguong"},
+    {"trigger": "bieu_quyet", "source": "cho-xet-lai", "dest": "cho-xet-lai"},
+    {"trigger": "de_nghi_xoa_ten", "source": ["cho-xet", "cho-xet-lai"], "dest": "cho-quyet-dinh-xoa-ten",
+     "conditions": "co_ly_do"},
+    {"trigger": "cong_nhan", "source": PENDING, "dest": "chinh-thuc"},
+    {"trigger": "xoa_ten", "source": PENDING, "dest": "xoa-ten", "conditions": "co_ly_do"},
     {"trigger": "bat_dau_lai", "source": ["chinh-thuc", "xoa-ten"], "dest": "du-bi"},
 ]
 
@@ -58,9 +62,10 @@ def main():
             m.ty_le_tan_thanh = 50
             m.bieu_quyet()  # -> cho-xet-lai
             m.ty_le_tan_thanh = 80
-            m.bieu_quyet()  # -> chinh-thuc
+            m.bieu_quyet()  # -> cho-quyet-dinh
+            m.cong_nhan()  # -> chinh-thuc
             m.bat_dau_lai()  # back to du-bi
-            steps += 4
+            steps += 5
             if steps >= a.steps:
                 break
     seconds = time.perf_counter() - t0

@@ -506,7 +506,8 @@ def test_a_ward_budget_year_from_the_citys_decision(stack, browser):
 
 def test_a_chi_bo_vote_is_recorded_from_the_record_page(stack, browser):
     """dang-vien-du-bi: the chi bộ's vote asks for both numbers its rule compares (how many full members, how many in
-    favour); a count that cannot be is refused in the form's words, with nothing changed; two thirds pass."""
+    favour); a count that cannot be is refused in the form's words, with nothing changed; two thirds pass, and the
+    record waits for the competent committee's decision, which makes the member full."""
     stack.ctl("start", "dang-vien-du-bi", "bq-web", "--set", "ho_ten=Đỗ Minh Châu", "--set", "chi_bo=Chi bộ Khu dân cư số 7",
               "--set", "ngay_ket_nap=20/01/2025")
     login(browser, stack, "admin")
@@ -530,7 +531,7 @@ def test_a_chi_bo_vote_is_recorded_from_the_record_page(stack, browser):
     submit(browser, form.find_element(By.CSS_SELECTOR, "button[type=submit]"), confirm=True)
     refused = browser.find_element(By.CSS_SELECTOR, ".flash.bad").text
     assert refused.startswith("Với số liệu đã nhập («Số đảng viên chính thức tán thành» = 31, "), refused
-    assert "sang «Đảng viên chính thức» khi" in refused and "sang «Biểu quyết chưa đạt — chờ xét lại» khi" in refused
+    assert "sang «Chi bộ đã đề nghị công nhận chính thức — chờ quyết định của cấp ủy có thẩm quyền» khi" in refused and "sang «Biểu quyết chưa đạt — chờ xét lại» khi" in refused
     assert "≤ «Số đảng viên chính thức của chi bộ khi biểu quyết»" in refused and "Không có gì thay đổi." in refused
     assert "bieu-quyet" not in refused, refused
     assert " ge " not in refused and "so_tan_thanh" not in refused and "hồ sơ '" not in refused, refused
@@ -552,7 +553,7 @@ def test_a_chi_bo_vote_is_recorded_from_the_record_page(stack, browser):
     dialog = browser.switch_to.alert.text
     browser.switch_to.alert.accept()
     wait_for_new_document(browser, before)
-    assert dialog.startswith("Ghi kết quả biểu quyết của chi bộ (chuyển sang «Đảng viên chính thức» hoặc "
+    assert dialog.startswith("Ghi kết quả biểu quyết của chi bộ (chuyển sang «Chi bộ đã đề nghị công nhận chính thức — chờ quyết định của cấp ủy có thẩm quyền» hoặc "
                              "«Biểu quyết chưa đạt — chờ xét lại»)?"), dialog
     assert "Số đảng viên chính thức của chi bộ khi biểu quyết: 30" in dialog and "Số đảng viên chính thức tán thành: 19" in dialog
     assert "Biểu quyết chưa đạt" in browser.find_element(By.TAG_NAME, "h1").text
@@ -566,10 +567,20 @@ def test_a_chi_bo_vote_is_recorded_from_the_record_page(stack, browser):
 
     submit(browser, vote(30, 20).find_element(By.CSS_SELECTOR, "button[type=submit]"), confirm=True)
     heading = browser.find_element(By.TAG_NAME, "h1").text
-    assert "Đảng viên chính thức" in heading and "Chờ chi bộ" not in heading, heading
+    assert "Chi bộ đã đề nghị công nhận chính thức — chờ quyết định của cấp ủy có thẩm quyền" in heading and "Chờ chi bộ" not in heading, heading
     shot(browser, "36-bieu-quyet-dat", full=True)
+    # A second vote on a proposal already sent is not offered; the committee's decision is.
+    assert not browser.find_elements(By.XPATH, "//form[.//input[@name='su-kien' and @value='bieu-quyet']]")
+    decision = browser.find_element(By.XPATH, "//form[.//input[@name='su-kien' and @value='cong-nhan']]")
+    button = decision.find_element(By.CSS_SELECTOR, "button[type=submit]")
+    assert button.text == "Đã có quyết định công nhận chính thức", button.text
+    submit(browser, button, confirm=True)
+    heading = browser.find_element(By.TAG_NAME, "h1").text
+    assert "Đảng viên chính thức" in heading and "chờ quyết định" not in heading, heading
+    shot(browser, "50-quyet-dinh-cong-nhan", full=True)
     transitions = [r for r in history(stack, "dang-vien-du-bi/bq-web") if r["kind"] == "transition"]
-    assert transitions[-1]["to"] == "chinh-thuc" and transitions[-1]["actorName"] == "admin"
+    assert [t["to"] for t in transitions[-2:]] == ["cho-quyet-dinh", "chinh-thuc"], transitions
+    assert transitions[-1]["actorName"] == "admin"
 
 
 def test_a_record_is_started_from_a_form_within_the_accounts_chi_bo(stack, browser):
