@@ -158,9 +158,9 @@ def the_dang_vien(g: Gen) -> tuple[list[str], list[list[object]]]:
     for i, (lo, hi) in enumerate([(14, 30)] * 2 + [(4, 9)] * 4 + [(0, 3)] * 9, 1):
         name, female = g.person()
         started = g.days_ago(lo, hi)
-        confirmed = started - dt.timedelta(days=g.r.randint(0, 5))
+        # No decision date yet: the Ban Thường vụ decides full membership and the card together, later in the case.
         rows.append([f"the-{g.today.year}-{i:03d}", started.isoformat(), name, g.r.choice(CHI_BO), "cap-moi", "",
-                     g.cccd(g.r.randint(1975, 2005), female), confirmed.isoformat(), ""])
+                     g.cccd(g.r.randint(1975, 2005), female), "", ""])
     for i, (loai, ly_do) in enumerate([("cap-lai", "Mất thẻ khi chuyển nhà"), ("cap-lai", "Thất lạc thẻ"),
                                        ("doi-the", "Thẻ bị hỏng do ngấm nước")], 1):
         name, female = g.person()

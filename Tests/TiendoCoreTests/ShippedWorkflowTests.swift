@@ -314,9 +314,16 @@ import Testing
             ])
     }
 
-    @Test("thi-dua: at most ⌊20% × n_tot⌋ 'xuất sắc' per đảng bộ, the 'xuất sắc' group not in the base (D6)")
+    @Test(
+        "thi-dua: no cap shipped (no source for organisations); the cap its header documents allows ⌊20% × n_tot⌋ 'xuất sắc' per đảng bộ, the 'xuất sắc' group not in the base (D6)"
+    )
     func emulationCap() throws {
-        let def = try Self.definition("thi-dua")
+        #expect(try Self.definition("thi-dua").limits.isEmpty)
+        // The lines the file's header tells a đảng bộ to add at its end, taken from the header itself.
+        let text = try String(contentsOfFile: Self.directory + "/thi-dua.yaml", encoding: .utf8)
+        let documented = text.split(separator: "\n").filter { $0.hasPrefix("#   limits:") || $0.hasPrefix("#     - {state: xuat-sac") }
+        #expect(documented.count == 2, "\(documented)")
+        let def = try Fixtures.workflow("thi-dua", text + documented.map { $0.dropFirst(4) + "\n" }.joined())
         let limit = try #require(def.limits.first)
         #expect(limit.state == "xuat-sac" && limit.max == .percent(20) && limit.of == ["tot"] && limit.per == "dang_bo")
         let start = at("2026-12-01T08:00")
@@ -335,7 +342,9 @@ import Testing
             events.append(
                 SimulatedEvent(
                     at: start.adding(seconds: Int64(scoreDay) * 86_400), instance: "thi-dua/\(key)", event: "cham-diem",
-                    data: [("diem", .int(points))], line: 0))
+                    data: [
+                        ("diem", .int(points)), ("tien_do_nhiem_vu", .string("dung-han")), ("dat_tieu_chi_xuat_sac", .bool(true)),
+                    ], line: 0))
             scoreDay += 1
         }
         // Đảng bộ A: 9 'tốt', then three at 92: ⌊0.2 × 9⌋ = 1 allowed (counting 'xuất sắc' in the base would allow 2).
@@ -360,16 +369,38 @@ import Testing
         #expect(states["b6"] == "xuat-sac" && states["b5"] == "tot")
     }
 
-    @Test("danh-gia-xep-loai: grades from the 100-point scale (T18: 92, 75, 60 and below 50)")
+    @Test(
+        "danh-gia-xep-loai and thi-dua: grades from the 100-point scale and the tasks' completion (QĐ 366 Art. 11; T18: 92, 75, 60 and below 50)"
+    )
     func grading() throws {
-        let def = try Self.definition("danh-gia-xep-loai")
-        let branches = try #require(def.state("dang-uy-xep-loai")?.branches(for: "xep-loai"))
-        func grade(_ score: Int, excellent: Bool = true) -> String? {
-            let data: InstanceData = ["diem": .integer(score), "dat_tieu_chi_xuat_sac": .boolean(excellent)]
-            return branches.first { $0.conditions.allSatisfy { $0.holds(data) } }?.to
+        for (workflow, state, event, prefix) in [
+            ("danh-gia-xep-loai", "dang-uy-xep-loai", "xep-loai", "hoan-thanh-"), ("thi-dua", "binh-xet", "cham-diem", ""),
+        ] {
+            let def = try Self.definition(workflow)
+            let branches = try #require(def.state(state)?.branches(for: event))
+            func grade(_ score: Int?, _ tasks: String? = "dung-han", excellent: Bool = true) -> String? {
+                var data: InstanceData = ["dat_tieu_chi_xuat_sac": .boolean(excellent)]
+                if let score { data["diem"] = .integer(score) }
+                if let tasks { data["tien_do_nhiem_vu"] = .text(tasks) }
+                return branches.first { $0.conditions.allSatisfy { $0.holds(data) } }?.to
+            }
+            let (excellent, good, done) = (prefix + "xuat-sac", prefix == "" ? "tot" : prefix + "tot", "hoan-thanh")
+            #expect(grade(92) == excellent && grade(92, excellent: false) == good, "\(workflow)")
+            #expect(grade(75) == good && grade(60) == done && grade(49) == "khong-hoan-thanh", "\(workflow)")
+            // 'Tốt' and above need every task on time; 'hoàn thành' every task done (a collective: at most 20% late).
+            #expect(grade(95, "co-viec-cham") == done && grade(75, "co-viec-cham") == done, "\(workflow)")
+            #expect(grade(95, "chua-hoan-thanh") == "khong-hoan-thanh" && grade(60, "chua-hoan-thanh") == "khong-hoan-thanh")
+            // Without the score or the tasks' completion no grade is given: the event is refused, not graded 'không'.
+            #expect(grade(nil) == nil && grade(80, nil) == nil, "\(workflow)")
         }
-        #expect(grade(92) == "hoan-thanh-xuat-sac" && grade(92, excellent: false) == "hoan-thanh-tot")
-        #expect(grade(75) == "hoan-thanh-tot" && grade(60) == "hoan-thanh" && grade(49) == "khong-hoan-thanh")
+        // thi-dua: a chi bộ's grade the đảng ủy already decided is recorded as it is, not graded again.
+        let thiDua = try Self.definition("thi-dua")
+        let recorded = try #require(thiDua.state("binh-xet")?.branches(for: "ghi-xep-loai"))
+        for grade in ["xuat-sac", "tot", "hoan-thanh", "khong-hoan-thanh"] {
+            let data: InstanceData = ["xep_loai": .text(grade), "diem": .integer(10)]
+            #expect(recorded.first { $0.conditions.allSatisfy { $0.holds(data) } }?.to == grade)
+        }
+        #expect(recorded.first { $0.conditions.allSatisfy { $0.holds([:]) } } == nil)
     }
 
     @Test("the-dang-vien: routine issuance and reissue, no stale campaign date (D8)")
