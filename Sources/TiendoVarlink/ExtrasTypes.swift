@@ -89,6 +89,8 @@ public enum Extras {
     public struct StateInfo: ManagerValue {
         public var id: String
         public var title: String
+        /// What to do in the state and its legal basis, from the file (`states.X.description`).
+        public var description: String?
         public var final: Bool
         public var events: [EventInfo]
 
@@ -96,12 +98,19 @@ public enum Extras {
             let m = try Members(json, path: path)
             id = try m.string("id")
             title = try m.string("title")
+            description = try m.optionalString("description")
             final = try m.bool("final")
             events = try m.list("events")
         }
 
         public var json: JSON {
-            .object([("id", .string(id)), ("title", .string(title)), ("final", .bool(final)), ("events", .array(events.map(\.json)))])
+            var w = ObjectWriter()
+            w.add("id", id)
+            w.add("title", title)
+            w.add("description", description)
+            w.add("final", final)
+            w.add("events", .array(events.map(\.json)))
+            return w.json
         }
     }
 

@@ -24,6 +24,7 @@ initial: moi
 states:
   moi:
     title: Mới
+    description: Duyệt trong hạn (Quy định thử nghiệm, Điều 1) [M].
     on:
       duyet: da-duyet
       cham:

@@ -53,6 +53,9 @@ def test_workflows_describe_states_events_and_guard_fields(daemon):
     assert hop["title"] == "Quy trình thử nghiệm" and hop["groupBy"] == "ma" and hop["calendar"] == "vn"
     moi = [s for s in hop["states"] if s["id"] == "moi"][0]
     assert moi["title"] == "Mới" and not moi["final"]
+    # A state's description (what to do, and the basis) when the file gives one; none is sent otherwise.
+    assert moi["description"] == "Duyệt trong hạn (Quy định thử nghiệm, Điều 1) [M]."
+    assert "description" not in [s for s in hop["states"] if s["id"] == "da-duyet"][0]
     events = {e["name"]: e for e in moi["events"]}
     assert events["duyet"]["fields"] == [] and events["cham"]["fields"] == ["diem"]
     assert [m["id"] for m in hop["milestones"]] == ["bao-cao", "tong-ket"]

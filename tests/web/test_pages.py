@@ -513,6 +513,10 @@ def test_a_chi_bo_vote_is_recorded_from_the_record_page(stack, browser):
     login(browser, stack, "admin")
     browser.get(stack.url + "/ho-so/dang-vien-du-bi/bq-web")
     assert "Chờ chi bộ xét công nhận chính thức" in browser.find_element(By.TAG_NAME, "h1").text
+    # What the file says to do in this state, with its basis, above the buttons; a mark of one source said in words.
+    guidance = browser.find_element(By.CSS_SELECTOR, "p.guidance").text
+    assert "chậm nhất 30 ngày làm việc kể từ ngày hết 12 tháng dự bị" in guidance, guidance
+    assert "(một nguồn, cần đối chiếu)" in guidance and "[M]" not in guidance, guidance
 
     def vote(members, in_favour):
         form = browser.find_element(By.XPATH, "//form[.//input[@name='su-kien' and @value='bieu-quyet']]")
@@ -568,6 +572,7 @@ def test_a_chi_bo_vote_is_recorded_from_the_record_page(stack, browser):
     submit(browser, vote(30, 20).find_element(By.CSS_SELECTOR, "button[type=submit]"), confirm=True)
     heading = browser.find_element(By.TAG_NAME, "h1").text
     assert "Chi bộ đã đề nghị công nhận chính thức — chờ quyết định của cấp ủy có thẩm quyền" in heading and "Chờ chi bộ" not in heading, heading
+    assert "Ban Thường vụ quyết định công nhận" in browser.find_element(By.CSS_SELECTOR, "p.guidance").text
     shot(browser, "36-bieu-quyet-dat", full=True)
     # A second vote on a proposal already sent is not offered; the committee's decision is.
     assert not browser.find_elements(By.XPATH, "//form[.//input[@name='su-kien' and @value='bieu-quyet']]")

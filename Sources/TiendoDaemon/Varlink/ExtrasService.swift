@@ -288,9 +288,9 @@ extension ControlService {
                         ("targets", .array(on.branches.map { JSON.string($0.to) })),
                     ])
             }
-            return .object([
-                ("id", .string(s.name)), ("title", .string(s.displayTitle)), ("final", .bool(s.isFinal)), ("events", .array(events)),
-            ])
+            var o: [(String, JSON)] = [("id", .string(s.name)), ("title", .string(s.displayTitle))]
+            if let d = s.description { o.append(("description", .string(d))) }
+            return .object(o + [("final", .bool(s.isFinal)), ("events", .array(events))])
         }
         let milestones: [JSON] = def.milestones.map { m in
             var o: [(String, JSON)] = [("id", .string(m.id)), ("title", .string(m.title))]

@@ -185,7 +185,9 @@ enum VarlinkIDL {
         # target states.
         type EventInfo (name: string, title: ?string, fields: []string, required: []string, targets: []string)
 
-        type StateInfo (id: string, title: string, final: bool, events: []EventInfo)
+        # A state: its description from the file (what to do in it and the legal basis, as people read it),
+        # when the file gives one.
+        type StateInfo (id: string, title: string, description: ?string, final: bool, events: []EventInfo)
 
         type MilestoneInfo (id: string, title: string, basis: ?string, requires: []string)
 

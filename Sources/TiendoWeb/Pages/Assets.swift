@@ -65,6 +65,8 @@ enum Assets {
         span.id { white-space: nowrap; }
         p.next-transition.late { color: var(--amber); background: var(--amber-bg); padding: .4rem .6rem; border-radius: 4px; }
         .muted { color: var(--muted); }
+        /* What the workflow file says to do in the current state, above its buttons. */
+        p.guidance { max-width: 60rem; margin: 0 0 .6rem; padding: .4rem .7rem; border-left: 3px solid var(--muted); font-size: .92rem; }
         .small { font-size: .85rem; }
         .flash { padding: .5rem .8rem; border-radius: 6px; }
         .flash.ok { background: #e6f4ea; color: var(--green); }

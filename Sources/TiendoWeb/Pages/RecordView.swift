@@ -169,7 +169,10 @@ struct RecordView {
                 """
         }
         let heading: HTML = "Bước tiếp theo <span class=\"muted small\">(từ trạng thái «\(state.title)»)</span>"
-        return "<section class=\"no-print\"><h2>\(heading)</h2>\(forms)</section>"
+        // What the file says to do in this state, with its legal basis: the guidance an officer needs before pressing
+        // a button, its confidence marks in words.
+        let guidance: HTML = state.description.map { "<p class=\"guidance\">\(RecordView.basis($0))</p>" } ?? .empty
+        return "<section class=\"no-print\"><h2>\(heading)</h2>\(guidance)\(forms)</section>"
     }
 
     /// «A», «A» hoặc «B», «A», «B» hoặc «C».
