@@ -588,6 +588,33 @@ def test_a_chi_bo_vote_is_recorded_from_the_record_page(stack, browser):
     assert transitions[-1]["actorName"] == "admin"
 
 
+def test_a_grade_reads_the_score_and_the_tasks_completion(stack, browser):
+    """danh-gia-xep-loai: the đảng ủy's grading form asks for the score and how the tasks were completed (QĐ 366
+    Art. 11), the choices in words; 95 points with a task late is «Hoàn thành nhiệm vụ», not «xuất sắc»."""
+    key = "danh-gia-xep-loai/dg-web"
+    stack.ctl("start", "danh-gia-xep-loai", "dg-web", "--set", "ho_ten=Lê Thị Thu", "--set", "chi_bo=Chi bộ Khu dân cư số 7")
+    for event, data in (("khong-ap-dung", []), ("nop-kiem-diem", []), ("cham-diem", ["--set", "diem=95"])):
+        stack.ctl("send", key, event, *data)
+    login(browser, stack, "admin")
+    browser.get(stack.url + "/ho-so/" + key)
+    assert "Đảng ủy xem xét, quyết định xếp loại" in browser.find_element(By.TAG_NAME, "h1").text
+    form = browser.find_element(By.XPATH, "//form[.//input[@name='su-kien' and @value='xep-loai']]")
+    assert "Mức hoàn thành nhiệm vụ được giao (QĐ 366, Điều 11)" in form.text, form.text
+    tasks = form.find_element(By.ID, "f-tien_do_nhiem_vu")
+    assert tasks.get_attribute("required"), "the tasks' completion is needed whatever the score"
+    options = [o.text for o in tasks.find_elements(By.TAG_NAME, "option")]
+    assert "Xong 100% nhiệm vụ, đúng hạn" in options and "Xong 100% nhiệm vụ, có việc chậm (tập thể ≤ 20%)" in options, options
+    score = form.find_element(By.ID, "f-diem")
+    score.clear()
+    score.send_keys("95")
+    tasks.find_element(By.XPATH, "option[@value='co-viec-cham']").click()
+    shot(browser, "51-xep-loai-truoc", full=True)
+    submit(browser, form.find_element(By.CSS_SELECTOR, "button[type=submit]"), confirm=True)
+    heading = browser.find_element(By.TAG_NAME, "h1").text
+    assert "Hoàn thành nhiệm vụ" in heading and "xuất sắc" not in heading and "tốt" not in heading, heading
+    shot(browser, "52-xep-loai-hoan-thanh", full=True)
+
+
 def test_a_record_is_started_from_a_form_within_the_accounts_chi_bo(stack, browser):
     """/ho-so/moi: an officer of one chi bộ starts one record (a newly admitted member) without a CSV file; the chi bộ
     is theirs, a date is typed day first, a key already used or a value tiendod refuses shows the form again with what

@@ -121,12 +121,14 @@ enum Assets {
         .required { color: var(--red); font-weight: 700; }
         a.button { display: inline-block; padding: .35rem .9rem; border-radius: 4px; background: var(--red); color: #fff; text-decoration: none; }
         form.new-record input:not([type=hidden]):not([type=checkbox]), form.new-record select { width: 100%; max-width: 32rem; }
+        /* An event's choices are read whole («Xong 100% nhiệm vụ, có việc chậm (tập thể ≤ 20%)»), not cut at 20rem. */
+        form.event select { max-width: 32rem; }
         @media (max-width: 900px) { .grid2 { grid-template-columns: 1fr; } table.items { table-layout: auto; } }
         /* A phone (390 px): nothing wider than the screen; a wide table scrolls inside itself, the page does not. */
         @media (max-width: 640px) {
           main { padding: .5rem .6rem 1.5rem; }
           header.top { gap: .4rem; padding: .4rem .6rem; }
-          input, select, form.filters select, form.filters input, form.filters select#f-quy-trinh { min-width: 0; max-width: 100%; }
+          input, select, form.filters select, form.filters input, form.filters select#f-quy-trinh, form.event select { min-width: 0; max-width: 100%; }
           form.filters label { max-width: 100%; }
           input[type=file], form.filters input[type=file] { width: 100%; }
           table { display: block; overflow-x: auto; }
