@@ -19,6 +19,10 @@ public struct Delivery: Sendable, Hashable {
     public var label: String?
     /// Not before this instant (quiet hours, the digest's time, the next attempt).
     public var notBefore: Instant
+    /// When the message could first be sent: its `notBefore` at fan-out (a digest's time, the end of quiet hours or
+    /// of a holiday), or the instant a dead letter was put back. The give-up window of transient failures counts from
+    /// here, not from the record's commit: a weekly digest or a notice held over Tết is not days old at its first try.
+    public var dueAt: Instant
     public var expiresAt: Instant?
     /// Failed attempts so far.
     public var attempts: Int
@@ -40,6 +44,7 @@ public struct Delivery: Sendable, Hashable {
         series = f.series
         label = f.label
         notBefore = f.notBefore
+        dueAt = f.notBefore
         expiresAt = f.expiresAt
         attempts = 0
         self.createdAt = createdAt

@@ -207,6 +207,7 @@ public struct QueueBook: Sendable {
             e.state = .pending
             e.finishedAt = nil
             e.delivery.notBefore = now
+            e.delivery.dueAt = now
             e.delivery.createdAt = now
             entries[id] = e
             open[e.delivery.channel, default: []].insertSorted(id)

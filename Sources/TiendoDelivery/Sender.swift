@@ -227,9 +227,10 @@ public final class Sender: Sendable {
         } catch {
             failure = DeliveryFailure(.transient, scope: .channel, "lỗi không lường trước: \(error)")
         }
-        let queuedAt = job.items.map(\.createdAt).min() ?? now
+        // Failing since the message could first be sent (a digest's time, not its records' commits).
+        let dueAt = job.items.map(\.dueAt).max() ?? now
         let attempts = (job.items.map(\.attempts).max() ?? 0) + 1
-        if failure.isTransient, now.seconds - queuedAt.seconds < config.policy.giveUpAfter {
+        if failure.isTransient, now.seconds - dueAt.seconds < config.policy.giveUpAfter {
             // The wait counts from when the failure came back (a refused login may take the whole timeout).
             let failedAt = await clock.now()
             let next: Instant

@@ -95,14 +95,15 @@ extension Store {
         let insert = try db.cachedStatement(
             sql: """
                 INSERT OR IGNORE INTO deliveries(key, record_seq, record_key, instance, deadline, due, channel, recipient, route,
-                    digest, digest_period, series, not_before, expires_at, created_at, label) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                    digest, digest_period, series, not_before, expires_at, created_at, label, due_at)
+                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
                 """)
         let deadline = deadlineKey(r)
         for f in fanOuts {
             try insert.execute(arguments: [
                 f.key, seq, key, r.instance, deadline, deadline == nil ? nil : r.due, f.channel, f.recipient?.description, f.route,
                 f.digest, f.digestPeriod?.rawValue, QueueBook.seriesKey(series: f.series, channel: f.channel, recipient: f.recipient),
-                f.notBefore.seconds, f.expiresAt?.seconds, now.seconds, f.label,
+                f.notBefore.seconds, f.expiresAt?.seconds, now.seconds, f.label, f.notBefore.seconds,
             ])
         }
     }
@@ -153,7 +154,7 @@ extension Store {
     /// The columns a claimed delivery is read with (joined with its history row for the record).
     static let deliveryColumns = """
         d.id, d.key, d.record_key, h.record, d.channel, d.recipient, d.route, d.digest, d.digest_period, d.series,
-        d.not_before, d.expires_at, d.attempts, d.created_at, d.label
+        d.not_before, d.expires_at, d.attempts, d.created_at, d.label, d.due_at
         """
 
     static func delivery(_ row: Row) -> Delivery? {
@@ -169,6 +170,8 @@ extension Store {
             expiresAt: (row[11] as Int64?).map { Instant(seconds: $0) }, series: row[9], label: row[14])
         var d = Delivery(id: row[0], fanOut: f, recordKey: row[2], record: record, createdAt: Instant(seconds: row[13]))
         d.attempts = row[12]
+        // Rows tried before `due_at` existed count from their commit.
+        d.dueAt = (row[15] as Int64?).map { Instant(seconds: $0) } ?? d.createdAt
         return d
     }
 
@@ -336,7 +339,8 @@ extension Store.Transaction {
                 try String.fetchAll(db, sql: "SELECT DISTINCT channel FROM deliveries WHERE state = 'dead' \(which)", arguments: args))
             try db.execute(
                 sql: """
-                    UPDATE deliveries SET state = 'pending', not_before = \(now.seconds), created_at = \(now.seconds), finished_at = NULL
+                    UPDATE deliveries SET state = 'pending', not_before = \(now.seconds), created_at = \(now.seconds),
+                        due_at = \(now.seconds), finished_at = NULL
                     WHERE state = 'dead' \(which)
                     """, arguments: args)
             return (db.changesCount, channels)

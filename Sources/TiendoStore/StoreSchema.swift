@@ -163,6 +163,14 @@ extension Store {
             // Rows from before have none and are written as before.
             try db.execute(sql: "ALTER TABLE deliveries ADD COLUMN label TEXT")
         }
+        m.registerMigration("v12-delivery-due-at") { db in
+            // When a delivery could first be sent (`Delivery.dueAt`): its `not_before` at fan-out, which a retry
+            // moves on. Transient failures gave up 3 days after the record's commit, so a weekly digest or a notice
+            // held over Tết went dead at its first failed try. Rows not yet tried are due at their `not_before`; the
+            // others count from their commit, as before.
+            try db.execute(sql: "ALTER TABLE deliveries ADD COLUMN due_at INTEGER")
+            try db.execute(sql: "UPDATE deliveries SET due_at = not_before WHERE state IN ('pending', 'inflight') AND attempts = 0")
+        }
         return m
     }
 

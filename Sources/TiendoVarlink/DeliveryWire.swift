@@ -58,6 +58,8 @@ extension Delivery: ManagerValue {
             id: try m.int64("id"), fanOut: f, recordKey: try m.string("recordKey"), record: try m.object("record"),
             createdAt: try m.instant("createdAt"))
         attempts = try m.int("attempts")
+        // A tiendod without it: the commit, as the give-up window counted before.
+        dueAt = try m.optionalInstant("dueAt") ?? createdAt
         supersededBy = try m.optionalInt("supersededBy").map(Int64.init)
     }
 
@@ -78,6 +80,7 @@ extension Delivery: ManagerValue {
         w.add("expiresAt", expiresAt)
         w.add("attempts", attempts)
         w.add("createdAt", createdAt)
+        w.add("dueAt", dueAt)
         w.add("supersededBy", supersededBy)
         return w.json
     }

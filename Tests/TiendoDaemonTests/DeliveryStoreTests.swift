@@ -80,6 +80,8 @@ struct DeliveryStoreTests {
                 let fromBook = book.claim(channel: "thu", owner: owner, now: now, limit: limit, leaseUntil: lease)
                 #expect(Self.summary(fromStore) == Self.summary(fromBook), "claim at step \(step)")
                 #expect(fromStore.map(\.items.first?.record) == fromBook.map(\.items.first?.record))
+                // When each could first be sent: kept through retries, moved by a dead letter's retry.
+                #expect(fromStore.map { $0.items.map(\.dueAt) } == fromBook.map { $0.items.map(\.dueAt) }, "due at step \(step)")
                 held[owner] = fromBook
             case 6...7:
                 // The owner reports its claim (or, sometimes, another owner reports it: ignored by both).

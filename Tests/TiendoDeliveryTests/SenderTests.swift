@@ -272,6 +272,28 @@ final class EventLog: DeliveryObserver {
         #expect(events.lines.last?.hasPrefix("dead [1] bỏ cuộc sau") == true)
     }
 
+    @Test("the give-up window counts from when a message could first be sent, not from its record's commit")
+    func giveUpCountsFromTheFirstDueInstant() async {
+        // A digest (or a notice held over Tết) committed a week before its time: one failed try is not a week of them.
+        let queue = InMemoryDeliveryQueue()
+        let f = fan("k1", to: "m1@example.vn", notBefore: "2025-12-08T07:30", expires: nil)
+        await queue.add([f], recordKey: "r1", record: record(at: "2025-12-01T08:00:00+07:00"), now: at("2025-12-01T08:00"))
+        let clock = VirtualClock(start: at("2025-12-08T07:30"), end: at("2025-12-10T00:00"))
+        let channel = ScriptedChannel(clock: clock) { attempt, _, _ in attempt <= 2 ? DeliveryFailure.connection("refused") : nil }
+        let events = EventLog()
+        let sender = Sender(
+            queue: queue, channels: [channel], composer: composer, clock: clock,
+            config: SenderConfiguration(
+                owner: "test", batch: 4, lease: 600, poll: 86_400, policy: RetryPolicy(base: 60, cap: 600, giveUpAfter: 86_400), seed: 7),
+            observer: events)
+        await sender.run()
+        let book = await queue.book
+        #expect(book.counts() == [.sent: 1], "\(events.lines)")
+        #expect(!events.lines.contains { $0.hasPrefix("dead") })
+        // Retries move its `notBefore`, not when it was first due.
+        #expect(book.entries[1]?.delivery.dueAt == at("2025-12-08T07:30"))
+    }
+
     @Test func rateLimitSpacesTheMessages() async {
         let (channel, _, _) = await run(n: 5, rate: RateLimit(count: 2, seconds: 60, burst: 2), concurrency: 2)
         let offsets = channel.sent.map { $0.at.seconds - at("2025-12-03T08:00").seconds }

@@ -12,7 +12,8 @@ extension VarlinkIDL {
         type Failure (class: string, scope: string, reason: string, retryAfter: ?int)
 
         # One delivery of a claimed job: the record it carries (as stored) and how to send it; label is the name its
-        # instance goes by, for a digest.
+        # instance goes by, for a digest; dueAt is when it could first be sent (transient failures give up counting
+        # from it).
         type Item (
           id: int,
           key: string,
@@ -29,6 +30,7 @@ extension VarlinkIDL {
           expiresAt: ?string,
           attempts: int,
           createdAt: string,
+          dueAt: ?string,
           supersededBy: ?int
         )
 
