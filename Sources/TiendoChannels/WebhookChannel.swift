@@ -52,8 +52,7 @@ public final class WebhookChannel: DeliveryChannel {
             let response = try await client.execute(request, timeout: .seconds(definition.timeout))
             status = Int(response.status.code)
             headers = response.headers
-            let bytes = try await response.body.collect(upTo: 64 * 1024)
-            text = String(buffer: bytes)
+            text = await WebhookChannel.snippet(of: response.body)
         } catch let e as HTTPClientError where e == .deadlineExceeded || e == .readTimeout || e == .connectTimeout {
             throw DeliveryFailure.timeout("webhook \(url)", seconds: definition.timeout)
         } catch {
@@ -62,6 +61,22 @@ public final class WebhookChannel: DeliveryChannel {
         let retryAfter = headers.first(name: "Retry-After").flatMap { RetryAfter.seconds($0, now: now) }
         if let failure = DeliveryFailure.http(status: status, retryAfter: retryAfter, body: text) { throw failure }
         return headers.first(name: "X-Request-Id") ?? "HTTP \(status)"
+    }
+
+    /// The start of a response's body, for a failure's reason: at most `limit` bytes, the rest not read. The status
+    /// alone says what became of the record: a receiver that answers 2xx with a large body, or drops the connection
+    /// while sending it, has taken the record, and posting it again would only repeat it.
+    static func snippet(of body: HTTPClientResponse.Body, limit: Int = 4096) async -> String {
+        var bytes: [UInt8] = []
+        do {
+            for try await chunk in body {
+                bytes += chunk.readableBytesView.prefix(limit - bytes.count)
+                if bytes.count >= limit { break }
+            }
+        } catch {
+            // What arrived is enough to say why; the status decides.
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     public func shutdown() async {

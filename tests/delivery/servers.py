@@ -171,7 +171,7 @@ def standard_webhooks_signature(secret, msg_id, timestamp, body):
 
 class WebhookReceiver:
     """Checks every request's Standard Webhooks signature; `faults[webhook-id]` (a list used up one per request)
-    answers 500, 429 (Retry-After: 2), 400 or hangs."""
+    answers 500, 429 (Retry-After: 2), 400, hangs, or `big`: 200 with a 1 MiB body (a receiver that echoes)."""
 
     def __init__(self, secret, host="127.0.0.1"):
         self.secret = secret
@@ -204,9 +204,13 @@ class WebhookReceiver:
                     self.send_header("Retry-After", "2")
                 if status == 200:
                     self.send_header("X-Request-Id", f"req-{len(receiver.requests)}")
-                self.send_header("Content-Length", "2")
+                body = b"{}" if fault != "big" else b"[" + b"0," * (512 * 1024 - 1) + b"0]"
+                self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(b"{}")
+                try:
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the sender read what it needed and closed
 
         self.server = ThreadingHTTPServer((host, 0), Handler)
         self.server.daemon_threads = True

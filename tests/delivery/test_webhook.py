@@ -74,6 +74,21 @@ def test_5xx_and_429_are_retried_with_the_same_keys_and_4xx_is_dead(webhook, del
     assert second["state"] == "dead" and second["error"] == "permanent: HTTP 400: {}"
 
 
+def test_a_2xx_with_a_large_body_is_sent_once(webhook, deliver, tmp_path):
+    """The status says the receiver took the record: a body over what the sender reads (an echo of 1 MiB) does not
+    make it post the record again."""
+    receiver = webhook(SECRET)
+    receiver.faults = {"nhac-viec/m00001|overdue|1": ["big"]}
+    d = deliver(channel(receiver.port, secret_file(tmp_path)), ROUTE)
+    d.enqueue([overdue(1)])
+    d.start()
+    wait_until(lambda: [x["state"] for x in d.queue()] == ["sent"], 30, "the record sent")
+    time.sleep(3)  # a wrongly kept retry would come within its base wait
+    d.stop()
+    assert [x["fault"] for x in receiver.received()] == ["big"], receiver.received()
+    assert d.queue()[0]["attempts"] == 0 and d.queue()[0]["provider"] == "req-1"
+
+
 def test_a_wrong_secret_is_visible_to_the_receiver(webhook, deliver, tmp_path):
     receiver = webhook(SECRET)
     other = tmp_path / "other-secret"
