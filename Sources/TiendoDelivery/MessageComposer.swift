@@ -18,6 +18,8 @@ public struct MessageComposer: Sendable {
         var zone: Zone
         var workflowTitle: String
         var title: String
+        /// The title of the state the record names (for a transition, the state entered), when the definition is known.
+        var stateTitle: String?
         /// The name the record's instance goes by (`Delivery.label`), when known.
         var label: String?
 
@@ -53,7 +55,8 @@ public struct MessageComposer: Sendable {
         let days = n.dueDate(zone: zone).map { $0.dayNumber - zone.date(of: now).dayNumber }
         let dueText = n.dueText(zone: zone).map { $0 + (n.provisional ? " (dự kiến)" : "") }
         return Item(
-            notice: n, zone: zone, workflowTitle: def?.title ?? n.workflow, title: title, label: d.label, days: days, dueText: dueText)
+            notice: n, zone: zone, workflowTitle: def?.title ?? n.workflow, title: title,
+            stateTitle: n.state.flatMap { def?.state($0)?.displayTitle }, label: d.label, days: days, dueText: dueText)
     }
 
     /// The first «…» of a record's sentence: the title the engine put there.
@@ -127,15 +130,16 @@ public struct MessageComposer: Sendable {
         case ("reminder", _), ("overdue", nil): return "Đã quá hạn: \(what)\(due)"
         case ("overdue", let d?) where d < 0: return "Quá hạn \(-d) ngày: \(what)\(due)"
         case ("overdue", _): return "Đã quá hạn chót: \(what)\(due)"
-        // A case started or finished: the workflow and whose, not the engine's sentence with every identifier.
+        // The other kinds: what happened, to what, and whose; not the engine's sentence, which repeated the kind
+        // («Đã hoàn thành: Đã hoàn thành «…»») and left out the person's name. The body has the sentence.
         case ("started", _): return "Hồ sơ mới: «\(i.workflowTitle)»\(i.whose)"
         case ("completed", _): return "Hoàn tất hồ sơ: «\(i.workflowTitle)»\(i.whose)"
-        default:
-            let labels = [
-                "started": "Hồ sơ mới", "transition": "Chuyển trạng thái", "milestone-done": "Đã hoàn thành",
-                "completed": "Hoàn tất hồ sơ", "rejected": "Từ chối sự kiện", "rescheduled": "Đổi hạn",
-            ]
-            return (labels[n.kind] ?? "Thông báo") + ": " + n.message
+        case ("milestone-done", _): return "Đã hoàn thành: \(what)"
+        case ("rescheduled", _): return "Đổi hạn: \(what)" + (i.dueText.map { ", hạn mới \($0)" } ?? "")
+        case ("transition", _):
+            return "Chuyển trạng thái: «\(i.workflowTitle)»\(i.whose)" + (i.stateTitle.map { " sang «\($0)»" } ?? "")
+        case ("rejected", _): return "Bị từ chối: «\(i.workflowTitle)»\(i.whose)"
+        default: return "Thông báo: «\(i.workflowTitle)»\(i.whose)"
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TiendoCore
+
 @testable import TiendoDelivery
 
 /// Decodes what `MIME` writes, independently: unfolds headers, joins encoded-words, splits the multipart body.
@@ -157,8 +158,30 @@ extension Array where Element == String {
             "milestone-done", at: "2025-12-09T10:00:00+07:00", due: nil, daysLeft: nil, priority: 6,
             message: "Đã hoàn thành «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/nguyen-van-an)")
         #expect(
-            try subject(done, now: "2025-12-09T10:00")
-                == "Đã hoàn thành: Đã hoàn thành «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/nguyen-van-an)")
+            try subject(done, now: "2025-12-09T10:00") == "Đã hoàn thành: «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/nguyen-van-an)")
+        // The kind once, then what, whose and (moved) when; never the engine's sentence with the kind said again.
+        let moved = record(
+            "rescheduled", at: "2025-12-09T10:00:00+07:00", due: "2025-12-14", daysLeft: nil, priority: 5,
+            message: "Đổi hạn «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/nguyen-van-an) từ 10/12/2025 sang 14/12/2025")
+        #expect(
+            try subject(moved, now: "2025-12-09T10:00")
+                == "Đổi hạn: «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/nguyen-van-an), hạn mới 14/12/2025")
+        let refused = record(
+            "rejected", at: "2025-12-09T10:00:00+07:00", due: nil, daysLeft: nil, priority: 4,
+            message: "Từ chối sự kiện «x» cho hồ sơ nhac-viec/nguyen-van-an: không có trong trạng thái này")
+        let said = try subject(refused, now: "2025-12-09T10:00")
+        #expect(
+            said.hasPrefix("Bị từ chối: «") && said.hasSuffix("» (nhac-viec/nguyen-van-an)") && !said.contains("Từ chối sự kiện"), "\(said)"
+        )
+        let entered: JSON = .object([
+            ("at", .string("2025-12-09T10:00:00+07:00")), ("kind", .string("transition")), ("workflow", .string("dang-vien-du-bi")),
+            ("instance", .string("dang-vien-du-bi/dv1")), ("state", .string("cho-quyet-dinh")), ("priority", .int(6)),
+            ("message", .string("Hồ sơ dang-vien-du-bi/dv1 chuyển từ «Chờ chi bộ xét công nhận chính thức» sang «…»")),
+        ])
+        #expect(
+            try subject(entered, now: "2025-12-09T10:00")
+                == "Chuyển trạng thái: «Xét công nhận đảng viên chính thức» (dang-vien-du-bi/dv1) sang "
+                + "«Chi bộ đã đề nghị công nhận chính thức — chờ quyết định của cấp ủy có thẩm quyền»")
     }
 
     @Test func digestEmailGroupsBySectionAndWorkflow() throws {
