@@ -6,7 +6,10 @@ public import TiendoDelivery
 extension Store {
     /// Deliveries in queue order after `after`, at most `limit`: in one of `states` when given (`failed`: unfinished
     /// and failed at least once), of `channel` when given.
-    public func deliveryRows(states: [String]?, channel: String?, after: Int64?, limit: Int) throws -> [DeliveryRow] {
+    /// `newest`: the latest first (by id, descending), `after` then a cursor going back (ids below it).
+    public func deliveryRows(states: [String]?, channel: String?, after: Int64?, limit: Int, newest: Bool = false) throws
+        -> [DeliveryRow]
+    {
         var conditions: [String] = []
         var args: [any DatabaseValueConvertible] = []
         if let states, !states.isEmpty {
@@ -24,7 +27,7 @@ extension Store {
             args.append(channel)
         }
         if let after {
-            conditions.append("d.id > ?")
+            conditions.append(newest ? "d.id < ?" : "d.id > ?")
             args.append(after)
         }
         args.append(limit)
@@ -33,7 +36,7 @@ extension Store {
                 json_extract(h.record, '$.message'), d.record_key, d.digest, d.not_before, d.expires_at, d.created_at, d.attempts,
                 d.message_key, d.last_error_class, d.last_error, d.provider_id, d.finished_at, d.label
             FROM deliveries d JOIN history h ON h.seq = d.record_seq
-            \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")) ORDER BY d.id LIMIT ?
+            \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")) ORDER BY d.id\(newest ? " DESC" : "") LIMIT ?
             """
         return try read { db in
             try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { r in

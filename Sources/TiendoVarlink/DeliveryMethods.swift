@@ -96,12 +96,15 @@ extension Deliveries {
         /// Default 100, at most 10,000.
         public var limit: Int?
         public var after: Int64?
+        /// The latest first; `after` then goes back.
+        public var newest: Bool
 
-        public init(states: [String]? = nil, channel: String? = nil, limit: Int? = nil, after: Int64? = nil) {
+        public init(states: [String]? = nil, channel: String? = nil, limit: Int? = nil, after: Int64? = nil, newest: Bool = false) {
             self.states = states
             self.channel = channel
             self.limit = limit
             self.after = after
+            self.newest = newest
         }
 
         public var parameters: [(String, JSON)] {
@@ -110,6 +113,7 @@ extension Deliveries {
             if let channel { p.append(("channel", .string(channel))) }
             if let limit { p.append(("limit", .int(limit))) }
             if let after { p.append(("after", .int(Int(after)))) }
+            if newest { p.append(("newest", .bool(true))) }
             return p
         }
 

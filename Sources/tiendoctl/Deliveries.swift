@@ -51,8 +51,14 @@ enum DeliveryText {
     /// A table cell, as every other table of tiendoctl writes an instant: `03/12/2025 08:00`.
     static func when(_ row: DeliveryRow) -> String { Zone.vietnam.dateAndTime(row.finishedAt ?? row.notBefore) }
 
-    /// Why it is where it is: the last failure, why it was not sent, or the relay's answer.
+    /// Why it is where it is: the last failure, why it was not sent, or the relay's answer. A sent row shows the
+    /// answer, not a failure it got past («đã gửi … lỗi vĩnh viễn: …» read as if it were not sent).
     static func reason(_ row: DeliveryRow) -> String {
+        if row.state == "sent" {
+            let answer = row.providerID ?? ""
+            guard row.attempts > 0 else { return answer }
+            return answer + (answer.isEmpty ? "" : " ") + "(sau \(row.attempts) lần lỗi)"
+        }
         if let e = row.error {
             return (row.errorClass == "permanent" ? "lỗi vĩnh viễn: " : row.errorClass == nil ? "" : "lỗi tạm thời: ") + e
         }
@@ -75,7 +81,7 @@ struct DeliveriesList: ParsableCommand {
     @Option(help: ArgumentHelp("Chỉ kênh này.", valueName: "C"))
     var channel: String?
 
-    @Option(help: ArgumentHelp("Tối đa N dòng (mặc định: tất cả).", valueName: "N"))
+    @Option(help: ArgumentHelp("Chỉ N dòng mới nhất (mặc định: tất cả).", valueName: "N"))
     var limit: Int?
 
     @OptionGroup var connection: ConnectionOptions
@@ -92,16 +98,27 @@ struct DeliveriesList: ParsableCommand {
         let c = try connection.connect()
         var rows: [DeliveryRow] = []
         var after: Int64?
+        // With --limit, the latest N (read newest first, shown oldest first like the rest).
         repeat {
             let page = min(10_000, limit.map { $0 - rows.count } ?? 10_000)
-            let p = try connection.parameters(Deliveries.List(states: wanted, channel: channel, limit: page, after: after), on: c)
-            let reply = try connection.read(Deliveries.List.self, p)
+            let method = Deliveries.List(states: wanted, channel: channel, limit: page, after: after, newest: limit != nil)
+            let reply = try connection.read(Deliveries.List.self, try connection.parameters(method, on: c))
             rows += reply.rows
             after = reply.next
         } while after != nil && (limit.map { rows.count < $0 } ?? true)
+        if limit != nil { rows.reverse() }
         if connection.json { return Output.printJSON(.object([("rows", .array(rows.map(\.json)))])) }
         let counts = try connection.read(Deliveries.Counts.self, try connection.parameters(Deliveries.Counts(), on: c))
+        if let channel, counts.channels[channel] == nil {
+            // A misspelt channel printed every channel's totals, as if it had them.
+            let known = counts.channels.keys.sorted()
+            Output.say(
+                "Kênh «\(channel)»: chưa có thông báo nào"
+                    + (known.isEmpty ? "." : " (các kênh đã có thông báo: \(known.joined(separator: ", ")))."), Output.bold)
+            return
+        }
         Output.say(DeliveryText.summary(channel.flatMap { counts.channels[$0] } ?? counts.total), Output.bold)
+        if let limit, rows.count == limit { Output.say("(\(limit) thông báo mới nhất)") }
         guard !rows.isEmpty else { return }
         Output.say()
         let cells = rows.map { r -> [String] in

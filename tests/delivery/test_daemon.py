@@ -129,6 +129,16 @@ def test_a_dead_letter_keeps_its_reason_and_goes_again_on_retry(tiendod, smtp):
     d.stop_sender()
     assert server.received()[2].header("Message-ID") == f"<{dead[0]['key'].replace('@', '=40').replace('.', '=2E').replace('#', '=23')}@tayho.example.vn>"
     assert d.counts()["sent"] == 3 and d.counts()["dead"] == 0
+    # Sent after a failure: the relay's answer and how many failures it got past, not the old error as if unsent.
+    # --limit shows the latest; a channel with no delivery is said so, not given every channel's totals.
+    latest = d.ctl("deliveries", "--state", "sent", "--limit", "2").stdout
+    assert "(2 thông báo mới nhất)" in latest and f"#{dead[0]['id']}" in latest, latest
+    retried = [line for line in latest.splitlines() if line.startswith(f"#{dead[0]['id']} ")][0]
+    assert "(sau 1 lần lỗi)" in retried and "lỗi vĩnh viễn" not in retried, retried
+    oldest = min(r["id"] for r in d.deliveries("sent"))
+    assert not any(line.startswith(f"#{oldest} ") for line in latest.splitlines()) or oldest == dead[0]["id"], latest
+    other = d.ctl("deliveries", "--channel", "khong-co").stdout
+    assert other.strip() == "Kênh «khong-co»: chưa có thông báo nào (các kênh đã có thông báo: thu).", other
     missing = d.ctl("deliveries", "retry", "999", check=False)
     assert missing.returncode == 1 and "không có thông báo #999" in missing.stderr
 

@@ -91,9 +91,10 @@ extension VarlinkIDL {
         # the first reply is the current value and each later one comes when it changes.
         method NextDue(channel: string) -> (at: ?string)
 
-        # Deliveries in queue order: states among pending, inflight, failed (unfinished, failed at least once), sent, dead,
-        # expired (default: all); limit 100 by default, at most 10000; next is the cursor for after.
-        method List(states: ?[]string, channel: ?string, limit: ?int, after: ?int) -> (rows: []Row, next: ?int)
+        # Deliveries in queue order (newest: the latest first): states among pending, inflight, failed (unfinished, failed
+        # at least once), sent, dead, expired (default: all); limit 100 by default, at most 10000; next is the cursor for
+        # after (with newest, ids below it).
+        method List(states: ?[]string, channel: ?string, limit: ?int, after: ?int, newest: ?bool) -> (rows: []Row, next: ?int)
 
         # Dead letters back to the queue at once, with their message keys: ids, or every one with allDead.
         method Retry(ids: ?[]int, allDead: ?bool) -> (retried: int)

@@ -19,7 +19,10 @@ final class DeliveryService: Sendable {
         "Report": [("owner", .string, false), ("reports", .objectList, false)],
         "Release": [("owner", .string, false), ("ids", .intList, true)],
         "NextDue": [("channel", .string, false)],
-        "List": [("states", .stringList, true), ("channel", .string, true), ("limit", .int, true), ("after", .int, true)],
+        "List": [
+            ("states", .stringList, true), ("channel", .string, true), ("limit", .int, true), ("after", .int, true),
+            ("newest", .bool, true),
+        ],
         "Retry": [("ids", .intList, true), ("allDead", .bool, true)],
         "Counts": [],
     ]
@@ -195,7 +198,8 @@ final class DeliveryService: Sendable {
                 }
                 let limit = max(1, min(p["limit"]?.intValue ?? 100, 10_000))
                 var rows = try store.deliveryRows(
-                    states: states, channel: p["channel"]?.stringValue, after: p["after"]?.intValue.map(Int64.init), limit: limit + 1)
+                    states: states, channel: p["channel"]?.stringValue, after: p["after"]?.intValue.map(Int64.init), limit: limit + 1,
+                    newest: p["newest"]?.boolValue ?? false)
                 let more = rows.count > limit
                 if more { rows.removeLast() }
                 return .ok([("rows", .array(rows.map(\.json))), ("next", more ? .int(Int(rows.last!.id)) : .null)])
