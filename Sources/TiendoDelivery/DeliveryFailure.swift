@@ -46,10 +46,19 @@ public struct DeliveryFailure: Error, Sendable, Hashable, CustomStringConvertibl
     /// session phases (greeting, EHLO, STARTTLS, AUTH) the failure is the channel's: a relay that refuses the
     /// login rejects every message alike, and dead-lettering all of them for an expired password would lose them,
     /// so the channel waits and retries instead.
+    ///
+    /// The same holds past the session for what concerns the channel's setup rather than the message: every message
+    /// goes from the one sender address, so a 5xx to MAIL FROM («Sender address rejected: not owned by user») is
+    /// the channel's; and a 5xx to RCPT TO that says the relay will not relay («Relaying denied», «Relay access
+    /// denied») rejects every recipient alike. Dead-lettering the queue for either lost it in seconds.
     public static func smtp(code: Int, text: String, phase: SMTPPhase) -> DeliveryFailure {
         let reason = "SMTP \(code) \(text) (\(phase.rawValue))"
         if phase.isSession { return DeliveryFailure(.transient, scope: .channel, reason) }
-        return DeliveryFailure((400..<500).contains(code) ? .transient : .permanent, reason)
+        let permanent = (500..<600).contains(code)
+        if permanent, phase == .mail || (phase == .rcpt && text.lowercased().contains("relay")) {
+            return DeliveryFailure(.transient, scope: .channel, reason)
+        }
+        return DeliveryFailure(permanent ? .permanent : .transient, reason)
     }
 
     /// A timeout waiting for the server.
@@ -77,9 +86,12 @@ public struct DeliveryFailure: Error, Sendable, Hashable, CustomStringConvertibl
 
     /// A sendmail exit status (sysexits.h). Temporary conditions and a broken local mail setup (EX_UNAVAILABLE,
     /// EX_OSERR, EX_OSFILE, EX_CANTCREAT, EX_IOERR, EX_TEMPFAIL, EX_CONFIG, EX_SOFTWARE) are retried with the
-    /// channel paused; errors about the message or its address (EX_USAGE, EX_DATAERR, EX_NOINPUT, EX_NOUSER,
-    /// EX_NOHOST, EX_PROTOCOL, EX_NOPERM) are permanent. Unknown statuses are retried. (msmtp, for one, exits
-    /// with EX_UNAVAILABLE for an SMTP 4xx and EX_DATAERR for a 5xx.)
+    /// channel paused, and so are a refused login or a protocol error with the relay (EX_NOPERM, EX_PROTOCOL: msmtp's
+    /// exits for a wrong password and a relay it cannot talk to, the same for every message); errors about the
+    /// message or its address (EX_USAGE, EX_DATAERR, EX_NOINPUT, EX_NOUSER, EX_NOHOST) are permanent. Unknown
+    /// statuses are retried. (msmtp, for one, exits with EX_UNAVAILABLE for an SMTP 4xx and EX_DATAERR for a 5xx.)
+    /// The reason keeps every line sendmail wrote (msmtp says why, «535 authentication failed», before its last
+    /// line «could not send mail»), up to 400 characters.
     public static func sendmail(status: Int32, stderr: String) -> DeliveryFailure? {
         if status == 0 { return nil }
         let names: [Int32: String] = [
@@ -87,10 +99,11 @@ public struct DeliveryFailure: Error, Sendable, Hashable, CustomStringConvertibl
             70: "EX_SOFTWARE", 71: "EX_OSERR", 72: "EX_OSFILE", 73: "EX_CANTCREAT", 74: "EX_IOERR", 75: "EX_TEMPFAIL",
             76: "EX_PROTOCOL", 77: "EX_NOPERM", 78: "EX_CONFIG",
         ]
-        let text = stderr.split(whereSeparator: \.isNewline).last.map(String.init) ?? ""
+        let lines = stderr.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let text = String(lines.joined(separator: " — ").prefix(400))
         let reason = "sendmail thoát với mã \(status)" + (names[status].map { " (\($0))" } ?? "") + (text.isEmpty ? "" : ": " + text)
         switch status {
-        case 64, 65, 66, 67, 68, 76, 77: return DeliveryFailure(.permanent, reason)
+        case 64, 65, 66, 67, 68: return DeliveryFailure(.permanent, reason)
         default: return DeliveryFailure(.transient, scope: .channel, reason)
         }
     }

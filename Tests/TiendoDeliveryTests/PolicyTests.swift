@@ -36,6 +36,13 @@ import TiendoDelivery
         let auth = DeliveryFailure.smtp(code: 535, text: "5.7.8 Authentication failed", phase: .auth)
         #expect(auth.errorClass == .transient && auth.scope == .channel)
         #expect(DeliveryFailure.smtp(code: 554, text: "no service", phase: .greeting).scope == .channel)
+        // So are a refused sender address and a relay that will not relay: the same for every message.
+        let sender = DeliveryFailure.smtp(
+            code: 553, text: "5.7.1 <vanphong@tayho.example.vn>: Sender address rejected: not owned by user", phase: .mail)
+        #expect(sender.isTransient && sender.scope == .channel)
+        let relay = DeliveryFailure.smtp(code: 550, text: "5.7.1 <a@example.org>: Relay access denied", phase: .rcpt)
+        #expect(relay.isTransient && relay.scope == .channel)
+        #expect(DeliveryFailure.smtp(code: 451, text: "4.3.0 later", phase: .mail).scope == .message)
     }
 
     @Test func httpStatuses() {
@@ -55,11 +62,19 @@ import TiendoDelivery
         #expect(DeliveryFailure.sendmail(status: 0, stderr: "") == nil)
         #expect(
             DeliveryFailure.sendmail(status: 75, stderr: "x\nserver said 451\n")?.reason
-                == "sendmail thoát với mã 75 (EX_TEMPFAIL): server said 451")
+                == "sendmail thoát với mã 75 (EX_TEMPFAIL): x — server said 451")
+        // msmtp's reason comes before its last line: every line is kept.
+        let login = DeliveryFailure.sendmail(
+            status: 77,
+            stderr: "msmtp: authentication failed (method PLAIN)\nmsmtp: server message: 535 5.7.8 Error: authentication failed\n"
+                + "msmtp: could not send mail (account default from /etc/msmtprc)\n")
+        #expect(login?.scope == .channel && login?.isTransient == true)
+        #expect(login?.reason.contains("535 5.7.8 Error: authentication failed") == true)
+        #expect(DeliveryFailure.sendmail(status: 76, stderr: "")?.scope == .channel)
         #expect(DeliveryFailure.sendmail(status: 75, stderr: "")?.isTransient == true)
         #expect(DeliveryFailure.sendmail(status: 69, stderr: "")?.isTransient == true)
         #expect(DeliveryFailure.sendmail(status: 78, stderr: "")?.scope == .channel)
-        for s: Int32 in [64, 65, 67, 68, 76, 77] { #expect(DeliveryFailure.sendmail(status: s, stderr: "")?.errorClass == .permanent) }
+        for s: Int32 in [64, 65, 67, 68] { #expect(DeliveryFailure.sendmail(status: s, stderr: "")?.errorClass == .permanent) }
         #expect(DeliveryFailure.sendmail(status: 1, stderr: "")?.isTransient == true)
     }
 
