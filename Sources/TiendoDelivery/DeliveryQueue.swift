@@ -108,6 +108,16 @@ public struct QueueRefusal: Error, Sendable, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
+/// Another sender works the queue under the same owner name (tiendod refused the claim): sending on would take its
+/// claims back as orphans at every claim and send nearly everything twice, so the sender stops.
+public struct AnotherSender: Error, Sendable, CustomStringConvertible {
+    public var pid: Int
+    public init(pid: Int) { self.pid = pid }
+    public var description: String {
+        "một tiendo-deliver khác (pid \(pid)) đang gửi thông báo của tiendod này; tiến trình này dừng để không gửi trùng"
+    }
+}
+
 public protocol DeliveryQueue: Sendable {
     /// Up to `limit` messages of `channel` due at `now` (`notBefore` ≤ now), oldest delivery first, claimed for
     /// `owner` until `leaseUntil`. A digest's deliveries come together as one job.

@@ -1,3 +1,4 @@
+import Synchronization
 public import TiendoCore
 
 /// What a channel sends: an email (SMTP, sendmail), or a record's JSON (webhooks) with its key.
@@ -67,6 +68,10 @@ public final class Sender: Sendable {
     let config: SenderConfiguration
     let observer: any DeliveryObserver
     let shutdown = Shutdown()
+    private let stopReason = Mutex<String?>(nil)
+
+    /// Why the sender stopped by itself (another sender works the same queue), or nil.
+    public var stoppedBecause: String? { stopReason.withLock { $0 } }
 
     public init(
         queue: any DeliveryQueue, channels: [any DeliveryChannel], composer: MessageComposer, clock: any DeliveryClock,
@@ -112,6 +117,10 @@ public final class Sender: Sendable {
             do {
                 jobs = try await queue.claim(
                     channel: name, owner: owner, now: now, limit: config.batch, leaseUntil: now.adding(seconds: config.lease))
+            } catch let other as AnotherSender {
+                stopReason.withLock { $0 = other.description }
+                stop()
+                return
             } catch {
                 observer.record(.queueError("nhận việc của kênh \(name): \(error)"))
                 guard await shutdown.sleep(until: now.adding(seconds: config.queueRetry), clock: clock) else { return }

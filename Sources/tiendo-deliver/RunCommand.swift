@@ -134,6 +134,10 @@ struct Run: AsyncParsableCommand {
         await sender.run()
         for source in stops { source.cancel() }
         try await group.shutdownGracefully()
+        if let why = sender.stoppedBecause {
+            log.log(3, "tiendo-deliver dừng: \(why)", event: .lifecycle)
+            throw Failure(why)
+        }
         log.log(6, "tiendo-deliver đã dừng", event: .lifecycle)
     }
 }

@@ -35,7 +35,11 @@ final class VarlinkDeliveryQueue: DeliveryQueue {
     func claim(channel: String, owner: String, now: Instant, limit: Int, leaseUntil: Instant) async throws -> [DeliveryJob] {
         let method = Deliveries.Claim(
             channel: channel, owner: owner, limit: limit, lease: Int(max(1, leaseUntil.seconds - now.seconds)), now: now)
-        return try await call { [client] in try client.call(method) }
+        do {
+            return try await call { [client] in try client.call(method) }
+        } catch ManagerError.other(let e) where e.name == Deliveries.interface + ".SenderRunning" {
+            throw AnotherSender(pid: e.parameters["pid"]?.intValue ?? 0)
+        }
     }
 
     func report(_ reports: [DeliveryReport], owner: String) async throws {

@@ -111,6 +111,30 @@ def test_a_dead_relay_fills_the_retry_queue_and_drains_in_order_when_it_comes_ba
     assert d.counts()["sent"] == 40
 
 
+def test_a_second_sender_is_refused_and_nothing_goes_twice(tiendod, smtp):
+    """An operator starting `tiendo-deliver run` by hand while the unit runs: two senders under one name took each
+    other's claims back and sent nearly everything twice. The second one is refused, says why and stops."""
+    server = smtp().start()
+    d = tiendod(smtp_channel(server.port), STARTED).start()
+    d.start_sender()
+    d.import_members(members(6))
+    wait_until(lambda: len(server.received()) == 6, 30, "the first sender's six emails")
+    second = subprocess.run(d.sender_command("--retry-base", "1s", "--retry-cap", "2s"), capture_output=True, text=True,
+                            env=d.env, timeout=60)
+    assert second.returncode != 0, second.stderr
+    assert f"một tiendo-deliver khác (pid {d.sender.pid})" in second.stderr and "không gửi trùng" in second.stderr, second.stderr
+    d.import_members(members(4, first=7))
+    wait_until(lambda: len(server.received()) == 10, 30, "the next four, by the first sender")
+    d.stop_sender()
+    ids = [m.header("Message-ID") for m in server.received()]
+    assert len(ids) == len(set(ids)) == 10, ids
+    # Once it has stopped, a successor (a restart of the unit) is let in.
+    d.import_members(members(2, first=11))
+    d.start_sender()
+    wait_until(lambda: len(server.received()) == 12, 30, "the successor's emails")
+    d.stop_sender()
+
+
 def test_a_dead_letter_keeps_its_reason_and_goes_again_on_retry(tiendod, smtp):
     server = smtp().start()
     server.handler.faults["m2@example.vn"] = ["rcpt-550"]

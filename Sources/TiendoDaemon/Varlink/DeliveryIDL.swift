@@ -104,5 +104,8 @@ extension VarlinkIDL {
 
         error NoSuchDelivery (id: int)
 
+        # Claim: another tiendo-deliver (pid) is claiming under the same owner; a second sender would send everything twice.
+        error SenderRunning (pid: int)
+
         """#
 }

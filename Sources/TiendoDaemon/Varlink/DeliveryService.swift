@@ -44,6 +44,11 @@ final class DeliveryService: Sendable {
     }
     /// Used on the loop thread only (so never contended); the Mutex lets the compiler check that it is shared safely.
     private let streams = Mutex<[String: [Subscriber]]>([:])
+    /// The process that last claimed under each owner name. A second sender under the same name (the unit's, and
+    /// one an operator starts by hand) took the other's claims back as orphans at each claim, and nearly every
+    /// email went twice; it is refused while the first one runs. A successor after a crash or a restart is let in
+    /// (the old process is gone) and gets the orphans back, as designed.
+    private let claimants = Mutex<[String: Int32]>([:])
 
     init(
         loop: EventLoop, views: @escaping @Sendable () -> Views, clock: DaemonClock, log: @escaping @Sendable (Int, String) -> Void,
@@ -81,6 +86,10 @@ final class DeliveryService: Sendable {
             log(4, "Từ chối \(method) của uid \(peer.uid) (pid \(peer.pid)): cần root, uid của daemon hoặc nhóm tiendo-admin")
             return .immediate(.error("org.varlink.service.PermissionDenied"))
         }
+        if name == "Claim", let busy = otherSender(owner: p["owner"]!.stringValue!, peer: peer) {
+            log(4, "Từ chối \(method) của pid \(peer.pid): tiendo-deliver pid \(busy) đang gửi dưới cùng tên")
+            return .immediate(.error(Deliveries.interface + ".SenderRunning", [("pid", .int(Int(busy)))]))
+        }
         switch name {
         case "NextDue" where more:
             let channel = p["channel"]!.stringValue!
@@ -103,6 +112,22 @@ final class DeliveryService: Sendable {
                 }
             }
         }
+    }
+
+    /// The pid of another live sender claiming under `owner`, or nil (and `peer` is recorded as the owner's sender).
+    func otherSender(owner: String, peer: Peer) -> Int32? {
+        guard peer.pid > 0 else { return nil }
+        return claimants.withLock { claimants in
+            if let known = claimants[owner], known != peer.pid, DeliveryService.isSender(pid: known) { return known }
+            claimants[owner] = peer.pid
+            return nil
+        }
+    }
+
+    /// Whether `pid` is a live tiendo-deliver (its command name, so that a reused pid does not count).
+    static func isSender(pid: Int32) -> Bool {
+        guard let comm = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8) else { return false }
+        return comm.hasPrefix("tiendo-deliver")
     }
 
     /// Tells the channel's streams its next due instant when it changed (loop thread).
