@@ -56,7 +56,7 @@ public final class WebhookChannel: DeliveryChannel {
         } catch let e as HTTPClientError where e == .deadlineExceeded || e == .readTimeout || e == .connectTimeout {
             throw DeliveryFailure.timeout("webhook \(url)", seconds: definition.timeout)
         } catch {
-            throw DeliveryFailure.connection("webhook \(url): \(error)")
+            throw DeliveryFailure.connection("webhook \(url): \(ConnectionErrorText.describe(error))")
         }
         let retryAfter = headers.first(name: "Retry-After").flatMap { RetryAfter.seconds($0, now: now) }
         if let failure = DeliveryFailure.http(status: status, retryAfter: retryAfter, body: text) { throw failure }

@@ -25,6 +25,12 @@ import TiendoDelivery
         #expect(throws: SMTPReplyParser.Problem.tooLong) { try q.feed([UInt8](repeating: 65, count: 5000)) }
     }
 
+    @Test("a connection's system errors in words, the system's text kept for a search")
+    func connectionErrorsInWords() {
+        #expect(ConnectionErrorText.errno(ECONNREFUSED) == "máy chủ từ chối kết nối (không có dịch vụ nào ở cổng này) [Connection refused]")
+        #expect(ConnectionErrorText.errno(EHOSTUNREACH).hasPrefix("không tới được máy chủ"))
+    }
+
     @Test func dotStuffing() {
         let body = Array("Subject: x\r\n\r\n.hidden line\r\n..two\r\nend.\r\n.".utf8)
         #expect(

@@ -98,6 +98,8 @@ def test_a_dead_relay_fills_the_retry_queue_and_drains_in_order_when_it_comes_ba
     failed = d.deliveries("failed")
     assert len(failed) == 1 and failed[0]["recipient"].endswith("<m1@example.vn>") and failed[0]["attempts"] >= 1
     assert failed[0]["errorClass"] == "transient" and failed[0]["error"]
+    # Said in words, not SwiftNIO's «SingleConnectionFailure(… connection reset …)» for a refused connection.
+    assert "máy chủ từ chối kết nối" in failed[0]["error"] and "SingleConnectionFailure" not in failed[0]["error"], failed[0]
     assert d.counts()["pending"] == 40
     wait_until(lambda: d.status_json()["deliveries"]["pending"] == 40, 10, "status.json")
     assert re.search(r'^tiendo_deliveries\{channel="thu",state="failed"\} 1$', d.prometheus(), re.M)

@@ -79,7 +79,7 @@ final class SMTPReplyHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        fail(DeliveryFailure.connection("lỗi kết nối SMTP: \(error)"))
+        fail(DeliveryFailure.connection("lỗi kết nối SMTP: \(ConnectionErrorText.describe(error))"))
         context.close(promise: nil)
     }
 

@@ -52,7 +52,7 @@ final class SMTPSession: Sendable {
         do {
             ch = try await bootstrap.connect(host: host, port: port).get()
         } catch {
-            throw DeliveryFailure.connection("không kết nối được \(host):\(port): \(error)")
+            throw DeliveryFailure.connection("không kết nối được \(host):\(port): \(ConnectionErrorText.describe(error))")
         }
         let s = SMTPSession(channel: ch, timeout: def.timeout)
         do {
@@ -109,7 +109,7 @@ final class SMTPSession: Sendable {
         } catch let f as DeliveryFailure {
             throw f
         } catch {
-            throw DeliveryFailure.connection("lỗi kết nối SMTP (\(phase.rawValue)): \(error)")
+            throw DeliveryFailure.connection("lỗi kết nối SMTP (\(phase.rawValue)): \(ConnectionErrorText.describe(error))")
         }
         guard reply.isPositive else { throw DeliveryFailure.smtp(code: reply.code, text: reply.text, phase: phase) }
         return reply
@@ -174,7 +174,7 @@ final class SMTPSession: Sendable {
         do {
             try await ch.writeAndFlush(ByteBuffer(bytes: bytes)).get()
         } catch {
-            throw DeliveryFailure.connection("lỗi gửi nội dung thư: \(error)")
+            throw DeliveryFailure.connection("lỗi gửi nội dung thư: \(ConnectionErrorText.describe(error))")
         }
         return try await command(nil, phase: .message)
     }

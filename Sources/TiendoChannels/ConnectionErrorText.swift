@@ -1,0 +1,50 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// What went wrong with a connection, in the words an operator reads in `tiendoctl deliveries` and the journal.
+/// SwiftNIO's own descriptions («Connection errors: SingleConnectionFailure(target: [IPv4]…, error: connection reset
+/// (error set): Connection refused) (errno: 111))») said «reset» for a refused connection, in English, on every
+/// retry; the system's error is kept at the end, in brackets, for a search.
+enum ConnectionErrorText {
+    static func describe(_ error: any Error) -> String {
+        if let e = error as? NIOConnectionError {
+            if let first = e.connectionErrors.first { return describe(first.error) }
+            if e.dnsAError != nil || e.dnsAAAAError != nil { return "không tìm được địa chỉ của máy chủ (tên miền, DNS)" }
+            return "không kết nối được"
+        }
+        if let e = error as? IOError { return errno(e.errnoCode) }
+        if let e = error as? ChannelError {
+            switch e {
+            case .connectTimeout(let t): return "quá \(t.nanoseconds / 1_000_000_000) giây mà chưa kết nối được"
+            case .eof, .ioOnClosedChannel, .alreadyClosed, .outputClosed, .inputClosed: return "máy chủ đã đóng kết nối"
+            default: return "lỗi kết nối (\(e))"
+            }
+        }
+        if let e = error as? HTTPClientError {
+            switch e {
+            case .connectTimeout: return "quá thời gian chờ kết nối"
+            case .remoteConnectionClosed: return "máy nhận đã đóng kết nối trước khi trả lời"
+            case .readTimeout, .deadlineExceeded: return "quá thời gian chờ trả lời"
+            default: return "lỗi HTTP (\(e))"
+            }
+        }
+        return String(describing: error)
+    }
+
+    /// A system error of a connection.
+    static func errno(_ code: Int32) -> String {
+        let said: String
+        switch code {
+        case ECONNREFUSED: said = "máy chủ từ chối kết nối (không có dịch vụ nào ở cổng này)"
+        case ECONNRESET: said = "máy chủ cắt kết nối"
+        case ETIMEDOUT: said = "quá thời gian chờ kết nối"
+        case EHOSTUNREACH, ENETUNREACH: said = "không tới được máy chủ (mạng, tường lửa)"
+        case ECONNABORTED, EPIPE: said = "kết nối bị ngắt"
+        case EACCES, EPERM: said = "hệ thống không cho kết nối (tường lửa của dịch vụ, IPAddressAllow)"
+        default: said = "lỗi kết nối"
+        }
+        return "\(said) [\(String(cString: strerror(code)))]"
+    }
+}
