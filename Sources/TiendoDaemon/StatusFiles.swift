@@ -94,7 +94,7 @@ struct StatusSnapshot: Sendable {
             let s = try v.summaries(snapshot, now: now, groups: true)
             let due = try snapshot.dueLists(
                 workflows: s.workflows.compactMap { $0["id"]?.stringValue }, now: now, soon: now.adding(seconds: 7 * 86_400), limit: 1000)
-            let deliveries = try snapshot.deliveryCounts()
+            let deliveries = try snapshot.deliveryCounts(now: now)
             let ages = try snapshot.overdueAges(now: now, bounds: StatusSnapshot.overdueAgeBounds)
             return (s, due, deliveries, ages)
         }
@@ -191,11 +191,21 @@ struct StatusSnapshot: Sendable {
                 out += "tiendo_deliveries{channel=\"\(channel)\",state=\"\(state)\"} \(counts.channels[channel]?[state] ?? 0)\n"
             }
         }
-        out += "# HELP tiendo_delivery_oldest_pending_seconds Age of the oldest delivery waiting to be sent, by channel.\n"
+        out += "# HELP tiendo_delivery_oldest_pending_seconds How long the longest-waiting due delivery has waited, by channel.\n"
         out += "# TYPE tiendo_delivery_oldest_pending_seconds gauge\n"
         for channel in channels {
             let age = counts.oldestPending[channel].map { max(0, now.seconds - $0.seconds) } ?? 0
             out += "tiendo_delivery_oldest_pending_seconds{channel=\"\(channel)\"} \(age)\n"
+        }
+        // The file is written when something changes, not on a timer (tiendod never wakes when idle), so an age goes
+        // stale while a stopped sender leaves the queue as it is; the instant does not: alert on
+        // `time() - tiendo_delivery_oldest_pending_due_timestamp_seconds`. No sample when nothing due waits.
+        out += "# HELP tiendo_delivery_oldest_pending_due_timestamp_seconds "
+        out += "When the longest-waiting due delivery was due (Unix time), by channel.\n"
+        out += "# TYPE tiendo_delivery_oldest_pending_due_timestamp_seconds gauge\n"
+        for channel in channels {
+            guard let due = counts.oldestPending[channel] else { continue }
+            out += "tiendo_delivery_oldest_pending_due_timestamp_seconds{channel=\"\(channel)\"} \(due.seconds)\n"
         }
         return out
     }

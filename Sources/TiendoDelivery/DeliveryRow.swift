@@ -68,7 +68,7 @@ public struct DeliveryCounts: Sendable, Equatable {
     public static let states = ["pending", "inflight", "sent", "dead", "expired"]
     /// Channel → state → count (every state present); `failed` is a key too.
     public var channels: [String: [String: Int]] = [:]
-    /// Channel → when its oldest pending delivery was queued.
+    /// Channel → the earliest instant one of its waiting deliveries was due (none: nothing waits that is due).
     public var oldestPending: [String: Instant] = [:]
 
     public init() {}

@@ -119,7 +119,7 @@ struct DeliveryStoreTests {
             #expect(try Self.states(store) == bookStates, "states at step \(step)")
         }
         // The counts kept by triggers equal a recount of the rows.
-        let counts = try store.deliveryCounts().total
+        let counts = try store.deliveryCounts(now: Self.t0).total
         let rows = try store.deliveryRows(states: nil, channel: nil, after: nil, limit: 100_000)
         for s in DeliveryCounts.states { #expect(counts[s] == rows.filter { $0.state == s }.count, "\(s)") }
         #expect(counts["failed"] == rows.filter { ["pending", "inflight"].contains($0.state) && $0.attempts > 0 }.count)

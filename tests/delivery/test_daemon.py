@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 from conftest import BIN, wait_until
 from daemon import varlink
@@ -103,6 +104,9 @@ def test_a_dead_relay_fills_the_retry_queue_and_drains_in_order_when_it_comes_ba
     assert d.counts()["pending"] == 40
     wait_until(lambda: d.status_json()["deliveries"]["pending"] == 40, 10, "status.json")
     assert re.search(r'^tiendo_deliveries\{channel="thu",state="failed"\} 1$', d.prometheus(), re.M)
+    # When the longest-waiting due delivery was due, for `time() - …` alerts that hold while nothing rewrites the file.
+    due = re.search(r'^tiendo_delivery_oldest_pending_due_timestamp_seconds\{channel="thu"\} (\d+)$', d.prometheus(), re.M)
+    assert due and int(due.group(1)) <= time.time() + 5, d.prometheus()
     human = d.ctl("deliveries").stdout
     assert human.startswith("40 chờ gửi (1 chờ thử lại)") and "chờ thử lại" in human and "lỗi tạm thời: " in human
     server.start()
@@ -182,6 +186,10 @@ def test_a_notice_expires_unsent_when_its_milestone_is_done_before_sending(tiend
     wait_until(lambda: d.counts()["pending"] == 2, 30, "the two reminders fanned out into the digest")
     rows = d.deliveries("pending")
     assert {r["notBefore"] for r in rows} == {"2025-12-04T07:30:00+07:00"}
+    # A digest waiting for its time is not late: age 0 and no due instant to alert on.
+    wait_until(lambda: 'tiendo_deliveries{channel="thu",state="pending"} 2' in d.prometheus(), 10, "tiendo.prom")
+    assert 'tiendo_delivery_oldest_pending_seconds{channel="thu"} 0' in d.prometheus()
+    assert "tiendo_delivery_oldest_pending_due_timestamp_seconds{" not in d.prometheus()
     d.ctl("done", "nhac-viec/an", "nop-bao-cao")
     expired = d.deliveries("expired")
     assert [(r["instance"], r["error"]) for r in expired] == [("nhac-viec/an", "đã hoàn thành trước khi gửi")]
