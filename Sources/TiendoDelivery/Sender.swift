@@ -208,6 +208,20 @@ public final class Sender: Sendable {
         return await report(reports, owner: owner) ? .queueWasAway : .done
     }
 
+    /// A retry goes out within the sending hours when its first send had to (`Router.fanOut`: a route that keeps
+    /// quiet hours, or a digest, and a notice that is not urgent): with a 6-hour backoff cap a reminder that failed
+    /// at 17:50 went out at 23:30. The window is the workflow's calendar in its zone; a workflow not loaded here,
+    /// or a route without quiet hours, is retried when the backoff says.
+    func heldToSendingHours(_ job: DeliveryJob, _ t: Instant) -> Instant {
+        let routing = composer.routing
+        // A digest's deliveries share their route; a single message has one.
+        guard let d = job.items.first, let route = routing.routes.first(where: { $0.name == d.route }),
+            route.quiet || route.mode == .digest, let n = try? Notice(json: d.record),
+            route.mode == .digest || n.priority > routing.quietHours.urgent, let def = composer.definitions?.workflow(n.workflow)
+        else { return t }
+        return SendWindow(calendar: def.calendar, zone: def.zone, hours: routing.quietHours).earliest(from: t)
+    }
+
     /// Why a delivery is not sent any more (said in its outcome), or nil.
     func expiry(of d: Delivery, now: Instant) -> String? {
         if let newer = d.supersededBy { return "thay bằng thông báo mới hơn cùng hạn (#\(newer))" }
@@ -249,8 +263,9 @@ public final class Sender: Sendable {
             } else {
                 next = await state.nextAttempt(now: failedAt, attempts: attempts, failure: failure, policy: config.policy)
             }
-            observer.record(.retry(job, failure, next: next))
-            return .retry(at: next, failure: failure)
+            let held = heldToSendingHours(job, next)
+            observer.record(.retry(job, failure, next: held))
+            return .retry(at: held, failure: failure)
         }
         var dead = failure
         if failure.isTransient {

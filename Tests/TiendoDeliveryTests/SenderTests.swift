@@ -294,6 +294,30 @@ final class EventLog: DeliveryObserver {
         #expect(book.entries[1]?.delivery.dueAt == at("2025-12-08T07:30"))
     }
 
+    @Test("a retry of a notice that keeps quiet hours waits for the next sending hours; an urgent one does not")
+    func retriesKeepTheSendingHours() async {
+        // Wednesday 03/12/2025 17:50: the relay says «later» with three hours to wait, past 18:00.
+        for (priority, sentAt) in [(5, "2025-12-04T07:00"), (2, "2025-12-03T20:50")] {
+            let queue = InMemoryDeliveryQueue()
+            let f = FanOut(
+                key: "k1", channel: "thu", recipient: Mailbox(name: nil, address: "m1@example.vn"), route: "dang-vien", digest: nil,
+                digestPeriod: nil, notBefore: at("2025-12-03T17:50"), expiresAt: nil, series: nil)
+            await queue.add(
+                [f], recordKey: "r1", record: record(at: "2025-12-03T17:50:00+07:00", priority: priority), now: at("2025-12-03T17:50"))
+            let clock = VirtualClock(start: at("2025-12-03T17:50"), end: at("2025-12-05T00:00"))
+            let channel = ScriptedChannel(clock: clock) { attempt, _, _ in
+                attempt == 1 ? DeliveryFailure(.transient, "SMTP 451 4.7.1 later (RCPT TO)", retryAfter: 3 * 3600) : nil
+            }
+            let sender = Sender(
+                queue: queue, channels: [channel], composer: composer, clock: clock,
+                config: SenderConfiguration(
+                    owner: "test", batch: 4, lease: 600, poll: 86_400, policy: RetryPolicy(base: 60, cap: 600), seed: 7),
+                observer: EventLog())
+            await sender.run()
+            #expect(channel.sent.map(\.at) == [at(sentAt)], "priority \(priority)")
+        }
+    }
+
     @Test func rateLimitSpacesTheMessages() async {
         let (channel, _, _) = await run(n: 5, rate: RateLimit(count: 2, seconds: 60, burst: 2), concurrency: 2)
         let offsets = channel.sent.map { $0.at.seconds - at("2025-12-03T08:00").seconds }
