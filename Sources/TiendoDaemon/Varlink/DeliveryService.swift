@@ -124,10 +124,12 @@ final class DeliveryService: Sendable {
         }
     }
 
-    /// Whether `pid` is a live tiendo-deliver (its command name, so that a reused pid does not count).
+    /// Whether `pid` is a live tiendo-deliver: by its command name where /proc shows it (so that a reused pid does
+    /// not count); under tiendod.service's `ProtectProc=invisible` another user's process is hidden there, and
+    /// whether it lives is asked with a null signal (EPERM: it exists, owned by another user; ESRCH: gone).
     static func isSender(pid: Int32) -> Bool {
-        guard let comm = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8) else { return false }
-        return comm.hasPrefix("tiendo-deliver")
+        if let comm = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8) { return comm.hasPrefix("tiendo-deliver") }
+        return kill(pid, 0) == 0 || errno == EPERM
     }
 
     /// Tells the channel's streams its next due instant when it changed (loop thread).
