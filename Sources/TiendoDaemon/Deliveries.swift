@@ -19,8 +19,10 @@ extension Daemon {
     // MARK: The routing file
 
     /// Loads `delivery/routing.yaml` from the search path with the definitions just loaded (start, SIGHUP, Reload).
-    /// A broken file keeps the last good routing in force, with its diagnostics in status and `Reload`'s reply; no
-    /// file means nothing is fanned out any more.
+    /// A broken file keeps the last good routing in force, with its diagnostics in status and `Reload`'s reply; at a
+    /// start (a reboot after the edit) that is the copy kept in the state directory (`RoutingSnapshot`): before, the
+    /// records of that time were fanned out to no one and never delivered. No file means nothing is fanned out any
+    /// more.
     func loadRouting(_ set: DefinitionSet, diagnostics: inout [Diagnostic]) {
         guard let file = RoutingParser.find(searchPath: options.workflowDirectories) else {
             if delivery.routing != nil {
@@ -36,23 +38,46 @@ extension Daemon {
             definitions.workflows[id] = def
             definitions.order.append(id)
         }
-        let (routing, found) = RoutingParser.load(file: file, definitions: definitions)
+        let (loaded, found, snapshot) = RoutingSnapshot.load(file: file, definitions: definitions, now: clock.now())
         diagnostics += found
-        guard let routing else {
-            let kept = delivery.routing != nil ? "giữ phiên bản tốt trước đó" : "chưa có phiên bản nào dùng được"
-            log.error(
-                "Tệp định tuyến \(file) bị từ chối, \(kept): \(found.filter { $0.severity == .error }.map(\.description).joined(separator: "; "))",
-                metadata: .event(.definitionRejected, [("TIENDO_FILE", file)]))
+        let errors = found.filter { $0.severity == .error }.map(\.description).joined(separator: "; ")
+        guard let routing = loaded else {
+            if delivery.routing != nil {
+                log.error(
+                    "Tệp định tuyến \(file) bị từ chối, giữ phiên bản tốt trước đó: \(errors)",
+                    metadata: .event(.definitionRejected, [("TIENDO_FILE", file)]))
+            } else if let saved = RoutingSnapshot.read(directory: options.stateDirectory),
+                let kept = saved.parse(definitions: definitions).0
+            {
+                log.error(
+                    "Tệp định tuyến \(file) bị từ chối, dùng bản tốt gần nhất lưu lúc \(Zone.vietnam.vietnamese(saved.savedAt)): \(errors)",
+                    metadata: .event(.definitionRejected, [("TIENDO_FILE", file)]))
+                install(kept, definitions: definitions)
+            } else {
+                log.error(
+                    "Tệp định tuyến \(file) bị từ chối, chưa có phiên bản nào dùng được: chưa tạo thông báo gửi đi nào: \(errors)",
+                    metadata: .event(.definitionRejected, [("TIENDO_FILE", file)]))
+            }
             return
         }
+        if let snapshot {
+            do { try snapshot.write(directory: options.stateDirectory) } catch {
+                log.warning("Không lưu được bản định tuyến tốt gần nhất: \(error)")
+            }
+        }
+        install(routing, definitions: definitions)
+        log.info(
+            "Đã nạp tệp định tuyến \(file): \(routing.channelOrder.count) kênh, \(routing.routes.count) tuyến",
+            metadata: .event(.definitionsLoaded, [("TIENDO_FILE", file)]))
+    }
+
+    /// Puts a routing in force, with a router on the calendars in force.
+    func install(_ routing: Routing, definitions: DefinitionSet) {
         let calendar =
             calendarsInForce["vn"] ?? current.values.first?.calendar
             ?? WorkCalendar(id: "weekend", title: "Thứ Bảy, Chủ nhật", zone: .vietnam, weekend: [6, 7], rules: [], years: [:])
         delivery.routing = routing
         delivery.router = Router(routing: routing, definitions: definitions, fallbackCalendar: calendar)
-        log.info(
-            "Đã nạp tệp định tuyến \(file): \(routing.channelOrder.count) kênh, \(routing.routes.count) tuyến",
-            metadata: .event(.definitionsLoaded, [("TIENDO_FILE", file)]))
     }
 
     // MARK: Fan-out in the record's transaction

@@ -44,20 +44,10 @@ public enum StateDirectoryMarker {
             khởi động thay vì lặng lẽ tạo một cơ sở dữ liệu rỗng. Đừng xóa tệp này; xem tiendod(8).
 
             """
-        let tmp = p + ".tmp"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
-        guard fd >= 0 else { throw StoreError.cannotOpen(path: p, reason: String(cString: strerror(errno))) }
-        let bytes = Array(text.utf8)
-        let ok = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) } == bytes.count && fsync(fd) == 0
-        close(fd)
-        guard ok, rename(tmp, p) == 0 else {
-            unlink(tmp)
-            throw StoreError.cannotOpen(path: p, reason: String(cString: strerror(errno)))
-        }
-        let dir = open((p as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dir >= 0 {
-            fsync(dir)
-            close(dir)
+        do {
+            try DurableFile.replace(path: p, bytes: Array(text.utf8), mode: 0o640)
+        } catch {
+            throw StoreError.cannotOpen(path: p, reason: error.reason)
         }
     }
 }

@@ -67,6 +67,7 @@ struct Run: AsyncParsableCommand {
         signal(SIGPIPE, SIG_IGN)
         let s = try setup.load()
         let log = DeliveryLog(verbose: verbose)
+        if let why = s.fallback { log.log(3, why) }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var channels: [any DeliveryChannel] = []
         for name in s.routing.channelOrder {

@@ -17,7 +17,19 @@ struct SetupOptions: ParsableArguments {
             "Tệp định tuyến (mặc định: delivery/routing.yaml trong thư mục quy trình đầu tiên có tệp này).", valueName: "FILE"))
     var routing: String?
 
+    @Option(
+        name: .customLong("state-dir"),
+        help: ArgumentHelp(
+            "Thư mục giữ bản định tuyến tốt gần nhất (mặc định $STATE_DIRECTORY của systemd; không có thì không giữ).",
+            valueName: "DIR"))
+    var stateDirectory: String?
+
     var searchPath: [String] { workflows.isEmpty ? Loader.defaultSearchPath : workflows }
+
+    /// Where the last good routing is kept: `--state-dir`, else the unit's `StateDirectory=`.
+    var snapshotDirectory: String? {
+        stateDirectory ?? ProcessInfo.processInfo.environment["STATE_DIRECTORY"]?.split(separator: ":").first.map(String.init)
+    }
 
     /// The routing file's path.
     func routingFile() throws -> String {
@@ -28,14 +40,31 @@ struct SetupOptions: ParsableArguments {
         return found
     }
 
-    /// Workflows, routing and router; diagnostics printed on stderr, errors stop here.
-    func load(printWarnings: Bool = true) throws -> Setup {
+    /// Workflows, routing and router; diagnostics printed on stderr. A routing file with errors falls back to the last
+    /// good one kept in the state directory, as tiendod does, rather than stop sending (systemd restarted a sender
+    /// that refused to start every 5 s, and nothing went out until the file was mended); without one it stops here.
+    func load(printWarnings: Bool = true, now: Instant = Instant(seconds: Int64(Date().timeIntervalSince1970))) throws -> Setup {
         let loader = Loader(searchPath: searchPath)
         let definitions = loader.loadAll()
         let file = try routingFile()
-        let (routing, diagnostics) = RoutingParser.load(file: file, definitions: definitions)
+        let (loaded, found, snapshot) = RoutingSnapshot.load(file: file, definitions: definitions, now: now)
+        let diagnostics = (loaded == nil ? definitions.errors : []) + found
         for d in diagnostics where printWarnings || d.severity == .error {
             FileHandle.standardError.write(Data((d.description + "\n").utf8))
+        }
+        var routing = loaded
+        var fallback: String?
+        if let snapshot, let dir = snapshotDirectory {
+            do { try snapshot.write(directory: dir) } catch {
+                FileHandle.standardError.write(Data("Cảnh báo: không lưu được bản định tuyến tốt gần nhất: \(error)\n".utf8))
+            }
+        } else if routing == nil, let dir = snapshotDirectory, let saved = RoutingSnapshot.read(directory: dir),
+            let kept = saved.parse(definitions: definitions).0
+        {
+            routing = kept
+            fallback =
+                "Tệp định tuyến \(file) có lỗi (\(found.filter { $0.severity == .error }.count) lỗi, in ở trên); vẫn gửi theo bản tốt "
+                + "gần nhất, lưu lúc \(Zone.vietnam.vietnamese(saved.savedAt)). Sửa tệp rồi khởi động lại tiendo-deliver."
         }
         guard let routing else { throw Failure("tệp định tuyến \(file) có lỗi; không làm gì") }
         let calendar =
@@ -44,7 +73,7 @@ struct SetupOptions: ParsableArguments {
         return Setup(
             definitions: definitions, routing: routing,
             router: Router(routing: routing, definitions: definitions, fallbackCalendar: calendar),
-            composer: MessageComposer(routing: routing, definitions: definitions))
+            composer: MessageComposer(routing: routing, definitions: definitions), fallback: fallback)
     }
 }
 
@@ -53,6 +82,8 @@ struct Setup {
     var routing: Routing
     var router: Router
     var composer: MessageComposer
+    /// Why the last good routing is in force instead of the file's (its errors), or nil.
+    var fallback: String?
 }
 
 /// A one-line reason, printed by ArgumentParser, exit status 1.

@@ -34,7 +34,10 @@ struct Check: ParsableCommand {
     func run() throws {
         let definitions = Loader(searchPath: setup.searchPath).loadAll()
         let file = try setup.routingFile()
-        let (routing, diagnostics) = RoutingParser.load(file: file, definitions: definitions)
+        let (routing, found) = RoutingParser.load(file: file, definitions: definitions)
+        // The workflows' own errors first: a routing error («not a field of any workflow») is often their consequence
+        // (a workflow rejected for an unknown calendar is not loaded at all).
+        let diagnostics = definitions.errors + found
         if ipAllow, let routing {
             let hosts = routing.channelOrder.compactMap { routing.channels[$0]?.remoteHost }
             var addresses: [String] = []

@@ -160,3 +160,27 @@ import TiendoDelivery
         for bad in ["", "0s", "5", "5m", "-5s", "1.5h", "99999999999999999d"] { #expect(DurationText.seconds(bad) == nil, "\(bad)") }
     }
 }
+
+@Suite struct RoutingSnapshotTests {
+    @Test("the last good routing is kept with its lists, durably, and parses back to the same routing")
+    func keptAndReadBack() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("routing-snapshot-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir + "/delivery", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = dir + "/delivery/routing.yaml"
+        try RoutingFixture.standard.write(toFile: file, atomically: false, encoding: .utf8)
+        try RoutingFixture.biThuCSV.write(toFile: dir + "/delivery/bi-thu.csv", atomically: false, encoding: .utf8)
+        let (routing, _, snapshot) = RoutingSnapshot.load(file: file, definitions: Repo.definitions, now: at("2025-12-01T08:00"))
+        let saved = try #require(snapshot)
+        #expect(routing != nil && saved.files.keys.sorted() == [dir + "/delivery/bi-thu.csv", file])
+        try saved.write(directory: dir)
+        // The files change or go: the copy still holds the routing as it was.
+        try "tiendo: 1\nquiet_hour: true\n".write(toFile: file, atomically: false, encoding: .utf8)
+        try FileManager.default.removeItem(atPath: dir + "/delivery/bi-thu.csv")
+        let back = try #require(RoutingSnapshot.read(directory: dir))
+        #expect(back == saved && back.savedAt == at("2025-12-01T08:00"))
+        let kept = try #require(back.parse(definitions: Repo.definitions).0)
+        #expect(kept.channelOrder == routing!.channelOrder && kept.lists.keys.sorted() == ["bi-thu"])
+        #expect(RoutingSnapshot.load(file: file, definitions: Repo.definitions, now: at("2025-12-02T08:00")).snapshot == nil)
+    }
+}

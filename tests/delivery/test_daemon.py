@@ -141,6 +141,35 @@ def test_a_second_sender_is_refused_and_nothing_goes_twice(tiendod, smtp):
     d.stop_sender()
 
 
+def test_a_routing_file_broken_before_a_restart_keeps_the_last_good_one_in_force(tiendod, smtp, tmp_path):
+    """A routing file broken by an edit, then a reboot: tiendod fanned out nothing (its last good routing lived in
+    memory) and the sender refused to start. Both keep a copy of the last good routing in their state directory and
+    go on with it, saying so."""
+    server = smtp().start()
+    d = tiendod(smtp_channel(server.port), STARTED).start()
+    sender_state = str(tmp_path / "deliver-state")
+    os.makedirs(sender_state)
+    d.start_sender("--state-dir", sender_state)
+    d.import_members(members(2))
+    wait_until(lambda: len(server.received()) == 2, 30, "two emails with the good file")
+    d.stop_sender()
+    d.stop()
+    with open(d.routing, "a", encoding="utf-8") as f:
+        f.write("quiet_hour: true\n")  # a typo: the file is rejected
+    d.start()
+    assert "dùng bản tốt gần nhất lưu lúc" in d.output(), d.output()[-2000:]
+    d.import_members(members(2, first=3))
+    wait_until(lambda: d.counts()["pending"] == 2, 10, "the new records fanned out by the kept routing")
+    d.start_sender("--state-dir", sender_state)
+    wait_until(lambda: len(server.received()) == 4, 30, "the sender going on with the kept routing")
+    d.stop_sender()
+    assert "vẫn gửi theo bản tốt gần nhất" in d.sender_output(), d.sender_output()[-2000:]
+    assert "quiet_hour" in d.sender_output()  # the file's error is shown
+    # Without a kept copy the sender still refuses, naming the file.
+    alone = subprocess.run(d.sender_command("--state-dir", str(tmp_path)), capture_output=True, text=True, env=d.env, timeout=60)
+    assert alone.returncode != 0 and "có lỗi; không làm gì" in alone.stderr, alone.stderr
+
+
 def test_a_dead_letter_keeps_its_reason_and_goes_again_on_retry(tiendod, smtp):
     server = smtp().start()
     server.handler.faults["m2@example.vn"] = ["rcpt-550"]

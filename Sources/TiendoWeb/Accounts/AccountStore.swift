@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TiendoCore
 
 #if canImport(Glibc)
     import Glibc
@@ -130,33 +131,13 @@ public final class AccountStore: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data = try encoder.encode(File(version: 1, accounts: accounts))
-        let temporary = path + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw AccountStoreError("không ghi được '\(temporary)': \(String(cString: strerror(errno)))") }
-        var ok = data.withUnsafeBytes { raw -> Bool in
-            var offset = 0
-            while offset < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return false
-                }
-                offset += n
+        do {
+            try DurableFile.replace(path: path, bytes: [UInt8](data), mode: 0o600) { fd in
+                giveToDirectoryOwner(fd)
+                return fchmod(fd, 0o600) == 0
             }
-            return true
-        }
-        giveToDirectoryOwner(fd)
-        ok = ok && fchmod(fd, 0o600) == 0 && fsync(fd) == 0
-        close(fd)
-        guard ok, rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw AccountStoreError("không ghi được '\(path)': \(reason)")
-        }
-        let dir = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dir >= 0 {
-            fsync(dir)
-            close(dir)
+        } catch {
+            throw AccountStoreError("không ghi được '\(error.path)': \(error.reason)")
         }
     }
 }

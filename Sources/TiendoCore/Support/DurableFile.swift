@@ -1,0 +1,50 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Replaces a small file so that a crash or a power loss leaves either the old content or the new, never a part:
+/// a temporary file beside it, written whole, synced, renamed over the old one, then the directory synced (so that
+/// the rename itself survives). Foundation's `.atomic` write renames but does not sync, which is not enough after a
+/// power loss. Used for the state directory's marker, tiendo-web's accounts and the last good routing.
+public enum DurableFile {
+    /// Why a replacement failed: the path and the system's reason.
+    public struct Failure: Error, Sendable, CustomStringConvertible {
+        public var path: String
+        public var reason: String
+        public var description: String { "\(path): \(reason)" }
+    }
+
+    /// Writes `bytes` to `path` (mode `mode`). `prepare` runs on the temporary file's descriptor before the sync (an
+    /// owner or mode to set).
+    public static func replace(path: String, bytes: [UInt8], mode: UInt32, prepare: (Int32) -> Bool = { _ in true }) throws(Failure) {
+        let temporary = path + ".tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(mode))
+        guard fd >= 0 else { throw Failure(path: temporary, reason: String(cString: strerror(errno))) }
+        var offset = 0
+        var ok = true
+        while ok, offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 { ok = false } else { offset += n }
+        }
+        ok = ok && prepare(fd) && fsync(fd) == 0
+        let reason = ok ? "" : String(cString: strerror(errno))
+        close(fd)
+        guard ok else {
+            unlink(temporary)
+            throw Failure(path: temporary, reason: reason)
+        }
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw Failure(path: path, reason: reason)
+        }
+        var directory = path
+        while let last = directory.last, last != "/" { directory.removeLast() }
+        let dir = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dir >= 0 {
+            fsync(dir)
+            close(dir)
+        }
+    }
+}
