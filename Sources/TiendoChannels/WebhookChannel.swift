@@ -59,7 +59,14 @@ public final class WebhookChannel: DeliveryChannel {
             throw DeliveryFailure.connection("webhook \(url): \(ConnectionErrorText.describe(error))")
         }
         let retryAfter = headers.first(name: "Retry-After").flatMap { RetryAfter.seconds($0, now: now) }
-        if let failure = DeliveryFailure.http(status: status, retryAfter: retryAfter, body: text) { throw failure }
+        // A redirect is a dead letter (not followed): where it pointed is what the operator needs to mend the url.
+        let said =
+            (300..<400).contains(status)
+            ? headers.first(name: "Location").map {
+                "chuyển hướng tới \($0); webhook không đi theo chuyển hướng, sửa url trong tệp định tuyến"
+            }
+                ?? text : text
+        if let failure = DeliveryFailure.http(status: status, retryAfter: retryAfter, body: said) { throw failure }
         return headers.first(name: "X-Request-Id") ?? "HTTP \(status)"
     }
 

@@ -17,7 +17,9 @@ enum RecipientsCSV {
             report(error.line, .error, error.reason)
             return (nil, problems)
         }
-        let header = rows.first?.pairs.map(\.0) ?? []
+        // Headers in any letter case («Group», «EMAIL»: a list exported from a spreadsheet).
+        func column(_ name: String) -> String { name.trimmingCharacters(in: .whitespaces).lowercased() }
+        let header = rows.first?.pairs.map { column($0.0) } ?? []
         for column in ["group", "email"] where !header.contains(column) && !rows.isEmpty {
             report(1, .error, "recipient list '\(name)' needs a '\(column)' column\(didYouMean(column, header))")
         }
@@ -26,9 +28,15 @@ enum RecipientsCSV {
         var byGroup: [String: [Mailbox]] = [:]
         var seen: [String: Int] = [:]
         for row in rows {
-            let group = (row.values["group"] ?? "").trimmingCharacters(in: .whitespaces)
-            let email = (row.values["email"] ?? "").trimmingCharacters(in: .whitespaces)
-            let person = (row.values["name"] ?? "").trimmingCharacters(in: .whitespaces)
+            let values = Dictionary(row.pairs.map { (column($0.0), $0.1) }, uniquingKeysWith: { first, _ in first })
+            // Composed Unicode (NFC), as the records' group names and every page are: a list saved in decomposed
+            // form (some editors do) matched no chi bộ and put decomposed names into the To: header.
+            func field(_ name: String) -> String {
+                (values[name] ?? "").trimmingCharacters(in: .whitespaces).precomposedStringWithCanonicalMapping
+            }
+            let group = field("group")
+            let email = field("email")
+            let person = field("name")
             if group.isEmpty {
                 report(row.line, .error, "empty 'group'")
                 continue

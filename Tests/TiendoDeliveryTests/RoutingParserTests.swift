@@ -138,6 +138,17 @@ import TiendoDelivery
             ])
     }
 
+    @Test("a recipient list's headers in any letter case; names and groups read as composed Unicode (NFC)")
+    func recipientListsAsSpreadsheetsWriteThem() throws {
+        let decomposed = "Chi bộ 1".decomposedStringWithCanonicalMapping
+        let csv = "Group;Name;EMAIL\n\(decomposed);\("Nguyễn Văn An".decomposedStringWithCanonicalMapping);an@example.vn\n"
+        #expect(Array(decomposed.utf8) != Array("Chi bộ 1".utf8))
+        let (routing, diagnostics) = RoutingFixture.parse(RoutingFixture.standard, csv: csv)
+        #expect(diagnostics.filter { $0.severity == .error }.isEmpty, "\(diagnostics)")
+        let list = try #require(routing?.lists["bi-thu"]?.byGroup["Chi bộ 1"])
+        #expect(list.map(\.name) == ["Nguyễn Văn An"] && Array(list[0].name!.utf8) == Array("Nguyễn Văn An".utf8))
+    }
+
     @Test func withoutDefinitionsWorkflowNamesAreNotChecked() {
         let text = RoutingFixture.standard.replacingOccurrences(of: "[nhac-viec]", with: "[khong-co]")
         #expect(RoutingFixture.parse(text, definitions: nil).0 != nil)

@@ -171,7 +171,8 @@ def standard_webhooks_signature(secret, msg_id, timestamp, body):
 
 class WebhookReceiver:
     """Checks every request's Standard Webhooks signature; `faults[webhook-id]` (a list used up one per request)
-    answers 500, 429 (Retry-After: 2), 400, hangs, or `big`: 200 with a 1 MiB body (a receiver that echoes)."""
+    answers 500, 429 (Retry-After: 2), 400, 302 (to a new address), hangs, or `big`: 200 with a 1 MiB body (a receiver
+    that echoes)."""
 
     def __init__(self, secret, host="127.0.0.1"):
         self.secret = secret
@@ -198,10 +199,12 @@ class WebhookReceiver:
                         "path": self.path})
                 if fault == "hang":
                     time.sleep(10)
-                status = {"500": 500, "429": 429, "400": 400}.get(fault, 200)
+                status = {"500": 500, "429": 429, "400": 400, "302": 302}.get(fault, 200)
                 self.send_response(status)
                 if status == 429:
                     self.send_header("Retry-After", "2")
+                if status == 302:
+                    self.send_header("Location", "https://cong-moi.example.vn/hooks/tiendo")
                 if status == 200:
                     self.send_header("X-Request-Id", f"req-{len(receiver.requests)}")
                 body = b"{}" if fault != "big" else b"[" + b"0," * (512 * 1024 - 1) + b"0]"

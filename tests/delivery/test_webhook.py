@@ -89,6 +89,19 @@ def test_a_2xx_with_a_large_body_is_sent_once(webhook, deliver, tmp_path):
     assert d.queue()[0]["attempts"] == 0 and d.queue()[0]["provider"] == "req-1"
 
 
+def test_a_redirect_is_a_dead_letter_that_says_where_it_pointed(webhook, deliver, tmp_path):
+    receiver = webhook(SECRET)
+    receiver.faults = {"nhac-viec/m00001|overdue|1": ["302"]}
+    d = deliver(channel(receiver.port, secret_file(tmp_path)), ROUTE)
+    d.enqueue([overdue(1)])
+    d.start()
+    wait_until(lambda: [x["state"] for x in d.queue()] == ["dead"], 30, "the dead letter")
+    d.stop()
+    error = d.queue()[0]["error"]
+    assert error.startswith("permanent: HTTP 302: chuyển hướng tới https://cong-moi.example.vn/hooks/tiendo"), error
+    assert "sửa url trong tệp định tuyến" in error
+
+
 def test_a_wrong_secret_is_visible_to_the_receiver(webhook, deliver, tmp_path):
     receiver = webhook(SECRET)
     other = tmp_path / "other-secret"
