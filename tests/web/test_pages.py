@@ -742,8 +742,8 @@ def test_a_chi_bo_typed_another_way_is_the_known_one_and_a_new_name_is_confirmed
 
 def test_a_form_sent_after_the_session_ended_says_nothing_was_done_and_comes_back(stack, browser):
     """The session ends while a form is open (tiendo-web restarted, or it expired): the sign-in page says the change
-    was NOT recorded, and signing in (the name typed as a phone's keyboard starts it, «Ha») opens that record again.
-    Signing out says so."""
+    was NOT recorded, and signing in (the name typed as a phone's keyboard starts it, «Ha») opens that record again,
+    with what was typed put back. Signing out says so."""
     login(browser, stack, "ha")
     browser.get(stack.url + "/ho-so/kiem-tra/a3")
     state = browser.find_element(By.TAG_NAME, "h1").text
@@ -760,7 +760,7 @@ def test_a_form_sent_after_the_session_ended_says_nothing_was_done_and_comes_bac
     submit(browser, browser.find_element(By.CSS_SELECTOR, "form.login button[type=submit]"))
     assert browser.current_url.endswith("/ho-so/kiem-tra/a3"), browser.current_url
     assert browser.find_element(By.TAG_NAME, "h1").text == state
-    # The new-record form comes back with its workflow chosen (what was typed cannot be kept).
+    # The new-record form comes back with its workflow chosen and what was typed.
     browser.get(stack.url + "/ho-so/moi?quy-trinh=kiem-tra")
     browser.find_element(By.ID, "f-ho_ten").send_keys("Phan Văn Hết")
     browser.find_element(By.ID, "f-han").send_keys("20/03/2026")
@@ -772,6 +772,16 @@ def test_a_form_sent_after_the_session_ended_says_nothing_was_done_and_comes_bac
     submit(browser, browser.find_element(By.CSS_SELECTOR, "form.login button[type=submit]"))
     assert browser.current_url.endswith("/ho-so/moi?quy-trinh=kiem-tra"), browser.current_url
     assert browser.find_elements(By.CSS_SELECTOR, "form.new-record")
+    # What was typed is put back (kept in the tab, never on the server), with a word saying so.
+    assert browser.find_element(By.ID, "f-ho_ten").get_attribute("value") == "Phan Văn Hết"
+    assert browser.find_element(By.ID, "f-han").get_attribute("value") == "20/03/2026"
+    assert "Đã điền lại những gì bạn nhập trước khi phiên đăng nhập hết hạn" in \
+        browser.find_element(By.CSS_SELECTOR, ".flash.refilled").text
+    shot(browser, "53-dien-lai-sau-het-phien")
+    # Only once: opened again, the form is empty.
+    browser.get(stack.url + "/ho-so/moi?quy-trinh=kiem-tra")
+    assert browser.find_element(By.ID, "f-ho_ten").get_attribute("value") == ""
+    assert not browser.find_elements(By.CSS_SELECTOR, ".flash.refilled")
     submit(browser, browser.find_element(By.CSS_SELECTOR, "form[action='/dang-xuat'] button"))
     assert browser.find_element(By.CSS_SELECTOR, ".flash.ok").text == "Đã đăng xuất."
 

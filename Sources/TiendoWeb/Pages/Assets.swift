@@ -199,6 +199,54 @@ enum Assets {
               if (!window.confirm(lines.join("\\n"))) { e.preventDefault(); }
             });
           });
+          // A form sent after the session ended is not done (the sign-in page says so): what was typed is kept in
+          // this tab and put back when its page opens again after signing in (#dien-lai), to be checked and sent
+          // again. Any other page opened drops it. Passwords and files are never kept.
+          var typedKey = "tiendo.typed";
+          function formKey(f) {
+            var parts = [f.getAttribute("action") || ""];
+            f.querySelectorAll("input[type=hidden][name=hanh-dong], input[type=hidden][name=su-kien], input[type=hidden][name=moc]")
+              .forEach(function (h) { parts.push(h.name + "=" + h.value); });
+            return parts.join("|");
+          }
+          document.querySelectorAll("form[method=post]").forEach(function (f) {
+            if (f.classList.contains("login") || f.enctype === "multipart/form-data") { return; }
+            f.addEventListener("submit", function (e) {
+              if (e.defaultPrevented) { return; }
+              var values = {};
+              f.querySelectorAll("input, select, textarea").forEach(function (c) {
+                if (!c.name || c.type === "hidden" || c.type === "password" || c.type === "file" || c.type === "submit") { return; }
+                values[c.name] = c.type === "checkbox" ? (c.checked ? "1" : "") : c.value;
+              });
+              try {
+                sessionStorage.setItem(typedKey, JSON.stringify({
+                  page: location.pathname + location.search, form: formKey(f), values: values, at: Date.now() }));
+              } catch (ignored) { /* storage full or off: nothing kept */ }
+            });
+          });
+          if (location.pathname !== "/dang-nhap") {
+            var kept = null;
+            try { kept = JSON.parse(sessionStorage.getItem(typedKey) || "null"); sessionStorage.removeItem(typedKey); } catch (ignored) {}
+            if (location.hash === "#dien-lai") {
+              history.replaceState(null, "", location.pathname + location.search);
+              if (kept && kept.page === location.pathname + location.search && Date.now() - kept.at < 12 * 3600 * 1000) {
+                document.querySelectorAll("form[method=post]").forEach(function (f) {
+                  if (formKey(f) !== kept.form) { return; }
+                  Object.keys(kept.values).forEach(function (name) {
+                    var c = f.querySelector("[name='" + name.replace(/'/g, "") + "']");
+                    if (!c) { return; }
+                    if (c.type === "checkbox") { c.checked = kept.values[name] === "1"; } else { c.value = kept.values[name]; }
+                  });
+                  var note = document.createElement("p");
+                  note.className = "flash ok refilled";
+                  note.setAttribute("role", "status");
+                  note.textContent = "Đã điền lại những gì bạn nhập trước khi phiên đăng nhập hết hạn. Hãy kiểm tra rồi bấm gửi lại.";
+                  f.parentNode.insertBefore(note, f);
+                  f.scrollIntoView({ block: "center" });
+                });
+              }
+            }
+          }
           document.querySelectorAll("a[data-back]").forEach(function (a) {
             a.addEventListener("click", function (e) { if (window.history.length > 1) { e.preventDefault(); window.history.back(); } });
           });

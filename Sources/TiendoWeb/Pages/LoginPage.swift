@@ -21,20 +21,24 @@ struct LoginPage {
         if context.account != nil { return .redirect(to: next) }
         var message: String?
         var notice: String?
+        let refill = query[LoginPage.endedBy] == LoginPage.expired
         switch query[LoginPage.endedBy] {
         case LoginPage.passwordChanged: notice = "Mật khẩu của tài khoản đã được đổi; hãy đăng nhập lại bằng mật khẩu mới."
         case LoginPage.expired:
             message =
-                "Phiên đăng nhập đã hết nên việc vừa gửi CHƯA được ghi. Hãy đăng nhập lại; trang vừa dùng sẽ mở lại để làm lại việc đó."
+                "Phiên đăng nhập đã hết nên việc vừa gửi CHƯA được ghi. Hãy đăng nhập lại; trang vừa dùng sẽ mở lại, "
+                + "điền sẵn những gì bạn đã nhập, để kiểm tra rồi gửi lại."
         case LoginPage.signedOut: notice = "Đã đăng xuất."
         default: break
         }
-        return form(request, context, next: next, name: "", message: message, notice: notice, status: .ok)
+        return form(request, context, next: next, name: "", message: message, notice: notice, refill: refill, status: .ok)
     }
 
     func submit(_ request: Request, _ context: WebContext) async throws -> Response {
         let f = context.form
         let next = LoginPage.safeTarget(f["tiep"])
+        // The page of a form sent after the session ended opens with what was typed put back (the page's script).
+        let refill = f[LoginPage.refillField] == "1"
         let name = (f["ten"] ?? "").trimmingSpaces
         let password = f["mat-khau"] ?? ""
         let account: Account
@@ -43,20 +47,22 @@ struct LoginPage {
             let minutes = Int((seconds / 60).rounded(.up))
             return form(
                 request, context, next: next, name: name,
-                message: "Đăng nhập sai quá nhiều lần. Hãy thử lại sau \(minutes) phút.", status: .tooManyRequests)
+                message: "Đăng nhập sai quá nhiều lần. Hãy thử lại sau \(minutes) phút.", refill: refill, status: .tooManyRequests)
         case .locked(let who):
             context.logger.notice("tiendo-web: tài khoản đã khóa '\(who)' đăng nhập từ \(context.clientAddress)")
             return form(
                 request, context, next: next, name: name,
-                message: "Tài khoản «\(who)» đã bị khóa; xin liên hệ người quản trị để mở lại.", status: .forbidden)
+                message: "Tài khoản «\(who)» đã bị khóa; xin liên hệ người quản trị để mở lại.", refill: refill, status: .forbidden)
         case .checked(nil):
             context.logger.notice("tiendo-web: đăng nhập thất bại cho '\(name)' từ \(context.clientAddress)")
-            return form(request, context, next: next, name: name, message: "Tên đăng nhập hoặc mật khẩu không đúng.", status: .unauthorized)
+            return form(
+                request, context, next: next, name: name, message: "Tên đăng nhập hoặc mật khẩu không đúng.", refill: refill,
+                status: .unauthorized)
         case .checked(let opened?):
             account = opened
         }
         context.logger.notice("tiendo-web: \(account.name) đăng nhập từ \(context.clientAddress)")
-        var response = Response.redirect(to: next)
+        var response = Response.redirect(to: next + (refill ? "#dien-lai" : ""))
         response.setCookie(try await app.sessions.create(account: account, secure: context.secure))
         response.setCookie(Sessions.cookie(Sessions.loginCookieName, "", maxAge: 0, secure: context.secure))
         return response
@@ -74,9 +80,12 @@ struct LoginPage {
         return t
     }
 
+    /// The sign-in form's field that says the page to open after it should put back what was typed there.
+    static let refillField = "dien-lai"
+
     func form(
         _ request: Request, _ context: WebContext, next: String, name: String, message: String?, notice: String? = nil,
-        status: HTTPResponse.Status
+        refill: Bool = false, status: HTTPResponse.Status
     ) -> Response {
         let token = request.cookies[Sessions.loginCookieName]?.value ?? Sessions.token()
         let error: HTML =
@@ -90,6 +99,7 @@ struct LoginPage {
             <form method="post" action="/dang-nhap" class="login">
             <input type="hidden" name="_csrf" value="\(token)">
             <input type="hidden" name="tiep" value="\(next)">
+            \(refill ? HTML(unescaped: "<input type=\"hidden\" name=\"\(LoginPage.refillField)\" value=\"1\">") : .empty)
             <p><label for="ten">Tên đăng nhập</label><br><input id="ten" name="ten" value="\(name)" autocomplete="username" autocapitalize="none" autocorrect="off" spellcheck="false" required autofocus></p>
             <p><label for="mat-khau">Mật khẩu</label><br><input id="mat-khau" name="mat-khau" type="password" autocomplete="current-password" required></p>
             <p><button type="submit" class="primary">Đăng nhập</button></p>
