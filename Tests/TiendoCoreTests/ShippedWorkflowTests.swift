@@ -258,7 +258,7 @@ import Testing
             &voted, event: "xoa-ten", data: [("ly_do", .string("Vi phạm tư cách"))], at: at("2026-11-22T10:00"), actor: nil, counter: nil
         ).get()
         let said = try #require(removed.first { $0.kind == .transition }?.message)
-        #expect(said.hasSuffix("(«Đã có quyết định xóa tên»): «Lý do (xóa tên, xét lại)» đã ghi") && !said.contains("Vi phạm"), "\(said)")
+        #expect(said.hasSuffix("(«Đã có quyết định xóa tên»): «Lý do (xóa tên)» đã ghi") && !said.contains("Vi phạm"), "\(said)")
         // More votes in favour than full members (a typing error in the minutes) is refused; so is a vote with no counts.
         var (inst, _) = try engine.started(
             "big", data: try duBi.data([("ngay_ket_nap", .string("2025-10-01"))]), at: at("2026-11-02T08:00"))
@@ -333,8 +333,10 @@ import Testing
             let data = try def.complete(["ten_to_chuc": .text(key), "dang_bo": .text(dangBo)]).get()
             planned.append(Simulator.Planned(workflow: def, key: key, started: start, data: data))
             for (d, e) in [(20, "ky-giao-uoc"), (50, "nop-dang-ky"), (230, "so-ket"), (370, "nop-tu-danh-gia")] {
+                // The title registered is written when the registration is sent.
+                let data: [(String, JSON)] = e == "nop-dang-ky" ? [("danh_hieu", .string("Tập thể lao động xuất sắc"))] : []
                 events.append(
-                    SimulatedEvent(at: start.adding(seconds: Int64(d) * 86_400), instance: "thi-dua/\(key)", event: e, data: [], line: 0))
+                    SimulatedEvent(at: start.adding(seconds: Int64(d) * 86_400), instance: "thi-dua/\(key)", event: e, data: data, line: 0))
             }
         }
         var scoreDay = 375
@@ -343,7 +345,8 @@ import Testing
                 SimulatedEvent(
                     at: start.adding(seconds: Int64(scoreDay) * 86_400), instance: "thi-dua/\(key)", event: "cham-diem",
                     data: [
-                        ("diem", .int(points)), ("tien_do_nhiem_vu", .string("dung-han")), ("dat_tieu_chi_xuat_sac", .bool(true)),
+                        ("xep_loai", .string(points >= 90 ? "xuat-sac" : "tot")), ("diem", .int(points)),
+                        ("tien_do_nhiem_vu", .string("dung-han")), ("dat_tieu_chi_xuat_sac", .bool(true)),
                     ], line: 0))
             scoreDay += 1
         }
@@ -370,7 +373,7 @@ import Testing
     }
 
     @Test(
-        "danh-gia-xep-loai and thi-dua: grades from the 100-point scale and the tasks' completion (QĐ 366 Art. 11; T18: 92, 75, 60 and below 50)"
+        "danh-gia-xep-loai and thi-dua: the grade decided is recorded when QĐ 366 Art. 11 allows it (score, tasks' completion, other conditions), refused above it"
     )
     func grading() throws {
         for (workflow, state, event, prefix) in [
@@ -378,20 +381,29 @@ import Testing
         ] {
             let def = try Self.definition(workflow)
             let branches = try #require(def.state(state)?.branches(for: event))
-            func grade(_ score: Int?, _ tasks: String? = "dung-han", excellent: Bool = true) -> String? {
-                var data: InstanceData = ["dat_tieu_chi_xuat_sac": .boolean(excellent)]
+            func grade(_ decided: String?, _ score: Int?, _ tasks: String? = "dung-han", excellent: Bool? = true) -> String? {
+                var data: InstanceData = [:]
+                if let decided { data["xep_loai"] = .text(decided) }
+                if let excellent { data["dat_tieu_chi_xuat_sac"] = .boolean(excellent) }
                 if let score { data["diem"] = .integer(score) }
                 if let tasks { data["tien_do_nhiem_vu"] = .text(tasks) }
                 return branches.first { $0.conditions.allSatisfy { $0.holds(data) } }?.to
             }
-            let (excellent, good, done) = (prefix + "xuat-sac", prefix == "" ? "tot" : prefix + "tot", "hoan-thanh")
-            #expect(grade(92) == excellent && grade(92, excellent: false) == good, "\(workflow)")
-            #expect(grade(75) == good && grade(60) == done && grade(49) == "khong-hoan-thanh", "\(workflow)")
-            // 'Tốt' and above need every task on time; 'hoàn thành' every task done (a collective: at most 20% late).
-            #expect(grade(95, "co-viec-cham") == done && grade(75, "co-viec-cham") == done, "\(workflow)")
-            #expect(grade(95, "chua-hoan-thanh") == "khong-hoan-thanh" && grade(60, "chua-hoan-thanh") == "khong-hoan-thanh")
-            // Without the score or the tasks' completion no grade is given: the event is refused, not graded 'không'.
-            #expect(grade(nil) == nil && grade(80, nil) == nil, "\(workflow)")
+            let (excellent, good, done, failed) = (
+                prefix + "xuat-sac", prefix == "" ? "tot" : prefix + "tot", "hoan-thanh", "khong-hoan-thanh"
+            )
+            // T18's grades, each recorded as decided.
+            #expect(grade("xuat-sac", 92) == excellent && grade("tot", 75) == good, "\(workflow)")
+            #expect(grade("hoan-thanh", 60) == done && grade("khong-hoan-thanh", 49) == failed, "\(workflow)")
+            // Above what Art. 11 allows: refused (no branch), not graded lower behind the clerk's back.
+            #expect(grade("xuat-sac", 92, excellent: false) == nil && grade("xuat-sac", 92, excellent: nil) == nil, "\(workflow)")
+            #expect(grade("xuat-sac", 89) == nil && grade("tot", 95, "co-viec-cham") == nil, "\(workflow)")
+            #expect(grade("hoan-thanh", 49) == nil && grade("hoan-thanh", 60, "chua-hoan-thanh") == nil, "\(workflow)")
+            // Below it: the committee's decision (a quota, discipline).
+            #expect(grade("tot", 95) == good && grade("hoan-thanh", 95, "co-viec-cham") == done, "\(workflow)")
+            #expect(grade("khong-hoan-thanh", 80, nil) == failed, "\(workflow)")
+            // Without the decided grade or the score nothing is recorded.
+            #expect(grade(nil, 80) == nil && grade("tot", nil) == nil, "\(workflow)")
         }
         // thi-dua: a chi bộ's grade the đảng ủy already decided is recorded as it is, not graded again.
         let thiDua = try Self.definition("thi-dua")
@@ -401,6 +413,20 @@ import Testing
             #expect(recorded.first { $0.conditions.allSatisfy { $0.holds(data) } }?.to == grade)
         }
         #expect(recorded.first { $0.conditions.allSatisfy { $0.holds([:]) } } == nil)
+        // No assessment is assumed: the other conditions of «xuất sắc» have no default.
+        #expect(thiDua.field("dat_tieu_chi_xuat_sac")?.defaultValue == nil)
+        #expect(try Self.definition("danh-gia-xep-loai").field("dat_tieu_chi_xuat_sac")?.defaultValue == nil)
+    }
+
+    @Test("danh-gia-xep-loai: a collective (chi bộ, đảng bộ) has no civil-servant step; a member starts there")
+    func collectivesSkipTheCivilServantStep() throws {
+        let def = try Self.definition("danh-gia-xep-loai")
+        let engine = Engine(def)
+        for (who, state) in [("dang-vien", "danh-gia-cong-chuc"), ("chi-bo", "tu-kiem-diem"), ("dang-bo", "tu-kiem-diem")] {
+            let data = try def.complete(["ho_ten": .text("A"), "chi_bo": .text("Chi bộ 1"), "doi_tuong": .text(who)]).get()
+            let (inst, _) = try engine.started("\(who)", data: data, at: at("2026-12-07T08:00"))
+            #expect(inst.state == state, "\(who)")
+        }
     }
 
     @Test("the-dang-vien: routine issuance and reissue, no stale campaign date (D8)")

@@ -589,8 +589,10 @@ def test_a_chi_bo_vote_is_recorded_from_the_record_page(stack, browser):
 
 
 def test_a_grade_reads_the_score_and_the_tasks_completion(stack, browser):
-    """danh-gia-xep-loai: the đảng ủy's grading form asks for the score and how the tasks were completed (QĐ 366
-    Art. 11), the choices in words; 95 points with a task late is «Hoàn thành nhiệm vụ», not «xuất sắc»."""
+    """danh-gia-xep-loai: the đảng ủy's grade is recorded as decided, with the score and how the tasks were completed
+    (QĐ 366 Art. 11), the choices in words; a grade above what they allow («xuất sắc» with a task late) is refused in
+    the form's words and nothing changes; «Hoàn thành nhiệm vụ» is recorded. A collective skips the civil-servant
+    step."""
     key = "danh-gia-xep-loai/dg-web"
     stack.ctl("start", "danh-gia-xep-loai", "dg-web", "--set", "ho_ten=Lê Thị Thu", "--set", "chi_bo=Chi bộ Khu dân cư số 7")
     for event, data in (("khong-ap-dung", []), ("nop-kiem-diem", []), ("cham-diem", ["--set", "diem=95"])):
@@ -598,21 +600,39 @@ def test_a_grade_reads_the_score_and_the_tasks_completion(stack, browser):
     login(browser, stack, "admin")
     browser.get(stack.url + "/ho-so/" + key)
     assert "Đảng ủy xem xét, quyết định xếp loại" in browser.find_element(By.TAG_NAME, "h1").text
-    form = browser.find_element(By.XPATH, "//form[.//input[@name='su-kien' and @value='xep-loai']]")
-    assert "Mức hoàn thành nhiệm vụ được giao (QĐ 366, Điều 11)" in form.text, form.text
-    tasks = form.find_element(By.ID, "f-tien_do_nhiem_vu")
-    assert tasks.get_attribute("required"), "the tasks' completion is needed whatever the score"
-    options = [o.text for o in tasks.find_elements(By.TAG_NAME, "option")]
-    assert "Xong 100% nhiệm vụ, đúng hạn" in options and "Xong 100% nhiệm vụ, có việc chậm (tập thể ≤ 20%)" in options, options
-    score = form.find_element(By.ID, "f-diem")
-    score.clear()
-    score.send_keys("95")
-    tasks.find_element(By.XPATH, "option[@value='co-viec-cham']").click()
+
+    def grade(decided, tasks):
+        form = browser.find_element(By.XPATH, "//form[.//input[@name='su-kien' and @value='xep-loai']]")
+        assert "Mức hoàn thành nhiệm vụ được giao (QĐ 366, Điều 11)" in form.text and "Mức xếp loại Đảng ủy quyết định" in form.text
+        for required in ("f-xep_loai", "f-diem"):
+            assert form.find_element(By.ID, required).get_attribute("required"), required
+        options = [o.text for o in form.find_element(By.ID, "f-tien_do_nhiem_vu").find_elements(By.TAG_NAME, "option")]
+        assert "Hoàn thành 100% nhiệm vụ, đúng hạn" in options, options
+        score = form.find_element(By.ID, "f-diem")
+        score.clear()
+        score.send_keys("95")
+        form.find_element(By.XPATH, f".//select[@id='f-xep_loai']/option[@value='{decided}']").click()
+        form.find_element(By.XPATH, f".//select[@id='f-tien_do_nhiem_vu']/option[@value='{tasks}']").click()
+        return form
+
+    form = grade("xuat-sac", "co-viec-cham")
     shot(browser, "51-xep-loai-truoc", full=True)
     submit(browser, form.find_element(By.CSS_SELECTOR, "button[type=submit]"), confirm=True)
+    refused = browser.find_element(By.CSS_SELECTOR, ".flash.bad").text
+    assert "Hoàn thành xuất sắc nhiệm vụ" in refused and "Không có gì thay đổi." in refused, refused
+    # The choices as the form offers them, not their codes.
+    assert "= «Hoàn thành 100% nhiệm vụ, có việc chậm hạn (tập thể — không quá 20%)»" in refused, refused
+    assert "xep_loai" not in refused and "co-viec-cham" not in refused and "dung-han" not in refused, refused
+    assert "Đảng ủy xem xét, quyết định xếp loại" in browser.find_element(By.TAG_NAME, "h1").text
+    submit(browser, grade("hoan-thanh", "co-viec-cham").find_element(By.CSS_SELECTOR, "button[type=submit]"), confirm=True)
     heading = browser.find_element(By.TAG_NAME, "h1").text
     assert "Hoàn thành nhiệm vụ" in heading and "xuất sắc" not in heading and "tốt" not in heading, heading
     shot(browser, "52-xep-loai-hoan-thanh", full=True)
+    # A chi bộ's own grading opens at its self-assessment: it has no civil servants to grade.
+    stack.ctl("start", "danh-gia-xep-loai", "cb-web", "--set", "ho_ten=Chi bộ Khu dân cư số 7",
+              "--set", "chi_bo=Chi bộ Khu dân cư số 7", "--set", "doi_tuong=chi-bo")
+    browser.get(stack.url + "/ho-so/danh-gia-xep-loai/cb-web")
+    assert "Tự kiểm điểm, tự chấm điểm" in browser.find_element(By.TAG_NAME, "h1").text
 
 
 def test_a_record_is_started_from_a_form_within_the_accounts_chi_bo(stack, browser):

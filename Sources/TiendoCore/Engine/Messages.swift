@@ -184,16 +184,24 @@ public enum Messages {
     static func noBranch(event: String, branches: [Branch], data: InstanceData, definition: WorkflowDefinition) -> String {
         func title(_ f: String) -> String { "«\(definition.field(f)?.title ?? f)»" }
         func shown(_ v: Value) -> String { Messages.shown(v, zone: definition.zone) }
+        // An enum's values as the form offers them (`value_titles`), not their codes.
+        func label(_ f: String) -> (String) -> String {
+            guard let field = definition.field(f), field.type == .enumeration else { return { $0 } }
+            return { field.title(ofValue: $0) }
+        }
         let read = branches.fieldsRead
         // An empty text is what a form sends for a box left blank: asked for like a missing value. Asked for: what
         // every branch reads (a field only one branch reads, `chi_bo_co_so`, may be left out).
         func absent(_ f: String) -> Bool { data[f] == nil || data[f] == .text("") }
         let missing = branches.fieldsEveryBranchReads.filter(absent)
         if !missing.isEmpty { return "cần nhập \(missing.map(title).joined(separator: ", ")) rồi gửi lại" }
-        let given = read.filter { !absent($0) }.map { "\(title($0)) = \(shown(data[$0]!))" }
+        let given = read.filter { !absent($0) }.map { f in
+            if case .text(let s)? = data[f], definition.field(f)?.type == .enumeration { return "\(title(f)) = «\(label(f)(s))»" }
+            return "\(title(f)) = \(shown(data[f]!))"
+        }
         let ways = branches.map { b in
             let to = definition.state(b.to)?.displayTitle ?? b.to
-            let when = b.conditions.map { condition($0, title, shown, data: data) }.joined(separator: " và ")
+            let when = b.conditions.map { condition($0, title, shown, data: data, label: label($0.field)) }.joined(separator: " và ")
             return when.isEmpty ? "sang «\(to)»" : "sang «\(to)» khi \(when)"
         }
         return "với số liệu đã nhập (\(given.joined(separator: ", "))) không chuyển được: " + ways.joined(separator: "; ")
@@ -202,9 +210,10 @@ public enum Messages {
     /// A guard's condition for people: `«Số tán thành» ≥ 2/3 × «Số đảng viên chính thức»`, `«Lý do» đã điền`.
     /// With the data given, a comparison with another whole number says the bound it comes to: `(tức ≥ 6)` for
     /// 2/3 of 9, so that a chi bộ's secretary need not work out two thirds.
-    static func condition(_ c: Condition, _ title: (String) -> String, _ shown: (Value) -> String, data: InstanceData? = nil)
-        -> String
-    {
+    static func condition(
+        _ c: Condition, _ title: (String) -> String, _ shown: (Value) -> String, data: InstanceData? = nil,
+        label: (String) -> String = { $0 }
+    ) -> String {
         if let o = c.other {
             let times = o.numerator == o.denominator ? "" : "\(o.numerator)/\(o.denominator) × "
             var bound = ""
@@ -212,7 +221,7 @@ public enum Messages {
             return "\(title(c.field)) \(c.op.symbol) \(times)\(title(o.field))\(bound)"
         }
         let values = c.values.map { v -> String in
-            if case .text(let s) = v { return "«\(s)»" }
+            if case .text(let s) = v { return "«\(label(s))»" }
             return shown(v)
         }
         switch c.op {

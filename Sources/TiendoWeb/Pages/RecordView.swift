@@ -157,7 +157,8 @@ struct RecordView {
             // title, the destination is all there is to say.
             let label = e.title ?? "Chuyển sang \(whither)"
             let beside: HTML =
-                e.title == nil ? .empty : " <span class=\"muted small\">→ sang \(whither)\(targets.count > 1 ? " tùy số liệu" : "")</span>"
+                e.title == nil
+                ? .empty : " <span class=\"muted small\">→ sang \(whither)\(targets.count > 1 ? " tùy thông tin nhập" : "")</span>"
             let confirm = e.title.map { "\($0) (chuyển sang \(whither))?" } ?? "\(label)?"
             let refilled = typed["su-kien"] == e.name ? typed : [:]
             let inputs: [HTML] = e.fields.map { name in input(for: name, required: e.required.contains(name), typed: refilled[name]) }
