@@ -617,6 +617,9 @@ import Testing
                 == .failure(
                     FieldError(field: "loai", reason: "'tam-thoy' không thuộc các giá trị cho phép: chinh-thuc, tam-thoi («Tạm thời»)")))
         #expect(f.parse(text: "tam-thoi", zone: .vietnam) == .success(.text("tam-thoi")))
+        // A person (or an exported sheet) may give the title; files' data keeps the value only.
+        #expect(f.parse(text: " tạm THỜI ", zone: .vietnam) == .success(.text("tam-thoi")))
+        #expect(f.parse(text: "Tạm thời", zone: .vietnam, humanInput: false).isFailure)
     }
 
     @Test("the smallest and largest 64-bit integers are valid bounds")

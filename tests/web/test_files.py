@@ -91,6 +91,12 @@ def test_xlsx_export_opens_in_openpyxl_with_the_right_rows(stack, browser):
     csh = list(openpyxl.load_workbook(io.BytesIO(body)).active.iter_rows(values_only=True))
     assert [r[0] for r in csh[1:]] == ["chuyen-sinh-hoat/csh-du-kien"]
     assert csh[1][csh[0].index("Dự kiến")] == "dự kiến", csh
+    # An enum as the page shows it, not its code; typed back by that title, it is the same value.
+    kind = [c for c in csh[0] if c and c.startswith("Loại")][0]
+    assert csh[1][csh[0].index(kind)] == "Chuyển sinh hoạt chính thức", csh
+    stack.ctl("start", "chuyen-sinh-hoat", "csh-theo-ten", "--set", "ho_ten=Phan Văn Lộc", "--set", f"chi_bo={CHI_BO_A}",
+              "--set", "loai=Chuyển sinh hoạt chính thức", "--set", "ngay_quyet_dinh=01/12/2026")
+    assert json.loads(stack.ctl("show", "chuyen-sinh-hoat/csh-theo-ten", "--json"))["instance"]["data"]["loai"] == "chinh-thuc"
     assert dv[1][dv[0].index("Việc")] == "Tự chuyển sang «Chờ chi bộ xét công nhận chính thức» ngày 05/02/2027"
     # The agenda in Excel: as many rows as the page counts.
     _, body = download(browser, stack, "/xuat/viec-can-lam.xlsx?" + query, "viec-can-lam.xlsx")

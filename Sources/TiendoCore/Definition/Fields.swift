@@ -67,6 +67,13 @@ public struct FieldDefinition: Sendable, Hashable {
     /// An enum value's title, or the value itself.
     public func title(ofValue v: String) -> String { valueTitles[v] ?? v }
 
+    /// The value whose title `text` is (spaces around and letter case aside), when exactly one has it.
+    func value(titled text: String) -> String? {
+        let wanted = text.trimmingCharactersInSet(" ").lowercased()
+        let matches = values.filter { valueTitles[$0]?.lowercased() == wanted }
+        return matches.count == 1 ? matches[0] : nil
+    }
+
     /// An enum's values as a file or a form takes them, each with its title where it has one: `chinh-thuc,
     /// tam-thoi («Tạm thời»)`. The refusal of a value and the web's import page list them alike.
     public static func listing(_ values: [String], titles: [String: String]) -> String {
@@ -82,7 +89,14 @@ public struct FieldDefinition: Sendable, Hashable {
         case .text, .enumeration:
             // In NFC, as SQLite compares bytes: «Chi bộ số 2» typed with a tone mark apart from its letter (some
             // Vietnamese keyboards) is the same chi bộ, not a second one in every count and list.
-            v = .text(FieldDefinition.composed(text))
+            let composed = FieldDefinition.composed(text)
+            // An enum's value may be given by its title, as the web and the exports show it («Chuyển sinh hoạt tạm
+            // thời» for tam-thoi): an exported sheet imports back, and a clerk may type what the page shows.
+            if type == .enumeration, humanInput, !values.contains(composed), let byTitle = value(titled: composed) {
+                v = .text(byTitle)
+            } else {
+                v = .text(composed)
+            }
         case .integer:
             let digits = text.trimmingCharactersInSet(" ")
             guard let i = parseInt(digits) else {

@@ -76,7 +76,8 @@ enum Exports {
                     } else if case .int(let n) = v {
                         row.append(.number(n))
                     } else {
-                        row.append(v.isNull ? .empty : .text(Format.value(v)))
+                        // An enum as the page shows it (its title); it imports back by that title.
+                        row.append(v.isNull ? .empty : .text(Format.value(v, field: field)))
                     }
                 }
                 sheet.rows.append(row)
