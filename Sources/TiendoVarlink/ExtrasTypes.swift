@@ -67,6 +67,8 @@ public enum Extras {
         /// before 05/12/2026: none).
         public var required: [String]
         public var targets: [String]
+        /// It records a decision above the chi bộ (`office_events`): only the ward's office records it.
+        public var office: Bool
 
         public init(json: JSON, path: String) throws(ReplyDecodingError) {
             let m = try Members(json, path: path)
@@ -75,6 +77,7 @@ public enum Extras {
             fields = try m.strings("fields")
             required = m.value("required") == nil ? [] : try m.strings("required")
             targets = try m.strings("targets")
+            office = try m.optionalBool("office") ?? false
         }
 
         public var json: JSON {
@@ -82,7 +85,7 @@ public enum Extras {
                 [("name", .string(name))] + (title.map { [("title", JSON.string($0))] } ?? []) + [
                     ("fields", .array(fields.map(JSON.string))), ("required", .array(required.map(JSON.string))),
                     ("targets", .array(targets.map(JSON.string))),
-                ])
+                ] + (office ? [("office", JSON.bool(true))] : []))
         }
     }
 

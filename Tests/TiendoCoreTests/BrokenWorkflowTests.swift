@@ -137,6 +137,18 @@ import Testing
                 """,
             line: 4, column: 26, fragment: "'duyt' in 'event_titles' is not an event any state accepts (did you mean 'duyet'?)"),
         Case(
+            name: "an office event no state accepts",
+            yaml: """
+                tiendo: 1
+                title: T
+                initial: a
+                office_events: [gui, duyt]
+                states:
+                  a: {on: {gui: b, duyet: b}}
+                  b: {final: true}
+                """,
+            line: 4, column: 22, fragment: "'duyt' in 'office_events' is not an event any state accepts (did you mean 'duyet'?)"),
+        Case(
             name: "an empty event title",
             yaml: """
                 tiendo: 1

@@ -418,6 +418,15 @@ import Testing
         #expect(try Self.definition("danh-gia-xep-loai").field("dat_tieu_chi_xuat_sac")?.defaultValue == nil)
     }
 
+    @Test("decisions above the chi bộ are the office's to record: the committee's, the đảng ủy's, the council's")
+    func officeEvents() throws {
+        #expect(try Self.definition("dang-vien-du-bi").officeEvents == ["cong-nhan", "xoa-ten"])
+        #expect(try Self.definition("danh-gia-xep-loai").officeEvents == ["xep-loai", "tra-lai"])
+        // The chi bộ records when it received the admission decision (its ceremony's countdown starts then).
+        let ketNap = try Self.definition("ket-nap-dang-vien")
+        #expect(!ketNap.officeEvents.contains("quyet-dinh") && ketNap.officeEvents.contains("khong-chuan-y"))
+    }
+
     @Test("danh-gia-xep-loai: a collective (chi bộ, đảng bộ) has no civil-servant step; a member starts there")
     func collectivesSkipTheCivilServantStep() throws {
         let def = try Self.definition("danh-gia-xep-loai")

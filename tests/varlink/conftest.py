@@ -21,6 +21,7 @@ fields:
   diem: {type: integer, min: 0, max: 100}
 group_by: ma
 initial: moi
+office_events: [duyet]
 states:
   moi:
     title: Mới

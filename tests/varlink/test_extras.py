@@ -58,6 +58,8 @@ def test_workflows_describe_states_events_and_guard_fields(daemon):
     assert "description" not in [s for s in hop["states"] if s["id"] == "da-duyet"][0]
     events = {e["name"]: e for e in moi["events"]}
     assert events["duyet"]["fields"] == [] and events["cham"]["fields"] == ["diem"]
+    # A decision above the chi bộ (office_events) says so; the others do not carry the key.
+    assert events["duyet"]["office"] is True and "office" not in events["cham"]
     assert [m["id"] for m in hop["milestones"]] == ["bao-cao", "tong-ket"]
     assert [f["name"] for f in hop["fields"]] == ["ma", "han", "diem"]
 

@@ -635,6 +635,28 @@ def test_a_grade_reads_the_score_and_the_tasks_completion(stack, browser):
     assert "Tự kiểm điểm, tự chấm điểm" in browser.find_element(By.TAG_NAME, "h1").text
 
 
+def test_a_chi_bo_account_records_its_own_steps_and_the_office_the_decisions_above(stack, browser):
+    """office_events: a chi bộ's account (ha) sees the chi bộ's steps as buttons; the committee's decision
+    («Đã có quyết định công nhận chính thức») is said to be the office's, has no button, and a hand-made POST of it
+    is refused with nothing changed. The administrator records it."""
+    key = "dang-vien-du-bi/vp-web"
+    stack.ctl("start", "dang-vien-du-bi", "vp-web", "--set", "ho_ten=Vũ Văn Phòng", "--set", f"chi_bo={CHI_BO_A}",
+              "--set", "ngay_ket_nap=20/01/2025")
+    stack.ctl("send", key, "bieu-quyet", "--set", "so_dang_vien_chinh_thuc=30", "--set", "so_tan_thanh=25")
+    login(browser, stack, "ha")
+    browser.get(stack.url + "/ho-so/" + key)
+    assert "chờ quyết định của cấp ủy có thẩm quyền" in browser.find_element(By.TAG_NAME, "h1").text
+    assert not browser.find_elements(By.XPATH, "//form[.//input[@name='su-kien' and @value='cong-nhan']]")
+    note = browser.find_element(By.CSS_SELECTOR, "p.office-events").text
+    assert note.startswith("Văn phòng Đảng ủy ghi: «Đã có quyết định công nhận chính thức», «Đã có quyết định xóa tên»"), note
+    shot(browser, "54-viec-cua-van-phong", full=True)
+    token = browser.find_element(By.CSS_SELECTOR, "form[action='/dang-xuat'] input[name=_csrf]").get_attribute("value")
+    status, _, body = fetch(session_opener(browser), stack.url + "/ho-so/" + key,
+                            {"_csrf": token, "hanh-dong": "su-kien", "su-kien": "cong-nhan", "khoa": "thu-tay-1"})
+    assert status == 403 and "do văn phòng Đảng ủy ghi" in body.decode(), (status, body[:300])
+    assert [r for r in history(stack, key) if r["kind"] == "transition"][-1]["to"] == "cho-quyet-dinh"
+
+
 def test_a_record_is_started_from_a_form_within_the_accounts_chi_bo(stack, browser):
     """/ho-so/moi: an officer of one chi bộ starts one record (a newly admitted member) without a CSV file; the chi bộ
     is theirs, a date is typed day first, a key already used or a value tiendod refuses shows the form again with what

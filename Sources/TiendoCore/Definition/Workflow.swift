@@ -258,6 +258,9 @@ public struct WorkflowDefinition: Sendable {
     public var limits: [LimitDefinition]
     /// Events as people read them (`event_titles`, an extension: README "Extensions"), by event name.
     public var eventTitles: [String: String]
+    /// Events that record a decision above the chi bộ (`office_events`, an extension: README "Extensions"): the web
+    /// lets only accounts not limited to a chi bộ record them.
+    public var officeEvents: Set<String>
     /// SHA-256 of the file's bytes, hex.
     public var digest: String
 
@@ -273,7 +276,7 @@ public struct WorkflowDefinition: Sendable {
         id: String, title: String, description: String?, file: String, zone: Zone, calendar: WorkCalendar,
         remindAt: TimeOfDay, defaultRemind: [Offset], fields: [FieldDefinition], groupBy: String?, initial: String?,
         states: [StateDefinition], milestones: [MilestoneDefinition], limits: [LimitDefinition], eventTitles: [String: String] = [:],
-        digest: String
+        officeEvents: Set<String> = [], digest: String
     ) {
         self.id = id
         self.title = title
@@ -290,6 +293,7 @@ public struct WorkflowDefinition: Sendable {
         self.milestones = milestones
         self.limits = limits
         self.eventTitles = eventTitles
+        self.officeEvents = officeEvents
         self.digest = digest
         for (i, f) in fields.enumerated() { fieldIndex[f.name] = i }
         for (i, s) in states.enumerated() { stateIndex[s.name] = i }

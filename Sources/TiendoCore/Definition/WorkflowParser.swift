@@ -48,7 +48,7 @@ struct WorkflowParser {
         }
         let topKeys = [
             "tiendo", "id", "title", "description", "timezone", "calendar", "reminders", "fields", "group_by", "initial",
-            "states", "milestones", "limits", "event_titles",
+            "states", "milestones", "limits", "event_titles", "office_events",
         ]
         guard let top = MappingReader(root, sink: sink, context: "the workflow", allowed: topKeys) else { return nil }
 
@@ -152,6 +152,8 @@ struct WorkflowParser {
 
         var eventTitles: [String: String] = [:]
         if let t = top["event_titles"] { eventTitles = parseEventTitles(t, states: states) }
+        var officeEvents: Set<String> = []
+        if let o = top["office_events"] { officeEvents = parseOfficeEvents(o, states: states) }
 
         if let initial, !states.isEmpty { checkGraph(states: states, initial: initial, limits: limits) }
         warnOptionalUses(states: states, initial: initial)
@@ -160,7 +162,25 @@ struct WorkflowParser {
         return WorkflowDefinition(
             id: expectedID, title: title, description: description, file: file, zone: zone, calendar: calendar,
             remindAt: remindAt, defaultRemind: defaultRemind, fields: fields, groupBy: groupBy, initial: initial,
-            states: states, milestones: milestones, limits: limits, eventTitles: eventTitles, digest: SHA256.hex(bytes))
+            states: states, milestones: milestones, limits: limits, eventTitles: eventTitles, officeEvents: officeEvents,
+            digest: SHA256.hex(bytes))
+    }
+
+    /// `office_events` (an extension: README "Extensions"): events some state accepts that record a decision above
+    /// the chi bộ, which only the ward's office may record.
+    mutating func parseOfficeEvents(_ node: YNode, states: [StateDefinition]) -> Set<String> {
+        var accepted: [String] = []
+        for s in states { for e in s.on.map(\.event) where !accepted.contains(e) { accepted.append(e) } }
+        var out: Set<String> = []
+        guard let list = node.scalarList(sink: sink, context: "'office_events'") else { return out }
+        for (event, p) in list {
+            guard accepted.contains(event) else {
+                sink.error(p, "'\(event)' in 'office_events' is not an event any state accepts\(didYouMean(event, accepted))")
+                continue
+            }
+            out.insert(event)
+        }
+        return out
     }
 
     /// `event_titles` (an extension: README "Extensions"): a title for events some state accepts.

@@ -286,7 +286,7 @@ extension ControlService {
                     o + [
                         ("fields", .array(read.map(JSON.string))), ("required", .array(read.filter(everywhere.contains).map(JSON.string))),
                         ("targets", .array(on.branches.map { JSON.string($0.to) })),
-                    ])
+                    ] + (def.officeEvents.contains(on.event) ? [("office", JSON.bool(true))] : []))
             }
             var o: [(String, JSON)] = [("id", .string(s.name)), ("title", .string(s.displayTitle))]
             if let d = s.description { o.append(("description", .string(d))) }

@@ -72,7 +72,7 @@ struct RecordPage {
                     try await app.flash("Đã ghi nhận hoàn thành «\(title)».", ok: true, request, context)
                 }
             case "su-kien":
-                let (event, data) = try RecordPage.event(form, instance: instance, catalog: catalog)
+                let (event, data) = try RecordPage.event(form, instance: instance, catalog: catalog, account: account)
                 let after = try await app.daemon.call(
                     Manager.SendEvent(id: id, event: event, data: data, idempotencyKey: form.text("khoa"), actor: account.name))
                 let state = catalog.stateTitle(after.workflow, after.state) ?? (after.completed ? "Hoàn thành" : after.state ?? "")
@@ -111,12 +111,17 @@ struct RecordPage {
     }
 
     /// The event named in the form, accepted by the instance's state, with the fields its guards read.
-    static func event(_ form: Form, instance: Manager.Instance, catalog: Catalog) throws(PageError) -> (String, JSON?) {
+    static func event(_ form: Form, instance: Manager.Instance, catalog: Catalog, account: Account) throws(PageError) -> (String, JSON?) {
         guard let name = form.text("su-kien") else { throw PageError.badRequest("Thiếu tên sự kiện.") }
         guard let workflow = catalog[instance.workflow], let state = instance.state.flatMap(workflow.state),
             let info = state.events.first(where: { $0.name == name })
         else {
             throw PageError.badRequest("Trạng thái hiện tại của hồ sơ không nhận sự kiện «\(name)».")
+        }
+        if info.office, !account.groups.isEmpty {
+            throw PageError.forbidden(
+                "«\(info.title ?? name)» là quyết định của cấp trên chi bộ, do văn phòng Đảng ủy ghi; tài khoản «\(account.name)» "
+                    + "ghi các việc của chi bộ. Không có gì thay đổi.")
         }
         var data: [(String, JSON)] = []
         for field in info.fields {

@@ -149,7 +149,12 @@ struct RecordView {
         else {
             return .empty
         }
-        let forms: [HTML] = state.events.map { e in
+        // A chi bộ's account records the chi bộ's own steps; a decision above it (`office_events`: the đảng ủy's
+        // grade, the committee's recognition) is recorded by the ward's office, and said so here.
+        let (mine, office) = (
+            state.events.filter { !($0.office && !account.groups.isEmpty) }, state.events.filter { $0.office && !account.groups.isEmpty }
+        )
+        let forms: [HTML] = mine.map { e in
             var seen: Set<String> = []
             let targets = e.targets.filter { seen.insert($0).inserted }.map { "«" + (workflow?.state($0)?.title ?? $0) + "»" }
             let whither = RecordView.whither(targets)
@@ -173,7 +178,11 @@ struct RecordView {
         // What the file says to do in this state, with its legal basis: the guidance an officer needs before pressing
         // a button, its confidence marks in words.
         let guidance: HTML = state.description.map { "<p class=\"guidance\">\(RecordView.basis($0))</p>" } ?? .empty
-        return "<section class=\"no-print\"><h2>\(heading)</h2>\(guidance)\(forms)</section>"
+        let byOffice: HTML =
+            office.isEmpty
+            ? .empty
+            : "<p class=\"muted office-events\">Văn phòng Đảng ủy ghi: \(office.map { "«" + ($0.title ?? $0.name) + "»" }.joined(separator: ", ")) (quyết định của cấp trên chi bộ).</p>"
+        return "<section class=\"no-print\"><h2>\(heading)</h2>\(guidance)\(forms)\(byOffice)</section>"
     }
 
     /// «A», «A» hoặc «B», «A», «B» hoặc «C».
