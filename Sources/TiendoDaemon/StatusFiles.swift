@@ -93,7 +93,7 @@ struct StatusSnapshot: Sendable {
         let (s, due, deliveries, ages) = try store.snapshot { snapshot in
             let s = try v.summaries(snapshot, now: now, groups: true)
             let due = try snapshot.dueLists(
-                workflows: s.workflows.compactMap { $0["id"]?.stringValue }, now: now, soon: now.adding(seconds: 7 * 86_400), limit: 1000)
+                workflows: s.workflows.compactMap { $0["id"]?.stringValue }, now: now, soon: Views.weekAhead(of: now), limit: 1000)
             let deliveries = try snapshot.deliveryCounts(now: now)
             let ages = try snapshot.overdueAges(now: now, bounds: StatusSnapshot.overdueAgeBounds)
             return (s, due, deliveries, ages)

@@ -95,10 +95,18 @@ public struct Views: Sendable {
         try store.snapshot { try summaries($0, now: now, groups: withGroups, nextDue: nextDue) }
     }
 
+    /// Where «within 7 days» ends: the end of the seventh day after today, local time (a due on that date
+    /// included), as the web's Việc cần làm reckons its 7 days (`vn.tiendo.Extras.Due`). Seven times 24 hours from
+    /// now left out a due on the seventh day itself, so the overview said 0 where Việc cần làm listed 63 items due
+    /// on 14/12, a week from a Monday.
+    static func weekAhead(of now: Instant, zone: Zone = .vietnam) -> Instant {
+        zone.endOfDay(zone.date(of: now).adding(days: 7))
+    }
+
     /// `summaries(now:groups:nextDue:)` inside a snapshot the caller reads more from (the status files).
     func summaries(_ snapshot: Store.Snapshot, now: Instant, groups withGroups: Bool, nextDue: Bool = true) throws -> Summaries {
         let counts = try snapshot.counts(groups: withGroups)
-        let due = try snapshot.dueSummary(now: now, soon: now.adding(seconds: 7 * 86_400), groups: withGroups, next: nextDue)
+        let due = try snapshot.dueSummary(now: now, soon: Views.weekAhead(of: now), groups: withGroups, next: nextDue)
         let provisional = try snapshot.provisionalCounts()
         var out: [JSON] = []
         var total = 0

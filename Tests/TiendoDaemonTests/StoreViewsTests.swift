@@ -208,6 +208,18 @@ struct StoreViewsTests {
         }
         #expect(s.overdue == Set(overdueItems.map(\.instance)).count)
         #expect(try d.summaries(now: now, groups: false).groups.isEmpty)
+        // «Due within 7 days» is Việc cần làm's window: to the end of the seventh day, not 7 × 24 hours from now.
+        let week = Views.weekAhead(of: now)
+        #expect(Zone.vietnam.iso(week) == "2026-04-18T00:00:00+07:00")
+        let soonItems = try d.store.snapshot { try $0.dueItems(until: week, workflow: "dang-vien-du-bi", group: nil, limit: 1000) }
+        let summary = try #require(s.workflows.first { $0["id"]?.stringValue == "dang-vien-du-bi" })
+        #expect(summary["dueSoon"]?.intValue == Set(soonItems.filter { $0.dueEnd > now }.map(\.instance)).count)
+        // A card case started on 07/04: its first step is due 17/04, the seventh day from Friday 10/04, 09:00.
+        _ = try d.startInstance(
+            workflow: "the-dang-vien", key: "t7", data: [("ho_ten", .string("A")), ("chi_bo", .string("Chi bộ Khu dân cư số 1"))],
+            actor: nil, started: try #require(Zone.vietnam.parseInstant("2026-04-07T09:00")))
+        let cards = try #require(try d.summaries(now: now, groups: false).workflows.first { $0["id"]?.stringValue == "the-dang-vien" })
+        #expect(cards["dueSoon"]?.intValue == 1 && cards["overdue"]?.intValue == 0, "\(cards)")
     }
 
     @Test("reads through one snapshot see one moment while another connection commits")

@@ -71,7 +71,7 @@ extension ControlService {
                 }
                 return .ok([nowText, ("instance", entry(v, row, now: now, transition: true))])
             case "Groups":
-                let groups = try v.store.groupSummaries(scope: scope, now: now, soon: now.adding(seconds: 7 * 86_400))
+                let groups = try v.store.groupSummaries(scope: scope, now: now, soon: Views.weekAhead(of: now))
                 guard let limit = p["limit"]?.intValue else { return ControlService.groupsReply(now: zone.iso(now), groups) }
                 // The most pressing first, and what every group adds up to per workflow.
                 return ControlService.groupsReply(
