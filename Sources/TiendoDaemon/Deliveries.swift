@@ -46,7 +46,7 @@ extension Daemon {
                 log.error(
                     "Tệp định tuyến \(file) bị từ chối, giữ phiên bản tốt trước đó: \(errors)",
                     metadata: .event(.definitionRejected, [("TIENDO_FILE", file)]))
-            } else if let saved = RoutingSnapshot.read(directory: options.stateDirectory),
+            } else if let saved = RoutingSnapshot.read(directory: options.stateDirectory), saved.file == file,
                 let kept = saved.parse(definitions: definitions).0
             {
                 log.error(

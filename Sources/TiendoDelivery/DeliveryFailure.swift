@@ -55,10 +55,20 @@ public struct DeliveryFailure: Error, Sendable, Hashable, CustomStringConvertibl
         let reason = "SMTP \(code) \(text) (\(phase.rawValue))"
         if phase.isSession { return DeliveryFailure(.transient, scope: .channel, reason) }
         let permanent = (500..<600).contains(code)
-        if permanent, phase == .mail || (phase == .rcpt && text.lowercased().contains("relay")) {
+        if permanent, phase == .mail || (phase == .rcpt && refusesToRelay(text)) {
             return DeliveryFailure(.transient, scope: .channel, reason)
         }
         return DeliveryFailure(permanent ? .permanent : .transient, reason)
+    }
+
+    /// Whether a reply says the relay will not relay for this sender at all (its setup), in the words of the usual
+    /// relays (Postfix «Relay access denied», Sendmail «Relaying denied», Exim «relay not permitted», Microsoft
+    /// «Unable to relay»). Not any reply with the word: Postfix's «User unknown in relay recipient table» is one
+    /// recipient unknown, a message's failure, and pausing the channel on it held every email behind it.
+    static func refusesToRelay(_ text: String) -> Bool {
+        let t = text.lowercased()
+        return ["relay access denied", "relaying denied", "relay not permitted", "relaying not permitted", "unable to relay"]
+            .contains { t.contains($0) }
     }
 
     /// A timeout waiting for the server.

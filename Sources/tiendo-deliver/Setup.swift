@@ -58,7 +58,7 @@ struct SetupOptions: ParsableArguments {
             do { try snapshot.write(directory: dir) } catch {
                 FileHandle.standardError.write(Data("Cảnh báo: không lưu được bản định tuyến tốt gần nhất: \(error)\n".utf8))
             }
-        } else if routing == nil, let dir = snapshotDirectory, let saved = RoutingSnapshot.read(directory: dir),
+        } else if routing == nil, let dir = snapshotDirectory, let saved = RoutingSnapshot.read(directory: dir), saved.file == file,
             let kept = saved.parse(definitions: definitions).0
         {
             routing = kept

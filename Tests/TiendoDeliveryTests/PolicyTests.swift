@@ -42,6 +42,11 @@ import TiendoDelivery
         #expect(sender.isTransient && sender.scope == .channel)
         let relay = DeliveryFailure.smtp(code: 550, text: "5.7.1 <a@example.org>: Relay access denied", phase: .rcpt)
         #expect(relay.isTransient && relay.scope == .channel)
+        #expect(DeliveryFailure.smtp(code: 550, text: "5.7.1 Unable to relay", phase: .rcpt).scope == .channel)
+        // One recipient unknown, in Postfix's words: that message's failure, not the channel's.
+        let unknown = DeliveryFailure.smtp(
+            code: 550, text: "5.1.1 <x@tayho.example.vn>: Recipient address rejected: User unknown in relay recipient table", phase: .rcpt)
+        #expect(unknown.errorClass == .permanent && unknown.scope == .message)
         #expect(DeliveryFailure.smtp(code: 451, text: "4.3.0 later", phase: .mail).scope == .message)
     }
 
