@@ -94,7 +94,7 @@ struct StatusSnapshot: Sendable {
             let s = try v.summaries(snapshot, now: now, groups: true)
             let due = try snapshot.dueLists(
                 workflows: s.workflows.compactMap { $0["id"]?.stringValue }, now: now, soon: Views.weekAhead(of: now), limit: 1000)
-            let deliveries = try snapshot.deliveryCounts(now: now)
+            let deliveries = try snapshot.deliveryCounts()
             let ages = try snapshot.overdueAges(now: now, bounds: StatusSnapshot.overdueAgeBounds)
             return (s, due, deliveries, ages)
         }
@@ -199,9 +199,10 @@ struct StatusSnapshot: Sendable {
         }
         // The file is written when something changes, not on a timer (tiendod never wakes when idle), so an age goes
         // stale while a stopped sender leaves the queue as it is; the instant does not: alert on
-        // `time() - tiendo_delivery_oldest_pending_due_timestamp_seconds`. No sample when nothing due waits.
+        // `time() - tiendo_delivery_oldest_pending_due_timestamp_seconds`. It may lie ahead (a digest waiting for its
+        // time); no sample when nothing waits.
         out += "# HELP tiendo_delivery_oldest_pending_due_timestamp_seconds "
-        out += "When the longest-waiting due delivery was due (Unix time), by channel.\n"
+        out += "When the earliest waiting delivery is or was due (Unix time; ahead for a digest before its time), by channel.\n"
         out += "# TYPE tiendo_delivery_oldest_pending_due_timestamp_seconds gauge\n"
         for channel in channels {
             guard let due = counts.oldestPending[channel] else { continue }

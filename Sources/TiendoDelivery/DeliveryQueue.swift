@@ -81,6 +81,10 @@ public enum DeliveryOutcome: Sendable, Hashable {
     case dead(DeliveryFailure)
     /// Not sent: its deadline passed, or a newer notice of the same deadline replaced it.
     case expired(reason: String)
+    /// Not sent yet: outside the sending hours its route keeps (a retry or a backlog claimed at night, on a holiday).
+    /// Back to the queue until then, no attempt counted; the time held does not count toward giving up (`dueAt`
+    /// moves on by it).
+    case held(until: Instant)
 }
 
 public struct DeliveryReport: Sendable, Hashable {

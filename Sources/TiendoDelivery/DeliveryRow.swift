@@ -68,7 +68,8 @@ public struct DeliveryCounts: Sendable, Equatable {
     public static let states = ["pending", "inflight", "sent", "dead", "expired"]
     /// Channel → state → count (every state present); `failed` is a key too.
     public var channels: [String: [String: Int]] = [:]
-    /// Channel → the earliest instant one of its waiting deliveries was due (none: nothing waits that is due).
+    /// Channel → the earliest instant one of its waiting deliveries is or was due (ahead for a digest before its time;
+    /// none: nothing waits).
     public var oldestPending: [String: Instant] = [:]
 
     public init() {}

@@ -170,6 +170,13 @@ public struct QueueBook: Sendable {
             finish(r.id, .dead, at: r.at, error: failure.description)
         case .expired(let reason):
             finish(r.id, .expired, at: r.at, error: reason)
+        case .held(let until):
+            entries[r.id]?.state = .pending
+            entries[r.id]?.owner = nil
+            entries[r.id]?.leaseUntil = nil
+            entries[r.id]?.delivery.notBefore = until
+            let due = entries[r.id]!.delivery.dueAt
+            entries[r.id]?.delivery.dueAt = due.adding(seconds: max(0, until.seconds - r.at.seconds))
         }
     }
 

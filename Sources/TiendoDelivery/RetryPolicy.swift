@@ -1,7 +1,8 @@
 /// Exponential backoff with full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"): before attempt
 /// n + 1 wait a uniformly random time in [0, min(cap, base·2ⁿ)], never less than the server's `Retry-After`,
-/// and at least a second. A message that has failed transiently for `giveUpAfter` since it was queued goes to the
-/// dead letters with its last reason (the sender decides that).
+/// and at least a second. A message that has failed transiently for `giveUpAfter` since it could first be sent
+/// (`Delivery.dueAt`, moved on by the time it was held outside sending hours) goes to the dead letters with its last
+/// reason (the sender decides that).
 public struct RetryPolicy: Sendable, Hashable {
     public var base: Int64
     public var cap: Int64

@@ -189,6 +189,12 @@ public final class Sender: Sendable {
                 job.items.append(d)
             }
         }
+        if !job.items.isEmpty, let opens = sendingHoursStart(job, now) {
+            // Claimed outside its sending hours (a retry or a backlog at night, a holiday): back to the queue until
+            // they start, no attempt counted, the time held not counted toward giving up.
+            reports += job.items.map { DeliveryReport(id: $0.id, messageKey: job.messageKey, at: now, outcome: .held(until: opens)) }
+            job.items = []
+        }
         if !job.items.isEmpty {
             // Workers of one channel share its bucket: after a wait, another may have taken the token.
             while let wait = await state.take(now) {
@@ -208,18 +214,21 @@ public final class Sender: Sendable {
         return await report(reports, owner: owner) ? .queueWasAway : .done
     }
 
-    /// A retry goes out within the sending hours when its first send had to (`Router.fanOut`: a route that keeps
-    /// quiet hours, or a digest, and a notice that is not urgent): with a 6-hour backoff cap a reminder that failed
-    /// at 17:50 went out at 23:30. The window is the workflow's calendar in its zone; a workflow not loaded here,
-    /// or a route without quiet hours, is retried when the backoff says.
-    func heldToSendingHours(_ job: DeliveryJob, _ t: Instant) -> Instant {
+    /// When the sending hours of a job start, if it is claimed outside them and its first send had to keep them
+    /// (`Router.fanOut`: a route that keeps quiet hours, or a digest, and a notice that is not urgent); nil when it
+    /// may go now. Fan-out alone applied quiet hours: with a 6-hour backoff cap a reminder that failed at 17:50 went
+    /// out at 23:30, and a channel paused at 17:59 sent its whole queue at 18:00 when the relay came back. The
+    /// window is the workflow's calendar in its zone; a workflow not loaded here, or a route without quiet hours,
+    /// goes when claimed.
+    func sendingHoursStart(_ job: DeliveryJob, _ now: Instant) -> Instant? {
         let routing = composer.routing
         // A digest's deliveries share their route; a single message has one.
         guard let d = job.items.first, let route = routing.routes.first(where: { $0.name == d.route }),
             route.quiet || route.mode == .digest, let n = try? Notice(json: d.record),
             route.mode == .digest || n.priority > routing.quietHours.urgent, let def = composer.definitions?.workflow(n.workflow)
-        else { return t }
-        return SendWindow(calendar: def.calendar, zone: def.zone, hours: routing.quietHours).earliest(from: t)
+        else { return nil }
+        let window = SendWindow(calendar: def.calendar, zone: def.zone, hours: routing.quietHours)
+        return window.allows(now) ? nil : window.earliest(from: now)
     }
 
     /// Why a delivery is not sent any more (said in its outcome), or nil.
@@ -263,9 +272,8 @@ public final class Sender: Sendable {
             } else {
                 next = await state.nextAttempt(now: failedAt, attempts: attempts, failure: failure, policy: config.policy)
             }
-            let held = heldToSendingHours(job, next)
-            observer.record(.retry(job, failure, next: held))
-            return .retry(at: held, failure: failure)
+            observer.record(.retry(job, failure, next: next))
+            return .retry(at: next, failure: failure)
         }
         var dead = failure
         if failure.isTransient {

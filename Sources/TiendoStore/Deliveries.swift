@@ -299,6 +299,12 @@ extension Store.Transaction {
                     try db.execute(
                         sql: "UPDATE deliveries SET state = 'expired', last_error = ?, finished_at = ?, \(done) WHERE id = ?",
                         arguments: [reason, r.at.seconds, r.messageKey, r.id])
+                case .held(let until):
+                    try db.execute(
+                        sql: """
+                            UPDATE deliveries SET state = 'pending', not_before = ?, due_at = COALESCE(due_at, created_at) + ?,
+                                \(done) WHERE id = ?
+                            """, arguments: [until.seconds, max(0, until.seconds - r.at.seconds), r.messageKey, r.id])
                 }
             }
             return (applied, channels)

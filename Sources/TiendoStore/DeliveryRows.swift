@@ -51,12 +51,13 @@ extension Store {
     }
 
     /// `Snapshot.deliveryCounts` in a read of its own.
-    public func deliveryCounts(now: Instant) throws -> DeliveryCounts { try snapshot { try $0.deliveryCounts(now: now) } }
+    public func deliveryCounts() throws -> DeliveryCounts { try snapshot { try $0.deliveryCounts() } }
 }
 
 extension Store.Snapshot {
-    /// The counts kept by triggers, and per channel the earliest instant a delivery still waiting was due by `now`.
-    public func deliveryCounts(now: Instant) throws -> DeliveryCounts {
+    /// The counts kept by triggers, and per channel the earliest instant a delivery still waiting is or was due (in
+    /// the future for a digest waiting for its time).
+    public func deliveryCounts() throws -> DeliveryCounts {
         var out = DeliveryCounts()
         for row in try Row.fetchAll(
             db, sql: "SELECT channel, state, failed, SUM(n) FROM delivery_counts GROUP BY 1, 2, 3 HAVING SUM(n) > 0")
@@ -69,17 +70,18 @@ extension Store.Snapshot {
             out.channels[channel]![row[1] as String, default: 0] += n
             if (row[2] as Int) != 0 { out.channels[channel]!["failed", default: 0] += n }
         }
-        // From when each was due (a digest's time, the end of quiet hours; a failing one keeps its first due through
-        // its retries), not from its record's commit: a weekly digest waiting for Monday is not late, and a message
-        // that has failed since Monday morning is, whatever its next attempt. The pending rows of a channel are few
-        // unless its relay has been down for long.
+        // When each is due (a digest's time, the end of quiet hours; a failing one keeps its first due through its
+        // retries, moved on by the time held outside sending hours), not its record's commit: a weekly digest waiting
+        // for Monday is not late, and a message that has failed since Monday morning is, whatever its next attempt.
+        // Future instants count too, so that an alert on `time() - instant` fires once one passes although nothing
+        // rewrites the status files. The pending rows of a channel are few unless its relay has been down for long.
         let oldest = try db.cachedStatement(
             sql: """
                 SELECT MIN(COALESCE(due_at, created_at)) FROM deliveries INDEXED BY deliveries_pending
-                WHERE channel = ? AND state = 'pending' AND COALESCE(due_at, created_at) <= ?
+                WHERE channel = ? AND state = 'pending'
                 """)
         for channel in out.channels.keys where (out.channels[channel]?["pending"] ?? 0) > 0 {
-            if let t = try Int64.fetchOne(oldest, arguments: [channel, now.seconds]) { out.oldestPending[channel] = Instant(seconds: t) }
+            if let t = try Int64.fetchOne(oldest, arguments: [channel]) { out.oldestPending[channel] = Instant(seconds: t) }
         }
         return out
     }

@@ -129,8 +129,8 @@ extension DeliveryFailure: ManagerValue {
     }
 }
 
-/// `type Report`: `outcome` is `sent` (with `providerId`), `retry` (`next`, `failure`), `dead` (`failure`) or
-/// `expired` (`reason`).
+/// `type Report`: `outcome` is `sent` (with `providerId`), `retry` (`next`, `failure`), `dead` (`failure`),
+/// `expired` (`reason`) or `held` (`next`: outside the sending hours, back to the queue until then).
 extension DeliveryReport: ManagerValue {
     public init(json: JSON, path: String) throws(ReplyDecodingError) {
         let m = try Members(json, path: path)
@@ -140,7 +140,8 @@ extension DeliveryReport: ManagerValue {
         case "retry": outcome = .retry(at: try m.instant("next"), failure: try m.value("failure"))
         case "dead": outcome = .dead(try m.value("failure"))
         case "expired": outcome = .expired(reason: try m.string("reason"))
-        case let other: throw ReplyDecodingError(path: m.at("outcome"), reason: "'\(other)': cần sent, retry, dead hoặc expired")
+        case "held": outcome = .held(until: try m.instant("next"))
+        case let other: throw ReplyDecodingError(path: m.at("outcome"), reason: "'\(other)': cần sent, retry, dead, expired hoặc held")
         }
         self.init(id: try m.int64("id"), messageKey: try m.string("messageKey"), at: try m.instant("at"), outcome: outcome)
     }
@@ -164,6 +165,9 @@ extension DeliveryReport: ManagerValue {
         case .expired(let reason):
             w.add("outcome", "expired")
             w.add("reason", reason)
+        case .held(let until):
+            w.add("outcome", "held")
+            w.add("next", until)
         }
         return w.json
     }

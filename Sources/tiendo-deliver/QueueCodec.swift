@@ -59,6 +59,8 @@ enum QueueCodec {
             failure(f)
         case .expired(let reason):
             o += [("outcome", .string("expired")), ("reason", .string(reason))]
+        case .held(let until):
+            o += [("outcome", .string("held")), ("next", .int(Int(until.seconds)))]
         }
         return .object(o)
     }
@@ -83,6 +85,9 @@ enum QueueCodec {
             guard let f = failure() else { return nil }
             o = .dead(f)
         case "expired": o = .expired(reason: j["reason"]?.stringValue ?? "")
+        case "held":
+            guard let next = j["next"]?.intValue else { return nil }
+            o = .held(until: Instant(seconds: Int64(next)))
         default: return nil
         }
         return DeliveryReport(id: Int64(id), messageKey: message, at: Instant(seconds: Int64(at)), outcome: o)

@@ -318,6 +318,61 @@ final class EventLog: DeliveryObserver {
         }
     }
 
+    /// Runs the sender over `fanOuts` of route `dang-vien` (quiet hours kept) on virtual time from `start`.
+    func runQuiet(
+        _ keys: [String], notBefore: String, start: String, until: String, priority: Int = 5, policy: RetryPolicy,
+        script: @escaping @Sendable (Int, Int, MailMessage) -> DeliveryFailure?
+    ) async -> (ScriptedChannel, EventLog, QueueBook) {
+        let queue = InMemoryDeliveryQueue()
+        for (i, key) in keys.enumerated() {
+            let f = FanOut(
+                key: key, channel: "thu", recipient: Mailbox(name: nil, address: "m\(i + 1)@example.vn"), route: "dang-vien", digest: nil,
+                digestPeriod: nil, notBefore: at(notBefore), expiresAt: nil, series: nil)
+            await queue.add(
+                [f], recordKey: "r\(i + 1)", record: record(at: notBefore + ":00+07:00", priority: priority), now: at(notBefore))
+        }
+        let clock = VirtualClock(start: at(start), end: at(until))
+        let channel = ScriptedChannel(clock: clock, script: script)
+        let events = EventLog()
+        let sender = Sender(
+            queue: queue, channels: [channel], composer: composer, clock: clock,
+            config: SenderConfiguration(owner: "test", batch: 4, lease: 600, poll: 86_400, policy: policy, seed: 7), observer: events)
+        await sender.run()
+        return (channel, events, await queue.book)
+    }
+
+    @Test("a relay down at 17:59 and back at 18:01: nothing goes out at night, the queue drains in order in the morning")
+    func aPausedChannelDoesNotDrainAtNight() async {
+        let (channel, _, book) = await runQuiet(
+            ["k1", "k2", "k3"], notBefore: "2025-12-03T17:59", start: "2025-12-03T17:59", until: "2025-12-05T00:00",
+            policy: RetryPolicy(base: 60, cap: 600)
+        ) { attempt, _, _ in
+            // Refused, and asked to wait two minutes: the next try comes after 18:00.
+            attempt <= 1 ? DeliveryFailure(.transient, scope: .channel, "refused", retryAfter: 120) : nil
+        }
+        #expect(channel.sent.map(\.to) == ["m1@example.vn", "m2@example.vn", "m3@example.vn"])
+        #expect(channel.sent.allSatisfy { $0.at >= at("2025-12-04T07:00") }, "\(channel.sent.map { Zone.vietnam.iso($0.at) })")
+        // Held, not tried: only the failure at 17:59 counts.
+        #expect(book.entries[1]?.delivery.attempts == 1 && book.entries[2]?.delivery.attempts == 0)
+    }
+
+    @Test("a notice held over Tết is not given up at its first try after it: the time held does not count")
+    func heldOverAHolidayIsNotGivenUp() async {
+        // Friday 13/02/2026 17:50, the relay down; Tết 2026 keeps the office closed from 14/02 to 22/02.
+        let (channel, events, book) = await runQuiet(
+            ["k1"], notBefore: "2026-02-13T17:50", start: "2026-02-13T17:50", until: "2026-02-24T00:00",
+            policy: RetryPolicy(base: 60, cap: 600, giveUpAfter: 86_400)
+        ) { attempt, _, _ in
+            // Refused until after 18:00 on Friday, then twice more on the first morning after Tết.
+            attempt == 1
+                ? DeliveryFailure(.transient, scope: .channel, "refused", retryAfter: 900)
+                : attempt <= 3 ? DeliveryFailure.connection("refused") : nil
+        }
+        #expect(book.counts() == [.sent: 1], "\(events.lines)")
+        #expect(channel.sent.first.map { $0.at >= at("2026-02-23T07:00") } == true)
+        #expect(!events.lines.contains { $0.hasPrefix("dead") })
+    }
+
     @Test func rateLimitSpacesTheMessages() async {
         let (channel, _, _) = await run(n: 5, rate: RateLimit(count: 2, seconds: 60, burst: 2), concurrency: 2)
         let offsets = channel.sent.map { $0.at.seconds - at("2025-12-03T08:00").seconds }

@@ -215,10 +215,12 @@ def test_a_notice_expires_unsent_when_its_milestone_is_done_before_sending(tiend
     wait_until(lambda: d.counts()["pending"] == 2, 30, "the two reminders fanned out into the digest")
     rows = d.deliveries("pending")
     assert {r["notBefore"] for r in rows} == {"2025-12-04T07:30:00+07:00"}
-    # A digest waiting for its time is not late: age 0 and no due instant to alert on.
+    # A digest waiting for its time is not late: age 0, and its due instant lies ahead (Thursday 07:30), so that an
+    # alert on `time() - instant` fires only once it has passed, whether or not the file is written again.
     wait_until(lambda: 'tiendo_deliveries{channel="thu",state="pending"} 2' in d.prometheus(), 10, "tiendo.prom")
     assert 'tiendo_delivery_oldest_pending_seconds{channel="thu"} 0' in d.prometheus()
-    assert "tiendo_delivery_oldest_pending_due_timestamp_seconds{" not in d.prometheus()
+    thursday = 1764808200  # 2025-12-04T07:30:00+07:00
+    assert f'tiendo_delivery_oldest_pending_due_timestamp_seconds{{channel="thu"}} {thursday}' in d.prometheus(), d.prometheus()
     d.ctl("done", "nhac-viec/an", "nop-bao-cao")
     expired = d.deliveries("expired")
     assert [(r["instance"], r["error"]) for r in expired] == [("nhac-viec/an", "đã hoàn thành trước khi gửi")]

@@ -38,7 +38,8 @@ extension VarlinkIDL {
         # the same on every retry.
         type Job (messageKey: string, channel: string, recipient: ?string, items: []Item, leaseUntil: string)
 
-        # An outcome: sent (providerId), retry (next, failure), dead (failure) or expired (reason).
+        # An outcome: sent (providerId), retry (next, failure), dead (failure), expired (reason) or held (next: outside
+        # the sending hours its route keeps, back to the queue until then, no attempt counted).
         type Report (
           id: int,
           messageKey: string,
@@ -99,7 +100,8 @@ extension VarlinkIDL {
         # Dead letters back to the queue at once, with their message keys: ids, or every one with allDead.
         method Retry(ids: ?[]int, allDead: ?bool) -> (retried: int)
 
-        # Per state (every channel added up, failed included), per channel, and each channel's oldest pending delivery.
+        # Per state (every channel added up, failed included), per channel, and per channel when its earliest waiting
+        # delivery is or was due (dueAt; ahead for a digest before its time).
         method Counts() -> (states: [string]int, channels: [string][string]int, oldestPending: [string]string)
 
         error NoSuchDelivery (id: int)

@@ -215,7 +215,7 @@ final class DeliveryService: Sendable {
                 let next = try store.nextDelivery(channel: p["channel"]!.stringValue!)
                 return .ok([("at", next.map { .string(Zone.vietnam.iso($0)) } ?? .null)])
             case "Counts":
-                guard case .object(let o) = try store.deliveryCounts(now: clock.now()).json else {
+                guard case .object(let o) = try store.deliveryCounts().json else {
                     return .error("org.varlink.service.InternalError")
                 }
                 return .ok(o)
