@@ -655,6 +655,12 @@ def test_a_chi_bo_account_records_its_own_steps_and_the_office_the_decisions_abo
                             {"_csrf": token, "hanh-dong": "su-kien", "su-kien": "cong-nhan", "khoa": "thu-tay-1"})
     assert status == 403 and "do văn phòng Đảng ủy ghi" in body.decode(), (status, body[:300])
     assert [r for r in history(stack, key) if r["kind"] == "transition"][-1]["to"] == "cho-quyet-dinh"
+    # A state with nothing to press (the probation year) still says what it is and on which text, to every reader.
+    stack.ctl("start", "dang-vien-du-bi", "vp-du-bi", "--set", "ho_ten=Vũ Thị Dự", "--set", f"chi_bo={CHI_BO_A}",
+              "--set", "ngay_ket_nap=05/01/2026")
+    browser.get(stack.url + "/ho-so/dang-vien-du-bi/vp-du-bi")
+    assert not browser.find_elements(By.CSS_SELECTOR, "form.event")
+    assert "Thời kỳ dự bị 12 tháng kể từ ngày kết nạp" in browser.find_element(By.CSS_SELECTOR, "p.guidance").text
 
 
 def test_a_record_is_started_from_a_form_within_the_accounts_chi_bo(stack, browser):

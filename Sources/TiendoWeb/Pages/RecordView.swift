@@ -25,6 +25,7 @@ struct RecordView {
         return """
             <p class="muted small no-print"><a href="/ho-so?quy-trinh=\(i.workflow)">\(catalog.title(i.workflow))</a> › \(i.id)</p>
             <h1>\(catalog.label(of: i)) \(state)\(done)\(stale)</h1>
+            \(guidance)
             <div class="grid2">
             <section><h2>Thông tin</h2>\(facts)</section>
             <section><h2>Các hạn đang mở</h2>\(deadlines)</section>
@@ -175,14 +176,18 @@ struct RecordView {
                 """
         }
         let heading: HTML = "Bước tiếp theo <span class=\"muted small\">(từ trạng thái «\(state.title)»)</span>"
-        // What the file says to do in this state, with its legal basis: the guidance an officer needs before pressing
-        // a button, its confidence marks in words.
-        let guidance: HTML = state.description.map { "<p class=\"guidance\">\(RecordView.basis($0))</p>" } ?? .empty
         let byOffice: HTML =
             office.isEmpty
             ? .empty
             : "<p class=\"muted office-events\">Văn phòng Đảng ủy ghi: \(office.map { "«" + ($0.title ?? $0.name) + "»" }.joined(separator: ", ")) (quyết định của cấp trên chi bộ).</p>"
-        return "<section class=\"no-print\"><h2>\(heading)</h2>\(guidance)\(forms)\(byOffice)</section>"
+        return "<section class=\"no-print\"><h2>\(heading)</h2>\(forms)\(byOffice)</section>"
+    }
+
+    /// What the file says of the current state (what to do in it, its legal basis), under the title, for every reader
+    /// (a viewer too, and in a state that only waits for a date), its confidence marks in words.
+    var guidance: HTML {
+        guard let s = instance.state, let description = workflow?.state(s)?.description else { return .empty }
+        return "<p class=\"guidance no-print\">\(RecordView.basis(description))</p>"
     }
 
     /// «A», «A» hoặc «B», «A», «B» hoặc «C».
