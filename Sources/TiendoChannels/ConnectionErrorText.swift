@@ -10,7 +10,14 @@ import NIOPosix
 enum ConnectionErrorText {
     static func describe(_ error: any Error) -> String {
         if let e = error as? NIOConnectionError {
-            if let first = e.connectionErrors.first { return describe(first.error) }
+            // Each address tried, once per distinct cause: an IPv6 address the sandbox refuses must not hide the
+            // IPv4 one's refusal (and send the operator to IPAddressAllow= for nothing).
+            var said: [String] = []
+            for failure in e.connectionErrors {
+                let text = "\(failure.target.ipAddress ?? "?"): \(describe(failure.error))"
+                if !said.contains(text) { said.append(text) }
+            }
+            if !said.isEmpty { return said.count == 1 ? describe(e.connectionErrors[0].error) : said.joined(separator: "; ") }
             if e.dnsAError != nil || e.dnsAAAAError != nil { return "không tìm được địa chỉ của máy chủ (tên miền, DNS)" }
             return "không kết nối được"
         }
