@@ -164,8 +164,8 @@ import Testing
         #expect(
             reason([("so_tan_thanh", .int(31)), ("so_dang_vien_chinh_thuc", .int(30))])
                 == "với số liệu đã nhập («\(yes)» = 31, «\(members)» = 30) không chuyển được: "
-                + "sang «Chi bộ đã đề nghị công nhận chính thức — chờ quyết định của cấp ủy có thẩm quyền» khi «\(yes)» ≥ 2/3 × «\(members)» (tức ≥ 20) và «\(yes)» ≤ «\(members)» (tức ≤ 30); "
-                + "sang «Biểu quyết chưa đạt — chờ xét lại» khi «\(yes)» < 2/3 × «\(members)» (tức ≤ 19)")
+                + "để sang «Chi bộ đã đề nghị công nhận chính thức — chờ quyết định của cấp ủy có thẩm quyền» cần «\(yes)» ≤ «\(members)» (tức ≤ 30); "
+                + "để sang «Biểu quyết chưa đạt — chờ xét lại» cần «\(yes)» < 2/3 × «\(members)» (tức ≤ 19)")
         // Two thirds of 9 is 6 at least; of 200, 134 (the bound rounds up for ≥, down for <).
         #expect(Messages.wholeBound(.ge, 9, 2, 3) == "≥ 6" && Messages.wholeBound(.lt, 200, 2, 3) == "≤ 133")
         #expect(Messages.wholeBound(.ge, 200, 2, 3) == "≥ 134" && Messages.wholeBound(.gt, 9, 1, 2) == "≥ 5")
@@ -179,9 +179,9 @@ import Testing
         let before = inst
         for (event, data, fragment) in [
             ("khong-co", [], "không nhận sự kiện «khong-co»"),
-            ("e-ge", [("diem", JSON.int(45))], "với số liệu đã nhập («diem» = 45) không chuyển được: sang «ok» khi «diem» ≥ 50"),
+            ("e-ge", [("diem", JSON.int(45))], "với số liệu đã nhập («diem» = 45) không chuyển được: để sang «ok» cần «diem» ≥ 50"),
             ("xoa-ten", [], "cần nhập «ly_do» rồi gửi lại"),
-            ("e-bool", [("dat", JSON.bool(false))], "(«dat» = không) không chuyển được: sang «ok» khi «dat» là «có»"),
+            ("e-bool", [("dat", JSON.bool(false))], "(«dat» = không) không chuyển được: để sang «ok» cần «dat» là «có»"),
             ("e-in", [("muc", JSON.string("hoan-thanh"))], "«muc» là một trong: «xuat-sac», «tot»"),
         ] as [(String, [(String, JSON)], String)] {
             let r = engine.send(&inst, event: event, data: data, at: Self.now, actor: 5, counter: nil)

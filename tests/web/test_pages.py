@@ -535,7 +535,7 @@ def test_a_chi_bo_vote_is_recorded_from_the_record_page(stack, browser):
     submit(browser, form.find_element(By.CSS_SELECTOR, "button[type=submit]"), confirm=True)
     refused = browser.find_element(By.CSS_SELECTOR, ".flash.bad").text
     assert refused.startswith("Với số liệu đã nhập («Số đảng viên chính thức tán thành» = 31, "), refused
-    assert "sang «Chi bộ đã đề nghị công nhận chính thức — chờ quyết định của cấp ủy có thẩm quyền» khi" in refused and "sang «Biểu quyết chưa đạt — chờ xét lại» khi" in refused
+    assert "để sang «Chi bộ đã đề nghị công nhận chính thức — chờ quyết định của cấp ủy có thẩm quyền» cần" in refused and "để sang «Biểu quyết chưa đạt — chờ xét lại» cần" in refused
     assert "≤ «Số đảng viên chính thức của chi bộ khi biểu quyết»" in refused and "Không có gì thay đổi." in refused
     assert "bieu-quyet" not in refused, refused
     assert " ge " not in refused and "so_tan_thanh" not in refused and "hồ sơ '" not in refused, refused

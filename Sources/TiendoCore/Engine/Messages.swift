@@ -178,9 +178,9 @@ public enum Messages {
     }
 
     /// Why no branch of an event applies, in the words of the form a person filled: the fields it still needs,
-    /// by their titles (`cần nhập «Số đảng viên chính thức…»`), or else the values given and, for each state the
-    /// event can lead to, what it takes (`sang «Đảng viên chính thức» khi «Số tán thành» ≥ 2/3 × «…»`), with the
-    /// fields' titles and symbols, not the file's `ge`/`ne`, and yes/no as có/không.
+    /// by their titles (`cần nhập «Số đảng viên chính thức…»`), or else the values given and, for the states the
+    /// event can nearest lead to, what is still missing (`để sang «…» cần «Số tán thành» ≤ «Số đảng viên…» (tức ≤ 20)`),
+    /// with the fields' titles and symbols, not the file's `ge`/`ne`, and yes/no as có/không.
     static func noBranch(event: String, branches: [Branch], data: InstanceData, definition: WorkflowDefinition) -> String {
         func title(_ f: String) -> String { "«\(definition.field(f)?.title ?? f)»" }
         func shown(_ v: Value) -> String { Messages.shown(v, zone: definition.zone) }
@@ -199,10 +199,15 @@ public enum Messages {
             if case .text(let s)? = data[f], definition.field(f)?.type == .enumeration { return "\(title(f)) = «\(label(f)(s))»" }
             return "\(title(f)) = \(shown(data[f]!))"
         }
-        let ways = branches.map { b in
+        // For each state the event could lead to, what is still missing (the conditions the data does not meet), and
+        // only for the nearest ones (fewest missing): «để sang «Hoàn thành nhiệm vụ» cần «Mức xếp loại» = «…»» tells
+        // what to correct; the whole rule of every branch («… khi A và B và C; … khi D …») buried it.
+        let unmet = branches.map { b in b.conditions.filter { !$0.holds(data) } }
+        let nearest = unmet.map(\.count).min() ?? 0
+        let ways = zip(branches, unmet).filter { $0.1.count == nearest }.map { b, missing in
             let to = definition.state(b.to)?.displayTitle ?? b.to
-            let when = b.conditions.map { condition($0, title, shown, data: data, label: label($0.field)) }.joined(separator: " và ")
-            return when.isEmpty ? "sang «\(to)»" : "sang «\(to)» khi \(when)"
+            let need = missing.map { condition($0, title, shown, data: data, label: label($0.field)) }.joined(separator: " và ")
+            return need.isEmpty ? "sang «\(to)»" : "để sang «\(to)» cần \(need)"
         }
         return "với số liệu đã nhập (\(given.joined(separator: ", "))) không chuyển được: " + ways.joined(separator: "; ")
     }
