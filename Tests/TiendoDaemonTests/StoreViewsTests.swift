@@ -309,7 +309,7 @@ struct StoreViewsTests {
         defer { removeTemporaryDirectory(dir) }
         let now = d.clock.now()
         for (days, group) in [(7, nil), (60, nil), (400, "Chi bộ Khu dân cư số 2"), (0, nil)] as [(Int, String?)] {
-            let until = Zone.vietnam.endOfDay(Zone.vietnam.date(of: now).adding(days: days)).adding(seconds: -1)
+            let until = Zone.vietnam.endOfDay(Zone.vietnam.date(of: now).adding(days: days))
             #expect(!(try Self.checkedAgenda(d, until: until, group: group, now: now).rows.isEmpty))
         }
         let wide = try d.store.snapshot {

@@ -175,6 +175,18 @@ def test_agenda_orders_overdue_first(daemon):
     assert {i["group"] for i in grouped} == {"G9"}
 
 
+def test_agenda_days_reach_the_end_of_the_last_day(daemon):
+    """Monday 02/03/2026: days=7 covers through Monday 09/03 (a due on that date included), days=0 today's dues."""
+    for key, due in (("d0", "2026-03-02"), ("d7", "2026-03-09"), ("d8", "2026-03-10")):
+        call(daemon, "StartInstance", workflow="hop", key=key, data={"ma": "GD", "han": due})
+
+    def listed(days):
+        return {i["instance"] for i in call(daemon, "Agenda", days=days, group="GD")["items"]}
+    assert listed(0) == {"hop/d0"}
+    assert listed(7) == {"hop/d0", "hop/d7"}
+    assert listed(8) == {"hop/d0", "hop/d7", "hop/d8"}
+
+
 def test_watch_streams_records(daemon):
     got = []
     ready = threading.Event()
