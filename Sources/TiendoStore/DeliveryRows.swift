@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-public import TiendoCore
+import TiendoCore
 public import TiendoDelivery
 
 extension Store {
