@@ -22,6 +22,8 @@ public enum DeliveryEvent: Sendable {
     case retry(DeliveryJob, DeliveryFailure, next: Instant)
     case dead(DeliveryJob, DeliveryFailure)
     case expired(Delivery, reason: String)
+    /// Claimed outside the sending hours its route keeps: back to the queue until they start.
+    case held(DeliveryJob, until: Instant)
     case channelPaused(String, DeliveryFailure, until: Instant)
     case channelResumed(String)
     case queueError(String)
@@ -193,6 +195,7 @@ public final class Sender: Sendable {
             // Claimed outside its sending hours (a retry or a backlog at night, a holiday): back to the queue until
             // they start, no attempt counted, the time held not counted toward giving up.
             reports += job.items.map { DeliveryReport(id: $0.id, messageKey: job.messageKey, at: now, outcome: .held(until: opens)) }
+            observer.record(.held(job, until: opens))
             job.items = []
         }
         if !job.items.isEmpty {
@@ -218,16 +221,18 @@ public final class Sender: Sendable {
     /// (`Router.fanOut`: a route that keeps quiet hours, or a digest, and a notice that is not urgent); nil when it
     /// may go now. Fan-out alone applied quiet hours: with a 6-hour backoff cap a reminder that failed at 17:50 went
     /// out at 23:30, and a channel paused at 17:59 sent its whole queue at 18:00 when the relay came back. The
-    /// window is the workflow's calendar in its zone; a workflow not loaded here, or a route without quiet hours,
-    /// goes when claimed.
+    /// window is the workflow's calendar in its zone (for a workflow not loaded here, another's); a route without
+    /// quiet hours goes when claimed.
     func sendingHoursStart(_ job: DeliveryJob, _ now: Instant) -> Instant? {
         let routing = composer.routing
         // A digest's deliveries share their route; a single message has one.
         guard let d = job.items.first, let route = routing.routes.first(where: { $0.name == d.route }),
             route.quiet || route.mode == .digest, let n = try? Notice(json: d.record),
-            route.mode == .digest || n.priority > routing.quietHours.urgent, let def = composer.definitions?.workflow(n.workflow)
+            route.mode == .digest || n.priority > routing.quietHours.urgent,
+            // A workflow not loaded here: the calendar the others share (normally `vn`), as the router's fallback.
+            let calendar = composer.definitions?.workflow(n.workflow)?.calendar ?? composer.definitions?.workflows.values.first?.calendar
         else { return nil }
-        let window = SendWindow(calendar: def.calendar, zone: def.zone, hours: routing.quietHours)
+        let window = SendWindow(calendar: calendar, zone: calendar.zone, hours: routing.quietHours)
         return window.allows(now) ? nil : window.earliest(from: now)
     }
 

@@ -76,6 +76,9 @@ final class DeliveryLog: DeliveryObserver {
             log(
                 5, "Bỏ thông báo #\(d.id) qua kênh \(d.channel): \(reason)", event: .expired,
                 fields: [("TIENDO_CHANNEL", d.channel), ("TIENDO_DELIVERY_IDS", String(d.id))])
+        case .held(let job, let until):
+            guard verbose || journal else { return }
+            log(6, "Giữ \(describe(job)) đến \(Zone.vietnam.vietnamese(until)): ngoài giờ gửi", fields: fields(job))
         case .channelPaused(let channel, let f, let until):
             log(
                 4, "Tạm dừng kênh \(channel) đến \(Zone.vietnam.vietnamese(until)): \(f.reason)", event: .channelPaused,

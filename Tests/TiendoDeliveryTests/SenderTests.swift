@@ -60,6 +60,7 @@ final class EventLog: DeliveryObserver {
         case .retry(let j, let f, let next): line = "retry \(j.items.map(\.id)) \(f.scope.rawValue) \(Zone.vietnam.iso(next))"
         case .dead(let j, let f): line = "dead \(j.items.map(\.id)) \(f.reason)"
         case .expired(let d, let reason): line = "expired \(d.id) \(reason)"
+        case .held(let j, let until): line = "held \(j.items.map(\.id)) \(Zone.vietnam.iso(until))"
         case .channelPaused(let c, _, let until): line = "paused \(c) \(Zone.vietnam.iso(until))"
         case .channelResumed(let c): line = "resumed \(c)"
         case .queueError(let t): line = "queue \(t)"
@@ -343,7 +344,7 @@ final class EventLog: DeliveryObserver {
 
     @Test("a relay down at 17:59 and back at 18:01: nothing goes out at night, the queue drains in order in the morning")
     func aPausedChannelDoesNotDrainAtNight() async {
-        let (channel, _, book) = await runQuiet(
+        let (channel, events, book) = await runQuiet(
             ["k1", "k2", "k3"], notBefore: "2025-12-03T17:59", start: "2025-12-03T17:59", until: "2025-12-05T00:00",
             policy: RetryPolicy(base: 60, cap: 600)
         ) { attempt, _, _ in
@@ -352,8 +353,9 @@ final class EventLog: DeliveryObserver {
         }
         #expect(channel.sent.map(\.to) == ["m1@example.vn", "m2@example.vn", "m3@example.vn"])
         #expect(channel.sent.allSatisfy { $0.at >= at("2025-12-04T07:00") }, "\(channel.sent.map { Zone.vietnam.iso($0.at) })")
-        // Held, not tried: only the failure at 17:59 counts.
+        // Held, not tried: only the failure at 17:59 counts; each hold is said, with when the message goes.
         #expect(book.entries[1]?.delivery.attempts == 1 && book.entries[2]?.delivery.attempts == 0)
+        #expect(events.lines.contains { $0.hasPrefix("held [2]") && $0.hasSuffix("2025-12-04T07:00:00+07:00") }, "\(events.lines)")
     }
 
     @Test("a notice held over Tết is not given up at its first try after it: the time held does not count")
