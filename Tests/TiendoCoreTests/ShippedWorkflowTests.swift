@@ -414,6 +414,29 @@ import Testing
             #expect(recorded.first { $0.conditions.allSatisfy { $0.holds(data) } }?.to == grade)
         }
         #expect(recorded.first { $0.conditions.allSatisfy { $0.holds([:]) } } == nil)
+        // A grade refused says what that grade needs (the fields left empty by name), not how to record another one.
+        let def = try Self.definition("danh-gia-xep-loai")
+        let engine = Engine(def)
+        var (inst, _) = try engine.started(
+            "r", data: try def.complete(["ho_ten": .text("A"), "chi_bo": .text("Chi bộ 1")]).get(), at: at("2026-12-01T08:00"))
+        for e in ["khong-ap-dung", "nop-kiem-diem"] {
+            _ = try engine.send(&inst, event: e, data: [], at: at("2026-12-02T08:00"), actor: nil, counter: nil).get()
+        }
+        _ = try engine.send(&inst, event: "cham-diem", data: [("diem", .int(95))], at: at("2026-12-02T08:00"), actor: nil, counter: nil).get()
+        func refusal(_ data: [(String, JSON)]) -> String {
+            guard case .failure(.eventRejected(_, _, _, let reason, _)) = engine.send(
+                &inst, event: "xep-loai", data: data, at: at("2026-12-03T08:00"), actor: nil, counter: nil)
+            else { return "accepted" }
+            return reason
+        }
+        let excellent = refusal([("xep_loai", .string("xuat-sac")), ("diem", .int(95))])
+        #expect(excellent.contains("để sang «Hoàn thành xuất sắc nhiệm vụ» cần nhập «Mức hoàn thành nhiệm vụ được giao"), "\(excellent)")
+        #expect(!excellent.contains("Không hoàn thành"), "\(excellent)")
+        let good = refusal([("xep_loai", .string("tot")), ("diem", .int(60)), ("tien_do_nhiem_vu", .string("co-viec-cham"))])
+        #expect(
+            good.contains(
+                "để sang «Hoàn thành tốt nhiệm vụ» cần «Điểm đánh giá (thang 100)» ≥ 70 và «Mức hoàn thành nhiệm vụ được giao (QĐ 366, Điều 11)» "
+                    + "= «Hoàn thành 100% nhiệm vụ, đúng hạn»") && !good.contains("Không hoàn thành"), "\(good)")
         // No assessment is assumed: the other conditions of «xuất sắc» have no default.
         #expect(thiDua.field("dat_tieu_chi_xuat_sac")?.defaultValue == nil)
         #expect(try Self.definition("danh-gia-xep-loai").field("dat_tieu_chi_xuat_sac")?.defaultValue == nil)

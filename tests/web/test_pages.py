@@ -620,8 +620,11 @@ def test_a_grade_reads_the_score_and_the_tasks_completion(stack, browser):
     submit(browser, form.find_element(By.CSS_SELECTOR, "button[type=submit]"), confirm=True)
     refused = browser.find_element(By.CSS_SELECTOR, ".flash.bad").text
     assert "Hoàn thành xuất sắc nhiệm vụ" in refused and "Không có gì thay đổi." in refused, refused
-    # The choices as the form offers them, not their codes.
+    # The choices as the form offers them, not their codes; and why: what «xuất sắc» needs, after the values typed.
     assert "= «Hoàn thành 100% nhiệm vụ, có việc chậm hạn (tập thể — không quá 20%)»" in refused, refused
+    why = refused.split("không chuyển được:", 1)[1]
+    assert "để sang «Hoàn thành xuất sắc nhiệm vụ» cần" in why and "= «Hoàn thành 100% nhiệm vụ, đúng hạn»" in why, why
+    assert "Không hoàn thành" not in why, why
     assert "xep_loai" not in refused and "co-viec-cham" not in refused and "dung-han" not in refused, refused
     assert "Đảng ủy xem xét, quyết định xếp loại" in browser.find_element(By.TAG_NAME, "h1").text
     submit(browser, grade("hoan-thanh", "co-viec-cham").find_element(By.CSS_SELECTOR, "button[type=submit]"), confirm=True)

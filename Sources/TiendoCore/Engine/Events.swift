@@ -40,7 +40,8 @@ extension Engine {
             return .failure(
                 reject(
                     inst, event: event, at: at, actor: actor,
-                    reason: Messages.noBranch(event: event, branches: branches, data: merged, definition: definition)))
+                    reason: Messages.noBranch(
+                        event: event, branches: branches, data: merged, definition: definition, given: Set(eventData.keys))))
         }
         if let counter,
             let err = limitViolation(

@@ -181,7 +181,9 @@ public enum Messages {
     /// by their titles (`cần nhập «Số đảng viên chính thức…»`), or else the values given and, for the states the
     /// event can nearest lead to, what is still missing (`để sang «…» cần «Số tán thành» ≤ «Số đảng viên…» (tức ≤ 20)`),
     /// with the fields' titles and symbols, not the file's `ge`/`ne`, and yes/no as có/không.
-    static func noBranch(event: String, branches: [Branch], data: InstanceData, definition: WorkflowDefinition) -> String {
+    static func noBranch(
+        event: String, branches: [Branch], data: InstanceData, definition: WorkflowDefinition, given: Set<String> = []
+    ) -> String {
         func title(_ f: String) -> String { "«\(definition.field(f)?.title ?? f)»" }
         func shown(_ v: Value) -> String { Messages.shown(v, zone: definition.zone) }
         // An enum's values as the form offers them (`value_titles`), not their codes.
@@ -195,21 +197,46 @@ public enum Messages {
         func absent(_ f: String) -> Bool { data[f] == nil || data[f] == .text("") }
         let missing = branches.fieldsEveryBranchReads.filter(absent)
         if !missing.isEmpty { return "cần nhập \(missing.map(title).joined(separator: ", ")) rồi gửi lại" }
-        let given = read.filter { !absent($0) }.map { f in
+        let shownGiven = read.filter { !absent($0) }.map { f in
             if case .text(let s)? = data[f], definition.field(f)?.type == .enumeration { return "\(title(f)) = «\(label(f)(s))»" }
             return "\(title(f)) = \(shown(data[f]!))"
         }
-        // For each state the event could lead to, what is still missing (the conditions the data does not meet), and
-        // only for the nearest ones (fewest missing): «để sang «Hoàn thành nhiệm vụ» cần «Mức xếp loại» = «…»» tells
-        // what to correct; the whole rule of every branch («… khi A và B và C; … khi D …») buried it.
-        let unmet = branches.map { b in b.conditions.filter { !$0.holds(data) } }
-        let nearest = unmet.map(\.count).min() ?? 0
-        let ways = zip(branches, unmet).filter { $0.1.count == nearest }.map { b, missing in
-            let to = definition.state(b.to)?.displayTitle ?? b.to
-            let need = missing.map { condition($0, title, shown, data: data, label: label($0.field)) }.joined(separator: " và ")
-            return need.isEmpty ? "sang «\(to)»" : "để sang «\(to)» cần \(need)"
+        // What each branch still lacks: fields left empty (asked for by name), and conditions the data does not meet.
+        func lacks(_ b: Branch) -> (empty: [String], unmet: [Condition]) {
+            var empty: [String] = []
+            var unmet: [Condition] = []
+            for c in b.conditions where !c.holds(data) {
+                if absent(c.field) {
+                    if !empty.contains(c.field) { empty.append(c.field) }
+                } else {
+                    unmet.append(c)
+                }
+            }
+            return (empty, unmet)
         }
-        return "với số liệu đã nhập (\(given.joined(separator: ", "))) không chuyển được: " + ways.joined(separator: "; ")
+        // The branches a choice made in this form points to (an equality on a value the event gave holds: the grade
+        // decided) are explained in full: «xuất sắc» refused says what «xuất sắc» needs, not how to record «không
+        // hoàn thành». Otherwise the states the event comes nearest to (fewest things lacking).
+        func selects(_ b: Branch) -> Bool {
+            b.conditions.contains { given.contains($0.field) && ($0.op == .eq || $0.op == .in) && !absent($0.field) && $0.holds(data) }
+        }
+        let chosen = branches.filter(selects)
+        let candidates: [Branch]
+        if !chosen.isEmpty {
+            candidates = chosen
+        } else {
+            let sizes = branches.map { let l = lacks($0); return l.empty.count + l.unmet.count }
+            let nearest = sizes.min() ?? 0
+            candidates = zip(branches, sizes).filter { $0.1 == nearest }.map(\.0)
+        }
+        let ways = candidates.map { b -> String in
+            let to = definition.state(b.to)?.displayTitle ?? b.to
+            let (empty, unmet) = lacks(b)
+            var need = unmet.map { condition($0, title, shown, data: data, label: label($0.field)) }
+            if !empty.isEmpty { need.insert("nhập \(empty.map(title).joined(separator: ", "))", at: 0) }
+            return need.isEmpty ? "sang «\(to)»" : "để sang «\(to)» cần \(need.joined(separator: " và "))"
+        }
+        return "với số liệu đã nhập (\(shownGiven.joined(separator: ", "))) không chuyển được: " + ways.joined(separator: "; ")
     }
 
     /// A guard's condition for people: `«Số tán thành» ≥ 2/3 × «Số đảng viên chính thức»`, `«Lý do» đã điền`.
