@@ -422,10 +422,12 @@ import Testing
         for e in ["khong-ap-dung", "nop-kiem-diem"] {
             _ = try engine.send(&inst, event: e, data: [], at: at("2026-12-02T08:00"), actor: nil, counter: nil).get()
         }
-        _ = try engine.send(&inst, event: "cham-diem", data: [("diem", .int(95))], at: at("2026-12-02T08:00"), actor: nil, counter: nil).get()
+        _ = try engine.send(&inst, event: "cham-diem", data: [("diem", .int(95))], at: at("2026-12-02T08:00"), actor: nil, counter: nil)
+            .get()
         func refusal(_ data: [(String, JSON)]) -> String {
-            guard case .failure(.eventRejected(_, _, _, let reason, _)) = engine.send(
-                &inst, event: "xep-loai", data: data, at: at("2026-12-03T08:00"), actor: nil, counter: nil)
+            guard
+                case .failure(.eventRejected(_, _, _, let reason, _)) = engine.send(
+                    &inst, event: "xep-loai", data: data, at: at("2026-12-03T08:00"), actor: nil, counter: nil)
             else { return "accepted" }
             return reason
         }

@@ -225,7 +225,9 @@ public enum Messages {
         if !chosen.isEmpty {
             candidates = chosen
         } else {
-            let sizes = branches.map { let l = lacks($0); return l.empty.count + l.unmet.count }
+            let sizes = branches.map {
+                let l = lacks($0); return l.empty.count + l.unmet.count
+            }
             let nearest = sizes.min() ?? 0
             candidates = zip(branches, sizes).filter { $0.1 == nearest }.map(\.0)
         }
