@@ -54,8 +54,9 @@ extension Daemon {
                     metadata: .event(.definitionRejected, [("TIENDO_FILE", file)]))
                 install(kept, definitions: definitions)
             } else {
+                let other = RoutingSnapshot.read(directory: options.stateDirectory).map { " (bản tốt đã lưu là của tệp \($0.file))" } ?? ""
                 log.error(
-                    "Tệp định tuyến \(file) bị từ chối, chưa có phiên bản nào dùng được: chưa tạo thông báo gửi đi nào: \(errors)",
+                    "Tệp định tuyến \(file) bị từ chối, chưa có phiên bản nào dùng được\(other): chưa tạo thông báo gửi đi nào: \(errors)",
                     metadata: .event(.definitionRejected, [("TIENDO_FILE", file)]))
             }
             return

@@ -6,10 +6,14 @@ public import TiendoCore
 public struct MessageComposer: Sendable {
     public let routing: Routing
     let definitions: DefinitionSet?
+    /// The calendar of records whose workflow is not loaded (normally `vn`), as `Router`'s fallback: the sender's
+    /// sending hours reckon with it.
+    public var fallbackCalendar: WorkCalendar?
 
-    public init(routing: Routing, definitions: DefinitionSet?) {
+    public init(routing: Routing, definitions: DefinitionSet?, fallbackCalendar: WorkCalendar? = nil) {
         self.routing = routing
         self.definitions = definitions
+        self.fallbackCalendar = fallbackCalendar
     }
 
     /// A notice with what the email needs about it.

@@ -221,19 +221,31 @@ public final class Sender: Sendable {
     /// (`Router.fanOut`: a route that keeps quiet hours, or a digest, and a notice that is not urgent); nil when it
     /// may go now. Fan-out alone applied quiet hours: with a 6-hour backoff cap a reminder that failed at 17:50 went
     /// out at 23:30, and a channel paused at 17:59 sent its whole queue at 18:00 when the relay came back. The
-    /// window is the workflow's calendar in its zone (for a workflow not loaded here, another's); a route without
-    /// quiet hours goes when claimed.
+    /// window is the workflow's calendar in its zone (for a workflow not loaded here, the fallback calendar); a route
+    /// without quiet hours goes when claimed, and so does a digest at its own time set outside the hours.
     func sendingHoursStart(_ job: DeliveryJob, _ now: Instant) -> Instant? {
         let routing = composer.routing
         // A digest's deliveries share their route; a single message has one.
         guard let d = job.items.first, let route = routing.routes.first(where: { $0.name == d.route }),
             route.quiet || route.mode == .digest, let n = try? Notice(json: d.record),
-            route.mode == .digest || n.priority > routing.quietHours.urgent,
-            // A workflow not loaded here: the calendar the others share (normally `vn`), as the router's fallback.
-            let calendar = composer.definitions?.workflow(n.workflow)?.calendar ?? composer.definitions?.workflows.values.first?.calendar
+            route.mode == .digest || n.priority > routing.quietHours.urgent
         else { return nil }
-        let window = SendWindow(calendar: calendar, zone: calendar.zone, hours: routing.quietHours)
-        return window.allows(now) ? nil : window.earliest(from: now)
+        // The window fan-out used (`Router.window(for:)`): the workflow's calendar in its zone, else the fallback.
+        let window: SendWindow
+        if let def = composer.definitions?.workflow(n.workflow) {
+            window = SendWindow(calendar: def.calendar, zone: def.zone, hours: routing.quietHours)
+        } else if let calendar = composer.fallbackCalendar {
+            window = SendWindow(calendar: calendar, zone: calendar.zone, hours: routing.quietHours)
+        } else {
+            return nil
+        }
+        guard !window.allows(now) else { return nil }
+        // A digest whose own time lies outside the sending hours (the routing file's choice, which `check` warns
+        // about) goes at that time; only one claimed late, after its slot and outside the hours, waits.
+        if route.mode == .digest, let slot = job.items.map(\.dueAt).min(), !window.allows(slot), now.seconds - slot.seconds < 3600 {
+            return nil
+        }
+        return window.earliest(from: now)
     }
 
     /// Why a delivery is not sent any more (said in its outcome), or nil.

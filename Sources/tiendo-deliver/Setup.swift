@@ -73,7 +73,7 @@ struct SetupOptions: ParsableArguments {
         return Setup(
             definitions: definitions, routing: routing,
             router: Router(routing: routing, definitions: definitions, fallbackCalendar: calendar),
-            composer: MessageComposer(routing: routing, definitions: definitions), fallback: fallback)
+            composer: MessageComposer(routing: routing, definitions: definitions, fallbackCalendar: calendar), fallback: fallback)
     }
 }
 

@@ -115,6 +115,26 @@ import Testing
                 """,
             line: 4, column: 69, fragment: "'tam-thoy' in 'value_titles' is not one of the field's values (did you mean 'tam-thoi'?)"),
         Case(
+            name: "two values with one title",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields:
+                  loai: {type: enum, values: [a, b], value_titles: {a: Giống, b: giống}}
+                milestones: {}
+                """,
+            line: 4, column: 66, fragment: "'b' and 'a' have the same title 'giống' in 'value_titles'"),
+        Case(
+            name: "a title that is another value",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields:
+                  loai: {type: enum, values: [a, b], value_titles: {a: b}}
+                milestones: {}
+                """,
+            line: 4, column: 56, fragment: "the title of 'a' is the value 'b' in 'value_titles'"),
+        Case(
             name: "value titles on a field that is not an enum",
             yaml: """
                 tiendo: 1

@@ -259,7 +259,7 @@ import Testing
         ).get()
         let said = try #require(removed.first { $0.kind == .transition }?.message)
         #expect(
-            said.hasSuffix("(«Đã có quyết định xóa tên»): «Lý do (xóa tên, trả lại hồ sơ)» đã ghi") && !said.contains("Vi phạm"), "\(said)")
+            said.hasSuffix("(«Đã có quyết định xóa tên»): «Lý do (xóa tên)» đã ghi") && !said.contains("Vi phạm"), "\(said)")
         // More votes in favour than full members (a typing error in the minutes) is refused; so is a vote with no counts.
         var (inst, _) = try engine.started(
             "big", data: try duBi.data([("ngay_ket_nap", .string("2025-10-01"))]), at: at("2026-11-02T08:00"))

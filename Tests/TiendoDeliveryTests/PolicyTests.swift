@@ -42,7 +42,9 @@ import TiendoDelivery
         #expect(sender.isTransient && sender.scope == .channel)
         let relay = DeliveryFailure.smtp(code: 550, text: "5.7.1 <a@example.org>: Relay access denied", phase: .rcpt)
         #expect(relay.isTransient && relay.scope == .channel)
-        #expect(DeliveryFailure.smtp(code: 550, text: "5.7.1 Unable to relay", phase: .rcpt).scope == .channel)
+        for said in ["5.7.1 Unable to relay", "5.7.0 Mail relay denied [203.0.113.9]", "5.7.1 Relaying not allowed"] {
+            #expect(DeliveryFailure.smtp(code: 550, text: said, phase: .rcpt).scope == .channel, "\(said)")
+        }
         // One recipient unknown, in Postfix's words: that message's failure, not the channel's.
         let unknown = DeliveryFailure.smtp(
             code: 550, text: "5.1.1 <x@tayho.example.vn>: Recipient address rejected: User unknown in relay recipient table", phase: .rcpt)

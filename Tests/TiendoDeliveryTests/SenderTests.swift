@@ -375,6 +375,24 @@ final class EventLog: DeliveryObserver {
         #expect(!events.lines.contains { $0.hasPrefix("dead") })
     }
 
+    @Test("a digest whose own time is outside the sending hours goes at that time, not the next morning")
+    func aDigestAtItsOwnTimeIsNotHeld() async {
+        let queue = InMemoryDeliveryQueue()
+        let f = FanOut(
+            key: "k1", channel: "thu", recipient: Mailbox(name: nil, address: "bithu@example.vn"), route: "bi-thu",
+            digest: "bi-thu|thu|bithu@example.vn|2025-12-03", digestPeriod: .day, notBefore: at("2025-12-03T18:30"), expiresAt: nil,
+            series: nil)
+        await queue.add([f], recordKey: "r1", record: record(at: "2025-12-03T09:00:00+07:00"), now: at("2025-12-03T09:00"))
+        let clock = VirtualClock(start: at("2025-12-03T09:00"), end: at("2025-12-05T00:00"))
+        let channel = ScriptedChannel(clock: clock)
+        let sender = Sender(
+            queue: queue, channels: [channel], composer: composer, clock: clock,
+            config: SenderConfiguration(owner: "test", batch: 4, lease: 600, poll: 86_400, policy: RetryPolicy(), seed: 7),
+            observer: EventLog())
+        await sender.run()
+        #expect(channel.sent.map(\.at) == [at("2025-12-03T18:30")])
+    }
+
     @Test func rateLimitSpacesTheMessages() async {
         let (channel, _, _) = await run(n: 5, rate: RateLimit(count: 2, seconds: 60, burst: 2), concurrency: 2)
         let offsets = channel.sent.map { $0.at.seconds - at("2025-12-03T08:00").seconds }

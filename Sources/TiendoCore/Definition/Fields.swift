@@ -91,7 +91,7 @@ public struct FieldDefinition: Sendable, Hashable {
             // Vietnamese keyboards) is the same chi bộ, not a second one in every count and list.
             let composed = FieldDefinition.composed(text)
             // An enum's value may be given by its title, as the web and the exports show it («Chuyển sinh hoạt tạm
-            // thời» for tam-thoi): an exported sheet imports back, and a clerk may type what the page shows.
+            // thời» for tam-thoi): a clerk may type in a CSV cell or a form what the page shows.
             if type == .enumeration, humanInput, !values.contains(composed), let byTitle = value(titled: composed) {
                 v = .text(byTitle)
             } else {

@@ -286,6 +286,16 @@ struct WorkflowParser {
                             sink.error(title.position, "the title of '\(v)' must be a non-empty string")
                             continue
                         }
+                        // A title is also read back as its value (a CSV cell, a form): two values must not share one
+                        // (letter case aside), and a title must not be another value's code.
+                        if let other = def.valueTitles.first(where: { $0.value.lowercased() == text.lowercased() })?.key {
+                            sink.error(title.position, "'\(v)' and '\(other)' have the same title '\(text)' in 'value_titles'")
+                            continue
+                        }
+                        if let other = def.values.first(where: { $0 != v && $0.lowercased() == text.lowercased() }) {
+                            sink.error(title.position, "the title of '\(v)' is the value '\(other)' in 'value_titles'")
+                            continue
+                        }
                         def.valueTitles[v] = text
                     }
                 }

@@ -76,7 +76,7 @@ enum Exports {
                     } else if case .int(let n) = v {
                         row.append(.number(n))
                     } else {
-                        // An enum as the page shows it (its title); it imports back by that title.
+                        // An enum as the page shows it (its title); typed in a CSV cell, that title is read as its value.
                         row.append(v.isNull ? .empty : .text(Format.value(v, field: field)))
                     }
                 }

@@ -27,7 +27,7 @@ struct LoginPage {
         case LoginPage.expired:
             message =
                 "Phiên đăng nhập đã hết nên việc vừa gửi CHƯA được ghi. Hãy đăng nhập lại; trang vừa dùng sẽ mở lại, "
-                + "điền sẵn những gì bạn đã nhập, để kiểm tra rồi gửi lại."
+                + "điền sẵn những gì đã nhập nếu trình duyệt còn giữ (trừ mật khẩu và tệp), để kiểm tra rồi gửi lại."
         case LoginPage.signedOut: notice = "Đã đăng xuất."
         default: break
         }
