@@ -159,9 +159,7 @@ public struct QueueBook: Sendable {
             entries[r.id]?.providerID = provider
             finish(r.id, .sent, at: r.at)
         case .retry(let at, let failure):
-            entries[r.id]?.state = .pending
-            entries[r.id]?.owner = nil
-            entries[r.id]?.leaseUntil = nil
+            unclaim(r.id)
             entries[r.id]?.delivery.notBefore = at
             entries[r.id]?.delivery.attempts += 1
             entries[r.id]?.lastError = failure.description
@@ -171,30 +169,27 @@ public struct QueueBook: Sendable {
         case .expired(let reason):
             finish(r.id, .expired, at: r.at, error: reason)
         case .held(let until):
-            entries[r.id]?.state = .pending
-            entries[r.id]?.owner = nil
-            entries[r.id]?.leaseUntil = nil
+            unclaim(r.id)
             entries[r.id]?.delivery.notBefore = until
             let due = entries[r.id]!.delivery.dueAt
             entries[r.id]?.delivery.dueAt = due.adding(seconds: max(0, until.seconds - r.at.seconds))
         }
     }
 
+    /// Back to `pending`, no longer anyone's claim.
+    private mutating func unclaim(_ id: Int64) {
+        entries[id]?.state = .pending
+        entries[id]?.owner = nil
+        entries[id]?.leaseUntil = nil
+    }
+
     public mutating func release(_ ids: [Int64], owner: String) {
-        for id in ids where entries[id]?.state == .inflight && entries[id]?.owner == owner {
-            entries[id]?.state = .pending
-            entries[id]?.owner = nil
-            entries[id]?.leaseUntil = nil
-        }
+        for id in ids where entries[id]?.state == .inflight && entries[id]?.owner == owner { unclaim(id) }
     }
 
     /// Every claim back to the queue (a single-process queue opened again after its sender died).
     public mutating func releaseAll() {
-        for (id, e) in entries where e.state == .inflight {
-            entries[id]?.state = .pending
-            entries[id]?.owner = nil
-            entries[id]?.leaseUntil = nil
-        }
+        for (id, e) in entries where e.state == .inflight { unclaim(id) }
     }
 
     public func nextDue(channel: String) -> Instant? {
