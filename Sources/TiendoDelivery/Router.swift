@@ -60,6 +60,13 @@ public struct Router: Sendable {
         return SendWindow(calendar: fallbackCalendar, zone: fallbackCalendar.zone, hours: routing.quietHours)
     }
 
+    /// Whether what `route` sends of `n` keeps the sending hours: a digest (sent at its time) or a notice of a route
+    /// with quiet hours that is not urgent. Fan-out holds such a notice until the hours start; the sender holds it
+    /// again when it is claimed outside them.
+    public func keepsSendingHours(_ route: Route, _ n: Notice) -> Bool {
+        route.mode == .digest || (route.quiet && n.priority > routing.quietHours.urgent)
+    }
+
     public func matches(_ route: Route, _ n: Notice) -> Bool {
         if let w = route.workflows, !w.contains(n.workflow) { return false }
         if let g = route.groups, !g.contains(n.group ?? "") { return false }
@@ -115,7 +122,7 @@ public struct Router: Sendable {
                     d.digest = [route.name, channel.name, r.address.lowercased(), slot.date.iso].joined(separator: "|")
                     d.digestPeriod = routing.digest.every
                     d.notBefore = slot.at
-                } else if route.quiet, n.priority > routing.quietHours.urgent {
+                } else if keepsSendingHours(route, n) {
                     d.notBefore = window.earliest(from: t)
                 }
                 out.append(d)

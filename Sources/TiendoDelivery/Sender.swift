@@ -224,21 +224,15 @@ public final class Sender: Sendable {
     /// window is the workflow's calendar in its zone (for a workflow not loaded here, the fallback calendar); a route
     /// without quiet hours goes when claimed, and so does a digest at its own time set outside the hours.
     func sendingHoursStart(_ job: DeliveryJob, _ now: Instant) -> Instant? {
-        let routing = composer.routing
         // A digest's deliveries share their route; a single message has one.
-        guard let d = job.items.first, let route = routing.routes.first(where: { $0.name == d.route }),
-            route.quiet || route.mode == .digest, let n = try? Notice(json: d.record),
-            route.mode == .digest || n.priority > routing.quietHours.urgent
+        guard let d = job.items.first, let route = composer.routing.routes.first(where: { $0.name == d.route }),
+            let n = try? Notice(json: d.record),
+            let fallback = composer.fallbackCalendar ?? composer.definitions?.workflow(n.workflow)?.calendar
         else { return nil }
-        // The window fan-out used (`Router.window(for:)`): the workflow's calendar in its zone, else the fallback.
-        let window: SendWindow
-        if let def = composer.definitions?.workflow(n.workflow) {
-            window = SendWindow(calendar: def.calendar, zone: def.zone, hours: routing.quietHours)
-        } else if let calendar = composer.fallbackCalendar {
-            window = SendWindow(calendar: calendar, zone: calendar.zone, hours: routing.quietHours)
-        } else {
-            return nil
-        }
+        // The rule and the window fan-out used: the workflow's calendar in its zone, else the fallback.
+        let router = Router(routing: composer.routing, definitions: composer.definitions, fallbackCalendar: fallback)
+        guard router.keepsSendingHours(route, n) else { return nil }
+        let window = router.window(for: n.workflow)
         guard !window.allows(now) else { return nil }
         // A digest whose own time lies outside the sending hours (the routing file's choice, which `check` warns
         // about) goes at that time; only one claimed late, after its slot and outside the hours, waits.
