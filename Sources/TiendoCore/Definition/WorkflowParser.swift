@@ -166,11 +166,17 @@ struct WorkflowParser {
             digest: SHA256.hex(bytes))
     }
 
+    /// The events some state accepts, in the order the states list them (for "did you mean" and error messages).
+    static func acceptedEvents(_ states: [StateDefinition]) -> [String] {
+        var accepted: [String] = []
+        for s in states { for e in s.on.map(\.event) where !accepted.contains(e) { accepted.append(e) } }
+        return accepted
+    }
+
     /// `office_events` (an extension: README "Extensions"): events some state accepts that record a decision above
     /// the chi bộ, which only the ward's office may record.
     mutating func parseOfficeEvents(_ node: YNode, states: [StateDefinition]) -> Set<String> {
-        var accepted: [String] = []
-        for s in states { for e in s.on.map(\.event) where !accepted.contains(e) { accepted.append(e) } }
+        let accepted = WorkflowParser.acceptedEvents(states)
         var out: Set<String> = []
         guard let list = node.scalarList(sink: sink, context: "'office_events'") else { return out }
         for (event, p) in list {
@@ -185,8 +191,7 @@ struct WorkflowParser {
 
     /// `event_titles` (an extension: README "Extensions"): a title for events some state accepts.
     mutating func parseEventTitles(_ node: YNode, states: [StateDefinition]) -> [String: String] {
-        var accepted: [String] = []
-        for s in states { for e in s.on.map(\.event) where !accepted.contains(e) { accepted.append(e) } }
+        let accepted = WorkflowParser.acceptedEvents(states)
         var titles: [String: String] = [:]
         for (event, key, title) in node.namedEntries(sink: sink, context: "'event_titles'") {
             guard accepted.contains(event) else {
