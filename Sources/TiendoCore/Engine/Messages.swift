@@ -220,20 +220,14 @@ public enum Messages {
         func selects(_ b: Branch) -> Bool {
             b.conditions.contains { given.contains($0.field) && ($0.op == .eq || $0.op == .in) && !absent($0.field) && $0.holds(data) }
         }
-        let chosen = branches.filter(selects)
-        let candidates: [Branch]
-        if !chosen.isEmpty {
-            candidates = chosen
-        } else {
-            let sizes = branches.map {
-                let l = lacks($0); return l.empty.count + l.unmet.count
-            }
-            let nearest = sizes.min() ?? 0
-            candidates = zip(branches, sizes).filter { $0.1 == nearest }.map(\.0)
-        }
-        let ways = candidates.map { b -> String in
-            let to = definition.state(b.to)?.displayTitle ?? b.to
-            let (empty, unmet) = lacks(b)
+        let lacking = branches.map(lacks)
+        func size(_ i: Int) -> Int { lacking[i].empty.count + lacking[i].unmet.count }
+        let chosen = branches.indices.filter { selects(branches[$0]) }
+        let nearest = branches.indices.map(size).min() ?? 0
+        let candidates = chosen.isEmpty ? branches.indices.filter { size($0) == nearest } : chosen
+        let ways = candidates.map { i -> String in
+            let to = definition.state(branches[i].to)?.displayTitle ?? branches[i].to
+            let (empty, unmet) = lacking[i]
             var need = unmet.map { condition($0, title, shown, data: data, label: label($0.field)) }
             if !empty.isEmpty { need.insert("nhập \(empty.map(title).joined(separator: ", "))", at: 0) }
             return need.isEmpty ? "sang «\(to)»" : "để sang «\(to)» cần \(need.joined(separator: " và "))"
