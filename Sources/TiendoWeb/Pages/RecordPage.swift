@@ -118,7 +118,7 @@ struct RecordPage {
         else {
             throw PageError.badRequest("Trạng thái hiện tại của hồ sơ không nhận sự kiện «\(name)».")
         }
-        if info.office, !account.groups.isEmpty {
+        if !account.mayRecord(info) {
             throw PageError.forbidden(
                 "«\(info.title ?? name)» là quyết định của cấp trên chi bộ, do văn phòng Đảng ủy ghi; tài khoản «\(account.name)» "
                     + "ghi các việc của chi bộ. Không có gì thay đổi.")
@@ -130,4 +130,10 @@ struct RecordPage {
         }
         return (name, data.isEmpty ? nil : .object(data))
     }
+}
+
+extension Account {
+    /// A chi bộ's account records the chi bộ's own steps, not a decision above it (`office_events`): the page offers
+    /// only these and refuses the others.
+    func mayRecord(_ event: Extras.EventInfo) -> Bool { !event.office || groups.isEmpty }
 }

@@ -152,9 +152,7 @@ struct RecordView {
         }
         // A chi bộ's account records the chi bộ's own steps; a decision above it (`office_events`: the đảng ủy's
         // grade, the committee's recognition) is recorded by the ward's office, and said so here.
-        let (mine, office) = (
-            state.events.filter { !($0.office && !account.groups.isEmpty) }, state.events.filter { $0.office && !account.groups.isEmpty }
-        )
+        let (mine, office) = (state.events.filter(account.mayRecord), state.events.filter { !account.mayRecord($0) })
         let forms: [HTML] = mine.map { e in
             var seen: Set<String> = []
             let targets = e.targets.filter { seen.insert($0).inserted }.map { "«" + (workflow?.state($0)?.title ?? $0) + "»" }
