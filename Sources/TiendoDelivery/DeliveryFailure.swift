@@ -63,8 +63,9 @@ public struct DeliveryFailure: Error, Sendable, Hashable, CustomStringConvertibl
 
     /// Whether a reply says the relay will not relay for this sender at all (its setup), in the words of the usual
     /// relays (Postfix «Relay access denied», Sendmail «Relaying denied», Exim «relay not permitted», Microsoft
-    /// «Unable to relay», Google «Mail relay denied», «Relaying not allowed»): «relay» with a refusal. Not any reply with the word: Postfix's «User unknown in relay recipient table» is one
-    /// recipient unknown, a message's failure, and pausing the channel on it held every email behind it.
+    /// «Unable to relay», Google «Mail relay denied», «Relaying not allowed»): «relay» with a refusal. Not any reply
+    /// with the word: Postfix's «User unknown in relay recipient table» is one recipient unknown, a message's
+    /// failure, and pausing the channel on it held every email behind it.
     static func refusesToRelay(_ text: String) -> Bool {
         let t = text.lowercased()
         guard t.contains("relay"), !t.contains("recipient table") else { return false }

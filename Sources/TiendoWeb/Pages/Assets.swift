@@ -65,7 +65,7 @@ enum Assets {
         span.id { white-space: nowrap; }
         p.next-transition.late { color: var(--amber); background: var(--amber-bg); padding: .4rem .6rem; border-radius: 4px; }
         .muted { color: var(--muted); }
-        /* What the workflow file says to do in the current state, above its buttons. */
+        /* What the workflow file says to do in the current state, under the record's title. */
         p.guidance { max-width: 60rem; margin: 0 0 .6rem; padding: .4rem .7rem; border-left: 3px solid var(--muted); font-size: .92rem; }
         .small { font-size: .85rem; }
         .flash { padding: .5rem .8rem; border-radius: 6px; }
@@ -121,7 +121,7 @@ enum Assets {
         .required { color: var(--red); font-weight: 700; }
         a.button { display: inline-block; padding: .35rem .9rem; border-radius: 4px; background: var(--red); color: #fff; text-decoration: none; }
         form.new-record input:not([type=hidden]):not([type=checkbox]), form.new-record select { width: 100%; max-width: 32rem; }
-        /* An event's choices are read whole («Xong 100% nhiệm vụ, có việc chậm (tập thể ≤ 20%)»), not cut at 20rem. */
+        /* An event's choices are read whole («Hoàn thành 100% nhiệm vụ, có việc chậm hạn (tập thể — không quá 20%)»), not cut at 20rem. */
         form.event select { max-width: 32rem; }
         @media (max-width: 900px) { .grid2 { grid-template-columns: 1fr; } table.items { table-layout: auto; } }
         /* A phone (390 px): nothing wider than the screen; a wide table scrolls inside itself, the page does not. */
