@@ -42,11 +42,12 @@ extension Daemon {
         diagnostics += found
         let errors = found.filter { $0.severity == .error }.map(\.description).joined(separator: "; ")
         guard let routing = loaded else {
+            let saved = delivery.routing == nil ? RoutingSnapshot.read(directory: options.stateDirectory) : nil
             if delivery.routing != nil {
                 log.error(
                     "Tệp định tuyến \(file) bị từ chối, giữ phiên bản tốt trước đó: \(errors)",
                     metadata: .event(.definitionRejected, [("TIENDO_FILE", file)]))
-            } else if let saved = RoutingSnapshot.read(directory: options.stateDirectory), saved.file == file,
+            } else if let saved, saved.file == file,
                 let kept = saved.parse(definitions: definitions).0
             {
                 log.error(
@@ -54,7 +55,7 @@ extension Daemon {
                     metadata: .event(.definitionRejected, [("TIENDO_FILE", file)]))
                 install(kept, definitions: definitions)
             } else {
-                let other = RoutingSnapshot.read(directory: options.stateDirectory).map { " (bản tốt đã lưu là của tệp \($0.file))" } ?? ""
+                let other = saved.map { " (bản tốt đã lưu là của tệp \($0.file))" } ?? ""
                 log.error(
                     "Tệp định tuyến \(file) bị từ chối, chưa có phiên bản nào dùng được\(other): chưa tạo thông báo gửi đi nào: \(errors)",
                     metadata: .event(.definitionRejected, [("TIENDO_FILE", file)]))

@@ -16,15 +16,20 @@ public enum RoutingParser {
         return nil
     }
 
-    /// Reads and checks a routing file. `definitions`, when given, checks workflow ids, fields and groups.
-    public static func load(file: String, definitions: DefinitionSet?) -> (Routing?, [Diagnostic]) {
-        guard let data = FileManager.default.contents(atPath: file) else {
+    /// Reads and checks a routing file. `definitions`, when given, checks workflow ids, fields and groups;
+    /// `readFile` reads the file and the recipient lists it names (a snapshot keeps what it read).
+    public static func load(
+        file: String, definitions: DefinitionSet?,
+        readFile: (String) -> [UInt8]? = RoutingParser.readFromDisk
+    ) -> (Routing?, [Diagnostic]) {
+        guard let bytes = readFile(file) else {
             return (nil, [Diagnostic(file: file, line: 1, column: 1, severity: .error, message: "cannot read file")])
         }
-        return parse(bytes: [UInt8](data), file: file, definitions: definitions) { path in
-            FileManager.default.contents(atPath: path).map { [UInt8]($0) }
-        }
+        return parse(bytes: bytes, file: file, definitions: definitions, readFile: readFile)
     }
+
+    /// A file's bytes, nil when it cannot be read.
+    public static func readFromDisk(_ path: String) -> [UInt8]? { FileManager.default.contents(atPath: path).map { [UInt8]($0) } }
 
     /// Checks a routing file's bytes; `readFile` reads the recipient CSV files (paths relative to its directory).
     public static func parse(

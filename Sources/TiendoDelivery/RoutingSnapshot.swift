@@ -22,12 +22,9 @@ public struct RoutingSnapshot: Sendable, Equatable {
     public static func load(file: String, definitions: DefinitionSet?, now: Instant) -> (
         routing: Routing?, diagnostics: [Diagnostic], snapshot: RoutingSnapshot?
     ) {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            return (nil, [Diagnostic(file: file, line: 1, column: 1, severity: .error, message: "cannot read file")], nil)
-        }
-        var read: [String: [UInt8]] = [file: [UInt8](data)]
-        let (routing, diagnostics) = RoutingParser.parse(bytes: [UInt8](data), file: file, definitions: definitions) { path in
-            let bytes = FileManager.default.contents(atPath: path).map { [UInt8]($0) }
+        var read: [String: [UInt8]] = [:]
+        let (routing, diagnostics) = RoutingParser.load(file: file, definitions: definitions) { path in
+            let bytes = RoutingParser.readFromDisk(path)
             if let bytes { read[path] = bytes }
             return bytes
         }
