@@ -42,7 +42,7 @@ extension Daemon {
         let now = clock.now()
         guard let def = current[workflow] else { throw .noSuchWorkflow(workflow) }
         let validated: InstanceData
-        switch def.validate(data: data, partial: false) {
+        switch def.validate(data: data, partial: false, today: def.zone.date(of: now)) {
         case .success(let d): validated = d
         case .failure(let e): throw .invalidData(field: e.field, reason: e.reason)
         }

@@ -23,7 +23,7 @@ extension Store {
 
     /// An instance's stored `data` text typed by its definition (empty when it does not parse or fit).
     static func typedData(_ text: String, _ def: WorkflowDefinition) -> InstanceData {
-        guard let j = try? JSON.parse(text), let o = j.objectValue, case .success(let d) = def.validate(data: o, partial: true)
+        guard let j = try? JSON.parse(text), let o = j.objectValue, case .success(let d) = def.validate(data: o, partial: true, today: nil)
         else { return [:] }
         return d
     }

@@ -109,8 +109,9 @@ struct EngineSeason {
         return t
     }
 
-    /// A value for a field, sometimes of the wrong type (an invalid event) when `wrong`.
-    static func value(_ f: FieldDefinition, _ rng: inout Rng, wrong: Bool) -> JSON {
+    /// A value for a field, sometimes of the wrong type (an invalid event) when `wrong`. A field that takes a day
+    /// already come (`max: today`) gets one on or before `today`, as an officer gives it: the same draw, mirrored.
+    static func value(_ f: FieldDefinition, _ rng: inout Rng, wrong: Bool, today: CivilDate) -> JSON {
         if wrong { return f.type == .text || f.type == .enumeration ? .int(7) : .string("không phải giá trị") }
         switch f.type {
         case .integer:
@@ -119,7 +120,9 @@ struct EngineSeason {
             return .int(lo + rng.below(max(1, hi - lo + 1)))
         case .number: return .double(Double(rng.below(1000)) / 10)
         case .boolean: return .bool(rng.below(2) == 0)
-        case .date: return .string(CivilDate(2026, 10, 1).adding(days: rng.below(540)).iso)
+        case .date:
+            let d = CivilDate(2026, 10, 1).adding(days: rng.below(540))
+            return .string((f.notAfterToday && d > today ? today.adding(days: today.dayNumber - d.dayNumber) : d).iso)
         case .datetime: return .string(Zone.vietnam.iso(from.adding(seconds: Int64(rng.below(400 * 24)) * 3600)))
         case .enumeration: return .string(rng.pick(f.values) ?? "")
         case .text: return .string(rng.pick(["", "Lý do: chuyển công tác", "Chi bộ số 2"]) ?? "")
@@ -161,11 +164,11 @@ struct EngineSeason {
         let wrong = rng.below(12) == 0
         for n in names where !data.contains(where: { $0.0 == n }) {
             guard let f = def.field(n), rng.below(6) != 0 else { continue }
-            data.append((n, value(f, &rng, wrong: wrong)))
+            data.append((n, value(f, &rng, wrong: wrong, today: def.zone.date(of: now))))
         }
         // Sometimes the event also changes a date field: the dues that read it move silently.
         if rng.below(5) == 0, let f = rng.pick(def.fields.filter { $0.type == .date }) {
-            data.append((f.name, rng.below(6) == 0 ? .null : value(f, &rng, wrong: false)))
+            data.append((f.name, rng.below(6) == 0 ? .null : value(f, &rng, wrong: false, today: def.zone.date(of: now))))
         }
         return (name, data)
     }

@@ -258,7 +258,7 @@ import Testing
     @Test("start data: a missing required field, defaults applied")
     func startData() throws {
         let def = try Fixtures.workflow("danh-gia", Self.yaml)
-        guard case .failure(let e) = def.validate(data: [("diem", .int(3))], partial: false) else {
+        guard case .failure(let e) = def.validate(data: [("diem", .int(3))], partial: false, today: nil) else {
             Issue.record("missing required field accepted")
             return
         }

@@ -109,7 +109,7 @@ final class ListCounter: InstanceCounter {
 extension WorkflowDefinition {
     /// Instance data from JSON-like pairs; validation must succeed.
     func data(_ pairs: [(String, JSON)], sourceLocation: SourceLocation = #_sourceLocation) throws -> InstanceData {
-        switch validate(data: pairs, partial: false) {
+        switch validate(data: pairs, partial: false, today: nil) {
         case .success(let d): return d
         case .failure(let e):
             Issue.record("invalid test data: \(e)", sourceLocation: sourceLocation)

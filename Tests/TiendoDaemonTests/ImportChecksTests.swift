@@ -85,4 +85,53 @@ import TiendoDaemon
         #expect(try daemon.importInstances(workflow: "han-muc", rows: distinct, actor: nil) == .imported(6))
         #expect(try BulkImportTests.contents(daemon).tables["instances"]?.count == 7)
     }
+
+    /// A field that takes a day already come (`max: today`).
+    static let duBi = """
+        tiendo: 1
+        title: Đảng viên dự bị
+        fields:
+          chi_bo: {type: text, required: true}
+          ngay_ket_nap: {type: date, required: true, max: today}
+        group_by: chi_bo
+        initial: du-bi
+        states:
+          du-bi:
+            deadline: {due: ngay_ket_nap + 12mo}
+            on: {xong: xong}
+          xong: {final: true}
+
+        """
+
+    @Test("a date after today in a field that takes a day already come: the import names the row, a start is refused")
+    func datesNotYetCome() throws {
+        let (daemon, dir) = try BulkImportTests.daemon(bulkRows: 1000)
+        defer { removeTemporaryDirectory(dir) }
+        // The daemon's clock reads 01/03/2027.
+        try Self.duBi.write(toFile: dir + "/workflows/du-bi.yaml", atomically: true, encoding: .utf8)
+        #expect(daemon.loadDefinitions().diagnostics.filter { $0.severity == .error }.isEmpty)
+        func row(_ key: String, _ date: String) -> [(String, JSON)] {
+            [("key", .string(key)), ("chi_bo", .string("Chi bộ 1")), ("ngay_ket_nap", .string(date))]
+        }
+        #expect {
+            try daemon.importInstances(
+                workflow: "du-bi", rows: [row("a", "01/03/2027"), row("b", "10/02/2072"), row("c", "2026-03-01")], actor: nil)
+        } throws: { error in
+            guard case RequestError.importRejected(let problems) = error else { return false }
+            return problems.map(\.line) == [2]
+                && problems[0].message
+                    == "cột 'ngay_ket_nap': ngày 10/02/2072 chưa tới (hôm nay là 01/03/2027): trường này ghi một ngày đã qua; kiểm tra lại ngày và năm"
+        }
+        #expect(try BulkImportTests.contents(daemon).tables["instances"]?.count ?? 0 == 0)
+        #expect {
+            try daemon.startInstance(
+                workflow: "du-bi", key: "d", data: [("chi_bo", .string("Chi bộ 1")), ("ngay_ket_nap", .string("02/03/2027"))], actor: nil)
+        } throws: { error in
+            guard case RequestError.invalidData(let field, let reason) = error else { return false }
+            return field == "ngay_ket_nap" && reason.hasPrefix("ngày 02/03/2027 chưa tới (hôm nay là 01/03/2027)")
+        }
+        #expect(
+            try daemon.importInstances(workflow: "du-bi", rows: [row("a", "01/03/2027"), row("c", "2026-03-01")], actor: nil)
+                == .imported(2))
+    }
 }

@@ -63,6 +63,9 @@ public struct FieldDefinition: Sendable, Hashable {
     public var defaultValue: Value?
     /// An enum's values as people read them (`value_titles`, README "Extensions"): `tam-thoi` → «Tạm thời».
     public var valueTitles: [String: String] = [:]
+    /// `max: today` on a date or datetime field (README "Extensions"): a day that has already come, such as the date
+    /// of a decision or of a ceremony. A later one (2062 typed for 2026) is refused when the data is given.
+    public var notAfterToday = false
 
     /// An enum value's title, or the value itself.
     public func title(ofValue v: String) -> String { valueTitles[v] ?? v }
@@ -204,6 +207,26 @@ public struct FieldDefinition: Sendable, Hashable {
             }
         }
         return .success(v)
+    }
+}
+
+extension FieldDefinition {
+    /// Why `value` breaks `max: today` when the data is given on `today` (the workflow zone's date), nil when it does
+    /// not. A date must not be after today; a datetime's local date neither.
+    func afterToday(_ value: Value, today: CivilDate, zone: Zone) -> FieldError? {
+        guard notAfterToday else { return nil }
+        let day: CivilDate
+        switch value {
+        case .date(let d): day = d
+        case .datetime(let t): day = zone.date(of: t)
+        default: return nil
+        }
+        guard day > today else { return nil }
+        return FieldError(
+            field: name,
+            reason:
+                "ngày \(day.vietnamese) chưa tới (hôm nay là \(today.vietnamese)): trường này ghi một ngày đã qua; kiểm tra lại ngày và năm"
+        )
     }
 }
 

@@ -333,8 +333,9 @@ public struct WorkflowDefinition: Sendable {
     public var hasStates: Bool { !states.isEmpty }
 
     /// Validates and completes instance data (defaults applied). `partial` data (events) is checked field by field
-    /// without requiring the required ones.
-    public func validate(data: [(String, JSON)], partial: Bool) -> Result<InstanceData, FieldError> {
+    /// without requiring the required ones. `today`: the workflow zone's date when the data is given (start, import,
+    /// event), against which `max: today` is checked; nil for data already stored, which was checked when given.
+    public func validate(data: [(String, JSON)], partial: Bool, today: CivilDate?) -> Result<InstanceData, FieldError> {
         var out: InstanceData = [:]
         for (k, v) in data {
             guard let f = field(k) else {
@@ -346,7 +347,9 @@ public struct WorkflowDefinition: Sendable {
                 continue
             }
             switch f.parse(json: v, zone: zone) {
-            case .success(let value): out[k] = value
+            case .success(let value):
+                if let today, let e = f.afterToday(value, today: today, zone: zone) { return .failure(e) }
+                out[k] = value
             case .failure(let e): return .failure(e)
             }
         }

@@ -247,8 +247,20 @@ struct WorkflowParser {
                 defaultValue: nil)
             for bound in ["min", "max"] {
                 guard let b = m[bound] else { continue }
+                // `max: today` (README "Extensions"): a date that has already come.
+                if type == .date || type == .datetime {
+                    if bound == "max", b.text == "today" {
+                        def.notAfterToday = true
+                    } else {
+                        sink.error(
+                            b.position,
+                            "'\(bound)' of \(type.rawValue) field '\(name)' may only be 'max: today' (a day that has already come), found '\(bound): \(b.text ?? b.kindName)'"
+                        )
+                    }
+                    continue
+                }
                 guard type == .integer || type == .number else {
-                    sink.error(b.position, "'\(bound)' applies to integer and number fields only")
+                    sink.error(b.position, "'\(bound)' applies to integer and number fields (and 'max: today' to date fields) only")
                     continue
                 }
                 guard let t = b.text, let v = Double(t), type == .number || parseInt(t) != nil else {

@@ -14,7 +14,7 @@ extension Engine {
             return completeMilestone(&inst, milestone: m, at: at, actor: actor)
         }
         let eventData: InstanceData
-        switch definition.validate(data: data, partial: true) {
+        switch definition.validate(data: data, partial: true, today: zone.date(of: at)) {
         case .success(let d): eventData = d
         case .failure(let e): return .failure(.invalidData(e))
         }

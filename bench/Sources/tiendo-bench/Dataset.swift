@@ -207,7 +207,7 @@ enum Dataset {
                 default: fields.append((k, v))
                 }
             }
-            guard case .success(let data) = def.validate(data: fields, partial: false) else { continue }
+            guard case .success(let data) = def.validate(data: fields, partial: false, today: nil) else { continue }
             out.append((def, data, started, "\(row.workflow)/\(key)"))
         }
         return out
