@@ -263,8 +263,8 @@ enum EngineSeasonGolden {
         "calendar ket-nap-dang-vien/kn-004": (6, "3e667c22953bea59bbe15a9b98ac8ecc6afed605b368930dfed3126c0fd19441"),
         "calendar ket-nap-dang-vien/kn-005": (6, "ecfc2117874c52d6f94678afb0c107925ead6e6e27e6f716a87fbb116f0bb451"),
         "calendar ket-nap-dang-vien/kn-006": (6, "3f27172b5627725ab079b5188e7d9bf97db86fca6fd296dd32fbd17281ef01ed"),
-        "live ngan-sach-phuong/2026": (529, "9be0922c8859039607668c1d44de1c572b4f68959a1b145d9095cf8b59ef3879"),
-        "live ngan-sach-phuong/2027": (67, "0da24258d6ef52f41d6837778c4a28eb43c39f8916394c5a3639e2863de3ed20"),
+        "live ngan-sach-phuong/2026": (520, "30e9cde2c0a98700ffb2d29687cee97d36a8fa391e41ea355719960ec2e7021d"),
+        "live ngan-sach-phuong/2027": (63, "3bbceb32ce37f32519c24c003c8e6ea404546a9382ca853c3db141a293e84573"),
         "plan ngan-sach-phuong #0": (8, "d784aefeb6393e9c3f61a3b91aa23c11bfb65fa5fe2eae8a0e8e6e9b06e46bfe"),
         "plan ngan-sach-phuong #1": (11, "fd3e1141004f9feef474f1bcf758d9149fa064210205214eb40862cc4304ecda"),
         "calendar ngan-sach-phuong/2026": (98, "1013c2de0fb3d1da3bc3273a618f160bfec1ef44fc1d64e910b4dea4c4ca9217"),
@@ -445,7 +445,7 @@ enum EngineSeasonGolden {
         "plan bau-cu-xvi-2026 #1": (62, "cee10efddd6a1bceef326020087b5bf54619ad78923ac5809e456e699d3391b2"),
         "plan bau-cu-xvi-2026 #2": (62, "aab21acc106a409574a8d357aefa5075db8ec7b9618f10be3f4695897c41f47f"),
         "plan bau-cu-xvi-2026 #3": (62, "5ac1d8f143b6e3a1d7b4eb5c0790360016f6237c37ad814270fc84659075a109"),
-        "simulate": (42803, "9effb79bf5a709bfdd2372e04b89a8f769018573ab0f664e795a89d7104b0149"),
+        "simulate": (42798, "1c3d42dc5de4ad1817c9ff37cbdcb98a958af2bc0113134be86426b4e75b8668"),
         "simulate archive": (10253, "d33bf32a1245a803723793f70d7ddae87e19a53f54a090b5bb0de6749ba470b7"),
     ]
 }

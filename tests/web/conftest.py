@@ -145,7 +145,19 @@ class Stack:
             with open(csv, "w", encoding="utf-8") as f:
                 f.write(text)
             self.ctl("import", wf, csv)
-        self.ctl("import", "dang-vien-du-bi", os.path.join(ROOT, "Workflows", "examples", "dang-vien-du-bi.csv"))
+        # The shipped example is a ward's list as of December 2026: a member admitted after this stack's fake today
+        # would be refused (`ngay_ket_nap` takes a day already come, `max: today`), so such a member is imported as
+        # admitted a year earlier (the list keeps its members and chi bộ).
+        with open(os.path.join(ROOT, "Workflows", "examples", "dang-vien-du-bi.csv"), encoding="utf-8") as f:
+            rows = [r.split(",") for r in f.read().splitlines()]
+        column = rows[0].index("ngay_ket_nap")
+        for r in rows[1:]:
+            if r[column] > FAKE_NOW[:10]:
+                r[column] = str(int(r[column][:4]) - 1) + r[column][4:]
+        csv = os.path.join(self.dir, "dang-vien-du-bi.csv")
+        with open(csv, "w", encoding="utf-8") as f:
+            f.write("".join(",".join(r) + "\n" for r in rows))
+        self.ctl("import", "dang-vien-du-bi", csv)
         self.ctl("import", "bau-cu-xvi-2026", os.path.join(ROOT, "Workflows", "archive", "bau-cu-xvi-2026.csv"))
         self.user("admin", "quan-tri")
         self.user("ha", "can-bo", CHI_BO_A)
