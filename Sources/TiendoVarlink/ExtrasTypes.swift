@@ -155,6 +155,8 @@ public enum Extras {
         public var initial: String?
         /// The field that names an instance on a page.
         public var label: String?
+        /// Fields a list of the workflow's records shows as columns (`list_fields`); empty when the file names none.
+        public var listFields: [String]
         public var fields: [FieldInfo]
         public var states: [StateInfo]
         public var milestones: [MilestoneInfo]
@@ -170,6 +172,7 @@ public enum Extras {
             groupBy = try m.optionalString("groupBy")
             initial = try m.optionalString("initial")
             label = try m.optionalString("label")
+            listFields = m.value("listFields") == nil ? [] : try m.strings("listFields")
             fields = try m.list("fields")
             states = try m.list("states")
             milestones = try m.list("milestones")
@@ -186,6 +189,7 @@ public enum Extras {
             w.add("groupBy", groupBy)
             w.add("initial", initial)
             w.add("label", label)
+            if !listFields.isEmpty { w.add("listFields", .array(listFields.map(JSON.string))) }
             w.add("fields", fields)
             w.add("states", states)
             w.add("milestones", milestones)

@@ -169,6 +169,27 @@ import Testing
                 """,
             line: 4, column: 22, fragment: "'duyt' in 'office_events' is not an event any state accepts (did you mean 'duyet'?)"),
         Case(
+            name: "a list column that is not a declared field",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields:
+                  diem: {type: integer}
+                  xep_loai: {type: enum, values: [tot, dat]}
+                list_fields: [diem, xep_laoi]
+                """,
+            line: 6, column: 21, fragment: "'xep_laoi' in 'list_fields' is not a declared field (did you mean 'xep_loai'?)"),
+        Case(
+            name: "a list column named twice",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields:
+                  diem: {type: integer}
+                list_fields: [diem, diem]
+                """,
+            line: 5, column: 21, fragment: "'diem' appears twice in 'list_fields'"),
+        Case(
             name: "an empty event title",
             yaml: """
                 tiendo: 1

@@ -453,6 +453,25 @@ import Testing
         #expect(!ketNap.officeEvents.contains("quyet-dinh") && ketNap.officeEvents.contains("khong-chuan-y"))
     }
 
+    @Test("lists show the grading's score and grade, the emulation's title too, a probationary member's admission")
+    func listFields() throws {
+        #expect(try Self.definition("danh-gia-xep-loai").listFields == ["diem", "xep_loai"])
+        #expect(try Self.definition("thi-dua").listFields == ["danh_hieu", "diem", "xep_loai"])
+        #expect(try Self.definition("dang-vien-du-bi").listFields == ["ngay_ket_nap"])
+    }
+
+    @Test("the days a decision was received, a member admitted, a letter written or a candidate born have come")
+    func pastDates() throws {
+        let marked = try ["chuyen-sinh-hoat", "dang-vien-du-bi", "ket-nap-dang-vien", "the-dang-vien", "ngan-sach-phuong"].flatMap { id in
+            try Self.definition(id).fields.filter(\.notAfterToday).map { "\(id).\($0.name)" }
+        }
+        #expect(
+            marked == [
+                "chuyen-sinh-hoat.ngay_gioi_thieu", "dang-vien-du-bi.ngay_ket_nap", "ket-nap-dang-vien.ngay_sinh",
+                "ket-nap-dang-vien.ngay_quyet_dinh", "the-dang-vien.ngay_cong_nhan",
+            ])
+    }
+
     @Test("danh-gia-xep-loai: a collective (chi bộ, đảng bộ) has no civil-servant step; a member starts there")
     func collectivesSkipTheCivilServantStep() throws {
         let def = try Self.definition("danh-gia-xep-loai")

@@ -22,6 +22,7 @@ fields:
 group_by: ma
 initial: moi
 office_events: [duyet]
+list_fields: [diem]
 states:
   moi:
     title: Mới

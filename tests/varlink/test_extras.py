@@ -62,6 +62,9 @@ def test_workflows_describe_states_events_and_guard_fields(daemon):
     assert events["duyet"]["office"] is True and "office" not in events["cham"]
     assert [m["id"] for m in hop["milestones"]] == ["bao-cao", "tong-ket"]
     assert [f["name"] for f in hop["fields"]] == ["ma", "han", "diem"]
+    # The columns its lists show (list_fields); a workflow that names none sends no key.
+    assert hop["listFields"] == ["diem"]
+    assert all("listFields" not in w for w in wf if w["id"] != "hop"), [w["id"] for w in wf]
 
 
 def test_due_counts_pages_and_groups(daemon):

@@ -1,12 +1,13 @@
 """tiendo-web in a real browser: signing in, the agenda, a record and its actions, scopes, CSRF, every page."""
 
+import base64
 import json
 import os
 import re
 import subprocess
 import urllib.parse
 
-from conftest import BIN, CHI_BO_A, CHI_BO_B, PASSWORDS, fetch, login, session_opener, shot, submit, wait_for_new_document
+from conftest import ARTIFACTS, BIN, CHI_BO_A, CHI_BO_B, PASSWORDS, fetch, login, session_opener, shot, submit, wait_for_new_document
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
@@ -636,6 +637,36 @@ def test_a_grade_reads_the_score_and_the_tasks_completion(stack, browser):
               "--set", "chi_bo=Chi bộ Khu dân cư số 7", "--set", "doi_tuong=chi-bo")
     browser.get(stack.url + "/ho-so/danh-gia-xep-loai/cb-web")
     assert "Tự kiểm điểm, tự chấm điểm" in browser.find_element(By.TAG_NAME, "h1").text
+
+
+def test_the_printed_grading_list_shows_each_score_and_grade(stack, browser):
+    """list_fields: with danh-gia-xep-loai chosen, the list of records and its printed A4 list have the columns the
+    workflow names, score and the grade decided, the grade in words; a record not yet graded shows «—». Other
+    workflows' lists keep their columns."""
+    for key, name in (("in-dg-1", "Trần Văn Điểm"), ("in-dg-2", "Phạm Thị Chưa")):
+        stack.ctl("start", "danh-gia-xep-loai", key, "--set", f"ho_ten={name}", "--set", f"chi_bo={CHI_BO_B}")
+        for event in ("khong-ap-dung", "nop-kiem-diem"):
+            stack.ctl("send", "danh-gia-xep-loai/" + key, event)
+    stack.ctl("send", "danh-gia-xep-loai/in-dg-1", "cham-diem", "--set", "diem=82")
+    stack.ctl("send", "danh-gia-xep-loai/in-dg-1", "xep-loai", "--set", "diem=82", "--set", "xep_loai=tot",
+              "--set", "tien_do_nhiem_vu=dung-han")
+    login(browser, stack, "admin")
+    query = {"quy-trinh": "danh-gia-xep-loai", "chi-bo": CHI_BO_B}
+    for printing in (False, True):
+        browser.get(stack.url + "/ho-so?" + urllib.parse.urlencode({**query, **({"in": "1"} if printing else {})}))
+        heads = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "table.records thead th")]
+        assert heads[3:5] == ["Điểm đánh giá (thang 100)", "Mức xếp loại Đảng ủy quyết định"], heads
+        rows = {r.find_element(By.CSS_SELECTOR, "td.record a").text: [td.text for td in r.find_elements(By.TAG_NAME, "td")]
+                for r in browser.find_elements(By.CSS_SELECTOR, "table.records tbody tr")}
+        assert rows["Trần Văn Điểm"][3:5] == ["82", "Hoàn thành tốt nhiệm vụ"], rows
+        assert rows["Phạm Thị Chưa"][3:5] == ["—", "—"], rows
+        shot(browser, "55-danh-sach-xep-loai-in" if printing else "55-danh-sach-xep-loai", full=True)
+    assert "DANH SÁCH HỒ SƠ" in browser.find_element(By.TAG_NAME, "body").text
+    with open(os.path.join(ARTIFACTS, "55-danh-sach-xep-loai.pdf"), "wb") as f:
+        f.write(base64.b64decode(browser.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True})["data"]))
+    browser.get(stack.url + "/ho-so?" + urllib.parse.urlencode({"quy-trinh": "kiem-tra"}))
+    heads = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "table.records thead th")]
+    assert heads[2:4] == ["Trạng thái", "Bắt đầu theo dõi"], heads
 
 
 def test_a_chi_bo_account_records_its_own_steps_and_the_office_the_decisions_above(stack, browser):

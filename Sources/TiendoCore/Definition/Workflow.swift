@@ -261,6 +261,9 @@ public struct WorkflowDefinition: Sendable {
     /// Events that record a decision above the chi bộ (`office_events`, an extension: README "Extensions"): the web
     /// lets only accounts not limited to a chi bộ record them.
     public var officeEvents: Set<String>
+    /// Fields shown as columns of a list of this workflow's records and of its printed list (`list_fields`, an
+    /// extension: README "Extensions"), in the file's order: a grading list's score and grade.
+    public var listFields: [String]
     /// SHA-256 of the file's bytes, hex.
     public var digest: String
 
@@ -276,7 +279,7 @@ public struct WorkflowDefinition: Sendable {
         id: String, title: String, description: String?, file: String, zone: Zone, calendar: WorkCalendar,
         remindAt: TimeOfDay, defaultRemind: [Offset], fields: [FieldDefinition], groupBy: String?, initial: String?,
         states: [StateDefinition], milestones: [MilestoneDefinition], limits: [LimitDefinition], eventTitles: [String: String] = [:],
-        officeEvents: Set<String> = [], digest: String
+        officeEvents: Set<String> = [], listFields: [String] = [], digest: String
     ) {
         self.id = id
         self.title = title
@@ -294,6 +297,7 @@ public struct WorkflowDefinition: Sendable {
         self.limits = limits
         self.eventTitles = eventTitles
         self.officeEvents = officeEvents
+        self.listFields = listFields
         self.digest = digest
         for (i, f) in fields.enumerated() { fieldIndex[f.name] = i }
         for (i, s) in states.enumerated() { stateIndex[s.name] = i }

@@ -48,7 +48,7 @@ struct WorkflowParser {
         }
         let topKeys = [
             "tiendo", "id", "title", "description", "timezone", "calendar", "reminders", "fields", "group_by", "initial",
-            "states", "milestones", "limits", "event_titles", "office_events",
+            "states", "milestones", "limits", "event_titles", "office_events", "list_fields",
         ]
         guard let top = MappingReader(root, sink: sink, context: "the workflow", allowed: topKeys) else { return nil }
 
@@ -154,6 +154,8 @@ struct WorkflowParser {
         if let t = top["event_titles"] { eventTitles = parseEventTitles(t, states: states) }
         var officeEvents: Set<String> = []
         if let o = top["office_events"] { officeEvents = parseOfficeEvents(o, states: states) }
+        var listFields: [String] = []
+        if let l = top["list_fields"] { listFields = parseListFields(l, fields: fields) }
 
         if let initial, !states.isEmpty { checkGraph(states: states, initial: initial, limits: limits) }
         warnOptionalUses(states: states, initial: initial)
@@ -163,7 +165,7 @@ struct WorkflowParser {
             id: expectedID, title: title, description: description, file: file, zone: zone, calendar: calendar,
             remindAt: remindAt, defaultRemind: defaultRemind, fields: fields, groupBy: groupBy, initial: initial,
             states: states, milestones: milestones, limits: limits, eventTitles: eventTitles, officeEvents: officeEvents,
-            digest: SHA256.hex(bytes))
+            listFields: listFields, digest: SHA256.hex(bytes))
     }
 
     /// The events some state accepts, in the order the states list them (for "did you mean" and error messages).
@@ -185,6 +187,25 @@ struct WorkflowParser {
                 continue
             }
             out.insert(event)
+        }
+        return out
+    }
+
+    /// `list_fields` (an extension: README "Extensions"): declared fields, each once, for the columns of lists.
+    mutating func parseListFields(_ node: YNode, fields: [FieldDefinition]) -> [String] {
+        var out: [String] = []
+        guard let list = node.scalarList(sink: sink, context: "'list_fields'") else { return out }
+        let names = fields.map(\.name)
+        for (name, p) in list {
+            guard names.contains(name) else {
+                sink.error(p, "'\(name)' in 'list_fields' is not a declared field\(didYouMean(name, names))")
+                continue
+            }
+            guard !out.contains(name) else {
+                sink.error(p, "'\(name)' appears twice in 'list_fields'")
+                continue
+            }
+            out.append(name)
         }
         return out
     }

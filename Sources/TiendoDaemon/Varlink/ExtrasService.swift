@@ -304,6 +304,7 @@ extension ControlService {
         if let g = def.groupBy { o.append(("groupBy", .string(g))) }
         if let i = def.initial { o.append(("initial", .string(i))) }
         if let l = def.labelField { o.append(("label", .string(l))) }
+        if !def.listFields.isEmpty { o.append(("listFields", .array(def.listFields.map(JSON.string)))) }
         o += [("fields", .array(fields)), ("states", .array(states)), ("milestones", .array(milestones))]
         return .object(o)
     }

@@ -193,6 +193,7 @@ enum VarlinkIDL {
         type MilestoneInfo (id: string, title: string, basis: ?string, requires: []string)
 
         # `label`: the field that names an instance on a page (ho_ten, else the first text field that is not the group).
+        # `listFields`: fields a list of the workflow's records shows as columns (`list_fields`), when the file names some.
         type WorkflowInfo (
           id: string,
           title: string,
@@ -203,6 +204,7 @@ enum VarlinkIDL {
           groupBy: ?string,
           initial: ?string,
           label: ?string,
+          listFields: ?[]string,
           fields: []FieldInfo,
           states: []StateInfo,
           milestones: []MilestoneInfo

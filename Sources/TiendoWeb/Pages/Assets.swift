@@ -50,6 +50,7 @@ enum Assets {
         table { border-collapse: collapse; width: 100%; margin: .3rem 0 1rem; }
         th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
         th { background: var(--band); font-weight: 600; font-size: .88rem; white-space: nowrap; }
+        th.field { white-space: normal; min-width: 6rem; }
         td.num, th.num { text-align: right; }
         tr.overdue td { background: var(--red-bg); }
         /* The overview's chi bộ: the name spans its workflows' rows, their sum closes them. */

@@ -88,6 +88,10 @@ struct RecordsPage {
     static func table(_ data: Data, printing: Bool) -> HTML {
         // One workflow chosen: the filter above (or the printed heading) already names it.
         let showWorkflow = data.filters.workflow == nil
+        // One workflow chosen: the fields its file names for lists (`list_fields`), a grading list's score and grade.
+        let info = data.filters.workflow.flatMap { data.catalog[$0] }
+        let columns: [Extras.FieldInfo] = info.map { w in w.listFields.compactMap { w.field($0) } } ?? []
+        func numeric(_ f: Extras.FieldInfo) -> Bool { f.type == "integer" || f.type == "number" }
         let groupTitle = data.catalog.groupTitle(of: data.reply.instances.map(\.instance.workflow))
         let rows: [HTML] = data.reply.instances.map { e in
             let i = e.instance
@@ -103,15 +107,20 @@ struct RecordsPage {
                         "<span class=\"small next-transition\">\(RecordsPage.transition(t, workflow: i.workflow, catalog: data.catalog))</span>"
                     } ?? "<span class=\"muted\">—</span>")
             let state = i.state.flatMap { data.catalog.stateTitle(i.workflow, $0) } ?? (i.completed ? "Hoàn thành" : "—")
+            let values = HTML.join(
+                columns.map { f in
+                    let cell: HTML = i.data[f.name].map { "\(Format.value($0, field: f))" } ?? "<span class=\"muted\">—</span>"
+                    return "<td\(numeric(f) ? " class=\"num\"" : HTML.empty) data-label=\"\(f.displayTitle)\">\(cell)</td>"
+                })
             // Labels for the cards a phone shows (`data-label`, Assets.css); a desktop shows the table's heads.
             return """
                 <tr class="\(overdue > 0 ? "overdue" : "")"><td class="record"><a href="\(DueTable.recordLink(i.id))">\(e.label ?? data.catalog.label(of: i))</a><br><span class="muted small id">\(i.id)</span></td>
-                <td data-label="\(groupTitle)">\(e.group ?? "—")</td>\(showWorkflow ? "<td data-label=\"Quy trình\">\(data.catalog.title(i.workflow))</td>" : HTML.empty)<td data-label="Trạng thái">\(state)\(i.stale ? " <span class=\"badge warn\" title=\"Chạy theo phiên bản quy trình cũ\">bản cũ</span>" : HTML.empty)</td>
+                <td data-label="\(groupTitle)">\(e.group ?? "—")</td>\(showWorkflow ? "<td data-label=\"Quy trình\">\(data.catalog.title(i.workflow))</td>" : HTML.empty)<td data-label="Trạng thái">\(state)\(i.stale ? " <span class=\"badge warn\" title=\"Chạy theo phiên bản quy trình cũ\">bản cũ</span>" : HTML.empty)</td>\(values)
                 <td data-label="Bắt đầu theo dõi">\(Format.date(String(i.startedAt.prefix(10))))</td><td class="num" data-label="Quá hạn">\(overdue > 0 ? "<span class=\"badge bad\">\(overdue)</span>" : HTML.empty)</td><td data-label="Hạn gần nhất">\(first)</td></tr>
                 """
         }
         return """
-            <table class="records"><thead><tr><th>Hồ sơ</th><th>\(groupTitle)</th>\(showWorkflow ? "<th>Quy trình</th>" : HTML.empty)<th>Trạng thái</th><th>Bắt đầu theo dõi</th><th class="num">Quá hạn</th><th>Hạn gần nhất</th></tr></thead>
+            <table class="records"><thead><tr><th>Hồ sơ</th><th>\(groupTitle)</th>\(showWorkflow ? "<th>Quy trình</th>" : HTML.empty)<th>Trạng thái</th>\(HTML.join(columns.map { f in "<th class=\"field\(numeric(f) ? " num" : "")\">\(f.displayTitle)</th>" }))<th>Bắt đầu theo dõi</th><th class="num">Quá hạn</th><th>Hạn gần nhất</th></tr></thead>
             <tbody>\(rows)</tbody></table>
             """
     }
