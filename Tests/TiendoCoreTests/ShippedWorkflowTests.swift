@@ -315,6 +315,37 @@ import Testing
             ])
     }
 
+    @Test("thi-dua 2026 started in December from the grading step: straight there at the start, the steps between not reminded")
+    func emulationStartedMidYear() throws {
+        let def = try Self.definition("thi-dua")
+        let engine = Engine(def)
+        let data = try def.data([
+            ("ten_to_chuc", .string("Chi bộ Khu dân cư số 1")), ("dang_bo", .string("Đảng bộ phường A")), ("nam", .int(2026)),
+            ("ngay_bat_dau", .string("2026-01-01")), ("bat_dau_tu", .string("Bình xét, chấm điểm, xếp loại")),
+        ])
+        #expect(data["bat_dau_tu"] == .text("binh-xet"))
+        var (inst, records) = try engine.started("cb-01-2026", data: data, at: at("2026-12-05T09:00"))
+        #expect(inst.state == "binh-xet" && inst.enteredAt == at("2026-12-05T09:00"))
+        #expect(records.map(\.kind) == [.started, .transition] && records[1].to == "binh-xet" && records[1].late == nil)
+        // The grading's own deadline, 31/12/2026, reminds 14, 7 and 1 days before; nothing else falls due.
+        var later: [Record] = []
+        while let w = engine.nextWakeup(inst), w <= at("2026-12-31T23:00") { later += engine.advance(&inst, to: w) }
+        #expect(
+            later.map(\.atText) == ["2026-12-17T08:00:00+07:00", "2026-12-24T08:00:00+07:00", "2026-12-30T08:00:00+07:00"]
+                && later.allSatisfy { $0.kind == .reminder && $0.state == "binh-xet" })
+        // A pledge date typed in the past makes the start late for the pledge step (format §10): its latest overdue
+        // notice, once.
+        var signed = data
+        signed["han_ky_giao_uoc"] = .date(CivilDate(2025, 12, 22))
+        let kinds = try engine.started("cb-02-2026", data: signed, at: at("2026-12-05T09:00")).1.map {
+            "\($0.kind.rawValue) \($0.state ?? "")"
+        }
+        #expect(kinds == ["started ky-giao-uoc", "overdue ky-giao-uoc", "transition binh-xet"])
+        // From the start of the year, as before: the pledge first.
+        let fromStart = try def.data([("ten_to_chuc", .string("A")), ("dang_bo", .string("B"))])
+        #expect(try engine.started("a", data: fromStart, at: at("2026-12-01T08:00")).0.state == "ky-giao-uoc")
+    }
+
     @Test(
         "thi-dua: no cap shipped (no source for organisations); the cap its header documents allows ⌊20% × n_tot⌋ 'xuất sắc' per đảng bộ, the 'xuất sắc' group not in the base (D6)"
     )

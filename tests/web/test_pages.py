@@ -780,6 +780,40 @@ def test_a_record_is_started_from_a_form_within_the_accounts_chi_bo(stack, brows
     assert "chỉ được xem, không được thêm hồ sơ" in text(browser)
 
 
+def test_a_year_of_emulation_is_followed_from_a_later_step_and_a_day_not_yet_come_is_refused(stack, browser):
+    """thi-dua started mid-year from its form: «Theo dõi từ bước» offers the steps in words and the record opens at
+    the chosen one. dang-vien-du-bi: an admission dated after today (2062 typed for 2026) is refused in words, with
+    what was typed kept, and nothing is added."""
+    login(browser, stack, "admin")
+    browser.get(stack.url + "/ho-so/moi?quy-trinh=thi-dua")
+    options = [o.text for o in browser.find_elements(By.CSS_SELECTOR, "#f-bat_dau_tu option")]
+    assert "Ký kết giao ước thi đua (từ đầu năm)" in options and "Tự đánh giá, chấm điểm cuối năm" in options, options
+    for field, value in (("f-key", "td-giua-nam"), ("f-ten_to_chuc", "Chi bộ Khu dân cư số 5"),
+                         ("f-dang_bo", "Đảng bộ phường Tây Hồ"), ("f-nam", "2026"), ("f-ngay_bat_dau", "01/01/2026")):
+        box = browser.find_element(By.ID, field)
+        box.clear()
+        box.send_keys(value)
+    browser.find_element(By.CSS_SELECTOR, "#f-bat_dau_tu option[value=dang-ky]").click()
+    shot(browser, "56-thi-dua-giua-nam", full=True)
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form.new-record button[type=submit]"))
+    assert browser.current_url.endswith("/ho-so/thi-dua/td-giua-nam"), browser.current_url
+    assert "Đăng ký danh hiệu thi đua" in browser.find_element(By.TAG_NAME, "h1").text
+    assert [r["to"] for r in history(stack, "thi-dua/td-giua-nam") if r["kind"] == "transition"] == ["dang-ky"]
+    shot(browser, "57-thi-dua-tu-buoc-dang-ky", full=True)
+
+    browser.get(stack.url + "/ho-so/moi?quy-trinh=dang-vien-du-bi")
+    for field, value in (("f-key", "dv-2062"), ("f-ho_ten", "Đỗ Văn Năm"), ("f-chi_bo", CHI_BO_A), ("f-ngay_ket_nap", "10/02/2062")):
+        box = browser.find_element(By.ID, field)
+        box.clear()
+        box.send_keys(value)
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form.new-record button[type=submit]"))
+    refused = browser.find_element(By.CSS_SELECTOR, ".flash.bad").text
+    assert "ngày 10/02/2062 chưa tới (hôm nay là 02/03/2026)" in refused and "Hồ sơ chưa được thêm." in refused, refused
+    assert browser.find_element(By.ID, "f-ngay_ket_nap").get_attribute("value") == "10/02/2062"
+    assert "dv-2062" not in stack.ctl("list", "dang-vien-du-bi")
+    shot(browser, "58-ngay-chua-toi", full=True)
+
+
 def test_a_chi_bo_typed_another_way_is_the_known_one_and_a_new_name_is_confirmed(stack, browser):
     """An administrator types the chi bộ freely: a name differing from a known one only in case, diacritics or spaces
     is stored as the known one (else its secretary's account would not see the record); a name no record has is asked
