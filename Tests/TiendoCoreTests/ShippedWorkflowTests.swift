@@ -300,7 +300,7 @@ import Testing
     @Test("thi-dua 2027: pledge at the December conference first, nothing overdue when started on 2026-12-01")
     func emulation2027() throws {
         let def = try Self.definition("thi-dua")
-        #expect(def.initial == "ky-giao-uoc" && def.field("nam")?.defaultValue == .integer(2027))
+        #expect(def.initial == "bat-dau" && def.field("nam")?.defaultValue == .integer(2027))
         let data = try def.complete(["ten_to_chuc": .text("Chi bộ Khu dân cư số 1"), "dang_bo": .text("Đảng bộ phường A")]).get()
         var chain: [String] = []
         for state in ["ky-giao-uoc", "dang-ky", "so-ket-6-thang", "tu-danh-gia", "binh-xet", "tot"] {
@@ -333,17 +333,20 @@ import Testing
         #expect(
             later.map(\.atText) == ["2026-12-17T08:00:00+07:00", "2026-12-24T08:00:00+07:00", "2026-12-30T08:00:00+07:00"]
                 && later.allSatisfy { $0.kind == .reminder && $0.state == "binh-xet" })
-        // A pledge date typed in the past makes the start late for the pledge step (format §10): its latest overdue
-        // notice, once.
-        var signed = data
-        signed["han_ky_giao_uoc"] = .date(CivilDate(2025, 12, 22))
-        let kinds = try engine.started("cb-02-2026", data: signed, at: at("2026-12-05T09:00")).1.map {
-            "\($0.kind.rawValue) \($0.state ?? "")"
-        }
-        #expect(kinds == ["started ky-giao-uoc", "overdue ky-giao-uoc", "transition binh-xet"])
-        // From the start of the year, as before: the pledge first.
+        // 2027 from the half-year review, every other field at its default, started in June: the pledge's deadline
+        // (31/12/2026) passed long ago, and nothing says so, since the record never was at the pledge.
+        let june = try def.data([("ten_to_chuc", .string("A")), ("dang_bo", .string("B")), ("bat_dau_tu", .string("so-ket-6-thang"))])
+        var (mid, opened) = try engine.started("a-2027", data: june, at: at("2027-06-10T09:00"))
+        #expect(opened.map { "\($0.kind.rawValue) \($0.state ?? "")" } == ["started bat-dau", "transition so-ket-6-thang"])
+        var summer: [Record] = []
+        while let w = engine.nextWakeup(mid), w <= at("2027-08-01T09:00") { summer += engine.advance(&mid, to: w) }
+        #expect(
+            summer.allSatisfy { $0.state == "so-ket-6-thang" }
+                && summer.contains { $0.kind == .overdue && $0.atText.hasPrefix("2027-08-01") })
+        // From the start of the year, by default: the pledge first.
         let fromStart = try def.data([("ten_to_chuc", .string("A")), ("dang_bo", .string("B"))])
-        #expect(try engine.started("a", data: fromStart, at: at("2026-12-01T08:00")).0.state == "ky-giao-uoc")
+        let (first, firstRecords) = try engine.started("a", data: fromStart, at: at("2026-12-01T08:00"))
+        #expect(first.state == "ky-giao-uoc" && firstRecords.map(\.kind) == [.started, .transition])
     }
 
     @Test(
