@@ -17,6 +17,8 @@ public enum Extras {
         public var valueTitles: [String: String]
         public var min: Double?
         public var max: Double?
+        /// A date or datetime that takes no day after today (`max: today`); false from a daemon before 05/12/2026.
+        public var notAfterToday: Bool
 
         public init(json: JSON, path: String) throws(ReplyDecodingError) {
             let m = try Members(json, path: path)
@@ -33,6 +35,7 @@ public enum Extras {
             valueTitles = titles
             min = try m.optionalNumber("min")
             max = try m.optionalNumber("max")
+            notAfterToday = try m.optionalBool("notAfterToday") ?? false
         }
 
         /// An enum value as people read it: its title, or the value itself.
@@ -50,6 +53,7 @@ public enum Extras {
             }
             if let min { w.add("min", .double(min)) }
             if let max { w.add("max", .double(max)) }
+            if notAfterToday { w.add("notAfterToday", true) }
             return w.json
         }
 

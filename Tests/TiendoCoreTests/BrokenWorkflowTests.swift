@@ -180,6 +180,20 @@ import Testing
                 """,
             line: 6, column: 21, fragment: "'xep_laoi' in 'list_fields' is not a declared field (did you mean 'xep_loai'?)"),
         Case(
+            name: "a list column that the list has already",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields:
+                  ho_ten: {type: text}
+                  chi_bo: {type: text}
+                group_by: chi_bo
+                milestones: {m: {title: M, due: 2026-01-01}}
+                list_fields: [chi_bo]
+                """,
+            line: 8, column: 15, severity: .warning,
+            fragment: "'chi_bo' in 'list_fields' is already a column of the list (the group)"),
+        Case(
             name: "a list column named twice",
             yaml: """
                 tiendo: 1

@@ -123,7 +123,11 @@ struct EngineSeason {
         case .date:
             let d = CivilDate(2026, 10, 1).adding(days: rng.below(540))
             return .string((f.notAfterToday && d > today ? today.adding(days: today.dayNumber - d.dayNumber) : d).iso)
-        case .datetime: return .string(Zone.vietnam.iso(from.adding(seconds: Int64(rng.below(400 * 24)) * 3600)))
+        case .datetime:
+            let t = from.adding(seconds: Int64(rng.below(400 * 24)) * 3600)
+            let day = Zone.vietnam.date(of: t)
+            let past = f.notAfterToday && day > today ? t.adding(seconds: Int64(today.dayNumber - day.dayNumber) * 2 * 86_400) : t
+            return .string(Zone.vietnam.iso(past))
         case .enumeration: return .string(rng.pick(f.values) ?? "")
         case .text: return .string(rng.pick(["", "Lý do: chuyển công tác", "Chi bộ số 2"]) ?? "")
         }

@@ -39,7 +39,7 @@ import Testing
             ("{type: date, max: 2026-12-31}", "'max' of date field 'f' may only be 'max: today'"),
             ("{type: date, min: today}", "'min' of date field 'f' may only be 'max: today'"),
             ("{type: datetime, max: now}", "'max' of datetime field 'f' may only be 'max: today'"),
-            ("{type: text, max: today}", "'max' applies to integer and number fields (and 'max: today' to date fields) only"),
+            ("{type: text, max: today}", "'max' applies to integer and number fields (and 'max: today' to date and datetime fields) only"),
             ("{type: integer, max: today}", "'max' of field 'f' must be an integer, found 'today'"),
         ])
     func refusedBounds(_ field: String, _ message: String) {
@@ -80,6 +80,33 @@ import Testing
         #expect(e.field == "luc_nhan" && e.reason.hasPrefix("ngày 06/12/2026 chưa tới"))
         // Data read back from the store (today nil) keeps whatever was given then.
         #expect(throws: Never.self) { try def.validate(data: [("ngay_ket_nap", .string("2030-01-01"))], partial: true, today: nil).get() }
+    }
+
+    @Test("today is the workflow zone's date, not UTC's: at 00:30 in Hà Nội it is already the new day")
+    func localToday() throws {
+        let engine = Engine(try Self.definition())
+        let data = try engine.definition.data([("ho_ten", .string("A")), ("ngay_ket_nap", .string("2025-11-20"))])
+        // 06/12 00:30 +07 is 05/12 17:30 UTC: a decision dated 06/12 is today's.
+        var inst = try engine.started("a", data: data, at: at("2026-12-01T08:00")).0
+        let result = engine.send(
+            &inst, event: "cong-nhan", data: [("ngay_quyet_dinh", .string("06/12/2026"))], at: at("2026-12-06T00:30"), actor: nil,
+            counter: nil)
+        guard case .success = result else { return #expect(Bool(false), "\(result)") }
+        // 05/12 20:00 UTC is 06/12 03:00 in Hà Nội: after a day that is still 05/12 there.
+        let def = engine.definition
+        let base: [(String, JSON)] = [("ho_ten", .string("A")), ("ngay_ket_nap", .string("2026-01-10"))]
+        guard
+            case .failure(let e) = def.validate(
+                data: base + [("luc_nhan", .string("2026-12-05T20:00:00Z"))], partial: false, today: day("2026-12-05"))
+        else { return #expect(Bool(false), "a datetime of 06/12 local time was taken on 05/12") }
+        #expect(e.reason.hasPrefix("ngày 06/12/2026 chưa tới (hôm nay là 05/12/2026)"), "\(e.reason)")
+        // And a start at 23:30 on 05/12 takes 05/12 but not 06/12.
+        #expect(throws: Never.self) {
+            try def.validate(
+                data: base + [("ngay_quyet_dinh", .string("05/12/2026"))], partial: false,
+                today: Zone.vietnam.date(of: at("2026-12-05T23:30"))
+            ).get()
+        }
     }
 
     @Test("an event is checked against its own instant; a refused event changes nothing")

@@ -120,7 +120,7 @@ import TiendoDaemon
             guard case RequestError.importRejected(let problems) = error else { return false }
             return problems.map(\.line) == [2]
                 && problems[0].message
-                    == "cột 'ngay_ket_nap': ngày 10/02/2072 chưa tới (hôm nay là 01/03/2027): trường này ghi một ngày đã qua; kiểm tra lại ngày và năm"
+                    == "cột 'ngay_ket_nap': ngày 10/02/2072 chưa tới (hôm nay là 01/03/2027): trường này chỉ nhận ngày từ hôm nay trở về trước; kiểm tra lại ngày, tháng, năm"
         }
         #expect(try BulkImportTests.contents(daemon).tables["instances"]?.count ?? 0 == 0)
         #expect {

@@ -62,9 +62,10 @@ def test_workflows_describe_states_events_and_guard_fields(daemon):
     assert events["duyet"]["office"] is True and "office" not in events["cham"]
     assert [m["id"] for m in hop["milestones"]] == ["bao-cao", "tong-ket"]
     assert [f["name"] for f in hop["fields"]] == ["ma", "han", "diem"]
-    # The columns its lists show (list_fields); a workflow that names none sends no key.
+    # The columns its lists show (list_fields); a workflow that names none sends no key (test_a_day_task_…).
     assert hop["listFields"] == ["diem"]
-    assert all("listFields" not in w for w in wf if w["id"] != "hop"), [w["id"] for w in wf]
+    # No field of hop takes only days already come (`max: today`): none carries the key.
+    assert all("notAfterToday" not in f for f in hop["fields"]), hop["fields"]
 
 
 def test_due_counts_pages_and_groups(daemon):
@@ -209,6 +210,11 @@ def test_instance_says_its_next_timed_transition():
         rows = [{"key": "moi", "ngay_ket_nap": "2026-02-10", "chi_bo": "Chi bộ 3", "started": "2026-02-10"},
                 {"key": "cu", "ngay_ket_nap": "2025-02-10", "chi_bo": "Chi bộ 3", "started": "2025-02-10"}]
         mcall(d, "ImportInstances", workflow="dang-vien-du-bi", rows=rows)
+        # The admission date takes no day after today (`max: today`), and lists show it as a column.
+        dv = [w for w in xcall(d, "Workflows")["workflows"] if w["id"] == "dang-vien-du-bi"][0]
+        fields = {f["name"]: f for f in dv["fields"]}
+        assert fields["ngay_ket_nap"]["notAfterToday"] is True and "notAfterToday" not in fields["ho_ten"], fields
+        assert dv["listFields"] == ["ngay_ket_nap"]
         e = xcall(d, "Instance", id="dang-vien-du-bi/moi")["instance"]
         assert e["instance"]["state"] == "du-bi" and e["instance"]["deadlines"] == []
         # Then the chi bộ has 30 working days from 11/02/2027, just after Tết 2027 as the calendar projects it (off
@@ -253,6 +259,9 @@ milestones:
                                        "instance": "ten/an", "label": "Nguyễn Văn An"}], days
         assert [(t["records"], "instance" in t, "label" in t) for t in days["2026-03-11"]] == [(2, False, False)], days
         assert days["2026-03-12"][0]["instance"] == "ten/vo-danh" and "label" not in days["2026-03-12"][0], days
+        # A workflow that names no list columns sends none.
+        ten = [w for w in xcall(d, "Workflows")["workflows"] if w["id"] == "ten"][0]
+        assert "listFields" not in ten, ten
     finally:
         d.stop()
 

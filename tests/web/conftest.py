@@ -4,6 +4,8 @@ Run by `make test-web` (part of `make test`) in the venv that has selenium, open
 Screenshots and downloads go to tests/web/artifacts/ (ignored by git): look at them.
 """
 
+import csv
+import datetime
 import http.cookiejar
 import os
 import shutil
@@ -141,23 +143,26 @@ class Stack:
                         "--runtime-dir", os.path.join(self.dir, "run"), "--socket", self.socket, "--fake-time", FAKE_NOW, "--time-rate", "1"])
         self.wait(lambda: self.connectable_unix(self.socket), "tiendod")
         for wf, text in (("kiem-tra", KIEM_TRA_CSV), ("nam-sau", NAM_SAU_CSV)):
-            csv = os.path.join(self.dir, wf + ".csv")
-            with open(csv, "w", encoding="utf-8") as f:
+            path = os.path.join(self.dir, wf + ".csv")
+            with open(path, "w", encoding="utf-8") as f:
                 f.write(text)
-            self.ctl("import", wf, csv)
+            self.ctl("import", wf, path)
         # The shipped example is a ward's list as of December 2026: a member admitted after this stack's fake today
         # would be refused (`ngay_ket_nap` takes a day already come, `max: today`), so such a member is imported as
         # admitted a year earlier (the list keeps its members and chi bộ).
-        with open(os.path.join(ROOT, "Workflows", "examples", "dang-vien-du-bi.csv"), encoding="utf-8") as f:
-            rows = [r.split(",") for r in f.read().splitlines()]
-        column = rows[0].index("ngay_ket_nap")
-        for r in rows[1:]:
-            if r[column] > FAKE_NOW[:10]:
-                r[column] = str(int(r[column][:4]) - 1) + r[column][4:]
-        csv = os.path.join(self.dir, "dang-vien-du-bi.csv")
-        with open(csv, "w", encoding="utf-8") as f:
-            f.write("".join(",".join(r) + "\n" for r in rows))
-        self.ctl("import", "dang-vien-du-bi", csv)
+        with open(os.path.join(ROOT, "Workflows", "examples", "dang-vien-du-bi.csv"), encoding="utf-8", newline="") as f:
+            rows = list(csv.DictReader(f))
+        today = datetime.date.fromisoformat(FAKE_NOW[:10])
+        for r in rows:
+            admitted = datetime.date.fromisoformat(r["ngay_ket_nap"])  # the example writes YYYY-MM-DD
+            if admitted > today:
+                r["ngay_ket_nap"] = admitted.replace(year=admitted.year - 1).isoformat()
+        shifted = os.path.join(self.dir, "dang-vien-du-bi.csv")
+        with open(shifted, "w", encoding="utf-8", newline="") as f:
+            out = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+            out.writeheader()
+            out.writerows(rows)
+        self.ctl("import", "dang-vien-du-bi", shifted)
         self.ctl("import", "bau-cu-xvi-2026", os.path.join(ROOT, "Workflows", "archive", "bau-cu-xvi-2026.csv"))
         self.user("admin", "quan-tri")
         self.user("ha", "can-bo", CHI_BO_A)

@@ -225,7 +225,7 @@ extension FieldDefinition {
         return FieldError(
             field: name,
             reason:
-                "ngày \(day.vietnamese) chưa tới (hôm nay là \(today.vietnamese)): trường này ghi một ngày đã qua; kiểm tra lại ngày và năm"
+                "ngày \(day.vietnamese) chưa tới (hôm nay là \(today.vietnamese)): trường này chỉ nhận ngày từ hôm nay trở về trước; kiểm tra lại ngày, tháng, năm"
         )
     }
 }

@@ -390,8 +390,10 @@ public struct WorkflowDefinition: Sendable {
 
     /// The field an instance is named by for people (pages, digests): `ho_ten` (a person), else the first text
     /// field other than the group's.
-    public var labelField: String? {
-        if field("ho_ten")?.type == .text { return "ho_ten" }
+    public var labelField: String? { WorkflowDefinition.labelField(fields, groupBy: groupBy) }
+
+    static func labelField(_ fields: [FieldDefinition], groupBy: String?) -> String? {
+        if fields.contains(where: { $0.name == "ho_ten" && $0.type == .text }) { return "ho_ten" }
         return fields.first { $0.type == .text && $0.name != groupBy }?.name
     }
 

@@ -155,7 +155,7 @@ struct WorkflowParser {
         var officeEvents: Set<String> = []
         if let o = top["office_events"] { officeEvents = parseOfficeEvents(o, states: states) }
         var listFields: [String] = []
-        if let l = top["list_fields"] { listFields = parseListFields(l, fields: fields) }
+        if let l = top["list_fields"] { listFields = parseListFields(l, fields: fields, groupBy: groupBy) }
 
         if let initial, !states.isEmpty { checkGraph(states: states, initial: initial, limits: limits) }
         warnOptionalUses(states: states, initial: initial)
@@ -191,8 +191,9 @@ struct WorkflowParser {
         return out
     }
 
-    /// `list_fields` (an extension: README "Extensions"): declared fields, each once, for the columns of lists.
-    mutating func parseListFields(_ node: YNode, fields: [FieldDefinition]) -> [String] {
+    /// `list_fields` (an extension: README "Extensions"): declared fields, each once, for the columns of lists. The
+    /// group's field and the one that names a record are columns already: a warning.
+    mutating func parseListFields(_ node: YNode, fields: [FieldDefinition], groupBy: String?) -> [String] {
         var out: [String] = []
         guard let list = node.scalarList(sink: sink, context: "'list_fields'") else { return out }
         let names = fields.map(\.name)
@@ -204,6 +205,11 @@ struct WorkflowParser {
             guard !out.contains(name) else {
                 sink.error(p, "'\(name)' appears twice in 'list_fields'")
                 continue
+            }
+            if name == groupBy || name == WorkflowDefinition.labelField(fields, groupBy: groupBy) {
+                sink.warning(
+                    p, "'\(name)' in 'list_fields' is already a column of the list (\(name == groupBy ? "the group" : "the record's name"))"
+                )
             }
             out.append(name)
         }
@@ -281,7 +287,8 @@ struct WorkflowParser {
                     continue
                 }
                 guard type == .integer || type == .number else {
-                    sink.error(b.position, "'\(bound)' applies to integer and number fields (and 'max: today' to date fields) only")
+                    sink.error(
+                        b.position, "'\(bound)' applies to integer and number fields (and 'max: today' to date and datetime fields) only")
                     continue
                 }
                 guard let t = b.text, let v = Double(t), type == .number || parseInt(t) != nil else {

@@ -169,6 +169,7 @@ enum VarlinkIDL {
         # definitions in force, calendar days, and paged, filtered views computed by the daemon.
         interface vn.tiendo.Extras
 
+        # notAfterToday: a date or datetime field that takes no day after today (`max: today`).
         type FieldInfo (
           name: string,
           type: string,
@@ -177,7 +178,8 @@ enum VarlinkIDL {
           values: []string,
           valueTitles: ?[string]string,
           min: ?float,
-          max: ?float
+          max: ?float,
+          notAfterToday: ?bool
         )
 
         # An event a state accepts: its title (from `event_titles`, when the file gives one), the fields its

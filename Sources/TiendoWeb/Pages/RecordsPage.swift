@@ -109,7 +109,8 @@ struct RecordsPage {
             let state = i.state.flatMap { data.catalog.stateTitle(i.workflow, $0) } ?? (i.completed ? "Hoàn thành" : "—")
             let values = HTML.join(
                 columns.map { f in
-                    let cell: HTML = i.data[f.name].map { "\(Format.value($0, field: f))" } ?? "<span class=\"muted\">—</span>"
+                    let shown = i.data[f.name].map { Format.value($0, field: f) } ?? ""
+                    let cell: HTML = shown.isEmpty || shown == "—" ? "<span class=\"muted\">—</span>" : "\(shown)"
                     return "<td\(numeric(f) ? " class=\"num\"" : HTML.empty) data-label=\"\(f.displayTitle)\">\(cell)</td>"
                 })
             // Labels for the cards a phone shows (`data-label`, Assets.css); a desktop shows the table's heads.
