@@ -344,8 +344,12 @@ final class DaemonScenarios {
     // MARK: 5: SendEvent
 
     /// Thi-dua instances take four events in a row (the pledge is signed first since the cycle starts at the
-    /// December conference: ky-giao-uoc, nop-dang-ky, so-ket, nop-tu-danh-gia).
-    static let chain = ["ky-giao-uoc", "nop-dang-ky", "so-ket", "nop-tu-danh-gia"]
+    /// December conference: ky-giao-uoc, nop-dang-ky, so-ket, nop-tu-danh-gia). The registration brings the title
+    /// registered, which its guard asks for (since cba8be7).
+    static let chain: [(event: String, data: JSON?)] = [
+        ("ky-giao-uoc", nil), ("nop-dang-ky", .object([("danh_hieu", .string("Tập thể lao động xuất sắc"))])), ("so-ket", nil),
+        ("nop-tu-danh-gia", nil),
+    ]
 
     final class Collector: @unchecked Sendable {
         let lock = NSLock()
@@ -389,10 +393,11 @@ final class DaemonScenarios {
                     }
                     startGate.wait()
                     let end = Clock.now() + seconds
-                    outer: for ev in DaemonScenarios.chain {
+                    outer: for (ev, data) in DaemonScenarios.chain {
                         for id in mine {
                             if Clock.now() >= end { break outer }
-                            let m = Varlink.message("SendEvent", [("id", .string(id)), ("event", .string(ev))])
+                            let m = Varlink.message(
+                                "SendEvent", [("id", .string(id)), ("event", .string(ev))] + (data.map { [("data", $0)] } ?? []))
                             let s = Clock.now()
                             do {
                                 let raw = try conn.callRaw(m)
