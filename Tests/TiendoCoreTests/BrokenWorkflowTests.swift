@@ -194,6 +194,18 @@ import Testing
             line: 8, column: 15, severity: .warning,
             fragment: "'chi_bo' in 'list_fields' is already a column of the list (the group)"),
         Case(
+            name: "a list column that names the record already",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields:
+                  ho_ten: {type: text}
+                milestones: {m: {title: M, due: 2026-01-01}}
+                list_fields: [ho_ten]
+                """,
+            line: 6, column: 15, severity: .warning,
+            fragment: "'ho_ten' in 'list_fields' is already a column of the list (the record's name)"),
+        Case(
             name: "a list column named twice",
             yaml: """
                 tiendo: 1

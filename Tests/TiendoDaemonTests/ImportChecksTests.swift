@@ -105,10 +105,11 @@ import TiendoDaemon
 
     @Test("a date after today in a field that takes a day already come: the import names the row, a start is refused")
     func datesNotYetCome() throws {
-        let (daemon, dir) = try BulkImportTests.daemon(bulkRows: 1000)
+        let (dir, options) = try SchedulerTests.Fixture.directory()
         defer { removeTemporaryDirectory(dir) }
-        // The daemon's clock reads 01/03/2027.
         try Self.duBi.write(toFile: dir + "/workflows/du-bi.yaml", atomically: true, encoding: .utf8)
+        let time = ManualTime(try #require(Zone.vietnam.parseInstant("2027-03-01T08:00:00+07:00")))
+        let daemon = try Daemon(options: options, clock: DaemonClock(manual: time), sink: SchedulerTests.CapturingSink())
         #expect(daemon.loadDefinitions().diagnostics.filter { $0.severity == .error }.isEmpty)
         func row(_ key: String, _ date: String) -> [(String, JSON)] {
             [("key", .string(key)), ("chi_bo", .string("Chi bộ 1")), ("ngay_ket_nap", .string(date))]
@@ -133,5 +134,9 @@ import TiendoDaemon
         #expect(
             try daemon.importInstances(workflow: "du-bi", rows: [row("a", "01/03/2027"), row("c", "2026-03-01")], actor: nil)
                 == .imported(2))
+        // At 00:30 on 02/03 in Hà Nội (17:30 on 01/03 in UTC) it is the 2nd there: a start dated the 2nd is taken.
+        time.set(try #require(Zone.vietnam.parseInstant("2027-03-02T00:30:00+07:00")))
+        _ = try daemon.startInstance(
+            workflow: "du-bi", key: "e", data: [("chi_bo", .string("Chi bộ 1")), ("ngay_ket_nap", .string("02/03/2027"))], actor: nil)
     }
 }

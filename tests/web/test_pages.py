@@ -810,7 +810,7 @@ def test_a_year_of_emulation_is_followed_from_a_later_step_and_a_day_not_yet_com
     refused = browser.find_element(By.CSS_SELECTOR, ".flash.bad").text
     assert "ngày 10/02/2062 chưa tới (hôm nay là 02/03/2026)" in refused and "Hồ sơ chưa được thêm." in refused, refused
     assert browser.find_element(By.ID, "f-ngay_ket_nap").get_attribute("value") == "10/02/2062"
-    assert "(không sau hôm nay)" in browser.find_element(By.CSS_SELECTOR, "label[for=f-ngay_ket_nap]").text
+    assert "(từ hôm nay trở về trước)" in browser.find_element(By.CSS_SELECTOR, "label[for=f-ngay_ket_nap]").text
     assert "dv-2062" not in stack.ctl("list", "dang-vien-du-bi")
     shot(browser, "58-ngay-chua-toi", full=True)
 

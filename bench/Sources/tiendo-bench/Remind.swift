@@ -51,7 +51,8 @@ final class RemindComparison {
         if !def.milestones.isEmpty {
             for m in def.milestones { if let d = date(m.deadline) { out.append((d, warning(m.deadline), m.title)) } }
         }
-        // The first state (from the initial one on, in declaration order) that has a deadline.
+        // The first state in declaration order that has a deadline (thi-dua: the pledge, where the data set's records,
+        // their «Theo dõi từ bước» left at its default, go at their start).
         if let st = def.states.first(where: { $0.deadline != nil }), let dl = st.deadline, let d = date(dl) {
             out.append((d, warning(dl), st.displayTitle))
         }
