@@ -263,10 +263,18 @@ func printInstance(
             if let f = workflow?.field(name), f.type == "enum", let s = v.stringValue { return f.title(ofValue: s) }
             return Fmt.value(v)
         }
-        let w = data.map { label($0.0).count }.max() ?? 0
+        // Values line up after the labels, up to a column: a longer title (a field's title may explain itself at
+        // length) goes on its own line, its value under the column, so that one title does not push every value off
+        // a terminal's width.
+        let w = min(data.map { label($0.0).count }.max() ?? 0, 44)
         for (k, v) in data {
             let l = label(k)
-            Output.say("  " + l + String(repeating: " ", count: w - l.count) + "  " + shown(k, v))
+            if l.count > w {
+                Output.say("  " + l)
+                Output.say(String(repeating: " ", count: w + 4) + shown(k, v))
+            } else {
+                Output.say("  " + l + String(repeating: " ", count: w - l.count) + "  " + shown(k, v))
+            }
         }
     }
     if !i.milestones.isEmpty {

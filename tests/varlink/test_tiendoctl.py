@@ -588,6 +588,32 @@ def test_done_without_a_period_names_the_period_it_completed(tmp_path):
         d.stop()
 
 
+LONG_TITLES = """tiendo: 1
+title: Tiêu đề dài
+fields:
+  ma: {type: text, title: Mã}
+  han: {type: date, title: "Hạn ký giao ước thi đua (ngày hội nghị tổng kết, phát động; thường trong tháng 12 năm trước)"}
+milestones:
+  nop: {title: Nộp, due: han}
+"""
+
+
+def test_show_puts_a_long_fields_value_under_the_column():
+    """`show`: the data's values line up after their labels up to a column; a field whose title runs longer (a title
+    that explains itself) has its label on its own line and its value under the column, not every value pushed right."""
+    import conftest
+    d = conftest.Daemon(files={"dai.yaml": LONG_TITLES})
+    try:
+        assert ctl(d, "start", "dai", "x", "--set", "ma=A1", "--set", "han=2026-03-20").returncode == 0
+        lines = ctl(d, "show", "dai/x").stdout.splitlines()
+        short = next(l for l in lines if l.startswith("  Mã (ma)"))
+        assert short.endswith("  A1") and len(short) <= 2 + 44 + 2 + 2, repr(short)
+        i = next(n for n, l in enumerate(lines) if l.startswith("  Hạn ký giao ước thi đua"))
+        assert lines[i].endswith("(han)") and lines[i + 1] == " " * (len(short) - 2) + "20/03/2026", lines[i:i + 2]
+    finally:
+        d.stop()
+
+
 def test_argument_errors_and_help_are_in_vietnamese():
     """The argument parser's own words are said in Vietnamese; a command that does not exist is named as such, with
     the one likely meant, not read as an argument of `status`."""
