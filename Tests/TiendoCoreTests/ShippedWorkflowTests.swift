@@ -487,11 +487,15 @@ import Testing
         #expect(!ketNap.officeEvents.contains("quyet-dinh") && ketNap.officeEvents.contains("khong-chuan-y"))
     }
 
-    @Test("lists show the grading's score and grade, the emulation's title too, a probationary member's admission")
+    @Test(
+        "lists show the grading's score and grade, the emulation's title too, a probationary member's admission, a card's kind and number, a transfer's kind and destination"
+    )
     func listFields() throws {
         #expect(try Self.definition("danh-gia-xep-loai").listFields == ["diem", "xep_loai"])
         #expect(try Self.definition("thi-dua").listFields == ["danh_hieu", "diem", "xep_loai"])
         #expect(try Self.definition("dang-vien-du-bi").listFields == ["ngay_ket_nap"])
+        #expect(try Self.definition("the-dang-vien").listFields == ["loai", "so_the"])
+        #expect(try Self.definition("chuyen-sinh-hoat").listFields == ["loai", "noi_den"])
     }
 
     @Test("the days a decision was received, a member admitted, a letter written or a candidate born have come")
