@@ -47,9 +47,7 @@ extension Daemon {
                 log.error(
                     "Tệp định tuyến \(file) bị từ chối, giữ phiên bản tốt trước đó: \(errors)",
                     metadata: .event(.definitionRejected, [("TIENDO_FILE", file)]))
-            } else if let saved, saved.file == file,
-                let kept = saved.parse(definitions: definitions).0
-            {
+            } else if let saved, let kept = saved.routing(of: file, definitions: definitions) {
                 log.error(
                     "Tệp định tuyến \(file) bị từ chối, dùng bản tốt gần nhất lưu lúc \(Zone.vietnam.vietnamese(saved.savedAt)): \(errors)",
                     metadata: .event(.definitionRejected, [("TIENDO_FILE", file)]))

@@ -31,6 +31,12 @@ public struct RoutingSnapshot: Sendable, Equatable {
         return (routing, diagnostics, routing == nil ? nil : RoutingSnapshot(file: file, savedAt: now, files: read))
     }
 
+    /// The routing the copy holds when it is a copy of `file`, checked against today's workflows; nil when it is
+    /// another file's or no longer loads. What a start falls back to when `file` itself has errors.
+    public func routing(of file: String, definitions: DefinitionSet?) -> Routing? {
+        file == self.file ? parse(definitions: definitions).0 : nil
+    }
+
     /// The routing the copy holds, checked against today's workflows.
     public func parse(definitions: DefinitionSet?) -> (Routing?, [Diagnostic]) {
         guard let bytes = files[file] else {

@@ -58,8 +58,8 @@ struct SetupOptions: ParsableArguments {
             do { try snapshot.write(directory: dir) } catch {
                 FileHandle.standardError.write(Data("Cảnh báo: không lưu được bản định tuyến tốt gần nhất: \(error)\n".utf8))
             }
-        } else if routing == nil, let dir = snapshotDirectory, let saved = RoutingSnapshot.read(directory: dir), saved.file == file,
-            let kept = saved.parse(definitions: definitions).0
+        } else if routing == nil, let dir = snapshotDirectory, let saved = RoutingSnapshot.read(directory: dir),
+            let kept = saved.routing(of: file, definitions: definitions)
         {
             routing = kept
             fallback =
