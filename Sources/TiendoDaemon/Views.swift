@@ -95,13 +95,17 @@ public struct Views: Sendable {
         try store.snapshot { try summaries($0, now: now, groups: withGroups, nextDue: nextDue) }
     }
 
-    /// Where «within 7 days» ends: the end of the seventh day after today, local time (a due on that date
-    /// included), as the web's Việc cần làm reckons its 7 days (`vn.tiendo.Extras.Due`). Seven times 24 hours from
-    /// now left out a due on the seventh day itself, so the overview said 0 where Việc cần làm listed 63 items due
-    /// on 14/12, a week from a Monday.
-    static func weekAhead(of now: Instant, zone: Zone = .vietnam) -> Instant {
-        zone.endOfDay(zone.date(of: now).adding(days: 7))
+    /// Where «within N days» ends: the end of the Nth day after today, local time (a due on that date included), as
+    /// `Agenda(days:)` and the web's Việc cần làm (`vn.tiendo.Extras.Due`) reckon their days. Seven times 24 hours
+    /// from now left out a due on the seventh day itself, so the overview said 0 where Việc cần làm listed 63 items
+    /// due on 14/12, a week from a Monday; and the second before that midnight made `agenda --days 7` on a Monday
+    /// miss the next Monday's dues, `--days 0` today's.
+    static func endOfDay(_ days: Int, after now: Instant, zone: Zone = .vietnam) -> Instant {
+        zone.endOfDay(zone.date(of: now).adding(days: days))
     }
+
+    /// The end of the seventh day after today: «within 7 days» of the overview, the status files and the groups.
+    static func weekAhead(of now: Instant, zone: Zone = .vietnam) -> Instant { endOfDay(7, after: now, zone: zone) }
 
     /// `summaries(now:groups:nextDue:)` inside a snapshot the caller reads more from (the status files).
     func summaries(_ snapshot: Store.Snapshot, now: Instant, groups withGroups: Bool, nextDue: Bool = true) throws -> Summaries {

@@ -193,9 +193,7 @@ public final class ControlService: VarlinkHandler, Sendable {
         let wf = p["workflow"]?.stringValue
         if let wf, v.catalog.current[wf] == nil { return ControlService.error(.noSuchWorkflow(wf)).encoded() }
         let zone = wf.flatMap { v.catalog.current[$0]?.zone } ?? .vietnam
-        // Through the end of the last day: a due on that date ends at the next midnight, which the second before it
-        // left out (`agenda --days 7` on a Monday missed the next Monday's dues, `--days 0` today's).
-        let until = zone.endOfDay(zone.date(of: now).adding(days: days))
+        let until = Views.endOfDay(days, after: now, zone: zone)
         var sent = false
         do {
             return try v.agendaReply(until: until, workflow: wf, group: p["group"]?.stringValue, now: now) { bytes in

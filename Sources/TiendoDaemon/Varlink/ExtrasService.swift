@@ -111,12 +111,11 @@ extension ControlService {
     /// default 100, at most 1,000), with counts at fixed horizons.
     func due(_ v: Views, _ p: [String: JSON], scope: Store.Scope, now: Instant, nowText: (String, JSON)) throws -> VarlinkReply {
         let zone = scope.workflow.flatMap { v.catalog.current[$0]?.zone } ?? .vietnam
-        let today = zone.date(of: now)
         let dates = try ControlService.dueDates(p, zone: zone, required: false)
         let days = max(0, min(p["days"]?.intValue ?? 30, 366))
         let horizons = [0, 7, 14, 30]
-        let last = dates.map { zone.endOfDay($0.until) } ?? zone.endOfDay(today.adding(days: days))
-        let bounds = [now] + horizons.map { zone.endOfDay(today.adding(days: $0)) } + [last]
+        let last = dates.map { zone.endOfDay($0.until) } ?? Views.endOfDay(days, after: now, zone: zone)
+        let bounds = [now] + horizons.map { Views.endOfDay($0, after: now, zone: zone) } + [last]
         let page = try v.store.duePage(
             scope: scope, until: last, bounds: bounds, dates: dates, offset: max(0, p["offset"]?.intValue ?? 0),
             limit: max(1, min(p["limit"]?.intValue ?? 100, 1000)), matching: ControlService.matcher(p["search"]?.stringValue))
