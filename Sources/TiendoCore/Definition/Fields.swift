@@ -225,7 +225,7 @@ extension FieldDefinition {
         return FieldError(
             field: name,
             reason:
-                "ngày \(day.vietnamese) chưa tới (hôm nay là \(today.vietnamese)): trường này chỉ nhận ngày từ hôm nay trở về trước; kiểm tra lại ngày, tháng, năm"
+                "ngày \(day.vietnamese) chưa tới (hôm nay là \(today.vietnamese)): trường này chỉ nhận ngày \(Messages.notAfterToday); kiểm tra lại ngày, tháng, năm"
         )
     }
 }

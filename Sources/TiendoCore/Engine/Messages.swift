@@ -79,6 +79,9 @@ public enum Messages {
     /// ` (dự kiến)`: follows every provisional date or instant shown to people (format §10 "Calendar status", rule 6).
     public static let provisionalMark = " (dự kiến)"
 
+    /// What a field marked `max: today` takes, in the words of its refusal, the web's forms and its import page.
+    public static let notAfterToday = "từ hôm nay trở về trước"
+
     /// A due for people: `dd/mm/yyyy`, with ` (dự kiến)` when provisional.
     static func due(_ text: String, provisional: Bool) -> String { provisional ? text + provisionalMark : text }
 

@@ -151,8 +151,8 @@ struct ImportPage {
     /// How a cell of a field is written, in the words tiendod's own errors use: «, số nguyên từ 0 đến 100».
     static func form(of f: Extras.FieldInfo) -> String {
         switch f.type {
-        case "date": return ", dạng \(HumanDate.forms)" + (f.notAfterToday ? ", từ hôm nay trở về trước" : "")
-        case "datetime": return ", dạng \(HumanDate.instantForms)" + (f.notAfterToday ? ", từ hôm nay trở về trước" : "")
+        case "date": return ", dạng \(HumanDate.forms)" + (f.notAfterToday ? ", \(Messages.notAfterToday)" : "")
+        case "datetime": return ", dạng \(HumanDate.instantForms)" + (f.notAfterToday ? ", \(Messages.notAfterToday)" : "")
         case "integer": return ", số nguyên" + bounds(f)
         case "number": return ", số, phần thập phân sau dấu chấm (7.5)" + bounds(f)
         case "boolean": return ", có hoặc không (cũng nhận true/false, 1/0)"

@@ -246,7 +246,7 @@ struct RecordView {
         case (let l?, let h?): return " (\(l)–\(h))"
         case (let l?, nil): return " (từ \(l))"
         case (nil, let h?): return " (tối đa \(h))"
-        default: return f?.notAfterToday == true ? " (từ hôm nay trở về trước)" : ""
+        default: return f?.notAfterToday == true ? " (\(Messages.notAfterToday))" : ""
         }
     }
 
