@@ -14,16 +14,12 @@ struct RecordPage {
         return "\(w)/\(k)"
     }
 
-    /// The instance (with every open deadline and its next timed transition), refused (403) when the account may not
-    /// see its group.
+    /// The instance (with every open deadline and its next timed transition). A record outside the account's chi bộ
+    /// is answered as one that does not exist (404, the same words): a 403 would tell a chi bộ's account which codes
+    /// (card numbers, member codes) other chi bộ have, by trying them.
     static func visible(_ app: WebApp, id: String, account: Account) async throws -> Extras.InstanceEntry {
         let entry = try await app.daemon.call(Extras.Instance(id: id)).entry
-        guard account.sees(group: entry.group) else {
-            // Neither the name nor the chi bộ of a record outside the account's: only the address it asked for.
-            throw PageError.forbidden(
-                "Tài khoản «\(account.name)» không được xem hồ sơ \(id): hồ sơ thuộc chi bộ, đơn vị ngoài phạm vi của tài khoản. Nếu cần xem, xin liên hệ người quản trị."
-            )
-        }
+        guard account.sees(group: entry.group) else { throw PageError.daemon(ManagerError.noSuchInstance(id: id)) }
         return entry
     }
 
