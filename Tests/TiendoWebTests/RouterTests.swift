@@ -79,7 +79,9 @@ struct RouterTests {
         #expect(message.body.contains("không nhận sự kiện «khong-co»"))
     }
 
-    @Test("outside its chi bộ a can-bo finds no record (404, as for a code nobody has) and no list (403), with a valid token too; a POST without the token is refused")
+    @Test(
+        "outside its chi bộ a can-bo finds no record (404, as for a code nobody has) and no list (403), with a valid token too; a POST without the token is refused"
+    )
     func scopesAndCSRF() async throws {
         let b = Browser(app)
         _ = try await b.signIn("ha", "mat-khau-can-bo")
