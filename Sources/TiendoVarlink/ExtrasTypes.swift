@@ -93,6 +93,51 @@ public enum Extras {
         }
     }
 
+    /// A record to open next from one in some states (`follow_ups`): its workflow, the button's title, the states,
+    /// and the new record's fields filled from this record's (`copy`: field ← field of this record) or given (`set`).
+    public struct FollowUpInfo: ManagerValue {
+        public struct Filled: ManagerValue {
+            public var field: String
+            /// `copy`: the field of this record it is filled from; `set`: the value as the file writes it.
+            public var from: String
+
+            public init(field: String, from: String) {
+                self.field = field
+                self.from = from
+            }
+
+            public init(json: JSON, path: String) throws(ReplyDecodingError) {
+                let m = try Members(json, path: path)
+                field = try m.string("field")
+                from = try m.string("from")
+            }
+
+            public var json: JSON { .object([("field", .string(field)), ("from", .string(from))]) }
+        }
+
+        public var workflow: String
+        public var title: String?
+        public var when: [String]
+        public var copy: [Filled]
+        public var set: [Filled]
+
+        public init(json: JSON, path: String) throws(ReplyDecodingError) {
+            let m = try Members(json, path: path)
+            workflow = try m.string("workflow")
+            title = try m.optionalString("title")
+            when = try m.strings("when")
+            copy = try m.list("copy")
+            set = try m.list("set")
+        }
+
+        public var json: JSON {
+            .object(
+                [("workflow", .string(workflow))] + (title.map { [("title", JSON.string($0))] } ?? []) + [
+                    ("when", .array(when.map(JSON.string))), ("copy", .array(copy.map(\.json))), ("set", .array(set.map(\.json))),
+                ])
+        }
+    }
+
     public struct StateInfo: ManagerValue {
         public var id: String
         public var title: String
@@ -161,6 +206,8 @@ public enum Extras {
         public var label: String?
         /// Fields a list of the workflow's records shows as columns (`list_fields`); empty when the file names none.
         public var listFields: [String]
+        /// Records to open next from one of this workflow (`follow_ups`); empty when the file names none.
+        public var followUps: [FollowUpInfo]
         public var fields: [FieldInfo]
         public var states: [StateInfo]
         public var milestones: [MilestoneInfo]
@@ -177,6 +224,7 @@ public enum Extras {
             initial = try m.optionalString("initial")
             label = try m.optionalString("label")
             listFields = m.value("listFields") == nil ? [] : try m.strings("listFields")
+            followUps = try m.list("followUps", missing: [])
             fields = try m.list("fields")
             states = try m.list("states")
             milestones = try m.list("milestones")
@@ -194,6 +242,7 @@ public enum Extras {
             w.add("initial", initial)
             w.add("label", label)
             if !listFields.isEmpty { w.add("listFields", .array(listFields.map(JSON.string))) }
+            if !followUps.isEmpty { w.add("followUps", .array(followUps.map(\.json))) }
             w.add("fields", fields)
             w.add("states", states)
             w.add("milestones", milestones)

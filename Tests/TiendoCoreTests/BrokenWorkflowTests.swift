@@ -216,6 +216,74 @@ import Testing
                 """,
             line: 5, column: 21, fragment: "'diem' appears twice in 'list_fields'"),
         Case(
+            name: "a follow-up offered in a state that does not exist",
+            yaml: """
+                tiendo: 1
+                title: T
+                initial: a
+                states: {a: {on: {gui: b}}, b: {final: true}}
+                follow_ups:
+                  - {workflow: y, when: [c]}
+                """,
+            line: 6, column: 26, fragment: "'c' in 'follow_ups' is not a declared state"),
+        Case(
+            name: "a follow-up copying a field this workflow does not have",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields: {ho_ten: {type: text}}
+                initial: a
+                states: {a: {on: {gui: b}}, b: {final: true}}
+                follow_ups:
+                  - {workflow: y, when: b, copy: {ten: ho_tn}}
+                """,
+            line: 7, column: 40, fragment: "'ho_tn' in 'copy' is not a declared field (did you mean 'ho_ten'?)"),
+        Case(
+            name: "a follow-up filling one field twice",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields: {ho_ten: {type: text}}
+                initial: a
+                states: {a: {on: {gui: b}}, b: {final: true}}
+                follow_ups:
+                  - {workflow: y, when: b, copy: [ho_ten], set: {ho_ten: A}}
+                """,
+            line: 7, column: 50, fragment: "field 'ho_ten' of the follow-up is filled twice"),
+        Case(
+            name: "a follow-up without its workflow",
+            yaml: """
+                tiendo: 1
+                title: T
+                initial: a
+                states: {a: {on: {gui: b}}, b: {final: true}}
+                follow_ups:
+                  - {when: b}
+                """,
+            line: 6, column: 5, fragment: "missing required key 'workflow' in an entry of 'follow_ups'"),
+        Case(
+            name: "a follow-up naming something that is not a workflow id",
+            yaml: """
+                tiendo: 1
+                title: T
+                initial: a
+                states: {a: {on: {gui: b}}, b: {final: true}}
+                follow_ups:
+                  - {workflow: The Dang Vien, when: b}
+                """,
+            line: 6, column: 16, fragment: "'The Dang Vien' in 'follow_ups' is not a workflow id"),
+        Case(
+            name: "a follow-up setting a list",
+            yaml: """
+                tiendo: 1
+                title: T
+                initial: a
+                states: {a: {on: {gui: b}}, b: {final: true}}
+                follow_ups:
+                  - {workflow: y, when: b, set: {loai: [a]}}
+                """,
+            line: 6, column: 40, fragment: "the value of 'loai' in 'set' must be a scalar, found a list"),
+        Case(
             name: "an empty event title",
             yaml: """
                 tiendo: 1

@@ -498,6 +498,21 @@ import Testing
         #expect(try Self.definition("chuyen-sinh-hoat").listFields == ["loai", "noi_den"])
     }
 
+    @Test("an admission opens the probationary year, a proposal or recognition the card; every follow-up fits its target")
+    func followUps() throws {
+        let admission = try Self.definition("ket-nap-dang-vien").followUps
+        #expect(admission.map(\.workflow) == ["dang-vien-du-bi"] && admission.first?.when == ["da-ket-nap"])
+        #expect(admission.first.map { $0.copy.map(\.target) } == ["ho_ten", "chi_bo"])
+        let probation = try #require(try Self.definition("dang-vien-du-bi").followUps.first)
+        #expect(probation.workflow == "the-dang-vien" && probation.when == ["cho-quyet-dinh", "chinh-thuc"])
+        #expect(probation.set.map(\.field) == ["loai"] && probation.set.map(\.value) == ["cap-moi"])
+        #expect(probation.offered(in: "chinh-thuc") && !probation.offered(in: "du-bi") && !probation.offered(in: nil))
+        // Checked against the other shipped workflows: every target, field and value exists.
+        let set = Loader(searchPath: [Self.directory]).loadAll()
+        #expect(FollowUpDefinition.check(set.workflows).isEmpty)
+        #expect(set.diagnostics.isEmpty, "\(set.diagnostics)")
+    }
+
     @Test("the days a decision was received, a member admitted, a letter written or a candidate born have come")
     func pastDates() throws {
         let marked = try ["chuyen-sinh-hoat", "dang-vien-du-bi", "ket-nap-dang-vien", "the-dang-vien", "ngan-sach-phuong"].flatMap { id in

@@ -128,7 +128,10 @@ struct CalendarDaemonTests {
         #expect(try rescheduled(d).count == 1)
         try setCalendar(d, Self.rulesCalendar)
         let reply = try d.call("Reload")
-        #expect(reply["diagnostics"]?.arrayValue?.isEmpty == true)
+        // The one warning left says that the card request this workflow opens next (`follow_ups`) is not loaded here.
+        let diagnostics = (reply["diagnostics"]?.arrayValue ?? []).compactMap { $0["message"]?.stringValue }
+        #expect(diagnostics.count == 1, "\(diagnostics)")
+        #expect(diagnostics.allSatisfy { $0.contains("'follow_ups' names workflow 'the-dang-vien', which is not loaded") })
         let back = try rescheduled(d)
         #expect(back.count == 2)
         #expect(

@@ -64,6 +64,7 @@ def test_workflows_describe_states_events_and_guard_fields(daemon):
     assert [f["name"] for f in hop["fields"]] == ["ma", "han", "diem"]
     # The columns its lists show (list_fields); a workflow that names none sends no key (test_a_day_task_…).
     assert hop["listFields"] == ["diem"]
+    assert "followUps" not in hop  # a workflow that names none sends no key
     # No field of hop takes only days already come (`max: today`): none carries the key.
     assert all("notAfterToday" not in f for f in hop["fields"]), hop["fields"]
 
@@ -215,6 +216,11 @@ def test_instance_says_its_next_timed_transition():
         fields = {f["name"]: f for f in dv["fields"]}
         assert fields["ngay_ket_nap"]["notAfterToday"] is True and "notAfterToday" not in fields["ho_ten"], fields
         assert dv["listFields"] == ["ngay_ket_nap"]
+        # The card request a ward opens next, in the states it is offered, with what fills its form (`follow_ups`).
+        assert dv["followUps"] == [{
+            "workflow": "the-dang-vien", "title": "Mở hồ sơ phát thẻ đảng viên", "when": ["cho-quyet-dinh", "chinh-thuc"],
+            "copy": [{"field": "ho_ten", "from": "ho_ten"}, {"field": "chi_bo", "from": "chi_bo"}],
+            "set": [{"field": "loai", "from": "cap-moi"}]}], dv["followUps"]
         e = xcall(d, "Instance", id="dang-vien-du-bi/moi")["instance"]
         assert e["instance"]["state"] == "du-bi" and e["instance"]["deadlines"] == []
         # Then the chi bộ has 30 working days from 11/02/2027, just after Tết 2027 as the calendar projects it (off

@@ -819,6 +819,63 @@ def test_a_year_of_emulation_is_followed_from_a_later_step_and_a_day_not_yet_com
     shot(browser, "58-ngay-chua-toi", full=True)
 
 
+def test_the_card_request_is_opened_from_the_probationary_record_with_its_values(stack, browser):
+    """follow_ups: once the chi bộ has proposed recognition, the probationary member's page offers «Mở hồ sơ phát
+    thẻ đảng viên»; the button opens the new record's form filled from the record (its code, name, chi bộ, the kind
+    «cấp mới») and says so; saved, the probationary page links to the card request instead of offering it again. A
+    reader sees the link and no button; values put in the form's address by hand come back as text."""
+    key = "dang-vien-du-bi/dv-the"
+    stack.ctl("start", "dang-vien-du-bi", "dv-the", "--set", "ho_ten=Trần Thị Thẻ", "--set", f"chi_bo={CHI_BO_A}",
+              "--set", "ngay_ket_nap=10/01/2025")
+    login(browser, stack, "ha")
+    browser.get(stack.url + "/ho-so/" + key)
+    assert not browser.find_elements(By.CSS_SELECTOR, "section.follow-ups")  # not before the chi bộ's proposal
+    stack.ctl("send", key, "bieu-quyet", "--set", "so_dang_vien_chinh_thuc=30", "--set", "so_tan_thanh=25")
+    browser.get(stack.url + "/ho-so/" + key)
+    section = browser.find_element(By.CSS_SELECTOR, "section.follow-ups")
+    assert section.text.startswith("Hồ sơ tiếp theo\nMở hồ sơ phát thẻ đảng viên"), section.text
+    assert "điền sẵn «Họ và tên», «Chi bộ», «Loại yêu cầu» từ hồ sơ này" in section.text, section.text
+    shot(browser, "59-ho-so-tiep-theo", full=True)
+    submit(browser, section.find_element(By.LINK_TEXT, "Mở hồ sơ phát thẻ đảng viên"))
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Thêm hồ sơ"
+    assert "Các ô đã điền sẵn từ hồ sơ Trần Thị Thẻ (dang-vien-du-bi/dv-the)" in text(browser)
+    assert browser.find_element(By.ID, "f-key").get_attribute("value") == "dv-the"
+    assert browser.find_element(By.ID, "f-ho_ten").get_attribute("value") == "Trần Thị Thẻ"
+    assert browser.find_element(By.CSS_SELECTOR, "#f-chi_bo option:checked").text == CHI_BO_A
+    assert browser.find_element(By.CSS_SELECTOR, "#f-loai option:checked").get_attribute("value") == "cap-moi"
+    shot(browser, "60-the-dien-san", full=True)
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form.new-record button[type=submit]"))
+    assert browser.current_url.endswith("/ho-so/the-dang-vien/dv-the"), browser.current_url
+    started = [r for r in history(stack, "the-dang-vien/dv-the") if r["kind"] == "started"]
+    assert started and started[0]["actorName"] == "ha" and started[0]["group"] == CHI_BO_A
+    browser.get(stack.url + "/ho-so/" + key)
+    section = browser.find_element(By.CSS_SELECTOR, "section.follow-ups")
+    assert not section.find_elements(By.CSS_SELECTOR, "a.button"), section.text
+    assert section.text.startswith("Hồ sơ tiếp theo\nĐã mở hồ sơ «Phát thẻ, cấp lại, đổi thẻ đảng viên»: Trần Thị Thẻ"), section.text
+    shot(browser, "61-ho-so-tiep-theo-da-mo", full=True)
+    section.find_element(By.LINK_TEXT, "Trần Thị Thẻ").click()
+    assert browser.current_url.endswith("/ho-so/the-dang-vien/dv-the"), browser.current_url
+
+    # A reader sees the record opened, and no button to open one.
+    stack.ctl("start", "dang-vien-du-bi", "dv-the-2", "--set", "ho_ten=Lý Văn Hai", "--set", f"chi_bo={CHI_BO_A}",
+              "--set", "ngay_ket_nap=10/01/2025")
+    stack.ctl("send", "dang-vien-du-bi/dv-the-2", "bieu-quyet", "--set", "so_dang_vien_chinh_thuc=30", "--set", "so_tan_thanh=25")
+    login(browser, stack, "xem")
+    browser.get(stack.url + "/ho-so/dang-vien-du-bi/dv-the-2")
+    assert not browser.find_elements(By.CSS_SELECTOR, "section.follow-ups")
+    browser.get(stack.url + "/ho-so/" + key)
+    assert "Đã mở hồ sơ «Phát thẻ, cấp lại, đổi thẻ đảng viên»" in browser.find_element(By.CSS_SELECTOR, "section.follow-ups").text
+
+    # The form's address written by hand: markup stays text, a field the workflow lacks is ignored, and a source
+    # record the account may not see is not named.
+    login(browser, stack, "ha")
+    browser.get(stack.url + "/ho-so/moi?" + urllib.parse.urlencode(
+        {"quy-trinh": "kiem-tra", "tu": "kiem-tra/b1", "f-ho_ten": "<b>X</b>", "f-khong_co": "1"}))
+    assert browser.find_element(By.ID, "f-ho_ten").get_attribute("value") == "<b>X</b>"
+    assert "điền sẵn từ hồ sơ" not in text(browser)
+    assert not browser.find_elements(By.CSS_SELECTOR, "form.new-record b")
+
+
 def test_a_chi_bo_typed_another_way_is_the_known_one_and_a_new_name_is_confirmed(stack, browser):
     """An administrator types the chi bộ freely: a name differing from a known one only in case, diacritics or spaces
     is stored as the known one (else its secretary's account would not see the record); a name no record has is asked

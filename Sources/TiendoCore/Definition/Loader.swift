@@ -161,6 +161,7 @@ public final class Loader {
             }
         }
         set.diagnostics += calendarDiagnostics
+        set.diagnostics += FollowUpDefinition.check(set.workflows)
         return set
     }
 
@@ -174,7 +175,13 @@ public final class Loader {
                 continue
             }
             if isDir.boolValue {
-                for file in Loader.workflowFiles(in: path, diagnostics: &out) { out += loadWorkflow(file: file).1 }
+                var loaded: [String: WorkflowDefinition] = [:]
+                for file in Loader.workflowFiles(in: path, diagnostics: &out) {
+                    let (def, diags) = loadWorkflow(file: file)
+                    out += diags
+                    if let def { loaded[def.id] = def }
+                }
+                out += FollowUpDefinition.check(loaded)
                 let calDir = (path as NSString).appendingPathComponent("calendars")
                 for n in ((try? FileManager.default.contentsOfDirectory(atPath: calDir)) ?? []).sorted() where Loader.isYAML(n) {
                     _ = calendar(at: (calDir as NSString).appendingPathComponent(n))

@@ -264,6 +264,9 @@ public struct WorkflowDefinition: Sendable {
     /// Fields shown as columns of a list of this workflow's records and of its printed list (`list_fields`, an
     /// extension: README "Extensions"), in the file's order: a grading list's score and grade.
     public var listFields: [String]
+    /// The records a ward opens next from one of this workflow in some state (`follow_ups`, an extension: README
+    /// "Extensions"), in the file's order.
+    public var followUps: [FollowUpDefinition]
     /// SHA-256 of the file's bytes, hex.
     public var digest: String
 
@@ -279,7 +282,7 @@ public struct WorkflowDefinition: Sendable {
         id: String, title: String, description: String?, file: String, zone: Zone, calendar: WorkCalendar,
         remindAt: TimeOfDay, defaultRemind: [Offset], fields: [FieldDefinition], groupBy: String?, initial: String?,
         states: [StateDefinition], milestones: [MilestoneDefinition], limits: [LimitDefinition], eventTitles: [String: String] = [:],
-        officeEvents: Set<String> = [], listFields: [String] = [], digest: String
+        officeEvents: Set<String> = [], listFields: [String] = [], followUps: [FollowUpDefinition] = [], digest: String
     ) {
         self.id = id
         self.title = title
@@ -298,6 +301,7 @@ public struct WorkflowDefinition: Sendable {
         self.eventTitles = eventTitles
         self.officeEvents = officeEvents
         self.listFields = listFields
+        self.followUps = followUps
         self.digest = digest
         for (i, f) in fields.enumerated() { fieldIndex[f.name] = i }
         for (i, s) in states.enumerated() { stateIndex[s.name] = i }

@@ -48,7 +48,7 @@ struct WorkflowParser {
         }
         let topKeys = [
             "tiendo", "id", "title", "description", "timezone", "calendar", "reminders", "fields", "group_by", "initial",
-            "states", "milestones", "limits", "event_titles", "office_events", "list_fields",
+            "states", "milestones", "limits", "event_titles", "office_events", "list_fields", "follow_ups",
         ]
         guard let top = MappingReader(root, sink: sink, context: "the workflow", allowed: topKeys) else { return nil }
 
@@ -156,6 +156,8 @@ struct WorkflowParser {
         if let o = top["office_events"] { officeEvents = parseOfficeEvents(o, states: states) }
         var listFields: [String] = []
         if let l = top["list_fields"] { listFields = parseListFields(l, fields: fields, groupBy: groupBy) }
+        var followUps: [FollowUpDefinition] = []
+        if let f = top["follow_ups"] { followUps = parseFollowUps(f, fields: fields, states: states) }
 
         if let initial, !states.isEmpty { checkGraph(states: states, initial: initial, limits: limits) }
         warnOptionalUses(states: states, initial: initial)
@@ -165,7 +167,7 @@ struct WorkflowParser {
             id: expectedID, title: title, description: description, file: file, zone: zone, calendar: calendar,
             remindAt: remindAt, defaultRemind: defaultRemind, fields: fields, groupBy: groupBy, initial: initial,
             states: states, milestones: milestones, limits: limits, eventTitles: eventTitles, officeEvents: officeEvents,
-            listFields: listFields, digest: SHA256.hex(bytes))
+            listFields: listFields, followUps: followUps, digest: SHA256.hex(bytes))
     }
 
     /// The events some state accepts, in the order the states list them (for "did you mean" and error messages).

@@ -305,6 +305,17 @@ extension ControlService {
         if let i = def.initial { o.append(("initial", .string(i))) }
         if let l = def.labelField { o.append(("label", .string(l))) }
         if !def.listFields.isEmpty { o.append(("listFields", .array(def.listFields.map(JSON.string)))) }
+        if !def.followUps.isEmpty {
+            func fill(_ field: String, _ from: String) -> JSON { .object([("field", .string(field)), ("from", .string(from))]) }
+            let followUps: [JSON] = def.followUps.map { f in
+                .object(
+                    [("workflow", .string(f.workflow))] + (f.title.map { [("title", JSON.string($0))] } ?? []) + [
+                        ("when", .array(f.when.map(JSON.string))), ("copy", .array(f.copy.map { fill($0.target, $0.source) })),
+                        ("set", .array(f.set.map { fill($0.field, $0.value) })),
+                    ])
+            }
+            o.append(("followUps", .array(followUps)))
+        }
         o += [("fields", .array(fields)), ("states", .array(states)), ("milestones", .array(milestones))]
         return .object(o)
     }

@@ -194,8 +194,15 @@ enum VarlinkIDL {
 
         type MilestoneInfo (id: string, title: string, basis: ?string, requires: []string)
 
+        # A record to open next from one in the states `when` (`follow_ups`): its workflow, what the button says,
+        # and the new record's fields filled from this record's (`copy`, `from` a field of this record) or given
+        # (`set`, `from` the value as the file writes it).
+        type FollowUpFill (field: string, from: string)
+        type FollowUpInfo (workflow: string, title: ?string, when: []string, copy: []FollowUpFill, set: []FollowUpFill)
+
         # `label`: the field that names an instance on a page (ho_ten, else the first text field that is not the group).
         # `listFields`: fields a list of the workflow's records shows as columns (`list_fields`), when the file names some.
+        # `followUps`: records to open next from one of the workflow (`follow_ups`), when the file names some.
         type WorkflowInfo (
           id: string,
           title: string,
@@ -207,6 +214,7 @@ enum VarlinkIDL {
           initial: ?string,
           label: ?string,
           listFields: ?[]string,
+          followUps: ?[]FollowUpInfo,
           fields: []FieldInfo,
           states: []StateInfo,
           milestones: []MilestoneInfo

@@ -13,7 +13,8 @@ struct NewRecordPage {
     func show(_ request: Request, _ context: WebContext) async throws -> Response {
         let account = try NewRecordPage.officer(context)
         let catalog = try await app.daemon.workflows()
-        let chosen = Form(fields: Form.urlEncoded(request.uri.query ?? "")).text("quy-trinh")
+        let query = Form(fields: Form.urlEncoded(request.uri.query ?? ""))
+        let chosen = query.text("quy-trinh")
         if let chosen, catalog[chosen] == nil { throw PageError.notFound("Không có quy trình '\(chosen)'.") }
         if let chosen, let w = catalog[chosen], !NewRecordPage.offered(w, to: account) {
             throw PageError.forbidden(
@@ -24,7 +25,21 @@ struct NewRecordPage {
         let shown = chosen.flatMap { catalog[$0] }
         let names =
             account.scope == nil && shown?.groupBy != nil ? try await GroupNames.load(app, like: shown) : GroupNames()
-        return page(context, catalog: catalog, account: account, workflow: chosen, values: [:], known: names.all, flash: flash)
+        // Opened from another record (`FollowUpView`): its values fill the form, and the page says where they came
+        // from when the account may see that record.
+        var values: [String: String] = [:]
+        var source: Manager.Instance?
+        if let shown {
+            for name in ["key"] + shown.fields.map(\.name) {
+                if let v = query.text("f-" + name)?.trimmingSpaces, !v.isEmpty { values[name] = v }
+            }
+            if let from = query.text("tu") {
+                source = try? await RecordPage.visible(app, id: from, account: account).instance
+            }
+        }
+        return page(
+            context, catalog: catalog, account: account, workflow: chosen, values: values, known: names.all, flash: flash,
+            source: source)
     }
 
     func submit(_ request: Request, _ context: WebContext) async throws -> Response {
@@ -138,7 +153,7 @@ struct NewRecordPage {
 
     func page(
         _ context: WebContext, catalog: Catalog, account: Account, workflow chosen: String?, values: [String: String],
-        known: [String] = [], flash: WebSession.Flash?, status: HTTPResponse.Status = .ok
+        known: [String] = [], flash: WebSession.Flash?, status: HTTPResponse.Status = .ok, source: Manager.Instance? = nil
     ) -> Response {
         let options = catalog.workflows.filter { NewRecordPage.offered($0, to: account) }.map { w -> HTML in
             "<option value=\"\(w.id)\"\(HTML.flag("selected", w.id == chosen))>\(w.title)</option>"
@@ -150,6 +165,12 @@ struct NewRecordPage {
             """
         var body: HTML = "<h1>Thêm hồ sơ</h1>\(choose)"
         if let chosen, let workflow = catalog[chosen] {
+            if let source {
+                body = HTML.join([
+                    body,
+                    "<p class=\"follow-up-source\">Các ô đã điền sẵn từ hồ sơ <a href=\"\(DueTable.recordLink(source.id))\">\(catalog.label(of: source))</a> <span class=\"muted small\">(\(source.id))</span>; kiểm tra lại trước khi bấm «Thêm hồ sơ».</p>",
+                ])
+            }
             body = HTML.join([body, fields(workflow, context: context, account: account, values: values, known: known)])
         } else {
             body = HTML.join([

@@ -32,10 +32,11 @@ struct RecordPage {
         let entry = try await RecordPage.visible(app, id: id, account: account)
         let instance = entry.instance
         let history = try await historyCall
+        let followUps = try await FollowUpView.offers(app, instance: instance, catalog: catalog, account: account)
         let flash = await app.takeFlash(request, context)
         let view = RecordView(
             instance: instance, transition: entry.nextTransition, history: history, catalog: catalog, account: account, context: context,
-            typed: flash?.typed ?? [:])
+            typed: flash?.typed ?? [:], followUps: followUps)
         return Layout.response(
             Layout.page(title: catalog.label(of: instance), active: "/ho-so", context: context, flash: flash, body: view.body))
     }

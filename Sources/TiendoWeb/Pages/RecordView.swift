@@ -12,6 +12,8 @@ struct RecordView {
     var context: WebContext
     /// A refused step's form as it was filled (`WebSession.Flash.typed`).
     var typed: [String: String] = [:]
+    /// The records to open next from this one in its state (`FollowUpView`).
+    var followUps: [FollowUpView.Offer] = []
 
     var workflow: Extras.WorkflowInfo? { catalog[instance.workflow] }
     var mayAct: Bool { account.role.mayAct }
@@ -32,6 +34,7 @@ struct RecordView {
             </div>
             \(milestones)
             \(events)
+            \(FollowUpView.section(followUps, instance: i, catalog: catalog, account: account))
             <section><h2>Lịch sử</h2>\(timeline)</section>
             """
     }

@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+
+@testable import TiendoCore
+
+/// `follow_ups` checked against the other workflows of a directory (`FollowUpDefinition.check`): warnings that name
+/// the place in the file that offers the follow-up.
+@Suite("follow-ups checked against their target workflows")
+struct FollowUpCheckTests {
+    @Test("a target not loaded, a field it lacks, a value it refuses and a copy of another type are warnings at their place")
+    func againstTargets() throws {
+        let dir = (NSTemporaryDirectory() as NSString).appendingPathComponent("tiendo-follow-ups-\(getpid())")
+        let fm = FileManager.default
+        try? fm.removeItem(atPath: dir)
+        try fm.createDirectory(atPath: (dir as NSString).appendingPathComponent("calendars"), withIntermediateDirectories: true)
+        defer { try? fm.removeItem(atPath: dir) }
+        func write(_ name: String, _ text: String) throws {
+            try text.write(toFile: (dir as NSString).appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        try write("calendars/vn.yaml", Fixtures.vnCalendarYAML)
+        try write(
+            "dich.yaml",
+            """
+            tiendo: 1
+            title: Đích
+            fields:
+              ho_ten: {type: text}
+              so: {type: integer}
+              loai: {type: enum, values: [moi, cu]}
+            milestones: {m: {title: M, due: 2026-01-01}}
+
+            """)
+        try write(
+            "nguon.yaml",
+            """
+            tiendo: 1
+            title: Nguồn
+            fields:
+              ho_ten: {type: text}
+              ngay: {type: date}
+            initial: a
+            states: {a: {on: {xong: b}}, b: {final: true}}
+            follow_ups:
+              - workflow: dich
+                when: b
+                copy: {ho_ten: ho_ten, so: ngay, ten: ho_ten}
+                set: {loai: moi-ca}
+              - {workflow: dihc, when: b}
+
+            """)
+        let diags = Loader(searchPath: [dir]).validate(paths: [dir])
+        let lines = diags.map {
+            "\(($0.file as NSString).lastPathComponent):\($0.line):\($0.column): \($0.severity.rawValue): \($0.message)"
+        }
+        #expect(
+            lines.contains(
+                "nguon.yaml:11:28: warning: 'ngay' (date) is copied into 'so' of 'dich' (integer): the form may refuse the value"),
+            "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("nguon.yaml:11:38: warning: 'ten' is not a field of workflow 'dich'") }, "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("nguon.yaml:12:11: warning: 'moi-ca' is not a value of 'loai' in 'dich'") }, "\(lines)")
+        #expect(
+            lines.contains(
+                "nguon.yaml:13:16: warning: 'follow_ups' names workflow 'dihc', which is not loaded (did you mean 'dich'?): its button is not shown"
+            ), "\(lines)")
+        #expect(diags.count == 4 && diags.allSatisfy { $0.severity == .warning }, "\(lines)")
+        // The daemon's load says the same.
+        #expect(
+            Loader(searchPath: [dir]).loadAll().diagnostics.filter { $0.message.contains("follow") || $0.message.contains("dich") }.count
+                == 4)
+        // One file alone is not checked against others.
+        #expect(Loader(searchPath: []).validate(paths: [(dir as NSString).appendingPathComponent("nguon.yaml")]).isEmpty)
+    }
+}
