@@ -245,7 +245,7 @@ enum EngineSeasonGolden {
         "calendar danh-gia-xep-loai/ubnd-14-2026": (689, "a966b5113a692af536be22382a8864317e508046123876428aa4a51773636d56"),
         "live ket-nap-dang-vien/kn-001": (29, "1743fd12bde35e49c7aea4a0c3c192cd487a20d1a1d68944ace4a0164bb543c6"),
         "live ket-nap-dang-vien/kn-002": (31, "6e0aa764189fb2bb7c205a525fabe1db688a385801e9019cb0467ba400d3e3e1"),
-        "live ket-nap-dang-vien/kn-003": (30, "685846caf50ad068971744d1b7b545b283e15bff2e8f9c058132a1568a53ae5d"),
+        "live ket-nap-dang-vien/kn-003": (30, "2428665b09a4fab59cda4502fa5577a642c11032723a8c04577d30c9ed6737af"),
         "live ket-nap-dang-vien/kn-004": (28, "5b9c92e2789a08dc9935b291dc6840718626e364ad5326692341ca1f6eebebd2"),
         "live ket-nap-dang-vien/kn-005": (30, "d90569698450fb5f6fb789c7b13db6eedbf2505f86fbd72e112b38a99e43919f"),
         "live ket-nap-dang-vien/kn-006": (34, "2366de83e27520f51b0647ecb26982554572f6b42010e5e17bfb48f94694fbb8"),
@@ -445,7 +445,7 @@ enum EngineSeasonGolden {
         "plan bau-cu-xvi-2026 #1": (62, "cee10efddd6a1bceef326020087b5bf54619ad78923ac5809e456e699d3391b2"),
         "plan bau-cu-xvi-2026 #2": (62, "aab21acc106a409574a8d357aefa5075db8ec7b9618f10be3f4695897c41f47f"),
         "plan bau-cu-xvi-2026 #3": (62, "5ac1d8f143b6e3a1d7b4eb5c0790360016f6237c37ad814270fc84659075a109"),
-        "simulate": (42840, "ed1b29bf97d83be0fe42751561d2cdd76db9fe1b4a0801b8505b6c696605ade9"),
+        "simulate": (42840, "2805fb1302b273fd5fae993d45eb861c8be1cb742174e72d0e6ac9e56a826467"),
         "simulate archive": (10253, "d33bf32a1245a803723793f70d7ddae87e19a53f54a090b5bb0de6749ba470b7"),
     ]
 }

@@ -502,7 +502,9 @@ import Testing
     func followUps() throws {
         let admission = try Self.definition("ket-nap-dang-vien").followUps
         #expect(admission.map(\.workflow) == ["dang-vien-du-bi"] && admission.first?.when == ["da-ket-nap"])
-        #expect(admission.first.map { $0.copy.map(\.target) } == ["ho_ten", "chi_bo"])
+        // The probationary year counts from the ceremony (Điều lệ Đảng, Điều 5): the admission's date is the ceremony's.
+        #expect(admission.first.map { $0.copy.map(\.target) } == ["ho_ten", "chi_bo", "ngay_ket_nap"])
+        #expect(admission.first.map { $0.copy.map(\.source) } == ["ho_ten", "chi_bo", "ngay_le_ket_nap"])
         let probation = try #require(try Self.definition("dang-vien-du-bi").followUps.first)
         #expect(probation.workflow == "the-dang-vien" && probation.when == ["cho-quyet-dinh", "chinh-thuc"])
         #expect(probation.set.map(\.field) == ["loai"] && probation.set.map(\.value) == ["cap-moi"])
@@ -521,7 +523,7 @@ import Testing
         #expect(
             marked == [
                 "chuyen-sinh-hoat.ngay_gioi_thieu", "dang-vien-du-bi.ngay_ket_nap", "ket-nap-dang-vien.ngay_sinh",
-                "ket-nap-dang-vien.ngay_quyet_dinh", "the-dang-vien.ngay_cong_nhan",
+                "ket-nap-dang-vien.ngay_quyet_dinh", "ket-nap-dang-vien.ngay_le_ket_nap", "the-dang-vien.ngay_cong_nhan",
             ])
     }
 
