@@ -273,6 +273,17 @@ import Testing
                 """,
             line: 6, column: 16, fragment: "'The Dang Vien' in 'follow_ups' is not a workflow id"),
         Case(
+            name: "a follow-up offered in no state",
+            yaml: """
+                tiendo: 1
+                title: T
+                initial: a
+                states: {a: {on: {gui: b}}, b: {final: true}}
+                follow_ups:
+                  - {workflow: y, when: []}
+                """,
+            line: 6, column: 25, fragment: "'when' in 'follow_ups' names no state: the follow-up would never be offered"),
+        Case(
             name: "a follow-up setting a list",
             yaml: """
                 tiendo: 1

@@ -834,7 +834,7 @@ def test_the_card_request_is_opened_from_the_probationary_record_with_its_values
     browser.get(stack.url + "/ho-so/" + key)
     section = browser.find_element(By.CSS_SELECTOR, "section.follow-ups")
     assert section.text.startswith("Hồ sơ tiếp theo\nMở hồ sơ phát thẻ đảng viên"), section.text
-    assert "điền sẵn «Họ và tên», «Chi bộ», «Loại yêu cầu» từ hồ sơ này" in section.text, section.text
+    assert "điền sẵn «Họ và tên», «Chi bộ», «Loại yêu cầu» theo hồ sơ này" in section.text, section.text
     shot(browser, "59-ho-so-tiep-theo", full=True)
     submit(browser, section.find_element(By.LINK_TEXT, "Mở hồ sơ phát thẻ đảng viên"))
     assert browser.find_element(By.TAG_NAME, "h1").text == "Thêm hồ sơ"
@@ -866,11 +866,51 @@ def test_the_card_request_is_opened_from_the_probationary_record_with_its_values
     browser.get(stack.url + "/ho-so/" + key)
     assert "Đã mở hồ sơ «Phát thẻ, cấp lại, đổi thẻ đảng viên»" in browser.find_element(By.CSS_SELECTOR, "section.follow-ups").text
 
+    # A card request under the same code in another chi bộ (a member transferred in): no button that could only be
+    # refused, but where it is and whom to ask.
+    stack.ctl("start", "the-dang-vien", "dv-the-3", "--set", "ho_ten=Mai Văn Ba", "--set", f"chi_bo={CHI_BO_B}")
+    stack.ctl("start", "dang-vien-du-bi", "dv-the-3", "--set", "ho_ten=Mai Văn Ba", "--set", f"chi_bo={CHI_BO_A}",
+              "--set", "ngay_ket_nap=10/01/2025")
+    stack.ctl("send", "dang-vien-du-bi/dv-the-3", "bieu-quyet", "--set", "so_dang_vien_chinh_thuc=30", "--set", "so_tan_thanh=25")
+    login(browser, stack, "ha")
+    browser.get(stack.url + "/ho-so/dang-vien-du-bi/dv-the-3")
+    section = browser.find_element(By.CSS_SELECTOR, "section.follow-ups")
+    assert not section.find_elements(By.CSS_SELECTOR, "a.button") and "Mai Văn Ba" not in section.text, section.text
+    assert "Mã hồ sơ «dv-the-3» đã có trong quy trình «Phát thẻ, cấp lại, đổi thẻ đảng viên», ở chi bộ ngoài phạm vi tài khoản" \
+        in section.text, section.text
+
+    # The admission, by the office: the ceremony is recorded with its day, and the probationary record opened from it
+    # counts the year from that day.
+    kn = "ket-nap-dang-vien/kn-web"
+    stack.ctl("start", "ket-nap-dang-vien", "kn-web", "--set", "ho_ten=Đinh Văn Lễ", "--set", f"chi_bo={CHI_BO_A}")
+    for event, *sets in (("di-hoc",), ("cap-chung-nhan",), ("nop-ho-so",), ("dat",),
+                         ("bieu-quyet", "so_dang_vien_chinh_thuc=30", "so_tan_thanh=25", "chi_bo_co_so=true"),
+                         ("quyet-dinh", "ngay_quyet_dinh=20/02/2026")):
+        stack.ctl("send", kn, event, *[a for s_ in sets for a in ("--set", s_)])
+    login(browser, stack, "admin")
+    browser.get(stack.url + "/ho-so/" + kn)
+    form = browser.find_element(By.XPATH, "//form[.//input[@name='su-kien' and @value='to-chuc-le']]")
+    box = form.find_element(By.ID, "f-ngay_le_ket_nap")
+    assert box.get_attribute("required") is not None
+    box.send_keys("25/02/2026")
+    submit(browser, form.find_element(By.CSS_SELECTOR, "button[type=submit]"), confirm=True)
+    assert "Đã kết nạp (đảng viên dự bị)" in browser.find_element(By.TAG_NAME, "h1").text
+    section = browser.find_element(By.CSS_SELECTOR, "section.follow-ups")
+    assert "điền sẵn «Họ và tên», «Chi bộ», «Ngày kết nạp (ngày chi bộ tổ chức lễ kết nạp)» theo hồ sơ này" in section.text, section.text
+    submit(browser, section.find_element(By.LINK_TEXT, "Mở hồ sơ theo dõi đảng viên dự bị"))
+    assert browser.find_element(By.ID, "f-ngay_ket_nap").get_attribute("value") == "25/02/2026"
+    assert browser.find_element(By.ID, "f-key").get_attribute("value") == "kn-web"
+    assert browser.find_element(By.ID, "f-chi_bo").get_attribute("value") == CHI_BO_A  # free text for the office
+    shot(browser, "62-du-bi-tu-ket-nap", full=True)
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form.new-record button[type=submit]"))
+    assert browser.current_url.endswith("/ho-so/dang-vien-du-bi/kn-web"), browser.current_url
+    assert "25/02/2026" in text(browser) and "Đinh Văn Lễ" in browser.find_element(By.TAG_NAME, "h1").text
+
     # The form's address written by hand: markup stays text, a field the workflow lacks is ignored, and a source
     # record the account may not see is not named.
     login(browser, stack, "ha")
     browser.get(stack.url + "/ho-so/moi?" + urllib.parse.urlencode(
-        {"quy-trinh": "kiem-tra", "tu": "kiem-tra/b1", "f-ho_ten": "<b>X</b>", "f-khong_co": "1"}))
+        {"quy-trinh": "kiem-tra", "tu-ho-so": "kiem-tra/b1", "f-ho_ten": "<b>X</b>", "f-khong_co": "1"}))
     assert browser.find_element(By.ID, "f-ho_ten").get_attribute("value") == "<b>X</b>"
     assert "điền sẵn từ hồ sơ" not in text(browser)
     assert not browser.find_elements(By.CSS_SELECTOR, "form.new-record b")

@@ -58,6 +58,13 @@ public struct FollowUpDefinition: Sendable, Hashable {
                         warn(p, "'\(name)' is not a field of workflow '\(target.id)'\(didYouMean(name, names)): it is not filled")
                         continue
                     }
+                    if let s = source.field(from), s.type == .enumeration, t.type == .enumeration,
+                        let missing = s.values.first(where: { !t.values.contains($0) })
+                    {
+                        warn(
+                            p,
+                            "'\(from)' may be '\(missing)', which is not a value of '\(name)' in '\(target.id)': the form leaves it empty")
+                    }
                     if let s = source.field(from), s.type != t.type, t.type != .text {
                         warn(
                             p,
@@ -67,12 +74,19 @@ public struct FollowUpDefinition: Sendable, Hashable {
                 }
                 for (name, value) in f.set {
                     let p = f.targetPositions[name] ?? f.position
-                    guard target.field(name) != nil else {
+                    guard let t = target.field(name) else {
                         warn(p, "'\(name)' is not a field of workflow '\(target.id)'\(didYouMean(name, names)): it is not filled")
                         continue
                     }
                     if case .failure(let e) = target.validate(data: [(name, .string(value))], partial: true, today: nil) {
                         warn(p, "'\(value)' is not a value of '\(name)' in '\(target.id)': \(e.reason)")
+                    } else if t.type == .boolean, value != "true", value != "false" {
+                        warn(p, "write '\(name)' as the form sends it, true or false, not '\(value)': the form leaves it empty")
+                    } else if t.type == .enumeration, !t.values.contains(value) {
+                        warn(
+                            p,
+                            "write '\(name)' as the form sends it, one of \(t.values.joined(separator: ", ")), not '\(value)': the form leaves it empty"
+                        )
                     }
                 }
             }
@@ -111,7 +125,12 @@ extension WorkflowParser {
                 ok = false
             }
             var when: [String] = []
-            for (state, p) in whenNode.scalarList(sink: sink, context: "'when' in 'follow_ups'") ?? [] {
+            let listed = whenNode.scalarList(sink: sink, context: "'when' in 'follow_ups'")
+            if listed?.isEmpty == true {
+                sink.error(whenNode.position, "'when' in 'follow_ups' names no state: the follow-up would never be offered")
+            }
+            if listed?.isEmpty ?? true { ok = false }
+            for (state, p) in listed ?? [] {
                 guard stateNames.contains(state) else {
                     sink.error(p, "'\(state)' in 'follow_ups' is not a declared state\(didYouMean(state, stateNames))")
                     ok = false

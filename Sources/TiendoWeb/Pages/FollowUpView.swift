@@ -1,3 +1,4 @@
+import Logging
 import TiendoCore
 import TiendoVarlink
 
@@ -11,25 +12,37 @@ struct FollowUpView {
         var target: Extras.WorkflowInfo
         /// The target workflow's record under this record's code, when there is one the account may see.
         var existing: Manager.Instance?
+        /// A record under this record's code exists in a chi bộ outside the account's (a member transferred): the
+        /// form would only be refused, so the page says to ask the office instead.
+        var elsewhere = false
     }
+
+    /// The query parameter of the new record's form that names the record its values come from.
+    static let sourceParameter = "tu-ho-so"
 
     /// The follow-ups of `instance` in its state whose workflow is loaded, each with its record already opened (one
     /// call to tiendod each).
-    static func offers(_ app: WebApp, instance: Manager.Instance, catalog: Catalog, account: Account) async throws -> [Offer] {
+    static func offers(
+        _ app: WebApp, instance: Manager.Instance, catalog: Catalog, account: Account, logger: Logger
+    ) async -> [Offer] {
         guard let workflow = catalog[instance.workflow], let state = instance.state else { return [] }
         var out: [Offer] = []
         for info in workflow.followUps where info.when.contains(state) {
             guard let target = catalog[info.workflow] else { continue }
-            var existing: Manager.Instance?
+            var offer = Offer(info: info, target: target)
             if let key = key(for: info, of: instance) {
                 do {
                     let entry = try await app.daemon.call(Extras.Instance(id: "\(target.id)/\(key)")).entry
-                    existing = account.sees(group: entry.group) ? entry.instance : nil
+                    if account.sees(group: entry.group) { offer.existing = entry.instance } else { offer.elsewhere = true }
                 } catch ManagerError.noSuchInstance {
-                    existing = nil
+                } catch {
+                    // The section is optional: the record's page still shows without it (the target unloaded by a
+                    // reload since the catalog was read, tiendod busy).
+                    logger.warning("tiendo-web: hồ sơ tiếp theo của \(instance.id) không đọc được: \(error)")
+                    continue
                 }
             }
-            out.append(Offer(info: info, target: target, existing: existing))
+            out.append(offer)
         }
         return out
     }
@@ -41,27 +54,38 @@ struct FollowUpView {
         return String(instance.id[instance.id.index(after: slash)...])
     }
 
-    /// The new record's form, filled: `/ho-so/moi?quy-trinh=…&tu=…&f-key=…&f-FIELD=…` with the fields the target
-    /// declares (a copied field this record has no value for is left empty).
-    static func formLink(_ offer: Offer, instance: Manager.Instance) -> String {
-        var query: [(String, String)] = [("quy-trinh", offer.target.id), ("tu", instance.id)]
-        if let key = key(for: offer.info, of: instance) { query.append(("f-key", key)) }
+    /// The new record's fields and values as its form shows them: the copied ones this record has a value for, then
+    /// the set ones, each a field the target declares.
+    static func filled(_ offer: Offer, instance: Manager.Instance, catalog: Catalog) -> [(field: String, value: String)] {
         let data = instance.data.objectValue ?? []
-        for fill in offer.info.copy where offer.target.field(fill.field) != nil {
-            if let value = data.first(where: { $0.0 == fill.from }).flatMap({ formValue($0.1) }) {
-                query.append(("f-" + fill.field, value))
+        var out: [(field: String, value: String)] = []
+        for fill in offer.info.copy {
+            guard let target = offer.target.field(fill.field), let stored = data.first(where: { $0.0 == fill.from })?.1 else {
+                continue
             }
+            let source = catalog[instance.workflow]?.field(fill.from)
+            if let value = formValue(stored, from: source, into: target) { out.append((fill.field, value)) }
         }
-        for fill in offer.info.set where offer.target.field(fill.field) != nil { query.append(("f-" + fill.field, fill.from)) }
+        for fill in offer.info.set where offer.target.field(fill.field) != nil { out.append((fill.field, fill.from)) }
+        return out
+    }
+
+    /// The new record's form, filled: `/ho-so/moi?quy-trinh=…&tu-ho-so=…&f-key=…&f-FIELD=…`.
+    static func formLink(_ offer: Offer, instance: Manager.Instance, catalog: Catalog) -> String {
+        var query: [(String, String)] = [("quy-trinh", offer.target.id), (sourceParameter, instance.id)]
+        if let key = key(for: offer.info, of: instance) { query.append(("f-key", key)) }
+        query += filled(offer, instance: instance, catalog: catalog).map { ("f-" + $0.field, $0.value) }
         return NewRecordPage.path + "?" + query.map { "\($0)=\(Filters.percentEncoded($1))" }.joined(separator: "&")
     }
 
-    /// A stored value as a form's control shows it (`FieldControls.control`'s `current`: dates `YYYY-MM-DD`).
-    static func formValue(_ value: JSON) -> String? {
+    /// A stored value as the target's control shows it (`FieldControls.control`'s `current`: dates `YYYY-MM-DD`,
+    /// booleans `true`/`false`); into a text field, as people read it (có/không, dd/mm/yyyy, an enum's title).
+    static func formValue(_ value: JSON, from source: Extras.FieldInfo?, into target: Extras.FieldInfo) -> String? {
+        if case .null = value { return nil }
+        if target.type == "text", let source, source.type != "text" { return Format.value(value, field: source) }
         switch value {
         case .string(let s): return s
         case .bool(let b): return b ? "true" : "false"
-        case .null: return nil
         default: return Format.value(value).replacingOccurrences(of: ",", with: ".")
         }
     }
@@ -79,11 +103,17 @@ struct FollowUpView {
                     """
             }
             guard account.role.mayAct, NewRecordPage.offered(offer.target, to: account) else { return nil }
+            if offer.elsewhere {
+                return """
+                    <p>Mã hồ sơ «\(key(for: offer.info, of: instance) ?? "")» đã có trong quy trình «\(offer.target.title)», ở chi bộ \
+                    ngoài phạm vi tài khoản (đảng viên đã chuyển sinh hoạt?); nếu cần, xin liên hệ văn phòng Đảng ủy.</p>
+                    """
+            }
             let title = offer.info.title ?? "Mở hồ sơ «\(offer.target.title)»"
-            let filled = (offer.info.copy.map(\.field) + offer.info.set.map(\.field)).compactMap { offer.target.field($0)?.displayTitle }
-            let what = filled.isEmpty ? "" : ", điền sẵn \(filled.map { "«\($0)»" }.joined(separator: ", ")) từ hồ sơ này"
+            let named = filled(offer, instance: instance, catalog: catalog).compactMap { offer.target.field($0.field)?.displayTitle }
+            let what = named.isEmpty ? "" : ", điền sẵn \(named.map { "«\($0)»" }.joined(separator: ", ")) theo hồ sơ này"
             return """
-                <p><a class="button" href="\(formLink(offer, instance: instance))">\(title)</a> \
+                <p><a class="button" href="\(formLink(offer, instance: instance, catalog: catalog))">\(title)</a> \
                 <span class="muted small">Biểu mẫu thêm hồ sơ «\(offer.target.title)»\(what); kiểm tra rồi bấm «Thêm hồ sơ».</span></p>
                 """
         }

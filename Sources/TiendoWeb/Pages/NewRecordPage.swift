@@ -33,7 +33,7 @@ struct NewRecordPage {
             for name in ["key"] + shown.fields.map(\.name) {
                 if let v = query.text("f-" + name)?.trimmingSpaces, !v.isEmpty { values[name] = v }
             }
-            if let from = query.text("tu") {
+            if let from = query.text(FollowUpView.sourceParameter), !values.isEmpty {
                 source = try? await RecordPage.visible(app, id: from, account: account).instance
             }
         }
@@ -196,7 +196,8 @@ struct NewRecordPage {
         let atStart = Set(workflow.states.filter { $0.id == workflow.initial }.flatMap { $0.events.flatMap(\.fields) })
         let askedLater = Set(workflow.states.filter { $0.id != workflow.initial }.flatMap { $0.events.flatMap(\.fields) })
             .subtracting(atStart)
-        for f in workflow.fields where f.required || f.name == workflow.groupBy || !askedLater.contains(f.name) {
+        // A value already given (filled from another record) is shown, even for a field asked later: never dropped.
+        for f in workflow.fields where f.required || f.name == workflow.groupBy || !askedLater.contains(f.name) || values[f.name] != nil {
             let id = "f-\(f.name)"
             let mark: HTML = f.required ? " <span class=\"required\">*</span>" : .empty
             let current = values[f.name] ?? ""

@@ -17,10 +17,22 @@ struct RecordPage {
     /// The instance (with every open deadline and its next timed transition). A record outside the account's chi bộ
     /// is answered as one that does not exist (404, the same words): a 403 would tell a chi bộ's account which codes
     /// (card numbers, member codes) other chi bộ have, by trying them.
+    /// To an account limited to some chi bộ both cases say what may have happened, in the same words.
     static func visible(_ app: WebApp, id: String, account: Account) async throws -> Extras.InstanceEntry {
-        let entry = try await app.daemon.call(Extras.Instance(id: id)).entry
-        guard account.sees(group: entry.group) else { throw PageError.daemon(ManagerError.noSuchInstance(id: id)) }
+        let entry: Extras.InstanceEntry
+        do {
+            entry = try await app.daemon.call(Extras.Instance(id: id)).entry
+        } catch ManagerError.noSuchInstance where account.scope != nil {
+            throw notFound(id, account: account)
+        }
+        guard account.sees(group: entry.group) else { throw notFound(id, account: account) }
         return entry
+    }
+
+    static func notFound(_ id: String, account: Account) -> PageError {
+        .notFound(
+            "Không tìm thấy hồ sơ «\(id)» trong các chi bộ của tài khoản «\(account.name)»: mã có thể viết sai, hoặc hồ sơ thuộc chi bộ khác. Nếu cần xem, xin liên hệ người quản trị."
+        )
     }
 
     func show(_ request: Request, _ context: WebContext) async throws -> Response {
@@ -32,7 +44,7 @@ struct RecordPage {
         let entry = try await RecordPage.visible(app, id: id, account: account)
         let instance = entry.instance
         let history = try await historyCall
-        let followUps = try await FollowUpView.offers(app, instance: instance, catalog: catalog, account: account)
+        let followUps = await FollowUpView.offers(app, instance: instance, catalog: catalog, account: account, logger: context.logger)
         let flash = await app.takeFlash(request, context)
         let view = RecordView(
             instance: instance, transition: entry.nextTransition, history: history, catalog: catalog, account: account, context: context,
