@@ -659,11 +659,12 @@ def test_the_printed_grading_list_shows_each_score_and_grade(stack, browser):
     for printing in (False, True):
         browser.get(stack.url + "/ho-so?" + urllib.parse.urlencode({**query, **({"in": "1"} if printing else {})}))
         heads = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "table.records thead th")]
-        assert heads[3:5] == ["Điểm đánh giá (thang 100)", "Mức xếp loại Đảng ủy quyết định"], heads
+        # One chi bộ chosen: its name is in the filter (and the letterhead), not a column.
+        assert heads[:4] == ["Hồ sơ", "Trạng thái", "Điểm đánh giá (thang 100)", "Mức xếp loại Đảng ủy quyết định"], heads
         rows = {r.find_element(By.CSS_SELECTOR, "td.record a").text: [td.text for td in r.find_elements(By.TAG_NAME, "td")]
                 for r in browser.find_elements(By.CSS_SELECTOR, "table.records tbody tr")}
-        assert rows["Trần Văn Điểm"][3:5] == ["82", "Hoàn thành tốt nhiệm vụ"], rows
-        assert rows["Phạm Thị Chưa"][3:5] == ["—", "—"], rows
+        assert rows["Trần Văn Điểm"][2:4] == ["82", "Hoàn thành tốt nhiệm vụ"], rows
+        assert rows["Phạm Thị Chưa"][2:4] == ["—", "—"], rows
         shot(browser, "55-danh-sach-xep-loai-in" if printing else "55-danh-sach-xep-loai", full=True)
     assert "DANH SÁCH HỒ SƠ" in browser.find_element(By.TAG_NAME, "body").text
     with open(os.path.join(ARTIFACTS, "55-danh-sach-xep-loai.pdf"), "wb") as f:

@@ -39,7 +39,7 @@ enum Assets {
           font-size: .9rem; color: var(--ink); padding-bottom: .35rem; }
         input[type=checkbox] { min-width: 0; width: auto; }
         /* Workflow titles run to 57 characters («Sinh hoạt chi bộ và đóng đảng phí hằng tháng của đảng viên»). */
-        form.filters select#f-quy-trinh { max-width: 27rem; }
+        form.filters select#f-quy-trinh, form.filters select#chon-quy-trinh { max-width: 27rem; }
         input, select, button, textarea { font: inherit; }
         input, select { padding: .3rem .4rem; border: 1px solid #b8b8c0; border-radius: 4px; min-width: 9rem; max-width: 20rem; }
         /* The browser's own words beside the button («Không có tệp nào được chọn», a file's name) are not cut. */
@@ -64,6 +64,8 @@ enum Assets {
         .provisional { color: var(--amber); font-style: italic; white-space: nowrap; }
         /* A record's address is read as one word (dang-vien-du-bi/dvdb-016 broke after «dvdb-»). */
         span.id { white-space: nowrap; }
+        /* A date is read whole: «30/11/2025» broke after «20» in a narrow column. */
+        span.date { white-space: nowrap; }
         p.next-transition.late { color: var(--amber); background: var(--amber-bg); padding: .4rem .6rem; border-radius: 4px; }
         .muted { color: var(--muted); }
         /* What the workflow file says to do in the current state, under the record's title. */

@@ -39,11 +39,15 @@ enum DueTable {
         return "\(item.title)\(occurrence)"
     }
 
-    static func due(_ item: Manager.DueItem) -> HTML {
+    static func due(_ item: Manager.DueItem) -> HTML { due(item.due, provisional: item.provisional) }
+
+    /// A due as a page shows it: the date in one piece, and «(dự kiến)» when it rests on a holiday list not yet
+    /// published.
+    static func due(_ text: String, provisional: Bool?) -> HTML {
         let mark: HTML =
-            item.provisional == true
+            provisional == true
             ? " <span class=\"provisional\" title=\"Phụ thuộc lịch nghỉ năm chưa công bố chính thức\">(dự kiến)</span>" : .empty
-        return "\(Format.date(item.due))\(mark)"
+        return "<span class=\"date\">\(Format.date(text))</span>\(mark)"
     }
 
     static func daysBadge(_ item: Manager.DueItem) -> HTML {

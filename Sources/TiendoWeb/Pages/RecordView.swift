@@ -137,7 +137,7 @@ struct RecordView {
                 <input type="hidden" name="hanh-dong" value="xong"><input type="hidden" name="moc" value="\(target)">
                 <button class="done">Đánh dấu đã xong\(period)</button></form>
                 """ : .empty
-            let due: HTML = m.due.isEmpty ? "—" : "\(Format.due(m.due, provisional: m.provisional))"
+            let due: HTML = m.due.isEmpty ? "—" : DueTable.due(m.due, provisional: m.provisional)
             return """
                 <tr class="\(m.overdue && !m.done ? "overdue" : "")" id="moc-\(m.id)"><td>\(m.title)\(basis)\(recurring)\(requires)</td><td>\(due)</td><td>\(status)</td><td>\(action)</td></tr>
                 """

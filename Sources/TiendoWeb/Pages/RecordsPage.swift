@@ -88,6 +88,8 @@ struct RecordsPage {
     static func table(_ data: Data, printing: Bool) -> HTML {
         // One workflow chosen: the filter above (or the printed heading) already names it.
         let showWorkflow = data.filters.workflow == nil
+        // One chi bộ chosen: the same, and its name, one word a line, took a column of the printed A4 list.
+        let showGroup = data.filters.group == nil
         // One workflow chosen: the fields its file names for lists (`list_fields`), a grading list's score and grade.
         let info = data.filters.workflow.flatMap { data.catalog[$0] }
         let columns: [Extras.FieldInfo] = info.map { w in w.listFields.compactMap { w.field($0) } } ?? []
@@ -116,12 +118,12 @@ struct RecordsPage {
             // Labels for the cards a phone shows (`data-label`, Assets.css); a desktop shows the table's heads.
             return """
                 <tr class="\(overdue > 0 ? "overdue" : "")"><td class="record"><a href="\(DueTable.recordLink(i.id))">\(e.label ?? data.catalog.label(of: i))</a><br><span class="muted small id">\(i.id)</span></td>
-                <td data-label="\(groupTitle)">\(e.group ?? "—")</td>\(showWorkflow ? "<td data-label=\"Quy trình\">\(data.catalog.title(i.workflow))</td>" : HTML.empty)<td data-label="Trạng thái">\(state)\(i.stale ? " <span class=\"badge warn\" title=\"Chạy theo phiên bản quy trình cũ\">bản cũ</span>" : HTML.empty)</td>\(values)
+                \(showGroup ? "<td data-label=\"\(groupTitle)\">\(e.group ?? "—")</td>" : HTML.empty)\(showWorkflow ? "<td data-label=\"Quy trình\">\(data.catalog.title(i.workflow))</td>" : HTML.empty)<td data-label="Trạng thái">\(state)\(i.stale ? " <span class=\"badge warn\" title=\"Chạy theo phiên bản quy trình cũ\">bản cũ</span>" : HTML.empty)</td>\(values)
                 <td data-label="Bắt đầu theo dõi">\(Format.date(String(i.startedAt.prefix(10))))</td><td class="num" data-label="Quá hạn">\(overdue > 0 ? "<span class=\"badge bad\">\(overdue)</span>" : HTML.empty)</td><td data-label="Hạn gần nhất">\(first)</td></tr>
                 """
         }
         return """
-            <table class="records"><thead><tr><th>Hồ sơ</th><th>\(groupTitle)</th>\(showWorkflow ? "<th>Quy trình</th>" : HTML.empty)<th>Trạng thái</th>\(HTML.join(columns.map { f in "<th class=\"field\(numeric(f) ? " num" : "")\">\(f.displayTitle)</th>" }))<th>Bắt đầu theo dõi</th><th class="num">Quá hạn</th><th>Hạn gần nhất</th></tr></thead>
+            <table class="records"><thead><tr><th>Hồ sơ</th>\(showGroup ? "<th>\(groupTitle)</th>" : HTML.empty)\(showWorkflow ? "<th>Quy trình</th>" : HTML.empty)<th>Trạng thái</th>\(HTML.join(columns.map { f in "<th class=\"field\(numeric(f) ? " num" : "")\">\(f.displayTitle)</th>" }))<th>Bắt đầu theo dõi</th><th class="num">Quá hạn</th><th>Hạn gần nhất</th></tr></thead>
             <tbody>\(rows)</tbody></table>
             """
     }
