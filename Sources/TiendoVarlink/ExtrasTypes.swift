@@ -19,6 +19,9 @@ public enum Extras {
         public var max: Double?
         /// A date or datetime that takes no day after today (`max: today`); false from a daemon before 05/12/2026.
         public var notAfterToday: Bool
+        /// The value a record gets when the field is left empty at its start (the file's `default`), as a form writes
+        /// it: dates `YYYY-MM-DD`, booleans `true`/`false`, an enum's value; nil when there is none.
+        public var defaultValue: String?
 
         public init(json: JSON, path: String) throws(ReplyDecodingError) {
             let m = try Members(json, path: path)
@@ -36,6 +39,18 @@ public enum Extras {
             min = try m.optionalNumber("min")
             max = try m.optionalNumber("max")
             notAfterToday = try m.optionalBool("notAfterToday") ?? false
+            defaultValue = try m.optionalString("default")
+        }
+
+        /// The default as people read it (dd/mm/yyyy, có/không, an enum's title), nil when there is none.
+        public var defaultText: String? {
+            guard let d = defaultValue else { return nil }
+            switch type {
+            case "boolean": return d == "true" ? "có" : "không"
+            case "enum": return title(ofValue: d)
+            case "date": return CivilDate.parse(d)?.vietnamese ?? d
+            default: return d
+            }
         }
 
         /// An enum value as people read it: its title, or the value itself.
@@ -54,6 +69,7 @@ public enum Extras {
             if let min { w.add("min", .double(min)) }
             if let max { w.add("max", .double(max)) }
             if notAfterToday { w.add("notAfterToday", true) }
+            w.add("default", defaultValue)
             return w.json
         }
 

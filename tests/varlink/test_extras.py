@@ -215,6 +215,8 @@ def test_instance_says_its_next_timed_transition():
         dv = [w for w in xcall(d, "Workflows")["workflows"] if w["id"] == "dang-vien-du-bi"][0]
         fields = {f["name"]: f for f in dv["fields"]}
         assert fields["ngay_ket_nap"]["notAfterToday"] is True and "notAfterToday" not in fields["ho_ten"], fields
+        # A field without a default sends none.
+        assert all("default" not in f for f in dv["fields"]), dv["fields"]
         assert dv["listFields"] == ["ngay_ket_nap"]
         # The card request a ward opens next, in the states it is offered, with what fills its form (`follow_ups`).
         assert dv["followUps"] == [{
@@ -268,6 +270,34 @@ milestones:
         # A workflow that names no list columns sends none.
         ten = [w for w in xcall(d, "Workflows")["workflows"] if w["id"] == "ten"][0]
         assert "listFields" not in ten, ten
+    finally:
+        d.stop()
+
+
+def test_field_defaults_as_a_form_writes_them():
+    """`FieldInfo.default`: what an empty field gives at a start, as a form or a CSV cell writes it back (a date
+    YYYY-MM-DD, a boolean true/false, an enum's value, a number with a decimal point); none for a field without."""
+    import conftest
+
+    wf = """tiendo: 1
+title: Mặc định
+fields:
+  han: {type: date, default: 2026-12-31}
+  gio: {type: datetime, default: "2026-12-31T17:00"}
+  co: {type: boolean, default: false}
+  loai: {type: enum, values: [moi, cu], default: cu}
+  diem: {type: number, default: 7.5}
+  so: {type: integer, default: 3}
+  ten: {type: text}
+milestones:
+  nop: {title: Nộp, due: han}
+"""
+    d = conftest.Daemon(files={"mac-dinh.yaml": wf})
+    try:
+        w = [w for w in xcall(d, "Workflows")["workflows"] if w["id"] == "mac-dinh"][0]
+        defaults = {f["name"]: f.get("default") for f in w["fields"]}
+        assert defaults == {"han": "2026-12-31", "gio": "2026-12-31T17:00:00+07:00", "co": "false", "loai": "cu",
+                            "diem": "7.5", "so": "3", "ten": None}, defaults
     finally:
         d.stop()
 

@@ -199,6 +199,10 @@ def test_import_shows_every_bad_row_and_is_all_or_nothing(stack, browser):
     # Numbers with their bounds, and `started` with its optional time.
     assert "Điểm chấm (hoặc diem) — tùy chọn, số nguyên từ 0 đến 100" in main
     assert "Ngày bắt đầu (hoặc started) — tùy chọn, dạng dd/mm/yyyy hoặc YYYY-MM-DD, có thể kèm giờ" in main
+    # A field with a default says what an empty cell gives.
+    browser.get(stack.url + "/nhap?quy-trinh=thi-dua")
+    columns = browser.find_element(By.TAG_NAME, "main").text
+    assert "dạng dd/mm/yyyy hoặc YYYY-MM-DD; để trống: 31/12/2026" in columns, columns
     shot(browser, "23-nhap-loi-ngay", full=True)
     assert json.loads(stack.ctl("list", "kiem-tra", "--json"))["instances"] == before
     good = ("\ufeffkey,ho_ten,chi_bo,han\r\n"

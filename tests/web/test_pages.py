@@ -793,6 +793,12 @@ def test_a_year_of_emulation_is_followed_from_a_later_step_and_a_day_not_yet_com
     browser.get(stack.url + "/ho-so/moi?quy-trinh=thi-dua")
     options = [o.text for o in browser.find_elements(By.CSS_SELECTOR, "#f-bat_dau_tu option")]
     assert "Ký kết giao ước thi đua (từ đầu năm)" in options and "Tự đánh giá, chấm điểm cuối năm" in options, options
+    # What a box left empty gives is said beside it (the file's defaults), in the words and dates people read.
+    label = browser.find_element(By.CSS_SELECTOR, "label[for=f-han_ky_giao_uoc]").text
+    assert "(để trống: 31/12/2026)" in label, label
+    label = browser.find_element(By.CSS_SELECTOR, "label[for=f-bat_dau_tu]").text
+    assert "(để trống: Ký kết giao ước thi đua (từ đầu năm))" in label, label
+    assert not browser.find_element(By.CSS_SELECTOR, "label[for=f-ten_to_chuc]").find_elements(By.CSS_SELECTOR, ".default")
     for field, value in (("f-key", "td-giua-nam"), ("f-ten_to_chuc", "Chi bộ Khu dân cư số 5"),
                          ("f-dang_bo", "Đảng bộ phường Tây Hồ"), ("f-nam", "2026"), ("f-ngay_bat_dau", "01/01/2026")):
         box = browser.find_element(By.ID, field)

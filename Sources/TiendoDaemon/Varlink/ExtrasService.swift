@@ -270,6 +270,7 @@ extension ControlService {
             if let m = f.min { o.append(("min", .double(m))) }
             if let m = f.max { o.append(("max", .double(m))) }
             if f.notAfterToday { o.append(("notAfterToday", .bool(true))) }
+            if let d = f.defaultValue { o.append(("default", .string(d.formText(zone: def.zone)))) }
             return .object(o)
         }
         let states: [JSON] = def.states.map { s in

@@ -170,6 +170,8 @@ enum VarlinkIDL {
         interface vn.tiendo.Extras
 
         # notAfterToday: a date or datetime field that takes no day after today (`max: today`).
+        # default: what a record gets when the field is left empty at its start, as a form writes it (dates
+        # YYYY-MM-DD, booleans true/false, an enum's value), when the file gives one.
         type FieldInfo (
           name: string,
           type: string,
@@ -179,7 +181,8 @@ enum VarlinkIDL {
           valueTitles: ?[string]string,
           min: ?float,
           max: ?float,
-          notAfterToday: ?bool
+          notAfterToday: ?bool,
+          default: ?string
         )
 
         # An event a state accepts: its title (from `event_titles`, when the file gives one), the fields its

@@ -194,7 +194,10 @@ struct ImportPage {
                     return "<li><b>\(heading)</b>\(or)\(text)</li>"
                 }
                 let cols: [HTML] = w.fields.map { f -> HTML in
-                    item(f.name, "\(f.required ? " — bắt buộc" : " — tùy chọn")\(ImportPage.form(of: f))")
+                    item(
+                        f.name,
+                        "\(f.required ? " — bắt buộc" : " — tùy chọn")\(ImportPage.form(of: f))\(f.defaultText.map { "; để trống: \($0)" } ?? "")"
+                    )
                 }
                 let template = "/nhap/mau.csv?" + Filters.query([("quy-trinh", w.id)])
                 return """

@@ -223,7 +223,10 @@ struct NewRecordPage {
             } else {
                 control = FieldControls.control(f, id: id, current: current, required: f.required)
             }
-            rows.append("<p><label for=\"\(id)\">\(f.displayTitle)\(mark)\(RecordView.range(f))<br>\(control)</label>\(after)</p>")
+            // What an empty box gives, said beside it: a thi-dua record of 2026 left «Hạn ký giao ước» at the file's
+            // 31/12/2026 without anyone seeing it.
+            let empty: HTML = f.defaultText.map { " <span class=\"muted small default\">(để trống: \($0))</span>" } ?? .empty
+            rows.append("<p><label for=\"\(id)\">\(f.displayTitle)\(mark)\(RecordView.range(f))\(empty)<br>\(control)</label>\(after)</p>")
         }
         return """
             <section><h2>\(workflow.title)</h2>
@@ -231,7 +234,7 @@ struct NewRecordPage {
             <form method="post" action="\(NewRecordPage.path)?quy-trinh=\(workflow.id)" class="stack new-record">\(Layout.csrf(context))
             <input type="hidden" name="quy-trinh" value="\(workflow.id)">
             \(HTML.join(rows))
-            <p class="muted small"><span class="required">*</span> bắt buộc. Ngày viết dd/mm/yyyy. Trường để trống lấy giá trị mặc định của quy trình (nếu có).\(askedLater.isEmpty ? "" : " Những thông tin chỉ cần khi chuyển bước (số biểu quyết, lý do…) được hỏi ở bước đó, trên trang hồ sơ.")</p>
+            <p class="muted small"><span class="required">*</span> bắt buộc. Ngày viết dd/mm/yyyy. Trường để trống lấy giá trị ghi bên cạnh (nếu có).\(askedLater.isEmpty ? "" : " Những thông tin chỉ cần khi chuyển bước (số biểu quyết, lý do…) được hỏi ở bước đó, trên trang hồ sơ.")</p>
             <p><button type="submit" class="primary">Thêm hồ sơ</button></p>
             </form></section>
             """
