@@ -284,6 +284,17 @@ import Testing
                 """,
             line: 6, column: 25, fragment: "'when' in 'follow_ups' names no state: the follow-up would never be offered"),
         Case(
+            name: "more follow-ups than the limit",
+            yaml: """
+                tiendo: 1
+                title: T
+                initial: a
+                states: {a: {on: {gui: b}}, b: {final: true}}
+                follow_ups:
+                \(String(repeating: "  - {workflow: y, when: b}\n", count: 17))
+                """,
+            line: 22, column: 5, fragment: "'follow_ups' has 17 entries, more than the limit of 16"),
+        Case(
             name: "a follow-up setting a list",
             yaml: """
                 tiendo: 1

@@ -18,6 +18,9 @@ public enum DefinitionLimits {
     /// Names compared for a "did you mean" hint: enough for any real misspelling, bounded for a file of thousands of
     /// unknown names.
     public static let suggestionCandidates = 2_000
+    /// Entries of `follow_ups` in one workflow: the web's record page reads one record from tiendod for each the
+    /// record's state offers. The shipped workflows have one each.
+    public static let followUps = 16
 }
 
 /// Checks a YAML text with libyaml's event parser before anything composes it: refuses anchors and aliases (an

@@ -103,6 +103,12 @@ extension WorkflowParser {
             sink.error(node.position, "'follow_ups' must be a list, found \(node.kindName)")
             return []
         }
+        if items.count > DefinitionLimits.followUps {
+            sink.error(
+                items[DefinitionLimits.followUps].position,
+                "'follow_ups' has \(items.count) entries, more than the limit of \(DefinitionLimits.followUps)")
+            return []
+        }
         var out: [FollowUpDefinition] = []
         let fieldNames = fields.map(\.name)
         let stateNames = states.map(\.name)
