@@ -755,7 +755,7 @@ def test_a_record_is_started_from_a_form_within_the_accounts_chi_bo(stack, brows
     browser.get(stack.url + "/ho-so/moi?quy-trinh=chuyen-sinh-hoat")
     options = browser.find_elements(By.CSS_SELECTOR, "#f-loai option")
     assert [(o.get_attribute("value"), o.text) for o in options] == [
-        ("", ""), ("chinh-thuc", "Chuyển sinh hoạt chính thức"), ("tam-thoi", "Chuyển sinh hoạt tạm thời")]
+        ("", "— chọn —"), ("chinh-thuc", "Chuyển sinh hoạt chính thức"), ("tam-thoi", "Chuyển sinh hoạt tạm thời")]
     shot(browser, "46-them-ho-so-lua-chon", full=True)
 
     # A workflow grouped by something other than a chi bộ (thi-dua: by đảng bộ) is not offered to an account of one

@@ -33,7 +33,8 @@ enum FieldControls {
             let options = (f?.values ?? []).map { v -> HTML in
                 "<option value=\"\(v)\"\(HTML.flag("selected", v == current))>\(f?.title(ofValue: v) ?? v)</option>"
             }
-            return "<select id=\"\(id)\" name=\"\(id)\"\(req)><option value=\"\"></option>\(options)</select>"
+            // The empty choice says it is one to make, not a blank line that reads as a value.
+            return "<select id=\"\(id)\" name=\"\(id)\"\(req)><option value=\"\">— chọn —</option>\(options)</select>"
         default:
             let suggestions: HTML = list.map { " list=\"\($0)\" autocomplete=\"off\"" } ?? .empty
             return "<input id=\"\(id)\" name=\"\(id)\" value=\"\(current)\" maxlength=\"\(FieldDefinition.textLimit)\"\(suggestions)\(req)>"
