@@ -471,8 +471,8 @@ import Testing
         let good = refusal([("xep_loai", .string("tot")), ("diem", .int(60)), ("tien_do_nhiem_vu", .string("co-viec-cham"))])
         #expect(
             good.contains(
-                "để sang «Hoàn thành tốt nhiệm vụ» cần «Điểm đánh giá (thang 100)» ≥ 70 và «Mức hoàn thành nhiệm vụ được giao (QĐ 366, Điều 11)» "
-                    + "= «Hoàn thành 100% nhiệm vụ, đúng hạn»") && !good.contains("Không hoàn thành"), "\(good)")
+                "để sang «Hoàn thành tốt nhiệm vụ» cần «Điểm đánh giá (thang 100)» từ 70 trở lên và «Mức hoàn thành nhiệm vụ được giao (QĐ 366, Điều 11)» "
+                    + "là «Hoàn thành 100% nhiệm vụ, đúng hạn»") && !good.contains("Không hoàn thành"), "\(good)")
         // No assessment is assumed: the other conditions of «xuất sắc» have no default.
         #expect(thiDua.field("dat_tieu_chi_xuat_sac")?.defaultValue == nil)
         #expect(try Self.definition("danh-gia-xep-loai").field("dat_tieu_chi_xuat_sac")?.defaultValue == nil)

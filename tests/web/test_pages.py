@@ -541,7 +541,8 @@ def test_a_chi_bo_vote_is_recorded_from_the_record_page(stack, browser):
     refused = browser.find_element(By.CSS_SELECTOR, ".flash.bad").text
     assert refused.startswith("Với số liệu đã nhập («Số đảng viên chính thức tán thành» = 31, "), refused
     assert "để sang «Chi bộ đã đề nghị công nhận chính thức — chờ quyết định của cấp ủy có thẩm quyền» cần" in refused and "để sang «Biểu quyết chưa đạt — chờ xét lại» cần" in refused
-    assert "≤ «Số đảng viên chính thức của chi bộ khi biểu quyết»" in refused and "Không có gì thay đổi." in refused
+    assert "không quá «Số đảng viên chính thức của chi bộ khi biểu quyết» (tức tối đa 30)" in refused and "Không có gì thay đổi." in refused
+    assert "≤" not in refused and "×" not in refused, refused  # words, not a formula's signs
     assert "bieu-quyet" not in refused, refused
     assert " ge " not in refused and "so_tan_thanh" not in refused and "hồ sơ '" not in refused, refused
     shot(browser, "35-bieu-quyet-bi-tu-choi", full=True)
@@ -628,7 +629,7 @@ def test_a_grade_reads_the_score_and_the_tasks_completion(stack, browser):
     # The choices as the form offers them, not their codes; and why: what «xuất sắc» needs, after the values typed.
     assert "= «Hoàn thành 100% nhiệm vụ, có việc chậm hạn (tập thể — không quá 20%)»" in refused, refused
     why = refused.split("không chuyển được:", 1)[1]
-    assert "để sang «Hoàn thành xuất sắc nhiệm vụ» cần" in why and "= «Hoàn thành 100% nhiệm vụ, đúng hạn»" in why, why
+    assert "để sang «Hoàn thành xuất sắc nhiệm vụ» cần" in why and "là «Hoàn thành 100% nhiệm vụ, đúng hạn»" in why, why
     assert "Không hoàn thành" not in why, why
     assert "xep_loai" not in refused and "co-viec-cham" not in refused and "dung-han" not in refused, refused
     assert "Đảng ủy xem xét, quyết định xếp loại" in browser.find_element(By.TAG_NAME, "h1").text

@@ -182,8 +182,9 @@ public enum Messages {
 
     /// Why no branch of an event applies, in the words of the form a person filled: the fields it still needs,
     /// by their titles (`cần nhập «Số đảng viên chính thức…»`), or else the values given and, for the states the
-    /// event can nearest lead to, what is still missing (`để sang «…» cần «Số tán thành» ≤ «Số đảng viên…» (tức ≤ 20)`),
-    /// with the fields' titles and symbols, not the file's `ge`/`ne`, and yes/no as có/không.
+    /// event can nearest lead to, what is still missing (`để sang «…» cần «Số tán thành» không quá «Số đảng viên…»
+    /// (tức tối đa 20)`), with the fields' titles and comparisons in words, not the file's `ge`/`ne`, and yes/no as
+    /// có/không.
     static func noBranch(
         event: String, branches: [Branch], data: InstanceData, definition: WorkflowDefinition, given: Set<String> = []
     ) -> String {
@@ -238,18 +239,19 @@ public enum Messages {
         return "với số liệu đã nhập (\(shownGiven.joined(separator: ", "))) không chuyển được: " + ways.joined(separator: "; ")
     }
 
-    /// A guard's condition for people: `«Số tán thành» ≥ 2/3 × «Số đảng viên chính thức»`, `«Lý do» đã điền`.
-    /// With the data given, a comparison with another whole number says the bound it comes to: `(tức ≥ 6)` for
-    /// 2/3 of 9, so that a chi bộ's secretary need not work out two thirds.
+    /// A guard's condition for people, in words rather than a formula's signs: `«Số tán thành» từ 2/3 «Số đảng viên
+    /// chính thức» trở lên`, `«Điểm» dưới 50`, `«Lý do» đã điền`. With the data given, a comparison with another
+    /// whole number says the bound it comes to: `(tức từ 6 trở lên)` for 2/3 of 9, so that a chi bộ's secretary need
+    /// not work out two thirds.
     static func condition(
         _ c: Condition, _ title: (String) -> String, _ shown: (Value) -> String, data: InstanceData? = nil,
         label: (String) -> String = { $0 }
     ) -> String {
         if let o = c.other {
-            let times = o.numerator == o.denominator ? "" : "\(o.numerator)/\(o.denominator) × "
+            let times = o.numerator == o.denominator ? "" : "\(o.numerator)/\(o.denominator) "
             var bound = ""
             if case .integer(let y)? = data?[o.field], let b = wholeBound(c.op, y, o.numerator, o.denominator) { bound = " (tức \(b))" }
-            return "\(title(c.field)) \(c.op.symbol) \(times)\(title(o.field))\(bound)"
+            return "\(title(c.field)) \(compared(c.op, times + title(o.field)))\(bound)"
         }
         let values = c.values.map { v -> String in
             if case .text(let s) = v { return "«\(label(s))»" }
@@ -260,21 +262,35 @@ public enum Messages {
         case .eq where c.values == [.text("")]: return "\(title(c.field)) để trống"
         case .eq where c.values.count == 1 && c.values[0].asBoolean != nil: return "\(title(c.field)) là «\(values[0])»"
         case .in: return "\(title(c.field)) là một trong: \(values.joined(separator: ", "))"
-        default: return "\(title(c.field)) \(c.op.symbol) \(values.first ?? "")"
+        default: return "\(title(c.field)) \(compared(c.op, values.first ?? ""))"
         }
     }
 
-    /// The whole numbers `x op (p/q)·y` allows, as one bound: `≥ 6` for `ge` 2/3 of 9; nil for `eq`/`ne`/`in`, or
-    /// when the product does not fit.
+    /// A comparison with `operand` as people say it: `từ 50 trở lên`, `trên 50`, `không quá 30`, `dưới 50`, `là «tốt»`,
+    /// `khác «tốt»`.
+    static func compared(_ op: Condition.Op, _ operand: String) -> String {
+        switch op {
+        case .ge: return "từ \(operand) trở lên"
+        case .gt: return "trên \(operand)"
+        case .le: return "không quá \(operand)"
+        case .lt: return "dưới \(operand)"
+        case .eq: return "là \(operand)"
+        case .ne: return "khác \(operand)"
+        case .in: return "là một trong: \(operand)"
+        }
+    }
+
+    /// The whole numbers `x op (p/q)·y` allows, as one bound: `từ 6 trở lên` for `ge` 2/3 of 9; nil for `eq`/`ne`/`in`,
+    /// or when the product does not fit.
     static func wholeBound(_ op: Condition.Op, _ y: Int, _ p: Int, _ q: Int) -> String? {
         guard q > 0, case (let n, false) = y.multipliedReportingOverflow(by: p) else { return nil }
         let floor = n >= 0 ? n / q : -((-n + q - 1) / q)
         let ceil = n >= 0 ? (n + q - 1) / q : -(-n / q)
         switch op {
-        case .ge: return "≥ \(ceil)"
-        case .gt: return "≥ \(floor + 1)"
-        case .le: return "≤ \(floor)"
-        case .lt: return "≤ \(ceil - 1)"
+        case .ge: return "từ \(ceil) trở lên"
+        case .gt: return "từ \(floor + 1) trở lên"
+        case .le: return "tối đa \(floor)"
+        case .lt: return "tối đa \(ceil - 1)"
         default: return nil
         }
     }
