@@ -184,7 +184,10 @@ import Testing
         let before = inst
         for (event, data, fragment) in [
             ("khong-co", [], "không nhận sự kiện «khong-co»"),
-            ("e-ge", [("diem", JSON.int(45))], "với số liệu đã nhập («diem» = 45) không chuyển được: để sang «ok» cần «diem» từ 50 trở lên"),
+            (
+                "e-ge", [("diem", JSON.int(45))],
+                "với số liệu đã nhập («diem» = 45) không chuyển được: để sang «ok» cần «diem» từ 50 trở lên"
+            ),
             ("xoa-ten", [], "cần nhập «ly_do» rồi gửi lại"),
             ("e-bool", [("dat", JSON.bool(false))], "(«dat» = không) không chuyển được: để sang «ok» cần «dat» là «có»"),
             ("e-in", [("muc", JSON.string("hoan-thanh"))], "«muc» là một trong: «xuat-sac», «tot»"),
