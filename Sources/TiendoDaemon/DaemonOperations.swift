@@ -48,7 +48,7 @@ extension Daemon {
         }
         let k = key ?? Daemon.generatedKey(now)
         guard InstanceRows.isValidKey(k) else {
-            throw .invalidData(field: "key", reason: "khóa '\(k)' không hợp lệ: \(Messages.keyRule)")
+            throw .invalidData(field: "key", reason: "mã hồ sơ '\(k)' không hợp lệ: \(Messages.keyRule)")
         }
         let id = requestID(workflow, k)
         do {

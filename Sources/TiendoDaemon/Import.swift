@@ -118,7 +118,7 @@ extension Daemon {
             switch k {
             case "key":
                 guard let s = v.stringValue ?? v.intValue.map(String.init), InstanceRows.isValidKey(s) else {
-                    return .bad("khóa '\(v.stringValue ?? v.serialized())' không hợp lệ (\(Messages.keyRule))")
+                    return .bad("mã hồ sơ '\(v.stringValue ?? v.serialized())' không hợp lệ (\(Messages.keyRule))")
                 }
                 key = s
             case "started":
@@ -178,7 +178,7 @@ extension Daemon {
                             if seen.insert(key).inserted {
                                 ids.append((n, r.id))
                             } else {
-                                report(n, "khóa '\(key)' bị lặp trong lần nhập này")
+                                report(n, "mã hồ sơ '\(key)' bị lặp trong lần nhập này")
                             }
                         }
                     }

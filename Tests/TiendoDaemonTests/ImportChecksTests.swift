@@ -75,8 +75,8 @@ import TiendoDaemon
         } throws: { error in
             guard case RequestError.importRejected(let problems) = error else { return false }
             return problems.map(\.line) == [4, 7, 8]
-                && problems[0].message == "khóa 'k1' bị lặp trong lần nhập này"
-                && problems[1].message == "khóa '\(long)' bị lặp trong lần nhập này"
+                && problems[0].message == "mã hồ sơ 'k1' bị lặp trong lần nhập này"
+                && problems[1].message == "mã hồ sơ '\(long)' bị lặp trong lần nhập này"
                 && problems[2].message == "hồ sơ 'han-muc/da-co' đã tồn tại"
         }
         #expect(try BulkImportTests.contents(daemon) == before)

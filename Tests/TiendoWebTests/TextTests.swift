@@ -168,7 +168,7 @@ struct TextTests {
         // tiendod's refusals name the column by its title, where it has one of its own.
         #expect(ImportPage.titled("cột 'ho_ten': quá dài", workflow: workflow) == "cột «Họ và tên»: quá dài")
         #expect(ImportPage.titled("cột 'ngay_a': ngày sai", workflow: workflow) == "cột 'ngay_a': ngày sai")
-        #expect(ImportPage.titled("khóa 'x' bị lặp", workflow: workflow) == "khóa 'x' bị lặp")
+        #expect(ImportPage.titled("mã hồ sơ 'x' bị lặp", workflow: workflow) == "mã hồ sơ 'x' bị lặp")
         let account = Account(name: "a", role: .quanTri, groups: [], passwordHash: "", created: "")
         let csv = Array("\u{FEFF}Mã hồ sơ,Họ và tên,ngay_a\r\nx1,Hà,01/02/2026\r\n".utf8)
         guard case .success(let rows) = ImportPage.rows(csv, workflow: workflow, account: account) else {

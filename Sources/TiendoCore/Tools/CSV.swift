@@ -152,10 +152,10 @@ public enum InstanceRows {
                 if name == "key" {
                     if !value.isEmpty {
                         if !isValidKey(value) {
-                            bad(r.line, "khóa '\(value)' không hợp lệ (\(Messages.keyRule))")
+                            bad(r.line, "mã hồ sơ '\(value)' không hợp lệ (\(Messages.keyRule))")
                             ok = false
                         } else if !keys.insert(value).inserted {
-                            bad(r.line, "khóa '\(value)' bị lặp trong tệp")
+                            bad(r.line, "mã hồ sơ '\(value)' bị lặp trong tệp")
                             ok = false
                         }
                         key = value
