@@ -757,6 +757,23 @@ import Testing
                     due: ngay_hop - 3d
                 """,
             line: 8, column: 10, severity: .warning, fragment: "optional field 'ngay_hop' has no default"),
+        Case(
+            name: "optional field without a default used in a recurring milestone's anchor (its `until` is not warned about)",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields:
+                  tu: {type: date}
+                  mien: {type: date}
+                milestones:
+                  phi:
+                    title: Phí
+                    every: 1mo
+                    anchor: tu
+                    until: mien - 1d
+                    due: period + 1mo - 1d
+                """,
+            line: 10, column: 13, severity: .warning, fragment: "optional field 'tu' has no default: 'anchor' of"),
     ]
 
     @Test("errors", arguments: errors)
@@ -771,6 +788,21 @@ import Testing
         bytes += [0x43, 0xE0, 0x80, 0x41, 0x0A]  // "C", an overlong sequence, "A"
         bytes += Array("milestones: {}\n".utf8)
         Self.check(Case(name: "non-UTF-8", yaml: "", line: 3, column: 15, fragment: "not valid UTF-8"), bytes: bytes)
+    }
+
+    @Test("an optional field read by a series' `until` alone is not warned about: unset, the series has no end")
+    func optionalUntil() {
+        let yaml = """
+            tiendo: 1
+            title: T
+            fields:
+              mien: {type: date}
+            milestones:
+              phi: {title: Phí, every: 1mo, anchor: 2025-01-01, until: mien - 1d, due: period + 1mo - 1d}
+
+            """
+        let (def, diagnostics) = Self.diagnostics("x", Array(yaml.utf8))
+        #expect(def != nil && diagnostics.isEmpty, "\(diagnostics)")
     }
 
     @Test("an enum's values may have titles: people read them, files and data keep the values")

@@ -63,6 +63,23 @@ import Testing
         #expect(paidLate.last.map { "\($0.priority) \($0.missed ?? 0)" } == "4 2")
     }
 
+    @Test("a member exempted from nothing (both dates left empty, no 2100 stand-in) owes attendance and dues every month")
+    func notExempted() throws {
+        let def = try Self.definition("dang-vien-hang-thang")
+        #expect(def.field("mien_sinh_hoat_tu")?.defaultValue == nil && def.field("mien_dang_phi_tu")?.defaultValue == nil)
+        let data = try Planner.data(def, assignments: ["ho_ten=A", "chi_bo=B"]).get()
+        #expect(data["mien_sinh_hoat_tu"] == nil && data["mien_dang_phi_tu"] == nil)
+        let overdue = Planner.plan(def, data: data, start: at("2027-01-01T08:00"), until: CivilDate(2027, 12, 31)).filter {
+            $0.kind == .overdue
+        }
+        let months = (1...11).map { String(format: "2027-%02d", $0) }
+        #expect(overdue.filter { $0.milestone == "du-sinh-hoat" }.compactMap(\.occurrence) == months)
+        #expect(overdue.filter { $0.milestone == "dang-phi" }.compactMap(\.occurrence) == months)
+        // No warning either: an `until` reading an unset field has no end, which is what the file means.
+        let (_, diags) = Loader(searchPath: [ShippedWorkflowTests.directory]).resolve("dang-vien-hang-thang")
+        #expect(diags.isEmpty, "\(diags)")
+    }
+
     @Test("members exempted from meetings (miễn sinh hoạt) stop owing attendance but still owe dues")
     func exemptedMember() throws {
         let def = try Self.definition("dang-vien-hang-thang")
