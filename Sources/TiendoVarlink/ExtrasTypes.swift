@@ -42,17 +42,6 @@ public enum Extras {
             defaultValue = try m.optionalString("default")
         }
 
-        /// The default as people read it (dd/mm/yyyy, có/không, an enum's title), nil when there is none.
-        public var defaultText: String? {
-            guard let d = defaultValue else { return nil }
-            switch type {
-            case "boolean": return d == "true" ? "có" : "không"
-            case "enum": return title(ofValue: d)
-            case "date": return CivilDate.parse(d)?.vietnamese ?? d
-            default: return d
-            }
-        }
-
         /// An enum value as people read it: its title, or the value itself.
         public func title(ofValue v: String) -> String { valueTitles[v] ?? v }
 

@@ -140,8 +140,8 @@ extension EngineSeason {
         let stride = max(1, rows.count / 6)
         for (k, n) in Swift.stride(from: 0, to: rows.count, by: stride).prefix(6).enumerated() {
             // Dates moved so that the dues they give are counted over Tết 2027, started in the season. A date in 2100
-            // or later is a file's "never" (an exemption not granted, `mien_*_tu`): moved, it would end the very
-            // series the calendar change is about.
+            // or later is an older file's "never" (an exemption not granted, `mien_*_tu`, now left empty): moved, it
+            // would end the very series the calendar change is about.
             let data = rows[n].data.mapValues { v -> Value in
                 guard case .date(let d) = v, d < CivilDate(2100, 1, 1) else { return v }
                 return .date((d < CivilDate(2026, 6, 1) ? CivilDate(2025, 12, 23) : CivilDate(2026, 12, 20)).adding(days: 5 * k))

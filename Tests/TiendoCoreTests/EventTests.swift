@@ -171,6 +171,10 @@ import Testing
         #expect(Messages.wholeBound(.ge, 200, 2, 3) == "từ 134 trở lên" && Messages.wholeBound(.gt, 9, 1, 2) == "từ 5 trở lên")
         // Every comparison in words, none as a formula's sign.
         #expect(
+            Condition.Op.allCases.map { Messages.compared($0, "X", inTime: true) } == [
+                "là X", "khác X", "trước X", "không sau X", "sau X", "từ X trở đi", "là một trong: X",
+            ])
+        #expect(
             Condition.Op.allCases.map { Messages.compared($0, "X") } == [
                 "là X", "khác X", "dưới X", "không quá X", "trên X", "từ X trở lên", "là một trong: X",
             ])
@@ -191,6 +195,10 @@ import Testing
             ("xoa-ten", [], "cần nhập «ly_do» rồi gửi lại"),
             ("e-bool", [("dat", JSON.bool(false))], "(«dat» = không) không chuyển được: để sang «ok» cần «dat» là «có»"),
             ("e-in", [("muc", JSON.string("hoan-thanh"))], "«muc» là một trong: «xuat-sac», «tot»"),
+            // A date's order is said as time, not as size.
+            ("e-date", [("ngay", JSON.string("2026-03-05"))], "để sang «ok» cần «ngay» trước 01/03/2026"),
+            ("e-date-ge", [("ngay", JSON.string("2026-02-05"))], "để sang «ok» cần «ngay» từ 01/03/2026 trở đi"),
+            ("e-gt", [("ty_le", JSON.double(60))], "để sang «ok» cần «ty_le» trên 66,5"),
         ] as [(String, [(String, JSON)], String)] {
             let r = engine.send(&inst, event: event, data: data, at: Self.now, actor: 5, counter: nil)
             guard case .failure(.eventRejected(let id, let ev, let state, let reason, let record)) = r else {

@@ -45,6 +45,26 @@ struct TextTests {
         #expect(weekday(CivilDate(2026, 3, 2)) == "Thứ Hai" && weekday(CivilDate(2026, 3, 8)) == "Chủ nhật")
     }
 
+    @Test("a field's default as people read it beside the form's box: dd/mm/yyyy, a time, có/không, a title, a comma")
+    func defaults() throws {
+        func field(_ type: String, _ value: String?, values: [String] = []) throws -> Extras.FieldInfo {
+            var o: [(String, JSON)] = [
+                ("name", .string("f")), ("type", .string(type)), ("required", .bool(false)),
+                ("values", .array(values.map(JSON.string))), ("valueTitles", .object([("cu", .string("Loại cũ"))])),
+            ]
+            if let value { o.append(("default", .string(value))) }
+            return try Extras.FieldInfo(json: .object(o), path: "f")
+        }
+        #expect(Format.defaultText(try field("date", "2026-12-31")) == "31/12/2026")
+        #expect(Format.defaultText(try field("datetime", "2026-12-31T17:00:00+07:00")) == "31/12/2026 17:00")
+        #expect(Format.defaultText(try field("boolean", "false")) == "không")
+        #expect(Format.defaultText(try field("enum", "cu", values: ["moi", "cu"])) == "Loại cũ")
+        let number = try field("number", "7.5")
+        let integer = try field("integer", "3")
+        #expect(Format.defaultText(number) == "7,5" && Format.defaultText(integer) == "3")
+        #expect(Format.defaultText(try field("text", nil)) == nil)
+    }
+
     @Test("url-encoded forms and query strings, Vietnamese included")
     func urlEncoded() {
         let f = Form(fields: Form.urlEncoded("ten=Nguy%E1%BB%85n+H%C3%A0&chi-bo=Chi+b%E1%BB%99+1&x=&a=1&a=2&bad=%zz"))

@@ -21,7 +21,6 @@ public enum Value: Sendable, Hashable {
         }
     }
 
-    /// Text for people and CSV.
     /// As a form or a CSV cell gives it back to tiendod: dates `YYYY-MM-DD`, datetimes ISO 8601 in `zone`, booleans
     /// `true`/`false`, numbers with a decimal point.
     public func formText(zone: Zone) -> String {
@@ -32,6 +31,7 @@ public enum Value: Sendable, Hashable {
         }
     }
 
+    /// Text for people and CSV.
     public func display(zone: Zone) -> String {
         switch self {
         case .text(let s): return s

@@ -47,12 +47,12 @@ extension WorkflowParser {
 
     /// `anchor` and `until`: date expressions that give a date and do not use `period` (nor `entered`).
     func dateOnly(_ node: YNode, key: String, context: String) -> DateExpression? {
-        let uses = optionalUses.items.count
-        guard let (e, isInstant) = expression(node, context: "'\(key)' of \(context)", allowEntered: false) else { return nil }
         // An `until` that reads an optional field without a default is not warned about: while the field is unset
         // the series has no end (rule 2: "each when given"), which is how a file says "until it is set" (a member
         // not exempted from dues). An anchor that reads one does leave the series inactive, and is warned about.
-        if key == "until" { optionalUses.items.removeSubrange(uses...) }
+        let uses = optionalUses.items.count
+        defer { if key == "until" { optionalUses.items.removeSubrange(uses...) } }
+        guard let (e, isInstant) = expression(node, context: "'\(key)' of \(context)", allowEntered: false) else { return nil }
         if isInstant {
             sink.error(node.position, "'\(key)' of \(context) must give a date, not an instant")
             return nil

@@ -38,9 +38,11 @@ public enum Messages {
         }.joined(separator: ", ")
     }
 
-    /// A value as a form shows it: yes/no as có/không, the rest as `Value.display` writes it.
+    /// A value as people read it: yes/no as có/không, a decimal with a comma (66,5), the rest as `Value.display`
+    /// writes it.
     static func shown(_ v: Value, zone: Zone) -> String {
         if case .boolean(let b) = v { return b ? "có" : "không" }
+        if case .number = v { return v.display(zone: zone).replacingOccurrences(of: ".", with: ",") }
         return v.display(zone: zone)
     }
 
@@ -232,7 +234,9 @@ public enum Messages {
         let ways = candidates.map { i -> String in
             let to = definition.state(branches[i].to)?.displayTitle ?? branches[i].to
             let (empty, unmet) = lacking[i]
-            var need = unmet.map { condition($0, title, shown, data: data, label: label($0.field)) }
+            var need = unmet.map {
+                condition($0, title, shown, data: data, label: label($0.field), type: definition.field($0.field)?.type)
+            }
             if !empty.isEmpty { need.insert("nhập \(empty.map(title).joined(separator: ", "))", at: 0) }
             return need.isEmpty ? "sang «\(to)»" : "để sang «\(to)» cần \(need.joined(separator: " và "))"
         }
@@ -240,40 +244,45 @@ public enum Messages {
     }
 
     /// A guard's condition for people, in words rather than a formula's signs: `«Số tán thành» từ 2/3 «Số đảng viên
-    /// chính thức» trở lên`, `«Điểm» dưới 50`, `«Lý do» đã điền`. With the data given, a comparison with another
-    /// whole number says the bound it comes to: `(tức từ 6 trở lên)` for 2/3 of 9, so that a chi bộ's secretary need
-    /// not work out two thirds.
+    /// chính thức» trở lên`, `«Điểm» dưới 50`, `«Ngày nhận quyết định» từ 01/01/2000 trở đi`, `«Lý do» đã điền`.
+    /// `type`: the compared field's, which words a date's order as time. With the data given, a whole-number field
+    /// compared with another whole number says the bound it comes to: `(tức từ 6 trở lên)` for 2/3 of 9, so that a chi
+    /// bộ's secretary need not work out two thirds.
     static func condition(
         _ c: Condition, _ title: (String) -> String, _ shown: (Value) -> String, data: InstanceData? = nil,
-        label: (String) -> String = { $0 }
+        label: (String) -> String = { $0 }, type: FieldType? = nil
     ) -> String {
+        let inTime = type == .date || type == .datetime
         if let o = c.other {
             let times = o.numerator == o.denominator ? "" : "\(o.numerator)/\(o.denominator) "
             var bound = ""
-            if case .integer(let y)? = data?[o.field], let b = wholeBound(c.op, y, o.numerator, o.denominator) { bound = " (tức \(b))" }
-            return "\(title(c.field)) \(compared(c.op, times + title(o.field)))\(bound)"
+            // Only a whole number has a whole bound: 19.5 passes «dưới 2/3 của 30» though «tối đa 19» would say not.
+            if type == .integer, case .integer(let y)? = data?[o.field], let b = wholeBound(c.op, y, o.numerator, o.denominator) {
+                bound = " (tức \(b))"
+            }
+            return "\(title(c.field)) \(compared(c.op, times + title(o.field), inTime: inTime))\(bound)"
         }
         let values = c.values.map { v -> String in
             if case .text(let s) = v { return "«\(label(s))»" }
+            if case .boolean = v { return "«\(shown(v))»" }
             return shown(v)
         }
         switch c.op {
         case .ne where c.values == [.text("")]: return "\(title(c.field)) đã điền"
         case .eq where c.values == [.text("")]: return "\(title(c.field)) để trống"
-        case .eq where c.values.count == 1 && c.values[0].asBoolean != nil: return "\(title(c.field)) là «\(values[0])»"
         case .in: return "\(title(c.field)) là một trong: \(values.joined(separator: ", "))"
-        default: return "\(title(c.field)) \(compared(c.op, values.first ?? ""))"
+        default: return "\(title(c.field)) \(compared(c.op, values.first ?? "", inTime: inTime))"
         }
     }
 
     /// A comparison with `operand` as people say it: `từ 50 trở lên`, `trên 50`, `không quá 30`, `dưới 50`, `là «tốt»`,
-    /// `khác «tốt»`.
-    static func compared(_ op: Condition.Op, _ operand: String) -> String {
+    /// `khác «tốt»`; for a date or a time (`inTime`), `từ 01/01/2000 trở đi`, `sau`, `không sau`, `trước`.
+    static func compared(_ op: Condition.Op, _ operand: String, inTime: Bool = false) -> String {
         switch op {
-        case .ge: return "từ \(operand) trở lên"
-        case .gt: return "trên \(operand)"
-        case .le: return "không quá \(operand)"
-        case .lt: return "dưới \(operand)"
+        case .ge: return inTime ? "từ \(operand) trở đi" : "từ \(operand) trở lên"
+        case .gt: return inTime ? "sau \(operand)" : "trên \(operand)"
+        case .le: return inTime ? "không sau \(operand)" : "không quá \(operand)"
+        case .lt: return inTime ? "trước \(operand)" : "dưới \(operand)"
         case .eq: return "là \(operand)"
         case .ne: return "khác \(operand)"
         case .in: return "là một trong: \(operand)"

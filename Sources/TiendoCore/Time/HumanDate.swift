@@ -17,7 +17,7 @@ public enum HumanDate {
 
     /// The dates people may give (README "Extensions"): a year typed as 0025 or 2205 is a typing mistake, and dates
     /// far outside this range would be counted ("overdue by 739,535 days") and shown in forms no one reads.
-    /// 31/12/2100, the shipped "no end" date, is inside.
+    /// 31/12/2100, the "no end" date records of dang-vien-hang-thang stored before 05/12/2026, is inside.
     public static let range = CivilDate(1900, 1, 1)...CivilDate(2199, 12, 31)
     /// Why a date outside `range` is refused, after the date itself.
     public static let outOfRange = "nằm ngoài khoảng cho phép (từ 01/01/1900 đến 31/12/2199): kiểm tra lại năm"

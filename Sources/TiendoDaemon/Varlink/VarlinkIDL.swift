@@ -171,7 +171,8 @@ enum VarlinkIDL {
 
         # notAfterToday: a date or datetime field that takes no day after today (`max: today`).
         # default: what a record gets when the field is left empty at its start, as a form writes it (dates
-        # YYYY-MM-DD, booleans true/false, an enum's value), when the file gives one.
+        # YYYY-MM-DD, datetimes ISO 8601, numbers with a decimal point, booleans true/false, an enum's value), when
+        # the file gives one.
         type FieldInfo (
           name: string,
           type: string,

@@ -55,6 +55,19 @@ enum Format {
         }
     }
 
+    /// A field's default as people read it (dd/mm/yyyy, dd/mm/yyyy HH:MM, có/không, an enum's title, 7,5), nil when
+    /// it has none.
+    static func defaultText(_ f: Extras.FieldInfo) -> String? {
+        guard let d = f.defaultValue else { return nil }
+        switch f.type {
+        case "boolean": return d == "true" ? "có" : "không"
+        case "enum": return f.title(ofValue: d)
+        case "date", "datetime": return date(d)
+        case "number": return Double(d).map { value(.double($0)) } ?? d
+        default: return d
+        }
+    }
+
     /// A value of a field: an enum's value by its title, others as `value` shows them.
     static func value(_ v: JSON, field f: Extras.FieldInfo?) -> String {
         if let f, f.type == "enum", let s = v.stringValue { return f.title(ofValue: s) }

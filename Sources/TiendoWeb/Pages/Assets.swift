@@ -39,7 +39,7 @@ enum Assets {
           font-size: .9rem; color: var(--ink); padding-bottom: .35rem; }
         input[type=checkbox] { min-width: 0; width: auto; }
         /* Workflow titles run to 57 characters («Sinh hoạt chi bộ và đóng đảng phí hằng tháng của đảng viên»). */
-        form.filters select#f-quy-trinh, form.filters select#chon-quy-trinh { max-width: 27rem; }
+        form.filters select#f-quy-trinh, form.filters select#chon-quy-trinh, form.filters select#nhap-quy-trinh { max-width: 27rem; }
         input, select, button, textarea { font: inherit; }
         input, select { padding: .3rem .4rem; border: 1px solid #b8b8c0; border-radius: 4px; min-width: 9rem; max-width: 20rem; }
         /* The browser's own words beside the button («Không có tệp nào được chọn», a file's name) are not cut. */

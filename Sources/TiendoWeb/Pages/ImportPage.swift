@@ -196,7 +196,7 @@ struct ImportPage {
                 let cols: [HTML] = w.fields.map { f -> HTML in
                     item(
                         f.name,
-                        "\(f.required ? " — bắt buộc" : " — tùy chọn")\(ImportPage.form(of: f))\(f.defaultText.map { "; để trống: \($0)" } ?? "")"
+                        "\(f.required ? " — bắt buộc" : " — tùy chọn")\(ImportPage.form(of: f))\(Format.defaultText(f).map { "; để trống: \($0)" } ?? "")"
                     )
                 }
                 let template = "/nhap/mau.csv?" + Filters.query([("quy-trinh", w.id)])
@@ -223,7 +223,7 @@ struct ImportPage {
             <h1>Nhập hồ sơ từ tệp CSV</h1>
             \(errors)
             <form method="post" action="/nhap" enctype="multipart/form-data" class="filters">\(Layout.csrf(context))
-            <label>Quy trình <select name="quy-trinh" required><option value="">— chọn —</option>\(options)</select></label>
+            <label>Quy trình <select name="quy-trinh" id="nhap-quy-trinh" required><option value="">— chọn —</option>\(options)</select></label>
             <label>Tệp CSV (tối đa \(WebLimits.maxUploadBytes >> 20) MB) <input type="file" name="tep" accept=".csv,text/csv" required></label>
             <button type="submit" class="primary">Nhập</button>
             </form>

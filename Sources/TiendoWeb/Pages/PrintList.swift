@@ -79,7 +79,7 @@ enum PrintList {
         let note = data.reply.next != nil ? " (in \(Format.count(data.reply.instances.count)) hồ sơ đầu)" : ""
         return frame(
             title: "DANH SÁCH HỒ SƠ", subtitle: data.filters.summary(data.catalog), asOf: data.reply.now,
-            table: RecordsPage.table(data, printing: true), count: total + note + ".",
+            table: RecordsPage.table(data, printing: true, showGroup: group == nil), count: total + note + ".",
             letterhead: letterhead(configuration, group: group, data.catalog), group: group)
     }
 }

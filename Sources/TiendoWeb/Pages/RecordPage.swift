@@ -109,6 +109,8 @@ struct RecordPage {
     /// Why tiendod refused, naming a bad value's field by the title its form shows («Điểm chấm»), not by the
     /// identifier the daemon's error carries (`diem`).
     static func refusal(_ e: ManagerError, workflow: Extras.WorkflowInfo?) -> String {
+        // The record's code is no field of the workflow: tiendod's reason names it («mã hồ sơ 'm 1' không hợp lệ…»).
+        if case .invalidData(let field, let reason) = e, field == "key" { return PageError.sentence(reason) }
         if case .invalidData(let field, let reason) = e, let title = workflow?.field(field)?.title {
             if reason == "thiếu trường bắt buộc" { return "Hãy nhập «\(title)»." }
             return PageError.sentence("giá trị ở trường «\(title)» không hợp lệ: \(reason)")

@@ -66,7 +66,7 @@ struct RecordsPage {
             \(f.form("/ho-so", catalog: data.catalog, account: account, groups: groups, extra: extra))
             <p class="no-print actions"><a href="\(f.link("/ho-so", ["in": "1", "sau": f.after]))">In danh sách (A4)</a> ·
             <a href="\(f.link("/xuat/ho-so.csv"))">Tải CSV</a> · <a href="\(f.link("/xuat/ho-so.xlsx"))">Tải Excel</a></p>
-            \(total)\(empty)\(data.reply.instances.isEmpty ? HTML.empty : RecordsPage.table(data, printing: false))\(pager)
+            \(total)\(empty)\(data.reply.instances.isEmpty ? HTML.empty : RecordsPage.table(data, printing: false, showGroup: PrintList.group(data.filters, account) == nil))\(pager)
             """
         let flash = await app.takeFlash(request, context)
         return Layout.response(Layout.page(title: "Hồ sơ", active: "/ho-so", context: context, flash: flash, body: body))
@@ -85,11 +85,11 @@ struct RecordsPage {
         return "Tự chuyển sang «\(to)» ngày \(day)\(provisional)"
     }
 
-    static func table(_ data: Data, printing: Bool) -> HTML {
+    /// `showGroup`: false for a list of one chi bộ (chosen, or the only one the account sees), whose name the filter
+    /// or the letterhead gives.
+    static func table(_ data: Data, printing: Bool, showGroup: Bool) -> HTML {
         // One workflow chosen: the filter above (or the printed heading) already names it.
         let showWorkflow = data.filters.workflow == nil
-        // One chi bộ chosen: the same, and its name, one word a line, took a column of the printed A4 list.
-        let showGroup = data.filters.group == nil
         // One workflow chosen: the fields its file names for lists (`list_fields`), a grading list's score and grade.
         let info = data.filters.workflow.flatMap { data.catalog[$0] }
         let columns: [Extras.FieldInfo] = info.map { w in w.listFields.compactMap { w.field($0) } } ?? []
@@ -112,14 +112,17 @@ struct RecordsPage {
             let values = HTML.join(
                 columns.map { f in
                     let shown = i.data[f.name].map { Format.value($0, field: f) } ?? ""
-                    let cell: HTML = shown.isEmpty || shown == "—" ? "<span class=\"muted\">—</span>" : "\(shown)"
+                    let dated = f.type == "date" || f.type == "datetime"
+                    let cell: HTML =
+                        shown.isEmpty || shown == "—"
+                        ? "<span class=\"muted\">—</span>" : dated ? "<span class=\"date\">\(shown)</span>" : "\(shown)"
                     return "<td\(numeric(f) ? " class=\"num\"" : HTML.empty) data-label=\"\(f.displayTitle)\">\(cell)</td>"
                 })
             // Labels for the cards a phone shows (`data-label`, Assets.css); a desktop shows the table's heads.
             return """
                 <tr class="\(overdue > 0 ? "overdue" : "")"><td class="record"><a href="\(DueTable.recordLink(i.id))">\(e.label ?? data.catalog.label(of: i))</a><br><span class="muted small id">\(i.id)</span></td>
                 \(showGroup ? "<td data-label=\"\(groupTitle)\">\(e.group ?? "—")</td>" : HTML.empty)\(showWorkflow ? "<td data-label=\"Quy trình\">\(data.catalog.title(i.workflow))</td>" : HTML.empty)<td data-label="Trạng thái">\(state)\(i.stale ? " <span class=\"badge warn\" title=\"Chạy theo phiên bản quy trình cũ\">bản cũ</span>" : HTML.empty)</td>\(values)
-                <td data-label="Bắt đầu theo dõi">\(Format.date(String(i.startedAt.prefix(10))))</td><td class="num" data-label="Quá hạn">\(overdue > 0 ? "<span class=\"badge bad\">\(overdue)</span>" : HTML.empty)</td><td data-label="Hạn gần nhất">\(first)</td></tr>
+                <td data-label="Bắt đầu theo dõi"><span class="date">\(Format.date(String(i.startedAt.prefix(10))))</span></td><td class="num" data-label="Quá hạn">\(overdue > 0 ? "<span class=\"badge bad\">\(overdue)</span>" : HTML.empty)</td><td data-label="Hạn gần nhất">\(first)</td></tr>
                 """
         }
         return """
