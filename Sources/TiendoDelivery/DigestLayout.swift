@@ -7,11 +7,13 @@ struct DigestLayout {
     let greeting: String
     let heading: String
     let footer: String
+    /// Where each item's record page is (`Routing.web`), when set.
+    let routing: Routing
 
     struct Section {
         var title: String
-        /// Workflow title → lines.
-        var groups: [(String, [String])]
+        /// Workflow title → lines, each with its record's page on tiendo-web when known.
+        var groups: [(String, [(line: String, page: String?)])]
         var count: Int
     }
 
@@ -28,10 +30,10 @@ struct DigestLayout {
             }
             guard !mine.isEmpty else { continue }
             var order: [String] = []
-            var lines: [String: [String]] = [:]
+            var lines: [String: [(line: String, page: String?)]] = [:]
             for i in mine {
                 if lines[i.workflowTitle] == nil { order.append(i.workflowTitle) }
-                lines[i.workflowTitle, default: []].append(line(i))
+                lines[i.workflowTitle, default: []].append((line(i), routing.page(of: i.notice.instance)))
             }
             out.append(Section(title: title, groups: order.map { ($0, lines[$0]!) }, count: mine.count))
         }
@@ -67,9 +69,10 @@ struct DigestLayout {
             for (workflow, lines) in s.groups {
                 text += "  \(workflow)\n"
                 html += "<p><em>\(MIME.escapeHTML(workflow))</em></p>\n<ul>\n"
-                for l in lines {
-                    text += "  - \(l)\n"
-                    html += "<li>\(MIME.escapeHTML(l))</li>\n"
+                for (l, page) in lines {
+                    text += "  - \(l)\n" + (page.map { "    \($0)\n" } ?? "")
+                    html +=
+                        "<li>\(MIME.escapeHTML(l))" + (page.map { " <a href=\"\(MIME.escapeHTML($0))\">Xem hồ sơ</a>" } ?? "") + "</li>\n"
                 }
                 html += "</ul>\n"
             }

@@ -87,7 +87,7 @@ public struct MessageComposer: Sendable {
         if job.isDigest {
             let period = job.items[0].digestPeriod ?? .day
             subject = digestSubject(items, period: period, zone: first.zone, now: now)
-            (text, html) = DigestLayout(items: items, greeting: greeting, heading: subject, footer: footer).render()
+            (text, html) = DigestLayout(items: items, greeting: greeting, heading: subject, footer: footer, routing: routing).render()
             headers.append(("X-Tiendo-Digest", String(items.count)))
         } else {
             // Sent to someone else than the person the record is about (a secretary): the subject names that person.
@@ -166,8 +166,12 @@ public struct MessageComposer: Sendable {
         }
         if let m = i.notice.missed, m > 1 { rows.append(("Số kỳ chưa hoàn thành", String(m))) }
         rows.append(("Thời điểm thông báo", i.zone.vietnamese(i.notice.at)))
+        if let page = routing.page(of: i.notice.instance) { rows.append((MessageComposer.pageRow, page)) }
         return rows
     }
+
+    /// The detail row with the record's page on tiendo-web (`Routing.web`), a link in the HTML part.
+    static let pageRow = "Xem hồ sơ"
 
     /// The record's sentence heads the body as the engine wrote it at the notice's time; a message sent on a later
     /// day (a catch-up, a relay down overnight) says which day that sentence is of, so that «Quá hạn 15 ngày» of
@@ -183,7 +187,10 @@ public struct MessageComposer: Sendable {
             "<!DOCTYPE html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\"><title>"
             + MIME.escapeHTML(subject) + "</title></head>\n<body>\n<p>" + MIME.escapeHTML(greeting) + "</p>\n"
         html += "<p><strong>" + MIME.escapeHTML(headline) + "</strong></p>\n<table>\n"
-        for (k, v) in rows { html += "<tr><th align=\"left\">\(MIME.escapeHTML(k))</th><td>\(MIME.escapeHTML(v))</td></tr>\n" }
+        for (k, v) in rows {
+            let cell = k == MessageComposer.pageRow ? "<a href=\"\(MIME.escapeHTML(v))\">\(MIME.escapeHTML(v))</a>" : MIME.escapeHTML(v)
+            html += "<tr><th align=\"left\">\(MIME.escapeHTML(k))</th><td>\(cell)</td></tr>\n"
+        }
         html += "</table>\n<p><small>" + MIME.escapeHTML(footer) + "</small></p>\n</body></html>\n"
         return (text, html)
     }

@@ -9,6 +9,9 @@ public struct Routing: Sendable {
     public var sender: Mailbox
     /// The right-hand side of `Message-ID`s (default: the sender's domain).
     public var messageHost: String
+    /// tiendo-web's address as the recipients reach it (`web:`, an extension), without a trailing slash: each email
+    /// links to the record's page (`<web>/ho-so/<workflow>/<key>`). Nil: no links.
+    public var web: String?
     public var quietHours: QuietHours
     public var digest: DigestSchedule
     /// Channels by name, in file order in `channelOrder`.
@@ -19,6 +22,13 @@ public struct Routing: Sendable {
     public var routes: [Route]
 
     public func channel(_ name: String) -> ChannelDefinition? { channels[name] }
+
+    /// The address of a record's page on tiendo-web, when `web` is set: a record's id is `workflow/key`, both of
+    /// letters, digits, `.`, `_` and `-`, so it needs no escaping.
+    public func page(of instance: String?) -> String? {
+        guard let web, let instance else { return nil }
+        return web + "/ho-so/" + instance
+    }
 }
 
 /// An email address with an optional display name (`Nguyễn Văn A <a@example.vn>`).

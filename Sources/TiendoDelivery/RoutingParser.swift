@@ -43,7 +43,7 @@ public enum RoutingParser {
             if case .diagnostic(let p, let m) = error { sink.error(p, m) }
             return (nil, sink.items)
         }
-        let topKeys = ["tiendo", "from", "message_host", "quiet_hours", "digest", "channels", "recipients", "routes"]
+        let topKeys = ["tiendo", "from", "message_host", "web", "quiet_hours", "digest", "channels", "recipients", "routes"]
         guard let top = MappingReader(root, sink: sink, context: "the routing file", allowed: topKeys) else {
             return (nil, sink.items)
         }
@@ -67,6 +67,14 @@ public enum RoutingParser {
                 host = t
             } else {
                 sink.error(h.position, "'message_host' must be a host name such as tiendo.example.vn")
+            }
+        }
+        var web: String?
+        if let w = top["web"] {
+            if let t = w.text, let address = webAddress(t) {
+                web = address
+            } else {
+                sink.error(w.position, "'web' must be tiendo-web's address as recipients reach it, such as https://tiendo.example.vn")
             }
         }
         let quiet = top["quiet_hours"].map { parseQuietHours($0, sink: sink) } ?? .standard
@@ -152,7 +160,7 @@ public enum RoutingParser {
         let all = sink.items + listProblems
         guard !all.contains(where: { $0.severity == .error }), let sender else { return (nil, all) }
         let routing = Routing(
-            file: file, sender: sender, messageHost: host, quietHours: quiet, digest: digest, channels: channels,
+            file: file, sender: sender, messageHost: host, web: web, quietHours: quiet, digest: digest, channels: channels,
             channelOrder: order, lists: lists, routes: routes)
         return (routing, all)
     }
@@ -215,6 +223,18 @@ public enum RoutingParser {
     }
 
     /// Letters, digits and hyphens in dot-separated labels (`localhost`, `smtp.hanoi.gov.vn`).
+    /// `http(s)://host[:port][/path]` without a query, a fragment, credentials or spaces, its trailing `/` dropped;
+    /// nil for anything else.
+    static func webAddress(_ s: String) -> String? {
+        guard let u = URL(string: s), let scheme = u.scheme?.lowercased(), scheme == "https" || scheme == "http",
+            let host = u.host, !host.isEmpty, u.query == nil, u.fragment == nil, u.user == nil, u.password == nil,
+            s.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "\"" && $0 != "<" && $0 != ">" })
+        else { return nil }
+        var out = s
+        while out.hasSuffix("/") { out.removeLast() }
+        return out
+    }
+
     static func isHostName(_ s: String) -> Bool {
         guard !s.isEmpty, s.utf8.count <= 253 else { return false }
         return s.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { l in

@@ -231,6 +231,38 @@ extension Array where Element == String {
         #expect(p.parts[1].text.contains("<h3>Quá hạn (1)</h3>"))
     }
 
+    @Test("with 'web' set, each email links to the record's page on tiendo-web: a row of a notice, a link per digest line")
+    func recordPages() throws {
+        let routing = RoutingFixture.routing(
+            RoutingFixture.standard.replacingOccurrences(of: "quiet_hours:", with: "web: https://tiendo.tayho.example.vn/\nquiet_hours:"))
+        let composer = MessageComposer(routing: routing, definitions: Repo.definitions)
+        let page = "https://tiendo.tayho.example.vn/ho-so/nhac-viec/nguyen-van-an"
+        let notice = ParsedMail(
+            try composer.email(for: job([record(at: "2025-12-05T08:00:00+07:00")], to: dung), now: at("2025-12-05T08:00")).bytes)
+        #expect(
+            notice.parts[0].text.contains("Thời điểm thông báo: 08:00 ngày 05/12/2025\nXem hồ sơ: \(page)\n"), "\(notice.parts[0].text)")
+        #expect(notice.parts[1].text.contains("<tr><th align=\"left\">Xem hồ sơ</th><td><a href=\"\(page)\">\(page)</a></td></tr>"))
+        let records = [
+            record(at: "2025-12-05T08:00:00+07:00", instance: "nhac-viec/tran-thi-binh", due: "2025-12-12"),
+            record(
+                "transition", at: "2025-12-06T09:00:00+07:00", instance: "nhac-viec/x", due: nil, daysLeft: nil, priority: 6,
+                message: "Hồ sơ nhac-viec/x chuyển"),
+        ]
+        let digest = ParsedMail(
+            try composer.email(
+                for: job(records, to: dung, digest: "bi-thu|thu|bithu.kdc2@example.vn|2025-12-08"), now: at("2025-12-08T07:30")
+            ).bytes)
+        #expect(
+            digest.parts[0].text.contains(
+                "  - «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/tran-thi-binh): hạn chót 12/12/2025, còn 4 ngày\n"
+                    + "    https://tiendo.tayho.example.vn/ho-so/nhac-viec/tran-thi-binh\n"), "\(digest.parts[0].text)")
+        #expect(digest.parts[1].text.contains("<a href=\"https://tiendo.tayho.example.vn/ho-so/nhac-viec/x\">Xem hồ sơ</a></li>"))
+        // Without 'web' (the standard file): no row, no link.
+        let plain = ParsedMail(
+            try self.composer.email(for: job([record(at: "2025-12-05T08:00:00+07:00")], to: dung), now: at("2025-12-05T08:00")).bytes)
+        #expect(!plain.parts[0].text.contains("Xem hồ sơ") && !plain.parts[1].text.contains("<a href"))
+    }
+
     @Test func mimePieces() {
         #expect(MIME.date(at("2026-03-15T07:05:09"), zone: .vietnam) == "Sun, 15 Mar 2026 07:05:09 +0700")
         #expect(MIME.messageIDLocal("a/b|c:d@e.f=g h") == "a/b|c=3Ad=40e=2Ef=3Dg=20h")

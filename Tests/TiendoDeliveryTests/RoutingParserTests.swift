@@ -85,6 +85,18 @@ import TiendoDelivery
         ),
         ("  - name: tinh", "  - name: bi-thu", 31, 5, "duplicate route name 'bi-thu' (first at line 24)"),
         ("    username: vanphong\n", "", 7, 5, "channel 'thu' has a password but no 'username'"),
+        (
+            "quiet_hours:", "web: tiendo.example.vn\nquiet_hours:", 3, 6,
+            "'web' must be tiendo-web's address as recipients reach it, such as https://tiendo.example.vn"
+        ),
+        (
+            "quiet_hours:", "web: \"https://tiendo.example.vn/?a=1\"\nquiet_hours:", 3, 6,
+            "'web' must be tiendo-web's address as recipients reach it, such as https://tiendo.example.vn"
+        ),
+        (
+            "quiet_hours:", "web: \"javascript:alert(1)\"\nquiet_hours:", 3, 6,
+            "'web' must be tiendo-web's address as recipients reach it, such as https://tiendo.example.vn"
+        ),
     ])
     func brokenFile(original: String, replacement: String, line: Int, column: Int, message: String) throws {
         #expect(RoutingFixture.standard.contains(original))
@@ -94,6 +106,18 @@ import TiendoDelivery
         #expect(d.file == RoutingFixture.file)
         #expect(d.line == line && d.column == column, "\(d)")
         if d.severity == .error { #expect(routing == nil) }
+    }
+
+    @Test("'web': tiendo-web's address, its trailing slash dropped; a record's page under it; none without it")
+    func webAddress() throws {
+        let text = RoutingFixture.standard.replacingOccurrences(
+            of: "quiet_hours:", with: "web: https://tiendo.example.vn:8443/tayho/\nquiet_hours:")
+        let (routing, diagnostics) = RoutingFixture.parse(text)
+        #expect(!diagnostics.contains { $0.severity == .error || $0.message.contains("web") }, "\(diagnostics)")
+        let r = try #require(routing)
+        #expect(r.web == "https://tiendo.example.vn:8443/tayho")
+        #expect(r.page(of: "nhac-viec/nguyen-van-an") == "https://tiendo.example.vn:8443/tayho/ho-so/nhac-viec/nguyen-van-an")
+        #expect(r.page(of: nil) == nil && RoutingFixture.routing().page(of: "nhac-viec/a") == nil)
     }
 
     /// The example of docs/delivery.md is checked against the shipped workflows.

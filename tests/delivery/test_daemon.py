@@ -34,7 +34,8 @@ def test_records_fan_out_with_their_transaction_and_the_sender_works_the_daemons
     secret = tmp_path / "secret"
     secret.write_text(SECRET)
     d = tiendod(smtp_channel(server.port) + webhook_channel(receiver.port, secret),
-                STARTED + "  - name: tinh\n    kinds: [started]\n    channel: cong-tinh\n    quiet_hours: false\n").start()
+                STARTED + "  - name: tinh\n    kinds: [started]\n    channel: cong-tinh\n    quiet_hours: false\n",
+                web="https://tiendo.tayho.example.vn/").start()
     d.import_members(members(3) + [("m00004", "Không có thư", "", "Chi bộ Khu dân cư số 2", "2030-01-10")])
     # Written with the records, before anything is sent: 3 emails (m00004 has no address) and 4 webhooks.
     rows = d.deliveries("pending")
@@ -61,6 +62,9 @@ def test_records_fan_out_with_their_transaction_and_the_sender_works_the_daemons
         assert m.header("Subject") == f"Hồ sơ mới: «Nộp báo cáo kiểm điểm cuối năm» (nhac-viec/m{i:05d})"  # to the member: no name
         # The member's name, kept with the delivery when tiendod wrote it, came through the queue to the message.
         assert f"Hồ sơ: Đảng viên số {i} (nhac-viec/m{i:05d})\n" in m.part("text/plain")
+        # The routing file's `web:`: the record's page on tiendo-web, in words and as a link.
+        page = f"https://tiendo.tayho.example.vn/ho-so/nhac-viec/m{i:05d}"
+        assert f"Xem hồ sơ: {page}\n" in m.part("text/plain") and f'<a href="{page}">' in m.part("text/html")
         row = by_key[f"{record_key}|thu|m{i}@example.vn"]
         assert row["messageKey"] == row["key"] and row["attempts"] == 0
         assert re.fullmatch(r"250 2\.0\.0 Ok: queued as Q\d+", row["providerId"])
