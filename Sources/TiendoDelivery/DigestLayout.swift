@@ -7,8 +7,6 @@ struct DigestLayout {
     let greeting: String
     let heading: String
     let footer: String
-    /// Where each item's record page is (`Routing.web`), when set.
-    let routing: Routing
 
     struct Section {
         var title: String
@@ -33,7 +31,7 @@ struct DigestLayout {
             var lines: [String: [(line: String, page: String?)]] = [:]
             for i in mine {
                 if lines[i.workflowTitle] == nil { order.append(i.workflowTitle) }
-                lines[i.workflowTitle, default: []].append((line(i), routing.page(of: i.notice.instance)))
+                lines[i.workflowTitle, default: []].append((line(i), i.page))
             }
             out.append(Section(title: title, groups: order.map { ($0, lines[$0]!) }, count: mine.count))
         }

@@ -35,6 +35,8 @@ public struct MessageComposer: Sendable {
         /// Local date of the due minus the local date of sending.
         var days: Int?
         var dueText: String?
+        /// The record's page on tiendo-web, for a recipient who can open it (`MessageComposer.opensPages`).
+        var page: String?
     }
 
     func item(_ d: Delivery, now: Instant) throws(DeliveryFailure) -> Item {
@@ -73,7 +75,12 @@ public struct MessageComposer: Sendable {
     public func email(for job: DeliveryJob, now: Instant) throws(DeliveryFailure) -> MailMessage {
         guard let to = job.recipient else { throw DeliveryFailure(.permanent, "thư không có người nhận") }
         var items: [Item] = []
-        for d in job.items { items.append(try item(d, now: now)) }
+        let linked = opensPages(job)
+        for d in job.items {
+            var i = try item(d, now: now)
+            if linked { i.page = routing.page(of: i.notice.instance) }
+            items.append(i)
+        }
         guard let first = items.first else { throw DeliveryFailure(.permanent, "thư không có nội dung") }
         let id = MIME.messageIDLocal(job.messageKey) + "@" + routing.messageHost
         let greeting = to.name.map { MessageComposer.greeting($0) } ?? "Kính gửi các đồng chí,"
@@ -87,7 +94,7 @@ public struct MessageComposer: Sendable {
         if job.isDigest {
             let period = job.items[0].digestPeriod ?? .day
             subject = digestSubject(items, period: period, zone: first.zone, now: now)
-            (text, html) = DigestLayout(items: items, greeting: greeting, heading: subject, footer: footer, routing: routing).render()
+            (text, html) = DigestLayout(items: items, greeting: greeting, heading: subject, footer: footer).render()
             headers.append(("X-Tiendo-Digest", String(items.count)))
         } else {
             // Sent to someone else than the person the record is about (a secretary): the subject names that person.
@@ -166,12 +173,30 @@ public struct MessageComposer: Sendable {
         }
         if let m = i.notice.missed, m > 1 { rows.append(("Số kỳ chưa hoàn thành", String(m))) }
         rows.append(("Thời điểm thông báo", i.zone.vietnamese(i.notice.at)))
-        if let page = routing.page(of: i.notice.instance) { rows.append((MessageComposer.pageRow, page)) }
+        if let page = i.page { rows.append((MessageComposer.pageRow, page)) }
         return rows
     }
 
     /// The detail row with the record's page on tiendo-web (`Routing.web`), a link in the HTML part.
     static let pageRow = "Xem hồ sơ"
+
+    /// Whether the job's recipient can open tiendo-web's pages: the office and the chi bộ secretaries (a route's fixed
+    /// addresses, the rows of its lists), who have accounts. A member reached through a field of the record has none,
+    /// and the web is often on the office's network only: a link would lead to a sign-in page they cannot pass.
+    func opensPages(_ job: DeliveryJob) -> Bool {
+        guard routing.web != nil, let to = job.recipient, let name = job.items.first?.route,
+            let route = routing.routes.first(where: { $0.name == name })
+        else { return false }
+        let address = to.address.lowercased()
+        return route.to.contains { r in
+            switch r {
+            case .address(let m): return m.address.lowercased() == address
+            case .list(let list):
+                return routing.lists[list]?.byGroup.values.contains { $0.contains { $0.address.lowercased() == address } } == true
+            case .field: return false
+            }
+        }
+    }
 
     /// The record's sentence heads the body as the engine wrote it at the notice's time; a message sent on a later
     /// day (a catch-up, a relay down overnight) says which day that sentence is of, so that «Quá hạn 15 ngày» of

@@ -222,19 +222,30 @@ public enum RoutingParser {
         return s.utf8.allSatisfy { (97...122).contains($0) || (48...57).contains($0) || $0 == 45 }
     }
 
-    /// Letters, digits and hyphens in dot-separated labels (`localhost`, `smtp.hanoi.gov.vn`).
-    /// `http(s)://host[:port][/path]` without a query, a fragment, credentials or spaces, its trailing `/` dropped;
-    /// nil for anything else.
+    /// `http(s)://host[:port][/path]`, its trailing `/` dropped; nil for anything else. Checked by hand, narrowly:
+    /// the address is written into every email's text and into an HTML `href`, so only a host name (or an IPv4
+    /// address), a port 1–65535 and a path of letters, digits and `._~%-/` pass; no query, fragment, credentials,
+    /// backslash, space or non-ASCII (an internationalised host in its `xn--` form).
     static func webAddress(_ s: String) -> String? {
-        guard let u = URL(string: s), let scheme = u.scheme?.lowercased(), scheme == "https" || scheme == "http",
-            let host = u.host, !host.isEmpty, u.query == nil, u.fragment == nil, u.user == nil, u.password == nil,
-            s.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "\"" && $0 != "<" && $0 != ">" })
-        else { return nil }
+        let lower = s.lowercased()
+        guard let scheme = ["https://", "http://"].first(where: { lower.hasPrefix($0) }) else { return nil }
+        let rest = s.dropFirst(scheme.count)
+        let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+        let authority = rest[..<slash]
+        let path = rest[slash...]
+        let parts = authority.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let host = parts.first, isHostName(String(host)) else { return nil }
+        if parts.count == 2 {
+            guard let port = Int(parts[1]), (1...65535).contains(port), parts[1].allSatisfy(\.isASCII) else { return nil }
+        }
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._~%-/")
+        guard path.allSatisfy(allowed.contains) else { return nil }
         var out = s
         while out.hasSuffix("/") { out.removeLast() }
         return out
     }
 
+    /// Letters, digits and hyphens in dot-separated labels (`localhost`, `smtp.hanoi.gov.vn`).
     static func isHostName(_ s: String) -> Bool {
         guard !s.isEmpty, s.utf8.count <= 253 else { return false }
         return s.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { l in

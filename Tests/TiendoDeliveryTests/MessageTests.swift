@@ -61,11 +61,12 @@ extension Array where Element == String {
     let dung = Mailbox(name: "Phạm Thị Dung", address: "bithu.kdc2@example.vn")
 
     func job(
-        _ records: [JSON], to: Mailbox, digest: String? = nil, key: String = "k|thu|bithu.kdc2@example.vn", labels: [String?] = []
+        _ records: [JSON], to: Mailbox, digest: String? = nil, key: String = "k|thu|bithu.kdc2@example.vn", labels: [String?] = [],
+        route: String = "r"
     ) -> DeliveryJob {
         let items = records.enumerated().map { i, r in
             let f = FanOut(
-                key: "\(key)#\(i)", channel: "thu", recipient: to, route: "r", digest: digest,
+                key: "\(key)#\(i)", channel: "thu", recipient: to, route: route, digest: digest,
                 digestPeriod: digest == nil ? nil : .week, notBefore: at("2025-12-01T00:00"), expiresAt: nil, series: nil,
                 label: i < labels.count ? labels[i] : nil)
             return Delivery(id: Int64(i + 1), fanOut: f, recordKey: "rk\(i)", record: r, createdAt: at("2025-12-01T00:00"))
@@ -231,17 +232,29 @@ extension Array where Element == String {
         #expect(p.parts[1].text.contains("<h3>Quá hạn (1)</h3>"))
     }
 
-    @Test("with 'web' set, each email links to the record's page on tiendo-web: a row of a notice, a link per digest line")
+    @Test("with 'web' set, an email to the office or a secretary links to the record's page; one to a member does not")
     func recordPages() throws {
         let routing = RoutingFixture.routing(
             RoutingFixture.standard.replacingOccurrences(of: "quiet_hours:", with: "web: https://tiendo.tayho.example.vn/\nquiet_hours:"))
         let composer = MessageComposer(routing: routing, definitions: Repo.definitions)
         let page = "https://tiendo.tayho.example.vn/ho-so/nhac-viec/nguyen-van-an"
-        let notice = ParsedMail(
-            try composer.email(for: job([record(at: "2025-12-05T08:00:00+07:00")], to: dung), now: at("2025-12-05T08:00")).bytes)
+        func body(_ to: Mailbox, route: String) throws -> ParsedMail {
+            ParsedMail(
+                try composer.email(for: job([record(at: "2025-12-05T08:00:00+07:00")], to: to, route: route), now: at("2025-12-05T08:00"))
+                    .bytes)
+        }
+        // A secretary from the route's list, the office's fixed address: the page, in words and as a link.
+        let secretary = try body(dung, route: "bi-thu")
         #expect(
-            notice.parts[0].text.contains("Thời điểm thông báo: 08:00 ngày 05/12/2025\nXem hồ sơ: \(page)\n"), "\(notice.parts[0].text)")
-        #expect(notice.parts[1].text.contains("<tr><th align=\"left\">Xem hồ sơ</th><td><a href=\"\(page)\">\(page)</a></td></tr>"))
+            secretary.parts[0].text.contains("Thời điểm thông báo: 08:00 ngày 05/12/2025\nXem hồ sơ: \(page)\n"),
+            "\(secretary.parts[0].text)")
+        #expect(secretary.parts[1].text.contains("<tr><th align=\"left\">Xem hồ sơ</th><td><a href=\"\(page)\">\(page)</a></td></tr>"))
+        let office = try body(Mailbox(name: "Văn phòng", address: "VANPHONG@tayho.example.vn"), route: "bi-thu")
+        #expect(office.parts[0].text.contains("Xem hồ sơ: \(page)\n"))
+        // A member reached through the record's `email` field has no account: no link; nor a route no longer in the file.
+        let member = try body(Mailbox(name: "Nguyễn Văn An", address: "an@example.vn"), route: "dang-vien")
+        #expect(!member.parts[0].text.contains("Xem hồ sơ") && !member.parts[1].text.contains("<a href"))
+        #expect(!(try body(dung, route: "da-xoa")).parts[0].text.contains("Xem hồ sơ"))
         let records = [
             record(at: "2025-12-05T08:00:00+07:00", instance: "nhac-viec/tran-thi-binh", due: "2025-12-12"),
             record(
@@ -250,16 +263,20 @@ extension Array where Element == String {
         ]
         let digest = ParsedMail(
             try composer.email(
-                for: job(records, to: dung, digest: "bi-thu|thu|bithu.kdc2@example.vn|2025-12-08"), now: at("2025-12-08T07:30")
+                for: job(records, to: dung, digest: "bi-thu|thu|bithu.kdc2@example.vn|2025-12-08", route: "bi-thu"),
+                now: at("2025-12-08T07:30")
             ).bytes)
         #expect(
             digest.parts[0].text.contains(
                 "  - «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/tran-thi-binh): hạn chót 12/12/2025, còn 4 ngày\n"
                     + "    https://tiendo.tayho.example.vn/ho-so/nhac-viec/tran-thi-binh\n"), "\(digest.parts[0].text)")
         #expect(digest.parts[1].text.contains("<a href=\"https://tiendo.tayho.example.vn/ho-so/nhac-viec/x\">Xem hồ sơ</a></li>"))
-        // Without 'web' (the standard file): no row, no link.
+        // Without 'web' (the standard file): no row, no link, for the secretary too.
         let plain = ParsedMail(
-            try self.composer.email(for: job([record(at: "2025-12-05T08:00:00+07:00")], to: dung), now: at("2025-12-05T08:00")).bytes)
+            try self.composer.email(
+                for: job([record(at: "2025-12-05T08:00:00+07:00")], to: dung, route: "bi-thu"), now: at("2025-12-05T08:00")
+            )
+            .bytes)
         #expect(!plain.parts[0].text.contains("Xem hồ sơ") && !plain.parts[1].text.contains("<a href"))
     }
 

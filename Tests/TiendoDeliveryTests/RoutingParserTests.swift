@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 import TiendoCore
-import TiendoDelivery
+
+@testable import TiendoDelivery
 
 @Suite struct RoutingParserTests {
     @Test func standardFileParses() throws {
@@ -108,6 +109,17 @@ import TiendoDelivery
         if d.severity == .error { #expect(routing == nil) }
     }
 
+    @Test(
+        "'web' refuses what could break out of a link or lead elsewhere",
+        arguments: [
+            #"https://evil.example/"><script>"#, "https:///x", "http://host:99999", "http://host:0", "https://tiếndo.vn",
+            "https://h/#", "https://h/?", #"https://evil.example\tiendo.vn"#, "https://user:pw@h", "https://h/a b",
+            "https://-h.vn", "ftp://h", "https://h:80:81",
+        ])
+    func webRefused(_ address: String) {
+        #expect(RoutingParser.webAddress(address) == nil, "\(address)")
+    }
+
     @Test("'web': tiendo-web's address, its trailing slash dropped; a record's page under it; none without it")
     func webAddress() throws {
         let text = RoutingFixture.standard.replacingOccurrences(
@@ -118,6 +130,8 @@ import TiendoDelivery
         #expect(r.web == "https://tiendo.example.vn:8443/tayho")
         #expect(r.page(of: "nhac-viec/nguyen-van-an") == "https://tiendo.example.vn:8443/tayho/ho-so/nhac-viec/nguyen-van-an")
         #expect(r.page(of: nil) == nil && RoutingFixture.routing().page(of: "nhac-viec/a") == nil)
+        #expect(RoutingParser.webAddress("HTTP://10.0.0.5:8080") == "HTTP://10.0.0.5:8080")
+        #expect(RoutingParser.webAddress("https://xn--tindo-3va.vn/tay-ho/") == "https://xn--tindo-3va.vn/tay-ho")
     }
 
     /// The example of docs/delivery.md is checked against the shipped workflows.

@@ -62,9 +62,9 @@ def test_records_fan_out_with_their_transaction_and_the_sender_works_the_daemons
         assert m.header("Subject") == f"Hồ sơ mới: «Nộp báo cáo kiểm điểm cuối năm» (nhac-viec/m{i:05d})"  # to the member: no name
         # The member's name, kept with the delivery when tiendod wrote it, came through the queue to the message.
         assert f"Hồ sơ: Đảng viên số {i} (nhac-viec/m{i:05d})\n" in m.part("text/plain")
-        # The routing file's `web:`: the record's page on tiendo-web, in words and as a link.
-        page = f"https://tiendo.tayho.example.vn/ho-so/nhac-viec/m{i:05d}"
-        assert f"Xem hồ sơ: {page}\n" in m.part("text/plain") and f'<a href="{page}">' in m.part("text/html")
+        # The routing file has `web:`, but a member reached through the record's field has no account on tiendo-web:
+        # no link (test_the_office_gets_a_link_to_the_record_page has the office's).
+        assert "Xem hồ sơ" not in m.part("text/plain") and "<a href" not in m.part("text/html")
         row = by_key[f"{record_key}|thu|m{i}@example.vn"]
         assert row["messageKey"] == row["key"] and row["attempts"] == 0
         assert re.fullmatch(r"250 2\.0\.0 Ok: queued as Q\d+", row["providerId"])
@@ -89,6 +89,26 @@ def test_records_fan_out_with_their_transaction_and_the_sender_works_the_daemons
     assert "Đảng viên số 1 (nhac-viec/m00001)" in human and "Không có thư (nhac-viec/m00004)" in human
     assert {r["instance"]: r.get("label") for r in sent}["nhac-viec/m00002"] == "Đảng viên số 2"
     assert "Thông báo gửi đi: 0 chờ gửi, 0 đang gửi, 7 đã gửi, 0 thư chết, 0 bỏ không gửi" in d.ctl("status").stdout
+
+
+def test_the_office_gets_a_link_to_the_record_page(tiendod, smtp):
+    """The routing file's `web:`: the office's fixed address gets the record's page on tiendo-web in its email, in
+    words and as a link; the member, reached through the record's field, gets none."""
+    server = smtp().start()
+    d = tiendod(smtp_channel(server.port),
+                STARTED + "  - name: van-phong\n    kinds: [started]\n    channel: thu\n    quiet_hours: false\n"
+                "    to: \"Văn phòng Đảng ủy <vanphong@tayho.example.vn>\"\n",
+                web="https://tiendo.tayho.example.vn/").start()
+    d.import_members(members(1))
+    d.start_sender()
+    wait_until(lambda: len(server.received()) == 2, 60, "2 emails")
+    d.stop_sender()
+    page = "https://tiendo.tayho.example.vn/ho-so/nhac-viec/m00001"
+    by_to = {m.to: m for m in server.received()}
+    office = by_to["vanphong@tayho.example.vn"]
+    assert f"Xem hồ sơ: {page}\n" in office.part("text/plain"), office.part("text/plain")
+    assert f'<a href="{page}">{page}</a>' in office.part("text/html")
+    assert "Xem hồ sơ" not in by_to["m1@example.vn"].part("text/plain")
 
 
 def test_a_dead_relay_fills_the_retry_queue_and_drains_in_order_when_it_comes_back(tiendod, smtp):
