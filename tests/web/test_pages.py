@@ -237,7 +237,9 @@ def test_a_probationary_member_says_when_the_record_moves_on_by_itself(stack, br
     # The list says it where the nearest deadline would be.
     browser.get(stack.url + "/ho-so?quy-trinh=dang-vien-du-bi&tim=dvdb-016")
     cell = browser.find_element(By.CSS_SELECTOR, "table.records .next-transition").text
-    assert cell == "Tự chuyển sang «Chờ chi bộ xét công nhận chính thức» ngày 05/02/2027", cell
+    # With the deadline that step brings: when the chi bộ must have voted, the reason a list of members is read.
+    assert cell == ("Tự chuyển sang «Chờ chi bộ xét công nhận chính thức» ngày 05/02/2027; hạn của trạng thái đó "
+                    "24/03/2027 (dự kiến)"), cell
     shot(browser, "26-dang-vien-du-bi-danh-sach")
 
 

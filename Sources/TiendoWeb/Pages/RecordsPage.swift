@@ -79,10 +79,13 @@ struct RecordsPage {
         let at = Format.zone.parseInstant(t.at)
         let day = at.map { Format.zone.date(of: $0).vietnamese } ?? t.at
         let provisional = t.provisional == true ? " (dự kiến)" : ""
+        // The deadline that step brings (a probationary member's: the chi bộ's vote within 30 working days), which is
+        // what a list of members read in advance is for; the record's page says the same in full.
+        let due = t.due.map { "; hạn của trạng thái đó \(Format.due($0, provisional: t.dueProvisional))" } ?? ""
         if let at, catalog.hasCome(at) {
-            return "Chờ tự chuyển sang «\(to)» (đến lúc từ ngày \(day)\(provisional))"
+            return "Chờ tự chuyển sang «\(to)» (đến lúc từ ngày \(day)\(provisional))\(due)"
         }
-        return "Tự chuyển sang «\(to)» ngày \(day)\(provisional)"
+        return "Tự chuyển sang «\(to)» ngày \(day)\(provisional)\(due)"
     }
 
     /// `showGroup`: false for a list of one chi bộ (chosen, or the only one the account sees), whose name the filter
