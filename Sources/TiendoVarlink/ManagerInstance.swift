@@ -5,6 +5,8 @@ extension Manager {
     public struct Instance: ManagerValue {
         /// `WORKFLOW/KEY`.
         public var id: String
+        /// `KEY`, the part of `id` after the workflow (as `TiendoCore.Instance.key`).
+        public var key: String { id.firstIndex(of: "/").map { String(id[id.index(after: $0)...]) } ?? id }
         public var workflow: String
         /// nil for a workflow without states.
         public var state: String?

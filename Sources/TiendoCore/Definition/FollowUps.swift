@@ -2,7 +2,7 @@
 /// an admitted member's probationary year after the admission, the Party card after the recognition as full member.
 /// tiendo-web offers it on the record's page, with the new record's form filled from this record's fields; nothing
 /// is started by itself (the office decides, and may correct the values before saving).
-public struct FollowUpDefinition: Sendable, Hashable {
+public struct FollowUpDefinition: Sendable {
     /// The workflow of the record to open.
     public var workflow: String
     /// What the page's button says; nil: «Mở hồ sơ "<the workflow's title>"».
@@ -18,18 +18,6 @@ public struct FollowUpDefinition: Sendable, Hashable {
     public var position: Position
     var workflowPosition: Position
     var targetPositions: [String: Position]
-
-    public static func == (a: FollowUpDefinition, b: FollowUpDefinition) -> Bool {
-        a.workflow == b.workflow && a.title == b.title && a.when == b.when && a.copy.map(\.target) == b.copy.map(\.target)
-            && a.copy.map(\.source) == b.copy.map(\.source) && a.set.map(\.field) == b.set.map(\.field)
-            && a.set.map(\.value) == b.set.map(\.value) && a.position == b.position
-    }
-
-    public func hash(into h: inout Hasher) {
-        h.combine(workflow)
-        h.combine(when)
-        h.combine(position)
-    }
 
     /// Whether a record in `state` is offered this follow-up.
     public func offered(in state: String?) -> Bool { state.map(when.contains) ?? false }
@@ -58,14 +46,13 @@ public struct FollowUpDefinition: Sendable, Hashable {
                         warn(p, "'\(name)' is not a field of workflow '\(target.id)'\(didYouMean(name, names)): it is not filled")
                         continue
                     }
-                    if let s = source.field(from), s.type == .enumeration, t.type == .enumeration,
-                        let missing = s.values.first(where: { !t.values.contains($0) })
-                    {
+                    guard let s = source.field(from) else { continue }
+                    if s.type == .enumeration, t.type == .enumeration, let missing = s.values.first(where: { !t.values.contains($0) }) {
                         warn(
                             p,
                             "'\(from)' may be '\(missing)', which is not a value of '\(name)' in '\(target.id)': the form leaves it empty")
                     }
-                    if let s = source.field(from), s.type != t.type, t.type != .text {
+                    if s.type != t.type, t.type != .text {
                         warn(
                             p,
                             "'\(from)' (\(s.type.rawValue)) is copied into '\(name)' of '\(target.id)' (\(t.type.rawValue)): the form may refuse the value"

@@ -11,7 +11,7 @@ enum FieldControls {
         case "integer", "number":
             let step = f?.type == "integer" ? "1" : "any"
             func bound(_ name: String, _ v: Double?) -> HTML {
-                v.map { HTML(unescaped: " \(name)=\"\(Format.value(.double($0)).replacingOccurrences(of: ",", with: "."))\"") } ?? .empty
+                v.map { HTML(unescaped: " \(name)=\"\(Value.number($0).formText(zone: Format.zone))\"") } ?? .empty
             }
             return
                 "<input type=\"number\" step=\"\(step)\" id=\"\(id)\" name=\"\(id)\" value=\"\(current)\"\(bound("min", f?.min))\(bound("max", f?.max))\(req)>"

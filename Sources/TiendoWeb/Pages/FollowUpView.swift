@@ -50,8 +50,7 @@ struct FollowUpView {
     /// The new record's code: this record's, so that the two are found together (`the-dang-vien/dv-0123` after
     /// `dang-vien-du-bi/dv-0123`); none for a record of the same workflow (a next year's), which gets a new one.
     static func key(for info: Extras.FollowUpInfo, of instance: Manager.Instance) -> String? {
-        guard info.workflow != instance.workflow, let slash = instance.id.firstIndex(of: "/") else { return nil }
-        return String(instance.id[instance.id.index(after: slash)...])
+        info.workflow == instance.workflow ? nil : instance.key
     }
 
     /// The new record's fields and values as its form shows them: the copied ones this record has a value for, then
@@ -75,7 +74,7 @@ struct FollowUpView {
         var query: [(String, String)] = [("quy-trinh", offer.target.id), (sourceParameter, instance.id)]
         if let key = key(for: offer.info, of: instance) { query.append(("f-key", key)) }
         query += filled(offer, instance: instance, catalog: catalog).map { ("f-" + $0.field, $0.value) }
-        return NewRecordPage.path + "?" + query.map { "\($0)=\(Filters.percentEncoded($1))" }.joined(separator: "&")
+        return NewRecordPage.path + "?" + Filters.query(query)
     }
 
     /// A stored value as the target's control shows it (`FieldControls.control`'s `current`: dates `YYYY-MM-DD`,
@@ -86,7 +85,9 @@ struct FollowUpView {
         switch value {
         case .string(let s): return s
         case .bool(let b): return b ? "true" : "false"
-        default: return Format.value(value).replacingOccurrences(of: ",", with: ".")
+        case .int(let i): return String(i)
+        case .double(let d): return Value.number(d).formText(zone: Format.zone)
+        default: return Format.value(value)
         }
     }
 

@@ -79,6 +79,6 @@ struct Catalog: Sendable {
     /// The name an instance goes by on pages (`ho_ten`, or the workflow's label field), else its key.
     func label(of instance: Manager.Instance) -> String {
         if let field = self[instance.workflow]?.label, let s = instance.data[field]?.stringValue, !s.isEmpty { return s }
-        return instance.id.split(separator: "/", maxSplits: 1).last.map(String.init) ?? instance.id
+        return instance.key
     }
 }
