@@ -45,7 +45,7 @@ struct DigestLayout {
         let n = i.notice
         guard n.kind == "reminder" || n.kind == "overdue" else { return n.message + i.named }
         var s = "«\(i.title)»" + i.whose
-        if let o = n.occurrence { s += ", kỳ \(Messages.period(o))" }
+        if let o = n.occurrence { s += ", kỳ \(Messages.period(o, due: n.due))" }
         if let due = i.dueText { s += ": hạn chót \(due)" }
         if let d = i.days { s += ", " + MessageComposer.daysText(d) }
         return s

@@ -159,7 +159,7 @@ public struct MessageComposer: Sendable {
         var rows: [(String, String)] = [("Quy trình", i.workflowTitle)]
         if let inst = i.notice.instance { rows.append(("Hồ sơ", i.label.map { "\($0) (\(inst))" } ?? inst)) }
         if let g = i.notice.group { rows.append(("Đơn vị", g)) }
-        if let o = i.notice.occurrence { rows.append(("Kỳ", Messages.period(o))) }
+        if let o = i.notice.occurrence { rows.append(("Kỳ", Messages.period(o, due: i.notice.due))) }
         if let prev = i.notice.previousDue.flatMap({ p -> String? in
             var n = i.notice
             n.due = p

@@ -32,7 +32,7 @@ enum Fmt {
 
     /// An item's title, with `@LABEL` for an occurrence of a recurring milestone.
     /// What is due, a period as people write it: «Đóng đảng phí tháng kỳ 10/2026» (as records and the web say it).
-    static func title(_ item: Manager.DueItem) -> String { Messages.deadlineTitle(item.title, occurrence: item.occurrence) }
+    static func title(_ item: Manager.DueItem) -> String { Messages.deadlineTitle(item.title, occurrence: item.occurrence, due: item.due) }
 
     /// What an item belongs to (`show`): `trạng thái S`, the milestone id, or `M@LABEL`.
     static func owner(_ item: Manager.DueItem) -> String {
@@ -317,7 +317,7 @@ func printInstance(
 func recurrence(_ m: Manager.Milestone) -> String {
     guard let every = m.every else { return "" }
     var parts = [Messages.every(every)]
-    if let l = m.occurrence { parts.append("kỳ \(Messages.period(l))") }
+    if let l = m.occurrence { parts.append("kỳ \(Messages.period(l, due: m.due))") }
     parts.append("\(Fmt.count(m.openCount ?? 0)) kỳ đang mở")
     return parts.joined(separator: ", ")
 }
@@ -505,8 +505,9 @@ struct Done: ParsableCommand {
         // period completed even if another client completed one in between (completing a done period is a no-op).
         var period = parts.count > 1 ? parts[1] : nil
         var target = milestone
+        // Read before, also for the due of the period named, which says how the reply names it (`Messages.period`).
+        let before = try? connection.read(Manager.GetInstance.self, connection.parameters(Manager.GetInstance(id: id)))
         if period == nil {
-            let before = try? connection.read(Manager.GetInstance.self, connection.parameters(Manager.GetInstance(id: id)))
             if let m = before?.milestones.first(where: { $0.id == milestoneID && $0.every != nil }), (m.openCount ?? 0) > 0,
                 let label = m.occurrence
             {
@@ -516,7 +517,8 @@ struct Done: ParsableCommand {
         }
         try connection.run(Manager.CompleteMilestone(id: id, milestone: target)) { i in
             let title = i.milestones.first { $0.id == milestoneID }.map { " «\($0.title)»" } ?? ""
-            let which = period.map { " kỳ \(Messages.period($0))" } ?? ""
+            let due = before?.deadlines?.first { $0.milestone == milestoneID && $0.occurrence == period }?.due
+            let which = period.map { " kỳ \(Messages.period($0, due: due))" } ?? ""
             Output.say("Đã xong mốc '\(milestoneID)'\(title)\(which) của hồ sơ \(i.id).")
             printNext(i)
         }

@@ -221,6 +221,32 @@ import Testing
         #expect(engine.openDeadlines(inst).isEmpty)
     }
 
+    @Test("a period anchored on its due's next day is named from its first month, not as that month's")
+    func periodFromItsFirstMonth() throws {
+        // As bao-cao-dinh-ky: the quarter due 20/12/2026 runs from 21/09/2026 (label 2026-09); the fee of 2027-03
+        // above is due in its own month and keeps «kỳ 03/2027».
+        let engine = Engine(
+            try Fixtures.workflow(
+                "bao-cao",
+                """
+                tiendo: 1
+                title: Báo cáo
+                milestones:
+                  quy:
+                    title: Báo cáo quý
+                    every: 3mo
+                    anchor: 2026-03-21
+                    due: period + 3mo - 1d
+                    remind: [7d]
+                """))
+        var (inst, _) = try engine.started("cb01", data: [:], at: at("2026-12-01T09:00"), now: at("2026-12-01T09:00"))
+        let reminder = try #require(engine.advance(&inst, to: at("2026-12-13T08:00")).first)
+        #expect(reminder.occurrence == "2026-09")
+        #expect(reminder.message == "Còn 7 ngày đến hạn «Báo cáo quý kỳ từ tháng 09/2026» (bao-cao/cb01), hạn chót 20/12/2026")
+        let done = try engine.completeMilestone(&inst, milestone: "quy", at: at("2026-12-14T10:00"), actor: 0).get()
+        #expect(done.first?.message == "Đã hoàn thành «Báo cáo quý kỳ từ tháng 09/2026» (bao-cao/cb01)")
+    }
+
     @Test("rule 2: P_k from the anchor in one step (01-31, 02-28, 03-31, 04-30); rule 4: the first occurrence")
     func periods() throws {
         let yaml = """

@@ -100,7 +100,8 @@ import Testing
             }
                 == ["bc 2027-01 2027-02-11 2027-02-04 4 true"])
         #expect(
-            rs.first?.message == "Đổi hạn «Báo cáo kỳ 01/2027» (hai-lich/x) từ 11/02/2027 sang 04/02/2027 (dự kiến) do lịch nghỉ thay đổi")
+            rs.first?.message
+                == "Đổi hạn «Báo cáo kỳ từ tháng 01/2027» (hai-lich/x) từ 11/02/2027 sang 04/02/2027 (dự kiến) do lịch nghỉ thay đổi")
         // With the rules 03/02 + 1wd = 04/02: the transition is now past; it is the next wake-up and fires late.
         #expect(new.nextWakeup(inst) == at("2027-02-05T00:00"))
         let fired = new.advance(&inst, to: t.adding(seconds: 1))

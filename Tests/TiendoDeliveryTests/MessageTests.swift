@@ -232,6 +232,22 @@ extension Array where Element == String {
         #expect(p.parts[1].text.contains("<h3>Quá hạn (1)</h3>"))
     }
 
+    @Test("an occurrence due in another month than its first is named from that month, in a notice and in a digest")
+    func occurrencePeriods() throws {
+        let quarter = record(
+            at: "2026-12-13T08:00:00+07:00", due: "2026-12-20", message: "Còn 7 ngày đến hạn «Báo cáo quý kỳ từ tháng 09/2026»",
+            occurrence: "2026-09")
+        let single = ParsedMail(try composer.email(for: job([quarter], to: dung), now: at("2026-12-13T08:05")).bytes)
+        #expect(single.parts[0].text.contains("\nKỳ: từ tháng 09/2026\n"), "\(single.parts[0].text)")
+        let fee = record(at: "2026-03-28T08:00:00+07:00", due: "2026-03-31", occurrence: "2026-03")
+        let digest = ParsedMail(
+            try composer.email(
+                for: job([quarter, fee], to: dung, digest: "bi-thu|thu|bithu.kdc2@example.vn|2026-12-14"), now: at("2026-12-14T07:30")
+            ).bytes)
+        #expect(digest.parts[0].text.contains(", kỳ từ tháng 09/2026: hạn chót 20/12/2026"), "\(digest.parts[0].text)")
+        #expect(digest.parts[0].text.contains(", kỳ 03/2026: hạn chót 31/03/2026"), "\(digest.parts[0].text)")
+    }
+
     @Test("with 'web' set, an email to the office or a secretary links to the record's page; one to a member does not")
     func recordPages() throws {
         let routing = RoutingFixture.routing(

@@ -27,11 +27,17 @@ struct TextTests {
         #expect(Format.date("2026-02-01T10:30:00Z") == "01/02/2026 17:30")
         #expect(Format.due("2027-02-04", provisional: true) == "04/02/2027 (dự kiến)")
         #expect(Format.days(3, overdue: false) == "còn 3 ngày")
-        // Occurrences by the period people name: a month, or a first day.
-        #expect(Format.occurrence("2027-03") == "03/2027")
-        #expect(Format.occurrence("2027-03-15") == "15/03/2027")
-        #expect(Format.occurrence("2027-02-30") == "2027-02-30")
-        #expect(Format.occurrence("quy-1") == "quy-1")
+        // Occurrences by the period people name: a month, or a first day; from that month or day on when the due
+        // falls outside it (a quarter's report due 20/12 runs from 21/09: not «kỳ 09/2026», September's).
+        #expect(Format.occurrence("2027-03", due: "2027-03-31") == "03/2027")
+        #expect(Format.occurrence("2027-03", due: "2027-03-31T17:00:00+07:00") == "03/2027")
+        #expect(Format.occurrence("2027-03", due: nil) == "03/2027")
+        #expect(Format.occurrence("2026-09", due: "2026-12-20") == "từ tháng 09/2026")
+        #expect(Format.occurrence("2025-11", due: "2026-11-20") == "từ tháng 11/2025")
+        #expect(Format.occurrence("2027-03-15", due: "2027-03-15") == "15/03/2027")
+        #expect(Format.occurrence("2027-03-15", due: "2027-03-21") == "từ ngày 15/03/2027")
+        #expect(Format.occurrence("2027-02-30", due: "2027-03-31") == "2027-02-30")
+        #expect(Format.occurrence("quy-1", due: "2027-03-31") == "quy-1")
         #expect(Format.days(0, overdue: false) == "hôm nay")
         #expect(Format.days(0, overdue: true) == "quá hạn hôm nay")
         #expect(Format.days(-5, overdue: true) == "quá 5 ngày")
@@ -240,15 +246,29 @@ struct TextTests {
     @Test("a calendar day says what is due: a task with its number of records, or the record's name when it is alone")
     func calendarDayTasks() {
         let many = Extras.DayTask(workflow: "w", title: "Thành lập Ủy ban bầu cử", items: 12, records: 12)
-        #expect(CalendarPage.line(many).text == "Thành lập Ủy ban bầu cử: <span class=\"muted\">12 hồ sơ</span>")
+        #expect(
+            CalendarPage.line(many, on: CivilDate(2026, 3, 31)).text == "Thành lập Ủy ban bầu cử: <span class=\"muted\">12 hồ sơ</span>")
         let fee = Extras.DayTask(
             workflow: "w", title: "Đóng đảng phí", occurrence: "2026-03", items: 1, records: 1, instance: "w/c", label: "Lê Thị Cúc")
-        #expect(CalendarPage.line(fee).text == "Đóng đảng phí kỳ 03/2026 — <span class=\"muted\">Lê Thị Cúc</span>")
+        #expect(
+            CalendarPage.line(fee, on: CivilDate(2026, 3, 31)).text == "Đóng đảng phí kỳ 03/2026 — <span class=\"muted\">Lê Thị Cúc</span>")
         // Two items of one record (two occurrences' titles differ; one title twice is one record's two deadlines).
         let twice = Extras.DayTask(workflow: "w", title: "Nộp báo cáo <quý>", items: 2, records: 1, instance: "w/d")
-        #expect(CalendarPage.line(twice).text == "Nộp báo cáo &lt;quý&gt; — <span class=\"muted\">w/d</span>")
+        // An agenda row names the period the same way, with the label in its tooltip (what `tiendoctl done` takes).
+        let quarter = Manager.DueItem(
+            workflow: "bao-cao-dinh-ky", instance: "bao-cao-dinh-ky/cb01", milestone: "bao-cao-quy", occurrence: "2026-09",
+            title: "Báo cáo quý", due: "2026-12-20", daysLeft: 7, overdue: false)
         #expect(
-            CalendarPage.line(Extras.DayTask(workflow: "w", title: "Họp", items: 1_083, records: 1_083)).text
+            DueTable.what(quarter).text
+                == "Báo cáo quý <span class=\"badge\" title=\"bao-cao-quy@2026-09\">kỳ từ tháng 09/2026</span>")
+        let report = Extras.DayTask(
+            workflow: "w", title: "Báo cáo quý", occurrence: "2026-09", items: 1, records: 1, instance: "w/cb01", label: "Chi bộ 1")
+        #expect(
+            CalendarPage.line(report, on: CivilDate(2026, 12, 20)).text
+                == "Báo cáo quý kỳ từ tháng 09/2026 — <span class=\"muted\">Chi bộ 1</span>")
+        #expect(CalendarPage.line(twice, on: CivilDate(2026, 3, 31)).text == "Nộp báo cáo &lt;quý&gt; — <span class=\"muted\">w/d</span>")
+        #expect(
+            CalendarPage.line(Extras.DayTask(workflow: "w", title: "Họp", items: 1_083, records: 1_083), on: CivilDate(2026, 3, 31)).text
                 == "Họp: <span class=\"muted\">1.083 hồ sơ</span>")
     }
 

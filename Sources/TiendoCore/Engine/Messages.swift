@@ -88,9 +88,9 @@ public enum Messages {
     static func due(_ text: String, provisional: Bool) -> String { provisional ? text + provisionalMark : text }
 
     /// The title of a deadline in messages; an occurrence names its period as people write it (`Đóng đảng phí kỳ
-    /// 03/2027`).
-    public static func deadlineTitle(_ title: String, occurrence: String?) -> String {
-        occurrence.map { "\(title) kỳ \(period($0))" } ?? title
+    /// 03/2027`, `Báo cáo quý kỳ từ tháng 09/2026`: `period`). `due`: the occurrence's due, as `Record.due` writes it.
+    public static func deadlineTitle(_ title: String, occurrence: String?, due: String?) -> String {
+        occurrence.map { "\(title) kỳ \(period($0, due: due))" } ?? title
     }
 
     /// A recurring milestone's `every` for people: `1mo` → «hằng tháng», `3mo` → «mỗi 3 tháng».
@@ -103,14 +103,25 @@ public enum Messages {
     }
 
     /// An occurrence's label (format §9: `2027-03` for a period of months, the first day `2027-03-15` otherwise) as
-    /// people write the period: `03/2027`, `15/03/2027`; anything else as it is. Where a label is to be typed
-    /// back (`tiendoctl done ID dang-phi@2027-03`, its errors) it stays as it is.
-    public static func period(_ label: String) -> String {
+    /// people write the period: `03/2027`, `15/03/2027`; anything else as it is. A label names the period by its
+    /// first month (or day), which is how people name it only when the due falls in that month (day): Party fees of
+    /// `2027-03`, due 31/03/2027. A period anchored on another day is named otherwise: a quarterly report due
+    /// 20/12/2026 runs from 21/09/2026, label `2026-09`, and «kỳ 09/2026» would read as September's report; it is
+    /// written `từ tháng 09/2026` (`từ ngày 15/03/2027` for a label of a day) whenever `due` (`Record.due`'s form,
+    /// `2026-12-20` or an instant) falls outside it. Where a label is to be typed back (`tiendoctl done ID
+    /// dang-phi@2027-03`, its errors) it stays as it is.
+    public static func period(_ label: String, due: String?) -> String {
+        let dueDay = due.flatMap { CivilDate.parse(String($0.prefix(10))) }
         let parts = label.split(separator: "-", omittingEmptySubsequences: false)
         if parts.count == 2, parts[0].count == 4, parts[1].count == 2, parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }) {
-            return "\(parts[1])/\(parts[0])"
+            let text = "\(parts[1])/\(parts[0])"
+            guard let dueDay, dueDay.year != Int(parts[0]) || dueDay.month != Int(parts[1]) else { return text }
+            return "từ tháng " + text
         }
-        if parts.count == 3, label.count == 10, let d = CivilDate.parse(label) { return d.vietnamese }
+        if parts.count == 3, label.count == 10, let d = CivilDate.parse(label) {
+            guard let dueDay, dueDay != d else { return d.vietnamese }
+            return "từ ngày " + d.vietnamese
+        }
         return label
     }
 

@@ -19,11 +19,12 @@ enum RecordText: Sendable {
         case .completed:
             return Messages.completed(workflowTitle: p.title, instance: id) + mark
         case .milestoneDone:
-            let title = Messages.deadlineTitle(p.milestone(r.milestone)?.title ?? r.milestone ?? "", occurrence: r.occurrence)
+            let title = Messages.deadlineTitle(
+                p.milestone(r.milestone)?.title ?? r.milestone ?? "", occurrence: r.occurrence, due: r.due)
             return Messages.milestoneDone(title: title, instance: id, provisional: r.provisional)
         case .reminder, .overdue:
             let base = r.milestone.map { p.milestone($0)?.title ?? $0 } ?? p.stateTitle(r.state)
-            let title = Messages.deadlineTitle(base, occurrence: r.occurrence)
+            let title = Messages.deadlineTitle(base, occurrence: r.occurrence, due: r.due)
             let due = r.due ?? ""
             let dueText = Messages.due(human(due), provisional: r.provisional)
             let daysLeft = r.daysLeft ?? 0

@@ -39,7 +39,7 @@ extension Engine {
                 inst.marks[Engine.suppressionKey(a.key, off)] = t
             }
             guard moved else { continue }
-            let title = Messages.deadlineTitle(a.title, occurrence: a.occurrence)
+            let title = Messages.deadlineTitle(a.title, occurrence: a.occurrence, due: newText)
             let message = Messages.rescheduled(
                 title: title, instance: inst.id, oldText: dueHuman(o.due),
                 newText: Messages.due(dueHuman(a.due), provisional: a.provisional), provisional: a.provisional)

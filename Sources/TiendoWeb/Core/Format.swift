@@ -92,8 +92,9 @@ enum Format {
     /// `mỗi 3 tháng`, `hằng năm`, `mỗi 2 tuần`; anything else as it is.
     static func every(_ text: String) -> String { Messages.every(text) }
 
-    /// An occurrence's label as people write its period (`Messages.period`): `2027-03` → `03/2027`.
-    static func occurrence(_ label: String) -> String { Messages.period(label) }
+    /// An occurrence's label as people write its period (`Messages.period`): `2027-03` due 31/03/2027 → `03/2027`, due
+    /// 20/12/2026 → `từ tháng 09/2026`.
+    static func occurrence(_ label: String, due: String?) -> String { Messages.period(label, due: due) }
 
     /// The milestone, or the occurrence of a recurring one, an item is about: `dang-phi@2027-03`.
     static func milestone(_ id: String?, occurrence: String?) -> String? {

@@ -22,7 +22,8 @@ enum Exports {
                 let i = e.item
                 sheet.rows.append([
                     Sheet.due(i.due), i.provisional == true ? .text("dự kiến") : .empty, .text(Format.days(i.daysLeft, overdue: i.overdue)),
-                    .text(i.title), i.occurrence.map { .text(Format.occurrence($0)) } ?? .empty, .text(e.label ?? ""), .text(i.instance),
+                    .text(i.title), i.occurrence.map { .text(Format.occurrence($0, due: i.due)) } ?? .empty, .text(e.label ?? ""),
+                    .text(i.instance),
                     i.group.map(Sheet.Cell.text) ?? .empty, .text(data.catalog.title(i.workflow)),
                     i.state.flatMap { data.catalog.stateTitle(i.workflow, $0) }.map(Sheet.Cell.text) ?? .empty,
                 ])

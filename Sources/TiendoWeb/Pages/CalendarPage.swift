@@ -99,7 +99,7 @@ struct CalendarPage {
             let due: HTML = open > 0 ? "<span class=\"badge\">\(open) việc</span>" : .empty
             let shown = count.tasks.reduce(0) { $0 + $1.items }
             let more: HTML = count.items > shown ? "<li class=\"muted\">và \(Format.count(count.items - shown)) việc khác</li>" : .empty
-            let titles = count.tasks.map { task -> HTML in "<li>\(Self.line(task))</li>" }
+            let titles = count.tasks.map { task -> HTML in "<li>\(Self.line(task, on: d))</li>" }
             content = "<a href=\"\(link)\" title=\"Xem các việc có hạn ngày \(d.vietnamese)\">\(overdue)\(due)</a><ul>\(titles)\(more)</ul>"
         }
         return "<td class=\"\(classes.joined(separator: " "))\"><span class=\"day\">\(d.day)</span>\(note)\(content)</td>"
@@ -107,8 +107,10 @@ struct CalendarPage {
 
     /// A task due on a day, for its cell: with its number of records, or the record's name when it is alone
     /// («Thành lập Ủy ban bầu cử: 12 hồ sơ», «Đóng đảng phí kỳ 03/2026 — Lê Thị Cúc»).
-    static func line(_ t: Extras.DayTask) -> HTML {
-        let task = t.title + (t.occurrence.map { " kỳ " + Format.occurrence($0) } ?? "") + (t.provisional == true ? " (dự kiến)" : "")
+    static func line(_ t: Extras.DayTask, on day: CivilDate) -> HTML {
+        let task =
+            t.title + (t.occurrence.map { " kỳ " + Format.occurrence($0, due: day.iso) } ?? "")
+            + (t.provisional == true ? " (dự kiến)" : "")
         if t.records == 1, let one = t.label ?? t.instance {
             return "\(task) — <span class=\"muted\">\(one)</span>"
         }

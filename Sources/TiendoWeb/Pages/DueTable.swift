@@ -34,7 +34,9 @@ enum DueTable {
     /// What the item is about: the title, with the occurrence of a recurring milestone (`kỳ 03/2027`).
     static func what(_ item: Manager.DueItem) -> HTML {
         let occurrence: HTML =
-            item.occurrence.map { " <span class=\"badge\" title=\"\(item.milestone ?? "")@\($0)\">kỳ \(Format.occurrence($0))</span>" }
+            item.occurrence.map {
+                " <span class=\"badge\" title=\"\(item.milestone ?? "")@\($0)\">kỳ \(Format.occurrence($0, due: item.due))</span>"
+            }
             ?? .empty
         return "\(item.title)\(occurrence)"
     }

@@ -69,7 +69,8 @@ struct RecordPage {
                 guard let milestone = form.text("moc") else { throw PageError.badRequest("Thiếu mốc cần đánh dấu đã xong.") }
                 let parts = milestone.split(separator: "@", maxSplits: 1).map(String.init)
                 let base = parts.first ?? ""
-                let period = parts.count == 2 ? " kỳ \(Format.occurrence(parts[1]))" : ""
+                let due = instance.deadlines?.first { $0.milestone == base && $0.occurrence == parts.last }?.due
+                let period = parts.count == 2 ? " kỳ \(Format.occurrence(parts[1], due: due))" : ""
                 let title = (catalog[instance.workflow]?.milestone(base)?.title ?? base) + period
                 let before = instance.milestones.first { $0.id == base }
                 let after = try await app.daemon.call(Manager.CompleteMilestone(id: id, milestone: milestone, actor: account.name))

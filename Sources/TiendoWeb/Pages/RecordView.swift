@@ -112,7 +112,7 @@ struct RecordView {
                     // How many periods are open and how many of them late, then which one the due beside is of.
                     let late = (instance.deadlines ?? []).filter { $0.milestone == m.id && $0.occurrence != nil && $0.overdue }.count
                     let open = m.openCount.map { ", \($0) kỳ đang mở" + (late > 0 ? " (\(late) kỳ quá hạn)" : "") } ?? ""
-                    let which = m.occurrence.map { " (hạn ghi ở đây là của kỳ \(Format.occurrence($0)))" } ?? ""
+                    let which = m.occurrence.map { " (hạn ghi ở đây là của kỳ \(Format.occurrence($0, due: m.due)))" } ?? ""
                     return "<br><span class=\"muted small\">Định kỳ \(Format.every(every))\(open)\(which)</span>"
                 } ?? .empty
             let requires: HTML =
@@ -129,7 +129,7 @@ struct RecordView {
                 status = "<span class=\"badge \(m.overdue ? "bad" : "")\">\(Format.days(left, overdue: m.overdue))</span>"
             }
             let target = Format.milestone(m.id, occurrence: m.every != nil ? m.occurrence : nil) ?? m.id
-            let period = m.every != nil ? " kỳ \(m.occurrence.map(Format.occurrence) ?? "")" : ""
+            let period = m.every != nil ? " kỳ \(m.occurrence.map { Format.occurrence($0, due: m.due) } ?? "")" : ""
             let action: HTML =
                 mayAct && !m.done && !m.due.isEmpty
                 ? """
