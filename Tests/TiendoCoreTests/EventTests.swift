@@ -163,9 +163,8 @@ import Testing
         #expect(reason([("so_tan_thanh", .int(10))]) == "cần nhập «\(members)» rồi gửi lại")
         #expect(
             reason([("so_tan_thanh", .int(31)), ("so_dang_vien_chinh_thuc", .int(30))])
-                == "với số liệu đã nhập («\(yes)» = 31, «\(members)» = 30) không chuyển được: "
-                + "để sang «Chi bộ đã đề nghị công nhận chính thức — chờ quyết định của cấp ủy có thẩm quyền» cần «\(yes)» không quá «\(members)» (tức tối đa 30); "
-                + "để sang «Biểu quyết chưa đạt — chờ xét lại» cần «\(yes)» dưới 2/3 «\(members)» (tức tối đa 19)")
+                == "với số liệu đã nhập («\(yes)» là 31, «\(members)» là 30) không chuyển được: "
+                + "dù sang trạng thái nào cũng cần «\(yes)» không quá «\(members)» (tức tối đa 30)")
         // Two thirds of 9 is 6 at least; of 200, 134 (the bound rounds up for ≥, down for <).
         #expect(Messages.wholeBound(.ge, 9, 2, 3) == "từ 6 trở lên" && Messages.wholeBound(.lt, 200, 2, 3) == "tối đa 133")
         #expect(Messages.wholeBound(.ge, 200, 2, 3) == "từ 134 trở lên" && Messages.wholeBound(.gt, 9, 1, 2) == "từ 5 trở lên")
@@ -190,10 +189,10 @@ import Testing
             ("khong-co", [], "không nhận sự kiện «khong-co»"),
             (
                 "e-ge", [("diem", JSON.int(45))],
-                "với số liệu đã nhập («diem» = 45) không chuyển được: để sang «ok» cần «diem» từ 50 trở lên"
+                "với số liệu đã nhập («diem» là 45) không chuyển được: để sang «ok» cần «diem» từ 50 trở lên"
             ),
             ("xoa-ten", [], "cần nhập «ly_do» rồi gửi lại"),
-            ("e-bool", [("dat", JSON.bool(false))], "(«dat» = không) không chuyển được: để sang «ok» cần «dat» là «có»"),
+            ("e-bool", [("dat", JSON.bool(false))], "(«dat» là không) không chuyển được: để sang «ok» cần «dat» là «có»"),
             ("e-in", [("muc", JSON.string("hoan-thanh"))], "«muc» là một trong: «xuat-sac», «tot»"),
             // A date's order is said as time, not as size.
             ("e-date", [("ngay", JSON.string("2026-03-05"))], "để sang «ok» cần «ngay» trước 01/03/2026"),

@@ -234,7 +234,7 @@ import Testing
         #expect(
             records.first { $0.kind == .transition }?.message
                 == "Hồ sơ dang-vien-du-bi/h chuyển từ «Chờ chi bộ xét công nhận chính thức» sang «Biểu quyết chưa đạt — chờ xét lại» "
-                + "(«Ghi kết quả biểu quyết của chi bộ»): «Số đảng viên chính thức của chi bộ khi biểu quyết» = 30, «Số đảng viên chính thức tán thành» = 19"
+                + "(«Ghi kết quả biểu quyết của chi bộ»): «Số đảng viên chính thức của chi bộ khi biểu quyết» là 30, «Số đảng viên chính thức tán thành» là 19"
         )
         var (fresh, _) = try engine.started("h", data: try duBi.data([("ngay_ket_nap", .string("2025-10-01"))]), at: at("2026-11-02T08:00"))
         guard
@@ -244,7 +244,7 @@ import Testing
             Issue.record("a vote without counts was accepted")
             return
         }
-        #expect(refusal.message.hasPrefix("Từ chối «Ghi kết quả biểu quyết của chi bộ» cho hồ sơ dang-vien-du-bi/h: cần nhập"))
+        #expect(refusal.message.hasPrefix("Không ghi nhận «Ghi kết quả biểu quyết của chi bộ» cho hồ sơ dang-vien-du-bi/h: cần nhập"))
         guard
             case .failure(.eventRejected(_, _, _, _, let done?)) = engine.completeMilestone(
                 &voted, milestone: "khong-co", at: at("2026-11-21T10:00"), actor: nil)
@@ -252,7 +252,7 @@ import Testing
             Issue.record("an unknown milestone was completed")
             return
         }
-        #expect(done.message.hasPrefix("Từ chối đánh dấu mốc đã xong cho hồ sơ dang-vien-du-bi/h: không có mốc 'khong-co'"))
+        #expect(done.message.hasPrefix("Không ghi nhận đánh dấu mốc đã xong cho hồ sơ dang-vien-du-bi/h: không có mốc 'khong-co'"))
         // A reason is personal text: the message (journal, email, webhook) says it was given, not what it says.
         let removed = try engine.send(
             &voted, event: "xoa-ten", data: [("ly_do", .string("Vi phạm tư cách"))], at: at("2026-11-22T10:00"), actor: nil, counter: nil

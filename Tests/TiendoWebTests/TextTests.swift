@@ -243,6 +243,23 @@ struct TextTests {
         #expect(RecordPage.refusal(limit, workflow: workflow) == PageError.daemon(limit).message)
     }
 
+    @Test("a notice written late says when: at the record's start, or later than planned; never «trễ» as if someone was late")
+    func writtenLate() {
+        var notice = Manager.Record(at: "2026-03-02T08:00:00+07:00", kind: .overdue, workflow: "w", priority: 4, message: "m")
+        #expect(RecordView.written(notice, startWritten: nil).text.isEmpty)
+        notice.late = 3_600
+        let start = Format.zone.parseInstant("2026-03-02T09:00:00+07:00")
+        #expect(
+            RecordView.written(notice, startWritten: start).text
+                == " <span class=\"muted small\">(ghi khi bắt đầu theo dõi hồ sơ, 02/03/2026 09:00)</span>")
+        notice.late = 3 * 86_400
+        #expect(
+            RecordView.written(notice, startWritten: start).text
+                == " <span class=\"muted small\">(ghi lúc 05/03/2026 08:00, muộn 3 ngày so với lịch)</span>")
+        notice.late = 30
+        #expect(RecordView.written(notice, startWritten: start).text.isEmpty)
+    }
+
     @Test("a calendar day says what is due: a task with its number of records, or the record's name when it is alone")
     func calendarDayTasks() {
         let many = Extras.DayTask(workflow: "w", title: "Thành lập Ủy ban bầu cử", items: 12, records: 12)

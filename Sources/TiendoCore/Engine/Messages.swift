@@ -25,16 +25,16 @@ public enum Messages {
         }
     }
 
-    /// The values an event brought, as its form showed them: `«Số tán thành» = 20, «Số đảng viên chính thức» = 30`.
+    /// The values an event brought, as its form showed them: `«Số tán thành» là 20, «Số đảng viên chính thức» là 30`.
     /// Free text (a reason, a name) is only said to be given, «Lý do…» đã ghi: a message goes to the journal and to
     /// email and webhook routes, and such text is personal; the record's page shows it from the data.
     static func given(_ data: [(String, Value)], definition: WorkflowDefinition) -> String {
         data.map { name, v in
             let f = definition.field(name)
             let title = "«\(f?.title ?? name)»"
-            guard case .text(let t) = v else { return "\(title) = \(shown(v, zone: definition.zone))" }
+            guard case .text(let t) = v else { return "\(title) là \(shown(v, zone: definition.zone))" }
             guard let f, f.type == .enumeration else { return "\(title) đã ghi" }
-            return "\(title) = «\(f.title(ofValue: t))»"
+            return "\(title) là «\(f.title(ofValue: t))»"
         }.joined(separator: ", ")
     }
 
@@ -177,7 +177,7 @@ public enum Messages {
     }
 
     static func rejected(event: String, eventTitle: String? = nil, instance: String, reason: String) -> String {
-        "Từ chối \(action(event, title: eventTitle)) cho hồ sơ \(instance): \(reason)"
+        "Không ghi nhận \(action(event, title: eventTitle)) cho hồ sơ \(instance): \(reason)"
     }
 
     static func noStates(_ workflow: String) -> String {
@@ -215,8 +215,8 @@ public enum Messages {
         let missing = branches.fieldsEveryBranchReads.filter(absent)
         if !missing.isEmpty { return "cần nhập \(missing.map(title).joined(separator: ", ")) rồi gửi lại" }
         let shownGiven = read.filter { !absent($0) }.map { f in
-            if case .text(let s)? = data[f], definition.field(f)?.type == .enumeration { return "\(title(f)) = «\(label(f)(s))»" }
-            return "\(title(f)) = \(shown(data[f]!))"
+            if case .text(let s)? = data[f], definition.field(f)?.type == .enumeration { return "\(title(f)) là «\(label(f)(s))»" }
+            return "\(title(f)) là \(shown(data[f]!))"
         }
         // What each branch still lacks: fields left empty (asked for by name), and conditions the data does not meet.
         func lacks(_ b: Branch) -> (empty: [String], unmet: [Condition]) {
@@ -242,16 +242,23 @@ public enum Messages {
         let chosen = branches.indices.filter { selects(branches[$0]) }
         let nearest = branches.indices.map(size).min() ?? 0
         let candidates = chosen.isEmpty ? branches.indices.filter { size($0) == nearest } : chosen
+        let unmet = lacking.map { l in
+            l.unmet.map { condition($0, title, shown, data: data, label: label($0.field), type: definition.field($0.field)?.type) }
+        }
+        let head = "với số liệu đã nhập (\(shownGiven.joined(separator: ", "))) không chuyển được: "
+        // A condition every branch lacks is what to mend (31 votes for of 30 members): said alone, not once per state.
+        if branches.count > 1, let first = unmet.first {
+            let shared = first.filter { c in unmet.allSatisfy { $0.contains(c) } }
+            if !shared.isEmpty { return head + "dù sang trạng thái nào cũng cần \(shared.joined(separator: " và "))" }
+        }
         let ways = candidates.map { i -> String in
             let to = definition.state(branches[i].to)?.displayTitle ?? branches[i].to
-            let (empty, unmet) = lacking[i]
-            var need = unmet.map {
-                condition($0, title, shown, data: data, label: label($0.field), type: definition.field($0.field)?.type)
-            }
+            var need = unmet[i]
+            let empty = lacking[i].empty
             if !empty.isEmpty { need.insert("nhập \(empty.map(title).joined(separator: ", "))", at: 0) }
             return need.isEmpty ? "sang «\(to)»" : "để sang «\(to)» cần \(need.joined(separator: " và "))"
         }
-        return "với số liệu đã nhập (\(shownGiven.joined(separator: ", "))) không chuyển được: " + ways.joined(separator: "; ")
+        return head + ways.joined(separator: "; ")
     }
 
     /// A guard's condition for people, in words rather than a formula's signs: `«Số tán thành» từ 2/3 «Số đảng viên

@@ -21,7 +21,7 @@ struct RecordView {
     var body: HTML {
         let i = instance
         let state: HTML = i.state.flatMap { catalog.stateTitle(i.workflow, $0) }.map { "<span class=\"badge\">\($0)</span>" } ?? .empty
-        let done: HTML = i.completed ? " <span class=\"badge ok\">Đã hoàn thành</span>" : .empty
+        let done: HTML = i.completed ? " <span class=\"badge ok\">Hồ sơ đã xong</span>" : .empty
         let stale: HTML =
             i.stale ? " <span class=\"badge warn\" title=\"Hồ sơ chạy theo phiên bản quy trình cũ\">bản quy trình cũ</span>" : .empty
         return """
@@ -253,12 +253,28 @@ struct RecordView {
         }
     }
 
+    /// When a record written after its time was written: at the record's start (added or imported with a deadline
+    /// already near or past: nobody was late), or later than planned (tiendod was stopped). «trễ 40 ngày» read as the
+    /// chi bộ's lateness. Empty for a record written on time (within a minute).
+    static func written(_ r: Manager.Record, startWritten: Instant?) -> HTML {
+        guard let l = r.late, l >= 60, let at = Format.zone.parseInstant(r.at) else { return .empty }
+        let written = at.adding(seconds: Int64(l))
+        if let start = startWritten, written.seconds <= start.seconds + 5 {
+            return " <span class=\"muted small\">(ghi khi bắt đầu theo dõi hồ sơ, \(Format.dateTime(written)))</span>"
+        }
+        return " <span class=\"muted small\">(ghi lúc \(Format.dateTime(written)), muộn \(Messages.span(seconds: l)) so với lịch)</span>"
+    }
+
     var timeline: HTML {
         guard !history.isEmpty else { return "<p class=\"muted\">Chưa có bản ghi nào.</p>" }
         // Newest first by the time each record is about (a notice is dated when it fell due, which for a record
         // imported late is before its start), in recording order among equal times.
         let shown = history.enumerated().map { (Format.zone.parseInstant($0.element.at)?.seconds ?? 0, $0.offset, $0.element) }
             .sorted { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 > $1.1 }.map(\.2).prefix(300)
+        // When the record's start was written (a start dated earlier, or imported, is written late).
+        let startWritten = history.first { $0.kind == .started }.flatMap { s in
+            Format.zone.parseInstant(s.at).map { $0.adding(seconds: Int64(s.late ?? 0)) }
+        }
         let items: [HTML] = shown.map { r in
             let cls: String
             switch r.kind {
@@ -274,13 +290,7 @@ struct RecordView {
                     return " <span class=\"muted small\">(\(who), qua dòng lệnh)</span>"
                 } ?? .empty
             let provisional: HTML = r.provisional == true ? " <span class=\"provisional\">(dự kiến)</span>" : .empty
-            // A notice written after its time (tiendod was stopped, or the record imported later) says when it was.
-            let late: HTML =
-                r.late.flatMap { l in
-                    guard l >= 60, let at = Format.zone.parseInstant(r.at) else { return nil }
-                    let written = Format.dateTime(at.adding(seconds: Int64(l)))
-                    return " <span class=\"muted small\">(ghi lúc \(written), \(Messages.lateness(seconds: l)))</span>"
-                } ?? .empty
+            let late = RecordView.written(r, startWritten: startWritten)
             return
                 "<li class=\"\(cls)\"><time datetime=\"\(r.at)\">\(Format.date(r.at))</time><b>\(Format.kind(r.kind))</b>\(who)\(late)<br>\(r.message)\(provisional)</li>"
         }
