@@ -81,7 +81,7 @@ def test_xlsx_export_opens_in_openpyxl_with_the_right_rows(stack, browser):
     _, body = download(browser, stack, "/xuat/ho-so.xlsx?" + query_dv, "ho-so-du-bi.xlsx")
     dv = list(openpyxl.load_workbook(io.BytesIO(body)).active.iter_rows(values_only=True))
     assert [r[0] for r in dv[1:]] == ["dang-vien-du-bi/dvdb-016"]
-    assert dv[1][dv[0].index("Hạn gần nhất")] is None and dv[1][dv[0].index("Dự kiến")] is None
+    assert dv[1][dv[0].index("Hạn sớm nhất chưa xong")] is None and dv[1][dv[0].index("Dự kiến")] is None
     # A transfer decided in December: its 60 working days run through Tết 2027, whose holidays are projected; the
     # list's export says so beside the due, as the page does.
     stack.ctl("start", "chuyen-sinh-hoat", "csh-du-kien", "--set", "ho_ten=Phan Văn Lộc", "--set", f"chi_bo={CHI_BO_A}",
@@ -196,14 +196,18 @@ def test_import_shows_every_bad_row_and_is_all_or_nothing(stack, browser):
     assert "Dòng 3: cột «Hạn nộp hồ sơ»: ngày '31/02/2026' không tồn tại" in errors, errors
     # The list of columns says which forms a date may take, the day-first one a spreadsheet writes included.
     main = browser.find_element(By.TAG_NAME, "main").text
-    assert "Hạn nộp hồ sơ (hoặc han) — bắt buộc, dạng dd/mm/yyyy hoặc YYYY-MM-DD" in main
-    # Numbers with their bounds, and `started` with its optional time.
-    assert "Điểm chấm (hoặc diem) — tùy chọn, số nguyên từ 0 đến 100" in main
-    assert "Ngày bắt đầu (hoặc started) — tùy chọn, dạng dd/mm/yyyy hoặc YYYY-MM-DD, có thể kèm giờ" in main
+    assert "Hạn nộp hồ sơ — bắt buộc, ngày dạng dd/mm/yyyy (ví dụ 05/03/2026)" in main
+    # Numbers with their bounds, and `started` with its optional time; field names only on hover, no ISO forms taught.
+    assert "Điểm chấm — tùy chọn, số nguyên từ 0 đến 100" in main
+    assert "Ngày bắt đầu — tùy chọn, ngày dạng dd/mm/yyyy (ví dụ 05/03/2026), có thể kèm giờ (05/03/2026 14:30)" in main
+    assert "YYYY" not in main and "(hoặc" not in main, main
+    assert browser.find_element(By.XPATH, "//li/b[text()='Hạn nộp hồ sơ']").get_attribute("title") == "Cũng nhận tên cột han"
     # A field with a default says what an empty cell gives.
     browser.get(stack.url + "/nhap?quy-trinh=thi-dua")
     columns = browser.find_element(By.TAG_NAME, "main").text
-    assert "dạng dd/mm/yyyy hoặc YYYY-MM-DD; để trống: 31/12/2026" in columns, columns
+    assert "ngày dạng dd/mm/yyyy (ví dụ 05/03/2026); để trống: 31/12/2026" in columns, columns
+    # Choices by the words the forms show.
+    assert "một trong: «Hoàn thành xuất sắc nhiệm vụ»" in columns and "xuat-sac" not in columns, columns
     shot(browser, "23-nhap-loi-ngay", full=True)
     assert json.loads(stack.ctl("list", "kiem-tra", "--json"))["instances"] == before
     good = ("\ufeffkey,ho_ten,chi_bo,han\r\n"

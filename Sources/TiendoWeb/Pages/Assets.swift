@@ -76,7 +76,9 @@ enum Assets {
         .flash.bad { background: var(--red-bg); color: var(--red); }
         section.error { border-left: 4px solid var(--red); padding: .2rem 1rem; }
         ul.problems { max-height: 60vh; overflow: auto; background: var(--red-bg); padding: .5rem 1.5rem; border-radius: 6px; }
-        .pager { display: flex; gap: 1rem; align-items: center; margin: .5rem 0; }
+        .pager { display: flex; flex-wrap: wrap; gap: .4rem 1rem; align-items: center; margin: .5rem 0; }
+        /* «← Tháng 1/2027» is one link: on a phone it broke into three lines. */
+        .pager a { white-space: nowrap; }
         .grid2 { display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 3fr); gap: 1.5rem; }
         /* A long field title («Ngày kết nạp (ngày chi bộ tổ chức lễ kết nạp)») wraps instead of squeezing the values. */
         dl.data { display: grid; grid-template-columns: fit-content(14rem) 1fr; gap: .25rem 1rem; margin: 0; }

@@ -43,13 +43,15 @@ enum DueTable {
 
     static func due(_ item: Manager.DueItem) -> HTML { due(item.due, provisional: item.provisional) }
 
-    /// A due as a page shows it: the date in one piece, and «(dự kiến)» when it rests on a holiday list not yet
-    /// published.
+    /// A due as a page shows it: the date in one piece, its hour (an instant due) in another that may go under it in
+    /// a narrow column (it ran into the next column, «01/02/2026 17:0»), and «(dự kiến)» when it rests on a holiday
+    /// list not yet published.
     static func due(_ text: String, provisional: Bool?) -> HTML {
         let mark: HTML =
             provisional == true
             ? " <span class=\"provisional\" title=\"Phụ thuộc lịch nghỉ năm chưa công bố chính thức\">(dự kiến)</span>" : .empty
-        return "<span class=\"date\">\(Format.date(text))</span>\(mark)"
+        let pieces: [HTML] = Format.date(text).split(separator: " ").map { "<span class=\"date\">\(String($0))</span>" }
+        return "\(HTML.join(pieces, separator: " "))\(mark)"
     }
 
     static func daysBadge(_ item: Manager.DueItem) -> HTML {

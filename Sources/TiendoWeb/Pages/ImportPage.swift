@@ -148,19 +148,23 @@ struct ImportPage {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: CSVFile.encode(sheet))))
     }
 
-    /// How a cell of a field is written, in the words tiendod's own errors use: «, số nguyên từ 0 đến 100».
+    /// How a cell of a field is written, as an office writes it in a spreadsheet: «, số nguyên từ 0 đến 100», «, ngày
+    /// dạng dd/mm/yyyy (ví dụ 05/03/2026)», an enum's values by their titles. (The other forms tiendod reads —
+    /// `YYYY-MM-DD`, true/false, an enum's code — are still read; the page does not teach them.)
     static func form(of f: Extras.FieldInfo) -> String {
         switch f.type {
-        case "date": return ", dạng \(HumanDate.forms)" + (f.notAfterToday ? ", \(Messages.notAfterToday)" : "")
-        case "datetime": return ", dạng \(HumanDate.instantForms)" + (f.notAfterToday ? ", \(Messages.notAfterToday)" : "")
+        case "date": return ", \(dateForm)" + (f.notAfterToday ? ", \(Messages.notAfterToday)" : "")
+        case "datetime": return ", \(dateTimeForm)" + (f.notAfterToday ? ", \(Messages.notAfterToday)" : "")
         case "integer": return ", số nguyên" + bounds(f)
         case "number": return ", số, phần thập phân sau dấu chấm (7.5)" + bounds(f)
-        case "boolean": return ", có hoặc không (cũng nhận true/false, 1/0)"
+        case "boolean": return ", có hoặc không"
         default:
-            return f.values.isEmpty
-                ? "" : ", một trong: " + FieldDefinition.listing(f.values, titles: f.valueTitles)
+            return f.values.isEmpty ? "" : ", một trong: " + f.values.map { "«\(f.valueTitles[$0] ?? $0)»" }.joined(separator: ", ")
         }
     }
+
+    static let dateForm = "ngày dạng dd/mm/yyyy (ví dụ 05/03/2026)"
+    static let dateTimeForm = "ngày giờ dạng dd/mm/yyyy hh:mm (ví dụ 05/03/2026 14:30)"
 
     /// « từ 0 đến 100», « từ 1 trở lên», « đến 100», or nothing.
     static func bounds(_ f: Extras.FieldInfo) -> String {
@@ -190,8 +194,9 @@ struct ImportPage {
                 let headings = Dictionary(w.importHeadings.map { ($0.name, $0.heading) }, uniquingKeysWith: { a, _ in a })
                 func item(_ name: String, _ text: String) -> HTML {
                     let heading = headings[name] ?? name
-                    let or: HTML = heading == name ? .empty : " <span class=\"muted\">(hoặc <code>\(name)</code>)</span>"
-                    return "<li><b>\(heading)</b>\(or)\(text)</li>"
+                    // The field's name is read as a heading too; it is said on hover, not taught to the office.
+                    let also: HTML = heading == name ? .empty : " title=\"Cũng nhận tên cột \(name)\""
+                    return "<li><b\(also)>\(heading)</b>\(text)</li>"
                 }
                 let cols: [HTML] = w.fields.map { f -> HTML in
                     item(
@@ -204,7 +209,7 @@ struct ImportPage {
                     <h2>Các cột của «\(w.title)»</h2>
                     <p><a href="\(template)">Tải tệp mẫu (CSV) của quy trình này</a>: dòng đầu đã có tên các cột; điền mỗi hồ sơ một dòng rồi lưu lại dạng “CSV UTF-8”.</p>
                     <ul class="small">\(item("key", " — tùy chọn: chữ cái không dấu, chữ số, '.', '_', '-'; để trống thì phần mềm tự đặt mã"))
-                    \(item("started", " — tùy chọn, dạng \(HumanDate.forms), có thể kèm giờ (\(HumanDate.instantForms)); để trống là lúc nhập"))\(cols)</ul>
+                    \(item("started", " — tùy chọn, \(ImportPage.dateForm), có thể kèm giờ (05/03/2026 14:30); để trống là lúc nhập"))\(cols)</ul>
                     """
             } ?? """
                 <h2>Các cột và tệp mẫu</h2>
