@@ -55,7 +55,7 @@ public struct MessageComposer: Sendable {
             } else if n.kind == "reminder" || n.kind == "overdue" || n.kind == "rescheduled", let s = n.state,
                 let sd = def.state(s)
             {
-                title = sd.displayTitle
+                title = sd.taskTitle
             }
         }
         let days = n.dueDate(zone: zone).map { $0.dayNumber - zone.date(of: now).dayNumber }

@@ -62,6 +62,19 @@ import Testing
 
     static let errors: [Case] = [
         Case(
+            name: "a deadline's title left blank",
+            yaml: """
+                tiendo: 1
+                title: T
+                initial: a
+                states:
+                  a:
+                    deadline: {title: "  ", due: entered + 1d}
+                    on: {x: b}
+                  b: {final: true}
+                """,
+            line: 6, column: 23, fragment: "'title' of the deadline of state 'a' is empty"),
+        Case(
             name: "YAML syntax error with a context: at the context mark",
             yaml: """
                 tiendo: 1

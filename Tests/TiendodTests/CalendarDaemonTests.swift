@@ -111,12 +111,12 @@ struct CalendarDaemonTests {
         }
         #expect(
             json.serialized()
-                == #"{"kind":"rescheduled","workflow":"dang-vien-du-bi","instance":"dang-vien-du-bi/dvdb-2025-050","state":"cho-xet","due":"2027-02-11","previousDue":"2027-02-04","daysLeft":17,"priority":5,"group":"Chi bộ 5","message":"Đổi hạn «Chờ chi bộ xét công nhận chính thức» (dang-vien-du-bi/dvdb-2025-050) từ 04/02/2027 sang 11/02/2027 theo lịch nghỉ chính thức"}"#
+                == #"{"kind":"rescheduled","workflow":"dang-vien-du-bi","instance":"dang-vien-du-bi/dvdb-2025-050","state":"cho-xet","due":"2027-02-11","previousDue":"2027-02-04","daysLeft":17,"priority":5,"group":"Chi bộ 5","message":"Đổi hạn «Chi bộ họp xét, biểu quyết công nhận đảng viên chính thức» (dang-vien-du-bi/dvdb-2025-050) từ 04/02/2027 sang 11/02/2027 theo lịch nghỉ chính thức"}"#
         )
         // SIGHUP is answered asynchronously: the new definitions are published just after the rescheduling commits.
         #expect(waitUntil(timeout: 10) { (try? self.deadlines(d)) == ["2027-02-11|17|false"] })
         // stderr (no journal here) and the `definitions loaded` message naming the calendar.
-        #expect(waitUntil(timeout: 20) { d.log.contains("<5> đổi-hạn dang-vien-du-bi/dvdb-2025-050: Đổi hạn «Chờ chi bộ") })
+        #expect(waitUntil(timeout: 20) { d.log.contains("<5> đổi-hạn dang-vien-du-bi/dvdb-2025-050: Đổi hạn «Chi bộ họp xét") })
         #expect(d.log.contains("lịch thay đổi: vn (đổi hạn 1 việc của 1 hồ sơ)"))
         #expect(waitUntil(timeout: 10) { self.statusFile(d, "status.json")?["daemon"]?["provisional"]?.intValue == 0 })
         let promAfter = try String(contentsOfFile: d.runDir + "/tiendo.prom", encoding: .utf8)

@@ -287,7 +287,7 @@ def test_list_shows_the_overdue_count_and_the_first_open_deadline(ward):
     assert cells(lines[0]) == ["Hồ sơ", "Trạng thái", "Bắt đầu", "Quá hạn", "Hạn", "Còn/quá", "Việc"]
     # The contract's row (interfaces §5, "Open deadlines").
     assert cells(lines[1]) == ["dang-vien-du-bi/dvdb-2025-014", "cho-xet", "10/02/2025", "1", "31/03/2026", "quá 3 ngày",
-                               "Chờ chi bộ xét công nhận chính thức"]
+                               "Chi bộ họp xét, biểu quyết công nhận đảng viên chính thức"]
     r = ctl(ward, "list", "viec")
     assert cells(r.stdout.splitlines()[1]) == ["viec/cb3", "—", "10/03/2026", "1", "31/03/2026", "quá 3 ngày",
                                                "Đóng đảng phí kỳ 03/2026"]
@@ -317,7 +317,8 @@ def test_show_lists_every_open_deadline(ward):
     ]
     r = ctl(ward, "show", "dang-vien-du-bi/dvdb-2025-014")
     out = r.stdout.splitlines()
-    assert cells(out[-1]) == ["31/03/2026", "quá 3 ngày", "Chờ chi bộ xét công nhận chính thức", "trạng thái cho-xet"]
+    assert cells(out[-1]) == ["31/03/2026", "quá 3 ngày", "Chi bộ họp xét, biểu quyết công nhận đảng viên chính thức",
+                            "trạng thái cho-xet"]
     # The data by the fields' titles, as the web shows them, with the names `--set` takes.
     assert any(l.strip().startswith("Chi bộ (chi_bo)") for l in out), out
     # The workflow and the state by their titles, their ids beside them.

@@ -165,13 +165,19 @@ public struct StateDefinition: Sendable, Hashable {
     public var on: [(event: String, branches: [Branch])]
     public var after: [AfterRule]
     public var deadline: Deadline?
+    /// What is to be done by the deadline (`deadline.title`, extension, README): a state that waits («Chờ chi bộ xét
+    /// công nhận chính thức») names the task its deadline is for («Chi bộ họp xét, biểu quyết công nhận chính thức»).
+    public var deadlineTitle: String?
     public var isFinal: Bool
     public var position: Position
 
     public var displayTitle: String { title ?? name }
+    /// The title of the state's deadline in reminders, notices and lists: `deadlineTitle`, else the state's.
+    public var taskTitle: String { deadlineTitle ?? displayTitle }
 
     public static func == (a: StateDefinition, b: StateDefinition) -> Bool {
-        a.name == b.name && a.title == b.title && a.after == b.after && a.deadline == b.deadline && a.isFinal == b.isFinal
+        a.name == b.name && a.title == b.title && a.after == b.after && a.deadline == b.deadline && a.deadlineTitle == b.deadlineTitle
+            && a.isFinal == b.isFinal
             && a.on.map(\.event) == b.on.map(\.event) && a.on.map(\.branches) == b.on.map(\.branches)
     }
     public func hash(into h: inout Hasher) { h.combine(name) }

@@ -713,10 +713,18 @@ struct WorkflowParser {
                 }
             }
             var deadline: Deadline?
+            var deadlineTitle: String?
             if let d = m["deadline"],
                 let dm = MappingReader(
-                    d, sink: sink, context: "'deadline' of state '\(name)'", allowed: ["due", "roll", "remind", "overdue"])
+                    d, sink: sink, context: "'deadline' of state '\(name)'", allowed: ["title", "due", "roll", "remind", "overdue"])
             {
+                deadlineTitle = dm.string("title")
+                if let t = deadlineTitle, t.allSatisfy(\.isWhitespace) {
+                    sink.error(
+                        dm["title"]!.position,
+                        "'title' of the deadline of state '\(name)' is empty: say what is to be done by it, or leave it out")
+                    deadlineTitle = nil
+                }
                 if let due = dm.require("due") {
                     var ignored: [MissedRule] = []
                     deadline = parseDeadline(
@@ -727,7 +735,7 @@ struct WorkflowParser {
             out.append(
                 StateDefinition(
                     name: name, title: m.string("title"), description: m.string("description"), on: on, after: after,
-                    deadline: deadline, isFinal: isFinal, position: key.position))
+                    deadline: deadline, deadlineTitle: deadlineTitle, isFinal: isFinal, position: key.position))
         }
         return out
     }

@@ -84,6 +84,8 @@ final class ProgramState: Sendable {
     let name: String
     /// `displayTitle`.
     let title: String
+    /// `taskTitle`: its deadline's.
+    let taskTitle: String
     let isFinal: Bool
     let deadline: ProgramDeadline?
     let after: [AfterRule]
@@ -92,6 +94,7 @@ final class ProgramState: Sendable {
     init(_ s: StateDefinition) {
         name = s.name
         title = s.displayTitle
+        taskTitle = s.taskTitle
         isFinal = s.isFinal
         deadline = s.deadline.map(ProgramDeadline.init)
         after = s.after

@@ -23,7 +23,7 @@ enum RecordText: Sendable {
                 p.milestone(r.milestone)?.title ?? r.milestone ?? "", occurrence: r.occurrence, due: r.due)
             return Messages.milestoneDone(title: title, instance: id, provisional: r.provisional)
         case .reminder, .overdue:
-            let base = r.milestone.map { p.milestone($0)?.title ?? $0 } ?? p.stateTitle(r.state)
+            let base = r.milestone.map { p.milestone($0)?.title ?? $0 } ?? r.state.map { p.state($0)?.taskTitle ?? $0 } ?? ""
             let title = Messages.deadlineTitle(base, occurrence: r.occurrence, due: r.due)
             let due = r.due ?? ""
             let dueText = Messages.due(human(due), provisional: r.provisional)

@@ -76,7 +76,7 @@ extension Engine {
         if let st = s.state {
             if let dl = st.deadline, let (due, p) = dueValue(dl, inst) {
                 let d = scheduled(
-                    key: "", dl, title: st.title, milestone: nil, milestoneIndex: -1, due: due, provisional: p,
+                    key: "", dl, title: st.taskTitle, milestone: nil, milestoneIndex: -1, due: due, provisional: p,
                     activation: max(inst.enteredAt, inst.startedAt), marks: inst.marks, suppressed: s.hasSuppressed)
                 s.add(d, mark: inst.marks[""])
             }
