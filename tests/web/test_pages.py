@@ -1037,14 +1037,26 @@ def test_pages_fit_a_phone_screen(stack, browser):
                 # Each account a card: its buttons on the screen, beside its name.
                 buttons = browser.find_elements(By.CSS_SELECTOR, "table.accounts button")
                 assert buttons and all(b.rect["x"] + b.rect["width"] <= visible for b in buttons[:10]), [b.rect for b in buttons[:3]]
+            if path in ("/", "/ho-so", "/tong-quan"):
+                # The filters fold under one line, so that the first screen shows what is to be done.
+                box = browser.find_element(By.CSS_SELECTOR, "details.filter-box")
+                assert box.get_attribute("open") is None and box.find_element(By.TAG_NAME, "summary").text == "Lọc", path
             if path in ("/", "/ho-so"):
                 # The things to do and the records are cards on a phone: each record's name is on the screen, not
                 # past its edge.
                 links = browser.find_elements(By.CSS_SELECTOR, "table.items td.record a, table.records td.record a")
                 assert links and all(0 <= l.rect["x"] and l.rect["x"] + min(l.rect["width"], 100) <= visible for l in links[:20]), \
                     [l.rect for l in links[:3]]
+        # A filter in force stays open, and its line says which.
+        browser.get(stack.url + "/ho-so?tim=H%C3%A0")
+        box = browser.find_element(By.CSS_SELECTOR, "details.filter-box")
+        assert box.get_attribute("open") is not None and box.find_element(By.TAG_NAME, "summary").text == "Lọc: Tìm: «Hà»"
     finally:
         browser.set_window_size(1366, 768)
+    # On a wide screen the form is simply there.
+    browser.get(stack.url + "/")
+    assert browser.find_element(By.CSS_SELECTOR, "form.filters").is_displayed()
+    assert not browser.find_element(By.CSS_SELECTOR, "details.filter-box summary").is_displayed()
 
 
 def test_a_bad_address_says_what_is_wrong_in_vietnamese(stack, browser):

@@ -25,6 +25,7 @@ enum Assets {
         h1 { font-size: 1.45rem; margin: .4rem 0 .6rem; }
         h2 { font-size: 1.15rem; margin: 1.4rem 0 .5rem; }
         h3 { font-size: 1rem; margin: 1rem 0 .3rem; color: var(--muted); }
+        details.filter-box > summary { display: none; }
         .counts { display: flex; gap: .6rem; flex-wrap: wrap; margin: .3rem 0 .8rem; padding: 0; list-style: none; }
         .counts li a, .counts li span { display: block; padding: .35rem .8rem; border-radius: 6px; background: var(--band); text-decoration: none;
           color: var(--ink); border: 1px solid var(--line); }
@@ -132,6 +133,10 @@ enum Assets {
         /* A phone (390 px): nothing wider than the screen; a wide table scrolls inside itself, the page does not. */
         @media (max-width: 640px) {
           main { padding: .5rem .6rem 1.5rem; }
+          details.filter-box > summary { display: list-item; cursor: pointer; padding: .4rem .6rem; margin: .3rem 0;
+            background: var(--band); border: 1px solid var(--line); border-radius: 6px; }
+          .counts { gap: .35rem; }
+          .counts li a, .counts li span { padding: .2rem .5rem; font-size: .88rem; }
           header.top { gap: .4rem; padding: .4rem .6rem; }
           input, select, form.filters select, form.filters input, form.filters select#f-quy-trinh, form.event select { min-width: 0; max-width: 100%; }
           form.filters label { max-width: 100%; }
@@ -186,6 +191,10 @@ enum Assets {
     static let js = """
         "use strict";
         document.addEventListener("DOMContentLoaded", function () {
+          // On a phone the filters fold under their summary line unless one is in force.
+          if (window.matchMedia("(max-width: 640px)").matches) {
+            document.querySelectorAll("details.filter-box:not([data-active])").forEach(function (d) { d.open = false; });
+          }
           // Choosing a workflow reloads the filters, so that its states can be chosen.
           document.querySelectorAll("select[data-autosubmit]").forEach(function (s) {
             s.addEventListener("change", function () { if (s.form) { s.form.submit(); } });

@@ -164,7 +164,11 @@ struct Filters: Sendable {
                 <datalist id="chi-bo-list">\(groups.prefix(500).map { g -> HTML in "<option value=\"\(g)\">" })</datalist>
                 """
         }
+        // On a phone the form folds under one line saying what is filtered (`tiendo.js` folds it there unless a filter
+        // is in force): open, it filled the first screen before anything to do.
+        let active = conditions(catalog)
         return """
+            <details class="filter-box no-print" open\(HTML.flag("data-active", !active.isEmpty))><summary>Lọc\(active.isEmpty ? "" : ": " + active.joined(separator: "; "))</summary>
             <form class="filters no-print" method="get" action="\(path)">
             <label>Quy trình <select name="quy-trinh" id="f-quy-trinh" data-autosubmit><option value="">Mọi quy trình</option>\(workflowOptions)</select></label>
             <label>Chi bộ \(groupControl)</label>
@@ -172,7 +176,7 @@ struct Filters: Sendable {
             \(searchable ? "<label>Tìm <input type=\"search\" name=\"tim\" id=\"f-tim\" value=\"\(search ?? "")\" placeholder=\"Tên hoặc mã hồ sơ\"></label>" as HTML : .empty)
             \(extra)
             <button type="submit">Lọc</button> <a href="\(path)">Xóa lọc</a>
-            </form>
+            </form></details>
             """
     }
 }
