@@ -1037,6 +1037,9 @@ def test_pages_fit_a_phone_screen(stack, browser):
                 # Each account a card: its buttons on the screen, beside its name.
                 buttons = browser.find_elements(By.CSS_SELECTOR, "table.accounts button")
                 assert buttons and all(b.rect["x"] + b.rect["width"] <= visible for b in buttons[:10]), [b.rect for b in buttons[:3]]
+            if path == "/tong-quan":
+                # Its tables stay tables, wider than the screen: a line says they scroll.
+                assert [p.is_displayed() for p in browser.find_elements(By.CSS_SELECTOR, "p.swipe")] == [True, True]
             if path in ("/", "/ho-so", "/tong-quan"):
                 # The filters fold under one line, so that the first screen shows what is to be done.
                 box = browser.find_element(By.CSS_SELECTOR, "details.filter-box")
@@ -1057,6 +1060,8 @@ def test_pages_fit_a_phone_screen(stack, browser):
     browser.get(stack.url + "/")
     assert browser.find_element(By.CSS_SELECTOR, "form.filters").is_displayed()
     assert not browser.find_element(By.CSS_SELECTOR, "details.filter-box summary").is_displayed()
+    browser.get(stack.url + "/tong-quan")
+    assert not any(p.is_displayed() for p in browser.find_elements(By.CSS_SELECTOR, "p.swipe"))
 
 
 def test_a_bad_address_says_what_is_wrong_in_vietnamese(stack, browser):

@@ -25,7 +25,7 @@ enum Assets {
         h1 { font-size: 1.45rem; margin: .4rem 0 .6rem; }
         h2 { font-size: 1.15rem; margin: 1.4rem 0 .5rem; }
         h3 { font-size: 1rem; margin: 1rem 0 .3rem; color: var(--muted); }
-        details.filter-box > summary { display: none; }
+        details.filter-box > summary, p.swipe { display: none; }
         .counts { display: flex; gap: .6rem; flex-wrap: wrap; margin: .3rem 0 .8rem; padding: 0; list-style: none; }
         .counts li a, .counts li span { display: block; padding: .35rem .8rem; border-radius: 6px; background: var(--band); text-decoration: none;
           color: var(--ink); border: 1px solid var(--line); }
@@ -136,6 +136,7 @@ enum Assets {
           details.filter-box > summary { display: list-item; cursor: pointer; padding: .4rem .6rem; margin: .3rem 0;
             background: var(--band); border: 1px solid var(--line); border-radius: 6px; }
           .counts { gap: .35rem; }
+          p.swipe { display: block; margin: 0 0 .2rem; }
           .counts li a, .counts li span { padding: .2rem .5rem; font-size: .88rem; }
           header.top { gap: .4rem; padding: .4rem .6rem; }
           input, select, form.filters select, form.filters input, form.filters select#f-quy-trinh, form.event select { min-width: 0; max-width: 100%; }
