@@ -63,7 +63,7 @@ public struct Views: Sendable {
 
     /// The timed transition the instance takes next if nothing else happens first (Extras `TimedTransition`), or null:
     /// `to`, `at` (ISO 8601 in the workflow's zone), `provisional` only when true, and the deadline of the state it
-    /// enters (`due`, `dueProvisional` only when true) when that state has one. `known`: that transition, when the
+    /// enters (`due`, `dueProvisional` only when true, `dueTitle`) when that state has one. `known`: that transition, when the
     /// caller computed it already.
     public func upcomingTransitionJSON(_ row: StoredInstance, known: UpcomingTransition? = nil) -> JSON {
         guard let def = catalog.byDigest[row.instance.digest], let t = known ?? upcomingTransition(row) else { return .null }
@@ -72,6 +72,7 @@ public struct Views: Sendable {
         if let d = t.deadline {
             o.append(("due", .string(d.due)))
             if d.provisional { o.append(("dueProvisional", .bool(true))) }
+            o.append(("dueTitle", .string(d.title)))
         }
         return .object(o)
     }

@@ -338,20 +338,25 @@ public enum Extras {
 
     /// A timed transition (`after` in the instance's state): to state `to` at `at` (ISO 8601), `provisional` when
     /// `at` was computed through a calendar year not yet published; `due`: the deadline of the state it enters, as it
-    /// will be then (`dueProvisional` likewise).
+    /// will be then (`dueProvisional` likewise), and `dueTitle` what is to be done by it (`deadline.title`, else the
+    /// state's title).
     public struct TimedTransition: ManagerValue {
         public var to: String
         public var at: String
         public var provisional: Bool?
         public var due: String?
         public var dueProvisional: Bool?
+        public var dueTitle: String?
 
-        public init(to: String, at: String, provisional: Bool? = nil, due: String? = nil, dueProvisional: Bool? = nil) {
+        public init(
+            to: String, at: String, provisional: Bool? = nil, due: String? = nil, dueProvisional: Bool? = nil, dueTitle: String? = nil
+        ) {
             self.to = to
             self.at = at
             self.provisional = provisional
             self.due = due
             self.dueProvisional = dueProvisional
+            self.dueTitle = dueTitle
         }
 
         public init(json: JSON, path: String) throws(ReplyDecodingError) {
@@ -361,6 +366,7 @@ public enum Extras {
             provisional = try m.optionalBool("provisional")
             due = try m.optionalString("due")
             dueProvisional = try m.optionalBool("dueProvisional")
+            dueTitle = try m.optionalString("dueTitle")
         }
 
         public var json: JSON {
@@ -370,6 +376,7 @@ public enum Extras {
             w.add("provisional", provisional)
             w.add("due", due)
             w.add("dueProvisional", dueProvisional)
+            w.add("dueTitle", dueTitle)
             return w.json
         }
     }

@@ -299,7 +299,12 @@ func printInstance(
             colour: open.map { redIf($0.overdue) })
     }
     if let t = transition {
-        let due = t.due.map { "; hạn của trạng thái đó " + Fmt.due($0, provisional: t.dueProvisional) } ?? ""
+        let due =
+            t.due.map {
+                "; "
+                    + Messages.upcomingDue(
+                        Fmt.due($0, provisional: t.dueProvisional), title: t.dueTitle, stateTitle: workflow?.state(t.to)?.title)
+            } ?? ""
         Output.say()
         let zone = Zone.vietnam
         if let at = zone.parseInstant(t.at), let now = now.flatMap({ zone.parseInstant($0) }), at <= now {

@@ -192,7 +192,7 @@ import Testing
                 "với số liệu đã nhập («diem» là 45) không chuyển được: để sang «ok» cần «diem» từ 50 trở lên"
             ),
             ("xoa-ten", [], "cần nhập «ly_do» rồi gửi lại"),
-            ("e-bool", [("dat", JSON.bool(false))], "(«dat» là không) không chuyển được: để sang «ok» cần «dat» là «có»"),
+            ("e-bool", [("dat", JSON.bool(false))], "(«dat» là «không») không chuyển được: để sang «ok» cần «dat» là «có»"),
             ("e-in", [("muc", JSON.string("hoan-thanh"))], "«muc» là một trong: «xuat-sac», «tot»"),
             // A date's order is said as time, not as size.
             ("e-date", [("ngay", JSON.string("2026-03-05"))], "để sang «ok» cần «ngay» trước 01/03/2026"),

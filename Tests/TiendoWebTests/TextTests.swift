@@ -136,6 +136,20 @@ struct TextTests {
         #expect(
             RecordsPage.transition(t, workflow: "du-bi", catalog: before)
                 == "Tự chuyển sang «Chờ chi bộ xét» ngày 05/02/2027; hạn của trạng thái đó 25/03/2027 (dự kiến)")
+        // A deadline with a title of its own is named by its task; one named as its state, as before.
+        var task = t
+        task.dueTitle = "Chi bộ họp xét, biểu quyết"
+        #expect(
+            RecordView.transitionSentence(task, workflow: "du-bi", catalog: before)
+                == "Ngày 05/02/2027 hồ sơ tự chuyển sang «Chờ chi bộ xét», việc «Chi bộ họp xét, biểu quyết» hạn chót 25/03/2027 (dự kiến)."
+        )
+        #expect(
+            RecordsPage.transition(task, workflow: "du-bi", catalog: before)
+                == "Tự chuyển sang «Chờ chi bộ xét» ngày 05/02/2027; việc «Chi bộ họp xét, biểu quyết» hạn chót 25/03/2027 (dự kiến)")
+        task.dueTitle = "Chờ chi bộ xét"
+        #expect(
+            RecordsPage.transition(task, workflow: "du-bi", catalog: before)
+                == RecordsPage.transition(t, workflow: "du-bi", catalog: before))
         var atEight = t
         atEight.at = "2027-02-05T08:30:00+07:00"
         atEight.provisional = true

@@ -227,8 +227,10 @@ def test_instance_says_its_next_timed_transition():
         assert e["instance"]["state"] == "du-bi" and e["instance"]["deadlines"] == []
         # Then the chi bộ has 30 working days from 11/02/2027, just after Tết 2027 as the calendar projects it (off
         # 04–05/02 and 08–10/02, by precedent): the 30th is Wednesday 24/03/2027, provisional.
+        # What is to be done by it, as the state's deadline names it (`deadline.title`).
         assert e["nextTransition"] == {"to": "cho-xet", "at": "2027-02-11T00:00:00+07:00", "due": "2027-03-24",
-                                       "dueProvisional": True}
+                                       "dueProvisional": True,
+                                       "dueTitle": "Chi bộ họp xét, biểu quyết công nhận đảng viên chính thức"}
         e = xcall(d, "Instance", id="dang-vien-du-bi/cu")["instance"]
         assert e["instance"]["state"] == "cho-xet" and e.get("nextTransition") is None
         # A page of instances carries it for those with no deadline open, where it is what comes next.

@@ -98,7 +98,8 @@ def test_xlsx_export_opens_in_openpyxl_with_the_right_rows(stack, browser):
               "--set", "loai=Chuyển sinh hoạt chính thức", "--set", "ngay_quyet_dinh=01/12/2026")
     assert json.loads(stack.ctl("show", "chuyen-sinh-hoat/csh-theo-ten", "--json"))["instance"]["data"]["loai"] == "chinh-thuc"
     assert dv[1][dv[0].index("Việc")] == ("Tự chuyển sang «Chờ chi bộ xét công nhận chính thức» ngày 05/02/2027; "
-                                          "hạn của trạng thái đó 24/03/2027 (dự kiến)")
+                                          "việc «Chi bộ họp xét, biểu quyết công nhận đảng viên chính thức» hạn chót "
+                                          "24/03/2027 (dự kiến)")
     # The agenda in Excel: as many rows as the page counts.
     _, body = download(browser, stack, "/xuat/viec-can-lam.xlsx?" + query, "viec-can-lam.xlsx")
     ws = openpyxl.load_workbook(io.BytesIO(body)).active

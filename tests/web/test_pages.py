@@ -232,15 +232,16 @@ def test_a_probationary_member_says_when_the_record_moves_on_by_itself(stack, br
     assert "Không có hạn nào đang mở." in body, body
     line = browser.find_element(By.CSS_SELECTOR, "p.next-transition").text
     # The review's 30 working days run through Tết 2027 as the calendar projects it (04–05/02 and 08–10/02 off).
-    assert line == ("Ngày 05/02/2027 hồ sơ tự chuyển sang «Chờ chi bộ xét công nhận chính thức», hạn của trạng thái đó "
-                    "24/03/2027 (dự kiến)."), line
+    # The deadline that state brings is named by its task (`deadline.title`).
+    assert line == ("Ngày 05/02/2027 hồ sơ tự chuyển sang «Chờ chi bộ xét công nhận chính thức», "
+                    "việc «Chi bộ họp xét, biểu quyết công nhận đảng viên chính thức» hạn chót 24/03/2027 (dự kiến)."), line
     shot(browser, "25-dang-vien-du-bi", full=True)
     # The list says it where the nearest deadline would be.
     browser.get(stack.url + "/ho-so?quy-trinh=dang-vien-du-bi&tim=dvdb-016")
     cell = browser.find_element(By.CSS_SELECTOR, "table.records .next-transition").text
     # With the deadline that step brings: when the chi bộ must have voted, the reason a list of members is read.
-    assert cell == ("Tự chuyển sang «Chờ chi bộ xét công nhận chính thức» ngày 05/02/2027; hạn của trạng thái đó "
-                    "24/03/2027 (dự kiến)"), cell
+    assert cell == ("Tự chuyển sang «Chờ chi bộ xét công nhận chính thức» ngày 05/02/2027; "
+                    "việc «Chi bộ họp xét, biểu quyết công nhận đảng viên chính thức» hạn chót 24/03/2027 (dự kiến)"), cell
     shot(browser, "26-dang-vien-du-bi-danh-sach")
 
 
@@ -1054,6 +1055,13 @@ def test_pages_fit_a_phone_screen(stack, browser):
         browser.get(stack.url + "/ho-so?tim=H%C3%A0")
         box = browser.find_element(By.CSS_SELECTOR, "details.filter-box")
         assert box.get_attribute("open") is not None and box.find_element(By.TAG_NAME, "summary").text == "Lọc: Tìm: «Hà»"
+        # Folded on a phone, then the screen widened (turned sideways): its line stays, and opens the form.
+        browser.get(stack.url + "/")
+        browser.set_window_size(1366, 768)
+        summary = browser.find_element(By.CSS_SELECTOR, "details.filter-box summary")
+        assert summary.is_displayed() and not browser.find_element(By.CSS_SELECTOR, "form.filters").is_displayed()
+        summary.click()
+        assert browser.find_element(By.CSS_SELECTOR, "form.filters").is_displayed() and not summary.is_displayed()
     finally:
         browser.set_window_size(1366, 768)
     # On a wide screen the form is simply there.

@@ -32,6 +32,8 @@ public enum Messages {
         data.map { name, v in
             let f = definition.field(name)
             let title = "«\(f?.title ?? name)»"
+            // Yes and no are words, quoted as the conditions quote them («Đạt …» là «có»); a number stands alone.
+            if case .boolean = v { return "\(title) là «\(shown(v, zone: definition.zone))»" }
             guard case .text(let t) = v else { return "\(title) là \(shown(v, zone: definition.zone))" }
             guard let f, f.type == .enumeration else { return "\(title) đã ghi" }
             return "\(title) là «\(f.title(ofValue: t))»"
@@ -91,6 +93,13 @@ public enum Messages {
     /// 03/2027`, `Báo cáo quý kỳ từ tháng 09/2026`: `period`). `due`: the occurrence's due, as `Record.due` writes it.
     public static func deadlineTitle(_ title: String, occurrence: String?, due: String?) -> String {
         occurrence.map { "\(title) kỳ \(period($0, due: due))" } ?? title
+    }
+
+    /// The deadline a timed step brings, said after the step: «hạn của trạng thái đó 24/03/2027», or by the task when
+    /// the deadline has a title of its own (`deadline.title`): «việc «Chi bộ họp xét, biểu quyết…» hạn chót 24/03/2027».
+    public static func upcomingDue(_ dueText: String, title: String?, stateTitle: String?) -> String {
+        if let title, title != stateTitle { return "việc «\(title)» hạn chót \(dueText)" }
+        return "hạn của trạng thái đó \(dueText)"
     }
 
     /// A recurring milestone's `every` for people: `1mo` → «hằng tháng», `3mo` → «mỗi 3 tháng».
@@ -216,6 +225,7 @@ public enum Messages {
         if !missing.isEmpty { return "cần nhập \(missing.map(title).joined(separator: ", ")) rồi gửi lại" }
         let shownGiven = read.filter { !absent($0) }.map { f in
             if case .text(let s)? = data[f], definition.field(f)?.type == .enumeration { return "\(title(f)) là «\(label(f)(s))»" }
+            if case .boolean? = data[f] { return "\(title(f)) là «\(shown(data[f]!))»" }
             return "\(title(f)) là \(shown(data[f]!))"
         }
         // What each branch still lacks: fields left empty (asked for by name), and conditions the data does not meet.

@@ -243,8 +243,9 @@ enum VarlinkIDL {
         )
 
         # A timed transition (`after` in the instance's state) the instance takes at `at` if nothing else happens first;
-        # `due`: the deadline of the state it enters, as it will be then.
-        type TimedTransition (to: string, at: string, provisional: ?bool, due: ?string, dueProvisional: ?bool)
+        # `due`: the deadline of the state it enters, as it will be then; `dueTitle`: what is to be done by it (the deadline's
+        # `title`, else the state's).
+        type TimedTransition (to: string, at: string, provisional: ?bool, due: ?string, dueProvisional: ?bool, dueTitle: ?string)
 
         # `instance` is a vn.tiendo.Manager Instance. `nextTransition`: sent by `Instance`, and by `Instances` for an
         # instance with no deadline open.

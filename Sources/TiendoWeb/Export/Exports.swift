@@ -68,7 +68,7 @@ enum Exports {
                     first?.provisional == true ? .text("dự kiến") : .empty,
                     first.map { .text(Format.days($0.daysLeft, overdue: $0.overdue)) } ?? .empty,
                     // With no deadline open, what comes next by itself (the list page says the same).
-                    first.map { .text($0.title) }
+                    first.map { .text(Messages.deadlineTitle($0.title, occurrence: $0.occurrence, due: $0.due)) }
                         ?? e.nextTransition.map { .text(RecordsPage.transition($0, workflow: i.workflow, catalog: catalog)) } ?? .empty,
                 ]
                 for field in fields {

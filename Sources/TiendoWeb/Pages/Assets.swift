@@ -25,7 +25,11 @@ enum Assets {
         h1 { font-size: 1.45rem; margin: .4rem 0 .6rem; }
         h2 { font-size: 1.15rem; margin: 1.4rem 0 .5rem; }
         h3 { font-size: 1rem; margin: 1rem 0 .3rem; color: var(--muted); }
-        details.filter-box > summary, p.swipe { display: none; }
+        /* The filters' one line shows on a phone; on a wide screen only when folded (on a phone, then the screen
+           turned or widened), to open them again. */
+        details.filter-box > summary { cursor: pointer; padding: .4rem .6rem; margin: .3rem 0; background: var(--band);
+          border: 1px solid var(--line); border-radius: 6px; }
+        details.filter-box[open] > summary, p.swipe { display: none; }
         .counts { display: flex; gap: .6rem; flex-wrap: wrap; margin: .3rem 0 .8rem; padding: 0; list-style: none; }
         .counts li a, .counts li span { display: block; padding: .35rem .8rem; border-radius: 6px; background: var(--band); text-decoration: none;
           color: var(--ink); border: 1px solid var(--line); }
@@ -133,8 +137,7 @@ enum Assets {
         /* A phone (390 px): nothing wider than the screen; a wide table scrolls inside itself, the page does not. */
         @media (max-width: 640px) {
           main { padding: .5rem .6rem 1.5rem; }
-          details.filter-box > summary { display: list-item; cursor: pointer; padding: .4rem .6rem; margin: .3rem 0;
-            background: var(--band); border: 1px solid var(--line); border-radius: 6px; }
+          details.filter-box[open] > summary { display: list-item; }
           .counts { gap: .35rem; }
           p.swipe { display: block; margin: 0 0 .2rem; }
           .counts li a, .counts li span { padding: .2rem .5rem; font-size: .88rem; }

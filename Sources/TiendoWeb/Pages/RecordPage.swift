@@ -69,7 +69,9 @@ struct RecordPage {
                 guard let milestone = form.text("moc") else { throw PageError.badRequest("Thiếu mốc cần đánh dấu đã xong.") }
                 let parts = milestone.split(separator: "@", maxSplits: 1).map(String.init)
                 let base = parts.first ?? ""
-                let due = instance.deadlines?.first { $0.milestone == base && $0.occurrence == parts.last }?.due
+                // The period's due names it (`Messages.period`): the open one's, else the one the form was shown with (a
+                // period completed from a page left open is no longer open). Only words depend on it.
+                let due = instance.deadlines?.first { $0.milestone == base && $0.occurrence == parts.last }?.due ?? form.text("han")
                 let period = parts.count == 2 ? " kỳ \(Format.occurrence(parts[1], due: due))" : ""
                 let title = (catalog[instance.workflow]?.milestone(base)?.title ?? base) + period
                 let before = instance.milestones.first { $0.id == base }

@@ -93,7 +93,7 @@ struct RecordView {
         let time = seconds == 0 ? "" : "\(Format.pad2(seconds / 3600)):\(Format.pad2((seconds % 3600) / 60)) "
         let to = catalog.stateTitle(workflow, t.to) ?? t.to
         let when = "\(time.isEmpty ? "ngày" : "lúc \(time)ngày") \(day.vietnamese)\(t.provisional == true ? " (dự kiến)" : "")"
-        let due = t.due.map { "hạn của trạng thái đó \(Format.due($0, provisional: t.dueProvisional))" }
+        let due = t.due.map { Messages.upcomingDue(Format.due($0, provisional: t.dueProvisional), title: t.dueTitle, stateTitle: to) }
         if catalog.hasCome(at) {
             return "Đã đến lúc hồ sơ tự chuyển sang «\(to)» (từ \(when)) nhưng chưa chuyển: tiendod đang xử lý các việc đến hạn, "
                 + "hãy tải lại trang sau ít phút.\(due.map { " Sau khi chuyển, \($0)." } ?? "")"
@@ -134,7 +134,7 @@ struct RecordView {
                 mayAct && !m.done && !m.due.isEmpty
                 ? """
                 <form method="post" class="inline" data-confirm="Ghi nhận «\(m.title)»\(period) đã xong?">\(Layout.csrf(context))
-                <input type="hidden" name="hanh-dong" value="xong"><input type="hidden" name="moc" value="\(target)">
+                <input type="hidden" name="hanh-dong" value="xong"><input type="hidden" name="moc" value="\(target)"><input type="hidden" name="han" value="\(m.due)">
                 <button class="done">Đánh dấu đã xong\(period)</button></form>
                 """ : .empty
             let due: HTML = m.due.isEmpty ? "—" : DueTable.due(m.due, provisional: m.provisional)

@@ -81,7 +81,9 @@ struct RecordsPage {
         let provisional = t.provisional == true ? " (dự kiến)" : ""
         // The deadline that step brings (a probationary member's: the chi bộ's vote within 30 working days), which is
         // what a list of members read in advance is for; the record's page says the same in full.
-        let due = t.due.map { "; hạn của trạng thái đó \(Format.due($0, provisional: t.dueProvisional))" } ?? ""
+        let due =
+            t.due.map { "; " + Messages.upcomingDue(Format.due($0, provisional: t.dueProvisional), title: t.dueTitle, stateTitle: to) }
+            ?? ""
         if let at, catalog.hasCome(at) {
             return "Chờ tự chuyển sang «\(to)» (đến lúc từ ngày \(day)\(provisional))\(due)"
         }
