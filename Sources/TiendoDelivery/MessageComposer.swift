@@ -149,7 +149,7 @@ public struct MessageComposer: Sendable {
         case ("rescheduled", _): return "Đổi hạn: \(what)" + (i.dueText.map { ", hạn mới \($0)" } ?? "")
         case ("transition", _):
             return "Chuyển trạng thái: «\(i.workflowTitle)»\(i.whose)" + (i.stateTitle.map { " sang «\($0)»" } ?? "")
-        case ("rejected", _): return "Không ghi nhận thao tác: «\(i.workflowTitle)»\(i.whose)"
+        case ("rejected", _): return "Thao tác không thực hiện được: «\(i.workflowTitle)»\(i.whose)"
         default: return "Thông báo: «\(i.workflowTitle)»\(i.whose)"
         }
     }

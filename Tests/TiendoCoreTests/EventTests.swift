@@ -164,7 +164,7 @@ import Testing
         #expect(
             reason([("so_tan_thanh", .int(31)), ("so_dang_vien_chinh_thuc", .int(30))])
                 == "với số liệu đã nhập («\(yes)» là 31, «\(members)» là 30) không chuyển được: "
-                + "dù sang trạng thái nào cũng cần «\(yes)» không quá «\(members)» (tức tối đa 30)")
+                + "trong mọi trường hợp cần «\(yes)» không quá «\(members)» (tức tối đa 30)")
         // Two thirds of 9 is 6 at least; of 200, 134 (the bound rounds up for ≥, down for <).
         #expect(Messages.wholeBound(.ge, 9, 2, 3) == "từ 6 trở lên" && Messages.wholeBound(.lt, 200, 2, 3) == "tối đa 133")
         #expect(Messages.wholeBound(.ge, 200, 2, 3) == "từ 134 trở lên" && Messages.wholeBound(.gt, 9, 1, 2) == "từ 5 trở lên")

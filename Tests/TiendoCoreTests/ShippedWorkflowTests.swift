@@ -244,7 +244,7 @@ import Testing
             Issue.record("a vote without counts was accepted")
             return
         }
-        #expect(refusal.message.hasPrefix("Không ghi nhận «Ghi kết quả biểu quyết của chi bộ» cho hồ sơ dang-vien-du-bi/h: cần nhập"))
+        #expect(refusal.message.hasPrefix("Không thực hiện được «Ghi kết quả biểu quyết của chi bộ» cho hồ sơ dang-vien-du-bi/h: cần nhập"))
         guard
             case .failure(.eventRejected(_, _, _, _, let done?)) = engine.completeMilestone(
                 &voted, milestone: "khong-co", at: at("2026-11-21T10:00"), actor: nil)
@@ -252,7 +252,7 @@ import Testing
             Issue.record("an unknown milestone was completed")
             return
         }
-        #expect(done.message.hasPrefix("Không ghi nhận đánh dấu mốc đã xong cho hồ sơ dang-vien-du-bi/h: không có mốc 'khong-co'"))
+        #expect(done.message.hasPrefix("Không thực hiện được đánh dấu mốc đã xong cho hồ sơ dang-vien-du-bi/h: không có mốc 'khong-co'"))
         // A reason is personal text: the message (journal, email, webhook) says it was given, not what it says.
         let removed = try engine.send(
             &voted, event: "xoa-ten", data: [("ly_do", .string("Vi phạm tư cách"))], at: at("2026-11-22T10:00"), actor: nil, counter: nil

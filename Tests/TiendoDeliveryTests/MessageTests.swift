@@ -169,11 +169,11 @@ extension Array where Element == String {
                 == "Đổi hạn: «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/nguyen-van-an), hạn mới 14/12/2025")
         let refused = record(
             "rejected", at: "2025-12-09T10:00:00+07:00", due: nil, daysLeft: nil, priority: 4,
-            message: "Không ghi nhận sự kiện «x» cho hồ sơ nhac-viec/nguyen-van-an: không có trong trạng thái này")
+            message: "Không thực hiện được sự kiện «x» cho hồ sơ nhac-viec/nguyen-van-an: không có trong trạng thái này")
         let said = try subject(refused, now: "2025-12-09T10:00")
         #expect(
-            said.hasPrefix("Không ghi nhận thao tác: «") && said.hasSuffix("» (nhac-viec/nguyen-van-an)")
-                && !said.contains("Không ghi nhận sự kiện"), "\(said)"
+            said.hasPrefix("Thao tác không thực hiện được: «") && said.hasSuffix("» (nhac-viec/nguyen-van-an)")
+                && !said.contains("Không thực hiện được sự kiện"), "\(said)"
         )
         let entered: JSON = .object([
             ("at", .string("2025-12-09T10:00:00+07:00")), ("kind", .string("transition")), ("workflow", .string("dang-vien-du-bi")),

@@ -141,11 +141,11 @@ struct TextTests {
         task.dueTitle = "Chi bộ họp xét, biểu quyết"
         #expect(
             RecordView.transitionSentence(task, workflow: "du-bi", catalog: before)
-                == "Ngày 05/02/2027 hồ sơ tự chuyển sang «Chờ chi bộ xét», việc «Chi bộ họp xét, biểu quyết» hạn chót 25/03/2027 (dự kiến)."
+                == "Ngày 05/02/2027 hồ sơ tự chuyển sang «Chờ chi bộ xét», việc «Chi bộ họp xét, biểu quyết» có hạn chót 25/03/2027 (dự kiến)."
         )
         #expect(
             RecordsPage.transition(task, workflow: "du-bi", catalog: before)
-                == "Tự chuyển sang «Chờ chi bộ xét» ngày 05/02/2027; việc «Chi bộ họp xét, biểu quyết» hạn chót 25/03/2027 (dự kiến)")
+                == "Tự chuyển sang «Chờ chi bộ xét» ngày 05/02/2027; việc «Chi bộ họp xét, biểu quyết» có hạn chót 25/03/2027 (dự kiến)")
         task.dueTitle = "Chờ chi bộ xét"
         #expect(
             RecordsPage.transition(task, workflow: "du-bi", catalog: before)
@@ -269,7 +269,7 @@ struct TextTests {
         notice.late = 3 * 86_400
         #expect(
             RecordView.written(notice, startWritten: start).text
-                == " <span class=\"muted small\">(ghi lúc 05/03/2026 08:00, muộn 3 ngày so với lịch)</span>")
+                == " <span class=\"muted small\">(hệ thống ghi lúc 08:00 ngày 05/03/2026, chậm 3 ngày so với lịch)</span>")
         notice.late = 30
         #expect(RecordView.written(notice, startWritten: start).text.isEmpty)
     }

@@ -392,7 +392,7 @@ def test_show_says_the_transition_a_record_takes_by_itself(ward, tmp_path):
     out = r.stdout.splitlines()
     assert out[-3:] == ["Không có hạn nào đang mở.", "",
                         "Tự chuyển sang trạng thái cho-xet lúc 11/02/2027 00:00; việc «Chi bộ họp xét, biểu quyết công "
-                        "nhận đảng viên chính thức» hạn chót 24/03/2027 (dự kiến)."]
+                        "nhận đảng viên chính thức» có hạn chót 24/03/2027 (dự kiến)."]
     j = json.loads(ctl(ward, "show", "dang-vien-du-bi/moi", "--json").stdout)
     assert set(j) == {"instance"} and j["instance"]["state"] == "du-bi" and "nextTransition" not in j["instance"]
     # A record already past its transitions says none.
@@ -452,7 +452,7 @@ def test_show_says_a_transition_already_due_is_not_yet_taken(ward, tmp_path):
     assert patched == ["2027-02-11T00:00:00+07:00"]
     assert r.stdout.splitlines()[-1] == (
         "Đã đến lúc tự chuyển sang trạng thái cho-xet (từ 11/02/2027 00:00) nhưng chưa chuyển: tiendod đang xử lý các "
-        "việc đến hạn; việc «Chi bộ họp xét, biểu quyết công nhận đảng viên chính thức» hạn chót 24/03/2027 (dự kiến).")
+        "việc đến hạn; việc «Chi bộ họp xét, biểu quyết công nhận đảng viên chính thức» có hạn chót 24/03/2027 (dự kiến).")
     assert "Tự chuyển sang trạng thái" not in r.stdout
 
 

@@ -81,7 +81,7 @@ def test_xlsx_export_opens_in_openpyxl_with_the_right_rows(stack, browser):
     _, body = download(browser, stack, "/xuat/ho-so.xlsx?" + query_dv, "ho-so-du-bi.xlsx")
     dv = list(openpyxl.load_workbook(io.BytesIO(body)).active.iter_rows(values_only=True))
     assert [r[0] for r in dv[1:]] == ["dang-vien-du-bi/dvdb-016"]
-    assert dv[1][dv[0].index("Hạn sớm nhất chưa xong")] is None and dv[1][dv[0].index("Dự kiến")] is None
+    assert dv[1][dv[0].index("Hạn sớm nhất (việc chưa xong)")] is None and dv[1][dv[0].index("Dự kiến")] is None
     # A transfer decided in December: its 60 working days run through Tết 2027, whose holidays are projected; the
     # list's export says so beside the due, as the page does.
     stack.ctl("start", "chuyen-sinh-hoat", "csh-du-kien", "--set", "ho_ten=Phan Văn Lộc", "--set", f"chi_bo={CHI_BO_A}",
@@ -98,7 +98,7 @@ def test_xlsx_export_opens_in_openpyxl_with_the_right_rows(stack, browser):
               "--set", "loai=Chuyển sinh hoạt chính thức", "--set", "ngay_quyet_dinh=01/12/2026")
     assert json.loads(stack.ctl("show", "chuyen-sinh-hoat/csh-theo-ten", "--json"))["instance"]["data"]["loai"] == "chinh-thuc"
     assert dv[1][dv[0].index("Việc")] == ("Tự chuyển sang «Chờ chi bộ xét công nhận chính thức» ngày 05/02/2027; "
-                                          "việc «Chi bộ họp xét, biểu quyết công nhận đảng viên chính thức» hạn chót "
+                                          "việc «Chi bộ họp xét, biểu quyết công nhận đảng viên chính thức» có hạn chót "
                                           "24/03/2027 (dự kiến)")
     # The agenda in Excel: as many rows as the page counts.
     _, body = download(browser, stack, "/xuat/viec-can-lam.xlsx?" + query, "viec-can-lam.xlsx")
@@ -202,7 +202,7 @@ def test_import_shows_every_bad_row_and_is_all_or_nothing(stack, browser):
     assert "Điểm chấm — tùy chọn, số nguyên từ 0 đến 100" in main
     assert "Ngày bắt đầu — tùy chọn, ngày dạng dd/mm/yyyy (ví dụ 05/03/2026), có thể kèm giờ (05/03/2026 14:30)" in main
     assert "YYYY" not in main and "(hoặc" not in main, main
-    assert browser.find_element(By.XPATH, "//li/b[text()='Hạn nộp hồ sơ']").get_attribute("title") == "Cũng nhận tên cột han"
+    assert browser.find_element(By.XPATH, "//li/b[text()='Hạn nộp hồ sơ']").get_attribute("title") == "Có thể đặt tên cột là “han”"
     # A field with a default says what an empty cell gives.
     browser.get(stack.url + "/nhap?quy-trinh=thi-dua")
     columns = browser.find_element(By.TAG_NAME, "main").text

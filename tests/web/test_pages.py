@@ -234,14 +234,14 @@ def test_a_probationary_member_says_when_the_record_moves_on_by_itself(stack, br
     # The review's 30 working days run through Tết 2027 as the calendar projects it (04–05/02 and 08–10/02 off).
     # The deadline that state brings is named by its task (`deadline.title`).
     assert line == ("Ngày 05/02/2027 hồ sơ tự chuyển sang «Chờ chi bộ xét công nhận chính thức», "
-                    "việc «Chi bộ họp xét, biểu quyết công nhận đảng viên chính thức» hạn chót 24/03/2027 (dự kiến)."), line
+                    "việc «Chi bộ họp xét, biểu quyết công nhận đảng viên chính thức» có hạn chót 24/03/2027 (dự kiến)."), line
     shot(browser, "25-dang-vien-du-bi", full=True)
     # The list says it where the nearest deadline would be.
     browser.get(stack.url + "/ho-so?quy-trinh=dang-vien-du-bi&tim=dvdb-016")
     cell = browser.find_element(By.CSS_SELECTOR, "table.records .next-transition").text
     # With the deadline that step brings: when the chi bộ must have voted, the reason a list of members is read.
     assert cell == ("Tự chuyển sang «Chờ chi bộ xét công nhận chính thức» ngày 05/02/2027; "
-                    "việc «Chi bộ họp xét, biểu quyết công nhận đảng viên chính thức» hạn chót 24/03/2027 (dự kiến)"), cell
+                    "việc «Chi bộ họp xét, biểu quyết công nhận đảng viên chính thức» có hạn chót 24/03/2027 (dự kiến)"), cell
     shot(browser, "26-dang-vien-du-bi-danh-sach")
 
 
@@ -548,7 +548,7 @@ def test_a_chi_bo_vote_is_recorded_from_the_record_page(stack, browser):
     refused = browser.find_element(By.CSS_SELECTOR, ".flash.bad").text
     assert refused.startswith("Với số liệu đã nhập («Số đảng viên chính thức tán thành» là 31, "), refused
     # 31 of 30 is a slip of the pen whatever the outcome: said once, not once per state the vote could lead to.
-    assert "không chuyển được: dù sang trạng thái nào cũng cần «Số đảng viên chính thức tán thành» không quá " \
+    assert "không chuyển được: trong mọi trường hợp cần «Số đảng viên chính thức tán thành» không quá " \
            "«Số đảng viên chính thức của chi bộ khi biểu quyết» (tức tối đa 30)." in refused, refused
     assert "để sang" not in refused and "Không có gì thay đổi." in refused, refused
     assert "≤" not in refused and "×" not in refused, refused  # words, not a formula's signs
@@ -1044,7 +1044,7 @@ def test_pages_fit_a_phone_screen(stack, browser):
             if path in ("/", "/ho-so", "/tong-quan"):
                 # The filters fold under one line, so that the first screen shows what is to be done.
                 box = browser.find_element(By.CSS_SELECTOR, "details.filter-box")
-                assert box.get_attribute("open") is None and box.find_element(By.TAG_NAME, "summary").text == "Lọc", path
+                assert box.get_attribute("open") is None and box.find_element(By.TAG_NAME, "summary").text == "Bộ lọc", path
             if path in ("/", "/ho-so"):
                 # The things to do and the records are cards on a phone: each record's name is on the screen, not
                 # past its edge.
@@ -1054,7 +1054,7 @@ def test_pages_fit_a_phone_screen(stack, browser):
         # A filter in force stays open, and its line says which.
         browser.get(stack.url + "/ho-so?tim=H%C3%A0")
         box = browser.find_element(By.CSS_SELECTOR, "details.filter-box")
-        assert box.get_attribute("open") is not None and box.find_element(By.TAG_NAME, "summary").text == "Lọc: Tìm: «Hà»"
+        assert box.get_attribute("open") is not None and box.find_element(By.TAG_NAME, "summary").text == "Bộ lọc: Tìm: «Hà»"
         # Folded on a phone, then the screen widened (turned sideways): its line stays, and opens the form.
         browser.get(stack.url + "/")
         browser.set_window_size(1366, 768)

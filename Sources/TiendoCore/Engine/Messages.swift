@@ -96,9 +96,9 @@ public enum Messages {
     }
 
     /// The deadline a timed step brings, said after the step: «hạn của trạng thái đó 24/03/2027», or by the task when
-    /// the deadline has a title of its own (`deadline.title`): «việc «Chi bộ họp xét, biểu quyết…» hạn chót 24/03/2027».
+    /// the deadline has a title of its own (`deadline.title`): «việc «Chi bộ họp xét, biểu quyết…» có hạn chót 24/03/2027».
     public static func upcomingDue(_ dueText: String, title: String?, stateTitle: String?) -> String {
-        if let title, title != stateTitle { return "việc «\(title)» hạn chót \(dueText)" }
+        if let title, title != stateTitle { return "việc «\(title)» có hạn chót \(dueText)" }
         return "hạn của trạng thái đó \(dueText)"
     }
 
@@ -186,7 +186,7 @@ public enum Messages {
     }
 
     static func rejected(event: String, eventTitle: String? = nil, instance: String, reason: String) -> String {
-        "Không ghi nhận \(action(event, title: eventTitle)) cho hồ sơ \(instance): \(reason)"
+        "Không thực hiện được \(action(event, title: eventTitle)) cho hồ sơ \(instance): \(reason)"
     }
 
     static func noStates(_ workflow: String) -> String {
@@ -259,7 +259,7 @@ public enum Messages {
         // A condition every branch lacks is what to mend (31 votes for of 30 members): said alone, not once per state.
         if branches.count > 1, let first = unmet.first {
             let shared = first.filter { c in unmet.allSatisfy { $0.contains(c) } }
-            if !shared.isEmpty { return head + "dù sang trạng thái nào cũng cần \(shared.joined(separator: " và "))" }
+            if !shared.isEmpty { return head + "trong mọi trường hợp cần \(shared.joined(separator: " và "))" }
         }
         let ways = candidates.map { i -> String in
             let to = definition.state(branches[i].to)?.displayTitle ?? branches[i].to

@@ -82,7 +82,7 @@ enum Format {
         case .overdue: return "Quá hạn"
         case .milestoneDone: return "Xong mốc"
         case .completed: return "Hoàn thành"
-        case .rejected: return "Không ghi nhận"
+        case .rejected: return "Không thực hiện được"
         case .rescheduled: return "Đổi hạn"
         default: return kind.rawValue
         }

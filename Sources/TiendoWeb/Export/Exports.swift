@@ -47,7 +47,7 @@ enum Exports {
                 .init("Mã hồ sơ", width: 28), .init("Tên", width: 26), .init("Chi bộ", width: 20), .init("Quy trình", width: 30),
                 .init("Trạng thái", width: 26), .init("Bắt đầu theo dõi", width: 14), .init("Hoàn thành", width: 11),
                 .init("Số hạn quá hạn", width: 10),
-                .init("Hạn sớm nhất chưa xong", width: 13), .init("Dự kiến", width: 8), .init("Còn lại", width: 14),
+                .init("Hạn sớm nhất (việc chưa xong)", width: 13), .init("Dự kiến", width: 8), .init("Còn lại", width: 14),
                 .init("Việc", width: 40),
             ] + fields.map { .init($0.displayTitle, width: 18) })
         var f = filters

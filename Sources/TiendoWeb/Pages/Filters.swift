@@ -168,7 +168,7 @@ struct Filters: Sendable {
         // is in force): open, it filled the first screen before anything to do.
         let active = conditions(catalog)
         return """
-            <details class="filter-box no-print" open\(HTML.flag("data-active", !active.isEmpty))><summary>Lọc\(active.isEmpty ? "" : ": " + active.joined(separator: "; "))</summary>
+            <details class="filter-box no-print" open\(HTML.flag("data-active", !active.isEmpty))><summary>Bộ lọc\(active.isEmpty ? "" : ": " + active.joined(separator: "; "))</summary>
             <form class="filters no-print" method="get" action="\(path)">
             <label>Quy trình <select name="quy-trinh" id="f-quy-trinh" data-autosubmit><option value="">Mọi quy trình</option>\(workflowOptions)</select></label>
             <label>Chi bộ \(groupControl)</label>

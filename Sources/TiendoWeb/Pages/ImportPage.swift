@@ -195,7 +195,7 @@ struct ImportPage {
                 func item(_ name: String, _ text: String) -> HTML {
                     let heading = headings[name] ?? name
                     // The field's name is read as a heading too; it is said on hover, not taught to the office.
-                    let also: HTML = heading == name ? .empty : " title=\"Cũng nhận tên cột \(name)\""
+                    let also: HTML = heading == name ? .empty : " title=\"Có thể đặt tên cột là “\(name)”\""
                     return "<li><b\(also)>\(heading)</b>\(text)</li>"
                 }
                 let cols: [HTML] = w.fields.map { f -> HTML in
@@ -209,7 +209,7 @@ struct ImportPage {
                     <h2>Các cột của «\(w.title)»</h2>
                     <p><a href="\(template)">Tải tệp mẫu (CSV) của quy trình này</a>: dòng đầu đã có tên các cột; điền mỗi hồ sơ một dòng rồi lưu lại dạng “CSV UTF-8”.</p>
                     <ul class="small">\(item("key", " — tùy chọn: chữ cái không dấu, chữ số, '.', '_', '-'; để trống thì phần mềm tự đặt mã"))
-                    \(item("started", " — tùy chọn, \(ImportPage.dateForm), có thể kèm giờ (05/03/2026 14:30); để trống là lúc nhập"))\(cols)</ul>
+                    \(item("started", " — tùy chọn, \(ImportPage.dateForm), có thể kèm giờ (05/03/2026 14:30); để trống thì lấy thời điểm nhập tệp"))\(cols)</ul>
                     """
             } ?? """
                 <h2>Các cột và tệp mẫu</h2>

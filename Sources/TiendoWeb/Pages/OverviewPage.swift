@@ -138,11 +138,11 @@ struct OverviewPage {
             <p class="no-print actions"><a href="\(filters.link("/xuat/tong-quan.csv"))">Tải CSV</a> · <a href="\(filters.link("/xuat/tong-quan.xlsx"))">Tải Excel</a>
             · <button type="button" data-print>In</button></p>
             <h2>Theo quy trình</h2>
-            <p class="swipe muted small no-print">Bảng rộng hơn màn hình: vuốt ngang trên bảng để xem các cột số.</p>
+            <p class="swipe muted small no-print">Bảng rộng hơn màn hình: vuốt ngang trên bảng để xem các cột còn lại.</p>
             <table><thead><tr><th>Quy trình</th><th class="num">Hồ sơ</th><th class="num">Chưa hoàn thành</th><th class="num">Có việc quá hạn</th><th class="num">Có việc đến hạn trong 7 ngày</th>\(showProvisional ? "<th class=\"num\">Hạn dự kiến</th>" : HTML.empty)</tr></thead>
             <tbody>\(workflowRows)</tbody></table>
             <h2>Theo chi bộ</h2>
-            <p class="swipe muted small no-print">Bảng rộng hơn màn hình: vuốt ngang trên bảng để xem các cột số.</p>
+            <p class="swipe muted small no-print">Bảng rộng hơn màn hình: vuốt ngang trên bảng để xem các cột còn lại.</p>
             <table class="groups"><thead><tr><th>\(catalog.groupTitle(of: reply.groups.map(\.workflow)))</th><th>Quy trình</th><th class="num">Hồ sơ</th><th class="num">Chưa hoàn thành</th><th class="num">Có việc quá hạn</th><th class="num">Có việc đến hạn trong 7 ngày</th></tr></thead>
             <tbody>\(groupRows)</tbody></table>\(more)
             <p class="muted small">«Có việc quá hạn» và «có việc đến hạn» đếm số hồ sơ có ít nhất một việc như vậy (trang Việc cần làm đếm từng việc)\(showProvisional ? "; «Hạn dự kiến»: số việc có hạn tính qua năm chưa có lịch nghỉ chính thức, có thể đổi khi lịch được công bố" : ""). Số liệu tính đến \(Format.date(catalog.now)).</p>

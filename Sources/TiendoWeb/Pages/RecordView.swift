@@ -21,7 +21,7 @@ struct RecordView {
     var body: HTML {
         let i = instance
         let state: HTML = i.state.flatMap { catalog.stateTitle(i.workflow, $0) }.map { "<span class=\"badge\">\($0)</span>" } ?? .empty
-        let done: HTML = i.completed ? " <span class=\"badge ok\">Hồ sơ đã xong</span>" : .empty
+        let done: HTML = i.completed ? " <span class=\"badge ok\">Hồ sơ đã hoàn tất</span>" : .empty
         let stale: HTML =
             i.stale ? " <span class=\"badge warn\" title=\"Hồ sơ chạy theo phiên bản quy trình cũ\">bản quy trình cũ</span>" : .empty
         return """
@@ -262,7 +262,9 @@ struct RecordView {
         if let start = startWritten, written.seconds <= start.seconds + 5 {
             return " <span class=\"muted small\">(ghi khi bắt đầu theo dõi hồ sơ, \(Format.dateTime(written)))</span>"
         }
-        return " <span class=\"muted small\">(ghi lúc \(Format.dateTime(written)), muộn \(Messages.span(seconds: l)) so với lịch)</span>"
+        let (day, seconds) = Format.zone.local(written)
+        let time = "\(Format.pad2(seconds / 3600)):\(Format.pad2((seconds % 3600) / 60)) ngày \(day.vietnamese)"
+        return " <span class=\"muted small\">(hệ thống ghi lúc \(time), chậm \(Messages.span(seconds: l)) so với lịch)</span>"
     }
 
     var timeline: HTML {
