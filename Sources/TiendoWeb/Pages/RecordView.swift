@@ -273,7 +273,9 @@ struct RecordView {
         // imported late is before its start), in recording order among equal times.
         let shown = history.enumerated().map { (Format.zone.parseInstant($0.element.at)?.seconds ?? 0, $0.offset, $0.element) }
             .sorted { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 > $1.1 }.map(\.2).prefix(300)
-        // When the record's start was written (a start dated earlier, or imported, is written late).
+        // When the record's start was written: its instant (`late` is never set on a start today, and is read in case).
+        // A start dated earlier than the day it was entered leaves no trace of that day: its notices written then say
+        // «chậm … so với lịch» instead.
         let startWritten = history.first { $0.kind == .started }.flatMap { s in
             Format.zone.parseInstant(s.at).map { $0.adding(seconds: Int64(s.late ?? 0)) }
         }
