@@ -35,6 +35,9 @@ import Testing
                 "Còn 3 ngày đến hạn «Chi bộ họp xét, biểu quyết» (xet/a), hạn chót 12/03/2026",
                 "Quá hạn 1 ngày: «Chi bộ họp xét, biểu quyết» (xet/a), hạn chót 12/03/2026",
             ])
+        // The graph names it too.
+        #expect(GraphRenderer.mermaid(def).contains("Chờ chi bộ xét<br/>(cho-xet)<br/>hạn «Chi bộ họp xét, biểu quyết»: entered + 10d"))
+        #expect(GraphRenderer.dot(def).contains("hạn «Chi bộ họp xét, biểu quyết»: entered + 10d"))
         let moved = try engine.send(&inst, event: "xong", data: [], at: at("2026-03-13T10:00"), actor: nil, counter: nil).get()
         #expect(moved.first { $0.kind == .transition }?.message == "Hồ sơ xet/a chuyển từ «Chờ chi bộ xét» sang «Đã xét» (sự kiện «xong»)")
     }

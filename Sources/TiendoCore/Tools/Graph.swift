@@ -27,7 +27,7 @@ public enum GraphRenderer {
         }
         for s in def.states {
             var label = s.displayTitle == s.name ? s.name : "\(s.displayTitle)\\n(\(s.name))"
-            if let d = s.deadline { label += "\\nhạn: \(dotEscape(d.due.source))" }
+            if let d = s.deadline { label += "\\n\(deadlineLabel(s)): \(dotEscape(d.due.source))" }
             out +=
                 "  \"s:\(dotEscape(s.name))\" [label=\"\(dotEscape(label).replacingAll("\\\\n", with: "\\n"))\"\(s.isFinal ? ", peripheries=2" : "")];\n"
         }
@@ -70,6 +70,9 @@ public enum GraphRenderer {
         "\"" + s.replacingAll("\"", with: "#quot;") + "\""
     }
 
+    /// «hạn», or with the task its deadline names (`deadline.title`): «hạn «Chi bộ tổ chức lễ kết nạp»».
+    static func deadlineLabel(_ s: StateDefinition) -> String { s.deadlineTitle.map { "hạn «\($0)»" } ?? "hạn" }
+
     static func mermaid(_ def: WorkflowDefinition) -> String {
         var out = "---\ntitle: \(def.title)\n---\nflowchart LR\n"
         if let initial = def.initial {
@@ -77,7 +80,7 @@ public enum GraphRenderer {
         }
         for s in def.states {
             var label = s.displayTitle == s.name ? s.name : "\(s.displayTitle)<br/>(\(s.name))"
-            if let d = s.deadline { label += "<br/>hạn: \(d.due.source)" }
+            if let d = s.deadline { label += "<br/>\(deadlineLabel(s)): \(d.due.source)" }
             let id = mermaidID("s", s.name)
             out += s.isFinal ? "  \(id)(((\(mermaidText(label)))))\n" : "  \(id)(\(mermaidText(label)))\n"
         }
