@@ -39,14 +39,20 @@ public struct FollowUpDefinition: Sendable {
                     )
                     continue
                 }
-                let names = target.fields.map(\.name)
-                for (name, from) in f.copy {
+                // A field the entry fills, with where it is named; a warning and nil when the target lacks it.
+                func filled(_ name: String) -> (FieldDefinition, Position)? {
                     let p = f.targetPositions[name] ?? f.position
                     guard let t = target.field(name) else {
-                        warn(p, "'\(name)' is not a field of workflow '\(target.id)'\(didYouMean(name, names)): it is not filled")
-                        continue
+                        warn(
+                            p,
+                            "'\(name)' is not a field of workflow '\(target.id)'\(didYouMean(name, target.fields.map(\.name))): it is not filled"
+                        )
+                        return nil
                     }
-                    guard let s = source.field(from) else { continue }
+                    return (t, p)
+                }
+                for (name, from) in f.copy {
+                    guard let (t, p) = filled(name), let s = source.field(from) else { continue }
                     if s.type == .enumeration, t.type == .enumeration, let missing = s.values.first(where: { !t.values.contains($0) }) {
                         warn(
                             p,
@@ -60,11 +66,7 @@ public struct FollowUpDefinition: Sendable {
                     }
                 }
                 for (name, value) in f.set {
-                    let p = f.targetPositions[name] ?? f.position
-                    guard let t = target.field(name) else {
-                        warn(p, "'\(name)' is not a field of workflow '\(target.id)'\(didYouMean(name, names)): it is not filled")
-                        continue
-                    }
+                    guard let (t, p) = filled(name) else { continue }
                     if case .failure(let e) = target.validate(data: [(name, .string(value))], partial: true, today: nil) {
                         warn(p, "'\(value)' is not a value of '\(name)' in '\(target.id)': \(e.reason)")
                     } else if t.type == .boolean, value != "true", value != "false" {

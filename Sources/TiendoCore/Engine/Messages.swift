@@ -30,14 +30,21 @@ public enum Messages {
     /// email and webhook routes, and such text is personal; the record's page shows it from the data.
     static func given(_ data: [(String, Value)], definition: WorkflowDefinition) -> String {
         data.map { name, v in
-            let f = definition.field(name)
-            let title = "«\(f?.title ?? name)»"
-            // Yes and no are words, quoted as the conditions quote them («Đạt …» là «có»); a number stands alone.
-            if case .boolean = v { return "\(title) là «\(shown(v, zone: definition.zone))»" }
-            guard case .text(let t) = v else { return "\(title) là \(shown(v, zone: definition.zone))" }
-            guard let f, f.type == .enumeration else { return "\(title) đã ghi" }
-            return "\(title) là «\(f.title(ofValue: t))»"
+            if case .text = v, definition.field(name)?.type != .enumeration { return "«\(definition.field(name)?.title ?? name)» đã ghi" }
+            return said(name, v, definition: definition)
         }.joined(separator: ", ")
+    }
+
+    /// A field's value in a sentence: `«Số tán thành» là 19`; an enum's value by its title and yes or no quoted, as the
+    /// conditions quote them (`«Đạt …» là «có»`); a number, a date or a text as it is.
+    static func said(_ name: String, _ v: Value, definition: WorkflowDefinition) -> String {
+        let f = definition.field(name)
+        let title = "«\(f?.title ?? name)»"
+        switch v {
+        case .boolean: return "\(title) là «\(shown(v, zone: definition.zone))»"
+        case .text(let t) where f?.type == .enumeration: return "\(title) là «\(f?.title(ofValue: t) ?? t)»"
+        default: return "\(title) là \(shown(v, zone: definition.zone))"
+        }
     }
 
     /// A value as people read it: yes/no as có/không, a decimal with a comma (66,5), the rest as `Value.display`
@@ -223,11 +230,7 @@ public enum Messages {
         func absent(_ f: String) -> Bool { data[f] == nil || data[f] == .text("") }
         let missing = branches.fieldsEveryBranchReads.filter(absent)
         if !missing.isEmpty { return "cần nhập \(missing.map(title).joined(separator: ", ")) rồi gửi lại" }
-        let shownGiven = read.filter { !absent($0) }.map { f in
-            if case .text(let s)? = data[f], definition.field(f)?.type == .enumeration { return "\(title(f)) là «\(label(f)(s))»" }
-            if case .boolean? = data[f] { return "\(title(f)) là «\(shown(data[f]!))»" }
-            return "\(title(f)) là \(shown(data[f]!))"
-        }
+        let shownGiven = read.filter { !absent($0) }.map { said($0, data[$0]!, definition: definition) }
         // What each branch still lacks: fields left empty (asked for by name), and conditions the data does not meet.
         func lacks(_ b: Branch) -> (empty: [String], unmet: [Condition]) {
             var empty: [String] = []

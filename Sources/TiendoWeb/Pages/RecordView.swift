@@ -90,9 +90,10 @@ struct RecordView {
     static func transitionSentence(_ t: Extras.TimedTransition, workflow: String, catalog: Catalog) -> String? {
         guard let at = Format.zone.parseInstant(t.at) else { return nil }
         let (day, seconds) = Format.zone.local(at)
-        let time = seconds == 0 ? "" : "\(Format.pad2(seconds / 3600)):\(Format.pad2((seconds % 3600) / 60)) "
         let to = catalog.stateTitle(workflow, t.to) ?? t.to
-        let when = "\(time.isEmpty ? "ngày" : "lúc \(time)ngày") \(day.vietnamese)\(t.provisional == true ? " (dự kiến)" : "")"
+        // Midnight, when `after` rules fire, is the day alone; another hour «lúc 08:30 ngày 05/02/2027».
+        let when =
+            (seconds == 0 ? "ngày \(day.vietnamese)" : "lúc \(Format.zone.vietnamese(at))") + (t.provisional == true ? " (dự kiến)" : "")
         let due = t.due.map { Messages.upcomingDue(Format.due($0, provisional: t.dueProvisional), title: t.dueTitle, stateTitle: to) }
         if catalog.hasCome(at) {
             return "Đã đến lúc hồ sơ tự chuyển sang «\(to)» (từ \(when)) nhưng chưa chuyển: tiendod đang xử lý các việc đến hạn, "
@@ -262,9 +263,8 @@ struct RecordView {
         if let start = startWritten, written.seconds <= start.seconds + 5 {
             return " <span class=\"muted small\">(ghi khi bắt đầu theo dõi hồ sơ, \(Format.dateTime(written)))</span>"
         }
-        let (day, seconds) = Format.zone.local(written)
-        let time = "\(Format.pad2(seconds / 3600)):\(Format.pad2((seconds % 3600) / 60)) ngày \(day.vietnamese)"
-        return " <span class=\"muted small\">(hệ thống ghi lúc \(time), chậm \(Messages.span(seconds: l)) so với lịch)</span>"
+        return
+            " <span class=\"muted small\">(hệ thống ghi lúc \(Format.zone.vietnamese(written)), chậm \(Messages.span(seconds: l)) so với lịch)</span>"
     }
 
     var timeline: HTML {
