@@ -56,7 +56,7 @@ public final class StderrSink: RecordSink, LogWriter {
     static func line(_ r: Record) -> String {
         let kind = StderrSink.kindLabels[r.kind] ?? r.kind.rawValue
         var line = "\(r.atText) <\(r.priority)> \(kind) \(r.instance ?? r.workflow): \(r.message)"
-        if let late = r.late { line += " (\(Messages.lateness(seconds: late)))" }
+        if let late = r.late { line += " (\(Messages.lateness(seconds: late, kind: r.kind.rawValue)))" }
         return line
     }
 

@@ -97,7 +97,7 @@ enum Output {
             var row = [
                 human(r) + (computedAt ? Messages.provisionalMark : ""), kindLabel(r.kind.rawValue), r.instance ?? r.workflow,
                 subject, humanDue(r.due) + (r.provisional && r.due != nil ? Messages.provisionalMark : ""),
-                r.late.map { Messages.lateness(seconds: $0) } ?? "", r.message,
+                r.late.map { Messages.lateness(seconds: $0, kind: r.kind.rawValue) } ?? "", r.message,
             ]
             if !showInstance { row.remove(at: 2) }
             // Who did it (operator actions): the person a front end acted for (`actorName`), else the uid.

@@ -167,6 +167,13 @@ import Testing
             """)
         let engine = Engine(def)
         let (_, rs) = try engine.started("x", data: [:], at: at("2026-03-01T00:00"), now: at("2026-03-09T00:00"))
-        #expect(rs.map(summary) == ["started 2026-03-01T00:00:00+07:00 late=-", "reminder 2026-03-07T08:00:00+07:00 3 late=\(40 * 3600)"])
+        // The start itself is written 8 days after its instant, and says so; the reminder is written with it.
+        #expect(
+            rs.map(summary) == [
+                "started 2026-03-01T00:00:00+07:00 late=\(8 * 86_400)", "reminder 2026-03-07T08:00:00+07:00 3 late=\(40 * 3600)",
+            ])
+        // Started at `now`: not late.
+        let (_, now) = try engine.started("y", data: [:], at: at("2026-03-09T00:00"), now: at("2026-03-09T00:00"))
+        #expect(now.map(summary).first == "started 2026-03-09T00:00:00+07:00 late=-")
     }
 }

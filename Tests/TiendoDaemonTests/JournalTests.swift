@@ -127,6 +127,11 @@ struct JournalTests {
             at: Instant(seconds: 0), utcOffset: 0, kind: .rescheduled, workflow: "w", instance: "w/k", priority: 5, late: 3 * 3600 + 300,
             message: "Đổi hạn")
         #expect(StderrSink.line(r) == "1970-01-01T00:00:00+00:00 <5> đổi-hạn w/k: Đổi hạn (trễ 3 giờ 5 phút)")
+        // A start entered after its date was not late work: it says when it was written.
+        let started = Record(
+            at: Instant(seconds: 0), utcOffset: 0, kind: .started, workflow: "w", instance: "w/k", priority: 6, late: 40 * 86_400,
+            message: "Bắt đầu")
+        #expect(StderrSink.line(started).hasSuffix("w/k: Bắt đầu (ghi vào hệ thống sau 40 ngày)"))
     }
 
     @Test("daemon messages: MESSAGE_ID, sanitised extra fields that cannot override the sink's own, CODE_*")

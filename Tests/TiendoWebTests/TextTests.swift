@@ -272,6 +272,12 @@ struct TextTests {
                 == " <span class=\"muted small\">(hệ thống ghi lúc 08:00 ngày 05/03/2026, chậm 3 ngày so với lịch)</span>")
         notice.late = 30
         #expect(RecordView.written(notice, startWritten: start).text.isEmpty)
+        // A start dated before the day it was entered (an import of past records) says when it was entered.
+        var started = Manager.Record(at: "2026-01-05T00:00:00+07:00", kind: .started, workflow: "w", priority: 6, message: "m")
+        started.late = 56 * 86_400 + 9 * 3_600
+        #expect(
+            RecordView.written(started, startWritten: start).text
+                == " <span class=\"muted small\">(ghi vào hệ thống lúc 09:00 ngày 02/03/2026)</span>")
     }
 
     @Test("a calendar day says what is due: a task with its number of records, or the record's name when it is alone")

@@ -419,6 +419,11 @@ def test_occurrences_and_provisional_dues(stack, browser):
     browser.get(stack.url + "/ho-so/nam-sau/c1")
     deadlines = browser.find_elements(By.CSS_SELECTOR, "table")[0].text
     assert "01/02/2027 (dự kiến)" in deadlines and "Đóng đảng phí kỳ 01/2026\nmốc định kỳ" in deadlines, deadlines
+    # Imported on 02/03 with a start of 05/01: the start says when it was entered, and the notice written with it is
+    # not called late against the schedule (nobody was; the record was entered then).
+    timeline = browser.find_element(By.CSS_SELECTOR, "ol.timeline").text
+    assert "Bắt đầu (quản trị máy chủ, qua dòng lệnh) (ghi vào hệ thống lúc 09:00 ngày 02/03/2026)" in timeline, timeline
+    assert "Quá hạn (ghi khi bắt đầu theo dõi hồ sơ, 02/03/2026 09:00)" in timeline and "chậm" not in timeline, timeline
     shot(browser, "19-dinh-ky-va-du-kien", full=True)
     # «Đã xong» on the recurring milestone completes its oldest open occurrence.
     submit(browser, browser.find_element(By.CSS_SELECTOR, "#moc-dong-dang-phi form button.done"), confirm=True)

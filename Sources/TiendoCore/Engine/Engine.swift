@@ -80,11 +80,15 @@ public struct Engine: Sendable {
         {
             return .failure(err)
         }
+        // A start dated before `now` (a record imported or added after the fact) is written late, as any record is
+        // (interfaces §1 `late`): the front ends tell from it when the record entered the system, and that its
+        // catch-up notices were written then, not by a daemon that was stopped.
+        let late = mode == .live && now.seconds - at.seconds >= 1 ? Int(now.seconds - at.seconds) : nil
         var records = [
             Record(
                 at: at, utcOffset: zone.offset(at: at), kind: .started, workflow: program.id, instance: instanceID,
-                state: program.initial, priority: 6, group: program.group(of: data), actor: actor, text: .lazy(program),
-                identity: .none)
+                state: program.initial, priority: 6, late: late, group: program.group(of: data), actor: actor,
+                text: .lazy(program), identity: .none)
         ]
         activateSeries(&inst)
         records += completionIfDue(&inst, at: at, label: .some(instanceID))

@@ -67,6 +67,12 @@ public enum Messages {
     /// `trễ 20 giây`. Whole days from one day up, hours and minutes below that. Shared by the daemon and the CLI.
     public static func lateness(seconds: Int) -> String { "trễ " + span(seconds: seconds) }
 
+    /// How late a record of `kind` was written: `lateness`, but a start entered after its date was not late work,
+    /// only written later: `ghi vào hệ thống sau 40 ngày`.
+    public static func lateness(seconds: Int, kind: String) -> String {
+        kind == Record.Kind.started.rawValue ? "ghi vào hệ thống sau " + span(seconds: seconds) : lateness(seconds: seconds)
+    }
+
     /// A length of time for people, as `lateness` says it without `trễ`: `302 ngày`, `3 giờ 5 phút`, `20 giây`.
     public static func span(seconds: Int) -> String {
         let s = max(0, seconds)

@@ -256,10 +256,14 @@ struct RecordView {
 
     /// When a record written after its time was written: at the record's start (added or imported with a deadline
     /// already near or past: nobody was late), or later than planned (tiendod was stopped). «trễ 40 ngày» read as the
-    /// chi bộ's lateness. Empty for a record written on time (within a minute).
+    /// chi bộ's lateness. A start dated before the day it was entered says when it was entered. Empty for a record
+    /// written on time (within a minute).
     static func written(_ r: Manager.Record, startWritten: Instant?) -> HTML {
         guard let l = r.late, l >= 60, let at = Format.zone.parseInstant(r.at) else { return .empty }
         let written = at.adding(seconds: Int64(l))
+        if r.kind == .started {
+            return " <span class=\"muted small\">(ghi vào hệ thống lúc \(Format.zone.vietnamese(written)))</span>"
+        }
         if let start = startWritten, written.seconds <= start.seconds + 5 {
             return " <span class=\"muted small\">(ghi khi bắt đầu theo dõi hồ sơ, \(Format.dateTime(written)))</span>"
         }
@@ -273,9 +277,8 @@ struct RecordView {
         // imported late is before its start), in recording order among equal times.
         let shown = history.enumerated().map { (Format.zone.parseInstant($0.element.at)?.seconds ?? 0, $0.offset, $0.element) }
             .sorted { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 > $1.1 }.map(\.2).prefix(300)
-        // When the record's start was written: its instant (`late` is never set on a start today, and is read in case).
-        // A start dated earlier than the day it was entered leaves no trace of that day: its notices written then say
-        // «chậm … so với lịch» instead.
+        // When the record's start was written: its instant, and its `late` when dated before it was entered (records
+        // started before 12/2026 carry none: their catch-up notices still say «chậm … so với lịch»).
         let startWritten = history.first { $0.kind == .started }.flatMap { s in
             Format.zone.parseInstant(s.at).map { $0.adding(seconds: Int64(s.late ?? 0)) }
         }
