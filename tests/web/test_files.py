@@ -199,8 +199,8 @@ def test_import_shows_every_bad_row_and_is_all_or_nothing(stack, browser):
     main = browser.find_element(By.TAG_NAME, "main").text
     assert "Hạn nộp hồ sơ — bắt buộc, ngày dạng dd/mm/yyyy (ví dụ 05/03/2026)" in main
     # Numbers with their bounds, and `started` with its optional time; field names only on hover, no ISO forms taught.
-    assert "Điểm chấm — tùy chọn, số nguyên từ 0 đến 100" in main
-    assert "Ngày bắt đầu — tùy chọn, ngày dạng dd/mm/yyyy (ví dụ 05/03/2026), có thể kèm giờ (05/03/2026 14:30)" in main
+    assert "Điểm chấm — không bắt buộc, số nguyên từ 0 đến 100" in main
+    assert "Ngày bắt đầu — không bắt buộc, ngày dạng dd/mm/yyyy (ví dụ 05/03/2026), có thể kèm giờ (05/03/2026 14:30)" in main
     assert "YYYY" not in main and "(hoặc" not in main, main
     assert browser.find_element(By.XPATH, "//li/b[text()='Hạn nộp hồ sơ']").get_attribute("title") == "Có thể đặt tên cột là “han”"
     # A field with a default says what an empty cell gives.

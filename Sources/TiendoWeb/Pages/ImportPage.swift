@@ -201,15 +201,15 @@ struct ImportPage {
                 let cols: [HTML] = w.fields.map { f -> HTML in
                     item(
                         f.name,
-                        "\(f.required ? " — bắt buộc" : " — tùy chọn")\(ImportPage.form(of: f))\(Format.defaultText(f).map { "; để trống: \($0)" } ?? "")"
+                        "\(f.required ? " — bắt buộc" : " — không bắt buộc")\(ImportPage.form(of: f))\(Format.defaultText(f).map { "; để trống: \($0)" } ?? "")"
                     )
                 }
                 let template = "/nhap/mau.csv?" + Filters.query([("quy-trinh", w.id)])
                 return """
                     <h2>Các cột của «\(w.title)»</h2>
                     <p><a href="\(template)">Tải tệp mẫu (CSV) của quy trình này</a>: dòng đầu đã có tên các cột; điền mỗi hồ sơ một dòng rồi lưu lại dạng “CSV UTF-8”.</p>
-                    <ul class="small">\(item("key", " — tùy chọn: chữ cái không dấu, chữ số, '.', '_', '-'; để trống thì phần mềm tự đặt mã"))
-                    \(item("started", " — tùy chọn, \(ImportPage.dateForm), có thể kèm giờ (05/03/2026 14:30); để trống thì lấy thời điểm nhập tệp"))\(cols)</ul>
+                    <ul class="small">\(item("key", " — không bắt buộc: chữ cái không dấu, chữ số, '.', '_', '-'; để trống thì phần mềm tự đặt mã"))
+                    \(item("started", " — không bắt buộc, \(ImportPage.dateForm), có thể kèm giờ (05/03/2026 14:30); để trống thì lấy thời điểm nhập tệp"))\(cols)</ul>
                     """
             } ?? """
                 <h2>Các cột và tệp mẫu</h2>
