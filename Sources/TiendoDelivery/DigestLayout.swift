@@ -7,6 +7,10 @@ struct DigestLayout {
     let greeting: String
     let heading: String
     let footer: String
+    /// The chi bộ's agenda page on tiendo-web, for a recipient who can open it.
+    var agenda: String? = nil
+    /// `quiet_hours.urgent`: items at least this urgent are marked.
+    var urgent = 2
 
     struct Section {
         var title: String
@@ -44,7 +48,7 @@ struct DigestLayout {
     func line(_ i: MessageComposer.Item) -> String {
         let n = i.notice
         guard n.kind == "reminder" || n.kind == "overdue" else { return n.message + i.named }
-        var s = "«\(i.title)»" + i.whose
+        var s = (n.priority <= urgent ? "[Khẩn] " : "") + "«\(i.title)»" + i.whose
         if let o = n.occurrence { s += ", kỳ \(Messages.period(o, due: n.due))" }
         if let due = i.dueText { s += ": hạn chót \(due)" }
         if let d = i.days { s += ", " + MessageComposer.daysText(d) }
@@ -53,14 +57,16 @@ struct DigestLayout {
 
     func render() -> (text: String, html: String) {
         let sections = sections()
-        let overdue = items.filter { $0.notice.kind == "overdue" }.count
-        let upcoming = items.filter { $0.notice.kind == "reminder" }.count
-        let summary = "Có \(items.count) việc cần chú ý (\(overdue) quá hạn, \(upcoming) sắp đến hạn)."
+        let summary = DigestLayout.summary(sections)
         var text = greeting + "\n\n" + heading + "\n" + summary + "\n"
         var html =
-            "<!DOCTYPE html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\"><title>" + MIME.escapeHTML(heading)
-            + "</title></head>\n<body>\n<p>" + MIME.escapeHTML(greeting) + "</p>\n<h2>" + MIME.escapeHTML(heading)
+            MessageComposer.htmlHead(heading) + "<p>" + MIME.escapeHTML(greeting) + "</p>\n<h2>" + MIME.escapeHTML(heading)
             + "</h2>\n<p>" + MIME.escapeHTML(summary) + "</p>\n"
+        if let agenda {
+            let more = "Mọi việc đang mở của chi bộ, kể cả những việc đã báo riêng hoặc đã báo trong thư những ngày trước:"
+            text += more + "\n" + agenda + "\n"
+            html += "<p>" + MIME.escapeHTML(more) + " <a href=\"\(MIME.escapeHTML(agenda))\">Mở trang việc cần làm</a></p>\n"
+        }
         for s in sections {
             text += "\n\(s.title.uppercased()) (\(s.count))\n"
             html += "<h3>\(MIME.escapeHTML(s.title)) (\(s.count))</h3>\n"
@@ -75,8 +81,27 @@ struct DigestLayout {
                 html += "</ul>\n"
             }
         }
+        if items.contains(where: \.notice.provisional) {
+            text += "\n" + MessageComposer.provisionalNote + "\n"
+            html += "<p><small>" + MIME.escapeHTML(MessageComposer.provisionalNote) + "</small></p>\n"
+        }
         text += "\n-- \n" + footer + "\n"
         html += "<p><small>" + MIME.escapeHTML(footer) + "</small></p>\n</body></html>\n"
         return (text, html)
+    }
+
+    /// What this message lists, by section, without the empty ones: `Thư này báo 2 việc quá hạn và 1 việc sắp đến
+    /// hạn.` It counts the notices in the message, not everything open in the chi bộ (a notice sent on its own, or
+    /// one of an earlier day that does not repeat, is not here).
+    static func summary(_ sections: [Section]) -> String {
+        let parts = sections.map { s in
+            switch s.title {
+            case "Quá hạn": return "\(s.count) việc quá hạn"
+            case "Sắp đến hạn": return "\(s.count) việc sắp đến hạn"
+            default: return "\(s.count) thông báo khác"
+            }
+        }
+        let listed = parts.count > 1 ? parts.dropLast().joined(separator: ", ") + " và " + parts.last! : parts.first ?? "0 việc"
+        return "Thư này báo \(listed)."
     }
 }

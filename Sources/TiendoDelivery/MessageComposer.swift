@@ -26,12 +26,26 @@ public struct MessageComposer: Sendable {
         var stateTitle: String?
         /// The name the record's instance goes by (`Delivery.label`), when known.
         var label: String?
+        /// Whether the instance's code names it where its name is not known: not in a message to the person the record
+        /// is about, who knows whose it is.
+        var showsCode = true
 
         /// ` — Nguyễn Văn An` after a title, when the name is known.
         var named: String { label.map { " — \($0)" } ?? "" }
 
-        /// ` — Nguyễn Văn An (nhac-viec/nguyen-van-an)` after a title: the name when known, then the instance.
-        var whose: String { named + (notice.instance.map { " (\($0))" } ?? "") }
+        /// Whose the record is after a title: ` — Nguyễn Văn An` when the name is known (a secretary looks for the
+        /// person, not for `nhac-viec/nguyen-van-an`, which the body and the record's page still show), else
+        /// ` (nhac-viec/nguyen-van-an)`.
+        var whose: String { label == nil ? code : named }
+
+        /// ` (nhac-viec/nguyen-van-an)`, unless the name is known or the reader is the person.
+        var code: String { label == nil && showsCode ? notice.instance.map { " (\($0))" } ?? "" : "" }
+
+        /// A reminder or an overdue notice as urgent as the routing's `quiet_hours.urgent` (crit by default): sent at any
+        /// hour, and marked as such.
+        func isUrgent(_ routing: Routing) -> Bool {
+            (notice.kind == "reminder" || notice.kind == "overdue") && notice.priority <= routing.quietHours.urgent
+        }
         /// Local date of the due minus the local date of sending.
         var days: Int?
         var dueText: String?
@@ -85,8 +99,8 @@ public struct MessageComposer: Sendable {
         let id = MIME.messageIDLocal(job.messageKey) + "@" + routing.messageHost
         let greeting = to.name.map { MessageComposer.greeting($0) } ?? "Kính gửi các đồng chí,"
         let footer =
-            "Thư tự động của tiendo (" + (routing.sender.name ?? routing.sender.address)
-            + "). Xin đừng trả lời thư này."
+            "Thư gửi tự động từ hệ thống theo dõi tiến độ của " + (routing.sender.name ?? routing.sender.address)
+            + ". Đề nghị không trả lời thư này."
         let subject: String
         let text: String
         let html: String
@@ -94,16 +108,28 @@ public struct MessageComposer: Sendable {
         if job.isDigest {
             let period = job.items[0].digestPeriod ?? .day
             subject = digestSubject(items, period: period, zone: first.zone, now: now)
-            (text, html) = DigestLayout(items: items, greeting: greeting, heading: subject, footer: footer).render()
+            let groups = Set(items.compactMap(\.notice.group))
+            // The digest lists what was routed to it today; what is open besides (sent on its own, or notified on an
+            // earlier day and never repeated) is on the chi bộ's agenda page.
+            let agenda = linked && groups.count == 1 ? routing.agenda(of: groups.first!) : nil
+            (text, html) = DigestLayout(
+                items: items, greeting: greeting, heading: subject, footer: footer, agenda: agenda, urgent: routing.quietHours.urgent
+            ).render()
             headers.append(("X-Tiendo-Digest", String(items.count)))
         } else {
-            // Sent to someone else than the person the record is about (a secretary): the subject names that person.
+            // Sent to the person the record is about: neither their name nor the case's code; to someone else (a
+            // secretary, the office): the person's name, or the code when the name is not known.
             var about = first
-            if about.label == to.name { about.label = nil }
+            if about.label != nil, about.label == to.name {
+                about.label = nil
+                about.showsCode = false
+            }
             subject = noticeSubject(about)
             (text, html) = noticeBody(first, subject: subject, greeting: greeting, footer: footer, sentOn: first.zone.date(of: now))
             headers += [("X-Tiendo-Kind", first.notice.kind), ("X-Tiendo-Workflow", first.notice.workflow)]
             if let i = first.notice.instance { headers.append(("X-Tiendo-Instance", i)) }
+            // RFC 2156 / the usual client headers: mail clients show an urgent notice flagged.
+            if first.isUrgent(routing) { headers += [("Importance", "high"), ("X-Priority", "1")] }
         }
         return MailMessage(
             from: routing.sender, to: to, subject: subject, date: now, zone: first.zone, messageID: id,
@@ -124,33 +150,37 @@ public struct MessageComposer: Sendable {
         return bodies.contains { composed.hasPrefix($0) } ? "Kính gửi \(composed)," : "Kính gửi đồng chí \(composed),"
     }
 
-    /// `còn 3 ngày`, `hôm nay`, `quá 2 ngày`.
+    /// `còn 3 ngày`, `hôm nay`, `quá hạn 2 ngày`.
     static func daysText(_ days: Int) -> String {
-        days > 0 ? "còn \(days) ngày" : days == 0 ? "hôm nay" : "quá \(-days) ngày"
+        days > 0 ? "còn \(days) ngày" : days == 0 ? "hôm nay" : "quá hạn \(-days) ngày"
     }
 
-    /// `Còn 7 ngày: «…» (nhac-viec/nguyen-van-an), hạn chót 10/12/2025`; with the name when `label` is set:
-    /// `«…» — Nguyễn Văn An (nhac-viec/nguyen-van-an)`.
+    /// What happened first, then whose, then to what: `Còn 7 ngày – Nguyễn Văn An: «…», hạn chót 10/12/2025`. A phone
+    /// shows the first forty characters or so: the state of the matter and the person come before a long title.
+    /// Without a name, the case's code after the title (`«…» (nhac-viec/k1)`); to the person, neither. An urgent
+    /// notice begins with `[Khẩn]`.
     func noticeSubject(_ i: Item) -> String {
         let n = i.notice
-        let what = "«\(i.title)»\(i.whose)"
+        let who = i.label.map { " – \($0)" } ?? ""
+        let what = "«\(i.title)»\(i.code)"
         let due = i.dueText.map { ", hạn chót \($0)" } ?? ""
+        let urgent = i.isUrgent(routing) ? "[Khẩn] " : ""
+        let workflow = "«\(i.workflowTitle)»\(i.code)"
         switch (n.kind, i.days) {
-        case ("reminder", let d?) where d > 0: return "Còn \(d) ngày: \(what)\(due)"
-        case ("reminder", let d?) where d == 0: return "Hôm nay đến hạn: \(what)\(due)"
-        case ("reminder", _), ("overdue", nil): return "Đã quá hạn: \(what)\(due)"
-        case ("overdue", let d?) where d < 0: return "Quá hạn \(-d) ngày: \(what)\(due)"
-        case ("overdue", _): return "Đã quá hạn chót: \(what)\(due)"
-        // The other kinds: what happened, to what, and whose; not the engine's sentence, which repeated the kind
+        case ("reminder", let d?) where d > 0: return "\(urgent)Còn \(d) ngày\(who): \(what)\(due)"
+        case ("reminder", let d?) where d == 0: return "\(urgent)Hôm nay đến hạn\(who): \(what)\(due)"
+        case ("reminder", _), ("overdue", nil): return "\(urgent)Đã quá hạn\(who): \(what)\(due)"
+        case ("overdue", let d?) where d < 0: return "\(urgent)Quá hạn \(-d) ngày\(who): \(what)\(due)"
+        case ("overdue", _): return "\(urgent)Đã quá hạn chót\(who): \(what)\(due)"
+        // The other kinds: what happened, whose, and to what; not the engine's sentence, which repeated the kind
         // («Đã hoàn thành: Đã hoàn thành «…»») and left out the person's name. The body has the sentence.
-        case ("started", _): return "Hồ sơ mới: «\(i.workflowTitle)»\(i.whose)"
-        case ("completed", _): return "Hoàn tất hồ sơ: «\(i.workflowTitle)»\(i.whose)"
-        case ("milestone-done", _): return "Đã hoàn thành: \(what)"
-        case ("rescheduled", _): return "Đổi hạn: \(what)" + (i.dueText.map { ", hạn mới \($0)" } ?? "")
-        case ("transition", _):
-            return "Chuyển trạng thái: «\(i.workflowTitle)»\(i.whose)" + (i.stateTitle.map { " sang «\($0)»" } ?? "")
-        case ("rejected", _): return "Thao tác không thực hiện được: «\(i.workflowTitle)»\(i.whose)"
-        default: return "Thông báo: «\(i.workflowTitle)»\(i.whose)"
+        case ("started", _): return "Hồ sơ mới\(who): \(workflow)"
+        case ("completed", _): return "Hoàn tất hồ sơ\(who): \(workflow)"
+        case ("milestone-done", _): return "Đã hoàn thành\(who): \(what)"
+        case ("rescheduled", _): return "Đổi hạn\(who): \(what)" + (i.dueText.map { ", hạn mới \($0)" } ?? "")
+        case ("transition", _): return "Chuyển trạng thái\(who): \(workflow)" + (i.stateTitle.map { " sang «\($0)»" } ?? "")
+        case ("rejected", _): return "Thao tác không thực hiện được\(who): \(workflow)"
+        default: return "Thông báo\(who): \(workflow)"
         }
     }
 
@@ -167,7 +197,7 @@ public struct MessageComposer: Sendable {
         }) {
             rows.append(("Hạn cũ", prev))
         }
-        if let due = i.dueText { rows.append(("Hạn chót", due)) }
+        if let due = i.dueText { rows.append((i.notice.previousDue != nil ? "Hạn mới" : "Hạn chót", due)) }
         if let d = i.days, i.notice.kind == "reminder" || i.notice.kind == "overdue" {
             rows.append(("Tình trạng", MessageComposer.daysText(d)))
         }
@@ -179,6 +209,17 @@ public struct MessageComposer: Sendable {
 
     /// The detail row with the record's page on tiendo-web (`Routing.web`), a link in the HTML part.
     static let pageRow = "Xem hồ sơ"
+
+    /// What «(dự kiến)» beside a date means, under a message that shows one.
+    static let provisionalNote =
+        "«(dự kiến)»: hạn được tính qua năm chưa có lịch nghỉ lễ chính thức, có thể thay đổi khi lịch được công bố."
+
+    /// The head of the HTML parts: a phone's mail client lays the text out at its own width.
+    static func htmlHead(_ title: String) -> String {
+        "<!DOCTYPE html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\">"
+            + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>" + MIME.escapeHTML(title)
+            + "</title></head>\n<body>\n"
+    }
 
     /// Whether the job's recipient can open tiendo-web's pages: the office and the chi bộ secretaries (a route's fixed
     /// addresses, the rows of its lists), who have accounts. A member reached through a field of the record has none,
@@ -205,33 +246,38 @@ public struct MessageComposer: Sendable {
         let rows = details(i)
         let noticeDay = i.zone.date(of: i.notice.at)
         let headline = sentOn > noticeDay ? "Thông báo ngày \(noticeDay.vietnamese): \(i.notice.message)" : i.notice.message
+        let note = i.notice.provisional ? MessageComposer.provisionalNote : nil
         var text = greeting + "\n\n" + headline + "\n\n"
         for (k, v) in rows { text += k + ": " + v + "\n" }
+        if let note { text += "\n" + note + "\n" }
         text += "\n-- \n" + footer + "\n"
-        var html =
-            "<!DOCTYPE html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\"><title>"
-            + MIME.escapeHTML(subject) + "</title></head>\n<body>\n<p>" + MIME.escapeHTML(greeting) + "</p>\n"
+        var html = MessageComposer.htmlHead(subject) + "<p>" + MIME.escapeHTML(greeting) + "</p>\n"
         html += "<p><strong>" + MIME.escapeHTML(headline) + "</strong></p>\n<table>\n"
         for (k, v) in rows {
-            let cell = k == MessageComposer.pageRow ? "<a href=\"\(MIME.escapeHTML(v))\">\(MIME.escapeHTML(v))</a>" : MIME.escapeHTML(v)
-            html += "<tr><th align=\"left\">\(MIME.escapeHTML(k))</th><td>\(cell)</td></tr>\n"
+            // The link by what it opens: a long address breaks mid-word on a phone.
+            let cell = k == MessageComposer.pageRow ? "<a href=\"\(MIME.escapeHTML(v))\">Mở trang hồ sơ</a>" : MIME.escapeHTML(v)
+            html += "<tr><th align=\"left\" valign=\"top\">\(MIME.escapeHTML(k))</th><td>\(cell)</td></tr>\n"
         }
-        html += "</table>\n<p><small>" + MIME.escapeHTML(footer) + "</small></p>\n</body></html>\n"
+        html += "</table>\n"
+        if let note { html += "<p><small>" + MIME.escapeHTML(note) + "</small></p>\n" }
+        html += "<p><small>" + MIME.escapeHTML(footer) + "</small></p>\n</body></html>\n"
         return (text, html)
     }
 
-    /// `Việc cần làm hôm nay của Chi bộ 3 (05/12/2025)`, `Việc cần làm tuần này của Chi bộ 3 (01/12–07/12/2025)`.
+    /// `Nhắc việc ngày 05/12/2025 – Chi bộ 3`, `Nhắc việc tuần 01/12–07/12/2025 – Chi bộ 3`: a digest lists what is
+    /// overdue and what falls due in the coming days, not only the day's work. Urgent notices in it put `[Khẩn]` first.
     func digestSubject(_ items: [Item], period: DigestSchedule.Period, zone: Zone, now: Instant) -> String {
         let groups = Set(items.compactMap(\.notice.group))
-        let whose = groups.count == 1 ? " của " + groups.first! : ""
+        let whose = groups.count == 1 ? " – " + groups.first! : ""
+        let urgent = items.contains { $0.isUrgent(routing) } ? "[Khẩn] " : ""
         let today = zone.date(of: now)
         switch period {
-        case .day: return "Việc cần làm hôm nay\(whose) (\(today.vietnamese))"
+        case .day: return "\(urgent)Nhắc việc ngày \(today.vietnamese)\(whose)"
         case .week:
             let monday = today.adding(days: 1 - today.weekday)
             let sunday = monday.adding(days: 6)
             let from = monday.vietnamese.prefix(monday.year == sunday.year ? 5 : 10)
-            return "Việc cần làm tuần này\(whose) (\(from)–\(sunday.vietnamese))"
+            return "\(urgent)Nhắc việc tuần \(from)–\(sunday.vietnamese)\(whose)"
         }
     }
 }

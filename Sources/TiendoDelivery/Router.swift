@@ -123,7 +123,7 @@ public struct Router: Sendable {
                     d.digestPeriod = routing.digest.every
                     d.notBefore = slot.at
                 } else if keepsSendingHours(route, n) {
-                    d.notBefore = window.earliest(from: t)
+                    d.notBefore = window.release(from: t, notices: definitions?.workflow(n.workflow)?.remindAt)
                 }
                 out.append(d)
             }

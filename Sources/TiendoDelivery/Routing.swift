@@ -29,6 +29,11 @@ public struct Routing: Sendable {
         guard let web, let instance else { return nil }
         return web + "/ho-so/" + instance
     }
+
+    /// The agenda page of one chi bộ on tiendo-web (`/?chi-bo=…`, as the page's filter writes it).
+    public func agenda(of group: String) -> String? {
+        web.map { $0 + "/?chi-bo=" + URLText.percentEncoded(group) }
+    }
 }
 
 /// An email address with an optional display name (`Nguyễn Văn A <a@example.vn>`).

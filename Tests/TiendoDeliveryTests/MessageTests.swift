@@ -114,10 +114,13 @@ extension Array where Element == String {
                 Thời điểm thông báo: 08:00 ngày 03/12/2025
 
                 -- 
-                Thư tự động của tiendo (Văn phòng Đảng ủy phường Tây Hồ). Xin đừng trả lời thư này.
+                Thư gửi tự động từ hệ thống theo dõi tiến độ của Văn phòng Đảng ủy phường Tây Hồ. Đề nghị không trả lời thư này.
 
                 """)
-        #expect(p.parts[1].text.contains("<tr><th align=\"left\">Tình trạng</th><td>còn 5 ngày</td></tr>"))
+        #expect(p.parts[1].text.contains("<tr><th align=\"left\" valign=\"top\">Tình trạng</th><td>còn 5 ngày</td></tr>"))
+        // A phone's client lays the HTML out at its own width; not urgent, not flagged.
+        #expect(p.parts[1].text.contains("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"))
+        #expect(p.headers["Importance"] == nil && p.headers["X-Priority"] == nil)
         // 7-bit clean, CRLF only, header lines under 78 characters, body lines under 998.
         #expect(m.bytes.allSatisfy { $0 < 128 })
         #expect(!String(decoding: m.bytes, as: UTF8.self).replacingOccurrences(of: "\r\n", with: "").contains("\n"))
@@ -133,12 +136,30 @@ extension Array where Element == String {
             ParsedMail(try composer.email(for: job([r], to: to, labels: ["Nguyễn Văn An"]), now: at("2025-12-05T07:00")).bytes)
                 .headers["Subject"]!
         }
+        // To a secretary: the person's name, early (a phone shows the first forty characters or so), not the code.
         #expect(
-            try subject(to: dung)
-                == "Còn 5 ngày: «Nộp bản kiểm điểm cá nhân cuối năm» — Nguyễn Văn An (nhac-viec/nguyen-van-an), hạn chót 10/12/2025")
+            try subject(to: dung) == "Còn 5 ngày – Nguyễn Văn An: «Nộp bản kiểm điểm cá nhân cuối năm», hạn chót 10/12/2025")
+        // To the person: neither the name nor the code.
         #expect(
             try subject(to: Mailbox(name: "Nguyễn Văn An", address: "an.nguyen@example.vn"))
-                == "Còn 5 ngày: «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/nguyen-van-an), hạn chót 10/12/2025")
+                == "Còn 5 ngày: «Nộp bản kiểm điểm cá nhân cuối năm», hạn chót 10/12/2025")
+    }
+
+    @Test("an urgent notice (quiet_hours.urgent, crit by default) says so first and is flagged for mail clients")
+    func urgentNotice() throws {
+        let r = record("overdue", at: "2025-12-15T08:00:00+07:00", daysLeft: -5, priority: 2)
+        let p = ParsedMail(try composer.email(for: job([r], to: dung, labels: ["Nguyễn Văn An"]), now: at("2025-12-15T08:00")).bytes)
+        #expect(p.headers["Subject"] == "[Khẩn] Quá hạn 5 ngày – Nguyễn Văn An: «Nộp bản kiểm điểm cá nhân cuối năm», hạn chót 10/12/2025")
+        #expect(p.headers["Importance"] == "high" && p.headers["X-Priority"] == "1")
+        #expect(p.parts[0].text.contains("Tình trạng: quá hạn 5 ngày\n"))
+        // In a digest: the line and the subject.
+        let digest = ParsedMail(
+            try composer.email(
+                for: job([r], to: dung, digest: "bi-thu|thu|bithu.kdc2@example.vn|2025-12-15", labels: ["Nguyễn Văn An"]),
+                now: at("2025-12-15T08:30")
+            ).bytes)
+        #expect(digest.headers["Subject"]?.hasPrefix("[Khẩn] Nhắc việc tuần 15/12–21/12/2025") == true)
+        #expect(digest.parts[0].text.contains("  - [Khẩn] «Nộp bản kiểm điểm cá nhân cuối năm» — Nguyễn Văn An: hạn chót 10/12/2025"))
     }
 
     @Test func subjectsByKindAndDay() throws {
@@ -201,22 +222,22 @@ extension Array where Element == String {
         let m = try composer.email(
             for: job(records, to: dung, digest: "bi-thu|thu|bithu.kdc2@example.vn|2025-12-08", labels: labels), now: at("2025-12-08T07:30"))
         let p = ParsedMail(m.bytes)
-        #expect(p.headers["Subject"] == "Việc cần làm tuần này của Chi bộ Khu dân cư số 2 (08/12–14/12/2025)")
+        #expect(p.headers["Subject"] == "Nhắc việc tuần 08/12–14/12/2025 – Chi bộ Khu dân cư số 2")
         #expect(p.headers["X-Tiendo-Digest"] == "4")
         #expect(
             p.parts[0].text == """
                 Kính gửi đồng chí Phạm Thị Dung,
 
-                Việc cần làm tuần này của Chi bộ Khu dân cư số 2 (08/12–14/12/2025)
-                Có 4 việc cần chú ý (1 quá hạn, 2 sắp đến hạn).
+                Nhắc việc tuần 08/12–14/12/2025 – Chi bộ Khu dân cư số 2
+                Thư này báo 1 việc quá hạn, 2 việc sắp đến hạn và 1 thông báo khác.
 
                 QUÁ HẠN (1)
                   Nộp báo cáo kiểm điểm cuối năm
-                  - «Nộp bản kiểm điểm cá nhân cuối năm» — Phạm <Văn> Đức (nhac-viec/pham-van-duc): hạn chót 05/12/2025, quá 3 ngày
+                  - «Nộp bản kiểm điểm cá nhân cuối năm» — Phạm <Văn> Đức: hạn chót 05/12/2025, quá hạn 3 ngày
 
                 SẮP ĐẾN HẠN (2)
                   Nộp báo cáo kiểm điểm cuối năm
-                  - «Nộp bản kiểm điểm cá nhân cuối năm» — Lê Văn Cường (nhac-viec/le-van-cuong): hạn chót 11/12/2025, còn 3 ngày
+                  - «Nộp bản kiểm điểm cá nhân cuối năm» — Lê Văn Cường: hạn chót 11/12/2025, còn 3 ngày
                   - «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/tran-thi-binh): hạn chót 12/12/2025, còn 4 ngày
 
                 THÔNG BÁO KHÁC (1)
@@ -224,13 +245,32 @@ extension Array where Element == String {
                   - Hồ sơ nhac-viec/x chuyển từ «A» sang «B» <ngay> — Ngô Thị X
 
                 -- 
-                Thư tự động của tiendo (Văn phòng Đảng ủy phường Tây Hồ). Xin đừng trả lời thư này.
+                Thư gửi tự động từ hệ thống theo dõi tiến độ của Văn phòng Đảng ủy phường Tây Hồ. Đề nghị không trả lời thư này.
 
                 """)
         // HTML escapes what came from records.
         #expect(p.parts[1].text.contains("<li>Hồ sơ nhac-viec/x chuyển từ «A» sang «B» &lt;ngay&gt; — Ngô Thị X</li>"))
-        #expect(p.parts[1].text.contains("— Phạm &lt;Văn&gt; Đức (nhac-viec/pham-van-duc)"))
+        #expect(p.parts[1].text.contains("— Phạm &lt;Văn&gt; Đức: hạn chót"))
         #expect(p.parts[1].text.contains("<h3>Quá hạn (1)</h3>"))
+    }
+
+    @Test("a provisional due is explained under the message, once in a digest")
+    func provisionalExplained() throws {
+        let r = record(at: "2027-01-30T08:00:00+07:00", due: "2027-02-08", provisional: true)
+        let note = "«(dự kiến)»: hạn được tính qua năm chưa có lịch nghỉ lễ chính thức, có thể thay đổi khi lịch được công bố."
+        let single = ParsedMail(try composer.email(for: job([r], to: dung), now: at("2027-02-01T08:00")).bytes)
+        #expect(single.parts[0].text.contains("Hạn chót: 08/02/2027 (dự kiến)\n") && single.parts[0].text.contains("\n\(note)\n"))
+        #expect(single.parts[1].text.contains("<p><small>\(note)</small></p>"))
+        let digest = ParsedMail(
+            try composer.email(
+                for: job([r, r], to: dung, digest: "bi-thu|thu|bithu.kdc2@example.vn|2027-02-01"), now: at("2027-02-01T07:30")
+            )
+            .bytes)
+        #expect(digest.parts[0].text.components(separatedBy: note).count == 2)
+        // Without a provisional due, no note.
+        let plain = ParsedMail(
+            try composer.email(for: job([record(at: "2025-12-03T08:00:00+07:00")], to: dung), now: at("2025-12-05T07:00")).bytes)
+        #expect(!plain.parts[0].text.contains("dự kiến"))
     }
 
     @Test("an occurrence due in another month than its first is named from that month, in a notice and in a digest")
@@ -265,7 +305,10 @@ extension Array where Element == String {
         #expect(
             secretary.parts[0].text.contains("Thời điểm thông báo: 08:00 ngày 05/12/2025\nXem hồ sơ: \(page)\n"),
             "\(secretary.parts[0].text)")
-        #expect(secretary.parts[1].text.contains("<tr><th align=\"left\">Xem hồ sơ</th><td><a href=\"\(page)\">\(page)</a></td></tr>"))
+        // In the HTML, the link by what it opens (a long address breaks mid-word on a phone).
+        #expect(
+            secretary.parts[1].text.contains(
+                "<tr><th align=\"left\" valign=\"top\">Xem hồ sơ</th><td><a href=\"\(page)\">Mở trang hồ sơ</a></td></tr>"))
         let office = try body(Mailbox(name: "Văn phòng", address: "VANPHONG@tayho.example.vn"), route: "bi-thu")
         #expect(office.parts[0].text.contains("Xem hồ sơ: \(page)\n"))
         // A member reached through the record's `email` field has no account: no link; nor a route no longer in the file.
@@ -288,6 +331,14 @@ extension Array where Element == String {
                 "  - «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/tran-thi-binh): hạn chót 12/12/2025, còn 4 ngày\n"
                     + "    https://tiendo.tayho.example.vn/ho-so/nhac-viec/tran-thi-binh\n"), "\(digest.parts[0].text)")
         #expect(digest.parts[1].text.contains("<a href=\"https://tiendo.tayho.example.vn/ho-so/nhac-viec/x\">Xem hồ sơ</a></li>"))
+        // The digest counts what it lists; the chi bộ's agenda page has everything open, what was sent on its own too.
+        let agenda = "https://tiendo.tayho.example.vn/?chi-bo=Chi%20b%E1%BB%99%20Khu%20d%C3%A2n%20c%C6%B0%20s%E1%BB%91%202"
+        #expect(
+            digest.parts[0].text.contains(
+                "Thư này báo 1 việc sắp đến hạn và 1 thông báo khác.\n"
+                    + "Mọi việc đang mở của chi bộ, kể cả những việc đã báo riêng hoặc đã báo trong thư những ngày trước:\n\(agenda)\n"),
+            "\(digest.parts[0].text)")
+        #expect(digest.parts[1].text.contains("<a href=\"\(agenda)\">Mở trang việc cần làm</a>"))
         // Without 'web' (the standard file): no row, no link, for the secretary too.
         let plain = ParsedMail(
             try self.composer.email(

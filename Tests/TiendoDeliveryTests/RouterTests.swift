@@ -28,25 +28,35 @@ import TiendoDelivery
     }
 
     @Test func quietHoursHoldNightsWeekendsAndHolidays() throws {
-        // Friday 19:00 → Monday 07:00.
-        #expect(fanOut(record(at: "2025-12-05T19:00:00+07:00"))[0].notBefore == at("2025-12-08T07:00"))
-        // Saturday noon → Monday 07:00.
-        #expect(fanOut(record(at: "2025-12-06T12:00:00+07:00"))[0].notBefore == at("2025-12-08T07:00"))
+        // Held notices go a minute after the workflow's own notices of that morning (nhac-viec: 08:00), within the
+        // hours (07:00–18:00): a newer notice of the same deadline written at 08:00 then replaces the held one.
+        // Friday 19:00 → Monday 08:01.
+        #expect(fanOut(record(at: "2025-12-05T19:00:00+07:00"))[0].notBefore == at("2025-12-08T08:01"))
+        // Saturday noon → Monday 08:01.
+        #expect(fanOut(record(at: "2025-12-06T12:00:00+07:00"))[0].notBefore == at("2025-12-08T08:01"))
         // Before the hours on a working day → the same morning.
-        #expect(fanOut(record(at: "2025-12-04T05:10:00+07:00"))[0].notBefore == at("2025-12-04T07:00"))
+        #expect(fanOut(record(at: "2025-12-04T05:10:00+07:00"))[0].notBefore == at("2025-12-04T08:01"))
         // Tết 2026 (16–20/02 official, then the weekend) → Monday 23/02.
-        #expect(fanOut(record(at: "2026-02-13T18:30:00+07:00", due: "2026-03-01"))[0].notBefore == at("2026-02-23T07:00"))
+        #expect(fanOut(record(at: "2026-02-13T18:30:00+07:00", due: "2026-03-01"))[0].notBefore == at("2026-02-23T08:01"))
         // The make-up working Saturday 26/04/2025 is a working day.
         #expect(fanOut(record(at: "2025-04-26T09:00:00+07:00", due: "2025-05-10"))[0].notBefore == at("2025-04-26T09:00"))
         // Priority crit (2) or more urgent is sent at once, even on a Sunday night; the digest still waits.
         let urgent = fanOut(record("overdue", at: "2025-12-07T23:00:00+07:00", daysLeft: -3, priority: 2))
         #expect(urgent[0].notBefore == at("2025-12-07T23:00"))
         #expect(urgent[1].notBefore == at("2025-12-08T07:30"))
+        // A workflow whose notices come before the hours (06:00), or after them (19:00), or one not loaded: the start of
+        // the hours; a notice written within them is not held at all.
+        let window = router.window(for: "nhac-viec")
+        let friday = at("2025-12-05T19:00")
+        #expect(window.release(from: friday, notices: TimeOfDay(hour: 6, minute: 0)) == at("2025-12-08T07:00"))
+        #expect(window.release(from: friday, notices: TimeOfDay(hour: 19, minute: 0)) == at("2025-12-08T07:00"))
+        #expect(window.release(from: friday, notices: nil) == at("2025-12-08T07:00"))
+        #expect(window.release(from: at("2025-12-05T07:30"), notices: TimeOfDay(hour: 8, minute: 0)) == at("2025-12-05T07:30"))
     }
 
     @Test func lateRecordsCountFromTheirCommit() {
         // A record committed after downtime is held from the commit, not from its `at`.
-        #expect(fanOut(record(at: "2025-12-03T08:00:00+07:00"), now: "2025-12-03T20:00")[0].notBefore == at("2025-12-04T07:00"))
+        #expect(fanOut(record(at: "2025-12-03T08:00:00+07:00"), now: "2025-12-03T20:00")[0].notBefore == at("2025-12-04T08:01"))
     }
 
     @Test func routesFilterByKindGroupAndPriority() {
@@ -56,7 +66,7 @@ import TiendoDelivery
         let overdue = fanOut(record("overdue", at: "2025-12-13T08:00:00+07:00", daysLeft: -3, priority: 4))
         #expect(overdue.map(\.channel) == ["thu", "thu", "thu", "cong-tinh"])
         #expect(overdue[3].recipient == nil && overdue[3].key.hasSuffix("|cong-tinh"))
-        #expect(overdue[3].notBefore == at("2025-12-15T07:00"))
+        #expect(overdue[3].notBefore == at("2025-12-15T08:01"))
         #expect(overdue.allSatisfy { $0.expiresAt == nil })
         // The secretary's route takes notice (5) or more severe: info (6) reaches only the member.
         #expect(fanOut(record(at: "2025-12-03T08:00:00+07:00", priority: 6)).map(\.route) == ["dang-vien"])

@@ -59,7 +59,8 @@ def test_records_fan_out_with_their_transaction_and_the_sender_works_the_daemons
         # Message-ID: the delivery key, '@' and '.' as =40 and =2E; the provider's queue id in the row.
         assert m.header("Message-ID") == f"<{record_key.replace('#', '=23')}|thu|m{i}=40example=2Evn@tayho.example.vn>"
         # A new case: the workflow's title and whose, not the engine's sentence with every identifier.
-        assert m.header("Subject") == f"Hồ sơ mới: «Nộp báo cáo kiểm điểm cuối năm» (nhac-viec/m{i:05d})"  # to the member: no name
+        # To the member: neither their name nor the case's code.
+        assert m.header("Subject") == "Hồ sơ mới: «Nộp báo cáo kiểm điểm cuối năm»"
         # The member's name, kept with the delivery when tiendod wrote it, came through the queue to the message.
         assert f"Hồ sơ: Đảng viên số {i} (nhac-viec/m{i:05d})\n" in m.part("text/plain")
         # The routing file has `web:`, but a member reached through the record's field has no account on tiendo-web:
@@ -107,7 +108,7 @@ def test_the_office_gets_a_link_to_the_record_page(tiendod, smtp):
     by_to = {m.to: m for m in server.received()}
     office = by_to["vanphong@tayho.example.vn"]
     assert f"Xem hồ sơ: {page}\n" in office.part("text/plain"), office.part("text/plain")
-    assert f'<a href="{page}">{page}</a>' in office.part("text/html")
+    assert f'<a href="{page}">Mở trang hồ sơ</a>' in office.part("text/html")
     assert "Xem hồ sơ" not in by_to["m1@example.vn"].part("text/plain")
 
 
@@ -253,7 +254,7 @@ def test_a_notice_expires_unsent_when_its_milestone_is_done_before_sending(tiend
     # The digest lists Bình alone.
     assert len(server.received()) == 1
     text = server.received()[0].part("text/plain")
-    assert "(nhac-viec/binh)" in text and "(nhac-viec/an)" not in text
+    assert "— Trần Thị Bình:" in text and "Nguyễn Văn An" not in text
     assert d.counts()["sent"] == 1 and d.counts()["expired"] == 1
 
 

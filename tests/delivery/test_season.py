@@ -60,6 +60,13 @@ def earliest(t, working):
     return at_local(d, 7, 0)
 
 
+def released(t, working):
+    """When a notice committed at t goes: at once within the hours; else held to the hours, and then not before 08:01
+    of that day (a minute after the workflow's own notices, `reminders.at` 08:00), which falls within them."""
+    send = earliest(t, working)
+    return max(send, at_local(send.date(), 8, 1)) if send > t else send
+
+
 def digest_slot(t, working):
     d = t.date()
     while not working(d) or at_local(d, 7, 30) < t:
@@ -75,12 +82,14 @@ def rfc5322(t):
     return t.strftime("%a, %d %b %Y %H:%M:%S +0700")
 
 
-def subject(kind, instance, due, sent):
+def subject(kind, due, sent, priority):
+    """The subject of a member's own notice: neither their name nor the case's code; `[Khẩn]` first when urgent."""
     days = (due - sent.date()).days
-    tail = f"«{TITLE}» ({instance}), hạn chót {vn_date(due)}"
+    tail = f"«{TITLE}», hạn chót {vn_date(due)}"
+    urgent = "[Khẩn] " if priority <= 2 else ""
     if kind == "reminder":
-        return f"Còn {days} ngày: {tail}" if days > 0 else f"Hôm nay đến hạn: {tail}"
-    return f"Quá hạn {-days} ngày: {tail}" if days < 0 else f"Đã quá hạn chót: {tail}"
+        return urgent + (f"Còn {days} ngày: {tail}" if days > 0 else f"Hôm nay đến hạn: {tail}")
+    return urgent + (f"Quá hạn {-days} ngày: {tail}" if days < 0 else f"Đã quá hạn chót: {tail}")
 
 
 def committed_at(r):
@@ -106,16 +115,17 @@ def expected_messages(records, emails, working, until=UNTIL):
         due = datetime.date.fromisoformat(r["due"])
         mail = emails[r["instance"]]
         if mail:
-            send = t if r["priority"] <= 2 else earliest(t, working)
+            send = t if r["priority"] <= 2 else released(t, working)
             if send < until and not replaced(i, r, send) and not expired(r, send):
-                singles.append((mail, rfc5322(send), subject(r["kind"], r["instance"], due, send)))
+                singles.append((mail, rfc5322(send), subject(r["kind"], due, send, r["priority"])))
         if r.get("group") in SECRETARY:
             slot = digest_slot(t, working)
             if slot < until and not replaced(i, r, slot) and not expired(r, slot):
-                digests.setdefault((SECRETARY[r["group"]], slot, r["group"]), []).append(r["instance"])
-    for (to, slot, group), instances in digests.items():
-        singles.append((to, rfc5322(slot), f"Việc cần làm hôm nay của {group} ({vn_date(slot.date())})"))
-    return singles, {(to, rfc5322(slot)): sorted(v) for (to, slot, _), v in digests.items()}
+                digests.setdefault((SECRETARY[r["group"]], slot, r["group"]), []).append((r["instance"], r["priority"] <= 2))
+    for (to, slot, group), items in digests.items():
+        urgent = "[Khẩn] " if any(u for _, u in items) else ""
+        singles.append((to, rfc5322(slot), f"{urgent}Nhắc việc ngày {vn_date(slot.date())} – {group}"))
+    return singles, {(to, rfc5322(slot)): sorted(i for i, _ in v) for (to, slot, _), v in digests.items()}
 
 
 def check_season(received, records, emails, until=UNTIL):
@@ -135,10 +145,11 @@ def check_season(received, records, emails, until=UNTIL):
         if not in_hours:
             # Only urgent notices go out in quiet hours: overdue 5 days or more, escalated to crit.
             words = m.header("Subject").split()
-            assert not digest and words[:2] == ["Quá", "hạn"] and int(words[2]) >= 5, (m.header("Date"), m.header("Subject"))
+            assert not digest and words[:3] == ["[Khẩn]", "Quá", "hạn"] and int(words[3]) >= 5, (m.header("Date"), m.header("Subject"))
         if digest:
             text = m.part("text/plain")
-            listed = sorted(i for i in emails if f"({i})" in text)
+            # A digest names each member (their name is known: no code).
+            listed = sorted(i for i in emails if f"— Đảng viên {i[-2:]}:" in text)
             assert listed == digest_items[(m.to, m.header("Date"))]
             assert m.header("X-Tiendo-Digest") == str(len(listed))
         else:

@@ -47,8 +47,8 @@ def test_notice_and_digest_content(smtp, deliver):
 
     m = got["an.nguyen@example.vn"]
     assert m.mail_from == "vanphong@tayho.example.vn"
-    assert m.header("Subject") == ("Còn 7 ngày: «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/nguyen-van-an), "
-                                   "hạn chót 10/12/2025")
+    # To the member: neither their name nor the case's code.
+    assert m.header("Subject") == "Còn 7 ngày: «Nộp bản kiểm điểm cá nhân cuối năm», hạn chót 10/12/2025"
     assert m.header("From") == SENDER
     assert m.header("To") == "Nguyễn Văn An <an.nguyen@example.vn>"
     assert m.header("Date") == "Wed, 03 Dec 2025 08:00:00 +0700"
@@ -58,15 +58,15 @@ def test_notice_and_digest_content(smtp, deliver):
     assert text.startswith("Kính gửi đồng chí Nguyễn Văn An,\n\nCòn 7 ngày đến hạn «Nộp bản kiểm điểm cá nhân cuối năm»")
     assert "Hồ sơ: Nguyễn Văn An (nhac-viec/nguyen-van-an)\nĐơn vị: Chi bộ Khu dân cư số 2\nHạn chót: 10/12/2025\nTình trạng: còn 7 ngày\n" in text
     html = m.part("text/html")
-    assert '<html lang="vi">' in html and "<th align=\"left\">Hạn chót</th><td>10/12/2025</td>" in html
+    assert '<html lang="vi">' in html and "<th align=\"left\" valign=\"top\">Hạn chót</th><td>10/12/2025</td>" in html
 
     digest = got["bithu.kdc2@example.vn"]
-    assert digest.header("Subject") == "Việc cần làm hôm nay của Chi bộ Khu dân cư số 2 (04/12/2025)"
+    assert digest.header("Subject") == "Nhắc việc ngày 04/12/2025 – Chi bộ Khu dân cư số 2"
     assert digest.header("Date") == "Thu, 04 Dec 2025 07:30:00 +0700"
     assert digest.header("To") == "Phạm Thị Dung <bithu.kdc2@example.vn>"
-    # The secretary's digest names the member (the instance's ho_ten, kept with the delivery at fan-out).
-    assert ("SẮP ĐẾN HẠN (1)\n  Nộp báo cáo kiểm điểm cuối năm\n  - «Nộp bản kiểm điểm cá nhân cuối năm» — Nguyễn Văn An "
-            "(nhac-viec/nguyen-van-an): hạn chót 10/12/2025, còn 6 ngày\n") in digest.part("text/plain")
+    # The secretary's digest names the member (the instance's ho_ten, kept with the delivery at fan-out), not the code.
+    assert ("SẮP ĐẾN HẠN (1)\n  Nộp báo cáo kiểm điểm cuối năm\n  - «Nộp bản kiểm điểm cá nhân cuối năm» — Nguyễn Văn An: "
+            "hạn chót 10/12/2025, còn 6 ngày\n") in digest.part("text/plain")
     assert digest.header("Message-ID") == "<bi-thu|thu|bithu=2Ekdc2=40example=2Evn|2025-12-04@tayho.example.vn>"
     assert d.states() == {"sent": 2}
     # The test queue's listing names the record as `tiendoctl deliveries` does.
@@ -223,12 +223,31 @@ def test_a_dead_relay_fills_the_retry_queue_and_drains_in_order(smtp, deliver):
 def test_quiet_hours_hold_until_the_next_working_morning(smtp, deliver):
     server = smtp().start()
     d = deliver(smtp_channel(server.port), MEMBER_ROUTE)
-    # Friday 19:00 before the weekend; the urgent one (crit) goes at once.
+    # Friday 19:00 before the weekend: Monday a minute after the workflow's notices (08:00), so that Monday's newer
+    # notice of the same deadline, if any, replaces it; the urgent one (crit) goes at once.
     d.enqueue([member(1, at="2025-12-05T19:00:00+07:00", due="2025-12-20"),
                member(2, at="2025-12-05T19:00:00+07:00", due="2025-12-20", kind="overdue", priority=2)])
     d.run("--virtual-time", "2025-12-05T18:00", "--until", "2025-12-09T00:00")
     dates = {m.to: m.header("Date") for m in server.received()}
-    assert dates == {"m1@example.vn": "Mon, 08 Dec 2025 07:00:00 +0700", "m2@example.vn": "Fri, 05 Dec 2025 19:00:00 +0700"}
+    assert dates == {"m1@example.vn": "Mon, 08 Dec 2025 08:01:00 +0700", "m2@example.vn": "Fri, 05 Dec 2025 19:00:00 +0700"}
+
+
+def test_a_notice_held_over_the_weekend_gives_way_to_mondays(smtp, deliver):
+    """Held over the weekend, a notice goes on Monday a minute after the workflow's own notices (08:00): Monday's newer
+    notice of the same deadline replaces it, and the member gets one email, not two half an hour apart."""
+    server = smtp().start()
+    d = deliver(smtp_channel(server.port), MEMBER_ROUTE)
+    saturday = member(1, at="2025-12-06T08:00:00+07:00", due="2025-12-03", kind="overdue", priority=4)
+    d.enqueue([saturday])
+    assert [r["notBefore"] for r in d.queue()] == ["2025-12-08T08:01:00+07:00"]
+    d.run("--virtual-time", "2025-12-06T07:00", "--until", "2025-12-08T08:00")
+    assert server.received() == []
+    monday = member(1, at="2025-12-08T08:00:00+07:00", due="2025-12-03", kind="overdue", priority=4)
+    monday["key"] += "-monday"
+    d.enqueue([monday])
+    d.run("--virtual-time", "2025-12-08T08:00", "--until", "2025-12-09T00:00")
+    got = [(m.header("Date"), m.header("Subject")) for m in server.received()]
+    assert got == [("Mon, 08 Dec 2025 08:00:00 +0700", "Quá hạn 5 ngày: «Nộp bản kiểm điểm cá nhân cuối năm», hạn chót 03/12/2025")], got
 
 
 def test_check_reports_positions(deliver):

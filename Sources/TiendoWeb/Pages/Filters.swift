@@ -100,20 +100,7 @@ struct Filters: Sendable {
     }
 
     /// Percent-encodes everything but unreserved characters (RFC 3986).
-    static func percentEncoded(_ s: String) -> String {
-        var out = ""
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(b))
-            default:
-                let hex = Array("0123456789ABCDEF")
-                out += "%" + String(hex[Int(b >> 4)]) + String(hex[Int(b & 15)])
-            }
-        }
-        return out
-    }
+    static func percentEncoded(_ s: String) -> String { URLText.percentEncoded(s) }
 
     /// One line saying what is shown, for printed lists: `Quy trình: …; Chi bộ: …`.
     /// The filters in force in words, «Tất cả» for none: a printed list's subtitle.
