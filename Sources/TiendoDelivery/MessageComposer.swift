@@ -203,6 +203,11 @@ public struct MessageComposer: Sendable {
         }
         if let m = i.notice.missed, m > 1 { rows.append(("Số kỳ chưa hoàn thành", String(m))) }
         rows.append(("Thời điểm thông báo", i.zone.vietnamese(i.notice.at)))
+        // Written an hour or more after its time (a case entered after its dates, a catch-up after downtime): when, so
+        // that «00:00 ngày 09/10/2026» in a message of 30/11 is not read as a notice lost for seven weeks.
+        if let late = i.notice.late, late >= 3600 {
+            rows.append(("Hệ thống ghi nhận lúc", i.zone.vietnamese(i.notice.at.adding(seconds: Int64(late)))))
+        }
         if let page = i.page { rows.append((MessageComposer.pageRow, page)) }
         return rows
     }

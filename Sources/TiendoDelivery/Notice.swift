@@ -18,6 +18,8 @@ public struct Notice: Sendable, Hashable {
     public var due: String?
     public var previousDue: String?
     public var missed: Int?
+    /// Seconds between `at` and when tiendod wrote the record (a case entered after its dates, a daemon stopped).
+    public var late: Int?
     public var priority: Int
     public var provisional: Bool
     public var group: String?
@@ -62,6 +64,7 @@ public struct Notice: Sendable, Hashable {
         self.due = try string("due")
         self.previousDue = try string("previousDue")
         self.missed = try int("missed")
+        self.late = try int("late")
         self.priority = priority
         self.provisional = json["provisional"]?.boolValue ?? false
         self.group = try string("group")

@@ -254,6 +254,17 @@ extension Array where Element == String {
         #expect(p.parts[1].text.contains("<h3>Quá hạn (1)</h3>"))
     }
 
+    @Test("a record written long after its time says when it was written; one on time or held for the hours does not")
+    func writtenLate() throws {
+        // A case entered on 05/12 09:00 whose reminder of 03/12 08:00 was caught up then.
+        let late = record(at: "2025-12-03T08:00:00+07:00", late: 2 * 86_400 + 3_600)
+        let text = ParsedMail(try composer.email(for: job([late], to: dung), now: at("2025-12-05T09:00")).bytes).parts[0].text
+        #expect(text.contains("Thời điểm thông báo: 08:00 ngày 03/12/2025\nHệ thống ghi nhận lúc: 09:00 ngày 05/12/2025\n"), "\(text)")
+        let onTime = ParsedMail(
+            try composer.email(for: job([record(at: "2025-12-03T08:00:00+07:00", late: 30)], to: dung), now: at("2025-12-05T07:00")).bytes)
+        #expect(!onTime.parts[0].text.contains("ghi nhận"))
+    }
+
     @Test("a provisional due is explained under the message, once in a digest")
     func provisionalExplained() throws {
         let r = record(at: "2027-01-30T08:00:00+07:00", due: "2027-02-08", provisional: true)

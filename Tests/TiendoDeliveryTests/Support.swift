@@ -90,7 +90,7 @@ func record(
     _ kind: String = "reminder", at: String, instance: String = "nhac-viec/nguyen-van-an", due: String? = "2025-12-10",
     daysLeft: Int? = 7, priority: Int = 5, group: String? = "Chi bộ Khu dân cư số 2", provisional: Bool = false,
     message: String = "Còn 7 ngày đến hạn «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/nguyen-van-an), hạn chót 10/12/2025",
-    occurrence: String? = nil
+    occurrence: String? = nil, late: Int? = nil
 ) -> JSON {
     var o: [(String, JSON)] = [
         ("at", .string(at)), ("kind", .string(kind)), ("workflow", .string("nhac-viec")), ("instance", .string(instance)),
@@ -100,6 +100,7 @@ func record(
     if let due { o.append(("due", .string(due))) }
     if let daysLeft { o.append(("daysLeft", .int(daysLeft))) }
     o.append(("priority", .int(priority)))
+    if let late { o.append(("late", .int(late))) }
     if provisional { o.append(("provisional", .bool(true))) }
     if let group { o.append(("group", .string(group))) }
     o.append(("message", .string(message)))
