@@ -162,7 +162,9 @@ public struct MessageComposer: Sendable {
     func noticeSubject(_ i: Item) -> String {
         let n = i.notice
         let who = i.label.map { " – \($0)" } ?? ""
-        let what = "«\(i.title)»\(i.code)"
+        // An occurrence by its period: «Họp chi bộ thường lệ» kỳ 11/2026 (the monthly notices differ only there).
+        let period = n.occurrence.map { " kỳ " + Messages.period($0, due: n.due) } ?? ""
+        let what = "«\(i.title)»\(period)\(i.code)"
         let due = i.dueText.map { ", hạn chót \($0)" } ?? ""
         let urgent = i.isUrgent(routing) ? "[Khẩn] " : ""
         let workflow = "«\(i.workflowTitle)»\(i.code)"

@@ -291,6 +291,10 @@ extension Array where Element == String {
             occurrence: "2026-09")
         let single = ParsedMail(try composer.email(for: job([quarter], to: dung), now: at("2026-12-13T08:05")).bytes)
         #expect(single.parts[0].text.contains("\nKỳ: từ tháng 09/2026\n"), "\(single.parts[0].text)")
+        // The subject names the period too: monthly notices of one milestone differ only there.
+        #expect(
+            single.headers["Subject"]
+                == "Còn 7 ngày: «Nộp bản kiểm điểm cá nhân cuối năm» kỳ từ tháng 09/2026 (nhac-viec/nguyen-van-an), hạn chót 20/12/2026")
         let fee = record(at: "2026-03-28T08:00:00+07:00", due: "2026-03-31", occurrence: "2026-03")
         let digest = ParsedMail(
             try composer.email(
