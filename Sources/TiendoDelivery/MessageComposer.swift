@@ -51,6 +51,9 @@ public struct MessageComposer: Sendable {
         var dueText: String?
         /// The record's page on tiendo-web, for a recipient who can open it (`MessageComposer.opensPages`).
         var page: String?
+        /// What the workflow says about the task a reminder or an overdue notice is about: the state's description,
+        /// or the milestone's and its legal basis, confidence marks in words.
+        var guidance: String?
     }
 
     func item(_ d: Delivery, now: Instant) throws(DeliveryFailure) -> Item {
@@ -63,20 +66,23 @@ public struct MessageComposer: Sendable {
         let def = definitions?.workflow(n.workflow)
         let zone = def?.zone ?? .vietnam
         var title = MessageComposer.quoted(in: n.message) ?? n.message
+        var guidance: [String] = []
+        let notice = n.kind == "reminder" || n.kind == "overdue"
         if let def {
             if let m = n.milestone, let md = def.milestone(m) {
                 title = md.title
-            } else if n.kind == "reminder" || n.kind == "overdue" || n.kind == "rescheduled", let s = n.state,
-                let sd = def.state(s)
-            {
+                if notice { guidance = [md.description, md.basis.map { "Căn cứ: " + $0 }].compactMap { $0 } }
+            } else if notice || n.kind == "rescheduled", let s = n.state, let sd = def.state(s) {
                 title = sd.taskTitle
+                if notice { guidance = sd.description.map { [$0] } ?? [] }
             }
         }
         let days = n.dueDate(zone: zone).map { $0.dayNumber - zone.date(of: now).dayNumber }
         let dueText = n.dueText(zone: zone).map { $0 + (n.provisional ? " (dự kiến)" : "") }
         return Item(
             notice: n, zone: zone, workflowTitle: def?.title ?? n.workflow, title: title,
-            stateTitle: n.state.flatMap { def?.state($0)?.displayTitle }, label: d.label, days: days, dueText: dueText)
+            stateTitle: n.state.flatMap { def?.state($0)?.displayTitle }, label: d.label, days: days, dueText: dueText,
+            guidance: guidance.isEmpty ? nil : guidance.map(ConfidenceMarks.plain).joined(separator: " "))
     }
 
     /// The first «…» of a record's sentence: the title the engine put there.
@@ -256,6 +262,7 @@ public struct MessageComposer: Sendable {
         let note = i.notice.provisional ? MessageComposer.provisionalNote : nil
         var text = greeting + "\n\n" + headline + "\n\n"
         for (k, v) in rows { text += k + ": " + v + "\n" }
+        if let g = i.guidance { text += "\nHướng dẫn: " + g + "\n" }
         if let note { text += "\n" + note + "\n" }
         text += "\n-- \n" + footer + "\n"
         var html = MessageComposer.htmlHead(subject) + "<p>" + MIME.escapeHTML(greeting) + "</p>\n"
@@ -266,6 +273,7 @@ public struct MessageComposer: Sendable {
             html += "<tr><th align=\"left\" valign=\"top\">\(MIME.escapeHTML(k))</th><td>\(cell)</td></tr>\n"
         }
         html += "</table>\n"
+        if let g = i.guidance { html += "<p><strong>Hướng dẫn:</strong> " + MIME.escapeHTML(g) + "</p>\n" }
         if let note { html += "<p><small>" + MIME.escapeHTML(note) + "</small></p>\n" }
         html += "<p><small>" + MIME.escapeHTML(footer) + "</small></p>\n</body></html>\n"
         return (text, html)

@@ -265,6 +265,30 @@ extension Array where Element == String {
         #expect(!onTime.parts[0].text.contains("ghi nhận"))
     }
 
+    @Test("a notice says what the workflow says about its task, confidence marks in words; a digest does not")
+    func guidance() throws {
+        let overdue: JSON = .object([
+            ("at", .string("2026-12-07T08:00:00+07:00")), ("kind", .string("overdue")), ("workflow", .string("dang-vien-du-bi")),
+            ("instance", .string("dang-vien-du-bi/dv1")), ("state", .string("cho-xet")), ("due", .string("2026-11-26")),
+            ("priority", .int(4)), ("message", .string("Quá hạn 11 ngày: «Chi bộ họp xét…» (dang-vien-du-bi/dv1)")),
+        ])
+        let text = ParsedMail(try composer.email(for: job([overdue], to: dung), now: at("2026-12-07T08:00")).bytes).parts[0].text
+        #expect(
+            text.contains(
+                "\nHướng dẫn: Chi bộ xét và đề nghị công nhận chính thức chậm nhất 30 ngày làm việc kể từ ngày hết 12 tháng dự bị;"),
+            "\(text)")
+        #expect(text.contains("mục 4.2 (một nguồn, cần đối chiếu).\n") && !text.contains("[M]"), "\(text)")
+        let digest = ParsedMail(
+            try composer.email(
+                for: job([overdue], to: dung, digest: "bi-thu|thu|bithu.kdc2@example.vn|2026-12-07"), now: at("2026-12-07T08:30")
+            )
+            .bytes)
+        #expect(!digest.parts[0].text.contains("Hướng dẫn"))
+        #expect(
+            ConfidenceMarks.plain("Điều 8 [H]; mục 8.1 [M], mặc định [L]")
+                == "Điều 8; mục 8.1 (một nguồn, cần đối chiếu), mặc định (chưa có văn bản xác nhận)")
+    }
+
     @Test("a provisional due is explained under the message, once in a digest")
     func provisionalExplained() throws {
         let r = record(at: "2027-01-30T08:00:00+07:00", due: "2027-02-08", provisional: true)

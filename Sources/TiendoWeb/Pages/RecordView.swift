@@ -218,27 +218,11 @@ struct RecordView {
     /// domain reference marks them) said in words,
     /// so that a citation checked against one source only does not read as settled.
     static func basis(_ text: String) -> HTML {
-        func mark(_ words: String, _ why: String) -> String { "<span class=\"provisional\" title=\"\(why)\">(\(words))</span>" }
-        let words = [
-            "[H]": "",
-            "[M]": mark("một nguồn, cần đối chiếu", "Mới đối chiếu với một nguồn; nên kiểm tra lại với văn bản gốc"),
-            "[L]": mark("chưa có văn bản xác nhận", "Suy ra, chưa có văn bản xác nhận; nên kiểm tra lại"),
-            "[UNCONFIRMED]": mark("chưa xác nhận được", "Chưa tìm được văn bản xác nhận điều này; nên kiểm tra lại"),
-        ]
-        func next(_ rest: Substring) -> (String, Range<Substring.Index>)? {
-            words.keys.compactMap { m in rest.range(of: m).map { (m, $0) } }.min { $0.1.lowerBound < $1.1.lowerBound }
-        }
-        var out: [HTML] = []
-        var rest = Substring(text)
-        while let (mark, range) = next(rest) {
-            var before = rest[..<range.lowerBound]
-            if words[mark]!.isEmpty, before.hasSuffix(" ") { before = before.dropLast() }
-            out.append("\(String(before))")
-            out.append(HTML(unescaped: words[mark]!))
-            rest = rest[range.upperBound...]
-        }
-        out.append("\(String(rest))")
-        return HTML.join(out)
+        HTML.join(
+            ConfidenceMarks.pieces(text).flatMap { p -> [HTML] in
+                guard let m = p.mark, let w = ConfidenceMarks.words[m], !w.short.isEmpty else { return ["\(p.text)"] }
+                return ["\(p.text)", "<span class=\"provisional\" title=\"\(w.why)\">(\(w.short))</span>"]
+            })
     }
 
     /// The bounds a number field accepts, beside its title, so that nobody learns them from a refusal: « (0–100)»,
