@@ -7,8 +7,8 @@ struct DigestLayout {
     let greeting: String
     let heading: String
     let footer: String
-    /// The chi bộ's agenda page on tiendo-web, for a recipient who can open it.
-    var agenda: String? = nil
+    /// The group all items share and its agenda page on tiendo-web, for a recipient who can open it.
+    var agenda: (group: String, page: String)? = nil
     /// `quiet_hours.urgent`: items at least this urgent are marked.
     var urgent = 2
 
@@ -42,15 +42,16 @@ struct DigestLayout {
         return out
     }
 
-    /// `«Nộp bản đăng ký» (thi-dua/chi-bo-3): hạn chót 05/12/2025, còn 3 ngày`; with the instance's name when it has
-    /// one, which is what the secretary reading a digest of many people looks for: `«Nộp bản kiểm điểm cá nhân cuối
-    /// năm» — Nguyễn Văn An (nhac-viec/nguyen-van-an): …`.
+    /// `«Nộp bản đăng ký» (thi-dua/chi-bo-3), hạn chót 05/12/2025, còn 3 ngày`; with the instance's name first when it
+    /// has one, which is what the secretary reading a digest of many people looks for: `Nguyễn Văn An: «Nộp bản kiểm
+    /// điểm cá nhân cuối năm», hạn chót …`.
     func line(_ i: MessageComposer.Item) -> String {
         let n = i.notice
         guard n.kind == "reminder" || n.kind == "overdue" else { return n.message + i.named }
-        var s = (n.priority <= urgent ? "[Khẩn] " : "") + "«\(i.title)»" + i.whose
+        // The person first: a secretary scans a digest of many people for a name.
+        var s = (n.priority <= urgent ? "[Khẩn] " : "") + (i.label.map { "\($0): " } ?? "") + "«\(i.title)»" + i.code
         if let o = n.occurrence { s += ", kỳ \(Messages.period(o, due: n.due))" }
-        if let due = i.dueText { s += ": hạn chót \(due)" }
+        if let due = i.dueText { s += ", hạn chót \(due)" }
         if let d = i.days { s += ", " + MessageComposer.daysText(d) }
         return s
     }
@@ -62,10 +63,11 @@ struct DigestLayout {
         var html =
             MessageComposer.htmlHead(heading) + "<p>" + MIME.escapeHTML(greeting) + "</p>\n<h2>" + MIME.escapeHTML(heading)
             + "</h2>\n<p>" + MIME.escapeHTML(summary) + "</p>\n"
-        if let agenda {
-            let more = "Mọi việc đang mở của chi bộ, kể cả những việc đã báo riêng hoặc đã báo trong thư những ngày trước:"
-            text += more + "\n" + agenda + "\n"
-            html += "<p>" + MIME.escapeHTML(more) + " <a href=\"\(MIME.escapeHTML(agenda))\">Mở trang việc cần làm</a></p>\n"
+        if let (group, page) = agenda {
+            let more =
+                "Các việc quá hạn và đến hạn trong 30 ngày tới của \(group), kể cả những việc đã báo riêng hoặc đã báo trong thư những ngày trước:"
+            text += more + "\n" + page + "\n"
+            html += "<p>" + MIME.escapeHTML(more) + " <a href=\"\(MIME.escapeHTML(page))\">Mở trang việc cần làm</a></p>\n"
         }
         for s in sections {
             text += "\n\(s.title.uppercased()) (\(s.count))\n"
@@ -90,7 +92,7 @@ struct DigestLayout {
         return (text, html)
     }
 
-    /// What this message lists, by section, without the empty ones: `Thư này báo 2 việc quá hạn và 1 việc sắp đến
+    /// What this message lists, by section, without the empty ones: `Thư này nhắc 2 việc quá hạn và 1 việc sắp đến
     /// hạn.` It counts the notices in the message, not everything open in the chi bộ (a notice sent on its own, or
     /// one of an earlier day that does not repeat, is not here).
     static func summary(_ sections: [Section]) -> String {
@@ -102,6 +104,6 @@ struct DigestLayout {
             }
         }
         let listed = parts.count > 1 ? parts.dropLast().joined(separator: ", ") + " và " + parts.last! : parts.first ?? "0 việc"
-        return "Thư này báo \(listed)."
+        return "Thư này nhắc \(listed)."
     }
 }

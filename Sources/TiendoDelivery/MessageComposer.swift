@@ -51,8 +51,8 @@ public struct MessageComposer: Sendable {
         var dueText: String?
         /// The record's page on tiendo-web, for a recipient who can open it (`MessageComposer.opensPages`).
         var page: String?
-        /// What the workflow says about the task a reminder or an overdue notice is about: the state's description,
-        /// or the milestone's and its legal basis, confidence marks in words.
+        /// What the workflow says about the task a reminder or an overdue notice is about: the state's or the
+        /// milestone's description, confidence marks in words.
         var guidance: String?
     }
 
@@ -71,7 +71,8 @@ public struct MessageComposer: Sendable {
         if let def {
             if let m = n.milestone, let md = def.milestone(m) {
                 title = md.title
-                if notice { guidance = [md.description, md.basis.map { "Căn cứ: " + $0 }].compactMap { $0 } }
+                // What to do, not the citation alone (the record's page has the basis).
+                if notice, let d = md.description { guidance = [d] }
             } else if notice || n.kind == "rescheduled", let s = n.state, let sd = def.state(s) {
                 title = sd.taskTitle
                 if notice { guidance = sd.description.map { [$0] } ?? [] }
@@ -105,8 +106,8 @@ public struct MessageComposer: Sendable {
         let id = MIME.messageIDLocal(job.messageKey) + "@" + routing.messageHost
         let greeting = to.name.map { MessageComposer.greeting($0) } ?? "Kính gửi các đồng chí,"
         let footer =
-            "Thư gửi tự động từ hệ thống theo dõi tiến độ của " + (routing.sender.name ?? routing.sender.address)
-            + ". Đề nghị không trả lời thư này."
+            "Thư gửi tự động từ hệ thống theo dõi tiến độ"
+            + (routing.sender.name.map { " của " + $0 } ?? " (" + routing.sender.address + ")") + ". Đề nghị không trả lời thư này."
         let subject: String
         let text: String
         let html: String
@@ -114,19 +115,20 @@ public struct MessageComposer: Sendable {
         if job.isDigest {
             let period = job.items[0].digestPeriod ?? .day
             subject = digestSubject(items, period: period, zone: first.zone, now: now)
-            let groups = Set(items.compactMap(\.notice.group))
             // The digest lists what was routed to it today; what is open besides (sent on its own, or notified on an
-            // earlier day and never repeated) is on the chi bộ's agenda page.
-            let agenda = linked && groups.count == 1 ? routing.agenda(of: groups.first!) : nil
+            // earlier day and never repeated) is on the group's agenda page.
+            let group = MessageComposer.oneGroup(items)
             (text, html) = DigestLayout(
-                items: items, greeting: greeting, heading: subject, footer: footer, agenda: agenda, urgent: routing.quietHours.urgent
+                items: items, greeting: greeting, heading: subject, footer: footer,
+                agenda: linked ? group.flatMap { g in routing.agenda(of: g).map { (g, $0) } } : nil, urgent: routing.quietHours.urgent
             ).render()
             headers.append(("X-Tiendo-Digest", String(items.count)))
         } else {
-            // Sent to the person the record is about: neither their name nor the case's code; to someone else (a
-            // secretary, the office): the person's name, or the code when the name is not known.
+            // Sent to the person the record is about (reached through its own field): neither their name nor the case's
+            // code; to someone else (a secretary, the office, even one of the same name): the person's name, or the code
+            // when the name is not known.
             var about = first
-            if about.label != nil, about.label == to.name {
+            if reachesThePerson(job) {
                 about.label = nil
                 about.showsCode = false
             }
@@ -156,9 +158,9 @@ public struct MessageComposer: Sendable {
         return bodies.contains { composed.hasPrefix($0) } ? "Kính gửi \(composed)," : "Kính gửi đồng chí \(composed),"
     }
 
-    /// `còn 3 ngày`, `hôm nay`, `quá hạn 2 ngày`.
+    /// `còn 3 ngày`, `đến hạn hôm nay`, `quá hạn 2 ngày`.
     static func daysText(_ days: Int) -> String {
-        days > 0 ? "còn \(days) ngày" : days == 0 ? "hôm nay" : "quá hạn \(-days) ngày"
+        days > 0 ? "còn \(days) ngày" : days == 0 ? "đến hạn hôm nay" : "quá hạn \(-days) ngày"
     }
 
     /// What happened first, then whose, then to what: `Còn 7 ngày – Nguyễn Văn An: «…», hạn chót 10/12/2025`. A phone
@@ -168,8 +170,9 @@ public struct MessageComposer: Sendable {
     func noticeSubject(_ i: Item) -> String {
         let n = i.notice
         let who = i.label.map { " – \($0)" } ?? ""
-        // An occurrence by its period: «Họp chi bộ thường lệ» kỳ 11/2026 (the monthly notices differ only there).
-        let period = n.occurrence.map { " kỳ " + Messages.period($0, due: n.due) } ?? ""
+        // An occurrence by its period: «Họp chi bộ thường lệ» kỳ 11/2026 (the monthly notices differ only there), unless
+        // the title is the engine's, which says it (the workflow not loaded here).
+        let period = n.occurrence.map { " kỳ " + Messages.period($0, due: n.due) }.flatMap { i.title.hasSuffix($0) ? nil : $0 } ?? ""
         let what = "«\(i.title)»\(period)\(i.code)"
         let due = i.dueText.map { ", hạn chót \($0)" } ?? ""
         let urgent = i.isUrgent(routing) ? "[Khẩn] " : ""
@@ -192,9 +195,13 @@ public struct MessageComposer: Sendable {
         }
     }
 
-    /// The lines under the record's sentence: what, which case, which unit, when due, how long left.
-    func details(_ i: Item) -> [(String, String)] {
-        var rows: [(String, String)] = [("Quy trình", i.workflowTitle)]
+    /// The lines under the record's sentence: how urgent, what, which case, which unit, when due, how long left (as
+    /// of the day it is sent, which a held or late message says), when it happened and, written on a later day,
+    /// when tiendod wrote it.
+    func details(_ i: Item, sentOn: CivilDate) -> [(String, String)] {
+        var rows: [(String, String)] = []
+        if i.isUrgent(routing) { rows.append(("Mức độ", "khẩn")) }
+        rows.append(("Quy trình", i.workflowTitle))
         if let inst = i.notice.instance { rows.append(("Hồ sơ", i.label.map { "\($0) (\(inst))" } ?? inst)) }
         if let g = i.notice.group { rows.append(("Đơn vị", g)) }
         if let o = i.notice.occurrence { rows.append(("Kỳ", Messages.period(o, due: i.notice.due))) }
@@ -206,18 +213,27 @@ public struct MessageComposer: Sendable {
             rows.append(("Hạn cũ", prev))
         }
         if let due = i.dueText { rows.append((i.notice.previousDue != nil ? "Hạn mới" : "Hạn chót", due)) }
+        let noticeDay = i.zone.date(of: i.notice.at)
         if let d = i.days, i.notice.kind == "reminder" || i.notice.kind == "overdue" {
-            rows.append(("Tình trạng", MessageComposer.daysText(d)))
+            // Counted at sending: beside a sentence of an earlier day («Còn 7 ngày»), it says which day it counts to.
+            rows.append((sentOn > noticeDay ? "Tình trạng (tính đến ngày gửi thư)" : "Tình trạng", MessageComposer.daysText(d)))
         }
         if let m = i.notice.missed, m > 1 { rows.append(("Số kỳ chưa hoàn thành", String(m))) }
-        rows.append(("Thời điểm thông báo", i.zone.vietnamese(i.notice.at)))
-        // Written an hour or more after its time (a case entered after its dates, a catch-up after downtime): when, so
-        // that «00:00 ngày 09/10/2026» in a message of 30/11 is not read as a notice lost for seven weeks.
-        if let late = i.notice.late, late >= 3600 {
+        rows.append(("Thời điểm thông báo", MessageComposer.when(i.notice.at, i.zone)))
+        // Written on a later day than its time (a case entered after its dates, a catch-up after downtime): when, so
+        // that «ngày 09/10/2026» in a message of 30/11 is not read as a notice lost for seven weeks.
+        if let late = i.notice.late, i.zone.date(of: i.notice.at.adding(seconds: Int64(late))) > noticeDay {
             rows.append(("Hệ thống ghi nhận lúc", i.zone.vietnamese(i.notice.at.adding(seconds: Int64(late)))))
         }
         if let page = i.page { rows.append((MessageComposer.pageRow, page)) }
         return rows
+    }
+
+    /// `08:00 ngày 03/12/2025`; `ngày 09/10/2026` for midnight, the instant of a step taken on a date (a timed
+    /// transition `after` a date), which has no hour of its own.
+    static func when(_ t: Instant, _ zone: Zone) -> String {
+        let (date, second) = zone.local(t)
+        return second == 0 ? "ngày \(date.vietnamese)" : zone.vietnamese(t)
     }
 
     /// The detail row with the record's page on tiendo-web (`Routing.web`), a link in the HTML part.
@@ -225,22 +241,32 @@ public struct MessageComposer: Sendable {
 
     /// What «(dự kiến)» beside a date means, under a message that shows one.
     static let provisionalNote =
-        "«(dự kiến)»: hạn được tính qua năm chưa có lịch nghỉ lễ chính thức, có thể thay đổi khi lịch được công bố."
+        "«(dự kiến)»: hạn được tính theo lịch nghỉ lễ, Tết dự kiến của một năm chưa có lịch chính thức; có thể thay đổi khi lịch được công bố."
 
     /// The head of the HTML parts: a phone's mail client lays the text out at its own width.
     static func htmlHead(_ title: String) -> String {
         "<!DOCTYPE html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\">"
             + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>" + MIME.escapeHTML(title)
-            + "</title></head>\n<body>\n"
+            + "</title></head>\n<body style=\"font-family: Arial, Helvetica, sans-serif\">\n"
     }
 
-    /// Whether the job's recipient can open tiendo-web's pages: the office and the chi bộ secretaries (a route's fixed
-    /// addresses, the rows of its lists), who have accounts. A member reached through a field of the record has none,
-    /// and the web is often on the office's network only: a link would lead to a sign-in page they cannot pass.
-    func opensPages(_ job: DeliveryJob) -> Bool {
-        guard routing.web != nil, let to = job.recipient, let name = job.items.first?.route,
-            let route = routing.routes.first(where: { $0.name == name })
+    /// The one group every item of a digest has (none when an item has none: an office's digest of several kinds).
+    static func oneGroup(_ items: [Item]) -> String? {
+        guard let g = items.first?.notice.group, items.allSatisfy({ $0.notice.group == g }) else { return nil }
+        return g
+    }
+
+    /// Whether the job goes to the person its record is about: a recipient reached through a field of the record (the
+    /// member's own address), not one of the route's fixed addresses or the rows of its lists.
+    func reachesThePerson(_ job: DeliveryJob) -> Bool {
+        guard let to = job.recipient, let name = job.items.first?.route, let route = routing.routes.first(where: { $0.name == name }),
+            route.to.contains(where: { if case .field = $0 { return true } else { return false } })
         else { return false }
+        return !isAccountHolder(to, route)
+    }
+
+    /// A route's fixed address or a row of one of its lists: the office and the chi bộ secretaries.
+    func isAccountHolder(_ to: Mailbox, _ route: Route) -> Bool {
         let address = to.address.lowercased()
         return route.to.contains { r in
             switch r {
@@ -252,11 +278,21 @@ public struct MessageComposer: Sendable {
         }
     }
 
+    /// Whether the job's recipient can open tiendo-web's pages: the office and the chi bộ secretaries (a route's fixed
+    /// addresses, the rows of its lists), who have accounts. A member reached through a field of the record has none,
+    /// and the web is often on the office's network only: a link would lead to a sign-in page they cannot pass.
+    func opensPages(_ job: DeliveryJob) -> Bool {
+        guard routing.web != nil, let to = job.recipient, let name = job.items.first?.route,
+            let route = routing.routes.first(where: { $0.name == name })
+        else { return false }
+        return isAccountHolder(to, route)
+    }
+
     /// The record's sentence heads the body as the engine wrote it at the notice's time; a message sent on a later
     /// day (a catch-up, a relay down overnight) says which day that sentence is of, so that «Quá hạn 15 ngày» of
     /// 25/11 does not contradict the subject's «Quá hạn 21 ngày» counted at sending.
     func noticeBody(_ i: Item, subject: String, greeting: String, footer: String, sentOn: CivilDate) -> (String, String) {
-        let rows = details(i)
+        let rows = details(i, sentOn: sentOn)
         let noticeDay = i.zone.date(of: i.notice.at)
         let headline = sentOn > noticeDay ? "Thông báo ngày \(noticeDay.vietnamese): \(i.notice.message)" : i.notice.message
         let note = i.notice.provisional ? MessageComposer.provisionalNote : nil
@@ -270,7 +306,7 @@ public struct MessageComposer: Sendable {
         for (k, v) in rows {
             // The link by what it opens: a long address breaks mid-word on a phone.
             let cell = k == MessageComposer.pageRow ? "<a href=\"\(MIME.escapeHTML(v))\">Mở trang hồ sơ</a>" : MIME.escapeHTML(v)
-            html += "<tr><th align=\"left\" valign=\"top\">\(MIME.escapeHTML(k))</th><td>\(cell)</td></tr>\n"
+            html += "<tr><th align=\"left\" valign=\"top\">\(MIME.escapeHTML(k))</th><td valign=\"top\">\(cell)</td></tr>\n"
         }
         html += "</table>\n"
         if let g = i.guidance { html += "<p><strong>Hướng dẫn:</strong> " + MIME.escapeHTML(g) + "</p>\n" }
@@ -282,8 +318,7 @@ public struct MessageComposer: Sendable {
     /// `Nhắc việc ngày 05/12/2025 – Chi bộ 3`, `Nhắc việc tuần 01/12–07/12/2025 – Chi bộ 3`: a digest lists what is
     /// overdue and what falls due in the coming days, not only the day's work. Urgent notices in it put `[Khẩn]` first.
     func digestSubject(_ items: [Item], period: DigestSchedule.Period, zone: Zone, now: Instant) -> String {
-        let groups = Set(items.compactMap(\.notice.group))
-        let whose = groups.count == 1 ? " – " + groups.first! : ""
+        let whose = MessageComposer.oneGroup(items).map { " – " + $0 } ?? ""
         let urgent = items.contains { $0.isUrgent(routing) } ? "[Khẩn] " : ""
         let today = zone.date(of: now)
         switch period {

@@ -64,7 +64,8 @@ public struct Notice: Sendable, Hashable {
         self.due = try string("due")
         self.previousDue = try string("previousDue")
         self.missed = try int("missed")
-        self.late = try int("late")
+        // Within a century: an absurd value from a hand-written queue line must not overflow the instant it is added to.
+        self.late = try int("late").flatMap { (0...3_155_760_000).contains($0) ? $0 : nil }
         self.priority = priority
         self.provisional = json["provisional"]?.boolValue ?? false
         self.group = try string("group")

@@ -61,8 +61,8 @@ public struct Router: Sendable {
     }
 
     /// Whether what `route` sends of `n` keeps the sending hours: a digest (sent at its time) or a notice of a route
-    /// with quiet hours that is not urgent. Fan-out holds such a notice until the hours start; the sender holds it
-    /// again when it is claimed outside them.
+    /// with quiet hours that is not urgent. Fan-out holds such a notice until the hours start (`SendWindow.release`);
+    /// the sender holds it again, by the same rule, when it is claimed outside them.
     public func keepsSendingHours(_ route: Route, _ n: Notice) -> Bool {
         route.mode == .digest || (route.quiet && n.priority > routing.quietHours.urgent)
     }
@@ -123,7 +123,7 @@ public struct Router: Sendable {
                     d.digestPeriod = routing.digest.every
                     d.notBefore = slot.at
                 } else if keepsSendingHours(route, n) {
-                    d.notBefore = window.release(from: t, notices: definitions?.workflow(n.workflow)?.remindAt)
+                    d.notBefore = window.release(from: t, notices: definitions?.workflow(n.workflow)?.remindAt, expires: expires)
                 }
                 out.append(d)
             }

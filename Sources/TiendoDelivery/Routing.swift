@@ -30,9 +30,10 @@ public struct Routing: Sendable {
         return web + "/ho-so/" + instance
     }
 
-    /// The agenda page of one chi bộ on tiendo-web (`/?chi-bo=…`, as the page's filter writes it).
+    /// The agenda page of one group on tiendo-web over 30 days (`/?chi-bo=…&ngay=30`, as the page's filters write
+    /// it): a digest lists reminders further ahead than the page's default 7 days.
     public func agenda(of group: String) -> String? {
-        web.map { $0 + "/?chi-bo=" + URLText.percentEncoded(group) }
+        web.map { $0 + "/?chi-bo=" + URLText.percentEncoded(group) + "&ngay=30" }
     }
 }
 

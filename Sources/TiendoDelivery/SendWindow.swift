@@ -29,15 +29,16 @@ public struct SendWindow: Sendable {
     }
 
     /// When a notice written at `t` outside the sending hours goes: `earliest(from:)`, but not before a minute after
-    /// `notices` (the workflow's `reminders.at`) on that day when that is within the hours. At that time the workflow
-    /// writes the day's notices, and a newer one of the same deadline (an overdue notice repeated daily, the next
-    /// reminder) replaces the held one; released at 07:30 it went out, and the 08:00 notice followed it half an hour
-    /// later, every Monday and after every holiday.
-    public func release(from t: Instant, notices: TimeOfDay?) -> Instant {
+    /// `notices` (the workflow's `reminders.at`) on that day when that is within the hours and before `expires` (a
+    /// reminder is worth nothing after its deadline). At that time the workflow writes the day's notices, and a newer
+    /// one of the same deadline (an overdue notice repeated daily, the next reminder) replaces the held one; released
+    /// at 07:30 it went out, and the 08:00 notice followed it half an hour later, every Monday and after every holiday.
+    public func release(from t: Instant, notices: TimeOfDay?, expires: Instant? = nil) -> Instant {
         let e = earliest(from: t)
         guard e > t, let notices else { return e }
         let after = zone.instant(zone.date(of: e), notices).adding(seconds: 60)
-        return after > e && allows(after) ? after : e
+        guard after > e, allows(after), expires.map({ after < $0 }) ?? true else { return e }
+        return after
     }
 
     /// The digest a record at `t` belongs to: the first digest instant at or after `t` (`at` on a working day; for

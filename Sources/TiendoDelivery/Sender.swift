@@ -239,7 +239,8 @@ public final class Sender: Sendable {
         if route.mode == .digest, let slot = job.items.map(\.dueAt).min(), !window.allows(slot), now.seconds - slot.seconds < 3600 {
             return nil
         }
-        return window.earliest(from: now)
+        if route.mode == .digest { return window.earliest(from: now) }
+        return window.release(from: now, notices: composer.definitions?.workflow(n.workflow)?.remindAt, expires: d.expiresAt)
     }
 
     /// Why a delivery is not sent any more (said in its outcome), or nil.

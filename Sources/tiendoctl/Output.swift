@@ -109,7 +109,7 @@ enum Output {
             if r.priority == 4 { return Output.yellow }
             return nil
         }
-        var header = ["Thời điểm", "Loại", "Hồ sơ", "Trạng thái/Mốc", "Hạn", "Trễ", "Nội dung"]
+        var header = ["Thời điểm", "Loại", "Hồ sơ", "Trạng thái/Mốc", "Hạn", "Ghi muộn", "Nội dung"]
         if !showInstance { header.remove(at: 2) }
         if showActor { header.insert("Người thực hiện", at: header.count - 1) }
         table(header, rows, colour: colours)

@@ -110,14 +110,16 @@ extension Array where Element == String {
                 Hồ sơ: nhac-viec/nguyen-van-an
                 Đơn vị: Chi bộ Khu dân cư số 2
                 Hạn chót: 10/12/2025
-                Tình trạng: còn 5 ngày
+                Tình trạng (tính đến ngày gửi thư): còn 5 ngày
                 Thời điểm thông báo: 08:00 ngày 03/12/2025
 
                 -- 
                 Thư gửi tự động từ hệ thống theo dõi tiến độ của Văn phòng Đảng ủy phường Tây Hồ. Đề nghị không trả lời thư này.
 
                 """)
-        #expect(p.parts[1].text.contains("<tr><th align=\"left\" valign=\"top\">Tình trạng</th><td>còn 5 ngày</td></tr>"))
+        #expect(
+            p.parts[1].text.contains(
+                "<tr><th align=\"left\" valign=\"top\">Tình trạng (tính đến ngày gửi thư)</th><td valign=\"top\">còn 5 ngày</td></tr>"))
         // A phone's client lays the HTML out at its own width; not urgent, not flagged.
         #expect(p.parts[1].text.contains("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"))
         #expect(p.headers["Importance"] == nil && p.headers["X-Priority"] == nil)
@@ -132,17 +134,23 @@ extension Array where Element == String {
     @Test("a notice to someone else than its person names that person in the subject; to the person, not twice")
     func noticeSubjectNamesThePerson() throws {
         let r = record(at: "2025-12-03T08:00:00+07:00")
-        func subject(to: Mailbox) throws -> String {
-            ParsedMail(try composer.email(for: job([r], to: to, labels: ["Nguyễn Văn An"]), now: at("2025-12-05T07:00")).bytes)
-                .headers["Subject"]!
+        func subject(to: Mailbox, route: String = "bi-thu") throws -> String {
+            ParsedMail(
+                try composer.email(for: job([r], to: to, labels: ["Nguyễn Văn An"], route: route), now: at("2025-12-05T07:00")).bytes
+            )
+            .headers["Subject"]!
         }
         // To a secretary: the person's name, early (a phone shows the first forty characters or so), not the code.
         #expect(
             try subject(to: dung) == "Còn 5 ngày – Nguyễn Văn An: «Nộp bản kiểm điểm cá nhân cuối năm», hạn chót 10/12/2025")
-        // To the person: neither the name nor the code.
+        // To the person, reached through the record's own field: neither the name nor the code.
         #expect(
-            try subject(to: Mailbox(name: "Nguyễn Văn An", address: "an.nguyen@example.vn"))
+            try subject(to: Mailbox(name: "Nguyễn Văn An", address: "an.nguyen@example.vn"), route: "dang-vien")
                 == "Còn 5 ngày: «Nộp bản kiểm điểm cá nhân cuối năm», hạn chót 10/12/2025")
+        // A secretary of the same name, reached through the route's list, still reads whose it is.
+        #expect(
+            try subject(to: Mailbox(name: "Nguyễn Văn An", address: "bithu.kdc2@example.vn"))
+                == "Còn 5 ngày – Nguyễn Văn An: «Nộp bản kiểm điểm cá nhân cuối năm», hạn chót 10/12/2025")
     }
 
     @Test("an urgent notice (quiet_hours.urgent, crit by default) says so first and is flagged for mail clients")
@@ -151,7 +159,7 @@ extension Array where Element == String {
         let p = ParsedMail(try composer.email(for: job([r], to: dung, labels: ["Nguyễn Văn An"]), now: at("2025-12-15T08:00")).bytes)
         #expect(p.headers["Subject"] == "[Khẩn] Quá hạn 5 ngày – Nguyễn Văn An: «Nộp bản kiểm điểm cá nhân cuối năm», hạn chót 10/12/2025")
         #expect(p.headers["Importance"] == "high" && p.headers["X-Priority"] == "1")
-        #expect(p.parts[0].text.contains("Tình trạng: quá hạn 5 ngày\n"))
+        #expect(p.parts[0].text.contains("Mức độ: khẩn\n") && p.parts[0].text.contains("Tình trạng: quá hạn 5 ngày\n"))
         // In a digest: the line and the subject.
         let digest = ParsedMail(
             try composer.email(
@@ -159,7 +167,7 @@ extension Array where Element == String {
                 now: at("2025-12-15T08:30")
             ).bytes)
         #expect(digest.headers["Subject"]?.hasPrefix("[Khẩn] Nhắc việc tuần 15/12–21/12/2025") == true)
-        #expect(digest.parts[0].text.contains("  - [Khẩn] «Nộp bản kiểm điểm cá nhân cuối năm» — Nguyễn Văn An: hạn chót 10/12/2025"))
+        #expect(digest.parts[0].text.contains("  - [Khẩn] Nguyễn Văn An: «Nộp bản kiểm điểm cá nhân cuối năm», hạn chót 10/12/2025"))
     }
 
     @Test func subjectsByKindAndDay() throws {
@@ -229,16 +237,16 @@ extension Array where Element == String {
                 Kính gửi đồng chí Phạm Thị Dung,
 
                 Nhắc việc tuần 08/12–14/12/2025 – Chi bộ Khu dân cư số 2
-                Thư này báo 1 việc quá hạn, 2 việc sắp đến hạn và 1 thông báo khác.
+                Thư này nhắc 1 việc quá hạn, 2 việc sắp đến hạn và 1 thông báo khác.
 
                 QUÁ HẠN (1)
                   Nộp báo cáo kiểm điểm cuối năm
-                  - «Nộp bản kiểm điểm cá nhân cuối năm» — Phạm <Văn> Đức: hạn chót 05/12/2025, quá hạn 3 ngày
+                  - Phạm <Văn> Đức: «Nộp bản kiểm điểm cá nhân cuối năm», hạn chót 05/12/2025, quá hạn 3 ngày
 
                 SẮP ĐẾN HẠN (2)
                   Nộp báo cáo kiểm điểm cuối năm
-                  - «Nộp bản kiểm điểm cá nhân cuối năm» — Lê Văn Cường: hạn chót 11/12/2025, còn 3 ngày
-                  - «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/tran-thi-binh): hạn chót 12/12/2025, còn 4 ngày
+                  - Lê Văn Cường: «Nộp bản kiểm điểm cá nhân cuối năm», hạn chót 11/12/2025, còn 3 ngày
+                  - «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/tran-thi-binh), hạn chót 12/12/2025, còn 4 ngày
 
                 THÔNG BÁO KHÁC (1)
                   Nộp báo cáo kiểm điểm cuối năm
@@ -250,7 +258,7 @@ extension Array where Element == String {
                 """)
         // HTML escapes what came from records.
         #expect(p.parts[1].text.contains("<li>Hồ sơ nhac-viec/x chuyển từ «A» sang «B» &lt;ngay&gt; — Ngô Thị X</li>"))
-        #expect(p.parts[1].text.contains("— Phạm &lt;Văn&gt; Đức: hạn chót"))
+        #expect(p.parts[1].text.contains("<li>Phạm &lt;Văn&gt; Đức: «Nộp bản kiểm điểm cá nhân cuối năm», hạn chót"))
         #expect(p.parts[1].text.contains("<h3>Quá hạn (1)</h3>"))
     }
 
@@ -260,9 +268,16 @@ extension Array where Element == String {
         let late = record(at: "2025-12-03T08:00:00+07:00", late: 2 * 86_400 + 3_600)
         let text = ParsedMail(try composer.email(for: job([late], to: dung), now: at("2025-12-05T09:00")).bytes).parts[0].text
         #expect(text.contains("Thời điểm thông báo: 08:00 ngày 03/12/2025\nHệ thống ghi nhận lúc: 09:00 ngày 05/12/2025\n"), "\(text)")
-        let onTime = ParsedMail(
-            try composer.email(for: job([record(at: "2025-12-03T08:00:00+07:00", late: 30)], to: dung), now: at("2025-12-05T07:00")).bytes)
-        #expect(!onTime.parts[0].text.contains("ghi nhận"))
+        // Written on the same day (a daemon stopped four hours), or held for the sending hours (no `late`): no row.
+        for r in [record(at: "2025-12-03T08:00:00+07:00", late: 4 * 3_600), record(at: "2025-12-03T08:00:00+07:00")] {
+            let m = ParsedMail(try composer.email(for: job([r], to: dung), now: at("2025-12-05T07:00")).bytes)
+            #expect(!m.parts[0].text.contains("ghi nhận"))
+        }
+        // A step taken on a date has no hour: its day alone; an absurd `late` is ignored, not added.
+        let midnight = record(
+            "transition", at: "2025-10-09T00:00:00+07:00", due: nil, daysLeft: nil, priority: 6, message: "Hồ sơ chuyển", late: Int.max)
+        let t = ParsedMail(try composer.email(for: job([midnight], to: dung), now: at("2025-11-30T12:00")).bytes).parts[0].text
+        #expect(t.contains("Thời điểm thông báo: ngày 09/10/2025\n") && !t.contains("ghi nhận"), "\(t)")
     }
 
     @Test("a notice says what the workflow says about its task, confidence marks in words; a digest does not")
@@ -287,12 +302,15 @@ extension Array where Element == String {
         #expect(
             ConfidenceMarks.plain("Điều 8 [H]; mục 8.1 [M], mặc định [L]")
                 == "Điều 8; mục 8.1 (một nguồn, cần đối chiếu), mặc định (chưa có văn bản xác nhận)")
+        // A mark first, or with no space before it.
+        #expect(ConfidenceMarks.plain("[H] Điều 8; mục 8.1[M]") == "Điều 8; mục 8.1 (một nguồn, cần đối chiếu)")
     }
 
     @Test("a provisional due is explained under the message, once in a digest")
     func provisionalExplained() throws {
         let r = record(at: "2027-01-30T08:00:00+07:00", due: "2027-02-08", provisional: true)
-        let note = "«(dự kiến)»: hạn được tính qua năm chưa có lịch nghỉ lễ chính thức, có thể thay đổi khi lịch được công bố."
+        let note =
+            "«(dự kiến)»: hạn được tính theo lịch nghỉ lễ, Tết dự kiến của một năm chưa có lịch chính thức; có thể thay đổi khi lịch được công bố."
         let single = ParsedMail(try composer.email(for: job([r], to: dung), now: at("2027-02-01T08:00")).bytes)
         #expect(single.parts[0].text.contains("Hạn chót: 08/02/2027 (dự kiến)\n") && single.parts[0].text.contains("\n\(note)\n"))
         #expect(single.parts[1].text.contains("<p><small>\(note)</small></p>"))
@@ -324,8 +342,8 @@ extension Array where Element == String {
             try composer.email(
                 for: job([quarter, fee], to: dung, digest: "bi-thu|thu|bithu.kdc2@example.vn|2026-12-14"), now: at("2026-12-14T07:30")
             ).bytes)
-        #expect(digest.parts[0].text.contains(", kỳ từ tháng 09/2026: hạn chót 20/12/2026"), "\(digest.parts[0].text)")
-        #expect(digest.parts[0].text.contains(", kỳ 03/2026: hạn chót 31/03/2026"), "\(digest.parts[0].text)")
+        #expect(digest.parts[0].text.contains(", kỳ từ tháng 09/2026, hạn chót 20/12/2026"), "\(digest.parts[0].text)")
+        #expect(digest.parts[0].text.contains(", kỳ 03/2026, hạn chót 31/03/2026"), "\(digest.parts[0].text)")
     }
 
     @Test("with 'web' set, an email to the office or a secretary links to the record's page; one to a member does not")
@@ -347,7 +365,7 @@ extension Array where Element == String {
         // In the HTML, the link by what it opens (a long address breaks mid-word on a phone).
         #expect(
             secretary.parts[1].text.contains(
-                "<tr><th align=\"left\" valign=\"top\">Xem hồ sơ</th><td><a href=\"\(page)\">Mở trang hồ sơ</a></td></tr>"))
+                "<tr><th align=\"left\" valign=\"top\">Xem hồ sơ</th><td valign=\"top\"><a href=\"\(page)\">Mở trang hồ sơ</a></td></tr>"))
         let office = try body(Mailbox(name: "Văn phòng", address: "VANPHONG@tayho.example.vn"), route: "bi-thu")
         #expect(office.parts[0].text.contains("Xem hồ sơ: \(page)\n"))
         // A member reached through the record's `email` field has no account: no link; nor a route no longer in the file.
@@ -367,17 +385,27 @@ extension Array where Element == String {
             ).bytes)
         #expect(
             digest.parts[0].text.contains(
-                "  - «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/tran-thi-binh): hạn chót 12/12/2025, còn 4 ngày\n"
+                "  - «Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/tran-thi-binh), hạn chót 12/12/2025, còn 4 ngày\n"
                     + "    https://tiendo.tayho.example.vn/ho-so/nhac-viec/tran-thi-binh\n"), "\(digest.parts[0].text)")
         #expect(digest.parts[1].text.contains("<a href=\"https://tiendo.tayho.example.vn/ho-so/nhac-viec/x\">Xem hồ sơ</a></li>"))
         // The digest counts what it lists; the chi bộ's agenda page has everything open, what was sent on its own too.
-        let agenda = "https://tiendo.tayho.example.vn/?chi-bo=Chi%20b%E1%BB%99%20Khu%20d%C3%A2n%20c%C6%B0%20s%E1%BB%91%202"
+        let agenda = "https://tiendo.tayho.example.vn/?chi-bo=Chi%20b%E1%BB%99%20Khu%20d%C3%A2n%20c%C6%B0%20s%E1%BB%91%202&ngay=30"
         #expect(
             digest.parts[0].text.contains(
-                "Thư này báo 1 việc sắp đến hạn và 1 thông báo khác.\n"
-                    + "Mọi việc đang mở của chi bộ, kể cả những việc đã báo riêng hoặc đã báo trong thư những ngày trước:\n\(agenda)\n"),
+                "Thư này nhắc 1 việc sắp đến hạn và 1 thông báo khác.\n"
+                    + "Các việc quá hạn và đến hạn trong 30 ngày tới của Chi bộ Khu dân cư số 2, kể cả những việc đã báo riêng "
+                    + "hoặc đã báo trong thư những ngày trước:\n\(agenda)\n"),
             "\(digest.parts[0].text)")
-        #expect(digest.parts[1].text.contains("<a href=\"\(agenda)\">Mở trang việc cần làm</a>"))
+        let escaped = agenda.replacingOccurrences(of: "&", with: "&amp;")
+        #expect(digest.parts[1].text.contains("<a href=\"\(escaped)\">Mở trang việc cần làm</a>"))
+        // An office's digest with a record of no group: no group in the subject, no agenda of one group.
+        let mixed = ParsedMail(
+            try composer.email(
+                for: job(
+                    [records[0], record(at: "2025-12-05T08:00:00+07:00", instance: "nhac-viec/y", group: nil)], to: dung,
+                    digest: "bi-thu|thu|bithu.kdc2@example.vn|2025-12-08", route: "bi-thu"), now: at("2025-12-08T07:30")
+            ).bytes)
+        #expect(mixed.headers["Subject"] == "Nhắc việc tuần 08/12–14/12/2025" && !mixed.parts[0].text.contains("?chi-bo="))
         // Without 'web' (the standard file): no row, no link, for the secretary too.
         let plain = ParsedMail(
             try self.composer.email(

@@ -52,6 +52,9 @@ import TiendoDelivery
         #expect(window.release(from: friday, notices: TimeOfDay(hour: 19, minute: 0)) == at("2025-12-08T07:00"))
         #expect(window.release(from: friday, notices: nil) == at("2025-12-08T07:00"))
         #expect(window.release(from: at("2025-12-05T07:30"), notices: TimeOfDay(hour: 8, minute: 0)) == at("2025-12-05T07:30"))
+        // A reminder whose deadline comes before 08:01 (an instant due at 08:00 on Monday) goes when the hours open.
+        #expect(
+            window.release(from: friday, notices: TimeOfDay(hour: 8, minute: 0), expires: at("2025-12-08T08:00")) == at("2025-12-08T07:00"))
     }
 
     @Test func lateRecordsCountFromTheirCommit() {

@@ -265,7 +265,7 @@ struct TextTests {
         let start = Format.zone.parseInstant("2026-03-02T09:00:00+07:00")
         #expect(
             RecordView.written(notice, startWritten: start).text
-                == " <span class=\"muted small\">(ghi khi bắt đầu theo dõi hồ sơ, 02/03/2026 09:00)</span>")
+                == " <span class=\"muted small\">(ghi khi bắt đầu theo dõi hồ sơ, lúc 09:00 ngày 02/03/2026)</span>")
         notice.late = 3 * 86_400
         #expect(
             RecordView.written(notice, startWritten: start).text

@@ -254,7 +254,7 @@ def test_a_notice_expires_unsent_when_its_milestone_is_done_before_sending(tiend
     # The digest lists Bình alone.
     assert len(server.received()) == 1
     text = server.received()[0].part("text/plain")
-    assert "— Trần Thị Bình:" in text and "Nguyễn Văn An" not in text
+    assert "- Trần Thị Bình: «" in text and "Nguyễn Văn An" not in text
     assert d.counts()["sent"] == 1 and d.counts()["expired"] == 1
 
 

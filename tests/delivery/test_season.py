@@ -148,8 +148,8 @@ def check_season(received, records, emails, until=UNTIL):
             assert not digest and words[:3] == ["[Khẩn]", "Quá", "hạn"] and int(words[3]) >= 5, (m.header("Date"), m.header("Subject"))
         if digest:
             text = m.part("text/plain")
-            # A digest names each member (their name is known: no code).
-            listed = sorted(i for i in emails if f"— Đảng viên {i[-2:]}:" in text)
+            # A digest names each member first (their name is known: no code).
+            listed = sorted(i for i in emails if f" Đảng viên {i[-2:]}: «" in text)
             assert listed == digest_items[(m.to, m.header("Date"))]
             assert m.header("X-Tiendo-Digest") == str(len(listed))
         else:

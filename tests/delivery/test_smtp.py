@@ -58,14 +58,14 @@ def test_notice_and_digest_content(smtp, deliver):
     assert text.startswith("Kính gửi đồng chí Nguyễn Văn An,\n\nCòn 7 ngày đến hạn «Nộp bản kiểm điểm cá nhân cuối năm»")
     assert "Hồ sơ: Nguyễn Văn An (nhac-viec/nguyen-van-an)\nĐơn vị: Chi bộ Khu dân cư số 2\nHạn chót: 10/12/2025\nTình trạng: còn 7 ngày\n" in text
     html = m.part("text/html")
-    assert '<html lang="vi">' in html and "<th align=\"left\" valign=\"top\">Hạn chót</th><td>10/12/2025</td>" in html
+    assert '<html lang="vi">' in html and "<th align=\"left\" valign=\"top\">Hạn chót</th><td valign=\"top\">10/12/2025</td>" in html
 
     digest = got["bithu.kdc2@example.vn"]
     assert digest.header("Subject") == "Nhắc việc ngày 04/12/2025 – Chi bộ Khu dân cư số 2"
     assert digest.header("Date") == "Thu, 04 Dec 2025 07:30:00 +0700"
     assert digest.header("To") == "Phạm Thị Dung <bithu.kdc2@example.vn>"
     # The secretary's digest names the member (the instance's ho_ten, kept with the delivery at fan-out), not the code.
-    assert ("SẮP ĐẾN HẠN (1)\n  Nộp báo cáo kiểm điểm cuối năm\n  - «Nộp bản kiểm điểm cá nhân cuối năm» — Nguyễn Văn An: "
+    assert ("SẮP ĐẾN HẠN (1)\n  Nộp báo cáo kiểm điểm cuối năm\n  - Nguyễn Văn An: «Nộp bản kiểm điểm cá nhân cuối năm», "
             "hạn chót 10/12/2025, còn 6 ngày\n") in digest.part("text/plain")
     assert digest.header("Message-ID") == "<bi-thu|thu|bithu=2Ekdc2=40example=2Evn|2025-12-04@tayho.example.vn>"
     assert d.states() == {"sent": 2}

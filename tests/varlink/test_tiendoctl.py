@@ -367,7 +367,7 @@ def test_agenda_history_and_status_show_occurrences_and_provisional(ward):
     r = ctl(ward, "history", "viec/cb3")
     rows = [cells(l) for l in r.stdout.splitlines()]
     # An operator's records name who did it (the uid here; tiendo-web's records name the person).
-    assert rows[0] == ["Thời điểm", "Loại", "Trạng thái/Mốc", "Hạn", "Trễ", "Người thực hiện", "Nội dung"]
+    assert rows[0] == ["Thời điểm", "Loại", "Trạng thái/Mốc", "Hạn", "Ghi muộn", "Người thực hiện", "Nội dung"]
     overdue = next(row for row in rows if row[1] == "quá hạn")
     # Imported late: of the daily notices of March's dues, only the latest is sent, late (said in words).
     assert overdue[:5] == ["03/04/2026 08:00", "quá hạn", "dang-phi@2026-03", "31/03/2026", "trễ 1 giờ"]

@@ -64,7 +64,7 @@ def test_marking_a_milestone_done_moves_it_to_history_with_the_name(stack, brows
     # began (not that anybody was an hour late).
     notices = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "ol.timeline li.overdue")]
     assert notices and all(n.startswith("02/03/2026 08:00")
-                           and "Quá hạn (ghi khi bắt đầu theo dõi hồ sơ, 02/03/2026 09:00)\n" in n for n in notices), notices
+                           and "Quá hạn (ghi khi bắt đầu theo dõi hồ sơ, lúc 09:00 ngày 02/03/2026)\n" in n for n in notices), notices
     shot(browser, "04-ho-so-truoc", full=True)
     form = browser.find_element(By.CSS_SELECTOR, "#moc-xac-minh form")
     # The same form in a second tab left open: after the first click it is stale.
@@ -423,7 +423,7 @@ def test_occurrences_and_provisional_dues(stack, browser):
     # not called late against the schedule (nobody was; the record was entered then).
     timeline = browser.find_element(By.CSS_SELECTOR, "ol.timeline").text
     assert "Bắt đầu (quản trị máy chủ, qua dòng lệnh) (ghi vào hệ thống lúc 09:00 ngày 02/03/2026)" in timeline, timeline
-    assert "Quá hạn (ghi khi bắt đầu theo dõi hồ sơ, 02/03/2026 09:00)" in timeline and "chậm" not in timeline, timeline
+    assert "Quá hạn (ghi khi bắt đầu theo dõi hồ sơ, lúc 09:00 ngày 02/03/2026)" in timeline and "chậm" not in timeline, timeline
     shot(browser, "19-dinh-ky-va-du-kien", full=True)
     # «Đã xong» on the recurring milestone completes its oldest open occurrence.
     submit(browser, browser.find_element(By.CSS_SELECTOR, "#moc-dong-dang-phi form button.done"), confirm=True)

@@ -10,20 +10,28 @@ public enum ConfidenceMarks {
     ]
 
     /// The text in pieces, in order: runs of text, each followed by the mark that ends it (nil for the last run). A
-    /// run before a mark without words loses its final space.
+    /// run before a mark without words loses its final space, one before a mark with words gets one (`8.1[M]` reads
+    /// `8.1 (…)`), and the text does not begin with a space a leading mark left.
     public static func pieces(_ text: String) -> [(text: String, mark: String?)] {
         func next(_ rest: Substring) -> (String, Range<Substring.Index>)? {
             words.keys.compactMap { m in rest.range(of: m).map { (m, $0) } }.min { $0.1.lowerBound < $1.1.lowerBound }
         }
         var out: [(String, String?)] = []
         var rest = Substring(text)
+        var atStart = true
+        func run(_ s: Substring) -> String { atStart ? String(s.drop { $0 == " " }) : String(s) }
         while let (mark, range) = next(rest) {
-            var before = rest[..<range.lowerBound]
-            if words[mark]!.short.isEmpty, before.hasSuffix(" ") { before = before.dropLast() }
-            out.append((String(before), mark))
+            var before = run(rest[..<range.lowerBound])
+            if words[mark]!.short.isEmpty {
+                if before.hasSuffix(" ") { before.removeLast() }
+            } else if !before.isEmpty, !before.hasSuffix(" ") {
+                before += " "
+            }
+            out.append((before, mark))
+            atStart = atStart && before.isEmpty && words[mark]!.short.isEmpty
             rest = rest[range.upperBound...]
         }
-        out.append((String(rest), nil))
+        out.append((run(rest), nil))
         return out
     }
 

@@ -48,8 +48,8 @@ public struct SimulatedEvent: Sendable {
 }
 
 /// Runs the real engine on a virtual clock over a set of instances and events (`tiendoctl simulate`).
-/// The virtual clock jumps from one due instant to the next, so nothing is late unless an instance starts before the
-/// clock reached its start (its `started` record and the notices it catches up carry `late`).
+/// The virtual clock jumps from one due instant to the next, so nothing is late unless an instance's `started` is
+/// before `--from` (its `started` record and the notices it catches up then carry `late`).
 public final class Simulator: InstanceCounter {
     public struct Planned: Sendable {
         public var workflow: WorkflowDefinition

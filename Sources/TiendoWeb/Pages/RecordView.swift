@@ -249,7 +249,7 @@ struct RecordView {
             return " <span class=\"muted small\">(ghi vào hệ thống lúc \(Format.zone.vietnamese(written)))</span>"
         }
         if let start = startWritten, written.seconds <= start.seconds + 5 {
-            return " <span class=\"muted small\">(ghi khi bắt đầu theo dõi hồ sơ, \(Format.dateTime(written)))</span>"
+            return " <span class=\"muted small\">(ghi khi bắt đầu theo dõi hồ sơ, lúc \(Format.zone.vietnamese(written)))</span>"
         }
         return
             " <span class=\"muted small\">(hệ thống ghi lúc \(Format.zone.vietnamese(written)), chậm \(Messages.span(seconds: l)) so với lịch)</span>"
@@ -262,7 +262,7 @@ struct RecordView {
         let shown = history.enumerated().map { (Format.zone.parseInstant($0.element.at)?.seconds ?? 0, $0.offset, $0.element) }
             .sorted { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 > $1.1 }.map(\.2).prefix(300)
         // When the record's start was written: its instant, and its `late` when dated before it was entered (records
-        // started before 12/2026 carry none: their catch-up notices still say «chậm … so với lịch»).
+        // entered with a tiendod from before 12/2026 carry none: their catch-up notices still say «chậm … so với lịch»).
         let startWritten = history.first { $0.kind == .started }.flatMap { s in
             Format.zone.parseInstant(s.at).map { $0.adding(seconds: Int64(s.late ?? 0)) }
         }
