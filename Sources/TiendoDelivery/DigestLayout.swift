@@ -14,19 +14,21 @@ struct DigestLayout {
 
     struct Section {
         var title: String
+        /// What the summary line calls the section's items: «việc quá hạn».
+        var noun: String
         /// Workflow title → lines, each with its record's page on tiendo-web when known.
         var groups: [(String, [(line: String, page: String?)])]
         var count: Int
     }
 
     func sections() -> [Section] {
-        let parts: [(String, (MessageComposer.Item) -> Bool)] = [
-            ("Quá hạn", { $0.notice.kind == "overdue" }),
-            ("Sắp đến hạn", { $0.notice.kind == "reminder" }),
-            ("Thông báo khác", { $0.notice.kind != "overdue" && $0.notice.kind != "reminder" }),
+        let parts: [(String, String, (MessageComposer.Item) -> Bool)] = [
+            ("Quá hạn", "việc quá hạn", { $0.notice.kind == "overdue" }),
+            ("Sắp đến hạn", "việc sắp đến hạn", { $0.notice.kind == "reminder" }),
+            ("Thông báo khác", "thông báo khác", { $0.notice.kind != "overdue" && $0.notice.kind != "reminder" }),
         ]
         var out: [Section] = []
-        for (title, belongs) in parts {
+        for (title, noun, belongs) in parts {
             let mine = items.filter(belongs).sorted {
                 ($0.days ?? Int.max, $0.notice.instance ?? "", $0.notice.at) < ($1.days ?? Int.max, $1.notice.instance ?? "", $1.notice.at)
             }
@@ -37,7 +39,7 @@ struct DigestLayout {
                 if lines[i.workflowTitle] == nil { order.append(i.workflowTitle) }
                 lines[i.workflowTitle, default: []].append((line(i), i.page))
             }
-            out.append(Section(title: title, groups: order.map { ($0, lines[$0]!) }, count: mine.count))
+            out.append(Section(title: title, noun: noun, groups: order.map { ($0, lines[$0]!) }, count: mine.count))
         }
         return out
     }
@@ -96,13 +98,7 @@ struct DigestLayout {
     /// hạn.` It counts the notices in the message, not everything open in the chi bộ (a notice sent on its own, or
     /// one of an earlier day that does not repeat, is not here).
     static func summary(_ sections: [Section]) -> String {
-        let parts = sections.map { s in
-            switch s.title {
-            case "Quá hạn": return "\(s.count) việc quá hạn"
-            case "Sắp đến hạn": return "\(s.count) việc sắp đến hạn"
-            default: return "\(s.count) thông báo khác"
-            }
-        }
+        let parts = sections.map { "\($0.count) \($0.noun)" }
         let listed = parts.count > 1 ? parts.dropLast().joined(separator: ", ") + " và " + parts.last! : parts.first ?? "0 việc"
         return "Thư này nhắc \(listed)."
     }

@@ -83,11 +83,10 @@ public struct Engine: Sendable {
         // A start dated before `now` (a record imported or added after the fact) is written late, as any record is
         // (interfaces §1 `late`): the front ends tell from it when the record entered the system, and that its
         // catch-up notices were written then, not by a daemon that was stopped.
-        let late = mode == .live && now.seconds - at.seconds >= 1 ? Int(now.seconds - at.seconds) : nil
         var records = [
             Record(
                 at: at, utcOffset: zone.offset(at: at), kind: .started, workflow: program.id, instance: instanceID,
-                state: program.initial, priority: 6, late: late, group: program.group(of: data), actor: actor,
+                state: program.initial, priority: 6, late: Engine.late(at, now: now, mode), group: program.group(of: data), actor: actor,
                 text: .lazy(program), identity: .none)
         ]
         activateSeries(&inst)
@@ -191,9 +190,10 @@ public struct Engine: Sendable {
             inst.state = to
             inst.enteredAt = t
             inst.clearMarks("", suppressed: s.hasSuppressed)
-            let late = mode == .live && now.seconds - t.seconds >= 1 ? Int(now.seconds - t.seconds) : nil
             out.append(
-                transitionRecord(inst, from: from, at: t, event: nil, actor: nil, late: late, label: label, provisional: provisional))
+                transitionRecord(
+                    inst, from: from, at: t, event: nil, actor: nil, late: Engine.late(t, now: now, mode), label: label,
+                    provisional: provisional))
             if program.state(to)?.isFinal == true { pending.flush(stateOnly: false, into: &out) }
             out += completionIfDue(&inst, at: t, label: label, provisional: provisional)
             s = makeSchedule(inst, mode)
@@ -212,6 +212,12 @@ public struct Engine: Sendable {
         // Only a bounded advance leaves `checkedAt` before `now`.
         while inst.checkedAt < now { out += advance(&inst, to: now) }
         return out
+    }
+
+    /// A record's `late` (interfaces §1): the whole seconds from its instant `t` to `now` when it is written live, at
+    /// least one; nil in plan mode, which writes nothing late.
+    static func late(_ t: Instant, now: Instant, _ mode: AdvanceMode) -> Int? {
+        mode == .live && now.seconds - t.seconds >= 1 ? Int(now.seconds - t.seconds) : nil
     }
 
     /// Sorts by `at`, keeping causal order for equal instants (usually already in order).

@@ -198,7 +198,6 @@ extension Engine {
             priority = daysLeft <= 0 ? 4 : 5
             identity = .reminder(n.offset ?? Offset(0, .d), entered: inst.enteredAt.seconds)
         }
-        let late = mode == .live && now.seconds - n.time.seconds >= 1 ? Int(now.seconds - n.time.seconds) : nil
         let key: RecordIdentity =
             labelIsID
             ? identity
@@ -207,6 +206,7 @@ extension Engine {
         return Record(
             at: n.time, utcOffset: program.offset(at: n.time), kind: kind, workflow: program.id, instance: label, state: inst.state,
             milestone: d.milestone, occurrence: d.occurrence, due: d.dueText, daysLeft: daysLeft, missed: missed,
-            priority: priority, late: late, provisional: n.provisional, group: s.group, text: .lazy(program), identity: key)
+            priority: priority, late: Engine.late(n.time, now: now, mode), provisional: n.provisional, group: s.group, text: .lazy(program),
+            identity: key)
     }
 }

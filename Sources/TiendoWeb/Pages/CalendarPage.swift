@@ -108,9 +108,7 @@ struct CalendarPage {
     /// A task due on a day, for its cell: with its number of records, or the record's name when it is alone
     /// («Thành lập Ủy ban bầu cử: 12 hồ sơ», «Đóng đảng phí kỳ 03/2026 — Lê Thị Cúc»).
     static func line(_ t: Extras.DayTask, on day: CivilDate) -> HTML {
-        let task =
-            t.title + (t.occurrence.map { " kỳ " + Format.occurrence($0, due: day.iso) } ?? "")
-            + (t.provisional == true ? " (dự kiến)" : "")
+        let task = Messages.deadlineTitle(t.title, occurrence: t.occurrence, due: day.iso) + (t.provisional == true ? " (dự kiến)" : "")
         if t.records == 1, let one = t.label ?? t.instance {
             return "\(task) — <span class=\"muted\">\(one)</span>"
         }

@@ -72,8 +72,8 @@ struct RecordPage {
                 // The period's due names it (`Messages.period`): the open one's, else the one the form was shown with (a
                 // period completed from a page left open is no longer open). Only words depend on it.
                 let due = instance.deadlines?.first { $0.milestone == base && $0.occurrence == parts.last }?.due ?? form.text("han")
-                let period = parts.count == 2 ? " kỳ \(Format.occurrence(parts[1], due: due))" : ""
-                let title = (catalog[instance.workflow]?.milestone(base)?.title ?? base) + period
+                let title = Messages.deadlineTitle(
+                    catalog[instance.workflow]?.milestone(base)?.title ?? base, occurrence: parts.count == 2 ? parts[1] : nil, due: due)
                 let before = instance.milestones.first { $0.id == base }
                 let after = try await app.daemon.call(Manager.CompleteMilestone(id: id, milestone: milestone, actor: account.name))
                 // Marked again from a page left open (the period already done): tiendod changes nothing, and says so.
