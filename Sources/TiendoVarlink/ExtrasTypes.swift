@@ -66,7 +66,8 @@ public enum Extras {
         public var displayTitle: String { title ?? name }
     }
 
-    /// An event a state accepts: the fields its guards read, the states it may lead to.
+    /// An event a state accepts: the fields its guards read and those its form asks besides (`event_fields`), the
+    /// states it may lead to.
     public struct EventInfo: ManagerValue {
         public var name: String
         /// As people read it (`event_titles`); nil when the file gives none.

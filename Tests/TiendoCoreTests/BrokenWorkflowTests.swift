@@ -182,6 +182,66 @@ import Testing
                 """,
             line: 4, column: 22, fragment: "'duyt' in 'office_events' is not an event any state accepts (did you mean 'duyet'?)"),
         Case(
+            name: "fields asked with an event no state accepts",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields:
+                  so_quyet_dinh: {type: text}
+                initial: a
+                event_fields: {duyt: [so_quyet_dinh]}
+                states:
+                  a: {on: {duyet: b}}
+                  b: {final: true}
+                """,
+            line: 6, column: 16, fragment: "'duyt' in 'event_fields' is not an event any state accepts (did you mean 'duyet'?)"),
+        Case(
+            name: "a field asked with an event that is not declared",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields:
+                  so_quyet_dinh: {type: text}
+                initial: a
+                event_fields:
+                  duyet: [so_quyet_dnh]
+                states:
+                  a: {on: {duyet: b}}
+                  b: {final: true}
+                """,
+            line: 7, column: 11,
+            fragment: "'so_quyet_dnh' in 'event_fields' of event 'duyet' is not a declared field (did you mean 'so_quyet_dinh'?)"),
+        Case(
+            name: "a field asked twice with an event",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields:
+                  so_quyet_dinh: {type: text}
+                initial: a
+                event_fields:
+                  duyet: [so_quyet_dinh, so_quyet_dinh]
+                states:
+                  a: {on: {duyet: b}}
+                  b: {final: true}
+                """,
+            line: 7, column: 26, fragment: "'so_quyet_dinh' appears twice in 'event_fields' of event 'duyet'"),
+        Case(
+            name: "fields asked with an event, not as a list",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields:
+                  so_quyet_dinh: {type: text}
+                initial: a
+                event_fields:
+                  duyet: {so_quyet_dinh: true}
+                states:
+                  a: {on: {duyet: b}}
+                  b: {final: true}
+                """,
+            line: 7, column: 10, fragment: "'event_fields' of event 'duyet' must be a list, found a mapping"),
+        Case(
             name: "a list column that is not a declared field",
             yaml: """
                 tiendo: 1

@@ -508,11 +508,35 @@ import Testing
         let probation = try #require(try Self.definition("dang-vien-du-bi").followUps.first)
         #expect(probation.workflow == "the-dang-vien" && probation.when == ["cho-quyet-dinh", "chinh-thuc"])
         #expect(probation.set.map(\.field) == ["loai"] && probation.set.map(\.value) == ["cap-moi"])
+        // One decision of the Ban Thường vụ recognises the member and issues the card (HD 12, bước 5): its date and
+        // number, once recorded, are the card request's.
+        #expect(probation.copy.map(\.target) == ["ho_ten", "chi_bo", "ngay_cong_nhan", "so_quyet_dinh"])
+        #expect(probation.copy.map(\.source) == ["ho_ten", "chi_bo", "ngay_quyet_dinh", "so_quyet_dinh"])
         #expect(probation.offered(in: "chinh-thuc") && !probation.offered(in: "du-bi") && !probation.offered(in: nil))
         // Checked against the other shipped workflows: every target, field and value exists.
         let set = Loader(searchPath: [Self.directory]).loadAll()
         #expect(FollowUpDefinition.check(set.workflows).isEmpty)
         #expect(set.diagnostics.isEmpty, "\(set.diagnostics)")
+    }
+
+    @Test("a decision's number (and date) are asked with the event that records it, optional")
+    func decisionNumbers() throws {
+        var asked: [String: [String]] = [:]
+        for id in ["dang-vien-du-bi", "ket-nap-dang-vien", "the-dang-vien", "thi-dua"] {
+            let def = try Self.definition(id)
+            for (event, fields) in def.eventFields {
+                asked["\(id).\(event)"] = fields
+                // Optional: the event goes on without them (a guard alone would make one required).
+                #expect(fields.allSatisfy { def.field($0)?.required == false }, "\(id).\(event)")
+            }
+        }
+        #expect(
+            asked == [
+                "dang-vien-du-bi.cong-nhan": ["so_quyet_dinh", "ngay_quyet_dinh"],
+                "dang-vien-du-bi.xoa-ten": ["so_quyet_dinh", "ngay_quyet_dinh"],
+                "ket-nap-dang-vien.quyet-dinh": ["so_quyet_dinh"], "the-dang-vien.ra-quyet-dinh": ["so_quyet_dinh"],
+                "thi-dua.khen-thuong": ["so_quyet_dinh_khen"],
+            ])
     }
 
     @Test("the days a decision was received, a member admitted, a letter written or a candidate born have come")
@@ -522,7 +546,8 @@ import Testing
         }
         #expect(
             marked == [
-                "chuyen-sinh-hoat.ngay_gioi_thieu", "dang-vien-du-bi.ngay_ket_nap", "ket-nap-dang-vien.ngay_sinh",
+                "chuyen-sinh-hoat.ngay_gioi_thieu", "dang-vien-du-bi.ngay_ket_nap", "dang-vien-du-bi.ngay_quyet_dinh",
+                "ket-nap-dang-vien.ngay_sinh",
                 "ket-nap-dang-vien.ngay_quyet_dinh", "ket-nap-dang-vien.ngay_le_ket_nap", "the-dang-vien.ngay_cong_nhan",
             ])
     }

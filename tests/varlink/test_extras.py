@@ -221,8 +221,15 @@ def test_instance_says_its_next_timed_transition():
         # The card request a ward opens next, in the states it is offered, with what fills its form (`follow_ups`).
         assert dv["followUps"] == [{
             "workflow": "the-dang-vien", "title": "Mở hồ sơ phát thẻ đảng viên", "when": ["cho-quyet-dinh", "chinh-thuc"],
-            "copy": [{"field": "ho_ten", "from": "ho_ten"}, {"field": "chi_bo", "from": "chi_bo"}],
+            "copy": [{"field": "ho_ten", "from": "ho_ten"}, {"field": "chi_bo", "from": "chi_bo"},
+                     {"field": "ngay_cong_nhan", "from": "ngay_quyet_dinh"}, {"field": "so_quyet_dinh", "from": "so_quyet_dinh"}],
             "set": [{"field": "loai", "from": "cap-moi"}]}], dv["followUps"]
+        # A decision's number and date are asked with it (`event_fields`), after what its guards read, and neither is
+        # required; an event without them asks what its guards read alone.
+        events = {e["name"]: e for s in dv["states"] if s["id"] == "cho-quyet-dinh" for e in s["events"]}
+        assert (events["cong-nhan"]["fields"], events["cong-nhan"]["required"]) == (["so_quyet_dinh", "ngay_quyet_dinh"], [])
+        assert (events["xoa-ten"]["fields"], events["xoa-ten"]["required"]) == (["ly_do", "so_quyet_dinh", "ngay_quyet_dinh"], ["ly_do"])
+        assert (events["tra-lai"]["fields"], events["tra-lai"]["required"]) == (["ly_do_tra_lai"], ["ly_do_tra_lai"])
         e = xcall(d, "Instance", id="dang-vien-du-bi/moi")["instance"]
         assert e["instance"]["state"] == "du-bi" and e["instance"]["deadlines"] == []
         # Then the chi bộ has 30 working days from 11/02/2027, just after Tết 2027 as the calendar projects it (off

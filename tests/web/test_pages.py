@@ -599,13 +599,26 @@ def test_a_chi_bo_vote_is_recorded_from_the_record_page(stack, browser):
     decision = browser.find_element(By.XPATH, "//form[.//input[@name='su-kien' and @value='cong-nhan']]")
     button = decision.find_element(By.CSS_SELECTOR, "button[type=submit]")
     assert button.text == "Đã có quyết định công nhận chính thức", button.text
+    # The decision's number and date are asked with it (`event_fields`), and may be left empty.
+    assert "Số quyết định" in decision.text and "Ngày ký quyết định" in decision.text, decision.text
+    for name, value in (("f-so_quyet_dinh", "125-QĐ/ĐU"), ("f-ngay_quyet_dinh", "25/02/2026")):
+        box = decision.find_element(By.ID, name)
+        assert not box.get_attribute("required"), name
+        box.send_keys(value)
+    shot(browser, "50a-quyet-dinh-truoc", full=True)
     submit(browser, button, confirm=True)
     heading = browser.find_element(By.TAG_NAME, "h1").text
     assert "Đảng viên chính thức" in heading and "chờ quyết định" not in heading, heading
+    assert "125-QĐ/ĐU" in text(browser) and "25/02/2026" in text(browser)
+    timeline = browser.find_element(By.CSS_SELECTOR, "ol.timeline").text
+    assert "(«Đã có quyết định công nhận chính thức»): «Số quyết định» đã ghi, «Ngày ký quyết định» là 25/02/2026" \
+        in timeline, timeline
     shot(browser, "50-quyet-dinh-cong-nhan", full=True)
     transitions = [r for r in history(stack, "dang-vien-du-bi/bq-web") if r["kind"] == "transition"]
     assert [t["to"] for t in transitions[-2:]] == ["cho-quyet-dinh", "chinh-thuc"], transitions
     assert transitions[-1]["actorName"] == "admin"
+    shown = stack.ctl("show", "dang-vien-du-bi/bq-web")
+    assert "125-QĐ/ĐU" in shown, shown
 
 
 def test_a_grade_reads_the_score_and_the_tasks_completion(stack, browser):
@@ -887,6 +900,19 @@ def test_the_card_request_is_opened_from_the_probationary_record_with_its_values
     assert not browser.find_elements(By.CSS_SELECTOR, "section.follow-ups")
     browser.get(stack.url + "/ho-so/" + key)
     assert "Đã mở hồ sơ «Phát thẻ, cấp lại, đổi thẻ đảng viên»" in browser.find_element(By.CSS_SELECTOR, "section.follow-ups").text
+
+    # Once the committee's decision is recorded with its number and date, they fill the card request's (the same
+    # decision recognises the member and issues the card).
+    stack.ctl("send", "dang-vien-du-bi/dv-the-2", "cong-nhan", "--set", "so_quyet_dinh=130-QĐ/ĐU", "--set", "ngay_quyet_dinh=20/02/2026")
+    login(browser, stack, "ha")
+    browser.get(stack.url + "/ho-so/dang-vien-du-bi/dv-the-2")
+    section = browser.find_element(By.CSS_SELECTOR, "section.follow-ups")
+    assert "«Ngày Ban Thường vụ quyết định công nhận chính thức và phát thẻ (ghi khi có quyết định)», " \
+           "«Số quyết định công nhận chính thức và phát thẻ»" in section.text, section.text
+    submit(browser, section.find_element(By.LINK_TEXT, "Mở hồ sơ phát thẻ đảng viên"))
+    assert browser.find_element(By.ID, "f-ngay_cong_nhan").get_attribute("value") == "20/02/2026"
+    assert browser.find_element(By.ID, "f-so_quyet_dinh").get_attribute("value") == "130-QĐ/ĐU"
+    shot(browser, "61a-the-dien-san-quyet-dinh", full=True)
 
     # A card request under the same code in another chi bộ (a member transferred in): no button that could only be
     # refused, but where it is and whom to ask.

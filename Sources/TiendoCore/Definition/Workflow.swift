@@ -267,6 +267,9 @@ public struct WorkflowDefinition: Sendable {
     /// Events that record a decision above the chi bộ (`office_events`, an extension: README "Extensions"): the web
     /// lets only accounts not limited to a chi bộ record them.
     public var officeEvents: Set<String>
+    /// Per event, fields its form asks for besides those its guards read (`event_fields`, an extension: README
+    /// "Extensions"): a decision's number and date, kept in the record's data and said in its history.
+    public var eventFields: [String: [String]]
     /// Fields shown as columns of a list of this workflow's records and of its printed list (`list_fields`, an
     /// extension: README "Extensions"), in the file's order: a grading list's score and grade.
     public var listFields: [String]
@@ -288,7 +291,8 @@ public struct WorkflowDefinition: Sendable {
         id: String, title: String, description: String?, file: String, zone: Zone, calendar: WorkCalendar,
         remindAt: TimeOfDay, defaultRemind: [Offset], fields: [FieldDefinition], groupBy: String?, initial: String?,
         states: [StateDefinition], milestones: [MilestoneDefinition], limits: [LimitDefinition], eventTitles: [String: String] = [:],
-        officeEvents: Set<String> = [], listFields: [String] = [], followUps: [FollowUpDefinition] = [], digest: String
+        officeEvents: Set<String> = [], eventFields: [String: [String]] = [:], listFields: [String] = [],
+        followUps: [FollowUpDefinition] = [], digest: String
     ) {
         self.id = id
         self.title = title
@@ -306,6 +310,7 @@ public struct WorkflowDefinition: Sendable {
         self.limits = limits
         self.eventTitles = eventTitles
         self.officeEvents = officeEvents
+        self.eventFields = eventFields
         self.listFields = listFields
         self.followUps = followUps
         self.digest = digest

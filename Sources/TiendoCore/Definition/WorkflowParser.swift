@@ -48,7 +48,8 @@ struct WorkflowParser {
         }
         let topKeys = [
             "tiendo", "id", "title", "description", "timezone", "calendar", "reminders", "fields", "group_by", "initial",
-            "states", "milestones", "limits", "event_titles", "office_events", "list_fields", "follow_ups",
+            "states", "milestones", "limits", "event_titles", "office_events", "event_fields", "list_fields",
+            "follow_ups",
         ]
         guard let top = MappingReader(root, sink: sink, context: "the workflow", allowed: topKeys) else { return nil }
 
@@ -154,6 +155,8 @@ struct WorkflowParser {
         if let t = top["event_titles"] { eventTitles = parseEventTitles(t, states: states) }
         var officeEvents: Set<String> = []
         if let o = top["office_events"] { officeEvents = parseOfficeEvents(o, states: states) }
+        var eventFields: [String: [String]] = [:]
+        if let e = top["event_fields"] { eventFields = parseEventFields(e, states: states, fields: fields) }
         var listFields: [String] = []
         if let l = top["list_fields"] { listFields = parseListFields(l, fields: fields, groupBy: groupBy) }
         var followUps: [FollowUpDefinition] = []
@@ -167,7 +170,7 @@ struct WorkflowParser {
             id: expectedID, title: title, description: description, file: file, zone: zone, calendar: calendar,
             remindAt: remindAt, defaultRemind: defaultRemind, fields: fields, groupBy: groupBy, initial: initial,
             states: states, milestones: milestones, limits: limits, eventTitles: eventTitles, officeEvents: officeEvents,
-            listFields: listFields, followUps: followUps, digest: SHA256.hex(bytes))
+            eventFields: eventFields, listFields: listFields, followUps: followUps, digest: SHA256.hex(bytes))
     }
 
     /// The events some state accepts, in the order the states list them (for "did you mean" and error messages).
@@ -189,6 +192,35 @@ struct WorkflowParser {
                 continue
             }
             out.insert(event)
+        }
+        return out
+    }
+
+    /// `event_fields` (an extension: README "Extensions"): per event some state accepts, declared fields its form asks
+    /// for besides those its guards read (a decision's number and date), each once, in the form's order.
+    mutating func parseEventFields(_ node: YNode, states: [StateDefinition], fields: [FieldDefinition]) -> [String: [String]] {
+        let accepted = WorkflowParser.acceptedEvents(states)
+        let names = fields.map(\.name)
+        var out: [String: [String]] = [:]
+        for (event, key, value) in node.namedEntries(sink: sink, context: "'event_fields'") {
+            guard accepted.contains(event) else {
+                sink.error(key.position, "'\(event)' in 'event_fields' is not an event any state accepts\(didYouMean(event, accepted))")
+                continue
+            }
+            guard let list = value.scalarList(sink: sink, context: "'event_fields' of event '\(event)'") else { continue }
+            var asked: [String] = []
+            for (name, p) in list {
+                guard names.contains(name) else {
+                    sink.error(p, "'\(name)' in 'event_fields' of event '\(event)' is not a declared field\(didYouMean(name, names))")
+                    continue
+                }
+                guard !asked.contains(name) else {
+                    sink.error(p, "'\(name)' appears twice in 'event_fields' of event '\(event)'")
+                    continue
+                }
+                asked.append(name)
+            }
+            out[event] = asked
         }
         return out
     }

@@ -280,6 +280,9 @@ extension ControlService {
                 // In the order the file declares the fields, which is the order a form asks for them.
                 let order = Dictionary(uniqueKeysWithValues: def.fields.enumerated().map { ($1.name, $0) })
                 read.sort { (order[$0] ?? .max) < (order[$1] ?? .max) }
+                // Then what the file asks with the event besides (`event_fields`: a decision's number and date), in its
+                // order, optional unless a guard needs it.
+                read += (def.eventFields[on.event] ?? []).filter { !read.contains($0) }
                 let everywhere = Set(on.branches.fieldsEveryBranchReads)
                 var o: [(String, JSON)] = [("name", .string(on.event))]
                 if let title = def.eventTitles[on.event] { o.append(("title", .string(title))) }

@@ -187,7 +187,8 @@ enum VarlinkIDL {
         )
 
         # An event a state accepts: its title (from `event_titles`, when the file gives one), the fields its
-        # guards read (a form asks for them), those every branch reads (a form cannot leave them empty), its
+        # guards read then those `event_fields` adds (a form asks for them), those every branch reads (a form
+        # cannot leave them empty), its
         # target states, and office (from `office_events`) when it records a decision above the chi bộ, which only
         # the ward's office records.
         type EventInfo (name: string, title: ?string, fields: []string, required: []string, targets: []string, office: ?bool)
