@@ -40,8 +40,9 @@ def test_agenda_shows_the_overdue_item_with_counts(stack, browser):
     body = text(browser)
     assert "Việc cần làm" in body and "hôm nay Thứ Hai, 02/03/2026" in body
     overdue = browser.find_element(By.CSS_SELECTOR, "section.bucket.overdue")
-    rows = [[td.text for td in r.find_elements(By.TAG_NAME, "td")] for r in overdue.find_elements(By.CSS_SELECTOR, "tr.overdue")]
-    # Grouped by chi bộ (the heading names it); columns: due, days, what, record, workflow.
+    rows = [[td.text for td in r.find_elements(By.CSS_SELECTOR, "td:not(.pick)")] for r in overdue.find_elements(By.CSS_SELECTOR, "tr.overdue")]
+    # Grouped by chi bộ (the heading names it); columns after the box to tick a milestone: due, days, what, record,
+    # workflow.
     hà = [r for r in rows if "Nguyễn Thị Hà" in r[3] and r[2] == "Chờ nộp hồ sơ"]
     assert hà and hà[0][0] == "25/02/2026" and hà[0][1] == "quá 5 ngày" and "kiem-tra/a1" in hà[0][3], rows
     assert CHI_BO_A in [h.text.split(" (")[0] for h in overdue.find_elements(By.TAG_NAME, "h3")]
@@ -410,8 +411,9 @@ def test_login_is_throttled_per_account(stack, browser):
 def test_occurrences_and_provisional_dues(stack, browser):
     login(browser, stack, "ha")
     browser.get(stack.url + "/?quy-trinh=nam-sau&ngay=30")
-    rows = [[td.text for td in r.find_elements(By.TAG_NAME, "td")] for r in browser.find_elements(By.CSS_SELECTOR, "table.items tr")]
-    fees = [(r[0], r[2]) for r in rows if r and r[2].startswith("Đóng đảng phí")]
+    rows = [[td.text for td in r.find_elements(By.CSS_SELECTOR, "td:not(.pick)")]
+            for r in browser.find_elements(By.CSS_SELECTOR, "table.items tr")]
+    fees = [(r[0], r[2]) for r in rows if r and r[2].startswith("Đóng đảng phí") and "nam-sau/c1" in r[3]]
     # Each open occurrence of the monthly fee is an item of its own, named by its period.
     assert fees == [
         ("31/01/2026", "Đóng đảng phí kỳ 01/2026"), ("28/02/2026", "Đóng đảng phí kỳ 02/2026"), ("31/03/2026", "Đóng đảng phí kỳ 03/2026"),
@@ -1139,3 +1141,99 @@ def test_a_busy_address_is_said_in_words(tmp_path):
     assert r.returncode == 1, r
     assert (f"không mở được http://127.0.0.1:{port}/: địa chỉ đang được một chương trình khác dùng" in r.stderr
             and "--listen" in r.stderr and "errno" not in r.stderr), r.stderr
+
+
+def test_milestones_ticked_on_the_agenda_are_recorded_together(stack, browser):
+    """The agenda's boxes: a chi bộ's secretary ticks the milestones done (two checks, two months' Party fees) and
+    records them at once, after a confirmation that counts them; the page says what was recorded, by task and name,
+    and what was refused and why (a report whose check is not done), and the agenda keeps its filters. A state's
+    deadline has no box (an event closes it, on the record's page). The head's box ticks a whole table. A reader has
+    no boxes and may not post; a record of another chi bộ ticked by hand is refused as one not found, nothing
+    changed."""
+    for key, name in (("tk-1", "Đinh Văn Tâm"), ("tk-2", "Bùi Thị Lan"), ("tk-3", "Cao Văn Hùng")):
+        stack.ctl("start", "kiem-tra", key, "--set", f"ho_ten={name}", "--set", f"chi_bo={CHI_BO_A}", "--set", "han=12/03/2026")
+    fees = os.path.join(stack.dir, "tk-phi.csv")
+    with open(fees, "w", encoding="utf-8") as f:
+        f.write(f"key,started,ho_ten,chi_bo\ntk-phi,2026-01-05,Mạc Thị Thu,{CHI_BO_A}\n")
+    stack.ctl("import", "nam-sau", fees)
+    login(browser, stack, "ha")
+    browser.get(stack.url + "/?ngay=30")
+    picks = ["kiem-tra/tk-1|xac-minh|2026-03-10", "kiem-tra/tk-2|xac-minh|2026-03-10", "kiem-tra/tk-3|bao-cao|2026-03-17",
+             "nam-sau/tk-phi|dong-dang-phi@2026-01|2026-01-31", "nam-sau/tk-phi|dong-dang-phi@2026-02|2026-02-28"]
+
+    def box(value):
+        return browser.find_element(By.CSS_SELECTOR, f"input[name=xong][value='{value}']")
+
+    assert box(picks[3]).get_attribute("aria-label") == "Chọn «Đóng đảng phí kỳ 01/2026» của Mạc Thị Thu"
+    rows = [r for r in browser.find_elements(By.CSS_SELECTOR, "table.items tbody tr") if "kiem-tra/tk-1" in r.text]
+    state_rows = [r for r in rows if "Xác minh" not in r.text and "Báo cáo" not in r.text]
+    assert state_rows and all(not r.find_elements(By.NAME, "xong") for r in state_rows), [r.text for r in rows]
+    # Nothing ticked: said, nothing sent.
+    button = browser.find_element(By.CSS_SELECTOR, "form#xong-nhieu button.done")
+    assert button.text == "Đánh dấu đã xong các việc đã chọn"
+    button.click()
+    WebDriverWait(browser, 10).until(expected_conditions.alert_is_present())
+    assert browser.switch_to.alert.text.startswith("Chưa chọn việc nào")
+    browser.switch_to.alert.accept()
+    # The head's box ticks every item of its table, and unticks them.
+    table = box(picks[0]).find_element(By.XPATH, "ancestor::table")
+    everything = table.find_element(By.CSS_SELECTOR, "input[data-pick-all]")
+    everything.click()
+    assert all(c.is_selected() for c in table.find_elements(By.NAME, "xong"))
+    everything.click()
+    assert not any(c.is_selected() for c in table.find_elements(By.NAME, "xong"))
+    for value in picks:
+        box(value).click()
+    shot(browser, "06a-chon-nhieu-viec", full=True)
+    before = browser.execute_script("return performance.timeOrigin")
+    button.click()
+    WebDriverWait(browser, 10).until(expected_conditions.alert_is_present())
+    assert browser.switch_to.alert.text == "Ghi nhận 5 việc đã chọn là đã xong?"
+    browser.switch_to.alert.accept()
+    wait_for_new_document(browser, before)
+    assert browser.current_url == stack.url + "/?ngay=30", browser.current_url
+    # What was done first, as done (in the page's order: the overdue fees first), then the refusal: not one red box
+    # that reads as if nothing had been recorded.
+    done, said = [p.text for p in browser.find_elements(By.CSS_SELECTOR, "p.flash")]
+    assert done == ("Đã ghi nhận hoàn thành 4 việc: «Đóng đảng phí kỳ 01/2026» của Mạc Thị Thu; «Đóng đảng phí kỳ 02/2026» của "
+                    "Mạc Thị Thu; «Xác minh lý lịch» của Đinh Văn Tâm; «Xác minh lý lịch» của Bùi Thị Lan."), done
+    assert browser.find_element(By.CSS_SELECTOR, "p.flash.ok").text == done
+    assert browser.find_element(By.CSS_SELECTOR, "p.flash.bad").text == said
+    assert said.startswith("Không ghi nhận được 1 việc, các việc này không có gì thay đổi: «Báo cáo chi ủy» của Cao Văn Hùng: "), said
+    assert "còn thiếu «Xác minh lý lịch»" in said.split("Cao Văn Hùng: ")[1], said  # what it waits for
+    shot(browser, "06b-da-xong-nhieu-viec", full=True)
+    for id, milestone in (("kiem-tra/tk-1", "xac-minh"), ("kiem-tra/tk-2", "xac-minh"), ("nam-sau/tk-phi", "dong-dang-phi")):
+        done = [r for r in history(stack, id) if r["kind"] == "milestone-done"]
+        assert done and all(r["actorName"] == "ha" and r["milestone"] == milestone for r in done), done
+    assert len([r for r in history(stack, "nam-sau/tk-phi") if r["kind"] == "milestone-done"]) == 2
+    assert not [r for r in history(stack, "kiem-tra/tk-3") if r["kind"] == "milestone-done"]
+    assert not browser.find_elements(By.CSS_SELECTOR, f"input[name=xong][value='{picks[0]}']")
+    assert box(picks[2])  # still to do
+
+    # By hand: a record of another chi bộ is one this account does not see; a box's value not the agenda's is refused.
+    opener = session_opener(browser)
+    _, _, page = fetch(opener, stack.url + "/")
+    token = re.search(rb'name="_csrf" value="([^"]+)"', page).group(1).decode()
+    status, headers, _ = fetch(opener, stack.url + "/", {"_csrf": token, "hanh-dong": "xong-nhieu", "quay-lai": "ngay=7",
+                                                          "xong": "kiem-tra/b3|xac-minh|2026-03-23"})
+    assert status in (302, 303) and headers["Location"] == "/?ngay=7", (status, headers)
+    browser.get(stack.url + "/?ngay=7")
+    said = browser.find_element(By.CSS_SELECTOR, ".flash.bad").text
+    assert said.startswith("Không ghi nhận được 1 việc, các việc này không có gì thay đổi: «xac-minh» (kiem-tra/b3): "
+                           "Không tìm thấy hồ sơ «kiem-tra/b3» trong các chi bộ của tài khoản «ha»"), said
+    assert not [r for r in history(stack, "kiem-tra/b3") if r["kind"] == "milestone-done"]
+    status, _, body = fetch(opener, stack.url + "/", {"_csrf": token, "hanh-dong": "xong-nhieu", "xong": "kiem-tra/tk-3"})
+    assert status == 400 and "không đúng dạng" in body.decode(), (status, body[:300])
+    status, headers, _ = fetch(opener, stack.url + "/", {"_csrf": token, "hanh-dong": "xong-nhieu", "quay-lai": "//example.org",
+                                                          "xong": picks[2]})
+    assert status in (302, 303) and headers["Location"] == "/?//example.org", headers["Location"]
+
+    login(browser, stack, "xem")
+    browser.get(stack.url + "/?ngay=30")
+    assert not browser.find_elements(By.NAME, "xong") and not browser.find_elements(By.ID, "xong-nhieu")
+    opener = session_opener(browser)
+    _, _, page = fetch(opener, stack.url + "/")
+    token = re.search(rb'name="_csrf" value="([^"]+)"', page).group(1).decode()
+    status, _, _ = fetch(opener, stack.url + "/", {"_csrf": token, "hanh-dong": "xong-nhieu", "xong": picks[2]})
+    assert status == 403
+    assert not [r for r in history(stack, "kiem-tra/tk-3") if r["kind"] == "milestone-done"]

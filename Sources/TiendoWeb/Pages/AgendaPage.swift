@@ -33,10 +33,12 @@ struct AgendaPage {
         if printing { return Layout.response(PrintList.agenda(data, app.configuration, account: account)) }
         let flash = await app.takeFlash(request, context)
         return Layout.response(
-            Layout.page(title: "Việc cần làm", active: "/", context: context, flash: flash, body: body(data, account: account)))
+            Layout.page(
+                title: "Việc cần làm", active: "/", context: context, flash: flash,
+                body: body(data, account: account, context: context, query: request.uri.query)))
     }
 
-    func body(_ data: Data, account: Account) -> HTML {
+    func body(_ data: Data, account: Account, context: WebContext, query: String?) -> HTML {
         let f = data.filters
         let c = data.reply.counts
         let today = data.catalog.today
@@ -70,6 +72,17 @@ struct AgendaPage {
                 return
                     "<p>Đang xem các việc có hạn \(until == from ? "ngày" : "từ") <b>\(text)</b>. <a href=\"\(f.link("/", ["tu": nil, "den": nil]))\">Xem tất cả việc cần làm</a></p>"
             } ?? .empty
+        // Milestones done (a month's Party fees, a meeting held) are ticked in the tables and recorded together
+        // (`AgendaDone`); the form stands apart, its boxes and second button name it.
+        let pick = account.role.mayAct && data.reply.items.contains { $0.item.milestone != nil }
+        let button: HTML = "<button type=\"submit\" class=\"done\" form=\"\(DueTable.pickForm)\">Đánh dấu đã xong các việc đã chọn</button>"
+        let pickForm: HTML =
+            pick
+            ? """
+            <form method="post" action="/" id="\(DueTable.pickForm)" class="pick-bar no-print">\(Layout.csrf(context))
+            <input type="hidden" name="hanh-dong" value="xong-nhieu"><input type="hidden" name="quay-lai" value="\(query ?? "")">
+            \(button) <span class="muted small">Đánh dấu ô ở đầu dòng các việc đã làm xong (đóng đảng phí, họp chi bộ, nộp báo cáo…) rồi bấm nút này. Bước nào cần ghi thông tin (biểu quyết, quyết định) thì ghi trên trang hồ sơ.</span></form>
+            """ : .empty
         var sections: [HTML] = []
         for bucket in DueTable.Bucket.allCases {
             let entries = data.reply.items.filter { DueTable.Bucket($0.item) == bucket }
@@ -77,7 +90,7 @@ struct AgendaPage {
             sections.append(
                 """
                 <section class="bucket \(bucket == .overdue ? "overdue" : "")"><h2>\(bucket.title) <span class="muted small">(\(entries.count))</span></h2>
-                \(DueTable.grouped(entries, by: f.groupBy, catalog: data.catalog))</section>
+                \(DueTable.grouped(entries, by: f.groupBy, catalog: data.catalog, pick: pick))</section>
                 """)
         }
         let shown = f.page * WebLimits.agendaPage + data.reply.items.count
@@ -100,7 +113,7 @@ struct AgendaPage {
             <p class="no-print actions"><a href="\(f.link("/", ["in": "1", "trang": nil]))">In danh sách (A4)</a> ·
             <a href="\(f.link("/xuat/viec-can-lam.csv"))">Tải CSV</a> · <a href="\(f.link("/xuat/viec-can-lam.xlsx"))">Tải Excel</a> ·
             <a href="\(movesSoon)">Hồ sơ sẽ tự chuyển trạng thái trong \(Filters.movesSoonDays) ngày tới</a></p>
-            \(span)\(empty)\(sections)\(pager)
+            \(span)\(empty)\(pickForm)\(sections)\(pick ? "<p class=\"no-print\">\(button)</p>" as HTML : .empty)\(pager)
             """
     }
 }

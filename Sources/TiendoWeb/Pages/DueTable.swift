@@ -63,24 +63,45 @@ enum DueTable {
         "/ho-so/" + id.split(separator: "/", maxSplits: 1).map { Filters.percentEncoded(String($0)) }.joined(separator: "/")
     }
 
-    /// One table of items; `showGroup`/`showWorkflow` leave out a column the heading above already says.
-    static func table(_ entries: [Extras.DueEntry], catalog: Catalog, showGroup: Bool = true, showWorkflow: Bool = true) -> HTML {
+    /// The form the agenda's boxes belong to (`AgendaDone`), by its id: the boxes sit in the tables, the form apart.
+    static let pickForm = "xong-nhieu"
+
+    /// A box to tick a milestone's item for `AgendaDone` (a state's deadline is closed by an event on its record
+    /// page, not ticked); on a phone's card it says what it is for, beside it.
+    static func pickBox(_ i: Manager.DueItem, name: String) -> HTML {
+        guard let milestone = Format.milestone(i.milestone, occurrence: i.occurrence) else { return .empty }
+        let value = AgendaDone.Pick(id: i.instance, milestone: milestone, due: i.due).value
+        let occurrence = i.occurrence.map { " kỳ " + Format.occurrence($0, due: i.due) } ?? ""
+        return
+            "<label><input type=\"checkbox\" name=\"xong\" value=\"\(value)\" form=\"\(pickForm)\" aria-label=\"Chọn «\(i.title)\(occurrence)» của \(name)\"><span class=\"on-phone\">Chọn để đánh dấu đã xong</span></label>"
+    }
+
+    /// One table of items; `showGroup`/`showWorkflow` leave out a column the heading above already says; `pick`
+    /// adds a first column of boxes to mark milestones done together (the agenda, for an account that may act).
+    static func table(
+        _ entries: [Extras.DueEntry], catalog: Catalog, showGroup: Bool = true, showWorkflow: Bool = true, pick: Bool = false
+    ) -> HTML {
         let groupTitle = catalog.groupTitle(of: entries.map(\.item.workflow))
         let rows: [HTML] = entries.map { e in
             let i = e.item
             let name = e.label ?? String(i.instance.split(separator: "/", maxSplits: 1).last ?? "")
             let state: HTML =
                 i.state.flatMap { catalog.stateTitle(i.workflow, $0) }.map { "<br><span class=\"muted small\">\($0)</span>" } ?? .empty
+            let box: HTML = pick ? "<td class=\"pick\">\(pickBox(i, name: name))</td>" : .empty
             return """
-                <tr class="\(i.overdue ? "overdue" : "")"><td data-label="Hạn">\(due(i))</td><td class="left">\(daysBadge(i))</td><td class="what">\(what(i))</td>
+                <tr class="\(i.overdue ? "overdue" : "")">\(box)<td data-label="Hạn">\(due(i))</td><td class="left">\(daysBadge(i))</td><td class="what">\(what(i))</td>
                 <td class="record"><a href="\(recordLink(i.instance))">\(name)</a><br><span class="muted small id">\(i.instance)</span></td>\(showGroup ? "<td data-label=\"\(groupTitle)\">\(i.group ?? "—")</td>" : HTML.empty)\(showWorkflow ? "<td data-label=\"Quy trình\">\(catalog.title(i.workflow))\(state)</td>" : HTML.empty)</tr>
                 """
         }
         // The same widths in every table of a page, so that the columns of one chi bộ's table line up with the next.
+        let pickAll: HTML =
+            entries.contains { $0.item.milestone != nil }
+            ? "<input type=\"checkbox\" data-pick-all aria-label=\"Chọn mọi việc của bảng này\" title=\"Chọn mọi việc của bảng này\">"
+            : .empty
         let widths: HTML =
-            "<colgroup><col class=\"w-due\"><col class=\"w-left\"><col><col class=\"w-record\">\(showGroup ? "<col class=\"w-group\">" as HTML : .empty)\(showWorkflow ? "<col class=\"w-workflow\">" as HTML : .empty)</colgroup>"
+            "<colgroup>\(pick ? "<col class=\"w-pick\">" as HTML : .empty)<col class=\"w-due\"><col class=\"w-left\"><col><col class=\"w-record\">\(showGroup ? "<col class=\"w-group\">" as HTML : .empty)\(showWorkflow ? "<col class=\"w-workflow\">" as HTML : .empty)</colgroup>"
         return """
-            <table class="items">\(widths)<thead><tr><th>Hạn</th><th>Còn lại</th><th>Việc</th><th>Hồ sơ</th>\(showGroup ? "<th>\(groupTitle)</th>" : HTML.empty)\(showWorkflow ? "<th>Quy trình</th>" : HTML.empty)</tr></thead>
+            <table class="items">\(widths)<thead><tr>\(pick ? "<th class=\"pick\">\(pickAll)</th>" as HTML : .empty)<th>Hạn</th><th>Còn lại</th><th>Việc</th><th>Hồ sơ</th>\(showGroup ? "<th>\(groupTitle)</th>" : HTML.empty)\(showWorkflow ? "<th>Quy trình</th>" : HTML.empty)</tr></thead>
             <tbody>\(rows)</tbody></table>
             """
     }
@@ -94,9 +115,9 @@ enum DueTable {
 
     /// Items under headings by chi bộ or workflow (in Vietnamese alphabetical order, the same in every section of a
     /// page; items without a chi bộ last), or one table.
-    static func grouped(_ entries: [Extras.DueEntry], by key: Filters.GroupBy, catalog: Catalog) -> HTML {
+    static func grouped(_ entries: [Extras.DueEntry], by key: Filters.GroupBy, catalog: Catalog, pick: Bool = false) -> HTML {
         switch key {
-        case .none: return table(entries, catalog: catalog)
+        case .none: return table(entries, catalog: catalog, pick: pick)
         case .group, .workflow:
             var order: [String] = []
             var parts: [String: [Extras.DueEntry]] = [:]
@@ -113,7 +134,7 @@ enum DueTable {
                     let heading = key == .group ? groupHeading(k, catalog.groupTitle(of: list.map(\.item.workflow))) : catalog.title(k)
                     return """
                         <h3>\(heading) <span class="muted small">(\(list.count))</span></h3>
-                        \(table(list, catalog: catalog, showGroup: key != .group, showWorkflow: key != .workflow))
+                        \(table(list, catalog: catalog, showGroup: key != .group, showWorkflow: key != .workflow, pick: pick))
                         """
                 })
         }

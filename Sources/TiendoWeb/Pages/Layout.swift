@@ -50,7 +50,11 @@ enum Layout {
                     <form method="post" action="/dang-xuat"><input type="hidden" name="_csrf" value="\(context.session?.csrf ?? "")"><button class="link">Đăng xuất</button></form></div>
                     """
             } ?? .empty
-        let message: HTML = flash.map { f in "<p class=\"flash \(f.ok ? "ok" : "bad")\" role=\"status\">\(f.message)</p>" } ?? .empty
+        let message: HTML =
+            flash.map { f in
+                let done: HTML = f.done.map { "<p class=\"flash ok\" role=\"status\">\($0)</p>" } ?? .empty
+                return "\(done)<p class=\"flash \(f.ok ? "ok" : "bad")\" role=\"status\">\(f.message)</p>"
+            } ?? .empty
         return document(
             title: title,
             body: """

@@ -29,6 +29,13 @@ struct RecordPage {
         return entry
     }
 
+    /// A reader's account sees records and changes none.
+    static func mayChange(_ account: Account) throws(PageError) {
+        guard account.role.mayAct else {
+            throw PageError.forbidden("Tài khoản \(account.name) (\(account.role.title)) chỉ được xem, không được thay đổi hồ sơ.")
+        }
+    }
+
     static func notFound(_ id: String, account: Account) -> PageError {
         .notFound(
             "Không tìm thấy hồ sơ «\(id)» trong các chi bộ của tài khoản «\(account.name)»: mã có thể viết sai, hoặc hồ sơ thuộc chi bộ khác. Nếu cần xem, xin liên hệ người quản trị."
@@ -56,9 +63,7 @@ struct RecordPage {
     func act(_ request: Request, _ context: WebContext) async throws -> Response {
         let account = try context.user
         let id = try RecordPage.id(context)
-        guard account.role.mayAct else {
-            throw PageError.forbidden("Tài khoản \(account.name) (\(account.role.title)) chỉ được xem, không được thay đổi hồ sơ.")
-        }
+        try RecordPage.mayChange(account)
         let catalog = try await app.daemon.workflows()
         let instance = try await RecordPage.visible(app, id: id, account: account).instance
         let form = context.form
@@ -67,21 +72,12 @@ struct RecordPage {
             switch form["hanh-dong"] {
             case "xong":
                 guard let milestone = form.text("moc") else { throw PageError.badRequest("Thiếu mốc cần đánh dấu đã xong.") }
-                let parts = milestone.split(separator: "@", maxSplits: 1).map(String.init)
-                let base = parts.first ?? ""
-                // The period's due names it (`Messages.period`): the open one's, else the one the form was shown with (a
-                // period completed from a page left open is no longer open). Only words depend on it.
-                let due = instance.deadlines?.first { $0.milestone == base && $0.occurrence == parts.last }?.due ?? form.text("han")
-                let title = Messages.deadlineTitle(
-                    catalog[instance.workflow]?.milestone(base)?.title ?? base, occurrence: parts.count == 2 ? parts[1] : nil, due: due)
-                let before = instance.milestones.first { $0.id == base }
-                let after = try await app.daemon.call(Manager.CompleteMilestone(id: id, milestone: milestone, actor: account.name))
-                // Marked again from a page left open (the period already done): tiendod changes nothing, and says so.
-                if let before, before == after.milestones.first(where: { $0.id == base }) {
+                let title = RecordPage.milestoneTitle(milestone, of: instance, due: form.text("han"), catalog: catalog)
+                if try await RecordPage.complete(app, milestone, of: instance, account: account) {
+                    try await app.flash("Đã ghi nhận hoàn thành «\(title)».", ok: true, request, context)
+                } else {
                     try await app.flash(
                         "«\(title)» đã được ghi nhận hoàn thành trước đó; không có gì thay đổi.", ok: true, request, context)
-                } else {
-                    try await app.flash("Đã ghi nhận hoàn thành «\(title)».", ok: true, request, context)
                 }
             case "su-kien":
                 let (event, data) = try RecordPage.event(form, instance: instance, catalog: catalog, account: account)
@@ -107,6 +103,26 @@ struct RecordPage {
             try await app.flash(e.message + " Không có gì thay đổi.", ok: false, request, context)
         }
         return .redirect(to: back)
+    }
+
+    /// A milestone (`id`, or `id@LABEL` for one period of a recurring one) as people read it, «Đóng đảng phí kỳ
+    /// 11/2026». The period's due names it (`Messages.period`): the open one's, else `due`, the one the form was shown
+    /// with (a period completed from a page left open is no longer open). Only words depend on it.
+    static func milestoneTitle(_ milestone: String, of instance: Manager.Instance, due: String?, catalog: Catalog) -> String {
+        let parts = milestone.split(separator: "@", maxSplits: 1).map(String.init)
+        let base = parts.first ?? ""
+        let due = instance.deadlines?.first { $0.milestone == base && $0.occurrence == parts.last }?.due ?? due
+        return Messages.deadlineTitle(
+            catalog[instance.workflow]?.milestone(base)?.title ?? base, occurrence: parts.count == 2 ? parts[1] : nil, due: due)
+    }
+
+    /// Marks the milestone done in the account's name, from the record page's button or the agenda's ticked items.
+    /// False when tiendod changed nothing: marked again from a page left open, the period was already done.
+    static func complete(_ app: WebApp, _ milestone: String, of instance: Manager.Instance, account: Account) async throws -> Bool {
+        let base = String(milestone.split(separator: "@", maxSplits: 1).first ?? "")
+        let before = instance.milestones.first { $0.id == base }
+        let after = try await app.daemon.call(Manager.CompleteMilestone(id: instance.id, milestone: milestone, actor: account.name))
+        return before == nil || before != after.milestones.first { $0.id == base }
     }
 
     /// Why tiendod refused, naming a bad value's field by the title its form shows («Điểm chấm»), not by the

@@ -20,6 +20,9 @@ struct WebSession: Codable, Sendable {
         /// What a refused step's form held (`su-kien`: the event; a field's name: its value), shown in it again so
         /// that a clerk corrects a number rather than types the vote again.
         var typed: [String: String]? = nil
+        /// What was done alongside a refusal (the agenda's ticked items, some recorded, some refused): shown first,
+        /// as done, so that nobody takes the refusal for the whole.
+        var done: String? = nil
     }
 }
 

@@ -79,6 +79,7 @@ public final class WebApp: Sendable {
         router.post("/dang-nhap", use: login.submit)
         router.post("/dang-xuat", use: login.signOut)
         router.get("/", use: AgendaPage(app: self).show)
+        router.post("/", use: AgendaDone(app: self).submit)
         router.get("/ho-so", use: RecordsPage(app: self).show)
         let record = RecordPage(app: self)
         let newRecord = NewRecordPage(app: self)
@@ -184,9 +185,11 @@ extension WebApp {
     }
 
     /// A message for the next page of this session (after a POST, the page it redirects to).
-    func flash(_ message: String, ok: Bool, _ request: Request, _ context: WebContext, typed: [String: String]? = nil) async throws {
+    func flash(
+        _ message: String, ok: Bool, _ request: Request, _ context: WebContext, typed: [String: String]? = nil, done: String? = nil
+    ) async throws {
         guard var session = context.session else { return }
-        session.flash = WebSession.Flash(ok: ok, message: message, typed: typed)
+        session.flash = WebSession.Flash(ok: ok, message: message, typed: typed, done: done)
         try await sessions.update(session, request)
     }
 }
