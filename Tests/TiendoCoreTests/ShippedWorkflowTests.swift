@@ -535,7 +535,7 @@ import Testing
                 "dang-vien-du-bi.cong-nhan": ["so_quyet_dinh", "ngay_quyet_dinh"],
                 "dang-vien-du-bi.xoa-ten": ["so_quyet_dinh", "ngay_quyet_dinh"],
                 "ket-nap-dang-vien.quyet-dinh": ["so_quyet_dinh"], "the-dang-vien.ra-quyet-dinh": ["so_quyet_dinh"],
-                "thi-dua.khen-thuong": ["so_quyet_dinh_khen"],
+                "thi-dua.khen-thuong": ["so_quyet_dinh_khen", "ngay_quyet_dinh_khen"],
             ])
     }
 
