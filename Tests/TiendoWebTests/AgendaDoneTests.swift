@@ -23,7 +23,7 @@ struct AgendaDoneTests {
             due: "2026-01-31", daysLeft: -30, overdue: true)
         #expect(
             DueTable.pickBox(fee, name: "Vũ Thị Mai").text
-                == "<label><input type=\"checkbox\" name=\"xong\" value=\"nam-sau/c1|dong-dang-phi@2026-01|2026-01-31\" form=\"xong-nhieu\" aria-label=\"Chọn «Đóng đảng phí kỳ 01/2026» của Vũ Thị Mai\"><span class=\"on-phone\">Chọn để đánh dấu đã xong</span></label>"
+                == "<label><input type=\"checkbox\" name=\"xong\" value=\"nam-sau/c1|dong-dang-phi@2026-01|2026-01-31\" form=\"xong-nhieu\" aria-label=\"Chọn việc này: «Đóng đảng phí kỳ 01/2026» của Vũ Thị Mai\"><span class=\"on-phone\">Chọn việc này</span></label>"
         )
         let state = Manager.DueItem(
             workflow: "kiem-tra", instance: "kiem-tra/a1", state: "cho-nop", title: "Chờ nộp hồ sơ", due: "2026-02-25", daysLeft: -5,
@@ -31,32 +31,92 @@ struct AgendaDoneTests {
         #expect(DueTable.pickBox(state, name: "Nguyễn Thị Hà").text.isEmpty)
     }
 
-    @Test("back to the agenda as it was filtered, and never to another site")
+    @Test("back to the list as it was filtered, and never to another site")
     func back() {
-        #expect(AgendaDone.back(nil) == "/")
-        #expect(AgendaDone.back("") == "/")
-        #expect(AgendaDone.back("ngay=30&chi-bo=Chi%20b%E1%BB%99%201") == "/?ngay=30&chi-bo=Chi%20b%E1%BB%99%201")
-        #expect(AgendaDone.back("//example.org") == "/?//example.org")
-        #expect(AgendaDone.back("ngay=7\r\nLocation: http://x") == "/")
-        #expect(AgendaDone.back("chi-bo=Chi bộ") == "/")
-        #expect(AgendaDone.back("ngay=7#x") == "/")
+        #expect(BulkOutcome.back(to: "/", query: nil) == "/")
+        #expect(BulkOutcome.back(to: "/", query: "") == "/")
+        #expect(BulkOutcome.back(to: "/", query: "ngay=30&chi-bo=Chi%20b%E1%BB%99%201") == "/?ngay=30&chi-bo=Chi%20b%E1%BB%99%201")
+        #expect(BulkOutcome.back(to: "/ho-so", query: "quy-trinh=kiem-tra") == "/ho-so?quy-trinh=kiem-tra")
+        #expect(BulkOutcome.back(to: "/", query: "//example.org") == "/?//example.org")
+        #expect(BulkOutcome.back(to: "/", query: "ngay=7\r\nLocation: http://x") == "/")
+        #expect(BulkOutcome.back(to: "/", query: "chi-bo=Chi bộ") == "/")
+        #expect(BulkOutcome.back(to: "/", query: "ngay=7#x") == "/")
     }
 
     @Test("what was recorded and what was refused are said apart, the first ten by name and the rest counted")
     func summary() {
-        let many = (1...12).map { "«Đóng đảng phí kỳ 11/2026» của Đảng viên \($0)" }
-        let (recorded, refused) = AgendaDone.summary(done: many, already: ["«Xác minh lý lịch» của Lê Thị Cúc"], refused: [])
-        #expect(refused == nil)
+        var agenda = BulkOutcome(
+            unit: "việc", doneLead: "Đã ghi nhận hoàn thành", refusedLead: "Không ghi nhận được",
+            alreadySaid: "đã được ghi nhận hoàn thành trước đó")
+        agenda.done = (1...12).map { "«Đóng đảng phí kỳ 11/2026» của Đảng viên \($0)" }
+        agenda.already = ["«Xác minh lý lịch» của Lê Thị Cúc"]
+        #expect(agenda.sentences.refused == nil)
         #expect(
-            recorded
+            agenda.sentences.recorded
                 == "Đã ghi nhận hoàn thành 12 việc: "
                 + (1...10).map { "«Đóng đảng phí kỳ 11/2026» của Đảng viên \($0)" }.joined(separator: "; ")
                 + " và 2 việc khác. 1 việc đã được ghi nhận hoàn thành trước đó, không có gì thay đổi: «Xác minh lý lịch» của Lê Thị Cúc.")
-        let only = AgendaDone.summary(done: [], already: [], refused: ["«Báo cáo chi ủy» của Cao Văn Hùng: Còn thiếu «Xác minh lý lịch»."])
-        #expect(only.recorded == nil)
+        var list = BulkOutcome(unit: "hồ sơ", doneLead: "Đã ghi «Đã in thẻ» cho", refusedLead: "Không ghi được «Đã in thẻ» cho")
+        list.refused = ["Cao Văn Hùng: hồ sơ đang ở bước «Chờ trao thẻ», bước này không ghi được «Đã in thẻ» từ danh sách."]
+        #expect(list.sentences.recorded == nil)
+        // One record: «hồ sơ này», not «các hồ sơ này».
         #expect(
-            only.refused
-                == "Không ghi nhận được 1 việc, các việc này không có gì thay đổi: «Báo cáo chi ủy» của Cao Văn Hùng: Còn thiếu «Xác minh lý lịch»."
+            list.sentences.refused
+                == "Không ghi được «Đã in thẻ» cho 1 hồ sơ, hồ sơ này không có gì thay đổi: Cao Văn Hùng: hồ sơ đang ở bước «Chờ trao thẻ», bước này không ghi được «Đã in thẻ» từ danh sách."
         )
+        // tiendod stopped answering: what was recorded is said, and how many were left untouched.
+        list.done = ["Lò Thị Năm"]
+        list.refused = []
+        let goesOn = list.note(PageError.notFound("x"), for: "Vi Văn Sáu", left: 3)
+        let stops = !list.note(ManagerError.internalError(reason: "hết thời gian chờ"), for: "Hà Văn Bốn", left: 2)
+        #expect(goesOn && stops)
+        #expect(list.sentences.recorded == "Đã ghi «Đã in thẻ» cho 1 hồ sơ: Lò Thị Năm.")
+        #expect(
+            list.sentences.refused?.hasPrefix(
+                "Không ghi được «Đã in thẻ» cho 1 hồ sơ, hồ sơ này không có gì thay đổi: Vi Văn Sáu: không thấy hồ sơ này trong các chi bộ của tài khoản (có thể đã chuyển chi bộ hoặc bị xóa). "
+                    + "Dừng lại, 3 hồ sơ chưa được ghi (các hồ sơ này không có gì thay đổi; hãy tải lại trang, kiểm tra rồi chọn lại): ")
+                == true,
+            "\(list.sentences.refused ?? "")")
+    }
+
+    @Test("a form with nothing ticked, or more than a page, is refused whole")
+    func counts() {
+        #expect(BulkOutcome.refusal(count: 3, max: 200, unit: "việc", none: "x") == nil)
+        #expect(
+            BulkOutcome.refusal(count: 0, max: 200, unit: "việc", none: "đánh dấu ô ở đầu dòng rồi bấm lại.")
+                == "Chưa chọn việc nào: đánh dấu ô ở đầu dòng rồi bấm lại. Không có gì thay đổi.")
+        #expect(
+            BulkOutcome.refusal(count: 51, max: 50, unit: "hồ sơ", none: "x")
+                == "Đã chọn 51 hồ sơ, quá 50 hồ sơ một lần: hãy chọn ít hơn. Không có gì thay đổi.")
+    }
+}
+
+@Suite("A step recorded for the records ticked in a list")
+struct RecordsEventTests {
+    static let card = #"""
+        [{"id": "in-the", "title": "Đang in thẻ", "final": false, "events": [
+           {"name": "in-xong", "title": "Đã in thẻ", "fields": [], "required": [], "targets": ["cho-trao"], "office": true},
+           {"name": "huy", "fields": [], "required": [], "targets": ["da-huy"]},
+           {"name": "bao-hong", "title": "Thẻ hỏng", "fields": ["ly_do"], "required": ["ly_do"], "targets": ["in-the"]},
+           {"name": "ghi-so", "title": "Ghi số thẻ", "fields": ["so_the"], "required": [], "targets": ["cho-trao"]}]},
+         {"id": "cho-trao", "title": "Chờ trao thẻ", "final": false, "events": []},
+         {"id": "da-huy", "title": "Đã hủy", "final": true, "events": []}]
+        """#
+
+    @Test("only a chosen state's steps that ask nothing, those the account records; a reader gets none")
+    func offered() throws {
+        let w = try TextTests.workflow("the-dang-vien", fields: "[]", states: RecordsEventTests.card)
+        let office = Account(name: "vp", role: .canBo, groups: [], passwordHash: "", created: "")
+        let chiBo = Account(name: "ha", role: .canBo, groups: ["Chi bộ 1"], passwordHash: "", created: "")
+        let reader = Account(name: "xem", role: .xem, groups: [], passwordHash: "", created: "")
+        #expect(RecordsEvent.offered(w, state: "in-the", account: office).map(\.name) == ["in-xong", "huy"])
+        #expect(RecordsEvent.offered(w, state: "in-the", account: chiBo).map(\.name) == ["huy"])
+        #expect(RecordsEvent.offered(w, state: "in-the", account: reader).isEmpty)
+        #expect(RecordsEvent.offered(w, state: nil, account: office).isEmpty)
+        #expect(RecordsEvent.offered(w, state: "da-huy", account: office).isEmpty)
+        #expect(RecordsEvent.offered(nil, state: "in-the", account: office).isEmpty)
+        let steps = RecordsEvent.offered(w, state: "in-the", account: office)
+        #expect(steps.map { RecordsEvent.label($0, in: w) } == ["Đã in thẻ", "Chuyển sang «Đã hủy»"])
+        #expect(steps.map { RecordsEvent.said($0, in: w) } == ["«Đã in thẻ»", "việc chuyển sang «Đã hủy»"])
     }
 }

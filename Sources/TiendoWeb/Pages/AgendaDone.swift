@@ -12,8 +12,6 @@ struct AgendaDone {
 
     /// At most a page of the agenda at once.
     static let maxItems = WebLimits.agendaPage
-    /// Tasks named one by one in the message; the rest are counted.
-    static let named = 10
 
     /// One ticked item, as the agenda writes its box's value: `WORKFLOW/KEY|MILESTONE[@LABEL]|DUE` (the due names
     /// the period, as the record page's button sends it).
@@ -33,82 +31,64 @@ struct AgendaDone {
         var value: String { "\(id)|\(milestone)|\(due ?? "")" }
     }
 
-    /// Back to the agenda as it was filtered. Only a query is taken from the form, so the redirect stays on this site.
-    static func back(_ query: String?) -> String {
-        guard let q = query, !q.isEmpty, q.allSatisfy({ $0.isASCII && !$0.isNewline && $0 != "#" }) else { return "/" }
-        return "/?" + q
-    }
-
     func submit(_ request: Request, _ context: WebContext) async throws -> Response {
         let account = try context.user
         try RecordPage.mayChange(account)
         let form = context.form
-        let back = AgendaDone.back(form["quay-lai"])
+        let back = BulkOutcome.back(to: "/", query: form["quay-lai"])
         guard form["hanh-dong"] == "xong-nhieu" else { throw PageError.badRequest("Không rõ thao tác cần làm.") }
         var picks: [Pick] = []
         for (name, value) in form.fields where name == "xong" {
             guard let pick = Pick(value) else {
                 throw PageError.badRequest("Việc đã chọn «\(value)» không đúng dạng của danh sách việc cần làm.")
             }
-            if !picks.contains(pick) { picks.append(pick) }
+            // The same period ticked twice (a box copied by hand with another due) is marked once.
+            if !picks.contains(where: { $0.id == pick.id && $0.milestone == pick.milestone }) { picks.append(pick) }
         }
-        guard !picks.isEmpty else {
-            try await app.flash(
-                "Chưa chọn việc nào: đánh dấu ô ở đầu dòng các việc đã làm xong rồi bấm lại. Không có gì thay đổi.", ok: false, request, context
-            )
-            return .redirect(to: back)
-        }
-        guard picks.count <= AgendaDone.maxItems else {
-            try await app.flash(
-                "Đã chọn \(picks.count) việc, quá \(AgendaDone.maxItems) việc một lần: hãy chọn ít hơn. Không có gì thay đổi.", ok: false,
-                request, context)
+        let none = "tích chọn ô ở đầu dòng các việc đã làm xong rồi bấm lại."
+        if let refusal = BulkOutcome.refusal(count: picks.count, max: AgendaDone.maxItems, unit: "việc", none: none) {
+            try await app.flash(refusal, ok: false, request, context)
             return .redirect(to: back)
         }
         let catalog = try await app.daemon.workflows()
-        var done: [String] = []
-        var already: [String] = []
-        var refused: [String] = []
-        for pick in picks {
+        var outcome = BulkOutcome(
+            unit: "việc", doneLead: "Đã ghi nhận hoàn thành", refusedLead: "Không ghi nhận được",
+            alreadySaid: "đã được ghi nhận hoàn thành trước đó")
+        // Refused by tiendod in the page's order, tried once more after the others: a report ticked with the check it
+        // waits for may come first on the page.
+        var retry: [(pick: Pick, what: String, reason: String)] = []
+        var remaining = picks[...]
+        while let pick = remaining.popFirst() {
             var what = "«\(pick.milestone)» (\(pick.id))"
             do {
                 let instance = try await RecordPage.visible(app, id: pick.id, account: account).instance
                 what =
                     "«\(RecordPage.milestoneTitle(pick.milestone, of: instance, due: pick.due, catalog: catalog))» của \(catalog.label(of: instance))"
                 if try await RecordPage.complete(app, pick.milestone, of: instance, account: account) {
-                    done.append(what)
+                    outcome.done.append(what)
                 } else {
-                    already.append(what)
+                    outcome.already.append(what)
                 }
             } catch let e as ManagerError {
-                refused.append("\(what): \(RecordPage.refusal(e, workflow: catalog[String(pick.id.prefix { $0 != "/" })]))")
-            } catch let e as PageError where e.status == .notFound {
-                refused.append("\(what): \(e.message)")
+                retry.append((pick, what, RecordPage.refusal(e, workflow: catalog[String(pick.id.prefix { $0 != "/" })])))
+            } catch {
+                guard outcome.note(error, for: what, left: remaining.count) else { break }
             }
         }
-        let (recorded, refusal) = AgendaDone.summary(done: done, already: already, refused: refused)
-        if let refusal {
-            try await app.flash(refusal, ok: false, request, context, done: recorded)
-        } else {
-            try await app.flash(recorded ?? "", ok: true, request, context)
+        for (pick, what, reason) in retry {
+            guard outcome.failure == nil, !outcome.done.isEmpty else {
+                outcome.refused.append("\(what): \(reason)")
+                continue
+            }
+            do {
+                let instance = try await RecordPage.visible(app, id: pick.id, account: account).instance
+                _ = try await RecordPage.complete(app, pick.milestone, of: instance, account: account)
+                outcome.done.append(what)
+            } catch {
+                outcome.refused.append("\(what): \(reason)")
+            }
         }
+        try await outcome.flash(app, request, context)
         return .redirect(to: back)
-    }
-
-    /// What happened to the ticked items, in sentences: what was recorded (now or before), and what was refused with
-    /// the reason; nil for a part with nothing in it.
-    static func summary(done: [String], already: [String], refused: [String]) -> (recorded: String?, refused: String?) {
-        func listed(_ items: [String], separator: String = "; ") -> String {
-            let shown = items.prefix(named).joined(separator: separator)
-            return items.count > named ? "\(shown) và \(items.count - named) việc khác" : shown
-        }
-        var parts: [String] = []
-        if !done.isEmpty { parts.append("Đã ghi nhận hoàn thành \(done.count) việc: \(listed(done)).") }
-        if !already.isEmpty {
-            parts.append("\(already.count) việc đã được ghi nhận hoàn thành trước đó, không có gì thay đổi: \(listed(already)).")
-        }
-        let refusal =
-            refused.isEmpty
-            ? nil : "Không ghi nhận được \(refused.count) việc, các việc này không có gì thay đổi: \(listed(refused, separator: " "))"
-        return (parts.isEmpty ? nil : parts.joined(separator: " "), refusal)
     }
 }

@@ -104,9 +104,9 @@ enum Assets {
         table.items { table-layout: fixed; }
         table.items col.w-due { width: 7.5rem; } table.items col.w-left { width: 7.5rem; } table.items col.w-record { width: 21%; }
         table.items col.w-group { width: 15%; } table.items col.w-workflow { width: 22%; }
-        table.items col.w-pick { width: 2.6rem; } table.items .pick { text-align: center; }
-        table.items .pick input { width: 1.25rem; height: 1.25rem; margin: 0; vertical-align: middle; }
-        table.items .pick .on-phone { display: none; }
+        table.items col.w-pick { width: 2.6rem; } table .pick { text-align: center; width: 2.6rem; min-width: 0; }
+        table .pick input { width: 1.25rem; height: 1.25rem; margin: 0; vertical-align: middle; }
+        table .pick .on-phone { display: none; }
         .pick-bar { display: flex; flex-wrap: wrap; gap: .4rem .75rem; align-items: center; margin: .75rem 0; }
         .pick-bar button.done, p > button.done { padding: .35rem .9rem; }
         table.month { table-layout: fixed; }
@@ -169,9 +169,9 @@ enum Assets {
           table.items td, table.records td { border: none; padding: .1rem 0; text-align: left; }
           table.records td:empty { display: none; }
           table.items td.record, table.records td.record { order: -2; font-weight: 600; } table.items td.what { order: -1; }
-          table.items td.pick { order: -3; text-align: left; } table.items td.pick:empty { display: none; }
-          table.items td.pick label { display: flex; gap: .5rem; align-items: center; color: var(--muted); font-size: .9rem; }
-          table.items td.pick .on-phone { display: inline; }
+          table td.pick { order: -3; text-align: left; width: auto; } table td.pick:empty { display: none; }
+          table td.pick label { display: flex; gap: .5rem; align-items: center; color: var(--muted); font-size: .9rem; }
+          table td.pick .on-phone { display: inline; }
           h1 .badge { white-space: normal; max-width: 100%; }
           table.items td[data-label]::before, table.records td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); font-size: .85rem; }
           table.month th { font-size: .62rem; white-space: normal; overflow-wrap: anywhere; padding: .2rem; }
@@ -183,8 +183,8 @@ enum Assets {
           @page { size: A4 portrait; margin: 14mm 12mm 16mm; }
           html { font-size: 10.5pt; }
           body { color: #000; }
-          .no-print, header.top, footer, form.filters, .pager, button, form.event, table.items .pick { display: none !important; }
-          table.items col.w-pick { width: 0; }
+          .no-print, header.top, footer, form.filters, .pager, button, form.event, table .pick { display: none !important; }
+          table.items col.w-pick { display: none; }
           .print-only { display: block; }
           main { max-width: none; padding: 0; }
           h1 { font-size: 14pt; text-align: center; margin: 0 0 2mm; }
@@ -214,28 +214,56 @@ enum Assets {
           });
           // Confirmation before changing a record, with the values typed into the form (a vote's counts read back
           // before they are recorded).
-          // The agenda's boxes: the one in a table's head ticks every item of that table; recording the ticked ones
-          // asks first, with how many (none ticked: said, nothing sent).
-          document.querySelectorAll("input[data-pick-all]").forEach(function (all) {
-            all.addEventListener("change", function () {
-              all.closest("table").querySelectorAll("input[name=xong]").forEach(function (c) { c.checked = all.checked; });
+          // Lists with boxes (the agenda's milestones, a list's records): the box in a table's head ticks every row of
+          // that table; the form they belong to asks first, with how many and what (none ticked: said, nothing sent).
+          function pickHeads() {
+            document.querySelectorAll("input[data-pick-all]").forEach(function (all) {
+              var boxes = all.closest("table").querySelectorAll("td.pick input[type=checkbox]");
+              var ticked = Array.prototype.filter.call(boxes, function (c) { return c.checked; }).length;
+              all.checked = boxes.length > 0 && ticked === boxes.length;
+              all.indeterminate = ticked > 0 && ticked < boxes.length;
             });
-          });
-          var pickForm = document.getElementById("xong-nhieu");
-          if (pickForm) {
-            pickForm.addEventListener("submit", function (e) {
-              var n = 0;
-              for (var i = 0; i < pickForm.elements.length; i++) {
-                if (pickForm.elements[i].name === "xong" && pickForm.elements[i].checked) { n++; }
-              }
-              if (n === 0) {
-                e.preventDefault();
-                window.alert("Chưa chọn việc nào: đánh dấu ô ở đầu dòng các việc đã làm xong rồi bấm lại.");
-              } else if (!window.confirm("Ghi nhận " + n + " việc đã chọn là đã xong?")) {
-                e.preventDefault();
-              }
+            document.querySelectorAll("input[data-pick-form]").forEach(function (page) {
+              var boxes = document.querySelectorAll("td.pick input[form='" + page.getAttribute("data-pick-form") + "']");
+              var ticked = Array.prototype.filter.call(boxes, function (c) { return c.checked; }).length;
+              page.checked = boxes.length > 0 && ticked === boxes.length;
+              page.indeterminate = ticked > 0 && ticked < boxes.length;
             });
           }
+          document.querySelectorAll("input[data-pick-all]").forEach(function (all) {
+            all.addEventListener("change", function () {
+              all.closest("table").querySelectorAll("td.pick input[type=checkbox]").forEach(function (c) { c.checked = all.checked; });
+              pickHeads();
+            });
+          });
+          document.querySelectorAll("input[data-pick-form]").forEach(function (page) {
+            page.addEventListener("change", function () {
+              document.querySelectorAll("td.pick input[form='" + page.getAttribute("data-pick-form") + "']")
+                .forEach(function (c) { c.checked = page.checked; });
+              pickHeads();
+            });
+          });
+          document.querySelectorAll("td.pick input[type=checkbox]").forEach(function (c) { c.addEventListener("change", pickHeads); });
+          document.querySelectorAll("form[data-bulk]").forEach(function (f) {
+            f.addEventListener("submit", function (e) {
+              var n = 0;
+              for (var i = 0; i < f.elements.length; i++) {
+                if (f.elements[i].name === f.getAttribute("data-bulk") && f.elements[i].checked) { n++; }
+              }
+              var step = f.querySelector("select");
+              var asked = f.getAttribute("data-bulk-confirm").replace("{n}", String(n))
+                .replace("{viec}", step ? step.options[step.selectedIndex].getAttribute("data-said") : "");
+              if (n === 0) {
+                e.preventDefault();
+                window.alert(f.getAttribute("data-bulk-none"));
+              } else if (!window.confirm(asked)) {
+                e.preventDefault();
+              } else {
+                // Sent once: a second click would be answered «đã được ghi nhận trước đó» over this one's message.
+                document.querySelectorAll("button[form='" + f.id + "'], #" + f.id + " button").forEach(function (b) { b.disabled = true; });
+              }
+            });
+          });
           document.querySelectorAll("form[data-confirm]").forEach(function (f) {
             f.addEventListener("submit", function (e) {
               var lines = [f.getAttribute("data-confirm")];
@@ -259,8 +287,8 @@ enum Assets {
             return parts.join("|");
           }
           document.querySelectorAll("form[method=post]").forEach(function (f) {
-            // The agenda's ticked items are not kept: its boxes stand outside its form, and one name holds them all.
-            if (f.classList.contains("login") || f.id === "xong-nhieu" || f.enctype === "multipart/form-data") { return; }
+            // A list's ticked rows are not kept: the boxes stand outside their form, and one name holds them all.
+            if (f.classList.contains("login") || f.hasAttribute("data-bulk") || f.enctype === "multipart/form-data") { return; }
             f.addEventListener("submit", function (e) {
               if (e.defaultPrevented) { return; }
               var values = {};

@@ -73,7 +73,7 @@ enum DueTable {
         let value = AgendaDone.Pick(id: i.instance, milestone: milestone, due: i.due).value
         let occurrence = i.occurrence.map { " kỳ " + Format.occurrence($0, due: i.due) } ?? ""
         return
-            "<label><input type=\"checkbox\" name=\"xong\" value=\"\(value)\" form=\"\(pickForm)\" aria-label=\"Chọn «\(i.title)\(occurrence)» của \(name)\"><span class=\"on-phone\">Chọn để đánh dấu đã xong</span></label>"
+            "<label><input type=\"checkbox\" name=\"xong\" value=\"\(value)\" form=\"\(pickForm)\" aria-label=\"Chọn việc này: «\(i.title)\(occurrence)» của \(name)\"><span class=\"on-phone\">Chọn việc này</span></label>"
     }
 
     /// One table of items; `showGroup`/`showWorkflow` leave out a column the heading above already says; `pick`
@@ -96,7 +96,7 @@ enum DueTable {
         // The same widths in every table of a page, so that the columns of one chi bộ's table line up with the next.
         let pickAll: HTML =
             entries.contains { $0.item.milestone != nil }
-            ? "<input type=\"checkbox\" data-pick-all aria-label=\"Chọn mọi việc của bảng này\" title=\"Chọn mọi việc của bảng này\">"
+            ? "<input type=\"checkbox\" data-pick-all aria-label=\"Chọn tất cả việc trong bảng này\" title=\"Chọn tất cả việc trong bảng này\">"
             : .empty
         let widths: HTML =
             "<colgroup>\(pick ? "<col class=\"w-pick\">" as HTML : .empty)<col class=\"w-due\"><col class=\"w-left\"><col><col class=\"w-record\">\(showGroup ? "<col class=\"w-group\">" as HTML : .empty)\(showWorkflow ? "<col class=\"w-workflow\">" as HTML : .empty)</colgroup>"

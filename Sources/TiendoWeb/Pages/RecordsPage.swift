@@ -61,12 +61,32 @@ struct RecordsPage {
             \(data.reply.next.map { "<a href=\"\(f.link("/ho-so", ["sau": $0, "trang": String(page + 1)]))\">Trang sau →</a>" } ?? HTML.empty)</p>
             """
         let empty: HTML = data.reply.instances.isEmpty ? "<p class=\"flash ok\">Không có hồ sơ nào với bộ lọc này.</p>" : .empty
+        // One workflow and one state chosen: a step that asks nothing is recorded for the ticked records at once
+        // (`RecordsEvent`); the form stands apart, its boxes name it.
+        let steps =
+            data.reply.instances.isEmpty
+            ? [] : RecordsEvent.offered(f.workflow.flatMap { data.catalog[$0] }, state: f.state, account: account)
+        let stepForm: HTML =
+            steps.isEmpty
+            ? .empty
+            : """
+            <form method="post" action="/ho-so" id="\(RecordsEvent.formID)" class="pick-bar no-print" data-bulk="chon" data-bulk-none="Chưa chọn hồ sơ nào: tích chọn ô ở đầu dòng các hồ sơ đã làm xong việc đó rồi bấm lại." data-bulk-confirm="Ghi {viec} cho {n} hồ sơ đã chọn?">\(Layout.csrf(context))
+            <input type="hidden" name="hanh-dong" value="su-kien-nhieu"><input type="hidden" name="quay-lai" value="\(request.uri.query ?? "")">
+            <input type="hidden" name="quy-trinh" value="\(f.workflow ?? "")"><input type="hidden" name="khoa" value="\(Sessions.token())">
+            <label>Việc đã làm <select name="su-kien">\(HTML.join(steps.map { e in
+                let w = f.workflow.flatMap { data.catalog[$0] }
+                return "<option value=\"\(e.name)\" data-said=\"\(RecordsEvent.said(e, in: w))\">\(RecordsEvent.label(e, in: w))</option>"
+            }))</select></label>
+            <button type="submit" class="primary">Ghi cho các hồ sơ đã chọn</button>
+            <label class="check"><input type="checkbox" data-pick-form="\(RecordsEvent.formID)"> <span>Chọn tất cả hồ sơ trên trang</span></label>
+            <span class="muted small">Tích chọn ô ở đầu dòng các hồ sơ đã làm xong việc này rồi bấm nút. Việc cần nhập thông tin (biểu quyết, quyết định…) thì ghi trên trang từng hồ sơ.</span></form>
+            """
         let body: HTML = """
             <h1>Hồ sơ</h1>\(account.role.mayAct ? HTML(unescaped: "<p class=\"no-print actions\"><a class=\"button\" href=\"\(NewRecordPage.path)\">+ Thêm hồ sơ</a></p>") : HTML.empty)
             \(f.form("/ho-so", catalog: data.catalog, account: account, groups: groups, extra: extra))
             <p class="no-print actions"><a href="\(f.link("/ho-so", ["in": "1", "sau": f.after]))">In danh sách (A4)</a> ·
             <a href="\(f.link("/xuat/ho-so.csv"))">Tải CSV</a> · <a href="\(f.link("/xuat/ho-so.xlsx"))">Tải Excel</a></p>
-            \(total)\(empty)\(data.reply.instances.isEmpty ? HTML.empty : RecordsPage.table(data, printing: false, showGroup: PrintList.group(data.filters, account) == nil))\(pager)
+            \(total)\(empty)\(stepForm)\(data.reply.instances.isEmpty ? HTML.empty : RecordsPage.table(data, printing: false, showGroup: PrintList.group(data.filters, account) == nil, pick: !steps.isEmpty))\(pager)
             """
         let flash = await app.takeFlash(request, context)
         return Layout.response(Layout.page(title: "Hồ sơ", active: "/ho-so", context: context, flash: flash, body: body))
@@ -91,8 +111,8 @@ struct RecordsPage {
     }
 
     /// `showGroup`: false for a list of one chi bộ (chosen, or the only one the account sees), whose name the filter
-    /// or the letterhead gives.
-    static func table(_ data: Data, printing: Bool, showGroup: Bool) -> HTML {
+    /// or the letterhead gives; `pick`: a first column of boxes to tick records for `RecordsEvent`.
+    static func table(_ data: Data, printing: Bool, showGroup: Bool, pick: Bool = false) -> HTML {
         // One workflow chosen: the filter above (or the printed heading) already names it.
         let showWorkflow = data.filters.workflow == nil
         // One workflow chosen: the fields its file names for lists (`list_fields`), a grading list's score and grade.
@@ -123,15 +143,20 @@ struct RecordsPage {
                         ? "<span class=\"muted\">—</span>" : dated ? "<span class=\"date\">\(shown)</span>" : "\(shown)"
                     return "<td\(numeric(f) ? " class=\"num\"" : HTML.empty) data-label=\"\(f.displayTitle)\">\(cell)</td>"
                 })
+            let name = e.label ?? data.catalog.label(of: i)
+            let box: HTML =
+                pick
+                ? "<td class=\"pick\"><label><input type=\"checkbox\" name=\"chon\" value=\"\(i.id)\" form=\"\(RecordsEvent.formID)\" aria-label=\"Chọn hồ sơ này: \(name)\"><span class=\"on-phone\">Chọn hồ sơ này</span></label></td>"
+                : .empty
             // Labels for the cards a phone shows (`data-label`, Assets.css); a desktop shows the table's heads.
             return """
-                <tr class="\(overdue > 0 ? "overdue" : "")"><td class="record"><a href="\(DueTable.recordLink(i.id))">\(e.label ?? data.catalog.label(of: i))</a><br><span class="muted small id">\(i.id)</span></td>
+                <tr class="\(overdue > 0 ? "overdue" : "")">\(box)<td class="record"><a href="\(DueTable.recordLink(i.id))">\(name)</a><br><span class="muted small id">\(i.id)</span></td>
                 \(showGroup ? "<td data-label=\"\(groupTitle)\">\(e.group ?? "—")</td>" : HTML.empty)\(showWorkflow ? "<td data-label=\"Quy trình\">\(data.catalog.title(i.workflow))</td>" : HTML.empty)<td data-label="Trạng thái">\(state)\(i.stale ? " <span class=\"badge warn\" title=\"Chạy theo phiên bản quy trình cũ\">bản cũ</span>" : HTML.empty)</td>\(values)
                 <td data-label="Bắt đầu theo dõi"><span class="date">\(Format.date(String(i.startedAt.prefix(10))))</span></td><td class="num" data-label="Quá hạn">\(overdue > 0 ? "<span class=\"badge bad\">\(overdue)</span>" : HTML.empty)</td><td data-label="Hạn sớm nhất (việc chưa xong)">\(first)</td></tr>
                 """
         }
         return """
-            <table class="records"><thead><tr><th>Hồ sơ</th>\(showGroup ? "<th>\(groupTitle)</th>" : HTML.empty)\(showWorkflow ? "<th>Quy trình</th>" : HTML.empty)<th>Trạng thái</th>\(HTML.join(columns.map { f in "<th class=\"field\(numeric(f) ? " num" : "")\">\(f.displayTitle)</th>" }))<th>Bắt đầu theo dõi</th><th class="num">Quá hạn</th><th>Hạn sớm nhất (việc chưa xong)</th></tr></thead>
+            <table class="records"><thead><tr>\(pick ? "<th class=\"pick\"><input type=\"checkbox\" data-pick-all aria-label=\"Chọn tất cả hồ sơ trong bảng này\" title=\"Chọn tất cả hồ sơ trong bảng này\"></th>" as HTML : .empty)<th>Hồ sơ</th>\(showGroup ? "<th>\(groupTitle)</th>" : HTML.empty)\(showWorkflow ? "<th>Quy trình</th>" : HTML.empty)<th>Trạng thái</th>\(HTML.join(columns.map { f in "<th class=\"field\(numeric(f) ? " num" : "")\">\(f.displayTitle)</th>" }))<th>Bắt đầu theo dõi</th><th class="num">Quá hạn</th><th>Hạn sớm nhất (việc chưa xong)</th></tr></thead>
             <tbody>\(rows)</tbody></table>
             """
     }

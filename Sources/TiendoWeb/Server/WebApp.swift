@@ -81,6 +81,7 @@ public final class WebApp: Sendable {
         router.get("/", use: AgendaPage(app: self).show)
         router.post("/", use: AgendaDone(app: self).submit)
         router.get("/ho-so", use: RecordsPage(app: self).show)
+        router.post("/ho-so", use: RecordsEvent(app: self).submit)
         let record = RecordPage(app: self)
         let newRecord = NewRecordPage(app: self)
         router.get(RouterPath(NewRecordPage.path), use: newRecord.show)

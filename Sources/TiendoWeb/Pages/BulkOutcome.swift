@@ -1,0 +1,88 @@
+import Hummingbird
+
+/// What happened to the items ticked on a list (the agenda's milestones, `AgendaDone`; the list's records,
+/// `RecordsEvent`), said on the page it returns to: what was recorded, now or before, then apart what was refused
+/// and why, so that a partial success does not read as a failure. Each item by its task or record.
+struct BulkOutcome {
+    /// «việc», «hồ sơ».
+    var unit: String
+    /// «Đã ghi nhận hoàn thành», «Đã ghi «Đã in thẻ» cho».
+    var doneLead: String
+    /// Before «, các … này không có gì thay đổi:»: «Không ghi nhận được», «Không ghi được cho».
+    var refusedLead: String
+    /// After the count of items recorded before: «đã được ghi nhận hoàn thành trước đó».
+    var alreadySaid = "đã được ghi nhận trước đó"
+    var done: [String] = []
+    /// Recorded before (a period marked from a page left open): nothing changed.
+    var already: [String] = []
+    /// Each with its reason.
+    var refused: [String] = []
+    /// Why the items stopped being tried (tiendod did not answer), and how many were not tried then.
+    var failure: String?
+    var untried = 0
+
+    /// Items named one by one in a sentence; the rest are counted.
+    static let named = 10
+
+    /// Where a form of ticked items may return to: `path` with the list's query as it was filtered. Only a query is
+    /// taken from the form, so the redirect stays on this site.
+    static func back(to path: String, query: String?) -> String {
+        guard let q = query, !q.isEmpty, q.allSatisfy({ $0.isASCII && !$0.isNewline && $0 != "#" }) else { return path }
+        return path + "?" + q
+    }
+
+    /// Why a form's ticked items are not taken at all (none ticked, more than `max`), or nil. `none` says what to tick.
+    static func refusal(count: Int, max: Int, unit: String, none: String) -> String? {
+        if count == 0 { return "Chưa chọn \(unit) nào: \(none) Không có gì thay đổi." }
+        if count > max { return "Đã chọn \(count) \(unit), quá \(max) \(unit) một lần: hãy chọn ít hơn. Không có gì thay đổi." }
+        return nil
+    }
+
+    /// Notes an item that failed otherwise than by tiendod's refusal: a record the account does not see (or no longer
+    /// exists) is refused in short, and the next items are tried; any other failure (tiendod not answering) stops the
+    /// items, those `left` untried. Returns whether to go on.
+    mutating func note(_ error: any Error, for what: String, left: Int) -> Bool {
+        if let e = error as? PageError, e.status == .notFound {
+            refused.append("\(what): không thấy hồ sơ này trong các chi bộ của tài khoản (có thể đã chuyển chi bộ hoặc bị xóa).")
+            return true
+        }
+        failure = PageError.daemon(error).message
+        untried = left + 1
+        return false
+    }
+
+    /// The sentences: what was recorded (nil when nothing was), and what was refused (nil when nothing was).
+    var sentences: (recorded: String?, refused: String?) {
+        func listed(_ items: [String], separator: String = "; ") -> String {
+            let shown = items.prefix(BulkOutcome.named).joined(separator: separator)
+            return items.count > BulkOutcome.named ? "\(shown) và \(items.count - BulkOutcome.named) \(unit) khác" : shown
+        }
+        var parts: [String] = []
+        if !done.isEmpty { parts.append("\(doneLead) \(done.count) \(unit): \(listed(done)).") }
+        if !already.isEmpty {
+            parts.append("\(already.count) \(unit) \(alreadySaid), không có gì thay đổi: \(listed(already)).")
+        }
+        func these(_ n: Int) -> String { n == 1 ? "\(unit) này" : "các \(unit) này" }
+        var refusal: [String] = []
+        if !refused.isEmpty {
+            refusal.append(
+                "\(refusedLead) \(refused.count) \(unit), \(these(refused.count)) không có gì thay đổi: \(listed(refused, separator: " "))")
+        }
+        if let failure {
+            refusal.append(
+                "Dừng lại, \(untried) \(unit) chưa được ghi (\(these(untried)) không có gì thay đổi; hãy tải lại trang, kiểm tra rồi chọn lại): \(failure)"
+            )
+        }
+        return (parts.isEmpty ? nil : parts.joined(separator: " "), refusal.isEmpty ? nil : refusal.joined(separator: " "))
+    }
+
+    /// Said on the next page of the session.
+    func flash(_ app: WebApp, _ request: Request, _ context: WebContext) async throws {
+        let (recorded, refusal) = sentences
+        if let refusal {
+            try await app.flash(refusal, ok: false, request, context, done: recorded)
+        } else {
+            try await app.flash(recorded ?? "", ok: true, request, context)
+        }
+    }
+}
