@@ -69,7 +69,8 @@ struct DigestLayout {
             // The page is also where the items done are ticked and recorded together (tiendo-web's agenda).
             let more =
                 "Các việc quá hạn và đến hạn trong 30 ngày tới của \(group), kể cả những việc đã báo riêng hoặc đã báo trong thư những ngày trước "
-                + "(việc đã làm xong thì tích chọn và đánh dấu đã xong ngay trên trang này, nhiều việc một lần):"
+                + "(các mốc đã làm xong như đóng đảng phí, họp chi bộ, nộp báo cáo thì tích chọn và đánh dấu đã xong ngay trên trang này, "
+                + "nhiều việc một lần):"
             text += more + "\n" + page + "\n"
             html += "<p>" + MIME.escapeHTML(more) + " <a href=\"\(MIME.escapeHTML(page))\">Mở trang việc cần làm</a></p>\n"
         }

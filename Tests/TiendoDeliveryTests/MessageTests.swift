@@ -394,8 +394,8 @@ extension Array where Element == String {
             digest.parts[0].text.contains(
                 "Thư này nhắc 1 việc sắp đến hạn và 1 thông báo khác.\n"
                     + "Các việc quá hạn và đến hạn trong 30 ngày tới của Chi bộ Khu dân cư số 2, kể cả những việc đã báo riêng "
-                    + "hoặc đã báo trong thư những ngày trước (việc đã làm xong thì tích chọn và đánh dấu đã xong ngay trên trang này, "
-                    + "nhiều việc một lần):\n\(agenda)\n"),
+                    + "hoặc đã báo trong thư những ngày trước (các mốc đã làm xong như đóng đảng phí, họp chi bộ, nộp báo cáo thì tích "
+                    + "chọn và đánh dấu đã xong ngay trên trang này, nhiều việc một lần):\n\(agenda)\n"),
             "\(digest.parts[0].text)")
         let escaped = agenda.replacingOccurrences(of: "&", with: "&amp;")
         #expect(digest.parts[1].text.contains("<a href=\"\(escaped)\">Mở trang việc cần làm</a>"))

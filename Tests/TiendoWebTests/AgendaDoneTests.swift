@@ -64,7 +64,8 @@ struct AgendaDoneTests {
             list.sentences.refused
                 == "Không ghi được «Đã in thẻ» cho 1 hồ sơ, hồ sơ này không có gì thay đổi: Cao Văn Hùng: hồ sơ đang ở bước «Chờ trao thẻ», bước này không ghi được «Đã in thẻ» từ danh sách."
         )
-        // tiendod stopped answering: what was recorded is said, and how many were left untouched.
+        // tiendod stopped answering: what was recorded is said, the record it stopped at is to be checked (tiendod may
+        // have recorded it before its answer was lost), and how many after it were left untouched.
         list.done = ["Lò Thị Năm"]
         list.refused = []
         let goesOn = list.note(PageError.notFound("x"), for: "Vi Văn Sáu", left: 3)
@@ -74,7 +75,8 @@ struct AgendaDoneTests {
         #expect(
             list.sentences.refused?.hasPrefix(
                 "Không ghi được «Đã in thẻ» cho 1 hồ sơ, hồ sơ này không có gì thay đổi: Vi Văn Sáu: không thấy hồ sơ này trong các chi bộ của tài khoản (có thể đã chuyển chi bộ hoặc bị xóa). "
-                    + "Dừng lại, 3 hồ sơ chưa được ghi (các hồ sơ này không có gì thay đổi; hãy tải lại trang, kiểm tra rồi chọn lại): ")
+                    + "Dừng lại ở Hà Văn Bốn: chưa rõ hồ sơ này đã được ghi hay chưa, hãy mở để kiểm tra. "
+                    + "2 hồ sơ sau đó chưa được ghi, các hồ sơ này không có gì thay đổi. ")
                 == true,
             "\(list.sentences.refused ?? "")")
     }

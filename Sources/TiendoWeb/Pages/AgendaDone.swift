@@ -38,12 +38,13 @@ struct AgendaDone {
         let back = BulkOutcome.back(to: "/", query: form["quay-lai"])
         guard form["hanh-dong"] == "xong-nhieu" else { throw PageError.badRequest("Không rõ thao tác cần làm.") }
         var picks: [Pick] = []
+        var seen: Set<String> = []
         for (name, value) in form.fields where name == "xong" {
             guard let pick = Pick(value) else {
                 throw PageError.badRequest("Việc đã chọn «\(value)» không đúng dạng của danh sách việc cần làm.")
             }
             // The same period ticked twice (a box copied by hand with another due) is marked once.
-            if !picks.contains(where: { $0.id == pick.id && $0.milestone == pick.milestone }) { picks.append(pick) }
+            if seen.insert(pick.id + "|" + pick.milestone).inserted { picks.append(pick) }
         }
         let none = "tích chọn ô ở đầu dòng các việc đã làm xong rồi bấm lại."
         if let refusal = BulkOutcome.refusal(count: picks.count, max: AgendaDone.maxItems, unit: "việc", none: none) {
@@ -75,17 +76,23 @@ struct AgendaDone {
                 guard outcome.note(error, for: what, left: remaining.count) else { break }
             }
         }
-        for (pick, what, reason) in retry {
+        var again = retry[...]
+        while let (pick, what, reason) = again.popFirst() {
             guard outcome.failure == nil, !outcome.done.isEmpty else {
                 outcome.refused.append("\(what): \(reason)")
                 continue
             }
             do {
                 let instance = try await RecordPage.visible(app, id: pick.id, account: account).instance
-                _ = try await RecordPage.complete(app, pick.milestone, of: instance, account: account)
-                outcome.done.append(what)
-            } catch {
+                if try await RecordPage.complete(app, pick.milestone, of: instance, account: account) {
+                    outcome.done.append(what)
+                } else {
+                    outcome.already.append(what)
+                }
+            } catch is ManagerError {
                 outcome.refused.append("\(what): \(reason)")
+            } catch {
+                guard outcome.note(error, for: what, left: again.count) else { break }
             }
         }
         try await outcome.flash(app, request, context)

@@ -244,15 +244,27 @@ enum Assets {
             });
           });
           document.querySelectorAll("td.pick input[type=checkbox]").forEach(function (c) { c.addEventListener("change", pickHeads); });
+          pickHeads();
+          // Back to a list from the browser's cache: its buttons, disabled when it was sent, work again.
+          window.addEventListener("pageshow", function (e) {
+            if (!e.persisted) { return; }
+            document.querySelectorAll("form[data-bulk]").forEach(function (f) {
+              document.querySelectorAll("button[form='" + f.id + "'], #" + f.id + " button").forEach(function (b) { b.disabled = false; });
+            });
+            pickHeads();
+          });
           document.querySelectorAll("form[data-bulk]").forEach(function (f) {
             f.addEventListener("submit", function (e) {
               var n = 0;
               for (var i = 0; i < f.elements.length; i++) {
                 if (f.elements[i].name === f.getAttribute("data-bulk") && f.elements[i].checked) { n++; }
               }
-              var step = f.querySelector("select");
-              var asked = f.getAttribute("data-bulk-confirm").replace("{n}", String(n))
-                .replace("{viec}", step ? step.options[step.selectedIndex].getAttribute("data-said") : "");
+              var chosen = f.querySelector("select") ? f.querySelector("select").selectedOptions[0] : null;
+              var asked = f.getAttribute("data-bulk-confirm").replace("{n}", function () { return String(n); })
+                .replace("{viec}", function () { return chosen ? chosen.getAttribute("data-said") || "" : ""; });
+              if (chosen && chosen.hasAttribute("data-ends")) {
+                asked += "\\nSau bước này các hồ sơ đó kết thúc, không ghi thêm được bước nào.";
+              }
               if (n === 0) {
                 e.preventDefault();
                 window.alert(f.getAttribute("data-bulk-none"));

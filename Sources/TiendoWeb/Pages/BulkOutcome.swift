@@ -17,8 +17,10 @@ struct BulkOutcome {
     var already: [String] = []
     /// Each with its reason.
     var refused: [String] = []
-    /// Why the items stopped being tried (tiendod did not answer), and how many were not tried then.
+    /// Why the items stopped being tried (tiendod did not answer), the item it stopped at (which tiendod may have
+    /// recorded before the answer was lost), and how many after it were not tried.
     var failure: String?
+    var inDoubt: String?
     var untried = 0
 
     /// Items named one by one in a sentence; the rest are counted.
@@ -47,7 +49,8 @@ struct BulkOutcome {
             return true
         }
         failure = PageError.daemon(error).message
-        untried = left + 1
+        inDoubt = what
+        untried = left
         return false
     }
 
@@ -69,9 +72,9 @@ struct BulkOutcome {
                 "\(refusedLead) \(refused.count) \(unit), \(these(refused.count)) không có gì thay đổi: \(listed(refused, separator: " "))")
         }
         if let failure {
+            let rest = untried > 0 ? " \(untried) \(unit) sau đó chưa được ghi, \(these(untried)) không có gì thay đổi." : ""
             refusal.append(
-                "Dừng lại, \(untried) \(unit) chưa được ghi (\(these(untried)) không có gì thay đổi; hãy tải lại trang, kiểm tra rồi chọn lại): \(failure)"
-            )
+                "Dừng lại ở \(inDoubt ?? ""): chưa rõ \(unit) này đã được ghi hay chưa, hãy mở để kiểm tra.\(rest) \(failure)")
         }
         return (parts.isEmpty ? nil : parts.joined(separator: " "), refusal.isEmpty ? nil : refusal.joined(separator: " "))
     }

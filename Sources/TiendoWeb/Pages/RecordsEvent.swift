@@ -6,8 +6,9 @@ import TiendoVarlink
 /// office marks fifty printed cards «Đã in thẻ», a chi bộ the cards handed over at its meeting. Only a step that asks
 /// nothing is offered (`offered`): one that needs facts (a vote's counts, a decision's date) is recorded on each
 /// record's page. Every record is sent the event as its page's button sends it (the account must see the record and
-/// may record the step; the record must still be in a state that takes it), one after another, and the list then
-/// says for which records it was recorded and for which it was refused and why.
+/// may record the step; the record must still be in the state the list showed: one this step already moved on is
+/// said recorded before), one after another, and the list then says for which records it was recorded and for which
+/// it was refused and why.
 struct RecordsEvent {
     let app: WebApp
 
@@ -46,35 +47,46 @@ struct RecordsEvent {
             throw PageError.badRequest("Không rõ thao tác cần làm.")
         }
         var ids: [String] = []
+        var seen: Set<String> = []
         for (name, value) in form.fields where name == "chon" {
             guard value.contains("/"), !value.contains("|") else {
                 throw PageError.badRequest("Hồ sơ đã chọn «\(value)» không đúng dạng của danh sách hồ sơ.")
             }
-            if !ids.contains(value) { ids.append(value) }
+            if seen.insert(value).inserted { ids.append(value) }
         }
         let none = "tích chọn ô ở đầu dòng các hồ sơ đã làm xong việc đó rồi bấm lại."
         if let refusal = BulkOutcome.refusal(count: ids.count, max: RecordsEvent.maxRecords, unit: "hồ sơ", none: none) {
             try await app.flash(refusal, ok: false, request, context)
             return .redirect(to: back)
         }
+        // The list showed one workflow in one state: the step is that state's, and a record found elsewhere has moved
+        // on since the page was shown (by this step, recorded by someone else or by a second click: already done).
+        guard let workflowID = form.text("quy-trinh"), let shown = form.text("trang-thai") else {
+            throw PageError.badRequest("Thiếu quy trình hoặc trạng thái của danh sách.")
+        }
         let catalog = try await app.daemon.workflows()
-        // The step by its title in the workflow the list showed, for the message.
-        let shownWorkflow = form.text("quy-trinh").flatMap { catalog[$0] }
-        let step =
-            shownWorkflow.flatMap { w in w.states.flatMap(\.events).first { $0.name == event }.map { RecordsEvent.said($0, in: w) } }
-            ?? "«\(event)»"
-        var outcome = BulkOutcome(unit: "hồ sơ", doneLead: "Đã ghi \(step) cho", refusedLead: "Không ghi được \(step) cho")
+        let workflow = catalog[workflowID]
+        guard let info = workflow?.state(shown)?.events.first(where: { $0.name == event }), info.fields.isEmpty, account.mayRecord(info)
+        else {
+            throw PageError.badRequest("Bước «\(catalog.stateTitle(workflowID, shown) ?? shown)» không ghi được «\(event)» từ danh sách.")
+        }
+        let step = RecordsEvent.said(info, in: workflow)
+        var outcome = BulkOutcome(
+            unit: "hồ sơ", doneLead: "Đã ghi \(step) cho", refusedLead: "Không ghi được \(step) cho",
+            alreadySaid: "đã được ghi \(step) từ trước (hồ sơ đã sang bước đó)")
         var remaining = ids[...]
         while let id = remaining.popFirst() {
             var who = id
             do {
                 let instance = try await RecordPage.visible(app, id: id, account: account).instance
                 who = catalog.label(of: instance)
-                let workflow = catalog[instance.workflow]
-                let info = instance.state.flatMap { workflow?.state($0) }?.events.first { $0.name == event }
-                guard let info, info.fields.isEmpty, account.mayRecord(info) else {
-                    let now = instance.state.flatMap { catalog.stateTitle(instance.workflow, $0) } ?? "đã hoàn tất"
-                    outcome.refused.append("\(who): hồ sơ đang ở bước «\(now)», bước này không ghi được \(step) từ danh sách.")
+                guard instance.workflow == workflowID, instance.state == shown else {
+                    if instance.workflow == workflowID, let now = instance.state, info.targets.contains(now) {
+                        outcome.already.append(who)
+                    } else {
+                        let now = instance.state.flatMap { catalog.stateTitle(instance.workflow, $0) } ?? "đã hoàn tất"
+                        outcome.refused.append("\(who): hồ sơ đã sang bước «\(now)», không còn ở bước ghi được \(step).")
+                    }
                     continue
                 }
                 _ = try await app.daemon.call(

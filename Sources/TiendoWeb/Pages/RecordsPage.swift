@@ -72,10 +72,13 @@ struct RecordsPage {
             : """
             <form method="post" action="/ho-so" id="\(RecordsEvent.formID)" class="pick-bar no-print" data-bulk="chon" data-bulk-none="Chưa chọn hồ sơ nào: tích chọn ô ở đầu dòng các hồ sơ đã làm xong việc đó rồi bấm lại." data-bulk-confirm="Ghi {viec} cho {n} hồ sơ đã chọn?">\(Layout.csrf(context))
             <input type="hidden" name="hanh-dong" value="su-kien-nhieu"><input type="hidden" name="quay-lai" value="\(request.uri.query ?? "")">
-            <input type="hidden" name="quy-trinh" value="\(f.workflow ?? "")"><input type="hidden" name="khoa" value="\(Sessions.token())">
-            <label>Việc đã làm <select name="su-kien">\(HTML.join(steps.map { e in
+            <input type="hidden" name="quy-trinh" value="\(f.workflow ?? "")"><input type="hidden" name="trang-thai" value="\(f.state ?? "")">
+            <input type="hidden" name="khoa" value="\(Sessions.token())">
+            <label>Việc đã làm <select name="su-kien" required><option value="">— chọn việc —</option>\(HTML.join(steps.map { e in
                 let w = f.workflow.flatMap { data.catalog[$0] }
-                return "<option value=\"\(e.name)\" data-said=\"\(RecordsEvent.said(e, in: w))\">\(RecordsEvent.label(e, in: w))</option>"
+                // A step after which the record ends (cancelled, handed over) says so before it is recorded.
+                let ends = e.targets.allSatisfy { w?.state($0)?.final == true }
+                return "<option value=\"\(e.name)\" data-said=\"\(RecordsEvent.said(e, in: w))\"\(HTML.flag("data-ends", ends))>\(RecordsEvent.label(e, in: w))</option>"
             }))</select></label>
             <button type="submit" class="primary">Ghi cho các hồ sơ đã chọn</button>
             <label class="check"><input type="checkbox" data-pick-form="\(RecordsEvent.formID)"> <span>Chọn tất cả hồ sơ trên trang</span></label>
