@@ -80,8 +80,8 @@ struct RecordsPage {
                 let ends = e.targets.allSatisfy { w?.state($0)?.final == true }
                 return "<option value=\"\(e.name)\" data-said=\"\(RecordsEvent.said(e, in: w))\"\(HTML.flag("data-ends", ends))>\(RecordsEvent.label(e, in: w))</option>"
             }))</select></label>
-            <button type="submit" class="primary">Ghi cho các hồ sơ đã chọn</button>
-            <label class="check"><input type="checkbox" data-pick-form="\(RecordsEvent.formID)"> <span>Chọn tất cả hồ sơ trên trang</span></label>
+            \(RecordsPage.stepButton)
+            <label class="check"><span>Chọn tất cả hồ sơ trên trang</span><input type="checkbox" data-pick-form="\(RecordsEvent.formID)"></label>
             <span class="muted small">Tích chọn ô ở đầu dòng các hồ sơ đã làm xong việc này rồi bấm nút. Việc cần nhập thông tin (biểu quyết, quyết định…) thì ghi trên trang từng hồ sơ.</span></form>
             """
         let body: HTML = """
@@ -89,11 +89,15 @@ struct RecordsPage {
             \(f.form("/ho-so", catalog: data.catalog, account: account, groups: groups, extra: extra))
             <p class="no-print actions"><a href="\(f.link("/ho-so", ["in": "1", "sau": f.after]))">In danh sách (A4)</a> ·
             <a href="\(f.link("/xuat/ho-so.csv"))">Tải CSV</a> · <a href="\(f.link("/xuat/ho-so.xlsx"))">Tải Excel</a></p>
-            \(total)\(empty)\(stepForm)\(data.reply.instances.isEmpty ? HTML.empty : RecordsPage.table(data, printing: false, showGroup: PrintList.group(data.filters, account) == nil, pick: !steps.isEmpty))\(pager)
+            \(total)\(empty)\(stepForm)\(data.reply.instances.isEmpty ? HTML.empty : RecordsPage.table(data, printing: false, showGroup: PrintList.group(data.filters, account) == nil, pick: !steps.isEmpty))\(steps.isEmpty ? HTML.empty : "<p class=\"no-print\">\(RecordsPage.stepButton)</p>")\(pager)
             """
         let flash = await app.takeFlash(request, context)
         return Layout.response(Layout.page(title: "Hồ sơ", active: "/ho-so", context: context, flash: flash, body: body))
     }
+
+    /// The button of the list's ticked records (`RecordsEvent`), above the list and under it.
+    static let stepButton: HTML =
+        "<button type=\"submit\" class=\"done\" form=\"\(RecordsEvent.formID)\">Ghi cho các hồ sơ đã chọn</button>"
 
     /// A record with no deadline open that moves on by itself: «Tự chuyển sang «Chờ chi bộ xét…» ngày 11/02/2027»;
     /// one whose transition is due but not yet taken: «Chờ tự chuyển sang «…» (đến lúc từ ngày 11/02/2027)».
