@@ -172,6 +172,7 @@ enum Assets {
           table td.pick { order: -3; text-align: left; width: auto; } table td.pick:empty { display: none; }
           table td.pick label { display: flex; gap: .5rem; align-items: center; color: var(--muted); font-size: .9rem; }
           table td.pick .on-phone { display: inline; }
+          .pick-help { display: none; }
           h1 .badge { white-space: normal; max-width: 100%; }
           table.items td[data-label]::before, table.records td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); font-size: .85rem; }
           table.month th { font-size: .62rem; white-space: normal; overflow-wrap: anywhere; padding: .2rem; }

@@ -87,7 +87,13 @@ enum DueTable {
             let name = e.label ?? String(i.instance.split(separator: "/", maxSplits: 1).last ?? "")
             let state: HTML =
                 i.state.flatMap { catalog.stateTitle(i.workflow, $0) }.map { "<br><span class=\"muted small\">\($0)</span>" } ?? .empty
-            let box: HTML = pick ? "<td class=\"pick\">\(pickBox(i, name: name))</td>" : .empty
+            // A state's deadline has no box; hovering its cell says where it is recorded.
+            let box: HTML =
+                !pick
+                ? .empty
+                : i.milestone == nil
+                    ? "<td class=\"pick\" title=\"Bước này ghi trên trang hồ sơ (bấm vào tên hồ sơ)\"></td>"
+                    : "<td class=\"pick\">\(pickBox(i, name: name))</td>"
             return """
                 <tr class="\(i.overdue ? "overdue" : "")">\(box)<td data-label="Hạn">\(due(i))</td><td class="left">\(daysBadge(i))</td><td class="what">\(what(i))</td>
                 <td class="record"><a href="\(recordLink(i.instance))">\(name)</a><br><span class="muted small id">\(i.instance)</span></td>\(showGroup ? "<td data-label=\"\(groupTitle)\">\(i.group ?? "—")</td>" : HTML.empty)\(showWorkflow ? "<td data-label=\"Quy trình\">\(catalog.title(i.workflow))\(state)</td>" : HTML.empty)</tr>

@@ -82,7 +82,7 @@ struct RecordsPage {
             }))</select></label>
             \(RecordsPage.stepButton)
             <label class="check"><span>Chọn tất cả hồ sơ trên trang</span><input type="checkbox" data-pick-form="\(RecordsEvent.formID)"></label>
-            <span class="muted small">Tích chọn ô ở đầu dòng các hồ sơ đã làm xong việc này rồi bấm nút. Việc cần nhập thông tin (biểu quyết, quyết định…) thì ghi trên trang từng hồ sơ.</span></form>
+            <span class="muted small pick-help">Tích chọn ô ở đầu dòng các hồ sơ đã làm xong việc này rồi bấm nút. Việc cần nhập thông tin (biểu quyết, quyết định…) thì ghi trên trang từng hồ sơ.</span></form>
             """
         let body: HTML = """
             <h1>Hồ sơ</h1>\(account.role.mayAct ? HTML(unescaped: "<p class=\"no-print actions\"><a class=\"button\" href=\"\(NewRecordPage.path)\">+ Thêm hồ sơ</a></p>") : HTML.empty)
