@@ -49,9 +49,9 @@ struct DigestLayout {
     /// điểm cá nhân cuối năm», hạn chót …`.
     func line(_ i: MessageComposer.Item) -> String {
         let n = i.notice
-        guard n.kind == "reminder" || n.kind == "overdue" else { return n.message + i.named }
+        guard n.isDeadlineNotice else { return n.message + i.named }
         // The person first: a secretary scans a digest of many people for a name.
-        var s = (n.priority <= urgent ? "[Khẩn] " : "") + (i.label.map { "\($0): " } ?? "") + "«\(i.title)»" + i.code
+        var s = (i.isUrgent(urgent) ? "[Khẩn] " : "") + (i.label.map { "\($0): " } ?? "") + "«\(i.title)»" + i.code
         if let o = n.occurrence { s += ", kỳ \(Messages.period(o, due: n.due))" }
         if let due = i.dueText { s += ", hạn chót \(due)" }
         if let d = i.days { s += ", " + MessageComposer.daysText(d) }

@@ -41,11 +41,9 @@ public struct MessageComposer: Sendable {
         /// ` (nhac-viec/nguyen-van-an)`, unless the name is known or the reader is the person.
         var code: String { label == nil && showsCode ? notice.instance.map { " (\($0))" } ?? "" : "" }
 
-        /// A reminder or an overdue notice as urgent as the routing's `quiet_hours.urgent` (crit by default): sent at any
-        /// hour, and marked as such.
-        func isUrgent(_ routing: Routing) -> Bool {
-            (notice.kind == "reminder" || notice.kind == "overdue") && notice.priority <= routing.quietHours.urgent
-        }
+        /// A reminder or an overdue notice at least as urgent as `threshold` (the routing's `quiet_hours.urgent`, crit
+        /// by default): sent at any hour, and marked as such.
+        func isUrgent(_ threshold: Int) -> Bool { notice.isDeadlineNotice && notice.priority <= threshold }
         /// Local date of the due minus the local date of sending.
         var days: Int?
         var dueText: String?
@@ -67,7 +65,7 @@ public struct MessageComposer: Sendable {
         let zone = def?.zone ?? .vietnam
         var title = MessageComposer.quoted(in: n.message) ?? n.message
         var guidance: [String] = []
-        let notice = n.kind == "reminder" || n.kind == "overdue"
+        let notice = n.isDeadlineNotice
         if let def {
             if let m = n.milestone, let md = def.milestone(m) {
                 title = md.title
@@ -137,7 +135,7 @@ public struct MessageComposer: Sendable {
             headers += [("X-Tiendo-Kind", first.notice.kind), ("X-Tiendo-Workflow", first.notice.workflow)]
             if let i = first.notice.instance { headers.append(("X-Tiendo-Instance", i)) }
             // RFC 2156 / the usual client headers: mail clients show an urgent notice flagged.
-            if first.isUrgent(routing) { headers += [("Importance", "high"), ("X-Priority", "1")] }
+            if first.isUrgent(routing.quietHours.urgent) { headers += [("Importance", "high"), ("X-Priority", "1")] }
         }
         return MailMessage(
             from: routing.sender, to: to, subject: subject, date: now, zone: first.zone, messageID: id,
@@ -175,7 +173,7 @@ public struct MessageComposer: Sendable {
         let period = n.occurrence.map { " kỳ " + Messages.period($0, due: n.due) }.flatMap { i.title.hasSuffix($0) ? nil : $0 } ?? ""
         let what = "«\(i.title)»\(period)\(i.code)"
         let due = i.dueText.map { ", hạn chót \($0)" } ?? ""
-        let urgent = i.isUrgent(routing) ? "[Khẩn] " : ""
+        let urgent = i.isUrgent(routing.quietHours.urgent) ? "[Khẩn] " : ""
         let workflow = "«\(i.workflowTitle)»\(i.code)"
         switch (n.kind, i.days) {
         case ("reminder", let d?) where d > 0: return "\(urgent)Còn \(d) ngày\(who): \(what)\(due)"
@@ -200,7 +198,7 @@ public struct MessageComposer: Sendable {
     /// when tiendod wrote it.
     func details(_ i: Item, sentOn: CivilDate) -> [(String, String)] {
         var rows: [(String, String)] = []
-        if i.isUrgent(routing) { rows.append(("Mức độ", "khẩn")) }
+        if i.isUrgent(routing.quietHours.urgent) { rows.append(("Mức độ", "khẩn")) }
         rows.append(("Quy trình", i.workflowTitle))
         if let inst = i.notice.instance { rows.append(("Hồ sơ", i.label.map { "\($0) (\(inst))" } ?? inst)) }
         if let g = i.notice.group { rows.append(("Đơn vị", g)) }
@@ -214,7 +212,7 @@ public struct MessageComposer: Sendable {
         }
         if let due = i.dueText { rows.append((i.notice.previousDue != nil ? "Hạn mới" : "Hạn chót", due)) }
         let noticeDay = i.zone.date(of: i.notice.at)
-        if let d = i.days, i.notice.kind == "reminder" || i.notice.kind == "overdue" {
+        if let d = i.days, i.notice.isDeadlineNotice {
             // Counted at sending: beside a sentence of an earlier day («Còn 7 ngày»), it says which day it counts to.
             rows.append((sentOn > noticeDay ? "Tình trạng (tính đến ngày gửi thư)" : "Tình trạng", MessageComposer.daysText(d)))
         }
@@ -222,8 +220,8 @@ public struct MessageComposer: Sendable {
         rows.append(("Thời điểm thông báo", MessageComposer.when(i.notice.at, i.zone)))
         // Written on a later day than its time (a case entered after its dates, a catch-up after downtime): when, so
         // that «ngày 09/10/2026» in a message of 30/11 is not read as a notice lost for seven weeks.
-        if let late = i.notice.late, i.zone.date(of: i.notice.at.adding(seconds: Int64(late))) > noticeDay {
-            rows.append(("Hệ thống ghi nhận lúc", i.zone.vietnamese(i.notice.at.adding(seconds: Int64(late)))))
+        if let written = i.notice.late.map({ i.notice.at.adding(seconds: Int64($0)) }), i.zone.date(of: written) > noticeDay {
+            rows.append(("Hệ thống ghi nhận lúc", i.zone.vietnamese(written)))
         }
         if let page = i.page { rows.append((MessageComposer.pageRow, page)) }
         return rows
@@ -259,10 +257,17 @@ public struct MessageComposer: Sendable {
     /// Whether the job goes to the person its record is about: a recipient reached through a field of the record (the
     /// member's own address), not one of the route's fixed addresses or the rows of its lists.
     func reachesThePerson(_ job: DeliveryJob) -> Bool {
-        guard let to = job.recipient, let name = job.items.first?.route, let route = routing.routes.first(where: { $0.name == name }),
+        guard let (to, route) = recipientAndRoute(job),
             route.to.contains(where: { if case .field = $0 { return true } else { return false } })
         else { return false }
         return !isAccountHolder(to, route)
+    }
+
+    /// The job's recipient and the route it came by.
+    func recipientAndRoute(_ job: DeliveryJob) -> (Mailbox, Route)? {
+        guard let to = job.recipient, let name = job.items.first?.route, let route = routing.routes.first(where: { $0.name == name })
+        else { return nil }
+        return (to, route)
     }
 
     /// A route's fixed address or a row of one of its lists: the office and the chi bộ secretaries.
@@ -282,9 +287,7 @@ public struct MessageComposer: Sendable {
     /// addresses, the rows of its lists), who have accounts. A member reached through a field of the record has none,
     /// and the web is often on the office's network only: a link would lead to a sign-in page they cannot pass.
     func opensPages(_ job: DeliveryJob) -> Bool {
-        guard routing.web != nil, let to = job.recipient, let name = job.items.first?.route,
-            let route = routing.routes.first(where: { $0.name == name })
-        else { return false }
+        guard routing.web != nil, let (to, route) = recipientAndRoute(job) else { return false }
         return isAccountHolder(to, route)
     }
 
@@ -319,7 +322,7 @@ public struct MessageComposer: Sendable {
     /// overdue and what falls due in the coming days, not only the day's work. Urgent notices in it put `[Khẩn]` first.
     func digestSubject(_ items: [Item], period: DigestSchedule.Period, zone: Zone, now: Instant) -> String {
         let whose = MessageComposer.oneGroup(items).map { " – " + $0 } ?? ""
-        let urgent = items.contains { $0.isUrgent(routing) } ? "[Khẩn] " : ""
+        let urgent = items.contains { $0.isUrgent(routing.quietHours.urgent) } ? "[Khẩn] " : ""
         let today = zone.date(of: now)
         switch period {
         case .day: return "\(urgent)Nhắc việc ngày \(today.vietnamese)\(whose)"

@@ -94,10 +94,13 @@ public struct Notice: Sendable, Hashable {
         return zone.parseInstant(due).map { zone.date(of: $0) }
     }
 
+    /// A reminder or an overdue notice: a deadline's notice, as opposed to a record of something that happened.
+    public var isDeadlineNotice: Bool { kind == "reminder" || kind == "overdue" }
+
     /// What the notice is about, for superseding: notices of one deadline (instance, the state's deadline or a
     /// milestone, an occurrence) replace each other while unsent. Nil for records that are not notices.
     public var series: String? {
-        guard kind == "reminder" || kind == "overdue", let instance else { return nil }
+        guard isDeadlineNotice, let instance else { return nil }
         let deadline = milestone.map { "m:" + $0 } ?? "s:" + (state ?? "")
         return instance + "|" + deadline + (occurrence.map { "@" + $0 } ?? "")
     }
