@@ -55,6 +55,18 @@ struct AgendaDone {
         var outcome = BulkOutcome(
             unit: "việc", doneLead: "Đã ghi nhận hoàn thành", refusedLead: "Không ghi nhận được",
             alreadySaid: "đã được ghi nhận hoàn thành trước đó")
+        // Reads the item's record (naming the item as people read it once it is read), marks it, and notes it done or
+        // done before.
+        func mark(_ pick: Pick, what: inout String) async throws {
+            let instance = try await RecordPage.visible(app, id: pick.id, account: account).instance
+            what =
+                "«\(RecordPage.milestoneTitle(pick.milestone, of: instance, due: pick.due, catalog: catalog))» của \(catalog.label(of: instance))"
+            if try await RecordPage.complete(app, pick.milestone, of: instance, account: account) {
+                outcome.done.append(what)
+            } else {
+                outcome.already.append(what)
+            }
+        }
         // Refused by tiendod in the page's order, tried once more after the others: a report ticked with the check it
         // waits for may come first on the page.
         var retry: [(pick: Pick, what: String, reason: String)] = []
@@ -62,14 +74,7 @@ struct AgendaDone {
         while let pick = remaining.popFirst() {
             var what = "«\(pick.milestone)» (\(pick.id))"
             do {
-                let instance = try await RecordPage.visible(app, id: pick.id, account: account).instance
-                what =
-                    "«\(RecordPage.milestoneTitle(pick.milestone, of: instance, due: pick.due, catalog: catalog))» của \(catalog.label(of: instance))"
-                if try await RecordPage.complete(app, pick.milestone, of: instance, account: account) {
-                    outcome.done.append(what)
-                } else {
-                    outcome.already.append(what)
-                }
+                try await mark(pick, what: &what)
             } catch let e as ManagerError {
                 retry.append((pick, what, RecordPage.refusal(e, workflow: catalog[String(pick.id.prefix { $0 != "/" })])))
             } catch {
@@ -77,18 +82,14 @@ struct AgendaDone {
             }
         }
         var again = retry[...]
-        while let (pick, what, reason) = again.popFirst() {
+        while let (pick, first, reason) = again.popFirst() {
+            var what = first
             guard outcome.failure == nil, !outcome.done.isEmpty else {
                 outcome.refused.append("\(what): \(reason)")
                 continue
             }
             do {
-                let instance = try await RecordPage.visible(app, id: pick.id, account: account).instance
-                if try await RecordPage.complete(app, pick.milestone, of: instance, account: account) {
-                    outcome.done.append(what)
-                } else {
-                    outcome.already.append(what)
-                }
+                try await mark(pick, what: &what)
             } catch is ManagerError {
                 outcome.refused.append("\(what): \(reason)")
             } catch {

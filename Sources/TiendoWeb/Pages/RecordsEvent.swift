@@ -66,8 +66,8 @@ struct RecordsEvent {
         }
         let catalog = try await app.daemon.workflows()
         let workflow = catalog[workflowID]
-        guard let info = workflow?.state(shown)?.events.first(where: { $0.name == event }), info.fields.isEmpty, account.mayRecord(info)
-        else {
+        // Offered on that list, by the same rule that offered it.
+        guard let info = RecordsEvent.offered(workflow, state: shown, account: account).first(where: { $0.name == event }) else {
             throw PageError.badRequest("Bước «\(catalog.stateTitle(workflowID, shown) ?? shown)» không ghi được «\(event)» từ danh sách.")
         }
         let step = RecordsEvent.said(info, in: workflow)

@@ -63,9 +63,8 @@ struct RecordsPage {
         let empty: HTML = data.reply.instances.isEmpty ? "<p class=\"flash ok\">Không có hồ sơ nào với bộ lọc này.</p>" : .empty
         // One workflow and one state chosen: a step that asks nothing is recorded for the ticked records at once
         // (`RecordsEvent`); the form stands apart, its boxes name it.
-        let steps =
-            data.reply.instances.isEmpty
-            ? [] : RecordsEvent.offered(f.workflow.flatMap { data.catalog[$0] }, state: f.state, account: account)
+        let shownWorkflow = f.workflow.flatMap { data.catalog[$0] }
+        let steps = data.reply.instances.isEmpty ? [] : RecordsEvent.offered(shownWorkflow, state: f.state, account: account)
         let stepForm: HTML =
             steps.isEmpty
             ? .empty
@@ -75,10 +74,9 @@ struct RecordsPage {
             <input type="hidden" name="quy-trinh" value="\(f.workflow ?? "")"><input type="hidden" name="trang-thai" value="\(f.state ?? "")">
             <input type="hidden" name="khoa" value="\(Sessions.token())">
             <label>Việc đã làm <select name="su-kien" required><option value="">— chọn việc —</option>\(HTML.join(steps.map { e in
-                let w = f.workflow.flatMap { data.catalog[$0] }
                 // A step after which the record ends (cancelled, handed over) says so before it is recorded.
-                let ends = e.targets.allSatisfy { w?.state($0)?.final == true }
-                return "<option value=\"\(e.name)\" data-said=\"\(RecordsEvent.said(e, in: w))\"\(HTML.flag("data-ends", ends))>\(RecordsEvent.label(e, in: w))</option>"
+                let ends = e.targets.allSatisfy { shownWorkflow?.state($0)?.final == true }
+                return "<option value=\"\(e.name)\" data-said=\"\(RecordsEvent.said(e, in: shownWorkflow))\"\(HTML.flag("data-ends", ends))>\(RecordsEvent.label(e, in: shownWorkflow))</option>"
             }))</select></label>
             \(RecordsPage.stepButton)
             <label class="check"><span>Chọn tất cả hồ sơ trên trang</span><input type="checkbox" data-pick-form="\(RecordsEvent.formID)"></label>
