@@ -100,25 +100,63 @@ struct RecordsEventTests {
            {"name": "in-xong", "title": "Đã in thẻ", "fields": [], "required": [], "targets": ["cho-trao"], "office": true},
            {"name": "huy", "fields": [], "required": [], "targets": ["da-huy"]},
            {"name": "bao-hong", "title": "Thẻ hỏng", "fields": ["ly_do"], "required": ["ly_do"], "targets": ["in-the"]},
-           {"name": "ghi-so", "title": "Ghi số thẻ", "fields": ["so_the"], "required": [], "targets": ["cho-trao"]}]},
+           {"name": "ghi-so", "title": "Ghi số thẻ", "fields": ["so_the", "ngay_cap"], "required": [], "targets": ["cho-trao", "cho-trao"]},
+           {"name": "phan-loai", "title": "Phân loại", "fields": ["loai"], "required": [], "targets": ["cho-trao", "da-huy"]}]},
          {"id": "cho-trao", "title": "Chờ trao thẻ", "final": false, "events": []},
          {"id": "da-huy", "title": "Đã hủy", "final": true, "events": []}]
         """#
 
-    @Test("only a chosen state's steps that ask nothing, those the account records; a reader gets none")
+    @Test("only a chosen state's steps that ask nothing of each record, those the account records; a reader gets none")
     func offered() throws {
         let w = try TextTests.workflow("the-dang-vien", fields: "[]", states: RecordsEventTests.card)
         let office = Account(name: "vp", role: .canBo, groups: [], passwordHash: "", created: "")
         let chiBo = Account(name: "ha", role: .canBo, groups: ["Chi bộ 1"], passwordHash: "", created: "")
         let reader = Account(name: "xem", role: .xem, groups: [], passwordHash: "", created: "")
-        #expect(RecordsEvent.offered(w, state: "in-the", account: office).map(\.name) == ["in-xong", "huy"])
-        #expect(RecordsEvent.offered(w, state: "in-the", account: chiBo).map(\.name) == ["huy"])
+        // «Thẻ hỏng» needs each card's reason; «Phân loại»'s value chooses where each record goes: neither is offered.
+        // «Ghi số thẻ» asks only optional facts, typed once for all, and leads one way.
+        #expect(RecordsEvent.offered(w, state: "in-the", account: office).map(\.name) == ["in-xong", "huy", "ghi-so"])
+        #expect(RecordsEvent.offered(w, state: "in-the", account: chiBo).map(\.name) == ["huy", "ghi-so"])
         #expect(RecordsEvent.offered(w, state: "in-the", account: reader).isEmpty)
         #expect(RecordsEvent.offered(w, state: nil, account: office).isEmpty)
         #expect(RecordsEvent.offered(w, state: "da-huy", account: office).isEmpty)
         #expect(RecordsEvent.offered(nil, state: "in-the", account: office).isEmpty)
         let steps = RecordsEvent.offered(w, state: "in-the", account: office)
-        #expect(steps.map { RecordsEvent.label($0, in: w) } == ["Đã in thẻ", "Chuyển sang «Đã hủy»"])
-        #expect(steps.map { RecordsEvent.said($0, in: w) } == ["«Đã in thẻ»", "việc chuyển sang «Đã hủy»"])
+        #expect(steps.map { RecordsEvent.label($0, in: w) } == ["Đã in thẻ", "Chuyển sang «Đã hủy»", "Ghi số thẻ"])
+        #expect(steps.map { RecordsEvent.said($0, in: w) } == ["«Đã in thẻ»", "việc chuyển sang «Đã hủy»", "«Ghi số thẻ»"])
+    }
+
+    @Test("the facts typed once are read from the chosen step's own boxes, and kept to fill the form again")
+    func sharedFacts() throws {
+        let w = try TextTests.workflow("the-dang-vien", fields: "[]", states: RecordsEventTests.card)
+        let step = try #require(w.state("in-the")?.events.first { $0.name == "ghi-so" })
+        let form = Form(fields: [
+            ("su-kien", "ghi-so"), ("f-ghi-so.so_the", " 123-QĐ/ĐU "), ("f-ghi-so.ngay_cap", ""), ("f-phan-loai.loai", "x"),
+            ("chon", "the-dang-vien/a1"), ("chon", "the-dang-vien/a2"),
+        ])
+        #expect(RecordsEvent.input("ghi-so", "so_the") == "f-ghi-so.so_the")
+        // An empty box sends nothing; another step's box is not read.
+        #expect(RecordsEvent.data(form, step) == .object([("so_the", .string("123-QĐ/ĐU"))]))
+        let bare = try #require(w.state("in-the")?.events.first { $0.name == "in-xong" })
+        #expect(RecordsEvent.data(form, bare) == nil)
+        let typed = RecordsEvent.typed(form, step, ids: ["the-dang-vien/a1", "the-dang-vien/a2"])
+        #expect(typed["su-kien"] == "ghi-so" && typed["chon"] == "the-dang-vien/a1\nthe-dang-vien/a2")
+        #expect(typed["f-ghi-so.so_the"] == "123-QĐ/ĐU" && typed["f-ghi-so.ngay_cap"] == nil && typed["f-phan-loai.loai"] == nil)
+        // The boxes are named and titled as the step's form on a record page; the script shows the chosen step's.
+        let html = RecordsPage.sharedFields(step, in: w, typed: typed).description
+        #expect(html.contains(#"<fieldset class="step-fields" data-step="ghi-so">"#))
+        #expect(html.contains(#"name="f-ghi-so.so_the" value="123-QĐ/ĐU""#))
+        #expect(html.contains("khi ghi «Ghi số thẻ» (không bắt buộc)"))
+    }
+
+    @Test("a value refused for all stops the rest, said with what was recorded before it")
+    func halted() {
+        var list = BulkOutcome(unit: "hồ sơ", doneLead: "Đã ghi «Ghi số thẻ» cho", refusedLead: "Không ghi được «Ghi số thẻ» cho")
+        list.done = ["Lò Thị Năm"]
+        list.halt("Giá trị ở trường «Ngày cấp» không hợp lệ: không phải ngày. Dừng lại ở Hà Văn Bốn.", left: 2)
+        #expect(list.sentences.recorded == "Đã ghi «Ghi số thẻ» cho 1 hồ sơ: Lò Thị Năm.")
+        #expect(
+            list.sentences.refused
+                == "Giá trị ở trường «Ngày cấp» không hợp lệ: không phải ngày. Dừng lại ở Hà Văn Bốn. 2 hồ sơ chưa được ghi, các hồ sơ này không có gì thay đổi."
+        )
     }
 }

@@ -1322,3 +1322,74 @@ def test_a_step_is_recorded_for_the_records_ticked_in_a_list(stack, browser):
     status, _, _ = fetch(opener, stack.url + "/ho-so", {"_csrf": token, "hanh-dong": "su-kien-nhieu", "su-kien": "nop",
                                                          "quy-trinh": "kiem-tra", "trang-thai": "cho-nop", "chon": "kiem-tra/a3"})
     assert status == 403
+
+
+def test_one_decision_is_recorded_for_the_records_ticked_in_a_list(stack, browser):
+    """One recognition decision for several members: the list of the records awaiting it offers the decision (its
+    number and date typed once, optional), not the steps that need each record's own facts (removal needs a reason);
+    only the chosen step's boxes show; the confirmation repeats what was typed; a date tiendod refuses is refused once
+    for all, nothing recorded, the form filled again as it was; corrected, every ticked record gets the decision."""
+    keys = {"qd-1": "Mai Văn Một", "qd-2": "Mai Thị Hai", "qd-3": "Mai Văn Ba"}
+    for key, name in keys.items():
+        stack.ctl("start", "dang-vien-du-bi", key, "--set", f"ho_ten={name}", "--set", f"chi_bo={CHI_BO_A}",
+                  "--set", "ngay_ket_nap=20/01/2025")
+        stack.ctl("send", f"dang-vien-du-bi/{key}", "bieu-quyet", "--set", "so_dang_vien_chinh_thuc=30",
+                  "--set", "so_tan_thanh=25")
+    login(browser, stack, "admin")
+    url = stack.url + "/ho-so?quy-trinh=dang-vien-du-bi&trang-thai=cho-quyet-dinh"
+    browser.get(url)
+    form = browser.find_element(By.ID, "su-kien-nhieu")
+    options = form.find_elements(By.TAG_NAME, "option")
+    assert [o.text for o in options] == ["— chọn việc —", "Đã có quyết định công nhận chính thức"]
+    facts = form.find_element(By.CSS_SELECTOR, "fieldset.step-fields[data-step='cong-nhan']")
+    assert not facts.is_displayed()  # no step chosen yet
+
+    def tick():
+        for key in keys:
+            box = browser.find_element(By.CSS_SELECTOR, f"input[name=chon][value='dang-vien-du-bi/{key}']")
+            if not box.is_selected():
+                box.click()
+
+    tick()
+    options[1].click()
+    assert facts.is_displayed()
+    assert "khi ghi «Đã có quyết định công nhận chính thức» (không bắt buộc)" in facts.text, facts.text
+    number = facts.find_element(By.ID, "f-cong-nhan.so_quyet_dinh")
+    day = facts.find_element(By.ID, "f-cong-nhan.ngay_quyet_dinh")
+    number.send_keys("15-QĐ/ĐU")
+    day.send_keys("31/02/2026")
+    shot(browser, "06e-quyet-dinh-nhieu-ho-so", full=True)
+    before = browser.execute_script("return performance.timeOrigin")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(browser, 10).until(expected_conditions.alert_is_present())
+    asked = browser.switch_to.alert.text
+    assert asked == ("Ghi «Đã có quyết định công nhận chính thức» cho 3 hồ sơ đã chọn?\nSố quyết định: 15-QĐ/ĐU\n"
+                     "Ngày ký quyết định: 31/02/2026\nSau bước này các hồ sơ đó kết thúc, không ghi thêm được bước nào."), asked
+    browser.switch_to.alert.accept()
+    wait_for_new_document(browser, before)
+    refused = browser.find_element(By.CSS_SELECTOR, "p.flash.bad").text
+    assert "«Ngày ký quyết định»" in refused and refused.endswith("Chưa ghi cho hồ sơ nào, không có gì thay đổi."), refused
+    for key in keys:
+        assert [r["to"] for r in history(stack, f"dang-vien-du-bi/{key}") if r["kind"] == "transition"][-1] == "cho-quyet-dinh"
+    # The form as it was filled: the step chosen, its facts typed, the same records ticked.
+    form = browser.find_element(By.ID, "su-kien-nhieu")
+    assert form.find_element(By.CSS_SELECTOR, "option[value='cong-nhan']").is_selected()
+    assert browser.find_element(By.ID, "f-cong-nhan.so_quyet_dinh").get_attribute("value") == "15-QĐ/ĐU"
+    day = browser.find_element(By.ID, "f-cong-nhan.ngay_quyet_dinh")
+    assert day.get_attribute("value") == "31/02/2026" and day.is_displayed()
+    assert all(browser.find_element(By.CSS_SELECTOR, f"input[name=chon][value='dang-vien-du-bi/{k}']").is_selected()
+               for k in keys)
+    shot(browser, "06f-quyet-dinh-nhieu-ho-so-sai-ngay", full=True)
+    day.clear()
+    day.send_keys("20/02/2026")
+    submit(browser, form.find_element(By.CSS_SELECTOR, "button[type=submit]"), confirm=True)
+    said = browser.find_element(By.CSS_SELECTOR, "p.flash.ok").text
+    assert said.startswith("Đã ghi «Đã có quyết định công nhận chính thức» cho 3 hồ sơ: "), said
+    assert all(name in said for name in keys.values()), said
+    assert not browser.find_elements(By.CSS_SELECTOR, "p.flash.bad")
+    shot(browser, "06g-da-ghi-quyet-dinh-nhieu-ho-so", full=True)
+    for key in keys:
+        moved = [r for r in history(stack, f"dang-vien-du-bi/{key}") if r["kind"] == "transition"]
+        assert moved[-1]["to"] == "chinh-thuc" and moved[-1]["actorName"] == "admin", moved
+        shown = stack.ctl("show", f"dang-vien-du-bi/{key}")
+        assert "15-QĐ/ĐU" in shown and "20/02/2026" in shown, shown

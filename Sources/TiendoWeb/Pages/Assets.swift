@@ -109,6 +109,11 @@ enum Assets {
         table .pick .on-phone { display: none; }
         .pick-bar { display: flex; flex-wrap: wrap; gap: .4rem .75rem; align-items: center; margin: .75rem 0; }
         .pick-bar button.done, p > button.done { padding: .35rem .9rem; }
+        .pick-bar fieldset.step-fields { flex-basis: 100%; display: flex; flex-wrap: wrap; gap: .4rem .75rem; align-items: flex-end;
+          border: 1px solid var(--line); border-radius: 4px; padding: .4rem .75rem .6rem; margin: 0; }
+        .pick-bar fieldset.step-fields legend { font-size: .85rem; color: var(--muted); padding: 0 .3rem; }
+        .pick-bar fieldset.step-fields label { display: flex; flex-direction: column; font-size: .8rem; color: var(--muted); }
+        .pick-bar fieldset.step-fields[hidden] { display: none; }
         table.month { table-layout: fixed; }
         table.month td { height: 6.2rem; font-size: .82rem; }
         table.month td.weekend { background: #f3f3f6; }
@@ -137,7 +142,7 @@ enum Assets {
         a.button { display: inline-block; padding: .35rem .9rem; border-radius: 4px; background: var(--red); color: #fff; text-decoration: none; }
         form.new-record input:not([type=hidden]):not([type=checkbox]), form.new-record select { width: 100%; max-width: 32rem; }
         /* An event's choices are read whole («Hoàn thành 100% nhiệm vụ, có việc chậm hạn (tập thể — không quá 20%)»), not cut at 20rem. */
-        form.event select { max-width: 32rem; }
+        form.event select, .pick-bar select { max-width: 32rem; }
         @media (max-width: 900px) { .grid2 { grid-template-columns: 1fr; } table.items { table-layout: auto; } }
         /* A phone (390 px): nothing wider than the screen; a wide table scrolls inside itself, the page does not. */
         @media (max-width: 640px) {
@@ -147,7 +152,8 @@ enum Assets {
           p.swipe { display: block; margin: 0 0 .2rem; }
           .counts li a, .counts li span { padding: .2rem .5rem; font-size: .88rem; }
           header.top { gap: .4rem; padding: .4rem .6rem; }
-          input, select, form.filters select, form.filters input, form.filters select#f-quy-trinh, form.event select { min-width: 0; max-width: 100%; }
+          input, select, form.filters select, form.filters input, form.filters select#f-quy-trinh, form.event select,
+          .pick-bar select { min-width: 0; max-width: 100%; }
           form.filters label { max-width: 100%; }
           input[type=file], form.filters input[type=file] { width: 100%; }
           table { display: block; overflow-x: auto; }
@@ -254,15 +260,31 @@ enum Assets {
             });
             pickHeads();
           });
+          // A list's step that asks facts once for all its records: only the chosen step's boxes show, and only they
+          // are sent (a hidden fieldset is disabled).
+          document.querySelectorAll("form[data-bulk] select[name=su-kien]").forEach(function (s) {
+            function shown() {
+              s.form.querySelectorAll("fieldset.step-fields").forEach(function (fs) {
+                fs.hidden = fs.disabled = fs.getAttribute("data-step") !== s.value;
+              });
+            }
+            s.addEventListener("change", shown);
+            shown();
+          });
           document.querySelectorAll("form[data-bulk]").forEach(function (f) {
             f.addEventListener("submit", function (e) {
               var n = 0;
               for (var i = 0; i < f.elements.length; i++) {
                 if (f.elements[i].name === f.getAttribute("data-bulk") && f.elements[i].checked) { n++; }
               }
-              var chosen = f.querySelector("select") ? f.querySelector("select").selectedOptions[0] : null;
+              var step = f.querySelector("select[name=su-kien]");
+              var chosen = step ? step.selectedOptions[0] : null;
               var asked = f.getAttribute("data-bulk-confirm").replace("{n}", function () { return String(n); })
                 .replace("{viec}", function () { return chosen ? chosen.getAttribute("data-said") || "" : ""; });
+              f.querySelectorAll("fieldset.step-fields:not([disabled]) label[data-title]").forEach(function (l) {
+                var c = l.querySelector("input, select");
+                if (c && c.value !== "") { asked += "\\n" + l.getAttribute("data-title") + ": " + (c.tagName === "SELECT" ? c.options[c.selectedIndex].text : c.value); }
+              });
               if (chosen && chosen.hasAttribute("data-ends")) {
                 asked += "\\nSau bước này các hồ sơ đó kết thúc, không ghi thêm được bước nào.";
               }

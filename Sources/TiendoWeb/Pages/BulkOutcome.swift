@@ -22,6 +22,9 @@ struct BulkOutcome {
     var failure: String?
     var inDoubt: String?
     var untried = 0
+    /// Why the items stopped being tried when tiendod refused what all of them share (a value typed once for all):
+    /// those `untried` were not sent.
+    var halted: String?
 
     /// Items named one by one in a sentence; the rest are counted.
     static let named = 10
@@ -54,6 +57,12 @@ struct BulkOutcome {
         return false
     }
 
+    /// Stops the items for a refusal that would be the same for each of them, `left` of them not sent.
+    mutating func halt(_ reason: String, left: Int) {
+        halted = reason
+        untried = left
+    }
+
     /// The sentences: what was recorded (nil when nothing was), and what was refused (nil when nothing was).
     var sentences: (recorded: String?, refused: String?) {
         func listed(_ items: [String], separator: String = "; ") -> String {
@@ -70,6 +79,9 @@ struct BulkOutcome {
         if !refused.isEmpty {
             refusal.append(
                 "\(refusedLead) \(refused.count) \(unit), \(these(refused.count)) không có gì thay đổi: \(listed(refused, separator: " "))")
+        }
+        if let halted {
+            refusal.append("\(halted) \(untried) \(unit) chưa được ghi, \(these(untried)) không có gì thay đổi.")
         }
         if let failure {
             let rest = untried > 0 ? " \(untried) \(unit) sau đó chưa được ghi, \(these(untried)) không có gì thay đổi." : ""

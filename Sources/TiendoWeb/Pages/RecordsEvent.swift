@@ -3,12 +3,14 @@ import TiendoCore
 import TiendoVarlink
 
 /// `POST /ho-so` — one step recorded for the records ticked in a list of one workflow's records in one state: the
-/// office marks fifty printed cards «Đã in thẻ», a chi bộ the cards handed over at its meeting. Only a step that asks
-/// nothing is offered (`offered`): one that needs facts (a vote's counts, a decision's date) is recorded on each
-/// record's page. Every record is sent the event as its page's button sends it (the account must see the record and
-/// may record the step; the record must still be in the state the list showed: one this step already moved on is
-/// said recorded before), one after another, and the list then says for which records it was recorded and for which
-/// it was refused and why.
+/// office marks fifty printed cards «Đã in thẻ», a chi bộ the cards handed over at its meeting, the office one
+/// decision recognising twelve members with its number and date typed once. Only a step whose facts are the same for
+/// every record is offered (`offered`): one that needs each record's own facts (a vote's counts, a grade) is recorded
+/// on each record's page. Every record is sent the event as its page's button sends it, with the facts typed once
+/// (the account must see the record and may record the step; the record must still be in the state the list showed:
+/// one this step already moved on is said recorded before), one after another, and the list then says for which
+/// records it was recorded and for which it was refused and why. A fact tiendod refuses (an impossible date) is
+/// refused for every record alike: the first refusal stops the rest, and the form comes back as it was filled.
 struct RecordsEvent {
     let app: WebApp
 
@@ -18,10 +20,24 @@ struct RecordsEvent {
     static let maxRecords = WebLimits.listPage
 
     /// The steps a list offers for its ticked records: with one workflow and one state chosen, the events of that
-    /// state that the account records and that ask for nothing.
+    /// state that the account records and that ask nothing of each record: no fields, or only optional ones (a
+    /// decision's number and date, `event_fields`) with one state to go to whatever they hold. A step whose fields
+    /// choose where the record goes (a vote's counts) or that cannot go without them is each record's own.
     static func offered(_ workflow: Extras.WorkflowInfo?, state: String?, account: Account) -> [Extras.EventInfo] {
         guard account.role.mayAct, let s = state.flatMap({ workflow?.state($0) }), !s.final else { return [] }
-        return s.events.filter { $0.fields.isEmpty && account.mayRecord($0) }
+        return s.events.filter { e in
+            account.mayRecord(e) && (e.fields.isEmpty || (e.required.isEmpty && Set(e.targets).count == 1))
+        }
+    }
+
+    /// The name of the list form's control for `field` of `event`: each offered step has its own (two steps may ask
+    /// for the same field, and only the chosen step's are read).
+    static func input(_ event: String, _ field: String) -> String { "f-\(event).\(field)" }
+
+    /// The facts typed once for the chosen step, as its record page's form sends them (nil for none).
+    static func data(_ form: Form, _ info: Extras.EventInfo) -> JSON? {
+        let data: [(String, JSON)] = info.fields.compactMap { f in form.text(input(info.name, f)).map { (f, .string($0)) } }
+        return data.isEmpty ? nil : .object(data)
     }
 
     /// A step as the list's choice names it: its title, else where it leads, as a record page's button says it.
@@ -71,6 +87,7 @@ struct RecordsEvent {
             throw PageError.badRequest("Bước «\(catalog.stateTitle(workflowID, shown) ?? shown)» không ghi được «\(event)» từ danh sách.")
         }
         let step = RecordsEvent.said(info, in: workflow)
+        let data = RecordsEvent.data(form, info)
         var outcome = BulkOutcome(
             unit: "hồ sơ", doneLead: "Đã ghi \(step) cho", refusedLead: "Không ghi được \(step) cho",
             alreadySaid: "đã được ghi \(step) từ trước (hồ sơ đã sang bước đó)")
@@ -90,9 +107,22 @@ struct RecordsEvent {
                     continue
                 }
                 _ = try await app.daemon.call(
-                    Manager.SendEvent(id: id, event: event, data: nil, idempotencyKey: form.text("khoa"), actor: account.name))
+                    Manager.SendEvent(id: id, event: event, data: data, idempotencyKey: form.text("khoa"), actor: account.name))
                 outcome.done.append(who)
             } catch let e as ManagerError {
+                // A value typed once is refused for every record alike: the rest are not tried, and with nothing recorded
+                // the form comes back as it was filled, to be corrected.
+                if case .invalidData(let field, _) = e, info.fields.contains(field) {
+                    let reason = RecordPage.refusal(e, workflow: workflow)
+                    guard outcome.done.isEmpty, outcome.already.isEmpty else {
+                        outcome.halt("\(reason) Dừng lại ở \(who).", left: remaining.count + 1)
+                        break
+                    }
+                    try await app.flash(
+                        reason + " Chưa ghi cho hồ sơ nào, không có gì thay đổi.", ok: false, request, context,
+                        typed: RecordsEvent.typed(form, info, ids: ids))
+                    return .redirect(to: back)
+                }
                 outcome.refused.append("\(who): \(RecordPage.refusal(e, workflow: catalog[String(id.prefix { $0 != "/" })]))")
             } catch {
                 guard outcome.note(error, for: who, left: remaining.count) else { break }
@@ -100,5 +130,13 @@ struct RecordsEvent {
         }
         try await outcome.flash(app, request, context)
         return .redirect(to: back)
+    }
+
+    /// What the list's form held, to fill it again after a refused value: the step, its typed facts and the ticked
+    /// records (`chon`, one id a line).
+    static func typed(_ form: Form, _ info: Extras.EventInfo, ids: [String]) -> [String: String] {
+        var typed = ["su-kien": info.name, "chon": ids.joined(separator: "\n")]
+        for f in info.fields { typed[input(info.name, f)] = form.text(input(info.name, f)) }
+        return typed
     }
 }

@@ -61,8 +61,12 @@ struct RecordsPage {
             \(data.reply.next.map { "<a href=\"\(f.link("/ho-so", ["sau": $0, "trang": String(page + 1)]))\">Trang sau →</a>" } ?? HTML.empty)</p>
             """
         let empty: HTML = data.reply.instances.isEmpty ? "<p class=\"flash ok\">Không có hồ sơ nào với bộ lọc này.</p>" : .empty
-        // One workflow and one state chosen: a step that asks nothing is recorded for the ticked records at once
-        // (`RecordsEvent`); the form stands apart, its boxes name it.
+        // One workflow and one state chosen: a step that asks nothing of each record is recorded for the ticked records
+        // at once (`RecordsEvent`); the form stands apart, its boxes name it. After a refused value it comes back as it
+        // was filled, its records ticked.
+        let flash = await app.takeFlash(request, context)
+        let typed = flash?.typed ?? [:]
+        let ticked = Set((typed["chon"] ?? "").split(separator: "\n").map(String.init))
         let shownWorkflow = f.workflow.flatMap { data.catalog[$0] }
         let steps = data.reply.instances.isEmpty ? [] : RecordsEvent.offered(shownWorkflow, state: f.state, account: account)
         let stepForm: HTML =
@@ -76,21 +80,36 @@ struct RecordsPage {
             <label>Việc đã làm <select name="su-kien" required><option value="">— chọn việc —</option>\(HTML.join(steps.map { e in
                 // A step after which the record ends (cancelled, handed over) says so before it is recorded.
                 let ends = e.targets.allSatisfy { shownWorkflow?.state($0)?.final == true }
-                return "<option value=\"\(e.name)\" data-said=\"\(RecordsEvent.said(e, in: shownWorkflow))\"\(HTML.flag("data-ends", ends))>\(RecordsEvent.label(e, in: shownWorkflow))</option>"
+                return "<option value=\"\(e.name)\" data-said=\"\(RecordsEvent.said(e, in: shownWorkflow))\"\(HTML.flag("data-ends", ends))\(HTML.flag("selected", typed["su-kien"] == e.name))>\(RecordsEvent.label(e, in: shownWorkflow))</option>"
             }))</select></label>
+            \(HTML.join(steps.filter { !$0.fields.isEmpty }.map { RecordsPage.sharedFields($0, in: shownWorkflow, typed: typed) }))
             \(RecordsPage.stepButton)
             <label class="check"><span>Chọn tất cả hồ sơ trên trang</span><input type="checkbox" data-pick-form="\(RecordsEvent.formID)"></label>
-            <span class="muted small pick-help">Tích chọn ô ở đầu dòng các hồ sơ đã làm xong việc này rồi bấm nút. Việc cần nhập thông tin (biểu quyết, quyết định…) thì ghi trên trang từng hồ sơ.</span></form>
+            <span class="muted small pick-help">Tích chọn ô ở đầu dòng các hồ sơ đã làm xong việc này rồi bấm nút. Việc cần thông tin riêng của từng hồ sơ (biểu quyết, chấm điểm…) thì ghi trên trang hồ sơ đó.</span></form>
             """
         let body: HTML = """
             <h1>Hồ sơ</h1>\(account.role.mayAct ? HTML(unescaped: "<p class=\"no-print actions\"><a class=\"button\" href=\"\(NewRecordPage.path)\">+ Thêm hồ sơ</a></p>") : HTML.empty)
             \(f.form("/ho-so", catalog: data.catalog, account: account, groups: groups, extra: extra))
             <p class="no-print actions"><a href="\(f.link("/ho-so", ["in": "1", "sau": f.after]))">In danh sách (A4)</a> ·
             <a href="\(f.link("/xuat/ho-so.csv"))">Tải CSV</a> · <a href="\(f.link("/xuat/ho-so.xlsx"))">Tải Excel</a></p>
-            \(total)\(empty)\(stepForm)\(data.reply.instances.isEmpty ? HTML.empty : RecordsPage.table(data, printing: false, showGroup: PrintList.group(data.filters, account) == nil, pick: !steps.isEmpty))\(steps.isEmpty ? HTML.empty : "<p class=\"no-print\">\(RecordsPage.stepButton)</p>")\(pager)
+            \(total)\(empty)\(stepForm)\(data.reply.instances.isEmpty ? HTML.empty : RecordsPage.table(data, printing: false, showGroup: PrintList.group(data.filters, account) == nil, pick: !steps.isEmpty, ticked: ticked))\(steps.isEmpty ? HTML.empty : "<p class=\"no-print\">\(RecordsPage.stepButton)</p>")\(pager)
             """
-        let flash = await app.takeFlash(request, context)
         return Layout.response(Layout.page(title: "Hồ sơ", active: "/ho-so", context: context, flash: flash, body: body))
+    }
+
+    /// The facts a step asks, typed once for every ticked record (a decision's number and date), none required; the
+    /// page's script shows only the chosen step's (without it, each step's are shown under its name).
+    static func sharedFields(_ e: Extras.EventInfo, in workflow: Extras.WorkflowInfo?, typed: [String: String]) -> HTML {
+        let inputs: [HTML] = e.fields.map { name in
+            let f = workflow?.field(name)
+            let id = RecordsEvent.input(e.name, name)
+            let title = f?.displayTitle ?? name
+            let control = FieldControls.control(f, id: id, current: typed[id] ?? "")
+            return "<label for=\"\(id)\" data-title=\"\(title)\">\(title)\(RecordView.range(f))\(control)</label>"
+        }
+        return """
+            <fieldset class="step-fields" data-step="\(e.name)"><legend>Ghi cùng cho mọi hồ sơ đã chọn khi ghi \(RecordsEvent.said(e, in: workflow)) (không bắt buộc)</legend>\(inputs)</fieldset>
+            """
     }
 
     /// The button of the list's ticked records (`RecordsEvent`), above the list and under it.
@@ -117,7 +136,7 @@ struct RecordsPage {
 
     /// `showGroup`: false for a list of one chi bộ (chosen, or the only one the account sees), whose name the filter
     /// or the letterhead gives; `pick`: a first column of boxes to tick records for `RecordsEvent`.
-    static func table(_ data: Data, printing: Bool, showGroup: Bool, pick: Bool = false) -> HTML {
+    static func table(_ data: Data, printing: Bool, showGroup: Bool, pick: Bool = false, ticked: Set<String> = []) -> HTML {
         // One workflow chosen: the filter above (or the printed heading) already names it.
         let showWorkflow = data.filters.workflow == nil
         // One workflow chosen: the fields its file names for lists (`list_fields`), a grading list's score and grade.
@@ -151,7 +170,7 @@ struct RecordsPage {
             let name = e.label ?? data.catalog.label(of: i)
             let box: HTML =
                 pick
-                ? "<td class=\"pick\"><label><input type=\"checkbox\" name=\"chon\" value=\"\(i.id)\" form=\"\(RecordsEvent.formID)\" aria-label=\"Chọn hồ sơ này: \(name)\"><span class=\"on-phone\">Chọn hồ sơ này</span></label></td>"
+                ? "<td class=\"pick\"><label><input type=\"checkbox\" name=\"chon\" value=\"\(i.id)\" form=\"\(RecordsEvent.formID)\"\(HTML.flag("checked", ticked.contains(i.id))) aria-label=\"Chọn hồ sơ này: \(name)\"><span class=\"on-phone\">Chọn hồ sơ này</span></label></td>"
                 : .empty
             // Labels for the cards a phone shows (`data-label`, Assets.css); a desktop shows the table's heads.
             return """
