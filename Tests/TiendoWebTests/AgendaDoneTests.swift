@@ -160,3 +160,30 @@ struct RecordsEventTests {
         )
     }
 }
+
+@Suite("A milestone refused for what it waits for")
+struct MilestoneWaitingTests {
+    @Test("said by the titles of the milestones not done, none when all are")
+    func waiting() {
+        func m(_ id: String, _ title: String, done: Bool, requires: [String] = []) -> Manager.Milestone {
+            Manager.Milestone(id: id, title: title, due: "2026-03-20", done: done, overdue: false, requires: requires)
+        }
+        func record(_ milestones: [Manager.Milestone]) -> Manager.Instance {
+            Manager.Instance(
+                id: "kiem-tra/a1", workflow: "kiem-tra", state: nil, data: .object([]), startedAt: "", enteredAt: "", completed: false,
+                stale: false, milestones: milestones, deadlines: [], next: nil)
+        }
+        let report = m("bao-cao", "Báo cáo chi ủy", done: false, requires: ["xac-minh", "nop", "ky"])
+        let waits = record([
+            report, m("xac-minh", "Xác minh lý lịch", done: false), m("nop", "Nộp hồ sơ", done: true), m("ky", "Ký", done: false),
+        ])
+        #expect(RecordPage.waiting("bao-cao", of: waits) == "việc này chỉ ghi nhận được sau khi «Xác minh lý lịch» và «Ký» đã hoàn thành")
+        let one = record([
+            report, m("xac-minh", "Xác minh lý lịch", done: false), m("nop", "Nộp hồ sơ", done: true), m("ky", "Ký", done: true),
+        ])
+        #expect(RecordPage.waiting("bao-cao", of: one) == "việc này chỉ ghi nhận được sau khi «Xác minh lý lịch» đã hoàn thành")
+        let ready = record([report, m("xac-minh", "X", done: true), m("nop", "N", done: true), m("ky", "K", done: true)])
+        #expect(RecordPage.waiting("bao-cao", of: ready) == nil)
+        #expect(RecordPage.waiting("khac", of: ready) == nil)
+    }
+}

@@ -118,11 +118,28 @@ struct RecordPage {
 
     /// Marks the milestone done in the account's name, from the record page's button or the agenda's ticked items.
     /// False when tiendod changed nothing: marked again from a page left open, the period was already done.
+    /// A milestone refused because what it requires is not done is said in the titles people read, not in tiendod's
+    /// words for operators, which name the milestones by their codes.
     static func complete(_ app: WebApp, _ milestone: String, of instance: Manager.Instance, account: Account) async throws -> Bool {
         let base = String(milestone.split(separator: "@", maxSplits: 1).first ?? "")
         let before = instance.milestones.first { $0.id == base }
-        let after = try await app.daemon.call(Manager.CompleteMilestone(id: instance.id, milestone: milestone, actor: account.name))
-        return before == nil || before != after.milestones.first { $0.id == base }
+        do {
+            let after = try await app.daemon.call(Manager.CompleteMilestone(id: instance.id, milestone: milestone, actor: account.name))
+            return before == nil || before != after.milestones.first { $0.id == base }
+        } catch ManagerError.eventRejected(let id, let event, let state, let reason) {
+            throw ManagerError.eventRejected(
+                id: id, event: event, state: state, reason: waiting(base, of: instance) ?? reason)
+        }
+    }
+
+    /// «việc này chỉ ghi nhận được sau khi «Xác minh lý lịch» đã hoàn thành», when some milestone `milestone` requires
+    /// is not done on the record as read; nil when none is.
+    static func waiting(_ milestone: String, of instance: Manager.Instance) -> String? {
+        let requires = instance.milestones.first { $0.id == milestone }?.requires ?? []
+        let missing = requires.compactMap { r in instance.milestones.first { $0.id == r && !$0.done }.map { "«\($0.title)»" } }
+        guard let last = missing.last else { return nil }
+        let listed = missing.count == 1 ? last : missing.dropLast().joined(separator: ", ") + " và " + last
+        return "việc này chỉ ghi nhận được sau khi \(listed) đã hoàn thành"
     }
 
     /// Why tiendod refused, naming a bad value's field by the title its form shows («Điểm chấm»), not by the
