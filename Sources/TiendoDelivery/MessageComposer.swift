@@ -216,7 +216,11 @@ public struct MessageComposer: Sendable {
             // Counted at sending: beside a sentence of an earlier day («Còn 7 ngày»), it says which day it counts to.
             rows.append((sentOn > noticeDay ? "Tình trạng (tính đến ngày gửi thư)" : "Tình trạng", MessageComposer.daysText(d)))
         }
-        if let m = i.notice.missed, m > 1 { rows.append(("Số kỳ chưa hoàn thành", String(m))) }
+        // `missed`: the periods open past their deadline, this one included (format §10 rule 8); the earlier ones are
+        // not named by the record, so the count says what it counts.
+        if let m = i.notice.missed, m > 1 {
+            rows.append(("Số kỳ quá hạn chưa hoàn thành", "\(m) (kể cả kỳ này)"))
+        }
         rows.append(("Thời điểm thông báo", MessageComposer.when(i.notice.at, i.zone)))
         // Written on a later day than its time (a case entered after its dates, a catch-up after downtime): when, so
         // that «ngày 09/10/2026» in a message of 30/11 is not read as a notice lost for seven weeks.

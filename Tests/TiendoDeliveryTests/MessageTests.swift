@@ -280,6 +280,25 @@ extension Array where Element == String {
         #expect(t.contains("Thời điểm thông báo: ngày 09/10/2025\n") && !t.contains("ghi nhận"), "\(t)")
     }
 
+    @Test("an overdue period among others overdue counts them, this one included; one alone says nothing of it")
+    func missedPeriods() throws {
+        func overdue(missed: Int) -> JSON {
+            guard
+                case .object(var o) = record(
+                    "overdue", at: "2027-06-01T08:00:00+07:00", due: "2027-05-31", daysLeft: -1, priority: 2,
+                    message: "Quá hạn «Đóng đảng phí» kỳ 05/2027", occurrence: "2027-05")
+            else { fatalError("a record is an object") }
+            o.append(("missed", .int(missed)))
+            return .object(o)
+        }
+        let three = ParsedMail(try composer.email(for: job([overdue(missed: 3)], to: dung), now: at("2027-06-01T08:00")).bytes)
+        #expect(
+            three.parts[0].text.contains("Số kỳ quá hạn chưa hoàn thành: 3 (kể cả kỳ này)\n"),
+            "\(three.parts[0].text)")
+        let one = ParsedMail(try composer.email(for: job([overdue(missed: 1)], to: dung), now: at("2027-06-01T08:00")).bytes)
+        #expect(!one.parts[0].text.contains("Số kỳ"))
+    }
+
     @Test("a notice says what the workflow says about its task, confidence marks in words; a digest does not")
     func guidance() throws {
         let overdue: JSON = .object([
