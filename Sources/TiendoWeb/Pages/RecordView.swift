@@ -157,7 +157,9 @@ struct RecordView {
         // A chi bộ's account records the chi bộ's own steps; a decision above it (`office_events`: the đảng ủy's
         // grade, the committee's recognition) is recorded by the ward's office, and said so here.
         let (mine, office) = (state.events.filter(account.mayRecord), state.events.filter { !account.mayRecord($0) })
-        let forms: [HTML] = mine.map { e in
+        // The state's first step in the file, its usual way on, stands out; the others (a removal, a cancellation, a
+        // return for more) are plain buttons, so that «Đã có quyết định xóa tên» does not look like the recognition beside it.
+        let forms: [HTML] = mine.enumerated().map { n, e in
             var seen: Set<String> = []
             let targets = e.targets.filter { seen.insert($0).inserted }.map { "«" + (workflow?.state($0)?.title ?? $0) + "»" }
             let whither = RecordView.whither(targets)
@@ -174,7 +176,7 @@ struct RecordView {
                 <form method="post" class="event" data-confirm="\(confirm)">\(Layout.csrf(context))
                 <input type="hidden" name="hanh-dong" value="su-kien"><input type="hidden" name="su-kien" value="\(e.name)">
                 <input type="hidden" name="khoa" value="\(Sessions.token())">
-                \(inputs)<button type="submit" class="primary">\(label)</button>\(beside)</form>
+                \(inputs)<button type="submit"\(HTML.flag("class=\"primary\"", n == 0))>\(label)</button>\(beside)</form>
                 """
         }
         let heading: HTML = "Bước tiếp theo <span class=\"muted small\">(từ trạng thái «\(state.title)»)</span>"
@@ -210,7 +212,8 @@ struct RecordView {
         let before: HTML = held.map { " <span class=\"muted small\">(đang ghi: \($0))</span>" } ?? .empty
         let control = FieldControls.control(f, id: id, current: typed ?? "", required: required)
         let title = f?.displayTitle ?? name
-        return "<label for=\"\(id)\" data-title=\"\(title)\">\(title)\(mark)\(RecordView.range(f))\(before)\(control)</label>"
+        // The words in one box: the label's column would put the `*` on a line of its own.
+        return "<label for=\"\(id)\" data-title=\"\(title)\"><span>\(title)\(mark)\(RecordView.range(f))\(before)</span>\(control)</label>"
     }
 
     /// A legal basis as officers read it: the confidence marks the workflows' authors keep in it (`[H]` two sources
