@@ -49,6 +49,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Địa danh ở dòng ngày tháng của bản in, vd. \"Tây Hồ\" (mặc định $TIENDO_WEB_PLACE).", valueName: "TÊN"))
     var place: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Nơi hỏi khi cần hỗ trợ, ở cuối mọi trang, vd. \"Văn phòng Đảng ủy phường, 024 3823 4567\" (mặc định $TIENDO_WEB_CONTACT).",
+            valueName: "LIÊN HỆ"))
+    var contact: String?
+
     @OptionGroup var state: StateOption
 
     /// An option, else its environment variable; blank is none.
@@ -65,7 +71,8 @@ struct Serve: AsyncParsableCommand {
         logger.logLevel = .info
         let configuration = WebConfiguration(
             socketPath: ManagerClient.resolveSocketPath(socket), listen: address, stateDirectory: state.stateDir,
-            organisation: Serve.setting(organisation, "TIENDO_WEB_ORGANISATION"), place: Serve.setting(place, "TIENDO_WEB_PLACE"))
+            organisation: Serve.setting(organisation, "TIENDO_WEB_ORGANISATION"), place: Serve.setting(place, "TIENDO_WEB_PLACE"),
+            contact: Serve.setting(contact, "TIENDO_WEB_CONTACT"))
         let app = WebApp(configuration: configuration)
         if (try? app.accounts.accounts().isEmpty) ?? true {
             logger.warning(

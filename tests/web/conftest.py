@@ -171,6 +171,7 @@ class Stack:
         self.url = f"http://127.0.0.1:{self.port}"
         # The organisation from the environment (as a systemd drop-in sets it), the place as an option.
         self.env["TIENDO_WEB_ORGANISATION"] = "Đảng bộ phường Tây Hồ"
+        self.env["TIENDO_WEB_CONTACT"] = "Văn phòng Đảng ủy phường, 024 3823 4567"
         self.web = self.spawn(
             "tiendo-web", [os.path.join(BIN, "tiendo-web"), "serve", "--socket", self.socket, "--listen", f"127.0.0.1:{self.port}",
                            "--state-dir", self.web_state, "--place", "Tây Hồ"])

@@ -27,6 +27,9 @@ def test_login_page_is_vietnamese_and_refuses_a_wrong_password(stack, browser):
     assert "/dang-nhap" in browser.current_url
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "vi"
     assert browser.find_element(By.CSS_SELECTOR, "input[type=hidden][name=_csrf]").get_attribute("value")
+    # Whom to ask when the password is forgotten, on the sign-in page as at the foot of every page.
+    assert browser.find_element(By.TAG_NAME, "footer").text \
+        == "Tiến độ · ngày giờ theo giờ Việt Nam · Cần hỗ trợ, xin liên hệ: Văn phòng Đảng ủy phường, 024 3823 4567"
     shot(browser, "01-dang-nhap")
     browser.find_element(By.ID, "ten").send_keys("admin")
     browser.find_element(By.ID, "mat-khau").send_keys("sai-mat-khau")

@@ -63,8 +63,13 @@ enum Layout {
                 \(message)
                 \(body)
                 </main>
-                <footer class="no-print">Tiến độ · ngày giờ theo giờ Việt Nam</footer>
+                \(footer(context))
                 """)
+    }
+
+    /// The foot of every page: what the times are, and whom to ask for help when tiendo-web was told.
+    static func footer(_ context: WebContext) -> HTML {
+        "<footer class=\"no-print\">Tiến độ · ngày giờ theo giờ Việt Nam\(context.contact.map { " · Cần hỗ trợ, xin liên hệ: \($0)" } ?? "")</footer>"
     }
 
     /// An HTML response.

@@ -104,7 +104,9 @@ struct LoginPage {
             <p><label for="mat-khau">Mật khẩu</label><br><input id="mat-khau" name="mat-khau" type="password" autocomplete="current-password" required></p>
             <p><button type="submit" class="primary">Đăng nhập</button></p>
             </form>
+            <p class="muted small">Quên mật khẩu: quản trị viên của hệ thống đặt lại được cho bạn.</p>
             </main>
+            \(Layout.footer(context))
             """
         var response = Layout.response(Layout.document(title: "Đăng nhập", body: body), status: status)
         response.setCookie(Sessions.cookie(Sessions.loginCookieName, token, maxAge: 3600, secure: context.secure))

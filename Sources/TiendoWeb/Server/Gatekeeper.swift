@@ -10,6 +10,8 @@ struct Gatekeeper: RouterMiddleware {
     typealias Context = WebContext
     let sessions: Sessions
     let accounts: AccountStore
+    /// `WebConfiguration.contact`, for every page's foot.
+    let contact: String?
 
     /// Paths served without signing in.
     static func isPublic(_ path: String) -> Bool { path == "/dang-nhap" || path.hasPrefix("/tai-nguyen/") }
@@ -18,6 +20,7 @@ struct Gatekeeper: RouterMiddleware {
         var request = request
         var context = context
         context.secure = request.headers[.xForwardedProto]?.lowercased() == "https"
+        context.contact = contact
         context.clientAddress = Gatekeeper.clientAddress(peer: context.peerAddress, forwardedFor: request.headers[.xForwardedFor])
         var clearCookie = false
         var passwordChanged = false

@@ -24,13 +24,20 @@ public struct WebConfiguration: Sendable {
     public var organisation: String?
     /// The place name of the printed date line («Tây Hồ, ngày 02 tháng 3 năm 2026»); nil: the date alone.
     public var place: String?
+    /// Whom to ask for help, at the foot of every page, the sign-in page's too («Văn phòng Đảng ủy phường, 024 3823
+    /// 4567»): a secretary who forgot a password or reads a refusal she does not understand knows whom to call.
+    public var contact: String?
 
-    public init(socketPath: String, listen: Listen, stateDirectory: String, organisation: String? = nil, place: String? = nil) {
+    public init(
+        socketPath: String, listen: Listen, stateDirectory: String, organisation: String? = nil, place: String? = nil,
+        contact: String? = nil
+    ) {
         self.socketPath = socketPath
         self.listen = listen
         self.stateDirectory = stateDirectory
         self.organisation = organisation
         self.place = place
+        self.contact = contact
     }
 
     /// `HOST:PORT` (`[::1]:8080` for IPv6) or `unix:PATH`.
@@ -71,7 +78,7 @@ public final class WebApp: Sendable {
 
     func router() -> Router<WebContext> {
         let router = Router(context: WebContext.self)
-        router.add(middleware: Gatekeeper(sessions: sessions, accounts: accounts))
+        router.add(middleware: Gatekeeper(sessions: sessions, accounts: accounts, contact: configuration.contact))
         router.get("/tai-nguyen/tiendo.css") { _, _ in WebApp.asset(Assets.css, type: "text/css; charset=utf-8") }
         router.get("/tai-nguyen/tiendo.js") { _, _ in WebApp.asset(Assets.js, type: "text/javascript; charset=utf-8") }
         let login = LoginPage(app: self)

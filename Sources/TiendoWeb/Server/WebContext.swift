@@ -15,6 +15,8 @@ struct WebContext: RequestContext {
     var session: WebSession?
     /// A POST's fields and files, read and CSRF-checked by `Gatekeeper` before the handler runs.
     var form = Form()
+    /// Whom to ask for help (`WebConfiguration.contact`), set by `Gatekeeper` for the page's foot.
+    var contact: String?
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
