@@ -140,6 +140,43 @@ import Testing
         #expect(try Self.stateDue(def, "cho-lam-thu-tuc", data).due == "2026-08-28")
     }
 
+    @Test(
+        "the competent committee decides within 60 working days of the chi bộ's resolution to admit, 30 to recognise (QĐ 29 mục 4.3.1)"
+    )
+    func committeeDecides() throws {
+        // Admission: counted from the meeting's date, through the đảng ủy cơ sở's step and after it alike.
+        let ketNap = try Self.definition("ket-nap-dang-vien")
+        var data = try ketNap.complete(["ho_ten": .text("Trần Thị B"), "chi_bo": .text("Chi bộ 2")]).get()
+        data["ngay_nghi_quyet"] = .date(CivilDate(2026, 3, 2))
+        for state in ["dang-uy-xet", "cho-quyet-dinh"] {
+            let d = try Self.stateDue(ketNap, state, data)
+            #expect(d.due == "2026-05-28" && !d.provisional, "\(state)")
+        }
+        // A vote recorded without its meeting's date is refused, saying what is missing.
+        var voting = Instance(
+            id: "ket-nap-dang-vien/v", workflow: ketNap.id, data: data.filter { $0.key != "ngay_nghi_quyet" }, state: "chi-bo-xet",
+            startedAt: at("2026-03-02T08:00"), enteredAt: at("2026-03-02T08:00"), digest: ketNap.digest, checkedAt: at("2026-03-02T08:00"))
+        let counts: [(String, JSON)] = [("so_dang_vien_chinh_thuc", .int(30)), ("so_tan_thanh", .int(25)), ("chi_bo_co_so", .bool(true))]
+        let refused = Engine(ketNap).send(&voting, event: "bieu-quyet", data: counts, at: at("2026-03-02T20:00"), actor: nil, counter: nil)
+        guard case .failure(.eventRejected(_, _, _, let reason, _)) = refused else {
+            Issue.record("a vote without its date was taken: \(refused)")
+            return
+        }
+        #expect(reason == "cần nhập «Ngày chi bộ họp, ra nghị quyết» rồi gửi lại", "\(reason)")
+        // Recognition: from the day the passing vote is recorded (the meeting's day when recorded then), 30 working
+        // days, every day overdue reminded and escalated as the chi bộ's own deadline is.
+        let duBi = try Self.definition("dang-vien-du-bi")
+        let engine = Engine(duBi)
+        var (inst, _) = try engine.started(
+            "qd", data: try duBi.data([("ngay_ket_nap", .string("2025-01-20"))]), at: at("2026-03-02T08:00"))
+        let minutes: [(String, JSON)] = [("so_dang_vien_chinh_thuc", .int(30)), ("so_tan_thanh", .int(25))]
+        _ = try engine.send(&inst, event: "bieu-quyet", data: minutes, at: at("2026-03-02T20:00"), actor: nil, counter: nil).get()
+        let decision = try #require(engine.openDeadlines(inst).first { $0.key == "" })
+        #expect(inst.state == "cho-quyet-dinh" && decision.due == "2026-04-13" && !decision.provisional)
+        let (office, chiBo) = (duBi.state("cho-quyet-dinh")?.deadline, duBi.state("cho-xet")?.deadline)
+        #expect(office?.repeatEvery == chiBo?.repeatEvery && office?.escalate.map(\.priority) == chiBo?.escalate.map(\.priority))
+    }
+
     @Test("ket-nap-dang-vien: the ceremony within 30 working days of the decision (2026-04-20 → 2026-06-04)")
     func admission() throws {
         let def = try Self.definition("ket-nap-dang-vien")
@@ -162,7 +199,9 @@ import Testing
         for (def, state, pass, fail) in votes {
             let branches = try #require(def.state(state)?.branches(for: "bieu-quyet"), "\(def.id) \(state)")
             func target(_ n: Int, _ t: Int) -> String? {
-                let data: InstanceData = ["so_dang_vien_chinh_thuc": .integer(n), "so_tan_thanh": .integer(t)]
+                let data: InstanceData = [
+                    "so_dang_vien_chinh_thuc": .integer(n), "so_tan_thanh": .integer(t), "ngay_nghi_quyet": .date(CivilDate(2026, 3, 2)),
+                ]
                 return branches.first { $0.conditions.allSatisfy { $0.holds(data) } }?.to
             }
             #expect(target(200, 133) == fail && target(200, 134) == pass, "\(def.id) \(state)")
@@ -183,10 +222,14 @@ import Testing
         // decides: no step for a đảng ủy cơ sở between them. A failed vote still needs its reason.
         let kn = try #require(ketNap.state("chi-bo-xet")?.branches(for: "bieu-quyet"))
         func knTarget(_ data: InstanceData) -> String? { kn.first { $0.conditions.allSatisfy { $0.holds(data) } }?.to }
-        let counts: InstanceData = ["so_dang_vien_chinh_thuc": .integer(30), "so_tan_thanh": .integer(20)]
+        let counts: InstanceData = [
+            "so_dang_vien_chinh_thuc": .integer(30), "so_tan_thanh": .integer(20), "ngay_nghi_quyet": .date(CivilDate(2026, 3, 2)),
+        ]
         #expect(knTarget(counts.merging(["chi_bo_co_so": .boolean(true)]) { $1 }) == "cho-quyet-dinh")
         #expect(knTarget(counts.merging(["chi_bo_co_so": .boolean(false)]) { $1 }) == "dang-uy-xet")
         #expect(knTarget(["so_dang_vien_chinh_thuc": .integer(30), "so_tan_thanh": .integer(19), "chi_bo_co_so": .boolean(true)]) == nil)
+        // Without the meeting's date the vote is refused, whatever its counts: the committee's deadline counts from it.
+        #expect(knTarget(counts.filter { $0.key != "ngay_nghi_quyet" }.merging(["chi_bo_co_so": .boolean(true)]) { $1 }) == nil)
         // Through the engine: the votes as the chi bộ's minutes give them.
         let engine = Engine(duBi)
         for (t, state) in [(133, "cho-xet-lai"), (134, "cho-quyet-dinh")] {
@@ -548,7 +591,8 @@ import Testing
             marked == [
                 "chuyen-sinh-hoat.ngay_gioi_thieu", "dang-vien-du-bi.ngay_ket_nap", "dang-vien-du-bi.ngay_quyet_dinh",
                 "ket-nap-dang-vien.ngay_sinh",
-                "ket-nap-dang-vien.ngay_quyet_dinh", "ket-nap-dang-vien.ngay_le_ket_nap", "the-dang-vien.ngay_cong_nhan",
+                "ket-nap-dang-vien.ngay_quyet_dinh", "ket-nap-dang-vien.ngay_le_ket_nap", "ket-nap-dang-vien.ngay_nghi_quyet",
+                "the-dang-vien.ngay_cong_nhan",
             ])
     }
 

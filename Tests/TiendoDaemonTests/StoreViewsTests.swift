@@ -284,15 +284,15 @@ struct StoreViewsTests {
         let counted = try d.store.snapshot { try $0.provisionalCounts() }["dang-vien-du-bi"] ?? 0
         #expect(counted == (try recount()))
         #expect(counted > 0 && counted < 40)
-        // Voted on: their items close, and the counts follow.
+        // Proposed for striking off: their items close, the committee's in calendar days (not provisional) opens, and
+        // the counts follow. (A passing vote would open the committee's 30 working days, provisional in 2027 too.)
         let provisionalIDs = try d.store.snapshot {
             try $0.dueItems(until: start.adding(seconds: 400 * 86_400), workflow: "dang-vien-du-bi", group: nil, limit: 1000)
         }
         .filter(\.provisional).map(\.instance)
         for id in provisionalIDs.prefix(3) {
             _ = try d.sendEvent(
-                id: id, event: "bieu-quyet", data: [("so_dang_vien_chinh_thuc", .int(30)), ("so_tan_thanh", .int(24))], idempotencyKey: nil,
-                actor: nil)
+                id: id, event: "de-nghi-xoa-ten", data: [("ly_do", .string("Không đủ điều kiện"))], idempotencyKey: nil, actor: nil)
         }
         #expect(try d.store.snapshot { try $0.provisionalCounts() }["dang-vien-du-bi"] == counted - 3)
         #expect(try d.store.snapshot { try $0.provisionalCounts() }["dang-vien-du-bi"] == (try recount()))

@@ -937,7 +937,8 @@ def test_the_card_request_is_opened_from_the_probationary_record_with_its_values
     kn = "ket-nap-dang-vien/kn-web"
     stack.ctl("start", "ket-nap-dang-vien", "kn-web", "--set", "ho_ten=Đinh Văn Lễ", "--set", f"chi_bo={CHI_BO_A}")
     for event, *sets in (("di-hoc",), ("cap-chung-nhan",), ("nop-ho-so",), ("dat",),
-                         ("bieu-quyet", "so_dang_vien_chinh_thuc=30", "so_tan_thanh=25", "chi_bo_co_so=true"),
+                         ("bieu-quyet", "so_dang_vien_chinh_thuc=30", "so_tan_thanh=25", "chi_bo_co_so=true",
+                          "ngay_nghi_quyet=10/02/2026"),
                          ("quyet-dinh", "ngay_quyet_dinh=20/02/2026")):
         stack.ctl("send", kn, event, *[a for s_ in sets for a in ("--set", s_)])
     login(browser, stack, "admin")

@@ -930,22 +930,35 @@ struct WorkflowParser {
         }
     }
 
-    /// Warns about deadlines and timers that stay inactive while an optional field is unset, unless the state can
-    /// only be entered through branches whose guards read that field (then it is always set there).
+    /// Warns about deadlines and timers that stay inactive while an optional field is unset, unless the field is
+    /// always set in that state: every way into it is a branch whose guard reads the field, or leaves a state where
+    /// the field is always set (data is kept from state to state: the date of a chi bộ's resolution, read by its
+    /// vote's guards, still holds in the steps after the next one).
     func warnOptionalUses(states: [StateDefinition], initial: String?) {
-        // Per state: how many ways lead into it, and how many of those have a guard on each field (one pass).
-        var ways: [String: Int] = [:]
-        var guarded: [String: [String: Int]] = [:]
-        func count(_ to: String, _ conditions: [Condition]) {
-            ways[to, default: 0] += 1
-            for f in Set(conditions.map(\.field)) { guarded[to, default: [:]][f, default: 0] += 1 }
-        }
+        var ways: [String: [(from: String, guarded: Set<String>)]] = [:]
         for st in states {
-            for (_, branches) in st.on { for b in branches { count(b.to, b.conditions) } }
-            for a in st.after { count(a.to, a.conditions) }
+            for (_, branches) in st.on { for b in branches { ways[b.to, default: []].append((st.name, Set(b.conditions.map(\.field)))) } }
+            for a in st.after { ways[a.to, default: []].append((st.name, Set(a.conditions.map(\.field)))) }
+        }
+        // The greatest fixed point: start from every field everywhere but the initial state (nothing is known set
+        // there), and narrow each state to what every way into it brings, until nothing changes.
+        let everyField = Set(optionalUses.items.map(\.0))
+        var alwaysSet: [String: Set<String>] = [:]
+        for st in states { alwaysSet[st.name] = st.name == initial || ways[st.name] == nil ? [] : everyField }
+        var changed = true
+        while changed {
+            changed = false
+            for st in states where st.name != initial {
+                guard let into = ways[st.name] else { continue }
+                let set = into.reduce(everyField) { $0.intersection($1.guarded.union(alwaysSet[$1.from] ?? [])) }
+                if set != alwaysSet[st.name] {
+                    alwaysSet[st.name] = set
+                    changed = true
+                }
+            }
         }
         for (field, pos, context, state) in optionalUses.items {
-            if let state, state != initial, let n = ways[state], guarded[state]?[field] == n { continue }
+            if let state, alwaysSet[state]?.contains(field) == true { continue }
             sink.warning(pos, "optional field '\(field)' has no default: \(context) stays inactive while it is unset")
         }
     }
