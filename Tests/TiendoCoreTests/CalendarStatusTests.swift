@@ -40,7 +40,7 @@ import Testing
             ))
         let y2027 = (CorrectedCalendar.calendar.listingJSON(year: 2027).arrayValue ?? []).map { $0.serialized() }
         #expect(y2027.first == #"{"date":"2027-01-01","name":"Tết Dương lịch","kind":"holiday","status":"projected"}"#)
-        #expect(y2027.contains(#"{"date":"2027-02-11","name":"Tết Nguyên Đán","kind":"compensatory","status":"projected"}"#))
+        #expect(y2027.contains(#"{"date":"2027-02-11","name":"Tết Nguyên đán","kind":"compensatory","status":"projected"}"#))
     }
 
     @Test("calendar --years --json: each listed year with its status and source, in order")

@@ -67,12 +67,12 @@ import Testing
     @Test("compensatory days come after the whole span and skip other holidays")
     func compensatoryAfterSpan() {
         // 2027 (rules only): Tết span 05/02 (Fri) – 09/02 (Tue); 06 and 07 are Sat/Sun -> 10/02 and 11/02.
-        let cal = Self.rulesOnly([HolidayRule(name: "Tết Nguyên Đán", anchor: .lunar(month: 1, day: 1), from: -1, days: 5)])
+        let cal = Self.rulesOnly([HolidayRule(name: "Tết Nguyên đán", anchor: .lunar(month: 1, day: 1), from: -1, days: 5)])
         #expect(
             listing(cal, 2027) == [
-                "2027-02-05 holiday Tết Nguyên Đán", "2027-02-06 holiday Tết Nguyên Đán", "2027-02-07 holiday Tết Nguyên Đán",
-                "2027-02-08 holiday Tết Nguyên Đán", "2027-02-09 holiday Tết Nguyên Đán", "2027-02-10 compensatory Tết Nguyên Đán",
-                "2027-02-11 compensatory Tết Nguyên Đán",
+                "2027-02-05 holiday Tết Nguyên đán", "2027-02-06 holiday Tết Nguyên đán", "2027-02-07 holiday Tết Nguyên đán",
+                "2027-02-08 holiday Tết Nguyên đán", "2027-02-09 holiday Tết Nguyên đán", "2027-02-10 compensatory Tết Nguyên đán",
+                "2027-02-11 compensatory Tết Nguyên đán",
             ])
         // 30/04 + 01/05 2027: Friday and Saturday -> Monday 03/05; two rules, a date of both belongs to the first.
         let may = Self.rulesOnly([
@@ -91,11 +91,11 @@ import Testing
         #expect(
             listing(Fixtures.vn, 2026) == [
                 "2026-01-01 holiday Tết Dương lịch",
-                "2026-02-16 holiday Tết Nguyên Đán",
-                "2026-02-17 holiday Tết Nguyên Đán",
-                "2026-02-18 holiday Tết Nguyên Đán",
-                "2026-02-19 holiday Tết Nguyên Đán",
-                "2026-02-20 holiday Tết Nguyên Đán",
+                "2026-02-16 holiday Tết Nguyên đán",
+                "2026-02-17 holiday Tết Nguyên đán",
+                "2026-02-18 holiday Tết Nguyên đán",
+                "2026-02-19 holiday Tết Nguyên đán",
+                "2026-02-20 holiday Tết Nguyên đán",
                 "2026-04-27 compensatory Giỗ Tổ Hùng Vương",
                 "2026-04-30 holiday Ngày Chiến thắng",
                 "2026-05-01 holiday Quốc tế Lao động",

@@ -23,7 +23,7 @@ enum Fixtures {
         weekend: [sat, sun]
         rules:
           - {name: "Tết Dương lịch", solar: "01-01"}
-          - {name: "Tết Nguyên Đán", lunar: "01-01", from: -1, days: 5}
+          - {name: "Tết Nguyên đán", lunar: "01-01", from: -1, days: 5}
           - {name: "Giỗ Tổ Hùng Vương", lunar: "03-10"}
           - {name: "Ngày Chiến thắng", solar: "04-30"}
           - {name: "Quốc tế Lao động", solar: "05-01"}

@@ -145,7 +145,9 @@ struct RecordsEventTests {
         let html = RecordsPage.sharedFields(step, in: w, typed: typed).description
         #expect(html.contains(#"<fieldset class="step-fields" data-step="ghi-so">"#))
         #expect(html.contains(#"name="f-ghi-so.so_the" value="123-QĐ/ĐU""#))
-        #expect(html.contains("khi ghi «Ghi số thẻ» (không bắt buộc)"))
+        #expect(html.contains("Thông tin của «Ghi số thẻ», dùng chung cho mọi hồ sơ đã chọn (không bắt buộc)"))
+        #expect(RecordsEvent.facts(form, step, in: w) == "so_the: 123-QĐ/ĐU")
+        #expect(RecordsEvent.facts(form, bare, in: w) == nil)
     }
 
     @Test("a value refused for all stops the rest, said with what was recorded before it")

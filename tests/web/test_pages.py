@@ -70,6 +70,10 @@ def test_marking_a_milestone_done_moves_it_to_history_with_the_name(stack, brows
     assert notices and all(n.startswith("02/03/2026 08:00")
                            and "Quá hạn (ghi khi bắt đầu theo dõi hồ sơ, lúc 09:00 ngày 02/03/2026)\n" in n for n in notices), notices
     shot(browser, "04-ho-so-truoc", full=True)
+    # The report waits for the check: no button, what it waits for said instead; once the check is done, a button.
+    report = browser.find_element(By.ID, "moc-bao-cao")
+    assert not report.find_elements(By.TAG_NAME, "form"), report.text
+    assert "Cần xong trước: «Xác minh lý lịch»" in report.text and "Ghi được sau khi «Xác minh lý lịch» đã hoàn thành" in report.text
     form = browser.find_element(By.CSS_SELECTOR, "#moc-xac-minh form")
     # The same form in a second tab left open: after the first click it is stale.
     stale = browser.execute_script("return arguments[0].outerHTML", form)
@@ -82,6 +86,7 @@ def test_marking_a_milestone_done_moves_it_to_history_with_the_name(stack, brows
     timeline = browser.find_element(By.CSS_SELECTOR, "ol.timeline").text
     assert "Xong mốc ha" in timeline.replace("\n", " ")
     shot(browser, "05-ho-so-sau-khi-xong", full=True)
+    assert browser.find_elements(By.CSS_SELECTOR, "#moc-bao-cao form button.done")
     records = history(stack, "kiem-tra/a1")
     done = [r for r in records if r["kind"] == "milestone-done"]
     assert done and done[-1]["actorName"] == "ha" and done[-1]["milestone"] == "xac-minh"
@@ -189,7 +194,7 @@ def test_every_page_in_vietnamese(stack, browser):
         shot(browser, name, full=True)
     browser.get(stack.url + "/lich?thang=2026-02")
     body = text(browser)
-    assert "Tết Nguyên Đán" in body and "Lịch tháng 2/2026" in body
+    assert "Tết Nguyên đán" in body and "Lịch tháng 2/2026" in body
     # The import page without a workflow chosen leads to each workflow's columns and template.
     browser.get(stack.url + "/nhap")
     browser.find_element(By.LINK_TEXT, "Kiểm tra hồ sơ đảng viên").click()
@@ -437,7 +442,7 @@ def test_occurrences_and_provisional_dues(stack, browser):
     assert done and done[-1]["occurrence"] == "2026-01" and done[-1]["actorName"] == "ha"
     assert "kỳ 01/2026" not in browser.find_elements(By.CSS_SELECTOR, "table")[0].text
     browser.get(stack.url + "/lich?thang=2027-02&quy-trinh=nam-sau")
-    assert "Lịch nghỉ năm 2027 là dự kiến" in text(browser) and "Tết Nguyên Đán" in text(browser)
+    assert "Lịch nghỉ năm 2027 là dự kiến" in text(browser) and "Tết Nguyên đán" in text(browser)
     # The due that counts working days through the projected Tết says so on its day, as on the record's page.
     cell = [td.text for td in browser.find_elements(By.CSS_SELECTOR, "table.month td") if "Nộp hồ sơ năm sau" in td.text]
     assert len(cell) == 1 and "Nộp hồ sơ năm sau (dự kiến) — Vũ Thị Mai" in cell[0], cell
@@ -1188,6 +1193,9 @@ def test_milestones_ticked_on_the_agenda_are_recorded_together(stack, browser):
     assert not any(c.is_selected() for c in table.find_elements(By.NAME, "xong"))
     for value in picks:
         box(value).click()
+    # A state's deadline has no box: an arrow to the record's page, where its step is recorded.
+    arrow = browser.find_element(By.CSS_SELECTOR, "td.pick a.to-record")
+    assert arrow.get_attribute("title") == "Bước này ghi trên trang hồ sơ" and "/ho-so/" in arrow.get_attribute("href")
     shot(browser, "06a-chon-nhieu-viec", full=True)
     before = browser.execute_script("return performance.timeOrigin")
     button.click()
@@ -1358,7 +1366,8 @@ def test_one_decision_is_recorded_for_the_records_ticked_in_a_list(stack, browse
     tick()
     options[1].click()
     assert facts.is_displayed()
-    assert "khi ghi «Đã có quyết định công nhận chính thức» (không bắt buộc)" in facts.text, facts.text
+    assert "Thông tin của «Đã có quyết định công nhận chính thức», dùng chung cho mọi hồ sơ đã chọn (không bắt buộc)" \
+        in facts.text, facts.text
     number = facts.find_element(By.ID, "f-cong-nhan.so_quyet_dinh")
     day = facts.find_element(By.ID, "f-cong-nhan.ngay_quyet_dinh")
     number.send_keys("15-QĐ/ĐU")
@@ -1389,7 +1398,9 @@ def test_one_decision_is_recorded_for_the_records_ticked_in_a_list(stack, browse
     day.send_keys("20/02/2026")
     submit(browser, form.find_element(By.CSS_SELECTOR, "button[type=submit]"), confirm=True)
     said = browser.find_element(By.CSS_SELECTOR, "p.flash.ok").text
-    assert said.startswith("Đã ghi «Đã có quyết định công nhận chính thức» cho 3 hồ sơ: "), said
+    # What was typed once is said back with what was recorded.
+    assert said.startswith("Đã ghi «Đã có quyết định công nhận chính thức» (Số quyết định: 15-QĐ/ĐU; Ngày ký quyết định: "
+                           "20/02/2026) cho 3 hồ sơ: "), said
     assert all(name in said for name in keys.values()), said
     assert not browser.find_elements(By.CSS_SELECTOR, "p.flash.bad")
     shot(browser, "06g-da-ghi-quyet-dinh-nhieu-ho-so", full=True)

@@ -44,7 +44,8 @@ enum Assets {
           font-size: .9rem; color: var(--ink); padding-bottom: .35rem; }
         input[type=checkbox] { min-width: 0; width: auto; }
         /* Workflow titles run to 57 characters («Sinh hoạt chi bộ và đóng đảng phí hằng tháng của đảng viên»). */
-        form.filters select#f-quy-trinh, form.filters select#chon-quy-trinh, form.filters select#nhap-quy-trinh { max-width: 27rem; }
+        form.filters select#f-quy-trinh, form.filters select#chon-quy-trinh, form.filters select#nhap-quy-trinh,
+          form.filters select#f-trang-thai { max-width: 27rem; }
         input, select, button, textarea { font: inherit; }
         input, select { padding: .3rem .4rem; border: 1px solid #b8b8c0; border-radius: 4px; min-width: 9rem; max-width: 20rem; }
         /* The browser's own words beside the button («Không có tệp nào được chọn», a file's name) are not cut. */
@@ -107,6 +108,7 @@ enum Assets {
         table.items col.w-pick { width: 2.6rem; } table .pick { text-align: center; width: 2.6rem; min-width: 0; }
         table .pick input { width: 1.25rem; height: 1.25rem; margin: 0; vertical-align: middle; }
         table .pick .on-phone { display: none; }
+        table .pick a.to-record { text-decoration: none; font-size: 1.1rem; }
         .pick-bar { display: flex; flex-wrap: wrap; gap: .4rem .75rem; align-items: center; margin: .75rem 0; }
         .pick-bar button.done, p > button.done { padding: .35rem .9rem; }
         .pick-bar fieldset.step-fields { flex-basis: 100%; display: flex; flex-wrap: wrap; gap: .4rem .75rem; align-items: flex-end;
@@ -152,8 +154,8 @@ enum Assets {
           p.swipe { display: block; margin: 0 0 .2rem; }
           .counts li a, .counts li span { padding: .2rem .5rem; font-size: .88rem; }
           header.top { gap: .4rem; padding: .4rem .6rem; }
-          input, select, form.filters select, form.filters input, form.filters select#f-quy-trinh, form.event select,
-          .pick-bar select { min-width: 0; max-width: 100%; }
+          input, select, form.filters select, form.filters input, form.filters select#f-quy-trinh, form.filters select#f-trang-thai,
+          form.event select, .pick-bar select { min-width: 0; max-width: 100%; }
           form.filters label { max-width: 100%; }
           input[type=file], form.filters input[type=file] { width: 100%; }
           table { display: block; overflow-x: auto; }

@@ -87,12 +87,13 @@ enum DueTable {
             let name = e.label ?? String(i.instance.split(separator: "/", maxSplits: 1).last ?? "")
             let state: HTML =
                 i.state.flatMap { catalog.stateTitle(i.workflow, $0) }.map { "<br><span class=\"muted small\">\($0)</span>" } ?? .empty
-            // A state's deadline has no box; hovering its cell says where it is recorded.
+            // A state's deadline has no box (an event on its record's page closes it): an arrow to that page instead,
+            // which says so when hovered, and in words on a phone.
             let box: HTML =
                 !pick
                 ? .empty
                 : i.milestone == nil
-                    ? "<td class=\"pick\" title=\"Bước này ghi trên trang hồ sơ (bấm vào tên hồ sơ)\"></td>"
+                    ? "<td class=\"pick\"><a class=\"to-record\" href=\"\(recordLink(i.instance))\" title=\"Bước này ghi trên trang hồ sơ\" aria-label=\"Ghi bước này trên trang hồ sơ của \(name)\">→<span class=\"on-phone\"> Ghi trên trang hồ sơ</span></a></td>"
                     : "<td class=\"pick\">\(pickBox(i, name: name))</td>"
             return """
                 <tr class="\(i.overdue ? "overdue" : "")">\(box)<td data-label="Hạn">\(due(i))</td><td class="left">\(daysBadge(i))</td><td class="what">\(what(i))</td>

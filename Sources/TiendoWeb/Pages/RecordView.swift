@@ -102,6 +102,12 @@ struct RecordView {
         return "\(when.prefix(1).uppercased())\(when.dropFirst()) hồ sơ tự chuyển sang «\(to)»\(due.map { ", \($0)" } ?? "")."
     }
 
+    /// «Ghi được sau khi «Xác minh lý lịch» đã hoàn thành» from `RecordPage.waiting`'s «việc này chỉ ghi nhận được
+    /// sau khi …».
+    static func waitingCell(_ waiting: String) -> String {
+        "Ghi được" + (waiting.range(of: "chỉ ghi nhận được").map { String(waiting[$0.upperBound...]) } ?? ": " + waiting)
+    }
+
     var milestones: HTML {
         guard !instance.milestones.isEmpty else { return .empty }
         let today = catalog.today
@@ -119,7 +125,7 @@ struct RecordView {
             let requires: HTML =
                 m.requires.isEmpty
                 ? .empty
-                : "<br><span class=\"muted small\">Làm sau khi xong: \(m.requires.map { workflow?.milestone($0)?.title ?? $0 }.joined(separator: ", "))</span>"
+                : "<br><span class=\"muted small\">Cần xong trước: \(m.requires.map { "«" + (workflow?.milestone($0)?.title ?? $0) + "»" }.joined(separator: ", "))</span>"
             let status: HTML
             if m.done {
                 status = "<span class=\"badge ok\">Đã xong\(m.doneAt.map { " " + Format.date($0) } ?? "")</span>"
@@ -131,8 +137,12 @@ struct RecordView {
             }
             let target = Format.milestone(m.id, occurrence: m.every != nil ? m.occurrence : nil) ?? m.id
             let period = m.every != nil ? " kỳ \(m.occurrence.map { Format.occurrence($0, due: m.due) } ?? "")" : ""
+            // One waiting for another not done has no button: tiendod would refuse it; what it waits for is said.
+            let waiting = m.done ? nil : RecordPage.waiting(m.id, of: instance)
             let action: HTML =
-                mayAct && !m.done && !m.due.isEmpty
+                mayAct && waiting != nil
+                ? "<span class=\"muted small waiting\">\(RecordView.waitingCell(waiting ?? ""))</span>"
+                : mayAct && !m.done && !m.due.isEmpty
                 ? """
                 <form method="post" class="inline" data-confirm="Ghi nhận «\(m.title)»\(period) đã xong?">\(Layout.csrf(context))
                 <input type="hidden" name="hanh-dong" value="xong"><input type="hidden" name="moc" value="\(target)"><input type="hidden" name="han" value="\(m.due)">

@@ -34,6 +34,13 @@ struct RecordsEvent {
     /// for the same field, and only the chosen step's are read).
     static func input(_ event: String, _ field: String) -> String { "f-\(event).\(field)" }
 
+    /// The facts typed once, as people read them: «Số quyết định: 15-QĐ/ĐU; Ngày ký quyết định: 20/02/2026» (nil for
+    /// none).
+    static func facts(_ form: Form, _ info: Extras.EventInfo, in workflow: Extras.WorkflowInfo?) -> String? {
+        let said = info.fields.compactMap { f in form.text(input(info.name, f)).map { "\(workflow?.field(f)?.displayTitle ?? f): \($0)" } }
+        return said.isEmpty ? nil : said.joined(separator: "; ")
+    }
+
     /// The facts typed once for the chosen step, as its record page's form sends them (nil for none).
     static func data(_ form: Form, _ info: Extras.EventInfo) -> JSON? {
         let data: [(String, JSON)] = info.fields.compactMap { f in form.text(input(info.name, f)).map { (f, .string($0)) } }
@@ -88,8 +95,10 @@ struct RecordsEvent {
         }
         let step = RecordsEvent.said(info, in: workflow)
         let data = RecordsEvent.data(form, info)
+        // What was typed once is said back with what was recorded: the clerk checks the decision's number there.
+        let facts = RecordsEvent.facts(form, info, in: workflow).map { " (\($0))" } ?? ""
         var outcome = BulkOutcome(
-            unit: "hồ sơ", doneLead: "Đã ghi \(step) cho", refusedLead: "Không ghi được \(step) cho",
+            unit: "hồ sơ", doneLead: "Đã ghi \(step)\(facts) cho", refusedLead: "Không ghi được \(step) cho",
             alreadySaid: "đã được ghi \(step) từ trước (hồ sơ đã sang bước đó)")
         var remaining = ids[...]
         while let id = remaining.popFirst() {

@@ -69,9 +69,14 @@ struct RecordsPage {
         let ticked = Set((typed["chon"] ?? "").split(separator: "\n").map(String.init))
         let shownWorkflow = f.workflow.flatMap { data.catalog[$0] }
         let steps = data.reply.instances.isEmpty ? [] : RecordsEvent.offered(shownWorkflow, state: f.state, account: account)
+        // Where no step is offered because the list is not of one workflow in one state, how to get one.
+        let howToPick: HTML =
+            account.role.mayAct && !data.reply.instances.isEmpty && (f.workflow == nil || f.state == nil)
+            ? "<p class=\"muted small no-print\">Muốn ghi một việc đã làm cho nhiều hồ sơ cùng lúc: chọn «Quy trình» và «Trạng thái» rồi bấm «Lọc».</p>"
+            : .empty
         let stepForm: HTML =
             steps.isEmpty
-            ? .empty
+            ? howToPick
             : """
             <form method="post" action="/ho-so" id="\(RecordsEvent.formID)" class="pick-bar no-print" data-bulk="chon" data-bulk-none="Chưa chọn hồ sơ nào: tích chọn ô ở đầu dòng các hồ sơ đã làm xong việc đó rồi bấm lại." data-bulk-confirm="Ghi {viec} cho {n} hồ sơ đã chọn?">\(Layout.csrf(context))
             <input type="hidden" name="hanh-dong" value="su-kien-nhieu"><input type="hidden" name="quay-lai" value="\(request.uri.query ?? "")">
@@ -108,7 +113,7 @@ struct RecordsPage {
             return "<label for=\"\(id)\" data-title=\"\(title)\">\(title)\(RecordView.range(f))\(control)</label>"
         }
         return """
-            <fieldset class="step-fields" data-step="\(e.name)"><legend>Ghi cùng cho mọi hồ sơ đã chọn khi ghi \(RecordsEvent.said(e, in: workflow)) (không bắt buộc)</legend>\(inputs)</fieldset>
+            <fieldset class="step-fields" data-step="\(e.name)"><legend>Thông tin của \(RecordsEvent.said(e, in: workflow)), dùng chung cho mọi hồ sơ đã chọn (không bắt buộc)</legend>\(inputs)</fieldset>
             """
     }
 
