@@ -135,11 +135,15 @@ struct RecordPage {
     /// «việc này chỉ ghi nhận được sau khi «Xác minh lý lịch» đã hoàn thành», when some milestone `milestone` requires
     /// is not done on the record as read; nil when none is.
     static func waiting(_ milestone: String, of instance: Manager.Instance) -> String? {
+        awaited(milestone, of: instance).map { "việc này chỉ ghi nhận được sau khi \($0) đã hoàn thành" }
+    }
+
+    /// The milestones `milestone` requires that are not done on the record as read, «A», «B» và «C»; nil for none.
+    static func awaited(_ milestone: String, of instance: Manager.Instance) -> String? {
         let requires = instance.milestones.first { $0.id == milestone }?.requires ?? []
         let missing = requires.compactMap { r in instance.milestones.first { $0.id == r && !$0.done }.map { "«\($0.title)»" } }
         guard let last = missing.last else { return nil }
-        let listed = missing.count == 1 ? last : missing.dropLast().joined(separator: ", ") + " và " + last
-        return "việc này chỉ ghi nhận được sau khi \(listed) đã hoàn thành"
+        return missing.count == 1 ? last : missing.dropLast().joined(separator: ", ") + " và " + last
     }
 
     /// Why tiendod refused, naming a bad value's field by the title its form shows («Điểm chấm»), not by the

@@ -102,12 +102,6 @@ struct RecordView {
         return "\(when.prefix(1).uppercased())\(when.dropFirst()) hồ sơ tự chuyển sang «\(to)»\(due.map { ", \($0)" } ?? "")."
     }
 
-    /// «Ghi được sau khi «Xác minh lý lịch» đã hoàn thành» from `RecordPage.waiting`'s «việc này chỉ ghi nhận được
-    /// sau khi …».
-    static func waitingCell(_ waiting: String) -> String {
-        "Ghi được" + (waiting.range(of: "chỉ ghi nhận được").map { String(waiting[$0.upperBound...]) } ?? ": " + waiting)
-    }
-
     var milestones: HTML {
         guard !instance.milestones.isEmpty else { return .empty }
         let today = catalog.today
@@ -138,16 +132,16 @@ struct RecordView {
             let target = Format.milestone(m.id, occurrence: m.every != nil ? m.occurrence : nil) ?? m.id
             let period = m.every != nil ? " kỳ \(m.occurrence.map { Format.occurrence($0, due: m.due) } ?? "")" : ""
             // One waiting for another not done has no button: tiendod would refuse it; what it waits for is said.
-            let waiting = m.done ? nil : RecordPage.waiting(m.id, of: instance)
+            let awaited = m.done ? nil : RecordPage.awaited(m.id, of: instance)
             let action: HTML =
-                mayAct && waiting != nil
-                ? "<span class=\"muted small waiting\">\(RecordView.waitingCell(waiting ?? ""))</span>"
+                mayAct && awaited != nil
+                ? "<span class=\"muted small waiting\">Ghi được sau khi \(awaited ?? "") đã hoàn thành</span>"
                 : mayAct && !m.done && !m.due.isEmpty
-                ? """
-                <form method="post" class="inline" data-confirm="Ghi nhận «\(m.title)»\(period) đã xong?">\(Layout.csrf(context))
-                <input type="hidden" name="hanh-dong" value="xong"><input type="hidden" name="moc" value="\(target)"><input type="hidden" name="han" value="\(m.due)">
-                <button class="done">Đánh dấu đã xong\(period)</button></form>
-                """ : .empty
+                    ? """
+                    <form method="post" class="inline" data-confirm="Ghi nhận «\(m.title)»\(period) đã xong?">\(Layout.csrf(context))
+                    <input type="hidden" name="hanh-dong" value="xong"><input type="hidden" name="moc" value="\(target)"><input type="hidden" name="han" value="\(m.due)">
+                    <button class="done">Đánh dấu đã xong\(period)</button></form>
+                    """ : .empty
             let due: HTML = m.due.isEmpty ? "—" : DueTable.due(m.due, provisional: m.provisional)
             return """
                 <tr class="\(m.overdue && !m.done ? "overdue" : "")" id="moc-\(m.id)"><td>\(m.title)\(basis)\(recurring)\(requires)</td><td>\(due)</td><td>\(status)</td><td>\(action)</td></tr>
