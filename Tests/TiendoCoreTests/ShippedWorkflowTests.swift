@@ -163,6 +163,19 @@ import Testing
             return
         }
         #expect(reason == "cần nhập «Ngày chi bộ họp, ra nghị quyết» rồi gửi lại", "\(reason)")
+        // A record already waiting for the decision when the date began to be asked has no deadline until the date is
+        // recorded on it; recording it keeps the record where it is.
+        for state in ["dang-uy-xet", "cho-quyet-dinh"] {
+            var waiting = voting
+            waiting.state = state
+            let engine = Engine(ketNap)
+            #expect(engine.openDeadlines(waiting).first { $0.key == "" } == nil, "\(state)")
+            _ = try engine.send(
+                &waiting, event: "ghi-ngay-nghi-quyet", data: [("ngay_nghi_quyet", .string("2026-03-02"))], at: at("2026-03-03T09:00"),
+                actor: nil, counter: nil
+            ).get()
+            #expect(waiting.state == state && engine.openDeadlines(waiting).first { $0.key == "" }?.due == "2026-05-28", "\(state)")
+        }
         // Recognition: from the day the passing vote is recorded (the meeting's day when recorded then), 30 working
         // days, every day overdue reminded and escalated as the chi bộ's own deadline is.
         let duBi = try Self.definition("dang-vien-du-bi")

@@ -148,9 +148,17 @@ struct RecordsEventTests {
         #expect(html.contains("Thông tin của «Ghi số thẻ», dùng chung cho mọi hồ sơ đã chọn (không bắt buộc)"))
         #expect(RecordsEvent.facts(form, step, in: w) == "so_the: 123-QĐ/ĐU")
         #expect(RecordsEvent.facts(form, bare, in: w) == nil)
+        // Said back as the form showed the choices: an enum's title, có/không, the date as typed.
+        let typedFields = #"""
+            [{"name": "so_the", "type": "enum", "required": false, "values": ["moi", "cap-lai"], "valueTitles": {"cap-lai": "Cấp lại"}},
+             {"name": "ngay_cap", "type": "boolean", "required": false, "title": "Đã cấp", "values": []}]
+            """#
+        let typedWorkflow = try TextTests.workflow("the-dang-vien", fields: typedFields, states: RecordsEventTests.card)
+        let chosen = Form(fields: [("f-ghi-so.so_the", "cap-lai"), ("f-ghi-so.ngay_cap", "false")])
+        #expect(RecordsEvent.facts(chosen, step, in: typedWorkflow) == "so_the: Cấp lại; Đã cấp: không")
     }
 
-    @Test("a value refused for all stops the rest, said with what was recorded before it")
+    @Test("the sentence of a stop for a value refused: what was recorded before it, and how many were not sent")
     func halted() {
         var list = BulkOutcome(unit: "hồ sơ", doneLead: "Đã ghi «Ghi số thẻ» cho", refusedLead: "Không ghi được «Ghi số thẻ» cho")
         list.done = ["Lò Thị Năm"]

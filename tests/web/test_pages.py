@@ -73,7 +73,7 @@ def test_marking_a_milestone_done_moves_it_to_history_with_the_name(stack, brows
     # The report waits for the check: no button, what it waits for said instead; once the check is done, a button.
     report = browser.find_element(By.ID, "moc-bao-cao")
     assert not report.find_elements(By.TAG_NAME, "form"), report.text
-    assert "Cần xong trước: «Xác minh lý lịch»" in report.text and "Ghi được sau khi «Xác minh lý lịch» đã hoàn thành" in report.text
+    assert "Cần hoàn thành trước: «Xác minh lý lịch»" in report.text and "Ghi được sau khi «Xác minh lý lịch» đã hoàn thành" in report.text
     form = browser.find_element(By.CSS_SELECTOR, "#moc-xac-minh form")
     # The same form in a second tab left open: after the first click it is stale.
     stale = browser.execute_script("return arguments[0].outerHTML", form)

@@ -95,7 +95,7 @@ enum ErrorPage {
             """
         let html =
             context.account == nil
-            ? Layout.document(title: e.title, body: "<main class=\"narrow\">\(body)</main>")
+            ? Layout.document(title: e.title, body: "<main class=\"narrow\">\(body)</main>\(Layout.footer(context))")
             : Layout.page(title: e.title, active: nil, context: context, body: body)
         return Layout.response(html, status: e.status)
     }

@@ -104,7 +104,7 @@ struct LoginPage {
             <p><label for="mat-khau">Mật khẩu</label><br><input id="mat-khau" name="mat-khau" type="password" autocomplete="current-password" required></p>
             <p><button type="submit" class="primary">Đăng nhập</button></p>
             </form>
-            <p class="muted small">Quên mật khẩu: quản trị viên của hệ thống đặt lại được cho bạn.</p>
+            <p class="muted small">Quên mật khẩu: hãy liên hệ quản trị viên của hệ thống để được đặt lại mật khẩu.</p>
             </main>
             \(Layout.footer(context))
             """

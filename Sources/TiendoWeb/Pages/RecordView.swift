@@ -119,7 +119,7 @@ struct RecordView {
             let requires: HTML =
                 m.requires.isEmpty
                 ? .empty
-                : "<br><span class=\"muted small\">Cần xong trước: \(m.requires.map { "«" + (workflow?.milestone($0)?.title ?? $0) + "»" }.joined(separator: ", "))</span>"
+                : "<br><span class=\"muted small\">Cần hoàn thành trước: \(m.requires.map { "«" + (workflow?.milestone($0)?.title ?? $0) + "»" }.joined(separator: ", "))</span>"
             let status: HTML
             if m.done {
                 status = "<span class=\"badge ok\">Đã xong\(m.doneAt.map { " " + Format.date($0) } ?? "")</span>"
@@ -132,7 +132,7 @@ struct RecordView {
             let target = Format.milestone(m.id, occurrence: m.every != nil ? m.occurrence : nil) ?? m.id
             let period = m.every != nil ? " kỳ \(m.occurrence.map { Format.occurrence($0, due: m.due) } ?? "")" : ""
             // One waiting for another not done has no button: tiendod would refuse it; what it waits for is said.
-            let awaited = m.done ? nil : RecordPage.awaited(m.id, of: instance)
+            let awaited = m.done || m.due.isEmpty ? nil : RecordPage.awaited(m.id, of: instance)
             let action: HTML =
                 mayAct && awaited != nil
                 ? "<span class=\"muted small waiting\">Ghi được sau khi \(awaited ?? "") đã hoàn thành</span>"
@@ -163,7 +163,8 @@ struct RecordView {
         let (mine, office) = (state.events.filter(account.mayRecord), state.events.filter { !account.mayRecord($0) })
         // The state's first step in the file, its usual way on, stands out; the others (a removal, a cancellation, a
         // return for more) are plain buttons, so that «Đã có quyết định xóa tên» does not look like the recognition beside it.
-        let forms: [HTML] = mine.enumerated().map { n, e in
+        let usual = state.events.first?.name
+        let forms: [HTML] = mine.map { e in
             var seen: Set<String> = []
             let targets = e.targets.filter { seen.insert($0).inserted }.map { "«" + (workflow?.state($0)?.title ?? $0) + "»" }
             let whither = RecordView.whither(targets)
@@ -180,7 +181,7 @@ struct RecordView {
                 <form method="post" class="event" data-confirm="\(confirm)">\(Layout.csrf(context))
                 <input type="hidden" name="hanh-dong" value="su-kien"><input type="hidden" name="su-kien" value="\(e.name)">
                 <input type="hidden" name="khoa" value="\(Sessions.token())">
-                \(inputs)<button type="submit"\(HTML.flag("class=\"primary\"", n == 0))>\(label)</button>\(beside)</form>
+                \(inputs)<button type="submit"\(HTML.flag("class=\"primary\"", e.name == usual))>\(label)</button>\(beside)</form>
                 """
         }
         let heading: HTML = "Bước tiếp theo <span class=\"muted small\">(từ trạng thái «\(state.title)»)</span>"

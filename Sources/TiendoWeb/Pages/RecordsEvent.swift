@@ -37,7 +37,16 @@ struct RecordsEvent {
     /// The facts typed once, as people read them: «Số quyết định: 15-QĐ/ĐU; Ngày ký quyết định: 20/02/2026» (nil for
     /// none).
     static func facts(_ form: Form, _ info: Extras.EventInfo, in workflow: Extras.WorkflowInfo?) -> String? {
-        let said = info.fields.compactMap { f in form.text(input(info.name, f)).map { "\(workflow?.field(f)?.displayTitle ?? f): \($0)" } }
+        let said = info.fields.compactMap { name -> String? in
+            guard let typed = form.text(input(info.name, name)) else { return nil }
+            let f = workflow?.field(name)
+            // As the form showed the choice: an enum's title, có/không; a date as typed (day first).
+            let shown =
+                f?.type == "enum"
+                ? (f?.title(ofValue: typed) ?? typed)
+                : f?.type == "boolean" ? (typed == "true" ? "có" : typed == "false" ? "không" : typed) : typed
+            return "\(f?.displayTitle ?? name): \(shown)"
+        }
         return said.isEmpty ? nil : said.joined(separator: "; ")
     }
 
@@ -103,9 +112,13 @@ struct RecordsEvent {
         var remaining = ids[...]
         while let id = remaining.popFirst() {
             var who = id
+            // A record on an older version of the workflow («bản cũ») may refuse a value the current one takes: its
+            // refusal is its own, not the batch's.
+            var current = true
             do {
                 let instance = try await RecordPage.visible(app, id: id, account: account).instance
                 who = catalog.label(of: instance)
+                current = !instance.stale
                 guard instance.workflow == workflowID, instance.state == shown else {
                     if instance.workflow == workflowID, let now = instance.state, info.targets.contains(now) {
                         outcome.already.append(who)
@@ -121,15 +134,17 @@ struct RecordsEvent {
             } catch let e as ManagerError {
                 // A value typed once is refused for every record alike: the rest are not tried, and with nothing recorded
                 // the form comes back as it was filled, to be corrected.
-                if case .invalidData(let field, _) = e, info.fields.contains(field) {
+                if case .invalidData(let field, _) = e, current, info.fields.contains(field) {
                     let reason = RecordPage.refusal(e, workflow: workflow)
-                    guard outcome.done.isEmpty, outcome.already.isEmpty else {
+                    guard outcome.done.isEmpty else {
                         outcome.halt("\(reason) Dừng lại ở \(who).", left: remaining.count + 1)
                         break
                     }
+                    // Nothing recorded now: what the records already tried were found to be is said after the value.
+                    let (before, refused) = outcome.sentences
+                    let said = [reason + " Chưa ghi cho hồ sơ nào, không có gì thay đổi.", before, refused].compactMap { $0 }
                     try await app.flash(
-                        reason + " Chưa ghi cho hồ sơ nào, không có gì thay đổi.", ok: false, request, context,
-                        typed: RecordsEvent.typed(form, info, ids: ids))
+                        said.joined(separator: " "), ok: false, request, context, typed: RecordsEvent.typed(form, info, ids: ids))
                     return .redirect(to: back)
                 }
                 outcome.refused.append("\(who): \(RecordPage.refusal(e, workflow: catalog[String(id.prefix { $0 != "/" })]))")

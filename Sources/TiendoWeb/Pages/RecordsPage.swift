@@ -72,7 +72,7 @@ struct RecordsPage {
         // Where no step is offered because the list is not of one workflow in one state, how to get one.
         let howToPick: HTML =
             account.role.mayAct && !data.reply.instances.isEmpty && (f.workflow == nil || f.state == nil)
-            ? "<p class=\"muted small no-print\">Muốn ghi một việc đã làm cho nhiều hồ sơ cùng lúc: chọn «Quy trình» và «Trạng thái» rồi bấm «Lọc».</p>"
+            ? "<p class=\"muted small no-print\">Muốn ghi cùng lúc cho nhiều hồ sơ một việc đã làm không cần thông tin riêng của từng hồ sơ: chọn «Quy trình» và «Trạng thái» rồi bấm «Lọc».</p>"
             : .empty
         let stepForm: HTML =
             steps.isEmpty
