@@ -14,7 +14,7 @@ struct RouteParser {
     static let kinds = [
         "started", "transition", "reminder", "overdue", "milestone-done", "completed", "rejected", "rescheduled",
     ]
-    static let keys = ["name", "workflows", "groups", "kinds", "priority", "channel", "to", "mode", "quiet_hours"]
+    static let keys = ["name", "workflows", "groups", "kinds", "priority", "channel", "to", "mode", "every", "quiet_hours"]
 
     func parse(_ node: YNode, index: Int) -> Route? {
         guard let m = MappingReader(node, sink: sink, context: "route \(index)", allowed: RouteParser.keys) else { return nil }
@@ -54,6 +54,21 @@ struct RouteParser {
             } else {
                 sink.error(
                     md.position, "'mode' must be immediate or digest, found '\(t)'\(didYouMean(t, Route.Mode.allCases.map(\.rawValue)))")
+                ok = false
+            }
+        }
+        // A digest's own frequency; only a digest has one.
+        var every: DigestSchedule.Period?
+        if let e = m["every"] {
+            let t = e.text ?? e.kindName
+            if mode != .digest {
+                sink.error(e.position, "\(context): 'every' is a digest's; this route sends each record at once (add 'mode: digest')")
+                ok = false
+            } else if let p = DigestSchedule.Period(rawValue: t) {
+                every = p
+            } else {
+                let names = DigestSchedule.Period.allCases.map(\.rawValue)
+                sink.error(e.position, "'every' of \(context) must be day or week, found '\(t)'\(didYouMean(t, names))")
                 ok = false
             }
         }
@@ -103,7 +118,7 @@ struct RouteParser {
         return Route(
             name: name, workflows: workflows.map { Set($0.map(\.0)) }, groups: groups.map { Set($0.map(\.0)) },
             kinds: kinds.map { Set($0.map(\.0)) }, priority: priority, channel: channel.name, to: to, mode: mode,
-            quiet: quiet, position: node.position)
+            quiet: quiet, every: every, position: node.position)
     }
 
     func set(_ node: YNode, context: String) -> [(String, Position)]? {

@@ -118,9 +118,10 @@ public struct Router: Sendable {
                     key: key, channel: channel.name, recipient: r, route: route.name, digest: nil, digestPeriod: nil,
                     notBefore: t, expiresAt: expires, series: n.series, label: label)
                 if route.mode == .digest, let r {
-                    let slot = window.digestSlot(from: t, schedule: routing.digest)
+                    let schedule = route.digestSchedule(routing.digest)
+                    let slot = window.digestSlot(from: t, schedule: schedule)
                     d.digest = [route.name, channel.name, r.address.lowercased(), slot.date.iso].joined(separator: "|")
-                    d.digestPeriod = routing.digest.every
+                    d.digestPeriod = schedule.every
                     d.notBefore = slot.at
                 } else if keepsSendingHours(route, n) {
                     d.notBefore = window.release(from: t, notices: definitions?.workflow(n.workflow)?.remindAt, expires: expires)

@@ -223,5 +223,13 @@ public struct Route: Sendable, Hashable {
     public var mode: Mode
     /// False: this route ignores quiet hours.
     public var quiet: Bool
+    /// A digest route's own `every` (the office's overdue notices each working day, the secretaries' weekly); nil:
+    /// the file's `digest.every`.
+    public var every: DigestSchedule.Period? = nil
     public var position: Position
+
+    /// When this route's digests go: the file's `digest.at`, at the route's `every` or the file's.
+    public func digestSchedule(_ file: DigestSchedule) -> DigestSchedule {
+        DigestSchedule(at: file.at, every: every ?? file.every)
+    }
 }

@@ -148,7 +148,7 @@ public enum RoutingParser {
                                 route.position,
                                 "route '\(route.name)' sends digests at \(digest.at), before the reminders of '\(first.id)' at "
                                     + "\(first.remindAt)\(later.count > 1 ? " (and \(later.count - 1) more workflows)" : ""): "
-                                    + "each reminder reaches the next digest, \(digest.every == .week ? "a week" : "a working day") later; "
+                                    + "each reminder reaches the next digest, \(route.digestSchedule(digest).every == .week ? "a week" : "a working day") later; "
                                     + "set digest.at later than \(later.map(\.remindAt).max(by: { $0.minutes < $1.minutes })!)")
                         }
                     }

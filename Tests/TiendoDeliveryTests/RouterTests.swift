@@ -121,6 +121,20 @@ import TiendoDelivery
         #expect(slot("2026-02-16T06:00:00+07:00").digest == "bi-thu|thu|bithu.kdc2@example.vn|2026-02-23")
     }
 
+    @Test("a digest route's own 'every' overrides the file's: the office each working day, the secretaries weekly")
+    func routesOwnDigestPeriod() throws {
+        let text = RoutingFixture.standard.replacingOccurrences(of: "every: day", with: "every: week")
+            .replacingOccurrences(of: "    mode: digest\n", with: "    mode: digest\n    every: day\n")
+        let routing = RoutingFixture.routing(text)
+        #expect(routing.digest.every == .week && routing.routes[1].every == .day && routing.routes[0].every == nil)
+        let r = Router(routing: routing, definitions: Repo.definitions, fallbackCalendar: Repo.vn)
+        let n = notice(record(at: "2025-12-03T08:00:00+07:00", due: "2026-12-31"))
+        let d = r.fanOut(n, recordKey: "k", data: anData, now: n.at).deliveries[1]
+        // Wednesday's notice: Thursday's digest, not the next Monday's.
+        #expect(d.notBefore == at("2025-12-04T07:30") && d.digestPeriod == .day)
+        #expect(d.digest == "bi-thu|thu|bithu.kdc2@example.vn|2025-12-04")
+    }
+
     @Test func sendWindowOnItsOwn() {
         let w = SendWindow(calendar: Repo.vn, zone: .vietnam, hours: .standard)
         #expect(w.allows(at("2025-12-03T07:00")))

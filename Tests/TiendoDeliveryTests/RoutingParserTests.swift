@@ -52,6 +52,14 @@ import TiendoCore
         ),
         ("to: [{list: bi-thu}", "to: [{list: bithu}", 30, 17, "unknown recipient list 'bithu' in route 'bi-thu' (did you mean 'bi-thu'?)"),
         (
+            "    priority: notice", "    priority: notice\n    every: wek", 28, 12,
+            "'every' of route 'bi-thu' must be day or week, found 'wek' (did you mean 'week'?)"
+        ),
+        (
+            "    channel: thu\n    to: {field: email", "    channel: thu\n    every: week\n    to: {field: email", 23, 12,
+            "route 'dang-vien': 'every' is a digest's; this route sends each record at once (add 'mode: digest')"
+        ),
+        (
             "    kinds: [overdue]", "    kinds: [overdue, remider]", 32, 22,
             "unknown record kind 'remider' in route 'tinh' (did you mean 'reminder'?)"
         ),
@@ -144,6 +152,9 @@ import TiendoCore
                 "bithu.kdc32@tayho.example.vn", "phobithu.kdc32@tayho.example.vn",
             ])
         #expect(routing?.digest == DigestSchedule(at: TimeOfDay(hour: 8, minute: 30), every: .week))
+        // The office's overdue notices in one message each working day; the secretaries' digests weekly.
+        #expect(routing?.routes.first { $0.name == "van-phong-qua-han" }?.every == .day)
+        #expect(routing?.routes.first { $0.name == "bi-thu-hang-tuan" }?.every == nil)
     }
 
     @Test func yamlErrorsKeepTheirPosition() {
