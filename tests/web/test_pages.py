@@ -591,6 +591,10 @@ def test_a_chi_bo_vote_is_recorded_from_the_record_page(stack, browser):
                              "«Biểu quyết chưa đạt — chờ xét lại»)?"), dialog
     assert "Số đảng viên chính thức của chi bộ khi biểu quyết: 30" in dialog and "Số đảng viên chính thức tán thành: 19" in dialog
     assert "Biểu quyết chưa đạt" in browser.find_element(By.TAG_NAME, "h1").text
+    # Where the record went, and what was recorded: the counts beside «chưa đạt».
+    said = browser.find_element(By.CSS_SELECTOR, "p.flash.ok").text
+    assert said.endswith("sang «Biểu quyết chưa đạt — chờ xét lại». Đã ghi: Số đảng viên chính thức của chi bộ khi biểu quyết: 30; "
+                         "Số đảng viên chính thức tán thành: 19."), said
     assert [browser.find_element(By.ID, f).get_attribute("value") for f in ("f-so_dang_vien_chinh_thuc", "f-so_tan_thanh")] \
         == ["", ""]
     assert "(đang ghi: 19)" in browser.find_element(By.XPATH, "//form[.//input[@value='bieu-quyet']]").text

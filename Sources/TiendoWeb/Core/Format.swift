@@ -58,7 +58,13 @@ enum Format {
     /// A field's default as people read it (dd/mm/yyyy, dd/mm/yyyy HH:MM, có/không, an enum's title, 7,5), nil when
     /// it has none.
     static func defaultText(_ f: Extras.FieldInfo) -> String? {
-        guard let d = f.defaultValue else { return nil }
+        f.defaultValue.map { formValue($0, field: f) }
+    }
+
+    /// A value as a form sends it (or a file gives it: `YYYY-MM-DD`, `true`, an enum's value) as people read it; a
+    /// date typed day first stays as typed.
+    static func formValue(_ d: String, field f: Extras.FieldInfo?) -> String {
+        guard let f else { return d }
         switch f.type {
         case "boolean": return d == "true" ? "có" : "không"
         case "enum": return f.title(ofValue: d)
@@ -66,6 +72,16 @@ enum Format {
         case "number": return Double(d).map { value(.double($0)) } ?? d
         default: return d
         }
+    }
+
+    /// What a step's form was given, said back: «Số quyết định: 15-QĐ/ĐU; Ngày ký quyết định: 20/02/2026» (fields
+    /// by their titles, values by `formValue`); nil for nothing.
+    static func typed(_ values: [(field: String, value: String)], in workflow: Extras.WorkflowInfo?) -> String? {
+        let said = values.map { v in
+            let f = workflow?.field(v.field)
+            return "\(f?.displayTitle ?? v.field): \(formValue(v.value, field: f))"
+        }
+        return said.isEmpty ? nil : said.joined(separator: "; ")
     }
 
     /// A value of a field: an enum's value by its title, others as `value` shows them.

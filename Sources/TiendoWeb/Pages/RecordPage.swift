@@ -84,7 +84,10 @@ struct RecordPage {
                 let after = try await app.daemon.call(
                     Manager.SendEvent(id: id, event: event, data: data, idempotencyKey: form.text("khoa"), actor: account.name))
                 let state = catalog.stateTitle(after.workflow, after.state) ?? (after.completed ? "Hoàn thành" : after.state ?? "")
-                try await app.flash("Đã chuyển hồ sơ «\(catalog.label(of: after))» sang «\(state)».", ok: true, request, context)
+                // What was typed is said back with where the record went: a vote's counts beside «chưa đạt».
+                let given = data?.objectValue?.compactMap { f, v in v.stringValue.map { (f, $0) } } ?? []
+                let facts = Format.typed(given, in: catalog[instance.workflow]).map { " Đã ghi: \($0)." } ?? ""
+                try await app.flash("Đã chuyển hồ sơ «\(catalog.label(of: after))» sang «\(state)».\(facts)", ok: true, request, context)
             default:
                 throw PageError.badRequest("Không rõ thao tác cần làm.")
             }

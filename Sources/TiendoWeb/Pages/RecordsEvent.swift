@@ -37,17 +37,7 @@ struct RecordsEvent {
     /// The facts typed once, as people read them: «Số quyết định: 15-QĐ/ĐU; Ngày ký quyết định: 20/02/2026» (nil for
     /// none).
     static func facts(_ form: Form, _ info: Extras.EventInfo, in workflow: Extras.WorkflowInfo?) -> String? {
-        let said = info.fields.compactMap { name -> String? in
-            guard let typed = form.text(input(info.name, name)) else { return nil }
-            let f = workflow?.field(name)
-            // As the form showed the choice: an enum's title, có/không; a date as typed (day first).
-            let shown =
-                f?.type == "enum"
-                ? (f?.title(ofValue: typed) ?? typed)
-                : f?.type == "boolean" ? (typed == "true" ? "có" : typed == "false" ? "không" : typed) : typed
-            return "\(f?.displayTitle ?? name): \(shown)"
-        }
-        return said.isEmpty ? nil : said.joined(separator: "; ")
+        Format.typed(info.fields.compactMap { f in form.text(input(info.name, f)).map { (f, $0) } }, in: workflow)
     }
 
     /// The facts typed once for the chosen step, as its record page's form sends them (nil for none).
