@@ -309,17 +309,17 @@ def test_chi_bo_are_listed_in_the_order_an_officer_reads(stack, browser):
 
 
 def test_the_list_of_records_says_which_ones_a_page_shows(stack, browser):
-    """50 records a page: «Hồ sơ 1–50 trên N hồ sơ.», then «Hồ sơ 51–N trên N hồ sơ.» after «Trang sau»."""
+    """50 records a page: «Hồ sơ 1–50 trên tổng số N hồ sơ.», then «Hồ sơ 51–N trên tổng số N hồ sơ.» after «Trang sau»."""
     login(browser, stack, "admin")
     browser.get(stack.url + "/ho-so")
     line = browser.find_element(By.CSS_SELECTOR, "main p.muted").text
-    m = re.fullmatch(r"Hồ sơ 1–50 trên (\d+) hồ sơ\.", line)
+    m = re.fullmatch(r"Hồ sơ 1–50 trên tổng số (\d+) hồ sơ\.", line)
     assert m and int(m.group(1)) > 50, line
     total = int(m.group(1))
     assert len(browser.find_elements(By.CSS_SELECTOR, "table.records tbody tr")) == 50
     submit(browser, browser.find_element(By.LINK_TEXT, "Trang sau →"))
     last = min(total, 100)
-    assert browser.find_element(By.CSS_SELECTOR, "main p.muted").text == f"Hồ sơ 51–{last} trên {total} hồ sơ."
+    assert browser.find_element(By.CSS_SELECTOR, "main p.muted").text == f"Hồ sơ 51–{last} trên tổng số {total} hồ sơ."
     assert len(browser.find_elements(By.CSS_SELECTOR, "table.records tbody tr")) == last - 50
 
 

@@ -51,7 +51,7 @@ struct RecordsPage {
         let range: String? =
             shown == 0 || (page == 0 && data.reply.next == nil) ? nil : "Hồ sơ \(Format.count(first))–\(Format.count(first + shown - 1))"
         let counted =
-            data.reply.total.map { t in (range.map { $0 + " trên " } ?? "") + "\(Format.count(t)) hồ sơ." }
+            data.reply.total.map { t in (range.map { $0 + " trên tổng số " } ?? "") + "\(Format.count(t)) hồ sơ." }
             ?? range.map { $0 + "." }
             // One page whose total tiendod does not count (a search, a filter): the page is the whole.
             ?? (shown > 0 ? "\(Format.count(shown)) hồ sơ." : nil)
