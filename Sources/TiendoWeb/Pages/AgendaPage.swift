@@ -98,7 +98,7 @@ struct AgendaPage {
         let pager: HTML =
             c.total > shown || f.page > 0
             ? """
-            <p class="pager">Đang xem \(Format.count(f.page * WebLimits.agendaPage + 1))–\(Format.count(shown)) trên \(Format.count(c.total)) việc.
+            <p class="pager">Đang xem \(Format.count(f.page * WebLimits.agendaPage + 1))–\(Format.count(shown)) trên tổng số \(Format.count(c.total)) việc.
             \(f.page > 0 ? "<a href=\"\(f.link("/", ["trang": f.page > 1 ? String(f.page - 1) : nil]))\">← Trang trước</a>" : HTML.empty)
             \(c.total > shown ? "<a href=\"\(f.link("/", ["trang": String(f.page + 1)]))\">Trang sau →</a>" : HTML.empty)</p>
             """ : .empty

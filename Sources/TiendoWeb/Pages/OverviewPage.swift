@@ -130,7 +130,7 @@ struct OverviewPage {
         }
         let more: HTML =
             groupCount > reply.groups.count
-            ? "<p class=\"muted\">Hiện \(Format.count(reply.groups.count)) trên \(Format.count(groupCount)) dòng (chi bộ và quy trình có nhiều việc quá hạn nhất trước; chưa hiện đủ nên không có dòng cộng của từng chi bộ); tải tệp để xem đủ.</p>"
+            ? "<p class=\"muted\">Hiện \(Format.count(reply.groups.count)) trên tổng số \(Format.count(groupCount)) dòng (chi bộ và quy trình có nhiều việc quá hạn nhất trước; chưa hiện đủ nên không có dòng cộng của từng chi bộ); tải tệp để xem đủ.</p>"
             : .empty
         let body: HTML = """
             <h1>Tổng quan</h1>
