@@ -81,6 +81,17 @@ struct AgendaDoneTests {
             "\(list.sentences.refused ?? "")")
     }
 
+    @Test("an item named like another is renamed where it was said, refusals included")
+    func rename() {
+        var list = BulkOutcome(unit: "hồ sơ", doneLead: "Đã ghi «X» cho", refusedLead: "Không ghi được «X» cho")
+        list.done = ["Mai Văn Ba", "Lê Văn An"]
+        list.refused = ["Mai Văn Ba: hồ sơ đã sang bước «Y».", "Mai Văn Bao: khác"]
+        list.rename("Mai Văn Ba", to: "Mai Văn Ba (qd-3)")
+        #expect(list.done == ["Mai Văn Ba (qd-3)", "Lê Văn An"])
+        #expect(list.refused == ["Mai Văn Ba (qd-3): hồ sơ đã sang bước «Y».", "Mai Văn Bao: khác"])
+        #expect(RecordsEvent.key("dang-vien-du-bi/qd-3") == "qd-3" && RecordsEvent.key("x") == "x")
+    }
+
     @Test("a form with nothing ticked, or more than a page, is refused whole")
     func counts() {
         #expect(BulkOutcome.refusal(count: 3, max: 200, unit: "việc", none: "x") == nil)

@@ -57,6 +57,15 @@ struct BulkOutcome {
         return false
     }
 
+    /// Names an item said already by another name: its entries (said alone, or before «: reason») are renamed.
+    mutating func rename(_ old: String, to new: String) {
+        func renamed(_ s: String) -> String {
+            s == old ? new : s.hasPrefix(old + ": ") ? new + s.dropFirst(old.count) : s
+        }
+        (done, already, refused) = (done.map(renamed), already.map(renamed), refused.map(renamed))
+        if inDoubt == old { inDoubt = new }
+    }
+
     /// Stops the items for a refusal that would be the same for each of them, `left` of them not sent.
     mutating func halt(_ reason: String, left: Int) {
         halted = reason

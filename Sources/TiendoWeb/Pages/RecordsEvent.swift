@@ -100,6 +100,17 @@ struct RecordsEvent {
             unit: "hồ sơ", doneLead: "Đã ghi \(step)\(facts) cho", refusedLead: "Không ghi được \(step) cho",
             alreadySaid: "đã được ghi \(step) từ trước (hồ sơ đã sang bước đó)")
         var remaining = ids[...]
+        // Two records of one name (two members called Mai Văn Ba in one chi bộ) are told apart by their codes.
+        var named: [String: String] = [:]
+        func name(_ instance: Manager.Instance) -> String {
+            let label = catalog.label(of: instance)
+            guard let other = named[label], other != instance.id else {
+                named[label] = instance.id
+                return label
+            }
+            outcome.rename(label, to: "\(label) (\(RecordsEvent.key(other)))")
+            return "\(label) (\(RecordsEvent.key(instance.id)))"
+        }
         while let id = remaining.popFirst() {
             var who = id
             // A record on an older version of the workflow («bản cũ») may refuse a value the current one takes: its
@@ -107,7 +118,7 @@ struct RecordsEvent {
             var current = true
             do {
                 let instance = try await RecordPage.visible(app, id: id, account: account).instance
-                who = catalog.label(of: instance)
+                who = name(instance)
                 current = !instance.stale
                 guard instance.workflow == workflowID, instance.state == shown else {
                     if instance.workflow == workflowID, let now = instance.state, info.targets.contains(now) {
@@ -145,6 +156,9 @@ struct RecordsEvent {
         try await outcome.flash(app, request, context)
         return .redirect(to: back)
     }
+
+    /// A record's code without its workflow: `qd-3` of `dang-vien-du-bi/qd-3`.
+    static func key(_ id: String) -> String { id.split(separator: "/", maxSplits: 1).last.map(String.init) ?? id }
 
     /// What the list's form held, to fill it again after a refused value: the step, its typed facts and the ticked
     /// records (`chon`, one id a line).
