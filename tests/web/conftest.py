@@ -8,6 +8,7 @@ import csv
 import datetime
 import http.cookiejar
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -324,6 +325,12 @@ def session_opener(driver):
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
+
+
+def csrf_token(opener, url):
+    """The session's CSRF token, as the page at `url` puts it in its forms: for a POST made by hand."""
+    _, _, page = fetch(opener, url)
+    return re.search(rb'name="_csrf" value="([^"]+)"', page).group(1).decode()
 
 
 def fetch(opener, url, data=None):

@@ -7,7 +7,7 @@ import re
 import subprocess
 import urllib.parse
 
-from conftest import ARTIFACTS, BIN, CHI_BO_A, CHI_BO_B, PASSWORDS, fetch, login, session_opener, shot, submit, wait_for_new_document
+from conftest import ARTIFACTS, BIN, CHI_BO_A, CHI_BO_B, PASSWORDS, csrf_token, fetch, login, session_opener, shot, submit, wait_for_new_document
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
@@ -136,8 +136,7 @@ def test_a_can_bo_of_chi_bo_a_gets_404_for_chi_bo_b(stack, browser):
     status, _, _ = fetch(opener, stack.url + "/ho-so?" + urllib.parse.urlencode({"chi-bo": CHI_BO_B}))
     assert status == 403
     # A POST with this session's own valid token is still refused for chi bộ B, and changes nothing.
-    status, _, page = fetch(opener, stack.url + "/ho-so/kiem-tra/a3")
-    token = re.search(rb'name="_csrf" value="([^"]+)"', page).group(1).decode()
+    token = csrf_token(opener, stack.url + "/ho-so/kiem-tra/a3")
     status, _, _ = fetch(opener, stack.url + "/ho-so/kiem-tra/b1", {"_csrf": token, "hanh-dong": "xong", "moc": "xac-minh"})
     assert status == 404
     assert not [r for r in history(stack, "kiem-tra/b1") if r["kind"] == "milestone-done"]
@@ -173,8 +172,7 @@ def test_viewer_sees_no_buttons_and_may_not_act(stack, browser):
     browser.get(stack.url + "/ho-so/kiem-tra/a3")
     assert not browser.find_elements(By.CSS_SELECTOR, "button.done") and not browser.find_elements(By.CSS_SELECTOR, "form.event")
     opener = session_opener(browser)
-    _, _, page = fetch(opener, stack.url + "/ho-so/kiem-tra/a3")
-    token = re.search(rb'name="_csrf" value="([^"]+)"', page).group(1).decode()
+    token = csrf_token(opener, stack.url + "/ho-so/kiem-tra/a3")
     status, _, _ = fetch(opener, stack.url + "/ho-so/kiem-tra/a3", {"_csrf": token, "hanh-dong": "xong", "moc": "xac-minh"})
     assert status == 403
     status, _, _ = fetch(opener, stack.url + "/nhap")
@@ -1229,8 +1227,7 @@ def test_milestones_ticked_on_the_agenda_are_recorded_together(stack, browser):
 
     # By hand: a record of another chi bộ is one this account does not see; a box's value not the agenda's is refused.
     opener = session_opener(browser)
-    _, _, page = fetch(opener, stack.url + "/")
-    token = re.search(rb'name="_csrf" value="([^"]+)"', page).group(1).decode()
+    token = csrf_token(opener, stack.url + "/")
     status, headers, _ = fetch(opener, stack.url + "/", {"_csrf": token, "hanh-dong": "xong-nhieu", "quay-lai": "ngay=7",
                                                           "xong": "kiem-tra/b3|xac-minh|2026-03-23"})
     assert status in (302, 303) and headers["Location"] == "/?ngay=7", (status, headers)
@@ -1258,8 +1255,7 @@ def test_milestones_ticked_on_the_agenda_are_recorded_together(stack, browser):
     browser.get(stack.url + "/?ngay=30")
     assert not browser.find_elements(By.NAME, "xong") and not browser.find_elements(By.ID, "xong-nhieu")
     opener = session_opener(browser)
-    _, _, page = fetch(opener, stack.url + "/")
-    token = re.search(rb'name="_csrf" value="([^"]+)"', page).group(1).decode()
+    token = csrf_token(opener, stack.url + "/")
     status, _, _ = fetch(opener, stack.url + "/", {"_csrf": token, "hanh-dong": "xong-nhieu", "xong": "kiem-tra/a3|bao-cao|2026-03-25"})
     assert status == 403
     assert not [r for r in history(stack, "kiem-tra/a3") if r["kind"] == "milestone-done" and r["milestone"] == "bao-cao"]
@@ -1318,8 +1314,7 @@ def test_a_step_is_recorded_for_the_records_ticked_in_a_list(stack, browser):
 
     # By hand: a record of another chi bộ is refused as one not found, nothing changed; a reader may not post.
     opener = session_opener(browser)
-    _, _, body = fetch(opener, url)
-    token = re.search(rb'name="_csrf" value="([^"]+)"', body).group(1).decode()
+    token = csrf_token(opener, url)
     status, headers, _ = fetch(opener, stack.url + "/ho-so", {"_csrf": token, "hanh-dong": "su-kien-nhieu", "su-kien": "nop",
                                                                "quy-trinh": "kiem-tra", "trang-thai": "cho-nop", "chon": "kiem-tra/b3"})
     assert status in (302, 303) and headers["Location"] == "/ho-so", headers["Location"]
@@ -1334,8 +1329,7 @@ def test_a_step_is_recorded_for_the_records_ticked_in_a_list(stack, browser):
     browser.get(url)
     assert not browser.find_elements(By.ID, "su-kien-nhieu") and not browser.find_elements(By.NAME, "chon")
     opener = session_opener(browser)
-    _, _, body = fetch(opener, url)
-    token = re.search(rb'name="_csrf" value="([^"]+)"', body).group(1).decode()
+    token = csrf_token(opener, url)
     status, _, _ = fetch(opener, stack.url + "/ho-so", {"_csrf": token, "hanh-dong": "su-kien-nhieu", "su-kien": "nop",
                                                          "quy-trinh": "kiem-tra", "trang-thai": "cho-nop", "chon": "kiem-tra/a3"})
     assert status == 403
