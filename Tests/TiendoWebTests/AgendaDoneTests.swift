@@ -146,10 +146,10 @@ struct RecordsEventTests {
         ])
         #expect(RecordsEvent.input("ghi-so", "so_the") == "f-ghi-so.so_the")
         // An empty box sends nothing; another step's box is not read.
-        #expect(RecordsEvent.data(form, step) == .object([("so_the", .string("123-QĐ/ĐU"))]))
+        #expect(RecordPage.data(RecordsEvent.values(form, step)) == .object([("so_the", .string("123-QĐ/ĐU"))]))
         let bare = try #require(w.state("in-the")?.events.first { $0.name == "in-xong" })
-        #expect(RecordsEvent.data(form, bare) == nil)
-        let typed = RecordsEvent.typed(form, step, ids: ["the-dang-vien/a1", "the-dang-vien/a2"])
+        #expect(RecordPage.data(RecordsEvent.values(form, bare)) == nil)
+        let typed = RecordsEvent.typed(step, RecordsEvent.values(form, step), ids: ["the-dang-vien/a1", "the-dang-vien/a2"])
         #expect(typed["su-kien"] == "ghi-so" && typed["chon"] == "the-dang-vien/a1\nthe-dang-vien/a2")
         #expect(typed["f-ghi-so.so_the"] == "123-QĐ/ĐU" && typed["f-ghi-so.ngay_cap"] == nil && typed["f-phan-loai.loai"] == nil)
         // The boxes are named and titled as the step's form on a record page; the script shows the chosen step's.
@@ -157,8 +157,8 @@ struct RecordsEventTests {
         #expect(html.contains(#"<fieldset class="step-fields" data-step="ghi-so">"#))
         #expect(html.contains(#"name="f-ghi-so.so_the" value="123-QĐ/ĐU""#))
         #expect(html.contains("Thông tin của «Ghi số thẻ», dùng chung cho mọi hồ sơ đã chọn (không bắt buộc)"))
-        #expect(RecordsEvent.facts(form, step, in: w) == "so_the: 123-QĐ/ĐU")
-        #expect(RecordsEvent.facts(form, bare, in: w) == nil)
+        #expect(Format.typed(RecordsEvent.values(form, step), in: w) == "so_the: 123-QĐ/ĐU")
+        #expect(Format.typed(RecordsEvent.values(form, bare), in: w) == nil)
         // Said back as the form showed the choices: an enum's title, có/không, the date as typed.
         let typedFields = #"""
             [{"name": "so_the", "type": "enum", "required": false, "values": ["moi", "cap-lai"], "valueTitles": {"cap-lai": "Cấp lại"}},
@@ -166,7 +166,7 @@ struct RecordsEventTests {
             """#
         let typedWorkflow = try TextTests.workflow("the-dang-vien", fields: typedFields, states: RecordsEventTests.card)
         let chosen = Form(fields: [("f-ghi-so.so_the", "cap-lai"), ("f-ghi-so.ngay_cap", "false")])
-        #expect(RecordsEvent.facts(chosen, step, in: typedWorkflow) == "so_the: Cấp lại; Đã cấp: không")
+        #expect(Format.typed(RecordsEvent.values(chosen, step), in: typedWorkflow) == "so_the: Cấp lại; Đã cấp: không")
     }
 
     @Test("the sentence of a stop for a value refused: what was recorded before it, and how many were not sent")

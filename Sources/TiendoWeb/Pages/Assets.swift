@@ -225,40 +225,46 @@ enum Assets {
           // before they are recorded).
           // Lists with boxes (the agenda's milestones, a list's records): the box in a table's head ticks every row of
           // that table; the form they belong to asks first, with how many and what (none ticked: said, nothing sent).
+          // A head box's rows: those of its table, or every row of the form it names (the box beside the button).
+          var heads = "input[data-pick-all], input[data-pick-form]";
+          function rowsOf(head) {
+            return head.hasAttribute("data-pick-form")
+              ? document.querySelectorAll("td.pick input[form='" + head.getAttribute("data-pick-form") + "']")
+              : head.closest("table").querySelectorAll("td.pick input[type=checkbox]");
+          }
           function pickHeads() {
-            document.querySelectorAll("input[data-pick-all]").forEach(function (all) {
-              var boxes = all.closest("table").querySelectorAll("td.pick input[type=checkbox]");
+            document.querySelectorAll(heads).forEach(function (head) {
+              var boxes = rowsOf(head);
               var ticked = Array.prototype.filter.call(boxes, function (c) { return c.checked; }).length;
-              all.checked = boxes.length > 0 && ticked === boxes.length;
-              all.indeterminate = ticked > 0 && ticked < boxes.length;
-            });
-            document.querySelectorAll("input[data-pick-form]").forEach(function (page) {
-              var boxes = document.querySelectorAll("td.pick input[form='" + page.getAttribute("data-pick-form") + "']");
-              var ticked = Array.prototype.filter.call(boxes, function (c) { return c.checked; }).length;
-              page.checked = boxes.length > 0 && ticked === boxes.length;
-              page.indeterminate = ticked > 0 && ticked < boxes.length;
+              head.checked = boxes.length > 0 && ticked === boxes.length;
+              head.indeterminate = ticked > 0 && ticked < boxes.length;
             });
           }
-          document.querySelectorAll("input[data-pick-all]").forEach(function (all) {
-            all.addEventListener("change", function () {
-              all.closest("table").querySelectorAll("td.pick input[type=checkbox]").forEach(function (c) { c.checked = all.checked; });
+          document.querySelectorAll(heads).forEach(function (head) {
+            head.addEventListener("change", function () {
+              rowsOf(head).forEach(function (c) { c.checked = head.checked; });
               pickHeads();
             });
           });
-          document.querySelectorAll("input[data-pick-form]").forEach(function (page) {
-            page.addEventListener("change", function () {
-              document.querySelectorAll("td.pick input[form='" + page.getAttribute("data-pick-form") + "']")
-                .forEach(function (c) { c.checked = page.checked; });
-              pickHeads();
+          // A list form's buttons: inside it and, standing apart, naming it.
+          function buttonsOf(f) { return document.querySelectorAll("button[form='" + f.id + "'], #" + f.id + " button"); }
+          // «Title: value» for each filled box of `labels` (label[data-title]), a choice by its text.
+          function typedLines(labels) {
+            var lines = [];
+            labels.forEach(function (l) {
+              var c = l.querySelector("input, select, textarea");
+              if (!c || c.value === "") { return; }
+              lines.push(l.getAttribute("data-title") + ": " + (c.tagName === "SELECT" ? c.options[c.selectedIndex].text : c.value));
             });
-          });
+            return lines;
+          }
           document.querySelectorAll("td.pick input[type=checkbox]").forEach(function (c) { c.addEventListener("change", pickHeads); });
           pickHeads();
           // Back to a list from the browser's cache: its buttons, disabled when it was sent, work again.
           window.addEventListener("pageshow", function (e) {
             if (!e.persisted) { return; }
             document.querySelectorAll("form[data-bulk]").forEach(function (f) {
-              document.querySelectorAll("button[form='" + f.id + "'], #" + f.id + " button").forEach(function (b) { b.disabled = false; });
+              buttonsOf(f).forEach(function (b) { b.disabled = false; });
             });
             pickHeads();
           });
@@ -283,9 +289,8 @@ enum Assets {
               var chosen = step ? step.selectedOptions[0] : null;
               var asked = f.getAttribute("data-bulk-confirm").replace("{n}", function () { return String(n); })
                 .replace("{viec}", function () { return chosen ? chosen.getAttribute("data-said") || "" : ""; });
-              f.querySelectorAll("fieldset.step-fields:not([disabled]) label[data-title]").forEach(function (l) {
-                var c = l.querySelector("input, select");
-                if (c && c.value !== "") { asked += "\\n" + l.getAttribute("data-title") + ": " + (c.tagName === "SELECT" ? c.options[c.selectedIndex].text : c.value); }
+              typedLines(f.querySelectorAll("fieldset.step-fields:not([disabled]) label[data-title]")).forEach(function (line) {
+                asked += "\\n" + line;
               });
               if (chosen && chosen.hasAttribute("data-ends")) {
                 asked += "\\nSau bước này các hồ sơ đó kết thúc, không ghi thêm được bước nào.";
@@ -297,19 +302,13 @@ enum Assets {
                 e.preventDefault();
               } else {
                 // Sent once: a second click would be answered «đã được ghi nhận trước đó» over this one's message.
-                document.querySelectorAll("button[form='" + f.id + "'], #" + f.id + " button").forEach(function (b) { b.disabled = true; });
+                buttonsOf(f).forEach(function (b) { b.disabled = true; });
               }
             });
           });
           document.querySelectorAll("form[data-confirm]").forEach(function (f) {
             f.addEventListener("submit", function (e) {
-              var lines = [f.getAttribute("data-confirm")];
-              f.querySelectorAll("label[data-title]").forEach(function (l) {
-                var c = l.querySelector("input, select, textarea");
-                if (!c || c.value === "") { return; }
-                var shown = c.tagName === "SELECT" ? c.options[c.selectedIndex].text : c.value;
-                lines.push(l.getAttribute("data-title") + ": " + shown);
-              });
+              var lines = [f.getAttribute("data-confirm")].concat(typedLines(f.querySelectorAll("label[data-title]")));
               if (!window.confirm(lines.join("\\n"))) { e.preventDefault(); }
             });
           });

@@ -80,13 +80,13 @@ struct RecordPage {
                         "«\(title)» đã được ghi nhận hoàn thành trước đó; không có gì thay đổi.", ok: true, request, context)
                 }
             case "su-kien":
-                let (event, data) = try RecordPage.event(form, instance: instance, catalog: catalog, account: account)
+                let (event, values) = try RecordPage.event(form, instance: instance, catalog: catalog, account: account)
                 let after = try await app.daemon.call(
-                    Manager.SendEvent(id: id, event: event, data: data, idempotencyKey: form.text("khoa"), actor: account.name))
+                    Manager.SendEvent(
+                        id: id, event: event, data: RecordPage.data(values), idempotencyKey: form.text("khoa"), actor: account.name))
                 let state = catalog.stateTitle(after.workflow, after.state) ?? (after.completed ? "Hoàn thành" : after.state ?? "")
                 // What was typed is said back with where the record went: a vote's counts beside «chưa đạt».
-                let given = data?.objectValue?.compactMap { f, v in v.stringValue.map { (f, $0) } } ?? []
-                let facts = Format.typed(given, in: catalog[instance.workflow]).map { " Đã ghi: \($0)." } ?? ""
+                let facts = Format.typed(values, in: catalog[instance.workflow]).map { " Đã ghi: \($0)." } ?? ""
                 try await app.flash("Đã chuyển hồ sơ «\(catalog.label(of: after))» sang «\(state)».\(facts)", ok: true, request, context)
             default:
                 throw PageError.badRequest("Không rõ thao tác cần làm.")
@@ -164,8 +164,10 @@ struct RecordPage {
         return PageError.daemon(e).message
     }
 
-    /// The event named in the form, accepted by the instance's state, with the fields its guards read.
-    static func event(_ form: Form, instance: Manager.Instance, catalog: Catalog, account: Account) throws(PageError) -> (String, JSON?) {
+    /// The event named in the form, accepted by the instance's state, with the values typed for its fields.
+    static func event(_ form: Form, instance: Manager.Instance, catalog: Catalog, account: Account) throws(PageError) -> (
+        String, [(field: String, value: String)]
+    ) {
         guard let name = form.text("su-kien") else { throw PageError.badRequest("Thiếu tên sự kiện.") }
         guard let workflow = catalog[instance.workflow], let state = instance.state.flatMap(workflow.state),
             let info = state.events.first(where: { $0.name == name })
@@ -177,12 +179,20 @@ struct RecordPage {
                 "«\(info.title ?? name)» là quyết định của cấp trên chi bộ, do văn phòng Đảng ủy ghi; tài khoản «\(account.name)» "
                     + "ghi các việc của chi bộ. Không có gì thay đổi.")
         }
-        var data: [(String, JSON)] = []
-        for field in info.fields {
-            guard let value = form.text("f-" + field) else { continue }
-            data.append((field, .string(value)))
-        }
-        return (name, data.isEmpty ? nil : .object(data))
+        return (name, info.values(in: form) { "f-" + $0 })
+    }
+
+    /// Values typed for a step as `SendEvent`'s data, each a text tiendod reads by its field's type; nil for none.
+    static func data(_ values: [(field: String, value: String)]) -> JSON? {
+        values.isEmpty ? nil : .object(values.map { ($0.field, .string($0.value)) })
+    }
+}
+
+extension Extras.EventInfo {
+    /// What a step's form gives for this event's fields, `input` naming each field's control (a record page's
+    /// `f-FIELD`, a list's `f-EVENT.FIELD`); an empty box gives nothing.
+    func values(in form: Form, input: (String) -> String) -> [(field: String, value: String)] {
+        fields.compactMap { f in form.text(input(f)).map { (f, $0) } }
     }
 }
 

@@ -34,16 +34,9 @@ struct RecordsEvent {
     /// for the same field, and only the chosen step's are read).
     static func input(_ event: String, _ field: String) -> String { "f-\(event).\(field)" }
 
-    /// The facts typed once, as people read them: «Số quyết định: 15-QĐ/ĐU; Ngày ký quyết định: 20/02/2026» (nil for
-    /// none).
-    static func facts(_ form: Form, _ info: Extras.EventInfo, in workflow: Extras.WorkflowInfo?) -> String? {
-        Format.typed(info.fields.compactMap { f in form.text(input(info.name, f)).map { (f, $0) } }, in: workflow)
-    }
-
-    /// The facts typed once for the chosen step, as its record page's form sends them (nil for none).
-    static func data(_ form: Form, _ info: Extras.EventInfo) -> JSON? {
-        let data: [(String, JSON)] = info.fields.compactMap { f in form.text(input(info.name, f)).map { (f, .string($0)) } }
-        return data.isEmpty ? nil : .object(data)
+    /// The facts typed once for the chosen step, from its own boxes.
+    static func values(_ form: Form, _ info: Extras.EventInfo) -> [(field: String, value: String)] {
+        info.values(in: form) { input(info.name, $0) }
     }
 
     /// A step as the list's choice names it: its title, else where it leads, as a record page's button says it.
@@ -93,9 +86,10 @@ struct RecordsEvent {
             throw PageError.badRequest("Bước «\(catalog.stateTitle(workflowID, shown) ?? shown)» không ghi được «\(event)» từ danh sách.")
         }
         let step = RecordsEvent.said(info, in: workflow)
-        let data = RecordsEvent.data(form, info)
+        let values = RecordsEvent.values(form, info)
+        let data = RecordPage.data(values)
         // What was typed once is said back with what was recorded: the clerk checks the decision's number there.
-        let facts = RecordsEvent.facts(form, info, in: workflow).map { " (\($0))" } ?? ""
+        let facts = Format.typed(values, in: workflow).map { " (\($0))" } ?? ""
         var outcome = BulkOutcome(
             unit: "hồ sơ", doneLead: "Đã ghi \(step)\(facts) cho", refusedLead: "Không ghi được \(step) cho",
             alreadySaid: "đã được ghi \(step) từ trước (hồ sơ đã sang bước đó)")
@@ -145,7 +139,7 @@ struct RecordsEvent {
                     let (before, refused) = outcome.sentences
                     let said = [reason + " Chưa ghi cho hồ sơ nào, không có gì thay đổi.", before, refused].compactMap { $0 }
                     try await app.flash(
-                        said.joined(separator: " "), ok: false, request, context, typed: RecordsEvent.typed(form, info, ids: ids))
+                        said.joined(separator: " "), ok: false, request, context, typed: RecordsEvent.typed(info, values, ids: ids))
                     return .redirect(to: back)
                 }
                 outcome.refused.append("\(who): \(RecordPage.refusal(e, workflow: catalog[String(id.prefix { $0 != "/" })]))")
@@ -162,9 +156,9 @@ struct RecordsEvent {
 
     /// What the list's form held, to fill it again after a refused value: the step, its typed facts and the ticked
     /// records (`chon`, one id a line).
-    static func typed(_ form: Form, _ info: Extras.EventInfo, ids: [String]) -> [String: String] {
+    static func typed(_ info: Extras.EventInfo, _ values: [(field: String, value: String)], ids: [String]) -> [String: String] {
         var typed = ["su-kien": info.name, "chon": ids.joined(separator: "\n")]
-        for f in info.fields { typed[input(info.name, f)] = form.text(input(info.name, f)) }
+        for v in values { typed[input(info.name, v.field)] = v.value }
         return typed
     }
 }
