@@ -13,6 +13,8 @@ public enum RequestError: Error, Sendable {
     case eventRejected(id: String, event: String, state: String?, reason: String)
     case importRejected([Diagnostic])
     case limitExceeded(limit: String, group: String?, count: Int, max: Int)
+    /// `vn.tiendo.Extras.Undo` (an extension): no step of the instance can be undone, and why.
+    case nothingToUndo(id: String, reason: String)
     case internalError(String)
 }
 

@@ -70,13 +70,15 @@ extension Daemon {
     }
 
     /// Commits an operator's change (durable before the reply), then emits its records.
-    func persist(_ changes: [InstanceChange], _ records: [Record], idempotency: [(String, String, String)] = []) throws(RequestError) {
+    func persist(
+        _ changes: [InstanceChange], _ records: [Record], idempotency: [(String, String, String)] = [], undo: [UndoChange] = []
+    ) throws(RequestError) {
         do {
             send(
                 try transact { tx in
                     try tx.commit(
                         changes: changes, records: records, idempotency: idempotency, sentThrough: inGroup ? nil : takeUnmarked(),
-                        delivery: deliveryCommit(now: clock.now(), changes: changes))
+                        delivery: deliveryCommit(now: clock.now(), changes: changes), undo: undo)
                 })
         } catch {
             throw .internalError("\(error)")
@@ -139,24 +141,84 @@ extension Daemon {
         guard let def = byDigest[row.instance.digest], let engine = engine(row.instance.digest) else {
             throw .internalError("định nghĩa của \(id) không nạp được")
         }
-        var inst = row.instance
+        // The instance as it is now, just before the step: what an undo puts back (`Engine.undo`).
+        var before = row.instance
+        let pre = engine.advanceFully(&before, to: now)
+        var inst = before
         let result = engine.send(&inst, event: event, data: data, at: now, actor: actor, counter: self)
         switch result {
         case .success(let records):
+            // A step that changed something (a completed milestone completed again changes nothing) can be undone: its
+            // own record names its event (a timed transition on the way names none).
+            let stepped = records.contains { ($0.kind == .transition || $0.kind == .milestoneDone) && $0.event == event }
+            let milestone = event == "done" ? data.first { $0.0 == "milestone" }?.1.stringValue : nil
+            let undo: [UndoChange] =
+                stepped
+                ? [
+                    .save(
+                        UndoChange.Saved(
+                            before: before, dataJSON: def.json(before.data).serialized(),
+                            step: UndoneStep(event: event, milestone: milestone, at: now), actor: actor, actorName: actorName))
+                ] : []
             // An event that carries no data (most do not) leaves the stored data text and group as they are.
             try persist(
                 [change(inst, def: def, stale: row.stale, dataUnchanged: inst.data == row.instance.data, of: row)],
-                Daemon.attribute(records, to: actorName),
-                idempotency: idempotencyKey.map { [(id, $0, "ok")] } ?? [])
+                pre + Daemon.attribute(records, to: actorName),
+                idempotency: idempotencyKey.map { [(id, $0, "ok")] } ?? [], undo: undo)
             return StoredInstance(instance: inst, stale: row.stale, rowid: row.rowid)
         case .failure(let e):
             // Keep what the advance did and the rejection in history; the event itself changed nothing.
-            var advanced = row.instance
-            let pre = engine.advanceFully(&advanced, to: now)
             try persist(
-                [change(advanced, def: def, stale: row.stale, dataUnchanged: true, of: row)],
+                [change(before, def: def, stale: row.stale, dataUnchanged: true, of: row)],
                 pre + Daemon.attribute(e.record.map { [$0] } ?? [], to: actorName))
             throw Daemon.map(e)
         }
+    }
+
+    /// Undoes the latest operator step of instance `id` (`Engine.undo`): the instance as it was just before the
+    /// step, brought to now; durable before returning. Refused when no step can be undone: none recorded since
+    /// this version, already undone, older than `Store.undoWindowSeconds`, the instance moved to another version of
+    /// its workflow since (its states may not be the same), or with `expecting` another step than the one applied
+    /// then (a page shown before someone recorded a newer step).
+    public func undoStep(id: String, expecting: Instant? = nil, actor: Int?, actorName: String? = nil) throws(RequestError) -> Instance {
+        try undoRow(id: id, expecting: expecting, actor: actor, actorName: actorName).instance
+    }
+
+    /// `undoStep`, returning the row as written (the reply is made from it).
+    func undoRow(id: String, expecting: Instant? = nil, actor: Int?, actorName: String? = nil) throws(RequestError) -> StoredInstance {
+        let now = clock.now()
+        let read: (row: StoredInstance?, undo: StoredUndo?)
+        do {
+            read = try transact { tx in
+                guard let row = try tx.instance(id, definition: definition) else { return (nil, nil) }
+                return (row, try tx.undoStep(of: row.instance, now: now, definition: definition))
+            }
+        } catch {
+            throw .internalError("\(error)")
+        }
+        guard let row = read.row else { throw .noSuchInstance(id) }
+        guard let u = read.undo else {
+            throw .nothingToUndo(
+                id: id,
+                reason: "hồ sơ không có bước nào ghi trong \(Store.undoWindowSeconds / 86_400) ngày qua mà chưa hoàn tác"
+                    + " (chỉ hoàn tác được bước ghi gần nhất, một lần)")
+        }
+        if let expecting, expecting != u.step.at {
+            throw .nothingToUndo(
+                id: id,
+                reason: "bước ghi gần nhất của hồ sơ nay là một bước khác (ghi lúc \(Zone.vietnam.vietnamese(u.step.at))),"
+                    + " không phải bước định hoàn tác; hãy xem lại hồ sơ")
+        }
+        guard u.before.digest == row.instance.digest else {
+            throw .nothingToUndo(
+                id: id, reason: "quy trình của hồ sơ đã được cập nhật sang phiên bản mới sau bước này; hãy ghi bước đúng thay vì hoàn tác")
+        }
+        guard let def = byDigest[row.instance.digest], let engine = engine(row.instance.digest) else {
+            throw .internalError("định nghĩa của \(id) không nạp được")
+        }
+        let (restored, records) = engine.undo(current: row.instance, before: u.before, step: u.step, now: now, actor: actor)
+        try persist(
+            [change(restored, def: def, stale: row.stale, of: row)], Daemon.attribute(records, to: actorName), undo: [.clear(id)])
+        return StoredInstance(instance: restored, stale: row.stale, rowid: row.rowid)
     }
 }

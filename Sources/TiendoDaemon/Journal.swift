@@ -18,6 +18,8 @@ extension Record.Kind {
         case .completed: "349c50abd7d443f68be5859b0e1b7717"
         case .rejected: "02b4e58797ec42688fb4af34549a35fb"
         case .rescheduled: "0ace3b42fda54bef90841aaef0545938"
+        // An extension (README "Extensions to the contract"): the contract names eight kinds.
+        case .undone: "030a1f5194ed41f29d7d528f2eda1b6c"
         }
     }
 }

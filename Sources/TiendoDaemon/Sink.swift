@@ -44,7 +44,7 @@ public final class StderrSink: RecordSink, LogWriter {
 
     static let kindLabels: [Record.Kind: String] = [
         .started: "bắt-đầu", .transition: "chuyển", .reminder: "nhắc-hạn", .overdue: "QUÁ-HẠN", .milestoneDone: "xong-mốc",
-        .completed: "hoàn-tất", .rejected: "từ-chối", .rescheduled: "đổi-hạn",
+        .completed: "hoàn-tất", .rejected: "từ-chối", .rescheduled: "đổi-hạn", .undone: "hoàn-tác",
     ]
 
     public func emit(_ records: [Record]) -> Bool {

@@ -12,7 +12,7 @@ struct RouteParser {
     let definitions: DefinitionSet?
 
     static let kinds = [
-        "started", "transition", "reminder", "overdue", "milestone-done", "completed", "rejected", "rescheduled",
+        "started", "transition", "reminder", "overdue", "milestone-done", "completed", "rejected", "rescheduled", "undone",
     ]
     static let keys = ["name", "workflows", "groups", "kinds", "priority", "channel", "to", "mode", "every", "quiet_hours"]
 

@@ -44,7 +44,7 @@ extension Store.Transaction {
     @discardableResult
     public func commit(
         changes: [InstanceChange], records: [TiendoCore.Record], idempotency: [(String, String, String)] = [],
-        sentThrough: Int64? = nil, delivery: DeliveryCommit? = nil
+        sentThrough: Int64? = nil, delivery: DeliveryCommit? = nil, undo: [UndoChange] = []
     ) throws -> [StoredRecord] {
         let pending = self.pending
         let pendingCounts = self.counts
@@ -182,6 +182,12 @@ extension Store.Transaction {
                 try replaceDueItems(c)
             }
             if let pendingCounts { pendingCounts.log.append(contentsOf: counts.deltas) } else { try counts.apply(db) }
+            for u in undo {
+                switch u {
+                case .save(let saved): try Store.saveUndo(db, saved)
+                case .clear(let id): try Store.clearUndo(db, id)
+                }
+            }
             let insertRecord = try db.cachedStatement(
                 sql: "INSERT INTO history(instance, workflow, at, kind, record, key) VALUES (?,?,?,?,?,?)")
             for r in records {

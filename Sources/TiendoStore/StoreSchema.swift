@@ -171,6 +171,7 @@ extension Store {
             try db.execute(sql: "ALTER TABLE deliveries ADD COLUMN due_at INTEGER")
             try db.execute(sql: "UPDATE deliveries SET due_at = not_before WHERE state IN ('pending', 'inflight') AND attempts = 0")
         }
+        m.registerMigration("v13-undo", migrate: Store.migrateUndo)
         return m
     }
 

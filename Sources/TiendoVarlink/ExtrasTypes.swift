@@ -318,6 +318,8 @@ public enum Extras {
         /// The timed transition it takes next if nothing else happens first (`Instance` sends it; `Instances` only for
         /// an instance with no deadline open).
         public var nextTransition: TimedTransition?
+        /// The latest step `Undo` would undo (`Instance` sends it when there is one).
+        public var undo: UndoableStep?
 
         public init(json: JSON, path: String) throws(ReplyDecodingError) {
             let m = try Members(json, path: path)
@@ -325,6 +327,7 @@ public enum Extras {
             group = try m.optionalString("group")
             label = try m.optionalString("label")
             nextTransition = try m.optionalValue("nextTransition")
+            undo = try m.optionalValue("undo")
         }
 
         public var json: JSON {
@@ -333,6 +336,37 @@ public enum Extras {
             w.add("group", group)
             w.add("label", label)
             w.add("nextTransition", nextTransition)
+            w.add("undo", undo)
+            return w.json
+        }
+    }
+
+    /// An instance's latest step that can be undone: its event (`done` with `milestone`, `M` or `M@LABEL`, for a
+    /// milestone marked done), when it was applied (ISO 8601), the person a front end named (`actor`) and the state
+    /// the instance was in before it.
+    public struct UndoableStep: ManagerValue {
+        public var event: String
+        public var milestone: String?
+        public var at: String
+        public var actor: String?
+        public var state: String?
+
+        public init(json: JSON, path: String) throws(ReplyDecodingError) {
+            let m = try Members(json, path: path)
+            event = try m.string("event")
+            milestone = try m.optionalString("milestone")
+            at = try m.string("at")
+            actor = try m.optionalString("actor")
+            state = try m.optionalString("state")
+        }
+
+        public var json: JSON {
+            var w = ObjectWriter()
+            w.add("event", event)
+            w.add("milestone", milestone)
+            w.add("at", at)
+            w.add("actor", actor)
+            w.add("state", state)
             return w.json
         }
     }

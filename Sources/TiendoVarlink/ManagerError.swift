@@ -12,6 +12,8 @@ public enum ManagerError: Error, Equatable, Sendable, CustomStringConvertible {
     case importRejected(errors: [Manager.Diagnostic])
     case limitExceeded(limit: String, group: String?, count: Int, max: Int)
     case definitionInvalid(diagnostics: [Manager.Diagnostic])
+    /// `vn.tiendo.Extras.NothingToUndo`: no step of the instance can be undone, and why.
+    case nothingToUndo(id: String, reason: String)
     /// `org.varlink.service.PermissionDenied`: a mutating method from a peer that is not root, the daemon's user,
     /// or in group `tiendo-admin`.
     case permissionDenied
@@ -46,6 +48,7 @@ public enum ManagerError: Error, Equatable, Sendable, CustomStringConvertible {
             return .limitExceeded(
                 limit: try m.string("limit"), group: try m.optionalString("group"), count: try m.int("count"), max: try m.int("max"))
         case "vn.tiendo.Manager.DefinitionInvalid": return .definitionInvalid(diagnostics: try m.list("diagnostics"))
+        case "vn.tiendo.Extras.NothingToUndo": return .nothingToUndo(id: try m.string("id"), reason: try m.string("reason"))
         case "org.varlink.service.PermissionDenied": return .permissionDenied
         case "org.varlink.service.MethodNotFound": return .methodNotFound(method: try m.string("method"))
         case "org.varlink.service.MethodNotImplemented": return .methodNotImplemented(method: try m.string("method"))
@@ -79,6 +82,7 @@ public enum ManagerError: Error, Equatable, Sendable, CustomStringConvertible {
             let inGroup = group.map { " trong nhóm «\($0)»" } ?? ""
             return "vượt giới hạn \(limit)\(inGroup): sẽ có \(count), tối đa \(max)"
         case .definitionInvalid(let diagnostics): return "định nghĩa quy trình không hợp lệ (\(diagnostics.count) vấn đề)"
+        case .nothingToUndo(let id, let reason): return "không hoàn tác được bước nào của hồ sơ '\(id)': \(reason)"
         case .permissionDenied: return "không có quyền (cần root hoặc nhóm tiendo-admin)"
         case .methodNotFound(let method):
             return "tiendod không biết phương thức '\(method)' (tiendod và tiendoctl khác phiên bản?)"

@@ -94,6 +94,8 @@ extension Manager {
         public static let completed = RecordKind(rawValue: "completed")
         public static let rejected = RecordKind(rawValue: "rejected")
         public static let rescheduled = RecordKind(rawValue: "rescheduled")
+        /// An extension (`vn.tiendo.Extras.Undo`): an operator's step undone.
+        public static let undone = RecordKind(rawValue: "undone")
 
         public var description: String { rawValue }
     }

@@ -31,10 +31,10 @@ func present(_ pairs: [(String, JSON?)]) -> [(String, JSON)] {
 
 /// `actor` of a mutating call: the name of the person a trusted front end (tiendo-web) acts for. Sent only when
 /// set; the daemon honours it only from trusted peers.
-private func actorParameter(_ actor: String?) -> (String, JSON?) { ("actor", actor.map(JSON.string)) }
+func actorParameter(_ actor: String?) -> (String, JSON?) { ("actor", actor.map(JSON.string)) }
 
 /// The `instance` member of a reply.
-private func instanceReply(_ p: JSON) throws(ReplyDecodingError) -> Manager.Instance {
+func instanceReply(_ p: JSON) throws(ReplyDecodingError) -> Manager.Instance {
     try Members(p, path: "").value("instance")
 }
 

@@ -58,6 +58,7 @@ enum Output {
         case "completed": return "hoàn tất"
         case "rejected": return "từ chối"
         case "rescheduled": return "đổi hạn"
+        case "undone": return "hoàn tác"
         default: return kind
         }
     }

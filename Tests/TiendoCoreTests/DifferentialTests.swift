@@ -41,7 +41,10 @@ import Testing
         }
         // The season is a real one: every kind of record but `rescheduled` in the live runs, late ones, rejections.
         let all = sections.flatMap(\.lines)
-        for kind in Record.Kind.allCases { #expect(all.contains { $0.contains("\"kind\":\"\(kind.rawValue)\"") }, "\(kind)") }
+        // (`undone` is written by the daemon's undo of an operator's step, which the season does not play: `UndoTests`.)
+        for kind in Record.Kind.allCases where kind != .undone {
+            #expect(all.contains { $0.contains("\"kind\":\"\(kind.rawValue)\"") }, "\(kind)")
+        }
         #expect(all.contains { $0.contains("\"late\":") })
         #expect(all.contains { $0.contains("\"provisional\":true") })
         #expect(sections.count == EngineSeasonGolden.sections.count)

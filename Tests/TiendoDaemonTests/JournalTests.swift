@@ -43,6 +43,7 @@ struct JournalTests {
             .reminder: "c2cc632f530944469689268137a570f1", .overdue: "1d773565e2744a6398541be00857352e",
             .milestoneDone: "9abb45fca86e484c91fc8a743361b03d", .completed: "349c50abd7d443f68be5859b0e1b7717",
             .rejected: "02b4e58797ec42688fb4af34549a35fb", .rescheduled: "0ace3b42fda54bef90841aaef0545938",
+            .undone: "030a1f5194ed41f29d7d528f2eda1b6c",
         ]
         for kind in Record.Kind.allCases { #expect(kind.messageID == ids[kind]) }
         #expect(Set(ids.values).count == Record.Kind.allCases.count)

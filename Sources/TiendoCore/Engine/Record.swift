@@ -9,6 +9,8 @@ public struct Record: Sendable, Hashable {
         case started, transition, reminder, overdue
         case milestoneDone = "milestone-done"
         case completed, rejected, rescheduled
+        /// An operator's step undone (an extension: `Engine.undo`).
+        case undone
     }
 
     /// The fields, in one immutable allocation: a record is one reference, so handing records on (pending, out,
@@ -196,7 +198,8 @@ public struct Record: Sendable, Hashable {
     /// Identity of a notice, transition or completion, not part of the JSON: `instance|deadline|rOFFSET|` for a
     /// reminder, `instance|deadline|kN|DUE` for overdue notice N counted from DUE (interfaces §1), where deadline is
     /// `state:S@ENTERED`, a milestone id or `M@LABEL`; `instance|transition|FROM>TO|AT`, `instance|completed`,
-    /// `instance|done|M`, `instance|rescheduled|…`; nil for the others. Written when read. The engine itself does
+    /// `instance|done|M|AT` (a milestone completed again after an undo is a new record), `instance|rescheduled|…`,
+    /// `instance|undone|STEP-AT|AT`; nil for the others. Written when read. The engine itself does
     /// not use it (its marks keep a notice from being handled twice); the daemon stores it with the record and names
     /// the record's deliveries by it.
     public var key: String? {

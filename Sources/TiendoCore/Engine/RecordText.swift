@@ -34,7 +34,7 @@ enum RecordText: Sendable {
             // Hours and minutes left only matter on the due day.
             let secondsLeft = daysLeft > 0 ? 0 : end(of: due, p.zone).seconds - r.at.seconds
             return Messages.reminder(title: title, instance: id, daysLeft: daysLeft, dueText: dueText, secondsLeft: secondsLeft)
-        case .rejected, .rescheduled:
+        case .rejected, .rescheduled, .undone:
             return ""
         }
     }
@@ -68,7 +68,7 @@ enum RecordText: Sendable {
             switch r.kind {
             case .transition: return "\(id)|transition|\(r.from ?? "")>\(r.to ?? "")|\(r.at.seconds)"
             case .completed: return "\(id)|completed"
-            case .milestoneDone: return "\(id)|done|\(deadline ?? "")"
+            case .milestoneDone: return "\(id)|done|\(deadline ?? "")|\(r.at.seconds)"
             case .rescheduled: return "\(id)|rescheduled|\(deadline ?? "state:\(r.state ?? "")")|\(r.due ?? "")|\(r.at.seconds)"
             default: return nil
             }

@@ -154,25 +154,10 @@ public final class ControlService: VarlinkHandler, Sendable {
             if let name = p["actor"]?.stringValue, !ControlService.isValidActorName(name) {
                 return .immediate(.error("org.varlink.service.InvalidParameter", [("parameter", .string("actor"))]))
             }
-            let actor = Int(peer.uid)
             // Reload and imports (their own transaction, however many rows) run alone; other changes are grouped
             // into one transaction, and each reply waits for it.
-            let groupable = name != "Reload" && name != "ImportInstances"
-            return .deferred { [self] reply in
-                loop.enqueue(groupable: groupable) { d in
-                    let r = self.mutate(name, p, actor: actor, daemon: d)
-                    d.afterCommit { [d] ok in
-                        // Why, when known: «đĩa đầy (SQLITE_FULL) trong /var/lib/tiendo», not only that it failed.
-                        let why = d.lastGroupFailure.map { ": \($0)" } ?? ""
-                        reply(
-                            ok
-                                ? r
-                                : .error(
-                                    "org.varlink.service.InternalError",
-                                    [("reason", .string("không ghi được thay đổi vào cơ sở dữ liệu\(why); chưa có gì thay đổi"))])
-                        )
-                    }
-                }
+            return deferredMutation(groupable: name != "Reload" && name != "ImportInstances", peer: peer) { d, actor in
+                self.mutate(name, p, actor: actor, daemon: d)
             }
         }
         if name == "Agenda" {
@@ -182,6 +167,28 @@ public final class ControlService: VarlinkHandler, Sendable {
         }
         return .deferred { [self] reply in
             readers.async(for: peer.uid) { reply(self.read(name, p).encoded()) }
+        }
+    }
+
+    /// A change run on the loop thread by the peer's uid; its reply waits for the commit (of its group, when
+    /// `groupable`).
+    func deferredMutation(groupable: Bool, peer: Peer, _ body: @escaping @Sendable (Daemon, Int) -> VarlinkReply) -> Dispatch {
+        let actor = Int(peer.uid)
+        return .deferred { [self] reply in
+            loop.enqueue(groupable: groupable) { d in
+                let r = body(d, actor)
+                d.afterCommit { [d] ok in
+                    // Why, when known: «đĩa đầy (SQLITE_FULL) trong /var/lib/tiendo», not only that it failed.
+                    let why = d.lastGroupFailure.map { ": \($0)" } ?? ""
+                    reply(
+                        ok
+                            ? r
+                            : .error(
+                                "org.varlink.service.InternalError",
+                                [("reason", .string("không ghi được thay đổi vào cơ sở dữ liệu\(why); chưa có gì thay đổi"))])
+                    )
+                }
+            }
         }
     }
 
@@ -353,6 +360,8 @@ public final class ControlService: VarlinkHandler, Sendable {
         case .limitExceeded(let l, let g, let c, let m):
             return .error(
                 i + "LimitExceeded", [("limit", .string(l)), ("group", g.map(JSON.string) ?? .null), ("count", .int(c)), ("max", .int(m))])
+        case .nothingToUndo(let id, let r):
+            return .error(ControlService.extrasInterface + ".NothingToUndo", [("id", .string(id)), ("reason", .string(r))])
         case .internalError(let m): return .error("org.varlink.service.InternalError", [("reason", .string(m))])
         }
     }

@@ -3,9 +3,9 @@ import TiendoCore
 import TiendoStore
 import TiendoVarlink
 
-/// `vn.tiendo.Extras` (an extension, README "Extensions to the contract"): read-only methods for front ends such as
-/// tiendo-web, which never opens the store: the definitions in force (states, events and the fields they read),
-/// calendar days, and paged, filtered agendas, lists and per-group counts computed in SQL.
+/// `vn.tiendo.Extras` (an extension, README "Extensions to the contract"): methods for front ends such as tiendo-web,
+/// which never opens the store: the definitions in force (states, events and the fields they read), calendar days,
+/// and paged, filtered agendas, lists and per-group counts computed in SQL; and one change, `Undo`.
 extension ControlService {
     static let extrasInterface = "vn.tiendo.Extras"
 
@@ -26,6 +26,7 @@ extension ControlService {
         ],
         "Groups": [("workflow", .string, true), ("groups", .stringList, true), ("limit", .int, true)],
         "Instance": [("id", .string, false)],
+        "Undo": [("id", .string, false), ("at", .string, true), ("actor", .string, true)],
     ]
 
     func handleExtras(_ name: String, _ parameters: [(String, JSON)], peer: Peer) -> Dispatch {
@@ -36,6 +37,7 @@ extension ControlService {
         switch ControlService.check(schema: schema, parameters) {
         case .failure(let bad): return .immediate(.error("org.varlink.service.InvalidParameter", [("parameter", .string(bad.name))]))
         case .success(let p):
+            if name == "Undo" { return undo(p, peer: peer) }
             return .deferred { [self] reply in
                 readers.async(for: peer.uid) { reply(self.readExtras(name, p).encoded()) }
             }
@@ -69,7 +71,16 @@ extension ControlService {
                 guard let row = try v.store.instance(id, definition: v.catalog.definition) else {
                     return ControlService.error(.noSuchInstance(id))
                 }
-                return .ok([nowText, ("instance", entry(v, row, now: now, transition: true))])
+                var e = entry(v, row, now: now, transition: true)
+                if let u = try v.store.undoSummary(of: row.instance, now: now), case .object(var o) = e {
+                    var step: [(String, JSON)] = [("event", .string(u.step.event)), ("at", .string(zone.iso(u.step.at)))]
+                    if let m = u.step.milestone { step.append(("milestone", .string(m))) }
+                    if let a = u.actorName { step.append(("actor", .string(a))) }
+                    if let s = u.state { step.append(("state", .string(s))) }
+                    o.append(("undo", .object(step)))
+                    e = .object(o)
+                }
+                return .ok([nowText, ("instance", e)])
             case "Groups":
                 let groups = try v.store.groupSummaries(scope: scope, now: now, soon: Views.weekAhead(of: now))
                 guard let limit = p["limit"]?.intValue else { return ControlService.groupsReply(now: zone.iso(now), groups) }

@@ -248,9 +248,14 @@ enum VarlinkIDL {
         # `title`, else the state's).
         type TimedTransition (to: string, at: string, provisional: ?bool, due: ?string, dueProvisional: ?bool, dueTitle: ?string)
 
+        # The instance's latest step that `Undo` would undo: its event (`done` with the milestone, `M` or `M@LABEL`, for a
+        # milestone marked done), when it was applied, by whom (`actor` as the front end named the person), and the state
+        # the instance was in before it.
+        type UndoableStep (event: string, milestone: ?string, at: string, actor: ?string, state: ?string)
+
         # `instance` is a vn.tiendo.Manager Instance. `nextTransition`: sent by `Instance`, and by `Instances` for an
-        # instance with no deadline open.
-        type InstanceEntry (instance: object, group: ?string, label: ?string, nextTransition: ?TimedTransition)
+        # instance with no deadline open. `undo`: sent by `Instance` when a step can be undone.
+        type InstanceEntry (instance: object, group: ?string, label: ?string, nextTransition: ?TimedTransition, undo: ?UndoableStep)
 
         method Workflows() -> (now: string, workflows: []WorkflowInfo)
 
@@ -320,6 +325,17 @@ enum VarlinkIDL {
 
         # GetInstance with the group and label.
         method Instance(id: string) -> (now: string, instance: InstanceEntry)
+
+        # Undoes the instance's latest step (an event, or a milestone marked done), recorded at most 7 days ago and not
+        # undone yet: the instance is put back as it was just before the step and brought up to now as if the step had
+        # never been recorded (a timed transition the step's state took is forgotten; one the earlier state takes in the
+        # meantime is taken). What the step wrote stays in history, followed by an `undone` record. Callers as for
+        # vn.tiendo.Manager.SendEvent. `at`: the step's instant as `Instance` gave it; another step is then refused (a page
+        # shown before someone recorded a newer step). `instance` is a vn.tiendo.Manager Instance.
+        method Undo(id: string, at: ?string, actor: ?string) -> (instance: object)
+
+        # No step of the instance can be undone, and why.
+        error NothingToUndo (id: string, reason: string)
 
         """#
 

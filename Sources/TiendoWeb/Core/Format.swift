@@ -100,6 +100,7 @@ enum Format {
         case .completed: return "Hoàn thành"
         case .rejected: return "Không thực hiện được"
         case .rescheduled: return "Đổi hạn"
+        case .undone: return "Hoàn tác"
         default: return kind.rawValue
         }
     }

@@ -101,6 +101,7 @@ enum Assets {
           background: var(--line); }
         ol.timeline li.overdue::before, ol.timeline li.rejected::before { background: var(--red); }
         ol.timeline li.done::before { background: var(--green); }
+        ol.timeline li.undone::before { background: var(--amber); }
         ol.timeline time { font-variant-numeric: tabular-nums; color: var(--muted); margin-right: .5rem; }
         table.items { table-layout: fixed; }
         table.items col.w-due { width: 7.5rem; } table.items col.w-left { width: 7.5rem; } table.items col.w-record { width: 21%; }

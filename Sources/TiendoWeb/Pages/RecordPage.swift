@@ -55,7 +55,7 @@ struct RecordPage {
         let flash = await app.takeFlash(request, context)
         let view = RecordView(
             instance: instance, transition: entry.nextTransition, history: history, catalog: catalog, account: account, context: context,
-            typed: flash?.typed ?? [:], followUps: followUps)
+            typed: flash?.typed ?? [:], followUps: followUps, undo: entry.undo)
         return Layout.response(
             Layout.page(title: catalog.label(of: instance), active: "/ho-so", context: context, flash: flash, body: view.body))
     }
@@ -65,7 +65,8 @@ struct RecordPage {
         let id = try RecordPage.id(context)
         try RecordPage.mayChange(account)
         let catalog = try await app.daemon.workflows()
-        let instance = try await RecordPage.visible(app, id: id, account: account).instance
+        let entry = try await RecordPage.visible(app, id: id, account: account)
+        let instance = entry.instance
         let form = context.form
         let back = DueTable.recordLink(id)
         do {
@@ -88,6 +89,9 @@ struct RecordPage {
                 // What was typed is said back with where the record went: a vote's counts beside «chưa đạt».
                 let facts = Format.typed(values, in: catalog[instance.workflow]).map { " Đã ghi: \($0)." } ?? ""
                 try await app.flash("Đã chuyển hồ sơ «\(catalog.label(of: after))» sang «\(state)».\(facts)", ok: true, request, context)
+            case "hoan-tac":
+                let said = try await UndoView.undo(app, entry, form: form, catalog: catalog, account: account)
+                try await app.flash(said, ok: true, request, context)
             default:
                 throw PageError.badRequest("Không rõ thao tác cần làm.")
             }
@@ -161,6 +165,7 @@ struct RecordPage {
         // The daemon's reason already names the fields by their titles; the record, the event and the state it adds
         // in identifiers are what this page shows anyway.
         if case .eventRejected(_, _, _, let reason) = e { return PageError.sentence(reason) }
+        if case .nothingToUndo(_, let reason) = e { return PageError.sentence("không hoàn tác được: \(reason)") }
         return PageError.daemon(e).message
     }
 

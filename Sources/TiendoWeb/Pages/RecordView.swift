@@ -14,6 +14,8 @@ struct RecordView {
     var typed: [String: String] = [:]
     /// The records to open next from this one in its state (`FollowUpView`).
     var followUps: [FollowUpView.Offer] = []
+    /// The latest step, when it can be undone (`UndoView`).
+    var undo: Extras.UndoableStep?
 
     var workflow: Extras.WorkflowInfo? { catalog[instance.workflow] }
     var mayAct: Bool { account.role.mayAct }
@@ -34,6 +36,7 @@ struct RecordView {
             </div>
             \(milestones)
             \(events)
+            \(UndoView(step: undo, instance: i, catalog: catalog, account: account, context: context).section)
             \(FollowUpView.section(followUps, instance: i, catalog: catalog, account: account))
             <section><h2>Lịch sử</h2>\(timeline)</section>
             """
@@ -279,6 +282,7 @@ struct RecordView {
             switch r.kind {
             case .overdue: cls = "overdue"
             case .rejected: cls = "rejected"
+            case .undone: cls = "undone"
             case .milestoneDone, .completed: cls = "done"
             default: cls = ""
             }

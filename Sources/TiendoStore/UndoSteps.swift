@@ -1,0 +1,142 @@
+import GRDB
+public import TiendoCore
+
+/// Each instance's latest operator step and the instance as it was just before it, so that a step recorded by
+/// mistake can be undone (`Engine.undo`; an extension, README "Extensions to the contract"). One row per instance,
+/// replaced by its next step, removed when undone, and dropped once older than `Store.undoWindowSeconds`.
+extension Store {
+    /// How long a step can be undone: a week, for a mistake noticed at the next meeting or the next morning's
+    /// look at the page. Older rows are dropped a few at a time by the commits that write new ones.
+    public static let undoWindowSeconds: Int64 = 7 * 86_400
+
+    static func migrateUndo(_ db: Database) throws {
+        // `before_*`: the instance's stored columns just before the step (its id, workflow and start never change).
+        try db.execute(
+            sql: """
+                CREATE TABLE undo_steps (
+                    instance TEXT PRIMARY KEY, at INTEGER NOT NULL, event TEXT NOT NULL, milestone TEXT, actor INTEGER,
+                    actor_name TEXT, before_state TEXT, before_data TEXT NOT NULL, before_entered_at INTEGER NOT NULL,
+                    before_done TEXT NOT NULL, before_completed INTEGER NOT NULL, before_digest TEXT NOT NULL,
+                    before_marks TEXT NOT NULL, before_checked_at INTEGER NOT NULL, before_series TEXT NOT NULL) WITHOUT ROWID;
+                CREATE INDEX undo_steps_at ON undo_steps(at);
+                CREATE TRIGGER instances_delete_undo AFTER DELETE ON instances BEGIN
+                    DELETE FROM undo_steps WHERE instance = OLD.id;
+                END;
+                """)
+    }
+
+    static func saveUndo(_ db: Database, _ u: UndoChange.Saved) throws {
+        let b = u.before
+        try db.cachedStatement(
+            sql: """
+                INSERT OR REPLACE INTO undo_steps(instance, at, event, milestone, actor, actor_name, before_state, before_data,
+                    before_entered_at, before_done, before_completed, before_digest, before_marks, before_checked_at, before_series)
+                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                """
+        ).execute(arguments: [
+            b.id, u.step.at.seconds, u.step.event, u.step.milestone, u.actor, u.actorName, b.state, u.dataJSON, b.enteredAt.seconds,
+            encodeMap(b.done), b.completed, b.digest, encodeMap(b.marks), b.checkedAt.seconds, SeriesState.encode(b.series),
+        ])
+        // Steps past the window can no longer be undone: a few of their rows go with each new one, so the table
+        // holds about a week of steps without a sweep of its own.
+        try db.cachedStatement(
+            sql: "DELETE FROM undo_steps WHERE instance IN (SELECT instance FROM undo_steps WHERE at < ? ORDER BY at LIMIT 4)"
+        ).execute(arguments: [u.step.at.seconds - undoWindowSeconds])
+    }
+
+    static func clearUndo(_ db: Database, _ id: String) throws {
+        try db.cachedStatement(sql: "DELETE FROM undo_steps WHERE instance = ?").execute(arguments: [id])
+    }
+
+    static let undoColumns = """
+        at, event, milestone, actor, actor_name, before_state, before_data, before_entered_at, before_done, before_completed,
+            before_digest, before_marks, before_checked_at, before_series
+        """
+
+    /// The latest step of instance `current` that can still be undone at `now`, with the instance before it.
+    static func undoStep(_ db: Database, of current: Instance, now: Instant, definition: (String) -> WorkflowDefinition?) throws
+        -> StoredUndo?
+    {
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT \(undoColumns) FROM undo_steps WHERE instance = ?"), arguments: [current.id])
+        else { return nil }
+        let step = UndoneStep(event: row[1], milestone: row[2], at: Instant(seconds: row[0]))
+        guard now.seconds - step.at.seconds <= undoWindowSeconds else { return nil }
+        let digest: String = row[10]
+        let data = definition(digest).map { typedData(row[6], $0) } ?? [:]
+        let before = Instance(
+            id: current.id, workflow: current.workflow, data: data, state: row[5], startedAt: current.startedAt,
+            enteredAt: Instant(seconds: row[7]), done: decodeMap(row[8]), completed: row[9], digest: digest,
+            marks: decodeMap(row[11]), checkedAt: Instant(seconds: row[12]), series: SeriesState.decode(row[13]))
+        return StoredUndo(step: step, actor: row[3], actorName: row[4], before: before)
+    }
+
+    /// What a front end shows of the step `undoStep` would return (without decoding the instance before it), when
+    /// the instance still runs the version it ran then (`digest`): the daemon refuses to undo across versions.
+    static func undoSummary(_ db: Database, _ id: String, digest: String, now: Instant) throws -> UndoSummary? {
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT at, event, milestone, actor_name, before_digest, before_state FROM undo_steps WHERE instance = ?"),
+                arguments: [id])
+        else { return nil }
+        let summary = UndoSummary(
+            step: UndoneStep(event: row[1], milestone: row[2], at: Instant(seconds: row[0])), actorName: row[3], state: row[5])
+        guard row[4] == digest, now.seconds - summary.step.at.seconds <= undoWindowSeconds else { return nil }
+        return summary
+    }
+}
+
+/// An instance's latest operator step that can be undone, as stored.
+public struct StoredUndo: Sendable {
+    public var step: UndoneStep
+    public var actor: Int?
+    public var actorName: String?
+    /// The instance just before the step.
+    public var before: Instance
+}
+
+/// The step a front end offers to undo, who recorded it, and the state the instance was in before it.
+public struct UndoSummary: Sendable {
+    public var step: UndoneStep
+    public var actorName: String?
+    public var state: String?
+}
+
+/// What a commit does to an instance's undoable step.
+public enum UndoChange: Sendable {
+    /// An operator's step: `before` is the instance just before it (its data as stored, `dataJSON`).
+    case save(Saved)
+    /// The step was undone.
+    case clear(String)
+
+    public struct Saved: Sendable {
+        public var before: Instance
+        public var dataJSON: String
+        public var step: UndoneStep
+        public var actor: Int?
+        public var actorName: String?
+        public init(before: Instance, dataJSON: String, step: UndoneStep, actor: Int?, actorName: String?) {
+            self.before = before
+            self.dataJSON = dataJSON
+            self.step = step
+            self.actor = actor
+            self.actorName = actorName
+        }
+    }
+}
+
+extension Store.Transaction {
+    /// The latest step of `current` that can still be undone at `now`, as this transaction sees it.
+    public func undoStep(of current: Instance, now: Instant, definition: (String) -> WorkflowDefinition?) throws -> StoredUndo? {
+        try Store.undoStep(db, of: current, now: now, definition: definition)
+    }
+}
+
+extension Store {
+    /// The step of `instance` a front end may offer to undo at `now`.
+    public func undoSummary(of instance: Instance, now: Instant) throws -> UndoSummary? {
+        try read { db in try Store.undoSummary(db, instance.id, digest: instance.digest, now: now) }
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import Testing
+import TiendoCore
+import TiendoDaemon
+
+/// Undoing an operator's step recorded by mistake (`Daemon.undoStep`, `Engine.undo`): on the manual clock, with the
+/// real store and firing path.
+@Suite struct UndoTests {
+    static let workflow = """
+        tiendo: 1
+        title: Thử hoàn tác
+        fields:
+          han: {type: date, required: true}
+          so_phieu: {type: number, title: Số phiếu}
+        initial: cho-xet
+        milestones:
+          nop-ho-so:
+            title: Nộp hồ sơ
+            due: han
+            remind: [1d]
+            overdue: {repeat: 1d}
+        states:
+          cho-xet:
+            title: Chờ xét
+            deadline: {due: han, overdue: {repeat: 1d}}
+            on: {xet: da-xet}
+          da-xet:
+            title: Đã xét
+            after:
+              - {at: entered + 1d, to: luu-tru}   # 00:00 two days after the step
+            on: {xong: xong}
+          luu-tru: {title: Lưu trữ, on: {xong: xong}}
+          xong: {title: Xong, final: true}
+
+        """
+
+    struct Fixture {
+        let daemon: Daemon
+        let time: ManualTime
+        let sink: SchedulerTests.CapturingSink
+        let dir: String
+        let options: DaemonOptions
+
+        init(at start: String) throws {
+            let (dir, options) = try SchedulerTests.Fixture.directory()
+            try UndoTests.workflow.write(toFile: dir + "/workflows/hoan-tac.yaml", atomically: true, encoding: .utf8)
+            self.dir = dir
+            self.options = options
+            time = ManualTime(try #require(Zone.vietnam.parseInstant(start)))
+            (daemon, sink) = try Fixture.open(options, time)
+        }
+
+        static func open(_ options: DaemonOptions, _ time: ManualTime) throws -> (Daemon, SchedulerTests.CapturingSink) {
+            let sink = SchedulerTests.CapturingSink()
+            let daemon = try Daemon(options: options, clock: DaemonClock(manual: time), sink: sink)
+            #expect(daemon.loadDefinitions().diagnostics.filter { $0.severity == .error }.isEmpty)
+            return (daemon, sink)
+        }
+
+        func at(_ text: String) throws -> Instant { try #require(Zone.vietnam.parseInstant(text)) }
+
+        func tick() throws -> [Record] {
+            let before = sink.records.count
+            _ = try daemon.tick(now: daemon.clock.now())
+            return Array(sink.records.dropFirst(before))
+        }
+
+        func instance(_ id: String) throws -> Instance {
+            try #require(try daemon.store.instance(id, definition: { _ in nil })?.instance)
+        }
+    }
+
+    static func refusal(_ body: () throws(RequestError) -> Instance) -> String? {
+        do {
+            _ = try body()
+            return nil
+        } catch {
+            if case .nothingToUndo(_, let reason) = error { return reason }
+            return "\(error)"
+        }
+    }
+
+    @Test("an event undone: its state, data and timed transition forgotten, notices sent meanwhile not sent again, once only")
+    func eventUndone() throws {
+        let f = try Fixture(at: "2027-03-01T08:00:00+07:00")
+        defer { removeTemporaryDirectory(f.dir) }
+        let id = "hoan-tac/a"
+        _ = try f.daemon.startInstance(workflow: "hoan-tac", key: "a", data: [("han", .string("2027-03-05"))], actor: nil)
+        #expect(
+            Self.refusal { () throws(RequestError) in try f.daemon.undoStep(id: id, actor: nil) }?.contains("không có bước nào") == true)
+
+        f.time.set(try f.at("2027-03-02T10:00:00+07:00"))
+        _ = try f.daemon.sendEvent(id: id, event: "xet", data: [("so_phieu", .int(12))], idempotencyKey: nil, actor: 1000)
+        #expect(try f.instance(id).state == "da-xet")
+
+        // Two days on: the step's state moved on by itself, and the milestone's reminder went out.
+        f.time.set(try f.at("2027-03-04T08:00:00+07:00"))
+        let fired = try f.tick()
+        #expect(fired.map(\.kind).sorted { $0.rawValue < $1.rawValue } == [.reminder, .transition], "\(fired.map(\.kind))")
+        #expect(try f.instance(id).state == "luu-tru")
+
+        f.time.set(try f.at("2027-03-04T09:00:00+07:00"))
+        let before = f.sink.records.count
+        let restored = try f.daemon.undoStep(id: id, actor: 1000, actorName: "Nguyễn Thị Hà")
+        #expect(restored.state == "cho-xet")
+        #expect(restored.enteredAt == (try f.at("2027-03-01T08:00:00+07:00")), "the state as it was entered, not now")
+        #expect(restored.data["so_phieu"] == nil, "the data the step brought is gone")
+        let said = Array(f.sink.records.dropFirst(before))
+        #expect(said.map(\.kind) == [.undone], "the milestone's reminder is not sent again: \(said.map(\.kind))")
+        let undone = try #require(said.first)
+        #expect(undone.from == "luu-tru" && undone.to == "cho-xet" && undone.state == "cho-xet" && undone.event == "xet")
+        #expect(undone.actor == 1000 && undone.actorName == "Nguyễn Thị Hà")
+        #expect(undone.message.contains("Đã hoàn tác bước sự kiện «xet» ghi lúc 10:00 ngày 02/03/2027"), "\(undone.message)")
+        #expect(undone.message.contains("hồ sơ trở lại «Chờ xét»"))
+        #expect(try f.daemon.store.history(id).last?.kind == .undone)
+
+        // As if the step had never been: the state's own deadline runs on, its first overdue notice the day after.
+        #expect(try f.tick().isEmpty)
+        f.time.set(try f.at("2027-03-06T08:00:00+07:00"))
+        let later = try f.tick()
+        #expect(later.filter { $0.kind == .overdue }.count == 2, "the state's and the milestone's: \(later.map(\.kind))")
+        #expect(try f.instance(id).state == "cho-xet", "no timed transition of the undone state")
+
+        // Once only.
+        #expect(Self.refusal { () throws(RequestError) in try f.daemon.undoStep(id: id, actor: nil) } != nil)
+    }
+
+    @Test("a milestone's completion undone after a restart; another step than the one shown, or one past the week, is refused")
+    func milestoneUndoneAfterRestart() throws {
+        let f = try Fixture(at: "2027-03-01T08:00:00+07:00")
+        defer { removeTemporaryDirectory(f.dir) }
+        let id = "hoan-tac/b"
+        _ = try f.daemon.startInstance(workflow: "hoan-tac", key: "b", data: [("han", .string("2027-03-20"))], actor: nil)
+        f.time.set(try f.at("2027-03-02T09:00:00+07:00"))
+        let step = f.time.now
+        _ = try f.daemon.sendEvent(
+            id: id, event: "done", data: [("milestone", .string("nop-ho-so"))], idempotencyKey: nil, actor: nil)
+        #expect(try f.instance(id).done["nop-ho-so"] != nil)
+
+        // A page shown before a newer step names another one: refused, nothing changed.
+        f.time.set(try f.at("2027-03-02T10:00:00+07:00"))
+        let wrong = Self.refusal { () throws(RequestError) in
+            try f.daemon.undoStep(id: id, expecting: step.adding(seconds: -60), actor: nil)
+        }
+        #expect(wrong?.contains("không phải bước định hoàn tác") == true, "\(wrong ?? "")")
+        #expect(try f.instance(id).done["nop-ho-so"] != nil)
+
+        // The daemon restarts: what can be undone was stored with the step.
+        f.daemon.releaseStateDirectory()
+        let (again, sink) = try Fixture.open(f.options, f.time)
+        let restored = try again.undoStep(id: id, expecting: step, actor: nil)
+        #expect(restored.done["nop-ho-so"] == nil)
+        #expect(sink.records.map(\.kind) == [.undone])
+        #expect(sink.records.first?.milestone == "nop-ho-so")
+        #expect(sink.records.first?.message.contains("Đã hoàn tác việc ghi hoàn thành «Nộp hồ sơ»") == true)
+        let until = try f.at("2027-04-01T00:00:00+07:00")
+        let items = try again.store.snapshot { try $0.dueItems(until: until, workflow: "hoan-tac", group: nil, limit: 10) }
+        #expect(items.contains { $0.instance == id && $0.milestone == "nop-ho-so" }, "the milestone's deadline is open again")
+
+        // Completed again, it is a record of its own (its own key), and a week and a day later no longer undone.
+        _ = try again.sendEvent(id: id, event: "done", data: [("milestone", .string("nop-ho-so"))], idempotencyKey: nil, actor: nil)
+        let keys = sink.records.filter { $0.kind == .milestoneDone }.compactMap(\.key)
+        #expect(keys.count == 1 && !keys[0].hasSuffix("|done|nop-ho-so"), "\(keys)")
+        f.time.advance(seconds: 8 * 86_400)
+        #expect(Self.refusal { () throws(RequestError) in try again.undoStep(id: id, actor: nil) }?.contains("7 ngày") == true)
+    }
+}
