@@ -1,7 +1,7 @@
 public import TiendoCore
 
-/// `vn.tiendo.Extras` (`vn.tiendo.Extras.varlink`): tiendod's read-only methods for front ends. An extension of
-/// tiendo, not part of its contract.
+/// `vn.tiendo.Extras` (`vn.tiendo.Extras.varlink`): tiendod's methods for front ends (all but `Undo` read-only). An
+/// extension of tiendo, not part of its contract.
 public enum Extras {
     public static let interface = "vn.tiendo.Extras"
 

@@ -1409,3 +1409,73 @@ def test_one_decision_is_recorded_for_the_records_ticked_in_a_list(stack, browse
         assert moved[-1]["to"] == "chinh-thuc" and moved[-1]["actorName"] == "admin", moved
         shown = stack.ctl("show", f"dang-vien-du-bi/{key}")
         assert "15-QĐ/ĐU" in shown and "20/02/2026" in shown, shown
+
+
+def test_a_step_recorded_by_mistake_is_undone_from_the_record_page(stack, browser):
+    """A chi bộ's vote recorded with a wrong count: the record page says which step was last recorded, when and by
+    whom, and offers to undo it; a page left open after the step was undone elsewhere (tiendoctl) refuses, with
+    nothing changed; undone from the page, the record is back in the state before the vote, its counts gone, and the
+    history keeps the vote and says it was undone. A reader is offered nothing."""
+    id = "dang-vien-du-bi/nham-1"
+    stack.ctl("start", "dang-vien-du-bi", "nham-1", "--set", "ho_ten=Lê Văn Nhầm", "--set", f"chi_bo={CHI_BO_A}",
+              "--set", "ngay_ket_nap=20/01/2025")
+    login(browser, stack, "ha")
+    browser.get(stack.url + "/ho-so/" + id)
+    assert not browser.find_elements(By.CSS_SELECTOR, "section.undo")  # nothing recorded yet
+
+    def vote(members, in_favour):
+        form = browser.find_element(By.XPATH, "//form[.//input[@name='su-kien' and @value='bieu-quyet']]")
+        for name, value in (("f-so_dang_vien_chinh_thuc", members), ("f-so_tan_thanh", in_favour)):
+            form.find_element(By.ID, name).send_keys(str(value))
+        submit(browser, form.find_element(By.CSS_SELECTOR, "button[type=submit]"), confirm=True)
+
+    vote(30, 12)  # meant 21
+    assert "Biểu quyết chưa đạt" in browser.find_element(By.TAG_NAME, "h1").text
+    section = browser.find_element(By.CSS_SELECTOR, "section.undo")
+    assert section.find_element(By.TAG_NAME, "h2").text == "Ghi nhầm?"
+    said = section.text
+    assert "Bước ghi gần nhất: «Ghi kết quả biểu quyết của chi bộ» lúc " in said and ", do ha ghi." in said, said
+    assert "có thể hoàn tác đến " in said and "hồ sơ trở lại «Chờ chi bộ xét công nhận chính thức»" in said, said
+    shot(browser, "63-ghi-nham", full=True)
+
+    # Undone meanwhile by an operator: the page's button, still shown, is refused and changes nothing.
+    out = stack.ctl("undo", id)
+    assert "Đã hoàn tác bước ghi gần nhất (sự kiện 'bieu-quyet'" in out and "bởi ha" in out, out
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "section.undo button"), confirm=True)
+    refused = browser.find_element(By.CSS_SELECTOR, "p.flash.bad").text
+    assert refused.startswith("Không hoàn tác được: hồ sơ không có bước nào ghi trong 7 ngày qua mà chưa hoàn tác"), refused
+    assert refused.endswith("Không có gì thay đổi."), refused
+    assert not browser.find_elements(By.CSS_SELECTOR, "section.undo")
+    assert [r["kind"] for r in history(stack, id)].count("undone") == 1
+
+    # Recorded wrongly again, and undone from the page this time.
+    vote(30, 12)
+    before = browser.execute_script("return performance.timeOrigin")
+    browser.find_element(By.CSS_SELECTOR, "section.undo button").click()
+    WebDriverWait(browser, 10).until(expected_conditions.alert_is_present())
+    asked = browser.switch_to.alert.text
+    browser.switch_to.alert.accept()
+    wait_for_new_document(browser, before)
+    assert asked.startswith("Hoàn tác bước «Ghi kết quả biểu quyết của chi bộ» ghi lúc "), asked
+    assert asked.endswith("Sau đó hồ sơ trở lại «Chờ chi bộ xét công nhận chính thức»; lịch sử vẫn giữ bước đã ghi."), asked
+    done = browser.find_element(By.CSS_SELECTOR, "p.flash.ok").text
+    assert done == ("Đã hoàn tác «Ghi kết quả biểu quyết của chi bộ» của hồ sơ «Lê Văn Nhầm»; hồ sơ đang ở "
+                    "«Chờ chi bộ xét công nhận chính thức»."), done
+    assert "Chờ chi bộ xét công nhận chính thức" in browser.find_element(By.TAG_NAME, "h1").text
+    # The wrong counts are no longer the record's; the history keeps the vote and its undoing.
+    assert "(đang ghi:" not in browser.find_element(By.XPATH, "//form[.//input[@value='bieu-quyet']]").text
+    timeline = browser.find_element(By.CSS_SELECTOR, "ol.timeline").text
+    assert "Hoàn tác" in timeline and "Đã hoàn tác bước «Ghi kết quả biểu quyết của chi bộ» ghi lúc " in timeline, timeline
+    assert "hồ sơ trở lại «Chờ chi bộ xét công nhận chính thức»" in timeline, timeline
+    assert not browser.find_elements(By.CSS_SELECTOR, "section.undo")
+    shot(browser, "64-da-hoan-tac", full=True)
+    records = history(stack, id)
+    assert [r["kind"] for r in records].count("undone") == 2
+    assert records[-1]["kind"] == "undone" and records[-1]["actorName"] == "ha" and records[-1]["to"] == "cho-xet", records[-1]
+
+    # A reader sees the record, and no undo.
+    vote(30, 12)
+    login(browser, stack, "xem")
+    browser.get(stack.url + "/ho-so/" + id)
+    assert "Biểu quyết chưa đạt" in browser.find_element(By.TAG_NAME, "h1").text
+    assert not browser.find_elements(By.CSS_SELECTOR, "section.undo")
