@@ -218,7 +218,8 @@ extension Daemon {
         }
         let (restored, records) = engine.undo(current: row.instance, before: u.before, step: u.step, now: now, actor: actor)
         try persist(
-            [change(restored, def: def, stale: row.stale, of: row)], Daemon.attribute(records, to: actorName), undo: [.clear(id)])
+            [change(restored, def: def, stale: row.stale, of: row)], Daemon.attribute(records, to: actorName),
+            undo: [.clear(id, step: u.step.at, now: now)])
         return StoredInstance(instance: restored, stale: row.stale, rowid: row.rowid)
     }
 }

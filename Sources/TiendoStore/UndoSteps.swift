@@ -44,8 +44,19 @@ extension Store {
         ).execute(arguments: [u.step.at.seconds - undoWindowSeconds])
     }
 
-    static func clearUndo(_ db: Database, _ id: String) throws {
+    /// Removes the step undone, and what would still tell people about it: deliveries not yet sent of the records
+    /// the step and its consequences wrote (its transition or completion, a timed transition of the state it
+    /// entered), which an e-mail digest would otherwise send after the undo. Notices of deadlines the undo closes
+    /// expire with the commit's own check (`expireClosed`).
+    static func clearUndo(_ db: Database, _ id: String, step: Instant, now: Instant) throws {
         try db.cachedStatement(sql: "DELETE FROM undo_steps WHERE instance = ?").execute(arguments: [id])
+        try db.cachedStatement(
+            sql: """
+                UPDATE deliveries SET state = 'expired', finished_at = ?, last_error = 'bước đã được hoàn tác trước khi gửi'
+                    WHERE instance = ? AND state = 'pending' AND record_seq IN (
+                        SELECT seq FROM history WHERE instance = ? AND at >= ? AND kind IN ('transition', 'milestone-done', 'completed'))
+                """
+        ).execute(arguments: [now.seconds, id, id, step.seconds])
     }
 
     static let undoColumns = """
@@ -108,8 +119,8 @@ public struct UndoSummary: Sendable {
 public enum UndoChange: Sendable {
     /// An operator's step: `before` is the instance just before it (its data as stored, `dataJSON`).
     case save(Saved)
-    /// The step was undone.
-    case clear(String)
+    /// The step of the instance (applied at `step`) was undone at `now`.
+    case clear(String, step: Instant, now: Instant)
 
     public struct Saved: Sendable {
         public var before: Instance

@@ -2,6 +2,8 @@ import Foundation
 import Testing
 import TiendoCore
 import TiendoDaemon
+import TiendoDelivery
+import TiendoStore
 
 /// Undoing an operator's step recorded by mistake (`Daemon.undoStep`, `Engine.undo`): on the manual clock, with the
 /// real store and firing path.
@@ -163,5 +165,32 @@ import TiendoDaemon
         #expect(keys.count == 1 && !keys[0].hasSuffix("|done|nop-ho-so"), "\(keys)")
         f.time.advance(seconds: 8 * 86_400)
         #expect(Self.refusal { () throws(RequestError) in try again.undoStep(id: id, actor: nil) }?.contains("7 ngày") == true)
+    }
+}
+
+/// What an undo does to the delivery queue, in the store.
+@Suite struct UndoDeliveryTests {
+    @Test("an undo expires the step's unsent deliveries (a digest's e-mail about it), not those of earlier notices")
+    func stepDeliveriesExpire() throws {
+        let (store, dir) = try DeliveryStoreTests.store()
+        defer { removeTemporaryDirectory(dir) }
+        let step = DeliveryStoreTests.t0
+        let id = "nhac-viec/m1"
+        let notice = DeliveryStoreTests.record(1, at: step.adding(seconds: -3600), instance: id)
+        let transition = Record(
+            at: step, utcOffset: 7 * 3600, kind: .transition, workflow: "nhac-viec", instance: id, state: "b", from: "a", to: "b",
+            event: "chuyen", priority: 6, message: "Hồ sơ chuyển sang b", key: "\(id)|transition|a>b|\(step.seconds)")
+        for r in [notice, transition] {
+            let fanOut = FanOut(
+                key: "\(r.key!)|thu|a@example.vn", channel: "thu", recipient: Mailbox(name: "A", address: "a@example.vn"), route: "r",
+                digest: "r|thu|a@example.vn|d1", digestPeriod: .day, notBefore: step.adding(seconds: 86_400), expiresAt: nil,
+                series: nil)
+            try store.write { try $0.commit(changes: [], records: [r], delivery: DeliveryCommit(now: r.at) { _, _ in [fanOut] }) }
+        }
+        try store.write { try $0.commit(changes: [], records: [], undo: [.clear(id, step: step, now: step.adding(seconds: 60))]) }
+        let rows = try store.deliveryRows(states: nil, channel: nil, after: nil, limit: 10)
+        #expect(rows.map(\.kind) == ["reminder", "transition"])
+        #expect(rows.map(\.state) == ["pending", "expired"])
+        #expect(rows.last?.error == "bước đã được hoàn tác trước khi gửi")
     }
 }
