@@ -1479,3 +1479,19 @@ def test_a_step_recorded_by_mistake_is_undone_from_the_record_page(stack, browse
     browser.get(stack.url + "/ho-so/" + id)
     assert "Biểu quyết chưa đạt" in browser.find_element(By.TAG_NAME, "h1").text
     assert not browser.find_elements(By.CSS_SELECTOR, "section.undo")
+
+
+def test_one_task_of_two_records_of_one_name_is_told_apart_on_the_agenda(stack, browser):
+    """Two members of one name, the same task ticked on the agenda for both: what the page says names each by its
+    record's code, as the list's steps do."""
+    for key in ("trung-1", "trung-2"):
+        stack.ctl("start", "kiem-tra", key, "--set", "ho_ten=Hồ Văn Trùng", "--set", f"chi_bo={CHI_BO_A}",
+                  "--set", "han=12/03/2026")
+    login(browser, stack, "ha")
+    browser.get(stack.url + "/?ngay=30")
+    for key in ("trung-1", "trung-2"):
+        browser.find_element(By.CSS_SELECTOR, f"input[name=xong][value='kiem-tra/{key}|xac-minh|2026-03-10']").click()
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form#xong-nhieu button.done"), confirm=True)
+    done = browser.find_element(By.CSS_SELECTOR, "p.flash.ok").text
+    assert done == ("Đã ghi nhận hoàn thành 2 việc: «Xác minh lý lịch» của Hồ Văn Trùng (trung-1); "
+                    "«Xác minh lý lịch» của Hồ Văn Trùng (trung-2)."), done
