@@ -117,11 +117,12 @@ import Testing
         let records = try Self.plan(def, ["ngay_ket_nap=2025-12-23"], start: "2025-12-23T09:00", until: CivilDate(2027, 3, 1))
         let transition = try #require(records.first { $0.kind == .transition })
         #expect(transition.atText == "2026-12-24T00:00:00+07:00" && !transition.provisional)
-        // Reminders 10wd, 3wd, 1d, then overdue notice 0: all counted from the provisional due.
+        // Reminders 10wd, 3wd, 1wd, then overdue notice 0: all counted from the provisional due. The working day
+        // before 11/02 is 03/02, the last before the Tết holiday (04–10/02): the office is reminded while it works.
         let notices = records.filter { $0.kind == .reminder } + records.filter { $0.kind == .overdue }.prefix(1)
         #expect(
             notices.map(\.atText) == [
-                "2027-01-21T08:00:00+07:00", "2027-02-01T08:00:00+07:00", "2027-02-10T08:00:00+07:00", "2027-02-12T08:00:00+07:00",
+                "2027-01-21T08:00:00+07:00", "2027-02-01T08:00:00+07:00", "2027-02-03T08:00:00+07:00", "2027-02-12T08:00:00+07:00",
             ])
         #expect(notices.allSatisfy { $0.due == "2027-02-11" && $0.provisional })
         #expect(notices.allSatisfy { $0.message.contains("11/02/2027 (dự kiến)") })
