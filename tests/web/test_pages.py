@@ -1467,6 +1467,10 @@ def test_a_step_recorded_by_mistake_is_undone_from_the_record_page(stack, browse
     timeline = browser.find_element(By.CSS_SELECTOR, "ol.timeline").text
     assert "Hoàn tác" in timeline and "Đã hoàn tác bước «Ghi kết quả biểu quyết của chi bộ» ghi lúc " in timeline, timeline
     assert "hồ sơ trở lại «Chờ chi bộ xét công nhận chính thức»" in timeline, timeline
+    # Each vote undone is marked so in the timeline.
+    marked = browser.find_elements(By.XPATH, "//ol[@class='timeline']/li[.//span[text()='đã hoàn tác']]")
+    assert len(marked) == 2 and all("Chuyển trạng thái" in li.text and "sang «Biểu quyết chưa đạt" in li.text for li in marked), \
+        [li.text for li in marked]
     assert not browser.find_elements(By.CSS_SELECTOR, "section.undo")
     shot(browser, "64-da-hoan-tac", full=True)
     records = history(stack, id)

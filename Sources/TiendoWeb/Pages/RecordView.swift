@@ -266,18 +266,30 @@ struct RecordView {
             " <span class=\"muted small\">(hệ thống ghi lúc \(Format.zone.vietnamese(written)), chậm \(Messages.span(seconds: l)) so với lịch)</span>"
     }
 
+    /// The positions in `history` of the steps later undone: an undo undoes the latest operator step before it (an
+    /// event's transition, or a milestone marked done), each step at most once.
+    static func undoneSteps(_ history: [Manager.Record]) -> Set<Int> {
+        var out: Set<Int> = []
+        for (j, r) in history.enumerated() where r.kind == .undone {
+            let step = history[..<j].lastIndex { s in (s.kind == .transition && s.event != nil) || s.kind == .milestoneDone }
+            if let step { out.insert(step) }
+        }
+        return out
+    }
+
     var timeline: HTML {
         guard !history.isEmpty else { return "<p class=\"muted\">Chưa có bản ghi nào.</p>" }
         // Newest first by the time each record is about (a notice is dated when it fell due, which for a record
         // imported late is before its start), in recording order among equal times.
         let shown = history.enumerated().map { (Format.zone.parseInstant($0.element.at)?.seconds ?? 0, $0.offset, $0.element) }
-            .sorted { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 > $1.1 }.map(\.2).prefix(300)
+            .sorted { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 > $1.1 }.map { ($0.1, $0.2) }.prefix(300)
+        let undone = RecordView.undoneSteps(history)
         // When the record's start was written: its instant, and its `late` when dated before it was entered (records
         // entered with a tiendod from before 12/2026 carry none: their catch-up notices still say «chậm … so với lịch»).
         let startWritten = history.first { $0.kind == .started }.flatMap { s in
             Format.zone.parseInstant(s.at).map { $0.adding(seconds: Int64(s.late ?? 0)) }
         }
-        let items: [HTML] = shown.map { r in
+        let items: [HTML] = shown.map { offset, r in
             let cls: String
             switch r.kind {
             case .overdue: cls = "overdue"
@@ -294,8 +306,11 @@ struct RecordView {
                 } ?? .empty
             let provisional: HTML = r.provisional == true ? " <span class=\"provisional\">(dự kiến)</span>" : .empty
             let late = RecordView.written(r, startWritten: startWritten)
+            let undoneMark: HTML =
+                undone.contains(offset)
+                ? " <span class=\"badge warn\" title=\"Bước này đã được hoàn tác (xem bản ghi Hoàn tác)\">đã hoàn tác</span>" : .empty
             return
-                "<li class=\"\(cls)\"><time datetime=\"\(r.at)\">\(Format.date(r.at))</time><b>\(Format.kind(r.kind))</b>\(who)\(late)<br>\(r.message)\(provisional)</li>"
+                "<li class=\"\(cls)\"><time datetime=\"\(r.at)\">\(Format.date(r.at))</time><b>\(Format.kind(r.kind))</b>\(undoneMark)\(who)\(late)<br>\(r.message)\(provisional)</li>"
         }
         let more: HTML = history.count > shown.count ? "<p class=\"muted\">… và \(history.count - shown.count) bản ghi cũ hơn.</p>" : .empty
         return "<ol class=\"timeline\">\(items)</ol>\(more)"
