@@ -149,17 +149,22 @@ extension Daemon {
         switch result {
         case .success(let records):
             // A step that changed something (a completed milestone completed again changes nothing) can be undone: its
-            // own record names its event (a timed transition on the way names none).
-            let stepped = records.contains { ($0.kind == .transition || $0.kind == .milestoneDone) && $0.event == event }
-            let milestone = event == "done" ? data.first { $0.0 == "milestone" }?.1.stringValue : nil
+            // own record names its event (a timed transition on the way names none), and the milestone or the period
+            // it completed (`done` without a period completes the oldest open one).
+            let own = records.first { ($0.kind == .transition || $0.kind == .milestoneDone) && $0.event == event }
+            let milestone = own.flatMap { r in
+                r.kind == .milestoneDone ? r.milestone.map { m in r.occurrence.map { "\(m)@\($0)" } ?? m } : nil
+            }
             let undo: [UndoChange] =
-                stepped
-                ? [
+                own == nil
+                ? []
+                : [
                     .save(
                         UndoChange.Saved(
                             before: before, dataJSON: def.json(before.data).serialized(),
-                            step: UndoneStep(event: event, milestone: milestone, at: now), actor: actor, actorName: actorName))
-                ] : []
+                            step: UndoneStep(event: event, milestone: milestone, at: now), actor: actor, actorName: actorName,
+                            idempotencyKey: idempotencyKey))
+                ]
             // An event that carries no data (most do not) leaves the stored data text and group as they are.
             try persist(
                 [change(inst, def: def, stale: row.stale, dataUnchanged: inst.data == row.instance.data, of: row)],
@@ -178,14 +183,14 @@ extension Daemon {
     /// Undoes the latest operator step of instance `id` (`Engine.undo`): the instance as it was just before the
     /// step, brought to now; durable before returning. Refused when no step can be undone: none recorded since
     /// this version, already undone, older than `Store.undoWindowSeconds`, the instance moved to another version of
-    /// its workflow since (its states may not be the same), or with `expecting` another step than the one applied
-    /// then (a page shown before someone recorded a newer step).
-    public func undoStep(id: String, expecting: Instant? = nil, actor: Int?, actorName: String? = nil) throws(RequestError) -> Instance {
+    /// its workflow since (its states may not be the same), or with `expecting` another step than the latest (its
+    /// token, as `vn.tiendo.Extras.Instance` gave it: a page shown before someone recorded a newer step).
+    public func undoStep(id: String, expecting: String? = nil, actor: Int?, actorName: String? = nil) throws(RequestError) -> Instance {
         try undoRow(id: id, expecting: expecting, actor: actor, actorName: actorName).instance
     }
 
     /// `undoStep`, returning the row as written (the reply is made from it).
-    func undoRow(id: String, expecting: Instant? = nil, actor: Int?, actorName: String? = nil) throws(RequestError) -> StoredInstance {
+    func undoRow(id: String, expecting: String? = nil, actor: Int?, actorName: String? = nil) throws(RequestError) -> StoredInstance {
         let now = clock.now()
         let read: (row: StoredInstance?, undo: StoredUndo?)
         do {
@@ -203,7 +208,7 @@ extension Daemon {
                 reason: "hồ sơ không có bước nào ghi trong \(Store.undoWindowSeconds / 86_400) ngày qua mà chưa hoàn tác"
                     + " (chỉ hoàn tác được bước ghi gần nhất, một lần)")
         }
-        if let expecting, expecting != u.step.at {
+        if let expecting, expecting != u.token {
             throw .nothingToUndo(
                 id: id,
                 reason: "bước ghi gần nhất của hồ sơ nay là một bước khác (ghi lúc \(Zone.vietnam.vietnamese(u.step.at))),"
@@ -219,7 +224,7 @@ extension Daemon {
         let (restored, records) = engine.undo(current: row.instance, before: u.before, step: u.step, now: now, actor: actor)
         try persist(
             [change(restored, def: def, stale: row.stale, of: row)], Daemon.attribute(records, to: actorName),
-            undo: [.clear(id, step: u.step.at, now: now)])
+            undo: [.clear(id, undone: u, now: now)])
         return StoredInstance(instance: restored, stale: row.stale, rowid: row.rowid)
     }
 }

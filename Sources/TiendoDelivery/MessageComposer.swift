@@ -189,6 +189,8 @@ public struct MessageComposer: Sendable {
         case ("rescheduled", _): return "Đổi hạn\(who): \(what)" + (i.dueText.map { ", hạn mới \($0)" } ?? "")
         case ("transition", _): return "Chuyển trạng thái\(who): \(workflow)" + (i.stateTitle.map { " sang «\($0)»" } ?? "")
         case ("rejected", _): return "Thao tác không thực hiện được\(who): \(workflow)"
+        // A milestone's completion undone: the milestone is open again (the state did not move).
+        case ("undone", _) where n.milestone != nil: return "Hoàn tác bước ghi nhầm\(who): \(what) trở lại chưa xong"
         case ("undone", _): return "Hoàn tác bước ghi nhầm\(who): \(workflow)" + (i.stateTitle.map { ", trở lại «\($0)»" } ?? "")
         default: return "Thông báo\(who): \(workflow)"
         }

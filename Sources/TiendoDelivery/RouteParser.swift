@@ -42,6 +42,15 @@ struct RouteParser {
             sink.error(p, "unknown record kind '\(k)' in \(context)\(didYouMean(k, RouteParser.kinds))")
             ok = false
         }
+        // Whoever is told of a step should be told when it is undone (an extension: README "Extensions").
+        if let kinds, !kinds.contains(where: { $0.0 == "undone" }),
+            let told = kinds.first(where: { ["transition", "milestone-done", "completed"].contains($0.0) })
+        {
+            sink.warning(
+                told.1,
+                "\(context) sends '\(told.0)' records but not 'undone': a step undone is not told to its recipients (add undone to its kinds)"
+            )
+        }
         var priority = 7
         if let p = m["priority"] {
             if let v = RoutingParser.parsePriority(p, sink: sink, context: "'priority' of \(context)") { priority = v } else { ok = false }

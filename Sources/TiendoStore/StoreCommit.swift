@@ -185,7 +185,7 @@ extension Store.Transaction {
             for u in undo {
                 switch u {
                 case .save(let saved): try Store.saveUndo(db, saved)
-                case .clear(let id, let step, let now): try Store.clearUndo(db, id, step: step, now: now)
+                case .clear(let id, let undone, let now): try Store.clearUndo(db, id, undone: undone, now: now)
                 }
             }
             let insertRecord = try db.cachedStatement(

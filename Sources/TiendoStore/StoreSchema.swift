@@ -172,6 +172,7 @@ extension Store {
             try db.execute(sql: "UPDATE deliveries SET due_at = not_before WHERE state IN ('pending', 'inflight') AND attempts = 0")
         }
         m.registerMigration("v13-undo", migrate: Store.migrateUndo)
+        m.registerMigration("v14-undo-guard", migrate: Store.migrateUndoGuard)
         return m
     }
 

@@ -228,23 +228,25 @@ extension Extras {
         }
     }
 
-    /// `Undo(id, actor) -> (instance)`: undoes the instance's latest step (an extension; refused with
-    /// `ManagerError.nothingToUndo`).
+    /// `Undo(id, token, actor) -> (instance)`: undoes the instance's latest step, the one `token` names when given (an
+    /// extension; refused with `ManagerError.nothingToUndo`).
     public struct Undo: ManagerMethod {
         public typealias Reply = Manager.Instance
         public static let interface = Extras.interface
         public static let name = "Undo"
         public var id: String
-        /// The step's instant as `Instance` gave it (`UndoableStep.at`): another step is refused.
-        public var at: String?
+        /// The step as `Instance` named it (`UndoableStep.token`): another step is refused.
+        public var token: String?
         /// The person a front end acts for (as `SendEvent`'s `actor`).
         public var actor: String?
-        public init(id: String, at: String? = nil, actor: String? = nil) {
+        public init(id: String, token: String? = nil, actor: String? = nil) {
             self.id = id
-            self.at = at
+            self.token = token
             self.actor = actor
         }
-        public var parameters: [(String, JSON)] { present([("id", .string(id)), ("at", at.map(JSON.string)), actorParameter(actor)]) }
+        public var parameters: [(String, JSON)] {
+            present([("id", .string(id)), ("token", token.map(JSON.string)), actorParameter(actor)])
+        }
         public static func reply(from p: JSON) throws(ReplyDecodingError) -> Reply { try instanceReply(p) }
     }
 

@@ -345,6 +345,8 @@ public enum Extras {
     /// milestone marked done), when it was applied (ISO 8601), the person a front end named (`actor`) and the state
     /// the instance was in before it.
     public struct UndoableStep: ManagerValue {
+        /// Names this step for `Undo`.
+        public var token: String
         public var event: String
         public var milestone: String?
         public var at: String
@@ -353,6 +355,7 @@ public enum Extras {
 
         public init(json: JSON, path: String) throws(ReplyDecodingError) {
             let m = try Members(json, path: path)
+            token = try m.string("token")
             event = try m.string("event")
             milestone = try m.optionalString("milestone")
             at = try m.string("at")
@@ -362,6 +365,7 @@ public enum Extras {
 
         public var json: JSON {
             var w = ObjectWriter()
+            w.add("token", token)
             w.add("event", event)
             w.add("milestone", milestone)
             w.add("at", at)

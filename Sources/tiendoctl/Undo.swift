@@ -20,9 +20,10 @@ struct Undo: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() throws {
-        // Read first, to say which step is undone (nil when none can be: the undo then says why).
-        let step = try? connection.read(Extras.Instance.self, connection.parameters(Extras.Instance(id: id))).entry.undo
-        try connection.run(Extras.Undo(id: id, at: step?.at)) { i in
+        // Read first, to say which step is undone and to undo that one only (nil when none can be: the undo then says
+        // why). A failed read is an error: undoing unseen would undo whatever step came last.
+        let step = try connection.read(Extras.Instance.self, connection.parameters(Extras.Instance(id: id))).entry.undo
+        try connection.run(Extras.Undo(id: id, token: step?.token)) { i in
             let which = step.map { s in
                 let what = s.event == "done" ? "đánh dấu xong mốc '\(s.milestone ?? "")'" : "sự kiện '\(s.event)'"
                 return " (\(what), ghi lúc \(Fmt.date(s.at))\(s.actor.map { " bởi \($0)" } ?? ""))"

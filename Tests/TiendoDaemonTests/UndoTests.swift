@@ -5,6 +5,8 @@ import TiendoDaemon
 import TiendoDelivery
 import TiendoStore
 
+import class GRDB.DatabaseQueue
+
 /// Undoing an operator's step recorded by mistake (`Daemon.undoStep`, `Engine.undo`): on the manual clock, with the
 /// real store and firing path.
 @Suite struct UndoTests {
@@ -21,10 +23,16 @@ import TiendoStore
             due: han
             remind: [1d]
             overdue: {repeat: 1d}
+          bao-cao:
+            title: Báo cáo tháng
+            every: 1mo
+            anchor: 2027-03-01
+            due: period + 1mo - 1d
+            remind: []
         states:
           cho-xet:
             title: Chờ xét
-            deadline: {due: han, overdue: {repeat: 1d}}
+            deadline: {due: han, remind: [1d], overdue: {repeat: 1d}}
             on: {xet: da-xet}
           da-xet:
             title: Đã xét
@@ -32,6 +40,17 @@ import TiendoStore
               - {at: entered + 1d, to: luu-tru}   # 00:00 two days after the step
             on: {xong: xong}
           luu-tru: {title: Lưu trữ, on: {xong: xong}}
+          xong: {title: Xong, final: true}
+
+        """
+
+    /// A case that completes with its one step.
+    static let short = """
+        tiendo: 1
+        title: Thử hoàn tác một bước
+        initial: mo
+        states:
+          mo: {title: Mở, on: {xong: xong}}
           xong: {title: Xong, final: true}
 
         """
@@ -46,6 +65,7 @@ import TiendoStore
         init(at start: String) throws {
             let (dir, options) = try SchedulerTests.Fixture.directory()
             try UndoTests.workflow.write(toFile: dir + "/workflows/hoan-tac.yaml", atomically: true, encoding: .utf8)
+            try UndoTests.short.write(toFile: dir + "/workflows/hoan-tac-ngan.yaml", atomically: true, encoding: .utf8)
             self.dir = dir
             self.options = options
             time = ManualTime(try #require(Zone.vietnam.parseInstant(start)))
@@ -107,14 +127,17 @@ import TiendoStore
         #expect(restored.state == "cho-xet")
         #expect(restored.enteredAt == (try f.at("2027-03-01T08:00:00+07:00")), "the state as it was entered, not now")
         #expect(restored.data["so_phieu"] == nil, "the data the step brought is gone")
+        // The milestone's reminder is not sent again; the state's own, due at 08:00 while the record was elsewhere, is
+        // sent now, late, as if the step had never been recorded.
         let said = Array(f.sink.records.dropFirst(before))
-        #expect(said.map(\.kind) == [.undone], "the milestone's reminder is not sent again: \(said.map(\.kind))")
+        #expect(said.map(\.kind) == [.undone, .reminder], "\(said.map(\.kind))")
+        #expect(said.last?.milestone == nil && said.last?.state == "cho-xet" && said.last?.late == 3600)
         let undone = try #require(said.first)
         #expect(undone.from == "luu-tru" && undone.to == "cho-xet" && undone.state == "cho-xet" && undone.event == "xet")
         #expect(undone.actor == 1000 && undone.actorName == "Nguyễn Thị Hà")
         #expect(undone.message.contains("Đã hoàn tác bước sự kiện «xet» ghi lúc 10:00 ngày 02/03/2027"), "\(undone.message)")
         #expect(undone.message.contains("hồ sơ trở lại «Chờ xét»"))
-        #expect(try f.daemon.store.history(id).last?.kind == .undone)
+        #expect(try f.daemon.store.history(id).last?.kind == .reminder)
 
         // As if the step had never been: the state's own deadline runs on, its first overdue notice the day after.
         #expect(try f.tick().isEmpty)
@@ -134,23 +157,22 @@ import TiendoStore
         let id = "hoan-tac/b"
         _ = try f.daemon.startInstance(workflow: "hoan-tac", key: "b", data: [("han", .string("2027-03-20"))], actor: nil)
         f.time.set(try f.at("2027-03-02T09:00:00+07:00"))
-        let step = f.time.now
         _ = try f.daemon.sendEvent(
-            id: id, event: "done", data: [("milestone", .string("nop-ho-so"))], idempotencyKey: nil, actor: nil)
+            id: id, event: "done", data: [("milestone", .string("nop-ho-so"))], idempotencyKey: "k-1", actor: nil)
         #expect(try f.instance(id).done["nop-ho-so"] != nil)
+        let step = try #require(try f.daemon.store.undoSummary(of: try f.instance(id), now: f.time.now))
+        #expect(step.step.milestone == "nop-ho-so" && step.token != nil)
 
         // A page shown before a newer step names another one: refused, nothing changed.
         f.time.set(try f.at("2027-03-02T10:00:00+07:00"))
-        let wrong = Self.refusal { () throws(RequestError) in
-            try f.daemon.undoStep(id: id, expecting: step.adding(seconds: -60), actor: nil)
-        }
+        let wrong = Self.refusal { () throws(RequestError) in try f.daemon.undoStep(id: id, expecting: "khac", actor: nil) }
         #expect(wrong?.contains("không phải bước định hoàn tác") == true, "\(wrong ?? "")")
         #expect(try f.instance(id).done["nop-ho-so"] != nil)
 
         // The daemon restarts: what can be undone was stored with the step.
         f.daemon.releaseStateDirectory()
         let (again, sink) = try Fixture.open(f.options, f.time)
-        let restored = try again.undoStep(id: id, expecting: step, actor: nil)
+        let restored = try again.undoStep(id: id, expecting: step.token, actor: nil)
         #expect(restored.done["nop-ho-so"] == nil)
         #expect(sink.records.map(\.kind) == [.undone])
         #expect(sink.records.first?.milestone == "nop-ho-so")
@@ -159,12 +181,66 @@ import TiendoStore
         let items = try again.store.snapshot { try $0.dueItems(until: until, workflow: "hoan-tac", group: nil, limit: 10) }
         #expect(items.contains { $0.instance == id && $0.milestone == "nop-ho-so" }, "the milestone's deadline is open again")
 
-        // Completed again, it is a record of its own (its own key), and a week and a day later no longer undone.
-        _ = try again.sendEvent(id: id, event: "done", data: [("milestone", .string("nop-ho-so"))], idempotencyKey: nil, actor: nil)
+        // The request retried under its idempotency key applies the step again (the undo forgot the key); completed
+        // again, it is a record of its own (its own key). A week and a day later it can no longer be undone.
+        _ = try again.sendEvent(
+            id: id, event: "done", data: [("milestone", .string("nop-ho-so"))], idempotencyKey: "k-1", actor: nil)
+        #expect(try again.store.instance(id, definition: { _ in nil })?.instance.done["nop-ho-so"] != nil)
         let keys = sink.records.filter { $0.kind == .milestoneDone }.compactMap(\.key)
         #expect(keys.count == 1 && !keys[0].hasSuffix("|done|nop-ho-so"), "\(keys)")
         f.time.advance(seconds: 8 * 86_400)
         #expect(Self.refusal { () throws(RequestError) in try again.undoStep(id: id, actor: nil) }?.contains("7 ngày") == true)
+    }
+
+    @Test("a milestone's completion undone: the state's notice sent meanwhile is not sent again")
+    func stateNoticeKept() throws {
+        let f = try Fixture(at: "2027-03-01T08:00:00+07:00")
+        defer { removeTemporaryDirectory(f.dir) }
+        let id = "hoan-tac/c"
+        _ = try f.daemon.startInstance(workflow: "hoan-tac", key: "c", data: [("han", .string("2027-03-05"))], actor: nil)
+        f.time.set(try f.at("2027-03-02T09:00:00+07:00"))
+        _ = try f.daemon.sendEvent(id: id, event: "done", data: [("milestone", .string("nop-ho-so"))], idempotencyKey: nil, actor: nil)
+        f.time.set(try f.at("2027-03-04T08:00:00+07:00"))
+        let fired = try f.tick()
+        #expect(fired.map(\.kind) == [.reminder] && fired.first?.milestone == nil, "the state's reminder: \(fired.map(\.kind))")
+        f.time.set(try f.at("2027-03-04T09:00:00+07:00"))
+        let before = f.sink.records.count
+        _ = try f.daemon.undoStep(id: id, actor: nil)
+        // The milestone's own reminder (03/04 08:00) was never sent: the milestone was done then. It goes now, late.
+        let said = Array(f.sink.records.dropFirst(before))
+        #expect(said.map(\.kind) == [.undone, .reminder], "\(said.map(\.kind))")
+        #expect(said.last?.milestone == "nop-ho-so", "not the state's reminder a second time")
+    }
+
+    @Test("a period completed without its label is undone as that period; a completion undone and recorded again is new")
+    func periodAndCompletion() throws {
+        let f = try Fixture(at: "2027-03-01T08:00:00+07:00")
+        defer { removeTemporaryDirectory(f.dir) }
+        let id = "hoan-tac/d"
+        _ = try f.daemon.startInstance(workflow: "hoan-tac", key: "d", data: [("han", .string("2027-03-20"))], actor: nil)
+        f.time.set(try f.at("2027-04-02T09:00:00+07:00"))
+        _ = try f.tick()
+        _ = try f.daemon.sendEvent(id: id, event: "done", data: [("milestone", .string("bao-cao"))], idempotencyKey: nil, actor: nil)
+        let step = try #require(try f.daemon.store.undoSummary(of: try f.instance(id), now: f.time.now))
+        #expect(step.step.milestone == "bao-cao@2027-03", "the oldest open period, named")
+        let before = f.sink.records.count
+        _ = try f.daemon.undoStep(id: id, actor: nil)
+        let undone = try #require(f.sink.records.dropFirst(before).first)
+        #expect(undone.kind == .undone && undone.milestone == "bao-cao" && undone.occurrence == "2027-03")
+        #expect(undone.message.contains("«Báo cáo tháng kỳ 03/2027»"), "\(undone.message)")
+
+        // A case completed by a step, undone, completed again: two completions, two keys (two deliveries).
+        let short = "hoan-tac-ngan/e"
+        _ = try f.daemon.startInstance(workflow: "hoan-tac-ngan", key: "e", data: [], actor: nil)
+        _ = try f.daemon.sendEvent(id: short, event: "xong", data: [], idempotencyKey: nil, actor: nil)
+        #expect(try f.instance(short).completed)
+        f.time.advance(seconds: 60)
+        let reopened = try f.daemon.undoStep(id: short, actor: nil)
+        #expect(reopened.state == "mo" && !reopened.completed)
+        f.time.advance(seconds: 60)
+        _ = try f.daemon.sendEvent(id: short, event: "xong", data: [], idempotencyKey: nil, actor: nil)
+        let completions = f.sink.records.filter { $0.kind == .completed && $0.instance == short }.compactMap(\.key)
+        #expect(completions.count == 2 && Set(completions).count == 2, "\(completions)")
     }
 }
 
@@ -187,10 +263,50 @@ import TiendoStore
                 series: nil)
             try store.write { try $0.commit(changes: [], records: [r], delivery: DeliveryCommit(now: r.at) { _, _ in [fanOut] }) }
         }
-        try store.write { try $0.commit(changes: [], records: [], undo: [.clear(id, step: step, now: step.adding(seconds: 60))]) }
+        let undone = StoredUndo(
+            step: UndoneStep(event: "chuyen", milestone: nil, at: step),
+            before: Instance(
+                id: id, workflow: "nhac-viec", data: [:], state: "a", startedAt: step, enteredAt: step, digest: "", checkedAt: step))
+        try store.write { try $0.commit(changes: [], records: [], undo: [.clear(id, undone: undone, now: step.adding(seconds: 60))]) }
         let rows = try store.deliveryRows(states: nil, channel: nil, after: nil, limit: 10)
         #expect(rows.map(\.kind) == ["reminder", "transition"])
         #expect(rows.map(\.state) == ["pending", "expired"])
         #expect(rows.last?.error == "bước đã được hoàn tác trước khi gửi")
+    }
+}
+
+extension UndoDeliveryTests {
+    @Test("a notice the step's commit expired (its deadline closed) waits again after the undo; one expired before does not")
+    func closedNoticesWaitAgain() throws {
+        let (store, dir) = try DeliveryStoreTests.store()
+        defer { removeTemporaryDirectory(dir) }
+        let step = DeliveryStoreTests.t0
+        let id = "nhac-viec/m2"
+        for (n, at) in [(1, step.adding(seconds: -86_400)), (2, step.adding(seconds: -3600))] {
+            let r = DeliveryStoreTests.record(n, at: at, instance: id)
+            let fanOut = FanOut(
+                key: "\(r.key!)|thu|a@example.vn", channel: "thu", recipient: Mailbox(name: "A", address: "a@example.vn"), route: "r",
+                digest: nil, digestPeriod: nil, notBefore: step.adding(seconds: 86_400), expiresAt: nil, series: nil)
+            try store.write { try $0.commit(changes: [], records: [r], delivery: DeliveryCommit(now: r.at) { _, _ in [fanOut] }) }
+        }
+        // As `expireClosed` leaves them: the first closed a day before the step (by something else), the second by
+        // the step's own commit.
+        let queue = try DatabaseQueue(path: store.path)
+        try queue.write { db in
+            try db.execute(
+                sql: "UPDATE deliveries SET state = 'expired', last_error = 'đã hoàn thành trước khi gửi', finished_at = ? WHERE id = 1",
+                arguments: [step.seconds - 86_000])
+            try db.execute(
+                sql: "UPDATE deliveries SET state = 'expired', last_error = 'đã hoàn thành trước khi gửi', finished_at = ? WHERE id = 2",
+                arguments: [step.seconds])
+        }
+        let undone = StoredUndo(
+            step: UndoneStep(event: "done", milestone: "nop-bao-cao", at: step),
+            before: Instance(
+                id: id, workflow: "nhac-viec", data: [:], state: nil, startedAt: step, enteredAt: step, digest: "", checkedAt: step))
+        try store.write { try $0.commit(changes: [], records: [], undo: [.clear(id, undone: undone, now: step.adding(seconds: 60))]) }
+        let rows = try store.deliveryRows(states: nil, channel: nil, after: nil, limit: 10)
+        #expect(rows.map(\.state) == ["expired", "pending"])
+        #expect(rows.last?.error == nil && rows.last?.finishedAt == nil)
     }
 }

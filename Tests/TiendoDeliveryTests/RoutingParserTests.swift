@@ -64,6 +64,10 @@ import TiendoCore
             "unknown record kind 'remider' in route 'tinh' (did you mean 'reminder'?)"
         ),
         (
+            "    kinds: [overdue]", "    kinds: [overdue, transition]", 32, 22,
+            "route 'tinh' sends 'transition' records but not 'undone': a step undone is not told to its recipients (add undone to its kinds)"
+        ),
+        (
             "    channel: cong-tinh", "    channel: cong-tinh\n    mode: digest", 35, 11,
             "route 'tinh': digests are emails; channel 'cong-tinh' is a webhook"
         ),

@@ -1,7 +1,7 @@
 """`vn.tiendo.Extras.Undo` (an extension): the latest step of an instance undone, over the real socket.
 
-Who may change anything may undo; the step's instant (`at`, as `Extras.Instance` gives it) guards against undoing a
-newer step than the caller saw; a step undone, or none, is `NothingToUndo` with the reason in words.
+Who may change anything may undo; the step's token (as `Extras.Instance` gives it) guards against undoing a newer
+step than the caller saw; a step undone, or none, is `NothingToUndo` with the reason in words.
 """
 
 import json
@@ -27,15 +27,16 @@ def test_an_event_is_undone_once_and_history_says_so(daemon):
     call(daemon, "SendEvent", id="hop/un1", event="cham", data={"diem": 70}, actor="Nguyễn Thị Hà")
     step = extras(daemon, "Instance", id="hop/un1")["parameters"]["instance"]["undo"]
     assert step["event"] == "cham" and step["actor"] == "Nguyễn Thị Hà" and step["state"] == "moi", step
+    assert step["token"] and step["at"].startswith("2026-03-02T"), step
 
-    # Another instant than the step's: a newer step than the caller saw; refused, nothing changed.
-    r = extras(daemon, "Undo", id="hop/un1", at="2020-01-01T00:00:00+07:00")
+    # Another step's token: a newer step than the caller saw; refused, nothing changed.
+    r = extras(daemon, "Undo", id="hop/un1", token="khac")
     assert r["error"] == EXTRAS + ".NothingToUndo" and "không phải bước định hoàn tác" in r["parameters"]["reason"], r
     assert call(daemon, "GetInstance", id="hop/un1")["instance"]["state"] == "da-duyet"
-    r = extras(daemon, "Undo", id="hop/un1", at="hôm qua")
-    assert r == {"error": "org.varlink.service.InvalidParameter", "parameters": {"parameter": "at"}}, r
+    r = extras(daemon, "Undo", id="hop/un1", token=12)
+    assert r == {"error": "org.varlink.service.InvalidParameter", "parameters": {"parameter": "token"}}, r
 
-    r = extras(daemon, "Undo", id="hop/un1", at=step["at"], actor="Trần Văn Bình")
+    r = extras(daemon, "Undo", id="hop/un1", token=step["token"], actor="Trần Văn Bình")
     instance = r["parameters"]["instance"]
     assert instance["state"] == "moi" and instance["data"]["diem"] == 40 and not instance["completed"], instance
     last = call(daemon, "History", id="hop/un1")["records"][-1]

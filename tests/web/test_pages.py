@@ -1443,7 +1443,7 @@ def test_a_step_recorded_by_mistake_is_undone_from_the_record_page(stack, browse
     assert "Đã hoàn tác bước ghi gần nhất (sự kiện 'bieu-quyet'" in out and "bởi ha" in out, out
     submit(browser, browser.find_element(By.CSS_SELECTOR, "section.undo button"), confirm=True)
     refused = browser.find_element(By.CSS_SELECTOR, "p.flash.bad").text
-    assert refused.startswith("Không hoàn tác được: hồ sơ không có bước nào ghi trong 7 ngày qua mà chưa hoàn tác"), refused
+    assert refused.startswith("Không hoàn tác được: bước định hoàn tác không còn là bước ghi gần nhất của hồ sơ"), refused
     assert refused.endswith("Không có gì thay đổi."), refused
     assert not browser.find_elements(By.CSS_SELECTOR, "section.undo")
     assert [r["kind"] for r in history(stack, id)].count("undone") == 1
@@ -1459,7 +1459,7 @@ def test_a_step_recorded_by_mistake_is_undone_from_the_record_page(stack, browse
     assert asked.startswith("Hoàn tác bước «Ghi kết quả biểu quyết của chi bộ» ghi lúc "), asked
     assert asked.endswith("Sau đó hồ sơ trở lại «Chờ chi bộ xét công nhận chính thức»; lịch sử vẫn giữ bước đã ghi."), asked
     done = browser.find_element(By.CSS_SELECTOR, "p.flash.ok").text
-    assert done == ("Đã hoàn tác «Ghi kết quả biểu quyết của chi bộ» của hồ sơ «Lê Văn Nhầm»; hồ sơ đang ở "
+    assert done == ("Đã hoàn tác bước «Ghi kết quả biểu quyết của chi bộ» của hồ sơ «Lê Văn Nhầm»; hồ sơ đang ở "
                     "«Chờ chi bộ xét công nhận chính thức»."), done
     assert "Chờ chi bộ xét công nhận chính thức" in browser.find_element(By.TAG_NAME, "h1").text
     # The wrong counts are no longer the record's; the history keeps the vote and its undoing.
@@ -1477,7 +1477,24 @@ def test_a_step_recorded_by_mistake_is_undone_from_the_record_page(stack, browse
     assert [r["kind"] for r in records].count("undone") == 2
     assert records[-1]["kind"] == "undone" and records[-1]["actorName"] == "ha" and records[-1]["to"] == "cho-xet", records[-1]
 
+    # The office's decision is not a chi bộ's to undo: no offer, and a form sent by hand is refused.
+    office = "dang-vien-du-bi/nham-2"
+    stack.ctl("start", "dang-vien-du-bi", "nham-2", "--set", "ho_ten=Lê Thị Quyết", "--set", f"chi_bo={CHI_BO_A}",
+              "--set", "ngay_ket_nap=20/01/2025")
+    stack.ctl("send", office, "bieu-quyet", "--set", "so_dang_vien_chinh_thuc=30", "--set", "so_tan_thanh=25")
+    stack.ctl("send", office, "cong-nhan")
+    browser.get(stack.url + "/ho-so/" + office)
+    assert "Đảng viên chính thức" in browser.find_element(By.TAG_NAME, "h1").text
+    assert not browser.find_elements(By.CSS_SELECTOR, "section.undo")
+    opener = session_opener(browser)
+    token = csrf_token(opener, stack.url + "/ho-so/" + office)
+    status, _, body = fetch(opener, stack.url + "/ho-so/" + office, {"_csrf": token, "hanh-dong": "hoan-tac", "buoc": "x"})
+    assert status == 403 and "«Đã có quyết định công nhận chính thức» là quyết định của cấp trên chi bộ" in body.decode(), \
+        (status, body[:400])
+    assert history(stack, office)[-1]["kind"] != "undone"
+
     # A reader sees the record, and no undo.
+    browser.get(stack.url + "/ho-so/" + id)
     vote(30, 12)
     login(browser, stack, "xem")
     browser.get(stack.url + "/ho-so/" + id)

@@ -198,8 +198,8 @@ public struct Record: Sendable, Hashable {
     /// Identity of a notice, transition or completion, not part of the JSON: `instance|deadline|rOFFSET|` for a
     /// reminder, `instance|deadline|kN|DUE` for overdue notice N counted from DUE (interfaces §1), where deadline is
     /// `state:S@ENTERED`, a milestone id or `M@LABEL`; `instance|transition|FROM>TO|AT`, `instance|completed`,
-    /// `instance|done|M|AT` (a milestone completed again after an undo is a new record), `instance|rescheduled|…`,
-    /// `instance|undone|STEP-AT|AT`; nil for the others. Written when read. The engine itself does
+    /// `instance|completed|AT`, `instance|done|M|AT` (a case completed or a milestone done again after an undo is a new
+    /// record), `instance|rescheduled|…`, `instance|undone|STEP-AT|AT`; nil for the others. Written when read. The engine itself does
     /// not use it (its marks keep a notice from being handled twice); the daemon stores it with the record and names
     /// the record's deliveries by it.
     public var key: String? {

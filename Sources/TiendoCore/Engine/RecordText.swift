@@ -67,7 +67,7 @@ enum RecordText: Sendable {
         case .derived:
             switch r.kind {
             case .transition: return "\(id)|transition|\(r.from ?? "")>\(r.to ?? "")|\(r.at.seconds)"
-            case .completed: return "\(id)|completed"
+            case .completed: return "\(id)|completed|\(r.at.seconds)"
             case .milestoneDone: return "\(id)|done|\(deadline ?? "")|\(r.at.seconds)"
             case .rescheduled: return "\(id)|rescheduled|\(deadline ?? "state:\(r.state ?? "")")|\(r.due ?? "")|\(r.at.seconds)"
             default: return nil

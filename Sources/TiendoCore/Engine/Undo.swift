@@ -25,12 +25,14 @@ extension Engine {
     /// returns the restored instance advanced to `now`, and its records, the `undone` record first.
     ///
     /// Notices are never sent twice (interfaces §1 "Timing rules"): a deadline that stayed open through the step (a
-    /// milestone the step did not complete) keeps the later of its two marks, so what was sent while the step was
-    /// in force is not sent again; the state's deadline takes `before`'s marks, as the state does.
+    /// milestone the step did not complete, the state when the step did not leave it) keeps the later of its two
+    /// marks, so what was sent while the step was in force is not sent again; a state the step left takes `before`'s
+    /// marks, as the state does.
     public func undo(current: Instance, before: Instance, step: UndoneStep, now: Instant, actor: Int?) -> (Instance, [Record]) {
         var restored = before
         var marks = before.marks
-        for (key, mark) in current.marks where !Engine.isStateMark(key) {
+        let sameState = before.state == current.state && before.enteredAt == current.enteredAt
+        for (key, mark) in current.marks where sameState || !Engine.isStateMark(key) {
             if let kept = marks[key], kept >= mark { continue }
             marks[key] = mark
         }
@@ -57,9 +59,10 @@ extension Engine {
         let when = zone.vietnamese(step.at)
         if step.event == "done", let m = step.milestone {
             let parts = m.split(separator: "@", maxSplits: 1)
-            let title = program.milestone(String(parts[0]))?.title ?? String(parts[0])
-            let label = parts.count > 1 ? " kỳ \(parts[1])" : ""
-            return "Đã hoàn tác việc ghi hoàn thành «\(title)»\(label) lúc \(when) (\(current.id)): việc này trở lại chưa xong"
+            let title = Messages.deadlineTitle(
+                program.milestone(String(parts[0]))?.title ?? String(parts[0]), occurrence: parts.count > 1 ? String(parts[1]) : nil,
+                due: nil)
+            return "Đã hoàn tác việc ghi hoàn thành «\(title)» lúc \(when) (\(current.id)): việc này trở lại chưa xong"
         }
         let action = Messages.action(step.event, title: program.eventTitles[step.event])
         var text = "Đã hoàn tác bước \(action) ghi lúc \(when) (\(current.id))"

@@ -26,7 +26,7 @@ extension ControlService {
         ],
         "Groups": [("workflow", .string, true), ("groups", .stringList, true), ("limit", .int, true)],
         "Instance": [("id", .string, false)],
-        "Undo": [("id", .string, false), ("at", .string, true), ("actor", .string, true)],
+        "Undo": [("id", .string, false), ("token", .string, true), ("actor", .string, true)],
     ]
 
     func handleExtras(_ name: String, _ parameters: [(String, JSON)], peer: Peer) -> Dispatch {
@@ -73,7 +73,9 @@ extension ControlService {
                 }
                 var e = entry(v, row, now: now, transition: true)
                 if let u = try v.store.undoSummary(of: row.instance, now: now), case .object(var o) = e {
-                    var step: [(String, JSON)] = [("event", .string(u.step.event)), ("at", .string(zone.iso(u.step.at)))]
+                    var step: [(String, JSON)] = [
+                        ("token", .string(u.token ?? "")), ("event", .string(u.step.event)), ("at", .string(zone.iso(u.step.at))),
+                    ]
                     if let m = u.step.milestone { step.append(("milestone", .string(m))) }
                     if let a = u.actorName { step.append(("actor", .string(a))) }
                     if let s = u.state { step.append(("state", .string(s))) }

@@ -19,14 +19,8 @@ extension ControlService {
             return .immediate(.error("org.varlink.service.InvalidParameter", [("parameter", .string("actor"))]))
         }
         let id = p["id"]!.stringValue!
-        var expected: Instant?
-        if let at = p["at"]?.stringValue {
-            guard let t = Zone.utc.parseInstant(at) else {
-                return .immediate(.error("org.varlink.service.InvalidParameter", [("parameter", .string("at"))]))
-            }
-            expected = t
-        }
-        return deferredMutation(groupable: true, peer: peer) { [expected] d, actor in
+        let expected = p["token"]?.stringValue
+        return deferredMutation(groupable: true, peer: peer) { d, actor in
             do throws(RequestError) {
                 let row = try d.undoRow(id: id, expecting: expected, actor: actor, actorName: actorName)
                 return .ok([("instance", d.views.instanceJSON(row, now: d.clock.now()))])

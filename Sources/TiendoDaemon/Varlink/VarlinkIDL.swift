@@ -248,10 +248,10 @@ enum VarlinkIDL {
         # `title`, else the state's).
         type TimedTransition (to: string, at: string, provisional: ?bool, due: ?string, dueProvisional: ?bool, dueTitle: ?string)
 
-        # The instance's latest step that `Undo` would undo: its event (`done` with the milestone, `M` or `M@LABEL`, for a
-        # milestone marked done), when it was applied, by whom (`actor` as the front end named the person), and the state
-        # the instance was in before it.
-        type UndoableStep (event: string, milestone: ?string, at: string, actor: ?string, state: ?string)
+        # The instance's latest step that `Undo` would undo: what names it (`token`, for `Undo`), its event (`done` with the
+        # milestone, `M` or `M@LABEL`, for a milestone marked done), when it was applied, by whom (`actor` as the front end
+        # named the person), and the state the instance was in before it.
+        type UndoableStep (token: string, event: string, milestone: ?string, at: string, actor: ?string, state: ?string)
 
         # `instance` is a vn.tiendo.Manager Instance. `nextTransition`: sent by `Instance`, and by `Instances` for an
         # instance with no deadline open. `undo`: sent by `Instance` when a step can be undone.
@@ -330,9 +330,10 @@ enum VarlinkIDL {
         # undone yet: the instance is put back as it was just before the step and brought up to now as if the step had
         # never been recorded (a timed transition the step's state took is forgotten; one the earlier state takes in the
         # meantime is taken). What the step wrote stays in history, followed by an `undone` record. Callers as for
-        # vn.tiendo.Manager.SendEvent. `at`: the step's instant as `Instance` gave it; another step is then refused (a page
-        # shown before someone recorded a newer step). `instance` is a vn.tiendo.Manager Instance.
-        method Undo(id: string, at: ?string, actor: ?string) -> (instance: object)
+        # vn.tiendo.Manager.SendEvent. `token`: the step's, as `Instance` gave it; another step is then refused (a page shown
+        # before someone recorded a newer step). The step's idempotency key, if it had one, is forgotten. `instance` is a
+        # vn.tiendo.Manager Instance.
+        method Undo(id: string, token: ?string, actor: ?string) -> (instance: object)
 
         # No step of the instance can be undone, and why.
         error NothingToUndo (id: string, reason: string)
