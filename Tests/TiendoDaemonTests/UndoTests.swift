@@ -87,6 +87,18 @@ import class GRDB.DatabaseQueue
             return Array(sink.records.dropFirst(before))
         }
 
+        /// Starts a case of the test workflow due on `han`; returns its id.
+        func start(_ key: String, han: String) throws -> String {
+            _ = try daemon.startInstance(workflow: "hoan-tac", key: key, data: [("han", .string(han))], actor: nil)
+            return "hoan-tac/\(key)"
+        }
+
+        /// Marks a milestone (or a period, `M@LABEL`) done, as an operator does.
+        func done(_ id: String, _ milestone: String, on daemon: Daemon? = nil, idempotencyKey: String? = nil) throws {
+            _ = try (daemon ?? self.daemon).sendEvent(
+                id: id, event: "done", data: [("milestone", .string(milestone))], idempotencyKey: idempotencyKey, actor: nil)
+        }
+
         func instance(_ id: String) throws -> Instance {
             try #require(try daemon.store.instance(id, definition: { _ in nil })?.instance)
         }
@@ -106,8 +118,7 @@ import class GRDB.DatabaseQueue
     func eventUndone() throws {
         let f = try Fixture(at: "2027-03-01T08:00:00+07:00")
         defer { removeTemporaryDirectory(f.dir) }
-        let id = "hoan-tac/a"
-        _ = try f.daemon.startInstance(workflow: "hoan-tac", key: "a", data: [("han", .string("2027-03-05"))], actor: nil)
+        let id = try f.start("a", han: "2027-03-05")
         #expect(
             Self.refusal { () throws(RequestError) in try f.daemon.undoStep(id: id, actor: nil) }?.contains("không có bước nào") == true)
 
@@ -154,11 +165,9 @@ import class GRDB.DatabaseQueue
     func milestoneUndoneAfterRestart() throws {
         let f = try Fixture(at: "2027-03-01T08:00:00+07:00")
         defer { removeTemporaryDirectory(f.dir) }
-        let id = "hoan-tac/b"
-        _ = try f.daemon.startInstance(workflow: "hoan-tac", key: "b", data: [("han", .string("2027-03-20"))], actor: nil)
+        let id = try f.start("b", han: "2027-03-20")
         f.time.set(try f.at("2027-03-02T09:00:00+07:00"))
-        _ = try f.daemon.sendEvent(
-            id: id, event: "done", data: [("milestone", .string("nop-ho-so"))], idempotencyKey: "k-1", actor: nil)
+        try f.done(id, "nop-ho-so", idempotencyKey: "k-1")
         #expect(try f.instance(id).done["nop-ho-so"] != nil)
         let step = try #require(try f.daemon.store.undoSummary(of: try f.instance(id), now: f.time.now))
         #expect(step.step.milestone == "nop-ho-so" && step.token != nil)
@@ -183,8 +192,7 @@ import class GRDB.DatabaseQueue
 
         // The request retried under its idempotency key applies the step again (the undo forgot the key); completed
         // again, it is a record of its own (its own key). A week and a day later it can no longer be undone.
-        _ = try again.sendEvent(
-            id: id, event: "done", data: [("milestone", .string("nop-ho-so"))], idempotencyKey: "k-1", actor: nil)
+        try f.done(id, "nop-ho-so", on: again, idempotencyKey: "k-1")
         #expect(try again.store.instance(id, definition: { _ in nil })?.instance.done["nop-ho-so"] != nil)
         let keys = sink.records.filter { $0.kind == .milestoneDone }.compactMap(\.key)
         #expect(keys.count == 1 && !keys[0].hasSuffix("|done|nop-ho-so"), "\(keys)")
@@ -196,10 +204,9 @@ import class GRDB.DatabaseQueue
     func stateNoticeKept() throws {
         let f = try Fixture(at: "2027-03-01T08:00:00+07:00")
         defer { removeTemporaryDirectory(f.dir) }
-        let id = "hoan-tac/c"
-        _ = try f.daemon.startInstance(workflow: "hoan-tac", key: "c", data: [("han", .string("2027-03-05"))], actor: nil)
+        let id = try f.start("c", han: "2027-03-05")
         f.time.set(try f.at("2027-03-02T09:00:00+07:00"))
-        _ = try f.daemon.sendEvent(id: id, event: "done", data: [("milestone", .string("nop-ho-so"))], idempotencyKey: nil, actor: nil)
+        try f.done(id, "nop-ho-so")
         f.time.set(try f.at("2027-03-04T08:00:00+07:00"))
         let fired = try f.tick()
         #expect(fired.map(\.kind) == [.reminder] && fired.first?.milestone == nil, "the state's reminder: \(fired.map(\.kind))")
@@ -216,11 +223,10 @@ import class GRDB.DatabaseQueue
     func periodAndCompletion() throws {
         let f = try Fixture(at: "2027-03-01T08:00:00+07:00")
         defer { removeTemporaryDirectory(f.dir) }
-        let id = "hoan-tac/d"
-        _ = try f.daemon.startInstance(workflow: "hoan-tac", key: "d", data: [("han", .string("2027-03-20"))], actor: nil)
+        let id = try f.start("d", han: "2027-03-20")
         f.time.set(try f.at("2027-04-02T09:00:00+07:00"))
         _ = try f.tick()
-        _ = try f.daemon.sendEvent(id: id, event: "done", data: [("milestone", .string("bao-cao"))], idempotencyKey: nil, actor: nil)
+        try f.done(id, "bao-cao")
         let step = try #require(try f.daemon.store.undoSummary(of: try f.instance(id), now: f.time.now))
         #expect(step.step.milestone == "bao-cao@2027-03", "the oldest open period, named")
         let before = f.sink.records.count
