@@ -228,11 +228,9 @@ public final class Daemon: InstanceCounter {
             // Slower, not wrong: something opened SQLite before the store could configure it.
             log.warning("SQLite đã được dùng trước khi tiendod cấu hình: thống kê bộ nhớ của SQLite vẫn bật, ghi chậm hơn")
         }
-        // Imports staged by clients of an earlier run cannot be finished: their client has gone. Steps recorded more
-        // than a week ago can no longer be undone: the instances kept from before them go.
+        // Imports staged by clients of an earlier run cannot be finished: their client has gone.
         do {
             try store.write { try $0.dropStaged() }
-            try store.purgeUndo(now: startedAt)
         } catch {
             throw StoreError.cannotOpen(path: store.path, reason: Store.describe(error))
         }

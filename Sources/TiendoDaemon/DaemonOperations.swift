@@ -145,30 +145,34 @@ extension Daemon {
         var before = row.instance
         let pre = engine.advanceFully(&before, to: now)
         var inst = before
+        // Only `inst` changes now: without the schedule `before` shared with it, `inst` changes its own in place.
+        before.forgetSchedule()
         let result = engine.send(&inst, event: event, data: data, at: now, actor: actor, counter: self)
         switch result {
         case .success(let records):
             // A step that changed something (a completed milestone completed again changes nothing) can be undone: its
             // own record names its event (a timed transition on the way names none), and the milestone or the period
             // it completed (`done` without a period completes the oldest open one).
-            let own = records.first { ($0.kind == .transition || $0.kind == .milestoneDone) && $0.event == event }
-            let milestone = own.flatMap { r in
-                r.kind == .milestoneDone ? r.milestone.map { m in r.occurrence.map { "\(m)@\($0)" } ?? m } : nil
+            let written = pre + Daemon.attribute(records, to: actorName)
+            var undo: [UndoChange] = []
+            if let own = written.lastIndex(where: { ($0.kind == .transition || $0.kind == .milestoneDone) && $0.event == event }) {
+                let r = written[own]
+                let milestone = r.kind == .milestoneDone ? r.milestone.map { m in r.occurrence.map { "\(m)@\($0)" } ?? m } : nil
+                // The row's own texts when the advance to now left them as read (nearly always: nothing was due).
+                let texts =
+                    row.texts.flatMap { t in
+                        before.data == row.instance.data && before.marks == row.instance.marks && before.done == row.instance.done
+                            && before.series == row.instance.series ? t : nil
+                    } ?? StoredTexts(before, dataJSON: def.json(before.data).serialized())
+                let saved = UndoChange.Saved(
+                    before: before, texts: texts,
+                    step: UndoneStep(event: event, milestone: milestone, at: now), actor: actor, actorName: actorName,
+                    idempotencyKey: idempotencyKey)
+                undo = [.save(saved, record: own)]
             }
-            let undo: [UndoChange] =
-                own == nil
-                ? []
-                : [
-                    .save(
-                        UndoChange.Saved(
-                            before: before, dataJSON: def.json(before.data).serialized(),
-                            step: UndoneStep(event: event, milestone: milestone, at: now), actor: actor, actorName: actorName,
-                            idempotencyKey: idempotencyKey))
-                ]
             // An event that carries no data (most do not) leaves the stored data text and group as they are.
             try persist(
-                [change(inst, def: def, stale: row.stale, dataUnchanged: inst.data == row.instance.data, of: row)],
-                pre + Daemon.attribute(records, to: actorName),
+                [change(inst, def: def, stale: row.stale, dataUnchanged: inst.data == row.instance.data, of: row)], written,
                 idempotency: idempotencyKey.map { [(id, $0, "ok")] } ?? [], undo: undo)
             return StoredInstance(instance: inst, stale: row.stale, rowid: row.rowid)
         case .failure(let e):

@@ -182,20 +182,22 @@ extension Store.Transaction {
                 try replaceDueItems(c)
             }
             if let pendingCounts { pendingCounts.log.append(contentsOf: counts.deltas) } else { try counts.apply(db) }
+            // A step's snapshot goes into its own record's history row.
+            var snapshots: [Int: String] = [:]
             for u in undo {
                 switch u {
-                case .save(let saved): try Store.saveUndo(db, saved)
+                case .save(let saved, let record): snapshots[record] = Store.snapshotText(saved)
                 case .clear(let id, let undone, let now): try Store.clearUndo(db, id, undone: undone, now: now)
                 }
             }
             let insertRecord = try db.cachedStatement(
-                sql: "INSERT INTO history(instance, workflow, at, kind, record, key) VALUES (?,?,?,?,?,?)")
-            for r in records {
+                sql: "INSERT INTO history(instance, workflow, at, kind, record, key, undo) VALUES (?,?,?,?,?,?,?)")
+            for (index, r) in records.enumerated() {
                 try insertRecord.run(
                     in: db,
                     [
                         Bound(r.instance), .text(r.workflow), .int(r.at.seconds), .text(r.kind.rawValue), .utf8(r.jsonText),
-                        Bound(r.key),
+                        Bound(r.key), Bound(snapshots[index]),
                     ])
                 let seq = db.lastInsertedRowID
                 stored.append(StoredRecord(seq: seq, record: r))

@@ -40,13 +40,15 @@ extension Store {
     /// Decodes a row of `columns`; `definition` types the data (nil when the digest is unknown).
     static func decode(_ row: RawRow, definition: (String) -> WorkflowDefinition?) -> StoredInstance {
         let digest = row.text(8)
-        let data = definition(digest).map { typedData(row.text(3), $0) } ?? [:]
+        let texts = StoredTexts(data: row.text(3), done: row.text(6), marks: row.text(9), series: row.text(14))
+        let data = definition(digest).map { typedData(texts.data, $0) } ?? [:]
         let inst = Instance(
             id: row.text(0), workflow: row.text(1), data: data, state: row.optionalText(2), startedAt: Instant(seconds: row.int64(4)),
-            enteredAt: Instant(seconds: row.int64(5)), done: decodeMap(row.text(6)), completed: row.bool(7), digest: digest,
-            marks: decodeMap(row.text(9)), checkedAt: Instant(seconds: row.int64(10)), series: SeriesState.decode(row.text(14)))
+            enteredAt: Instant(seconds: row.int64(5)), done: decodeMap(texts.done), completed: row.bool(7), digest: digest,
+            marks: decodeMap(texts.marks), checkedAt: Instant(seconds: row.int64(10)), series: SeriesState.decode(texts.series))
         let stale = row.bool(11)
         var stored = StoredInstance(instance: inst, stale: stale, dueSig: row.optionalInt64(12), rowid: row.int64(13))
+        stored.texts = texts
         stored.prior = PriorRow(
             key: CountKey(
                 workflow: inst.workflow, digest: digest, stale: stale, state: inst.state ?? "", group: row.text(15),

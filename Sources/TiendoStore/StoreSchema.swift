@@ -173,6 +173,7 @@ extension Store {
         }
         m.registerMigration("v13-undo", migrate: Store.migrateUndo)
         m.registerMigration("v14-undo-guard", migrate: Store.migrateUndoGuard)
+        m.registerMigration("v15-undo-in-history", migrate: Store.migrateUndoInHistory)
         return m
     }
 

@@ -9,6 +9,8 @@ public struct StoredInstance: Sendable {
     public var dueSig: Int64?
     /// The row's rowid: updates by it skip the lookup through the text key's index.
     public var rowid: Int64 = 0
+    /// The row's JSON columns as stored (nil when not read from a row): a step's undo snapshot reuses them.
+    public var texts: StoredTexts?
     /// What the row was counted under and its wake-up, as read (nil when not read from a row): the commit that
     /// updates the row moves its count from this key without reading the row a second time.
     var prior: PriorRow?
@@ -18,6 +20,26 @@ public struct StoredInstance: Sendable {
         self.stale = stale
         self.dueSig = dueSig
         self.rowid = rowid
+    }
+}
+
+/// An instance's JSON columns as the store writes them: its data, completed milestones, notice marks and series.
+public struct StoredTexts: Sendable {
+    public var data: String
+    public var done: String
+    public var marks: String
+    public var series: String
+
+    /// `instance`'s, its data written as `dataJSON`.
+    public init(_ instance: Instance, dataJSON: String) {
+        data = dataJSON
+        done = Store.encodeMap(instance.done)
+        marks = Store.encodeMap(instance.marks)
+        series = SeriesState.encode(instance.series)
+    }
+
+    init(data: String, done: String, marks: String, series: String) {
+        (self.data, self.done, self.marks, self.series) = (data, done, marks, series)
     }
 }
 

@@ -1,16 +1,21 @@
 import GRDB
 public import TiendoCore
 
-/// Each instance's latest operator step and the instance as it was just before it, so that a step recorded by
-/// mistake can be undone (`Engine.undo`; an extension, README "Extensions to the contract"). One row per instance,
-/// replaced by its next step, removed when undone, and dropped once older than `Store.undoWindowSeconds`.
+/// What it takes to undo an operator's step recorded by mistake (`Engine.undo`; an extension, README "Extensions to
+/// the contract"): the instance as it was just before the step, kept in the step's own history row (column `undo`,
+/// NULL in every other row). An append to history costs a write the step makes anyway; a table of its own cost two
+/// B-trees more per event, a sixth of SendEvent's rate (docs/performance.md). The latest operator step of an instance
+/// is its newest row with a snapshot; an `undone` row after it says it was undone.
 extension Store {
     /// How long a step can be undone: a week, for a mistake noticed at the next meeting or the next morning's
-    /// look at the page. Older rows are dropped a few at a time by the commits that write new ones.
+    /// look at the page.
     public static let undoWindowSeconds: Int64 = 7 * 86_400
 
+    /// Rows of an instance's history looked through, newest first, for its latest step: a week of an instance's
+    /// records are a few dozen at most (a notice a day per deadline).
+    static let undoLookback = 200
+
     static func migrateUndo(_ db: Database) throws {
-        // `before_*`: the instance's stored columns just before the step (its id, workflow and start never change).
         try db.execute(
             sql: """
                 CREATE TABLE undo_steps (
@@ -25,9 +30,6 @@ extension Store {
                 """)
     }
 
-    /// Each step's `token`, which a caller names to undo that step and no later one (two steps may share a second);
-    /// the request's idempotency key, forgotten when the step is undone (a retry then applies it again); and every
-    /// delivery by instance, which an undo expires or restores.
     static func migrateUndoGuard(_ db: Database) throws {
         try db.execute(
             sql: """
@@ -37,40 +39,79 @@ extension Store {
                 """)
     }
 
-    static func saveUndo(_ db: Database, _ u: UndoChange.Saved) throws {
-        let b = u.before
-        try db.cachedStatement(
+    /// v13 and v14 kept steps in a table of their own; its rows go (steps of a day of testing, before any release).
+    static func migrateUndoInHistory(_ db: Database) throws {
+        try db.execute(
             sql: """
-                INSERT OR REPLACE INTO undo_steps(instance, at, event, milestone, actor, actor_name, before_state, before_data,
-                    before_entered_at, before_done, before_completed, before_digest, before_marks, before_checked_at, before_series,
-                    token, idempotency_key)
-                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-                """
-        ).execute(arguments: [
-            b.id, u.step.at.seconds, u.step.event, u.step.milestone, u.actor, u.actorName, b.state, u.dataJSON, b.enteredAt.seconds,
-            encodeMap(b.done), b.completed, b.digest, encodeMap(b.marks), b.checkedAt.seconds, SeriesState.encode(b.series),
-            u.token, u.idempotencyKey,
-        ])
-        try purgeUndo(db, now: u.step.at, limit: 4)
+                DROP TRIGGER IF EXISTS instances_delete_undo;
+                DROP TABLE IF EXISTS undo_steps;
+                ALTER TABLE history ADD COLUMN undo TEXT;
+                """)
     }
 
-    /// Drops rows of steps past the window (which can no longer be undone): a few with each new step, so the table
-    /// holds about a week of steps, and all of them at each start (a database where nothing is recorded any more).
-    static func purgeUndo(_ db: Database, now: Instant, limit: Int) throws {
-        try db.cachedStatement(
-            sql: "DELETE FROM undo_steps WHERE instance IN (SELECT instance FROM undo_steps WHERE at < ? ORDER BY at LIMIT ?)"
-        ).execute(arguments: [now.seconds - undoWindowSeconds, limit])
+    /// The step's snapshot as stored: a JSON object of what the step was, who recorded it, and the instance's columns
+    /// before it, the data, done, marks and series as objects. Written by concatenation: those four are the row's own
+    /// JSON texts (`StoredTexts`), not parsed and written again for every event.
+    static func snapshotText(_ u: UndoChange.Saved) -> String {
+        let b = u.before
+        func text(_ s: String) -> String { JSON.string(s).serialized() }
+        var out = "{\"event\":\(text(u.step.event)),\"digest\":\(text(b.digest))"
+        out += ",\"enteredAt\":\(b.enteredAt.seconds),\"startedAt\":\(b.startedAt.seconds),\"checkedAt\":\(b.checkedAt.seconds)"
+        out += ",\"completed\":\(b.completed ? "true" : "false")"
+        if let s = b.state { out += ",\"state\":\(text(s))" }
+        if let m = u.step.milestone { out += ",\"milestone\":\(text(m))" }
+        if let a = u.actor { out += ",\"actor\":\(a)" }
+        if let n = u.actorName { out += ",\"actorName\":\(text(n))" }
+        if let k = u.idempotencyKey { out += ",\"idempotencyKey\":\(text(k))" }
+        out += ",\"data\":\(u.texts.data),\"done\":\(u.texts.done),\"marks\":\(u.texts.marks),\"series\":\(u.texts.series)}"
+        return out
     }
 
-    /// Removes the step undone, and puts the delivery queue back as if it had not been recorded: deliveries not yet
-    /// sent of the records the step and its consequences wrote (its transition or completion, a timed transition of
-    /// the state it entered) expire, so that an e-mail digest does not report a step that no longer holds; notices
-    /// the step's commit expired because it closed (or moved) their deadline wait again, and those whose deadline
-    /// the undo leaves closed expire once more by the commit's own check (`expireClosed`), which runs after this.
-    /// The step's idempotency key is forgotten: a retry of the request applies the step again.
+    /// The latest step of instance `current` that can still be undone at `now`: its history row's sequence number
+    /// names it (`token`).
+    static func undoStep(_ db: Database, of current: Instance, now: Instant, definition: (String) -> WorkflowDefinition?) throws
+        -> StoredUndo?
+    {
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT seq, at, kind, undo FROM (
+                            SELECT seq, at, kind, undo FROM history WHERE instance = ? ORDER BY seq DESC LIMIT \(undoLookback))
+                        WHERE undo IS NOT NULL OR kind = 'undone' ORDER BY seq DESC LIMIT 1
+                        """),
+                arguments: [current.id]),
+            row[2] != "undone", let text: String = row[3], let j = try? JSON.parse(text)
+        else { return nil }
+        let at = Instant(seconds: row[1])
+        guard now.seconds - at.seconds <= undoWindowSeconds, let event = j["event"]?.stringValue, let digest = j["digest"]?.stringValue,
+            let entered = j["enteredAt"]?.intValue, let started = j["startedAt"]?.intValue, let checked = j["checkedAt"]?.intValue,
+            // A case of the same id started anew (the first deleted by hand) does not undo the first one's step.
+            Int64(started) == current.startedAt.seconds
+        else { return nil }
+        // The four columns as objects: read back through the column's own decoder (an undo is rare; the write is not).
+        func column(_ name: String) -> String { j[name]?.serialized() ?? "{}" }
+        let data = definition(digest).map { typedData(column("data"), $0) } ?? [:]
+        let before = Instance(
+            id: current.id, workflow: current.workflow, data: data, state: j["state"]?.stringValue, startedAt: current.startedAt,
+            enteredAt: Instant(seconds: Int64(entered)), done: decodeMap(column("done")), completed: j["completed"]?.boolValue ?? false,
+            digest: digest, marks: decodeMap(column("marks")), checkedAt: Instant(seconds: Int64(checked)),
+            series: SeriesState.decode(column("series")))
+        return StoredUndo(
+            step: UndoneStep(event: event, milestone: j["milestone"]?.stringValue, at: at), actor: j["actor"]?.intValue,
+            actorName: j["actorName"]?.stringValue, before: before, token: String(row[0] as Int64),
+            idempotencyKey: j["idempotencyKey"]?.stringValue)
+    }
+
+    /// Puts the delivery queue back as if the step had not been recorded: deliveries not yet sent of the records the
+    /// step and its consequences wrote (its transition or completion, a timed transition of the state it entered)
+    /// expire, so that an e-mail digest does not report a step that no longer holds; notices the step's commit
+    /// expired because it closed (or moved) their deadline wait again, and those whose deadline the undo leaves
+    /// closed expire once more by the commit's own check (`expireClosed`), which runs after this. The step's
+    /// idempotency key is forgotten: a retry of the request applies the step again. (That the step was undone is
+    /// the `undone` record the same commit appends.)
     static func clearUndo(_ db: Database, _ id: String, undone: StoredUndo, now: Instant) throws {
         let step = undone.step.at.seconds
-        try db.cachedStatement(sql: "DELETE FROM undo_steps WHERE instance = ?").execute(arguments: [id])
         if let key = undone.idempotencyKey {
             try db.cachedStatement(sql: "DELETE FROM idempotency WHERE instance = ? AND key = ?").execute(arguments: [id, key])
         }
@@ -89,46 +130,6 @@ extension Store {
                 """
         ).execute(arguments: [now.seconds, id, id, step])
     }
-
-    static let undoColumns = """
-        at, event, milestone, actor, actor_name, before_state, before_data, before_entered_at, before_done, before_completed,
-            before_digest, before_marks, before_checked_at, before_series, token, idempotency_key
-        """
-
-    /// The latest step of instance `current` that can still be undone at `now`, with the instance before it.
-    static func undoStep(_ db: Database, of current: Instance, now: Instant, definition: (String) -> WorkflowDefinition?) throws
-        -> StoredUndo?
-    {
-        guard
-            let row = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT \(undoColumns) FROM undo_steps WHERE instance = ?"), arguments: [current.id])
-        else { return nil }
-        let step = UndoneStep(event: row[1], milestone: row[2], at: Instant(seconds: row[0]))
-        guard now.seconds - step.at.seconds <= undoWindowSeconds else { return nil }
-        let digest: String = row[10]
-        let data = definition(digest).map { typedData(row[6], $0) } ?? [:]
-        let before = Instance(
-            id: current.id, workflow: current.workflow, data: data, state: row[5], startedAt: current.startedAt,
-            enteredAt: Instant(seconds: row[7]), done: decodeMap(row[8]), completed: row[9], digest: digest,
-            marks: decodeMap(row[11]), checkedAt: Instant(seconds: row[12]), series: SeriesState.decode(row[13]))
-        return StoredUndo(step: step, actor: row[3], actorName: row[4], before: before, token: row[14], idempotencyKey: row[15])
-    }
-
-    /// What a front end shows of the step `undoStep` would return (without decoding the instance before it), when
-    /// the instance still runs the version it ran then (`digest`): the daemon refuses to undo across versions.
-    static func undoSummary(_ db: Database, _ id: String, digest: String, now: Instant) throws -> UndoSummary? {
-        guard
-            let row = try Row.fetchOne(
-                db.cachedStatement(
-                    sql: "SELECT at, event, milestone, actor_name, before_digest, before_state, token FROM undo_steps WHERE instance = ?"),
-                arguments: [id])
-        else { return nil }
-        let summary = UndoSummary(
-            step: UndoneStep(event: row[1], milestone: row[2], at: Instant(seconds: row[0])), actorName: row[3], state: row[5],
-            token: row[6])
-        guard row[4] == digest, now.seconds - summary.step.at.seconds <= undoWindowSeconds else { return nil }
-        return summary
-    }
 }
 
 /// An instance's latest operator step that can be undone, as stored.
@@ -138,7 +139,7 @@ public struct StoredUndo: Sendable {
     public var actorName: String?
     /// The instance just before the step.
     public var before: Instance
-    /// What names this step (`UndoChange.Saved.token`); nil for a row of v13, before tokens.
+    /// What names this step: its history row's sequence number.
     public var token: String?
     /// The request's idempotency key, if it had one.
     public var idempotencyKey: String?
@@ -155,34 +156,27 @@ public struct StoredUndo: Sendable {
     }
 }
 
-/// The step a front end offers to undo, who recorded it, and the state the instance was in before it.
-public struct UndoSummary: Sendable {
-    public var step: UndoneStep
-    public var actorName: String?
-    public var state: String?
-    public var token: String?
-}
-
 /// What a commit does to an instance's undoable step.
 public enum UndoChange: Sendable {
-    /// An operator's step: `before` is the instance just before it (its data as stored, `dataJSON`).
-    case save(Saved)
+    /// An operator's step: `record` is the index, in the commit's records, of the step's own record (its transition,
+    /// or the milestone's completion), whose history row keeps the snapshot.
+    case save(Saved, record: Int)
     /// The step of the instance was undone at `now`.
     case clear(String, undone: StoredUndo, now: Instant)
 
     public struct Saved: Sendable {
+        /// The instance just before the step, its JSON columns as the store writes them (`texts`).
         public var before: Instance
-        public var dataJSON: String
+        public var texts: StoredTexts
         public var step: UndoneStep
         public var actor: Int?
         public var actorName: String?
         public var idempotencyKey: String?
-        /// Names this step and no other: random, so that a page shown before a later step (even in the same second)
-        /// cannot undo that one.
-        public var token = String(UInt64.random(in: 1...UInt64.max), radix: 36)
-        public init(before: Instance, dataJSON: String, step: UndoneStep, actor: Int?, actorName: String?, idempotencyKey: String? = nil) {
+        public init(
+            before: Instance, texts: StoredTexts, step: UndoneStep, actor: Int?, actorName: String?, idempotencyKey: String? = nil
+        ) {
             self.before = before
-            self.dataJSON = dataJSON
+            self.texts = texts
             self.step = step
             self.actor = actor
             self.actorName = actorName
@@ -199,13 +193,11 @@ extension Store.Transaction {
 }
 
 extension Store {
-    /// Drops every row of a step past the window (at start).
-    public func purgeUndo(now: Instant) throws {
-        try write { db in try Store.purgeUndo(db, now: now, limit: Int.max) }
-    }
-
-    /// The step of `instance` a front end may offer to undo at `now`.
-    public func undoSummary(of instance: Instance, now: Instant) throws -> UndoSummary? {
-        try read { db in try Store.undoSummary(db, instance.id, digest: instance.digest, now: now) }
+    /// The step of `instance` a front end may offer to undo at `now`: one of the version it runs (the daemon refuses
+    /// to undo across versions).
+    public func undoStep(of instance: Instance, now: Instant) throws -> StoredUndo? {
+        try read { db in
+            try Store.undoStep(db, of: instance, now: now) { _ in nil }.flatMap { $0.before.digest == instance.digest ? $0 : nil }
+        }
     }
 }

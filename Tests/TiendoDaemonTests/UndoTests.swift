@@ -169,7 +169,7 @@ import class GRDB.DatabaseQueue
         f.time.set(try f.at("2027-03-02T09:00:00+07:00"))
         try f.done(id, "nop-ho-so", idempotencyKey: "k-1")
         #expect(try f.instance(id).done["nop-ho-so"] != nil)
-        let step = try #require(try f.daemon.store.undoSummary(of: try f.instance(id), now: f.time.now))
+        let step = try #require(try f.daemon.store.undoStep(of: try f.instance(id), now: f.time.now))
         #expect(step.step.milestone == "nop-ho-so" && step.token != nil)
 
         // A page shown before a newer step names another one: refused, nothing changed.
@@ -227,7 +227,7 @@ import class GRDB.DatabaseQueue
         f.time.set(try f.at("2027-04-02T09:00:00+07:00"))
         _ = try f.tick()
         try f.done(id, "bao-cao")
-        let step = try #require(try f.daemon.store.undoSummary(of: try f.instance(id), now: f.time.now))
+        let step = try #require(try f.daemon.store.undoStep(of: try f.instance(id), now: f.time.now))
         #expect(step.step.milestone == "bao-cao@2027-03", "the oldest open period, named")
         let before = f.sink.records.count
         _ = try f.daemon.undoStep(id: id, actor: nil)

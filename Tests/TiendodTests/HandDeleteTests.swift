@@ -104,7 +104,7 @@ struct HandDeleteTests {
             ])
         #expect(
             try historyRows(db, "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'instances' ORDER BY 1") == [
-                "counts_delete", "instances_delete_dependents", "instances_delete_undo",
+                "counts_delete", "instances_delete_dependents",
             ])
     }
 }

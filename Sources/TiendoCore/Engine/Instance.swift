@@ -61,6 +61,10 @@ public struct Instance: Sendable, Hashable {
         h.combine(checkedAt)
     }
 
+    /// Drops what the engine derived from the fields (it computes it again when needed): a copy of an instance that
+    /// will not be stepped lets the other change its schedule in place instead of copying it.
+    public mutating func forgetSchedule() { schedule = nil }
+
     public var key: String {
         guard let slash = id.firstIndex(of: "/") else { return id }
         return String(id[id.index(after: slash)...])

@@ -72,13 +72,13 @@ extension ControlService {
                     return ControlService.error(.noSuchInstance(id))
                 }
                 var e = entry(v, row, now: now, transition: true)
-                if let u = try v.store.undoSummary(of: row.instance, now: now), case .object(var o) = e {
+                if let u = try v.store.undoStep(of: row.instance, now: now), case .object(var o) = e {
                     var step: [(String, JSON)] = [
                         ("token", .string(u.token ?? "")), ("event", .string(u.step.event)), ("at", .string(zone.iso(u.step.at))),
                     ]
                     if let m = u.step.milestone { step.append(("milestone", .string(m))) }
                     if let a = u.actorName { step.append(("actor", .string(a))) }
-                    if let s = u.state { step.append(("state", .string(s))) }
+                    if let s = u.before.state { step.append(("state", .string(s))) }
                     o.append(("undo", .object(step)))
                     e = .object(o)
                 }
