@@ -50,21 +50,42 @@ extension Store {
     }
 
     /// The step's snapshot as stored: a JSON object of what the step was, who recorded it, and the instance's columns
-    /// before it, the data, done, marks and series as objects. Written by concatenation: those four are the row's own
-    /// JSON texts (`StoredTexts`), not parsed and written again for every event.
+    /// before it, the data, done, marks and series as objects. Written into one buffer: those four are the row's own
+    /// JSON texts (`StoredTexts`), copied, not parsed and written again for every event.
     static func snapshotText(_ u: UndoChange.Saved) -> String {
         let b = u.before
-        func text(_ s: String) -> String { JSON.string(s).serialized() }
-        var out = "{\"event\":\(text(u.step.event)),\"digest\":\(text(b.digest))"
-        out += ",\"enteredAt\":\(b.enteredAt.seconds),\"startedAt\":\(b.startedAt.seconds),\"checkedAt\":\(b.checkedAt.seconds)"
-        out += ",\"completed\":\(b.completed ? "true" : "false")"
-        if let s = b.state { out += ",\"state\":\(text(s))" }
-        if let m = u.step.milestone { out += ",\"milestone\":\(text(m))" }
-        if let a = u.actor { out += ",\"actor\":\(a)" }
-        if let n = u.actorName { out += ",\"actorName\":\(text(n))" }
-        if let k = u.idempotencyKey { out += ",\"idempotencyKey\":\(text(k))" }
-        out += ",\"data\":\(u.texts.data),\"done\":\(u.texts.done),\"marks\":\(u.texts.marks),\"series\":\(u.texts.series)}"
-        return out
+        let t = u.texts
+        var out: [UInt8] = []
+        out.reserveCapacity(t.data.utf8.count + t.done.utf8.count + t.marks.utf8.count + t.series.utf8.count + 320)
+        func raw(_ s: StaticString) { out.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount)) }
+        func field(_ name: StaticString, _ value: String?) {
+            guard let value else { return }
+            raw(name)
+            JSON.writeString(value, to: &out)
+        }
+        func number(_ name: StaticString, _ value: Int64) {
+            raw(name)
+            JSON.writeInt(Int(value), to: &out)
+        }
+        field("{\"event\":", u.step.event)
+        field(",\"digest\":", b.digest)
+        number(",\"enteredAt\":", b.enteredAt.seconds)
+        number(",\"startedAt\":", b.startedAt.seconds)
+        number(",\"checkedAt\":", b.checkedAt.seconds)
+        raw(b.completed ? ",\"completed\":true" : ",\"completed\":false")
+        field(",\"state\":", b.state)
+        field(",\"milestone\":", u.step.milestone)
+        if let a = u.actor { number(",\"actor\":", Int64(a)) }
+        field(",\"actorName\":", u.actorName)
+        field(",\"idempotencyKey\":", u.idempotencyKey)
+        for (name, text) in [
+            (",\"data\":" as StaticString, t.data), (",\"done\":", t.done), (",\"marks\":", t.marks), (",\"series\":", t.series),
+        ] {
+            raw(name)
+            out.append(contentsOf: text.utf8)
+        }
+        raw("}")
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The latest step of instance `current` that can still be undone at `now`: its history row's sequence number
