@@ -151,6 +151,8 @@ public final class Daemon: InstanceCounter {
     /// The catch-up being summed for its summary (`tallyCatchUp`), nil when none is.
     var catchUp: CatchUpTally?
     public internal(set) var lastNow: Instant
+    /// When `tick` last dropped the snapshots of steps past the undo window.
+    var snapshotsDroppedAt: Instant?
     /// The last record emitted whose sequence number is not yet the stored sent watermark; written by the next
     /// write transaction or when the loop goes idle.
     var emittedThrough: Int64?
@@ -228,9 +230,11 @@ public final class Daemon: InstanceCounter {
             // Slower, not wrong: something opened SQLite before the store could configure it.
             log.warning("SQLite đã được dùng trước khi tiendod cấu hình: thống kê bộ nhớ của SQLite vẫn bật, ghi chậm hơn")
         }
-        // Imports staged by clients of an earlier run cannot be finished: their client has gone.
+        // Imports staged by clients of an earlier run cannot be finished: their client has gone. Snapshots of steps
+        // past the undo window go (then once a day, `tick`).
         do {
             try store.write { try $0.dropStaged() }
+            try store.write { try $0.dropOldSnapshots(now: startedAt, limit: Int.max) }
         } catch {
             throw StoreError.cannotOpen(path: store.path, reason: Store.describe(error))
         }

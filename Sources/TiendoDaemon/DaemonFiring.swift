@@ -29,6 +29,12 @@ extension Daemon {
         var result = TickResult()
         lastNow = now
         let deadline = seconds.map { DaemonClock.monotonic() + $0 }
+        // Once a day, with the day's first firing: the undo snapshots past the window (a bounded batch; any left go
+        // the next day or at the next start).
+        if snapshotsDroppedAt.map({ now.seconds - $0.seconds >= 86_400 }) ?? true {
+            try transact { try $0.dropOldSnapshots(now: now, limit: 10_000) }
+            snapshotsDroppedAt = now
+        }
         while true {
             // The due rows are read in the transaction that writes their step: nothing changes them in between.
             let (stored, count) = try transact { tx in try fire(tx, now: now, result: &result) }

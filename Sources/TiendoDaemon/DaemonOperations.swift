@@ -159,10 +159,11 @@ extension Daemon {
                 let r = written[own]
                 let milestone = r.kind == .milestoneDone ? r.milestone.map { m in r.occurrence.map { "\(m)@\($0)" } ?? m } : nil
                 // The row's own texts when the advance to now left them as read (nearly always: nothing was due).
+                // (Only texts that are JSON objects: a column edited by hand may read as empty and be something else.)
                 let texts =
                     row.texts.flatMap { t in
                         before.data == row.instance.data && before.marks == row.instance.marks && before.done == row.instance.done
-                            && before.series == row.instance.series ? t : nil
+                            && before.series == row.instance.series && t.areObjects ? t : nil
                     } ?? StoredTexts(before, dataJSON: def.json(before.data).serialized())
                 let saved = UndoChange.Saved(
                     before: before, texts: texts,
@@ -209,8 +210,8 @@ extension Daemon {
         guard let u = read.undo else {
             throw .nothingToUndo(
                 id: id,
-                reason: "hồ sơ không có bước nào ghi trong \(Store.undoWindowSeconds / 86_400) ngày qua mà chưa hoàn tác"
-                    + " (chỉ hoàn tác được bước ghi gần nhất, một lần)")
+                reason: "hồ sơ không có bước nào hoàn tác được: chỉ hoàn tác được bước ghi gần nhất, một lần, trong vòng"
+                    + " \(Store.undoWindowSeconds / 86_400) ngày")
         }
         if let expecting, expecting != u.token {
             throw .nothingToUndo(

@@ -174,6 +174,7 @@ extension Store {
         m.registerMigration("v13-undo", migrate: Store.migrateUndo)
         m.registerMigration("v14-undo-guard", migrate: Store.migrateUndoGuard)
         m.registerMigration("v15-undo-in-history", migrate: Store.migrateUndoInHistory)
+        m.registerMigration("v16-undo-snapshot-index", migrate: Store.migrateUndoSnapshotIndex)
         return m
     }
 

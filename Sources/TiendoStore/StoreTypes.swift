@@ -41,6 +41,11 @@ public struct StoredTexts: Sendable {
     init(data: String, done: String, marks: String, series: String) {
         (self.data, self.done, self.marks, self.series) = (data, done, marks, series)
     }
+
+    /// Each text starts as a JSON object does (what the store writes; a snapshot copies them as they are).
+    public var areObjects: Bool {
+        [data, done, marks, series].allSatisfy { $0.utf8.first == UInt8(ascii: "{") && $0.utf8.last == UInt8(ascii: "}") }
+    }
 }
 
 /// An open deadline of an instance, kept in `due_items` for the agenda and summaries.

@@ -49,6 +49,25 @@ extension Store {
                 """)
     }
 
+    /// Snapshots past the window are dropped (`dropOldSnapshots`): found through this index, which only steps' rows
+    /// enter, at its right end (sequence numbers grow).
+    static func migrateUndoSnapshotIndex(_ db: Database) throws {
+        try db.execute(sql: "CREATE INDEX history_undo ON history(seq) WHERE undo IS NOT NULL")
+    }
+
+    /// Clears the snapshots of steps past the window, at most `limit` of them, oldest first: they can no longer be
+    /// undone, and the data a step corrected does not stay in history for ever. Returns how many went.
+    @discardableResult
+    static func dropOldSnapshots(_ db: Database, now: Instant, limit: Int) throws -> Int {
+        try db.cachedStatement(
+            sql: """
+                UPDATE history SET undo = NULL WHERE seq IN (
+                    SELECT seq FROM history INDEXED BY history_undo WHERE undo IS NOT NULL AND at < ? ORDER BY seq LIMIT ?)
+                """
+        ).execute(arguments: [now.seconds - undoWindowSeconds, limit])
+        return db.changesCount
+    }
+
     /// The step's snapshot as stored: a JSON object of what the step was, who recorded it, and the instance's columns
     /// before it, the data, done, marks and series as objects. Written into one buffer: those four are the row's own
     /// JSON texts (`StoredTexts`), copied, not parsed and written again for every event.
@@ -99,15 +118,16 @@ extension Store {
                     sql: """
                         SELECT seq, at, kind, undo FROM (
                             SELECT seq, at, kind, undo FROM history WHERE instance = ? ORDER BY seq DESC LIMIT \(undoLookback))
-                        WHERE undo IS NOT NULL OR kind = 'undone' ORDER BY seq DESC LIMIT 1
+                        WHERE undo IS NOT NULL OR kind IN ('undone', 'started') ORDER BY seq DESC LIMIT 1
                         """),
                 arguments: [current.id]),
-            row[2] != "undone", let text: String = row[3], let j = try? JSON.parse(text)
+            // Undone already; or the case started after it (a case of the same id started anew, the first deleted by
+            // hand: history stays, the new case's `started` row comes after the old one's steps).
+            row[2] != "undone", row[2] != "started", let text: String = row[3], let j = try? JSON.parse(text)
         else { return nil }
         let at = Instant(seconds: row[1])
         guard now.seconds - at.seconds <= undoWindowSeconds, let event = j["event"]?.stringValue, let digest = j["digest"]?.stringValue,
             let entered = j["enteredAt"]?.intValue, let started = j["startedAt"]?.intValue, let checked = j["checkedAt"]?.intValue,
-            // A case of the same id started anew (the first deleted by hand) does not undo the first one's step.
             Int64(started) == current.startedAt.seconds
         else { return nil }
         // The four columns as objects: read back through the column's own decoder (an undo is rare; the write is not).
@@ -133,6 +153,8 @@ extension Store {
     /// the `undone` record the same commit appends.)
     static func clearUndo(_ db: Database, _ id: String, undone: StoredUndo, now: Instant) throws {
         let step = undone.step.at.seconds
+        // The step's own row and those after it (a token from before v15 is none: its instant then).
+        let firstSeq = undone.token.flatMap { Int64($0) }
         if let key = undone.idempotencyKey {
             try db.cachedStatement(sql: "DELETE FROM idempotency WHERE instance = ? AND key = ?").execute(arguments: [id, key])
         }
@@ -147,9 +169,10 @@ extension Store {
             sql: """
                 UPDATE deliveries SET state = 'expired', finished_at = ?, last_error = 'bước đã được hoàn tác trước khi gửi'
                     WHERE instance = ? AND state = 'pending' AND record_seq IN (
-                        SELECT seq FROM history WHERE instance = ? AND at >= ? AND kind IN ('transition', 'milestone-done', 'completed'))
+                        SELECT seq FROM history WHERE instance = ? AND seq >= ? AND at >= ?
+                            AND kind IN ('transition', 'milestone-done', 'completed'))
                 """
-        ).execute(arguments: [now.seconds, id, id, step])
+        ).execute(arguments: [now.seconds, id, id, firstSeq ?? 0, step])
     }
 }
 
@@ -207,6 +230,12 @@ public enum UndoChange: Sendable {
 }
 
 extension Store.Transaction {
+    /// Clears at most `limit` snapshots of steps past the window (`Store.dropOldSnapshots`).
+    @discardableResult
+    public func dropOldSnapshots(now: Instant, limit: Int) throws -> Int {
+        try write { db in try Store.dropOldSnapshots(db, now: now, limit: limit) }
+    }
+
     /// The latest step of `current` that can still be undone at `now`, as this transaction sees it.
     public func undoStep(of current: Instance, now: Instant, definition: (String) -> WorkflowDefinition?) throws -> StoredUndo? {
         try Store.undoStep(db, of: current, now: now, definition: definition)

@@ -120,7 +120,7 @@ import class GRDB.Row
         #expect(
             rebuilt == [
                 "instances_wakeup", "instances_workflow_state", "instances_grp", "due_items_by_end",
-                "history_instance",
+                "history_instance", "history_undo",
             ])
         #expect(p.indexRowids == before.indexRowids)
         #expect(b.indexRowids["sqlite_autoindex_instances_1"] == before.indexRowids["sqlite_autoindex_instances_1"])

@@ -316,3 +316,46 @@ extension UndoDeliveryTests {
         #expect(rows.last?.error == nil && rows.last?.finishedAt == nil)
     }
 }
+
+extension UndoTests {
+    @Test("an older step's token is refused; a case deleted by hand and started anew does not undo the first one's step")
+    func olderTokenAndReusedID() throws {
+        let f = try Fixture(at: "2027-03-01T08:00:00+07:00")
+        defer { removeTemporaryDirectory(f.dir) }
+        let started = try f.at("2027-03-01T00:00:00+07:00")
+        _ = try f.daemon.startInstance(workflow: "hoan-tac", key: "f", data: [("han", .string("2027-03-20"))], actor: nil, started: started)
+        let id = "hoan-tac/f"
+        try f.done(id, "nop-ho-so")
+        let first = try #require(try f.daemon.store.undoStep(of: try f.instance(id), now: f.time.now)?.token)
+        f.time.advance(seconds: 1)
+        _ = try f.daemon.sendEvent(id: id, event: "xet", data: [], idempotencyKey: nil, actor: nil)
+        let wrong = Self.refusal { () throws(RequestError) in try f.daemon.undoStep(id: id, expecting: first, actor: nil) }
+        #expect(wrong?.contains("không phải bước định hoàn tác") == true, "\(wrong ?? "")")
+        #expect(try f.instance(id).state == "da-xet")
+
+        // Deleted by hand (history stays), then started again with the same start: nothing to undo.
+        let queue = try DatabaseQueue(path: f.daemon.store.path)
+        try queue.write { db in try db.execute(sql: "DELETE FROM instances WHERE id = ?", arguments: [id]) }
+        _ = try f.daemon.startInstance(workflow: "hoan-tac", key: "f", data: [("han", .string("2027-03-20"))], actor: nil, started: started)
+        #expect(try f.daemon.store.undoStep(of: try f.instance(id), now: f.time.now) == nil)
+        #expect(
+            Self.refusal { () throws(RequestError) in try f.daemon.undoStep(id: id, actor: nil) }?.contains("không có bước nào") == true)
+        #expect(try f.instance(id).state == "cho-xet")
+    }
+
+    @Test("snapshots past the window are cleared, the newer kept")
+    func oldSnapshotsCleared() throws {
+        let f = try Fixture(at: "2027-03-01T08:00:00+07:00")
+        defer { removeTemporaryDirectory(f.dir) }
+        let old = try f.start("g", han: "2027-04-20")
+        try f.done(old, "nop-ho-so")
+        f.time.advance(seconds: 8 * 86_400)
+        let recent = try f.start("h", han: "2027-04-20")
+        try f.done(recent, "nop-ho-so")
+        let dropped = try f.daemon.store.write { try $0.dropOldSnapshots(now: f.time.now, limit: 100) }
+        #expect(dropped == 1)
+        let queue = try DatabaseQueue(path: f.daemon.store.path)
+        let kept = try queue.read { db in try String.fetchAll(db, sql: "SELECT instance FROM history WHERE undo IS NOT NULL") }
+        #expect(kept == [recent])
+    }
+}
