@@ -32,7 +32,7 @@ extension Daemon {
         // Once a day, with the day's first firing: the undo snapshots past the window (a bounded batch; any left go
         // the next day or at the next start).
         if snapshotsDroppedAt.map({ now.seconds - $0.seconds >= 86_400 }) ?? true {
-            try transact { try $0.dropOldSnapshots(now: now, limit: 10_000) }
+            _ = try transact { try $0.dropOldSnapshots(now: now, limit: 10_000) }
             snapshotsDroppedAt = now
         }
         while true {

@@ -37,7 +37,6 @@ extension Engine {
             marks[key] = mark
         }
         restored.marks = marks
-        restored.completed = before.completed
         let undone = Record(
             at: now, utcOffset: zone.offset(at: now), kind: .undone, workflow: program.id, instance: current.id,
             state: before.state, from: current.state, to: before.state, event: step.event,
