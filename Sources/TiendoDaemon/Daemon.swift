@@ -233,8 +233,10 @@ public final class Daemon: InstanceCounter {
         // Imports staged by clients of an earlier run cannot be finished: their client has gone. Snapshots of steps
         // past the undo window go (then once a day, `tick`).
         do {
-            try store.write { try $0.dropStaged() }
-            try store.write { try $0.dropOldSnapshots(now: startedAt, limit: Int.max) }
+            try store.write { tx in
+                try tx.dropStaged()
+                try tx.dropOldSnapshots(now: startedAt, limit: Int.max)
+            }
         } catch {
             throw StoreError.cannotOpen(path: store.path, reason: Store.describe(error))
         }

@@ -138,9 +138,7 @@ extension Daemon {
         guard let row = read.row else { throw .noSuchInstance(id) }
         // A request already applied under this key answers with the instance as it is now.
         if read.applied { return row }
-        guard let def = byDigest[row.instance.digest], let engine = engine(row.instance.digest) else {
-            throw .internalError("định nghĩa của \(id) không nạp được")
-        }
+        let (def, engine) = try loaded(row)
         // The instance as it is now, just before the step: what an undo puts back (`Engine.undo`).
         var before = row.instance
         let pre = engine.advanceFully(&before, to: now)
@@ -185,6 +183,14 @@ extension Daemon {
         }
     }
 
+    /// The definition a stored instance runs and its engine, or why a request on it cannot be answered.
+    func loaded(_ row: StoredInstance) throws(RequestError) -> (WorkflowDefinition, Engine) {
+        guard let def = byDigest[row.instance.digest], let engine = engine(row.instance.digest) else {
+            throw .internalError("định nghĩa của \(row.instance.id) không nạp được")
+        }
+        return (def, engine)
+    }
+
     /// Undoes the latest operator step of instance `id` (`Engine.undo`): the instance as it was just before the
     /// step, brought to now; durable before returning. Refused when no step can be undone: none recorded since
     /// this version, already undone, older than `Store.undoWindowSeconds`, the instance moved to another version of
@@ -213,18 +219,16 @@ extension Daemon {
                 reason: "hồ sơ không có bước nào hoàn tác được: chỉ hoàn tác được bước ghi gần nhất, một lần, trong vòng"
                     + " \(Store.undoWindowSeconds / 86_400) ngày")
         }
+        let (def, engine) = try loaded(row)
         if let expecting, expecting != u.token {
             throw .nothingToUndo(
                 id: id,
-                reason: "bước ghi gần nhất của hồ sơ nay là một bước khác (ghi lúc \(Zone.vietnam.vietnamese(u.step.at))),"
+                reason: "bước ghi gần nhất của hồ sơ nay là một bước khác (ghi lúc \(def.zone.vietnamese(u.step.at))),"
                     + " không phải bước định hoàn tác; hãy xem lại hồ sơ")
         }
         guard u.before.digest == row.instance.digest else {
             throw .nothingToUndo(
                 id: id, reason: "quy trình của hồ sơ đã được cập nhật sang phiên bản mới sau bước này; hãy ghi bước đúng thay vì hoàn tác")
-        }
-        guard let def = byDigest[row.instance.digest], let engine = engine(row.instance.digest) else {
-            throw .internalError("định nghĩa của \(id) không nạp được")
         }
         let (restored, records) = engine.undo(current: row.instance, before: u.before, step: u.step, now: now, actor: actor)
         try persist(

@@ -140,7 +140,7 @@ extension Store {
             series: SeriesState.decode(column("series")))
         return StoredUndo(
             step: UndoneStep(event: event, milestone: j["milestone"]?.stringValue, at: at), actor: j["actor"]?.intValue,
-            actorName: j["actorName"]?.stringValue, before: before, token: String(row[0] as Int64),
+            actorName: j["actorName"]?.stringValue, before: before, seq: row[0],
             idempotencyKey: j["idempotencyKey"]?.stringValue)
     }
 
@@ -153,8 +153,6 @@ extension Store {
     /// the `undone` record the same commit appends.)
     static func clearUndo(_ db: Database, _ id: String, undone: StoredUndo, now: Instant) throws {
         let step = undone.step.at.seconds
-        // The step's own row and those after it (a token from before v15 is none: its instant then).
-        let firstSeq = undone.token.flatMap { Int64($0) }
         if let key = undone.idempotencyKey {
             try db.cachedStatement(sql: "DELETE FROM idempotency WHERE instance = ? AND key = ?").execute(arguments: [id, key])
         }
@@ -172,7 +170,7 @@ extension Store {
                         SELECT seq FROM history WHERE instance = ? AND seq >= ? AND at >= ?
                             AND kind IN ('transition', 'milestone-done', 'completed'))
                 """
-        ).execute(arguments: [now.seconds, id, id, firstSeq ?? 0, step])
+        ).execute(arguments: [now.seconds, id, id, undone.seq, step])
     }
 }
 
@@ -183,21 +181,24 @@ public struct StoredUndo: Sendable {
     public var actorName: String?
     /// The instance just before the step.
     public var before: Instance
-    /// What names this step: its history row's sequence number.
-    public var token: String?
+    /// The step's own history row (its transition, or the milestone's completion).
+    public var seq: Int64
     /// The request's idempotency key, if it had one.
     public var idempotencyKey: String?
 
     public init(
-        step: UndoneStep, actor: Int? = nil, actorName: String? = nil, before: Instance, token: String? = nil, idempotencyKey: String? = nil
+        step: UndoneStep, actor: Int? = nil, actorName: String? = nil, before: Instance, seq: Int64, idempotencyKey: String? = nil
     ) {
         self.step = step
         self.actor = actor
         self.actorName = actorName
         self.before = before
-        self.token = token
+        self.seq = seq
         self.idempotencyKey = idempotencyKey
     }
+
+    /// What names this step to callers (`vn.tiendo.Extras.UndoableStep.token`): its row's sequence number.
+    public var token: String { String(seq) }
 }
 
 /// What a commit does to an instance's undoable step.

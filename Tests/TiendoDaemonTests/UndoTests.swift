@@ -170,7 +170,7 @@ import class GRDB.DatabaseQueue
         try f.done(id, "nop-ho-so", idempotencyKey: "k-1")
         #expect(try f.instance(id).done["nop-ho-so"] != nil)
         let step = try #require(try f.daemon.store.undoStep(of: try f.instance(id), now: f.time.now))
-        #expect(step.step.milestone == "nop-ho-so" && step.token != nil)
+        #expect(step.step.milestone == "nop-ho-so" && !step.token.isEmpty)
 
         // A page shown before a newer step names another one: refused, nothing changed.
         f.time.set(try f.at("2027-03-02T10:00:00+07:00"))
@@ -262,17 +262,20 @@ import class GRDB.DatabaseQueue
         let transition = Record(
             at: step, utcOffset: 7 * 3600, kind: .transition, workflow: "nhac-viec", instance: id, state: "b", from: "a", to: "b",
             event: "chuyen", priority: 6, message: "Hồ sơ chuyển sang b", key: "\(id)|transition|a>b|\(step.seconds)")
+        var seqs: [Int64] = []
         for r in [notice, transition] {
             let fanOut = FanOut(
                 key: "\(r.key!)|thu|a@example.vn", channel: "thu", recipient: Mailbox(name: "A", address: "a@example.vn"), route: "r",
                 digest: "r|thu|a@example.vn|d1", digestPeriod: .day, notBefore: step.adding(seconds: 86_400), expiresAt: nil,
                 series: nil)
-            try store.write { try $0.commit(changes: [], records: [r], delivery: DeliveryCommit(now: r.at) { _, _ in [fanOut] }) }
+            seqs += try store.write { try $0.commit(changes: [], records: [r], delivery: DeliveryCommit(now: r.at) { _, _ in [fanOut] }) }
+                .map(\.seq)
         }
         let undone = StoredUndo(
             step: UndoneStep(event: "chuyen", milestone: nil, at: step),
             before: Instance(
-                id: id, workflow: "nhac-viec", data: [:], state: "a", startedAt: step, enteredAt: step, digest: "", checkedAt: step))
+                id: id, workflow: "nhac-viec", data: [:], state: "a", startedAt: step, enteredAt: step, digest: "", checkedAt: step),
+            seq: seqs[1])
         try store.write { try $0.commit(changes: [], records: [], undo: [.clear(id, undone: undone, now: step.adding(seconds: 60))]) }
         let rows = try store.deliveryRows(states: nil, channel: nil, after: nil, limit: 10)
         #expect(rows.map(\.kind) == ["reminder", "transition"])
@@ -306,10 +309,12 @@ extension UndoDeliveryTests {
                 sql: "UPDATE deliveries SET state = 'expired', last_error = 'đã hoàn thành trước khi gửi', finished_at = ? WHERE id = 2",
                 arguments: [step.seconds])
         }
+        // (The step's own row is not among these notices: it comes after them.)
         let undone = StoredUndo(
             step: UndoneStep(event: "done", milestone: "nop-bao-cao", at: step),
             before: Instance(
-                id: id, workflow: "nhac-viec", data: [:], state: nil, startedAt: step, enteredAt: step, digest: "", checkedAt: step))
+                id: id, workflow: "nhac-viec", data: [:], state: nil, startedAt: step, enteredAt: step, digest: "", checkedAt: step),
+            seq: 3)
         try store.write { try $0.commit(changes: [], records: [], undo: [.clear(id, undone: undone, now: step.adding(seconds: 60))]) }
         let rows = try store.deliveryRows(states: nil, channel: nil, after: nil, limit: 10)
         #expect(rows.map(\.state) == ["expired", "pending"])

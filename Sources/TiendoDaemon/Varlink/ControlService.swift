@@ -147,13 +147,7 @@ public final class ControlService: VarlinkHandler, Sendable {
             return more ? .watch : .immediate(.error("org.varlink.service.ExpectedMore"))
         }
         if ControlService.mutating.contains(name) {
-            guard authority.mayMutate(peer) else {
-                log(4, "Từ chối \(method) của uid \(peer.uid) (pid \(peer.pid)): cần root, uid của daemon hoặc nhóm tiendo-admin")
-                return .immediate(.error("org.varlink.service.PermissionDenied"))
-            }
-            if let name = p["actor"]?.stringValue, !ControlService.isValidActorName(name) {
-                return .immediate(.error("org.varlink.service.InvalidParameter", [("parameter", .string("actor"))]))
-            }
+            if let refused = refusal(toMutate: method, p, peer: peer) { return refused }
             // Reload and imports (their own transaction, however many rows) run alone; other changes are grouped
             // into one transaction, and each reply waits for it.
             return deferredMutation(groupable: name != "Reload" && name != "ImportInstances", peer: peer) { d, actor in
@@ -168,6 +162,19 @@ public final class ControlService: VarlinkHandler, Sendable {
         return .deferred { [self] reply in
             readers.async(for: peer.uid) { reply(self.read(name, p).encoded()) }
         }
+    }
+
+    /// Why `peer` may not call the changing `method` with `p`, or nil: only root, the daemon's user or `tiendo-admin`
+    /// change anything (a refusal is logged), and an `actor` must be a name a front end shows.
+    func refusal(toMutate method: String, _ p: [String: JSON], peer: Peer) -> Dispatch? {
+        guard authority.mayMutate(peer) else {
+            log(4, "Từ chối \(method) của uid \(peer.uid) (pid \(peer.pid)): cần root, uid của daemon hoặc nhóm tiendo-admin")
+            return .immediate(.error("org.varlink.service.PermissionDenied"))
+        }
+        if let name = p["actor"]?.stringValue, !ControlService.isValidActorName(name) {
+            return .immediate(.error("org.varlink.service.InvalidParameter", [("parameter", .string("actor"))]))
+        }
+        return nil
     }
 
     /// A change run on the loop thread by the peer's uid; its reply waits for the commit (of its group, when

@@ -74,7 +74,7 @@ extension ControlService {
                 var e = entry(v, row, now: now, transition: true)
                 if let u = try v.store.undoStep(of: row.instance, now: now), case .object(var o) = e {
                     var step: [(String, JSON)] = [
-                        ("token", .string(u.token ?? "")), ("event", .string(u.step.event)), ("at", .string(zone.iso(u.step.at))),
+                        ("token", .string(u.token)), ("event", .string(u.step.event)), ("at", .string(zone.iso(u.step.at))),
                     ]
                     if let m = u.step.milestone { step.append(("milestone", .string(m))) }
                     if let a = u.actorName { step.append(("actor", .string(a))) }

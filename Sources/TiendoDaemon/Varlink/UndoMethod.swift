@@ -7,17 +7,8 @@ extension ControlService {
     /// `Undo` (the only change in this interface): who may change anything may undo, on the loop thread like
     /// `SendEvent`, with the instance as the manager's methods answer it.
     func undo(_ p: [String: JSON], peer: Peer) -> Dispatch {
-        guard authority.mayMutate(peer) else {
-            log(
-                4,
-                "Từ chối \(ControlService.extrasInterface).Undo của uid \(peer.uid) (pid \(peer.pid)): cần root, uid của daemon hoặc nhóm tiendo-admin"
-            )
-            return .immediate(.error("org.varlink.service.PermissionDenied"))
-        }
+        if let refused = refusal(toMutate: ControlService.extrasInterface + ".Undo", p, peer: peer) { return refused }
         let actorName = p["actor"]?.stringValue
-        if let actorName, !ControlService.isValidActorName(actorName) {
-            return .immediate(.error("org.varlink.service.InvalidParameter", [("parameter", .string("actor"))]))
-        }
         let id = p["id"]!.stringValue!
         let expected = p["token"]?.stringValue
         return deferredMutation(groupable: true, peer: peer) { d, actor in
