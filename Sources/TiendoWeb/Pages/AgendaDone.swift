@@ -56,18 +56,8 @@ struct AgendaDone {
             unit: "việc", doneLead: "Đã ghi nhận hoàn thành", refusedLead: "Không ghi nhận được",
             alreadySaid: "đã được ghi nhận hoàn thành trước đó")
         // One task of two records of one name (the month's fees of two members called Mai Văn Ba) is told apart by
-        // the records' codes, in what the page says of each.
-        var firstID: [String: String] = [:]
-        var ambiguous: Set<String> = []
+        // the records' codes, in what the page says of each (`BulkOutcome.name`).
         var bases: [Pick: String] = [:]
-        func name(_ base: String, _ id: String) -> String {
-            if let other = firstID[base] {
-                if other != id, ambiguous.insert(base).inserted { outcome.rename(base, to: "\(base) (\(RecordsEvent.key(other)))") }
-            } else {
-                firstID[base] = id
-            }
-            return ambiguous.contains(base) ? "\(base) (\(RecordsEvent.key(id)))" : base
-        }
         // Reads the item's record (naming the item as people read it once it is read), marks it, and notes it done or
         // done before.
         func mark(_ pick: Pick, what: inout String) async throws {
@@ -75,7 +65,7 @@ struct AgendaDone {
             let base =
                 "«\(RecordPage.milestoneTitle(pick.milestone, of: instance, due: pick.due, catalog: catalog))» của \(catalog.label(of: instance))"
             bases[pick] = base
-            what = name(base, pick.id)
+            what = outcome.name(base, of: pick.id)
             if try await RecordPage.complete(app, pick.milestone, of: instance, account: account) {
                 outcome.done.append(what)
             } else {
@@ -99,7 +89,7 @@ struct AgendaDone {
         var again = retry[...]
         while let (pick, first, reason) = again.popFirst() {
             // Named again: a record of the same name may have come after it.
-            var what = bases[pick].map { name($0, pick.id) } ?? first
+            var what = bases[pick].map { outcome.name($0, of: pick.id) } ?? first
             guard outcome.failure == nil, !outcome.done.isEmpty else {
                 outcome.refused.append("\(what): \(reason)")
                 continue

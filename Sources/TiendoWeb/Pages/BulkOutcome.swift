@@ -57,6 +57,21 @@ struct BulkOutcome {
         return false
     }
 
+    /// Per name an item was said by: the record it was said of first, and the names two records share.
+    var firstID: [String: String] = [:]
+    var shared: Set<String> = []
+
+    /// How to say the item `base` of record `id`: `base`, or «base (code)» when another record's item reads the same
+    /// (two members called Mai Văn Ba), the first one's entries renamed so at once.
+    mutating func name(_ base: String, of id: String) -> String {
+        if let other = firstID[base] {
+            if other != id, shared.insert(base).inserted { rename(base, to: "\(base) (\(RecordsEvent.key(other)))") }
+        } else {
+            firstID[base] = id
+        }
+        return shared.contains(base) ? "\(base) (\(RecordsEvent.key(id)))" : base
+    }
+
     /// Names an item said already by another name: its entries (said alone, or before «: reason») are renamed.
     mutating func rename(_ old: String, to new: String) {
         func renamed(_ s: String) -> String {

@@ -95,16 +95,7 @@ struct RecordsEvent {
             alreadySaid: "đã được ghi \(step) từ trước (hồ sơ đã sang bước đó)")
         var remaining = ids[...]
         // Two records of one name (two members called Mai Văn Ba in one chi bộ) are told apart by their codes.
-        var named: [String: String] = [:]
-        func name(_ instance: Manager.Instance) -> String {
-            let label = catalog.label(of: instance)
-            guard let other = named[label], other != instance.id else {
-                named[label] = instance.id
-                return label
-            }
-            outcome.rename(label, to: "\(label) (\(RecordsEvent.key(other)))")
-            return "\(label) (\(RecordsEvent.key(instance.id)))"
-        }
+        func name(_ instance: Manager.Instance) -> String { outcome.name(catalog.label(of: instance), of: instance.id) }
         while let id = remaining.popFirst() {
             var who = id
             // A record on an older version of the workflow («bản cũ») may refuse a value the current one takes: its
