@@ -123,6 +123,11 @@ def test_print_view_is_a_clean_a4_list(stack, browser):
     assert head.split("\n") == ["ĐẢNG BỘ PHƯỜNG TÂY HỒ", "CHI BỘ KHU DÂN CƯ SỐ 2", "*", "ĐẢNG CỘNG SẢN VIỆT NAM",
                                  "Tây Hồ, ngày 02 tháng 3 năm 2026"], head
     assert not browser.find_elements(By.CSS_SELECTOR, "header.top")
+    # Its rows numbered from 1 (STT), the column a meeting refers to a row by.
+    assert browser.find_element(By.CSS_SELECTOR, "table.items thead th").text == "STT"
+    numbers = [td.text for td in browser.find_elements(By.CSS_SELECTOR, "table.items tbody td.stt")]
+    assert numbers == [str(n) for n in range(1, len(browser.find_elements(By.CSS_SELECTOR, "table.items tbody tr")) + 1)], numbers
+    assert len(numbers) >= 2, numbers
     shot(browser, "20-ban-in-man-hinh", full=True)
     pdf = print_pdf(browser)
     path = os.path.join(ARTIFACTS, "20-ban-in.pdf")

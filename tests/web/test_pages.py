@@ -699,10 +699,16 @@ def test_the_printed_grading_list_shows_each_score_and_grade(stack, browser):
     for printing in (False, True):
         browser.get(stack.url + "/ho-so?" + urllib.parse.urlencode({**query, **({"in": "1"} if printing else {})}))
         heads = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "table.records thead th")]
+        # Printed, a list's rows are numbered (STT), as every list of a Party document is; on the screen they are not.
+        assert (heads[0] == "STT") == printing, heads
+        heads = heads[1:] if printing else heads
         # One chi bộ chosen: its name is in the filter (and the letterhead), not a column.
         assert heads[:4] == ["Hồ sơ", "Trạng thái", "Điểm đánh giá (thang 100)", "Mức xếp loại Đảng ủy quyết định"], heads
-        rows = {r.find_element(By.CSS_SELECTOR, "td.record a").text: [td.text for td in r.find_elements(By.TAG_NAME, "td")]
+        rows = {r.find_element(By.CSS_SELECTOR, "td.record a").text:
+                [td.text for td in r.find_elements(By.TAG_NAME, "td") if "stt" not in td.get_attribute("class")]
                 for r in browser.find_elements(By.CSS_SELECTOR, "table.records tbody tr")}
+        if printing:
+            assert [td.text for td in browser.find_elements(By.CSS_SELECTOR, "table.records tbody td.stt")] == ["1", "2"]
         assert rows["Trần Văn Điểm"][2:4] == ["82", "Hoàn thành tốt nhiệm vụ"], rows
         assert rows["Phạm Thị Chưa"][2:4] == ["—", "—"], rows
         shot(browser, "55-danh-sach-xep-loai-in" if printing else "55-danh-sach-xep-loai", full=True)

@@ -107,6 +107,7 @@ enum Assets {
         table.items col.w-due { width: 7.5rem; } table.items col.w-left { width: 7.5rem; } table.items col.w-record { width: 21%; }
         table.items col.w-group { width: 15%; } table.items col.w-workflow { width: 22%; }
         table.items col.w-pick { width: 2.6rem; } table .pick { text-align: center; width: 2.6rem; min-width: 0; }
+        table.items col.w-stt { width: 2.8rem; } table .stt { text-align: center; width: 2.8rem; font-variant-numeric: tabular-nums; }
         table .pick input { width: 1.25rem; height: 1.25rem; margin: 0; vertical-align: middle; }
         table .pick .on-phone { display: none; }
         table .pick a.to-record { text-decoration: none; font-size: 1.1rem; }

@@ -77,12 +77,14 @@ enum DueTable {
     }
 
     /// One table of items; `showGroup`/`showWorkflow` leave out a column the heading above already says; `pick`
-    /// adds a first column of boxes to mark milestones done together (the agenda, for an account that may act).
+    /// adds a first column of boxes to mark milestones done together (the agenda, for an account that may act);
+    /// `numbered`, a printed list's first column «STT» (the row's number, as every list of a Party document has).
     static func table(
-        _ entries: [Extras.DueEntry], catalog: Catalog, showGroup: Bool = true, showWorkflow: Bool = true, pick: Bool = false
+        _ entries: [Extras.DueEntry], catalog: Catalog, showGroup: Bool = true, showWorkflow: Bool = true, pick: Bool = false,
+        numbered: Bool = false
     ) -> HTML {
         let groupTitle = catalog.groupTitle(of: entries.map(\.item.workflow))
-        let rows: [HTML] = entries.map { e in
+        let rows: [HTML] = entries.enumerated().map { n, e in
             let i = e.item
             let name = e.label ?? String(i.instance.split(separator: "/", maxSplits: 1).last ?? "")
             let state: HTML =
@@ -96,7 +98,7 @@ enum DueTable {
                     ? "<td class=\"pick\"><a class=\"to-record\" href=\"\(recordLink(i.instance))\" title=\"Bước này ghi trên trang hồ sơ\" aria-label=\"Ghi bước này trên trang hồ sơ của \(name)\">→<span class=\"on-phone\"> Ghi trên trang hồ sơ</span></a></td>"
                     : "<td class=\"pick\">\(pickBox(i, name: name))</td>"
             return """
-                <tr class="\(i.overdue ? "overdue" : "")">\(box)<td data-label="Hạn">\(due(i))</td><td class="left">\(daysBadge(i))</td><td class="what">\(what(i))</td>
+                <tr class="\(i.overdue ? "overdue" : "")">\(box)\(numbered ? PrintList.rowNumber(n) : .empty)<td data-label="Hạn">\(due(i))</td><td class="left">\(daysBadge(i))</td><td class="what">\(what(i))</td>
                 <td class="record"><a href="\(recordLink(i.instance))">\(name)</a><br><span class="muted small id">\(i.instance)</span></td>\(showGroup ? "<td data-label=\"\(groupTitle)\">\(i.group ?? "—")</td>" : HTML.empty)\(showWorkflow ? "<td data-label=\"Quy trình\">\(catalog.title(i.workflow))\(state)</td>" : HTML.empty)</tr>
                 """
         }
@@ -106,9 +108,9 @@ enum DueTable {
             ? "<input type=\"checkbox\" data-pick-all aria-label=\"Chọn tất cả việc trong bảng này\" title=\"Chọn tất cả việc trong bảng này\">"
             : .empty
         let widths: HTML =
-            "<colgroup>\(pick ? "<col class=\"w-pick\">" as HTML : .empty)<col class=\"w-due\"><col class=\"w-left\"><col><col class=\"w-record\">\(showGroup ? "<col class=\"w-group\">" as HTML : .empty)\(showWorkflow ? "<col class=\"w-workflow\">" as HTML : .empty)</colgroup>"
+            "<colgroup>\(pick ? "<col class=\"w-pick\">" as HTML : .empty)\(numbered ? "<col class=\"w-stt\">" as HTML : .empty)<col class=\"w-due\"><col class=\"w-left\"><col><col class=\"w-record\">\(showGroup ? "<col class=\"w-group\">" as HTML : .empty)\(showWorkflow ? "<col class=\"w-workflow\">" as HTML : .empty)</colgroup>"
         return """
-            <table class="items">\(widths)<thead><tr>\(pick ? "<th class=\"pick\">\(pickAll)</th>" as HTML : .empty)<th>Hạn</th><th>Còn lại</th><th>Việc</th><th>Hồ sơ</th>\(showGroup ? "<th>\(groupTitle)</th>" : HTML.empty)\(showWorkflow ? "<th>Quy trình</th>" : HTML.empty)</tr></thead>
+            <table class="items">\(widths)<thead><tr>\(pick ? "<th class=\"pick\">\(pickAll)</th>" as HTML : .empty)\(numbered ? PrintList.rowNumberHead : .empty)<th>Hạn</th><th>Còn lại</th><th>Việc</th><th>Hồ sơ</th>\(showGroup ? "<th>\(groupTitle)</th>" : HTML.empty)\(showWorkflow ? "<th>Quy trình</th>" : HTML.empty)</tr></thead>
             <tbody>\(rows)</tbody></table>
             """
     }

@@ -39,6 +39,11 @@ enum PrintList {
                 """)
     }
 
+    /// A printed list's first column, «STT»: each row's number from 1, by which a meeting refers to a row.
+    static let rowNumberHead: HTML = "<th class=\"stt\">STT</th>"
+
+    static func rowNumber(_ index: Int) -> HTML { "<td class=\"stt\">\(index + 1)</td>" }
+
     static func letterhead(_ configuration: WebConfiguration, group: String?, _ catalog: Catalog) -> HTML {
         letterhead(organisation: configuration.organisation, group: group, place: configuration.place, today: catalog.today)
     }
@@ -68,7 +73,7 @@ enum PrintList {
         return frame(
             title: "DANH SÁCH VIỆC CẦN LÀM", subtitle: covers + (filtered.isEmpty ? "" : ". " + filtered.joined(separator: "; ")),
             asOf: data.reply.now,
-            table: DueTable.table(data.reply.items, catalog: data.catalog, showGroup: group == nil),
+            table: DueTable.table(data.reply.items, catalog: data.catalog, showGroup: group == nil, numbered: true),
             count: "Quá hạn: \(Format.count(c.overdue)); hôm nay: \(Format.count(c.today)); tổng: \(Format.count(c.total)) việc\(note).",
             letterhead: letterhead(configuration, group: group, data.catalog), group: group)
     }
