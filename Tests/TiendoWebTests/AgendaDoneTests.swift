@@ -59,11 +59,19 @@ struct AgendaDoneTests {
         var list = BulkOutcome(unit: "hồ sơ", doneLead: "Đã ghi «Đã in thẻ» cho", refusedLead: "Không ghi được «Đã in thẻ» cho")
         list.refused = ["Cao Văn Hùng: hồ sơ đang ở bước «Chờ trao thẻ», bước này không ghi được «Đã in thẻ» từ danh sách."]
         #expect(list.sentences.recorded == nil)
-        // One record: «hồ sơ này», not «các hồ sơ này».
+        // The lead a sentence of its own, then each record with its reason: never two colons in one clause.
         #expect(
             list.sentences.refused
-                == "Không ghi được «Đã in thẻ» cho 1 hồ sơ, hồ sơ này không có gì thay đổi: Cao Văn Hùng: hồ sơ đang ở bước «Chờ trao thẻ», bước này không ghi được «Đã in thẻ» từ danh sách."
+                == "Không ghi được «Đã in thẻ» cho 1 hồ sơ (không có gì thay đổi). Cao Văn Hùng: hồ sơ đang ở bước «Chờ trao thẻ», bước này không ghi được «Đã in thẻ» từ danh sách."
         )
+        // Past ten, the rest counted in a sentence of their own (not «… danh sách. và 2 hồ sơ khác»).
+        var many = list
+        many.refused = (1...12).map { "Người \($0): hồ sơ đã sang bước «Y»." }
+        #expect(
+            many.sentences.refused
+                == "Không ghi được «Đã in thẻ» cho 12 hồ sơ (không có gì thay đổi). "
+                + (1...10).map { "Người \($0): hồ sơ đã sang bước «Y»." }.joined(separator: " ")
+                + " Còn 2 hồ sơ khác cũng không ghi được.")
         // tiendod stopped answering: what was recorded is said, the record it stopped at is to be checked (tiendod may
         // have recorded it before its answer was lost), and how many after it were left untouched.
         list.done = ["Lò Thị Năm"]
@@ -74,7 +82,7 @@ struct AgendaDoneTests {
         #expect(list.sentences.recorded == "Đã ghi «Đã in thẻ» cho 1 hồ sơ: Lò Thị Năm.")
         #expect(
             list.sentences.refused?.hasPrefix(
-                "Không ghi được «Đã in thẻ» cho 1 hồ sơ, hồ sơ này không có gì thay đổi: Vi Văn Sáu: không thấy hồ sơ này trong các chi bộ của tài khoản (có thể đã chuyển chi bộ hoặc bị xóa). "
+                "Không ghi được «Đã in thẻ» cho 1 hồ sơ (không có gì thay đổi). Vi Văn Sáu: không thấy hồ sơ này trong các chi bộ của tài khoản (có thể đã chuyển chi bộ hoặc bị xóa). "
                     + "Dừng lại ở Hà Văn Bốn: chưa rõ hồ sơ này đã được ghi hay chưa, hãy mở để kiểm tra. "
                     + "2 hồ sơ sau đó chưa được ghi, các hồ sơ này không có gì thay đổi. ")
                 == true,

@@ -8,7 +8,7 @@ struct BulkOutcome {
     var unit: String
     /// «Đã ghi nhận hoàn thành», «Đã ghi «Đã in thẻ» cho».
     var doneLead: String
-    /// Before «, các … này không có gì thay đổi:»: «Không ghi nhận được», «Không ghi được cho».
+    /// Before « N việc (không có gì thay đổi).»: «Không ghi nhận được», «Không ghi được «…» cho».
     var refusedLead: String
     /// After the count of items recorded before: «đã được ghi nhận hoàn thành trước đó».
     var alreadySaid = "đã được ghi nhận trước đó"
@@ -89,9 +89,16 @@ struct BulkOutcome {
 
     /// The sentences: what was recorded (nil when nothing was), and what was refused (nil when nothing was).
     var sentences: (recorded: String?, refused: String?) {
-        func listed(_ items: [String], separator: String = "; ") -> String {
-            let shown = items.prefix(BulkOutcome.named).joined(separator: separator)
+        func listed(_ items: [String]) -> String {
+            let shown = items.prefix(BulkOutcome.named).joined(separator: "; ")
             return items.count > BulkOutcome.named ? "\(shown) và \(items.count - BulkOutcome.named) \(unit) khác" : shown
+        }
+        // Refusals are sentences, each an item and its reason («X: Việc này chỉ …»): after a lead sentence of their
+        // own, so that no clause holds two colons.
+        func reasons(_ items: [String]) -> String {
+            let shown = items.prefix(BulkOutcome.named).joined(separator: " ")
+            let more = items.count - BulkOutcome.named
+            return more > 0 ? "\(shown) Còn \(more) \(unit) khác cũng không ghi được." : shown
         }
         var parts: [String] = []
         if !done.isEmpty { parts.append("\(doneLead) \(done.count) \(unit): \(listed(done)).") }
@@ -102,7 +109,7 @@ struct BulkOutcome {
         var refusal: [String] = []
         if !refused.isEmpty {
             refusal.append(
-                "\(refusedLead) \(refused.count) \(unit), \(these(refused.count)) không có gì thay đổi: \(listed(refused, separator: " "))")
+                "\(refusedLead) \(refused.count) \(unit) (không có gì thay đổi). \(reasons(refused))")
         }
         if let halted {
             refusal.append("\(halted) \(untried) \(unit) chưa được ghi, \(these(untried)) không có gì thay đổi.")
