@@ -1088,6 +1088,15 @@ def test_pages_fit_a_phone_screen(stack, browser):
                 # Each account a card: its buttons on the screen, beside its name.
                 buttons = browser.find_elements(By.CSS_SELECTOR, "table.accounts button")
                 assert buttons and all(b.rect["x"] + b.rect["width"] <= visible for b in buttons[:10]), [b.rect for b in buttons[:3]]
+            if path.startswith("/lich"):
+                # The month a list of its days, not seven columns a word wide: each shown day across the screen,
+                # named by its weekday and date; days with nothing to say (no task, no holiday) left out.
+                cells = [td for td in browser.find_elements(By.CSS_SELECTOR, "table.month td") if td.is_displayed()]
+                days = [td.find_element(By.CSS_SELECTOR, ".day").text for td in cells]
+                assert cells and all(td.rect["width"] > visible * 0.8 for td in cells), [td.rect for td in cells[:3]]
+                assert "Thứ Năm, 04/02/2027" in days and all(re.fullmatch(r"(Thứ (Hai|Ba|Tư|Năm|Sáu|Bảy)|Chủ nhật), \d\d/02/2027", d)
+                                                                for d in days), days
+                assert len(cells) < 28 and not browser.find_element(By.CSS_SELECTOR, "table.month thead").is_displayed(), days
             if path == "/tong-quan":
                 # Its tables stay tables, wider than the screen: a line says they scroll.
                 assert [p.is_displayed() for p in browser.find_elements(By.CSS_SELECTOR, "p.swipe")] == [True, True]

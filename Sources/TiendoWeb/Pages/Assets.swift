@@ -127,6 +127,7 @@ enum Assets {
         table.month td.today { outline: 2px solid var(--red); outline-offset: -2px; }
         /* The day on a line of its own: «10» beside «12 việc» read as «1012». */
         table.month .day { font-weight: 700; display: block; margin-bottom: .15rem; }
+        table.month .day .on-phone { display: none; }
         table.month .note { display: block; color: var(--muted); font-size: .75rem; }
         table.month ul { margin: .2rem 0 0; padding-left: 1rem; }
         .legend span { margin-right: 1rem; padding: 0 .4rem; border: 1px solid var(--line); }
@@ -164,7 +165,12 @@ enum Assets {
           /* Cells keep a readable width (a name wrapped word by word, «Chi bộ» not one word per line): the table
              scrolls sideways instead of squeezing its columns. */
           table:not(.month) th, table:not(.month) td { min-width: 6.5rem; }
-          table.month { display: table; table-layout: fixed; }
+          /* The month as a list of its days (a grid of seven columns left a word a line): each day its weekday and
+             date, the days with nothing to say left out. */
+          table.month, table.month tbody, table.month tr, table.month td { display: block; }
+          table.month thead { display: none; }
+          table.month td.other, table.month td.quiet { display: none; }
+          table.month .day .on-wide { display: none; } table.month .day .on-phone { display: inline; }
           /* The lists of things to do as cards: the record first, then what is due and when, each labelled; a
              sideways-scrolling table hid the record's name off the screen's edge. */
           table.items, table.items tbody, table.items tr, table.items td,
@@ -185,8 +191,7 @@ enum Assets {
           .pick-help { display: none; }
           h1 .badge { white-space: normal; max-width: 100%; }
           table.items td[data-label]::before, table.records td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); font-size: .85rem; }
-          table.month th { font-size: .62rem; white-space: normal; overflow-wrap: anywhere; padding: .2rem; }
-          table.month td { height: auto; min-height: 3rem; font-size: .68rem; padding: .2rem; overflow-wrap: anywhere; }
+          table.month td { height: auto; font-size: .9rem; padding: .45rem .6rem; border-width: 0 0 1px; }
           .letterhead, .signatures { flex-direction: column; gap: .5rem; }
           .provisional { white-space: normal; }
         }

@@ -79,6 +79,7 @@ struct CalendarPage {
         if d.month != month.month { classes.append("other") }
         if d == today { classes.append("today") }
         var note: HTML = .empty
+        let hasNote = special.map { $0.kind != "weekend" } ?? false
         if let s = special {
             switch s.kind {
             case "weekend": classes.append("weekend")
@@ -92,7 +93,8 @@ struct CalendarPage {
             }
         }
         var content: HTML = .empty
-        if d.month == month.month, let count, count.items > 0 {
+        let hasContent = d.month == month.month && (count?.items ?? 0) > 0
+        if hasContent, let count {
             let link = filters.link("/", ["tu": d.iso, "den": nil, "trang": nil])
             let overdue: HTML = count.overdue > 0 ? "<span class=\"badge bad\">\(count.overdue) quá hạn</span> " : .empty
             let open = count.items - count.overdue
@@ -102,7 +104,12 @@ struct CalendarPage {
             let titles = count.tasks.map { task -> HTML in "<li>\(Self.line(task, on: d))</li>" }
             content = "<a href=\"\(link)\" title=\"Xem các việc có hạn ngày \(d.vietnamese)\">\(overdue)\(due)</a><ul>\(titles)\(more)</ul>"
         }
-        return "<td class=\"\(classes.joined(separator: " "))\"><span class=\"day\">\(d.day)</span>\(note)\(content)</td>"
+        // A phone lists the days instead of a grid of seven narrow columns (a word a line): each day with its weekday
+        // and date, those with nothing to say (no task, not a holiday, not today) left out.
+        if !hasNote && !hasContent && d != today { classes.append("quiet") }
+        let day: HTML =
+            "<span class=\"day\"><span class=\"on-wide\">\(d.day)</span><span class=\"on-phone\">\(weekday(d)), \(d.vietnamese)</span></span>"
+        return "<td class=\"\(classes.joined(separator: " "))\">\(day)\(note)\(content)</td>"
     }
 
     /// A task due on a day, for its cell: with its number of records, or the record's name when it is alone
