@@ -145,7 +145,7 @@ struct OverviewPage {
             <p class="swipe muted small no-print">Bảng rộng hơn màn hình: vuốt ngang trên bảng để xem các cột còn lại.</p>
             <table class="groups"><thead><tr><th>\(catalog.groupTitle(of: reply.groups.map(\.workflow)))</th><th>Quy trình</th><th class="num">Hồ sơ</th><th class="num">Chưa hoàn thành</th><th class="num">Có việc quá hạn</th><th class="num">Có việc đến hạn trong 7 ngày</th></tr></thead>
             <tbody>\(groupRows)</tbody></table>\(more)
-            <p class="muted small">«Có việc quá hạn» và «có việc đến hạn» đếm số hồ sơ có ít nhất một việc như vậy (trang Việc cần làm đếm từng việc)\(showProvisional ? "; «Hạn dự kiến»: số việc có hạn tính qua năm chưa có lịch nghỉ chính thức, có thể đổi khi lịch được công bố" : ""). Số liệu tính đến \(Format.date(catalog.now)).</p>
+            <p class="muted small">«Có việc quá hạn» và «có việc đến hạn» đếm số hồ sơ có ít nhất một việc như vậy (trang Việc cần làm đếm từng việc)\(showProvisional ? "; «Hạn dự kiến»: số việc đang phải làm có hạn tính qua năm chưa có lịch nghỉ chính thức, có thể đổi khi lịch được công bố (hạn của một bước chưa tới, như danh sách hồ sơ báo trước, không tính ở đây)" : ""). Số liệu tính đến \(Format.date(catalog.now)).</p>
             """
         return Layout.response(Layout.page(title: "Tổng quan", active: "/tong-quan", context: context, body: body))
     }
