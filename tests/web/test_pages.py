@@ -52,6 +52,12 @@ def test_agenda_shows_the_overdue_item_with_counts(stack, browser):
     counts = browser.find_element(By.CSS_SELECTOR, "ul.counts").text
     # The fake today is 02/03/2026: the week's box reaches 09/03 and includes today's items.
     assert re.search(r"\d+ quá hạn", counts) and re.search(r"\d+ từ nay đến hết 09/03", counts), counts
+    # The sections say their days as dates, the next seven from tomorrow: no count of days to work out.
+    browser.get(stack.url + "/?ngay=30")
+    headings = [h.text.rsplit(" (", 1)[0] for h in browser.find_elements(By.CSS_SELECTOR, "section.bucket > h2")]
+    assert headings == ["Quá hạn", "Đến hạn hôm nay", "7 ngày tới (từ 03/03 đến 09/03)", "Từ 10/03 đến 16/03",
+                        "Từ 17/03 trở đi"], headings
+    browser.get(stack.url + "/")
     shot(browser, "02-viec-can-lam", full=True)
     browser.get(stack.url + "/?nhom=quy-trinh&ngay=30")
     assert "Kiểm tra hồ sơ đảng viên" in text(browser)

@@ -90,7 +90,7 @@ struct AgendaPage {
             guard !entries.isEmpty else { continue }
             sections.append(
                 """
-                <section class="bucket \(bucket == .overdue ? "overdue" : "")"><h2>\(bucket.title) <span class="muted small">(\(entries.count))</span></h2>
+                <section class="bucket \(bucket == .overdue ? "overdue" : "")"><h2>\(bucket.title(today: today)) <span class="muted small">(\(entries.count))</span></h2>
                 \(DueTable.grouped(entries, by: f.groupBy, catalog: data.catalog, pick: pick))</section>
                 """)
         }

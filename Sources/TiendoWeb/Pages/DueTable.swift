@@ -1,3 +1,4 @@
+import TiendoCore
 import TiendoVarlink
 
 /// Due items as the agenda, the calendar and their printed lists show them.
@@ -6,13 +7,15 @@ enum DueTable {
     enum Bucket: Int, CaseIterable {
         case overdue, today, week, fortnight, month
 
-        var title: String {
+        /// The section's heading, its days as dates (dd/mm) where it has some: «7 ngày tới (từ 03/03 đến 09/03)».
+        func title(today: CivilDate) -> String {
+            func day(_ n: Int) -> String { String(today.adding(days: n).vietnamese.prefix(5)) }
             switch self {
             case .overdue: return "Quá hạn"
             case .today: return "Đến hạn hôm nay"
-            case .week: return "Từ ngày mai đến hết 7 ngày tới"
-            case .fortnight: return "Từ 8 đến 14 ngày tới"
-            case .month: return "Từ 15 đến 30 ngày tới"
+            case .week: return "7 ngày tới (từ \(day(1)) đến \(day(7)))"
+            case .fortnight: return "Từ \(day(8)) đến \(day(14))"
+            case .month: return "Từ \(day(15)) trở đi"
             }
         }
 
