@@ -3,7 +3,7 @@ SWIFT ?= swift
 PREFIX ?= /usr
 DESTDIR ?=
 STATE ?= $(CURDIR)/.tiendo
-APT_PACKAGES = libsystemd-dev libsqlite3-dev pkg-config python3-venv systemd locales msmtp openssl libxlsxwriter-dev
+APT_PACKAGES = libsystemd-dev libsqlite3-dev pkg-config python3-venv systemd locales msmtp openssl libxlsxwriter-dev zlib1g-dev libxml2-dev
 # The browser tests of tiendo-web: Debian's Chromium, its WebDriver and its Vietnamese words, fonts with Vietnamese
 # letters, pdftoppm to look at printed pages.
 WEB_TEST_APT_PACKAGES = chromium chromium-driver chromium-l10n fonts-noto-core poppler-utils

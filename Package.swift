@@ -34,6 +34,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+        // tiendo-web only: reading an uploaded Excel workbook (.xlsx is a ZIP archive of XML parts).
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // Pure, deterministic engine: definitions, date algebra, calendars, step function. No I/O but file reading.
@@ -161,6 +163,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             swiftSettings: strict
         ),
@@ -193,13 +196,15 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // tiendo-web's routes in process (no sockets) against the real tiendod, its text, accounts and export files.
+        // tiendo-web's routes in process (no sockets) against the real tiendod, its text, accounts, export files and
+        // the workbooks it imports (built here with ZIPFoundation).
         .testTarget(
             name: "TiendoWebTests",
             dependencies: [
                 "TiendoWeb", "TiendoVarlink", "TiendoCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             swiftSettings: strict
         ),

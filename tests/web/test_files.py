@@ -233,7 +233,7 @@ def test_the_template_comes_back_filled_in_with_its_vietnamese_headings(stack, b
     """The import page's template has the columns' titles as headings; a file filled in from it imports."""
     login(browser, stack, "admin")
     browser.get(stack.url + "/nhap?quy-trinh=kiem-tra")
-    link = browser.find_element(By.LINK_TEXT, "Tải tệp mẫu (CSV) của quy trình này").get_attribute("href")
+    link = browser.find_element(By.CSS_SELECTOR, "a[href^='/nhap/mau.csv']").get_attribute("href")
     headers, body = download(browser, stack, link[len(stack.url):], "mau-nhap-kiem-tra.csv")
     assert 'filename="mau-nhap-kiem-tra.csv"' in headers["Content-Disposition"]
     assert body == "\ufeffMã hồ sơ,Ngày bắt đầu,Họ và tên,Chi bộ,Hạn nộp hồ sơ,Điểm chấm\r\n".encode("utf-8"), body

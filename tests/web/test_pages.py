@@ -202,8 +202,10 @@ def test_every_page_in_vietnamese(stack, browser):
     # The import page without a workflow chosen leads to each workflow's columns and template.
     browser.get(stack.url + "/nhap")
     browser.find_element(By.LINK_TEXT, "Kiểm tra hồ sơ đảng viên").click()
-    assert "Các cột của «Kiểm tra hồ sơ đảng viên»" in text(browser) and browser.find_elements(
-        By.LINK_TEXT, "Tải tệp mẫu (CSV) của quy trình này")
+    assert "Các cột của «Kiểm tra hồ sơ đảng viên»" in text(browser)
+    assert "Tải tệp mẫu của quy trình này: Excel · CSV." in text(browser)
+    assert [a.get_attribute("href").split(stack.url)[1] for a in browser.find_elements(By.CSS_SELECTOR, "a[href^='/nhap/mau']")] == \
+        ["/nhap/mau.xlsx?quy-trinh=kiem-tra", "/nhap/mau.csv?quy-trinh=kiem-tra"]
     # A day says what is due: election day, for the ten constituencies the test imports.
     browser.get(stack.url + "/lich?thang=2026-03")
     cell = [td.text for td in browser.find_elements(By.CSS_SELECTOR, "table.month td") if td.text.startswith("15\n")]
@@ -1537,3 +1539,56 @@ def test_one_task_of_two_records_of_one_name_is_told_apart_on_the_agenda(stack, 
     done = browser.find_element(By.CSS_SELECTOR, "p.flash.ok").text
     assert done == ("Đã ghi nhận hoàn thành 2 việc: «Xác minh lý lịch» của Hồ Văn Trùng (trung-1); "
                     "«Xác minh lý lịch» của Hồ Văn Trùng (trung-2)."), done
+
+
+def xlsx(rows, title="DANH SÁCH HỒ SƠ"):
+    """An .xlsx as a ward keeps a list, written by openpyxl (not by tiendo): a title in A1, then `rows` from row 2;
+    a datetime.date is a date cell, as Excel makes one when a date is typed."""
+    import io
+    import openpyxl
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Danh sách"
+    ws["A1"] = title
+    for r in rows:
+        ws.append(r)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_a_list_kept_in_excel_is_imported_as_it_is(stack, browser):
+    """A ward keeps its lists in Excel: the workbook itself is imported (no «CSV UTF-8» step), its title row and STT
+    column left out, its date cells read as dates, a bad row named by the row number Excel shows; the Excel template
+    opens with the workflow's headings."""
+    import datetime
+    from test_files import upload
+    login(browser, stack, "admin")
+    browser.get(stack.url + "/nhap?quy-trinh=kiem-tra")
+    link = browser.find_element(By.CSS_SELECTOR, "a[href^='/nhap/mau.xlsx']").get_attribute("href")
+    status, headers, template = fetch(session_opener(browser), link)
+    assert status == 200 and 'filename="mau-nhap-kiem-tra.xlsx"' in headers["Content-Disposition"], headers
+    import io
+    import openpyxl
+    sheet = openpyxl.load_workbook(io.BytesIO(template)).active
+    assert [c.value for c in sheet[1]] == ["Mã hồ sơ", "Ngày bắt đầu", "Họ và tên", "Chi bộ", "Hạn nộp hồ sơ", "Điểm chấm"]
+    heading = ["STT", "Mã hồ sơ", "Họ và tên", "Chi bộ", "Hạn nộp hồ sơ"]
+    good = [[1, "x1", "Trương Văn Xuân", CHI_BO_A, datetime.date(2026, 4, 20)],
+            [2, "x2", "Hồ Thị Yến", CHI_BO_A, datetime.date(2026, 4, 21)]]
+    # Row 5 of the sheet (under the title, the heading and two members): a day that does not exist, typed as text.
+    upload(browser, stack, "kiem-tra", "nhap-excel-loi.xlsx", xlsx([heading, *good, [3, "x3", "Đỗ Văn Ba", CHI_BO_A, "31/04/2026"]]))
+    problems = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "ul.problems li")]
+    assert len(problems) == 1 and problems[0].startswith("Dòng 5: cột «Hạn nộp hồ sơ»") and "31/04/2026" in problems[0], problems
+    shot(browser, "65-nhap-excel-loi", full=True)
+    assert not [i for i in json.loads(stack.ctl("list", "kiem-tra", "--json"))["instances"] if i["id"] == "kiem-tra/x1"]
+    upload(browser, stack, "kiem-tra", "nhap-excel.xlsx", xlsx([heading, *good]))
+    assert "Đã nhập 2 hồ sơ từ tệp «nhap-excel.xlsx»" in browser.find_element(By.CSS_SELECTOR, ".flash.ok").text
+    shot(browser, "66-nhap-excel-xong")
+    for key, name, due in (("x1", "Trương Văn Xuân", "2026-04-20"), ("x2", "Hồ Thị Yến", "2026-04-21")):
+        data = json.loads(stack.ctl("show", "kiem-tra/" + key, "--json"))["instance"]["data"]
+        assert data["ho_ten"] == name and data["han"] == due and data["chi_bo"] == CHI_BO_A and "STT" not in data, data
+    # The old binary .xls is told apart, with what to do.
+    upload(browser, stack, "kiem-tra", "cu.xls", bytes.fromhex("D0CF11E0A1B11AE1") + bytes(512))
+    problems = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "ul.problems li")]
+    assert problems and problems[0].startswith("Tệp Excel dạng cũ (.xls) hoặc có đặt mật khẩu chưa đọc được"), problems
+

@@ -2,8 +2,9 @@ import Hummingbird
 import TiendoCore
 import TiendoVarlink
 
-/// `/nhap` — import a CSV as Excel writes it (UTF-8 with or without BOM, `,` or `;`), for administrators: every bad
-/// row is shown with its line, and the import is all-or-nothing (tiendod stores every row or none).
+/// `/nhap` — import a CSV as Excel writes it (UTF-8 with or without BOM, `,` or `;`) or an Excel workbook's first
+/// sheet (`ImportTable`), for administrators: every bad row is shown with its line, and the import is all-or-nothing
+/// (tiendod stores every row or none).
 struct ImportPage {
     let app: WebApp
 
@@ -33,12 +34,17 @@ struct ImportPage {
         }
         guard let upload = form.upload("tep"), !upload.bytes.isEmpty else {
             return page(
-                context, catalog: catalog, account: account, workflow: workflowID, problems: ["Hãy chọn tệp CSV cần nhập."],
+                context, catalog: catalog, account: account, workflow: workflowID, problems: ["Hãy chọn tệp (CSV hoặc Excel) cần nhập."],
                 status: .badRequest)
         }
         let rows: [(line: Int, row: JSON)]
         let groups = workflow.groupBy != nil ? try await GroupNames.load(app, for: account, like: workflow) : GroupNames()
-        switch ImportPage.rows(upload.bytes, workflow: workflow, account: account, groups: groups) {
+        // Off the event loop: a workbook's sheet is inflated and parsed (a few seconds for the largest upload).
+        let bytes = upload.bytes
+        let read = try await app.daemon.pool.runIfActive {
+            ImportPage.rows(bytes, workflow: workflow, account: account, groups: groups)
+        }
+        switch read {
         case .failure(let failures):
             return page(
                 context, catalog: catalog, account: account, workflow: workflowID, problems: failures.problems,
@@ -85,22 +91,27 @@ struct ImportPage {
     static func rows(_ bytes: [UInt8], workflow: Extras.WorkflowInfo, account: Account, groups: GroupNames = GroupNames())
         -> Result<[(line: Int, row: JSON)], Failures>
     {
-        let parsed: [CSV.Row]
-        do { parsed = try CSV.parse(bytes: bytes) } catch { return .failure(Failures(["Dòng \(error.line): \(error.reason)"])) }
-        // Each heading names a field by its name or by its title (the template's headings).
-        let header = parsed.first?.pairs.map(\.0) ?? []
+        let table: ImportTable
+        switch ImportTable.read(bytes, workflow: workflow) {
+        case .success(let t): table = t
+        case .failure(let failures): return .failure(failures)
+        }
+        // Each heading names a field by its name or by its title (the template's headings); a column numbering the
+        // rows (STT) is left out.
         var names: [String: String] = [:]
         var headerProblems: [String] = []
         var headingOf: [String: String] = [:]
-        for heading in header {
+        for heading in table.headings where !ImportTable.isRowNumber(heading) {
             guard let name = workflow.importField(named: heading) else {
                 let expected = workflow.importHeadings.map(\.heading).joined(separator: ", ")
                 headerProblems.append(
-                    "Dòng 1: cột «\(heading)» không phải trường của quy trình «\(workflow.title)» (các cột dùng được: \(expected))")
+                    "Dòng \(table.headerLine): cột «\(heading)» không phải trường của quy trình «\(workflow.title)» (các cột dùng được: \(expected))"
+                )
                 continue
             }
             if let other = headingOf[name] {
-                headerProblems.append("Dòng 1: cột «\(heading)» và cột «\(other)» cùng là một trường; hãy bỏ bớt một cột")
+                headerProblems.append(
+                    "Dòng \(table.headerLine): cột «\(heading)» và cột «\(other)» cùng là một trường; hãy bỏ bớt một cột")
             }
             headingOf[name] = heading
             names[heading] = name
@@ -110,10 +121,11 @@ struct ImportPage {
         // lists every bad row: refused here first, the file's other mistakes showed only after they were mended.
         var problems: [String] = []
         var out: [(line: Int, row: JSON)] = []
-        for r in parsed {
-            let values = r.pairs.map { (names[$0.0] ?? $0.0, $0.1.trimmingSpaces) }.filter { !$0.1.isEmpty }.map { name, value in
-                (name, name == workflow.groupBy ? groups.canonical(value) : value)
-            }
+        for r in table.rows {
+            let values = r.pairs.filter { names[$0.heading] != nil }.map { (names[$0.heading]!, $0.value.trimmingSpaces) }
+                .filter { !$0.1.isEmpty }.map { name, value in
+                    (name, name == workflow.groupBy ? groups.canonical(value) : value)
+                }
             if values.isEmpty { continue }  // a row of empty cells, as spreadsheets leave below the data
             if let field = workflow.groupBy, account.scope != nil {
                 let group = values.first { $0.0 == field }?.1
@@ -135,17 +147,21 @@ struct ImportPage {
         return "cột «\(heading)»" + message[message.index(after: end)...]
     }
 
-    /// `/nhap/mau.csv?quy-trinh=…`: an empty file with the workflow's headings, as Excel opens it, to fill in.
+    /// `/nhap/mau.csv?quy-trinh=…` and `/nhap/mau.xlsx?…`: an empty file with the workflow's headings, as Excel opens
+    /// it, to fill in.
     func template(_ request: Request, _ context: WebContext) async throws -> Response {
         _ = try ImportPage.administrator(context)
         let catalog = try await app.daemon.workflows()
         let chosen = Form(fields: Form.urlEncoded(request.uri.query ?? "")).text("quy-trinh")
         guard let chosen, let workflow = catalog[chosen] else { throw PageError.notFound("Không có quy trình '\(chosen ?? "")'.") }
         let sheet = Sheet(name: "Mẫu nhập", columns: workflow.importHeadings.map { Sheet.Column($0.heading) })
+        let excel = request.uri.path.hasSuffix(".xlsx")
+        let bytes = excel ? try await app.daemon.pool.runIfActive { try XLSXFile.encode(sheet) } : CSVFile.encode(sheet)
         let headers: HTTPFields = [
-            .contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"mau-nhap-\(workflow.id).csv\"",
+            .contentType: excel ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" : "text/csv; charset=utf-8",
+            .contentDisposition: "attachment; filename=\"mau-nhap-\(workflow.id).\(excel ? "xlsx" : "csv")\"",
         ]
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: CSVFile.encode(sheet))))
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     /// How a cell of a field is written, as an office writes it in a spreadsheet: «, số nguyên từ 0 đến 100», «, ngày
@@ -204,10 +220,10 @@ struct ImportPage {
                         "\(f.required ? " — bắt buộc" : " — không bắt buộc")\(ImportPage.form(of: f))\(Format.defaultText(f).map { "; để trống: \($0)" } ?? "")"
                     )
                 }
-                let template = "/nhap/mau.csv?" + Filters.query([("quy-trinh", w.id)])
+                let query = "?" + Filters.query([("quy-trinh", w.id)])
                 return """
                     <h2>Các cột của «\(w.title)»</h2>
-                    <p><a href="\(template)">Tải tệp mẫu (CSV) của quy trình này</a>: dòng đầu đã có tên các cột; điền mỗi hồ sơ một dòng rồi lưu lại dạng “CSV UTF-8”.</p>
+                    <p>Tải tệp mẫu của quy trình này: <a href="/nhap/mau.xlsx\(query)">Excel</a> · <a href="/nhap/mau.csv\(query)">CSV</a>. Dòng đầu đã có tên các cột; điền mỗi hồ sơ một dòng rồi lưu lại.</p>
                     <ul class="small">\(item("key", " — không bắt buộc: chữ cái không dấu, chữ số, '.', '_', '-'; để trống thì phần mềm tự đặt mã"))
                     \(item("started", " — không bắt buộc, \(ImportPage.dateForm), có thể kèm giờ (05/03/2026 14:30); để trống thì lấy thời điểm nhập tệp"))\(cols)</ul>
                     """
@@ -225,14 +241,14 @@ struct ImportPage {
             <ul class="problems">\(problems.prefix(1000).map { p -> HTML in "<li>\(p)</li>" })</ul></section>
             """
         let body: HTML = """
-            <h1>Nhập hồ sơ từ tệp CSV</h1>
+            <h1>Nhập hồ sơ từ tệp Excel hoặc CSV</h1>
             \(errors)
             <form method="post" action="/nhap" enctype="multipart/form-data" class="filters">\(Layout.csrf(context))
             <label>Quy trình <select name="quy-trinh" id="nhap-quy-trinh" required><option value="">— chọn —</option>\(options)</select></label>
-            <label>Tệp CSV (tối đa \(WebLimits.maxUploadBytes >> 20) MB) <input type="file" name="tep" accept=".csv,text/csv" required></label>
+            <label>Tệp Excel (.xlsx) hoặc CSV (tối đa \(WebLimits.maxUploadBytes >> 20) MB) <input type="file" name="tep" accept=".xlsx,.csv,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" required></label>
             <button type="submit" class="primary">Nhập</button>
             </form>
-            <p class="muted">Tệp CSV lưu từ Excel (“CSV UTF-8”), dòng đầu là tên các cột (tên trường hoặc tiêu đề của trường, như trong tệp mẫu). Nhập tất cả hoặc không nhập dòng nào: nếu có dòng sai, trang liệt kê mọi dòng sai và không có gì thay đổi.</p>
+            <p class="muted">Tệp Excel (.xlsx: đọc trang tính đầu tiên; các dòng tiêu đề phía trên dòng tên cột được bỏ qua) hoặc tệp CSV lưu từ Excel (“CSV UTF-8”). Dòng tên cột ghi tên trường hoặc tiêu đề của trường, như trong tệp mẫu; cột «STT» được bỏ qua. Nhập tất cả hoặc không nhập dòng nào: nếu có dòng sai, trang liệt kê mọi dòng sai (theo số dòng trong tệp) và không có gì thay đổi.</p>
             \(columns)
             """
         return Layout.response(

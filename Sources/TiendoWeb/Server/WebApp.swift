@@ -100,6 +100,7 @@ public final class WebApp: Sendable {
         router.get("/nhap", use: imports.show)
         router.post("/nhap", use: imports.submit)
         router.get("/nhap/mau.csv", use: imports.template)
+        router.get("/nhap/mau.xlsx", use: imports.template)
         let exports = ExportPage(app: self)
         router.get("/xuat", use: exports.show)
         router.get("/xuat/:file", use: exports.download)

@@ -1,0 +1,97 @@
+import TiendoCore
+import TiendoVarlink
+
+/// An uploaded file as the import reads it: a CSV as Excel writes it, or an Excel workbook's first sheet, as a header
+/// and rows of text cells, each row with its line (the file's line, or the sheet's row number as Excel shows it).
+struct ImportTable {
+    struct Row {
+        var line: Int
+        var pairs: [(heading: String, value: String)]
+    }
+
+    /// The header's line (1 in a CSV; in a sheet, the first row naming a field: a title above it is skipped).
+    var headerLine: Int
+    var headings: [String]
+    var rows: [Row]
+
+    /// A column numbering the rows, as every list of a Party document has (`STT`): not data, not a field.
+    static func isRowNumber(_ heading: String) -> Bool {
+        ["stt", "tt", "so tt", "so thu tu"].contains(String(decoding: GroupNames.key(heading), as: UTF8.self))
+    }
+
+    /// Reads `bytes` for `workflow`, or says why not, in the words the page shows.
+    static func read(_ bytes: [UInt8], workflow: Extras.WorkflowInfo) -> Result<ImportTable, ImportPage.Failures> {
+        if Workbook.isLegacyExcel(bytes) {
+            return .failure(
+                ImportPage.Failures([
+                    "Tệp Excel dạng cũ (.xls) hoặc có đặt mật khẩu chưa đọc được: hãy mở tệp trong Excel, bỏ mật khẩu nếu có, chọn Lưu thành «Sổ làm việc Excel (.xlsx)» hoặc «CSV UTF-8» rồi nhập lại."
+                ]))
+        }
+        if Workbook.isZIP(bytes) {
+            do throws(Workbook.ReadError) {
+                return .success(try sheet(Workbook.read(bytes), workflow: workflow))
+            } catch {
+                return .failure(ImportPage.Failures(["Không nhập được tệp Excel: \(error.reason)."]))
+            }
+        }
+        do {
+            let parsed = try CSV.parse(bytes: bytes)
+            return .success(
+                ImportTable(
+                    headerLine: 1, headings: parsed.first?.pairs.map(\.0) ?? [],
+                    rows: parsed.map { Row(line: $0.line, pairs: $0.pairs.map { (heading: $0.0, value: $0.1) }) }))
+        } catch {
+            return .failure(ImportPage.Failures(["Dòng \(error.line): \(error.reason)"]))
+        }
+    }
+
+    /// A sheet's table: its header is the first row that names a field (or, when none does, its first row); each
+    /// cell under a heading is written as the field's type reads it (a date cell `dd/mm/yyyy`, with the time for a
+    /// datetime field; a checkbox «có»/«không»). A value under no heading is refused with its cell.
+    static func sheet(_ sheet: Workbook.Sheet, workflow: Extras.WorkflowInfo) throws(Workbook.ReadError) -> ImportTable {
+        func text(_ cell: Workbook.Cell?) -> String {
+            guard case .text(let s) = cell else { return "" }
+            return s.trimmingSpaces
+        }
+        guard
+            let header = sheet.rows.first(where: { $0.cells.contains { workflow.importField(named: text($0)) != nil } })
+                ?? sheet.rows.first
+        else { throw Workbook.ReadError(reason: "trang tính đầu tiên không có dòng nào") }
+        let headings = header.cells.map(text)
+        let types = headings.map { heading -> String? in
+            guard let name = workflow.importField(named: heading) else { return nil }
+            return name == "started" ? "datetime" : workflow.field(name)?.type
+        }
+        var rows: [Row] = []
+        for row in sheet.rows where row.line > header.line {
+            var pairs: [(heading: String, value: String)] = []
+            for (column, cell) in row.cells.enumerated() {
+                guard let cell else { continue }
+                let type = column < types.count ? types[column] : nil
+                let value = ImportTable.text(cell, type: type, epoch1904: sheet.epoch1904)
+                guard column < headings.count, !headings[column].isEmpty else {
+                    if value.trimmingSpaces.isEmpty { continue }
+                    throw Workbook.ReadError(
+                        reason:
+                            "ô \(Workbook.columnName(column))\(row.line) có giá trị «\(value)» nhưng cột không có tiêu đề ở dòng \(header.line)"
+                    )
+                }
+                pairs.append((headings[column], value))
+            }
+            rows.append(Row(line: row.line, pairs: pairs))
+        }
+        return ImportTable(headerLine: header.line, headings: headings.filter { !$0.isEmpty }, rows: rows)
+    }
+
+    /// A cell as text for a field of `type` (nil: not a field's column, or a text field).
+    static func text(_ cell: Workbook.Cell, type: String?, epoch1904: Bool) -> String {
+        switch cell {
+        case .text(let s): return s
+        case .number(let n): return n
+        case .boolean(let b): return type == "boolean" ? (b ? "có" : "không") : (b ? "TRUE" : "FALSE")
+        case .date(let serial):
+            let time = type == "datetime" || (type != "date" && serial.rounded(.down) != serial)
+            return Workbook.dateText(serial, epoch1904: epoch1904, time: time) ?? String(serial)
+        }
+    }
+}
