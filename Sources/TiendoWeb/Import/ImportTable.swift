@@ -14,9 +14,11 @@ struct ImportTable {
     var headings: [String]
     var rows: [Row]
 
-    /// A column numbering the rows, as every list of a Party document has (`STT`): not data, not a field.
-    static func isRowNumber(_ heading: String) -> Bool {
-        ["stt", "tt", "so tt", "so thu tu"].contains(String(decoding: GroupNames.key(heading), as: UTF8.self))
+    /// A column numbering the rows, as every list of a Party document has (`STT`), when no field of `workflow` is
+    /// headed so: not data.
+    static func isRowNumber(_ heading: String, of workflow: Extras.WorkflowInfo) -> Bool {
+        workflow.importField(named: heading) == nil
+            && ["stt", "tt", "so tt", "so thu tu"].contains(String(decoding: GroupNames.key(heading), as: UTF8.self))
     }
 
     /// Reads `bytes` for `workflow`, or says why not, in the words the page shows.
@@ -24,7 +26,7 @@ struct ImportTable {
         if Workbook.isLegacyExcel(bytes) {
             return .failure(
                 ImportPage.Failures([
-                    "Tệp Excel dạng cũ (.xls) hoặc có đặt mật khẩu chưa đọc được: hãy mở tệp trong Excel, bỏ mật khẩu nếu có, chọn Lưu thành «Sổ làm việc Excel (.xlsx)» hoặc «CSV UTF-8» rồi nhập lại."
+                    "Tệp Excel dạng cũ (.xls) hoặc có đặt mật khẩu chưa đọc được: hãy mở tệp bằng Excel, bỏ mật khẩu nếu có, chọn «Lưu Như» (Save As) dạng «Sổ làm việc Excel (.xlsx)» hoặc «CSV UTF-8» rồi nhập lại."
                 ]))
         }
         if Workbook.isZIP(bytes) {
@@ -41,7 +43,9 @@ struct ImportTable {
                     headerLine: 1, headings: parsed.first?.pairs.map(\.0) ?? [],
                     rows: parsed.map { Row(line: $0.line, pairs: $0.pairs.map { (heading: $0.0, value: $0.1) }) }))
         } catch {
-            return .failure(ImportPage.Failures(["Dòng \(error.line): \(error.reason)"]))
+            // Excel's plain «CSV» on Windows is not UTF-8: the workbook itself is the simpler way.
+            let hint = error.reason.contains("UTF-8") ? "; hoặc nhập thẳng tệp Excel (.xlsx)" : ""
+            return .failure(ImportPage.Failures(["Dòng \(error.line): \(error.reason)\(hint)"]))
         }
     }
 
@@ -49,38 +53,37 @@ struct ImportTable {
     /// cell under a heading is written as the field's type reads it (a date cell `dd/mm/yyyy`, with the time for a
     /// datetime field; a checkbox «có»/«không»). A value under no heading is refused with its cell.
     static func sheet(_ sheet: Workbook.Sheet, workflow: Extras.WorkflowInfo) throws(Workbook.ReadError) -> ImportTable {
-        func text(_ cell: Workbook.Cell?) -> String {
+        func text(_ cell: Workbook.Cell) -> String {
             guard case .text(let s) = cell else { return "" }
             return s.trimmingSpaces
         }
         guard
-            let header = sheet.rows.first(where: { $0.cells.contains { workflow.importField(named: text($0)) != nil } })
+            let header = sheet.rows.first(where: { $0.cells.contains { workflow.importField(named: text($0.cell)) != nil } })
                 ?? sheet.rows.first
         else { throw Workbook.ReadError(reason: "trang tính đầu tiên không có dòng nào") }
-        let headings = header.cells.map(text)
-        let types = headings.map { heading -> String? in
+        var headingOf: [Int: String] = [:]
+        for (column, cell) in header.cells where !text(cell).isEmpty { headingOf[column] = text(cell) }
+        let typeOf = headingOf.mapValues { heading -> String? in
             guard let name = workflow.importField(named: heading) else { return nil }
             return name == "started" ? "datetime" : workflow.field(name)?.type
         }
         var rows: [Row] = []
         for row in sheet.rows where row.line > header.line {
             var pairs: [(heading: String, value: String)] = []
-            for (column, cell) in row.cells.enumerated() {
-                guard let cell else { continue }
-                let type = column < types.count ? types[column] : nil
-                let value = ImportTable.text(cell, type: type, epoch1904: sheet.epoch1904)
-                guard column < headings.count, !headings[column].isEmpty else {
+            for (column, cell) in row.cells {
+                let value = ImportTable.text(cell, type: typeOf[column] ?? nil, epoch1904: sheet.epoch1904)
+                guard let heading = headingOf[column] else {
                     if value.trimmingSpaces.isEmpty { continue }
                     throw Workbook.ReadError(
                         reason:
-                            "ô \(Workbook.columnName(column))\(row.line) có giá trị «\(value)» nhưng cột không có tiêu đề ở dòng \(header.line)"
+                            "ô «\(Workbook.columnName(column))\(row.line)» có giá trị «\(value)» nhưng cột của nó không có tên ở dòng \(header.line); hãy đặt tên cột hoặc xóa giá trị"
                     )
                 }
-                pairs.append((headings[column], value))
+                pairs.append((heading, value))
             }
             rows.append(Row(line: row.line, pairs: pairs))
         }
-        return ImportTable(headerLine: header.line, headings: headings.filter { !$0.isEmpty }, rows: rows)
+        return ImportTable(headerLine: header.line, headings: headingOf.sorted { $0.key < $1.key }.map(\.value), rows: rows)
     }
 
     /// A cell as text for a field of `type` (nil: not a field's column, or a text field).

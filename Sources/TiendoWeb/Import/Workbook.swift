@@ -2,8 +2,8 @@ import Foundation
 import TiendoCore
 import ZIPFoundation
 
-#if canImport(FoundationXML)
-    import FoundationXML
+#if canImport(Glibc)
+    import Glibc
 #endif
 
 /// The first worksheet of an Excel workbook (.xlsx, Office Open XML SpreadsheetML), cell by cell, for the import: a
@@ -11,8 +11,10 @@ import ZIPFoundation
 /// "CSV" is not UTF-8 on Windows). ZIPFoundation opens the archive and Foundation's `XMLParser` reads its parts; what
 /// is written here is only SpreadsheetML's handful of elements (no Swift library on this machine reads .xlsx).
 ///
-/// Hostile files are refused with a reason, never expanded without bound: every part is read through a byte budget
-/// (a small upload may inflate to gigabytes), and a part with a DTD (entity expansion) is not parsed at all.
+/// Hostile files are refused with a reason, never expanded without bound: the archive is read from a file (ZIPFoundation's
+/// in-memory reader traps on an entry that points past the data), every part is inflated through a byte budget (a
+/// small upload may inflate to gigabytes), a part that is not UTF-8 XML without a DTD (entity expansion) is not parsed,
+/// and only cells holding a value are kept.
 enum Workbook {
     /// A cell's value as stored: text (shared, inline or a formula's string result), a number as Excel wrote it, a
     /// number in a date or time format (its serial: days since the workbook's epoch), a boolean.
@@ -23,10 +25,10 @@ enum Workbook {
         case boolean(Bool)
     }
 
-    /// A row as the sheet numbers it (`line`, from 1), its cells by column (A = 0); absent cells are nil.
+    /// A row as the sheet numbers it (`line`, from 1), its cells with a value by column (A = 0), left to right.
     struct Row {
         var line: Int
-        var cells: [Cell?]
+        var cells: [(column: Int, cell: Cell)]
     }
 
     struct Sheet {
@@ -41,7 +43,7 @@ enum Workbook {
 
     /// At most this many bytes are inflated from any one part (a sheet of 100,000 members is some 30 MB).
     static let maxPartBytes = 64 << 20
-    /// At most this many rows and columns are read (a ward's list has a few thousand rows and a dozen columns).
+    /// At most this many rows and columns hold values (a ward's list has a few thousand rows and a dozen columns).
     static let maxRows = 200_000
     static let maxColumns = 200
 
@@ -50,27 +52,57 @@ enum Workbook {
     static func isZIP(_ bytes: [UInt8]) -> Bool { bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) }
     static func isLegacyExcel(_ bytes: [UInt8]) -> Bool { bytes.starts(with: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) }
 
+    /// Said of a file that is not a workbook as Excel saves one (broken, or made to harm): what to do about it.
+    static let broken = "tệp bị hỏng hoặc không phải tệp Excel thông thường; hãy mở tệp bằng Excel, lưu lại rồi nhập lại"
+
     static func read(_ bytes: [UInt8]) throws(ReadError) -> Sheet {
-        let notWorkbook = ReadError(reason: "tệp không đọc được như một bảng tính Excel (.xlsx)")
+        let path = try temporaryCopy(bytes)
+        defer { unlink(path) }
         let archive: Archive
-        do { archive = try Archive(data: Data(bytes), accessMode: .read) } catch { throw notWorkbook }
-        guard let workbookXML = try part(archive, "xl/workbook.xml") else { throw notWorkbook }
+        do { archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read) } catch { throw ReadError(reason: broken) }
+        guard let workbookXML = try part(archive, "xl/workbook.xml") else { throw ReadError(reason: broken) }
         let workbook = WorkbookParts(workbookXML)
-        guard let sheetID = workbook.firstSheet else { throw ReadError(reason: "bảng tính không có trang tính nào") }
-        let relations = try part(archive, "xl/_rels/workbook.xml.rels").map(Relationships.init) ?? Relationships(Data())
-        let target = relations.targets[sheetID] ?? "worksheets/sheet1.xml"
-        let path = target.hasPrefix("/") ? String(target.dropFirst()) : "xl/" + target
-        guard let sheetXML = try part(archive, path) else {
-            throw ReadError(reason: "không thấy trang tính đầu tiên («\(path)») trong tệp")
+        guard workbook.parsed else { throw ReadError(reason: broken) }
+        guard let sheetID = workbook.firstSheet else { throw ReadError(reason: "bảng tính không có trang tính nào đang hiện") }
+        let relations = try part(archive, "xl/_rels/workbook.xml.rels").map(Relationships.init)
+        if let relations, !relations.parsed { throw ReadError(reason: broken) }
+        let target = relations?.targets[sheetID] ?? "worksheets/sheet1.xml"
+        guard let sheetXML = try part(archive, target.hasPrefix("/") ? String(target.dropFirst()) : "xl/" + target) else {
+            throw ReadError(reason: "không thấy trang tính đầu tiên trong tệp; " + broken)
         }
-        let strings = try part(archive, "xl/sharedStrings.xml").map(SharedStrings.init)?.strings ?? []
-        let dateStyles = try part(archive, "xl/styles.xml").map(Styles.init)?.dateStyles ?? []
-        let sheet = SheetParser(sheetXML, strings: strings, dateStyles: dateStyles)
+        let strings = try part(archive, "xl/sharedStrings.xml").map(SharedStrings.init)
+        let styles = try part(archive, "xl/styles.xml").map(Styles.init)
+        if strings?.parsed == false || styles?.parsed == false { throw ReadError(reason: broken) }
+        let sheet = SheetParser(
+            sheetXML, strings: strings?.strings ?? [], dateStyles: styles?.dateStyles ?? [], epoch1904: workbook.epoch1904)
         if let error = sheet.error { throw error }
         return Sheet(rows: sheet.rows, epoch1904: workbook.epoch1904)
     }
 
-    /// A part's bytes, nil when the archive has no such part; inflated through `maxPartBytes`.
+    /// The upload in a private temporary file (ZIPFoundation reads a file through its own bounds checks), which the
+    /// caller removes.
+    static func temporaryCopy(_ bytes: [UInt8]) throws(ReadError) -> String {
+        let directory = XLSXFile.temporaryDirectory
+        var template = Array((directory + "/tiendo-web-nhap-XXXXXX.xlsx").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemps($0.baseAddress!, 5) }
+        guard fd >= 0 else { throw ReadError(reason: "không tạo được tệp tạm trong \(directory): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, bytes.count - written) }
+            guard n > 0 else {
+                unlink(path)
+                throw ReadError(reason: "không ghi được tệp tạm trong \(directory): \(String(cString: strerror(errno)))")
+            }
+            written += n
+        }
+        return path
+    }
+
+    /// A part's bytes, nil when the archive has no such part; inflated through `maxPartBytes`, and refused unless it
+    /// is UTF-8 XML without a DTD (SpreadsheetML parts never declare one: one that does could expand entities without
+    /// bound; a part in another encoding would hide one from this check).
     static func part(_ archive: Archive, _ path: String) throws(ReadError) -> Data? {
         guard let entry = archive[path] else { return nil }
         var data = Data()
@@ -80,15 +112,12 @@ enum Workbook {
                 data.append(chunk)
             }
         } catch {
-            throw ReadError(
-                reason: error is ReadError
-                    ? "tệp giải nén ra quá lớn (phần «\(path)» vượt \(maxPartBytes >> 20) MB)"
-                    : "phần «\(path)» của tệp bị hỏng, không đọc được")
+            throw ReadError(reason: error is ReadError ? "tệp giải nén ra quá lớn (hơn \(maxPartBytes >> 20) MB một phần)" : broken)
         }
-        // SpreadsheetML parts never declare a DTD: one that does could expand entities without bound.
-        if data.range(of: Data("<!DOCTYPE".utf8)) != nil || data.range(of: Data("<!ENTITY".utf8)) != nil {
-            throw ReadError(reason: "phần «\(path)» của tệp có khai báo DTD, không phải tệp Excel thông thường")
-        }
+        let start = data.starts(with: [0xEF, 0xBB, 0xBF]) ? data.dropFirst(3) : data[...]
+        guard start.first(where: { !" \t\r\n".utf8.contains($0) }) == UInt8(ascii: "<"),
+            data.range(of: Data("<!DOCTYPE".utf8)) == nil, data.range(of: Data("<!ENTITY".utf8)) == nil
+        else { throw ReadError(reason: broken) }
         return data
     }
 

@@ -1,41 +1,51 @@
 import Foundation
+import TiendoCore
 
 #if canImport(FoundationXML)
     import FoundationXML
 #endif
 
-/// The XML parts of an .xlsx that `Workbook` reads, each by one `XMLParser` pass with its own delegate (namespaces not
-/// processed: element names are SpreadsheetML's own, attribute names as written, `r:id`). Each class conforms to
-/// `XMLParserDelegate` itself: a subclass's methods would not be called through a base class's conformance on Linux.
+/// The XML parts of an .xlsx that `Workbook` reads, each by one `XMLParser` pass with its own delegate. Each class
+/// conforms to `XMLParserDelegate` itself: a subclass's methods would not be called through a base class's conformance
+/// on Linux. Elements are compared by their local name (`x:row` is a `row`: some tools write a prefix), attributes as
+/// written (`r:id`).
 enum XMLPart {
-    /// Parses `data` with `delegate`; whether no error was met (on Linux `parse()` answers true whatever happened, so
-    /// `parserError` decides; a document cut short before its root closes is not an error there either: the sheet's
-    /// parser checks that `</sheetData>` came).
+    /// Parses `data` with `delegate`; whether no error was met. From a stream: libxml2 refuses a document of more than
+    /// 10,000,000 bytes given in one piece, a sheet of some 20,000 members.
     static func parse(_ data: Data, _ delegate: any XMLParserDelegate) -> Bool {
-        let parser = XMLParser(data: data)
+        let parser = XMLParser(stream: InputStream(data: data))
         parser.shouldResolveExternalEntities = false
         parser.delegate = delegate
         return parser.parse() && parser.parserError == nil
     }
+
+    /// `row` for `row` and `x:row`.
+    static func local(_ name: String) -> Substring {
+        guard let colon = name.lastIndex(of: ":") else { return name[...] }
+        return name[name.index(after: colon)...]
+    }
 }
 
-/// `xl/workbook.xml`: the relationship id of the first sheet in the workbook's order, and its date system.
+/// `xl/workbook.xml`: the relationship id of the first sheet shown, in the workbook's order, and its date system.
 final class WorkbookParts: NSObject, XMLParserDelegate {
-    init(_ data: Data) {
-        super.init()
-        _ = XMLPart.parse(data, self)
-    }
-
     var firstSheet: String?
     var epoch1904 = false
+    var parsed = false
+
+    init(_ data: Data) {
+        super.init()
+        parsed = XMLPart.parse(data, self)
+    }
 
     func parser(
         _ parser: XMLParser, didStartElement element: String, namespaceURI: String?, qualifiedName: String?,
         attributes: [String: String] = [:]
     ) {
-        switch element {
+        switch XMLPart.local(element) {
         case "sheet" where firstSheet == nil:
-            firstSheet = attributes.first { $0.key == "r:id" || $0.key.hasSuffix(":id") }?.value
+            // A hidden sheet (a lookup list, say) is not the one people see first.
+            guard (attributes["state"] ?? "visible") == "visible" else { return }
+            firstSheet = attributes.first { XMLPart.local($0.key) == "id" && $0.key.contains(":") }?.value
         case "workbookPr":
             epoch1904 = ["1", "true"].contains(attributes["date1904"] ?? "")
         default: break
@@ -45,39 +55,43 @@ final class WorkbookParts: NSObject, XMLParserDelegate {
 
 /// `xl/_rels/workbook.xml.rels`: each relationship's target, by id.
 final class Relationships: NSObject, XMLParserDelegate {
+    var targets: [String: String] = [:]
+    var parsed = false
+
     init(_ data: Data) {
         super.init()
-        _ = XMLPart.parse(data, self)
+        parsed = XMLPart.parse(data, self)
     }
-
-    var targets: [String: String] = [:]
 
     func parser(
         _ parser: XMLParser, didStartElement element: String, namespaceURI: String?, qualifiedName: String?,
         attributes: [String: String] = [:]
     ) {
-        if element == "Relationship", let id = attributes["Id"], let target = attributes["Target"] { targets[id] = target }
+        if XMLPart.local(element) == "Relationship", let id = attributes["Id"], let target = attributes["Target"] {
+            targets[id] = target
+        }
     }
 }
 
 /// `xl/sharedStrings.xml`: the workbook's strings in order, each the text of its `<t>` runs (a phonetic guide,
 /// `<rPh>`, is not part of the text).
 final class SharedStrings: NSObject, XMLParserDelegate {
-    init(_ data: Data) {
-        super.init()
-        _ = XMLPart.parse(data, self)
-    }
-
     var strings: [String] = []
+    var parsed = false
     private var current: String?
     private var inText = false
     private var inPhonetic = false
+
+    init(_ data: Data) {
+        super.init()
+        parsed = XMLPart.parse(data, self)
+    }
 
     func parser(
         _ parser: XMLParser, didStartElement element: String, namespaceURI: String?, qualifiedName: String?,
         attributes: [String: String] = [:]
     ) {
-        switch element {
+        switch XMLPart.local(element) {
         case "si": current = ""
         case "rPh": inPhonetic = true
         case "t": inText = !inPhonetic
@@ -90,7 +104,7 @@ final class SharedStrings: NSObject, XMLParserDelegate {
     }
 
     func parser(_ parser: XMLParser, didEndElement element: String, namespaceURI: String?, qualifiedName: String?) {
-        switch element {
+        switch XMLPart.local(element) {
         case "si":
             strings.append(current ?? "")
             current = nil
@@ -103,15 +117,16 @@ final class SharedStrings: NSObject, XMLParserDelegate {
 
 /// `xl/styles.xml`: which cell formats (`<cellXfs>` by index, a cell's `s`) show a number as a date or a time.
 final class Styles: NSObject, XMLParserDelegate {
-    init(_ data: Data) {
-        super.init()
-        _ = XMLPart.parse(data, self)
-    }
-
     var dateStyles: Set<Int> = []
+    var parsed = false
     private var customDates: Set<Int> = []
     private var inCellFormats = false
     private var index = 0
+
+    init(_ data: Data) {
+        super.init()
+        parsed = XMLPart.parse(data, self)
+    }
 
     /// Excel's built-in date and time formats (ECMA-376 §18.8.30, with the East Asian ones).
     static let builtinDates: Set<Int> = Set(14...22).union(27...36).union(45...47).union(50...58)
@@ -143,7 +158,7 @@ final class Styles: NSObject, XMLParserDelegate {
         _ parser: XMLParser, didStartElement element: String, namespaceURI: String?, qualifiedName: String?,
         attributes: [String: String] = [:]
     ) {
-        switch element {
+        switch XMLPart.local(element) {
         case "numFmt":
             if let id = attributes["numFmtId"].flatMap({ Int($0) }), Styles.isDate(attributes["formatCode"] ?? "") {
                 customDates.insert(id)
@@ -159,20 +174,23 @@ final class Styles: NSObject, XMLParserDelegate {
     }
 
     func parser(_ parser: XMLParser, didEndElement element: String, namespaceURI: String?, qualifiedName: String?) {
-        if element == "cellXfs" { inCellFormats = false }
+        if XMLPart.local(element) == "cellXfs" { inCellFormats = false }
     }
 }
 
-/// A worksheet's `<sheetData>`: its rows and cells (`Workbook.Cell`), at most `Workbook.maxRows` rows and
-/// `Workbook.maxColumns` columns; the first problem stops the parse (`error`).
+/// A worksheet's `<sheetData>`: its rows and the cells that hold a value (`Workbook.Cell`), at most
+/// `Workbook.maxRows` rows and `Workbook.maxColumns` columns of them (an empty formatted cell far away counts for
+/// nothing); the first problem stops the parse (`error`).
 final class SheetParser: NSObject, XMLParserDelegate {
     var rows: [Workbook.Row] = []
     var error: Workbook.ReadError?
     private let strings: [String]
     private let dateStyles: Set<Int>
+    private let epoch: CivilDate
     private var row: Workbook.Row?
+    /// The last row and column met, kept or not: a row or cell without its reference follows them.
+    private var lastLine = 0
     private var column = -1
-    private var reference = ""
     private var type = ""
     private var style = 0
     private var value = ""
@@ -181,13 +199,12 @@ final class SheetParser: NSObject, XMLParserDelegate {
     private var inInlineText = false
     private var ended = false
 
-    init(_ data: Data, strings: [String], dateStyles: Set<Int>) {
+    init(_ data: Data, strings: [String], dateStyles: Set<Int>, epoch1904: Bool = false) {
         self.strings = strings
         self.dateStyles = dateStyles
+        self.epoch = epoch1904 ? CivilDate(1904, 1, 1) : CivilDate(1899, 12, 30)
         super.init()
-        if !XMLPart.parse(data, self) || !ended, error == nil {
-            error = Workbook.ReadError(reason: "trang tính đầu tiên của tệp bị hỏng, không đọc được")
-        }
+        if !XMLPart.parse(data, self) || !ended, error == nil { error = Workbook.ReadError(reason: Workbook.broken) }
     }
 
     private func stop(_ parser: XMLParser, _ reason: String) {
@@ -195,23 +212,21 @@ final class SheetParser: NSObject, XMLParserDelegate {
         parser.abortParsing()
     }
 
+    /// The cell being read as Excel names it: «C5».
+    private var reference: String { "«\(Workbook.columnName(column))\(lastLine)»" }
+
     func parser(
         _ parser: XMLParser, didStartElement element: String, namespaceURI: String?, qualifiedName: String?,
         attributes: [String: String] = [:]
     ) {
-        switch element {
+        switch XMLPart.local(element) {
         case "row":
-            let line = attributes["r"].flatMap { Int($0) } ?? ((rows.last?.line ?? 0) + 1)
-            guard line <= Workbook.maxRows, rows.count < Workbook.maxRows else {
-                return stop(parser, "trang tính có quá \(Workbook.maxRows) dòng")
-            }
-            row = Workbook.Row(line: line, cells: [])
+            lastLine = attributes["r"].flatMap { Int($0) }.map { max($0, 1) } ?? (lastLine + 1)
+            row = Workbook.Row(line: lastLine, cells: [])
             column = -1
         case "c":
-            reference = attributes["r"] ?? ""
-            let at = reference.isEmpty ? column + 1 : Workbook.column(reference)
-            guard let at, at < Workbook.maxColumns else { return stop(parser, "ô «\(reference)» nằm ngoài \(Workbook.maxColumns) cột đầu") }
-            column = at
+            // Past the columns read (or a reference that is no cell's): kept only if it holds a value, to be refused.
+            column = attributes["r"].map { Workbook.column($0) ?? Workbook.maxColumns } ?? min(column + 1, Workbook.maxColumns)
             type = attributes["t"] ?? "n"
             style = attributes["s"].flatMap { Int($0) } ?? 0
             value = ""
@@ -227,37 +242,64 @@ final class SheetParser: NSObject, XMLParserDelegate {
     }
 
     func parser(_ parser: XMLParser, didEndElement element: String, namespaceURI: String?, qualifiedName: String?) {
-        switch element {
+        switch XMLPart.local(element) {
         case "v": inValue = false
         case "t": inInlineText = false
         case "c":
-            guard let cell = cell(parser) else { return }
-            if row!.cells.count <= column { row!.cells += Array(repeating: nil, count: column + 1 - row!.cells.count) }
-            row!.cells[column] = cell
+            guard row != nil, let cell = cell(parser) else { return }
+            guard column < Workbook.maxColumns else {
+                return stop(parser, "có giá trị ở cột sau cột \(Workbook.columnName(Workbook.maxColumns - 1)); hãy xóa các cột thừa")
+            }
+            guard lastLine <= Workbook.maxRows else {
+                return stop(parser, "có giá trị ở dòng sau dòng \(Format.count(Workbook.maxRows)); mỗi lần nhập tối đa chừng ấy dòng")
+            }
+            row?.cells.append((column, cell))
         case "row":
-            if let row, row.cells.contains(where: { $0 != nil }) { rows.append(row) }
+            if let row, !row.cells.isEmpty { rows.append(row) }
             row = nil
         case "sheetData": ended = true
         default: break
         }
     }
 
+    /// The cell just read, nil when it holds nothing.
     private func cell(_ parser: XMLParser) -> Workbook.Cell? {
-        guard row != nil else { return nil }
         switch type {
         case "s":
+            guard !value.isEmpty else { return nil }
             guard let i = Int(value), strings.indices.contains(i) else {
-                stop(parser, "ô «\(reference)» trỏ tới một chuỗi không có trong tệp")
+                stop(parser, "ô \(reference) trỏ tới một chữ không có trong tệp; " + Workbook.broken)
                 return nil
             }
-            return .text(strings[i])
-        case "inlineStr": return .text(inline)
-        case "str", "e", "d": return value.isEmpty ? nil : .text(value)
-        case "b": return .boolean(value == "1")
+            return strings[i].isEmpty ? nil : .text(strings[i])
+        case "inlineStr": return inline.isEmpty ? nil : .text(inline)
+        case "str": return value.isEmpty ? nil : .text(value)
+        case "b": return value.isEmpty ? nil : .boolean(value == "1")
+        case "e":
+            // A formula's error (#N/A after a lookup that found nothing, #REF!): not a value to import.
+            stop(parser, "ô \(reference) có lỗi công thức «\(value)»; hãy sửa ô đó trong Excel")
+            return nil
+        case "d":
+            // A date written as text (ISO 8601), as a few programs save dates.
+            guard let day = CivilDate.parse(value.prefix(10)) else { return value.isEmpty ? nil : .text(value) }
+            var serial = Double(day.dayNumber - epoch.dayNumber)
+            let time = value.dropFirst(11).split(separator: ":").prefix(2).compactMap { Int($0) }
+            if time.count == 2 { serial += Double(time[0] * 60 + time[1]) / 1440 }
+            return .date(serial)
         default:
             guard !value.isEmpty else { return nil }
             if dateStyles.contains(style), let serial = Double(value) { return .date(serial) }
-            return .number(value)
+            return .number(SheetParser.shortest(value))
         }
+    }
+
+    /// A number as people write it: Excel stores `8.0999999999999996` for 8.1 computed, `1E+3`; the shortest text
+    /// that reads back as the same double, a whole number without `.0`.
+    static func shortest(_ stored: String) -> String {
+        guard stored.contains(where: { $0 == "." || $0 == "E" || $0 == "e" }), let d = Double(stored), d.isFinite else {
+            return stored
+        }
+        if d == d.rounded(), abs(d) < 1e15 { return String(Int(d)) }
+        return String(d)
     }
 }

@@ -101,7 +101,7 @@ struct ImportPage {
         var names: [String: String] = [:]
         var headerProblems: [String] = []
         var headingOf: [String: String] = [:]
-        for heading in table.headings where !ImportTable.isRowNumber(heading) {
+        for heading in table.headings where !ImportTable.isRowNumber(heading, of: workflow) {
             guard let name = workflow.importField(named: heading) else {
                 let expected = workflow.importHeadings.map(\.heading).joined(separator: ", ")
                 headerProblems.append(
