@@ -1199,6 +1199,11 @@ def test_milestones_ticked_on_the_agenda_are_recorded_together(stack, browser):
         return browser.find_element(By.CSS_SELECTOR, f"input[name=xong][value='{value}']")
 
     assert box(picks[3]).get_attribute("aria-label") == "Chọn việc này: «Đóng đảng phí kỳ 01/2026» của Mạc Thị Thu"
+    # A report waiting for its record's check says so, and how to record both; a check waits for nothing.
+    report = box(picks[2]).find_element(By.XPATH, "ancestor::tr")
+    assert report.find_element(By.CSS_SELECTOR, ".waiting").text == \
+        "Cần xong «Xác minh lý lịch» trước; chọn cả hai thì ghi được cả hai.", report.text
+    assert not box(picks[0]).find_element(By.XPATH, "ancestor::tr").find_elements(By.CSS_SELECTOR, ".waiting")
     rows = [r for r in browser.find_elements(By.CSS_SELECTOR, "table.items tbody tr") if "kiem-tra/tk-1" in r.text]
     state_rows = [r for r in rows if "Xác minh" not in r.text and "Báo cáo" not in r.text]
     assert state_rows and all(not r.find_elements(By.NAME, "xong") for r in state_rows), [r.text for r in rows]

@@ -85,13 +85,14 @@ struct AgendaPage {
             <span class="muted small pick-help">Tích chọn ô ở đầu dòng các việc đã làm xong (đóng đảng phí, họp chi bộ, nộp báo cáo…) rồi bấm nút này. Bước nào cần ghi thông tin (biểu quyết, quyết định) thì ghi trên trang hồ sơ.</span></form>
             """ : .empty
         var sections: [HTML] = []
+        let open = Set(data.reply.items.compactMap { DueTable.openKey($0.item) })
         for bucket in DueTable.Bucket.allCases {
             let entries = data.reply.items.filter { DueTable.Bucket($0.item) == bucket }
             guard !entries.isEmpty else { continue }
             sections.append(
                 """
                 <section class="bucket \(bucket == .overdue ? "overdue" : "")"><h2>\(bucket.title(today: today)) <span class="muted small">(\(entries.count))</span></h2>
-                \(DueTable.grouped(entries, by: f.groupBy, catalog: data.catalog, pick: pick))</section>
+                \(DueTable.grouped(entries, by: f.groupBy, catalog: data.catalog, pick: pick, open: open))</section>
                 """)
         }
         let shown = f.page * WebLimits.agendaPage + data.reply.items.count

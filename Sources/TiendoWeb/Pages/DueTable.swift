@@ -66,6 +66,21 @@ enum DueTable {
         "/ho-so/" + id.split(separator: "/", maxSplits: 1).map { Filters.percentEncoded(String($0)) }.joined(separator: "/")
     }
 
+    /// A milestone's item and the record's, as `open` holds them: `kiem-tra/a1|xac-minh`.
+    static func openKey(_ item: Manager.DueItem) -> String? { item.milestone.map { item.instance + "|" + $0 } }
+
+    /// What a milestone waits for, among the milestones of its record still open on the page: «Cần xong «Xác minh lý
+    /// lịch» trước; chọn cả hai thì ghi được cả hai.» (ticked alone, it is refused; ticked together, both are recorded,
+    /// in order; the second half only where there are boxes). Nothing when none of them is on the page.
+    static func waiting(_ item: Manager.DueItem, open: Set<String>, catalog: Catalog, pick: Bool) -> HTML {
+        guard let id = item.milestone, let workflow = catalog[item.workflow], let milestone = workflow.milestone(id) else { return .empty }
+        let before = milestone.requires.filter { open.contains(item.instance + "|" + $0) }
+        guard !before.isEmpty else { return .empty }
+        let titles = before.map { "«\(workflow.milestone($0)?.title ?? $0)»" }.joined(separator: ", ")
+        let both = !pick ? "" : before.count == 1 ? "; chọn cả hai thì ghi được cả hai" : "; chọn cùng lúc thì ghi được tất cả"
+        return "<br><span class=\"muted small waiting\">Cần xong \(titles) trước\(both).</span>"
+    }
+
     /// The form the agenda's boxes belong to (`AgendaDone`), by its id: the boxes sit in the tables, the form apart.
     static let pickForm = "xong-nhieu"
 
@@ -81,10 +96,11 @@ enum DueTable {
 
     /// One table of items; `showGroup`/`showWorkflow` leave out a column the heading above already says; `pick`
     /// adds a first column of boxes to mark milestones done together (the agenda, for an account that may act);
-    /// `numbered`, a printed list's first column «STT» (the row's number, as every list of a Party document has).
+    /// `numbered`, a printed list's first column «STT» (the row's number, as every list of a Party document has);
+    /// `open`, the page's milestones not yet done (`openKey`), to say which of them a milestone waits for.
     static func table(
         _ entries: [Extras.DueEntry], catalog: Catalog, showGroup: Bool = true, showWorkflow: Bool = true, pick: Bool = false,
-        numbered: Bool = false
+        numbered: Bool = false, open: Set<String> = []
     ) -> HTML {
         let groupTitle = catalog.groupTitle(of: entries.map(\.item.workflow))
         let rows: [HTML] = entries.enumerated().map { n, e in
@@ -101,7 +117,7 @@ enum DueTable {
                     ? "<td class=\"pick\"><a class=\"to-record\" href=\"\(recordLink(i.instance))\" title=\"Bước này ghi trên trang hồ sơ\" aria-label=\"Ghi bước này trên trang hồ sơ của \(name)\">→<span class=\"on-phone\"> Ghi trên trang hồ sơ</span></a></td>"
                     : "<td class=\"pick\">\(pickBox(i, name: name))</td>"
             return """
-                <tr class="\(i.overdue ? "overdue" : "")">\(box)\(numbered ? PrintList.rowNumber(n) : .empty)<td data-label="Hạn">\(due(i))</td><td class="left">\(daysBadge(i))</td><td class="what">\(what(i))</td>
+                <tr class="\(i.overdue ? "overdue" : "")">\(box)\(numbered ? PrintList.rowNumber(n) : .empty)<td data-label="Hạn">\(due(i))</td><td class="left">\(daysBadge(i))</td><td class="what">\(what(i))\(waiting(i, open: open, catalog: catalog, pick: pick))</td>
                 <td class="record"><a href="\(recordLink(i.instance))">\(name)</a><br><span class="muted small id">\(i.instance)</span></td>\(showGroup ? "<td data-label=\"\(groupTitle)\">\(i.group ?? "—")</td>" : HTML.empty)\(showWorkflow ? "<td data-label=\"Quy trình\">\(catalog.title(i.workflow))\(state)</td>" : HTML.empty)</tr>
                 """
         }
@@ -127,9 +143,11 @@ enum DueTable {
 
     /// Items under headings by chi bộ or workflow (in Vietnamese alphabetical order, the same in every section of a
     /// page; items without a chi bộ last), or one table.
-    static func grouped(_ entries: [Extras.DueEntry], by key: Filters.GroupBy, catalog: Catalog, pick: Bool = false) -> HTML {
+    static func grouped(
+        _ entries: [Extras.DueEntry], by key: Filters.GroupBy, catalog: Catalog, pick: Bool = false, open: Set<String> = []
+    ) -> HTML {
         switch key {
-        case .none: return table(entries, catalog: catalog, pick: pick)
+        case .none: return table(entries, catalog: catalog, pick: pick, open: open)
         case .group, .workflow:
             var order: [String] = []
             var parts: [String: [Extras.DueEntry]] = [:]
@@ -146,7 +164,7 @@ enum DueTable {
                     let heading = key == .group ? groupHeading(k, catalog.groupTitle(of: list.map(\.item.workflow))) : catalog.title(k)
                     return """
                         <h3>\(heading) <span class="muted small">(\(list.count))</span></h3>
-                        \(table(list, catalog: catalog, showGroup: key != .group, showWorkflow: key != .workflow, pick: pick))
+                        \(table(list, catalog: catalog, showGroup: key != .group, showWorkflow: key != .workflow, pick: pick, open: open))
                         """
                 })
         }
