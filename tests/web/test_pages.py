@@ -1092,6 +1092,11 @@ def test_pages_fit_a_phone_screen(stack, browser):
             visible = browser.execute_script("return document.documentElement.clientWidth")
             shot(browser, name, full=path in ("/", "/ho-so", "/tai-khoan"))
             assert width <= visible, (path, width, visible)
+            # The head: the name and the account on one line, the links below; not a fifth of the screen.
+            head = browser.find_element(By.CSS_SELECTOR, "header.top")
+            assert head.rect["height"] <= 110, (path, head.rect)
+            brand, who = browser.find_element(By.CSS_SELECTOR, ".brand"), browser.find_element(By.CSS_SELECTOR, ".who")
+            assert abs(brand.rect["y"] + brand.rect["height"] / 2 - who.rect["y"] - who.rect["height"] / 2) < 12, (brand.rect, who.rect)
             if path == "/tai-khoan":
                 # Each account a card: its buttons on the screen, beside its name.
                 buttons = browser.find_elements(By.CSS_SELECTOR, "table.accounts button")

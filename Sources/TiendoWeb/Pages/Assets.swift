@@ -156,7 +156,12 @@ enum Assets {
           .counts { gap: .35rem; }
           p.swipe { display: block; margin: 0 0 .2rem; }
           .counts li a, .counts li span { padding: .2rem .5rem; font-size: .88rem; }
-          header.top { gap: .4rem; padding: .4rem .6rem; }
+          /* The name and the account on the first line, the pages' links below across the whole width: the links
+             beside the name wrapped a word at a time and the head took a fifth of the screen. */
+          header.top { gap: .3rem .6rem; padding: .35rem .6rem; }
+          header.top nav { order: 3; flex: 1 0 100%; gap: .1rem .2rem; }
+          header.top nav a { padding: .2rem .45rem; }
+          .who { margin-left: auto; gap: .45rem; font-size: .82rem; }
           input, select, form.filters select, form.filters input, form.filters select#f-quy-trinh, form.filters select#f-trang-thai,
           form.event select, .pick-bar select { min-width: 0; max-width: 100%; }
           form.filters label { max-width: 100%; }
