@@ -179,6 +179,15 @@ struct WorkbookTests {
         utf16.append(#"<workbook><sheets><sheet name="a" r:id="rId1"/></sheets></workbook>"#.data(using: .utf16LittleEndian)!)
         #expect(Self.refusal(try Self.workbook([("xl/workbook.xml", utf16)])) == broken)
         #expect(Self.refusal([0x50, 0x4B, 0x03, 0x04] + Array(repeating: 0, count: 100)) == broken)
+        // An element's or an attribute's name cut inside a character: Foundation's XMLParser on Linux traps on it (the
+        // whole tiendo-web went down); no part that is not UTF-8 reaches it.
+        for name in [Array("<x".utf8) + [0xC3] + Array("/>".utf8), Array("<x a".utf8) + [0xC3] + Array("=\"1\"/>".utf8)] {
+            var part = Data(#"<?xml version="1.0" encoding="UTF-8"?><workbook><sheets>"#.utf8)
+            part.append(contentsOf: name)
+            part.append(contentsOf: Array("</sheets></workbook>".utf8))
+            #expect(Self.refusal(try Self.workbook([("xl/workbook.xml", part)])) == broken)
+        }
+        #expect(Workbook.isUTF8(Data("Đảng viên ệ 𝄞".utf8)) && !Workbook.isUTF8(Data([0x61, 0xC3])) && !Workbook.isUTF8(Data([0xFF])))
         #expect(
             Self.refusal([0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0])?.hasPrefix(
                 "Tệp Excel dạng cũ (.xls) hoặc có đặt mật khẩu chưa đọc được") == true)

@@ -116,9 +116,25 @@ enum Workbook {
         }
         let start = data.starts(with: [0xEF, 0xBB, 0xBF]) ? data.dropFirst(3) : data[...]
         guard start.first(where: { !" \t\r\n".utf8.contains($0) }) == UInt8(ascii: "<"),
-            data.range(of: Data("<!DOCTYPE".utf8)) == nil, data.range(of: Data("<!ENTITY".utf8)) == nil
+            data.range(of: Data("<!DOCTYPE".utf8)) == nil, data.range(of: Data("<!ENTITY".utf8)) == nil, isUTF8(data)
         else { throw ReadError(reason: broken) }
         return data
+    }
+
+    /// Whether `data` is valid UTF-8 throughout. Checked before `XMLParser` sees a part: on Linux it traps (the whole
+    /// tiendo-web down) on an element or attribute name that is not valid UTF-8, which libxml2 passes on as it is.
+    static func isUTF8(_ data: Data) -> Bool {
+        data.withUnsafeBytes { raw in
+            var bytes = raw.bindMemory(to: UInt8.self).makeIterator()
+            var parser = Unicode.UTF8.ForwardParser()
+            while true {
+                switch parser.parseScalar(from: &bytes) {
+                case .valid: continue
+                case .emptyInput: return true
+                case .error: return false
+                }
+            }
+        }
     }
 
     /// The instant a date serial names, as people write it: `dd/mm/yyyy`, with `HH:MM` when `time` (the serial's
