@@ -34,8 +34,6 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
-        // tiendo-web only: reading an uploaded Excel workbook (.xlsx is a ZIP archive of XML parts).
-        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // Pure, deterministic engine: definitions, date algebra, calendars, step function. No I/O but file reading.
@@ -152,18 +150,19 @@ let package = Package(
         ),
         // libxlsxwriter (Debian's libxlsxwriter-dev): the XLSX export of tiendo-web.
         .systemLibrary(name: "CXlsxWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
+        // zlib (Debian's zlib1g-dev): inflating the parts of an uploaded Excel workbook (Import/ZipArchive.swift).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // The web front end: pages, accounts, sessions, CSV/XLSX, all through TiendoVarlink (never the store).
         .target(
             name: "TiendoWeb",
             dependencies: [
-                "TiendoCore", "TiendoVarlink", "CXlsxWriter",
+                "TiendoCore", "TiendoVarlink", "CXlsxWriter", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
-                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             swiftSettings: strict
         ),
@@ -197,14 +196,14 @@ let package = Package(
             swiftSettings: strict
         ),
         // tiendo-web's routes in process (no sockets) against the real tiendod, its text, accounts, export files and
-        // the workbooks it imports (built here with ZIPFoundation).
+        // the workbooks it imports (built here with zlib).
         .testTarget(
             name: "TiendoWebTests",
             dependencies: [
                 "TiendoWeb", "TiendoVarlink", "TiendoCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
-                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                "CZlib",
             ],
             swiftSettings: strict
         ),

@@ -1,7 +1,6 @@
 import Foundation
 import Testing
 import TiendoCore
-import ZIPFoundation
 
 @testable import TiendoVarlink
 @testable import TiendoWeb
@@ -10,13 +9,7 @@ import ZIPFoundation
 struct WorkbookTests {
     /// An .xlsx of the given parts, deflated as Excel writes them.
     static func workbook(_ parts: [(String, Data)]) throws -> [UInt8] {
-        let archive = try Archive(data: Data(), accessMode: .create)
-        for (path, data) in parts {
-            try archive.addEntry(
-                with: path, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate,
-                provider: { position, size in data.subdata(in: Int(position)..<Int(position) + size) })
-        }
-        return [UInt8](try #require(archive.data))
+        ZipWriter.archive(parts.map { ($0.0, [UInt8]($0.1)) })
     }
 
     static func xml(_ s: String) -> Data { Data((#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"# + s).utf8) }
@@ -27,7 +20,7 @@ struct WorkbookTests {
     /// A member list as an office keeps it: a title above the header, an STT column, rich text, an inline string, dates
     /// in two formats (a custom `dd/mm/yyyy` and the built-in 14, with a time), an empty row, and its first sheet not
     /// named sheet1 (the workbook's order decides, not the file's name).
-    static func memberList(sheetRows: String? = nil, epoch1904: Bool = false) throws -> [UInt8] {
+    static func memberListParts(sheetRows: String? = nil, epoch1904: Bool = false) -> [(String, Data)] {
         let rows =
             sheetRows
                 ?? #"""
@@ -37,7 +30,7 @@ struct WorkbookTests {
                 <row r="5"><c r="B5" s="1"/></row>
                 <row r="7"><c r="A7"><v>2</v></c><c r="B7" t="s"><v>6</v></c><c r="C7" t="inlineStr"><is><t>Chi bộ 1</t></is></c><c r="D7" s="2"><v>46097.5</v></c></row>
                 """#
-        return try workbook([
+        return [
             (
                 "xl/workbook.xml",
                 xml(
@@ -69,7 +62,11 @@ struct WorkbookTests {
                 )
             ),
             ("xl/worksheets/danh-sach.xml", xml(#"<worksheet \#(main)><sheetData>\#(rows)</sheetData></worksheet>"#)),
-        ])
+        ]
+    }
+
+    static func memberList(sheetRows: String? = nil, epoch1904: Bool = false) throws -> [UInt8] {
+        try workbook(memberListParts(sheetRows: sheetRows, epoch1904: epoch1904))
     }
 
     static let member = Account(name: "admin", role: .quanTri, groups: [], passwordHash: "", created: "")
@@ -205,6 +202,102 @@ struct WorkbookTests {
                 == "Không nhập được tệp Excel: ô «A1» trỏ tới một chữ không có trong tệp; \(Workbook.broken).")
         #expect(Self.refusal(try Self.memberList(sheetRows: "<row><c>")) == broken)
         #expect(Self.refusal(try Self.single(sheet: #"<worksheet \#(Self.main)><sheetData><row r="1">"#)) == broken)
+    }
+
+    @Test("archives that lie are refused at once: a stream without end, a wrong checksum or size, overflowing numbers")
+    func lyingArchives() throws {
+        let broken = "Không nhập được tệp Excel: \(Workbook.broken)."
+        let good = try Self.memberList()
+        let sheet = Array(Self.xml(#"<worksheet \#(Self.main)><sheetData></sheetData></worksheet>"#))
+        let workbook = Array(
+            Self.xml(#"<workbook \#(Self.main) \#(Self.rel)><sheets><sheet name="a" sheetId="1" r:id="rId1"/></sheets></workbook>"#))
+        func with(_ sheetEntry: ZipWriter.Entry) -> [UInt8] {
+            ZipWriter.archive(entries: [
+                ZipWriter.Entry(
+                    name: "xl/workbook.xml", data: ZipWriter.deflated(workbook), size: workbook.count, crc: ZipArchive.crc32(workbook)),
+                sheetEntry,
+            ])
+        }
+        // A deflate stream of one stored block that is not the last, and then nothing: ZIPFoundation's inflate spun on
+        // it for good; zlib, given all of it at once, says it has no end.
+        let endless = ZipWriter.Entry(name: "xl/worksheets/sheet1.xml", data: [0x00, 0xFF, 0xFF, 0x00, 0x00, 0x3C], size: 100, crc: 0)
+        let started = Date()
+        #expect(Self.refusal(with(endless)) == broken)
+        #expect(Date().timeIntervalSince(started) < 5)
+        // The right bytes under a wrong checksum, or a wrong size.
+        let right = ZipWriter.deflated(sheet)
+        #expect(Self.refusal(with(ZipWriter.Entry(name: "xl/worksheets/sheet1.xml", data: right, size: sheet.count, crc: 7))) == broken)
+        #expect(
+            Self.refusal(
+                with(ZipWriter.Entry(name: "xl/worksheets/sheet1.xml", data: right, size: sheet.count + 1, crc: ZipArchive.crc32(sheet))))
+                == broken)
+        #expect(
+            Self.refusal(
+                with(ZipWriter.Entry(name: "xl/worksheets/sheet1.xml", data: right, size: sheet.count - 1, crc: ZipArchive.crc32(sheet))))
+                == broken)
+        // Stored (not deflated) parts are read as they are.
+        let stored = with(
+            ZipWriter.Entry(name: "xl/worksheets/sheet1.xml", data: sheet, method: 0, size: sheet.count, crc: ZipArchive.crc32(sheet)))
+        #expect(Self.refusal(stored) == "Không nhập được tệp Excel: trang tính đầu tiên không có dòng nào.")
+        // Every prefix of a good file is refused, none crashes.
+        for n in stride(from: 0, to: good.count, by: 7) { _ = Self.rows(Array(good.prefix(n))) }
+        // A row numbered at the end of Int, then one numbered after it; an ISO date with an hour past Int's range.
+        let overflow = #"""
+            <row r="1"><c r="A1" t="inlineStr"><is><t>Họ và tên</t></is></c><c r="B1" t="inlineStr"><is><t>Hạn</t></is></c></row>
+            <row r="2"><c r="A2" t="inlineStr"><is><t>Lê Thị Cúc_x000D_</t></is></c><c r="B2" t="d"><v>2026-03-15T999999999999999999:00</v></c></row>
+            <row r="9223372036854775807"/><row><c><v>1</v></c></row>
+            """#
+        #expect(
+            Self.refusal(try Self.memberList(sheetRows: overflow))
+                == "Không nhập được tệp Excel: có giá trị ở dòng sau dòng 200.000; mỗi lần nhập tối đa chừng ấy dòng.")
+        let escaped = try Workbook.read(
+            try Self.memberList(sheetRows: String(overflow.prefix { $0 != "\n" }) + "\n" + overflow.split(separator: "\n")[1]))
+        #expect(escaped.rows[1].cells.first?.cell == .text("Lê Thị Cúc\r") && escaped.rows[1].cells.last?.cell == .date(46096))
+        #expect(XMLPart.unescaped("a_x005F_x0041_b_x41_c") == "a_x0041_b_x41_c")
+    }
+
+    @Test("random damage to a workbook's bytes: each read ends with rows or a reason, never a crash or a hang")
+    func randomDamage() throws {
+        // SplitMix64, seeded: a failure is reproduced run after run.
+        var state: UInt64 = 20_261_206
+        func next() -> Int {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Int(truncatingIfNeeded: (z ^ (z >> 31)) >> 1)
+        }
+        // Damage to the archive's bytes (caught by its offsets and checksums), and damage to a part's XML under a
+        // right checksum, which reaches the parser.
+        let parts = Self.memberListParts().map { ($0.0, [UInt8]($0.1)) }
+        let archive = ZipWriter.archive(parts)
+        var answered = 0
+        for n in 0..<3000 {
+            func damage(_ bytes: inout [UInt8]) {
+                for _ in 0..<(1 + next() % 4) {
+                    let at = next() % bytes.count
+                    switch next() % 4 {
+                    case 0: bytes[at] = UInt8(truncatingIfNeeded: next())
+                    case 1: bytes[at] ^= 0x80
+                    case 2: bytes.insert([0x3C, 0x3E, 0x22, 0x26, 0x2F, 0xC3, 0x00][next() % 7], at: at)
+                    default: bytes.remove(at: at)
+                    }
+                }
+            }
+            var bytes: [UInt8]
+            if n % 2 == 0 {
+                bytes = archive
+                damage(&bytes)
+            } else {
+                var damaged = parts
+                let k = next() % damaged.count
+                damage(&damaged[k].1)
+                bytes = ZipWriter.archive(damaged)
+            }
+            if case .success = Self.rows(bytes) { answered += 1 }
+        }
+        // Some damage leaves a readable list (a changed letter in a name), most is refused.
+        #expect(answered > 0 && answered < 3000, "\(answered)")
     }
 
     @Test("sheets as other programs write them: prefixed elements, ISO dates, a hidden sheet first, and more than 10 MB")

@@ -76,7 +76,7 @@ struct ImportTable {
                     if value.trimmingSpaces.isEmpty { continue }
                     throw Workbook.ReadError(
                         reason:
-                            "ô «\(Workbook.columnName(column))\(row.line)» có giá trị «\(value)» nhưng cột của nó không có tên ở dòng \(header.line); hãy đặt tên cột hoặc xóa giá trị"
+                            "ô «\(Workbook.columnName(column))\(row.line)» có giá trị «\(value.count > 80 ? value.prefix(80) + "…" : value)» nhưng cột của nó không có tên ở dòng \(header.line); hãy đặt tên cột hoặc xóa giá trị"
                     )
                 }
                 pairs.append((heading, value))

@@ -1,20 +1,15 @@
 import Foundation
 import TiendoCore
-import ZIPFoundation
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// The first worksheet of an Excel workbook (.xlsx, Office Open XML SpreadsheetML), cell by cell, for the import: a
 /// ward's list of members lives in Excel, and saving it as "CSV UTF-8" first was a step people got wrong (Excel's plain
-/// "CSV" is not UTF-8 on Windows). ZIPFoundation opens the archive and Foundation's `XMLParser` reads its parts; what
-/// is written here is only SpreadsheetML's handful of elements (no Swift library on this machine reads .xlsx).
+/// "CSV" is not UTF-8 on Windows). `ZipArchive` opens the archive and Foundation's `XMLParser` reads its parts; what is
+/// written here is only SpreadsheetML's handful of elements (no Swift library on this machine reads .xlsx).
 ///
-/// Hostile files are refused with a reason, never expanded without bound: the archive is read from a file (ZIPFoundation's
-/// in-memory reader traps on an entry that points past the data), every part is inflated through a byte budget (a
-/// small upload may inflate to gigabytes), a part that is not UTF-8 XML without a DTD (entity expansion) is not parsed,
-/// and only cells holding a value are kept.
+/// Hostile files are refused with a reason, never expanded without bound: every part is inflated within a byte budget
+/// (a small upload may inflate to gigabytes) and checked against its checksum, a part that is not UTF-8 XML without a
+/// DTD (entity expansion) or with a NUL byte (UTF-16 without its mark) is not parsed, and at most so many cells and
+/// strings are kept.
 enum Workbook {
     /// A cell's value as stored: text (shared, inline or a formula's string result), a number as Excel wrote it, a
     /// number in a date or time format (its serial: days since the workbook's epoch), a boolean.
@@ -43,9 +38,11 @@ enum Workbook {
 
     /// At most this many bytes are inflated from any one part (a sheet of 100,000 members is some 30 MB).
     static let maxPartBytes = 64 << 20
-    /// At most this many rows and columns hold values (a ward's list has a few thousand rows and a dozen columns).
+    /// At most this many rows and columns hold values (a ward's list has a few thousand rows and a dozen columns),
+    /// and at most this many cells and shared strings are kept in all.
     static let maxRows = 200_000
     static let maxColumns = 200
+    static let maxCells = 2_000_000
 
     /// Whether `bytes` begin as a ZIP archive does (an .xlsx), and as an OLE compound file does (the legacy binary
     /// .xls, and an .xlsx Excel saved with a password, which it encrypts into one).
@@ -56,10 +53,8 @@ enum Workbook {
     static let broken = "tệp bị hỏng hoặc không phải tệp Excel thông thường; hãy mở tệp bằng Excel, lưu lại rồi nhập lại"
 
     static func read(_ bytes: [UInt8]) throws(ReadError) -> Sheet {
-        let path = try temporaryCopy(bytes)
-        defer { unlink(path) }
-        let archive: Archive
-        do { archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read) } catch { throw ReadError(reason: broken) }
+        let archive: ZipArchive
+        do { archive = try ZipArchive(bytes) } catch { throw ReadError(reason: broken) }
         guard let workbookXML = try part(archive, "xl/workbook.xml") else { throw ReadError(reason: broken) }
         let workbook = WorkbookParts(workbookXML)
         guard workbook.parsed else { throw ReadError(reason: broken) }
@@ -79,43 +74,20 @@ enum Workbook {
         return Sheet(rows: sheet.rows, epoch1904: workbook.epoch1904)
     }
 
-    /// The upload in a private temporary file (ZIPFoundation reads a file through its own bounds checks), which the
-    /// caller removes.
-    static func temporaryCopy(_ bytes: [UInt8]) throws(ReadError) -> String {
-        let directory = XLSXFile.temporaryDirectory
-        var template = Array((directory + "/tiendo-web-nhap-XXXXXX.xlsx").utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemps($0.baseAddress!, 5) }
-        guard fd >= 0 else { throw ReadError(reason: "không tạo được tệp tạm trong \(directory): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, bytes.count - written) }
-            guard n > 0 else {
-                unlink(path)
-                throw ReadError(reason: "không ghi được tệp tạm trong \(directory): \(String(cString: strerror(errno)))")
-            }
-            written += n
-        }
-        return path
-    }
-
-    /// A part's bytes, nil when the archive has no such part; inflated through `maxPartBytes`, and refused unless it
+    /// A part's bytes, nil when the archive has no such part; inflated within `maxPartBytes`, and refused unless it
     /// is UTF-8 XML without a DTD (SpreadsheetML parts never declare one: one that does could expand entities without
-    /// bound; a part in another encoding would hide one from this check).
-    static func part(_ archive: Archive, _ path: String) throws(ReadError) -> Data? {
-        guard let entry = archive[path] else { return nil }
-        var data = Data()
+    /// bound) and without a NUL byte (UTF-16, which libxml2 detects by itself, would hide a DTD from this check).
+    static func part(_ archive: ZipArchive, _ path: String) throws(ReadError) -> Data? {
+        let bytes: [UInt8]
         do {
-            _ = try archive.extract(entry, skipCRC32: false) { chunk in
-                guard data.count + chunk.count <= maxPartBytes else { throw ReadError(reason: "") }
-                data.append(chunk)
-            }
+            guard let b = try archive.part(path, limit: maxPartBytes) else { return nil }
+            bytes = b
         } catch {
-            throw ReadError(reason: error is ReadError ? "tệp giải nén ra quá lớn (hơn \(maxPartBytes >> 20) MB một phần)" : broken)
+            throw ReadError(reason: error == .tooLarge ? "tệp giải nén ra quá lớn (hơn \(maxPartBytes >> 20) MB một phần)" : broken)
         }
+        let data = Data(bytes)
         let start = data.starts(with: [0xEF, 0xBB, 0xBF]) ? data.dropFirst(3) : data[...]
-        guard start.first(where: { !" \t\r\n".utf8.contains($0) }) == UInt8(ascii: "<"),
+        guard start.first(where: { !" \t\r\n".utf8.contains($0) }) == UInt8(ascii: "<"), !bytes.contains(0),
             data.range(of: Data("<!DOCTYPE".utf8)) == nil, data.range(of: Data("<!ENTITY".utf8)) == nil, isUTF8(data)
         else { throw ReadError(reason: broken) }
         return data

@@ -19,6 +19,27 @@ enum XMLPart {
         return parser.parse() && parser.parserError == nil
     }
 
+    /// Text as Excel escapes what XML cannot hold: `_x000D_` a carriage return, `_x005F_` an underscore (so that
+    /// `_x005F_x0041_` is the text `_x0041_`). Pasted text often carries them.
+    static func unescaped(_ text: String) -> String {
+        guard text.contains("_x") else { return text }
+        var out = ""
+        var rest = text[...]
+        while let open = rest.range(of: "_x") {
+            let code = rest[open.upperBound...].prefix(5)
+            guard code.count == 5, code.last == "_", let n = UInt32(code.dropLast(), radix: 16), let scalar = Unicode.Scalar(n)
+            else {
+                out += rest[..<open.upperBound]
+                rest = rest[open.upperBound...]
+                continue
+            }
+            out += rest[..<open.lowerBound]
+            out.unicodeScalars.append(scalar)
+            rest = rest[rest.index(open.upperBound, offsetBy: 5)...]
+        }
+        return out + rest
+    }
+
     /// `row` for `row` and `x:row`.
     static func local(_ name: String) -> Substring {
         guard let colon = name.lastIndex(of: ":") else { return name[...] }
@@ -106,7 +127,8 @@ final class SharedStrings: NSObject, XMLParserDelegate {
     func parser(_ parser: XMLParser, didEndElement element: String, namespaceURI: String?, qualifiedName: String?) {
         switch XMLPart.local(element) {
         case "si":
-            strings.append(current ?? "")
+            guard strings.count < Workbook.maxCells else { return parser.abortParsing() }
+            strings.append(XMLPart.unescaped(current ?? ""))
             current = nil
         case "rPh": inPhonetic = false
         case "t": inText = false
@@ -198,6 +220,7 @@ final class SheetParser: NSObject, XMLParserDelegate {
     private var inValue = false
     private var inInlineText = false
     private var ended = false
+    private var kept = 0
 
     init(_ data: Data, strings: [String], dateStyles: Set<Int>, epoch1904: Bool = false) {
         self.strings = strings
@@ -221,7 +244,8 @@ final class SheetParser: NSObject, XMLParserDelegate {
     ) {
         switch XMLPart.local(element) {
         case "row":
-            lastLine = attributes["r"].flatMap { Int($0) }.map { max($0, 1) } ?? (lastLine + 1)
+            // Clamped: a row numbered past the limit is refused only if it holds a value (and `+ 1` cannot overflow).
+            lastLine = min(attributes["r"].flatMap { Int($0) }.map { max($0, 1) } ?? (lastLine + 1), Workbook.maxRows + 1)
             row = Workbook.Row(line: lastLine, cells: [])
             column = -1
         case "c":
@@ -253,6 +277,10 @@ final class SheetParser: NSObject, XMLParserDelegate {
             guard lastLine <= Workbook.maxRows else {
                 return stop(parser, "có giá trị ở dòng sau dòng \(Format.count(Workbook.maxRows)); mỗi lần nhập tối đa chừng ấy dòng")
             }
+            kept += 1
+            guard kept <= Workbook.maxCells else {
+                return stop(parser, "trang tính có hơn \(Format.count(Workbook.maxCells)) ô có giá trị; hãy chia thành nhiều tệp")
+            }
             row?.cells.append((column, cell))
         case "row":
             if let row, !row.cells.isEmpty { rows.append(row) }
@@ -272,19 +300,21 @@ final class SheetParser: NSObject, XMLParserDelegate {
                 return nil
             }
             return strings[i].isEmpty ? nil : .text(strings[i])
-        case "inlineStr": return inline.isEmpty ? nil : .text(inline)
+        case "inlineStr": return inline.isEmpty ? nil : .text(XMLPart.unescaped(inline))
         case "str": return value.isEmpty ? nil : .text(value)
         case "b": return value.isEmpty ? nil : .boolean(value == "1")
         case "e":
             // A formula's error (#N/A after a lookup that found nothing, #REF!): not a value to import.
-            stop(parser, "ô \(reference) có lỗi công thức «\(value)»; hãy sửa ô đó trong Excel")
+            stop(parser, "ô \(reference) có lỗi công thức «\(value.prefix(20))»; hãy sửa ô đó trong Excel")
             return nil
         case "d":
             // A date written as text (ISO 8601), as a few programs save dates.
             guard let day = CivilDate.parse(value.prefix(10)) else { return value.isEmpty ? nil : .text(value) }
             var serial = Double(day.dayNumber - epoch.dayNumber)
             let time = value.dropFirst(11).split(separator: ":").prefix(2).compactMap { Int($0) }
-            if time.count == 2 { serial += Double(time[0] * 60 + time[1]) / 1440 }
+            if time.count == 2, (0..<24).contains(time[0]), (0..<60).contains(time[1]) {
+                serial += Double(time[0] * 60 + time[1]) / 1440
+            }
             return .date(serial)
         default:
             guard !value.isEmpty else { return nil }
