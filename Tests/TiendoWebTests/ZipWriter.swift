@@ -25,32 +25,23 @@ enum ZipWriter {
         func u32(_ v: Int, _ to: inout [UInt8]) {
             to += [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24 & 0xFF)]
         }
+        // The fields the local header and the directory's entry share, from "version needed" to the name's length
+        // (a fixed date, 06/12/2025, and no flags).
+        func shared(_ e: Entry, _ name: [UInt8], _ to: inout [UInt8]) {
+            for v in [20, 0, Int(e.method), 0, 0x5B86] { u16(v, &to) }
+            for v in [Int(e.crc), e.data.count, e.size] { u32(v, &to) }
+            u16(name.count, &to)
+        }
         for e in entries {
             let name = Array(e.name.utf8)
             let offset = out.count
             u32(0x0403_4B50, &out)
-            u16(20, &out)
-            u16(0, &out)
-            u16(Int(e.method), &out)
-            u16(0, &out)
-            u16(0x5B86, &out)
-            u32(Int(e.crc), &out)
-            u32(e.data.count, &out)
-            u32(e.size, &out)
-            u16(name.count, &out)
+            shared(e, name, &out)
             u16(0, &out)
             out += name + e.data
             u32(0x0201_4B50, &directory)
             u16(20, &directory)
-            u16(20, &directory)
-            u16(0, &directory)
-            u16(Int(e.method), &directory)
-            u16(0, &directory)
-            u16(0x5B86, &directory)
-            u32(Int(e.crc), &directory)
-            u32(e.data.count, &directory)
-            u32(e.size, &directory)
-            u16(name.count, &directory)
+            shared(e, name, &directory)
             directory += Array(repeating: 0, count: 12)
             u32(offset, &directory)
             directory += name
