@@ -24,6 +24,9 @@ enum Format {
 
     static func pad2(_ n: Int) -> String { n < 10 ? "0\(n)" : String(n) }
 
+    /// A day without its year, `dd/mm`, where the year goes without saying (the agenda's next 30 days).
+    static func dayMonth(_ d: CivilDate) -> String { String(d.vietnamese.prefix(5)) }
+
     /// A due as people read it, with ` (dự kiến)` when it depends on a projected calendar year.
     static func due(_ text: String, provisional: Bool?) -> String {
         date(text) + (provisional == true ? " (dự kiến)" : "")

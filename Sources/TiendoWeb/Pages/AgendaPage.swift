@@ -50,7 +50,7 @@ struct AgendaPage {
                 let n = d == 7 ? c.week : (d == 14 ? c.fortnight : c.month)
                 // Each count includes today's: the box says the last day it reaches, so that nobody adds them up.
                 let end = today.adding(days: d)
-                let dayMonth = String(end.vietnamese.prefix(5))
+                let dayMonth = Format.dayMonth(end)
                 return "<li data-days=\"\(d)\"><a href=\"\(f.link("/", ["ngay": d == 7 ? nil : String(d), "tu": nil, "den": nil, "trang": nil]))\" title=\"Từ hôm nay đến hết ngày \(end.vietnamese) (\(d) ngày tới), kể cả việc hôm nay\"\(HTML.flag("aria-current=\"true\"", f.days == d && f.from == nil))><b>\(Format.count(n))</b> từ nay đến hết \(dayMonth)</a></li>"
             })
             </ul>

@@ -9,7 +9,7 @@ enum DueTable {
 
         /// The section's heading, its days as dates (dd/mm) where it has some: «7 ngày tới (từ 03/03 đến 09/03)».
         func title(today: CivilDate) -> String {
-            func day(_ n: Int) -> String { String(today.adding(days: n).vietnamese.prefix(5)) }
+            func day(_ n: Int) -> String { Format.dayMonth(today.adding(days: n)) }
             switch self {
             case .overdue: return "Quá hạn"
             case .today: return "Đến hạn hôm nay"
@@ -66,15 +66,18 @@ enum DueTable {
         "/ho-so/" + id.split(separator: "/", maxSplits: 1).map { Filters.percentEncoded(String($0)) }.joined(separator: "/")
     }
 
-    /// A milestone's item and the record's, as `open` holds them: `kiem-tra/a1|xac-minh`.
-    static func openKey(_ item: Manager.DueItem) -> String? { item.milestone.map { item.instance + "|" + $0 } }
+    /// A record's milestone as `open` holds it: `kiem-tra/a1|xac-minh`.
+    static func openKey(_ instance: String, _ milestone: String) -> String { instance + "|" + milestone }
+
+    /// An item's, when it is a milestone's.
+    static func openKey(_ item: Manager.DueItem) -> String? { item.milestone.map { openKey(item.instance, $0) } }
 
     /// What a milestone waits for, among the milestones of its record still open on the page: «Cần xong «Xác minh lý
     /// lịch» trước; chọn cả hai thì ghi được cả hai.» (ticked alone, it is refused; ticked together, both are recorded,
     /// in order; the second half only where there are boxes). Nothing when none of them is on the page.
     static func waiting(_ item: Manager.DueItem, open: Set<String>, catalog: Catalog, pick: Bool) -> HTML {
         guard let id = item.milestone, let workflow = catalog[item.workflow], let milestone = workflow.milestone(id) else { return .empty }
-        let before = milestone.requires.filter { open.contains(item.instance + "|" + $0) }
+        let before = milestone.requires.filter { open.contains(openKey(item.instance, $0)) }
         guard !before.isEmpty else { return .empty }
         let titles = before.map { "«\(workflow.milestone($0)?.title ?? $0)»" }.joined(separator: ", ")
         let both = !pick ? "" : before.count == 1 ? "; chọn cả hai thì ghi được cả hai" : "; chọn cùng lúc thì ghi được tất cả"
