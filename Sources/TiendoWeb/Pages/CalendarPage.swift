@@ -79,7 +79,6 @@ struct CalendarPage {
         if d.month != month.month { classes.append("other") }
         if d == today { classes.append("today") }
         var note: HTML = .empty
-        let hasNote = special.map { $0.kind != "weekend" } ?? false
         if let s = special {
             switch s.kind {
             case "weekend": classes.append("weekend")
@@ -93,8 +92,7 @@ struct CalendarPage {
             }
         }
         var content: HTML = .empty
-        let hasContent = d.month == month.month && (count?.items ?? 0) > 0
-        if hasContent, let count {
+        if d.month == month.month, let count, count.items > 0 {
             let link = filters.link("/", ["tu": d.iso, "den": nil, "trang": nil])
             let overdue: HTML = count.overdue > 0 ? "<span class=\"badge bad\">\(count.overdue) quá hạn</span> " : .empty
             let open = count.items - count.overdue
@@ -106,7 +104,7 @@ struct CalendarPage {
         }
         // A phone lists the days instead of a grid of seven narrow columns (a word a line): each day with its weekday
         // and date, those with nothing to say (no task, not a holiday, not today) left out.
-        if !hasNote && !hasContent && d != today { classes.append("quiet") }
+        if note.text.isEmpty && content.text.isEmpty && d != today { classes.append("quiet") }
         let day: HTML =
             "<span class=\"day\"><span class=\"on-wide\">\(d.day)</span><span class=\"on-phone\">\(weekday(d)), \(d.vietnamese)</span></span>"
         return "<td class=\"\(classes.joined(separator: " "))\">\(day)\(note)\(content)</td>"
