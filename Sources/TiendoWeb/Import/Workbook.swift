@@ -88,24 +88,20 @@ enum Workbook {
         let data = Data(bytes)
         let start = data.starts(with: [0xEF, 0xBB, 0xBF]) ? data.dropFirst(3) : data[...]
         guard start.first(where: { !" \t\r\n".utf8.contains($0) }) == UInt8(ascii: "<"), !bytes.contains(0),
-            data.range(of: Data("<!DOCTYPE".utf8)) == nil, data.range(of: Data("<!ENTITY".utf8)) == nil, isUTF8(data)
+            data.range(of: Data("<!DOCTYPE".utf8)) == nil, data.range(of: Data("<!ENTITY".utf8)) == nil, isUTF8(bytes)
         else { throw ReadError(reason: broken) }
         return data
     }
 
     /// Whether `data` is valid UTF-8 throughout. Checked before `XMLParser` sees a part: on Linux it traps (the whole
     /// tiendo-web down) on an element or attribute name that is not valid UTF-8, which libxml2 passes on as it is.
-    static func isUTF8(_ data: Data) -> Bool {
-        data.withUnsafeBytes { raw in
-            var bytes = raw.bindMemory(to: UInt8.self).makeIterator()
-            var parser = Unicode.UTF8.ForwardParser()
-            while true {
-                switch parser.parseScalar(from: &bytes) {
-                case .valid: continue
-                case .emptyInput: return true
-                case .error: return false
-                }
-            }
+    /// The standard library's validation, without copying the part into a `String`.
+    static func isUTF8(_ bytes: [UInt8]) -> Bool {
+        do {
+            _ = try UTF8Span(validating: bytes.span)
+            return true
+        } catch {
+            return false
         }
     }
 
@@ -115,10 +111,13 @@ enum Workbook {
     static func dateText(_ serial: Double, epoch1904: Bool, time: Bool) -> String? {
         guard serial.isFinite, serial >= 0, serial < 2_958_466 else { return nil }
         let minutes = time ? Int((serial * 1440).rounded()) : Int(serial.rounded(.down)) * 1440
-        let day = (epoch1904 ? CivilDate(1904, 1, 1) : CivilDate(1899, 12, 30)).adding(days: minutes / 1440)
+        let day = epoch(epoch1904).adding(days: minutes / 1440)
         guard time else { return day.vietnamese }
         return day.vietnamese + " " + Format.pad2((minutes % 1440) / 60) + ":" + Format.pad2(minutes % 60)
     }
+
+    /// The day a workbook's serial 0 names: 1899-12-30 in Excel's 1900 system, 1904-01-01 in the 1904 one.
+    static func epoch(_ epoch1904: Bool) -> CivilDate { epoch1904 ? CivilDate(1904, 1, 1) : CivilDate(1899, 12, 30) }
 
     /// A column's letters from its index (0 → `A`, 26 → `AA`), as Excel heads it.
     static func columnName(_ index: Int) -> String {

@@ -225,7 +225,7 @@ final class SheetParser: NSObject, XMLParserDelegate {
     init(_ data: Data, strings: [String], dateStyles: Set<Int>, epoch1904: Bool = false) {
         self.strings = strings
         self.dateStyles = dateStyles
-        self.epoch = epoch1904 ? CivilDate(1904, 1, 1) : CivilDate(1899, 12, 30)
+        self.epoch = Workbook.epoch(epoch1904)
         super.init()
         if !XMLPart.parse(data, self) || !ended, error == nil { error = Workbook.ReadError(reason: Workbook.broken) }
     }

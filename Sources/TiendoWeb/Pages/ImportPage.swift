@@ -122,7 +122,7 @@ struct ImportPage {
         var problems: [String] = []
         var out: [(line: Int, row: JSON)] = []
         for r in table.rows {
-            let values = r.pairs.filter { names[$0.heading] != nil }.map { (names[$0.heading]!, $0.value.trimmingSpaces) }
+            let values = r.pairs.compactMap { p in names[p.heading].map { ($0, p.value.trimmingSpaces) } }
                 .filter { !$0.1.isEmpty }.map { name, value in
                     (name, name == workflow.groupBy ? groups.canonical(value) : value)
                 }
