@@ -54,7 +54,7 @@ struct SpreadsheetTests {
         let scoped = Account(name: "b", role: .quanTri, groups: ["Chi bộ 1"], passwordHash: "", created: "")
         let good = Array(
             "\u{FEFF}key;ho_ten;chi_bo;han\r\nk1;Hà;Chi bộ 1;2026-03-01\r\n;;;\r\nk2;\"Bình; con\";Chi bộ 2;2026-03-02\r\n".utf8)
-        let rows = try ImportPage.rows(good, workflow: Self.workflow, account: admin).get()
+        let rows = try ImportPage.rows(good, workflow: Self.workflow, account: admin).get().rows
         #expect(rows.map(\.line) == [2, 4])
         #expect(
             rows[1].row
@@ -68,7 +68,7 @@ struct SpreadsheetTests {
         #expect(f.problems.count == 1 && f.problems[0].hasPrefix("Dòng 1: cột «tuoi» không phải trường"))
         // Keys are tiendod's to judge, with every other cell, in the one pass that lists every bad row.
         let keys = Array("key,ho_ten,chi_bo,han\nk 1,Hà,A,2026-03-01\nk2,B,A,2026-03-01\nk2,C,A,2026-03-01\n".utf8)
-        #expect(try ImportPage.rows(keys, workflow: Self.workflow, account: admin).get().map(\.line) == [2, 3, 4])
+        #expect(try ImportPage.rows(keys, workflow: Self.workflow, account: admin).get().rows.map(\.line) == [2, 3, 4])
         guard case .failure(let h) = ImportPage.rows(Array("key,ho_ten\n\"k1,Hà\n".utf8), workflow: Self.workflow, account: admin) else {
             Issue.record("accepted")
             return
@@ -86,12 +86,12 @@ struct SpreadsheetTests {
         // The import stores the known spelling, and an account limited to that chi bộ may import the row.
         let scoped = Account(name: "b", role: .quanTri, groups: ["Chi bộ Khu dân cư số 2"], passwordHash: "", created: "")
         let file = Array("key,ho_ten,chi_bo,han\nk1,Hà,CHI BO KHU DAN CU SO 2,2026-03-01\n".utf8)
-        let rows = try ImportPage.rows(file, workflow: Self.workflow, account: scoped, groups: names).get()
+        let rows = try ImportPage.rows(file, workflow: Self.workflow, account: scoped, groups: names).get().rows
         #expect(rows.first?.row["chi_bo"]?.stringValue == "Chi bộ Khu dân cư số 2")
         // An account whose chi bộ older records spell otherwise: its own spelling wins (`GroupNames.load(for:)` puts
         // it first), so its rows are not refused as outside its scope.
         let own = Account(name: "c", role: .quanTri, groups: ["Chi bộ khu dân cư số 2"], passwordHash: "", created: "")
-        let mine = try ImportPage.rows(file, workflow: Self.workflow, account: own, groups: GroupNames(own.groups + names.all)).get()
+        let mine = try ImportPage.rows(file, workflow: Self.workflow, account: own, groups: GroupNames(own.groups + names.all)).get().rows
         #expect(mine.first?.row["chi_bo"]?.stringValue == "Chi bộ khu dân cư số 2")
         // A heading without the explanation its title ends with names the field, when only one field's does.
         let dated = try Extras.WorkflowInfo(

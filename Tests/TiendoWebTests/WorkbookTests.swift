@@ -82,7 +82,7 @@ struct WorkbookTests {
     }()
 
     static func rows(_ bytes: [UInt8]) -> Result<[(line: Int, row: JSON)], ImportPage.Failures> {
-        ImportPage.rows(bytes, workflow: workflow, account: member)
+        ImportPage.rows(bytes, workflow: workflow, account: member).map(\.rows)
     }
 
     @Test("a member list from Excel: title and STT left out, rich and inline text, dates by their format, lines as Excel numbers them")
@@ -105,14 +105,16 @@ struct WorkbookTests {
             <row r="2"><c r="A2" t="inlineStr"><is><t>Họ và tên</t></is></c><c r="B2" t="inlineStr"><is><t>Quê quán</t></is></c></row>
             """#
         guard case .failure(let f) = Self.rows(try Self.memberList(sheetRows: unknown)) else { Issue.record("accepted"); return }
-        #expect(f.problems.count == 1 && f.problems[0].hasPrefix("Dòng 2: cột «Quê quán» không phải trường của quy trình «Kiểm tra»"))
+        #expect(
+            f.problems.count == 1
+                && f.problems[0].hasPrefix("Trang tính «Danh sách», dòng 2: cột «Quê quán» không phải trường của quy trình «Kiểm tra»"))
         let stray = #"""
             <row r="1"><c r="A1" t="inlineStr"><is><t>Họ và tên</t></is></c></row>
             <row r="2"><c r="A2" t="inlineStr"><is><t>Lê Thị Cúc</t></is></c><c r="E2"><v>7</v></c></row>
             """#
         #expect(
             Self.refusal(try Self.memberList(sheetRows: stray))
-                == "Không nhập được tệp Excel: ô «E2» có giá trị «7» nhưng cột của nó không có tên ở dòng 1; hãy đặt tên cột hoặc xóa giá trị."
+                == "Không nhập được tệp Excel (trang tính «Danh sách»): ô «E2» có giá trị «7» nhưng cột của nó không có tên ở dòng 1; hãy đặt tên cột hoặc xóa giá trị."
         )
         // #N/A after a lookup that found nothing: the cell is named, nothing is imported.
         let lookup = #"""
@@ -121,7 +123,7 @@ struct WorkbookTests {
             """#
         #expect(
             Self.refusal(try Self.memberList(sheetRows: lookup))
-                == "Không nhập được tệp Excel: ô «B2» có lỗi công thức «#N/A»; hãy sửa ô đó trong Excel.")
+                == "Không nhập được tệp Excel (trang tính «Danh sách»): ô «B2» có lỗi công thức «#N/A»; hãy sửa ô đó trong Excel.")
         // A value far to the right is refused; an empty formatted cell there, or an empty formatted row far below, is not.
         let far = #"""
             <row r="1"><c r="A1" t="inlineStr"><is><t>Họ và tên</t></is></c><c r="GS1" s="1"/></row>
@@ -131,7 +133,93 @@ struct WorkbookTests {
         let farValue = far.replacingOccurrences(of: #"<c r="GS1" s="1"/>"#, with: #"<c r="GS1"><v>1</v></c>"#)
         #expect(
             Self.refusal(try Self.memberList(sheetRows: farValue))
-                == "Không nhập được tệp Excel: có giá trị ở cột sau cột GR; hãy xóa các cột thừa.")
+                == "Không nhập được tệp Excel (trang tính «Danh sách»): có giá trị ở cột sau cột GR; hãy xóa các cột thừa.")
+    }
+
+    /// A workbook of the given sheets, in order: each its name, whether hidden, and its rows' XML.
+    static func sheets(_ list: [(name: String, hidden: Bool, rows: String)]) throws -> [UInt8] {
+        let entries = list.enumerated().map { i, sheet in
+            #"<sheet name="\#(sheet.name)" sheetId="\#(i + 1)"\#(sheet.hidden ? #" state="hidden""# : "") r:id="rId\#(i + 1)"/>"#
+        }
+        let relations = list.indices.map { #"<Relationship Id="rId\#($0 + 1)" Target="worksheets/sheet\#($0 + 1).xml"/>"# }
+        return try workbook(
+            [
+                ("xl/workbook.xml", xml(#"<workbook \#(main) \#(rel)><sheets>\#(entries.joined())</sheets></workbook>"#)),
+                (
+                    "xl/_rels/workbook.xml.rels",
+                    xml(
+                        #"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\#(relations.joined())</Relationships>"#
+                    )
+                ),
+            ]
+                + list.enumerated().map { i, sheet in
+                    ("xl/worksheets/sheet\(i + 1).xml", xml(#"<worksheet \#(main)><sheetData>\#(sheet.rows)</sheetData></worksheet>"#))
+                })
+    }
+
+    /// A row of inline strings, from column A.
+    static func row(_ line: Int, _ cells: String...) -> String {
+        let c = cells.enumerated().map { i, t in #"<c r="\#(Workbook.columnName(i))\#(line)" t="inlineStr"><is><t>\#(t)</t></is></c>"# }
+        return #"<row r="\#(line)">\#(c.joined())</row>"#
+    }
+
+    @Test("the list on another sheet than the first: the sheet whose heading row names most fields, named in every message")
+    func listOnAnotherSheet() throws {
+        let guide = Self.row(1, "Hướng dẫn: điền danh sách ở trang «Danh sách»") + Self.row(2, "Mỗi đảng viên một dòng")
+        // A summary heads one field's column (a formula's error in it does not matter: it is not the list).
+        let summary =
+            Self.row(1, "Chi bộ", "Số đảng viên")
+            + #"<row r="2"><c r="A2" t="inlineStr"><is><t>Chi bộ 1</t></is></c><c r="B2" t="e"><v>#REF!</v></c></row>"#
+        let list =
+            Self.row(1, "DANH SÁCH") + Self.row(3, "STT", "Họ và tên", "Chi bộ", "Hạn")
+            + Self.row(4, "1", "Vàng Thị Mai", "Chi bộ 1", "15/03/2026") + Self.row(5, "2", "Hờ A Chứ", "Chi bộ 1", "16/03/2026")
+        let book = try Self.sheets([
+            ("Hướng dẫn", false, guide), ("Tổng hợp", false, summary), ("Cũ", true, list), ("Danh sách", false, list),
+        ])
+        guard case .success(let read) = ImportPage.rows(book, workflow: Self.workflow, account: Self.member) else {
+            Issue.record("refused")
+            return
+        }
+        #expect(read.sheet == "Danh sách" && read.rows.map(\.line) == [4, 5])
+        #expect(read.rows.map { $0.row["ho_ten"]?.stringValue } == ["Vàng Thị Mai", "Hờ A Chứ"])
+        // A bad row is named with its sheet.
+        let scoped = Account(name: "b", role: .quanTri, groups: ["Chi bộ 2"], passwordHash: "", created: "")
+        guard case .failure(let outside) = ImportPage.rows(book, workflow: Self.workflow, account: scoped) else {
+            Issue.record("accepted")
+            return
+        }
+        #expect(outside.problems.first == "Trang tính «Danh sách», dòng 4: chi bộ «Chi bộ 1» ngoài phạm vi của tài khoản b")
+        // The list's own formula error is refused, with its sheet.
+        let broken = list.replacingOccurrences(of: "<is><t>Hờ A Chứ</t></is>", with: "<v>#N/A</v>").replacingOccurrences(
+            of: #"<c r="B5" t="inlineStr">"#, with: #"<c r="B5" t="e">"#)
+        #expect(
+            Self.refusal(try Self.sheets([("Hướng dẫn", false, guide), ("Danh sách", false, broken)]))
+                == "Không nhập được tệp Excel (trang tính «Danh sách»): ô «B5» có lỗi công thức «#N/A»; hãy sửa ô đó trong Excel.")
+        // Of two lists equally good, the first; one sheet shown of several: no sheet named.
+        let first = try Self.sheets([("A", false, list), ("B", false, list.replacingOccurrences(of: "Mai", with: "Lan"))])
+        #expect(
+            try ImportPage.rows(first, workflow: Self.workflow, account: Self.member).get().rows.first?.row["ho_ten"]?.stringValue
+                == "Vàng Thị Mai")
+        let alone = try ImportPage.rows(
+            try Self.sheets([("Ẩn", true, guide), ("Danh sách", false, list)]), workflow: Self.workflow, account: Self.member
+        ).get()
+        #expect(alone.sheet == nil && alone.rows.count == 2)
+        // No sheet heads a field's column: the sheets looked at are named, and the first one's columns refused.
+        guard
+            case .failure(let none) = ImportPage.rows(
+                try Self.sheets([("Trang 1", false, guide), ("Trang 2", false, Self.row(1, "Quê quán"))]), workflow: Self.workflow,
+                account: Self.member)
+        else {
+            Issue.record("accepted")
+            return
+        }
+        #expect(
+            none.problems.first
+                == "Không trang tính nào của tệp (2 trang: «Trang 1», «Trang 2») có dòng tên cột của quy trình «Kiểm tra»; đã đọc trang tính đầu, «Trang 1»."
+        )
+        #expect(
+            none.problems.dropFirst().first?.hasPrefix(
+                "Trang tính «Trang 1», dòng 1: cột «Hướng dẫn: điền danh sách ở trang «Danh sách»» không phải trường") == true)
     }
 
     static func refusal(_ bytes: [UInt8]) -> String? {
@@ -199,8 +287,10 @@ struct WorkbookTests {
         // A shared string that is not there, a broken sheet, a sheet cut short before it ends.
         #expect(
             Self.refusal(try Self.memberList(sheetRows: #"<row r="1"><c r="A1" t="s"><v>99</v></c></row>"#))
-                == "Không nhập được tệp Excel: ô «A1» trỏ tới một chữ không có trong tệp; \(Workbook.broken).")
-        #expect(Self.refusal(try Self.memberList(sheetRows: "<row><c>")) == broken)
+                == "Không nhập được tệp Excel (trang tính «Danh sách»): ô «A1» trỏ tới một chữ không có trong tệp; \(Workbook.broken).")
+        #expect(
+            Self.refusal(try Self.memberList(sheetRows: "<row><c>"))
+                == "Không nhập được tệp Excel (trang tính «Danh sách»): \(Workbook.broken).")
         #expect(Self.refusal(try Self.single(sheet: #"<worksheet \#(Self.main)><sheetData><row r="1">"#)) == broken)
     }
 
@@ -238,7 +328,7 @@ struct WorkbookTests {
         // Stored (not deflated) parts are read as they are.
         let stored = with(
             ZipWriter.Entry(name: "xl/worksheets/sheet1.xml", data: sheet, method: 0, size: sheet.count, crc: ZipArchive.crc32(sheet)))
-        #expect(Self.refusal(stored) == "Không nhập được tệp Excel: trang tính đầu tiên không có dòng nào.")
+        #expect(Self.refusal(stored) == "Không nhập được tệp Excel: trang tính «a» không có dòng nào.")
         // Every prefix of a good file is refused, none crashes.
         for n in stride(from: 0, to: good.count, by: 7) { _ = Self.rows(Array(good.prefix(n))) }
         // A row numbered at the end of Int, then one numbered after it; an ISO date with an hour past Int's range.
@@ -249,7 +339,8 @@ struct WorkbookTests {
             """#
         #expect(
             Self.refusal(try Self.memberList(sheetRows: overflow))
-                == "Không nhập được tệp Excel: có giá trị ở dòng sau dòng 200.000; mỗi lần nhập tối đa chừng ấy dòng.")
+                == "Không nhập được tệp Excel (trang tính «Danh sách»): có giá trị ở dòng sau dòng 200.000; mỗi lần nhập tối đa chừng ấy dòng."
+        )
         let escaped = try Workbook.read(
             try Self.memberList(sheetRows: String(overflow.prefix { $0 != "\n" }) + "\n" + overflow.split(separator: "\n")[1]))
         #expect(escaped.rows[1].cells.first?.cell == .text("Lê Thị Cúc\r") && escaped.rows[1].cells.last?.cell == .date(46096))

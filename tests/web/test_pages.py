@@ -1553,13 +1553,19 @@ def test_one_task_of_two_records_of_one_name_is_told_apart_on_the_agenda(stack, 
                     "«Xác minh lý lịch» của Hồ Văn Trùng (trung-2)."), done
 
 
-def xlsx(rows, title="DANH SÁCH HỒ SƠ"):
+def xlsx(rows, title="DANH SÁCH HỒ SƠ", before=()):
     """An .xlsx as a ward keeps a list, written by openpyxl (not by tiendo): a title in A1, then `rows` from row 2;
-    a datetime.date is a date cell, as Excel makes one when a date is typed."""
+    a datetime.date is a date cell, as Excel makes one when a date is typed. `before`: sheets ahead of the list's,
+    each (name, rows)."""
     import io
     import openpyxl
     wb = openpyxl.Workbook()
-    ws = wb.active
+    for name, lines in before:
+        other = wb.create_sheet(name)
+        for r in lines:
+            other.append(r)
+    ws = wb.worksheets[0]
+    wb.move_sheet(ws, offset=len(before))
     ws.title = "Danh sách"
     ws["A1"] = title
     for r in rows:
@@ -1604,3 +1610,31 @@ def test_a_list_kept_in_excel_is_imported_as_it_is(stack, browser):
     problems = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "ul.problems li")]
     assert problems and problems[0].startswith("Tệp Excel dạng cũ (.xls) hoặc có đặt mật khẩu chưa đọc được"), problems
 
+
+
+def test_a_workbook_whose_list_is_not_on_its_first_sheet_is_imported(stack, browser):
+    """A ward's workbook often opens on its instructions or a summary: the list is read from the sheet whose heading
+    row names the workflow's columns, and every message says which sheet it read."""
+    import datetime
+    from test_files import upload
+    login(browser, stack, "admin")
+    guide = ("Hướng dẫn", [["Điền mỗi hồ sơ một dòng ở trang «Danh sách»."], ["Ngày dạng dd/mm/yyyy."]])
+    summary = ("Tổng hợp", [["Chi bộ", "Số hồ sơ"], [CHI_BO_A, 2]])
+    heading = ["STT", "Mã hồ sơ", "Họ và tên", "Chi bộ", "Hạn nộp hồ sơ"]
+    good = [[1, "y1", "Sùng Thị Dợ", CHI_BO_A, datetime.date(2026, 4, 22)],
+            [2, "y2", "Lầu A Sử", CHI_BO_A, datetime.date(2026, 4, 23)]]
+    bad = [3, "y3", "Giàng Văn Pó", CHI_BO_A, "30/02/2026"]
+    upload(browser, stack, "kiem-tra", "nhieu-trang-loi.xlsx", xlsx([heading, *good, bad], before=[guide, summary]))
+    problems = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "ul.problems li")]
+    assert len(problems) == 1 and problems[0].startswith("Trang tính «Danh sách», dòng 5: cột «Hạn nộp hồ sơ»"), problems
+    shot(browser, "67-nhap-nhieu-trang-loi", full=True)
+    upload(browser, stack, "kiem-tra", "nhieu-trang.xlsx", xlsx([heading, *good], before=[guide, summary]))
+    flash = browser.find_element(By.CSS_SELECTOR, ".flash.ok").text
+    assert "Đã nhập 2 hồ sơ từ tệp «nhieu-trang.xlsx» (trang tính «Danh sách»)" in flash, flash
+    shot(browser, "68-nhap-nhieu-trang-xong")
+    data = json.loads(stack.ctl("show", "kiem-tra/y2", "--json"))["instance"]["data"]
+    assert data["ho_ten"] == "Lầu A Sử" and data["han"] == "2026-04-23", data
+    # No sheet heads a column of the workflow: the sheets looked at are named.
+    upload(browser, stack, "kiem-tra", "khong-co-danh-sach.xlsx", xlsx([["Quê quán"], ["Hà Giang"]], title="Quê", before=[guide]))
+    problems = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "ul.problems li")]
+    assert problems[0].startswith("Không trang tính nào của tệp (2 trang: «Hướng dẫn», «Danh sách»)"), problems

@@ -1,8 +1,9 @@
 import TiendoCore
 import TiendoVarlink
 
-/// An uploaded file as the import reads it: a CSV as Excel writes it, or an Excel workbook's first sheet, as a header
-/// and rows of text cells, each row with its line (the file's line, or the sheet's row number as Excel shows it).
+/// An uploaded file as the import reads it: a CSV as Excel writes it, or the sheet of an Excel workbook that holds the
+/// list, as a header and rows of text cells, each row with its line (the file's line, or the sheet's row number as
+/// Excel shows it).
 struct ImportTable {
     struct Row {
         var line: Int
@@ -13,6 +14,17 @@ struct ImportTable {
     var headerLine: Int
     var headings: [String]
     var rows: [Row]
+    /// The sheet read, when the workbook shows more than one: people are told which, with each line.
+    var sheet: String?
+    /// The names of the workbook's sheets shown (none for a CSV).
+    var sheets: [String] = []
+
+    /// «Dòng 5», or «Trang tính «Danh sách», dòng 5» in a workbook of several sheets.
+    func place(_ line: Int) -> String { ImportTable.place(line, sheet: sheet) }
+
+    static func place(_ line: Int, sheet: String?) -> String {
+        sheet.map { "Trang tính «\($0)», dòng \(line)" } ?? "Dòng \(line)"
+    }
 
     /// A column numbering the rows, as every list of a Party document has (`STT`), when no field of `workflow` is
     /// headed so: not data.
@@ -31,9 +43,10 @@ struct ImportTable {
         }
         if Workbook.isZIP(bytes) {
             do throws(Workbook.ReadError) {
-                return .success(try sheet(Workbook.read(bytes), workflow: workflow))
+                return .success(try sheet(Workbook.read(bytes) { header(of: $0, workflow: workflow)?.fields ?? 0 }, workflow: workflow))
             } catch {
-                return .failure(ImportPage.Failures(["Không nhập được tệp Excel: \(error.reason)."]))
+                let place = error.sheet.map { " (trang tính «\($0)»)" } ?? ""
+                return .failure(ImportPage.Failures(["Không nhập được tệp Excel\(place): \(error.reason)."]))
             }
         }
         do {
@@ -49,20 +62,32 @@ struct ImportTable {
         }
     }
 
+    /// A sheet's header: the first row that names a field, with how many fields it names; its first row, naming
+    /// none, when no row does; nil for a sheet without rows.
+    static func header(of sheet: Workbook.Sheet, workflow: Extras.WorkflowInfo) -> (row: Workbook.Row, fields: Int)? {
+        for row in sheet.rows {
+            let fields = Set(row.cells.compactMap { workflow.importField(named: heading($0.cell)) })
+            if !fields.isEmpty { return (row, fields.count) }
+        }
+        return sheet.rows.first.map { ($0, 0) }
+    }
+
+    /// A cell as a heading: its text, trimmed; "" for any other value.
+    static func heading(_ cell: Workbook.Cell) -> String {
+        guard case .text(let s) = cell else { return "" }
+        return s.trimmingSpaces
+    }
+
     /// A sheet's table: its header is the first row that names a field (or, when none does, its first row); each
     /// cell under a heading is written as the field's type reads it (a date cell `dd/mm/yyyy`, with the time for a
     /// datetime field; a checkbox «có»/«không»). A value under no heading is refused with its cell.
     static func sheet(_ sheet: Workbook.Sheet, workflow: Extras.WorkflowInfo) throws(Workbook.ReadError) -> ImportTable {
-        func text(_ cell: Workbook.Cell) -> String {
-            guard case .text(let s) = cell else { return "" }
-            return s.trimmingSpaces
+        let named = sheet.shown.count > 1 ? sheet.name : nil
+        guard let header = header(of: sheet, workflow: workflow)?.row else {
+            throw Workbook.ReadError(reason: "trang tính «\(sheet.name)» không có dòng nào", sheet: named)
         }
-        guard
-            let header = sheet.rows.first(where: { $0.cells.contains { workflow.importField(named: text($0.cell)) != nil } })
-                ?? sheet.rows.first
-        else { throw Workbook.ReadError(reason: "trang tính đầu tiên không có dòng nào") }
         var headingOf: [Int: String] = [:]
-        for (column, cell) in header.cells where !text(cell).isEmpty { headingOf[column] = text(cell) }
+        for (column, cell) in header.cells where !heading(cell).isEmpty { headingOf[column] = heading(cell) }
         let typeOf = headingOf.mapValues { heading -> String? in
             guard let name = workflow.importField(named: heading) else { return nil }
             return name == "started" ? "datetime" : workflow.field(name)?.type
@@ -76,14 +101,16 @@ struct ImportTable {
                     if value.trimmingSpaces.isEmpty { continue }
                     throw Workbook.ReadError(
                         reason:
-                            "ô «\(Workbook.columnName(column))\(row.line)» có giá trị «\(value.count > 80 ? value.prefix(80) + "…" : value)» nhưng cột của nó không có tên ở dòng \(header.line); hãy đặt tên cột hoặc xóa giá trị"
-                    )
+                            "ô «\(Workbook.columnName(column))\(row.line)» có giá trị «\(value.count > 80 ? value.prefix(80) + "…" : value)» nhưng cột của nó không có tên ở dòng \(header.line); hãy đặt tên cột hoặc xóa giá trị",
+                        sheet: named)
                 }
                 pairs.append((heading, value))
             }
             rows.append(Row(line: row.line, pairs: pairs))
         }
-        return ImportTable(headerLine: header.line, headings: headingOf.sorted { $0.key < $1.key }.map(\.value), rows: rows)
+        return ImportTable(
+            headerLine: header.line, headings: headingOf.sorted { $0.key < $1.key }.map(\.value), rows: rows, sheet: named,
+            sheets: sheet.shown)
     }
 
     /// A cell as text for a field of `type` (nil: not a field's column, or a text field).

@@ -1,10 +1,11 @@
 import Foundation
 import TiendoCore
 
-/// The first worksheet of an Excel workbook (.xlsx, Office Open XML SpreadsheetML), cell by cell, for the import: a
-/// ward's list of members lives in Excel, and saving it as "CSV UTF-8" first was a step people got wrong (Excel's plain
-/// "CSV" is not UTF-8 on Windows). `ZipArchive` opens the archive and Foundation's `XMLParser` reads its parts; what is
-/// written here is only SpreadsheetML's handful of elements (no Swift library on this machine reads .xlsx).
+/// The worksheet of an Excel workbook (.xlsx, Office Open XML SpreadsheetML) that holds a list, cell by cell, for the
+/// import: a ward's list of members lives in Excel, and saving it as "CSV UTF-8" first was a step people got wrong
+/// (Excel's plain "CSV" is not UTF-8 on Windows). `ZipArchive` opens the archive and Foundation's `XMLParser` reads
+/// its parts; what is written here is only SpreadsheetML's handful of elements (no Swift library on this machine reads
+/// .xlsx).
 ///
 /// Hostile files are refused with a reason, never expanded without bound: every part is inflated within a byte budget
 /// (a small upload may inflate to gigabytes) and checked against its checksum, a part that is not UTF-8 XML without a
@@ -27,13 +28,19 @@ enum Workbook {
     }
 
     struct Sheet {
+        /// The name on its tab.
+        var name: String
         var rows: [Row]
         /// The workbook counts dates from 1904-01-01 (`date1904`, old Excel for Mac) instead of 1899-12-30.
         var epoch1904: Bool
+        /// The names of the workbook's sheets shown, in order, this one among them.
+        var shown: [String] = []
     }
 
     struct ReadError: Error, Equatable {
         var reason: String
+        /// The sheet the reason is about, when the workbook shows more than one.
+        var sheet: String? = nil
     }
 
     /// At most this many bytes are inflated from any one part (a sheet of 100,000 members is some 30 MB).
@@ -43,6 +50,9 @@ enum Workbook {
     static let maxRows = 200_000
     static let maxColumns = 200
     static let maxCells = 2_000_000
+    /// At most this many sheets are looked at, and the sheets after the first only while the parts inflated so far
+    /// stay within `maxPartBytes`.
+    static let maxSheets = 32
 
     /// Whether `bytes` begin as a ZIP archive does (an .xlsx), and as an OLE compound file does (the legacy binary
     /// .xls, and an .xlsx Excel saved with a password, which it encrypts into one).
@@ -52,26 +62,44 @@ enum Workbook {
     /// Said of a file that is not a workbook as Excel saves one (broken, or made to harm): what to do about it.
     static let broken = "tệp bị hỏng hoặc không phải tệp Excel thông thường; hãy mở tệp bằng Excel, lưu lại rồi nhập lại"
 
-    static func read(_ bytes: [UInt8]) throws(ReadError) -> Sheet {
+    /// The sheet to import. A ward's workbook often opens on a sheet of instructions or a summary and keeps the list on
+    /// another: of the sheets shown, the one `score` rates highest (the import's: how many of the workflow's fields its
+    /// heading row names), the first of equals; the first sheet when none rates above 0. A sheet with a problem (a
+    /// formula's error, say) is refused only when it is the one chosen, rated on its rows before the problem.
+    static func read(_ bytes: [UInt8], score: (Sheet) -> Int = { _ in 0 }) throws(ReadError) -> Sheet {
         let archive: ZipArchive
         do { archive = try ZipArchive(bytes) } catch { throw ReadError(reason: broken) }
         guard let workbookXML = try part(archive, "xl/workbook.xml") else { throw ReadError(reason: broken) }
         let workbook = WorkbookParts(workbookXML)
         guard workbook.parsed else { throw ReadError(reason: broken) }
-        guard let sheetID = workbook.firstSheet else { throw ReadError(reason: "bảng tính không có trang tính nào đang hiện") }
+        guard !workbook.sheets.isEmpty else { throw ReadError(reason: "bảng tính không có trang tính nào đang hiện") }
         let relations = try part(archive, "xl/_rels/workbook.xml.rels").map(Relationships.init)
         if let relations, !relations.parsed { throw ReadError(reason: broken) }
-        let target = relations?.targets[sheetID] ?? "worksheets/sheet1.xml"
-        guard let sheetXML = try part(archive, target.hasPrefix("/") ? String(target.dropFirst()) : "xl/" + target) else {
-            throw ReadError(reason: "không thấy trang tính đầu tiên trong tệp; " + broken)
-        }
         let strings = try part(archive, "xl/sharedStrings.xml").map(SharedStrings.init)
         let styles = try part(archive, "xl/styles.xml").map(Styles.init)
         if strings?.parsed == false || styles?.parsed == false { throw ReadError(reason: broken) }
-        let sheet = SheetParser(
-            sheetXML, strings: strings?.strings ?? [], dateStyles: styles?.dateStyles ?? [], epoch1904: workbook.epoch1904)
-        if let error = sheet.error { throw error }
-        return Sheet(rows: sheet.rows, epoch1904: workbook.epoch1904)
+        let shown = workbook.sheets.map(\.name)
+        let named = shown.count > 1
+        var best: (sheet: Sheet, score: Int, error: ReadError?)?
+        var inflated = 0
+        for (i, (name, id)) in workbook.sheets.enumerated() {
+            if best != nil, inflated >= maxPartBytes { break }
+            let target = relations?.targets[id] ?? "worksheets/sheet\(i + 1).xml"
+            guard let xml = try part(archive, target.hasPrefix("/") ? String(target.dropFirst()) : "xl/" + target) else {
+                throw ReadError(reason: "không thấy trang tính «\(name)» trong tệp; " + broken)
+            }
+            inflated += xml.count
+            let parsed = SheetParser(
+                xml, strings: strings?.strings ?? [], dateStyles: styles?.dateStyles ?? [], epoch1904: workbook.epoch1904)
+            let sheet = Sheet(name: name, rows: parsed.rows, epoch1904: workbook.epoch1904, shown: shown)
+            let rating = score(sheet)
+            if rating > best?.score ?? -1 {
+                best = (sheet, rating, parsed.error.map { ReadError(reason: $0.reason, sheet: named ? name : nil) })
+            }
+        }
+        guard let best else { throw ReadError(reason: broken) }
+        if let error = best.error { throw error }
+        return best.sheet
     }
 
     /// A part's bytes, nil when the archive has no such part; inflated within `maxPartBytes`, and refused unless it

@@ -47,9 +47,9 @@ enum XMLPart {
     }
 }
 
-/// `xl/workbook.xml`: the relationship id of the first sheet shown, in the workbook's order, and its date system.
+/// `xl/workbook.xml`: the sheets shown (name and relationship id), in the workbook's order, and its date system.
 final class WorkbookParts: NSObject, XMLParserDelegate {
-    var firstSheet: String?
+    var sheets: [(name: String, id: String)] = []
     var epoch1904 = false
     var parsed = false
 
@@ -63,10 +63,12 @@ final class WorkbookParts: NSObject, XMLParserDelegate {
         attributes: [String: String] = [:]
     ) {
         switch XMLPart.local(element) {
-        case "sheet" where firstSheet == nil:
-            // A hidden sheet (a lookup list, say) is not the one people see first.
-            guard (attributes["state"] ?? "visible") == "visible" else { return }
-            firstSheet = attributes.first { XMLPart.local($0.key) == "id" && $0.key.contains(":") }?.value
+        case "sheet" where sheets.count < Workbook.maxSheets:
+            // A hidden sheet (a lookup list, say) is not one people see.
+            guard (attributes["state"] ?? "visible") == "visible",
+                let id = attributes.first(where: { XMLPart.local($0.key) == "id" && $0.key.contains(":") })?.value
+            else { return }
+            sheets.append((attributes["name"] ?? "", id))
         case "workbookPr":
             epoch1904 = ["1", "true"].contains(attributes["date1904"] ?? "")
         default: break

@@ -2,9 +2,9 @@ import Hummingbird
 import TiendoCore
 import TiendoVarlink
 
-/// `/nhap` — import a CSV as Excel writes it (UTF-8 with or without BOM, `,` or `;`) or an Excel workbook's first
-/// sheet (`ImportTable`), for administrators: every bad row is shown with its line, and the import is all-or-nothing
-/// (tiendod stores every row or none).
+/// `/nhap` — import a CSV as Excel writes it (UTF-8 with or without BOM, `,` or `;`) or the sheet of an Excel
+/// workbook that holds the list (`ImportTable`), for administrators: every bad row is shown with its line, and the
+/// import is all-or-nothing (tiendod stores every row or none).
 struct ImportPage {
     let app: WebApp
 
@@ -37,23 +37,25 @@ struct ImportPage {
                 context, catalog: catalog, account: account, workflow: workflowID, problems: ["Hãy chọn tệp (CSV hoặc Excel) cần nhập."],
                 status: .badRequest)
         }
-        let rows: [(line: Int, row: JSON)]
+        let read: ImportRows
         let groups = workflow.groupBy != nil ? try await GroupNames.load(app, for: account, like: workflow) : GroupNames()
         // Off the event loop: a workbook's sheet is inflated and parsed (a few seconds for the largest upload).
         let bytes = upload.bytes
-        let read = try await app.daemon.pool.runIfActive {
+        let result = try await app.daemon.pool.runIfActive {
             ImportPage.rows(bytes, workflow: workflow, account: account, groups: groups)
         }
-        switch read {
+        switch result {
         case .failure(let failures):
             return page(
                 context, catalog: catalog, account: account, workflow: workflowID, problems: failures.problems,
                 status: .unprocessableContent)
-        case .success(let r): rows = r
+        case .success(let r): read = r
         }
+        let rows = read.rows
         guard !rows.isEmpty else {
             return page(
-                context, catalog: catalog, account: account, workflow: workflowID, problems: ["Tệp không có dòng dữ liệu nào."],
+                context, catalog: catalog, account: account, workflow: workflowID,
+                problems: [read.sheet.map { "Trang tính «\($0)» của tệp không có dòng dữ liệu nào." } ?? "Tệp không có dòng dữ liệu nào."],
                 status: .badRequest)
         }
         do {
@@ -69,27 +71,34 @@ struct ImportPage {
                 fresh.isEmpty || groups.isEmpty
                 ? ""
                 : " Tên «\(title)» mới (trước lần nhập này chưa hồ sơ nào mang): \(VietnameseOrder.sorted(fresh).prefix(20).map { "«\($0)»" }.joined(separator: ", "))\(fresh.count > 20 ? " và \(fresh.count - 20) tên khác" : ""); nếu là gõ nhầm, hãy báo người quản trị."
+            let sheet = read.sheet.map { " (trang tính «\($0)»)" } ?? ""
             try await app.flash(
-                "Đã nhập \(Format.count(imported)) hồ sơ từ tệp «\(upload.filename)» vào quy trình «\(workflow.title)».\(note)", ok: true,
-                request, context)
+                "Đã nhập \(Format.count(imported)) hồ sơ từ tệp «\(upload.filename)»\(sheet) vào quy trình «\(workflow.title)».\(note)",
+                ok: true, request, context)
             return .redirect(to: "/ho-so?" + Filters.query([("quy-trinh", workflowID)]))
         } catch ManagerError.importRejected(let errors) {
             let problems = errors.map { d in
                 // The refusal's last line counts the bad rows it does not list: not a row of its own.
                 if ImportSummary.more(in: d.message) != nil { return PageError.sentence(d.message) }
                 let line = rows.indices.contains(d.line - 1) ? rows[d.line - 1].line : d.line
-                return "Dòng \(line): \(ImportPage.titled(d.message, workflow: workflow))"
+                return "\(ImportTable.place(line, sheet: read.sheet)): \(ImportPage.titled(d.message, workflow: workflow))"
             }
             return page(
                 context, catalog: catalog, account: account, workflow: workflowID, problems: problems, status: .unprocessableContent)
         }
     }
 
-    /// The rows to send, each with its line in the file, or every problem found without tiendod (format, header,
-    /// groups outside the account's).
+    /// What an upload gives to send: its rows, each with its line in the file, and the sheet they come from when the
+    /// workbook shows several (`ImportTable.sheet`).
+    struct ImportRows {
+        var rows: [(line: Int, row: JSON)]
+        var sheet: String?
+    }
+
+    /// The rows to send, or every problem found without tiendod (format, header, groups outside the account's).
     /// A group cell is stored as the records already spell that name (`GroupNames`).
     static func rows(_ bytes: [UInt8], workflow: Extras.WorkflowInfo, account: Account, groups: GroupNames = GroupNames())
-        -> Result<[(line: Int, row: JSON)], Failures>
+        -> Result<ImportRows, Failures>
     {
         let table: ImportTable
         switch ImportTable.read(bytes, workflow: workflow) {
@@ -105,18 +114,27 @@ struct ImportPage {
             guard let name = workflow.importField(named: heading) else {
                 let expected = workflow.importHeadings.map(\.heading).joined(separator: ", ")
                 headerProblems.append(
-                    "Dòng \(table.headerLine): cột «\(heading)» không phải trường của quy trình «\(workflow.title)» (các cột dùng được: \(expected))"
+                    "\(table.place(table.headerLine)): cột «\(heading)» không phải trường của quy trình «\(workflow.title)» (các cột dùng được: \(expected))"
                 )
                 continue
             }
             if let other = headingOf[name] {
                 headerProblems.append(
-                    "Dòng \(table.headerLine): cột «\(heading)» và cột «\(other)» cùng là một trường; hãy bỏ bớt một cột")
+                    "\(table.place(table.headerLine)): cột «\(heading)» và cột «\(other)» cùng là một trường; hãy bỏ bớt một cột")
             }
             headingOf[name] = heading
             names[heading] = name
         }
-        if !headerProblems.isEmpty { return .failure(Failures(headerProblems)) }
+        if !headerProblems.isEmpty {
+            if names.isEmpty, let sheet = table.sheet {
+                // No sheet heads a column with a field: say which were looked at, not only the first one's columns.
+                let all = table.sheets.prefix(10).map { "«\($0)»" }.joined(separator: ", ") + (table.sheets.count > 10 ? ", …" : "")
+                headerProblems.insert(
+                    "Không trang tính nào của tệp (\(table.sheets.count) trang: \(all)) có dòng tên cột của quy trình «\(workflow.title)»; đã đọc trang tính đầu, «\(sheet)».",
+                    at: 0)
+            }
+            return .failure(Failures(headerProblems))
+        }
         // Keys (valid, not repeated, not stored yet) are tiendod's to check, with every other cell, in one pass that
         // lists every bad row: refused here first, the file's other mistakes showed only after they were mended.
         var problems: [String] = []
@@ -130,12 +148,12 @@ struct ImportPage {
             if let field = workflow.groupBy, account.scope != nil {
                 let group = values.first { $0.0 == field }?.1
                 if !account.sees(group: group) {
-                    problems.append("Dòng \(r.line): chi bộ «\(group ?? "")» ngoài phạm vi của tài khoản \(account.name)")
+                    problems.append("\(table.place(r.line)): chi bộ «\(group ?? "")» ngoài phạm vi của tài khoản \(account.name)")
                 }
             }
             out.append((r.line, .object(values.map { ($0.0, JSON.string($0.1)) })))
         }
-        return problems.isEmpty ? .success(out) : .failure(Failures(problems))
+        return problems.isEmpty ? .success(ImportRows(rows: out, sheet: table.sheet)) : .failure(Failures(problems))
     }
 
     /// tiendod's refusal of a cell, «cột 'han': ngày '31/02/2026' không tồn tại», with the column named as the
@@ -248,7 +266,7 @@ struct ImportPage {
             <label>Tệp Excel (.xlsx) hoặc CSV (tối đa \(WebLimits.maxUploadBytes >> 20) MB) <input type="file" name="tep" accept=".xlsx,.csv,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" required></label>
             <button type="submit" class="primary">Nhập</button>
             </form>
-            <p class="muted">Tệp Excel (.xlsx: đọc trang tính đầu tiên; các dòng tiêu đề phía trên dòng tên cột được bỏ qua) hoặc tệp CSV lưu từ Excel (“CSV UTF-8”). Dòng tên cột ghi tên trường hoặc tiêu đề của trường, như trong tệp mẫu; cột «STT» được bỏ qua. Nhập tất cả hoặc không nhập dòng nào: nếu có dòng sai, trang liệt kê mọi dòng sai (theo số dòng trong tệp) và không có gì thay đổi.</p>
+            <p class="muted">Tệp Excel (.xlsx: đọc trang tính có dòng tên cột trùng với nhiều cột của quy trình nhất; các dòng tiêu đề phía trên dòng tên cột được bỏ qua) hoặc tệp CSV lưu từ Excel (“CSV UTF-8”). Dòng tên cột ghi tên trường hoặc tiêu đề của trường, như trong tệp mẫu; cột «STT» được bỏ qua. Nhập tất cả hoặc không nhập dòng nào: nếu có dòng sai, trang liệt kê mọi dòng sai (theo số dòng trong tệp) và không có gì thay đổi.</p>
             \(columns)
             """
         return Layout.response(
