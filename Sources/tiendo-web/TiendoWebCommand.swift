@@ -85,8 +85,8 @@ struct Serve: AsyncParsableCommand {
 
 struct User: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Quản lý tài khoản: add, passwd, disable, enable, list.",
-        subcommands: [Add.self, Passwd.self, Disable.self, Enable.self, List.self])
+        abstract: "Quản lý tài khoản: add, passwd, name, disable, enable, list.",
+        subcommands: [Add.self, Passwd.self, Name.self, Disable.self, Enable.self, List.self])
 
     /// The password: one line from standard input (never an argument: those show in `ps`), or a generated one.
     static func password(fromStdin: Bool, generate: Bool) throws -> String {
@@ -110,6 +110,9 @@ struct User: ParsableCommand {
         @Option(help: ArgumentHelp("Vai trò: xem, can-bo hoặc quan-tri.", valueName: "ROLE"))
         var role: String
 
+        @Option(help: ArgumentHelp("Họ và tên người dùng, trang web hiện tên này (không bắt buộc).", valueName: "HỌ_TÊN"))
+        var fullName: String?
+
         @Option(
             name: .customLong("group"),
             help: ArgumentHelp("Chỉ được làm việc với chi bộ này (lặp lại được; không có: mọi chi bộ).", valueName: "G"))
@@ -127,9 +130,10 @@ struct User: ParsableCommand {
             guard let r = Role(rawValue: role) else { throw ValidationError("--role phải là xem, can-bo hoặc quan-tri") }
             let password = try User.password(fromStdin: passwordStdin, generate: generatePassword)
             do {
-                let a = try AccountCommands.add(state.store, name: name, role: r, groups: groups, password: password)
+                let a = try AccountCommands.add(
+                    state.store, name: name, fullName: fullName, role: r, groups: groups, password: password)
                 print(
-                    "Đã tạo tài khoản '\(a.name)' (\(a.role.title); \(a.groups.isEmpty ? "mọi chi bộ" : a.groups.joined(separator: ", ")))."
+                    "Đã tạo tài khoản '\(a.name)'\(a.fullName.map { " của \($0)" } ?? "") (\(a.role.title); \(a.groups.isEmpty ? "mọi chi bộ" : a.groups.joined(separator: ", ")))."
                 )
                 if generatePassword { print("Mật khẩu: \(password)") }
             } catch { throw User.fail(error) }
@@ -146,6 +150,19 @@ struct User: ParsableCommand {
             let password = try User.password(fromStdin: passwordStdin, generate: false)
             do { try AccountCommands.setPassword(state.store, name: name, password: password) } catch { throw User.fail(error) }
             print("Đã đổi mật khẩu của '\(name)'.")
+        }
+    }
+
+    struct Name: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Đặt họ và tên người dùng của tài khoản (chuỗi rỗng: bỏ).")
+        @Argument(help: "Tên đăng nhập.") var name: String
+        @Argument(help: "Họ và tên, ví dụ \"Nguyễn Thị Hà\".") var fullName: String
+        @OptionGroup var state: StateOption
+
+        func run() throws {
+            let a: Account
+            do { a = try AccountCommands.setFullName(state.store, name: name, fullName: fullName) } catch { throw User.fail(error) }
+            print(a.fullName.map { "Đã đặt họ và tên của '\(a.name)': \($0)." } ?? "Đã bỏ họ và tên của '\(a.name)'.")
         }
     }
 
@@ -181,7 +198,7 @@ struct User: ParsableCommand {
             if accounts.isEmpty { return print("Chưa có tài khoản nào.") }
             for a in accounts.sorted(by: { $0.name < $1.name }) {
                 let groups = a.groups.isEmpty ? "mọi chi bộ" : a.groups.joined(separator: ", ")
-                print("\(a.name)\t\(a.role.rawValue)\t\(a.disabled ? "đã khóa" : "đang dùng")\t\(groups)")
+                print("\(a.name)\t\(a.fullName ?? "-")\t\(a.role.rawValue)\t\(a.disabled ? "đã khóa" : "đang dùng")\t\(groups)")
             }
         }
     }

@@ -38,6 +38,37 @@ struct AccountTests {
         #expect(Account.validPassword("        ") == "mật khẩu không được chỉ gồm dấu cách")
     }
 
+    @Test("a person's full name: kept composed, checked, changed and removed; files from before it read as without one")
+    func fullName() throws {
+        let dir = TempDirectory()
+        let store = AccountStore(directory: dir.path + "/web")
+        // Typed with its marks apart (as some keyboards send them) and spaces around: kept composed and trimmed.
+        let typed = "  Nguye\u{0302}\u{0303}n Thi\u{0323} Ha\u{0300} "
+        let a = try AccountCommands.add(store, name: "ha", fullName: typed, role: .canBo, groups: [], password: "mat-khau-dai")
+        #expect(a.fullName == "Nguyễn Thị Hà" && a.displayName == "Nguyễn Thị Hà")
+        #expect(try store.fullNames() == ["ha": "Nguyễn Thị Hà"])
+        try AccountCommands.add(store, name: "xem", fullName: "   ", role: .xem, groups: [], password: "mat-khau-dai")
+        #expect(try store.account(named: "xem")?.fullName == nil && store.account(named: "xem")?.displayName == "xem")
+        for bad in ["Hà\nNguyễn", String(repeating: "Hà ", count: 40), "123 456", "Hà\u{85}Nguyễn"] {
+            #expect(throws: AccountStoreError.self) { try AccountCommands.setFullName(store, name: "ha", fullName: bad) }
+            #expect(throws: AccountStoreError.self) {
+                try AccountCommands.add(store, name: "moi", fullName: bad, role: .xem, groups: [], password: "mat-khau-dai")
+            }
+        }
+        #expect(try store.account(named: "ha")?.fullName == "Nguyễn Thị Hà" && store.account(named: "moi") == nil)
+        #expect(try AccountCommands.setFullName(store, name: "HA", fullName: "Trần Thu Hà").fullName == "Trần Thu Hà")
+        #expect(try AccountCommands.setFullName(store, name: "ha", fullName: "").fullName == nil)
+        #expect(try store.fullNames().isEmpty)
+        #expect(throws: AccountStoreError.self) { try AccountCommands.setFullName(store, name: "khong-co", fullName: "Lê Văn A") }
+        // A file written before full names were kept.
+        let old = AccountStore(directory: dir.path + "/old")
+        try old.prepare()
+        let json =
+            #"{"version":1,"accounts":[{"name":"cu","role":"xem","groups":[],"passwordHash":"$2b$12$x","disabled":false,"created":"2026-01-01T00:00:00+07:00","changed":"2026-01-01T00:00:00+07:00"}]}"#
+        try json.write(toFile: dir.path + "/old/accounts.json", atomically: true, encoding: .utf8)
+        #expect(try old.account(named: "cu")?.fullName == nil && old.account(named: "cu")?.displayName == "cu")
+    }
+
     @Test("as root, the files go to the state directory's owner (the service's user)", .enabled(if: geteuid() == 0))
     func rootKeepsTheServiceOwner() throws {
         let dir = TempDirectory()

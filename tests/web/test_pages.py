@@ -1638,3 +1638,64 @@ def test_a_workbook_whose_list_is_not_on_its_first_sheet_is_imported(stack, brow
     upload(browser, stack, "kiem-tra", "khong-co-danh-sach.xlsx", xlsx([["Quê quán"], ["Hà Giang"]], title="Quê", before=[guide]))
     problems = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "ul.problems li")]
     assert problems[0].startswith("Không trang tính nào của tệp (2 trang: «Hướng dẫn», «Danh sách»)"), problems
+
+
+def test_people_are_called_by_their_full_names(stack, browser):
+    """An administrator gives an account its person's full name: the page head then greets the person by it, and a
+    record's history and its undo offer say who recorded a step by name, the sign-in name on hover."""
+    login(browser, stack, "admin")
+    browser.get(stack.url + "/tai-khoan")
+
+    def name_form(account):
+        return browser.find_element(
+            By.XPATH, f"//form[.//input[@name='hanh-dong' and @value='ho-ten'] and .//input[@name='ten' and @value='{account}']]")
+
+    form = name_form("ha")
+    form.find_element(By.NAME, "ho-ten").send_keys("12345")
+    submit(browser, form.find_element(By.TAG_NAME, "button"))
+    refused = browser.find_element(By.CSS_SELECTOR, "p.flash.bad").text
+    assert refused == "Họ và tên phải có chữ. Không có gì thay đổi.", refused
+    assert name_form("ha").find_element(By.NAME, "ho-ten").get_attribute("value") == ""
+    form = name_form("ha")
+    form.find_element(By.NAME, "ho-ten").send_keys("  Nguyễn Thị Hà ")
+    submit(browser, form.find_element(By.TAG_NAME, "button"))
+    assert browser.find_element(By.CSS_SELECTOR, "p.flash.ok").text == "Đã ghi họ và tên của tài khoản «ha»: Nguyễn Thị Hà."
+    assert name_form("ha").find_element(By.NAME, "ho-ten").get_attribute("value") == "Nguyễn Thị Hà"
+    shot(browser, "69-tai-khoan-ho-ten", full=True)
+    listed = subprocess.run([os.path.join(BIN, "tiendo-web"), "user", "list", "--state-dir", stack.web_state],
+                            check=True, capture_output=True, text=True).stdout
+    assert "ha\tNguyễn Thị Hà\tcan-bo" in listed, listed
+
+    id = "dang-vien-du-bi/ten-1"
+    stack.ctl("start", "dang-vien-du-bi", "ten-1", "--set", "ho_ten=Vi Văn Tên", "--set", f"chi_bo={CHI_BO_A}",
+              "--set", "ngay_ket_nap=20/01/2025")
+    login(browser, stack, "ha")
+    who = browser.find_element(By.CSS_SELECTOR, ".who span")
+    assert who.text == "Nguyễn Thị Hà · Cán bộ" and who.get_attribute("title").startswith("Tài khoản ha; "), who.text
+    browser.get(stack.url + "/ho-so/" + id)
+    form = browser.find_element(By.XPATH, "//form[.//input[@name='su-kien' and @value='bieu-quyet']]")
+    for name, value in (("f-so_dang_vien_chinh_thuc", 30), ("f-so_tan_thanh", 25)):
+        form.find_element(By.ID, name).send_keys(str(value))
+    submit(browser, form.find_element(By.CSS_SELECTOR, "button[type=submit]"), confirm=True)
+    assert ", do Nguyễn Thị Hà ghi." in browser.find_element(By.CSS_SELECTOR, "section.undo").text
+    badge = browser.find_element(By.XPATH, "//ol[@class='timeline']/li[1]//span[@class='badge']")
+    assert badge.text == "Nguyễn Thị Hà" and badge.get_attribute("title") == "Người thực hiện (tài khoản ha)", badge.text
+    shot(browser, "70-lich-su-ho-ten", full=True)
+    # On a phone the longer name still fits the head.
+    browser.set_window_size(390, 844)
+    try:
+        browser.get(stack.url + "/ho-so/" + id)
+        width, visible = browser.execute_script(
+            "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert width <= visible, (width, visible)
+        shot(browser, "71-dien-thoai-ho-ten")
+    finally:
+        browser.set_window_size(1366, 768)
+    # tiendod keeps the sign-in name; the name is the page's.
+    assert history(stack, id)[-1]["actorName"] == "ha"
+    # Removed again: the pages say the sign-in name.
+    subprocess.run([os.path.join(BIN, "tiendo-web"), "user", "name", "ha", "", "--state-dir", stack.web_state], check=True,
+                   capture_output=True)
+    browser.get(stack.url + "/ho-so/" + id)
+    assert browser.find_element(By.CSS_SELECTOR, ".who span").text == "ha · Cán bộ"
+    assert browser.find_element(By.XPATH, "//ol[@class='timeline']/li[1]//span[@class='badge']").text == "ha"

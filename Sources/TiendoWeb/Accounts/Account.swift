@@ -27,6 +27,9 @@ public enum Role: String, Codable, CaseIterable, Sendable {
 public struct Account: Codable, Sendable, Equatable {
     /// The sign-in name, also what tiendod records as `actorName` for this person's changes.
     public var name: String
+    /// The person's full name («Nguyễn Thị Hà»), which pages show where people read who is signed in and who did
+    /// what; absent for an account made without one (and in files written before it was kept).
+    public var fullName: String?
     public var role: Role
     /// The groups (chi bộ) the account is limited to; empty: every group.
     public var groups: [String]
@@ -48,6 +51,9 @@ public struct Account: Codable, Sendable, Equatable {
         self.created = created
         self.changed = created
     }
+
+    /// What pages call the person: the full name, else the sign-in name.
+    public var displayName: String { fullName ?? name }
 
     /// Whether the account may see an instance of `group` (nil: the instance has no group, which only unlimited
     /// accounts see).
@@ -101,6 +107,23 @@ public struct Account: Codable, Sendable, Equatable {
             return "mật khẩu không được chứa ký tự điều khiển"
         }
         return nil
+    }
+
+    /// A full name as given on the command line or in a form, trimmed and composed (NFC): at most 100 characters,
+    /// no control character, and some letter.
+    public static func validFullName(_ name: String) -> String? {
+        if name.count > 100 { return "họ và tên dài quá 100 ký tự" }
+        if name.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) {
+            return "họ và tên chứa ký tự điều khiển"
+        }
+        if !name.contains(where: \.isLetter) { return "họ và tên phải có chữ" }
+        return nil
+    }
+
+    /// A full name as typed, trimmed and composed; nil when nothing was typed.
+    public static func fullName(_ typed: String?) -> String? {
+        let name = FieldDefinition.composed(typed?.trimmingSpaces ?? "")
+        return name.isEmpty ? nil : name
     }
 
     /// A group name as given on the command line or in a form: trimmed, not empty, at most 200 characters.

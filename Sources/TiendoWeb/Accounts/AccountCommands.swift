@@ -13,16 +13,21 @@ public enum AccountCommands {
         if let problem { throw AccountStoreError(problem) }
     }
 
-    /// Adds an account; refuses a name that exists (disabled or not).
+    /// Adds an account; refuses a name that exists (disabled or not). `fullName` as typed (`Account.fullName(_:)`).
     @discardableResult
-    public static func add(_ store: AccountStore, name: String, role: Role, groups: [String], password: String) throws -> Account {
+    public static func add(
+        _ store: AccountStore, name: String, fullName: String? = nil, role: Role, groups: [String], password: String
+    ) throws -> Account {
         try check(Account.validName(name))
+        let fullName = Account.fullName(fullName)
+        if let fullName { try check(Account.validFullName(fullName)) }
         try check(Account.validPassword(password))
         for g in groups { try check(Account.validGroup(g)) }
         let hash = Bcrypt.hash(password, cost: bcryptCost)
         // In NFC, as tiendod stores group names (a name typed with marks apart matches the records' bytes).
         let groups = groups.map(FieldDefinition.composed)
-        let account = Account(name: name, role: role, groups: Array(Set(groups)).sorted(), passwordHash: hash, created: now())
+        var account = Account(name: name, role: role, groups: Array(Set(groups)).sorted(), passwordHash: hash, created: now())
+        account.fullName = fullName
         try store.update { accounts in
             if let same = accounts.first(where: { $0.name.lowercased() == name.lowercased() }) {
                 throw AccountStoreError(
@@ -43,6 +48,14 @@ public enum AccountCommands {
         return try modify(store, name) {
             $0.passwordHash = hash
         }
+    }
+
+    /// Sets the person's full name as typed; nothing typed removes it (pages then show the sign-in name).
+    @discardableResult
+    public static func setFullName(_ store: AccountStore, name: String, fullName typed: String?) throws -> Account {
+        let fullName = Account.fullName(typed)
+        if let fullName { try check(Account.validFullName(fullName)) }
+        return try modify(store, name) { $0.fullName = fullName }
     }
 
     /// Disables (or enables again) an account: a disabled one cannot sign in, and its open sessions end at their

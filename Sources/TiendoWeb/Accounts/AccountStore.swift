@@ -93,6 +93,11 @@ public final class AccountStore: Sendable {
         return accounts
     }
 
+    /// The full name of each account that has one, by sign-in name: who did what, as the record pages say it.
+    public func fullNames() throws -> [String: String] {
+        Dictionary(try accounts().compactMap { a in a.fullName.map { (a.name, $0) } }, uniquingKeysWith: { a, _ in a })
+    }
+
     /// The account of that name; a name typed in another letter case («Bithu2», as a phone's keyboard starts it)
     /// is the same account (`add` refuses two names that differ only in case).
     public func account(named name: String) throws -> Account? {

@@ -3,7 +3,8 @@ import TiendoCore
 import TiendoVarlink
 
 /// `/tai-khoan` — accounts, for administrators not limited to groups (one limited to some chi bộ could otherwise
-/// create an account that is not): add, set a password, disable and enable. The same checks as `tiendo-web user`.
+/// create an account that is not): add, set a password or the person's full name, disable and enable. The same checks
+/// as `tiendo-web user`.
 struct AccountsPage {
     let app: WebApp
 
@@ -45,10 +46,17 @@ struct AccountsPage {
                 if !unknown.isEmpty, f["chua-co-ho-so"] != "1" {
                     throw AccountStoreError(AccountsPage.unknownGroupsMessage(unknown))
                 }
-                _ = try await app.daemon.pool.runIfActive {
-                    try AccountCommands.add(store, name: name, role: role, groups: groups, password: password)
+                let fullName = f["ho-ten"]
+                let made = try await app.daemon.pool.runIfActive {
+                    try AccountCommands.add(store, name: name, fullName: fullName, role: role, groups: groups, password: password)
                 }
-                try await app.flash("Đã tạo tài khoản «\(name)» (\(role.title)).", ok: true, request, context)
+                let of = made.fullName.map { " của \($0)" } ?? ""
+                try await app.flash("Đã tạo tài khoản «\(name)»\(of) (\(role.title)).", ok: true, request, context)
+            case "ho-ten":
+                let changed = try AccountCommands.setFullName(store, name: name, fullName: f["ho-ten"])
+                try await app.flash(
+                    changed.fullName.map { "Đã ghi họ và tên của tài khoản «\(changed.name)»: \($0)." }
+                        ?? "Đã bỏ họ và tên của tài khoản «\(changed.name)»; các trang ghi tên đăng nhập.", ok: true, request, context)
             case "mat-khau":
                 let password = f["mat-khau"] ?? ""
                 // Typed twice, as on /mat-khau: a slip in a box that hides what is typed would lock the person out.
@@ -81,7 +89,9 @@ struct AccountsPage {
             let message = PageError.sentence(e.description) + " Không có gì thay đổi."
             if f["hanh-dong"] == "them" {
                 // The form again with what was typed (the passwords aside), so that one fix does not mean typing it all.
-                let draft = Draft(name: name, role: f.text("vai-tro"), groups: f["chi-bo"] ?? "", anyway: f["chua-co-ho-so"] == "1")
+                let draft = Draft(
+                    name: name, fullName: f["ho-ten"] ?? "", role: f.text("vai-tro"), groups: f["chi-bo"] ?? "",
+                    anyway: f["chua-co-ho-so"] == "1")
                 let page = Layout.page(
                     title: "Tài khoản", active: "/tai-khoan", context: context, flash: WebSession.Flash(ok: false, message: message),
                     body: try body(context, draft: draft))
@@ -95,6 +105,7 @@ struct AccountsPage {
     /// What an officer typed in the form to add an account, shown again after a refusal.
     struct Draft {
         var name = ""
+        var fullName = ""
         var role: String?
         var groups = ""
         var anyway = false
@@ -131,7 +142,9 @@ struct AccountsPage {
                 <input type="hidden" name="hanh-dong" value="\(a.disabled ? "mo-khoa" : "khoa")"><button>\(a.disabled ? "Mở khóa" : "Khóa")</button></form>
                 """
             return """
-                <tr><td><b>\(a.name)</b></td><td data-label="Vai trò">\(a.role.title)</td><td data-label="Chi bộ">\(a.groups.isEmpty ? "mọi chi bộ" : VietnameseOrder.sorted(a.groups).joined(separator: ", "))</td><td>\(state)</td>
+                <tr><td><b>\(a.name)</b></td><td data-label="Họ và tên"><form method="post" class="inline">\(Layout.csrf(context))<input type="hidden" name="ten" value="\(a.name)">
+                <input type="hidden" name="hanh-dong" value="ho-ten"><input name="ho-ten" value="\(a.fullName ?? "")" maxlength="100" placeholder="Chưa ghi" aria-label="Họ và tên của \(a.name)" autocomplete="off">
+                <button>Lưu</button></form></td><td data-label="Vai trò">\(a.role.title)</td><td data-label="Chi bộ">\(a.groups.isEmpty ? "mọi chi bộ" : VietnameseOrder.sorted(a.groups).joined(separator: ", "))</td><td>\(state)</td>
                 <td class="small">\(Format.date(a.created))<br>sửa lần cuối \(Format.date(a.changed))</td>
                 <td><form method="post" class="inline">\(Layout.csrf(context))<input type="hidden" name="ten" value="\(a.name)">
                 <input type="hidden" name="hanh-dong" value="mat-khau"><input type="password" name="mat-khau" placeholder="Mật khẩu mới" autocomplete="new-password" minlength="8" required>
@@ -141,10 +154,11 @@ struct AccountsPage {
         }
         return """
             <h1>Tài khoản</h1>
-            <table class="accounts"><thead><tr><th>Tên đăng nhập</th><th>Vai trò</th><th>Chi bộ</th><th>Tình trạng</th><th>Ngày tạo / sửa</th><th></th></tr></thead><tbody>\(rows)</tbody></table>
+            <table class="accounts"><thead><tr><th>Tên đăng nhập</th><th>Họ và tên</th><th>Vai trò</th><th>Chi bộ</th><th>Tình trạng</th><th>Ngày tạo / sửa</th><th></th></tr></thead><tbody>\(rows)</tbody></table>
             <h2>Thêm tài khoản</h2>
             <form method="post" class="filters">\(Layout.csrf(context))<input type="hidden" name="hanh-dong" value="them">
             <label>Tên đăng nhập <input name="ten" required maxlength="64" autocomplete="off" value="\(draft.name)"></label>
+            <label>Họ và tên (không bắt buộc) <input name="ho-ten" maxlength="100" autocomplete="off" placeholder="Nguyễn Thị Hà" value="\(draft.fullName)"></label>
             <label>Vai trò <select name="vai-tro">\(Role.allCases.map { r -> HTML in
                 "<option value=\"\(r.rawValue)\"\(HTML.flag("selected", r.rawValue == draft.role))>\(r.title)</option>"
             })</select></label>
@@ -153,6 +167,7 @@ struct AccountsPage {
             <label>Mật khẩu (ít nhất 8 ký tự) <input type="password" name="mat-khau" minlength="8" required autocomplete="new-password"></label>
             <label>Nhập lại mật khẩu <input type="password" name="nhap-lai" minlength="8" required autocomplete="new-password"></label>
             <button type="submit" class="primary">Thêm</button></form>
+            <p class="muted small">Họ và tên: các trang ghi tên này ở đầu trang và trong lịch sử hồ sơ (ai đã ghi việc gì) thay cho tên đăng nhập.</p>
             <p class="muted small">Vai trò: Xem — chỉ xem và xuất; Cán bộ — thêm đánh dấu mốc đã xong và chuyển bước hồ sơ; Quản trị — thêm nhập hồ sơ và quản lý tài khoản.</p>
             """
     }

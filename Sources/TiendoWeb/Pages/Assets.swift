@@ -92,6 +92,9 @@ enum Assets {
         dl.data dd { margin: 0; }
         p.toolbar { display: flex; gap: 1rem; align-items: center; }
         form.inline { display: inline; margin: 0; } form.inline button { white-space: nowrap; }
+        /* A full name's box and its button on one line; a role is one or two short words. */
+        table.accounts input[name=ho-ten] { width: 11rem; min-width: 0; }
+        table.accounts td[data-label="Vai trò"], table.accounts td[data-label="Họ và tên"] { white-space: nowrap; }
         form.event { border: 1px solid var(--line); border-radius: 6px; padding: .5rem .7rem; margin: .4rem 0; display: flex; gap: .6rem;
           flex-wrap: wrap; align-items: flex-end; }
         form.event label { display: flex; flex-direction: column; font-size: .8rem; color: var(--muted); }

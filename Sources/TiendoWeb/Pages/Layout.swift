@@ -45,8 +45,9 @@ enum Layout {
         let who: HTML =
             context.account.map { a in
                 let scope = a.groups.isEmpty ? "mọi chi bộ" : VietnameseOrder.sorted(a.groups).joined(separator: ", ")
+                let account = a.fullName == nil ? "" : "Tài khoản \(a.name); "
                 return """
-                    <div class="who"><span title="\(scope)">\(a.name) · \(a.role.title)</span> <a href="/mat-khau">Đổi mật khẩu</a>
+                    <div class="who"><span title="\(account)\(scope)">\(a.displayName) · \(a.role.title)</span> <a href="/mat-khau">Đổi mật khẩu</a>
                     <form method="post" action="/dang-xuat"><input type="hidden" name="_csrf" value="\(context.session?.csrf ?? "")"><button class="link">Đăng xuất</button></form></div>
                     """
             } ?? .empty

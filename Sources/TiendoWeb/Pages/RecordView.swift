@@ -16,6 +16,8 @@ struct RecordView {
     var followUps: [FollowUpView.Offer] = []
     /// The latest step, when it can be undone (`UndoView`).
     var undo: Extras.UndoableStep?
+    /// The full names of the accounts that have one, by sign-in name (`AccountStore.fullNames`): who recorded a step.
+    var people: [String: String] = [:]
 
     var workflow: Extras.WorkflowInfo? { catalog[instance.workflow] }
     var mayAct: Bool { account.role.mayAct }
@@ -36,7 +38,7 @@ struct RecordView {
             </div>
             \(milestones)
             \(events)
-            \(UndoView(step: undo, instance: i, catalog: catalog, account: account, context: context).section)
+            \(UndoView(step: undo, instance: i, catalog: catalog, account: account, context: context, people: people).section)
             \(FollowUpView.section(followUps, instance: i, catalog: catalog, account: account))
             <section><h2>Lịch sử</h2>\(timeline)</section>
             """
@@ -299,7 +301,10 @@ struct RecordView {
             default: cls = ""
             }
             let who: HTML =
-                r.actorName.map { " <span class=\"badge\" title=\"Người thực hiện\">\($0)</span>" }
+                r.actorName.map { name -> HTML in
+                    guard let full = people[name] else { return " <span class=\"badge\" title=\"Người thực hiện\">\(name)</span>" }
+                    return " <span class=\"badge\" title=\"Người thực hiện (tài khoản \(name))\">\(full)</span>"
+                }
                 ?? r.actor.map { uid -> HTML in
                     let who = uid == 0 ? "quản trị máy chủ" : "người dùng máy chủ uid \(uid)"
                     return " <span class=\"muted small\">(\(who), qua dòng lệnh)</span>"
