@@ -142,6 +142,9 @@ install: man
 	sed -e 's|^ExecStart=/usr/bin/tiendod|ExecStart=$(BINDIR)/tiendod$(WORKFLOW_ARGS)|' \
 		-e 's|/usr/bin/tiendoctl|$(BINDIR)/tiendoctl|' systemd/tiendod.service > $(DESTDIR)$(UNITDIR)/tiendod.service
 	install -m644 systemd/tiendod.socket $(DESTDIR)$(UNITDIR)/tiendod.socket
+	sed -e 's|/usr/bin/tiendoctl|$(BINDIR)/tiendoctl|' systemd/tiendo-backup.service > $(DESTDIR)$(UNITDIR)/tiendo-backup.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/tiendo-backup.service
+	install -m644 systemd/tiendo-backup.timer $(DESTDIR)$(UNITDIR)/tiendo-backup.timer
 	sed -e 's|/usr/bin/tiendo-web|$(BINDIR)/tiendo-web|' systemd/tiendo-web.service > $(DESTDIR)$(UNITDIR)/tiendo-web.service
 	chmod 644 $(DESTDIR)$(UNITDIR)/tiendo-web.service
 	install -Dm644 systemd/tiendo-web.sysusers $(DESTDIR)$(LIBDIR)/sysusers.d/tiendo-web.conf
@@ -174,7 +177,7 @@ install: man
 	install -m644 docs/tiendod.8 $(DESTDIR)$(MANDIR)/man8/tiendod.8
 	@echo "Đã cài vào $(DESTDIR)$(PREFIX). Tiếp theo (xem README):"
 	@echo "  sudo systemd-sysusers && sudo journalctl --update-catalog && sudo systemctl daemon-reload"
-	@echo "  sudo systemctl enable --now tiendod.socket"
+	@echo "  sudo systemctl enable --now tiendod.socket tiendo-backup.timer"
 	@echo "  echo 'MẬT-KHẨU' | sudo tiendo-web user add TÊN --role quan-tri --password-stdin"
 	@echo "  sudo systemctl enable --now tiendo-web.service"
 
@@ -183,7 +186,8 @@ uninstall:
 	rm -f $(DESTDIR)$(UNITDIR)/tiendo-deliver.service $(DESTDIR)$(LIBDIR)/sysusers.d/tiendo-deliver.conf \
 		$(DESTDIR)$(LIBDIR)/systemd/catalog/tiendo-deliver.catalog $(DESTDIR)$(DATADIR)/doc/tiendo/delivery.md
 	-rmdir $(DESTDIR)$(DATADIR)/doc/tiendo
-	rm -f $(DESTDIR)$(UNITDIR)/tiendod.service $(DESTDIR)$(UNITDIR)/tiendod.socket $(DESTDIR)$(UNITDIR)/tiendo-web.service
+	rm -f $(DESTDIR)$(UNITDIR)/tiendod.service $(DESTDIR)$(UNITDIR)/tiendod.socket $(DESTDIR)$(UNITDIR)/tiendo-web.service \
+		$(DESTDIR)$(UNITDIR)/tiendo-backup.service $(DESTDIR)$(UNITDIR)/tiendo-backup.timer
 	rm -f $(DESTDIR)$(LIBDIR)/sysusers.d/tiendo.conf $(DESTDIR)$(LIBDIR)/sysusers.d/tiendo-web.conf $(DESTDIR)$(LIBDIR)/tmpfiles.d/tiendo.conf \
 		$(DESTDIR)$(LIBDIR)/systemd/catalog/tiendo.catalog
 	rm -f $(DESTDIR)$(SYSCONFDIR)/tiendo/workflows/README

@@ -36,7 +36,14 @@ final class ReaderConnections: Sendable {
     /// Runs `body` in one read transaction on a free connection, waiting for one if all are lent. Not reentrant: a
     /// read inside `body` would see another moment of the database, and hang once every connection is lent, so it
     /// stops the daemon instead (as GRDB's pool did).
-    func read<T>(_ body: (Database) throws -> T) throws -> T {
+    func read<T>(_ body: (Database) throws -> T) throws -> T { try lending { try $0.read(body) } }
+
+    /// Runs `body` on a free connection outside any transaction, as a statement that cannot run inside one needs
+    /// (`VACUUM INTO`, which takes its own read transaction).
+    func withoutTransaction<T>(_ body: (Database) throws -> T) throws -> T { try lending { try $0.inDatabase(body) } }
+
+    /// Lends a free connection to `body`, waiting for one if all are lent (not reentrant, see `read`).
+    private func lending<T>(_ body: (DatabaseQueue) throws -> T) throws -> T {
         precondition(pthread_getspecific(ReaderConnections.reading) == nil, "Store reads are not reentrant")
         pthread_setspecific(ReaderConnections.reading, UnsafeRawPointer(bitPattern: 1))
         defer { pthread_setspecific(ReaderConnections.reading, nil) }
@@ -46,7 +53,7 @@ final class ReaderConnections: Sendable {
             free.withLock { $0.append(queue) }
             available.signal()
         }
-        return try queue.read(body)
+        return try body(queue)
     }
 
     /// Closes every connection (all must be back): called when the store goes, before its writer closes, so the

@@ -27,6 +27,9 @@ public final class Store: Sendable {
     public let dueIndex: LiveDueIndex?
     /// The earliest wake-up, kept in step by every `write` (read with `nextWakeup`).
     let wakeups = WakeupCache()
+    /// Whether a backup runs (`backup`): one at a time, a second one asked meanwhile is refused rather than queued
+    /// behind a copy of gigabytes.
+    let backupRunning = Mutex(false)
 
     /// Opens (creating if needed) and migrates the database. A file that is not ours is refused untouched. A file of
     /// at most `inlineCheckBytes` is fully checked (`quick_check`) before anything else; a larger one (the check reads

@@ -250,6 +250,32 @@ extension Extras {
         public static func reply(from p: JSON) throws(ReplyDecodingError) -> Reply { try instanceReply(p) }
     }
 
+    /// `Backup(keep) -> (path, at, bytes, instances, removed)`: a copy of the state database in `backups/` beside it
+    /// (an extension; refused with `ManagerError.backupFailed`).
+    public struct Backup: ManagerMethod {
+        public struct Reply: Sendable, Equatable {
+            public var path: String
+            public var at: String
+            public var bytes: Int
+            public var instances: Int
+            /// The file names of the older copies removed to keep `keep`.
+            public var removed: [String]
+        }
+        public static let interface = Extras.interface
+        public static let name = "Backup"
+        /// How many copies to keep, the new one included (nil: remove none).
+        public var keep: Int?
+        public init(keep: Int? = nil) { self.keep = keep }
+        public var parameters: [(String, JSON)] { present([("keep", keep.map(JSON.int))]) }
+        public static func reply(from p: JSON) throws(ReplyDecodingError) -> Reply {
+            let m = try Members(p, path: "")
+            guard case .array(let removed)? = m.value("removed") else { throw ReplyDecodingError(path: "removed", reason: "thiếu") }
+            return Reply(
+                path: try m.string("path"), at: try m.string("at"), bytes: try m.int("bytes"), instances: try m.int("instances"),
+                removed: removed.compactMap(\.stringValue))
+        }
+    }
+
     /// `Groups(workflow, groups) -> (now, groups)`: per workflow and group, instances, active, overdue, due soon.
     public struct Groups: ManagerMethod {
         public struct Reply: Sendable, Equatable {

@@ -14,6 +14,8 @@ public enum ManagerError: Error, Equatable, Sendable, CustomStringConvertible {
     case definitionInvalid(diagnostics: [Manager.Diagnostic])
     /// `vn.tiendo.Extras.NothingToUndo`: no step of the instance can be undone, and why.
     case nothingToUndo(id: String, reason: String)
+    /// `vn.tiendo.Extras.BackupFailed`: no copy of the database was made, and why.
+    case backupFailed(reason: String)
     /// `org.varlink.service.PermissionDenied`: a mutating method from a peer that is not root, the daemon's user,
     /// or in group `tiendo-admin`.
     case permissionDenied
@@ -49,6 +51,7 @@ public enum ManagerError: Error, Equatable, Sendable, CustomStringConvertible {
                 limit: try m.string("limit"), group: try m.optionalString("group"), count: try m.int("count"), max: try m.int("max"))
         case "vn.tiendo.Manager.DefinitionInvalid": return .definitionInvalid(diagnostics: try m.list("diagnostics"))
         case "vn.tiendo.Extras.NothingToUndo": return .nothingToUndo(id: try m.string("id"), reason: try m.string("reason"))
+        case "vn.tiendo.Extras.BackupFailed": return .backupFailed(reason: try m.string("reason"))
         case "org.varlink.service.PermissionDenied": return .permissionDenied
         case "org.varlink.service.MethodNotFound": return .methodNotFound(method: try m.string("method"))
         case "org.varlink.service.MethodNotImplemented": return .methodNotImplemented(method: try m.string("method"))
@@ -83,6 +86,7 @@ public enum ManagerError: Error, Equatable, Sendable, CustomStringConvertible {
             return "vượt giới hạn \(limit)\(inGroup): sẽ có \(count), tối đa \(max)"
         case .definitionInvalid(let diagnostics): return "định nghĩa quy trình không hợp lệ (\(diagnostics.count) vấn đề)"
         case .nothingToUndo(let id, let reason): return "không hoàn tác được bước nào của hồ sơ '\(id)': \(reason)"
+        case .backupFailed(let reason): return "không sao lưu được: \(reason)"
         case .permissionDenied: return "không có quyền (cần root hoặc nhóm tiendo-admin)"
         case .methodNotFound(let method):
             return "tiendod không biết phương thức '\(method)' (tiendod và tiendoctl khác phiên bản?)"

@@ -12,15 +12,15 @@ struct Tiendoctl: AsyncParsableCommand {
         discussion: """
             Lệnh ngoại tuyến (không cần daemon): validate, plan, simulate, graph, calendar.
             Lệnh trực tuyến (qua socket điều khiển của tiendod; --socket PATH, biến TIENDO_SOCKET): status (mặc định), \
-            list, show, start, import, send, done, undo, agenda, history, reload, watch, deliveries.
+            list, show, start, import, send, done, undo, agenda, history, reload, watch, deliveries, backup.
             Offline commands (no daemon needed): validate, plan, simulate, graph, calendar.
             Online commands (through tiendod's control socket): status (default), list, show, start, import, send, done, \
-            undo, agenda, history, reload, watch, deliveries.
+            undo, agenda, history, reload, watch, deliveries, backup.
             """,
         version: TiendoVersion.string,
         subcommands: [
             Status.self, List.self, Show.self, Start.self, Import.self, Send.self, Done.self, Undo.self, Agenda.self, History.self,
-            Reload.self, Watch.self, DeliveriesCommand.self,
+            Reload.self, Watch.self, DeliveriesCommand.self, Backup.self,
             Validate.self, Plan.self, Simulate.self, Graph.self, CalendarCommand.self,
         ],
         defaultSubcommand: Status.self

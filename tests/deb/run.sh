@@ -139,6 +139,10 @@ check "tiendo-deliver.service đã cài nhưng không bật (cần cấu hình g
     "[ -f '$ROOT/lib/systemd/system/tiendo-deliver.service' ] && ! ls '$ROOT'/etc/systemd/system/*.wants/tiendo-deliver.service 2>/dev/null"
 check "tiendo-web.service đã cài nhưng không bật (cần tài khoản quản trị trước)" bash -c \
     "[ -f '$ROOT/lib/systemd/system/tiendo-web.service' ] && ! ls '$ROOT'/etc/systemd/system/*.wants/tiendo-web.service 2>/dev/null"
+check "tiendo-backup.timer được bật (liên kết): sao lưu mỗi đêm" \
+    equals "$(readlink "$ROOT/etc/systemd/system/timers.target.wants/tiendo-backup.timer")" /lib/systemd/system/tiendo-backup.timer
+check "tiendo-backup.service chỉ chạy theo timer (không bật riêng)" bash -c \
+    "[ -f '$ROOT/lib/systemd/system/tiendo-backup.service' ] && ! ls '$ROOT'/etc/systemd/system/*.wants/tiendo-backup.service 2>/dev/null"
 check "sysusers: người dùng tiendo-web trong nhóm tiendo" \
     bash -c "chroot '$ROOT' id -nG tiendo-web | tr ' ' '\\n' | grep -qx tiendo"
 # No systemd runs in the root (deb-systemd-invoke does nothing there): check what the postinst would run.
@@ -192,6 +196,12 @@ check "tiendoctl start $INSTANCE" in_root tiendoctl start dang-vien-du-bi dvdb-t
     --set ngay_ket_nap=2025-02-10 --set "chi_bo=Chi bộ 3"
 check "tiendoctl show $INSTANCE" in_root tiendoctl show "$INSTANCE"
 check "trạng thái trong /var/lib/tiendo" present /var/lib/tiendo/tiendo.sqlite
+# As tiendo-backup.service runs it: tiendod's user asks, tiendod writes the copy beside the database.
+check "tiendoctl backup --keep 14 (như tiendo-backup.service, người dùng tiendo)" \
+    chroot "$ROOT" /usr/bin/env -i PATH=/usr/bin:/bin LANG=C.UTF-8 setpriv --reuid=tiendo --regid=tiendo --init-groups \
+    tiendoctl backup --keep 14
+check "bản sao lưu trong /var/lib/tiendo/backups, đọc được, 1 hồ sơ" bash -c \
+    "f=\$(ls '$ROOT'/var/lib/tiendo/backups/tiendo-2026-01-05-08*.sqlite) && [ \"\$(python3 -c 'import sqlite3, sys; print(sqlite3.connect(\"file:\" + sys.argv[1] + \"?mode=ro\", uri=True).execute(\"SELECT count(*) FROM instances\").fetchone()[0])' \"\$f\")\" = 1 ]"
 stop_daemon
 
 # ---------------------------------------------------------------- upgrade
@@ -210,7 +220,7 @@ say "apt-get remove tiendo"
 in_root apt-get remove -y -q tiendo >"$WORK/remove.log" 2>&1 || { tail -40 "$WORK/remove.log"; die "gỡ gói thất bại"; }
 check "remove: chương trình, unit, workflow đi kèm đã gỡ" absent /usr/bin/tiendod /usr/bin/tiendoctl \
     /lib/systemd/system/tiendod.service /lib/systemd/system/tiendod.socket /usr/lib/tiendo
-check "remove: giữ trạng thái /var/lib/tiendo" present /var/lib/tiendo/tiendo.sqlite
+check "remove: giữ trạng thái /var/lib/tiendo và các bản sao lưu" present /var/lib/tiendo/tiendo.sqlite /var/lib/tiendo/backups
 check "remove: giữ cấu hình /etc/tiendo" present /etc/tiendo/workflows/README
 check "remove: dpkg còn nhớ conffiles (rc)" equals "$(in_root dpkg-query -W -f='${db:Status-Abbrev}' tiendo)" "rc "
 
@@ -219,7 +229,7 @@ in_root apt-get purge -y -q tiendo >"$WORK/purge.log" 2>&1 || { tail -40 "$WORK/
 check "purge: trạng thái /var/lib/tiendo đã xóa" absent /var/lib/tiendo
 check "purge: cấu hình /etc/tiendo đã xóa" absent /etc/tiendo
 check "purge: liên kết bật unit đã xóa" absent /etc/systemd/system/sockets.target.wants/tiendod.socket \
-    /etc/systemd/system/multi-user.target.wants/tiendod.service
+    /etc/systemd/system/multi-user.target.wants/tiendod.service /etc/systemd/system/timers.target.wants/tiendo-backup.timer
 check "purge: dpkg không còn biết tiendo" bash -c "! chroot '$ROOT' dpkg-query -W tiendo"
 check "purge: người dùng hệ thống tiendo vẫn giữ (như mọi gói Debian)" chroot "$ROOT" getent passwd tiendo
 

@@ -139,6 +139,7 @@ if make -s -C "$REPO" install DESTDIR="$DEST" CONFIGURATION=debug SCRATCH="$SCRA
     missing=""
     for f in usr/bin/tiendod usr/bin/tiendoctl usr/lib/systemd/system/tiendod.service usr/lib/systemd/system/tiendod.socket \
         usr/bin/tiendo-web usr/lib/systemd/system/tiendo-web.service usr/lib/sysusers.d/tiendo-web.conf \
+        usr/lib/systemd/system/tiendo-backup.service usr/lib/systemd/system/tiendo-backup.timer \
         usr/share/varlink/vn.tiendo.Extras.varlink \
         usr/lib/sysusers.d/tiendo.conf usr/lib/systemd/catalog/tiendo.catalog usr/lib/tiendo/workflows/thi-dua.yaml \
         usr/lib/tiendo/workflows/calendars/vn.yaml usr/share/varlink/vn.tiendo.Manager.varlink \
@@ -160,7 +161,10 @@ mkdir -p "$T/verify"
 sed "s|/usr/bin/|$DEST/usr/bin/|g" "$DEST/usr/lib/systemd/system/tiendod.service" >"$T/verify/tiendod.service"
 cp "$DEST/usr/lib/systemd/system/tiendod.socket" "$T/verify/"
 sed "s|/usr/bin/|$DEST/usr/bin/|g" "$DEST/usr/lib/systemd/system/tiendo-web.service" >"$T/verify/tiendo-web.service"
-if (cd "$T/verify" && MANPATH="$DEST/usr/share/man" systemd-analyze verify ./tiendod.service ./tiendod.socket ./tiendo-web.service) >"$T/verify.log" 2>&1 &&
+sed "s|/usr/bin/|$DEST/usr/bin/|g" "$DEST/usr/lib/systemd/system/tiendo-backup.service" >"$T/verify/tiendo-backup.service"
+cp "$DEST/usr/lib/systemd/system/tiendo-backup.timer" "$T/verify/"
+if (cd "$T/verify" && MANPATH="$DEST/usr/share/man" systemd-analyze verify ./tiendod.service ./tiendod.socket ./tiendo-web.service \
+    ./tiendo-backup.service ./tiendo-backup.timer) >"$T/verify.log" 2>&1 &&
     [ ! -s "$T/verify.log" ]; then
     pass "systemd-analyze verify: clean"
 else
@@ -179,6 +183,13 @@ if [ -n "$exposure" ] && python3 -c "import sys; sys.exit(0 if float('$exposure'
     pass "systemd-analyze security --offline=true tiendo-web.service: exposure $exposure ≤ 2.0"
 else
     fail "systemd-analyze security tiendo-web.service: exposure '$exposure' (want ≤ 2.0)"
+fi
+exposure=$(systemd-analyze security --offline=true "$REPO/systemd/tiendo-backup.service" 2>/dev/null |
+    sed -n 's/.*Overall exposure level for tiendo-backup.service: \([0-9.]*\).*/\1/p')
+if [ -n "$exposure" ] && python3 -c "import sys; sys.exit(0 if float('$exposure') <= 1.0 else 1)"; then
+    pass "systemd-analyze security --offline=true tiendo-backup.service: exposure $exposure ≤ 1.0"
+else
+    fail "systemd-analyze security tiendo-backup.service: exposure '$exposure' (want ≤ 1.0)"
 fi
 shipped_unit_keeps() {
     local line
@@ -609,6 +620,46 @@ systemctl --user stop tiendo-web.service
 check "tiendo-web.service stops cleanly on SIGTERM (Result=success)" \
     test "$(systemctl --user show tiendo-web.service -p Result --value)" = success -a \
     "$(systemctl --user show tiendo-web.service -p ActiveState --value)" = inactive
+
+# ------------------------------------------------------------------ tiendo-backup: the nightly copy
+
+# The shipped units with a drop-in: the built client, the test socket, no User=/Group= (no such users here), the two
+# namespace options these containers refuse. The timer as shipped, with the manager's own clock.
+cp "$DEST/usr/lib/systemd/system/tiendo-backup.service" "$DEST/usr/lib/systemd/system/tiendo-backup.timer" "$U/"
+mkdir -p "$U/tiendo-backup.service.d"
+cat >"$U/tiendo-backup.service.d/test.conf" <<DROPIN
+[Service]
+ExecStart=
+ExecStart=$T/bin/tiendoctl --timeout 3600 backup --keep 14
+Environment=TIENDO_SOCKET=$SOCK
+User=
+Group=
+ProtectHome=no
+ProtectKernelTunables=no
+DROPIN
+systemctl --user daemon-reload
+ensure_dev_null
+# The user manager's StateDirectory= (under $XDG_STATE_HOME or $XDG_CONFIG_HOME, by systemd's version).
+BACKUPS="$(dirname "$(find "$HOME" -name tiendo.sqlite | head -1)")/backups"
+if systemctl --user start tiendo-backup.service >"$T/backup-start.log" 2>&1 &&
+    [ "$(systemctl --user show tiendo-backup.service -p Result --value)" = success ] &&
+    ls "$BACKUPS"/tiendo-*.sqlite >/dev/null 2>&1 &&
+    python3 -c 'import sqlite3, sys; db = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True); sys.exit(0 if db.execute("PRAGMA quick_check").fetchone()[0] == "ok" and db.execute("SELECT count(*) FROM instances").fetchone()[0] > 0 else 1)' \
+        "$(ls "$BACKUPS"/tiendo-*.sqlite | tail -1)"; then
+    pass "tiendo-backup.service (hardened as shipped): a checked copy of tiendod's database in $BACKUPS"
+else
+    fail "tiendo-backup.service: $(cat "$T/backup-start.log"; systemctl --user status tiendo-backup.service --no-pager 2>&1 | tail -8; ls -la "$BACKUPS" 2>&1)"
+fi
+check "tiendo-backup.service: the copy is in the journal, from tiendod and from the client" \
+    wait_until 10 sh -c "journalctl SYSLOG_IDENTIFIER=tiendod -o cat --no-pager | grep -q 'Đã sao lưu cơ sở dữ liệu vào $BACKUPS/tiendo-' &&
+        journalctl SYSLOG_IDENTIFIER=tiendoctl -o cat --no-pager | grep -q 'Đã sao lưu .* hồ sơ vào $BACKUPS/tiendo-'"
+systemctl --user start tiendo-backup.timer
+next=$(systemctl --user show tiendo-backup.timer -p NextElapseUSecRealtime --value)
+hanoi=$(TZ=Asia/Ho_Chi_Minh date -d "$next" '+%H:%M' 2>/dev/null)
+check "tiendo-backup.timer: active, persistent, next run at 02:30 Việt Nam time (+ up to 10 min): $next = $hanoi" \
+    sh -c "[ \"\$(systemctl --user is-active tiendo-backup.timer)\" = active ] &&
+        [ \"\$(systemctl --user show tiendo-backup.timer -p Persistent --value)\" = yes ] && echo '$hanoi' | grep -q '^02:[34][0-9]$'"
+systemctl --user stop tiendo-backup.timer
 
 # ------------------------------------------------------------------ watchdog
 

@@ -58,11 +58,16 @@ class Daemon:
         env.pop("JOURNAL_STREAM", None)
         env.pop("NOTIFY_SOCKET", None)
         env.update(extra_env or {})
-        self.proc = subprocess.Popen(
-            [*prefix, os.path.join(BIN, "tiendod"), "--workflows", wf, "--state-dir", os.path.join(self.dir, "state"),
-             "--runtime-dir", os.path.join(self.dir, "run"), "--socket", self.socket,
-             "--fake-time", fake_time, "--time-rate", "1"],
-            stdout=self.logf, stderr=self.logf, env=env)
+        self.state = os.path.join(self.dir, "state")
+        self.args = [*prefix, os.path.join(BIN, "tiendod"), "--workflows", wf, "--state-dir", self.state,
+                     "--runtime-dir", os.path.join(self.dir, "run"), "--socket", self.socket,
+                     "--fake-time", fake_time, "--time-rate", "1"]
+        self.env = env
+        self.start()
+
+    def start(self):
+        """Starts tiendod (again, on the same state directory after `halt`) and waits for its socket."""
+        self.proc = subprocess.Popen(self.args, stdout=self.logf, stderr=self.logf, env=self.env)
         deadline = time.time() + 60
         while time.time() < deadline:
             if os.path.exists(self.socket):
@@ -79,9 +84,13 @@ class Daemon:
             raise AssertionError("tiendod did not start: " + open(self.log).read())
         self.address = "unix:" + self.socket
 
-    def stop(self):
+    def halt(self):
+        """Stops tiendod (gracefully), keeping its directory for `start`."""
         self.proc.terminate()
         assert self.proc.wait(30) == 0
+
+    def stop(self):
+        self.halt()
         self.logf.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 

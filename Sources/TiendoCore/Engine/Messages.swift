@@ -81,6 +81,17 @@ public enum Messages {
         return "\(s) giây"
     }
 
+    /// A file's size as people read it, a decimal comma and one decimal: «409,6 KB», «12 MB», «1,4 GB».
+    public static func size(_ bytes: Int64) -> String {
+        func decimal(_ v: Double) -> String {
+            let tenths = Int((v * 10).rounded())
+            return tenths % 10 == 0 ? count(tenths / 10) : "\(count(tenths / 10)),\(tenths % 10)"
+        }
+        if bytes >= 1_000_000_000 { return decimal(Double(bytes) / 1e9) + " GB" }
+        if bytes >= 1_000_000 { return decimal(Double(bytes) / 1e6) + " MB" }
+        return decimal(Double(bytes) / 1e3) + " KB"
+    }
+
     /// `1.083`: a count as Vietnamese write it, `.` between thousands. The daemon's lines, tiendoctl, the web and
     /// an import's summary all write counts with it.
     public static func count(_ n: Int) -> String {

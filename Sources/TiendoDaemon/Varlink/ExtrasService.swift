@@ -5,7 +5,7 @@ import TiendoVarlink
 
 /// `vn.tiendo.Extras` (an extension, README "Extensions to the contract"): methods for front ends such as tiendo-web,
 /// which never opens the store: the definitions in force (states, events and the fields they read), calendar days,
-/// and paged, filtered agendas, lists and per-group counts computed in SQL; and one change, `Undo`.
+/// and paged, filtered agendas, lists and per-group counts computed in SQL; one change, `Undo`; and `Backup`.
 extension ControlService {
     static let extrasInterface = "vn.tiendo.Extras"
 
@@ -27,6 +27,7 @@ extension ControlService {
         "Groups": [("workflow", .string, true), ("groups", .stringList, true), ("limit", .int, true)],
         "Instance": [("id", .string, false)],
         "Undo": [("id", .string, false), ("token", .string, true), ("actor", .string, true)],
+        "Backup": [("keep", .int, true)],
     ]
 
     func handleExtras(_ name: String, _ parameters: [(String, JSON)], peer: Peer) -> Dispatch {
@@ -38,6 +39,7 @@ extension ControlService {
         case .failure(let bad): return .immediate(.error("org.varlink.service.InvalidParameter", [("parameter", .string(bad.name))]))
         case .success(let p):
             if name == "Undo" { return undo(p, peer: peer) }
+            if name == "Backup" { return backup(p, peer: peer) }
             return .deferred { [self] reply in
                 readers.async(for: peer.uid) { reply(self.readExtras(name, p).encoded()) }
             }

@@ -165,8 +165,9 @@ enum VarlinkIDL {
 
     /// Must equal the repository's vn.tiendo.Extras.varlink byte for byte.
     static let extras = #"""
-        # Read-only methods for front ends such as tiendo-web (an extension of tiendo, not part of its contract): the
-        # definitions in force, calendar days, and paged, filtered views computed by the daemon.
+        # Methods for front ends such as tiendo-web and for operators (an extension of tiendo, not part of its contract):
+        # the definitions in force, calendar days, and paged, filtered views computed by the daemon; the undo of a step
+        # recorded by mistake; copies of the state database.
         interface vn.tiendo.Extras
 
         # notAfterToday: a date or datetime field that takes no day after today (`max: today`).
@@ -337,6 +338,17 @@ enum VarlinkIDL {
 
         # No step of the instance can be undone, and why.
         error NothingToUndo (id: string, reason: string)
+
+        # Copies the state database as it is at one moment into `backups/` beside it, as
+        # `tiendo-YYYY-MM-DD-HHMMSS.sqlite` (local time), checked (`PRAGMA quick_check`) before it takes that name; with
+        # `keep` (at least 1), then removes the oldest copies beyond that many, never the new one. Callers as for
+        # vn.tiendo.Manager.SendEvent. `at`: when the copy was taken; `bytes`: its size; `instances`: how many it holds;
+        # `removed`: the file names of the copies removed.
+        method Backup(keep: ?int) -> (path: string, at: string, bytes: int, instances: int, removed: []string)
+
+        # No copy was made (a full disk, a directory that cannot be written, another backup under way), and why; nothing
+        # was left in `backups/` but, at worst, a hidden `.partial` file the next backup removes.
+        error BackupFailed (reason: string)
 
         """#
 

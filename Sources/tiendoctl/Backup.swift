@@ -1,0 +1,33 @@
+import ArgumentParser
+import TiendoCore
+import TiendoVarlink
+
+// MARK: backup
+
+/// `tiendoctl backup [--keep N]` (an extension: `vn.tiendo.Extras.Backup`).
+struct Backup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Sao lưu cơ sở dữ liệu của tiendod khi nó đang chạy, vào thư mục backups/ cạnh cơ sở dữ liệu.",
+        discussion: """
+            Bản sao là cơ sở dữ liệu ở một thời điểm, tên tiendo-NĂM-THÁNG-NGÀY-GIỜPHÚTGIÂY.sqlite (giờ Việt Nam), \
+            được kiểm tra đọc lại được trước khi mang tên đó. Với --keep N, giữ N bản mới nhất và xóa các bản cũ hơn. \
+            tiendo-backup.timer chạy lệnh này mỗi đêm với --keep 14. Cách khôi phục: xem tiendod(8) hoặc README.
+            """)
+
+    @Option(help: ArgumentHelp("Giữ N bản sao mới nhất (kể cả bản vừa tạo), xóa các bản cũ hơn.", valueName: "N"))
+    var keep: Int?
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func validate() throws {
+        if let keep, keep < 1 { throw ValidationError("--keep phải từ 1 trở lên") }
+    }
+
+    func run() throws {
+        try connection.run(Extras.Backup(keep: keep)) { r in
+            Output.say(
+                "Đã sao lưu \(Fmt.count(r.instances)) hồ sơ vào \(r.path) (\(Messages.size(Int64(r.bytes)))), lúc \(Fmt.date(r.at)).")
+            if !r.removed.isEmpty { Output.say("Đã xóa \(r.removed.count) bản sao cũ: \(r.removed.joined(separator: ", ")).") }
+        }
+    }
+}

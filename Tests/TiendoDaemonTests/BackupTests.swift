@@ -1,0 +1,93 @@
+import Foundation
+import GRDB
+import Testing
+import TiendoCore
+
+@testable import TiendoStore
+
+/// Copies of the database taken while it is written (`Store.backup`): whole, checked, named by their time, the
+/// oldest removed beyond the number kept.
+@Suite("store: backups")
+struct BackupTests {
+    static func insert(_ store: Store, _ ids: ClosedRange<Int>) throws {
+        try store.write { (db: Database) in
+            for i in ids {
+                try db.execute(
+                    sql: """
+                        INSERT INTO instances (id, workflow, state, data, started_at, entered_at, digest, checked_at)
+                        VALUES (?, 'w', 's', '{}', 0, 0, 'd', 0)
+                        """, arguments: ["w/\(i)"])
+            }
+        }
+    }
+
+    @Test("a copy holds the moment it was taken, opens on its own, and takes its name only once whole")
+    func copy() throws {
+        let dir = try makeTemporaryDirectory("backup")
+        defer { removeTemporaryDirectory(dir) }
+        let store = try Store(path: dir + "/tiendo.sqlite")
+        try Self.insert(store, 1...120)
+        let at = Zone.vietnam.instant(CivilDate(2026, 12, 6), TimeOfDay(hour: 2, minute: 30), second: 7)
+        #expect(Store.backupName(at: at, zone: .vietnam) == "tiendo-2026-12-06-023007.sqlite")
+        // A copy cut short before (a crash, a full disk) is removed, never counted as a copy.
+        try FileManager.default.createDirectory(atPath: dir + "/backups", withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: dir + "/backups/.tiendo-2026-12-05-023000.sqlite.partial", contents: Data([1, 2]))
+        let first = try store.backup(at: at, zone: .vietnam, keep: nil)
+        #expect(first.path == dir + "/backups/tiendo-2026-12-06-023007.sqlite" && first.instances == 120 && first.removed.isEmpty)
+        #expect(first.bytes > 0 && FileManager.default.fileExists(atPath: first.path))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/backups") == ["tiendo-2026-12-06-023007.sqlite"])
+        // Written on: the copy keeps its moment; another copy in the same second gets a name of its own.
+        try Self.insert(store, 121...130)
+        let second = try store.backup(at: at, zone: .vietnam, keep: nil)
+        #expect(second.path.hasSuffix("/tiendo-2026-12-06-023007-2.sqlite") && second.instances == 130)
+        let copy = try DatabaseQueue(
+            path: first.path,
+            configuration: {
+                var c = Configuration(); c.readonly = true; return c
+            }())
+        #expect(try copy.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM instances") } == 120)
+        #expect(try copy.read { try String.fetchOne($0, sql: "PRAGMA quick_check") } == "ok")
+    }
+
+    @Test("keeping n copies removes the oldest, never the new one, and nothing but copies")
+    func keep() throws {
+        let dir = try makeTemporaryDirectory("backup-keep")
+        defer { removeTemporaryDirectory(dir) }
+        let store = try Store(path: dir + "/tiendo.sqlite")
+        try Self.insert(store, 1...3)
+        let day = { (d: Int) in Zone.vietnam.instant(CivilDate(2026, 12, d), TimeOfDay(hour: 2, minute: 30)) }
+        for d in 1...4 { _ = try store.backup(at: day(d), zone: .vietnam, keep: nil) }
+        _ = FileManager.default.createFile(atPath: dir + "/backups/ghi-chu.txt", contents: Data("giữ".utf8))
+        let kept = try store.backup(at: day(5), zone: .vietnam, keep: 2)
+        #expect(kept.removed == (1...3).map { "tiendo-2026-12-0\($0)-023000.sqlite" })
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: dir + "/backups").sorted()
+                == ["ghi-chu.txt", "tiendo-2026-12-04-023000.sqlite", "tiendo-2026-12-05-023000.sqlite"])
+        // A clock set back: the new copy sorts first by name, and is still the one kept.
+        let back = try store.backup(at: day(2), zone: .vietnam, keep: 1)
+        #expect(back.removed.count == 2)
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: dir + "/backups").sorted() == [
+                "ghi-chu.txt", "tiendo-2026-12-02-023000.sqlite",
+            ])
+    }
+
+    @Test("a copy that cannot be written: refused with the reason, no copy left behind")
+    func refused() throws {
+        let dir = try makeTemporaryDirectory("backup-refused")
+        defer { removeTemporaryDirectory(dir) }
+        let store = try Store(path: dir + "/tiendo.sqlite")
+        let at = Instant(seconds: 1_800_000_000)
+        // Where the copy is written stands a directory (as root, a directory's mode would not stop it).
+        let partial = dir + "/backups/." + Store.backupName(at: at, zone: .vietnam) + ".partial"
+        try FileManager.default.createDirectory(atPath: partial + "/x", withIntermediateDirectories: true)
+        #expect {
+            try store.backup(at: at, zone: .vietnam, keep: 3)
+        } throws: { error in
+            (error as? BackupError)?.description.hasPrefix("không chép được cơ sở dữ liệu vào \(dir)/backups") == true
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/backups").filter(Store.isBackupName).isEmpty)
+        // The store goes on, and the next copy, elsewhere in time, is made.
+        #expect(try store.backup(at: at.adding(seconds: 1), zone: .vietnam, keep: 3).instances == 0)
+    }
+}

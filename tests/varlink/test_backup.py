@@ -1,0 +1,78 @@
+"""`tiendoctl backup` (vn.tiendo.Extras.Backup) against the real daemon: a copy taken while it runs opens on its own,
+the oldest copies go beyond `--keep`, only an operator may take one, and the documented restore brings the copy
+back."""
+
+import glob
+import os
+import shutil
+import sqlite3
+
+import pytest
+from conftest import Daemon
+from test_extras import mcall, xcall
+from test_tiendoctl import ctl
+
+
+@pytest.fixture
+def fresh():
+    d = Daemon()
+    yield d
+    d.stop()
+
+
+def count(path):
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        assert db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+        return db.execute("SELECT count(*) FROM instances").fetchone()[0]
+    finally:
+        db.close()
+
+
+def test_a_copy_taken_while_running_opens_and_restores(fresh):
+    mcall(fresh, "ImportInstances", workflow="hop", rows=[{"key": f"b{i}", "han": "2026-03-20", "ma": "Chi bộ 1"} for i in range(3)])
+    r = ctl(fresh, "backup")
+    assert r.returncode == 0, r.stderr
+    copies = sorted(glob.glob(os.path.join(fresh.state, "backups", "tiendo-*.sqlite")))
+    assert len(copies) == 1 and os.path.basename(copies[0]).startswith("tiendo-2026-03-02-0900"), copies
+    said = r.stdout.strip()
+    assert said.startswith(f"Đã sao lưu 3 hồ sơ vào {copies[0]} (") and " KB), lúc 02/03/2026 09:0" in said, said
+    assert count(copies[0]) == 3
+    assert "Đã sao lưu cơ sở dữ liệu vào " + copies[0] in fresh.log_text()
+
+    # A record added after the copy, then the copy restored as README says: stop, keep the current files aside,
+    # copy, remove the log files, start. The record added after is gone, the three before are back.
+    mcall(fresh, "StartInstance", workflow="hop", key="sau", data={"han": "2026-03-20", "ma": "Chi bộ 1"})
+    fresh.halt()
+    db = os.path.join(fresh.state, "tiendo.sqlite")
+    aside = os.path.join(fresh.dir, "truoc-khoi-phuc")
+    os.makedirs(aside)
+    for f in glob.glob(db + "*"):
+        shutil.move(f, aside)
+    shutil.copy(copies[0], db)
+    fresh.start()
+    ids = sorted(i["id"] for i in mcall(fresh, "ListInstances", workflow="hop", limit=100)["instances"])
+    assert ids == ["hop/b0", "hop/b1", "hop/b2"], ids
+
+
+def test_keep_removes_the_oldest_and_only_operators_take_copies(fresh):
+    for _ in range(3):
+        assert ctl(fresh, "backup").returncode == 0
+    copies = sorted(os.listdir(os.path.join(fresh.state, "backups")))
+    assert len(copies) == 3, copies
+    r = ctl(fresh, "backup", "--keep", "2")
+    assert r.returncode == 0, r.stderr
+    left = sorted(os.listdir(os.path.join(fresh.state, "backups")))
+    assert len(left) == 2 and copies[0] not in left and copies[1] not in left and copies[2] in left, (copies, left)
+    assert f"Đã xóa 2 bản sao cũ: {copies[0]}, {copies[1]}." in r.stdout, r.stdout
+    j = xcall(fresh, "Backup", keep=5)
+    assert j["path"].startswith(os.path.join(fresh.state, "backups", "tiendo-")) and j["removed"] == [] and j["bytes"] > 0, j
+    assert j["at"].startswith("2026-03-02T09:0") and j["instances"] == 0, j
+    # A count that keeps nothing, and a user who may not change anything: refused, no copy made.
+    r = ctl(fresh, "backup", "--keep", "0")
+    assert r.returncode != 0 and "--keep phải từ 1 trở lên" in r.stderr, r.stderr
+    before = sorted(os.listdir(os.path.join(fresh.state, "backups")))
+    os.chown(fresh.socket, 0, 65534)
+    r = ctl(fresh, "backup", user=65534)
+    assert r.returncode == 1 and "không có quyền" in r.stderr, r.stderr
+    assert sorted(os.listdir(os.path.join(fresh.state, "backups"))) == before
