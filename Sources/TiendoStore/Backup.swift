@@ -44,8 +44,23 @@ extension Store {
         return "tiendo-\(date.iso)-\(two(second / 3600))\(two(second / 60 % 60))\(two(second % 60)).sqlite"
     }
 
+    /// When a copy's file name says it was taken, as something that sorts as the copies were taken:
+    /// `tiendo-2026-12-06-090012-2.sqlite` → ("2026-12-06-090012", 2); nil for any other name (an operator's own
+    /// `tiendo-truoc-nang-cap.sqlite` is neither counted nor removed by `keep`).
+    static func backupOrder(_ name: String) -> (stamp: String, n: Int)? {
+        guard name.hasPrefix("tiendo-"), name.hasSuffix(".sqlite") else { return nil }
+        let parts = name.dropFirst("tiendo-".count).dropLast(".sqlite".count).split(separator: "-", omittingEmptySubsequences: false)
+        let digits = [4, 2, 2, 6]
+        guard parts.count == 4 || parts.count == 5,
+            zip(parts, digits).allSatisfy({ $0.count == $1 && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) })
+        else { return nil }
+        if parts.count == 4 { return (parts.joined(separator: "-"), 1) }
+        guard let n = Int(parts[4]), n >= 2, String(n) == parts[4] else { return nil }
+        return (parts.prefix(4).joined(separator: "-"), n)
+    }
+
     /// Whether `name` is a copy's (what `keep` counts and may remove).
-    static func isBackupName(_ name: String) -> Bool { name.hasPrefix("tiendo-") && name.hasSuffix(".sqlite") }
+    static func isBackupName(_ name: String) -> Bool { backupOrder(name) != nil }
 
     /// Copies the database into `backupDirectory` under `backupName(at:zone:)` and, when `keep` is given (at least
     /// 1), removes the oldest copies beyond that number (never the new one). Runs for as long as the copy takes: call
@@ -62,9 +77,12 @@ extension Store {
         if mkdir(directory, 0o750) != 0, errno != EEXIST {
             throw BackupError("không tạo được thư mục \(directory): \(String(cString: strerror(errno)))")
         }
-        // Left by a copy that did not finish (a crash, a full disk): never a copy, only space taken.
+        // Left by a copy that did not finish (a crash, a full disk): never a copy, only space taken (the copy and the
+        // journal SQLite kept beside it while writing).
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        for stale in entries where stale.hasSuffix(".partial") { unlink((directory as NSString).appendingPathComponent(stale)) }
+        for stale in entries where stale.hasPrefix(".tiendo-") && stale.contains(".sqlite.partial") {
+            unlink((directory as NSString).appendingPathComponent(stale))
+        }
         let base = Store.backupName(at: at, zone: zone)
         var name = base
         var n = 1
@@ -81,8 +99,15 @@ extension Store {
             throw BackupError("không chép được cơ sở dữ liệu vào \(directory): \(Store.describe(error))")
         }
         let instances: Int
+        let fd = open(partial, O_RDONLY | O_CLOEXEC)
+        let synced = fd >= 0 && fsync(fd) == 0
+        let reason = String(cString: strerror(errno))
+        if fd >= 0 { close(fd) }
+        guard synced else {
+            unlink(partial)
+            throw BackupError("không ghi chắc được bản chép xuống đĩa: \(reason)")
+        }
         do {
-            try Store.syncFile(partial)
             guard case .ours = try Store.inspect(path: partial, checkBytes: .max) else {
                 throw BackupError("bản chép ra trống")
             }
@@ -91,7 +116,13 @@ extension Store {
             }
         } catch {
             unlink(partial)
-            throw BackupError("bản chép không đọc lại được (\(error)); không giữ lại bản này")
+            let why: String
+            switch error {
+            case StoreError.corrupt(let message): why = "bản chép không qua được kiểm tra (\(message))"
+            case let e as BackupError: why = e.description
+            default: why = "bản chép không đọc lại được (\(error))"
+            }
+            throw BackupError(why + "; không giữ lại bản này")
         }
         guard rename(partial, final) == 0 else {
             let reason = String(cString: strerror(errno))
@@ -105,21 +136,15 @@ extension Store {
         let bytes = stat(final, &st) == 0 ? Int64(st.st_size) : 0
         var removed: [String] = []
         if let keep, keep >= 1 {
+            // By when each was taken (`-2` after the copy of the same second, `-10` after `-9`), not by the names' bytes.
             let older = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
-                .filter { Store.isBackupName($0) && $0 != name }.sorted()
+                .compactMap { file in Store.backupOrder(file).map { (file, $0) } }.filter { $0.0 != name }
+                .sorted { ($0.1.stamp, $0.1.n) < ($1.1.stamp, $1.1.n) }.map(\.0)
             for old in older.prefix(max(0, older.count - (keep - 1)))
             where unlink((directory as NSString).appendingPathComponent(old)) == 0 {
                 removed.append(old)
             }
         }
         return BackupResult(path: final, bytes: bytes, instances: instances, removed: removed)
-    }
-
-    /// `fsync` of the file at `path`.
-    static func syncFile(_ path: String) throws {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw StoreError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(fd) }
-        guard fsync(fd) == 0 else { throw StoreError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
     }
 }

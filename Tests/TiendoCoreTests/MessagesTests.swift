@@ -14,6 +14,15 @@ import Testing
         #expect(Messages.lateness(seconds: seconds) == text)
     }
 
+    @Test("a file's size: one decimal after a comma, the next unit from 1.000 on")
+    func sizes() {
+        let cases: [(Int64, String)] = [
+            (0, "0 KB"), (409_600, "409,6 KB"), (999_940, "999,9 KB"), (999_960, "1 MB"), (12_000_000, "12 MB"),
+            (1_449_999_999, "1,4 GB"), (999_960_000, "1 GB"), (12_345_000_000_000, "12.345 GB"),
+        ]
+        for (bytes, text) in cases { #expect(Messages.size(bytes) == text, "\(bytes)") }
+    }
+
     @Test("an instant for people: «ngày» in a sentence, date first in a table, a datetime value's data form unchanged")
     func instantForms() throws {
         let zone = Zone.vietnam

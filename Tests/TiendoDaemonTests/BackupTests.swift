@@ -31,7 +31,9 @@ struct BackupTests {
         #expect(Store.backupName(at: at, zone: .vietnam) == "tiendo-2026-12-06-023007.sqlite")
         // A copy cut short before (a crash, a full disk) is removed, never counted as a copy.
         try FileManager.default.createDirectory(atPath: dir + "/backups", withIntermediateDirectories: true)
-        _ = FileManager.default.createFile(atPath: dir + "/backups/.tiendo-2026-12-05-023000.sqlite.partial", contents: Data([1, 2]))
+        for stale in [".tiendo-2026-12-05-023000.sqlite.partial", ".tiendo-2026-12-05-023000.sqlite.partial-journal"] {
+            _ = FileManager.default.createFile(atPath: dir + "/backups/" + stale, contents: Data([1, 2]))
+        }
         let first = try store.backup(at: at, zone: .vietnam, keep: nil)
         #expect(first.path == dir + "/backups/tiendo-2026-12-06-023007.sqlite" && first.instances == 120 && first.removed.isEmpty)
         #expect(first.bytes > 0 && FileManager.default.fileExists(atPath: first.path))
@@ -57,19 +59,33 @@ struct BackupTests {
         try Self.insert(store, 1...3)
         let day = { (d: Int) in Zone.vietnam.instant(CivilDate(2026, 12, d), TimeOfDay(hour: 2, minute: 30)) }
         for d in 1...4 { _ = try store.backup(at: day(d), zone: .vietnam, keep: nil) }
-        _ = FileManager.default.createFile(atPath: dir + "/backups/ghi-chu.txt", contents: Data("giữ".utf8))
+        // An operator's own files beside them, one named almost as a copy: neither counted nor removed.
+        for other in ["ghi-chu.txt", "tiendo-truoc-nang-cap.sqlite", "tiendo-2026-12-00-023000-1.sqlite"] {
+            _ = FileManager.default.createFile(atPath: dir + "/backups/" + other, contents: Data("giữ".utf8))
+        }
         let kept = try store.backup(at: day(5), zone: .vietnam, keep: 2)
         #expect(kept.removed == (1...3).map { "tiendo-2026-12-0\($0)-023000.sqlite" })
+        let others = ["ghi-chu.txt", "tiendo-2026-12-00-023000-1.sqlite", "tiendo-truoc-nang-cap.sqlite"]
         #expect(
             try FileManager.default.contentsOfDirectory(atPath: dir + "/backups").sorted()
-                == ["ghi-chu.txt", "tiendo-2026-12-04-023000.sqlite", "tiendo-2026-12-05-023000.sqlite"])
+                == (others + ["tiendo-2026-12-04-023000.sqlite", "tiendo-2026-12-05-023000.sqlite"]).sorted())
         // A clock set back: the new copy sorts first by name, and is still the one kept.
         let back = try store.backup(at: day(2), zone: .vietnam, keep: 1)
         #expect(back.removed.count == 2)
         #expect(
-            try FileManager.default.contentsOfDirectory(atPath: dir + "/backups").sorted() == [
-                "ghi-chu.txt", "tiendo-2026-12-02-023000.sqlite",
-            ])
+            try FileManager.default.contentsOfDirectory(atPath: dir + "/backups").sorted()
+                == (others + ["tiendo-2026-12-02-023000.sqlite"]).sorted())
+        // Copies of one second, ten and more: by their number, not their names' bytes («-10» after «-9», «-2» after
+        // the first).
+        var made: [String] = []
+        for _ in 1...11 { made.append(try store.backup(at: day(9), zone: .vietnam, keep: nil).path) }
+        #expect(made.last?.hasSuffix("/tiendo-2026-12-09-023000-11.sqlite") == true)
+        let last = try store.backup(at: day(9), zone: .vietnam, keep: 3)
+        let removed = (["tiendo-2026-12-02-023000.sqlite"] + made.prefix(9).map { ($0 as NSString).lastPathComponent })
+        #expect(Set(last.removed) == Set(removed))
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: dir + "/backups").filter(Store.isBackupName).sorted()
+                == ["tiendo-2026-12-09-023000-10.sqlite", "tiendo-2026-12-09-023000-11.sqlite", "tiendo-2026-12-09-023000-12.sqlite"])
     }
 
     @Test("a copy that cannot be written: refused with the reason, no copy left behind")

@@ -46,19 +46,32 @@ struct AccountTests {
         let typed = "  Nguye\u{0302}\u{0303}n Thi\u{0323} Ha\u{0300} "
         let a = try AccountCommands.add(store, name: "ha", fullName: typed, role: .canBo, groups: [], password: "mat-khau-dai")
         #expect(a.fullName == "Nguyễn Thị Hà" && a.displayName == "Nguyễn Thị Hà")
-        #expect(try store.fullNames() == ["ha": "Nguyễn Thị Hà"])
+        #expect(try store.named().mapValues(\.fullName) == ["ha": "Nguyễn Thị Hà"])
         try AccountCommands.add(store, name: "xem", fullName: "   ", role: .xem, groups: [], password: "mat-khau-dai")
         #expect(try store.account(named: "xem")?.fullName == nil && store.account(named: "xem")?.displayName == "xem")
-        for bad in ["Hà\nNguyễn", String(repeating: "Hà ", count: 40), "123 456", "Hà\u{85}Nguyễn"] {
+        let marks = "H" + String(repeating: "\u{0300}", count: 1000)
+        for bad in [
+            "Hà\nNguyễn", String(repeating: "Hà ", count: 40), "123 456", "Hà\u{85}Nguyễn", "Hà\u{202E}nềyugN", "Hà\u{200B}", marks,
+        ] {
             #expect(throws: AccountStoreError.self) { try AccountCommands.setFullName(store, name: "ha", fullName: bad) }
             #expect(throws: AccountStoreError.self) {
                 try AccountCommands.add(store, name: "moi", fullName: bad, role: .xem, groups: [], password: "mat-khau-dai")
             }
         }
         #expect(try store.account(named: "ha")?.fullName == "Nguyễn Thị Hà" && store.account(named: "moi") == nil)
-        #expect(try AccountCommands.setFullName(store, name: "HA", fullName: "Trần Thu Hà").fullName == "Trần Thu Hà")
-        #expect(try AccountCommands.setFullName(store, name: "ha", fullName: "").fullName == nil)
-        #expect(try store.fullNames().isEmpty)
+        // The account handed on: the new name from now on, the first one for what was recorded before (it named the
+        // account from its start); removed, the sign-in name from then on.
+        let past = "2020-01-01T00:00:00+07:00"
+        let future = "2099-01-01T00:00:00+07:00"
+        let handed = try AccountCommands.setFullName(store, name: "HA", fullName: "Trần Thu Hà")
+        #expect(
+            handed.fullName == "Trần Thu Hà" && handed.fullName(at: past) == "Nguyễn Thị Hà" && handed.fullName(at: future) == "Trần Thu Hà"
+        )
+        #expect(try AccountCommands.setFullName(store, name: "ha", fullName: "Trần Thu Hà").names?.count == 2)  // unchanged: no entry
+        let removed = try AccountCommands.setFullName(store, name: "ha", fullName: "")
+        #expect(removed.fullName == nil && removed.displayName == "ha" && removed.fullName(at: past) == "Nguyễn Thị Hà")
+        #expect(removed.fullName(at: future) == nil && removed.names?.count == 3)
+        #expect(try store.named().keys.sorted() == ["ha"])
         #expect(throws: AccountStoreError.self) { try AccountCommands.setFullName(store, name: "khong-co", fullName: "Lê Văn A") }
         // A file written before full names were kept.
         let old = AccountStore(directory: dir.path + "/old")

@@ -137,12 +137,15 @@ struct WorkbookTests {
     }
 
     /// A workbook of the given sheets, in order: each its name, whether hidden, and its rows' XML.
-    static func sheets(_ list: [(name: String, hidden: Bool, rows: String)]) throws -> [UInt8] {
+    static func sheets(_ list: [(name: String, hidden: Bool, rows: String)]) throws -> [UInt8] { try workbook(sheetParts(list)) }
+
+    /// `sheets`' parts: the workbook, its relationships, then each sheet's.
+    static func sheetParts(_ list: [(name: String, hidden: Bool, rows: String)]) -> [(String, Data)] {
         let entries = list.enumerated().map { i, sheet in
             #"<sheet name="\#(sheet.name)" sheetId="\#(i + 1)"\#(sheet.hidden ? #" state="hidden""# : "") r:id="rId\#(i + 1)"/>"#
         }
         let relations = list.indices.map { #"<Relationship Id="rId\#($0 + 1)" Target="worksheets/sheet\#($0 + 1).xml"/>"# }
-        return try workbook(
+        return
             [
                 ("xl/workbook.xml", xml(#"<workbook \#(main) \#(rel)><sheets>\#(entries.joined())</sheets></workbook>"#)),
                 (
@@ -152,9 +155,9 @@ struct WorkbookTests {
                     )
                 ),
             ]
-                + list.enumerated().map { i, sheet in
-                    ("xl/worksheets/sheet\(i + 1).xml", xml(#"<worksheet \#(main)><sheetData>\#(sheet.rows)</sheetData></worksheet>"#))
-                })
+            + list.enumerated().map { i, sheet in
+                ("xl/worksheets/sheet\(i + 1).xml", xml(#"<worksheet \#(main)><sheetData>\#(sheet.rows)</sheetData></worksheet>"#))
+            }
     }
 
     /// A row of inline strings, from column A.
@@ -220,6 +223,23 @@ struct WorkbookTests {
         #expect(
             none.problems.dropFirst().first?.hasPrefix(
                 "Trang tính «Trang 1», dòng 1: cột «Hướng dẫn: điền danh sách ở trang «Danh sách»» không phải trường") == true)
+        // The template kept beside its filled copy: the copy, whose heading row has rows under it.
+        let template = Self.row(1, "Họ và tên", "Chi bộ", "Hạn")
+        let filled = try Self.sheets([("Mẫu nhập", false, template), ("Danh sách", false, list)])
+        #expect(try ImportPage.rows(filled, workflow: Self.workflow, account: Self.member).get().sheet == "Danh sách")
+        // A sheet beside the list that cannot be read (damaged, or missing from the archive): the list is imported;
+        // the first sheet unreadable and no list elsewhere: its problem is said.
+        var parts = Self.sheetParts([("Danh sách", false, list), ("Hỏng", false, guide), ("Mất", false, guide)])
+        parts[3].1 = Self.xml("<!DOCTYPE x><worksheet/>")
+        parts.remove(at: 4)
+        #expect(try ImportPage.rows(try Self.workbook(parts), workflow: Self.workflow, account: Self.member).get().rows.count == 2)
+        var damagedFirst = Self.sheetParts([("Hỏng", false, guide), ("Danh sách", false, list)])
+        damagedFirst[2].1 = Self.xml("<!DOCTYPE x><worksheet/>")
+        #expect(
+            try ImportPage.rows(try Self.workbook(damagedFirst), workflow: Self.workflow, account: Self.member).get().sheet == "Danh sách")
+        var damagedAlone = Self.sheetParts([("Hỏng", false, guide), ("Hướng dẫn", false, guide)])
+        damagedAlone[2].1 = Self.xml("<!DOCTYPE x><worksheet/>")
+        #expect(Self.refusal(try Self.workbook(damagedAlone)) == "Không nhập được tệp Excel (trang tính «Hỏng»): \(Workbook.broken).")
     }
 
     static func refusal(_ bytes: [UInt8]) -> String? {

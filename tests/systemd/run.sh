@@ -698,6 +698,14 @@ fi
 check "systemctl stop: STOPPING=1 reached the manager before the exit" \
     sh -c "journalctl _PID=$MANAGER_PID USER_UNIT=$UNIT -o cat --no-pager | grep -q 'Got notification message from PID $PID2 (STOPPING=1'"
 systemctl --user stop "$SOCKET_UNIT"
+# A night's copy while an operator has tiendod stopped (a restore): it fails, and starts neither the socket nor tiendod.
+ensure_dev_null
+if ! systemctl --user start tiendo-backup.service >"$T/backup-stopped.log" 2>&1 &&
+    [ "$(systemctl --user is-active "$SOCKET_UNIT")" != active ] && [ "$(prop ActiveState)" != active ]; then
+    pass "tiendo-backup.service with tiendod stopped: refused (Requisite=), tiendod.socket and tiendod left stopped"
+else
+    fail "tiendo-backup.service with tiendod stopped: $(cat "$T/backup-stopped.log"); socket $(systemctl --user is-active "$SOCKET_UNIT"), tiendod $(prop ActiveState)"
+fi
 
 # ------------------------------------------------------------------ without systemd: the fallback socket
 

@@ -1693,9 +1693,10 @@ def test_people_are_called_by_their_full_names(stack, browser):
         browser.set_window_size(1366, 768)
     # tiendod keeps the sign-in name; the name is the page's.
     assert history(stack, id)[-1]["actorName"] == "ha"
-    # Removed again: the pages say the sign-in name.
+    # Removed again (the account handed on, say): the head says the sign-in name; the step keeps the name of the
+    # person who recorded it.
     subprocess.run([os.path.join(BIN, "tiendo-web"), "user", "name", "ha", "", "--state-dir", stack.web_state], check=True,
                    capture_output=True)
     browser.get(stack.url + "/ho-so/" + id)
     assert browser.find_element(By.CSS_SELECTOR, ".who span").text == "ha · Cán bộ"
-    assert browser.find_element(By.XPATH, "//ol[@class='timeline']/li[1]//span[@class='badge']").text == "ha"
+    assert browser.find_element(By.XPATH, "//ol[@class='timeline']/li[1]//span[@class='badge']").text == "Nguyễn Thị Hà"

@@ -81,15 +81,19 @@ public enum Messages {
         return "\(s) giây"
     }
 
-    /// A file's size as people read it, a decimal comma and one decimal: «409,6 KB», «12 MB», «1,4 GB».
+    /// A file's size as people read it, a decimal comma and one decimal: «409,6 KB», «12 MB», «1,4 GB» (999,96 KB
+    /// reads «1 MB», not «1.000 KB»).
     public static func size(_ bytes: Int64) -> String {
-        func decimal(_ v: Double) -> String {
-            let tenths = Int((v * 10).rounded())
-            return tenths % 10 == 0 ? count(tenths / 10) : "\(count(tenths / 10)),\(tenths % 10)"
+        // Tenths of the unit, rounded: a size that rounds to 1.000 of a unit is 1 of the next.
+        var scale: Int64 = 100
+        var unit = 0
+        while unit < 2, (bytes + scale / 2) / scale >= 10_000 {
+            scale *= 1000
+            unit += 1
         }
-        if bytes >= 1_000_000_000 { return decimal(Double(bytes) / 1e9) + " GB" }
-        if bytes >= 1_000_000 { return decimal(Double(bytes) / 1e6) + " MB" }
-        return decimal(Double(bytes) / 1e3) + " KB"
+        let tenths = (bytes + scale / 2) / scale
+        let whole = count(Int(tenths / 10))
+        return (tenths % 10 == 0 ? whole : "\(whole),\(tenths % 10)") + " " + ["KB", "MB", "GB"][unit]
     }
 
     /// `1.083`: a count as Vietnamese write it, `.` between thousands. The daemon's lines, tiendoctl, the web and

@@ -27,9 +27,29 @@ public enum Role: String, Codable, CaseIterable, Sendable {
 public struct Account: Codable, Sendable, Equatable {
     /// The sign-in name, also what tiendod records as `actorName` for this person's changes.
     public var name: String
-    /// The person's full name («Nguyễn Thị Hà»), which pages show where people read who is signed in and who did
-    /// what; absent for an account made without one (and in files written before it was kept).
-    public var fullName: String?
+    /// The person's full names over time, oldest first (absent for an account never given one, and in files
+    /// written before they were kept): the page head shows the latest, a record's history the one in force when the
+    /// step was recorded, so that an account handed on to the next secretary does not credit her with her
+    /// predecessor's steps.
+    public var names: [FullName]?
+
+    /// A full name from an instant on.
+    public struct FullName: Codable, Sendable, Equatable {
+        /// The name; nil from when it was removed (pages then show the sign-in name).
+        public var name: String?
+        /// ISO 8601: from when; nil from the start (the first name an account is given: it was that person's all
+        /// along).
+        public var since: String?
+    }
+
+    /// The person's full name now («Nguyễn Thị Hà»).
+    public var fullName: String? { names?.last?.name }
+
+    /// The full name in force at `instant` (ISO 8601), nil when there was none then.
+    public func fullName(at instant: String) -> String? {
+        guard let names, let t = Zone.vietnam.parseInstant(instant) else { return fullName }
+        return names.last { n in n.since.map { Zone.vietnam.parseInstant($0).map { $0 <= t } ?? false } ?? true }?.name
+    }
     public var role: Role
     /// The groups (chi bộ) the account is limited to; empty: every group.
     public var groups: [String]
@@ -109,13 +129,19 @@ public struct Account: Codable, Sendable, Equatable {
         return nil
     }
 
-    /// A full name as given on the command line or in a form, trimmed and composed (NFC): at most 100 characters,
-    /// no control character, and some letter.
+    /// A full name as given on the command line or in a form, trimmed and composed (NFC): at most 100 characters
+    /// (and 200 code points: a letter with a thousand marks on it is one character), no control or invisible
+    /// character (a direction mark or a zero-width space would make the history's «who» read otherwise than it is),
+    /// and some letter.
     public static func validFullName(_ name: String) -> String? {
-        if name.count > 100 { return "họ và tên dài quá 100 ký tự" }
-        if name.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) {
-            return "họ và tên chứa ký tự điều khiển"
+        if name.count > 100 || name.unicodeScalars.count > 200 { return "họ và tên dài quá 100 ký tự" }
+        let hidden = name.unicodeScalars.contains { u in
+            switch u.properties.generalCategory {
+            case .control, .format, .lineSeparator, .paragraphSeparator, .privateUse, .surrogate, .unassigned: return true
+            default: return false
+            }
         }
+        if hidden { return "họ và tên chứa ký tự điều khiển hoặc ký tự ẩn" }
         if !name.contains(where: \.isLetter) { return "họ và tên phải có chữ" }
         return nil
     }

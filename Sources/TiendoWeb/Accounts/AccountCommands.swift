@@ -27,7 +27,7 @@ public enum AccountCommands {
         // In NFC, as tiendod stores group names (a name typed with marks apart matches the records' bytes).
         let groups = groups.map(FieldDefinition.composed)
         var account = Account(name: name, role: role, groups: Array(Set(groups)).sorted(), passwordHash: hash, created: now())
-        account.fullName = fullName
+        if let fullName { account.names = [Account.FullName(name: fullName, since: nil)] }
         try store.update { accounts in
             if let same = accounts.first(where: { $0.name.lowercased() == name.lowercased() }) {
                 throw AccountStoreError(
@@ -50,12 +50,22 @@ public enum AccountCommands {
         }
     }
 
-    /// Sets the person's full name as typed; nothing typed removes it (pages then show the sign-in name).
+    /// Sets the person's full name as typed; nothing typed removes it (pages then show the sign-in name). The first
+    /// name an account is given names it from its creation (it was that person's all along); a later change, from
+    /// now on (the account may have passed to someone else: earlier steps keep the name they were recorded under).
     @discardableResult
     public static func setFullName(_ store: AccountStore, name: String, fullName typed: String?) throws -> Account {
         let fullName = Account.fullName(typed)
         if let fullName { try check(Account.validFullName(fullName)) }
-        return try modify(store, name) { $0.fullName = fullName }
+        let stamp = now()
+        return try modify(store, name) { a in
+            guard a.fullName != fullName else { return }
+            if a.names?.isEmpty ?? true {
+                a.names = fullName.map { [Account.FullName(name: $0, since: nil)] }
+            } else {
+                a.names?.append(Account.FullName(name: fullName, since: stamp))
+            }
+        }
     }
 
     /// Disables (or enables again) an account: a disabled one cannot sign in, and its open sessions end at their

@@ -93,9 +93,10 @@ public final class AccountStore: Sendable {
         return accounts
     }
 
-    /// The full name of each account that has one, by sign-in name: who did what, as the record pages say it.
-    public func fullNames() throws -> [String: String] {
-        Dictionary(try accounts().compactMap { a in a.fullName.map { (a.name, $0) } }, uniquingKeysWith: { a, _ in a })
+    /// The accounts that were ever given a full name, by sign-in name: who did what, as the record pages say it
+    /// (`Account.fullName(at:)`).
+    public func named() throws -> [String: Account] {
+        Dictionary(try accounts().filter { $0.names != nil }.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// The account of that name; a name typed in another letter case («Bithu2», as a phone's keyboard starts it)

@@ -43,7 +43,12 @@ struct ImportTable {
         }
         if Workbook.isZIP(bytes) {
             do throws(Workbook.ReadError) {
-                return .success(try sheet(Workbook.read(bytes) { header(of: $0, workflow: workflow)?.fields ?? 0 }, workflow: workflow))
+                let read = try Workbook.read(bytes) { sheet in
+                    // The fields its heading row names first, then the rows under it (at most `Workbook.maxRows`): of a
+                    // template kept beside its filled copy, the copy.
+                    header(of: sheet, workflow: workflow).map { $0.fields == 0 ? 0 : $0.fields * 1_000_000 + $0.rowsBelow } ?? 0
+                }
+                return .success(try sheet(read, workflow: workflow))
             } catch {
                 let place = error.sheet.map { " (trang tính «\($0)»)" } ?? ""
                 return .failure(ImportPage.Failures(["Không nhập được tệp Excel\(place): \(error.reason)."]))
@@ -62,15 +67,20 @@ struct ImportTable {
         }
     }
 
-    /// A sheet's header: the first row that names a field, with how many fields it names; its first row, naming
-    /// none, when no row does; nil for a sheet without rows.
-    static func header(of sheet: Workbook.Sheet, workflow: Extras.WorkflowInfo) -> (row: Workbook.Row, fields: Int)? {
-        for row in sheet.rows {
+    /// A sheet's header: the first row that names a field (among its first `headerSearch` rows holding a value),
+    /// with how many fields it names and how many rows holding a value lie below it; its first row, naming none, when
+    /// no such row does; nil for a sheet without rows.
+    static func header(of sheet: Workbook.Sheet, workflow: Extras.WorkflowInfo) -> (row: Workbook.Row, fields: Int, rowsBelow: Int)? {
+        for (i, row) in sheet.rows.prefix(headerSearch).enumerated() {
             let fields = Set(row.cells.compactMap { workflow.importField(named: heading($0.cell)) })
-            if !fields.isEmpty { return (row, fields.count) }
+            if !fields.isEmpty { return (row, fields.count, sheet.rows.count - i - 1) }
         }
-        return sheet.rows.first.map { ($0, 0) }
+        return sheet.rows.first.map { ($0, 0, sheet.rows.count - 1) }
     }
+
+    /// Title rows above a list's headings are a few; looking further would only cost time on a sheet without them
+    /// (each cell compared with every heading).
+    static let headerSearch = 100
 
     /// A cell as a heading: its text, trimmed; "" for any other value.
     static func heading(_ cell: Workbook.Cell) -> String {
@@ -84,7 +94,9 @@ struct ImportTable {
     static func sheet(_ sheet: Workbook.Sheet, workflow: Extras.WorkflowInfo) throws(Workbook.ReadError) -> ImportTable {
         let named = sheet.shown.count > 1 ? sheet.name : nil
         guard let header = header(of: sheet, workflow: workflow)?.row else {
-            throw Workbook.ReadError(reason: "trang tính «\(sheet.name)» không có dòng nào", sheet: named)
+            // Named once: by the message's place when the workbook shows several sheets, else here.
+            throw Workbook.ReadError(
+                reason: named == nil ? "trang tính «\(sheet.name)» không có dòng nào" : "trang tính không có dòng nào", sheet: named)
         }
         var headingOf: [Int: String] = [:]
         for (column, cell) in header.cells where !heading(cell).isEmpty { headingOf[column] = heading(cell) }

@@ -64,8 +64,9 @@ enum Workbook {
 
     /// The sheet to import. A ward's workbook often opens on a sheet of instructions or a summary and keeps the list on
     /// another: of the sheets shown, the one `score` rates highest (the import's: how many of the workflow's fields its
-    /// heading row names), the first of equals; the first sheet when none rates above 0. A sheet with a problem (a
-    /// formula's error, say) is refused only when it is the one chosen, rated on its rows before the problem.
+    /// heading row names, then how many rows lie under it), the first of equals; the first sheet when none rates above
+    /// 0. A sheet with a problem (a formula's error, a part too large or damaged) is refused only when it is the one
+    /// chosen, rated on its rows before the problem: a list is not refused for a broken sheet beside it.
     static func read(_ bytes: [UInt8], score: (Sheet) -> Int = { _ in 0 }) throws(ReadError) -> Sheet {
         let archive: ZipArchive
         do { archive = try ZipArchive(bytes) } catch { throw ReadError(reason: broken) }
@@ -81,12 +82,22 @@ enum Workbook {
         let shown = workbook.sheets.map(\.name)
         let named = shown.count > 1
         var best: (sheet: Sheet, score: Int, error: ReadError?)?
+        // The first sheet's part when it could not be read: said when no other sheet holds a list.
+        var firstError: ReadError?
         var inflated = 0
         for (i, (name, id)) in workbook.sheets.enumerated() {
-            if best != nil, inflated >= maxPartBytes { break }
+            // The first sheet within a part's budget; the others within what the sheets read so far left of it.
+            let budget = i == 0 ? maxPartBytes : maxPartBytes - inflated
+            if budget <= 0 { break }
             let target = relations?.targets[id] ?? "worksheets/sheet\(i + 1).xml"
-            guard let xml = try part(archive, target.hasPrefix("/") ? String(target.dropFirst()) : "xl/" + target) else {
-                throw ReadError(reason: "không thấy trang tính «\(name)» trong tệp; " + broken)
+            let xml: Data
+            do throws(ReadError) {
+                guard let found = try part(archive, target.hasPrefix("/") ? String(target.dropFirst()) : "xl/" + target, limit: budget)
+                else { throw ReadError(reason: "không thấy trang tính «\(name)» trong tệp; " + broken) }
+                xml = found
+            } catch {
+                if i == 0 { firstError = ReadError(reason: error.reason, sheet: named ? name : nil) }
+                continue
             }
             inflated += xml.count
             let parsed = SheetParser(
@@ -97,7 +108,7 @@ enum Workbook {
                 best = (sheet, rating, parsed.error.map { ReadError(reason: $0.reason, sheet: named ? name : nil) })
             }
         }
-        guard let best else { throw ReadError(reason: broken) }
+        guard let best, best.score > 0 || firstError == nil else { throw firstError ?? ReadError(reason: broken) }
         if let error = best.error { throw error }
         return best.sheet
     }
@@ -105,10 +116,10 @@ enum Workbook {
     /// A part's bytes, nil when the archive has no such part; inflated within `maxPartBytes`, and refused unless it
     /// is UTF-8 XML without a DTD (SpreadsheetML parts never declare one: one that does could expand entities without
     /// bound) and without a NUL byte (UTF-16, which libxml2 detects by itself, would hide a DTD from this check).
-    static func part(_ archive: ZipArchive, _ path: String) throws(ReadError) -> Data? {
+    static func part(_ archive: ZipArchive, _ path: String, limit: Int = maxPartBytes) throws(ReadError) -> Data? {
         let bytes: [UInt8]
         do {
-            guard let b = try archive.part(path, limit: maxPartBytes) else { return nil }
+            guard let b = try archive.part(path, limit: limit) else { return nil }
             bytes = b
         } catch {
             throw ReadError(reason: error == .tooLarge ? "tệp giải nén ra quá lớn (hơn \(maxPartBytes >> 20) MB một phần)" : broken)

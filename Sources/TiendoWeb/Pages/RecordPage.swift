@@ -57,7 +57,7 @@ struct RecordPage {
             instance: instance, transition: entry.nextTransition, history: history, catalog: catalog, account: account, context: context,
             typed: flash?.typed ?? [:], followUps: followUps, undo: entry.undo,
             // Names only: a file that cannot be read now shows the sign-in names, as for accounts without one.
-            people: (try? app.accounts.fullNames()) ?? [:])
+            people: (try? app.accounts.named()) ?? [:])
         return Layout.response(
             Layout.page(title: catalog.label(of: instance), active: "/ho-so", context: context, flash: flash, body: view.body))
     }

@@ -16,8 +16,9 @@ struct RecordView {
     var followUps: [FollowUpView.Offer] = []
     /// The latest step, when it can be undone (`UndoView`).
     var undo: Extras.UndoableStep?
-    /// The full names of the accounts that have one, by sign-in name (`AccountStore.fullNames`): who recorded a step.
-    var people: [String: String] = [:]
+    /// The accounts ever given a full name, by sign-in name (`AccountStore.named`): who recorded a step, by the name
+    /// in force then.
+    var people: [String: Account] = [:]
 
     var workflow: Extras.WorkflowInfo? { catalog[instance.workflow] }
     var mayAct: Bool { account.role.mayAct }
@@ -302,7 +303,9 @@ struct RecordView {
             }
             let who: HTML =
                 r.actorName.map { name -> HTML in
-                    guard let full = people[name] else { return " <span class=\"badge\" title=\"Người thực hiện\">\(name)</span>" }
+                    guard let full = people[name]?.fullName(at: r.at) else {
+                        return " <span class=\"badge\" title=\"Người thực hiện\">\(name)</span>"
+                    }
                     return " <span class=\"badge\" title=\"Người thực hiện (tài khoản \(name))\">\(full)</span>"
                 }
                 ?? r.actor.map { uid -> HTML in

@@ -10,8 +10,8 @@ struct UndoView {
     var catalog: Catalog
     var account: Account
     var context: WebContext
-    /// Full names by sign-in name (`RecordView.people`).
-    var people: [String: String] = [:]
+    /// Accounts by sign-in name (`RecordView.people`).
+    var people: [String: Account] = [:]
 
     var workflow: Extras.WorkflowInfo? { catalog[instance.workflow] }
 
@@ -59,7 +59,7 @@ struct UndoView {
             return .empty
         }
         let what = UndoView.named(step, in: workflow)
-        let who = step.actor.map { ", do \(people[$0] ?? $0) ghi" } ?? ""
+        let who = step.actor.map { ", do \(people[$0]?.fullName(at: step.at) ?? $0) ghi" } ?? ""
         let until = Format.zone.vietnamese(at.adding(seconds: 7 * 86_400))
         let back = UndoView.goesBack(step, instance: instance, catalog: catalog)
         let confirm =
