@@ -24,6 +24,14 @@ public struct BackupResult: Sendable, Equatable {
     public var removed: [String]
 }
 
+/// A copy in `backups/`, as `Store.backups` lists it.
+public struct BackupCopy: Sendable, Equatable {
+    public var name: String
+    public var bytes: Int64
+    /// When it was taken, as its name says (tiendod's clock, Việt Nam time).
+    public var taken: Instant
+}
+
 /// Why a backup was not made, in words for the operator; nothing was left behind but, at worst, a `.partial` file.
 public struct BackupError: Error, Sendable, CustomStringConvertible, Equatable {
     public var description: String
@@ -62,6 +70,23 @@ extension Store {
     /// Whether `name` is a copy's (what `keep` counts and may remove).
     static func isBackupName(_ name: String) -> Bool { backupOrder(name) != nil }
 
+    /// The copies in `backupDirectory`, newest first (none when there is no such directory).
+    public func backups() -> [BackupCopy] {
+        let directory = backupDirectory
+        let copies = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+            .compactMap { file in Store.backupOrder(file).map { (file, $0) } }
+            .sorted { ($0.1.stamp, $0.1.n) > ($1.1.stamp, $1.1.n) }
+        return copies.compactMap { name, order in
+            var st = stat()
+            // `2026-12-06-023007`: a day and a time of it, in Việt Nam's time.
+            guard stat((directory as NSString).appendingPathComponent(name), &st) == 0,
+                let day = CivilDate.parse(order.stamp.prefix(10)), let hms = Int(order.stamp.suffix(6))
+            else { return nil }
+            let taken = Zone.vietnam.instant(day).adding(seconds: Int64(hms / 10_000 * 3600 + hms / 100 % 100 * 60 + hms % 100))
+            return BackupCopy(name: name, bytes: Int64(st.st_size), taken: taken)
+        }
+    }
+
     /// Copies the database into `backupDirectory` under `backupName(at:zone:)` and, when `keep` is given (at least
     /// 1), removes the oldest copies beyond that number (never the new one). Runs for as long as the copy takes: call
     /// it off the loop thread.
@@ -83,13 +108,12 @@ extension Store {
         for stale in entries where stale.hasPrefix(".tiendo-") && stale.contains(".sqlite.partial") {
             unlink((directory as NSString).appendingPathComponent(stale))
         }
+        // After the copies of the same second (`-2`, `-3`…), even when older ones of it were removed since: the names
+        // keep the order the copies were taken in.
         let base = Store.backupName(at: at, zone: zone)
-        var name = base
-        var n = 1
-        while FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent(name)) {
-            n += 1
-            name = String(base.dropLast(".sqlite".count)) + "-\(n).sqlite"
-        }
+        let stamp = Store.backupOrder(base)?.stamp
+        let taken = entries.compactMap { Store.backupOrder($0) }.filter { $0.stamp == stamp }.map(\.n).max()
+        let name = taken.map { String(base.dropLast(".sqlite".count)) + "-\($0 + 1).sqlite" } ?? base
         let final = (directory as NSString).appendingPathComponent(name)
         let partial = (directory as NSString).appendingPathComponent("." + name + ".partial")
         do {

@@ -276,6 +276,36 @@ extension Extras {
         }
     }
 
+    /// `Backups() -> (directory, copies)`: the copies `Backup` made, newest first (an extension).
+    public struct Backups: ManagerMethod {
+        public struct Copy: Sendable, Equatable {
+            public var name: String
+            /// When it was written (ISO 8601).
+            public var at: String
+            public var bytes: Int
+        }
+        public struct Reply: Sendable, Equatable {
+            /// tiendod's clock (ISO 8601).
+            public var now: String
+            public var directory: String
+            public var copies: [Copy]
+        }
+        public static let interface = Extras.interface
+        public static let name = "Backups"
+        public init() {}
+        public var parameters: [(String, JSON)] { [] }
+        public static func reply(from p: JSON) throws(ReplyDecodingError) -> Reply {
+            let m = try Members(p, path: "")
+            guard case .array(let list)? = m.value("copies") else { throw ReplyDecodingError(path: "copies", reason: "thiếu") }
+            var copies: [Copy] = []
+            for (i, item) in list.enumerated() {
+                let c = try Members(item, path: "copies[\(i)]")
+                copies.append(Copy(name: try c.string("name"), at: try c.string("at"), bytes: try c.int("bytes")))
+            }
+            return Reply(now: try m.string("now"), directory: try m.string("directory"), copies: copies)
+        }
+    }
+
     /// `Groups(workflow, groups) -> (now, groups)`: per workflow and group, instances, active, overdue, due soon.
     public struct Groups: ManagerMethod {
         public struct Reply: Sendable, Equatable {

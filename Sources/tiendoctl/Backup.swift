@@ -18,13 +18,25 @@ struct Backup: ParsableCommand {
     @Option(help: ArgumentHelp("Giữ N bản sao mới nhất (kể cả bản vừa tạo), xóa các bản cũ hơn.", valueName: "N"))
     var keep: Int?
 
+    @Flag(help: "Không sao lưu: liệt kê các bản sao đang có, mới nhất trước.")
+    var list = false
+
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
         if let keep, keep < 1 { throw ValidationError("--keep phải từ 1 trở lên") }
+        if list, keep != nil { throw ValidationError("--list không đi cùng --keep") }
     }
 
     func run() throws {
+        if list {
+            return try connection.run(Extras.Backups()) { r in
+                if r.copies.isEmpty { return Output.say("Chưa có bản sao lưu nào trong \(r.directory).") }
+                Output.say("\(r.copies.count) bản sao lưu trong \(r.directory):")
+                Output.table(
+                    ["Tệp", "Lúc ghi", "Cỡ"], r.copies.map { [$0.name, Fmt.date($0.at), Messages.size(Int64($0.bytes))] })
+            }
+        }
         // A copy of a province's database takes minutes: the default wait of other commands is too short for it.
         var connection = connection
         if connection.timeout == 120 { connection.timeout = 3600 }

@@ -86,6 +86,9 @@ struct BackupTests {
         #expect(
             try FileManager.default.contentsOfDirectory(atPath: dir + "/backups").filter(Store.isBackupName).sorted()
                 == ["tiendo-2026-12-09-023000-10.sqlite", "tiendo-2026-12-09-023000-11.sqlite", "tiendo-2026-12-09-023000-12.sqlite"])
+        // The first of that second removed since, the next copy still comes after the others, not in its name's place.
+        #expect(try store.backup(at: day(9), zone: .vietnam, keep: nil).path.hasSuffix("/tiendo-2026-12-09-023000-13.sqlite"))
+        #expect(store.backups().map(\.name).prefix(2) == ["tiendo-2026-12-09-023000-13.sqlite", "tiendo-2026-12-09-023000-12.sqlite"])
     }
 
     @Test("a copy that cannot be written: refused with the reason, no copy left behind")

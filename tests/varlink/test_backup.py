@@ -67,6 +67,16 @@ def test_keep_removes_the_oldest_and_only_operators_take_copies(fresh):
     j = xcall(fresh, "Backup", keep=5)
     assert j["path"].startswith(os.path.join(fresh.state, "backups", "tiendo-")) and j["removed"] == [] and j["bytes"] > 0, j
     assert j["at"].startswith("2026-03-02T09:0") and j["instances"] == 0, j
+    # The copies listed, newest first, for anyone who may read.
+    listed = xcall(fresh, "Backups")
+    assert listed["directory"] == os.path.join(fresh.state, "backups"), listed
+    names = [c["name"] for c in listed["copies"]]
+    assert names[0] == os.path.basename(j["path"]) and names[-1] == copies[2] and len(names) == 3, listed
+    assert sorted(names) == sorted(os.listdir(listed["directory"])), listed
+    assert listed["copies"][0]["bytes"] == j["bytes"] and listed["copies"][0]["at"].startswith("20"), listed
+    r = ctl(fresh, "backup", "--list")
+    assert r.returncode == 0 and r.stdout.startswith(f"3 bản sao lưu trong {listed['directory']}:"), r.stdout
+    assert os.path.basename(j["path"]) in r.stdout.splitlines()[2], r.stdout
     # A count that keeps nothing, and a user who may not change anything: refused, no copy made.
     r = ctl(fresh, "backup", "--keep", "0")
     assert r.returncode != 0 and "--keep phải từ 1 trở lên" in r.stderr, r.stderr
@@ -75,3 +85,6 @@ def test_keep_removes_the_oldest_and_only_operators_take_copies(fresh):
     r = ctl(fresh, "backup", user=65534)
     assert r.returncode == 1 and "không có quyền" in r.stderr, r.stderr
     assert sorted(os.listdir(os.path.join(fresh.state, "backups"))) == before
+    # Listing is reading: allowed.
+    r = ctl(fresh, "backup", "--list", user=65534)
+    assert r.returncode == 0 and "3 bản sao lưu" in r.stdout, (r.stdout, r.stderr)

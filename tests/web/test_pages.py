@@ -1700,3 +1700,32 @@ def test_people_are_called_by_their_full_names(stack, browser):
     browser.get(stack.url + "/ho-so/" + id)
     assert browser.find_element(By.CSS_SELECTOR, ".who span").text == "ha · Cán bộ"
     assert browser.find_element(By.XPATH, "//ol[@class='timeline']/li[1]//span[@class='badge']").text == "Nguyễn Thị Hà"
+
+
+def test_an_administrator_sees_the_backups_and_takes_one(stack, browser):
+    """The accounts page says whether the data is copied: none yet (a warning saying what to do), then, after «Sao
+    lưu ngay», the latest copy's time and size, the copy a whole database in tiendod's backups/."""
+    import sqlite3
+    login(browser, stack, "admin")
+    browser.get(stack.url + "/tai-khoan")
+    warning = browser.find_element(By.XPATH, "//h2[text()='Sao lưu dữ liệu']/following-sibling::p[1]")
+    assert "warn" in warning.get_attribute("class") and warning.text.startswith("Chưa có bản sao lưu nào."), warning.text
+    submit(browser, browser.find_element(By.XPATH, "//form[.//input[@name='hanh-dong' and @value='sao-luu']]//button"),
+           confirm=True)
+    done = browser.find_element(By.CSS_SELECTOR, "p.flash.ok").text
+    assert re.match(r"Đã sao lưu [0-9.]+ hồ sơ lúc 02/03/2026 \d\d:\d\d \([0-9,]+ (KB|MB)\)\.$", done), done
+    said = browser.find_element(By.XPATH, "//h2[text()='Sao lưu dữ liệu']/following-sibling::p[1]").text
+    assert said.startswith("Bản sao gần nhất: 02/03/2026 ") and "/backups của máy chủ." in said, said
+    assert not browser.find_elements(By.CSS_SELECTOR, "p.warn")
+    shot(browser, "72-sao-luu", full=True)
+    folder = os.path.join(stack.dir, "state", "backups")
+    copies = [os.path.join(folder, f) for f in os.listdir(folder) if f.startswith("tiendo-2026-03-02-")]
+    assert len(copies) == 1, copies
+    db = sqlite3.connect(f"file:{copies[0]}?mode=ro", uri=True)
+    n = db.execute("SELECT count(*) FROM instances").fetchone()[0]
+    db.close()
+    assert done.startswith(f"Đã sao lưu {n:,}".replace(",", ".") + " hồ sơ"), (done, n)
+    # A reader may not: the accounts page is the administrators'.
+    login(browser, stack, "xem")
+    browser.get(stack.url + "/tai-khoan")
+    assert not browser.find_elements(By.XPATH, "//input[@value='sao-luu']")

@@ -5,7 +5,8 @@ import TiendoVarlink
 
 /// `vn.tiendo.Extras` (an extension, README "Extensions to the contract"): methods for front ends such as tiendo-web,
 /// which never opens the store: the definitions in force (states, events and the fields they read), calendar days,
-/// and paged, filtered agendas, lists and per-group counts computed in SQL; one change, `Undo`; and `Backup`.
+/// and paged, filtered agendas, lists and per-group counts computed in SQL; one change, `Undo`; and the database's
+/// copies, `Backup` and `Backups`.
 extension ControlService {
     static let extrasInterface = "vn.tiendo.Extras"
 
@@ -28,6 +29,7 @@ extension ControlService {
         "Instance": [("id", .string, false)],
         "Undo": [("id", .string, false), ("token", .string, true), ("actor", .string, true)],
         "Backup": [("keep", .int, true)],
+        "Backups": [],
     ]
 
     func handleExtras(_ name: String, _ parameters: [(String, JSON)], peer: Peer) -> Dispatch {
@@ -85,6 +87,11 @@ extension ControlService {
                     e = .object(o)
                 }
                 return .ok([nowText, ("instance", e)])
+            case "Backups":
+                let copies = v.store.backups().map { c in
+                    JSON.object([("name", .string(c.name)), ("at", .string(Zone.vietnam.iso(c.taken))), ("bytes", .int(Int(c.bytes)))])
+                }
+                return .ok([nowText, ("directory", .string(v.store.backupDirectory)), ("copies", .array(copies))])
             case "Groups":
                 let groups = try v.store.groupSummaries(scope: scope, now: now, soon: Views.weekAhead(of: now))
                 guard let limit = p["limit"]?.intValue else { return ControlService.groupsReply(now: zone.iso(now), groups) }

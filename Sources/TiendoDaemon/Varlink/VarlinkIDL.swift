@@ -350,6 +350,12 @@ enum VarlinkIDL {
         # was left in `backups/` but, at worst, a hidden `.partial` file the next backup removes.
         error BackupFailed (reason: string)
 
+        # A copy in `backups/`: its file name, when it was taken (as its name says), its size.
+        type BackupCopy (name: string, at: string, bytes: int)
+
+        # The copies `Backup` made that are in `backups/` (`directory`), newest first.
+        method Backups() -> (now: string, directory: string, copies: []BackupCopy)
+
         """#
 
     static let service = #"""

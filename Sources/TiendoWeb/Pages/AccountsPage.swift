@@ -19,8 +19,10 @@ struct AccountsPage {
     func show(_ request: Request, _ context: WebContext) async throws -> Response {
         _ = try AccountsPage.administrator(context)
         let flash = await app.takeFlash(request, context)
+        let backups = await BackupView.load(app)
         return Layout.response(
-            Layout.page(title: "Tài khoản", active: "/tai-khoan", context: context, flash: flash, body: try body(context)))
+            Layout.page(
+                title: "Tài khoản", active: "/tai-khoan", context: context, flash: flash, body: try body(context, backups: backups)))
     }
 
     func submit(_ request: Request, _ context: WebContext) async throws -> Response {
@@ -75,6 +77,11 @@ struct AccountsPage {
                 try await app.flash(
                     "Đã đổi mật khẩu của «\(name)»; người dùng tài khoản đó phải đăng nhập lại bằng mật khẩu mới.", ok: true, request,
                     context)
+            case "sao-luu":
+                let (ok, message) = try await BackupView.take(app)
+                context.logger.notice("tiendo-web: \(me.name) sao lưu dữ liệu: \(message)")
+                try await app.flash(message, ok: ok, request, context)
+                return .redirect(to: "/tai-khoan")
             case "khoa", "mo-khoa":
                 let disable = f["hanh-dong"] == "khoa"
                 if disable && name == me.name { throw AccountStoreError("không tự khóa tài khoản đang dùng") }
@@ -94,7 +101,7 @@ struct AccountsPage {
                     anyway: f["chua-co-ho-so"] == "1")
                 let page = Layout.page(
                     title: "Tài khoản", active: "/tai-khoan", context: context, flash: WebSession.Flash(ok: false, message: message),
-                    body: try body(context, draft: draft))
+                    body: try body(context, draft: draft, backups: await BackupView.load(app)))
                 return Layout.response(page, status: .unprocessableContent)
             }
             try await app.flash(message, ok: false, request, context)
@@ -128,7 +135,7 @@ struct AccountsPage {
             + "Hãy sửa tên, hoặc đánh dấu «Vẫn tạo dù chi bộ chưa có hồ sơ» nếu chi bộ chưa có hồ sơ nào"
     }
 
-    func body(_ context: WebContext, draft: Draft = Draft()) throws -> HTML {
+    func body(_ context: WebContext, draft: Draft = Draft(), backups: BackupView) throws -> HTML {
         let accounts = VietnameseOrder.sorted(try app.accounts.accounts(), by: \.name)
         let me = try context.user
         let rows: [HTML] = accounts.map { a in
@@ -169,6 +176,8 @@ struct AccountsPage {
             <button type="submit" class="primary">Thêm</button></form>
             <p class="muted small">Họ và tên: các trang ghi tên này ở đầu trang và trong lịch sử hồ sơ (ai đã ghi việc gì) thay cho tên đăng nhập.</p>
             <p class="muted small">Vai trò: Xem — chỉ xem và xuất; Cán bộ — thêm đánh dấu mốc đã xong và chuyển bước hồ sơ; Quản trị — thêm nhập hồ sơ và quản lý tài khoản.</p>
+            \(backups.section)
+            <p>\(BackupView.button(context))</p>
             """
     }
 }

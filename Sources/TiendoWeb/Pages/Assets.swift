@@ -81,6 +81,7 @@ enum Assets {
         .flash.ok { background: #e6f4ea; color: var(--green); }
         .flash.bad { background: var(--red-bg); color: var(--red); }
         section.error { border-left: 4px solid var(--red); padding: .2rem 1rem; }
+        p.warn { border-left: 4px solid var(--amber); background: var(--amber-bg); padding: .4rem .8rem; }
         ul.problems { max-height: 60vh; overflow: auto; background: var(--red-bg); padding: .5rem 1.5rem; border-radius: 6px; }
         .pager { display: flex; flex-wrap: wrap; gap: .4rem 1rem; align-items: center; margin: .5rem 0; }
         /* «← Tháng 1/2027» is one link: on a phone it broke into three lines. */

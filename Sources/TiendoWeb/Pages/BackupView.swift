@@ -1,0 +1,66 @@
+import Hummingbird
+import TiendoCore
+import TiendoVarlink
+
+/// The database's copies on the accounts page, for administrators (README "For administrators", Backups): the latest
+/// one and how many there are, a warning when there is none or the nightly copy seems to have stopped, and a button
+/// that takes one now (`vn.tiendo.Extras.Backup`) — before a large import, say. The office sees that its data is
+/// kept, which journald alone would tell nobody.
+struct BackupView {
+    var reply: Extras.Backups.Reply?
+
+    /// A nightly copy older than this says the timer has stopped (or was never enabled).
+    static let staleDays = 2
+
+    static func load(_ app: WebApp) async -> BackupView {
+        BackupView(reply: try? await app.daemon.call(Extras.Backups()))
+    }
+
+    var section: HTML {
+        guard let reply else {
+            return """
+                <h2>Sao lưu dữ liệu</h2>
+                <p class="warn">Không đọc được tình trạng sao lưu: tiendod không trả lời. Hãy báo người quản trị máy chủ.</p>
+                """
+        }
+        let state: HTML
+        if let latest = reply.copies.first {
+            let age = Format.zone.parseInstant(reply.now).flatMap { now in
+                Format.zone.parseInstant(latest.at).map { Int((now.seconds - $0.seconds) / 86_400) }
+            }
+            let count = reply.copies.count == 1 ? "" : "; có \(Format.count(reply.copies.count)) bản"
+            let old: HTML =
+                (age ?? 0) >= BackupView.staleDays
+                ? "<p class=\"warn\">Bản sao gần nhất đã \(Format.count(age ?? 0)) ngày: việc sao lưu mỗi đêm có thể đã ngừng. Hãy bấm «Sao lưu ngay» và báo người quản trị máy chủ.</p>"
+                : .empty
+            state = """
+                <p>Bản sao gần nhất: \(Format.date(latest.at)) (\(Messages.size(Int64(latest.bytes))))\(count), trong thư mục <code>\(reply.directory)</code> của máy chủ.</p>\(old)
+                """
+        } else {
+            state =
+                "<p class=\"warn\">Chưa có bản sao lưu nào. Hãy bấm «Sao lưu ngay», và nhờ người quản trị máy chủ bật việc sao lưu mỗi đêm (tiendo-backup.timer).</p>"
+        }
+        return """
+            <h2>Sao lưu dữ liệu</h2>
+            \(state)
+            <p class="muted small">Máy chủ tự sao lưu mỗi đêm lúc 02:30 và giữ 14 bản gần nhất. Mỗi bản là toàn bộ hồ sơ và lịch sử ở một thời điểm; nên chép các bản này sang một máy khác. Việc khôi phục do người quản trị máy chủ làm.</p>
+            """
+    }
+
+    /// The button: its form posts `hanh-dong=sao-luu` to the accounts page.
+    static func button(_ context: WebContext) -> HTML {
+        """
+        <form method="post" class="inline" data-confirm="Sao lưu toàn bộ dữ liệu ngay bây giờ? Việc này mất vài giây đến vài phút; trong lúc đó mọi người vẫn làm việc bình thường.">\(Layout.csrf(context))<input type="hidden" name="hanh-dong" value="sao-luu"><button>Sao lưu ngay</button></form>
+        """
+    }
+
+    /// Takes a copy now, and says what was done, in a sentence for the flash.
+    static func take(_ app: WebApp) async throws -> (ok: Bool, message: String) {
+        do {
+            let r = try await app.daemon.call(Extras.Backup())
+            return (true, "Đã sao lưu \(Format.count(r.instances)) hồ sơ lúc \(Format.date(r.at)) (\(Messages.size(Int64(r.bytes)))).")
+        } catch ManagerError.backupFailed(let reason) {
+            return (false, PageError.sentence("không sao lưu được: \(reason)") + " Không có gì thay đổi.")
+        }
+    }
+}
