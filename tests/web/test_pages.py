@@ -438,7 +438,7 @@ def test_occurrences_and_provisional_dues(stack, browser):
     # Imported on 02/03 with a start of 05/01: the start says when it was entered, and the notice written with it is
     # not called late against the schedule (nobody was; the record was entered then).
     timeline = browser.find_element(By.CSS_SELECTOR, "ol.timeline").text
-    assert "Bắt đầu (quản trị máy chủ, qua dòng lệnh) (ghi vào hệ thống lúc 09:00 ngày 02/03/2026)" in timeline, timeline
+    assert "Bắt đầu (cán bộ kỹ thuật ghi trực tiếp trên máy chủ) (ghi vào hệ thống lúc 09:00 ngày 02/03/2026)" in timeline, timeline
     assert "Quá hạn (ghi khi bắt đầu theo dõi hồ sơ, lúc 09:00 ngày 02/03/2026)" in timeline and "chậm" not in timeline, timeline
     shot(browser, "19-dinh-ky-va-du-kien", full=True)
     # «Đã xong» on the recurring milestone completes its oldest open occurrence.
@@ -1470,7 +1470,7 @@ def test_a_step_recorded_by_mistake_is_undone_from_the_record_page(stack, browse
     assert section.find_element(By.TAG_NAME, "h2").text == "Ghi nhầm?"
     said = section.text
     assert "Bước ghi gần nhất: «Ghi kết quả biểu quyết của chi bộ» lúc " in said and ", do ha ghi." in said, said
-    assert "có thể hoàn tác đến " in said and "hồ sơ trở lại «Chờ chi bộ xét công nhận chính thức»" in said, said
+    assert "có thể hoàn tác bước này trước " in said and "hồ sơ trở lại «Chờ chi bộ xét công nhận chính thức»" in said, said
     shot(browser, "63-ghi-nham", full=True)
 
     # Undone meanwhile by an operator: the page's button, still shown, is refused and changes nothing.
@@ -1715,7 +1715,9 @@ def test_an_administrator_sees_the_backups_and_takes_one(stack, browser):
     done = browser.find_element(By.CSS_SELECTOR, "p.flash.ok").text
     assert re.match(r"Đã sao lưu [0-9.]+ hồ sơ lúc 02/03/2026 \d\d:\d\d \([0-9,]+ (KB|MB)\)\.$", done), done
     said = browser.find_element(By.XPATH, "//h2[text()='Sao lưu dữ liệu']/following-sibling::p[1]").text
-    assert said.startswith("Bản sao gần nhất: 02/03/2026 ") and "/backups của máy chủ." in said, said
+    assert said.startswith("Bản sao gần nhất: 02/03/2026 ") and said.endswith(", lưu trên máy chủ."), said
+    # Where they are, for the technician who copies them elsewhere.
+    assert os.path.join(stack.dir, "state", "backups") in browser.find_element(By.XPATH, "//h2[text()='Sao lưu dữ liệu']/following-sibling::p[2]").text
     assert not browser.find_elements(By.CSS_SELECTOR, "p.warn")
     shot(browser, "72-sao-luu", full=True)
     folder = os.path.join(stack.dir, "state", "backups")

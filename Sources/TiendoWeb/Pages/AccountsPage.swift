@@ -150,9 +150,9 @@ struct AccountsPage {
                 """
             return """
                 <tr><td><b>\(a.name)</b></td><td data-label="Họ và tên"><form method="post" class="inline">\(Layout.csrf(context))<input type="hidden" name="ten" value="\(a.name)">
-                <input type="hidden" name="hanh-dong" value="ho-ten"><input name="ho-ten" value="\(a.fullName ?? "")" maxlength="100" placeholder="Chưa ghi" aria-label="Họ và tên của \(a.name)" autocomplete="off">
+                <input type="hidden" name="hanh-dong" value="ho-ten"><input name="ho-ten" value="\(a.fullName ?? "")" maxlength="100" aria-label="Họ và tên của \(a.name)" autocomplete="off">
                 <button>Lưu</button></form></td><td data-label="Vai trò">\(a.role.title)</td><td data-label="Chi bộ">\(a.groups.isEmpty ? "mọi chi bộ" : VietnameseOrder.sorted(a.groups).joined(separator: ", "))</td><td>\(state)</td>
-                <td class="small">\(Format.date(a.created))<br>sửa lần cuối \(Format.date(a.changed))</td>
+                <td class="small">Tạo: \(Format.date(a.created))<br>Sửa: \(Format.date(a.changed))</td>
                 <td><form method="post" class="inline">\(Layout.csrf(context))<input type="hidden" name="ten" value="\(a.name)">
                 <input type="hidden" name="hanh-dong" value="mat-khau"><input type="password" name="mat-khau" placeholder="Mật khẩu mới" autocomplete="new-password" minlength="8" required>
                 <input type="password" name="nhap-lai" placeholder="Nhập lại" autocomplete="new-password" minlength="8" required>
@@ -165,7 +165,7 @@ struct AccountsPage {
             <h2>Thêm tài khoản</h2>
             <form method="post" class="filters">\(Layout.csrf(context))<input type="hidden" name="hanh-dong" value="them">
             <label>Tên đăng nhập <input name="ten" required maxlength="64" autocomplete="off" value="\(draft.name)"></label>
-            <label>Họ và tên (không bắt buộc) <input name="ho-ten" maxlength="100" autocomplete="off" placeholder="Nguyễn Thị Hà" value="\(draft.fullName)"></label>
+            <label>Họ và tên (không bắt buộc) <input name="ho-ten" maxlength="100" autocomplete="off" placeholder="ví dụ: Nguyễn Văn An" value="\(draft.fullName)"></label>
             <label>Vai trò <select name="vai-tro">\(Role.allCases.map { r -> HTML in
                 "<option value=\"\(r.rawValue)\"\(HTML.flag("selected", r.rawValue == draft.role))>\(r.title)</option>"
             })</select></label>
@@ -174,8 +174,8 @@ struct AccountsPage {
             <label>Mật khẩu (ít nhất 8 ký tự) <input type="password" name="mat-khau" minlength="8" required autocomplete="new-password"></label>
             <label>Nhập lại mật khẩu <input type="password" name="nhap-lai" minlength="8" required autocomplete="new-password"></label>
             <button type="submit" class="primary">Thêm</button></form>
-            <p class="muted small">Họ và tên: các trang ghi tên này ở đầu trang và trong lịch sử hồ sơ (ai đã ghi việc gì) thay cho tên đăng nhập.</p>
-            <p class="muted small">Vai trò: Xem — chỉ xem và xuất; Cán bộ — thêm đánh dấu mốc đã xong và chuyển bước hồ sơ; Quản trị — thêm nhập hồ sơ và quản lý tài khoản.</p>
+            <p class="muted small">Họ và tên sẽ hiện ở đầu trang và trong lịch sử hồ sơ (ai đã ghi việc gì) thay cho tên đăng nhập.</p>
+            <p class="muted small">Vai trò: Xem — chỉ xem và tải danh sách; Cán bộ — như Xem, và được đánh dấu việc đã xong, chuyển bước hồ sơ; Quản trị — như Cán bộ, và được nhập hồ sơ từ tệp, quản lý tài khoản.</p>
             \(backups.section)
             <p>\(BackupView.button(context))</p>
             """

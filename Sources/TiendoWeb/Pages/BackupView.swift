@@ -20,7 +20,7 @@ struct BackupView {
         guard let reply else {
             return """
                 <h2>Sao lưu dữ liệu</h2>
-                <p class="warn">Không đọc được tình trạng sao lưu: tiendod không trả lời. Hãy báo người quản trị máy chủ.</p>
+                <p class="warn">Không đọc được tình trạng sao lưu: phần mềm theo dõi hạn (tiendod) không trả lời. Hãy báo cán bộ kỹ thuật phụ trách máy chủ.</p>
                 """
         }
         let state: HTML
@@ -31,19 +31,19 @@ struct BackupView {
             let count = reply.copies.count == 1 ? "" : "; có \(Format.count(reply.copies.count)) bản"
             let old: HTML =
                 (age ?? 0) >= BackupView.staleDays
-                ? "<p class=\"warn\">Bản sao gần nhất đã \(Format.count(age ?? 0)) ngày: việc sao lưu mỗi đêm có thể đã ngừng. Hãy bấm «Sao lưu ngay» và báo người quản trị máy chủ.</p>"
+                ? "<p class=\"warn\">Bản sao gần nhất đã \(Format.count(age ?? 0)) ngày: việc tự sao lưu mỗi đêm có thể đã ngừng. Hãy bấm «Sao lưu ngay» và báo cán bộ kỹ thuật phụ trách máy chủ.</p>"
                 : .empty
             state = """
-                <p>Bản sao gần nhất: \(Format.date(latest.at)) (\(Messages.size(Int64(latest.bytes))))\(count), trong thư mục <code>\(reply.directory)</code> của máy chủ.</p>\(old)
+                <p>Bản sao gần nhất: \(Format.date(latest.at)) (\(Messages.size(Int64(latest.bytes))))\(count), lưu trên máy chủ.</p>\(old)
                 """
         } else {
             state =
-                "<p class=\"warn\">Chưa có bản sao lưu nào. Hãy bấm «Sao lưu ngay», và nhờ người quản trị máy chủ bật việc sao lưu mỗi đêm (tiendo-backup.timer).</p>"
+                "<p class=\"warn\">Chưa có bản sao lưu nào. Hãy bấm «Sao lưu ngay», và nhờ cán bộ kỹ thuật phụ trách máy chủ bật chế độ tự sao lưu mỗi đêm.</p>"
         }
         return """
             <h2>Sao lưu dữ liệu</h2>
             \(state)
-            <p class="muted small">Máy chủ tự sao lưu mỗi đêm lúc 02:30 và giữ 14 bản gần nhất. Mỗi bản là toàn bộ hồ sơ và lịch sử ở một thời điểm; nên chép các bản này sang một máy khác. Việc khôi phục do người quản trị máy chủ làm.</p>
+            <p class="muted small">Khi chế độ tự sao lưu được bật, máy chủ sao lưu mỗi đêm lúc 02:30 và giữ 14 bản gần nhất. Mỗi bản là toàn bộ hồ sơ và lịch sử ở một thời điểm. Nên nhờ cán bộ kỹ thuật chép các bản này sang một máy khác (thư mục \(reply.directory)); việc khôi phục từ một bản sao cũng do cán bộ kỹ thuật làm.</p>
             """
     }
 

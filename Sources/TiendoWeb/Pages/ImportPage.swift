@@ -48,7 +48,7 @@ struct ImportPage {
         case .failure(let failures):
             return page(
                 context, catalog: catalog, account: account, workflow: workflowID, problems: failures.problems,
-                status: .unprocessableContent)
+                status: .unprocessableContent, file: upload.filename)
         case .success(let r): read = r
         }
         let rows = read.rows
@@ -84,7 +84,8 @@ struct ImportPage {
                 return "\(ImportTable.place(line, sheet: read.sheet)): \(ImportPage.titled(d.message, workflow: workflow))"
             }
             return page(
-                context, catalog: catalog, account: account, workflow: workflowID, problems: problems, status: .unprocessableContent)
+                context, catalog: catalog, account: account, workflow: workflowID, problems: problems, status: .unprocessableContent,
+                file: upload.filename)
         }
     }
 
@@ -218,7 +219,7 @@ struct ImportPage {
 
     func page(
         _ context: WebContext, catalog: Catalog, account: Account, workflow: String?, problems: [String], status: HTTPResponse.Status,
-        flash: WebSession.Flash? = nil
+        flash: WebSession.Flash? = nil, file: String? = nil
     ) -> Response {
         let options: [HTML] = catalog.workflows.map { w in
             "<option value=\"\(w.id)\"\(HTML.flag("selected", w.id == workflow))>\(w.title)</option>"
@@ -255,7 +256,7 @@ struct ImportPage {
             ? .empty
             : """
             <section class="error" role="alert"><h2>Không nhập được — chưa có hồ sơ nào được nhập</h2>
-            <p>\(problems.count) lỗi. Hãy sửa tệp rồi nhập lại cả tệp.</p>
+            \(file.map { f -> HTML in "<p>Tệp «\(f)» có \(Format.count(problems.count)) lỗi. Hãy sửa tệp rồi nhập lại cả tệp.</p>" } ?? HTML.empty)
             <ul class="problems">\(problems.prefix(1000).map { p -> HTML in "<li>\(p)</li>" })</ul></section>
             """
         let body: HTML = """
@@ -266,7 +267,12 @@ struct ImportPage {
             <label>Tệp Excel (.xlsx) hoặc CSV (tối đa \(WebLimits.maxUploadBytes >> 20) MB) <input type="file" name="tep" accept=".xlsx,.csv,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" required></label>
             <button type="submit" class="primary">Nhập</button>
             </form>
-            <p class="muted">Tệp Excel (.xlsx: đọc trang tính có dòng tên cột trùng với nhiều cột của quy trình nhất; các dòng tiêu đề phía trên dòng tên cột được bỏ qua) hoặc tệp CSV lưu từ Excel (“CSV UTF-8”). Dòng tên cột ghi tên trường hoặc tiêu đề của trường, như trong tệp mẫu; cột «STT» được bỏ qua. Nhập tất cả hoặc không nhập dòng nào: nếu có dòng sai, trang liệt kê mọi dòng sai (theo số dòng trong tệp) và không có gì thay đổi.</p>
+            <ul>
+            <li>Dòng tên cột ghi tên các cột như trong tệp mẫu; các dòng tiêu đề phía trên nó và cột «STT» được bỏ qua.</li>
+            <li>Tệp Excel có nhiều trang tính: phần mềm tự tìm trang tính có dòng tên cột giống tệp mẫu nhất.</li>
+            <li>Tệp CSV: trong Excel chọn «Lưu Như» (Save As), dạng «CSV UTF-8».</li>
+            <li>Nếu có dòng sai thì không nhập dòng nào: trang này liệt kê mọi dòng sai (theo số dòng trong tệp) để sửa.</li>
+            </ul>
             \(columns)
             """
         return Layout.response(

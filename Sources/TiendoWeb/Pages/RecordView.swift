@@ -309,8 +309,8 @@ struct RecordView {
                     return " <span class=\"badge\" title=\"Người thực hiện (tài khoản \(name))\">\(full)</span>"
                 }
                 ?? r.actor.map { uid -> HTML in
-                    let who = uid == 0 ? "quản trị máy chủ" : "người dùng máy chủ uid \(uid)"
-                    return " <span class=\"muted small\">(\(who), qua dòng lệnh)</span>"
+                    let who = uid == 0 ? "cán bộ kỹ thuật" : "tài khoản máy chủ số \(uid)"
+                    return " <span class=\"muted small\">(\(who) ghi trực tiếp trên máy chủ)</span>"
                 } ?? .empty
             let provisional: HTML = r.provisional == true ? " <span class=\"provisional\">(dự kiến)</span>" : .empty
             let late = RecordView.written(r, startWritten: startWritten)

@@ -66,7 +66,7 @@ struct UndoView {
             "Hoàn tác \(UndoView.title(step, in: workflow)) ghi lúc \(Format.zone.vietnamese(at))? Sau đó \(back); lịch sử vẫn giữ bước đã ghi."
         return """
             <section class="no-print undo"><h2>Ghi nhầm?</h2>
-            <p>Bước ghi gần nhất: \(what) lúc \(Format.zone.vietnamese(at))\(who). Nếu ghi nhầm, có thể hoàn tác đến \(until): \(back), \
+            <p>Bước ghi gần nhất: \(what) lúc \(Format.zone.vietnamese(at))\(who). Nếu ghi nhầm, có thể hoàn tác bước này trước \(until): \(back), \
             các hạn tính lại như chưa có bước này; lịch sử vẫn giữ bước đã ghi và việc hoàn tác.</p>
             <form method="post" class="inline" data-confirm="\(confirm)">\(Layout.csrf(context))
             <input type="hidden" name="hanh-dong" value="hoan-tac"><input type="hidden" name="buoc" value="\(step.token)">
