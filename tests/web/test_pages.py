@@ -374,6 +374,9 @@ def test_an_account_for_a_chi_bo_no_record_belongs_to_is_questioned(stack, brows
     def reset(first, second):
         form = browser.find_element(
             By.XPATH, "//form[.//input[@name='ten' and @value='hai-chi-bo'] and .//input[@name='hanh-dong' and @value='mat-khau']]")
+        # The boxes show once «Đổi mật khẩu…» is opened.
+        assert not form.is_displayed()
+        form.find_element(By.XPATH, "./ancestor::details/summary").click()
         form.find_element(By.NAME, "mat-khau").send_keys(first)
         form.find_element(By.NAME, "nhap-lai").send_keys(second)
         submit(browser, form.find_element(By.CSS_SELECTOR, "button"))

@@ -153,10 +153,10 @@ struct AccountsPage {
                 <input type="hidden" name="hanh-dong" value="ho-ten"><input name="ho-ten" value="\(a.fullName ?? "")" maxlength="100" aria-label="Họ và tên của \(a.name)" autocomplete="off">
                 <button>Lưu</button></form></td><td data-label="Vai trò">\(a.role.title)</td><td data-label="Chi bộ">\(a.groups.isEmpty ? "mọi chi bộ" : VietnameseOrder.sorted(a.groups).joined(separator: ", "))</td><td>\(state)</td>
                 <td class="small">Tạo: \(Format.date(a.created))<br>Sửa: \(Format.date(a.changed))</td>
-                <td><form method="post" class="inline">\(Layout.csrf(context))<input type="hidden" name="ten" value="\(a.name)">
-                <input type="hidden" name="hanh-dong" value="mat-khau"><input type="password" name="mat-khau" placeholder="Mật khẩu mới" autocomplete="new-password" minlength="8" required>
-                <input type="password" name="nhap-lai" placeholder="Nhập lại" autocomplete="new-password" minlength="8" required>
-                <button>Đổi mật khẩu</button></form>\(lock)</td></tr>
+                <td><details class="password"><summary>Đổi mật khẩu…</summary><form method="post" class="inline">\(Layout.csrf(context))<input type="hidden" name="ten" value="\(a.name)">
+                <input type="hidden" name="hanh-dong" value="mat-khau"><input type="password" name="mat-khau" placeholder="Mật khẩu mới" autocomplete="new-password" minlength="8" required aria-label="Mật khẩu mới của \(a.name)">
+                <input type="password" name="nhap-lai" placeholder="Nhập lại" autocomplete="new-password" minlength="8" required aria-label="Nhập lại mật khẩu mới của \(a.name)">
+                <button>Đổi mật khẩu</button></form></details>\(lock)</td></tr>
                 """
         }
         return """
