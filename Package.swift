@@ -107,6 +107,7 @@ let package = Package(
                 "TiendoCommandLine",
                 "TiendoVarlink",
                 "TiendoDelivery",
+                "TiendoSheets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -152,11 +153,19 @@ let package = Package(
         .systemLibrary(name: "CXlsxWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
         // zlib (Debian's zlib1g-dev): inflating the parts of an uploaded Excel workbook (Import/ZipArchive.swift).
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Lists people keep in Excel (or CSV) read for an import, by tiendo-web's /nhap and `tiendoctl import`: the
+        // workbook's archive (own ZIP reader over zlib), its XML parts (Foundation's XMLParser), the sheet holding the
+        // list, cells as the workflow's fields read them.
+        .target(
+            name: "TiendoSheets",
+            dependencies: ["TiendoCore", "TiendoVarlink", "CZlib"],
+            swiftSettings: strict
+        ),
         // The web front end: pages, accounts, sessions, CSV/XLSX, all through TiendoVarlink (never the store).
         .target(
             name: "TiendoWeb",
             dependencies: [
-                "TiendoCore", "TiendoVarlink", "CXlsxWriter", "CZlib",
+                "TiendoCore", "TiendoVarlink", "TiendoSheets", "CXlsxWriter",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -200,7 +209,7 @@ let package = Package(
         .testTarget(
             name: "TiendoWebTests",
             dependencies: [
-                "TiendoWeb", "TiendoVarlink", "TiendoCore",
+                "TiendoWeb", "TiendoVarlink", "TiendoCore", "TiendoSheets",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 "CZlib",

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TiendoCore
+import TiendoSheets
 import TiendoVarlink
 
 // The online commands: each one is a call (or a few) on tiendod's varlink socket `vn.tiendo.Manager`.
@@ -368,10 +369,12 @@ func printNext(_ i: Manager.Instance) {
 
 struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Nhập hồ sơ từ tệp CSV (UTF-8, dòng tiêu đề là tên trường; cột key và started tùy chọn).",
+        abstract: "Nhập hồ sơ từ tệp CSV (UTF-8, dòng tiêu đề là tên trường; cột key và started tùy chọn) hoặc tệp Excel (.xlsx).",
         discussion: """
             Cả tệp là một lần nhập: tiendod nhận tất cả các dòng hoặc không nhận dòng nào, kể cả khi tệp lớn \
-            được gửi thành nhiều lô, và báo mọi dòng sai dưới dạng TỆP.csv:DÒNG: …
+            được gửi thành nhiều lô, và báo mọi dòng sai dưới dạng TỆP:DÒNG: … Cột có thể mang tên trường hoặc \
+            tiêu đề của trường (như tệp mẫu của trang web); cột «STT» được bỏ qua. Tệp Excel: đọc trang tính có \
+            dòng tên cột giống tệp mẫu nhất, bỏ qua các dòng tiêu đề phía trên; DÒNG là số dòng Excel hiện.
             """)
 
     /// Bad rows printed on the terminal; the count says how many there are in all.
@@ -380,7 +383,7 @@ struct Import: ParsableCommand {
     @Argument(help: "Mã quy trình.")
     var workflow: String
 
-    @Argument(help: "Tệp CSV.")
+    @Argument(help: "Tệp CSV hoặc Excel (.xlsx).")
     var file: String
 
     @OptionGroup var connection: ConnectionOptions
@@ -390,13 +393,19 @@ struct Import: ParsableCommand {
         if probe < 0 { throw fail("không đọc được tệp '\(file)': \(errnoText(errno))") }
         close(probe)
         guard let contents = FileManager.default.contents(atPath: file) else { throw fail("không đọc được tệp '\(file)'") }
-        let parsed: [CSV.Row]
-        do { parsed = try CSV.parse(bytes: [UInt8](contents)) } catch {
-            printErr("\(file):\(error.line): \(error.reason)")
-            throw fail("tệp CSV không hợp lệ; không nhập gì")
-        }
+        let bytes = [UInt8](contents)
         // Columns headed as the web's template heads them («Mã hồ sơ», «Họ và tên») name their fields.
         let info = try connection.workflow(workflow)
+        // Each row with its line in the file (a workbook's: the row number Excel shows).
+        let parsed: [(line: Int, pairs: [(String, String)])]
+        if Workbook.isZIP(bytes) || Workbook.isLegacyExcel(bytes) {
+            parsed = try Import.sheetRows(bytes, file: file, workflow: workflow, info: info)
+        } else {
+            do { parsed = try CSV.parse(bytes: bytes).map { ($0.line, $0.pairs) } } catch {
+                printErr("\(file):\(error.line): \(error.reason)")
+                throw fail("tệp CSV không hợp lệ; không nhập gì")
+            }
+        }
         // Every cell, keys included, is tiendod's to check, in one pass that names every bad row.
         var rows: [JSON] = []
         var lines: [Int] = []
@@ -405,7 +414,8 @@ struct Import: ParsableCommand {
             var o: [(String, JSON)] = []
             for (heading, raw) in r.pairs {
                 let v = raw.trimmingCharacters(in: .whitespaces)
-                if v.isEmpty { continue }
+                // A column numbering the rows («STT»), as the web's import leaves it out.
+                if v.isEmpty || info.map({ ImportTable.isRowNumber(heading, of: $0) }) == true { continue }
                 o.append((info?.importField(named: heading) ?? heading, .string(v)))
             }
             if o.isEmpty {  // a row of empty cells, as spreadsheets leave below the data

@@ -2,10 +2,11 @@ import Foundation
 import Testing
 import TiendoCore
 
+@testable import TiendoSheets
 @testable import TiendoVarlink
 @testable import TiendoWeb
 
-@Suite("Excel workbooks imported: the first sheet's cells, as people fill them in")
+@Suite("Excel workbooks imported: the cells of the sheet holding the list, as people fill them in")
 struct WorkbookTests {
     /// An .xlsx of the given parts, deflated as Excel writes them.
     static func workbook(_ parts: [(String, Data)]) throws -> [UInt8] {

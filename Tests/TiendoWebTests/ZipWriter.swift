@@ -1,6 +1,6 @@
 import CZlib
 
-@testable import TiendoWeb
+@testable import TiendoSheets
 
 /// ZIP archives for the tests of the workbook import (`ZipArchive` reads them): entries deflated by zlib, or given
 /// as they are, with whatever sizes and checksum a test wants to claim.

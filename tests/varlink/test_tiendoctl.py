@@ -74,6 +74,40 @@ def test_import_reads_the_web_templates_headings_and_old_mac_line_ends(daemon, t
     assert json.loads(ctl(daemon, "show", "hop/t2", "--json").stdout)["instance"]["data"]["han"] == "2026-03-07"
 
 
+def test_import_an_excel_workbook_as_the_web_reads_it(daemon, tmp_path):
+    """A workbook kept in Excel, written by openpyxl: its list on the second sheet under a title, an «STT» column,
+    date cells; a bad row named by the row number Excel shows, nothing stored; an old .xls told apart."""
+    import datetime
+    import openpyxl
+
+    def workbook(rows, name):
+        wb = openpyxl.Workbook()
+        wb.active.title = "Hướng dẫn"
+        wb.active.append(["Điền danh sách ở trang sau."])
+        ws = wb.create_sheet("Danh sách")
+        for r in [["DANH SÁCH"], ["STT", "Mã hồ sơ", "ma", "han"], *rows]:
+            ws.append(r)
+        path = tmp_path / name
+        wb.save(path)
+        return str(path)
+
+    good = [[1, "xl1", "Chi bộ 1", datetime.date(2026, 3, 20)], [2, "xl2", "Chi bộ 2", datetime.date(2026, 3, 21)]]
+    bad = workbook([*good, [3, "xl3", "Chi bộ 1", "31/02/2026"]], "sai.xlsx")
+    r = ctl(daemon, "import", "hop", bad)
+    assert r.returncode == 1 and f"{bad}:5: " in r.stderr and "31/02/2026" in r.stderr, r.stderr
+    assert ctl(daemon, "show", "hop/xl1").returncode != 0
+    path = workbook(good, "danh-sach.xlsx")
+    r = ctl(daemon, "import", "hop", path)
+    assert r.returncode == 0, r.stderr
+    assert f"{path}: đọc trang tính «Danh sách» (2 trang tính)." in r.stderr, r.stderr
+    data = json.loads(ctl(daemon, "show", "hop/xl2", "--json").stdout)["instance"]["data"]
+    assert data["han"] == "2026-03-21" and data["ma"] == "Chi bộ 2" and "STT" not in data, data
+    old = tmp_path / "cu.xls"
+    old.write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + bytes(512))
+    r = ctl(daemon, "import", "hop", str(old))
+    assert r.returncode == 1 and "Tệp Excel dạng cũ (.xls)" in r.stderr and "không nhập gì" in r.stderr, r.stderr
+
+
 def test_import_reports_every_bad_row_and_stores_nothing(daemon, tmp_path):
     f = tmp_path / "hong.csv"
     f.write_text("key,han,diem\ny1,2026-03-06,10\ny2,30/02/2026,10\ny3,2026-03-06,200\n", encoding="utf-8")

@@ -1,5 +1,6 @@
 import Hummingbird
 import TiendoCore
+import TiendoSheets
 import TiendoVarlink
 
 /// `/nhap` — import a CSV as Excel writes it (UTF-8 with or without BOM, `,` or `;`) or the sheet of an Excel
@@ -212,10 +213,7 @@ struct ImportPage {
         }
     }
 
-    struct Failures: Error {
-        var problems: [String]
-        init(_ problems: [String]) { self.problems = problems }
-    }
+    typealias Failures = ImportTable.Failures
 
     func page(
         _ context: WebContext, catalog: Catalog, account: Account, workflow: String?, problems: [String], status: HTTPResponse.Status,

@@ -277,11 +277,11 @@ final class SheetParser: NSObject, XMLParserDelegate {
                 return stop(parser, "có giá trị ở cột sau cột \(Workbook.columnName(Workbook.maxColumns - 1)); hãy xóa các cột thừa")
             }
             guard lastLine <= Workbook.maxRows else {
-                return stop(parser, "có giá trị ở dòng sau dòng \(Format.count(Workbook.maxRows)); mỗi lần nhập tối đa chừng ấy dòng")
+                return stop(parser, "có giá trị ở dòng sau dòng \(Messages.count(Workbook.maxRows)); mỗi lần nhập tối đa chừng ấy dòng")
             }
             kept += 1
             guard kept <= Workbook.maxCells else {
-                return stop(parser, "trang tính có hơn \(Format.count(Workbook.maxCells)) ô có giá trị; hãy chia thành nhiều tệp")
+                return stop(parser, "trang tính có hơn \(Messages.count(Workbook.maxCells)) ô có giá trị; hãy chia thành nhiều tệp")
             }
             row?.cells.append((column, cell))
         case "row":

@@ -1,43 +1,49 @@
 import TiendoCore
-import TiendoVarlink
+public import TiendoVarlink
 
 /// An uploaded file as the import reads it: a CSV as Excel writes it, or the sheet of an Excel workbook that holds the
 /// list, as a header and rows of text cells, each row with its line (the file's line, or the sheet's row number as
 /// Excel shows it).
-struct ImportTable {
-    struct Row {
-        var line: Int
-        var pairs: [(heading: String, value: String)]
+public struct ImportTable: Sendable {
+    public struct Row: Sendable {
+        public var line: Int
+        public var pairs: [(heading: String, value: String)]
+    }
+
+    /// Why a file cannot be imported, in the words people read: every problem found.
+    public struct Failures: Error, Sendable {
+        public var problems: [String]
+        public init(_ problems: [String]) { self.problems = problems }
     }
 
     /// The header's line (1 in a CSV; in a sheet, the first row naming a field: a title above it is skipped).
-    var headerLine: Int
-    var headings: [String]
-    var rows: [Row]
+    public var headerLine: Int
+    public var headings: [String]
+    public var rows: [Row]
     /// The sheet read, when the workbook shows more than one: people are told which, with each line.
-    var sheet: String?
+    public var sheet: String?
     /// The names of the workbook's sheets shown (none for a CSV).
-    var sheets: [String] = []
+    public var sheets: [String] = []
 
     /// «Dòng 5», or «Trang tính «Danh sách», dòng 5» in a workbook of several sheets.
-    func place(_ line: Int) -> String { ImportTable.place(line, sheet: sheet) }
+    public func place(_ line: Int) -> String { ImportTable.place(line, sheet: sheet) }
 
-    static func place(_ line: Int, sheet: String?) -> String {
+    public static func place(_ line: Int, sheet: String?) -> String {
         sheet.map { "Trang tính «\($0)», dòng \(line)" } ?? "Dòng \(line)"
     }
 
     /// A column numbering the rows, as every list of a Party document has (`STT`), when no field of `workflow` is
     /// headed so: not data.
-    static func isRowNumber(_ heading: String, of workflow: Extras.WorkflowInfo) -> Bool {
+    public static func isRowNumber(_ heading: String, of workflow: Extras.WorkflowInfo) -> Bool {
         workflow.importField(named: heading) == nil
             && ["stt", "tt", "so tt", "so thu tu"].contains(String(decoding: GroupNames.key(heading), as: UTF8.self))
     }
 
     /// Reads `bytes` for `workflow`, or says why not, in the words the page shows.
-    static func read(_ bytes: [UInt8], workflow: Extras.WorkflowInfo) -> Result<ImportTable, ImportPage.Failures> {
+    public static func read(_ bytes: [UInt8], workflow: Extras.WorkflowInfo) -> Result<ImportTable, Failures> {
         if Workbook.isLegacyExcel(bytes) {
             return .failure(
-                ImportPage.Failures([
+                Failures([
                     "Tệp Excel dạng cũ (.xls) hoặc có đặt mật khẩu chưa đọc được: hãy mở tệp bằng Excel, bỏ mật khẩu nếu có, chọn «Lưu Như» (Save As) dạng «Sổ làm việc Excel (.xlsx)» hoặc «CSV UTF-8» rồi nhập lại."
                 ]))
         }
@@ -51,7 +57,7 @@ struct ImportTable {
                 return .success(try sheet(read, workflow: workflow))
             } catch {
                 let place = error.sheet.map { " (trang tính «\($0)»)" } ?? ""
-                return .failure(ImportPage.Failures(["Không nhập được tệp Excel\(place): \(error.reason)."]))
+                return .failure(Failures(["Không nhập được tệp Excel\(place): \(error.reason)."]))
             }
         }
         do {
@@ -63,7 +69,7 @@ struct ImportTable {
         } catch {
             // Excel's plain «CSV» on Windows is not UTF-8: the workbook itself is the simpler way.
             let hint = error.reason.contains("UTF-8") ? "; hoặc nhập thẳng tệp Excel (.xlsx)" : ""
-            return .failure(ImportPage.Failures(["Dòng \(error.line): \(error.reason)\(hint)"]))
+            return .failure(Failures(["Dòng \(error.line): \(error.reason)\(hint)"]))
         }
     }
 

@@ -11,7 +11,7 @@ import TiendoCore
 /// (a small upload may inflate to gigabytes) and checked against its checksum, a part that is not UTF-8 XML without a
 /// DTD (entity expansion) or with a NUL byte (UTF-16 without its mark) is not parsed, and at most so many cells and
 /// strings are kept.
-enum Workbook {
+public enum Workbook {
     /// A cell's value as stored: text (shared, inline or a formula's string result), a number as Excel wrote it, a
     /// number in a date or time format (its serial: days since the workbook's epoch), a boolean.
     enum Cell: Equatable {
@@ -56,8 +56,8 @@ enum Workbook {
 
     /// Whether `bytes` begin as a ZIP archive does (an .xlsx), and as an OLE compound file does (the legacy binary
     /// .xls, and an .xlsx Excel saved with a password, which it encrypts into one).
-    static func isZIP(_ bytes: [UInt8]) -> Bool { bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) }
-    static func isLegacyExcel(_ bytes: [UInt8]) -> Bool { bytes.starts(with: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) }
+    public static func isZIP(_ bytes: [UInt8]) -> Bool { bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) }
+    public static func isLegacyExcel(_ bytes: [UInt8]) -> Bool { bytes.starts(with: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) }
 
     /// Said of a file that is not a workbook as Excel saves one (broken, or made to harm): what to do about it.
     static let broken = "tệp bị hỏng hoặc không phải tệp Excel thông thường; hãy mở tệp bằng Excel, lưu lại rồi nhập lại"
@@ -152,7 +152,8 @@ enum Workbook {
         let minutes = time ? Int((serial * 1440).rounded()) : Int(serial.rounded(.down)) * 1440
         let day = epoch(epoch1904).adding(days: minutes / 1440)
         guard time else { return day.vietnamese }
-        return day.vietnamese + " " + Format.pad2((minutes % 1440) / 60) + ":" + Format.pad2(minutes % 60)
+        func pad2(_ n: Int) -> String { n < 10 ? "0\(n)" : String(n) }
+        return day.vietnamese + " " + pad2((minutes % 1440) / 60) + ":" + pad2(minutes % 60)
     }
 
     /// The day a workbook's serial 0 names: 1899-12-30 in Excel's 1900 system, 1904-01-01 in the 1904 one.
