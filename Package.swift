@@ -151,7 +151,7 @@ let package = Package(
         ),
         // libxlsxwriter (Debian's libxlsxwriter-dev): the XLSX export of tiendo-web.
         .systemLibrary(name: "CXlsxWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
-        // zlib (Debian's zlib1g-dev): inflating the parts of an uploaded Excel workbook (Import/ZipArchive.swift).
+        // zlib (Debian's zlib1g-dev): inflating the parts of an uploaded Excel workbook (TiendoSheets/ZipArchive.swift).
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Lists people keep in Excel (or CSV) read for an import, by tiendo-web's /nhap and `tiendoctl import`: the
         // workbook's archive (own ZIP reader over zlib), its XML parts (Foundation's XMLParser), the sheet holding the

@@ -60,7 +60,10 @@ extension Store {
         let parts = name.dropFirst("tiendo-".count).dropLast(".sqlite".count).split(separator: "-", omittingEmptySubsequences: false)
         let digits = [4, 2, 2, 6]
         guard parts.count == 4 || parts.count == 5,
-            zip(parts, digits).allSatisfy({ $0.count == $1 && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) })
+            zip(parts, digits).allSatisfy({ $0.count == $1 && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+            // A day that exists and a time of it: the name says an instant.
+            CivilDate(validYear: Int(parts[0]) ?? 0, month: Int(parts[1]) ?? 0, day: Int(parts[2]) ?? 0) != nil,
+            let hms = Int(parts[3]), hms / 10_000 < 24, hms / 100 % 100 < 60, hms % 100 < 60
         else { return nil }
         if parts.count == 4 { return (parts.joined(separator: "-"), 1) }
         guard let n = Int(parts[4]), n >= 2, String(n) == parts[4] else { return nil }

@@ -410,13 +410,28 @@ struct Import: ParsableCommand {
         var rows: [JSON] = []
         var lines: [Int] = []
         var blank = 0
+        // Each heading's field, worked out once (nil: a column numbering the rows, «STT», left out as the web does).
+        var fieldOf: [String: String?] = [:]
+        func field(_ heading: String) -> String? {
+            if let known = fieldOf[heading] { return known }
+            let name: String? =
+                info.map { ImportTable.isRowNumber(heading, of: $0) } == true ? nil : (info?.importField(named: heading) ?? heading)
+            fieldOf[heading] = name
+            return name
+        }
         for r in parsed {
             var o: [(String, JSON)] = []
+            var headingOf: [String: String] = [:]
             for (heading, raw) in r.pairs {
-                let v = raw.trimmingCharacters(in: .whitespaces)
-                // A column numbering the rows («STT»), as the web's import leaves it out.
-                if v.isEmpty || info.map({ ImportTable.isRowNumber(heading, of: $0) }) == true { continue }
-                o.append((info?.importField(named: heading) ?? heading, .string(v)))
+                // Line breaks too (Alt+Enter at the end of an Excel cell), as the web reads a cell.
+                let v = raw.trimmingSpaces
+                guard !v.isEmpty, let name = field(heading) else { continue }
+                // Two columns of one field would send the field twice: refused as the web refuses them.
+                if let other = headingOf[name] {
+                    throw fail("cột «\(other)» và cột «\(heading)» cùng là một trường; hãy bỏ bớt một cột; không nhập gì")
+                }
+                headingOf[name] = heading
+                o.append((name, .string(v)))
             }
             if o.isEmpty {  // a row of empty cells, as spreadsheets leave below the data
                 blank += 1

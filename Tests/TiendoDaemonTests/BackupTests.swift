@@ -60,12 +60,16 @@ struct BackupTests {
         let day = { (d: Int) in Zone.vietnam.instant(CivilDate(2026, 12, d), TimeOfDay(hour: 2, minute: 30)) }
         for d in 1...4 { _ = try store.backup(at: day(d), zone: .vietnam, keep: nil) }
         // An operator's own files beside them, one named almost as a copy: neither counted nor removed.
-        for other in ["ghi-chu.txt", "tiendo-truoc-nang-cap.sqlite", "tiendo-2026-12-00-023000-1.sqlite"] {
+        for other in [
+            "ghi-chu.txt", "tiendo-truoc-nang-cap.sqlite", "tiendo-2026-12-00-023000-1.sqlite", "tiendo-2026-13-01-023000.sqlite",
+        ] {
             _ = FileManager.default.createFile(atPath: dir + "/backups/" + other, contents: Data("giữ".utf8))
         }
         let kept = try store.backup(at: day(5), zone: .vietnam, keep: 2)
         #expect(kept.removed == (1...3).map { "tiendo-2026-12-0\($0)-023000.sqlite" })
-        let others = ["ghi-chu.txt", "tiendo-2026-12-00-023000-1.sqlite", "tiendo-truoc-nang-cap.sqlite"]
+        let others = [
+            "ghi-chu.txt", "tiendo-2026-12-00-023000-1.sqlite", "tiendo-2026-13-01-023000.sqlite", "tiendo-truoc-nang-cap.sqlite",
+        ]
         #expect(
             try FileManager.default.contentsOfDirectory(atPath: dir + "/backups").sorted()
                 == (others + ["tiendo-2026-12-04-023000.sqlite", "tiendo-2026-12-05-023000.sqlite"]).sorted())

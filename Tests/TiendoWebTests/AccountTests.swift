@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdBcrypt
 import Synchronization
 import Testing
+import TiendoCore
 
 @testable import TiendoWeb
 
@@ -61,8 +62,8 @@ struct AccountTests {
         #expect(try store.account(named: "ha")?.fullName == "Nguyễn Thị Hà" && store.account(named: "moi") == nil)
         // The account handed on: the new name from now on, the first one for what was recorded before (it named the
         // account from its start); removed, the sign-in name from then on.
-        let past = "2020-01-01T00:00:00+07:00"
-        let future = "2099-01-01T00:00:00+07:00"
+        let past = Zone.vietnam.instant(CivilDate(2020, 1, 1))
+        let future = Zone.vietnam.instant(CivilDate(2099, 1, 1))
         let handed = try AccountCommands.setFullName(store, name: "HA", fullName: "Trần Thu Hà")
         #expect(
             handed.fullName == "Trần Thu Hà" && handed.fullName(at: past) == "Nguyễn Thị Hà" && handed.fullName(at: future) == "Trần Thu Hà"

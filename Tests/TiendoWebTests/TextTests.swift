@@ -1,7 +1,7 @@
 import Testing
 import TiendoCore
-import TiendoVarlink
 
+@testable import TiendoVarlink
 @testable import TiendoWeb
 
 @Suite("HTML, formatting and forms")
@@ -354,5 +354,21 @@ struct TextTests {
             json: JSON.parse(
                 #"{"id": "\#(id)", "title": "\#(id)", "digest": "d", "timezone": "Asia/Ho_Chi_Minh", "calendar": "vn"\#(group), "fields": \#(fields), "states": \#(states), "milestones": []}"#
             ), path: "")
+    }
+
+    @Test("the backups section: the latest copy, a warning when there is none or it is two days old, and why it cannot say")
+    func backups() {
+        func copy(_ at: String) -> Extras.Backups.Copy { Extras.Backups.Copy(name: "tiendo-x.sqlite", at: at, bytes: 409_600) }
+        func said(_ now: String, _ copies: [Extras.Backups.Copy]) -> String {
+            BackupView(reply: Extras.Backups.Reply(now: now, directory: "/var/lib/tiendo/backups", copies: copies), problem: nil).section
+                .text
+        }
+        let fresh = said("2026-12-06T10:00:00+07:00", [copy("2026-12-06T02:31:00+07:00"), copy("2026-12-05T02:30:00+07:00")])
+        #expect(fresh.contains("Bản sao gần nhất: 06/12/2026 02:31 (409,6 KB); có 2 bản, lưu trên máy chủ.") && !fresh.contains("warn"))
+        let stale = said("2026-12-06T10:00:00+07:00", [copy("2026-12-04T02:30:00+07:00")])
+        #expect(stale.contains("Bản sao gần nhất đã cách đây 2 ngày: việc tự sao lưu mỗi đêm có thể đã ngừng."))
+        #expect(said("2026-12-06T10:00:00+07:00", []).contains("Chưa có bản sao lưu nào."))
+        let unreachable = BackupView(reply: nil, problem: "Không kết nối được tiendod.").section.text
+        #expect(unreachable.contains("Không đọc được tình trạng sao lưu: Không kết nối được tiendod. Hãy báo cán bộ kỹ thuật"))
     }
 }

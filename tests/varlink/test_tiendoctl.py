@@ -102,6 +102,16 @@ def test_import_an_excel_workbook_as_the_web_reads_it(daemon, tmp_path):
     assert f"{path}: đọc trang tính «Danh sách» (2 trang tính)." in r.stderr, r.stderr
     data = json.loads(ctl(daemon, "show", "hop/xl2", "--json").stdout)["instance"]["data"]
     assert data["han"] == "2026-03-21" and data["ma"] == "Chi bộ 2" and "STT" not in data, data
+    # Two columns of one field (its name and its title): refused as the web refuses them, nothing sent.
+    twice = tmp_path / "hai-cot.csv"
+    twice.write_bytes("key,Mã hồ sơ,han\nxt1,xt1,2026-03-20\n".encode("utf-8"))
+    r = ctl(daemon, "import", "hop", str(twice))
+    assert r.returncode == 1 and "cột «key» và cột «Mã hồ sơ» cùng là một trường" in r.stderr, r.stderr
+    # A cell ending in a line break (Alt+Enter in Excel) reads as the web reads it.
+    broken = tmp_path / "xuong-dong.csv"
+    broken.write_bytes('key,han\nxn1,"20/03/2026\n"\n'.encode("utf-8"))
+    r = ctl(daemon, "import", "hop", str(broken))
+    assert r.returncode == 0, r.stderr
     old = tmp_path / "cu.xls"
     old.write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + bytes(512))
     r = ctl(daemon, "import", "hop", str(old))

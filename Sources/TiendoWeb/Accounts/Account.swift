@@ -1,4 +1,4 @@
-import TiendoCore
+public import TiendoCore
 
 /// What an account may do. Every role reads (and exports) what its groups allow.
 public enum Role: String, Codable, CaseIterable, Sendable {
@@ -45,9 +45,9 @@ public struct Account: Codable, Sendable, Equatable {
     /// The person's full name now («Nguyễn Thị Hà»).
     public var fullName: String? { names?.last?.name }
 
-    /// The full name in force at `instant` (ISO 8601), nil when there was none then.
-    public func fullName(at instant: String) -> String? {
-        guard let names, let t = Zone.vietnam.parseInstant(instant) else { return fullName }
+    /// The full name in force at `t`, nil when there was none then.
+    public func fullName(at t: Instant) -> String? {
+        guard let names else { return nil }
         return names.last { n in n.since.map { Zone.vietnam.parseInstant($0).map { $0 <= t } ?? false } ?? true }?.name
     }
     public var role: Role

@@ -177,7 +177,7 @@ struct AccountsPage {
             <p class="muted small">Họ và tên sẽ hiện ở đầu trang và trong lịch sử hồ sơ (ai đã ghi việc gì) thay cho tên đăng nhập.</p>
             <p class="muted small">Vai trò: Xem — chỉ xem và tải danh sách; Cán bộ — như Xem, và được đánh dấu việc đã xong, chuyển bước hồ sơ; Quản trị — như Cán bộ, và được nhập hồ sơ từ tệp, quản lý tài khoản.</p>
             \(backups.section)
-            <p>\(BackupView.button(context))</p>
+            <div>\(BackupView.button(context))</div>
             """
     }
 }

@@ -13,14 +13,21 @@ struct BackupView {
     static let staleDays = 2
 
     static func load(_ app: WebApp) async -> BackupView {
-        BackupView(reply: try? await app.daemon.call(Extras.Backups()))
+        do {
+            return BackupView(reply: try await app.daemon.call(Extras.Backups()), problem: nil)
+        } catch {
+            return BackupView(reply: nil, problem: PageError.sentence(PageError.daemon(error).message))
+        }
     }
+
+    /// Why the copies could not be listed, when they could not.
+    var problem: String?
 
     var section: HTML {
         guard let reply else {
             return """
                 <h2>Sao lưu dữ liệu</h2>
-                <p class="warn">Không đọc được tình trạng sao lưu: phần mềm theo dõi hạn (tiendod) không trả lời. Hãy báo cán bộ kỹ thuật phụ trách máy chủ.</p>
+                <p class="warn">Không đọc được tình trạng sao lưu: \(problem ?? "") Hãy báo cán bộ kỹ thuật phụ trách máy chủ.</p>
                 """
         }
         let state: HTML
@@ -31,7 +38,7 @@ struct BackupView {
             let count = reply.copies.count == 1 ? "" : "; có \(Format.count(reply.copies.count)) bản"
             let old: HTML =
                 (age ?? 0) >= BackupView.staleDays
-                ? "<p class=\"warn\">Bản sao gần nhất đã \(Format.count(age ?? 0)) ngày: việc tự sao lưu mỗi đêm có thể đã ngừng. Hãy bấm «Sao lưu ngay» và báo cán bộ kỹ thuật phụ trách máy chủ.</p>"
+                ? "<p class=\"warn\">Bản sao gần nhất đã cách đây \(Format.count(age ?? 0)) ngày: việc tự sao lưu mỗi đêm có thể đã ngừng. Hãy bấm «Sao lưu ngay» và báo cán bộ kỹ thuật phụ trách máy chủ.</p>"
                 : .empty
             state = """
                 <p>Bản sao gần nhất: \(Format.date(latest.at)) (\(Messages.size(Int64(latest.bytes))))\(count), lưu trên máy chủ.</p>\(old)
@@ -54,13 +61,17 @@ struct BackupView {
         """
     }
 
-    /// Takes a copy now, and says what was done, in a sentence for the flash.
+    /// Takes a copy now, and says what was done, in a sentence for the flash. Waits for it as the nightly one does
+    /// (a province's database takes minutes); a wait that ends first says the copy goes on.
     static func take(_ app: WebApp) async throws -> (ok: Bool, message: String) {
         do {
-            let r = try await app.daemon.call(Extras.Backup())
+            let r = try await app.daemon.call(Extras.Backup(), timeout: 3600)
             return (true, "Đã sao lưu \(Format.count(r.instances)) hồ sơ lúc \(Format.date(r.at)) (\(Messages.size(Int64(r.bytes)))).")
         } catch ManagerError.backupFailed(let reason) {
             return (false, PageError.sentence("không sao lưu được: \(reason)") + " Không có gì thay đổi.")
+        } catch let e as VarlinkTransportError {
+            guard case .timedOut = e.reason else { throw e }
+            return (true, "Bản sao vẫn đang được làm và sẽ xong sau ít phút; tải lại trang này sau đó để xem.")
         }
     }
 }

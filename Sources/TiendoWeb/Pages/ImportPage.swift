@@ -84,9 +84,13 @@ struct ImportPage {
                 let line = rows.indices.contains(d.line - 1) ? rows[d.line - 1].line : d.line
                 return "\(ImportTable.place(line, sheet: read.sheet)): \(ImportPage.titled(d.message, workflow: workflow))"
             }
+            // Bad rows in all: those listed, and those the refusal's last line counts without listing them.
+            let count =
+                errors.filter { ImportSummary.more(in: $0.message) == nil }.count
+                + errors.compactMap { ImportSummary.more(in: $0.message) }.reduce(0, +)
             return page(
                 context, catalog: catalog, account: account, workflow: workflowID, problems: problems, status: .unprocessableContent,
-                file: upload.filename)
+                file: upload.filename, count: count)
         }
     }
 
@@ -217,7 +221,7 @@ struct ImportPage {
 
     func page(
         _ context: WebContext, catalog: Catalog, account: Account, workflow: String?, problems: [String], status: HTTPResponse.Status,
-        flash: WebSession.Flash? = nil, file: String? = nil
+        flash: WebSession.Flash? = nil, file: String? = nil, count: Int? = nil
     ) -> Response {
         let options: [HTML] = catalog.workflows.map { w in
             "<option value=\"\(w.id)\"\(HTML.flag("selected", w.id == workflow))>\(w.title)</option>"
@@ -254,7 +258,7 @@ struct ImportPage {
             ? .empty
             : """
             <section class="error" role="alert"><h2>Không nhập được — chưa có hồ sơ nào được nhập</h2>
-            \(file.map { f -> HTML in "<p>Tệp «\(f)» có \(Format.count(problems.count)) lỗi. Hãy sửa tệp rồi nhập lại cả tệp.</p>" } ?? HTML.empty)
+            \(file.map { f -> HTML in "<p>Tệp «\(f)» có \(Format.count(count ?? problems.count)) lỗi. Hãy sửa tệp rồi nhập lại cả tệp.</p>" } ?? HTML.empty)
             <ul class="problems">\(problems.prefix(1000).map { p -> HTML in "<li>\(p)</li>" })</ul></section>
             """
         let body: HTML = """

@@ -303,7 +303,9 @@ struct RecordView {
             }
             let who: HTML =
                 r.actorName.map { name -> HTML in
-                    guard let full = people[name]?.fullName(at: r.at) else {
+                    // When the step was written (a start dated earlier was entered `late` seconds after its `at`).
+                    let written = Format.zone.parseInstant(r.at).map { $0.adding(seconds: Int64(r.late ?? 0)) }
+                    guard let written, let full = people[name]?.fullName(at: written) else {
                         return " <span class=\"badge\" title=\"Người thực hiện\">\(name)</span>"
                     }
                     return " <span class=\"badge\" title=\"Người thực hiện (tài khoản \(name))\">\(full)</span>"

@@ -59,7 +59,7 @@ struct UndoView {
             return .empty
         }
         let what = UndoView.named(step, in: workflow)
-        let who = step.actor.map { ", do \(people[$0]?.fullName(at: step.at) ?? $0) ghi" } ?? ""
+        let who = step.actor.map { ", do \(people[$0]?.fullName(at: at) ?? $0) ghi" } ?? ""
         let until = Format.zone.vietnamese(at.adding(seconds: 7 * 86_400))
         let back = UndoView.goesBack(step, instance: instance, catalog: catalog)
         let confirm =

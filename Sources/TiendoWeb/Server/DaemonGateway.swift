@@ -17,10 +17,12 @@ final class DaemonGateway: Sendable {
 
     func shutdown() async throws { try await pool.shutdownGracefully() }
 
-    /// Calls `method`; daemon errors reach the caller as they are (`PageError.daemon` words them).
-    func call<M: ManagerMethod>(_ method: M) async throws -> M.Reply {
-        let client = self.client
-        return try await pool.runIfActive { try client.call(method) }
+    /// Calls `method`; daemon errors reach the caller as they are (`PageError.daemon` words them). `timeout`: how
+    /// long to wait for this call's answer, when longer than the others' (a copy of the database).
+    func call<M: ManagerMethod>(_ method: M, timeout: Double? = nil) async throws -> M.Reply {
+        var client = self.client
+        if let timeout { client.timeout = timeout }
+        return try await pool.runIfActive { [client] in try client.call(method) }
     }
 
     /// Imports every row or none, through TiendoVarlink's one import entry point (`importAll`).
