@@ -66,7 +66,7 @@ extension Store {
             let hms = Int(parts[3]), hms / 10_000 < 24, hms / 100 % 100 < 60, hms % 100 < 60
         else { return nil }
         if parts.count == 4 { return (parts.joined(separator: "-"), 1) }
-        guard let n = Int(parts[4]), n >= 2, String(n) == parts[4] else { return nil }
+        guard let n = Int(parts[4]), (2...999_999).contains(n), String(n) == parts[4] else { return nil }
         return (parts.prefix(4).joined(separator: "-"), n)
     }
 
@@ -115,8 +115,8 @@ extension Store {
         // keep the order the copies were taken in.
         let base = Store.backupName(at: at, zone: zone)
         let stamp = Store.backupOrder(base)?.stamp
-        let taken = entries.compactMap { Store.backupOrder($0) }.filter { $0.stamp == stamp }.map(\.n).max()
-        let name = taken.map { String(base.dropLast(".sqlite".count)) + "-\($0 + 1).sqlite" } ?? base
+        let lastOfSecond = entries.compactMap { Store.backupOrder($0) }.filter { $0.stamp == stamp }.map(\.n).max()
+        let name = lastOfSecond.map { String(base.dropLast(".sqlite".count)) + "-\($0 + 1).sqlite" } ?? base
         let final = (directory as NSString).appendingPathComponent(name)
         let partial = (directory as NSString).appendingPathComponent("." + name + ".partial")
         do {
