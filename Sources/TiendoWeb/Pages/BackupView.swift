@@ -8,6 +8,8 @@ import TiendoVarlink
 /// kept, which journald alone would tell nobody.
 struct BackupView {
     var reply: Extras.Backups.Reply?
+    /// Why the copies could not be listed, when they could not.
+    var problem: String?
 
     /// A nightly copy older than this says the timer has stopped (or was never enabled).
     static let staleDays = 2
@@ -19,9 +21,6 @@ struct BackupView {
             return BackupView(reply: nil, problem: PageError.sentence(PageError.daemon(error).message))
         }
     }
-
-    /// Why the copies could not be listed, when they could not.
-    var problem: String?
 
     var section: HTML {
         guard let reply else {
