@@ -1683,6 +1683,9 @@ def test_people_are_called_by_their_full_names(stack, browser):
     assert ", do Nguyễn Thị Hà ghi." in browser.find_element(By.CSS_SELECTOR, "section.undo").text
     badge = browser.find_element(By.XPATH, "//ol[@class='timeline']/li[1]//span[@class='badge']")
     assert badge.text == "Nguyễn Thị Hà" and badge.get_attribute("title") == "Người thực hiện (tài khoản ha)", badge.text
+    # The history names the record as the page does, not by its code.
+    timeline = browser.find_element(By.CSS_SELECTOR, "ol.timeline").text
+    assert "Hồ sơ «Vi Văn Tên» chuyển từ «Chờ chi bộ xét công nhận chính thức»" in timeline and id not in timeline, timeline
     shot(browser, "70-lich-su-ho-ten", full=True)
     # On a phone the longer name still fits the head.
     browser.set_window_size(390, 844)

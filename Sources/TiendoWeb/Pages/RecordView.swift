@@ -292,6 +292,12 @@ struct RecordView {
         let startWritten = history.first { $0.kind == .started }.flatMap { s in
             Format.zone.parseInstant(s.at).map { $0.adding(seconds: Int64(s.late ?? 0)) }
         }
+        // Every record here is this one's: named as the page names it («Vi Văn Tên»), not by its code, which
+        // tiendod's messages carry for the journal and the terminal.
+        let label = catalog.label(of: instance)
+        func said(_ message: String) -> String {
+            label == instance.id ? message : message.replacingOccurrences(of: instance.id, with: "«\(label)»")
+        }
         let items: [HTML] = shown.map { offset, r in
             let cls: String
             switch r.kind {
@@ -320,7 +326,7 @@ struct RecordView {
                 undone.contains(offset)
                 ? " <span class=\"badge warn\" title=\"Bước này đã được hoàn tác (xem bản ghi Hoàn tác)\">đã hoàn tác</span>" : .empty
             return
-                "<li class=\"\(cls)\"><time datetime=\"\(r.at)\">\(Format.date(r.at))</time><b>\(Format.kind(r.kind))</b>\(undoneMark)\(who)\(late)<br>\(r.message)\(provisional)</li>"
+                "<li class=\"\(cls)\"><time datetime=\"\(r.at)\">\(Format.date(r.at))</time><b>\(Format.kind(r.kind))</b>\(undoneMark)\(who)\(late)<br>\(said(r.message))\(provisional)</li>"
         }
         let more: HTML = history.count > shown.count ? "<p class=\"muted\">… và \(history.count - shown.count) bản ghi cũ hơn.</p>" : .empty
         return "<ol class=\"timeline\">\(items)</ol>\(more)"
