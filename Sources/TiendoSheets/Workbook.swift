@@ -152,8 +152,7 @@ public enum Workbook {
         let minutes = time ? Int((serial * 1440).rounded()) : Int(serial.rounded(.down)) * 1440
         let day = epoch(epoch1904).adding(days: minutes / 1440)
         guard time else { return day.vietnamese }
-        func pad2(_ n: Int) -> String { n < 10 ? "0\(n)" : String(n) }
-        return day.vietnamese + " " + pad2((minutes % 1440) / 60) + ":" + pad2(minutes % 60)
+        return day.vietnamese + " " + TimeOfDay(hour: (minutes % 1440) / 60, minute: minutes % 60).description
     }
 
     /// The day a workbook's serial 0 names: 1899-12-30 in Excel's 1900 system, 1904-01-01 in the 1904 one.

@@ -44,30 +44,30 @@ extension Store {
         ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("backups")
     }
 
-    /// A copy's file name for the instant `at`: `tiendo-2026-12-06-090012.sqlite` in `zone`'s local time (names sort
-    /// as the instants do, within a zone without daylight saving time, as Việt Nam's).
-    public static func backupName(at: Instant, zone: Zone) -> String {
-        let (date, second) = zone.local(at)
-        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "tiendo-\(date.iso)-\(two(second / 3600))\(two(second / 60 % 60))\(two(second % 60)).sqlite"
+    /// A copy's file name for the instant `at`: `tiendo-2026-12-06-090012.sqlite` in Việt Nam's time (which has no
+    /// daylight saving time: the names sort as the instants do, and say them as people here read them).
+    public static func backupName(at: Instant) -> String {
+        let local = Zone.vietnam.iso(at).prefix(19)  // 2026-12-06T09:00:12
+        return "tiendo-\(local.prefix(10))-\(local.dropFirst(11).filter { $0 != ":" }).sqlite"
     }
 
-    /// When a copy's file name says it was taken, as something that sorts as the copies were taken:
-    /// `tiendo-2026-12-06-090012-2.sqlite` → ("2026-12-06-090012", 2); nil for any other name (an operator's own
+    /// When a copy was taken, as its file name says, and its number within that second:
+    /// `tiendo-2026-12-06-090012-2.sqlite` → (09:00:12 on 06/12/2026, 2); nil for any other name (an operator's own
     /// `tiendo-truoc-nang-cap.sqlite` is neither counted nor removed by `keep`).
-    static func backupOrder(_ name: String) -> (stamp: String, n: Int)? {
+    static func backupOrder(_ name: String) -> (taken: Instant, n: Int)? {
         guard name.hasPrefix("tiendo-"), name.hasSuffix(".sqlite") else { return nil }
         let parts = name.dropFirst("tiendo-".count).dropLast(".sqlite".count).split(separator: "-", omittingEmptySubsequences: false)
         let digits = [4, 2, 2, 6]
         guard parts.count == 4 || parts.count == 5,
             zip(parts, digits).allSatisfy({ $0.count == $1 && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
             // A day that exists and a time of it: the name says an instant.
-            CivilDate(validYear: Int(parts[0]) ?? 0, month: Int(parts[1]) ?? 0, day: Int(parts[2]) ?? 0) != nil,
+            let day = CivilDate(validYear: Int(parts[0]) ?? 0, month: Int(parts[1]) ?? 0, day: Int(parts[2]) ?? 0),
             let hms = Int(parts[3]), hms / 10_000 < 24, hms / 100 % 100 < 60, hms % 100 < 60
         else { return nil }
-        if parts.count == 4 { return (parts.joined(separator: "-"), 1) }
+        let taken = Zone.vietnam.instant(day, TimeOfDay(hour: hms / 10_000, minute: hms / 100 % 100), second: hms % 100)
+        if parts.count == 4 { return (taken, 1) }
         guard let n = Int(parts[4]), (2...999_999).contains(n), String(n) == parts[4] else { return nil }
-        return (parts.prefix(4).joined(separator: "-"), n)
+        return (taken, n)
     }
 
     /// Whether `name` is a copy's (what `keep` counts and may remove).
@@ -78,22 +78,18 @@ extension Store {
         let directory = backupDirectory
         let copies = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
             .compactMap { file in Store.backupOrder(file).map { (file, $0) } }
-            .sorted { ($0.1.stamp, $0.1.n) > ($1.1.stamp, $1.1.n) }
+            .sorted { ($0.1.taken, $0.1.n) > ($1.1.taken, $1.1.n) }
         return copies.compactMap { name, order in
             var st = stat()
-            // `2026-12-06-023007`: a day and a time of it, in Việt Nam's time.
-            guard stat((directory as NSString).appendingPathComponent(name), &st) == 0,
-                let day = CivilDate.parse(order.stamp.prefix(10)), let hms = Int(order.stamp.suffix(6))
-            else { return nil }
-            let taken = Zone.vietnam.instant(day).adding(seconds: Int64(hms / 10_000 * 3600 + hms / 100 % 100 * 60 + hms % 100))
-            return BackupCopy(name: name, bytes: Int64(st.st_size), taken: taken)
+            guard stat((directory as NSString).appendingPathComponent(name), &st) == 0 else { return nil }
+            return BackupCopy(name: name, bytes: Int64(st.st_size), taken: order.taken)
         }
     }
 
-    /// Copies the database into `backupDirectory` under `backupName(at:zone:)` and, when `keep` is given (at least
+    /// Copies the database into `backupDirectory` under `backupName(at:)` and, when `keep` is given (at least
     /// 1), removes the oldest copies beyond that number (never the new one). Runs for as long as the copy takes: call
     /// it off the loop thread.
-    public func backup(at: Instant, zone: Zone, keep: Int?) throws(BackupError) -> BackupResult {
+    public func backup(at: Instant, keep: Int?) throws(BackupError) -> BackupResult {
         let started = backupRunning.withLock { running -> Bool in
             if running { return false }
             running = true
@@ -113,9 +109,9 @@ extension Store {
         }
         // After the copies of the same second (`-2`, `-3`…), even when older ones of it were removed since: the names
         // keep the order the copies were taken in.
-        let base = Store.backupName(at: at, zone: zone)
-        let stamp = Store.backupOrder(base)?.stamp
-        let lastOfSecond = entries.compactMap { Store.backupOrder($0) }.filter { $0.stamp == stamp }.map(\.n).max()
+        let base = Store.backupName(at: at)
+        let second = Store.backupOrder(base)?.taken
+        let lastOfSecond = entries.compactMap { Store.backupOrder($0) }.filter { $0.taken == second }.map(\.n).max()
         let name = lastOfSecond.map { String(base.dropLast(".sqlite".count)) + "-\($0 + 1).sqlite" } ?? base
         let final = (directory as NSString).appendingPathComponent(name)
         let partial = (directory as NSString).appendingPathComponent("." + name + ".partial")
@@ -166,7 +162,7 @@ extension Store {
             // By when each was taken (`-2` after the copy of the same second, `-10` after `-9`), not by the names' bytes.
             let older = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
                 .compactMap { file in Store.backupOrder(file).map { (file, $0) } }.filter { $0.0 != name }
-                .sorted { ($0.1.stamp, $0.1.n) < ($1.1.stamp, $1.1.n) }.map(\.0)
+                .sorted { ($0.1.taken, $0.1.n) < ($1.1.taken, $1.1.n) }.map(\.0)
             for old in older.prefix(max(0, older.count - (keep - 1)))
             where unlink((directory as NSString).appendingPathComponent(old)) == 0 {
                 removed.append(old)

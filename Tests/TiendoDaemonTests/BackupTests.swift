@@ -28,19 +28,19 @@ struct BackupTests {
         let store = try Store(path: dir + "/tiendo.sqlite")
         try Self.insert(store, 1...120)
         let at = Zone.vietnam.instant(CivilDate(2026, 12, 6), TimeOfDay(hour: 2, minute: 30), second: 7)
-        #expect(Store.backupName(at: at, zone: .vietnam) == "tiendo-2026-12-06-023007.sqlite")
+        #expect(Store.backupName(at: at) == "tiendo-2026-12-06-023007.sqlite")
         // A copy cut short before (a crash, a full disk) is removed, never counted as a copy.
         try FileManager.default.createDirectory(atPath: dir + "/backups", withIntermediateDirectories: true)
         for stale in [".tiendo-2026-12-05-023000.sqlite.partial", ".tiendo-2026-12-05-023000.sqlite.partial-journal"] {
             _ = FileManager.default.createFile(atPath: dir + "/backups/" + stale, contents: Data([1, 2]))
         }
-        let first = try store.backup(at: at, zone: .vietnam, keep: nil)
+        let first = try store.backup(at: at, keep: nil)
         #expect(first.path == dir + "/backups/tiendo-2026-12-06-023007.sqlite" && first.instances == 120 && first.removed.isEmpty)
         #expect(first.bytes > 0 && FileManager.default.fileExists(atPath: first.path))
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/backups") == ["tiendo-2026-12-06-023007.sqlite"])
         // Written on: the copy keeps its moment; another copy in the same second gets a name of its own.
         try Self.insert(store, 121...130)
-        let second = try store.backup(at: at, zone: .vietnam, keep: nil)
+        let second = try store.backup(at: at, keep: nil)
         #expect(second.path.hasSuffix("/tiendo-2026-12-06-023007-2.sqlite") && second.instances == 130)
         let copy = try DatabaseQueue(
             path: first.path,
@@ -58,14 +58,14 @@ struct BackupTests {
         let store = try Store(path: dir + "/tiendo.sqlite")
         try Self.insert(store, 1...3)
         let day = { (d: Int) in Zone.vietnam.instant(CivilDate(2026, 12, d), TimeOfDay(hour: 2, minute: 30)) }
-        for d in 1...4 { _ = try store.backup(at: day(d), zone: .vietnam, keep: nil) }
+        for d in 1...4 { _ = try store.backup(at: day(d), keep: nil) }
         // An operator's own files beside them, one named almost as a copy: neither counted nor removed.
         for other in [
             "ghi-chu.txt", "tiendo-truoc-nang-cap.sqlite", "tiendo-2026-12-00-023000-1.sqlite", "tiendo-2026-13-01-023000.sqlite",
         ] {
             _ = FileManager.default.createFile(atPath: dir + "/backups/" + other, contents: Data("giữ".utf8))
         }
-        let kept = try store.backup(at: day(5), zone: .vietnam, keep: 2)
+        let kept = try store.backup(at: day(5), keep: 2)
         #expect(kept.removed == (1...3).map { "tiendo-2026-12-0\($0)-023000.sqlite" })
         let others = [
             "ghi-chu.txt", "tiendo-2026-12-00-023000-1.sqlite", "tiendo-2026-13-01-023000.sqlite", "tiendo-truoc-nang-cap.sqlite",
@@ -74,7 +74,7 @@ struct BackupTests {
             try FileManager.default.contentsOfDirectory(atPath: dir + "/backups").sorted()
                 == (others + ["tiendo-2026-12-04-023000.sqlite", "tiendo-2026-12-05-023000.sqlite"]).sorted())
         // A clock set back: the new copy sorts first by name, and is still the one kept.
-        let back = try store.backup(at: day(2), zone: .vietnam, keep: 1)
+        let back = try store.backup(at: day(2), keep: 1)
         #expect(back.removed.count == 2)
         #expect(
             try FileManager.default.contentsOfDirectory(atPath: dir + "/backups").sorted()
@@ -82,16 +82,16 @@ struct BackupTests {
         // Copies of one second, ten and more: by their number, not their names' bytes («-10» after «-9», «-2» after
         // the first).
         var made: [String] = []
-        for _ in 1...11 { made.append(try store.backup(at: day(9), zone: .vietnam, keep: nil).path) }
+        for _ in 1...11 { made.append(try store.backup(at: day(9), keep: nil).path) }
         #expect(made.last?.hasSuffix("/tiendo-2026-12-09-023000-11.sqlite") == true)
-        let last = try store.backup(at: day(9), zone: .vietnam, keep: 3)
+        let last = try store.backup(at: day(9), keep: 3)
         let removed = (["tiendo-2026-12-02-023000.sqlite"] + made.prefix(9).map { ($0 as NSString).lastPathComponent })
         #expect(Set(last.removed) == Set(removed))
         #expect(
             try FileManager.default.contentsOfDirectory(atPath: dir + "/backups").filter(Store.isBackupName).sorted()
                 == ["tiendo-2026-12-09-023000-10.sqlite", "tiendo-2026-12-09-023000-11.sqlite", "tiendo-2026-12-09-023000-12.sqlite"])
         // The first of that second removed since, the next copy still comes after the others, not in its name's place.
-        #expect(try store.backup(at: day(9), zone: .vietnam, keep: nil).path.hasSuffix("/tiendo-2026-12-09-023000-13.sqlite"))
+        #expect(try store.backup(at: day(9), keep: nil).path.hasSuffix("/tiendo-2026-12-09-023000-13.sqlite"))
         #expect(store.backups().map(\.name).prefix(2) == ["tiendo-2026-12-09-023000-13.sqlite", "tiendo-2026-12-09-023000-12.sqlite"])
     }
 
@@ -102,15 +102,15 @@ struct BackupTests {
         let store = try Store(path: dir + "/tiendo.sqlite")
         let at = Instant(seconds: 1_800_000_000)
         // Where the copy is written stands a directory (as root, a directory's mode would not stop it).
-        let partial = dir + "/backups/." + Store.backupName(at: at, zone: .vietnam) + ".partial"
+        let partial = dir + "/backups/." + Store.backupName(at: at) + ".partial"
         try FileManager.default.createDirectory(atPath: partial + "/x", withIntermediateDirectories: true)
         #expect {
-            try store.backup(at: at, zone: .vietnam, keep: 3)
+            try store.backup(at: at, keep: 3)
         } throws: { error in
             (error as? BackupError)?.description.hasPrefix("không chép được cơ sở dữ liệu vào \(dir)/backups") == true
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/backups").filter(Store.isBackupName).isEmpty)
         // The store goes on, and the next copy, elsewhere in time, is made.
-        #expect(try store.backup(at: at.adding(seconds: 1), zone: .vietnam, keep: 3).instances == 0)
+        #expect(try store.backup(at: at.adding(seconds: 1), keep: 3).instances == 0)
     }
 }

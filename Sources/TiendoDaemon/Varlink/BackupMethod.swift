@@ -17,12 +17,11 @@ extension ControlService {
 
     func takeBackup(keep: Int?, uid: UInt32) -> VarlinkReply {
         let v = views()
-        // Việt Nam's time, whatever the workflows' zones: the names sort as the copies were taken, and say it as people
-        // here read it.
+        // In Việt Nam's time, whatever the workflows' zones, as the copy's name says it.
         let zone = Zone.vietnam
         let at = clock.now()
         do throws(BackupError) {
-            let r = try v.store.backup(at: at, zone: zone, keep: keep)
+            let r = try v.store.backup(at: at, keep: keep)
             let removed = r.removed.isEmpty ? "" : "; đã xóa \(r.removed.count) bản cũ"
             log(
                 5,
