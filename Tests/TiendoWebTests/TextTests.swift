@@ -25,6 +25,12 @@ struct TextTests {
         #expect(Format.date("2026-02-01T17:00:00+07:00") == "01/02/2026 17:00")
         // An instant written in another offset is shown in Vietnamese time.
         #expect(Format.date("2026-02-01T10:30:00Z") == "01/02/2026 17:30")
+        // A moment at 00:00 exactly (a timed transition, a date entered without an hour) is its day alone.
+        #expect(Format.moment("2026-01-21T00:00:00+07:00") == "21/01/2026")
+        #expect(Format.moment("2026-01-20T17:00:00Z") == "21/01/2026")
+        #expect(Format.moment("2026-01-21T00:01:00+07:00") == "21/01/2026 00:01")
+        #expect(Format.moment("2026-01-21") == "21/01/2026")
+        #expect(Format.moment(nil) == "")
         #expect(Format.due("2027-02-04", provisional: true) == "04/02/2027 (dự kiến)")
         #expect(Format.days(3, overdue: false) == "còn 3 ngày")
         // Occurrences by the period people name: a month, or a first day; from that month or day on when the due

@@ -636,6 +636,11 @@ def test_a_chi_bo_vote_is_recorded_from_the_record_page(stack, browser):
     timeline = browser.find_element(By.CSS_SELECTOR, "ol.timeline").text
     assert "(«Đã có quyết định công nhận chính thức»): «Số quyết định» đã ghi, «Ngày ký quyết định» là 25/02/2026" \
         in timeline, timeline
+    # The probation's end moved the record on by itself at 00:00: the day alone, not «21/01/2026 00:00».
+    moved = [li.find_element(By.TAG_NAME, "time").text for li in browser.find_elements(By.CSS_SELECTOR, "ol.timeline li")
+             if "sang «Chờ chi bộ xét" in li.text]
+    assert moved == ["21/01/2026"], moved
+    assert "00:00" not in timeline, timeline
     shot(browser, "50-quyet-dinh-cong-nhan", full=True)
     transitions = [r for r in history(stack, "dang-vien-du-bi/bq-web") if r["kind"] == "transition"]
     assert [t["to"] for t in transitions[-2:]] == ["cho-quyet-dinh", "chinh-thuc"], transitions
@@ -1695,6 +1700,17 @@ def test_people_are_called_by_their_full_names(stack, browser):
             "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
         assert width <= visible, (width, visible)
         shot(browser, "71-dien-thoai-ho-ten")
+        # The step's rules fold under one line, so the open deadlines start within the first screen; opened, they read
+        # in full. The facts read label over value.
+        rules = browser.find_element(By.CSS_SELECTOR, "details.guidance")
+        assert rules.get_attribute("open") is None and not browser.find_element(By.CSS_SELECTOR, "p.guidance").is_displayed()
+        heading = browser.find_element(By.XPATH, "//h2[.='Các hạn đang mở']")
+        assert heading.location["y"] < 844, heading.location
+        label, value = browser.find_element(By.CSS_SELECTOR, "dl.data dt"), browser.find_element(By.CSS_SELECTOR, "dl.data dd")
+        assert value.location["y"] > label.location["y"] and value.size["width"] > 300, (label.location, value.size)
+        shot(browser, "73-dien-thoai-ho-so-gon")
+        rules.find_element(By.TAG_NAME, "summary").click()
+        assert "Căn cứ" in browser.find_element(By.CSS_SELECTOR, "p.guidance").text
     finally:
         browser.set_window_size(1366, 768)
     # tiendod keeps the sign-in name; the name is the page's.

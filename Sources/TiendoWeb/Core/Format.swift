@@ -16,6 +16,14 @@ enum Format {
 
     static func dateTime(_ t: Instant) -> String { zone.dateAndTime(t) }
 
+    /// When something happened, as `date` writes it, but the day alone at 00:00 exactly: a timed transition fires at
+    /// midnight, and a date entered without an hour («Ngày kết nạp») is stored as that midnight; «21/01/2026 00:00»
+    /// reads as a time nobody chose.
+    static func moment(_ text: String?) -> String {
+        guard let text, text.count > 10, let t = zone.parseInstant(text), zone.local(t).1 == 0 else { return date(text) }
+        return zone.date(of: t).vietnamese
+    }
+
     /// The local date of an ISO date or instant.
     static func civilDate(_ text: String) -> CivilDate? {
         if let d = CivilDate.parse(text.prefix(10)), text.count == 10 { return d }

@@ -76,6 +76,8 @@ enum Assets {
         .muted { color: var(--muted); }
         /* What the workflow file says to do in the current state, under the record's title. */
         p.guidance { max-width: 60rem; margin: 0 0 .6rem; padding: .4rem .7rem; border-left: 3px solid var(--muted); font-size: .92rem; }
+        details.guidance > summary { cursor: pointer; padding: .3rem .7rem; margin: 0 0 .6rem; border-left: 3px solid var(--muted); color: #0b57d0; }
+        details.guidance[open] > summary { display: none; }
         .small { font-size: .85rem; }
         .flash { padding: .5rem .8rem; border-radius: 6px; }
         .flash.ok { background: #e6f4ea; color: var(--green); }
@@ -157,10 +159,16 @@ enum Assets {
         /* An event's choices are read whole («Hoàn thành 100% nhiệm vụ, có việc chậm hạn (tập thể — không quá 20%)»), not cut at 20rem. */
         form.event select, .pick-bar select { max-width: 32rem; }
         @media (max-width: 900px) { .grid2 { grid-template-columns: 1fr; } table.items { table-layout: auto; } }
+        /* One column on a screen: a record's open deadlines before its facts, what is due read first (on paper, as written). */
+        @media screen and (max-width: 900px) { .grid2 > .open-deadlines { order: -1; } }
         /* A phone (390 px): nothing wider than the screen; a wide table scrolls inside itself, the page does not. */
         @media (max-width: 640px) {
           main { padding: .5rem .6rem 1.5rem; }
-          details.filter-box[open] > summary { display: list-item; }
+          details.filter-box[open] > summary, details.guidance[open] > summary { display: list-item; }
+          details.guidance[open] > summary { margin-bottom: .2rem; }
+          /* A record's facts as label over value: beside each other the labels took 60 % of the width. */
+          dl.data { grid-template-columns: 1fr; gap: 0; }
+          dl.data dt { font-size: .85rem; margin-top: .35rem; }
           .counts { gap: .35rem; }
           p.swipe { display: block; margin: 0 0 .2rem; }
           .counts li a, .counts li span { padding: .2rem .5rem; font-size: .88rem; }
@@ -236,6 +244,8 @@ enum Assets {
           // On a phone the filters fold under their summary line unless one is in force.
           if (window.matchMedia("(max-width: 640px)").matches) {
             document.querySelectorAll("details.filter-box:not([data-active])").forEach(function (d) { d.open = false; });
+            // A record's rules and their citations fold too: its deadlines and buttons come first.
+            document.querySelectorAll("details.guidance").forEach(function (d) { d.open = false; });
           }
           // Choosing a workflow reloads the filters, so that its states can be chosen.
           document.querySelectorAll("select[data-autosubmit]").forEach(function (s) {

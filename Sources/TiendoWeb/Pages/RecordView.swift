@@ -35,7 +35,7 @@ struct RecordView {
             \(guidance)
             <div class="grid2">
             <section><h2>Thông tin</h2>\(facts)</section>
-            <section><h2>Các hạn đang mở</h2>\(deadlines)</section>
+            <section class="open-deadlines"><h2>Các hạn đang mở</h2>\(deadlines)</section>
             </div>
             \(milestones)
             \(events)
@@ -49,8 +49,8 @@ struct RecordView {
         let i = instance
         var rows: [(String, String)] = [("Mã hồ sơ", i.id), ("Quy trình", catalog.title(i.workflow))]
         if let s = i.state { rows.append(("Trạng thái", catalog.stateTitle(i.workflow, s) ?? s)) }
-        rows.append(("Bắt đầu theo dõi", Format.date(i.startedAt)))
-        if i.state != nil { rows.append(("Vào trạng thái này lúc", Format.date(i.enteredAt))) }
+        rows.append(("Bắt đầu theo dõi", Format.moment(i.startedAt)))
+        if i.state != nil { rows.append(("Vào trạng thái này", Format.moment(i.enteredAt))) }
         let fields = workflow?.fields ?? []
         // Every field with its title, the group's too (a chi bộ, or for an election a province: its own title says).
         for (name, value) in i.data.objectValue ?? [] {
@@ -128,7 +128,7 @@ struct RecordView {
                 : "<br><span class=\"muted small\">Cần hoàn thành trước: \(m.requires.map { "«" + (workflow?.milestone($0)?.title ?? $0) + "»" }.joined(separator: ", "))</span>"
             let status: HTML
             if m.done {
-                status = "<span class=\"badge ok\">Đã xong\(m.doneAt.map { " " + Format.date($0) } ?? "")</span>"
+                status = "<span class=\"badge ok\">Đã xong\(m.doneAt.map { " " + Format.moment($0) } ?? "")</span>"
             } else if m.due.isEmpty {
                 status = "<span class=\"muted\">Chưa có hạn</span>"
             } else {
@@ -202,7 +202,11 @@ struct RecordView {
     /// (a viewer too, and in a state that only waits for a date), its confidence marks in words.
     var guidance: HTML {
         guard let s = instance.state, let description = workflow?.state(s)?.description else { return .empty }
-        return "<p class=\"guidance no-print\">\(RecordView.basis(description))</p>"
+        // Open, as the filters are: on a phone the script folds it under its summary, since the text (with its
+        // citations) filled the whole first screen above the record's deadlines and buttons.
+        return """
+            <details class="guidance no-print" open><summary>Quy định ở bước này và căn cứ</summary><p class="guidance">\(RecordView.basis(description))</p></details>
+            """
     }
 
     /// «A», «A» hoặc «B», «A», «B» hoặc «C».
@@ -326,7 +330,7 @@ struct RecordView {
                 undone.contains(offset)
                 ? " <span class=\"badge warn\" title=\"Bước này đã được hoàn tác (xem bản ghi Hoàn tác)\">đã hoàn tác</span>" : .empty
             return
-                "<li class=\"\(cls)\"><time datetime=\"\(r.at)\">\(Format.date(r.at))</time><b>\(Format.kind(r.kind))</b>\(undoneMark)\(who)\(late)<br>\(said(r.message))\(provisional)</li>"
+                "<li class=\"\(cls)\"><time datetime=\"\(r.at)\">\(Format.moment(r.at))</time><b>\(Format.kind(r.kind))</b>\(undoneMark)\(who)\(late)<br>\(said(r.message))\(provisional)</li>"
         }
         let more: HTML = history.count > shown.count ? "<p class=\"muted\">… và \(history.count - shown.count) bản ghi cũ hơn.</p>" : .empty
         return "<ol class=\"timeline\">\(items)</ol>\(more)"
