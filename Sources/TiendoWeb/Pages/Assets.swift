@@ -207,6 +207,9 @@ enum Assets {
           table.records td:empty { display: none; }
           table.items td.record, table.records td.record { order: -2; font-weight: 600; } table.items td.what { order: -1; }
           table td.pick { order: -3; text-align: left; width: auto; } table td.pick:empty { display: none; }
+          /* A state's step is recorded on its record's page: that link closes the card, below what is due (first, it
+             read larger than the record's name). */
+          table td.pick.go { order: 9; font-size: .9rem; padding-top: .25rem; }
           table td.pick label { display: flex; gap: .5rem; align-items: center; color: var(--muted); font-size: .9rem; }
           table td.pick .on-phone { display: inline; }
           .pick-help { display: none; }

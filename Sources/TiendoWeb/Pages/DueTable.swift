@@ -112,12 +112,12 @@ enum DueTable {
             let state: HTML =
                 i.state.flatMap { catalog.stateTitle(i.workflow, $0) }.map { "<br><span class=\"muted small\">\($0)</span>" } ?? .empty
             // A state's deadline has no box (an event on its record's page closes it): an arrow to that page instead,
-            // which says so when hovered, and in words on a phone.
+            // which says so when hovered, and in words at the foot of its card on a phone.
             let box: HTML =
                 !pick
                 ? .empty
                 : i.milestone == nil
-                    ? "<td class=\"pick\"><a class=\"to-record\" href=\"\(recordLink(i.instance))\" title=\"Bước này ghi trên trang hồ sơ\" aria-label=\"Ghi bước này trên trang hồ sơ của \(name)\">→<span class=\"on-phone\"> Ghi trên trang hồ sơ</span></a></td>"
+                    ? "<td class=\"pick go\"><a class=\"to-record\" href=\"\(recordLink(i.instance))\" title=\"Bước này ghi trên trang hồ sơ\" aria-label=\"Ghi bước này trên trang hồ sơ của \(name)\">→<span class=\"on-phone\"> Mở hồ sơ để ghi bước này</span></a></td>"
                     : "<td class=\"pick\">\(pickBox(i, name: name))</td>"
             return """
                 <tr class="\(i.overdue ? "overdue" : "")">\(box)\(numbered ? PrintList.rowNumber(n) : .empty)<td data-label="Hạn">\(due(i))</td><td class="left">\(daysBadge(i))</td><td class="what">\(what(i))\(waiting(i, open: open, catalog: catalog, pick: pick))</td>

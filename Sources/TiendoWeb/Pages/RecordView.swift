@@ -72,7 +72,7 @@ struct RecordView {
         let rows: [HTML] = open.map { d in
             let owner =
                 d.milestone.map { _ in d.occurrence == nil ? "mốc" : "mốc định kỳ" }
-                ?? "hạn của trạng thái «\(catalog.stateTitle(d.workflow, d.state) ?? "")»"
+                ?? "hạn của trạng thái hiện tại"
             return """
                 <tr class="\(d.overdue ? "overdue" : "")"><td>\(DueTable.due(d))</td><td>\(DueTable.daysBadge(d))</td><td>\(DueTable.what(d))<br><span class="muted small">\(owner)</span></td></tr>
                 """

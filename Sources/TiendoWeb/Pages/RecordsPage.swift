@@ -181,11 +181,11 @@ struct RecordsPage {
             return """
                 <tr class="\(overdue > 0 ? "overdue" : "")">\(box)\(printing ? PrintList.rowNumber(n) : .empty)<td class="record"><a href="\(DueTable.recordLink(i.id))">\(name)</a><br><span class="muted small id">\(i.id)</span></td>
                 \(showGroup ? "<td data-label=\"\(groupTitle)\">\(e.group ?? "—")</td>" : HTML.empty)\(showWorkflow ? "<td data-label=\"Quy trình\">\(data.catalog.title(i.workflow))</td>" : HTML.empty)<td data-label="Trạng thái">\(state)\(i.stale ? " <span class=\"badge warn\" title=\"Chạy theo phiên bản quy trình cũ\">bản cũ</span>" : HTML.empty)</td>\(values)
-                <td data-label="Bắt đầu theo dõi"><span class="date">\(Format.date(String(i.startedAt.prefix(10))))</span></td><td class="num" data-label="Quá hạn">\(overdue > 0 ? "<span class=\"badge bad\">\(overdue)</span>" : HTML.empty)</td><td data-label="Hạn sớm nhất (việc chưa xong)">\(first)</td></tr>
+                <td data-label="Bắt đầu theo dõi"><span class="date">\(Format.date(String(i.startedAt.prefix(10))))</span></td><td class="num" data-label="Số việc quá hạn">\(overdue > 0 ? "<span class=\"badge bad\">\(overdue)</span>" : HTML.empty)</td><td data-label="Hạn sớm nhất (việc chưa xong)">\(first)</td></tr>
                 """
         }
         return """
-            <table class="records"><thead><tr>\(pick ? "<th class=\"pick\"><input type=\"checkbox\" data-pick-all aria-label=\"Chọn tất cả hồ sơ trong bảng này\" title=\"Chọn tất cả hồ sơ trong bảng này\"></th>" as HTML : .empty)\(printing ? PrintList.rowNumberHead : .empty)<th>Hồ sơ</th>\(showGroup ? "<th>\(groupTitle)</th>" : HTML.empty)\(showWorkflow ? "<th>Quy trình</th>" : HTML.empty)<th>Trạng thái</th>\(HTML.join(columns.map { f in "<th class=\"field\(numeric(f) ? " num" : "")\">\(f.displayTitle)</th>" }))<th>Bắt đầu theo dõi</th><th class="num">Quá hạn</th><th>Hạn sớm nhất (việc chưa xong)</th></tr></thead>
+            <table class="records"><thead><tr>\(pick ? "<th class=\"pick\"><input type=\"checkbox\" data-pick-all aria-label=\"Chọn tất cả hồ sơ trong bảng này\" title=\"Chọn tất cả hồ sơ trong bảng này\"></th>" as HTML : .empty)\(printing ? PrintList.rowNumberHead : .empty)<th>Hồ sơ</th>\(showGroup ? "<th>\(groupTitle)</th>" : HTML.empty)\(showWorkflow ? "<th>Quy trình</th>" : HTML.empty)<th>Trạng thái</th>\(HTML.join(columns.map { f in "<th class=\"field\(numeric(f) ? " num" : "")\">\(f.displayTitle)</th>" }))<th>Bắt đầu theo dõi</th><th class="num" title="Số việc quá hạn của hồ sơ">Số việc quá hạn</th><th>Hạn sớm nhất (việc chưa xong)</th></tr></thead>
             <tbody>\(rows)</tbody></table>
             """
     }
