@@ -1713,6 +1713,9 @@ def test_people_are_called_by_their_full_names(stack, browser):
         assert heading.location["y"] < 844, heading.location
         label, value = browser.find_element(By.CSS_SELECTOR, "dl.data dt"), browser.find_element(By.CSS_SELECTOR, "dl.data dd")
         assert value.location["y"] > label.location["y"] and value.size["width"] > 300, (label.location, value.size)
+        # Each open deadline: its date and days left on a line, the task below across the screen.
+        due, task = (browser.find_element(By.CSS_SELECTOR, "table.deadlines td." + c) for c in ("due", "what"))
+        assert task.location["y"] > due.location["y"] and task.size["width"] > 300, (due.location, task.size)
         rules.find_element(By.TAG_NAME, "summary").click()
         assert "Căn cứ" in browser.find_element(By.CSS_SELECTOR, "p.guidance").text
         shot(browser, "73-dien-thoai-quy-dinh-mo")

@@ -210,6 +210,14 @@ enum Assets {
           /* A state's step is recorded on its record's page: that link closes the card, below what is due (first, it
              read larger than the record's name). */
           table td.pick.go { order: 9; font-size: .9rem; padding-top: .25rem; }
+          /* A record's open deadlines: the date and the days left on one line, the task below across the width (as a
+             third column it wrapped a word or two a line). */
+          table.deadlines, table.deadlines tbody { display: block; overflow: visible; }
+          table.deadlines thead { display: none; }
+          table.deadlines tr { display: flex; flex-wrap: wrap; align-items: baseline; gap: 0 .6rem; padding: .4rem 0; border-bottom: 1px solid var(--line); }
+          table.deadlines td { display: block; min-width: 0; border: none; padding: 0; }
+          table.deadlines td.due { font-weight: 600; }
+          table.deadlines td.what { flex: 1 0 100%; }
           table td.pick label { display: flex; gap: .5rem; align-items: center; color: var(--muted); font-size: .9rem; }
           table td.pick .on-phone { display: inline; }
           .pick-help { display: none; }

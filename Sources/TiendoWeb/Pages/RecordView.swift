@@ -74,10 +74,10 @@ struct RecordView {
                 d.milestone.map { _ in d.occurrence == nil ? "mốc" : "mốc định kỳ" }
                 ?? "hạn của trạng thái hiện tại"
             return """
-                <tr class="\(d.overdue ? "overdue" : "")"><td>\(DueTable.due(d))</td><td>\(DueTable.daysBadge(d))</td><td>\(DueTable.what(d))<br><span class="muted small">\(owner)</span></td></tr>
+                <tr class="\(d.overdue ? "overdue" : "")"><td class="due">\(DueTable.due(d))</td><td class="left">\(DueTable.daysBadge(d))</td><td class="what">\(DueTable.what(d))<br><span class="muted small">\(owner)</span></td></tr>
                 """
         }
-        return "<table><thead><tr><th>Hạn</th><th>Còn lại</th><th>Việc</th></tr></thead><tbody>\(rows)</tbody></table>\(nextTransition)"
+        return "<table class=\"deadlines\"><thead><tr><th>Hạn</th><th>Còn lại</th><th>Việc</th></tr></thead><tbody>\(rows)</tbody></table>\(nextTransition)"
     }
 
     /// What happens next by itself, when the state has a timed transition (`RecordView.transitionSentence`).
