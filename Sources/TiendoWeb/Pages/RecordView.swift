@@ -77,7 +77,8 @@ struct RecordView {
                 <tr class="\(d.overdue ? "overdue" : "")"><td class="due">\(DueTable.due(d))</td><td class="left">\(DueTable.daysBadge(d))</td><td class="what">\(DueTable.what(d))<br><span class="muted small">\(owner)</span></td></tr>
                 """
         }
-        return "<table class=\"deadlines\"><thead><tr><th>Hạn</th><th>Còn lại</th><th>Việc</th></tr></thead><tbody>\(rows)</tbody></table>\(nextTransition)"
+        return
+            "<table class=\"deadlines\"><thead><tr><th>Hạn</th><th>Còn lại</th><th>Việc</th></tr></thead><tbody>\(rows)</tbody></table>\(nextTransition)"
     }
 
     /// What happens next by itself, when the state has a timed transition (`RecordView.transitionSentence`).
