@@ -54,7 +54,16 @@ struct Tiendod: ParsableCommand {
     @Flag(help: "Cho phép tạo cơ sở dữ liệu rỗng mới khi tệp trạng thái mất hoặc trống dù tiendod đã từng chạy ở thư mục này.")
     var `init` = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Không chạy daemon: khôi phục cơ sở dữ liệu từ bản sao lưu FILE (khi tiendod đã dừng); cơ sở dữ liệu đang có được chuyển vào thư mục truoc-khoi-phuc-… bên cạnh.",
+            valueName: "FILE"))
+    var restore: String?
+
     func run() throws {
+        if let restore {
+            return try Tiendod.restore(copy: restore, stateDirectory: stateDir ?? Tiendod.firstDir("STATE_DIRECTORY") ?? "/var/lib/tiendo")
+        }
         // The load-time constructor (CTiendodStart) blocked them before any thread existed; this also covers the
         // main thread should that ever fail, and ignores SIGPIPE.
         precondition(tiendod_signals_blocked_at_load() == 1, "signals not blocked at load")
@@ -234,6 +243,26 @@ struct Tiendod: ParsableCommand {
     /// version): `RestartPreventExitStatus=` in tiendod.service, so that systemd does not start the daemon again and
     /// again, each start running its catch-up on a damaged file before the check after READY=1 stops it.
     static let exitDataError: Int32 = 65
+
+    /// `--restore FILE`: the copy checked and put in place of the state directory's database, the old one set aside
+    /// (`StateRestore`); what was done on standard output, a refusal on standard error with exit status 65.
+    static func restore(copy: String, stateDirectory: String) throws {
+        do {
+            let r = try StateRestore.run(copy: copy, stateDirectory: stateDirectory, at: Instant(seconds: Int64(time(nil))))
+            print(
+                "Đã khôi phục \(Messages.count(r.instances)) hồ sơ từ \(copy) vào \(stateDirectory)/tiendo.sqlite (\(Messages.size(r.bytes)))."
+            )
+            if let aside = r.setAside { print("Cơ sở dữ liệu trước đó (cùng các tệp -wal, -shm nếu có) được giữ trong \(aside).") }
+            print(
+                "Khởi động lại: sudo systemctl start tiendod.socket tiendod.service tiendo-backup.timer (rồi tiendo-web, tiendo-deliver nếu có)."
+            )
+            print("tiendod sẽ bù các nhắc hạn, báo quá hạn đã đến hạn kể từ lúc sao lưu.")
+        } catch {
+            let said = error.changedNothing ? "không khôi phục: \(error.description); không thay đổi gì." : "\(error.description)."
+            FileHandle.standardError.write(Data("tiendod: \(said)\n".utf8))
+            throw ExitCode(exitDataError)
+        }
+    }
 
     static func needsOperator(_ error: any Error) -> Bool {
         guard let e = error as? StoreError else { return false }

@@ -213,6 +213,23 @@ start_daemon
 check "GetStatus: phiên bản $V2" equals "$(status_field version)" "$V2"
 check "hồ sơ vẫn còn sau nâng cấp" bash -c "chroot '$ROOT' tiendoctl show --json '$INSTANCE' | grep -q '\"startedAt\"'"
 check "GetStatus: 1 hồ sơ" equals "$(status_field instances)" 1
+check "tiendoctl start thêm một hồ sơ sau bản sao lưu" in_root tiendoctl start dang-vien-du-bi dvdb-sau-sao-luu \
+    --set ngay_ket_nap=2025-03-10 --set "chi_bo=Chi bộ 3"
+COPY=/$(cd "$ROOT" && ls var/lib/tiendo/backups/tiendo-2026-01-05-08*.sqlite | head -1)
+check "tiendod --restore bị từ chối khi tiendod đang chạy, không đổi gì" bash -c \
+    "! chroot '$ROOT' tiendod --restore '$COPY' && ! ls -d '$ROOT'/var/lib/tiendo/truoc-khoi-phuc-* 2>/dev/null"
+stop_daemon
+
+# ---------------------------------------------------------------- restore
+say "Khôi phục bản sao lưu trước nâng cấp: sudo tiendod --restore (tiendod đã dừng)"
+check "tiendod --restore $COPY (root)" in_root tiendod --restore "$COPY"
+check "cơ sở dữ liệu khôi phục thuộc người dùng tiendo, 640" \
+    equals "$(chroot "$ROOT" stat -c '%U:%G %a' /var/lib/tiendo/tiendo.sqlite)" "tiendo:tiendo 640"
+check "cơ sở dữ liệu trước đó giữ trong truoc-khoi-phuc-…, thuộc tiendo" bash -c \
+    "d=\$(cd '$ROOT' && ls -d var/lib/tiendo/truoc-khoi-phuc-*) && [ -f '$ROOT'/\$d/tiendo.sqlite ] &&
+        [ \"\$(chroot '$ROOT' stat -c %U /\$d)\" = tiendo ]"
+start_daemon
+check "GetStatus sau khôi phục: 1 hồ sơ, như bản sao" equals "$(status_field instances)" 1
 stop_daemon
 
 # ---------------------------------------------------------------- remove, purge

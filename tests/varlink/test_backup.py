@@ -1,14 +1,13 @@
 """`tiendoctl backup` (vn.tiendo.Extras.Backup) against the real daemon: a copy taken while it runs opens on its own,
-the oldest copies go beyond `--keep`, only an operator may take one, and the documented restore brings the copy
-back."""
+the oldest copies go beyond `--keep`, only an operator may take one, and `tiendod --restore` brings the copy back."""
 
 import glob
 import os
-import shutil
 import sqlite3
+import subprocess
 
 import pytest
-from conftest import Daemon
+from conftest import BIN, Daemon
 from test_extras import mcall, xcall
 from test_tiendoctl import ctl
 
@@ -40,16 +39,17 @@ def test_a_copy_taken_while_running_opens_and_restores(fresh):
     assert count(copies[0]) == 3
     assert "Đã sao lưu cơ sở dữ liệu vào " + copies[0] in fresh.log_text()
 
-    # A record added after the copy, then the copy restored as README says: stop, keep the current files aside,
-    # copy, remove the log files, start. The record added after is gone, the three before are back.
+    # A record added after the copy, then the copy restored as README says: stop, `tiendod --restore`, start (refused
+    # while tiendod runs). The record added after is gone, the three before are back; it stays in the files set aside.
     mcall(fresh, "StartInstance", workflow="hop", key="sau", data={"han": "2026-03-20", "ma": "Chi bộ 1"})
+    restore = [os.path.join(BIN, "tiendod"), "--restore", copies[0], "--state-dir", fresh.state]
+    r = subprocess.run(restore, capture_output=True, text=True)
+    assert r.returncode == 65 and "tiendod đang chạy" in r.stderr and "không thay đổi gì" in r.stderr, r.stderr
     fresh.halt()
-    db = os.path.join(fresh.state, "tiendo.sqlite")
-    aside = os.path.join(fresh.dir, "truoc-khoi-phuc")
-    os.makedirs(aside)
-    for f in glob.glob(db + "*"):
-        shutil.move(f, aside)
-    shutil.copy(copies[0], db)
+    r = subprocess.run(restore, capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.startswith(f"Đã khôi phục 3 hồ sơ từ {copies[0]}"), (r.stdout, r.stderr)
+    aside = glob.glob(os.path.join(fresh.state, "truoc-khoi-phuc-*"))
+    assert len(aside) == 1 and count(os.path.join(aside[0], "tiendo.sqlite")) == 4, aside
     fresh.start()
     ids = sorted(i["id"] for i in mcall(fresh, "ListInstances", workflow="hop", limit=100)["instances"])
     assert ids == ["hop/b0", "hop/b1", "hop/b2"], ids

@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+import TiendoCore
+import TiendoVarlink
+
+/// `tiendod --restore COPY`: a backup put back in place of the database with the daemon stopped, the files it
+/// replaces kept aside together; refused, changing nothing, while a tiendod runs there and for anything that is not a
+/// whole copy of tiendo's.
+@Suite(.serialized)
+struct RestoreTests {
+    func bytes(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }
+
+    func restore(_ d: DaemonProcess, _ copy: String) throws -> (status: Int32, said: String) {
+        try run(Build.binary("tiendod"), ["--restore", copy, "--state-dir", d.stateDir])
+    }
+
+    func backup(_ d: DaemonProcess) throws -> String {
+        let reply = try d.connect().call("vn.tiendo.Extras.Backup", parameters: [])
+        return try #require(reply["path"]?.stringValue)
+    }
+
+    func importKey(_ d: DaemonProcess, _ key: String) throws {
+        _ = try d.call(
+            "ImportInstances",
+            [
+                ("workflow", .string("hop")),
+                (
+                    "rows",
+                    .array([
+                        .object([("key", .string(key)), ("started", .string("2026-03-02T09:00:00+07:00")), ("han", .string("2026-03-06"))])
+                    ])
+                ),
+            ])
+    }
+
+    func count(_ database: String) throws -> String {
+        try run("/usr/bin/sqlite3", [database, "SELECT count(*) FROM instances"]).1.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// What the state directory holds besides the lock and the marker.
+    func entries(_ d: DaemonProcess) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: d.stateDir).filter { $0 != "tiendod.lock" && $0 != ".tiendo-state" }.sorted()
+    }
+
+    @Test("a copy replaces the database; the one it replaced is kept aside with its -wal, whole")
+    func restores() throws {
+        let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
+        try importC1(d)
+        let copy = try backup(d)
+        try importKey(d, "c2")
+        // Refused while tiendod runs there: its lock says so, and nothing moves.
+        let running = try restore(d, copy)
+        #expect(running.status == 65, "\(running.said)")
+        #expect(running.said.contains("tiendod đang chạy trên \(d.stateDir)") && running.said.contains("systemctl stop"), "\(running.said)")
+        #expect(!(try entries(d)).contains { $0.hasPrefix("truoc-khoi-phuc") })
+        // Stopped hard: c2 is only in the -wal, which must go with the database it belongs to.
+        d.kill9()
+        let db = d.stateDir + "/tiendo.sqlite"
+        #expect(FileManager.default.fileExists(atPath: db + "-wal"))
+        let done = try restore(d, copy)
+        #expect(done.status == 0, "\(done.said)")
+        #expect(done.said.contains("Đã khôi phục 1 hồ sơ từ \(copy)"), "\(done.said)")
+        let aside = try #require(try entries(d).first { $0.hasPrefix("truoc-khoi-phuc-") })
+        #expect(done.said.contains("được giữ trong \(d.stateDir)/\(aside)."), "\(done.said)")
+        let kept = try FileManager.default.contentsOfDirectory(atPath: d.stateDir + "/" + aside).sorted()
+        #expect(kept.contains("tiendo.sqlite") && kept.contains("tiendo.sqlite-wal"), "\(kept)")
+        #expect(try count(d.stateDir + "/" + aside + "/tiendo.sqlite") == "2")
+        #expect(!FileManager.default.fileExists(atPath: db + "-wal") && !FileManager.default.fileExists(atPath: db + "-shm"))
+        #expect(!(try entries(d)).contains { $0.hasSuffix(".restoring") })
+        // The restored database is the copy's: c1, not c2.
+        try d.start(fakeTime: "2026-03-02T10:00:00+07:00")
+        let ids = try d.call("ListInstances", [])["instances"]?.arrayValue?.compactMap { $0["id"]?.stringValue }
+        #expect(ids == ["hop/c1"])
+        #expect(d.stop() == 0)
+        // Again within the same second: a directory of its own.
+        let twice = try restore(d, copy)
+        #expect(twice.status == 0, "\(twice.said)")
+        #expect(try entries(d).filter { $0.hasPrefix("truoc-khoi-phuc-") }.count == 2)
+    }
+
+    @Test("anything but a whole copy of tiendo's is refused and nothing changes")
+    func refusals() throws {
+        let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
+        try importC1(d)
+        let copy = try backup(d)
+        #expect(d.stop() == 0)
+        let db = d.stateDir + "/tiendo.sqlite"
+        let before = try bytes(db)
+        let listed = try entries(d)
+        let junk = d.dir.sub("junk.sqlite")
+        try Data("không phải cơ sở dữ liệu".utf8).write(to: URL(fileURLWithPath: junk))
+        let empty = d.dir.sub("empty.sqlite")
+        _ = FileManager.default.createFile(atPath: empty, contents: Data())
+        let foreign = d.dir.sub("foreign.sqlite")
+        _ = try run("/usr/bin/sqlite3", [foreign, "CREATE TABLE invoices(id INTEGER PRIMARY KEY); INSERT INTO invoices VALUES (1);"])
+        let newer = d.dir.sub("newer.sqlite")
+        try FileManager.default.copyItem(atPath: copy, toPath: newer)
+        _ = try run("/usr/bin/sqlite3", [newer, "INSERT INTO grdb_migrations VALUES ('v99-tuong-lai')"])
+        let damaged = d.dir.sub("damaged.sqlite")
+        var pages = try bytes(copy)
+        // Past the first page (the schema): the tables' pages overwritten.
+        for i in 4096..<min(pages.count, 4096 * 4) { pages[i] = 0x5A }
+        try pages.write(to: URL(fileURLWithPath: damaged))
+        let cases: [(String, String)] = [
+            (junk, "không phải tệp SQLite"), (empty, "trống"), (d.dir.sub("khong-co.sqlite"), "không đọc được bản sao"),
+            (foreign, "chương trình khác"), (newer, "phiên bản tiendod mới hơn"), (damaged, "hỏng"),
+            (db, "chính cơ sở dữ liệu đang dùng"), (d.stateDir, "không phải một tệp"),
+        ]
+        for (file, reason) in cases {
+            let r = try restore(d, file)
+            #expect(r.status == 65, "\(file): \(r.said)")
+            #expect(r.said.contains(reason) && r.said.contains("không thay đổi gì"), "\(file): \(r.said)")
+            #expect(try bytes(db) == before, "\(file)")
+            #expect(try entries(d) == listed, "\(file)")
+        }
+        // No state directory at all.
+        let nowhere = try run(Build.binary("tiendod"), ["--restore", copy, "--state-dir", d.dir.sub("khong-co")])
+        #expect(nowhere.0 == 65 && nowhere.1.contains("không có thư mục trạng thái"), "\(nowhere.1)")
+    }
+}
