@@ -190,13 +190,14 @@ public enum StoreError: Error, CustomStringConvertible {
         case .vanished(let p, let zero):
             return (zero ? "\(p) trống (0 byte)" : "không có \(p)")
                 + " nhưng thư mục trạng thái cho thấy tiendod đã từng chạy ở đây (có tệp \(StateDirectoryMarker.fileName(forDatabase: p))):"
-                + " dữ liệu các hồ sơ có thể đã mất sau một lần khôi phục hoặc chép tệp sai. Hãy chép lại tệp từ bản sao lưu"
-                + " (cùng các tệp -wal, -shm nếu có); nếu thật sự muốn bắt đầu lại với cơ sở dữ liệu rỗng, chạy tiendod một lần với --init"
+                + " dữ liệu các hồ sơ có thể đã mất sau một lần khôi phục hoặc chép tệp sai. Hãy khôi phục từ bản sao lưu"
+                + " (tiendod --restore TỆP, xem tiendod(8)); nếu thật sự muốn bắt đầu lại với cơ sở dữ liệu rỗng, chạy tiendod một lần với --init"
         case .tooNew(let p, let m):
             return "\(p) đã được một phiên bản tiendod mới hơn nâng cấp (\(m.joined(separator: ", "))) mà phiên bản này không hiểu;"
-                + " không mở để khỏi làm sai dữ liệu. Hãy cài lại phiên bản mới hơn, hoặc khôi phục bản sao lưu từ trước khi nâng cấp"
+                + " không mở để khỏi làm sai dữ liệu. Hãy cài lại phiên bản mới hơn, hoặc khôi phục bản sao lưu từ trước khi nâng cấp (tiendod --restore TỆP)"
         case .corrupt(let r):
-            return "cơ sở dữ liệu hỏng: \(r). tiendod không ghi vào tệp hỏng; hãy khôi phục từ bản sao lưu (tiendod(8), FILES)"
+            return
+                "cơ sở dữ liệu hỏng: \(r). tiendod không ghi vào tệp hỏng; hãy khôi phục từ bản sao lưu (tiendod --restore TỆP, xem tiendod(8))"
         }
     }
 }

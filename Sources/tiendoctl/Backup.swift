@@ -12,7 +12,7 @@ struct Backup: ParsableCommand {
             Bản sao là cơ sở dữ liệu ở một thời điểm, tên tiendo-NĂM-THÁNG-NGÀY-GIỜPHÚTGIÂY.sqlite (giờ Việt Nam), \
             được kiểm tra đọc lại được trước khi mang tên đó. Với --keep N, giữ N bản mới nhất và xóa các bản cũ hơn. \
             tiendo-backup.timer chạy lệnh này mỗi đêm với --keep 14. Lệnh chờ bản sao xong tối đa 1 giờ (trừ khi có \
-            --timeout khác 120). Cách khôi phục: xem tiendod(8) hoặc README.
+            --timeout khác 120). Khôi phục (khi tiendod đã dừng): tiendod --restore TỆP, xem tiendod(8).
             """)
 
     @Option(help: ArgumentHelp("Giữ N bản sao mới nhất (kể cả bản vừa tạo), xóa các bản cũ hơn.", valueName: "N"))
