@@ -33,7 +33,7 @@ public struct Routing: Sendable {
     /// The agenda page of one group on tiendo-web over 30 days (`/?chi-bo=…&ngay=30`, as the page's filters write
     /// it): a digest lists reminders further ahead than the page's default 7 days.
     public func agenda(of group: String) -> String? {
-        web.map { $0 + "/?chi-bo=" + URLText.percentEncoded(group) + "&ngay=30" }
+        web.map { $0 + "/?chi-bo=" + URLText.queryValue(group) + "&ngay=30" }
     }
 }
 

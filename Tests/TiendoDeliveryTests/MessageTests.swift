@@ -408,7 +408,8 @@ extension Array where Element == String {
                     + "    https://tiendo.tayho.example.vn/ho-so/nhac-viec/tran-thi-binh\n"), "\(digest.parts[0].text)")
         #expect(digest.parts[1].text.contains("<a href=\"https://tiendo.tayho.example.vn/ho-so/nhac-viec/x\">Xem hồ sơ</a></li>"))
         // The digest counts what it lists; the chi bộ's agenda page has everything open, what was sent on its own too.
-        let agenda = "https://tiendo.tayho.example.vn/?chi-bo=Chi%20b%E1%BB%99%20Khu%20d%C3%A2n%20c%C6%B0%20s%E1%BB%91%202&ngay=30"
+        // Spaces as `+`: «s%E1%BB%91%202» read as «số 202».
+        let agenda = "https://tiendo.tayho.example.vn/?chi-bo=Chi+b%E1%BB%99+Khu+d%C3%A2n+c%C6%B0+s%E1%BB%91+2&ngay=30"
         #expect(
             digest.parts[0].text.contains(
                 "Thư này nhắc 1 việc sắp đến hạn và 1 thông báo khác.\n"

@@ -17,4 +17,10 @@ public enum URLText {
         }
         return out
     }
+
+    /// A query value as a form writes it: `percentEncoded`, but a space as `+` (tiendo-web reads both). In a mail's
+    /// plain text, where people read the address, `…s%E1%BB%91%203` could be read as «số 203»; `…s%E1%BB%91+3` cannot.
+    public static func queryValue(_ s: String) -> String {
+        s.split(separator: " ", omittingEmptySubsequences: false).map { percentEncoded(String($0)) }.joined(separator: "+")
+    }
 }
