@@ -14,14 +14,25 @@ final class StateLock {
 
     struct Held: Error, CustomStringConvertible {
         let directory: String
+        /// The holder's pid, as it wrote it.
         let holder: String?
+        /// The holder is `tiendod --restore` (it writes `restore PID`).
+        var restoring: Bool { holder?.hasPrefix(StateLock.restoreMark) == true }
+        var pid: String? { holder.map { restoring ? String($0.dropFirst(StateLock.restoreMark.count)) : $0 } }
         var description: String {
-            "thư mục trạng thái \(directory) đang được một tiendod khác dùng"
-                + (holder.map { " (pid \($0))" } ?? "")
+            if restoring {
+                return "đang khôi phục cơ sở dữ liệu trong \(directory) từ một bản sao lưu (tiendod --restore, pid \(pid ?? "?")); "
+                    + "tiendod không mở cơ sở dữ liệu lúc này. Khởi động lại sau khi khôi phục xong"
+            }
+            return "thư mục trạng thái \(directory) đang được một tiendod khác dùng"
+                + (pid.map { " (pid \($0))" } ?? "")
                 + "; hai tiendod trên một thư mục sẽ gửi trùng nhắc hạn và làm hỏng việc nhập. Hãy dừng tiendod kia "
                 + "(systemctl stop tiendod) hoặc dùng --state-dir khác"
         }
     }
+
+    /// What `tiendod --restore` writes before its pid, so that a tiendod started meanwhile says why it cannot open.
+    static let restoreMark = "restore "
 
     struct Failed: Error, CustomStringConvertible {
         let path: String
@@ -29,9 +40,11 @@ final class StateLock {
         var description: String { "không khóa được \(path): \(reason)" }
     }
 
-    init(directory: String) throws {
+    /// `restoring`: held by `tiendod --restore`, which the lock file says.
+    init(directory: String, restoring: Bool = false) throws {
         let path = (directory as NSString).appendingPathComponent("tiendod.lock")
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
+        // Not through a symbolic link: whoever may write the directory would choose what root opens and truncates.
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o640)
         guard fd >= 0 else { throw Failed(path: path, reason: SystemErrorText.posix(errno) ?? String(cString: strerror(errno))) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let err = errno
@@ -42,7 +55,7 @@ final class StateLock {
             let pid = n > 0 ? String(decoding: buffer[..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : ""
             throw Held(directory: directory, holder: pid.isEmpty ? nil : pid)
         }
-        let pid = Array("\(getpid())\n".utf8)
+        let pid = Array("\(restoring ? StateLock.restoreMark : "")\(getpid())\n".utf8)
         if ftruncate(fd, 0) == 0 { _ = pid.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) } }
         self.fd = fd
     }

@@ -7,34 +7,48 @@ public import TiendoStore
 #endif
 
 /// `tiendod --restore COPY`: the state directory's database replaced by a copy (`Store.restore`), only while no
-/// tiendod uses the directory — its lock is held for the whole restore, so a tiendod started meanwhile (a
-/// connection to `tiendod.socket`) refuses to open the database instead of reading it half moved.
+/// tiendod uses the directory — its lock is held for the whole restore, marked as a restore's, so a tiendod started
+/// meanwhile (a connection to `tiendod.socket`) says a restore is running and exits with the status systemd does not
+/// restart on, instead of reading the database half moved.
 public enum StateRestore {
-    public static func run(copy: String, stateDirectory: String, at: Instant) throws(RestoreError) -> RestoreResult {
+    /// Restores; `progress` hears each long step, `critical` brackets the renames (`Store.restore`).
+    public static func run(
+        copy: String, stateDirectory: String, at: Instant, progress: (String) -> Void = { _ in }, critical: (Bool) -> Void = { _ in }
+    ) throws(RestoreError) -> RestoreResult {
         var dir = stat()
         guard stat(stateDirectory, &dir) == 0, dir.st_mode & S_IFMT == S_IFDIR else {
             throw RestoreError("không có thư mục trạng thái \(stateDirectory) (xem --state-dir)")
         }
+        // Root restoring for the daemon's user works as that user: everything in the directory is then made as the
+        // daemon makes it, and a link planted there by whoever may write it (the lock, the copy's temporary name)
+        // reaches nothing that user could not already change.
+        if geteuid() == 0, dir.st_uid != 0 { try become(uid: dir.st_uid, gid: dir.st_gid, for: stateDirectory) }
         let lock: StateLock
         do {
-            lock = try StateLock(directory: stateDirectory)
+            lock = try StateLock(directory: stateDirectory, restoring: true)
         } catch let held as StateLock.Held {
             throw RestoreError(
-                "tiendod đang chạy trên \(stateDirectory)\(held.holder.map { " (pid \($0))" } ?? ""); hãy dừng nó trước: "
-                    + "sudo systemctl stop tiendo-backup.timer tiendod.socket tiendod.service")
+                held.restoring
+                    ? "một lần khôi phục khác đang chạy trên \(stateDirectory) (pid \(held.pid ?? "?"))"
+                    : "tiendod đang chạy trên \(stateDirectory)\(held.pid.map { " (pid \($0))" } ?? ""); hãy dừng nó trước: "
+                        + "sudo systemctl stop tiendo-backup.timer tiendod.socket tiendod.service")
         } catch {
             throw RestoreError("\(error)")
         }
         defer { lock.release() }
-        // Root restoring for the daemon's user: what it writes gets the state directory's owner (the lock file too,
-        // when this made it), or tiendod could not open them.
-        let owner: (uid: UInt32, gid: UInt32)? = geteuid() == 0 && dir.st_uid != 0 ? (dir.st_uid, dir.st_gid) : nil
-        if let owner {
-            let lockPath = (stateDirectory as NSString).appendingPathComponent("tiendod.lock")
-            var st = stat()
-            if stat(lockPath, &st) == 0, st.st_uid == 0 { _ = chown(lockPath, owner.uid, owner.gid) }
-        }
         return try Store.restore(
-            copy: copy, database: (stateDirectory as NSString).appendingPathComponent("tiendo.sqlite"), at: at, owner: owner)
+            copy: copy, database: (stateDirectory as NSString).appendingPathComponent("tiendo.sqlite"), at: at, progress: progress,
+            critical: critical)
+    }
+
+    /// Whether a daemon's start failed because `tiendod --restore` holds the state directory.
+    public static func inProgress(_ error: any Error) -> Bool { (error as? StateLock.Held)?.restoring == true }
+
+    /// Drops root for the state directory's owner (its group alone as supplementary groups).
+    static func become(uid: uid_t, gid: gid_t, for directory: String) throws(RestoreError) {
+        var groups = [gid]
+        guard setgroups(1, &groups) == 0, setgid(gid) == 0, setuid(uid) == 0 else {
+            throw RestoreError("không chuyển được sang người dùng sở hữu \(directory) (uid \(uid)): \(String(cString: strerror(errno)))")
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TiendoCore
 
 /// The system's errors as an operator reads them: «không có quyền ghi», not `Error Domain=NSCocoaErrorDomain
 /// Code=513 "You don’t have permission."`. Covers what starting the daemon meets (creating its directories, binding
@@ -30,17 +31,5 @@ public enum SystemErrorText {
     }
 
     /// A POSIX error number in words, nil for one not listed.
-    static func posix(_ code: Int32) -> String? {
-        switch code {
-        case EACCES, EPERM: return "không có quyền (kiểm tra chủ sở hữu và quyền của thư mục)"
-        case ENOENT: return "không có tệp hoặc thư mục này"
-        case ENOTDIR: return "một phần của đường dẫn không phải thư mục"
-        case ENOSPC: return "đĩa đầy"
-        case EROFS: return "ổ đĩa chỉ đọc"
-        case EADDRINUSE: return "địa chỉ đang được một chương trình khác dùng (một tiendod khác đang chạy?)"
-        case ENAMETOOLONG: return "đường dẫn quá dài (socket Unix: tối đa 107 byte)"
-        case EEXIST: return "đã có một tệp cùng tên"
-        default: return nil
-        }
-    }
+    static func posix(_ code: Int32) -> String? { ErrnoText.words(code) }
 }

@@ -13,15 +13,18 @@ public import TiendoCore
 /// first (an SQLite file of tiendo's that passes `PRAGMA quick_check`), written beside the database by `VACUUM INTO`
 /// from a read-only connection (one consistent file even when the copy has a `-wal` of its own), synced and checked
 /// again; only then are the database and its `-wal` and `-shm` moved together into `truoc-khoi-phuc-…/` (kept, never
-/// deleted) and the new file renamed into place, the directory synced. A refusal changes nothing. Between the two
-/// renames a crash leaves no database: tiendod then refuses to start (the state directory's marker), and the files
-/// set aside are whole.
+/// deleted) and the new file renamed into place, the directory synced. A refusal changes nothing; a rename that fails
+/// puts the files already moved back. Between the renames a crash leaves no database: tiendod then refuses to start
+/// (the state directory's marker), and the files set aside are whole.
 public struct RestoreResult: Sendable, Equatable {
     /// Instances in the restored database.
     public var instances: Int
     public var bytes: Int64
     /// Where the database that was there went, with its `-wal` and `-shm` (nil: there was none).
     public var setAside: String?
+    /// Why the directory could not be synced after the renames (the restore is done, but a power cut now could undo
+    /// it); nil once synced.
+    public var unsynced: String?
 }
 
 /// Why a restore was refused or did not finish, in words for the operator.
@@ -42,22 +45,38 @@ extension Store {
         [database, database + "-wal", database + "-shm", database + "-journal"]
     }
 
-    /// Puts `copy` in place of `database`, whose directory no tiendod may be using (the caller holds its lock).
-    /// `owner`: the user and group the new files get (root restoring for the daemon's user), nil to keep the
-    /// caller's. `at` names the directory the old files go to (Việt Nam time).
-    public static func restore(copy: String, database: String, at: Instant, owner: (uid: UInt32, gid: UInt32)?) throws(RestoreError)
-        -> RestoreResult
-    {
+    /// Puts `copy` in place of `database`, whose directory no tiendod may be using (the caller holds its lock), as the
+    /// user who owns that directory (the new file is the caller's, mode 640). `at` names the directory the old files
+    /// go to (Việt Nam time); `progress` hears each long step.
+    /// `critical(true)` comes before the first rename and `critical(false)` after the last (a caller blocks signals
+    /// between them).
+    public static func restore(
+        copy: String, database: String, at: Instant, progress: (String) -> Void = { _ in }, critical: (Bool) -> Void = { _ in }
+    ) throws(RestoreError) -> RestoreResult {
         let directory = (database as NSString).deletingLastPathComponent
         let copyPath = (copy as NSString).standardizingPath
+        let incoming = (directory as NSString).appendingPathComponent("." + (database as NSString).lastPathComponent + ".restoring")
         var st = stat()
-        guard stat(copyPath, &st) == 0 else { throw RestoreError("không đọc được bản sao \(copy): \(String(cString: strerror(errno)))") }
-        guard st.st_mode & S_IFMT == S_IFREG else { throw RestoreError("\(copy) không phải một tệp") }
-        // The copy must not be one of the files about to be moved aside.
-        var held = stat()
-        for file in databaseFiles(database) where stat(file, &held) == 0 && held.st_dev == st.st_dev && held.st_ino == st.st_ino {
-            throw RestoreError("\(copy) là chính cơ sở dữ liệu đang dùng (hoặc tệp đi kèm nó), không phải một bản sao")
+        guard stat(copyPath, &st) == 0, access(copyPath, R_OK) == 0 else {
+            let why =
+                errno == ENOENT
+                ? "không có tệp này"
+                : errno == EACCES
+                    ? "người dùng của tiendod (uid \(geteuid())) không được đọc nó; hãy chép nó vào \(directory)/backups/ rồi khôi phục từ đó"
+                    : ErrnoText.describe(errno)
+            throw RestoreError("không đọc được bản sao \(copy): \(why)")
         }
+        guard st.st_mode & S_IFMT == S_IFREG else { throw RestoreError("\(copy) không phải một tệp") }
+        // The copy must not be one of the files about to be moved aside, nor the one a restore cut short left (which
+        // the next step replaces).
+        var held = stat()
+        for file in databaseFiles(database) + [incoming, incoming + "-journal"]
+        where stat(file, &held) == 0 && held.st_dev == st.st_dev && held.st_ino == st.st_ino {
+            throw RestoreError(
+                "\(copy) là chính cơ sở dữ liệu đang dùng (hoặc tệp đi kèm nó, hoặc bản chép dở của một lần khôi phục trước), "
+                    + "không phải một bản sao lưu; hãy khôi phục từ một tệp trong \(directory)/backups/")
+        }
+        progress("Đang kiểm tra bản sao \(copy)…")
         let instances: Int
         do {
             guard case .ours = try Store.inspect(path: copyPath, checkBytes: .max) else {
@@ -81,7 +100,7 @@ extension Store {
             throw RestoreError("không dùng bản sao \(copy): \(Store.refusal(error))")
         }
         // Written whole beside the database first: until it is, nothing there has moved.
-        let incoming = (directory as NSString).appendingPathComponent("." + (database as NSString).lastPathComponent + ".restoring")
+        progress("Đang chép bản sao vào \(directory)…")
         for file in [incoming, incoming + "-journal"] { unlink(file) }
         func discard(_ why: String) -> RestoreError {
             unlink(incoming)
@@ -93,13 +112,12 @@ extension Store {
         } catch {
             throw discard("không chép được \(copy) vào \(directory): \(Store.refusal(error))")
         }
-        let fd = open(incoming, O_RDONLY | O_CLOEXEC)
-        var ready = fd >= 0 && fchmod(fd, 0o640) == 0
-        if ready, let owner { ready = fchown(fd, owner.uid, owner.gid) == 0 }
-        ready = ready && fsync(fd) == 0
-        let reason = String(cString: strerror(errno))
+        let fd = open(incoming, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        let ready = fd >= 0 && fchmod(fd, 0o640) == 0 && fsync(fd) == 0
+        let reason = ErrnoText.describe(errno)
         if fd >= 0 { close(fd) }
         guard ready else { throw discard("không ghi chắc được bản chép \(incoming) xuống đĩa: \(reason)") }
+        progress("Đang kiểm tra bản chép…")
         do {
             guard case .ours = try Store.inspect(path: incoming, checkBytes: .max) else { throw RestoreError("bản chép ra trống") }
         } catch {
@@ -107,58 +125,69 @@ extension Store {
         }
         let setAside: String?
         let present = databaseFiles(database).filter { FileManager.default.fileExists(atPath: $0) }
+        critical(true)
+        defer { critical(false) }
         if present.isEmpty {
             setAside = nil
         } else {
             let aside: String
-            do { aside = try makeAsideDirectory(in: directory, at: at, owner: owner) } catch { throw discard(error.description) }
+            do { aside = try makeAsideDirectory(in: directory, at: at) } catch { throw discard(error.description) }
+            var moved: [String] = []
             for file in present {
-                let target = (aside as NSString).appendingPathComponent((file as NSString).lastPathComponent)
-                guard rename(file, target) == 0 else {
-                    let reason = String(cString: strerror(errno))
-                    // Those already moved go back: the database stays as it was.
-                    for moved in present.prefix(while: { $0 != file }) {
-                        rename((aside as NSString).appendingPathComponent((moved as NSString).lastPathComponent), moved)
-                    }
-                    rmdir(aside)
-                    throw discard("không chuyển được \(file) sang \(aside): \(reason)")
+                guard rename(file, inside(aside, file)) == 0 else {
+                    let reason = ErrnoText.describe(errno)
+                    throw putBack(moved, from: aside, discarding: incoming, "không chuyển được \(file) sang \(aside): \(reason)")
                 }
+                moved.append(file)
             }
-            _ = LogSyncer.syncDirectory(of: (aside as NSString).appendingPathComponent("x"))
+            _ = LogSyncer.syncDirectory(of: inside(aside, "x"))
+            guard rename(incoming, database) == 0 else {
+                let reason = ErrnoText.describe(errno)
+                throw putBack(moved, from: aside, discarding: incoming, "không đặt được bản chép vào chỗ \(database): \(reason)")
+            }
             setAside = aside
         }
-        guard rename(incoming, database) == 0 else {
-            let reason = String(cString: strerror(errno))
-            throw RestoreError(
-                "không đặt được bản chép \(incoming) vào chỗ \(database): \(reason). Cơ sở dữ liệu cũ ở \(setAside ?? "(không có)"); "
-                    + "hãy chuyển nó về chỗ cũ trước khi khởi động tiendod", changedNothing: false)
-        }
-        if let reason = LogSyncer.syncDirectory(of: database) {
-            throw RestoreError(
-                "đã khôi phục vào \(database)\(setAside.map { " (cơ sở dữ liệu cũ ở \($0))" } ?? "") nhưng không ghi chắc được thư mục xuống đĩa: \(reason)",
-                changedNothing: false)
+        if setAside == nil, rename(incoming, database) != 0 {
+            throw discard("không đặt được bản chép vào chỗ \(database): \(ErrnoText.describe(errno))")
         }
         var done = stat()
-        return RestoreResult(instances: instances, bytes: stat(database, &done) == 0 ? Int64(done.st_size) : 0, setAside: setAside)
+        return RestoreResult(
+            instances: instances, bytes: stat(database, &done) == 0 ? Int64(done.st_size) : 0, setAside: setAside,
+            unsynced: LogSyncer.syncDirectory(of: database))
     }
 
-    /// `truoc-khoi-phuc-2026-12-06-143000` beside the database (`-2`, `-3`… after one of the same second), owned by
-    /// `owner`, readable by it alone.
-    static func makeAsideDirectory(in directory: String, at: Instant, owner: (uid: UInt32, gid: UInt32)?) throws(RestoreError) -> String {
+    /// `file`'s name inside `directory`.
+    static func inside(_ directory: String, _ file: String) -> String {
+        (directory as NSString).appendingPathComponent((file as NSString).lastPathComponent)
+    }
+
+    /// The files `moved` aside brought back, the copy written for them removed: the error to throw, saying nothing
+    /// changed, or (when one cannot go back) where they all are.
+    static func putBack(_ moved: [String], from aside: String, discarding incoming: String, _ why: String) -> RestoreError {
+        let stuck = moved.filter { rename(inside(aside, $0), $0) != 0 }
+        if !stuck.isEmpty {
+            return RestoreError(
+                "\(why); không chuyển lại được \(stuck.joined(separator: ", ")) từ \(aside): hãy chuyển TẤT CẢ các tệp trong \(aside) "
+                    + "về \((stuck[0] as NSString).deletingLastPathComponent) (cùng lúc, cả tệp -wal, -shm) trước khi khởi động tiendod",
+                changedNothing: false)
+        }
+        rmdir(aside)
+        unlink(incoming)
+        unlink(incoming + "-journal")
+        _ = LogSyncer.syncDirectory(of: incoming)
+        return RestoreError(why)
+    }
+
+    /// `truoc-khoi-phuc-2026-12-06-143000` beside the database (`-2`, `-3`… after one of the same second), for its
+    /// owner and group alone.
+    static func makeAsideDirectory(in directory: String, at: Instant) throws(RestoreError) -> String {
         let local = Zone.vietnam.iso(at).prefix(19)  // 2026-12-06T14:30:00
         let base = (directory as NSString).appendingPathComponent(
             "truoc-khoi-phuc-\(local.prefix(10))-\(local.dropFirst(11).filter { $0 != ":" })")
         for n in 1...1000 {
             let path = n == 1 ? base : base + "-\(n)"
-            if mkdir(path, 0o750) == 0 {
-                if let owner, chown(path, owner.uid, owner.gid) != 0 {
-                    let reason = String(cString: strerror(errno))
-                    rmdir(path)
-                    throw RestoreError("không đặt được chủ của thư mục \(path): \(reason)")
-                }
-                return path
-            }
-            if errno != EEXIST { throw RestoreError("không tạo được thư mục \(path): \(String(cString: strerror(errno)))") }
+            if mkdir(path, 0o750) == 0 { return path }
+            if errno != EEXIST { throw RestoreError("không tạo được thư mục \(path): \(ErrnoText.describe(errno))") }
         }
         throw RestoreError("đã có quá nhiều thư mục \(base)-…")
     }

@@ -105,8 +105,12 @@ extension Store {
         uri.path = path
         uri.queryItems = [URLQueryItem(name: hasWAL ? "mode" : "immutable", value: hasWAL ? "ro" : "1")]
         let flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI
-        guard let name = uri.string, sqlite3_open_v2(name, &db, flags, nil) == SQLITE_OK else {
-            throw StoreError.cannotOpen(path: path, reason: db.map { String(cString: sqlite3_errmsg($0)) } ?? "sqlite3_open_v2")
+        guard let name = uri.string else { throw StoreError.cannotOpen(path: path, reason: "đường dẫn không dùng được") }
+        let opened = sqlite3_open_v2(name, &db, flags, nil)
+        guard opened == SQLITE_OK else {
+            throw StoreError.cannotOpen(
+                path: path,
+                reason: Store.describe(ResultCode(rawValue: opened & 0xFF), message: db.map { String(cString: sqlite3_errmsg($0)) }))
         }
         sqlite3_busy_timeout(db, 5000)
         return try body(db)
@@ -120,7 +124,7 @@ extension Store {
             let message = String(cString: sqlite3_errmsg(db))
             switch rc & 0xFF {
             case SQLITE_CORRUPT, SQLITE_NOTADB: return .corrupt(message)
-            default: return .cannotOpen(path: path, reason: message)
+            default: return .cannotOpen(path: path, reason: Store.describe(ResultCode(rawValue: rc & 0xFF), message: message))
             }
         }
         var statement: OpaquePointer?

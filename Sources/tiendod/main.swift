@@ -245,14 +245,29 @@ struct Tiendod: ParsableCommand {
     static let exitDataError: Int32 = 65
 
     /// `--restore FILE`: the copy checked and put in place of the state directory's database, the old one set aside
-    /// (`StateRestore`); what was done on standard output, a refusal on standard error with exit status 65.
+    /// (`StateRestore`); each step and what was done on standard output, a refusal on standard error with exit
+    /// status 65 (nothing changed), 74 when files had moved and could not all be put back (the message says where).
+    /// Ctrl-C stops it until the files move (the signals the daemon blocks at load are let through, then held while
+    /// the files are renamed).
     static func restore(copy: String, stateDirectory: String) throws {
+        func signals(_ how: Int32) {
+            var set = sigset_t()
+            sigemptyset(&set)
+            for s in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&set, s) }
+            pthread_sigmask(how, &set, nil)
+        }
+        signals(SIG_UNBLOCK)
         do {
-            let r = try StateRestore.run(copy: copy, stateDirectory: stateDirectory, at: Instant(seconds: Int64(time(nil))))
+            let r = try StateRestore.run(
+                copy: copy, stateDirectory: stateDirectory, at: Instant(seconds: Int64(time(nil))), progress: { print($0) },
+                critical: { signals($0 ? SIG_BLOCK : SIG_UNBLOCK) })
             print(
                 "Đã khôi phục \(Messages.count(r.instances)) hồ sơ từ \(copy) vào \(stateDirectory)/tiendo.sqlite (\(Messages.size(r.bytes)))."
             )
             if let aside = r.setAside { print("Cơ sở dữ liệu trước đó (cùng các tệp -wal, -shm nếu có) được giữ trong \(aside).") }
+            if let reason = r.unsynced {
+                print("Chú ý: không ghi chắc được thư mục \(stateDirectory) xuống đĩa (\(reason)); hãy chạy sync trước khi khởi động lại.")
+            }
             print(
                 "Khởi động lại: sudo systemctl start tiendod.socket tiendod.service tiendo-backup.timer (rồi tiendo-web, tiendo-deliver nếu có)."
             )
@@ -260,11 +275,16 @@ struct Tiendod: ParsableCommand {
         } catch {
             let said = error.changedNothing ? "không khôi phục: \(error.description); không thay đổi gì." : "\(error.description)."
             FileHandle.standardError.write(Data("tiendod: \(said)\n".utf8))
-            throw ExitCode(exitDataError)
+            throw ExitCode(error.changedNothing ? exitDataError : exitRestoreUnfinished)
         }
     }
 
+    /// `--restore` moved files and could not put them all back (EX_IOERR).
+    static let exitRestoreUnfinished: Int32 = 74
+
     static func needsOperator(_ error: any Error) -> Bool {
+        // A restore holds the state directory: started again every 2 s by systemd, the daemon would only repeat so.
+        if StateRestore.inProgress(error) { return true }
         guard let e = error as? StoreError else { return false }
         switch e {
         case .corrupt, .notOurs, .notSQLite, .vanished, .tooNew: return true

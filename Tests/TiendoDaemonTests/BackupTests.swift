@@ -113,4 +113,14 @@ struct BackupTests {
         // The store goes on, and the next copy, elsewhere in time, is made.
         #expect(try store.backup(at: at.adding(seconds: 1), keep: 3).instances == 0)
     }
+
+    @Test("a restore sets the files it replaces aside in a directory named by its time, -2 within the same second")
+    func asideDirectories() throws {
+        let dir = try makeTemporaryDirectory("restore-aside")
+        defer { removeTemporaryDirectory(dir) }
+        let at = Zone.vietnam.instant(CivilDate(2026, 12, 6), TimeOfDay(hour: 14, minute: 30), second: 5)
+        #expect(try Store.makeAsideDirectory(in: dir, at: at) == dir + "/truoc-khoi-phuc-2026-12-06-143005")
+        #expect(try Store.makeAsideDirectory(in: dir, at: at) == dir + "/truoc-khoi-phuc-2026-12-06-143005-2")
+        #expect(try Store.makeAsideDirectory(in: dir, at: at) == dir + "/truoc-khoi-phuc-2026-12-06-143005-3")
+    }
 }

@@ -3,6 +3,10 @@ import Testing
 import TiendoCore
 import TiendoVarlink
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `tiendod --restore COPY`: a backup put back in place of the database with the daemon stopped, the files it
 /// replaces kept aside together; refused, changing nothing, while a tiendod runs there and for anything that is not a
 /// whole copy of tiendo's.
@@ -33,8 +37,10 @@ struct RestoreTests {
             ])
     }
 
+    /// Read only: a read-write connection would checkpoint the files set aside and remove their -wal.
     func count(_ database: String) throws -> String {
-        try run("/usr/bin/sqlite3", [database, "SELECT count(*) FROM instances"]).1.trimmingCharacters(in: .whitespacesAndNewlines)
+        try run("/usr/bin/sqlite3", ["-readonly", database, "SELECT count(*) FROM instances"]).1.trimmingCharacters(
+            in: .whitespacesAndNewlines)
     }
 
     /// What the state directory holds besides the lock and the marker.
@@ -59,6 +65,9 @@ struct RestoreTests {
         #expect(FileManager.default.fileExists(atPath: db + "-wal"))
         let done = try restore(d, copy)
         #expect(done.status == 0, "\(done.said)")
+        #expect(
+            done.said.contains("Đang kiểm tra bản sao \(copy)…\nĐang chép bản sao vào \(d.stateDir)…\nĐang kiểm tra bản chép…\n"),
+            "\(done.said)")
         #expect(done.said.contains("Đã khôi phục 1 hồ sơ từ \(copy)"), "\(done.said)")
         let aside = try #require(try entries(d).first { $0.hasPrefix("truoc-khoi-phuc-") })
         #expect(done.said.contains("được giữ trong \(d.stateDir)/\(aside)."), "\(done.said)")
@@ -72,10 +81,71 @@ struct RestoreTests {
         let ids = try d.call("ListInstances", [])["instances"]?.arrayValue?.compactMap { $0["id"]?.stringValue }
         #expect(ids == ["hop/c1"])
         #expect(d.stop() == 0)
-        // Again within the same second: a directory of its own.
+        // Again: the files replaced go to a directory of their own (`-2` within the same second: BackupTests).
         let twice = try restore(d, copy)
         #expect(twice.status == 0, "\(twice.said)")
         #expect(try entries(d).filter { $0.hasPrefix("truoc-khoi-phuc-") }.count == 2)
+    }
+
+    @Test("a daemon started while a restore holds the state directory says so and exits 65, which systemd does not restart")
+    func daemonDuringRestore() throws {
+        let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
+        #expect(d.stop() == 0)
+        // The lock as `tiendod --restore` holds it: its mark and pid in the file, the file locked.
+        let lock = d.stateDir + "/tiendod.lock"
+        try Data("restore 4242\n".utf8).write(to: URL(fileURLWithPath: lock))
+        // Held until its input closes.
+        let holder = Process()
+        let input = Pipe()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+        holder.arguments = ["--exclusive", lock, "cat"]
+        holder.standardInput = input
+        try holder.run()
+        defer {
+            try? input.fileHandleForWriting.close()
+            holder.waitUntilExit()
+        }
+        #expect(waitUntil(timeout: 10) { (try? run("/usr/bin/flock", ["--exclusive", "--nonblock", lock, "true"]).0) == 1 })
+        let p = try d.start(fakeTime: "2026-03-02T10:00:00+07:00", waitReady: false)
+        #expect(waitUntil(timeout: 60) { !p.isRunning })
+        #expect(p.terminationStatus == 65, "\(d.log)")
+        #expect(
+            d.log.contains("đang khôi phục cơ sở dữ liệu trong \(d.stateDir) từ một bản sao lưu (tiendod --restore, pid 4242)"), "\(d.log)")
+    }
+
+    @Test("root restores as the state directory's owner: a link planted there reaches nothing of root's")
+    func rootWorksAsTheOwner() throws {
+        guard geteuid() == 0 else { return }
+        let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
+        try importC1(d)
+        let made = try backup(d)
+        #expect(d.stop() == 0)
+        // The daemon's user (nobody here) owns the directory and what is in it; the copy is readable by it.
+        let copy = d.dir.sub("ban-sao.sqlite")
+        try FileManager.default.copyItem(atPath: made, toPath: copy)
+        for path in [d.dir.path, copy] { chmod(path, 0o755) }
+        for file in [d.stateDir] + (try FileManager.default.contentsOfDirectory(atPath: d.stateDir)).map({ d.stateDir + "/" + $0 }) {
+            lchown(file, 65534, 65534)
+        }
+        // A file of root's, and the lock replaced by a link to it.
+        let victim = d.dir.sub("cua-root")
+        try Data("bí mật".utf8).write(to: URL(fileURLWithPath: victim))
+        chmod(victim, 0o600)
+        unlink(d.stateDir + "/tiendod.lock")
+        symlink(victim, d.stateDir + "/tiendod.lock")
+        let refused = try restore(d, copy)
+        #expect(refused.status == 65 && refused.said.contains("liên kết tượng trưng"), "\(refused.said)")
+        var st = stat()
+        #expect(stat(victim, &st) == 0 && st.st_uid == 0 && st.st_mode & 0o777 == 0o600)
+        #expect(try bytes(victim) == Data("bí mật".utf8))
+        // Without the link: restored, every new file the directory owner's.
+        unlink(d.stateDir + "/tiendod.lock")
+        let done = try restore(d, copy)
+        #expect(done.status == 0, "\(done.said)")
+        for file in try FileManager.default.contentsOfDirectory(atPath: d.stateDir) {
+            #expect(lstat(d.stateDir + "/" + file, &st) == 0 && st.st_uid == 65534, "\(file)")
+        }
+        #expect(stat(d.stateDir + "/tiendo.sqlite", &st) == 0 && st.st_mode & 0o777 == 0o640)
     }
 
     @Test("anything but a whole copy of tiendo's is refused and nothing changes")
@@ -101,8 +171,16 @@ struct RestoreTests {
         // Past the first page (the schema): the tables' pages overwritten.
         for i in 4096..<min(pages.count, 4096 * 4) { pages[i] = 0x5A }
         try pages.write(to: URL(fileURLWithPath: damaged))
+        // What a restore cut short left: the next restore replaces it, so it is no copy to restore from.
+        let leftover = d.stateDir + "/.tiendo.sqlite.restoring"
+        try FileManager.default.copyItem(atPath: copy, toPath: leftover)
+        let listedWithLeftover = try entries(d)
+        let r = try restore(d, leftover)
+        #expect(r.status == 65 && r.said.contains("bản chép dở của một lần khôi phục trước"), "\(r.said)")
+        #expect(try FileManager.default.fileExists(atPath: leftover) && entries(d) == listedWithLeftover)
+        unlink(leftover)
         let cases: [(String, String)] = [
-            (junk, "không phải tệp SQLite"), (empty, "trống"), (d.dir.sub("khong-co.sqlite"), "không đọc được bản sao"),
+            (junk, "không phải tệp SQLite"), (empty, "trống"), (d.dir.sub("khong-co.sqlite"), "không có tệp này"),
             (foreign, "chương trình khác"), (newer, "phiên bản tiendod mới hơn"), (damaged, "hỏng"),
             (db, "chính cơ sở dữ liệu đang dùng"), (d.stateDir, "không phải một tệp"),
         ]

@@ -216,8 +216,11 @@ check "GetStatus: 1 hồ sơ" equals "$(status_field instances)" 1
 check "tiendoctl start thêm một hồ sơ sau bản sao lưu" in_root tiendoctl start dang-vien-du-bi dvdb-sau-sao-luu \
     --set ngay_ket_nap=2025-03-10 --set "chi_bo=Chi bộ 3"
 COPY=/$(cd "$ROOT" && ls var/lib/tiendo/backups/tiendo-2026-01-05-08*.sqlite | head -1)
-check "tiendod --restore bị từ chối khi tiendod đang chạy, không đổi gì" bash -c \
-    "! chroot '$ROOT' tiendod --restore '$COPY' && ! ls -d '$ROOT'/var/lib/tiendo/truoc-khoi-phuc-* 2>/dev/null"
+[ "$COPY" != / ] || die "không thấy bản sao lưu của 05/01/2026 trong /var/lib/tiendo/backups"
+check "tiendod --restore bị từ chối khi tiendod đang chạy (mã 65), không đổi gì" bash -c \
+    "chroot '$ROOT' tiendod --restore '$COPY' 2>'$WORK/restore-refused.txt'; [ \$? = 65 ] &&
+        grep -q 'tiendod đang chạy trên /var/lib/tiendo' '$WORK/restore-refused.txt' &&
+        grep -q 'không thay đổi gì' '$WORK/restore-refused.txt' && ! ls -d '$ROOT'/var/lib/tiendo/truoc-khoi-phuc-* 2>/dev/null"
 stop_daemon
 
 # ---------------------------------------------------------------- restore

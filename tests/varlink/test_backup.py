@@ -47,7 +47,8 @@ def test_a_copy_taken_while_running_opens_and_restores(fresh):
     assert r.returncode == 65 and "tiendod đang chạy" in r.stderr and "không thay đổi gì" in r.stderr, r.stderr
     fresh.halt()
     r = subprocess.run(restore, capture_output=True, text=True)
-    assert r.returncode == 0 and r.stdout.startswith(f"Đã khôi phục 3 hồ sơ từ {copies[0]}"), (r.stdout, r.stderr)
+    assert r.returncode == 0 and r.stdout.startswith(f"Đang kiểm tra bản sao {copies[0]}…\n"), (r.stdout, r.stderr)
+    assert f"\nĐã khôi phục 3 hồ sơ từ {copies[0]}" in r.stdout, r.stdout
     aside = glob.glob(os.path.join(fresh.state, "truoc-khoi-phuc-*"))
     assert len(aside) == 1 and count(os.path.join(aside[0], "tiendo.sqlite")) == 4, aside
     fresh.start()
