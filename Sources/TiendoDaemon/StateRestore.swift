@@ -22,7 +22,13 @@ public enum StateRestore {
         // Root restoring for the daemon's user works as that user: everything in the directory is then made as the
         // daemon makes it, and a link planted there by whoever may write it (the lock, the copy's temporary name)
         // reaches nothing that user could not already change.
-        if geteuid() == 0, dir.st_uid != 0 { try become(uid: dir.st_uid, gid: dir.st_gid, for: stateDirectory) }
+        if geteuid() == 0, dir.st_uid != 0 {
+            try become(uid: dir.st_uid, for: stateDirectory)
+        } else if geteuid() != dir.st_uid {
+            // Another user who may write the directory would leave a database the daemon's user may not read.
+            throw RestoreError(
+                "\(stateDirectory) thuộc người dùng khác (uid \(dir.st_uid)); hãy chạy bằng người dùng đó hoặc với sudo")
+        }
         let lock: StateLock
         do {
             lock = try StateLock(directory: stateDirectory, restoring: true)
@@ -44,11 +50,16 @@ public enum StateRestore {
     /// Whether a daemon's start failed because `tiendod --restore` holds the state directory.
     public static func inProgress(_ error: any Error) -> Bool { (error as? StateLock.Held)?.restoring == true }
 
-    /// Drops root for the state directory's owner (its group alone as supplementary groups).
-    static func become(uid: uid_t, gid: gid_t, for directory: String) throws(RestoreError) {
-        var groups = [gid]
-        guard setgroups(1, &groups) == 0, setgid(gid) == 0, setuid(uid) == 0 else {
-            throw RestoreError("không chuyển được sang người dùng sở hữu \(directory) (uid \(uid)): \(String(cString: strerror(errno)))")
+    /// Drops root for the state directory's owner: its own groups (`initgroups`), never root's group.
+    static func become(uid: uid_t, for directory: String) throws(RestoreError) {
+        guard let pw = getpwuid(uid), let name = pw.pointee.pw_name, pw.pointee.pw_gid != 0 else {
+            throw RestoreError(
+                "người sở hữu \(directory) (uid \(uid)) không có trong danh sách người dùng, hoặc thuộc nhóm root; không khôi phục với quyền root"
+            )
+        }
+        let gid = pw.pointee.pw_gid
+        guard initgroups(name, gid) == 0, setgid(gid) == 0, setuid(uid) == 0 else {
+            throw RestoreError("không chuyển được sang người dùng sở hữu \(directory) (uid \(uid)): \(ErrnoText.describe(errno))")
         }
     }
 }

@@ -62,7 +62,8 @@ extension Store {
                 errno == ENOENT
                 ? "không có tệp này"
                 : errno == EACCES
-                    ? "người dùng của tiendod (uid \(geteuid())) không được đọc nó; hãy chép nó vào \(directory)/backups/ rồi khôi phục từ đó"
+                    ? "người dùng \(userName) của tiendod không được đọc nó; hãy chép nó cho người dùng đó: "
+                        + "sudo install -o \(userName) -g \(userName) -m 640 \(copy) \(directory)/backups/ rồi khôi phục từ bản trong đó"
                     : ErrnoText.describe(errno)
             throw RestoreError("không đọc được bản sao \(copy): \(why)")
         }
@@ -156,6 +157,12 @@ extension Store {
             unsynced: LogSyncer.syncDirectory(of: database))
     }
 
+    /// The effective user's name (its uid when it has none).
+    static var userName: String {
+        guard let pw = getpwuid(geteuid()), let name = pw.pointee.pw_name else { return String(geteuid()) }
+        return String(cString: name)
+    }
+
     /// `file`'s name inside `directory`.
     static func inside(_ directory: String, _ file: String) -> String {
         (directory as NSString).appendingPathComponent((file as NSString).lastPathComponent)
@@ -163,12 +170,13 @@ extension Store {
 
     /// The files `moved` aside brought back, the copy written for them removed: the error to throw, saying nothing
     /// changed, or (when one cannot go back) where they all are.
+    /// The database goes back last, and nothing after a file that cannot: it is never back without its `-wal`.
     static func putBack(_ moved: [String], from aside: String, discarding incoming: String, _ why: String) -> RestoreError {
-        let stuck = moved.filter { rename(inside(aside, $0), $0) != 0 }
-        if !stuck.isEmpty {
+        if let stuck = moved.reversed().first(where: { rename(inside(aside, $0), $0) != 0 }) {
+            let reason = ErrnoText.describe(errno)
             return RestoreError(
-                "\(why); không chuyển lại được \(stuck.joined(separator: ", ")) từ \(aside): hãy chuyển TẤT CẢ các tệp trong \(aside) "
-                    + "về \((stuck[0] as NSString).deletingLastPathComponent) (cùng lúc, cả tệp -wal, -shm) trước khi khởi động tiendod",
+                "\(why); không chuyển lại được \(stuck) từ \(aside) (\(reason)): hãy chuyển TẤT CẢ các tệp còn trong \(aside) "
+                    + "về \((stuck as NSString).deletingLastPathComponent) (cùng lúc, cả tệp -wal, -shm) trước khi khởi động tiendod",
                 changedNothing: false)
         }
         rmdir(aside)

@@ -247,8 +247,8 @@ struct Tiendod: ParsableCommand {
     /// `--restore FILE`: the copy checked and put in place of the state directory's database, the old one set aside
     /// (`StateRestore`); each step and what was done on standard output, a refusal on standard error with exit
     /// status 65 (nothing changed), 74 when files had moved and could not all be put back (the message says where).
-    /// Ctrl-C stops it until the files move (the signals the daemon blocks at load are let through, then held while
-    /// the files are renamed).
+    /// Ctrl-C stops it until the files move (the signals the daemon blocks at load are let through, then held from
+    /// the first rename to the exit, so that what was done is always said).
     static func restore(copy: String, stateDirectory: String) throws {
         func signals(_ how: Int32) {
             var set = sigset_t()
@@ -260,7 +260,7 @@ struct Tiendod: ParsableCommand {
         do {
             let r = try StateRestore.run(
                 copy: copy, stateDirectory: stateDirectory, at: Instant(seconds: Int64(time(nil))), progress: { print($0) },
-                critical: { signals($0 ? SIG_BLOCK : SIG_UNBLOCK) })
+                critical: { if $0 { signals(SIG_BLOCK) } })
             print(
                 "Đã khôi phục \(Messages.count(r.instances)) hồ sơ từ \(copy) vào \(stateDirectory)/tiendo.sqlite (\(Messages.size(r.bytes)))."
             )

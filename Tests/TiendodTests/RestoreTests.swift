@@ -113,9 +113,10 @@ struct RestoreTests {
             d.log.contains("đang khôi phục cơ sở dữ liệu trong \(d.stateDir) từ một bản sao lưu (tiendod --restore, pid 4242)"), "\(d.log)")
     }
 
-    @Test("root restores as the state directory's owner: a link planted there reaches nothing of root's")
+    @Test(
+        "root restores as the state directory's owner: a link planted there reaches nothing of root's",
+        .enabled(if: geteuid() == 0, "needs root"))
     func rootWorksAsTheOwner() throws {
-        guard geteuid() == 0 else { return }
         let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
         try importC1(d)
         let made = try backup(d)
@@ -127,6 +128,11 @@ struct RestoreTests {
         for file in [d.stateDir] + (try FileManager.default.contentsOfDirectory(atPath: d.stateDir)).map({ d.stateDir + "/" + $0 }) {
             lchown(file, 65534, 65534)
         }
+        // Another user, not root: refused before anything is read (it would leave files the daemon's user may not read).
+        let other = try run(
+            "/usr/bin/setpriv",
+            ["--reuid=1", "--regid=1", "--clear-groups", Build.binary("tiendod"), "--restore", copy, "--state-dir", d.stateDir])
+        #expect(other.0 == 65 && other.1.contains("thuộc người dùng khác (uid 65534)"), "\(other.1)")
         // A file of root's, and the lock replaced by a link to it.
         let victim = d.dir.sub("cua-root")
         try Data("bí mật".utf8).write(to: URL(fileURLWithPath: victim))
