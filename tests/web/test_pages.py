@@ -1035,7 +1035,11 @@ def test_a_chi_bo_typed_another_way_is_the_known_one_and_a_new_name_is_confirmed
 
     # No key typed: tiendod gives one, as an import does for a row without one.
     browser.get(stack.url + "/ho-so/moi?quy-trinh=kiem-tra")
-    assert "ví dụ kt-001; để trống thì phần mềm tự đặt mã theo ngày" in browser.find_element(By.CSS_SELECTOR, "label[for=f-key]").text
+    said = browser.find_element(By.CSS_SELECTOR, "label[for=f-key]").text
+    assert "(để trống thì phần mềm tự đặt mã theo ngày; nếu tự đặt: chữ cái không dấu, chữ số, '.', '_', '-', ví dụ kt-001)" in said, said
+    # The code may be left empty: its box comes after the record's fields, not before the member's name.
+    boxes = [e.get_attribute("id") for e in browser.find_elements(By.CSS_SELECTOR, "form.new-record input[id^=f-], form.new-record select[id^=f-]")]
+    assert boxes[-1] == "f-key" and boxes[0] == "f-ho_ten", boxes
     fill("", CHI_BO_B)
     submit(browser, browser.find_element(By.CSS_SELECTOR, "form.new-record button[type=submit]"))
     assert "/ho-so/kiem-tra/kt-20260302-" in browser.current_url, browser.current_url

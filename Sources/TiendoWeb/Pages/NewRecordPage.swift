@@ -182,14 +182,10 @@ struct NewRecordPage {
             Layout.page(title: "Thêm hồ sơ", active: "/ho-so", context: context, flash: flash, body: body), status: status)
     }
 
-    /// The form of one workflow: the record's key, then every field in the file's order, required ones marked.
+    /// The form of one workflow: every field in the file's order, required ones marked, then the record's key, which
+    /// may be left empty (first, it was the box a secretary met before the member's name, with its rules for codes).
     func fields(_ workflow: Extras.WorkflowInfo, context: WebContext, account: Account, values: [String: String], known: [String]) -> HTML {
-        var rows: [HTML] = [
-            """
-            <p><label for="f-key">Mã hồ sơ <span class="muted small">(chữ cái không dấu, chữ số, '.', '_', '-', ví dụ \(NewRecordPage.keyExample(workflow.id)); để trống thì phần mềm tự đặt mã theo ngày)</span><br>
-            <input id="f-key" name="f-key" value="\(values["key"] ?? "")" maxlength="128" pattern="[A-Za-z0-9][A-Za-z0-9._\\-]{0,127}"></label></p>
-            """
-        ]
+        var rows: [HTML] = []
         // What a later step asks when it is taken (a vote's counts) is not asked at the start: an optional field that
         // only events of later states read has its box in that event's form on the record page. One an event of the
         // first state reads (the kind of a card request, the reason for a lost card) is asked here too.
@@ -228,6 +224,11 @@ struct NewRecordPage {
             let empty: HTML = Format.defaultText(f).map { " <span class=\"muted small default\">(để trống: \($0))</span>" } ?? .empty
             rows.append("<p><label for=\"\(id)\">\(f.displayTitle)\(mark)\(RecordView.range(f))\(empty)<br>\(control)</label>\(after)</p>")
         }
+        rows.append(
+            """
+            <p><label for="f-key">Mã hồ sơ <span class="muted small">(để trống thì phần mềm tự đặt mã theo ngày; nếu tự đặt: chữ cái không dấu, chữ số, '.', '_', '-', ví dụ \(NewRecordPage.keyExample(workflow.id)))</span><br>
+            <input id="f-key" name="f-key" value="\(values["key"] ?? "")" maxlength="128" pattern="[A-Za-z0-9][A-Za-z0-9._\\-]{0,127}"></label></p>
+            """)
         return """
             <section><h2>\(workflow.title)</h2>
             \(workflow.description.map { "<p class=\"muted\">\($0)</p>" } ?? HTML.empty)

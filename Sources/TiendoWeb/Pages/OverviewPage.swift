@@ -136,7 +136,7 @@ struct OverviewPage {
             <h1>Tổng quan</h1>
             \(filters.form("/tong-quan", catalog: catalog, account: account, groups: account.groups, search: false))
             <p class="no-print actions"><a href="\(filters.link("/xuat/tong-quan.csv"))">Tải CSV</a> · <a href="\(filters.link("/xuat/tong-quan.xlsx"))">Tải Excel</a>
-            · <button type="button" data-print>In</button></p>
+            · <button type="button" data-print>In trang này</button></p>
             <h2>Theo quy trình</h2>
             <p class="swipe muted small no-print">Bảng rộng hơn màn hình: vuốt ngang trên bảng để xem các cột còn lại.</p>
             <table><thead><tr><th>Quy trình</th><th class="num">Hồ sơ</th><th class="num">Chưa hoàn thành</th><th class="num">Có việc quá hạn</th><th class="num">Có việc đến hạn trong 7 ngày</th>\(showProvisional ? "<th class=\"num\">Hạn dự kiến</th>" : HTML.empty)</tr></thead>
