@@ -31,6 +31,12 @@ void tiendo_block_signals(void) {
     signal(SIGPIPE, SIG_IGN);
 }
 
+void tiendo_unblock_signals(void) {
+    sigset_t set;
+    handled_set(&set);
+    pthread_sigmask(SIG_UNBLOCK, &set, 0);
+}
+
 int tiendo_signalfd_hup_term_int(void) {
     sigset_t set;
     handled_set(&set);

@@ -62,6 +62,9 @@ public final class EventLoop: Sendable {
     /// Blocks the signals the loop handles; call on the main thread before any other thread starts.
     public static func blockSignals() { tiendo_block_signals() }
 
+    /// Lets those signals through again (`tiendod --restore`, which runs no loop: Ctrl-C stops it).
+    public static func unblockSignals() { tiendo_unblock_signals() }
+
     /// Takes the daemon over: from here on it is reached through `enqueue`, `submit` and `withDaemon` only.
     public init(daemon: sending Daemon, hooks: LifecycleHooks) throws {
         self.hooks = hooks

@@ -46,9 +46,13 @@ extension Store {
 
     /// A copy's file name for the instant `at`: `tiendo-2026-12-06-090012.sqlite` in Việt Nam's time (which has no
     /// daylight saving time: the names sort as the instants do, and say them as people here read them).
-    public static func backupName(at: Instant) -> String {
+    public static func backupName(at: Instant) -> String { "tiendo-\(stamp(at)).sqlite" }
+
+    /// `2026-12-06-090012`: the instant in Việt Nam's time, as the names of copies and of a restore's set-aside
+    /// directory carry it.
+    static func stamp(_ at: Instant) -> String {
         let local = Zone.vietnam.iso(at).prefix(19)  // 2026-12-06T09:00:12
-        return "tiendo-\(local.prefix(10))-\(local.dropFirst(11).filter { $0 != ":" }).sqlite"
+        return "\(local.prefix(10))-\(local.dropFirst(11).filter { $0 != ":" })"
     }
 
     /// When a copy was taken, as its file name says, and its number within that second:

@@ -83,29 +83,28 @@ extension Store {
             guard case .ours = try Store.inspect(path: copyPath, checkBytes: .max) else {
                 throw RestoreError("tệp trống, không phải bản sao cơ sở dữ liệu của tiendo")
             }
-            let (tables, applied) = try Store.readOnly(path: copyPath) { db in
+            // What it holds, in one read: its tables, the migrations applied, its instances.
+            let (applied, count): ([String], Int?) = try Store.readOnly(path: copyPath) { db in
                 let tables = try Store.column(db, "SELECT name FROM sqlite_master WHERE type = 'table'", path: copyPath)
+                guard tables.contains("instances") else { return ([], nil) }
                 let applied =
                     tables.contains("grdb_migrations")
                     ? try Store.column(db, "SELECT identifier FROM grdb_migrations", path: copyPath) : []
-                return (tables, applied)
+                return (applied, Int(try Store.column(db, "SELECT count(*) FROM instances", path: copyPath).first ?? "") ?? 0)
             }
-            guard tables.contains("instances") else { throw RestoreError("không có dữ liệu hồ sơ nào của tiendo") }
+            guard let count else { throw RestoreError("không có dữ liệu hồ sơ nào của tiendo") }
             // As a start refuses a database a newer tiendod migrated: this one would write it in a shape the newer reads wrongly.
             let unknown = Set(applied).subtracting(Store.migrator.migrations).sorted()
             if !unknown.isEmpty { throw StoreError.tooNew(path: copyPath, migrations: unknown) }
-            instances = try Store.readOnly(path: copyPath) { db in
-                Int(try Store.column(db, "SELECT count(*) FROM instances", path: copyPath).first ?? "") ?? 0
-            }
+            instances = count
         } catch {
             throw RestoreError("không dùng bản sao \(copy): \(Store.refusal(error))")
         }
         // Written whole beside the database first: until it is, nothing there has moved.
         progress("Đang chép bản sao vào \(directory)…")
-        for file in [incoming, incoming + "-journal"] { unlink(file) }
+        removeIncoming(incoming)
         func discard(_ why: String) -> RestoreError {
-            unlink(incoming)
-            unlink(incoming + "-journal")
+            removeIncoming(incoming)
             return RestoreError(why)
         }
         do {
@@ -157,6 +156,12 @@ extension Store {
             unsynced: LogSyncer.syncDirectory(of: database))
     }
 
+    /// Removes the copy a restore writes beside the database, and the journal SQLite keeps while writing it.
+    static func removeIncoming(_ incoming: String) {
+        unlink(incoming)
+        unlink(incoming + "-journal")
+    }
+
     /// The effective user's name (its uid when it has none).
     static var userName: String {
         guard let pw = getpwuid(geteuid()), let name = pw.pointee.pw_name else { return String(geteuid()) }
@@ -180,8 +185,7 @@ extension Store {
                 changedNothing: false)
         }
         rmdir(aside)
-        unlink(incoming)
-        unlink(incoming + "-journal")
+        removeIncoming(incoming)
         _ = LogSyncer.syncDirectory(of: incoming)
         return RestoreError(why)
     }
@@ -189,9 +193,7 @@ extension Store {
     /// `truoc-khoi-phuc-2026-12-06-143000` beside the database (`-2`, `-3`… after one of the same second), for its
     /// owner and group alone.
     static func makeAsideDirectory(in directory: String, at: Instant) throws(RestoreError) -> String {
-        let local = Zone.vietnam.iso(at).prefix(19)  // 2026-12-06T14:30:00
-        let base = (directory as NSString).appendingPathComponent(
-            "truoc-khoi-phuc-\(local.prefix(10))-\(local.dropFirst(11).filter { $0 != ":" })")
+        let base = (directory as NSString).appendingPathComponent("truoc-khoi-phuc-\(stamp(at))")
         for n in 1...1000 {
             let path = n == 1 ? base : base + "-\(n)"
             if mkdir(path, 0o750) == 0 { return path }

@@ -250,17 +250,11 @@ struct Tiendod: ParsableCommand {
     /// Ctrl-C stops it until the files move (the signals the daemon blocks at load are let through, then held from
     /// the first rename to the exit, so that what was done is always said).
     static func restore(copy: String, stateDirectory: String) throws {
-        func signals(_ how: Int32) {
-            var set = sigset_t()
-            sigemptyset(&set)
-            for s in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&set, s) }
-            pthread_sigmask(how, &set, nil)
-        }
-        signals(SIG_UNBLOCK)
+        EventLoop.unblockSignals()
         do {
             let r = try StateRestore.run(
                 copy: copy, stateDirectory: stateDirectory, at: Instant(seconds: Int64(time(nil))), progress: { print($0) },
-                critical: { if $0 { signals(SIG_BLOCK) } })
+                critical: { if $0 { EventLoop.blockSignals() } })
             print(
                 "Đã khôi phục \(Messages.count(r.instances)) hồ sơ từ \(copy) vào \(stateDirectory)/tiendo.sqlite (\(Messages.size(r.bytes)))."
             )

@@ -15,6 +15,8 @@ int tiendo_timer_read(int fd);
 int tiendo_signalfd_read(int fd);
 /// Blocks SIGHUP, SIGTERM and SIGINT in the calling thread (call before starting threads); ignores SIGPIPE.
 void tiendo_block_signals(void);
+/// Lets SIGHUP, SIGTERM and SIGINT through again in the calling thread (their default actions then apply).
+void tiendo_unblock_signals(void);
 /// Peer credentials of a Unix socket (SO_PEERCRED): returns 0 on success.
 int tiendo_peercred(int fd, int *pid, unsigned *uid, unsigned *gid);
 /// accept4 with SOCK_CLOEXEC | SOCK_NONBLOCK.
