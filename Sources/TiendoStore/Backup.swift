@@ -138,9 +138,8 @@ extension Store {
             guard case .ours = try Store.inspect(path: partial, checkBytes: .max) else {
                 throw BackupError("bản chép ra trống")
             }
-            instances = try Store.readOnly(path: partial) { db in
-                Int(try Store.column(db, "SELECT count(*) FROM instances", path: partial).first ?? "") ?? 0
-            }
+            guard let contents = try Store.copyContents(path: partial) else { throw BackupError("bản chép ra không có dữ liệu hồ sơ") }
+            instances = contents.instances
         } catch {
             unlink(partial)
             let why: String

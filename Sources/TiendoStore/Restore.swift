@@ -83,20 +83,13 @@ extension Store {
             guard case .ours = try Store.inspect(path: copyPath, checkBytes: .max) else {
                 throw RestoreError("tệp trống, không phải bản sao cơ sở dữ liệu của tiendo")
             }
-            // What it holds, in one read: its tables, the migrations applied, its instances.
-            let (applied, count): ([String], Int?) = try Store.readOnly(path: copyPath) { db in
-                let tables = try Store.column(db, "SELECT name FROM sqlite_master WHERE type = 'table'", path: copyPath)
-                guard tables.contains("instances") else { return ([], nil) }
-                let applied =
-                    tables.contains("grdb_migrations")
-                    ? try Store.column(db, "SELECT identifier FROM grdb_migrations", path: copyPath) : []
-                return (applied, Int(try Store.column(db, "SELECT count(*) FROM instances", path: copyPath).first ?? "") ?? 0)
+            guard let contents = try Store.copyContents(path: copyPath) else {
+                throw RestoreError("không có dữ liệu hồ sơ nào của tiendo")
             }
-            guard let count else { throw RestoreError("không có dữ liệu hồ sơ nào của tiendo") }
             // As a start refuses a database a newer tiendod migrated: this one would write it in a shape the newer reads wrongly.
-            let unknown = Set(applied).subtracting(Store.migrator.migrations).sorted()
+            let unknown = Set(contents.migrations).subtracting(Store.migrator.migrations).sorted()
             if !unknown.isEmpty { throw StoreError.tooNew(path: copyPath, migrations: unknown) }
-            instances = count
+            instances = contents.instances
         } catch {
             throw RestoreError("không dùng bản sao \(copy): \(Store.refusal(error))")
         }

@@ -93,6 +93,19 @@ extension Store {
         return .ours
     }
 
+    /// What a copy of the database holds, in one read-only open: the migrations applied to it and its instances; nil
+    /// when it has no `instances` table (no copy of a tiendo database). A backup reads its new copy so, a restore the
+    /// copy it is given.
+    static func copyContents(path: String) throws -> (migrations: [String], instances: Int)? {
+        try readOnly(path: path) { db in
+            let tables = try column(db, "SELECT name FROM sqlite_master WHERE type = 'table'", path: path)
+            guard tables.contains("instances") else { return nil }
+            let migrations =
+                tables.contains("grdb_migrations") ? try column(db, "SELECT identifier FROM grdb_migrations", path: path) : []
+            return (migrations, Int(try column(db, "SELECT count(*) FROM instances", path: path).first ?? "") ?? 0)
+        }
+    }
+
     /// Runs `body` on a read-only plain SQLite connection to `path`.
     /// Without a -wal file the main file holds everything, and `immutable` reads it without creating -wal or -shm
     /// files beside it; with one, SQLite must read through it.
