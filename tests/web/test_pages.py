@@ -1102,7 +1102,7 @@ def test_pages_fit_a_phone_screen(stack, browser):
             browser.get(stack.url + path)
             width = browser.execute_script("return document.documentElement.scrollWidth")
             visible = browser.execute_script("return document.documentElement.clientWidth")
-            shot(browser, name, full=path in ("/", "/ho-so", "/tai-khoan"))
+            shot(browser, name, full=path in ("/", "/ho-so", "/tong-quan", "/tai-khoan"))
             assert width <= visible, (path, width, visible)
             # The head: the name and the account on one line, the links below it (they wrapped beside the name, a
             # word at a time, and the head took a fifth of the screen).
@@ -1125,8 +1125,25 @@ def test_pages_fit_a_phone_screen(stack, browser):
                                                                 for d in days), days
                 assert len(cells) < 28 and not browser.find_element(By.CSS_SELECTOR, "table.month thead").is_displayed(), days
             if path == "/tong-quan":
-                # Its tables stay tables, wider than the screen: a line says they scroll.
-                assert [p.is_displayed() for p in browser.find_elements(By.CSS_SELECTOR, "p.swipe")] == [True, True]
+                # Each row a card: the workflow's name across the screen, then each number named beside it (as
+                # tables wider than the screen, the names wrapped a word a line and the numbers lay past the edge).
+                visible = browser.execute_script("return document.documentElement.clientWidth")  # after the full shot
+                for table in browser.find_elements(By.CSS_SELECTOR, "table.summary"):
+                    assert not table.find_element(By.TAG_NAME, "thead").is_displayed()
+                    for tr in table.find_elements(By.CSS_SELECTOR, "tbody tr")[:6]:
+                        name = tr.find_element(By.CSS_SELECTOR, "td.name")
+                        assert name.rect["width"] > visible * 0.75 and tr.rect["x"] + tr.rect["width"] <= visible, (name.rect, tr.rect)
+                        cells = tr.find_elements(By.CSS_SELECTOR, "td.num")
+                        labels = [browser.execute_script("return getComputedStyle(arguments[0], '::before').content", c) for c in cells]
+                        assert labels and labels[:4] == ['"Hồ sơ: "', '"Chưa hoàn thành: "', '"Có việc quá hạn: "', '"Có việc đến hạn trong 7 ngày: "'], labels
+                        # Below the name, not beside it.
+                        assert all(c.rect["y"] >= name.rect["y"] + name.rect["height"] - 2 for c in cells), tr.text
+                # A chi bộ's name heads its first card.
+                first = browser.find_element(By.CSS_SELECTOR, "table.groups td.chi-bo, table.groups td.group")
+                row = first.find_element(By.XPATH, "ancestor::tr")
+                assert first.rect["y"] < row.find_element(By.CSS_SELECTOR, "td.name").rect["y"], (first.rect, row.text)
+                browser.execute_script("arguments[0].scrollIntoView()", browser.find_element(By.CSS_SELECTOR, "table.groups"))
+                shot(browser, "42b-dien-thoai-tong-quan-chi-bo")
             if path in ("/", "/ho-so", "/tong-quan"):
                 # The filters fold under one line, so that the first screen shows what is to be done.
                 box = browser.find_element(By.CSS_SELECTOR, "details.filter-box")
@@ -1160,7 +1177,8 @@ def test_pages_fit_a_phone_screen(stack, browser):
     assert browser.find_element(By.CSS_SELECTOR, "form.filters").is_displayed()
     assert not browser.find_element(By.CSS_SELECTOR, "details.filter-box summary").is_displayed()
     browser.get(stack.url + "/tong-quan")
-    assert not any(p.is_displayed() for p in browser.find_elements(By.CSS_SELECTOR, "p.swipe"))
+    # The overview's tables are tables again, their heads shown.
+    assert all(t.find_element(By.TAG_NAME, "thead").is_displayed() for t in browser.find_elements(By.CSS_SELECTOR, "table.summary"))
 
 
 def test_a_bad_address_says_what_is_wrong_in_vietnamese(stack, browser):

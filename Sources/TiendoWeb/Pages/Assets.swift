@@ -29,7 +29,7 @@ enum Assets {
            turned or widened), to open them again. */
         details.filter-box > summary { cursor: pointer; padding: .4rem .6rem; margin: .3rem 0; background: var(--band);
           border: 1px solid var(--line); border-radius: 6px; }
-        details.filter-box[open] > summary, p.swipe { display: none; }
+        details.filter-box[open] > summary { display: none; }
         .counts { display: flex; gap: .6rem; flex-wrap: wrap; margin: .3rem 0 .8rem; padding: 0; list-style: none; }
         .counts li a, .counts li span { display: block; padding: .35rem .8rem; border-radius: 6px; background: var(--band); text-decoration: none;
           color: var(--ink); border: 1px solid var(--line); }
@@ -170,7 +170,6 @@ enum Assets {
           dl.data { grid-template-columns: 1fr; gap: 0; }
           dl.data dt { font-size: .85rem; margin-top: .35rem; }
           .counts { gap: .35rem; }
-          p.swipe { display: block; margin: 0 0 .2rem; }
           .counts li a, .counts li span { padding: .2rem .5rem; font-size: .88rem; }
           /* The name and the account on the first line, the pages' links below across the whole width: the links
              beside the name wrapped a word at a time and the head took a fifth of the screen. */
@@ -212,6 +211,20 @@ enum Assets {
           table td.pick.go { order: 9; font-size: .9rem; padding-top: .25rem; }
           /* A record's open deadlines: the date and the days left on one line, the task below across the width (as a
              third column it wrapped a word or two a line). */
+          /* The overview's counts as cards: the workflow (and first its chi bộ) across the width, each number named
+             beside it; as tables wider than the screen the names wrapped a word a line and the numbers lay past the
+             edge, to be swiped to one column at a time. */
+          table.summary, table.summary tbody, table.summary td { display: block; min-width: 0; }
+          table.summary { overflow: visible; }
+          table.summary thead { display: none; }
+          table.summary tr { display: flex; flex-wrap: wrap; align-items: baseline; gap: .1rem 1rem; border: 1px solid var(--line); border-radius: 6px; margin: .5rem 0; padding: .35rem .6rem; }
+          table.summary tr.overdue { background: var(--red-bg); }
+          table.summary tr.subtotal { background: var(--band); }
+          table.summary tr:has(td.chi-bo), table.summary tr:has(td.group) { margin-top: 1.1rem; }
+          table.summary td { border: none; padding: 0; text-align: left; background: none !important; }
+          table.summary td.name, table.summary td.chi-bo, table.summary td.group { flex: 1 0 100%; }
+          table.summary td.chi-bo, table.summary td.group { font-weight: 700; }
+          table.summary td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); font-size: .85rem; }
           table.deadlines, table.deadlines tbody { display: block; overflow: visible; }
           table.deadlines thead { display: none; }
           table.deadlines tr { display: flex; flex-wrap: wrap; align-items: baseline; gap: 0 .6rem; padding: .4rem 0; border-bottom: 1px solid var(--line); }
