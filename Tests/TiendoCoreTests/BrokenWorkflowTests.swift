@@ -596,6 +596,62 @@ import Testing
                 """,
             line: 6, column: 10, fragment: "'entered' cannot be used in a milestone's due"),
         Case(
+            name: "'FIELD or entered' in a milestone's due",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields:
+                  ngay: {type: date}
+                milestones:
+                  m:
+                    title: M
+                    due: ngay or entered + 5d
+                """,
+            line: 8, column: 10, fragment: "'entered' cannot be used in a milestone's due"),
+        Case(
+            name: "'FIELD or entered' on a datetime field",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields:
+                  luc: {type: datetime}
+                initial: a
+                states:
+                  a:
+                    deadline: {due: luc or entered + 1d}
+                    on: {x: b}
+                  b: {final: true}
+                """,
+            line: 8, column: 21,
+            fragment: "field 'luc' in 'due' of state 'a' is datetime but 'entered' is a date: write 'luc or entered_at'"),
+        Case(
+            name: "'or' followed by a field",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields:
+                  ngay: {type: date}
+                  khac: {type: date}
+                milestones:
+                  m:
+                    title: M
+                    due: ngay or khac
+                """,
+            line: 9, column: 18, fragment: "expected 'started', 'entered', 'started_at' or 'entered_at' after 'or'"),
+        Case(
+            name: "'FIELD or started' on a text field",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields:
+                  ten: {type: text}
+                milestones:
+                  m:
+                    title: M
+                    due: ten or started
+                """,
+            line: 8, column: 10, fragment: "field 'ten' in 'due' of milestone 'm' is text, not date or datetime"),
+        Case(
             name: "an event named 'done'",
             yaml: """
                 tiendo: 1

@@ -127,6 +127,28 @@ import Testing
         )
     }
 
+    @Test("'FIELD or entered': the field when set, else the instance's own date or instant (an extension)")
+    func fieldOrEntered() throws {
+        let s = at("2026-01-05T23:30")
+        let e = at("2026-03-09T10:15")
+        let fields: [String: DateValue] = ["ngay_bieu_quyet": .date(day("2026-03-02"))]
+        // The resolution's day, typed: 30 working days from it (as QĐ 29 mục 4.3.1 counts), not from the day recorded.
+        #expect(try eval("ngay_bieu_quyet or entered + 30wd", started: s, entered: e, fields: fields) == .date(day("2026-04-13")))
+        #expect(try eval("ngay_bieu_quyet or entered + 30wd", started: s, entered: e) == .date(day("2026-04-20")))
+        #expect(try eval("ngay_bieu_quyet  or\tstarted", started: s, entered: e) == .date(day("2026-01-05")))
+        #expect(try eval("luc or entered_at + 2h", started: s, entered: e) == .instant(at("2026-03-09T12:15")))
+        #expect(try eval("luc or started_at + 1h", started: s, entered: e) == .instant(at("2026-01-06T00:30")))
+        let parsed = try DateExpression.parse("ngay_bieu_quyet or entered + 30wd", zone: Self.zone)
+        #expect(
+            parsed.base == .fieldOr("ngay_bieu_quyet", .entered) && parsed.field == "ngay_bieu_quyet" && parsed.steps == [Offset(30, .wd)])
+        // Only the instance's own dates come after 'or'; a field named 'order' is a field, not 'or'.
+        #expect(throws: DateExpression.ParseError.self) { try DateExpression.parse("ngay or ngay_khac", zone: Self.zone) }
+        #expect(throws: DateExpression.ParseError.self) { try DateExpression.parse("ngay or", zone: Self.zone) }
+        #expect(throws: DateExpression.ParseError.self) { try DateExpression.parse("entered or started", zone: Self.zone) }
+        #expect(try DateExpression.parse("order + 1d", zone: Self.zone).base == .field("order"))
+        #expect(throws: DateExpression.ParseError.self) { try DateExpression.parse("ngay orentered", zone: Self.zone) }
+    }
+
     @Test("kind checks: h/min need an instant, wd and at need a date")
     func kindChecks() throws {
         #expect(try DateExpression.parse("2026-03-15 + 1h", zone: Self.zone).checkKinds(baseIsInstant: false).error != nil)

@@ -49,9 +49,21 @@ public struct DateExpression: Sendable, Hashable, CustomStringConvertible {
         case date(CivilDate)
         case instant(Instant)
         case field(String)
+        /// `FIELD or entered` (an extension: README "Extensions"): the field's value when it is set, else the
+        /// instance's own date or instant — a date the law counts from that a person may type (the day of a chi bộ's
+        /// resolution), which the day it was recorded stands in for until then.
+        case fieldOr(String, Fallback)
         case started, entered, startedAt, enteredAt
         /// The start of an occurrence's period: only in a recurring milestone's `due` (format §4, §6).
         case period
+    }
+    /// What `FIELD or …` falls back to.
+    public enum Fallback: String, Sendable, Hashable, CaseIterable {
+        case started, entered
+        case startedAt = "started_at"
+        case enteredAt = "entered_at"
+
+        public var isInstant: Bool { self == .startedAt || self == .enteredAt }
     }
     public var base: Base
     public var steps: [Offset]  // signed amounts
@@ -63,7 +75,12 @@ public struct DateExpression: Sendable, Hashable, CustomStringConvertible {
     public var description: String { source }
 
     /// Fields the expression reads.
-    public var field: String? { if case .field(let f) = base { return f } else { return nil } }
+    public var field: String? {
+        switch base {
+        case .field(let f), .fieldOr(let f, _): return f
+        default: return nil
+        }
+    }
 
     public struct ParseError: Error {
         public var message: String
@@ -129,6 +146,22 @@ public struct DateExpression: Sendable, Hashable, CustomStringConvertible {
             default: base = .field(name)
             }
             i = j
+            // `FIELD or entered`: a field, else one of the instance's own dates.
+            var k = i
+            while k < chars.count, chars[k] == " " || chars[k] == "\t" { k += 1 }
+            if case .field(let f) = base, k > i, k + 2 < chars.count, chars[k] == "o", chars[k + 1] == "r",
+                chars[k + 2] == " " || chars[k + 2] == "\t"
+            {
+                i = k + 2
+                skipSpaces()
+                var e = i
+                while e < chars.count, chars[e].isLetter || chars[e].isNumber || chars[e] == "_" { e += 1 }
+                guard let fallback = Fallback(rawValue: String(chars[i..<e])) else {
+                    throw ParseError(message: "expected 'started', 'entered', 'started_at' or 'entered_at' after 'or'", offset: i)
+                }
+                base = .fieldOr(f, fallback)
+                i = e
+            }
         } else {
             throw ParseError(message: "expected a date, a field name, 'started' or 'entered' at '\(String(chars[i...]))'", offset: i)
         }
@@ -230,6 +263,17 @@ public struct DateExpression: Sendable, Hashable, CustomStringConvertible {
         case .field(let f):
             guard let fv = fieldValue(f) else { return nil }
             v = fv
+        case .fieldOr(let f, let fallback):
+            if let fv = fieldValue(f) {
+                v = fv
+            } else {
+                switch fallback {
+                case .started: v = .date(zone.date(of: startedAt))
+                case .entered: v = .date(zone.date(of: enteredAt))
+                case .startedAt: v = .instant(startedAt)
+                case .enteredAt: v = .instant(enteredAt)
+                }
+            }
         case .started: v = .date(zone.date(of: startedAt))
         case .entered: v = .date(zone.date(of: enteredAt))
         case .startedAt: v = .instant(startedAt)

@@ -448,6 +448,31 @@ struct WorkflowParser {
             if !fd.required && fd.defaultValue == nil {
                 optionalUses.items.append((f, p, context, state))
             }
+        case .fieldOr(let f, let fallback):
+            // Never inactive: the instance's own date stands in for an unset field, so no warning for an optional one.
+            guard let fd = field(f) else {
+                sink.error(p, "unknown field '\(f)' in \(context)\(didYouMean(f, fields.map(\.name)))")
+                return nil
+            }
+            if (fallback == .entered || fallback == .enteredAt) && !allowEntered {
+                sink.error(p, "'\(fallback.rawValue)' cannot be used in a milestone's due (\(context))")
+                return nil
+            }
+            switch fd.type {
+            case .date, .datetime:
+                baseInstant = fd.type == .datetime
+                if baseInstant != fallback.isInstant {
+                    let other = fallback.isInstant ? String(fallback.rawValue.dropLast(3)) : fallback.rawValue + "_at"
+                    sink.error(
+                        p,
+                        "field '\(f)' in \(context) is \(fd.type.rawValue) but '\(fallback.rawValue)' is \(fallback.isInstant ? "an instant" : "a date"): write '\(f) or \(other)'"
+                    )
+                    return nil
+                }
+            default:
+                sink.error(p, "field '\(f)' in \(context) is \(fd.type.rawValue), not date or datetime")
+                return nil
+            }
         }
         let (isInstant, err) = expr.checkKinds(baseIsInstant: baseInstant)
         if let err {
