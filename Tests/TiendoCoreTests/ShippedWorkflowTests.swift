@@ -189,6 +189,35 @@ import Testing
         #expect(inst.state == "cho-quyet-dinh" && decision.due == "2026-04-13" && !decision.provisional)
         let (office, chiBo) = (duBi.state("cho-quyet-dinh")?.deadline, duBi.state("cho-xet")?.deadline)
         #expect(office?.repeatEvery == chiBo?.repeatEvery && office?.escalate.map(\.priority) == chiBo?.escalate.map(\.priority))
+        // Recorded a week after the meeting: with the meeting's day typed, the 30 working days count from it (as the
+        // law does), not from the day of recording; without it from the day of recording, as before 06/12/2026.
+        func voted(_ extra: [(String, JSON)], at recorded: String) throws -> (Instance, String?) {
+            var (late, _) = try engine.started(
+                "qd-\(recorded)", data: try duBi.data([("ngay_ket_nap", .string("2025-01-20"))]), at: at("2026-03-02T08:00"))
+            _ = try engine.send(&late, event: "bieu-quyet", data: minutes + extra, at: at(recorded), actor: nil, counter: nil).get()
+            return (late, engine.openDeadlines(late).first { $0.key == "" }?.due)
+        }
+        #expect(try voted([("ngay_nghi_quyet", .string("2026-03-02"))], at: "2026-03-09T10:00").1 == "2026-04-13")
+        var (undated, due) = try voted([], at: "2026-03-09T10:00")
+        #expect(undated.state == "cho-quyet-dinh" && due == "2026-04-20")
+        // The meeting's day recorded afterwards, while the decision is awaited: the deadline moves back to count from it.
+        _ = try engine.send(
+            &undated, event: "ghi-ngay-nghi-quyet", data: [("ngay_nghi_quyet", .string("2026-03-02"))], at: at("2026-03-10T09:00"),
+            actor: nil, counter: nil
+        ).get()
+        due = engine.openDeadlines(undated).first { $0.key == "" }?.due
+        #expect(undated.state == "cho-quyet-dinh" && due == "2026-04-13")
+        // A day after today is refused, as the other meeting dates are.
+        var (early, _) = try engine.started(
+            "qd-tuong-lai", data: try duBi.data([("ngay_ket_nap", .string("2025-01-20"))]), at: at("2026-03-02T08:00"))
+        let future = engine.send(
+            &early, event: "bieu-quyet", data: minutes + [("ngay_nghi_quyet", .string("2026-03-20"))], at: at("2026-03-09T10:00"),
+            actor: nil, counter: nil)
+        guard case .failure(.invalidData(let e)) = future else {
+            Issue.record("a meeting after today was accepted: \(future)")
+            return
+        }
+        #expect(e.field == "ngay_nghi_quyet" && early.state == "cho-xet", "\(e)")
     }
 
     @Test("ket-nap-dang-vien: the ceremony within 30 working days of the decision (2026-04-20 → 2026-06-04)")
@@ -576,7 +605,7 @@ import Testing
         #expect(set.diagnostics.isEmpty, "\(set.diagnostics)")
     }
 
-    @Test("a decision's number (and date) are asked with the event that records it, optional")
+    @Test("a decision's number (and date), a vote's meeting day, are asked with the event that records it, optional")
     func decisionNumbers() throws {
         var asked: [String: [String]] = [:]
         for id in ["dang-vien-du-bi", "ket-nap-dang-vien", "the-dang-vien", "thi-dua"] {
@@ -589,6 +618,7 @@ import Testing
         }
         #expect(
             asked == [
+                "dang-vien-du-bi.bieu-quyet": ["ngay_nghi_quyet"],
                 "dang-vien-du-bi.cong-nhan": ["so_quyet_dinh", "ngay_quyet_dinh"],
                 "dang-vien-du-bi.xoa-ten": ["so_quyet_dinh", "ngay_quyet_dinh"],
                 "ket-nap-dang-vien.quyet-dinh": ["so_quyet_dinh"], "the-dang-vien.ra-quyet-dinh": ["so_quyet_dinh"],
@@ -603,7 +633,8 @@ import Testing
         }
         #expect(
             marked == [
-                "chuyen-sinh-hoat.ngay_gioi_thieu", "dang-vien-du-bi.ngay_ket_nap", "dang-vien-du-bi.ngay_quyet_dinh",
+                "chuyen-sinh-hoat.ngay_gioi_thieu", "dang-vien-du-bi.ngay_ket_nap", "dang-vien-du-bi.ngay_nghi_quyet",
+                "dang-vien-du-bi.ngay_quyet_dinh",
                 "ket-nap-dang-vien.ngay_sinh",
                 "ket-nap-dang-vien.ngay_quyet_dinh", "ket-nap-dang-vien.ngay_le_ket_nap", "ket-nap-dang-vien.ngay_nghi_quyet",
                 "the-dang-vien.ngay_cong_nhan",
