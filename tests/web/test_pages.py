@@ -612,10 +612,19 @@ def test_a_chi_bo_vote_is_recorded_from_the_record_page(stack, browser):
            "«Số đảng viên chính thức tán thành» là 19" in timeline, timeline
     shot(browser, "48-bieu-quyet-lan-hai", full=True)
 
-    submit(browser, vote(30, 20).find_element(By.CSS_SELECTOR, "button[type=submit]"), confirm=True)
+    # The meeting's day is asked with the vote (optional): the committee's 30 working days count from the meeting
+    # held on Friday 27/02, not from Monday's recording (which would give 13/04/2026).
+    form = vote(30, 20)
+    meeting = form.find_element(By.ID, "f-ngay_nghi_quyet")
+    assert not meeting.get_attribute("required") and "Ngày chi bộ họp, ra nghị quyết" in form.text, form.text
+    meeting.send_keys("27/02/2026")
+    submit(browser, form.find_element(By.CSS_SELECTOR, "button[type=submit]"), confirm=True)
     heading = browser.find_element(By.TAG_NAME, "h1").text
     assert "Chi bộ đã đề nghị công nhận chính thức — chờ quyết định của cấp ủy có thẩm quyền" in heading and "Chờ chi bộ" not in heading, heading
     assert "Ban Thường vụ quyết định công nhận" in browser.find_element(By.CSS_SELECTOR, "p.guidance").text
+    assert "Ngày chi bộ họp, ra nghị quyết: 27/02/2026" in browser.find_element(By.CSS_SELECTOR, "p.flash.ok").text
+    due = browser.find_element(By.CSS_SELECTOR, "table.deadlines tbody tr").text
+    assert due.startswith("10/04/2026") and "Cấp ủy có thẩm quyền xem xét, quyết định công nhận" in due, due
     shot(browser, "36-bieu-quyet-dat", full=True)
     # A second vote on a proposal already sent is not offered; the committee's decision is.
     assert not browser.find_elements(By.XPATH, "//form[.//input[@name='su-kien' and @value='bieu-quyet']]")
