@@ -122,6 +122,9 @@ enum Assets {
         table .pick .on-phone { display: none; }
         table .pick a.to-record { text-decoration: none; font-size: 1.1rem; }
         .pick-bar { display: flex; flex-wrap: wrap; gap: .4rem .75rem; align-items: center; margin: .75rem 0; }
+        /* How to use the boxes, beside the button in two short lines rather than a line of its own below it: on an
+           office screen the first things to do then start on the first screen. */
+        .pick-bar .pick-help { flex: 1 1 24rem; line-height: 1.3; }
         .pick-bar button.done, p > button.done { padding: .35rem .9rem; }
         .pick-bar fieldset.step-fields { flex-basis: 100%; display: flex; flex-wrap: wrap; gap: .4rem .75rem; align-items: flex-end;
           border: 1px solid var(--line); border-radius: 4px; padding: .4rem .75rem .6rem; margin: 0; }
