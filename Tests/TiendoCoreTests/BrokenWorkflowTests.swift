@@ -625,6 +625,21 @@ import Testing
             line: 8, column: 21,
             fragment: "field 'luc' in 'due' of state 'a' is datetime but 'entered' is a date: write 'luc or entered_at'"),
         Case(
+            name: "'FIELD or started' as a series' anchor",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields:
+                  ngay: {type: date}
+                milestones:
+                  m:
+                    title: M
+                    every: 1mo
+                    anchor: ngay or started
+                    due: period + 10d
+                """,
+            line: 9, column: 13, fragment: "'ngay or …' cannot be used in 'anchor' of milestone 'm': write 'ngay' alone"),
+        Case(
             name: "'or' followed by a field",
             yaml: """
                 tiendo: 1

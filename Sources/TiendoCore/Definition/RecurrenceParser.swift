@@ -53,6 +53,12 @@ extension WorkflowParser {
         let uses = optionalUses.items.count
         defer { if key == "until" { optionalUses.items.removeSubrange(uses...) } }
         guard let (e, isInstant) = expression(node, context: "'\(key)' of \(context)", allowEntered: false) else { return nil }
+        if case .fieldOr(let f, _) = e.base {
+            // An anchor is evaluated once, when the series begins (rule 3): a day typed later could not move what the
+            // fallback gave. In `until` an unset field already means "no end yet"; a fallback would end the series.
+            sink.error(node.position, "'\(f) or …' cannot be used in '\(key)' of \(context): write '\(f)' alone")
+            return nil
+        }
         if isInstant {
             sink.error(node.position, "'\(key)' of \(context) must give a date, not an instant")
             return nil

@@ -212,8 +212,6 @@ enum Assets {
           /* A state's step is recorded on its record's page: that link closes the card, below what is due (first, it
              read larger than the record's name). */
           table td.pick.go { order: 9; font-size: .9rem; padding-top: .25rem; }
-          /* A record's open deadlines: the date and the days left on one line, the task below across the width (as a
-             third column it wrapped a word or two a line). */
           /* The overview's counts as cards: the workflow (and first its chi bộ) across the width, each number named
              beside it; as tables wider than the screen the names wrapped a word a line and the numbers lay past the
              edge, to be swiped to one column at a time. */
@@ -228,6 +226,8 @@ enum Assets {
           table.summary td.name, table.summary td.chi-bo, table.summary td.group { flex: 1 0 100%; }
           table.summary td.chi-bo, table.summary td.group { font-weight: 700; }
           table.summary td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); font-size: .85rem; }
+          /* A record's open deadlines: the date and the days left on one line, the task below across the width (as a
+             third column it wrapped a word or two a line). */
           table.deadlines, table.deadlines tbody { display: block; overflow: visible; }
           table.deadlines thead { display: none; }
           table.deadlines tr { display: flex; flex-wrap: wrap; align-items: baseline; gap: 0 .6rem; padding: .4rem 0; border-bottom: 1px solid var(--line); }
