@@ -1144,13 +1144,18 @@ def test_pages_fit_a_phone_screen(stack, browser):
                         assert name.rect["width"] > visible * 0.75 and tr.rect["x"] + tr.rect["width"] <= visible, (name.rect, tr.rect)
                         cells = tr.find_elements(By.CSS_SELECTOR, "td.num")
                         labels = [browser.execute_script("return getComputedStyle(arguments[0], '::before').content", c) for c in cells]
-                        assert labels and labels[:4] == ['"Hồ sơ: "', '"Chưa hoàn thành: "', '"Có việc quá hạn: "', '"Có việc đến hạn trong 7 ngày: "'], labels
+                        assert labels and labels[:4] == ['"Hồ sơ: "', '"Chưa hoàn thành: "', '"Hồ sơ có việc quá hạn: "',
+                                                    '"Hồ sơ có việc đến hạn trong 7 ngày: "'], labels
                         # Below the name, not beside it.
                         assert all(c.rect["y"] >= name.rect["y"] + name.rect["height"] - 2 for c in cells), tr.text
                 # A chi bộ's name heads its first card.
                 first = browser.find_element(By.CSS_SELECTOR, "table.groups td.chi-bo, table.groups td.group")
                 row = first.find_element(By.XPATH, "ancestor::tr")
                 assert first.rect["y"] < row.find_element(By.CSS_SELECTOR, "td.name").rect["y"], (first.rect, row.text)
+                # Its next cards name it again, in small (a card further down read as belonging to no chi bộ).
+                names = {td.text for td in browser.find_elements(By.CSS_SELECTOR, "table.groups td.chi-bo")}
+                again = browser.find_elements(By.CSS_SELECTOR, "table.groups td.again")
+                assert again and all(td.is_displayed() and td.text in names for td in again[:10]), [td.text for td in again[:10]]
                 browser.execute_script("arguments[0].scrollIntoView()", browser.find_element(By.CSS_SELECTOR, "table.groups"))
                 shot(browser, "42b-dien-thoai-tong-quan-chi-bo")
             if path in ("/", "/ho-so", "/tong-quan"):
@@ -1186,8 +1191,9 @@ def test_pages_fit_a_phone_screen(stack, browser):
     assert browser.find_element(By.CSS_SELECTOR, "form.filters").is_displayed()
     assert not browser.find_element(By.CSS_SELECTOR, "details.filter-box summary").is_displayed()
     browser.get(stack.url + "/tong-quan")
-    # The overview's tables are tables again, their heads shown.
+    # The overview's tables are tables again, their heads shown, a chi bộ named once beside its rows.
     assert all(t.find_element(By.TAG_NAME, "thead").is_displayed() for t in browser.find_elements(By.CSS_SELECTOR, "table.summary"))
+    assert not any(td.is_displayed() for td in browser.find_elements(By.CSS_SELECTOR, "table.groups td.again"))
 
 
 def test_a_bad_address_says_what_is_wrong_in_vietnamese(stack, browser):

@@ -101,7 +101,7 @@ enum Exports {
             name: "Tổng quan",
             columns: [
                 .init("Quy trình", width: 32), .init("Chi bộ", width: 24), .init("Hồ sơ", width: 9), .init("Chưa hoàn thành", width: 12),
-                .init("Có việc quá hạn", width: 12), .init("Có việc đến hạn trong 7 ngày", width: 14),
+                .init("Hồ sơ có việc quá hạn", width: 12), .init("Hồ sơ có việc đến hạn trong 7 ngày", width: 14),
             ])
         for g in groups.prefix(WebLimits.exportRows) {
             sheet.rows.append([

@@ -82,7 +82,7 @@ struct AgendaPage {
             <form method="post" action="/" id="\(DueTable.pickForm)" class="pick-bar no-print" data-bulk="xong" data-bulk-none="Chưa chọn việc nào: tích chọn ô ở đầu dòng các việc đã làm xong rồi bấm lại." data-bulk-confirm="Ghi nhận {n} việc đã chọn là đã xong?">\(Layout.csrf(context))
             <input type="hidden" name="hanh-dong" value="xong-nhieu"><input type="hidden" name="quay-lai" value="\(query ?? "")">
             \(button) <label class="check"><span>Chọn tất cả việc trên trang</span><input type="checkbox" data-pick-form="\(DueTable.pickForm)"></label>
-            <span class="muted small pick-help">Tích chọn ô ở đầu dòng các việc đã làm xong (đóng đảng phí, họp chi bộ, nộp báo cáo…) rồi bấm nút này. Bước nào cần ghi thông tin (biểu quyết, quyết định) thì ghi trên trang hồ sơ.</span></form>
+            <span class="muted small pick-help">Tích chọn ô ở đầu dòng các việc đã làm xong (đóng đảng phí, họp chi bộ, nộp báo cáo…) rồi bấm nút này. Bước nào cần ghi thông tin (biểu quyết, quyết định), dòng có dấu →, thì ghi trên trang hồ sơ.</span></form>
             """ : .empty
         var sections: [HTML] = []
         let open = Set(data.reply.items.compactMap { DueTable.openKey($0.item) })

@@ -61,6 +61,7 @@ enum Assets {
         tr.overdue td { background: var(--red-bg); }
         /* The overview's chi bộ: the name spans its workflows' rows, their sum closes them. */
         td.chi-bo { background: #fff !important; border-right: 1px solid var(--line); }
+        td.again { display: none; }
         tr.subtotal td { font-weight: 600; border-bottom: 2px solid #b8b8c0; }
         .badge { display: inline-block; padding: 0 .45rem; border-radius: 999px; font-size: .8rem; background: var(--band); border: 1px solid var(--line);
           white-space: nowrap; }
@@ -225,6 +226,7 @@ enum Assets {
           table.summary td { border: none; padding: 0; text-align: left; background: none !important; }
           table.summary td.name, table.summary td.chi-bo, table.summary td.group { flex: 1 0 100%; }
           table.summary td.chi-bo, table.summary td.group { font-weight: 700; }
+          table.summary td.again { display: block; flex: 1 0 100%; color: var(--muted); font-size: .85rem; }
           table.summary td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); font-size: .85rem; }
           /* A record's open deadlines: the date and the days left on one line, the task below across the width (as a
              third column it wrapped a word or two a line). */

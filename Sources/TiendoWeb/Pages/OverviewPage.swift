@@ -80,7 +80,7 @@ struct OverviewPage {
         func counts(_ instances: Int, _ active: Int, _ overdue: Int, _ dueSoon: Int) -> HTML {
             """
             <td class="num" data-label="Hồ sơ">\(Format.count(instances))</td><td class="num" data-label="Chưa hoàn thành">\(Format.count(active))</td>\
-            <td class="num" data-label="Có việc quá hạn">\(Format.count(overdue))</td><td class="num" data-label="Có việc đến hạn trong 7 ngày">\(Format.count(dueSoon))</td>
+            <td class="num" data-label="Hồ sơ có việc quá hạn">\(Format.count(overdue))</td><td class="num" data-label="Hồ sơ có việc đến hạn trong 7 ngày">\(Format.count(dueSoon))</td>
             """
         }
         var out: [HTML] = rows.enumerated().map { i, g in
@@ -90,8 +90,14 @@ struct OverviewPage {
                 chiBo == nil
                 ? "\(name)"
                 : "<a href=\"\(span > 1 ? filters.link("/ho-so", ["chi-bo": chiBo]) : link)\">\(name)</a>"
-            let first: HTML =
-                i > 0 ? .empty : span > 1 ? "<td class=\"chi-bo\" rowspan=\"\(span)\">\(label)</td>" : "<td class=\"group\">\(label)</td>"
+            // After the first row of a chi bộ, its name again for a phone's cards (hidden in the table, where the first
+            // row's cell spans them): a card further down would otherwise be read as another chi bộ's.
+            let first: HTML
+            if i > 0 {
+                first = "<td class=\"again\">\(name)</td>"
+            } else {
+                first = span > 1 ? "<td class=\"chi-bo\" rowspan=\"\(span)\">\(label)</td>" : "<td class=\"group\">\(label)</td>"
+            }
             return """
                 <tr class="\(g.overdue > 0 ? "overdue" : "")">\(first)<td class="name">\(span > 1 ? "<a href=\"\(link)\">\(catalog.title(g.workflow))</a>" as HTML : "\(catalog.title(g.workflow))")</td>\(counts(g.instances, g.active, g.overdue, g.dueSoon))</tr>
                 """
@@ -123,8 +129,8 @@ struct OverviewPage {
             let link = filters.link("/ho-so", ["quy-trinh": w.id])
             return """
                 <tr class="\(t.overdue > 0 ? "overdue" : "")"><td class="name"><a href="\(link)">\(w.title)</a></td><td class="num" data-label="Hồ sơ">\(Format.count(t.instances))</td>
-                <td class="num" data-label="Chưa hoàn thành">\(Format.count(t.active))</td><td class="num" data-label="Có việc quá hạn">\(t.overdue > 0 ? "<a href=\"\(filters.link("/ho-so", ["quy-trinh": w.id, "qua-han": "1"]))\">\(Format.count(t.overdue))</a>" : "0" as HTML)</td>
-                <td class="num" data-label="Có việc đến hạn trong 7 ngày">\(Format.count(t.dueSoon))</td>\(showProvisional ? "<td class=\"num\" data-label=\"Hạn dự kiến\">\(Format.count(provisional[w.id] ?? 0))</td>" : HTML.empty)</tr>
+                <td class="num" data-label="Chưa hoàn thành">\(Format.count(t.active))</td><td class="num" data-label="Hồ sơ có việc quá hạn">\(t.overdue > 0 ? "<a href=\"\(filters.link("/ho-so", ["quy-trinh": w.id, "qua-han": "1"]))\">\(Format.count(t.overdue))</a>" : "0" as HTML)</td>
+                <td class="num" data-label="Hồ sơ có việc đến hạn trong 7 ngày">\(Format.count(t.dueSoon))</td>\(showProvisional ? "<td class=\"num\" data-label=\"Việc có hạn dự kiến\">\(Format.count(provisional[w.id] ?? 0))</td>" : HTML.empty)</tr>
                 """
         }
         let complete = groupCount <= reply.groups.count
@@ -141,12 +147,12 @@ struct OverviewPage {
             <p class="no-print actions"><a href="\(filters.link("/xuat/tong-quan.csv"))">Tải CSV</a> · <a href="\(filters.link("/xuat/tong-quan.xlsx"))">Tải Excel</a>
             · <button type="button" data-print>In trang này</button></p>
             <h2>Theo quy trình</h2>
-            <table class="summary"><thead><tr><th>Quy trình</th><th class="num">Hồ sơ</th><th class="num">Chưa hoàn thành</th><th class="num">Có việc quá hạn</th><th class="num">Có việc đến hạn trong 7 ngày</th>\(showProvisional ? "<th class=\"num\">Hạn dự kiến</th>" : HTML.empty)</tr></thead>
+            <table class="summary"><thead><tr><th>Quy trình</th><th class="num">Hồ sơ</th><th class="num">Chưa hoàn thành</th><th class="num">Hồ sơ có việc quá hạn</th><th class="num">Hồ sơ có việc đến hạn trong 7 ngày</th>\(showProvisional ? "<th class=\"num\">Việc có hạn dự kiến</th>" : HTML.empty)</tr></thead>
             <tbody>\(workflowRows)</tbody></table>
             <h2>Theo chi bộ</h2>
-            <table class="groups summary"><thead><tr><th>\(catalog.groupTitle(of: reply.groups.map(\.workflow)))</th><th>Quy trình</th><th class="num">Hồ sơ</th><th class="num">Chưa hoàn thành</th><th class="num">Có việc quá hạn</th><th class="num">Có việc đến hạn trong 7 ngày</th></tr></thead>
+            <table class="groups summary"><thead><tr><th>\(catalog.groupTitle(of: reply.groups.map(\.workflow)))</th><th>Quy trình</th><th class="num">Hồ sơ</th><th class="num">Chưa hoàn thành</th><th class="num">Hồ sơ có việc quá hạn</th><th class="num">Hồ sơ có việc đến hạn trong 7 ngày</th></tr></thead>
             <tbody>\(groupRows)</tbody></table>\(more)
-            <p class="muted small">«Có việc quá hạn» và «có việc đến hạn» đếm số hồ sơ có ít nhất một việc như vậy (trang Việc cần làm đếm từng việc)\(showProvisional ? "; «Hạn dự kiến»: số việc đang phải làm có hạn tính qua năm chưa có lịch nghỉ chính thức, có thể đổi khi lịch được công bố (hạn của một bước chưa tới, như danh sách hồ sơ báo trước, không tính ở đây)" : ""). Số liệu tính đến \(Format.date(catalog.now)).</p>
+            <p class="muted small">Hai cột «Hồ sơ có việc…» đếm hồ sơ, không đếm việc: hồ sơ có ba việc quá hạn tính là một (trang Việc cần làm đếm từng việc)\(showProvisional ? "; «Việc có hạn dự kiến»: số việc đang phải làm có hạn tính qua năm chưa có lịch nghỉ chính thức, có thể đổi khi lịch được công bố (hạn của một bước chưa tới, như danh sách hồ sơ báo trước, không tính ở đây)" : ""). Số liệu tính đến \(Format.date(catalog.now)).</p>
             """
         return Layout.response(Layout.page(title: "Tổng quan", active: "/tong-quan", context: context, body: body))
     }
