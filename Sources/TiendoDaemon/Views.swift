@@ -77,6 +77,13 @@ public struct Views: Sendable {
         return .object(o)
     }
 
+    /// How each open deadline's due is counted, in words, by its key (`Engine.dueBases`); nil when none has a basis.
+    public func dueBasesJSON(_ row: StoredInstance) -> JSON {
+        guard let def = catalog.byDigest[row.instance.digest] else { return .null }
+        let bases = Engine(def).dueBases(row.instance)
+        return bases.isEmpty ? .null : .object(bases.map { ($0.key, .string($0.text)) })
+    }
+
     /// The timed transition the instance takes next if nothing else happens first (`Engine.upcomingTransition`).
     func upcomingTransition(_ row: StoredInstance) -> UpcomingTransition? {
         catalog.byDigest[row.instance.digest].flatMap { Engine($0).upcomingTransition(row.instance) }

@@ -320,6 +320,9 @@ public enum Extras {
         public var nextTransition: TimedTransition?
         /// The latest step `Undo` would undo (`Instance` sends it when there is one).
         public var undo: UndoableStep?
+        /// How each open deadline's due is counted, in words, by its key (`""` for the state's, a milestone's id);
+        /// `Instance` sends it when some deadline has a basis.
+        public var bases: [String: String]
 
         public init(json: JSON, path: String) throws(ReplyDecodingError) {
             let m = try Members(json, path: path)
@@ -328,6 +331,15 @@ public enum Extras {
             label = try m.optionalString("label")
             nextTransition = try m.optionalValue("nextTransition")
             undo = try m.optionalValue("undo")
+            var bases: [String: String] = [:]
+            if let b = m.value("bases") {
+                guard let pairs = b.objectValue else { throw m.wrongType("bases", "đối tượng", b) }
+                for (key, value) in pairs {
+                    guard let text = value.stringValue else { throw m.wrongType("bases.\(key)", "chuỗi", value) }
+                    bases[key] = text
+                }
+            }
+            self.bases = bases
         }
 
         public var json: JSON {
@@ -337,6 +349,7 @@ public enum Extras {
             w.add("label", label)
             w.add("nextTransition", nextTransition)
             w.add("undo", undo)
+            if !bases.isEmpty { w.add("bases", JSON.object(bases.keys.sorted().map { ($0, .string(bases[$0]!)) })) }
             return w.json
         }
     }

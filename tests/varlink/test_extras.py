@@ -240,10 +240,14 @@ def test_instance_says_its_next_timed_transition():
                                        "dueTitle": "Chi bộ họp xét, biểu quyết công nhận đảng viên chính thức"}
         e = xcall(d, "Instance", id="dang-vien-du-bi/cu")["instance"]
         assert e["instance"]["state"] == "cho-xet" and e.get("nextTransition") is None
+        # How its deadline is counted, in words, by the key of the deadline ("" for the state's); none without one.
+        assert e["bases"] == {"": "12 tháng và 30 ngày làm việc sau «Ngày kết nạp (ngày chi bộ tổ chức lễ kết nạp)» (10/02/2025)"}, e
+        assert "bases" not in xcall(d, "Instance", id="dang-vien-du-bi/moi")["instance"]
         # A page of instances carries it for those with no deadline open, where it is what comes next.
         page = xcall(d, "Instances", workflow="dang-vien-du-bi", limit=10)["instances"]
         assert [(x["instance"]["id"], (x.get("nextTransition") or {}).get("at")) for x in page] == [
             ("dang-vien-du-bi/cu", None), ("dang-vien-du-bi/moi", "2027-02-11T00:00:00+07:00")]
+        assert not any("bases" in x for x in page), page
     finally:
         d.stop()
 

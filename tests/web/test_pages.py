@@ -625,6 +625,9 @@ def test_a_chi_bo_vote_is_recorded_from_the_record_page(stack, browser):
     assert "Ngày chi bộ họp, ra nghị quyết: 27/02/2026" in browser.find_element(By.CSS_SELECTOR, "p.flash.ok").text
     due = browser.find_element(By.CSS_SELECTOR, "table.deadlines tbody tr").text
     assert due.startswith("10/04/2026") and "Cấp ủy có thẩm quyền xem xét, quyết định công nhận" in due, due
+    # Under it, how it is counted, so that the office can check it against the minutes.
+    basis = browser.find_element(By.CSS_SELECTOR, "table.deadlines tbody tr .basis").text
+    assert basis == "Cách tính hạn: 30 ngày làm việc sau «Ngày chi bộ họp, ra nghị quyết» (27/02/2026)", basis
     shot(browser, "36-bieu-quyet-dat", full=True)
     # A second vote on a proposal already sent is not offered; the committee's decision is.
     assert not browser.find_elements(By.XPATH, "//form[.//input[@name='su-kien' and @value='bieu-quyet']]")

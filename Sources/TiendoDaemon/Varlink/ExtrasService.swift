@@ -76,6 +76,10 @@ extension ControlService {
                     return ControlService.error(.noSuchInstance(id))
                 }
                 var e = entry(v, row, now: now, transition: true)
+                if case .object(var o) = e, case let bases = v.dueBasesJSON(row), bases != .null {
+                    o.append(("bases", bases))
+                    e = .object(o)
+                }
                 if let u = try v.store.undoStep(of: row.instance, now: now), case .object(var o) = e {
                     var step: [(String, JSON)] = [
                         ("token", .string(u.token)), ("event", .string(u.step.event)), ("at", .string(zone.iso(u.step.at))),

@@ -55,7 +55,7 @@ struct RecordPage {
         let flash = await app.takeFlash(request, context)
         let view = RecordView(
             instance: instance, transition: entry.nextTransition, history: history, catalog: catalog, account: account, context: context,
-            typed: flash?.typed ?? [:], followUps: followUps, undo: entry.undo,
+            typed: flash?.typed ?? [:], followUps: followUps, undo: entry.undo, bases: entry.bases,
             // Names only: a file that cannot be read now shows the sign-in names, as for accounts without one.
             people: (try? app.accounts.named()) ?? [:])
         return Layout.response(

@@ -16,6 +16,8 @@ struct RecordView {
     var followUps: [FollowUpView.Offer] = []
     /// The latest step, when it can be undone (`UndoView`).
     var undo: Extras.UndoableStep?
+    /// How each open deadline's due is counted, in words, by its key (`Extras.InstanceEntry.bases`).
+    var bases: [String: String] = [:]
     /// The accounts ever given a full name, by sign-in name (`AccountStore.named`): who recorded a step, by the name
     /// in force then.
     var people: [String: Account] = [:]
@@ -73,8 +75,12 @@ struct RecordView {
             let owner =
                 d.milestone.map { _ in d.occurrence == nil ? "mốc" : "mốc định kỳ" }
                 ?? "hạn của trạng thái hiện tại"
+            // How the day was counted, so that whoever must meet it can check it (a meeting's day typed or not moves it).
+            let key = d.occurrence == nil ? d.milestone ?? "" : nil
+            let basis: HTML =
+                key.flatMap { bases[$0] }.map { "<br><span class=\"muted small basis\">Cách tính hạn: \($0)</span>" } ?? .empty
             return """
-                <tr class="\(d.overdue ? "overdue" : "")"><td class="due">\(DueTable.due(d))</td><td class="left">\(DueTable.daysBadge(d))</td><td class="what">\(DueTable.what(d))<br><span class="muted small">\(owner)</span></td></tr>
+                <tr class="\(d.overdue ? "overdue" : "")"><td class="due">\(DueTable.due(d))</td><td class="left">\(DueTable.daysBadge(d))</td><td class="what">\(DueTable.what(d))<br><span class="muted small">\(owner)</span>\(basis)</td></tr>
                 """
         }
         return
