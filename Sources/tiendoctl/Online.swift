@@ -234,14 +234,16 @@ struct Show: ParsableCommand {
         let reply = try connection.read(Extras.Instance.self, connection.parameters(Extras.Instance(id: id)))
         // The fields by their titles, as the web shows them, with the names `--set` takes beside them.
         let info = try? connection.workflow(reply.entry.instance.workflow)
-        printInstance(reply.entry.instance, transition: reply.entry.nextTransition, now: reply.now, workflow: info)
+        printInstance(
+            reply.entry.instance, transition: reply.entry.nextTransition, now: reply.now, workflow: info, bases: reply.entry.bases)
     }
 }
 
 /// The human view of an Instance (interfaces §3 `show`): fields and data, milestones, then every open deadline, and
 /// the timed transition it takes next by itself (one already due at `now` and not yet taken says so).
 func printInstance(
-    _ i: Manager.Instance, transition: Extras.TimedTransition? = nil, now: String? = nil, workflow: Extras.WorkflowInfo? = nil
+    _ i: Manager.Instance, transition: Extras.TimedTransition? = nil, now: String? = nil, workflow: Extras.WorkflowInfo? = nil,
+    bases: [String: String] = [:]
 ) {
     Output.say("Hồ sơ \(i.id)", Output.bold)
     var fields: [[String]] = [
@@ -298,6 +300,12 @@ func printInstance(
         Output.table(
             ["Hạn", "Còn/quá", "Việc", "Thuộc"], open.map { [Fmt.due($0), Fmt.days($0), $0.title, Fmt.owner($0)] },
             colour: open.map { redIf($0.overdue) })
+        // How each is counted (`vn.tiendo.Extras.Instance`'s `bases`), to check a day against the file's rule.
+        let counted = open.compactMap { d in (d.occurrence == nil ? bases[d.milestone ?? ""] : nil).map { (d.title, $0) } }
+        if !counted.isEmpty {
+            Output.say("Cách tính hạn:")
+            for (title, basis) in counted { Output.say("  \(title): \(basis)") }
+        }
     }
     if let t = transition {
         let due =

@@ -78,6 +78,9 @@ import Testing
             try words("entered - 1w", roll: .backward)
                 == "1 tuần trước ngày vào trạng thái này (05/01/2026); rơi vào ngày nghỉ thì lùi về ngày làm việc liền trước")
         #expect(try words("ngay_hop + 3d") == nil)  // unset: no due, no basis
-        #expect(try words("2026-12-15T08:00 + 1d") == nil)
+        // A day written with steps says what it adds; written alone, it says itself.
+        #expect(try words("2027-02-01 + 5wd") == "5 ngày làm việc sau ngày 01/02/2027")
+        #expect(try words("2026-12-15T08:00 - 2h") == "2 giờ trước 08:00 ngày 15/12/2026")
+        #expect(try words("2026-12-15 at 17:00") == nil)
     }
 }

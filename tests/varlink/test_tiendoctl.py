@@ -358,11 +358,16 @@ def test_show_lists_every_open_deadline(ward):
         ["31/03/2026", "quá 3 ngày", "Đóng đảng phí", "dang-phi@2026-03"],
         ["30/04/2026", "còn 27 ngày", "Đóng đảng phí", "dang-phi@2026-04"],
         ["15/02/2027 (dự kiến)", "còn 318 ngày", "Nộp báo cáo", "nop-bao-cao"],
+        # How a due is counted, where the file writes more than a day (an occurrence is named by its period).
+        ["Cách tính hạn:"],
+        ["Nộp báo cáo: 5 ngày làm việc sau ngày 01/02/2027"],
     ]
     r = ctl(ward, "show", "dang-vien-du-bi/dvdb-2025-014")
     out = r.stdout.splitlines()
-    assert cells(out[-1]) == ["31/03/2026", "quá 3 ngày", "Chi bộ họp xét, biểu quyết công nhận đảng viên chính thức",
+    assert cells(out[-3]) == ["31/03/2026", "quá 3 ngày", "Chi bộ họp xét, biểu quyết công nhận đảng viên chính thức",
                             "trạng thái cho-xet"]
+    assert out[-2:] == ["Cách tính hạn:", "  Chi bộ họp xét, biểu quyết công nhận đảng viên chính thức: 12 tháng và 30 ngày "
+                        "làm việc sau «Ngày kết nạp (ngày chi bộ tổ chức lễ kết nạp)» (10/02/2025)"], out[-2:]
     # The data by the fields' titles, as the web shows them, with the names `--set` takes.
     assert any(l.strip().startswith("Chi bộ (chi_bo)") for l in out), out
     # The workflow and the state by their titles, their ids beside them.

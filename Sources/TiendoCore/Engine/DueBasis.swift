@@ -5,7 +5,7 @@
 extension Engine {
     /// The basis of each open deadline that has one, by `OpenDeadline.key`: the current state's deadline and one-shot
     /// milestones. Not for occurrences (their due counts from their own period, which their label names) nor for a
-    /// due written as a fixed day (it says itself).
+    /// due written as a day alone (it says itself).
     public func dueBases(_ inst: Instance) -> [(key: String, text: String)] {
         openDeadlines(inst).compactMap { d in
             let deadline: ProgramDeadline?
@@ -21,11 +21,17 @@ extension Engine {
         }
     }
 
-    /// The words for `due` (after `roll`) on this instance; nil for a fixed day or a base that has no value.
+    /// The words for `due` (after `roll`) on this instance; nil for a day written alone or a base that has no value.
     func basis(_ due: DateExpression, roll: Roll, _ inst: Instance) -> String? {
         let from: String
         switch due.base {
-        case .date, .instant, .period: return nil
+        case .period: return nil
+        case .date(let d):
+            guard !due.steps.isEmpty else { return nil }
+            from = "ngày \(d.vietnamese)"
+        case .instant(let t):
+            guard !due.steps.isEmpty else { return nil }
+            from = zone.vietnamese(t)
         case .field(let f):
             guard let v = fieldDay(f, inst) else { return nil }
             from = "«\(fieldTitle(f))» (\(v))"

@@ -257,7 +257,7 @@ enum VarlinkIDL {
         # `instance` is a vn.tiendo.Manager Instance. `nextTransition`: sent by `Instance`, and by `Instances` for an
         # instance with no deadline open. `undo`: sent by `Instance` when a step can be undone. `bases`: sent by `Instance`,
         # how each open deadline's due is counted, in words, by its key in `Instance.deadlines` ("" for the state's, a
-        # milestone's id; none for an occurrence or a due written as a fixed day), e.g. "": "30 ngày làm việc sau «Ngày
+        # milestone's id; none for an occurrence or a due written as a day alone), e.g. "": "30 ngày làm việc sau «Ngày
         # chi bộ họp, ra nghị quyết» (27/02/2026)".
         type InstanceEntry (
           instance: object, group: ?string, label: ?string, nextTransition: ?TimedTransition, undo: ?UndoableStep,
