@@ -241,7 +241,8 @@ def test_instance_says_its_next_timed_transition():
         e = xcall(d, "Instance", id="dang-vien-du-bi/cu")["instance"]
         assert e["instance"]["state"] == "cho-xet" and e.get("nextTransition") is None
         # How its deadline is counted, in words, by the key of the deadline ("" for the state's); none without one.
-        assert e["bases"] == {"": "12 tháng và 30 ngày làm việc sau «Ngày kết nạp (ngày chi bộ tổ chức lễ kết nạp)» (10/02/2025)"}, e
+        assert e["bases"] == {"": "12 tháng sau «Ngày kết nạp (ngày chi bộ tổ chức lễ kết nạp)» (10/02/2025), "
+                                 "rồi thêm 30 ngày làm việc"}, e
         assert "bases" not in xcall(d, "Instance", id="dang-vien-du-bi/moi")["instance"]
         # A page of instances carries it for those with no deadline open, where it is what comes next.
         page = xcall(d, "Instances", workflow="dang-vien-du-bi", limit=10)["instances"]

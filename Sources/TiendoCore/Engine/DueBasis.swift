@@ -22,8 +22,12 @@ extension Engine {
     }
 
     /// The words for `due` (after `roll`) on this instance; nil for a day written alone or a base that has no value.
+    /// Steps read in the order they apply (months, then working days, do not commute): «12 tháng sau «Ngày kết nạp»
+    /// (20/01/2025), rồi thêm 30 ngày làm việc».
     func basis(_ due: DateExpression, roll: Roll, _ inst: Instance) -> String? {
         let from: String
+        // Said last, after the hour and the roll: what a fallback stands in for.
+        var missing: String?
         switch due.base {
         case .period: return nil
         case .date(let d):
@@ -40,41 +44,45 @@ extension Engine {
                 from = "«\(fieldTitle(f))» (\(v))"
             } else {
                 let entered = fallback == .entered || fallback == .enteredAt
-                from = "\(own(fallback.isInstant, entered: entered, inst)), vì chưa ghi «\(fieldTitle(f))»"
+                from = own(fallback.isInstant, entered: entered, inst)
+                missing = "chưa ghi «\(fieldTitle(f))» nên tính từ \(Engine.what(fallback.isInstant, entered: entered))"
             }
         case .started: from = own(false, entered: false, inst)
         case .entered: from = own(false, entered: true, inst)
         case .startedAt: from = own(true, entered: false, inst)
         case .enteredAt: from = own(true, entered: true, inst)
         }
-        let before = due.atIndex.map { Array(due.steps[..<$0]) } ?? due.steps
-        let after = due.atIndex.map { Array(due.steps[$0...]) } ?? []
+        // A zero step changes nothing and says nothing.
+        let cut = due.atIndex ?? due.steps.count
+        let before = due.steps[..<cut].filter { $0.amount != 0 }
+        let after = due.steps[cut...].filter { $0.amount != 0 }
+        func then(_ o: Offset) -> String { ", rồi \(o.amount < 0 ? "trừ" : "thêm") \(Engine.amount(o))" }
         var text: String
-        if before.isEmpty {
-            text = "đúng \(from)"
-        } else if before.allSatisfy({ $0.amount >= 0 }) || before.allSatisfy({ $0.amount <= 0 }) {
-            let word = before.contains { $0.amount < 0 } ? "trước" : "sau"
-            text = "\(Engine.join(before.map(Engine.amount))) \(word) \(from)"
+        if let first = before.first {
+            text = "\(Engine.amount(first)) \(first.amount < 0 ? "trước" : "sau") \(from)" + before.dropFirst().map(then).joined()
         } else {
-            text = "tính từ \(from): \(before.map { ($0.amount < 0 ? "trừ " : "cộng ") + Engine.amount($0) }.joined(separator: ", "))"
+            text = "đúng \(from)"
         }
         if let at = due.at { text += ", lúc \(at)" }
-        if !after.isEmpty {
-            text += ", " + after.map { ($0.amount < 0 ? "trừ " : "cộng ") + Engine.amount($0) }.joined(separator: ", ")
-        }
+        text += after.map(then).joined()
         switch roll {
         case .none: break
-        case .forward: text += "; rơi vào ngày nghỉ thì dời sang ngày làm việc kế tiếp"
-        case .backward: text += "; rơi vào ngày nghỉ thì lùi về ngày làm việc liền trước"
+        case .forward: text += "; nếu hạn rơi vào ngày nghỉ thì dời sang ngày làm việc kế tiếp"
+        case .backward: text += "; nếu hạn rơi vào ngày nghỉ thì lùi về ngày làm việc liền trước"
         }
+        if let missing { text += "; \(missing)" }
         return text
     }
 
-    /// «ngày vào trạng thái này (02/03/2026)», «lúc bắt đầu theo dõi (02/03/2026 09:00)».
+    /// «ngày vào trạng thái này (02/03/2026)», «thời điểm bắt đầu theo dõi (09:00 ngày 02/03/2026)».
     func own(_ instant: Bool, entered: Bool, _ inst: Instance) -> String {
         let t = entered ? inst.enteredAt : inst.startedAt
-        let what = entered ? "vào trạng thái này" : "bắt đầu theo dõi"
-        return instant ? "lúc \(what) (\(zone.vietnamese(t)))" : "ngày \(what) (\(zone.date(of: t).vietnamese))"
+        return "\(Engine.what(instant, entered: entered)) (\(instant ? zone.vietnamese(t) : zone.date(of: t).vietnamese))"
+    }
+
+    /// «ngày vào trạng thái này», «thời điểm bắt đầu theo dõi».
+    static func what(_ instant: Bool, entered: Bool) -> String {
+        (instant ? "thời điểm " : "ngày ") + (entered ? "vào trạng thái này" : "bắt đầu theo dõi")
     }
 
     func fieldTitle(_ f: String) -> String { definition.field(f)?.title ?? f }
@@ -99,11 +107,5 @@ extension Engine {
         case .h: return "\(n) giờ"
         case .min: return "\(n) phút"
         }
-    }
-
-    /// «A», «A và B», «A, B và C».
-    static func join(_ parts: [String]) -> String {
-        guard parts.count > 1 else { return parts.first ?? "" }
-        return parts.dropLast().joined(separator: ", ") + " và " + parts.last!
     }
 }
