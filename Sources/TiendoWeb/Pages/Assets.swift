@@ -18,6 +18,8 @@ enum Assets {
         nav a[aria-current="page"], nav a:hover { background: rgba(255,255,255,.18); }
         .who { display: flex; align-items: center; gap: .6rem; font-size: .9rem; }
         .who form { margin: 0; }
+        /* A link among the account's words: «admin · Quản trị Đổi mật khẩu» read as one phrase. */
+        header.top .who a { text-decoration: underline; text-underline-offset: .2em; }
         button.link { background: none; border: 1px solid rgba(255,255,255,.6); color: #fff; padding: .15rem .5rem; border-radius: 4px; cursor: pointer; }
         main { max-width: 1320px; margin: 0 auto; padding: .8rem 1.2rem 2rem; }
         main.narrow { max-width: 30rem; margin-top: 8vh; }
