@@ -36,7 +36,7 @@ enum EngineSeasonGolden {
         "live dang-vien-du-bi/dvdb-004": (150, "6ba5cc254b1e9cc42ba240bc111981251fd94ac3a66e013ddd5fa91dc1676e7c"),
         "live dang-vien-du-bi/dvdb-005": (57, "14dbfbf834d7e259a43c87da72b9bbc6a550d2dfe90ff8d1e79457a0f5687124"),
         "live dang-vien-du-bi/dvdb-006": (48, "f1710dcddf04b765f6830d91cef8809e2fac18ea73c9c2285e27db7aeea94c94"),
-        "live dang-vien-du-bi/dvdb-007": (1144, "2e8d848d7a979ce4177b4b5b8ed3679093220671e7cfaa131871f20bb6f13483"),
+        "live dang-vien-du-bi/dvdb-007": (1144, "7e08c81eba861b3ce95491501f577b142a8a08d89e29e4a822a9e091d40da633"),
         "live dang-vien-du-bi/dvdb-008": (670, "a2bcdfa12025fd879e1d300af166fe2a0340e74bd56dc810307895b35a25cae4"),
         "live dang-vien-du-bi/dvdb-009": (817, "9e14c90fdcb2f6b9c818f6e28846491a5141faa0e2b0639712ff3fad1a8f7f93"),
         "live dang-vien-du-bi/dvdb-010": (774, "835237761cfdbc8040f4b7aaa07975f5dbc004554d7d5b9822d6c239d9b5947f"),
@@ -445,7 +445,7 @@ enum EngineSeasonGolden {
         "plan bau-cu-xvi-2026 #1": (62, "cee10efddd6a1bceef326020087b5bf54619ad78923ac5809e456e699d3391b2"),
         "plan bau-cu-xvi-2026 #2": (62, "aab21acc106a409574a8d357aefa5075db8ec7b9618f10be3f4695897c41f47f"),
         "plan bau-cu-xvi-2026 #3": (62, "5ac1d8f143b6e3a1d7b4eb5c0790360016f6237c37ad814270fc84659075a109"),
-        "simulate": (42912, "5f5b9fe80bf35a00ffcc305151f42ca25e904d76dfe067a6bcd558232b4976d4"),
+        "simulate": (42912, "d203b55b9e225f6ef7c11dc1c0ddbae4e37e7c714f789bc421bfdb01b7a771b3"),
         "simulate archive": (10253, "d72d2de976337c914ce002e920f060c65eee1bfa49fb377b3c7fae7ad28696f8"),
     ]
 }

@@ -628,6 +628,19 @@ def test_a_chi_bo_vote_is_recorded_from_the_record_page(stack, browser):
     # Under it, how it is counted, so that the office can check it against the minutes.
     basis = browser.find_element(By.CSS_SELECTOR, "table.deadlines tbody tr .basis").text
     assert basis == "Cách tính hạn: 30 ngày làm việc sau «Ngày chi bộ họp, ra nghị quyết» (27/02/2026)", basis
+    # The day typed wrong: recorded again, the record stays where it is (said so, not «moved to» its own state) and
+    # the deadline counts from the corrected day.
+    again = browser.find_element(By.XPATH, "//form[.//input[@name='su-kien' and @value='ghi-ngay-nghi-quyet']]")
+    box = again.find_element(By.ID, "f-ngay_nghi_quyet")
+    assert box.get_attribute("required"), "the correction needs the day"
+    box.send_keys("26/02/2026")
+    submit(browser, again.find_element(By.CSS_SELECTOR, "button[type=submit]"), confirm=True)
+    said = browser.find_element(By.CSS_SELECTOR, "p.flash.ok").text
+    assert said.startswith("Đã ghi cho hồ sơ «Đỗ Minh Châu»; hồ sơ vẫn ở «Chi bộ đã đề nghị công nhận chính thức") \
+        and "Ngày chi bộ họp, ra nghị quyết: 26/02/2026" in said, said
+    assert browser.find_element(By.CSS_SELECTOR, "table.deadlines tbody tr").text.startswith("09/04/2026")
+    timeline = browser.find_element(By.CSS_SELECTOR, "ol.timeline").text
+    assert "vẫn ở «Chi bộ đã đề nghị công nhận chính thức" in timeline and "sang «Chi bộ đã đề nghị công nhận chính thức — chờ quyết định của cấp ủy có thẩm quyền» («Ghi lại" not in timeline, timeline
     shot(browser, "36-bieu-quyet-dat", full=True)
     # A second vote on a proposal already sent is not offered; the committee's decision is.
     assert not browser.find_elements(By.XPATH, "//form[.//input[@name='su-kien' and @value='bieu-quyet']]")

@@ -9,9 +9,13 @@ public enum Messages {
         "Bắt đầu hồ sơ \(instance) theo quy trình «\(workflowTitle)»" + (stateTitle.map { ", trạng thái «\($0)»" } ?? "")
     }
 
-    /// `event` as people read it: its title (`event_titles`), else its name.
-    static func transition(instance: String, fromTitle: String, toTitle: String, event: String?, eventTitle: String? = nil) -> String {
-        "Hồ sơ \(instance) chuyển từ «\(fromTitle)» sang «\(toTitle)»" + (event.map { " (\(action($0, title: eventTitle)))" } ?? "")
+    /// `event` as people read it: its title (`event_titles`), else its name. A step back into the same state (a
+    /// second failed vote, a meeting's day recorded again) says the record stays, not that it moved «from A to A».
+    static func transition(
+        instance: String, fromTitle: String, toTitle: String, event: String?, eventTitle: String? = nil, stays: Bool = false
+    ) -> String {
+        (stays ? "Hồ sơ \(instance) vẫn ở «\(toTitle)»" : "Hồ sơ \(instance) chuyển từ «\(fromTitle)» sang «\(toTitle)»")
+            + (event.map { " (\(action($0, title: eventTitle)))" } ?? "")
     }
 
     /// An event named for people: «Ghi kết quả biểu quyết» when it has a title, `sự kiện «bieu-quyet»` otherwise;

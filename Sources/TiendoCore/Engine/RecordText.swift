@@ -14,7 +14,7 @@ enum RecordText: Sendable {
         case .transition:
             return Messages.transition(
                 instance: id, fromTitle: p.stateTitle(r.from), toTitle: p.stateTitle(r.to), event: r.event,
-                eventTitle: r.event.flatMap { p.eventTitles[$0] })
+                eventTitle: r.event.flatMap { p.eventTitles[$0] }, stays: r.from != nil && r.from == r.to)
                 + mark
         case .completed:
             return Messages.completed(workflowTitle: p.title, instance: id) + mark

@@ -90,7 +90,12 @@ struct RecordPage {
                 let state = catalog.stateTitle(after.workflow, after.state) ?? (after.completed ? "Hoàn thành" : after.state ?? "")
                 // What was typed is said back with where the record went: a vote's counts beside «chưa đạt».
                 let facts = Format.typed(values, in: catalog[instance.workflow]).map { " Đã ghi: \($0)." } ?? ""
-                try await app.flash("Đã chuyển hồ sơ «\(catalog.label(of: after))» sang «\(state)».\(facts)", ok: true, request, context)
+                // A step back into the same state (a second failed vote, a day recorded again) did not move the record.
+                let said =
+                    after.state == instance.state && after.state != nil
+                    ? "Đã ghi cho hồ sơ «\(catalog.label(of: after))»; hồ sơ vẫn ở «\(state)»."
+                    : "Đã chuyển hồ sơ «\(catalog.label(of: after))» sang «\(state)»."
+                try await app.flash(said + facts, ok: true, request, context)
             case "hoan-tac":
                 let said = try await UndoView.undo(app, entry, form: form, catalog: catalog, account: account)
                 try await app.flash(said, ok: true, request, context)
