@@ -640,6 +640,37 @@ import Testing
                 """,
             line: 9, column: 13, fragment: "'ngay or …' cannot be used in 'anchor' of milestone 'm': write 'ngay' alone"),
         Case(
+            name: "'FIELD or entered_at' on a date field",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields:
+                  ngay: {type: date}
+                initial: a
+                states:
+                  a:
+                    deadline: {due: ngay or entered_at + 2h}
+                    on: {x: b}
+                  b: {final: true}
+                """,
+            line: 8, column: 21,
+            fragment: "field 'ngay' in 'due' of state 'a' is date but 'entered_at' is an instant: write 'ngay or entered'"),
+        Case(
+            name: "an unknown field before 'or'",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields:
+                  ngay: {type: date}
+                initial: a
+                states:
+                  a:
+                    deadline: {due: ngya or entered + 2d}
+                    on: {x: b}
+                  b: {final: true}
+                """,
+            line: 8, column: 21, fragment: "unknown field 'ngya' in 'due' of state 'a' (did you mean 'ngay'?)"),
+        Case(
             name: "'or' followed by a field",
             yaml: """
                 tiendo: 1
@@ -966,6 +997,31 @@ import Testing
             """
         let (def, diagnostics) = Self.diagnostics("x", Array(yaml.utf8))
         #expect(def != nil && diagnostics.isEmpty, "\(diagnostics)")
+    }
+
+    @Test("an optional field read as 'FIELD or entered' is not warned about (never inactive); plain, it is")
+    func optionalWithFallback() {
+        func diagnostics(_ due: String) -> [Diagnostic] {
+            let yaml = """
+                tiendo: 1
+                title: T
+                fields:
+                  ngay: {type: date}
+                initial: a
+                states:
+                  a:
+                    deadline: {due: \(due)}
+                    on: {x: b}
+                  b: {final: true}
+
+                """
+            return Self.diagnostics("x", Array(yaml.utf8)).1
+        }
+        #expect(diagnostics("ngay or entered + 30wd").isEmpty)
+        #expect(
+            diagnostics("ngay + 30wd").map(\.message) == [
+                "optional field 'ngay' has no default: 'due' of state 'a' stays inactive while it is unset"
+            ])
     }
 
     @Test("an optional field a guard read on the way in is known set in the steps after, through loops too")
