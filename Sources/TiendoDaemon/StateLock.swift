@@ -1,4 +1,5 @@
 import Foundation
+import TiendoCore
 
 #if canImport(Glibc)
     import Glibc
@@ -45,13 +46,13 @@ final class StateLock {
         let path = (directory as NSString).appendingPathComponent("tiendod.lock")
         // Not through a symbolic link: whoever may write the directory would choose what root opens and truncates.
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o640)
-        guard fd >= 0 else { throw Failed(path: path, reason: SystemErrorText.posix(errno) ?? String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw Failed(path: path, reason: ErrnoText.describe(errno)) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let err = errno
             var buffer = [UInt8](repeating: 0, count: 32)
             let n = pread(fd, &buffer, buffer.count, 0)
             close(fd)
-            guard err == EWOULDBLOCK else { throw Failed(path: path, reason: SystemErrorText.posix(err) ?? String(cString: strerror(err))) }
+            guard err == EWOULDBLOCK else { throw Failed(path: path, reason: ErrnoText.describe(err)) }
             let pid = n > 0 ? String(decoding: buffer[..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : ""
             throw Held(directory: directory, holder: pid.isEmpty ? nil : pid)
         }

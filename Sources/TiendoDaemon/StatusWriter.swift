@@ -72,5 +72,5 @@ struct StatusWriter {
 struct StatusWriteError: Error, CustomStringConvertible {
     let path: String
     let errno: Int32
-    var description: String { "\(path): \(SystemErrorText.posix(errno) ?? String(cString: strerror(errno)))" }
+    var description: String { "\(path): \(ErrnoText.describe(errno))" }
 }

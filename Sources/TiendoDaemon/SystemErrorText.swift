@@ -6,12 +6,12 @@ import TiendoCore
 /// its socket); anything else keeps the system's own words after a Vietnamese gist.
 public enum SystemErrorText {
     public static func describe(_ error: any Error) -> String {
-        if let e = error as? POSIXError { return posix(e.code.rawValue) ?? "\(e)" }
+        if let e = error as? POSIXError { return ErrnoText.words(e.code.rawValue) ?? "\(e)" }
         if let e = error as? StatusWriteError { return e.description }
         let ns = error as NSError
-        if ns.domain == NSPOSIXErrorDomain, let text = posix(Int32(ns.code)) { return text }
+        if ns.domain == NSPOSIXErrorDomain, let text = ErrnoText.words(Int32(ns.code)) { return text }
         if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain,
-            let text = posix(Int32(underlying.code))
+            let text = ErrnoText.words(Int32(underlying.code))
         {
             return text
         }
@@ -25,11 +25,8 @@ public enum SystemErrorText {
                 case NSFileNoSuchFileError, NSFileReadNoSuchFileError: ENOENT
                 default: nil
                 }
-            if let twin, let text = posix(twin) { return text }
+            if let twin, let text = ErrnoText.words(twin) { return text }
         }
         return "\(error)"
     }
-
-    /// A POSIX error number in words, nil for one not listed.
-    static func posix(_ code: Int32) -> String? { ErrnoText.words(code) }
 }

@@ -121,6 +121,9 @@ extension Store {
         critical(true)
         defer { critical(false) }
         if present.isEmpty {
+            guard rename(incoming, database) == 0 else {
+                throw discard("không đặt được bản chép vào chỗ \(database): \(ErrnoText.describe(errno))")
+            }
             setAside = nil
         } else {
             let aside: String
@@ -139,9 +142,6 @@ extension Store {
                 throw putBack(moved, from: aside, discarding: incoming, "không đặt được bản chép vào chỗ \(database): \(reason)")
             }
             setAside = aside
-        }
-        if setAside == nil, rename(incoming, database) != 0 {
-            throw discard("không đặt được bản chép vào chỗ \(database): \(ErrnoText.describe(errno))")
         }
         var done = stat()
         return RestoreResult(

@@ -76,20 +76,19 @@ extension ControlService {
                     return ControlService.error(.noSuchInstance(id))
                 }
                 var e = entry(v, row, now: now, transition: true)
-                if case .object(var o) = e, case let bases = v.dueBasesJSON(row), bases != .null {
-                    o.append(("bases", bases))
-                    e = .object(o)
-                }
-                if let u = try v.store.undoStep(of: row.instance, now: now), case .object(var o) = e {
+                // What only `Instance` sends: how each deadline is counted, and the step an undo would take back.
+                var extra: [(String, JSON)] = []
+                if case let bases = v.dueBasesJSON(row), bases != .null { extra.append(("bases", bases)) }
+                if let u = try v.store.undoStep(of: row.instance, now: now) {
                     var step: [(String, JSON)] = [
                         ("token", .string(u.token)), ("event", .string(u.step.event)), ("at", .string(zone.iso(u.step.at))),
                     ]
                     if let m = u.step.milestone { step.append(("milestone", .string(m))) }
                     if let a = u.actorName { step.append(("actor", .string(a))) }
                     if let s = u.before.state { step.append(("state", .string(s))) }
-                    o.append(("undo", .object(step)))
-                    e = .object(o)
+                    extra.append(("undo", .object(step)))
                 }
+                if case .object(let o) = e { e = .object(o + extra) }
                 return .ok([nowText, ("instance", e)])
             case "Backups":
                 let copies = v.store.backups().map { c in
