@@ -26,6 +26,9 @@ struct Tiendod: ParsableCommand {
         help: ArgumentHelp("Thư mục trạng thái (mặc định $STATE_DIRECTORY hoặc /var/lib/tiendo).", valueName: "DIR"))
     var stateDir: String?
 
+    /// `--state-dir`, else the first of `$STATE_DIRECTORY`, else /var/lib/tiendo: the daemon's and `--restore`'s.
+    var stateDirectory: String { stateDir ?? Tiendod.firstDir("STATE_DIRECTORY") ?? "/var/lib/tiendo" }
+
     @Option(
         name: .customLong("runtime-dir"),
         help: ArgumentHelp("Thư mục tệp trạng thái (mặc định $RUNTIME_DIRECTORY hoặc /run/tiendo/status).", valueName: "DIR"))
@@ -62,7 +65,7 @@ struct Tiendod: ParsableCommand {
 
     func run() throws {
         if let restore {
-            return try Tiendod.restore(copy: restore, stateDirectory: stateDir ?? Tiendod.firstDir("STATE_DIRECTORY") ?? "/var/lib/tiendo")
+            return try Tiendod.restore(copy: restore, stateDirectory: stateDirectory)
         }
         // The load-time constructor (CTiendodStart) blocked them before any thread existed; this also covers the
         // main thread should that ever fail, and ignores SIGPIPE.
@@ -102,7 +105,7 @@ struct Tiendod: ParsableCommand {
         }
         var options = DaemonOptions(
             workflowDirectories: workflows.isEmpty ? Loader.defaultSearchPath : workflows,
-            stateDirectory: stateDir ?? Tiendod.firstDir("STATE_DIRECTORY") ?? "/var/lib/tiendo",
+            stateDirectory: stateDirectory,
             runtimeDirectory: runtimeDir ?? Tiendod.firstDir("RUNTIME_DIRECTORY") ?? "/run/tiendo/status",
             version: TiendoVersion.string)
         options.synchronous = synchronous.uppercased()
