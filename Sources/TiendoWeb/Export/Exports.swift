@@ -100,9 +100,8 @@ enum Exports {
         var sheet = Sheet(
             name: "Tổng quan",
             columns: [
-                .init("Quy trình", width: 32), .init("Chi bộ", width: 24), .init("Hồ sơ", width: 9), .init("Chưa hoàn thành", width: 12),
-                .init("Hồ sơ có việc quá hạn", width: 12), .init("Hồ sơ có việc đến hạn trong 7 ngày", width: 14),
-            ])
+                .init("Quy trình", width: 32), .init("Chi bộ", width: 24),
+            ] + zip(OverviewPage.countTitles, [9, 12, 12, 14]).map { .init($0, width: $1) })
         for g in groups.prefix(WebLimits.exportRows) {
             sheet.rows.append([
                 .text(catalog.title(g.workflow)), .text(g.group.isEmpty ? "(không thuộc chi bộ nào)" : g.group), .number(g.instances),

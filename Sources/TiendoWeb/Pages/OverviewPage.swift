@@ -6,6 +6,17 @@ import TiendoVarlink
 struct OverviewPage {
     let app: WebApp
     static let shownGroups = 300
+    /// What each row counts, in order: the tables' heads, each number's label on a phone's card, the export's columns.
+    static let countTitles = ["Hồ sơ", "Chưa hoàn thành", "Hồ sơ có việc quá hạn", "Hồ sơ có việc đến hạn trong 7 ngày"]
+    static let provisionalTitle = "Việc có hạn dự kiến"
+
+    /// A row's numbers, each labelled with its title (`data-label`): on a phone the rows are cards, without the head.
+    static func numbers(_ cells: [HTML], titles: [String] = countTitles) -> HTML {
+        HTML.join(zip(titles, cells).map { "<td class=\"num\" data-label=\"\($0)\">\($1)</td>" })
+    }
+
+    /// The heads of the count columns.
+    static func heads(_ titles: [String] = countTitles) -> HTML { HTML.join(titles.map { "<th class=\"num\">\($0)</th>" }) }
 
     /// The selection's groups (every one, for the exports; with `limit`, the most pressing and the totals per workflow).
     static func load(_ app: WebApp, _ filters: Filters, account: Account, limit: Int? = nil) async throws -> (
@@ -76,12 +87,8 @@ struct OverviewPage {
         let name = group.isEmpty ? "(không thuộc chi bộ nào)" : group
         let chiBo: String? = group.isEmpty ? nil : group
         let span = rows.count + (subtotal ? 1 : 0)
-        // Each number says what it counts (`data-label`): on a phone the rows are cards, without the table's head.
         func counts(_ instances: Int, _ active: Int, _ overdue: Int, _ dueSoon: Int) -> HTML {
-            """
-            <td class="num" data-label="Hồ sơ">\(Format.count(instances))</td><td class="num" data-label="Chưa hoàn thành">\(Format.count(active))</td>\
-            <td class="num" data-label="Hồ sơ có việc quá hạn">\(Format.count(overdue))</td><td class="num" data-label="Hồ sơ có việc đến hạn trong 7 ngày">\(Format.count(dueSoon))</td>
-            """
+            numbers([instances, active, overdue, dueSoon].map { "\(Format.count($0))" })
         }
         var out: [HTML] = rows.enumerated().map { i, g in
             let link = filters.link("/ho-so", ["quy-trinh": g.workflow, "chi-bo": chiBo])
@@ -127,11 +134,17 @@ struct OverviewPage {
         let workflowRows: [HTML] = catalog.workflows.compactMap { w in
             guard let t = perWorkflow[w.id] else { return nil }
             let link = filters.link("/ho-so", ["quy-trinh": w.id])
-            return """
-                <tr class="\(t.overdue > 0 ? "overdue" : "")"><td class="name"><a href="\(link)">\(w.title)</a></td><td class="num" data-label="Hồ sơ">\(Format.count(t.instances))</td>
-                <td class="num" data-label="Chưa hoàn thành">\(Format.count(t.active))</td><td class="num" data-label="Hồ sơ có việc quá hạn">\(t.overdue > 0 ? "<a href=\"\(filters.link("/ho-so", ["quy-trinh": w.id, "qua-han": "1"]))\">\(Format.count(t.overdue))</a>" : "0" as HTML)</td>
-                <td class="num" data-label="Hồ sơ có việc đến hạn trong 7 ngày">\(Format.count(t.dueSoon))</td>\(showProvisional ? "<td class=\"num\" data-label=\"Việc có hạn dự kiến\">\(Format.count(provisional[w.id] ?? 0))</td>" : HTML.empty)</tr>
-                """
+            let overdue: HTML =
+                t.overdue > 0
+                ? "<a href=\"\(filters.link("/ho-so", ["quy-trinh": w.id, "qua-han": "1"]))\">\(Format.count(t.overdue))</a>" : "0"
+            let counts = OverviewPage.numbers([
+                "\(Format.count(t.instances))", "\(Format.count(t.active))", overdue, "\(Format.count(t.dueSoon))",
+            ])
+            let dues: HTML =
+                showProvisional
+                ? OverviewPage.numbers(["\(Format.count(provisional[w.id] ?? 0))"], titles: [OverviewPage.provisionalTitle]) : .empty
+            return
+                "<tr class=\"\(t.overdue > 0 ? "overdue" : "")\"><td class=\"name\"><a href=\"\(link)\">\(w.title)</a></td>\(counts)\(dues)</tr>"
         }
         let complete = groupCount <= reply.groups.count
         let groupRows: [HTML] = OverviewPage.byChiBo(reply.groups).flatMap { rows in
@@ -147,10 +160,10 @@ struct OverviewPage {
             <p class="no-print actions"><a href="\(filters.link("/xuat/tong-quan.csv"))">Tải CSV</a> · <a href="\(filters.link("/xuat/tong-quan.xlsx"))">Tải Excel</a>
             · <button type="button" data-print>In trang này</button></p>
             <h2>Theo quy trình</h2>
-            <table class="summary"><thead><tr><th>Quy trình</th><th class="num">Hồ sơ</th><th class="num">Chưa hoàn thành</th><th class="num">Hồ sơ có việc quá hạn</th><th class="num">Hồ sơ có việc đến hạn trong 7 ngày</th>\(showProvisional ? "<th class=\"num\">Việc có hạn dự kiến</th>" : HTML.empty)</tr></thead>
+            <table class="summary"><thead><tr><th>Quy trình</th>\(OverviewPage.heads())\(showProvisional ? OverviewPage.heads([OverviewPage.provisionalTitle]) : HTML.empty)</tr></thead>
             <tbody>\(workflowRows)</tbody></table>
             <h2>Theo chi bộ</h2>
-            <table class="groups summary"><thead><tr><th>\(catalog.groupTitle(of: reply.groups.map(\.workflow)))</th><th>Quy trình</th><th class="num">Hồ sơ</th><th class="num">Chưa hoàn thành</th><th class="num">Hồ sơ có việc quá hạn</th><th class="num">Hồ sơ có việc đến hạn trong 7 ngày</th></tr></thead>
+            <table class="groups summary"><thead><tr><th>\(catalog.groupTitle(of: reply.groups.map(\.workflow)))</th><th>Quy trình</th>\(OverviewPage.heads())</tr></thead>
             <tbody>\(groupRows)</tbody></table>\(more)
             <p class="muted small">Hai cột «Hồ sơ có việc…» đếm hồ sơ, không đếm việc: hồ sơ có ba việc quá hạn tính là một (trang Việc cần làm đếm từng việc)\(showProvisional ? "; «Việc có hạn dự kiến»: số việc đang phải làm có hạn tính qua năm chưa có lịch nghỉ chính thức, có thể đổi khi lịch được công bố (hạn của một bước chưa tới, như danh sách hồ sơ báo trước, không tính ở đây)" : ""). Số liệu tính đến \(Format.date(catalog.now)).</p>
             """
