@@ -324,6 +324,12 @@ public enum Extras {
         /// `Instance` sends it when some deadline has a basis.
         public var bases: [String: String]
 
+        /// `bases`' words for an item of `instance.deadlines`, by its key: `""` for the state's deadline, the
+        /// milestone's id for a one-shot one; none for an occurrence.
+        public static func basis(_ bases: [String: String], of item: Manager.DueItem) -> String? {
+            item.occurrence == nil ? bases[item.milestone ?? ""] : nil
+        }
+
         public init(json: JSON, path: String) throws(ReplyDecodingError) {
             let m = try Members(json, path: path)
             instance = try m.value("instance")

@@ -301,7 +301,7 @@ func printInstance(
             ["Hạn", "Còn/quá", "Việc", "Thuộc"], open.map { [Fmt.due($0), Fmt.days($0), $0.title, Fmt.owner($0)] },
             colour: open.map { redIf($0.overdue) })
         // How each is counted (`vn.tiendo.Extras.Instance`'s `bases`), to check a day against the file's rule.
-        let counted = open.compactMap { d in (d.occurrence == nil ? bases[d.milestone ?? ""] : nil).map { (d.title, $0) } }
+        let counted = open.compactMap { d in Extras.InstanceEntry.basis(bases, of: d).map { (d.title, $0) } }
         if !counted.isEmpty {
             Output.say("Cách tính hạn:")
             for (title, basis) in counted { Output.say("  \(title): \(basis)") }

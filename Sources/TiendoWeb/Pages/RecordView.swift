@@ -76,9 +76,9 @@ struct RecordView {
                 d.milestone.map { _ in d.occurrence == nil ? "mốc" : "mốc định kỳ" }
                 ?? "hạn của trạng thái hiện tại"
             // How the day was counted, so that whoever must meet it can check it (a meeting's day typed or not moves it).
-            let key = d.occurrence == nil ? d.milestone ?? "" : nil
             let basis: HTML =
-                key.flatMap { bases[$0] }.map { "<br><span class=\"muted small basis\">Cách tính hạn: \($0)</span>" } ?? .empty
+                Extras.InstanceEntry.basis(bases, of: d).map { "<br><span class=\"muted small basis\">Cách tính hạn: \($0)</span>" }
+                ?? .empty
             return """
                 <tr class="\(d.overdue ? "overdue" : "")"><td class="due">\(DueTable.due(d))</td><td class="left">\(DueTable.daysBadge(d))</td><td class="what">\(DueTable.what(d))<br><span class="muted small">\(owner)</span>\(basis)</td></tr>
                 """
