@@ -128,7 +128,7 @@ public final class JournalSink: RecordSink, LogWriter {
             if rc < 0 {
                 // The records stay in the outbox; the loop tries again within seconds and sends them in order.
                 FileHandle.standardError.write(
-                    Data("tiendod <3> không gửi được bản ghi vào journal: \(String(cString: strerror(-rc)))\n".utf8))
+                    Data("tiendod <3> không gửi được bản ghi vào journal: \(ErrnoText.describe(-rc))\n".utf8))
                 return false
             }
         }

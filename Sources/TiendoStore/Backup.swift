@@ -103,7 +103,7 @@ extension Store {
         defer { backupRunning.withLock { $0 = false } }
         let directory = backupDirectory
         if mkdir(directory, 0o750) != 0, errno != EEXIST {
-            throw BackupError("không tạo được thư mục \(directory): \(String(cString: strerror(errno)))")
+            throw BackupError("không tạo được thư mục \(directory): \(ErrnoText.describe(errno))")
         }
         // Left by a copy that did not finish (a crash, a full disk): never a copy, only space taken (the copy and the
         // journal SQLite kept beside it while writing).
@@ -128,7 +128,7 @@ extension Store {
         let instances: Int
         let fd = open(partial, O_RDONLY | O_CLOEXEC)
         let synced = fd >= 0 && fsync(fd) == 0
-        let reason = String(cString: strerror(errno))
+        let reason = ErrnoText.describe(errno)
         if fd >= 0 { close(fd) }
         guard synced else {
             unlink(partial)
@@ -146,12 +146,12 @@ extension Store {
             switch error {
             case StoreError.corrupt(let message): why = "bản chép không qua được kiểm tra (\(message))"
             case let e as BackupError: why = e.description
-            default: why = "bản chép không đọc lại được (\(error))"
+            default: why = "bản chép không đọc lại được (\(Store.describe(error)))"
             }
             throw BackupError(why + "; không giữ lại bản này")
         }
         guard rename(partial, final) == 0 else {
-            let reason = String(cString: strerror(errno))
+            let reason = ErrnoText.describe(errno)
             unlink(partial)
             throw BackupError("không đặt được tên \(name): \(reason)")
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TiendoCore
 
 #if canImport(Glibc)
     import Glibc
@@ -54,7 +55,7 @@ public final class LogSyncer: Sendable {
         path = databasePath + "-wal"
         self.sync = sync ?? { fdatasync($0) }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw StoreError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw StoreError.cannotOpen(path: path, reason: ErrnoText.describe(errno)) }
         // SQLite syncs the directory after the first sync of a log it created; the commits that rely on this
         // thread's syncs instead need the file's name durable too.
         if let reason = LogSyncer.syncDirectory(of: path) {
@@ -111,9 +112,9 @@ public final class LogSyncer: Sendable {
     static func syncDirectory(of path: String) -> String? {
         let parent = (path as NSString).deletingLastPathComponent
         let dir = open(parent.isEmpty ? "." : parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard dir >= 0 else { return String(cString: strerror(errno)) }
+        guard dir >= 0 else { return ErrnoText.describe(errno) }
         defer { close(dir) }
-        return fsync(dir) == 0 ? nil : String(cString: strerror(errno))
+        return fsync(dir) == 0 ? nil : ErrnoText.describe(errno)
     }
 
     /// One `fdatasync` of the log covering `ticket`; a failure is kept and every later call reports it.
@@ -127,10 +128,10 @@ public final class LogSyncer: Sendable {
             if fd < 0 || fstat(fd, &held) != 0 || stat(path, &named) != 0 || held.st_ino != named.st_ino || held.st_dev != named.st_dev {
                 if fd >= 0 { close(fd) }
                 fd = open(path, O_RDONLY | O_CLOEXEC)
-                if fd < 0 { return String(cString: strerror(errno)) }
+                if fd < 0 { return ErrnoText.describe(errno) }
                 if let reason = LogSyncer.syncDirectory(of: path) { return reason }
             }
-            return sync(fd) == 0 ? nil : String(cString: strerror(errno))
+            return sync(fd) == 0 ? nil : ErrnoText.describe(errno)
         }
         return state.withLock { s in
             if let failure, s.progress.failure == nil { s.progress.failure = "\(path): \(failure)" }

@@ -60,12 +60,12 @@ extension Store {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             if errno == ENOENT { return .absent(zeroBytes: false) }
-            throw StoreError.cannotOpen(path: path, reason: String(cString: strerror(errno)))
+            throw StoreError.cannotOpen(path: path, reason: ErrnoText.describe(errno))
         }
         var st = stat()
         guard fstat(fd, &st) == 0 else {
             close(fd)
-            throw StoreError.cannotOpen(path: path, reason: String(cString: strerror(errno)))
+            throw StoreError.cannotOpen(path: path, reason: ErrnoText.describe(errno))
         }
         if st.st_size == 0 {
             close(fd)

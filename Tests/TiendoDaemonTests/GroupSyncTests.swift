@@ -172,7 +172,7 @@ import TiendoStore
         f.group(["a"], replies: replies)
         f.release { f.daemon.syncFailure != nil }
         #expect(f.daemon.syncFailure?.contains("tiendo.sqlite-wal") == true)
-        #expect(f.daemon.syncFailure?.contains(String(cString: strerror(EIO))) == true)
+        #expect(f.daemon.syncFailure?.contains(ErrnoText.describe(EIO)) == true)
         #expect(replies.all.isEmpty)
         #expect(f.sink.records.isEmpty)
         #expect(f.sink.messages.filter { $0.contains("KHÔNG GHI ĐƯỢC XUỐNG ĐĨA") }.count == 1)
@@ -313,7 +313,7 @@ import TiendoStore
         #expect(inodes.withLock { $0.last } == UInt64(named.st_ino))
         // A missing log is a failure, and it stays one.
         unlink(db + "-wal")
-        #expect(syncer.syncNow(through: 6).failure?.contains(String(cString: strerror(ENOENT))) == true)
+        #expect(syncer.syncNow(through: 6).failure?.contains(ErrnoText.describe(ENOENT)) == true)
         _ = FileManager.default.createFile(atPath: db + "-wal", contents: Data())
         #expect(syncer.syncNow(through: 7).synced == 5)
     }

@@ -177,6 +177,14 @@ struct TextTests {
                 == "Chờ tự chuyển sang «Chờ chi bộ xét» (đến lúc từ ngày 05/02/2027); hạn của trạng thái đó 25/03/2027 (dự kiến)")
     }
 
+    @Test("a step's form says what a box left empty does to the value the record holds")
+    func heldValue() {
+        #expect(RecordView.held("19", required: true).text == " <span class=\"muted small\">(đang ghi: 19)</span>")
+        #expect(
+            RecordView.held("27/02/2026", required: false).text
+                == " <span class=\"muted small\">(đang ghi: 27/02/2026; để trống thì giữ nguyên)</span>")
+    }
+
     @Test("a group column is headed by what the workflows' groups are: chi bộ, cơ quan, or both")
     func groupTitles() throws {
         func workflow(_ id: String, _ field: String, _ title: String) throws -> Extras.WorkflowInfo {

@@ -19,7 +19,7 @@ public enum DurableFile {
     public static func replace(path: String, bytes: [UInt8], mode: UInt32, prepare: (Int32) -> Bool = { _ in true }) throws(Failure) {
         let temporary = path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(mode))
-        guard fd >= 0 else { throw Failure(path: temporary, reason: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw Failure(path: temporary, reason: ErrnoText.describe(errno)) }
         var offset = 0
         var ok = true
         while ok, offset < bytes.count {
@@ -28,14 +28,14 @@ public enum DurableFile {
             if n <= 0 { ok = false } else { offset += n }
         }
         ok = ok && prepare(fd) && fsync(fd) == 0
-        let reason = ok ? "" : String(cString: strerror(errno))
+        let reason = ok ? "" : ErrnoText.describe(errno)
         close(fd)
         guard ok else {
             unlink(temporary)
             throw Failure(path: temporary, reason: reason)
         }
         guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
+            let reason = ErrnoText.describe(errno)
             unlink(temporary)
             throw Failure(path: path, reason: reason)
         }

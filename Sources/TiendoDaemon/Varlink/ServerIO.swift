@@ -125,7 +125,7 @@ final class ServerIO {
                     acceptPausedUntil = DaemonClock.monotonic() + acceptPause
                     logLimited(
                         3, "emfile",
-                        "varlink: hết mô tả tệp khi nhận kết nối (\(String(cString: strerror(errno)))); tạm ngừng nhận \(Int(acceptPause * 1000)) ms"
+                        "varlink: hết mô tả tệp khi nhận kết nối (\(ErrnoText.describe(errno))); tạm ngừng nhận \(Int(acceptPause * 1000)) ms"
                     )
                     acceptPause = min(acceptPause * 2, limits.maxAcceptPause)
                 default: break

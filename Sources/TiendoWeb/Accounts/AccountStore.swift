@@ -55,7 +55,7 @@ public final class AccountStore: Sendable {
         var st = stat()
         if stat(directory, &st) == 0 { return }
         guard mkdir(directory, 0o700) == 0 || errno == EEXIST else {
-            throw AccountStoreError("không tạo được thư mục trạng thái '\(directory)': \(String(cString: strerror(errno)))")
+            throw AccountStoreError("không tạo được thư mục trạng thái '\(directory)': \(ErrnoText.describe(errno))")
         }
     }
 
@@ -63,7 +63,7 @@ public final class AccountStore: Sendable {
         var st = stat()
         guard stat(path, &st) == 0 else {
             if errno == ENOENT { return nil }
-            throw AccountStoreError("không đọc được '\(path)': \(String(cString: strerror(errno)))")
+            throw AccountStoreError("không đọc được '\(path)': \(ErrnoText.describe(errno))")
         }
         return Stamp(inode: UInt64(st.st_ino), size: Int64(st.st_size), seconds: st.st_mtim.tv_sec, nanoseconds: st.st_mtim.tv_nsec)
     }
@@ -112,11 +112,11 @@ public final class AccountStore: Sendable {
     public func update<T>(_ body: (inout [Account]) throws -> T) throws -> T {
         try prepare()
         let lock = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard lock >= 0 else { throw AccountStoreError("không mở được '\(lockPath)': \(String(cString: strerror(errno)))") }
+        guard lock >= 0 else { throw AccountStoreError("không mở được '\(lockPath)': \(ErrnoText.describe(errno))") }
         giveToDirectoryOwner(lock)
         defer { close(lock) }
         guard flock(lock, LOCK_EX) == 0 else {
-            throw AccountStoreError("không khóa được '\(lockPath)': \(String(cString: strerror(errno)))")
+            throw AccountStoreError("không khóa được '\(lockPath)': \(ErrnoText.describe(errno))")
         }
         var accounts = try readFile()
         let result = try body(&accounts)

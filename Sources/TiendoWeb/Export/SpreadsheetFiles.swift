@@ -1,5 +1,6 @@
 import CXlsxWriter
 import Foundation
+import TiendoCore
 
 #if canImport(Glibc)
     import Glibc
@@ -50,7 +51,7 @@ enum XLSXFile {
     static func encode(_ sheet: Sheet, directory: String = temporaryDirectory) throws -> [UInt8] {
         var template = Array((directory + "/tiendo-web-XXXXXX.xlsx").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemps($0.baseAddress!, 5) }
-        guard fd >= 0 else { throw Failure(description: "không tạo được tệp tạm trong \(directory): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw Failure(description: "không tạo được tệp tạm trong \(directory): \(ErrnoText.describe(errno))") }
         close(fd)
         let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         defer { unlink(path) }

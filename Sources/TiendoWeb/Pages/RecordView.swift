@@ -231,11 +231,18 @@ struct RecordView {
         let held = instance.data[name].flatMap { $0.isNull ? nil : $0 }.map { Format.value($0, field: f) }
         let id = "f-\(name)"
         let mark: HTML = required ? " <span class=\"required\">*</span>" : .empty
-        let before: HTML = held.map { " <span class=\"muted small\">(đang ghi: \($0))</span>" } ?? .empty
+        let before = held.map { RecordView.held($0, required: required) } ?? .empty
         let control = FieldControls.control(f, id: id, current: typed ?? "", required: required)
         let title = f?.displayTitle ?? name
         // The words in one box: the label's column would put the `*` on a line of its own.
         return "<label for=\"\(id)\" data-title=\"\(title)\"><span>\(title)\(mark)\(RecordView.range(f))\(before)</span>\(control)</label>"
+    }
+
+    /// The value a record holds for a field of a step's form, beside its title. A box left empty keeps an optional
+    /// field's value (a meeting's day typed with a failed vote still counts for the next one): said, so that nobody
+    /// takes the empty box for «not recorded». A required field is always typed anew.
+    static func held(_ value: String, required: Bool) -> HTML {
+        " <span class=\"muted small\">(đang ghi: \(value)\(required ? "" : "; để trống thì giữ nguyên"))</span>"
     }
 
     /// A legal basis as officers read it: the confidence marks the workflows' authors keep in it (`[H]` two sources
