@@ -19,6 +19,8 @@ public enum Extras {
         public var max: Double?
         /// A date or datetime that takes no day after today (`max: today`); false from a daemon before 05/12/2026.
         public var notAfterToday: Bool
+        /// The field whose day this one's may not be before (`min: {field: OTHER}`); nil from a daemon before 06/12/2026.
+        public var notBefore: String?
         /// The value a record gets when the field is left empty at its start (the file's `default`), as a form writes
         /// it: dates `YYYY-MM-DD`, booleans `true`/`false`, an enum's value; nil when there is none.
         public var defaultValue: String?
@@ -39,6 +41,7 @@ public enum Extras {
             min = try m.optionalNumber("min")
             max = try m.optionalNumber("max")
             notAfterToday = try m.optionalBool("notAfterToday") ?? false
+            notBefore = try m.optionalString("notBefore")
             defaultValue = try m.optionalString("default")
         }
 
@@ -58,6 +61,7 @@ public enum Extras {
             if let min { w.add("min", .double(min)) }
             if let max { w.add("max", .double(max)) }
             if notAfterToday { w.add("notAfterToday", true) }
+            w.add("notBefore", notBefore)
             w.add("default", defaultValue)
             return w.json
         }

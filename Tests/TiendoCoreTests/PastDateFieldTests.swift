@@ -39,7 +39,10 @@ import Testing
             ("{type: date, max: 2026-12-31}", "'max' of date field 'f' may only be 'max: today'"),
             ("{type: date, min: today}", "'min' of date field 'f' may only be 'max: today'"),
             ("{type: datetime, max: now}", "'max' of datetime field 'f' may only be 'max: today'"),
-            ("{type: text, max: today}", "'max' applies to integer and number fields (and 'max: today' to date and datetime fields) only"),
+            (
+                "{type: text, max: today}",
+                "'max' applies to integer and number fields (and 'max: today', 'min: {field: OTHER}' to date and datetime fields) only"
+            ),
             ("{type: integer, max: today}", "'max' of field 'f' must be an integer, found 'today'"),
         ])
     func refusedBounds(_ field: String, _ message: String) {

@@ -641,6 +641,34 @@ import Testing
             ])
     }
 
+    @Test("a decision is not before the meeting that asked for it, a ceremony not before its decision, a ward not before the city")
+    func daysInOrder() throws {
+        let ordered = try ["dang-vien-du-bi", "ket-nap-dang-vien", "ngan-sach-phuong"].flatMap { id in
+            try Self.definition(id).fields.compactMap { f in f.notBefore.map { "\(id).\($0) ≤ \(f.name)" } }
+        }
+        #expect(
+            ordered == [
+                "dang-vien-du-bi.ngay_ket_nap ≤ ngay_nghi_quyet", "dang-vien-du-bi.ngay_nghi_quyet ≤ ngay_quyet_dinh",
+                "ket-nap-dang-vien.ngay_nghi_quyet ≤ ngay_quyet_dinh", "ket-nap-dang-vien.ngay_quyet_dinh ≤ ngay_le_ket_nap",
+                "ngan-sach-phuong.ngay_hdnd_tp ≤ ngay_nghi_quyet_du_toan", "ngan-sach-phuong.ngay_dau_nam ≤ ngay_phe_chuan_quyet_toan",
+            ])
+        // The committee's decision dated before the chi bộ's meeting (25/02 for a meeting of 26/02) is refused.
+        let duBi = try Self.definition("dang-vien-du-bi")
+        let engine = Engine(duBi)
+        var (inst, _) = try engine.started(
+            "thu-tu", data: try duBi.data([("ngay_ket_nap", .string("2025-01-20"))]), at: at("2026-02-20T08:00"))
+        let vote: [(String, JSON)] = [
+            ("so_dang_vien_chinh_thuc", .int(30)), ("so_tan_thanh", .int(25)), ("ngay_nghi_quyet", .string("2026-02-26")),
+        ]
+        _ = try engine.send(&inst, event: "bieu-quyet", data: vote, at: at("2026-02-27T09:00"), actor: nil, counter: nil).get()
+        let early = engine.send(
+            &inst, event: "cong-nhan", data: [("ngay_quyet_dinh", .string("25/02/2026"))], at: at("2026-03-02T09:00"), actor: nil,
+            counter: nil)
+        guard case .failure(.invalidData(let e)) = early else { return #expect(Bool(false), "\(early)") }
+        #expect(e.field == "ngay_quyet_dinh" && e.reason.hasPrefix("25/02/2026 trước «Ngày chi bộ họp, ra nghị quyết» (26/02/2026)"))
+        #expect(inst.state == "cho-quyet-dinh")
+    }
+
     @Test("danh-gia-xep-loai: a collective (chi bộ, đảng bộ) has no civil-servant step; a member starts there")
     func collectivesSkipTheCivilServantStep() throws {
         let def = try Self.definition("danh-gia-xep-loai")

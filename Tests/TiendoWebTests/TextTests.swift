@@ -177,6 +177,17 @@ struct TextTests {
                 == "Chờ tự chuyển sang «Chờ chi bộ xét» (đến lúc từ ngày 05/02/2027); hạn của trạng thái đó 25/03/2027 (dự kiến)")
     }
 
+    @Test("a history line of a step that left the record where it was is not headed «Chuyển trạng thái»")
+    func stayedHeading() {
+        var r = Manager.Record(at: "2026-03-02T09:01:00+07:00", kind: .transition, workflow: "w", priority: 6, message: "m")
+        (r.from, r.to) = ("cho", "xong")
+        #expect(Format.kind(of: r) == "Chuyển trạng thái")
+        r.to = "cho"
+        #expect(Format.kind(of: r) == "Cập nhật thông tin")
+        r.kind = .started
+        #expect(Format.kind(of: r) == "Bắt đầu")
+    }
+
     @Test("a step's form says what a box left empty does to the value the record holds")
     func heldValue() {
         #expect(RecordView.held("19", required: true).text == " <span class=\"muted small\">(đang ghi: 19)</span>")
@@ -337,10 +348,29 @@ struct TextTests {
                  {"name": "so_lan", "type": "integer", "required": false, "values": [], "max": 3},
                  {"name": "ghi_chu", "type": "text", "required": false, "values": []}]
                 """)
-        #expect(RecordView.range(workflow.field("diem")) == " (0–100)")
-        #expect(RecordView.range(workflow.field("ti_le")) == " (từ 0,5)")
-        #expect(RecordView.range(workflow.field("so_lan")) == " (tối đa 3)")
-        #expect(RecordView.range(workflow.field("ghi_chu")) == "" && RecordView.range(nil) == "")
+        #expect(RecordView.range(workflow.field("diem"), in: workflow) == " (0–100)")
+        #expect(RecordView.range(workflow.field("ti_le"), in: workflow) == " (từ 0,5)")
+        #expect(RecordView.range(workflow.field("so_lan"), in: workflow) == " (tối đa 3)")
+        #expect(RecordView.range(workflow.field("ghi_chu"), in: workflow) == "" && RecordView.range(nil, in: workflow) == "")
+    }
+
+    @Test("a date field's form and the import page say the days it takes: not after today, not before another field's")
+    func dateFieldBounds() throws {
+        let workflow = try TextTests.workflow(
+            "kiem-tra",
+            fields: """
+                [{"name": "ngay_hop", "type": "date", "required": false, "title": "Ngày chi bộ họp", "values": [], "notAfterToday": true},
+                 {"name": "ngay_ky", "type": "date", "required": false, "title": "Ngày ký quyết định", "values": [],
+                  "notAfterToday": true, "notBefore": "ngay_hop"},
+                 {"name": "ngay_trao", "type": "date", "required": false, "values": [], "notBefore": "ngay_ky"},
+                 {"name": "ngay_khac", "type": "date", "required": false, "values": []}]
+                """)
+        #expect(RecordView.range(workflow.field("ngay_hop"), in: workflow) == " (từ hôm nay trở về trước)")
+        #expect(RecordView.range(workflow.field("ngay_ky"), in: workflow) == " (không trước «Ngày chi bộ họp», không sau hôm nay)")
+        #expect(RecordView.range(workflow.field("ngay_trao"), in: workflow) == " (không trước «Ngày ký quyết định»)")
+        #expect(RecordView.range(workflow.field("ngay_khac"), in: workflow) == "")
+        let form = ImportPage.form(of: try #require(workflow.field("ngay_trao")), in: workflow)
+        #expect(form.hasSuffix(", không trước «Ngày ký quyết định»") && form.hasPrefix(", ngày"), "\(form)")
     }
 
     @Test("workflows are listed by title, a bracketed tag aside")

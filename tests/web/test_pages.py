@@ -641,25 +641,42 @@ def test_a_chi_bo_vote_is_recorded_from_the_record_page(stack, browser):
     assert browser.find_element(By.CSS_SELECTOR, "table.deadlines tbody tr").text.startswith("09/04/2026")
     timeline = browser.find_element(By.CSS_SELECTOR, "ol.timeline").text
     assert "vẫn ở «Chi bộ đã đề nghị công nhận chính thức" in timeline and "sang «Chi bộ đã đề nghị công nhận chính thức — chờ quyết định của cấp ủy có thẩm quyền» («Ghi lại" not in timeline, timeline
+    # Headed as what it is: the record did not move.
+    stayed = browser.find_element(By.CSS_SELECTOR, "ol.timeline li").text
+    assert "Cập nhật thông tin" in stayed and "Chuyển trạng thái" not in stayed and "vẫn ở" in stayed, stayed
     shot(browser, "36-bieu-quyet-dat", full=True)
     # A second vote on a proposal already sent is not offered; the committee's decision is.
     assert not browser.find_elements(By.XPATH, "//form[.//input[@name='su-kien' and @value='bieu-quyet']]")
     decision = browser.find_element(By.XPATH, "//form[.//input[@name='su-kien' and @value='cong-nhan']]")
     button = decision.find_element(By.CSS_SELECTOR, "button[type=submit]")
     assert button.text == "Đã có quyết định công nhận chính thức", button.text
-    # The decision's number and date are asked with it (`event_fields`), and may be left empty.
-    assert "Số quyết định" in decision.text and "Ngày ký quyết định" in decision.text, decision.text
+    # The decision's number and date are asked with it (`event_fields`), and may be left empty; the date's box says
+    # the days it takes (`min: {field: ngay_nghi_quyet}`, `max: today`).
+    assert "Số quyết định" in decision.text, decision.text
+    assert "Ngày ký quyết định (không trước «Ngày chi bộ họp, ra nghị quyết», không sau hôm nay)" in decision.text, decision.text
     for name, value in (("f-so_quyet_dinh", "125-QĐ/ĐU"), ("f-ngay_quyet_dinh", "25/02/2026")):
         box = decision.find_element(By.ID, name)
         assert not box.get_attribute("required"), name
         box.send_keys(value)
     shot(browser, "50a-quyet-dinh-truoc", full=True)
     submit(browser, button, confirm=True)
+    # Dated the day before the chi bộ's meeting that proposed it (26/02): refused with both days, nothing changed, the
+    # form filled again with what was typed.
+    refused = browser.find_element(By.CSS_SELECTOR, "p.flash.bad").text
+    assert "25/02/2026 trước «Ngày chi bộ họp, ra nghị quyết» (26/02/2026)" in refused, refused
+    assert "chờ quyết định" in browser.find_element(By.TAG_NAME, "h1").text
+    decision = browser.find_element(By.XPATH, "//form[.//input[@name='su-kien' and @value='cong-nhan']]")
+    day_box = decision.find_element(By.ID, "f-ngay_quyet_dinh")
+    assert day_box.get_attribute("value") == "25/02/2026" and decision.find_element(By.ID, "f-so_quyet_dinh").get_attribute("value") == "125-QĐ/ĐU"
+    shot(browser, "50b-quyet-dinh-truoc-ngay-hop", full=True)
+    day_box.clear()
+    day_box.send_keys("27/02/2026")
+    submit(browser, decision.find_element(By.CSS_SELECTOR, "button[type=submit]"), confirm=True)
     heading = browser.find_element(By.TAG_NAME, "h1").text
     assert "Đảng viên chính thức" in heading and "chờ quyết định" not in heading, heading
-    assert "125-QĐ/ĐU" in text(browser) and "25/02/2026" in text(browser)
+    assert "125-QĐ/ĐU" in text(browser) and "27/02/2026" in text(browser)
     timeline = browser.find_element(By.CSS_SELECTOR, "ol.timeline").text
-    assert "(«Đã có quyết định công nhận chính thức»): «Số quyết định» đã ghi, «Ngày ký quyết định» là 25/02/2026" \
+    assert "(«Đã có quyết định công nhận chính thức»): «Số quyết định» đã ghi, «Ngày ký quyết định» là 27/02/2026" \
         in timeline, timeline
     # The probation's end moved the record on by itself at 00:00: the day alone, not «21/01/2026 00:00».
     moved = [li.find_element(By.TAG_NAME, "time").text for li in browser.find_elements(By.CSS_SELECTOR, "ol.timeline li")

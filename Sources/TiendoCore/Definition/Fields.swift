@@ -76,6 +76,10 @@ public struct FieldDefinition: Sendable, Hashable {
     /// `max: today` on a date or datetime field (README "Extensions"): a day that has already come, such as the date
     /// of a decision or of a ceremony. A later one (2062 typed for 2026) is refused when the data is given.
     public var notAfterToday = false
+    /// `min: {field: OTHER}` on a date or datetime field (README "Extensions"): the name of a field of the same type
+    /// whose day this one's may not be before (a decision is not signed before the meeting that asked for it). Checked
+    /// when data that sets either is given, both being set (`outOfOrder`).
+    public var notBefore: String?
 
     /// An enum value's title, or the value itself.
     public func title(ofValue v: String) -> String { valueTitles[v] ?? v }

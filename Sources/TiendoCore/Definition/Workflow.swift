@@ -372,8 +372,45 @@ public struct WorkflowDefinition: Sendable {
             case .failure(let e): return .failure(e)
             }
         }
-        if !partial { return complete(out) }
+        if !partial {
+            return complete(out).flatMap { all in
+                if today != nil, let e = outOfOrder(all, given: Set(out.keys)) { return .failure(e) }
+                return .success(all)
+            }
+        }
         return .success(out)
+    }
+
+    /// Why `data` breaks a `min: {field: OTHER}` (README "Extensions") that the fields `given` now (a start's, an
+    /// event's) take part in, nil when none does: a pair set earlier and left alone is not this data's fault. The
+    /// field named is the one given (the later day when both are).
+    public func outOfOrder(_ data: InstanceData, given: Set<String>) -> FieldError? {
+        for f in fields {
+            guard let o = f.notBefore, given.contains(f.name) || given.contains(o), let later = data[f.name], let earlier = data[o]
+            else { continue }
+            let (before, kind): (Bool, String)
+            switch (later, earlier) {
+            case (.date(let a), .date(let b)): (before, kind) = (a < b, "ngày")
+            case (.datetime(let a), .datetime(let b)): (before, kind) = (a < b, "thời điểm")
+            default: continue
+            }
+            guard before else { continue }
+            let (laterTitle, earlierTitle) = (f.title ?? f.name, field(o)?.title ?? o)
+            let (shownLater, shownEarlier) = (Messages.shown(later, zone: zone), Messages.shown(earlier, zone: zone))
+            if given.contains(f.name) {
+                return FieldError(
+                    field: f.name,
+                    reason:
+                        "\(shownLater) trước «\(earlierTitle)» (\(shownEarlier)): trường này chỉ nhận \(kind) từ «\(earlierTitle)» trở đi; kiểm tra lại ngày, tháng, năm"
+                )
+            }
+            return FieldError(
+                field: o,
+                reason:
+                    "\(shownEarlier) sau «\(laterTitle)» đã ghi (\(shownLater)), mà «\(laterTitle)» không thể trước «\(earlierTitle)»; kiểm tra lại ngày, tháng, năm"
+            )
+        }
+        return nil
     }
 
     /// Applies defaults and checks required fields.

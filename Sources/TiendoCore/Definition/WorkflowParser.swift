@@ -16,6 +16,8 @@ struct WorkflowParser {
     var fields: [FieldDefinition] = []
     var fieldIndex: [String: Int] = [:]
     var fieldPositions: [String: Position] = [:]
+    /// `min: {field: OTHER}` of date fields, checked once every field is parsed: (field, OTHER, where OTHER is named).
+    var fieldOrder: [(String, String, Position)] = []
     var stateNames = NameList()
     var milestoneNames = NameList()
 
@@ -308,21 +310,38 @@ struct WorkflowParser {
                 defaultValue: nil)
             for bound in ["min", "max"] {
                 guard let b = m[bound] else { continue }
-                // `max: today` (README "Extensions"): a date that has already come.
+                // `max: today` (README "Extensions"): a date that has already come; `min: {field: OTHER}`: a day not
+                // before another field's (a decision after the meeting that asked for it), checked once every field
+                // is known (`checkFieldOrder`).
                 if type == .date || type == .datetime {
                     if bound == "max", b.text == "today" {
                         def.notAfterToday = true
+                    } else if bound == "min", case .mapping = b {
+                        // MappingReader and `require` report a wrong key or a missing `field` themselves.
+                        if let other = MappingReader(b, sink: sink, context: "'min' of field '\(name)'", allowed: ["field"])?.require(
+                            "field")
+                        {
+                            if let o = other.text {
+                                def.notBefore = o
+                                fieldOrder.append((name, o, other.position))
+                            } else {
+                                sink.error(
+                                    other.position, "'field' in 'min' of field '\(name)' must be a field name, found \(other.kindName)")
+                            }
+                        }
                     } else {
                         sink.error(
                             b.position,
-                            "'\(bound)' of \(type.rawValue) field '\(name)' may only be 'max: today' (a day that has already come), found '\(bound): \(b.text ?? b.kindName)'"
+                            "'\(bound)' of \(type.rawValue) field '\(name)' may only be 'max: today' (a day that has already come) or 'min: {field: OTHER}' (not before another field's day), found '\(bound): \(b.text ?? b.kindName)'"
                         )
                     }
                     continue
                 }
                 guard type == .integer || type == .number else {
                     sink.error(
-                        b.position, "'\(bound)' applies to integer and number fields (and 'max: today' to date and datetime fields) only")
+                        b.position,
+                        "'\(bound)' applies to integer and number fields (and 'max: today', 'min: {field: OTHER}' to date and datetime fields) only"
+                    )
                     continue
                 }
                 guard let t = b.text, let v = Double(t), type == .number || parseInt(t) != nil else {
@@ -392,6 +411,30 @@ struct WorkflowParser {
             fieldIndex[name] = fields.count
             fields.append(def)
             fieldPositions[name] = key.position
+        }
+        checkFieldOrder()
+    }
+
+    /// `min: {field: OTHER}`: OTHER is another declared field of the same type (a date before a date, a datetime
+    /// before a datetime), so that «not before» compares like with like.
+    mutating func checkFieldOrder() {
+        for (name, otherName, position) in fieldOrder {
+            guard let index = fieldIndex[name] else { continue }
+            guard let other = field(otherName) else {
+                sink.error(position, "unknown field '\(otherName)' in 'min' of field '\(name)'\(didYouMean(otherName, fields.map(\.name)))")
+                fields[index].notBefore = nil
+                continue
+            }
+            if otherName == name {
+                sink.error(position, "field '\(name)' cannot be 'min' of itself")
+                fields[index].notBefore = nil
+            } else if other.type != fields[index].type {
+                sink.error(
+                    position,
+                    "'min' of \(fields[index].type.rawValue) field '\(name)' must name a \(fields[index].type.rawValue) field; '\(otherName)' is \(other.type.rawValue)"
+                )
+                fields[index].notBefore = nil
+            }
         }
     }
 

@@ -18,11 +18,14 @@ extension Engine {
         case .success(let d): eventData = d
         case .failure(let e): return .failure(.invalidData(e))
         }
-        var records = advanceFully(&inst, to: at)
+        // The data as the event leaves it (advancing changes no field): refused before anything moves. Days set
+        // before and left alone by this event are not its to answer for.
         var merged = inst.data
         for (k, v) in eventData { merged[k] = v }
         // Null in event data removes an optional field.
         for (k, v) in data where v.isNull { merged[k] = nil }
+        if let e = definition.outOfOrder(merged, given: Set(eventData.keys)) { return .failure(.invalidData(e)) }
+        var records = advanceFully(&inst, to: at)
         if case .failure(let e) = definition.complete(merged) { return .failure(.invalidData(e)) }
 
         guard let st = program.state(inst.state) else {

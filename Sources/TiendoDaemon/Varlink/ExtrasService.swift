@@ -295,6 +295,7 @@ extension ControlService {
             if let m = f.min { o.append(("min", .double(m))) }
             if let m = f.max { o.append(("max", .double(m))) }
             if f.notAfterToday { o.append(("notAfterToday", .bool(true))) }
+            if let n = f.notBefore { o.append(("notBefore", .string(n))) }
             if let d = f.defaultValue { o.append(("default", .string(d.formText(zone: def.zone)))) }
             return .object(o)
         }

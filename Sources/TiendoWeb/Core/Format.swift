@@ -101,6 +101,13 @@ enum Format {
         return value(v)
     }
 
+    /// A history line's heading: a step that left the record where it was (a meeting's day recorded afterwards) is not
+    /// headed «Chuyển trạng thái» above «… vẫn ở …».
+    static func kind(of r: Manager.Record) -> String {
+        if r.kind == .transition, let from = r.from, from == r.to { return "Cập nhật thông tin" }
+        return kind(r.kind)
+    }
+
     static func kind(_ kind: Manager.RecordKind) -> String {
         switch kind {
         case .started: return "Bắt đầu"

@@ -191,10 +191,11 @@ struct ImportPage {
     /// How a cell of a field is written, as an office writes it in a spreadsheet: «, số nguyên từ 0 đến 100», «, ngày
     /// dạng dd/mm/yyyy (ví dụ 05/03/2026)», an enum's values by their titles. (The other forms tiendod reads —
     /// `YYYY-MM-DD`, true/false, an enum's code — are still read; the page does not teach them.)
-    static func form(of f: Extras.FieldInfo) -> String {
+    static func form(of f: Extras.FieldInfo, in workflow: Extras.WorkflowInfo?) -> String {
+        let days = RecordView.days(f, in: workflow).map { ", \($0)" } ?? ""
         switch f.type {
-        case "date": return ", \(dateForm)" + (f.notAfterToday ? ", \(Messages.notAfterToday)" : "")
-        case "datetime": return ", \(dateTimeForm)" + (f.notAfterToday ? ", \(Messages.notAfterToday)" : "")
+        case "date": return ", \(dateForm)" + days
+        case "datetime": return ", \(dateTimeForm)" + days
         case "integer": return ", số nguyên" + bounds(f)
         case "number": return ", số, phần thập phân sau dấu chấm (7.5)" + bounds(f)
         case "boolean": return ", có hoặc không"
@@ -238,7 +239,7 @@ struct ImportPage {
                 let cols: [HTML] = w.fields.map { f -> HTML in
                     item(
                         f.name,
-                        "\(f.required ? " — bắt buộc" : " — không bắt buộc")\(ImportPage.form(of: f))\(Format.defaultText(f).map { "; để trống: \($0)" } ?? "")"
+                        "\(f.required ? " — bắt buộc" : " — không bắt buộc")\(ImportPage.form(of: f, in: w))\(Format.defaultText(f).map { "; để trống: \($0)" } ?? "")"
                     )
                 }
                 let query = "?" + Filters.query([("quy-trinh", w.id)])

@@ -222,7 +222,9 @@ struct NewRecordPage {
             // What an empty box gives, said beside it: a thi-dua record of 2026 left «Hạn ký giao ước» at the file's
             // 31/12/2026 without anyone seeing it.
             let empty: HTML = Format.defaultText(f).map { " <span class=\"muted small default\">(để trống: \($0))</span>" } ?? .empty
-            rows.append("<p><label for=\"\(id)\">\(f.displayTitle)\(mark)\(RecordView.range(f))\(empty)<br>\(control)</label>\(after)</p>")
+            rows.append(
+                "<p><label for=\"\(id)\">\(f.displayTitle)\(mark)\(RecordView.range(f, in: workflow))\(empty)<br>\(control)</label>\(after)</p>"
+            )
         }
         rows.append(
             """

@@ -235,7 +235,8 @@ struct RecordView {
         let control = FieldControls.control(f, id: id, current: typed ?? "", required: required)
         let title = f?.displayTitle ?? name
         // The words in one box: the label's column would put the `*` on a line of its own.
-        return "<label for=\"\(id)\" data-title=\"\(title)\"><span>\(title)\(mark)\(RecordView.range(f))\(before)</span>\(control)</label>"
+        return
+            "<label for=\"\(id)\" data-title=\"\(title)\"><span>\(title)\(mark)\(RecordView.range(f, in: workflow))\(before)</span>\(control)</label>"
     }
 
     /// The value a record holds for a field of a step's form, beside its title. A box left empty keeps an optional
@@ -257,16 +258,29 @@ struct RecordView {
             })
     }
 
-    /// The bounds a number field accepts, beside its title, so that nobody learns them from a refusal: « (0–100)»,
-    /// « (từ 0)», « (tối đa 100)».
-    static func range(_ f: Extras.FieldInfo?) -> String {
+    /// The bounds a number field accepts, or the days a date field does, beside its title, so that nobody learns them
+    /// from a refusal: « (0–100)», « (từ 0)», « (tối đa 100)», « (không trước «Ngày chi bộ họp, ra nghị quyết»)».
+    static func range(_ f: Extras.FieldInfo?, in workflow: Extras.WorkflowInfo?) -> String {
         let low = f?.min.map { Format.value(.double($0)) }
         let high = f?.max.map { Format.value(.double($0)) }
         switch (low, high) {
         case (let l?, let h?): return " (\(l)–\(h))"
         case (let l?, nil): return " (từ \(l))"
         case (nil, let h?): return " (tối đa \(h))"
-        default: return f?.notAfterToday == true ? " (\(Messages.notAfterToday))" : ""
+        default: return f.flatMap { days($0, in: workflow) }.map { " (\($0))" } ?? ""
+        }
+    }
+
+    /// The days a date or datetime field takes, as people say them (`max: today`, `min: {field: OTHER}`): «từ hôm nay
+    /// trở về trước», «không trước «Ngày chi bộ họp, ra nghị quyết»», both «không trước «…», không sau hôm nay»; nil
+    /// for any day.
+    static func days(_ f: Extras.FieldInfo, in workflow: Extras.WorkflowInfo?) -> String? {
+        let other = f.notBefore.map { "«" + (workflow?.field($0)?.displayTitle ?? $0) + "»" }
+        switch (other, f.notAfterToday) {
+        case (let o?, true): return "không trước \(o), không sau hôm nay"
+        case (let o?, false): return "không trước \(o)"
+        case (nil, true): return Messages.notAfterToday
+        case (nil, false): return nil
         }
     }
 
@@ -344,7 +358,7 @@ struct RecordView {
                 undone.contains(offset)
                 ? " <span class=\"badge warn\" title=\"Bước này đã được hoàn tác (xem bản ghi Hoàn tác)\">đã hoàn tác</span>" : .empty
             return
-                "<li class=\"\(cls)\"><time datetime=\"\(r.at)\">\(Format.moment(r.at))</time><b>\(Format.kind(r.kind))</b>\(undoneMark)\(who)\(late)<br>\(said(r.message))\(provisional)</li>"
+                "<li class=\"\(cls)\"><time datetime=\"\(r.at)\">\(Format.moment(r.at))</time><b>\(Format.kind(of: r))</b>\(undoneMark)\(who)\(late)<br>\(said(r.message))\(provisional)</li>"
         }
         let more: HTML = history.count > shown.count ? "<p class=\"muted\">… và \(history.count - shown.count) bản ghi cũ hơn.</p>" : .empty
         return "<ol class=\"timeline\">\(items)</ol>\(more)"

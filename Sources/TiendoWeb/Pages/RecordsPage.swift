@@ -110,7 +110,7 @@ struct RecordsPage {
             let id = RecordsEvent.input(e.name, name)
             let title = f?.displayTitle ?? name
             let control = FieldControls.control(f, id: id, current: typed[id] ?? "")
-            return "<label for=\"\(id)\" data-title=\"\(title)\">\(title)\(RecordView.range(f))\(control)</label>"
+            return "<label for=\"\(id)\" data-title=\"\(title)\">\(title)\(RecordView.range(f, in: workflow))\(control)</label>"
         }
         return """
             <fieldset class="step-fields" data-step="\(e.name)"><legend>Thông tin của \(RecordsEvent.said(e, in: workflow)), dùng chung cho mọi hồ sơ đã chọn (không bắt buộc)</legend>\(inputs)</fieldset>
