@@ -29,9 +29,10 @@ def agenda_total(browser, stack, query, days):
     browser.get(stack.url + "/?" + query)
     counts = browser.find_element(By.CSS_SELECTOR, "ul.counts").text
     overdue = int(re.search(r"([\d.]+) quá hạn", counts).group(1).replace(".", ""))
+    today = int(re.search(r"([\d.]+) hôm nay", counts).group(1).replace(".", ""))
     box = browser.find_element(By.CSS_SELECTOR, f"ul.counts li[data-days='{days}']").text
-    coming = int(re.match(r"([\d.]+) từ nay đến hết \d\d/\d\d$", box).group(1).replace(".", ""))
-    return overdue + coming
+    coming = int(re.match(r"([\d.]+) từ \d\d/\d\d đến \d\d/\d\d$", box).group(1).replace(".", ""))
+    return overdue + today + coming
 
 
 def test_csv_export_opens_in_excel_with_vietnamese_intact(stack, browser):

@@ -50,8 +50,13 @@ def test_agenda_shows_the_overdue_item_with_counts(stack, browser):
     assert hà and hà[0][0] == "25/02/2026" and hà[0][1] == "quá 5 ngày" and "kiem-tra/a1" in hà[0][3], rows
     assert CHI_BO_A in [h.text.split(" (")[0] for h in overdue.find_elements(By.TAG_NAME, "h3")]
     counts = browser.find_element(By.CSS_SELECTOR, "ul.counts").text
-    # The fake today is 02/03/2026: the week's box reaches 09/03 and includes today's items.
-    assert re.search(r"\d+ quá hạn", counts) and re.search(r"\d+ từ nay đến hết 09/03", counts), counts
+    # The fake today is 02/03/2026: the week's box counts from tomorrow to 09/03, as the section under it does (today's
+    # items have their own box), and the two say the same number.
+    assert re.search(r"\d+ quá hạn", counts) and re.search(r"\d+ hôm nay", counts), counts
+    week = re.search(r"([\d.]+) từ 03/03 đến 09/03", counts)
+    assert week, counts
+    section = browser.find_element(By.XPATH, "//section[contains(@class, 'bucket')][h2[starts-with(., '7 ngày tới')]]/h2").text
+    assert section == f"7 ngày tới (từ 03/03 đến 09/03) ({week.group(1)})", (section, counts)
     # The sections say their days as dates, the next seven from tomorrow: no count of days to work out.
     browser.get(stack.url + "/?ngay=30")
     headings = [h.text.rsplit(" (", 1)[0] for h in browser.find_elements(By.CSS_SELECTOR, "section.bucket > h2")]

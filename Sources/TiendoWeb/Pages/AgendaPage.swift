@@ -47,11 +47,13 @@ struct AgendaPage {
             <li class="bad"><span><b>\(Format.count(c.overdue))</b> quá hạn</span></li>
             <li class="warn"><span><b>\(Format.count(c.today))</b> hôm nay</span></li>
             \(Filters.horizons.map { d -> HTML in
-                let n = d == 7 ? c.week : (d == 14 ? c.fortnight : c.month)
-                // Each count includes today's: the box says the last day it reaches, so that nobody adds them up.
-                let end = today.adding(days: d)
-                let dayMonth = Format.dayMonth(end)
-                return "<li data-days=\"\(d)\"><a href=\"\(f.link("/", ["ngay": d == 7 ? nil : String(d), "tu": nil, "den": nil, "trang": nil]))\" title=\"Từ hôm nay đến hết ngày \(end.vietnamese) (\(d) ngày tới), kể cả việc hôm nay\"\(HTML.flag("aria-current=\"true\"", f.days == d && f.from == nil))><b>\(Format.count(n))</b> từ nay đến hết \(dayMonth)</a></li>"
+                // tiendod's counts include today's, which has its box: each of these counts from tomorrow, as the
+                // sections below do («7 ngày tới (từ 03/03 đến 09/03)»), and says both days (a box that included
+                // today's read as a different count from the section under it).
+                let n = (d == 7 ? c.week : (d == 14 ? c.fortnight : c.month)) - c.today
+                let (start, end) = (today.adding(days: 1), today.adding(days: d))
+                let days = "từ \(Format.dayMonth(start)) đến \(Format.dayMonth(end))"
+                return "<li data-days=\"\(d)\"><a href=\"\(f.link("/", ["ngay": d == 7 ? nil : String(d), "tu": nil, "den": nil, "trang": nil]))\" title=\"Các việc đến hạn từ ngày mai \(start.vietnamese) đến hết ngày \(end.vietnamese) (\(d) ngày tới), không kể việc hôm nay\"\(HTML.flag("aria-current=\"true\"", f.days == d && f.from == nil))><b>\(Format.count(n))</b> \(days)</a></li>"
             })
             </ul>
             """
