@@ -774,6 +774,8 @@ def test_the_printed_grading_list_shows_each_score_and_grade(stack, browser):
             assert [td.text for td in browser.find_elements(By.CSS_SELECTOR, "table.records tbody td.stt")] == ["1", "2"]
         assert rows["Trần Văn Điểm"][2:4] == ["82", "Hoàn thành tốt nhiệm vụ"], rows
         assert rows["Phạm Thị Chưa"][2:4] == ["—", "—"], rows
+        # No task overdue: «0» on paper (an empty cell reads as not filled in), nothing on the screen.
+        assert rows["Phạm Thị Chưa"][5] == ("0" if printing else ""), rows
         shot(browser, "55-danh-sach-xep-loai-in" if printing else "55-danh-sach-xep-loai", full=True)
     assert "DANH SÁCH HỒ SƠ" in browser.find_element(By.TAG_NAME, "body").text
     with open(os.path.join(ARTIFACTS, "55-danh-sach-xep-loai.pdf"), "wb") as f:
@@ -1127,8 +1129,9 @@ def test_a_form_sent_after_the_session_ended_says_nothing_was_done_and_comes_bac
     # What was typed is put back (kept in the tab, never on the server), with a word saying so.
     assert browser.find_element(By.ID, "f-ho_ten").get_attribute("value") == "Phan Văn Hết"
     assert browser.find_element(By.ID, "f-han").get_attribute("value") == "20/03/2026"
-    assert "Đã điền lại những gì bạn nhập trước khi phiên đăng nhập hết hạn" in \
-        browser.find_element(By.CSS_SELECTOR, ".flash.refilled").text
+    refilled = browser.find_element(By.CSS_SELECTOR, ".flash.refilled").text
+    # The button to press again is named as it reads.
+    assert refilled == "Đã điền lại những gì bạn nhập trước khi phiên đăng nhập hết hạn. Hãy kiểm tra rồi bấm «Thêm hồ sơ».", refilled
     shot(browser, "53-dien-lai-sau-het-phien")
     # Only once: opened again, the form is empty.
     browser.get(stack.url + "/ho-so/moi?quy-trinh=kiem-tra")

@@ -415,7 +415,11 @@ enum Assets {
                   var note = document.createElement("p");
                   note.className = "flash ok refilled";
                   note.setAttribute("role", "status");
-                  note.textContent = "Đã điền lại những gì bạn nhập trước khi phiên đăng nhập hết hạn. Hãy kiểm tra rồi bấm gửi lại.";
+                  // The form's own button by its words («Thêm hồ sơ»), not «gửi lại», which no button says.
+                  var button = f.querySelector("button[type=submit], button:not([type])");
+                  var label = button ? button.textContent.trim() : "";
+                  note.textContent = "Đã điền lại những gì bạn nhập trước khi phiên đăng nhập hết hạn. Hãy kiểm tra rồi bấm "
+                    + (label ? "«" + label + "»" : "nút gửi của biểu mẫu") + ".";
                   f.parentNode.insertBefore(note, f);
                   f.scrollIntoView({ block: "center" });
                 });
