@@ -177,6 +177,30 @@ struct TextTests {
                 == "Chờ tự chuyển sang «Chờ chi bộ xét» (đến lúc từ ngày 05/02/2027); hạn của trạng thái đó 25/03/2027 (dự kiến)")
     }
 
+    @Test("the undo names a step by its title, or as its button did where it has none, never by its code")
+    func undoneStepNamed() throws {
+        let workflow = try TextTests.workflow(
+            "kiem-tra",
+            states: """
+                [{"id": "cho", "title": "Chờ nộp", "final": false, "events": [
+                   {"name": "nop", "fields": [], "targets": ["da-nop"]},
+                   {"name": "cham", "fields": [], "targets": ["dat", "khong-dat", "dat"]},
+                   {"name": "huy", "title": "Hủy hồ sơ", "fields": [], "targets": ["huy"]}]},
+                 {"id": "da-nop", "title": "Đã nộp, chờ chấm", "final": false, "events": []},
+                 {"id": "dat", "title": "Đạt", "final": true, "events": []},
+                 {"id": "khong-dat", "title": "Không đạt", "final": true, "events": []},
+                 {"id": "huy", "title": "Đã hủy", "final": true, "events": []}]
+                """)
+        func step(_ event: String) throws -> Extras.UndoableStep {
+            try Extras.UndoableStep(json: JSON.parse(#"{"token": "t", "event": "\#(event)", "at": "2026-03-02T09:00:00+07:00"}"#), path: "")
+        }
+        #expect(UndoView.named(try step("nop"), in: workflow) == "chuyển sang «Đã nộp, chờ chấm»")
+        #expect(UndoView.named(try step("cham"), in: workflow) == "chuyển sang «Đạt» hoặc «Không đạt»")
+        #expect(UndoView.named(try step("huy"), in: workflow) == "«Hủy hồ sơ»")
+        #expect(UndoView.title(try step("nop"), in: workflow) == "bước chuyển sang «Đã nộp, chờ chấm»")
+        #expect(UndoView.named(try step("da-xoa"), in: workflow) == "«da-xoa»")
+    }
+
     @Test("a history line of a step that left the record where it was is not headed «Chuyển trạng thái»")
     func stayedHeading() {
         var r = Manager.Record(at: "2026-03-02T09:01:00+07:00", kind: .transition, workflow: "w", priority: 6, message: "m")

@@ -28,11 +28,16 @@ struct UndoView {
         return "«\(title)»" + (parts.count > 1 ? " kỳ \(Format.occurrence(parts[1], due: nil))" : "")
     }
 
-    /// What the step did: «Ghi kết quả biểu quyết» (the event's title, as its button said it), or «đánh dấu xong
-    /// «Đóng đảng phí» kỳ 11/2026».
+    /// What the step did: «Ghi kết quả biểu quyết» (the event's title, as its button said it), «chuyển sang «Đã nộp»»
+    /// for an event without a title (its button said where it goes, not its code `nop`), or «đánh dấu xong «Đóng
+    /// đảng phí» kỳ 11/2026».
     static func named(_ step: Extras.UndoableStep, in workflow: Extras.WorkflowInfo?) -> String {
         if let m = milestone(step, in: workflow) { return "đánh dấu xong \(m)" }
-        return "«" + (event(step.event, in: workflow)?.title ?? step.event) + "»"
+        guard let e = event(step.event, in: workflow) else { return "«\(step.event)»" }
+        if let title = e.title { return "«\(title)»" }
+        var seen: Set<String> = []
+        let targets = e.targets.filter { seen.insert($0).inserted }.map { "«" + (workflow?.state($0)?.title ?? $0) + "»" }
+        return targets.isEmpty ? "«\(step.event)»" : "chuyển sang \(RecordView.whither(targets))"
     }
 
     /// The step after «Hoàn tác», «Đã hoàn tác»: «bước «Ghi kết quả biểu quyết»», «việc đánh dấu xong «…»».
