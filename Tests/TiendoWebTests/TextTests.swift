@@ -177,6 +177,33 @@ struct TextTests {
                 == "Chờ tự chuyển sang «Chờ chi bộ xét» (đến lúc từ ngày 05/02/2027); hạn của trạng thái đó 25/03/2027 (dự kiến)")
     }
 
+    @Test("a day typed once for ticked records is refused for the one record whose own day it may not precede")
+    func bulkDayOrder() throws {
+        let workflow = try TextTests.workflow(
+            "du-bi",
+            fields: """
+                [{"name": "ngay_hop", "type": "date", "required": false, "title": "Ngày chi bộ họp", "values": []},
+                 {"name": "ngay_ky", "type": "date", "required": false, "title": "Ngày ký quyết định", "values": [], "notBefore": "ngay_hop"}]
+                """)
+        func record(_ data: [(String, JSON)]) -> Manager.Instance {
+            Manager.Instance(
+                id: "du-bi/a", workflow: "du-bi", data: .object(data), startedAt: "2026-01-05T00:00:00+07:00",
+                enteredAt: "2026-01-05T00:00:00+07:00")
+        }
+        let met = record([("ngay_hop", .string("2026-02-26")), ("ngay_ky", .string("2026-02-27"))])
+        #expect(
+            RecordsEvent.outOfOrder([("ngay_ky", "25/02/2026")], instance: met, workflow: workflow)
+                == "«Ngày ký quyết định» 25/02/2026 trước «Ngày chi bộ họp» của hồ sơ này (26/02/2026).")
+        #expect(RecordsEvent.outOfOrder([("ngay_ky", "26/02/2026")], instance: met, workflow: workflow) == nil)
+        #expect(
+            RecordsEvent.outOfOrder([("ngay_hop", "28/02/2026")], instance: met, workflow: workflow)
+                == "«Ngày chi bộ họp» 28/02/2026 sau «Ngày ký quyết định» của hồ sơ này (27/02/2026).")
+        // No meeting recorded, both typed (the same for every record), or a day that does not read: not this record's.
+        #expect(RecordsEvent.outOfOrder([("ngay_ky", "25/02/2026")], instance: record([]), workflow: workflow) == nil)
+        #expect(RecordsEvent.outOfOrder([("ngay_hop", "28/02/2026"), ("ngay_ky", "25/02/2026")], instance: met, workflow: workflow) == nil)
+        #expect(RecordsEvent.outOfOrder([("ngay_ky", "31/02/2026")], instance: met, workflow: workflow) == nil)
+    }
+
     @Test("the undo names a step by its title, or as its button did where it has none, never by its code")
     func undoneStepNamed() throws {
         let workflow = try TextTests.workflow(
@@ -318,7 +345,7 @@ struct TextTests {
         let start = Format.zone.parseInstant("2026-03-02T09:00:00+07:00")
         #expect(
             RecordView.written(notice, startWritten: start).text
-                == " <span class=\"muted small\">(ghi khi bắt đầu theo dõi hồ sơ, lúc 09:00 ngày 02/03/2026)</span>")
+                == " <span class=\"muted small\">(ghi khi hồ sơ được đưa vào hệ thống, lúc 09:00 ngày 02/03/2026)</span>")
         notice.late = 3 * 86_400
         #expect(
             RecordView.written(notice, startWritten: start).text

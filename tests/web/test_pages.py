@@ -79,7 +79,7 @@ def test_marking_a_milestone_done_moves_it_to_history_with_the_name(stack, brows
     # began (not that anybody was an hour late).
     notices = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "ol.timeline li.overdue")]
     assert notices and all(n.startswith("02/03/2026 08:00")
-                           and "Quá hạn (ghi khi bắt đầu theo dõi hồ sơ, lúc 09:00 ngày 02/03/2026)\n" in n for n in notices), notices
+                           and "Quá hạn (ghi khi hồ sơ được đưa vào hệ thống, lúc 09:00 ngày 02/03/2026)\n" in n for n in notices), notices
     shot(browser, "04-ho-so-truoc", full=True)
     # The report waits for the check: no button, what it waits for said instead; once the check is done, a button.
     report = browser.find_element(By.ID, "moc-bao-cao")
@@ -447,7 +447,7 @@ def test_occurrences_and_provisional_dues(stack, browser):
     # not called late against the schedule (nobody was; the record was entered then).
     timeline = browser.find_element(By.CSS_SELECTOR, "ol.timeline").text
     assert "Bắt đầu (cán bộ kỹ thuật ghi trực tiếp trên máy chủ) (ghi vào hệ thống lúc 09:00 ngày 02/03/2026)" in timeline, timeline
-    assert "Quá hạn (ghi khi bắt đầu theo dõi hồ sơ, lúc 09:00 ngày 02/03/2026)" in timeline and "chậm" not in timeline, timeline
+    assert "Quá hạn (ghi khi hồ sơ được đưa vào hệ thống, lúc 09:00 ngày 02/03/2026)" in timeline and "chậm" not in timeline, timeline
     shot(browser, "19-dinh-ky-va-du-kien", full=True)
     # «Đã xong» on the recurring milestone completes its oldest open occurrence.
     submit(browser, browser.find_element(By.CSS_SELECTOR, "#moc-dong-dang-phi form button.done"), confirm=True)
@@ -1465,14 +1465,17 @@ def test_one_decision_is_recorded_for_the_records_ticked_in_a_list(stack, browse
     """One recognition decision for several members: the list of the records awaiting it offers the decision (its
     number and date typed once, optional), not the steps that need each record's own facts (removal needs a reason);
     only the chosen step's boxes show; the confirmation repeats what was typed; a date tiendod refuses is refused once
-    for all, nothing recorded, the form filled again as it was; corrected, every ticked record gets the decision, and
-    the message tells two members of one name apart by their codes."""
+    for all, nothing recorded, the form filled again as it was; corrected, every ticked record gets the decision but
+    the one whose chi bộ met after the decision's date, refused by name, and the message tells two members of one name
+    apart by their codes."""
     keys = {"qd-1": "Mai Văn Một", "qd-2": "Mai Thị Hai", "qd-3": "Mai Văn Ba", "qd-4": "Mai Văn Ba"}
-    for key, name in keys.items():
+    late = "qd-5"
+    for key, name in list(keys.items()) + [(late, "Mai Văn Năm")]:
         stack.ctl("start", "dang-vien-du-bi", key, "--set", f"ho_ten={name}", "--set", f"chi_bo={CHI_BO_A}",
                   "--set", "ngay_ket_nap=20/01/2025")
+        meeting = ["--set", "ngay_nghi_quyet=24/02/2026"] if key == late else []
         stack.ctl("send", f"dang-vien-du-bi/{key}", "bieu-quyet", "--set", "so_dang_vien_chinh_thuc=30",
-                  "--set", "so_tan_thanh=25")
+                  "--set", "so_tan_thanh=25", *meeting)
     login(browser, stack, "admin")
     url = stack.url + "/ho-so?quy-trinh=dang-vien-du-bi&trang-thai=cho-quyet-dinh"
     browser.get(url)
@@ -1483,7 +1486,7 @@ def test_one_decision_is_recorded_for_the_records_ticked_in_a_list(stack, browse
     assert not facts.is_displayed()  # no step chosen yet
 
     def tick():
-        for key in keys:
+        for key in list(keys) + [late]:
             box = browser.find_element(By.CSS_SELECTOR, f"input[name=chon][value='dang-vien-du-bi/{key}']")
             if not box.is_selected():
                 box.click()
@@ -1502,13 +1505,13 @@ def test_one_decision_is_recorded_for_the_records_ticked_in_a_list(stack, browse
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     WebDriverWait(browser, 10).until(expected_conditions.alert_is_present())
     asked = browser.switch_to.alert.text
-    assert asked == ("Ghi «Đã có quyết định công nhận chính thức» cho 4 hồ sơ đã chọn?\nSố quyết định: 15-QĐ/ĐU\n"
+    assert asked == ("Ghi «Đã có quyết định công nhận chính thức» cho 5 hồ sơ đã chọn?\nSố quyết định: 15-QĐ/ĐU\n"
                      "Ngày ký quyết định: 31/02/2026\nSau bước này các hồ sơ đó kết thúc, không ghi thêm được bước nào."), asked
     browser.switch_to.alert.accept()
     wait_for_new_document(browser, before)
     refused = browser.find_element(By.CSS_SELECTOR, "p.flash.bad").text
     assert "«Ngày ký quyết định»" in refused and refused.endswith("Chưa ghi cho hồ sơ nào, không có gì thay đổi."), refused
-    for key in keys:
+    for key in list(keys) + [late]:
         assert [r["to"] for r in history(stack, f"dang-vien-du-bi/{key}") if r["kind"] == "transition"][-1] == "cho-quyet-dinh"
     # The form as it was filled: the step chosen, its facts typed, the same records ticked.
     form = browser.find_element(By.ID, "su-kien-nhieu")
@@ -1517,7 +1520,7 @@ def test_one_decision_is_recorded_for_the_records_ticked_in_a_list(stack, browse
     day = browser.find_element(By.ID, "f-cong-nhan.ngay_quyet_dinh")
     assert day.get_attribute("value") == "31/02/2026" and day.is_displayed()
     assert all(browser.find_element(By.CSS_SELECTOR, f"input[name=chon][value='dang-vien-du-bi/{k}']").is_selected()
-               for k in keys)
+               for k in list(keys) + [late])
     shot(browser, "06f-quyet-dinh-nhieu-ho-so-sai-ngay", full=True)
     day.clear()
     day.send_keys("20/02/2026")
@@ -1528,7 +1531,11 @@ def test_one_decision_is_recorded_for_the_records_ticked_in_a_list(stack, browse
                            "20/02/2026) cho 4 hồ sơ: "), said
     # Two members of one name are told apart by their codes.
     assert all(name in said for name in ("Mai Văn Một", "Mai Thị Hai", "Mai Văn Ba (qd-3)", "Mai Văn Ba (qd-4)")), said
-    assert not browser.find_elements(By.CSS_SELECTOR, "p.flash.bad")
+    # The chi bộ of Mai Văn Năm met on 24/02, after the decision's date: that record alone is refused, with both days.
+    refused = browser.find_element(By.CSS_SELECTOR, "p.flash.bad").text
+    assert refused == ("Không ghi được «Đã có quyết định công nhận chính thức» cho 1 hồ sơ (không có gì thay đổi). Mai Văn Năm: "
+                       "«Ngày ký quyết định» 20/02/2026 trước «Ngày chi bộ họp, ra nghị quyết» của hồ sơ này (24/02/2026)."), refused
+    assert [r["to"] for r in history(stack, f"dang-vien-du-bi/{late}") if r["kind"] == "transition"][-1] == "cho-quyet-dinh"
     shot(browser, "06g-da-ghi-quyet-dinh-nhieu-ho-so", full=True)
     for key in keys:
         moved = [r for r in history(stack, f"dang-vien-du-bi/{key}") if r["kind"] == "transition"]

@@ -287,7 +287,8 @@ struct RecordView {
     /// When a record written after its time was written: at the record's start (added or imported with a deadline
     /// already near or past: nobody was late), or later than planned (tiendod was stopped). «trễ 40 ngày» read as the
     /// chi bộ's lateness. A start dated before the day it was entered says when it was entered. Empty for a record
-    /// written on time (within a minute).
+    /// written on time (within a minute). Not «bắt đầu theo dõi», which the record's facts use for its start date
+    /// (05/01/2026 for a record entered on 02/03/2026).
     static func written(_ r: Manager.Record, startWritten: Instant?) -> HTML {
         guard let l = r.late, l >= 60, let at = Format.zone.parseInstant(r.at) else { return .empty }
         let written = at.adding(seconds: Int64(l))
@@ -295,7 +296,7 @@ struct RecordView {
             return " <span class=\"muted small\">(ghi vào hệ thống lúc \(Format.zone.vietnamese(written)))</span>"
         }
         if let start = startWritten, written.seconds <= start.seconds + 5 {
-            return " <span class=\"muted small\">(ghi khi bắt đầu theo dõi hồ sơ, lúc \(Format.zone.vietnamese(written)))</span>"
+            return " <span class=\"muted small\">(ghi khi hồ sơ được đưa vào hệ thống, lúc \(Format.zone.vietnamese(written)))</span>"
         }
         return
             " <span class=\"muted small\">(hệ thống ghi lúc \(Format.zone.vietnamese(written)), chậm \(Messages.span(seconds: l)) so với lịch)</span>"

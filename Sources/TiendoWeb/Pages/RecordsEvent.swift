@@ -114,6 +114,12 @@ struct RecordsEvent {
                     }
                     continue
                 }
+                // A day typed once against this record's own (a decision before its chi bộ's meeting): its refusal,
+                // not the batch's, which tiendod's InvalidData would otherwise read as a value wrong for all.
+                if let clash = RecordsEvent.outOfOrder(values, instance: instance, workflow: workflow) {
+                    outcome.refused.append("\(who): \(clash)")
+                    continue
+                }
                 _ = try await app.daemon.call(
                     Manager.SendEvent(id: id, event: event, data: data, idempotencyKey: form.text("khoa"), actor: account.name))
                 outcome.done.append(who)
@@ -140,6 +146,32 @@ struct RecordsEvent {
         }
         try await outcome.flash(app, request, context)
         return .redirect(to: back)
+    }
+
+    /// Why a day typed once for the ticked records comes before a day this record holds that the workflow says it may
+    /// not precede (`min: {field: OTHER}`), or after one that may not precede it; nil when none does, or when the day
+    /// typed does not read as a date (tiendod refuses that for every record alike). Both days typed: the same for all.
+    static func outOfOrder(
+        _ values: [(field: String, value: String)], instance: Manager.Instance, workflow: Extras.WorkflowInfo?
+    ) -> String? {
+        guard let workflow else { return nil }
+        let typed = Dictionary(values.map { ($0.field, $0.value) }, uniquingKeysWith: { a, _ in a })
+        func title(_ name: String) -> String { "«" + (workflow.field(name)?.displayTitle ?? name) + "»" }
+        func typedDay(_ name: String) -> CivilDate? {
+            guard let text = typed[name], case .valid(let d) = HumanDate.date(text) else { return nil }
+            return d
+        }
+        func heldDay(_ name: String) -> CivilDate? { instance.data[name]?.stringValue.flatMap { CivilDate.parse($0) } }
+        for f in workflow.fields where f.type == "date" {
+            guard let o = f.notBefore, (typed[f.name] == nil) != (typed[o] == nil) else { continue }
+            if let later = typedDay(f.name), let earlier = heldDay(o), later < earlier {
+                return "\(title(f.name)) \(later.vietnamese) trước \(title(o)) của hồ sơ này (\(earlier.vietnamese))."
+            }
+            if let earlier = typedDay(o), let later = heldDay(f.name), later < earlier {
+                return "\(title(o)) \(earlier.vietnamese) sau \(title(f.name)) của hồ sơ này (\(later.vietnamese))."
+            }
+        }
+        return nil
     }
 
     /// A record's code without its workflow: `qd-3` of `dang-vien-du-bi/qd-3`.
