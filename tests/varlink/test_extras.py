@@ -215,6 +215,10 @@ def test_instance_says_its_next_timed_transition():
         dv = [w for w in xcall(d, "Workflows")["workflows"] if w["id"] == "dang-vien-du-bi"][0]
         fields = {f["name"]: f for f in dv["fields"]}
         assert fields["ngay_ket_nap"]["notAfterToday"] is True and "notAfterToday" not in fields["ho_ten"], fields
+        # A decision is not dated before the meeting that proposed it, nor the meeting before the admission
+        # (`min: {field: OTHER}`); a field without such a bound sends none.
+        assert fields["ngay_quyet_dinh"]["notBefore"] == "ngay_nghi_quyet" and fields["ngay_nghi_quyet"]["notBefore"] == "ngay_ket_nap"
+        assert "notBefore" not in fields["ngay_ket_nap"], fields
         # A field without a default sends none.
         assert all("default" not in f for f in dv["fields"]), dv["fields"]
         assert dv["listFields"] == ["ngay_ket_nap"]
@@ -249,6 +253,14 @@ def test_instance_says_its_next_timed_transition():
         assert [(x["instance"]["id"], (x.get("nextTransition") or {}).get("at")) for x in page] == [
             ("dang-vien-du-bi/cu", None), ("dang-vien-du-bi/moi", "2027-02-11T00:00:00+07:00")]
         assert not any("bases" in x for x in page), page
+        # tiendod refuses a decision dated before the chi bộ's meeting, naming the field and both days; nothing changes.
+        mcall(d, "SendEvent", id="dang-vien-du-bi/cu", event="bieu-quyet",
+              data={"so_dang_vien_chinh_thuc": 30, "so_tan_thanh": 25, "ngay_nghi_quyet": "2026-03-20"})
+        [refused] = raw(d, msg("vn.tiendo.Manager.SendEvent", {
+            "id": "dang-vien-du-bi/cu", "event": "cong-nhan", "data": {"ngay_quyet_dinh": "2026-03-19"}}))
+        assert refused["error"] == "vn.tiendo.Manager.InvalidData" and refused["parameters"]["field"] == "ngay_quyet_dinh", refused
+        assert refused["parameters"]["reason"].startswith("19/03/2026 trước «Ngày chi bộ họp, ra nghị quyết» (20/03/2026)"), refused
+        assert mcall(d, "GetInstance", id="dang-vien-du-bi/cu")["instance"]["state"] == "cho-quyet-dinh"
     finally:
         d.stop()
 
