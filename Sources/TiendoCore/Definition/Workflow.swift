@@ -374,7 +374,7 @@ public struct WorkflowDefinition: Sendable {
         }
         if !partial {
             return complete(out).flatMap { all in
-                if today != nil, let e = outOfOrder(all, given: Set(out.keys)) { return .failure(e) }
+                if today != nil, let e = outOfOrder(all, given: { out[$0] != nil }) { return .failure(e) }
                 return .success(all)
             }
         }
@@ -384,10 +384,10 @@ public struct WorkflowDefinition: Sendable {
     /// Why `data` breaks a `min: {field: OTHER}` (README "Extensions") that the fields `given` now (a start's, an
     /// event's) take part in, nil when none does: a pair set earlier and left alone is not this data's fault. The
     /// field named is the one given (the later day when both are).
-    public func outOfOrder(_ data: InstanceData, given: Set<String>) -> FieldError? {
+    /// (`given` is a test, not a set: an event's step builds nothing for it.)
+    public func outOfOrder(_ data: InstanceData, given: (String) -> Bool) -> FieldError? {
         for f in fields {
-            guard let o = f.notBefore, given.contains(f.name) || given.contains(o), let later = data[f.name], let earlier = data[o]
-            else { continue }
+            guard let o = f.notBefore, given(f.name) || given(o), let later = data[f.name], let earlier = data[o] else { continue }
             let (before, kind): (Bool, String)
             switch (later, earlier) {
             case (.date(let a), .date(let b)): (before, kind) = (a < b, "ngày")
@@ -397,7 +397,7 @@ public struct WorkflowDefinition: Sendable {
             guard before else { continue }
             let (laterTitle, earlierTitle) = (f.title ?? f.name, field(o)?.title ?? o)
             let (shownLater, shownEarlier) = (Messages.shown(later, zone: zone), Messages.shown(earlier, zone: zone))
-            if given.contains(f.name) {
+            if given(f.name) {
                 return FieldError(
                     field: f.name,
                     reason:

@@ -24,7 +24,7 @@ extension Engine {
         for (k, v) in eventData { merged[k] = v }
         // Null in event data removes an optional field.
         for (k, v) in data where v.isNull { merged[k] = nil }
-        if let e = definition.outOfOrder(merged, given: Set(eventData.keys)) { return .failure(.invalidData(e)) }
+        if let e = definition.outOfOrder(merged, given: { eventData[$0] != nil }) { return .failure(.invalidData(e)) }
         var records = advanceFully(&inst, to: at)
         if case .failure(let e) = definition.complete(merged) { return .failure(.invalidData(e)) }
 
