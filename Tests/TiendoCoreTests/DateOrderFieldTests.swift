@@ -42,6 +42,7 @@ import Testing
             ("{type: date, min: {ngay: ngay_hop}}", "unknown key 'ngay'"),
             ("{type: date, max: {field: ngay_hop}}", "'max' of date field 'f' may only be 'max: today'"),
             ("{type: integer, min: {field: ngay_hop}}", "'min' of field 'f' must be an integer"),
+            ("{type: date, min: {field: g}}\n  g: {type: date, min: {field: f}}", "fields 'f', 'g' name each other in 'min' (a cycle)"),
         ])
     func refused(_ field: String, _ message: String) {
         let yaml = "tiendo: 1\ntitle: Sai\nfields:\n  ngay_hop: {type: date}\n  luc: {type: datetime}\n  f: \(field)\n"
@@ -106,7 +107,7 @@ import Testing
         #expect(m.field == "ngay_hop")
         #expect(
             m.reason
-                == "28/02/2026 sau «Ngày ký quyết định» đã ghi (27/02/2026), mà «Ngày ký quyết định» không thể trước «Ngày chi bộ họp»; kiểm tra lại ngày, tháng, năm"
+                == "28/02/2026 sau «Ngày ký quyết định» của hồ sơ (27/02/2026), mà «Ngày ký quyết định» không thể trước «Ngày chi bộ họp»; kiểm tra lại ngày, tháng, năm"
         )
         #expect(inst == decided)
         // Both corrected together, in order: taken. Removing one (null) leaves nothing to compare.
@@ -116,6 +117,36 @@ import Testing
         guard case .success = send("ghi", [("ngay_hop", .null), ("ngay_ky", .string("01/01/2020"))]) else {
             return #expect(Bool(false), "a decision with no meeting recorded was refused")
         }
+    }
+
+    @Test("with the field it names unset, a day is bounded by that field's own bound, up the chain")
+    func chain() throws {
+        let yaml = """
+            tiendo: 1
+            title: Chuỗi
+            fields:
+              ngay_ket_nap: {type: date, title: Ngày kết nạp}
+              ngay_hop: {type: date, title: Ngày chi bộ họp, min: {field: ngay_ket_nap}}
+              ngay_ky: {type: date, title: Ngày ký quyết định, min: {field: ngay_hop}}
+            initial: cho
+            states:
+              cho: {final: true}
+            """
+        let def = try Fixtures.workflow("chuoi", yaml)
+        func given(_ pairs: [(String, JSON)]) -> Result<InstanceData, FieldError> {
+            def.validate(data: pairs, partial: false, today: day("2026-12-05"))
+        }
+        // No meeting recorded: a decision typed 2025 for 2026 is still refused against the admission.
+        guard case .failure(let e) = given([("ngay_ket_nap", .string("20/01/2026")), ("ngay_ky", .string("05/03/2025"))]) else {
+            return #expect(Bool(false), "a decision before the admission was taken")
+        }
+        #expect(e.field == "ngay_ky" && e.reason.hasPrefix("05/03/2025 trước «Ngày kết nạp» (20/01/2026)"), "\(e.reason)")
+        // The meeting recorded: it is the bound, and the meeting's own bound is checked as its own pair.
+        #expect(throws: Never.self) {
+            try given([("ngay_ket_nap", .string("20/01/2026")), ("ngay_hop", .string("01/03/2026")), ("ngay_ky", .string("02/03/2026"))])
+                .get()
+        }
+        #expect(throws: Never.self) { try given([("ngay_ky", .string("05/03/2025"))]).get() }
     }
 
     @Test("a pair stored out of order does not block an event that touches neither")

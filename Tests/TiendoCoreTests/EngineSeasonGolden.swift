@@ -245,7 +245,7 @@ enum EngineSeasonGolden {
         "calendar danh-gia-xep-loai/ubnd-14-2026": (689, "78b3ce4a3c05fd12a815f0194c0d3541779c79b1d76d018c53ae49457b8e2710"),
         "live ket-nap-dang-vien/kn-001": (29, "f1a26d789dfe82c3bc42bd7807c019376db6f429c8763ac8c5da282e885d7fd9"),
         "live ket-nap-dang-vien/kn-002": (31, "25fcef8318488cb34a7f0197b0962feead5c49348a254e5ed70176ed771a3540"),
-        "live ket-nap-dang-vien/kn-003": (30, "f210243269640d18660a76d327c2a7b583a417bcdb0f56a6520e42666b53b9ec"),
+        "live ket-nap-dang-vien/kn-003": (28, "7bd68fc46acb2779229cd3a24698fa28d2e373259535e1691ca00da0302e30c0"),
         "live ket-nap-dang-vien/kn-004": (28, "e184e2bb5edda9c83c4b7d4f687ee55265672d8cbf179cc04f807fd7ee37c358"),
         "live ket-nap-dang-vien/kn-005": (30, "476b38e90fe2914ad719d73ff79bf8fb1de59f6b024b1dbe35e5df15d6af559f"),
         "live ket-nap-dang-vien/kn-006": (34, "7a6bccdfb9397d711be36554b18b2e8babc8c1e1fc81c9bea6bf499b19938e3f"),
@@ -445,7 +445,7 @@ enum EngineSeasonGolden {
         "plan bau-cu-xvi-2026 #1": (62, "cee10efddd6a1bceef326020087b5bf54619ad78923ac5809e456e699d3391b2"),
         "plan bau-cu-xvi-2026 #2": (62, "aab21acc106a409574a8d357aefa5075db8ec7b9618f10be3f4695897c41f47f"),
         "plan bau-cu-xvi-2026 #3": (62, "5ac1d8f143b6e3a1d7b4eb5c0790360016f6237c37ad814270fc84659075a109"),
-        "simulate": (42912, "d203b55b9e225f6ef7c11dc1c0ddbae4e37e7c714f789bc421bfdb01b7a771b3"),
+        "simulate": (42912, "a3912761cbee1c7fa9b442bb64178c4f648597c5b957539f409d95adc4c17040"),
         "simulate archive": (10253, "d72d2de976337c914ce002e920f060c65eee1bfa49fb377b3c7fae7ad28696f8"),
     ]
 }

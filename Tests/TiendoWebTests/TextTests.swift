@@ -202,6 +202,28 @@ struct TextTests {
         #expect(RecordsEvent.outOfOrder([("ngay_ky", "25/02/2026")], instance: record([]), workflow: workflow) == nil)
         #expect(RecordsEvent.outOfOrder([("ngay_hop", "28/02/2026"), ("ngay_ky", "25/02/2026")], instance: met, workflow: workflow) == nil)
         #expect(RecordsEvent.outOfOrder([("ngay_ky", "31/02/2026")], instance: met, workflow: workflow) == nil)
+        // A record on an older version of the workflow is tiendod's to judge.
+        var old = met
+        old.stale = true
+        #expect(RecordsEvent.outOfOrder([("ngay_ky", "25/02/2026")], instance: old, workflow: workflow) == nil)
+        // No meeting recorded: the admission bounds the decision, as tiendod reads the chain; datetimes by their instants.
+        let chained = try TextTests.workflow(
+            "du-bi",
+            fields: """
+                [{"name": "ngay_ket_nap", "type": "date", "required": false, "title": "Ngày kết nạp", "values": []},
+                 {"name": "ngay_hop", "type": "date", "required": false, "title": "Ngày chi bộ họp", "values": [], "notBefore": "ngay_ket_nap"},
+                 {"name": "ngay_ky", "type": "date", "required": false, "title": "Ngày ký quyết định", "values": [], "notBefore": "ngay_hop"},
+                 {"name": "luc_mo", "type": "datetime", "required": false, "title": "Lúc mở", "values": []},
+                 {"name": "luc_dong", "type": "datetime", "required": false, "title": "Lúc đóng", "values": [], "notBefore": "luc_mo"}]
+                """)
+        let admitted = record([("ngay_ket_nap", .string("2026-01-20")), ("luc_mo", .string("2026-03-02T08:00:00+07:00"))])
+        #expect(
+            RecordsEvent.outOfOrder([("ngay_ky", "05/03/2025")], instance: admitted, workflow: chained)
+                == "«Ngày ký quyết định» 05/03/2025 trước «Ngày kết nạp» của hồ sơ này (20/01/2026).")
+        let closing = RecordsEvent.outOfOrder([("luc_dong", "02/03/2026 07:59")], instance: admitted, workflow: chained)
+        #expect(
+            closing?.hasPrefix("«Lúc đóng» ") == true && closing?.contains(" trước «Lúc mở» của hồ sơ này (") == true, "\(closing ?? "")")
+        #expect(RecordsEvent.outOfOrder([("luc_dong", "02/03/2026 08:00")], instance: admitted, workflow: chained) == nil)
     }
 
     @Test("the undo names a step by its title, or as its button did where it has none, never by its code")
@@ -234,7 +256,7 @@ struct TextTests {
         (r.from, r.to) = ("cho", "xong")
         #expect(Format.kind(of: r) == "Chuyển trạng thái")
         r.to = "cho"
-        #expect(Format.kind(of: r) == "Cập nhật thông tin")
+        #expect(Format.kind(of: r) == "Ghi nhận")
         r.kind = .started
         #expect(Format.kind(of: r) == "Bắt đầu")
     }

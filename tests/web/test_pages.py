@@ -648,7 +648,7 @@ def test_a_chi_bo_vote_is_recorded_from_the_record_page(stack, browser):
     assert "vẫn ở «Chi bộ đã đề nghị công nhận chính thức" in timeline and "sang «Chi bộ đã đề nghị công nhận chính thức — chờ quyết định của cấp ủy có thẩm quyền» («Ghi lại" not in timeline, timeline
     # Headed as what it is: the record did not move.
     stayed = browser.find_element(By.CSS_SELECTOR, "ol.timeline li").text
-    assert "Cập nhật thông tin" in stayed and "Chuyển trạng thái" not in stayed and "vẫn ở" in stayed, stayed
+    assert "Ghi nhận" in stayed and "Chuyển trạng thái" not in stayed and "vẫn ở" in stayed, stayed
     shot(browser, "36-bieu-quyet-dat", full=True)
     # A second vote on a proposal already sent is not offered; the committee's decision is.
     assert not browser.find_elements(By.XPATH, "//form[.//input[@name='su-kien' and @value='bieu-quyet']]")

@@ -383,11 +383,20 @@ public struct WorkflowDefinition: Sendable {
 
     /// Why `data` breaks a `min: {field: OTHER}` (README "Extensions") that the fields `given` now (a start's, an
     /// event's) take part in, nil when none does: a pair set earlier and left alone is not this data's fault. The
-    /// field named is the one given (the later day when both are).
+    /// field named is the one given (the later day when both are). OTHER unset, the bound is OTHER's own, up the
+    /// chain: a decision recorded before any meeting is still not before the admission.
     /// (`given` is a test, not a set: an event's step builds nothing for it.)
     public func outOfOrder(_ data: InstanceData, given: (String) -> Bool) -> FieldError? {
         for f in fields {
-            guard let o = f.notBefore, given(f.name) || given(o), let later = data[f.name], let earlier = data[o] else { continue }
+            guard f.notBefore != nil, let later = data[f.name] else { continue }
+            // The parser refuses cycles; the bound on steps keeps a definition built otherwise from looping.
+            var bound = f.notBefore
+            var steps = 0
+            while let b = bound, data[b] == nil, steps < fields.count {
+                bound = field(b)?.notBefore
+                steps += 1
+            }
+            guard let o = bound, given(f.name) || given(o), let earlier = data[o] else { continue }
             let (before, kind): (Bool, String)
             switch (later, earlier) {
             case (.date(let a), .date(let b)): (before, kind) = (a < b, "ngày")
@@ -407,7 +416,7 @@ public struct WorkflowDefinition: Sendable {
             return FieldError(
                 field: o,
                 reason:
-                    "\(shownEarlier) sau «\(laterTitle)» đã ghi (\(shownLater)), mà «\(laterTitle)» không thể trước «\(earlierTitle)»; kiểm tra lại ngày, tháng, năm"
+                    "\(shownEarlier) sau «\(laterTitle)» của hồ sơ (\(shownLater)), mà «\(laterTitle)» không thể trước «\(earlierTitle)»; kiểm tra lại ngày, tháng, năm"
             )
         }
         return nil

@@ -436,6 +436,19 @@ struct WorkflowParser {
                 fields[index].notBefore = nil
             }
         }
+        // A cycle (a not before b, b not before a) would force the days equal without saying so.
+        for (name, _, position) in fieldOrder {
+            var seen = [name]
+            var next = field(name)?.notBefore
+            while let n = next, !seen.contains(n), seen.count <= fields.count {
+                seen.append(n)
+                next = field(n)?.notBefore
+            }
+            if next == name {
+                sink.error(position, "fields \(seen.map { "'\($0)'" }.joined(separator: ", ")) name each other in 'min' (a cycle)")
+                if let index = fieldIndex[name] { fields[index].notBefore = nil }
+            }
+        }
     }
 
     func field(_ name: String) -> FieldDefinition? { fieldIndex[name].map { fields[$0] } }

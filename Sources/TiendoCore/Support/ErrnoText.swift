@@ -14,11 +14,13 @@ public enum ErrnoText {
         case EROFS: return "ổ đĩa chỉ đọc"
         case EIO: return "lỗi đọc ghi đĩa"
         case EXDEV: return "không cùng một ổ đĩa"
-        case EADDRINUSE: return "địa chỉ đang được một chương trình khác dùng (một tiendod khác đang chạy?)"
+        case EADDRINUSE: return "địa chỉ đang được một chương trình khác dùng (chương trình này đã chạy ở đó rồi?)"
         case ENAMETOOLONG: return "đường dẫn quá dài (socket Unix: tối đa 107 byte)"
         case EEXIST: return "đã có một tệp cùng tên"
         case ELOOP:
-            return "là một liên kết tượng trưng (symlink), không phải tệp thật: tiendod không mở qua liên kết ở đây; hãy xóa liên kết"
+            // The programs open their own files with O_NOFOLLOW: a link there is refused, not followed.
+            return
+                "là một liên kết tượng trưng (symlink) hoặc một vòng liên kết, không phải tệp thật: tệp này không được mở qua liên kết; hãy xóa liên kết"
         default: return nil
         }
     }

@@ -171,8 +171,8 @@ enum VarlinkIDL {
         interface vn.tiendo.Extras
 
         # notAfterToday: a date or datetime field that takes no day after today (`max: today`).
-        # notBefore: the name of the field whose day this date or datetime field's may not be before (`min: {field:
-        # OTHER}`), when both are set.
+        # notBefore: the name of the field whose day (a datetime's instant) this date or datetime field's may not be
+        # before (`min: {field: OTHER}`), when both are set; OTHER unset, OTHER's own bound, up the chain.
         # default: what a record gets when the field is left empty at its start, as a form writes it (dates
         # YYYY-MM-DD, datetimes ISO 8601, numbers with a decimal point, booleans true/false, an enum's value), when
         # the file gives one.

@@ -101,10 +101,11 @@ enum Format {
         return value(v)
     }
 
-    /// A history line's heading: a step that left the record where it was (a meeting's day recorded afterwards) is not
-    /// headed «Chuyển trạng thái» above «… vẫn ở …».
+    /// A history line's heading: a step that left the record where it was (a meeting's day recorded afterwards, a
+    /// second vote that failed again) is not headed «Chuyển trạng thái» above «… vẫn ở …»; «Ghi nhận», as it recorded
+    /// something, which the line names (not «Cập nhật thông tin», which would hide a vote).
     static func kind(of r: Manager.Record) -> String {
-        if r.kind == .transition, let from = r.from, from == r.to { return "Cập nhật thông tin" }
+        if r.kind == .transition, let from = r.from, from == r.to { return "Ghi nhận" }
         return kind(r.kind)
     }
 

@@ -48,8 +48,9 @@ struct AgendaPage {
             <li class="warn"><span><b>\(Format.count(c.today))</b> hôm nay</span></li>
             \(Filters.horizons.map { d -> HTML in
                 // tiendod's counts include today's, which has its box: each of these counts from tomorrow, as the
-                // sections below do («7 ngày tới (từ 03/03 đến 09/03)»), and says both days (a box that included
-                // today's read as a different count from the section under it).
+                // week's section does («7 ngày tới (từ 03/03 đến 09/03)»), and says both days (a box that included
+                // today's read as a different count from the section under it; the longer ones cover the later
+                // sections too, which their last day says).
                 let n = (d == 7 ? c.week : (d == 14 ? c.fortnight : c.month)) - c.today
                 let (start, end) = (today.adding(days: 1), today.adding(days: d))
                 let days = "từ \(Format.dayMonth(start)) đến \(Format.dayMonth(end))"

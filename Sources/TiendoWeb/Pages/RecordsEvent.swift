@@ -149,27 +149,47 @@ struct RecordsEvent {
     }
 
     /// Why a day typed once for the ticked records comes before a day this record holds that the workflow says it may
-    /// not precede (`min: {field: OTHER}`), or after one that may not precede it; nil when none does, or when the day
-    /// typed does not read as a date (tiendod refuses that for every record alike). Both days typed: the same for all.
+    /// not precede (`min: {field: OTHER}`), or after one that may not precede it; nil when none does. As tiendod checks
+    /// it (`WorkflowDefinition.outOfOrder`, mirrored here on the workflow as front ends read it): OTHER unset, its own
+    /// bound up the chain. Not this record's: both days typed (the same for every record), a typed day that does not
+    /// read (tiendod refuses it for all alike), and a record on an older version of the workflow (its refusal is
+    /// tiendod's, by its own definition).
     static func outOfOrder(
         _ values: [(field: String, value: String)], instance: Manager.Instance, workflow: Extras.WorkflowInfo?
     ) -> String? {
-        guard let workflow else { return nil }
+        guard let workflow, !instance.stale else { return nil }
         let typed = Dictionary(values.map { ($0.field, $0.value) }, uniquingKeysWith: { a, _ in a })
         func title(_ name: String) -> String { "«" + (workflow.field(name)?.displayTitle ?? name) + "»" }
-        func typedDay(_ name: String) -> CivilDate? {
-            guard let text = typed[name], case .valid(let d) = HumanDate.date(text) else { return nil }
-            return d
+        /// A field's day (or instant) as the step would leave it, with the words that say it and whether it was typed.
+        func value(_ name: String, _ type: String) -> (at: Instant, said: String, typed: Bool)? {
+            if let text = typed[name] {
+                switch type {
+                case "date":
+                    guard case .valid(let d) = HumanDate.date(text) else { return nil }
+                    return (Format.zone.instant(d), d.vietnamese, true)
+                default:
+                    guard case .valid(let t) = HumanDate.instant(text, zone: Format.zone) else { return nil }
+                    return (t, Format.zone.vietnamese(t), true)
+                }
+            }
+            guard let text = instance.data[name]?.stringValue else { return nil }
+            if type == "date" {
+                return CivilDate.parse(text).map { (Format.zone.instant($0), $0.vietnamese, false) }
+            }
+            return Format.zone.parseInstant(text).map { ($0, Format.zone.vietnamese($0), false) }
         }
-        func heldDay(_ name: String) -> CivilDate? { instance.data[name]?.stringValue.flatMap { CivilDate.parse($0) } }
-        for f in workflow.fields where f.type == "date" {
-            guard let o = f.notBefore, (typed[f.name] == nil) != (typed[o] == nil) else { continue }
-            if let later = typedDay(f.name), let earlier = heldDay(o), later < earlier {
-                return "\(title(f.name)) \(later.vietnamese) trước \(title(o)) của hồ sơ này (\(earlier.vietnamese))."
+        for f in workflow.fields where f.notBefore != nil && (f.type == "date" || f.type == "datetime") {
+            guard let later = value(f.name, f.type) else { continue }
+            var bound = f.notBefore
+            var steps = 0
+            while let b = bound, value(b, f.type) == nil, steps < workflow.fields.count {
+                bound = workflow.field(b)?.notBefore
+                steps += 1
             }
-            if let earlier = typedDay(o), let later = heldDay(f.name), later < earlier {
-                return "\(title(o)) \(earlier.vietnamese) sau \(title(f.name)) của hồ sơ này (\(later.vietnamese))."
-            }
+            guard let o = bound, let earlier = value(o, f.type), later.typed != earlier.typed, later.at < earlier.at else { continue }
+            return later.typed
+                ? "\(title(f.name)) \(later.said) trước \(title(o)) của hồ sơ này (\(earlier.said))."
+                : "\(title(o)) \(earlier.said) sau \(title(f.name)) của hồ sơ này (\(later.said))."
         }
         return nil
     }

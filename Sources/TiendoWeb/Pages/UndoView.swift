@@ -15,9 +15,10 @@ struct UndoView {
 
     var workflow: Extras.WorkflowInfo? { catalog[instance.workflow] }
 
-    /// The event's info in any state of the workflow (the record has left the state that took it).
-    static func event(_ name: String, in workflow: Extras.WorkflowInfo?) -> Extras.EventInfo? {
-        workflow?.states.lazy.flatMap(\.events).first { $0.name == name }
+    /// The event's info in the state that took it when known (the record has left it), else in any state.
+    static func event(_ name: String, in workflow: Extras.WorkflowInfo?, state: String? = nil) -> Extras.EventInfo? {
+        if let state, let e = workflow?.state(state)?.events.first(where: { $0.name == name }) { return e }
+        return workflow?.states.lazy.flatMap(\.events).first { $0.name == name }
     }
 
     /// The milestone a `done` step completed, as its row names it: «Đóng đảng phí» kỳ 11/2026.
@@ -33,7 +34,7 @@ struct UndoView {
     /// đảng phí» kỳ 11/2026».
     static func named(_ step: Extras.UndoableStep, in workflow: Extras.WorkflowInfo?) -> String {
         if let m = milestone(step, in: workflow) { return "đánh dấu xong \(m)" }
-        guard let e = event(step.event, in: workflow) else { return "«\(step.event)»" }
+        guard let e = event(step.event, in: workflow, state: step.state) else { return "«\(step.event)»" }
         if let title = e.title { return "«\(title)»" }
         var seen: Set<String> = []
         let targets = e.targets.filter { seen.insert($0).inserted }.map { "«" + (workflow?.state($0)?.title ?? $0) + "»" }
