@@ -263,10 +263,11 @@ public enum Extras {
         public func field(_ name: String) -> FieldInfo? { fields.first { $0.name == name } }
 
         /// The columns an import file may have, with the heading a template gives each: the field's title («Họ và
-        /// tên»), or its name where two fields share a title; «Mã hồ sơ» and «Ngày bắt đầu» for `key` and
-        /// `started`. tiendo-web's import page and `tiendoctl import` read the same headings.
+        /// tên»), or its name where two fields share a title; «Mã hồ sơ» and «Bắt đầu theo dõi» for `key` and
+        /// `started` (as the record's page and the exports head them, so that an exported list reads back).
+        /// tiendo-web's import page and `tiendoctl import` read the same headings.
         public var importHeadings: [(heading: String, name: String)] {
-            let all = [("Mã hồ sơ", "key"), ("Ngày bắt đầu", "started")] + fields.map { ($0.displayTitle, $0.name) }
+            let all = [("Mã hồ sơ", "key"), ("Bắt đầu theo dõi", "started")] + fields.map { ($0.displayTitle, $0.name) }
             var uses: [[UInt8]: Int] = [:]
             for (title, _) in all { uses[GroupNames.key(title), default: 0] += 1 }
             return all.map { title, name in (uses[GroupNames.key(title)] == 1 ? title : name, name) }
@@ -285,6 +286,9 @@ public enum Extras {
             }
             let wanted = key(heading)
             if let exact = importHeadings.first(where: { key($0.heading) == wanted }) { return exact.name }
+            // Templates before 06/12/2026 headed `started` «Ngày bắt đầu»: files filled from them still read (as
+            // before, a field titled so exactly is matched first).
+            if wanted == key("Ngày bắt đầu") { return "started" }
             let shortened = importHeadings.filter { key(short($0.heading)) == wanted }
             return shortened.count == 1 ? shortened[0].name : nil
         }

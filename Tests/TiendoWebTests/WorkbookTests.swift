@@ -478,7 +478,8 @@ struct WorkbookTests {
         sheet.rows = [
             headings.map { h in
                 h == "Hạn" || h == "han"
-                    ? .date(CivilDate(2026, 3, 15)) : h == "Mã hồ sơ" ? .text("a-1") : h == "Ngày bắt đầu" ? .empty : .text("Bùi Thị Lan")
+                    ? .date(CivilDate(2026, 3, 15))
+                    : h == "Mã hồ sơ" ? .text("a-1") : h == "Bắt đầu theo dõi" ? .empty : .text("Bùi Thị Lan")
             }
         ]
         let bytes = try XLSXFile.encode(sheet)

@@ -201,12 +201,13 @@ def test_import_shows_every_bad_row_and_is_all_or_nothing(stack, browser):
     upload(browser, stack, "kiem-tra", "nhap-sai-2.csv", bad2)
     errors = browser.find_element(By.CSS_SELECTOR, "section.error").text
     assert "Dòng 3: cột «Hạn nộp hồ sơ»: ngày '31/02/2026' không tồn tại" in errors, errors
+    shot(browser, "23-nhap-loi-ngay", full=True)
     # The list of columns says which forms a date may take, the day-first one a spreadsheet writes included.
     main = browser.find_element(By.TAG_NAME, "main").text
     assert "Hạn nộp hồ sơ — bắt buộc, ngày dạng dd/mm/yyyy (ví dụ 05/03/2026)" in main
     # Numbers with their bounds, and `started` with its optional time; field names only on hover, no ISO forms taught.
     assert "Điểm chấm — không bắt buộc, số nguyên từ 0 đến 100" in main
-    assert "Ngày bắt đầu — không bắt buộc, ngày dạng dd/mm/yyyy (ví dụ 05/03/2026), có thể kèm giờ (05/03/2026 14:30)" in main
+    assert "Bắt đầu theo dõi — không bắt buộc, ngày dạng dd/mm/yyyy (ví dụ 05/03/2026), có thể kèm giờ (05/03/2026 14:30)" in main
     assert "YYYY" not in main and "(hoặc" not in main, main
     assert browser.find_element(By.XPATH, "//li/b[text()='Hạn nộp hồ sơ']").get_attribute("title") == "Có thể đặt tên cột là “han”"
     # A field with a default says what an empty cell gives.
@@ -215,7 +216,7 @@ def test_import_shows_every_bad_row_and_is_all_or_nothing(stack, browser):
     assert "ngày dạng dd/mm/yyyy (ví dụ 05/03/2026); để trống: 31/12/2026" in columns, columns
     # Choices by the words the forms show.
     assert "một trong: «Hoàn thành xuất sắc nhiệm vụ»" in columns and "xuat-sac" not in columns, columns
-    shot(browser, "23-nhap-loi-ngay", full=True)
+    shot(browser, "23b-nhap-cot-thi-dua", full=True)
     assert json.loads(stack.ctl("list", "kiem-tra", "--json"))["instances"] == before
     good = ("\ufeffkey,ho_ten,chi_bo,han\r\n"
             f"n1,Đặng Thu Trang,{CHI_BO_A},2026-03-12\r\n"
@@ -237,7 +238,7 @@ def test_the_template_comes_back_filled_in_with_its_vietnamese_headings(stack, b
     link = browser.find_element(By.CSS_SELECTOR, "a[href^='/nhap/mau.csv']").get_attribute("href")
     headers, body = download(browser, stack, link[len(stack.url):], "mau-nhap-kiem-tra.csv")
     assert 'filename="mau-nhap-kiem-tra.csv"' in headers["Content-Disposition"]
-    assert body == "\ufeffMã hồ sơ,Ngày bắt đầu,Họ và tên,Chi bộ,Hạn nộp hồ sơ,Điểm chấm\r\n".encode("utf-8"), body
+    assert body == "\ufeffMã hồ sơ,Bắt đầu theo dõi,Họ và tên,Chi bộ,Hạn nộp hồ sơ,Điểm chấm\r\n".encode("utf-8"), body
     # Filled in as an officer would, headings in another letter case, one column left out, a field's name kept.
     filled = body + (f"t1,,Trịnh Văn Bình,{CHI_BO_A},20/03/2026,\r\n"
                      f"t2,02/03/2026,Lý Thị Hoa,{CHI_BO_B},2026-03-21,80\r\n").encode("utf-8")

@@ -1687,7 +1687,7 @@ def test_a_list_kept_in_excel_is_imported_as_it_is(stack, browser):
     import io
     import openpyxl
     sheet = openpyxl.load_workbook(io.BytesIO(template)).active
-    assert [c.value for c in sheet[1]] == ["Mã hồ sơ", "Ngày bắt đầu", "Họ và tên", "Chi bộ", "Hạn nộp hồ sơ", "Điểm chấm"]
+    assert [c.value for c in sheet[1]] == ["Mã hồ sơ", "Bắt đầu theo dõi", "Họ và tên", "Chi bộ", "Hạn nộp hồ sơ", "Điểm chấm"]
     heading = ["STT", "Mã hồ sơ", "Họ và tên", "Chi bộ", "Hạn nộp hồ sơ"]
     good = [[1, "x1", "Trương Văn Xuân", CHI_BO_A, datetime.date(2026, 4, 20)],
             [2, "x2", "Hồ Thị Yến", CHI_BO_A, datetime.date(2026, 4, 21)]]
