@@ -424,7 +424,7 @@ struct TextTests {
                  {"name": "ghi_chu", "type": "text", "required": false, "values": []}]
                 """)
         #expect(RecordView.range(workflow.field("diem"), in: workflow) == " (0–100)")
-        #expect(RecordView.range(workflow.field("ti_le"), in: workflow) == " (từ 0,5)")
+        #expect(RecordView.range(workflow.field("ti_le"), in: workflow) == " (từ 0,5 trở lên)")
         #expect(RecordView.range(workflow.field("so_lan"), in: workflow) == " (tối đa 3)")
         #expect(RecordView.range(workflow.field("ghi_chu"), in: workflow) == "" && RecordView.range(nil, in: workflow) == "")
     }

@@ -259,13 +259,13 @@ struct RecordView {
     }
 
     /// The bounds a number field accepts, or the days a date field does, beside its title, so that nobody learns them
-    /// from a refusal: « (0–100)», « (từ 0)», « (tối đa 100)», « (không trước «Ngày chi bộ họp, ra nghị quyết»)».
+    /// from a refusal: « (0–100)», « (từ 0 trở lên)», « (tối đa 100)», « (không trước «Ngày chi bộ họp, ra nghị quyết»)».
     static func range(_ f: Extras.FieldInfo?, in workflow: Extras.WorkflowInfo?) -> String {
         let low = f?.min.map { Format.value(.double($0)) }
         let high = f?.max.map { Format.value(.double($0)) }
         switch (low, high) {
         case (let l?, let h?): return " (\(l)–\(h))"
-        case (let l?, nil): return " (từ \(l))"
+        case (let l?, nil): return " (từ \(l) trở lên)"
         case (nil, let h?): return " (tối đa \(h))"
         default: return f.flatMap { days($0, in: workflow) }.map { " (\($0))" } ?? ""
         }
