@@ -250,6 +250,13 @@ struct TextTests {
         #expect(UndoView.named(try step("da-xoa"), in: workflow) == "«da-xoa»")
     }
 
+    @Test("an agenda section counts its items in all, from tiendod's counts, when a page holds part of it")
+    func agendaSectionCounts() {
+        let c = Extras.DueCounts(overdue: 450, today: 12, week: 26, fortnight: 52, month: 77, total: 527)
+        #expect(
+            DueTable.Bucket.allCases.map { AgendaPage.count($0, c) } == [450, 12, 14, 26, 25])
+    }
+
     @Test("a history line of a step that left the record where it was is not headed «Chuyển trạng thái»")
     func stayedHeading() {
         var r = Manager.Record(at: "2026-03-02T09:01:00+07:00", kind: .transition, workflow: "w", priority: 6, message: "m")

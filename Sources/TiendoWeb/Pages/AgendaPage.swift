@@ -38,6 +38,18 @@ struct AgendaPage {
                 body: body(data, account: account, context: context, query: request.uri.query)))
     }
 
+    /// How many items a section of the agenda holds in all, from tiendod's counts (each up to the end of a day, today's
+    /// included): what the page's section shows when the list runs over several pages.
+    static func count(_ bucket: DueTable.Bucket, _ c: Extras.DueCounts) -> Int {
+        switch bucket {
+        case .overdue: return c.overdue
+        case .today: return c.today
+        case .week: return c.week - c.today
+        case .fortnight: return c.fortnight - c.week
+        case .month: return c.month - c.fortnight
+        }
+    }
+
     func body(_ data: Data, account: Account, context: WebContext, query: String?) -> HTML {
         let f = data.filters
         let c = data.reply.counts
@@ -92,9 +104,12 @@ struct AgendaPage {
         for bucket in DueTable.Bucket.allCases {
             let entries = data.reply.items.filter { DueTable.Bucket($0.item) == bucket }
             guard !entries.isEmpty else { continue }
+            // A page of 200 may hold part of a section: its count then says how many the section has in all.
+            let all = f.from == nil ? AgendaPage.count(bucket, c) : entries.count
+            let count = all > entries.count ? "\(Format.count(entries.count)) trên \(Format.count(all)) việc" : Format.count(entries.count)
             sections.append(
                 """
-                <section class="bucket \(bucket == .overdue ? "overdue" : "")"><h2>\(bucket.title(today: today)) <span class="muted small">(\(entries.count))</span></h2>
+                <section class="bucket \(bucket == .overdue ? "overdue" : "")"><h2>\(bucket.title(today: today)) <span class="muted small">(\(count))</span></h2>
                 \(DueTable.grouped(entries, by: f.groupBy, catalog: data.catalog, pick: pick, open: open))</section>
                 """)
         }
