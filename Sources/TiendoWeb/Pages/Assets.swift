@@ -47,7 +47,7 @@ enum Assets {
         input[type=checkbox] { min-width: 0; width: auto; }
         /* Workflow titles run to 57 characters («Sinh hoạt chi bộ và đóng đảng phí hằng tháng của đảng viên»). */
         form.filters select#f-quy-trinh, form.filters select#chon-quy-trinh, form.filters select#nhap-quy-trinh,
-          form.filters select#f-trang-thai { max-width: 27rem; }
+          form.filters select#f-trang-thai { max-width: 34rem; }
         input, select, button, textarea { font: inherit; }
         input, select { padding: .3rem .4rem; border: 1px solid #b8b8c0; border-radius: 4px; min-width: 9rem; max-width: 20rem; }
         /* The browser's own words beside the button («Không có tệp nào được chọn», a file's name) are not cut. */

@@ -130,11 +130,13 @@ struct Filters: Sendable {
             "<option value=\"\(w.id)\"\(HTML.flag("selected", w.id == workflow))>\(w.title)</option>"
         }
         let states = workflow.flatMap { catalog[$0] }?.states ?? []
+        // A long state's title is cut at the box's width («… chờ quyết định của cấp»): said whole on hover.
+        let chosenTitle: HTML = states.first { $0.id == state }.map { s -> HTML in " title=\"\(s.title)\"" } ?? .empty
         let stateControl: HTML =
             states.isEmpty
             ? "<select name=\"trang-thai\" disabled title=\"Chọn quy trình trước\"><option>— chọn quy trình trước —</option></select>"
             : """
-            <select name="trang-thai" id="f-trang-thai"><option value="">Mọi trạng thái</option>\(states.map { s -> HTML in
+            <select name="trang-thai" id="f-trang-thai"\(chosenTitle)><option value="">Mọi trạng thái</option>\(states.map { s -> HTML in
                 "<option value=\"\(s.id)\"\(HTML.flag("selected", s.id == state))>\(s.title)</option>"
             })</select>
             """
