@@ -3,6 +3,19 @@ public enum TimeUnit: String, Sendable, Hashable, CaseIterable {
     case d, wd, w, mo, y, h, min
 
     var isTimeOfDay: Bool { self == .h || self == .min }
+
+    /// The unit as people name it: «ngày», «ngày làm việc», «tháng» (a deadline's basis, a series' period).
+    public var vietnamese: String {
+        switch self {
+        case .d: return "ngày"
+        case .wd: return "ngày làm việc"
+        case .w: return "tuần"
+        case .mo: return "tháng"
+        case .y: return "năm"
+        case .h: return "giờ"
+        case .min: return "phút"
+        }
+    }
 }
 
 /// A signed amount of a unit, e.g. `-42d` or `10wd`.

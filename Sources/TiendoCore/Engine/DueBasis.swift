@@ -96,16 +96,5 @@ extension Engine {
     }
 
     /// «30 ngày làm việc», «12 tháng», «2 giờ» (the amount without its sign).
-    static func amount(_ o: Offset) -> String {
-        let n = abs(o.amount)
-        switch o.unit {
-        case .d: return "\(n) ngày"
-        case .wd: return "\(n) ngày làm việc"
-        case .w: return "\(n) tuần"
-        case .mo: return "\(n) tháng"
-        case .y: return "\(n) năm"
-        case .h: return "\(n) giờ"
-        case .min: return "\(n) phút"
-        }
-    }
+    static func amount(_ o: Offset) -> String { "\(abs(o.amount)) \(o.unit.vietnamese)" }
 }

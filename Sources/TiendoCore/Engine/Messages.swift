@@ -138,9 +138,9 @@ public enum Messages {
     public static func every(_ text: String) -> String {
         let digits = text.prefix { $0.isNumber }
         guard let n = Int(digits) else { return text }
-        let units = ["d": "ngày", "w": "tuần", "mo": "tháng", "y": "năm"]
-        guard let unit = units[String(text.dropFirst(digits.count))] else { return text }
-        return n == 1 ? "hằng \(unit)" : "mỗi \(n) \(unit)"
+        // The units a series' `every` takes (format §9); anything else as it is.
+        guard let unit = TimeUnit(rawValue: String(text.dropFirst(digits.count))), [.d, .w, .mo, .y].contains(unit) else { return text }
+        return n == 1 ? "hằng \(unit.vietnamese)" : "mỗi \(n) \(unit.vietnamese)"
     }
 
     /// An occurrence's label (format §9: `2027-03` for a period of months, the first day `2027-03-15` otherwise) as
