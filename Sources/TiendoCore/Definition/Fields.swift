@@ -244,6 +244,23 @@ extension FieldDefinition {
     }
 }
 
+extension FieldDefinition {
+    /// The field whose day bounds `name`'s (`min: {field: OTHER}`, README "Extensions") in data where `isSet` says
+    /// which fields hold a value: OTHER when set, else OTHER's own bound, up the chain (a decision recorded before any
+    /// meeting is still not before the admission); an unset one or nil when none is set. tiendod's check
+    /// (`WorkflowDefinition.outOfOrder`) and tiendo-web's list, which checks ahead on the workflow as front ends read
+    /// it, walk the chain alike. At most `limit` steps: the parser refuses cycles, a definition built otherwise cannot loop.
+    public static func orderBound(of name: String, limit: Int, notBefore: (String) -> String?, isSet: (String) -> Bool) -> String? {
+        var bound = notBefore(name)
+        var steps = 0
+        while let b = bound, !isSet(b), steps < limit {
+            bound = notBefore(b)
+            steps += 1
+        }
+        return bound
+    }
+}
+
 /// Why a field value was rejected (varlink `InvalidData`).
 public struct FieldError: Error, Sendable, Hashable, CustomStringConvertible {
     public var field: String

@@ -389,13 +389,8 @@ public struct WorkflowDefinition: Sendable {
     public func outOfOrder(_ data: InstanceData, given: (String) -> Bool) -> FieldError? {
         for f in fields {
             guard f.notBefore != nil, let later = data[f.name] else { continue }
-            // The parser refuses cycles; the bound on steps keeps a definition built otherwise from looping.
-            var bound = f.notBefore
-            var steps = 0
-            while let b = bound, data[b] == nil, steps < fields.count {
-                bound = field(b)?.notBefore
-                steps += 1
-            }
+            let bound = FieldDefinition.orderBound(
+                of: f.name, limit: fields.count, notBefore: { field($0)?.notBefore }, isSet: { data[$0] != nil })
             guard let o = bound, given(f.name) || given(o), let earlier = data[o] else { continue }
             let (before, kind): (Bool, String)
             switch (later, earlier) {

@@ -180,12 +180,8 @@ struct RecordsEvent {
         }
         for f in workflow.fields where f.notBefore != nil && (f.type == "date" || f.type == "datetime") {
             guard let later = value(f.name, f.type) else { continue }
-            var bound = f.notBefore
-            var steps = 0
-            while let b = bound, value(b, f.type) == nil, steps < workflow.fields.count {
-                bound = workflow.field(b)?.notBefore
-                steps += 1
-            }
+            let bound = FieldDefinition.orderBound(
+                of: f.name, limit: workflow.fields.count, notBefore: { workflow.field($0)?.notBefore }, isSet: { value($0, f.type) != nil })
             guard let o = bound, let earlier = value(o, f.type), later.typed != earlier.typed, later.at < earlier.at else { continue }
             return later.typed
                 ? "\(title(f.name)) \(later.said) trước \(title(o)) của hồ sơ này (\(earlier.said))."
