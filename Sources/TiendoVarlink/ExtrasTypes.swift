@@ -24,6 +24,9 @@ public enum Extras {
         /// The value a record gets when the field is left empty at its start (the file's `default`), as a form writes
         /// it: dates `YYYY-MM-DD`, booleans `true`/`false`, an enum's value; nil when there is none.
         public var defaultValue: String?
+        /// How a date field's default is counted from other fields when the record starts, in words («1 ngày trước
+        /// «Ngày bắt đầu năm thi đua»»); nil when it has a fixed one or none, and from a daemon before 07/12/2026.
+        public var defaultRule: String?
 
         public init(json: JSON, path: String) throws(ReplyDecodingError) {
             let m = try Members(json, path: path)
@@ -43,6 +46,7 @@ public enum Extras {
             notAfterToday = try m.optionalBool("notAfterToday") ?? false
             notBefore = try m.optionalString("notBefore")
             defaultValue = try m.optionalString("default")
+            defaultRule = try m.optionalString("defaultRule")
         }
 
         /// An enum value as people read it: its title, or the value itself.
@@ -63,6 +67,7 @@ public enum Extras {
             if notAfterToday { w.add("notAfterToday", true) }
             w.add("notBefore", notBefore)
             w.add("default", defaultValue)
+            w.add("defaultRule", defaultRule)
             return w.json
         }
 

@@ -393,6 +393,11 @@ import Testing
             chain.append(try Self.stateDue(def, state, data).due)
         }
         #expect(chain == ["2026-12-31", "2027-01-31", "2027-07-31", "2027-12-14", "2027-12-31", "2028-01-31"])
+        // Another year typed, its days left empty: the days follow the year (the file's own defaults count from
+        // «Năm thi đua»), not the 2027 the file was written for.
+        let year2028 = try def.complete(["ten_to_chuc": .text("A"), "dang_bo": .text("B"), "nam": .integer(2028)]).get()
+        #expect(year2028["ngay_bat_dau"] == .date(CivilDate(2028, 1, 1)) && year2028["han_ky_giao_uoc"] == .date(CivilDate(2027, 12, 31)))
+        #expect(try Self.stateDue(def, "tu-danh-gia", year2028).due == "2028-12-14")
         let records = try Self.plan(def, ["ten_to_chuc=A", "dang_bo=B"], start: "2026-12-01T08:00", until: CivilDate(2027, 1, 31))
         #expect(records.first { $0.kind == .overdue }?.atText == "2027-01-01T08:00:00+07:00")  // only if never signed
         #expect(

@@ -315,15 +315,25 @@ fields:
   diem: {type: number, default: 7.5}
   so: {type: integer, default: 3}
   ten: {type: text}
+  nam: {type: integer, title: Năm thi đua, default: 2028}
+  bat_dau: {type: date, title: Ngày bắt đầu, default: "{nam}-01-01"}
+  ky: {type: date, default: bat_dau - 1d}
 milestones:
   nop: {title: Nộp, due: han}
+  ky-ket: {title: Ký, due: ky}
 """
     d = conftest.Daemon(files={"mac-dinh.yaml": wf})
     try:
         w = [w for w in xcall(d, "Workflows")["workflows"] if w["id"] == "mac-dinh"][0]
         defaults = {f["name"]: f.get("default") for f in w["fields"]}
         assert defaults == {"han": "2026-12-31", "gio": "2026-12-31T17:00:00+07:00", "co": "false", "loai": "cu",
-                            "diem": "7.5", "so": "3", "ten": None}, defaults
+                            "diem": "7.5", "so": "3", "ten": None, "nam": "2028", "bat_dau": None, "ky": None}, defaults
+        # A day counted from other fields (an extension): no date, the rule in words; the record gets the year's days.
+        rules = {f["name"]: f["defaultRule"] for f in w["fields"] if "defaultRule" in f}
+        assert rules == {"bat_dau": "ngày 01/01 của năm ghi ở «Năm thi đua»", "ky": "1 ngày trước «Ngày bắt đầu»"}, rules
+        mcall(d, "StartInstance", workflow="mac-dinh", key="a", data={"nam": 2029})
+        shown = mcall(d, "GetInstance", id="mac-dinh/a")["instance"]
+        assert shown["data"]["bat_dau"] == "2029-01-01" and shown["data"]["ky"] == "2028-12-31", shown["data"]
     finally:
         d.stop()
 

@@ -905,8 +905,11 @@ def test_a_year_of_emulation_is_followed_from_a_later_step_and_a_day_not_yet_com
     options = [o.text for o in browser.find_elements(By.CSS_SELECTOR, "#f-bat_dau_tu option")]
     assert "Ký kết giao ước thi đua (từ đầu năm)" in options and "Tự đánh giá, chấm điểm cuối năm" in options, options
     # What a box left empty gives is said beside it (the file's defaults), in the words and dates people read.
+    # The file's days count from «Năm thi đua», so the form says how rather than a date right for one year.
+    label = browser.find_element(By.CSS_SELECTOR, "label[for=f-ngay_bat_dau]").text
+    assert "(để trống: ngày 01/01 của năm ghi ở «Năm thi đua»)" in label, label
     label = browser.find_element(By.CSS_SELECTOR, "label[for=f-han_ky_giao_uoc]").text
-    assert "(để trống: 31/12/2026)" in label, label
+    assert "(để trống: 1 ngày trước «Ngày bắt đầu năm thi đua" in label, label
     label = browser.find_element(By.CSS_SELECTOR, "label[for=f-bat_dau_tu]").text
     assert "(để trống: Ký kết giao ước thi đua (từ đầu năm))" in label, label
     assert not browser.find_element(By.CSS_SELECTOR, "label[for=f-ten_to_chuc]").find_elements(By.CSS_SELECTOR, ".default")

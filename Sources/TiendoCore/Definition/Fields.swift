@@ -80,6 +80,13 @@ public struct FieldDefinition: Sendable, Hashable {
     /// whose day this one's may not be before (a decision is not signed before the meeting that asked for it). Checked
     /// when data that sets either is given, both being set (`outOfOrder`).
     public var notBefore: String?
+    /// A date field's default counted from other fields when the record starts (`"{nam}-01-01"`, `ngay_bat_dau - 1d`;
+    /// README "Extensions"), in place of a fixed `defaultValue`.
+    public var derivedDefault: DerivedDefault?
+
+    /// Whether a record left without this field gets a value anyway (a fixed or a derived default; a derived one only
+    /// once the field it counts from is set).
+    public var hasDefault: Bool { defaultValue != nil || derivedDefault != nil }
 
     /// An enum value's title, or the value itself.
     public func title(ofValue v: String) -> String { valueTitles[v] ?? v }

@@ -417,15 +417,15 @@ public struct WorkflowDefinition: Sendable {
         return nil
     }
 
-    /// Applies defaults and checks required fields.
+    /// Applies defaults (fixed ones, then those counted from other fields) and checks required fields.
     public func complete(_ data: InstanceData) -> Result<InstanceData, FieldError> {
         var out = data
         for f in fields where out[f.name] == nil {
-            if let d = f.defaultValue {
-                out[f.name] = d
-            } else if f.required {
-                return .failure(FieldError(field: f.name, reason: "thiếu trường bắt buộc"))
-            }
+            if let d = f.defaultValue { out[f.name] = d }
+        }
+        if let e = applyDerivedDefaults(&out) { return .failure(e) }
+        for f in fields where f.required && out[f.name] == nil {
+            return .failure(FieldError(field: f.name, reason: "thiếu trường bắt buộc"))
         }
         return .success(out)
     }

@@ -18,6 +18,8 @@ struct WorkflowParser {
     var fieldPositions: [String: Position] = [:]
     /// `min: {field: OTHER}` of date fields, checked once every field is parsed: (field, OTHER, where OTHER is named).
     var fieldOrder: [(String, String, Position)] = []
+    /// Where each derived default (`DerivedDefault`) is written, for errors found once every field is parsed.
+    var derivedDefaultPositions: [String: Position] = [:]
     var stateNames = NameList()
     var milestoneNames = NameList()
 
@@ -402,7 +404,19 @@ struct WorkflowParser {
                 if let t = d.text {
                     switch def.parse(text: t, zone: zone, humanInput: false) {
                     case .success(let v): def.defaultValue = v
-                    case .failure(let e): sink.error(d.position, "invalid default for field '\(name)': \(e.reason)")
+                    case .failure(let e):
+                        // A date's default may count from other fields (README "Extensions"): written with a field's
+                        // name or a year in braces, where a plain date has only digits and dashes.
+                        if type == .date, t.contains(where: { $0.isLetter || $0 == "{" }) {
+                            switch DerivedDefault.parse(t, zone: zone) {
+                            case .success(let rule):
+                                def.derivedDefault = rule
+                                derivedDefaultPositions[name] = d.position
+                            case .failure(let p): sink.error(d.position, "invalid default for field '\(name)': \(p.reason)")
+                            }
+                        } else {
+                            sink.error(d.position, "invalid default for field '\(name)': \(e.reason)")
+                        }
                     }
                 } else {
                     sink.error(d.position, "'default' must be a scalar")
@@ -413,6 +427,7 @@ struct WorkflowParser {
             fieldPositions[name] = key.position
         }
         checkFieldOrder()
+        checkDerivedDefaults()
     }
 
     /// `min: {field: OTHER}`: OTHER is another declared field of the same type (a date before a date, a datetime
@@ -501,7 +516,7 @@ struct WorkflowParser {
                 sink.error(p, "field '\(f)' in \(context) is \(fd.type.rawValue), not date or datetime")
                 return nil
             }
-            if !fd.required && fd.defaultValue == nil {
+            if !fd.required && !fd.hasDefault {
                 optionalUses.items.append((f, p, context, state))
             }
         case .fieldOr(let f, let fallback):

@@ -297,6 +297,7 @@ extension ControlService {
             if f.notAfterToday { o.append(("notAfterToday", .bool(true))) }
             if let n = f.notBefore { o.append(("notBefore", .string(n))) }
             if let d = f.defaultValue { o.append(("default", .string(d.formText(zone: def.zone)))) }
+            if let r = f.derivedDefault { o.append(("defaultRule", .string(r.words { def.field($0)?.title ?? $0 }))) }
             return .object(o)
         }
         let states: [JSON] = def.states.map { s in

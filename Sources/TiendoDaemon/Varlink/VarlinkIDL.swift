@@ -176,6 +176,8 @@ enum VarlinkIDL {
         # default: what a record gets when the field is left empty at its start, as a form writes it (dates
         # YYYY-MM-DD, datetimes ISO 8601, numbers with a decimal point, booleans true/false, an enum's value), when
         # the file gives one.
+        # defaultRule: in words, how a date field's default is counted from the record's other fields when it starts
+        # («1 ngày trước «Ngày bắt đầu năm thi đua»»), when the file counts it so (then there is no default).
         type FieldInfo (
           name: string,
           type: string,
@@ -187,7 +189,8 @@ enum VarlinkIDL {
           max: ?float,
           notAfterToday: ?bool,
           notBefore: ?string,
-          default: ?string
+          default: ?string,
+          defaultRule: ?string
         )
 
         # An event a state accepts: its title (from `event_titles`, when the file gives one), the fields its

@@ -66,10 +66,10 @@ enum Format {
         }
     }
 
-    /// A field's default as people read it (dd/mm/yyyy, dd/mm/yyyy HH:MM, có/không, an enum's title, 7,5), nil when
-    /// it has none.
+    /// A field's default as people read it (dd/mm/yyyy, dd/mm/yyyy HH:MM, có/không, an enum's title, 7,5; for one
+    /// counted from other fields, how: «1 ngày trước «Ngày bắt đầu năm thi đua»»), nil when it has none.
     static func defaultText(_ f: Extras.FieldInfo) -> String? {
-        f.defaultValue.map { formValue($0, field: f) }
+        f.defaultValue.map { formValue($0, field: f) } ?? f.defaultRule
     }
 
     /// A value as a form sends it (or a file gives it: `YYYY-MM-DD`, `true`, an enum's value) as people read it; a

@@ -220,7 +220,7 @@ struct NewRecordPage {
                 control = FieldControls.control(f, id: id, current: current, required: f.required)
             }
             // What an empty box gives, said beside it: a thi-dua record of 2026 left «Hạn ký giao ước» at the file's
-            // 31/12/2026 without anyone seeing it.
+            // 31/12/2026 without anyone seeing it. (Its days now count from «Năm thi đua»: the box says how.)
             let empty: HTML = Format.defaultText(f).map { " <span class=\"muted small default\">(để trống: \($0))</span>" } ?? .empty
             rows.append(
                 "<p><label for=\"\(id)\">\(f.displayTitle)\(mark)\(RecordView.range(f, in: workflow))\(empty)<br>\(control)</label>\(after)</p>"
@@ -237,7 +237,7 @@ struct NewRecordPage {
             <form method="post" action="\(NewRecordPage.path)?quy-trinh=\(workflow.id)" class="stack new-record">\(Layout.csrf(context))
             <input type="hidden" name="quy-trinh" value="\(workflow.id)">
             \(HTML.join(rows))
-            <p class="muted small"><span class="required">*</span> bắt buộc. Ngày viết theo dạng ngày/tháng/năm (dd/mm/yyyy). Ô nào có ghi «(để trống: …)» cạnh tên, nếu bỏ trống sẽ lấy giá trị ghi trong ngoặc.\(askedLater.isEmpty ? "" : " Những thông tin chỉ cần khi chuyển bước (số biểu quyết, lý do…) được hỏi ở bước đó, trên trang hồ sơ.")</p>
+            <p class="muted small"><span class="required">*</span> bắt buộc. Ngày viết theo dạng ngày/tháng/năm (dd/mm/yyyy). Ô nào có ghi «(để trống: …)» cạnh tên, nếu bỏ trống sẽ lấy \(workflow.fields.contains { $0.defaultRule != nil } ? "giá trị, hoặc ngày tính theo cách," : "giá trị") ghi trong ngoặc.\(askedLater.isEmpty ? "" : " Những thông tin chỉ cần khi chuyển bước (số biểu quyết, lý do…) được hỏi ở bước đó, trên trang hồ sơ.")</p>
             <p><button type="submit" class="primary">Thêm hồ sơ</button></p>
             </form></section>
             """

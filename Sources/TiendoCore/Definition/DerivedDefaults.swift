@@ -1,0 +1,181 @@
+import Foundation
+
+/// A date field's default computed from the record's other fields when it starts (README "Extensions"): a date
+/// expression (format §4) whose base is another date field (`ngay_bat_dau - 1d`) or a day of the year an integer
+/// field holds (`"{nam}-01-01"`, quoted in YAML: a bare `{` starts a mapping). A fixed date is right for one year:
+/// a record of the emulation year 2028 typed with its date boxes left empty would get the 2027 deadlines the file
+/// was written for, all of them past. Computed once, from the data the record starts with; a value typed wins.
+public struct DerivedDefault: Sendable, Hashable {
+    public enum Base: Sendable, Hashable {
+        /// Another date field's day.
+        case field(String)
+        /// Day `day` of month `month` in the year an integer field holds.
+        case dayOfYear(field: String, month: Int, day: Int)
+
+        /// The field the base reads.
+        public var field: String {
+            switch self {
+            case .field(let f), .dayOfYear(let f, _, _): return f
+            }
+        }
+    }
+
+    /// As the file writes it.
+    public var source: String
+    public var base: Base
+    /// The steps after the base (`- 1d`, `+ 30wd`): the expression with a stand-in base.
+    var expression: DateExpression
+
+    /// Why a default cannot be read or computed.
+    struct Problem: Error {
+        var reason: String
+        init(_ reason: String) { self.reason = reason }
+    }
+
+    /// `{FIELD}-MM-DD`, then steps.
+    static let yearPattern = try! NSRegularExpression(pattern: "^\\{([a-z][a-z0-9_]*)\\}-([0-9]{2})-([0-9]{2})")
+
+    /// Reads a default that is not a plain date. Only the shape is checked here; the fields it names are checked once
+    /// every field is known (`WorkflowParser.checkDerivedDefaults`). Nil with the reason when it cannot be one.
+    static func parse(_ text: String, zone: Zone) -> Result<DerivedDefault, Problem> {
+        let trimmed = text.trimmingCharactersInSet(" ")
+        var parsedText = trimmed
+        var year: (field: String, month: Int, day: Int)?
+        let ns = trimmed as NSString
+        if let m = yearPattern.firstMatch(in: trimmed, range: NSRange(location: 0, length: ns.length)) {
+            let field = ns.substring(with: m.range(at: 1))
+            let month = Int(ns.substring(with: m.range(at: 2)))!
+            let day = Int(ns.substring(with: m.range(at: 3)))!
+            // A leap year stands in for the year, so that 02-29 is not refused here (it is refused for a year without it).
+            guard CivilDate(validYear: 2000, month: month, day: day) != nil else {
+                return .failure(Problem("'\(ns.substring(with: m.range))' is not a day of any year"))
+            }
+            year = (field, month, day)
+            parsedText = "2000" + ns.substring(from: m.range(at: 1).location + m.range(at: 1).length + 1)
+        } else if trimmed.contains("{") {
+            return .failure(Problem("a field in braces must be the year of a day, as in '{nam}-01-01'"))
+        }
+        let expression: DateExpression
+        do {
+            expression = try DateExpression.parse(parsedText, zone: zone)
+        } catch {
+            return .failure(Problem(error.message))
+        }
+        if expression.at != nil { return .failure(Problem("'at' makes an instant, not a date")) }
+        for s in expression.steps where s.unit.isTimeOfDay {
+            return .failure(Problem("'\(s.unit.rawValue)' needs an instant; a date field's default is a date"))
+        }
+        let base: Base
+        if let year {
+            base = .dayOfYear(field: year.field, month: year.month, day: year.day)
+        } else if case .field(let f) = expression.base {
+            base = .field(f)
+        } else {
+            return .failure(Problem("a default that is not a date must count from another field ('FIELD - 1d', '{FIELD}-01-01')"))
+        }
+        return .success(DerivedDefault(source: trimmed, base: base, expression: expression))
+    }
+
+    /// The default for `data`; nil when the field it counts from is not set (the field then stays unset). Fails when
+    /// the year a field holds has no such day (29/02 of a year without it).
+    func value(in data: InstanceData, zone: Zone, calendar: WorkCalendar) -> Result<Value?, Problem> {
+        var e = expression
+        switch base {
+        case .field(let f):
+            guard case .date(let d)? = data[f] else { return .success(nil) }
+            e.base = .date(d)
+        case .dayOfYear(let f, let month, let day):
+            guard case .integer(let y)? = data[f] else { return .success(nil) }
+            guard (1...9999).contains(y), let d = CivilDate(validYear: y, month: month, day: day) else {
+                return .failure(Problem("năm \(y) không có ngày \(String(format: "%02d/%02d", day, month))"))
+            }
+            e.base = .date(d)
+        }
+        let none = Instant(seconds: 0)
+        guard case .date(let d)? = e.evaluate(zone: zone, calendar: calendar, startedAt: none, enteredAt: none, fieldValue: { _ in nil })
+        else { return .success(nil) }
+        return .success(.date(d))
+    }
+
+    /// In words, for the forms' «(để trống: …)»: «ngày 01/01 của năm ghi ở «Năm thi đua»», «1 ngày trước «Ngày bắt đầu
+    /// năm thi đua»».
+    public func words(titleOf: (String) -> String) -> String {
+        let from: String
+        switch base {
+        case .field(let f): from = "«\(titleOf(f))»"
+        case .dayOfYear(let f, let month, let day): from = "ngày \(String(format: "%02d/%02d", day, month)) của năm ghi ở «\(titleOf(f))»"
+        }
+        let steps = expression.steps.filter { $0.amount != 0 }
+        guard let first = steps.first else { return from }
+        return "\(Engine.amount(first)) \(first.amount < 0 ? "trước" : "sau") \(from)"
+            + steps.dropFirst().map { ", rồi \($0.amount < 0 ? "trừ" : "thêm") \(Engine.amount($0))" }.joined()
+    }
+}
+
+extension WorkflowDefinition {
+    /// Fills the fields whose default counts from other fields (`DerivedDefault`), each once the field it counts from
+    /// has its value (typed, a fixed default, or derived itself: the parser refuses cycles).
+    func applyDerivedDefaults(_ data: inout InstanceData) -> FieldError? {
+        var pending = fields.filter { $0.derivedDefault != nil && data[$0.name] == nil }
+        while !pending.isEmpty {
+            // A field is ready when what it counts from is not itself waiting.
+            guard let i = pending.firstIndex(where: { f in !pending.contains { $0.name == f.derivedDefault!.base.field } }) else {
+                break
+            }
+            let f = pending.remove(at: i)
+            let rule = f.derivedDefault!
+            switch rule.value(in: data, zone: zone, calendar: calendar) {
+            case .success(let v): data[f.name] = v
+            case .failure(let p):
+                return FieldError(
+                    field: f.name,
+                    reason: "để trống thì lấy \(rule.words { field($0)?.title ?? $0 }), nhưng \(p.reason): ghi ngày cho trường này")
+            }
+        }
+        return nil
+    }
+}
+
+extension WorkflowParser {
+    /// A derived default names a declared field of the right type (a date for `FIELD - 1d`, an integer for
+    /// `{FIELD}-01-01`), not its own field, and no chain of them comes back to where it started.
+    mutating func checkDerivedDefaults() {
+        for f in fields {
+            guard let rule = f.derivedDefault, let position = derivedDefaultPositions[f.name] else { continue }
+            let name = rule.base.field
+            let wanted: FieldType
+            switch rule.base {
+            case .field: wanted = .date
+            case .dayOfYear: wanted = .integer
+            }
+            var problem: String?
+            if name == f.name {
+                problem = "the default of field '\(f.name)' counts from the field itself"
+            } else if let other = field(name) {
+                if other.type != wanted {
+                    problem =
+                        "the default of field '\(f.name)' counts from '\(name)', which is \(other.type.rawValue), not \(wanted.rawValue)"
+                        + (wanted == .integer ? " (a year in braces is an integer field)" : "")
+                }
+            } else {
+                problem = "unknown field '\(name)' in the default of field '\(f.name)'\(didYouMean(name, fields.map(\.name)))"
+            }
+            // The rule stays: a file with an error is not loaded, and «has no default» warnings would only repeat it.
+            if let problem { sink.error(position, problem) }
+        }
+        var inCycle = Set<String>()
+        for f in fields where f.derivedDefault != nil && !inCycle.contains(f.name) {
+            var seen = [f.name]
+            var next = f.derivedDefault?.base.field
+            while let n = next, !seen.contains(n), seen.count <= fields.count {
+                seen.append(n)
+                next = field(n)?.derivedDefault?.base.field
+            }
+            if next == f.name, let position = derivedDefaultPositions[f.name] {
+                sink.error(
+                    position, "the defaults of fields \(seen.map { "'\($0)'" }.joined(separator: ", ")) count from each other (a cycle)")
+                inCycle.formUnion(seen)
+            }
+        }
+    }
+}
