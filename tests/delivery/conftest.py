@@ -8,8 +8,10 @@ import ssl
 import subprocess
 import time
 
+import shutil
+
 import pytest
-from servers import SMTPServer, WebhookReceiver
+from servers import ARTIFACTS, SMTPServer, WebhookReceiver, write_readable
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.environ.get("TIENDO_BIN_DIR", os.path.join(ROOT, ".build", "debug"))
@@ -22,6 +24,15 @@ SECRETARIES = (
     "Chi bộ Khu dân cư số 5,Hoàng Văn Em,bithu.kdc5@example.vn\n"
 )
 SENDER = "Văn phòng Đảng ủy phường Tây Hồ <vanphong@tayho.example.vn>"
+
+
+def pytest_sessionstart(session):
+    # The messages of this run only.
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    write_readable()
 
 
 def wait_until(predicate, timeout, what):

@@ -3,6 +3,10 @@
 - SMTP: aiosmtpd (PyPI), optionally with STARTTLS or implicit TLS and AUTH, that can be told to answer 4xx or
   5xx, to hang, or to drop the connection, per recipient and attempt.
 - HTTP: a stdlib receiver that checks Standard Webhooks signatures on its own and can answer 5xx, 429, 4xx.
+
+Every message accepted is also written to tests/delivery/artifacts/ (ignored by git), named by the test that sent
+it: `NNN-TEST-RECIPIENT.eml` as received (the first 20 of each test), and beside it, once the session ends, `.txt`,
+its headers and text parts decoded, to read.
 """
 
 import asyncio
@@ -11,6 +15,9 @@ import email
 import email.policy
 import hashlib
 import hmac
+import itertools
+import os
+import re
 import socket
 import threading
 import time
@@ -18,6 +25,42 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
+
+
+ARTIFACTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "artifacts")
+PER_TEST = 20
+_saved = itertools.count(1)
+_per_test = {}
+
+
+def save_artifact(received):
+    """Keeps an accepted message to look at, as received (the first `PER_TEST` of each test: the kill test sends
+    thousands). Written raw in the server's handler; `write_readable` decodes them once the session ends."""
+    test = os.environ.get("PYTEST_CURRENT_TEST", "").split("::")[-1].split(" ")[0]
+    _per_test[test] = _per_test.get(test, 0) + 1
+    if _per_test[test] > PER_TEST:
+        return
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    name = re.sub(r"[^A-Za-z0-9_.@-]+", "-", f"{next(_saved):03d}-{test}-{received.rcpt_tos[0]}")[:150]
+    with open(os.path.join(ARTIFACTS, name + ".eml"), "wb") as f:
+        f.write(received.raw)
+
+
+def write_readable():
+    """Beside each saved `.eml`, a `.txt`: its headers and text parts decoded, to read."""
+    if not os.path.isdir(ARTIFACTS):
+        return
+    for name in sorted(os.listdir(ARTIFACTS)):
+        if not name.endswith(".eml"):
+            continue
+        with open(os.path.join(ARTIFACTS, name), "rb") as f:
+            m = email.message_from_bytes(f.read(), policy=email.policy.default)
+        lines = [f"{h}: {m[h]}" for h in ("From", "To", "Subject", "Date", "Message-ID") if m[h]]
+        for part in m.walk():
+            if part.get_content_type() in ("text/plain", "text/html") and not part.is_multipart():
+                lines += ["", f"--- {part.get_content_type()} ---", part.get_content()]
+        with open(os.path.join(ARTIFACTS, name[:-4] + ".txt"), "w", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
 
 
 def free_port():
@@ -110,8 +153,10 @@ class FaultyMailbox:
         if fault == "data-552":
             return "552 5.3.4 Message too big"
         with self.lock:
-            self.messages.append(Received(envelope, envelope.original_content))
+            received = Received(envelope, envelope.original_content)
+            self.messages.append(received)
             n = len(self.messages)
+        save_artifact(received)
         if fault == "drop-after-data":
             server.transport.close()
             return "421 4.3.0 closing"
