@@ -201,10 +201,7 @@ extension Daemon {
                 (old.map { def.keepsMilestones(of: $0) } ?? true)
                 && inst.done.keys.allSatisfy { def.milestone($0).map { $0.recurrence == nil } ?? false }
                 && inst.series.keys.allSatisfy { def.milestone($0).map { $0.recurrence != nil } ?? false }
-            let dataOK: Bool = {
-                if case .success = def.complete(inst.data) { return inst.data.keys.allSatisfy { def.field($0) != nil } }
-                return false
-            }()
+            let dataOK = def.missingRequired(inst.data) == nil && inst.data.keys.allSatisfy { def.field($0) != nil }
             if stateOK && milestonesOK && dataOK {
                 inst.digest = def.digest
                 changes.append(change(inst, def: def, stale: false))

@@ -122,15 +122,23 @@ def run(*args, stdin=None, env=None):
 class Stack:
     """tiendod and tiendo-web in a temporary directory; stopped by pid."""
 
-    def __init__(self):
+    def __init__(self, workflows=None):
+        """The suite's shared stack; with `workflows` ({file name: YAML}), a test's own: tiendod on those files alone
+        (and the shipped calendars), nothing imported, no account."""
         self.dir = tempfile.mkdtemp(prefix="tiendo-web-test-")
         self.workflows = os.path.join(self.dir, "wf")
-        shutil.copytree(os.path.join(ROOT, "Workflows"), self.workflows, ignore=shutil.ignore_patterns("examples", "archive"))
-        for name, text in (("kiem-tra.yaml", KIEM_TRA), ("nam-sau.yaml", NAM_SAU)):
+        if workflows is None:
+            shutil.copytree(os.path.join(ROOT, "Workflows"), self.workflows, ignore=shutil.ignore_patterns("examples", "archive"))
+            files = {"kiem-tra.yaml": KIEM_TRA, "nam-sau.yaml": NAM_SAU}
+        else:
+            shutil.copytree(os.path.join(ROOT, "Workflows", "calendars"), os.path.join(self.workflows, "calendars"))
+            files = workflows
+        for name, text in files.items():
             with open(os.path.join(self.workflows, name), "w", encoding="utf-8") as f:
                 f.write(text)
-        # The election of 15/03/2026, archived in the repository (its dated milestones make a busy agenda).
-        shutil.copy(os.path.join(ROOT, "Workflows", "archive", "bau-cu-xvi-2026.yaml"), self.workflows)
+        if workflows is None:
+            # The election of 15/03/2026, archived in the repository (its dated milestones make a busy agenda).
+            shutil.copy(os.path.join(ROOT, "Workflows", "archive", "bau-cu-xvi-2026.yaml"), self.workflows)
         self.socket = os.path.join(self.dir, "sock")
         self.web_state = os.path.join(self.dir, "web")
         self.procs = []
@@ -143,6 +151,20 @@ class Stack:
             "tiendod", [os.path.join(BIN, "tiendod"), "--workflows", self.workflows, "--state-dir", os.path.join(self.dir, "state"),
                         "--runtime-dir", os.path.join(self.dir, "run"), "--socket", self.socket, "--fake-time", FAKE_NOW, "--time-rate", "1"])
         self.wait(lambda: self.connectable_unix(self.socket), "tiendod")
+        if workflows is None:
+            self.seed()
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        # The organisation from the environment (as a systemd drop-in sets it), the place as an option.
+        self.env["TIENDO_WEB_ORGANISATION"] = "Đảng bộ phường Tây Hồ"
+        self.env["TIENDO_WEB_CONTACT"] = "Văn phòng Đảng ủy phường, 024 3823 4567"
+        self.web = self.spawn(
+            "tiendo-web", [os.path.join(BIN, "tiendo-web"), "serve", "--socket", self.socket, "--listen", f"127.0.0.1:{self.port}",
+                           "--state-dir", self.web_state, "--place", "Tây Hồ"])
+        self.wait(lambda: self.connectable_tcp(self.port), "tiendo-web")
+
+    def seed(self):
+        """The suite's records and accounts."""
         for wf, text in (("kiem-tra", KIEM_TRA_CSV), ("nam-sau", NAM_SAU_CSV)):
             path = os.path.join(self.dir, wf + ".csv")
             with open(path, "w", encoding="utf-8") as f:
@@ -168,15 +190,6 @@ class Stack:
         self.user("admin", "quan-tri")
         self.user("ha", "can-bo", CHI_BO_A)
         self.user("xem", "xem")
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        # The organisation from the environment (as a systemd drop-in sets it), the place as an option.
-        self.env["TIENDO_WEB_ORGANISATION"] = "Đảng bộ phường Tây Hồ"
-        self.env["TIENDO_WEB_CONTACT"] = "Văn phòng Đảng ủy phường, 024 3823 4567"
-        self.web = self.spawn(
-            "tiendo-web", [os.path.join(BIN, "tiendo-web"), "serve", "--socket", self.socket, "--listen", f"127.0.0.1:{self.port}",
-                           "--state-dir", self.web_state, "--place", "Tây Hồ"])
-        self.wait(lambda: self.connectable_tcp(self.port), "tiendo-web")
 
     def spawn(self, name, args):
         log = open(os.path.join(self.dir, name + ".log"), "wb")

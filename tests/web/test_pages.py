@@ -7,7 +7,7 @@ import re
 import subprocess
 import urllib.parse
 
-from conftest import ARTIFACTS, BIN, CHI_BO_A, CHI_BO_B, PASSWORDS, csrf_token, fetch, login, session_opener, shot, submit, wait_for_new_document
+from conftest import ARTIFACTS, BIN, CHI_BO_A, CHI_BO_B, PASSWORDS, Stack, csrf_token, fetch, login, session_opener, shot, submit, wait_for_new_document
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
@@ -909,7 +909,7 @@ def test_a_year_of_emulation_is_followed_from_a_later_step_and_a_day_not_yet_com
     label = browser.find_element(By.CSS_SELECTOR, "label[for=f-ngay_bat_dau]").text
     assert "(để trống: ngày 01/01 của năm ghi ở «Năm thi đua»)" in label, label
     label = browser.find_element(By.CSS_SELECTOR, "label[for=f-han_ky_giao_uoc]").text
-    assert "(để trống: 1 ngày trước «Ngày bắt đầu năm thi đua" in label, label
+    assert "(để trống: 1 ngày trước «Ngày bắt đầu năm thi đua»)" in label, label
     label = browser.find_element(By.CSS_SELECTOR, "label[for=f-bat_dau_tu]").text
     assert "(để trống: Ký kết giao ước thi đua (từ đầu năm))" in label, label
     assert not browser.find_element(By.CSS_SELECTOR, "label[for=f-ten_to_chuc]").find_elements(By.CSS_SELECTOR, ".default")
@@ -1852,3 +1852,57 @@ def test_an_administrator_sees_the_backups_and_takes_one(stack, browser):
     status, _, body = fetch(opener, stack.url + "/tai-khoan", {"_csrf": token, "hanh-dong": "sao-luu"})
     assert status == 403, (status, body[:300])
     assert len(os.listdir(folder)) == 1, os.listdir(folder)
+
+
+# One task per record: its count is the records'.
+MOT_HAN = """tiendo: 1
+title: Nộp bản kiểm điểm
+fields:
+  ho_ten: {type: text, required: true, title: Họ và tên}
+  chi_bo: {type: text, required: true, title: Chi bộ}
+  han: {type: date, required: true, title: Hạn nộp}
+group_by: chi_bo
+milestones:
+  nop: {title: Nộp bản kiểm điểm, due: han}
+"""
+
+
+def test_an_agenda_longer_than_a_page_says_how_many_each_section_holds_in_all(browser):
+    """450 tasks overdue and 30 due this week, on pages of 200: each page's overdue section says how many of the 450
+    it shows, the week's section (whole on the last page) its own 30, the boxes and the pager the totals. A stack of
+    its own: the suite's shared one has a few dozen tasks, which its other tests count."""
+    s = Stack(workflows={"mot-han.yaml": MOT_HAN})
+    try:
+        rows = ["key,ho_ten,chi_bo,han"]
+        for i in range(450):
+            rows.append(f"q{i:03d},Đảng viên {i:03d},Chi bộ Khu dân cư số {i % 9 + 1},2026-02-{1 + i % 27:02d}")
+        for i in range(30):
+            rows.append(f"t{i:02d},Đảng viên tuần {i:02d},Chi bộ Khu dân cư số {i % 9 + 1},2026-03-{3 + i % 7:02d}")
+        path = os.path.join(s.dir, "mot-han.csv")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("\n".join(rows) + "\n")
+        s.ctl("import", "mot-han", path)
+        s.user("admin", "quan-tri")
+        login(browser, s, "admin")
+
+        def page(n):
+            browser.get(s.url + "/" + (f"?trang={n}" if n else ""))
+            return ([h.text for h in browser.find_elements(By.CSS_SELECTOR, "section.bucket h2")],
+                    browser.find_element(By.CSS_SELECTOR, "p.pager").text)
+
+        headings, pager = page(0)
+        assert headings == ["Quá hạn (200 trên 450 việc)"], headings
+        assert pager.startswith("Đang xem 1–200 trên tổng số 480 việc."), pager
+        boxes = [b.text for b in browser.find_elements(By.CSS_SELECTOR, "ul.counts li")]
+        assert boxes[:3] == ["450 quá hạn", "0 hôm nay", "30 từ 03/03 đến 09/03"], boxes
+        assert len(browser.find_elements(By.CSS_SELECTOR, "section.bucket tbody tr")) == 200
+        shot(browser, "74-viec-can-lam-trang-1")
+        headings, pager = page(1)
+        assert headings == ["Quá hạn (200 trên 450 việc)"] and pager.startswith("Đang xem 201–400 trên tổng số 480 việc."), (
+            headings, pager)
+        headings, pager = page(2)
+        assert headings[0] == "Quá hạn (50 trên 450 việc)" and headings[1].endswith("(30)") and len(headings) == 2, headings
+        assert pager.startswith("Đang xem 401–480 trên tổng số 480 việc.") and "Trang sau" not in pager, pager
+        shot(browser, "75-viec-can-lam-trang-cuoi", full=True)
+    finally:
+        s.stop()

@@ -32,52 +32,75 @@ public struct DerivedDefault: Sendable, Hashable {
         init(_ reason: String) { self.reason = reason }
     }
 
-    /// `{FIELD}-MM-DD`, then steps.
-    static let yearPattern = try! NSRegularExpression(pattern: "^\\{([a-z][a-z0-9_]*)\\}-([0-9]{2})-([0-9]{2})")
+    /// `{…}` at the start, the braces' content captured; then `-MM-DD`.
+    static let bracePattern = try! NSRegularExpression(pattern: "^\\{([^}]*)\\}")
+    static let monthDayPattern = try! NSRegularExpression(pattern: "^-([0-9]{2})-([0-9]{2})(?![0-9T:])")
 
     /// Reads a default that is not a plain date. Only the shape is checked here; the fields it names are checked once
-    /// every field is known (`WorkflowParser.checkDerivedDefaults`). Nil with the reason when it cannot be one.
+    /// every field is known (`WorkflowParser.checkDerivedDefaults`). The reason when it cannot be one.
     static func parse(_ text: String, zone: Zone) -> Result<DerivedDefault, Problem> {
         let trimmed = text.trimmingCharactersInSet(" ")
         var parsedText = trimmed
         var year: (field: String, month: Int, day: Int)?
         let ns = trimmed as NSString
-        if let m = yearPattern.firstMatch(in: trimmed, range: NSRange(location: 0, length: ns.length)) {
+        if let m = bracePattern.firstMatch(in: trimmed, range: NSRange(location: 0, length: ns.length)) {
             let field = ns.substring(with: m.range(at: 1))
-            let month = Int(ns.substring(with: m.range(at: 2)))!
-            let day = Int(ns.substring(with: m.range(at: 3)))!
+            guard WorkflowParser.matches(WorkflowParser.fieldPattern, field) else {
+                return .failure(
+                    Problem(
+                        "'\(field)' in braces is not a field name (lowercase ASCII letters, digits and '_', as in '{nam}-01-01')"))
+            }
+            let rest = ns.substring(from: m.range.length)
+            let restNS = rest as NSString
+            guard let md = monthDayPattern.firstMatch(in: rest, range: NSRange(location: 0, length: restNS.length)) else {
+                return .failure(
+                    Problem("after '{\(field)}' come the month and the day, two digits each, and no time: '{\(field)}-01-01'"))
+            }
+            let month = Int(restNS.substring(with: md.range(at: 1)))!
+            let day = Int(restNS.substring(with: md.range(at: 2)))!
             // A leap year stands in for the year, so that 02-29 is not refused here (it is refused for a year without it).
             guard CivilDate(validYear: 2000, month: month, day: day) != nil else {
-                return .failure(Problem("'\(ns.substring(with: m.range))' is not a day of any year"))
+                return .failure(Problem("'{\(field)}\(restNS.substring(with: md.range))' is not a day of any year"))
             }
             year = (field, month, day)
-            parsedText = "2000" + ns.substring(from: m.range(at: 1).location + m.range(at: 1).length + 1)
+            parsedText = "2000" + rest
         } else if trimmed.contains("{") {
-            return .failure(Problem("a field in braces must be the year of a day, as in '{nam}-01-01'"))
+            return .failure(Problem("a field in braces must be the year of a day at the start, as in '{nam}-01-01'"))
         }
         let expression: DateExpression
         do {
             expression = try DateExpression.parse(parsedText, zone: zone)
         } catch {
-            return .failure(Problem(error.message))
+            // Errors quote the text parsed: the year's stand-in is said as the file writes it.
+            let message = year.map { error.message.replacingOccurrences(of: "'2000", with: "'{\($0.field)}") } ?? error.message
+            return .failure(Problem(message))
         }
         if expression.at != nil { return .failure(Problem("'at' makes an instant, not a date")) }
         for s in expression.steps where s.unit.isTimeOfDay {
             return .failure(Problem("'\(s.unit.rawValue)' needs an instant; a date field's default is a date"))
         }
+        // The day is stored as data, which no calendar change moves and which is never provisional: working days,
+        // which a calendar's next edition may count otherwise, belong in a `due`.
+        if expression.steps.contains(where: { $0.unit == .wd }) {
+            return .failure(
+                Problem(
+                    "'wd' (working days) cannot be in a default: the day is stored as data, which calendar changes do not move; count working days in a 'due'"
+                ))
+        }
         let base: Base
-        if let year {
-            base = .dayOfYear(field: year.field, month: year.month, day: year.day)
-        } else if case .field(let f) = expression.base {
-            base = .field(f)
-        } else {
+        switch (year, expression.base) {
+        case (let year?, .date): base = .dayOfYear(field: year.field, month: year.month, day: year.day)
+        case (nil, .field(let f)): base = .field(f)
+        case (nil, .fieldOr): return .failure(Problem("'or' cannot be in a default: it counts from one field, or is left unset"))
+        default:
             return .failure(Problem("a default that is not a date must count from another field ('FIELD - 1d', '{FIELD}-01-01')"))
         }
         return .success(DerivedDefault(source: trimmed, base: base, expression: expression))
     }
 
     /// The default for `data`; nil when the field it counts from is not set (the field then stays unset). Fails when
-    /// the year a field holds has no such day (29/02 of a year without it).
+    /// the year a field holds has no such day (29/02 of a year without it) or the day falls outside the years 1–9999,
+    /// which a date typed or stored can have.
     func value(in data: InstanceData, zone: Zone, calendar: WorkCalendar) -> Result<Value?, Problem> {
         var e = expression
         switch base {
@@ -86,7 +109,8 @@ public struct DerivedDefault: Sendable, Hashable {
             e.base = .date(d)
         case .dayOfYear(let f, let month, let day):
             guard case .integer(let y)? = data[f] else { return .success(nil) }
-            guard (1...9999).contains(y), let d = CivilDate(validYear: y, month: month, day: day) else {
+            guard (1...9999).contains(y) else { return .failure(Problem("\(y) không phải một năm (từ 1 đến 9999)")) }
+            guard let d = CivilDate(validYear: y, month: month, day: day) else {
                 return .failure(Problem("năm \(y) không có ngày \(String(format: "%02d/%02d", day, month))"))
             }
             e.base = .date(d)
@@ -94,16 +118,24 @@ public struct DerivedDefault: Sendable, Hashable {
         let none = Instant(seconds: 0)
         guard case .date(let d)? = e.evaluate(zone: zone, calendar: calendar, startedAt: none, enteredAt: none, fieldValue: { _ in nil })
         else { return .success(nil) }
+        guard (1...9999).contains(d.civil.year) else { return .failure(Problem("ngày tính ra ngoài các năm 1–9999")) }
         return .success(.date(d))
     }
 
     /// In words, for the forms' «(để trống: …)»: «ngày 01/01 của năm ghi ở «Năm thi đua»», «1 ngày trước «Ngày bắt đầu
     /// năm thi đua»».
+    /// Titles are said without a closing explanation in brackets: «Ngày bắt đầu năm thi đua», not «… (các hạn trong
+    /// năm tính từ ngày này)», which the form says beside that field's own box.
     public func words(titleOf: (String) -> String) -> String {
+        func short(_ f: String) -> String {
+            let t = titleOf(f)
+            guard t.hasSuffix(")"), let open = t.range(of: " (", options: .backwards), open.lowerBound > t.startIndex else { return t }
+            return String(t[..<open.lowerBound])
+        }
         let from: String
         switch base {
-        case .field(let f): from = "«\(titleOf(f))»"
-        case .dayOfYear(let f, let month, let day): from = "ngày \(String(format: "%02d/%02d", day, month)) của năm ghi ở «\(titleOf(f))»"
+        case .field(let f): from = "«\(short(f))»"
+        case .dayOfYear(let f, let month, let day): from = "ngày \(String(format: "%02d/%02d", day, month)) của năm ghi ở «\(short(f))»"
         }
         let steps = expression.steps.filter { $0.amount != 0 }
         guard let first = steps.first else { return from }
@@ -138,7 +170,9 @@ extension WorkflowDefinition {
 
 extension WorkflowParser {
     /// A derived default names a declared field of the right type (a date for `FIELD - 1d`, an integer for
-    /// `{FIELD}-01-01`), not its own field, and no chain of them comes back to where it started.
+    /// `{FIELD}-01-01`), not its own field, and no chain of them comes back to where it started. A field with one
+    /// takes no bound of its own (`max: today`, `min: {field: …}`): a day nobody typed could not be refused in words
+    /// that make sense to the person who left the box empty.
     mutating func checkDerivedDefaults() {
         for f in fields {
             guard let rule = f.derivedDefault, let position = derivedDefaultPositions[f.name] else { continue }
@@ -148,23 +182,31 @@ extension WorkflowParser {
             case .field: wanted = .date
             case .dayOfYear: wanted = .integer
             }
-            var problem: String?
             if name == f.name {
-                problem = "the default of field '\(f.name)' counts from the field itself"
+                sink.error(position, "the default of field '\(f.name)' counts from the field itself")
             } else if let other = field(name) {
                 if other.type != wanted {
-                    problem =
+                    sink.error(
+                        position,
                         "the default of field '\(f.name)' counts from '\(name)', which is \(other.type.rawValue), not \(wanted.rawValue)"
-                        + (wanted == .integer ? " (a year in braces is an integer field)" : "")
+                            + (wanted == .integer ? " (a year in braces is an integer field)" : ""))
                 }
             } else {
-                problem = "unknown field '\(name)' in the default of field '\(f.name)'\(didYouMean(name, fields.map(\.name)))"
+                // A name typed with its diacritics (`ngày_bắt_đầu`) is suggested by its letters without them.
+                let plain = name.replacingOccurrences(of: "đ", with: "d").folding(options: .diacriticInsensitive, locale: nil)
+                sink.error(position, "unknown field '\(name)' in the default of field '\(f.name)'\(didYouMean(plain, fields.map(\.name)))")
             }
-            // The rule stays: a file with an error is not loaded, and «has no default» warnings would only repeat it.
-            if let problem { sink.error(position, problem) }
+            if f.notAfterToday || f.notBefore != nil {
+                sink.error(
+                    position,
+                    "field '\(f.name)' has '\(f.notAfterToday ? "max: today" : "min: {field: \(f.notBefore!)}")' and a default counted from another field: a day nobody typed would be refused; keep one of the two"
+                )
+            }
         }
+        // The rule stays after an error: a file with an error is not loaded, and «has no default» warnings would only
+        // repeat it.
         var inCycle = Set<String>()
-        for f in fields where f.derivedDefault != nil && !inCycle.contains(f.name) {
+        for f in fields where f.derivedDefault != nil && f.derivedDefault?.base.field != f.name && !inCycle.contains(f.name) {
             var seen = [f.name]
             var next = f.derivedDefault?.base.field
             while let n = next, !seen.contains(n), seen.count <= fields.count {
@@ -177,5 +219,19 @@ extension WorkflowParser {
                 inCycle.formUnion(seen)
             }
         }
+    }
+
+    /// Whether every record has the field: required, a fixed default, or a default counted from a field every record
+    /// has (`{nam}-01-01` with `nam` defaulting to 2027). A default the parser refused counts as one (its error says
+    /// enough; «has no default» warnings would only repeat it).
+    func alwaysSet(_ name: String) -> Bool {
+        var current = name
+        for _ in 0...fields.count {
+            guard let f = field(current) else { return false }
+            if f.required || f.defaultValue != nil || malformedDefaults.contains(current) { return true }
+            guard let next = f.derivedDefault?.base.field, next != current else { return false }
+            current = next
+        }
+        return false
     }
 }

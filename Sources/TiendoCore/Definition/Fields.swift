@@ -84,10 +84,6 @@ public struct FieldDefinition: Sendable, Hashable {
     /// README "Extensions"), in place of a fixed `defaultValue`.
     public var derivedDefault: DerivedDefault?
 
-    /// Whether a record left without this field gets a value anyway (a fixed or a derived default; a derived one only
-    /// once the field it counts from is set).
-    public var hasDefault: Bool { defaultValue != nil || derivedDefault != nil }
-
     /// An enum value's title, or the value itself.
     public func title(ofValue v: String) -> String { valueTitles[v] ?? v }
 

@@ -417,6 +417,16 @@ public struct WorkflowDefinition: Sendable {
         return nil
     }
 
+    /// The first required field `data` lacks that no default would fill (a fixed one, or one counted from other
+    /// fields), computing nothing: a stored record's data, checked at an event or against a new version of its file,
+    /// is not completed again (a default counted from other fields is computed once, at the start).
+    public func missingRequired(_ data: InstanceData) -> FieldError? {
+        for f in fields where f.required && data[f.name] == nil && f.defaultValue == nil && f.derivedDefault == nil {
+            return FieldError(field: f.name, reason: "thiếu trường bắt buộc")
+        }
+        return nil
+    }
+
     /// Applies defaults (fixed ones, then those counted from other fields) and checks required fields.
     public func complete(_ data: InstanceData) -> Result<InstanceData, FieldError> {
         var out = data

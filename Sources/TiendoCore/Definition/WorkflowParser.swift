@@ -20,6 +20,8 @@ struct WorkflowParser {
     var fieldOrder: [(String, String, Position)] = []
     /// Where each derived default (`DerivedDefault`) is written, for errors found once every field is parsed.
     var derivedDefaultPositions: [String: Position] = [:]
+    /// Fields whose default was refused: not warned about as fields without one.
+    var malformedDefaults: Set<String> = []
     var stateNames = NameList()
     var milestoneNames = NameList()
 
@@ -412,14 +414,20 @@ struct WorkflowParser {
                             case .success(let rule):
                                 def.derivedDefault = rule
                                 derivedDefaultPositions[name] = d.position
-                            case .failure(let p): sink.error(d.position, "invalid default for field '\(name)': \(p.reason)")
+                            case .failure(let p):
+                                sink.error(d.position, "invalid default for field '\(name)': \(p.reason)")
+                                malformedDefaults.insert(name)
                             }
                         } else {
                             sink.error(d.position, "invalid default for field '\(name)': \(e.reason)")
+                            malformedDefaults.insert(name)
                         }
                     }
                 } else {
-                    sink.error(d.position, "'default' must be a scalar")
+                    // `default: {nam}-01-01` unquoted is a YAML mapping.
+                    let hint = type == .date ? " (a year in braces is quoted: default: \"{nam}-01-01\")" : ""
+                    sink.error(d.position, "'default' must be a scalar\(hint)")
+                    malformedDefaults.insert(name)
                 }
             }
             fieldIndex[name] = fields.count
@@ -516,7 +524,7 @@ struct WorkflowParser {
                 sink.error(p, "field '\(f)' in \(context) is \(fd.type.rawValue), not date or datetime")
                 return nil
             }
-            if !fd.required && !fd.hasDefault {
+            if !alwaysSet(f) {
                 optionalUses.items.append((f, p, context, state))
             }
         case .fieldOr(let f, let fallback):

@@ -95,6 +95,15 @@ package enum YAMLTree {
         }
     }
 
+    /// A value that starts with `{` and goes on after its `}` (`default: {nam}-01-01`, a derived default left unquoted)
+    /// is a YAML mapping followed by text, which YAML's own words do not explain.
+    static func braceHint(line: Int, in text: String) -> String {
+        guard line >= 1, let row = text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(line - 1).first,
+            row.range(of: #":\s*\{[^}]*\}[^\s,}]"#, options: .regularExpression) != nil
+        else { return "" }
+        return "; a value that starts with '{' is read as a mapping: quote it (default: \"{nam}-01-01\")"
+    }
+
     static func translate(_ e: YamlError, _ text: String) -> YAMLLoadError {
         func pos(_ m: Mark) -> Position { Position(line: max(1, m.line), column: max(1, m.column)) }
         switch e {
@@ -104,6 +113,7 @@ package enum YAMLTree {
             var message = "invalid YAML: \(problem)"
             if let ctx { message += " (\(ctx.text) at line \(ctx.mark.line), column \(ctx.mark.column))" }
             if ctx != nil { message += "; the problem is at line \(mark.line), column \(mark.column)" }
+            message += braceHint(line: mark.line, in: text)
             return .diagnostic(where_, message)
         case .duplicatedKeysInMapping(let dups, let ctx):
             let key = dups.first ?? "?"

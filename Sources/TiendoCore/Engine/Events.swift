@@ -26,7 +26,7 @@ extension Engine {
         for (k, v) in data where v.isNull { merged[k] = nil }
         if let e = definition.outOfOrder(merged, given: { eventData[$0] != nil }) { return .failure(.invalidData(e)) }
         var records = advanceFully(&inst, to: at)
-        if case .failure(let e) = definition.complete(merged) { return .failure(.invalidData(e)) }
+        if let e = definition.missingRequired(merged) { return .failure(.invalidData(e)) }
 
         guard let st = program.state(inst.state) else {
             return .failure(reject(inst, event: event, at: at, actor: actor, reason: Messages.noStates(definition.id)))
