@@ -105,7 +105,8 @@ public struct MessageComposer: Sendable {
         let greeting = to.name.map { MessageComposer.greeting($0) } ?? "Kính gửi các đồng chí,"
         let footer =
             "Thư gửi tự động từ hệ thống theo dõi tiến độ"
-            + (routing.sender.name.map { " của " + $0 } ?? " (" + routing.sender.address + ")") + ". Đề nghị không trả lời thư này."
+            + (routing.sender.name.map { " của " + $0 } ?? " (" + routing.sender.address + ")") + ". Đề nghị không trả lời thư này"
+            + (routing.contact.map { "; cần hỏi, xin liên hệ: " + $0 + ($0.hasSuffix(".") ? "" : ".") } ?? ".")
         let subject: String
         let text: String
         let html: String
@@ -126,12 +127,14 @@ public struct MessageComposer: Sendable {
             // code; to someone else (a secretary, the office, even one of the same name): the person's name, or the code
             // when the name is not known.
             var about = first
-            if reachesThePerson(job) {
+            let personal = reachesThePerson(job)
+            if personal {
                 about.label = nil
                 about.showsCode = false
             }
             subject = noticeSubject(about)
-            (text, html) = noticeBody(first, subject: subject, greeting: greeting, footer: footer, sentOn: first.zone.date(of: now))
+            (text, html) = noticeBody(
+                first, subject: subject, greeting: greeting, footer: footer, sentOn: first.zone.date(of: now), personal: personal)
             headers += [("X-Tiendo-Kind", first.notice.kind), ("X-Tiendo-Workflow", first.notice.workflow)]
             if let i = first.notice.instance { headers.append(("X-Tiendo-Instance", i)) }
             // RFC 2156 / the usual client headers: mail clients show an urgent notice flagged.
@@ -199,11 +202,14 @@ public struct MessageComposer: Sendable {
     /// The lines under the record's sentence: how urgent, what, which case, which unit, when due, how long left (as
     /// of the day it is sent, which a held or late message says), when it happened and, written on a later day,
     /// when tiendod wrote it.
-    func details(_ i: Item, sentOn: CivilDate) -> [(String, String)] {
+    func details(_ i: Item, sentOn: CivilDate, personal: Bool) -> [(String, String)] {
         var rows: [(String, String)] = []
         if i.isUrgent(routing.quietHours.urgent) { rows.append(("Mức độ", "khẩn")) }
         rows.append(("Quy trình", i.workflowTitle))
-        if let inst = i.notice.instance { rows.append(("Hồ sơ", i.label.map { "\($0) (\(inst))" } ?? inst)) }
+        // The person's own case by its code alone, to quote when asking about it.
+        if let inst = i.notice.instance {
+            rows.append(personal ? ("Mã hồ sơ", inst) : ("Hồ sơ", i.label.map { "\($0) (\(inst))" } ?? inst))
+        }
         if let g = i.notice.group { rows.append(("Đơn vị", g)) }
         if let o = i.notice.occurrence { rows.append(("Kỳ", Messages.period(o, due: i.notice.due))) }
         if let prev = i.notice.previousDue.flatMap({ p -> String? in
@@ -301,10 +307,13 @@ public struct MessageComposer: Sendable {
     /// The record's sentence heads the body as the engine wrote it at the notice's time; a message sent on a later
     /// day (a catch-up, a relay down overnight) says which day that sentence is of, so that «Quá hạn 15 ngày» of
     /// 25/11 does not contradict the subject's «Quá hạn 21 ngày» counted at sending.
-    func noticeBody(_ i: Item, subject: String, greeting: String, footer: String, sentOn: CivilDate) -> (String, String) {
-        let rows = details(i, sentOn: sentOn)
+    func noticeBody(_ i: Item, subject: String, greeting: String, footer: String, sentOn: CivilDate, personal: Bool)
+        -> (String, String)
+    {
+        let rows = details(i, sentOn: sentOn, personal: personal)
         let noticeDay = i.zone.date(of: i.notice.at)
-        let headline = sentOn > noticeDay ? "Thông báo ngày \(noticeDay.vietnamese): \(i.notice.message)" : i.notice.message
+        let sentence = MessageComposer.naming(i.notice.message, instance: i.notice.instance, label: i.label, personal: personal)
+        let headline = sentOn > noticeDay ? "Thông báo ngày \(noticeDay.vietnamese): \(sentence)" : sentence
         let note = i.notice.provisional ? MessageComposer.provisionalNote : nil
         var text = greeting + "\n\n" + headline + "\n\n"
         for (k, v) in rows { text += k + ": " + v + "\n" }
@@ -323,6 +332,25 @@ public struct MessageComposer: Sendable {
         if let note { html += "<p><small>" + MIME.escapeHTML(note) + "</small></p>\n" }
         html += "<p><small>" + MIME.escapeHTML(footer) + "</small></p>\n</body></html>\n"
         return (text, html)
+    }
+
+    /// The engine's sentence names the case by its code, for the journal («Còn 7 ngày đến hạn «…» (nhac-viec/dv03),
+    /// …», «Bắt đầu hồ sơ nhac-viec/dv03 theo quy trình …»); an e-mail names the person instead: to someone else by
+    /// the name, when it is known («(Nguyễn Văn An)», «hồ sơ của Nguyễn Văn An»); to the person themself, not at all
+    /// («hồ sơ của đồng chí»). The code stays in the table below, for asking about it.
+    static func naming(_ message: String, instance: String?, label: String?, personal: Bool) -> String {
+        guard let code = instance, message.contains(code) else { return message }
+        let (bracketed, owner): (String, String)
+        if personal {
+            (bracketed, owner) = ("", "của đồng chí")
+        } else if let label {
+            (bracketed, owner) = (" (\(label))", "của \(label)")
+        } else {
+            return message
+        }
+        return message.replacingOccurrences(of: " (\(code))", with: bracketed)
+            .replacingOccurrences(of: "Hồ sơ \(code)", with: "Hồ sơ \(owner)")
+            .replacingOccurrences(of: "hồ sơ \(code)", with: "hồ sơ \(owner)")
     }
 
     /// `Nhắc việc ngày 05/12/2025 – Chi bộ 3`, `Nhắc việc tuần 01/12–07/12/2025 – Chi bộ 3`: a digest lists what is

@@ -12,6 +12,9 @@ public struct Routing: Sendable {
     /// tiendo-web's address as the recipients reach it (`web:`, an extension), without a trailing slash: each email
     /// links to the record's page (`<web>/ho-so/<workflow>/<key>`). Nil: no links.
     public var web: String?
+    /// Whom a recipient asks (`contact:`, an extension): the footer says it beside «Đề nghị không trả lời thư này»
+    /// («cần hỏi, xin liên hệ: Văn phòng Đảng ủy phường, 024 3823 4567»). Nil: the footer names no one.
+    public var contact: String? = nil
     public var quietHours: QuietHours
     public var digest: DigestSchedule
     /// Channels by name, in file order in `channelOrder`.

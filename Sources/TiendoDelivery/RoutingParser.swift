@@ -43,7 +43,9 @@ public enum RoutingParser {
             if case .diagnostic(let p, let m) = error { sink.error(p, m) }
             return (nil, sink.items)
         }
-        let topKeys = ["tiendo", "from", "message_host", "web", "quiet_hours", "digest", "channels", "recipients", "routes"]
+        let topKeys = [
+            "tiendo", "from", "message_host", "web", "contact", "quiet_hours", "digest", "channels", "recipients", "routes",
+        ]
         guard let top = MappingReader(root, sink: sink, context: "the routing file", allowed: topKeys) else {
             return (nil, sink.items)
         }
@@ -75,6 +77,18 @@ public enum RoutingParser {
                 web = address
             } else {
                 sink.error(w.position, "'web' must be tiendo-web's address as recipients reach it, such as https://tiendo.example.vn")
+            }
+        }
+        var contact: String?
+        if let c = top["contact"] {
+            // One line of words: the footer's sentence ends with it.
+            if let t = c.text?.trimmingCharacters(in: .whitespaces), !t.isEmpty, !t.contains("\n"), t.count <= 200 {
+                contact = t
+            } else {
+                sink.error(
+                    c.position,
+                    "'contact' must be one line of at most 200 characters saying whom to ask, such as 'Văn phòng Đảng ủy phường, 024 3823 4567'"
+                )
             }
         }
         let quiet = top["quiet_hours"].map { parseQuietHours($0, sink: sink) } ?? .standard
@@ -160,8 +174,8 @@ public enum RoutingParser {
         let all = sink.items + listProblems
         guard !all.contains(where: { $0.severity == .error }), let sender else { return (nil, all) }
         let routing = Routing(
-            file: file, sender: sender, messageHost: host, web: web, quietHours: quiet, digest: digest, channels: channels,
-            channelOrder: order, lists: lists, routes: routes)
+            file: file, sender: sender, messageHost: host, web: web, contact: contact, quietHours: quiet, digest: digest,
+            channels: channels, channelOrder: order, lists: lists, routes: routes)
         return (routing, all)
     }
 

@@ -153,6 +153,44 @@ extension Array where Element == String {
                 == "Còn 5 ngày – Nguyễn Văn An: «Nộp bản kiểm điểm cá nhân cuối năm», hạn chót 10/12/2025")
     }
 
+    @Test("the body's sentence names the person, not the case's code: to the person themself, «đồng chí»")
+    func noticeBodyNamesThePerson() throws {
+        let r = record(at: "2025-12-05T08:00:00+07:00")
+        func text(to: Mailbox, route: String = "bi-thu", labels: [String?] = ["Nguyễn Văn An"], composer: MessageComposer? = nil) throws
+            -> String
+        {
+            let c = composer ?? self.composer
+            return ParsedMail(try c.email(for: job([r], to: to, labels: labels, route: route), now: at("2025-12-05T08:00")).bytes)
+                .parts[0].text
+        }
+        let secretary = try text(to: dung)
+        #expect(secretary.contains("\n\nCòn 7 ngày đến hạn «Nộp bản kiểm điểm cá nhân cuối năm» (Nguyễn Văn An), hạn chót 10/12/2025\n"))
+        #expect(secretary.contains("Hồ sơ: Nguyễn Văn An (nhac-viec/nguyen-van-an)\n"))
+        let own = try text(to: Mailbox(name: "Nguyễn Văn An", address: "an.nguyen@example.vn"), route: "dang-vien")
+        #expect(own.contains("\n\nCòn 7 ngày đến hạn «Nộp bản kiểm điểm cá nhân cuối năm», hạn chót 10/12/2025\n"), "\(own)")
+        #expect(own.contains("Mã hồ sơ: nhac-viec/nguyen-van-an\n") && !own.contains("Hồ sơ: "))
+        // No name known: the code stays where the engine wrote it.
+        #expect(try text(to: dung, labels: []).contains("«Nộp bản kiểm điểm cá nhân cuối năm» (nhac-viec/nguyen-van-an), hạn chót"))
+        // The sentences that say «hồ sơ CODE».
+        #expect(
+            MessageComposer.naming(
+                "Bắt đầu hồ sơ nhac-viec/m1 theo quy trình «A»", instance: "nhac-viec/m1", label: "Trần Thị Bình", personal: false)
+                == "Bắt đầu hồ sơ của Trần Thị Bình theo quy trình «A»")
+        #expect(
+            MessageComposer.naming("Hồ sơ nhac-viec/m1 chuyển từ «A» sang «B»", instance: "nhac-viec/m1", label: nil, personal: true)
+                == "Hồ sơ của đồng chí chuyển từ «A» sang «B»")
+        // `contact:` says whom to ask, beside «do not reply».
+        let withContact = MessageComposer(
+            routing: RoutingFixture.routing(
+                RoutingFixture.standard.replacingOccurrences(
+                    of: "quiet_hours:", with: "contact: Văn phòng Đảng ủy phường, 024 3823 4567\nquiet_hours:")),
+            definitions: Repo.definitions)
+        #expect(
+            try text(to: dung, composer: withContact).hasSuffix(
+                "Đề nghị không trả lời thư này; cần hỏi, xin liên hệ: Văn phòng Đảng ủy phường, 024 3823 4567.\n"))
+        #expect(try text(to: dung).hasSuffix("Văn phòng Đảng ủy phường Tây Hồ. Đề nghị không trả lời thư này.\n"))
+    }
+
     @Test("an urgent notice (quiet_hours.urgent, crit by default) says so first and is flagged for mail clients")
     func urgentNotice() throws {
         let r = record("overdue", at: "2025-12-15T08:00:00+07:00", daysLeft: -5, priority: 2)

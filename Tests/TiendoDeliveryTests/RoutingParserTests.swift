@@ -110,6 +110,14 @@ import TiendoCore
             "quiet_hours:", "web: \"javascript:alert(1)\"\nquiet_hours:", 3, 6,
             "'web' must be tiendo-web's address as recipients reach it, such as https://tiendo.example.vn"
         ),
+        (
+            "quiet_hours:", "contact: [Văn phòng]\nquiet_hours:", 3, 10,
+            "'contact' must be one line of at most 200 characters saying whom to ask, such as 'Văn phòng Đảng ủy phường, 024 3823 4567'"
+        ),
+        (
+            "quiet_hours:", "contact: \"Văn phòng\\nĐảng ủy\"\nquiet_hours:", 3, 10,
+            "'contact' must be one line of at most 200 characters saying whom to ask, such as 'Văn phòng Đảng ủy phường, 024 3823 4567'"
+        ),
     ])
     func brokenFile(original: String, replacement: String, line: Int, column: Int, message: String) throws {
         #expect(RoutingFixture.standard.contains(original))

@@ -103,8 +103,22 @@ def record(kind, at, instance, due, priority=5, group="Chi bộ Khu dân cư s�
     r["priority"] = priority
     if group:
         r["group"] = group
-    r["message"] = message or f"Nhắc hạn «Nộp bản kiểm điểm cá nhân cuối năm» ({instance}), hạn chót {due}"
+    r["message"] = message or engine_sentence(kind, at, instance, due)
     return r
+
+
+def engine_sentence(kind, at, instance, due):
+    """The sentence tiendod writes for a reminder or an overdue notice (Messages.reminder / .overdue), so that the
+    messages the tests keep read as real ones."""
+    import datetime
+    days = (datetime.date.fromisoformat(due) - datetime.date.fromisoformat(at[:10])).days
+    what = f"«Nộp bản kiểm điểm cá nhân cuối năm» ({instance})"
+    shown = datetime.date.fromisoformat(due).strftime("%d/%m/%Y")
+    if days > 0:
+        return f"Còn {days} ngày đến hạn {what}, hạn chót {shown}"
+    if days == 0:
+        return f"Hôm nay đến hạn {what}, hạn chót {shown}"
+    return f"Quá hạn {-days} ngày: {what}, hạn chót {shown}"
 
 
 class Deliver:

@@ -58,8 +58,9 @@ def varlink(path, method, parameters=None, more=False, user=None):
     return json.loads(buf.split(b"\0")[0])
 
 
-def routing_yaml(channels, routes, quiet="07:00-18:00", web=None):
-    return (f'tiendo: 1\nfrom: "{SENDER}"\n' + (f"web: {web}\n" if web else "") + f'quiet_hours: {{send: "{quiet}", urgent: crit}}\n'
+def routing_yaml(channels, routes, quiet="07:00-18:00", web=None, contact=None):
+    return (f'tiendo: 1\nfrom: "{SENDER}"\n' + (f"web: {web}\n" if web else "") + (f'contact: "{contact}"\n' if contact else "")
+            + f'quiet_hours: {{send: "{quiet}", urgent: crit}}\n'
             f'digest: {{at: "07:30", every: day}}\nchannels:\n{channels}recipients:\n  bi-thu: bi-thu.csv\n'
             f"routes:\n{routes}")
 
@@ -69,9 +70,10 @@ class DeliveryDaemon:
     calendar and `delivery/routing.yaml`; tiendo-deliver beside it on the same socket."""
 
     def __init__(self, base, channels, routes, fake_time=None, time_rate=1, env=None, quiet="07:00-18:00", socket_dir=None,
-                 web=None):
+                 web=None, contact=None):
         self.dir = str(base)
         self.web = web
+        self.contact = contact
         self.workflows = os.path.join(self.dir, "workflows")
         os.makedirs(os.path.join(self.workflows, "calendars"), exist_ok=True)
         os.makedirs(os.path.join(self.workflows, "delivery"), exist_ok=True)
@@ -99,7 +101,7 @@ class DeliveryDaemon:
 
     def write_routing(self, channels, routes, quiet="07:00-18:00"):
         with open(self.routing, "w", encoding="utf-8") as f:
-            f.write(routing_yaml(channels, routes, quiet, self.web))
+            f.write(routing_yaml(channels, routes, quiet, self.web, self.contact))
 
     # ---------------------------------------------------------------- tiendod
 

@@ -61,8 +61,10 @@ def test_records_fan_out_with_their_transaction_and_the_sender_works_the_daemons
         # A new case: the workflow's title and whose, not the engine's sentence with every identifier.
         # To the member: neither their name nor the case's code.
         assert m.header("Subject") == "Hồ sơ mới: «Nộp báo cáo kiểm điểm cuối năm»"
-        # The member's name, kept with the delivery when tiendod wrote it, came through the queue to the message.
-        assert f"Hồ sơ: Đảng viên số {i} (nhac-viec/m{i:05d})\n" in m.part("text/plain")
+        # In the body too (the engine's sentence names the case by its code): the case is theirs; its code stays in
+        # the table, to quote when asking. (The office's copy names the member: the next test.)
+        assert "\n\nBắt đầu hồ sơ của đồng chí theo quy trình «Nộp báo cáo kiểm điểm cuối năm»" in m.part("text/plain")
+        assert f"Mã hồ sơ: nhac-viec/m{i:05d}\n" in m.part("text/plain")
         # The routing file has `web:`, but a member reached through the record's field has no account on tiendo-web:
         # no link (test_the_office_gets_a_link_to_the_record_page has the office's).
         assert "Xem hồ sơ" not in m.part("text/plain") and "<a href" not in m.part("text/html")
@@ -94,12 +96,13 @@ def test_records_fan_out_with_their_transaction_and_the_sender_works_the_daemons
 
 def test_the_office_gets_a_link_to_the_record_page(tiendod, smtp):
     """The routing file's `web:`: the office's fixed address gets the record's page on tiendo-web in its email, in
-    words and as a link; the member, reached through the record's field, gets none."""
+    words and as a link; the member, reached through the record's field, gets none. The office's copy names the
+    member (kept with the delivery when tiendod wrote it); `contact:` says in both whom to ask."""
     server = smtp().start()
     d = tiendod(smtp_channel(server.port),
                 STARTED + "  - name: van-phong\n    kinds: [started]\n    channel: thu\n    quiet_hours: false\n"
                 "    to: \"Văn phòng Đảng ủy <vanphong@tayho.example.vn>\"\n",
-                web="https://tiendo.tayho.example.vn/").start()
+                web="https://tiendo.tayho.example.vn/", contact="Văn phòng Đảng ủy phường, 024 3823 4567").start()
     d.import_members(members(1))
     d.start_sender()
     wait_until(lambda: len(server.received()) == 2, 60, "2 emails")
@@ -110,6 +113,11 @@ def test_the_office_gets_a_link_to_the_record_page(tiendod, smtp):
     assert f"Xem hồ sơ: {page}\n" in office.part("text/plain"), office.part("text/plain")
     assert f'<a href="{page}">Mở trang hồ sơ</a>' in office.part("text/html")
     assert "Xem hồ sơ" not in by_to["m1@example.vn"].part("text/plain")
+    assert "\n\nBắt đầu hồ sơ của Đảng viên số 1 theo quy trình «Nộp báo cáo kiểm điểm cuối năm»" in office.part("text/plain")
+    assert "Hồ sơ: Đảng viên số 1 (nhac-viec/m00001)\n" in office.part("text/plain")
+    for m in server.received():
+        assert m.part("text/plain").endswith(
+            "Đề nghị không trả lời thư này; cần hỏi, xin liên hệ: Văn phòng Đảng ủy phường, 024 3823 4567.\n"), m.part("text/plain")
 
 
 def test_a_dead_relay_fills_the_retry_queue_and_drains_in_order_when_it_comes_back(tiendod, smtp):

@@ -56,7 +56,7 @@ def test_notice_and_digest_content(smtp, deliver):
     assert m.message.get_content_type() == "multipart/alternative"
     text = m.part("text/plain")
     assert text.startswith("Kính gửi đồng chí Nguyễn Văn An,\n\nCòn 7 ngày đến hạn «Nộp bản kiểm điểm cá nhân cuối năm»")
-    assert "Hồ sơ: Nguyễn Văn An (nhac-viec/nguyen-van-an)\nĐơn vị: Chi bộ Khu dân cư số 2\nHạn chót: 10/12/2025\nTình trạng: còn 7 ngày\n" in text
+    assert "Mã hồ sơ: nhac-viec/nguyen-van-an\nĐơn vị: Chi bộ Khu dân cư số 2\nHạn chót: 10/12/2025\nTình trạng: còn 7 ngày\n" in text
     html = m.part("text/html")
     assert '<html lang="vi">' in html and "<th align=\"left\" valign=\"top\">Hạn chót</th><td valign=\"top\">10/12/2025</td>" in html
 
@@ -224,9 +224,9 @@ def test_quiet_hours_hold_until_the_next_working_morning(smtp, deliver):
     server = smtp().start()
     d = deliver(smtp_channel(server.port), MEMBER_ROUTE)
     # Friday 19:00 before the weekend: Monday a minute after the workflow's notices (08:00), so that Monday's newer
-    # notice of the same deadline, if any, replaces it; the urgent one (crit) goes at once.
+    # notice of the same deadline, if any, replaces it; the urgent one (crit: 20 days overdue) goes at once.
     d.enqueue([member(1, at="2025-12-05T19:00:00+07:00", due="2025-12-20"),
-               member(2, at="2025-12-05T19:00:00+07:00", due="2025-12-20", kind="overdue", priority=2)])
+               member(2, at="2025-12-05T19:00:00+07:00", due="2025-11-15", kind="overdue", priority=2)])
     d.run("--virtual-time", "2025-12-05T18:00", "--until", "2025-12-09T00:00")
     dates = {m.to: m.header("Date") for m in server.received()}
     assert dates == {"m1@example.vn": "Mon, 08 Dec 2025 08:01:00 +0700", "m2@example.vn": "Fri, 05 Dec 2025 19:00:00 +0700"}
