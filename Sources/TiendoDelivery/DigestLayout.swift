@@ -1,6 +1,6 @@
 import TiendoCore
 
-/// A digest's text and HTML: overdue items first, then those coming due, then other news; in each section the
+/// A digest's text and HTML: overdue items first, then those due today, then those coming due, then other news; in each section the
 /// items grouped by workflow, earliest due first.
 struct DigestLayout {
     let items: [MessageComposer.Item]
@@ -22,9 +22,13 @@ struct DigestLayout {
     }
 
     func sections() -> [Section] {
+        // By the days left counted at sending, as each line says them: a reminder of a deadline that falls today is
+        // not «sắp» (a secretary reads that section as work for later days), one sent after its deadline is overdue.
+        func days(_ i: MessageComposer.Item) -> Int? { i.notice.kind == "reminder" ? i.days : nil }
         let parts: [(String, String, (MessageComposer.Item) -> Bool)] = [
-            ("Quá hạn", "việc quá hạn", { $0.notice.kind == "overdue" }),
-            ("Sắp đến hạn", "việc sắp đến hạn", { $0.notice.kind == "reminder" }),
+            ("Quá hạn", "việc quá hạn", { $0.notice.kind == "overdue" || days($0).map { $0 < 0 } == true }),
+            ("Đến hạn hôm nay", "việc đến hạn hôm nay", { days($0) == 0 }),
+            ("Sắp đến hạn", "việc sắp đến hạn", { $0.notice.kind == "reminder" && days($0).map { $0 > 0 } ?? true }),
             ("Thông báo khác", "thông báo khác", { $0.notice.kind != "overdue" && $0.notice.kind != "reminder" }),
         ]
         var out: [Section] = []

@@ -263,23 +263,29 @@ extension Array where Element == String {
             record(
                 "transition", at: "2025-12-12T09:00:00+07:00", instance: "nhac-viec/x", due: nil, daysLeft: nil, priority: 6,
                 message: "Hồ sơ nhac-viec/x chuyển từ «A» sang «B» <ngay>"),
+            // Due on the day the digest goes: not «sắp».
+            record(at: "2025-12-05T08:00:00+07:00", instance: "nhac-viec/hoang-thi-em", due: "2025-12-08", daysLeft: 3),
         ]
-        let labels = [nil, "Phạm <Văn> Đức", "Lê Văn Cường", "Ngô Thị X"]
+        let labels = [nil, "Phạm <Văn> Đức", "Lê Văn Cường", "Ngô Thị X", "Hoàng Thị Em"]
         let m = try composer.email(
             for: job(records, to: dung, digest: "bi-thu|thu|bithu.kdc2@example.vn|2025-12-08", labels: labels), now: at("2025-12-08T07:30"))
         let p = ParsedMail(m.bytes)
         #expect(p.headers["Subject"] == "Nhắc việc tuần 08/12–14/12/2025 – Chi bộ Khu dân cư số 2")
-        #expect(p.headers["X-Tiendo-Digest"] == "4")
+        #expect(p.headers["X-Tiendo-Digest"] == "5")
         #expect(
             p.parts[0].text == """
                 Kính gửi đồng chí Phạm Thị Dung,
 
                 Nhắc việc tuần 08/12–14/12/2025 – Chi bộ Khu dân cư số 2
-                Thư này nhắc 1 việc quá hạn, 2 việc sắp đến hạn và 1 thông báo khác.
+                Thư này nhắc 1 việc quá hạn, 1 việc đến hạn hôm nay, 2 việc sắp đến hạn và 1 thông báo khác.
 
                 QUÁ HẠN (1)
                   Nộp báo cáo kiểm điểm cuối năm
                   - Phạm <Văn> Đức: «Nộp bản kiểm điểm cá nhân cuối năm», hạn chót 05/12/2025, quá hạn 3 ngày
+
+                ĐẾN HẠN HÔM NAY (1)
+                  Nộp báo cáo kiểm điểm cuối năm
+                  - Hoàng Thị Em: «Nộp bản kiểm điểm cá nhân cuối năm», hạn chót 08/12/2025, đến hạn hôm nay
 
                 SẮP ĐẾN HẠN (2)
                   Nộp báo cáo kiểm điểm cuối năm
