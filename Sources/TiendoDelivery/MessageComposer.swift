@@ -219,7 +219,14 @@ public struct MessageComposer: Sendable {
         }) {
             rows.append(("Hạn cũ", prev))
         }
-        if let due = i.dueText { rows.append((i.notice.previousDue != nil ? "Hạn mới" : "Hạn chót", due)) }
+        // A day's due with its weekday, which people plan by («thứ Sáu, 05/12/2025»); a due at an hour says its own.
+        if let due = i.dueText {
+            let weekday = i.notice.due.flatMap { CivilDate.parse($0) }.map { d -> String in
+                let name = WorkCalendar.weekdayName(d.weekday)
+                return name.prefix(1).lowercased() + name.dropFirst() + ", "
+            }
+            rows.append((i.notice.previousDue != nil ? "Hạn mới" : "Hạn chót", (weekday ?? "") + due))
+        }
         let noticeDay = i.zone.date(of: i.notice.at)
         if let d = i.days, i.notice.isDeadlineNotice {
             // Counted at sending: beside a sentence of an earlier day («Còn 7 ngày»), it says which day it counts to.

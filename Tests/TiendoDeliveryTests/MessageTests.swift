@@ -109,7 +109,7 @@ extension Array where Element == String {
                 Quy trình: Nộp báo cáo kiểm điểm cuối năm
                 Hồ sơ: nhac-viec/nguyen-van-an
                 Đơn vị: Chi bộ Khu dân cư số 2
-                Hạn chót: 10/12/2025
+                Hạn chót: thứ Tư, 10/12/2025
                 Tình trạng (tính đến ngày gửi thư): còn 5 ngày
                 Thời điểm thông báo: 08:00 ngày 03/12/2025
 
@@ -375,7 +375,7 @@ extension Array where Element == String {
         let note =
             "«(dự kiến)»: hạn được tính theo lịch nghỉ lễ, Tết dự kiến của một năm chưa có lịch chính thức; có thể thay đổi khi lịch được công bố."
         let single = ParsedMail(try composer.email(for: job([r], to: dung), now: at("2027-02-01T08:00")).bytes)
-        #expect(single.parts[0].text.contains("Hạn chót: 08/02/2027 (dự kiến)\n") && single.parts[0].text.contains("\n\(note)\n"))
+        #expect(single.parts[0].text.contains("Hạn chót: thứ Hai, 08/02/2027 (dự kiến)\n") && single.parts[0].text.contains("\n\(note)\n"))
         #expect(single.parts[1].text.contains("<p><small>\(note)</small></p>"))
         let digest = ParsedMail(
             try composer.email(

@@ -56,9 +56,9 @@ def test_notice_and_digest_content(smtp, deliver):
     assert m.message.get_content_type() == "multipart/alternative"
     text = m.part("text/plain")
     assert text.startswith("Kính gửi đồng chí Nguyễn Văn An,\n\nCòn 7 ngày đến hạn «Nộp bản kiểm điểm cá nhân cuối năm»")
-    assert "Mã hồ sơ: nhac-viec/nguyen-van-an\nĐơn vị: Chi bộ Khu dân cư số 2\nHạn chót: 10/12/2025\nTình trạng: còn 7 ngày\n" in text
+    assert "Mã hồ sơ: nhac-viec/nguyen-van-an\nĐơn vị: Chi bộ Khu dân cư số 2\nHạn chót: thứ Tư, 10/12/2025\nTình trạng: còn 7 ngày\n" in text
     html = m.part("text/html")
-    assert '<html lang="vi">' in html and "<th align=\"left\" valign=\"top\">Hạn chót</th><td valign=\"top\">10/12/2025</td>" in html
+    assert '<html lang="vi">' in html and "<th align=\"left\" valign=\"top\">Hạn chót</th><td valign=\"top\">thứ Tư, 10/12/2025</td>" in html
 
     digest = got["bithu.kdc2@example.vn"]
     assert digest.header("Subject") == "Nhắc việc ngày 04/12/2025 – Chi bộ Khu dân cư số 2"

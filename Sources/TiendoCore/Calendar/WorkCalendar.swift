@@ -176,7 +176,7 @@ public final class WorkCalendar: Sendable {
         return out.sorted { $0.date < $1.date }
     }
 
-    static func weekdayName(_ w: Int) -> String {
+    package static func weekdayName(_ w: Int) -> String {
         ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"][w - 1]
     }
 
