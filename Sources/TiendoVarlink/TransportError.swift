@@ -1,3 +1,5 @@
+import TiendoCore
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -76,8 +78,8 @@ public struct VarlinkTransportError: Error, Equatable, Sendable, CustomStringCon
         case .requestTooLarge(let bytes, let limit):
             return "yêu cầu \(bytes) byte, lớn hơn mức \(VarlinkFraming.sizeText(limit)) tiendod nhận; không gửi gì"
         case .timedOut(let seconds):
-            return "tiendod không trả lời trong \(secondsText(seconds)) giây (đang bận hay bị treo? xem journalctl -u tiendod); "
-                + "một thay đổi đã gửi có thể vẫn được ghi: kiểm tra lại trước khi gửi lại"
+            // What a change sent meanwhile means is the caller's to say: a read changed nothing.
+            return "tiendod không trả lời trong \(secondsText(seconds)) giây (đang bận hay bị treo? xem journalctl -u tiendod)"
         case .unusable:
             return "kết nối đã hỏng sau một lời gọi dở dang; cần kết nối lại"
         }
@@ -89,8 +91,14 @@ private func secondsText(_ s: Double) -> String {
     s == s.rounded() && abs(s) < 1e15 ? String(Int(s)) : String(String(s).map { $0 == "." ? "," : $0 })
 }
 
-/// `strerror(3)` text of an errno value.
+/// An errno value in words (`ErrnoText`, and those of a connection to a socket), else `strerror(3)`'s.
 public func errnoText(_ e: Int32) -> String {
-    guard let p = strerror(e) else { return "errno \(e)" }
-    return String(cString: p)
+    switch e {
+    // The caller says who may (a socket's group) or which file: the plain words.
+    case EACCES, EPERM: return "không có quyền"
+    case ECONNREFUSED: return "không có chương trình nào nhận kết nối ở đó"
+    case ENOTSOCK: return "đó không phải một socket"
+    case ETIMEDOUT: return "quá thời gian chờ kết nối"
+    default: return ErrnoText.describe(e)
+    }
 }

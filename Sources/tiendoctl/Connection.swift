@@ -52,13 +52,26 @@ struct ConnectionOptions: ParsableArguments {
         do { return try client.connect() } catch { throw report(error, path: path) }
     }
 
+    /// What a caller is told when a call of `name` got no answer: a change sent may still be recorded (a read changed
+    /// nothing, and says nothing of it).
+    static func unanswered(_ name: String) -> String? {
+        switch name {
+        case "SendEvent":
+            return "một thay đổi đã gửi có thể vẫn được ghi: xem `tiendoctl show` hoặc `history` trước khi gửi lại, "
+                + "hoặc gửi lại kèm cùng --idempotency-key"
+        case "StartInstance", "CompleteMilestone", "ImportInstances", "Undo", "Backup", "Retry", "Reload":
+            return "một thay đổi đã gửi có thể vẫn được ghi: xem `tiendoctl show` hoặc `history` trước khi gửi lại"
+        default: return nil
+        }
+    }
+
     /// `method` on `connection` (a fresh one if nil): the reply's parameters as sent; any failure becomes a one-line
     /// reason and exit 1.
     func parameters<M: ManagerMethod>(_ method: M, on connection: VarlinkConnection? = nil) throws -> JSON {
         do {
             return try (connection.map { try $0.parameters(of: method) } ?? client.parameters(of: method))
         } catch {
-            throw report(error, path: path)
+            throw report(error, path: path, unanswered: ConnectionOptions.unanswered(M.name))
         }
     }
 
@@ -83,14 +96,14 @@ struct ConnectionOptions: ParsableArguments {
 
 /// Turns any failure of a call into the one-line reason on stderr (after the diagnostics an error carries) and
 /// `ExitCode.failure`.
-func report(_ error: any Error, path: String) -> ExitCode {
+func report(_ error: any Error, path: String, unanswered: String? = nil) -> ExitCode {
     switch error {
     case let e as ExitCode: return e
     case let e as ManagerError:
         for d in e.diagnostics { printErr(diagnosticLine(d)) }
         return fail(e.description)
     case let e as VarlinkTransportError:
-        if case .timedOut = e.reason { return fail(e.description + ", hoặc gửi kèm --idempotency-key") }
+        if case .timedOut = e.reason, let unanswered { return fail(e.description + "; " + unanswered) }
         return fail(e.description)
     case let e as ReplyDecodingError:
         return fail("lỗi khi nói chuyện với tiendod tại \(path): \(e)")

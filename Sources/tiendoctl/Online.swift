@@ -233,7 +233,8 @@ struct Show: ParsableCommand {
         if connection.json { return Output.printJSON(try connection.parameters(Manager.GetInstance(id: id))) }
         let reply = try connection.read(Extras.Instance.self, connection.parameters(Extras.Instance(id: id)))
         // The fields by their titles, as the web shows them, with the names `--set` takes beside them.
-        let info = try? connection.workflow(reply.entry.instance.workflow)
+        // Without them (a call that fails now), the record is shown by the fields' names, and nothing is said twice.
+        let info = (try? connection.client.call(Extras.Workflows()))?.workflows.first { $0.id == reply.entry.instance.workflow }
         printInstance(
             reply.entry.instance, transition: reply.entry.nextTransition, now: reply.now, workflow: info, bases: reply.entry.bases)
     }
@@ -541,10 +542,20 @@ struct Done: ParsableCommand {
         let milestoneID = parts.first ?? milestone
         // Without @KỲ the oldest open period is meant: read first and sent by its label, so that the reply names the
         // period completed even if another client completed one in between (completing a done period is a no-op).
-        var period = parts.count > 1 ? parts[1] : nil
-        var target = milestone
+        // A period as the lists print it (`12/2026`) is the label `2026-12`.
+        var period = parts.count > 1 ? Done.label(parts[1]) : nil
+        var target = period.map { "\(milestoneID)@\($0)" } ?? milestone
         // Read before, also for the due of the period named, which says how the reply names it (`Messages.period`).
-        let before = try? connection.read(Manager.GetInstance.self, connection.parameters(Manager.GetInstance(id: id)))
+        // Only a record not found is left to the completion's own answer: a daemon that cannot be reached, or does
+        // not answer, stops the command here, before anything is sent.
+        let before: Manager.GetInstance.Reply?
+        do {
+            before = try connection.client.call(Manager.GetInstance(id: id))
+        } catch ManagerError.noSuchInstance, ManagerError.noSuchWorkflow {
+            before = nil
+        } catch {
+            throw report(error, path: connection.path)
+        }
         if period == nil {
             if let m = before?.milestones.first(where: { $0.id == milestoneID && $0.every != nil }), (m.openCount ?? 0) > 0,
                 let label = m.occurrence
@@ -560,6 +571,17 @@ struct Done: ParsableCommand {
             Output.say("Đã xong mốc '\(milestoneID)'\(title)\(which) của hồ sơ \(i.id).")
             printNext(i)
         }
+    }
+}
+
+extension Done {
+    /// A period typed as the lists print it, `MM/YYYY` (or `M/YYYY`), as the label `YYYY-MM`; anything else as typed.
+    static func label(_ typed: String) -> String {
+        let parts = typed.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let m = Int(parts[0]), (1...12).contains(m), parts[0].count <= 2, parts[1].count == 4,
+            let y = Int(parts[1])
+        else { return typed }
+        return String(format: "%04d-%02d", y, m)
     }
 }
 

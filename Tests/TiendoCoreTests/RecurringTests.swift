@@ -144,7 +144,7 @@ import Testing
         #expect(reason("dang-phi@2027-02")?.contains("không có kỳ '2027-02'") == true)  // before the first
         #expect(reason("dang-phi@2027-3")?.contains("không có kỳ") == true)  // malformed
         #expect(reason("dang-phi@2027-03-01")?.contains("YYYY-MM") == true)
-        #expect(reason("dang-phi@2027-06") == "kỳ 2027-06 của «Đóng đảng phí» (dang-phi) chưa mở: chưa thể hoàn thành trước kỳ")
+        #expect(reason("dang-phi@2027-06") == "kỳ 06/2027 của «Đóng đảng phí» (dang-phi) chưa mở: chưa thể hoàn thành trước kỳ")
         let rs = try engine.completeMilestone(&inst, milestone: "dang-phi@2027-04", at: at("2027-05-02T10:00"), actor: 1000).get()
         #expect(rs.map(Self.line) == ["02/05 10:00 milestone-done 2027-04 p6"])
         #expect(rs[0].actor == 1000 && rs[0].due == "2027-04-30")

@@ -168,9 +168,13 @@ private func transportError(_ body: () throws -> Void) -> VarlinkTransportError?
         let missing = server.directory + "/none"
         let e = transportError { _ = try VarlinkConnection(path: missing) }
         #expect(e?.reason == .connect(errno: ENOENT) && e?.isUnreachable == true)
-        #expect(e?.description == "không kết nối được tiendod tại \(missing): No such file or directory (daemon có đang chạy không?)")
+        #expect(e?.description == "không kết nối được tiendod tại \(missing): không có tệp hoặc thư mục này (daemon có đang chạy không?)")
         #expect(
-            VarlinkTransportError(path: "/p", reason: .connect(errno: EACCES)).description.hasSuffix("(cần root hoặc thuộc nhóm tiendo)"))
+            VarlinkTransportError(path: "/p", reason: .connect(errno: EACCES)).description
+                == "không kết nối được tiendod tại /p: không có quyền (cần root hoặc thuộc nhóm tiendo)")
+        #expect(
+            VarlinkTransportError(path: "/p", reason: .connect(errno: ECONNREFUSED)).description
+                == "không kết nối được tiendod tại /p: không có chương trình nào nhận kết nối ở đó (daemon có đang chạy không?)")
         let long = "/tmp/" + String(repeating: "x", count: 200)
         #expect(transportError { _ = try VarlinkConnection(path: long) }?.reason == .pathTooLong(limit: 107))
         let connection = try VarlinkConnection(path: server.path)

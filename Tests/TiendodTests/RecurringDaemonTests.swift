@@ -56,7 +56,7 @@ struct RecurringDaemonTests {
         } catch let e as VarlinkError {
             #expect(e.name == "vn.tiendo.Manager.EventRejected")
             #expect(
-                e.parameters["reason"]?.stringValue == "kỳ 2027-07 của «Đóng đảng phí» (dang-phi) chưa mở: chưa thể hoàn thành trước kỳ")
+                e.parameters["reason"]?.stringValue == "kỳ 07/2027 của «Đóng đảng phí» (dang-phi) chưa mở: chưa thể hoàn thành trước kỳ")
         }
         #expect(d.stop() == 0)
     }

@@ -224,6 +224,13 @@ def test_errors_are_one_line_and_exit_1(daemon, tmp_path):
     assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1
     r = subprocess.run([CTL, "--socket", str(tmp_path / "none.sock"), "status"], capture_output=True, text=True)
     assert r.returncode == 1 and "không kết nối được" in r.stderr
+    # In words, once, and nothing sent after: `done` reads the record first.
+    r = subprocess.run([CTL, "--socket", str(tmp_path / "none.sock"), "done", "a/b", "m"], capture_output=True, text=True)
+    assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "không có tệp hoặc thư mục này" in r.stderr and "No such file" not in r.stderr, r.stderr
+    # A directory is not a socket (no one listens there).
+    r = subprocess.run([CTL, "--socket", str(tmp_path), "status"], capture_output=True, text=True)
+    assert r.returncode == 1 and "Connection refused" not in r.stderr, r.stderr
 
 
 def test_a_daemon_that_never_answers_times_out(tmp_path):
@@ -240,8 +247,16 @@ def test_a_daemon_that_never_answers_times_out(tmp_path):
         assert r.returncode == 1
         assert "không trả lời trong 1 giây" in r.stderr and len(r.stderr.strip().splitlines()) == 1
         assert elapsed < 15
+        # A read changed nothing: nothing is said of a change.
+        assert "thay đổi" not in r.stderr, r.stderr
         r = subprocess.run([CTL, "send", "--socket", path, "--timeout=1", "x/y", "e"], capture_output=True, text=True, timeout=30)
-        assert r.returncode == 1 and "--idempotency-key" in r.stderr
+        assert r.returncode == 1 and "--idempotency-key" in r.stderr and "một thay đổi đã gửi có thể vẫn được ghi" in r.stderr
+        # `done` reads the record first: unanswered, it stops there, says so once, and sends no completion.
+        before = len(held)
+        r = subprocess.run([CTL, "done", "--socket", path, "--timeout=1", "x/y", "m"], capture_output=True, text=True, timeout=30)
+        assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+        assert "không trả lời trong 1 giây" in r.stderr and "thay đổi" not in r.stderr, r.stderr
+        assert len(held) == before + 1, held
     finally:
         server.close()
         for c in held:
@@ -635,6 +650,9 @@ def test_done_without_a_period_names_the_period_it_completed(tmp_path):
         r = ctl(d, "done", "dinh-ky/x", "dong-gop")
         assert r.returncode == 0, r.stderr
         assert "Đã xong mốc 'dong-gop' «Đóng góp tháng» kỳ 03/2026 của hồ sơ dinh-ky/x." in r.stdout, r.stdout
+        # A period typed as the lists print it.
+        r = ctl(d, "done", "dinh-ky/x", "dong-gop@04/2026")
+        assert r.returncode == 1 and "kỳ 04/2026 của «Đóng góp tháng» (dong-gop) chưa mở" in r.stderr, r.stderr
     finally:
         d.stop()
 

@@ -200,8 +200,9 @@ public enum Messages {
         "mốc «\(title)» (\(id)) không có kỳ '\(label)' trong hồ sơ này (nhãn kỳ dạng \(form), từ kỳ đầu tiên của hồ sơ)"
     }
 
+    /// The period as people write it (`06/2027`): the label was valid, only not yet open.
     static func occurrenceNotOpen(_ title: String, _ id: String, label: String) -> String {
-        "kỳ \(label) của «\(title)» (\(id)) chưa mở: chưa thể hoàn thành trước kỳ"
+        "kỳ \(period(label, due: nil)) của «\(title)» (\(id)) chưa mở: chưa thể hoàn thành trước kỳ"
     }
 
     static func notRecurring(_ title: String, _ id: String) -> String {
