@@ -94,6 +94,13 @@ extension Daemon {
                 metadata: .event(.definitionRejected, [("TIENDO_WORKFLOW", id), ("TIENDO_FILE", file)]))
         }
         var diagnostics = set.diagnostics
+        // Follow-ups are checked against the workflows in force: a file refused keeps its last good version, which
+        // the loader's own check (against what loaded now) called «not loaded».
+        if Set(current.keys) != Set(set.workflows.keys) {
+            let loaded = FollowUpDefinition.check(set.workflows)
+            diagnostics.removeAll { loaded.contains($0) }
+            diagnostics += FollowUpDefinition.check(current)
+        }
         // A workflow whose file is gone stays in force, as a calendar does, and says so.
         for (id, def) in current.sorted(by: { $0.key < $1.key }) where set.workflows[id] == nil && set.rejected[id] == nil {
             diagnostics.append(

@@ -121,6 +121,11 @@ struct Plan: ParsableCommand {
         let startAt = try start.map { try parseInstant($0, zone: def.zone, option: "--start") } ?? now()
         var untilDate = def.zone.date(of: startAt).adding(months: 24)
         if let until { untilDate = try parseDate(until, option: "--until") }
+        // An empty table would read as «nothing falls due»: a range that ends before it starts is the caller's slip.
+        let startDay = def.zone.date(of: startAt)
+        if untilDate < startDay {
+            throw fail("--until (\(untilDate.vietnamese)) trước ngày bắt đầu (\(startDay.vietnamese)): không có gì để lập kế hoạch")
+        }
         let records = Planner.plan(def, data: data, start: startAt, until: untilDate)
         Output.printRecords(records, json: json)
     }
@@ -158,6 +163,9 @@ struct Simulate: ParsableCommand {
         let fromAt = try parseInstant(from, zone: zone, option: "--from")
         var untilAt = try parseInstant(until, zone: zone, option: "--until")
         if case .valid = HumanDate.date(until) { untilAt = untilAt.adding(seconds: 86_399) }
+        if untilAt < fromAt {
+            throw fail("--until (\(zone.vietnamese(untilAt))) trước --from (\(zone.vietnamese(fromAt))): không có gì để chạy")
+        }
         var planned: [Simulator.Planned] = []
         var problems: [Diagnostic] = []
         for spec in instances {

@@ -93,6 +93,13 @@ struct Status: ParsableCommand {
             var summary = "\(Fmt.count(s.workflows)) quy trình, \(Fmt.count(s.instances)) hồ sơ, \(Fmt.count(s.overdue)) quá hạn"
             if let p = s.provisional, p > 0 { summary += ", \(Fmt.count(p)) hạn dự kiến" }
             Output.say(summary, redIf(s.overdue > 0))
+            // Said at the top too: the list of problems comes under a table of every workflow, out of sight.
+            let errors = s.diagnostics.filter(\.isError).count
+            if errors > 0 {
+                Output.say(
+                    "Có \(Fmt.count(errors)) lỗi trong tệp quy trình: quy trình bị lỗi vẫn chạy theo phiên bản tốt trước đó (nếu có); xem danh sách ở cuối.",
+                    { Output.bold(Output.red($0)) })
+            }
             // Email and webhook deliveries, once there are any (a daemon without vn.tiendo.Delivery says nothing).
             if let counts = try? connection.client.deliveryCounts(), !counts.channels.isEmpty {
                 Output.say("Thông báo gửi đi: " + DeliveryText.summary(counts.total), redIf((counts.total["dead"] ?? 0) > 0))
@@ -428,6 +435,27 @@ struct Import: ParsableCommand {
             fieldOf[heading] = name
             return name
         }
+        // The header, checked once as the web's import page checks it: a column that is no field is said once, not on
+        // every row (where it hid each row's other faults), and a required field without a column before any row.
+        if let info {
+            var headings: [String] = []
+            for r in parsed { for (h, _) in r.pairs where !headings.contains(h) { headings.append(h) } }
+            var problems: [String] = []
+            for h in headings where field(h) != nil && info.importField(named: h) == nil {
+                let expected = info.importHeadings.map(\.heading).joined(separator: ", ")
+                problems.append("\(file): cột «\(h)» không phải trường của quy trình «\(info.title)» (các cột dùng được: \(expected))")
+            }
+            let named = Set(headings.compactMap { info.importField(named: $0) })
+            for f in info.fields
+            where f.required && f.defaultValue == nil && f.defaultRule == nil && !named.contains(f.name) && !parsed.isEmpty {
+                let heading = info.importHeadings.first { $0.name == f.name }?.heading ?? f.name
+                problems.append("\(file): thiếu cột «\(heading)», trường bắt buộc của quy trình «\(info.title)»")
+            }
+            if !problems.isEmpty {
+                for p in problems { printErr(p) }
+                throw fail("dòng tên cột không khớp quy trình; không nhập gì")
+            }
+        }
         for r in parsed {
             var o: [(String, JSON)] = []
             var headingOf: [String: String] = [:]
@@ -591,7 +619,8 @@ struct Agenda: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Việc cần làm: quá hạn, đến hạn hôm nay, và trong N ngày tới, theo nhóm.")
 
-    @Option(help: ArgumentHelp("Số ngày tới (mặc định 7).", valueName: "N"))
+    // `.unconditional`: `--days -1` is a value (refused in words below), not a missing one.
+    @Option(parsing: .unconditional, help: ArgumentHelp("Số ngày tới (mặc định 7).", valueName: "N"))
     var days: Int?
 
     @Option(help: ArgumentHelp("Chỉ một quy trình.", valueName: "W"))

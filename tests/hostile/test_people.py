@@ -155,3 +155,8 @@ def test_day_first_dates_from_people(hostile, tmp_path):
     assert any(rec.get("due") == "2026-03-20" for rec in json.loads(p.stdout))
     s = ctl("simulate", "--workflows", d.wf, "--from", "2026-03-01", "--until", "31/03/2026", "--instances", f"doc={bad}")
     assert s.returncode == 1 and re.search(rf"{re.escape(str(bad))}:3: cột 'han': ngày '03/15/2026' không tồn tại", s.stderr.decode())
+    # A range that ends before it starts is refused, not answered with an empty table («nothing falls due»).
+    p = ctl("plan", "doc", "--workflows", d.wf, "--set", "han=20/03/2026", "--start", "01/03/2026 08:00", "--until", "28/02/2026")
+    assert p.returncode == 1 and "--until (28/02/2026) trước ngày bắt đầu (01/03/2026)" in p.stderr.decode(), p.stderr
+    s = ctl("simulate", "--workflows", d.wf, "--from", "10/03/2026", "--until", "09/03/2026")
+    assert s.returncode == 1 and "--until (23:59 ngày 09/03/2026) trước --from (00:00 ngày 10/03/2026)" in s.stderr.decode(), s.stderr

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import BIN
+from conftest import BIN, ROOT
 
 CTL = os.path.join(BIN, "tiendoctl")
 
@@ -125,6 +125,17 @@ def test_import_reports_every_bad_row_and_stores_nothing(daemon, tmp_path):
     assert r.returncode == 1
     assert f"{f}:3:" in r.stderr and f"{f}:4:" in r.stderr
     assert ctl(daemon, "show", "hop/y1").returncode == 1
+    # The header checked first, as the web checks it: a column that is no field said once (not on every row, where it
+    # hid the rows' own faults), and a required field without a column; nothing sent.
+    f.write_text("key,que_quan,diem\ny1,Hà Nội,10\ny2,Huế,10\n", encoding="utf-8")
+    r = ctl(daemon, "import", "hop", str(f))
+    assert r.returncode == 1
+    lines = r.stderr.strip().splitlines()
+    assert sum("«que_quan»" in l for l in lines) == 1, r.stderr
+    assert f"{f}: cột «que_quan» không phải trường của quy trình «Quy trình thử nghiệm» (các cột dùng được: " in r.stderr
+    assert f"{f}: thiếu cột «han», trường bắt buộc của quy trình «Quy trình thử nghiệm»" in r.stderr, r.stderr
+    assert lines[-1] == "tiendoctl: dòng tên cột không khớp quy trình; không nhập gì", lines
+    assert ctl(daemon, "show", "hop/y1").returncode == 1
 
 
 def count_instances(daemon):
@@ -217,6 +228,9 @@ def test_send_done_history_agenda(daemon):
     r = ctl(daemon, "agenda", "--days", "30")
     assert r.returncode == 0, r.stderr
     assert "hop/" in r.stdout
+    # A negative count is a value refused in words, not «a missing value».
+    r = ctl(daemon, "agenda", "--days", "-1")
+    assert r.returncode == 1 and r.stderr.strip() == "tiendoctl: --days phải từ 0 trở lên", r.stderr
 
 
 def test_errors_are_one_line_and_exit_1(daemon, tmp_path):
@@ -284,6 +298,30 @@ def test_socket_without_access_names_the_groups(daemon):
 
 def test_reload_exit_status_follows_diagnostics(daemon):
     assert ctl(daemon, "reload").returncode == 0
+
+
+def test_a_file_broken_on_reload_keeps_its_version_and_status_says_so_first():
+    """A workflow broken on reload keeps its last good version: a follow-up naming it is not warned about as «not
+    loaded», and `status` says at its top that a file has an error (the list is under a table of every workflow)."""
+    import conftest
+    files = {}
+    for name in ("dang-vien-du-bi.yaml", "ket-nap-dang-vien.yaml", "the-dang-vien.yaml"):
+        with open(os.path.join(ROOT, "Workflows", name), encoding="utf-8") as f:
+            files[name] = f.read()
+    d = conftest.Daemon(files=files)
+    try:
+        path = os.path.join(d.dir, "wf", "dang-vien-du-bi.yaml")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(files["dang-vien-du-bi.yaml"].replace("\ninitial: du-bi\n", "\ninitial: du-bii\n"))
+        r = ctl(d, "reload")
+        assert r.returncode == 1 and "unknown state 'du-bii'" in r.stdout + r.stderr, (r.stdout, r.stderr)
+        assert "follow_ups" not in r.stdout + r.stderr, (r.stdout, r.stderr)
+        r = ctl(d, "status")
+        lines = r.stdout.splitlines()
+        assert lines[2].startswith("Có 1 lỗi trong tệp quy trình: quy trình bị lỗi vẫn chạy theo phiên bản tốt trước đó"), lines[:4]
+        assert "follow_ups" not in r.stdout
+    finally:
+        d.stop()
 
 
 def test_watch_streams_json_lines(daemon):
