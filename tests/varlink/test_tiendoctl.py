@@ -472,7 +472,10 @@ def test_agenda_history_and_status_show_occurrences_and_provisional(ward):
     assert rows[0] == ["Thời điểm", "Loại", "Trạng thái/Mốc", "Hạn", "Ghi muộn", "Người thực hiện", "Nội dung"]
     overdue = next(row for row in rows if row[1] == "quá hạn")
     # Imported late: of the daily notices of March's dues, only the latest is sent, late (said in words).
-    assert overdue[:5] == ["03/04/2026 08:00", "quá hạn", "dang-phi@2026-03", "31/03/2026", "trễ 1 giờ"]
+    # Written at the import, as the start was: nobody's lateness, said as the web's history says it.
+    assert overdue[:5] == ["03/04/2026 08:00", "quá hạn", "dang-phi@2026-03", "31/03/2026", "ghi khi đưa hồ sơ vào hệ thống"]
+    started = next(row for row in rows if row[1] == "bắt đầu")
+    assert "ghi vào hệ thống sau 24 ngày" in started, started
     done = next(row for row in rows if row[1] == "xong mốc")
     import pwd
     assert done[2:4] == ["dang-phi@2026-04", "30/04/2026"] and f"{pwd.getpwuid(os.getuid()).pw_name} (uid {os.getuid()})" in done, done
