@@ -198,6 +198,13 @@ struct List: ParsableCommand {
     }
 }
 
+/// The title of the state `i` is in, read from tiendod's definitions; nil when they cannot be read now (the state is
+/// then said by its id alone, and the failure is not reported: the change it follows was made).
+func stateTitle(_ i: Manager.Instance, _ connection: ConnectionOptions) -> String? {
+    guard let state = i.state, !connection.json else { return nil }
+    return (try? connection.client.call(Extras.Workflows()))?.workflows.first { $0.id == i.workflow }?.state(state)?.title
+}
+
 func stateText(_ i: Manager.Instance, title: String? = nil) -> String {
     // With the state's title (when the definition was read), its id beside it, as `--state` takes it.
     let state = i.state.map { id in title.map { "\($0) (\(id))" } ?? id }
@@ -324,12 +331,14 @@ func printInstance(
             } ?? ""
         Output.say()
         let zone = Zone.vietnam
+        // By its title, with the id `--state` takes beside it.
+        let to = workflow?.state(t.to).map { "«\($0.title)» (\(t.to))" } ?? t.to
         if let at = zone.parseInstant(t.at), let now = now.flatMap({ zone.parseInstant($0) }), at <= now {
             Output.say(
-                "Đã đến lúc tự chuyển sang trạng thái \(t.to) (từ \(Fmt.due(t.at, provisional: t.provisional))) nhưng chưa chuyển: "
+                "Đã đến lúc tự chuyển sang trạng thái \(to), từ \(Fmt.due(t.at, provisional: t.provisional)), nhưng chưa chuyển: "
                     + "tiendod đang xử lý các việc đến hạn\(due).")
         } else {
-            Output.say("Tự chuyển sang trạng thái \(t.to) lúc \(Fmt.due(t.at, provisional: t.provisional))\(due).")
+            Output.say("Tự chuyển sang trạng thái \(to) lúc \(Fmt.due(t.at, provisional: t.provisional))\(due).")
         }
     }
 }
@@ -366,7 +375,7 @@ struct Start: ParsableCommand {
             data = try GroupSpelling.respell([given], field: connection.workflow(workflow)?.groupBy, connection).first
         }
         try connection.run(Manager.StartInstance(workflow: workflow, key: key, data: data)) { i in
-            Output.say("Đã tạo hồ sơ \(i.id) (\(stateText(i))).")
+            Output.say("Đã tạo hồ sơ \(i.id) (\(stateText(i, title: stateTitle(i, connection)))).")
             printNext(i)
         }
     }
@@ -545,7 +554,7 @@ struct Send: ParsableCommand {
             if event == "done", let m = data?["milestone"]?.stringValue {
                 Output.say("Đã xong mốc '\(m)' của hồ sơ \(i.id).")
             } else {
-                Output.say("Đã nhận sự kiện '\(event)' cho hồ sơ \(i.id); trạng thái: \(stateText(i)).")
+                Output.say("Đã nhận sự kiện '\(event)' cho hồ sơ \(i.id); trạng thái: \(stateText(i, title: stateTitle(i, connection))).")
             }
             printNext(i)
         }

@@ -28,7 +28,9 @@ struct Undo: ParsableCommand {
                 let what = s.event == "done" ? "đánh dấu xong mốc '\(s.milestone ?? "")'" : "sự kiện '\(s.event)'"
                 return " (\(what), ghi lúc \(Fmt.date(s.at))\(s.actor.map { " bởi \($0)" } ?? ""))"
             }
-            Output.say("Đã hoàn tác bước ghi gần nhất\(which ?? "") của hồ sơ \(i.id); trạng thái: \(stateText(i)).")
+            Output.say(
+                "Đã hoàn tác bước ghi gần nhất\(which ?? "") của hồ sơ \(i.id); trạng thái: \(stateText(i, title: stateTitle(i, connection)))."
+            )
             printNext(i)
         }
     }

@@ -496,8 +496,12 @@ def test_show_says_the_transition_a_record_takes_by_itself(ward, tmp_path):
     assert r.returncode == 0, r.stderr
     out = r.stdout.splitlines()
     assert out[-3:] == ["Không có hạn nào đang mở.", "",
-                        "Tự chuyển sang trạng thái cho-xet lúc 11/02/2027 00:00; việc «Chi bộ họp xét, biểu quyết công "
+                        "Tự chuyển sang trạng thái «Chờ chi bộ xét công nhận chính thức» (cho-xet) lúc 11/02/2027 00:00; "
+                        "việc «Chi bộ họp xét, biểu quyết công "
                         "nhận đảng viên chính thức» có hạn chót 24/03/2027 (dự kiến)."]
+    # A start and an event say the state by its title too.
+    r = ctl(ward, "start", "dang-vien-du-bi", "moi2", "--set", "ngay_ket_nap=2026-02-10", "--set", "chi_bo=Chi bộ 3")
+    assert r.returncode == 0 and "Đã tạo hồ sơ dang-vien-du-bi/moi2 (Đảng viên dự bị (du-bi))." in r.stdout, r.stdout
     j = json.loads(ctl(ward, "show", "dang-vien-du-bi/moi", "--json").stdout)
     assert set(j) == {"instance"} and j["instance"]["state"] == "du-bi" and "nextTransition" not in j["instance"]
     # A record already past its transitions says none.
@@ -556,7 +560,7 @@ def test_show_says_a_transition_already_due_is_not_yet_taken(ward, tmp_path):
     assert r.returncode == 0, r.stderr
     assert patched == ["2027-02-11T00:00:00+07:00"]
     assert r.stdout.splitlines()[-1] == (
-        "Đã đến lúc tự chuyển sang trạng thái cho-xet (từ 11/02/2027 00:00) nhưng chưa chuyển: tiendod đang xử lý các "
+        "Đã đến lúc tự chuyển sang trạng thái «Chờ chi bộ xét công nhận chính thức» (cho-xet), từ 11/02/2027 00:00, nhưng chưa chuyển: tiendod đang xử lý các "
         "việc đến hạn; việc «Chi bộ họp xét, biểu quyết công nhận đảng viên chính thức» có hạn chót 24/03/2027 (dự kiến).")
     assert "Tự chuyển sang trạng thái" not in r.stdout
 
