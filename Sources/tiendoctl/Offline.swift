@@ -16,6 +16,13 @@ struct WorkflowsOption: ParsableArguments {
 func loadDefinition(_ workflow: String, _ options: WorkflowsOption) throws -> WorkflowDefinition {
     let loader = Loader(searchPath: options.searchPath)
     let (def, diags) = loader.resolve(workflow)
+    // A name not found is the caller's slip, not a file's error: said in words, with the names there are.
+    if def == nil, !Loader.isYAML(workflow), !workflow.contains("/"), !loader.workflowIDs().contains(workflow) {
+        let known = loader.workflowIDs()
+        throw fail(
+            "không có quy trình '\(workflow)' trong \(options.searchPath.joined(separator: ", "))\(vietnameseSuggestion(workflow, known))"
+                + (known.isEmpty ? "" : "; các quy trình: \(known.joined(separator: ", "))"))
+    }
     for d in diags where d.severity == .error { printErr(d.description) }
     guard let def else { throw fail("không nạp được quy trình '\(workflow)'") }
     return def
@@ -254,6 +261,12 @@ struct CalendarCommand: ParsableCommand {
     func run() throws {
         let loader = Loader(searchPath: workflows.searchPath)
         let (cal, diags) = loader.resolveCalendar(calendar)
+        if cal == nil, !loader.calendarIDs().contains(calendar) {
+            let known = loader.calendarIDs()
+            throw fail(
+                "không có lịch '\(calendar)' trong thư mục calendars/ của \(workflows.searchPath.joined(separator: ", "))"
+                    + "\(vietnameseSuggestion(calendar, known))" + (known.isEmpty ? "" : "; các lịch: \(known.joined(separator: ", "))"))
+        }
         for d in diags where d.severity == .error { printErr(d.description) }
         guard let cal else { throw fail("không nạp được lịch '\(calendar)'") }
         if years { return printYears(cal) }

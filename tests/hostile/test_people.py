@@ -155,6 +155,10 @@ def test_day_first_dates_from_people(hostile, tmp_path):
     assert any(rec.get("due") == "2026-03-20" for rec in json.loads(p.stdout))
     s = ctl("simulate", "--workflows", d.wf, "--from", "2026-03-01", "--until", "31/03/2026", "--instances", f"doc={bad}")
     assert s.returncode == 1 and re.search(rf"{re.escape(str(bad))}:3: cột 'han': ngày '03/15/2026' không tồn tại", s.stderr.decode())
+    # A name not found is said in words, with the names there are (no made-up file position).
+    p = ctl("plan", "docc", "--workflows", d.wf)
+    assert p.returncode == 1 and f"tiendoctl: không có quy trình 'docc' trong {d.wf} (có phải 'doc'?); các quy trình: " in p.stderr.decode(), p.stderr
+    assert ":1:1:" not in p.stderr.decode()
     # A range that ends before it starts is refused, not answered with an empty table («nothing falls due»).
     p = ctl("plan", "doc", "--workflows", d.wf, "--set", "han=20/03/2026", "--start", "01/03/2026 08:00", "--until", "28/02/2026")
     assert p.returncode == 1 and "--until (28/02/2026) trước ngày bắt đầu (01/03/2026)" in p.stderr.decode(), p.stderr

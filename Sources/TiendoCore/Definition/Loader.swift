@@ -31,7 +31,7 @@ public final class Loader {
 
     public init(searchPath: [String]) { self.searchPath = searchPath }
 
-    static func isYAML(_ name: String) -> Bool { name.hasSuffix(".yaml") || name.hasSuffix(".yml") }
+    public static func isYAML(_ name: String) -> Bool { name.hasSuffix(".yaml") || name.hasSuffix(".yml") }
     static func stem(_ path: String) -> String {
         let name = (path as NSString).lastPathComponent
         return (name as NSString).deletingPathExtension
@@ -221,6 +221,20 @@ public final class Loader {
                     message: "no workflow '\(workflow)' in \(searchPath.joined(separator: ", "))\(didYouMean(workflow, known))")
             ]
         )
+    }
+
+    /// The ids of the workflow files in the search path, sorted: what a name not found could have been.
+    public func workflowIDs() -> [String] {
+        var ignored: [Diagnostic] = []
+        return Set(searchPath.flatMap { Loader.workflowFiles(in: $0, diagnostics: &ignored).map(Loader.stem) }).sorted()
+    }
+
+    /// The ids of the calendar files in the search path's `calendars/`, sorted.
+    public func calendarIDs() -> [String] {
+        let names = searchPath.flatMap { dir in
+            (try? FileManager.default.contentsOfDirectory(atPath: (dir as NSString).appendingPathComponent("calendars"))) ?? []
+        }
+        return Set(names.filter(Loader.isYAML).map(Loader.stem)).sorted()
     }
 
     /// Resolves a calendar id in the search path.
