@@ -90,7 +90,9 @@ struct Status: ParsableCommand {
                     "SỰ CỐ từ \(Fmt.date(p.since)): tiendod không ghi được vào cơ sở dữ liệu (\(p.reason)); không gửi nhắc hạn nào, thử lại mỗi 5 giây.",
                     { Output.bold(Output.red($0)) })
             }
-            var summary = "\(Fmt.count(s.workflows)) quy trình, \(Fmt.count(s.instances)) hồ sơ, \(Fmt.count(s.overdue)) quá hạn"
+            // Records, as `list --overdue` counts them; the agenda counts tasks (a record may have several).
+            var summary =
+                "\(Fmt.count(s.workflows)) quy trình, \(Fmt.count(s.instances)) hồ sơ, \(Fmt.count(s.overdue)) hồ sơ có việc quá hạn"
             if let p = s.provisional, p > 0 { summary += ", \(Fmt.count(p)) hạn dự kiến" }
             Output.say(summary, redIf(s.overdue > 0))
             // Said at the top too: the list of problems comes under a table of every workflow, out of sight.
@@ -198,6 +200,13 @@ struct List: ParsableCommand {
     }
 }
 
+/// An instance's id is `WORKFLOW/KEY`: a key alone (`dvdb-001`) is refused in words that show the form, instead of
+/// tiendod's «không có hồ sơ 'dvdb-001'», which reads as if the record did not exist.
+func checkInstanceID(_ id: String) throws {
+    guard !id.contains("/") else { return }
+    throw fail("'\(id)' không phải mã hồ sơ: mã hồ sơ có dạng QUY_TRÌNH/KHÓA, ví dụ dang-vien-du-bi/\(id)")
+}
+
 /// The title of the state `i` is in, read from tiendod's definitions; nil when they cannot be read now (the state is
 /// then said by its id alone, and the failure is not reported: the change it follows was made).
 func stateTitle(_ i: Manager.Instance, _ connection: ConnectionOptions) -> String? {
@@ -242,6 +251,7 @@ struct Show: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() throws {
+        try checkInstanceID(id)
         // `--json` prints GetInstance's reply as the contract says; people also read the timed transition to come,
         // which `vn.tiendo.Extras.Instance` sends with the same instance.
         if connection.json { return Output.printJSON(try connection.parameters(Manager.GetInstance(id: id))) }
@@ -549,6 +559,7 @@ struct Send: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() throws {
+        try checkInstanceID(id)
         let data = try assignments(values, option: "--set")
         try connection.run(Manager.SendEvent(id: id, event: event, data: data, idempotencyKey: idempotencyKey)) { i in
             if event == "done", let m = data?["milestone"]?.stringValue {
@@ -575,6 +586,7 @@ struct Done: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() throws {
+        try checkInstanceID(id)
         let parts = milestone.split(separator: "@", maxSplits: 1).map(String.init)
         let milestoneID = parts.first ?? milestone
         // Without @KỲ the oldest open period is meant: read first and sent by its label, so that the reply names the
@@ -717,6 +729,7 @@ struct History: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() throws {
+        try checkInstanceID(id)
         try connection.run(Manager.History(id: id)) { records in
             if records.isEmpty {
                 Output.say("Hồ sơ \(id) chưa có bản ghi nào.")

@@ -20,6 +20,7 @@ struct Undo: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() throws {
+        try checkInstanceID(id)
         // Read first, to say which step is undone and to undo that one only (nil when none can be: the undo then says
         // why). A failed read is an error: undoing unseen would undo whatever step came last.
         let step = try connection.read(Extras.Instance.self, connection.parameters(Extras.Instance(id: id))).entry.undo

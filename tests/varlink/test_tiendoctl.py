@@ -236,6 +236,12 @@ def test_send_done_history_agenda(daemon):
 def test_errors_are_one_line_and_exit_1(daemon, tmp_path):
     r = ctl(daemon, "show", "hop/khong-co")
     assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1
+    # A key alone is not an id: the form is shown, not «no such record».
+    for command in (["show"], ["history"], ["send"], ["done"], ["undo"]):
+        args = command + ["khong-co"] + (["e"] if command == ["send"] else ["m"] if command == ["done"] else [])
+        r = ctl(daemon, *args)
+        assert r.returncode == 1 and r.stderr.strip() == (
+            "tiendoctl: 'khong-co' không phải mã hồ sơ: mã hồ sơ có dạng QUY_TRÌNH/KHÓA, ví dụ dang-vien-du-bi/khong-co"), r.stderr
     r = subprocess.run([CTL, "--socket", str(tmp_path / "none.sock"), "status"], capture_output=True, text=True)
     assert r.returncode == 1 and "không kết nối được" in r.stderr
     # In words, once, and nothing sent after: `done` reads the record first.
