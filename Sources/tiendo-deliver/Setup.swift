@@ -97,7 +97,20 @@ struct QueueOption: ParsableArguments {
     @Option(
         name: .customLong("test-queue"),
         help: ArgumentHelp("Hàng đợi thử nghiệm: một tệp JSON Lines (thử nghiệm, không cần tiendod).", valueName: "FILE"))
-    var path: String
+    var given: String?
+
+    /// The test queue's file. Without one, the technician likely meant tiendod's own queue, which these commands never
+    /// touch: said so, with the command that does.
+    var path: String {
+        get throws {
+            guard let given else {
+                throw ValidationError(
+                    "lệnh này chỉ làm việc trên một hàng đợi thử nghiệm (--test-queue TỆP); thông báo tiendod xếp gửi thì xem bằng "
+                        + "`tiendoctl deliveries` và gửi lại thư chết bằng `tiendoctl deliveries retry ID`")
+            }
+            return given
+        }
+    }
 }
 
 /// Parses a duration option or fails with its name.

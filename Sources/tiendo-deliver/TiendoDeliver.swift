@@ -88,7 +88,7 @@ struct Enqueue: AsyncParsableCommand {
             input = FileManager.default.contents(atPath: file)
         }
         guard let input, let text = String(data: input, encoding: .utf8) else { throw Failure("không đọc được \(file)") }
-        let q = try TestQueue(path: queue.path)
+        let q = try TestQueue(path: try queue.path)
         var records = 0
         var added = 0
         for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
@@ -141,7 +141,7 @@ struct QueueList: AsyncParsableCommand {
     @Flag(name: .customLong("json"), help: "In JSON.") var json = false
 
     func run() async throws {
-        let q = try TestQueue(path: queue.path, readOnly: true)
+        let q = try TestQueue(path: try queue.path, readOnly: true)
         let entries = await q.entries().filter { state == nil || $0.state.rawValue == state }
         if json {
             print(JSON.array(entries.map(QueueList.json)).serialized())
@@ -195,7 +195,7 @@ struct Retry: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let q = try TestQueue(path: queue.path)
+        let q = try TestQueue(path: try queue.path)
         let chosen = allDead ? await q.deadIDs() : ids
         let done = try await q.retry(chosen, now: Instant(seconds: Int64(Date().timeIntervalSince1970)))
         print(

@@ -257,3 +257,13 @@ def test_check_reports_positions(deliver):
     assert f"{d.routing}:8:5: error: unknown key 'hots' in channel 'thu' (type smtp) (did you mean 'host'?)" in out.stdout
     assert f"{d.routing}:7:5: error: missing required key 'host' in channel 'thu' (type smtp)" in out.stdout
     assert not os.path.exists(d.queue_file)
+
+
+def test_the_test_queue_commands_point_to_tiendoctl_without_a_queue():
+    """`tiendo-deliver retry 42` without --test-queue: the technician meant tiendod's dead letters, which only
+    `tiendoctl deliveries retry` puts back; said so, instead of «a missing option»."""
+    from conftest import BIN
+    r = subprocess.run([os.path.join(BIN, "tiendo-deliver"), "retry", "42"], capture_output=True, text=True)
+    assert r.returncode == 64, r
+    assert "chỉ làm việc trên một hàng đợi thử nghiệm (--test-queue TỆP)" in r.stderr, r.stderr
+    assert "`tiendoctl deliveries retry ID`" in r.stderr, r.stderr
