@@ -11,8 +11,8 @@ struct Backup: ParsableCommand {
         discussion: """
             Bản sao là cơ sở dữ liệu ở một thời điểm, tên tiendo-NĂM-THÁNG-NGÀY-GIỜPHÚTGIÂY.sqlite (giờ Việt Nam), \
             được kiểm tra đọc lại được trước khi mang tên đó. Với --keep N, giữ N bản mới nhất và xóa các bản cũ hơn. \
-            tiendo-backup.timer chạy lệnh này mỗi đêm với --keep 14. Lệnh chờ bản sao xong tối đa 1 giờ (trừ khi có \
-            --timeout khác 120). Khôi phục (khi tiendod đã dừng): tiendod --restore TỆP, xem tiendod(8).
+            tiendo-backup.timer chạy lệnh này mỗi đêm với --keep 14. Lệnh chờ bản sao xong tối đa 1 giờ (hoặc \
+            theo --timeout nếu có). Khôi phục (khi tiendod đã dừng): tiendod --restore TỆP, xem tiendod(8).
             """)
 
     @Option(help: ArgumentHelp("Giữ N bản sao mới nhất (kể cả bản vừa tạo), xóa các bản cũ hơn.", valueName: "N"))
@@ -39,7 +39,7 @@ struct Backup: ParsableCommand {
         }
         // A copy of a province's database takes minutes: the default wait of other commands is too short for it.
         var connection = connection
-        if connection.timeout == 120 { connection.timeout = 3600 }
+        if connection.timeoutGiven == nil { connection.timeoutGiven = 3600 }
         try connection.run(Extras.Backup(keep: keep)) { r in
             Output.say(
                 "Đã sao lưu \(Fmt.count(r.instances)) hồ sơ vào \(r.path) (\(Messages.size(Int64(r.bytes)))), lúc \(Fmt.date(r.at)).")

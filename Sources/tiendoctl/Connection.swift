@@ -14,8 +14,13 @@ struct ConnectionOptions: ParsableArguments {
     @Flag(help: "In tham số trả lời của phương thức dưới dạng JSON.")
     var json = false
 
-    @Option(help: ArgumentHelp("Chờ trả lời của tiendod tối đa N giây (mặc định 120; 0: chờ mãi; watch luôn chờ).", valueName: "N"))
-    var timeout: Double = 120
+    // Optional, so that the help says the default once, in words («120», not ArgumentParser's «120.0» after ours).
+    @Option(
+        name: .customLong("timeout"),
+        help: ArgumentHelp("Chờ trả lời của tiendod tối đa N giây (mặc định 120; 0: chờ mãi; watch luôn chờ).", valueName: "N"))
+    var timeoutGiven: Double?
+
+    var timeout: Double { timeoutGiven ?? 120 }
 
     var path: String { ManagerClient.resolveSocketPath(socket) }
 

@@ -241,8 +241,10 @@ struct CalendarCommand: ParsableCommand {
             "Các ngày nghỉ (ngoài cuối tuần) của một năm, tên và trạng thái của năm (chính thức hay dự kiến); --all thêm cả cuối tuần; --years liệt kê các năm có lịch chính thức."
     )
 
-    @Argument(help: "Mã lịch (mặc định vn).")
-    var calendar: String = "vn"
+    @Argument(help: ArgumentHelp("Mã lịch (mặc định vn).", valueName: "calendar"))
+    var calendarGiven: String?
+
+    var calendar: String { calendarGiven ?? "vn" }
 
     @Argument(help: "Năm (mặc định: năm nay).")
     var year: Int?
