@@ -435,6 +435,11 @@ struct Import: ParsableCommand {
         let parsed: [(line: Int, pairs: [(String, String)])]
         if Workbook.isZIP(bytes) || Workbook.isLegacyExcel(bytes) {
             parsed = try Import.sheetRows(bytes, file: file, workflow: workflow, info: info)
+        } else if [".xlsx", ".xlsm", ".xls"].contains(where: { file.lowercased().hasSuffix($0) }) {
+            // Named as a workbook but not one: «not UTF-8», as a CSV would be told, points the wrong way.
+            throw fail(
+                "'\(file)' không phải tệp Excel hợp lệ (tệp hỏng, hoặc bị đổi tên đuôi); hãy mở và lưu lại bằng Excel, hoặc lưu dưới dạng CSV UTF-8"
+            )
         } else {
             do { parsed = try CSV.parse(bytes: bytes).map { ($0.line, $0.pairs) } } catch {
                 printErr("\(file):\(error.line): \(error.reason)")

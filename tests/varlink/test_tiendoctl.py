@@ -135,6 +135,11 @@ def test_import_reports_every_bad_row_and_stores_nothing(daemon, tmp_path):
     assert f"{f}: cột «que_quan» không phải trường của quy trình «Quy trình thử nghiệm» (các cột dùng được: " in r.stderr
     assert f"{f}: thiếu cột «han», trường bắt buộc của quy trình «Quy trình thử nghiệm»" in r.stderr, r.stderr
     assert lines[-1] == "tiendoctl: dòng tên cột không khớp quy trình; không nhập gì", lines
+    # A file named as a workbook that is none is said to be a broken workbook, not «not UTF-8».
+    x = tmp_path / "hong.xlsx"
+    x.write_bytes(bytes(range(256)) * 8)
+    r = ctl(daemon, "import", "hop", str(x))
+    assert r.returncode == 1 and f"'{x}' không phải tệp Excel hợp lệ (tệp hỏng, hoặc bị đổi tên đuôi)" in r.stderr, r.stderr
     assert ctl(daemon, "show", "hop/y1").returncode == 1
 
 
