@@ -23,10 +23,16 @@ public final class Catalog: Sendable {
     public let current: [String: WorkflowDefinition]
     public let byDigest: [String: WorkflowDefinition]
     public let diagnostics: [Diagnostic]
-    init(current: [String: WorkflowDefinition], byDigest: [String: WorkflowDefinition], diagnostics: [Diagnostic]) {
+    /// The routing file in force (`delivery/routing.yaml`), nil when there is none: nothing is fanned out to send.
+    public let routingFile: String?
+    init(
+        current: [String: WorkflowDefinition], byDigest: [String: WorkflowDefinition], diagnostics: [Diagnostic],
+        routingFile: String? = nil
+    ) {
         self.current = current
         self.byDigest = byDigest
         self.diagnostics = diagnostics
+        self.routingFile = routingFile
     }
     public func definition(_ digest: String) -> WorkflowDefinition? { byDigest[digest] }
 }
@@ -204,7 +210,7 @@ public final class Daemon: InstanceCounter {
     public func releaseStateDirectory() { stateLock.release() }
 
     func publishCatalog() {
-        viewSource.publish(Catalog(current: current, byDigest: byDigest, diagnostics: diagnostics))
+        viewSource.publish(Catalog(current: current, byDigest: byDigest, diagnostics: diagnostics, routingFile: delivery.routing?.file))
     }
 
     public init(options: DaemonOptions, clock: DaemonClock, sink: any RecordSink & LogWriter) throws {

@@ -71,6 +71,9 @@ public struct DeliveryCounts: Sendable, Equatable {
     /// Channel → the earliest instant one of its waiting deliveries is or was due (ahead for a digest before its time;
     /// none: nothing waits).
     public var oldestPending: [String: Instant] = [:]
+    /// The routing file tiendod has in force; nil when it has none (nothing is queued to send), or from a daemon before
+    /// 07/12/2026.
+    public var routing: String?
 
     public init() {}
 

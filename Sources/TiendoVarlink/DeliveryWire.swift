@@ -220,11 +220,12 @@ extension DeliveryCounts {
     /// `Counts`' reply: `states` (every channel added up, `failed` included), `channels`, `oldestPending`.
     public var json: JSON {
         func states(_ c: [String: Int]) -> JSON { .object(Deliveries.listStates.map { ($0, .int(c[$0] ?? 0)) }) }
-        return .object([
-            ("states", states(total)),
-            ("channels", .object(channels.keys.sorted().map { ($0, states(channels[$0]!)) })),
-            ("oldestPending", .object(oldestPending.keys.sorted().map { ($0, Deliveries.instant(oldestPending[$0]!)) })),
-        ])
+        return .object(
+            [
+                ("states", states(total)),
+                ("channels", .object(channels.keys.sorted().map { ($0, states(channels[$0]!)) })),
+                ("oldestPending", .object(oldestPending.keys.sorted().map { ($0, Deliveries.instant(oldestPending[$0]!)) })),
+            ] + (routing.map { [("routing", JSON.string($0))] } ?? []))
     }
 
     /// Reads `Counts`' reply.
@@ -243,5 +244,6 @@ extension DeliveryCounts {
             let o = try Members(oldest, path: m.at("oldestPending"))
             for (name, _) in o.pairs { oldestPending[name] = try o.instant(name) }
         }
+        routing = try m.optionalString("routing")
     }
 }

@@ -109,6 +109,13 @@ struct DeliveriesList: ParsableCommand {
         if limit != nil { rows.reverse() }
         if connection.json { return Output.printJSON(.object([("rows", .array(rows.map(\.json)))])) }
         let counts = try connection.read(Deliveries.Counts.self, try connection.parameters(Deliveries.Counts(), on: c))
+        // «0 chờ gửi, 0 đã gửi» read as mail that works, when nothing is ever queued.
+        if counts.routing == nil && counts.channels.isEmpty {
+            Output.say(
+                "Chưa có tệp định tuyến (delivery/routing.yaml trong thư mục quy trình): tiendod không xếp thông báo nào để gửi "
+                    + "bằng thư điện tử hay webhook. Cách thiết lập: README, mục gửi thông báo; docs/delivery.md.", Output.bold)
+            return
+        }
         if let channel, counts.channels[channel] == nil {
             // A misspelt channel printed every channel's totals, as if it had them.
             let known = counts.channels.keys.sorted()

@@ -311,6 +311,14 @@ def test_reload_exit_status_follows_diagnostics(daemon):
     assert ctl(daemon, "reload").returncode == 0
 
 
+def test_deliveries_without_a_routing_file_say_nothing_is_queued(daemon):
+    """No routing file: «0 chờ gửi, 0 đã gửi» would read as mail that works; the command says nothing is queued."""
+    r = ctl(daemon, "deliveries")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("Chưa có tệp định tuyến (delivery/routing.yaml trong thư mục quy trình)"), r.stdout
+    assert "chờ gửi" not in r.stdout
+
+
 def test_a_file_broken_on_reload_keeps_its_version_and_status_says_so_first():
     """A workflow broken on reload keeps its last good version: a follow-up naming it is not warned about as «not
     loaded», and `status` says at its top that a file has an error (the list is under a table of every workflow)."""

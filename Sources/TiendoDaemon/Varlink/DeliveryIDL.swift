@@ -101,8 +101,9 @@ extension VarlinkIDL {
         method Retry(ids: ?[]int, allDead: ?bool) -> (retried: int)
 
         # Per state (every channel added up, failed included), per channel, and per channel when its earliest waiting
-        # delivery is or was due (dueAt; ahead for a digest before its time).
-        method Counts() -> (states: [string]int, channels: [string][string]int, oldestPending: [string]string)
+        # delivery is or was due (dueAt; ahead for a digest before its time); routing: the routing file in force, absent
+        # when there is none (nothing is queued to send).
+        method Counts() -> (states: [string]int, channels: [string][string]int, oldestPending: [string]string, routing: ?string)
 
         error NoSuchDelivery (id: int)
 

@@ -215,9 +215,9 @@ final class DeliveryService: Sendable {
                 let next = try store.nextDelivery(channel: p["channel"]!.stringValue!)
                 return .ok([("at", next.map { .string(Zone.vietnam.iso($0)) } ?? .null)])
             case "Counts":
-                guard case .object(let o) = try store.deliveryCounts().json else {
-                    return .error("org.varlink.service.InternalError")
-                }
+                var counts = try store.deliveryCounts()
+                counts.routing = views().catalog.routingFile
+                guard case .object(let o) = counts.json else { return .error("org.varlink.service.InternalError") }
                 return .ok(o)
             case "List":
                 let states = p["states"]?.arrayValue?.compactMap(\.stringValue)
