@@ -99,7 +99,9 @@ extension Daemon {
         if Set(current.keys) != Set(set.workflows.keys) {
             let loaded = FollowUpDefinition.check(set.workflows)
             diagnostics.removeAll { loaded.contains($0) }
-            diagnostics += FollowUpDefinition.check(current)
+            // A kept version's own follow-ups were checked when it loaded; its file now holds other lines.
+            let refused = Set(set.rejected.values)
+            diagnostics += FollowUpDefinition.check(current).filter { !refused.contains($0.file) }
         }
         // A workflow whose file is gone stays in force, as a calendar does, and says so.
         for (id, def) in current.sorted(by: { $0.key < $1.key }) where set.workflows[id] == nil && set.rejected[id] == nil {

@@ -53,7 +53,12 @@ struct DigestLayout {
     /// điểm cá nhân cuối năm», hạn chót …`.
     func line(_ i: MessageComposer.Item) -> String {
         let n = i.notice
-        guard n.isDeadlineNotice else { return n.message + i.named }
+        // The person's name in place of the case's code, as a single notice's body says it (nothing added when the
+        // sentence names no code: the name after it).
+        guard n.isDeadlineNotice else {
+            let named = MessageComposer.naming(n.message, instance: n.instance, label: i.label, personal: false)
+            return named != n.message ? named : n.message + i.named
+        }
         // The person first: a secretary scans a digest of many people for a name.
         var s = (i.isUrgent(urgent) ? "[Khẩn] " : "") + (i.label.map { "\($0): " } ?? "") + "«\(i.title)»" + i.code
         if let o = n.occurrence { s += ", kỳ \(Messages.period(o, due: n.due))" }

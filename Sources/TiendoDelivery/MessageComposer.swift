@@ -212,21 +212,20 @@ public struct MessageComposer: Sendable {
         }
         if let g = i.notice.group { rows.append(("Đơn vị", g)) }
         if let o = i.notice.occurrence { rows.append(("Kỳ", Messages.period(o, due: i.notice.due))) }
+        // A due with its weekday, which people plan by («thứ Sáu, 05/12/2025», «thứ Ba, 17:00 ngày 27/01/2026»).
+        func weekday(_ n: Notice) -> String {
+            guard let d = n.dueDate(zone: i.zone) else { return "" }
+            let name = WorkCalendar.weekdayName(d.weekday)
+            return name.prefix(1).lowercased() + name.dropFirst() + ", "
+        }
         if let prev = i.notice.previousDue.flatMap({ p -> String? in
             var n = i.notice
             n.due = p
-            return n.dueText(zone: i.zone)
+            return n.dueText(zone: i.zone).map { weekday(n) + $0 }
         }) {
             rows.append(("Hạn cũ", prev))
         }
-        // A day's due with its weekday, which people plan by («thứ Sáu, 05/12/2025»); a due at an hour says its own.
-        if let due = i.dueText {
-            let weekday = i.notice.due.flatMap { CivilDate.parse($0) }.map { d -> String in
-                let name = WorkCalendar.weekdayName(d.weekday)
-                return name.prefix(1).lowercased() + name.dropFirst() + ", "
-            }
-            rows.append((i.notice.previousDue != nil ? "Hạn mới" : "Hạn chót", (weekday ?? "") + due))
-        }
+        if let due = i.dueText { rows.append((i.notice.previousDue != nil ? "Hạn mới" : "Hạn chót", weekday(i.notice) + due)) }
         let noticeDay = i.zone.date(of: i.notice.at)
         if let d = i.days, i.notice.isDeadlineNotice {
             // Counted at sending: beside a sentence of an earlier day («Còn 7 ngày»), it says which day it counts to.
@@ -343,15 +342,16 @@ public struct MessageComposer: Sendable {
 
     /// The engine's sentence names the case by its code, for the journal («Còn 7 ngày đến hạn «…» (nhac-viec/dv03),
     /// …», «Bắt đầu hồ sơ nhac-viec/dv03 theo quy trình …»); an e-mail names the person instead: to someone else by
-    /// the name, when it is known («(Nguyễn Văn An)», «hồ sơ của Nguyễn Văn An»); to the person themself, not at all
-    /// («hồ sơ của đồng chí»). The code stays in the table below, for asking about it.
+    /// the name, when it is known («(hồ sơ của Nguyễn Văn An)», «hồ sơ của Nguyễn Văn An»); to the person themself, not
+    /// at all («hồ sơ của đồng chí»). The code stays in the table below, for asking about it.
     static func naming(_ message: String, instance: String?, label: String?, personal: Bool) -> String {
         guard let code = instance, message.contains(code) else { return message }
         let (bracketed, owner): (String, String)
         if personal {
             (bracketed, owner) = ("", "của đồng chí")
         } else if let label {
-            (bracketed, owner) = (" (\(label))", "của \(label)")
+            // «(hồ sơ của X)», not «(X)»: after «ghi lúc 09:00…» a bare name reads as who recorded the step.
+            (bracketed, owner) = (" (hồ sơ của \(label))", "của \(label)")
         } else {
             return message
         }

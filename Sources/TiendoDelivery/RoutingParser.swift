@@ -82,7 +82,7 @@ public enum RoutingParser {
         var contact: String?
         if let c = top["contact"] {
             // One line of words: the footer's sentence ends with it.
-            if let t = c.text?.trimmingCharacters(in: .whitespaces), !t.isEmpty, !t.contains("\n"), t.count <= 200 {
+            if let t = c.text?.trimmingCharacters(in: .whitespacesAndNewlines), !t.isEmpty, !t.contains("\n"), t.count <= 200 {
                 contact = t
             } else {
                 sink.error(

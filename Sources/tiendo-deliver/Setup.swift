@@ -99,6 +99,9 @@ struct QueueOption: ParsableArguments {
         help: ArgumentHelp("Hàng đợi thử nghiệm: một tệp JSON Lines (thử nghiệm, không cần tiendod).", valueName: "FILE"))
     var given: String?
 
+    /// Before anything is read (`enqueue` reads its records from standard input, and waited there forever).
+    func validate() throws { _ = try path }
+
     /// The test queue's file. Without one, the technician likely meant tiendod's own queue, which these commands never
     /// touch: said so, with the command that does.
     var path: String {

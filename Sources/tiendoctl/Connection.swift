@@ -64,8 +64,12 @@ struct ConnectionOptions: ParsableArguments {
         case "SendEvent":
             return "một thay đổi đã gửi có thể vẫn được ghi: xem `tiendoctl show` hoặc `history` trước khi gửi lại, "
                 + "hoặc gửi lại kèm cùng --idempotency-key"
-        case "StartInstance", "CompleteMilestone", "ImportInstances", "Undo", "Backup", "Retry", "Reload":
+        case "StartInstance", "CompleteMilestone", "Undo":
             return "một thay đổi đã gửi có thể vẫn được ghi: xem `tiendoctl show` hoặc `history` trước khi gửi lại"
+        case "ImportInstances": return "lần nhập có thể vẫn được ghi: xem `tiendoctl list` trước khi nhập lại"
+        case "Backup": return "bản sao có thể vẫn đang được chép: xem `tiendoctl backup --list` trước khi sao lưu lại"
+        case "Retry": return "các thư có thể đã được đưa lại vào hàng đợi: xem `tiendoctl deliveries` trước khi làm lại"
+        // A reload may be repeated as it is.
         default: return nil
         }
     }

@@ -112,8 +112,9 @@ struct DeliveriesList: ParsableCommand {
         // «0 chờ gửi, 0 đã gửi» read as mail that works, when nothing is ever queued.
         if counts.routing == nil && counts.channels.isEmpty {
             Output.say(
-                "Chưa có tệp định tuyến (delivery/routing.yaml trong thư mục quy trình): tiendod không xếp thông báo nào để gửi "
-                    + "bằng thư điện tử hay webhook. Cách thiết lập: README, mục gửi thông báo; docs/delivery.md.", Output.bold)
+                "Không có tệp định tuyến nào đang có hiệu lực (chưa có delivery/routing.yaml trong thư mục quy trình, hoặc tệp "
+                    + "bị từ chối: xem `tiendoctl status`): tiendod không xếp thông báo nào để gửi bằng thư điện tử hay webhook. "
+                    + "Cách thiết lập: README, mục gửi thông báo; docs/delivery.md.", Output.bold)
             return
         }
         if let channel, counts.channels[channel] == nil {

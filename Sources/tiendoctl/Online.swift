@@ -99,7 +99,7 @@ struct Status: ParsableCommand {
             let errors = s.diagnostics.filter(\.isError).count
             if errors > 0 {
                 Output.say(
-                    "Có \(Fmt.count(errors)) lỗi trong tệp quy trình: quy trình bị lỗi vẫn chạy theo phiên bản tốt trước đó (nếu có); xem danh sách ở cuối.",
+                    "Có \(Fmt.count(errors)) lỗi trong các tệp cấu hình (quy trình, lịch, định tuyến): tệp bị lỗi chưa được dùng, phiên bản tốt trước đó (nếu có) vẫn có hiệu lực; xem danh sách ở cuối.",
                     { Output.bold(Output.red($0)) })
             }
             // Email and webhook deliveries, once there are any (a daemon without vn.tiendo.Delivery says nothing).
@@ -204,7 +204,7 @@ struct List: ParsableCommand {
 /// tiendod's «không có hồ sơ 'dvdb-001'», which reads as if the record did not exist.
 func checkInstanceID(_ id: String) throws {
     guard !id.contains("/") else { return }
-    throw fail("'\(id)' không phải mã hồ sơ: mã hồ sơ có dạng QUY_TRÌNH/KHÓA, ví dụ dang-vien-du-bi/\(id)")
+    throw fail("'\(id)' chỉ là khóa của hồ sơ; lệnh này cần mã đầy đủ QUY_TRÌNH/KHÓA, ví dụ dang-vien-du-bi/\(id)")
 }
 
 /// The title of the state `i` is in, read from tiendod's definitions; nil when they cannot be read now (the state is
@@ -435,13 +435,15 @@ struct Import: ParsableCommand {
         let parsed: [(line: Int, pairs: [(String, String)])]
         if Workbook.isZIP(bytes) || Workbook.isLegacyExcel(bytes) {
             parsed = try Import.sheetRows(bytes, file: file, workflow: workflow, info: info)
-        } else if [".xlsx", ".xlsm", ".xls"].contains(where: { file.lowercased().hasSuffix($0) }) {
-            // Named as a workbook but not one: «not UTF-8», as a CSV would be told, points the wrong way.
-            throw fail(
-                "'\(file)' không phải tệp Excel hợp lệ (tệp hỏng, hoặc bị đổi tên đuôi); hãy mở và lưu lại bằng Excel, hoặc lưu dưới dạng CSV UTF-8"
-            )
         } else {
             do { parsed = try CSV.parse(bytes: bytes).map { ($0.line, $0.pairs) } } catch {
+                // Named as a workbook but neither one nor text (tab-separated text named .xls, as some systems export,
+                // reads): «not UTF-8», as a CSV would be told, points the wrong way.
+                if [".xlsx", ".xlsm", ".xls"].contains(where: { file.lowercased().hasSuffix($0) }) {
+                    throw fail(
+                        "'\(file)' không phải tệp Excel hợp lệ (tệp hỏng, hoặc bị đổi tên đuôi); hãy mở và lưu lại bằng Excel, hoặc lưu dưới dạng CSV UTF-8"
+                    )
+                }
                 printErr("\(file):\(error.line): \(error.reason)")
                 throw fail("tệp CSV không hợp lệ; không nhập gì")
             }
@@ -462,10 +464,18 @@ struct Import: ParsableCommand {
         // The header, checked once as the web's import page checks it: a column that is no field is said once, not on
         // every row (where it hid each row's other faults), and a required field without a column before any row.
         if let info {
+            // A column left empty was never sent (an empty cell is skipped): a spare «Ghi chú» column does not refuse
+            // the file. A required field is looked for among every heading.
             var headings: [String] = []
-            for r in parsed { for (h, _) in r.pairs where !headings.contains(h) { headings.append(h) } }
+            var filled = Set<String>()
+            for r in parsed {
+                for (h, v) in r.pairs {
+                    if !headings.contains(h) { headings.append(h) }
+                    if !v.trimmingSpaces.isEmpty { filled.insert(h) }
+                }
+            }
             var problems: [String] = []
-            for h in headings where field(h) != nil && info.importField(named: h) == nil {
+            for h in headings where filled.contains(h) && field(h) != nil && info.importField(named: h) == nil {
                 let expected = info.importHeadings.map(\.heading).joined(separator: ", ")
                 problems.append("\(file): cột «\(h)» không phải trường của quy trình «\(info.title)» (các cột dùng được: \(expected))")
             }

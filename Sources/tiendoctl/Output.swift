@@ -98,7 +98,7 @@ enum Output {
         }
         func late(_ r: Record) -> String {
             guard let l = r.late else { return "" }
-            if r.kind != .started, let id = r.instance, let e = entered[id], r.at.seconds + Int64(l) <= e + 5 {
+            if r.kind != .started, let id = r.instance, let e = entered[id], r.at.seconds < e, r.at.seconds + Int64(l) <= e + 5 {
                 return "ghi khi đưa hồ sơ vào hệ thống"
             }
             return Messages.lateness(seconds: l, kind: r.kind.rawValue)

@@ -164,7 +164,9 @@ extension Array where Element == String {
                 .parts[0].text
         }
         let secretary = try text(to: dung)
-        #expect(secretary.contains("\n\nCòn 7 ngày đến hạn «Nộp bản kiểm điểm cá nhân cuối năm» (Nguyễn Văn An), hạn chót 10/12/2025\n"))
+        #expect(
+            secretary.contains(
+                "\n\nCòn 7 ngày đến hạn «Nộp bản kiểm điểm cá nhân cuối năm» (hồ sơ của Nguyễn Văn An), hạn chót 10/12/2025\n"))
         #expect(secretary.contains("Hồ sơ: Nguyễn Văn An (nhac-viec/nguyen-van-an)\n"))
         let own = try text(to: Mailbox(name: "Nguyễn Văn An", address: "an.nguyen@example.vn"), route: "dang-vien")
         #expect(own.contains("\n\nCòn 7 ngày đến hạn «Nộp bản kiểm điểm cá nhân cuối năm», hạn chót 10/12/2025\n"), "\(own)")
@@ -189,6 +191,41 @@ extension Array where Element == String {
             try text(to: dung, composer: withContact).hasSuffix(
                 "Đề nghị không trả lời thư này; cần hỏi, xin liên hệ: Văn phòng Đảng ủy phường, 024 3823 4567.\n"))
         #expect(try text(to: dung).hasSuffix("Văn phòng Đảng ủy phường Tây Hồ. Đề nghị không trả lời thư này.\n"))
+        // Written as a folded block, it is still one line.
+        let folded = MessageComposer(
+            routing: RoutingFixture.routing(
+                RoutingFixture.standard.replacingOccurrences(
+                    of: "quiet_hours:", with: "contact: >\n  Văn phòng Đảng ủy phường,\n  024 3823 4567\nquiet_hours:")),
+            definitions: Repo.definitions)
+        #expect(try text(to: dung, composer: folded).hasSuffix("cần hỏi, xin liên hệ: Văn phòng Đảng ủy phường, 024 3823 4567.\n"))
+    }
+
+    @Test("in a digest, a reminder sent after its deadline is listed as overdue, as its line says")
+    func lateReminderInADigest() throws {
+        let r = record(at: "2025-12-02T08:00:00+07:00", due: "2025-12-05", daysLeft: 3)
+        let m = try composer.email(
+            for: job([r], to: dung, digest: "bi-thu|thu|bithu.kdc2@example.vn|2025-12-08", labels: ["Nguyễn Văn An"]),
+            now: at("2025-12-08T07:30"))
+        let text = ParsedMail(m.bytes).parts[0].text
+        #expect(text.contains("QUÁ HẠN (1)\n") && !text.contains("SẮP ĐẾN HẠN"), "\(text)")
+        #expect(text.contains("- Nguyễn Văn An: «Nộp bản kiểm điểm cá nhân cuối năm», hạn chót 05/12/2025, quá hạn 3 ngày\n"), "\(text)")
+    }
+
+    @Test("a due is said with its weekday, a day's or an hour's, and so is the due a calendar change moved")
+    func weekdays() throws {
+        func text(_ r: JSON) throws -> String {
+            ParsedMail(try composer.email(for: job([r], to: dung), now: at("2026-01-20T08:00")).bytes).parts[0].text
+        }
+        let timed = record(at: "2026-01-20T08:00:00+07:00", due: "2026-01-27T17:00:00+07:00")
+        let timedText = try text(timed)
+        #expect(timedText.contains("Hạn chót: thứ Ba, 17:00 ngày 27/01/2026\n"), "\(timedText)")
+        var moved = record("rescheduled", at: "2026-01-20T08:00:00+07:00", due: "2026-02-02", daysLeft: nil)
+        if case .object(var o) = moved {
+            o.append(("previousDue", .string("2026-01-30")))
+            moved = .object(o)
+        }
+        let t = try text(moved)
+        #expect(t.contains("Hạn cũ: thứ Sáu, 30/01/2026\n") && t.contains("Hạn mới: thứ Hai, 02/02/2026\n"), "\(t)")
     }
 
     @Test("an urgent notice (quiet_hours.urgent, crit by default) says so first and is flagged for mail clients")
@@ -294,14 +331,14 @@ extension Array where Element == String {
 
                 THÔNG BÁO KHÁC (1)
                   Nộp báo cáo kiểm điểm cuối năm
-                  - Hồ sơ nhac-viec/x chuyển từ «A» sang «B» <ngay> — Ngô Thị X
+                  - Hồ sơ của Ngô Thị X chuyển từ «A» sang «B» <ngay>
 
                 -- 
                 Thư gửi tự động từ hệ thống theo dõi tiến độ của Văn phòng Đảng ủy phường Tây Hồ. Đề nghị không trả lời thư này.
 
                 """)
         // HTML escapes what came from records.
-        #expect(p.parts[1].text.contains("<li>Hồ sơ nhac-viec/x chuyển từ «A» sang «B» &lt;ngay&gt; — Ngô Thị X</li>"))
+        #expect(p.parts[1].text.contains("<li>Hồ sơ của Ngô Thị X chuyển từ «A» sang «B» &lt;ngay&gt;</li>"))
         #expect(p.parts[1].text.contains("<li>Phạm &lt;Văn&gt; Đức: «Nộp bản kiểm điểm cá nhân cuối năm», hạn chót"))
         #expect(p.parts[1].text.contains("<h3>Quá hạn (1)</h3>"))
     }

@@ -267,3 +267,6 @@ def test_the_test_queue_commands_point_to_tiendoctl_without_a_queue():
     assert r.returncode == 64, r
     assert "chỉ làm việc trên một hàng đợi thử nghiệm (--test-queue TỆP)" in r.stderr, r.stderr
     assert "`tiendoctl deliveries retry ID`" in r.stderr, r.stderr
+    # `enqueue` reads its records from standard input: refused before it waits there.
+    r = subprocess.run([os.path.join(BIN, "tiendo-deliver"), "enqueue"], capture_output=True, text=True, stdin=None, timeout=20)
+    assert r.returncode == 64 and "--test-queue TỆP" in r.stderr, r

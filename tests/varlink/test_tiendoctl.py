@@ -135,6 +135,14 @@ def test_import_reports_every_bad_row_and_stores_nothing(daemon, tmp_path):
     assert f"{f}: cột «que_quan» không phải trường của quy trình «Quy trình thử nghiệm» (các cột dùng được: " in r.stderr
     assert f"{f}: thiếu cột «han», trường bắt buộc của quy trình «Quy trình thử nghiệm»" in r.stderr, r.stderr
     assert lines[-1] == "tiendoctl: dòng tên cột không khớp quy trình; không nhập gì", lines
+    # A spare column left empty is not refused (an empty cell was never sent), and tab-separated text named .xls,
+    # as some systems export, reads as before.
+    f.write_text("key,han,Ghi chú\ny5,2026-03-06,\n", encoding="utf-8")
+    assert ctl(daemon, "import", "hop", str(f)).returncode == 0
+    t = tmp_path / "xuat.xls"
+    t.write_text("key\than\ny6\t2026-03-06\n", encoding="utf-8")
+    r = ctl(daemon, "import", "hop", str(t))
+    assert r.returncode == 0, r.stderr
     # A file named as a workbook that is none is said to be a broken workbook, not «not UTF-8».
     x = tmp_path / "hong.xlsx"
     x.write_bytes(bytes(range(256)) * 8)
@@ -246,7 +254,7 @@ def test_errors_are_one_line_and_exit_1(daemon, tmp_path):
         args = command + ["khong-co"] + (["e"] if command == ["send"] else ["m"] if command == ["done"] else [])
         r = ctl(daemon, *args)
         assert r.returncode == 1 and r.stderr.strip() == (
-            "tiendoctl: 'khong-co' không phải mã hồ sơ: mã hồ sơ có dạng QUY_TRÌNH/KHÓA, ví dụ dang-vien-du-bi/khong-co"), r.stderr
+            "tiendoctl: 'khong-co' chỉ là khóa của hồ sơ; lệnh này cần mã đầy đủ QUY_TRÌNH/KHÓA, ví dụ dang-vien-du-bi/khong-co"), r.stderr
     r = subprocess.run([CTL, "--socket", str(tmp_path / "none.sock"), "status"], capture_output=True, text=True)
     assert r.returncode == 1 and "không kết nối được" in r.stderr
     # In words, once, and nothing sent after: `done` reads the record first.
@@ -315,7 +323,7 @@ def test_deliveries_without_a_routing_file_say_nothing_is_queued(daemon):
     """No routing file: «0 chờ gửi, 0 đã gửi» would read as mail that works; the command says nothing is queued."""
     r = ctl(daemon, "deliveries")
     assert r.returncode == 0, r.stderr
-    assert r.stdout.startswith("Chưa có tệp định tuyến (delivery/routing.yaml trong thư mục quy trình)"), r.stdout
+    assert r.stdout.startswith("Không có tệp định tuyến nào đang có hiệu lực (chưa có delivery/routing.yaml"), r.stdout
     assert "chờ gửi" not in r.stdout
 
 
@@ -337,7 +345,7 @@ def test_a_file_broken_on_reload_keeps_its_version_and_status_says_so_first():
         assert "follow_ups" not in r.stdout + r.stderr, (r.stdout, r.stderr)
         r = ctl(d, "status")
         lines = r.stdout.splitlines()
-        assert lines[2].startswith("Có 1 lỗi trong tệp quy trình: quy trình bị lỗi vẫn chạy theo phiên bản tốt trước đó"), lines[:4]
+        assert lines[2].startswith("Có 1 lỗi trong các tệp cấu hình (quy trình, lịch, định tuyến): tệp bị lỗi chưa được dùng"), lines[:4]
         assert "follow_ups" not in r.stdout
     finally:
         d.stop()
@@ -714,7 +722,10 @@ def test_done_without_a_period_names_the_period_it_completed(tmp_path):
         r = ctl(d, "done", "dinh-ky/x", "dong-gop")
         assert r.returncode == 0, r.stderr
         assert "Đã xong mốc 'dong-gop' «Đóng góp tháng» kỳ 03/2026 của hồ sơ dinh-ky/x." in r.stdout, r.stdout
-        # A period typed as the lists print it.
+        # A period typed as the lists print it: an open one is completed, one not yet open refused in those words.
+        assert ctl(d, "start", "dinh-ky", "y").returncode == 0
+        r = ctl(d, "done", "dinh-ky/y", "dong-gop@03/2026")
+        assert r.returncode == 0 and "kỳ 03/2026 của hồ sơ dinh-ky/y." in r.stdout, (r.stdout, r.stderr)
         r = ctl(d, "done", "dinh-ky/x", "dong-gop@04/2026")
         assert r.returncode == 1 and "kỳ 04/2026 của «Đóng góp tháng» (dong-gop) chưa mở" in r.stderr, r.stderr
     finally:
@@ -760,7 +771,9 @@ def test_argument_errors_and_help_are_in_vietnamese():
     assert r.returncode == 64 and r.stderr.startswith("tiendoctl: không có lệnh 'lisst' (có phải 'list'?); các lệnh: agenda,"), r.stderr
     r = subprocess.run([CTL, "agenda", "--help"], capture_output=True, text=True, env=env)
     assert r.returncode == 0 and "CÁCH DÙNG: tiendoctl agenda" in r.stdout and "TÙY CHỌN:" in r.stdout, r.stdout
-    assert "In trợ giúp này." in r.stdout and "Show help" not in r.stdout and "(mặc định: 120.0)" in r.stdout
+    assert "In trợ giúp này." in r.stdout and "Show help" not in r.stdout
+    # Each default said once, in words: not ArgumentParser's «(mặc định: 120.0)» after ours.
+    assert "(mặc định 120;" in r.stdout and "120.0" not in r.stdout, r.stdout
 
 
 def test_a_group_typed_another_way_is_sent_as_the_records_spell_it(daemon, tmp_path):

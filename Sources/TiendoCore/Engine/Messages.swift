@@ -150,7 +150,7 @@ public enum Messages {
     /// 20/12/2026 runs from 21/09/2026, label `2026-09`, and «kỳ 09/2026» would read as September's report; it is
     /// written `từ tháng 09/2026` (`từ ngày 15/03/2027` for a label of a day) whenever `due` (`Record.due`'s form,
     /// `2026-12-20` or an instant) falls outside it. Where a label is to be typed back (`tiendoctl done ID
-    /// dang-phi@2027-03`, its errors) it stays as it is.
+    /// dang-phi@2027-03`, the refusal of a label that names no period) it stays as it is.
     public static func period(_ label: String, due: String?) -> String {
         let dueDay = due.flatMap { CivilDate.parse(String($0.prefix(10))) }
         let parts = label.split(separator: "-", omittingEmptySubsequences: false)

@@ -48,9 +48,18 @@ struct PageError: Error, Sendable, CustomStringConvertible {
                 return PageError(.conflict, "Không thực hiện được", sentence(e.description))
             }
         case let e as VarlinkTransportError:
+            // No answer is not «nothing done»: a change sent may be recorded (a record added twice on a retry).
+            let unanswered: String
+            if case .timedOut = e.reason {
+                unanswered =
+                    " Nếu vừa gửi một thay đổi (thêm hồ sơ, nhập tệp, ghi một bước), thay đổi ấy có thể đã được ghi: hãy xem lại danh sách hoặc trang hồ sơ trước khi làm lại."
+            } else {
+                unanswered = ""
+            }
             return PageError(
                 .serviceUnavailable, "Không kết nối được tiendod",
                 "tiendo-web không liên lạc được với tiendod (\(e.reasonText)). Hãy thử lại sau ít phút hoặc báo quản trị viên (systemctl status tiendod)."
+                    + unanswered
             )
         default:
             return PageError(.internalServerError, "Lỗi", "Đã có lỗi không mong đợi: \(error)")
