@@ -23,7 +23,7 @@ public struct DerivedDefault: Sendable, Hashable {
     /// As the file writes it.
     public var source: String
     public var base: Base
-    /// The steps after the base (`- 1d`, `+ 30wd`): the expression with a stand-in base.
+    /// The steps after the base (`- 1d`, `+ 1mo`): the expression with a stand-in base.
     var expression: DateExpression
 
     /// Why a default cannot be read or computed.
