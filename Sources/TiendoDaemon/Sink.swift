@@ -48,15 +48,18 @@ public final class StderrSink: RecordSink, LogWriter {
     ]
 
     public func emit(_ records: [Record]) -> Bool {
-        write(records.map { TerminalText.escaped(StderrSink.line($0)) + "\n" }.joined())
+        // A record's start and its catch-up come in one batch: the notices written with it are said so, not «trễ».
+        let entered = Messages.entries(records)
+        write(records.map { TerminalText.escaped(StderrSink.line($0, entered: entered)) + "\n" }.joined())
         return true
     }
 
-    /// One record as a line: instant, priority, kind, instance, message, and how late in words (`trễ 3 giờ 5 phút`).
-    static func line(_ r: Record) -> String {
+    /// One record as a line: instant, priority, kind, instance, message, and how late in words (`trễ 3 giờ 5 phút`,
+    /// `ghi khi đưa hồ sơ vào hệ thống` for a notice written with its record's entry, `Messages.entries`).
+    static func line(_ r: Record, entered: [String: Int64] = [:]) -> String {
         let kind = StderrSink.kindLabels[r.kind] ?? r.kind.rawValue
         var line = "\(r.atText) <\(r.priority)> \(kind) \(r.instance ?? r.workflow): \(r.message)"
-        if let late = r.late { line += " (\(Messages.lateness(seconds: late, kind: r.kind.rawValue)))" }
+        if let late = Messages.lateness(of: r, entered: entered) { line += " (\(late))" }
         return line
     }
 

@@ -90,19 +90,9 @@ enum Output {
             return
         }
         let showActor = records.contains { $0.actor != nil }
-        // When each instance was entered into the system (its start record written late): the records written with it
-        // (a back-dated record's catch-up) were nobody's lateness, as the web's history says.
-        var entered: [String: Int64] = [:]
-        for r in records where r.kind == .started {
-            if let id = r.instance, let l = r.late { entered[id] = r.at.seconds + Int64(l) }
-        }
-        func late(_ r: Record) -> String {
-            guard let l = r.late else { return "" }
-            if r.kind != .started, let id = r.instance, let e = entered[id], r.at.seconds < e, r.at.seconds + Int64(l) <= e + 5 {
-                return "ghi khi đưa hồ sơ vào hệ thống"
-            }
-            return Messages.lateness(seconds: l, kind: r.kind.rawValue)
-        }
+        // The records written with a record's entry (a back-dated record's catch-up) were nobody's lateness, as the
+        // web's history says.
+        let entered = Messages.entries(records)
         let rows = records.map { r -> [String] in
             // A provisional record's due is provisional, and so is its `at` when the engine computed it (format §10
             // "Calendar status", rules 5–6); an operator's `at` never is.
@@ -111,7 +101,7 @@ enum Output {
             var row = [
                 human(r) + (computedAt ? Messages.provisionalMark : ""), kindLabel(r.kind.rawValue), r.instance ?? r.workflow,
                 subject, humanDue(r.due) + (r.provisional && r.due != nil ? Messages.provisionalMark : ""),
-                late(r), r.message,
+                Messages.lateness(of: r, entered: entered) ?? "", r.message,
             ]
             if !showInstance { row.remove(at: 2) }
             // Who did it (operator actions): the person a front end acted for (`actorName`), else the uid.

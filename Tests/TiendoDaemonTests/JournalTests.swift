@@ -133,6 +133,16 @@ struct JournalTests {
             at: Instant(seconds: 0), utcOffset: 0, kind: .started, workflow: "w", instance: "w/k", priority: 6, late: 40 * 86_400,
             message: "Bắt đầu")
         #expect(StderrSink.line(started).hasSuffix("w/k: Bắt đầu (ghi vào hệ thống sau 40 ngày)"))
+        // A notice written with that entry (its catch-up) is nobody's lateness; one written later still is.
+        let entered = Messages.entries([started])
+        let caughtUp = Record(
+            at: Instant(seconds: 30 * 86_400), utcOffset: 0, kind: .overdue, workflow: "w", instance: "w/k", priority: 4,
+            late: 10 * 86_400, message: "Quá hạn")
+        #expect(StderrSink.line(caughtUp, entered: entered).hasSuffix("w/k: Quá hạn (ghi khi đưa hồ sơ vào hệ thống)"))
+        let later = Record(
+            at: Instant(seconds: 41 * 86_400), utcOffset: 0, kind: .overdue, workflow: "w", instance: "w/k", priority: 4,
+            late: 3600, message: "Quá hạn")
+        #expect(StderrSink.line(later, entered: entered).hasSuffix("w/k: Quá hạn (trễ 1 giờ)"))
     }
 
     @Test("daemon messages: MESSAGE_ID, sanitised extra fields that cannot override the sink's own, CODE_*")

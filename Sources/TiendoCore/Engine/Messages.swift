@@ -77,6 +77,26 @@ public enum Messages {
         kind == Record.Kind.started.rawValue ? "ghi vào hệ thống sau " + span(seconds: seconds) : lateness(seconds: seconds)
     }
 
+    /// When each instance of `records` was entered into the system (its `started` record written late, at the
+    /// record's start plus `late`): the notices written with it (a back-dated record's catch-up) were nobody's lateness.
+    public static func entries(_ records: [Record]) -> [String: Int64] {
+        var out: [String: Int64] = [:]
+        for r in records where r.kind == .started {
+            if let id = r.instance, let l = r.late { out[id] = r.at.seconds + Int64(l) }
+        }
+        return out
+    }
+
+    /// How late `r` was written, in words, given `entries(_:)` of the records it came with: `ghi khi đưa hồ sơ vào hệ
+    /// thống` for a notice written with its record's entry, else `lateness(seconds:kind:)`; nil when on time.
+    public static func lateness(of r: Record, entered: [String: Int64]) -> String? {
+        guard let l = r.late else { return nil }
+        if r.kind != .started, let id = r.instance, let e = entered[id], r.at.seconds < e, r.at.seconds + Int64(l) <= e + 5 {
+            return "ghi khi đưa hồ sơ vào hệ thống"
+        }
+        return lateness(seconds: l, kind: r.kind.rawValue)
+    }
+
     /// A length of time for people, as `lateness` says it without `trễ`: `302 ngày`, `3 giờ 5 phút`, `20 giây`.
     public static func span(seconds: Int) -> String {
         let s = max(0, seconds)
