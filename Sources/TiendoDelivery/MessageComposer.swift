@@ -213,11 +213,7 @@ public struct MessageComposer: Sendable {
         if let g = i.notice.group { rows.append(("Đơn vị", g)) }
         if let o = i.notice.occurrence { rows.append(("Kỳ", Messages.period(o, due: i.notice.due))) }
         // A due with its weekday, which people plan by («thứ Sáu, 05/12/2025», «thứ Ba, 17:00 ngày 27/01/2026»).
-        func weekday(_ n: Notice) -> String {
-            guard let d = n.dueDate(zone: i.zone) else { return "" }
-            let name = WorkCalendar.weekdayName(d.weekday)
-            return name.prefix(1).lowercased() + name.dropFirst() + ", "
-        }
+        func weekday(_ n: Notice) -> String { n.dueDate(zone: i.zone).map { $0.weekdayInSentence + ", " } ?? "" }
         if let prev = i.notice.previousDue.flatMap({ p -> String? in
             var n = i.notice
             n.due = p

@@ -285,16 +285,12 @@ public enum Extras {
         public func importField(named heading: String) -> String? {
             if heading == "key" || heading == "started" || field(heading) != nil { return heading }
             let key = GroupNames.key
-            func short(_ s: String) -> String {
-                guard s.hasSuffix(")"), let open = s.range(of: " (", options: .backwards) else { return s }
-                return String(s[..<open.lowerBound])
-            }
             let wanted = key(heading)
             if let exact = importHeadings.first(where: { key($0.heading) == wanted }) { return exact.name }
             // Templates before 06/12/2026 headed `started` «Ngày bắt đầu»: files filled from them still read (as
             // before, a field titled so exactly is matched first).
             if wanted == key("Ngày bắt đầu") { return "started" }
-            let shortened = importHeadings.filter { key(short($0.heading)) == wanted }
+            let shortened = importHeadings.filter { key(FieldDefinition.shortTitle($0.heading)) == wanted }
             return shortened.count == 1 ? shortened[0].name : nil
         }
         public func milestone(_ id: String) -> MilestoneInfo? { milestones.first { $0.id == id } }

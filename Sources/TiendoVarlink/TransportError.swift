@@ -91,14 +91,8 @@ private func secondsText(_ s: Double) -> String {
     s == s.rounded() && abs(s) < 1e15 ? String(Int(s)) : String(String(s).map { $0 == "." ? "," : $0 })
 }
 
-/// An errno value in words (`ErrnoText`, and those of a connection to a socket), else `strerror(3)`'s.
+/// An errno value in words (`ErrnoText`), else `strerror(3)`'s; a permission refused in plain words, since the caller
+/// says who may (a socket's group) or which file.
 public func errnoText(_ e: Int32) -> String {
-    switch e {
-    // The caller says who may (a socket's group) or which file: the plain words.
-    case EACCES, EPERM: return "không có quyền"
-    case ECONNREFUSED: return "không có chương trình nào nhận kết nối ở đó"
-    case ENOTSOCK: return "đó không phải một socket"
-    case ETIMEDOUT: return "quá thời gian chờ kết nối"
-    default: return ErrnoText.describe(e)
-    }
+    e == EACCES || e == EPERM ? "không có quyền" : ErrnoText.describe(e)
 }

@@ -92,6 +92,12 @@ struct ConnectionOptions: ParsableArguments {
     /// The definitions in force (`vn.tiendo.Extras.Workflows`): fields' titles, states, import headings.
     func workflows() throws -> [Extras.WorkflowInfo] { try read(Extras.Workflows.self, parameters(Extras.Workflows())).workflows }
 
+    /// One workflow in force, nil for none of that id or when it cannot be read now, without a word: for what a reply
+    /// already received is shown with (titles), whose failure must not be reported as the command's.
+    func quietWorkflow(_ id: String) -> Extras.WorkflowInfo? {
+        (try? client.call(Extras.Workflows()))?.workflows.first { $0.id == id }
+    }
+
     /// One workflow in force, nil for none of that id.
     func workflow(_ id: String) throws -> Extras.WorkflowInfo? { try workflows().first { $0.id == id } }
 

@@ -277,11 +277,10 @@ struct CalendarCommand: ParsableCommand {
         if json { return Output.printJSON(cal.listingJSON(year: y, includeWeekends: all)) }
         let days = cal.days(in: y, includeWeekends: all)
         let kinds = ["holiday": "ngày lễ", "compensatory": "nghỉ bù", "weekend": "cuối tuần", "workday": "làm bù"]
-        let weekdays = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"]
         Output.say("\(cal.title) — \(y): \(cal.statusText(of: y))", Output.bold)
         Output.table(
             ["Ngày", "Thứ", "Loại", "Tên"],
-            days.map { [$0.date.vietnamese, weekdays[$0.date.weekday - 1], kinds[$0.kind.rawValue] ?? $0.kind.rawValue, $0.name] })
+            days.map { [$0.date.vietnamese, $0.date.weekdayName, kinds[$0.kind.rawValue] ?? $0.kind.rawValue, $0.name] })
         if cal.status(of: y) == .projected {
             let file = cal.file.isEmpty ? "" : " (\(cal.file))"
             Output.say(

@@ -211,7 +211,7 @@ func checkInstanceID(_ id: String) throws {
 /// then said by its id alone, and the failure is not reported: the change it follows was made).
 func stateTitle(_ i: Manager.Instance, _ connection: ConnectionOptions) -> String? {
     guard let state = i.state, !connection.json else { return nil }
-    return (try? connection.client.call(Extras.Workflows()))?.workflows.first { $0.id == i.workflow }?.state(state)?.title
+    return connection.quietWorkflow(i.workflow)?.state(state)?.title
 }
 
 func stateText(_ i: Manager.Instance, title: String? = nil) -> String {
@@ -258,7 +258,7 @@ struct Show: ParsableCommand {
         let reply = try connection.read(Extras.Instance.self, connection.parameters(Extras.Instance(id: id)))
         // The fields by their titles, as the web shows them, with the names `--set` takes beside them.
         // Without them (a call that fails now), the record is shown by the fields' names, and nothing is said twice.
-        let info = (try? connection.client.call(Extras.Workflows()))?.workflows.first { $0.id == reply.entry.instance.workflow }
+        let info = connection.quietWorkflow(reply.entry.instance.workflow)
         printInstance(
             reply.entry.instance, transition: reply.entry.nextTransition, now: reply.now, workflow: info, bases: reply.entry.bases)
     }

@@ -54,7 +54,8 @@ struct TextTests {
         #expect(Format.milestone("dang-phi", occurrence: "2027-03") == "dang-phi@2027-03")
         #expect(Format.every("1mo") == "hằng tháng" && Format.every("3mo") == "mỗi 3 tháng" && Format.every("1y") == "hằng năm")
         #expect(Format.every("2w") == "mỗi 2 tuần" && Format.every("1d") == "hằng ngày" && Format.every("x") == "x")
-        #expect(weekday(CivilDate(2026, 3, 2)) == "Thứ Hai" && weekday(CivilDate(2026, 3, 8)) == "Chủ nhật")
+        #expect(CivilDate(2026, 3, 2).weekdayName == "Thứ Hai" && CivilDate(2026, 3, 8).weekdayName == "Chủ nhật")
+        #expect(CivilDate(2026, 3, 8).weekdayInSentence == "chủ nhật" && CivilDate(2026, 3, 6).weekdayInSentence == "thứ Sáu")
     }
 
     @Test("a field's default as people read it beside the form's box: dd/mm/yyyy, a time, có/không, a title, a comma")

@@ -168,16 +168,12 @@ public final class WorkCalendar: Sendable {
             var d = CivilDate(year, 1, 1)
             while d.year == year {
                 if weekend.contains(d.weekday), !taken.contains(d) {
-                    out.append(DayInfo(date: d, name: WorkCalendar.weekdayName(d.weekday), kind: .weekend))
+                    out.append(DayInfo(date: d, name: d.weekdayName, kind: .weekend))
                 }
                 d = d.adding(days: 1)
             }
         }
         return out.sorted { $0.date < $1.date }
-    }
-
-    package static func weekdayName(_ w: Int) -> String {
-        ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"][w - 1]
     }
 
     /// Rules projected for a year: holiday spans and compensatory days, first rule in the file wins a date.

@@ -127,20 +127,13 @@ public struct DerivedDefault: Sendable, Hashable {
     /// Titles are said without a closing explanation in brackets: «Ngày bắt đầu năm thi đua», not «… (các hạn trong
     /// năm tính từ ngày này)», which the form says beside that field's own box.
     public func words(titleOf: (String) -> String) -> String {
-        func short(_ f: String) -> String {
-            let t = titleOf(f)
-            guard t.hasSuffix(")"), let open = t.range(of: " (", options: .backwards), open.lowerBound > t.startIndex else { return t }
-            return String(t[..<open.lowerBound])
-        }
+        func short(_ f: String) -> String { FieldDefinition.shortTitle(titleOf(f)) }
         let from: String
         switch base {
         case .field(let f): from = "«\(short(f))»"
         case .dayOfYear(let f, let month, let day): from = "ngày \(String(format: "%02d/%02d", day, month)) của năm ghi ở «\(short(f))»"
         }
-        let steps = expression.steps.filter { $0.amount != 0 }
-        guard let first = steps.first else { return from }
-        return "\(Engine.amount(first)) \(first.amount < 0 ? "trước" : "sau") \(from)"
-            + steps.dropFirst().map { ", rồi \($0.amount < 0 ? "trừ" : "thêm") \(Engine.amount($0))" }.joined()
+        return Engine.counted(expression.steps, from: from) ?? from
     }
 }
 
@@ -207,13 +200,9 @@ extension WorkflowParser {
         // repeat it.
         var inCycle = Set<String>()
         for f in fields where f.derivedDefault != nil && f.derivedDefault?.base.field != f.name && !inCycle.contains(f.name) {
-            var seen = [f.name]
-            var next = f.derivedDefault?.base.field
-            while let n = next, !seen.contains(n), seen.count <= fields.count {
-                seen.append(n)
-                next = field(n)?.derivedDefault?.base.field
-            }
-            if next == f.name, let position = derivedDefaultPositions[f.name] {
+            if let seen = cycle(from: f.name, next: { field($0)?.derivedDefault?.base.field }),
+                let position = derivedDefaultPositions[f.name]
+            {
                 sink.error(
                     position, "the defaults of fields \(seen.map { "'\($0)'" }.joined(separator: ", ")) count from each other (a cycle)")
                 inCycle.formUnion(seen)

@@ -84,6 +84,15 @@ public struct FieldDefinition: Sendable, Hashable {
     /// README "Extensions"), in place of a fixed `defaultValue`.
     public var derivedDefault: DerivedDefault?
 
+    /// A title without the explanation in brackets that closes it: «Ngày bắt đầu năm thi đua» for «Ngày bắt đầu năm thi
+    /// đua (các hạn trong năm tính từ ngày này)», as a sentence naming the field, or a heading matched to it, says it.
+    public static func shortTitle(_ title: String) -> String {
+        guard title.hasSuffix(")"), let open = title.range(of: " (", options: .backwards), open.lowerBound > title.startIndex else {
+            return title
+        }
+        return String(title[..<open.lowerBound])
+    }
+
     /// An enum value's title, or the value itself.
     public func title(ofValue v: String) -> String { valueTitles[v] ?? v }
 

@@ -461,17 +461,23 @@ struct WorkflowParser {
         }
         // A cycle (a not before b, b not before a) would force the days equal without saying so.
         for (name, _, position) in fieldOrder {
-            var seen = [name]
-            var next = field(name)?.notBefore
-            while let n = next, !seen.contains(n), seen.count <= fields.count {
-                seen.append(n)
-                next = field(n)?.notBefore
-            }
-            if next == name {
+            if let seen = cycle(from: name, next: { field($0)?.notBefore }) {
                 sink.error(position, "fields \(seen.map { "'\($0)'" }.joined(separator: ", ")) name each other in 'min' (a cycle)")
                 if let index = fieldIndex[name] { fields[index].notBefore = nil }
             }
         }
+    }
+
+    /// The fields met from `name` following `next` (`min: {field}`, a derived default's base) when the walk comes back
+    /// to `name`, in order; nil when it ends or loops elsewhere.
+    func cycle(from name: String, next: (String) -> String?) -> [String]? {
+        var seen = [name]
+        var n = next(name)
+        while let m = n, !seen.contains(m), seen.count <= fields.count {
+            seen.append(m)
+            n = next(m)
+        }
+        return n == name ? seen : nil
     }
 
     func field(_ name: String) -> FieldDefinition? { fieldIndex[name].map { fields[$0] } }

@@ -54,17 +54,10 @@ extension Engine {
         }
         // A zero step changes nothing and says nothing.
         let cut = due.atIndex ?? due.steps.count
-        let before = due.steps[..<cut].filter { $0.amount != 0 }
         let after = due.steps[cut...].filter { $0.amount != 0 }
-        func then(_ o: Offset) -> String { ", rồi \(o.amount < 0 ? "trừ" : "thêm") \(Engine.amount(o))" }
-        var text: String
-        if let first = before.first {
-            text = "\(Engine.amount(first)) \(first.amount < 0 ? "trước" : "sau") \(from)" + before.dropFirst().map(then).joined()
-        } else {
-            text = "đúng \(from)"
-        }
+        var text = Engine.counted(due.steps[..<cut], from: from) ?? "đúng \(from)"
         if let at = due.at { text += ", lúc \(at)" }
-        text += after.map(then).joined()
+        text += after.map(Engine.then).joined()
         switch roll {
         case .none: break
         case .forward: text += "; nếu hạn rơi vào ngày nghỉ thì dời sang ngày làm việc kế tiếp"
@@ -97,4 +90,15 @@ extension Engine {
 
     /// «30 ngày làm việc», «12 tháng», «2 giờ» (the amount without its sign).
     static func amount(_ o: Offset) -> String { "\(abs(o.amount)) \(o.unit.vietnamese)" }
+
+    /// Steps counted from `from`, in the order they apply: «12 tháng sau «Ngày kết nạp», rồi thêm 30 ngày làm việc»;
+    /// nil when no step moves the day (a zero step says nothing). A due's basis and a derived default say it alike.
+    static func counted(_ steps: some Collection<Offset>, from: String) -> String? {
+        let moving = steps.filter { $0.amount != 0 }
+        guard let first = moving.first else { return nil }
+        return "\(amount(first)) \(first.amount < 0 ? "trước" : "sau") \(from)" + moving.dropFirst().map(then).joined()
+    }
+
+    /// «, rồi thêm 30 ngày làm việc», «, rồi trừ 1 ngày»: a step after the first.
+    static func then(_ o: Offset) -> String { ", rồi \(o.amount < 0 ? "trừ" : "thêm") \(amount(o))" }
 }

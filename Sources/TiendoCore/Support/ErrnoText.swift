@@ -17,6 +17,9 @@ public enum ErrnoText {
         case EADDRINUSE: return "địa chỉ đang được một chương trình khác dùng (chương trình này đã chạy ở đó rồi?)"
         case ENAMETOOLONG: return "đường dẫn quá dài (socket Unix: tối đa 107 byte)"
         case EEXIST: return "đã có một tệp cùng tên"
+        case ECONNREFUSED: return "không có chương trình nào nhận kết nối ở đó"
+        case ENOTSOCK: return "đó không phải một socket"
+        case ETIMEDOUT: return "quá thời gian chờ kết nối"
         case ELOOP:
             // The programs open their own files with O_NOFOLLOW: a link there is refused, not followed.
             return

@@ -51,6 +51,15 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
         return (w < 0 ? w + 7 : w) + 1
     }
 
+    /// The weekdays as people name them, Monday first, as a heading or a sentence's start writes them.
+    public static let weekdayNames = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"]
+
+    /// «Thứ Hai» … «Chủ nhật».
+    public var weekdayName: String { CivilDate.weekdayNames[weekday - 1] }
+
+    /// The weekday inside a sentence: «thứ Hai» … «chủ nhật».
+    public var weekdayInSentence: String { weekdayName.prefix(1).lowercased() + weekdayName.dropFirst() }
+
     public static func isLeap(_ year: Int) -> Bool {
         (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
     }

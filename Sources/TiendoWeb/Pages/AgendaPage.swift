@@ -127,7 +127,7 @@ struct AgendaPage {
         // Records with no deadline open that move on by themselves (a probation ending) have no item here.
         let movesSoon = "/ho-so?" + Filters.query([("quy-trinh", f.workflow), ("chi-bo", f.group), ("sap-chuyen", "1")])
         return """
-            <h1>Việc cần làm <span class="muted small">— hôm nay \(weekday(today)), \(today.vietnamese)</span></h1>
+            <h1>Việc cần làm <span class="muted small">— hôm nay \(today.weekdayName), \(today.vietnamese)</span></h1>
             \(counts)
             \(f.form("/", catalog: data.catalog, account: account, groups: groups, extra: extra))
             <p class="no-print actions"><a href="\(f.link("/", ["in": "1", "trang": nil]))">In danh sách (A4)</a> ·
@@ -136,9 +136,4 @@ struct AgendaPage {
             \(span)\(empty)\(pickForm)\(sections)\(pick ? "<p class=\"no-print\">\(button)</p>" as HTML : .empty)\(pager)
             """
     }
-}
-
-/// `Thứ Hai` … `Chủ nhật`.
-func weekday(_ d: CivilDate) -> String {
-    ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"][d.weekday - 1]
 }

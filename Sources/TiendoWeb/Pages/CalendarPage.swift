@@ -63,7 +63,7 @@ struct CalendarPage {
             <a href="\(monthLink(next))">Tháng \(next.month)/\(String(next.year)) →</a>
             <span class="muted">\(total == 0 ? "Không có việc nào đến hạn trong tháng này" : "\(Format.count(total)) việc có hạn trong tháng") · ngày nghỉ theo \(calendar.title)</span></p>
             \(note)
-            <table class="month"><thead><tr>\(["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"].map { w -> HTML in "<th>\(w)</th>" })</tr></thead>
+            <table class="month"><thead><tr>\(CivilDate.weekdayNames.map { w -> HTML in "<th>\(w)</th>" })</tr></thead>
             <tbody>\(weeks)</tbody></table>
             <p class="legend small"><span class="weekend">Cuối tuần</span><span class="holiday">Ngày nghỉ lễ, Tết, nghỉ bù</span><span class="workday">Ngày làm bù</span>
             <span class="badge bad">2 quá hạn</span> <span class="badge linked">3 việc</span> số việc đã quá hạn và số việc còn hạn của một ngày; bấm vào số để xem danh sách</p>
@@ -106,7 +106,7 @@ struct CalendarPage {
         // and date, those with nothing to say (no task, not a holiday, not today) left out.
         if note.text.isEmpty && content.text.isEmpty && d != today { classes.append("quiet") }
         let day: HTML =
-            "<span class=\"day\"><span class=\"on-wide\">\(d.day)</span><span class=\"on-phone\">\(weekday(d)), \(d.vietnamese)</span></span>"
+            "<span class=\"day\"><span class=\"on-wide\">\(d.day)</span><span class=\"on-phone\">\(d.weekdayName), \(d.vietnamese)</span></span>"
         return "<td class=\"\(classes.joined(separator: " "))\">\(day)\(note)\(content)</td>"
     }
 
