@@ -241,7 +241,7 @@ struct CalendarCommand: ParsableCommand {
             "Các ngày nghỉ (ngoài cuối tuần) của một năm, tên và trạng thái của năm (chính thức hay dự kiến); --all thêm cả cuối tuần; --years liệt kê các năm có lịch chính thức."
     )
 
-    @Argument(help: ArgumentHelp("Mã lịch (mặc định vn).", valueName: "calendar"))
+    @Argument(help: ArgumentHelp("Mã lịch (mặc định vn; chỉ một con số, như 2027, là năm của lịch vn).", valueName: "calendar"))
     var calendarGiven: String?
 
     var calendar: String { calendarGiven ?? "vn" }
@@ -262,6 +262,16 @@ struct CalendarCommand: ParsableCommand {
 
     func run() throws {
         let loader = Loader(searchPath: workflows.searchPath)
+        // `tiendoctl calendar 2027`: a lone number is the year of the default calendar, not a calendar's id (unless a
+        // calendar is named so).
+        var calendar = calendar
+        var year = year
+        if year == nil, let given = calendarGiven, !given.isEmpty, given.utf8.allSatisfy({ (48...57).contains($0) }),
+            !loader.calendarIDs().contains(given)
+        {
+            calendar = "vn"
+            year = Int(given.prefix(9))
+        }
         let (cal, diags) = loader.resolveCalendar(calendar)
         if cal == nil, !loader.calendarIDs().contains(calendar) {
             let known = loader.calendarIDs()

@@ -159,6 +159,10 @@ def test_day_first_dates_from_people(hostile, tmp_path):
     p = ctl("plan", "docc", "--workflows", d.wf)
     assert p.returncode == 1 and f"tiendoctl: không có quy trình 'docc' trong {d.wf} (có phải 'doc'?); các quy trình: " in p.stderr.decode(), p.stderr
     assert ":1:1:" not in p.stderr.decode()
+    # `tiendoctl calendar 2027`: a lone number is the year of the default calendar, not a calendar named "2027".
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    c = ctl("calendar", "2027", "--workflows", os.path.join(root, "Workflows"))
+    assert c.returncode == 0 and "— 2027:" in c.stdout.decode() and "01/01/2027" in c.stdout.decode(), c.stderr
     # A range that ends before it starts is refused, not answered with an empty table («nothing falls due»).
     p = ctl("plan", "doc", "--workflows", d.wf, "--set", "han=20/03/2026", "--start", "01/03/2026 08:00", "--until", "28/02/2026")
     assert p.returncode == 1 and "--until (28/02/2026) trước ngày bắt đầu (01/03/2026)" in p.stderr.decode(), p.stderr
