@@ -11,9 +11,11 @@ public import TiendoStore
 /// meanwhile (a connection to `tiendod.socket`) says a restore is running and exits with the status systemd does not
 /// restart on, instead of reading the database half moved.
 public enum StateRestore {
-    /// Restores; `progress` hears each long step, `critical` brackets the renames (`Store.restore`).
+    /// Restores; `progress` hears each long step, `critical` brackets the renames, `otherDatabase` lets a copy of
+    /// another database replace one that holds cases (`Store.restore`).
     public static func run(
-        copy: String, stateDirectory: String, at: Instant, progress: (String) -> Void = { _ in }, critical: (Bool) -> Void = { _ in }
+        copy: String, stateDirectory: String, at: Instant, otherDatabase: Bool = false, progress: (String) -> Void = { _ in },
+        critical: (Bool) -> Void = { _ in }
     ) throws(RestoreError) -> RestoreResult {
         var dir = stat()
         guard stat(stateDirectory, &dir) == 0, dir.st_mode & S_IFMT == S_IFDIR else {
@@ -43,8 +45,8 @@ public enum StateRestore {
         }
         defer { lock.release() }
         return try Store.restore(
-            copy: copy, database: (stateDirectory as NSString).appendingPathComponent("tiendo.sqlite"), at: at, progress: progress,
-            critical: critical)
+            copy: copy, database: (stateDirectory as NSString).appendingPathComponent("tiendo.sqlite"), at: at,
+            otherDatabase: otherDatabase, progress: progress, critical: critical)
     }
 
     /// Whether a daemon's start failed because `tiendod --restore` holds the state directory.

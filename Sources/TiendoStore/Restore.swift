@@ -49,9 +49,11 @@ extension Store {
     /// user who owns that directory (the new file is the caller's, mode 640). `at` names the directory the old files
     /// go to (Việt Nam time); `progress` hears each long step.
     /// `critical(true)` comes before the first rename and `critical(false)` after the last (a caller blocks signals
-    /// between them).
+    /// between them). A copy of another database than the one in place, which holds cases, is refused unless
+    /// `otherDatabase` (`anotherDatabase`).
     public static func restore(
-        copy: String, database: String, at: Instant, progress: (String) -> Void = { _ in }, critical: (Bool) -> Void = { _ in }
+        copy: String, database: String, at: Instant, otherDatabase: Bool = false, progress: (String) -> Void = { _ in },
+        critical: (Bool) -> Void = { _ in }
     ) throws(RestoreError) -> RestoreResult {
         let directory = (database as NSString).deletingLastPathComponent
         let copyPath = (copy as NSString).standardizingPath
@@ -78,7 +80,7 @@ extension Store {
                     + "không phải một bản sao lưu; hãy khôi phục từ một tệp trong \(directory)/backups/")
         }
         progress("Đang kiểm tra bản sao \(copy)…")
-        let instances: Int
+        let copied: CopyContents
         do {
             guard case .ours = try Store.inspect(path: copyPath, checkBytes: .max) else {
                 throw RestoreError("tệp trống, không phải bản sao cơ sở dữ liệu của tiendo")
@@ -89,10 +91,11 @@ extension Store {
             // As a start refuses a database a newer tiendod migrated: this one would write it in a shape the newer reads wrongly.
             let unknown = Set(contents.migrations).subtracting(Store.migrator.migrations).sorted()
             if !unknown.isEmpty { throw StoreError.tooNew(path: copyPath, migrations: unknown) }
-            instances = contents.instances
+            copied = contents
         } catch {
             throw RestoreError("không dùng bản sao \(copy): \(Store.refusal(error))")
         }
+        if !otherDatabase, let refusal = anotherDatabase(copy: copy, copied, database: database) { throw refusal }
         // Written whole beside the database first: until it is, nothing there has moved.
         progress("Đang chép bản sao vào \(directory)…")
         removeIncoming(incoming)
@@ -145,8 +148,28 @@ extension Store {
         }
         var done = stat()
         return RestoreResult(
-            instances: instances, bytes: stat(database, &done) == 0 ? Int64(done.st_size) : 0, setAside: setAside,
+            instances: copied.instances, bytes: stat(database, &done) == 0 ? Int64(done.st_size) : 0, setAside: setAside,
             unsynced: LogSyncer.syncDirectory(of: database))
+    }
+
+    /// Why `copy` must not replace `database` without being told to: it is a copy of another database (another
+    /// ward's backup picked by mistake would put that ward's cases, and their reminders, in place of these), and
+    /// the one in place holds cases. Nil when it may: the same database, an empty one, none, one that cannot be read
+    /// (the reason to restore may be that it is damaged), or either from before databases had an id.
+    static func anotherDatabase(copy: String, _ contents: CopyContents, database: String) -> RestoreError? {
+        guard let copyID = contents.databaseID, FileManager.default.fileExists(atPath: database),
+            let here = try? copyContents(path: database), let hereID = here.databaseID, hereID != copyID, here.instances > 0
+        else { return nil }
+        func described(_ c: CopyContents) -> String {
+            let last = c.lastRecord.map { ", ghi lần cuối ngày \(Zone.vietnam.date(of: Instant(seconds: $0)).vietnamese)" } ?? ""
+            return "\(Messages.count(c.instances)) hồ sơ\(last)"
+        }
+        let directory = (database as NSString).deletingLastPathComponent
+        return RestoreError(
+            "\(copy) là bản sao của một cơ sở dữ liệu khác (mã \(copyID): \(described(contents))), không phải của cơ sở dữ liệu "
+                + "đang có ở \(database) (mã \(hereID): \(described(here))); nếu đúng là muốn thay dữ liệu ở đây bằng dữ liệu đó "
+                + "(chẳng hạn khi chuyển sang máy khác), chạy lại với --restore-other-database: cơ sở dữ liệu đang có sẽ được giữ "
+                + "trong \(directory)/truoc-khoi-phuc-…")
     }
 
     /// Removes the copy a restore writes beside the database, and the journal SQLite keeps while writing it.

@@ -93,16 +93,32 @@ extension Store {
         return .ours
     }
 
-    /// What a copy of the database holds, in one read-only open: the migrations applied to it and its instances; nil
-    /// when it has no `instances` table (no copy of a tiendo database). A backup reads its new copy so, a restore the
-    /// copy it is given.
-    static func copyContents(path: String) throws -> (migrations: [String], instances: Int)? {
+    /// What a copy of the database holds (`copyContents`).
+    struct CopyContents {
+        /// The migrations applied to it.
+        var migrations: [String]
+        var instances: Int
+        /// Which database it is a copy of (`meta.database_id`, migration v17); nil in a copy from before.
+        var databaseID: String?
+        /// When its newest history record was written (Unix seconds); nil when it has none.
+        var lastRecord: Int64?
+    }
+
+    /// What a copy of the database holds, in one read-only open; nil when it has no `instances` table (no copy of a
+    /// tiendo database). A backup reads its new copy so, a restore the copy it is given and the database it replaces.
+    static func copyContents(path: String) throws -> CopyContents? {
         try readOnly(path: path) { db in
             let tables = try column(db, "SELECT name FROM sqlite_master WHERE type = 'table'", path: path)
             guard tables.contains("instances") else { return nil }
             let migrations =
                 tables.contains("grdb_migrations") ? try column(db, "SELECT identifier FROM grdb_migrations", path: path) : []
-            return (migrations, Int(try column(db, "SELECT count(*) FROM instances", path: path).first ?? "") ?? 0)
+            let id = tables.contains("meta") ? try column(db, "SELECT value FROM meta WHERE key = 'database_id'", path: path).first : nil
+            // By sequence number, not by `at`: the newest row is found without reading the table.
+            let last =
+                tables.contains("history") ? try column(db, "SELECT at FROM history ORDER BY seq DESC LIMIT 1", path: path).first : nil
+            return CopyContents(
+                migrations: migrations, instances: Int(try column(db, "SELECT count(*) FROM instances", path: path).first ?? "") ?? 0,
+                databaseID: id, lastRecord: last.flatMap { Int64($0) })
         }
     }
 

@@ -175,6 +175,12 @@ extension Store {
         m.registerMigration("v14-undo-guard", migrate: Store.migrateUndoGuard)
         m.registerMigration("v15-undo-in-history", migrate: Store.migrateUndoInHistory)
         m.registerMigration("v16-undo-snapshot-index", migrate: Store.migrateUndoSnapshotIndex)
+        m.registerMigration("v17-database-id") { db in
+            // Which database this is, carried by every copy of it (`VACUUM INTO` copies `meta`): `tiendod --restore`
+            // refuses to replace a database that holds cases with a copy of another one (another ward's backup picked
+            // by mistake) unless told to. Random, so two wards' databases never share it.
+            try db.execute(sql: "INSERT OR IGNORE INTO meta(key, value) VALUES ('database_id', lower(hex(randomblob(8))))")
+        }
         return m
     }
 

@@ -63,10 +63,17 @@ struct Tiendod: ParsableCommand {
             valueName: "FILE"))
     var restore: String?
 
+    @Flag(
+        help: ArgumentHelp(
+            "Với --restore: cho thay bằng bản sao của một cơ sở dữ liệu khác (khi chuyển máy); không có nó, bản sao như thế bị từ chối nếu cơ sở dữ liệu đang có chứa hồ sơ."
+        ))
+    var restoreOtherDatabase = false
+
     func run() throws {
         if let restore {
-            return try Tiendod.restore(copy: restore, stateDirectory: stateDirectory)
+            return try Tiendod.restore(copy: restore, stateDirectory: stateDirectory, otherDatabase: restoreOtherDatabase)
         }
+        if restoreOtherDatabase { throw ValidationError("--restore-other-database chỉ dùng cùng --restore FILE") }
         // The load-time constructor (CTiendodStart) blocked them before any thread existed; this also covers the
         // main thread should that ever fail, and ignores SIGPIPE.
         precondition(tiendod_signals_blocked_at_load() == 1, "signals not blocked at load")
@@ -252,11 +259,12 @@ struct Tiendod: ParsableCommand {
     /// status 65 (nothing changed), 74 when files had moved and could not all be put back (the message says where).
     /// Ctrl-C stops it until the files move (the signals the daemon blocks at load are let through, then held from
     /// the first rename to the exit, so that what was done is always said).
-    static func restore(copy: String, stateDirectory: String) throws {
+    static func restore(copy: String, stateDirectory: String, otherDatabase: Bool) throws {
         EventLoop.unblockSignals()
         do {
             let r = try StateRestore.run(
-                copy: copy, stateDirectory: stateDirectory, at: Instant(seconds: Int64(time(nil))), progress: { print($0) },
+                copy: copy, stateDirectory: stateDirectory, at: Instant(seconds: Int64(time(nil))), otherDatabase: otherDatabase,
+                progress: { print($0) },
                 critical: { if $0 { EventLoop.blockSignals() } })
             print(
                 "Đã khôi phục \(Messages.count(r.instances)) hồ sơ từ \(copy) vào \(stateDirectory)/tiendo.sqlite (\(Messages.size(r.bytes)))."

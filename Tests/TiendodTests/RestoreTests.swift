@@ -154,6 +154,50 @@ struct RestoreTests {
         #expect(stat(d.stateDir + "/tiendo.sqlite", &st) == 0 && st.st_mode & 0o777 == 0o640)
     }
 
+    @Test("another database's copy replaces one that holds cases only when told to; an empty one it replaces as it is")
+    func anotherDatabase() throws {
+        let here = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
+        try importC1(here)
+        let own = try backup(here)
+        let elsewhere = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
+        try importKey(elsewhere, "c7")
+        try importKey(elsewhere, "c8")
+        let theirs = try backup(elsewhere)
+        #expect(here.stop() == 0 && elsewhere.stop() == 0)
+        let db = here.stateDir + "/tiendo.sqlite"
+        let before = try bytes(db)
+        let listed = try entries(here)
+        let refused = try restore(here, theirs)
+        #expect(refused.status == 65, "\(refused.said)")
+        #expect(refused.said.contains("\(theirs) là bản sao của một cơ sở dữ liệu khác (mã "), "\(refused.said)")
+        #expect(
+            refused.said.contains(": 2 hồ sơ, ghi lần cuối ngày 02/03/2026), không phải của cơ sở dữ liệu đang có ở \(db) (mã "),
+            "\(refused.said)")
+        #expect(refused.said.contains(": 1 hồ sơ, ghi lần cuối ngày 02/03/2026); nếu đúng là muốn thay"), "\(refused.said)")
+        #expect(
+            refused.said.contains("chạy lại với --restore-other-database") && refused.said.contains("không thay đổi gì"), "\(refused.said)")
+        #expect(try bytes(db) == before && entries(here) == listed)
+        // Its own copy still goes back without being told anything.
+        let again = try restore(here, own)
+        #expect(again.status == 0, "\(again.said)")
+        // Told to: the other database's cases are here now, and a copy of it is "its own" from then on.
+        let told = try run(Build.binary("tiendod"), ["--restore", theirs, "--restore-other-database", "--state-dir", here.stateDir])
+        #expect(told.0 == 0 && told.1.contains("Đã khôi phục 2 hồ sơ"), "\(told.1)")
+        try here.start(fakeTime: "2026-03-02T10:00:00+07:00")
+        let ids = try here.call("ListInstances", [])["instances"]?.arrayValue?.compactMap { $0["id"]?.stringValue }
+        #expect(ids == ["hop/c7", "hop/c8"])
+        #expect(here.stop() == 0)
+        #expect(try restore(here, theirs).status == 0)
+        // A database with no case yet (a new machine's first start) takes another's copy as it is.
+        let fresh = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
+        #expect(fresh.stop() == 0)
+        let moved = try restore(fresh, own)
+        #expect(moved.status == 0 && moved.said.contains("Đã khôi phục 1 hồ sơ"), "\(moved.said)")
+        // Alone, the flag is a mistake.
+        let alone = try run(Build.binary("tiendod"), ["--restore-other-database", "--state-dir", fresh.stateDir])
+        #expect(alone.0 == 64 && alone.1.contains("--restore-other-database chỉ dùng cùng --restore FILE"), "\(alone.1)")
+    }
+
     @Test("anything but a whole copy of tiendo's is refused and nothing changes")
     func refusals() throws {
         let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
