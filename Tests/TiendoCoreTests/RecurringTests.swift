@@ -163,7 +163,10 @@ import Testing
             Issue.record("done with no open occurrence must be rejected")
             return
         }
-        #expect(r == "mốc định kỳ «Đóng đảng phí» (dang-phi) không có kỳ nào đang mở")
+        // A second press reads that the first went through, and when the next period opens.
+        #expect(
+            r == "mốc định kỳ «Đóng đảng phí» (dang-phi) không có kỳ nào đang mở; lần hoàn thành gần nhất lúc 11:00 ngày 02/05/2027; "
+                + "kỳ tiếp theo (06/2027) mở ngày 01/06/2027")
     }
 
     static let oneShot = """
@@ -219,6 +222,15 @@ import Testing
         let done = engine.milestoneViews(inst, now: at("2027-03-02T10:00"))[1]
         #expect(done.done && done.occurrence == "2027-02-01" && done.doneAt == at("2027-03-02T09:00") && done.openCount == 0)
         #expect(engine.openDeadlines(inst).isEmpty)
+        // Pressed again: the series ended, and the answer says when it was last done.
+        if case .failure(.eventRejected(_, _, _, let r, _)) = engine.completeMilestone(
+            &inst, milestone: "b", at: at("2027-03-02T10:00"), actor: 0)
+        {
+            #expect(
+                r == "mốc định kỳ «B» (b) không có kỳ nào đang mở; lần hoàn thành gần nhất lúc 09:00 ngày 02/03/2027; không còn kỳ nào sau")
+        } else {
+            Issue.record("done with no open occurrence must be rejected")
+        }
     }
 
     @Test("a period anchored on its due's next day is named from its first month, not as that month's")

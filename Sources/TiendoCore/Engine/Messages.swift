@@ -212,8 +212,19 @@ public enum Messages {
             + (provisional ? "do lịch nghỉ thay đổi" : "theo lịch nghỉ chính thức")
     }
 
-    static func noOpenOccurrence(_ title: String, _ id: String) -> String {
-        "mốc định kỳ «\(title)» (\(id)) không có kỳ nào đang mở"
+    /// `lastDone`: when an occurrence was last completed (a second `done` pressed by mistake reads that the first
+    /// went through); `next`: the next occurrence's period and the day it opens, nil when the series has ended.
+    static func noOpenOccurrence(
+        _ title: String, _ id: String, lastDone: String? = nil, next: (period: String, opens: String)?? = .none
+    ) -> String {
+        var text = "mốc định kỳ «\(title)» (\(id)) không có kỳ nào đang mở"
+        if let lastDone { text += "; lần hoàn thành gần nhất lúc \(lastDone)" }
+        switch next {
+        case .some(.some(let n)): text += "; kỳ tiếp theo (\(n.period)) mở ngày \(n.opens)"
+        case .some(.none): text += "; không còn kỳ nào sau"
+        case .none: break
+        }
+        return text
     }
 
     static func noSuchOccurrence(_ title: String, _ id: String, label: String, form: String) -> String {

@@ -180,6 +180,20 @@ extension Engine {
             due: due, provisional: p, activation: activation, marks: inst.marks, suppressed: suppressed)
     }
 
+    /// Why `done M` finds nothing to complete, with what the secretary needs next: when the last occurrence was done
+    /// and when the next one opens (or that none will).
+    func noOpenOccurrence(_ m: ProgramMilestone, _ r: Recurrence, _ s: SeriesState?, _ inst: Instance) -> String {
+        guard let s else { return Messages.noOpenOccurrence(m.title, m.id) }
+        let next: (period: String, opens: String)?
+        if !inst.completed, exists(r, anchor: s.anchor, s.next, until: untilDate(r, inst)) {
+            let opens = zone.date(of: openingInstant(r, anchor: s.anchor, s.next, inst))
+            next = (Messages.period(label(r, anchor: s.anchor, s.next), due: nil), opens.vietnamese)
+        } else {
+            next = nil
+        }
+        return Messages.noOpenOccurrence(m.title, m.id, lastDone: s.lastDone.map { zone.vietnamese($0) }, next: .some(next))
+    }
+
     /// Rule 8 for an overdue notice of occurrence k at `t`: `missed` (open occurrences whose deadline instant is at
     /// or before t) and the most severe priority among the `missed` entries that hold (nil when none holds).
     func missedAt(_ t: Instant, _ m: ProgramMilestone, _ k: Int, _ s: borrowing Schedule) -> (missed: Int, priority: Int?) {
@@ -223,7 +237,7 @@ extension Engine {
             k = i
         } else {
             guard let o = s?.open.first else {
-                return .failure(reject(inst, event: "done", at: at, actor: actor, reason: Messages.noOpenOccurrence(m.title, m.id)))
+                return .failure(reject(inst, event: "done", at: at, actor: actor, reason: noOpenOccurrence(m, r, s, inst)))
             }
             k = o.index
         }
