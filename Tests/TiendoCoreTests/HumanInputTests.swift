@@ -157,6 +157,23 @@ import Testing
         #expect(windows.map { $0.values["ho_ten"] } == ["Hà\rX"])
     }
 
+    @Test("rows whose cells do not match the header: the first told what is extra or missing, the others by line")
+    func csvCellCounts() throws {
+        func reason(_ text: String) -> String {
+            do {
+                _ = try CSV.parse(bytes: Array(text.utf8))
+                return "accepted"
+            } catch { return error.description }
+        }
+        #expect(
+            reason("key,ho_ten,chi_bo\na1,Nguyễn Văn An,Chi bộ 1\na2,Trần, Bình,Chi bộ 2\na3,C\na4,D,E,F,G\n")
+                == "dòng 3: có 4 ô, tiêu đề có 3 cột: thừa «Chi bộ 2»; nếu trong một ô có dấu phẩy, hãy đặt cả ô trong ngoặc kép (\"…\"); "
+                + "số ô cũng sai ở dòng 4, 5")
+        #expect(reason("key;ho_ten;chi_bo\na1;An\n") == "dòng 2: có 2 ô, tiêu đề có 3 cột: thiếu ô của cột 'chi_bo'")
+        let many = "key,ten\n" + (1...13).map { "k\($0),a,b\n" }.joined()
+        #expect(reason(many).hasSuffix("số ô cũng sai ở dòng 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 và 2 dòng khác"))
+    }
+
     @Test("text typed with its marks apart from the letters is stored composed (NFC), as SQLite compares bytes")
     func textIsComposed() throws {
         let def = try Fixtures.workflow(

@@ -97,11 +97,27 @@ public enum CSV {
             if n.isEmpty { throw ParseError(line: header.0, reason: "tiêu đề có cột không tên") }
             if !seen.insert(n).inserted { throw ParseError(line: header.0, reason: "cột '\(n)' bị lặp trong tiêu đề") }
         }
+        // Every row whose cells do not match the header is named at once (one is often a name typed with the
+        // separator in it), not the first alone.
+        let misfits = records.dropFirst().filter { $0.1.count != names.count }
+        if let first = misfits.first {
+            var reason = "có \(first.1.count) ô, tiêu đề có \(names.count) cột: "
+            if first.1.count > names.count {
+                let extra = first.1[names.count...].map { "«\($0)»" }.joined(separator: ", ")
+                let mark = sep == "," ? "dấu phẩy" : sep == ";" ? "dấu chấm phẩy" : "dấu tab"
+                reason += "thừa \(extra); nếu trong một ô có \(mark), hãy đặt cả ô trong ngoặc kép (\"…\")"
+            } else {
+                reason += "thiếu ô của cột " + names[first.1.count...].map { "'\($0)'" }.joined(separator: ", ")
+            }
+            let others = misfits.dropFirst().map(\.0)
+            if !others.isEmpty {
+                let shown = others.prefix(10).map(String.init).joined(separator: ", ")
+                reason += "; số ô cũng sai ở dòng \(shown)" + (others.count > 10 ? " và \(others.count - 10) dòng khác" : "")
+            }
+            throw ParseError(line: first.0, reason: reason)
+        }
         var out: [Row] = []
         for (ln, values) in records.dropFirst() {
-            guard values.count == names.count else {
-                throw ParseError(line: ln, reason: "có \(values.count) cột, tiêu đề có \(names.count)")
-            }
             var dict: [String: String] = [:]
             var pairs: [(String, String)] = []
             for (n, v) in zip(names, values) {
