@@ -191,6 +191,22 @@ extension Daemon {
         return (def, engine)
     }
 
+    /// Why no step can be undone, in words, with the rule it meets.
+    static func noUndoReason(_ why: NoUndo, zone: Zone) -> String {
+        let days = Store.undoWindowSeconds / 86_400
+        switch why {
+        case .undoneAlready(let at):
+            return "bước ghi gần nhất đã được hoàn tác lúc \(zone.vietnamese(at)); mỗi bước chỉ hoàn tác được một lần"
+        case .tooOld(let at):
+            return
+                "bước ghi gần nhất (lúc \(zone.vietnamese(at))) đã quá \(days) ngày; chỉ hoàn tác được trong vòng \(days) ngày sau khi ghi"
+        case .noStep:
+            return "không có sự kiện hay việc đánh dấu xong mốc nào được ghi trong \(days) ngày qua"
+        case .unreadable:
+            return "bước ghi gần nhất không hoàn tác được (hồ sơ đã được bắt đầu lại sau bước đó)"
+        }
+    }
+
     /// Undoes the latest operator step of instance `id` (`Engine.undo`): the instance as it was just before the
     /// step, brought to now; durable before returning. Refused when no step can be undone: none recorded since
     /// this version, already undone, older than `Store.undoWindowSeconds`, the instance moved to another version of
@@ -203,23 +219,19 @@ extension Daemon {
     /// `undoStep`, returning the row as written (the reply is made from it).
     func undoRow(id: String, expecting: String? = nil, actor: Int?, actorName: String? = nil) throws(RequestError) -> StoredInstance {
         let now = clock.now()
-        let read: (row: StoredInstance?, undo: StoredUndo?)
+        let read: (row: StoredInstance?, undo: StoredUndo?, why: NoUndo)
         do {
             read = try transact { tx in
-                guard let row = try tx.instance(id, definition: definition) else { return (nil, nil) }
-                return (row, try tx.undoStep(of: row.instance, now: now, definition: definition))
+                guard let row = try tx.instance(id, definition: definition) else { return (nil, nil, .noStep) }
+                let undo = try tx.undoStep(of: row.instance, now: now, definition: definition)
+                return (row, undo, undo == nil ? try tx.noUndo(id: id, now: now) : .noStep)
             }
         } catch {
             throw .internalError("\(error)")
         }
         guard let row = read.row else { throw .noSuchInstance(id) }
-        guard let u = read.undo else {
-            throw .nothingToUndo(
-                id: id,
-                reason: "hồ sơ không có bước nào hoàn tác được: chỉ hoàn tác được bước ghi gần nhất, một lần, trong vòng"
-                    + " \(Store.undoWindowSeconds / 86_400) ngày")
-        }
         let (def, engine) = try loaded(row)
+        guard let u = read.undo else { throw .nothingToUndo(id: id, reason: Daemon.noUndoReason(read.why, zone: def.zone)) }
         if let expecting, expecting != u.token {
             throw .nothingToUndo(
                 id: id,

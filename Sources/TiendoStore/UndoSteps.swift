@@ -144,6 +144,25 @@ extension Store {
             idempotencyKey: j["idempotencyKey"]?.stringValue)
     }
 
+    /// Why `undoStep` found nothing to undo for instance `id` at `now`, read only when it did not (`NoUndo`).
+    static func noUndo(_ db: Database, id: String, now: Instant) throws -> NoUndo {
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT at, kind, undo IS NOT NULL FROM (
+                        SELECT seq, at, kind, undo FROM history WHERE instance = ? ORDER BY seq DESC LIMIT \(undoLookback))
+                    WHERE undo IS NOT NULL OR kind IN ('undone', 'started') ORDER BY seq DESC LIMIT 1
+                    """,
+                arguments: [id])
+        else { return .noStep }
+        let at = Instant(seconds: row[0])
+        if row[1] == "undone" { return .undoneAlready(at: at) }
+        if row[2] == true, now.seconds - at.seconds > undoWindowSeconds { return .tooOld(at: at) }
+        if row[1] == "started" { return .noStep }
+        return .unreadable
+    }
+
     /// Puts the delivery queue back as if the step had not been recorded: deliveries not yet sent of the records the
     /// step and its consequences wrote (its transition or completion, a timed transition of the state it entered)
     /// expire, so that an e-mail digest does not report a step that no longer holds; notices the step's commit
@@ -237,6 +256,9 @@ extension Store.Transaction {
         try write { db in try Store.dropOldSnapshots(db, now: now, limit: limit) }
     }
 
+    /// Why the latest step of instance `id` cannot be undone at `now` (when `undoStep` found none).
+    public func noUndo(id: String, now: Instant) throws -> NoUndo { try Store.noUndo(db, id: id, now: now) }
+
     /// The latest step of `current` that can still be undone at `now`, as this transaction sees it.
     public func undoStep(of current: Instance, now: Instant, definition: (String) -> WorkflowDefinition?) throws -> StoredUndo? {
         try Store.undoStep(db, of: current, now: now, definition: definition)
@@ -251,4 +273,17 @@ extension Store {
             try Store.undoStep(db, of: instance, now: now) { _ in nil }.flatMap { $0.before.digest == instance.digest ? $0 : nil }
         }
     }
+}
+
+/// Why no step of an instance can be undone.
+public enum NoUndo: Sendable, Equatable {
+    /// The latest step was undone then (a step is undone once).
+    case undoneAlready(at: Instant)
+    /// The latest step was recorded then, longer ago than `Store.undoWindowSeconds`.
+    case tooOld(at: Instant)
+    /// No event or milestone completion recorded since the instance started, or none left to undo in the window
+    /// (snapshots older than it are dropped).
+    case noStep
+    /// A step whose snapshot this version cannot use (the instance started anew since, or a damaged row).
+    case unreadable
 }

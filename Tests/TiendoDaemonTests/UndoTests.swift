@@ -120,7 +120,8 @@ import class GRDB.DatabaseQueue
         defer { removeTemporaryDirectory(f.dir) }
         let id = try f.start("a", han: "2027-03-05")
         #expect(
-            Self.refusal { () throws(RequestError) in try f.daemon.undoStep(id: id, actor: nil) }?.contains("không có bước nào") == true)
+            Self.refusal { () throws(RequestError) in try f.daemon.undoStep(id: id, actor: nil) }
+                == "không có sự kiện hay việc đánh dấu xong mốc nào được ghi trong 7 ngày qua")
 
         f.time.set(try f.at("2027-03-02T10:00:00+07:00"))
         _ = try f.daemon.sendEvent(id: id, event: "xet", data: [("so_phieu", .int(12))], idempotencyKey: nil, actor: 1000)
@@ -157,8 +158,10 @@ import class GRDB.DatabaseQueue
         #expect(later.filter { $0.kind == .overdue }.count == 2, "the state's and the milestone's: \(later.map(\.kind))")
         #expect(try f.instance(id).state == "cho-xet", "no timed transition of the undone state")
 
-        // Once only.
-        #expect(Self.refusal { () throws(RequestError) in try f.daemon.undoStep(id: id, actor: nil) } != nil)
+        // Once only, and a second press reads that the first went through.
+        #expect(
+            Self.refusal { () throws(RequestError) in try f.daemon.undoStep(id: id, actor: nil) }
+                == "bước ghi gần nhất đã được hoàn tác lúc 09:00 ngày 04/03/2027; mỗi bước chỉ hoàn tác được một lần")
     }
 
     @Test("a milestone's completion undone after a restart; another step than the one shown, or one past the week, is refused")
@@ -197,7 +200,8 @@ import class GRDB.DatabaseQueue
         let keys = sink.records.filter { $0.kind == .milestoneDone }.compactMap(\.key)
         #expect(keys.count == 1 && !keys[0].hasSuffix("|done|nop-ho-so"), "\(keys)")
         f.time.advance(seconds: 8 * 86_400)
-        #expect(Self.refusal { () throws(RequestError) in try again.undoStep(id: id, actor: nil) }?.contains("7 ngày") == true)
+        let old = Self.refusal { () throws(RequestError) in try again.undoStep(id: id, actor: nil) }
+        #expect(old?.hasSuffix("đã quá 7 ngày; chỉ hoàn tác được trong vòng 7 ngày sau khi ghi") == true, "\(old ?? "")")
     }
 
     @Test("a milestone's completion undone: the state's notice sent meanwhile is not sent again")
@@ -344,7 +348,8 @@ extension UndoTests {
         _ = try f.daemon.startInstance(workflow: "hoan-tac", key: "f", data: [("han", .string("2027-03-20"))], actor: nil, started: started)
         #expect(try f.daemon.store.undoStep(of: try f.instance(id), now: f.time.now) == nil)
         #expect(
-            Self.refusal { () throws(RequestError) in try f.daemon.undoStep(id: id, actor: nil) }?.contains("không có bước nào") == true)
+            Self.refusal { () throws(RequestError) in try f.daemon.undoStep(id: id, actor: nil) }
+                == "không có sự kiện hay việc đánh dấu xong mốc nào được ghi trong 7 ngày qua")
         #expect(try f.instance(id).state == "cho-xet")
     }
 

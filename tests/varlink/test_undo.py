@@ -22,7 +22,7 @@ def test_an_event_is_undone_once_and_history_says_so(daemon):
     call(daemon, "StartInstance", workflow="hop", key="un1", data={"han": "2026-03-10", "diem": 40})
     r = extras(daemon, "Undo", id="hop/un1")
     assert r["error"] == EXTRAS + ".NothingToUndo" and r["parameters"]["id"] == "hop/un1", r
-    assert "không có bước nào" in r["parameters"]["reason"], r
+    assert r["parameters"]["reason"] == "không có sự kiện hay việc đánh dấu xong mốc nào được ghi trong 7 ngày qua", r
 
     call(daemon, "SendEvent", id="hop/un1", event="cham", data={"diem": 70}, actor="Nguyễn Thị Hà")
     step = extras(daemon, "Instance", id="hop/un1")["parameters"]["instance"]["undo"]
@@ -45,6 +45,8 @@ def test_an_event_is_undone_once_and_history_says_so(daemon):
     assert "undo" not in extras(daemon, "Instance", id="hop/un1")["parameters"]["instance"]
     r = extras(daemon, "Undo", id="hop/un1")
     assert r["error"] == EXTRAS + ".NothingToUndo", r
+    assert r["parameters"]["reason"].startswith("bước ghi gần nhất đã được hoàn tác lúc "), r
+    assert r["parameters"]["reason"].endswith("; mỗi bước chỉ hoàn tác được một lần"), r
     r = extras(daemon, "Undo", id="hop/khong-co")
     assert r["error"] == IFACE + ".NoSuchInstance", r
 
