@@ -185,7 +185,9 @@ extension Engine {
     func noOpenOccurrence(_ m: ProgramMilestone, _ r: Recurrence, _ s: SeriesState?, _ inst: Instance) -> String {
         guard let s else { return Messages.noOpenOccurrence(m.title, m.id) }
         let next: (period: String, opens: String)?
-        if !inst.completed, exists(r, anchor: s.anchor, s.next, until: untilDate(r, inst)) {
+        // None opens once the instance is in a final state (rule 4).
+        let ended = inst.completed || program.state(inst.state)?.isFinal == true
+        if !ended, exists(r, anchor: s.anchor, s.next, until: untilDate(r, inst)) {
             let opens = zone.date(of: openingInstant(r, anchor: s.anchor, s.next, inst))
             next = (Messages.period(label(r, anchor: s.anchor, s.next), due: nil), opens.vietnamese)
         } else {
