@@ -359,10 +359,9 @@ import Testing
         #expect(inst.state == "cho-xet")
     }
 
-    @Test("grading 'trước ngày 15/12' is due 14/12 (NĐ 335/2025): danh-gia-xep-loai for 2026, thi-dua's self-assessment")
+    @Test("grading 'trước ngày 15/12' is due 14/12 (NĐ 335/2025) of the record's year: danh-gia-xep-loai, thi-dua's self-assessment")
     func gradingDueFourteenth() throws {
         let def = try Self.definition("danh-gia-xep-loai")
-        #expect(def.field("han_danh_gia")?.defaultValue == .date(CivilDate(2026, 12, 14)))
         #expect(def.field("nam")?.defaultValue == .integer(2026))
         let dues = Self.dues(
             try Self.plan(def, ["ho_ten=Nguyễn Văn A", "chi_bo=Chi bộ 1"], start: "2026-11-30T09:00", until: CivilDate(2027, 1, 31)))
@@ -375,6 +374,10 @@ import Testing
         ] {
             #expect(try Self.stateDue(def, state, data).due == due, "\(state)")
         }
+        // Another year's record with the day left empty: 14/12 of that year, not of the year the file was written in.
+        let data2027 = try def.complete(["ho_ten": .text("A"), "chi_bo": .text("B"), "nam": .integer(2027)]).get()
+        #expect(data2027["han_danh_gia"] == .date(CivilDate(2027, 12, 14)))
+        #expect(try Self.stateDue(def, "dang-uy-xep-loai", data2027).due == "2027-12-31")
         let thiDua = try Self.definition("thi-dua")
         let td = try thiDua.complete(["ten_to_chuc": .text("A"), "dang_bo": .text("B")]).get()
         #expect(try Self.stateDue(thiDua, "tu-danh-gia", td).due == "2027-12-14")
