@@ -203,7 +203,7 @@ extension Daemon {
         case .noStep:
             return "không có sự kiện hay việc đánh dấu xong mốc nào được ghi trong \(days) ngày qua"
         case .unreadable:
-            return "bước ghi gần nhất không hoàn tác được (hồ sơ đã được bắt đầu lại sau bước đó)"
+            return "không đọc được bản lưu trạng thái trước bước ghi gần nhất; hãy ghi bước đúng thay vì hoàn tác"
         }
     }
 
@@ -230,8 +230,11 @@ extension Daemon {
             throw .internalError("\(error)")
         }
         guard let row = read.row else { throw .noSuchInstance(id) }
+        guard let u = read.undo else {
+            let zone = definition(row.instance.digest)?.zone ?? .vietnam
+            throw .nothingToUndo(id: id, reason: Daemon.noUndoReason(read.why, zone: zone))
+        }
         let (def, engine) = try loaded(row)
-        guard let u = read.undo else { throw .nothingToUndo(id: id, reason: Daemon.noUndoReason(read.why, zone: def.zone)) }
         if let expecting, expecting != u.token {
             throw .nothingToUndo(
                 id: id,

@@ -144,23 +144,29 @@ extension Store {
             idempotencyKey: j["idempotencyKey"]?.stringValue)
     }
 
-    /// Why `undoStep` found nothing to undo for instance `id` at `now`, read only when it did not (`NoUndo`).
+    /// Why `undoStep` found nothing to undo for instance `id` at `now`, read only when it did not (`NoUndo`). The
+    /// latest step is found by its record, not by its snapshot, which is dropped once the window has passed: an
+    /// operator's step is a record with an event (a timed transition has none) that is neither a rejection nor an
+    /// undo.
     static func noUndo(_ db: Database, id: String, now: Instant) throws -> NoUndo {
         guard
             let row = try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT at, kind, undo IS NOT NULL FROM (
-                        SELECT seq, at, kind, undo FROM history WHERE instance = ? ORDER BY seq DESC LIMIT \(undoLookback))
-                    WHERE undo IS NOT NULL OR kind IN ('undone', 'started') ORDER BY seq DESC LIMIT 1
+                    SELECT at, kind FROM (
+                        SELECT seq, at, kind, undo, record FROM history WHERE instance = ? ORDER BY seq DESC LIMIT \(undoLookback))
+                    WHERE kind IN ('undone', 'started') OR undo IS NOT NULL
+                        OR (kind <> 'rejected' AND json_extract(record, '$.event') IS NOT NULL)
+                    ORDER BY seq DESC LIMIT 1
                     """,
                 arguments: [id])
         else { return .noStep }
         let at = Instant(seconds: row[0])
-        if row[1] == "undone" { return .undoneAlready(at: at) }
-        if row[2] == true, now.seconds - at.seconds > undoWindowSeconds { return .tooOld(at: at) }
-        if row[1] == "started" { return .noStep }
-        return .unreadable
+        switch row[1] as String {
+        case "undone": return .undoneAlready(at: at)
+        case "started": return .noStep
+        default: return now.seconds - at.seconds > undoWindowSeconds ? .tooOld(at: at) : .unreadable
+        }
     }
 
     /// Puts the delivery queue back as if the step had not been recorded: deliveries not yet sent of the records the
@@ -281,9 +287,9 @@ public enum NoUndo: Sendable, Equatable {
     case undoneAlready(at: Instant)
     /// The latest step was recorded then, longer ago than `Store.undoWindowSeconds`.
     case tooOld(at: Instant)
-    /// No event or milestone completion recorded since the instance started, or none left to undo in the window
-    /// (snapshots older than it are dropped).
+    /// No event or milestone completion recorded since the instance started (among its latest records).
     case noStep
-    /// A step whose snapshot this version cannot use (the instance started anew since, or a damaged row).
+    /// The latest step, inside the window, has no snapshot this version can use (a damaged row, or one of a case
+    /// deleted by hand and started again with another start).
     case unreadable
 }

@@ -204,6 +204,22 @@ import class GRDB.DatabaseQueue
         #expect(old?.hasSuffix("đã quá 7 ngày; chỉ hoàn tác được trong vòng 7 ngày sau khi ghi") == true, "\(old ?? "")")
     }
 
+    @Test("a step recorded after an undo, whose snapshot the daily clearing dropped, is refused as too old, not as undone")
+    func tooOldAfterClearing() throws {
+        let f = try Fixture(at: "2027-03-01T08:00:00+07:00")
+        defer { removeTemporaryDirectory(f.dir) }
+        let id = try f.start("c", han: "2027-03-20")
+        try f.done(id, "nop-ho-so")
+        _ = try f.daemon.undoStep(id: id, actor: nil)
+        f.time.set(try f.at("2027-03-02T10:00:00+07:00"))
+        _ = try f.daemon.sendEvent(id: id, event: "xet", data: [], idempotencyKey: nil, actor: nil)
+        f.time.set(try f.at("2027-03-11T08:00:00+07:00"))
+        #expect(try f.daemon.store.write { try $0.dropOldSnapshots(now: f.time.now, limit: 100) } >= 1)
+        #expect(
+            Self.refusal { () throws(RequestError) in try f.daemon.undoStep(id: id, actor: nil) }
+                == "bước ghi gần nhất (lúc 10:00 ngày 02/03/2027) đã quá 7 ngày; chỉ hoàn tác được trong vòng 7 ngày sau khi ghi")
+    }
+
     @Test("a milestone's completion undone: the state's notice sent meanwhile is not sent again")
     func stateNoticeKept() throws {
         let f = try Fixture(at: "2027-03-01T08:00:00+07:00")
