@@ -95,7 +95,11 @@ extension Store {
         } catch {
             throw RestoreError("không dùng bản sao \(copy): \(Store.refusal(error))")
         }
-        if !otherDatabase, let refusal = anotherDatabase(copy: copy, copied, database: database) { throw refusal }
+        // The database in place, through its -wal when it has one (SQLite may then rebuild the -shm index beside it,
+        // which holds no data); nil when there is none, or one that cannot be read, which the restore may be meant to
+        // replace.
+        let here = FileManager.default.fileExists(atPath: database) ? try? copyContents(path: database) : nil
+        if !otherDatabase, let here, let refusal = anotherDatabase(copy: copy, copied, here: here, database: database) { throw refusal }
         // Written whole beside the database first: until it is, nothing there has moved.
         progress("Đang chép bản sao vào \(directory)…")
         removeIncoming(incoming)
@@ -107,6 +111,12 @@ extension Store {
             try Store.readOnly(path: copyPath) { db in _ = try Store.column(db, "VACUUM INTO \(Store.quoted(incoming))", path: copyPath) }
         } catch {
             throw discard("không chép được \(copy) vào \(directory): \(Store.refusal(error))")
+        }
+        // A copy from before databases had an id takes the one in place's: the backups taken since stay its own.
+        if copied.databaseID == nil, let id = here?.databaseID {
+            do { try adopt(id, into: incoming) } catch {
+                throw discard("không ghi được mã cơ sở dữ liệu vào bản chép \(incoming): \(Store.refusal(error))")
+            }
         }
         let fd = open(incoming, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         let ready = fd >= 0 && fchmod(fd, 0o640) == 0 && fsync(fd) == 0
@@ -150,26 +160,6 @@ extension Store {
         return RestoreResult(
             instances: copied.instances, bytes: stat(database, &done) == 0 ? Int64(done.st_size) : 0, setAside: setAside,
             unsynced: LogSyncer.syncDirectory(of: database))
-    }
-
-    /// Why `copy` must not replace `database` without being told to: it is a copy of another database (another
-    /// ward's backup picked by mistake would put that ward's cases, and their reminders, in place of these), and
-    /// the one in place holds cases. Nil when it may: the same database, an empty one, none, one that cannot be read
-    /// (the reason to restore may be that it is damaged), or either from before databases had an id.
-    static func anotherDatabase(copy: String, _ contents: CopyContents, database: String) -> RestoreError? {
-        guard let copyID = contents.databaseID, FileManager.default.fileExists(atPath: database),
-            let here = try? copyContents(path: database), let hereID = here.databaseID, hereID != copyID, here.instances > 0
-        else { return nil }
-        func described(_ c: CopyContents) -> String {
-            let last = c.lastRecord.map { ", ghi lần cuối ngày \(Zone.vietnam.date(of: Instant(seconds: $0)).vietnamese)" } ?? ""
-            return "\(Messages.count(c.instances)) hồ sơ\(last)"
-        }
-        let directory = (database as NSString).deletingLastPathComponent
-        return RestoreError(
-            "\(copy) là bản sao của một cơ sở dữ liệu khác (mã \(copyID): \(described(contents))), không phải của cơ sở dữ liệu "
-                + "đang có ở \(database) (mã \(hereID): \(described(here))); nếu đúng là muốn thay dữ liệu ở đây bằng dữ liệu đó "
-                + "(chẳng hạn khi chuyển sang máy khác), chạy lại với --restore-other-database: cơ sở dữ liệu đang có sẽ được giữ "
-                + "trong \(directory)/truoc-khoi-phuc-…")
     }
 
     /// Removes the copy a restore writes beside the database, and the journal SQLite keeps while writing it.

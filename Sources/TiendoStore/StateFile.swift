@@ -124,7 +124,7 @@ extension Store {
 
     /// Runs `body` on a read-only plain SQLite connection to `path`.
     /// Without a -wal file the main file holds everything, and `immutable` reads it without creating -wal or -shm
-    /// files beside it; with one, SQLite must read through it.
+    /// files beside it; with one, SQLite must read through it (and may rebuild its -shm, an index of it).
     static func readOnly<T>(path: String, _ body: (OpaquePointer?) throws -> T) throws -> T {
         var db: OpaquePointer?
         defer { sqlite3_close_v2(db) }

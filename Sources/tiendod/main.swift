@@ -65,7 +65,7 @@ struct Tiendod: ParsableCommand {
 
     @Flag(
         help: ArgumentHelp(
-            "Với --restore: cho thay bằng bản sao của một cơ sở dữ liệu khác (khi chuyển máy); không có nó, bản sao như thế bị từ chối nếu cơ sở dữ liệu đang có chứa hồ sơ."
+            "Với --restore: cho thay bằng bản sao của một cơ sở dữ liệu khác (dữ liệu của nơi khác, có chủ ý); không có nó, bản sao như thế bị từ chối nếu cơ sở dữ liệu đang có chứa hồ sơ."
         ))
     var restoreOtherDatabase = false
 

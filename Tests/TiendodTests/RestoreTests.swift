@@ -160,23 +160,33 @@ struct RestoreTests {
         try importC1(here)
         let own = try backup(here)
         let elsewhere = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
-        try importKey(elsewhere, "c7")
-        try importKey(elsewhere, "c8")
+        for key in ["c7", "c8"] {
+            _ = try elsewhere.call(
+                "StartInstance",
+                [
+                    ("workflow", .string("hop")), ("key", .string(key)),
+                    ("data", .object([("han", .string("2026-03-06")), ("ma", .string("Chi bộ Đông"))])),
+                ])
+        }
         let theirs = try backup(elsewhere)
-        #expect(here.stop() == 0 && elsewhere.stop() == 0)
+        #expect(elsewhere.stop() == 0)
+        // Stopped hard (the cases only in the -wal): the refusal reads through it and leaves it as it was.
+        here.kill9()
         let db = here.stateDir + "/tiendo.sqlite"
         let before = try bytes(db)
         let listed = try entries(here)
+        let log = try bytes(db + "-wal")
         let refused = try restore(here, theirs)
         #expect(refused.status == 65, "\(refused.said)")
         #expect(refused.said.contains("\(theirs) là bản sao của một cơ sở dữ liệu khác (mã "), "\(refused.said)")
         #expect(
-            refused.said.contains(": 2 hồ sơ, ghi lần cuối ngày 02/03/2026), không phải của cơ sở dữ liệu đang có ở \(db) (mã "),
+            refused.said.contains(
+                ": 2 hồ sơ, ghi lần cuối lúc 09:00 ngày 02/03/2026, đơn vị nhiều hồ sơ nhất «Chi bộ Đông»), không phải của cơ sở dữ liệu đang có ở \(db) (mã "
+            ),
             "\(refused.said)")
-        #expect(refused.said.contains(": 1 hồ sơ, ghi lần cuối ngày 02/03/2026); nếu đúng là muốn thay"), "\(refused.said)")
         #expect(
             refused.said.contains("chạy lại với --restore-other-database") && refused.said.contains("không thay đổi gì"), "\(refused.said)")
-        #expect(try bytes(db) == before && entries(here) == listed)
+        #expect(try bytes(db) == before && entries(here) == listed && bytes(db + "-wal") == log)
         // Its own copy still goes back without being told anything.
         let again = try restore(here, own)
         #expect(again.status == 0, "\(again.said)")
@@ -196,6 +206,26 @@ struct RestoreTests {
         // Alone, the flag is a mistake.
         let alone = try run(Build.binary("tiendod"), ["--restore-other-database", "--state-dir", fresh.stateDir])
         #expect(alone.0 == 64 && alone.1.contains("--restore-other-database chỉ dùng cùng --restore FILE"), "\(alone.1)")
+    }
+
+    @Test("a copy from before databases had an id takes the id of the one it replaces: the backups taken since stay its own")
+    func copyWithoutID() throws {
+        let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
+        try importC1(d)
+        // A backup of this database as an older tiendod took it: no id, and migration v17 not applied.
+        let old = try backup(d)
+        _ = try run(
+            "/usr/bin/sqlite3",
+            [old, "DELETE FROM meta WHERE key = 'database_id'; DELETE FROM grdb_migrations WHERE identifier = 'v17-database-id'"])
+        try importKey(d, "c2")
+        let since = try backup(d)
+        #expect(d.stop() == 0)
+        let restored = try restore(d, old)
+        #expect(restored.status == 0, "\(restored.said)")
+        try d.start(fakeTime: "2026-03-02T10:00:00+07:00")
+        #expect(d.stop() == 0)
+        let back = try restore(d, since)
+        #expect(back.status == 0 && back.said.contains("Đã khôi phục 2 hồ sơ"), "\(back.said)")
     }
 
     @Test("anything but a whole copy of tiendo's is refused and nothing changes")
