@@ -167,11 +167,22 @@ import Testing
         }
         #expect(
             reason("key,ho_ten,chi_bo\na1,Nguyễn Văn An,Chi bộ 1\na2,Trần, Bình,Chi bộ 2\na3,C\na4,D,E,F,G\n")
-                == "dòng 3: có 4 ô, tiêu đề có 3 cột: thừa «Chi bộ 2»; nếu trong một ô có dấu phẩy, hãy đặt cả ô trong ngoặc kép (\"…\"); "
-                + "số ô cũng sai ở dòng 4, 5")
-        #expect(reason("key;ho_ten;chi_bo\na1;An\n") == "dòng 2: có 2 ô, tiêu đề có 3 cột: thiếu ô của cột 'chi_bo'")
+                == "dòng 3: có 4 ô, tiêu đề có 3 cột; đọc được key «a2», ho_ten «Trần», chi_bo « Bình», thừa «Chi bộ 2»; "
+                + "nếu trong một ô có dấu phẩy, hãy đặt cả ô trong ngoặc kép (như \"Trần, Bình\"); số ô cũng sai ở dòng 4, 5")
+        #expect(
+            reason("key;ho_ten;chi_bo\na1;An\n")
+                == "dòng 2: có 2 ô, tiêu đề có 3 cột; đọc được key «a1», ho_ten «An»; thiếu ô của cột 'chi_bo'")
         let many = "key,ten\n" + (1...13).map { "k\($0),a,b\n" }.joined()
         #expect(reason(many).hasSuffix("số ô cũng sai ở dòng 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 và 2 dòng khác"))
+        let long = "key,ten\nk1," + String(repeating: "x", count: 40) + ",1,2,3,4\n"
+        #expect(reason(long).contains("ten «xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…», thừa «1», «2», «3» và 1 ô nữa"), "\(reason(long))")
+        // A separator at the end of a line, and a line of spaces or separators, are no error (a row of empty cells is
+        // left to the importer, which counts it as blank).
+        let rows = try CSV.parse(bytes: Array("key,ten\nk1,An,\nk2,Bình,,\n   \n,\nk3,Chi\n".utf8))
+        #expect(rows.map(\.line) == [2, 3, 5, 6] && rows.map { $0.values["ten"] } == ["An", "Bình", "", "Chi"], "\(rows.map(\.line))")
+        let trailing = try CSV.parse(bytes: Array("key;ten;\nk1;An;\n".utf8))
+        #expect(trailing.map { $0.pairs.map(\.0) } == [["key", "ten"]] && trailing.first?.values["ten"] == "An")
+        #expect(reason("key,,ten\nk1,a,b\n") == "dòng 1: tiêu đề có cột không tên")
     }
 
     @Test("text typed with its marks apart from the letters is stored composed (NFC), as SQLite compares bytes")

@@ -91,24 +91,27 @@ public enum CSV {
             records.append((recordLine, fields))
         }
         guard let header = records.first else { throw ParseError(line: 1, reason: "tệp trống, cần một dòng tiêu đề") }
-        let names = header.1.map { $0.trimmingCharactersInSet(" ") }
+        var names = header.1.map { $0.trimmingCharactersInSet(" ") }
+        // A separator at the end of the header names no column (as at the end of a row, below).
+        while names.count > 1, names.last!.isEmpty { names.removeLast() }
         var seen = Set<String>()
         for n in names {
             if n.isEmpty { throw ParseError(line: header.0, reason: "tiêu đề có cột không tên") }
             if !seen.insert(n).inserted { throw ParseError(line: header.0, reason: "cột '\(n)' bị lặp trong tiêu đề") }
         }
+        // Empty cells past the last column (a separator at the end of a line, as some programs write) hold nothing,
+        // and a line of nothing but separators or spaces is a blank line.
+        let rows = records.dropFirst().compactMap { line, cells -> (Int, [String])? in
+            var cells = cells
+            while cells.count > names.count, cells.last!.allSatisfy(\.isWhitespace) { cells.removeLast() }
+            if cells.count != names.count, cells.allSatisfy({ $0.allSatisfy(\.isWhitespace) }) { return nil }
+            return (line, cells)
+        }
         // Every row whose cells do not match the header is named at once (one is often a name typed with the
         // separator in it), not the first alone.
-        let misfits = records.dropFirst().filter { $0.1.count != names.count }
+        let misfits = rows.filter { $0.1.count != names.count }
         if let first = misfits.first {
-            var reason = "có \(first.1.count) ô, tiêu đề có \(names.count) cột: "
-            if first.1.count > names.count {
-                let extra = first.1[names.count...].map { "«\($0)»" }.joined(separator: ", ")
-                let mark = sep == "," ? "dấu phẩy" : sep == ";" ? "dấu chấm phẩy" : "dấu tab"
-                reason += "thừa \(extra); nếu trong một ô có \(mark), hãy đặt cả ô trong ngoặc kép (\"…\")"
-            } else {
-                reason += "thiếu ô của cột " + names[first.1.count...].map { "'\($0)'" }.joined(separator: ", ")
-            }
+            var reason = misfit(first.1, names, separator: sep)
             let others = misfits.dropFirst().map(\.0)
             if !others.isEmpty {
                 let shown = others.prefix(10).map(String.init).joined(separator: ", ")
@@ -117,7 +120,7 @@ public enum CSV {
             throw ParseError(line: first.0, reason: reason)
         }
         var out: [Row] = []
-        for (ln, values) in records.dropFirst() {
+        for (ln, values) in rows {
             var dict: [String: String] = [:]
             var pairs: [(String, String)] = []
             for (n, v) in zip(names, values) {
@@ -127,6 +130,28 @@ public enum CSV {
             out.append(Row(line: ln, values: dict, pairs: pairs))
         }
         return out
+    }
+
+    /// A row whose cells do not match the header's columns, as its cells were read under them: the cell out of place
+    /// is then seen where it fell (`ho_ten «Trần», chi_bo «Bình», thừa «Chi bộ 2»`), not only at the end.
+    static func misfit(_ cells: [String], _ names: [String], separator: Unicode.Scalar) -> String {
+        func shown(_ v: String) -> String { "«" + (v.count > 30 ? v.prefix(30) + "…" : v) + "»" }
+        let paired = zip(names, cells).map { "\($0) \(shown($1))" }
+        let read = paired.prefix(12).joined(separator: ", ") + (paired.count > 12 ? ", …" : "")
+        var reason = "có \(cells.count) ô, tiêu đề có \(names.count) cột; đọc được \(read)"
+        if cells.count > names.count {
+            let extra = cells[names.count...]
+            reason +=
+                ", thừa " + extra.prefix(3).map(shown).joined(separator: ", ") + (extra.count > 3 ? " và \(extra.count - 3) ô nữa" : "")
+            switch separator {
+            case ",": reason += "; nếu trong một ô có dấu phẩy, hãy đặt cả ô trong ngoặc kép (như \"Trần, Bình\")"
+            case ";": reason += "; nếu trong một ô có dấu chấm phẩy, hãy đặt cả ô trong ngoặc kép (như \"Trần; Bình\")"
+            default: reason += "; nếu trong một ô có dấu tab, hãy đặt cả ô trong ngoặc kép"
+            }
+        } else {
+            reason += "; thiếu ô của cột " + names[cells.count...].map { "'\($0)'" }.joined(separator: ", ")
+        }
+        return reason
     }
 
     static func firstBadLine(_ bytes: [UInt8]) -> Int { YAMLTree.firstInvalidUTF8(bytes).line }
