@@ -265,13 +265,14 @@ struct CalendarCommand: ParsableCommand {
         // `tiendoctl calendar 2027`: a lone number is the year of the default calendar, not a calendar's id (unless a
         // calendar is named so).
         var calendar = calendar
-        var year = year
-        if year == nil, let given = calendarGiven, !given.isEmpty, given.utf8.allSatisfy({ (48...57).contains($0) }),
-            !loader.calendarIDs().contains(given)
-        {
+        var year = year.map(String.init)
+        let number = calendarGiven.map { !$0.isEmpty && $0.utf8.allSatisfy { (48...57).contains($0) } } ?? false
+        if number, let given = calendarGiven, !loader.calendarIDs().contains(given) {
+            guard year == nil else { throw fail("không có lịch '\(given)': mã lịch đứng trước năm (tiendoctl calendar vn \(given))") }
             calendar = "vn"
-            year = Int(given.prefix(9))
+            year = given
         }
+        if years, let year { throw fail("--years liệt kê mọi năm của lịch: không đi cùng một năm ('\(year)')") }
         let (cal, diags) = loader.resolveCalendar(calendar)
         if cal == nil, !loader.calendarIDs().contains(calendar) {
             let known = loader.calendarIDs()
@@ -282,8 +283,9 @@ struct CalendarCommand: ParsableCommand {
         for d in diags where d.severity == .error { printErr(d.description) }
         guard let cal else { throw fail("không nạp được lịch '\(calendar)'") }
         if years { return printYears(cal) }
-        let y = year ?? cal.zone.date(of: now()).year
-        guard (1...9999).contains(y) else { throw fail("năm '\(y)' không hợp lệ") }
+        guard let y = year.map({ Int($0) }) ?? cal.zone.date(of: now()).year, (1...9999).contains(y) else {
+            throw fail("năm '\(year ?? "")' ngoài khoảng 1–9999")
+        }
         if json { return Output.printJSON(cal.listingJSON(year: y, includeWeekends: all)) }
         let days = cal.days(in: y, includeWeekends: all)
         let kinds = ["holiday": "ngày lễ", "compensatory": "nghỉ bù", "weekend": "cuối tuần", "workday": "làm bù"]

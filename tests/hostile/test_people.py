@@ -159,12 +159,24 @@ def test_day_first_dates_from_people(hostile, tmp_path):
     p = ctl("plan", "docc", "--workflows", d.wf)
     assert p.returncode == 1 and f"tiendoctl: không có quy trình 'docc' trong {d.wf} (có phải 'doc'?); các quy trình: " in p.stderr.decode(), p.stderr
     assert ":1:1:" not in p.stderr.decode()
-    # `tiendoctl calendar 2027`: a lone number is the year of the default calendar, not a calendar named "2027".
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    c = ctl("calendar", "2027", "--workflows", os.path.join(root, "Workflows"))
-    assert c.returncode == 0 and "— 2027:" in c.stdout.decode() and "01/01/2027" in c.stdout.decode(), c.stderr
     # A range that ends before it starts is refused, not answered with an empty table («nothing falls due»).
     p = ctl("plan", "doc", "--workflows", d.wf, "--set", "han=20/03/2026", "--start", "01/03/2026 08:00", "--until", "28/02/2026")
     assert p.returncode == 1 and "--until (28/02/2026) trước ngày bắt đầu (01/03/2026)" in p.stderr.decode(), p.stderr
     s = ctl("simulate", "--workflows", d.wf, "--from", "10/03/2026", "--until", "09/03/2026")
     assert s.returncode == 1 and "--until (23:59 ngày 09/03/2026) trước --from (00:00 ngày 10/03/2026)" in s.stderr.decode(), s.stderr
+
+
+def test_calendar_read_as_people_type_it():
+    """`tiendoctl calendar 2027`: a lone number is the year of the default calendar, not a calendar named "2027";
+    a year out of range, a year before the calendar's id, and a year with --years are refused in words."""
+    wf = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "Workflows")
+    c = ctl("calendar", "2027", "--workflows", wf)
+    assert c.returncode == 0 and "— 2027:" in c.stdout.decode() and "01/01/2027" in c.stdout.decode(), c.stderr
+    for args, said in [
+        (["99999"], "năm '99999' ngoài khoảng 1–9999"),
+        (["1234567890123"], "năm '1234567890123' ngoài khoảng 1–9999"),
+        (["2027", "2028"], "không có lịch '2027': mã lịch đứng trước năm (tiendoctl calendar vn 2027)"),
+        (["2027", "--years"], "--years liệt kê mọi năm của lịch: không đi cùng một năm ('2027')"),
+    ]:
+        r = ctl("calendar", *args, "--workflows", wf)
+        assert r.returncode == 1 and said in r.stderr.decode(), (args, r.stderr)
