@@ -165,8 +165,42 @@ import Testing
         }
         // A second press reads that the first went through, and when the next period opens.
         #expect(
-            r == "mốc định kỳ «Đóng đảng phí» (dang-phi) không có kỳ nào đang mở; lần hoàn thành gần nhất lúc 11:00 ngày 02/05/2027; "
-                + "kỳ tiếp theo (06/2027) mở ngày 01/06/2027")
+            r == "mốc định kỳ «Đóng đảng phí» (dang-phi) không có kỳ nào đang mở; lần đánh dấu xong gần nhất lúc 11:00 ngày 02/05/2027; "
+                + "kỳ tiếp theo (06/2027) bắt đầu từ ngày 01/06/2027")
+    }
+
+    @Test("done with no open period in a final state says the case is there and no period will open")
+    func doneInFinalState() throws {
+        let engine = Engine(
+            try Fixtures.workflow(
+                "chi-bo",
+                """
+                tiendo: 1
+                title: Chi bộ
+                initial: hoat-dong
+                states:
+                  hoat-dong: {title: Đang hoạt động, on: {giai-the: giai-the}}
+                  giai-the: {title: Đã giải thể, final: true}
+                milestones:
+                  hop:
+                    title: Họp chi bộ
+                    every: 1mo
+                    anchor: 2027-01-01
+                    due: period + 1mo - 1d
+                """))
+        var (inst, _) = try engine.started("a", data: [:], at: at("2027-01-01T08:00"), now: at("2027-01-01T08:00"))
+        _ = try engine.completeMilestone(&inst, milestone: "hop", at: at("2027-01-20T10:00"), actor: 0).get()
+        _ = try engine.send(&inst, event: "giai-the", data: [], at: at("2027-01-25T10:00"), actor: nil, counter: nil).get()
+        guard
+            case .failure(.eventRejected(_, _, _, let r, _)) = engine.completeMilestone(
+                &inst, milestone: "hop", at: at("2027-03-02T10:00"), actor: 0)
+        else {
+            Issue.record("done with no open occurrence must be rejected")
+            return
+        }
+        #expect(
+            r == "mốc định kỳ «Họp chi bộ» (hop) không có kỳ nào đang mở; lần đánh dấu xong gần nhất lúc 10:00 ngày 20/01/2027; "
+                + "hồ sơ đã ở trạng thái cuối «Đã giải thể»: không còn kỳ nào nữa")
     }
 
     static let oneShot = """
@@ -227,7 +261,9 @@ import Testing
             &inst, milestone: "b", at: at("2027-03-02T10:00"), actor: 0)
         {
             #expect(
-                r == "mốc định kỳ «B» (b) không có kỳ nào đang mở; lần hoàn thành gần nhất lúc 09:00 ngày 02/03/2027; không còn kỳ nào sau")
+                r
+                    == "mốc định kỳ «B» (b) không có kỳ nào đang mở; lần đánh dấu xong gần nhất lúc 09:00 ngày 02/03/2027; không còn kỳ nào nữa"
+            )
         } else {
             Issue.record("done with no open occurrence must be rejected")
         }

@@ -212,17 +212,26 @@ public enum Messages {
             + (provisional ? "do lịch nghỉ thay đổi" : "theo lịch nghỉ chính thức")
     }
 
+    /// What comes after a recurring milestone's last open occurrence.
+    enum NextOccurrence {
+        /// Not known (the series has no anchor yet).
+        case unknown
+        /// The next occurrence's period (`07/2027`) and the day it begins.
+        case next(period: String, begins: String)
+        /// None will open: the series ended, the instance completed, or (its title) it is in a final state.
+        case none(finalState: String?)
+    }
+
     /// `lastDone`: when an occurrence was last completed (a second `done` pressed by mistake reads that the first
-    /// went through); `next`: the next occurrence's period and the day it opens, nil when the series has ended.
-    static func noOpenOccurrence(
-        _ title: String, _ id: String, lastDone: String? = nil, next: (period: String, opens: String)?? = .none
-    ) -> String {
+    /// went through); `next`: what comes after.
+    static func noOpenOccurrence(_ title: String, _ id: String, lastDone: String? = nil, next: NextOccurrence = .unknown) -> String {
         var text = "mốc định kỳ «\(title)» (\(id)) không có kỳ nào đang mở"
-        if let lastDone { text += "; lần hoàn thành gần nhất lúc \(lastDone)" }
+        if let lastDone { text += "; lần đánh dấu xong gần nhất lúc \(lastDone)" }
         switch next {
-        case .some(.some(let n)): text += "; kỳ tiếp theo (\(n.period)) mở ngày \(n.opens)"
-        case .some(.none): text += "; không còn kỳ nào sau"
-        case .none: break
+        case .unknown: break
+        case .next(let period, let begins): text += "; kỳ tiếp theo (\(period)) bắt đầu từ ngày \(begins)"
+        case .none(let state?): text += "; hồ sơ đã ở trạng thái cuối «\(state)»: không còn kỳ nào nữa"
+        case .none(nil): text += "; không còn kỳ nào nữa"
         }
         return text
     }

@@ -184,16 +184,17 @@ extension Engine {
     /// and when the next one opens (or that none will).
     func noOpenOccurrence(_ m: ProgramMilestone, _ r: Recurrence, _ s: SeriesState?, _ inst: Instance) -> String {
         guard let s else { return Messages.noOpenOccurrence(m.title, m.id) }
-        let next: (period: String, opens: String)?
-        // None opens once the instance is in a final state (rule 4).
-        let ended = inst.completed || program.state(inst.state)?.isFinal == true
-        if !ended, exists(r, anchor: s.anchor, s.next, until: untilDate(r, inst)) {
-            let opens = zone.date(of: openingInstant(r, anchor: s.anchor, s.next, inst))
-            next = (Messages.period(label(r, anchor: s.anchor, s.next), due: nil), opens.vietnamese)
+        let next: Messages.NextOccurrence
+        if inFinalState(inst) {
+            // None opens once the instance is in a final state (rule 4).
+            next = .none(finalState: program.stateTitle(inst.state))
+        } else if !inst.completed, exists(r, anchor: s.anchor, s.next, until: untilDate(r, inst)) {
+            let begins = zone.date(of: openingInstant(r, anchor: s.anchor, s.next, inst))
+            next = .next(period: Messages.period(label(r, anchor: s.anchor, s.next), due: nil), begins: begins.vietnamese)
         } else {
-            next = nil
+            next = .none(finalState: nil)
         }
-        return Messages.noOpenOccurrence(m.title, m.id, lastDone: s.lastDone.map { zone.vietnamese($0) }, next: .some(next))
+        return Messages.noOpenOccurrence(m.title, m.id, lastDone: s.lastDone.map { zone.vietnamese($0) }, next: next)
     }
 
     /// Rule 8 for an overdue notice of occurrence k at `t`: `missed` (open occurrences whose deadline instant is at
