@@ -16,6 +16,16 @@
  *              count from its old state to its new one (one upsert per group and state into `counts`, one per state
  *              into `workflow_counts`) and move the sent watermark to the previous batch's last record; at the end
  *              the watermark covers the last batch (as Daemon.tick, Store.commit and Store.markSent do).
+ * MODE log     what a fire would cost if the schedule lived in memory and an instance's state were its row plus the
+ *              history after it (issue 14's redesign, measured before building it): the same set-up as daemon; per
+ *              fire, the instance's row read by its id and its history after the row read through history_instance,
+ *              then one history row inserted; per batch, the sent watermark. Nothing else is written.
+ * MODE hot     as log, but instead of reading the history after the row, an update per fire of a narrow table of
+ *              each instance's hot state (state, marks, next wake-up; rowid-keyed, no index), so that a start needs
+ *              no history replay: the same set-up adds one row per instance to it (untimed).
+ * log and hot fire the instances in import order when CEILING_IN_ORDER is set (as the benchmark's burst fires them),
+ * else in a scattered order (a stride of 7,919, a prime: every instance once unless N is a multiple of it).
+ * docs/performance.md, "A fire's SQL with its schedule in memory", has the figures.
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -57,14 +67,15 @@ static double now(void) {
 
 int main(int argc, char **argv) {
     if (argc != 7 && argc != 8) {
-        fprintf(stderr, "usage: %s DB N BATCH RECORD_BYTES raw|daemon SCHEMA_FILE [FULL|NORMAL]\n", argv[0]);
+        fprintf(stderr, "usage: %s DB N BATCH RECORD_BYTES raw|daemon|log|hot SCHEMA_FILE [FULL|NORMAL]\n", argv[0]);
         return 2;
     }
     const char *sync = argc == 8 ? argv[7] : "FULL";
     if (strcmp(sync, "FULL") != 0 && strcmp(sync, "NORMAL") != 0 && strcmp(sync, "EXTRA") != 0) return 2;
     const char *path = argv[1];
     long n = atol(argv[2]), batch = atol(argv[3]), rb = atol(argv[4]);
-    int daemon = strcmp(argv[5], "daemon") == 0;
+    int log_mode = strcmp(argv[5], "log") == 0, hot = strcmp(argv[5], "hot") == 0;
+    int daemon = strcmp(argv[5], "daemon") == 0 || log_mode || hot;
     if (n <= 0 || batch <= 0 || rb < 64) return 2;
     /* As tiendod configures SQLite (Store.memoryStatisticsOff): no memory statistics, whose global mutex every
        allocation took. The baselines and the daemon run the same library the same way. */
@@ -126,6 +137,10 @@ int main(int argc, char **argv) {
             step_done(hist);
         }
         exec("COMMIT");
+        if (hot) {
+            exec("CREATE TABLE hot(id INTEGER PRIMARY KEY, state TEXT NOT NULL, marks TEXT NOT NULL, next_wakeup INTEGER)");
+            exec("INSERT INTO hot(id, state, marks, next_wakeup) SELECT rowid, state, '{}', next_wakeup FROM instances");
+        }
         exec("INSERT OR REPLACE INTO meta(key, value) VALUES ('sent_through', (SELECT MAX(seq) FROM history))");
         sqlite3_finalize(ins);
         exec("PRAGMA wal_checkpoint(TRUNCATE)");
@@ -151,6 +166,12 @@ int main(int argc, char **argv) {
     }
     /* The sent watermark (schema v8): each transaction records that the previous one's records went out. */
     sqlite3_stmt *mark = daemon ? prepare("UPDATE meta SET value = ? WHERE key = 'sent_through'") : NULL;
+    sqlite3_stmt *byid = NULL, *tail = NULL, *uphot = NULL;
+    if (log_mode || hot) {
+        byid = prepare("SELECT rowid, * FROM instances WHERE id = ?");
+        tail = prepare("SELECT seq, kind, record FROM history WHERE instance = ? AND seq > ? ORDER BY seq");
+    }
+    if (hot) uphot = prepare("UPDATE hot SET state = ?, marks = ?, next_wakeup = ? WHERE id = ?");
     sqlite3_int64 last_seq = 0;
 
     double start = now();
@@ -159,7 +180,11 @@ int main(int argc, char **argv) {
         long m = n - done < batch ? n - done : batch;
         long k = 0;
         char (*ids)[64] = malloc(64 * m);
-        if (daemon) {
+        if (log_mode || hot) {
+            /* The due batch comes from memory: the instances in a scattered order, as their wake-ups fall. */
+            for (k = 0; k < m; k++)
+                snprintf(ids[k], 64, "dang-vien-du-bi/dv%07ld", (getenv("CEILING_IN_ORDER") ? done + k : ((done + k) * 7919) % n) + 1);
+        } else if (daemon) {
             /* The due batch, read with every column as the store decodes it. */
             sqlite3_bind_int64(due, 1, t0 + 5);
             sqlite3_bind_int64(due, 2, m);
@@ -181,7 +206,30 @@ int main(int argc, char **argv) {
         }
         for (long j = 0; j < m; j++) {
             long i = done + j;
-            if (daemon) {
+            if (log_mode || hot) {
+                /* The instance: its row, then what history says happened after it. */
+                snprintf(id, sizeof id, "%s", ids[j]);
+                sqlite3_int64 rowid = 0;
+                sqlite3_bind_text(byid, 1, id, -1, SQLITE_TRANSIENT);
+                if (sqlite3_step(byid) != SQLITE_ROW) die("instance by id");
+                rowid = sqlite3_column_int64(byid, 0);
+                for (int c = 1; c < sqlite3_column_count(byid); c++) (void)sqlite3_column_text(byid, c);
+                sqlite3_reset(byid);
+                if (log_mode) {
+                    sqlite3_bind_text(tail, 1, id, -1, SQLITE_TRANSIENT);
+                    sqlite3_bind_int64(tail, 2, 0);
+                    while (sqlite3_step(tail) == SQLITE_ROW) (void)sqlite3_column_text(tail, 2);
+                    sqlite3_reset(tail);
+                }
+                if (hot) {
+                    snprintf(data, sizeof data, "{\"\":%ld}", t0);
+                    sqlite3_bind_text(uphot, 1, "cho-xet", -1, SQLITE_STATIC);
+                    sqlite3_bind_text(uphot, 2, data, -1, SQLITE_TRANSIENT);
+                    sqlite3_bind_int64(uphot, 3, t0 + 27 * 86400);
+                    sqlite3_bind_int64(uphot, 4, rowid);
+                    step_done(uphot);
+                }
+            } else if (daemon) {
                 snprintf(id, sizeof id, "%s", ids[j]);
                 snprintf(data, sizeof data, "{\"\":%ld}", t0);
                 sqlite3_bind_text(update, 1, "cho-xet", -1, SQLITE_STATIC);
@@ -216,7 +264,7 @@ int main(int argc, char **argv) {
             step_done(hist);
             last_seq = sqlite3_last_insert_rowid(db);
         }
-        if (daemon) {
+        if (daemon && !log_mode && !hot) {
             /* The count tables: the old state's row of each group down by one, the new state's up by one. */
             for (long j = 0; j < m; j++) {
                 long i = done + j;
