@@ -99,7 +99,9 @@ extension Store {
         // which holds no data); nil when there is none, or one that cannot be read, which the restore may be meant to
         // replace.
         let here = FileManager.default.fileExists(atPath: database) ? try? copyContents(path: database) : nil
-        if !otherDatabase, let here, let refusal = anotherDatabase(copy: copy, copied, here: here, database: database) { throw refusal }
+        if !otherDatabase, let here, let refusal = anotherDatabase(copy: copy, at: copyPath, copied, here: here, database: database) {
+            throw refusal
+        }
         // Written whole beside the database first: until it is, nothing there has moved.
         progress("Đang chép bản sao vào \(directory)…")
         removeIncoming(incoming)

@@ -7,11 +7,13 @@ import TiendoCore
 /// migration v17) that its backups carry, so that another ward's backup picked by mistake is not put in place of
 /// this ward's cases (and their reminders sent) without being asked for.
 extension Store {
-    /// Why `copy` (holding `contents`) must not replace `database` (holding `here`) without
-    /// being told to: it is a copy of another database, and the one in place holds cases. Nil when it may: the same
+    /// Why `copy` (as the operator named it; its path `copyPath`, holding `contents`) must not replace `database`
+    /// (holding `here`) without being told to: it is a copy of another database, and the one in place holds cases. Nil when it may: the same
     /// database, an empty one, or either from before databases had an id. (A database that cannot be read is not
     /// compared: the reason to restore may be that it is damaged.)
-    static func anotherDatabase(copy: String, _ contents: CopyContents, here: CopyContents, database: String) -> RestoreError? {
+    static func anotherDatabase(
+        copy: String, at copyPath: String, _ contents: CopyContents, here: CopyContents, database: String
+    ) -> RestoreError? {
         guard let copyID = contents.databaseID, let hereID = here.databaseID, hereID != copyID, here.instances > 0 else { return nil }
         func described(_ c: CopyContents, path: String) -> String {
             var text = "\(Messages.count(c.instances)) hồ sơ"
@@ -22,7 +24,7 @@ extension Store {
         }
         let directory = (database as NSString).deletingLastPathComponent
         return RestoreError(
-            "\(copy) là bản sao của một cơ sở dữ liệu khác (mã \(copyID): \(described(contents, path: copy))), "
+            "\(copy) là bản sao của một cơ sở dữ liệu khác (mã \(copyID): \(described(contents, path: copyPath))), "
                 + "không phải của cơ sở dữ liệu đang có ở \(database) (mã \(hereID): "
                 + "\(described(here, path: database))); nếu đúng là muốn thay dữ liệu ở đây bằng dữ liệu đó, "
                 + "chạy lại với --restore-other-database: cơ sở dữ liệu đang có sẽ được giữ trong \(directory)/truoc-khoi-phuc-…")
