@@ -176,12 +176,21 @@ import Testing
         #expect(reason(many).hasSuffix("số ô cũng sai ở dòng 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 và 2 dòng khác"))
         let long = "key,ten\nk1," + String(repeating: "x", count: 40) + ",1,2,3,4\n"
         #expect(reason(long).contains("ten «xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…», thừa «1», «2», «3» và 1 ô nữa"), "\(reason(long))")
-        // A separator at the end of a line, and a line of spaces or separators, are no error (a row of empty cells is
-        // left to the importer, which counts it as blank).
-        let rows = try CSV.parse(bytes: Array("key,ten\nk1,An,\nk2,Bình,,\n   \n,\nk3,Chi\n".utf8))
+        // Separators at the end of every line, as some programs write them, and a line of spaces or separators, are no
+        // error (a row of empty cells is left to the importer, which counts it as blank).
+        let rows = try CSV.parse(bytes: Array("key,ten,\nk1,An,\nk2,Bình\n   \n,,\nk3,Chi,\n".utf8))
         #expect(rows.map(\.line) == [2, 3, 5, 6] && rows.map { $0.values["ten"] } == ["An", "Bình", "", "Chi"], "\(rows.map(\.line))")
-        let trailing = try CSV.parse(bytes: Array("key;ten;\nk1;An;\n".utf8))
-        #expect(trailing.map { $0.pairs.map(\.0) } == [["key", "ten"]] && trailing.first?.values["ten"] == "An")
+        #expect(rows.allSatisfy { $0.pairs.map(\.0) == ["key", "ten"] })
+        // Without them in the header, an empty cell past the last column is a separator typed inside a cell: the row
+        // is not read with its cells moved.
+        #expect(
+            reason("key,ho_ten,chi_bo\nk2,Trần, Bình,\n")
+                == "dòng 2: có 4 ô, tiêu đề có 3 cột; đọc được key «k2», ho_ten «Trần», chi_bo « Bình», thừa «»; "
+                + "nếu trong một ô có dấu phẩy, hãy đặt cả ô trong ngoặc kép (như \"Trần, Bình\")")
+        // A value under an unnamed column of the header.
+        #expect(
+            reason("key,ten,\nk1,An,x\n")
+                == "dòng 2: ô thứ 3 có giá trị «x» nhưng cột thứ 3 của dòng tiêu đề không có tên; hãy đặt tên cho cột đó hoặc xóa giá trị")
         #expect(reason("key,,ten\nk1,a,b\n") == "dòng 1: tiêu đề có cột không tên")
     }
 

@@ -92,18 +92,25 @@ public enum CSV {
         }
         guard let header = records.first else { throw ParseError(line: 1, reason: "tệp trống, cần một dòng tiêu đề") }
         var names = header.1.map { $0.trimmingCharactersInSet(" ") }
-        // A separator at the end of the header names no column (as at the end of a row, below).
-        while names.count > 1, names.last!.isEmpty { names.removeLast() }
+        // Separators at the end of the header (as some programs write them at the end of every line) name no column;
+        // as many empty cells at the end of a row are dropped below, and only as many: in a file without them, an
+        // empty last cell past the header is a sign of a separator typed inside a cell, which must not go unseen.
+        var unnamed = 0
+        while names.count > 1, names.last!.isEmpty {
+            names.removeLast()
+            unnamed += 1
+        }
         var seen = Set<String>()
         for n in names {
             if n.isEmpty { throw ParseError(line: header.0, reason: "tiêu đề có cột không tên") }
             if !seen.insert(n).inserted { throw ParseError(line: header.0, reason: "cột '\(n)' bị lặp trong tiêu đề") }
         }
-        // Empty cells past the last column (a separator at the end of a line, as some programs write) hold nothing,
-        // and a line of nothing but separators or spaces is a blank line.
+        // A line of nothing but separators or spaces is a blank line.
         let rows = records.dropFirst().compactMap { line, cells -> (Int, [String])? in
             var cells = cells
-            while cells.count > names.count, cells.last!.allSatisfy(\.isWhitespace) { cells.removeLast() }
+            if cells.count <= names.count + unnamed {
+                while cells.count > names.count, cells.last!.allSatisfy(\.isWhitespace) { cells.removeLast() }
+            }
             if cells.count != names.count, cells.allSatisfy({ $0.allSatisfy(\.isWhitespace) }) { return nil }
             return (line, cells)
         }
@@ -111,7 +118,7 @@ public enum CSV {
         // separator in it), not the first alone.
         let misfits = rows.filter { $0.1.count != names.count }
         if let first = misfits.first {
-            var reason = misfit(first.1, names, separator: sep)
+            var reason = misfit(first.1, names, unnamed: unnamed, separator: sep)
             let others = misfits.dropFirst().map(\.0)
             if !others.isEmpty {
                 let shown = others.prefix(10).map(String.init).joined(separator: ", ")
@@ -134,8 +141,15 @@ public enum CSV {
 
     /// A row whose cells do not match the header's columns, as its cells were read under them: the cell out of place
     /// is then seen where it fell (`ho_ten «Trần», chi_bo «Bình», thừa «Chi bộ 2»`), not only at the end.
-    static func misfit(_ cells: [String], _ names: [String], separator: Unicode.Scalar) -> String {
+    /// `unnamed`: the header's empty names after its last column (a cell there means the column needs a name).
+    static func misfit(_ cells: [String], _ names: [String], unnamed: Int, separator: Unicode.Scalar) -> String {
         func shown(_ v: String) -> String { "«" + (v.count > 30 ? v.prefix(30) + "…" : v) + "»" }
+        if cells.count > names.count, cells.count <= names.count + unnamed,
+            let k = cells.lastIndex(where: { !$0.allSatisfy(\.isWhitespace) })
+        {
+            return "ô thứ \(k + 1) có giá trị \(shown(cells[k])) nhưng cột thứ \(k + 1) của dòng tiêu đề không có tên; "
+                + "hãy đặt tên cho cột đó hoặc xóa giá trị"
+        }
         let paired = zip(names, cells).map { "\($0) \(shown($1))" }
         let read = paired.prefix(12).joined(separator: ", ") + (paired.count > 12 ? ", …" : "")
         var reason = "có \(cells.count) ô, tiêu đề có \(names.count) cột; đọc được \(read)"
