@@ -17,7 +17,8 @@ extension Store {
         guard let copyID = contents.databaseID, let hereID = here.databaseID, hereID != copyID, here.instances > 0 else { return nil }
         func described(_ c: CopyContents, path: String) -> String {
             var text = "\(Messages.count(c.instances)) hồ sơ"
-            if let last = c.lastRecord { text += ", ghi lần cuối lúc \(Zone.vietnam.vietnamese(Instant(seconds: last)))" }
+            // The newest record's own time (a notice's is when it fell due), not when it was written.
+            if let last = c.lastRecord { text += ", bản ghi mới nhất lúc \(Zone.vietnam.vietnamese(Instant(seconds: last)))" }
             let groups = (try? largestGroups(path: path)) ?? []
             if !groups.isEmpty { text += ", đơn vị nhiều hồ sơ nhất " + groups.map { "«\($0)»" }.joined(separator: ", ") }
             return text

@@ -147,7 +147,7 @@ extension Store {
     /// Why `undoStep` found nothing to undo for instance `id` at `now`, read only when it did not (`NoUndo`). The
     /// latest step is found by its record, not by its snapshot, which is dropped once the window has passed: an
     /// operator's step is a record with an event (a timed transition has none) that is neither a rejection nor an
-    /// undo.
+    /// undo. (A record that is not JSON, damaged by hand, counts as none.)
     static func noUndo(_ db: Database, id: String, now: Instant) throws -> NoUndo {
         guard
             let row = try Row.fetchOne(
@@ -156,7 +156,7 @@ extension Store {
                     SELECT at, kind FROM (
                         SELECT seq, at, kind, undo, record FROM history WHERE instance = ? ORDER BY seq DESC LIMIT \(undoLookback))
                     WHERE kind IN ('undone', 'started') OR undo IS NOT NULL
-                        OR (kind <> 'rejected' AND json_extract(record, '$.event') IS NOT NULL)
+                        OR (kind <> 'rejected' AND json_valid(record) AND json_extract(record, '$.event') IS NOT NULL)
                     ORDER BY seq DESC LIMIT 1
                     """,
                 arguments: [id])

@@ -215,6 +215,11 @@ import class GRDB.DatabaseQueue
         _ = try f.daemon.sendEvent(id: id, event: "xet", data: [], idempotencyKey: nil, actor: nil)
         f.time.set(try f.at("2027-03-11T08:00:00+07:00"))
         #expect(try f.daemon.store.write { try $0.dropOldSnapshots(now: f.time.now, limit: 100) } >= 1)
+        // A record damaged by hand (not JSON) is passed over, not an error of the daemon's.
+        let queue = try DatabaseQueue(path: f.daemon.store.path)
+        try queue.write { db in
+            try db.execute(sql: "UPDATE history SET record = '{hỏng' WHERE instance = ? AND kind = 'milestone-done'", arguments: [id])
+        }
         #expect(
             Self.refusal { () throws(RequestError) in try f.daemon.undoStep(id: id, actor: nil) }
                 == "bước ghi gần nhất (lúc 10:00 ngày 02/03/2027) đã quá 7 ngày; chỉ hoàn tác được trong vòng 7 ngày sau khi ghi")

@@ -181,7 +181,7 @@ struct RestoreTests {
         #expect(refused.said.contains("\(theirs) là bản sao của một cơ sở dữ liệu khác (mã "), "\(refused.said)")
         #expect(
             refused.said.contains(
-                ": 2 hồ sơ, ghi lần cuối lúc 09:00 ngày 02/03/2026, đơn vị nhiều hồ sơ nhất «Chi bộ Đông»), không phải của cơ sở dữ liệu đang có ở \(db) (mã "
+                ": 2 hồ sơ, bản ghi mới nhất lúc 09:00 ngày 02/03/2026, đơn vị nhiều hồ sơ nhất «Chi bộ Đông»), không phải của cơ sở dữ liệu đang có ở \(db) (mã "
             ),
             "\(refused.said)")
         #expect(
