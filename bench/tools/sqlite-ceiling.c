@@ -3,7 +3,7 @@
  *
  *   sqlite-ceiling DB N BATCH RECORD_BYTES MODE SCHEMA_FILE [SYNCHRONOUS]
  *
- * Same SQLite configuration (memory statistics off), journal and durability as the daemon (WAL, synchronous=FULL
+ * Same SQLite configuration (memory statistics off, a 64 MiB page cache), journal and durability as the daemon (WAL, synchronous=FULL
  * unless SYNCHRONOUS says otherwise, e.g. NORMAL to see what the fsync of every commit costs on this disk), the
  * daemon's own schema (SCHEMA_FILE: the
  * `.schema` of a state database tiendod made, so tables and indexes match whatever version is measured),
@@ -23,8 +23,10 @@
  * MODE hot     as log, but instead of reading the history after the row, an update per fire of a narrow table of
  *              each instance's hot state (state, marks, next wake-up; rowid-keyed, no index), so that a start needs
  *              no history replay: the same set-up adds one row per instance to it (untimed).
- * log and hot fire the instances in import order when CEILING_IN_ORDER is set (as the benchmark's burst fires them),
- * else in a scattered order (a stride of 7,919, a prime: every instance once unless N is a multiple of it).
+ * daemon, log and hot fire the instances in import order (as the benchmark's burst fires them), or with
+ * CEILING_ORDER=scattered in a scattered order (a stride of 7,919, a prime: every instance once unless N is a multiple
+ * of it; for daemon, the order of their wake-ups). log reads one history row per fire (the `started` row): in the
+ * design it stands for, the history after an instance's row grows until the row is written again.
  * docs/performance.md, "A fire's SQL with its schedule in memory", has the figures.
  */
 #include <sqlite3.h>
@@ -76,6 +78,12 @@ int main(int argc, char **argv) {
     long n = atol(argv[2]), batch = atol(argv[3]), rb = atol(argv[4]);
     int log_mode = strcmp(argv[5], "log") == 0, hot = strcmp(argv[5], "hot") == 0;
     int daemon = strcmp(argv[5], "daemon") == 0 || log_mode || hot;
+    const char *order = getenv("CEILING_ORDER");
+    int scattered = order && strcmp(order, "scattered") == 0;
+    if (order && !scattered && strcmp(order, "import") != 0) {
+        fprintf(stderr, "CEILING_ORDER must be import or scattered\n");
+        return 2;
+    }
     if (n <= 0 || batch <= 0 || rb < 64) return 2;
     /* As tiendod configures SQLite (Store.memoryStatisticsOff): no memory statistics, whose global mutex every
        allocation took. The baselines and the daemon run the same library the same way. */
@@ -89,6 +97,8 @@ int main(int argc, char **argv) {
         char pragma[64];
         snprintf(pragma, sizeof pragma, "PRAGMA synchronous=%s", sync);
         exec(pragma);
+        /* Store.cacheKiB: each of the daemon's connections keeps 64 MiB of pages. */
+        exec("PRAGMA cache_size=-65536");
     }
     {
         FILE *f = fopen(argv[6], "r");
@@ -126,7 +136,8 @@ int main(int argc, char **argv) {
             sqlite3_bind_int64(ins, 3, t0 - 3 * 86400);
             sqlite3_bind_int64(ins, 4, t0 - 3 * 86400);
             sqlite3_bind_int64(ins, 5, t0 - 3 * 86400);
-            sqlite3_bind_int64(ins, 6, t0);
+            /* All due at t0, in import order; scattered: in the order of a stride through them, all before t0. */
+            sqlite3_bind_int64(ins, 6, scattered ? t0 - n + (i * 7919) % n : t0);
             sqlite3_bind_text(ins, 7, data + 40, 30, SQLITE_TRANSIENT);
             step_done(ins);
             sqlite3_bind_text(hist, 1, id, -1, SQLITE_TRANSIENT);
@@ -181,9 +192,9 @@ int main(int argc, char **argv) {
         long k = 0;
         char (*ids)[64] = malloc(64 * m);
         if (log_mode || hot) {
-            /* The due batch comes from memory: the instances in a scattered order, as their wake-ups fall. */
+            /* The due batch comes from memory: the instances in import order, or scattered as a ward's wake-ups fall. */
             for (k = 0; k < m; k++)
-                snprintf(ids[k], 64, "dang-vien-du-bi/dv%07ld", (getenv("CEILING_IN_ORDER") ? done + k : ((done + k) * 7919) % n) + 1);
+                snprintf(ids[k], 64, "dang-vien-du-bi/dv%07ld", (scattered ? ((done + k) * 7919) % n : done + k) + 1);
         } else if (daemon) {
             /* The due batch, read with every column as the store decodes it. */
             sqlite3_bind_int64(due, 1, t0 + 5);
