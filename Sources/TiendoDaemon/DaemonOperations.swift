@@ -219,20 +219,24 @@ extension Daemon {
     /// `undoStep`, returning the row as written (the reply is made from it).
     func undoRow(id: String, expecting: String? = nil, actor: Int?, actorName: String? = nil) throws(RequestError) -> StoredInstance {
         let now = clock.now()
-        let read: (row: StoredInstance?, undo: StoredUndo?, why: NoUndo)
+        // The step to undo, or why there is none (read only then).
+        let read: (row: StoredInstance?, undo: Result<StoredUndo, NoUndo>)
         do {
             read = try transact { tx in
-                guard let row = try tx.instance(id, definition: definition) else { return (nil, nil, .noStep) }
-                let undo = try tx.undoStep(of: row.instance, now: now, definition: definition)
-                return (row, undo, undo == nil ? try tx.noUndo(id: id, now: now) : .noStep)
+                guard let row = try tx.instance(id, definition: definition) else { return (nil, .failure(.noStep)) }
+                if let undo = try tx.undoStep(of: row.instance, now: now, definition: definition) { return (row, .success(undo)) }
+                return (row, .failure(try tx.noUndo(id: id, now: now)))
             }
         } catch {
             throw .internalError("\(error)")
         }
         guard let row = read.row else { throw .noSuchInstance(id) }
-        guard let u = read.undo else {
+        let u: StoredUndo
+        switch read.undo {
+        case .success(let step): u = step
+        case .failure(let why):
             let zone = definition(row.instance.digest)?.zone ?? .vietnam
-            throw .nothingToUndo(id: id, reason: Daemon.noUndoReason(read.why, zone: zone))
+            throw .nothingToUndo(id: id, reason: Daemon.noUndoReason(why, zone: zone))
         }
         let (def, engine) = try loaded(row)
         if let expecting, expecting != u.token {

@@ -282,7 +282,7 @@ extension Store {
 }
 
 /// Why no step of an instance can be undone.
-public enum NoUndo: Sendable, Equatable {
+public enum NoUndo: Error, Sendable, Equatable {
     /// The latest step was undone then (a step is undone once).
     case undoneAlready(at: Instant)
     /// The latest step was recorded then, longer ago than `Store.undoWindowSeconds`.

@@ -17,15 +17,22 @@ func loadDefinition(_ workflow: String, _ options: WorkflowsOption) throws -> Wo
     let loader = Loader(searchPath: options.searchPath)
     let (def, diags) = loader.resolve(workflow)
     // A name not found is the caller's slip, not a file's error: said in words, with the names there are.
-    if def == nil, !Loader.isYAML(workflow), !workflow.contains("/"), !loader.workflowIDs().contains(workflow) {
+    if def == nil, !Loader.isYAML(workflow), !workflow.contains("/") {
         let known = loader.workflowIDs()
-        throw fail(
-            "không có quy trình '\(workflow)' trong \(options.searchPath.joined(separator: ", "))\(vietnameseSuggestion(workflow, known))"
-                + (known.isEmpty ? "" : "; các quy trình: \(known.joined(separator: ", "))"))
+        if !known.contains(workflow) {
+            throw fail(notFound("quy trình", workflow, in: options.searchPath.joined(separator: ", "), known: known))
+        }
     }
     for d in diags where d.severity == .error { printErr(d.description) }
     guard let def else { throw fail("không nạp được quy trình '\(workflow)'") }
     return def
+}
+
+/// «không có lịch 'x' trong W (có phải 'vn'?); các lịch: vn»: a name given that names nothing there, with the names
+/// there are (none listed when there are none).
+func notFound(_ what: String, _ name: String, in place: String, known: [String]) -> String {
+    "không có \(what) '\(name)' trong \(place)\(vietnameseSuggestion(name, known))"
+        + (known.isEmpty ? "" : "; các \(what): \(known.joined(separator: ", "))")
 }
 
 /// Parses `--start`/`--from`/`--until`: ISO 8601 with or without offset (workflow zone), a date (00:00 local), or
@@ -244,8 +251,6 @@ struct CalendarCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Mã lịch (mặc định vn; chỉ một con số, như 2027, là năm của lịch vn).", valueName: "calendar"))
     var calendarGiven: String?
 
-    var calendar: String { calendarGiven ?? "vn" }
-
     @Argument(help: "Năm (mặc định: năm nay).")
     var year: Int?
 
@@ -264,21 +269,20 @@ struct CalendarCommand: ParsableCommand {
         let loader = Loader(searchPath: workflows.searchPath)
         // `tiendoctl calendar 2027`: a lone number is the year of the default calendar, not a calendar's id (unless a
         // calendar is named so).
-        var calendar = calendar
+        let known = loader.calendarIDs()
+        var calendar = calendarGiven ?? "vn"
         var year = year.map(String.init)
         let number = calendarGiven.map { !$0.isEmpty && $0.utf8.allSatisfy { (48...57).contains($0) } } ?? false
-        if number, let given = calendarGiven, !loader.calendarIDs().contains(given) {
+        if number, let given = calendarGiven, !known.contains(given) {
             guard year == nil else { throw fail("không có lịch '\(given)': mã lịch đứng trước năm (tiendoctl calendar vn \(given))") }
             calendar = "vn"
             year = given
         }
         if years, let year { throw fail("--years liệt kê mọi năm của lịch: không đi cùng một năm ('\(year)')") }
         let (cal, diags) = loader.resolveCalendar(calendar)
-        if cal == nil, !loader.calendarIDs().contains(calendar) {
-            let known = loader.calendarIDs()
+        if cal == nil, !known.contains(calendar) {
             throw fail(
-                "không có lịch '\(calendar)' trong thư mục calendars/ của \(workflows.searchPath.joined(separator: ", "))"
-                    + "\(vietnameseSuggestion(calendar, known))" + (known.isEmpty ? "" : "; các lịch: \(known.joined(separator: ", "))"))
+                notFound("lịch", calendar, in: "thư mục calendars/ của \(workflows.searchPath.joined(separator: ", "))", known: known))
         }
         for d in diags where d.severity == .error { printErr(d.description) }
         guard let cal else { throw fail("không nạp được lịch '\(calendar)'") }
