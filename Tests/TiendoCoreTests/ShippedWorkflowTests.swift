@@ -187,6 +187,13 @@ import Testing
         _ = try engine.send(&inst, event: "bieu-quyet", data: minutes, at: at("2026-03-02T20:00"), actor: nil, counter: nil).get()
         let decision = try #require(engine.openDeadlines(inst).first { $0.key == "" })
         #expect(inst.state == "cho-quyet-dinh" && decision.due == "2026-04-13" && !decision.provisional)
+        // The card request waits for the same decision (HD 12, bước 5): the same 30 working days from the meeting, not
+        // a local count from the request's start (45 days until 07/12/2026: 17/04 here); the request's start without it.
+        let card = try Self.definition("the-dang-vien")
+        let named: [(String, JSON)] = [("ho_ten", .string("Nguyễn Văn An")), ("chi_bo", .string("Chi bộ 1"))]
+        let cardDue = try Self.stateDue(card, "quyet-dinh", try card.data(named + [("ngay_nghi_quyet", .string("2026-03-02"))]))
+        #expect(cardDue.due == "2026-04-13" && !cardDue.provisional)
+        #expect(try Self.stateDue(card, "quyet-dinh", try card.data(named)).due == "2027-01-13")
         let (office, chiBo) = (duBi.state("cho-quyet-dinh")?.deadline, duBi.state("cho-xet")?.deadline)
         #expect(office?.repeatEvery == chiBo?.repeatEvery && office?.escalate.map(\.priority) == chiBo?.escalate.map(\.priority))
         // Recorded a week after the meeting: with the meeting's day typed, the 30 working days count from it (as the
@@ -604,8 +611,9 @@ import Testing
         #expect(probation.set.map(\.field) == ["loai"] && probation.set.map(\.value) == ["cap-moi"])
         // One decision of the Ban Thường vụ recognises the member and issues the card (HD 12, bước 5): its date and
         // number, once recorded, are the card request's.
-        #expect(probation.copy.map(\.target) == ["ho_ten", "chi_bo", "ngay_cong_nhan", "so_quyet_dinh"])
-        #expect(probation.copy.map(\.source) == ["ho_ten", "chi_bo", "ngay_quyet_dinh", "so_quyet_dinh"])
+        // The meeting's day goes with them: the decision's 30 working days count from it on both records.
+        #expect(probation.copy.map(\.target) == ["ho_ten", "chi_bo", "ngay_nghi_quyet", "ngay_cong_nhan", "so_quyet_dinh"])
+        #expect(probation.copy.map(\.source) == ["ho_ten", "chi_bo", "ngay_nghi_quyet", "ngay_quyet_dinh", "so_quyet_dinh"])
         #expect(probation.offered(in: "chinh-thuc") && !probation.offered(in: "du-bi") && !probation.offered(in: nil))
         // Checked against the other shipped workflows: every target, field and value exists.
         let set = Loader(searchPath: [Self.directory]).loadAll()
@@ -645,7 +653,7 @@ import Testing
                 "dang-vien-du-bi.ngay_quyet_dinh",
                 "ket-nap-dang-vien.ngay_sinh",
                 "ket-nap-dang-vien.ngay_quyet_dinh", "ket-nap-dang-vien.ngay_le_ket_nap", "ket-nap-dang-vien.ngay_nghi_quyet",
-                "the-dang-vien.ngay_cong_nhan",
+                "the-dang-vien.ngay_nghi_quyet", "the-dang-vien.ngay_cong_nhan",
             ])
     }
 

@@ -226,6 +226,7 @@ def test_instance_says_its_next_timed_transition():
         assert dv["followUps"] == [{
             "workflow": "the-dang-vien", "title": "Mở hồ sơ phát thẻ đảng viên", "when": ["cho-quyet-dinh", "chinh-thuc"],
             "copy": [{"field": "ho_ten", "from": "ho_ten"}, {"field": "chi_bo", "from": "chi_bo"},
+                     {"field": "ngay_nghi_quyet", "from": "ngay_nghi_quyet"},
                      {"field": "ngay_cong_nhan", "from": "ngay_quyet_dinh"}, {"field": "so_quyet_dinh", "from": "so_quyet_dinh"}],
             "set": [{"field": "loai", "from": "cap-moi"}]}], dv["followUps"]
         # A decision's number and date are asked with it (`event_fields`), after what its guards read, and neither is

@@ -980,7 +980,8 @@ def test_the_card_request_is_opened_from_the_probationary_record_with_its_values
     # A reader sees the record opened, and no button to open one.
     stack.ctl("start", "dang-vien-du-bi", "dv-the-2", "--set", "ho_ten=Lý Văn Hai", "--set", f"chi_bo={CHI_BO_A}",
               "--set", "ngay_ket_nap=10/01/2025")
-    stack.ctl("send", "dang-vien-du-bi/dv-the-2", "bieu-quyet", "--set", "so_dang_vien_chinh_thuc=30", "--set", "so_tan_thanh=25")
+    stack.ctl("send", "dang-vien-du-bi/dv-the-2", "bieu-quyet", "--set", "so_dang_vien_chinh_thuc=30", "--set", "so_tan_thanh=25",
+              "--set", "ngay_nghi_quyet=12/02/2026")
     login(browser, stack, "xem")
     browser.get(stack.url + "/ho-so/dang-vien-du-bi/dv-the-2")
     assert not browser.find_elements(By.CSS_SELECTOR, "section.follow-ups")
@@ -988,7 +989,7 @@ def test_the_card_request_is_opened_from_the_probationary_record_with_its_values
     assert "Đã mở hồ sơ «Phát thẻ, cấp lại, đổi thẻ đảng viên»" in browser.find_element(By.CSS_SELECTOR, "section.follow-ups").text
 
     # Once the committee's decision is recorded with its number and date, they fill the card request's (the same
-    # decision recognises the member and issues the card).
+    # decision recognises the member and issues the card), with the chi bộ meeting's day its deadline counts from.
     stack.ctl("send", "dang-vien-du-bi/dv-the-2", "cong-nhan", "--set", "so_quyet_dinh=130-QĐ/ĐU", "--set", "ngay_quyet_dinh=20/02/2026")
     login(browser, stack, "ha")
     browser.get(stack.url + "/ho-so/dang-vien-du-bi/dv-the-2")
@@ -997,6 +998,7 @@ def test_the_card_request_is_opened_from_the_probationary_record_with_its_values
            "«Số quyết định công nhận chính thức và phát thẻ»" in section.text, section.text
     submit(browser, section.find_element(By.LINK_TEXT, "Mở hồ sơ phát thẻ đảng viên"))
     assert browser.find_element(By.ID, "f-ngay_cong_nhan").get_attribute("value") == "20/02/2026"
+    assert browser.find_element(By.ID, "f-ngay_nghi_quyet").get_attribute("value") == "12/02/2026"
     assert browser.find_element(By.ID, "f-so_quyet_dinh").get_attribute("value") == "130-QĐ/ĐU"
     shot(browser, "61a-the-dien-san-quyet-dinh", full=True)
 
