@@ -210,8 +210,13 @@ extension Daemon {
                 (old.map { def.keepsMilestones(of: $0) } ?? true)
                 && inst.done.keys.allSatisfy { def.milestone($0).map { $0.recurrence == nil } ?? false }
                 && inst.series.keys.allSatisfy { def.milestone($0).map { $0.recurrence != nil } ?? false }
-            let dataOK = def.missingRequired(inst.data) == nil && inst.data.keys.allSatisfy { def.field($0) != nil }
-            if stateOK && milestonesOK && dataOK {
+            // The stored values must fit the new version too (a field's type, bounds or values changed): read with
+            // it, a value that does not would be dropped — every field of the record with it, at the next write.
+            let fitted = old.flatMap { Daemon.refit(inst.data, from: $0, to: def) }
+            let dataOK =
+                fitted != nil && def.missingRequired(inst.data) == nil && inst.data.keys.allSatisfy { def.field($0) != nil }
+            if stateOK && milestonesOK && dataOK, let fitted {
+                inst.data = fitted
                 inst.digest = def.digest
                 changes.append(change(inst, def: def, stale: false))
             } else if !row.stale, let old {
@@ -225,6 +230,14 @@ extension Daemon {
                 log.critical("Không ghi được khi chuyển phiên bản \(workflow): \(error)")
             }
         }
+    }
+
+    /// `data`, typed by `old`, as `new` types it; nil when some value does not fit `new` (another type, outside its
+    /// bounds, an enum value it no longer has): such a record stays on its version, stale, with its data.
+    static func refit(_ data: InstanceData, from old: WorkflowDefinition, to new: WorkflowDefinition) -> InstanceData? {
+        guard let pairs = old.json(data).objectValue, case .success(let typed) = new.validate(data: pairs, partial: true, today: nil)
+        else { return nil }
+        return typed
     }
 
     /// The row to store for an instance: its schedule and open deadlines, computed by `engine` (by default the

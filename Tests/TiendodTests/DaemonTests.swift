@@ -348,6 +348,52 @@ struct DaemonTests {
         #expect(d.stop() == 0)
     }
 
+    @Test("a field's new type that stored values do not fit: the case stays on its version with all its data, at a reload and a start")
+    func changedFieldTypeKeepsData() throws {
+        let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
+        for (key, ma) in [("chu", "AB-12"), ("so", "5")] {
+            _ = try d.call(
+                "StartInstance",
+                [
+                    ("workflow", .string("hop")), ("key", .string(key)),
+                    ("data", .object([("ma", .string(ma)), ("han", .string("2026-03-06"))])),
+                ])
+        }
+        func instance(_ id: String) throws -> JSON? { try d.call("GetInstance", [("id", .string(id))])["instance"] }
+        func write(_ text: String) throws { try text.write(toFile: d.workflows + "/hop.yaml", atomically: true, encoding: .utf8) }
+        // `ma` becomes an integer: "AB-12" is none, so that case stays on its version, stale, every field kept (it
+        // was stored as `{}` before 07/12/2026); "5" is read as the integer 5 and moves.
+        try write(hopWorkflow.replacingOccurrences(of: "ma: {type: text}", with: "ma: {type: integer}"))
+        let reload = try d.call("Reload")
+        #expect(
+            reload["diagnostics"]?.arrayValue?.contains {
+                $0["message"]?.stringValue?.hasPrefix("1 hồ sơ chưa xong vẫn chạy phiên bản cũ của quy trình hop") == true
+            } == true, "\(reload)")
+        var chu = try instance("hop/chu")
+        #expect(chu?["stale"]?.boolValue == true && chu?["data"]?["ma"]?.stringValue == "AB-12", "\(String(describing: chu))")
+        #expect(chu?["data"]?["han"]?.stringValue == "2026-03-06")
+        let so = try instance("hop/so")
+        #expect(so?["stale"]?.boolValue == false && so?["data"]?["ma"]?.intValue == 5, "\(String(describing: so))")
+        // The same after a restart.
+        #expect(d.stop() == 0)
+        try d.start(fakeTime: "2026-03-02T10:00:00+07:00", rate: 1)
+        chu = try instance("hop/chu")
+        #expect(chu?["stale"]?.boolValue == true && chu?["data"]?["ma"]?.stringValue == "AB-12")
+        // The file as it was: that case moves back, whole; the integer 5 is not text, so the other stays, whole.
+        try write(hopWorkflow)
+        _ = try d.call("Reload")
+        chu = try instance("hop/chu")
+        #expect(chu?["stale"]?.boolValue == false && chu?["data"]?["ma"]?.stringValue == "AB-12", "\(String(describing: chu))")
+        #expect(try instance("hop/so")?["stale"]?.boolValue == true && instance("hop/so")?["data"]?["ma"]?.intValue == 5)
+        // A compatible change (a new optional field) moves a case with its data.
+        try write(hopWorkflow.replacingOccurrences(of: "  ma: {type: text}\n", with: "  ma: {type: text}\n  ghi_chu: {type: text}\n"))
+        _ = try d.call("Reload")
+        chu = try instance("hop/chu")
+        #expect(chu?["stale"]?.boolValue == false && chu?["data"]?["ma"]?.stringValue == "AB-12", "\(String(describing: chu))")
+        #expect(d.stop() == 0)
+        #expect(try countDisagreements(d.stateDir + "/tiendo.sqlite") == 0)
+    }
+
     @Test("an incompatible new version leaves instances pinned and stale")
     func staleInstances() throws {
         let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
