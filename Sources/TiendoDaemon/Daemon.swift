@@ -223,7 +223,9 @@ public final class Daemon: InstanceCounter {
         let startedAt = clock.now()
         lastNow = startedAt
         do {
-            try FileManager.default.createDirectory(atPath: options.stateDirectory, withIntermediateDirectories: true)
+            // Not searchable by other users (the database holds personal data), whatever the umask it was started with.
+            try FileManager.default.createDirectory(
+                atPath: options.stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
         } catch {
             throw StartError("không tạo được thư mục trạng thái \(options.stateDirectory): \(SystemErrorText.describe(error))")
         }

@@ -31,6 +31,15 @@ public final class Store: Sendable {
     /// behind a copy of gigabytes.
     let backupRunning = Mutex(false)
 
+    /// Creates a missing database file readable by its owner and group only (0640, less what the umask takes): it
+    /// holds names and identity numbers, and SQLite would create it 0644 under the usual umask 022 when tiendod is
+    /// started by hand rather than by its unit (`UMask=0027`) or `make run`. The `-wal` and `-shm` files SQLite
+    /// creates take the database file's mode. An existing file keeps the mode its administrator gave it.
+    static func createPrivately(_ path: String) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)
+        if fd >= 0 { close(fd) }
+    }
+
     /// Opens (creating if needed) and migrates the database. A file that is not ours is refused untouched. A file of
     /// at most `inlineCheckBytes` is fully checked (`quick_check`) before anything else; a larger one (the check reads
     /// every page: 1.6 s for 10^6 instances) is left to `integrityCheck()`, which the daemon runs right after it is
@@ -57,6 +66,7 @@ public final class Store: Sendable {
         }
         let size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
         integrityCheckPending = size > inlineCheckBytes
+        Store.createPrivately(path)
         checkpointer = backgroundCheckpoints.map { WALCheckpointer(path: path, pages: $0) }
         var config = Configuration()
         config.label = "tiendo"
