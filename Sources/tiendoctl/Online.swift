@@ -602,7 +602,7 @@ struct Done: ParsableCommand {
 
     func run() throws {
         try checkInstanceID(id)
-        let parts = milestone.split(separator: "@", maxSplits: 1).map(String.init)
+        let parts = milestone.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         let milestoneID = parts.first ?? milestone
         // Without @KỲ the oldest open period is meant: read first and sent by its label, so that the reply names the
         // period completed even if another client completed one in between (completing a done period is a no-op).

@@ -728,6 +728,11 @@ def test_done_without_a_period_names_the_period_it_completed(tmp_path):
         assert r.returncode == 0 and "kỳ 03/2026 của hồ sơ dinh-ky/y." in r.stdout, (r.stdout, r.stderr)
         r = ctl(d, "done", "dinh-ky/x", "dong-gop@04/2026")
         assert r.returncode == 1 and "kỳ 04/2026 của «Đóng góp tháng» (dong-gop) chưa mở" in r.stderr, r.stderr
+        # `M@` with nothing after the @ names no period: refused, as the daemon refuses it, not read as `M`.
+        assert ctl(d, "start", "dinh-ky", "z").returncode == 0
+        r = ctl(d, "done", "dinh-ky/z", "dong-gop@")
+        assert r.returncode == 1 and "không có kỳ ''" in r.stderr, (r.stdout, r.stderr)
+        assert [h["kind"] for h in json.loads(ctl(d, "history", "dinh-ky/z", "--json").stdout)["records"]] == ["started", "rejected"]
     finally:
         d.stop()
 
