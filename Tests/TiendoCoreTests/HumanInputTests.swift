@@ -148,6 +148,27 @@ import Testing
                 == .failure(FieldError(field: "ghi_chu", reason: "dài 2000000 ký tự, quá giới hạn 2000 ký tự của một ô; hãy rút gọn")))
     }
 
+    @Test("a text given with a control or direction-changing character is refused, naming it; stored data is read back")
+    func hiddenCharacters() throws {
+        let def = try Fixtures.workflow(
+            "ngay",
+            Self.fields.replacingOccurrences(
+                of: "  hop_luc: {type: datetime}", with: "  hop_luc: {type: datetime}\n  ghi_chu: {type: text}"))
+        let today = CivilDate(2026, 12, 7)
+        func given(_ text: String) -> String? {
+            if case .failure(let e) = def.validate(data: [("ghi_chu", .string(text))], partial: true, today: today) { return e.reason }
+            return nil
+        }
+        #expect(given("A\u{0}B") == "có ký tự điều khiển ẩn (U+0000) ở ký tự thứ 2: xóa ô này và gõ lại")
+        #expect(given("Trần \u{202E}anhT\u{202C}") == "có ký tự đổi chiều chữ ẩn (U+202E) ở ký tự thứ 6: xóa ô này và gõ lại")
+        #expect(given("x\u{1B}[31m") == "có ký tự điều khiển ẩn (U+001B) ở ký tự thứ 2: xóa ô này và gõ lại")
+        #expect(given("x\u{85}") != nil && given("\u{2066}x") != nil)
+        // A tab and line breaks (a pasted cell) and every Vietnamese letter stay.
+        #expect(given("Dòng 1\r\nDòng 2\tỞ đây") == nil)
+        // Data already stored is never refused when read back (it would be lost at the next write).
+        #expect(try def.validate(data: [("ghi_chu", .string("A\u{0}B"))], partial: true, today: nil).get()["ghi_chu"] == .text("A\u{0}B"))
+    }
+
     @Test("a CSV whose lines end in a lone CR (Excel for old Macs) reads as its lines; a CR in a CRLF file stays data")
     func csvLineEnds() throws {
         let mac = try CSV.parse(bytes: Array("key;ho_ten\ra1;Hà\ra2;\"Bình\rAn\"\r".utf8))

@@ -10,11 +10,12 @@ import pytest
 
 from conftest import CTL, Daemon, ctl, workflows_dir, write
 
-# YAML double-quoted escapes: ESC ] 0;… BEL (window title), ESC [2J (clear), C1 CSI, a bidi override.
+# YAML double-quoted escapes: ESC ] 0;… BEL (window title), ESC [2J (clear), C1 CSI, a bidi override. The field's
+# default is HOSTILE_VALUE: people's text with such characters is refused (below), a workflow file's is not.
 WORKFLOW = r"""tiendo: 1
 title: "Độc \e]0;pwned\a"
 fields:
-  ten: {type: text}
+  ten: {type: text, default: "Tổ \e]0;owned\a \e[2J\x9b1m\u202e\x01x"}
   han: {type: date, required: true}
 group_by: ten
 initial: moi
@@ -63,7 +64,8 @@ def test_every_online_printer_escapes(hostile):
     try:
         time.sleep(0.5)
         runs = {
-            "start": d.ctl("start", "doc", "k1", "--set", "han=2026-03-01", "--set", f"ten={HOSTILE_VALUE}"),
+            "start": d.ctl("start", "doc", "k1", "--set", "han=2026-03-01"),
+            "start-refused": d.ctl("start", "doc", "k2", "--set", "han=2026-03-01", "--set", f"ten={HOSTILE_VALUE}"),
             "status": d.ctl("status"), "list": d.ctl("list"), "show": d.ctl("show", "doc/k1"),
             "agenda": d.ctl("agenda", "--days", "30"), "history": d.ctl("history", "doc/k1"),
             "done": d.ctl("done", "doc/k1", "bao-cao"), "reload": d.ctl("reload"),
@@ -77,6 +79,11 @@ def test_every_online_printer_escapes(hostile):
         assert_inert(r.stdout, name)
         assert_inert(r.stderr, name + " (stderr)")
     assert_inert(line, "watch")
+    # People's text with a control or direction-changing character is refused, naming it; nothing is stored.
+    for name in ("start-refused", "send"):
+        assert runs[name].returncode == 1, name
+        assert "có ký tự điều khiển ẩn (U+001B) ở ký tự thứ 4: xóa ô này và gõ lại" in runs[name].stderr.decode(), runs[name].stderr
+    assert d.ctl("show", "doc/k2").returncode == 1
     assert rb"\e]0;pwned\x07" in line
     assert SHOWN_VALUE.encode() in runs["show"].stdout
     assert rb"\e[2J" in runs["show"].stdout and rb"\u{202e}txt.exe" in runs["show"].stdout

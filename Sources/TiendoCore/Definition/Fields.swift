@@ -199,6 +199,25 @@ public struct FieldDefinition: Sendable, Hashable {
     /// paragraphs fits; a pasted file does not, and would make every page that lists the record megabytes long.
     public static let textLimit = 2_000
 
+    /// Why a text value given by people is refused for a character nobody can see or type on purpose: a control
+    /// character (NUL, escape; a tab and line breaks stay, a pasted cell may have them) or one that turns the
+    /// direction of the text around (U+202A–U+202E, U+2066–U+2069), which makes «Trần Văn An» display as another
+    /// name in every list and print. Nil when there is none.
+    func hiddenCharacter(_ v: Value) -> FieldError? {
+        guard case .text(let s) = v else { return nil }
+        for (i, u) in s.unicodeScalars.enumerated() {
+            let c = u.value
+            let control = (c < 0x20 && c != 0x09 && c != 0x0A && c != 0x0D) || (0x7F...0x9F).contains(c)
+            let direction = (0x202A...0x202E).contains(c) || (0x2066...0x2069).contains(c)
+            guard control || direction else { continue }
+            let code = String(format: "U+%04X", c)
+            return FieldError(
+                field: name,
+                reason: "có \(control ? "ký tự điều khiển" : "ký tự đổi chiều chữ") ẩn (\(code)) ở ký tự thứ \(i + 1): xóa ô này và gõ lại")
+        }
+        return nil
+    }
+
     func check(_ v: Value, zone: Zone) -> Result<Value, FieldError> {
         if case .text(let s) = v, s.utf8.count > FieldDefinition.textLimit, s.count > FieldDefinition.textLimit {
             return .failure(

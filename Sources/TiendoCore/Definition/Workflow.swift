@@ -353,7 +353,8 @@ public struct WorkflowDefinition: Sendable {
 
     /// Validates and completes instance data (defaults applied). `partial` data (events) is checked field by field
     /// without requiring the required ones. `today`: the workflow zone's date when the data is given (start, import,
-    /// event), against which `max: today` is checked; nil for data already stored, which was checked when given.
+    /// event), against which `max: today` and the characters of text (`FieldDefinition.hiddenCharacter`) are
+    /// checked; nil for data already stored, which was checked when given and is never refused when read back.
     public func validate(data: [(String, JSON)], partial: Bool, today: CivilDate?) -> Result<InstanceData, FieldError> {
         var out: InstanceData = [:]
         for (k, v) in data {
@@ -368,6 +369,7 @@ public struct WorkflowDefinition: Sendable {
             switch f.parse(json: v, zone: zone) {
             case .success(let value):
                 if let today, let e = f.afterToday(value, today: today, zone: zone) { return .failure(e) }
+                if today != nil, let e = f.hiddenCharacter(value) { return .failure(e) }
                 out[k] = value
             case .failure(let e): return .failure(e)
             }
