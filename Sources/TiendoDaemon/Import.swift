@@ -123,6 +123,11 @@ extension Daemon {
                 key = s
             case "started":
                 switch v.stringValue.map({ HumanDate.instant($0, zone: def.zone) }) {
+                case .valid(let t) where t > now:
+                    // 2030 typed for 2026 would start a case whose dues lie years away, or already behind it.
+                    return .bad(
+                        "cột 'started': \(def.zone.dateAndTime(t)) là sau lúc nhập (\(def.zone.dateAndTime(now))): hồ sơ không bắt đầu trong tương lai; kiểm tra lại ngày, tháng, năm, hoặc để trống để lấy lúc nhập"
+                    )
                 case .valid(let t): started = t
                 case .invalid(let reason): return .bad("cột 'started': \(reason)")
                 case nil: return .bad("cột 'started': cần một ngày hay thời điểm dạng chuỗi, nhận được \(v.serialized())")

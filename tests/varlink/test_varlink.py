@@ -162,6 +162,13 @@ def test_import_all_or_nothing(daemon):
     assert ok["imported"] == 2
     assert call(daemon, "GetInstance", id="hop/imp1")["instance"]["startedAt"] == "2026-03-01T00:00:00+07:00"
     assert call(daemon, "GetInstance", id="hop/imp2")["instance"]["data"]["han"] == "2026-03-06"
+    # A start after the import's instant (2030 typed for 2026) is refused with the row, and nothing is stored.
+    r = raw(daemon, msg(IFACE + ".ImportInstances", {"workflow": "hop", "rows": [
+        {"key": "imp5", "han": "2026-03-06"}, {"key": "imp6", "han": "2026-03-06", "started": "05/03/2030 14:30"}]}))[0]
+    assert r["error"] == "vn.tiendo.Manager.ImportRejected", r
+    [e] = r["parameters"]["errors"]
+    assert e["line"] == 2 and e["message"].startswith("cột 'started': 05/03/2030 14:30 là sau lúc nhập ("), e
+    assert raw(daemon, msg(IFACE + ".GetInstance", {"id": "hop/imp5"}))[0]["error"] == "vn.tiendo.Manager.NoSuchInstance"
 
 
 def test_agenda_orders_overdue_first(daemon):
