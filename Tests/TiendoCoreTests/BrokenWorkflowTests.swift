@@ -585,6 +585,43 @@ import Testing
                 """,
             line: 6, column: 23, fragment: "'0wd' is not allowed"),
         Case(
+            name: "steps adding up to more than 200 years (a due in year -101 or 101899)",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields: {d: {type: date, required: true}}
+                milestones:
+                  m:
+                    title: M
+                    due: d + 150y - 60y
+                """,
+            line: 7, column: 21, fragment: "the steps add up to more than 200 years"),
+        Case(
+            name: "a reminder more than 200 years before its due",
+            yaml: """
+                tiendo: 1
+                title: T
+                milestones:
+                  m:
+                    title: M
+                    due: 2026-03-15
+                    remind: [999999d]
+                """,
+            line: 7, column: 14, fragment: "reminder offset '999999d' in 'remind' of milestone 'm' is more than 200 years"),
+        Case(
+            name: "a recurring milestone every 201 years",
+            yaml: """
+                tiendo: 1
+                title: T
+                milestones:
+                  m:
+                    title: M
+                    every: 201y
+                    anchor: 2026-01-01
+                    due: period_end
+                """,
+            line: 6, column: 12, fragment: "'every' of milestone 'm' is more than 200 years"),
+        Case(
             name: "'entered' in a milestone's due",
             yaml: """
                 tiendo: 1

@@ -28,6 +28,11 @@ public struct Offset: Sendable, Hashable, CustomStringConvertible {
     }
     public var description: String { "\(amount)\(unit.rawValue)" }
 
+    /// The most a due may lie from its base, all steps together: 200 years. Fields' dates lie in 1900–2199, so every
+    /// due lies in 1700–2399 and is written dd/mm/yyyy; `d - 2000y` or `d + 99999y` put dues in year −101 or 101899,
+    /// printed garbled and counted in millions of days.
+    static let maxSpanSeconds: Int64 = 200 * 31_556_952
+
     /// Approximate length in seconds, for ordering offsets (larger first).
     var approximateSeconds: Int64 {
         switch unit {
@@ -209,6 +214,11 @@ public struct DateExpression: Sendable, Hashable, CustomStringConvertible {
                 }
                 if n == 0 && unit == .wd { throw ParseError(message: "'0wd' is not allowed", offset: numStart) }
                 steps.append(Offset(sign * n, unit))
+                if steps.reduce(Int64(0), { $0 + abs($1.approximateSeconds) }) > Offset.maxSpanSeconds {
+                    throw ParseError(
+                        message: "the steps add up to more than 200 years: a due that far from its base is a typing mistake",
+                        offset: numStart)
+                }
             } else if c == "a", i + 1 < chars.count, chars[i + 1] == "t", i + 2 < chars.count, chars[i + 2] == " " || chars[i + 2] == "\t" {
                 if at != nil { throw ParseError(message: "'at' given twice", offset: i) }
                 i += 2

@@ -575,6 +575,10 @@ struct WorkflowParser {
                 sink.error(p, "invalid reminder offset '\(t)' in \(context): expected a number and d, wd, w, h or min (e.g. 7d)")
                 continue
             }
+            if o.approximateSeconds > Offset.maxSpanSeconds {
+                sink.error(p, "reminder offset '\(t)' in \(context) is more than 200 years: a typing mistake")
+                continue
+            }
             switch o.unit {
             case .mo, .y: sink.error(p, "reminder offset '\(t)' in \(context): 'mo' and 'y' are not allowed; use d, wd, w, h or min")
             case .wd where o.amount == 0: sink.error(p, "'0wd' is not allowed in \(context)")
