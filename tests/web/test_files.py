@@ -148,6 +148,15 @@ def test_print_view_is_a_clean_a4_list(stack, browser):
     assert "T/M ĐẢNG ỦY" in browser.find_element(By.CSS_SELECTOR, ".signatures").text
     with open(os.path.join(ARTIFACTS, "21-ban-in-ho-so.pdf"), "wb") as f:
         f.write(print_pdf(browser))
+    # A group that is not a chi bộ (the election's province) is named by its field's title in the subtitle, and the
+    # list is the đảng ủy's: not headed as a Party organisation under the ward, nor signed for by a chi ủy.
+    browser.get(stack.url + "/ho-so?" + urllib.parse.urlencode({"quy-trinh": "bau-cu-xvi-2026", "chi-bo": "Hà Nội", "in": "1"}))
+    body = browser.find_element(By.TAG_NAME, "body").text
+    assert "Tỉnh, thành phố: Hà Nội" in body and "Chi bộ: Hà Nội" not in body, body
+    head = browser.find_element(By.CSS_SELECTOR, ".letterhead").text
+    assert head.split("\n") == ["ĐẢNG BỘ PHƯỜNG TÂY HỒ", "*", "ĐẢNG CỘNG SẢN VIỆT NAM", "Tây Hồ, ngày 02 tháng 3 năm 2026"], head
+    assert "T/M ĐẢNG ỦY" in browser.find_element(By.CSS_SELECTOR, ".signatures").text
+    shot(browser, "21a-ban-in-don-vi-khong-phai-chi-bo", full=True)
     # An account of one chi bộ prints its chi bộ's list, headed and signed as that chi bộ's, without choosing it.
     login(browser, stack, "ha")
     browser.get(stack.url + "/?in=1")

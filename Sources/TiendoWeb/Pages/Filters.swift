@@ -109,11 +109,18 @@ struct Filters: Sendable {
         return parts.isEmpty ? "Tất cả" : parts.joined(separator: "; ")
     }
 
+    /// Whether a group's name is a chi bộ's («Chi bộ Khu dân cư số 3», in any case).
+    static func namesChiBo(_ group: String) -> Bool { group.lowercased().hasPrefix("chi bộ") }
+
     /// Each filter in force, in words (none: an empty list).
     func conditions(_ catalog: Catalog) -> [String] {
         var parts: [String] = []
         if let workflow { parts.append("Quy trình: \(catalog.title(workflow))") }
-        if let group { parts.append(group.lowercased().hasPrefix("chi bộ") ? group : "Chi bộ: \(group)") }
+        if let group {
+            // A chi bộ's name says what it is; another body is said with what its workflow calls it («Cấp trên: Thành ủy
+            // Hà Nội»), or as a unit.
+            parts.append(Filters.namesChiBo(group) ? group : "\(workflow.map { catalog.groupTitle(of: [$0]) } ?? "Đơn vị"): \(group)")
+        }
         if let state, let workflow { parts.append("Trạng thái: \(catalog.stateTitle(workflow, state) ?? state)") }
         if let search { parts.append("Tìm: «\(search)»") }
         if overdueOnly { parts.append("chỉ hồ sơ quá hạn") }
