@@ -15,7 +15,8 @@ struct Backup: ParsableCommand {
             theo --timeout nếu có). Khôi phục (khi tiendod đã dừng): tiendod --restore TỆP, xem tiendod(8).
             """)
 
-    @Option(help: ArgumentHelp("Giữ N bản sao mới nhất (kể cả bản vừa tạo), xóa các bản cũ hơn.", valueName: "N"))
+    // `.unconditional`: `--keep -1` is a value (refused in words below), not a missing one.
+    @Option(parsing: .unconditional, help: ArgumentHelp("Giữ N bản sao mới nhất (kể cả bản vừa tạo), xóa các bản cũ hơn.", valueName: "N"))
     var keep: Int?
 
     @Flag(help: "Không sao lưu: liệt kê các bản sao đang có, mới nhất trước.")

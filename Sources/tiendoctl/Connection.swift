@@ -16,11 +16,15 @@ struct ConnectionOptions: ParsableArguments {
 
     // Optional, so that the help says the default once, in words («120», not ArgumentParser's «120.0» after ours).
     @Option(
-        name: .customLong("timeout"),
+        name: .customLong("timeout"), parsing: .unconditional,
         help: ArgumentHelp("Chờ trả lời của tiendod tối đa N giây (mặc định 120; 0: chờ mãi; watch luôn chờ).", valueName: "N"))
     var timeoutGiven: Double?
 
     var timeout: Double { timeoutGiven ?? 120 }
+
+    func validate() throws {
+        if let t = timeoutGiven, !(t >= 0) || !t.isFinite { throw ValidationError("--timeout phải từ 0 trở lên (0: chờ mãi)") }
+    }
 
     var path: String { ManagerClient.resolveSocketPath(socket) }
 

@@ -13,9 +13,6 @@ struct Tiendoctl: AsyncParsableCommand {
             Lệnh ngoại tuyến (không cần daemon): validate, plan, simulate, graph, calendar.
             Lệnh trực tuyến (qua socket điều khiển của tiendod; --socket PATH, biến TIENDO_SOCKET): status (mặc định), \
             list, show, start, import, send, done, undo, agenda, history, reload, watch, deliveries, backup.
-            Offline commands (no daemon needed): validate, plan, simulate, graph, calendar.
-            Online commands (through tiendod's control socket): status (default), list, show, start, import, send, done, \
-            undo, agenda, history, reload, watch, deliveries, backup.
             """,
         version: TiendoVersion.string,
         subcommands: [

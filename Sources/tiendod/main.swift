@@ -42,9 +42,13 @@ struct Tiendod: ParsableCommand {
         help: ArgumentHelp("Bắt đầu đồng hồ giả tại thời điểm này (thử nghiệm, trình diễn).", valueName: "DATETIME"))
     var fakeTime: String?
 
+    // `.unconditional`: `--time-rate -5` is a value (refused in words below), not a missing one.
     @Option(
-        name: .customLong("time-rate"), help: ArgumentHelp("Đồng hồ giả chạy nhanh gấp N lần (86400 = một ngày mỗi giây).", valueName: "N"))
-    var timeRate: Double = 1
+        name: .customLong("time-rate"), parsing: .unconditional,
+        help: ArgumentHelp("Đồng hồ giả chạy nhanh gấp N lần (86400 = một ngày mỗi giây); chỉ cùng --fake-time.", valueName: "N"))
+    var timeRateGiven: Double?
+
+    var timeRate: Double { timeRateGiven ?? 1 }
 
     @Option(help: ArgumentHelp("PRAGMA synchronous của SQLite: FULL (mặc định, bền vững khi mất điện) hoặc NORMAL.", valueName: "MODE"))
     var synchronous: String = "FULL"
@@ -68,6 +72,15 @@ struct Tiendod: ParsableCommand {
             "Với --restore: cho thay bằng bản sao của một cơ sở dữ liệu khác (dữ liệu của nơi khác, có chủ ý); không có nó, bản sao như thế bị từ chối nếu cơ sở dữ liệu đang có chứa hồ sơ."
         ))
     var restoreOtherDatabase = false
+
+    func validate() throws {
+        if let r = timeRateGiven {
+            guard r > 0, r.isFinite else { throw ValidationError("--time-rate phải là một số dương") }
+            guard fakeTime != nil else {
+                throw ValidationError("--time-rate chỉ dùng cùng --fake-time: đồng hồ thật không chạy nhanh hơn")
+            }
+        }
+    }
 
     func run() throws {
         if let restore {
@@ -103,7 +116,6 @@ struct Tiendod: ParsableCommand {
             guard let t = Zone.vietnam.parseInstant(fakeTime) else {
                 throw ValidationError("--fake-time '\(fakeTime)' không hợp lệ: cần YYYY-MM-DDTHH:MM[:SS][±HH:MM]")
             }
-            guard timeRate > 0 else { throw ValidationError("--time-rate phải dương") }
             clock = DaemonClock(fakeStart: t, rate: timeRate)
             log.warning("CHÚ Ý: ĐỒNG HỒ GIẢ bắt đầu lúc \(Zone.vietnam.iso(t)), chạy nhanh gấp \(timeRate) lần — chỉ dùng để thử nghiệm")
         }
