@@ -11,10 +11,12 @@ public enum ControlSocket {
         ServiceManager.listeningSocket(named: "varlink", log: log)
     }
 
-    /// Binds a Unix stream socket at `path` (removing a stale socket file), mode 0660.
+    /// Binds a Unix stream socket at `path` (removing a stale socket file), mode 0660. Its directory is created when
+    /// only it is missing (`/run/tiendo` outside systemd), not a whole path: a typo in `--socket` is refused instead
+    /// of making directories, as root, where nobody will look for the socket.
     public static func bind(path: String) throws -> Int32 {
         let dir = (path as NSString).deletingLastPathComponent
-        if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        if !dir.isEmpty { _ = mkdir(dir, 0o755) }
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         var addr = sockaddr_un()
