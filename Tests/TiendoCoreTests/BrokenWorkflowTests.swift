@@ -96,7 +96,24 @@ import Testing
                 title: [a, b]
                 milestones: {}
                 """,
-            line: 2, column: 8, fragment: "'title' must be a string, found a list"),
+            line: 2, column: 8, fragment: "'title' in the workflow must be a string, found a list"),
+        Case(
+            name: "an empty title (every message would read «Quá hạn 1 ngày: «» …»)",
+            yaml: """
+                tiendo: 1
+                title: T
+                milestones:
+                  m: {title: "  ", due: 2026-01-01}
+                """,
+            line: 4, column: 14, fragment: "'title' in milestone 'm' is empty: it is what people read; write one"),
+        Case(
+            name: "an empty workflow title",
+            yaml: """
+                tiendo: 1
+                title: ""
+                milestones: {}
+                """,
+            line: 2, column: 8, fragment: "'title' in the workflow is empty"),
         Case(
             name: "wrong type: required is not a boolean",
             yaml: """

@@ -68,13 +68,7 @@ struct WorkflowParser {
         if let idNode = top["id"], let id = idNode.text, id != expectedID {
             sink.error(idNode.position, "id '\(id)' must equal the file name '\(expectedID)'")
         }
-        let title = top.require("title").flatMap { n -> String? in
-            guard let t = n.text else {
-                sink.error(n.position, "'title' must be a string, found \(n.kindName)")
-                return nil
-            }
-            return t
-        }
+        let title = top.title(required: true)
         let description = top.string("description")
         if let tzNode = top["timezone"], let tz = tzNode.text {
             if let z = Zone(identifier: tz) {
@@ -310,7 +304,7 @@ struct WorkflowParser {
                 }
             }
             var def = FieldDefinition(
-                name: name, type: type, required: required, title: m.string("title"), min: nil, max: nil, values: [],
+                name: name, type: type, required: required, title: m.title(required: false), min: nil, max: nil, values: [],
                 defaultValue: nil)
             for bound in ["min", "max"] {
                 guard let b = m[bound] else { continue }
@@ -880,7 +874,7 @@ struct WorkflowParser {
             }
             out.append(
                 StateDefinition(
-                    name: name, title: m.string("title"), description: m.string("description"), on: on, after: after,
+                    name: name, title: m.title(required: false), description: m.string("description"), on: on, after: after,
                     deadline: deadline, deadlineTitle: deadlineTitle, isFinal: isFinal, position: key.position))
         }
         return out
@@ -903,7 +897,7 @@ struct WorkflowParser {
                         "until", "count",
                     ])
             else { continue }
-            let title = m.require("title").flatMap { $0.text }
+            let title = m.title(required: true)
             var (recurrence, isRecurring) = parseRecurrence(m, id: id)
             var deadline: Deadline?
             if let due = m.require("due") {

@@ -298,6 +298,17 @@ package struct MappingReader {
         return nil
     }
 
+    /// A `title` people read (of the workflow, a field, a state, a milestone): a string with more than spaces in it.
+    /// `title: ""` made every message read «Quá hạn 1 ngày: «» (…)».
+    package func title(required: Bool) -> String? {
+        guard let text = required ? require("title").flatMap({ _ in string("title") }) : string("title") else { return nil }
+        if text.allSatisfy(\.isWhitespace) {
+            sink.error(self["title"]!.position, "'title' in \(context) is empty: it is what people read; write one\(required ? "" : " or leave it out")")
+            return nil
+        }
+        return text
+    }
+
     package func string(_ key: String) -> String? {
         guard let v = self[key] else { return nil }
         guard let s = v.text else {
