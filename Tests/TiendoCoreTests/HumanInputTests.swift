@@ -163,6 +163,9 @@ import Testing
         #expect(given("Trần \u{202E}anhT\u{202C}") == "có ký tự đổi chiều chữ ẩn (U+202E) ở ký tự thứ 6: xóa ô này và gõ lại")
         #expect(given("x\u{1B}[31m") == "có ký tự điều khiển ẩn (U+001B) ở ký tự thứ 2: xóa ô này và gõ lại")
         #expect(given("x\u{85}") != nil && given("\u{2066}x") != nil)
+        // A value of another JSON type is said in words, not JSON's type names.
+        let refused = def.validate(data: [("ghi_chu", .bool(true))], partial: true, today: today)
+        #expect(refused == .failure(FieldError(field: "ghi_chu", reason: "cần chữ (chuỗi), nhận được có/không (true/false)")))
         // A tab and line breaks (a pasted cell) and every Vietnamese letter stay.
         #expect(given("Dòng 1\r\nDòng 2\tỞ đây") == nil)
         // Data already stored is never refused when read back (it would be lost at the next write).

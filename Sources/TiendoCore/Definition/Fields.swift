@@ -59,6 +59,31 @@ public enum Value: Sendable, Hashable {
 public enum FieldType: String, Sendable, Hashable, CaseIterable {
     case text, integer, number, boolean, date, datetime
     case enumeration = "enum"
+
+    /// What a value of this type is, in the words of a refusal («cần một số nguyên, nhận được chữ»).
+    public var vietnamese: String {
+        switch self {
+        case .text: return "chữ (chuỗi)"
+        case .integer: return "một số nguyên"
+        case .number: return "một số"
+        case .boolean: return "có/không (true/false)"
+        case .date: return "một ngày (chuỗi)"
+        case .datetime: return "một thời điểm (chuỗi)"
+        case .enumeration: return "một lựa chọn (chuỗi)"
+        }
+    }
+
+    /// What a JSON value given for a field is, in the same words.
+    static func vietnamese(_ json: JSON) -> String {
+        switch json {
+        case .null: return "giá trị rỗng (null)"
+        case .bool: return "có/không (true/false)"
+        case .int, .double: return "một số"
+        case .string: return "chữ (chuỗi)"
+        case .array: return "một danh sách"
+        case .object: return "một đối tượng JSON"
+        }
+    }
 }
 
 /// A declared field of instance data.
@@ -186,7 +211,7 @@ public struct FieldDefinition: Sendable, Hashable {
         case (.integer, .string(let s)), (.number, .string(let s)), (.boolean, .string(let s)):
             return parse(text: s, zone: zone)
         default:
-            return .failure(FieldError(field: name, reason: "cần kiểu \(type.rawValue), nhận được \(json.typeName)"))
+            return .failure(FieldError(field: name, reason: "cần \(type.vietnamese), nhận được \(FieldType.vietnamese(json))"))
         }
     }
 
