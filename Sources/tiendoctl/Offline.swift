@@ -208,6 +208,15 @@ struct Simulate: ParsableCommand {
             case .success(let e): evs = e
             case .failure(let list): problems += list.items
             }
+            // An event for a record no file of --instances starts is a bad line too (a typo in its id), not a
+            // simulation that runs without it.
+            let known = Set(planned.map { "\($0.workflow.id)/\($0.key)" })
+            for e in evs where !known.contains(e.instance) {
+                problems.append(
+                    Diagnostic(
+                        file: events, line: e.line, column: 1, severity: .error,
+                        message: "không có hồ sơ '\(e.instance)' trong các tệp --instances" + (closestName(e.instance, known).map { "; có phải '\($0)'?" } ?? "")))
+            }
         }
         if !problems.isEmpty {
             for p in problems { printErr("\(p.file):\(p.line): \(p.message)") }

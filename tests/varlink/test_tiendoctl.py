@@ -794,3 +794,19 @@ def test_a_group_typed_another_way_is_sent_as_the_records_spell_it(daemon, tmp_p
     for key in ("gs-2", "gs-3"):
         shown = json.loads(ctl(daemon, "show", f"hop/{key}", "--json").stdout)
         assert shown["instance"]["data"]["ma"] == "Chi bộ Khu dân cư số 3", shown
+
+
+def test_simulate_refuses_an_event_for_a_record_no_file_starts(tmp_path):
+    """An events line naming a record that no --instances file starts (a typo in its id) is a bad line like any other:
+    `FILE:LINE:` with the closest id, nothing simulated, exit 1 — not a run that goes on without it."""
+    (tmp_path / "i.csv").write_text("key,ho_ten,chi_bo\nk1,Nguyễn Văn An,Chi bộ 1\n", encoding="utf-8")
+    (tmp_path / "e.jsonl").write_text(
+        '{"at":"2026-03-06T09:00:00+07:00","instance":"the-dang-vien/k1","event":"gui-de-nghi"}\n'
+        '{"at":"2026-03-07T09:00:00+07:00","instance":"the-dang-vien/k2","event":"gui-de-nghi"}\n', encoding="utf-8")
+    r = subprocess.run([CTL, "simulate", "--workflows", os.path.join(ROOT, "Workflows"), "--from", "2026-03-05T09:00",
+                        "--until", "2026-04-01", "--instances", f"the-dang-vien={tmp_path / 'i.csv'}",
+                        "--events", str(tmp_path / "e.jsonl")], capture_output=True, text=True)
+    assert r.returncode == 1 and r.stdout == "", (r.stdout, r.stderr)
+    assert f"{tmp_path / 'e.jsonl'}:2: không có hồ sơ 'the-dang-vien/k2' trong các tệp --instances; có phải 'the-dang-vien/k1'?" \
+        in r.stderr, r.stderr
+    assert "1 dòng không hợp lệ; không mô phỏng gì" in r.stderr
