@@ -1170,6 +1170,10 @@ import Testing
         #expect(lines.contains("doi.yml:1:1: error"))
         #expect(lines.contains("sai.yaml:2:1: error"))
         #expect(!diags.contains { $0.file.contains("examples") || $0.file.hasSuffix("tot.yaml") }, "\(diags)")
+        // A symbolic link to nothing is said, not skipped without a word.
+        try fm.createSymbolicLink(atPath: (dir as NSString).appendingPathComponent("mat.yaml"), withDestinationPath: "/khong-co/mat.yaml")
+        let linked = Loader(searchPath: [dir]).validate(paths: [dir]).filter { $0.file.hasSuffix("mat.yaml") }
+        #expect(linked.map(\.message) == ["symbolic link to '/khong-co/mat.yaml', which does not exist: this workflow is not loaded"])
         // A single file, and a calendar file (its parent directory is calendars/).
         #expect(Loader(searchPath: []).validate(paths: [(dir as NSString).appendingPathComponent("tot.yaml")]).isEmpty)
         #expect(Loader(searchPath: []).validate(paths: [(dir as NSString).appendingPathComponent("calendars/vn.yaml")]).isEmpty)

@@ -74,7 +74,18 @@ public final class Loader {
         for name in names.sorted() where isYAML(name) {
             let path = (dir as NSString).appendingPathComponent(name)
             var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else { continue }
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+                // Not there, yet listed: a symbolic link to nothing (a workflow linked from a directory since moved),
+                // which would otherwise vanish without a word.
+                if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: path) {
+                    diagnostics.append(
+                        Diagnostic(
+                            file: path, line: 1, column: 1, severity: .error,
+                            message: "symbolic link to '\(target)', which does not exist: this workflow is not loaded"))
+                }
+                continue
+            }
+            guard !isDir.boolValue else { continue }
             let s = stem(name)
             if let other = byStem[s] {
                 diagnostics.append(
