@@ -181,6 +181,19 @@ import Testing
         #expect(windows.map { $0.values["ho_ten"] } == ["Hà\rX"])
     }
 
+    @Test("a quoted cell followed by more than a separator or the line's end is refused at its line, not read run together")
+    func csvTextAfterClosingQuote() throws {
+        #expect(throws: CSV.ParseError.self) { try CSV.parse(bytes: Array("key,ho_ten\ny1,\"A\"B\n".utf8)) }
+        do {
+            _ = try CSV.parse(bytes: Array("key,ho_ten\ny0,An\ny1,\"A\"B,\n".utf8))
+        } catch {
+            #expect(error.line == 3 && error.reason.hasPrefix("sau dấu ngoặc kép đóng một ô có chữ 'B'"), "\(error)")
+        }
+        // Spaces after the closing quote are passed over; a doubled quote inside is one quote.
+        let rows = try CSV.parse(bytes: Array("key,ho_ten\ny1,\"Tổ \"\"A\"\"\"  \r\n".utf8))
+        #expect(rows.map { $0.values["ho_ten"] } == ["Tổ \"A\""])
+    }
+
     @Test("rows whose cells do not match the header: the first told what is extra or missing, the others by line")
     func csvCellCounts() throws {
         func reason(_ text: String) -> String {

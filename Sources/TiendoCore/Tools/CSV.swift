@@ -43,6 +43,9 @@ public enum CSV {
         var i = 0
         var quoted = false
         var fieldStarted = false
+        // Just after a quoted cell's closing quote: only a separator or the line's end may follow (spaces are
+        // passed over). `"A"B` is no cell Excel writes; read as `AB` it changed a name without a word.
+        var afterQuote = false
         while i < scalars.count {
             let c = scalars[i]
             if quoted {
@@ -53,6 +56,7 @@ public enum CSV {
                         continue
                     }
                     quoted = false
+                    afterQuote = true
                     i += 1
                     continue
                 }
@@ -60,6 +64,20 @@ public enum CSV {
                 field.append(c)
                 i += 1
                 continue
+            }
+            if afterQuote {
+                if c == " " {
+                    i += 1
+                    continue
+                }
+                guard c == sep || c == "\r" || c == "\n" else {
+                    throw ParseError(
+                        line: line,
+                        reason:
+                            "sau dấu ngoặc kép đóng một ô có chữ '\(Character(c))': dấu ngoặc kép trong một ô được viết thành hai dấu (\"\"), và cả ô đặt trong ngoặc kép"
+                    )
+                }
+                afterQuote = false
             }
             switch c {
             case "\"" where !fieldStarted || field.isEmpty:
