@@ -193,6 +193,18 @@ struct WorkbookTests {
             return
         }
         #expect(outside.problems.first == "Trang tính «Danh sách», dòng 4: chi bộ «Chi bộ 1» ngoài phạm vi của tài khoản b")
+        // An empty chi bộ cell is said as empty, with what to do.
+        let unnamed = list.replacingOccurrences(of: "<is><t>Chi bộ 1</t></is></c><c r=\"D4\"", with: "<is><t></t></is></c><c r=\"D4\"")
+        guard case .failure(let empty) = ImportPage.rows(
+                try Self.sheets([("Hướng dẫn", false, guide), ("Danh sách", false, unnamed)]), workflow: Self.workflow, account: scoped)
+        else {
+            Issue.record("accepted")
+            return
+        }
+        #expect(
+            empty.problems.first
+                == "Trang tính «Danh sách», dòng 4: cột «Chi bộ» để trống; tài khoản b chỉ nhập hồ sơ của chi bộ mình, hãy ghi chi bộ",
+            "\(empty.problems)")
         // The list's own formula error is refused, with its sheet.
         let broken = list.replacingOccurrences(of: "<is><t>Hờ A Chứ</t></is>", with: "<v>#N/A</v>").replacingOccurrences(
             of: #"<c r="B5" t="inlineStr">"#, with: #"<c r="B5" t="e">"#)

@@ -204,6 +204,11 @@ def test_every_page_in_vietnamese(stack, browser):
     browser.get(stack.url + "/lich?thang=2026-02")
     body = text(browser)
     assert "Tết Nguyên đán" in body and "Lịch tháng 2/2026" in body
+    # A month after this one says that the periods of recurring duties appear only once they open; this month does not.
+    later = "chỉ hiện trên lịch khi kỳ của chúng mở, từ ngày đầu kỳ: tháng này chưa có những việc ấy."
+    assert later not in body and later not in text(browser.get(stack.url + "/lich?thang=2026-03") or browser)
+    browser.get(stack.url + "/lich?thang=2026-04")
+    assert later in text(browser)
     # The import page without a workflow chosen leads to each workflow's columns and template.
     browser.get(stack.url + "/nhap")
     browser.find_element(By.LINK_TEXT, "Kiểm tra hồ sơ đảng viên").click()
@@ -579,7 +584,9 @@ def test_a_chi_bo_vote_is_recorded_from_the_record_page(stack, browser):
     # 31 of 30 is a slip of the pen whatever the outcome: said once, not once per state the vote could lead to.
     assert "không chuyển được: trong mọi trường hợp cần «Số đảng viên chính thức tán thành» không quá " \
            "«Số đảng viên chính thức của chi bộ khi biểu quyết» (tức tối đa 30)." in refused, refused
-    assert "để sang" not in refused and "Không có gì thay đổi." in refused, refused
+    assert "để sang" not in refused, refused
+    # The refusal is kept in the record's history (a `rejected` record), and the page says so.
+    assert refused.endswith("Hồ sơ không thay đổi (lần ghi bị từ chối này được lưu trong lịch sử của hồ sơ)."), refused
     assert "≤" not in refused and "×" not in refused, refused  # words, not a formula's signs
     assert "bieu-quyet" not in refused, refused
     assert " ge " not in refused and "so_tan_thanh" not in refused and "hồ sơ '" not in refused, refused
@@ -727,7 +734,7 @@ def test_a_grade_reads_the_score_and_the_tasks_completion(stack, browser):
     shot(browser, "51-xep-loai-truoc", full=True)
     submit(browser, form.find_element(By.CSS_SELECTOR, "button[type=submit]"), confirm=True)
     refused = browser.find_element(By.CSS_SELECTOR, ".flash.bad").text
-    assert "Hoàn thành xuất sắc nhiệm vụ" in refused and "Không có gì thay đổi." in refused, refused
+    assert "Hoàn thành xuất sắc nhiệm vụ" in refused and "Hồ sơ không thay đổi (lần ghi bị từ chối" in refused, refused
     # The choices as the form offers them, not their codes; and why: what «xuất sắc» needs, after the values typed.
     assert "là «Hoàn thành 100% nhiệm vụ, có việc chậm hạn (tập thể — không quá 20%)»" in refused, refused
     why = refused.split("không chuyển được:", 1)[1]

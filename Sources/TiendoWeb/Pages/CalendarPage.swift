@@ -54,6 +54,13 @@ struct CalendarPage {
             projected.isEmpty
             ? .empty
             : "<p class=\"provisional\">Lịch nghỉ năm \(projected.map(String.init).joined(separator: ", ")) là dự kiến (chưa có lịch nghỉ chính thức; hạn tính qua năm đó có thể đổi khi lịch được công bố).</p>"
+        // A later month lacks the periods of recurring duties not yet open (a month's Party fee, a monthly meeting, a
+        // quarter's report): each appears when its period opens. Said, so that nobody plans January from a grid that
+        // shows a tenth of December's work without a word why.
+        let later: HTML =
+            month > today
+            ? "<p class=\"small muted\">Việc của các mốc định kỳ (đảng phí, sinh hoạt chi bộ hằng tháng, báo cáo tháng, quý…) chỉ hiện trên lịch khi kỳ của chúng mở, từ ngày đầu kỳ: tháng này chưa có những việc ấy.</p>"
+            : .empty
         let total = counts.values.reduce(0) { $0 + $1.items }
         let body: HTML = """
             <h1>Lịch tháng \(month.month)/\(String(month.year))</h1>
@@ -62,7 +69,7 @@ struct CalendarPage {
             <a href="\(filters.link("/lich"))">Tháng này</a>
             <a href="\(monthLink(next))">Tháng \(next.month)/\(String(next.year)) →</a>
             <span class="muted">\(total == 0 ? "Không có việc nào đến hạn trong tháng này" : "\(Format.count(total)) việc có hạn trong tháng") · ngày nghỉ theo \(calendar.title)</span></p>
-            \(note)
+            \(note)\(later)
             <table class="month"><thead><tr>\(CivilDate.weekdayNames.map { w -> HTML in "<th>\(w)</th>" })</tr></thead>
             <tbody>\(weeks)</tbody></table>
             <p class="legend small"><span class="weekend">Cuối tuần</span><span class="holiday">Ngày nghỉ lễ, Tết, nghỉ bù</span><span class="workday">Ngày làm bù</span>

@@ -18,7 +18,9 @@ struct ExportPage {
         let body: HTML = """
             <h1>Xuất dữ liệu</h1>
             <p>Tệp xuất gồm đúng những gì trang tương ứng hiển thị với cùng bộ lọc (tối đa \(Format.count(WebLimits.exportRows)) dòng).
-            Tệp CSV mở bằng Excel vẫn giữ đúng tiếng Việt. Ô nào bắt đầu bằng dấu = + - @ được thêm dấu ' ở đầu, để Excel không coi nội dung đó là công thức.</p>
+            Tệp CSV mở bằng Excel vẫn giữ đúng tiếng Việt. Ô nào bắt đầu bằng dấu = + - @ được thêm dấu ' ở đầu, để Excel không coi nội dung đó là công thức.
+            Nên dùng tệp Excel (XLSX) khi dữ liệu có dãy số như số định danh cá nhân, số thẻ đảng viên, số điện thoại: mở tệp CSV bằng
+            Excel, các dãy đó bị đọc thành số (mất số 0 ở đầu, 099184600496 thành 99184600496); tệp XLSX giữ chúng đúng như đã ghi.</p>
             \(f.form("/xuat", catalog: catalog, account: account, groups: account.groups,
                 extra: "<label>Trong <select name=\"ngay\">\(Filters.horizons.map { d -> HTML in "<option value=\"\(d)\"\(HTML.flag("selected", d == f.days))>\(d) ngày tới</option>" })</select></label>"))
             <table><thead><tr><th>Nội dung</th><th>Tải về</th><th>In (A4)</th></tr></thead><tbody>

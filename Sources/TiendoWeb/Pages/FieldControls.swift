@@ -19,10 +19,10 @@ enum FieldControls {
             // Typed day first, as officers write dates, not a browser's date picker: an English-language browser
             // reads 08/12/2026 as 12 August (tiendod reads dd/mm/yyyy, and refuses an impossible date).
             return
-                "<input type=\"text\" inputmode=\"numeric\" placeholder=\"dd/mm/yyyy\" pattern=\"[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}\" title=\"Ngày viết dd/mm/yyyy, ví dụ 09/12/2026\" class=\"date\" id=\"\(id)\" name=\"\(id)\" value=\"\(Format.date(current))\"\(req)>"
+                "<input type=\"text\" inputmode=\"numeric\" placeholder=\"dd/mm/yyyy\" pattern=\"[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}\" title=\"Ngày viết dd/mm/yyyy, ví dụ 05/03/2026\" class=\"date\" id=\"\(id)\" name=\"\(id)\" value=\"\(Format.date(current))\"\(req)>"
         case "datetime":
             return
-                "<input type=\"text\" placeholder=\"dd/mm/yyyy HH:MM\" title=\"Ngày giờ viết dd/mm/yyyy HH:MM, ví dụ 09/12/2026 08:00\" id=\"\(id)\" name=\"\(id)\" value=\"\(Format.date(current))\"\(req)>"
+                "<input type=\"text\" placeholder=\"dd/mm/yyyy HH:MM\" title=\"Ngày giờ viết dd/mm/yyyy HH:MM, ví dụ 05/03/2026 08:00\" id=\"\(id)\" name=\"\(id)\" value=\"\(Format.date(current))\"\(req)>"
         case "boolean":
             let options: HTML =
                 "<option value=\"true\"\(HTML.flag("selected", current == "true"))>có</option><option value=\"false\"\(HTML.flag("selected", current == "false"))>không</option>"

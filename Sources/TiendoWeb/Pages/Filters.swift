@@ -69,7 +69,7 @@ struct Filters: Sendable {
     /// account's is refused (403), and so is a workflow that does not exist (404).
     func selection(for account: Account, catalog: Catalog) throws(PageError) -> ExtrasSelection {
         if let problem { throw PageError.badRequest(problem) }
-        if let workflow, catalog[workflow] == nil { throw PageError.notFound("Không có quy trình '\(workflow)'.") }
+        if let workflow, catalog[workflow] == nil { throw PageError.notFound("Không có quy trình «\(workflow)».") }
         var groups = account.scope
         if let group {
             guard account.sees(group: group) else {

@@ -154,7 +154,12 @@ struct ImportPage {
             if let field = workflow.groupBy, account.scope != nil {
                 let group = values.first { $0.0 == field }?.1
                 if !account.sees(group: group) {
-                    problems.append("\(table.place(r.line)): chi bộ «\(group ?? "")» ngoài phạm vi của tài khoản \(account.name)")
+                    // Said with the column's own title («Nơi nhận báo cáo», not always «Chi bộ»), and an empty cell as empty.
+                    let column = workflow.field(field).map { FieldDefinition.shortTitle($0.displayTitle) } ?? field
+                    let lower = column.prefix(1).lowercased() + column.dropFirst()
+                    problems.append(
+                        group.map { "\(table.place(r.line)): \(lower) «\($0)» ngoài phạm vi của tài khoản \(account.name)" }
+                            ?? "\(table.place(r.line)): cột «\(column)» để trống; tài khoản \(account.name) chỉ nhập hồ sơ của chi bộ mình, hãy ghi chi bộ")
                 }
             }
             out.append((r.line, .object(values.map { ($0.0, JSON.string($0.1)) })))
@@ -177,7 +182,10 @@ struct ImportPage {
         _ = try ImportPage.administrator(context)
         let catalog = try await app.daemon.workflows()
         let chosen = Form(fields: Form.urlEncoded(request.uri.query ?? "")).text("quy-trinh")
-        guard let chosen, let workflow = catalog[chosen] else { throw PageError.notFound("Không có quy trình '\(chosen ?? "")'.") }
+        guard let chosen else {
+            throw PageError.badRequest("Chưa chọn quy trình: chọn một quy trình ở trang «Nhập hồ sơ» rồi tải tệp mẫu của nó.")
+        }
+        guard let workflow = catalog[chosen] else { throw PageError.notFound("Không có quy trình «\(chosen)».") }
         let sheet = Sheet(name: "Mẫu nhập", columns: workflow.importHeadings.map { Sheet.Column($0.heading) })
         let excel = request.uri.path.hasSuffix(".xlsx")
         let bytes = excel ? try await app.daemon.pool.runIfActive { try XLSXFile.encode(sheet) } : CSVFile.encode(sheet)

@@ -15,7 +15,7 @@ struct NewRecordPage {
         let catalog = try await app.daemon.workflows()
         let query = Form(fields: Form.urlEncoded(request.uri.query ?? ""))
         let chosen = query.text("quy-trinh")
-        if let chosen, catalog[chosen] == nil { throw PageError.notFound("Không có quy trình '\(chosen)'.") }
+        if let chosen, catalog[chosen] == nil { throw PageError.notFound("Không có quy trình «\(chosen)».") }
         if let chosen, let w = catalog[chosen], !NewRecordPage.offered(w, to: account) {
             throw PageError.forbidden(
                 "Hồ sơ của quy trình «\(w.title)» không chia theo chi bộ nên chỉ tài khoản quản trị hoặc tài khoản không giới hạn chi bộ mới thêm được."

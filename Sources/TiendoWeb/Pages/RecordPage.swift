@@ -111,7 +111,7 @@ struct RecordPage {
                 for f in catalog[instance.workflow]?.fields ?? [] { if let v = form.text("f-" + f.name) { typed?[f.name] = v } }
             }
             try await app.flash(
-                RecordPage.refusal(e, workflow: catalog[instance.workflow]) + " Không có gì thay đổi.", ok: false, request, context,
+                RecordPage.refusal(e, workflow: catalog[instance.workflow]) + RecordPage.unchanged(e), ok: false, request, context,
                 typed: typed)
         } catch let e as PageError where e.status == .badRequest {
             try await app.flash(e.message + " Không có gì thay đổi.", ok: false, request, context)
@@ -162,6 +162,13 @@ struct RecordPage {
 
     /// Why tiendod refused, naming a bad value's field by the title its form shows («Điểm chấm»), not by the
     /// identifier the daemon's error carries (`diem`).
+    /// What a refusal left: nothing, or — for an event the record's state refused, which tiendod keeps in the
+    /// record's history (interfaces §1, `rejected`) — the record unchanged and that entry, which the page lists below.
+    static func unchanged(_ e: ManagerError) -> String {
+        if case .eventRejected = e { return " Hồ sơ không thay đổi (lần ghi bị từ chối này được lưu trong lịch sử của hồ sơ)." }
+        return " Không có gì thay đổi."
+    }
+
     static func refusal(_ e: ManagerError, workflow: Extras.WorkflowInfo?) -> String {
         // The record's code is no field of the workflow: tiendod's reason names it («mã hồ sơ 'm 1' không hợp lệ…»).
         if case .invalidData(let field, let reason) = e, field == "key" { return PageError.sentence(reason) }

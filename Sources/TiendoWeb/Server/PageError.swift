@@ -57,8 +57,8 @@ struct PageError: Error, Sendable, CustomStringConvertible {
                 unanswered = ""
             }
             return PageError(
-                .serviceUnavailable, "Không kết nối được tiendod",
-                "tiendo-web không liên lạc được với tiendod (\(e.reasonText)). Hãy thử lại sau ít phút hoặc báo quản trị viên (systemctl status tiendod)."
+                .serviceUnavailable, "Hệ thống tạm thời không trả lời",
+                "Trang web không liên lạc được với chương trình giữ hồ sơ (tiendod: \(e.reasonText)). Hãy thử lại sau ít phút; nếu vẫn vậy, báo cán bộ kỹ thuật (để kiểm tra: systemctl status tiendod)."
                     + unanswered
             )
         default:
