@@ -114,30 +114,29 @@ extension Daemon {
     public func sendEvent(
         id: String, event: String, data: [(String, JSON)], idempotencyKey: String?, actor: Int?, actorName: String? = nil
     ) throws(RequestError) -> Instance {
-        try eventRow(id: id, event: event, data: data, idempotencyKey: idempotencyKey, actor: actor, actorName: actorName).instance
+        try eventRow(id: id, event: event, data: data, idempotencyKey: idempotencyKey, actor: actor, actorName: actorName).row.instance
     }
 
-    /// `sendEvent`, returning the row as written (the reply is made from it, without reading it back).
+    /// `sendEvent`, returning the row as written (the reply is made from it, without reading it back) and, for a
+    /// request that repeats one already applied under its idempotency key, what that request stored: the event it
+    /// applied (`"ok"` for keys stored before 07/12/2026).
     func eventRow(
         id: String, event: String, data: [(String, JSON)], idempotencyKey: String?, actor: Int?, actorName: String? = nil
-    ) throws(RequestError) -> StoredInstance {
+    ) throws(RequestError) -> (row: StoredInstance, repeatOf: String?) {
         let now = clock.now()
         // The instance and, with a key, whether a request under it was already applied: one read. A failed read is
         // an error, never "not applied yet", which would apply the event a second time.
-        let read: (row: StoredInstance?, applied: Bool)
+        let read: (row: StoredInstance?, applied: String?)
         do {
             read = try transact { tx in
-                (
-                    try tx.instance(id, definition: definition),
-                    try idempotencyKey.map { try tx.idempotentReply(instance: id, key: $0) != nil } ?? false
-                )
+                (try tx.instance(id, definition: definition), try idempotencyKey.flatMap { try tx.idempotentReply(instance: id, key: $0) })
             }
         } catch {
             throw .internalError("\(error)")
         }
         guard let row = read.row else { throw .noSuchInstance(id) }
         // A request already applied under this key answers with the instance as it is now.
-        if read.applied { return row }
+        if let applied = read.applied { return (row, applied) }
         let (def, engine) = try loaded(row)
         // The instance as it is now, just before the step: what an undo puts back (`Engine.undo`).
         var before = row.instance
@@ -172,8 +171,8 @@ extension Daemon {
             // An event that carries no data (most do not) leaves the stored data text and group as they are.
             try persist(
                 [change(inst, def: def, stale: row.stale, dataUnchanged: inst.data == row.instance.data, of: row)], written,
-                idempotency: idempotencyKey.map { [(id, $0, "ok")] } ?? [], undo: undo)
-            return StoredInstance(instance: inst, stale: row.stale, rowid: row.rowid)
+                idempotency: idempotencyKey.map { [(id, $0, event)] } ?? [], undo: undo)
+            return (StoredInstance(instance: inst, stale: row.stale, rowid: row.rowid), nil)
         case .failure(let e):
             // Keep what the advance did and the rejection in history; the event itself changed nothing.
             try persist(

@@ -52,7 +52,7 @@ extension ManagerCalling {
     public func sendEvent(
         id: String, event: String, data: JSON? = nil, idempotencyKey: String? = nil, actor: String? = nil
     ) throws -> Manager.Instance {
-        try call(Manager.SendEvent(id: id, event: event, data: data, idempotencyKey: idempotencyKey, actor: actor))
+        try call(Manager.SendEvent(id: id, event: event, data: data, idempotencyKey: idempotencyKey, actor: actor)).instance
     }
 
     public func completeMilestone(id: String, milestone: String, actor: String? = nil) throws -> Manager.Instance {

@@ -189,7 +189,21 @@ extension Manager {
             ])
         }
 
-        public static func reply(from p: JSON) throws(ReplyDecodingError) -> Instance { try instanceReply(p) }
+        public static func reply(from p: JSON) throws(ReplyDecodingError) -> SentEvent {
+            let m = try Members(p, path: "")
+            return SentEvent(
+                instance: try m.value("instance"), repeated: try m.optionalBool("repeated") ?? false,
+                repeatedEvent: try m.optionalString("repeatedEvent"))
+        }
+    }
+
+    /// `SendEvent`'s reply: the instance, and whether the request repeated one already applied under its idempotency
+    /// key (an extension: README "Extensions") — then nothing was recorded now, and `repeatedEvent` is the event that
+    /// request applied (absent for keys recorded before 07/12/2026).
+    public struct SentEvent: Sendable {
+        public var instance: Instance
+        public var repeated: Bool
+        public var repeatedEvent: String?
     }
 
     /// `CompleteMilestone(id, milestone) -> (instance)`; `milestone` is `M` or `M@LABEL`.

@@ -576,7 +576,15 @@ struct Send: ParsableCommand {
     func run() throws {
         try checkInstanceID(id)
         let data = try assignments(values, option: "--set")
-        try connection.run(Manager.SendEvent(id: id, event: event, data: data, idempotencyKey: idempotencyKey)) { i in
+        try connection.run(Manager.SendEvent(id: id, event: event, data: data, idempotencyKey: idempotencyKey)) { sent in
+            let i = sent.instance
+            if sent.repeated {
+                // Nothing recorded now: the key was used before, maybe for another event than the one typed.
+                let first = sent.repeatedEvent.map { $0 == event ? "sự kiện '\($0)'" : "sự kiện '\($0)' (không phải '\(event)')" }
+                Output.say(
+                    "Khóa '\(idempotencyKey ?? "")' đã dùng cho \(first ?? "một lần gửi trước") của hồ sơ \(i.id): không ghi gì thêm; trạng thái: \(stateText(i, title: stateTitle(i, connection))).")
+                return printNext(i)
+            }
             if event == "done", let m = data?["milestone"]?.stringValue {
                 Output.say("Đã xong mốc '\(m)' của hồ sơ \(i.id).")
             } else {

@@ -810,3 +810,22 @@ def test_simulate_refuses_an_event_for_a_record_no_file_starts(tmp_path):
     assert f"{tmp_path / 'e.jsonl'}:2: không có hồ sơ 'the-dang-vien/k2' trong các tệp --instances; có phải 'the-dang-vien/k1'?" \
         in r.stderr, r.stderr
     assert "1 dòng không hợp lệ; không mô phỏng gì" in r.stderr
+
+
+def test_send_with_a_key_already_used_says_nothing_was_recorded_and_for_which_event(tmp_path):
+    """`tiendoctl send … --idempotency-key K` a second time: nothing recorded now, said as such, naming the event the
+    key was first used for when another is typed (the audit's reused key printed «Đã nhận sự kiện 'xyz'»)."""
+    import conftest
+    d = conftest.Daemon(files={"dinh-ky.yaml": DINH_KY})
+    try:
+        assert ctl(d, "start", "dinh-ky", "k").returncode == 0
+        first = ctl(d, "send", "dinh-ky/k", "done", "--set", "milestone=dong-gop", "--idempotency-key", "lan-1")
+        assert first.returncode == 0 and first.stdout.startswith("Đã xong mốc 'dong-gop'"), (first.stdout, first.stderr)
+        again = ctl(d, "send", "dinh-ky/k", "xyz", "--idempotency-key", "lan-1")
+        assert again.returncode == 0, again.stderr
+        assert again.stdout.startswith("Khóa 'lan-1' đã dùng cho sự kiện 'done' (không phải 'xyz') của hồ sơ dinh-ky/k: "
+                                       "không ghi gì thêm;"), again.stdout
+        kinds = [h["kind"] for h in json.loads(ctl(d, "history", "dinh-ky/k", "--json").stdout)["records"]]
+        assert kinds.count("milestone-done") == 1 and "rejected" not in kinds, kinds
+    finally:
+        d.stop()

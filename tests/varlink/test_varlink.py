@@ -131,11 +131,18 @@ def test_errors_have_their_parameters(daemon):
 
 def test_send_event_idempotency(daemon):
     call(daemon, "StartInstance", workflow="hop", key="idem", data={"han": "2026-03-06"})
-    a = call(daemon, "SendEvent", id="hop/idem", event="duyet", idempotencyKey="k-1")["instance"]
-    b = call(daemon, "SendEvent", id="hop/idem", event="duyet", idempotencyKey="k-1")["instance"]
+    first = call(daemon, "SendEvent", id="hop/idem", event="duyet", idempotencyKey="k-1")
+    second = call(daemon, "SendEvent", id="hop/idem", event="duyet", idempotencyKey="k-1")
+    a, b = first["instance"], second["instance"]
     assert a["state"] == b["state"] == "da-duyet"
     transitions = [h for h in call(daemon, "History", id="hop/idem")["records"] if h["kind"] == "transition"]
     assert len(transitions) == 1
+    # Extension: the repeat says so, and which event the first request applied; the first says nothing of the kind.
+    assert "repeated" not in first and "repeatedEvent" not in first, first
+    assert second["repeated"] is True and second["repeatedEvent"] == "duyet", second
+    # The key reused for another event records nothing, and names the event it was used for.
+    third = call(daemon, "SendEvent", id="hop/idem", event="khong-co", idempotencyKey="k-1")
+    assert third["repeated"] is True and third["repeatedEvent"] == "duyet", third
 
 
 def test_complete_milestone_and_done_event(daemon):

@@ -1915,3 +1915,35 @@ def test_an_agenda_longer_than_a_page_says_how_many_each_section_holds_in_all(br
         shot(browser, "75-viec-can-lam-trang-cuoi", full=True)
     finally:
         s.stop()
+
+
+def test_the_same_step_form_sent_twice_is_recorded_once_and_said_so(stack, browser):
+    """A double click or the browser's «gửi lại» sends a step's form again with its one-time key (`khoa`): tiendod
+    records it once, and the page says the second time that it was recorded before — here a failed vote, which leaves
+    the record in the state it entered, so nothing else would tell. A form whose step the record has left (it moved
+    on) says that the step may just have been recorded."""
+    stack.ctl("start", "dang-vien-du-bi", "gui-lai", "--set", "ho_ten=Đặng Văn Lặp", "--set", f"chi_bo={CHI_BO_A}",
+              "--set", "ngay_ket_nap=10/01/2025")
+    login(browser, stack, "ha")
+    opener = session_opener(browser)
+
+    def form(event):
+        _, _, page = fetch(opener, stack.url + "/ho-so/dang-vien-du-bi/gui-lai")
+        for f in re.findall(rb'<form[^>]*class="event"[^>]*>.*?</form>', page, re.S):
+            hidden = {k.decode(): v.decode() for k, v in re.findall(rb'<input type="hidden" name="([^"]+)" value="([^"]*)"', f)}
+            if hidden.get("su-kien") == event:
+                return hidden
+        raise AssertionError(f"no form for {event}")
+
+    vote = dict(form("bieu-quyet"), **{"f-so_dang_vien_chinh_thuc": "30", "f-so_tan_thanh": "10"})
+    assert vote.get("khoa"), vote
+    for n in range(2):
+        status, _, _ = fetch(opener, stack.url + "/ho-so/dang-vien-du-bi/gui-lai", vote)
+        assert status in (302, 303), status
+        browser.get(stack.url + "/ho-so/dang-vien-du-bi/gui-lai")
+        said = browser.find_element(By.CSS_SELECTOR, ".flash").text
+        if n == 1:
+            assert said.startswith("Bước này đã được ghi trước đó (cùng một lần bấm gửi); không ghi lại. "
+                                   "Hồ sơ «Đặng Văn Lặp» đang ở «"), said
+    assert [r["kind"] for r in history(stack, "dang-vien-du-bi/gui-lai")].count("transition") == 2  # cho-xet, then the vote
+    shot(browser, "80-gui-lai-cung-buoc")

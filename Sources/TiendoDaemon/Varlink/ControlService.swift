@@ -318,15 +318,22 @@ public final class ControlService: VarlinkHandler, Sendable {
                 return .ok([("instance", d.views.instanceJSON(row, now: now))])
             case "SendEvent":
                 let id = p["id"]!.stringValue!
-                let row = try d.eventRow(
+                let (row, repeatOf) = try d.eventRow(
                     id: id, event: p["event"]!.stringValue!, data: p["data"]?.objectValue ?? [],
                     idempotencyKey: p["idempotencyKey"]?.stringValue, actor: actor, actorName: actorName)
-                return .ok([("instance", d.views.instanceJSON(row, now: now))])
+                // A repeat under a key already used says so, and which event that request applied (README "Extensions").
+                var reply: [(String, JSON)] = [("instance", d.views.instanceJSON(row, now: now))]
+                if let repeatOf {
+                    reply.append(("repeated", .bool(true)))
+                    if repeatOf != "ok" { reply.append(("repeatedEvent", .string(repeatOf))) }
+                }
+                return .ok(reply)
             case "CompleteMilestone":
                 let id = p["id"]!.stringValue!
                 let row = try d.eventRow(
                     id: id, event: "done", data: [("milestone", p["milestone"]!)], idempotencyKey: nil, actor: actor,
-                    actorName: actorName)
+                    actorName: actorName
+                ).row
                 return .ok([("instance", d.views.instanceJSON(row, now: now))])
             case "ImportInstances":
                 let rows = p["rows"]!.arrayValue!.compactMap(\.objectValue)

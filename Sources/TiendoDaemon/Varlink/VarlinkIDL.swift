@@ -133,13 +133,16 @@ enum VarlinkIDL {
           actor: ?string
         ) -> (imported: int, staged: ?int)
 
+        # Extension: a request repeating one already applied under its idempotencyKey answers repeated: true (it
+        # recorded nothing now) and, in repeatedEvent, the event that request applied (absent for keys stored before
+        # 07/12/2026).
         method SendEvent(
           id: string,
           event: string,
           data: ?object,
           idempotencyKey: ?string,
           actor: ?string
-        ) -> (instance: Instance)
+        ) -> (instance: Instance, repeated: ?bool, repeatedEvent: ?string)
 
         method CompleteMilestone(id: string, milestone: string, actor: ?string) -> (instance: Instance)
 

@@ -84,10 +84,18 @@ struct RecordPage {
                 }
             case "su-kien":
                 let (event, values) = try RecordPage.event(form, instance: instance, catalog: catalog, account: account)
-                let after = try await app.daemon.call(
+                let sent = try await app.daemon.call(
                     Manager.SendEvent(
                         id: id, event: event, data: RecordPage.data(values), idempotencyKey: form.text("khoa"), actor: account.name))
+                let after = sent.instance
                 let state = catalog.stateTitle(after.workflow, after.state) ?? (after.completed ? "Hoàn thành" : after.state ?? "")
+                // The same form sent again (a double click, the browser's «gửi lại»): recorded once, at the first.
+                if sent.repeated {
+                    try await app.flash(
+                        "Bước này đã được ghi trước đó (cùng một lần bấm gửi); không ghi lại. Hồ sơ «\(catalog.label(of: after))» đang ở «\(state)».",
+                        ok: true, request, context)
+                    return .redirect(to: back)
+                }
                 // What was typed is said back with where the record went: a vote's counts beside «chưa đạt».
                 let facts = Format.typed(values, in: catalog[instance.workflow]).map { " Đã ghi: \($0)." } ?? ""
                 // A step back into the same state (a second failed vote, a day recorded again) did not move the record.
@@ -191,7 +199,10 @@ struct RecordPage {
         guard let workflow = catalog[instance.workflow], let state = instance.state.flatMap(workflow.state),
             let info = state.events.first(where: { $0.name == name })
         else {
-            throw PageError.badRequest("Trạng thái hiện tại của hồ sơ không nhận sự kiện «\(name)».")
+            // Most often a form sent twice (a double click) or a page left open while someone else recorded the step.
+            let now = catalog.stateTitle(instance.workflow, instance.state).map { "Hồ sơ đang ở «\($0)»" } ?? "Hồ sơ đã xong"
+            throw PageError.badRequest(
+                "\(now), nơi bước này không còn ghi được: có thể bước vừa được ghi (bấm gửi hai lần, hoặc người khác đã ghi); xem lịch sử của hồ sơ bên dưới.")
         }
         if !account.mayRecord(info) {
             throw PageError.forbidden(

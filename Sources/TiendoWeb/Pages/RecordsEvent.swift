@@ -120,9 +120,10 @@ struct RecordsEvent {
                     outcome.refused.append("\(who): \(clash)")
                     continue
                 }
-                _ = try await app.daemon.call(
+                let sent = try await app.daemon.call(
                     Manager.SendEvent(id: id, event: event, data: data, idempotencyKey: form.text("khoa"), actor: account.name))
-                outcome.done.append(who)
+                // The same form sent again: recorded at the first sending, not now.
+                if sent.repeated { outcome.already.append(who) } else { outcome.done.append(who) }
             } catch let e as ManagerError {
                 // A value typed once is refused for every record alike: the rest are not tried, and with nothing recorded
                 // the form comes back as it was filled, to be corrected.
