@@ -204,6 +204,9 @@ struct List: ParsableCommand {
 /// tiendod's «không có hồ sơ 'dvdb-001'», which reads as if the record did not exist.
 func checkInstanceID(_ id: String) throws {
     guard !id.contains("/") else { return }
+    if id.trimmingCharacters(in: .whitespaces).isEmpty {
+        throw fail("thiếu mã hồ sơ: lệnh này cần mã đầy đủ QUY_TRÌNH/KHÓA, ví dụ dang-vien-du-bi/dvdb-001")
+    }
     throw fail("'\(id)' chỉ là khóa của hồ sơ; lệnh này cần mã đầy đủ QUY_TRÌNH/KHÓA, ví dụ dang-vien-du-bi/\(id)")
 }
 
