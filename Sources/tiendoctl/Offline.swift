@@ -215,7 +215,8 @@ struct Simulate: ParsableCommand {
                 problems.append(
                     Diagnostic(
                         file: events, line: e.line, column: 1, severity: .error,
-                        message: "không có hồ sơ '\(e.instance)' trong các tệp --instances" + (closestName(e.instance, known).map { "; có phải '\($0)'?" } ?? "")))
+                        message: "không có hồ sơ '\(e.instance)' trong các tệp --instances"
+                            + (closestName(e.instance, known).map { "; có phải '\($0)'?" } ?? "")))
             }
         }
         if !problems.isEmpty {

@@ -585,7 +585,8 @@ struct Send: ParsableCommand {
                 // Nothing recorded now: the key was used before, maybe for another event than the one typed.
                 let first = sent.repeatedEvent.map { $0 == event ? "sự kiện '\($0)'" : "sự kiện '\($0)' (không phải '\(event)')" }
                 Output.say(
-                    "Khóa '\(idempotencyKey ?? "")' đã dùng cho \(first ?? "một lần gửi trước") của hồ sơ \(i.id): không ghi gì thêm; trạng thái: \(stateText(i, title: stateTitle(i, connection))).")
+                    "Khóa '\(idempotencyKey ?? "")' đã dùng cho \(first ?? "một lần gửi trước") của hồ sơ \(i.id): không ghi gì thêm; trạng thái: \(stateText(i, title: stateTitle(i, connection)))."
+                )
                 return printNext(i)
             }
             if event == "done", let m = data?["milestone"]?.stringValue {

@@ -195,7 +195,8 @@ struct WorkbookTests {
         #expect(outside.problems.first == "Trang tính «Danh sách», dòng 4: chi bộ «Chi bộ 1» ngoài phạm vi của tài khoản b")
         // An empty chi bộ cell is said as empty, with what to do.
         let unnamed = list.replacingOccurrences(of: "<is><t>Chi bộ 1</t></is></c><c r=\"D4\"", with: "<is><t></t></is></c><c r=\"D4\"")
-        guard case .failure(let empty) = ImportPage.rows(
+        guard
+            case .failure(let empty) = ImportPage.rows(
                 try Self.sheets([("Hướng dẫn", false, guide), ("Danh sách", false, unnamed)]), workflow: Self.workflow, account: scoped)
         else {
             Issue.record("accepted")

@@ -303,7 +303,9 @@ package struct MappingReader {
     package func title(required: Bool) -> String? {
         guard let text = required ? require("title").flatMap({ _ in string("title") }) : string("title") else { return nil }
         if text.allSatisfy(\.isWhitespace) {
-            sink.error(self["title"]!.position, "'title' in \(context) is empty: it is what people read; write one\(required ? "" : " or leave it out")")
+            sink.error(
+                self["title"]!.position,
+                "'title' in \(context) is empty: it is what people read; write one\(required ? "" : " or leave it out")")
             return nil
         }
         return text

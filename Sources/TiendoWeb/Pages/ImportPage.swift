@@ -159,7 +159,8 @@ struct ImportPage {
                     let lower = column.prefix(1).lowercased() + column.dropFirst()
                     problems.append(
                         group.map { "\(table.place(r.line)): \(lower) «\($0)» ngoài phạm vi của tài khoản \(account.name)" }
-                            ?? "\(table.place(r.line)): cột «\(column)» để trống; tài khoản \(account.name) chỉ nhập hồ sơ của chi bộ mình, hãy ghi chi bộ")
+                            ?? "\(table.place(r.line)): cột «\(column)» để trống; tài khoản \(account.name) chỉ nhập hồ sơ của chi bộ mình, hãy ghi chi bộ"
+                    )
                 }
             }
             out.append((r.line, .object(values.map { ($0.0, JSON.string($0.1)) })))

@@ -202,7 +202,8 @@ struct RecordPage {
             // Most often a form sent twice (a double click) or a page left open while someone else recorded the step.
             let now = catalog.stateTitle(instance.workflow, instance.state).map { "Hồ sơ đang ở «\($0)»" } ?? "Hồ sơ đã xong"
             throw PageError.badRequest(
-                "\(now), nơi bước này không còn ghi được: có thể bước vừa được ghi (bấm gửi hai lần, hoặc người khác đã ghi); xem lịch sử của hồ sơ bên dưới.")
+                "\(now), nơi bước này không còn ghi được: có thể bước vừa được ghi (bấm gửi hai lần, hoặc người khác đã ghi); xem lịch sử của hồ sơ bên dưới."
+            )
         }
         if !account.mayRecord(info) {
             throw PageError.forbidden(
