@@ -85,8 +85,8 @@ struct Serve: AsyncParsableCommand {
 
 struct User: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Quản lý tài khoản: add, passwd, name, disable, enable, list.",
-        subcommands: [Add.self, Passwd.self, Name.self, Disable.self, Enable.self, List.self])
+        abstract: "Quản lý tài khoản: add, passwd, name, scope, disable, enable, list.",
+        subcommands: [Add.self, Passwd.self, Name.self, Scope.self, Disable.self, Enable.self, List.self])
 
     /// The password: one line from standard input (never an argument: those show in `ps`), or a generated one.
     static func password(fromStdin: Bool, generate: Bool) throws -> String {
@@ -163,6 +163,25 @@ struct User: ParsableCommand {
             let a: Account
             do { a = try AccountCommands.setFullName(state.store, name: name, fullName: fullName) } catch { throw User.fail(error) }
             print(a.fullName.map { "Đã đặt họ và tên của '\(a.name)': \($0)." } ?? "Đã bỏ họ và tên của '\(a.name)'.")
+        }
+    }
+
+    struct Scope: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Đặt vai trò và chi bộ của tài khoản (không có --group: mọi chi bộ); có hiệu lực từ yêu cầu kế tiếp.")
+        @Argument(help: "Tên đăng nhập.") var name: String
+        @Option(help: ArgumentHelp("Vai trò: xem, can-bo hoặc quan-tri.", valueName: "ROLE")) var role: String
+        @Option(
+            name: .customLong("group"),
+            help: ArgumentHelp("Chỉ được làm việc với chi bộ này (lặp lại được; không có: mọi chi bộ).", valueName: "G"))
+        var groups: [String] = []
+        @OptionGroup var state: StateOption
+
+        func run() throws {
+            guard let r = Role(rawValue: role) else { throw ValidationError("--role phải là xem, can-bo hoặc quan-tri") }
+            let a: Account
+            do { a = try AccountCommands.setScope(state.store, name: name, role: r, groups: groups) } catch { throw User.fail(error) }
+            print("Đã đặt tài khoản '\(a.name)': \(a.role.title); \(a.groups.isEmpty ? "mọi chi bộ" : a.groups.joined(separator: ", ")).")
         }
     }
 

@@ -39,6 +39,34 @@ struct AccountTests {
         #expect(Account.validPassword("        ") == "mật khẩu không được chỉ gồm dấu cách")
     }
 
+    @Test("role and chi bộ changed in place; the last administrator of every chi bộ can be neither narrowed nor locked")
+    func scope() throws {
+        let dir = TempDirectory()
+        let store = AccountStore(directory: dir.path + "/web")
+        try AccountCommands.add(store, name: "admin", role: .quanTri, groups: [], password: "mat-khau-dai")
+        try AccountCommands.add(store, name: "ha", role: .canBo, groups: ["Chi bộ 1"], password: "mat-khau-dai")
+        let before = try #require(try store.account(named: "ha"))
+        // A secretary moved to another chi bộ: the same account (its password and history name), new chi bộ, composed.
+        let moved = try AccountCommands.setScope(store, name: "Ha", role: .quanTri, groups: ["Chi bo\u{323}\u{302} 2", "Chi bộ 2"])
+        #expect(moved.name == "ha" && moved.role == .quanTri && moved.groups == ["Chi bộ 2"])
+        #expect(moved.passwordHash == before.passwordHash && moved.sessionMark == before.sessionMark)
+        #expect(throws: AccountStoreError.self) { try AccountCommands.setScope(store, name: "ha", role: .xem, groups: ["a\u{0}b"]) }
+        // The only administrator of every chi bộ: narrowing, demoting or locking it is refused, and nothing is written.
+        for change in [{ try AccountCommands.setScope(store, name: "admin", role: .quanTri, groups: ["Chi bộ 1"]) },
+            { try AccountCommands.setScope(store, name: "admin", role: .canBo, groups: []) }]
+        {
+            let refused = #expect(throws: AccountStoreError.self) { _ = try change() }
+            #expect(refused?.description.hasPrefix("phải còn ít nhất một tài khoản quản trị không giới hạn chi bộ") == true)
+        }
+        #expect(throws: AccountStoreError.self) { try AccountCommands.setDisabled(store, name: "admin", true) }
+        let admin = try #require(try store.account(named: "admin"))
+        #expect(admin.role == .quanTri && admin.groups.isEmpty && !admin.disabled)
+        // With a second one, it can.
+        try AccountCommands.setScope(store, name: "ha", role: .quanTri, groups: [])
+        try AccountCommands.setScope(store, name: "admin", role: .xem, groups: [])
+        #expect(try store.account(named: "admin")?.role == .xem)
+    }
+
     @Test("a person's full name: kept composed, checked, changed and removed; files from before it read as without one")
     func fullName() throws {
         let dir = TempDirectory()

@@ -1947,3 +1947,43 @@ def test_the_same_step_form_sent_twice_is_recorded_once_and_said_so(stack, brows
                                    "Hồ sơ «Đặng Văn Lặp» đang ở «"), said
     assert [r["kind"] for r in history(stack, "dang-vien-du-bi/gui-lai")].count("transition") == 2  # cho-xet, then the vote
     shot(browser, "80-gui-lai-cung-buoc")
+
+
+def test_an_accounts_chi_bo_changed_in_place(stack, browser):
+    """A secretary moved to another chi bộ keeps her account: «Đổi vai trò, chi bộ…» on /tai-khoan sets its role and
+    chi bộ, from its next request; a chi bộ no record belongs to is said first; the last administrator of every chi bộ
+    cannot narrow itself."""
+    PASSWORDS["chuyen-cb"] = "mat-khau-chuyen-1"
+    stack.user("chuyen-cb", "can-bo", CHI_BO_A)
+    login(browser, stack, "admin")
+    browser.get(stack.url + "/tai-khoan")
+    row = next(r for r in browser.find_elements(By.CSS_SELECTOR, "table.accounts tbody tr") if r.text.startswith("chuyen-cb"))
+    row.find_element(By.CSS_SELECTOR, "details.scope summary").click()
+    box = row.find_element(By.CSS_SELECTOR, "details.scope textarea")
+    assert box.get_attribute("value") == CHI_BO_A
+    box.clear()
+    box.send_keys("Chi bo Khu dan cu so 2")  # typed without diacritics: no record belongs to it
+    shot(browser, "81-doi-chi-bo-tai-khoan", full=True)
+    submit(browser, row.find_element(By.CSS_SELECTOR, "details.scope button"), confirm=True)
+    said = browser.find_element(By.CSS_SELECTOR, ".flash.bad").text
+    assert "(có phải «Chi bộ Khu dân cư số 2»?)" in said and said.endswith("Không có gì thay đổi."), said
+    row = next(r for r in browser.find_elements(By.CSS_SELECTOR, "table.accounts tbody tr") if r.text.startswith("chuyen-cb"))
+    row.find_element(By.CSS_SELECTOR, "details.scope summary").click()
+    box = row.find_element(By.CSS_SELECTOR, "details.scope textarea")
+    box.clear()
+    box.send_keys(CHI_BO_B)
+    submit(browser, row.find_element(By.CSS_SELECTOR, "details.scope button"), confirm=True)
+    said = browser.find_element(By.CSS_SELECTOR, ".flash").text
+    assert said == f"Đã đặt tài khoản «chuyen-cb»: Cán bộ, {CHI_BO_B}; có hiệu lực từ lần bấm kế tiếp của người dùng.", said
+    # The administrator of every chi bộ cannot make itself one chi bộ's.
+    row = next(r for r in browser.find_elements(By.CSS_SELECTOR, "table.accounts tbody tr") if r.text.startswith("admin"))
+    row.find_element(By.CSS_SELECTOR, "details.scope summary").click()
+    row.find_element(By.CSS_SELECTOR, "details.scope textarea").send_keys(CHI_BO_A)
+    submit(browser, row.find_element(By.CSS_SELECTOR, "details.scope button"), confirm=True)
+    said = browser.find_element(By.CSS_SELECTOR, ".flash.bad").text
+    assert said.startswith("Phải còn ít nhất một tài khoản quản trị không giới hạn chi bộ đang dùng"), said
+    # The account now sees chi bộ B's records and not A's.
+    login(browser, stack, "chuyen-cb")
+    browser.get(stack.url + "/ho-so?quy-trinh=kiem-tra")
+    body = text(browser)
+    assert "Lê Thị Cúc" in body and "Trần Văn Bình" not in body, body

@@ -68,17 +68,46 @@ public enum AccountCommands {
         }
     }
 
+    /// Sets an account's role and chi bộ (none: every chi bộ): a secretary moved to another chi bộ keeps her account,
+    /// and its sign-in name and history. It takes effect at the account's next request (each reads the account). Refused
+    /// when no enabled administrator of every chi bộ would be left: nobody could manage the accounts any more.
+    @discardableResult
+    public static func setScope(_ store: AccountStore, name: String, role: Role, groups: [String]) throws -> Account {
+        for g in groups { try check(Account.validGroup(g)) }
+        // In NFC, as tiendod stores group names (`add`).
+        let groups = Array(Set(groups.map(FieldDefinition.composed))).sorted()
+        return try modify(store, name) { a in
+            a.role = role
+            a.groups = groups
+        } verify: { try keepsAnAdministrator(before: $0, after: $1) }
+    }
+
+    /// Refuses a change that leaves no enabled administrator of every chi bộ where there was one: nobody could manage
+    /// the accounts from the page any more (a file that had none — made by hand — is not held to it).
+    static func keepsAnAdministrator(before: [Account], after: [Account]) throws {
+        func one(_ accounts: [Account]) -> Bool { accounts.contains { $0.role == .quanTri && $0.groups.isEmpty && !$0.disabled } }
+        guard one(after) || !one(before) else {
+            throw AccountStoreError(
+                "phải còn ít nhất một tài khoản quản trị không giới hạn chi bộ đang dùng, để còn người quản lý tài khoản")
+        }
+    }
+
     /// Disables (or enables again) an account: a disabled one cannot sign in, and its open sessions end at their
     /// next request — also when it is enabled again before then (the sessions' mark counts the times disabled).
     public static func setDisabled(_ store: AccountStore, name: String, _ disabled: Bool) throws {
         try modify(store, name) {
             if disabled && !$0.disabled { $0.timesDisabled = ($0.timesDisabled ?? 0) + 1 }
             $0.disabled = disabled
-        }
+        } verify: { try keepsAnAdministrator(before: $0, after: $1) }
     }
 
+    /// Changes one account under the lock; `verify` may refuse the accounts as they would be, given as they were
+    /// (nothing is written then).
     @discardableResult
-    static func modify(_ store: AccountStore, _ name: String, _ change: (inout Account) -> Void) throws -> Account {
+    static func modify(
+        _ store: AccountStore, _ name: String, _ change: (inout Account) -> Void,
+        verify: (_ before: [Account], _ after: [Account]) throws -> Void = { _, _ in }
+    ) throws -> Account {
         let stamp = now()
         return try store.update { accounts in
             // The account as sign-in finds it: the exact name, else the one name that differs only in letter case.
@@ -86,8 +115,11 @@ public enum AccountCommands {
                 let i = accounts.firstIndex(where: { $0.name == name })
                     ?? accounts.firstIndex(where: { $0.name.lowercased() == name.lowercased() })
             else { throw AccountStoreError("không có tài khoản «\(name)»") }
-            change(&accounts[i])
-            accounts[i].changed = stamp
+            var changed = accounts
+            change(&changed[i])
+            changed[i].changed = stamp
+            try verify(accounts, changed)
+            accounts = changed
             return accounts[i]
         }
     }

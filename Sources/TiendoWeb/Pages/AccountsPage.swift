@@ -36,11 +36,7 @@ struct AccountsPage {
                 guard let role = f.text("vai-tro").flatMap(Role.init(rawValue:)) else { throw AccountStoreError("hãy chọn vai trò") }
                 let password = f["mat-khau"] ?? ""
                 guard password == f["nhap-lai"] else { throw AccountStoreError("hai lần nhập mật khẩu không giống nhau") }
-                // A browser sends a textarea's line breaks as CR LF, one `Character`: `isNewline`, not "\n".
-                // In NFC, as tiendod stores the records' chi bộ (a name typed with its marks apart is the same name).
-                let groups = (f["chi-bo"] ?? "").split(whereSeparator: { $0.isNewline || $0 == "," }).map {
-                    FieldDefinition.composed($0.trimmingSpaces)
-                }.filter { !$0.isEmpty }
+                let groups = AccountsPage.groups(f["chi-bo"])
                 if let bad = groups.lazy.compactMap(Account.validGroup).first { throw AccountStoreError(bad) }
                 // An account limited to a chi bộ sees the records of exactly that name: a typo would show it nothing.
                 // Advice only: with tiendod unreachable the account is made without it, as `tiendo-web user add` does.
@@ -54,6 +50,19 @@ struct AccountsPage {
                 }
                 let of = made.fullName.map { " của \($0)" } ?? ""
                 try await app.flash("Đã tạo tài khoản «\(name)»\(of) (\(role.title)).", ok: true, request, context)
+            case "pham-vi":
+                guard let role = f.text("vai-tro").flatMap(Role.init(rawValue:)) else { throw AccountStoreError("hãy chọn vai trò") }
+                let groups = AccountsPage.groups(f["chi-bo"])
+                if let bad = groups.lazy.compactMap(Account.validGroup).first { throw AccountStoreError(bad) }
+                // As when adding: a chi bộ no record belongs to is most often a typo, said unless the officer confirms it.
+                let unknown = (try? await AccountsPage.unknownGroups(app, groups)) ?? []
+                if !unknown.isEmpty, f["chua-co-ho-so"] != "1" {
+                    throw AccountStoreError(AccountsPage.unknownGroupsMessage(unknown))
+                }
+                let changed = try AccountCommands.setScope(store, name: name, role: role, groups: groups)
+                try await app.flash(
+                    "Đã đặt tài khoản «\(changed.name)»: \(changed.role.title), \(changed.groups.isEmpty ? "mọi chi bộ" : changed.groups.joined(separator: ", ")); có hiệu lực từ lần bấm kế tiếp của người dùng.",
+                    ok: true, request, context)
             case "ho-ten":
                 let changed = try AccountCommands.setFullName(store, name: name, fullName: f["ho-ten"])
                 try await app.flash(
@@ -109,6 +118,14 @@ struct AccountsPage {
         return .redirect(to: "/tai-khoan")
     }
 
+    /// The chi bộ typed in a form's box, one a line or separated by commas. A browser sends a textarea's line breaks
+    /// as CR LF, one `Character`: `isNewline`, not "\n". In NFC, as tiendod stores the records' chi bộ (a name typed
+    /// with its marks apart is the same name).
+    static func groups(_ typed: String?) -> [String] {
+        (typed ?? "").split(whereSeparator: { $0.isNewline || $0 == "," }).map { FieldDefinition.composed($0.trimmingSpaces) }
+            .filter { !$0.isEmpty }
+    }
+
     /// What an officer typed in the form to add an account, shown again after a refusal.
     struct Draft {
         var name = ""
@@ -148,6 +165,16 @@ struct AccountsPage {
                 <form method="post" class="inline" data-confirm="\(a.disabled ? "Mở khóa" : "Khóa") tài khoản «\(a.name)»?\(a.disabled ? "" : " Người dùng tài khoản này sẽ bị đăng xuất ngay.")">\(Layout.csrf(context))<input type="hidden" name="ten" value="\(a.name)">
                 <input type="hidden" name="hanh-dong" value="\(a.disabled ? "mo-khoa" : "khoa")"><button>\(a.disabled ? "Mở khóa" : "Khóa")</button></form>
                 """
+            // Role and chi bộ changed in place (a secretary moved to another chi bộ keeps her account and its history).
+            let scope: HTML = """
+                <details class="scope"><summary>Đổi vai trò, chi bộ…</summary><form method="post" class="inline" data-confirm="Đổi vai trò, chi bộ của tài khoản «\(a.name)»?">\(Layout.csrf(context))<input type="hidden" name="ten" value="\(a.name)">
+                <input type="hidden" name="hanh-dong" value="pham-vi"><select name="vai-tro" aria-label="Vai trò của \(a.name)">\(Role.allCases.map { r -> HTML in
+                    "<option value=\"\(r.rawValue)\"\(HTML.flag("selected", r == a.role))>\(r.title)</option>"
+                })</select>
+                <textarea name="chi-bo" rows="2" aria-label="Chi bộ của \(a.name), mỗi dòng một chi bộ; để trống: mọi chi bộ" placeholder="Mỗi dòng một chi bộ; để trống: mọi chi bộ">\(VietnameseOrder.sorted(a.groups).joined(separator: "\n"))</textarea>
+                <label class="check"><span>Vẫn đổi dù chi bộ chưa có hồ sơ</span><input type="checkbox" name="chua-co-ho-so" value="1"></label>
+                <button>Lưu vai trò, chi bộ</button></form></details>
+                """
             return """
                 <tr><td><b>\(a.name)</b></td><td data-label="Họ và tên"><form method="post" class="inline">\(Layout.csrf(context))<input type="hidden" name="ten" value="\(a.name)">
                 <input type="hidden" name="hanh-dong" value="ho-ten"><input name="ho-ten" value="\(a.fullName ?? "")" maxlength="100" aria-label="Họ và tên của \(a.name)" autocomplete="off">
@@ -156,7 +183,7 @@ struct AccountsPage {
                 <td><details class="password"><summary>Đổi mật khẩu…</summary><form method="post" class="inline">\(Layout.csrf(context))<input type="hidden" name="ten" value="\(a.name)">
                 <input type="hidden" name="hanh-dong" value="mat-khau"><input type="password" name="mat-khau" placeholder="Mật khẩu mới" autocomplete="new-password" minlength="8" required aria-label="Mật khẩu mới của \(a.name)">
                 <input type="password" name="nhap-lai" placeholder="Nhập lại" autocomplete="new-password" minlength="8" required aria-label="Nhập lại mật khẩu mới của \(a.name)">
-                <button>Đổi mật khẩu</button></form></details>\(lock)</td></tr>
+                <button>Đổi mật khẩu</button></form></details>\(scope)\(lock)</td></tr>
                 """
         }
         return """

@@ -101,9 +101,10 @@ enum Assets {
         /* A full name's box and its button on one line; a role is one or two short words. */
         table.accounts input[name=ho-ten] { width: 11rem; min-width: 0; }
         /* A password's boxes only when asked for: one row's buttons, not four boxes a row, and «Khóa» kept apart. */
-        details.password { display: inline-block; margin-right: .5rem; vertical-align: top; }
-        details.password summary { cursor: pointer; color: #0b57d0; text-decoration: underline; padding: .3rem 0; }
-        details.password[open] summary { margin-bottom: .3rem; }
+        details.password, details.scope { display: inline-block; margin-right: .5rem; vertical-align: top; }
+        details.password summary, details.scope summary { cursor: pointer; color: #0b57d0; text-decoration: underline; padding: .3rem 0; }
+        details.password[open] summary, details.scope[open] summary { margin-bottom: .3rem; }
+        details.scope textarea { display: block; min-width: 16rem; margin: .3rem 0; }
         table.accounts td[data-label="Vai trò"], table.accounts td[data-label="Họ và tên"] { white-space: nowrap; }
         form.event { border: 1px solid var(--line); border-radius: 6px; padding: .5rem .7rem; margin: .4rem 0; display: flex; gap: .6rem;
           flex-wrap: wrap; align-items: flex-end; }
