@@ -52,9 +52,10 @@ struct AccountTests {
         #expect(moved.passwordHash == before.passwordHash && moved.sessionMark == before.sessionMark)
         #expect(throws: AccountStoreError.self) { try AccountCommands.setScope(store, name: "ha", role: .xem, groups: ["a\u{0}b"]) }
         // The only administrator of every chi bộ: narrowing, demoting or locking it is refused, and nothing is written.
-        for change in [{ try AccountCommands.setScope(store, name: "admin", role: .quanTri, groups: ["Chi bộ 1"]) },
-            { try AccountCommands.setScope(store, name: "admin", role: .canBo, groups: []) }]
-        {
+        for change in [
+            { try AccountCommands.setScope(store, name: "admin", role: .quanTri, groups: ["Chi bộ 1"]) },
+            { try AccountCommands.setScope(store, name: "admin", role: .canBo, groups: []) },
+        ] {
             let refused = #expect(throws: AccountStoreError.self) { _ = try change() }
             #expect(refused?.description.hasPrefix("phải còn ít nhất một tài khoản quản trị không giới hạn chi bộ") == true)
         }

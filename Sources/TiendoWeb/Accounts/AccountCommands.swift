@@ -79,7 +79,9 @@ public enum AccountCommands {
         return try modify(store, name) { a in
             a.role = role
             a.groups = groups
-        } verify: { try keepsAnAdministrator(before: $0, after: $1) }
+        } verify: {
+            try keepsAnAdministrator(before: $0, after: $1)
+        }
     }
 
     /// Refuses a change that leaves no enabled administrator of every chi bộ where there was one: nobody could manage
@@ -98,7 +100,9 @@ public enum AccountCommands {
         try modify(store, name) {
             if disabled && !$0.disabled { $0.timesDisabled = ($0.timesDisabled ?? 0) + 1 }
             $0.disabled = disabled
-        } verify: { try keepsAnAdministrator(before: $0, after: $1) }
+        } verify: {
+            try keepsAnAdministrator(before: $0, after: $1)
+        }
     }
 
     /// Changes one account under the lock; `verify` may refuse the accounts as they would be, given as they were
