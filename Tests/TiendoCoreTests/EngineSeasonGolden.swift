@@ -351,8 +351,8 @@ enum EngineSeasonGolden {
         "calendar sinh-hoat-chi-bo/cb22": (244, "1af9407625a8c190992e9acb4ddf1c35dec6552b8b904dc6af2eed064d61f9e7"),
         "calendar sinh-hoat-chi-bo/cb29": (242, "8192729955e7bad8f6275a62045b792e05b1c1cdb62568d754610e3a8af80c12"),
         "calendar sinh-hoat-chi-bo/cb36": (216, "17ab3332c3ffb04941dd3389f7c166c48b269adb54ea9d26905d42ac041bdcdd"),
-        "live the-dang-vien/the-2026-001": (1402, "548481bbdfe2160d48a1afcfac53368cbfc4ac8b3786a9d8b9ffbf47130ecaa4"),
-        "live the-dang-vien/the-2026-002": (1404, "619d097833dc9a96ff3ea97ff5fb82a8982204caf184368e0b9aa9777ca626f0"),
+        "live the-dang-vien/the-2026-001": (1111, "29804f79e95b8b3bd926292a6cd5a58e2241e289aa0b0e10fc008ba266966251"),
+        "live the-dang-vien/the-2026-002": (508, "3ddd63229d36829d6bc26a848025208437678f4c59931cfbb2499319bb5a057d"),
         "live the-dang-vien/the-2026-003": (893, "66630ee2ace893bb34ab0dc880b07bfc3a77c4caf29e961f7f2cd8d17973d18b"),
         "live the-dang-vien/the-2026-004": (848, "a4753950588710e9a1b5154c2f313d9855d43e721f5e59a682ece3011f47cc61"),
         "live the-dang-vien/the-2026-005": (127, "3c98ad116b4c3ecce7f5080566dcc475ce42970ca922e181f6a9c7eaf5ff5e81"),
@@ -368,7 +368,7 @@ enum EngineSeasonGolden {
         "live the-dang-vien/the-2026-015": (640, "228827d38b71cc285e129dc4c6d578fa2e75cef386cf4a07b39136dd8f6fa3e8"),
         "live the-dang-vien/99.703849-cap-lai-2026": (738, "73f4d1018552608ac44560e5323e7d107247aca638cd37114cadebf9f9e341be"),
         "live the-dang-vien/99.949247-cap-lai-2026": (730, "d77787b46651b84691937dece04de09e74fee0e44daeacb2765d16d3fbb6d827"),
-        "live the-dang-vien/99.211752-doi-the-2026": (804, "52a94e7ad3fca37aaaf5c2dfa9fa782efe3530a4c5eededf7bccd1cf29d0e612"),
+        "live the-dang-vien/99.211752-doi-the-2026": (430, "743a257514eeff8f0159f04d2bf05d365e6a4a4810d86e423ced61179676addb"),
         "plan the-dang-vien #0": (5, "4f1b5bb883a573d879b06eb965f204eabeabef6544a136eed5ded51d09e8cf77"),
         "plan the-dang-vien #1": (5, "99373b1afcc2d8d2b15ff625f71ca88d94efa88e400a30b59651f3e197e760ff"),
         "plan the-dang-vien #2": (5, "95e377b16371b3c6c28c8a950a0a1a559fd2d9dde0ab16a84c9e7c6be7f19e7e"),
@@ -445,7 +445,7 @@ enum EngineSeasonGolden {
         "plan bau-cu-xvi-2026 #1": (62, "cee10efddd6a1bceef326020087b5bf54619ad78923ac5809e456e699d3391b2"),
         "plan bau-cu-xvi-2026 #2": (62, "aab21acc106a409574a8d357aefa5075db8ec7b9618f10be3f4695897c41f47f"),
         "plan bau-cu-xvi-2026 #3": (62, "5ac1d8f143b6e3a1d7b4eb5c0790360016f6237c37ad814270fc84659075a109"),
-        "simulate": (42912, "f98182620d6d9ecb23a2395ad13d656041cf493b640cbdcac3032ead87766b68"),
+        "simulate": (42408, "243b0bfb34982792b04adf3a71ddace5adbf467822485fbb1e55e530f756f945"),
         "simulate archive": (10253, "d72d2de976337c914ce002e920f060c65eee1bfa49fb377b3c7fae7ad28696f8"),
     ]
 }

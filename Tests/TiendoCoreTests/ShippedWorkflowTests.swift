@@ -194,6 +194,17 @@ import Testing
         let cardDue = try Self.stateDue(card, "quyet-dinh", try card.data(named + [("ngay_nghi_quyet", .string("2026-03-02"))]))
         #expect(cardDue.due == "2026-04-13" && !cardDue.provisional)
         #expect(try Self.stateDue(card, "quyet-dinh", try card.data(named)).due == "2027-01-13")
+        // Opened after the decision (its day copied from the probationary record): no decision step to wait in, whose
+        // 30 working days from the meeting would long have passed; the card goes to printing once verified.
+        let decided = try card.data(named + [("ngay_nghi_quyet", .string("2026-03-02")), ("ngay_cong_nhan", .string("2026-03-20"))])
+        for (state, event) in [("xac-thuc", "xac-thuc-dat"), ("tham-dinh", "duyet")] {
+            let t = at("2026-04-10T09:00")
+            var request = Instance(
+                id: "the-dang-vien/sau", workflow: "the-dang-vien", data: decided, state: state, startedAt: t, enteredAt: t,
+                digest: card.digest, checkedAt: t)
+            _ = try Engine(card).send(&request, event: event, data: [], at: t, actor: nil, counter: nil).get()
+            #expect(request.state == "in-the", "\(state)")
+        }
         let (office, chiBo) = (duBi.state("cho-quyet-dinh")?.deadline, duBi.state("cho-xet")?.deadline)
         #expect(office?.repeatEvery == chiBo?.repeatEvery && office?.escalate.map(\.priority) == chiBo?.escalate.map(\.priority))
         // Recorded a week after the meeting: with the meeting's day typed, the 30 working days count from it (as the
