@@ -211,10 +211,12 @@ extension Daemon {
                 && inst.done.keys.allSatisfy { def.milestone($0).map { $0.recurrence == nil } ?? false }
                 && inst.series.keys.allSatisfy { def.milestone($0).map { $0.recurrence != nil } ?? false }
             // The stored values must fit the new version too (a field's type, bounds or values changed): read with
-            // it, a value that does not would be dropped — every field of the record with it, at the next write.
-            let fitted = old.flatMap { Daemon.refit(inst.data, from: $0, to: def) }
-            let dataOK =
-                fitted != nil && def.missingRequired(inst.data) == nil && inst.data.keys.allSatisfy { def.field($0) != nil }
+            // it, a value that does not would be dropped — every field of the record with it, at the next write. A
+            // version that no longer loads (a check added since refuses its file) gave no typed data: its stored
+            // text is read with the new version instead, so that a fixed file brings its cases back.
+            let fitted =
+                old.map { Daemon.refit(inst.data, from: $0, to: def) } ?? row.texts.flatMap { Daemon.refit(text: $0.data, to: def) }
+            let dataOK = fitted.map { def.missingRequired($0) == nil } ?? false
             if stateOK && milestonesOK && dataOK, let fitted {
                 inst.data = fitted
                 inst.digest = def.digest
@@ -234,9 +236,30 @@ extension Daemon {
 
     /// `data`, typed by `old`, as `new` types it; nil when some value does not fit `new` (another type, outside its
     /// bounds, an enum value it no longer has): such a record stays on its version, stale, with its data.
+    /// A value the new version keeps as text (a number, a yes/no, a day: a field that became `text`) is written as
+    /// its text, which loses nothing.
     static func refit(_ data: InstanceData, from old: WorkflowDefinition, to new: WorkflowDefinition) -> InstanceData? {
-        guard let pairs = old.json(data).objectValue, case .success(let typed) = new.validate(data: pairs, partial: true, today: nil)
-        else { return nil }
+        guard let pairs = old.json(data).objectValue else { return nil }
+        return refit(pairs, to: new)
+    }
+
+    /// `refit` from the stored data's JSON text (its own version unknown).
+    static func refit(text: String, to new: WorkflowDefinition) -> InstanceData? {
+        guard let j = try? JSON.parse(text), let pairs = j.objectValue else { return nil }
+        return refit(pairs, to: new)
+    }
+
+    static func refit(_ pairs: [(String, JSON)], to new: WorkflowDefinition) -> InstanceData? {
+        let converted = pairs.map { name, value -> (String, JSON) in
+            guard new.field(name)?.type == .text else { return (name, value) }
+            switch value {
+            case .int(let i): return (name, .string(String(i)))
+            case .double(let d): return (name, .string(Value.number(d).formText(zone: new.zone)))
+            case .bool(let b): return (name, .string(b ? "có" : "không"))
+            default: return (name, value)
+            }
+        }
+        guard case .success(let typed) = new.validate(data: converted, partial: true, today: nil) else { return nil }
         return typed
     }
 

@@ -141,6 +141,13 @@ import TiendoDaemon
         _ = try daemon.tick(now: daemon.clock.now())
         #expect(try dues(daemon) == before)
         #expect(sink.messages.filter { $0.contains("tạm dừng: phiên bản đó không nạp được") }.count == 1, "said once")
+        // The file put back (fixed, a title changed): the cases move to it with their data, read from its stored text.
+        try SchedulerTests.workflow.replacingOccurrences(of: "title: Hạn thử", with: "title: Đã sửa — Hạn thử").write(
+            toFile: f.dir + "/workflows/han-thu.yaml", atomically: true, encoding: .utf8)
+        daemon.loadDefinitions()
+        let moved = try #require(try daemon.store.instance("han-thu/a", definition: definition))
+        #expect(moved.instance.digest == daemon.catalog.current["han-thu"]?.digest && !moved.stale)
+        #expect(moved.instance.data["han"] == .date(CivilDate(2027, 3, 10)), "\(moved.instance.data)")
     }
 
     @Test("a restart with the files unchanged changes nothing and says so")
