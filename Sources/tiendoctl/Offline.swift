@@ -200,6 +200,7 @@ struct Simulate: ParsableCommand {
             }
         }
         var evs: [SimulatedEvent] = []
+        let instancesRead = problems.isEmpty
         if let events {
             guard let d = FileManager.default.contents(atPath: events), let text = String(data: d, encoding: .utf8) else {
                 throw fail("không đọc được tệp sự kiện '\(events)'")
@@ -209,9 +210,10 @@ struct Simulate: ParsableCommand {
             case .failure(let list): problems += list.items
             }
             // An event for a record no file of --instances starts is a bad line too (a typo in its id), not a
-            // simulation that runs without it.
+            // simulation that runs without it. Only when every row was read: a bad row's record is not planned, and
+            // its events would be reported as well as the row.
             let known = Set(planned.map { "\($0.workflow.id)/\($0.key)" })
-            for e in evs where !known.contains(e.instance) {
+            for e in evs where instancesRead && !known.contains(e.instance) {
                 problems.append(
                     Diagnostic(
                         file: events, line: e.line, column: 1, severity: .error,

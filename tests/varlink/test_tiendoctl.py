@@ -810,6 +810,14 @@ def test_simulate_refuses_an_event_for_a_record_no_file_starts(tmp_path):
     assert f"{tmp_path / 'e.jsonl'}:2: không có hồ sơ 'the-dang-vien/k2' trong các tệp --instances; có phải 'the-dang-vien/k1'?" \
         in r.stderr, r.stderr
     assert "1 dòng không hợp lệ; không mô phỏng gì" in r.stderr
+    # A bad row of --instances is reported alone: its record's events are not reported as well.
+    (tmp_path / "i.csv").write_text("key,ho_ten,chi_bo,ngay_nghi_quyet\nk1,Nguyễn Văn An,Chi bộ 1,31/02/2026\n", encoding="utf-8")
+    (tmp_path / "e.jsonl").write_text(
+        '{"at":"2026-03-06T09:00:00+07:00","instance":"the-dang-vien/k1","event":"gui-de-nghi"}\n', encoding="utf-8")
+    r = subprocess.run([CTL, "simulate", "--workflows", os.path.join(ROOT, "Workflows"), "--from", "2026-03-05T09:00",
+                        "--until", "2026-04-01", "--instances", f"the-dang-vien={tmp_path / 'i.csv'}",
+                        "--events", str(tmp_path / "e.jsonl")], capture_output=True, text=True)
+    assert r.returncode == 1 and "1 dòng không hợp lệ" in r.stderr and "không có hồ sơ" not in r.stderr, r.stderr
 
 
 def test_send_with_a_key_already_used_says_nothing_was_recorded_and_for_which_event(tmp_path):
