@@ -614,6 +614,18 @@ import Testing
                 """,
             line: 7, column: 21, fragment: "the steps add up to more than 200 years"),
         Case(
+            name: "working days adding up to more than 200 years (five to a week)",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields: {d: {type: date, required: true}}
+                milestones:
+                  m:
+                    title: M
+                    due: d + 53000wd
+                """,
+            line: 7, column: 14, fragment: "the steps add up to more than 200 years"),
+        Case(
             name: "a reminder more than 200 years before its due",
             yaml: """
                 tiendo: 1

@@ -33,6 +33,10 @@ public struct Offset: Sendable, Hashable, CustomStringConvertible {
     /// printed garbled and counted in millions of days.
     static let maxSpanSeconds: Int64 = 200 * 31_556_952
 
+    /// The calendar time an offset may span, for `maxSpanSeconds`: a working day counts as 7/5 of a day (five to a
+    /// week), so that `d + 73000wd` — some 280 years — is not taken for 200.
+    var spanSeconds: Int64 { unit == .wd ? Int64(amount) * 86_400 * 7 / 5 : approximateSeconds }
+
     /// Approximate length in seconds, for ordering offsets (larger first).
     var approximateSeconds: Int64 {
         switch unit {
@@ -214,7 +218,7 @@ public struct DateExpression: Sendable, Hashable, CustomStringConvertible {
                 }
                 if n == 0 && unit == .wd { throw ParseError(message: "'0wd' is not allowed", offset: numStart) }
                 steps.append(Offset(sign * n, unit))
-                if steps.reduce(Int64(0), { $0 + abs($1.approximateSeconds) }) > Offset.maxSpanSeconds {
+                if steps.reduce(Int64(0), { $0 + abs($1.spanSeconds) }) > Offset.maxSpanSeconds {
                     throw ParseError(
                         message: "the steps add up to more than 200 years: a due that far from its base is a typing mistake",
                         offset: numStart)

@@ -21,7 +21,7 @@ extension WorkflowParser {
                 sink.error(everyNode.position, "'every' of \(context) cannot use '\(o.unit.rawValue)': use d, w, mo or y")
             } else if o.amount < 1 {
                 sink.error(everyNode.position, "'every' of \(context) must be at least 1\(o.unit.rawValue)")
-            } else if o.approximateSeconds > Offset.maxSpanSeconds {
+            } else if o.spanSeconds > Offset.maxSpanSeconds {
                 sink.error(everyNode.position, "'every' of \(context) is more than 200 years: a typing mistake")
             } else {
                 every = o

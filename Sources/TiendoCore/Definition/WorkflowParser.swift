@@ -569,7 +569,7 @@ struct WorkflowParser {
                 sink.error(p, "invalid reminder offset '\(t)' in \(context): expected a number and d, wd, w, h or min (e.g. 7d)")
                 continue
             }
-            if o.approximateSeconds > Offset.maxSpanSeconds {
+            if o.spanSeconds > Offset.maxSpanSeconds {
                 sink.error(p, "reminder offset '\(t)' in \(context) is more than 200 years: a typing mistake")
                 continue
             }
