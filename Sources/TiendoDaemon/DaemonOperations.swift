@@ -118,8 +118,8 @@ extension Daemon {
     }
 
     /// `sendEvent`, returning the row as written (the reply is made from it, without reading it back) and, for a
-    /// request that repeats one already applied under its idempotency key, what that request stored: the event it
-    /// applied (`"ok"` for keys stored before 07/12/2026).
+    /// request that repeats one already applied under its idempotency key, what that request stored: `event:NAME`,
+    /// the event it applied (`ok` for keys stored before 07/12/2026, which did not keep it).
     func eventRow(
         id: String, event: String, data: [(String, JSON)], idempotencyKey: String?, actor: Int?, actorName: String? = nil
     ) throws(RequestError) -> (row: StoredInstance, repeatOf: String?) {
@@ -171,7 +171,7 @@ extension Daemon {
             // An event that carries no data (most do not) leaves the stored data text and group as they are.
             try persist(
                 [change(inst, def: def, stale: row.stale, dataUnchanged: inst.data == row.instance.data, of: row)], written,
-                idempotency: idempotencyKey.map { [(id, $0, event)] } ?? [], undo: undo)
+                idempotency: idempotencyKey.map { [(id, $0, "event:" + event)] } ?? [], undo: undo)
             return (StoredInstance(instance: inst, stale: row.stale, rowid: row.rowid), nil)
         case .failure(let e):
             // Keep what the advance did and the rejection in history; the event itself changed nothing.

@@ -325,7 +325,7 @@ public final class ControlService: VarlinkHandler, Sendable {
                 var reply: [(String, JSON)] = [("instance", d.views.instanceJSON(row, now: now))]
                 if let repeatOf {
                     reply.append(("repeated", .bool(true)))
-                    if repeatOf != "ok" { reply.append(("repeatedEvent", .string(repeatOf))) }
+                    if repeatOf.hasPrefix("event:") { reply.append(("repeatedEvent", .string(String(repeatOf.dropFirst(6))))) }
                 }
                 return .ok(reply)
             case "CompleteMilestone":
