@@ -204,7 +204,7 @@ struct WorkbookTests {
         }
         #expect(
             empty.problems.first
-                == "Trang tính «Danh sách», dòng 4: cột «Chi bộ» để trống; tài khoản b chỉ nhập hồ sơ của chi bộ mình, hãy ghi chi bộ",
+                == "Trang tính «Danh sách», dòng 4: cột «Chi bộ» để trống; tài khoản b chỉ nhập hồ sơ thuộc phạm vi của mình, hãy ghi «Chi bộ»",
             "\(empty.problems)")
         // The list's own formula error is refused, with its sheet.
         let broken = list.replacingOccurrences(of: "<is><t>Hờ A Chứ</t></is>", with: "<v>#N/A</v>").replacingOccurrences(

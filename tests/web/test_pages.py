@@ -205,7 +205,7 @@ def test_every_page_in_vietnamese(stack, browser):
     body = text(browser)
     assert "Tết Nguyên đán" in body and "Lịch tháng 2/2026" in body
     # A month after this one says that the periods of recurring duties appear only once they open; this month does not.
-    later = "chỉ hiện trên lịch khi kỳ của chúng mở, từ ngày đầu kỳ: tháng này chưa có những việc ấy."
+    later = "chỉ hiện trên lịch khi kỳ của chúng mở, từ ngày đầu kỳ: tháng này có thể chưa hiện đủ các việc ấy."
     assert later not in body and later not in text(browser.get(stack.url + "/lich?thang=2026-03") or browser)
     browser.get(stack.url + "/lich?thang=2026-04")
     assert later in text(browser)

@@ -78,7 +78,8 @@ public enum FieldType: String, Sendable, Hashable, CaseIterable {
         switch json {
         case .null: return "giá trị rỗng (null)"
         case .bool: return "có/không (true/false)"
-        case .int, .double: return "một số"
+        case .int: return "một số"
+        case .double(let d): return d == d.rounded() ? "một số" : "một số thập phân"
         case .string: return "chữ (chuỗi)"
         case .array: return "một danh sách"
         case .object: return "một đối tượng JSON"

@@ -354,7 +354,8 @@ public struct WorkflowDefinition: Sendable {
     /// Validates and completes instance data (defaults applied). `partial` data (events) is checked field by field
     /// without requiring the required ones. `today`: the workflow zone's date when the data is given (start, import,
     /// event), against which `max: today` and the characters of text (`FieldDefinition.hiddenCharacter`) are
-    /// checked; nil for data already stored, which was checked when given and is never refused when read back.
+    /// checked; nil for data already stored, which was checked when given: those two checks are not made again
+    /// when it is read back (types, bounds and enum values still are).
     public func validate(data: [(String, JSON)], partial: Bool, today: CivilDate?) -> Result<InstanceData, FieldError> {
         var out: InstanceData = [:]
         for (k, v) in data {

@@ -59,7 +59,7 @@ struct CalendarPage {
         // shows a tenth of December's work without a word why.
         let later: HTML =
             month > today
-            ? "<p class=\"small muted\">Việc của các mốc định kỳ (đảng phí, sinh hoạt chi bộ hằng tháng, báo cáo tháng, quý…) chỉ hiện trên lịch khi kỳ của chúng mở, từ ngày đầu kỳ: tháng này chưa có những việc ấy.</p>"
+            ? "<p class=\"small muted\">Việc của các mốc định kỳ (đảng phí, sinh hoạt chi bộ hằng tháng, báo cáo tháng, quý…) chỉ hiện trên lịch khi kỳ của chúng mở, từ ngày đầu kỳ: tháng này có thể chưa hiện đủ các việc ấy.</p>"
             : .empty
         let total = counts.values.reduce(0) { $0 + $1.items }
         let body: HTML = """

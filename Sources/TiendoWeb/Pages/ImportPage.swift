@@ -159,7 +159,7 @@ struct ImportPage {
                     let lower = column.prefix(1).lowercased() + column.dropFirst()
                     problems.append(
                         group.map { "\(table.place(r.line)): \(lower) «\($0)» ngoài phạm vi của tài khoản \(account.name)" }
-                            ?? "\(table.place(r.line)): cột «\(column)» để trống; tài khoản \(account.name) chỉ nhập hồ sơ của chi bộ mình, hãy ghi chi bộ"
+                            ?? "\(table.place(r.line)): cột «\(column)» để trống; tài khoản \(account.name) chỉ nhập hồ sơ thuộc phạm vi của mình, hãy ghi «\(column)»"
                     )
                 }
             }

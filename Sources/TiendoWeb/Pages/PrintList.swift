@@ -54,11 +54,14 @@ enum PrintList {
     }
 
     /// `group` when it is a chi bộ, whose list is headed under the organisation and signed for by its chi ủy: its name
-    /// says so («Chi bộ Khu dân cư số 3»). A workflow may group by another body — the upper level a report goes to
-    /// («Thành ủy Hà Nội»), an office («Ủy ban nhân dân phường»), the đảng bộ itself — and a list of those is the
-    /// đảng ủy's, its group named in the subtitle (`Filters.conditions`), not printed as a Party organisation.
-    static func chiBo(_ group: String?) -> String? {
-        group.flatMap { Filters.namesChiBo($0) ? $0 : nil }
+    /// says so («Chi bộ Khu dân cư số 3»), or the workflow chosen groups by a field titled so («Chi bộ»: a name
+    /// written shorter). A workflow may group by another body — the upper level a report goes to («Thành ủy Hà Nội»),
+    /// an office («Ủy ban nhân dân phường»), the đảng bộ itself — and a list of those is the đảng ủy's, its group named
+    /// in the subtitle (`Filters.conditions`), not printed as a Party organisation.
+    static func chiBo(_ group: String?, _ filters: Filters, _ catalog: Catalog) -> String? {
+        guard let group else { return nil }
+        let byField = filters.workflow.map { Filters.namesChiBo(catalog.groupTitle(of: [$0])) } ?? false
+        return Filters.namesChiBo(group) || byField ? group : nil
     }
 
     static func agenda(_ data: AgendaPage.Data, _ configuration: WebConfiguration, account: Account) -> HTML {
@@ -83,7 +86,8 @@ enum PrintList {
             asOf: data.reply.now,
             table: DueTable.table(data.reply.items, catalog: data.catalog, showGroup: group == nil, numbered: true),
             count: "Quá hạn: \(Format.count(c.overdue)); hôm nay: \(Format.count(c.today)); tổng: \(Format.count(c.total)) việc\(note).",
-            letterhead: letterhead(configuration, group: chiBo(group), data.catalog), group: chiBo(group))
+            letterhead: letterhead(configuration, group: chiBo(group, data.filters, data.catalog), data.catalog),
+            group: chiBo(group, data.filters, data.catalog))
     }
 
     static func records(_ data: RecordsPage.Data, _ configuration: WebConfiguration, account: Account) -> HTML {
@@ -93,6 +97,7 @@ enum PrintList {
         return frame(
             title: "DANH SÁCH HỒ SƠ", subtitle: data.filters.summary(data.catalog), asOf: data.reply.now,
             table: RecordsPage.table(data, printing: true, showGroup: group == nil), count: total + note + ".",
-            letterhead: letterhead(configuration, group: chiBo(group), data.catalog), group: chiBo(group))
+            letterhead: letterhead(configuration, group: chiBo(group, data.filters, data.catalog), data.catalog),
+            group: chiBo(group, data.filters, data.catalog))
     }
 }

@@ -11,8 +11,9 @@ import TiendoCore
 ///   So admission dates spread over two years, and the import itself replays each member's history (the engine's
 ///   catch-up: transitions to `cho-xet`, the latest missed reminder or overdue notice).
 ///   Members are spread over chi bộ of about 20 probationary members each, every chi bộ in one of 3,321 communes.
-/// - `thi-dua` (8 %): one emulation cycle per organisation (`nam` 2026), grouped by `dang_bo` (the commune's Party
-///   committee), the group its 20 % cap on "xuất sắc" counts in.
+/// - `thi-dua` (8 %): one emulation cycle per organisation (`nam` 2026), with its commune's Party committee in
+///   `dang_bo`, the group its 20 % cap on "xuất sắc" counts in (`per: dang_bo`); the shipped file groups its
+///   records by the organisation itself (`ten_to_chuc`) since 07/12/2026.
 /// - `bau-cu-xvi-2026` (2 %, at most 3,321: one per commune/ward election committee), grouped by province (34): the
 ///   countdown to the election of 15/03/2026, archived since (`Workflows/archive/`), which the bench loads beside the
 ///   shipped workflows because its clock is in that countdown.
