@@ -138,7 +138,7 @@ extension Daemon {
             }
         }
         let id = requestID(def.id, key ?? "\(generated)-\(n)")
-        switch def.validate(data: fields, partial: false, today: def.zone.date(of: now)) {
+        switch def.validate(data: fields, partial: false, today: def.zone.date(of: now), started: def.zone.date(of: started)) {
         case .success(let d): return .ok(CheckedRow(id: id, started: started, data: d))
         case .failure(let e): return .bad("cột '\(e.field)': \(e.reason)")
         }

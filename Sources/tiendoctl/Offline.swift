@@ -127,12 +127,12 @@ struct Plan: ParsableCommand {
 
     func run() throws {
         let def = try loadDefinition(workflow, workflows)
+        let startAt = try start.map { try parseInstant($0, zone: def.zone, option: "--start") } ?? now()
         let data: InstanceData
-        switch Planner.data(def, assignments: assignments) {
+        switch Planner.data(def, assignments: assignments, start: def.zone.date(of: startAt)) {
         case .success(let d): data = d
         case .failure(let e): throw fail("--set: \(e)")
         }
-        let startAt = try start.map { try parseInstant($0, zone: def.zone, option: "--start") } ?? now()
         var untilDate = def.zone.date(of: startAt).adding(months: 24)
         if let until { untilDate = try parseDate(until, option: "--until") }
         // An empty table would read as «nothing falls due»: a range that ends before it starts is the caller's slip.
@@ -190,7 +190,7 @@ struct Simulate: ParsableCommand {
             guard let bytes = FileManager.default.contents(atPath: file) else { throw fail("không đọc được tệp '\(file)'") }
             let rows: [CSV.Row]
             do { rows = try CSV.parse(bytes: [UInt8](bytes)) } catch { throw fail("\(file):\(error.line): \(error.reason)") }
-            switch InstanceRows.convert(rows, def: def, file: file) {
+            switch InstanceRows.convert(rows, def: def, file: file, start: fromAt) {
             case .success(let rs):
                 for (n, r) in rs.enumerated() {
                     planned.append(

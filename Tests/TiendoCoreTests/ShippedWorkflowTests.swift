@@ -27,7 +27,8 @@ import Testing
     static func plan(_ def: WorkflowDefinition, _ set: [String] = [], start: String, until: CivilDate = CivilDate(2028, 12, 31))
         throws -> [Record]
     {
-        Planner.plan(def, data: try Planner.data(def, assignments: set).get(), start: at(start), until: until)
+        Planner.plan(
+            def, data: try Planner.data(def, assignments: set, start: def.zone.date(of: at(start))).get(), start: at(start), until: until)
     }
 
     /// The due of each deadline in a plan, first seen, by milestone (or state) id.
@@ -380,12 +381,18 @@ import Testing
     @Test("grading 'trước ngày 15/12' is due 14/12 (NĐ 335/2025) of the record's year: danh-gia-xep-loai, thi-dua's self-assessment")
     func gradingDueFourteenth() throws {
         let def = try Self.definition("danh-gia-xep-loai")
-        #expect(def.field("nam")?.defaultValue == .integer(2026))
+        // «Năm đánh giá» left empty: the year of the day a month before the record's start (a record opened in
+        // January is the year just ended's), not a year fixed in the file (2026 until 07/12/2026).
+        #expect(def.field("nam")?.defaultValue == nil && def.field("nam")?.derivedDefault?.source == "year(started - 1mo)")
+        for (started, year) in [(CivilDate(2026, 11, 30), 2026), (CivilDate(2027, 1, 10), 2026), (CivilDate(2027, 2, 10), 2027)] {
+            let d = try def.complete(["ho_ten": .text("A"), "chi_bo": .text("B")], started: started).get()
+            #expect(d["nam"] == .integer(year) && d["han_danh_gia"] == .date(CivilDate(year, 12, 14)), "\(started)")
+        }
         let dues = Self.dues(
             try Self.plan(def, ["ho_ten=Nguyễn Văn A", "chi_bo=Chi bộ 1"], start: "2026-11-30T09:00", until: CivilDate(2027, 1, 31)))
         // Each due of the chain, as the plan reaches it (no event arrives, so only the first state's is planned).
         #expect(dues["danh-gia-cong-chuc"] == "2026-12-14")
-        let data = try def.complete(["ho_ten": .text("A"), "chi_bo": .text("B")]).get()
+        let data = try def.complete(["ho_ten": .text("A"), "chi_bo": .text("B")], started: CivilDate(2026, 11, 30)).get()
         for (state, due) in [
             ("danh-gia-cong-chuc", "2026-12-14"), ("tu-kiem-diem", "2026-12-20"), ("chi-bo-danh-gia", "2026-12-25"),
             ("dang-uy-xep-loai", "2026-12-31"),
@@ -397,7 +404,7 @@ import Testing
         #expect(data2027["han_danh_gia"] == .date(CivilDate(2027, 12, 14)))
         #expect(try Self.stateDue(def, "dang-uy-xep-loai", data2027).due == "2027-12-31")
         let thiDua = try Self.definition("thi-dua")
-        let td = try thiDua.complete(["ten_to_chuc": .text("A"), "dang_bo": .text("B")]).get()
+        let td = try thiDua.complete(["ten_to_chuc": .text("A"), "dang_bo": .text("B")], started: CivilDate(2026, 12, 1)).get()
         #expect(try Self.stateDue(thiDua, "tu-danh-gia", td).due == "2027-12-14")
         var td2026 = td
         td2026["ngay_bat_dau"] = .date(CivilDate(2026, 1, 1))
@@ -407,8 +414,18 @@ import Testing
     @Test("thi-dua 2027: pledge at the December conference first, nothing overdue when started on 2026-12-01")
     func emulation2027() throws {
         let def = try Self.definition("thi-dua")
-        #expect(def.initial == "bat-dau" && def.field("nam")?.defaultValue == .integer(2027))
-        let data = try def.complete(["ten_to_chuc": .text("Chi bộ Khu dân cư số 1"), "dang_bo": .text("Đảng bộ phường A")]).get()
+        // «Năm thi đua» left empty: the year of the day a month after the record's start — opened at the December
+        // conference, the next year; from January to November, that year (2027 fixed in the file until 07/12/2026).
+        #expect(def.initial == "bat-dau" && def.field("nam")?.derivedDefault?.source == "year(started + 1mo)")
+        for (started, year) in [(CivilDate(2026, 12, 1), 2027), (CivilDate(2027, 1, 5), 2027), (CivilDate(2027, 12, 2), 2028)] {
+            let d = try def.complete(["ten_to_chuc": .text("A"), "dang_bo": .text("B")], started: started).get()
+            #expect(d["nam"] == .integer(year) && d["ngay_bat_dau"] == .date(CivilDate(year, 1, 1)), "\(started)")
+        }
+        // Without a start (nothing to count from) it stays empty, and the days that count from it too.
+        #expect(try def.complete(["ten_to_chuc": .text("A"), "dang_bo": .text("B")]).get()["nam"] == nil)
+        let data = try def.complete(
+            ["ten_to_chuc": .text("Chi bộ Khu dân cư số 1"), "dang_bo": .text("Đảng bộ phường A")], started: CivilDate(2026, 12, 1)
+        ).get()
         var chain: [String] = []
         for state in ["ky-giao-uoc", "dang-ky", "so-ket-6-thang", "tu-danh-gia", "binh-xet", "tot"] {
             chain.append(try Self.stateDue(def, state, data).due)
@@ -447,7 +464,9 @@ import Testing
                 && later.allSatisfy { $0.kind == .reminder && $0.state == "binh-xet" })
         // 2027 from the half-year review, every other field at its default, started in June: the pledge's deadline
         // (31/12/2026) passed long ago, and nothing says so, since the record never was at the pledge.
-        let june = try def.data([("ten_to_chuc", .string("A")), ("dang_bo", .string("B")), ("bat_dau_tu", .string("so-ket-6-thang"))])
+        let june = try def.data(
+            [("ten_to_chuc", .string("A")), ("dang_bo", .string("B")), ("bat_dau_tu", .string("so-ket-6-thang"))],
+            started: CivilDate(2027, 6, 10))
         var (mid, opened) = try engine.started("a-2027", data: june, at: at("2027-06-10T09:00"))
         #expect(opened.map { "\($0.kind.rawValue) \($0.state ?? "")" } == ["started bat-dau", "transition so-ket-6-thang"])
         var summer: [Record] = []
@@ -456,7 +475,7 @@ import Testing
             summer.allSatisfy { $0.state == "so-ket-6-thang" }
                 && summer.contains { $0.kind == .overdue && $0.atText.hasPrefix("2027-08-01") })
         // From the start of the year, by default: the pledge first.
-        let fromStart = try def.data([("ten_to_chuc", .string("A")), ("dang_bo", .string("B"))])
+        let fromStart = try def.data([("ten_to_chuc", .string("A")), ("dang_bo", .string("B"))], started: CivilDate(2026, 12, 1))
         let (first, firstRecords) = try engine.started("a", data: fromStart, at: at("2026-12-01T08:00"))
         #expect(first.state == "ky-giao-uoc" && firstRecords.map(\.kind) == [.started, .transition])
     }

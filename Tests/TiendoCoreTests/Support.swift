@@ -107,9 +107,12 @@ final class ListCounter: InstanceCounter {
 }
 
 extension WorkflowDefinition {
-    /// Instance data from JSON-like pairs; validation must succeed.
-    func data(_ pairs: [(String, JSON)], sourceLocation: SourceLocation = #_sourceLocation) throws -> InstanceData {
-        switch validate(data: pairs, partial: false, today: nil) {
+    /// Instance data from JSON-like pairs; validation must succeed. `started`: the day the record starts, which a
+    /// year's default counts from (`year(started + 1mo)`).
+    func data(_ pairs: [(String, JSON)], started: CivilDate? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws
+        -> InstanceData
+    {
+        switch validate(data: pairs, partial: false, today: nil, started: started) {
         case .success(let d): return d
         case .failure(let e):
             Issue.record("invalid test data: \(e)", sourceLocation: sourceLocation)

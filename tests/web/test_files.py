@@ -223,7 +223,9 @@ def test_import_shows_every_bad_row_and_is_all_or_nothing(stack, browser):
     browser.get(stack.url + "/nhap?quy-trinh=thi-dua")
     columns = browser.find_element(By.TAG_NAME, "main").text
     assert "ngày dạng dd/mm/yyyy (ví dụ 05/03/2026); để trống: ngày 01/01 của năm ghi ở «Năm thi đua»" in columns, columns
-    assert "Năm thi đua — không bắt buộc, số nguyên từ 2024 đến 2100; để trống: 2027" in columns, columns
+    # A year left empty follows the record's start (a fixed year was right for one year only).
+    assert ("Năm thi đua — không bắt buộc, số nguyên từ 2024 đến 2100; để trống: năm của 1 tháng sau ngày bắt đầu theo dõi hồ sơ"
+            in columns), columns
     # Choices by the words the forms show.
     assert "một trong: «Hoàn thành xuất sắc nhiệm vụ»" in columns and "xuat-sac" not in columns, columns
     shot(browser, "23b-nhap-cot-thi-dua", full=True)

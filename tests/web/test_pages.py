@@ -876,7 +876,7 @@ def test_a_record_is_started_from_a_form_within_the_accounts_chi_bo(stack, brows
         ("", "— chọn —"), ("chinh-thuc", "Chuyển sinh hoạt chính thức"), ("tam-thoi", "Chuyển sinh hoạt tạm thời")]
     shot(browser, "46-them-ho-so-lua-chon", full=True)
 
-    # A workflow grouped by something other than a chi bộ (thi-dua: by đảng bộ) is not offered to an account of one
+    # A workflow grouped by something other than a chi bộ (thi-dua: by organisation) is not offered to an account of one
     # chi bộ, whose only choice would put its chi bộ's name in that field.
     browser.get(stack.url + "/ho-so/moi")
     offered = [o.get_attribute("value") for o in browser.find_elements(By.CSS_SELECTOR, "#chon-quy-trinh option")]
@@ -919,6 +919,8 @@ def test_a_year_of_emulation_is_followed_from_a_later_step_and_a_day_not_yet_com
     assert "(để trống: 1 ngày trước «Ngày bắt đầu năm thi đua»)" in label, label
     label = browser.find_element(By.CSS_SELECTOR, "label[for=f-bat_dau_tu]").text
     assert "(để trống: Ký kết giao ước thi đua (từ đầu năm))" in label, label
+    label = browser.find_element(By.CSS_SELECTOR, "label[for=f-nam]").text
+    assert "(để trống: năm của 1 tháng sau ngày bắt đầu theo dõi hồ sơ)" in label, label
     assert not browser.find_element(By.CSS_SELECTOR, "label[for=f-ten_to_chuc]").find_elements(By.CSS_SELECTOR, ".default")
     for field, value in (("f-key", "td-giua-nam"), ("f-ten_to_chuc", "Chi bộ Khu dân cư số 5"),
                          ("f-dang_bo", "Đảng bộ phường Tây Hồ"), ("f-nam", "2026"), ("f-ngay_bat_dau", "01/01/2026")):

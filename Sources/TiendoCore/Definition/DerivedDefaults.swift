@@ -11,11 +11,14 @@ public struct DerivedDefault: Sendable, Hashable {
         case field(String)
         /// Day `day` of month `month` in the year an integer field holds.
         case dayOfYear(field: String, month: Int, day: Int)
+        /// The day the record starts (only in a year's rule, `year(started + 1mo)`).
+        case started
 
-        /// The field the base reads.
-        public var field: String {
+        /// The field the base reads; nil for the record's start.
+        public var field: String? {
             switch self {
             case .field(let f), .dayOfYear(let f, _, _): return f
+            case .started: return nil
             }
         }
     }
@@ -23,6 +26,9 @@ public struct DerivedDefault: Sendable, Hashable {
     /// As the file writes it.
     public var source: String
     public var base: Base
+    /// An integer field's rule, `year(EXPRESSION)`: the year of the day the expression gives. A fixed year is right
+    /// for one year: «Năm thi đua» defaulting to 2027 gave every record typed in late 2027 the year just ending.
+    public var yearOnly = false
     /// The steps after the base (`- 1d`, `+ 1mo`): the expression with a stand-in base.
     var expression: DateExpression
 
@@ -35,6 +41,36 @@ public struct DerivedDefault: Sendable, Hashable {
     /// `{…}` at the start, the braces' content captured; then `-MM-DD`.
     static let bracePattern = try! NSRegularExpression(pattern: "^\\{([^}]*)\\}")
     static let monthDayPattern = try! NSRegularExpression(pattern: "^-([0-9]{2})-([0-9]{2})(?![0-9T:])")
+
+    /// Reads an integer field's `year(EXPRESSION)`: EXPRESSION a date expression from the record's start
+    /// (`started`) or a date field, with steps (`year(started + 1mo)`: a record started at the December conference
+    /// is the next year's).
+    static func parseYear(_ text: String, zone: Zone) -> Result<DerivedDefault, Problem> {
+        let trimmed = text.trimmingCharactersInSet(" ")
+        guard trimmed.hasPrefix("year("), trimmed.hasSuffix(")") else {
+            return .failure(Problem("an integer's default is a whole number, or the year of a day: 'year(started + 1mo)'"))
+        }
+        let inner = String(trimmed.dropFirst(5).dropLast())
+        let expression: DateExpression
+        do {
+            expression = try DateExpression.parse(inner, zone: zone)
+        } catch {
+            return .failure(Problem("in 'year(…)': \(error.message)"))
+        }
+        if expression.at != nil { return .failure(Problem("in 'year(…)': 'at' makes an instant; a year needs a day")) }
+        if expression.steps.contains(where: { $0.unit.isTimeOfDay || $0.unit == .wd }) {
+            return .failure(Problem("in 'year(…)': steps of d, w, mo or y only (the year is stored as data)"))
+        }
+        let base: Base
+        switch expression.base {
+        case .started: base = .started
+        case .field(let f): base = .field(f)
+        default: return .failure(Problem("'year(…)' counts from 'started' or a date field: 'year(started + 1mo)'"))
+        }
+        var rule = DerivedDefault(source: trimmed, base: base, expression: expression)
+        rule.yearOnly = true
+        return .success(rule)
+    }
 
     /// Reads a default that is not a plain date. Only the shape is checked here; the fields it names are checked once
     /// every field is known (`WorkflowParser.checkDerivedDefaults`). The reason when it cannot be one.
@@ -101,9 +137,12 @@ public struct DerivedDefault: Sendable, Hashable {
     /// The default for `data`; nil when the field it counts from is not set (the field then stays unset). Fails when
     /// the year a field holds has no such day (29/02 of a year without it) or the day falls outside the years 1–9999,
     /// which a date typed or stored can have.
-    func value(in data: InstanceData, zone: Zone, calendar: WorkCalendar) -> Result<Value?, Problem> {
+    func value(in data: InstanceData, started: CivilDate?, zone: Zone, calendar: WorkCalendar) -> Result<Value?, Problem> {
         var e = expression
         switch base {
+        case .started:
+            guard let started else { return .success(nil) }
+            e.base = .date(started)
         case .field(let f):
             guard case .date(let d)? = data[f] else { return .success(nil) }
             e.base = .date(d)
@@ -119,7 +158,7 @@ public struct DerivedDefault: Sendable, Hashable {
         guard case .date(let d)? = e.evaluate(zone: zone, calendar: calendar, startedAt: none, enteredAt: none, fieldValue: { _ in nil })
         else { return .success(nil) }
         guard (1...9999).contains(d.civil.year) else { return .failure(Problem("ngày tính ra ngoài các năm 1–9999")) }
-        return .success(.date(d))
+        return .success(yearOnly ? .integer(d.civil.year) : .date(d))
     }
 
     /// In words, for the forms' «(để trống: …)»: «ngày 01/01 của năm ghi ở «Năm thi đua»», «1 ngày trước «Ngày bắt đầu
@@ -132,15 +171,19 @@ public struct DerivedDefault: Sendable, Hashable {
         switch base {
         case .field(let f): from = "«\(short(f))»"
         case .dayOfYear(let f, let month, let day): from = "ngày \(String(format: "%02d/%02d", day, month)) của năm ghi ở «\(short(f))»"
+        case .started: from = "ngày bắt đầu theo dõi hồ sơ"
         }
-        return Engine.counted(expression.steps, from: from) ?? from
+        let day = Engine.counted(expression.steps, from: from) ?? from
+        return yearOnly ? "năm của \(day)" : day
     }
 }
 
 extension WorkflowDefinition {
     /// Fills the fields whose default counts from other fields (`DerivedDefault`), each once the field it counts from
     /// has its value (typed, a fixed default, or derived itself: the parser refuses cycles).
-    func applyDerivedDefaults(_ data: inout InstanceData) -> FieldError? {
+    /// `started`: the day the record starts, which a year's rule (`year(started + 1mo)`) counts from; nil leaves
+    /// such a field unset.
+    func applyDerivedDefaults(_ data: inout InstanceData, started: CivilDate?) -> FieldError? {
         var pending = fields.filter { $0.derivedDefault != nil && data[$0.name] == nil }
         while !pending.isEmpty {
             // A field is ready when what it counts from is not itself waiting.
@@ -149,7 +192,7 @@ extension WorkflowDefinition {
             }
             let f = pending.remove(at: i)
             let rule = f.derivedDefault!
-            switch rule.value(in: data, zone: zone, calendar: calendar) {
+            switch rule.value(in: data, started: started, zone: zone, calendar: calendar) {
             case .success(let v): data[f.name] = v
             case .failure(let p):
                 return FieldError(
@@ -168,11 +211,12 @@ extension WorkflowParser {
     /// that make sense to the person who left the box empty.
     mutating func checkDerivedDefaults() {
         for f in fields {
-            guard let rule = f.derivedDefault, let position = derivedDefaultPositions[f.name] else { continue }
-            let name = rule.base.field
+            guard let rule = f.derivedDefault, let position = derivedDefaultPositions[f.name], let name = rule.base.field else {
+                continue
+            }
             let wanted: FieldType
             switch rule.base {
-            case .field: wanted = .date
+            case .field, .started: wanted = .date
             case .dayOfYear: wanted = .integer
             }
             if name == f.name {
@@ -218,6 +262,8 @@ extension WorkflowParser {
         for _ in 0...fields.count {
             guard let f = field(current) else { return false }
             if f.required || f.defaultValue != nil || malformedDefaults.contains(current) { return true }
+            // A year counted from the record's start: every record has one.
+            if f.derivedDefault?.base == .started { return true }
             guard let next = f.derivedDefault?.base.field, next != current else { return false }
             current = next
         }

@@ -356,7 +356,11 @@ public struct WorkflowDefinition: Sendable {
     /// event), against which `max: today` and the characters of text (`FieldDefinition.hiddenCharacter`) are
     /// checked; nil for data already stored, which was checked when given: those two checks are not made again
     /// when it is read back (types, bounds and enum values still are).
-    public func validate(data: [(String, JSON)], partial: Bool, today: CivilDate?) -> Result<InstanceData, FieldError> {
+    /// `started`: the day a record given whole starts (an import row's `started`), which a year's default counts from
+    /// (`year(started + 1mo)`); `today` when not given.
+    public func validate(data: [(String, JSON)], partial: Bool, today: CivilDate?, started: CivilDate? = nil) -> Result<
+        InstanceData, FieldError
+    > {
         var out: InstanceData = [:]
         for (k, v) in data {
             guard let f = field(k) else {
@@ -376,7 +380,7 @@ public struct WorkflowDefinition: Sendable {
             }
         }
         if !partial {
-            return complete(out).flatMap { all in
+            return complete(out, started: started ?? today).flatMap { all in
                 if today != nil, let e = outOfOrder(all, given: { out[$0] != nil }) { return .failure(e) }
                 return .success(all)
             }
@@ -430,13 +434,14 @@ public struct WorkflowDefinition: Sendable {
         return nil
     }
 
-    /// Applies defaults (fixed ones, then those counted from other fields) and checks required fields.
-    public func complete(_ data: InstanceData) -> Result<InstanceData, FieldError> {
+    /// Applies defaults (fixed ones, then those counted from other fields or from `started`, the day the record
+    /// starts) and checks required fields.
+    public func complete(_ data: InstanceData, started: CivilDate? = nil) -> Result<InstanceData, FieldError> {
         var out = data
         for f in fields where out[f.name] == nil {
             if let d = f.defaultValue { out[f.name] = d }
         }
-        if let e = applyDerivedDefaults(&out) { return .failure(e) }
+        if let e = applyDerivedDefaults(&out, started: started) { return .failure(e) }
         for f in fields where f.required && out[f.name] == nil {
             return .failure(FieldError(field: f.name, reason: "thiếu trường bắt buộc"))
         }

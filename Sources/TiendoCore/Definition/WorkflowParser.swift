@@ -403,8 +403,11 @@ struct WorkflowParser {
                     case .failure(let e):
                         // A date's default may count from other fields (README "Extensions"): written with a field's
                         // name or a year in braces, where a plain date has only digits and dashes.
-                        if type == .date, t.contains(where: { $0.isLetter || $0 == "{" }) {
-                            switch DerivedDefault.parse(t, zone: zone) {
+                        // An integer's may be the year of a day (`year(started + 1mo)`, README "Extensions").
+                        if (type == .date && t.contains(where: { $0.isLetter || $0 == "{" }))
+                            || (type == .integer && t.trimmingCharactersInSet(" ").hasPrefix("year("))
+                        {
+                            switch type == .integer ? DerivedDefault.parseYear(t, zone: zone) : DerivedDefault.parse(t, zone: zone) {
                             case .success(let rule):
                                 def.derivedDefault = rule
                                 derivedDefaultPositions[name] = d.position

@@ -208,7 +208,10 @@ public enum InstanceRows {
 
     /// Converts rows; returns every problem as `FILE:LINE: cột 'NAME': …` diagnostics (all-or-nothing). Dates may be
     /// written day first, as spreadsheets in a Vietnamese locale save them (`HumanDate`).
-    public static func convert(_ rows: [CSV.Row], def: WorkflowDefinition, file: String) -> Result<[Row], DiagnosticList> {
+    /// `start`: when a row without a `started` cell starts (simulate's `--from`), which a year's default counts from.
+    public static func convert(_ rows: [CSV.Row], def: WorkflowDefinition, file: String, start: Instant? = nil) -> Result<
+        [Row], DiagnosticList
+    > {
         var out: [Row] = []
         var problems: [Diagnostic] = []
         var keys = Set<String>()
@@ -262,7 +265,7 @@ public enum InstanceRows {
                 }
             }
             if ok {
-                switch def.complete(data) {
+                switch def.complete(data, started: (started ?? start).map { def.zone.date(of: $0) }) {
                 case .success(let d): out.append(Row(line: r.line, key: key, started: started, data: d))
                 case .failure(let e): bad(r.line, "cột '\(e.field)': \(e.reason)")
                 }

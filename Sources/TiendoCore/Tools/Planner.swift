@@ -15,7 +15,10 @@ public enum Planner {
     }
 
     /// Parses `--set FIELD=VALUE` pairs by the declared field types, then applies defaults and checks required fields.
-    public static func data(_ def: WorkflowDefinition, assignments: [String]) -> Result<InstanceData, FieldError> {
+    /// `start`: the day the hypothetical record starts, which a year's default counts from.
+    public static func data(_ def: WorkflowDefinition, assignments: [String], start: CivilDate? = nil) -> Result<
+        InstanceData, FieldError
+    > {
         var data: InstanceData = [:]
         for a in assignments {
             guard let eq = a.firstIndex(of: "=") else {
@@ -35,6 +38,6 @@ public enum Planner {
             case .failure(let e): return .failure(e)
             }
         }
-        return def.complete(data)
+        return def.complete(data, started: start)
     }
 }
