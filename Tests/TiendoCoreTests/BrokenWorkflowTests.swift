@@ -614,6 +614,26 @@ import Testing
                 """,
             line: 7, column: 21, fragment: "the steps add up to more than 200 years"),
         Case(
+            name: "a year's default with a step of hours",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields:
+                  nam: {type: integer, default: "year(started + 2h)"}
+                milestones: {}
+                """,
+            line: 4, column: 33, fragment: "in 'year(…)': steps of d, w, mo or y only"),
+        Case(
+            name: "a year's default from the state's entry",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields:
+                  nam: {type: integer, default: "year(entered)"}
+                milestones: {}
+                """,
+            line: 4, column: 33, fragment: "'year(…)' counts from 'started' or a date field"),
+        Case(
             name: "working days adding up to more than 200 years (five to a week)",
             yaml: """
                 tiendo: 1
