@@ -117,12 +117,22 @@ extension Daemon {
         try eventRow(id: id, event: event, data: data, idempotencyKey: idempotencyKey, actor: actor, actorName: actorName).row.instance
     }
 
+    /// A request that repeated one already applied under its idempotency key, and the event that one applied: the
+    /// key's row keeps `event:NAME` (`ok` for keys stored before 07/12/2026, which did not keep it: `event` nil).
+    struct RepeatedRequest {
+        var event: String?
+
+        init(stored: String) { event = stored.hasPrefix("event:") ? String(stored.dropFirst(6)) : nil }
+
+        /// What the key's row keeps for a request that applied `event`.
+        static func stored(_ event: String) -> String { "event:" + event }
+    }
+
     /// `sendEvent`, returning the row as written (the reply is made from it, without reading it back) and, for a
-    /// request that repeats one already applied under its idempotency key, what that request stored: `event:NAME`,
-    /// the event it applied (`ok` for keys stored before 07/12/2026, which did not keep it).
+    /// request that repeats one already applied under its idempotency key, that it did.
     func eventRow(
         id: String, event: String, data: [(String, JSON)], idempotencyKey: String?, actor: Int?, actorName: String? = nil
-    ) throws(RequestError) -> (row: StoredInstance, repeatOf: String?) {
+    ) throws(RequestError) -> (row: StoredInstance, repeated: RepeatedRequest?) {
         let now = clock.now()
         // The instance and, with a key, whether a request under it was already applied: one read. A failed read is
         // an error, never "not applied yet", which would apply the event a second time.
@@ -136,7 +146,7 @@ extension Daemon {
         }
         guard let row = read.row else { throw .noSuchInstance(id) }
         // A request already applied under this key answers with the instance as it is now.
-        if let applied = read.applied { return (row, applied) }
+        if let applied = read.applied { return (row, RepeatedRequest(stored: applied)) }
         let (def, engine) = try loaded(row)
         // The instance as it is now, just before the step: what an undo puts back (`Engine.undo`).
         var before = row.instance
@@ -171,7 +181,7 @@ extension Daemon {
             // An event that carries no data (most do not) leaves the stored data text and group as they are.
             try persist(
                 [change(inst, def: def, stale: row.stale, dataUnchanged: inst.data == row.instance.data, of: row)], written,
-                idempotency: idempotencyKey.map { [(id, $0, "event:" + event)] } ?? [], undo: undo)
+                idempotency: idempotencyKey.map { [(id, $0, RepeatedRequest.stored(event))] } ?? [], undo: undo)
             return (StoredInstance(instance: inst, stale: row.stale, rowid: row.rowid), nil)
         case .failure(let e):
             // Keep what the advance did and the rejection in history; the event itself changed nothing.

@@ -318,14 +318,14 @@ public final class ControlService: VarlinkHandler, Sendable {
                 return .ok([("instance", d.views.instanceJSON(row, now: now))])
             case "SendEvent":
                 let id = p["id"]!.stringValue!
-                let (row, repeatOf) = try d.eventRow(
+                let (row, repeated) = try d.eventRow(
                     id: id, event: p["event"]!.stringValue!, data: p["data"]?.objectValue ?? [],
                     idempotencyKey: p["idempotencyKey"]?.stringValue, actor: actor, actorName: actorName)
                 // A repeat under a key already used says so, and which event that request applied (README "Extensions").
                 var reply: [(String, JSON)] = [("instance", d.views.instanceJSON(row, now: now))]
-                if let repeatOf {
+                if let repeated {
                     reply.append(("repeated", .bool(true)))
-                    if repeatOf.hasPrefix("event:") { reply.append(("repeatedEvent", .string(String(repeatOf.dropFirst(6))))) }
+                    if let event = repeated.event { reply.append(("repeatedEvent", .string(event))) }
                 }
                 return .ok(reply)
             case "CompleteMilestone":
