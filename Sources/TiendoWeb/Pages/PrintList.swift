@@ -66,6 +66,7 @@ enum PrintList {
 
     static func agenda(_ data: AgendaPage.Data, _ configuration: WebConfiguration, account: Account) -> HTML {
         let group = group(data.filters, account)
+        let signer = chiBo(group, data.filters, data.catalog)
         let c = data.reply.counts
         let shown = data.reply.items.count
         let note = shown < c.total ? " (in \(Format.count(shown)) việc đầu)" : ""
@@ -86,18 +87,17 @@ enum PrintList {
             asOf: data.reply.now,
             table: DueTable.table(data.reply.items, catalog: data.catalog, showGroup: group == nil, numbered: true),
             count: "Quá hạn: \(Format.count(c.overdue)); hôm nay: \(Format.count(c.today)); tổng: \(Format.count(c.total)) việc\(note).",
-            letterhead: letterhead(configuration, group: chiBo(group, data.filters, data.catalog), data.catalog),
-            group: chiBo(group, data.filters, data.catalog))
+            letterhead: letterhead(configuration, group: signer, data.catalog), group: signer)
     }
 
     static func records(_ data: RecordsPage.Data, _ configuration: WebConfiguration, account: Account) -> HTML {
         let group = group(data.filters, account)
+        let signer = chiBo(group, data.filters, data.catalog)
         let total = data.reply.total.map { "Tổng: \(Format.count($0)) hồ sơ" } ?? "\(Format.count(data.reply.instances.count)) hồ sơ"
         let note = data.reply.next != nil ? " (in \(Format.count(data.reply.instances.count)) hồ sơ đầu)" : ""
         return frame(
             title: "DANH SÁCH HỒ SƠ", subtitle: data.filters.summary(data.catalog), asOf: data.reply.now,
             table: RecordsPage.table(data, printing: true, showGroup: group == nil), count: total + note + ".",
-            letterhead: letterhead(configuration, group: chiBo(group, data.filters, data.catalog), data.catalog),
-            group: chiBo(group, data.filters, data.catalog))
+            letterhead: letterhead(configuration, group: signer, data.catalog), group: signer)
     }
 }

@@ -168,8 +168,6 @@ struct RecordPage {
         return missing.count == 1 ? last : missing.dropLast().joined(separator: ", ") + " và " + last
     }
 
-    /// Why tiendod refused, naming a bad value's field by the title its form shows («Điểm chấm»), not by the
-    /// identifier the daemon's error carries (`diem`).
     /// What a refusal left: nothing, or — for an event the record's state refused, which tiendod keeps in the
     /// record's history (interfaces §1, `rejected`) — the record unchanged and that entry, which the page lists below.
     static func unchanged(_ e: ManagerError) -> String {
@@ -177,6 +175,8 @@ struct RecordPage {
         return " Không có gì thay đổi."
     }
 
+    /// Why tiendod refused, naming a bad value's field by the title its form shows («Điểm chấm»), not by the
+    /// identifier the daemon's error carries (`diem`).
     static func refusal(_ e: ManagerError, workflow: Extras.WorkflowInfo?) -> String {
         // The record's code is no field of the workflow: tiendod's reason names it («mã hồ sơ 'm 1' không hợp lệ…»).
         if case .invalidData(let field, let reason) = e, field == "key" { return PageError.sentence(reason) }
