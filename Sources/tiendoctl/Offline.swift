@@ -212,13 +212,15 @@ struct Simulate: ParsableCommand {
             // An event for a record no file of --instances starts is a bad line too (a typo in its id), not a
             // simulation that runs without it. Only when every row was read: a bad row's record is not planned, and
             // its events would be reported as well as the row.
-            let known = Set(planned.map { "\($0.workflow.id)/\($0.key)" })
-            for e in evs where instancesRead && !known.contains(e.instance) {
-                problems.append(
-                    Diagnostic(
-                        file: events, line: e.line, column: 1, severity: .error,
-                        message: "không có hồ sơ '\(e.instance)' trong các tệp --instances"
-                            + (closestName(e.instance, known).map { "; có phải '\($0)'?" } ?? "")))
+            if instancesRead {
+                let known = Set(planned.map { "\($0.workflow.id)/\($0.key)" })
+                for e in evs where !known.contains(e.instance) {
+                    problems.append(
+                        Diagnostic(
+                            file: events, line: e.line, column: 1, severity: .error,
+                            message: "không có hồ sơ '\(e.instance)' trong các tệp --instances"
+                                + (closestName(e.instance, known).map { "; có phải '\($0)'?" } ?? "")))
+                }
             }
         }
         if !problems.isEmpty {
