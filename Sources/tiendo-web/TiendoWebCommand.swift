@@ -96,6 +96,12 @@ struct User: ParsableCommand {
         return line.hasSuffix("\r") ? String(line.dropLast()) : line
     }
 
+    /// `--role`'s value.
+    static func role(_ given: String) throws -> Role {
+        guard let r = Role(rawValue: given) else { throw ValidationError("--role phải là xem, can-bo hoặc quan-tri") }
+        return r
+    }
+
     static func fail(_ error: any Error) -> ExitCode {
         FileHandle.standardError.write(Data("tiendo-web: \(error)\n".utf8))
         return ExitCode(1)
@@ -127,13 +133,13 @@ struct User: ParsableCommand {
         @OptionGroup var state: StateOption
 
         func run() throws {
-            guard let r = Role(rawValue: role) else { throw ValidationError("--role phải là xem, can-bo hoặc quan-tri") }
+            let r = try User.role(role)
             let password = try User.password(fromStdin: passwordStdin, generate: generatePassword)
             do {
                 let a = try AccountCommands.add(
                     state.store, name: name, fullName: fullName, role: r, groups: groups, password: password)
                 print(
-                    "Đã tạo tài khoản '\(a.name)'\(a.fullName.map { " của \($0)" } ?? "") (\(a.role.title); \(a.groups.isEmpty ? "mọi chi bộ" : a.groups.joined(separator: ", ")))."
+                    "Đã tạo tài khoản '\(a.name)'\(a.fullName.map { " của \($0)" } ?? "") (\(a.role.title); \(a.groupsText))."
                 )
                 if generatePassword { print("Mật khẩu: \(password)") }
             } catch { throw User.fail(error) }
@@ -178,10 +184,10 @@ struct User: ParsableCommand {
         @OptionGroup var state: StateOption
 
         func run() throws {
-            guard let r = Role(rawValue: role) else { throw ValidationError("--role phải là xem, can-bo hoặc quan-tri") }
+            let r = try User.role(role)
             let a: Account
             do { a = try AccountCommands.setScope(state.store, name: name, role: r, groups: groups) } catch { throw User.fail(error) }
-            print("Đã đặt tài khoản '\(a.name)': \(a.role.title); \(a.groups.isEmpty ? "mọi chi bộ" : a.groups.joined(separator: ", ")).")
+            print("Đã đặt tài khoản '\(a.name)': \(a.role.title); \(a.groupsText).")
         }
     }
 
@@ -216,7 +222,7 @@ struct User: ParsableCommand {
             do { accounts = try state.store.accounts() } catch { throw User.fail(error) }
             if accounts.isEmpty { return print("Chưa có tài khoản nào.") }
             for a in accounts.sorted(by: { $0.name < $1.name }) {
-                let groups = a.groups.isEmpty ? "mọi chi bộ" : a.groups.joined(separator: ", ")
+                let groups = a.groupsText
                 print("\(a.name)\t\(a.fullName ?? "-")\t\(a.role.rawValue)\t\(a.disabled ? "đã khóa" : "đang dùng")\t\(groups)")
             }
         }

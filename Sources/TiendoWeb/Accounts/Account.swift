@@ -53,6 +53,8 @@ public struct Account: Codable, Sendable, Equatable {
     public var role: Role
     /// The groups (chi bộ) the account is limited to; empty: every group.
     public var groups: [String]
+    /// Its groups as pages and `tiendo-web user` say them: «mọi chi bộ», or the chi bộ in Vietnamese order.
+    public var groupsText: String { groups.isEmpty ? "mọi chi bộ" : VietnameseOrder.sorted(groups).joined(separator: ", ") }
     public var passwordHash: String
     public var disabled: Bool
     /// How many times the account was disabled (absent in files written before it was kept): a session begun before

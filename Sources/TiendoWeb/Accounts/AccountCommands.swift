@@ -24,9 +24,7 @@ public enum AccountCommands {
         try check(Account.validPassword(password))
         for g in groups { try check(Account.validGroup(g)) }
         let hash = Bcrypt.hash(password, cost: bcryptCost)
-        // In NFC, as tiendod stores group names (a name typed with marks apart matches the records' bytes).
-        let groups = groups.map(FieldDefinition.composed)
-        var account = Account(name: name, role: role, groups: Array(Set(groups)).sorted(), passwordHash: hash, created: now())
+        var account = Account(name: name, role: role, groups: normalized(groups), passwordHash: hash, created: now())
         if let fullName { account.names = [Account.FullName(name: fullName, since: nil)] }
         try store.update { accounts in
             if let same = accounts.first(where: { $0.name.lowercased() == name.lowercased() }) {
@@ -74,8 +72,7 @@ public enum AccountCommands {
     @discardableResult
     public static func setScope(_ store: AccountStore, name: String, role: Role, groups: [String]) throws -> Account {
         for g in groups { try check(Account.validGroup(g)) }
-        // In NFC, as tiendod stores group names (`add`).
-        let groups = Array(Set(groups.map(FieldDefinition.composed))).sorted()
+        let groups = normalized(groups)
         return try modify(store, name) { a in
             a.role = role
             a.groups = groups
@@ -83,6 +80,10 @@ public enum AccountCommands {
             try keepsAnAdministrator(before: $0, after: $1)
         }
     }
+
+    /// An account's groups as stored: in NFC, as tiendod stores group names (a name typed with marks apart matches
+    /// the records' bytes), each once, sorted.
+    static func normalized(_ groups: [String]) -> [String] { Array(Set(groups.map(FieldDefinition.composed))).sorted() }
 
     /// Refuses a change that leaves no enabled administrator of every chi bộ where there was one: nobody could manage
     /// the accounts from the page any more (a file that had none — made by hand — is not held to it).

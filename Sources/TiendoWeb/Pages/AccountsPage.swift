@@ -33,17 +33,10 @@ struct AccountsPage {
         do {
             switch f["hanh-dong"] {
             case "them":
-                guard let role = f.text("vai-tro").flatMap(Role.init(rawValue:)) else { throw AccountStoreError("hãy chọn vai trò") }
+                let role = try AccountsPage.role(f)
                 let password = f["mat-khau"] ?? ""
                 guard password == f["nhap-lai"] else { throw AccountStoreError("hai lần nhập mật khẩu không giống nhau") }
-                let groups = AccountsPage.groups(f["chi-bo"])
-                if let bad = groups.lazy.compactMap(Account.validGroup).first { throw AccountStoreError(bad) }
-                // An account limited to a chi bộ sees the records of exactly that name: a typo would show it nothing.
-                // Advice only: with tiendod unreachable the account is made without it, as `tiendo-web user add` does.
-                let unknown = (try? await AccountsPage.unknownGroups(app, groups)) ?? []
-                if !unknown.isEmpty, f["chua-co-ho-so"] != "1" {
-                    throw AccountStoreError(AccountsPage.unknownGroupsMessage(unknown))
-                }
+                let groups = try await checkedGroups(f)
                 let fullName = f["ho-ten"]
                 let made = try await app.daemon.pool.runIfActive {
                     try AccountCommands.add(store, name: name, fullName: fullName, role: role, groups: groups, password: password)
@@ -51,17 +44,11 @@ struct AccountsPage {
                 let of = made.fullName.map { " của \($0)" } ?? ""
                 try await app.flash("Đã tạo tài khoản «\(name)»\(of) (\(role.title)).", ok: true, request, context)
             case "pham-vi":
-                guard let role = f.text("vai-tro").flatMap(Role.init(rawValue:)) else { throw AccountStoreError("hãy chọn vai trò") }
-                let groups = AccountsPage.groups(f["chi-bo"])
-                if let bad = groups.lazy.compactMap(Account.validGroup).first { throw AccountStoreError(bad) }
-                // As when adding: a chi bộ no record belongs to is most often a typo, said unless the officer confirms it.
-                let unknown = (try? await AccountsPage.unknownGroups(app, groups)) ?? []
-                if !unknown.isEmpty, f["chua-co-ho-so"] != "1" {
-                    throw AccountStoreError(AccountsPage.unknownGroupsMessage(unknown))
-                }
+                let role = try AccountsPage.role(f)
+                let groups = try await checkedGroups(f)
                 let changed = try AccountCommands.setScope(store, name: name, role: role, groups: groups)
                 try await app.flash(
-                    "Đã đặt tài khoản «\(changed.name)»: \(changed.role.title), \(changed.groups.isEmpty ? "mọi chi bộ" : changed.groups.joined(separator: ", ")); có hiệu lực từ lần bấm kế tiếp của người dùng.",
+                    "Đã đặt tài khoản «\(changed.name)»: \(changed.role.title), \(changed.groupsText); có hiệu lực từ lần bấm kế tiếp của người dùng.",
                     ok: true, request, context)
             case "ho-ten":
                 let changed = try AccountCommands.setFullName(store, name: name, fullName: f["ho-ten"])
@@ -116,6 +103,26 @@ struct AccountsPage {
             try await app.flash(message, ok: false, request, context)
         }
         return .redirect(to: "/tai-khoan")
+    }
+
+    /// The role chosen in a form (adding an account, changing one).
+    static func role(_ f: Form) throws -> Role {
+        guard let role = f.text("vai-tro").flatMap(Role.init(rawValue:)) else { throw AccountStoreError("hãy chọn vai trò") }
+        return role
+    }
+
+    /// The chi bộ typed in a form (adding an account, changing one), each a valid name. An account limited to a chi bộ
+    /// sees the records of exactly that name: a typo would show it nothing, so a chi bộ no record belongs to is
+    /// refused unless «… dù chi bộ chưa có hồ sơ» is ticked. Advice only: with tiendod unreachable the names are taken
+    /// as typed, as `tiendo-web user add` takes them.
+    func checkedGroups(_ f: Form) async throws -> [String] {
+        let groups = AccountsPage.groups(f["chi-bo"])
+        if let bad = groups.lazy.compactMap(Account.validGroup).first { throw AccountStoreError(bad) }
+        let unknown = (try? await AccountsPage.unknownGroups(app, groups)) ?? []
+        if !unknown.isEmpty, f["chua-co-ho-so"] != "1" {
+            throw AccountStoreError(AccountsPage.unknownGroupsMessage(unknown))
+        }
+        return groups
     }
 
     /// The chi bộ typed in a form's box, one a line or separated by commas. A browser sends a textarea's line breaks
@@ -178,7 +185,7 @@ struct AccountsPage {
             return """
                 <tr><td><b>\(a.name)</b></td><td data-label="Họ và tên"><form method="post" class="inline">\(Layout.csrf(context))<input type="hidden" name="ten" value="\(a.name)">
                 <input type="hidden" name="hanh-dong" value="ho-ten"><input name="ho-ten" value="\(a.fullName ?? "")" maxlength="100" aria-label="Họ và tên của \(a.name)" autocomplete="off">
-                <button>Lưu</button></form></td><td data-label="Vai trò">\(a.role.title)</td><td data-label="Chi bộ">\(a.groups.isEmpty ? "mọi chi bộ" : VietnameseOrder.sorted(a.groups).joined(separator: ", "))</td><td>\(state)</td>
+                <button>Lưu</button></form></td><td data-label="Vai trò">\(a.role.title)</td><td data-label="Chi bộ">\(a.groupsText)</td><td>\(state)</td>
                 <td class="small">Tạo: \(Format.date(a.created))<br>Sửa: \(Format.date(a.changed))</td>
                 <td><details class="password"><summary>Đổi mật khẩu…</summary><form method="post" class="inline">\(Layout.csrf(context))<input type="hidden" name="ten" value="\(a.name)">
                 <input type="hidden" name="hanh-dong" value="mat-khau"><input type="password" name="mat-khau" placeholder="Mật khẩu mới" autocomplete="new-password" minlength="8" required aria-label="Mật khẩu mới của \(a.name)">

@@ -44,7 +44,7 @@ enum Layout {
         }
         let who: HTML =
             context.account.map { a in
-                let scope = a.groups.isEmpty ? "mọi chi bộ" : VietnameseOrder.sorted(a.groups).joined(separator: ", ")
+                let scope = a.groupsText
                 let account = a.fullName == nil ? "" : "Tài khoản \(a.name); "
                 return """
                     <div class="who"><span title="\(account)\(scope)">\(a.displayName) · \(a.role.title)</span> <a href="/mat-khau">Đổi mật khẩu</a>
