@@ -313,6 +313,15 @@ def shot(driver, name, full=False):
     """The viewport as a 1366×768 office screen shows it; with `full`, the whole page as well."""
     path = os.path.join(ARTIFACTS, name + ".png")
     driver.save_screenshot(path)
+    # Every page a test looks at is also checked for what a browser gets wrong without a word: an id used twice (a
+    # label's `for` then focuses the other form's box) or a label naming no element.
+    problems = driver.execute_script("""
+        const ids = {};
+        for (const e of document.querySelectorAll('[id]')) ids[e.id] = (ids[e.id] || 0) + 1;
+        const twice = Object.keys(ids).filter(k => ids[k] > 1);
+        const orphans = [...document.querySelectorAll('label[for]')].map(l => l.htmlFor).filter(f => !document.getElementById(f));
+        return {twice: twice, orphans: orphans};""")
+    assert not problems["twice"] and not problems["orphans"], (name, problems)
     if full:
         import base64
 

@@ -177,6 +177,9 @@ struct RecordView {
         // The state's first step in the file, its usual way on, stands out; the others (a removal, a cancellation, a
         // return for more) are plain buttons, so that «Đã có quyết định xóa tên» does not look like the recognition beside it.
         let usual = state.events.first?.name
+        // Two steps may ask for the same field (a meeting's day for a pass and for a fail): each box needs an id of its
+        // own, or the second form's label (`for`) focuses the first form's box. The first keeps `f-FIELD`.
+        var ids: Set<String> = []
         let forms: [HTML] = mine.map { e in
             var seen: Set<String> = []
             let targets = e.targets.filter { seen.insert($0).inserted }.map { "«" + (workflow?.state($0)?.title ?? $0) + "»" }
@@ -189,7 +192,10 @@ struct RecordView {
                 ? .empty : " <span class=\"muted small\">→ sang \(whither)\(targets.count > 1 ? " tùy thông tin nhập" : "")</span>"
             let confirm = e.title.map { "\($0) (chuyển sang \(whither))?" } ?? "\(label)?"
             let refilled = typed["su-kien"] == e.name ? typed : [:]
-            let inputs: [HTML] = e.fields.map { name in input(for: name, required: e.required.contains(name), typed: refilled[name]) }
+            let inputs: [HTML] = e.fields.map { name in
+                let id = ids.insert("f-\(name)").inserted ? "f-\(name)" : "f-\(name)--\(e.name)"
+                return input(for: name, id: id, required: e.required.contains(name), typed: refilled[name])
+            }
             return """
                 <form method="post" class="event" data-confirm="\(confirm)">\(Layout.csrf(context))
                 <input type="hidden" name="hanh-dong" value="su-kien"><input type="hidden" name="su-kien" value="\(e.name)">
@@ -225,14 +231,13 @@ struct RecordView {
     /// A form control for a field an event's guards read, typed as the workflow declares it; one every branch reads
     /// is required (marked `*`), so the browser asks for it before tiendod has to refuse. It starts empty: an event
     /// brings new facts (a second vote's counts are not the first's, and typing into a filled box appends to it);
-    /// the value the record holds is shown beside the title.
-    func input(for name: String, required: Bool = false, typed: String? = nil) -> HTML {
+    /// the value the record holds is shown beside the title. Posted as `f-FIELD` whatever its element's `id`.
+    func input(for name: String, id: String, required: Bool = false, typed: String? = nil) -> HTML {
         let f = workflow?.field(name)
         let held = instance.data[name].flatMap { $0.isNull ? nil : $0 }.map { Format.value($0, field: f) }
-        let id = "f-\(name)"
         let mark: HTML = required ? " <span class=\"required\">*</span>" : .empty
         let before = held.map { RecordView.held($0, required: required) } ?? .empty
-        let control = FieldControls.control(f, id: id, current: typed ?? "", required: required)
+        let control = FieldControls.control(f, id: id, name: "f-\(name)", current: typed ?? "", required: required)
         let title = f?.displayTitle ?? name
         // The words in one box: the label's column would put the `*` on a line of its own.
         return
