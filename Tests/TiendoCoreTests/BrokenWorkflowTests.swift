@@ -296,6 +296,44 @@ import Testing
             line: 6, column: 15, severity: .warning,
             fragment: "'ho_ten' in 'list_fields' is already a column of the list (the record's name)"),
         Case(
+            name: "a record named by a field that does not exist",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields:
+                  ten_to_chuc: {type: text}
+                group_by: ten_to_chuc
+                label: ten_to_chc
+                milestones: {m: {title: M, due: 2026-01-01}}
+                """,
+            line: 6, column: 8, fragment: "unknown field 'ten_to_chc' in 'label' (did you mean 'ten_to_chuc'?)"),
+        Case(
+            name: "a record named by a number",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields:
+                  nam: {type: integer}
+                label: nam
+                milestones: {m: {title: M, due: 2026-01-01}}
+                """,
+            line: 5, column: 8, fragment: "field 'nam' in 'label' is integer, not text: a record is named by a text field"),
+        Case(
+            name: "a list column that names the record by its label",
+            yaml: """
+                tiendo: 1
+                title: T
+                fields:
+                  ten_to_chuc: {type: text}
+                  dang_bo: {type: text}
+                group_by: dang_bo
+                label: dang_bo
+                milestones: {m: {title: M, due: 2026-01-01}}
+                list_fields: [ten_to_chuc, dang_bo]
+                """,
+            line: 9, column: 28, severity: .warning,
+            fragment: "'dang_bo' in 'list_fields' is already a column of the list (the group)"),
+        Case(
             name: "a list column named twice",
             yaml: """
                 tiendo: 1

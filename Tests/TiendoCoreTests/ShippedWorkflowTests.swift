@@ -411,6 +411,21 @@ import Testing
         #expect(try Self.stateDue(thiDua, "tu-danh-gia", td2026).due == "2026-12-14")
     }
 
+    @Test("thi-dua and sinh-hoat-chi-bo, grouped by the organisation itself, name each record by it, not by the đảng bộ")
+    func organisationsNamedByThemselves() throws {
+        let thiDua = try Self.definition("thi-dua")
+        #expect(thiDua.groupBy == "ten_to_chuc" && thiDua.labelField == "ten_to_chuc")
+        #expect(
+            thiDua.label(of: ["ten_to_chuc": .text("Chi bộ Khu dân cư số 5"), "dang_bo": .text("Đảng bộ phường Tây Hồ")])
+                == "Chi bộ Khu dân cư số 5")
+        let meetings = try Self.definition("sinh-hoat-chi-bo")
+        #expect(meetings.groupBy == "chi_bo" && meetings.labelField == "chi_bo")
+        // Without `label` the group's field is passed over for the next text field: the đảng bộ, the same for all.
+        var unlabelled = meetings
+        unlabelled.labelOverride = nil
+        #expect(unlabelled.labelField == "dang_bo")
+    }
+
     @Test("thi-dua 2027: pledge at the December conference first, nothing overdue when started on 2026-12-01")
     func emulation2027() throws {
         let def = try Self.definition("thi-dua")

@@ -931,7 +931,11 @@ def test_a_year_of_emulation_is_followed_from_a_later_step_and_a_day_not_yet_com
     shot(browser, "56-thi-dua-giua-nam", full=True)
     submit(browser, browser.find_element(By.CSS_SELECTOR, "form.new-record button[type=submit]"))
     assert browser.current_url.endswith("/ho-so/thi-dua/td-giua-nam"), browser.current_url
-    assert "Đăng ký danh hiệu thi đua" in browser.find_element(By.TAG_NAME, "h1").text
+    heading = browser.find_element(By.TAG_NAME, "h1").text
+    # Named by the organisation itself (`label`), not by its đảng bộ, which every organisation's record shares.
+    assert "Đăng ký danh hiệu thi đua" in heading and heading.startswith("Chi bộ Khu dân cư số 5"), heading
+    said = browser.find_element(By.CSS_SELECTOR, "p.flash.ok").text
+    assert "«Chi bộ Khu dân cư số 5»" in said and "Tây Hồ»" not in said, said
     assert [r["to"] for r in history(stack, "thi-dua/td-giua-nam") if r["kind"] == "transition"] == ["dang-ky"]
     shot(browser, "57-thi-dua-tu-buoc-dang-ky", full=True)
 

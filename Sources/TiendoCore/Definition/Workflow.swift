@@ -273,6 +273,9 @@ public struct WorkflowDefinition: Sendable {
     /// Fields shown as columns of a list of this workflow's records and of its printed list (`list_fields`, an
     /// extension: README "Extensions"), in the file's order: a grading list's score and grade.
     public var listFields: [String]
+    /// The text field that names a record for people (`label`, an extension: README "Extensions"), when the file
+    /// sets it: a workflow of which each record is a chi bộ or an organisation, grouped by its own name.
+    public var labelOverride: String?
     /// The records a ward opens next from one of this workflow in some state (`follow_ups`, an extension: README
     /// "Extensions"), in the file's order.
     public var followUps: [FollowUpDefinition]
@@ -292,7 +295,7 @@ public struct WorkflowDefinition: Sendable {
         remindAt: TimeOfDay, defaultRemind: [Offset], fields: [FieldDefinition], groupBy: String?, initial: String?,
         states: [StateDefinition], milestones: [MilestoneDefinition], limits: [LimitDefinition], eventTitles: [String: String] = [:],
         officeEvents: Set<String> = [], eventFields: [String: [String]] = [:], listFields: [String] = [],
-        followUps: [FollowUpDefinition] = [], digest: String
+        labelOverride: String? = nil, followUps: [FollowUpDefinition] = [], digest: String
     ) {
         self.id = id
         self.title = title
@@ -312,6 +315,7 @@ public struct WorkflowDefinition: Sendable {
         self.officeEvents = officeEvents
         self.eventFields = eventFields
         self.listFields = listFields
+        self.labelOverride = labelOverride
         self.followUps = followUps
         self.digest = digest
         for (i, f) in fields.enumerated() { fieldIndex[f.name] = i }
@@ -462,11 +466,12 @@ public struct WorkflowDefinition: Sendable {
         return s
     }
 
-    /// The field an instance is named by for people (pages, digests): `ho_ten` (a person), else the first text
-    /// field other than the group's.
-    public var labelField: String? { WorkflowDefinition.labelField(fields, groupBy: groupBy) }
+    /// The field an instance is named by for people (pages, digests): the file's `label`, else `ho_ten` (a person),
+    /// else the first text field other than the group's.
+    public var labelField: String? { WorkflowDefinition.labelField(fields, groupBy: groupBy, label: labelOverride) }
 
-    static func labelField(_ fields: [FieldDefinition], groupBy: String?) -> String? {
+    static func labelField(_ fields: [FieldDefinition], groupBy: String?, label: String?) -> String? {
+        if let label { return label }
         if fields.contains(where: { $0.name == "ho_ten" && $0.type == .text }) { return "ho_ten" }
         return fields.first { $0.type == .text && $0.name != groupBy }?.name
     }

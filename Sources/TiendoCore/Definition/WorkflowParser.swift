@@ -53,7 +53,7 @@ struct WorkflowParser {
             return nil
         }
         let topKeys = [
-            "tiendo", "id", "title", "description", "timezone", "calendar", "reminders", "fields", "group_by", "initial",
+            "tiendo", "id", "title", "description", "timezone", "calendar", "reminders", "fields", "group_by", "label", "initial",
             "states", "milestones", "limits", "event_titles", "office_events", "event_fields", "list_fields",
             "follow_ups",
         ]
@@ -116,6 +116,18 @@ struct WorkflowParser {
                 groupBy = name
             }
         }
+        var label: String?
+        if let l = top["label"], let name = l.text {
+            if let f = fields.first(where: { $0.name == name }) {
+                if f.type == .text {
+                    label = name
+                } else {
+                    sink.error(l.position, "field '\(name)' in 'label' is \(f.type.rawValue), not text: a record is named by a text field")
+                }
+            } else {
+                sink.error(l.position, "unknown field '\(name)' in 'label'\(didYouMean(name, fields.map(\.name)))")
+            }
+        }
 
         // Names first, so references can be checked in any order.
         let statesNode = top["states"]
@@ -158,7 +170,7 @@ struct WorkflowParser {
         var eventFields: [String: [String]] = [:]
         if let e = top["event_fields"] { eventFields = parseEventFields(e, states: states, fields: fields) }
         var listFields: [String] = []
-        if let l = top["list_fields"] { listFields = parseListFields(l, fields: fields, groupBy: groupBy) }
+        if let l = top["list_fields"] { listFields = parseListFields(l, fields: fields, groupBy: groupBy, label: label) }
         var followUps: [FollowUpDefinition] = []
         if let f = top["follow_ups"] { followUps = parseFollowUps(f, fields: fields, states: states) }
 
@@ -170,7 +182,7 @@ struct WorkflowParser {
             id: expectedID, title: title, description: description, file: file, zone: zone, calendar: calendar,
             remindAt: remindAt, defaultRemind: defaultRemind, fields: fields, groupBy: groupBy, initial: initial,
             states: states, milestones: milestones, limits: limits, eventTitles: eventTitles, officeEvents: officeEvents,
-            eventFields: eventFields, listFields: listFields, followUps: followUps, digest: SHA256.hex(bytes))
+            eventFields: eventFields, listFields: listFields, labelOverride: label, followUps: followUps, digest: SHA256.hex(bytes))
     }
 
     /// The events some state accepts, in the order the states list them (for "did you mean" and error messages).
@@ -227,7 +239,7 @@ struct WorkflowParser {
 
     /// `list_fields` (an extension: README "Extensions"): declared fields, each once, for the columns of lists. The
     /// group's field and the one that names a record are columns already: a warning.
-    mutating func parseListFields(_ node: YNode, fields: [FieldDefinition], groupBy: String?) -> [String] {
+    mutating func parseListFields(_ node: YNode, fields: [FieldDefinition], groupBy: String?, label: String?) -> [String] {
         var out: [String] = []
         guard let list = node.scalarList(sink: sink, context: "'list_fields'") else { return out }
         let names = fields.map(\.name)
@@ -240,7 +252,7 @@ struct WorkflowParser {
                 sink.error(p, "'\(name)' appears twice in 'list_fields'")
                 continue
             }
-            if name == groupBy || name == WorkflowDefinition.labelField(fields, groupBy: groupBy) {
+            if name == groupBy || name == WorkflowDefinition.labelField(fields, groupBy: groupBy, label: label) {
                 sink.warning(
                     p, "'\(name)' in 'list_fields' is already a column of the list (\(name == groupBy ? "the group" : "the record's name"))"
                 )
