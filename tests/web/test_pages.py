@@ -940,6 +940,9 @@ def test_a_year_of_emulation_is_followed_from_a_later_step_and_a_day_not_yet_com
     shot(browser, "57-thi-dua-tu-buoc-dang-ky", full=True)
 
     browser.get(stack.url + "/ho-so/moi?quy-trinh=dang-vien-du-bi")
+    # The chi bộ may be left empty (the file does not require it): what that means is said before it is saved.
+    hint = browser.find_element(By.CSS_SELECTOR, "label[for=f-chi_bo] .no-group").text
+    assert hint == "(để trống thì chỉ văn phòng Đảng ủy thấy hồ sơ này; tài khoản của chi bộ không thấy)", hint
     for field, value in (("f-key", "dv-2062"), ("f-ho_ten", "Đỗ Văn Năm"), ("f-chi_bo", CHI_BO_A), ("f-ngay_ket_nap", "10/02/2062")):
         box = browser.find_element(By.ID, field)
         box.clear()

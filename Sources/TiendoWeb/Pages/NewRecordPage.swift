@@ -221,7 +221,13 @@ struct NewRecordPage {
             }
             // What an empty box gives, said beside it: a thi-dua record of 2026 left «Hạn ký giao ước» at the file's
             // 31/12/2026 without anyone seeing it. (Its days now count from «Năm thi đua»: the box says how.)
-            let empty: HTML = Format.defaultText(f).map { " <span class=\"muted small default\">(để trống: \($0))</span>" } ?? .empty
+            var empty: HTML = Format.defaultText(f).map { " <span class=\"muted small default\">(để trống: \($0))</span>" } ?? .empty
+            if f.name == workflow.groupBy, !f.required, Format.defaultText(f) == nil, account.scope == nil {
+                // A record left without a chi bộ is seen by the office alone: said before it is saved, not found out
+                // when the chi bộ's secretary cannot find it.
+                empty =
+                    " <span class=\"muted small no-group\">(để trống thì chỉ văn phòng Đảng ủy thấy hồ sơ này; tài khoản của chi bộ không thấy)</span>"
+            }
             rows.append(
                 "<p><label for=\"\(id)\">\(f.displayTitle)\(mark)\(RecordView.range(f, in: workflow))\(empty)<br>\(control)</label>\(after)</p>"
             )
