@@ -81,7 +81,8 @@ extension Daemon {
                         delivery: deliveryCommit(now: clock.now(), changes: changes), undo: undo)
                 })
         } catch {
-            throw .internalError("\(error)")
+            if Daemon.isStoreFailure(error) { enterDegraded(error, now: clock.now()) }
+            throw .internalError(Store.describe(error))
         }
         statusDirty = true
     }

@@ -242,25 +242,12 @@ public final class EventLoop: Sendable {
         }
         do {
             let r = try daemon.tick(now: now, within: daemon.options.tickSeconds)
-            if daemon.loopStatus.degraded != nil {
-                daemon.log.notice("Đã ghi lại được vào cơ sở dữ liệu; hết chế độ suy giảm", metadata: .event(.lifecycle))
-                daemon.loopStatus.degraded = nil
-                daemon.viewSource.report(problem: nil)
-                daemon.statusDirty = true
-            }
+            // A tick with nothing due writes nothing: a file deleted meanwhile would pass for one written again.
+            if daemon.loopStatus.degraded != nil { try daemon.store.checkInPlace() }
+            daemon.leaveDegraded()
             daemon.tallyCatchUp(r, reason: "khi thức dậy")
         } catch {
-            let reason = daemon.storeFailure(error)
-            if daemon.loopStatus.degraded == nil {
-                daemon.log.critical(
-                    "KHÔNG GHI ĐƯỢC trạng thái (\(reason)); không gửi gì chưa được ghi, sẽ thử lại mỗi 5 giây", metadata: .event(.lifecycle)
-                )
-                daemon.viewSource.report(problem: StoreProblem(reason: reason, since: now))
-            } else if daemon.viewSource.problem?.reason != reason {
-                daemon.viewSource.report(problem: StoreProblem(reason: reason, since: daemon.viewSource.problem?.since ?? now))
-            }
-            daemon.loopStatus.degraded = reason
-            daemon.statusDirty = true
+            daemon.enterDegraded(error, now: now)
         }
     }
 

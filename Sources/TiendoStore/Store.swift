@@ -150,27 +150,6 @@ public final class Store: Sendable {
     /// in an otherwise idle daemon.
     public func integrityCheck() throws { try Store.quickCheck(path: path) }
 
-    /// An error of the store in words a ward's operator can act on (SQLite's code and message otherwise).
-    public static func describe(_ error: any Error) -> String {
-        if let e = error as? DatabaseError { return describe(e.resultCode, message: e.message) }
-        return String(describing: error)
-    }
-
-    /// SQLite's primary result `code` in words (its `message` kept where it adds to them).
-    static func describe(_ code: ResultCode, message: String?) -> String {
-        switch code {
-        case .SQLITE_NOTADB: return "tệp không phải cơ sở dữ liệu SQLite (hỏng hoặc tệp lạ)"
-        case .SQLITE_CORRUPT: return "cơ sở dữ liệu bị hỏng (SQLITE_CORRUPT)"
-        case .SQLITE_READONLY: return "chỉ đọc (SQLITE_READONLY): kiểm tra quyền ghi của thư mục trạng thái"
-        case .SQLITE_FULL: return "đĩa đầy (SQLITE_FULL)"
-        case .SQLITE_CANTOPEN: return "không mở được tệp (SQLITE_CANTOPEN): thư mục có tồn tại và ghi được không?"
-        case .SQLITE_IOERR: return "lỗi vào/ra (SQLITE_IOERR): \(message ?? "")"
-        case .SQLITE_PERM: return "không có quyền (SQLITE_PERM)"
-        case .SQLITE_BUSY, .SQLITE_LOCKED: return "tệp đang bị khóa bởi một tiến trình khác (\(code))"
-        default: return "\(code): \(message ?? "")"
-        }
-    }
-
     /// Marks a new database as ours; refuses one that holds tables but is not ours (checked read-only before already,
     /// see `inspect`; this catches a file swapped in between).
     func checkIdentity() throws {
@@ -292,11 +271,14 @@ public final class Store: Sendable {
             // Outside a transaction the setting cannot fail; if it did, sorts would only go on spilling to files.
             defer { if bulk { try? db.execute(sql: "PRAGMA temp_store = MEMORY") } }
             var result: T?
+            // A file moved before: the body still runs (a group's requests register their replies in it), and its
+            // writes are rolled back, not put into a file the next start will not find.
+            let moved = hasMoved(db)
             try db.inTransaction {
                 let tx = Transaction(db: db, savepoints: savepoints, pending: pending, wakeups: pendingWakeups)
                 result = try body(tx)
                 try tx.finish()
-                return .commit
+                return moved ? .rollback : .commit
             }
             if let dueIndex, let pending { dueIndex.apply(pending.deltas) }
             wakeups.apply(pendingWakeups)
@@ -327,9 +309,10 @@ public final class Store: Sendable {
     func write<T>(_ f: (Database) throws -> T) throws -> T {
         try writer(syncLater: false) { db in
             var result: T?
+            let moved = hasMoved(db)
             try db.inTransaction {
                 result = try f(db)
-                return .commit
+                return moved ? .rollback : .commit
             }
             return result!
         }
@@ -342,7 +325,10 @@ public final class Store: Sendable {
                 try db.execute(sql: "PRAGMA synchronous = \(syncLater ? "NORMAL" : synchronous)")
                 writerSyncsLater.withLock { $0 = syncLater }
             }
-            return try f(db)
+            let result = try f(db)
+            // Moved during the write (before it, the write rolled back: `write`).
+            try checkInPlace(db)
+            return result
         }
     }
 

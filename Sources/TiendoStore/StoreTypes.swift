@@ -181,6 +181,8 @@ public enum StoreError: Error, CustomStringConvertible {
     /// Changes made by a newer tiendod that this one does not know (its migrations' names).
     case tooNew(path: String, migrations: [String])
     case corrupt(String)
+    /// The database file was deleted or renamed while the store had it open (`Store.checkInPlace`).
+    case moved(path: String)
 
     public var description: String {
         switch self {
@@ -195,6 +197,11 @@ public enum StoreError: Error, CustomStringConvertible {
         case .tooNew(let p, let m):
             return "\(p) đã được một phiên bản tiendod mới hơn nâng cấp (\(m.joined(separator: ", "))) mà phiên bản này không hiểu;"
                 + " không mở để khỏi làm sai dữ liệu. Hãy cài lại phiên bản mới hơn, hoặc khôi phục bản sao lưu từ trước khi nâng cấp (tiendod --restore TỆP)"
+        case .moved(let p):
+            return "tệp cơ sở dữ liệu \(p) đã bị xóa hoặc đổi tên trong khi tiendod đang chạy: từ lúc đó tiendod không nhận thay đổi nào"
+                + " (lần khởi động sau sẽ không thấy chúng). Dữ liệu vẫn còn trong tiendod đang chạy: ĐỪNG dừng tiendod; chạy ngay"
+                + " «tiendoctl backup» để chép toàn bộ ra một bản sao lưu, rồi dừng tiendod và khôi phục bản sao ấy"
+                + " (tiendod --restore TỆP, xem tiendod(8))"
         case .corrupt(let r):
             return
                 "cơ sở dữ liệu hỏng: \(r). tiendod không ghi vào tệp hỏng; hãy khôi phục từ bản sao lưu (tiendod --restore TỆP, xem tiendod(8))"

@@ -48,6 +48,38 @@ struct RestoreTests {
         try FileManager.default.contentsOfDirectory(atPath: d.stateDir).filter { $0 != "tiendod.lock" && $0 != ".tiendo-state" }.sorted()
     }
 
+    @Test("a database deleted while tiendod runs: nothing more is acknowledged, status says what to do, a backup saves it")
+    func deletedWhileRunning() throws {
+        let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
+        try importC1(d)
+        try FileManager.default.removeItem(atPath: d.stateDir + "/tiendo.sqlite")
+        // The change would go into the file tiendod holds open, which the next start does not find: refused.
+        var refusal: VarlinkError?
+        do {
+            _ = try d.call(
+                "StartInstance",
+                [("workflow", .string("hop")), ("key", .string("c2")), ("data", .object([("han", .string("2026-03-20"))]))])
+        } catch let e as VarlinkError {
+            refusal = e
+        }
+        let reason = refusal?.parameters["reason"]?.stringValue ?? ""
+        #expect(
+            refusal?.name == "org.varlink.service.InternalError" && reason.contains("đã bị xóa hoặc đổi tên"),
+            "\(String(describing: refusal))")
+        // Said at once where an operator looks, with what to do, not at the next timed firing.
+        let problem = try d.call("GetStatus")["status"]?["problem"]?["reason"]?.stringValue ?? ""
+        #expect(problem.contains("đã bị xóa hoặc đổi tên") && problem.contains("tiendoctl backup"), "\(problem)")
+        // The copy holds what was acknowledged (c1), not the refused c2; put back, it is the database again.
+        let copy = try backup(d)
+        #expect(try count(copy) == "1")
+        #expect(d.stop() == 0)
+        #expect(try restore(d, copy).status == 0)
+        try d.start(fakeTime: "2026-03-02T09:05:00+07:00", rate: 1)
+        #expect(try d.call("GetInstance", [("id", .string("hop/c1"))])["instance"]?["id"]?.stringValue == "hop/c1")
+        #expect(try d.call("GetStatus")["status"]?["problem"] == nil)
+        #expect(d.stop() == 0)
+    }
+
     @Test("a copy replaces the database; the one it replaced is kept aside with its -wal, whole")
     func restores() throws {
         let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)

@@ -1,0 +1,42 @@
+import GRDB
+import TiendoCore
+import TiendoStore
+
+/// Degraded mode: what the daemon does when it cannot write its store (a full disk, a damaged file, a database
+/// deleted while it runs). The loop retries every 5 s (`EventLoop.fire`); until a write succeeds nothing unwritten
+/// is sent, `GetStatus`, the status files and the summary line say «SỰ CỐ» with the reason, and it is logged once.
+extension Daemon {
+    /// Enters degraded mode, or updates its reason. Called by the loop's firing and by an operator's change whose
+    /// commit failed for a reason of the store, so that status says so at once, not at the next timed firing.
+    func enterDegraded(_ error: any Error, now: Instant) {
+        let reason = storeFailure(error)
+        if loopStatus.degraded == nil {
+            log.critical(
+                "KHÔNG GHI ĐƯỢC trạng thái (\(reason)); không gửi gì chưa được ghi, sẽ thử lại mỗi 5 giây", metadata: .event(.lifecycle))
+            viewSource.report(problem: StoreProblem(reason: reason, since: now))
+        } else if viewSource.problem?.reason != reason {
+            viewSource.report(problem: StoreProblem(reason: reason, since: viewSource.problem?.since ?? now))
+        }
+        loopStatus.degraded = reason
+        statusDirty = true
+    }
+
+    /// Leaves degraded mode once a write went through.
+    func leaveDegraded() {
+        guard loopStatus.degraded != nil else { return }
+        log.notice("Đã ghi lại được vào cơ sở dữ liệu; hết chế độ suy giảm", metadata: .event(.lifecycle))
+        loopStatus.degraded = nil
+        viewSource.report(problem: nil)
+        statusDirty = true
+    }
+
+    /// Whether `error` says the store cannot be written (as opposed to a request's own fault).
+    static func isStoreFailure(_ error: any Error) -> Bool {
+        if error is StoreError { return true }
+        guard let e = error as? DatabaseError else { return false }
+        let failures: [ResultCode] = [
+            .SQLITE_CORRUPT, .SQLITE_NOTADB, .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM,
+        ]
+        return failures.contains(e.resultCode)
+    }
+}
