@@ -41,6 +41,24 @@ public struct FanOut: Sendable, Hashable {
 
 /// Matches records against the routes and resolves their recipients (the fan-out rule, `docs/delivery.md`).
 public struct Router: Sendable {
+    /// A person's name as a recipient's display name: line breaks, tabs and other control characters (a name
+    /// pasted from a spreadsheet cell with a line break) become one space. Kept as typed, the recipient could not be
+    /// read back from the queue and the person's messages were never sent (audit, 07/12/2026).
+    static func oneLine(_ name: String) -> String {
+        var out = ""
+        var gap = false
+        for u in name.unicodeScalars {
+            if u.properties.generalCategory == .control || u == "\u{2028}" || u == "\u{2029}" || u == " " {
+                gap = !out.isEmpty
+                continue
+            }
+            if gap { out.unicodeScalars.append(" ") }
+            gap = false
+            out.unicodeScalars.append(u)
+        }
+        return out
+    }
+
     public let routing: Routing
     let definitions: DefinitionSet?
     /// For records of workflows not loaded: a calendar (normally `vn`) to reckon working days with.
@@ -102,10 +120,13 @@ public struct Router: Sendable {
                         guard let value = data[f], !value.isEmpty else { continue }
                         switch Mailbox.parse(value) {
                         case .success(var m):
-                            if m.name == nil, let nf = nameField, let name = data[nf], !name.isEmpty { m.name = name }
+                            if m.name == nil, let nf = nameField, let name = data[nf].map(Router.oneLine), !name.isEmpty { m.name = name }
                             recipients.append(m)
-                        case .failure(let e):
-                            problems.append("\(n.instance ?? n.workflow): trường '\(f)' (tuyến '\(route.name)'): \(e.reason)")
+                        case .failure:
+                            // Said in the office's words (the routing file's own diagnostics are in English).
+                            problems.append(
+                                "\(n.instance ?? n.workflow): trường '\(f)' (tuyến '\(route.name)'): «\(Router.oneLine(value))» không phải một"
+                                    + " địa chỉ e-mail (dạng ten@ten-mien, chữ không dấu); không gửi được cho người này")
                         }
                     }
                 }

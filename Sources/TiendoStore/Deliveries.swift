@@ -248,12 +248,29 @@ extension Store.Transaction {
                 }
                 for m in members { try lease.execute(arguments: [owner, leaseUntil.seconds, key, m]) }
                 let marks = members.map { _ in "?" }.joined(separator: ",")
-                var items = try Row.fetchAll(
+                var items: [Delivery] = []
+                for row in try Row.fetchAll(
                     db,
                     sql:
                         "SELECT \(Store.deliveryColumns) FROM deliveries d JOIN history h ON h.seq = d.record_seq WHERE d.id IN (\(marks)) ORDER BY d.id",
-                    arguments: StatementArguments(members)
-                ).compactMap(Store.delivery)
+                    arguments: StatementArguments(members))
+                {
+                    if let d = Store.delivery(row) {
+                        items.append(d)
+                        continue
+                    }
+                    // A row the queue cannot read back (a recipient or record stored by an older version in a form
+                    // this one refuses) is a dead letter with its reason, not a lease renewed for ever unseen.
+                    try db.execute(
+                        sql: """
+                            UPDATE deliveries SET state = 'dead', last_error_class = 'permanent', last_error = ?, finished_at = ?,
+                                lease_owner = NULL, lease_until = NULL WHERE id = ?
+                            """,
+                        arguments: [
+                            "không đọc lại được người nhận hoặc bản ghi của thông báo này trong hàng đợi: \(row[5] as String? ?? "")",
+                            now.seconds, row[0] as Int64,
+                        ])
+                }
                 for i in items.indices {
                     guard let s = items[i].series else { continue }
                     items[i].supersededBy = try Int64.fetchOne(newer, arguments: [s, items[i].id, now.seconds, items[i].digest])

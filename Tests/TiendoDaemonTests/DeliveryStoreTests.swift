@@ -40,6 +40,31 @@ struct DeliveryStoreTests {
             uniqueKeysWithValues: try store.deliveryRows(states: nil, channel: nil, after: nil, limit: 100_000).map { ($0.id, $0.state) })
     }
 
+    @Test("a row the queue cannot read back becomes a dead letter with its reason, not a lease renewed for ever")
+    func unreadableRowIsDead() throws {
+        let (store, dir) = try Self.store()
+        defer { removeTemporaryDirectory(dir) }
+        var book = QueueBook()
+        let r = Self.record(1, at: Self.t0, instance: "nhac-viec/m1")
+        let f = FanOut(
+            key: "\(r.key!)|thu|a@example.vn", channel: "thu", recipient: Mailbox(name: "A", address: "a@example.vn"), route: "r",
+            digest: nil, digestPeriod: nil, notBefore: Self.t0, expiresAt: nil, series: nil)
+        try Self.add([f], record: r, now: Self.t0, store: store, book: &book)
+        // As a version before names were put on one line stored it.
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        sqlite.arguments = [dir + "/tiendo.sqlite", "UPDATE deliveries SET recipient = '\"Vũ Thị' || char(10) || 'Mai\" <a@example.vn>'"]
+        try sqlite.run()
+        sqlite.waitUntilExit()
+        try #require(sqlite.terminationStatus == 0)
+        let jobs = try store.write {
+            try $0.claimDeliveries(channel: "thu", owner: "w", now: Self.t0, limit: 5, leaseUntil: Self.t0.adding(seconds: 60))
+        }
+        #expect(jobs.isEmpty)
+        let row = try #require(try store.deliveryRows(states: nil, channel: nil, after: nil, limit: 10).first)
+        #expect(row.state == "dead" && row.error?.hasPrefix("không đọc lại được người nhận") == true, "\(row)")
+    }
+
     @Test("a random run of the queue protocol: SQLite and QueueBook agree at every step")
     func sameRulesAsTheBook() throws {
         let (store, dir) = try Self.store()

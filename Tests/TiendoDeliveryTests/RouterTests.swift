@@ -87,8 +87,24 @@ import TiendoDelivery
         #expect(bad.count == 2)
         #expect(
             problems == [
-                "nhac-viec/nguyen-van-an: trường 'email' (tuyến 'dang-vien'): 'cuong(at)example.vn' is not an email address (ASCII local@domain)"
+                "nhac-viec/nguyen-van-an: trường 'email' (tuyến 'dang-vien'): «cuong(at)example.vn» không phải một địa chỉ e-mail"
+                    + " (dạng ten@ten-mien, chữ không dấu); không gửi được cho người này"
             ])
+    }
+
+    @Test("a name typed over two lines names its recipient on one: the queue reads it back, and the message goes")
+    func namesOnOneLine() throws {
+        let n = notice(record(at: "2025-12-03T08:00:00+07:00"))
+        var data = anData
+        data["ho_ten"] = "  Vũ Thị\r\nMai\t(KDC 2)\u{2028} "
+        let d = router.fanOut(n, recordKey: "k", data: data, now: n.at).deliveries
+        let member = try #require(d.first { $0.route == "dang-vien" }?.recipient)
+        #expect(member.name == "Vũ Thị Mai (KDC 2)")
+        guard case .success(let back) = Mailbox.parse(member.description) else {
+            Issue.record("not read back: \(member.description)")
+            return
+        }
+        #expect(back == member)
     }
 
     @Test func oneDeliveryPerRecipientAndChannel() {
