@@ -74,6 +74,23 @@ extension Store {
         return (taken, n)
     }
 
+    /// The copies `keep` removes beside the new one, oldest first: every copy of the days beyond the `keep` latest days
+    /// that have one (the new copy's day first). A day counts once, however many copies it has: fourteen presses of
+    /// «Sao lưu ngay» in a morning took the fourteen nights before away when copies were counted (audit, 07/12/2026).
+    /// A copy named after the new one (taken while the clock was ahead) cannot be newer than it and says no date that
+    /// can be trusted: it counts as the oldest, and goes first, or it would stay for good while each new copy removed
+    /// the one before it (the new copy holds everything such a copy held).
+    static func beyondKeep(_ keep: Int, new name: String, at: Instant, in files: [String]) -> [String] {
+        let others = files.compactMap { file in Store.backupOrder(file).map { (file, $0) } }.filter { $0.0 != name }
+        let day = { (t: Instant) in Zone.vietnam.date(of: t) }
+        let newDay = day(at)
+        let earlierDays = Set(others.filter { $0.1.taken <= at }.map { day($0.1.taken) }).subtracting([newDay]).sorted(by: >)
+        let keptDays = Set(earlierDays.prefix(keep - 1)).union([newDay])
+        // By when each was taken (`-2` after the copy of the same second, `-10` after `-9`), not by the names' bytes.
+        return others.filter { $0.1.taken > at || !keptDays.contains(day($0.1.taken)) }
+            .sorted { ($0.1.taken <= at ? 1 : 0, $0.1.taken, $0.1.n) < ($1.1.taken <= at ? 1 : 0, $1.1.taken, $1.1.n) }.map(\.0)
+    }
+
     /// Whether `name` is a copy's (what `keep` counts and may remove).
     static func isBackupName(_ name: String) -> Bool { backupOrder(name) != nil }
 
@@ -91,7 +108,7 @@ extension Store {
     }
 
     /// Copies the database into `backupDirectory` under `backupName(at:)` and, when `keep` is given (at least
-    /// 1), removes the oldest copies beyond that number (never the new one). Runs for as long as the copy takes: call
+    /// 1), removes the copies beyond that many latest days (`beyondKeep`; never the new one). Runs for as long as the copy takes: call
     /// it off the loop thread.
     public func backup(at: Instant, keep: Int?) throws(BackupError) -> BackupResult {
         let started = backupRunning.withLock { running -> Bool in
@@ -162,11 +179,8 @@ extension Store {
         let bytes = stat(final, &st) == 0 ? Int64(st.st_size) : 0
         var removed: [String] = []
         if let keep, keep >= 1 {
-            // By when each was taken (`-2` after the copy of the same second, `-10` after `-9`), not by the names' bytes.
-            let older = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
-                .compactMap { file in Store.backupOrder(file).map { (file, $0) } }.filter { $0.0 != name }
-                .sorted { ($0.1.taken, $0.1.n) < ($1.1.taken, $1.1.n) }.map(\.0)
-            for old in older.prefix(max(0, older.count - (keep - 1)))
+            for old in Store.beyondKeep(
+                keep, new: name, at: at, in: (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
             where unlink((directory as NSString).appendingPathComponent(old)) == 0 {
                 removed.append(old)
             }

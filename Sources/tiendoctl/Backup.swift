@@ -10,13 +10,16 @@ struct Backup: ParsableCommand {
         abstract: "Sao lưu cơ sở dữ liệu của tiendod khi nó đang chạy, vào thư mục backups/ cạnh cơ sở dữ liệu.",
         discussion: """
             Bản sao là cơ sở dữ liệu ở một thời điểm, tên tiendo-NĂM-THÁNG-NGÀY-GIỜPHÚTGIÂY.sqlite (giờ Việt Nam), \
-            được kiểm tra đọc lại được trước khi mang tên đó. Với --keep N, giữ N bản mới nhất và xóa các bản cũ hơn. \
+            được kiểm tra đọc lại được trước khi mang tên đó. Với --keep N, giữ mọi bản của N ngày gần nhất có bản sao (các bản cùng một ngày tính là một) và xóa các bản cũ hơn. \
             tiendo-backup.timer chạy lệnh này mỗi đêm với --keep 14. Lệnh chờ bản sao xong tối đa 1 giờ (hoặc \
             theo --timeout nếu có). Khôi phục (khi tiendod đã dừng): tiendod --restore TỆP, xem tiendod(8).
             """)
 
     // `.unconditional`: `--keep -1` is a value (refused in words below), not a missing one.
-    @Option(parsing: .unconditional, help: ArgumentHelp("Giữ N bản sao mới nhất (kể cả bản vừa tạo), xóa các bản cũ hơn.", valueName: "N"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Giữ các bản sao của N ngày gần nhất có bản sao (kể cả ngày của bản vừa tạo), xóa các bản cũ hơn.", valueName: "N"))
     var keep: Int?
 
     @Flag(help: "Không sao lưu: liệt kê các bản sao đang có, mới nhất trước.")

@@ -51,7 +51,7 @@ struct BackupTests {
         #expect(try copy.read { try String.fetchOne($0, sql: "PRAGMA quick_check") } == "ok")
     }
 
-    @Test("keeping n copies removes the oldest, never the new one, and nothing but copies")
+    @Test("keeping n days of copies removes the oldest days', never the new one, and nothing but copies")
     func keep() throws {
         let dir = try makeTemporaryDirectory("backup-keep")
         defer { removeTemporaryDirectory(dir) }
@@ -79,20 +79,32 @@ struct BackupTests {
         #expect(
             try FileManager.default.contentsOfDirectory(atPath: dir + "/backups").sorted()
                 == (others + ["tiendo-2026-12-02-023000.sqlite"]).sorted())
-        // Copies of one second, ten and more: by their number, not their names' bytes («-10» after «-9», «-2» after
-        // the first).
+        // Copies of one day (an office pressing «Sao lưu ngay» again and again, then the nightly copy): a day counts
+        // once, so they do not push the nights before out.
         var made: [String] = []
         for _ in 1...11 { made.append(try store.backup(at: day(9), keep: nil).path) }
         #expect(made.last?.hasSuffix("/tiendo-2026-12-09-023000-11.sqlite") == true)
-        let last = try store.backup(at: day(9), keep: 3)
-        let removed = (["tiendo-2026-12-02-023000.sqlite"] + made.prefix(9).map { ($0 as NSString).lastPathComponent })
-        #expect(Set(last.removed) == Set(removed))
+        #expect(try store.backup(at: day(9), keep: 2).removed.isEmpty)
+        #expect(try store.backup(at: day(9), keep: 1).removed == ["tiendo-2026-12-02-023000.sqlite"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/backups").filter(Store.isBackupName).count == 13)
+        // Copies of one second, ten and more, by their number, not their names' bytes: «-10» after «-9».
+        let names = store.backups().map(\.name)
+        #expect(names.first == "tiendo-2026-12-09-023000-13.sqlite")
         #expect(
-            try FileManager.default.contentsOfDirectory(atPath: dir + "/backups").filter(Store.isBackupName).sorted()
-                == ["tiendo-2026-12-09-023000-10.sqlite", "tiendo-2026-12-09-023000-11.sqlite", "tiendo-2026-12-09-023000-12.sqlite"])
-        // The first of that second removed since, the next copy still comes after the others, not in its name's place.
-        #expect(try store.backup(at: day(9), keep: nil).path.hasSuffix("/tiendo-2026-12-09-023000-13.sqlite"))
-        #expect(store.backups().map(\.name).prefix(2) == ["tiendo-2026-12-09-023000-13.sqlite", "tiendo-2026-12-09-023000-12.sqlite"])
+            try #require(names.firstIndex(of: "tiendo-2026-12-09-023000-10.sqlite"))
+                < #require(names.firstIndex(of: "tiendo-2026-12-09-023000-9.sqlite")))
+        // Copies named while the clock was ahead (June 2027) cannot be newer than the copy taken now: they go first,
+        // instead of staying for good while each new copy removes the one before it.
+        let june = Zone.vietnam.instant(CivilDate(2027, 6, 1), TimeOfDay(hour: 2, minute: 30))
+        for _ in 1...2 { _ = try store.backup(at: june, keep: nil) }
+        let now = try store.backup(at: day(10), keep: 2)
+        #expect(Array(now.removed.prefix(2)) == ["tiendo-2027-06-01-023000.sqlite", "tiendo-2027-06-01-023000-2.sqlite"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: dir + "/backups").filter(Store.isBackupName).filter {
+                $0.hasPrefix("tiendo-2027")
+            }
+            .isEmpty)
+        #expect(try store.backup(at: day(10).adding(seconds: 60), keep: 2).removed.isEmpty)
     }
 
     @Test("a copy that cannot be written: refused with the reason, no copy left behind")

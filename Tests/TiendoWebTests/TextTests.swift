@@ -498,6 +498,9 @@ struct TextTests {
         #expect(fresh.contains("Bản sao gần nhất: 06/12/2026 02:31 (409,6 KB); có 2 bản, lưu trên máy chủ.") && !fresh.contains("warn"))
         let stale = said("2026-12-06T10:00:00+07:00", [copy("2026-12-04T02:30:00+07:00")])
         #expect(stale.contains("Bản sao gần nhất đã cách đây 2 ngày: việc tự sao lưu mỗi đêm có thể đã ngừng."))
+        // A copy named in the future by a clock that was ahead does not hide that the nights' copies stopped.
+        let ahead = said("2026-12-06T10:00:00+07:00", [copy("2027-06-01T02:30:00+07:00"), copy("2026-12-03T02:30:00+07:00")])
+        #expect(ahead.contains("Bản sao gần nhất: 03/12/2026 02:30") && ahead.contains("đã cách đây 3 ngày"), "\(ahead)")
         #expect(said("2026-12-06T10:00:00+07:00", []).contains("Chưa có bản sao lưu nào."))
         let unreachable = BackupView(reply: nil, problem: "Không kết nối được tiendod.").section.text
         #expect(unreachable.contains("Không đọc được tình trạng sao lưu: Không kết nối được tiendod. Hãy báo cán bộ kỹ thuật"))

@@ -30,10 +30,12 @@ struct BackupView {
                 """
         }
         let state: HTML
-        if let latest = reply.copies.first {
-            let age = Format.zone.parseInstant(reply.now).flatMap { now in
-                Format.zone.parseInstant(latest.at).map { Int((now.seconds - $0.seconds) / 86_400) }
-            }
+        let now = Format.zone.parseInstant(reply.now)
+        // A copy named after now (by a clock that was ahead) says nothing of when the last night's copy was taken: the
+        // age counts from the latest copy not in the future, or a nightly copy stopped since would never be told.
+        let past = reply.copies.filter { c in now.map { n in Format.zone.parseInstant(c.at).map { $0 <= n } ?? true } ?? true }
+        if let latest = past.first ?? reply.copies.first {
+            let age = now.flatMap { now in Format.zone.parseInstant(latest.at).map { Int((now.seconds - $0.seconds) / 86_400) } }
             let count = reply.copies.count == 1 ? "" : "; có \(Format.count(reply.copies.count)) bản"
             let old: HTML =
                 (age ?? 0) >= BackupView.staleDays
@@ -49,7 +51,7 @@ struct BackupView {
         return """
             <h2>Sao lưu dữ liệu</h2>
             \(state)
-            <p class="muted small">Khi chế độ tự sao lưu được bật, máy chủ sao lưu mỗi đêm lúc 02:30 và giữ 14 bản gần nhất. Mỗi bản là toàn bộ hồ sơ và lịch sử ở một thời điểm. Nên nhờ cán bộ kỹ thuật chép các bản này sang một máy khác (thư mục \(reply.directory)); việc khôi phục từ một bản sao cũng do cán bộ kỹ thuật làm.</p>
+            <p class="muted small">Khi chế độ tự sao lưu được bật, máy chủ sao lưu mỗi đêm lúc 02:30 và giữ các bản của 14 ngày gần nhất (bản sao lưu ngay trong ngày không đẩy bản của các đêm trước đi). Mỗi bản là toàn bộ hồ sơ và lịch sử ở một thời điểm. Nên nhờ cán bộ kỹ thuật chép các bản này sang một máy khác (thư mục \(reply.directory)); việc khôi phục từ một bản sao cũng do cán bộ kỹ thuật làm.</p>
             """
     }
 
