@@ -65,7 +65,8 @@ extension Store {
                 ? "không có tệp này"
                 : errno == EACCES
                     ? "người dùng \(userName) của tiendod không được đọc nó; hãy chép nó cho người dùng đó: "
-                        + "sudo install -o \(userName) -g \(userName) -m 640 \(copy) \(directory)/backups/ rồi khôi phục từ bản trong đó"
+                        + "sudo install -d -o \(userName) -g \(groupName) -m 750 \(directory)/backups && "
+                        + "sudo install -o \(userName) -g \(groupName) -m 640 \(copy) \(directory)/backups/ rồi khôi phục từ bản trong đó"
                     : ErrnoText.describe(errno)
             throw RestoreError("không đọc được bản sao \(copy): \(why)")
         }
@@ -173,6 +174,13 @@ extension Store {
     /// The effective user's name (its uid when it has none).
     static var userName: String {
         guard let pw = getpwuid(geteuid()), let name = pw.pointee.pw_name else { return String(geteuid()) }
+        return String(cString: name)
+    }
+
+    /// The effective group's name (its gid when it has none): a user's own group is not always named as it is
+    /// (`nobody` is in `nogroup`).
+    static var groupName: String {
+        guard let gr = getgrgid(getegid()), let name = gr.pointee.gr_name else { return String(getegid()) }
         return String(cString: name)
     }
 

@@ -165,6 +165,18 @@ struct RestoreTests {
             "/usr/bin/setpriv",
             ["--reuid=1", "--regid=1", "--clear-groups", Build.binary("tiendod"), "--restore", copy, "--state-dir", d.stateDir])
         #expect(other.0 == 65 && other.1.contains("thuộc người dùng khác (uid 65534)"), "\(other.1)")
+        // A copy the owner may not read: the commands said to hand it over work as they are (its group by its own
+        // name, the directory made first: a new server has no backups/ yet).
+        let unreadable = d.dir.sub("khong-doc-duoc.sqlite")
+        try FileManager.default.copyItem(atPath: made, toPath: unreadable)
+        chmod(unreadable, 0o600)
+        let told = try restore(d, unreadable)
+        #expect(
+            told.status == 65
+                && told.said.contains(
+                    "sudo install -d -o nobody -g nogroup -m 750 \(d.stateDir)/backups && sudo install -o nobody -g nogroup -m 640 \(unreadable)"
+                ),
+            "\(told.said)")
         // A file of root's, and the lock replaced by a link to it.
         let victim = d.dir.sub("cua-root")
         try Data("bí mật".utf8).write(to: URL(fileURLWithPath: victim))
