@@ -274,7 +274,11 @@ public final class Sender: Sendable {
         // Failing since the message could first be sent (a digest's time, not its records' commits).
         let dueAt = job.items.map(\.dueAt).max() ?? now
         let attempts = (job.items.map(\.attempts).max() ?? 0) + 1
-        if failure.isTransient, now.seconds - dueAt.seconds < config.policy.giveUpAfter {
+        // A channel-scope failure (the relay down, a refused login) is the channel's, not the message's: it never
+        // gives up, or an outage longer than `giveUpAfter` made every message queued behind the head a dead letter
+        // «after 1 attempt» the moment the channel came back (audit, 07/12/2026). Notices still expire at their
+        // deadline.
+        if failure.isTransient, failure.scope == .channel || now.seconds - dueAt.seconds < config.policy.giveUpAfter {
             // The wait counts from when the failure came back (a refused login may take the whole timeout).
             let failedAt = await clock.now()
             let next: Instant

@@ -273,6 +273,19 @@ final class EventLog: DeliveryObserver {
         #expect(events.lines.last?.hasPrefix("dead [1] bỏ cuộc sau") == true)
     }
 
+    @Test("a relay down longer than the give-up window: nothing becomes a dead letter, the queue goes out when it is back")
+    func channelOutagesNeverGiveUp() async {
+        // Refused for the first 120 tries (the head retried alone while the channel pauses, up to an hour apart: more
+        // than the day of `giveUpAfter`), then back.
+        let (channel, events, book) = await run(
+            n: 3, until: "2025-12-09T00:00", policy: RetryPolicy(base: 600, cap: 3600, giveUpAfter: 86_400)
+        ) { attempt, _, _ in attempt <= 120 ? DeliveryFailure.connection("refused") : nil }
+        #expect(book.counts() == [.sent: 3], "\(events.lines.suffix(5))")
+        #expect(!events.lines.contains { $0.hasPrefix("dead") })
+        let first = channel.sent.first?.at
+        #expect(first.map { $0.seconds - at("2025-12-03T08:00").seconds > 86_400 } == true, "back after more than a day")
+    }
+
     @Test("the give-up window counts from when a message could first be sent, not from its record's commit")
     func giveUpCountsFromTheFirstDueInstant() async {
         // A digest (or a notice held over Tết) committed a week before its time: one failed try is not a week of them.
