@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// What went wrong with a connection, in the words an operator reads in `tiendoctl deliveries` and the journal.
 /// SwiftNIO's own descriptions («Connection errors: SingleConnectionFailure(target: [IPv4]…, error: connection reset
@@ -37,7 +38,27 @@ enum ConnectionErrorText {
             default: return "lỗi HTTP (\(e))"
             }
         }
+        if error is NIOSSLError || error is NIOSSLExtraError { return tls(error) }
         return String(describing: error)
+    }
+
+    /// A TLS failure: BoringSSL's own text («handshakeFailed(… error:1000007d:SSL routines:OPENSSL_internal:
+    /// CERTIFICATE_VERIFY_FAILED at …/handshake.cc:320)») said what to do about it, with its reason code kept.
+    static func tls(_ error: any Error) -> String {
+        let text = String(describing: error)
+        // BoringSSL's reason, the last `:`-separated word of its `error:…` item: CERTIFICATE_VERIFY_FAILED.
+        let reason = text.components(separatedBy: "OPENSSL_internal:").dropFirst().first?
+            .prefix { $0.isUppercase || $0.isNumber || $0 == "_" }.description
+        let code = reason.map { " [\($0)]" } ?? ""
+        if text.contains("CERTIFICATE_VERIFY_FAILED") || (error as? NIOSSLError) == .unableToValidateCertificate {
+            return "chứng chỉ TLS của máy chủ không được tin cậy (tự ký, hoặc do một nơi cấp riêng của cơ quan): đặt ca_file"
+                + " của kênh trong tệp định tuyến là chứng chỉ của nơi cấp ấy\(code)"
+        }
+        if let e = error as? NIOSSLExtraError, e == .failedToValidateHostname {
+            return "chứng chỉ TLS của máy chủ không mang tên đã đặt ở host của kênh: đặt host đúng tên ghi trên chứng chỉ"
+        }
+        if let e = error as? NIOSSLError, e == .uncleanShutdown { return "máy chủ đóng kết nối TLS giữa chừng" }
+        return "bắt tay TLS với máy chủ không thành công (phiên bản TLS, bộ mã hóa hoặc chứng chỉ)\(code)"
     }
 
     /// A system error of a connection.

@@ -1,4 +1,5 @@
 import Foundation
+import NIOSSL
 import Testing
 import TiendoDelivery
 
@@ -29,6 +30,28 @@ import TiendoDelivery
     func connectionErrorsInWords() {
         #expect(ConnectionErrorText.errno(ECONNREFUSED) == "máy chủ từ chối kết nối (không có dịch vụ nào ở cổng này) [Connection refused]")
         #expect(ConnectionErrorText.errno(EHOSTUNREACH).hasPrefix("không tới được máy chủ"))
+    }
+
+    @Test("a TLS failure in words, with what to do: BoringSSL's dump only as its reason code")
+    func tlsErrorsInWords() {
+        struct Dump: Error, CustomStringConvertible {
+            var description: String
+        }
+        let untrusted = ConnectionErrorText.tls(
+            Dump(
+                description:
+                    "handshakeFailed(NIOSSL.BoringSSLError.sslError([Error: 268435581 error:1000007d:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED at /x/handshake.cc:320]))"
+            ))
+        #expect(
+            untrusted
+                == "chứng chỉ TLS của máy chủ không được tin cậy (tự ký, hoặc do một nơi cấp riêng của cơ quan): đặt ca_file của kênh"
+                + " trong tệp định tuyến là chứng chỉ của nơi cấp ấy [CERTIFICATE_VERIFY_FAILED]")
+        #expect(
+            ConnectionErrorText.describe(NIOSSLError.unableToValidateCertificate).hasPrefix("chứng chỉ TLS của máy chủ không được tin cậy"))
+        #expect(ConnectionErrorText.describe(NIOSSLExtraError.failedToValidateHostname).contains("không mang tên đã đặt ở host"))
+        #expect(ConnectionErrorText.describe(NIOSSLError.uncleanShutdown) == "máy chủ đóng kết nối TLS giữa chừng")
+        let other = ConnectionErrorText.tls(Dump(description: "handshakeFailed(… OPENSSL_internal:WRONG_VERSION_NUMBER at …)"))
+        #expect(other == "bắt tay TLS với máy chủ không thành công (phiên bản TLS, bộ mã hóa hoặc chứng chỉ) [WRONG_VERSION_NUMBER]")
     }
 
     @Test func dotStuffing() {
