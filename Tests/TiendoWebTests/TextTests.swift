@@ -194,11 +194,13 @@ struct TextTests {
         let met = record([("ngay_hop", .string("2026-02-26")), ("ngay_ky", .string("2026-02-27"))])
         #expect(
             RecordsEvent.outOfOrder([("ngay_ky", "25/02/2026")], instance: met, workflow: workflow)
-                == "«Ngày ký quyết định» 25/02/2026 trước «Ngày chi bộ họp» của hồ sơ này (26/02/2026).")
+                == "«Ngày ký quyết định» 25/02/2026 trước «Ngày chi bộ họp» của hồ sơ này (26/02/2026): chưa ghi; kiểm tra lại ngày rồi ghi riêng trên trang hồ sơ này."
+        )
         #expect(RecordsEvent.outOfOrder([("ngay_ky", "26/02/2026")], instance: met, workflow: workflow) == nil)
         #expect(
             RecordsEvent.outOfOrder([("ngay_hop", "28/02/2026")], instance: met, workflow: workflow)
-                == "«Ngày chi bộ họp» 28/02/2026 sau «Ngày ký quyết định» của hồ sơ này (27/02/2026).")
+                == "«Ngày chi bộ họp» 28/02/2026 sau «Ngày ký quyết định» của hồ sơ này (27/02/2026): chưa ghi; kiểm tra lại ngày rồi ghi riêng trên trang hồ sơ này."
+        )
         // No meeting recorded, both typed (the same for every record), or a day that does not read: not this record's.
         #expect(RecordsEvent.outOfOrder([("ngay_ky", "25/02/2026")], instance: record([]), workflow: workflow) == nil)
         #expect(RecordsEvent.outOfOrder([("ngay_hop", "28/02/2026"), ("ngay_ky", "25/02/2026")], instance: met, workflow: workflow) == nil)
@@ -220,7 +222,8 @@ struct TextTests {
         let admitted = record([("ngay_ket_nap", .string("2026-01-20")), ("luc_mo", .string("2026-03-02T08:00:00+07:00"))])
         #expect(
             RecordsEvent.outOfOrder([("ngay_ky", "05/03/2025")], instance: admitted, workflow: chained)
-                == "«Ngày ký quyết định» 05/03/2025 trước «Ngày kết nạp» của hồ sơ này (20/01/2026).")
+                == "«Ngày ký quyết định» 05/03/2025 trước «Ngày kết nạp» của hồ sơ này (20/01/2026): chưa ghi; kiểm tra lại ngày rồi ghi riêng trên trang hồ sơ này."
+        )
         let closing = RecordsEvent.outOfOrder([("luc_dong", "02/03/2026 07:59")], instance: admitted, workflow: chained)
         #expect(
             closing?.hasPrefix("«Lúc đóng» ") == true && closing?.contains(" trước «Lúc mở» của hồ sơ này (") == true, "\(closing ?? "")")

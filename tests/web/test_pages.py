@@ -448,6 +448,9 @@ def test_occurrences_and_provisional_dues(stack, browser):
     browser.get(stack.url + "/ho-so/nam-sau/c1")
     deadlines = browser.find_elements(By.CSS_SELECTOR, "table")[0].text
     assert "01/02/2027 (dự kiến)" in deadlines and "Đóng đảng phí kỳ 01/2026\nmốc định kỳ" in deadlines, deadlines
+    # What «(dự kiến)» means is said on the page itself, for a phone and for paper too.
+    note = browser.find_element(By.CSS_SELECTOR, "p.provisional-note").text
+    assert note == "(dự kiến): hạn tính qua một năm chưa có lịch nghỉ lễ chính thức; hạn có thể đổi khi lịch nghỉ năm đó được công bố.", note
     # Imported on 02/03 with a start of 05/01: the start says when it was entered, and the notice written with it is
     # not called late against the schedule (nobody was; the record was entered then).
     timeline = browser.find_element(By.CSS_SELECTOR, "ol.timeline").text
@@ -645,6 +648,9 @@ def test_a_chi_bo_vote_is_recorded_from_the_record_page(stack, browser):
     again = browser.find_element(By.XPATH, "//form[.//input[@name='su-kien' and @value='ghi-ngay-nghi-quyet']]")
     box = again.find_element(By.ID, "f-ngay_nghi_quyet")
     assert box.get_attribute("required"), "the correction needs the day"
+    # A correction leaves the record where it is: said so, not «→ sang» the step it is already at.
+    assert "(hồ sơ vẫn ở bước này)" in again.text and "→ sang" not in again.text, again.text
+    assert again.get_attribute("data-confirm").endswith("(hồ sơ vẫn ở bước này)?"), again.get_attribute("data-confirm")
     box.send_keys("26/02/2026")
     submit(browser, again.find_element(By.CSS_SELECTOR, "button[type=submit]"), confirm=True)
     said = browser.find_element(By.CSS_SELECTOR, "p.flash.ok").text
@@ -1555,7 +1561,8 @@ def test_one_decision_is_recorded_for_the_records_ticked_in_a_list(stack, browse
     # The chi bộ of Mai Văn Năm met on 24/02, after the decision's date: that record alone is refused, with both days.
     refused = browser.find_element(By.CSS_SELECTOR, "p.flash.bad").text
     assert refused == ("Không ghi được «Đã có quyết định công nhận chính thức» cho 1 hồ sơ (không có gì thay đổi). Mai Văn Năm: "
-                       "«Ngày ký quyết định» 20/02/2026 trước «Ngày chi bộ họp, ra nghị quyết» của hồ sơ này (24/02/2026)."), refused
+                       "«Ngày ký quyết định» 20/02/2026 trước «Ngày chi bộ họp, ra nghị quyết» của hồ sơ này (24/02/2026): chưa ghi; "
+                       "kiểm tra lại ngày rồi ghi riêng trên trang hồ sơ này."), refused
     assert [r["to"] for r in history(stack, f"dang-vien-du-bi/{late}") if r["kind"] == "transition"][-1] == "cho-quyet-dinh"
     shot(browser, "06g-da-ghi-quyet-dinh-nhieu-ho-so", full=True)
     for key in keys:

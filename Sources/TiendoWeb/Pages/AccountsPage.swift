@@ -209,7 +209,7 @@ struct AccountsPage {
             <label>Nhập lại mật khẩu <input type="password" name="nhap-lai" minlength="8" required autocomplete="new-password"></label>
             <button type="submit" class="primary">Thêm</button></form>
             <p class="muted small">Họ và tên sẽ hiện ở đầu trang và trong lịch sử hồ sơ (ai đã ghi việc gì) thay cho tên đăng nhập.</p>
-            <p class="muted small">Vai trò: Xem — chỉ xem và tải danh sách; Cán bộ — như Xem, và được đánh dấu việc đã xong, chuyển bước hồ sơ; Quản trị — như Cán bộ, và được nhập hồ sơ từ tệp; quản trị không giới hạn chi bộ được quản lý tài khoản (quản trị của một chi bộ thì không).</p>
+            <p class="muted small">Vai trò: Xem — chỉ xem và tải danh sách; Cán bộ — như Xem, và được đánh dấu việc đã xong, chuyển bước hồ sơ; Quản trị — như Cán bộ, và được nhập hồ sơ từ tệp. Chỉ tài khoản Quản trị phụ trách mọi chi bộ mới được thêm, sửa, khóa tài khoản; Quản trị của một chi bộ thì không.</p>
             \(backups.section)
             <div>\(BackupView.button(context))</div>
             """

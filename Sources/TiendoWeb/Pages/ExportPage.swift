@@ -13,20 +13,20 @@ struct ExportPage {
         let f = Filters(query: request.uri.query)
         _ = try f.selection(for: account, catalog: catalog)
         func pair(_ name: String) -> HTML {
-            "<a href=\"\(f.link("/xuat/\(name).csv"))\">CSV</a> · <a href=\"\(f.link("/xuat/\(name).xlsx"))\">Excel (XLSX)</a>"
+            "<a href=\"\(f.link("/xuat/\(name).xlsx"))\">Excel (XLSX)</a> · <a href=\"\(f.link("/xuat/\(name).csv"))\">CSV</a>"
         }
         let body: HTML = """
             <h1>Xuất dữ liệu</h1>
             <p>Tệp xuất gồm đúng những gì trang tương ứng hiển thị với cùng bộ lọc (tối đa \(Format.count(WebLimits.exportRows)) dòng).
-            Tệp CSV mở bằng Excel vẫn giữ đúng tiếng Việt. Ô nào bắt đầu bằng dấu = + - @ được thêm dấu ' ở đầu, để Excel không coi nội dung đó là công thức.
-            Nên dùng tệp Excel (XLSX) khi dữ liệu có dãy số như số định danh cá nhân, số thẻ đảng viên, số điện thoại: mở tệp CSV bằng
-            Excel, các dãy đó bị đọc thành số (mất số 0 ở đầu, 099184600496 thành 99184600496); tệp XLSX giữ chúng đúng như đã ghi.</p>
+            Nên tải tệp Excel (XLSX): mở được ngay, giữ nguyên số định danh cá nhân, số thẻ đảng viên, số điện thoại (tệp CSV mở
+            bằng Excel thì các dãy số đó mất số 0 ở đầu, 099184600496 thành 99184600496). Tệp CSV chỉ dùng khi một phần mềm khác cần
+            nó; trong đó, ô nào bắt đầu bằng dấu = + - @ có thêm dấu ' ở đầu để Excel không coi là công thức.</p>
             \(f.form("/xuat", catalog: catalog, account: account, groups: account.groups,
                 extra: "<label>Trong <select name=\"ngay\">\(Filters.horizons.map { d -> HTML in "<option value=\"\(d)\"\(HTML.flag("selected", d == f.days))>\(d) ngày tới</option>" })</select></label>"))
             <table><thead><tr><th>Nội dung</th><th>Tải về</th><th>In (A4)</th></tr></thead><tbody>
             <tr><td>Việc cần làm: quá hạn và đến hạn trong \(f.days) ngày tới</td><td>\(pair("viec-can-lam"))</td><td><a href="\(f.link("/", ["in": "1"]))">Bản in</a></td></tr>
             <tr><td>Danh sách hồ sơ\(f.workflow != nil ? " (kèm mọi trường dữ liệu của quy trình)" : "")</td><td>\(pair("ho-so"))</td><td><a href="\(f.link("/ho-so", ["in": "1"]))">Bản in</a></td></tr>
-            <tr><td>Tổng quan theo chi bộ: hồ sơ, đang mở, quá hạn, sắp đến hạn</td><td>\(pair("tong-quan"))</td><td></td></tr>
+            <tr><td>Tổng quan theo chi bộ: hồ sơ, chưa hoàn thành, có việc quá hạn, có việc đến hạn trong 7 ngày</td><td>\(pair("tong-quan"))</td><td></td></tr>
             </tbody></table>
             """
         return Layout.response(Layout.page(title: "Xuất dữ liệu", active: "/xuat", context: context, body: body))

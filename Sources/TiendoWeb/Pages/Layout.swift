@@ -63,9 +63,18 @@ enum Layout {
                 <main>
                 \(message)
                 \(body)
+                \(provisionalNote(body))
                 </main>
                 \(footer(context))
                 """)
+    }
+
+    /// What «(dự kiến)» means, under any page that shows it: a tooltip on the agenda said it only to a mouse, not on
+    /// a phone or on paper, and the record page and the list said it nowhere.
+    static func provisionalNote(_ body: HTML) -> HTML {
+        guard body.description.contains("(dự kiến)") else { return .empty }
+        return
+            "<p class=\"muted small provisional-note\"><span class=\"provisional\">(dự kiến)</span>: hạn tính qua một năm chưa có lịch nghỉ lễ chính thức; hạn có thể đổi khi lịch nghỉ năm đó được công bố.</p>"
     }
 
     /// The foot of every page: what the times are, and whom to ask for help when tiendo-web was told.

@@ -182,15 +182,25 @@ struct RecordView {
         var ids: Set<String> = []
         let forms: [HTML] = mine.map { e in
             var seen: Set<String> = []
-            let targets = e.targets.filter { seen.insert($0).inserted }.map { "«" + (workflow?.state($0)?.title ?? $0) + "»" }
-            let whither = RecordView.whither(targets)
+            // A step that records a fact and leaves the record where it is (a meeting's day typed again) says so, not
+            // «→ sang» the step it is already at.
+            let stays = e.targets.contains(state.id)
+            let targets = e.targets.filter { $0 != state.id && seen.insert($0).inserted }.map {
+                "«" + (workflow?.state($0)?.title ?? $0) + "»"
+            }
+            let whither = RecordView.whither(targets + (stays && !targets.isEmpty ? ["vẫn ở bước này"] : []))
             // The button says what is done (the event's title); where the record goes is said beside it. Without a
             // title, the destination is all there is to say.
-            let label = e.title ?? "Chuyển sang \(whither)"
+            let label = e.title ?? (targets.isEmpty ? "Ghi lại (hồ sơ vẫn ở bước này)" : "Chuyển sang \(whither)")
             let beside: HTML =
                 e.title == nil
-                ? .empty : " <span class=\"muted small\">→ sang \(whither)\(targets.count > 1 ? " tùy thông tin nhập" : "")</span>"
-            let confirm = e.title.map { "\($0) (chuyển sang \(whither))?" } ?? "\(label)?"
+                ? .empty
+                : targets.isEmpty
+                    ? " <span class=\"muted small\">(hồ sơ vẫn ở bước này)</span>"
+                    : " <span class=\"muted small\">→ sang \(whither)\(targets.count + (stays ? 1 : 0) > 1 ? " tùy thông tin nhập" : "")</span>"
+            let confirm =
+                targets.isEmpty
+                ? "\(e.title ?? label) (hồ sơ vẫn ở bước này)?" : e.title.map { "\($0) (chuyển sang \(whither))?" } ?? "\(label)?"
             let refilled = typed["su-kien"] == e.name ? typed : [:]
             let inputs: [HTML] = e.fields.map { name in
                 let id = ids.insert("f-\(name)").inserted ? "f-\(name)" : "f-\(name)--\(e.name)"

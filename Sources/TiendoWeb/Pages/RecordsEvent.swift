@@ -184,9 +184,13 @@ struct RecordsEvent {
             let bound = FieldDefinition.orderBound(
                 of: f.name, limit: workflow.fields.count, notBefore: { workflow.field($0)?.notBefore }, isSet: { value($0, f.type) != nil })
             guard let o = bound, let earlier = value(o, f.type), later.typed != earlier.typed, later.at < earlier.at else { continue }
+            // What to do said too: the day typed is checked against the one this record holds (the same form, another
+            // record, may fit); the record's own page records it alone.
             return later.typed
-                ? "\(title(f.name)) \(later.said) trước \(title(o)) của hồ sơ này (\(earlier.said))."
-                : "\(title(o)) \(earlier.said) sau \(title(f.name)) của hồ sơ này (\(later.said))."
+                ? "\(title(f.name)) \(later.said) trước \(title(o)) của hồ sơ này (\(earlier.said)): chưa ghi; "
+                    + "kiểm tra lại ngày rồi ghi riêng trên trang hồ sơ này."
+                : "\(title(o)) \(earlier.said) sau \(title(f.name)) của hồ sơ này (\(later.said)): chưa ghi; "
+                    + "kiểm tra lại ngày rồi ghi riêng trên trang hồ sơ này."
         }
         return nil
     }
