@@ -152,6 +152,18 @@ check "postinst: deb-systemd-invoke cho tiendod.service, tiendod.socket" \
 check "postinst: start khi cài, restart khi nâng cấp" \
     bash -c "grep -q '_dh_action=start' '$ROOT/var/lib/dpkg/info/tiendo.postinst' &&
         grep -q '_dh_action=restart' '$ROOT/var/lib/dpkg/info/tiendo.postinst'"
+# The sender and the web pages keep running through an upgrade and are restarted on the new programs (debhelper's
+# stop before it left them down after it); stopped on removal; the database copied before an upgrade.
+info() { echo "$ROOT/var/lib/dpkg/info/tiendo.$1"; }
+check "postinst: try-restart tiendo-deliver, tiendo-web khi nâng cấp" \
+    grep -qF "deb-systemd-invoke try-restart 'tiendo-deliver.service' 'tiendo-web.service'" "$(info postinst)"
+check "preinst: không dừng tiendo-deliver, tiendo-web trước khi nâng cấp" \
+    bash -c "! grep -q 'stop .*tiendo-web' '$(info preinst)'"
+check "preinst: sao lưu trước khi nâng cấp (tiendo-truoc-nang-cap-…)" \
+    grep -qF 'tiendo-truoc-nang-cap-' "$(info preinst)"
+check "prerm: dừng tiendo-deliver, tiendo-web khi gỡ" \
+    grep -qF "deb-systemd-invoke stop tiendo-deliver.service tiendo-web.service" "$(info prerm)"
+check "postrm purge: xóa /var/lib/tiendo-deliver" grep -qF "rm -rf /var/lib/tiendo-deliver" "$(info postrm)"
 check "catalog journald đã cập nhật (MESSAGE_ID quá hạn)" \
     bash -c "chroot '$ROOT' journalctl --list-catalog | grep -q 1d773565e2744a6398541be00857352e"
 check "conffile /etc/tiendo/workflows/README" \
