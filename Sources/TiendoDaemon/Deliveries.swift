@@ -69,6 +69,25 @@ extension Daemon {
         log.info(
             "Đã nạp tệp định tuyến \(file): \(routing.channelOrder.count) kênh, \(routing.routes.count) tuyến",
             metadata: .event(.definitionsLoaded, [("TIENDO_FILE", file)]))
+        diagnostics += stranded(by: routing, file: file)
+    }
+
+    /// Messages waiting on a channel the routing file no longer has are sent by no one (a sender works the channels
+    /// of the file): said at each load, in `Reload`'s reply, status and the journal, until the channel is back or they
+    /// are gone. A renamed channel left them waiting without a word (audit, 07/12/2026).
+    func stranded(by routing: Routing, file: String) -> [Diagnostic] {
+        guard let counts = try? store.deliveryCounts() else { return [] }
+        var said: [Diagnostic] = []
+        for (channel, states) in counts.channels.sorted(by: { $0.key < $1.key }) where routing.channel(channel) == nil {
+            let waiting = (states["pending"] ?? 0) + (states["inflight"] ?? 0)
+            guard waiting > 0 else { continue }
+            let message =
+                "\(waiting) thông báo đang chờ gửi trên kênh '\(channel)', kênh này không còn trong tệp định tuyến: không có gì gửi"
+                + " chúng đi. Đặt lại kênh '\(channel)' trong tệp, hoặc xem chúng: tiendoctl deliveries --channel \(channel)"
+            log.warning("\(file): \(message)")
+            said.append(Diagnostic(file: file, line: 1, column: 1, severity: .warning, message: message))
+        }
+        return said
     }
 
     /// Puts a routing in force, with a router on the calendars in force.

@@ -323,3 +323,27 @@ def test_a_broken_routing_file_keeps_the_last_good_one_and_no_file_fans_out_noth
     assert d.ctl("reload", check=False).returncode == 0
     d.import_members(members(1, first=3))
     assert len(d.deliveries()) == 2
+
+
+def test_messages_left_on_a_channel_the_routing_file_no_longer_has_are_said_at_each_load(tiendod, smtp):
+    """A channel renamed (or removed) in the routing file: what waits on it is sent by no one. Said in Reload's reply,
+    in status and the journal, not found out when members ask where their reminders went."""
+    server = smtp().start()
+    d = tiendod(smtp_channel(server.port), STARTED).start()
+    d.import_members(members(2))
+    assert [x["channel"] for x in d.deliveries()] == ["thu", "thu"]
+    renamed = smtp_channel(server.port).replace("  thu:", "  thu-moi:")
+    d.write_routing(renamed, STARTED.replace("channel: thu", "channel: thu-moi"))
+    out = d.ctl("reload", check=False)
+    said = out.stdout + out.stderr
+    assert out.returncode == 0, said
+    warning = ("2 thông báo đang chờ gửi trên kênh 'thu', kênh này không còn trong tệp định tuyến: không có gì gửi chúng đi. "
+               "Đặt lại kênh 'thu' trong tệp, hoặc xem chúng: tiendoctl deliveries --channel thu")
+    assert warning in said, said
+    assert any(warning == x["message"] for x in d.call("vn.tiendo.Manager.GetStatus")["status"]["diagnostics"])
+    assert warning in d.output()
+    # The channel back under its name: nothing to say any more.
+    d.write_routing(smtp_channel(server.port), STARTED)
+    out = d.ctl("reload", check=False)
+    assert out.returncode == 0 and "kênh này không còn" not in out.stdout + out.stderr
+    assert not any("kênh này không còn" in x["message"] for x in d.call("vn.tiendo.Manager.GetStatus")["status"]["diagnostics"])
