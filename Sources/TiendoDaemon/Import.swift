@@ -184,12 +184,18 @@ extension Daemon {
                             if seen.insert(key).inserted {
                                 ids.append((n, r.id))
                             } else {
-                                report(n, "mã hồ sơ '\(key)' bị lặp trong lần nhập này")
+                                report(n, "mã hồ sơ «\(key)» bị lặp trong lần nhập này: mỗi hồ sơ một mã")
                             }
                         }
                     }
                     let existing = try store.write { try $0.existing(ids.map(\.1)) }
-                    for (n, id) in ids where existing.contains(id) { report(n, "hồ sơ '\(id)' đã tồn tại") }
+                    for (n, id) in ids where existing.contains(id) {
+                        // Named by its code as the file writes it, not `WORKFLOW/KEY`, which nobody typed.
+                        let key = String(decoding: id.utf8.dropFirst(prefix), as: UTF8.self)
+                        report(
+                            n,
+                            "mã hồ sơ «\(key)» đã có (hồ sơ đã được thêm trước đó): đổi mã khác, hoặc bỏ dòng này nếu đó chính là hồ sơ ấy")
+                    }
                     after = rows.last!.0
                     heartbeat()
                 }

@@ -75,9 +75,10 @@ import TiendoDaemon
         } throws: { error in
             guard case RequestError.importRejected(let problems) = error else { return false }
             return problems.map(\.line) == [4, 7, 8]
-                && problems[0].message == "mã hồ sơ 'k1' bị lặp trong lần nhập này"
-                && problems[1].message == "mã hồ sơ '\(long)' bị lặp trong lần nhập này"
-                && problems[2].message == "hồ sơ 'han-muc/da-co' đã tồn tại"
+                && problems[0].message == "mã hồ sơ «k1» bị lặp trong lần nhập này: mỗi hồ sơ một mã"
+                && problems[1].message == "mã hồ sơ «\(long)» bị lặp trong lần nhập này: mỗi hồ sơ một mã"
+                && problems[2].message
+                    == "mã hồ sơ «da-co» đã có (hồ sơ đã được thêm trước đó): đổi mã khác, hoặc bỏ dòng này nếu đó chính là hồ sơ ấy"
         }
         #expect(try BulkImportTests.contents(daemon) == before)
         // Without the repeats, the same rows are taken.

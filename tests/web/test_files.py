@@ -192,7 +192,7 @@ def test_import_shows_every_bad_row_and_is_all_or_nothing(stack, browser):
     upload(browser, stack, "kiem-tra", "nhap-sai.csv", bad)
     errors = browser.find_element(By.CSS_SELECTOR, "section.error").text
     assert "chưa có hồ sơ nào được nhập" in errors
-    assert "Dòng 4: mã hồ sơ 'n 3' không hợp lệ" in errors and "Dòng 5: mã hồ sơ 'n1' bị lặp trong lần nhập này" in errors, errors
+    assert "Dòng 4: mã hồ sơ 'n 3' không hợp lệ" in errors and "Dòng 5: mã hồ sơ «n1» bị lặp trong lần nhập này" in errors, errors
     # Every bad row at once, in the file's order: the keys and what only tiendod can judge alike.
     mixed = ("\ufeffkey;ho_ten;chi_bo;han\r\n"
              f"m 1;Đặng Thu Trang;{CHI_BO_A};2026-03-12\r\n"
