@@ -99,8 +99,11 @@ struct StoreTooNewTests {
         do {
             let q = try DatabaseQueue(path: path)
             try q.write { db in try db.execute(sql: "INSERT INTO grdb_migrations(identifier) VALUES ('v99-future')") }
+            // As a copy comes (VACUUM INTO writes one file in rollback-journal mode).
+            try q.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = DELETE") }
             try q.close()
         }
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         func schema() throws -> [String] {
             let q = try DatabaseQueue(path: path)
             defer { try? q.close() }
@@ -118,6 +121,10 @@ struct StoreTooNewTests {
             #expect(p == path && migrations == ["v99-future"])
             #expect("\(e)".contains("phiên bản tiendod mới hơn nâng cấp (v99-future)"))
         }
+        // Refused before anything opened it for writing: not switched to WAL, not a byte changed (the audit found its
+        // header rewritten and a page added).
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == bytes)
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
         #expect(try schema() == before)
     }
 }
