@@ -187,6 +187,19 @@ extension Store {
         } catch StoreError.corrupt(let reason) {
             throw StoreError.corrupt("\(path): \(reason)")
         }
-        if lines != ["ok"] { throw StoreError.corrupt("\(path): " + lines.joined(separator: "; ")) }
+        guard lines != ["ok"] else { return }
+        // SQLite's findings, up to 20, one row each or several lines in one: the first three said, the rest counted
+        // (the whole list made one unreadable line of English with «\n» escapes in the journal).
+        let findings = lines.flatMap { $0.split(separator: "\n").map(String.init) }.filter {
+            !$0.isEmpty && !$0.hasPrefix("*** in database")
+        }
+        let more = findings.count > 3 ? " và \(findings.count - 3) chỗ khác\(findings.count >= 20 ? " (có thể hơn)" : "")" : ""
+        // A -wal beside a file copied over by hand belongs to the file that was there before: the likeliest cause.
+        let wal =
+            FileManager.default.fileExists(atPath: path + "-wal")
+            ? ". Bên cạnh có tệp \((path as NSString).lastPathComponent)-wal: nếu tệp cơ sở dữ liệu vừa được chép đè bằng tay,"
+                + " tệp -wal ấy là của tệp cũ và làm hỏng tệp mới; hãy khôi phục bằng tiendod --restore, không chép tay"
+            : ""
+        throw StoreError.corrupt("\(path): SQLite thấy chỗ hỏng: \(findings.prefix(3).joined(separator: "; "))\(more)\(wal)")
     }
 }
