@@ -55,6 +55,11 @@ struct SetupOptions: ParsableArguments {
         var routing = loaded
         var fallback: String?
         if let snapshot, let dir = snapshotDirectory {
+            // A directory given on the command line is made (only its last level, private: the routing names relays
+            // and addresses), as systemd makes StateDirectory=; a missing parent is a typing error to report.
+            if mkdir(dir, 0o700) != 0 && errno != EEXIST {
+                FileHandle.standardError.write(Data("Cảnh báo: không tạo được thư mục \(dir): \(String(cString: strerror(errno)))\n".utf8))
+            }
             do { try snapshot.write(directory: dir) } catch {
                 FileHandle.standardError.write(Data("Cảnh báo: không lưu được bản định tuyến tốt gần nhất: \(error)\n".utf8))
             }

@@ -180,11 +180,12 @@ def test_a_routing_file_broken_before_a_restart_keeps_the_last_good_one_in_force
     go on with it, saying so."""
     server = smtp().start()
     d = tiendod(smtp_channel(server.port), STARTED).start()
+    # Not made beforehand: the sender makes it (private), as systemd makes StateDirectory=.
     sender_state = str(tmp_path / "deliver-state")
-    os.makedirs(sender_state)
     d.start_sender("--state-dir", sender_state)
     d.import_members(members(2))
     wait_until(lambda: len(server.received()) == 2, 30, "two emails with the good file")
+    assert oct(os.stat(sender_state).st_mode & 0o777) == "0o700"
     d.stop_sender()
     d.stop()
     with open(d.routing, "a", encoding="utf-8") as f:
