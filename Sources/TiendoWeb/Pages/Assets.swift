@@ -262,6 +262,10 @@ enum Assets {
           th, td { border: 1px solid #777; padding: 1.2mm 1.5mm; }
           th { background: #eee !important; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
           thead { display: table-header-group; }
+          /* A signed list: headings wrap rather than squeeze the names into a word a line; the day a record was entered
+             into the software and its code mean nothing on paper. */
+          th { white-space: normal; }
+          table.records .started, table.records .id { display: none; }
           tr { break-inside: avoid; }
           tr.overdue td { background: none; font-weight: 600; }
           tr.subtotal td { border-top: 2px solid #000; border-bottom: 2px solid #000; font-style: italic; }
