@@ -1273,7 +1273,8 @@ def test_a_bad_address_says_what_is_wrong_in_vietnamese(stack, browser):
         ("/?tu=abc", "Ngày «từ» trong địa chỉ trang không đọc được: 'abc' không phải ngày (dd/mm/yyyy hoặc YYYY-MM-DD)."),
         ("/?tu=10/12/2026&den=01/12/2026", "Ngày «đến» (01/12/2026) trước ngày «từ» (10/12/2026) trong địa chỉ trang."),
         ("/ho-so?tu=2026-12-10&den=0001-01-01", "Ngày «đến» trong địa chỉ trang không đọc được: ngày 01/01/0001 nằm ngoài"),
-        ("/lich?thang=2026-13", "Tháng «2026-13» trong địa chỉ trang không đọc được (viết YYYY-MM, từ 1900-01 đến 2199-12)."),
+        ("/lich?thang=2026-13", "Tháng «2026-13» trong địa chỉ trang không đọc được (một tháng từ 01/1900 đến 12/2199, địa chỉ viết "
+                                "năm-tháng như 2026-03); hãy bấm «Lịch» ở đầu trang để về tháng này."),
         ("/lich?thang=0001-01", "Tháng «0001-01» trong địa chỉ trang không đọc được"),
     ]
     for path, message in cases:

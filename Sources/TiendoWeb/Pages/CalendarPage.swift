@@ -17,7 +17,9 @@ struct CalendarPage {
         var month = CivilDate(today.year, today.month, 1)
         if let text = query.text("thang") {
             guard let d = CivilDate.parse(text + "-01"), HumanDate.range.contains(d) else {
-                throw PageError.badRequest("Tháng «\(text)» trong địa chỉ trang không đọc được (viết YYYY-MM, từ 1900-01 đến 2199-12).")
+                throw PageError.badRequest(
+                    "Tháng «\(text)» trong địa chỉ trang không đọc được (một tháng từ 01/1900 đến 12/2199, địa chỉ viết năm-tháng như 2026-03); hãy bấm «Lịch» ở đầu trang để về tháng này."
+                )
             }
             month = d
         }

@@ -28,7 +28,7 @@ struct RecordView {
     var body: HTML {
         let i = instance
         let state: HTML = i.state.flatMap { catalog.stateTitle(i.workflow, $0) }.map { "<span class=\"badge\">\($0)</span>" } ?? .empty
-        let done: HTML = i.completed ? " <span class=\"badge ok\">Hồ sơ đã hoàn tất</span>" : .empty
+        let done: HTML = i.completed ? " <span class=\"badge ok\">Hồ sơ đã hoàn thành</span>" : .empty
         let stale: HTML =
             i.stale ? " <span class=\"badge warn\" title=\"Hồ sơ chạy theo phiên bản quy trình cũ\">bản quy trình cũ</span>" : .empty
         return """
@@ -140,7 +140,9 @@ struct RecordView {
                 status = "<span class=\"muted\">Chưa có hạn</span>"
             } else {
                 let left = Format.civilDate(m.due).map { $0.dayNumber - today.dayNumber } ?? 0
-                status = "<span class=\"badge \(m.overdue ? "bad" : "")\">\(Format.days(left, overdue: m.overdue))</span>"
+                // Coloured as the deadlines above and the agenda colour it: due within three days stands out.
+                status =
+                    "<span class=\"badge \(m.overdue ? "bad" : left <= 3 ? "warn" : "")\">\(Format.days(left, overdue: m.overdue))</span>"
             }
             let target = Format.milestone(m.id, occurrence: m.every != nil ? m.occurrence : nil) ?? m.id
             let period = m.every != nil ? " kỳ \(m.occurrence.map { Format.occurrence($0, due: m.due) } ?? "")" : ""

@@ -109,7 +109,7 @@ struct RecordsEvent {
                     if instance.workflow == workflowID, let now = instance.state, info.targets.contains(now) {
                         outcome.already.append(who)
                     } else {
-                        let now = instance.state.flatMap { catalog.stateTitle(instance.workflow, $0) } ?? "đã hoàn tất"
+                        let now = instance.state.flatMap { catalog.stateTitle(instance.workflow, $0) } ?? "đã hoàn thành"
                         outcome.refused.append("\(who): hồ sơ đã sang bước «\(now)», không còn ở bước ghi được \(step).")
                     }
                     continue

@@ -158,7 +158,7 @@ struct RecordsPage {
                     "\(DueTable.due(d)) \(DueTable.daysBadge(d))<br><span class=\"small\">\(DueTable.what(d))</span>"
                 }
                 ?? (i.completed
-                    ? "<span class=\"badge ok\">Hồ sơ đã hoàn tất</span>"
+                    ? "<span class=\"badge ok\">Hồ sơ đã hoàn thành</span>"
                     : e.nextTransition.map { t in
                         "<span class=\"small next-transition\">\(RecordsPage.transition(t, workflow: i.workflow, catalog: data.catalog))</span>"
                     } ?? "<span class=\"muted\">—</span>")
