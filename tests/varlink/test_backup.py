@@ -3,6 +3,7 @@ the oldest copies go beyond `--keep`, only an operator may take one, and `tiendo
 
 import glob
 import os
+import shutil
 import sqlite3
 import subprocess
 
@@ -56,27 +57,34 @@ def test_a_copy_taken_while_running_opens_and_restores(fresh):
     assert ids == ["hop/b0", "hop/b1", "hop/b2"], ids
 
 
-def test_keep_removes_the_oldest_and_only_operators_take_copies(fresh):
+def test_keep_counts_days_and_only_operators_take_copies(fresh):
+    backups = os.path.join(fresh.state, "backups")
     # In the order they were taken (several may fall in one second of the test's clock: «-2», «-3» after the first).
     copies = [os.path.basename(xcall(fresh, "Backup")["path"]) for _ in range(3)]
-    assert sorted(os.listdir(os.path.join(fresh.state, "backups"))) == sorted(copies)
+    assert sorted(os.listdir(backups)) == sorted(copies)
+    # Two nights before, as the nightly copy left them (a copy is known by its name).
+    nights = ["tiendo-2026-02-27-023000.sqlite", "tiendo-2026-02-28-023000.sqlite"]
+    for night in nights:
+        shutil.copy(os.path.join(backups, copies[0]), os.path.join(backups, night))
     r = ctl(fresh, "backup", "--keep", "2")
     assert r.returncode == 0, r.stderr
-    left = os.listdir(os.path.join(fresh.state, "backups"))
-    assert len(left) == 2 and copies[2] in left and copies[0] not in left and copies[1] not in left, (copies, left)
-    assert f"Đã xóa 2 bản sao cũ: {copies[0]}, {copies[1]}." in r.stdout, r.stdout
+    # Today's copies, the new one with them, are one day, however many: the latest night is the other day kept. Copies
+    # taken by hand never push the nights out (fourteen presses of «Sao lưu ngay» took fourteen nights before).
+    left = os.listdir(backups)
+    assert len(left) == 5 and nights[0] not in left and nights[1] in left and all(c in left for c in copies), (copies, left)
+    assert f"Đã xóa 1 bản sao cũ: {nights[0]}." in r.stdout, r.stdout
     j = xcall(fresh, "Backup", keep=5)
-    assert j["path"].startswith(os.path.join(fresh.state, "backups", "tiendo-")) and j["removed"] == [] and j["bytes"] > 0, j
+    assert j["path"].startswith(os.path.join(backups, "tiendo-")) and j["removed"] == [] and j["bytes"] > 0, j
     assert j["at"].startswith("2026-03-02T09:0") and j["instances"] == 0, j
     # The copies listed, newest first, for anyone who may read.
     listed = xcall(fresh, "Backups")
-    assert listed["directory"] == os.path.join(fresh.state, "backups"), listed
+    assert listed["directory"] == backups, listed
     names = [c["name"] for c in listed["copies"]]
-    assert names[0] == os.path.basename(j["path"]) and names[-1] == copies[2] and len(names) == 3, listed
+    assert names[0] == os.path.basename(j["path"]) and names[-1] == nights[1] and names[-2] == copies[0] and len(names) == 6, listed
     assert sorted(names) == sorted(os.listdir(listed["directory"])), listed
     assert listed["copies"][0]["bytes"] == j["bytes"] and listed["copies"][0]["at"] == j["at"], (listed, j)
     r = ctl(fresh, "backup", "--list")
-    assert r.returncode == 0 and r.stdout.startswith(f"3 bản sao lưu trong {listed['directory']}:"), r.stdout
+    assert r.returncode == 0 and r.stdout.startswith(f"6 bản sao lưu trong {listed['directory']}:"), r.stdout
     assert os.path.basename(j["path"]) in r.stdout.splitlines()[2], r.stdout
     # A count that keeps nothing, and a user who may not change anything: refused, no copy made.
     r = ctl(fresh, "backup", "--keep", "0")
@@ -88,4 +96,4 @@ def test_keep_removes_the_oldest_and_only_operators_take_copies(fresh):
     assert sorted(os.listdir(os.path.join(fresh.state, "backups"))) == before
     # Listing is reading: allowed.
     r = ctl(fresh, "backup", "--list", user=65534)
-    assert r.returncode == 0 and "3 bản sao lưu" in r.stdout, (r.stdout, r.stderr)
+    assert r.returncode == 0 and "6 bản sao lưu" in r.stdout, (r.stdout, r.stderr)
