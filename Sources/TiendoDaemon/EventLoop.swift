@@ -242,8 +242,9 @@ public final class EventLoop: Sendable {
         }
         do {
             let r = try daemon.tick(now: now, within: daemon.options.tickSeconds)
-            // A tick with nothing due writes nothing: a file deleted meanwhile would pass for one written again.
-            if daemon.loopStatus.degraded != nil { try daemon.store.checkInPlace() }
+            // A tick with nothing due writes nothing, which passed for a write on a full disk (the mode then left and
+            // entered at every request): degraded mode ends on a write that reached the file.
+            if daemon.loopStatus.degraded != nil { try daemon.store.setMeta("write_probe", Zone.vietnam.iso(now)) }
             daemon.leaveDegraded()
             daemon.tallyCatchUp(r, reason: "khi thức dậy")
         } catch {

@@ -92,7 +92,10 @@ extension Store {
         // A database a newer tiendod migrated is refused here, read-only, before anything opens it for writing
         // (which switched a copy to WAL and rewrote its header before `Store.init` refused it): a refused file stays
         // as it was, byte for byte. No migration table (a new file) is none applied.
-        let applied = (try? readOnly(path: path) { db in try column(db, "SELECT identifier FROM grdb_migrations", path: path) }) ?? []
+        let applied = try readOnly(path: path) { db in
+            try column(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'grdb_migrations'", path: path) == ["1"]
+                ? try column(db, "SELECT identifier FROM grdb_migrations", path: path) : []
+        }
         let unknown = Set(applied).subtracting(Store.migrator.migrations).sorted()
         if !unknown.isEmpty { throw StoreError.tooNew(path: path, migrations: unknown) }
         if Int64(st.st_size) <= checkBytes { try quickCheck(path: path) }

@@ -280,6 +280,9 @@ public final class Store: Sendable {
                 try tx.finish()
                 return moved ? .rollback : .commit
             }
+            // Rolled back: the in-memory due items and wake-ups keep what the file keeps (applied, they dropped a
+            // case's deadlines from the agenda until a restart).
+            if moved { throw StoreError.moved(path: path) }
             if let dueIndex, let pending { dueIndex.apply(pending.deltas) }
             wakeups.apply(pendingWakeups)
             return result!
@@ -314,6 +317,7 @@ public final class Store: Sendable {
                 result = try f(db)
                 return moved ? .rollback : .commit
             }
+            if moved { throw StoreError.moved(path: path) }
             return result!
         }
     }

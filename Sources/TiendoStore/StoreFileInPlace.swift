@@ -20,15 +20,4 @@ extension Store {
     func checkInPlace(_ db: Database) throws {
         if hasMoved(db) { throw StoreError.moved(path: path) }
     }
-
-    /// The same check outside a write (the loop, finding out whether it can write again).
-    public func checkInPlace() throws {
-        do {
-            try pool.writeWithoutTransaction { db in try checkInPlace(db) }
-        } catch let e as StoreError {
-            throw e
-        } catch {
-            throw StoreError.cannotOpen(path: path, reason: Store.describe(error))
-        }
-    }
 }

@@ -52,6 +52,11 @@ struct RestoreTests {
     func deletedWhileRunning() throws {
         let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
         try importC1(d)
+        func agenda() throws -> [String] {
+            (try d.call("Agenda", [("days", .int(30))])["items"]?.arrayValue ?? []).compactMap { $0["instance"]?.stringValue }
+        }
+        let before = try agenda()
+        #expect(before.contains("hop/c1"))
         try FileManager.default.removeItem(atPath: d.stateDir + "/tiendo.sqlite")
         // The change would go into the file tiendod holds open, which the next start does not find: refused.
         var refusal: VarlinkError?
@@ -66,6 +71,8 @@ struct RestoreTests {
         #expect(
             refusal?.name == "org.varlink.service.InternalError" && reason.contains("đã bị xóa hoặc đổi tên"),
             "\(String(describing: refusal))")
+        // Rolled back in the file, and in memory: the agenda is what the file holds (the refused case not in it).
+        #expect(try agenda() == before)
         // Said at once where an operator looks, with what to do, not at the next timed firing.
         let problem = try d.call("GetStatus")["status"]?["problem"]?["reason"]?.stringValue ?? ""
         #expect(problem.contains("đã bị xóa hoặc đổi tên") && problem.contains("tiendoctl backup"), "\(problem)")

@@ -702,6 +702,52 @@ def test_a_daemon_that_cannot_write_says_so_in_its_status_and_recovers(tmp_path)
         subprocess.run(["umount", str(mnt)])
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="a small tmpfs to fill needs root")
+def test_a_refused_change_on_a_full_disk_is_in_the_status_while_nothing_is_due(tmp_path):
+    """Nothing due: only an operator's change meets the full disk. Status says so at once and keeps saying it until a
+    write reaches the file (an empty tick passed for a write, and the mode ended at once, every time)."""
+    from conftest import ROOT
+    mnt = tmp_path / "state"
+    mnt.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mnt)], check=True)
+    proc = None
+    try:
+        wf = tmp_path / "wf"
+        (wf / "calendars").mkdir(parents=True)
+        shutil.copy(os.path.join(ROOT, "Workflows", "calendars", "vn.yaml"), wf / "calendars" / "vn.yaml")
+        (wf / "nhanh.yaml").write_text(NHANH, encoding="utf-8")
+        sock, run = tmp_path / "sock", tmp_path / "run"
+        proc = subprocess.Popen(
+            [os.path.join(BIN, "tiendod"), "--workflows", str(wf), "--state-dir", str(mnt), "--runtime-dir", str(run),
+             "--socket", str(sock), "--fake-time", "2026-03-02T09:00:00+07:00", "--time-rate", "1"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        def status():
+            return subprocess.run([CTL, "--socket", str(sock), "status"], capture_output=True, text=True, timeout=30,
+                                  env=dict(os.environ, NO_COLOR="1")).stdout
+
+        deadline = time.time() + 60
+        while not (sock.exists() and "tiendod" in status()):
+            assert proc.poll() is None and time.time() < deadline
+            time.sleep(0.1)
+        subprocess.run(["dd", "if=/dev/zero", f"of={mnt}/day", "bs=16k"], capture_output=True)
+        r = subprocess.run([CTL, "--socket", str(sock), "start", "nhanh", "moi"], capture_output=True, text=True, timeout=30)
+        assert r.returncode == 1 and "đĩa đầy (SQLITE_FULL)" in r.stderr, r.stderr
+        for _ in range(8):  # across the loop's 5-second retry
+            assert "SỰ CỐ" in (out := status()) and "đĩa đầy" in out, out
+            time.sleep(1)
+        os.unlink(mnt / "day")
+        deadline = time.time() + 30
+        while "SỰ CỐ" in (out := status()):
+            assert time.time() < deadline, out
+            time.sleep(0.5)
+    finally:
+        if proc:
+            proc.terminate()
+            proc.wait(30)
+        subprocess.run(["umount", str(mnt)])
+
+
 DINH_KY = """tiendo: 1
 title: Đóng góp hằng tháng
 milestones:
