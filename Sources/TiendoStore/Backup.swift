@@ -77,17 +77,21 @@ extension Store {
     /// The copies `keep` removes beside the new one, oldest first: every copy of the days beyond the `keep` latest days
     /// that have one (the new copy's day first). A day counts once, however many copies it has: fourteen presses of
     /// «Sao lưu ngay» in a morning took the fourteen nights before away when copies were counted (audit, 07/12/2026).
-    /// A copy named after the new one (taken while the clock was ahead) cannot be newer than it and says no date that
-    /// can be trusted: it counts as the oldest, and goes first, or it would stay for good while each new copy removed
-    /// the one before it (the new copy holds everything such a copy held).
+    /// Days named after the new copy (a clock that was ahead, or this one behind: a machine without a clock battery
+    /// taking the timer's missed copy at boot) have no date to trust: they rank after every earlier day, newest-named
+    /// first, and are kept while `keep` allows, rather than each new copy removing the one before it, or all of them.
     static func beyondKeep(_ keep: Int, new name: String, at: Instant, in files: [String]) -> [String] {
         let others = files.compactMap { file in Store.backupOrder(file).map { (file, $0) } }.filter { $0.0 != name }
         let day = { (t: Instant) in Zone.vietnam.date(of: t) }
         let newDay = day(at)
-        let earlierDays = Set(others.filter { $0.1.taken <= at }.map { day($0.1.taken) }).subtracting([newDay]).sorted(by: >)
-        let keptDays = Set(earlierDays.prefix(keep - 1)).union([newDay])
-        // By when each was taken (`-2` after the copy of the same second, `-10` after `-9`), not by the names' bytes.
-        return others.filter { $0.1.taken > at || !keptDays.contains(day($0.1.taken)) }
+        func days(_ named: (Instant) -> Bool) -> [CivilDate] {
+            Set(others.filter { named($0.1.taken) }.map { day($0.1.taken) }).subtracting([newDay]).sorted(by: >)
+        }
+        let ranked = days { $0 <= at } + days { $0 > at }
+        let keptDays = Set(ranked.prefix(keep - 1)).union([newDay])
+        // By when each was taken (`-2` after the copy of the same second, `-10` after `-9`), not by the names' bytes;
+        // those named after the new copy as the oldest.
+        return others.filter { !keptDays.contains(day($0.1.taken)) }
             .sorted { ($0.1.taken <= at ? 1 : 0, $0.1.taken, $0.1.n) < ($1.1.taken <= at ? 1 : 0, $1.1.taken, $1.1.n) }.map(\.0)
     }
 

@@ -105,6 +105,12 @@ struct BackupTests {
             }
             .isEmpty)
         #expect(try store.backup(at: day(10).adding(seconds: 60), keep: 2).removed.isEmpty)
+        // The clock behind (a machine without a clock battery, taking the missed nightly copy at boot): the copies named
+        // later are kept while `keep` allows, not all removed by the one copy taken now.
+        #expect(try store.backup(at: day(5), keep: 3).removed.isEmpty)
+        #expect(try store.backup(at: day(5).adding(seconds: 60), keep: 2).removed.allSatisfy { $0.hasPrefix("tiendo-2026-12-09-") })
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: dir + "/backups").filter { $0.hasPrefix("tiendo-2026-12-10-") }.count == 2)
     }
 
     @Test("a copy that cannot be written: refused with the reason, no copy left behind")

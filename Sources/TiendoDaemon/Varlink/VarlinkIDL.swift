@@ -357,7 +357,7 @@ enum VarlinkIDL {
         # Copies the state database as it is at one moment into `backups/` beside it, as
         # `tiendo-YYYY-MM-DD-HHMMSS.sqlite` (local time), checked (`PRAGMA quick_check`) before it takes that name; with
         # `keep` (at least 1), then keeps the copies of that many latest days that have one (a day's copies count once)
-        # and removes the others, never the new one (one named after it, by a clock that was ahead, first). Callers as
+        # and removes the others, never the new one (those named after it count as the oldest days). Callers as
         # for vn.tiendo.Manager.SendEvent. `at`: when the copy was taken; `bytes`: its size; `instances`: how many it holds;
         # `removed`: the file names of the copies removed.
         method Backup(keep: ?int) -> (path: string, at: string, bytes: int, instances: int, removed: []string)
