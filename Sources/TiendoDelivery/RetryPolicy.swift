@@ -14,6 +14,10 @@ public struct RetryPolicy: Sendable, Hashable {
         self.giveUpAfter = giveUpAfter
     }
 
+    /// The attempts a message failing with a channel-scope failure must have had before it gives up, beside
+    /// `giveUpAfter`: as many as the window holds at the longest wait (3 days at 6 h: 12), at least 2.
+    public var channelAttempts: Int { Int(max(2, giveUpAfter / max(cap, 1))) }
+
     /// The upper bound of the wait after `attempts` failed attempts (1 after the first failure).
     public func ceiling(afterAttempts attempts: Int) -> Int64 {
         let n = max(0, attempts - 1)

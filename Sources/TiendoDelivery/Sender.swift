@@ -274,11 +274,13 @@ public final class Sender: Sendable {
         // Failing since the message could first be sent (a digest's time, not its records' commits).
         let dueAt = job.items.map(\.dueAt).max() ?? now
         let attempts = (job.items.map(\.attempts).max() ?? 0) + 1
-        // A channel-scope failure (the relay down, a refused login) is the channel's, not the message's: it never
-        // gives up, or an outage longer than `giveUpAfter` made every message queued behind the head a dead letter
-        // «after 1 attempt» the moment the channel came back (audit, 07/12/2026). Notices still expire at their
-        // deadline.
-        if failure.isTransient, failure.scope == .channel || now.seconds - dueAt.seconds < config.policy.giveUpAfter {
+        // A channel-scope failure (the relay down, a refused login) gives up only on a message that has itself been
+        // tried through the window (`channelAttempts`): one queued behind the head, never tried while the channel
+        // paused, became a dead letter «after 1 attempt» the moment the channel answered again, and so did the whole
+        // queue after an outage longer than `giveUpAfter` (audit, 07/12/2026). Never giving up would hold the channel
+        // for ever behind one message a relay refuses for good under a channel-scope reply. Notices still expire.
+        let window = now.seconds - dueAt.seconds < config.policy.giveUpAfter
+        if failure.isTransient, window || (failure.scope == .channel && attempts < config.policy.channelAttempts) {
             // The wait counts from when the failure came back (a refused login may take the whole timeout).
             let failedAt = await clock.now()
             let next: Instant
