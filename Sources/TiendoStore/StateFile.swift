@@ -98,7 +98,7 @@ extension Store {
         }
         let unknown = Set(applied).subtracting(Store.migrator.migrations).sorted()
         if !unknown.isEmpty { throw StoreError.tooNew(path: path, migrations: unknown) }
-        if Int64(st.st_size) <= checkBytes { try quickCheck(path: path) }
+        if Int64(st.st_size) <= checkBytes { try quickCheck(path: path, beforeOpen: true) }
         return .ours
     }
 
@@ -183,7 +183,8 @@ extension Store {
     }
 
     /// `PRAGMA quick_check` on a read-only connection; throws `StoreError.corrupt` with SQLite's first findings.
-    static func quickCheck(path: String) throws {
+    /// `beforeOpen`: at a start, before tiendod opens the file (a running daemon always has a -wal beside it).
+    static func quickCheck(path: String, beforeOpen: Bool = false) throws {
         let lines: [String]
         do {
             lines = try readOnly(path: path) { db in try column(db, "PRAGMA quick_check(20)", path: path) }
@@ -196,12 +197,13 @@ extension Store {
         let findings = lines.flatMap { $0.split(separator: "\n").map(String.init) }.filter {
             !$0.isEmpty && !$0.hasPrefix("*** in database")
         }
-        let more = findings.count > 3 ? " và \(findings.count - 3) chỗ khác\(findings.count >= 20 ? " (có thể hơn)" : "")" : ""
-        // A -wal beside a file copied over by hand belongs to the file that was there before: the likeliest cause.
+        let more = findings.count > 3 ? " và \(findings.count - 3) chỗ khác\(lines.count >= 20 ? " (có thể hơn)" : "")" : ""
+        // A -wal beside a file copied over by hand belongs to the file that was there before: one possible cause, said
+        // at a start only (a stop without its checkpoint, a crash, leaves one too).
         let wal =
-            FileManager.default.fileExists(atPath: path + "-wal")
+            beforeOpen && FileManager.default.fileExists(atPath: path + "-wal")
             ? ". Bên cạnh có tệp \((path as NSString).lastPathComponent)-wal: nếu tệp cơ sở dữ liệu vừa được chép đè bằng tay,"
-                + " tệp -wal ấy là của tệp cũ và làm hỏng tệp mới; hãy khôi phục bằng tiendod --restore, không chép tay"
+                + " tệp -wal ấy có thể là của tệp cũ và làm hỏng tệp mới (khôi phục bằng tiendod --restore, không chép tay)"
             : ""
         throw StoreError.corrupt("\(path): SQLite thấy chỗ hỏng: \(findings.prefix(3).joined(separator: "; "))\(more)\(wal)")
     }

@@ -324,15 +324,16 @@ import Testing
                 tiendo: 1
                 title: T
                 fields:
-                  ten_to_chuc: {type: text}
                   dang_bo: {type: text}
+                  ghi_chu: {type: text}
+                  ten_to_chuc: {type: text}
                 group_by: dang_bo
-                label: dang_bo
+                label: ten_to_chuc
                 milestones: {m: {title: M, due: 2026-01-01}}
-                list_fields: [ten_to_chuc, dang_bo]
+                list_fields: [ten_to_chuc]
                 """,
-            line: 9, column: 28, severity: .warning,
-            fragment: "'dang_bo' in 'list_fields' is already a column of the list (the group)"),
+            line: 10, column: 15, severity: .warning,
+            fragment: "'ten_to_chuc' in 'list_fields' is already a column of the list (the record's name)"),
         Case(
             name: "a list column named twice",
             yaml: """
