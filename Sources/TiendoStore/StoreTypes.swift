@@ -201,7 +201,8 @@ public enum StoreError: Error, CustomStringConvertible {
             return "tệp cơ sở dữ liệu \(p) đã bị xóa hoặc đổi tên trong khi tiendod đang chạy: từ lúc đó tiendod không nhận thay đổi nào"
                 + " (lần khởi động sau sẽ không thấy chúng). Dữ liệu vẫn còn trong tiendod đang chạy: ĐỪNG dừng tiendod; chạy ngay"
                 + " «tiendoctl backup» để chép toàn bộ ra một bản sao lưu, rồi dừng tiendod và khôi phục bản sao ấy"
-                + " (tiendod --restore TỆP, xem tiendod(8))"
+                + " (tiendod --restore TỆP, xem tiendod(8)). Một thay đổi bị từ chối đúng lúc tệp bị xóa có thể vẫn nằm trong bản"
+                + " sao ấy: xem lại hồ sơ (tiendoctl show) trước khi làm lại"
         case .corrupt(let r):
             return
                 "cơ sở dữ liệu hỏng: \(r). tiendod không ghi vào tệp hỏng; hãy khôi phục từ bản sao lưu (tiendod --restore TỆP, xem tiendod(8))"
