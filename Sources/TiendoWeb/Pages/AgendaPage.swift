@@ -131,7 +131,7 @@ struct AgendaPage {
             \(counts)
             \(f.form("/", catalog: data.catalog, account: account, groups: groups, extra: extra))
             <p class="no-print actions"><a href="\(f.link("/", ["in": "1", "trang": nil]))">In danh sách (A4)</a> ·
-            <a href="\(f.link("/xuat/viec-can-lam.csv"))">Tải CSV</a> · <a href="\(f.link("/xuat/viec-can-lam.xlsx"))">Tải Excel</a> ·
+            <a href="\(f.link("/xuat/viec-can-lam.xlsx"))">Tải Excel</a> · <a href="\(f.link("/xuat/viec-can-lam.csv"))">Tải CSV</a> ·
             <a href="\(movesSoon)">Hồ sơ sẽ tự chuyển trạng thái trong \(Filters.movesSoonDays) ngày tới</a></p>
             \(span)\(empty)\(pickForm)\(sections)\(pick ? "<p class=\"no-print\">\(button)</p>" as HTML : .empty)\(pager)
             """

@@ -157,7 +157,7 @@ struct OverviewPage {
         let body: HTML = """
             <h1>Tổng quan</h1>
             \(filters.form("/tong-quan", catalog: catalog, account: account, groups: account.groups, search: false))
-            <p class="no-print actions"><a href="\(filters.link("/xuat/tong-quan.csv"))">Tải CSV</a> · <a href="\(filters.link("/xuat/tong-quan.xlsx"))">Tải Excel</a>
+            <p class="no-print actions"><a href="\(filters.link("/xuat/tong-quan.xlsx"))">Tải Excel</a> · <a href="\(filters.link("/xuat/tong-quan.csv"))">Tải CSV</a>
             · <button type="button" data-print>In trang này</button></p>
             <h2>Theo quy trình</h2>
             <table class="summary"><thead><tr><th>Quy trình</th>\(OverviewPage.heads())\(showProvisional ? OverviewPage.heads([OverviewPage.provisionalTitle]) : HTML.empty)</tr></thead>
