@@ -1,5 +1,6 @@
 """The online tiendoctl commands against the real daemon: tables, --json, CSV as Excel writes it, errors."""
 
+import contextlib
 import json
 import re
 import os
@@ -637,11 +638,10 @@ states:
 """
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="a small tmpfs to fill needs root")
-def test_a_daemon_that_cannot_write_says_so_in_its_status_and_recovers(tmp_path):
-    """A full disk under the state directory: the loop cannot record what falls due, so it sends nothing. `tiendoctl
-    status`, status.json and tiendo.prom say so (with since when) until it can write again; then they stop saying it."""
-    from conftest import ROOT
+@contextlib.contextmanager
+def daemon_on_a_small_tmpfs(tmp_path, time_rate):
+    """tiendod on the NHANH workflow with its state on a 4 MiB tmpfs (for a test to fill), ready: yields the mount, its
+    runtime directory and `ctl(*args)`, tiendoctl on its socket. Stops the daemon and unmounts after."""
     mnt = tmp_path / "state"
     mnt.mkdir()
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mnt)], check=True)
@@ -654,23 +654,36 @@ def test_a_daemon_that_cannot_write_says_so_in_its_status_and_recovers(tmp_path)
         sock, run = tmp_path / "sock", tmp_path / "run"
         proc = subprocess.Popen(
             [os.path.join(BIN, "tiendod"), "--workflows", str(wf), "--state-dir", str(mnt), "--runtime-dir", str(run),
-             "--socket", str(sock), "--fake-time", "2026-03-02T09:00:00+07:00", "--time-rate", "60"],
+             "--socket", str(sock), "--fake-time", "2026-03-02T09:00:00+07:00", "--time-rate", str(time_rate)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
-        def status():
-            return subprocess.run([CTL, "--socket", str(sock), "status"], capture_output=True, text=True, timeout=30,
+        def ctl(*args):
+            return subprocess.run([CTL, "--socket", str(sock), *args], capture_output=True, text=True, timeout=30,
                                   env=dict(os.environ, NO_COLOR="1"))
 
         deadline = time.time() + 60
-        while not (sock.exists() and status().returncode == 0):
+        while not (sock.exists() and ctl("status").returncode == 0):
             assert proc.poll() is None and time.time() < deadline
             time.sleep(0.1)
+        yield mnt, run, ctl
+    finally:
+        if proc:
+            proc.terminate()
+            proc.wait(30)
+        subprocess.run(["umount", str(mnt)])
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a small tmpfs to fill needs root")
+def test_a_daemon_that_cannot_write_says_so_in_its_status_and_recovers(tmp_path):
+    """A full disk under the state directory: the loop cannot record what falls due, so it sends nothing. `tiendoctl
+    status`, status.json and tiendo.prom say so (with since when) until it can write again; then they stop saying it."""
+    with daemon_on_a_small_tmpfs(tmp_path, 60) as (mnt, run, ctl):
         for k in range(20):
-            r = subprocess.run([CTL, "--socket", str(sock), "start", "nhanh", f"a{k}"], capture_output=True, text=True, timeout=30)
+            r = ctl("start", "nhanh", f"a{k}")
             assert r.returncode == 0, r.stderr
         subprocess.run(["dd", "if=/dev/zero", f"of={mnt}/day", "bs=16k"], capture_output=True)
         deadline = time.time() + 60
-        while "SỰ CỐ" not in (out := status().stdout):
+        while "SỰ CỐ" not in (out := ctl("status").stdout):
             assert time.time() < deadline, out
             time.sleep(0.5)
         assert "tiendod không ghi được vào cơ sở dữ liệu (đĩa đầy (SQLITE_FULL) trong " in out, out
@@ -682,12 +695,12 @@ def test_a_daemon_that_cannot_write_says_so_in_its_status_and_recovers(tmp_path)
         assert problem and problem["reason"].startswith("đĩa đầy") and problem["since"].startswith("2026-03-02T"), problem
         assert "tiendo_store_write_failing 1" in (run / "tiendo.prom").read_text()
         # A change asked for meanwhile is refused with the reason, not as an unexplained internal error.
-        r = subprocess.run([CTL, "--socket", str(sock), "start", "nhanh", "moi"], capture_output=True, text=True, timeout=30)
+        r = ctl("start", "nhanh", "moi")
         assert r.returncode == 1 and "không ghi được thay đổi vào cơ sở dữ liệu: đĩa đầy (SQLITE_FULL)" in r.stderr, r.stderr
         assert "lỗi nội bộ" not in r.stderr
         os.unlink(mnt / "day")
         deadline = time.time() + 60
-        while "SỰ CỐ" in (out := status().stdout):
+        while "SỰ CỐ" in (out := ctl("status").stdout):
             assert time.time() < deadline, out
             time.sleep(0.5)
         deadline = time.time() + 10
@@ -695,57 +708,24 @@ def test_a_daemon_that_cannot_write_says_so_in_its_status_and_recovers(tmp_path)
             assert time.time() < deadline
             time.sleep(0.5)
         assert "problem" not in json.loads((run / "status.json").read_text(encoding="utf-8"))["daemon"]
-    finally:
-        if proc:
-            proc.terminate()
-            proc.wait(30)
-        subprocess.run(["umount", str(mnt)])
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="a small tmpfs to fill needs root")
 def test_a_refused_change_on_a_full_disk_is_in_the_status_while_nothing_is_due(tmp_path):
     """Nothing due: only an operator's change meets the full disk. Status says so at once and keeps saying it until a
     write reaches the file (an empty tick passed for a write, and the mode ended at once, every time)."""
-    from conftest import ROOT
-    mnt = tmp_path / "state"
-    mnt.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mnt)], check=True)
-    proc = None
-    try:
-        wf = tmp_path / "wf"
-        (wf / "calendars").mkdir(parents=True)
-        shutil.copy(os.path.join(ROOT, "Workflows", "calendars", "vn.yaml"), wf / "calendars" / "vn.yaml")
-        (wf / "nhanh.yaml").write_text(NHANH, encoding="utf-8")
-        sock, run = tmp_path / "sock", tmp_path / "run"
-        proc = subprocess.Popen(
-            [os.path.join(BIN, "tiendod"), "--workflows", str(wf), "--state-dir", str(mnt), "--runtime-dir", str(run),
-             "--socket", str(sock), "--fake-time", "2026-03-02T09:00:00+07:00", "--time-rate", "1"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-        def status():
-            return subprocess.run([CTL, "--socket", str(sock), "status"], capture_output=True, text=True, timeout=30,
-                                  env=dict(os.environ, NO_COLOR="1")).stdout
-
-        deadline = time.time() + 60
-        while not (sock.exists() and "tiendod" in status()):
-            assert proc.poll() is None and time.time() < deadline
-            time.sleep(0.1)
+    with daemon_on_a_small_tmpfs(tmp_path, 1) as (mnt, run, ctl):
         subprocess.run(["dd", "if=/dev/zero", f"of={mnt}/day", "bs=16k"], capture_output=True)
-        r = subprocess.run([CTL, "--socket", str(sock), "start", "nhanh", "moi"], capture_output=True, text=True, timeout=30)
+        r = ctl("start", "nhanh", "moi")
         assert r.returncode == 1 and "đĩa đầy (SQLITE_FULL)" in r.stderr, r.stderr
         for _ in range(8):  # across the loop's 5-second retry
-            assert "SỰ CỐ" in (out := status()) and "đĩa đầy" in out, out
+            assert "SỰ CỐ" in (out := ctl("status").stdout) and "đĩa đầy" in out, out
             time.sleep(1)
         os.unlink(mnt / "day")
         deadline = time.time() + 30
-        while "SỰ CỐ" in (out := status()):
+        while "SỰ CỐ" in (out := ctl("status").stdout):
             assert time.time() < deadline, out
             time.sleep(0.5)
-    finally:
-        if proc:
-            proc.terminate()
-            proc.wait(30)
-        subprocess.run(["umount", str(mnt)])
 
 
 DINH_KY = """tiendo: 1
