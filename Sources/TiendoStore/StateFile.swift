@@ -78,34 +78,36 @@ extension Store {
         guard n == 16, magic.elementsEqual(Array("SQLite format 3\0".utf8)) else { throw StoreError.notSQLite(path: path) }
         // The application id and the tables through SQLite, not from the header bytes: the newest page 1 may still
         // be in the -wal file.
-        let (appID, tables) = try readOnly(path: path) { db in
-            (
-                Int32(try column(db, "PRAGMA application_id", path: path).first ?? "0") ?? 0,
-                Int(try column(db, "SELECT count(*) FROM sqlite_master WHERE type='table'", path: path).first ?? "0") ?? 0
+        // With the migrations it lists (none: a new file), in the same read.
+        let (appID, tables, applied) = try readOnly(path: path) { db in
+            let tables = try column(db, "SELECT name FROM sqlite_master WHERE type = 'table'", path: path)
+            return (
+                Int32(try column(db, "PRAGMA application_id", path: path).first ?? "0") ?? 0, tables,
+                tables.contains("grdb_migrations") ? try column(db, "SELECT identifier FROM grdb_migrations", path: path) : []
             )
         }
         if appID != applicationID {
             // Another program's database, unless it is an SQLite file with no table at all.
-            guard appID == 0, tables == 0 else { throw StoreError.notOurs(path: path) }
+            guard appID == 0, tables.isEmpty else { throw StoreError.notOurs(path: path) }
             return .ours
         }
         // A database a newer tiendod migrated is refused here, read-only, before anything opens it for writing
         // (which switched a copy to WAL and rewrote its header before `Store.init` refused it): a refused file stays
-        // as it was, byte for byte. No migration table (a new file) is none applied.
-        let applied = try readOnly(path: path) { db in
-            try column(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'grdb_migrations'", path: path) == ["1"]
-                ? try column(db, "SELECT identifier FROM grdb_migrations", path: path) : []
-        }
-        let unknown = Set(applied).subtracting(Store.migrator.migrations).sorted()
-        if !unknown.isEmpty { throw StoreError.tooNew(path: path, migrations: unknown) }
+        // as it was, byte for byte. A restore's copy is refused by the same check.
+        try refuseNewer(applied, path: path)
         if Int64(st.st_size) <= checkBytes { try quickCheck(path: path, beforeOpen: true) }
         return .ours
     }
 
+    /// Refuses a database a newer tiendod migrated (`applied`: the migrations it lists): this version would write rows
+    /// in a shape the newer one reads wrongly (an older tiendod given a v7 store sent every record again).
+    static func refuseNewer(_ applied: some Sequence<String>, path: String) throws {
+        let unknown = Set(applied).subtracting(Store.migrator.migrations).sorted()
+        if !unknown.isEmpty { throw StoreError.tooNew(path: path, migrations: unknown) }
+    }
+
     /// What a copy of the database holds (`copyContents`).
     struct CopyContents {
-        /// The migrations applied to it.
-        var migrations: [String]
         var instances: Int
         /// Which database it is a copy of (`meta.database_id`, migration v17); nil in a copy from before.
         var databaseID: String?
@@ -119,14 +121,12 @@ extension Store {
         try readOnly(path: path) { db in
             let tables = try column(db, "SELECT name FROM sqlite_master WHERE type = 'table'", path: path)
             guard tables.contains("instances") else { return nil }
-            let migrations =
-                tables.contains("grdb_migrations") ? try column(db, "SELECT identifier FROM grdb_migrations", path: path) : []
             let id = tables.contains("meta") ? try column(db, "SELECT value FROM meta WHERE key = 'database_id'", path: path).first : nil
             // By sequence number, not by `at`: the newest row is found without reading the table.
             let last =
                 tables.contains("history") ? try column(db, "SELECT at FROM history ORDER BY seq DESC LIMIT 1", path: path).first : nil
             return CopyContents(
-                migrations: migrations, instances: Int(try column(db, "SELECT count(*) FROM instances", path: path).first ?? "") ?? 0,
+                instances: Int(try column(db, "SELECT count(*) FROM instances", path: path).first ?? "") ?? 0,
                 databaseID: id, lastRecord: last.flatMap { Int64($0) })
         }
     }

@@ -91,17 +91,15 @@ public final class Store: Sendable {
             throw StoreError.cannotOpen(path: path, reason: Store.describe(error))
         }
         try checkIdentity()
-        // A database a newer tiendod has migrated is not opened for writing: GRDB would skip the migrations it does
-        // not know and this version would then write rows in a shape the newer one reads wrongly (an older tiendod
-        // given a v7 store sent every record again).
-        let unknown: [String]
+        // A database a newer tiendod has migrated is not migrated here (GRDB would skip the migrations it does not
+        // know): refused by `inspect` before the pool opened it, and again here for a file swapped in between.
+        let applied: Set<String>
         do {
-            let registered = Set(Store.migrator.migrations)
-            unknown = try pool.read { db in try Store.migrator.appliedIdentifiers(db).subtracting(registered).sorted() }
+            applied = try pool.read { db in try Store.migrator.appliedIdentifiers(db) }
         } catch {
             throw StoreError.cannotOpen(path: path, reason: Store.describe(error))
         }
-        if !unknown.isEmpty { throw StoreError.tooNew(path: path, migrations: unknown) }
+        try Store.refuseNewer(applied, path: path)
         do {
             try Store.migrator.migrate(pool)
         } catch {
@@ -271,18 +269,13 @@ public final class Store: Sendable {
             // Outside a transaction the setting cannot fail; if it did, sorts would only go on spilling to files.
             defer { if bulk { try? db.execute(sql: "PRAGMA temp_store = MEMORY") } }
             var result: T?
-            // A file moved before: the body still runs (a group's requests register their replies in it), and its
-            // writes are rolled back, not put into a file the next start will not find.
-            let moved = hasMoved(db)
-            try db.inTransaction {
+            // Moved: rolled back, thrown before the in-memory due items and wake-ups follow it (applied, they dropped
+            // a case's deadlines from the agenda until a restart).
+            try transactionInPlace(db) {
                 let tx = Transaction(db: db, savepoints: savepoints, pending: pending, wakeups: pendingWakeups)
                 result = try body(tx)
                 try tx.finish()
-                return moved ? .rollback : .commit
             }
-            // Rolled back: the in-memory due items and wake-ups keep what the file keeps (applied, they dropped a
-            // case's deadlines from the agenda until a restart).
-            if moved { throw StoreError.moved(path: path) }
             if let dueIndex, let pending { dueIndex.apply(pending.deltas) }
             wakeups.apply(pendingWakeups)
             return result!
@@ -312,12 +305,7 @@ public final class Store: Sendable {
     func write<T>(_ f: (Database) throws -> T) throws -> T {
         try writer(syncLater: false) { db in
             var result: T?
-            let moved = hasMoved(db)
-            try db.inTransaction {
-                result = try f(db)
-                return moved ? .rollback : .commit
-            }
-            if moved { throw StoreError.moved(path: path) }
+            try transactionInPlace(db) { result = try f(db) }
             return result!
         }
     }
@@ -330,7 +318,7 @@ public final class Store: Sendable {
                 writerSyncsLater.withLock { $0 = syncLater }
             }
             let result = try f(db)
-            // Moved during the write (before it, the write rolled back: `write`).
+            // Moved during the write (before it, the write rolled back: `transactionInPlace`).
             try checkInPlace(db)
             return result
         }

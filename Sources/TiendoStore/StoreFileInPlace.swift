@@ -16,6 +16,18 @@ extension Store {
         return rc == SQLITE_OK && moved != 0
     }
 
+    /// One write transaction running `body`, unless the writer's file has moved: then `body` still runs (a group's
+    /// requests register their replies in it), its writes are rolled back rather than put into a file the next start
+    /// will not find, and `StoreError.moved` is thrown.
+    func transactionInPlace(_ db: Database, _ body: () throws -> Void) throws {
+        let moved = hasMoved(db)
+        try db.inTransaction {
+            try body()
+            return moved ? .rollback : .commit
+        }
+        if moved { throw StoreError.moved(path: path) }
+    }
+
     /// Throws `StoreError.moved` when the writer's file is no longer at `path`.
     func checkInPlace(_ db: Database) throws {
         if hasMoved(db) { throw StoreError.moved(path: path) }
