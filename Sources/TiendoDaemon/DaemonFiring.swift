@@ -200,7 +200,7 @@ extension Daemon {
             ok = false
             lastGroupFailure = storeFailure(error)
             log.critical("Không ghi được nhóm thay đổi: \(lastGroupFailure ?? "")")
-            if Daemon.isStoreFailure(error) { enterDegraded(error, now: clock.now()) }
+            degradeIfStoreFailure(error)
         }
         inGroup = false
         let records = groupRecords

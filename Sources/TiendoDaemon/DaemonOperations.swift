@@ -81,7 +81,7 @@ extension Daemon {
                         delivery: deliveryCommit(now: clock.now(), changes: changes), undo: undo)
                 })
         } catch {
-            if Daemon.isStoreFailure(error) { enterDegraded(error, now: clock.now()) }
+            degradeIfStoreFailure(error)
             throw .internalError(Store.describe(error))
         }
         statusDirty = true

@@ -67,7 +67,7 @@ extension Daemon {
         } catch {
             let why = storeFailure(error)
             log.error("Lần nhập vào \(workflow) không ghi được, không nhập gì: \(why)")
-            if Daemon.isStoreFailure(error) { enterDegraded(error, now: clock.now()) }
+            degradeIfStoreFailure(error)
             throw .internalError(why)
         }
         guard final else { return .staged(total) }
@@ -252,7 +252,7 @@ extension Daemon {
         } catch {
             let why = storeFailure(error)
             log.error("Lần nhập vào \(def.id) không ghi được, không nhập gì: \(why)")
-            if Daemon.isStoreFailure(error) { enterDegraded(error, now: clock.now()) }
+            degradeIfStoreFailure(error)
             throw .internalError(why)
         }
         if bad > 0 {

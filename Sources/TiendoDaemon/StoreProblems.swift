@@ -21,6 +21,11 @@ extension Daemon {
         statusDirty = true
     }
 
+    /// Enters degraded mode when a request's write failed for a reason of the store (`isStoreFailure`), not its own.
+    func degradeIfStoreFailure(_ error: any Error) {
+        if Daemon.isStoreFailure(error) { enterDegraded(error, now: clock.now()) }
+    }
+
     /// Leaves degraded mode once a write went through.
     func leaveDegraded() {
         guard loopStatus.degraded != nil else { return }
