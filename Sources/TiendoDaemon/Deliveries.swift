@@ -109,16 +109,19 @@ extension Daemon {
         var byID: [String: Int] = [:]
         for (i, c) in changes.enumerated() { byID[c.instance.id] = i }
         return DeliveryCommit(now: now) { [self] record, key in
-            guard let notice = try? Notice(json: record.json) else { return [] }
+            guard let notice = try? Notice(json: record.json) else { return ([], []) }
             var data: [String: String] = [:]
             if let id = record.instance, let i = byID[id] {
                 let zone = current[record.workflow]?.zone ?? .vietnam
                 data = changes[i].instance.data.mapValues { $0.display(zone: zone) }
             }
-            let (fanOuts, problems) = router.fanOut(notice, recordKey: key, data: data, now: now)
-            for p in problems { log.warning("Không gửi được thông báo cho một người nhận: \(p)") }
+            let (fanOuts, unreachable) = router.fanOut(notice, recordKey: key, data: data, now: now)
+            for u in unreachable {
+                log.warning("Không gửi được thông báo cho một người nhận (giữ lại như thư chết): \(u.logLine)")
+                delivery.changed.insert(u.channel)
+            }
             for f in fanOuts { delivery.changed.insert(f.channel) }
-            return fanOuts
+            return (fanOuts, unreachable)
         }
     }
 

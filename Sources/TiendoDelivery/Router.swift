@@ -93,13 +93,13 @@ public struct Router: Sendable {
     }
 
     /// The deliveries of one record. `data` is the instance's data as text (for field recipients); `now` is when
-    /// the record is committed (a late record is not held back to its `at`). Problems (a field that holds no
-    /// address) are returned for the log: they never stop the other deliveries.
+    /// the record is committed (a late record is not held back to its `at`). Recipients whose field holds no
+    /// address are returned apart (tiendod keeps them as dead letters): they never stop the other deliveries.
     public func fanOut(_ n: Notice, recordKey: String, data: [String: String], now: Instant) -> (
-        deliveries: [FanOut], problems: [String]
+        deliveries: [FanOut], unreachable: [Unreachable]
     ) {
         var out: [FanOut] = []
-        var problems: [String] = []
+        var unreachable: [Unreachable] = []
         var seen = Set<String>()
         let window = window(for: n.workflow)
         let label = definitions?.workflow(n.workflow)?.labelField.flatMap { data[$0] }.flatMap { $0.isEmpty ? nil : $0 }
@@ -124,9 +124,16 @@ public struct Router: Sendable {
                             recipients.append(m)
                         case .failure:
                             // Said in the office's words (the routing file's own diagnostics are in English).
-                            problems.append(
-                                "\(n.instance ?? n.workflow): trường '\(f)' (tuyến '\(route.name)'): «\(Router.oneLine(value))» không phải một"
-                                    + " địa chỉ e-mail (dạng ten@ten-mien, chữ không dấu); không gửi được cho người này")
+                            let typed = Router.oneLine(value)
+                            let key = recordKey + "|" + channel.name + "|!" + typed.lowercased()
+                            guard seen.insert(key).inserted else { continue }
+                            let title = definitions?.workflow(n.workflow)?.field(f)?.title
+                            unreachable.append(
+                                Unreachable(
+                                    key: key, channel: channel.name, route: route.name, value: typed, label: label,
+                                    reason: Unreachable.reason(value: typed, field: title),
+                                    logLine: "\(n.instance ?? n.workflow): trường '\(f)' (tuyến '\(route.name)'): «\(typed)» không phải"
+                                        + " một địa chỉ e-mail (dạng ten@ten-mien, chữ không dấu); không gửi được cho người này"))
                         }
                     }
                 }
@@ -150,6 +157,6 @@ public struct Router: Sendable {
                 out.append(d)
             }
         }
-        return (out, problems)
+        return (out, unreachable)
     }
 }

@@ -8,10 +8,13 @@ public import TiendoDelivery
 public struct DeliveryCommit {
     /// The commit's instant: `created_at` of new rows, `finished_at` of notices expired because their deadline closed.
     public var now: Instant
-    /// The deliveries of one record under its key; nil when no routing file is in force (nothing is fanned out).
-    public var fanOut: ((TiendoCore.Record, _ recordKey: String) -> [FanOut])?
+    /// The deliveries of one record under its key, and the recipients it cannot reach (kept as dead letters); nil
+    /// when no routing file is in force (nothing is fanned out).
+    public var fanOut: FanOutRule?
 
-    public init(now: Instant, fanOut: ((TiendoCore.Record, _ recordKey: String) -> [FanOut])?) {
+    public typealias FanOutRule = (TiendoCore.Record, _ recordKey: String) -> (deliveries: [FanOut], unreachable: [Unreachable])
+
+    public init(now: Instant, fanOut: FanOutRule?) {
         self.now = now
         self.fanOut = fanOut
     }
@@ -104,6 +107,27 @@ extension Store {
                 f.key, seq, key, r.instance, deadline, deadline == nil ? nil : r.due, f.channel, f.recipient?.description, f.route,
                 f.digest, f.digestPeriod?.rawValue, QueueBook.seriesKey(series: f.series, channel: f.channel, recipient: f.recipient),
                 f.notBefore.seconds, f.expiresAt?.seconds, now.seconds, f.label, f.notBefore.seconds,
+            ])
+        }
+    }
+
+    /// Inserts a record's recipients that no address reaches, as dead letters with their reason: counted and listed
+    /// with the others, tried again by `Retry` (which finds the same reason at the claim until the record's data
+    /// gives an address to later notices).
+    static func insertUnreachable(_ db: Database, _ list: [Unreachable], record r: TiendoCore.Record, seq: Int64, key: String, now: Instant)
+        throws
+    {
+        guard !list.isEmpty else { return }
+        let insert = try db.cachedStatement(
+            sql: """
+                INSERT OR IGNORE INTO deliveries(key, record_seq, record_key, instance, channel, recipient, route, state,
+                    not_before, created_at, finished_at, last_error_class, last_error, label, due_at)
+                    VALUES (?,?,?,?,?,?,?,'dead',?,?,?,'permanent',?,?,?)
+                """)
+        for u in list {
+            try insert.execute(arguments: [
+                u.key, seq, key, r.instance, u.channel, u.value, u.route, now.seconds, now.seconds, now.seconds, u.reason, u.label,
+                now.seconds,
             ])
         }
     }
@@ -259,15 +283,19 @@ extension Store.Transaction {
                         items.append(d)
                         continue
                     }
-                    // A row the queue cannot read back (a recipient or record stored by an older version in a form
-                    // this one refuses) is a dead letter with its reason, not a lease renewed for ever unseen.
+                    // A row the queue cannot read back (a recipient that is no address, kept so at the fan-out and
+                    // tried again; a recipient or record stored by an older version in a form this one refuses) is a
+                    // dead letter with its reason, not a lease renewed for ever unseen.
+                    let recipient = row[5] as String?
+                    let unreachable = recipient.map { (row[1] as String).hasSuffix("|!" + $0.lowercased()) } ?? false
+                    let reason = unreachable ? recipient.map { Unreachable.reason(value: $0, field: nil) } : nil
                     try db.execute(
                         sql: """
                             UPDATE deliveries SET state = 'dead', last_error_class = 'permanent', last_error = ?, finished_at = ?,
                                 lease_owner = NULL, lease_until = NULL WHERE id = ?
                             """,
                         arguments: [
-                            "không đọc lại được người nhận hoặc bản ghi của thông báo này trong hàng đợi: \(row[5] as String? ?? "")",
+                            reason ?? "không đọc lại được người nhận hoặc bản ghi của thông báo này trong hàng đợi: \(recipient ?? "")",
                             now.seconds, row[0] as Int64,
                         ])
                 }

@@ -203,9 +203,10 @@ extension Store.Transaction {
                 stored.append(StoredRecord(seq: seq, record: r))
                 if let d = delivery, let fanOut = d.fanOut {
                     let key = Store.recordKey(r, seq: seq)
-                    let fanOuts = fanOut(r, key)
+                    let (fanOuts, unreachable) = fanOut(r, key)
                     if !fanOuts.isEmpty, let id = r.instance { fannedOut.insert(id) }
                     try Store.insertDeliveries(db, fanOuts, record: r, seq: seq, key: key, now: d.now)
+                    try Store.insertUnreachable(db, unreachable, record: r, seq: seq, key: key, now: d.now)
                 }
             }
             // After the fan-out: a notice whose deadline the same change closed (a catch-up notice, then `done`)

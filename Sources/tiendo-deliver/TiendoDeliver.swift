@@ -100,8 +100,8 @@ struct Enqueue: AsyncParsableCommand {
             var fields: [String: String] = notice.instance.flatMap { data[$0] } ?? [:]
             for (k, v) in j["data"]?.objectValue ?? [] { fields[k] = v.stringValue ?? v.serialized() }
             let key = j["key"]?.stringValue ?? notice.derivedKey
-            let (deliveries, problems) = s.router.fanOut(notice, recordKey: key, data: fields, now: notice.at)
-            for p in problems { FileHandle.standardError.write(Data("\(file):\(n + 1): \(p)\n".utf8)) }
+            let (deliveries, unreachable) = s.router.fanOut(notice, recordKey: key, data: fields, now: notice.at)
+            for u in unreachable { FileHandle.standardError.write(Data("\(file):\(n + 1): \(u.logLine)\n".utf8)) }
             records += 1
             added += try await q.add(deliveries, recordKey: key, record: record, now: notice.at).count
         }

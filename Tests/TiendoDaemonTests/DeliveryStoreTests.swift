@@ -24,7 +24,7 @@ struct DeliveryStoreTests {
 
     /// Commits one record with its fan-outs into the store, and adds them to the book.
     static func add(_ fanOuts: [FanOut], record r: Record, now: Instant, store: Store, book: inout QueueBook) throws {
-        try store.write { try $0.commit(changes: [], records: [r], delivery: DeliveryCommit(now: now) { _, _ in fanOuts }) }
+        try store.write { try $0.commit(changes: [], records: [r], delivery: DeliveryCommit(now: now) { _, _ in (fanOuts, []) }) }
         for f in fanOuts { book.add(f, recordKey: r.key!, record: r.json, now: now) }
     }
 
@@ -63,6 +63,30 @@ struct DeliveryStoreTests {
         #expect(jobs.isEmpty)
         let row = try #require(try store.deliveryRows(states: nil, channel: nil, after: nil, limit: 10).first)
         #expect(row.state == "dead" && row.error?.hasPrefix("không đọc lại được người nhận") == true, "\(row)")
+    }
+
+    @Test("a recipient whose field holds no address is a dead letter with its reason, counted, and again when retried")
+    func unreachableIsDead() throws {
+        let (store, dir) = try Self.store()
+        defer { removeTemporaryDirectory(dir) }
+        let r = Self.record(1, at: Self.t0, instance: "nhac-viec/m1")
+        let u = Unreachable(
+            key: "\(r.key!)|thu|!cuong(at)example.vn", channel: "thu", route: "r", value: "cuong(at)example.vn", label: "Lê Văn Cường",
+            reason: Unreachable.reason(value: "cuong(at)example.vn", field: "Thư điện tử"), logLine: "")
+        try store.write { try $0.commit(changes: [], records: [r], delivery: DeliveryCommit(now: Self.t0) { _, _ in ([], [u]) }) }
+        var row = try #require(try store.deliveryRows(states: nil, channel: nil, after: nil, limit: 10).first)
+        #expect(row.state == "dead" && row.errorClass == "permanent" && row.recipient == "cuong(at)example.vn")
+        #expect(row.error == u.reason && row.label == "Lê Văn Cường" && row.finishedAt == Self.t0)
+        #expect(try store.deliveryCounts().channels["thu"]?["dead"] == 1)
+        // Retried (the office fixed nothing, or only later notices): the claim finds the same reason, sends nothing.
+        let t1 = Self.t0.adding(seconds: 600)
+        #expect(try store.write { try $0.retryDeliveries(nil, now: t1) }.retried == 1)
+        let jobs = try store.write {
+            try $0.claimDeliveries(channel: "thu", owner: "w", now: t1, limit: 5, leaseUntil: t1.adding(seconds: 60))
+        }
+        #expect(jobs.isEmpty)
+        row = try #require(try store.deliveryRows(states: nil, channel: nil, after: nil, limit: 10).first)
+        #expect(row.state == "dead" && row.error == Unreachable.reason(value: "cuong(at)example.vn", field: nil), "\(row)")
     }
 
     @Test("a random run of the queue protocol: SQLite and QueueBook agree at every step")
@@ -163,11 +187,13 @@ struct DeliveryStoreTests {
         var keys: [String] = []
         let commit = DeliveryCommit(now: Self.t0) { record, key in
             keys.append(key)
-            return [
-                FanOut(
-                    key: key + "|hook", channel: "hook", recipient: nil, route: "r", digest: nil, digestPeriod: nil, notBefore: record.at,
-                    expiresAt: nil, series: nil)
-            ]
+            return (
+                [
+                    FanOut(
+                        key: key + "|hook", channel: "hook", recipient: nil, route: "r", digest: nil, digestPeriod: nil,
+                        notBefore: record.at, expiresAt: nil, series: nil)
+                ], []
+            )
         }
         let stored = try store.write { try $0.commit(changes: [], records: [r, started], delivery: commit) }
         // The same record fanned out again (a repeat after a crash) adds nothing.
@@ -199,13 +225,13 @@ struct DeliveryStoreTests {
                         title: "Nộp", due: $0, dueEnd: Self.t0)
                 }, stale: false, dataJSON: "{}")
         }
-        let fanOut: (Record, String) -> [FanOut] = { _, key in
-            [
+        let fanOut: DeliveryCommit.FanOutRule = { _, key in
+            ([
                 FanOut(
                     key: key + "|thu|a@example.vn", channel: "thu", recipient: Mailbox(name: nil, address: "a@example.vn"), route: "r",
                     digest: nil, digestPeriod: nil, notBefore: Self.t0.adding(seconds: 86_400), expiresAt: nil,
                     series: "nhac-viec/a|m:nop-bao-cao")
-            ]
+            ], [])
         }
         try store.write {
             try $0.commit(

@@ -293,7 +293,7 @@ import class GRDB.DatabaseQueue
                 key: "\(r.key!)|thu|a@example.vn", channel: "thu", recipient: Mailbox(name: "A", address: "a@example.vn"), route: "r",
                 digest: "r|thu|a@example.vn|d1", digestPeriod: .day, notBefore: step.adding(seconds: 86_400), expiresAt: nil,
                 series: nil)
-            seqs += try store.write { try $0.commit(changes: [], records: [r], delivery: DeliveryCommit(now: r.at) { _, _ in [fanOut] }) }
+            seqs += try store.write { try $0.commit(changes: [], records: [r], delivery: DeliveryCommit(now: r.at) { _, _ in ([fanOut], []) }) }
                 .map(\.seq)
         }
         let undone = StoredUndo(
@@ -321,7 +321,7 @@ extension UndoDeliveryTests {
             let fanOut = FanOut(
                 key: "\(r.key!)|thu|a@example.vn", channel: "thu", recipient: Mailbox(name: "A", address: "a@example.vn"), route: "r",
                 digest: nil, digestPeriod: nil, notBefore: step.adding(seconds: 86_400), expiresAt: nil, series: nil)
-            try store.write { try $0.commit(changes: [], records: [r], delivery: DeliveryCommit(now: r.at) { _, _ in [fanOut] }) }
+            try store.write { try $0.commit(changes: [], records: [r], delivery: DeliveryCommit(now: r.at) { _, _ in ([fanOut], []) }) }
         }
         // As `expireClosed` leaves them: the first closed a day before the step (by something else), the second by
         // the step's own commit.

@@ -83,13 +83,18 @@ import TiendoDelivery
         let n = notice(record(at: "2025-12-03T08:00:00+07:00"))
         let (none, _) = router.fanOut(n, recordKey: "k", data: ["ho_ten": "Lê Văn Cường"], now: n.at)
         #expect(none.map(\.route) == ["bi-thu", "bi-thu"])
-        let (bad, problems) = router.fanOut(n, recordKey: "k", data: ["email": "cuong(at)example.vn"], now: n.at)
+        let (bad, unreachable) = router.fanOut(n, recordKey: "k", data: ["email": "cuong(at)example.vn"], now: n.at)
         #expect(bad.count == 2)
+        // The person the field names is kept apart, for tiendod to queue as a dead letter the office sees.
+        #expect(unreachable.map(\.key) == ["k|thu|!cuong(at)example.vn"])
+        #expect(unreachable.map(\.value) == ["cuong(at)example.vn"])
+        #expect(unreachable.map(\.route) == ["dang-vien"])
         #expect(
-            problems == [
+            unreachable.map(\.logLine) == [
                 "nhac-viec/nguyen-van-an: trường 'email' (tuyến 'dang-vien'): «cuong(at)example.vn» không phải một địa chỉ e-mail"
                     + " (dạng ten@ten-mien, chữ không dấu); không gửi được cho người này"
             ])
+        #expect(unreachable[0].reason.hasPrefix("trường «Thư điện tử» của hồ sơ ghi «cuong(at)example.vn», không phải một địa chỉ e-mail"))
     }
 
     @Test("a name typed over two lines names its recipient on one: the queue reads it back, and the message goes")

@@ -236,6 +236,29 @@ def test_a_dead_letter_keeps_its_reason_and_goes_again_on_retry(tiendod, smtp):
     assert missing.returncode == 1 and "không có thông báo #999" in missing.stderr
 
 
+def test_a_member_whose_email_field_is_no_address_is_a_dead_letter_the_office_sees(tiendod, smtp):
+    """Once only a line in the journal: the office never learnt that the member was not reached."""
+    server = smtp().start()
+    d = tiendod(smtp_channel(server.port), STARTED).start()
+    d.import_members(members(2) + [("m00003", "Lê Văn Cường", "cuong(at)example.vn", "Chi bộ Khu dân cư số 2", "2030-01-10")])
+    dead = d.deliveries("dead")
+    assert [(r["recipient"], r["errorClass"], r["label"]) for r in dead] == [("cuong(at)example.vn", "permanent", "Lê Văn Cường")], dead
+    assert dead[0]["error"].startswith("trường «Thư điện tử» của hồ sơ ghi «cuong(at)example.vn», không phải một địa chỉ e-mail")
+    assert d.counts()["dead"] == 1 and d.counts()["pending"] == 2
+    wait_until(lambda: d.status_json()["deliveries"]["dead"] == 1, 10, "status.json counts the dead letter")
+    human = d.ctl("deliveries", "--state", "dead").stdout
+    assert "Lê Văn Cường" in human and "hãy sửa trong hồ sơ" in human, human
+    d.start_sender()
+    wait_until(lambda: len(server.received()) == 2 and d.counts()["sent"] == 2, 30, "the two others sent")
+    # Tried again: nothing is sent, the reason stays.
+    assert d.ctl("deliveries", "retry", "--all-dead").stdout.strip() == "Đưa lại 1 thư chết vào hàng đợi"
+    wait_until(lambda: d.counts()["dead"] == 1, 30, "dead again at the claim")
+    d.stop_sender()
+    assert len(server.received()) == 2
+    again = d.deliveries("dead")[0]
+    assert again["error"].startswith("người nhận ghi «cuong(at)example.vn», không phải một địa chỉ e-mail"), again
+
+
 HELD_DIGEST = "  - name: bi-thu\n    kinds: [reminder, overdue]\n    channel: thu\n    mode: digest\n    to: {list: bi-thu}\n"
 
 
