@@ -291,9 +291,10 @@ def test_a_notice_expires_unsent_when_its_milestone_is_done_before_sending(tiend
 
 
 def test_who_may_call_the_delivery_interface(tiendod):
-    # uid 1 (`daemon`) stands for the tiendo-deliver user; 65534 is any local user who can open the socket.
+    # uid 1 (`daemon`) stands for the tiendo-deliver user, uid 2 (`bin`) for tiendo-web's; 65534 is any local user
+    # who can open the socket.
     d = tiendod("  thu:\n    type: smtp\n    host: localhost\n    port: 25\n    security: none\n", STARTED,
-                env={"TIENDO_DELIVER_USER": "daemon"}).start()
+                env={"TIENDO_DELIVER_USER": "daemon", "TIENDO_WEB_USER": "bin"}).start()
     os.chmod(d.socket, 0o666)
     info = d.call("org.varlink.service.GetInfo")
     assert info["interfaces"] == ["org.varlink.service", "vn.tiendo.Manager", "vn.tiendo.Delivery", "vn.tiendo.Extras"]
@@ -325,9 +326,14 @@ def test_who_may_call_the_delivery_interface(tiendod):
         r = varlink(d.socket, "vn.tiendo.Delivery.Retry", {"allDead": True}, user=user)
         assert r.get("error") == "org.varlink.service.PermissionDenied", r
     assert d.call("vn.tiendo.Delivery.Retry", allDead=True) == {"retried": 0}
+    # The web front end, for an administrator of its accounts (its «Thông báo gửi đi» page), named in the log.
+    assert varlink(d.socket, "vn.tiendo.Delivery.Retry", {"allDead": True, "actor": "admin"}, user=2) == {"parameters": {"retried": 0}}
+    bad = varlink(d.socket, "vn.tiendo.Delivery.Retry", {"allDead": True, "actor": "a\nb"}, user=2)
+    assert bad.get("error") == "org.varlink.service.InvalidParameter" and bad["parameters"] == {"parameter": "actor"}, bad
     assert varlink(d.socket, "vn.tiendo.Delivery.List", {"states": ["lost"]})["error"] == "org.varlink.service.InvalidParameter"
     log = d.output()
     assert "Từ chối vn.tiendo.Delivery.Claim của uid 65534" in log and "Từ chối vn.tiendo.Delivery.Retry của uid 1" in log
+    assert "Đưa lại 0 thư chết vào hàng đợi theo yêu cầu của admin (uid 2)" in log, log
 
 
 def test_a_broken_routing_file_keeps_the_last_good_one_and_no_file_fans_out_nothing(tiendod, smtp):

@@ -4,7 +4,8 @@ extension VarlinkIDL {
     static let delivery = #"""
         # tiendod's extension interface for delivery (docs/delivery.md): the queue of emails and webhooks that the sender
         # (tiendo-deliver) works, and what operators see of it. Claim, Report, Release and NextDue answer only root and the
-        # tiendo-deliver user; Retry the administrators of vn.tiendo.Manager; List and Counts every reader.
+        # tiendo-deliver user; Retry the administrators of vn.tiendo.Manager and the web front end; List and Counts every
+        # reader.
         # Instants are ISO 8601 with the offset of Asia/Ho_Chi_Minh.
         interface vn.tiendo.Delivery
 
@@ -97,8 +98,9 @@ extension VarlinkIDL {
         # after (with newest, ids below it).
         method List(states: ?[]string, channel: ?string, limit: ?int, after: ?int, newest: ?bool) -> (rows: []Row, next: ?int)
 
-        # Dead letters back to the queue at once, with their message keys: ids, or every one with allDead.
-        method Retry(ids: ?[]int, allDead: ?bool) -> (retried: int)
+        # Dead letters back to the queue at once, with their message keys: ids, or every one with allDead; actor: whom
+        # a front end acts for (logged), as in vn.tiendo.Manager.
+        method Retry(ids: ?[]int, allDead: ?bool, actor: ?string) -> (retried: int)
 
         # Per state (every channel added up, failed included), per channel, and per channel when its earliest waiting
         # delivery is or was due (dueAt; ahead for a digest before its time); routing: the routing file in force, absent
