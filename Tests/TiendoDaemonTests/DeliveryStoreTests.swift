@@ -226,12 +226,14 @@ struct DeliveryStoreTests {
                 }, stale: false, dataJSON: "{}")
         }
         let fanOut: DeliveryCommit.FanOutRule = { _, key in
-            ([
-                FanOut(
-                    key: key + "|thu|a@example.vn", channel: "thu", recipient: Mailbox(name: nil, address: "a@example.vn"), route: "r",
-                    digest: nil, digestPeriod: nil, notBefore: Self.t0.adding(seconds: 86_400), expiresAt: nil,
-                    series: "nhac-viec/a|m:nop-bao-cao")
-            ], [])
+            (
+                [
+                    FanOut(
+                        key: key + "|thu|a@example.vn", channel: "thu", recipient: Mailbox(name: nil, address: "a@example.vn"), route: "r",
+                        digest: nil, digestPeriod: nil, notBefore: Self.t0.adding(seconds: 86_400), expiresAt: nil,
+                        series: "nhac-viec/a|m:nop-bao-cao")
+                ], []
+            )
         }
         try store.write {
             try $0.commit(

@@ -293,8 +293,10 @@ import class GRDB.DatabaseQueue
                 key: "\(r.key!)|thu|a@example.vn", channel: "thu", recipient: Mailbox(name: "A", address: "a@example.vn"), route: "r",
                 digest: "r|thu|a@example.vn|d1", digestPeriod: .day, notBefore: step.adding(seconds: 86_400), expiresAt: nil,
                 series: nil)
-            seqs += try store.write { try $0.commit(changes: [], records: [r], delivery: DeliveryCommit(now: r.at) { _, _ in ([fanOut], []) }) }
-                .map(\.seq)
+            seqs += try store.write {
+                try $0.commit(changes: [], records: [r], delivery: DeliveryCommit(now: r.at) { _, _ in ([fanOut], []) })
+            }
+            .map(\.seq)
         }
         let undone = StoredUndo(
             step: UndoneStep(event: "chuyen", milestone: nil, at: step),

@@ -134,6 +134,8 @@ class Stack:
             shutil.copytree(os.path.join(ROOT, "Workflows", "calendars"), os.path.join(self.workflows, "calendars"))
             files = workflows
         for name, text in files.items():
+            # A name may be a path inside the directory (`delivery/routing.yaml`).
+            os.makedirs(os.path.dirname(os.path.join(self.workflows, name)), exist_ok=True)
             with open(os.path.join(self.workflows, name), "w", encoding="utf-8") as f:
                 f.write(text)
         if workflows is None:

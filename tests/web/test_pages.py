@@ -2004,3 +2004,81 @@ def test_an_accounts_chi_bo_changed_in_place(stack, browser):
     browser.get(stack.url + "/ho-so?quy-trinh=kiem-tra")
     body = text(browser)
     assert "Lê Thị Cúc" in body and "Trần Văn Bình" not in body, body
+
+
+# The delivery tests' workflow: a report each member owes to their chi bộ, with the member's own email.
+with open(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "delivery", "workflows", "nhac-viec.yaml"),
+          encoding="utf-8") as _f:
+    NHAC_VIEC = _f.read()
+
+ROUTING = """tiendo: 1
+from: "Văn phòng Đảng ủy phường Tây Hồ <vanphong@tayho.example.vn>"
+channels:
+  thu: {type: smtp, host: localhost, port: 2599, security: none}
+routes:
+  - name: dang-vien
+    kinds: [started]
+    channel: thu
+    quiet_hours: false
+    to: {field: email, name_field: ho_ten}
+"""
+
+
+def test_the_messages_that_could_not_be_sent_are_shown_with_why_and_sent_again(browser):
+    """«Thông báo gửi đi»: a member whose e-mail field holds no address is a message not sent, with its reason, on
+    the page and on the administrator's home page; «Gửi lại tất cả» puts it back (no sender runs here: it waits).
+    Administrators not limited to chi bộ only: its rows name members of every chi bộ."""
+    s = Stack(workflows={"nhac-viec.yaml": NHAC_VIEC, "delivery/routing.yaml": ROUTING})
+    try:
+        path = os.path.join(s.dir, "nhac-viec.csv")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("key,ho_ten,email,chi_bo,han_nop\n"
+                    "m1,Nguyễn Văn An,an@example.vn,Chi bộ Khu dân cư số 2,2026-03-10\n"
+                    "m2,Lê Văn Cường,cuong(at)example.vn,Chi bộ Khu dân cư số 2,2026-03-10\n")
+        s.ctl("import", "nhac-viec", path)
+        s.user("admin", "quan-tri")
+        s.user("ha", "can-bo", "Chi bộ Khu dân cư số 2")
+        login(browser, s, "admin")
+        browser.get(s.url + "/")
+        notice = browser.find_element(By.CSS_SELECTOR, "main p.warn")
+        assert notice.text.startswith("1 thông báo gửi qua e-mail hoặc webhook không đến được người nhận."), notice.text
+        shot(browser, "82-viec-can-lam-thong-bao-loi")
+        notice.find_element(By.LINK_TEXT, "Xem lý do và gửi lại").click()
+        assert browser.current_url == s.url + "/thong-bao"
+        counts = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "ul.counts li")]
+        assert counts == ["Không gửi được: 1", "Chờ gửi: 1", "Đã gửi: 0", "Bỏ, không gửi: 0"], counts
+        rows = browser.find_elements(By.CSS_SELECTOR, "table.deliveries")[0].find_elements(By.CSS_SELECTOR, "tbody tr")
+        assert len(rows) == 1
+        cells = [td.text for td in rows[0].find_elements(By.TAG_NAME, "td")]
+        assert cells[2] == "cuong(at)example.vn" and cells[3].startswith("Lê Văn Cường"), cells
+        assert cells[5].startswith("trường «Thư điện tử» của hồ sơ ghi «cuong(at)example.vn», không phải một địa chỉ e-mail"), cells
+        assert "hãy sửa trong hồ sơ" in cells[5]
+        waiting = browser.find_elements(By.CSS_SELECTOR, "table.deliveries")[1].text
+        assert "Nguyễn Văn An <an@example.vn>" in waiting and "gửi lúc 02/03/2026 09:00" in waiting, waiting
+        shot(browser, "83-thong-bao-gui-di", full=True)
+        # None ticked: said, nothing sent.
+        submit_none = browser.find_element(By.CSS_SELECTOR, "form#gui-lai button")
+        submit_none.click()
+        WebDriverWait(browser, 10).until(expected_conditions.alert_is_present())
+        assert browser.switch_to.alert.text.startswith("Chưa chọn thông báo nào")
+        browser.switch_to.alert.accept()
+        # The one ticked, sent again: it waits for the sender with the other.
+        rows[0].find_element(By.CSS_SELECTOR, "td.pick input").click()
+        submit(browser, browser.find_element(By.CSS_SELECTOR, "form#gui-lai button"), confirm=True)
+        flash = browser.find_element(By.CSS_SELECTOR, "p.flash").text
+        assert flash.startswith("Đã đưa lại 1 thông báo vào hàng chờ gửi"), flash
+        counts = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "ul.counts li")]
+        assert counts[:2] == ["Không gửi được: 0", "Chờ gửi: 2"], counts
+        assert "Không có thông báo nào không gửi được." in browser.find_element(By.TAG_NAME, "main").text
+        shot(browser, "84-thong-bao-gui-lai")
+        log = s.log("tiendod")
+        assert "Đưa lại 1 thư chết vào hàng đợi theo yêu cầu của admin" in log, log
+        browser.get(s.url + "/")
+        assert not browser.find_elements(By.CSS_SELECTOR, "main p.warn")
+        # A chi bộ's account neither sees the section nor opens the page.
+        login(browser, s, "ha")
+        assert not browser.find_elements(By.LINK_TEXT, "Thông báo gửi đi")
+        browser.get(s.url + "/thong-bao")
+        assert browser.find_element(By.TAG_NAME, "h1").text == "Không có quyền"
+    finally:
+        s.stop()

@@ -32,10 +32,11 @@ struct AgendaPage {
         let data = try await AgendaPage.load(app, filters, account: account, offset: filters.page * limit, limit: limit)
         if printing { return Layout.response(PrintList.agenda(data, app.configuration, account: account)) }
         let flash = await app.takeFlash(request, context)
+        let undelivered = await DeliveriesPage.notice(app, account: account)
         return Layout.response(
             Layout.page(
                 title: "Việc cần làm", active: "/", context: context, flash: flash,
-                body: body(data, account: account, context: context, query: request.uri.query)))
+                body: body(data, account: account, context: context, query: request.uri.query, notice: undelivered)))
     }
 
     /// How many items a section of the agenda holds in all, from tiendod's counts (each up to the end of a day, today's
@@ -50,7 +51,7 @@ struct AgendaPage {
         }
     }
 
-    func body(_ data: Data, account: Account, context: WebContext, query: String?) -> HTML {
+    func body(_ data: Data, account: Account, context: WebContext, query: String?, notice: HTML = .empty) -> HTML {
         let f = data.filters
         let c = data.reply.counts
         let today = data.catalog.today
@@ -128,7 +129,7 @@ struct AgendaPage {
         let movesSoon = "/ho-so?" + Filters.query([("quy-trinh", f.workflow), ("chi-bo", f.group), ("sap-chuyen", "1")])
         return """
             <h1>Việc cần làm <span class="muted small">— hôm nay \(today.weekdayName), \(today.vietnamese)</span></h1>
-            \(counts)
+            \(notice)\(counts)
             \(f.form("/", catalog: data.catalog, account: account, groups: groups, extra: extra))
             <p class="no-print actions"><a href="\(f.link("/", ["in": "1", "trang": nil]))">In danh sách (A4)</a> ·
             <a href="\(f.link("/xuat/viec-can-lam.xlsx"))">Tải Excel</a> · <a href="\(f.link("/xuat/viec-can-lam.csv"))">Tải CSV</a> ·

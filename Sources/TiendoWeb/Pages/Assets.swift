@@ -98,6 +98,8 @@ enum Assets {
         dl.data dd { margin: 0; }
         p.toolbar { display: flex; gap: 1rem; align-items: center; }
         form.inline { display: inline; margin: 0; } form.inline button { white-space: nowrap; }
+        /* «Thông báo gửi đi»: a message waiting to be tried again after an error stands out from those held to their hour. */
+        table.deliveries tr.late td { background: var(--amber-bg); }
         /* A full name's box and its button on one line; a role is one or two short words. */
         table.accounts input[name=ho-ten] { width: 11rem; min-width: 0; }
         /* A password's boxes only when asked for: one row's buttons, not four boxes a row, and «Khóa» kept apart. */

@@ -13,7 +13,8 @@ enum Layout {
     static let sections = [
         Section(path: "/", title: "Việc cần làm"), Section(path: "/ho-so", title: "Hồ sơ"), Section(path: "/lich", title: "Lịch"),
         Section(path: "/tong-quan", title: "Tổng quan"), Section(path: "/xuat", title: "Xuất"),
-        Section(path: "/nhap", title: "Nhập", adminOnly: true), Section(path: "/tai-khoan", title: "Tài khoản", adminOnly: true),
+        Section(path: "/nhap", title: "Nhập", adminOnly: true), Section(path: "/thong-bao", title: "Thông báo gửi đi", adminOnly: true),
+        Section(path: "/tai-khoan", title: "Tài khoản", adminOnly: true),
     ]
 
     static func document(title: String, body: HTML, bodyClass: String = "") -> HTML {

@@ -1,0 +1,243 @@
+import Hummingbird
+import TiendoCore
+import TiendoDelivery
+import TiendoVarlink
+
+/// `/thong-bao` — «Thông báo gửi đi»: what became of the reminders sent by e-mail and webhook (docs/delivery.md), for
+/// administrators not limited to chi bộ (its rows name members of every chi bộ): the counts, the messages that could
+/// not be sent with why, those waiting, the latest sent; «Gửi lại» puts messages that could not be sent back in the
+/// queue (`vn.tiendo.Delivery.Retry`). The office sees what the journal alone told nobody: that a member was not
+/// reached, or that nothing has gone out since the morning.
+struct DeliveriesPage {
+    let app: WebApp
+    static let path = "/thong-bao"
+    /// Rows shown of the messages not sent and of those waiting (the oldest waiting first); the counts hold them all.
+    static let shown = 200
+    /// Rows shown of the latest sent and of the latest left unsent.
+    static let recent = 50
+    /// A message due longer ago than this and still waiting says the sender or the relay is not working.
+    static let stuckAfter: Int64 = 3600
+
+    func show(_ request: Request, _ context: WebContext) async throws -> Response {
+        _ = try AccountsPage.administrator(context)
+        let flash = await app.takeFlash(request, context)
+        let catalog = try await app.daemon.workflows()
+        let counts = try await app.daemon.call(Deliveries.Counts())
+        let dead = try await app.daemon.call(Deliveries.List(states: ["dead"], limit: DeliveriesPage.shown, newest: true)).rows
+        let waiting = try await app.daemon.call(Deliveries.List(states: ["pending", "inflight"], limit: DeliveriesPage.shown)).rows
+        let sent = try await app.daemon.call(Deliveries.List(states: ["sent"], limit: DeliveriesPage.recent, newest: true)).rows
+        let expired = try await app.daemon.call(Deliveries.List(states: ["expired"], limit: DeliveriesPage.recent, newest: true)).rows
+        let view = View(catalog: catalog, counts: counts, context: context)
+        let body: HTML = """
+            <h1>Thông báo gửi đi</h1>
+            <p class="muted">Nhắc hạn và báo quá hạn mà máy chủ gửi qua thư điện tử (e-mail) hoặc sang hệ thống khác (webhook), theo cách cán bộ kỹ thuật đã thiết lập: ai nhận, lúc nào, đã đến chưa.</p>
+            \(view.summary)
+            \(view.deadSection(dead))
+            \(view.waitingSection(waiting))
+            \(view.sentSection(sent))
+            \(view.expiredSection(expired))
+            """
+        return Layout.response(
+            Layout.page(title: "Thông báo gửi đi", active: DeliveriesPage.path, context: context, flash: flash, body: body))
+    }
+
+    /// «Gửi lại»: the ticked messages not sent (`thu`, repeated), or all of them (`tat-ca`), back in the queue.
+    func submit(_ request: Request, _ context: WebContext) async throws -> Response {
+        let me = try AccountsPage.administrator(context)
+        let f = context.form
+        guard f["hanh-dong"] == "gui-lai" else { throw PageError.badRequest("Không rõ thao tác.") }
+        let all = f["tat-ca"] == "1"
+        let ids = f.fields.filter { $0.0 == "thu" }.compactMap { Int64($0.1) }
+        if !all && ids.isEmpty {
+            try await app.flash("Chưa chọn thông báo nào để gửi lại. Không có gì thay đổi.", ok: false, request, context)
+            return .redirect(to: DeliveriesPage.path)
+        }
+        do {
+            let n = try await app.daemon.call(Deliveries.Retry(ids: all ? nil : ids, allDead: all ? true : nil, actor: me.name))
+            context.logger.notice("tiendo-web: \(me.name) gửi lại \(n) thông báo")
+            let message =
+                n == 0
+                ? "Không còn thông báo nào chờ gửi lại (có thể người khác đã bấm gửi lại trước). Không có gì thay đổi."
+                : "Đã đưa lại \(Format.count(n)) thông báo vào hàng chờ gửi; chương trình gửi thư sẽ gửi trong ít phút. Tải lại trang này sau đó để xem kết quả."
+            try await app.flash(message, ok: n > 0, request, context)
+        } catch let e as ManagerError {
+            // One of the ticked messages no longer exists (a restore from a copy): nothing was put back.
+            try await app.flash(PageError.sentence(e.description) + " Không có gì thay đổi.", ok: false, request, context)
+        }
+        return .redirect(to: DeliveriesPage.path)
+    }
+
+    /// The page's parts, from one reading of tiendod.
+    struct View {
+        let catalog: Catalog
+        let counts: DeliveryCounts
+        let context: WebContext
+
+        var summary: HTML {
+            let total = counts.total
+            let anything = total.values.contains { $0 > 0 }
+            guard counts.routing != nil || anything else {
+                return """
+                    <p class="warn">Máy chủ chưa được thiết lập để gửi thông báo qua e-mail hay webhook: nhắc hạn và báo quá hạn chỉ hiện trên các trang này. Việc thiết lập (địa chỉ máy chủ thư, ai nhận thông báo của chi bộ nào) do cán bộ kỹ thuật phụ trách máy chủ làm.</p>
+                    """
+            }
+            let failed = total["failed"] ?? 0
+            let retrying: HTML = failed > 0 ? " (\(Format.count(failed)) đang chờ thử lại sau lỗi)" : .empty
+            let items: [HTML] = [
+                DeliveriesPage.count("Không gửi được", total["dead"] ?? 0, bad: true),
+                "<li><span>Chờ gửi: <b>\(Format.count((total["pending"] ?? 0) + (total["inflight"] ?? 0)))</b>\(retrying)</span></li>",
+                DeliveriesPage.count("Đã gửi", total["sent"] ?? 0),
+                DeliveriesPage.count("Bỏ, không gửi", total["expired"] ?? 0),
+            ]
+            let off: HTML =
+                counts.routing == nil
+                ? "<p class=\"warn\">Việc gửi thông báo đang tắt (tệp thiết lập gửi thư đã bị bỏ): không có thông báo mới nào được gửi. Hãy báo cán bộ kỹ thuật phụ trách máy chủ.</p>"
+                : .empty
+            return "<ul class=\"counts\">\(HTML.join(items))</ul>\(off)\(stuck)"
+        }
+
+        /// A warning per channel whose earliest waiting message was due more than an hour ago: the sender has stopped,
+        /// or the mail server refuses it for now.
+        var stuck: HTML {
+            guard let now = Format.zone.parseInstant(catalog.now) else { return .empty }
+            let late = counts.oldestPending.filter { now.seconds - $0.value.seconds > DeliveriesPage.stuckAfter }
+            return HTML.join(
+                late.keys.sorted().map { channel in
+                    let since = Format.dateTime(late[channel]!)
+                    return """
+                        <p class="warn">Có thông báo (kênh «\(channel)») chờ gửi từ \(since) mà chưa đi được: chương trình gửi thư có thể đã ngừng, hoặc máy chủ thư tạm thời không nhận. Hãy báo cán bộ kỹ thuật phụ trách máy chủ.</p>
+                        """
+                })
+        }
+
+        func deadSection(_ rows: [DeliveryRow]) -> HTML {
+            let count = counts.total["dead"] ?? 0
+            guard !rows.isEmpty else {
+                return "<h2>Không gửi được</h2><p>Không có thông báo nào không gửi được.</p>"
+            }
+            let more: HTML =
+                count > rows.count
+                ? "<p class=\"muted small\">\(Format.count(rows.count)) thông báo gần nhất trong \(Format.count(count)).</p>" : .empty
+            let body = HTML.join(
+                rows.map { r in
+                    """
+                    <tr><td class="pick"><label><input type="checkbox" name="thu" value="\(String(r.id))" form="gui-lai" aria-label="Chọn thông báo #\(String(r.id))"><span class="on-phone">Chọn</span></label></td>\
+                    <td data-label="Lúc"><span class="date">\(Format.dateTime(r.finishedAt ?? r.notBefore))</span></td>\
+                    <td data-label="Người nhận">\(recipient(r))</td><td data-label="Hồ sơ">\(record(r))</td>\
+                    <td data-label="Thông báo">\(notice(r))</td><td data-label="Lý do">\(reason(r))</td></tr>
+                    """
+                })
+            return """
+                <h2>Không gửi được (\(Format.count(count)))</h2>
+                <p class="muted small">Máy chủ thư từ chối hẳn (địa chỉ sai, hộp thư không còn), hoặc đã thử lại quá lâu mà không được. Sửa nguyên nhân theo lý do ghi bên cạnh (địa chỉ e-mail trong hồ sơ, hoặc báo cán bộ kỹ thuật), rồi chọn và bấm «Gửi lại».</p>
+                \(more)
+                <div class="pick-bar no-print"><form method="post" id="gui-lai" class="inline" data-bulk="thu" data-bulk-none="Chưa chọn thông báo nào: tích chọn ô ở đầu dòng các thông báo cần gửi lại rồi bấm lại." data-bulk-confirm="Gửi lại {n} thông báo đã chọn?">\(Layout.csrf(context))<input type="hidden" name="hanh-dong" value="gui-lai"><button class="primary">Gửi lại các thông báo đã chọn</button></form>
+                <form method="post" class="inline" data-confirm="Gửi lại tất cả \(Format.count(count)) thông báo không gửi được?">\(Layout.csrf(context))<input type="hidden" name="hanh-dong" value="gui-lai"><input type="hidden" name="tat-ca" value="1"><button>Gửi lại tất cả (\(Format.count(count)))</button></form></div>
+                <table class="records deliveries"><thead><tr><th class="pick"><input type="checkbox" data-pick-all aria-label="Chọn tất cả"></th><th>Lúc</th><th>Người nhận</th><th>Hồ sơ</th><th>Thông báo</th><th>Lý do</th></tr></thead>
+                <tbody>\(body)</tbody></table>
+                """
+        }
+
+        func waitingSection(_ rows: [DeliveryRow]) -> HTML {
+            guard !rows.isEmpty else { return "<h2>Chờ gửi</h2><p>Không có thông báo nào đang chờ gửi.</p>" }
+            let count = (counts.total["pending"] ?? 0) + (counts.total["inflight"] ?? 0)
+            let more: HTML =
+                count > rows.count
+                ? "<p class=\"muted small\">\(Format.count(rows.count)) thông báo chờ lâu nhất trong \(Format.count(count)).</p>" : .empty
+            let body = HTML.join(
+                rows.map { r in
+                    let state: HTML =
+                        r.state == "inflight"
+                        ? "đang gửi"
+                        : r.attempts > 0
+                            ? "thử lại lúc \(Format.dateTime(r.notBefore)) (đã lỗi \(Format.count(r.attempts)) lần: \(r.error ?? ""))"
+                            : "gửi lúc \(Format.dateTime(r.notBefore))"
+                    return """
+                        <tr\(HTML.flag("class=\"late\"", r.attempts > 0))><td data-label="Người nhận">\(recipient(r))</td><td data-label="Hồ sơ">\(record(r))</td>\
+                        <td data-label="Thông báo">\(notice(r))</td><td data-label="Tình trạng">\(state)</td></tr>
+                        """
+                })
+            return """
+                <h2>Chờ gửi (\(Format.count(count)))</h2>
+                <p class="muted small">Thông báo ngoài giờ hành chính, ngày nghỉ, hoặc gộp vào bản tin hằng ngày được giữ đến giờ gửi; thông báo gặp lỗi tạm thời được thử lại sau.</p>
+                \(more)
+                <table class="records deliveries"><thead><tr><th>Người nhận</th><th>Hồ sơ</th><th>Thông báo</th><th>Tình trạng</th></tr></thead>
+                <tbody>\(body)</tbody></table>
+                """
+        }
+
+        func sentSection(_ rows: [DeliveryRow]) -> HTML {
+            guard !rows.isEmpty else { return "<h2>Đã gửi gần đây</h2><p>Chưa gửi thông báo nào.</p>" }
+            let body = HTML.join(
+                rows.map { r in
+                    """
+                    <tr><td data-label="Lúc gửi"><span class="date">\(Format.dateTime(r.finishedAt ?? r.notBefore))</span></td>\
+                    <td data-label="Người nhận">\(recipient(r))</td><td data-label="Hồ sơ">\(record(r))</td><td data-label="Thông báo">\(notice(r))</td></tr>
+                    """
+                })
+            return """
+                <h2>Đã gửi gần đây</h2>
+                <table class="records deliveries"><thead><tr><th>Lúc gửi</th><th>Người nhận</th><th>Hồ sơ</th><th>Thông báo</th></tr></thead>
+                <tbody>\(body)</tbody></table>
+                """
+        }
+
+        /// Notices not sent on purpose (the deadline passed, the task done, a newer notice): in a fold, as a record.
+        func expiredSection(_ rows: [DeliveryRow]) -> HTML {
+            guard !rows.isEmpty else { return .empty }
+            let body = HTML.join(
+                rows.map { r in
+                    """
+                    <tr><td data-label="Lúc"><span class="date">\(Format.dateTime(r.finishedAt ?? r.notBefore))</span></td>\
+                    <td data-label="Người nhận">\(recipient(r))</td><td data-label="Hồ sơ">\(record(r))</td>\
+                    <td data-label="Thông báo">\(notice(r))</td><td data-label="Vì sao không gửi">\(r.error ?? "")</td></tr>
+                    """
+                })
+            return """
+                <details><summary>Bỏ, không gửi (gần đây): thông báo không còn cần gửi khi đến giờ gửi</summary>
+                <table class="records deliveries"><thead><tr><th>Lúc</th><th>Người nhận</th><th>Hồ sơ</th><th>Thông báo</th><th>Vì sao không gửi</th></tr></thead>
+                <tbody>\(body)</tbody></table></details>
+                """
+        }
+
+        /// `Nguyễn Văn An <an@…>` as typed; a webhook by its channel.
+        func recipient(_ r: DeliveryRow) -> HTML {
+            guard let to = r.recipient else { return "hệ thống khác (webhook «\(r.channel)»)" }
+            return "\(to)"
+        }
+
+        /// The record's name linked to its page, its workflow below.
+        func record(_ r: DeliveryRow) -> HTML {
+            let workflow: HTML = "<br><span class=\"muted small\">\(catalog.title(r.workflow))</span>"
+            guard let id = r.instance else { return "\(catalog.title(r.workflow))" }
+            let name = r.label ?? String(id.split(separator: "/", maxSplits: 1).last ?? "")
+            return "<a href=\"\(DueTable.recordLink(id))\">\(name)</a>\(workflow)"
+        }
+
+        /// What kind of notice, and its sentence.
+        func notice(_ r: DeliveryRow) -> HTML {
+            "<b>\(Format.kind(Manager.RecordKind(rawValue: r.kind)))</b>: \(r.message)"
+        }
+
+        func reason(_ r: DeliveryRow) -> HTML {
+            let tries: HTML = r.attempts > 1 ? " <span class=\"muted small\">(đã thử \(Format.count(r.attempts)) lần)</span>" : .empty
+            return "\(r.error ?? "")\(tries)"
+        }
+    }
+
+    /// For an administrator not limited to chi bộ, on the home page: how many messages could not be sent, with the
+    /// link to them; nothing when none (or when tiendod cannot say: the agenda does not fail for it).
+    static func notice(_ app: WebApp, account: Account) async -> HTML {
+        guard account.role.mayAdminister, account.scope == nil,
+            let dead = (try? await app.daemon.call(Deliveries.Counts()))?.total["dead"], dead > 0
+        else { return .empty }
+        return """
+            <p class="warn no-print">\(Format.count(dead)) thông báo gửi qua e-mail hoặc webhook không đến được người nhận. <a href="\(DeliveriesPage.path)">Xem lý do và gửi lại</a></p>
+            """
+    }
+
+    /// One count of the summary, in red when `bad` and not zero.
+    static func count(_ title: String, _ n: Int, bad: Bool = false) -> HTML {
+        "<li\(HTML.flag("class=\"bad\"", bad && n > 0))><span>\(title): <b>\(Format.count(n))</b></span></li>"
+    }
+}
