@@ -1175,7 +1175,8 @@ def test_pages_fit_a_phone_screen(stack, browser):
     try:
         for path, name in (("/", "39-dien-thoai-viec-can-lam"), ("/lich?thang=2027-02", "40-dien-thoai-lich"),
                            ("/ho-so", "41-dien-thoai-ho-so"), ("/tong-quan", "42-dien-thoai-tong-quan"),
-                           ("/tai-khoan", "43-dien-thoai-tai-khoan"), ("/ho-so/moi?quy-trinh=kiem-tra", "44-dien-thoai-them")):
+                           ("/tai-khoan", "43-dien-thoai-tai-khoan"), ("/ho-so/moi?quy-trinh=kiem-tra", "44-dien-thoai-them"),
+                           ("/thong-bao", "85-dien-thoai-thong-bao")):
             browser.get(stack.url + path)
             width = browser.execute_script("return document.documentElement.scrollWidth")
             visible = browser.execute_script("return document.documentElement.clientWidth")
@@ -2056,6 +2057,12 @@ def test_the_messages_that_could_not_be_sent_are_shown_with_why_and_sent_again(b
         waiting = browser.find_elements(By.CSS_SELECTOR, "table.deliveries")[1].text
         assert "Nguyễn Văn An <an@example.vn>" in waiting and "gửi lúc 02/03/2026 09:00" in waiting, waiting
         shot(browser, "83-thong-bao-gui-di", full=True)
+        browser.set_window_size(390, 844)
+        try:
+            assert browser.execute_script("return document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+            shot(browser, "86-dien-thoai-thong-bao-gui-di", full=True)
+        finally:
+            browser.set_window_size(1366, 768)
         # None ticked: said, nothing sent.
         submit_none = browser.find_element(By.CSS_SELECTOR, "form#gui-lai button")
         submit_none.click()

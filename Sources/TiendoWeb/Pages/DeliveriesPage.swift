@@ -129,7 +129,7 @@ struct DeliveriesPage {
                 })
             return """
                 <h2>Không gửi được (\(Format.count(count)))</h2>
-                <p class="muted small">Máy chủ thư từ chối hẳn (địa chỉ sai, hộp thư không còn), hoặc đã thử lại quá lâu mà không được. Sửa nguyên nhân theo lý do ghi bên cạnh (địa chỉ e-mail trong hồ sơ, hoặc báo cán bộ kỹ thuật), rồi chọn và bấm «Gửi lại».</p>
+                <p class="muted small">Máy chủ thư từ chối hẳn (địa chỉ sai, hộp thư không còn), hoặc đã thử lại quá lâu mà không được. Sửa nguyên nhân theo lý do ghi ở từng thông báo (địa chỉ e-mail trong hồ sơ, hoặc báo cán bộ kỹ thuật), rồi chọn và bấm «Gửi lại».</p>
                 \(more)
                 <div class="pick-bar no-print"><form method="post" id="gui-lai" class="inline" data-bulk="thu" data-bulk-none="Chưa chọn thông báo nào: tích chọn ô ở đầu dòng các thông báo cần gửi lại rồi bấm lại." data-bulk-confirm="Gửi lại {n} thông báo đã chọn?">\(Layout.csrf(context))<input type="hidden" name="hanh-dong" value="gui-lai"><button class="primary">Gửi lại các thông báo đã chọn</button></form>
                 <form method="post" class="inline" data-confirm="Gửi lại tất cả \(Format.count(count)) thông báo không gửi được?">\(Layout.csrf(context))<input type="hidden" name="hanh-dong" value="gui-lai"><input type="hidden" name="tat-ca" value="1"><button>Gửi lại tất cả (\(Format.count(count)))</button></form></div>
