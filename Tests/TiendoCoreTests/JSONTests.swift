@@ -182,4 +182,16 @@ struct JSONTests {
             #expect(String(decoding: r.jsonText, as: UTF8.self) == r.json.serialized())
         }
     }
+
+    @Test("a repeated key is refused in a small object and in a large one, found in linear time")
+    func repeatedKeys() throws {
+        #expect(throws: JSON.ParseError.self) { try JSON.parse(#"{"a":1,"b":2,"a":3}"#) }
+        // 30,000 keys: a scan per key took half a minute on the control socket's I/O thread.
+        let keys = (0..<30_000).map { "\"k\($0)\":0" }
+        let big = try JSON.parse("{" + keys.joined(separator: ",") + "}")
+        #expect(big.objectValue?.count == 30_000)
+        #expect(throws: JSON.ParseError.self) { try JSON.parse("{" + keys.joined(separator: ",") + #","k20":1}"#) }
+        #expect(throws: JSON.ParseError.self) { try JSON.parse("{" + keys.prefix(16).joined(separator: ",") + #","k3":1}"#) }
+        #expect(throws: JSON.ParseError.self) { try JSON.parse("{" + keys.prefix(17).joined(separator: ",") + #","k16":1}"#) }
+    }
 }
