@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 
 @testable import TiendoDaemon
@@ -19,5 +20,19 @@ struct ServerLimitsTests {
         #expect((UInt64(97)...5000).filter { connections($0) < connections($0 - 1) } == [])
         // Below the minimum tiendod does not start; the arithmetic still never goes negative.
         #expect(ServerLimits().fitted(toOpenFileLimit: 40).maxConnections == 0)
+    }
+
+    @Test("refused calls are logged five times per method and uid in ten seconds, then summed up")
+    func refusalsAreRateLimited() {
+        let lines = Mutex<[String]>([])
+        let refusals = RefusalLog { _, line in lines.withLock { $0.append(line) } }
+        for _ in 0..<20_000 { refusals.refused("vn.tiendo.Manager.StartInstance", uid: 65534, "Từ chối StartInstance của uid 65534") }
+        refusals.refused("vn.tiendo.Manager.StartInstance", uid: 1000, "Từ chối StartInstance của uid 1000")
+        refusals.refused("vn.tiendo.Delivery.Retry", uid: 65534, "Từ chối Retry của uid 65534")
+        #expect(
+            lines.withLock { $0 }
+                == Array(repeating: "Từ chối StartInstance của uid 65534", count: 5) + [
+                    "Từ chối StartInstance của uid 1000", "Từ chối Retry của uid 65534",
+                ])
     }
 }

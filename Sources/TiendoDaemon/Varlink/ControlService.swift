@@ -14,6 +14,7 @@ public final class ControlService: VarlinkHandler, Sendable {
     let views: @Sendable () -> Views
     let clock: DaemonClock
     let log: @Sendable (Int, String) -> Void
+    let refusals: RefusalLog
     let authority = PeerAuthority()
     /// Reading methods run here, off the loop thread. Own threads rather than a dispatch queue: libdispatch's
     /// Linux thread pool keeps a monitor waking every second once used, and an idle daemon must not wake.
@@ -27,7 +28,9 @@ public final class ControlService: VarlinkHandler, Sendable {
         self.views = views
         self.clock = clock
         self.log = log
-        deliveries = DeliveryService(loop: loop, views: views, clock: clock, log: log, authority: authority, readers: readers)
+        refusals = RefusalLog(log: log)
+        deliveries = DeliveryService(
+            loop: loop, views: views, clock: clock, log: log, refusals: refusals, authority: authority, readers: readers)
     }
 
     // MARK: Parameters
@@ -168,7 +171,8 @@ public final class ControlService: VarlinkHandler, Sendable {
     /// change anything (a refusal is logged), and an `actor` must be a name a front end shows.
     func refusal(toMutate method: String, _ p: [String: JSON], peer: Peer) -> Dispatch? {
         guard authority.mayMutate(peer) else {
-            log(4, "Từ chối \(method) của uid \(peer.uid) (pid \(peer.pid)): cần root, uid của daemon hoặc nhóm tiendo-admin")
+            refusals.refused(
+                method, uid: peer.uid, "Từ chối \(method) của uid \(peer.uid) (pid \(peer.pid)): cần root, uid của daemon hoặc nhóm tiendo-admin")
             return .immediate(.error("org.varlink.service.PermissionDenied"))
         }
         if let name = p["actor"]?.stringValue, !ControlService.isValidActorName(name) {
@@ -199,11 +203,18 @@ public final class ControlService: VarlinkHandler, Sendable {
         }
     }
 
+    /// `Agenda`'s `days` at most: ten years.
+    static let maxAgendaDays = 3660
+
     /// `Agenda`, its answer sent in parts as it is written (`Views.agendaReply`).
     func agenda(_ p: [String: JSON], part: @escaping @Sendable ([UInt8]) -> Void) -> VarlinkReply {
         let v = views()
         let now = clock.now()
-        let days = max(0, min(p["days"]?.intValue ?? 7, 3660))
+        // Refused rather than quietly changed (−100 read as 0, 2^63 as 3660): the caller learns it asked for nothing sensible.
+        let days = p["days"]?.intValue ?? 7
+        guard (0...ControlService.maxAgendaDays).contains(days) else {
+            return .error("org.varlink.service.InvalidParameter", [("parameter", .string("days"))]).encoded()
+        }
         let wf = p["workflow"]?.stringValue
         if let wf, v.catalog.current[wf] == nil { return ControlService.error(.noSuchWorkflow(wf)).encoded() }
         let zone = wf.flatMap { v.catalog.current[$0]?.zone } ?? .vietnam

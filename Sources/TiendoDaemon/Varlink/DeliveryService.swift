@@ -32,6 +32,7 @@ final class DeliveryService: Sendable {
     let views: @Sendable () -> Views
     let clock: DaemonClock
     let log: @Sendable (Int, String) -> Void
+    let refusals: RefusalLog
     let authority: PeerAuthority
     let readers: ReaderPool
 
@@ -52,12 +53,13 @@ final class DeliveryService: Sendable {
 
     init(
         loop: EventLoop, views: @escaping @Sendable () -> Views, clock: DaemonClock, log: @escaping @Sendable (Int, String) -> Void,
-        authority: PeerAuthority, readers: ReaderPool
+        refusals: RefusalLog, authority: PeerAuthority, readers: ReaderPool
     ) {
         self.loop = loop
         self.views = views
         self.clock = clock
         self.log = log
+        self.refusals = refusals
         self.authority = authority
         self.readers = readers
         loop.withDaemon { d in
@@ -79,13 +81,14 @@ final class DeliveryService: Sendable {
         case .failure(let bad): return .immediate(.error("org.varlink.service.InvalidParameter", [("parameter", .string(bad.name))]))
         }
         if DeliveryService.senderMethods.contains(name), !authority.isSender(peer) {
-            log(4, "Từ chối \(method) của uid \(peer.uid) (pid \(peer.pid)): chỉ root và người dùng tiendo-deliver")
+            refusals.refused(method, uid: peer.uid, "Từ chối \(method) của uid \(peer.uid) (pid \(peer.pid)): chỉ root và người dùng tiendo-deliver")
             return .immediate(.error("org.varlink.service.PermissionDenied"))
         }
         if name == "Retry" {
             // The web's «Thông báo gửi đi» puts dead letters back for an administrator of its own accounts.
             guard authority.mayMutate(peer) else {
-                log(4, "Từ chối \(method) của uid \(peer.uid) (pid \(peer.pid)): cần root, uid của daemon hoặc nhóm tiendo-admin")
+                refusals.refused(
+                    method, uid: peer.uid, "Từ chối \(method) của uid \(peer.uid) (pid \(peer.pid)): cần root, uid của daemon hoặc nhóm tiendo-admin")
                 return .immediate(.error("org.varlink.service.PermissionDenied"))
             }
             if let actor = p["actor"]?.stringValue, !ControlService.isValidActorName(actor) {
@@ -93,7 +96,7 @@ final class DeliveryService: Sendable {
             }
         }
         if name == "Claim", let busy = otherSender(owner: p["owner"]!.stringValue!, peer: peer) {
-            log(4, "Từ chối \(method) của pid \(peer.pid): tiendo-deliver pid \(busy) đang gửi dưới cùng tên")
+            refusals.refused(method, uid: peer.uid, "Từ chối \(method) của pid \(peer.pid): tiendo-deliver pid \(busy) đang gửi dưới cùng tên")
             return .immediate(.error(Deliveries.interface + ".SenderRunning", [("pid", .int(Int(busy)))]))
         }
         switch name {

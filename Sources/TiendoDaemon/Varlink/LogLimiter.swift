@@ -1,3 +1,6 @@
+import Foundation
+import Synchronization
+
 /// Rate limit for log lines about repeated faults (refused connections, bad messages, a full file table): at most
 /// `burst` lines per key in each `window` seconds; the next line let through says how many were left out.
 /// Used on one thread (the varlink I/O thread).
@@ -29,5 +32,21 @@ struct LogLimiter {
         state[key] = s
         if state.count > 1024 { state = state.filter { now - $0.value.start < window } }
         return dropped > 0 ? "\(message()) (và \(dropped) thông báo tương tự trước đó đã được lược bớt)" : message()
+    }
+}
+
+/// The refusals of the control services (a call a peer may not make), logged as the server's other repeated faults
+/// (README "Limits"): at most 5 lines per 10 s per method and uid. One local user's flood of refused calls, 20,000
+/// lines in two seconds (audit, 07/12/2026), would otherwise fill the journal, whose rate limit then drops tiendod's
+/// own records. The services run on several threads: the limiter is behind a lock.
+final class RefusalLog: Sendable {
+    private let limiter = Mutex(LogLimiter())
+    private let log: @Sendable (Int, String) -> Void
+
+    init(log: @escaping @Sendable (Int, String) -> Void) { self.log = log }
+
+    func refused(_ method: String, uid: uid_t, _ message: @autoclosure () -> String) {
+        let line = limiter.withLock { $0.line("\(method)|\(uid)", message(), now: DaemonClock.monotonic()) }
+        if let line { log(4, line) }
     }
 }
