@@ -682,7 +682,7 @@ struct Agenda: ParsableCommand {
     static let noGroup = "(không nhóm)"
 
     func run() throws {
-        if let days, days < 0 { throw fail("--days phải từ 0 trở lên") }
+        if let days, !(0...3660).contains(days) { throw fail("--days phải từ 0 đến 3660 (mười năm)") }
         // As `list`: an empty answer to a group that no record has is an error, with --json too.
         let p = try connection.parameters(Manager.Agenda(days: days, workflow: workflow, group: group))
         let items = try connection.read(Manager.Agenda.self, p)

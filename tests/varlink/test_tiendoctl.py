@@ -244,7 +244,7 @@ def test_send_done_history_agenda(daemon):
     assert "hop/" in r.stdout
     # A negative count is a value refused in words, not «a missing value».
     r = ctl(daemon, "agenda", "--days", "-1")
-    assert r.returncode == 1 and r.stderr.strip() == "tiendoctl: --days phải từ 0 trở lên", r.stderr
+    assert r.returncode == 1 and r.stderr.strip() == "tiendoctl: --days phải từ 0 đến 3660 (mười năm)", r.stderr
 
 
 def test_errors_are_one_line_and_exit_1(daemon, tmp_path):

@@ -107,6 +107,9 @@ def test_errors_have_their_parameters(daemon):
         # A page of no rows is a caller's mistake, not one row.
         ("ListInstances", {"limit": 0}, "org.varlink.service.InvalidParameter", {"parameter": "limit"}),
         ("ListInstances", {"limit": -9223372036854775808}, "org.varlink.service.InvalidParameter", {"parameter": "limit"}),
+        # An agenda of −100 days is not today's, nor one of 2^63 days ten years': refused.
+        ("Agenda", {"days": -100}, "org.varlink.service.InvalidParameter", {"parameter": "days"}),
+        ("Agenda", {"days": 9223372036854775807}, "org.varlink.service.InvalidParameter", {"parameter": "days"}),
     ]
     for method, params, error, expected in cases:
         r = raw(daemon, msg(IFACE + "." + method, params))[0]
@@ -236,6 +239,13 @@ def test_oneway_gets_no_reply(daemon):
     s.close()
     first = json.loads(buf.split(b"\0")[0])
     assert first["parameters"]["instance"]["id"] == "hop/ow"
+    # A oneway Watch starts no stream and sends nothing: the next call on the connection gets the only reply.
+    s = raw(daemon, msg(IFACE + ".Watch", {}, more=True, oneway=True) + msg(IFACE + ".GetInstance", {"id": "hop/ow"}), read=False)
+    buf = b""
+    while b"\0" not in buf:
+        buf += s.recv(65536)
+    s.close()
+    assert json.loads(buf.split(b"\0")[0])["parameters"]["instance"]["id"] == "hop/ow", buf
 
 
 # --- authorization -----------------------------------------------------------------------------------------

@@ -112,11 +112,18 @@ extension ControlService {
         }
     }
 
-    /// A folding matcher of (instance id, stored data text), or nil for no search.
+    /// A folding matcher of (instance id, stored data text), or nil for no search: the record's code (the key, not
+    /// its workflow's prefix) and the values of its fields, not the stored JSON's field names and punctuation, which
+    /// made «Đặng», a common surname, find every record of `dang-vien-du-bi`, and «ten» every record with `ho_ten`.
     static func matcher(_ search: String?) -> ((String, String) -> Bool)? {
         guard let search, !search.allSatisfy(\.isWhitespace) else { return nil }
         let needle = SearchText.fold(search.trimmingCharacters(in: .whitespaces))
-        return { id, data in SearchText.contains(id, folded: needle) || SearchText.contains(data, folded: needle) }
+        return { id, data in
+            let key = id.firstIndex(of: "/").map { id[id.index(after: $0)...] } ?? id[...]
+            if SearchText.contains(key, folded: needle) { return true }
+            guard let fields = (try? JSON.parse(data))?.objectValue else { return false }
+            return fields.contains { _, v in SearchText.contains(v.stringValue ?? v.serialized(), folded: needle) }
+        }
     }
 
     /// `from` and `until` (local due dates, at most 400 days apart), both or neither unless `required`.

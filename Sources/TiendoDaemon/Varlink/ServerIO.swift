@@ -238,6 +238,10 @@ final class ServerIO {
             switch server.handler.handle(method: method, parameters: params, more: more, oneway: oneway, peer: c.peer) {
             case .immediate(let r):
                 if !oneway { send(c, r) }
+            case .watch where oneway, .stream where oneway:
+                // A stream nobody wants a reply of (varlink's `oneway`) is not started: the call is answered by
+                // nothing, as any oneway call, and the connection takes the next one.
+                continue
             case .watch:
                 c.watching = true
                 c.discardInput()
