@@ -26,13 +26,14 @@ struct ServerLimitsTests {
     func refusalsAreRateLimited() {
         let lines = Mutex<[String]>([])
         let refusals = RefusalLog { _, line in lines.withLock { $0.append(line) } }
-        for _ in 0..<20_000 { refusals.refused("vn.tiendo.Manager.StartInstance", uid: 65534, "Từ chối StartInstance của uid 65534") }
-        refusals.refused("vn.tiendo.Manager.StartInstance", uid: 1000, "Từ chối StartInstance của uid 1000")
-        refusals.refused("vn.tiendo.Delivery.Retry", uid: 65534, "Từ chối Retry của uid 65534")
+        for _ in 0..<20_000 { refusals.refused("vn.tiendo.Manager.StartInstance", uid: 65534, pid: 9, "cần root") }
+        refusals.refused("vn.tiendo.Manager.StartInstance", uid: 1000, pid: 10, "cần root")
+        refusals.refused("vn.tiendo.Delivery.Retry", uid: 65534, pid: 9, "cần root")
         #expect(
             lines.withLock { $0 }
-                == Array(repeating: "Từ chối StartInstance của uid 65534", count: 5) + [
-                    "Từ chối StartInstance của uid 1000", "Từ chối Retry của uid 65534",
+                == Array(repeating: "Từ chối vn.tiendo.Manager.StartInstance của uid 65534 (pid 9): cần root", count: 5) + [
+                    "Từ chối vn.tiendo.Manager.StartInstance của uid 1000 (pid 10): cần root",
+                    "Từ chối vn.tiendo.Delivery.Retry của uid 65534 (pid 9): cần root",
                 ])
     }
 }

@@ -171,8 +171,7 @@ public final class ControlService: VarlinkHandler, Sendable {
     /// change anything (a refusal is logged), and an `actor` must be a name a front end shows.
     func refusal(toMutate method: String, _ p: [String: JSON], peer: Peer) -> Dispatch? {
         guard authority.mayMutate(peer) else {
-            refusals.refused(
-                method, uid: peer.uid, "Từ chối \(method) của uid \(peer.uid) (pid \(peer.pid)): cần root, uid của daemon hoặc nhóm tiendo-admin")
+            refusals.refused(method, uid: peer.uid, pid: peer.pid, "cần root, uid của daemon hoặc nhóm tiendo-admin")
             return .immediate(.error("org.varlink.service.PermissionDenied"))
         }
         if let name = p["actor"]?.stringValue, !ControlService.isValidActorName(name) {

@@ -81,14 +81,13 @@ final class DeliveryService: Sendable {
         case .failure(let bad): return .immediate(.error("org.varlink.service.InvalidParameter", [("parameter", .string(bad.name))]))
         }
         if DeliveryService.senderMethods.contains(name), !authority.isSender(peer) {
-            refusals.refused(method, uid: peer.uid, "Từ chối \(method) của uid \(peer.uid) (pid \(peer.pid)): chỉ root và người dùng tiendo-deliver")
+            refusals.refused(method, uid: peer.uid, pid: peer.pid, "chỉ root và người dùng tiendo-deliver")
             return .immediate(.error("org.varlink.service.PermissionDenied"))
         }
         if name == "Retry" {
             // The web's «Thông báo gửi đi» puts dead letters back for an administrator of its own accounts.
             guard authority.mayMutate(peer) else {
-                refusals.refused(
-                    method, uid: peer.uid, "Từ chối \(method) của uid \(peer.uid) (pid \(peer.pid)): cần root, uid của daemon hoặc nhóm tiendo-admin")
+                refusals.refused(method, uid: peer.uid, pid: peer.pid, "cần root, uid của daemon, nhóm tiendo-admin hoặc tiendo-web")
                 return .immediate(.error("org.varlink.service.PermissionDenied"))
             }
             if let actor = p["actor"]?.stringValue, !ControlService.isValidActorName(actor) {
@@ -96,7 +95,7 @@ final class DeliveryService: Sendable {
             }
         }
         if name == "Claim", let busy = otherSender(owner: p["owner"]!.stringValue!, peer: peer) {
-            refusals.refused(method, uid: peer.uid, "Từ chối \(method) của pid \(peer.pid): tiendo-deliver pid \(busy) đang gửi dưới cùng tên")
+            refusals.refused(method, uid: peer.uid, pid: peer.pid, "tiendo-deliver pid \(busy) đang gửi dưới cùng tên")
             return .immediate(.error(Deliveries.interface + ".SenderRunning", [("pid", .int(Int(busy)))]))
         }
         switch name {

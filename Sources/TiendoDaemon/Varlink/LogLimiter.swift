@@ -45,8 +45,11 @@ final class RefusalLog: Sendable {
 
     init(log: @escaping @Sendable (Int, String) -> Void) { self.log = log }
 
-    func refused(_ method: String, uid: uid_t, _ message: @autoclosure () -> String) {
-        let line = limiter.withLock { $0.line("\(method)|\(uid)", message(), now: DaemonClock.monotonic()) }
+    /// «Từ chối METHOD của uid U (pid P): WHY».
+    func refused(_ method: String, uid: uid_t, pid: Int32, _ why: @autoclosure () -> String) {
+        let line = limiter.withLock {
+            $0.line("\(method)|\(uid)", "Từ chối \(method) của uid \(uid) (pid \(pid)): \(why())", now: DaemonClock.monotonic())
+        }
         if let line { log(4, line) }
     }
 }
