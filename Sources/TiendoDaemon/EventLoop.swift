@@ -32,6 +32,8 @@ struct LoopStatus {
     var outboxTried = 0.0
     /// Whether the next wake-up could not be read (the loop tries again every 5 s and says so once).
     var wakeupUnread = false
+    /// When what the status files say changes by itself (`Daemon.statusHorizon`): they are written again then.
+    var statusHorizon: Instant?
 }
 
 /// The single thread that owns the daemon: it sleeps in `poll` until the next wake-up (a timerfd), a signal
@@ -192,6 +194,7 @@ public final class EventLoop: Sendable {
             daemon.loopStatus.summary = daemon.summaryLine(instances: s.instances, overdue: s.overdue)
             hooks.status(daemon.loopStatus.summary)
             daemon.statusDirty = !daemon.statusPublisher.writeLater(daemon.statusSnapshot(now: now))
+            daemon.loopStatus.statusHorizon = daemon.statusHorizon(after: now)
             daemon.loopStatus.lastWrite = DaemonClock.monotonic()
         }
     }
@@ -201,16 +204,19 @@ public final class EventLoop: Sendable {
     func updateStatus(_ daemon: Daemon, force: Bool = false) {
         if let done = daemon.statusPublisher.takeFinished() { statusWritten(daemon, done) }
         guard daemon.statusDirty || force else { return }
+        let now = daemon.clock.now()
         if force {
             daemon.statusDirty = false
-            statusWritten(daemon, daemon.statusPublisher.writeNow(daemon.statusSnapshot(now: daemon.clock.now())))
+            daemon.loopStatus.statusHorizon = daemon.statusHorizon(after: now)
+            statusWritten(daemon, daemon.statusPublisher.writeNow(daemon.statusSnapshot(now: now)))
             return
         }
         let nowReal = DaemonClock.monotonic()
         guard nowReal - daemon.loopStatus.lastWrite >= daemon.loopStatus.interval else { return }
         // One write at a time: the end of the running one wakes the loop, which comes back here.
-        guard daemon.statusPublisher.writeLater(daemon.statusSnapshot(now: daemon.clock.now())) else { return }
+        guard daemon.statusPublisher.writeLater(daemon.statusSnapshot(now: now)) else { return }
         daemon.statusDirty = false
+        daemon.loopStatus.statusHorizon = daemon.statusHorizon(after: now)
         daemon.loopStatus.lastWrite = nowReal
     }
 
@@ -276,6 +282,8 @@ public final class EventLoop: Sendable {
         fire(daemon)
         guard daemon.syncFailure == nil else { return 0 }
         daemon.flushDeliveryChanges()
+        // Time alone changes the files: an item falls overdue, a day goes by (days left, due within 7 days).
+        if let h = daemon.loopStatus.statusHorizon, daemon.clock.now() >= h { daemon.statusDirty = true }
         updateStatus(daemon)
         // Sent marks when the loop goes idle; records held back in the outbox are tried again then, and every few
         // seconds under load or when nothing else wakes the loop.
@@ -292,7 +300,7 @@ public final class EventLoop: Sendable {
         } else {
             do {
                 let next = try daemon.store.nextWakeup()
-                arm(next)
+                arm([next, daemon.loopStatus.statusHorizon].compactMap { $0 }.min())
                 if daemon.loopStatus.wakeupUnread {
                     daemon.log.notice("Đã đọc lại được thời điểm cần thức dậy tiếp theo", metadata: .event(.lifecycle))
                     daemon.loopStatus.wakeupUnread = false

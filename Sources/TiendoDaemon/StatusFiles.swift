@@ -23,6 +23,17 @@ extension Daemon {
             views: views, now: now, recordsSent: recordsSent, routedChannels: delivery.routing?.channelOrder ?? [])
     }
 
+    /// When what status files written at `now` say changes with time alone: the next local midnight (days left, what
+    /// is due within 7 days, a date due that has passed) or the next item due at an instant (17:00), whichever comes
+    /// first. The loop wakes then and writes them again: without it, status.json and tiendo.prom said «0 quá hạn» for
+    /// a case overdue since midnight until the next reminder at 08:00 (audit, 07/12/2026). Once a day at most when
+    /// nothing else is due, which an idle daemon does not count as waking (the timer is armed for it, nothing polls).
+    func statusHorizon(after now: Instant) -> Instant {
+        let midnight = Zone.vietnam.endOfDay(Zone.vietnam.date(of: now))
+        guard let next = store.dueIndex?.nextDueEnd(after: now.seconds), next < midnight.seconds else { return midnight }
+        return Instant(seconds: next)
+    }
+
     /// Writes the status files now, on the calling thread, after any write still running on the publisher's
     /// (start-up, reload, stop, tests); nil when they could not be written (the reason is logged).
     @discardableResult

@@ -235,6 +235,16 @@ public struct DueIndex: Sendable {
         }
     }
 
+    /// When the earliest item due after `after` falls due (its `dueEnd`), or nil when none does.
+    public func firstDueEnd(after: Int64) -> Int64? {
+        var found: Int64?
+        forEach(after: after, until: .max) { e, _, _ in
+            found = e.dueEnd
+            return false
+        }
+        return found
+    }
+
     /// The first chunk whose last item is due after `after`: every chunk before it holds only earlier items.
     func firstChunk(after: Int64) -> Int {
         var lo = 0

@@ -13,7 +13,7 @@ import threading
 import time
 
 import varlink
-from conftest import IFACE, ROOT
+from conftest import IFACE, ROOT, Daemon
 
 
 def cli(*args, user=None):
@@ -348,3 +348,28 @@ def test_thousand_connections_at_once(daemon):
         s.close()
     assert answered == 1000
     assert call(daemon, "GetStatus")["status"]["version"]
+
+
+def test_status_files_follow_the_clock_past_midnight_without_a_request():
+    """A case due today falls overdue at midnight: status.json and tiendo.prom say so then, not at the next reminder
+    (08:00) or request. The daemon arms its timer for the files' next change by time alone."""
+    d = Daemon(fake_time="2026-03-02T23:59:56+07:00")
+    try:
+        call(d, "StartInstance", workflow="hop", key="nua-dem", data={"ma": "G1", "han": "2026-03-02"})
+        run = os.path.join(d.dir, "run")
+
+        def overdue():
+            with open(os.path.join(run, "status.json"), encoding="utf-8") as f:
+                return json.load(f)["daemon"]["overdue"]
+        deadline = time.time() + 3
+        while time.time() < deadline and overdue() != 0:
+            time.sleep(0.1)
+        assert overdue() == 0
+        deadline = time.time() + 20
+        while time.time() < deadline and overdue() != 1:
+            time.sleep(0.2)
+        assert overdue() == 1, open(os.path.join(run, "status.json"), encoding="utf-8").read()
+        with open(os.path.join(run, "tiendo.prom"), encoding="utf-8") as f:
+            assert 'tiendo_overdue_instances{workflow="hop"} 1' in f.read()
+    finally:
+        d.stop()
