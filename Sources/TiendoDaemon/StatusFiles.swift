@@ -144,7 +144,7 @@ struct StatusSnapshot: Sendable {
     /// The buckets of `tiendo_overdue_age_seconds`: a day, three, a week, a month, a quarter.
     static let overdueAgeBounds: [Int64] = [86_400, 3 * 86_400, 7 * 86_400, 30 * 86_400, 90 * 86_400]
 
-    func prometheus(_ s: Views.Summaries, ages: (count: Int, sum: Int64, buckets: [Int])) -> String {
+    func prometheus(_ s: Views.Summaries, ages: OverdueAges) -> String {
         let workflows = s.workflows
         var out = "# HELP tiendo_instances Instances by workflow and state.\n# TYPE tiendo_instances gauge\n"
         for w in workflows {
@@ -160,6 +160,11 @@ struct StatusSnapshot: Sendable {
         for w in workflows {
             out += "tiendo_overdue_instances{workflow=\"\(w["id"]?.stringValue ?? "")\"} \(w["overdue"]?.intValue ?? 0)\n"
         }
+        out += "# HELP tiendo_overdue_items Open overdue items (deadlines and occurrences) by workflow.\n# TYPE tiendo_overdue_items gauge\n"
+        for w in workflows {
+            let id = w["id"]?.stringValue ?? ""
+            out += "tiendo_overdue_items{workflow=\"\(id)\"} \(ages.byWorkflow[id] ?? 0)\n"
+        }
         out += "# HELP tiendo_provisional_deadlines Open deadlines whose due depends on a projected calendar year.\n"
         out += "# TYPE tiendo_provisional_deadlines gauge\n"
         for w in workflows {
@@ -167,7 +172,7 @@ struct StatusSnapshot: Sendable {
         }
         // Overdue age histogram over open overdue items.
         let bounds = StatusSnapshot.overdueAgeBounds
-        let (count, sum, buckets) = ages
+        let (count, sum, buckets) = (ages.count, ages.sum, ages.buckets)
         out += "# HELP tiendo_overdue_age_seconds Age of open overdue items.\n# TYPE tiendo_overdue_age_seconds histogram\n"
         for (bi, b) in bounds.enumerated() { out += "tiendo_overdue_age_seconds_bucket{le=\"\(b)\"} \(buckets[bi])\n" }
         out +=

@@ -201,14 +201,34 @@ extension Store.Snapshot {
     }
 
     /// Open overdue items: count, total age and a histogram over `bounds` (seconds), computed in SQL.
-    public func overdueAges(now: Instant, bounds: [Int64]) throws -> (count: Int, sum: Int64, buckets: [Int]) {
+    public func overdueAges(now: Instant, bounds: [Int64]) throws -> OverdueAges {
         let cols = bounds.map { "IFNULL(SUM(age <= \($0)), 0)" }.joined(separator: ", ")
-        guard
-            let row = try Row.fetchOne(
-                db,
-                sql: "SELECT COUNT(*), IFNULL(SUM(age), 0), \(cols) FROM (SELECT ? - due_end AS age FROM due_items WHERE due_end <= ?)",
-                arguments: [now.seconds, now.seconds])
-        else { return (0, 0, bounds.map { _ in 0 }) }
-        return (row[0], row[1], bounds.indices.map { row[$0 + 2] })
+        var out = OverdueAges(count: 0, sum: 0, buckets: bounds.map { _ in 0 }, byWorkflow: [:])
+        // One pass over the overdue items, per workflow: the histogram adds the workflows up.
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT workflow, COUNT(*), IFNULL(SUM(age), 0), \(cols)
+                FROM (SELECT workflow, ? - due_end AS age FROM due_items WHERE due_end <= ?) GROUP BY workflow
+                """,
+            arguments: [now.seconds, now.seconds])
+        for row in rows {
+            let n: Int = row[1]
+            out.byWorkflow[row[0]] = n
+            out.count += n
+            out.sum += row[2] as Int64
+            for b in bounds.indices { out.buckets[b] += row[b + 3] as Int }
+        }
+        return out
     }
+}
+
+/// The open overdue items' ages (`tiendo_overdue_age_seconds`), and how many each workflow has.
+public struct OverdueAges: Sendable, Equatable {
+    public var count: Int
+    public var sum: Int64
+    /// Items at most each bound old, in the bounds' order.
+    public var buckets: [Int]
+    /// Workflow → open overdue items (five unpaid months of đảng phí are five).
+    public var byWorkflow: [String: Int]
 }

@@ -370,6 +370,9 @@ def test_status_files_follow_the_clock_past_midnight_without_a_request():
             time.sleep(0.2)
         assert overdue() == 1, open(os.path.join(run, "status.json"), encoding="utf-8").read()
         with open(os.path.join(run, "tiendo.prom"), encoding="utf-8") as f:
-            assert 'tiendo_overdue_instances{workflow="hop"} 1' in f.read()
+            prom = f.read()
+        # One case, two items overdue (its state's deadline and a milestone): each counted, not only the case.
+        assert 'tiendo_overdue_instances{workflow="hop"} 1' in prom and 'tiendo_overdue_items{workflow="hop"} 2' in prom, prom
+        assert "tiendo_overdue_age_seconds_count 2" in prom, prom
     finally:
         d.stop()
