@@ -160,7 +160,8 @@ struct StatusSnapshot: Sendable {
         for w in workflows {
             out += "tiendo_overdue_instances{workflow=\"\(w["id"]?.stringValue ?? "")\"} \(w["overdue"]?.intValue ?? 0)\n"
         }
-        out += "# HELP tiendo_overdue_items Open overdue items (deadlines and occurrences) by workflow.\n# TYPE tiendo_overdue_items gauge\n"
+        out += "# HELP tiendo_overdue_items Open overdue items (deadlines and occurrences) by workflow.\n"
+        out += "# TYPE tiendo_overdue_items gauge\n"
         for w in workflows {
             let id = w["id"]?.stringValue ?? ""
             out += "tiendo_overdue_items{workflow=\"\(id)\"} \(ages.byWorkflow[id] ?? 0)\n"
