@@ -3,6 +3,7 @@ with its position, and never expand, hang or crash (README "Limits")."""
 
 import os
 import shutil
+import tempfile
 
 from conftest import VN, ctl, workflows_dir, write
 
@@ -35,6 +36,34 @@ def test_validate_refuses_an_alias_bomb_at_its_anchor(tmp_path):
     write(tmp_path / "merge.yaml", "tiendo: 1\ntitle: T\nx-m: {a: 1}\nx-n:\n  <<: *m\nmilestones: {m: {title: M, due: 2026-01-01}}\n")
     r = ctl("validate", str(tmp_path / "merge.yaml"))
     assert r.returncode == 1 and "merge.yaml:5:7: error: YAML alias '*m' is not supported" in out(r), out(r)
+
+
+def test_validate_reads_a_calendar_by_where_it_is_and_never_says_0_errors_for_nothing(tmp_path):
+    """The 2027 holiday list is checked as the operator would: the calendars directory given, or the file typed
+    from inside it. A directory it cannot read, or without workflows, is an error, not «0 lỗi»."""
+    cal = tmp_path / "calendars"
+    cal.mkdir()
+    shutil.copy(VN, cal / "vn.yaml")
+    for args, cwd in (([str(cal)], None), (["vn.yaml"], cal), (["."], cal)):
+        r = ctl("validate", *args, cwd=cwd)
+        assert r.returncode == 0 and "0 lỗi" in out(r), (args, out(r))
+    write(cal / "vn.yaml", open(VN, encoding="utf-8").read().replace("calendar: vn", "calendar: vn\nbogus: 1", 1))
+    r = ctl("validate", "vn.yaml", cwd=cal)
+    assert r.returncode == 1 and "vn.yaml:25:1: error: unknown key 'bogus' in the calendar" in out(r), out(r)
+    empty = tmp_path / "khong-co"
+    empty.mkdir()
+    r = ctl("validate", str(empty))
+    assert r.returncode == 1 and "error: no workflow files (*.yaml) here" in out(r), out(r)
+    # As another user, under a directory that user may enter (pytest's own is private).
+    outer = tempfile.mkdtemp(prefix="tiendo-hostile-")
+    try:
+        os.chmod(outer, 0o755)
+        closed = os.path.join(outer, "dong")
+        os.mkdir(closed, 0)
+        r = ctl("validate", closed, user=65534)
+        assert r.returncode == 1 and "error: cannot read directory: Permission denied" in out(r), out(r)
+    finally:
+        shutil.rmtree(outer, ignore_errors=True)
 
 
 def test_validate_size_limits(tmp_path):

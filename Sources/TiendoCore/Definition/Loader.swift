@@ -185,9 +185,35 @@ public final class Loader {
                 out.append(Diagnostic(file: path, line: 1, column: 1, severity: .error, message: "no such file or directory"))
                 continue
             }
+            // Whether a file is a calendar is read from where it is, not from how its path was typed: `vn.yaml` typed
+            // inside `calendars/`, or `calendars` itself given, was checked as a workflow and refused (audit, 07/12).
+            let inCalendars = Loader.isCalendarDirectory(isDir.boolValue ? path : (path as NSString).deletingLastPathComponent)
             if isDir.boolValue {
+                let names: [String]
+                do {
+                    names = try FileManager.default.contentsOfDirectory(atPath: path)
+                } catch {
+                    // Nothing read is not «0 lỗi».
+                    out.append(
+                        Diagnostic(file: path, line: 1, column: 1, severity: .error, message: "cannot read directory: \(Loader.reason(error))"))
+                    continue
+                }
+                if inCalendars {
+                    for n in names.sorted() where Loader.isYAML(n) { _ = calendar(at: (path as NSString).appendingPathComponent(n)) }
+                    if !names.contains(where: Loader.isYAML) {
+                        out.append(Diagnostic(file: path, line: 1, column: 1, severity: .error, message: "no calendar files (*.yaml) here"))
+                    }
+                    continue
+                }
                 var loaded: [String: WorkflowDefinition] = [:]
-                for file in Loader.workflowFiles(in: path, diagnostics: &out) {
+                let files = Loader.workflowFiles(in: path, diagnostics: &out)
+                if files.isEmpty {
+                    out.append(
+                        Diagnostic(
+                            file: path, line: 1, column: 1, severity: .error,
+                            message: "no workflow files (*.yaml) here: nothing was checked; name the directory that holds them"))
+                }
+                for file in files {
                     let (def, diags) = loadWorkflow(file: file)
                     out += diags
                     if let def { loaded[def.id] = def }
@@ -197,7 +223,7 @@ public final class Loader {
                 for n in ((try? FileManager.default.contentsOfDirectory(atPath: calDir)) ?? []).sorted() where Loader.isYAML(n) {
                     _ = calendar(at: (calDir as NSString).appendingPathComponent(n))
                 }
-            } else if ((path as NSString).deletingLastPathComponent as NSString).lastPathComponent == "calendars" {
+            } else if inCalendars {
                 _ = calendar(at: path)
             } else {
                 out += loadWorkflow(file: path).1
@@ -208,6 +234,22 @@ public final class Loader {
         // One report per problem, in file and position order.
         var seen = Set<Diagnostic>()
         return out.filter { seen.insert($0).inserted }
+    }
+
+    /// Whether `dir` is a `calendars/` directory, however its path was typed (`.`, relative, with `..`).
+    static func isCalendarDirectory(_ dir: String) -> Bool {
+        let url = URL(fileURLWithPath: dir.isEmpty ? "." : dir).standardizedFileURL.resolvingSymlinksInPath()
+        return url.lastPathComponent == "calendars"
+    }
+
+    /// An error's reason in a few words (`Permission denied`), for a diagnostic.
+    static func reason(_ error: any Error) -> String {
+        let e = error as NSError
+        if let posix = e.userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(posix.code)))
+        }
+        if e.domain == NSCocoaErrorDomain, e.code == NSFileReadNoPermissionError { return String(cString: strerror(EACCES)) }
+        return e.localizedDescription
     }
 
     /// Resolves `WORKFLOW` (a file path or an id in the search path).
