@@ -194,8 +194,8 @@ public final class Loader {
                     names = try FileManager.default.contentsOfDirectory(atPath: path)
                 } catch {
                     // Nothing read is not «0 lỗi».
-                    out.append(
-                        Diagnostic(file: path, line: 1, column: 1, severity: .error, message: "cannot read directory: \(Loader.reason(error))"))
+                    let why = "cannot read directory: \(Loader.reason(error))"
+                    out.append(Diagnostic(file: path, line: 1, column: 1, severity: .error, message: why))
                     continue
                 }
                 if inCalendars {
