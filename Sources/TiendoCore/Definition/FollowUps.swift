@@ -114,8 +114,8 @@ extension WorkflowParser {
                 sink.error(workflowNode.position, "'\(workflow)' in 'follow_ups' is not a workflow id (^[a-z0-9][a-z0-9-]{0,62}$)")
                 ok = false
             }
-            let title = m.string("title")
-            if let t = title, t.allSatisfy(\.isWhitespace) {
+            let title = m.string("title").map(MappingReader.oneLine)
+            if let t = title, t.isEmpty {
                 sink.error(m["title"]!.position, "the title of a follow-up must not be empty")
                 ok = false
             }

@@ -1,0 +1,44 @@
+import Testing
+
+@testable import TiendoCore
+
+/// Titles are what every message, the journal and e-mails say: one line, whatever YAML form they were written in.
+@Suite struct TitleTextTests {
+    static let yaml = """
+        tiendo: 1
+        title: >
+          Báo cáo
+          quý của chi bộ
+        fields:
+          han: {type: date, title: "Hạn\\tnộp  "}
+          loai: {type: enum, values: [a, b], value_titles: {a: "Loại\\nmột", b: Loại hai}}
+        initial: cho
+        event_titles: {nop: "Đã\\n nộp"}
+        states:
+          cho:
+            title: |
+              Chờ nộp
+              báo cáo
+            on: {nop: xong}
+            deadline: {title: "Nộp\\r\\nbáo cáo", due: han}
+          xong: {final: true}
+        milestones:
+          ky: {title: "  Ký   biên bản ", due: han}
+        """
+
+    @Test("a title written as a YAML block or with line breaks is one line; the plan's messages carry none")
+    func oneLine() throws {
+        let def = try Fixtures.workflow("bao-cao-quy", Self.yaml)
+        #expect(def.title == "Báo cáo quý của chi bộ")
+        #expect(def.state("cho")?.title == "Chờ nộp báo cáo")
+        #expect(def.state("cho")?.deadlineTitle == "Nộp báo cáo")
+        #expect(def.field("han")?.title == "Hạn nộp")
+        #expect(def.field("loai")?.valueTitles["a"] == "Loại một")
+        #expect(def.eventTitles["nop"] == "Đã nộp")
+        #expect(def.milestones.first?.title == "Ký biên bản")
+        let plan = Planner.plan(
+            def, data: ["han": .date(CivilDate(2026, 12, 20)), "loai": .text("a")], start: Instant(seconds: 1_796_000_000),
+            until: CivilDate(2027, 1, 31))
+        #expect(!plan.isEmpty && plan.allSatisfy { !$0.message.contains("\n") && !$0.message.contains("\r") })
+    }
+}
