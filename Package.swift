@@ -46,7 +46,7 @@ let package = Package(
         // Vietnamese (the library has no localisation).
         .target(
             name: "TiendoCommandLine",
-            dependencies: ["TiendoCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["TiendoCore", "CLinux", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
         // The version from git, `TiendoVersion.string`: imported by the programs only (Sources/TiendoVersion says why).

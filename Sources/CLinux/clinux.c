@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "clinux.h"
 #include <errno.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/eventfd.h>
@@ -78,3 +79,9 @@ int tiendo_peercred(int fd, int *pid, unsigned *uid, unsigned *gid) {
 }
 
 int tiendo_accept(int fd) { return accept4(fd, 0, 0, SOCK_CLOEXEC | SOCK_NONBLOCK); }
+
+int tiendo_stdout_flush_status(void) {
+    errno = 0;
+    if (fflush(stdout) != 0 || ferror(stdout)) return errno ? errno : EIO;
+    return 0;
+}

@@ -1,4 +1,5 @@
 public import ArgumentParser
+import CLinux
 import Foundation
 import TiendoCore
 
@@ -14,10 +15,23 @@ extension ParsableCommand {
             } else {
                 try command.run()
             }
-            Foundation.exit(0)
+            exitAfterOutput()
         } catch {
             exitInVietnamese(error)
         }
+    }
+
+    /// Exits 0 once what was printed has reached standard output, 1 with the reason when it could not (a full disk,
+    /// `> /dev/full`): a script reading `plan --json > file` must not take a truncated file for a success (audit,
+    /// 07/12/2026).
+    static func exitAfterOutput() -> Never {
+        let failure = tiendo_stdout_flush_status()
+        if failure != 0 {
+            let reason = ErrnoText.describe(failure)
+            FileHandle.standardError.write(Data("\(Self._commandName): không ghi được hết ra đầu ra chuẩn: \(reason)\n".utf8))
+            Foundation.exit(1)
+        }
+        Foundation.exit(0)
     }
 
     /// The same for a program whose commands are all synchronous (`tiendod`).
@@ -25,7 +39,7 @@ extension ParsableCommand {
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
-            Foundation.exit(0)
+            exitAfterOutput()
         } catch {
             exitInVietnamese(error)
         }

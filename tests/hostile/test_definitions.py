@@ -3,9 +3,10 @@ with its position, and never expand, hang or crash (README "Limits")."""
 
 import os
 import shutil
+import subprocess
 import tempfile
 
-from conftest import VN, ctl, workflows_dir, write
+from conftest import CTL, VN, ctl, workflows_dir, write
 
 GOOD = """tiendo: 1
 title: Quy trình tốt
@@ -64,6 +65,15 @@ def test_validate_reads_a_calendar_by_where_it_is_and_never_says_0_errors_for_no
         assert r.returncode == 1 and "error: cannot read directory: Permission denied" in out(r), out(r)
     finally:
         shutil.rmtree(outer, ignore_errors=True)
+
+
+def test_output_that_cannot_be_written_is_a_failure():
+    """`plan --json > file` on a full disk: exit 1 with the reason, not 0 over a truncated file."""
+    wf = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "Workflows")
+    with open("/dev/full", "wb") as full:
+        r = subprocess.run([CTL, "plan", "dang-vien-du-bi", "--workflows", wf, "--set", "ngay_ket_nap=2025-12-23", "--json"],
+                           stdout=full, stderr=subprocess.PIPE, timeout=60)
+    assert r.returncode == 1 and "không ghi được hết ra đầu ra chuẩn: đĩa đầy" in r.stderr.decode(), r.stderr
 
 
 def test_validate_size_limits(tmp_path):

@@ -21,4 +21,7 @@ void tiendo_unblock_signals(void);
 int tiendo_peercred(int fd, int *pid, unsigned *uid, unsigned *gid);
 /// accept4 with SOCK_CLOEXEC | SOCK_NONBLOCK.
 int tiendo_accept(int fd);
+/// Flushes standard output: 0 when everything printed reached it, else the errno of the failure (EIO when none
+/// was kept). Swift 6 cannot name C's `stdout` (a global variable) from checked code.
+int tiendo_stdout_flush_status(void);
 #endif
