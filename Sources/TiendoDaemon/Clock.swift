@@ -68,6 +68,15 @@ public struct DaemonClock: Sendable {
 
     public func now() -> Instant { Instant(seconds: Int64(preciseNow().rounded(.down))) }
 
+    /// The fastest a fake clock may run (`--time-rate`): about three years a second. Faster, its instants leave
+    /// what an `Instant` holds within minutes (1e308 trapped at the first reading).
+    public static let maxRate = 1e8
+
+    /// `--time-rate` as people read it: `86400`, `0,5`.
+    public static func rateText(_ rate: Double) -> String {
+        rate == rate.rounded() ? String(Int64(rate)) : String(rate).replacingOccurrences(of: ".", with: ",")
+    }
+
     /// Real seconds to wait until `t` on this clock.
     public func realDelay(until t: Instant) -> Double {
         max(0, (Double(t.seconds) - preciseNow()) / rate)

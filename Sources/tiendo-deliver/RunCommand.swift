@@ -59,7 +59,9 @@ struct Run: AsyncParsableCommand {
         if virtualTime != nil, fakeTime != nil { throw ValidationError("--virtual-time và --fake-time không dùng cùng nhau") }
         if socket != nil, testQueue != nil { throw ValidationError("--socket và --test-queue không dùng cùng nhau") }
         guard (1...1000).contains(batch) else { throw ValidationError("--batch phải từ 1 đến 1000") }
-        guard timeRate > 0 else { throw ValidationError("--time-rate phải dương") }
+        guard timeRate > 0, timeRate <= DaemonClock.maxRate else {
+            throw ValidationError("--time-rate phải là một số dương, tối đa \(DaemonClock.rateText(DaemonClock.maxRate))")
+        }
     }
 
     func run() async throws {
@@ -90,7 +92,9 @@ struct Run: AsyncParsableCommand {
         } else if let fakeTime {
             let t = try instant(fakeTime, option: "--fake-time")
             clock = SystemClock(DaemonClock(fakeStart: t, rate: timeRate))
-            log.log(4, "CHÚ Ý: ĐỒNG HỒ GIẢ bắt đầu lúc \(Zone.vietnam.iso(t)), nhanh gấp \(timeRate) lần — chỉ để thử nghiệm")
+            log.log(
+                4,
+                "CHÚ Ý: ĐỒNG HỒ GIẢ bắt đầu lúc \(Zone.vietnam.dateAndTime(t)), nhanh gấp \(DaemonClock.rateText(timeRate)) lần — chỉ để thử nghiệm")
         } else {
             clock = SystemClock(DaemonClock())
         }

@@ -75,7 +75,9 @@ struct Tiendod: ParsableCommand {
 
     func validate() throws {
         if let r = timeRateGiven {
-            guard r > 0, r.isFinite else { throw ValidationError("--time-rate phải là một số dương") }
+            guard r > 0, r <= DaemonClock.maxRate else {
+                throw ValidationError("--time-rate phải là một số dương, tối đa \(DaemonClock.rateText(DaemonClock.maxRate))")
+            }
             guard fakeTime != nil else {
                 throw ValidationError("--time-rate chỉ dùng cùng --fake-time: đồng hồ thật không chạy nhanh hơn")
             }
@@ -117,7 +119,8 @@ struct Tiendod: ParsableCommand {
                 throw ValidationError("--fake-time '\(fakeTime)' không hợp lệ: cần YYYY-MM-DDTHH:MM[:SS][±HH:MM]")
             }
             clock = DaemonClock(fakeStart: t, rate: timeRate)
-            log.warning("CHÚ Ý: ĐỒNG HỒ GIẢ bắt đầu lúc \(Zone.vietnam.iso(t)), chạy nhanh gấp \(timeRate) lần — chỉ dùng để thử nghiệm")
+            log.warning(
+                "CHÚ Ý: ĐỒNG HỒ GIẢ bắt đầu lúc \(Zone.vietnam.dateAndTime(t)), chạy nhanh gấp \(DaemonClock.rateText(timeRate)) lần — chỉ dùng để thử nghiệm")
         }
         guard ["FULL", "NORMAL", "EXTRA"].contains(synchronous.uppercased()) else {
             throw ValidationError("--synchronous phải là FULL, NORMAL hoặc EXTRA")

@@ -6,7 +6,7 @@ import shutil
 import subprocess
 import tempfile
 
-from conftest import CTL, VN, ctl, workflows_dir, write
+from conftest import CTL, VN, ctl, run, workflows_dir, write
 
 GOOD = """tiendo: 1
 title: Quy trình tốt
@@ -74,6 +74,22 @@ def test_output_that_cannot_be_written_is_a_failure():
         r = subprocess.run([CTL, "plan", "dang-vien-du-bi", "--workflows", wf, "--set", "ngay_ket_nap=2025-12-23", "--json"],
                            stdout=full, stderr=subprocess.PIPE, timeout=60)
     assert r.returncode == 1 and "không ghi được hết ra đầu ra chuẩn: đĩa đầy" in r.stderr.decode(), r.stderr
+
+
+def test_an_absurd_time_rate_is_refused_in_words(tmp_path):
+    """1e308 trapped at the first reading of the fake clock; the warning named the start in ISO."""
+    tiendod = os.path.join(os.path.dirname(CTL), "tiendod")
+    args = [tiendod, "--workflows", workflows_dir({"tot.yaml": GOOD}), "--state-dir", str(tmp_path / "st"),
+            "--runtime-dir", str(tmp_path / "run"), "--socket", str(tmp_path / "sock"), "--fake-time", "2026-12-07T09:00"]
+    r = run(*args, "--time-rate", "1e308")
+    assert r.returncode == 64 and "--time-rate phải là một số dương, tối đa 100000000" in out(r), out(r)
+    p = subprocess.Popen([*args, "--time-rate", "86400"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        first = p.stdout.readline().decode()
+    finally:
+        p.terminate()
+        p.wait(30)
+    assert "ĐỒNG HỒ GIẢ bắt đầu lúc 07/12/2026 09:00, chạy nhanh gấp 86400 lần" in first, first
 
 
 def test_validate_size_limits(tmp_path):
