@@ -94,7 +94,8 @@ struct Run: AsyncParsableCommand {
             clock = SystemClock(DaemonClock(fakeStart: t, rate: timeRate))
             log.log(
                 4,
-                "CHÚ Ý: ĐỒNG HỒ GIẢ bắt đầu lúc \(Zone.vietnam.dateAndTime(t)), nhanh gấp \(DaemonClock.rateText(timeRate)) lần — chỉ để thử nghiệm")
+                "CHÚ Ý: ĐỒNG HỒ GIẢ bắt đầu lúc \(Zone.vietnam.dateAndTime(t)), nhanh gấp \(DaemonClock.rateText(timeRate)) lần — chỉ để thử nghiệm"
+            )
         } else {
             clock = SystemClock(DaemonClock())
         }

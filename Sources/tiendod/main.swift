@@ -120,7 +120,8 @@ struct Tiendod: ParsableCommand {
             }
             clock = DaemonClock(fakeStart: t, rate: timeRate)
             log.warning(
-                "CHÚ Ý: ĐỒNG HỒ GIẢ bắt đầu lúc \(Zone.vietnam.dateAndTime(t)), chạy nhanh gấp \(DaemonClock.rateText(timeRate)) lần — chỉ dùng để thử nghiệm")
+                "CHÚ Ý: ĐỒNG HỒ GIẢ bắt đầu lúc \(Zone.vietnam.dateAndTime(t)), chạy nhanh gấp \(DaemonClock.rateText(timeRate)) lần — chỉ dùng để thử nghiệm"
+            )
         }
         guard ["FULL", "NORMAL", "EXTRA"].contains(synchronous.uppercased()) else {
             throw ValidationError("--synchronous phải là FULL, NORMAL hoặc EXTRA")
