@@ -60,10 +60,23 @@ public enum GraphRenderer {
         return out
     }
 
+    /// A node id Mermaid accepts, one per name: letters and digits as they are, `-` as `_d`, `_` as `_u`, anything
+    /// else by its code. Both `-` and `_` once became `_`, so states `a-b` and `a_b` were drawn as one node with a
+    /// false loop (audit, 07/12/2026).
     static func mermaidID(_ prefix: String, _ name: String) -> String {
-        prefix + "_"
-            + String(
-                String.UnicodeScalarView(name.unicodeScalars.map { $0.properties.isAlphabetic || ("0"..."9").contains($0) ? $0 : "_" }))
+        var out = prefix + "_"
+        for u in name.unicodeScalars {
+            if u == "-" {
+                out += "_d"
+            } else if u == "_" {
+                out += "_u"
+            } else if u.properties.isAlphabetic || ("0"..."9").contains(u) {
+                out.unicodeScalars.append(u)
+            } else {
+                out += "_x" + String(u.value, radix: 16) + "_"
+            }
+        }
+        return out
     }
 
     static func mermaidText(_ s: String) -> String {
@@ -74,7 +87,8 @@ public enum GraphRenderer {
     static func deadlineLabel(_ s: StateDefinition) -> String { s.deadlineTitle.map { "hạn «\($0)»" } ?? "hạn" }
 
     static func mermaid(_ def: WorkflowDefinition) -> String {
-        var out = "---\ntitle: \(def.title)\n---\nflowchart LR\n"
+        // The front matter is YAML: the title quoted («[Lưu trữ] Bầu cử…» or a `: ` in it made it invalid).
+        var out = "---\ntitle: \(JSON.string(def.title).serialized())\n---\nflowchart LR\n"
         if let initial = def.initial {
             out += "  start((\" \")) --> \(mermaidID("s", initial))\n"
         }
