@@ -187,7 +187,7 @@ struct Simulate: ParsableCommand {
             let wf = String(spec[..<eq])
             let file = String(spec[spec.index(after: eq)...])
             guard let def = set.workflow(wf) else { throw fail("--instances: không có quy trình '\(wf)' (hoặc quy trình có lỗi)") }
-            guard let bytes = FileManager.default.contents(atPath: file) else { throw fail("không đọc được tệp '\(file)'") }
+            let bytes = try readWhole(file)
             let rows: [CSV.Row]
             do { rows = try CSV.parse(bytes: [UInt8](bytes)) } catch { throw fail("\(file):\(error.line): \(error.reason)") }
             switch InstanceRows.convert(rows, def: def, file: file, start: fromAt) {
@@ -202,8 +202,8 @@ struct Simulate: ParsableCommand {
         var evs: [SimulatedEvent] = []
         let instancesRead = problems.isEmpty
         if let events {
-            guard let d = FileManager.default.contents(atPath: events), let text = String(data: d, encoding: .utf8) else {
-                throw fail("không đọc được tệp sự kiện '\(events)'")
+            guard let text = String(data: try readWhole(events, what: "tệp sự kiện"), encoding: .utf8) else {
+                throw fail("tệp sự kiện '\(events)' không phải văn bản UTF-8")
             }
             switch SimulatedEvent.parse(jsonLines: text, file: events, zone: zone) {
             case .success(let e): evs = e
@@ -229,8 +229,10 @@ struct Simulate: ParsableCommand {
         }
         let sim = Simulator()
         let (records, issues) = sim.run(from: fromAt, until: untilAt, planned: planned, events: evs)
-        for i in issues { printErr("tiendoctl: \(i)") }
+        // An event the engine refused is named with its file and line, and the run says it in its exit status.
+        for i in issues { printErr("\(events ?? "tiendoctl"):\(i)") }
         Output.printRecords(records, json: json, lines: true)
+        if !issues.isEmpty { throw fail("\(issues.count) sự kiện không thực hiện được (xem các dòng trên); các bản ghi khác đã in") }
     }
 }
 

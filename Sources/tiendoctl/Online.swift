@@ -427,10 +427,7 @@ struct Import: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() throws {
-        let probe = open(file, O_RDONLY)
-        if probe < 0 { throw fail("không đọc được tệp '\(file)': \(errnoText(errno))") }
-        close(probe)
-        guard let contents = FileManager.default.contents(atPath: file) else { throw fail("không đọc được tệp '\(file)'") }
+        let contents = try readWhole(file)
         let bytes = [UInt8](contents)
         // Columns headed as the web's template heads them («Mã hồ sơ», «Họ và tên») name their fields.
         let info = try connection.workflow(workflow)

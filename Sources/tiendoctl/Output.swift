@@ -135,6 +135,20 @@ func fail(_ message: String) -> ExitCode {
     return ExitCode.failure
 }
 
+/// The whole of a file a command was given, or a failure that says why it could not be read («không có tệp
+/// hoặc thư mục này», «là một thư mục», «không có quyền»): `what` names it («tệp sự kiện»).
+func readWhole(_ file: String, what: String = "tệp") throws -> Data {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), isDirectory.boolValue {
+        throw fail("không đọc được \(what) '\(file)': \(ErrnoText.describe(EISDIR))")
+    }
+    let probe = open(file, O_RDONLY)
+    if probe < 0 { throw fail("không đọc được \(what) '\(file)': \(ErrnoText.describe(errno))") }
+    close(probe)
+    guard let contents = FileManager.default.contents(atPath: file) else { throw fail("không đọc được \(what) '\(file)'") }
+    return contents
+}
+
 /// One line on stderr, its control characters escaped like `Output.say`'s.
 func printErr(_ line: String) {
     FileHandle.standardError.write(Data((TerminalText.escaped(line) + "\n").utf8))

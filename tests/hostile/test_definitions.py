@@ -92,6 +92,22 @@ def test_an_absurd_time_rate_is_refused_in_words(tmp_path):
     assert "ĐỒNG HỒ GIẢ bắt đầu lúc 07/12/2026 09:00, chạy nhanh gấp 86400 lần" in first, first
 
 
+def test_simulate_names_the_file_and_the_reason(tmp_path):
+    """A directory given as a CSV, a missing file: why. An event the engine refuses: its file and line, and exit 1."""
+    steps = "tiendo: 1\ntitle: Có bước\nfields:\n  han: {type: date, required: true}\ninitial: cho\nstates:\n  cho: {on: {duyet: xong}}\n  xong: {final: true}\n"
+    wf = workflows_dir({"tot.yaml": steps})
+    base = ["simulate", "--workflows", wf, "--from", "2026-01-01T00:00", "--until", "2026-01-10"]
+    r = ctl(*base, "--instances", f"tot={tmp_path}")
+    assert r.returncode == 1 and f"không đọc được tệp '{tmp_path}': đó là một thư mục, không phải tệp" in out(r), out(r)
+    r = ctl(*base, "--instances", "tot=/khong/co.csv")
+    assert r.returncode == 1 and "không đọc được tệp '/khong/co.csv': không có tệp hoặc thư mục này" in out(r), out(r)
+    write(tmp_path / "a.csv", "key,han\na,2026-01-08\n")
+    write(tmp_path / "ev.jsonl", '{"at":"2026-01-05T09:00","instance":"tot/a","event":"duyet","data":{"han":"xx"}}\n')
+    r = ctl(*base, "--instances", f"tot={tmp_path / 'a.csv'}", "--events", str(tmp_path / "ev.jsonl"))
+    assert r.returncode == 1 and f"{tmp_path / 'ev.jsonl'}:1: Dữ liệu không hợp lệ" in out(r), out(r)
+    assert "1 sự kiện không thực hiện được" in out(r), out(r)
+
+
 def test_validate_size_limits(tmp_path):
     # 50 MB: refused at 1:1 without being read further.
     with open(tmp_path / "lon.yaml", "wb") as f:

@@ -10,6 +10,7 @@ public enum ErrnoText {
         case EACCES, EPERM: return "không có quyền (kiểm tra chủ sở hữu và quyền của thư mục)"
         case ENOENT: return "không có tệp hoặc thư mục này"
         case ENOTDIR: return "một phần của đường dẫn không phải thư mục"
+        case EISDIR: return "đó là một thư mục, không phải tệp"
         case ENOSPC: return "đĩa đầy"
         case EROFS: return "ổ đĩa chỉ đọc"
         case EIO: return "lỗi đọc ghi đĩa"

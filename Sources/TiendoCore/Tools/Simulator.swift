@@ -131,7 +131,7 @@ public final class Simulator: InstanceCounter {
                 let e = evs[ei]
                 ei += 1
                 guard let i = index[e.instance] else {
-                    problems.append("dòng \(e.line): không có hồ sơ '\(e.instance)'")
+                    problems.append("\(e.line): không có hồ sơ '\(e.instance)'")
                     continue
                 }
                 let engine = engines[instances[i].workflow]!
@@ -144,7 +144,7 @@ public final class Simulator: InstanceCounter {
                 switch outcome {
                 case .success(let rs): records += rs
                 case .failure(let err):
-                    if let r = err.record { records.append(r) } else { problems.append("dòng \(e.line): \(err)") }
+                    if let r = err.record { records.append(r) } else { problems.append("\(e.line): \(err)") }
                 }
                 schedule(i)
             }
