@@ -140,8 +140,13 @@ struct Plan: ParsableCommand {
         if untilDate < startDay {
             throw fail("--until (\(untilDate.vietnamese)) trước ngày bắt đầu (\(startDay.vietnamese)): không có gì để lập kế hoạch")
         }
-        let records = Planner.plan(def, data: data, start: startAt, until: untilDate)
+        let (records, cutAt) = Planner.bounded(def, data: data, start: startAt, until: untilDate)
         Output.printRecords(records, json: json)
+        if let cutAt {
+            throw fail(
+                "kế hoạch dừng ở \(def.zone.vietnamese(cutAt)) sau \(Messages.count(Planner.maxWakeups)) lần có việc: "
+                    + "các bản ghi sau đó không được in; hãy chọn --until sớm hơn")
+        }
     }
 }
 

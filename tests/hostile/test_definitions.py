@@ -108,6 +108,16 @@ def test_simulate_names_the_file_and_the_reason(tmp_path):
     assert "1 sự kiện không thực hiện được" in out(r), out(r)
 
 
+def test_a_plan_cut_short_says_so():
+    """Two states alternating every half hour for seven years: the plan stops at its bound and says where."""
+    tick = ("tiendo: 1\ntitle: Nhịp\ninitial: a\nstates:\n  a:\n    after: {at: entered_at + 30min, to: b}\n"
+            "  b:\n    after: {at: entered_at + 30min, to: a}\n")
+    wf = workflows_dir({"nhip.yaml": tick})
+    r = ctl("plan", "nhip", "--workflows", wf, "--start", "2026-12-07T00:00", "--until", "2033-12-31", "--json")
+    assert r.returncode == 1, out(r)[-500:]
+    assert "tiendoctl: kế hoạch dừng ở 08:30 ngày 20/08/2032 sau 100.000 lần có việc" in r.stderr.decode(), r.stderr
+
+
 def test_validate_size_limits(tmp_path):
     # 50 MB: refused at 1:1 without being read further.
     with open(tmp_path / "lon.yaml", "wb") as f:

@@ -1,17 +1,29 @@
 /// `tiendoctl plan`: every record one hypothetical instance would produce if no event ever arrived.
 public enum Planner {
+    /// At most this many wake-ups are planned (a state left and entered again every half hour for years).
+    public static let maxWakeups = 100_000
+
     public static func plan(_ def: WorkflowDefinition, data: InstanceData, start: Instant, until: CivilDate) -> [Record] {
+        bounded(def, data: data, start: start, until: until).records
+    }
+
+    /// `plan`, and where it stopped when it reached `maxWakeups` before `until`: the records after that instant
+    /// are missing, which the caller must say (a plan cut short once ended in silence).
+    public static func bounded(_ def: WorkflowDefinition, data: InstanceData, start: Instant, until: CivilDate) -> (
+        records: [Record], cutAt: Instant?
+    ) {
         let engine = Engine(def)
         let end = def.zone.endOfDay(until)
         guard case .success(var (inst, records)) = engine.start(instanceID: nil, data: data, at: start, now: start, mode: .plan)
-        else { return [] }
+        else { return ([], nil) }
         records = records.filter { $0.at < end }
-        var guardCount = 0
-        while let t = engine.nextWakeup(inst, mode: .plan), t < end, guardCount < 100_000 {
+        var wakeups = 0
+        while let t = engine.nextWakeup(inst, mode: .plan), t < end {
+            guard wakeups < maxWakeups else { return (records, t) }
             records += engine.advance(&inst, to: t, mode: .plan, label: .some(nil))
-            guardCount += 1
+            wakeups += 1
         }
-        return records
+        return (records, nil)
     }
 
     /// Parses `--set FIELD=VALUE` pairs by the declared field types, then applies defaults and checks required fields.
