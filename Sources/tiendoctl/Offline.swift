@@ -266,7 +266,7 @@ struct CalendarCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "calendar",
         abstract:
-            "Các ngày nghỉ (ngoài cuối tuần) của một năm, tên và trạng thái của năm (chính thức hay dự kiến); --all thêm cả cuối tuần; --years liệt kê các năm có lịch chính thức."
+            "Các ngày nghỉ (ngoài cuối tuần) của một năm, tên và trạng thái của năm (chính thức hay dự kiến); --all thêm cả cuối tuần; --years liệt kê các năm có trong tệp lịch (chính thức hay dự kiến) và nguồn của chúng."
     )
 
     @Argument(help: ArgumentHelp("Mã lịch (mặc định vn; chỉ một con số, như 2027, là năm của lịch vn).", valueName: "calendar"))
