@@ -445,7 +445,7 @@ enum EngineSeasonGolden {
         "plan bau-cu-xvi-2026 #1": (62, "cee10efddd6a1bceef326020087b5bf54619ad78923ac5809e456e699d3391b2"),
         "plan bau-cu-xvi-2026 #2": (62, "aab21acc106a409574a8d357aefa5075db8ec7b9618f10be3f4695897c41f47f"),
         "plan bau-cu-xvi-2026 #3": (62, "5ac1d8f143b6e3a1d7b4eb5c0790360016f6237c37ad814270fc84659075a109"),
-        "simulate": (42408, "243b0bfb34982792b04adf3a71ddace5adbf467822485fbb1e55e530f756f945"),
-        "simulate archive": (10253, "d72d2de976337c914ce002e920f060c65eee1bfa49fb377b3c7fae7ad28696f8"),
+        "simulate": (42408, "55ce47e46334872188187336dddf67fca780dd1a45e652d6733c123a19427f25"),
+        "simulate archive": (10253, "0ec8a311aa2d77aceb9d86f04683df31e48b867856e8ff0f48bbaa31e9691178"),
     ]
 }
