@@ -2,7 +2,8 @@ import Testing
 
 @testable import TiendoCore
 
-/// Titles are what every message, the journal and e-mails say: one line, whatever YAML form they were written in.
+/// Titles are what every message, the journal and e-mails say: one line, whatever YAML form they were written in; so
+/// are a record's chi bộ and name as people give them.
 @Suite struct TitleTextTests {
     static let yaml = """
         tiendo: 1
@@ -40,5 +41,33 @@ import Testing
             def, data: ["han": .date(CivilDate(2026, 12, 20)), "loai": .text("a")], start: Instant(seconds: 1_796_000_000),
             until: CivilDate(2027, 1, 31))
         #expect(!plan.isEmpty && plan.allSatisfy { !$0.message.contains("\n") && !$0.message.contains("\r") })
+    }
+
+    @Test("a chi bộ or a name pasted with a line break is one line; other text keeps its lines; stored data is left alone")
+    func groupAndNameOnOneLine() throws {
+        let def = try Fixtures.workflow(
+            "nhom",
+            """
+            tiendo: 1
+            title: Nhóm
+            fields:
+              ho_ten: {type: text, title: Họ và tên}
+              chi_bo: {type: text, title: Chi bộ}
+              ghi_chu: {type: text, title: Ghi chú}
+            group_by: chi_bo
+            milestones:
+              m: {title: M, due: 2026-12-31}
+            """)
+        #expect(def.labelField == "ho_ten")
+        let given: [(String, JSON)] = [
+            ("ho_ten", .string("Vũ Thị\r\nMai")), ("chi_bo", .string("Chi bộ\nsố 2")), ("ghi_chu", .string("Dòng một\nDòng hai")),
+        ]
+        let data = try def.validate(data: given, partial: false, today: CivilDate(2026, 12, 7)).get()
+        #expect(data["ho_ten"] == .text("Vũ Thị Mai") && data["chi_bo"] == .text("Chi bộ số 2"))
+        #expect(data["ghi_chu"] == .text("Dòng một\nDòng hai"))
+        let plain = try def.validate(data: [("chi_bo", .string("Chi bộ  số 2 "))], partial: true, today: CivilDate(2026, 12, 7)).get()
+        #expect(plain["chi_bo"] == .text("Chi bộ  số 2 "))
+        let stored = try def.validate(data: given, partial: true, today: nil).get()
+        #expect(stored["chi_bo"] == .text("Chi bộ\nsố 2"))
     }
 }

@@ -379,7 +379,7 @@ public struct WorkflowDefinition: Sendable {
             case .success(let value):
                 if let today, let e = f.afterToday(value, today: today, zone: zone) { return .failure(e) }
                 if today != nil, let e = f.hiddenCharacter(value) { return .failure(e) }
-                out[k] = value
+                out[k] = today != nil && (k == groupBy || k == labelField) ? WorkflowDefinition.oneLine(value) : value
             case .failure(let e): return .failure(e)
             }
         }
@@ -390,6 +390,15 @@ public struct WorkflowDefinition: Sendable {
             }
         }
         return .success(out)
+    }
+
+    /// A chi bộ or a name given by people on one line: a cell pasted with a line break («Chi bộ↵số 2») made a chi bộ
+    /// of its own in every list and count, and a name over two lines in every message (audit, 07/12/2026). Values
+    /// without a line break or a tab are left exactly as given (stored groups keep matching).
+    static func oneLine(_ v: Value) -> Value {
+        guard case .text(let s) = v, s.unicodeScalars.contains(where: { $0.value == 0x0A || $0.value == 0x0D || $0.value == 0x09 })
+        else { return v }
+        return .text(MappingReader.oneLine(s))
     }
 
     /// Why `data` breaks a `min: {field: OTHER}` (README "Extensions") that the fields `given` now (a start's, an
