@@ -37,6 +37,19 @@ extension Daemon {
     ) throws(RequestError) -> ImportOutcome {
         let now = clock.now()
         guard let def = current[workflow] else { throw .noSuchWorkflow(workflow) }
+        // A value past a cell's limit is refused before anything is staged: checked only at the commit, a workbook of
+        // a few kilobytes repeating one long text grew the database by a gigabyte that stayed after the refusal
+        // (audit, 07/12/2026).
+        for (i, row) in rows.enumerated() {
+            for (field, value) in row {
+                guard let text = value.stringValue, text.utf8.count > FieldDefinition.textLimit, text.count > FieldDefinition.textLimit
+                else { continue }
+                throw .invalidData(
+                    field: field,
+                    reason:
+                        "dòng \(i + 1) của lần gửi này dài \(Messages.count(text.count)) ký tự, quá giới hạn \(Messages.count(FieldDefinition.textLimit)) ký tự của một ô; không nhập gì")
+            }
+        }
         guard let importID else {
             let n = try importAll(def, count: rows.count, actor: actor, actorName: actorName, now: now) { after, limit in
                 rows[after..<min(rows.count, after + limit)].enumerated().map { (after + $0.offset + 1, $0.element) }

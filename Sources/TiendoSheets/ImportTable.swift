@@ -39,8 +39,26 @@ public struct ImportTable: Sendable {
             && ["stt", "tt", "so tt", "so thu tu"].contains(String(decoding: GroupNames.key(heading), as: UTF8.self))
     }
 
-    /// Reads `bytes` for `workflow`, or says why not, in the words the page shows.
+    /// Reads `bytes` for `workflow`, or says why not, in the words the page shows. A cell longer than a field
+    /// holds is refused here, by its place, before anything is sent: a workbook of 8 KB repeating one 2 MB text in
+    /// every row made tiendod hold gigabytes (audit, 07/12/2026).
     public static func read(_ bytes: [UInt8], workflow: Extras.WorkflowInfo) -> Result<ImportTable, Failures> {
+        readCells(bytes, workflow: workflow).flatMap { table in
+            var long: [String] = []
+            for row in table.rows {
+                for (heading, value) in row.pairs
+                where value.utf8.count > FieldDefinition.textLimit && value.count > FieldDefinition.textLimit {
+                    long.append(
+                        "\(table.place(row.line)): cột «\(heading)» dài \(Messages.count(value.count)) ký tự, quá giới hạn "
+                            + "\(Messages.count(FieldDefinition.textLimit)) ký tự của một ô; hãy rút gọn")
+                }
+                if long.count >= 20 { break }
+            }
+            return long.isEmpty ? .success(table) : .failure(Failures(long))
+        }
+    }
+
+    static func readCells(_ bytes: [UInt8], workflow: Extras.WorkflowInfo) -> Result<ImportTable, Failures> {
         if Workbook.isLegacyExcel(bytes) {
             return .failure(
                 Failures([

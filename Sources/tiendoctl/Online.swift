@@ -448,6 +448,18 @@ struct Import: ParsableCommand {
                 throw fail("tệp CSV không hợp lệ; không nhập gì")
             }
         }
+        // A cell longer than a field holds is refused here, before anything is sent (as the web's import does).
+        var long = 0
+        for row in parsed {
+            for (heading, value) in row.pairs
+            where value.utf8.count > FieldDefinition.textLimit && value.count > FieldDefinition.textLimit && long < 20 {
+                long += 1
+                printErr(
+                    "\(file):\(row.line): cột «\(heading)» dài \(Messages.count(value.count)) ký tự, quá giới hạn "
+                        + "\(Messages.count(FieldDefinition.textLimit)) ký tự của một ô; hãy rút gọn")
+            }
+        }
+        if long > 0 { throw fail("có ô quá dài; không nhập gì") }
         // Every cell, keys included, is tiendod's to check, in one pass that names every bad row.
         var rows: [JSON] = []
         var lines: [Int] = []

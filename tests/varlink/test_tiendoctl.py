@@ -119,6 +119,14 @@ def test_import_an_excel_workbook_as_the_web_reads_it(daemon, tmp_path):
     assert r.returncode == 1 and "Tệp Excel dạng cũ (.xls)" in r.stderr and "không nhập gì" in r.stderr, r.stderr
 
 
+def test_import_refuses_a_cell_longer_than_a_field_before_sending(daemon, tmp_path):
+    f = tmp_path / "dai.csv"
+    f.write_text("key,han,ma\nz1,2026-03-06,ngắn\nz2,2026-03-06," + "x" * 3000 + "\n", encoding="utf-8")
+    r = ctl(daemon, "import", "hop", str(f))
+    assert r.returncode == 1 and f"{f}:3: cột «ma» dài 3.000 ký tự, quá giới hạn 2.000 ký tự của một ô" in r.stderr, r.stderr
+    assert ctl(daemon, "show", "hop/z1").returncode == 1
+
+
 def test_import_reports_every_bad_row_and_stores_nothing(daemon, tmp_path):
     f = tmp_path / "hong.csv"
     f.write_text("key,han,diem\ny1,2026-03-06,10\ny2,30/02/2026,10\ny3,2026-03-06,200\n", encoding="utf-8")

@@ -179,6 +179,12 @@ def test_import_all_or_nothing(daemon):
     [e] = r["parameters"]["errors"]
     assert e["line"] == 2 and e["message"].startswith("cột 'started': 05/03/2030 14:30 là sau lúc nhập ("), e
     assert raw(daemon, msg(IFACE + ".GetInstance", {"id": "hop/imp5"}))[0]["error"] == "vn.tiendo.Manager.NoSuchInstance"
+    # A value past a cell's limit is refused before anything is staged (a staged import included).
+    long = {"key": "imp7", "han": "2026-03-06", "ma": "x" * 2001}
+    for extra in ({}, {"importID": "dai-qua", "final": False}):
+        r = raw(daemon, msg(IFACE + ".ImportInstances", {"workflow": "hop", "rows": [{"key": "imp8", "han": "2026-03-06"}, long], **extra}))[0]
+        assert r["error"] == "vn.tiendo.Manager.InvalidData" and r["parameters"]["field"] == "ma", r
+        assert r["parameters"]["reason"].startswith("dòng 2 của lần gửi này dài 2.001 ký tự, quá giới hạn 2.000 ký tự"), r
 
 
 def test_agenda_orders_overdue_first(daemon):

@@ -221,6 +221,13 @@ def test_import_shows_every_bad_row_and_is_all_or_nothing(stack, browser):
     errors = browser.find_element(By.CSS_SELECTOR, "section.error").text
     assert "Dòng 3: cột «Hạn nộp hồ sơ»: ngày '31/02/2026' không tồn tại" in errors, errors
     shot(browser, "23-nhap-loi-ngay", full=True)
+    # A cell longer than a field holds is refused by its place before anything reaches tiendod.
+    long = ("\ufeffkey;ho_ten;chi_bo;han\r\n"
+            f"n1;Đặng Thu Trang;{CHI_BO_A};2026-03-12\r\n"
+            f"n2;{'Vũ ' * 1500};{CHI_BO_A};2026-03-12\r\n").encode("utf-8")
+    upload(browser, stack, "kiem-tra", "nhap-o-dai.csv", long)
+    errors = browser.find_element(By.CSS_SELECTOR, "section.error").text
+    assert "Dòng 3: cột «ho_ten» dài 4.500 ký tự, quá giới hạn 2.000 ký tự của một ô; hãy rút gọn" in errors, errors
     # The list of columns says which forms a date may take, the day-first one a spreadsheet writes included.
     main = browser.find_element(By.TAG_NAME, "main").text
     assert "Hạn nộp hồ sơ — bắt buộc, ngày dạng dd/mm/yyyy (ví dụ 05/03/2026)" in main
