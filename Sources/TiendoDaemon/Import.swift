@@ -44,10 +44,10 @@ extension Daemon {
             for (field, value) in row {
                 guard let text = value.stringValue, text.utf8.count > FieldDefinition.textLimit, text.count > FieldDefinition.textLimit
                 else { continue }
+                let limit = Messages.count(FieldDefinition.textLimit)
                 throw .invalidData(
                     field: field,
-                    reason:
-                        "dòng \(i + 1) của lần gửi này dài \(Messages.count(text.count)) ký tự, quá giới hạn \(Messages.count(FieldDefinition.textLimit)) ký tự của một ô; không nhập gì")
+                    reason: "dòng \(i + 1) của lần gửi này dài \(Messages.count(text.count)) ký tự, quá giới hạn \(limit) ký tự của một ô; không nhập gì")
             }
         }
         guard let importID else {
