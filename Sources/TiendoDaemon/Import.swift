@@ -47,7 +47,8 @@ extension Daemon {
                 let limit = Messages.count(FieldDefinition.textLimit)
                 throw .invalidData(
                     field: field,
-                    reason: "dòng \(i + 1) của lần gửi này dài \(Messages.count(text.count)) ký tự, quá giới hạn \(limit) ký tự của một ô; không nhập gì")
+                    reason: "dòng \(i + 1) của lần gửi này dài \(Messages.count(text.count)) ký tự, quá giới hạn \(limit) ký tự "
+                        + "của một ô; không nhập gì")
             }
         }
         guard let importID else {
