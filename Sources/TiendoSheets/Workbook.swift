@@ -101,7 +101,8 @@ public enum Workbook {
             }
             inflated += xml.count
             let parsed = SheetParser(
-                xml, strings: strings?.strings ?? [], dateStyles: styles?.dateStyles ?? [], epoch1904: workbook.epoch1904)
+                xml, strings: strings?.strings ?? [], dateStyles: styles?.dateStyles ?? [], zeroPadded: styles?.zeroPadded ?? [:],
+                epoch1904: workbook.epoch1904)
             let sheet = Sheet(name: name, rows: parsed.rows, epoch1904: workbook.epoch1904, shown: shown)
             let rating = score(sheet)
             if rating > best?.score ?? -1 {

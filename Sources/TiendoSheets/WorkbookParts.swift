@@ -142,8 +142,11 @@ final class SharedStrings: NSObject, XMLParserDelegate {
 /// `xl/styles.xml`: which cell formats (`<cellXfs>` by index, a cell's `s`) show a number as a date or a time.
 final class Styles: NSObject, XMLParserDelegate {
     var dateStyles: Set<Int> = []
+    /// Cell formats that show a number with leading zeros (`000000000000`, `00.000000`): how.
+    var zeroPadded: [Int: ZeroPad] = [:]
     var parsed = false
     private var customDates: Set<Int> = []
+    private var customPads: [Int: ZeroPad] = [:]
     private var inCellFormats = false
     private var index = 0
 
@@ -178,20 +181,47 @@ final class Styles: NSObject, XMLParserDelegate {
         return false
     }
 
+    /// A number shown with leading zeros: at least `digits` before the point, exactly `decimals` after it.
+    struct ZeroPad: Sendable, Equatable {
+        var digits: Int
+        var decimals: Int
+
+        /// `000000000000` → 12 digits; `00.000000` → 2 and 6; anything else (`0`, `#,##0`, `0.00`) nil: only a format
+        /// that pads with zeros changes what a number reads as.
+        init?(code: String) {
+            let parts = code.split(separator: ".", omittingEmptySubsequences: false)
+            guard (1...2).contains(parts.count), parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0 == "0" } }) else { return nil }
+            digits = parts[0].count
+            decimals = parts.count == 2 ? parts[1].count : 0
+            guard digits > 1, digits <= 30, decimals <= 15 else { return nil }
+        }
+
+        /// The number as Excel shows it (`1087615538` → `001087615538`); nil for one it would not pad (negative, huge).
+        func text(_ stored: String) -> String? {
+            guard let d = Double(stored), d.isFinite, d >= 0, d < 1e15 else { return nil }
+            let body = decimals == 0 ? String(Int64(d.rounded())) : String(format: "%.\(decimals)f", d)
+            let whole = body.prefix { $0 != "." }.count
+            return String(repeating: "0", count: max(0, digits - whole)) + body
+        }
+    }
+
     func parser(
         _ parser: XMLParser, didStartElement element: String, namespaceURI: String?, qualifiedName: String?,
         attributes: [String: String] = [:]
     ) {
         switch XMLPart.local(element) {
         case "numFmt":
-            if let id = attributes["numFmtId"].flatMap({ Int($0) }), Styles.isDate(attributes["formatCode"] ?? "") {
-                customDates.insert(id)
+            if let id = attributes["numFmtId"].flatMap({ Int($0) }) {
+                let code = attributes["formatCode"] ?? ""
+                if Styles.isDate(code) { customDates.insert(id) }
+                if let pad = ZeroPad(code: code) { customPads[id] = pad }
             }
         case "cellXfs": inCellFormats = true
         case "xf" where inCellFormats:
             if let id = attributes["numFmtId"].flatMap({ Int($0) }), Styles.builtinDates.contains(id) || customDates.contains(id) {
                 dateStyles.insert(index)
             }
+            if let id = attributes["numFmtId"].flatMap({ Int($0) }), let pad = customPads[id] { zeroPadded[index] = pad }
             index += 1
         default: break
         }
@@ -210,6 +240,7 @@ final class SheetParser: NSObject, XMLParserDelegate {
     var error: Workbook.ReadError?
     private let strings: [String]
     private let dateStyles: Set<Int>
+    private let zeroPadded: [Int: Styles.ZeroPad]
     private let epoch: CivilDate
     private var row: Workbook.Row?
     /// The last row and column met, kept or not: a row or cell without its reference follows them.
@@ -224,9 +255,10 @@ final class SheetParser: NSObject, XMLParserDelegate {
     private var ended = false
     private var kept = 0
 
-    init(_ data: Data, strings: [String], dateStyles: Set<Int>, epoch1904: Bool = false) {
+    init(_ data: Data, strings: [String], dateStyles: Set<Int>, zeroPadded: [Int: Styles.ZeroPad] = [:], epoch1904: Bool = false) {
         self.strings = strings
         self.dateStyles = dateStyles
+        self.zeroPadded = zeroPadded
         self.epoch = Workbook.epoch(epoch1904)
         super.init()
         if !XMLPart.parse(data, self) || !ended, error == nil { error = Workbook.ReadError(reason: Workbook.broken) }
@@ -321,6 +353,9 @@ final class SheetParser: NSObject, XMLParserDelegate {
         default:
             guard !value.isEmpty else { return nil }
             if dateStyles.contains(style), let serial = Double(value) { return .date(serial) }
+            // A CCCD or card number kept as a number, shown with its leading zeros by the column's format: read as
+            // shown. Read as stored, «001087615538» became «1087615538» in silence (audit, 07/12/2026).
+            if let pad = zeroPadded[style], let shown = pad.text(value) { return .text(shown) }
             return .number(SheetParser.shortest(value))
         }
     }

@@ -100,6 +100,24 @@ struct WorkbookTests {
         #expect(old[0].row["han"]?.stringValue == "16/03/2030")
     }
 
+    @Test("a number shown with leading zeros by its column's format (a CCCD, a card number) is read as shown")
+    func leadingZeros() throws {
+        let rows = #"""
+            <row r="3"><c r="A3" t="s"><v>2</v></c><c r="B3" t="s"><v>3</v></c><c r="C3" t="s"><v>4</v></c></row>
+            <row r="4"><c r="A4" s="3"><v>1087615538</v></c><c r="B4" s="4"><v>1.01234</v></c><c r="C4" s="1"><v>46096</v></c></row>
+            <row r="5"><c r="A5" s="3"><v>123456789012</v></c><c r="B5"><v>7</v></c><c r="C5" s="1"><v>46096</v></c></row>
+            """#
+        var parts = Self.memberListParts(sheetRows: rows)
+        let i = try #require(parts.firstIndex { $0.0 == "xl/styles.xml" })
+        parts[i].1 = Self.xml(
+            #"<styleSheet \#(Self.main)><numFmts count="3"><numFmt numFmtId="164" formatCode="dd/mm/yyyy;@"/><numFmt numFmtId="165" formatCode="000000000000"/><numFmt numFmtId="166" formatCode="00.000000"/></numFmts><cellXfs count="5"><xf numFmtId="0"/><xf numFmtId="164"/><xf numFmtId="14"/><xf numFmtId="165"/><xf numFmtId="166"/></cellXfs></styleSheet>"#
+        )
+        let read = try Self.rows(try Self.workbook(parts)).get()
+        #expect(read.map { $0.row["ho_ten"]?.stringValue } == ["001087615538", "123456789012"])
+        #expect(read.map { $0.row["chi_bo"]?.stringValue } == ["01.012340", "7"])
+        #expect(Styles.ZeroPad(code: "0") == nil && Styles.ZeroPad(code: "0.00") == nil && Styles.ZeroPad(code: "#,##0") == nil)
+    }
+
     @Test("what the page says of a sheet it cannot take: the header's own line, a value under no heading, a formula's error")
     func sheetProblems() throws {
         let unknown = #"""
