@@ -67,6 +67,12 @@ import Testing
         #expect(data["ghi_chu"] == .text("Dòng một\nDòng hai"))
         let plain = try def.validate(data: [("chi_bo", .string("Chi bộ  số 2 "))], partial: true, today: CivilDate(2026, 12, 7)).get()
         #expect(plain["chi_bo"] == .text("Chi bộ  số 2 "))
+        // Zero-width characters pasted from Zalo or Word are dropped: «Chi bộ 1» is one chi bộ, not two that look alike.
+        let pasted = try def.validate(
+            data: [("chi_bo", .string("Chi bộ 1\u{200B}")), ("ghi_chu", .string("\u{FEFF}Ghi\u{2060} chú"))], partial: true,
+            today: CivilDate(2026, 12, 7)
+        ).get()
+        #expect(pasted["chi_bo"] == .text("Chi bộ 1") && pasted["ghi_chu"] == .text("Ghi chú"))
         let stored = try def.validate(data: given, partial: true, today: nil).get()
         #expect(stored["chi_bo"] == .text("Chi bộ\nsố 2"))
     }

@@ -379,7 +379,12 @@ public struct WorkflowDefinition: Sendable {
             case .success(let value):
                 if let today, let e = f.afterToday(value, today: today, zone: zone) { return .failure(e) }
                 if today != nil, let e = f.hiddenCharacter(value) { return .failure(e) }
-                out[k] = today != nil && (k == groupBy || k == labelField) ? WorkflowDefinition.oneLine(value) : value
+                guard today != nil else {
+                    out[k] = value
+                    continue
+                }
+                let visible = WorkflowDefinition.withoutInvisible(value)
+                out[k] = k == groupBy || k == labelField ? WorkflowDefinition.oneLine(visible) : visible
             case .failure(let e): return .failure(e)
             }
         }
@@ -390,6 +395,15 @@ public struct WorkflowDefinition: Sendable {
             }
         }
         return .success(out)
+    }
+
+    /// Text given by people without the zero-width characters pasted text carries from Zalo, Word or web pages
+    /// (U+200B–U+200D, U+2060, U+FEFF): «Chi bộ 1» followed by one was a second chi bộ that looked the same in every
+    /// list, outside its accounts' scope (audit, 07/12/2026). They mean nothing in Vietnamese text.
+    static func withoutInvisible(_ v: Value) -> Value {
+        func invisible(_ u: Unicode.Scalar) -> Bool { (0x200B...0x200D).contains(u.value) || u.value == 0x2060 || u.value == 0xFEFF }
+        guard case .text(let s) = v, s.unicodeScalars.contains(where: invisible) else { return v }
+        return .text(String(String.UnicodeScalarView(s.unicodeScalars.filter { !invisible($0) })))
     }
 
     /// A chi bộ or a name given by people on one line: a cell pasted with a line break («Chi bộ↵số 2») made a chi bộ
