@@ -524,11 +524,9 @@ struct Import: ParsableCommand {
             lines.append(r.line)
         }
         rows = try GroupSpelling.respell(rows, field: info?.groupBy, connection)
-        if rows.isEmpty {
-            if connection.json { return Output.printJSON(.object([("imported", .int(0))])) }
-            Output.say("Tệp không có dòng dữ liệu nào; không nhập gì.")
-            return
-        }
+        // A file with no row to import is a failure a script must see (the wrong file, an export cut short), not
+        // a success that imported nothing.
+        if rows.isEmpty { throw fail("tệp '\(file)' không có dòng dữ liệu nào (trống, hoặc chỉ có dòng tên cột); không nhập gì") }
         let showProgress = isatty(STDERR_FILENO) == 1
         let imported: Int
         do {

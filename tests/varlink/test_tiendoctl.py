@@ -127,6 +127,14 @@ def test_import_refuses_a_cell_longer_than_a_field_before_sending(daemon, tmp_pa
     assert ctl(daemon, "show", "hop/z1").returncode == 1
 
 
+def test_import_of_a_file_without_rows_fails(daemon, tmp_path):
+    f = tmp_path / "chi-tieu-de.csv"
+    f.write_text("key,han,ma\n", encoding="utf-8")
+    for extra in ([], ["--json"]):
+        r = ctl(daemon, "import", "hop", str(f), *extra)
+        assert r.returncode == 1 and f"tệp '{f}' không có dòng dữ liệu nào (trống, hoặc chỉ có dòng tên cột)" in r.stderr, r.stderr
+
+
 def test_import_reports_every_bad_row_and_stores_nothing(daemon, tmp_path):
     f = tmp_path / "hong.csv"
     f.write_text("key,han,diem\ny1,2026-03-06,10\ny2,30/02/2026,10\ny3,2026-03-06,200\n", encoding="utf-8")
