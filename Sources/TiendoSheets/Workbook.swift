@@ -51,8 +51,9 @@ public enum Workbook {
     static let maxColumns = 200
     static let maxCells = 2_000_000
     /// At most this many sheets are looked at, and the sheets after the first only while the parts inflated so far
-    /// stay within `maxPartBytes`.
-    static let maxSheets = 32
+    /// stay within `maxPartBytes`. A ward's workbook may hold a sheet per base organisation (42 in Tây Hồ) and the
+    /// whole list after them: 32 left that list unread, in silence (audit, 07/12/2026).
+    static let maxSheets = 256
 
     /// Whether `bytes` begin as a ZIP archive does (an .xlsx), and as an OLE compound file does (the legacy binary
     /// .xls, and an .xlsx Excel saved with a password, which it encrypts into one).
