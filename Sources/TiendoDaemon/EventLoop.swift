@@ -283,7 +283,13 @@ public final class EventLoop: Sendable {
         guard daemon.syncFailure == nil else { return 0 }
         daemon.flushDeliveryChanges()
         // Time alone changes the files: an item falls overdue, a day goes by (days left, due within 7 days).
-        if let h = daemon.loopStatus.statusHorizon, daemon.clock.now() >= h { daemon.statusDirty = true }
+        // Cleared once taken: a write put off (its spacing, one still running) must not leave a horizon in the past
+        // armed, which fires at once and turned the loop round thousands of times (review, 07/12/2026). The write
+        // sets the next one.
+        if let h = daemon.loopStatus.statusHorizon, daemon.clock.now() >= h {
+            daemon.statusDirty = true
+            daemon.loopStatus.statusHorizon = nil
+        }
         updateStatus(daemon)
         // Sent marks when the loop goes idle; records held back in the outbox are tried again then, and every few
         // seconds under load or when nothing else wakes the loop.

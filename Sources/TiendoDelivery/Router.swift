@@ -117,14 +117,16 @@ public struct Router: Sendable {
                     case .list(let name):
                         recipients += (n.group.flatMap { routing.lists[name]?.byGroup[$0] } ?? []).map { Optional($0) }
                     case .field(let f, let nameField):
-                        guard let value = data[f], !value.isEmpty else { continue }
+                        // On one line first: an address pasted from a cell with a line break after it is an address,
+                        // and spaces alone are no recipient (review, 07/12/2026).
+                        guard let value = data[f].map(Router.oneLine), !value.isEmpty else { continue }
                         switch Mailbox.parse(value) {
                         case .success(var m):
                             if m.name == nil, let nf = nameField, let name = data[nf].map(Router.oneLine), !name.isEmpty { m.name = name }
                             recipients.append(m)
                         case .failure:
                             // Said in the office's words (the routing file's own diagnostics are in English).
-                            let typed = Router.oneLine(value)
+                            let typed = value
                             let key = recordKey + "|" + channel.name + "|!" + typed.lowercased()
                             guard seen.insert(key).inserted else { continue }
                             let title = definitions?.workflow(n.workflow)?.field(f)?.title

@@ -58,10 +58,10 @@ public final class LiveDueIndex: Sendable {
         }
     }
 
-    /// The index as it is now, or nil while it is not built.
     /// When the next open item falls due after `after`, from memory; nil when none does or the index is not built.
     public func nextDueEnd(after: Int64) -> Int64? { current()?.firstDueEnd(after: after) }
 
+    /// The index as it is now, or nil while it is not built.
     func current() -> DueIndex? {
         state.withLock { s in s.built ? s.index : nil }
     }

@@ -76,7 +76,7 @@ struct Validate: ParsableCommand {
         // The routing file of email and webhook delivery (docs/delivery.md), named or found in a directory given,
         // is checked against the workflows of its directory.
         let routingFiles = targets.filter { $0.hasSuffix(RoutingParser.relativePath) }
-        var diags = loader.validate(paths: targets.filter { !routingFiles.contains($0) })
+        var diags = loader.validate(paths: targets.filter { !routingFiles.contains($0) }, named: !paths.isEmpty)
         let directories = targets.filter {
             var d: ObjCBool = false; return FileManager.default.fileExists(atPath: $0, isDirectory: &d) && d.boolValue
         }

@@ -94,6 +94,10 @@ import TiendoDelivery
                 "nhac-viec/nguyen-van-an: trường 'email' (tuyến 'dang-vien'): «cuong(at)example.vn» không phải một địa chỉ e-mail"
                     + " (dạng ten@ten-mien, chữ không dấu); không gửi được cho người này"
             ])
+        // An address with a line break after it (a pasted cell) is an address; spaces alone are no recipient.
+        let (pasted, none2) = router.fanOut(n, recordKey: "k", data: ["email": "an@example.vn\r\n"], now: n.at)
+        #expect(none2.isEmpty && pasted.contains { $0.recipient?.address == "an@example.vn" })
+        #expect(router.fanOut(n, recordKey: "k", data: ["email": " \n "], now: n.at).unreachable.isEmpty)
         #expect(unreachable[0].reason.hasPrefix("trường «Thư điện tử» của hồ sơ ghi «cuong(at)example.vn», không phải một địa chỉ e-mail"))
     }
 

@@ -89,6 +89,7 @@ def test_due_search_folds_vietnamese(daemon):
     assert xcall(daemon, "Due", workflow="hop", search="không có ai", limit=10)["counts"]["total"] == 0
     # A code, and a value, but not the workflow's name, a field's name or the stored text's punctuation.
     assert {i["instance"] for i in xcall(daemon, "Due", workflow="hop", search="x7", limit=10)["items"]} == {"hop/x7"}
+    assert {i["instance"] for i in xcall(daemon, "Due", workflow="hop", search="hop/x7", limit=10)["items"]} == {"hop/x7"}
     for nothing in ("hop", "ma", "han", '"', ":", "_"):
         assert xcall(daemon, "Instances", workflow="hop", search=nothing, limit=10)["instances"] == [], nothing
 

@@ -177,7 +177,9 @@ public final class Loader {
     }
 
     /// `tiendoctl validate`: files or directories. A file is a calendar iff its parent directory is `calendars/`.
-    public func validate(paths: [String]) -> [Diagnostic] {
+    /// `named`: the paths were given by the operator, so a directory of them without a workflow is an error; the
+    /// default search path is checked as it is (a package's /etc/tiendo/workflows holds only a README).
+    public func validate(paths: [String], named: Bool = true) -> [Diagnostic] {
         var out: [Diagnostic] = []
         for path in paths {
             var isDir: ObjCBool = false
@@ -207,7 +209,7 @@ public final class Loader {
                 }
                 var loaded: [String: WorkflowDefinition] = [:]
                 let files = Loader.workflowFiles(in: path, diagnostics: &out)
-                if files.isEmpty {
+                if files.isEmpty, named {
                     out.append(
                         Diagnostic(
                             file: path, line: 1, column: 1, severity: .error,

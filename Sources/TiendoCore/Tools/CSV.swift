@@ -2,7 +2,8 @@
 /// embedded newlines, CRLF, LF or (old Mac) CR line ends, comma or semicolon separators (detected from the header).
 public enum CSV {
     public struct Row: Sendable {
-        /// 1-based line number in the file where the row starts.
+        /// The row's number as a spreadsheet shows it, from 1 (the text line where it starts when no cell above it
+        /// has a line break).
         public var line: Int
         public var values: [String: String]
         /// Header order.
@@ -40,6 +41,11 @@ public enum CSV {
         var fields: [String] = []
         var line = 1
         var recordLine = 1
+        // Rows as a spreadsheet numbers them: a cell with line breaks is one row. Rows are named by these, so that
+        // «Dòng 3» is the row Excel shows as 3 (a name typed over two lines above it once made it «Dòng 5»); a broken
+        // quote is said at the text line where its row begins.
+        var row = 1
+        var recordRow = 1
         var i = 0
         var quoted = false
         var fieldStarted = false
@@ -93,10 +99,12 @@ public enum CSV {
                 fields.append(String(field))
                 field = String.UnicodeScalarView()
                 fieldStarted = false
-                if !(fields.count == 1 && fields[0].isEmpty) { records.append((recordLine, fields)) }
+                if !(fields.count == 1 && fields[0].isEmpty) { records.append((recordRow, fields)) }
                 fields = []
                 line += 1
                 recordLine = line
+                row += 1
+                recordRow = row
             default:
                 field.append(c)
                 fieldStarted = true
@@ -106,7 +114,7 @@ public enum CSV {
         if quoted { throw ParseError(line: recordLine, reason: "dấu ngoặc kép chưa đóng") }
         if !field.isEmpty || !fields.isEmpty {
             fields.append(String(field))
-            records.append((recordLine, fields))
+            records.append((recordRow, fields))
         }
         guard let header = records.first else { throw ParseError(line: 1, reason: "tệp trống, cần một dòng tiêu đề") }
         var names = header.1.map { $0.trimmingCharactersInSet(" ") }

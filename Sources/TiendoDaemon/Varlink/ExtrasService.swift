@@ -118,8 +118,10 @@ extension ControlService {
     static func matcher(_ search: String?) -> ((String, String) -> Bool)? {
         guard let search, !search.allSatisfy(\.isWhitespace) else { return nil }
         let needle = SearchText.fold(search.trimmingCharacters(in: .whitespaces))
+        // A whole id copied from a list or an address (`dang-vien-du-bi/dvdb-016`) is matched whole.
+        let whole = needle.contains(UInt8(ascii: "/"))
         return { id, data in
-            let key = id.firstIndex(of: "/").map { id[id.index(after: $0)...] } ?? id[...]
+            let key = whole ? id[...] : id.firstIndex(of: "/").map { id[id.index(after: $0)...] } ?? id[...]
             if SearchText.contains(key, folded: needle) { return true }
             guard let fields = (try? JSON.parse(data))?.objectValue else { return false }
             return fields.contains { _, v in SearchText.contains(v.stringValue ?? v.serialized(), folded: needle) }
