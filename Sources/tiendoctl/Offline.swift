@@ -234,10 +234,16 @@ struct Simulate: ParsableCommand {
         }
         let sim = Simulator()
         let (records, issues) = sim.run(from: fromAt, until: untilAt, planned: planned, events: evs)
-        // An event the engine refused is named with its file and line, and the run says it in its exit status.
-        for i in issues { printErr("\(events ?? "tiendoctl"):\(i)") }
+        // An event the engine refused is named with its file and line («LINE: …» from the simulator), a record that
+        // could not start by its id; the run says it in its exit status.
+        for i in issues {
+            let isEvent = i.prefix { $0 != ":" }.allSatisfy(\.isNumber) && i.contains(":")
+            printErr(isEvent ? "\(events ?? ""):\(i)" : "tiendoctl: \(i)")
+        }
         Output.printRecords(records, json: json, lines: true)
-        if !issues.isEmpty { throw fail("\(issues.count) sự kiện không thực hiện được (xem các dòng trên); các bản ghi khác đã in") }
+        if !issues.isEmpty {
+            throw fail("\(issues.count) sự kiện hoặc hồ sơ không thực hiện được (xem các dòng trên); các bản ghi khác đã in")
+        }
     }
 }
 

@@ -105,7 +105,7 @@ def test_simulate_names_the_file_and_the_reason(tmp_path):
     write(tmp_path / "ev.jsonl", '{"at":"2026-01-05T09:00","instance":"tot/a","event":"duyet","data":{"han":"xx"}}\n')
     r = ctl(*base, "--instances", f"tot={tmp_path / 'a.csv'}", "--events", str(tmp_path / "ev.jsonl"))
     assert r.returncode == 1 and f"{tmp_path / 'ev.jsonl'}:1: Dữ liệu không hợp lệ" in out(r), out(r)
-    assert "1 sự kiện không thực hiện được" in out(r), out(r)
+    assert "1 sự kiện hoặc hồ sơ không thực hiện được" in out(r), out(r)
 
 
 def test_a_plan_cut_short_says_so():
