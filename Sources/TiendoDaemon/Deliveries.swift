@@ -147,6 +147,13 @@ extension Daemon {
         return released
     }
 
+    func discardDeliveries(_ ids: [Int64]?, actor: String?) throws -> Int {
+        let (discarded, channels) = try transact { try $0.discardDeliveries(ids, now: clock.now(), by: actor) }
+        delivery.changed.formUnion(channels)
+        statusDirty = true
+        return discarded
+    }
+
     func retryDeliveries(_ ids: [Int64]?) throws -> Int {
         let (retried, channels) = try transact { try $0.retryDeliveries(ids, now: clock.now()) }
         delivery.changed.formUnion(channels)

@@ -374,20 +374,47 @@ extension Store.Transaction {
         }
     }
 
+    /// Dead letters set aside as dealt with (`tiendoctl deliveries discard`, the web's «Bỏ qua»): `ids`, or every
+    /// dead letter when nil; each becomes `expired` with who set it aside, kept in the list. A dead letter nothing
+    /// will ever send (a member's address that was no address) otherwise stayed counted, and said on every
+    /// administrator's home page, for good. Throws `unknownDelivery` for an id that does not exist.
+    public func discardDeliveries(_ ids: [Int64]?, now: Instant, by actor: String?) throws -> (discarded: Int, channels: Set<String>) {
+        try write { db in
+            let (which, channels) = try Self.deadLetters(db, ids)
+            let reason = "bỏ qua, đã xử lý" + (actor.map { " (\($0))" } ?? "") + " — lỗi trước đó: "
+            try db.execute(
+                sql: """
+                    UPDATE deliveries SET state = 'expired', finished_at = ?, last_error_class = NULL,
+                        last_error = ? || IFNULL(last_error, '')
+                    WHERE state = 'dead' \(which)
+                    """,
+                arguments: StatementArguments([now.seconds, reason] as [any DatabaseValueConvertible]) + StatementArguments(ids ?? []))
+            return (db.changesCount, channels)
+        }
+    }
+
+    /// The condition that picks `ids` among the dead letters (all of them for nil), and their channels; throws
+    /// `unknownDelivery` for an id that does not exist.
+    static func deadLetters(_ db: Database, _ ids: [Int64]?) throws -> (which: String, channels: Set<String>) {
+        if let ids {
+            for id in ids where try !(Bool.fetchOne(db, sql: "SELECT 1 FROM deliveries WHERE id = ?", arguments: [id]) ?? false) {
+                throw DeliveryStoreError.unknownDelivery(id)
+            }
+        }
+        let which = ids.map { "AND id IN (\($0.map { _ in "?" }.joined(separator: ",")))" } ?? ""
+        let channels = Set(
+            try String.fetchAll(
+                db, sql: "SELECT DISTINCT channel FROM deliveries WHERE state = 'dead' \(which)", arguments: StatementArguments(ids ?? [])))
+        return (which, channels)
+    }
+
     /// Dead letters back to the queue, due at `now`, with their message key (`tiendoctl deliveries retry`): `ids`,
     /// or every dead letter when nil. Returns how many were dead, and their channels; throws `unknownDelivery`
     /// for an id that does not exist.
     public func retryDeliveries(_ ids: [Int64]?, now: Instant) throws -> (retried: Int, channels: Set<String>) {
         try write { db in
-            if let ids {
-                for id in ids where try !(Bool.fetchOne(db, sql: "SELECT 1 FROM deliveries WHERE id = ?", arguments: [id]) ?? false) {
-                    throw DeliveryStoreError.unknownDelivery(id)
-                }
-            }
-            let which = ids.map { "AND id IN (\($0.map { _ in "?" }.joined(separator: ",")))" } ?? ""
+            let (which, channels) = try Self.deadLetters(db, ids)
             let args = StatementArguments(ids ?? [])
-            let channels = Set(
-                try String.fetchAll(db, sql: "SELECT DISTINCT channel FROM deliveries WHERE state = 'dead' \(which)", arguments: args))
             try db.execute(
                 sql: """
                     UPDATE deliveries SET state = 'pending', not_before = \(now.seconds), created_at = \(now.seconds),

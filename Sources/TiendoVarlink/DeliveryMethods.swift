@@ -148,6 +148,25 @@ extension Deliveries {
         public static func reply(from p: JSON) throws(ReplyDecodingError) -> Int { try Members(p, path: "").int("retried") }
     }
 
+    /// `Discard(ids, allDead, actor) -> (discarded)`: dead letters set aside as dealt with (kept, as expired).
+    public struct Discard: ManagerMethod {
+        public static let interface = Deliveries.interface
+        public static let name = "Discard"
+        public var ids: [Int64]?
+        public var allDead: Bool?
+        public var actor: String?
+
+        public init(ids: [Int64]? = nil, allDead: Bool? = nil, actor: String? = nil) {
+            self.ids = ids
+            self.allDead = allDead
+            self.actor = actor
+        }
+
+        public var parameters: [(String, JSON)] { Retry(ids: ids, allDead: allDead, actor: actor).parameters }
+
+        public static func reply(from p: JSON) throws(ReplyDecodingError) -> Int { try Members(p, path: "").int("discarded") }
+    }
+
     /// `Counts() -> (states, channels, oldestPending)`.
     public struct Counts: ManagerMethod {
         public static let interface = Deliveries.interface

@@ -73,6 +73,7 @@ struct ConnectionOptions: ParsableArguments {
         case "ImportInstances": return "lần nhập có thể vẫn được ghi: xem `tiendoctl list` trước khi nhập lại"
         case "Backup": return "bản sao có thể vẫn đang được chép: xem `tiendoctl backup --list` trước khi sao lưu lại"
         case "Retry": return "các thư có thể đã được đưa lại vào hàng đợi: xem `tiendoctl deliveries` trước khi làm lại"
+        case "Discard": return "các thư có thể đã được bỏ qua: xem `tiendoctl deliveries --state expired` trước khi làm lại"
         // A reload may be repeated as it is.
         default: return nil
         }

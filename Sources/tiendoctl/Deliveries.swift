@@ -9,8 +9,8 @@ import TiendoVarlink
 struct DeliveriesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deliveries",
-        abstract: "Thông báo gửi qua email và webhook: đang chờ, gửi lỗi, thư chết (kèm lý do); gửi lại thư chết.",
-        subcommands: [DeliveriesList.self, DeliveriesRetry.self],
+        abstract: "Thông báo gửi qua email và webhook: đang chờ, gửi lỗi, thư chết (kèm lý do); gửi lại hoặc bỏ qua thư chết.",
+        subcommands: [DeliveriesList.self, DeliveriesRetry.self, DeliveriesDiscard.self],
         defaultSubcommand: DeliveriesList.self)
 }
 
@@ -166,6 +166,37 @@ struct DeliveriesRetry: ParsableCommand {
         try connection.run(method) { retried in
             var line = "Đưa lại \(Fmt.count(retried)) thư chết vào hàng đợi"
             if !allDead, retried < numbers.count { line += " (\(numbers.count - retried) thông báo không ở thư chết)" }
+            Output.say(line)
+        }
+    }
+}
+
+struct DeliveriesDiscard: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "discard",
+        abstract: "Bỏ qua thư chết đã xử lý (vd. địa chỉ sai đã sửa trong hồ sơ): không gửi, giữ lại trong danh sách với lý do.")
+
+    @Argument(help: "Số thứ tự các thông báo (như `tiendoctl deliveries` in, có hoặc không có #).")
+    var ids: [String] = []
+
+    @Flag(name: .customLong("all-dead"), help: "Mọi thư chết.")
+    var allDead = false
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func validate() throws {
+        if allDead == !ids.isEmpty { throw ValidationError("cần các số thứ tự hoặc --all-dead") }
+        for id in ids where Int64(id.hasPrefix("#") ? String(id.dropFirst()) : id) == nil {
+            throw ValidationError("'\(id)' không phải số thứ tự của thông báo")
+        }
+    }
+
+    func run() throws {
+        let numbers = ids.compactMap { Int64($0.hasPrefix("#") ? String($0.dropFirst()) : $0) }
+        let method = Deliveries.Discard(ids: allDead ? nil : numbers, allDead: allDead ? true : nil)
+        try connection.run(method) { discarded in
+            var line = "Bỏ qua \(Fmt.count(discarded)) thư chết (giữ lại trong danh sách, không gửi)"
+            if !allDead, discarded < numbers.count { line += " (\(numbers.count - discarded) thông báo không ở thư chết)" }
             Output.say(line)
         }
     }

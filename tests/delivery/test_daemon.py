@@ -257,6 +257,13 @@ def test_a_member_whose_email_field_is_no_address_is_a_dead_letter_the_office_se
     assert len(server.received()) == 2
     again = d.deliveries("dead")[0]
     assert again["error"].startswith("người nhận ghi «cuong(at)example.vn», không phải một địa chỉ e-mail"), again
+    # Dealt with (the record's address corrected): set aside, kept in the list, no longer counted as dead.
+    assert d.ctl("deliveries", "discard", f"#{again['id']}").stdout.strip() == "Bỏ qua 1 thư chết (giữ lại trong danh sách, không gửi)"
+    assert d.counts()["dead"] == 0 and d.counts()["expired"] == 1
+    aside = d.deliveries("expired")[0]
+    assert aside["error"].startswith("bỏ qua, đã xử lý (uid ") and "lỗi trước đó: người nhận ghi «cuong(at)example.vn»" in aside["error"], aside
+    missing = d.ctl("deliveries", "discard", "999", check=False)
+    assert missing.returncode == 1 and "không có thông báo #999" in missing.stderr
 
 
 HELD_DIGEST = "  - name: bi-thu\n    kinds: [reminder, overdue]\n    channel: thu\n    mode: digest\n    to: {list: bi-thu}\n"

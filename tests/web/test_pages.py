@@ -2073,13 +2073,37 @@ def test_the_messages_that_could_not_be_sent_are_shown_with_why_and_sent_again(b
         rows[0].find_element(By.CSS_SELECTOR, "td.pick input").click()
         submit(browser, browser.find_element(By.CSS_SELECTOR, "form#gui-lai button"), confirm=True)
         flash = browser.find_element(By.CSS_SELECTOR, "p.flash").text
-        assert flash.startswith("Đã đưa lại 1 thông báo vào hàng chờ gửi"), flash
+        assert flash.startswith("Đã đưa lại 1 thông báo vào hàng chờ; chương trình gửi thư sẽ thử gửi lại"), flash
         counts = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "ul.counts li")]
         assert counts[:2] == ["Không gửi được: 0", "Chờ gửi: 2"], counts
         assert "Không có thông báo nào không gửi được." in browser.find_element(By.TAG_NAME, "main").text
         shot(browser, "84-thong-bao-gui-lai")
         log = s.log("tiendod")
         assert "Đưa lại 1 thư chết vào hàng đợi theo yêu cầu của admin" in log, log
+        # A member whose address is wrong for good: the office fixes the record, and sets this letter aside.
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("key,ho_ten,email,chi_bo,han_nop\nm3,Phạm Văn Dũng,dung at example.vn,Chi bộ Khu dân cư số 2,2026-03-10\n")
+        s.ctl("import", "nhac-viec", path)
+        browser.get(s.url + "/thong-bao")
+        browser.find_elements(By.CSS_SELECTOR, "table.deliveries")[0].find_element(By.CSS_SELECTOR, "td.pick input").click()
+        browser.find_element(By.CSS_SELECTOR, "form#gui-lai select[name=su-kien] option[value=bo-qua]").click()
+        button = browser.find_element(By.CSS_SELECTOR, "form#gui-lai button")
+        before = browser.execute_script("return performance.timeOrigin")
+        button.click()
+        WebDriverWait(browser, 10).until(expected_conditions.alert_is_present())
+        asked = browser.switch_to.alert.text
+        browser.switch_to.alert.accept()
+        assert asked == "Bỏ qua (đã xử lý, không gửi) 1 thông báo đã chọn?", asked
+        wait_for_new_document(browser, before)
+        flash = browser.find_element(By.CSS_SELECTOR, "p.flash").text
+        assert flash.startswith("Đã bỏ qua 1 thông báo (không gửi; vẫn xem được ở mục «Bỏ, không gửi»)"), flash
+        counts = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "ul.counts li")]
+        assert counts[0] == "Không gửi được: 0" and counts[3] == "Bỏ, không gửi: 1", counts
+        browser.find_element(By.CSS_SELECTOR, "main details summary").click()
+        aside = browser.find_element(By.CSS_SELECTOR, "main details table").text
+        assert "dung at example.vn" in aside and "bỏ qua, đã xử lý (admin) — lỗi trước đó: trường «Thư điện tử»" in aside, aside
+        shot(browser, "87-thong-bao-bo-qua", full=True)
+        assert "Bỏ qua 1 thư chết (đã xử lý) theo yêu cầu của admin" in s.log("tiendod")
         browser.get(s.url + "/")
         assert not browser.find_elements(By.CSS_SELECTOR, "main p.warn")
         # A chi bộ's account neither sees the section nor opens the page.

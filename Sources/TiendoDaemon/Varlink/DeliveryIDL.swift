@@ -4,8 +4,8 @@ extension VarlinkIDL {
     static let delivery = #"""
         # tiendod's extension interface for delivery (docs/delivery.md): the queue of emails and webhooks that the sender
         # (tiendo-deliver) works, and what operators see of it. Claim, Report, Release and NextDue answer only root and the
-        # tiendo-deliver user; Retry the administrators of vn.tiendo.Manager and the web front end; List and Counts every
-        # reader.
+        # tiendo-deliver user; Retry and Discard the administrators of vn.tiendo.Manager and the web front end; List and
+        # Counts every reader.
         # Instants are ISO 8601 with the offset of Asia/Ho_Chi_Minh.
         interface vn.tiendo.Delivery
 
@@ -101,6 +101,10 @@ extension VarlinkIDL {
         # Dead letters back to the queue at once, with their message keys: ids, or every one with allDead; actor: whom
         # a front end acts for (logged), as in vn.tiendo.Manager.
         method Retry(ids: ?[]int, allDead: ?bool, actor: ?string) -> (retried: int)
+
+        # Dead letters set aside as dealt with: each becomes expired, its reason kept after who set it aside; ids, or
+        # every one with allDead. Who may: as Retry.
+        method Discard(ids: ?[]int, allDead: ?bool, actor: ?string) -> (discarded: int)
 
         # Per state (every channel added up, failed included), per channel, and per channel when its earliest waiting
         # delivery is or was due (dueAt; ahead for a digest before its time); routing: the routing file in force, absent

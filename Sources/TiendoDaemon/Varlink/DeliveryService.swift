@@ -24,6 +24,7 @@ final class DeliveryService: Sendable {
             ("newest", .bool, true),
         ],
         "Retry": [("ids", .intList, true), ("allDead", .bool, true), ("actor", .string, true)],
+        "Discard": [("ids", .intList, true), ("allDead", .bool, true), ("actor", .string, true)],
         "Counts": [],
     ]
     static let senderMethods: Set<String> = ["Claim", "Report", "Release", "NextDue"]
@@ -84,7 +85,7 @@ final class DeliveryService: Sendable {
             refusals.refused(method, uid: peer.uid, pid: peer.pid, "chỉ root và người dùng tiendo-deliver")
             return .immediate(.error("org.varlink.service.PermissionDenied"))
         }
-        if name == "Retry" {
+        if name == "Retry" || name == "Discard" {
             // The web's «Thông báo gửi đi» puts dead letters back for an administrator of its own accounts.
             guard authority.mayMutate(peer) else {
                 refusals.refused(method, uid: peer.uid, pid: peer.pid, "cần root, uid của daemon, nhóm tiendo-admin hoặc tiendo-web")
@@ -205,6 +206,15 @@ final class DeliveryService: Sendable {
                 let by = p["actor"]?.stringValue.map { " theo yêu cầu của \($0)" } ?? ""
                 log(5, "Đưa lại \(retried) thư chết vào hàng đợi\(by) (uid \(uid))")
                 return .ok([("retried", .int(retried))])
+            case "Discard":
+                let ids = DeliveryService.ids(p["ids"])
+                guard (ids != nil) != (p["allDead"]?.boolValue == true) else {
+                    return .error("org.varlink.service.InvalidParameter", [("parameter", .string(ids == nil ? "ids" : "allDead"))])
+                }
+                let actor = p["actor"]?.stringValue
+                let discarded = try d.discardDeliveries(ids, actor: actor ?? "uid \(uid)")
+                log(5, "Bỏ qua \(discarded) thư chết (đã xử lý)\(actor.map { " theo yêu cầu của \($0)" } ?? "") (uid \(uid))")
+                return .ok([("discarded", .int(discarded))])
             default:
                 return .error("org.varlink.service.MethodNotFound", [("method", .string(name))])
             }

@@ -41,27 +41,42 @@ struct DeliveriesPage {
             Layout.page(title: "Thông báo gửi đi", active: DeliveriesPage.path, context: context, flash: flash, body: body))
     }
 
-    /// «Gửi lại»: the ticked messages not sent (`thu`, repeated), or all of them (`tat-ca`), back in the queue.
+    /// «Gửi lại» or «Bỏ qua» for the ticked messages not sent (`thu`, repeated; the action in `su-kien`), or for all
+    /// of them (`tat-ca`, the action in `hanh-dong`).
     func submit(_ request: Request, _ context: WebContext) async throws -> Response {
         let me = try AccountsPage.administrator(context)
         let f = context.form
-        guard f["hanh-dong"] == "gui-lai" else { throw PageError.badRequest("Không rõ thao tác.") }
         let all = f["tat-ca"] == "1"
+        let action = all ? f["hanh-dong"] : f["su-kien"]
+        guard action == "gui-lai" || action == "bo-qua" else { throw PageError.badRequest("Không rõ thao tác.") }
         let ids = f.fields.filter { $0.0 == "thu" }.compactMap { Int64($0.1) }
         if !all && ids.isEmpty {
-            try await app.flash("Chưa chọn thông báo nào để gửi lại. Không có gì thay đổi.", ok: false, request, context)
+            try await app.flash("Chưa chọn thông báo nào. Không có gì thay đổi.", ok: false, request, context)
             return .redirect(to: DeliveriesPage.path)
         }
+        let chosen = all ? nil : ids
         do {
-            let n = try await app.daemon.call(Deliveries.Retry(ids: all ? nil : ids, allDead: all ? true : nil, actor: me.name))
-            context.logger.notice("tiendo-web: \(me.name) gửi lại \(n) thông báo")
-            let message =
-                n == 0
-                ? "Không còn thông báo nào chờ gửi lại (có thể người khác đã bấm gửi lại trước). Không có gì thay đổi."
-                : "Đã đưa lại \(Format.count(n)) thông báo vào hàng chờ gửi; chương trình gửi thư sẽ gửi trong ít phút. Tải lại trang này sau đó để xem kết quả."
-            try await app.flash(message, ok: n > 0, request, context)
+            let message: String
+            let n: Int
+            if action == "gui-lai" {
+                n = try await app.daemon.call(Deliveries.Retry(ids: chosen, allDead: all ? true : nil, actor: me.name))
+                message =
+                    "Đã đưa lại \(Format.count(n)) thông báo vào hàng chờ; chương trình gửi thư sẽ thử gửi lại trong ít phút. "
+                    + "Tải lại trang này sau đó để xem kết quả."
+            } else {
+                n = try await app.daemon.call(Deliveries.Discard(ids: chosen, allDead: all ? true : nil, actor: me.name))
+                message = "Đã bỏ qua \(Format.count(n)) thông báo (không gửi; vẫn xem được ở mục «Bỏ, không gửi»)."
+            }
+            context.logger.notice("tiendo-web: \(me.name) \(action ?? "") \(n) thông báo")
+            if n == 0 {
+                try await app.flash(
+                    "Không còn thông báo nào trong số đã chọn ở mục «Không gửi được» (có thể người khác đã xử lý trước). Không có gì thay đổi.",
+                    ok: false, request, context)
+            } else {
+                try await app.flash(message, ok: true, request, context)
+            }
         } catch let e as ManagerError {
-            // One of the ticked messages no longer exists (a restore from a copy): nothing was put back.
+            // One of the ticked messages no longer exists (a restore from a copy): nothing was changed.
             try await app.flash(PageError.sentence(e.description) + " Không có gì thay đổi.", ok: false, request, context)
         }
         return .redirect(to: DeliveriesPage.path)
@@ -129,10 +144,12 @@ struct DeliveriesPage {
                 })
             return """
                 <h2>Không gửi được (\(Format.count(count)))</h2>
-                <p class="muted small">Máy chủ thư từ chối hẳn (địa chỉ sai, hộp thư không còn), hoặc đã thử lại quá lâu mà không được. Sửa nguyên nhân theo lý do ghi ở từng thông báo (địa chỉ e-mail trong hồ sơ, hoặc báo cán bộ kỹ thuật), rồi chọn và bấm «Gửi lại».</p>
+                <p class="muted small">Máy chủ thư từ chối hẳn (địa chỉ sai, hộp thư không còn), hoặc đã thử lại quá lâu mà không được. Địa chỉ sai: sửa địa chỉ trong hồ sơ — các thông báo sau sẽ gửi tới địa chỉ mới — rồi «Bỏ qua» thông báo này. Máy chủ thư lỗi: báo cán bộ kỹ thuật, khắc phục xong thì «Gửi lại».</p>
                 \(more)
-                <div class="pick-bar no-print"><form method="post" id="gui-lai" class="inline" data-bulk="thu" data-bulk-none="Chưa chọn thông báo nào: tích chọn ô ở đầu dòng các thông báo cần gửi lại rồi bấm lại." data-bulk-confirm="Gửi lại {n} thông báo đã chọn?">\(Layout.csrf(context))<input type="hidden" name="hanh-dong" value="gui-lai"><button class="primary">Gửi lại các thông báo đã chọn</button></form>
-                <form method="post" class="inline" data-confirm="Gửi lại tất cả \(Format.count(count)) thông báo không gửi được?">\(Layout.csrf(context))<input type="hidden" name="hanh-dong" value="gui-lai"><input type="hidden" name="tat-ca" value="1"><button>Gửi lại tất cả (\(Format.count(count)))</button></form></div>
+                <div class="pick-bar no-print"><form method="post" id="gui-lai" class="inline" data-bulk="thu" data-bulk-none="Chưa chọn thông báo nào: tích chọn ô ở đầu dòng các thông báo rồi bấm lại." data-bulk-confirm="{viec} {n} thông báo đã chọn?">\(Layout.csrf(context))<input type="hidden" name="hanh-dong" value="chon">
+                <label>Với các thông báo đã chọn: <select name="su-kien"><option value="gui-lai" data-said="Gửi lại">gửi lại</option><option value="bo-qua" data-said="Bỏ qua (đã xử lý, không gửi)">bỏ qua (đã xử lý, không gửi)</option></select></label> <button class="primary">Thực hiện</button></form>
+                <form method="post" class="inline" data-confirm="Gửi lại tất cả \(Format.count(count)) thông báo không gửi được?">\(Layout.csrf(context))<input type="hidden" name="hanh-dong" value="gui-lai"><input type="hidden" name="tat-ca" value="1"><button>Gửi lại tất cả (\(Format.count(count)))</button></form>
+                <form method="post" class="inline" data-confirm="Bỏ qua tất cả \(Format.count(count)) thông báo không gửi được? Chúng sẽ không được gửi.">\(Layout.csrf(context))<input type="hidden" name="hanh-dong" value="bo-qua"><input type="hidden" name="tat-ca" value="1"><button>Bỏ qua tất cả (\(Format.count(count)))</button></form></div>
                 <table class="records deliveries"><thead><tr><th class="pick"><input type="checkbox" data-pick-all aria-label="Chọn tất cả"></th><th>Lúc</th><th>Người nhận</th><th>Hồ sơ</th><th>Thông báo</th><th>Lý do</th></tr></thead>
                 <tbody>\(body)</tbody></table>
                 """
@@ -194,7 +211,7 @@ struct DeliveriesPage {
                     """
                 })
             return """
-                <details><summary>Bỏ, không gửi (gần đây): thông báo không còn cần gửi khi đến giờ gửi</summary>
+                <details><summary>Bỏ, không gửi (gần đây): thông báo không còn cần gửi khi đến giờ gửi, hoặc đã được bỏ qua</summary>
                 <table class="records deliveries"><thead><tr><th>Lúc</th><th>Người nhận</th><th>Hồ sơ</th><th>Thông báo</th><th>Vì sao không gửi</th></tr></thead>
                 <tbody>\(body)</tbody></table></details>
                 """

@@ -8,13 +8,16 @@ enum Layout {
         var path: String
         var title: String
         var adminOnly = false
+        /// For administrators not limited to chi bộ (the page names every chi bộ's members, or manages accounts).
+        var unscoped = false
     }
 
     static let sections = [
         Section(path: "/", title: "Việc cần làm"), Section(path: "/ho-so", title: "Hồ sơ"), Section(path: "/lich", title: "Lịch"),
         Section(path: "/tong-quan", title: "Tổng quan"), Section(path: "/xuat", title: "Xuất"),
-        Section(path: "/nhap", title: "Nhập", adminOnly: true), Section(path: "/thong-bao", title: "Thông báo gửi đi", adminOnly: true),
-        Section(path: "/tai-khoan", title: "Tài khoản", adminOnly: true),
+        Section(path: "/nhap", title: "Nhập", adminOnly: true),
+        Section(path: "/thong-bao", title: "Thông báo gửi đi", adminOnly: true, unscoped: true),
+        Section(path: "/tai-khoan", title: "Tài khoản", adminOnly: true, unscoped: true),
     ]
 
     static func document(title: String, body: HTML, bodyClass: String = "") -> HTML {
@@ -38,7 +41,7 @@ enum Layout {
     static func page(title: String, active: String?, context: WebContext, flash: WebSession.Flash? = nil, body: HTML) -> HTML {
         var nav: [HTML] = []
         if let account = context.account {
-            for s in sections where !s.adminOnly || account.role.mayAdminister {
+            for s in sections where (!s.adminOnly || account.role.mayAdminister) && (!s.unscoped || account.scope == nil) {
                 let current = s.path == active
                 nav.append("<a href=\"\(s.path)\"\(HTML.flag("aria-current=\"page\"", current))>\(s.title)</a>")
             }
