@@ -2113,3 +2113,41 @@ def test_the_messages_that_could_not_be_sent_are_shown_with_why_and_sent_again(b
         assert browser.find_element(By.TAG_NAME, "h1").text == "Không có quyền"
     finally:
         s.stop()
+
+
+def test_the_same_file_sent_twice_is_asked_about_not_imported_twice(browser):
+    """Rows without a code get a new one each time: a form sent twice (a double click, a retry after a proxy gave up)
+    once made every record twice. The same file within a day is refused with when and by whom it was imported; ticked
+    «Vẫn nhập lại tệp này», it is imported again."""
+    s = Stack(workflows={"mot-han.yaml": MOT_HAN})
+    try:
+        s.user("admin", "quan-tri")
+        login(browser, s, "admin")
+        content = "ho_ten,chi_bo,han\nĐặng Thu Trang,Chi bộ 1,2026-03-20\nVũ Văn Khoa,Chi bộ 2,2026-03-21\n".encode("utf-8")
+        path = os.path.join(ARTIFACTS, "nhap-hai-lan.csv")
+        with open(path, "wb") as f:
+            f.write(content)
+
+        def send(again=False):
+            if not again:
+                browser.get(s.url + "/nhap")
+                browser.find_element(By.CSS_SELECTOR, "select[name=quy-trinh] option[value=mot-han]").click()
+            else:
+                browser.find_element(By.CSS_SELECTOR, "input[name=nhap-lai]").click()
+            browser.find_element(By.CSS_SELECTOR, "input[type=file][name=tep]").send_keys(path)
+            submit(browser, browser.find_element(By.CSS_SELECTOR, "form[action='/nhap'] button[type=submit]"))
+
+        def records():
+            return len(json.loads(s.ctl("list", "mot-han", "--json"))["instances"])
+
+        send()
+        assert records() == 2 and "Đã nhập 2 hồ sơ" in browser.find_element(By.CSS_SELECTOR, "p.flash").text
+        send()
+        error = browser.find_element(By.CSS_SELECTOR, "section.error").text
+        assert "Tệp này giống hệt tệp «nhap-hai-lan.csv» đã được nhập lúc 02/03/2026 09:00 (2 hồ sơ, tài khoản admin)" in error, error
+        assert records() == 2
+        shot(browser, "88-nhap-hai-lan")
+        send(again=True)
+        assert records() == 4 and "Đã nhập 2 hồ sơ" in browser.find_element(By.CSS_SELECTOR, "p.flash").text
+    finally:
+        s.stop()

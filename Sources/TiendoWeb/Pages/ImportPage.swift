@@ -59,9 +59,39 @@ struct ImportPage {
                 problems: [read.sheet.map { "Trang tính «\($0)» của tệp không có dòng dữ liệu nào." } ?? "Tệp không có dòng dữ liệu nào."],
                 status: .badRequest)
         }
+        // The same file imported lately (or still being imported): asked about, not imported twice in silence.
+        let key = RecentImports.key(workflow: workflowID, bytes: bytes)
+        let now = Format.zone.parseInstant(catalog.now) ?? Instant(seconds: 0)
+        if form["nhap-lai"] != "1",
+            let earlier = app.recentImports.begin(key, workflow: workflowID, file: upload.filename, account: account.name, now: now)
+        {
+            let when = Format.dateTime(earlier.at)
+            let what =
+                earlier.imported.map { "đã được nhập lúc \(when) (\(Format.count($0)) hồ sơ, tài khoản \(earlier.account))" }
+                ?? "đang được nhập, hoặc chưa rõ đã nhập xong chưa (bắt đầu lúc \(when), tài khoản \(earlier.account)); hãy xem danh sách hồ sơ trước"
+            return page(
+                context, catalog: catalog, account: account, workflow: workflowID,
+                problems: [
+                    "Tệp này giống hệt tệp «\(earlier.file)» \(what). Nhập lại sẽ thêm một lần nữa các hồ sơ không có mã. "
+                        + "Nếu thật sự cần nhập lại, tích «Vẫn nhập lại tệp này» rồi chọn tệp và bấm «Nhập»."
+                ],
+                status: .conflict, file: upload.filename, again: true)
+        }
+        if form["nhap-lai"] == "1" {
+            _ = app.recentImports.begin(key, workflow: workflowID, file: upload.filename, account: account.name, now: now)
+        }
         do {
-            let imported = try await app.daemon.importAll(workflow: workflowID, rows: rows.map(\.row), actor: account.name)
-            context.logger.notice("tiendo-web: \(account.name) nhập \(imported) hồ sơ vào \(workflowID) từ '\(upload.filename)'")
+            let n: Int
+            do {
+                n = try await app.daemon.importAll(workflow: workflowID, rows: rows.map(\.row), actor: account.name)
+            } catch let refused as ManagerError {
+                // Refused: nothing was imported, the same file may come back corrected. An answer that never came
+                // (a time-out) leaves the file known as being imported: it may have been.
+                app.recentImports.end(key, imported: nil)
+                throw refused
+            }
+            app.recentImports.end(key, imported: n)
+            context.logger.notice("tiendo-web: \(account.name) nhập \(n) hồ sơ vào \(workflowID) từ '\(upload.filename)'")
             // Names no record had before: a typing slip shows here rather than as a chi bộ of its own found later.
             var fresh: [String] = []
             if let field = workflow.groupBy {
@@ -74,7 +104,7 @@ struct ImportPage {
                 : " Tên «\(title)» mới (trước lần nhập này chưa hồ sơ nào mang): \(VietnameseOrder.sorted(fresh).prefix(20).map { "«\($0)»" }.joined(separator: ", "))\(fresh.count > 20 ? " và \(fresh.count - 20) tên khác" : ""); nếu là gõ nhầm, hãy báo người quản trị."
             let sheet = read.sheet.map { " (trang tính «\($0)»)" } ?? ""
             try await app.flash(
-                "Đã nhập \(Format.count(imported)) hồ sơ từ tệp «\(upload.filename)»\(sheet) vào quy trình «\(workflow.title)».\(note)",
+                "Đã nhập \(Format.count(n)) hồ sơ từ tệp «\(upload.filename)»\(sheet) vào quy trình «\(workflow.title)».\(note)",
                 ok: true, request, context)
             return .redirect(to: "/ho-so?" + Filters.query([("quy-trinh", workflowID)]))
         } catch ManagerError.importRejected(let errors) {
@@ -231,7 +261,7 @@ struct ImportPage {
 
     func page(
         _ context: WebContext, catalog: Catalog, account: Account, workflow: String?, problems: [String], status: HTTPResponse.Status,
-        flash: WebSession.Flash? = nil, file: String? = nil, count: Int? = nil
+        flash: WebSession.Flash? = nil, file: String? = nil, count: Int? = nil, again: Bool = false
     ) -> Response {
         let options: [HTML] = catalog.workflows.map { w in
             "<option value=\"\(w.id)\"\(HTML.flag("selected", w.id == workflow))>\(w.title)</option>"
@@ -268,7 +298,7 @@ struct ImportPage {
             ? .empty
             : """
             <section class="error" role="alert"><h2>Không nhập được — chưa có hồ sơ nào được nhập</h2>
-            \(file.map { f -> HTML in "<p>Tệp «\(f)» có \(Format.count(count ?? problems.count)) lỗi. Hãy sửa tệp rồi nhập lại cả tệp.</p>" } ?? HTML.empty)
+            \(again ? HTML.empty : file.map { f -> HTML in "<p>Tệp «\(f)» có \(Format.count(count ?? problems.count)) lỗi. Hãy sửa tệp rồi nhập lại cả tệp.</p>" } ?? HTML.empty)
             <ul class="problems">\(problems.prefix(1000).map { p -> HTML in "<li>\(p)</li>" })</ul></section>
             """
         let body: HTML = """
@@ -277,6 +307,7 @@ struct ImportPage {
             <form method="post" action="/nhap" enctype="multipart/form-data" class="filters">\(Layout.csrf(context))
             <label>Quy trình <select name="quy-trinh" id="nhap-quy-trinh" required><option value="">— chọn —</option>\(options)</select></label>
             <label>Tệp Excel (.xlsx) hoặc CSV (tối đa \(WebLimits.maxUploadBytes >> 20) MB) <input type="file" name="tep" accept=".xlsx,.csv,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" required></label>
+            \(again ? "<label class=\"check\"><input type=\"checkbox\" name=\"nhap-lai\" value=\"1\"> Vẫn nhập lại tệp này</label>" as HTML : .empty)
             <button type="submit" class="primary">Nhập</button>
             </form>
             <ul>

@@ -63,6 +63,8 @@ public final class WebApp: Sendable {
     let sessionDriver: MemoryPersistDriver<ContinuousClock>
     /// Checked against when a name does not exist, so that a wrong name costs what a wrong password costs.
     let dummyHash: String
+    /// Files imported lately, so that the same one sent again is asked about (`ImportPage`).
+    let recentImports = RecentImports()
 
     public convenience init(configuration: WebConfiguration) { self.init(configuration: configuration, throttle: LoginThrottle()) }
 
