@@ -39,6 +39,25 @@ public struct ImportTable: Sendable {
             && ["stt", "tt", "so tt", "so thu tu"].contains(String(decoding: GroupNames.key(heading), as: UTF8.self))
     }
 
+    /// Why a file named as a workbook (`filename`) is none: a web page (HTML) saved as «.xls», as some government
+    /// portals export their tables, or bytes that are neither a workbook nor text (damaged, renamed). Nil when it is a
+    /// workbook, text (read as a CSV is), or not named as one. They were told «not UTF-8, save as CSV» or «no data
+    /// row», which pointed the wrong way (audit, 07/12/2026).
+    public static func notAWorkbook(_ bytes: [UInt8], filename: String) -> String? {
+        let name = filename.lowercased()
+        guard [".xlsx", ".xlsm", ".xls"].contains(where: { name.hasSuffix($0) }), !Workbook.isZIP(bytes), !Workbook.isLegacyExcel(bytes)
+        else { return nil }
+        let start = bytes.drop { $0 == 0xEF || $0 == 0xBB || $0 == 0xBF || $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        if start.first == UInt8(ascii: "<") {
+            return "Tệp «\(filename)» là một trang web (HTML) được đặt tên như tệp Excel, không phải tệp Excel thật: hãy mở nó "
+                + "bằng Excel, chọn «Lưu Như» (Save As) dạng «Sổ làm việc Excel (.xlsx)» rồi nhập tệp mới."
+        }
+        // Text (tab-separated, as some systems export and name «.xls») is read as a CSV is.
+        if String(validating: bytes, as: UTF8.self) != nil { return nil }
+        return "Tệp «\(filename)» không phải tệp Excel hợp lệ (tệp hỏng, hoặc bị đổi tên đuôi): hãy mở và lưu lại bằng "
+            + "Excel dạng .xlsx, hoặc lưu dưới dạng «CSV UTF-8», rồi nhập lại."
+    }
+
     /// Reads `bytes` for `workflow`, or says why not, in the words the page shows. A cell longer than a field
     /// holds is refused here, by its place, before anything is sent: a workbook of 8 KB repeating one 2 MB text in
     /// every row made tiendod hold gigabytes (audit, 07/12/2026).

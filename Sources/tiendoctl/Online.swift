@@ -433,17 +433,11 @@ struct Import: ParsableCommand {
         let info = try connection.workflow(workflow)
         // Each row with its line in the file (a workbook's: the row number Excel shows).
         let parsed: [(line: Int, pairs: [(String, String)])]
+        if let why = ImportTable.notAWorkbook(bytes, filename: (file as NSString).lastPathComponent) { throw fail(why) }
         if Workbook.isZIP(bytes) || Workbook.isLegacyExcel(bytes) {
             parsed = try Import.sheetRows(bytes, file: file, workflow: workflow, info: info)
         } else {
             do { parsed = try CSV.parse(bytes: bytes).map { ($0.line, $0.pairs) } } catch {
-                // Named as a workbook but neither one nor text (tab-separated text named .xls, as some systems export,
-                // reads): «not UTF-8», as a CSV would be told, points the wrong way.
-                if [".xlsx", ".xlsm", ".xls"].contains(where: { file.lowercased().hasSuffix($0) }) {
-                    throw fail(
-                        "'\(file)' không phải tệp Excel hợp lệ (tệp hỏng, hoặc bị đổi tên đuôi); hãy mở và lưu lại bằng Excel, hoặc lưu dưới dạng CSV UTF-8"
-                    )
-                }
                 printErr("\(file):\(error.line): \(error.reason)")
                 throw fail("tệp CSV không hợp lệ; không nhập gì")
             }

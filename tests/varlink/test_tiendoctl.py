@@ -164,7 +164,13 @@ def test_import_reports_every_bad_row_and_stores_nothing(daemon, tmp_path):
     x = tmp_path / "hong.xlsx"
     x.write_bytes(bytes(range(256)) * 8)
     r = ctl(daemon, "import", "hop", str(x))
-    assert r.returncode == 1 and f"'{x}' không phải tệp Excel hợp lệ (tệp hỏng, hoặc bị đổi tên đuôi)" in r.stderr, r.stderr
+    assert r.returncode == 1 and "Tệp «hong.xlsx» không phải tệp Excel hợp lệ (tệp hỏng, hoặc bị đổi tên đuôi)" in r.stderr, r.stderr
+    # A web page's table saved as .xls (as portals export): said to be a web page, with what to do.
+    h = tmp_path / "bang.xls"
+    h.write_text("<html><body><table><tr><td>key</td><td>han</td></tr><tr><td>y7</td><td>2026-03-06</td></tr></table></body></html>",
+                 encoding="utf-8")
+    r = ctl(daemon, "import", "hop", str(h))
+    assert r.returncode == 1 and "Tệp «bang.xls» là một trang web (HTML) được đặt tên như tệp Excel" in r.stderr, r.stderr
     assert ctl(daemon, "show", "hop/y1").returncode == 1
 
 

@@ -42,6 +42,10 @@ struct ImportPage {
         let groups = workflow.groupBy != nil ? try await GroupNames.load(app, for: account, like: workflow) : GroupNames()
         // Off the event loop: a workbook's sheet is inflated and parsed (a few seconds for the largest upload).
         let bytes = upload.bytes
+        if let why = ImportTable.notAWorkbook(bytes, filename: upload.filename) {
+            return page(
+                context, catalog: catalog, account: account, workflow: workflowID, problems: [why], status: .unprocessableContent)
+        }
         let result = try await app.daemon.pool.runIfActive {
             ImportPage.rows(bytes, workflow: workflow, account: account, groups: groups)
         }
