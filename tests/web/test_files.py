@@ -228,6 +228,10 @@ def test_import_shows_every_bad_row_and_is_all_or_nothing(stack, browser):
     upload(browser, stack, "kiem-tra", "nhap-o-dai.csv", long)
     errors = browser.find_element(By.CSS_SELECTOR, "section.error").text
     assert "Dòng 3: cột «ho_ten» dài 4.500 ký tự, quá giới hạn 2.000 ký tự của một ô; hãy rút gọn" in errors, errors
+    # A portal's table saved as .xls is a web page: said so, with what to do.
+    upload(browser, stack, "kiem-tra", "bang.xls", b"<html><table><tr><td>key</td></tr><tr><td>n9</td></tr></table></html>")
+    errors = browser.find_element(By.CSS_SELECTOR, "section.error").text
+    assert "Tệp «bang.xls» là một trang web (HTML) được đặt tên như tệp Excel" in errors, errors
     # The list of columns says which forms a date may take, the day-first one a spreadsheet writes included.
     main = browser.find_element(By.TAG_NAME, "main").text
     assert "Hạn nộp hồ sơ — bắt buộc, ngày dạng dd/mm/yyyy (ví dụ 05/03/2026)" in main
