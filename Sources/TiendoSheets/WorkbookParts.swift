@@ -262,6 +262,32 @@ final class SheetParser: NSObject, XMLParserDelegate {
         self.epoch = Workbook.epoch(epoch1904)
         super.init()
         if !XMLPart.parse(data, self) || !ended, error == nil { error = Workbook.ReadError(reason: Workbook.broken) }
+        if error == nil { fillMerged() }
+    }
+
+    /// Cells merged down a column (`<mergeCell ref="D2:D4"/>`), ranges of one column over several rows.
+    private var mergedDown: [(column: Int, first: Int, last: Int)] = []
+
+    /// A value merged down a column belongs to every row of the range, as the sheet shows it: an office merges one
+    /// «Chi bộ» or one decision's number over the rows it covers. Only its top cell holds it in the file, and the
+    /// rows below were imported without it, in silence or as «thiếu trường bắt buộc» (audit, 07/12/2026). Merges
+    /// across columns (a title over the table) are left as they are.
+    private func fillMerged() {
+        guard !mergedDown.isEmpty else { return }
+        var index: [Int: Int] = [:]
+        for (i, r) in rows.enumerated() { index[r.line] = i }
+        // Bounded work whatever the file claims: at most as many rows looked at as cells are kept.
+        var budget = Workbook.maxCells
+        for m in mergedDown where budget > 0 {
+            budget -= m.last - m.first
+            guard let t = index[m.first], let top = rows[t].cells.first(where: { $0.column == m.column })?.cell else { continue }
+            // A row that held nothing but the merge is not one of the list (left out, as an empty row is).
+            for line in (m.first + 1)...m.last {
+                guard let i = index[line], !rows[i].cells.contains(where: { $0.column == m.column }) else { continue }
+                rows[i].cells.append((m.column, top))
+                rows[i].cells.sort { $0.column < $1.column }
+            }
+        }
     }
 
     private func stop(_ parser: XMLParser, _ reason: String) {
@@ -291,6 +317,14 @@ final class SheetParser: NSObject, XMLParserDelegate {
             inline = ""
         case "v": inValue = true
         case "t": inInlineText = type == "inlineStr"
+        case "mergeCell":
+            // «D2:D4»: one column, several rows (at most the rows read; a range past them is clamped).
+            let ends = (attributes["ref"] ?? "").split(separator: ":").map(String.init)
+            guard ends.count == 2, let c1 = Workbook.column(ends[0]), let c2 = Workbook.column(ends[1]), c1 == c2,
+                let r1 = Int(ends[0].drop { $0.isLetter }), let r2 = Int(ends[1].drop { $0.isLetter }), r1 >= 1, r2 > r1,
+                mergedDown.count < 100_000
+            else { break }
+            mergedDown.append((c1, r1, min(r2, Workbook.maxRows)))
         default: break
         }
     }

@@ -118,6 +118,26 @@ struct WorkbookTests {
         #expect(Styles.ZeroPad(code: "0") == nil && Styles.ZeroPad(code: "0.00") == nil && Styles.ZeroPad(code: "#,##0") == nil)
     }
 
+    @Test("a value merged down a column belongs to each row of the range; a title merged across the table stays one cell")
+    func mergedCells() throws {
+        let rows = #"""
+            <row r="1"><c r="A1" t="s"><v>0</v></c></row>
+            <row r="3"><c r="A3" t="s"><v>2</v></c><c r="B3" t="s"><v>3</v></c><c r="C3" t="s"><v>4</v></c></row>
+            <row r="4"><c r="A4" t="inlineStr"><is><t>An</t></is></c><c r="B4" t="inlineStr"><is><t>Chi bộ 1</t></is></c><c r="C4" s="1"><v>46096</v></c></row>
+            <row r="5"><c r="A5" t="inlineStr"><is><t>Bình</t></is></c><c r="B5" s="1"/><c r="C5" s="1"><v>46096</v></c></row>
+            <row r="6"><c r="A6" t="inlineStr"><is><t>Cúc</t></is></c><c r="C6" s="1"><v>46096</v></c></row>
+            <row r="7"><c r="A7" t="inlineStr"><is><t>Dũng</t></is></c><c r="B7" t="inlineStr"><is><t>Chi bộ 2</t></is></c><c r="C7" s="1"><v>46096</v></c></row>
+            """#
+        var parts = Self.memberListParts()
+        let i = try #require(parts.firstIndex { $0.0 == "xl/worksheets/danh-sach.xml" })
+        parts[i].1 = Self.xml(
+            #"<worksheet \#(Self.main)><sheetData>\#(rows)</sheetData><mergeCells count="2"><mergeCell ref="A1:C1"/><mergeCell ref="B4:B6"/></mergeCells></worksheet>"#
+        )
+        let read = try Self.rows(try Self.workbook(parts)).get()
+        #expect(read.map { $0.row["chi_bo"]?.stringValue } == ["Chi bộ 1", "Chi bộ 1", "Chi bộ 1", "Chi bộ 2"])
+        #expect(read.map(\.line) == [4, 5, 6, 7])
+    }
+
     @Test("what the page says of a sheet it cannot take: the header's own line, a value under no heading, a formula's error")
     func sheetProblems() throws {
         let unknown = #"""
