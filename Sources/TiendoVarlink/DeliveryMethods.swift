@@ -123,48 +123,28 @@ extension Deliveries {
         }
     }
 
-    /// `Retry(ids, allDead) -> (retried)`: dead letters back to the queue at once, with their message keys.
-    public struct Retry: ManagerMethod {
-        public static let interface = Deliveries.interface
+    /// `Retry(ids, allDead, actor) -> (retried)`: dead letters back to the queue at once, with their message keys.
+    public struct Retry: DeadLetterMethod {
         public static let name = "Retry"
+        public static let count = "retried"
         public var ids: [Int64]?
         public var allDead: Bool?
         public var actor: String?
-
         public init(ids: [Int64]? = nil, allDead: Bool? = nil, actor: String? = nil) {
-            self.ids = ids
-            self.allDead = allDead
-            self.actor = actor
+            (self.ids, self.allDead, self.actor) = (ids, allDead, actor)
         }
-
-        public var parameters: [(String, JSON)] {
-            var p: [(String, JSON)] = []
-            if let ids { p.append(("ids", .array(ids.map { .int(Int($0)) }))) }
-            if let allDead { p.append(("allDead", .bool(allDead))) }
-            if let actor { p.append(("actor", .string(actor))) }
-            return p
-        }
-
-        public static func reply(from p: JSON) throws(ReplyDecodingError) -> Int { try Members(p, path: "").int("retried") }
     }
 
     /// `Discard(ids, allDead, actor) -> (discarded)`: dead letters set aside as dealt with (kept, as expired).
-    public struct Discard: ManagerMethod {
-        public static let interface = Deliveries.interface
+    public struct Discard: DeadLetterMethod {
         public static let name = "Discard"
+        public static let count = "discarded"
         public var ids: [Int64]?
         public var allDead: Bool?
         public var actor: String?
-
         public init(ids: [Int64]? = nil, allDead: Bool? = nil, actor: String? = nil) {
-            self.ids = ids
-            self.allDead = allDead
-            self.actor = actor
+            (self.ids, self.allDead, self.actor) = (ids, allDead, actor)
         }
-
-        public var parameters: [(String, JSON)] { Retry(ids: ids, allDead: allDead, actor: actor).parameters }
-
-        public static func reply(from p: JSON) throws(ReplyDecodingError) -> Int { try Members(p, path: "").int("discarded") }
     }
 
     /// `Counts() -> (states, channels, oldestPending)`.
@@ -191,4 +171,27 @@ extension ManagerCalling {
     }
 
     public func deliveryCounts() throws -> DeliveryCounts { try call(Deliveries.Counts()) }
+}
+
+/// A call on dead letters (`Retry`, `Discard`): `ids`, or every one with `allDead`, for `actor`; answered by how many.
+public protocol DeadLetterMethod: ManagerMethod where Reply == Int {
+    /// The reply's count parameter.
+    static var count: String { get }
+    var ids: [Int64]? { get }
+    var allDead: Bool? { get }
+    var actor: String? { get }
+}
+
+extension DeadLetterMethod {
+    public static var interface: String { Deliveries.interface }
+
+    public var parameters: [(String, JSON)] {
+        var p: [(String, JSON)] = []
+        if let ids { p.append(("ids", .array(ids.map { .int(Int($0)) }))) }
+        if let allDead { p.append(("allDead", .bool(allDead))) }
+        if let actor { p.append(("actor", .string(actor))) }
+        return p
+    }
+
+    public static func reply(from p: JSON) throws(ReplyDecodingError) -> Int { try Members(p, path: "").int(count) }
 }

@@ -141,17 +141,13 @@ struct DeliveriesList: ParsableCommand {
     }
 }
 
-struct DeliveriesRetry: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "retry", abstract: "Đưa thư chết trở lại hàng đợi để gửi ngay (cùng Message-ID).")
-
+/// The dead letters a command acts on: numbers, or every one.
+struct DeadLetterChoice: ParsableArguments {
     @Argument(help: "Số thứ tự các thông báo (như `tiendoctl deliveries` in, có hoặc không có #).")
     var ids: [String] = []
 
     @Flag(name: .customLong("all-dead"), help: "Mọi thư chết.")
     var allDead = false
-
-    @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
         if allDead == !ids.isEmpty { throw ValidationError("cần các số thứ tự hoặc --all-dead") }
@@ -160,13 +156,28 @@ struct DeliveriesRetry: ParsableCommand {
         }
     }
 
+    var numbers: [Int64] { ids.compactMap { Int64($0.hasPrefix("#") ? String($0.dropFirst()) : $0) } }
+
+    /// The ids to send: nil for every dead letter.
+    var chosen: [Int64]? { allDead ? nil : numbers }
+
+    /// «(2 thông báo không ở thư chết)» when fewer than the numbers given were dead.
+    func notDead(_ done: Int) -> String {
+        !allDead && done < numbers.count ? " (\(numbers.count - done) thông báo không ở thư chết)" : ""
+    }
+}
+
+struct DeliveriesRetry: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retry", abstract: "Đưa thư chết trở lại hàng đợi để gửi ngay (cùng Message-ID).")
+
+    @OptionGroup var choice: DeadLetterChoice
+
+    @OptionGroup var connection: ConnectionOptions
+
     func run() throws {
-        let numbers = ids.compactMap { Int64($0.hasPrefix("#") ? String($0.dropFirst()) : $0) }
-        let method = Deliveries.Retry(ids: allDead ? nil : numbers, allDead: allDead ? true : nil)
-        try connection.run(method) { retried in
-            var line = "Đưa lại \(Fmt.count(retried)) thư chết vào hàng đợi"
-            if !allDead, retried < numbers.count { line += " (\(numbers.count - retried) thông báo không ở thư chết)" }
-            Output.say(line)
+        try connection.run(Deliveries.Retry(ids: choice.chosen, allDead: choice.allDead ? true : nil)) { retried in
+            Output.say("Đưa lại \(Fmt.count(retried)) thư chết vào hàng đợi" + choice.notDead(retried))
         }
     }
 }
@@ -176,28 +187,13 @@ struct DeliveriesDiscard: ParsableCommand {
         commandName: "discard",
         abstract: "Bỏ qua thư chết đã xử lý (vd. địa chỉ sai đã sửa trong hồ sơ): không gửi, giữ lại trong danh sách với lý do.")
 
-    @Argument(help: "Số thứ tự các thông báo (như `tiendoctl deliveries` in, có hoặc không có #).")
-    var ids: [String] = []
-
-    @Flag(name: .customLong("all-dead"), help: "Mọi thư chết.")
-    var allDead = false
+    @OptionGroup var choice: DeadLetterChoice
 
     @OptionGroup var connection: ConnectionOptions
 
-    func validate() throws {
-        if allDead == !ids.isEmpty { throw ValidationError("cần các số thứ tự hoặc --all-dead") }
-        for id in ids where Int64(id.hasPrefix("#") ? String(id.dropFirst()) : id) == nil {
-            throw ValidationError("'\(id)' không phải số thứ tự của thông báo")
-        }
-    }
-
     func run() throws {
-        let numbers = ids.compactMap { Int64($0.hasPrefix("#") ? String($0.dropFirst()) : $0) }
-        let method = Deliveries.Discard(ids: allDead ? nil : numbers, allDead: allDead ? true : nil)
-        try connection.run(method) { discarded in
-            var line = "Bỏ qua \(Fmt.count(discarded)) thư chết (giữ lại trong danh sách, không gửi)"
-            if !allDead, discarded < numbers.count { line += " (\(numbers.count - discarded) thông báo không ở thư chết)" }
-            Output.say(line)
+        try connection.run(Deliveries.Discard(ids: choice.chosen, allDead: choice.allDead ? true : nil)) { discarded in
+            Output.say("Bỏ qua \(Fmt.count(discarded)) thư chết (giữ lại trong danh sách, không gửi)" + choice.notDead(discarded))
         }
     }
 }
