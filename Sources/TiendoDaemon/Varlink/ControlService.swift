@@ -167,17 +167,9 @@ public final class ControlService: VarlinkHandler, Sendable {
         }
     }
 
-    /// Why `peer` may not call the changing `method` with `p`, or nil: only root, the daemon's user or `tiendo-admin`
-    /// change anything (a refusal is logged), and an `actor` must be a name a front end shows.
+    /// Why `peer` may not call the changing `method` with `p`, or nil (`PeerAuthority.refusal`).
     func refusal(toMutate method: String, _ p: [String: JSON], peer: Peer) -> Dispatch? {
-        guard authority.mayMutate(peer) else {
-            refusals.refused(method, uid: peer.uid, pid: peer.pid, "cần root, uid của daemon hoặc nhóm tiendo-admin")
-            return .immediate(.error("org.varlink.service.PermissionDenied"))
-        }
-        if let name = p["actor"]?.stringValue, !ControlService.isValidActorName(name) {
-            return .immediate(.error("org.varlink.service.InvalidParameter", [("parameter", .string("actor"))]))
-        }
-        return nil
+        authority.refusal(toMutate: method, p, peer: peer, log: refusals).map { .immediate($0) }
     }
 
     /// A change run on the loop thread by the peer's uid; its reply waits for the commit (of its group, when
@@ -388,5 +380,21 @@ public final class ControlService: VarlinkHandler, Sendable {
             return .error(ControlService.extrasInterface + ".NothingToUndo", [("id", .string(id)), ("reason", .string(r))])
         case .internalError(let m): return .error("org.varlink.service.InternalError", [("reason", .string(m))])
         }
+    }
+}
+
+extension PeerAuthority {
+    /// Why `peer` may not call the changing `method` with `p`, or nil: only root, the daemon's user, `tiendo-admin`
+    /// and the web front end change anything (a refusal is logged), and an `actor` must be a name a front end shows.
+    /// vn.tiendo.Manager's, vn.tiendo.Extras' and vn.tiendo.Delivery's changes alike.
+    func refusal(toMutate method: String, _ p: [String: JSON], peer: Peer, log refusals: RefusalLog) -> VarlinkReply? {
+        guard mayMutate(peer) else {
+            refusals.refused(method, uid: peer.uid, pid: peer.pid, "cần root, uid của daemon, nhóm tiendo-admin hoặc tiendo-web")
+            return .error("org.varlink.service.PermissionDenied")
+        }
+        if let name = p["actor"]?.stringValue, !ControlService.isValidActorName(name) {
+            return .error("org.varlink.service.InvalidParameter", [("parameter", .string("actor"))])
+        }
+        return nil
     }
 }

@@ -85,15 +85,9 @@ final class DeliveryService: Sendable {
             refusals.refused(method, uid: peer.uid, pid: peer.pid, "chỉ root và người dùng tiendo-deliver")
             return .immediate(.error("org.varlink.service.PermissionDenied"))
         }
-        if name == "Retry" || name == "Discard" {
-            // The web's «Thông báo gửi đi» puts dead letters back for an administrator of its own accounts.
-            guard authority.mayMutate(peer) else {
-                refusals.refused(method, uid: peer.uid, pid: peer.pid, "cần root, uid của daemon, nhóm tiendo-admin hoặc tiendo-web")
-                return .immediate(.error("org.varlink.service.PermissionDenied"))
-            }
-            if let actor = p["actor"]?.stringValue, !ControlService.isValidActorName(actor) {
-                return .immediate(.error("org.varlink.service.InvalidParameter", [("parameter", .string("actor"))]))
-            }
+        // Changes as vn.tiendo.Manager's are: the web's «Thông báo gửi đi» acts for an administrator of its accounts.
+        if name == "Retry" || name == "Discard", let refused = authority.refusal(toMutate: method, p, peer: peer, log: refusals) {
+            return .immediate(refused)
         }
         if name == "Claim", let busy = otherSender(owner: p["owner"]!.stringValue!, peer: peer) {
             refusals.refused(method, uid: peer.uid, pid: peer.pid, "tiendo-deliver pid \(busy) đang gửi dưới cùng tên")
@@ -197,23 +191,20 @@ final class DeliveryService: Sendable {
             case "Release":
                 let released = try d.releaseDeliveries(DeliveryService.ids(p["ids"]), owner: p["owner"]!.stringValue!)
                 return .ok([("released", .int(released))])
-            case "Retry":
-                let ids = DeliveryService.ids(p["ids"])
-                guard (ids != nil) != (p["allDead"]?.boolValue == true) else {
-                    return .error("org.varlink.service.InvalidParameter", [("parameter", .string(ids == nil ? "ids" : "allDead"))])
-                }
-                let retried = try d.retryDeliveries(ids)
-                let by = p["actor"]?.stringValue.map { " theo yêu cầu của \($0)" } ?? ""
-                log(5, "Đưa lại \(retried) thư chết vào hàng đợi\(by) (uid \(uid))")
-                return .ok([("retried", .int(retried))])
-            case "Discard":
+            case "Retry", "Discard":
                 let ids = DeliveryService.ids(p["ids"])
                 guard (ids != nil) != (p["allDead"]?.boolValue == true) else {
                     return .error("org.varlink.service.InvalidParameter", [("parameter", .string(ids == nil ? "ids" : "allDead"))])
                 }
                 let actor = p["actor"]?.stringValue
+                let by = "\(actor.map { " theo yêu cầu của \($0)" } ?? "") (uid \(uid))"
+                if name == "Retry" {
+                    let retried = try d.retryDeliveries(ids)
+                    log(5, "Đưa lại \(retried) thư chết vào hàng đợi\(by)")
+                    return .ok([("retried", .int(retried))])
+                }
                 let discarded = try d.discardDeliveries(ids, actor: actor ?? "uid \(uid)")
-                log(5, "Bỏ qua \(discarded) thư chết (đã xử lý)\(actor.map { " theo yêu cầu của \($0)" } ?? "") (uid \(uid))")
+                log(5, "Bỏ qua \(discarded) thư chết (đã xử lý)\(by)")
                 return .ok([("discarded", .int(discarded))])
             default:
                 return .error("org.varlink.service.MethodNotFound", [("method", .string(name))])
