@@ -42,13 +42,8 @@ extension Daemon {
         // (audit, 07/12/2026).
         for (i, row) in rows.enumerated() {
             for (field, value) in row {
-                guard let text = value.stringValue, text.utf8.count > FieldDefinition.textLimit, text.count > FieldDefinition.textLimit
-                else { continue }
-                let limit = Messages.count(FieldDefinition.textLimit)
-                throw .invalidData(
-                    field: field,
-                    reason: "dòng \(i + 1) của lần gửi này dài \(Messages.count(text.count)) ký tự, quá giới hạn \(limit) ký tự "
-                        + "của một ô; không nhập gì")
+                guard let text = value.stringValue, FieldDefinition.isTooLong(text) else { continue }
+                throw .invalidData(field: field, reason: "dòng \(i + 1) của lần gửi này \(FieldDefinition.tooLong(text)); không nhập gì")
             }
         }
         guard let importID else {

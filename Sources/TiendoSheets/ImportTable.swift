@@ -65,11 +65,8 @@ public struct ImportTable: Sendable {
         readCells(bytes, workflow: workflow).flatMap { table in
             var long: [String] = []
             for row in table.rows {
-                for (heading, value) in row.pairs
-                where value.utf8.count > FieldDefinition.textLimit && value.count > FieldDefinition.textLimit {
-                    long.append(
-                        "\(table.place(row.line)): cột «\(heading)» dài \(Messages.count(value.count)) ký tự, quá giới hạn "
-                            + "\(Messages.count(FieldDefinition.textLimit)) ký tự của một ô; hãy rút gọn")
+                for (heading, value) in row.pairs where FieldDefinition.isTooLong(value) {
+                    long.append("\(table.place(row.line)): cột «\(heading)» \(FieldDefinition.tooLong(value)); hãy rút gọn")
                 }
                 if long.count >= 20 { break }
             }

@@ -445,12 +445,9 @@ struct Import: ParsableCommand {
         // A cell longer than a field holds is refused here, before anything is sent (as the web's import does).
         var long = 0
         for row in parsed {
-            for (heading, value) in row.pairs
-            where value.utf8.count > FieldDefinition.textLimit && value.count > FieldDefinition.textLimit && long < 20 {
+            for (heading, value) in row.pairs where long < 20 && FieldDefinition.isTooLong(value) {
                 long += 1
-                printErr(
-                    "\(file):\(row.line): cột «\(heading)» dài \(Messages.count(value.count)) ký tự, quá giới hạn "
-                        + "\(Messages.count(FieldDefinition.textLimit)) ký tự của một ô; hãy rút gọn")
+                printErr("\(file):\(row.line): cột «\(heading)» \(FieldDefinition.tooLong(value)); hãy rút gọn")
             }
         }
         if long > 0 { throw fail("có ô quá dài; không nhập gì") }

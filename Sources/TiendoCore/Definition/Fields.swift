@@ -225,6 +225,15 @@ public struct FieldDefinition: Sendable, Hashable {
     /// paragraphs fits; a pasted file does not, and would make every page that lists the record megabytes long.
     public static let textLimit = 2_000
 
+    /// Whether `text` is longer than a text value may be: its bytes first, which nearly always answer.
+    public static func isTooLong(_ text: String) -> Bool { text.utf8.count > textLimit && text.count > textLimit }
+
+    /// «dài 3.000 ký tự, quá giới hạn 2.000 ký tự của một ô», said of a file's cell before it is sent (an import
+    /// refuses such a cell by its place, not only at the commit).
+    public static func tooLong(_ text: String) -> String {
+        "dài \(Messages.count(text.count)) ký tự, quá giới hạn \(Messages.count(textLimit)) ký tự của một ô"
+    }
+
     /// Why a text value given by people is refused for a character nobody can see or type on purpose: a control
     /// character (NUL, escape; a tab and line breaks stay, a pasted cell may have them) or one that turns the
     /// direction of the text around (U+202A–U+202E, U+2066–U+2069), which makes «Trần Văn An» display as another
@@ -245,7 +254,7 @@ public struct FieldDefinition: Sendable, Hashable {
     }
 
     func check(_ v: Value, zone: Zone) -> Result<Value, FieldError> {
-        if case .text(let s) = v, s.utf8.count > FieldDefinition.textLimit, s.count > FieldDefinition.textLimit {
+        if case .text(let s) = v, FieldDefinition.isTooLong(s) {
             return .failure(
                 FieldError(
                     field: name,
