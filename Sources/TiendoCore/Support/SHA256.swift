@@ -1,5 +1,5 @@
-/// SHA-256 (FIPS 180-4), used for definition digests.
-enum SHA256 {
+/// SHA-256 (FIPS 180-4), used for definition digests and tiendo-web's record of the files imported lately.
+package enum SHA256 {
     private static let k: [UInt32] = [
         0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
         0xd807_aa98, 0x1283_5b01, 0x2431_85be, 0x550c_7dc3, 0x72be_5d74, 0x80de_b1fe, 0x9bdc_06a7, 0xc19b_f174,
@@ -60,7 +60,7 @@ enum SHA256 {
         return h.flatMap { v in (0..<4).reversed().map { UInt8((v >> (UInt32($0) * 8)) & 0xff) } }
     }
 
-    static func hex(_ message: [UInt8]) -> String {
+    package static func hex(_ message: [UInt8]) -> String {
         let digits = Array("0123456789abcdef")
         var s = ""
         for b in hash(message) {

@@ -46,8 +46,12 @@ struct ImportPage {
             return page(
                 context, catalog: catalog, account: account, workflow: workflowID, problems: [why], status: .unprocessableContent)
         }
-        let result = try await app.daemon.pool.runIfActive {
-            ImportPage.rows(bytes, workflow: workflow, account: account, groups: groups)
+        // The file's digest too (`RecentImports`): a SHA-256 of up to 10 MiB is no work for an event loop either.
+        let (result, key) = try await app.daemon.pool.runIfActive {
+            (
+                ImportPage.rows(bytes, workflow: workflow, account: account, groups: groups),
+                RecentImports.key(workflow: workflowID, bytes: bytes)
+            )
         }
         switch result {
         case .failure(let failures):
@@ -64,10 +68,10 @@ struct ImportPage {
                 status: .badRequest)
         }
         // The same file imported lately (or still being imported): asked about, not imported twice in silence.
-        let key = RecentImports.key(workflow: workflowID, bytes: bytes)
+        // Recorded as being imported unless it is known already; ticked «Vẫn nhập lại», a known file goes in all the same.
         let now = Format.zone.parseInstant(catalog.now) ?? Instant(seconds: 0)
-        if form["nhap-lai"] != "1",
-            let earlier = app.recentImports.begin(key, workflow: workflowID, file: upload.filename, account: account.name, now: now)
+        if let earlier = app.recentImports.begin(key, workflow: workflowID, file: upload.filename, account: account.name, now: now),
+            form["nhap-lai"] != "1"
         {
             let when = Format.dateTime(earlier.at)
             let what =
@@ -80,9 +84,6 @@ struct ImportPage {
                         + "Nếu thật sự cần nhập lại, tích «Vẫn nhập lại tệp này» rồi chọn tệp và bấm «Nhập»."
                 ],
                 status: .conflict, file: upload.filename, again: true)
-        }
-        if form["nhap-lai"] == "1" {
-            _ = app.recentImports.begin(key, workflow: workflowID, file: upload.filename, account: account.name, now: now)
         }
         do {
             let n: Int

@@ -22,17 +22,8 @@ final class RecentImports: Sendable {
 
     private let entries = Mutex<[String: Entry]>([:])
 
-    /// The content's key: the workflow and a digest of the bytes (SHA-256 would do no better against an office's
-    /// own files; this one needs no library).
-    static func key(workflow: String, bytes: [UInt8]) -> String {
-        var a: UInt64 = 0xcbf2_9ce4_8422_2325
-        var b: UInt64 = 0x8422_2325_cbf2_9ce4
-        for byte in bytes {
-            a = (a ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
-            b = (b &+ UInt64(byte)) &* 0x9E37_79B9_7F4A_7C15
-        }
-        return "\(workflow)|\(bytes.count)|\(String(a, radix: 16))|\(String(b, radix: 16))"
-    }
+    /// The content's key: the workflow and the SHA-256 of the bytes (TiendoCore's, as definitions' digests).
+    static func key(workflow: String, bytes: [UInt8]) -> String { "\(workflow)|\(SHA256.hex(bytes))" }
 
     /// The same content imported (or being imported) within the window, if any; else records this one as running.
     func begin(_ key: String, workflow: String, file: String, account: String, now: Instant) -> Entry? {
