@@ -126,15 +126,14 @@ public struct Router: Sendable {
                             recipients.append(m)
                         case .failure:
                             // Said in the office's words (the routing file's own diagnostics are in English).
-                            let typed = value
-                            let key = recordKey + "|" + channel.name + "|!" + typed.lowercased()
+                            let key = recordKey + "|" + channel.name + "|!" + value.lowercased()
                             guard seen.insert(key).inserted else { continue }
                             let title = definitions?.workflow(n.workflow)?.field(f)?.title
                             unreachable.append(
                                 Unreachable(
-                                    key: key, channel: channel.name, route: route.name, value: typed, label: label,
-                                    reason: Unreachable.reason(value: typed, field: title),
-                                    logLine: "\(n.instance ?? n.workflow): trường '\(f)' (tuyến '\(route.name)'): «\(typed)» không phải"
+                                    key: key, channel: channel.name, route: route.name, value: value, label: label,
+                                    reason: Unreachable.reason(value: value, field: title),
+                                    logLine: "\(n.instance ?? n.workflow): trường '\(f)' (tuyến '\(route.name)'): «\(value)» không phải"
                                         + " một địa chỉ e-mail (dạng ten@ten-mien, chữ không dấu); không gửi được cho người này"))
                         }
                     }

@@ -22,7 +22,7 @@ public struct GroupNames: Sendable {
     public static func key(_ name: String) -> [UInt8] { SearchText.fold(tidy(name)) }
 
     /// Spaces at the ends dropped and runs of them made one.
-    public static func tidy(_ name: String) -> String { name.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+    public static func tidy(_ name: String) -> String { name.onOneLine }
 
     /// The known name `typed` means, nil for a name like no known one.
     public func meant(_ typed: String) -> String? { byKey[GroupNames.key(typed)] }

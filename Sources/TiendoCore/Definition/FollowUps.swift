@@ -114,7 +114,7 @@ extension WorkflowParser {
                 sink.error(workflowNode.position, "'\(workflow)' in 'follow_ups' is not a workflow id (^[a-z0-9][a-z0-9-]{0,62}$)")
                 ok = false
             }
-            let title = m.string("title").map(MappingReader.oneLine)
+            let title = m.string("title").map(\.onOneLine)
             if let t = title, t.isEmpty {
                 sink.error(m["title"]!.position, "the title of a follow-up must not be empty")
                 ok = false

@@ -412,7 +412,7 @@ public struct WorkflowDefinition: Sendable {
     static func oneLine(_ v: Value) -> Value {
         guard case .text(let s) = v, s.unicodeScalars.contains(where: { $0.value == 0x0A || $0.value == 0x0D || $0.value == 0x09 })
         else { return v }
-        return .text(MappingReader.oneLine(s))
+        return .text(s.onOneLine)
     }
 
     /// Why `data` breaks a `min: {field: OTHER}` (README "Extensions") that the fields `given` now (a start's, an

@@ -271,7 +271,7 @@ struct WorkflowParser {
                 sink.error(key.position, "'\(event)' in 'event_titles' is not an event any state accepts\(didYouMean(event, accepted))")
                 continue
             }
-            guard let text = title.text.map(MappingReader.oneLine), !text.isEmpty else {
+            guard let text = title.text.map(\.onOneLine), !text.isEmpty else {
                 sink.error(title.position, "the title of event '\(event)' must be a non-empty string")
                 continue
             }
@@ -390,7 +390,7 @@ struct WorkflowParser {
                                 key.position, "'\(v)' in 'value_titles' is not one of the field's values\(didYouMean(v, def.values))")
                             continue
                         }
-                        guard let text = title.text.map(MappingReader.oneLine), !text.isEmpty else {
+                        guard let text = title.text.map(\.onOneLine), !text.isEmpty else {
                             sink.error(title.position, "the title of '\(v)' must be a non-empty string")
                             continue
                         }
@@ -873,7 +873,7 @@ struct WorkflowParser {
                 let dm = MappingReader(
                     d, sink: sink, context: "'deadline' of state '\(name)'", allowed: ["title", "due", "roll", "remind", "overdue"])
             {
-                deadlineTitle = dm.string("title").map(MappingReader.oneLine)
+                deadlineTitle = dm.string("title").map(\.onOneLine)
                 if let t = deadlineTitle, t.allSatisfy(\.isWhitespace) {
                     sink.error(
                         dm["title"]!.position,

@@ -308,14 +308,9 @@ package struct MappingReader {
                 "'title' in \(context) is empty: it is what people read; write one\(required ? "" : " or leave it out")")
             return nil
         }
-        return MappingReader.oneLine(text)
-    }
-
-    /// A title on one line: runs of spaces, tabs and line breaks become one space, none at the ends. A title written
-    /// as a YAML block (`title: >` or `|`) put its line breaks into every message, the journal and e-mails (audit,
-    /// 07/12/2026); a description keeps its lines.
-    package static func oneLine(_ text: String) -> String {
-        text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+        // On one line: a title written as a YAML block (`title: >` or `|`) put its line breaks into every message, the
+        // journal and e-mails (audit, 07/12/2026); a description keeps its lines.
+        return text.onOneLine
     }
 
     package func string(_ key: String) -> String? {

@@ -7,4 +7,8 @@ extension StringProtocol {
         while let l = s.last, l.isWhitespace { s = s.dropLast() }
         return String(s)
     }
+
+    /// The text on one line: runs of white space (spaces, tabs, line breaks) made one space, none at either end. A
+    /// title written as a YAML block, a chi bộ pasted from a cell with a line break, a name typed with two spaces.
+    public var onOneLine: String { split(whereSeparator: \.isWhitespace).joined(separator: " ") }
 }
