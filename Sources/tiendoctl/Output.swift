@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TiendoCore
+import TiendoVarlink
 
 /// Output helpers: aligned tables, colour only on a terminal, one-line failures.
 ///
@@ -140,10 +141,10 @@ func fail(_ message: String) -> ExitCode {
 func readWhole(_ file: String, what: String = "tệp") throws -> Data {
     var isDirectory: ObjCBool = false
     if FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), isDirectory.boolValue {
-        throw fail("không đọc được \(what) '\(file)': \(ErrnoText.describe(EISDIR))")
+        throw fail("không đọc được \(what) '\(file)': \(errnoText(EISDIR))")
     }
     let probe = open(file, O_RDONLY)
-    if probe < 0 { throw fail("không đọc được \(what) '\(file)': \(ErrnoText.describe(errno))") }
+    if probe < 0 { throw fail("không đọc được \(what) '\(file)': \(errnoText(errno))") }
     close(probe)
     guard let contents = FileManager.default.contents(atPath: file) else { throw fail("không đọc được \(what) '\(file)'") }
     return contents
