@@ -738,6 +738,14 @@ import Testing
             let data = try def.complete(["ho_ten": .text("A"), "chi_bo": .text("Chi bộ 1"), "doi_tuong": .text(who)]).get()
             let (inst, _) = try engine.started("\(who)", data: data, at: at("2026-12-07T08:00"))
             #expect(inst.state == state, "\(who)")
+            // Opened after the civil servants' deadline (14/12): a collective, which has no such step, is told nothing
+            // overdue; a member is (the step is theirs and late).
+            let dated = try def.complete(data, started: CivilDate(2026, 12, 16)).get()
+            #expect(dated["han_danh_gia"] == .date(CivilDate(2026, 12, 14)))
+            var (late, records) = try engine.started("\(who)-late", data: dated, at: at("2026-12-16T09:00"))
+            records += engine.advance(&late, to: at("2026-12-16T10:00"))
+            let overdue = records.filter { $0.kind == .overdue }.map(\.state)
+            #expect(late.state == state && overdue == (who == "dang-vien" ? ["danh-gia-cong-chuc"] : []), "\(who): \(overdue)")
         }
     }
 
