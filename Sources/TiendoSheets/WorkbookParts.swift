@@ -394,12 +394,15 @@ final class SheetParser: NSObject, XMLParserDelegate {
         }
     }
 
-    /// A number as people write it: Excel stores `8.0999999999999996` for 8.1 computed, `1E+3`; the shortest text
-    /// that reads back as the same double, a whole number without `.0`.
+    /// A number as people see it in Excel: it stores `8.0999999999999996` for 8.1 computed, `1E+3`, and a formula's
+    /// `12.000000000000002` (`=0.1*120`), and shows each with at most 15 significant digits (8.1, 1000, 12). The
+    /// shortest text of that value, a whole number without `.0`: a count computed by a formula is then the whole
+    /// number the sheet shows, not a fraction refused by an integer field.
     static func shortest(_ stored: String) -> String {
-        guard stored.contains(where: { $0 == "." || $0 == "E" || $0 == "e" }), let d = Double(stored), d.isFinite else {
+        guard stored.contains(where: { $0 == "." || $0 == "E" || $0 == "e" }), let raw = Double(stored), raw.isFinite else {
             return stored
         }
+        let d = Double(String(format: "%.15g", raw)) ?? raw
         if d == d.rounded(), abs(d) < 1e15 { return String(Int(d)) }
         return String(d)
     }

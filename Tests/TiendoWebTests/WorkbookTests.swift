@@ -520,6 +520,9 @@ struct WorkbookTests {
         // Numbers as people write them.
         #expect(SheetParser.shortest("8.0999999999999996") == "8.1" && SheetParser.shortest("1E+3") == "1000")
         #expect(SheetParser.shortest("82") == "82" && SheetParser.shortest("0.5") == "0.5" && SheetParser.shortest("007") == "007")
+        // A formula's result as Excel shows it (15 significant digits): =0.1*120, =0.1+0.2, =1/3.
+        #expect(SheetParser.shortest("12.000000000000002") == "12" && SheetParser.shortest("0.30000000000000004") == "0.3")
+        #expect(SheetParser.shortest("0.33333333333333331") == "0.333333333333333" && SheetParser.shortest("-2.9999999999999996") == "-3")
     }
 
     @Test("a file tiendo-web wrote (the template, an export) reads back, its date cells as dates")
