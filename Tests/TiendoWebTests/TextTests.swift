@@ -103,6 +103,18 @@ struct TextTests {
         #expect(upload.filename == "hồ sơ.csv" && String(decoding: upload.bytes, as: UTF8.self) == "key,ho_ten\r\na,Hà")
         #expect(throws: Form.Malformed.self) { try Form.parse(contentType: "multipart/form-data", body: .init(string: body)) }
         #expect(throws: Form.Malformed.self) { try Form.parse(contentType: "application/json", body: .init(string: "{}")) }
+        // Bytes that are not UTF-8 (a hand-made request) are refused, not stored as «Nguy�n».
+        let form = "application/x-www-form-urlencoded"
+        #expect(try Form.parse(contentType: form, body: .init(string: "f-ho_ten=Nguy%E1%BB%85n+V%C4%83n")).fields[0].1 == "Nguyễn Văn")
+        for bad in ["f-ho_ten=Nguy%FFn", "f-ho_ten=V%C3", "f%FF=a"] {
+            #expect(throws: Form.Malformed.self) { try Form.parse(contentType: form, body: .init(string: bad)) }
+        }
+        #expect(throws: Form.Malformed.self) { try Form.parse(contentType: form, body: .init(bytes: Array("a=Nguy".utf8) + [0xFF])) }
+        let raw = [UInt8](body.utf8).split(separator: UInt8(ascii: "k"), maxSplits: 1)
+        // The _csrf field's value made «to» and a byte 0xFF.
+        #expect(throws: Form.Malformed.self) {
+            try Form.parse(contentType: "multipart/form-data; boundary=XyZ", body: .init(bytes: Array(raw[0]) + [0xFF] + Array(raw[1])))
+        }
     }
 
     @Test("filters read from the address, and links that keep them")
@@ -119,9 +131,14 @@ struct TextTests {
     @Test("sign-in targets stay on this site; throttled addresses come from a local proxy only")
     func gatekeeping() {
         #expect(LoginPage.safeTarget("/ho-so?quy-trinh=a") == "/ho-so?quy-trinh=a")
-        for evil in ["//evil.example/", "https://evil.example/", "/\\evil", "/dang-nhap", nil] {
+        // A browser drops tabs and line breaks from an address and reads a backslash as a slash.
+        for evil in ["//evil.example/", "https://evil.example/", "/\\evil", "/dang-nhap", nil, "/\t/evil.example/", "/\n/evil", "/a\\b"] {
             #expect(LoginPage.safeTarget(evil) == "/")
         }
+        // A name typed at sign-in is logged on its line: a line break in it cannot start a forged entry.
+        let forged = "zz\n2026-03-02T09:00:00+0700 notice tiendo-web : admin đăng nhập\u{202E}"
+        #expect(forged.loggable == "zz\\u{A}2026-03-02T09:00:00+0700 notice tiendo-web : admin đăng nhập\\u{202E}")
+        #expect("Nguyễn Thị Hà".loggable == "Nguyễn Thị Hà")
         #expect(Gatekeeper.clientAddress(peer: "127.0.0.1", forwardedFor: "10.0.0.9, 192.168.1.20") == "192.168.1.20")
         #expect(Gatekeeper.clientAddress(peer: nil, forwardedFor: "192.168.1.21") == "192.168.1.21")
         #expect(Gatekeeper.clientAddress(peer: "192.168.1.5", forwardedFor: "1.2.3.4") == "192.168.1.5")

@@ -42,7 +42,18 @@ struct Form: Sendable {
             return try multipart(body, boundary: boundary)
         }
         if type.isEmpty || type.hasPrefix("application/x-www-form-urlencoded") {
-            return Form(fields: urlEncoded(String(buffer: body)))
+            // Browsers send a UTF-8 page's forms in UTF-8: bytes that are not (a hand-made request, another
+            // encoding) are refused, not stored with «�» in a name.
+            guard let text = String(validating: body.readableBytesView, as: UTF8.self) else { throw Malformed(reason: unreadable) }
+            var fields: [(String, String)] = []
+            for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
+                let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                guard let name = String(validating: percentDecodedBytes(parts[0]), as: UTF8.self),
+                    let value = String(validating: parts.count > 1 ? percentDecodedBytes(parts[1]) : [], as: UTF8.self)
+                else { throw Malformed(reason: unreadable) }
+                fields.append((name, value))
+            }
+            return Form(fields: fields)
         }
         throw Malformed(reason: "kiểu nội dung '\(contentType ?? "")' không phải biểu mẫu")
     }
@@ -55,7 +66,12 @@ struct Form: Sendable {
         }
     }
 
-    static func percentDecoded(_ s: Substring) -> String {
+    /// Why a form with bytes that are not UTF-8 is refused.
+    static let unreadable = "chữ gửi lên không phải mã UTF-8"
+
+    static func percentDecoded(_ s: Substring) -> String { String(decoding: percentDecodedBytes(s), as: UTF8.self) }
+
+    static func percentDecodedBytes(_ s: Substring) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(s.utf8.count)
         var it = s.utf8.makeIterator()
@@ -76,7 +92,7 @@ struct Form: Sendable {
             default: bytes.append(b)
             }
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 
     /// `name=value` (quoted or not) in a header such as `multipart/form-data; boundary=x`.
@@ -94,6 +110,7 @@ struct Form: Sendable {
     static func multipart(_ body: ByteBuffer, boundary: String) throws(Malformed) -> Form {
         final class Collector {
             var form = Form()
+            var unreadable = false
             var headers: [(String, String)] = []
             var bytes: [UInt8] = []
         }
@@ -106,14 +123,17 @@ struct Form: Sendable {
             if let name = Form.parameter("name", in: disposition) {
                 if let filename = Form.parameter("filename", in: disposition) {
                     c.form.uploads.append(Upload(field: name, filename: filename, bytes: c.bytes))
+                } else if let value = String(validating: c.bytes, as: UTF8.self) {
+                    c.form.fields.append((name, value))
                 } else {
-                    c.form.fields.append((name, String(decoding: c.bytes, as: UTF8.self)))
+                    c.unreadable = true
                 }
             }
             c.headers = []
             c.bytes = []
         }
         do { try parser.execute(body) } catch { throw Malformed(reason: "biểu mẫu multipart hỏng") }
+        if c.unreadable { throw Malformed(reason: unreadable) }
         return c.form
     }
 }

@@ -65,7 +65,7 @@ struct AccountsPage {
                     try AccountCommands.setPassword(store, name: name, password: password)
                 }
                 if name == me.name {
-                    context.logger.notice("tiendo-web: \(me.name) mat-khau tài khoản '\(name)'")
+                    context.logger.notice("tiendo-web: \(me.name) mat-khau tài khoản '\(name.loggable)'")
                     return try await app.renewSession(
                         after: changed, request, context,
                         flash: "Đã đổi mật khẩu của «\(name)». Các phiên đăng nhập khác của tài khoản này đã kết thúc.", to: "/tai-khoan")
@@ -87,7 +87,7 @@ struct AccountsPage {
             default:
                 throw AccountStoreError("không rõ thao tác")
             }
-            context.logger.notice("tiendo-web: \(me.name) \(f["hanh-dong"] ?? "") tài khoản '\(name)'")
+            context.logger.notice("tiendo-web: \(me.name) \((f["hanh-dong"] ?? "").loggable) tài khoản '\(name.loggable)'")
         } catch let e as AccountStoreError {
             let message = PageError.sentence(e.description) + " Không có gì thay đổi."
             if f["hanh-dong"] == "them" {

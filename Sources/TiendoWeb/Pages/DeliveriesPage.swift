@@ -68,7 +68,7 @@ struct DeliveriesPage {
                 n = try await app.daemon.call(Deliveries.Discard(ids: chosen, allDead: all ? true : nil, actor: me.name))
                 message = "Đã bỏ qua \(Format.count(n)) thông báo (không gửi; vẫn xem được ở mục «Bỏ, không gửi»)."
             }
-            context.logger.notice("tiendo-web: \(me.name) \(action ?? "") \(n) thông báo")
+            context.logger.notice("tiendo-web: \(me.name) \((action ?? "").loggable) \(n) thông báo")
             if n == 0 {
                 try await app.flash(
                     "Không còn thông báo nào trong số đã chọn ở mục «Không gửi được» (có thể người khác đã xử lý trước). Không có gì thay đổi.",

@@ -96,7 +96,7 @@ struct ImportPage {
                 throw refused
             }
             app.recentImports.end(key, imported: n)
-            context.logger.notice("tiendo-web: \(account.name) nhập \(n) hồ sơ vào \(workflowID) từ '\(upload.filename)'")
+            context.logger.notice("tiendo-web: \(account.name) nhập \(n) hồ sơ vào \(workflowID) từ '\(upload.filename.loggable)'")
             // Names no record had before: a typing slip shows here rather than as a chi bộ of its own found later.
             var fresh: [String] = []
             if let field = workflow.groupBy {

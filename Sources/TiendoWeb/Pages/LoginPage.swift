@@ -54,7 +54,7 @@ struct LoginPage {
                 request, context, next: next, name: name,
                 message: "Tài khoản «\(who)» đã bị khóa; xin liên hệ người quản trị để mở lại.", refill: refill, status: .forbidden)
         case .checked(nil):
-            context.logger.notice("tiendo-web: đăng nhập thất bại cho '\(name)' từ \(context.clientAddress)")
+            context.logger.notice("tiendo-web: đăng nhập thất bại cho '\(name.loggable)' từ \(context.clientAddress)")
             return form(
                 request, context, next: next, name: name, message: "Tên đăng nhập hoặc mật khẩu không đúng.", refill: refill,
                 status: .unauthorized)
@@ -74,9 +74,13 @@ struct LoginPage {
         return response
     }
 
-    /// Only a path of this site (`/…`, not `//host`): the sign-in form never sends anyone elsewhere.
+    /// Only a path of this site (`/…`, not `//host`): the sign-in form never sends anyone elsewhere. A browser drops
+    /// tabs and line breaks from an address and reads a backslash as `/`, so `/<TAB>/evil.example` and `/\evil.example`
+    /// lead to another host: a target with a control character, a space or a backslash anywhere is not followed.
     static func safeTarget(_ target: String?) -> String {
-        guard let t = target, t.hasPrefix("/"), !t.hasPrefix("//"), !t.hasPrefix("/\\"), !t.hasPrefix("/dang-nhap") else { return "/" }
+        guard let t = target, t.hasPrefix("/"), !t.hasPrefix("//"), !t.hasPrefix("/dang-nhap"),
+            !t.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F || $0 == "\\" })
+        else { return "/" }
         return t
     }
 

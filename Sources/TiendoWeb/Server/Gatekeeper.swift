@@ -72,7 +72,7 @@ struct Gatekeeper: RouterMiddleware {
         } catch let e as HTTPError where e.status == .notFound {
             return Gatekeeper.secured(ErrorPage.response(.notFound("Không có trang '\(request.uri.path)'."), context: context))
         } catch {
-            context.logger.error("\(request.method) \(request.uri.path): \(error)")
+            context.logger.error("\(request.method) \(request.uri.path.loggable): \(error)")
             return Gatekeeper.secured(ErrorPage.response(PageError.daemon(error), context: context))
         }
     }
