@@ -137,6 +137,12 @@ import Testing
         #expect(didYouMean("titel", ["tiendo", "title", "fields"]) == " (did you mean 'title'?)")
         // What people read in Vietnamese suggests in Vietnamese.
         #expect(Messages.unknownMilestone("dang-ph", known: ["dang-phi"]) == "không có mốc 'dang-ph' (có phải 'dang-phi'?)")
+        // A name no workflow has, sent by hand: quoted within bounds, its invisible characters shown, so that the
+        // refusal kept in the record's history neither grows by 200 KB nor reads backwards or on two lines.
+        let hostile = "\u{202E}GHI BỞI QUẢN TRỊ\r\n" + String(repeating: "A", count: 5000)
+        let quoted = Messages.unknownMilestone(hostile, known: ["dang-phi"])
+        #expect(quoted.hasPrefix("không có mốc '\\u{202E}GHI BỞI QUẢN TRỊ\\u{D}\\u{A}AAA") && quoted.hasSuffix("A…'"))
+        #expect(quoted.count < 200 && Messages.sent("cong-nhan") == "cong-nhan")
         #expect(didYouMean(String(repeating: "x", count: 60_000), ["title"]) == "")
     }
 

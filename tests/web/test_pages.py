@@ -1377,6 +1377,9 @@ def test_milestones_ticked_on_the_agenda_are_recorded_together(stack, browser):
         assert done and all(r["actorName"] == "ha" and r["milestone"] == milestone for r in done), done
     assert len([r for r in history(stack, "nam-sau/tk-phi") if r["kind"] == "milestone-done"]) == 2
     assert not [r for r in history(stack, "kiem-tra/tk-3") if r["kind"] == "milestone-done"]
+    # Refused on the record as read: tiendod is not asked, so no refusal is kept in the record's history (it once
+    # kept two, one per pass).
+    assert not [r for r in history(stack, "kiem-tra/tk-3") if r["kind"] == "rejected"]
     assert not browser.find_elements(By.CSS_SELECTOR, f"input[name=xong][value='{picks[0]}']")
     assert box(picks[2])  # still to do
 
@@ -1402,6 +1405,16 @@ def test_milestones_ticked_on_the_agenda_are_recorded_together(stack, browser):
     assert [r["milestone"] for r in history(stack, "kiem-tra/tk-3") if r["kind"] == "milestone-done"] == ["xac-minh", "bao-cao"]
     status, _, body = fetch(opener, stack.url + "/", {"_csrf": token, "hanh-dong": "xong-nhieu", "xong": "kiem-tra/tk-3"})
     assert status == 400 and "không đúng dạng" in body.decode(), (status, body[:300])
+    # A milestone no box sends: refused by its name, cut and with its invisible characters shown, and not written to
+    # the record's history, which a hand-made request once filled with 200 KB of any text.
+    status, _, _ = fetch(opener, stack.url + "/", {"_csrf": token, "hanh-dong": "xong-nhieu",
+                                                   "xong": "kiem-tra/tk-1|\u202eGHI BỞI QUẢN TRỊ\r\n" + "A" * 5000 + "|"})
+    assert status in (302, 303)
+    browser.get(stack.url + "/")
+    said = browser.find_element(By.CSS_SELECTOR, ".flash.bad").text
+    assert said.startswith("Không ghi nhận được 1 việc (không có gì thay đổi). «\\u{202E}GHI BỞI QUẢN TRỊ\\u{D}\\u{A}AAA") \
+        and "Hồ sơ này không có việc «" in said and len(said) < 500, said
+    assert not [r for r in history(stack, "kiem-tra/tk-1") if r["kind"] == "rejected"]
     status, headers, _ = fetch(opener, stack.url + "/", {"_csrf": token, "hanh-dong": "xong-nhieu", "quay-lai": "//example.org",
                                                           "xong": picks[2]})
     assert status in (302, 303) and headers["Location"] == "/?//example.org", headers["Location"]

@@ -67,7 +67,8 @@ extension Engine {
         return .success(Engine.ordered(records))
     }
 
-    func reject(_ inst: Instance, event: String, at: Instant, actor: Int?, reason: String) -> EngineError {
+    func reject(_ inst: Instance, event sentEvent: String, at: Instant, actor: Int?, reason: String) -> EngineError {
+        let event = Messages.sent(sentEvent)
         let r = Record(
             at: at, utcOffset: zone.offset(at: at), kind: .rejected, workflow: program.id, instance: inst.id,
             state: inst.state, from: inst.state, event: event, priority: 4, group: program.group(of: inst.data), actor: actor,

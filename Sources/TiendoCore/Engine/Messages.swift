@@ -237,7 +237,7 @@ public enum Messages {
     }
 
     static func noSuchOccurrence(_ title: String, _ id: String, label: String, form: String) -> String {
-        "mốc «\(title)» (\(id)) không có kỳ '\(label)' trong hồ sơ này (nhãn kỳ dạng \(form), từ kỳ đầu tiên của hồ sơ)"
+        "mốc «\(title)» (\(id)) không có kỳ '\(sent(label))' trong hồ sơ này (nhãn kỳ dạng \(form), từ kỳ đầu tiên của hồ sơ)"
     }
 
     /// The period as people write it (`06/2027`): the label was valid, only not yet open.
@@ -272,7 +272,7 @@ public enum Messages {
 
     static func unhandled(event: String, state: String, known: [String]) -> String {
         let list = known.isEmpty ? "không nhận sự kiện nào" : "chỉ nhận: \(known.joined(separator: ", "))"
-        return "trạng thái «\(state)» không nhận sự kiện «\(event)» (\(list))\(vietnameseSuggestion(event, known))"
+        return "trạng thái «\(state)» không nhận sự kiện «\(sent(event))» (\(list))\(vietnameseSuggestion(event, known))"
     }
 
     /// Why no branch of an event applies, in the words of the form a person filled: the fields it still needs,
@@ -402,7 +402,15 @@ public enum Messages {
     }
 
     static func unknownMilestone(_ id: String, known: [String]) -> String {
-        "không có mốc '\(id)'\(vietnameseSuggestion(id, known))"
+        "không có mốc '\(sent(id))'\(vietnameseSuggestion(id, known))"
+    }
+
+    /// A name a request sent that names nothing here (an event, a milestone, a period): a refusal and its record in
+    /// the instance's history quote at most 128 characters of it, control and invisible format characters written
+    /// as `\u{…}` (a line break or a right-to-left override would change how the history reads). A name the
+    /// workflow may have is unchanged.
+    static func sent(_ name: String) -> String {
+        (name.count > 128 ? String(name.prefix(128)) + "…" : name).loggable
     }
 
     static func missingRequires(_ title: String, _ missing: [String]) -> String {

@@ -72,16 +72,22 @@ struct AgendaDone {
                 outcome.already.append(what)
             }
         }
-        // Refused by tiendod in the page's order, tried once more after the others: a report ticked with the check it
-        // waits for may come first on the page.
+        // Refused in the page's order (by tiendod, or before asking it: what the item requires is not done on its
+        // record as read), tried once more after the others: a report ticked with the check it waits for may come
+        // first on the page.
         var retry: [(pick: Pick, what: String, reason: String)] = []
         var remaining = picks[...]
         while let pick = remaining.popFirst() {
-            var what = "«\(pick.milestone)» (\(pick.id))"
+            // Until its record is read: as the box sent it, within bounds (a hand-made box may send anything).
+            var what = "«\(String(pick.milestone.prefix(64)).loggable)» (\(String(pick.id.prefix(140)).loggable))"
             do {
                 try await mark(pick, what: &what)
             } catch let e as ManagerError {
                 retry.append((pick, what, RecordPage.refusal(e, workflow: catalog[String(pick.id.prefix { $0 != "/" })])))
+            } catch let e as RecordPage.NotYet {
+                retry.append((pick, what, PageError.sentence(e.reason)))
+            } catch let e as PageError where e.status == .badRequest {
+                outcome.refused.append("\(what): \(e.message)")
             } catch {
                 guard outcome.note(error, for: what, left: remaining.count) else { break }
             }
@@ -96,7 +102,7 @@ struct AgendaDone {
             }
             do {
                 try await mark(pick, what: &what)
-            } catch is ManagerError {
+            } catch is ManagerError, is RecordPage.NotYet {
                 outcome.refused.append("\(what): \(reason)")
             } catch {
                 guard outcome.note(error, for: what, left: again.count) else { break }

@@ -123,6 +123,8 @@ struct RecordPage {
                 typed: typed)
         } catch let e as PageError where e.status == .badRequest {
             try await app.flash(e.message + " Không có gì thay đổi.", ok: false, request, context)
+        } catch let e as NotYet {
+            try await app.flash(PageError.sentence(e.reason) + " Không có gì thay đổi.", ok: false, request, context)
         }
         return .redirect(to: back)
     }
@@ -135,7 +137,8 @@ struct RecordPage {
         let base = parts.first ?? ""
         let due = instance.deadlines?.first { $0.milestone == base && $0.occurrence == parts.last }?.due ?? due
         return Messages.deadlineTitle(
-            catalog[instance.workflow]?.milestone(base)?.title ?? base, occurrence: parts.count == 2 ? parts[1] : nil, due: due)
+            catalog[instance.workflow]?.milestone(base)?.title ?? String(base.prefix(64)).loggable,
+            occurrence: parts.count == 2 ? String(parts[1].prefix(64)).loggable : nil, due: due)
     }
 
     /// Marks the milestone done in the account's name, from the record page's button or the agenda's ticked items.
@@ -144,14 +147,24 @@ struct RecordPage {
     /// words for operators, which name the milestones by their codes.
     static func complete(_ app: WebApp, _ milestone: String, of instance: Manager.Instance, account: Account) async throws -> Bool {
         let base = String(milestone.split(separator: "@", maxSplits: 1).first ?? "")
-        let before = instance.milestones.first { $0.id == base }
+        // Checked on the record as read before tiendod is asked: tiendod keeps every refusal in the record's history,
+        // and a name no button sends (a hand-made request) or a click the record cannot take yet is not history.
+        guard let before = instance.milestones.first(where: { $0.id == base }) else {
+            throw PageError.badRequest("Hồ sơ này không có việc «\(String(base.prefix(64)).loggable)».")
+        }
+        if let reason = waiting(base, of: instance) { throw NotYet(reason: reason) }
         do {
             let after = try await app.daemon.call(Manager.CompleteMilestone(id: instance.id, milestone: milestone, actor: account.name))
-            return before == nil || before != after.milestones.first { $0.id == base }
+            return before != after.milestones.first { $0.id == base }
         } catch ManagerError.eventRejected(let id, let event, let state, let reason) {
             throw ManagerError.eventRejected(
                 id: id, event: event, state: state, reason: waiting(base, of: instance) ?? reason)
         }
+    }
+
+    /// A milestone the record as read cannot take yet: what it requires is not done (`waiting`'s words).
+    struct NotYet: Error {
+        var reason: String
     }
 
     /// «việc này chỉ ghi nhận được sau khi «Xác minh lý lịch» đã hoàn thành», when some milestone `milestone` requires
