@@ -12,6 +12,10 @@ __attribute__((constructor(101))) static void tiendod_block_signals_at_load(void
     sigaddset(&set, SIGINT);
     blocked = pthread_sigmask(SIG_BLOCK, &set, 0) == 0;
     signal(SIGPIPE, SIG_IGN);
+    // A write past the process's file size limit (`ulimit -f`, systemd's LimitFSIZE=) kills the process with
+    // SIGXFSZ by default, with no word in the log; ignored, the write fails with EFBIG, which SQLite reports as an
+    // I/O error: the daemon says so, keeps its data and retries, as for a full disk.
+    signal(SIGXFSZ, SIG_IGN);
 }
 
 int tiendod_signals_blocked_at_load(void) { return blocked; }

@@ -15,7 +15,9 @@ extension Store {
         case .SQLITE_READONLY: return "chỉ đọc (SQLITE_READONLY): kiểm tra quyền ghi của thư mục trạng thái"
         case .SQLITE_FULL: return "đĩa đầy (SQLITE_FULL)"
         case .SQLITE_CANTOPEN: return "không mở được tệp (SQLITE_CANTOPEN): thư mục có tồn tại và ghi được không?"
-        case .SQLITE_IOERR: return "lỗi vào/ra (SQLITE_IOERR): \(message ?? "")"
+        case .SQLITE_IOERR:
+            return "lỗi vào/ra (SQLITE_IOERR): \(message ?? "") — đĩa hỏng, hoặc tệp vượt giới hạn kích thước tệp của tiến trình"
+                + " (ulimit -f, LimitFSIZE= của systemd)"
         case .SQLITE_PERM: return "không có quyền (SQLITE_PERM)"
         case .SQLITE_BUSY, .SQLITE_LOCKED: return "tệp đang bị khóa bởi một tiến trình khác (\(code))"
         default: return "\(code): \(message ?? "")"
