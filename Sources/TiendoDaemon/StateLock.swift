@@ -9,9 +9,11 @@ import TiendoCore
 /// opened and held until the process ends (the kernel lets it go with the descriptor, after `kill -9` too). Two
 /// daemons on one directory would each fire what the other already fired from their own stale schedules, and the
 /// second one's start would throw away the first one's staged imports. The file holds the holder's pid, so that the
-/// refusal can name it.
+/// refusal can name it. The directory itself is locked too: a lock file deleted by hand (a clean-up with
+/// `rm tiendo*`) would otherwise let a second daemon lock a new file of the same name beside the first one's.
 final class StateLock {
     private var fd: Int32
+    private var directoryFD: Int32 = -1
 
     struct Held: Error, CustomStringConvertible {
         let directory: String
@@ -47,8 +49,15 @@ final class StateLock {
         // Not through a symbolic link: whoever may write the directory would choose what root opens and truncates.
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o640)
         guard fd >= 0 else { throw Failed(path: path, reason: ErrnoText.describe(errno)) }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+        let directoryFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard directoryFD >= 0 else {
             let err = errno
+            close(fd)
+            throw Failed(path: directory, reason: ErrnoText.describe(err))
+        }
+        guard flock(directoryFD, LOCK_EX | LOCK_NB) == 0, flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let err = errno
+            close(directoryFD)
             var buffer = [UInt8](repeating: 0, count: 32)
             let n = pread(fd, &buffer, buffer.count, 0)
             close(fd)
@@ -59,13 +68,16 @@ final class StateLock {
         let pid = Array("\(restoring ? StateLock.restoreMark : "")\(getpid())\n".utf8)
         if ftruncate(fd, 0) == 0 { _ = pid.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) } }
         self.fd = fd
+        self.directoryFD = directoryFD
     }
 
     /// Lets the directory go before the process ends (a restart inside one process, as tests make).
     func release() {
         guard fd >= 0 else { return }
         close(fd)
+        close(directoryFD)
         fd = -1
+        directoryFD = -1
     }
 
     deinit { release() }

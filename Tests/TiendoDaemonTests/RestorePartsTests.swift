@@ -35,6 +35,14 @@ struct RestorePartsTests {
             #expect(!held.restoring && held.pid == String(getpid()) && !StateRestore.inProgress(held))
             #expect(held.description.contains("đang được một tiendod khác dùng (pid \(getpid()))"))
         }
+        // The lock file deleted by hand while held: the directory's own lock still keeps a second daemon out.
+        #expect(unlink(dir + "/tiendod.lock") == 0)
+        do {
+            _ = try StateLock(directory: dir)
+            Issue.record("a second lock was taken after the lock file was deleted")
+        } catch let held as StateLock.Held {
+            #expect(held.description.hasPrefix("thư mục trạng thái \(dir) đang được một tiendod khác dùng"))
+        }
     }
 
     @Test("files moved aside go back, the database last, and nothing after one that cannot")
