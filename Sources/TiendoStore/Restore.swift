@@ -95,9 +95,23 @@ extension Store {
             throw RestoreError("không dùng bản sao \(copy): \(Store.refusal(error))")
         }
         // The database in place, through its -wal when it has one (SQLite may then rebuild the -shm index beside it,
-        // which holds no data); nil when there is none, or one that cannot be read, which the restore may be meant to
-        // replace.
-        let here = FileManager.default.fileExists(atPath: database) ? try? copyContents(path: database) : nil
+        // which holds no data); nil when there is none, or a damaged one, which the restore may be meant to replace.
+        // One that cannot be opened for another reason (a -shm only root may read, a failing read) is not compared
+        // blindly: another ward's copy would then go in unchecked.
+        var here: CopyContents?
+        if FileManager.default.fileExists(atPath: database) {
+            do { here = try copyContents(path: database) } catch StoreError.corrupt, StoreError.notSQLite {
+                here = nil
+            } catch {
+                guard otherDatabase else {
+                    throw RestoreError(
+                    "không đọc được cơ sở dữ liệu đang có \(database) để so với bản sao (\(Store.refusal(error))). "
+                        + "Hãy sửa lỗi ấy (quyền của tệp \((database as NSString).lastPathComponent)-wal, -shm) rồi chạy lại; chỉ khi chắc "
+                            + "bản sao đúng là của đơn vị này mới thêm --restore-other-database để khôi phục mà không so")
+                }
+                here = nil
+            }
+        }
         if !otherDatabase, let here, let refusal = anotherDatabase(copy: copy, at: copyPath, copied, here: here, database: database) {
             throw refusal
         }

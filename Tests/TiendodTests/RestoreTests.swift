@@ -259,6 +259,36 @@ struct RestoreTests {
         #expect(alone.0 == 64 && alone.1.contains("--restore-other-database chỉ dùng cùng --restore FILE"), "\(alone.1)")
     }
 
+    @Test(
+        "a database in place that cannot be read for a reason other than damage is not taken as damaged: another's copy is refused",
+        .enabled(if: geteuid() == 0, "needs root"))
+    func unreadableInPlace() throws {
+        let here = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
+        try importC1(here)
+        let elsewhere = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
+        try importC1(elsewhere)
+        let theirs = here.dir.sub("cua-phuong-khac.sqlite")
+        try FileManager.default.copyItem(atPath: try backup(elsewhere), toPath: theirs)
+        #expect(elsewhere.stop() == 0)
+        // Stopped hard: the case is in the -wal, which a reader must open with its -shm. The daemon's user (nobody)
+        // owns the directory; the -shm was left root's by someone looking with `sudo sqlite3`.
+        here.kill9()
+        let db = here.stateDir + "/tiendo.sqlite"
+        for path in [here.dir.path, theirs] { chmod(path, 0o755) }
+        for file in [here.stateDir] + (try FileManager.default.contentsOfDirectory(atPath: here.stateDir)).map({ here.stateDir + "/" + $0 }) {
+            lchown(file, 65534, 65534)
+        }
+        #expect(FileManager.default.fileExists(atPath: db + "-shm") && lchown(db + "-shm", 0, 0) == 0 && chmod(db + "-shm", 0o600) == 0)
+        let before = try bytes(db)
+        let log = try bytes(db + "-wal")
+        let refused = try restore(here, theirs)
+        #expect(refused.status == 65, "\(refused.said)")
+        #expect(
+            refused.said.contains("không đọc được cơ sở dữ liệu đang có \(db) để so với bản sao (")
+                && refused.said.contains("--restore-other-database") && refused.said.contains("mà không so; không thay đổi gì."), "\(refused.said)")
+        #expect(try bytes(db) == before && bytes(db + "-wal") == log)
+    }
+
     @Test("a copy from before databases had an id takes the id of the one it replaces: the backups taken since stay its own")
     func copyWithoutID() throws {
         let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
