@@ -20,8 +20,8 @@ import TiendoCore
 /// apart from the commit, hence this class.
 ///
 /// The log's descriptor is opened once, at start (the daemon's descriptor budget counts it); the file keeps its
-/// inode while any connection holds the database open, which the daemon's do until it exits — each sync checks it
-/// and opens the file again if it was replaced. A failed sync is final (`failure`): after a failed `fsync` Linux may
+/// inode while any connection holds the database open, which the daemon's do until it exits — a file deleted or put
+/// at its path by hand is not the one SQLite writes, so the descriptor is never opened again. A failed sync is final (`failure`): after a failed `fsync` Linux may
 /// have dropped the dirty pages, so a later sync that succeeds proves nothing (PostgreSQL's choice since 2018:
 /// https://wiki.postgresql.org/wiki/Fsync_Errors); the daemon stops without answering the requests it holds.
 ///
@@ -122,14 +122,14 @@ public final class LogSyncer: Sendable {
     private func syncOnce(through ticket: Int) -> Progress {
         let before = progress
         if before.failure != nil { return before }
+        // The descriptor opened at start, even when `path` no longer names its file (deleted or replaced by hand):
+        // SQLite goes on writing that file, not whatever is at `path`, and the store refuses writes from then on and
+        // copies the log into the database file (`Store.moved`); what was committed before must still be synced.
         let failure: String? = file.withLock { fd in
-            // The descriptor must still name the file at `path` (it is opened again if not).
-            var held = stat(), named = stat()
-            if fd < 0 || fstat(fd, &held) != 0 || stat(path, &named) != 0 || held.st_ino != named.st_ino || held.st_dev != named.st_dev {
-                if fd >= 0 { close(fd) }
+            if fd < 0 {
+                // After `stop`: the log at its path, as the connections still open see it.
                 fd = open(path, O_RDONLY | O_CLOEXEC)
                 if fd < 0 { return ErrnoText.describe(errno) }
-                if let reason = LogSyncer.syncDirectory(of: path) { return reason }
             }
             return sync(fd) == 0 ? nil : ErrnoText.describe(errno)
         }

@@ -105,8 +105,8 @@ extension Store {
             } catch {
                 guard otherDatabase else {
                     throw RestoreError(
-                    "không đọc được cơ sở dữ liệu đang có \(database) để so với bản sao (\(Store.refusal(error))). "
-                        + "Hãy sửa lỗi ấy (quyền của tệp \((database as NSString).lastPathComponent)-wal, -shm) rồi chạy lại; chỉ khi chắc "
+                        "không đọc được cơ sở dữ liệu đang có \(database) để so với bản sao (\(Store.refusal(error))). "
+                            + "Hãy sửa lỗi ấy (quyền của tệp \((database as NSString).lastPathComponent)-wal, -shm) rồi chạy lại; chỉ khi chắc "
                             + "bản sao đúng là của đơn vị này mới thêm --restore-other-database để khôi phục mà không so")
                 }
                 here = nil

@@ -30,6 +30,8 @@ public final class Store: Sendable {
     /// Whether a backup runs (`backup`): one at a time, a second one asked meanwhile is refused rather than queued
     /// behind a copy of gigabytes.
     let backupRunning = Mutex(false)
+    /// The log file (`-wal`) the connections hold open, noted once the store is open (`moved`).
+    let logIdentity = Mutex<LogIdentity?>(nil)
 
     /// Creates a missing database file readable by its owner and group only (0640, less what the umask takes): it
     /// holds names and identity numbers, and SQLite would create it 0644 under the usual umask 022 when tiendod is
@@ -107,6 +109,8 @@ public final class Store: Sendable {
         }
         try StateDirectoryMarker.write(forDatabase: path)
         if let checkpointer { pool.writeWithoutTransaction { db in checkpointer.install(on: db) } }
+        // The migrations' transactions made the log, which every connection now holds open.
+        logIdentity.withLock { $0 = LogIdentity(path + "-wal") }
     }
 
     /// SQLite's memory statistics turned off for the process, once, before the first connection opens: they take a

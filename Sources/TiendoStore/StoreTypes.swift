@@ -183,6 +183,9 @@ public enum StoreError: Error, CustomStringConvertible {
     case corrupt(String)
     /// The database file was deleted or renamed while the store had it open (`Store.checkInPlace`).
     case moved(path: String)
+    /// Its log (`-wal`) was; `copied`: the log's frames were checkpointed into the database file, which holds every
+    /// change acknowledged before.
+    case logMoved(path: String, copied: Bool)
 
     public var description: String {
         switch self {
@@ -203,6 +206,17 @@ public enum StoreError: Error, CustomStringConvertible {
                 + " «tiendoctl backup» để chép toàn bộ ra một bản sao lưu, rồi dừng tiendod và khôi phục bản sao ấy"
                 + " (tiendod --restore TỆP, xem tiendod(8)). Một thay đổi bị từ chối đúng lúc tệp bị xóa có thể vẫn nằm trong bản"
                 + " sao ấy: xem lại hồ sơ (tiendoctl show) trước khi làm lại"
+        case .logMoved(let p, let copied):
+            let stopped =
+                "tệp nhật ký giao dịch \(p) đã bị xóa hoặc đổi tên trong khi tiendod đang chạy: "
+                + "từ lúc đó tiendod không nhận thay đổi nào"
+            if copied {
+                return stopped + ". Mọi thay đổi đã nhận trước đó đã được chép vào cơ sở dữ liệu: hãy khởi động lại tiendod"
+                    + " (systemctl restart tiendod) để nhận thay đổi trở lại; không mất gì. Đừng xóa tệp nào trong thư mục trạng thái"
+            }
+            return stopped + " và chưa chép được các thay đổi trong nhật ký ấy vào cơ sở dữ liệu. ĐỪNG dừng tiendod; chạy ngay"
+                + " «tiendoctl backup» để chép toàn bộ ra một bản sao lưu, rồi dừng tiendod và khôi phục bản sao ấy"
+                + " (tiendod --restore TỆP, xem tiendod(8))"
         case .corrupt(let r):
             return
                 "cơ sở dữ liệu hỏng: \(r). tiendod không ghi vào tệp hỏng; hãy khôi phục từ bản sao lưu (tiendod --restore TỆP, xem tiendod(8))"

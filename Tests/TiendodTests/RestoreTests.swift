@@ -87,6 +87,43 @@ struct RestoreTests {
         #expect(d.stop() == 0)
     }
 
+    @Test(
+        "the database's log deleted while tiendod runs: nothing more is acknowledged, what was is copied into the database, a restart loses nothing"
+    )
+    func logDeletedWhileRunning() throws {
+        let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
+        try importC1(d)
+        for key in ["c2", "c3"] {
+            _ = try d.call(
+                "StartInstance",
+                [("workflow", .string("hop")), ("key", .string(key)), ("data", .object([("han", .string("2026-03-20"))]))])
+        }
+        // Acknowledged, and only in the log (no checkpoint yet for so few pages).
+        try FileManager.default.removeItem(atPath: d.stateDir + "/tiendo.sqlite-wal")
+        var refusal: VarlinkError?
+        do {
+            _ = try d.call(
+                "StartInstance",
+                [("workflow", .string("hop")), ("key", .string("c4")), ("data", .object([("han", .string("2026-03-20"))]))])
+        } catch let e as VarlinkError {
+            refusal = e
+        }
+        let reason = refusal?.parameters["reason"]?.stringValue ?? ""
+        #expect(
+            refusal?.name == "org.varlink.service.InternalError" && reason.contains("tiendo.sqlite-wal đã bị xóa hoặc đổi tên"),
+            "\(String(describing: refusal))")
+        #expect(reason.contains("đã được chép vào cơ sở dữ liệu") && reason.contains("khởi động lại tiendod"), "\(reason)")
+        // Still up, and saying so where an operator looks.
+        let problem = try d.call("GetStatus")["status"]?["problem"]?["reason"]?.stringValue ?? ""
+        #expect(problem.contains("tiendo.sqlite-wal đã bị xóa hoặc đổi tên"), "\(problem)")
+        #expect(d.stop() == 0)
+        try d.start(fakeTime: "2026-03-02T09:05:00+07:00", rate: 1)
+        let ids = try d.call("ListInstances", [])["instances"]?.arrayValue?.compactMap { $0["id"]?.stringValue }
+        #expect(ids == ["hop/c1", "hop/c2", "hop/c3"])
+        #expect(try d.call("GetStatus")["status"]?["problem"] == nil)
+        #expect(d.stop() == 0)
+    }
+
     @Test("a copy replaces the database; the one it replaced is kept aside with its -wal, whole")
     func restores() throws {
         let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
@@ -275,7 +312,8 @@ struct RestoreTests {
         here.kill9()
         let db = here.stateDir + "/tiendo.sqlite"
         for path in [here.dir.path, theirs] { chmod(path, 0o755) }
-        for file in [here.stateDir] + (try FileManager.default.contentsOfDirectory(atPath: here.stateDir)).map({ here.stateDir + "/" + $0 }) {
+        for file in [here.stateDir] + (try FileManager.default.contentsOfDirectory(atPath: here.stateDir)).map({ here.stateDir + "/" + $0 })
+        {
             lchown(file, 65534, 65534)
         }
         #expect(FileManager.default.fileExists(atPath: db + "-shm") && lchown(db + "-shm", 0, 0) == 0 && chmod(db + "-shm", 0o600) == 0)
@@ -285,7 +323,8 @@ struct RestoreTests {
         #expect(refused.status == 65, "\(refused.said)")
         #expect(
             refused.said.contains("không đọc được cơ sở dữ liệu đang có \(db) để so với bản sao (")
-                && refused.said.contains("--restore-other-database") && refused.said.contains("mà không so; không thay đổi gì."), "\(refused.said)")
+                && refused.said.contains("--restore-other-database") && refused.said.contains("mà không so; không thay đổi gì."),
+            "\(refused.said)")
         #expect(try bytes(db) == before && bytes(db + "-wal") == log)
     }
 
