@@ -33,9 +33,17 @@ public final class SMTPChannel: DeliveryChannel {
         guard case .email(let message) = payload else {
             throw DeliveryFailure(.permanent, "kênh SMTP chỉ gửi thư")
         }
-        let session = try await checkOut()
+        var session = try await checkOut()
         do {
-            let reply = try await session.send(message)
+            let reply: String
+            do {
+                reply = try await session.send(message)
+            } catch is SMTPSession.Stale {
+                // Closed by the relay while kept, before anything of this message went: once more on a new one.
+                session.close()
+                session = try await open()
+                reply = try await session.send(message)
+            }
             idle.withLock { $0.append(session) }
             return reply
         } catch let f as DeliveryFailure where f.scope == .message && session.isOpen {
@@ -54,6 +62,11 @@ public final class SMTPChannel: DeliveryChannel {
             if s.isOpen, s.idleSeconds < SMTPChannel.maxIdleSeconds { return s }
             await s.quit()
         }
+        return try await open()
+    }
+
+    /// A new connection, ready for mail.
+    func open() async throws -> SMTPSession {
         let password = try definition.password.map { source throws(DeliveryFailure) in try Secrets.read(source) }
         return try await SMTPSession.open(definition, tls: tls, helo: helo, password: password, group: group)
     }

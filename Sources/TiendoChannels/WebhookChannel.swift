@@ -52,7 +52,7 @@ public final class WebhookChannel: DeliveryChannel {
             let response = try await client.execute(request, timeout: .seconds(definition.timeout))
             status = Int(response.status.code)
             headers = response.headers
-            text = await WebhookChannel.snippet(of: response.body)
+            text = await WebhookChannel.snippet(of: response.body, within: definition.timeout)
         } catch let e as HTTPClientError where e == .deadlineExceeded || e == .readTimeout || e == .connectTimeout {
             throw DeliveryFailure.timeout("webhook \(url)", seconds: definition.timeout)
         } catch {
@@ -70,18 +70,37 @@ public final class WebhookChannel: DeliveryChannel {
         return headers.first(name: "X-Request-Id") ?? "HTTP \(status)"
     }
 
-    /// The start of a response's body, for a failure's reason: at most `limit` bytes, the rest not read. The status
-    /// alone says what became of the record: a receiver that answers 2xx with a large body, or drops the connection
-    /// while sending it, has taken the record, and posting it again would only repeat it.
-    static func snippet(of body: HTTPClientResponse.Body, limit: Int = 4096) async -> String {
-        var bytes: [UInt8] = []
-        do {
-            for try await chunk in body {
-                bytes += chunk.readableBytesView.prefix(limit - bytes.count)
-                if bytes.count >= limit { break }
+    /// The start of a response's body, for a failure's reason: at most `limit` bytes, the rest not read, and what
+    /// arrived within `seconds` (a receiver sending its body a byte at a time held the channel for half an hour per
+    /// message: the request's timeout had ended with the response's head). The status alone says what became of the
+    /// record: a receiver that answers 2xx with a large body, or drops the connection while sending it, has taken the
+    /// record, and posting it again would only repeat it.
+    static func snippet(of body: HTTPClientResponse.Body, limit: Int = 4096, within seconds: Int64) async -> String {
+        let bytes = await withTaskGroup(of: [UInt8]?.self) { group in
+            group.addTask {
+                var bytes: [UInt8] = []
+                do {
+                    // Cancelled at the deadline: the loop ends with what arrived.
+                    for try await chunk in body {
+                        bytes += chunk.readableBytesView.prefix(limit - bytes.count)
+                        if bytes.count >= limit { break }
+                    }
+                } catch {
+                    // What arrived is enough to say why; the status decides.
+                }
+                return bytes
             }
-        } catch {
-            // What arrived is enough to say why; the status decides.
+            group.addTask {
+                try? await Task.sleep(for: .seconds(seconds))
+                return nil
+            }
+            // The first to finish (the body read, or the deadline) cancels the other; the read returns what it has.
+            var read: [UInt8] = []
+            for await finished in group {
+                if let finished { read = finished }
+                group.cancelAll()
+            }
+            return read
         }
         return String(decoding: bytes, as: UTF8.self)
     }

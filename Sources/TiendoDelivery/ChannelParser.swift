@@ -89,7 +89,7 @@ enum ChannelParser {
                     m["security"]?.position ?? node.position,
                     "\(context) would send its password without TLS: use security starttls or tls")
             }
-            ch.caFile = m.string("ca_file")
+            ch.caFile = caFile(m, sink: sink, context: context)
             ch.helo = m.string("helo")
         case .sendmail:
             ch.path = m.string("path") ?? "/usr/sbin/sendmail"
@@ -105,12 +105,30 @@ enum ChannelParser {
                 return t
             }
             ch.secret = secret(m, file: "secret_file", credential: "secret_credential", sink: sink, context: context)
-            ch.caFile = m.string("ca_file")
+            ch.caFile = caFile(m, sink: sink, context: context)
             if ch.secret == nil {
                 sink.error(node.position, "\(context) needs 'secret_file' or 'secret_credential' to sign its requests")
             }
         }
         return sink.items[before...].contains { $0.severity == .error } ? nil : ch
+    }
+
+    /// `ca_file`, an absolute path to a file this user can read. It is read when the channel opens its first
+    /// connection, where a missing file stopped every channel with a bare «noSuchFilesystemObject»: said here, at its
+    /// place in the file, by `check` and at a reload.
+    static func caFile(_ m: MappingReader, sink: DiagnosticSink, context: String) -> String? {
+        guard let ca = m.string("ca_file"), let at = m["ca_file"]?.position else { return nil }
+        if !ca.hasPrefix("/") {
+            sink.error(at, "'ca_file' of \(context) must be an absolute path")
+        } else if !FileManager.default.isReadableFile(atPath: ca) {
+            let why = FileManager.default.fileExists(atPath: ca) ? "cannot be read by this user" : "does not exist"
+            sink.error(at, "'ca_file' \(ca) of \(context) \(why)")
+        } else if let head = FileManager.default.contents(atPath: ca)?.prefix(1 << 20),
+            !String(decoding: head, as: UTF8.self).contains("-----BEGIN CERTIFICATE-----")
+        {
+            sink.error(at, "'ca_file' \(ca) of \(context) holds no PEM certificate (-----BEGIN CERTIFICATE-----)")
+        }
+        return ca
     }
 
     static func secret(_ m: MappingReader, file: String, credential: String, sink: DiagnosticSink, context: String) -> SecretSource? {

@@ -1,6 +1,7 @@
 /// Exponential backoff with full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"): before attempt
-/// n + 1 wait a uniformly random time in [0, min(cap, base·2ⁿ)], never less than the server's `Retry-After`,
-/// and at least a second. A message that has failed transiently for `giveUpAfter` since it could first be sent
+/// n + 1 wait a uniformly random time in [0, min(cap, base·2ⁿ)], never less than the server's `Retry-After` up to
+/// a day or `cap` when longer (a relay's night of maintenance is waited out; a receiver sending a Unix time,
+/// `Retry-After: 1765432100`, no longer parks the channel until 2081), and at least a second. A message that has failed transiently for `giveUpAfter` since it could first be sent
 /// (`Delivery.dueAt`, moved on by the time it was held outside sending hours) goes to the dead letters with its last
 /// reason (the sender decides that).
 public struct RetryPolicy: Sendable, Hashable {
@@ -13,6 +14,9 @@ public struct RetryPolicy: Sendable, Hashable {
         self.cap = cap
         self.giveUpAfter = giveUpAfter
     }
+
+    /// The longest a server's `Retry-After` is waited for, unless `cap` is longer.
+    public static let longestRetryAfter: Int64 = 86_400
 
     /// The attempts a message failing with a channel-scope failure must have had before it gives up, beside
     /// `giveUpAfter`: as many as the window holds at the longest wait (3 days at 6 h: 12), at least 2.
@@ -30,7 +34,7 @@ public struct RetryPolicy: Sendable, Hashable {
     /// The wait after `attempts` failed attempts, drawn with `rng`.
     public func delay(afterAttempts attempts: Int, retryAfter: Int64?, using rng: inout some RandomNumberGenerator) -> Int64 {
         let jittered = Int64.random(in: 0...ceiling(afterAttempts: attempts), using: &rng)
-        return max(jittered, retryAfter ?? 0, 1)
+        return max(jittered, min(retryAfter ?? 0, max(cap, RetryPolicy.longestRetryAfter)), 1)
     }
 }
 

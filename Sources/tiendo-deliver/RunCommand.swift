@@ -74,10 +74,20 @@ struct Run: AsyncParsableCommand {
         var channels: [any DeliveryChannel] = []
         for name in s.routing.channelOrder {
             let def = s.routing.channels[name]!
-            switch def.kind {
-            case .smtp: channels.append(try SMTPChannel(def, helo: s.routing.messageHost, group: group))
-            case .sendmail: channels.append(SendmailChannel(def))
-            case .webhook: channels.append(try WebhookChannel(def, group: group, version: TiendoVersion.string))
+            do {
+                switch def.kind {
+                case .smtp: channels.append(try SMTPChannel(def, helo: s.routing.messageHost, group: group))
+                case .sendmail: channels.append(SendmailChannel(def))
+                case .webhook: channels.append(try WebhookChannel(def, group: group, version: TiendoVersion.string))
+                }
+            } catch {
+                let said = "\(error)"
+                let detail = said.contains("NO_CERTIFICATE") ? "tệp không chứa chứng chỉ dạng PEM" : String(said.prefix(160))
+                let reason =
+                    "kênh \(name) không dùng được: không đọc được chứng chỉ \(def.caFile.map { "ca_file \($0)" } ?? "TLS") (\(detail)); "
+                    + "sửa tệp định tuyến rồi khởi động lại tiendo-deliver"
+                log.log(3, reason)
+                channels.append(UnusableChannel(definition: def, reason: reason))
             }
         }
         let clock: any DeliveryClock

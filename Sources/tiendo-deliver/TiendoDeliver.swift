@@ -60,7 +60,9 @@ struct Check: ParsableCommand {
                         + (hosts.isEmpty ? "" : "; máy chủ: \(hosts.joined(separator: ", "))"))
             }
         }
-        if routing == nil { throw ExitCode(1) }
+        // Any error printed fails the check, as `tiendoctl validate` does: a workflow rejected (an unknown calendar)
+        // is one the routing file's fields and filters were not checked against.
+        if routing == nil || diagnostics.contains(where: { $0.severity == .error }) { throw ExitCode(1) }
     }
 }
 

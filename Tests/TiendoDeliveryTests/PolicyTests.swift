@@ -22,6 +22,14 @@ import TiendoDelivery
         #expect(late.min()! < 600 && late.max()! > 3000)
         // The server's Retry-After is a floor.
         #expect((0..<50).allSatisfy { _ in p.delay(afterAttempts: 1, retryAfter: 120, using: &a) >= 120 })
+        // …up to a day (or the cap, when longer): a Unix time sent for seconds (1765432100) parked the channel for 56 years.
+        #expect(p.delay(afterAttempts: 1, retryAfter: 10_800, using: &a) == 10_800)
+        #expect((0..<50).allSatisfy { _ in p.delay(afterAttempts: 1, retryAfter: 1_765_432_100, using: &a) == 86_400 })
+        // Whatever a receiver writes, an instant can be computed from it (Int64.max crashed the sender).
+        let now = Instant(seconds: 1_800_000_000)
+        #expect(RetryAfter.seconds("9223372036854775807", now: now) == RetryAfter.longest)
+        #expect(RetryAfter.seconds("Fri, 31 Dec 9999 23:59:59 GMT", now: now) == RetryAfter.longest)
+        #expect(RetryAfter.seconds("120", now: now) == 120)
     }
 
     @Test func smtpReplies() {

@@ -13,11 +13,18 @@ import TiendoDelivery
 final class SMTPSession: Sendable {
     let channel: any Channel
     let timeout: Int64
+    /// The reply handler, held here rather than looked up in the pipeline at each command: a relay that answers and
+    /// closes at once empties the pipeline, and its reply (a message's 250) must still be read, not taken for a
+    /// connection lost before the answer, which sent the message again.
+    private let replies: NIOLoopBound<SMTPReplyHandler>
     /// Messages sent on this connection (a used connection is reset before the next message), and when.
     let usage = Mutex<(count: Int, last: ContinuousClock.Instant)>((0, .now))
+    /// An exchange ended without a reply (the connection closed, reset or timed out).
+    private let lost = Mutex(false)
 
-    private init(channel: any Channel, timeout: Int64) {
+    private init(channel: any Channel, replies: NIOLoopBound<SMTPReplyHandler>, timeout: Int64) {
         self.channel = channel
+        self.replies = replies
         self.timeout = timeout
     }
 
@@ -54,7 +61,16 @@ final class SMTPSession: Sendable {
         } catch {
             throw DeliveryFailure.connection("không kết nối được \(host):\(port): \(ConnectionErrorText.describe(error))")
         }
-        let s = SMTPSession(channel: ch, timeout: def.timeout)
+        let replies: NIOLoopBound<SMTPReplyHandler>
+        do {
+            replies = try await ch.eventLoop.submit {
+                NIOLoopBound(try ch.pipeline.syncOperations.handler(type: SMTPReplyHandler.self), eventLoop: ch.eventLoop)
+            }.get()
+        } catch {
+            ch.close(promise: nil)
+            throw DeliveryFailure.connection("kết nối SMTP đã đóng")
+        }
+        let s = SMTPSession(channel: ch, replies: replies, timeout: def.timeout)
         do {
             try await s.expect(.greeting, nil)
             var ehlo = try await s.hello(helo)
@@ -85,20 +101,27 @@ final class SMTPSession: Sendable {
     /// a `DeliveryFailure` classified by its code and phase.
     @discardableResult
     func command(_ line: String?, phase: DeliveryFailure.SMTPPhase, timeout: Int64? = nil) async throws -> SMTPReply {
+        try await exchange(line.map { ByteBuffer(string: $0 + "\r\n") }, phase: phase, timeout: timeout)
+    }
+
+    /// Writes `bytes` (a command, a message's data; nothing for the greeting) and waits for the reply, all within the
+    /// timeout: the wait is registered before the write, so a reply that comes at once is never missed, and a relay
+    /// that stops reading a long message's data is given up on like one that does not answer.
+    @discardableResult
+    func exchange(_ bytes: ByteBuffer?, phase: DeliveryFailure.SMTPPhase, timeout: Int64? = nil) async throws -> SMTPReply {
         let seconds = timeout ?? self.timeout
         let ch = channel
+        let replies = self.replies
         let reply: SMTPReply
         do {
             reply = try await ch.eventLoop.flatSubmit { () -> EventLoopFuture<SMTPReply> in
-                let handler: SMTPReplyHandler
-                do {
-                    handler = try ch.pipeline.syncOperations.handler(type: SMTPReplyHandler.self)
-                } catch {
-                    return ch.eventLoop.makeFailedFuture(DeliveryFailure.connection("kết nối SMTP đã đóng"))
-                }
                 let promise = ch.eventLoop.makePromise(of: SMTPReply.self)
-                handler.expect(on: ch.eventLoop).cascade(to: promise)
-                if let line { ch.writeAndFlush(ByteBuffer(string: line + "\r\n"), promise: nil) }
+                replies.value.expect(on: ch.eventLoop).cascade(to: promise)
+                if let bytes {
+                    ch.writeAndFlush(bytes).whenFailure { error in
+                        promise.fail(DeliveryFailure.connection("lỗi gửi tới máy chủ SMTP: \(ConnectionErrorText.describe(error))"))
+                    }
+                }
                 let timer = ch.eventLoop.scheduleTask(in: .seconds(seconds)) {
                     promise.fail(DeliveryFailure.timeout("SMTP \(phase.rawValue)", seconds: seconds))
                     ch.close(promise: nil)
@@ -107,8 +130,10 @@ final class SMTPSession: Sendable {
                 return promise.futureResult
             }.get()
         } catch let f as DeliveryFailure {
+            lost.withLock { $0 = true }
             throw f
         } catch {
+            lost.withLock { $0 = true }
             throw DeliveryFailure.connection("lỗi kết nối SMTP (\(phase.rawValue)): \(ConnectionErrorText.describe(error))")
         }
         guard reply.isPositive else { throw DeliveryFailure.smtp(code: reply.code, text: reply.text, phase: phase) }
@@ -121,8 +146,9 @@ final class SMTPSession: Sendable {
     func startTLS(_ context: NIOSSLContext, serverHostname: String?) async throws {
         let ch = channel
         do {
+            let replies = self.replies
             try await ch.eventLoop.submit {
-                let handler = try ch.pipeline.syncOperations.handler(type: SMTPReplyHandler.self)
+                let handler = replies.value
                 guard !handler.parser.hasPendingBytes, handler.early.isEmpty else {
                     throw DeliveryFailure(.transient, scope: .channel, "máy chủ gửi dữ liệu trước khi bắt đầu TLS")
                 }
@@ -155,28 +181,34 @@ final class SMTPSession: Sendable {
         }
     }
 
+    /// A kept connection found closed before the message's data went out (the relay closed it while it rested, or
+    /// as it answered the last message): nothing of the message was sent, and it goes on a new connection rather than
+    /// counting as the channel failing.
+    struct Stale: Error {
+        let failure: any Error
+    }
+
     /// One message: MAIL, RCPT, DATA and the dot-stuffed body. Returns the relay's final reply (its queue id).
     func send(_ m: MailMessage) async throws -> String {
         let count = usage.withLock { u in
             defer { u = (u.count + 1, .now) }
             return u.count
         }
-        if count > 0 { try await command("RSET", phase: .mail) }
-        try await command("MAIL FROM:<\(m.envelopeFrom)>", phase: .mail)
-        try await command("RCPT TO:<\(m.envelopeTo)>", phase: .rcpt)
-        try await command("DATA", phase: .data)
+        do {
+            if count > 0 { try await command("RSET", phase: .mail) }
+            try await command("MAIL FROM:<\(m.envelopeFrom)>", phase: .mail)
+            try await command("RCPT TO:<\(m.envelopeTo)>", phase: .rcpt)
+            try await command("DATA", phase: .data)
+        } catch {
+            guard count > 0, lost.withLock({ $0 }) || !isOpen else { throw error }
+            throw Stale(failure: error)
+        }
         let reply = try await sendData(SMTPSession.dotStuffed(m.bytes))
         return "\(reply.code) \(reply.text)"
     }
 
     func sendData(_ bytes: [UInt8]) async throws -> SMTPReply {
-        let ch = channel
-        do {
-            try await ch.writeAndFlush(ByteBuffer(bytes: bytes)).get()
-        } catch {
-            throw DeliveryFailure.connection("lỗi gửi nội dung thư: \(ConnectionErrorText.describe(error))")
-        }
-        return try await command(nil, phase: .message)
+        try await exchange(ByteBuffer(bytes: bytes), phase: .message)
     }
 
     /// RFC 5321 §4.5.2: a line starting with "." gets another; the data ends with CRLF.CRLF.
