@@ -902,6 +902,22 @@ def test_a_record_is_started_from_a_form_within_the_accounts_chi_bo(stack, brows
     status, _, body = fetch(opener, stack.url + "/ho-so/moi", {**crafted, "quy-trinh": "thi-dua", "f-chi_bo": CHI_BO_A})
     assert status == 400, status
     assert "moi-b" not in stack.ctl("list", "kiem-tra") and "moi-b" not in stack.ctl("list", "thi-dua")
+    # The same form sent three times (a retry after the page said the change «có thể đã được ghi», the browser's
+    # «gửi lại»), its code left for the page to draw: one record, the repeats sent to it.
+    sending = browser.find_element(By.CSS_SELECTOR, "form.new-record input[name=lan-gui]").get_attribute("value")
+    again = {"_csrf": token, "quy-trinh": "kiem-tra", "lan-gui": sending, "f-ho_ten": "Đặng Văn Đôi", "f-chi_bo": CHI_BO_A,
+             "f-han": "20/03/2026"}
+    before = stack.ctl("list", "kiem-tra").strip().splitlines()[-1]
+    places = []
+    for _ in range(3):
+        status, headers, _ = fetch(opener, stack.url + "/ho-so/moi", again)
+        assert status in (302, 303), status
+        places.append(headers["Location"])
+    assert len(set(places)) == 1 and places[0].startswith("/ho-so/kiem-tra/"), places
+    after = stack.ctl("list", "kiem-tra").strip().splitlines()[-1]
+    assert int(after.split()[0]) == int(before.split()[0]) + 1, (before, after)
+    browser.get(stack.url + places[0])
+    assert "Biểu mẫu này đã được gửi trước đó và đã thêm hồ sơ này" in text(browser)
 
     # An account that only reads may not add.
     login(browser, stack, "xem")

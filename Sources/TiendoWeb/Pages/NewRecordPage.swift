@@ -9,6 +9,8 @@ struct NewRecordPage {
     let app: WebApp
 
     static let path = "/ho-so/moi"
+    /// The hidden field with the form's token, drawn when it is shown (`SentForms`).
+    static let sendingField = "lan-gui"
 
     func show(_ request: Request, _ context: WebContext) async throws -> Response {
         let account = try NewRecordPage.officer(context)
@@ -58,6 +60,9 @@ struct NewRecordPage {
             if let v = form.text("f-" + name)?.trimmingSpaces, !v.isEmpty { values[name] = v }
         }
         if form.text("nhom-moi") == "1" { values["nhom-moi"] = "1" }
+        // The form's own token, kept when the form is shown again after a refusal (`SentForms`).
+        let sending = form.text(NewRecordPage.sendingField)
+        if let sending { values[NewRecordPage.sendingField] = sending }
         // None typed: one in the workflow's manner, the day and a number («kndv-20261130-4821»), not tiendod's
         // «i1796004022-4130469274», which then shows in every list and printout.
         let key = values["key"] ?? NewRecordPage.generatedKey(workflow.id, today: catalog.today)
@@ -85,6 +90,24 @@ struct NewRecordPage {
                 values: values)
         }
         let data = workflow.fields.compactMap { f in values[f.name].map { (f.name, JSON.string($0)) } }
+        if let sending {
+            var first = await app.sentForms.begin(sending)
+            if first == .running { first = await app.sentForms.outcome(sending) }
+            switch first {
+            case nil: break
+            case .added(let added):
+                try await app.flash(
+                    "Biểu mẫu này đã được gửi trước đó và đã thêm hồ sơ này (bấm gửi hai lần, hoặc trình duyệt gửi lại); không thêm lần nữa.",
+                    ok: true, request, context)
+                return .redirect(to: DueTable.recordLink(added))
+            case .running:
+                return refused(
+                    "Biểu mẫu này đang được gửi ở một lần bấm trước mà chưa xong; hãy đợi một lát rồi xem danh sách hồ sơ trước khi gửi lại.",
+                    values: values)
+            }
+        }
+        var added: String?
+        defer { if let sending { Task { [added] in await app.sentForms.finish(sending, added: added) } } }
         do {
             var started: Manager.Instance?
             var tried = key
@@ -98,6 +121,7 @@ struct NewRecordPage {
                 }
             }
             guard let started else { throw ManagerError.instanceExists(id: "\(id)/\(tried)") }
+            added = started.id
             context.logger.notice("tiendo-web: \(account.name) thêm hồ sơ \(started.id)")
             try await app.flash(
                 "Đã thêm hồ sơ «\(catalog.label(of: started))» vào quy trình «\(workflow.title)».", ok: true, request, context)
@@ -242,6 +266,7 @@ struct NewRecordPage {
             \(workflow.description.map { "<p class=\"muted\">\($0)</p>" } ?? HTML.empty)
             <form method="post" action="\(NewRecordPage.path)?quy-trinh=\(workflow.id)" class="stack new-record">\(Layout.csrf(context))
             <input type="hidden" name="quy-trinh" value="\(workflow.id)">
+            <input type="hidden" name="\(NewRecordPage.sendingField)" value="\(values[NewRecordPage.sendingField] ?? Sessions.token())">
             \(HTML.join(rows))
             <p class="muted small"><span class="required">*</span> bắt buộc. Ngày viết theo dạng ngày/tháng/năm (dd/mm/yyyy). Ô nào có ghi «(để trống: …)» cạnh tên, nếu bỏ trống sẽ lấy giá trị ghi trong ngoặc\(workflow.fields.contains { $0.defaultRule != nil } ? ", hoặc ngày tính theo cách ghi trong ngoặc" : "").\(askedLater.isEmpty ? "" : " Những thông tin chỉ cần khi chuyển bước (số biểu quyết, lý do…) được hỏi ở bước đó, trên trang hồ sơ.")</p>
             <p><button type="submit" class="primary">Thêm hồ sơ</button></p>

@@ -65,6 +65,7 @@ public final class WebApp: Sendable {
     let dummyHash: String
     /// Files imported lately, so that the same one sent again is asked about (`ImportPage`).
     let recentImports = RecentImports()
+    let sentForms = SentForms()
 
     public convenience init(configuration: WebConfiguration) { self.init(configuration: configuration, throttle: LoginThrottle()) }
 
