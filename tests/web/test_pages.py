@@ -5,9 +5,11 @@ import json
 import os
 import re
 import subprocess
+import urllib.error
 import urllib.parse
+import urllib.request
 
-from conftest import ARTIFACTS, BIN, CHI_BO_A, CHI_BO_B, PASSWORDS, Stack, csrf_token, fetch, login, session_opener, shot, submit, wait_for_new_document
+from conftest import ARTIFACTS, BIN, CHI_BO_A, CHI_BO_B, PASSWORDS, NoRedirect, Stack, csrf_token, fetch, login, session_opener, shot, submit, wait_for_new_document
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
@@ -246,6 +248,22 @@ def test_every_page_in_vietnamese(stack, browser):
                for tr in body[first + span:]), "the chi bộ's rows are not all together"
     browser.get(stack.url + "/khong-co-trang-nay")
     assert "Không có trang" in text(browser)
+    # HEAD (an uptime check) is answered as GET, with no body; a method no page takes is refused as such.
+    no_redirect = urllib.request.build_opener(NoRedirect)
+    for path, status in (("/dang-nhap", 200), ("/", 303), ("/tai-nguyen/tiendo.css", 200)):
+        try:
+            r = no_redirect.open(urllib.request.Request(stack.url + path, method="HEAD"), timeout=10)
+            got, body = r.status, r.read()
+        except urllib.error.HTTPError as e:
+            got, body = e.code, e.read()
+        assert (got, body) == (status, b""), (path, got, body[:200])
+    try:
+        urllib.request.urlopen(urllib.request.Request(stack.url + "/", method="PUT", data=b""), timeout=10)
+        raise AssertionError("PUT / was taken")
+    except urllib.error.HTTPError as e:
+        said = e.read().decode()
+        assert e.code == 405 and e.headers["Allow"] == "GET, HEAD, POST", (e.code, dict(e.headers))
+        assert "Trang này chỉ nhận yêu cầu GET (xem) và POST (gửi biểu mẫu), không nhận PUT." in said, said
 
 
 def test_a_probationary_member_says_when_the_record_moves_on_by_itself(stack, browser):

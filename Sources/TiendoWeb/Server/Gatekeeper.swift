@@ -22,6 +22,17 @@ struct Gatekeeper: RouterMiddleware {
         context.secure = request.headers[.xForwardedProto]?.lowercased() == "https"
         context.contact = contact
         context.clientAddress = Gatekeeper.clientAddress(peer: context.peerAddress, forwardedFor: request.headers[.xForwardedFor])
+        // Every page is read with GET and every form sent with POST: another method is refused as such (405, with
+        // the methods taken), not answered «Không có trang» for a page that exists.
+        guard request.method == .get || request.method == .post else {
+            var refused = ErrorPage.response(
+                PageError(
+                    .methodNotAllowed, "Kiểu yêu cầu không được nhận",
+                    "Trang này chỉ nhận yêu cầu GET (xem) và POST (gửi biểu mẫu), không nhận \(request.method.rawValue.loggable)."),
+                context: context)
+            refused.headers[.allow] = "GET, HEAD, POST"
+            return Gatekeeper.secured(refused)
+        }
         var clearCookie = false
         var passwordChanged = false
         do {

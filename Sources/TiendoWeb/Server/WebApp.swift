@@ -137,7 +137,7 @@ public final class WebApp: Sendable {
         }
         let listen = configuration.listen
         let app = Application(
-            router: router(), configuration: .init(address: address, serverName: "tiendo-web"),
+            responder: HeadAsGet(inner: router().buildResponder()), configuration: .init(address: address, serverName: "tiendo-web"),
             services: [sessionDriver],
             onServerRunning: { _ in
                 if case .unix(let path) = listen { chmod(path, 0o666) }
