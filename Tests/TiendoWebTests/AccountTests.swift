@@ -143,6 +143,13 @@ struct AccountTests {
         #expect(try store.accounts().isEmpty)
         #expect(Account.validName("Hà.Nguyễn@phuong") == nil)
         #expect(Account.validName("Hà Nguyễn") == "tên tài khoản chỉ gồm chữ, số và các dấu . _ - @, không có dấu cách (ví dụ ha.nguyen)")
+        // A Cyrillic «а»: an account reading as «admin» in every history.
+        #expect(Account.validName("\u{430}dmin") == "tên tài khoản chỉ dùng chữ cái La-tinh (có dấu tiếng Việt được), chữ số và các dấu . _ - @")
+        #expect(Account.validName("Nguyễn.Thị.Hà") == nil)
+        // A chi bộ's name with a character nobody sees: refused as record fields refuse it.
+        #expect(Account.validGroup("Chi bộ\u{202E} 1") == "tên chi bộ chứa ký tự đổi chiều chữ ẩn: xóa và gõ lại")
+        #expect(Account.validGroup("Chi bộ\u{200B} 1") == "tên chi bộ chứa ký tự vô hình: xóa và gõ lại")
+        #expect(Account.validGroup("Chi bộ Khu dân cư số 1") == nil)
         #expect(
             Account.validPassword(String(repeating: "ạ", count: 30))
                 == "mật khẩu dài quá: tối đa 72 chữ không dấu (mỗi chữ có dấu tính như 2 đến 3 chữ); mật khẩu này tương đương 90 chữ không dấu"

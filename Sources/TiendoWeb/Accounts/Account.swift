@@ -90,12 +90,21 @@ public struct Account: Codable, Sendable, Equatable {
 
     /// A sign-in name: 1 to 64 letters, digits, `.`, `_`, `-` or `@`, starting with a letter or digit. tiendod
     /// accepts any such name as `actor`.
+    /// Latin-1's letters, Latin Extended-A and -B, the combining marks (a name typed decomposed) and Latin Extended
+    /// Additional (Vietnamese «ạ», «ế», «ữ»…).
+    static let latinLetters: [ClosedRange<UInt32>] = [0x00C0...0x024F, 0x0300...0x036F, 0x1E00...0x1EFF]
+
     public static func validName(_ name: String) -> String? {
         guard !name.isEmpty, name.count <= 64 else { return "tên tài khoản phải có từ 1 đến 64 ký tự" }
         guard let first = name.first, first.isLetter || first.isNumber else { return "tên tài khoản phải bắt đầu bằng chữ hoặc số" }
         guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-" || $0 == "@" }) else {
             let space = name.contains { $0.isWhitespace } ? ", không có dấu cách (ví dụ ha.nguyen)" : ""
             return "tên tài khoản chỉ gồm chữ, số và các dấu . _ - @\(space)"
+        }
+        // Letters of the Latin script only (Vietnamese ones included): a Cyrillic «а» makes «аdmin» an account that
+        // reads as «admin» in every history.
+        guard name.unicodeScalars.allSatisfy({ u in u.isASCII || Account.latinLetters.contains(where: { $0.contains(u.value) }) }) else {
+            return "tên tài khoản chỉ dùng chữ cái La-tinh (có dấu tiếng Việt được), chữ số và các dấu . _ - @"
         }
         return nil
     }
@@ -158,7 +167,17 @@ public struct Account: Codable, Sendable, Equatable {
     public static func validGroup(_ group: String) -> String? {
         if group.isEmpty { return "tên chi bộ không được để trống" }
         if group.count > 200 { return "tên chi bộ dài quá 200 ký tự" }
-        if group.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) { return "tên chi bộ chứa ký tự điều khiển" }
+        if group.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) {
+            return "tên chi bộ chứa ký tự điều khiển"
+        }
+        // As a record's fields refuse them: a right-to-left override makes «Chi bộ 1» show as another name, and an
+        // invisible character makes a name that reads the same as a record's match none of them.
+        if group.unicodeScalars.contains(where: { (0x202A...0x202E).contains($0.value) || (0x2066...0x2069).contains($0.value) }) {
+            return "tên chi bộ chứa ký tự đổi chiều chữ ẩn: xóa và gõ lại"
+        }
+        if group.unicodeScalars.contains(where: { (0x200B...0x200F).contains($0.value) || $0.value == 0x2060 || $0.value == 0xFEFF }) {
+            return "tên chi bộ chứa ký tự vô hình: xóa và gõ lại"
+        }
         return nil
     }
 }
