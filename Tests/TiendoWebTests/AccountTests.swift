@@ -144,7 +144,9 @@ struct AccountTests {
         #expect(Account.validName("Hà.Nguyễn@phuong") == nil)
         #expect(Account.validName("Hà Nguyễn") == "tên tài khoản chỉ gồm chữ, số và các dấu . _ - @, không có dấu cách (ví dụ ha.nguyen)")
         // A Cyrillic «а»: an account reading as «admin» in every history.
-        #expect(Account.validName("\u{430}dmin") == "tên tài khoản chỉ dùng chữ cái La-tinh (có dấu tiếng Việt được), chữ số và các dấu . _ - @")
+        #expect(
+            Account.validName("\u{430}dmin") == "tên tài khoản chỉ dùng chữ cái La-tinh (có dấu tiếng Việt được), chữ số và các dấu . _ - @"
+        )
         #expect(Account.validName("Nguyễn.Thị.Hà") == nil)
         // A chi bộ's name with a character nobody sees: refused as record fields refuse it.
         #expect(Account.validGroup("Chi bộ\u{202E} 1") == "tên chi bộ chứa ký tự đổi chiều chữ ẩn: xóa và gõ lại")
