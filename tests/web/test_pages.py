@@ -836,6 +836,13 @@ def test_a_chi_bo_account_records_its_own_steps_and_the_office_the_decisions_abo
                             {"_csrf": token, "hanh-dong": "su-kien", "su-kien": "cong-nhan", "khoa": "thu-tay-1"})
     assert status == 403 and "do văn phòng Đảng ủy ghi" in body.decode(), (status, body[:300])
     assert [r for r in history(stack, key) if r["kind"] == "transition"][-1]["to"] == "cho-quyet-dinh"
+    # A step the workflow does not have is said to be one, not «có thể bước vừa được ghi».
+    status, _, _ = fetch(session_opener(browser), stack.url + "/ho-so/" + key,
+                         {"_csrf": token, "hanh-dong": "su-kien", "su-kien": "<script>x</script>", "khoa": "thu-tay-2"})
+    assert status in (302, 303), status
+    browser.get(stack.url + "/ho-so/" + key)
+    said = browser.find_element(By.CSS_SELECTOR, ".flash.bad").text
+    assert said.startswith("Quy trình «") and "không có bước «<script>x</script>». Không có gì thay đổi." in said, said
     # A state with nothing to press (the probation year) still says what it is and on which text, to every reader.
     stack.ctl("start", "dang-vien-du-bi", "vp-du-bi", "--set", "ho_ten=Vũ Thị Dự", "--set", f"chi_bo={CHI_BO_A}",
               "--set", "ngay_ket_nap=05/01/2026")

@@ -212,6 +212,10 @@ struct RecordPage {
         guard let workflow = catalog[instance.workflow], let state = instance.state.flatMap(workflow.state),
             let info = state.events.first(where: { $0.name == name })
         else {
+            // A name no state of the workflow has: no form of this site sends it (a hand-made request).
+            if let workflow = catalog[instance.workflow], !workflow.states.contains(where: { $0.events.contains { $0.name == name } }) {
+                throw PageError.badRequest("Quy trình «\(workflow.title)» không có bước «\(String(name.prefix(64)).loggable)».")
+            }
             // Most often a form sent twice (a double click) or a page left open while someone else recorded the step.
             let now = catalog.stateTitle(instance.workflow, instance.state).map { "Hồ sơ đang ở «\($0)»" } ?? "Hồ sơ đã xong"
             throw PageError.badRequest(
