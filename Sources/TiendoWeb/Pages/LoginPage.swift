@@ -11,6 +11,9 @@ struct LoginPage {
     static let expired = "het-han"
     static let expiredQuery = endedBy + "=" + expired
     static let signedOut = "dang-xuat"
+    /// The sign-in form sent after its token's hour.
+    static let stale = "het-trang"
+    static let staleQuery = endedBy + "=" + stale
     /// The query's name and value.
     static let endedBy = "het-phien"
     static let passwordChanged = "mat-khau"
@@ -29,6 +32,7 @@ struct LoginPage {
                 "Phiên đăng nhập đã hết nên việc vừa gửi CHƯA được ghi. Hãy đăng nhập lại; trang vừa dùng sẽ mở lại, "
                 + "điền sẵn những gì đã nhập nếu trình duyệt còn giữ (trừ mật khẩu và tệp), để kiểm tra rồi gửi lại."
         case LoginPage.signedOut: notice = "Đã đăng xuất."
+        case LoginPage.stale: notice = "Trang đăng nhập đã mở quá lâu nên chưa đăng nhập được; hãy nhập lại tên và mật khẩu."
         default: break
         }
         return form(request, context, next: next, name: "", message: message, notice: notice, refill: refill, status: .ok)

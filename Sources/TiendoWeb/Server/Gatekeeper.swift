@@ -75,6 +75,13 @@ struct Gatekeeper: RouterMiddleware {
                 do { context.form = try Form.parse(contentType: request.headers[.contentType], body: body) } catch {
                     throw PageError.badRequest("Biểu mẫu không đọc được (\(error.reason)); không có gì thay đổi.")
                 }
+                // The sign-in page left open past its token's hour (over lunch) is shown again, fresh, saying so,
+                // rather than a page about an invalid form; the password is typed again either way.
+                if path == "/dang-nhap", !Gatekeeper.passesCSRF(context.form["_csrf"], request: request, session: nil, path: path) {
+                    let next = LoginPage.safeTarget(context.form["tiep"])
+                    return Gatekeeper.secured(
+                        .redirect(to: "/dang-nhap?" + LoginPage.staleQuery + "&tiep=" + Filters.percentEncoded(next)))
+                }
                 try Gatekeeper.checkCSRF(context.form["_csrf"], request: request, session: context.session, path: path)
             }
             return Gatekeeper.secured(try await next(request, context))
@@ -88,10 +95,16 @@ struct Gatekeeper: RouterMiddleware {
         }
     }
 
+    /// Whether a POST carries the session's token (or, on the sign-in form, the token of its own cookie).
+    static func passesCSRF(_ token: String?, request: Request, session: WebSession?, path: String) -> Bool {
+        let expected = path == "/dang-nhap" ? request.cookies[Sessions.loginCookieName]?.value : session?.csrf
+        guard let token, let expected, !expected.isEmpty else { return false }
+        return constantTimeEqual(token, expected)
+    }
+
     /// A POST must carry the session's token (or, on the sign-in form, the token of its own cookie).
     static func checkCSRF(_ token: String?, request: Request, session: WebSession?, path: String) throws(PageError) {
-        let expected = path == "/dang-nhap" ? request.cookies[Sessions.loginCookieName]?.value : session?.csrf
-        guard let token, let expected, !expected.isEmpty, constantTimeEqual(token, expected) else {
+        guard passesCSRF(token, request: request, session: session, path: path) else {
             throw PageError(
                 .forbidden, "Biểu mẫu không hợp lệ",
                 "Trang đã mở quá lâu hoặc biểu mẫu không hợp lệ. Hãy tải lại trang (F5) rồi làm lại; chưa có gì được lưu.")
