@@ -221,6 +221,15 @@ def test_import_shows_every_bad_row_and_is_all_or_nothing(stack, browser):
     errors = browser.find_element(By.CSS_SELECTOR, "section.error").text
     assert "Dòng 3: cột «Hạn nộp hồ sơ»: ngày '31/02/2026' không tồn tại" in errors, errors
     shot(browser, "23-nhap-loi-ngay", full=True)
+    # A date column Excel set to English saved month first: said once for the column, since its rows that read as
+    # dates (3/4/2026, 4 March) would be stored swapped; nothing is stored.
+    swapped = ("\ufeffkey;ho_ten;chi_bo;han\r\n"
+               f"n1;Đặng Thu Trang;{CHI_BO_A};3/4/2026\r\n"
+               f"n2;Vũ Văn Khoa;{CHI_BO_A};3/25/2026\r\n").encode("utf-8")
+    upload(browser, stack, "kiem-tra", "nhap-thang-truoc.csv", swapped)
+    errors = browser.find_element(By.CSS_SELECTOR, "section.error").text
+    assert "Dòng 3: cột «han» ghi ngày theo kiểu tháng/ngày/năm («3/25/2026»: không có tháng 25)" in errors, errors
+    assert "Hãy đổi định dạng cả cột sang ngày/tháng/năm (dd/mm/yyyy) rồi lưu lại tệp" in errors, errors
     # A cell longer than a field holds is refused by its place before anything reaches tiendod.
     long = ("\ufeffkey;ho_ten;chi_bo;han\r\n"
             f"n1;Đặng Thu Trang;{CHI_BO_A};2026-03-12\r\n"

@@ -53,6 +53,26 @@ public enum HumanDate {
         return .valid(d)
     }
 
+    /// A column of dates written month first, as Excel set to English saves a CSV (`3/25/2026`): one of its values
+    /// is a date only that way (a second number above 12, the first not), which the row's own check refuses — but
+    /// its other values (`3/4/2026`) read as dates day first, swapped without a word. The first such value, or nil.
+    public static func monthFirst(_ values: some Sequence<(line: Int, text: String)>) -> (line: Int, text: String)? {
+        values.first { v in
+            let date = v.text.trimmingCharactersInSet(" ").split(separator: " ").first ?? ""
+            let parts = date.split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count == 3, let a = Int(parts[0]), let b = Int(parts[1]), parts[2].count == 4 else { return false }
+            return (1...12).contains(a) && (13...31).contains(b)
+        }
+    }
+
+    /// What `monthFirst` found, said of the column `title`, for an import to refuse the whole file by (its line is
+    /// the caller's to give).
+    public static func monthFirstColumn(_ title: String, found: (line: Int, text: String)) -> String {
+        "cột «\(title)» ghi ngày theo kiểu tháng/ngày/năm («\(found.text)»: không có tháng \(found.text.split(separator: "/")[1])), "
+            + "nên mọi ngày khác của cột cũng bị đọc đảo, kể cả những ngày không báo lỗi (3/4/2026 thành 03/04/2026 thay vì "
+            + "04/03/2026). Hãy đổi định dạng cả cột sang ngày/tháng/năm (dd/mm/yyyy) rồi lưu lại tệp"
+    }
+
     /// An instant: ISO 8601 as `Zone.parseInstant` reads it, or a day-first date with an optional local time
     /// (`15/03/2026`, `15/03/2026 08:00`, `15/03/2026 8:00:30`) in `zone`; a date alone means 00:00.
     public static func instant(_ text: String, zone: Zone) -> Parsed<Instant> {

@@ -179,6 +179,16 @@ struct ImportPage {
         // Keys (valid, not repeated, not stored yet) are tiendod's to check, with every other cell, in one pass that
         // lists every bad row: refused here first, the file's other mistakes showed only after they were mended.
         var problems: [String] = []
+        // A date column written month first is said once, first: its rows the check lets through are swapped.
+        for (heading, name) in names.sorted(by: { $0.key < $1.key }) {
+            let type = name == "started" ? "datetime" : workflow.field(name)?.type
+            guard type == "date" || type == "datetime" else { continue }
+            let values = table.rows.lazy.flatMap { r in r.pairs.lazy.filter { $0.heading == heading }.map { (line: r.line, text: $0.value) }
+            }
+            if let found = HumanDate.monthFirst(values) {
+                problems.append("\(table.place(found.line)): " + HumanDate.monthFirstColumn(heading, found: found))
+            }
+        }
         var out: [(line: Int, row: JSON)] = []
         for r in table.rows {
             let values = r.pairs.compactMap { p in names[p.heading].map { ($0, p.value.trimmingSpaces) } }
