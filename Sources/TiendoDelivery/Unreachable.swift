@@ -16,6 +16,9 @@ public struct Unreachable: Sendable, Hashable {
     /// The same for the journal, naming the instance, the field and the route.
     public var logLine: String
 
+    /// Whether a delivery's key is such a dead letter's (the `|!` before the value).
+    public static func isUnreachable(key: String) -> Bool { key.contains("|!") }
+
     public init(key: String, channel: String, route: String, value: String, label: String?, reason: String, logLine: String) {
         self.key = key
         self.channel = channel

@@ -2120,7 +2120,11 @@ def test_the_messages_that_could_not_be_sent_are_shown_with_why_and_sent_again(b
         assert cells[5].startswith("trường «Thư điện tử» của hồ sơ ghi «cuong(at)example.vn», không phải một địa chỉ e-mail"), cells
         assert "hãy sửa trong hồ sơ" in cells[5]
         waiting = browser.find_elements(By.CSS_SELECTOR, "table.deliveries")[1].text
-        assert "Nguyễn Văn An <an@example.vn>" in waiting and "gửi lúc 02/03/2026 09:00" in waiting, waiting
+        # Its time come (not «gửi lúc», which read as sent): waiting for the sender.
+        assert "Nguyễn Văn An <an@example.vn>" in waiting and "đến lượt gửi từ 02/03/2026 09:00" in waiting, waiting
+        # The one that failed has no address: sending it again would fail again, so «bỏ qua» is offered first.
+        chosen = browser.find_element(By.CSS_SELECTOR, "form#gui-lai select[name=su-kien] option:checked")
+        assert chosen.get_attribute("value") == "bo-qua", chosen.text
         shot(browser, "83-thong-bao-gui-di", full=True)
         browser.set_window_size(390, 844)
         try:
@@ -2134,8 +2138,9 @@ def test_the_messages_that_could_not_be_sent_are_shown_with_why_and_sent_again(b
         WebDriverWait(browser, 10).until(expected_conditions.alert_is_present())
         assert browser.switch_to.alert.text.startswith("Chưa chọn thông báo nào")
         browser.switch_to.alert.accept()
-        # The one ticked, sent again: it waits for the sender with the other.
+        # The one ticked, sent again (chosen over the «bỏ qua» offered first): it waits for the sender with the other.
         rows[0].find_element(By.CSS_SELECTOR, "td.pick input").click()
+        browser.find_element(By.CSS_SELECTOR, "form#gui-lai select[name=su-kien] option[value=gui-lai]").click()
         submit(browser, browser.find_element(By.CSS_SELECTOR, "form#gui-lai button"), confirm=True)
         flash = browser.find_element(By.CSS_SELECTOR, "p.flash").text
         assert flash.startswith("Đã đưa lại 1 thông báo vào hàng chờ; chương trình gửi thư sẽ thử gửi lại"), flash

@@ -146,12 +146,15 @@ struct DeliveriesPage {
                     <td data-label="Thông báo">\(notice(r))</td><td data-label="Lý do">\(reason(r))</td></tr>
                     """
                 })
+            // A member's field with no address fails again when sent again: with only such rows, «bỏ qua» is offered
+            // first (the address is mended in the record; the notices after it reach the new one).
+            let allUnreachable = rows.allSatisfy { Unreachable.isUnreachable(key: $0.key) }
             return """
                 <h2>Không gửi được (\(Format.count(count)))</h2>
                 <p class="muted small">Máy chủ thư từ chối hẳn (địa chỉ sai, hộp thư không còn), hoặc đã thử lại quá lâu mà không được. Địa chỉ sai: sửa địa chỉ trong hồ sơ — các thông báo sau sẽ gửi tới địa chỉ mới — rồi «Bỏ qua» thông báo này. Máy chủ thư lỗi: báo cán bộ kỹ thuật, khắc phục xong thì «Gửi lại».</p>
                 \(more)
                 <div class="pick-bar no-print"><form method="post" id="gui-lai" class="inline" data-bulk="thu" data-bulk-none="Chưa chọn thông báo nào: tích chọn ô ở đầu dòng các thông báo rồi bấm lại." data-bulk-confirm="{viec} {n} thông báo đã chọn?">\(Layout.csrf(context))<input type="hidden" name="hanh-dong" value="chon">
-                <label>Với các thông báo đã chọn: <select name="su-kien"><option value="gui-lai" data-said="Gửi lại">gửi lại</option><option value="bo-qua" data-said="Bỏ qua (đã xử lý, không gửi)">bỏ qua (đã xử lý, không gửi)</option></select></label> <button class="primary">Thực hiện</button></form>
+                <label>Với các thông báo đã chọn: <select name="su-kien"><option value="gui-lai" data-said="Gửi lại"\(HTML.flag("selected", !allUnreachable))>gửi lại</option><option value="bo-qua" data-said="Bỏ qua (đã xử lý, không gửi)"\(HTML.flag("selected", allUnreachable))>bỏ qua (đã xử lý, không gửi)</option></select></label> <button class="primary">Thực hiện</button></form>
                 <form method="post" class="inline" data-confirm="Gửi lại tất cả \(Format.count(count)) thông báo không gửi được?">\(Layout.csrf(context))<input type="hidden" name="hanh-dong" value="gui-lai"><input type="hidden" name="tat-ca" value="1"><button>Gửi lại tất cả (\(Format.count(count)))</button></form>
                 <form method="post" class="inline" data-confirm="Bỏ qua tất cả \(Format.count(count)) thông báo không gửi được? Chúng sẽ không được gửi.">\(Layout.csrf(context))<input type="hidden" name="hanh-dong" value="bo-qua"><input type="hidden" name="tat-ca" value="1"><button>Bỏ qua tất cả (\(Format.count(count)))</button></form></div>
                 <table class="records deliveries"><thead><tr><th class="pick"><input type="checkbox" data-pick-all aria-label="Chọn tất cả"></th><th>Lúc</th><th>Người nhận</th><th>Hồ sơ</th><th>Thông báo</th><th>Lý do</th></tr></thead>
@@ -160,6 +163,8 @@ struct DeliveriesPage {
         }
 
         func waitingSection(_ rows: [DeliveryRow]) -> HTML {
+            // A time past is not «gửi lúc …», which reads as sent: the message waits for the sender's next round.
+            let now = Format.zone.parseInstant(catalog.now) ?? Instant(seconds: Int64.max)
             guard !rows.isEmpty else { return "<h2>Chờ gửi</h2><p>Không có thông báo nào đang chờ gửi.</p>" }
             let count = waiting
             let more: HTML =
@@ -172,7 +177,9 @@ struct DeliveriesPage {
                         ? "đang gửi"
                         : r.attempts > 0
                             ? "thử lại lúc \(Format.dateTime(r.notBefore)) (đã lỗi \(Format.count(r.attempts)) lần: \(r.error ?? ""))"
-                            : "gửi lúc \(Format.dateTime(r.notBefore))"
+                            : r.notBefore > now
+                                ? "sẽ gửi lúc \(Format.dateTime(r.notBefore))"
+                                : "đến lượt gửi từ \(Format.dateTime(r.notBefore)), đang chờ chương trình gửi thư"
                     return """
                         <tr\(HTML.flag("class=\"late\"", r.attempts > 0))><td data-label="Người nhận">\(recipient(r))</td><td data-label="Hồ sơ">\(record(r))</td>\
                         <td data-label="Thông báo">\(notice(r))</td><td data-label="Tình trạng">\(state)</td></tr>
