@@ -157,13 +157,18 @@ check "postinst: start khi cài, restart khi nâng cấp" \
 info() { echo "$ROOT/var/lib/dpkg/info/tiendo.$1"; }
 check "postinst: try-restart tiendo-deliver, tiendo-web khi nâng cấp" \
     grep -qF "deb-systemd-invoke try-restart 'tiendo-deliver.service' 'tiendo-web.service'" "$(info postinst)"
+check "postinst: tiendo-deliver, tiendo-web đã bật mà đang dừng (sau remove) được khởi động lại" \
+    bash -c "grep -qF 'systemctl is-enabled --quiet \"\$unit\"' '$(info postinst)' &&
+        grep -qF 'deb-systemd-invoke start \"\$unit\"' '$(info postinst)'"
+check "preinst: không sao lưu lại khi cài lại cùng phiên bản" grep -qF '[ "$2" != "$3" ]' "$(info preinst)"
+check "tmpfiles: cả cây /var/lib/tiendo về tiendo (Z)" grep -q '^Z *\/var\/lib\/tiendo ' "$ROOT/usr/lib/tmpfiles.d/tiendo.conf"
 check "preinst: không dừng tiendo-deliver, tiendo-web trước khi nâng cấp" \
     bash -c "! grep -q 'stop .*tiendo-web' '$(info preinst)'"
 check "preinst: sao lưu trước khi nâng cấp (tiendo-truoc-nang-cap-…)" \
     grep -qF 'tiendo-truoc-nang-cap-' "$(info preinst)"
 check "prerm: dừng tiendo-deliver, tiendo-web khi gỡ" \
     grep -qF "deb-systemd-invoke stop tiendo-deliver.service tiendo-web.service" "$(info prerm)"
-check "postrm purge: xóa /var/lib/tiendo-deliver" grep -qF "rm -rf /var/lib/tiendo-deliver" "$(info postrm)"
+check "postrm purge: xóa /var/lib/tiendo-deliver" grep -qF "rm -rf --one-file-system /var/lib/tiendo-deliver" "$(info postrm)"
 check "catalog journald đã cập nhật (MESSAGE_ID quá hạn)" \
     bash -c "chroot '$ROOT' journalctl --list-catalog | grep -q 1d773565e2744a6398541be00857352e"
 check "conffile /etc/tiendo/workflows/README" \
@@ -258,7 +263,11 @@ check "remove: dpkg còn nhớ conffiles (rc)" equals "$(in_root dpkg-query -W -
 
 say "apt-get purge tiendo"
 in_root apt-get purge -y -q tiendo >"$WORK/purge.log" 2>&1 || { tail -40 "$WORK/purge.log"; die "purge thất bại"; }
-check "purge: trạng thái /var/lib/tiendo đã xóa" absent /var/lib/tiendo
+check "purge: /var/lib/tiendo không còn ở chỗ cũ" absent /var/lib/tiendo
+check "purge: cơ sở dữ liệu và bản sao lưu được giữ trong /var/backups/tiendo-da-go-*, chỉ root đọc" bash -c \
+    "d=\$(ls -d '$ROOT'/var/backups/tiendo-da-go-* | head -1) && [ -f \"\$d/tiendo.sqlite\" ] && [ -d \"\$d/backups\" ] &&
+        [ \"\$(stat -c '%u %a' \"\$d\")\" = '0 700' ]"
+check "purge: nói chỗ giữ dữ liệu" grep -q "KHÔNG bị xóa: đã chuyển sang /var/backups/tiendo-da-go-" "$WORK/purge.log"
 check "purge: cấu hình /etc/tiendo đã xóa" absent /etc/tiendo
 check "purge: liên kết bật unit đã xóa" absent /etc/systemd/system/sockets.target.wants/tiendod.socket \
     /etc/systemd/system/multi-user.target.wants/tiendod.service /etc/systemd/system/timers.target.wants/tiendo-backup.timer
