@@ -268,6 +268,9 @@ enum Assets {
              into the software and its code mean nothing on paper. */
           th { white-space: normal; }
           table.records .started, table.records .id { display: none; }
+          /* A person's name on one line where it fits: with the list's extra columns (a grade, a score) the table
+             squeezed «Trần Văn Điểm» into a word a line. */
+          table.records td.record { min-width: 32mm; }
           tr { break-inside: avoid; }
           tr.overdue td { background: none; font-weight: 600; }
           tr.subtotal td { border-top: 2px solid #000; border-bottom: 2px solid #000; font-style: italic; }
