@@ -275,6 +275,14 @@ def test_every_page_in_vietnamese(stack, browser):
         said = e.read().decode()
         assert e.code == 405 and e.headers["Allow"] == "GET, HEAD, POST", (e.code, dict(e.headers))
         assert "Trang này chỉ nhận yêu cầu GET (xem) và POST (gửi biểu mẫu), không nhận PUT." in said, said
+    # A filter in the address that cannot be used is said, not replaced by the default list without a word.
+    for path, words in (("/?ngay=-5", "Số ngày «-5» trong địa chỉ trang không dùng được: chọn 7, 14 hoặc 30 ngày tới."),
+                        ("/?nhom=linh-tinh", "Cách nhóm «linh-tinh» trong địa chỉ trang không dùng được"),
+                        ("/ho-so?trang=abc", "Số trang «abc» trong địa chỉ trang không phải một số."),
+                        ("/ho-so?quy-trinh=kiem-tra&trang-thai=khong-co",
+                         "Quy trình «Kiểm tra hồ sơ đảng viên» không có trạng thái «khong-co»")):
+        browser.get(stack.url + path)
+        assert words in text(browser), (path, text(browser)[:400])
 
 
 def test_a_probationary_member_says_when_the_record_moves_on_by_itself(stack, browser):

@@ -41,8 +41,24 @@ struct Filters: Sendable {
         group = q.text("chi-bo")
         state = q.text("trang-thai")
         search = q.text("tim").map { String($0.prefix(100)) }
-        if let d = q.text("ngay").flatMap(Int.init), Filters.horizons.contains(d) { days = d }
-        groupBy = q.text("nhom").flatMap(GroupBy.init(rawValue:)) ?? .group
+        // A value in the address that cannot be used is said (an address edited by hand, a link cut short), not
+        // silently replaced by the default, which showed another list than the one asked for without a word.
+        if let text = q.text("ngay") {
+            if let d = Int(text), Filters.horizons.contains(d) {
+                days = d
+            } else {
+                problem = "Số ngày «\(String(text.prefix(20)).loggable)» trong địa chỉ trang không dùng được: chọn 7, 14 hoặc 30 ngày tới."
+            }
+        }
+        if let text = q.text("nhom") {
+            if let g = GroupBy(rawValue: text) {
+                groupBy = g
+            } else {
+                problem =
+                    problem ?? "Cách nhóm «\(String(text.prefix(20)).loggable)» trong địa chỉ trang không dùng được: "
+                    + "nhóm theo chi bộ, theo quy trình hoặc không nhóm."
+            }
+        }
         overdueOnly = q.text("qua-han") == "1"
         movesSoon = q.text("sap-chuyen") == "1"
         // A day in the address that cannot be read is said, not silently dropped for the default page.
@@ -62,6 +78,9 @@ struct Filters: Sendable {
             problem = problem ?? "Ngày «đến» (\(until.vietnamese)) trước ngày «từ» (\(from.vietnamese)) trong địa chỉ trang."
         }
         after = q.text("sau")
+        if let text = q.text("trang"), Int(text) == nil {
+            problem = problem ?? "Số trang «\(String(text.prefix(20)).loggable)» trong địa chỉ trang không phải một số."
+        }
         page = max(0, min(q.text("trang").flatMap(Int.init) ?? 0, 10_000))
     }
 
@@ -70,6 +89,9 @@ struct Filters: Sendable {
     func selection(for account: Account, catalog: Catalog) throws(PageError) -> ExtrasSelection {
         if let problem { throw PageError.badRequest(problem) }
         if let workflow, catalog[workflow] == nil { throw PageError.notFound("Không có quy trình «\(workflow)».") }
+        if let workflow, let state, let w = catalog[workflow], w.state(state) == nil {
+            throw PageError.notFound("Quy trình «\(w.title)» không có trạng thái «\(String(state.prefix(64)).loggable)».")
+        }
         var groups = account.scope
         if let group {
             guard account.sees(group: group) else {
