@@ -1020,6 +1020,14 @@ def test_a_year_of_emulation_is_followed_from_a_later_step_and_a_day_not_yet_com
     assert "(từ hôm nay trở về trước)" in browser.find_element(By.CSS_SELECTOR, "label[for=f-ngay_ket_nap]").text
     assert "dv-2062" not in stack.ctl("list", "dang-vien-du-bi")
     shot(browser, "58-ngay-chua-toi", full=True)
+    # The member's name, optional in the file, is asked for by the form: a record without it reads as its code.
+    assert "*" in browser.find_element(By.CSS_SELECTOR, "label[for=f-ho_ten]").text
+    token = browser.find_element(By.CSS_SELECTOR, "form.new-record input[name=_csrf]").get_attribute("value")
+    status, _, body = fetch(session_opener(browser), stack.url + "/ho-so/moi",
+                            {"_csrf": token, "quy-trinh": "dang-vien-du-bi", "f-key": "dv-ten", "f-chi_bo": CHI_BO_A,
+                             "f-ngay_ket_nap": "10/02/2025"})
+    assert status == 422 and "Hãy nhập «Họ và tên»: hồ sơ không có tên thì trong danh sách chỉ thấy mã" in body.decode(), status
+    assert "dv-ten" not in stack.ctl("list", "dang-vien-du-bi")
 
 
 def test_the_card_request_is_opened_from_the_probationary_record_with_its_values(stack, browser):

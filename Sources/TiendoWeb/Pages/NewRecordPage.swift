@@ -9,6 +9,11 @@ struct NewRecordPage {
     let app: WebApp
 
     static let path = "/ho-so/moi"
+    /// Why a record without the field that names it is not added from the form.
+    static func unnamed(_ title: String) -> String {
+        "Hãy nhập «\(FieldDefinition.shortTitle(title))»: hồ sơ không có tên thì trong danh sách chỉ thấy mã, không ai nhận ra."
+    }
+
     /// The hidden field with the form's token, drawn when it is shown (`SentForms`).
     static let sendingField = "lan-gui"
 
@@ -88,6 +93,9 @@ struct NewRecordPage {
             return refused(
                 "Tài khoản \(account.name) chỉ thêm được hồ sơ của \(account.groups.map { "«\($0)»" }.joined(separator: ", ")); hãy chọn «\(title)» trong số đó.",
                 values: values)
+        }
+        if let label = workflow.label, values[label] == nil, let f = workflow.field(label) {
+            return refused(NewRecordPage.unnamed(f.displayTitle), values: values)
         }
         let data = workflow.fields.compactMap { f in values[f.name].map { (f.name, JSON.string($0)) } }
         if let sending {
@@ -219,7 +227,10 @@ struct NewRecordPage {
         // A value already given (filled from another record) is shown, even for a field asked later: never dropped.
         for f in workflow.fields where f.required || f.name == workflow.groupBy || !askedLater.contains(f.name) || values[f.name] != nil {
             let id = "f-\(f.name)"
-            let mark: HTML = f.required ? " <span class=\"required\">*</span>" : .empty
+            // The field that names the record (a member's name) is asked for here even where the file leaves it
+            // optional: a record without it reads «dvdb-20261207-4821» in every list (`NewRecordPage.unnamed`).
+            let needed = f.required || f.name == workflow.label
+            let mark: HTML = needed ? " <span class=\"required\">*</span>" : .empty
             let current = values[f.name] ?? ""
             let control: HTML
             var after: HTML = .empty
@@ -241,7 +252,7 @@ struct NewRecordPage {
                 }
                 control = "<select id=\"\(id)\" name=\"\(id)\" required>\(options)</select>"
             } else {
-                control = FieldControls.control(f, id: id, current: current, required: f.required)
+                control = FieldControls.control(f, id: id, current: current, required: needed)
             }
             // What an empty box gives, said beside it: a thi-dua record of 2026 left «Hạn ký giao ước» at the file's
             // 31/12/2026 without anyone seeing it. (Its days now count from «Năm thi đua»: the box says how.)
