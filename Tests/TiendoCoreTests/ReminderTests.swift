@@ -187,6 +187,13 @@ import Testing
                 "reminder 2026-03-08T23:30:00+07:00 2 5", "reminder 2026-03-10T00:00:00+07:00 0 4", "overdue 2026-03-10T01:00:00+07:00 0 4",
             ])
         #expect(plan[2].message == "Hôm nay đến hạn «M» (ngay), còn 1 giờ, hạn chót 01:00 ngày 10/03/2026")
+        // The evening before an instant due just after midnight: a day by the dates, hours by the clock.
+        #expect(
+            Messages.reminder(title: "M", instance: "ngay", daysLeft: 1, dueText: "01:00 ngày 10/03/2026", secondsLeft: 3 * 3600)
+                == "Ngày mai đến hạn «M» (ngay), còn 3 giờ, hạn chót 01:00 ngày 10/03/2026")
+        #expect(
+            Messages.reminder(title: "M", instance: "ngay", daysLeft: 1, dueText: "10/03/2026", secondsLeft: 90_000)
+                == "Còn 1 ngày đến hạn «M» (ngay), hạn chót 10/03/2026")
     }
 }
 

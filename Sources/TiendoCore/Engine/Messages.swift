@@ -187,6 +187,11 @@ public enum Messages {
     }
 
     static func reminder(title: String, instance: String, daysLeft: Int, dueText: String, secondsLeft: Int64) -> String {
+        // An instant due just after midnight (01:00), reminded late the evening before: «Còn 1 ngày» read as a day
+        // left when two hours are.
+        if daysLeft == 1 && secondsLeft > 0 && secondsLeft < 86_400 {
+            return "Ngày mai đến hạn «\(title)» (\(instance)), còn \(duration(secondsLeft)), hạn chót \(dueText)"
+        }
         if daysLeft > 0 {
             return "Còn \(daysLeft) ngày đến hạn «\(title)» (\(instance)), hạn chót \(dueText)"
         }
