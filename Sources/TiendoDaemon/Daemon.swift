@@ -234,6 +234,17 @@ public final class Daemon: InstanceCounter {
             path: (options.stateDirectory as NSString).appendingPathComponent("tiendo.sqlite"), synchronous: options.synchronous,
             inlineCheckBytes: options.inlineIntegrityCheckBytes, initialize: options.initialize, backgroundCheckpoints: .standard,
             dueIndex: true)
+        // A clock behind the last record written (set back by hand, a board without a battery booting in 1970, a
+        // fake clock started earlier than the last run): nothing is sent twice (the marks say what was), but what
+        // falls due after that record waits for the clock to come back, so an operator is told at once.
+        if let last = try? store.latestRecordAt(), startedAt.seconds < last.seconds - 300 {
+            let behind = Messages.span(seconds: Int(last.seconds - startedAt.seconds))
+            let said =
+                "Đồng hồ đang chỉ \(Zone.vietnam.vietnamese(startedAt)), sớm hơn \(behind) so với bản ghi mới nhất trong cơ sở dữ liệu "
+                + "(\(Zone.vietnam.vietnamese(last))): đồng hồ của máy có bị lùi không? Không thông báo nào bị gửi lại; việc "
+                + "đến hạn sau lúc đó chờ đồng hồ tới"
+            log.warning("\(said)")
+        }
         if !Store.memoryStatisticsAreOff {
             // Slower, not wrong: something opened SQLite before the store could configure it.
             log.warning("SQLite đã được dùng trước khi tiendod cấu hình: thống kê bộ nhớ của SQLite vẫn bật, ghi chậm hơn")

@@ -92,6 +92,12 @@ extension Store {
     public func totalInstances() throws -> Int {
         try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM instances") ?? 0 }
     }
+
+    /// The instant of the last record written (by sequence number: the newest row without reading the table); nil
+    /// for none. A record is never dated after the clock that wrote it, so a clock now before it was set back.
+    public func latestRecordAt() throws -> Instant? {
+        try read { db in try Int64.fetchOne(db, sql: "SELECT at FROM history ORDER BY seq DESC LIMIT 1").map { Instant(seconds: $0) } }
+    }
 }
 
 /// The summaries read in one snapshot (`Store.snapshot`).

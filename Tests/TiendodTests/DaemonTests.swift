@@ -229,6 +229,25 @@ struct DaemonTests {
         #expect(d.stop() == 0)
     }
 
+    @Test("a clock behind the last record written is said at start; nothing is sent again")
+    func clockSetBack() throws {
+        let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
+        try importC1(d)
+        let before = try ManagerClient(socketPath: d.socket).history(id: "hop/c1").count
+        #expect(d.stop() == 0)
+        try d.start(fakeTime: "2026-02-20T09:00:00+07:00")
+        #expect(
+            d.log.contains(
+                "Đồng hồ đang chỉ 09:00 ngày 20/02/2026, sớm hơn 10 ngày so với bản ghi mới nhất trong cơ sở dữ liệu (09:00 ngày 02/03/2026): đồng hồ của máy có bị lùi không?"
+            ), "\(d.log)")
+        #expect(try ManagerClient(socketPath: d.socket).history(id: "hop/c1").count == before)
+        #expect(d.stop() == 0)
+        // Restarted at its own time: no such line.
+        let fresh = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
+        #expect(!fresh.log.contains("Đồng hồ đang chỉ"))
+        #expect(fresh.stop() == 0)
+    }
+
     @Test("kill -9 while firing a large batch loses nothing and doubles nothing")
     func killNineMidBatch() throws {
         let d = try startDaemon(["lo.yaml": batchWorkflow], at: "2026-03-01T00:00:00+07:00", rate: 1)
