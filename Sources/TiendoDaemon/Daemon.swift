@@ -47,6 +47,9 @@ public struct DaemonOptions: Sendable {
     public var synchronous: String = "FULL"
     /// Instances fired per transaction.
     public var batchSize = 5000
+    /// Instances moved to a new version of their workflow per transaction (`migrate`): a page at a time, the
+    /// watchdog fed between pages (tests make it small).
+    public var migrationPage = 5000
     /// How long one turn of the loop (and the start-up) fires before it answers what waits — requests, signals —
     /// and goes on at the next turn (`Daemon.tick(now:within:)`).
     public var tickSeconds = 1.0

@@ -190,17 +190,33 @@ extension Daemon {
     }
 
     /// Moves instances of `workflow` to the current version when compatible (format §9); marks the others stale.
+    /// A page of `options.migrationPage` per transaction: a province's 10⁵ cases were read into one array and written
+    /// in one transaction of half a minute without the watchdog fed (systemd's is 30 s); a page at a time keeps the
+    /// memory to a page's and feeds it between pages.
     func migrate(workflow: String, at now: Instant) {
         guard let def = current[workflow] else { return }
-        let rows: [StoredInstance]
-        do {
-            rows = try store.instances(workflow: workflow, notOn: def.digest, definition: definition)
-        } catch {
-            log.critical(
-                "Không đọc được hồ sơ của quy trình \(workflow) để chuyển sang phiên bản mới; chúng giữ phiên bản cũ cho đến khi khởi động lại hoặc tệp quy trình đổi lần nữa: \(error)"
-            )
-            return
+        var after: String?
+        while true {
+            let rows: [StoredInstance]
+            do {
+                rows = try store.instances(
+                    workflow: workflow, notOn: def.digest, after: after, limit: options.migrationPage, definition: definition)
+            } catch {
+                log.critical(
+                    "Không đọc được hồ sơ của quy trình \(workflow) để chuyển sang phiên bản mới; chúng giữ phiên bản cũ cho đến khi khởi động lại hoặc tệp quy trình đổi lần nữa: \(error)"
+                )
+                return
+            }
+            guard let last = rows.last else { return }
+            migrate(rows, to: def, workflow: workflow, at: now)
+            after = last.instance.id
+            heartbeat()
+            if rows.count < options.migrationPage { return }
         }
+    }
+
+    /// One page of `migrate`: each row moved to `def` when compatible, else marked stale on its own version.
+    private func migrate(_ rows: [StoredInstance], to def: WorkflowDefinition, workflow: String, at now: Instant) {
         var changes: [InstanceChange] = []
         for row in rows {
             var inst = row.instance

@@ -105,7 +105,12 @@ extension Store {
     }
 
     /// Instances of a workflow that run another version than `digest`, or are stale (reload migration).
-    public func instances(workflow: String, notOn digest: String, definition: (String) -> WorkflowDefinition?) throws -> [StoredInstance] {
+    /// The instances of `workflow` not on `digest` (or stale), by id, `limit` at a time after the id `after`: a
+    /// reload moving a province's cases to a new version reads and writes them a page at a time, not all at once.
+    public func instances(
+        workflow: String, notOn digest: String, after: String? = nil, limit: Int = Int.max,
+        definition: (String) -> WorkflowDefinition?
+    ) throws -> [StoredInstance] {
         try read { db in
             // The counts say whether there is any: a start-up or reload with nothing to move reads no instance row.
             guard
@@ -114,8 +119,9 @@ extension Store {
                     arguments: [workflow, digest]) ?? false
             else { return [] }
             return try Store.instances(
-                db, "SELECT \(Store.columns) FROM instances WHERE workflow = ? AND (digest <> ? OR stale <> 0) ORDER BY id",
-                [workflow, digest], definition: definition)
+                db,
+                "SELECT \(Store.columns) FROM instances WHERE workflow = ? AND (digest <> ? OR stale <> 0) AND id > ? ORDER BY id LIMIT ?",
+                [workflow, digest, after ?? "", limit], definition: definition)
         }
     }
 

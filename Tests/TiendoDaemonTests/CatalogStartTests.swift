@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import Testing
 import TiendoCore
 import TiendoDaemon
@@ -104,6 +105,32 @@ import TiendoDaemon
         let (daemon, _) = try Self.restart(f)
         #expect(daemon.loadDefinitions().changed.isEmpty, "no change to log: the version was in force already")
         #expect(try daemon.store.instance("han-thu/a", definition: { daemon.catalog.definition($0) })?.instance.digest == new)
+    }
+
+    @Test("a new version's cases are moved a page at a time, the watchdog fed between pages; none left behind")
+    func migrationByPages() throws {
+        let f = try SchedulerTests.Fixture(at: "2027-03-01T08:00:00+07:00")
+        defer { removeTemporaryDirectory(f.dir) }
+        for k in 1...7 {
+            _ = try f.daemon.startInstance(workflow: "han-thu", key: "k\(k)", data: [("han", .string("2027-03-10"))], actor: nil)
+        }
+        let file = f.dir + "/workflows/han-thu.yaml"
+        try SchedulerTests.workflow.replacingOccurrences(of: "Hạn thử", with: "Hạn thử mới").write(
+            toFile: file, atomically: true, encoding: .utf8)
+        var options = DaemonOptions(
+            workflowDirectories: [f.dir + "/workflows"], stateDirectory: f.dir + "/state", runtimeDirectory: f.dir + "/status",
+            version: "0.test")
+        options.migrationPage = 2
+        f.daemon.releaseStateDirectory()
+        let daemon = try Daemon(options: options, clock: DaemonClock(manual: f.time), sink: SchedulerTests.CapturingSink())
+        let beats = Mutex(0)
+        daemon.heartbeat = { beats.withLock { $0 += 1 } }
+        #expect(daemon.loadDefinitions().changed == ["han-thu"])
+        let new = try #require(daemon.catalog.current["han-thu"]?.digest)
+        for k in 1...7 {
+            #expect(try daemon.store.instance("han-thu/k\(k)", definition: { daemon.catalog.definition($0) })?.instance.digest == new)
+        }
+        #expect(beats.withLock { $0 } >= 4, "pages of 2 for 7 cases")
     }
 
     @Test("cases whose stored version no longer loads keep their data and dues, are said once, and are looked at hourly")
