@@ -21,9 +21,10 @@ import TiendoCore
 ///
 /// The log's descriptor is opened once, at start (the daemon's descriptor budget counts it); the file keeps its
 /// inode while any connection holds the database open, which the daemon's do until it exits — a file deleted or put
-/// at its path by hand is not the one SQLite writes, so the descriptor is never opened again. A failed sync is final (`failure`): after a failed `fsync` Linux may
-/// have dropped the dirty pages, so a later sync that succeeds proves nothing (PostgreSQL's choice since 2018:
-/// https://wiki.postgresql.org/wiki/Fsync_Errors); the daemon stops without answering the requests it holds.
+/// at its path by hand is not the one SQLite writes, so the descriptor is never opened again. A failed sync is final
+/// (`failure`): after a failed `fsync` Linux may have dropped the dirty pages, so a later sync that succeeds proves
+/// nothing (PostgreSQL's choice since 2018: https://wiki.postgresql.org/wiki/Fsync_Errors); the daemon stops without
+/// answering the requests it holds.
 ///
 /// Its own thread, like `WALCheckpointer`: it sleeps on a semaphore and never wakes an idle daemon.
 public final class LogSyncer: Sendable {
