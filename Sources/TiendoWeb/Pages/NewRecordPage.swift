@@ -66,7 +66,8 @@ struct NewRecordPage {
         }
         if form.text("nhom-moi") == "1" { values["nhom-moi"] = "1" }
         // The form's own token, kept when the form is shown again after a refusal (`SentForms`).
-        let sending = form.text(NewRecordPage.sendingField)
+        // (At most 64 characters: the page draws 43; a longer one sent by hand is not kept in memory for a day.)
+        let sending = form.text(NewRecordPage.sendingField).flatMap { $0.utf8.count <= 64 ? $0 : nil }
         if let sending { values[NewRecordPage.sendingField] = sending }
         // None typed: one in the workflow's manner, the day and a number («kndv-20261130-4821»), not tiendod's
         // «i1796004022-4130469274», which then shows in every list and printout.
@@ -100,7 +101,11 @@ struct NewRecordPage {
         let data = workflow.fields.compactMap { f in values[f.name].map { (f.name, JSON.string($0)) } }
         if let sending {
             var first = await app.sentForms.begin(sending)
-            if first == .running { first = await app.sentForms.outcome(sending) }
+            if first == .running {
+                first = await app.sentForms.outcome(sending)
+                // The first sending added nothing (refused, failed): this one is the sending now.
+                if first == nil { first = await app.sentForms.begin(sending) }
+            }
             switch first {
             case nil: break
             case .added(let added):
