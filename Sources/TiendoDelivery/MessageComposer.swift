@@ -340,7 +340,7 @@ public struct MessageComposer: Sendable {
     /// …», «Bắt đầu hồ sơ nhac-viec/dv03 theo quy trình …»); an e-mail names the person instead: to someone else by
     /// the name, when it is known («(hồ sơ của Nguyễn Văn An)», «hồ sơ của Nguyễn Văn An»); to the person themself, not
     /// at all («hồ sơ của đồng chí»). The code stays in the table below, for asking about it.
-    static func naming(_ message: String, instance: String?, label: String?, personal: Bool) -> String {
+    public static func naming(_ message: String, instance: String?, label: String?, personal: Bool) -> String {
         guard let code = instance, message.contains(code) else { return message }
         let (bracketed, owner): (String, String)
         if personal {

@@ -242,9 +242,11 @@ struct DeliveriesPage {
             return "<a href=\"\(DueTable.recordLink(id))\">\(name)</a>\(workflow)"
         }
 
-        /// What kind of notice, and its sentence.
+        /// What kind of notice, and its sentence naming the person as the e-mail does («hồ sơ của Lê Văn Cường»), not
+        /// by the record's code, which the «Hồ sơ» column links to.
         func notice(_ r: DeliveryRow) -> HTML {
-            "<b>\(Format.kind(Manager.RecordKind(rawValue: r.kind)))</b>: \(r.message)"
+            let said = MessageComposer.naming(r.message, instance: r.instance, label: r.label, personal: false)
+            return "<b>\(Format.kind(Manager.RecordKind(rawValue: r.kind)))</b>: \(said)"
         }
 
         func reason(_ r: DeliveryRow) -> HTML {
