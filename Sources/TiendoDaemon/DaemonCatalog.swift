@@ -129,11 +129,12 @@ extension Daemon {
         let behind =
             (try? store.snapshot { s in try inForce.map { try s.activeOnOtherVersions(workflow: $0.key, digest: $0.value.digest) } }) ?? []
         for ((id, def), n) in zip(inForce, behind) where n > 0 {
-            stranded.append(
-                Diagnostic(
-                    file: def.file, line: 1, column: 1, severity: .warning,
-                    message: "\(Daemon.thousands(n)) hồ sơ chưa xong vẫn chạy phiên bản cũ của quy trình \(id): trạng thái, mốc hoặc "
-                        + "trường của chúng không còn trong tệp này (xem tiendoctl list \(id) --json, \"stale\")"))
+            let said =
+                "\(Daemon.thousands(n)) hồ sơ chưa xong vẫn chạy phiên bản cũ của quy trình \(id): trạng thái, mốc hoặc "
+                + "trường của chúng không còn trong tệp này (xem tiendoctl list \(id) --json, \"stale\")"
+            stranded.append(Diagnostic(file: def.file, line: 1, column: 1, severity: .warning, message: said))
+            // In the journal too, where an operator looks after editing a file; the reply and the status alone said it.
+            log.warning("\(said)")
         }
         if !stranded.isEmpty {
             diagnostics += stranded

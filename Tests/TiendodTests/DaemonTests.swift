@@ -427,6 +427,8 @@ struct DaemonTests {
         let reload = try d.call("Reload")
         let said = "1 hồ sơ chưa xong vẫn chạy phiên bản cũ của quy trình hop"
         #expect(reload["diagnostics"]?.arrayValue?.contains { $0["message"]?.stringValue?.hasPrefix(said) == true } == true, "\(reload)")
+        // And the journal, where an operator looks after editing a file.
+        #expect(d.log.contains(said), "\(d.log)")
         let status = try d.call("GetStatus")["status"]
         #expect(
             status?["diagnostics"]?.arrayValue?.contains {
