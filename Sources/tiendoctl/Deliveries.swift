@@ -151,12 +151,15 @@ struct DeadLetterChoice: ParsableArguments {
 
     func validate() throws {
         if allDead == !ids.isEmpty { throw ValidationError("cần các số thứ tự hoặc --all-dead") }
-        for id in ids where Int64(id.hasPrefix("#") ? String(id.dropFirst()) : id) == nil {
+        for id in ids where DeadLetterChoice.number(id) == nil {
             throw ValidationError("'\(id)' không phải số thứ tự của thông báo")
         }
     }
 
-    var numbers: [Int64] { ids.compactMap { Int64($0.hasPrefix("#") ? String($0.dropFirst()) : $0) } }
+    /// `12` or `#12`, as the list prints it.
+    static func number(_ id: String) -> Int64? { Int64(id.hasPrefix("#") ? String(id.dropFirst()) : id) }
+
+    var numbers: [Int64] { ids.compactMap(DeadLetterChoice.number) }
 
     /// The ids to send: nil for every dead letter.
     var chosen: [Int64]? { allDead ? nil : numbers }
