@@ -494,15 +494,11 @@ struct Import: ParsableCommand {
             }
             // A date column written month first, said once, before the rows tiendod refuses: its rows the check lets
             // through would be swapped. (tiendod refuses the file anyway: the value found is no date day first.)
-            for h in headings {
-                let name = field(h)
-                let type = name == "started" ? "datetime" : name.flatMap { info.field($0)?.type }
-                guard type == "date" || type == "datetime" else { continue }
-                let values = parsed.lazy.flatMap { r in r.pairs.lazy.filter { $0.0 == h }.map { (line: r.line, text: $0.1) } }
-                if let found = HumanDate.monthFirst(values) {
-                    printErr("\(file):\(found.line): " + HumanDate.monthFirstColumn(h, found: found))
-                }
+            let dated = HumanDate.monthFirstColumns(parsed.map { ($0.line, $0.pairs) }) { h in
+                let type = field(h).map { $0 == "started" ? "datetime" : info.field($0)?.type }
+                return type == "date" || type == "datetime"
             }
+            for (h, found) in dated { printErr("\(file):\(found.line): " + HumanDate.monthFirstColumn(h, found: found)) }
         }
         for r in parsed {
             var o: [(String, JSON)] = []

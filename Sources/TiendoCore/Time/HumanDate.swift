@@ -56,12 +56,26 @@ public enum HumanDate {
     /// A column of dates written month first, as Excel set to English saves a CSV (`3/25/2026`): one of its values
     /// is a date only that way (a second number above 12, the first not), which the row's own check refuses — but
     /// its other values (`3/4/2026`) read as dates day first, swapped without a word. The first such value, or nil.
-    public static func monthFirst(_ values: some Sequence<(line: Int, text: String)>) -> (line: Int, text: String)? {
+    static func monthFirst(_ values: some Sequence<(line: Int, text: String)>) -> (line: Int, text: String)? {
         values.first { v in
             let date = v.text.trimmingCharactersInSet(" ").split(separator: " ").first ?? ""
             let parts = date.split(separator: "/", omittingEmptySubsequences: false)
             guard parts.count == 3, let a = Int(parts[0]), let b = Int(parts[1]), parts[2].count == 4 else { return false }
             return (1...12).contains(a) && (13...31).contains(b)
+        }
+    }
+
+    /// The columns of a table (each row its line and its cells by column) that `isDate` says hold dates and that are
+    /// written month first (`monthFirst`), in the order they first appear, each with the value that tells it: the
+    /// same scan for the web's import page, `tiendoctl import` and `simulate --instances`.
+    public static func monthFirstColumns(_ rows: [(line: Int, cells: [(String, String)])], isDate: (String) -> Bool) -> [(
+        column: String, found: (line: Int, text: String)
+    )] {
+        var columns: [String] = []
+        for r in rows { for (column, _) in r.cells where !columns.contains(column) { columns.append(column) } }
+        return columns.filter(isDate).compactMap { column in
+            let values = rows.lazy.flatMap { r in r.cells.lazy.filter { $0.0 == column }.map { (line: r.line, text: $0.1) } }
+            return monthFirst(values).map { (column, $0) }
         }
     }
 

@@ -227,14 +227,10 @@ public enum InstanceRows {
             problems.append(Diagnostic(file: file, line: line, column: 1, severity: .error, message: m))
         }
         // A date column written month first, said once: its rows the check lets through would be swapped.
-        var names: [String] = []
-        for r in rows { for (name, _) in r.pairs where !names.contains(name) { names.append(name) } }
-        for name in names where name == "started" || [.date, .datetime].contains(def.field(name)?.type) {
-            let values = rows.lazy.flatMap { r in r.pairs.lazy.filter { $0.0 == name }.map { (line: r.line, text: $0.1) } }
-            if let found = HumanDate.monthFirst(values) {
-                bad(found.line, HumanDate.monthFirstColumn(name, found: found))
-            }
+        let dated = HumanDate.monthFirstColumns(rows.map { ($0.line, $0.pairs) }) { name in
+            name == "started" || [.date, .datetime].contains(def.field(name)?.type)
         }
+        for (name, found) in dated { bad(found.line, HumanDate.monthFirstColumn(name, found: found)) }
         for r in rows {
             var data: InstanceData = [:]
             var key: String?

@@ -180,14 +180,12 @@ struct ImportPage {
         // lists every bad row: refused here first, the file's other mistakes showed only after they were mended.
         var problems: [String] = []
         // A date column written month first is said once, first: its rows the check lets through are swapped.
-        for (heading, name) in names.sorted(by: { $0.key < $1.key }) {
-            let type = name == "started" ? "datetime" : workflow.field(name)?.type
-            guard type == "date" || type == "datetime" else { continue }
-            let values = table.rows.lazy.flatMap { r in r.pairs.lazy.filter { $0.heading == heading }.map { (line: r.line, text: $0.value) }
-            }
-            if let found = HumanDate.monthFirst(values) {
-                problems.append("\(table.place(found.line)): " + HumanDate.monthFirstColumn(heading, found: found))
-            }
+        let dated = HumanDate.monthFirstColumns(table.rows.map { r in (r.line, r.pairs.map { ($0.heading, $0.value) }) }) { heading in
+            let type = names[heading].map { $0 == "started" ? "datetime" : workflow.field($0)?.type }
+            return type == "date" || type == "datetime"
+        }
+        for (heading, found) in dated {
+            problems.append("\(table.place(found.line)): " + HumanDate.monthFirstColumn(heading, found: found))
         }
         var out: [(line: Int, row: JSON)] = []
         for r in table.rows {
