@@ -21,6 +21,8 @@ public struct Notice: Sendable, Hashable {
     /// Seconds between `at` and when tiendod wrote the record (a case entered after its dates, a daemon stopped).
     public var late: Int?
     public var priority: Int
+    /// The due is provisional (computed through a projected year): the record's `provisional`, unless it was so only
+    /// for its instant (`dueCertain`).
     public var provisional: Bool
     public var group: String?
     public var message: String
@@ -67,7 +69,8 @@ public struct Notice: Sendable, Hashable {
         // Within a century: an absurd value from a hand-written queue line must not overflow the instant it is added to.
         self.late = try int("late").flatMap { (0...3_155_760_000).contains($0) ? $0 : nil }
         self.priority = priority
-        self.provisional = json["provisional"]?.boolValue ?? false
+        // The due's own: a record provisional only for its instant (`dueCertain`) has a due that will not move.
+        self.provisional = json["provisional"]?.boolValue == true && json["dueCertain"]?.boolValue != true
         self.group = try string("group")
         self.message = message
     }

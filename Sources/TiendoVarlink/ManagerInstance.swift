@@ -123,6 +123,8 @@ extension Manager {
         public var priority: Int
         public var late: Int?
         public var provisional: Bool?
+        /// Extension: `provisional` only for `at`; the due is known and is shown without « (dự kiến)».
+        public var dueCertain: Bool?
         public var group: String?
         /// The operator's uid, for operator actions.
         public var actor: Int?
@@ -157,6 +159,7 @@ extension Manager {
             priority = try m.int("priority")
             late = try m.optionalInt("late")
             provisional = try m.optionalBool("provisional")
+            dueCertain = try m.optionalBool("dueCertain")
             group = try m.optionalString("group")
             actor = try m.optionalInt("actor")
             actorName = try m.optionalString("actorName")
@@ -179,6 +182,7 @@ extension Manager {
             w.add("priority", priority)
             w.add("late", late)
             w.add("provisional", provisional)
+            w.add("dueCertain", dueCertain)
             w.add("group", group)
             w.add("actor", actor)
             w.add("actorName", actorName)

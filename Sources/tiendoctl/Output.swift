@@ -101,7 +101,7 @@ enum Output {
             let subject = r.milestone.map { m in r.occurrence.map { "\(m)@\($0)" } ?? m } ?? r.state ?? ""
             var row = [
                 human(r) + (computedAt ? Messages.provisionalMark : ""), kindLabel(r.kind.rawValue), r.instance ?? r.workflow,
-                subject, humanDue(r.due) + (r.provisional && r.due != nil ? Messages.provisionalMark : ""),
+                subject, humanDue(r.due) + (r.dueProvisional && r.due != nil ? Messages.provisionalMark : ""),
                 Messages.lateness(of: r, entered: entered) ?? "", r.message,
             ]
             if !showInstance { row.remove(at: 2) }

@@ -124,7 +124,10 @@ import Testing
         let rs = Self.run(engine, &late, until: at("2026-01-01T09:00"))
         let r = try #require(rs.first { $0.milestone == "remind-wd" })
         #expect(r.atText == "2025-12-30T08:00:00+07:00" && r.provisional)  // 05/01, then 02/01 and 01/01 are off
-        #expect(r.message.hasSuffix("hạn chót 06/01/2026 (dự kiến)"))
+        // Provisional for its instant only: the due it names is known, and is not marked (nor in its JSON).
+        #expect(r.dueCertain && !r.dueProvisional)
+        #expect(r.message.hasSuffix("hạn chót 06/01/2026"))
+        #expect(r.json["dueCertain"] == .bool(true) && Record(json: r.json)?.dueCertain == true)
         // An operator's `at` is never provisional; a milestone-done record is when its due is.
         let done = try engine.completeMilestone(&late, milestone: "wd", at: at("2026-01-02T10:00"), actor: 0).get()
         #expect(

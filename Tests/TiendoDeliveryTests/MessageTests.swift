@@ -420,6 +420,12 @@ extension Array where Element == String {
             )
             .bytes)
         #expect(digest.parts[0].text.components(separatedBy: note).count == 2)
+        // Provisional only for when it falls (a reminder `1wd` stepping back over a projected year's days,
+        // `dueCertain`): its due is known, so neither the mark nor the note.
+        guard case .object(var fields) = r else { return #expect(Bool(false)) }
+        fields.append(("dueCertain", .bool(true)))
+        let certain = ParsedMail(try composer.email(for: job([.object(fields)], to: dung), now: at("2027-02-01T08:00")).bytes)
+        #expect(certain.parts[0].text.contains("Hạn chót: thứ Hai, 08/02/2027\n") && !certain.parts[0].text.contains("dự kiến"))
         // Without a provisional due, no note.
         let plain = ParsedMail(
             try composer.email(for: job([record(at: "2025-12-03T08:00:00+07:00")], to: dung), now: at("2025-12-05T07:00")).bytes)

@@ -34,6 +34,7 @@ public struct Record: Sendable, Hashable {
         var priority: Int
         var late: Int?
         var provisional: Bool
+        var dueCertain: Bool
         var group: String?
         var actor: Int?
         var actorName: String?
@@ -132,6 +133,15 @@ public struct Record: Sendable, Hashable {
         get { box.f.provisional }
         set { update { $0.provisional = newValue } }
     }
+    /// An extension: `provisional` only for the record's instant, its due known (a reminder `1wd` before a month's
+    /// end steps back over a projected year's working days; the month's end does not move). The due is then shown
+    /// without ` (dự kiến)`. JSON: `true` or absent.
+    public var dueCertain: Bool {
+        get { box.f.dueCertain }
+        set { update { $0.dueCertain = newValue } }
+    }
+    /// Whether the due, as people read it, is provisional: `provisional` unless `dueCertain`.
+    public var dueProvisional: Bool { provisional && !dueCertain }
     public var group: String? {
         get { box.f.group }
         set { update { $0.group = newValue } }
@@ -173,15 +183,15 @@ public struct Record: Sendable, Hashable {
         at: Instant, utcOffset: Int, kind: Kind, workflow: String, instance: String?, state: String? = nil,
         from: String? = nil, to: String? = nil, event: String? = nil, milestone: String? = nil,
         occurrence: String? = nil, due: String? = nil, previousDue: String? = nil, daysLeft: Int? = nil,
-        missed: Int? = nil, priority: Int, late: Int? = nil, provisional: Bool = false, group: String? = nil,
-        actor: Int? = nil, text: RecordText, identity: RecordIdentity
+        missed: Int? = nil, priority: Int, late: Int? = nil, provisional: Bool = false, dueCertain: Bool = false,
+        group: String? = nil, actor: Int? = nil, text: RecordText, identity: RecordIdentity
     ) {
         box = Box(
             Fields(
                 at: at, utcOffset: utcOffset, kind: kind, workflow: workflow, instance: instance, state: state, from: from, to: to,
                 event: event, milestone: milestone, occurrence: occurrence, due: due, previousDue: previousDue, daysLeft: daysLeft,
-                missed: missed, priority: priority, late: late, provisional: provisional, group: group, actor: actor,
-                actorName: nil, text: text, identity: identity))
+                missed: missed, priority: priority, late: late, provisional: provisional, dueCertain: dueCertain, group: group,
+                actor: actor, actorName: nil, text: text, identity: identity))
     }
 
     /// The Vietnamese sentence for people.
@@ -240,6 +250,7 @@ public struct Record: Sendable, Hashable {
             provisional: json["provisional"]?.boolValue == true, group: json["group"]?.stringValue,
             actor: json["actor"]?.intValue, message: msg)
         actorName = json["actorName"]?.stringValue
+        if provisional, json["dueCertain"]?.boolValue == true { dueCertain = true }
     }
 
     /// Equal when every field, the message and the key read the same, however they are held.
@@ -248,6 +259,7 @@ public struct Record: Sendable, Hashable {
             && a.state == b.state && a.from == b.from && a.to == b.to && a.event == b.event && a.milestone == b.milestone
             && a.occurrence == b.occurrence && a.due == b.due && a.previousDue == b.previousDue && a.daysLeft == b.daysLeft
             && a.missed == b.missed && a.priority == b.priority && a.late == b.late && a.provisional == b.provisional
+            && a.dueCertain == b.dueCertain
             && a.group == b.group && a.actor == b.actor && a.actorName == b.actorName && a.message == b.message && a.key == b.key
     }
 

@@ -35,6 +35,7 @@ extension Record {
         w.int("priority", priority)
         if let late { w.int("late", late) }
         if provisional { w.isTrue("provisional") }
+        if provisional && dueCertain { w.isTrue("dueCertain") }
         if let group { w.text("group", group) }
         if let actor { w.int("actor", actor) }
         if let actorName { w.text("actorName", actorName) }

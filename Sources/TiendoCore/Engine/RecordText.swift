@@ -26,7 +26,7 @@ enum RecordText: Sendable {
             let base = r.milestone.map { p.milestone($0)?.title ?? $0 } ?? r.state.map { p.state($0)?.taskTitle ?? $0 } ?? ""
             let title = Messages.deadlineTitle(base, occurrence: r.occurrence, due: r.due)
             let due = r.due ?? ""
-            let dueText = Messages.due(human(due), provisional: r.provisional)
+            let dueText = Messages.due(human(due), provisional: r.dueProvisional)
             let daysLeft = r.daysLeft ?? 0
             if r.kind == .overdue {
                 return Messages.overdue(title: title, instance: id, daysLeft: daysLeft, dueText: dueText, missed: r.missed)

@@ -206,7 +206,7 @@ extension Engine {
         return Record(
             at: n.time, utcOffset: program.offset(at: n.time), kind: kind, workflow: program.id, instance: label, state: inst.state,
             milestone: d.milestone, occurrence: d.occurrence, due: d.dueText, daysLeft: daysLeft, missed: missed,
-            priority: priority, late: Engine.late(n.time, now: now, mode), provisional: n.provisional, group: s.group, text: .lazy(program),
-            identity: key)
+            priority: priority, late: Engine.late(n.time, now: now, mode), provisional: n.provisional,
+            dueCertain: n.provisional && !d.provisional, group: s.group, text: .lazy(program), identity: key)
     }
 }

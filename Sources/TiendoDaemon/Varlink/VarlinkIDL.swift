@@ -81,6 +81,8 @@ enum VarlinkIDL {
           priority: int,
           late: ?int,
           provisional: ?bool,
+          # Extension: true when only `at` is provisional and the due is known.
+          dueCertain: ?bool,
           group: ?string,
           actor: ?int,
           # Extension: the person a front end (tiendo-web) acted for.

@@ -370,13 +370,15 @@ struct RecordView {
                     let who = uid == 0 ? "cán bộ kỹ thuật" : "tài khoản máy chủ số \(uid)"
                     return " <span class=\"muted small\">(\(who) ghi trực tiếp trên máy chủ)</span>"
                 } ?? .empty
-            let provisional: HTML = r.provisional == true ? " <span class=\"provisional\">(dự kiến)</span>" : .empty
+            // Provisional only for when it falls (`dueCertain`: its due is known): the mark goes with the time.
+            let provisional: HTML = r.provisional == true && r.dueCertain != true ? " <span class=\"provisional\">(dự kiến)</span>" : .empty
+            let timeMark: HTML = r.provisional == true && r.dueCertain == true ? " <span class=\"provisional\">(dự kiến)</span>" : .empty
             let late = RecordView.written(r, startWritten: startWritten)
             let undoneMark: HTML =
                 undone.contains(offset)
                 ? " <span class=\"badge warn\" title=\"Bước này đã được hoàn tác (xem bản ghi Hoàn tác)\">đã hoàn tác</span>" : .empty
             return
-                "<li class=\"\(cls)\"><time datetime=\"\(r.at)\">\(Format.moment(r.at))</time><b>\(Format.kind(of: r))</b>\(undoneMark)\(who)\(late)<br>\(said(r.message))\(provisional)</li>"
+                "<li class=\"\(cls)\"><time datetime=\"\(r.at)\">\(Format.moment(r.at))</time>\(timeMark)<b>\(Format.kind(of: r))</b>\(undoneMark)\(who)\(late)<br>\(said(r.message))\(provisional)</li>"
         }
         let more: HTML = history.count > shown.count ? "<p class=\"muted\">… và \(history.count - shown.count) bản ghi cũ hơn.</p>" : .empty
         return "<ol class=\"timeline\">\(items)</ol>\(more)"
