@@ -143,6 +143,14 @@ struct JournalTests {
             at: Instant(seconds: 41 * 86_400), utcOffset: 0, kind: .overdue, workflow: "w", instance: "w/k", priority: 4,
             late: 3600, message: "Quá hạn")
         #expect(StderrSink.line(later, entered: entered).hasSuffix("w/k: Quá hạn (trễ 1 giờ)"))
+        // Started on time (no `late`) with dates in the past (admitted last year): its catch-up is no lateness either.
+        let today = Record(
+            at: Instant(seconds: 400 * 86_400), utcOffset: 0, kind: .started, workflow: "w", instance: "w/n", priority: 6,
+            message: "Bắt đầu")
+        let transition = Record(
+            at: Instant(seconds: 77 * 86_400), utcOffset: 0, kind: .transition, workflow: "w", instance: "w/n", priority: 6,
+            late: 323 * 86_400, message: "Chuyển")
+        #expect(StderrSink.line(transition, entered: Messages.entries([today])).hasSuffix("w/n: Chuyển (ghi khi đưa hồ sơ vào hệ thống)"))
     }
 
     @Test("daemon messages: MESSAGE_ID, sanitised extra fields that cannot override the sink's own, CODE_*")

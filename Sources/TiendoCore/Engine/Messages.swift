@@ -77,12 +77,13 @@ public enum Messages {
         kind == Record.Kind.started.rawValue ? "ghi vào hệ thống sau " + span(seconds: seconds) : lateness(seconds: seconds)
     }
 
-    /// When each instance of `records` was entered into the system (its `started` record written late, at the
-    /// record's start plus `late`): the notices written with it (a back-dated record's catch-up) were nobody's lateness.
+    /// When each instance of `records` was entered into the system (its `started` record's instant, plus its `late`
+    /// when it was dated earlier): the notices written with it (a back-dated record's catch-up, or one started today
+    /// whose dates lie in the past, such as a probationary member admitted last year) were nobody's lateness.
     public static func entries(_ records: [Record]) -> [String: Int64] {
         var out: [String: Int64] = [:]
         for r in records where r.kind == .started {
-            if let id = r.instance, let l = r.late { out[id] = r.at.seconds + Int64(l) }
+            if let id = r.instance { out[id] = r.at.seconds + Int64(r.late ?? 0) }
         }
         return out
     }
