@@ -259,10 +259,8 @@ import Testing
         }
         #expect(
             list.items.map { "\($0.file):\($0.line): \($0.message)" } == [
-                // Said once, first: the column's other dates (1/4/2026) would be read swapped without a word.
-                "ds.csv:5: cột «ngay_ket_nap» ghi ngày theo kiểu tháng/ngày/năm («03/15/2026»: không có tháng 15), nên mọi ngày "
-                    + "khác của cột cũng bị đọc đảo, kể cả những ngày không báo lỗi (3/4/2026 thành 03/04/2026 thay vì 04/03/2026). "
-                    + "Hãy đổi định dạng cả cột sang ngày/tháng/năm (dd/mm/yyyy) rồi lưu lại tệp",
+                // The column is written day first (15/03/2026, 31/02/2026): 03/15/2026 is a slip of its own row, not a
+                // column written month first.
                 "ds.csv:4: cột 'ngay_ket_nap': ngày '31/02/2026' không tồn tại",
                 "ds.csv:5: cột 'ngay_ket_nap': ngày '03/15/2026' không tồn tại: không có tháng 15 (ngày viết trước tháng: dd/mm/yyyy)",
                 "ds.csv:6: cột 'ngay_ket_nap': '15/03/26' không phải ngày: năm phải đủ bốn chữ số (dd/mm/yyyy)",
@@ -276,8 +274,11 @@ import Testing
         #expect(good[1].data["hop_luc"] == .datetime(at("2026-03-15T08:00")))
         #expect(good[1].started == at("2026-01-02T00:00"))
         // A date only month first is what tells a column apart; 12/01/2026 reads either way and tells nothing.
-        let dates: [(line: Int, text: String)] = [(2, "12/01/2026"), (3, " 3/25/2026 08:00"), (4, "25/3/2026")]
+        let dates: [(line: Int, text: String)] = [(2, "12/01/2026"), (3, " 3/25/2026 08:00"), (4, "25/3/2026"), (5, "4/30/2026")]
         #expect(HumanDate.monthFirst(dates).map(\.line) == 3)
+        // Dates day first with one slip (`05/13/2025`): the slip's row is refused, not the column.
+        #expect(HumanDate.monthFirst([(line: 2, text: "25/11/2025"), (line: 3, text: "28/11/2025"), (line: 4, text: "05/13/2025")]) == nil)
+        #expect(HumanDate.monthFirst([(line: 2, text: "3/25/2026"), (line: 3, text: "25/3/2026")]) == nil)
         #expect(HumanDate.monthFirst([(line: 2, text: "12/01/2026"), (line: 3, text: "25/3/2026"), (line: 4, text: "2026-03-25")]) == nil)
     }
 }

@@ -56,13 +56,24 @@ public enum HumanDate {
     /// A column of dates written month first, as Excel set to English saves a CSV (`3/25/2026`): one of its values
     /// is a date only that way (a second number above 12, the first not), which the row's own check refuses — but
     /// its other values (`3/4/2026`) read as dates day first, swapped without a word. The first such value, or nil.
+    /// Nil too when the column has at least as many values that are dates only day first (`25/11/2025`): it is
+    /// written day first, and a value only month first there is a slip in one cell (`05/13/2025`), which its row's
+    /// check refuses on its own.
     static func monthFirst(_ values: some Sequence<(line: Int, text: String)>) -> (line: Int, text: String)? {
-        values.first { v in
+        var found: (line: Int, text: String)?
+        var monthFirst = 0
+        var dayFirst = 0
+        for v in values {
             let date = v.text.trimmingCharactersInSet(" ").split(separator: " ").first ?? ""
             let parts = date.split(separator: "/", omittingEmptySubsequences: false)
-            guard parts.count == 3, let a = Int(parts[0]), let b = Int(parts[1]), parts[2].count == 4 else { return false }
-            return (1...12).contains(a) && (13...31).contains(b)
+            guard parts.count == 3, let a = Int(parts[0]), let b = Int(parts[1]), parts[2].count == 4 else { continue }
+            if (13...31).contains(a) && (1...12).contains(b) { dayFirst += 1 }
+            if (1...12).contains(a) && (13...31).contains(b) {
+                monthFirst += 1
+                if found == nil { found = v }
+            }
         }
+        return monthFirst > dayFirst ? found : nil
     }
 
     /// The columns of a table (each row its line and its cells by column) that `isDate` says hold dates and that are
