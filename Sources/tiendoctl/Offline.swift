@@ -92,9 +92,9 @@ struct Validate: ParsableCommand {
                 let text = d.description
                 Output.say(text, d.severity == .error ? Output.red : Output.yellow)
             }
-            let errors = diags.filter { $0.severity == .error }.count
-            let warnings = diags.count - errors
-            printErr("\(errors) lỗi, \(warnings) cảnh báo")
+            // The «N more … not shown» line of a file counts as the problems it stands for.
+            let (errors, warnings) = Diagnostic.counts(diags)
+            printErr("\(Messages.count(errors)) lỗi, \(Messages.count(warnings)) cảnh báo")
         }
         if diags.contains(where: { $0.severity == .error }) { throw ExitCode.failure }
     }

@@ -153,6 +153,8 @@ def test_validate_stays_linear_on_large_files(tmp_path):
     assert r.returncode == 1 and len(lines) == 201, out(r)[-500:]
     assert lines[0] == f"{tmp_path}/dich.yaml:6:14: error: unknown state 'khong-co-0' in 'on.di'"
     assert lines[-1].endswith("error: 19799 more problems (9800 errors) in this file not shown (only the first 200 are)")
+    # The summary counts the problems that line stands for, not the line as one error.
+    assert r.stderr.decode().splitlines()[-1] == "10.000 lỗi, 9.999 cảnh báo", r.stderr.decode()[-300:]
 
     chain = "".join(f"  m{i}: {{title: M, due: 2026-01-01, requires: [m{i + 1}]}}\n" for i in range(n - 1))
     write(tmp_path / "chuoi.yaml", f"tiendo: 1\ntitle: T\nmilestones:\n{chain}  m{n - 1}: {{title: M, due: 2026-01-01}}\n")

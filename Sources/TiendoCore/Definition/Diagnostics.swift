@@ -6,13 +6,36 @@ public struct Diagnostic: Error, Hashable, Sendable, Codable, CustomStringConver
     public var column: Int
     public var severity: Severity
     public var message: String
+    /// The problems this one stands for when it is the «N more … not shown» line that ends a file's list (nil for a
+    /// problem of its own): what a count of errors and warnings adds instead of one.
+    public var omitted: Omitted?
 
-    public init(file: String, line: Int, column: Int, severity: Severity, message: String) {
+    public struct Omitted: Hashable, Sendable, Codable {
+        public var errors: Int
+        public var warnings: Int
+    }
+
+    public init(file: String, line: Int, column: Int, severity: Severity, message: String, omitted: Omitted? = nil) {
         self.file = file
         self.line = line
         self.column = column
         self.severity = severity
         self.message = message
+        self.omitted = omitted
+    }
+
+    /// How many errors and warnings `diagnostics` tell of, counting the problems a «not shown» line stands for.
+    public static func counts(_ diagnostics: [Diagnostic]) -> (errors: Int, warnings: Int) {
+        diagnostics.reduce(into: (errors: 0, warnings: 0)) { sum, d in
+            if let o = d.omitted {
+                sum.errors += o.errors
+                sum.warnings += o.warnings
+            } else if d.severity == .error {
+                sum.errors += 1
+            } else {
+                sum.warnings += 1
+            }
+        }
     }
 
     /// `FILE:LINE:COLUMN: error|warning: message`
@@ -47,7 +70,8 @@ package final class DiagnosticSink {
         return kept + [
             Diagnostic(
                 file: file, line: at.line, column: at.column, severity: droppedErrors > 0 ? .error : .warning,
-                message: "\(n) more \(what) in this file not shown (only the first \(kept.count) are)")
+                message: "\(n) more \(what) in this file not shown (only the first \(kept.count) are)",
+                omitted: Diagnostic.Omitted(errors: droppedErrors, warnings: droppedWarnings))
         ]
     }
 
