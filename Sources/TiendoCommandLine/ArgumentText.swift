@@ -27,7 +27,8 @@ public enum ArgumentText {
         ("OPTIONS:", "TÙY CHỌN:"),
         ("SUBCOMMANDS:", "LỆNH:"),
         ("(default)", "(mặc định)"),
-        ("(default: ", "(mặc định: "),
+        // Also where the help wraps its line right after the colon.
+        ("(default:", "(mặc định:"),
         ("Show the version.", "In phiên bản."),
         ("Show help information.", "In trợ giúp này."),
     ]

@@ -24,6 +24,8 @@ struct ConnectionOptions: ParsableArguments {
 
     func validate() throws {
         if let t = timeoutGiven, !(t >= 0) || !t.isFinite { throw ValidationError("--timeout phải từ 0 trở lên (0: chờ mãi)") }
+        // An empty path (`--socket "$UNSET"`) would silently mean the default socket, perhaps another tiendod's.
+        if socket?.isEmpty == true { throw ValidationError("--socket cần đường dẫn của socket, không để trống") }
     }
 
     var path: String { ManagerClient.resolveSocketPath(socket) }
@@ -150,7 +152,7 @@ func assignments(_ list: [String], option: String) throws -> JSON? {
     var pairs: [(String, JSON)] = []
     for a in list {
         guard let eq = a.firstIndex(of: "="), eq != a.startIndex else {
-            throw fail("\(option) '\(a)': cần TRƯỜNG=GIÁ_TRỊ")
+            throw usage("\(option) '\(a)': cần TRƯỜNG=GIÁ_TRỊ")
         }
         let name = String(a[..<eq]).trimmingCharacters(in: .whitespaces)
         let value = String(a[a.index(after: eq)...])

@@ -131,14 +131,14 @@ struct Plan: ParsableCommand {
         let data: InstanceData
         switch Planner.data(def, assignments: assignments, start: def.zone.date(of: startAt)) {
         case .success(let d): data = d
-        case .failure(let e): throw fail("--set: \(e)")
+        case .failure(let e): throw usage("--set: \(e)")
         }
         var untilDate = def.zone.date(of: startAt).adding(months: 24)
         if let until { untilDate = try parseDate(until, option: "--until") }
         // An empty table would read as «nothing falls due»: a range that ends before it starts is the caller's slip.
         let startDay = def.zone.date(of: startAt)
         if untilDate < startDay {
-            throw fail("--until (\(untilDate.vietnamese)) trước ngày bắt đầu (\(startDay.vietnamese)): không có gì để lập kế hoạch")
+            throw usage("--until (\(untilDate.vietnamese)) trước ngày bắt đầu (\(startDay.vietnamese)): không có gì để lập kế hoạch")
         }
         let (records, cutAt) = Planner.bounded(def, data: data, start: startAt, until: untilDate)
         Output.printRecords(records, json: json)
@@ -183,12 +183,12 @@ struct Simulate: ParsableCommand {
         var untilAt = try parseInstant(until, zone: zone, option: "--until")
         if case .valid = HumanDate.date(until) { untilAt = untilAt.adding(seconds: 86_399) }
         if untilAt < fromAt {
-            throw fail("--until (\(zone.vietnamese(untilAt))) trước --from (\(zone.vietnamese(fromAt))): không có gì để chạy")
+            throw usage("--until (\(zone.vietnamese(untilAt))) trước --from (\(zone.vietnamese(fromAt))): không có gì để chạy")
         }
         var planned: [Simulator.Planned] = []
         var problems: [Diagnostic] = []
         for spec in instances {
-            guard let eq = spec.firstIndex(of: "=") else { throw fail("--instances '\(spec)': cần QUY_TRÌNH=TỆP.csv") }
+            guard let eq = spec.firstIndex(of: "=") else { throw usage("--instances '\(spec)': cần QUY_TRÌNH=TỆP.csv") }
             let wf = String(spec[..<eq])
             let file = String(spec[spec.index(after: eq)...])
             guard let def = set.workflow(wf) else { throw fail("--instances: không có quy trình '\(wf)' (hoặc quy trình có lỗi)") }
@@ -259,7 +259,7 @@ struct Graph: ParsableCommand {
     var format: String = "dot"
 
     func run() throws {
-        guard let f = GraphRenderer.Format(rawValue: format) else { throw fail("--format phải là dot hoặc mermaid") }
+        guard let f = GraphRenderer.Format(rawValue: format) else { throw usage("--format phải là dot hoặc mermaid") }
         let def = try loadDefinition(workflow, workflows)
         // Line by line, so that only control characters inside a line (from titles) are escaped.
         var lines = GraphRenderer.render(def, format: f).split(separator: "\n", omittingEmptySubsequences: false)
@@ -301,11 +301,11 @@ struct CalendarCommand: ParsableCommand {
         var year = year.map(String.init)
         let number = calendarGiven.map { !$0.isEmpty && $0.utf8.allSatisfy { (48...57).contains($0) } } ?? false
         if number, let given = calendarGiven, !known.contains(given) {
-            guard year == nil else { throw fail("không có lịch '\(given)': mã lịch đứng trước năm (tiendoctl calendar vn \(given))") }
+            guard year == nil else { throw usage("không có lịch '\(given)': mã lịch đứng trước năm (tiendoctl calendar vn \(given))") }
             calendar = "vn"
             year = given
         }
-        if years, let year { throw fail("--years liệt kê mọi năm của lịch: không đi cùng một năm ('\(year)')") }
+        if years, let year { throw usage("--years liệt kê mọi năm của lịch: không đi cùng một năm ('\(year)')") }
         let (cal, diags) = loader.resolveCalendar(calendar)
         if cal == nil, !known.contains(calendar) {
             throw fail(
@@ -315,7 +315,7 @@ struct CalendarCommand: ParsableCommand {
         guard let cal else { throw fail("không nạp được lịch '\(calendar)'") }
         if years { return printYears(cal) }
         guard let y = year.map({ Int($0) }) ?? cal.zone.date(of: now()).year, (1...9999).contains(y) else {
-            throw fail("năm '\(year ?? "")' ngoài khoảng 1–9999")
+            throw usage("năm '\(year ?? "")' ngoài khoảng 1–9999")
         }
         if json { return Output.printJSON(cal.listingJSON(year: y, includeWeekends: all)) }
         let days = cal.days(in: y, includeWeekends: all)

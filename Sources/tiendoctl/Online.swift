@@ -146,7 +146,8 @@ struct List: ParsableCommand {
     @Flag(help: "Chỉ các hồ sơ có việc quá hạn.")
     var overdue = false
 
-    @Option(help: ArgumentHelp("Tối đa N hồ sơ (mặc định: tất cả).", valueName: "N"))
+    // `.unconditional`: `--limit -1` is a value (refused in words below), not a missing one.
+    @Option(parsing: .unconditional, help: ArgumentHelp("Tối đa N hồ sơ (mặc định: tất cả).", valueName: "N"))
     var limit: Int?
 
     @OptionGroup var connection: ConnectionOptions
@@ -154,10 +155,10 @@ struct List: ParsableCommand {
     static let page = 1000
 
     func run() throws {
-        if let limit, limit < 1 { throw fail("--limit phải lớn hơn 0") }
+        if let limit, limit < 1 { throw usage("--limit phải lớn hơn 0") }
         var wheres: [(field: String, value: String)] = []
         for f in filters {
-            guard let eq = f.firstIndex(of: "="), eq != f.startIndex else { throw fail("--where '\(f)': cần TRƯỜNG=GIÁ_TRỊ") }
+            guard let eq = f.firstIndex(of: "="), eq != f.startIndex else { throw usage("--where '\(f)': cần TRƯỜNG=GIÁ_TRỊ") }
             wheres.append((String(f[..<eq]), String(f[f.index(after: eq)...])))
         }
         let client = try connection.connect()
@@ -687,7 +688,7 @@ struct Agenda: ParsableCommand {
     static let noGroup = "(không nhóm)"
 
     func run() throws {
-        if let days, !(0...3660).contains(days) { throw fail("--days phải từ 0 đến 3660 (mười năm)") }
+        if let days, !(0...3660).contains(days) { throw usage("--days phải từ 0 đến 3660 (mười năm)") }
         // As `list`: an empty answer to a group that no record has is an error, with --json too.
         let p = try connection.parameters(Manager.Agenda(days: days, workflow: workflow, group: group))
         let items = try connection.read(Manager.Agenda.self, p)

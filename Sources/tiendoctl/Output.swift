@@ -136,6 +136,14 @@ func fail(_ message: String) -> ExitCode {
     return ExitCode.failure
 }
 
+/// A wrong use of an option (a value out of range, `--where` without `=`): said as `fail` says it, with the exit
+/// status of the argument parser's own refusals (64), so that a script tells a mistyped command from one that ran
+/// and failed.
+func usage(_ message: String) -> ExitCode {
+    printErr("tiendoctl: " + message)
+    return ExitCode.validationFailure
+}
+
 /// The whole of a file a command was given, or a failure that says why it could not be read («không có tệp
 /// hoặc thư mục này», «là một thư mục», «không có quyền»): `what` names it («tệp sự kiện»).
 func readWhole(_ file: String, what: String = "tệp") throws -> Data {

@@ -168,9 +168,9 @@ def test_day_first_dates_from_people(hostile, tmp_path):
     assert ":1:1:" not in p.stderr.decode()
     # A range that ends before it starts is refused, not answered with an empty table («nothing falls due»).
     p = ctl("plan", "doc", "--workflows", d.wf, "--set", "han=20/03/2026", "--start", "01/03/2026 08:00", "--until", "28/02/2026")
-    assert p.returncode == 1 and "--until (28/02/2026) trước ngày bắt đầu (01/03/2026)" in p.stderr.decode(), p.stderr
+    assert p.returncode == 64 and "--until (28/02/2026) trước ngày bắt đầu (01/03/2026)" in p.stderr.decode(), p.stderr
     s = ctl("simulate", "--workflows", d.wf, "--from", "10/03/2026", "--until", "09/03/2026")
-    assert s.returncode == 1 and "--until (23:59 ngày 09/03/2026) trước --from (00:00 ngày 10/03/2026)" in s.stderr.decode(), s.stderr
+    assert s.returncode == 64 and "--until (23:59 ngày 09/03/2026) trước --from (00:00 ngày 10/03/2026)" in s.stderr.decode(), s.stderr
 
 
 def test_calendar_read_as_people_type_it():
@@ -186,4 +186,5 @@ def test_calendar_read_as_people_type_it():
         (["2027", "--years"], "--years liệt kê mọi năm của lịch: không đi cùng một năm ('2027')"),
     ]:
         r = ctl("calendar", *args, "--workflows", wf)
-        assert r.returncode == 1 and said in r.stderr.decode(), (args, r.stderr)
+        # Wrong use: the argument parser's exit status (64), as for an option it cannot read.
+        assert r.returncode == 64 and said in r.stderr.decode(), (args, r.stderr)

@@ -266,7 +266,13 @@ def test_send_done_history_agenda(daemon):
     assert "hop/" in r.stdout
     # A negative count is a value refused in words, not «a missing value».
     r = ctl(daemon, "agenda", "--days", "-1")
-    assert r.returncode == 1 and r.stderr.strip() == "tiendoctl: --days phải từ 0 đến 3660 (mười năm)", r.stderr
+    assert r.returncode == 64 and r.stderr.strip() == "tiendoctl: --days phải từ 0 đến 3660 (mười năm)", r.stderr
+    r = ctl(daemon, "list", "--limit", "-1")
+    assert r.returncode == 64 and r.stderr.strip() == "tiendoctl: --limit phải lớn hơn 0", r.stderr
+    r = subprocess.run([CTL, "status", "--socket", ""], capture_output=True, text=True)
+    assert r.returncode == 64 and "--socket cần đường dẫn của socket, không để trống" in r.stderr, r.stderr
+    r = ctl(daemon, "list", "--where", "chi_bo")
+    assert r.returncode == 64 and r.stderr.strip() == "tiendoctl: --where 'chi_bo': cần TRƯỜNG=GIÁ_TRỊ", r.stderr
 
 
 def test_errors_are_one_line_and_exit_1(daemon, tmp_path):
@@ -827,6 +833,10 @@ def test_argument_errors_and_help_are_in_vietnamese():
     assert "In trợ giúp này." in r.stdout and "Show help" not in r.stdout
     # Each default said once, in words: not ArgumentParser's «(mặc định: 120.0)» after ours.
     assert "(mặc định 120;" in r.stdout and "120.0" not in r.stdout, r.stdout
+    # tiendod's too, where the help wraps its line right after «(default:».
+    r = subprocess.run([os.path.join(BIN, "tiendod"), "--help"], capture_output=True, text=True, env=env)
+    assert r.returncode == 0 and "TÙY CHỌN:" in r.stdout and "(mặc định:" in r.stdout, r.stdout
+    assert "default" not in r.stdout, r.stdout
 
 
 def test_a_group_typed_another_way_is_sent_as_the_records_spell_it(daemon, tmp_path):
