@@ -50,6 +50,12 @@ test: deps lint test-swift test-varlink test-hostile test-systemd test-delivery 
 # driver, the plugins); `swift format format -i --recursive DIR` fixes what it reports.
 lint:
 	$(SWIFT) format lint --strict --parallel --recursive Sources Tests bench/Sources Plugins
+	@# The example CSVs are what their generator writes for the day they were made (a changed draw once left them
+	@# impossible to regenerate).
+	@out=$$(mktemp -d) && python3 scripts/gen-examples.py --today 2026-11-30 --out $$out >/dev/null \
+		&& diff -r -x '*.md' -x README $$out Workflows/examples >/dev/null \
+		|| { echo "Workflows/examples/ khác với bản scripts/gen-examples.py --today 2026-11-30 tạo ra"; rm -rf $$out; exit 1; }; \
+		rm -rf $$out
 
 test-swift: deps
 	$(SWIFT_BUILD) --build-tests
