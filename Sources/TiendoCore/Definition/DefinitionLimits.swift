@@ -1,10 +1,10 @@
 internal import CYaml
 
 /// Bounds on what one workflow or calendar file may contain, so that reading a hostile or broken file takes bounded
-/// time and memory (README, "Limits"). The shipped files are at most 10 KB with fewer than 1,000 YAML nodes and a
-/// nesting depth of 8; each limit is hundreds of times what a province's largest workflow needs.
+/// time and memory (README, "Limits"). The shipped files are at most 20 KB with fewer than 1,000 YAML nodes and a
+/// nesting depth of 10; each limit is hundreds of times what a province's largest workflow needs.
 public enum DefinitionLimits {
-    /// Bytes in one file: 400 times the largest shipped workflow. Checked before the file is read further.
+    /// Bytes in one file: 200 times the largest shipped workflow. Checked before the file is read further.
     public static let fileBytes = 4 << 20
     /// YAML nodes (scalars, lists, mappings) in one file: room for 12,500 states or milestones of 20 nodes each
     /// (the largest shipped workflow has 40). A file at the limit validates in about 2 s in a debug build.
