@@ -11,6 +11,8 @@ struct DigestLayout {
     var agenda: (group: String, page: String)? = nil
     /// `quiet_hours.urgent`: items at least this urgent are marked.
     var urgent = 2
+    /// Under the heading of a digest sent after its day: which day it is for, and that counts are to the sending day.
+    var late: String? = nil
 
     struct Section {
         var title: String
@@ -63,17 +65,17 @@ struct DigestLayout {
         var s = (i.isUrgent(urgent) ? "[Khẩn] " : "") + (i.label.map { "\($0): " } ?? "") + "«\(i.title)»" + i.code
         if let o = n.occurrence { s += ", kỳ \(Messages.period(o, due: n.due))" }
         if let due = i.dueText { s += ", hạn chót \(due)" }
-        if let d = i.days { s += ", " + MessageComposer.daysText(d) }
+        if let d = i.days { s += ", " + MessageComposer.daysText(d, overdue: n.kind == "overdue") }
         return s
     }
 
     func render() -> (text: String, html: String) {
         let sections = sections()
         let summary = DigestLayout.summary(sections)
-        var text = greeting + "\n\n" + heading + "\n" + summary + "\n"
+        var text = greeting + "\n\n" + heading + "\n" + (late.map { $0 + "\n" } ?? "") + summary + "\n"
         var html =
             MessageComposer.htmlHead(heading) + "<p>" + MIME.escapeHTML(greeting) + "</p>\n<h2>" + MIME.escapeHTML(heading)
-            + "</h2>\n<p>" + MIME.escapeHTML(summary) + "</p>\n"
+            + "</h2>\n" + (late.map { "<p>" + MIME.escapeHTML($0) + "</p>\n" } ?? "") + "<p>" + MIME.escapeHTML(summary) + "</p>\n"
         if let (group, page) = agenda {
             // The page is also where the items done are ticked and recorded together (tiendo-web's agenda).
             let more =

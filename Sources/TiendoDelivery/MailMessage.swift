@@ -64,12 +64,18 @@ public enum MIME {
     /// `=?UTF-8?B?…?=` words of at most 36 bytes of text each (48 base64 characters, 60 with the frame). Words
     /// end after a space where one is near, keeping the space inside the word: decoders drop the white space
     /// between encoded-words (RFC 2047 §6.2), and a few also show it, so it must not be the only space there.
+    /// A character is kept in one word, unless it alone is longer than a word (a letter under dozens of combining
+    /// marks): then it is cut between its code points, which RFC 2047 §5 allows, so no word passes 75 characters.
     public static func encodedWords(_ text: String, maxBytes: Int = 36) -> [String] {
         var chunks: [[UInt8]] = []
         var chunk: [UInt8] = []
         var lastSpace: Int?
-        for ch in text {
+        let pieces = text.lazy.flatMap { ch -> [(Character, [UInt8])] in
             let bytes = Array(String(ch).utf8)
+            guard bytes.count > maxBytes else { return [(ch, bytes)] }
+            return ch.unicodeScalars.map { (ch, Array(String($0).utf8)) }
+        }
+        for (ch, bytes) in pieces {
             if chunk.count + bytes.count > maxBytes, !chunk.isEmpty {
                 if let cut = lastSpace, cut > 12 {
                     chunks.append(Array(chunk[..<cut]))

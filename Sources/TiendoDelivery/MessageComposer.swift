@@ -113,13 +113,20 @@ public struct MessageComposer: Sendable {
         var headers: [(String, String)] = []
         if job.isDigest {
             let period = job.items[0].digestPeriod ?? .day
-            subject = digestSubject(items, period: period, zone: first.zone, now: now)
+            // Titled by the day it is for (its key's slot), not the day it goes out: Friday's digest held by a relay
+            // down over the weekend is not a second «Nhắc việc ngày 14/12» on Monday, and says it is late.
+            let sentOn = first.zone.date(of: now)
+            let slot = job.items[0].digest.flatMap { CivilDate.parse(String($0.split(separator: "|").last ?? "")) } ?? sentOn
+            subject = digestSubject(items, period: period, zone: first.zone, day: slot)
             // The digest lists what was routed to it today; what is open besides (sent on its own, or notified on an
             // earlier day and never repeated) is on the group's agenda page.
             let group = MessageComposer.oneGroup(items)
             (text, html) = DigestLayout(
                 items: items, greeting: greeting, heading: subject, footer: footer,
-                agenda: linked ? group.flatMap { g in routing.agenda(of: g).map { (g, $0) } } : nil, urgent: routing.quietHours.urgent
+                agenda: linked ? group.flatMap { g in routing.agenda(of: g).map { (g, $0) } } : nil, urgent: routing.quietHours.urgent,
+                late: slot < sentOn
+                    ? "Thư này của ngày \(slot.vietnamese), gửi muộn ngày \(sentOn.vietnamese); số ngày còn lại và quá hạn tính đến ngày gửi."
+                    : nil
             ).render()
             headers.append(("X-Tiendo-Digest", String(items.count)))
         } else {
@@ -159,9 +166,11 @@ public struct MessageComposer: Sendable {
         return bodies.contains { composed.hasPrefix($0) } ? "Kính gửi \(composed)," : "Kính gửi đồng chí \(composed),"
     }
 
-    /// `còn 3 ngày`, `đến hạn hôm nay`, `quá hạn 2 ngày`.
-    static func daysText(_ days: Int) -> String {
-        days > 0 ? "còn \(days) ngày" : days == 0 ? "đến hạn hôm nay" : "quá hạn \(-days) ngày"
+    /// `còn 3 ngày`, `đến hạn hôm nay`, `quá hạn 2 ngày`; an overdue notice on its due day (a due at an hour, 17:00
+    /// passed) `đã quá giờ hạn chót hôm nay`, not «đến hạn hôm nay» under a subject that says it is overdue.
+    static func daysText(_ days: Int, overdue: Bool = false) -> String {
+        if days == 0 && overdue { return "đã quá giờ hạn chót hôm nay" }
+        return days > 0 ? "còn \(days) ngày" : days == 0 ? "đến hạn hôm nay" : "quá hạn \(-days) ngày"
     }
 
     /// What happened first, then whose, then to what: `Còn 7 ngày – Nguyễn Văn An: «…», hạn chót 10/12/2025`. A phone
@@ -223,9 +232,14 @@ public struct MessageComposer: Sendable {
         }
         if let due = i.dueText { rows.append((i.notice.previousDue != nil ? "Hạn mới" : "Hạn chót", weekday(i.notice) + due)) }
         let noticeDay = i.zone.date(of: i.notice.at)
-        if let d = i.days, i.notice.isDeadlineNotice {
+        // A new due (`rescheduled`) says it too: moved to a day already past, the case is still overdue.
+        if let d = i.days, i.notice.isDeadlineNotice || i.notice.kind == "rescheduled" {
             // Counted at sending: beside a sentence of an earlier day («Còn 7 ngày»), it says which day it counts to.
-            rows.append((sentOn > noticeDay ? "Tình trạng (tính đến ngày gửi thư)" : "Tình trạng", MessageComposer.daysText(d)))
+            rows.append(
+                (
+                    sentOn > noticeDay ? "Tình trạng (tính đến ngày gửi thư)" : "Tình trạng",
+                    MessageComposer.daysText(d, overdue: i.notice.kind == "overdue")
+                ))
         }
         // `missed`: the periods open past their deadline, this one included (format §10 rule 8); the earlier ones are
         // not named by the record, so the count says what it counts.
@@ -358,10 +372,9 @@ public struct MessageComposer: Sendable {
 
     /// `Nhắc việc ngày 05/12/2025 – Chi bộ 3`, `Nhắc việc tuần 01/12–07/12/2025 – Chi bộ 3`: a digest lists what is
     /// overdue and what falls due in the coming days, not only the day's work. Urgent notices in it put `[Khẩn]` first.
-    func digestSubject(_ items: [Item], period: DigestSchedule.Period, zone: Zone, now: Instant) -> String {
+    func digestSubject(_ items: [Item], period: DigestSchedule.Period, zone: Zone, day today: CivilDate) -> String {
         let whose = MessageComposer.oneGroup(items).map { " – " + $0 } ?? ""
         let urgent = items.contains { $0.isUrgent(routing.quietHours.urgent) } ? "[Khẩn] " : ""
-        let today = zone.date(of: now)
         switch period {
         case .day: return "\(urgent)Nhắc việc ngày \(today.vietnamese)\(whose)"
         case .week:

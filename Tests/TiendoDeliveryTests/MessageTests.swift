@@ -226,6 +226,28 @@ extension Array where Element == String {
         }
         let t = try text(moved)
         #expect(t.contains("Hạn cũ: thứ Sáu, 30/01/2026\n") && t.contains("Hạn mới: thứ Hai, 02/02/2026\n"), "\(t)")
+        // A new due says how it stands, the more so when it has passed already.
+        #expect(t.contains("Tình trạng: còn 13 ngày\n"), "\(t)")
+        // Overdue at an hour of the day itself (17:00 passed): not «đến hạn hôm nay» under «Đã quá hạn chót».
+        let late = try text(record("overdue", at: "2026-01-20T17:00:00+07:00", due: "2026-01-20T17:00:00+07:00", daysLeft: 0, priority: 4))
+        #expect(late.contains("Tình trạng: đã quá giờ hạn chót hôm nay\n") && !late.contains("đến hạn hôm nay"), "\(late)")
+    }
+
+    @Test("a digest sent after its day is titled by its day and says it is late")
+    func lateDigest() throws {
+        let r = record(at: "2025-12-11T08:00:00+07:00", due: "2025-12-12", daysLeft: 1)
+        let key = "bi-thu|thu|bithu.kdc2@example.vn|2025-12-11"
+        var j = job([r, r], to: dung, digest: key)
+        j.items = j.items.map { d in
+            var d = d
+            d.digestPeriod = .day
+            return d
+        }
+        let held = ParsedMail(try composer.email(for: j, now: at("2025-12-14T09:00")).bytes)
+        #expect(held.headers["Subject"]?.hasPrefix("Nhắc việc ngày 11/12/2025") == true, "\(held.headers)")
+        #expect(held.parts[0].text.contains("Thư này của ngày 11/12/2025, gửi muộn ngày 14/12/2025;"), "\(held.parts[0].text)")
+        let onTime = ParsedMail(try composer.email(for: j, now: at("2025-12-11T07:30")).bytes)
+        #expect(onTime.headers["Subject"]?.hasPrefix("Nhắc việc ngày 11/12/2025") == true && !onTime.parts[0].text.contains("gửi muộn"))
     }
 
     @Test("an urgent notice (quiet_hours.urgent, crit by default) says so first and is flagged for mail clients")
@@ -532,6 +554,10 @@ extension Array where Element == String {
         let h = MIME.header("Subject", long)
         #expect(h.components(separatedBy: "\r\n").allSatisfy { $0.count <= 78 })
         #expect(MIME.encodedWords(long).allSatisfy { $0.count <= 75 })
+        // One character longer than a word (a letter under 30 combining marks) is cut between its code points.
+        let heavy = "Lê Thị A" + String(String.UnicodeScalarView((0x316...0x333).compactMap(Unicode.Scalar.init))) + " Hoa"
+        #expect(MIME.encodedWords(heavy).allSatisfy { $0.count <= 75 })
+        #expect(ParsedMail.decodeWords(MIME.encodedWords(heavy).joined(separator: " ")) == heavy)
         let value = h.dropFirst("Subject:".count).replacingOccurrences(of: "\r\n", with: "").trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(ParsedMail.decodeWords(value) == long)
         #expect(MIME.escapeHTML("<a href=\"x\">Tú & 'Lan'</a>") == "&lt;a href=&quot;x&quot;&gt;Tú &amp; &#39;Lan&#39;&lt;/a&gt;")
