@@ -8,6 +8,7 @@ extension ParsableCommand {
     /// (its errors, its help's headings and built-in flags) in Vietnamese (`ArgumentText`), line by line escaped
     /// as any shown text (an argument it quotes may hold control characters). Shared by the four programs.
     public static func mainInVietnamese(_ arguments: [String]? = nil) async -> Never {
+        refuseArgumentsNotUTF8()
         do {
             var command = try parseAsRoot(arguments)
             if var asynchronous = command as? any AsyncParsableCommand {
@@ -18,6 +19,22 @@ extension ParsableCommand {
             exitAfterOutput()
         } catch {
             exitInVietnamese(error)
+        }
+    }
+
+    /// Exits 64 when an argument is not UTF-8 (a file named in a legacy code page, a value typed in a terminal set
+    /// to one): Swift would read its bytes as U+FFFD, so a file that exists was «không có tệp» and a name was stored
+    /// as «�(» without a word. Which argument, and what to do, instead.
+    static func refuseArgumentsNotUTF8() {
+        for i in 1..<Int(CommandLine.argc) {
+            guard let raw = CommandLine.unsafeArgv[i], String(validatingCString: raw) == nil else { continue }
+            let shown = TerminalText.escaped(
+                String(decoding: UnsafeBufferPointer(start: raw, count: strlen(raw)).map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            FileHandle.standardError.write(
+                Data(
+                    ("\(Self._commandName): tham số thứ \(i) («\(shown)») không phải văn bản UTF-8: nếu là tên tệp, hãy đổi tên tệp "
+                        + "(chỉ dùng chữ có dấu viết theo Unicode); nếu là một giá trị, hãy gõ lại trong cửa sổ lệnh dùng UTF-8\n").utf8))
+            Foundation.exit(ExitCode.validationFailure.rawValue)
         }
     }
 
@@ -36,6 +53,7 @@ extension ParsableCommand {
 
     /// The same for a program whose commands are all synchronous (`tiendod`).
     public static func mainInVietnameseSynchronously(_ arguments: [String]? = nil) -> Never {
+        refuseArgumentsNotUTF8()
         do {
             var command = try parseAsRoot(arguments)
             try command.run()

@@ -188,3 +188,16 @@ def test_calendar_read_as_people_type_it():
         r = ctl("calendar", *args, "--workflows", wf)
         # Wrong use: the argument parser's exit status (64), as for an option it cannot read.
         assert r.returncode == 64 and said in r.stderr.decode(), (args, r.stderr)
+
+
+def test_an_argument_not_utf8_is_named_not_read_as_replacement_characters(tmp_path):
+    """A file named in a legacy code page was «không có tệp» although it existed, and a value typed in a terminal set
+    to one was stored as «�(»: the argument is refused by its place, saying what to do, with the usage status."""
+    bad = os.path.join(os.fsencode(str(tmp_path)), b"d\xff.csv")
+    open(bad, "wb").close()
+    r = ctl(b"validate", bad)
+    assert r.returncode == 64, r
+    assert "tiendoctl: tham số thứ 2 («" in r.stderr.decode() and "không phải văn bản UTF-8: nếu là tên tệp, hãy đổi tên tệp" \
+        in r.stderr.decode(), r.stderr
+    r = ctl(b"plan", b"x", b"--set", b"ho_ten=\xc3\x28")
+    assert r.returncode == 64 and "tham số thứ 4" in r.stderr.decode(), r.stderr
