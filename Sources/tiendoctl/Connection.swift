@@ -123,6 +123,16 @@ func report(_ error: any Error, path: String, unanswered: String? = nil) -> Exit
     case let e as ExitCode: return e
     case let e as ManagerError:
         for d in e.diagnostics { printErr(diagnosticLine(d)) }
+        // `nope/x`: no such record because no such workflow, said as such (with the one likely meant).
+        if case .noSuchInstance(let id) = e, let slash = id.firstIndex(of: "/"),
+            let loaded = (try? ManagerClient(socketPath: path, timeout: 10).call(Extras.Workflows()))?.workflows.map(\.id),
+            !loaded.contains(String(id[..<slash]))
+        {
+            let workflow = String(id[..<slash])
+            return fail(
+                "\(e.description): không có quy trình '\(workflow)'\(vietnameseSuggestion(workflow, loaded.sorted())); "
+                    + "các quy trình: \(loaded.sorted().joined(separator: ", "))")
+        }
         return fail(e.description)
     case let e as VarlinkTransportError:
         if case .timedOut = e.reason, let unanswered { return fail(e.description + "; " + unanswered) }

@@ -11,6 +11,19 @@ struct WorkflowsOption: ParsableArguments {
     var directories: [String] = []
 
     var searchPath: [String] { directories.isEmpty ? Loader.defaultSearchPath : directories }
+
+    /// A directory given that is not one is said as such, not as «không có quy trình 'thi-dua' trong /nonexist».
+    func validate() throws {
+        for d in directories {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: d, isDirectory: &isDirectory) else {
+                throw ValidationError("--workflows '\(d)': không có thư mục này")
+            }
+            if !isDirectory.boolValue {
+                throw ValidationError("--workflows '\(d)': không phải thư mục (cần thư mục chứa các tệp quy trình)")
+            }
+        }
+    }
 }
 
 func loadDefinition(_ workflow: String, _ options: WorkflowsOption) throws -> WorkflowDefinition {
@@ -85,6 +98,14 @@ struct Validate: ParsableCommand {
             let searchPath = directories.isEmpty ? [directory] + Loader.defaultSearchPath : directories
             diags += RoutingParser.load(file: file, definitions: Loader(searchPath: searchPath).loadAll()).1
         }
+        // By file (as found), then by place, as one reads the file; a «not shown» line stays last in its file.
+        var fileOrder: [String: Int] = [:]
+        for d in diags where fileOrder[d.file] == nil { fileOrder[d.file] = fileOrder.count }
+        diags = diags.enumerated().sorted { a, b in
+            let (x, y) = (a.element, b.element)
+            return (fileOrder[x.file]!, x.omitted == nil ? 0 : 1, x.line, x.column, a.offset)
+                < (fileOrder[y.file]!, y.omitted == nil ? 0 : 1, y.line, y.column, b.offset)
+        }.map(\.element)
         if json {
             Output.printJSON(.array(diags.map(\.json)))
         } else {

@@ -31,7 +31,9 @@ struct Tiendoctl: AsyncParsableCommand {
     /// not exist is named as such (it would otherwise read as an argument of `status`, whose usage followed).
     static func main() async {
         let arguments = ConnectionOptions.hoisted(Array(CommandLine.arguments.dropFirst()), into: subcommandNames)
-        if let first = arguments.first, !first.hasPrefix("-"), first != "help", subcommandNames[first] == nil {
+        // `help nope` too: ArgumentParser printed the main help for it and exited 0.
+        let named = arguments.first == "help" ? arguments.dropFirst().first : arguments.first
+        if let first = named, !first.hasPrefix("-"), first != "help", subcommandNames[first] == nil {
             let known = subcommandNames.keys.sorted()
             printErr("tiendoctl: không có lệnh '\(first)'\(vietnameseSuggestion(first, known)); các lệnh: \(known.joined(separator: ", "))")
             Foundation.exit(ExitCode.validationFailure.rawValue)

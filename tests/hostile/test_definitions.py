@@ -228,3 +228,22 @@ def test_daemon_skips_bad_files_at_start_and_keeps_the_last_good_one_on_reload(d
     s = d.ctl("status")
     assert s.returncode == 0 and "hop.yaml:3:7: error: YAML anchor" in s.stdout.decode(), out(s)
     assert d.ctl("show", "hop/a1").returncode == 0
+
+
+def test_validate_lists_a_files_problems_in_its_order_and_says_where_a_calendar_was_looked_for(tmp_path):
+    """Problems found by later passes came before earlier lines (6:1, then 1:1); a file checked away from its tree
+    said «unknown calendar 'vn'» without saying where it was looked for; a --workflows that is not a directory was
+    «no workflow 'thi-dua' in /nonexist»."""
+    d = workflows_dir({"a.yaml": "tiendo: 1\ntitle: T\nstates:\n  s0:\n    on: {di: khong-co}\n  s1: {}\nbogus: 1\n"})
+    r = ctl("validate", d)
+    lines = [l for l in r.stdout.decode().splitlines() if ": error: " in l or ": warning: " in l]
+    places = [tuple(int(x) for x in l.split(":")[1:3]) for l in lines]
+    assert places == [(1, 1), (5, 14), (7, 1)], lines
+    alone = tmp_path / "mot.yaml"
+    write(alone, "tiendo: 1\ntitle: T\nmilestones:\n  m: {title: M, due: 2026-01-01}\n")
+    r = ctl("validate", str(alone))
+    assert r.returncode == 1 and "unknown calendar 'vn': no calendars/vn.yaml beside the workflow files" in out(r), out(r)
+    r = ctl("plan", "thi-dua", "--workflows", str(tmp_path / "khong-co"))
+    assert r.returncode == 64 and f"--workflows '{tmp_path / 'khong-co'}': không có thư mục này" in out(r), out(r)
+    r = ctl("help", "khong-co")
+    assert r.returncode == 64 and "tiendoctl: không có lệnh 'khong-co'" in out(r), out(r)

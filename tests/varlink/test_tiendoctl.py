@@ -278,6 +278,9 @@ def test_send_done_history_agenda(daemon):
 def test_errors_are_one_line_and_exit_1(daemon, tmp_path):
     r = ctl(daemon, "show", "hop/khong-co")
     assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1
+    # No such record because no such workflow: said as such, with the one likely meant.
+    r = ctl(daemon, "show", "hpo/khong-co")
+    assert r.returncode == 1 and r.stderr.startswith("tiendoctl: không có hồ sơ 'hpo/khong-co': không có quy trình 'hpo' (có phải 'hop'?); các quy trình: "), r.stderr
     # A key alone is not an id: the form is shown, not «no such record».
     for command in (["show"], ["history"], ["send"], ["done"], ["undo"]):
         args = command + ["khong-co"] + (["e"] if command == ["send"] else ["m"] if command == ["done"] else [])

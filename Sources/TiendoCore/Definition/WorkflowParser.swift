@@ -86,7 +86,9 @@ struct WorkflowParser {
             let p = calNode?.position ?? root.position
             switch e {
             case .notFound(let known):
-                sink.error(p, "unknown calendar '\(calID)'\(didYouMean(calID, known))")
+                // Where it was looked for: a file validated away from its tree has no `calendars/` beside it.
+                sink.error(
+                    p, "unknown calendar '\(calID)'\(didYouMean(calID, known)): no calendars/\(calID).yaml beside the workflow files")
             case .invalid:
                 sink.error(p, "calendar '\(calID)' has errors (see its file)")
             }
