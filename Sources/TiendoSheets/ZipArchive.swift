@@ -57,6 +57,10 @@ struct ZipArchive {
 
     /// The part at `path`, nil when the archive has none; refused when damaged (its offsets, its method, its
     /// checksum or its length not as the directory says) or larger than `limit` once inflated.
+    /// The size `path` declares it inflates to (what reading it costs, whether or not it then passes the checks); nil
+    /// when the archive has no such part.
+    func declaredSize(_ path: String) -> Int? { entries[path].map { Int($0.size) } }
+
     func part(_ path: String, limit: Int) throws(Problem) -> [UInt8]? {
         guard let e = entries[path] else { return nil }
         // Encrypted (bit 0) parts are not a workbook's; sizes of 0xFFFFFFFF mean ZIP64, which no upload needs.

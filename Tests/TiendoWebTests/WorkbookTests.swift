@@ -336,6 +336,38 @@ struct WorkbookTests {
         utf16.append(#"<workbook><sheets><sheet name="a" r:id="rId1"/></sheets></workbook>"#.data(using: .utf16LittleEndian)!)
         #expect(Self.refusal(try Self.workbook([("xl/workbook.xml", utf16)])) == broken)
         #expect(Self.refusal([0x50, 0x4B, 0x03, 0x04] + Array(repeating: 0, count: 100)) == broken)
+        // A DTD hidden from the byte search by the encoding the part declares (escapes of ISO-2022-JP inside the
+        // keyword): only UTF-8 is read.
+        #expect(Workbook.declaresUTF8(Data(#"<?xml version="1.0" encoding='utf-8'?><a/>"#.utf8)))
+        #expect(Workbook.declaresUTF8(Data(#"<?xml version="1.0"?><a/>"#.utf8)) && Workbook.declaresUTF8(Data("<a/>".utf8)))
+        var hidden = Data(#"<?xml version="1.0" encoding="ISO-2022-JP"?><!DOC"#.utf8)
+        hidden.append(contentsOf: [0x1B, 0x28, 0x42])
+        hidden.append(contentsOf: Array(#"TYPE w><workbook><sheets><sheet name="a" r:id="rId1"/></sheets></workbook>"#.utf8))
+        #expect(Self.refusal(try Self.workbook([("xl/workbook.xml", hidden)])) == broken)
+        // Sheets that all name one large part refused at its end (a NUL byte) are charged for it: 255 of them inflated
+        // it once each and held a core for ten minutes. The first sheet's reading spends the workbook's budget, so
+        // the list after them is not reached (it was, after inflating the part once per sheet).
+        var nul = Data(repeating: 0x20, count: Workbook.maxPartBytes - 16)
+        nul.append(0)
+        let many = (1...3).map { #"<sheet name="s\#($0)" sheetId="\#($0)" r:id="rId1"/>"# }.joined()
+        let listRows = Self.row(1, "Họ và tên", "Chi bộ", "Hạn") + Self.row(2, "Trần Văn Bình", "Chi bộ 1", "15/03/2026")
+        let shared = try Self.workbook([
+            (
+                "xl/workbook.xml",
+                Self.xml(
+                    #"<workbook \#(Self.main) \#(Self.rel)><sheets>\#(many)<sheet name="DS" sheetId="9" r:id="rId2"/></sheets></workbook>"#
+                )
+            ),
+            (
+                "xl/_rels/workbook.xml.rels",
+                Self.xml(
+                    #"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="w" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="w" Target="worksheets/ds.xml"/></Relationships>"#
+                )
+            ),
+            ("xl/worksheets/sheet1.xml", nul),
+            ("xl/worksheets/ds.xml", Self.xml(#"<worksheet \#(Self.main)><sheetData>\#(listRows)</sheetData></worksheet>"#)),
+        ])
+        #expect(Self.refusal(shared) == "Không nhập được tệp Excel (trang tính «s1»): \(Workbook.broken).")
         // An element's or an attribute's name cut inside a character: Foundation's XMLParser on Linux traps on it (the
         // whole tiendo-web went down); no part that is not UTF-8 reaches it.
         for name in [Array("<x".utf8) + [0xC3] + Array("/>".utf8), Array("<x a".utf8) + [0xC3] + Array("=\"1\"/>".utf8)] {
