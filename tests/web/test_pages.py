@@ -1799,6 +1799,8 @@ def test_a_list_kept_in_excel_is_imported_as_it_is(stack, browser):
     import openpyxl
     sheet = openpyxl.load_workbook(io.BytesIO(template)).active
     assert [c.value for c in sheet[1]] == ["Mã hồ sơ", "Bắt đầu theo dõi", "Họ và tên", "Chi bộ", "Hạn nộp hồ sơ", "Điểm chấm"]
+    # The code and the text columns formatted as text: a number typed there keeps its leading zeros.
+    assert [sheet.column_dimensions[c].number_format for c in "ABCDEF"] == ["@", "General", "@", "@", "General", "General"]
     heading = ["STT", "Mã hồ sơ", "Họ và tên", "Chi bộ", "Hạn nộp hồ sơ"]
     good = [[1, "x1", "Trương Văn Xuân", CHI_BO_A, datetime.date(2026, 4, 20)],
             [2, "x2", "Hồ Thị Yến", CHI_BO_A, datetime.date(2026, 4, 21)]]

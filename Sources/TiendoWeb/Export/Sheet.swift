@@ -13,10 +13,14 @@ struct Sheet: Sendable {
         var title: String
         /// Width in characters (XLSX).
         var width: Double
+        /// XLSX: the column formatted as text («@»), so that what is typed into it stays as typed. Excel reads
+        /// `001087615538` or `01.234567` typed into a «General» column as a number and drops the leading zeros.
+        var text = false
 
-        init(_ title: String, width: Double = 14) {
+        init(_ title: String, width: Double = 14, text: Bool = false) {
             self.title = title
             self.width = width
+            self.text = text
         }
     }
 

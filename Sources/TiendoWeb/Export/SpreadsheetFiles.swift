@@ -79,8 +79,10 @@ enum XLSXFile {
         format_set_text_wrap(header)
         let dateFormat = workbook_add_format(workbook)
         format_set_num_format(dateFormat, "dd/mm/yyyy")
+        let textFormat = workbook_add_format(workbook)
+        format_set_num_format(textFormat, "@")
         for (c, column) in sheet.columns.enumerated() {
-            worksheet_set_column(ws, lxw_col_t(c), lxw_col_t(c), column.width, nil)
+            worksheet_set_column(ws, lxw_col_t(c), lxw_col_t(c), column.width, column.text ? textFormat : nil)
             worksheet_write_string(ws, 0, lxw_col_t(c), column.title, header)
         }
         for (r, row) in sheet.rows.enumerated() {

@@ -230,7 +230,14 @@ struct ImportPage {
             throw PageError.badRequest("Chưa chọn quy trình: chọn một quy trình ở trang «Nhập hồ sơ» rồi tải tệp mẫu của nó.")
         }
         guard let workflow = catalog[chosen] else { throw PageError.notFound("Không có quy trình «\(chosen)».") }
-        let sheet = Sheet(name: "Mẫu nhập", columns: workflow.importHeadings.map { Sheet.Column($0.heading) })
+        // The code and the text fields as text: a card or ID number typed into them keeps its leading zeros (Excel
+        // made «001087615538» the number 1087615538 in a «General» column, and the import stored that; audit
+        // 07/12/2026).
+        let sheet = Sheet(
+            name: "Mẫu nhập",
+            columns: workflow.importHeadings.map { h in
+                Sheet.Column(h.heading, text: h.name == "key" || workflow.field(h.name)?.type == "text")
+            })
         let excel = request.uri.path.hasSuffix(".xlsx")
         let bytes = excel ? try await app.daemon.pool.runIfActive { try XLSXFile.encode(sheet) } : CSVFile.encode(sheet)
         let headers: HTTPFields = [
