@@ -172,6 +172,12 @@ public struct ImportTable: Sendable {
         case .number(let n): return n
         case .boolean(let b): return type == "boolean" ? (b ? "có" : "không") : (b ? "TRUE" : "FALSE")
         case .date(let serial):
+            // Under one day: a time of day alone (a cell formatted `h:mm` showing 9:00), said as shown, not as «30/12/1899
+            // 09:00» (a note's text) or a day out of range (a date field's refusal named a year nobody typed).
+            if serial >= 0 && serial < 1 {
+                let minutes = Int((serial * 1440).rounded())
+                return TimeOfDay(hour: (minutes / 60) % 24, minute: minutes % 60).description
+            }
             let time = type == "datetime" || (type != "date" && serial.rounded(.down) != serial)
             return Workbook.dateText(serial, epoch1904: epoch1904, time: time) ?? String(serial)
         }

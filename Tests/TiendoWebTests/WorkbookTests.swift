@@ -310,6 +310,14 @@ struct WorkbookTests {
         ])
     }
 
+    @Test("a cell of a time alone (h:mm) reads as the time shown, in a text field and in a date or datetime one")
+    func timeOnly() {
+        #expect(ImportTable.text(.date(0.375), type: nil, epoch1904: false) == "09:00")
+        #expect(ImportTable.text(.date(0.375), type: "datetime", epoch1904: false) == "09:00")
+        #expect(ImportTable.text(.date(0.375), type: "date", epoch1904: true) == "09:00")
+        #expect(ImportTable.text(.date(46096.375), type: "datetime", epoch1904: false) == "15/03/2026 09:00")
+    }
+
     @Test("hostile or foreign files are refused with a reason, never inflated without bound, never a crash")
     func refused() throws {
         let broken = "Không nhập được tệp Excel: \(Workbook.broken)."
