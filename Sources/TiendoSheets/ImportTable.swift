@@ -95,16 +95,21 @@ public struct ImportTable: Sendable {
             }
         }
         do {
-            let parsed = try CSV.parse(bytes: bytes)
+            let (headerLine, parsed) = try CSV.table(bytes: bytes, isHeader: isHeader(workflow))
             return .success(
                 ImportTable(
-                    headerLine: 1, headings: parsed.first?.pairs.map(\.0) ?? [],
+                    headerLine: headerLine, headings: parsed.first?.pairs.map(\.0) ?? [],
                     rows: parsed.map { Row(line: $0.line, pairs: $0.pairs.map { (heading: $0.0, value: $0.1) }) }))
         } catch {
             // Excel's plain «CSV» on Windows is not UTF-8: the workbook itself is the simpler way.
             let hint = error.reason.contains("UTF-8") ? "; hoặc nhập thẳng tệp Excel (.xlsx)" : ""
             return .failure(Failures(["Dòng \(error.line): \(error.reason)\(hint)"]))
         }
+    }
+
+    /// A CSV's header, as a sheet's: the first line that names a field of `workflow` (title lines above it are left out).
+    public static func isHeader(_ workflow: Extras.WorkflowInfo) -> ([String]) -> Bool {
+        { cells in cells.contains { !$0.isEmpty && workflow.importField(named: $0) != nil } }
     }
 
     /// A sheet's header: the first row that names a field (among its first `headerSearch` rows holding a value),

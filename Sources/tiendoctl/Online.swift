@@ -438,7 +438,8 @@ struct Import: ParsableCommand {
         if Workbook.isZIP(bytes) || Workbook.isLegacyExcel(bytes) {
             parsed = try Import.sheetRows(bytes, file: file, workflow: workflow, info: info)
         } else {
-            do { parsed = try CSV.parse(bytes: bytes).map { ($0.line, $0.pairs) } } catch {
+            // Title lines above the column names are left out, as the web's import leaves them out.
+            do { parsed = try CSV.table(bytes: bytes, isHeader: info.map(ImportTable.isHeader)).rows.map { ($0.line, $0.pairs) } } catch {
                 printErr("\(file):\(error.line): \(error.reason)")
                 throw fail("tệp CSV không hợp lệ; không nhập gì")
             }

@@ -310,6 +310,19 @@ struct WorkbookTests {
         ])
     }
 
+    @Test("a CSV saved from a sheet with a title: the title's lines above the column names are left out, as a workbook's")
+    func csvTitle() throws {
+        let csv = "DANH SÁCH ĐẢNG VIÊN;;\r\n;;\r\nHọ và tên;Chi bộ;Hạn\r\nTrần Văn Bình;Chi bộ 1;15/03/2026\r\n"
+        guard case .success(let table) = ImportTable.read(Array(csv.utf8), workflow: Self.workflow) else {
+            return #expect(Bool(false), "refused")
+        }
+        #expect(table.headerLine == 3 && table.headings == ["Họ và tên", "Chi bộ", "Hạn"])
+        #expect(table.rows.map(\.line) == [4] && table.rows[0].pairs.map(\.value) == ["Trần Văn Bình", "Chi bộ 1", "15/03/2026"])
+        // Without a line naming a field, the first line is the header, as before.
+        let plain = try CSV.table(bytes: Array("a,b\n1,2\n".utf8), isHeader: { _ in false })
+        #expect(plain.headerLine == 1 && plain.rows.count == 1)
+    }
+
     @Test("a cell of a time alone (h:mm) reads as the time shown, in a text field and in a date or datetime one")
     func timeOnly() {
         #expect(ImportTable.text(.date(0.375), type: nil, epoch1904: false) == "09:00")

@@ -16,7 +16,12 @@ public enum CSV {
         public var description: String { "dòng \(line): \(reason)" }
     }
 
-    public static func parse(bytes: [UInt8]) throws(ParseError) -> [Row] {
+    public static func parse(bytes: [UInt8]) throws(ParseError) -> [Row] { try table(bytes: bytes).rows }
+
+    /// The header's line and the rows under it. `isHeader`, given, picks the header among the first 100 lines (its
+    /// trimmed cells): a list Excel saves from a sheet with a title keeps the title's lines above its column names
+    /// («DANH SÁCH ĐẢNG VIÊN;;», «;;»), which are left out as the workbook's are. The first line when none is.
+    public static func table(bytes: [UInt8], isHeader: (([String]) -> Bool)? = nil) throws(ParseError) -> (headerLine: Int, rows: [Row]) {
         var b = bytes[...]
         if b.starts(with: [0xEF, 0xBB, 0xBF]) { b = b.dropFirst(3) }
         guard let text = String(validating: Array(b), as: UTF8.self) else {
@@ -116,6 +121,9 @@ public enum CSV {
             fields.append(String(field))
             records.append((recordRow, fields))
         }
+        if let isHeader, let h = records.prefix(100).firstIndex(where: { isHeader($0.1.map { $0.trimmingCharactersInSet(" ") }) }) {
+            records.removeFirst(h)
+        }
         guard let header = records.first else { throw ParseError(line: 1, reason: "tệp trống, cần một dòng tiêu đề") }
         var names = header.1.map { $0.trimmingCharactersInSet(" ") }
         // Separators at the end of the header (as some programs write them at the end of every line) name no column;
@@ -162,7 +170,7 @@ public enum CSV {
             }
             out.append(Row(line: ln, values: dict, pairs: pairs))
         }
-        return out
+        return (header.0, out)
     }
 
     /// A row whose cells do not match the header's columns, as its cells were read under them: the cell out of place
