@@ -318,6 +318,11 @@ struct WorkbookTests {
         }
         #expect(table.headerLine == 3 && table.headings == ["Họ và tên", "Chi bộ", "Hạn"])
         #expect(table.rows.map(\.line) == [4] && table.rows[0].pairs.map(\.value) == ["Trần Văn Bình", "Chi bộ 1", "15/03/2026"])
+        // At most 200 columns, as a workbook's: 900,000 headings held a thread for five minutes.
+        let wide = (0...CSV.maxColumns).map { "c\($0)" }.joined(separator: ",") + "\n"
+        #expect(throws: CSV.ParseError.self) { try CSV.table(bytes: Array(wide.utf8)) }
+        let fits = (1...CSV.maxColumns).map { "c\($0)" }.joined(separator: ",") + "\n" + String(repeating: "x,", count: 199) + "x\n"
+        #expect(try CSV.table(bytes: Array(fits.utf8)).rows.count == 1)
         // Without a line naming a field, the first line is the header, as before.
         let plain = try CSV.table(bytes: Array("a,b\n1,2\n".utf8), isHeader: { _ in false })
         #expect(plain.headerLine == 1 && plain.rows.count == 1)

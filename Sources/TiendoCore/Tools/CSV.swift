@@ -18,6 +18,9 @@ public enum CSV {
 
     public static func parse(bytes: [UInt8]) throws(ParseError) -> [Row] { try table(bytes: bytes).rows }
 
+    /// Cells in one line at most, as a workbook's columns (`Workbook.maxColumns`).
+    public static let maxColumns = 200
+
     /// The header's line and the rows under it. `isHeader`, given, picks the header among the first 100 lines (its
     /// trimmed cells): a list Excel saves from a sheet with a title keeps the title's lines above its column names
     /// («DANH SÁCH ĐẢNG VIÊN;;», «;;»), which are left out as the workbook's are. The first line when none is.
@@ -98,6 +101,13 @@ public enum CSV {
                 fields.append(String(field))
                 field = String.UnicodeScalarView()
                 fieldStarted = false
+                // As a workbook's columns (`Workbook.maxColumns`): 900,000 headings held a thread of tiendo-web for
+                // five minutes and 600 MB, each checked against every field (import audit, 07/12/2026).
+                if fields.count >= maxColumns {
+                    throw ParseError(
+                        line: recordLine,
+                        reason: "dòng có hơn \(maxColumns) ô; một danh sách nhập có tối đa \(maxColumns) cột (kiểm tra dấu phân cách)")
+                }
             case "\r":
                 break
             case "\n":
