@@ -252,6 +252,11 @@ final class SheetParser: NSObject, XMLParserDelegate {
     private var inline = ""
     private var inValue = false
     private var inInlineText = false
+    /// Inside a phonetic run (`<rPh>`, furigana), whose text is not the cell's.
+    private var inPhonetic = false
+    /// The cell has a formula (`<f>`) and a cached result (`<v>`).
+    private var hasFormula = false
+    private var hasValue = false
     private var ended = false
     private var kept = 0
 
@@ -304,8 +309,18 @@ final class SheetParser: NSObject, XMLParserDelegate {
     ) {
         switch XMLPart.local(element) {
         case "row":
-            // Clamped: a row numbered past the limit is refused only if it holds a value (and `+ 1` cannot overflow).
-            lastLine = min(attributes["r"].flatMap { Int($0) }.map { max($0, 1) } ?? (lastLine + 1), Workbook.maxRows + 1)
+            // Clamped: a row numbered past the limit (digits too many for an Int too) is refused only if it holds a
+            // value. A number that is no row's (0, −5, not digits) is a file no spreadsheet wrote: row −5 read as row
+            // 1 fell above the heading and was dropped without a word.
+            var line = lastLine + 1
+            if let r = attributes["r"] {
+                let digits = !r.isEmpty && r.utf8.allSatisfy { $0 >= 48 && $0 <= 57 }
+                guard digits, Int(r) ?? Int.max >= 1 else {
+                    return stop(parser, "dòng đánh số «\(r.prefix(20))» không có trong bảng tính; " + Workbook.broken)
+                }
+                line = Int(r) ?? Int.max
+            }
+            lastLine = min(line, Workbook.maxRows + 1)
             row = Workbook.Row(line: lastLine, cells: [])
             column = -1
         case "c":
@@ -315,8 +330,14 @@ final class SheetParser: NSObject, XMLParserDelegate {
             style = attributes["s"].flatMap { Int($0) } ?? 0
             value = ""
             inline = ""
-        case "v": inValue = true
-        case "t": inInlineText = type == "inlineStr"
+            hasFormula = false
+            hasValue = false
+        case "v":
+            inValue = true
+            hasValue = true
+        case "f": hasFormula = true
+        case "rPh": inPhonetic = true
+        case "t": inInlineText = type == "inlineStr" && !inPhonetic
         case "mergeCell":
             // «D2:D4»: one column, several rows (at most the rows read; a range past them is clamped).
             let ends = (attributes["ref"] ?? "").split(separator: ":").map(String.init)
@@ -337,7 +358,14 @@ final class SheetParser: NSObject, XMLParserDelegate {
         switch XMLPart.local(element) {
         case "v": inValue = false
         case "t": inInlineText = false
+        case "rPh": inPhonetic = false
         case "c":
+            // A formula saved without its result (a file written by a program, not by Excel): its value is unknown
+            // here, and was dropped without a word.
+            if hasFormula && !hasValue && row != nil {
+                return stop(
+                    parser, "ô \(reference) có công thức nhưng tệp không lưu kết quả của nó; hãy mở tệp bằng Excel, lưu lại rồi nhập lại")
+            }
             guard row != nil, let cell = cell(parser) else { return }
             guard column < Workbook.maxColumns else {
                 return stop(parser, "có giá trị ở cột sau cột \(Workbook.columnName(Workbook.maxColumns - 1)); hãy xóa các cột thừa")
@@ -369,7 +397,7 @@ final class SheetParser: NSObject, XMLParserDelegate {
             }
             return strings[i].isEmpty ? nil : .text(strings[i])
         case "inlineStr": return inline.isEmpty ? nil : .text(XMLPart.unescaped(inline))
-        case "str": return value.isEmpty ? nil : .text(value)
+        case "str": return value.isEmpty ? nil : .text(XMLPart.unescaped(value))
         case "b": return value.isEmpty ? nil : .boolean(value == "1")
         case "e":
             // A formula's error (#N/A after a lookup that found nothing, #REF!): not a value to import.

@@ -328,6 +328,30 @@ struct WorkbookTests {
         #expect(plain.headerLine == 1 && plain.rows.count == 1)
     }
 
+    @Test("cells as Excel shows them: not a phonetic run, an escaped character undone, a formula without its result refused")
+    func cellsAsShown() throws {
+        func read(_ rows: String) throws -> Workbook.Sheet {
+            try Workbook.read(try Self.single(sheet: #"<worksheet \#(Self.main)><sheetData>\#(rows)</sheetData></worksheet>"#))
+        }
+        func refusal(_ rows: String) -> String? {
+            do {
+                _ = try read(rows)
+                return nil
+            } catch { return (error as? Workbook.ReadError)?.reason }
+        }
+        let sheet = try read(
+            #"<row r="1"><c r="A1" t="inlineStr"><is><r><t>00</t></r><r><t>77</t></r><rPh sb="0" eb="1"><t>X</t></rPh></is></c>"#
+                + #"<c r="B1" t="str"><f>A1</f><v>a_x000D_b</v></c></row>"#)
+        #expect(sheet.rows[0].cells.map(\.cell) == [.text("0077"), .text("a\rb")])
+        let noResult = refusal(#"<row r="2"><c r="C2"><f>SUM(A1:B1)</f></c></row>"#)
+        #expect(noResult?.hasPrefix("ô «C2» có công thức nhưng tệp không lưu kết quả") == true)
+        let negative = refusal(#"<row r="-5"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>"#)
+        #expect(negative?.hasPrefix("dòng đánh số «-5» không có") == true)
+        // Too many digits for a row: past the limit, refused by its value as such a row is.
+        let huge = refusal(#"<row r="99999999999999999999"><c t="inlineStr"><is><t>x</t></is></c></row>"#)
+        #expect(huge?.contains("có giá trị ở dòng sau dòng") == true)
+    }
+
     @Test("a cell of a time alone (h:mm) reads as the time shown, in a text field and in a date or datetime one")
     func timeOnly() {
         #expect(ImportTable.text(.date(0.375), type: nil, epoch1904: false) == "09:00")
