@@ -77,7 +77,9 @@ public enum MIME {
         }
         for (ch, bytes) in pieces {
             if chunk.count + bytes.count > maxBytes, !chunk.isEmpty {
-                if let cut = lastSpace, cut > 12 {
+                // At the last space, unless what follows it would still not leave room for this character (a letter
+                // under a dozen marks after a long word): then the word ends here, whole.
+                if let cut = lastSpace, cut > 12, chunk.count - cut + bytes.count <= maxBytes {
                     chunks.append(Array(chunk[..<cut]))
                     chunk = Array(chunk[cut...])
                 } else {

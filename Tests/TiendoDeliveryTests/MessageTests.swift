@@ -558,6 +558,15 @@ extension Array where Element == String {
         let heavy = "Lê Thị A" + String(String.UnicodeScalarView((0x316...0x333).compactMap(Unicode.Scalar.init))) + " Hoa"
         #expect(MIME.encodedWords(heavy).allSatisfy { $0.count <= 75 })
         #expect(ParsedMail.decodeWords(MIME.encodedWords(heavy).joined(separator: " ")) == heavy)
+        // A letter under a dozen marks after a long word and a space: the word is cut before the space, not left over
+        // it (an 80-character word).
+        let marked = "Nguyen Van An Hoang" + String(repeating: "g", count: 15) + "a"
+            + String(String.UnicodeScalarView((0x300...0x30D).compactMap(Unicode.Scalar.init)))
+        for limit in [36, 45] {
+            let words = MIME.encodedWords(marked, maxBytes: limit)
+            #expect(words.allSatisfy { $0.count <= 75 }, "\(words)")
+            #expect(ParsedMail.decodeWords(words.joined(separator: " ")) == marked)
+        }
         let value = h.dropFirst("Subject:".count).replacingOccurrences(of: "\r\n", with: "").trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(ParsedMail.decodeWords(value) == long)
         #expect(MIME.escapeHTML("<a href=\"x\">Tú & 'Lan'</a>") == "&lt;a href=&quot;x&quot;&gt;Tú &amp; &#39;Lan&#39;&lt;/a&gt;")
