@@ -125,7 +125,7 @@ public struct MessageComposer: Sendable {
                 items: items, greeting: greeting, heading: subject, footer: footer,
                 agenda: linked ? group.flatMap { g in routing.agenda(of: g).map { (g, $0) } } : nil, urgent: routing.quietHours.urgent,
                 late: slot < sentOn
-                    ? "Thư này của ngày \(slot.vietnamese), gửi muộn ngày \(sentOn.vietnamese); số ngày còn lại và quá hạn tính đến ngày gửi."
+                    ? "Thư này lẽ ra gửi ngày \(slot.vietnamese), gửi muộn ngày \(sentOn.vietnamese); số ngày còn lại và quá hạn tính đến ngày gửi."
                     : nil
             ).render()
             headers.append(("X-Tiendo-Digest", String(items.count)))

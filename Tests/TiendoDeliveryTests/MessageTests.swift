@@ -245,7 +245,7 @@ extension Array where Element == String {
         }
         let held = ParsedMail(try composer.email(for: j, now: at("2025-12-14T09:00")).bytes)
         #expect(held.headers["Subject"]?.hasPrefix("Nhắc việc ngày 11/12/2025") == true, "\(held.headers)")
-        #expect(held.parts[0].text.contains("Thư này của ngày 11/12/2025, gửi muộn ngày 14/12/2025;"), "\(held.parts[0].text)")
+        #expect(held.parts[0].text.contains("Thư này lẽ ra gửi ngày 11/12/2025, gửi muộn ngày 14/12/2025;"), "\(held.parts[0].text)")
         let onTime = ParsedMail(try composer.email(for: j, now: at("2025-12-11T07:30")).bytes)
         #expect(onTime.headers["Subject"]?.hasPrefix("Nhắc việc ngày 11/12/2025") == true && !onTime.parts[0].text.contains("gửi muộn"))
     }
