@@ -318,6 +318,12 @@ struct WorkbookTests {
         }
         #expect(table.headerLine == 3 && table.headings == ["Họ và tên", "Chi bộ", "Hạn"])
         #expect(table.rows.map(\.line) == [4] && table.rows[0].pairs.map(\.value) == ["Trần Văn Bình", "Chi bộ 1", "15/03/2026"])
+        // A title with a comma, in a file written with `;` (Excel does not quote it): the separator is the header's.
+        let comma = "Phường Tây Hồ, ngày 30/11/2026;;\r\nHọ và tên;Chi bộ;Hạn\r\nTrần Văn Bình;Chi bộ 1;15/03/2026\r\n"
+        guard case .success(let titled) = ImportTable.read(Array(comma.utf8), workflow: Self.workflow) else {
+            return #expect(Bool(false), "refused")
+        }
+        #expect(titled.headerLine == 2 && titled.rows.first?.pairs.map(\.value) == ["Trần Văn Bình", "Chi bộ 1", "15/03/2026"])
         // At most 200 columns, as a workbook's: 900,000 headings held a thread for five minutes.
         let wide = (0...CSV.maxColumns).map { "c\($0)" }.joined(separator: ",") + "\n"
         #expect(throws: CSV.ParseError.self) { try CSV.table(bytes: Array(wide.utf8)) }

@@ -33,10 +33,34 @@ public enum CSV {
         var scalars = Array(text.unicodeScalars)
         // A file whose lines end in a lone CR (Excel for old Macs) has no LF at all: its CRs are its line ends.
         if !scalars.contains("\n") && scalars.contains("\r") { scalars = scalars.map { $0 == "\r" ? "\n" : $0 } }
-        // Separator: the first of ',', ';' or tab found outside quotes in the header line.
+        // Separator: the first of ',', ';' or tab found outside quotes in the header line. With title lines above it
+        // (`isHeader`), the header is the first line that, split by one of them, names a field: a title such as
+        // «Phường Tây Hồ, ngày 30/11/2026;;» (Excel does not quote a comma in a file it writes with `;`) would
+        // otherwise give `,` (review, 07/12/2026).
         var sep: Unicode.Scalar = ","
+        var found = false
+        if let isHeader {
+            var lines = 0
+            var start = 0
+            while !found, start < scalars.count, lines < 100 {
+                let end = scalars[start...].firstIndex(of: "\n") ?? scalars.count
+                let line = String(String.UnicodeScalarView(scalars[start..<end]))
+                for candidate: Unicode.Scalar in [",", ";", "\t"] where line.unicodeScalars.contains(candidate) {
+                    let cells = line.split(separator: Character(candidate), omittingEmptySubsequences: false).map { cell in
+                        String(cell.drop { " \r\"".contains($0) }.reversed().drop { " \r\"".contains($0) }.reversed())
+                    }
+                    if isHeader(cells) {
+                        sep = candidate
+                        found = true
+                        break
+                    }
+                }
+                start = end + 1
+                lines += 1
+            }
+        }
         var inQ = false
-        for c in scalars {
+        for c in scalars where !found {
             if c == "\"" { inQ.toggle() }
             if !inQ, c == "\n" { break }
             if !inQ, c == "," || c == ";" || c == "\t" {
