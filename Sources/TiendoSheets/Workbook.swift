@@ -92,12 +92,12 @@ public enum Workbook {
             if budget <= 0 { break }
             let target = relations?.targets[id] ?? "worksheets/sheet\(i + 1).xml"
             let path = target.hasPrefix("/") ? String(target.dropFirst()) : "xl/" + target
-            // Charged whether it is read or refused: 255 sheets naming one 64 MiB part that fails its checks at the
-            // end cost 2.8 s each, and a 68 KB upload held a core for over ten minutes (import audit, 07/12/2026).
-            inflated += min(archive.declaredSize(path) ?? 0, budget)
+            // What was inflated is charged, read or refused: 255 sheets naming one 64 MiB part that fails its checks
+            // at the end cost 2.8 s each, and a 68 KB upload held a core for over ten minutes (import audit,
+            // 07/12/2026). A part refused before inflating (too large, not deflated) costs nothing.
             let xml: Data
             do throws(ReadError) {
-                guard let found = try part(archive, path, limit: budget)
+                guard let found = try part(archive, path, limit: budget, inflated: &inflated)
                 else { throw ReadError(reason: "không thấy trang tính «\(name)» trong tệp; " + broken) }
                 xml = found
             } catch {
@@ -122,9 +122,15 @@ public enum Workbook {
     /// is UTF-8 XML without a DTD (SpreadsheetML parts never declare one: one that does could expand entities without
     /// bound) and without a NUL byte (UTF-16, which libxml2 detects by itself, would hide a DTD from this check).
     static func part(_ archive: ZipArchive, _ path: String, limit: Int = maxPartBytes) throws(ReadError) -> Data? {
+        var inflated = 0
+        return try part(archive, path, limit: limit, inflated: &inflated)
+    }
+
+    /// `part`, adding to `inflated` what inflating it cost.
+    static func part(_ archive: ZipArchive, _ path: String, limit: Int, inflated: inout Int) throws(ReadError) -> Data? {
         let bytes: [UInt8]
         do {
-            guard let b = try archive.part(path, limit: limit) else { return nil }
+            guard let b = try archive.part(path, limit: limit, inflated: &inflated) else { return nil }
             bytes = b
         } catch {
             throw ReadError(reason: error == .tooLarge ? "tệp giải nén ra quá lớn (hơn \(maxPartBytes >> 20) MB một phần)" : broken)

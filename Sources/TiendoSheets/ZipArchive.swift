@@ -57,11 +57,9 @@ struct ZipArchive {
 
     /// The part at `path`, nil when the archive has none; refused when damaged (its offsets, its method, its
     /// checksum or its length not as the directory says) or larger than `limit` once inflated.
-    /// The size `path` declares it inflates to (what reading it costs, whether or not it then passes the checks); nil
-    /// when the archive has no such part.
-    func declaredSize(_ path: String) -> Int? { entries[path].map { Int($0.size) } }
-
-    func part(_ path: String, limit: Int) throws(Problem) -> [UInt8]? {
+    /// `inflated` grows by what was inflated, whether the part then passes its checksum or not (a part refused
+    /// before it is inflated costs nothing).
+    func part(_ path: String, limit: Int, inflated: inout Int) throws(Problem) -> [UInt8]? {
         guard let e = entries[path] else { return nil }
         // Encrypted (bit 0) parts are not a workbook's; sizes of 0xFFFFFFFF mean ZIP64, which no upload needs.
         guard e.flags & 1 == 0, e.compressedSize != 0xFFFF_FFFF, e.size != 0xFFFF_FFFF else { throw .malformed }
@@ -73,8 +71,12 @@ struct ZipArchive {
         let data = bytes[start..<(start + e.compressedSize)]
         let out: [UInt8]
         switch e.method {
-        case 0: out = Array(data)
-        case 8: out = try ZipArchive.inflate(data, size: e.size)
+        case 0:
+            inflated += e.size
+            out = Array(data)
+        case 8:
+            inflated += e.size
+            out = try ZipArchive.inflate(data, size: e.size)
         default: throw .malformed
         }
         guard out.count == e.size, ZipArchive.crc32(out) == e.crc else { throw .malformed }

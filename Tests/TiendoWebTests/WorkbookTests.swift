@@ -424,6 +424,11 @@ struct WorkbookTests {
             ("xl/worksheets/ds.xml", Self.xml(#"<worksheet \#(Self.main)><sheetData>\#(listRows)</sheetData></worksheet>"#)),
         ])
         #expect(Self.refusal(shared) == "Không nhập được tệp Excel (trang tính «s1»): \(Workbook.broken).")
+        // A part refused before it is inflated (it declares more than the limit) costs nothing: the list after it is
+        // read.
+        var over = Self.sheetParts([("Lớn", false, Self.row(1, "x")), ("Danh sách", false, listRows)])
+        over[2].1 = Data(repeating: 0x20, count: Workbook.maxPartBytes + 1)
+        #expect(try ImportPage.rows(try Self.workbook(over), workflow: Self.workflow, account: Self.member).get().sheet == "Danh sách")
         // An element's or an attribute's name cut inside a character: Foundation's XMLParser on Linux traps on it (the
         // whole tiendo-web went down); no part that is not UTF-8 reaches it.
         for name in [Array("<x".utf8) + [0xC3] + Array("/>".utf8), Array("<x a".utf8) + [0xC3] + Array("=\"1\"/>".utf8)] {
