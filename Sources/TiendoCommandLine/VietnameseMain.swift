@@ -25,15 +25,15 @@ extension ParsableCommand {
     /// Exits 64 when an argument is not UTF-8 (a file named in a legacy code page, a value typed in a terminal set
     /// to one): Swift would read its bytes as U+FFFD, so a file that exists was «không có tệp» and a name was stored
     /// as «�(» without a word. Which argument, and what to do, instead.
-    static func refuseArgumentsNotUTF8() {
-        for i in 1..<Int(CommandLine.argc) {
+    public static func refuseArgumentsNotUTF8() {
+        for i in 1..<max(1, Int(CommandLine.argc)) {
             guard let raw = CommandLine.unsafeArgv[i], String(validatingCString: raw) == nil else { continue }
             let shown = TerminalText.escaped(
                 String(decoding: UnsafeBufferPointer(start: raw, count: strlen(raw)).map { UInt8(bitPattern: $0) }, as: UTF8.self))
             FileHandle.standardError.write(
                 Data(
-                    ("\(Self._commandName): tham số thứ \(i) («\(shown)») không phải văn bản UTF-8: nếu là tên tệp, hãy đổi tên tệp "
-                        + "(chỉ dùng chữ có dấu viết theo Unicode); nếu là một giá trị, hãy gõ lại trong cửa sổ lệnh dùng UTF-8\n").utf8))
+                    ("\(Self._commandName): tham số thứ \(i) («\(shown)») không phải văn bản UTF-8: nếu là tên tệp, hãy đặt lại tên "
+                        + "cho tệp (tên viết bằng Unicode, UTF-8); nếu là một giá trị, hãy gõ lại trong cửa sổ lệnh dùng UTF-8\n").utf8))
             Foundation.exit(ExitCode.validationFailure.rawValue)
         }
     }

@@ -30,6 +30,8 @@ struct Tiendoctl: AsyncParsableCommand {
     /// ArgumentParser's own errors and help headings are said in Vietnamese (`ArgumentText`), and a command that does
     /// not exist is named as such (it would otherwise read as an argument of `status`, whose usage followed).
     static func main() async {
+        // Before the command's name is looked up: `tiendoctl $'\xff'` is an argument not UTF-8, not «không có lệnh '�'».
+        refuseArgumentsNotUTF8()
         let arguments = ConnectionOptions.hoisted(Array(CommandLine.arguments.dropFirst()), into: subcommandNames)
         // `help nope` too: ArgumentParser printed the main help for it and exited 0.
         let named = arguments.first == "help" ? arguments.dropFirst().first : arguments.first

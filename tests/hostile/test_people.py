@@ -197,7 +197,10 @@ def test_an_argument_not_utf8_is_named_not_read_as_replacement_characters(tmp_pa
     open(bad, "wb").close()
     r = ctl(b"validate", bad)
     assert r.returncode == 64, r
-    assert "tiendoctl: tham số thứ 2 («" in r.stderr.decode() and "không phải văn bản UTF-8: nếu là tên tệp, hãy đổi tên tệp" \
+    assert "tiendoctl: tham số thứ 2 («" in r.stderr.decode() and "không phải văn bản UTF-8: nếu là tên tệp, hãy đặt lại tên cho tệp" \
         in r.stderr.decode(), r.stderr
     r = ctl(b"plan", b"x", b"--set", b"ho_ten=\xc3\x28")
     assert r.returncode == 64 and "tham số thứ 4" in r.stderr.decode(), r.stderr
+    # Even where the command's name goes.
+    r = ctl(b"\xff")
+    assert r.returncode == 64 and "tham số thứ 1" in r.stderr.decode() and "không có lệnh" not in r.stderr.decode(), r.stderr
