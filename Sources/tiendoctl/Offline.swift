@@ -74,7 +74,7 @@ struct Validate: ParsableCommand {
     @Argument(help: "Tệp hoặc thư mục (mặc định: đường tìm /etc/tiendo/workflows, /usr/lib/tiendo/workflows).")
     var paths: [String] = []
 
-    @Flag(help: "In JSON: [{file,line,column,severity,message}].")
+    @Flag(help: "In JSON: [{file,line,column,severity,message}] (dòng «not shown» thêm omitted: {errors,warnings}).")
     var json = false
 
     func run() throws {
@@ -107,7 +107,13 @@ struct Validate: ParsableCommand {
                 < (fileOrder[y.file]!, y.omitted == nil ? 0 : 1, y.line, y.column, b.offset)
         }.map(\.element)
         if json {
-            Output.printJSON(.array(diags.map(\.json)))
+            // The «not shown» line with what it stands for, so that a script counting problems counts them.
+            Output.printJSON(
+                .array(
+                    diags.map { d in
+                        guard let o = d.omitted, case .object(let pairs) = d.json else { return d.json }
+                        return .object(pairs + [("omitted", .object([("errors", .int(o.errors)), ("warnings", .int(o.warnings))]))])
+                    }))
         } else {
             for d in diags {
                 let text = d.description

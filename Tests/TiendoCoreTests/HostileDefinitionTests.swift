@@ -92,7 +92,7 @@ import Testing
         #expect(diags[0].message == "unknown state 'khong-co-0' in 'on.di'")
         let last = diags[diags.count - 1]
         #expect(last.severity == .error && "\(last.line):\(last.column)" == "406:14", "\(last)")
-        #expect(last.message == "19799 more problems (9800 errors) in this file not shown (only the first 200 are)")
+        #expect(last.message == "19799 more problems (9800 errors) in this file not shown (only the first 200 found are)")
         // Counted as the problems it stands for: every state's unknown target, and every state but the first unreachable.
         #expect(Diagnostic.counts(diags) == (errors: 10_000, warnings: 9_999))
     }

@@ -41,6 +41,7 @@ public struct Diagnostic: Error, Hashable, Sendable, Codable, CustomStringConver
     /// `FILE:LINE:COLUMN: error|warning: message`
     public var description: String { "\(file):\(line):\(column): \(severity.rawValue): \(message)" }
 
+    /// The contract's `type Diagnostic` (varlink replies, status files): its five fields.
     public var json: JSON {
         .object([
             ("file", .string(file)), ("line", .int(line)), ("column", .int(column)),
@@ -70,7 +71,7 @@ package final class DiagnosticSink {
         return kept + [
             Diagnostic(
                 file: file, line: at.line, column: at.column, severity: droppedErrors > 0 ? .error : .warning,
-                message: "\(n) more \(what) in this file not shown (only the first \(kept.count) are)",
+                message: "\(n) more \(what) in this file not shown (only the first \(kept.count) found are)",
                 omitted: Diagnostic.Omitted(errors: droppedErrors, warnings: droppedWarnings))
         ]
     }
