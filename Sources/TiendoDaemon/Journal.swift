@@ -77,7 +77,8 @@ public final class JournalSink: RecordSink, LogWriter {
             ("TIENDO_EVENT", r.event), ("TIENDO_MILESTONE", r.milestone), ("TIENDO_OCCURRENCE", r.occurrence),
             ("TIENDO_DUE", r.due), ("TIENDO_PREVIOUS_DUE", r.previousDue), ("TIENDO_DAYS_LEFT", r.daysLeft.map(String.init)),
             ("TIENDO_MISSED", r.missed.map(String.init)), ("TIENDO_LATE_SEC", r.late.map(String.init)),
-            ("TIENDO_PROVISIONAL", r.provisional ? "1" : nil), ("TIENDO_GROUP", r.group),
+            ("TIENDO_PROVISIONAL", r.provisional ? "1" : nil), ("TIENDO_DUE_CERTAIN", r.provisional && r.dueCertain ? "1" : nil),
+            ("TIENDO_GROUP", r.group),
             ("TIENDO_ACTOR_UID", r.actor.map(String.init)),
             ("TIENDO_ACTOR_NAME", r.actorName),
         ]

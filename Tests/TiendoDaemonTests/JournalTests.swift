@@ -119,7 +119,13 @@ struct JournalTests {
             occurrence: "2027-05", due: "2027-05-31", daysLeft: -1, missed: 3, priority: 2, late: 4000, message: "m")
         let d = Dictionary(uniqueKeysWithValues: JournalSink.fields(of: r))
         #expect(d["TIENDO_MISSED"] == "3" && d["TIENDO_LATE_SEC"] == "4000")
-        #expect(d["TIENDO_PROVISIONAL"] == nil && d["TIENDO_PREVIOUS_DUE"] == nil)
+        #expect(d["TIENDO_PROVISIONAL"] == nil && d["TIENDO_PREVIOUS_DUE"] == nil && d["TIENDO_DUE_CERTAIN"] == nil)
+        // Provisional for its instant only: the journal says the due is known, as the JSON does.
+        var certain = r
+        certain.provisional = true
+        certain.dueCertain = true
+        let c = Dictionary(uniqueKeysWithValues: JournalSink.fields(of: certain))
+        #expect(c["TIENDO_PROVISIONAL"] == "1" && c["TIENDO_DUE_CERTAIN"] == "1")
     }
 
     @Test("stderr lines say how late in words and name rescheduled records")
