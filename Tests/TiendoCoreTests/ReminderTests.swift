@@ -57,26 +57,6 @@ import Testing
         #expect(rs.allSatisfy { $0.late == nil })
     }
 
-    @Test("two offsets at one instant (3d and 1wd before a Monday) are one reminder, the larger offset's, live and planned")
-    func coincidingOffsets() throws {
-        let def = try Fixtures.workflow(
-            "bao-cao",
-            """
-            tiendo: 1
-            title: Báo cáo
-            milestones:
-              nop:
-                title: Nộp báo cáo
-                due: 2026-07-20
-                remind: [3d, 1wd]
-            """)
-        let plan = Planner.plan(def, data: [:], start: at("2026-07-01T08:00"), until: day("2026-07-19"))
-        // Monday 20/07/2026: 3d and 1wd both fall on Friday 17/07.
-        #expect(lines(plan) == ["reminder 2026-07-17T08:00:00+07:00 3 5"])
-        let rs = try live(Engine(def), start: at("2026-07-01T08:00"), until: at("2026-07-19T00:00"))
-        #expect(lines(rs) == lines(plan))
-    }
-
     @Test("d and h/min offsets before an instant due (T5: 17:00 on 01/02/2026)")
     func instantDueReminders() throws {
         let def = try Fixtures.workflow(

@@ -233,14 +233,6 @@ extension Engine {
         if zip(out, out.dropFirst()).contains(where: { $0.time > $1.time }) {
             out = out.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
         }
-        // Two offsets at one instant are one reminder, the larger offset's: `3d` and `1wd` before a Monday's due both
-        // fall on Friday 08:00, and wrote the same «Còn 3 ngày» twice (review, 07/12/2026).
-        if zip(out, out.dropFirst()).contains(where: { $0.time == $1.time }) {
-            var kept: [Notice] = []
-            kept.reserveCapacity(out.count)
-            for n in out where kept.last?.time != n.time { kept.append(n) }
-            out = kept
-        }
         return out
     }
 
