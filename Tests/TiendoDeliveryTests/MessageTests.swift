@@ -560,7 +560,8 @@ extension Array where Element == String {
         #expect(ParsedMail.decodeWords(MIME.encodedWords(heavy).joined(separator: " ")) == heavy)
         // A letter under a dozen marks after a long word and a space: the word is cut before the space, not left over
         // it (an 80-character word).
-        let marked = "Nguyen Van An Hoang" + String(repeating: "g", count: 15) + "a"
+        let marked =
+            "Nguyen Van An Hoang" + String(repeating: "g", count: 15) + "a"
             + String(String.UnicodeScalarView((0x300...0x30D).compactMap(Unicode.Scalar.init)))
         for limit in [36, 45] {
             let words = MIME.encodedWords(marked, maxBytes: limit)
