@@ -55,7 +55,7 @@ struct ExportPage {
             bytes = CSVFile.encode(sheet)
             type = "text/csv; charset=utf-8"
         } else {
-            bytes = try await app.daemon.pool.runIfActive { try XLSXFile.encode(sheet) }
+            bytes = try await app.files.runIfActive { try XLSXFile.encode(sheet) }
             type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         }
         context.logger.info("tiendo-web: \(account.name) xuất \(file) (\(sheet.rows.count) dòng)")

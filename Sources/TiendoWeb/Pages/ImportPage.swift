@@ -47,7 +47,7 @@ struct ImportPage {
                 context, catalog: catalog, account: account, workflow: workflowID, problems: [why], status: .unprocessableContent)
         }
         // The file's digest too (`RecentImports`): a SHA-256 of up to 10 MiB is no work for an event loop either.
-        let (result, key) = try await app.daemon.pool.runIfActive {
+        let (result, key) = try await app.files.runIfActive {
             (
                 ImportPage.rows(bytes, workflow: workflow, account: account, groups: groups),
                 RecentImports.key(workflow: workflowID, bytes: bytes)
@@ -239,7 +239,7 @@ struct ImportPage {
                 Sheet.Column(h.heading, text: h.name == "key" || workflow.field(h.name)?.type == "text")
             })
         let excel = request.uri.path.hasSuffix(".xlsx")
-        let bytes = excel ? try await app.daemon.pool.runIfActive { try XLSXFile.encode(sheet) } : CSVFile.encode(sheet)
+        let bytes = excel ? try await app.files.runIfActive { try XLSXFile.encode(sheet) } : CSVFile.encode(sheet)
         let headers: HTTPFields = [
             .contentType: excel ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" : "text/csv; charset=utf-8",
             .contentDisposition: "attachment; filename=\"mau-nhap-\(workflow.id).\(excel ? "xlsx" : "csv")\"",

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdBcrypt
 public import Logging
 import NIOCore
+import NIOPosix
 
 #if canImport(Glibc)
     import Glibc
@@ -57,6 +58,10 @@ public struct WebConfiguration: Sendable {
 public final class WebApp: Sendable {
     public let configuration: WebConfiguration
     let daemon: DaemonGateway
+    /// Threads of their own for the files people send and fetch (a workbook inflated and parsed, an export or a
+    /// template written): eight uploads at once held every thread of the daemon's pool, and every page that asks
+    /// tiendod waited behind them (import audit, 07/12/2026). Two, one per core of a ward's server.
+    let files: NIOThreadPool
     public let accounts: AccountStore
     public let throttle: LoginThrottle
     let sessions: Sessions
@@ -72,6 +77,8 @@ public final class WebApp: Sendable {
     init(configuration: WebConfiguration, throttle: LoginThrottle) {
         self.configuration = configuration
         daemon = DaemonGateway(socketPath: configuration.socketPath)
+        files = NIOThreadPool(numberOfThreads: 2)
+        files.start()
         accounts = AccountStore(directory: configuration.stateDirectory)
         self.throttle = throttle
         sessionDriver = MemoryPersistDriver()
@@ -149,6 +156,7 @@ public final class WebApp: Sendable {
             // NIO's «bind(descriptor:ptr:bytes:): Address already in use) (errno: 98)» said with the address and what
             // to do.
             try? await daemon.shutdown()
+            try? await files.shutdownGracefully()
             let why: String
             switch e.errnoCode {
             case EADDRINUSE: why = "địa chỉ đang được một chương trình khác dùng (một tiendo-web khác đang chạy?)"
@@ -162,6 +170,7 @@ public final class WebApp: Sendable {
             )
         }
         try await daemon.shutdown()
+        try await files.shutdownGracefully()
     }
 
     /// Why the server could not start, in words.
