@@ -341,8 +341,13 @@ struct CalendarCommand: ParsableCommand {
         for d in diags where d.severity == .error { printErr(d.description) }
         guard let cal else { throw fail("không nạp được lịch '\(calendar)'") }
         if years { return printYears(cal) }
-        guard let y = year.map({ Int($0) }) ?? cal.zone.date(of: now()).year, (1...9999).contains(y) else {
-            throw usage("năm '\(year ?? "")' ngoài khoảng 1–9999")
+        // The years a case's dates can fall in (`HumanDate.range`): `calendar vn 1800` listed a «Ngày Chiến thắng
+        // 30/04/1800», projected by today's rules into a year no case reaches.
+        let allowed = HumanDate.range.lowerBound.year...HumanDate.range.upperBound.year
+        guard let y = year.map({ Int($0) }) ?? cal.zone.date(of: now()).year, allowed.contains(y) else {
+            throw usage(
+                "năm '\(year ?? "")' ngoài khoảng \(allowed.lowerBound)–\(allowed.upperBound) (khoảng mà các ngày của hồ sơ có thể rơi vào)"
+            )
         }
         if json { return Output.printJSON(cal.listingJSON(year: y, includeWeekends: all)) }
         let days = cal.days(in: y, includeWeekends: all)

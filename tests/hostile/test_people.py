@@ -180,8 +180,9 @@ def test_calendar_read_as_people_type_it():
     c = ctl("calendar", "2027", "--workflows", wf)
     assert c.returncode == 0 and "— 2027:" in c.stdout.decode() and "01/01/2027" in c.stdout.decode(), c.stderr
     for args, said in [
-        (["99999"], "năm '99999' ngoài khoảng 1–9999"),
-        (["1234567890123"], "năm '1234567890123' ngoài khoảng 1–9999"),
+        (["99999"], "năm '99999' ngoài khoảng 1900–2199"),
+        (["1234567890123"], "năm '1234567890123' ngoài khoảng 1900–2199"),
+        (["1800"], "năm '1800' ngoài khoảng 1900–2199 (khoảng mà các ngày của hồ sơ có thể rơi vào)"),
         (["2027", "2028"], "không có lịch '2027': mã lịch đứng trước năm (tiendoctl calendar vn 2027)"),
         (["2027", "--years"], "--years liệt kê mọi năm của lịch: không đi cùng một năm ('2027')"),
     ]:
