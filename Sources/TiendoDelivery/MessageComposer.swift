@@ -116,7 +116,7 @@ public struct MessageComposer: Sendable {
             // Titled by the day it is for (its key's slot), not the day it goes out: Friday's digest held by a relay
             // down over the weekend is not a second «Nhắc việc ngày 14/12» on Monday, and says it is late.
             let sentOn = first.zone.date(of: now)
-            let slot = job.items[0].digest.flatMap { CivilDate.parse(String($0.split(separator: "|").last ?? "")) } ?? sentOn
+            let slot = job.items[0].digest.flatMap(FanOut.digestDay) ?? sentOn
             subject = digestSubject(items, period: period, zone: first.zone, day: slot)
             // The digest lists what was routed to it today; what is open besides (sent on its own, or notified on an
             // earlier day and never repeated) is on the group's agenda page.

@@ -9,7 +9,8 @@ public struct FanOut: Sendable, Hashable {
     /// Nil for webhooks (the channel's url receives the record).
     public var recipient: Mailbox?
     public var route: String
-    /// Deliveries with the same digest key go out as one message: `ROUTE|CHANNEL|ADDRESS|SLOT-DATE`.
+    /// Deliveries with the same digest key go out as one message: `ROUTE|CHANNEL|ADDRESS|SLOT-DATE`
+    /// (`digestKey`; `digestDay` reads its date back).
     public var digest: String?
     /// The digest's period, for its title.
     public var digestPeriod: DigestSchedule.Period?
@@ -37,6 +38,14 @@ public struct FanOut: Sendable, Hashable {
         self.series = series
         self.label = label
     }
+
+    /// A digest's key: its route, channel and address (lower case) and the day its slot falls on.
+    static func digestKey(route: String, channel: String, address: String, day: CivilDate) -> String {
+        [route, channel, address.lowercased(), day.iso].joined(separator: "|")
+    }
+
+    /// The day a digest key's slot falls on (the day the digest is for); nil for a key that does not end in one.
+    static func digestDay(_ key: String) -> CivilDate? { CivilDate.parse(String(key.split(separator: "|").last ?? "")) }
 }
 
 /// Matches records against the routes and resolves their recipients (the fan-out rule, `docs/delivery.md`).
@@ -149,7 +158,7 @@ public struct Router: Sendable {
                 if route.mode == .digest, let r {
                     let schedule = route.digestSchedule(routing.digest)
                     let slot = window.digestSlot(from: t, schedule: schedule)
-                    d.digest = [route.name, channel.name, r.address.lowercased(), slot.date.iso].joined(separator: "|")
+                    d.digest = FanOut.digestKey(route: route.name, channel: channel.name, address: r.address, day: slot.date)
                     d.digestPeriod = schedule.every
                     d.notBefore = slot.at
                 } else if keepsSendingHours(route, n) {
