@@ -125,13 +125,13 @@ func report(_ error: any Error, path: String, unanswered: String? = nil) -> Exit
         for d in e.diagnostics { printErr(diagnosticLine(d)) }
         // `nope/x`: no such record because no such workflow, said as such (with the one likely meant).
         if case .noSuchInstance(let id) = e, let slash = id.firstIndex(of: "/"),
-            let loaded = (try? ManagerClient(socketPath: path, timeout: 10).call(Extras.Workflows()))?.workflows.map(\.id),
+            let loaded = (try? ManagerClient(socketPath: path, timeout: 10).call(Extras.Workflows()))?.workflows.map(\.id).sorted(),
             !loaded.contains(String(id[..<slash]))
         {
             let workflow = String(id[..<slash])
             return fail(
-                "\(e.description): không có quy trình '\(workflow)'\(vietnameseSuggestion(workflow, loaded.sorted())); "
-                    + "các quy trình: \(loaded.sorted().joined(separator: ", "))")
+                "\(e.description): không có quy trình '\(workflow)'\(vietnameseSuggestion(workflow, loaded)); "
+                    + "các quy trình: \(loaded.joined(separator: ", "))")
         }
         return fail(e.description)
     case let e as VarlinkTransportError:

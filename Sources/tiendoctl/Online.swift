@@ -823,9 +823,7 @@ struct Watch: ParsableCommand {
                     print(sent.serialized())
                 } else {
                     let r = try Manager.Record(json: sent, path: "record")
-                    // A computed instant through a projected year is marked, as `history` marks it (format §10).
-                    let computed = r.provisional == true && [.reminder, .overdue, .transition, .completed].contains(r.kind)
-                    let when = Fmt.date(r.at) + (computed ? Messages.provisionalMark : "")
+                    let when = Fmt.date(r.at) + Output.instantMark(provisional: r.provisional == true, kind: r.kind.rawValue)
                     let line = "\(when) \(Fmt.kind(r.kind)) \(r.instance ?? r.workflow): \(r.message)"
                     Output.say(line, recordColour(r))
                 }

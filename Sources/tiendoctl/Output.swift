@@ -78,6 +78,13 @@ enum Output {
         return due
     }
 
+    /// ` (dự kiến)` after a record's instant when the engine computed it through a projected year (format §10
+    /// "Calendar status", rules 5–6): a provisional reminder, overdue notice, timed transition or completion; an
+    /// operator's `at` never is. `history` and `watch` mark alike.
+    static func instantMark(provisional: Bool, kind: String) -> String {
+        provisional && ["reminder", "overdue", "transition", "completed"].contains(kind) ? Messages.provisionalMark : ""
+    }
+
     /// Records as a table (or JSON): at, kind, instance (unless `showInstance` is false: `history` of one instance),
     /// state or milestone (`M@LABEL` for an occurrence), due, how late, message; ` (dự kiến)` after every
     /// provisional date or instant.
@@ -95,12 +102,10 @@ enum Output {
         // web's history says.
         let entered = Messages.entries(records)
         let rows = records.map { r -> [String] in
-            // A provisional record's due is provisional, and so is its `at` when the engine computed it (format §10
-            // "Calendar status", rules 5–6); an operator's `at` never is.
-            let computedAt = r.provisional && [.reminder, .overdue, .transition, .completed].contains(r.kind)
             let subject = r.milestone.map { m in r.occurrence.map { "\(m)@\($0)" } ?? m } ?? r.state ?? ""
             var row = [
-                human(r) + (computedAt ? Messages.provisionalMark : ""), kindLabel(r.kind.rawValue), r.instance ?? r.workflow,
+                human(r) + instantMark(provisional: r.provisional, kind: r.kind.rawValue), kindLabel(r.kind.rawValue),
+                r.instance ?? r.workflow,
                 subject, humanDue(r.due) + (r.dueProvisional && r.due != nil ? Messages.provisionalMark : ""),
                 Messages.lateness(of: r, entered: entered) ?? "", r.message,
             ]
