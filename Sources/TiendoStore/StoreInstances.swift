@@ -104,9 +104,9 @@ extension Store {
         }
     }
 
-    /// Instances of a workflow that run another version than `digest`, or are stale (reload migration).
-    /// The instances of `workflow` not on `digest` (or stale), by id, `limit` at a time after the id `after`: a
-    /// reload moving a province's cases to a new version reads and writes them a page at a time, not all at once.
+    /// The instances of `workflow` that run another version than `digest`, or are stale (reload migration), by id,
+    /// `limit` at a time after the id `after`: a reload moving a province's cases to a new version reads and writes
+    /// them a page at a time, not all at once.
     public func instances(
         workflow: String, notOn digest: String, after: String? = nil, limit: Int = Int.max,
         definition: (String) -> WorkflowDefinition?

@@ -370,9 +370,10 @@ struct RecordView {
                     let who = uid == 0 ? "cán bộ kỹ thuật" : "tài khoản máy chủ số \(uid)"
                     return " <span class=\"muted small\">(\(who) ghi trực tiếp trên máy chủ)</span>"
                 } ?? .empty
-            // Provisional only for when it falls (`dueCertain`: its due is known): the mark goes with the time.
-            let provisional: HTML = r.provisional == true && r.dueCertain != true ? " <span class=\"provisional\">(dự kiến)</span>" : .empty
-            let timeMark: HTML = r.provisional == true && r.dueCertain == true ? " <span class=\"provisional\">(dự kiến)</span>" : .empty
+            // After the sentence; with the time instead when only the time is provisional (`dueCertain`: its due is
+            // known).
+            let mark: HTML = r.provisional == true ? " <span class=\"provisional\">(dự kiến)</span>" : .empty
+            let (timeMark, provisional) = r.dueCertain == true ? (mark, HTML.empty) : (HTML.empty, mark)
             let late = RecordView.written(r, startWritten: startWritten)
             let undoneMark: HTML =
                 undone.contains(offset)
