@@ -2239,3 +2239,45 @@ def test_the_same_file_sent_twice_is_asked_about_not_imported_twice(browser):
         assert records() == 4 and "Đã nhập 2 hồ sơ" in browser.find_element(By.CSS_SELECTOR, "p.flash").text
     finally:
         s.stop()
+
+
+def test_a_long_history_is_shown_page_by_page(stack, browser):
+    """A record with more than one page of history (300 records a page) shows the newest first and links to the older
+    ones; every record is reachable, and a page number that is not one is refused with the reason."""
+    import socket
+
+    stack.ctl("start", "kiem-tra", "lich-su-dai", "--set", "ho_ten=Phan Văn Dài", "--set", f"chi_bo={CHI_BO_A}",
+              "--set", "han=2026-03-20")
+    # 340 steps the state does not accept, each kept in the history as refused, over one connection.
+    with socket.socket(socket.AF_UNIX) as s:
+        s.connect(stack.socket)
+        for k in range(340):
+            call = {"method": "vn.tiendo.Manager.SendEvent",
+                    "parameters": {"id": "kiem-tra/lich-su-dai", "event": "cham", "data": {"diem": k % 101}}}
+            s.sendall(json.dumps(call).encode() + b"\0")
+            reply = b""
+            while not reply.endswith(b"\0"):
+                reply += s.recv(65536)
+            assert "error" in json.loads(reply[:-1]), reply
+    total = len(history(stack, "kiem-tra/lich-su-dai"))
+    assert total == 341, total
+
+    login(browser, stack, "admin")
+    browser.get(stack.url + "/ho-so/kiem-tra/lich-su-dai")
+    pager = browser.find_elements(By.CSS_SELECTOR, "#lich-su p.pager")
+    assert len(pager) == 2 and pager[0].text.replace("\n", " ") == "Bản ghi 1–300 trong 341, mới nhất trước (trang 1/2). Cũ hơn →", pager[0].text
+    assert len(browser.find_elements(By.CSS_SELECTOR, "ol.timeline li")) == 300
+    submit(browser, pager[0].find_element(By.LINK_TEXT, "Cũ hơn →"))
+    assert browser.current_url.endswith("/ho-so/kiem-tra/lich-su-dai?lich-su=2#lich-su"), browser.current_url
+    items = browser.find_elements(By.CSS_SELECTOR, "ol.timeline li")
+    assert len(items) == 41
+    # The oldest page ends with the start.
+    assert "Bắt đầu" in items[-1].text, items[-1].text
+    assert browser.find_element(By.CSS_SELECTOR, "#lich-su p.pager").text.replace("\n", " ") \
+        == "Bản ghi 301–341 trong 341, mới nhất trước (trang 2/2). ← Mới hơn"
+    shot(browser, "89-lich-su-trang-2")
+    # A page past the last shows the last; a page that is not a number is said.
+    browser.get(stack.url + "/ho-so/kiem-tra/lich-su-dai?lich-su=9")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "ol.timeline li")) == 41
+    browser.get(stack.url + "/ho-so/kiem-tra/lich-su-dai?lich-su=hai")
+    assert "Trang lịch sử «hai» trong địa chỉ trang không phải một số từ 1 trở lên." in text(browser)

@@ -36,6 +36,17 @@ struct RecordPage {
         }
     }
 
+    /// The page of the history the address asks for (`?lich-su=2`), from 0; a value that is not a page number is
+    /// said, not silently replaced by the first page.
+    static func historyPage(_ query: String?) throws(PageError) -> Int {
+        guard let text = Form(fields: Form.urlEncoded(query ?? "")).text("lich-su") else { return 0 }
+        guard let n = Int(text), n >= 1 else {
+            throw PageError.badRequest(
+                "Trang lịch sử «\(String(text.prefix(20)).loggable)» trong địa chỉ trang không phải một số từ 1 trở lên.")
+        }
+        return min(n, 1_000_000) - 1
+    }
+
     static func notFound(_ id: String, account: Account) -> PageError {
         .notFound(
             "Không tìm thấy hồ sơ «\(id)» trong các chi bộ của tài khoản «\(account.name)»: mã có thể viết sai, hoặc hồ sơ thuộc chi bộ khác. Nếu cần xem, xin liên hệ người quản trị."
@@ -45,6 +56,7 @@ struct RecordPage {
     func show(_ request: Request, _ context: WebContext) async throws -> Response {
         let account = try context.user
         let id = try RecordPage.id(context)
+        let historyPage = try RecordPage.historyPage(request.uri.query)
         async let catalogCall = app.daemon.workflows()
         async let historyCall = app.daemon.call(Manager.History(id: id))
         let catalog = try await catalogCall
@@ -57,7 +69,7 @@ struct RecordPage {
             instance: instance, transition: entry.nextTransition, history: history, catalog: catalog, account: account, context: context,
             typed: flash?.typed ?? [:], followUps: followUps, undo: entry.undo, bases: entry.bases,
             // Names only: a file that cannot be read now shows the sign-in names, as for accounts without one.
-            people: (try? app.accounts.named()) ?? [:])
+            people: (try? app.accounts.named()) ?? [:], historyPage: historyPage)
         return Layout.response(
             Layout.page(title: catalog.label(of: instance), active: "/ho-so", context: context, flash: flash, body: view.body))
     }

@@ -21,6 +21,12 @@ struct RecordView {
     /// The accounts ever given a full name, by sign-in name (`AccountStore.named`): who recorded a step, by the name
     /// in force then.
     var people: [String: Account] = [:]
+    /// Which page of the history is shown, from 0 (the newest records); `historyPageSize` records a page.
+    var historyPage = 0
+
+    /// Records on one page of the history: a member's record over years of monthly fees holds thousands, and a page
+    /// listing them all took seconds to draw on a phone.
+    static let historyPageSize = 300
 
     var workflow: Extras.WorkflowInfo? { catalog[instance.workflow] }
     var mayAct: Bool { account.role.mayAct }
@@ -43,7 +49,7 @@ struct RecordView {
             \(events)
             \(UndoView(step: undo, instance: i, catalog: catalog, account: account, context: context, people: people).section)
             \(FollowUpView.section(followUps, instance: i, catalog: catalog, account: account))
-            <section><h2>Lịch sử</h2>\(timeline)</section>
+            <section id="lich-su"><h2>Lịch sử</h2>\(timeline)</section>
             """
     }
 
@@ -334,8 +340,13 @@ struct RecordView {
         guard !history.isEmpty else { return "<p class=\"muted\">Chưa có bản ghi nào.</p>" }
         // Newest first by the time each record is about (a notice is dated when it fell due, which for a record
         // imported late is before its start), in recording order among equal times.
-        let shown = history.enumerated().map { (Format.zone.parseInstant($0.element.at)?.seconds ?? 0, $0.offset, $0.element) }
-            .sorted { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 > $1.1 }.map { ($0.1, $0.2) }.prefix(300)
+        let ordered = history.enumerated().map { (Format.zone.parseInstant($0.element.at)?.seconds ?? 0, $0.offset, $0.element) }
+            .sorted { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 > $1.1 }.map { ($0.1, $0.2) }
+        let size = RecordView.historyPageSize
+        let pages = (ordered.count + size - 1) / size
+        // A page past the last (an address kept while records were undone, or typed by hand) shows the last.
+        let page = min(historyPage, pages - 1)
+        let shown = ordered[(page * size)..<min(ordered.count, (page + 1) * size)]
         let undone = RecordView.undoneSteps(history)
         // When the record's start was written: its instant, and its `late` when dated before it was entered (records
         // entered with a tiendod from before 12/2026 carry none: their catch-up notices still say «chậm … so với lịch»).
@@ -381,7 +392,21 @@ struct RecordView {
             return
                 "<li class=\"\(cls)\"><time datetime=\"\(r.at)\">\(Format.moment(r.at))</time>\(timeMark)<b>\(Format.kind(of: r))</b>\(undoneMark)\(who)\(late)<br>\(said(r.message))\(provisional)</li>"
         }
-        let more: HTML = history.count > shown.count ? "<p class=\"muted\">… và \(history.count - shown.count) bản ghi cũ hơn.</p>" : .empty
-        return "<ol class=\"timeline\">\(items)</ol>\(more)"
+        let place = pager(page: page, pages: pages, total: ordered.count)
+        return "\(place)<ol class=\"timeline\">\(items)</ol>\(place)"
+    }
+
+    /// Where a page of the history lies among the others, with links to the newer and older pages (none when one
+    /// page holds it all).
+    func pager(page: Int, pages: Int, total: Int) -> HTML {
+        guard pages > 1 else { return .empty }
+        let size = RecordView.historyPageSize
+        func link(_ p: Int) -> String { DueTable.recordLink(instance.id) + (p == 0 ? "" : "?lich-su=\(p + 1)") + "#lich-su" }
+        let newer: HTML = page > 0 ? " <a href=\"\(link(page - 1))\">← Mới hơn</a>" : .empty
+        let older: HTML = page < pages - 1 ? " <a href=\"\(link(page + 1))\">Cũ hơn →</a>" : .empty
+        let first = page * size + 1
+        let last = min(total, (page + 1) * size)
+        return
+            "<p class=\"pager no-print\"><span>Bản ghi \(Format.count(first))–\(Format.count(last)) trong \(Format.count(total)), mới nhất trước (trang \(page + 1)/\(pages)).</span>\(newer)\(older)</p>"
     }
 }
