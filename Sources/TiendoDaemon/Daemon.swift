@@ -233,8 +233,15 @@ public final class Daemon: InstanceCounter {
             throw StartError("không tạo được thư mục trạng thái \(options.stateDirectory): \(SystemErrorText.describe(error))")
         }
         stateLock = try StateLock(directory: options.stateDirectory)
+        let database = (options.stateDirectory as NSString).appendingPathComponent("tiendo.sqlite")
+        // A restore a crash cut short is finished before the database is opened (its files may be half moved).
+        do {
+            if let said = try Store.finishInterruptedRestore(database: database) { log.warning("\(said)") }
+        } catch {
+            throw StartError("không hoàn tất được lần khôi phục bị ngắt giữa chừng: \(error.description)")
+        }
         store = try Store(
-            path: (options.stateDirectory as NSString).appendingPathComponent("tiendo.sqlite"), synchronous: options.synchronous,
+            path: database, synchronous: options.synchronous,
             inlineCheckBytes: options.inlineIntegrityCheckBytes, initialize: options.initialize, backgroundCheckpoints: .standard,
             dueIndex: true)
         // A clock behind the last record written (set back by hand, a board without a battery booting in 1970, a

@@ -44,9 +44,11 @@ public enum StateRestore {
             throw RestoreError("\(error)")
         }
         defer { lock.release() }
+        let database = (stateDirectory as NSString).appendingPathComponent("tiendo.sqlite")
+        // One cut short before is finished first: this one then sets aside what it put in place.
+        if let said = try Store.finishInterruptedRestore(database: database, removingCopyLeft: false) { progress(said + ".") }
         return try Store.restore(
-            copy: copy, database: (stateDirectory as NSString).appendingPathComponent("tiendo.sqlite"), at: at,
-            otherDatabase: otherDatabase, progress: progress, critical: critical)
+            copy: copy, database: database, at: at, otherDatabase: otherDatabase, progress: progress, critical: critical)
     }
 
     /// Whether a daemon's start failed because `tiendod --restore` holds the state directory.

@@ -14,8 +14,8 @@ public import TiendoCore
 /// from a read-only connection (one consistent file even when the copy has a `-wal` of its own), synced and checked
 /// again; only then are the database and its `-wal` and `-shm` moved together into `truoc-khoi-phuc-…/` (kept, never
 /// deleted) and the new file renamed into place, the directory synced. A refusal changes nothing; a rename that fails
-/// puts the files already moved back. Between the renames a crash leaves no database: tiendod then refuses to start
-/// (the state directory's marker), and the files set aside are whole.
+/// puts the files already moved back. A crash between the renames leaves a note (`RestoreJournal`): whoever next
+/// holds the directory (tiendod starting, another restore) finishes the moves before anything else.
 public struct RestoreResult: Sendable, Equatable {
     /// Instances in the restored database.
     public var instances: Int
@@ -57,7 +57,7 @@ extension Store {
     ) throws(RestoreError) -> RestoreResult {
         let directory = (database as NSString).deletingLastPathComponent
         let copyPath = (copy as NSString).standardizingPath
-        let incoming = (directory as NSString).appendingPathComponent("." + (database as NSString).lastPathComponent + ".restoring")
+        let incoming = RestoreJournal.incoming(forDatabase: database)
         var st = stat()
         guard stat(copyPath, &st) == 0, access(copyPath, R_OK) == 0 else {
             let why =
@@ -156,25 +156,32 @@ extension Store {
         } else {
             let aside: String
             do { aside = try makeAsideDirectory(in: directory, at: at) } catch { throw discard(error.description) }
+            do { try RestoreJournal.write(aside: aside, database: database) } catch {
+                rmdir(aside)
+                throw discard(error.description)
+            }
             var moved: [String] = []
             for file in present {
                 guard rename(file, inside(aside, file)) == 0 else {
                     let reason = ErrnoText.describe(errno)
-                    throw putBack(moved, from: aside, discarding: incoming, "không chuyển được \(file) sang \(aside): \(reason)")
+                    throw putBack(moved, from: aside, database: database, "không chuyển được \(file) sang \(aside): \(reason)")
                 }
                 moved.append(file)
             }
             _ = LogSyncer.syncDirectory(of: inside(aside, "x"))
             guard rename(incoming, database) == 0 else {
                 let reason = ErrnoText.describe(errno)
-                throw putBack(moved, from: aside, discarding: incoming, "không đặt được bản chép vào chỗ \(database): \(reason)")
+                throw putBack(moved, from: aside, database: database, "không đặt được bản chép vào chỗ \(database): \(reason)")
             }
             setAside = aside
         }
         var done = stat()
+        let unsynced = LogSyncer.syncDirectory(of: database)
+        // After the directory is synced: a note outliving a power cut only repeats what was done.
+        if setAside != nil { RestoreJournal.remove(database: database) }
         return RestoreResult(
             instances: copied.instances, bytes: stat(database, &done) == 0 ? Int64(done.st_size) : 0, setAside: setAside,
-            unsynced: LogSyncer.syncDirectory(of: database))
+            unsynced: unsynced)
     }
 
     /// Removes the copy a restore writes beside the database, and the journal SQLite keeps while writing it.
@@ -201,20 +208,24 @@ extension Store {
         (directory as NSString).appendingPathComponent((file as NSString).lastPathComponent)
     }
 
-    /// The files `moved` aside brought back, the copy written for them removed: the error to throw, saying nothing
-    /// changed, or (when one cannot go back) where they all are.
+    /// The files `moved` aside brought back, the copy written for them and the note removed: the error to throw, saying
+    /// nothing changed. When one cannot go back, the note stays, and the copy: the next start finishes the restore
+    /// instead (`finishInterruptedRestore`), which the error says.
     /// The database goes back last, and nothing after a file that cannot: it is never back without its `-wal`.
-    static func putBack(_ moved: [String], from aside: String, discarding incoming: String, _ why: String) -> RestoreError {
+    static func putBack(_ moved: [String], from aside: String, database: String, _ why: String) -> RestoreError {
+        let incoming = RestoreJournal.incoming(forDatabase: database)
         if let stuck = moved.reversed().first(where: { rename(inside(aside, $0), $0) != 0 }) {
             let reason = ErrnoText.describe(errno)
             return RestoreError(
-                "\(why); không chuyển lại được \(stuck) từ \(aside) (\(reason)): hãy chuyển TẤT CẢ các tệp còn trong \(aside) "
-                    + "về \((stuck as NSString).deletingLastPathComponent) (cùng lúc, cả tệp -wal, -shm) trước khi khởi động tiendod",
+                "\(why); không chuyển lại được \(stuck) từ \(aside) (\(reason)). Hãy khắc phục lỗi ấy rồi khởi động tiendod "
+                    + "(hoặc chạy lại tiendod --restore): nó sẽ hoàn tất lần khôi phục này trước — chuyển nốt các tệp "
+                    + "\((database as NSString).lastPathComponent)* sang \(aside) và đặt bản chép \(incoming) vào chỗ",
                 changedNothing: false)
         }
         rmdir(aside)
         removeIncoming(incoming)
         _ = LogSyncer.syncDirectory(of: incoming)
+        RestoreJournal.remove(database: database)
         return RestoreError(why)
     }
 

@@ -280,7 +280,12 @@ struct Tiendod: ParsableCommand {
         do {
             let r = try StateRestore.run(
                 copy: copy, stateDirectory: stateDirectory, at: Instant(seconds: Int64(time(nil))), otherDatabase: otherDatabase,
-                progress: { print($0) },
+                // Flushed at once, also into a file or a pipe: a step stands before the refusal (standard error,
+                // unbuffered) it led to, and what was printed before a kill -9 is in the log.
+                progress: {
+                    print($0)
+                    fflush(nil)
+                },
                 critical: { if $0 { EventLoop.blockSignals() } })
             print(
                 "Đã khôi phục \(Messages.count(r.instances)) hồ sơ từ \(copy) vào \(stateDirectory)/tiendo.sqlite (\(Messages.size(r.bytes)))."

@@ -61,18 +61,61 @@ struct RestorePartsTests {
         }
         // Both go back: nothing changed, the copy and the empty directory gone.
         var aside = try setAside()
-        var e = Store.putBack([db, db + "-wal"], from: aside, discarding: incoming, "lý do")
+        var e = Store.putBack([db, db + "-wal"], from: aside, database: db, "lý do")
         #expect(e.changedNothing && e.description == "lý do")
         #expect(try String(contentsOfFile: db, encoding: .utf8) == "db" && String(contentsOfFile: db + "-wal", encoding: .utf8) == "wal")
         #expect(!FileManager.default.fileExists(atPath: aside) && !FileManager.default.fileExists(atPath: incoming))
         // The database cannot go back (a directory now holds its name): the -wal went back first, the database stays
-        // aside, and the message says to move back everything still there.
+        // aside, and the message says the next start finishes the restore, whose note and copy stay for it.
         for f in [db, db + "-wal"] { unlink(f) }
         aside = try setAside()
         try FileManager.default.createDirectory(atPath: db + "/x", withIntermediateDirectories: true)
-        e = Store.putBack([db, db + "-wal"], from: aside, discarding: incoming, "lý do")
+        e = Store.putBack([db, db + "-wal"], from: aside, database: db, "lý do")
         #expect(!e.changedNothing && e.description.contains("không chuyển lại được \(db) từ \(aside)"), "\(e.description)")
-        #expect(e.description.contains("hãy chuyển TẤT CẢ các tệp còn trong \(aside) về \(dir)"), "\(e.description)")
+        #expect(e.description.contains("khởi động tiendod (hoặc chạy lại tiendod --restore): nó sẽ hoàn tất"), "\(e.description)")
         #expect(FileManager.default.fileExists(atPath: aside + "/tiendo.sqlite") && FileManager.default.fileExists(atPath: db + "-wal"))
+        #expect(FileManager.default.fileExists(atPath: incoming))
+    }
+
+    @Test("a restore cut short is finished from its note, the old files all aside; a copy left before any move is removed")
+    func finishInterrupted() throws {
+        let dir = try makeTemporaryDirectory("restore-finish")
+        defer { removeTemporaryDirectory(dir) }
+        let db = dir + "/tiendo.sqlite"
+        let incoming = dir + "/.tiendo.sqlite.restoring"
+        let note = dir + "/.tiendo.sqlite.restore-moving"
+        func write(_ text: String, _ path: String) throws { try Data(text.utf8).write(to: URL(fileURLWithPath: path)) }
+        func read(_ path: String) throws -> String { try String(contentsOfFile: path, encoding: .utf8) }
+        #expect(try Store.finishInterruptedRestore(database: db) == nil)
+        // Cut short after the database moved, before its -wal and -shm did.
+        let aside = try Store.makeAsideDirectory(in: dir, at: Instant(seconds: 1_800_000_000))
+        try RestoreJournal.write(aside: aside, database: db)
+        #expect(try read(note) == aside + "\n")
+        try write("db", aside + "/tiendo.sqlite")
+        try write("wal", db + "-wal")
+        try write("shm", db + "-shm")
+        try write("copy", incoming)
+        let said = try #require(try Store.finishInterruptedRestore(database: db))
+        #expect(said.contains("đã được hoàn tất: bản sao đã ở chỗ \(db)") && said.contains("nằm trọn trong \(aside)"), "\(said)")
+        #expect(try read(db) == "copy" && read(aside + "/tiendo.sqlite") == "db" && read(aside + "/tiendo.sqlite-wal") == "wal")
+        #expect(try read(aside + "/tiendo.sqlite-shm") == "shm")
+        for f in [incoming, note, db + "-wal", db + "-shm"] { #expect(!FileManager.default.fileExists(atPath: f), "\(f)") }
+        // Cut short after the copy went into place: only the note is left, and nothing moves.
+        try RestoreJournal.write(aside: aside, database: db)
+        #expect(try #require(try Store.finishInterruptedRestore(database: db)).contains("ngay sau khi đặt bản sao vào \(db)"))
+        #expect(try read(db) == "copy" && !FileManager.default.fileExists(atPath: note))
+        // Stopped while the copy was being written, before any move: the copy goes, the database stays.
+        try write("half", incoming)
+        #expect(try #require(try Store.finishInterruptedRestore(database: db)).contains("cơ sở dữ liệu không thay đổi"))
+        #expect(try read(db) == "copy" && !FileManager.default.fileExists(atPath: incoming))
+        // A note naming a directory elsewhere, or a file already aside under the same name: refused, nothing moves.
+        try write("/etc\n", note)
+        try write("copy2", incoming)
+        #expect(throws: RestoreError.self) { try Store.finishInterruptedRestore(database: db) }
+        try write(aside + "\n", note)
+        #expect {
+            try Store.finishInterruptedRestore(database: db)
+        } throws: { ($0 as? RestoreError)?.description.contains("đã có một tệp cùng tên") == true }
+        #expect(try read(db) == "copy" && read(incoming) == "copy2" && read(aside + "/tiendo.sqlite") == "db")
     }
 }

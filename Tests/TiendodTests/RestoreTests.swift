@@ -163,6 +163,52 @@ struct RestoreTests {
         #expect(try entries(d).filter { $0.hasPrefix("truoc-khoi-phuc-") }.count == 2)
     }
 
+    @Test("a restore a crash cut short between its renames is finished by the next start: the database set aside keeps its -wal")
+    func interruptedRestoreFinished() throws {
+        let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
+        try importC1(d)
+        let copy = try backup(d)
+        try importKey(d, "c2")
+        // Stopped hard: c2 is only in the -wal.
+        d.kill9()
+        let db = d.stateDir + "/tiendo.sqlite"
+        #expect(FileManager.default.fileExists(atPath: db + "-wal"))
+        // What a kill -9 after the restore's first rename leaves: its note, the whole copy beside the database, the
+        // database aside without its -wal, which is still here.
+        let aside = d.stateDir + "/truoc-khoi-phuc-2026-12-07-080000"
+        #expect(mkdir(aside, 0o750) == 0)
+        try FileManager.default.copyItem(atPath: copy, toPath: d.stateDir + "/.tiendo.sqlite.restoring")
+        try Data((aside + "\n").utf8).write(to: URL(fileURLWithPath: d.stateDir + "/.tiendo.sqlite.restore-moving"))
+        #expect(rename(db, aside + "/tiendo.sqlite") == 0)
+        try d.start(fakeTime: "2026-03-02T10:00:00+07:00")
+        let ids = try d.call("ListInstances", [])["instances"]?.arrayValue?.compactMap { $0["id"]?.stringValue }
+        #expect(ids == ["hop/c1"])
+        #expect(d.stop() == 0)
+        #expect(
+            d.log.contains(
+                "Một lần khôi phục (tiendod --restore) bị ngắt giữa chừng (máy tắt hoặc tiến trình bị dừng) đã được hoàn tất: bản sao đã ở chỗ \(db); cơ sở dữ liệu trước đó (cùng các tệp -wal, -shm nếu có) nằm trọn trong \(aside)"
+            ), "\(d.log)")
+        let kept = try FileManager.default.contentsOfDirectory(atPath: aside).sorted()
+        #expect(kept.contains("tiendo.sqlite") && kept.contains("tiendo.sqlite-wal"), "\(kept)")
+        // The set-aside database read with its -wal holds c2, the last change acknowledged before the crash.
+        #expect(try count(aside + "/tiendo.sqlite") == "2")
+        let left = try entries(d)
+        #expect(!left.contains { $0.hasSuffix(".restoring") || $0.hasSuffix(".restore-moving") }, "\(left)")
+        // Cut short again, and followed by another restore instead of a start: that one finishes it first, then sets
+        // aside what it put in place.
+        let second = d.stateDir + "/truoc-khoi-phuc-2026-12-07-090000"
+        #expect(mkdir(second, 0o750) == 0)
+        try FileManager.default.copyItem(atPath: copy, toPath: d.stateDir + "/.tiendo.sqlite.restoring")
+        try Data((second + "\n").utf8).write(to: URL(fileURLWithPath: d.stateDir + "/.tiendo.sqlite.restore-moving"))
+        #expect(rename(db, second + "/tiendo.sqlite") == 0)
+        let again = try restore(d, copy)
+        #expect(again.status == 0, "\(again.said)")
+        #expect(again.said.hasPrefix("Một lần khôi phục (tiendod --restore) bị ngắt giữa chừng"), "\(again.said)")
+        #expect(again.said.contains("Đã khôi phục 1 hồ sơ từ \(copy)"), "\(again.said)")
+        #expect(FileManager.default.fileExists(atPath: second + "/tiendo.sqlite"))
+        #expect(try entries(d).filter { $0.hasPrefix("truoc-khoi-phuc-") }.count == 3)
+    }
+
     @Test("a daemon started while a restore holds the state directory says so and exits 65, which systemd does not restart")
     func daemonDuringRestore() throws {
         let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
@@ -266,6 +312,8 @@ struct RestoreTests {
         let log = try bytes(db + "-wal")
         let refused = try restore(here, theirs)
         #expect(refused.status == 65, "\(refused.said)")
+        // The step printed stands before the refusal it led to, in one pipe as in a log file.
+        #expect(refused.said.hasPrefix("Đang kiểm tra bản sao \(theirs)…\ntiendod: không khôi phục: "), "\(refused.said)")
         #expect(refused.said.contains("\(theirs) là bản sao của một cơ sở dữ liệu khác (mã "), "\(refused.said)")
         #expect(
             refused.said.contains(
@@ -321,6 +369,8 @@ struct RestoreTests {
         let log = try bytes(db + "-wal")
         let refused = try restore(here, theirs)
         #expect(refused.status == 65, "\(refused.said)")
+        // The step printed stands before the refusal it led to, in one pipe as in a log file.
+        #expect(refused.said.hasPrefix("Đang kiểm tra bản sao \(theirs)…\ntiendod: không khôi phục: "), "\(refused.said)")
         #expect(
             refused.said.contains("không đọc được cơ sở dữ liệu đang có \(db) để so với bản sao (")
                 && refused.said.contains("--restore-other-database") && refused.said.contains("mà không so; không thay đổi gì."),
