@@ -146,7 +146,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TiendoDeliveryTests",
-            dependencies: ["TiendoDelivery", "TiendoChannels", "TiendoCore"],
+            dependencies: ["TiendoDelivery", "TiendoChannels", "TiendoCore", .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: strict
         ),
         // libxlsxwriter (Debian's libxlsxwriter-dev): the XLSX export of tiendo-web.

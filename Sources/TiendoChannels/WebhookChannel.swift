@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Foundation
 public import NIOCore
 import NIOHTTP1
 import NIOSSL
@@ -33,6 +34,14 @@ public final class WebhookChannel: DeliveryChannel {
     public func send(_ payload: Payload, now: Instant) async throws -> String? {
         guard case .record(let key, let body) = payload, let url = definition.url, let secret = definition.secret else {
             throw DeliveryFailure(.permanent, "kênh webhook chỉ gửi bản ghi")
+        }
+        // Checked when the file is read (`WebhookURL`); again here, for a definition made elsewhere: the HTTP client
+        // traps on a port past 65535, which would stop every channel. Not quoted: it may carry a password.
+        if let parsed = URL(string: url), WebhookURL.problem(url, parsed) != nil {
+            throw DeliveryFailure(
+                .permanent,
+                "url của kênh webhook \(definition.name) không dùng được (cổng ngoài 1–65535, có tên người dùng hoặc mật khẩu, "
+                    + "hoặc có dấu cách); hãy sửa tệp định tuyến (tiendo-deliver check nói chỗ sai)")
         }
         let secretText = try Secrets.read(secret)
         var request = HTTPClientRequest(url: url)

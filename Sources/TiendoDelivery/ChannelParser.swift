@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import TiendoCore
 
 /// Reads one entry of `channels:`: its type decides which keys it takes.
@@ -102,6 +102,10 @@ enum ChannelParser {
                     sink.error(u.position, "'url' of \(context) must be an http or https URL")
                     return nil
                 }
+                if let problem = WebhookURL.problem(t, url) {
+                    sink.error(u.position, "'url' of \(context) \(problem)")
+                    return nil
+                }
                 return t
             }
             ch.secret = secret(m, file: "secret_file", credential: "secret_credential", sink: sink, context: context)
@@ -171,6 +175,23 @@ enum ChannelParser {
         sink.error(
             node.position,
             "'rate' of \(context) must be COUNT/UNIT such as 30/min (units s, min, h, d), found '\(node.text ?? node.kindName)'")
+        return nil
+    }
+}
+
+/// A webhook's address beyond parsing as an http(s) URL. A port past 65535 passed `check` and a reload, then stopped
+/// the whole sender at its first request (a trap in the HTTP client, every channel's mail with it, again at each
+/// restart: audit, 07/12/2026); a user name or password in it was printed in every failure reason, log line and
+/// delivery row; a space was sent as `%20` unsaid.
+public enum WebhookURL {
+    /// What is wrong with `text` (parsed as `url`), to follow "'url' of channel 'x' ", or nil.
+    public static func problem(_ text: String, _ url: URL) -> String? {
+        if let port = url.port, !(1...65535).contains(port) { return "has port \(port), which is not between 1 and 65535" }
+        if url.user != nil || url.password != nil {
+            return "must not carry a user name or password (it would be shown in every failure reason and log line); "
+                + "the channel signs its requests with 'secret_file' or 'secret_credential'"
+        }
+        if text.contains(where: { $0.isWhitespace }) { return "contains a space; write it as %20 if the receiver's address has one" }
         return nil
     }
 }

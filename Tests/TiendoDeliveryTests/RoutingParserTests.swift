@@ -93,6 +93,18 @@ import TiendoCore
             "'url' of channel 'cong-tinh' must be an http or https URL"
         ),
         (
+            "    url: https://cong.example.vn/hooks/tiendo", "    url: https://cong.example.vn:99999/hooks/tiendo", 14, 10,
+            "'url' of channel 'cong-tinh' has port 99999, which is not between 1 and 65535"
+        ),
+        (
+            "    url: https://cong.example.vn/hooks/tiendo", "    url: https://hook:bi-mat@cong.example.vn/hooks/tiendo", 14, 10,
+            "'url' of channel 'cong-tinh' must not carry a user name or password (it would be shown in every failure reason and log line); the channel signs its requests with 'secret_file' or 'secret_credential'"
+        ),
+        (
+            "    url: https://cong.example.vn/hooks/tiendo", "    url: \"https://cong.example.vn/my hooks\"", 14, 10,
+            "'url' of channel 'cong-tinh' contains a space; write it as %20 if the receiver's address has one"
+        ),
+        (
             "from: \"Văn phòng Đảng ủy phường Tây Hồ <vanphong@tayho.example.vn>\"", "from: \"Văn phòng <vanphong>\"", 2, 7,
             "'from': 'vanphong' is not an email address (ASCII local@domain)"
         ),
