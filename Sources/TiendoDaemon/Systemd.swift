@@ -34,8 +34,8 @@ public enum ServiceManager {
     public static func status(_ status: String) { notify([statusAssignment(status)]) }
 
     /// `RELOADING=1` with `MONOTONIC_USEC=` (systemd ≥ 253 requires it for Type=notify-reload; 252 ignores it).
-    public static func reloading() {
-        notify(["RELOADING=1", "MONOTONIC_USEC=\(monotonicMicroseconds())", statusAssignment("Đang nạp lại định nghĩa quy trình…")])
+    public static func reloading(status: String = "Đang nạp lại định nghĩa quy trình…") {
+        notify(["RELOADING=1", "MONOTONIC_USEC=\(monotonicMicroseconds())", statusAssignment(status)])
     }
 
     /// `STOPPING=1`: the daemon is shutting down gracefully.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NIOPosix
+import Synchronization
 import TiendoChannels
 import TiendoCore
 import TiendoDaemon
@@ -12,7 +13,10 @@ import TiendoVersion
     import Glibc
 #endif
 
-/// `tiendo-deliver run`: the sender, until SIGTERM (or the end of a virtual run).
+/// `tiendo-deliver run`: the sender, until SIGTERM (or the end of a virtual run). SIGHUP (`systemctl reload
+/// tiendo-deliver`) reloads: the messages in flight finish, then the program executes itself again, reading the
+/// routing file anew — its channels are made at start, and a SIGHUP used to kill it without a word (audit,
+/// 07/12/2026).
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Gửi các thông báo trong hàng đợi cho đến khi được yêu cầu dừng.")
 
@@ -133,12 +137,21 @@ struct Run: AsyncParsableCommand {
             owner: owner, batch: batch, lease: try duration(lease, option: "--lease"), poll: pollSeconds, policy: policy,
             seed: seed ?? UInt64.random(in: 0...UInt64.max))
         let sender = Sender(queue: q, channels: channels, composer: s.composer, clock: clock, config: config, observer: log)
-        let stops = [SIGTERM, SIGINT].map { sig in
+        let reload = Atomic(false)
+        let stops = [SIGTERM, SIGINT, SIGHUP].map { sig in
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
-                log.log(5, "Nhận tín hiệu dừng: gửi nốt thư đang gửi rồi dừng", event: .lifecycle)
-                ServiceManager.stopping()
+                if sig == SIGHUP {
+                    log.log(5, "Nhận SIGHUP: gửi nốt thư đang gửi rồi nạp lại tệp định tuyến", event: .lifecycle)
+                    reload.store(true, ordering: .relaxed)
+                    ServiceManager.reloading(status: "Đang gửi nốt thư rồi nạp lại tệp định tuyến…")
+                } else {
+                    log.log(5, "Nhận tín hiệu dừng: gửi nốt thư đang gửi rồi dừng", event: .lifecycle)
+                    // A stop asked while a reload waits for its messages is a stop.
+                    reload.store(false, ordering: .relaxed)
+                    ServiceManager.stopping()
+                }
                 sender.stop()
             }
             source.resume()
@@ -150,11 +163,25 @@ struct Run: AsyncParsableCommand {
         await sender.run()
         for source in stops { source.cancel() }
         try await group.shutdownGracefully()
+        if sender.stoppedBecause == nil, reload.load(ordering: .relaxed) { try Run.executeAgain(log) }
         if let why = sender.stoppedBecause {
             log.log(3, "tiendo-deliver dừng: \(why)", event: .lifecycle)
             throw Failure(why)
         }
         log.log(6, "tiendo-deliver đã dừng", event: .lifecycle)
+    }
+}
+
+extension Run {
+    /// Replaces this process by a new run of the same program with the same arguments (same pid: systemd's
+    /// notifications go on), which reads the routing file and makes its channels again. Returns only by throwing.
+    static func executeAgain(_ log: DeliveryLog) throws -> Never {
+        log.log(6, "tiendo-deliver nạp lại: chạy lại với tệp định tuyến hiện có", event: .lifecycle)
+        fflush(nil)
+        execv("/proc/self/exe", CommandLine.unsafeArgv)
+        let why = "không nạp lại được (không chạy lại được /proc/self/exe: \(ErrnoText.describe(errno))); tiendo-deliver dừng"
+        log.log(3, why, event: .lifecycle)
+        throw Failure(why)
     }
 }
 

@@ -3,6 +3,7 @@
 import datetime
 import os
 import re
+import signal
 import subprocess
 import time
 
@@ -272,3 +273,29 @@ def test_the_test_queue_commands_point_to_tiendoctl_without_a_queue():
     # `enqueue` reads its records from standard input: refused before it waits there.
     r = subprocess.run([os.path.join(BIN, "tiendo-deliver"), "enqueue"], capture_output=True, text=True, stdin=None, timeout=20)
     assert r.returncode == 64 and "--test-queue TỆP" in r.stderr, r
+
+
+def test_sighup_reloads_the_routing_file_without_losing_a_message(smtp, deliver):
+    """`systemctl reload tiendo-deliver` (SIGHUP): the sender finishes what it sends, then runs again on the routing
+    file as it now is — same process id, so systemd's notifications go on. A SIGHUP used to kill it without a word."""
+    first = smtp().start()
+    second = smtp().start()
+    d = deliver(smtp_channel(first.port), ANYTIME_ROUTE)
+    # The queue is the sender's while it runs: the second notice is queued now, due 20 s later.
+    d.enqueue([member(1), member(2, at=now_iso(20))])
+    proc = d.start()
+    wait_until(lambda: len(first.received()) == 1, 30, "the first message through the first relay")
+    # The relay moves: the routing file is edited, then the sender told.
+    with open(d.routing, encoding="utf-8") as f:
+        text = f.read()
+    with open(d.routing, "w", encoding="utf-8") as f:
+        f.write(text.replace(f"port: {first.port}\n", f"port: {second.port}\n"))
+    proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: d.output().count("bắt đầu: kênh thu") == 2, 30, "the sender running again")
+    assert proc.poll() is None, d.output()
+    assert "Nhận SIGHUP: gửi nốt thư đang gửi rồi nạp lại tệp định tuyến" in d.output()
+    assert second.received() == []
+    wait_until(lambda: len(second.received()) == 1, 40, "the second message through the new relay")
+    d.stop()
+    assert [m.to for m in first.received()] == ["m1@example.vn"] and [m.to for m in second.received()] == ["m2@example.vn"]
+    assert d.states() == {"sent": 2}
