@@ -65,11 +65,35 @@ extension Daemon {
                 log.warning("Không lưu được bản định tuyến tốt gần nhất: \(error)")
             }
         }
+        let before = delivery.routing
         install(routing, definitions: definitions)
         log.info(
             "Đã nạp tệp định tuyến \(file): \(routing.channelOrder.count) kênh, \(routing.routes.count) tuyến",
             metadata: .event(.definitionsLoaded, [("TIENDO_FILE", file)]))
         diagnostics += stranded(by: routing, file: file)
+        if let before { diagnostics += senderBehind(before, routing, file: file) }
+    }
+
+    /// The channels a reload added or changed: a sender started before sends with the channels it read at its start,
+    /// so a new channel's messages waited «chờ gửi» without a reason while the reload said «0 cảnh báo» (audit,
+    /// 07/12/2026). Said in `Reload`'s reply and the journal, at the channel's place.
+    func senderBehind(_ before: Routing, _ after: Routing, file: String) -> [Diagnostic] {
+        func same(_ a: ChannelDefinition, _ b: ChannelDefinition) -> Bool {
+            var a = a
+            a.position = b.position
+            return a == b
+        }
+        return after.channelOrder.compactMap { name -> Diagnostic? in
+            guard let now = after.channel(name) else { return nil }
+            let old = before.channel(name)
+            if let old, same(old, now) { return nil }
+            let message =
+                "kênh '\(name)' \(old == nil ? "mới có" : "đã thay đổi") trong tệp định tuyến: một tiendo-deliver đã chạy từ trước vẫn "
+                + "gửi với các kênh đọc lúc nó khởi động cho tới khi được nạp lại (sudo systemctl reload tiendo-deliver; "
+                + "systemctl reload tiendod làm cả việc này)"
+            log.warning("\(file): \(message)")
+            return Diagnostic(file: file, line: now.position.line, column: now.position.column, severity: .warning, message: message)
+        }
     }
 
     /// Messages waiting on a channel the routing file no longer has are sent by no one (a sender works the channels

@@ -384,3 +384,28 @@ def test_messages_left_on_a_channel_the_routing_file_no_longer_has_are_said_at_e
     out = d.ctl("reload", check=False)
     assert out.returncode == 0 and "kênh này không còn" not in out.stdout + out.stderr
     assert not any("kênh này không còn" in x["message"] for x in d.call("vn.tiendo.Manager.GetStatus")["status"]["diagnostics"])
+
+
+def test_a_reload_that_adds_or_changes_a_channel_says_the_sender_needs_its_own(tiendod, smtp):
+    """The sender makes its channels at its start: a channel added or changed by a reload of tiendod alone is not
+    used until tiendo-deliver is reloaded too. The reload says so (its messages waited «chờ gửi» without a reason)."""
+    server = smtp().start()
+    other = smtp().start()
+    d = tiendod(smtp_channel(server.port), STARTED).start()
+    d.write_routing(smtp_channel(other.port), STARTED)
+    out = d.ctl("reload", check=False)
+    said = out.stdout + out.stderr
+    assert out.returncode == 0, said
+    warning = ("kênh 'thu' đã thay đổi trong tệp định tuyến: một tiendo-deliver đã chạy từ trước vẫn gửi với các kênh đọc "
+               "lúc nó khởi động cho tới khi được nạp lại (sudo systemctl reload tiendo-deliver; systemctl reload tiendod "
+               "làm cả việc này)")
+    assert warning in said, said
+    assert warning in d.output()
+    # The same file again: nothing changed, nothing said.
+    out = d.ctl("reload", check=False)
+    assert out.returncode == 0 and "kênh 'thu'" not in out.stdout + out.stderr, out.stdout + out.stderr
+    # A channel added beside it.
+    added = smtp_channel(other.port) + smtp_channel(server.port).replace("  thu:", "  thu-2:")
+    d.write_routing(added, STARTED)
+    out = d.ctl("reload", check=False)
+    assert "kênh 'thu-2' mới có trong tệp định tuyến" in out.stdout + out.stderr, out.stdout + out.stderr
