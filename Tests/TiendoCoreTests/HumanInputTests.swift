@@ -40,7 +40,7 @@ import Testing
         "day-first and ISO dates are accepted",
         arguments: [
             ("15/03/2026", "2026-03-15"), ("1/4/2026", "2026-04-01"), ("01/04/2026", "2026-04-01"), ("29/02/2028", "2028-02-29"),
-            ("2026-03-15", "2026-03-15"), ("31/12/2026", "2026-12-31"),
+            ("2026-03-15", "2026-03-15"), ("31/12/2026", "2026-12-31"), ("15-03-2026", "2026-03-15"), ("1.4.2026", "2026-04-01"),
         ])
     func acceptedDates(_ text: String, _ iso: String) throws {
         guard case .valid(let d) = HumanDate.date(text) else { return #expect(Bool(false), "\(text) refused") }
@@ -55,7 +55,10 @@ import Testing
             ("03/15/2026", "ngày '03/15/2026' không tồn tại: không có tháng 15 (ngày viết trước tháng: dd/mm/yyyy)"),
             ("15/03/26", "'15/03/26' không phải ngày: năm phải đủ bốn chữ số (dd/mm/yyyy)"),
             ("2026-02-30", "ngày '2026-02-30' không tồn tại"),
-            ("15-03-2026", "'15-03-2026' không phải ngày (dd/mm/yyyy hoặc YYYY-MM-DD)"),
+            ("15-03-26", "'15-03-26' không phải ngày (dd/mm/yyyy hoặc YYYY-MM-DD)"),
+            ("15-03/2026", "'15-03/2026' không phải ngày (dd/mm/yyyy hoặc YYYY-MM-DD)"),
+            ("2026-3-15", "'2026-3-15' không phải ngày (dd/mm/yyyy hoặc YYYY-MM-DD)"),
+            ("03.15.2026", "ngày '03.15.2026' không tồn tại: không có tháng 15 (ngày viết trước tháng: dd/mm/yyyy)"),
             ("2026/03/15", "'2026/03/15' không phải ngày: ngày và tháng có một hoặc hai chữ số, ngày viết trước (dd/mm/yyyy)"),
             ("15/3/", "'15/3/' không phải ngày (dd/mm/yyyy hoặc YYYY-MM-DD)"),
             ("+1/03/2026", "'+1/03/2026' không phải ngày (dd/mm/yyyy hoặc YYYY-MM-DD)"),

@@ -11,6 +11,7 @@ import urllib.request
 
 from conftest import ARTIFACTS, BIN, CHI_BO_A, CHI_BO_B, PASSWORDS, NoRedirect, Stack, csrf_token, fetch, login, session_opener, shot, submit, wait_for_new_document
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -2281,3 +2282,41 @@ def test_a_long_history_is_shown_page_by_page(stack, browser):
     assert len(browser.find_elements(By.CSS_SELECTOR, "ol.timeline li")) == 41
     browser.get(stack.url + "/ho-so/kiem-tra/lich-su-dai?lich-su=hai")
     assert "Trang lịch sử «hai» trong địa chỉ trang không phải một số từ 1 trở lên." in text(browser)
+
+
+def test_a_phone_and_a_keyboard_reach_every_action(stack, browser):
+    """On a phone a record's milestones are cards whose «Đánh dấu đã xong kỳ …» buttons lie on the screen (as a table
+    they lay past its edge, the month unread); a keyboard moves through the workflows of a list without the page
+    reloading at each arrow key; a date may be typed with «-» or «.», which a phone's keypad has."""
+    login(browser, stack, "admin")
+    browser.set_window_size(360, 740)
+    try:
+        browser.get(stack.url + "/ho-so/nam-sau/c1")
+        visible = browser.execute_script("return document.documentElement.clientWidth")
+        assert browser.execute_script("return document.documentElement.scrollWidth") <= visible
+        buttons = browser.find_elements(By.CSS_SELECTOR, "table.milestones button.done")
+        assert buttons and all(b.is_displayed() and 0 <= b.rect["x"] and b.rect["x"] + b.rect["width"] <= visible
+                               for b in buttons), [(b.text, b.rect) for b in buttons]
+        assert any(b.text.startswith("Đánh dấu đã xong kỳ ") for b in buttons), [b.text for b in buttons]
+        browser.execute_script("arguments[0].scrollIntoView()", browser.find_element(By.CSS_SELECTOR, "table.milestones"))
+        shot(browser, "90-dien-thoai-cac-moc")
+    finally:
+        browser.set_window_size(1366, 768)
+    # The keyboard: ↓ changes the choice without leaving the page; Enter sends it.
+    browser.get(stack.url + "/ho-so")
+    select = browser.find_element(By.ID, "f-quy-trinh")
+    select.send_keys(Keys.ARROW_DOWN)
+    chosen = select.get_attribute("value")
+    assert chosen and browser.current_url == stack.url + "/ho-so", browser.current_url
+    before = browser.execute_script("return performance.timeOrigin")
+    select.send_keys(Keys.ENTER)
+    wait_for_new_document(browser, before)
+    assert f"quy-trinh={chosen}" in browser.current_url, browser.current_url
+    # A date typed with «-» or «.» is one the form takes (the browser's pattern, then tiendod).
+    browser.get(stack.url + "/ho-so/moi?quy-trinh=kiem-tra")
+    box = browser.find_element(By.CSS_SELECTOR, "input.date[name='f-han']")
+    assert box.get_attribute("inputmode") is None
+    for typed, valid in (("20-03-2026", True), ("20.03.2026", True), ("20/03/2026", True), ("20-03/2026", False), ("2026", False)):
+        box.clear()
+        box.send_keys(typed)
+        assert browser.execute_script("return arguments[0].checkValidity()", box) is valid, typed

@@ -1,6 +1,7 @@
 /// Dates and times typed by people: CSV cells (a spreadsheet in a Vietnamese locale writes `15/03/2026`),
 /// `--set FIELD=VALUE`, and the `data` of StartInstance/SendEvent (web forms). Besides ISO 8601 they may be day
-/// first, `dd/mm/yyyy` or `d/m/yyyy`, with an optional local time `HH:MM[:SS]` (`15/03/2026 08:00`). Impossible dates
+/// first, `dd/mm/yyyy` or `d/m/yyyy` (or with `-` or `.` between the parts, `10-03-2026`, `10.03.2026`, as many type
+/// them, and as a phone's keypad without «/» lets them), with an optional local time `HH:MM[:SS]` (`15/03/2026 08:00`). Impossible dates
 /// (`31/02/2026`, `03/15/2026` read day first) and two-digit years are rejected with a Vietnamese reason.
 /// Workflow files keep the contract's strict `YYYY-MM-DD`.
 public enum HumanDate {
@@ -35,7 +36,7 @@ public enum HumanDate {
         case .impossible: return .invalid("ngày '\(text)' không tồn tại")
         case .malformed: break
         }
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        let parts = dayFirstParts(text)
         guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy { $0 >= 48 && $0 <= 57 } }) else {
             return .invalid("'\(text)' không phải ngày (\(forms))")
         }
@@ -53,6 +54,21 @@ public enum HumanDate {
         return .valid(d)
     }
 
+    /// The parts of a date written day first: split at «/», or at «-» or «.» when that one separator alone parts it
+    /// in three with the year last (`10-03-2026`; `2026-3-10`, ISO written loosely, keeps its one part and its
+    /// reason).
+    static func dayFirstParts(_ text: some StringProtocol) -> [Substring] {
+        let s = Substring(text)
+        for separator in ["/", "-", "."] as [Character] where s.contains(separator) {
+            let parts = s.split(separator: separator, omittingEmptySubsequences: false)
+            if separator == "/" { return parts }
+            let others = ["/", "-", "."].filter { $0 != separator } as [Character]
+            guard parts.count == 3, parts[2].count == 4, !s.contains(where: others.contains) else { return [s] }
+            return parts
+        }
+        return [s]
+    }
+
     /// A column of dates written month first, as Excel set to English saves a CSV (`3/25/2026`): one of its values
     /// is a date only that way (a second number above 12, the first not), which the row's own check refuses — but
     /// its other values (`3/4/2026`) read as dates day first, swapped without a word. The first such value, or nil.
@@ -65,7 +81,7 @@ public enum HumanDate {
         var dayFirst = 0
         for v in values {
             let date = v.text.trimmingCharactersInSet(" ").split(separator: " ").first ?? ""
-            let parts = date.split(separator: "/", omittingEmptySubsequences: false)
+            let parts = dayFirstParts(date)
             guard parts.count == 3, let a = Int(parts[0]), let b = Int(parts[1]), parts[2].count == 4 else { continue }
             if (13...31).contains(a) && (1...12).contains(b) { dayFirst += 1 }
             if (1...12).contains(a) && (13...31).contains(b) {
@@ -93,7 +109,7 @@ public enum HumanDate {
     /// What `monthFirst` found, said of the column `title`, for an import to refuse the whole file by (its line is
     /// the caller's to give).
     public static func monthFirstColumn(_ title: String, found: (line: Int, text: String)) -> String {
-        "cột «\(title)» ghi ngày theo kiểu tháng/ngày/năm («\(found.text)»: không có tháng \(found.text.split(separator: "/")[1])), "
+        "cột «\(title)» ghi ngày theo kiểu tháng/ngày/năm («\(found.text)»: không có tháng \(dayFirstParts(found.text.split(separator: " ").first ?? "")[1])), "
             + "nên mọi ngày khác của cột cũng bị đọc đảo, kể cả những ngày không báo lỗi (3/4/2026 thành 03/04/2026 thay vì "
             + "04/03/2026). Hãy đổi định dạng cả cột sang ngày/tháng/năm (dd/mm/yyyy) rồi lưu lại tệp"
     }

@@ -163,6 +163,8 @@ enum Assets {
         /* Text typed by people (a name, a reason) wraps anywhere rather than widening the page past the screen. */
         td, dd, h1, .flash, ol.timeline li, .problems li { overflow-wrap: anywhere; }
         .required { color: var(--red); font-weight: 700; }
+        /* Read by a screen reader, not shown: a column's name whose cells say it by their buttons. */
+        .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
         a.button { display: inline-block; padding: .35rem .9rem; border-radius: 4px; background: var(--red); color: #fff; text-decoration: none; }
         form.new-record input:not([type=hidden]):not([type=checkbox]), form.new-record select { width: 100%; max-width: 32rem; }
         /* An event's choices are read whole («Hoàn thành 100% nhiệm vụ, có việc chậm hạn (tập thể — không quá 20%)»), not cut at 20rem. */
@@ -233,6 +235,18 @@ enum Assets {
           table.summary td.chi-bo, table.summary td.group { font-weight: 700; }
           table.summary td.again { display: block; flex: 1 0 100%; color: var(--muted); font-size: .85rem; }
           table.summary td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); font-size: .85rem; }
+          /* A record's milestones the same way, its button across the width below: as a table its «Đánh dấu đã xong
+             kỳ 02/2026» lay past the screen's edge, the month it marks unread (audit, 07/12/2026). */
+          table.milestones, table.milestones tbody { display: block; overflow: visible; }
+          table.milestones thead { display: none; }
+          table.milestones tr { display: flex; flex-wrap: wrap; align-items: baseline; gap: .2rem .6rem; padding: .5rem 0; border-bottom: 1px solid var(--line); }
+          table.milestones tr.overdue { background: var(--red-bg); }
+          table.milestones td { display: block; min-width: 0; border: none; padding: 0; }
+          table.milestones td.what { flex: 1 0 100%; }
+          table.milestones td.due { font-weight: 600; }
+          table.milestones td.act { flex: 1 0 100%; padding-top: .2rem; }
+          table.milestones td.act:empty { display: none; }
+          table.milestones td.act button { width: 100%; min-height: 2.75rem; white-space: normal; }
           /* A record's open deadlines: the date and the days left on one line, the task below across the width (as a
              third column it wrapped a word or two a line). */
           table.deadlines, table.deadlines tbody { display: block; overflow: visible; }
@@ -288,9 +302,17 @@ enum Assets {
             // A record's rules and their citations fold too: its deadlines and buttons come first.
             document.querySelectorAll("details.guidance").forEach(function (d) { d.open = false; });
           }
-          // Choosing a workflow reloads the filters, so that its states can be chosen.
+          // Choosing a workflow with the mouse or a finger reloads the filters, so that its states can be chosen. Not
+          // with the keyboard: each ↑/↓ is a change, and the page reloaded at the first one, the focus back at its top
+          // (audit, 07/12/2026); there Enter (or the form's button) sends the choice.
           document.querySelectorAll("select[data-autosubmit]").forEach(function (s) {
-            s.addEventListener("change", function () { if (s.form) { s.form.submit(); } });
+            var keyed = false;
+            s.addEventListener("keydown", function (e) {
+              if (e.key === "Enter" && s.form) { e.preventDefault(); s.form.submit(); return; }
+              if (e.key !== "Tab") { keyed = true; }
+            });
+            s.addEventListener("pointerdown", function () { keyed = false; });
+            s.addEventListener("change", function () { if (!keyed && s.form) { s.form.submit(); } });
           });
           // Confirmation before changing a record, with the values typed into the form (a vote's counts read back
           // before they are recorded).

@@ -21,9 +21,11 @@ enum FieldControls {
                 "<input type=\"number\" step=\"\(step)\" \(named) value=\"\(current)\"\(bound("min", f?.min))\(bound("max", f?.max))\(req)>"
         case "date":
             // Typed day first, as officers write dates, not a browser's date picker: an English-language browser
-            // reads 08/12/2026 as 12 August (tiendod reads dd/mm/yyyy, and refuses an impossible date).
+            // reads 08/12/2026 as 12 August (tiendod reads dd/mm/yyyy, and refuses an impossible date). The text
+            // keyboard, not `inputmode="numeric"`: a phone's digits keypad has no «/» (an iPhone's), and «-» or «.»
+            // between the parts are read too (one of them, twice, as tiendod reads them).
             return
-                "<input type=\"text\" inputmode=\"numeric\" placeholder=\"dd/mm/yyyy\" pattern=\"[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}\" title=\"Ngày viết dd/mm/yyyy, ví dụ 05/03/2026\" class=\"date\" \(named) value=\"\(Format.date(current))\"\(req)>"
+                "<input type=\"text\" placeholder=\"dd/mm/yyyy\" pattern=\"[0-9]{1,2}(/[0-9]{1,2}/|-[0-9]{1,2}-|\\.[0-9]{1,2}\\.)[0-9]{4}\" title=\"Ngày viết dd/mm/yyyy (hoặc dd-mm-yyyy, dd.mm.yyyy), ví dụ 05/03/2026\" class=\"date\" \(named) value=\"\(Format.date(current))\"\(req)>"
         case "datetime":
             return
                 "<input type=\"text\" placeholder=\"dd/mm/yyyy HH:MM\" title=\"Ngày giờ viết dd/mm/yyyy HH:MM, ví dụ 05/03/2026 08:00\" \(named) value=\"\(Format.date(current))\"\(req)>"

@@ -165,11 +165,11 @@ struct RecordView {
                     """ : .empty
             let due: HTML = m.due.isEmpty ? "—" : DueTable.due(m.due, provisional: m.provisional)
             return """
-                <tr class="\(m.overdue && !m.done ? "overdue" : "")" id="moc-\(m.id)"><td>\(m.title)\(basis)\(recurring)\(requires)</td><td>\(due)</td><td>\(status)</td><td>\(action)</td></tr>
+                <tr class="\(m.overdue && !m.done ? "overdue" : "")" id="moc-\(m.id)"><td class="what">\(m.title)\(basis)\(recurring)\(requires)</td><td class="due">\(due)</td><td>\(status)</td><td class="act no-print">\(action)</td></tr>
                 """
         }
         return """
-            <section><h2>Các mốc</h2><table class="milestones"><thead><tr><th>Mốc</th><th>Hạn</th><th>Tình trạng</th><th class="no-print"></th></tr></thead>
+            <section><h2>Các mốc</h2><table class="milestones"><thead><tr><th>Mốc</th><th>Hạn</th><th>Tình trạng</th><th class="no-print"><span class="sr-only">Thao tác</span></th></tr></thead>
             <tbody>\(rows)</tbody></table></section>
             """
     }
