@@ -72,6 +72,35 @@ extension Daemon {
             metadata: .event(.definitionsLoaded, [("TIENDO_FILE", file)]))
         diagnostics += stranded(by: routing, file: file)
         if let before { diagnostics += senderBehind(before, routing, file: file) }
+        diagnostics += unknownGroups(routing)
+    }
+
+    /// The groups of the recipient lists and of routes' `groups:` that name no group of the records held, however
+    /// spelt (`GroupNames`): «KDC số 5» for «Khu dân cư số 5» reaches no one, and nothing said so (audit, 07/12/2026).
+    /// Said at each load while records exist (a new ward's lists come before its records).
+    func unknownGroups(_ routing: Routing) -> [Diagnostic] {
+        guard let names = try? store.groupNames(), !names.isEmpty else { return [] }
+        let known = GroupNames(names)
+        var said: [Diagnostic] = []
+        func warn(_ file: String, _ line: Int, _ what: String, _ group: String) {
+            let message =
+                "\(what): chi bộ «\(group)» không trùng chi bộ nào của các hồ sơ đang có (kiểm tra cách viết): "
+                + "chưa có thông báo nào tới đó"
+            log.warning("\(file): \(message)")
+            said.append(Diagnostic(file: file, line: line, column: 1, severity: .warning, message: message))
+        }
+        for name in routing.lists.keys.sorted() {
+            guard let list = routing.lists[name] else { continue }
+            for group in list.byGroup.keys.sorted() where known.meant(group) == nil {
+                warn(list.file, 1, "danh sách người nhận '\(name)'", group)
+            }
+        }
+        for route in routing.routes {
+            for group in (route.groups ?? []).sorted() where known.meant(group) == nil {
+                warn(routing.file, route.position.line, "tuyến '\(route.name)'", group)
+            }
+        }
+        return said
     }
 
     /// The channels a reload added or changed: a sender started before sends with the channels it read at its start,

@@ -45,11 +45,13 @@ enum RecipientsCSV {
                 report(row.line, .error, email.isEmpty ? "empty 'email'" : "'\(email)' is not an email address (ASCII local@domain)")
                 continue
             }
-            if let first = seen[group + "\n" + email.lowercased()] {
+            // The same group however spelt (`RecipientList.recipients`): one message per person.
+            let seenKey = String(decoding: GroupNames.key(group), as: UTF8.self) + "\n" + email.lowercased()
+            if let first = seen[seenKey] {
                 report(row.line, .warning, "'\(email)' is listed for '\(group)' already (line \(first)); it gets one message")
                 continue
             }
-            seen[group + "\n" + email.lowercased()] = row.line
+            seen[seenKey] = row.line
             byGroup[group, default: []].append(Mailbox(name: person.isEmpty ? nil : person, address: email))
         }
         guard !problems.contains(where: { $0.severity == .error }) else { return (nil, problems) }

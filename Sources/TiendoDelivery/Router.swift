@@ -96,7 +96,8 @@ public struct Router: Sendable {
 
     public func matches(_ route: Route, _ n: Notice) -> Bool {
         if let w = route.workflows, !w.contains(n.workflow) { return false }
-        if let g = route.groups, !g.contains(n.group ?? "") { return false }
+        // The group as the web reads it (`GroupNames`): letter case, diacritics and spaces aside.
+        if let g = route.groups, !g.contains(where: { GroupNames.key($0) == GroupNames.key(n.group ?? "") }) { return false }
         if let k = route.kinds, !k.contains(n.kind) { return false }
         return n.priority <= route.priority
     }
@@ -124,7 +125,7 @@ public struct Router: Sendable {
                     switch r {
                     case .address(let m): recipients.append(m)
                     case .list(let name):
-                        recipients += (n.group.flatMap { routing.lists[name]?.byGroup[$0] } ?? []).map { Optional($0) }
+                        recipients += (n.group.flatMap { routing.lists[name]?.recipients(group: $0) } ?? []).map { Optional($0) }
                     case .field(let f, let nameField):
                         // On one line first: an address pasted from a cell with a line break after it is an address,
                         // and spaces alone are no recipient (review, 07/12/2026).

@@ -200,7 +200,29 @@ public struct RateLimit: Sendable, Hashable {
 public struct RecipientList: Sendable, Hashable {
     public var name: String
     public var file: String
+    /// As the file spells each group.
     public var byGroup: [String: [Mailbox]]
+    /// By the group's `GroupNames.key`: a row written «Chi bộ khu dân cư số 5» (another letter case, without
+    /// diacritics, two spaces) is the secretary of the records' «Chi bộ Khu dân cư số 5», as the web and tiendoctl
+    /// read the name — matched exactly, that secretary got nothing and nothing said so (audit, 07/12/2026).
+    let byKey: [[UInt8]: [Mailbox]]
+
+    public init(name: String, file: String, byGroup: [String: [Mailbox]]) {
+        self.name = name
+        self.file = file
+        self.byGroup = byGroup
+        var byKey: [[UInt8]: [Mailbox]] = [:]
+        for group in byGroup.keys.sorted() {
+            let key = GroupNames.key(group)
+            for m in byGroup[group] ?? [] where !(byKey[key] ?? []).contains(where: { $0.address.lowercased() == m.address.lowercased() }) {
+                byKey[key, default: []].append(m)
+            }
+        }
+        self.byKey = byKey
+    }
+
+    /// The people listed for a record's group, however the file spells it.
+    public func recipients(group: String) -> [Mailbox] { byKey[GroupNames.key(group)] ?? [] }
 }
 
 /// One routing rule: which records (all filters must hold) go to whom, through which channel, and how.

@@ -93,6 +93,11 @@ extension Store {
         try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM instances") ?? 0 }
     }
 
+    /// The groups (chi bộ) some instance is in, once each, from the `counts` table every commit keeps exact.
+    public func groupNames() throws -> [String] {
+        try read { db in try String.fetchAll(db, sql: "SELECT DISTINCT grp FROM counts WHERE n > 0 AND grp <> ''") }
+    }
+
     /// The instant of the last record written (by sequence number: the newest row without reading the table); nil
     /// for none. A record is never dated after the clock that wrote it, so a clock now before it was set back.
     public func latestRecordAt() throws -> Instant? {

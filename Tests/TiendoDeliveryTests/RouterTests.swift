@@ -79,6 +79,25 @@ import TiendoDelivery
                 == ["an.nguyen@example.vn", "vanphong@tayho.example.vn"])
     }
 
+    @Test("a list's group spelt otherwise (letter case, diacritics, spaces) is the records' group, as the web reads it")
+    func listGroupsMatchAsTheWebReadsThem() throws {
+        for spelt in ["Chi bộ khu dân cư số 2", "chi bo khu dan cu so 2", "Chi bộ  Khu dân cư số 2 "] {
+            let d = fanOut(record(at: "2025-12-03T08:00:00+07:00", group: spelt))
+            #expect(d.map(\.recipient?.address).contains("bithu.kdc2@example.vn"), "\(spelt)")
+        }
+        // Another name is another group.
+        let other = fanOut(record(at: "2025-12-03T08:00:00+07:00", group: "Chi bộ Khu dân cư số 22"))
+        #expect(!other.map(\.recipient?.address).contains("bithu.kdc2@example.vn"))
+        // A list that spells one group two ways lists its people once for it.
+        let list = RecipientList(
+            name: "bi-thu", file: "bi-thu.csv",
+            byGroup: [
+                "Chi bộ Khu dân cư số 5": [Mailbox(name: "A", address: "a@example.vn")],
+                "Chi bộ khu dân cư số 5": [Mailbox(name: "A", address: "A@example.vn"), Mailbox(name: "B", address: "b@example.vn")],
+            ])
+        #expect(list.recipients(group: "CHI BỘ KHU DÂN CƯ SỐ 5").map(\.address) == ["a@example.vn", "b@example.vn"])
+    }
+
     @Test func fieldRecipientsComeFromTheInstanceData() {
         let n = notice(record(at: "2025-12-03T08:00:00+07:00"))
         let (none, _) = router.fanOut(n, recordKey: "k", data: ["ho_ten": "Lê Văn Cường"], now: n.at)

@@ -409,3 +409,20 @@ def test_a_reload_that_adds_or_changes_a_channel_says_the_sender_needs_its_own(t
     d.write_routing(added, STARTED)
     out = d.ctl("reload", check=False)
     assert "kênh 'thu-2' mới có trong tệp định tuyến" in out.stdout + out.stderr, out.stdout + out.stderr
+
+
+def test_a_recipient_group_spelt_like_no_records_chi_bo_is_said_at_reload(tiendod, smtp):
+    """A list row's chi bộ that matches no record's, however spelt, reaches no one: said at each load while records
+    exist. One that differs only in letter case or spaces is the same chi bộ, and its secretary gets the digest."""
+    server = smtp().start()
+    d = tiendod(smtp_channel(server.port), STARTED).start()
+    d.import_members(members(1))
+    with open(os.path.join(d.workflows, "delivery", "bi-thu.csv"), "w", encoding="utf-8") as f:
+        f.write("group,name,email\nchi bộ khu dân cư  số 2,Phạm Thị Dung,bithu.kdc2@example.vn\n"
+                "Chi bộ KDC số 5,Hoàng Văn Em,bithu.kdc5@example.vn\n")
+    out = d.ctl("reload", check=False)
+    said = out.stdout + out.stderr
+    assert out.returncode == 0, said
+    assert ("danh sách người nhận 'bi-thu': chi bộ «Chi bộ KDC số 5» không trùng chi bộ nào của các hồ sơ đang có "
+            "(kiểm tra cách viết): chưa có thông báo nào tới đó") in said, said
+    assert "chi bộ khu dân cư  số 2" not in said, said

@@ -1,3 +1,4 @@
+import TiendoCore
 import TiendoVarlink
 
 extension GroupNames {

@@ -1,5 +1,3 @@
-import TiendoCore
-
 /// The group names (chi bộ) records already carry, and which of them a typed name means. An account limited to some
 /// chi bộ sees the records of exactly its chi bộ's name, so a record saved under «chi bo khu dan cu so 2» or «Chi bộ
 /// Khu dân cư số 2» with two spaces would be hidden from that chi bộ's secretary, and a filter typed so finds nothing:
