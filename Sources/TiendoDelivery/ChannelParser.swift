@@ -91,6 +91,15 @@ enum ChannelParser {
             }
             ch.caFile = caFile(m, sink: sink, context: context)
             ch.helo = m.string("helo")
+            // A host name (or an address literal): a line break in it wrote a command of its own into the SMTP session
+            // (audit, 07/12/2026).
+            if let helo = ch.helo, !RoutingParser.isHostName(helo), !(helo.hasPrefix("[") && helo.hasSuffix("]")) {
+                sink.error(
+                    m["helo"]?.position ?? node.position,
+                    "'helo' of \(context) must be a host name such as mail.tayho.example.vn, found '\(helo.debugDescription.dropFirst().dropLast())'"
+                )
+                ch.helo = nil
+            }
         case .sendmail:
             ch.path = m.string("path") ?? "/usr/sbin/sendmail"
             if let p = ch.path, !p.hasPrefix("/") {

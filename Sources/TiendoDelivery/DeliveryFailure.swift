@@ -87,6 +87,16 @@ public struct DeliveryFailure: Error, Sendable, Hashable, CustomStringConvertibl
     public static func http(status: Int, retryAfter: Int64?, body: String) -> DeliveryFailure? {
         if (200..<300).contains(status) { return nil }
         let reason = "HTTP \(status)" + (body.isEmpty ? "" : ": " + String(body.prefix(200)))
+        // The receiver refuses the channel's signature or key: its configuration (a secret rotated on one side), the
+        // same for every record, as a refused SMTP login is — dead-lettered at the first try, a whole queue was lost
+        // with «HTTP 401: {}» as its only word (audit, 07/12/2026). The channel waits, its records kept.
+        if status == 401 || status == 403 {
+            return DeliveryFailure(
+                .transient, scope: .channel,
+                reason + " — bên nhận không chấp nhận chữ ký hoặc khóa của kênh: kiểm tra secret_file (hoặc secret_credential) "
+                    + "khớp với khóa bên nhận; kênh tạm dừng, các bản ghi được giữ và gửi lại khi bên nhận chấp nhận",
+                retryAfter: retryAfter)
+        }
         if status == 408 || status == 429 || status >= 500 {
             // 503 and 429 speak for the whole endpoint; other 5xx may be about this request.
             let scope: Scope = status == 503 || status == 429 ? .channel : .message

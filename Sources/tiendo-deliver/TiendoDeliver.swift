@@ -37,7 +37,7 @@ struct Check: ParsableCommand {
         let (routing, found) = RoutingParser.load(file: file, definitions: definitions)
         // The workflows' own errors first: a routing error («not a field of any workflow») is often their consequence
         // (a workflow rejected for an unknown calendar is not loaded at all).
-        let diagnostics = definitions.errors + found
+        let diagnostics = definitions.errors + found + (routing.map(Check.secretFiles) ?? [])
         if ipAllow, let routing {
             let hosts = routing.channelOrder.compactMap { routing.channels[$0]?.remoteHost }
             var addresses: [String] = []
@@ -63,6 +63,29 @@ struct Check: ParsableCommand {
         // Any error printed fails the check, as `tiendoctl validate` does: a workflow rejected (an unknown calendar)
         // is one the routing file's fields and filters were not checked against.
         if routing == nil || diagnostics.contains(where: { $0.severity == .error }) { throw ExitCode(1) }
+    }
+}
+
+extension Check {
+    /// The channels' `password_file` and `secret_file` this user cannot read. The sender reads them at each send, and
+    /// a missing one paused its channel for ever with «không đọc được thông tin bí mật PATH» while `check` had passed
+    /// (audit, 07/12/2026). Checked here, not by the routing file's parser: tiendod parses the same file as another
+    /// user, to whom the sender's secrets are rightly unreadable.
+    static func secretFiles(_ routing: Routing) -> [Diagnostic] {
+        routing.channelOrder.compactMap { name -> Diagnostic? in
+            guard let channel = routing.channel(name) else { return nil }
+            let key = channel.kind == .webhook ? "secret_file" : "password_file"
+            guard case .file(let path) = channel.kind == .webhook ? channel.secret : channel.password,
+                !FileManager.default.isReadableFile(atPath: path)
+            else { return nil }
+            let why =
+                FileManager.default.fileExists(atPath: path)
+                ? "cannot be read by this user (run the check as the service's: sudo -u tiendo-deliver tiendo-deliver check)"
+                : "does not exist"
+            return Diagnostic(
+                file: routing.file, line: channel.position.line, column: channel.position.column, severity: .error,
+                message: "'\(key)' \(path) of channel '\(name)' \(why)")
+        }
     }
 }
 

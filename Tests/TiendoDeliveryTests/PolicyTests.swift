@@ -68,8 +68,14 @@ import TiendoDelivery
         let limited = DeliveryFailure.http(status: 429, retryAfter: 90, body: "slow down")
         #expect(limited?.isTransient == true && limited?.retryAfter == 90 && limited?.reason == "HTTP 429: slow down")
         #expect(DeliveryFailure.http(status: 408, retryAfter: nil, body: "")?.isTransient == true)
-        for s in [301, 400, 401, 403, 404, 410, 422] {
+        for s in [301, 400, 404, 410, 422] {
             #expect(DeliveryFailure.http(status: s, retryAfter: nil, body: "")?.errorClass == .permanent, "\(s)")
+        }
+        // A refused signature or key: the channel's configuration, kept and retried as a refused SMTP login is.
+        for s in [401, 403] {
+            let refused = DeliveryFailure.http(status: s, retryAfter: nil, body: "{}")
+            #expect(refused?.isTransient == true && refused?.scope == .channel, "\(s)")
+            #expect(refused?.reason.hasPrefix("HTTP \(s): {} — bên nhận không chấp nhận chữ ký hoặc khóa của kênh") == true)
         }
     }
 

@@ -93,6 +93,10 @@ import TiendoCore
             "'url' of channel 'cong-tinh' must be an http or https URL"
         ),
         (
+            "    host: smtp.example.vn", "    host: smtp.example.vn\n    helo: \"x\\r\\nMAIL FROM:<a@b>\"", 9, 11,
+            "'helo' of channel 'thu' must be a host name such as mail.tayho.example.vn, found 'x\\r\\nMAIL FROM:<a@b>'"
+        ),
+        (
             "    url: https://cong.example.vn/hooks/tiendo", "    url: https://cong.example.vn:99999/hooks/tiendo", 14, 10,
             "'url' of channel 'cong-tinh' has port 99999, which is not between 1 and 65535"
         ),

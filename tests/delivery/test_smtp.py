@@ -262,6 +262,18 @@ def test_check_reports_positions(deliver):
     assert not os.path.exists(d.queue_file)
 
 
+def test_check_reports_a_password_file_the_sender_cannot_read(deliver, tmp_path):
+    """The sender reads `password_file` at each send: a missing one paused the channel for ever while `check` passed.
+    `check` says so at the channel; tiendod, which parses the same file as another user, does not read it."""
+    missing = tmp_path / "khong-co"
+    d = deliver(smtp_channel(2525, f"    security: starttls\n    username: vanphong\n    password_file: {missing}\n"), MEMBER_ROUTE)
+    out = d.check()
+    assert out.returncode == 1, out.stdout
+    assert f"{d.routing}:6:3: error: 'password_file' {missing} of channel 'thu' does not exist" in out.stdout, out.stdout
+    missing.write_text("bí mật", encoding="utf-8")
+    assert d.check().returncode == 0
+
+
 def test_the_test_queue_commands_point_to_tiendoctl_without_a_queue():
     """`tiendo-deliver retry 42` without --test-queue: the technician meant tiendod's dead letters, which only
     `tiendoctl deliveries retry` puts back; said so, instead of «a missing option»."""
