@@ -30,6 +30,9 @@ public struct BackupCopy: Sendable, Equatable {
     public var bytes: Int64
     /// When it was taken, as its name says (tiendod's clock, Việt Nam time).
     public var taken: Instant
+    /// For the copy the package took before an upgrade (`tiendo-truoc-nang-cap-VERSION-…`): the version upgraded
+    /// from, which this copy goes back to.
+    public var upgradedFrom: String? = nil
 }
 
 /// Why a backup was not made, in words for the operator; nothing was left behind but, at worst, a `.partial` file.
@@ -98,16 +101,37 @@ extension Store {
     /// Whether `name` is a copy's (what `keep` counts and may remove).
     static func isBackupName(_ name: String) -> Bool { backupOrder(name) != nil }
 
+    /// The copy the package's preinst takes before an upgrade, `tiendo-truoc-nang-cap-OLDVERSION-<a copy's stamp>.sqlite`
+    /// (its nightly copy renamed): the version and when. Never counted nor removed by `keep`; listed, since the README
+    /// sends an operator to it to go back to the earlier version, and `backup --list` hid it (audit, 07/12/2026).
+    static func upgradeCopyOrder(_ name: String) -> (version: String, taken: Instant, n: Int)? {
+        let prefix = "tiendo-truoc-nang-cap-"
+        guard name.hasPrefix(prefix), name.hasSuffix(".sqlite") else { return nil }
+        let parts = name.dropFirst(prefix.count).dropLast(".sqlite".count).split(separator: "-", omittingEmptySubsequences: false)
+        // A version may hold «-» (a Debian revision): the stamp is the last four parts, or five with a copy's number.
+        for stampParts in [5, 4] where parts.count > stampParts {
+            let version = parts.dropLast(stampParts).joined(separator: "-")
+            if !version.isEmpty, let order = backupOrder("tiendo-" + parts.suffix(stampParts).joined(separator: "-") + ".sqlite") {
+                return (version, order.taken, order.n)
+            }
+        }
+        return nil
+    }
+
     /// The copies in `backupDirectory`, newest first (none when there is no such directory).
     public func backups() -> [BackupCopy] {
         let directory = backupDirectory
         let copies = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
-            .compactMap { file in Store.backupOrder(file).map { (file, $0) } }
+            .compactMap { file -> (String, (taken: Instant, n: Int), String?)? in
+                if let order = Store.backupOrder(file) { return (file, order, nil) }
+                return Store.upgradeCopyOrder(file).map { (file, ($0.taken, $0.n), $0.version) }
+            }
             .sorted { ($0.1.taken, $0.1.n) > ($1.1.taken, $1.1.n) }
-        return copies.compactMap { name, order in
+        return copies.compactMap { name, order, version in
             var st = stat()
-            guard stat((directory as NSString).appendingPathComponent(name), &st) == 0 else { return nil }
-            return BackupCopy(name: name, bytes: Int64(st.st_size), taken: order.taken)
+            // A file: a directory named like a copy was listed as a copy of 4 KB.
+            guard stat((directory as NSString).appendingPathComponent(name), &st) == 0, st.st_mode & S_IFMT == S_IFREG else { return nil }
+            return BackupCopy(name: name, bytes: Int64(st.st_size), taken: order.taken, upgradedFrom: version)
         }
     }
 

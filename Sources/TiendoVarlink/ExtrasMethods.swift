@@ -283,6 +283,8 @@ extension Extras {
             /// When it was written (ISO 8601).
             public var at: String
             public var bytes: Int
+            /// The version a copy taken before a package upgrade goes back to (nil for the others).
+            public var upgradedFrom: String? = nil
         }
         public struct Reply: Sendable, Equatable {
             /// tiendod's clock (ISO 8601).
@@ -300,7 +302,10 @@ extension Extras {
             var copies: [Copy] = []
             for (i, item) in list.enumerated() {
                 let c = try Members(item, path: "copies[\(i)]")
-                copies.append(Copy(name: try c.string("name"), at: try c.string("at"), bytes: try c.int("bytes")))
+                copies.append(
+                    Copy(
+                        name: try c.string("name"), at: try c.string("at"), bytes: try c.int("bytes"),
+                        upgradedFrom: try c.optionalString("upgradedFrom")))
             }
             return Reply(now: try m.string("now"), directory: try m.string("directory"), copies: copies)
         }

@@ -38,7 +38,13 @@ struct Backup: ParsableCommand {
                 if r.copies.isEmpty { return Output.say("Chưa có bản sao lưu nào trong \(r.directory).") }
                 Output.say("\(r.copies.count) bản sao lưu trong \(r.directory):")
                 Output.table(
-                    ["Tệp", "Lúc ghi", "Cỡ"], r.copies.map { [$0.name, Fmt.date($0.at), Messages.size(Int64($0.bytes))] })
+                    ["Tệp", "Lúc ghi", "Cỡ", "Ghi chú"],
+                    r.copies.map {
+                        [
+                            $0.name, Fmt.date($0.at), Messages.size(Int64($0.bytes)),
+                            $0.upgradedFrom.map { "trước khi nâng cấp từ phiên bản \($0)" } ?? "",
+                        ]
+                    })
             }
         }
         // A copy of a province's database takes minutes: the default wait of other commands is too short for it.

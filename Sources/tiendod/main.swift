@@ -297,7 +297,9 @@ struct Tiendod: ParsableCommand {
             print(
                 "Khởi động lại: sudo systemctl start tiendod.socket tiendod.service tiendo-backup.timer (rồi tiendo-web, tiendo-deliver nếu có)."
             )
-            print("tiendod sẽ bù các nhắc hạn, báo quá hạn đã đến hạn kể từ lúc sao lưu.")
+            print(
+                "tiendod sẽ bù các nhắc hạn, báo quá hạn đã đến hạn kể từ lúc sao lưu; những cái đã gửi qua email, webhook sau lúc "
+                    + "sao lưu (chỉ được ghi trong cơ sở dữ liệu cũ) sẽ được gửi lại một lần nữa.")
         } catch {
             let said = error.changedNothing ? "không khôi phục: \(error.description); không thay đổi gì." : "\(error.description)."
             FileHandle.standardError.write(Data("tiendod: \(said)\n".utf8))

@@ -113,6 +113,35 @@ struct BackupTests {
             try FileManager.default.contentsOfDirectory(atPath: dir + "/backups").filter { $0.hasPrefix("tiendo-2026-12-10-") }.count == 2)
     }
 
+    @Test("the copies listed include those taken before an upgrade, with the version they go back to; not a directory")
+    func listsUpgradeCopies() throws {
+        let dir = try makeTemporaryDirectory("backup-list")
+        defer { removeTemporaryDirectory(dir) }
+        let store = try Store(path: dir + "/tiendo.sqlite")
+        try Self.insert(store, 1...2)
+        let night = Zone.vietnam.instant(CivilDate(2026, 12, 6), TimeOfDay(hour: 2, minute: 30))
+        _ = try store.backup(at: night, keep: nil)
+        // What the package's preinst names: the version may hold «-» (a Debian revision), the copy a number.
+        for name in [
+            "tiendo-truoc-nang-cap-0.20261201+gabc1234-1-2026-12-05-023000.sqlite",
+            "tiendo-truoc-nang-cap-0.20261130-2026-12-04-023000-2.sqlite",
+        ] {
+            _ = FileManager.default.createFile(atPath: dir + "/backups/" + name, contents: Data("x".utf8))
+        }
+        try FileManager.default.createDirectory(
+            atPath: dir + "/backups/tiendo-2026-12-07-023000.sqlite", withIntermediateDirectories: false)
+        let listed = store.backups()
+        #expect(
+            listed.map(\.name) == [
+                "tiendo-2026-12-06-023000.sqlite", "tiendo-truoc-nang-cap-0.20261201+gabc1234-1-2026-12-05-023000.sqlite",
+                "tiendo-truoc-nang-cap-0.20261130-2026-12-04-023000-2.sqlite",
+            ])
+        #expect(listed.map(\.upgradedFrom) == [nil, "0.20261201+gabc1234-1", "0.20261130"])
+        // Neither counted nor removed by the rotation.
+        #expect(try store.backup(at: night.adding(seconds: 86_400), keep: 1).removed == ["tiendo-2026-12-06-023000.sqlite"])
+        #expect(store.backups().filter { $0.upgradedFrom != nil }.count == 2)
+    }
+
     @Test("a copy that cannot be written: refused with the reason, no copy left behind")
     func refused() throws {
         let dir = try makeTemporaryDirectory("backup-refused")

@@ -92,7 +92,9 @@ extension ControlService {
                 return .ok([nowText, ("instance", e)])
             case "Backups":
                 let copies = v.store.backups().map { c in
-                    JSON.object([("name", .string(c.name)), ("at", .string(Zone.vietnam.iso(c.taken))), ("bytes", .int(Int(c.bytes)))])
+                    JSON.object(
+                        [("name", .string(c.name)), ("at", .string(Zone.vietnam.iso(c.taken))), ("bytes", .int(Int(c.bytes)))]
+                            + (c.upgradedFrom.map { [("upgradedFrom", JSON.string($0))] } ?? []))
                 }
                 return .ok([nowText, ("directory", .string(v.store.backupDirectory)), ("copies", .array(copies))])
             case "Groups":

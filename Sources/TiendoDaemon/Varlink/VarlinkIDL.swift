@@ -368,8 +368,9 @@ enum VarlinkIDL {
         # was left in `backups/` but, at worst, a hidden `.partial` file the next backup removes.
         error BackupFailed (reason: string)
 
-        # A copy in `backups/`: its file name, when it was taken (as its name says), its size.
-        type BackupCopy (name: string, at: string, bytes: int)
+        # A copy in `backups/`: its file name, when it was taken (as its name says), its size; for the copy taken
+        # before a package upgrade, the version it goes back to.
+        type BackupCopy (name: string, at: string, bytes: int, upgradedFrom: ?string)
 
         # The copies `Backup` made that are in `backups/` (`directory`), newest first.
         method Backups() -> (now: string, directory: string, copies: []BackupCopy)
