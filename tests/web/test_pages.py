@@ -124,6 +124,10 @@ def test_events_with_their_fields_change_the_state(stack, browser):
     refused = browser.find_element(By.CSS_SELECTOR, ".flash.bad").text
     assert "Không có gì thay đổi." in refused
     assert "«Điểm chấm»" in refused and "'diem'" not in refused, refused  # the form's title, not the identifier
+    # An alert, holding the focus: read out, and where a keyboard starts (a status region was not read out, and the
+    # focus stayed on the page's body).
+    assert browser.find_element(By.CSS_SELECTOR, ".flash.bad").get_attribute("role") == "alert"
+    assert browser.execute_script("return document.activeElement.classList.contains('bad')")
     assert "Đã nộp, chờ chấm" in browser.find_element(By.TAG_NAME, "h1").text
     shot(browser, "06-su-kien-bi-tu-choi", full=True)
     field = browser.find_element(By.ID, "f-diem")
@@ -2320,3 +2324,23 @@ def test_a_phone_and_a_keyboard_reach_every_action(stack, browser):
         box.clear()
         box.send_keys(typed)
         assert browser.execute_script("return arguments[0].checkValidity()", box) is valid, typed
+
+
+def test_the_first_tab_skips_to_the_content_and_the_text_follows_the_browsers_size(stack, browser):
+    """A keyboard's first Tab offers to skip the head's links (eleven of them before the content); the text is 15 px
+    at the browser's usual 16 and grows with a reader's larger setting (a fixed 15px ignored it)."""
+    login(browser, stack, "admin")
+    browser.get(stack.url + "/ho-so")
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+    skip = browser.switch_to.active_element
+    assert skip.text == "Bỏ qua, tới nội dung chính" and skip.is_displayed() and skip.rect["x"] >= 0, skip.rect
+    shot(browser, "91-bo-qua-toi-noi-dung")
+    skip.send_keys(Keys.ENTER)
+    assert browser.switch_to.active_element.get_attribute("id") == "noi-dung"
+    assert browser.execute_script("return getComputedStyle(document.documentElement).fontSize") == "15px"
+    browser.execute_cdp_cmd("Page.setFontSizes", {"fontSizes": {"standard": 24}})
+    try:
+        browser.get(stack.url + "/ho-so")
+        assert browser.execute_script("return getComputedStyle(document.documentElement).fontSize") == "22.5px"
+    finally:
+        browser.execute_cdp_cmd("Page.setFontSizes", {"fontSizes": {"standard": 16}})

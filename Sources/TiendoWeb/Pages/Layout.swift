@@ -58,13 +58,18 @@ enum Layout {
         let message: HTML =
             flash.map { f in
                 let done: HTML = f.done.map { "<p class=\"flash ok\" role=\"status\">\($0)</p>" } ?? .empty
-                return "\(done)<p class=\"flash \(f.ok ? "ok" : "bad")\" role=\"status\">\(f.message)</p>"
+                // A refusal is an alert, and takes the focus (`tiendo.js`): a status region present when the page
+                // loads is not read out, and the focus stayed on the page's body (audit, 07/12/2026).
+                return f.ok
+                    ? "\(done)<p class=\"flash ok\" role=\"status\">\(f.message)</p>"
+                    : "\(done)<p class=\"flash bad\" role=\"alert\" tabindex=\"-1\">\(f.message)</p>"
             } ?? .empty
         return document(
             title: title,
             body: """
+                <a class="skip no-print" href="#noi-dung">Bỏ qua, tới nội dung chính</a>
                 <header class="top no-print"><a class="brand" href="/">Tiến độ</a><nav>\(nav)</nav>\(who)</header>
-                <main>
+                <main id="noi-dung" tabindex="-1">
                 \(message)
                 \(body)
                 \(provisionalNote(body))
