@@ -25,8 +25,14 @@ extension Daemon {
     /// more.
     func loadRouting(_ set: DefinitionSet, diagnostics: inout [Diagnostic]) {
         guard let file = RoutingParser.find(searchPath: options.workflowDirectories) else {
-            if delivery.routing != nil {
-                log.warning("Không còn tệp định tuyến \(RoutingParser.relativePath); từ nay không tạo thông báo gửi đi mới")
+            if let gone = delivery.routing {
+                // In the reload's reply and status too: the journal alone, and «0 cảnh báo» on the screen, left every
+                // reminder after it unsent without a word the operator would read (audit, 07/12/2026).
+                let message =
+                    "không còn tệp định tuyến \(RoutingParser.relativePath) (đã bị xóa hoặc đổi tên?): từ nay không tạo "
+                    + "thông báo gửi đi mới qua email, webhook; đặt lại tệp rồi nạp lại"
+                log.warning("\(gone.file): \(message)")
+                diagnostics.append(Diagnostic(file: gone.file, line: 1, column: 1, severity: .warning, message: message))
             }
             delivery.routing = nil
             delivery.router = nil

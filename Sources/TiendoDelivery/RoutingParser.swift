@@ -23,9 +23,23 @@ public enum RoutingParser {
         readFile: (String) -> [UInt8]? = RoutingParser.readFromDisk
     ) -> (Routing?, [Diagnostic]) {
         guard let bytes = readFile(file) else {
-            return (nil, [Diagnostic(file: file, line: 1, column: 1, severity: .error, message: "cannot read file")])
+            return (nil, [Diagnostic(file: file, line: 1, column: 1, severity: .error, message: "cannot read file: \(whyUnreadable(file))")])
         }
         return parse(bytes: bytes, file: file, definitions: definitions, readFile: readFile)
+    }
+
+    /// Why `path` cannot be read, in the operator's terms: «no file» sent one looking for a typo in a name that was
+    /// right, when the file was a directory or this user's permission was missing (audit, 07/12/2026).
+    public static func whyUnreadable(_ path: String) -> String {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return errno == ENOENT ? "no such file" : ErrnoText.describe(errno) }
+        if st.st_mode & S_IFMT == S_IFDIR { return "it is a directory" }
+        if access(path, R_OK) != 0 {
+            let mode = String(st.st_mode & 0o777, radix: 8)
+            return "this user (uid \(geteuid())) may not read it (mode \(mode), owner uid \(st.st_uid)): "
+                + "tiendod reads it as user tiendo, tiendo-deliver as tiendo-deliver (group tiendo)"
+        }
+        return "it could not be read"
     }
 
     /// A file's bytes, nil when it cannot be read.
@@ -130,7 +144,7 @@ public enum RoutingParser {
                 }
                 let path = rel.hasPrefix("/") ? rel : (dir as NSString).appendingPathComponent(rel)
                 guard let csv = readFile(path) else {
-                    sink.error(value.position, "cannot read recipient list '\(name)': no file \(path)")
+                    sink.error(value.position, "cannot read recipient list '\(name)' \(path): \(whyUnreadable(path))")
                     broken.insert("list:" + name)
                     continue
                 }

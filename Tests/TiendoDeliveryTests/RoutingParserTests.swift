@@ -5,6 +5,19 @@ import TiendoCore
 @testable import TiendoDelivery
 
 @Suite struct RoutingParserTests {
+    @Test("a file that cannot be read says why: missing, a directory, not this user's to read")
+    func unreadableFiles() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("routing-\(UInt32.random(in: 0...UInt32.max))").path
+        try FileManager.default.createDirectory(atPath: dir + "/bi-thu.csv", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = dir + "/routing.yaml"
+        #expect(RoutingParser.load(file: file, definitions: nil).1.map(\.message) == ["cannot read file: no such file"])
+        try Data(RoutingFixture.standard.utf8).write(to: URL(fileURLWithPath: file))
+        let listed = RoutingParser.load(file: file, definitions: Repo.definitions).1.map(\.message)
+        #expect(listed.contains("cannot read recipient list 'bi-thu' \(dir)/bi-thu.csv: it is a directory"), "\(listed)")
+        #expect(RoutingParser.load(file: dir, definitions: nil).1.map(\.message) == ["cannot read file: it is a directory"])
+    }
+
     @Test func standardFileParses() throws {
         let (routing, diagnostics) = RoutingFixture.parse(RoutingFixture.standard)
         let r = try #require(routing)

@@ -426,3 +426,17 @@ def test_a_recipient_group_spelt_like_no_records_chi_bo_is_said_at_reload(tiendo
     assert ("danh sách người nhận 'bi-thu': chi bộ «Chi bộ KDC số 5» không trùng chi bộ nào của các hồ sơ đang có "
             "(kiểm tra cách viết): chưa có thông báo nào tới đó") in said, said
     assert "chi bộ khu dân cư  số 2" not in said, said
+
+
+def test_a_routing_file_removed_is_said_in_the_reload_and_status(tiendod, smtp):
+    """The routing file moved away («keeping a copy while I edit»): no notice is fanned out from then on. The reload's
+    reply and status say so, not only the journal, while the reply read «0 cảnh báo»."""
+    server = smtp().start()
+    d = tiendod(smtp_channel(server.port), STARTED).start()
+    os.rename(d.routing, d.routing + ".bak")
+    out = d.ctl("reload", check=False)
+    said = out.stdout + out.stderr
+    warning = ("không còn tệp định tuyến delivery/routing.yaml (đã bị xóa hoặc đổi tên?): từ nay không tạo thông báo gửi "
+               "đi mới qua email, webhook; đặt lại tệp rồi nạp lại")
+    assert out.returncode == 0 and warning in said and "1 cảnh báo" in said, said
+    assert any(warning == x["message"] for x in d.call("vn.tiendo.Manager.GetStatus")["status"]["diagnostics"])

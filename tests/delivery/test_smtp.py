@@ -143,6 +143,27 @@ def test_an_untrusted_certificate_is_refused(smtp, deliver, server_tls):
     assert d.queue()[0]["state"] == "pending"
 
 
+def test_security_not_matching_the_port_says_which_to_set(smtp, deliver, server_tls, tls_files):
+    """The two commonest relay mistakes: implicit TLS spoken to a STARTTLS port (the relay closes), STARTTLS waiting
+    for a greeting on an implicit-TLS port (a timeout). Each pause says which `security` the port may want."""
+    plain = smtp(starttls=server_tls).start()
+    implicit = smtp(implicit=server_tls).start()
+    for server, security, hint in ((plain, "tls", "thì đặt security: starttls cho kênh thu"),
+                                   (implicit, "starttls", "thì đặt security: tls cho kênh thu")):
+        channel = (f"  thu:\n    type: smtp\n    host: localhost\n    port: {server.port}\n    timeout: 2s\n"
+                   f"    security: {security}\n    ca_file: {tls_files[0]}\n")
+        d = deliver(channel, ANYTIME_ROUTE)
+        d.enqueue([member(1)])
+        d.start()
+        wait_until(lambda: "Tạm dừng kênh thu" in d.output(), 30, "the channel to pause")
+        d.stop()
+        assert hint in d.output(), d.output()
+        assert f"nếu cổng {server.port} dùng" in d.output(), d.output()
+        # The next run in the same directory: its own queue and log.
+        os.remove(d.queue_file)
+        os.remove(d.log)
+
+
 def test_4xx_is_retried_and_5xx_is_a_dead_letter_at_once(smtp, deliver):
     server = smtp().start()
     server.handler.faults = {"m1@example.vn": ["rcpt-451", "rcpt-451"], "m2@example.vn": ["rcpt-550"],

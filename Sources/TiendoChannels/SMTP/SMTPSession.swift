@@ -68,11 +68,11 @@ final class SMTPSession: Sendable {
             }.get()
         } catch {
             ch.close(promise: nil)
-            throw DeliveryFailure.connection("kết nối SMTP đã đóng")
+            throw SMTPSession.withSecurityHint(DeliveryFailure.connection("kết nối SMTP đã đóng"), def, port: port)
         }
         let s = SMTPSession(channel: ch, replies: replies, timeout: def.timeout)
         do {
-            try await s.expect(.greeting, nil)
+            do { try await s.expect(.greeting, nil) } catch { throw SMTPSession.withSecurityHint(error, def, port: port) }
             var ehlo = try await s.hello(helo)
             if def.security == .starttls {
                 guard ehlo.extensions.contains("STARTTLS") else {
@@ -91,6 +91,24 @@ final class SMTPSession: Sendable {
             throw error
         }
         return s
+    }
+
+    /// A connection that closes or stays silent before the greeting is, more often than not, `security` not matching
+    /// the port: implicit TLS (465) spoken to a STARTTLS port (587) closes at once, STARTTLS waiting for a greeting on
+    /// a TLS port times out. Said with the failure, the two commonest relay mistakes read «kết nối SMTP đã đóng» and
+    /// «hết thời gian chờ (SMTP greeting)» alone (audit, 07/12/2026).
+    static func withSecurityHint(_ error: any Error, _ def: ChannelDefinition, port: Int) -> any Error {
+        // Not for a reply the relay gave («SMTP 554 …»): it spoke, so the security matched.
+        guard var failure = error as? DeliveryFailure, failure.scope == .channel, !failure.reason.hasPrefix("SMTP ") else { return error }
+        switch def.security {
+        case .tls:
+            failure.reason +=
+                " — nếu cổng \(port) dùng STARTTLS (thường là cổng 587) thì đặt security: starttls cho kênh \(def.name)"
+        case .starttls, .none:
+            failure.reason +=
+                " — nếu cổng \(port) dùng TLS ngay từ đầu (thường là cổng 465) thì đặt security: tls cho kênh \(def.name)"
+        }
+        return failure
     }
 
     func hello(_ name: String) async throws -> SMTPReply {
