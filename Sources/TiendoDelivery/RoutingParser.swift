@@ -23,7 +23,9 @@ public enum RoutingParser {
         readFile: (String) -> [UInt8]? = RoutingParser.readFromDisk
     ) -> (Routing?, [Diagnostic]) {
         guard let bytes = readFile(file) else {
-            return (nil, [Diagnostic(file: file, line: 1, column: 1, severity: .error, message: "cannot read file: \(whyUnreadable(file))")])
+            return (
+                nil, [Diagnostic(file: file, line: 1, column: 1, severity: .error, message: "cannot read file: \(whyUnreadable(file))")]
+            )
         }
         return parse(bytes: bytes, file: file, definitions: definitions, readFile: readFile)
     }
