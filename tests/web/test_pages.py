@@ -2344,3 +2344,64 @@ def test_the_first_tab_skips_to_the_content_and_the_text_follows_the_browsers_si
         assert browser.execute_script("return getComputedStyle(document.documentElement).fontSize") == "22.5px"
     finally:
         browser.execute_cdp_cmd("Page.setFontSizes", {"fontSizes": {"standard": 16}})
+
+
+def test_a_small_phone_keeps_words_whole_and_targets_large(stack, browser):
+    """At 360 px with a real full name the head keeps «Cán bộ», «Đổi mật khẩu», «Đăng xuất» whole; the calendar's
+    day links and the overview's numbers are large enough for a finger; the list's pager is also above the list; today
+    in the calendar is said, not only drawn."""
+    subprocess.run([os.path.join(BIN, "tiendo-web"), "user", "name", "xem", "Nguyễn Thị Thanh Hương", "--state-dir", stack.web_state],
+                   check=True, capture_output=True)
+    try:
+        login(browser, stack, "xem")
+        browser.set_window_size(360, 740)
+        browser.get(stack.url + "/")
+        line = float(browser.execute_script("return parseFloat(getComputedStyle(document.querySelector('.who')).lineHeight)"))
+        for css in (".who .role", ".who a", ".who button.link"):
+            e = browser.find_element(By.CSS_SELECTOR, css)
+            assert e.rect["height"] < 1.6 * line + 12, (css, e.text, e.rect, line)
+        shot(browser, "92-dien-thoai-360-ten-day-du")
+        browser.get(stack.url + "/lich?thang=2026-03")
+        links = [a for a in browser.find_elements(By.CSS_SELECTOR, "table.month a.day-link") if a.is_displayed()]
+        assert links and all(a.rect["height"] >= 24 and a.rect["width"] >= 24 for a in links), [a.rect for a in links[:3]]
+        today = browser.find_element(By.CSS_SELECTOR, "table.month td[aria-current=date]")
+        assert "02/03/2026" in today.text, today.text
+        browser.get(stack.url + "/tong-quan")
+        numbers = [a for a in browser.find_elements(By.CSS_SELECTOR, "table.summary td.num a") if a.is_displayed()]
+        assert numbers and all(a.rect["height"] >= 24 and a.rect["width"] >= 24 for a in numbers[:10]), [a.rect for a in numbers[:3]]
+        browser.get(stack.url + "/ho-so")
+        pagers = browser.find_elements(By.CSS_SELECTOR, "p.pager")
+        assert len(pagers) == 2 and "Trang sau →" in pagers[0].text, [p.text for p in pagers]
+        assert pagers[0].rect["y"] < browser.find_element(By.CSS_SELECTOR, "table.records").rect["y"]
+    finally:
+        browser.set_window_size(1366, 768)
+        subprocess.run([os.path.join(BIN, "tiendo-web"), "user", "name", "xem", "", "--state-dir", stack.web_state], check=True,
+                       capture_output=True)
+
+
+def test_after_a_wrong_password_the_cursor_waits_in_the_password(stack, browser):
+    browser.delete_all_cookies()
+    browser.get(stack.url + "/dang-nhap")
+    assert browser.switch_to.active_element.get_attribute("id") == "ten"
+    browser.find_element(By.ID, "ten").send_keys("xem")
+    browser.find_element(By.ID, "mat-khau").send_keys("sai-mat-khau")
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form.login button[type=submit]"))
+    assert browser.find_element(By.ID, "ten").get_attribute("value") == "xem"
+    assert browser.switch_to.active_element.get_attribute("id") == "mat-khau"
+
+
+def test_a_tablet_or_a_zoomed_screen_does_not_scroll_sideways(stack, browser):
+    """Between a phone's cards and a wide screen (768 px: a tablet; 683 px: 1366 at 200 %), the page itself never
+    scrolls sideways: headings wrap and a table still too wide scrolls inside itself."""
+    login(browser, stack, "admin")
+    try:
+        for width in (683, 768):
+            browser.set_window_size(width, 1024)
+            for path in ("/ho-so", "/tong-quan", "/tai-khoan", "/"):
+                browser.get(stack.url + path)
+                scroll, visible = browser.execute_script(
+                    "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+                assert scroll <= visible, (width, path, scroll, visible)
+        shot(browser, "93-man-hinh-768-ho-so")
+    finally:
+        browser.set_window_size(1366, 768)

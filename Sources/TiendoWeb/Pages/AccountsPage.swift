@@ -170,7 +170,7 @@ struct AccountsPage {
                 ? .empty
                 : """
                 <form method="post" class="inline" data-confirm="\(a.disabled ? "Mở khóa" : "Khóa") tài khoản «\(a.name)»?\(a.disabled ? "" : " Người dùng tài khoản này sẽ bị đăng xuất ngay.")">\(Layout.csrf(context))<input type="hidden" name="ten" value="\(a.name)">
-                <input type="hidden" name="hanh-dong" value="\(a.disabled ? "mo-khoa" : "khoa")"><button>\(a.disabled ? "Mở khóa" : "Khóa")</button></form>
+                <input type="hidden" name="hanh-dong" value="\(a.disabled ? "mo-khoa" : "khoa")"><button aria-label="\(a.disabled ? "Mở khóa" : "Khóa") tài khoản \(a.name)">\(a.disabled ? "Mở khóa" : "Khóa")</button></form>
                 """
             // Role and chi bộ changed in place (a secretary moved to another chi bộ keeps her account and its history).
             let scope: HTML = """
@@ -180,17 +180,17 @@ struct AccountsPage {
                 })</select>
                 <textarea name="chi-bo" rows="2" aria-label="Chi bộ của \(a.name), mỗi dòng một chi bộ; để trống: mọi chi bộ" placeholder="Mỗi dòng một chi bộ; để trống: mọi chi bộ">\(VietnameseOrder.sorted(a.groups).joined(separator: "\n"))</textarea>
                 <label class="check"><span>Vẫn đổi dù chi bộ chưa có hồ sơ</span><input type="checkbox" name="chua-co-ho-so" value="1"></label>
-                <button>Lưu vai trò, chi bộ</button></form></details>
+                <button aria-label="Lưu vai trò, chi bộ của \(a.name)">Lưu vai trò, chi bộ</button></form></details>
                 """
             return """
                 <tr><td><b>\(a.name)</b></td><td data-label="Họ và tên"><form method="post" class="inline">\(Layout.csrf(context))<input type="hidden" name="ten" value="\(a.name)">
                 <input type="hidden" name="hanh-dong" value="ho-ten"><input name="ho-ten" value="\(a.fullName ?? "")" maxlength="100" aria-label="Họ và tên của \(a.name)" autocomplete="off">
-                <button>Lưu</button></form></td><td data-label="Vai trò">\(a.role.title)</td><td data-label="Chi bộ">\(a.groupsText)</td><td>\(state)</td>
+                <button aria-label="Lưu họ và tên của \(a.name)">Lưu</button></form></td><td data-label="Vai trò">\(a.role.title)</td><td data-label="Chi bộ">\(a.groupsText)</td><td>\(state)</td>
                 <td class="small">Tạo: \(Format.date(a.created))<br>Sửa: \(Format.date(a.changed))</td>
                 <td><details class="password"><summary>Đổi mật khẩu…</summary><form method="post" class="inline">\(Layout.csrf(context))<input type="hidden" name="ten" value="\(a.name)">
                 <input type="hidden" name="hanh-dong" value="mat-khau"><input type="password" name="mat-khau" placeholder="Mật khẩu mới" autocomplete="new-password" minlength="8" required aria-label="Mật khẩu mới của \(a.name)">
                 <input type="password" name="nhap-lai" placeholder="Nhập lại" autocomplete="new-password" minlength="8" required aria-label="Nhập lại mật khẩu mới của \(a.name)">
-                <button>Đổi mật khẩu</button></form></details>\(scope)\(lock)</td></tr>
+                <button aria-label="Đổi mật khẩu của \(a.name)">Đổi mật khẩu</button></form></details>\(scope)\(lock)</td></tr>
                 """
         }
         return """

@@ -26,6 +26,9 @@ enum Assets {
         /* A link among the account's words: «admin · Quản trị Đổi mật khẩu» read as one phrase. */
         header.top .who a { text-decoration: underline; text-underline-offset: .2em; }
         button.link { background: none; border: 1px solid rgba(255,255,255,.6); color: #fff; padding: .15rem .5rem; border-radius: 4px; cursor: pointer; }
+        /* The account's role and its two actions whole: on a 360 px phone with a full name they broke «Cán / bộ»,
+           «Đổi mật / khẩu», «Đăng / xuất»; the name wraps instead. */
+        .who .role, .who a, .who button.link { white-space: nowrap; }
         main { max-width: 1320px; margin: 0 auto; padding: .8rem 1.2rem 2rem; }
         main.narrow { max-width: 30rem; margin-top: 8vh; }
         footer { color: var(--muted); font-size: .8rem; text-align: center; padding: 1rem; }
@@ -175,6 +178,12 @@ enum Assets {
         /* An event's choices are read whole («Hoàn thành 100% nhiệm vụ, có việc chậm hạn (tập thể — không quá 20%)»), not cut at 20rem. */
         form.event select, .pick-bar select { max-width: 32rem; }
         @media (max-width: 900px) { .grid2 { grid-template-columns: 1fr; } table.items { table-layout: auto; } }
+        /* Between a phone and a wide screen (a tablet, an office screen at 200 %): headings wrap, and a table still too
+           wide scrolls inside itself — the whole page, head included, scrolled sideways (audit, 07/12/2026). */
+        @media screen and (min-width: 641px) and (max-width: 1100px) {
+          th { white-space: normal; }
+          table.records, table.summary, table.accounts { display: block; overflow-x: auto; }
+        }
         /* One column on a screen: a record's open deadlines before its facts, what is due read first (on paper, as written). */
         @media screen and (max-width: 900px) { .grid2 > .open-deadlines { order: -1; } }
         /* A phone (390 px): nothing wider than the screen; a wide table scrolls inside itself, the page does not. */
@@ -187,6 +196,11 @@ enum Assets {
           dl.data dt { font-size: .85rem; margin-top: .35rem; }
           .counts { gap: .35rem; }
           .counts li a, .counts li span { padding: .2rem .5rem; font-size: .88rem; }
+          /* Links that are the only way in, large enough for a finger: a day's count in the calendar (18 px tall),
+             a number in the overview (9 px wide), the pages' «Trang sau». */
+          table.month a.day-link { display: inline-block; padding: .5rem .4rem; margin: -.3rem 0; }
+          table.summary td.num a { display: inline-block; min-width: 2.75rem; padding: .35rem .5rem; margin: -.35rem 0; text-align: center; }
+          .pager a { display: inline-block; padding: .5rem .3rem; }
           /* The name and the account on the first line, the pages' links below across the whole width: the links
              beside the name wrapped a word at a time and the head took a fifth of the screen. */
           header.top { gap: .3rem .6rem; padding: .35rem .6rem; }

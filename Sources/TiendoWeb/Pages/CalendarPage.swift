@@ -109,14 +109,18 @@ struct CalendarPage {
             let shown = count.tasks.reduce(0) { $0 + $1.items }
             let more: HTML = count.items > shown ? "<li class=\"muted\">và \(Format.count(count.items - shown)) việc khác</li>" : .empty
             let titles = count.tasks.map { task -> HTML in "<li>\(Self.line(task, on: d))</li>" }
-            content = "<a href=\"\(link)\" title=\"Xem các việc có hạn ngày \(d.vietnamese)\">\(overdue)\(due)</a><ul>\(titles)\(more)</ul>"
+            content =
+                "<a class=\"day-link\" href=\"\(link)\" title=\"Xem các việc có hạn ngày \(d.vietnamese)\">\(overdue)\(due)</a><ul>\(titles)\(more)</ul>"
         }
         // A phone lists the days instead of a grid of seven narrow columns (a word a line): each day with its weekday
         // and date, those with nothing to say (no task, not a holiday, not today) left out.
         if note.text.isEmpty && content.text.isEmpty && d != today { classes.append("quiet") }
         let day: HTML =
             "<span class=\"day\"><span class=\"on-wide\">\(d.day)</span><span class=\"on-phone\">\(d.weekdayName), \(d.vietnamese)</span></span>"
-        return "<td class=\"\(classes.joined(separator: " "))\">\(day)\(note)\(content)</td>"
+        // Today said, not only drawn (a red outline a screen reader does not read).
+        let current: HTML = d == today ? " aria-current=\"date\"" : .empty
+        let todayWord: HTML = d == today ? "<span class=\"sr-only\"> (hôm nay)</span>" : .empty
+        return "<td class=\"\(classes.joined(separator: " "))\"\(current)>\(day)\(todayWord)\(note)\(content)</td>"
     }
 
     /// A task due on a day, for its cell: with its number of records, or the record's name when it is alone

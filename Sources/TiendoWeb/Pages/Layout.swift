@@ -51,7 +51,7 @@ enum Layout {
                 let scope = a.groupsText
                 let account = a.fullName == nil ? "" : "Tài khoản \(a.name); "
                 return """
-                    <div class="who"><span title="\(account)\(scope)">\(a.displayName) · \(a.role.title)</span> <a href="/mat-khau">Đổi mật khẩu</a>
+                    <div class="who"><span title="\(account)\(scope)">\(a.displayName) · <span class="role">\(a.role.title)</span></span> <a href="/mat-khau">Đổi mật khẩu</a>
                     <form method="post" action="/dang-xuat"><input type="hidden" name="_csrf" value="\(context.session?.csrf ?? "")"><button class="link">Đăng xuất</button></form></div>
                     """
             } ?? .empty

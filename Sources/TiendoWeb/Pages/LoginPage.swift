@@ -108,8 +108,8 @@ struct LoginPage {
             <input type="hidden" name="_csrf" value="\(token)">
             <input type="hidden" name="tiep" value="\(next)">
             \(refill ? HTML(unescaped: "<input type=\"hidden\" name=\"\(LoginPage.refillField)\" value=\"1\">") : .empty)
-            <p><label for="ten">Tên đăng nhập</label><br><input id="ten" name="ten" value="\(name)" autocomplete="username" autocapitalize="none" autocorrect="off" spellcheck="false" required autofocus></p>
-            <p><label for="mat-khau">Mật khẩu</label><br><input id="mat-khau" name="mat-khau" type="password" autocomplete="current-password" required></p>
+            <p><label for="ten">Tên đăng nhập</label><br><input id="ten" name="ten" value="\(name)" autocomplete="username" autocapitalize="none" autocorrect="off" spellcheck="false" required\(HTML.flag("autofocus", name.isEmpty))></p>
+            <p><label for="mat-khau">Mật khẩu</label><br><input id="mat-khau" name="mat-khau" type="password" autocomplete="current-password" required\(HTML.flag("autofocus", !name.isEmpty))></p>
             <p><button type="submit" class="primary">Đăng nhập</button></p>
             </form>
             <p class="muted small">Quên mật khẩu: hãy liên hệ quản trị viên của hệ thống để được đặt lại mật khẩu.</p>

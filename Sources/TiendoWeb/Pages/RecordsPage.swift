@@ -56,6 +56,7 @@ struct RecordsPage {
             // One page whose total tiendod does not count (a search, a filter): the page is the whole.
             ?? (shown > 0 ? "\(Format.count(shown)) hồ sơ." : nil)
         let total: HTML = counted.map { "<p class=\"muted\">\($0)</p>" } ?? .empty
+        // Above the list too: on a phone «Trang sau» came after 50 cards, 13,000 px down (audit, 07/12/2026).
         let pager: HTML = """
             <p class="pager">\(f.after != nil ? "<a href=\"\(f.link("/ho-so"))\">← Trang đầu</a>" : HTML.empty)
             \(data.reply.next.map { "<a href=\"\(f.link("/ho-so", ["sau": $0, "trang": String(page + 1)]))\">Trang sau →</a>" } ?? HTML.empty)</p>
@@ -97,7 +98,7 @@ struct RecordsPage {
             \(f.form("/ho-so", catalog: data.catalog, account: account, groups: groups, extra: extra))
             <p class="no-print actions"><a href="\(f.link("/ho-so", ["in": "1", "sau": f.after]))">In danh sách (A4)</a> ·
             <a href="\(f.link("/xuat/ho-so.xlsx"))">Tải Excel</a> · <a href="\(f.link("/xuat/ho-so.csv"))">Tải CSV</a></p>
-            \(total)\(empty)\(stepForm)\(data.reply.instances.isEmpty ? HTML.empty : RecordsPage.table(data, printing: false, showGroup: PrintList.group(data.filters, account) == nil, pick: !steps.isEmpty, ticked: ticked))\(steps.isEmpty ? HTML.empty : "<p class=\"no-print\">\(RecordsPage.stepButton)</p>")\(pager)
+            \(total)\(data.reply.next != nil || f.after != nil ? pager : HTML.empty)\(empty)\(stepForm)\(data.reply.instances.isEmpty ? HTML.empty : RecordsPage.table(data, printing: false, showGroup: PrintList.group(data.filters, account) == nil, pick: !steps.isEmpty, ticked: ticked))\(steps.isEmpty ? HTML.empty : "<p class=\"no-print\">\(RecordsPage.stepButton)</p>")\(pager)
             """
         return Layout.response(Layout.page(title: "Hồ sơ", active: "/ho-so", context: context, flash: flash, body: body))
     }
