@@ -9,10 +9,11 @@ import os
 import re
 import shutil
 import subprocess
+import urllib.error
 import urllib.parse
 
 import openpyxl
-from conftest import ARTIFACTS, CHI_BO_A, CHI_BO_B, fetch, login, session_opener, shot, submit
+from conftest import ARTIFACTS, CHI_BO_A, CHI_BO_B, csrf_token, fetch, login, session_opener, shot, submit
 from selenium.webdriver.common.by import By
 
 
@@ -305,3 +306,39 @@ def test_oversized_upload_is_refused_in_vietnamese(stack, browser):
     body = browser.find_element(By.TAG_NAME, "body").text
     assert "Tệp lớn hơn 10 MB" in body, body[:500]
     os.remove(os.path.join(ARTIFACTS, "qua-lon.csv"))
+
+
+def test_an_administrator_of_one_chi_bo_imports_no_ward_level_workflow(stack, browser):
+    """A quản trị limited to some chi bộ may not add records of a workflow that is not by chi bộ (the ward's budget)
+    through «Thêm hồ sơ»: nor through an import, whose form does not offer it and whose hand-made POST is refused
+    (the records went in, into every chi bộ's lists and the ward's reminders)."""
+    import urllib.request
+
+    stack.user("qt-chi-bo", "quan-tri", CHI_BO_A)
+    browser.delete_all_cookies()
+    browser.get(stack.url + "/dang-nhap")
+    browser.find_element(By.ID, "ten").send_keys("qt-chi-bo")
+    browser.find_element(By.ID, "mat-khau").send_keys("mat-khau-thu-nghiem")
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form.login button[type=submit]"))
+    browser.get(stack.url + "/nhap")
+    offered = [o.get_attribute("value") for o in browser.find_elements(By.CSS_SELECTOR, "select[name=quy-trinh] option")]
+    assert "kiem-tra" in offered and "ngan-sach-phuong" not in offered, offered
+    opener = session_opener(browser)
+    token = csrf_token(opener, stack.url + "/nhap")
+    before = json.loads(stack.ctl("list", "ngan-sach-phuong", "--json"))["instances"]
+    boundary = "----tiendo-test-boundary"
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n' for k, v in
+             (("_csrf", token), ("quy-trinh", "ngan-sach-phuong"))]
+    file = (f'--{boundary}\r\nContent-Disposition: form-data; name="tep"; filename="ns.csv"\r\nContent-Type: text/csv\r\n\r\n'
+            "key\r\n2032\r\n\r\n")
+    body = ("".join(parts) + file + f"--{boundary}--\r\n").encode()
+    request = urllib.request.Request(stack.url + "/nhap", data=body,
+                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    try:
+        with opener.open(request, timeout=60) as r:
+            status, page = r.status, r.read()
+    except urllib.error.HTTPError as e:
+        status, page = e.code, e.read()
+    assert status == 403, (status, page[:500])
+    assert "không chia theo chi bộ nên chỉ tài khoản không giới hạn chi bộ mới nhập được" in page.decode(), page[:2000]
+    assert json.loads(stack.ctl("list", "ngan-sach-phuong", "--json"))["instances"] == before

@@ -2405,3 +2405,20 @@ def test_a_tablet_or_a_zoomed_screen_does_not_scroll_sideways(stack, browser):
         shot(browser, "93-man-hinh-768-ho-so")
     finally:
         browser.set_window_size(1366, 768)
+
+
+def test_a_chi_bo_account_learns_nothing_of_other_chi_bo_names(stack, browser):
+    """A chi bộ typed in the address another way («chi bo khu dan cu so 2») is its own chi bộ's, resolved among the
+    account's own: another chi bộ's refusal names it as typed, not as records spell it (which told the account that
+    chi bộ had records)."""
+    import unicodedata
+
+    def folded(name):
+        return "".join(c for c in unicodedata.normalize("NFD", name.lower()) if unicodedata.category(c) != "Mn").replace("đ", "d")
+
+    login(browser, stack, "ha")
+    opener = session_opener(browser)
+    status, _, page = fetch(opener, stack.url + "/ho-so?chi-bo=" + urllib.parse.quote(folded(CHI_BO_A)))
+    assert status == 200, status
+    status, _, page = fetch(opener, stack.url + "/ho-so?chi-bo=" + urllib.parse.quote(folded(CHI_BO_B)))
+    assert status == 403 and CHI_BO_B not in page.decode() and folded(CHI_BO_B) in page.decode(), (status, page[-1500:])

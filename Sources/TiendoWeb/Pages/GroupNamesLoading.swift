@@ -20,8 +20,16 @@ extension GroupNames {
 extension Filters {
     /// The group chosen in the address as records spell it: «chi bo khu dan cu so 1» finds «Chi bộ Khu dân cư số 1»
     /// (an exact name costs one small call; only a name no record has looks at them all).
+    /// An account limited to some chi bộ resolves among its own alone: resolved among every record's, the refusal
+    /// of another chi bộ named it as records spell it, and so told whether that chi bộ had any (security audit,
+    /// 07/12/2026).
     func resolvingGroup(_ app: WebApp, for account: Account) async throws -> Filters {
         guard let typed = group else { return self }
+        if let scope = account.scope {
+            var resolved = self
+            resolved.group = GroupNames(scope).meant(typed) ?? typed
+            return resolved
+        }
         if try await !app.daemon.call(Extras.Groups(groups: [typed])).groups.isEmpty { return self }
         var resolved = self
         resolved.group = try await GroupNames.load(app, for: account).meant(typed) ?? typed

@@ -33,6 +33,13 @@ struct ImportPage {
             return page(
                 context, catalog: catalog, account: account, workflow: nil, problems: ["Hãy chọn quy trình cần nhập."], status: .badRequest)
         }
+        // As «Thêm hồ sơ» refuses it: an administrator of some chi bộ imported records of a ward-level workflow (the
+        // ward's budget), which every chi bộ's lists and the ward's reminders then carried (security audit, 07/12/2026).
+        guard NewRecordPage.offered(workflow, to: account) else {
+            throw PageError.forbidden(
+                "Hồ sơ của quy trình «\(workflow.title)» không chia theo chi bộ nên chỉ tài khoản không giới hạn chi bộ mới nhập được."
+            )
+        }
         guard let upload = form.upload("tep"), !upload.bytes.isEmpty else {
             return page(
                 context, catalog: catalog, account: account, workflow: workflowID, problems: ["Hãy chọn tệp (CSV hoặc Excel) cần nhập."],
@@ -283,7 +290,7 @@ struct ImportPage {
         _ context: WebContext, catalog: Catalog, account: Account, workflow: String?, problems: [String], status: HTTPResponse.Status,
         flash: WebSession.Flash? = nil, file: String? = nil, count: Int? = nil, again: Bool = false
     ) -> Response {
-        let options: [HTML] = catalog.workflows.map { w in
+        let options: [HTML] = catalog.workflows.filter { NewRecordPage.offered($0, to: account) }.map { w in
             "<option value=\"\(w.id)\"\(HTML.flag("selected", w.id == workflow))>\(w.title)</option>"
         }
         let columns: HTML =

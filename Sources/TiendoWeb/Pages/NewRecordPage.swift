@@ -25,7 +25,7 @@ struct NewRecordPage {
         if let chosen, catalog[chosen] == nil { throw PageError.notFound("Không có quy trình «\(chosen)».") }
         if let chosen, let w = catalog[chosen], !NewRecordPage.offered(w, to: account) {
             throw PageError.forbidden(
-                "Hồ sơ của quy trình «\(w.title)» không chia theo chi bộ nên chỉ tài khoản quản trị hoặc tài khoản không giới hạn chi bộ mới thêm được."
+                "Hồ sơ của quy trình «\(w.title)» không chia theo chi bộ nên chỉ tài khoản không giới hạn chi bộ mới thêm được."
             )
         }
         let flash = await app.takeFlash(request, context)
