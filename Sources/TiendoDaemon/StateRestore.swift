@@ -39,7 +39,7 @@ public enum StateRestore {
                 held.restoring
                     ? "một lần khôi phục khác đang chạy trên \(stateDirectory) (pid \(held.pid ?? "?"))"
                     : "tiendod đang chạy trên \(stateDirectory)\(held.pid.map { " (pid \($0))" } ?? ""); hãy dừng nó trước: "
-                        + "sudo systemctl stop tiendo-backup.timer tiendod.socket tiendod.service")
+                        + "sudo systemctl stop tiendo-backup.timer tiendod.socket tiendod.service tiendo-web tiendo-deliver")
         } catch {
             throw RestoreError("\(error)")
         }

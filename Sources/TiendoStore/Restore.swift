@@ -92,7 +92,7 @@ extension Store {
             }
             copied = contents
         } catch {
-            throw RestoreError("không dùng bản sao \(copy): \(Store.refusal(error))")
+            throw RestoreError("không dùng bản sao \(copy): \(Store.refusal(error))\(Store.copyAdvice(error, copyPath: copyPath))")
         }
         // The database in place, through its -wal when it has one (SQLite may then rebuild the -shm index beside it,
         // which holds no data); nil when there is none, or a damaged one, which the restore may be meant to replace.
@@ -182,6 +182,26 @@ extension Store {
         return RestoreResult(
             instances: copied.instances, bytes: stat(database, &done) == 0 ? Int64(done.st_size) : 0, setAside: setAside,
             unsynced: unsynced)
+    }
+
+    /// What to do about a copy that cannot be used, after the reason: a copy with a `-wal` beside it is read through
+    /// it, which needs its directory writable (SQLite makes its `-shm` there) and the `-wal` readable — a rescue copy on
+    /// a read-only disk, or a `-wal` left root's, read only «SQLITE_CANTOPEN: thư mục có tồn tại và ghi được không?»
+    /// (backup audit, 07/12/2026); a damaged copy, another one.
+    static func copyAdvice(_ error: any Error, copyPath: String) -> String {
+        let wal = copyPath + "-wal"
+        if case StoreError.cannotOpen = error, FileManager.default.fileExists(atPath: wal) {
+            let why =
+                access(wal, R_OK) != 0
+                ? "người dùng \(userName) không đọc được tệp \(wal) đi kèm nó"
+                : "bản sao có tệp \(wal) đi kèm, mà SQLite chỉ đọc được khi ghi được thư mục của nó"
+            return ". Có thể vì \(why): hãy chép CẢ HAI tệp \(copyPath) và \(wal) vào một thư mục ghi được mà người dùng "
+                + "\(userName) đọc được (sudo install -o \(userName) -g \(groupName) -m 640 …), rồi khôi phục từ bản trong đó"
+        }
+        if case StoreError.corrupt = error {
+            return ". Hãy khôi phục từ một bản sao khác, cũ hơn (tiendoctl backup --list liệt kê các bản)"
+        }
+        return ""
     }
 
     /// Removes the copy a restore writes beside the database, and the journal SQLite keeps while writing it.

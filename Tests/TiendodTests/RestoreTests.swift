@@ -378,6 +378,35 @@ struct RestoreTests {
         #expect(try bytes(db) == before && bytes(db + "-wal") == log)
     }
 
+    @Test("a rescued copy whose -wal the daemon's user cannot read: refused, saying to copy both files where it can")
+    func copyWithUnreadableLog() throws {
+        let from = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
+        try importC1(from)
+        // Stopped hard: the case is in its -wal, which a rescue copies beside the database — left root's.
+        from.kill9()
+        let rescue = from.dir.sub("cuu")
+        try FileManager.default.createDirectory(atPath: rescue, withIntermediateDirectories: true)
+        for name in ["tiendo.sqlite", "tiendo.sqlite-wal"] {
+            try FileManager.default.copyItem(atPath: from.stateDir + "/" + name, toPath: rescue + "/" + name)
+        }
+        let into = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
+        #expect(into.stop() == 0)
+        // The daemon's user (nobody) owns the state directory and may read the copy, not its -wal.
+        for path in [from.dir.path, into.dir.path] { chmod(path, 0o755) }
+        for file in [into.stateDir, rescue, rescue + "/tiendo.sqlite"]
+            + (try FileManager.default.contentsOfDirectory(atPath: into.stateDir)).map({ into.stateDir + "/" + $0 })
+        {
+            lchown(file, 65534, 65534)
+        }
+        #expect(chmod(rescue + "/tiendo.sqlite-wal", 0o600) == 0)
+        let refused = try restore(into, rescue + "/tiendo.sqlite")
+        #expect(refused.status == 65, "\(refused.said)")
+        #expect(
+            refused.said.contains(
+                "Có thể vì người dùng nobody không đọc được tệp \(rescue)/tiendo.sqlite-wal đi kèm nó: hãy chép CẢ HAI tệp"),
+            "\(refused.said)")
+    }
+
     @Test("a copy from before databases had an id takes the id of the one it replaces: the backups taken since stay its own")
     func copyWithoutID() throws {
         let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
