@@ -90,7 +90,8 @@ extension Store {
         d.milestone == nil ? "s:" + (d.state ?? "") : "m:" + d.deadline
     }
 
-    /// Inserts a record's deliveries (a key already queued is skipped: a second fan-out changes nothing).
+    /// Inserts a record's deliveries (a key already queued is skipped: a second fan-out changes nothing; so is a key
+    /// sent before a restore, `sent_before_restore`).
     static func insertDeliveries(_ db: Database, _ fanOuts: [FanOut], record r: TiendoCore.Record, seq: Int64, key: String, now: Instant)
         throws
     {
@@ -99,7 +100,8 @@ extension Store {
             sql: """
                 INSERT OR IGNORE INTO deliveries(key, record_seq, record_key, instance, deadline, due, channel, recipient, route,
                     digest, digest_period, series, not_before, expires_at, created_at, label, due_at)
-                    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                    SELECT ?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17
+                    WHERE NOT EXISTS (SELECT 1 FROM sent_before_restore WHERE key = ?1)
                 """)
         let deadline = deadlineKey(r)
         for f in fanOuts {

@@ -22,6 +22,10 @@ public struct RestoreResult: Sendable, Equatable {
     public var bytes: Int64
     /// Where the database that was there went, with its `-wal` and `-shm` (nil: there was none).
     public var setAside: String?
+    /// How many deliveries the database set aside sent since the copy was taken, which the restored one will not
+    /// send again (`carrySentKeys`); nil when that database could not be read (they may go out again) or is not the
+    /// copy's (another ward's).
+    public var sentKept: Int? = nil
     /// Why the directory could not be synced after the renames (the restore is done, but a power cut now could undo
     /// it); nil once synced.
     public var unsynced: String?
@@ -133,6 +137,12 @@ extension Store {
                 throw discard("không ghi được mã cơ sở dữ liệu vào bản chép \(incoming): \(Store.refusal(error))")
             }
         }
+        // What the database in place sent since the copy was taken is not sent again: only from this database's own
+        // copy (another ward's sent nothing of these), read when it could be.
+        var sentKept: Int?
+        if let here, copied.databaseID == nil || here.databaseID == nil || copied.databaseID == here.databaseID {
+            sentKept = try? carrySentKeys(from: database, into: incoming, since: copied.lastRecord, at: at)
+        }
         let fd = open(incoming, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         let ready = fd >= 0 && fchmod(fd, 0o640) == 0 && fsync(fd) == 0
         let reason = ErrnoText.describe(errno)
@@ -181,7 +191,7 @@ extension Store {
         if setAside != nil { RestoreJournal.remove(database: database) }
         return RestoreResult(
             instances: copied.instances, bytes: stat(database, &done) == 0 ? Int64(done.st_size) : 0, setAside: setAside,
-            unsynced: unsynced)
+            sentKept: sentKept, unsynced: unsynced)
     }
 
     /// What to do about a copy that cannot be used, after the reason: a copy with a `-wal` beside it is read through

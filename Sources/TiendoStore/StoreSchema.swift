@@ -181,6 +181,9 @@ extension Store {
             // by mistake) unless told to. Random, so two wards' databases never share it.
             try db.execute(sql: "INSERT OR IGNORE INTO meta(key, value) VALUES ('database_id', lower(hex(randomblob(8))))")
         }
+        // The deliveries a restored database's catch-up must not queue again (`carrySentKeys`); a restore creates it
+        // in a copy from before, hence IF NOT EXISTS.
+        m.registerMigration("v18-sent-before-restore") { db in try db.execute(sql: Store.sentBeforeRestoreSQL) }
         return m
     }
 

@@ -297,9 +297,18 @@ struct Tiendod: ParsableCommand {
             print(
                 "Khởi động lại: sudo systemctl start tiendod.socket tiendod.service tiendo-backup.timer (rồi tiendo-web, tiendo-deliver nếu có)."
             )
-            print(
-                "tiendod sẽ bù các nhắc hạn, báo quá hạn đã đến hạn kể từ lúc sao lưu; những cái đã gửi qua email, webhook sau lúc "
-                    + "sao lưu (chỉ được ghi trong cơ sở dữ liệu cũ) sẽ được gửi lại một lần nữa.")
+            print("tiendod sẽ bù các nhắc hạn, báo quá hạn đã đến hạn kể từ lúc sao lưu.")
+            if let n = r.sentKept {
+                if n > 0 {
+                    print(
+                        "\(Messages.count(n)) thông báo đã gửi qua email, webhook sau lúc sao lưu được ghi lại từ cơ sở dữ liệu cũ: "
+                            + "không gửi lại chúng.")
+                }
+            } else if r.setAside != nil {
+                print(
+                    "Chú ý: không đọc được cơ sở dữ liệu cũ (hoặc nó là của đơn vị khác) để biết thông báo nào đã gửi qua email, "
+                        + "webhook sau lúc sao lưu: những thông báo ấy có thể được gửi lại một lần nữa.")
+            }
         } catch {
             let said = error.changedNothing ? "không khôi phục: \(error.description); không thay đổi gì." : "\(error.description)."
             FileHandle.standardError.write(Data("tiendod: \(said)\n".utf8))

@@ -547,7 +547,7 @@ struct BadStateTests {
         let wf = try workflowsDir(dir, ["lo.yaml": batchWorkflow])
         let d = DaemonProcess(workflows: wf, dir: dir)
         try FileManager.default.createDirectory(atPath: d.stateDir, withIntermediateDirectories: true)
-        let (st, out) = try run("/bin/mount", ["-t", "tmpfs", "-o", "size=600k", "tmpfs", d.stateDir])
+        let (st, out) = try run("/bin/mount", ["-t", "tmpfs", "-o", "size=800k", "tmpfs", d.stateDir])
         try #require(st == 0, "mount failed: \(out)")
         defer { _ = try? run("/bin/umount", [d.stateDir]) }
         try d.start(fakeTime: "2026-03-01T00:00:00+07:00", rate: 1)

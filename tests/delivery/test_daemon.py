@@ -440,3 +440,37 @@ def test_a_routing_file_removed_is_said_in_the_reload_and_status(tiendod, smtp):
                "đi mới qua email, webhook; đặt lại tệp rồi nạp lại")
     assert out.returncode == 0 and warning in said and "1 cảnh báo" in said, said
     assert any(warning == x["message"] for x in d.call("vn.tiendo.Manager.GetStatus")["status"]["diagnostics"])
+
+
+REMINDERS = ("  - name: nhac\n    kinds: [reminder]\n    channel: thu\n    quiet_hours: false\n"
+             "    to: {field: email, name_field: ho_ten}\n")
+
+
+def test_a_restore_does_not_send_again_what_went_out_after_the_copy(tiendod, smtp):
+    """A backup, then a reminder emailed, then the backup restored: the restored database has no record of that
+    reminder, and its catch-up writes it again — but does not queue its email again (the restore carries the keys of
+    what the database it replaces had sent). Before, every notice between the copy and the restore went out twice."""
+    server = smtp().start()
+    d = tiendod(smtp_channel(server.port), REMINDERS, fake_time="2026-03-02T07:59:40+07:00", time_rate=5).start()
+    d.import_members([("m00001", "Đảng viên số 1", "m1@example.vn", "Chi bộ Khu dân cư số 2", "2026-03-03")])
+    copy = d.call("vn.tiendo.Extras.Backup")["path"]
+    # The sender's clock on the same morning (a reminder is worth nothing after its due day).
+    morning = ("--fake-time", "2026-03-02T08:00:30+07:00", "--time-rate", "5")
+    d.start_sender(*morning)
+    wait_until(lambda: len(server.received()) == 1, 60, "the 08:00 reminder emailed")
+    d.stop_sender()
+    d.stop()
+    out = subprocess.run([os.path.join(BIN, "tiendod"), "--restore", copy, "--state-dir", d.state], capture_output=True, text=True,
+                         env=d.env, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "1 thông báo đã gửi qua email, webhook sau lúc sao lưu được ghi lại từ cơ sở dữ liệu cũ: không gửi lại chúng." \
+        in out.stdout, out.stdout
+    # The same fake morning again: the reminder falls due again and is written again, its email not queued.
+    d.start()
+    wait_until(lambda: any(r["kind"] == "reminder" for r in json.loads(d.ctl("history", "nhac-viec/m00001", "--json").stdout)["records"]),
+               60, "the reminder written again")
+    d.start_sender(*morning)
+    time.sleep(3)
+    d.stop_sender()
+    assert [m.to for m in server.received()] == ["m1@example.vn"], [m.to for m in server.received()]
+    assert d.counts()["pending"] == 0 and d.counts()["sent"] == 0, d.counts()
