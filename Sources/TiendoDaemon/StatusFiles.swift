@@ -27,8 +27,12 @@ extension Daemon {
     /// is due within 7 days, a date due that has passed) or the next item due at an instant (17:00), whichever comes
     /// first. The loop wakes then and writes them again: without it, status.json and tiendo.prom said «0 quá hạn» for
     /// a case overdue since midnight until the next reminder at 08:00 (audit, 07/12/2026). Once a day at most when
-    /// nothing else is due, which an idle daemon does not count as waking (the timer is armed for it, nothing polls).
-    func statusHorizon(after now: Instant) -> Instant {
+    /// nothing else is due (overdue items age by the day); never when nothing is due at all: then nothing the files
+    /// say changes by itself, and an idle daemon woke at every midnight for nothing (audit, 07/12/2026).
+    func statusHorizon(after now: Instant) -> Instant? {
+        // Before the index is built (the first write at start), an empty store says the same.
+        let nothingDue = store.dueIndex?.isBuilt == true ? store.dueIndex?.builtAndEmpty == true : (try? store.hasInstances()) == false
+        if nothingDue { return nil }
         let midnight = Zone.vietnam.endOfDay(Zone.vietnam.date(of: now))
         guard let next = store.dueIndex?.nextDueEnd(after: now.seconds), next < midnight.seconds else { return midnight }
         return Instant(seconds: next)

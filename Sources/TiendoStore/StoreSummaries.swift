@@ -89,6 +89,11 @@ extension Store {
         }
     }
 
+    /// Whether any instance is stored (one row read, whatever the size).
+    public func hasInstances() throws -> Bool {
+        try read { db in try Int.fetchOne(db, sql: "SELECT 1 FROM instances LIMIT 1") != nil }
+    }
+
     public func totalInstances() throws -> Int {
         try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM instances") ?? 0 }
     }

@@ -42,7 +42,7 @@ milestones:
 class Daemon:
     """`files` adds workflow files (name -> text) beside hop.yaml; `fake_time` is where the daemon's clock starts."""
 
-    def __init__(self, extra_env=None, prefix=(), files=None, fake_time="2026-03-02T09:00:00+07:00"):
+    def __init__(self, extra_env=None, prefix=(), files=None, fake_time="2026-03-02T09:00:00+07:00", time_rate="1"):
         self.dir = tempfile.mkdtemp(prefix="tiendo-vl-")
         os.chmod(self.dir, 0o755)
         wf = os.path.join(self.dir, "wf")
@@ -61,7 +61,7 @@ class Daemon:
         self.state = os.path.join(self.dir, "state")
         self.args = [*prefix, os.path.join(BIN, "tiendod"), "--workflows", wf, "--state-dir", self.state,
                      "--runtime-dir", os.path.join(self.dir, "run"), "--socket", self.socket,
-                     "--fake-time", fake_time, "--time-rate", "1"]
+                     "--fake-time", fake_time, "--time-rate", time_rate]
         self.env = env
         self.start()
 

@@ -79,3 +79,21 @@ def test_idle_daemon_wakes_no_thread():
         finally:
             d.stop()
     assert not woke, f"an idle tiendod woke in {WINDOW:.0f} s: " + "; ".join(woke)
+
+
+def test_an_empty_daemon_does_not_wake_at_midnight():
+    """Nothing due at all: nothing the status files say changes by itself, so no midnight wakes the daemon (it woke at
+    every local midnight to write them again). A fake clock 20,000 times as fast crosses midnight in the window."""
+    d = Daemon(fake_time="2026-03-02T12:00:00+07:00", time_rate="20000")
+    try:
+        _, reply = call(d.socket, "GetStatus")
+        assert "parameters" in reply and reply["parameters"]["status"].get("nextWakeup") is None, reply
+        time.sleep(SETTLE)
+        before = switches(d.proc.pid)
+        time.sleep(WINDOW)  # 22 fake hours: 23:00 to 21:00 the next day
+        after = switches(d.proc.pid)
+        woke = [f"thread {tid} ({name}) woke {count - before[tid][1]} times" for tid, (name, count) in after.items()
+                if tid in before and count > before[tid][1]]
+        assert not woke, "an empty tiendod woke across midnight: " + "; ".join(woke)
+    finally:
+        d.stop()
