@@ -427,3 +427,51 @@ extension Result where Failure == EngineError {
         }
     }
 }
+
+/// Interfaces §1: a notice's key is its deadline, its reminder offset or overdue number and the due — not when the
+/// state was entered — and it is never sent twice.
+@Suite struct ReentryTests {
+    static let yaml = """
+        tiendo: 1
+        title: Xét lại
+        timezone: Asia/Ho_Chi_Minh
+        reminders: {at: "08:00", before: [2d]}
+        fields:
+          han: {type: date, required: true}
+          so: {type: integer}
+        initial: cho-xet
+        states:
+          cho-xet:
+            deadline: {due: han, overdue: {repeat: 1d}}
+            on:
+              bieu-quyet:
+                - {if: {so: {ge: 5}}, to: xong}
+                - to: cho-xet
+              doi-han: cho-xet
+          xong: {final: true}
+        """
+
+    @Test("a step that stays in its state with the same due sends no notice again; one that moves the due starts afresh")
+    func sameStateSameDue() throws {
+        let engine = Engine(try Fixtures.workflow("xet-lai", Self.yaml))
+        let data = try engine.definition.data([("han", .string("2026-03-31"))])
+        var inst = try engine.started("v1", data: data, at: at("2026-03-01T08:00")).0
+        // Overdue since 01/04: the notice of 03/04 08:00 (k = 2) is sent at 09:00.
+        let first = engine.advance(&inst, to: at("2026-04-03T09:00"))
+        #expect(first.filter { $0.kind == .overdue }.count == 1)
+        // A failed vote at 10:00 keeps the state and the due: nothing is sent again.
+        let vote = try engine.send(
+            &inst, event: "bieu-quyet", data: [("so", .int(3))], at: at("2026-04-03T10:00"), actor: nil, counter: nil
+        )
+        .get()
+        #expect(vote.map(\.kind) == [.transition], "\(vote.map(\.message))")
+        // The next day's notice still comes, once.
+        let next = engine.advance(&inst, to: at("2026-04-04T08:00"))
+        #expect(next.filter { $0.kind == .overdue }.map(\.at) == [at("2026-04-04T08:00")])
+        // A due moved by the step (a new date) is a new deadline: its notices are sent.
+        let moved = try engine.send(
+            &inst, event: "doi-han", data: [("han", .string("2026-04-02"))], at: at("2026-04-04T10:00"), actor: nil, counter: nil
+        ).get()
+        #expect(moved.filter { $0.kind == .overdue }.count == 1, "\(moved.map(\.message))")
+    }
+}

@@ -53,10 +53,18 @@ extension Engine {
             return .failure(err)
         }
         let from = inst.state
+        let before = inst
         inst.data = merged
         inst.state = branch.to
         inst.enteredAt = at
-        inst.clearMarks("")
+        // A step that stays in its state with the same due (a second failed vote, a date recorded again) keeps the
+        // deadline's notices marked: a notice's key is its deadline, its reminder offset or overdue number and the
+        // due (interfaces §1), which re-entering does not change, and it is never sent twice — each re-vote sent the
+        // day's «Quá hạn» again (time audit, 07/12/2026). A due that moves starts afresh.
+        let sameDeadline =
+            from == branch.to
+            && st.deadline.map { dl in dueValue(dl, before).map { old in dueValue(dl, inst)?.due == old.due } ?? false } ?? false
+        if !sameDeadline { inst.clearMarks("") }
         var transition = transitionRecord(inst, from: from, at: at, event: event, actor: actor, late: nil, label: inst.id)
         // What the event brought (a vote's counts, a reason) stays in the history, in the form's words.
         let brought = data.compactMap { name, _ in eventData[name].map { (name, $0) } }
