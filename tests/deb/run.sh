@@ -226,6 +226,9 @@ say "Nâng cấp lên $V2"
 in_root apt-get install -y -q "/tmp/$DEB2" >"$WORK/upgrade.log" 2>&1 || { tail -40 "$WORK/upgrade.log"; die "nâng cấp thất bại"; }
 check "dpkg: tiendo $V2 đã cài" equals "$(in_root dpkg-query -W -f='${Version}' tiendo)" "$V2"
 check "tiendoctl --version sau nâng cấp" equals "$(in_root tiendoctl --version)" "$V2"
+# tiendod was stopped: preinst copied its files itself, under the state directory's lock.
+check "preinst: sao lưu khi tiendod đang dừng (tiendo-truoc-nang-cap-$V1-…)" bash -c \
+    "ls '$ROOT'/var/lib/tiendo/backups/tiendo-truoc-nang-cap-'$V1'-*.sqlite >/dev/null && grep -q 'đã sao lưu cơ sở dữ liệu (tiendod đang dừng)' '$WORK/upgrade.log'"
 start_daemon
 check "GetStatus: phiên bản $V2" equals "$(status_field version)" "$V2"
 check "hồ sơ vẫn còn sau nâng cấp" bash -c "chroot '$ROOT' tiendoctl show --json '$INSTANCE' | grep -q '\"startedAt\"'"
