@@ -74,7 +74,12 @@ extension ParsableCommand {
             if code == .success {
                 print(shown)
             } else {
-                FileHandle.standardError.write(Data((shown + "\n").utf8))
+                // Under systemd (a service that cannot start: tiendo-deliver without its routing file) each line is an
+                // error in the journal, not an entry at info that `journalctl -p warning` hides (package audit,
+                // 07/12/2026).
+                let lines =
+                    JournalStream.isJournal(STDERR_FILENO) ? shown.split(separator: "\n").map { "<3>" + $0 }.joined(separator: "\n") : shown
+                FileHandle.standardError.write(Data((lines + "\n").utf8))
             }
         }
         Foundation.exit(code.rawValue)

@@ -34,20 +34,14 @@ public final class JournalSink: RecordSink, LogWriter {
 
     public init() {}
 
-    /// systemd's convention: `$JOURNAL_STREAM` is `DEVICE:INODE` of the stream the service manager connected to
-    /// journald; when it is stderr's, the journal is the right place for structured entries. Otherwise
-    /// (a terminal, a pipe, CI) readable stderr lines are.
+    /// When stderr is the journal's stream (`JournalStream`), the journal is the right place for structured entries.
+    /// Otherwise (a terminal, a pipe, CI) readable stderr lines are.
     public static func stderrIsJournal() -> Bool {
         stderrIsJournal(journalStream: ProcessInfo.processInfo.environment["JOURNAL_STREAM"])
     }
 
     static func stderrIsJournal(journalStream: String?) -> Bool {
-        guard let value = journalStream else { return false }
-        let parts = value.split(separator: ":")
-        guard parts.count == 2, let dev = UInt64(parts[0]), let ino = UInt64(parts[1]) else { return false }
-        var st = stat()
-        guard fstat(STDERR_FILENO, &st) == 0 else { return false }
-        return UInt64(st.st_dev) == dev && UInt64(st.st_ino) == ino
+        JournalStream.isJournal(STDERR_FILENO, journalStream: journalStream)
     }
 
     /// A journald field name from any key: upper-case A–Z, digits and `_`, not starting with `_` (trusted fields)

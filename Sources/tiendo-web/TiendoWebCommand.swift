@@ -67,7 +67,7 @@ struct Serve: AsyncParsableCommand {
         guard let address = WebConfiguration.listen(listen) else {
             throw ValidationError("--listen '\(listen)' không hợp lệ: cần HOST:PORT (vd. 127.0.0.1:8080) hoặc unix:ĐƯỜNG_DẪN")
         }
-        var logger = Logger(label: "tiendo-web")
+        var logger = Logger(label: "tiendo-web", factory: WebLogHandler.make)
         logger.logLevel = .info
         let configuration = WebConfiguration(
             socketPath: ManagerClient.resolveSocketPath(socket), listen: address, stateDirectory: state.stateDir,
