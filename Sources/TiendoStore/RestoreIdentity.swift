@@ -43,6 +43,14 @@ extension Store {
     /// Writes `id` as the database id of the copy at `path` (a file `VACUUM INTO` wrote, in rollback-journal mode:
     /// the write is in the file itself once the connection closes).
     static func adopt(_ id: String, into path: String) throws {
+        try readWrite(path: path) { db in
+            _ = try column(db, "INSERT OR REPLACE INTO meta(key, value) VALUES ('database_id', \(quoted(id)))", path: path)
+        }
+    }
+
+    /// Runs `body` on a read-write connection to the file at `path` (a copy a restore wrote, in rollback-journal mode:
+    /// what `body` writes is in the file itself once the connection closes).
+    static func readWrite<T>(path: String, _ body: (OpaquePointer?) throws -> T) throws -> T {
         var db: OpaquePointer?
         defer { sqlite3_close_v2(db) }
         let opened = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil)
@@ -51,6 +59,6 @@ extension Store {
                 path: path,
                 reason: Store.describe(ResultCode(rawValue: opened & 0xFF), message: db.map { String(cString: sqlite3_errmsg($0)) }))
         }
-        _ = try column(db, "INSERT OR REPLACE INTO meta(key, value) VALUES ('database_id', \(quoted(id)))", path: path)
+        return try body(db)
     }
 }

@@ -26,35 +26,30 @@ extension Store {
                 path: database)
         }
         guard !keys.isEmpty else { return 0 }
-        var db: OpaquePointer?
-        defer { sqlite3_close_v2(db) }
-        let opened = sqlite3_open_v2(incoming, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil)
-        guard opened == SQLITE_OK else {
-            throw StoreError.cannotOpen(
-                path: incoming,
-                reason: Store.describe(ResultCode(rawValue: opened & 0xFF), message: db.map { String(cString: sqlite3_errmsg($0)) }))
-        }
-        let hasDeliveries = try column(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'deliveries'", path: incoming)
-        _ = try column(db, sentBeforeRestoreSQL, path: incoming)
-        _ = try column(db, "BEGIN", path: incoming)
-        let sql =
-            "INSERT OR IGNORE INTO sent_before_restore(key, restored_at) SELECT ?1, \(at.seconds)"
-            + (hasDeliveries.isEmpty ? "" : " WHERE NOT EXISTS (SELECT 1 FROM deliveries WHERE key = ?1)")
-        var statement: OpaquePointer?
-        defer { sqlite3_finalize(statement) }
-        guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK else {
-            throw StoreError.cannotOpen(path: incoming, reason: String(cString: sqlite3_errmsg(db)))
-        }
-        var carried = 0
-        for key in keys {
-            sqlite3_reset(statement)
-            sqlite3_bind_text(statement, 1, key, -1, Bound.transient)
-            guard sqlite3_step(statement) == SQLITE_DONE else {
+        return try readWrite(path: incoming) { db in
+            let hasDeliveries = try column(
+                db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'deliveries'", path: incoming)
+            _ = try column(db, sentBeforeRestoreSQL, path: incoming)
+            _ = try column(db, "BEGIN", path: incoming)
+            let sql =
+                "INSERT OR IGNORE INTO sent_before_restore(key, restored_at) SELECT ?1, \(at.seconds)"
+                + (hasDeliveries.isEmpty ? "" : " WHERE NOT EXISTS (SELECT 1 FROM deliveries WHERE key = ?1)")
+            var statement: OpaquePointer?
+            defer { sqlite3_finalize(statement) }
+            guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK else {
                 throw StoreError.cannotOpen(path: incoming, reason: String(cString: sqlite3_errmsg(db)))
             }
-            carried += Int(sqlite3_changes(db))
+            var carried = 0
+            for key in keys {
+                sqlite3_reset(statement)
+                sqlite3_bind_text(statement, 1, key, -1, Bound.transient)
+                guard sqlite3_step(statement) == SQLITE_DONE else {
+                    throw StoreError.cannotOpen(path: incoming, reason: String(cString: sqlite3_errmsg(db)))
+                }
+                carried += Int(sqlite3_changes(db))
+            }
+            _ = try column(db, "COMMIT", path: incoming)
+            return carried
         }
-        _ = try column(db, "COMMIT", path: incoming)
-        return carried
     }
 }
