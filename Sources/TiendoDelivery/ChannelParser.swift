@@ -34,6 +34,11 @@ enum ChannelParser {
             name: name, kind: kind, host: nil, port: nil, security: .starttls, username: nil, password: nil, caFile: nil,
             helo: nil, path: nil, url: nil, secret: nil, timeout: 60, rate: nil, concurrency: 1, position: key.position)
         if let n = m["timeout"] { ch.timeout = duration(n, sink: sink, context: "'timeout' of \(context)") ?? ch.timeout }
+        // Each wait on a relay holds a worker, and a stop waits for the message in flight (TimeoutStopSec=150s): a
+        // timeout of 1000d was taken (audit, 07/12/2026).
+        if let n = m["timeout"], !(1...600).contains(ch.timeout) {
+            sink.error(n.position, "'timeout' of \(context) must be between 1s and 10min, found '\(n.text ?? "")'")
+        }
         if let r = m["rate"] { ch.rate = rate(r, sink: sink, context: context) }
         if let b = m["burst"] {
             if ch.rate == nil { sink.error(b.position, "'burst' of \(context) needs 'rate'") }
@@ -107,7 +112,9 @@ enum ChannelParser {
             }
         case .webhook:
             ch.url = m.require("url").flatMap { u in
-                guard let t = u.text, let url = URL(string: t), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                // Schemes are case-insensitive (RFC 3986): `HTTPS://…` is one.
+                guard let t = u.text, let url = URL(string: t), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil
+                else {
                     sink.error(u.position, "'url' of \(context) must be an http or https URL")
                     return nil
                 }
@@ -115,7 +122,9 @@ enum ChannelParser {
                     sink.error(u.position, "'url' of \(context) \(problem)")
                     return nil
                 }
-                return t
+                // The scheme as the HTTP client reads it.
+                let scheme = url.scheme ?? ""
+                return scheme.lowercased() + t.dropFirst(scheme.count)
             }
             ch.secret = secret(m, file: "secret_file", credential: "secret_credential", sink: sink, context: context)
             ch.caFile = caFile(m, sink: sink, context: context)

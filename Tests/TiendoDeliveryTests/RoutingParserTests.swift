@@ -5,6 +5,20 @@ import TiendoCore
 @testable import TiendoDelivery
 
 @Suite struct RoutingParserTests {
+    @Test("an upper-case scheme is a scheme; no route at all is said")
+    func schemeCaseAndNoRoutes() throws {
+        let upper = RoutingFixture.standard.replacingOccurrences(
+            of: "url: https://cong.example.vn/hooks/tiendo", with: "url: HTTPS://cong.example.vn/hooks/tiendo")
+        let (routing, found) = RoutingFixture.parse(upper)
+        #expect(try #require(routing).channel("cong-tinh")?.url == "https://cong.example.vn/hooks/tiendo")
+        #expect(!found.contains { $0.severity == .error }, "\(found)")
+        let cut = RoutingFixture.standard.components(separatedBy: "\nroutes:")[0] + "\nroutes: []\n"
+        let (_, none) = RoutingFixture.parse(cut)
+        #expect(
+            none.map(\.message).contains("'routes' is empty: no record is sent to anyone (add a route, or remove the routing file)"),
+            "\(none)")
+    }
+
     @Test("a file that cannot be read says why: missing, a directory, not this user's to read")
     func unreadableFiles() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("routing-\(UInt32.random(in: 0...UInt32.max))").path
@@ -108,6 +122,10 @@ import TiendoCore
         (
             "    host: smtp.example.vn", "    host: smtp.example.vn\n    helo: \"x\\r\\nMAIL FROM:<a@b>\"", 9, 11,
             "'helo' of channel 'thu' must be a host name such as mail.tayho.example.vn, found 'x\\r\\nMAIL FROM:<a@b>'"
+        ),
+        (
+            "    rate: 30/min", "    rate: 30/min\n    timeout: 1000d", 12, 14,
+            "'timeout' of channel 'thu' must be between 1s and 10min, found '1000d'"
         ),
         (
             "    url: https://cong.example.vn/hooks/tiendo", "    url: https://cong.example.vn:99999/hooks/tiendo", 14, 10,
