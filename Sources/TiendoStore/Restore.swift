@@ -252,10 +252,12 @@ extension Store {
                     + "\((database as NSString).lastPathComponent)* sang \(aside) và đặt bản chép \(incoming) vào chỗ",
                 changedNothing: false)
         }
+        // The note first: a crash after it leaves the copy, which the next start removes as a copy cut short (the
+        // other way round, that start said the copy had been put in place — review, 07/12/2026).
+        RestoreJournal.remove(database: database)
         rmdir(aside)
         removeIncoming(incoming)
         _ = LogSyncer.syncDirectory(of: incoming)
-        RestoreJournal.remove(database: database)
         return RestoreError(why)
     }
 

@@ -24,18 +24,22 @@ enum RestoreJournal {
         return (directory as NSString).appendingPathComponent("." + (database as NSString).lastPathComponent + ".restoring")
     }
 
-    /// Writes the note naming `aside`, synced with its directory.
+    /// Writes the note naming `aside` (by its name: the directory beside the database, however the path to it is
+    /// spelt next time), whole or not at all — written under another name, synced, renamed into place: a power cut
+    /// while it was written left an empty note, which then stopped every start (review, 07/12/2026).
     static func write(aside: String, database: String) throws(RestoreError) {
         let path = path(forDatabase: database)
-        unlink(path)
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o640)
-        guard fd >= 0 else { throw RestoreError("không ghi được tệp ghi chú \(path): \(ErrnoText.describe(errno))") }
-        let bytes = Array((aside + "\n").utf8)
+        let temporary = path + ".tmp"
+        unlink(temporary)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o640)
+        guard fd >= 0 else { throw RestoreError("không ghi được tệp ghi chú \(temporary): \(ErrnoText.describe(errno))") }
+        let bytes = Array(((aside as NSString).lastPathComponent + "\n").utf8)
         let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
         let ok = written == bytes.count && fsync(fd) == 0
         let reason = ErrnoText.describe(errno)
         close(fd)
-        guard ok, LogSyncer.syncDirectory(of: path) == nil else {
+        guard ok, rename(temporary, path) == 0, LogSyncer.syncDirectory(of: path) == nil else {
+            unlink(temporary)
             unlink(path)
             throw RestoreError("không ghi chắc được tệp ghi chú \(path) xuống đĩa: \(reason)")
         }
@@ -55,12 +59,12 @@ enum RestoreJournal {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw RestoreError("không đọc được tệp ghi chú \(path) của một lần khôi phục bị ngắt giữa chừng")
         }
-        let aside = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        let name = (aside as NSString).lastPathComponent
-        guard (aside as NSString).deletingLastPathComponent == directory, name.hasPrefix("truoc-khoi-phuc-") else {
+        let name = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let aside = (directory as NSString).appendingPathComponent(name)
+        guard !name.contains("/"), name.hasPrefix("truoc-khoi-phuc-") else {
             throw RestoreError(
                 "tệp ghi chú \(path) của một lần khôi phục bị ngắt giữa chừng không chỉ tới thư mục truoc-khoi-phuc-… nào trong "
-                    + "\(directory) (nó ghi «\(String(aside.prefix(200)))»); hãy kiểm tra các tệp tiendo.sqlite* trong thư mục "
+                    + "\(directory) (nó ghi «\(String(name.prefix(200)))»); hãy kiểm tra các tệp tiendo.sqlite* trong thư mục "
                     + "ấy và trong các thư mục truoc-khoi-phuc-… bằng tay rồi xóa tệp ghi chú")
         }
         return aside

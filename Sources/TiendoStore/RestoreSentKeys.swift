@@ -14,16 +14,26 @@ extension Store {
     static let sentBeforeRestoreSQL =
         "CREATE TABLE IF NOT EXISTS sent_before_restore (key TEXT PRIMARY KEY, restored_at INTEGER NOT NULL) WITHOUT ROWID"
 
-    /// Copies into the copy at `incoming` the keys of the deliveries `database` sent (or was sending: a sender may have
-    /// sent one whose report never came) since `since` (the copy's newest record, Unix seconds), those the copy does
-    /// not hold already. Returns how many.
+    /// Carries into the copy at `incoming` what `database` sent (or was sending: a sender may have sent one whose
+    /// report never came) since `since` (the copy's newest record, Unix seconds; a day earlier, for rows claimed
+    /// before it and reported after): a row the copy holds unsent (pending at the copy, sent after it — the weekend's
+    /// notices held for Monday's sending hours) is marked sent; any other key goes to `sent_before_restore`, and so
+    /// do the keys the replaced database had itself carried from an earlier restore. Returns how many.
     static func carrySentKeys(from database: String, into incoming: String, since: Int64?, at: Instant) throws -> Int {
+        let after = (since ?? 0) - 86_400
         let keys: [String] = try readOnly(path: database) { db in
             let tables = try column(db, "SELECT name FROM sqlite_master WHERE type = 'table'", path: database)
-            guard tables.contains("deliveries") else { return [] }
-            return try column(
-                db, "SELECT key FROM deliveries WHERE state IN ('sent', 'inflight') AND created_at >= \(since ?? 0) ORDER BY id",
-                path: database)
+            var keys: [String] = []
+            if tables.contains("deliveries") {
+                keys += try column(
+                    db,
+                    "SELECT key FROM deliveries WHERE state IN ('sent', 'inflight') AND (created_at >= \(after) OR IFNULL(finished_at, 0) >= \(after)) ORDER BY id",
+                    path: database)
+            }
+            if tables.contains("sent_before_restore") {
+                keys += try column(db, "SELECT key FROM sent_before_restore", path: database)
+            }
+            return keys
         }
         guard !keys.isEmpty else { return 0 }
         return try readWrite(path: incoming) { db in
@@ -31,22 +41,30 @@ extension Store {
                 db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'deliveries'", path: incoming)
             _ = try column(db, sentBeforeRestoreSQL, path: incoming)
             _ = try column(db, "BEGIN", path: incoming)
-            let sql =
+            // A row the copy holds, not sent there: sent now (its counts follow by the table's triggers).
+            let mark =
+                hasDeliveries.isEmpty
+                ? nil
+                : "UPDATE deliveries SET state = 'sent', finished_at = \(at.seconds), lease_owner = NULL, lease_until = NULL "
+                    + "WHERE key = ?1 AND state IN ('pending', 'inflight', 'dead')"
+            let insert =
                 "INSERT OR IGNORE INTO sent_before_restore(key, restored_at) SELECT ?1, \(at.seconds)"
                 + (hasDeliveries.isEmpty ? "" : " WHERE NOT EXISTS (SELECT 1 FROM deliveries WHERE key = ?1)")
-            var statement: OpaquePointer?
-            defer { sqlite3_finalize(statement) }
-            guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK else {
-                throw StoreError.cannotOpen(path: incoming, reason: String(cString: sqlite3_errmsg(db)))
-            }
             var carried = 0
-            for key in keys {
-                sqlite3_reset(statement)
-                sqlite3_bind_text(statement, 1, key, -1, Bound.transient)
-                guard sqlite3_step(statement) == SQLITE_DONE else {
+            for sql in [mark, insert].compactMap({ $0 }) {
+                var statement: OpaquePointer?
+                defer { sqlite3_finalize(statement) }
+                guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK else {
                     throw StoreError.cannotOpen(path: incoming, reason: String(cString: sqlite3_errmsg(db)))
                 }
-                carried += Int(sqlite3_changes(db))
+                for key in keys {
+                    sqlite3_reset(statement)
+                    sqlite3_bind_text(statement, 1, key, -1, Bound.transient)
+                    guard sqlite3_step(statement) == SQLITE_DONE else {
+                        throw StoreError.cannotOpen(path: incoming, reason: String(cString: sqlite3_errmsg(db)))
+                    }
+                    carried += Int(sqlite3_changes(db))
+                }
             }
             _ = try column(db, "COMMIT", path: incoming)
             return carried

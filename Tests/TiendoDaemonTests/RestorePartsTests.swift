@@ -90,7 +90,9 @@ struct RestorePartsTests {
         // Cut short after the database moved, before its -wal and -shm did.
         let aside = try Store.makeAsideDirectory(in: dir, at: Instant(seconds: 1_800_000_000))
         try RestoreJournal.write(aside: aside, database: db)
-        #expect(try read(note) == aside + "\n")
+        // The directory by its name, whole (written under another name, then renamed).
+        #expect(try read(note) == (aside as NSString).lastPathComponent + "\n")
+        #expect(!FileManager.default.fileExists(atPath: note + ".tmp"))
         try write("db", aside + "/tiendo.sqlite")
         try write("wal", db + "-wal")
         try write("shm", db + "-shm")
@@ -112,7 +114,7 @@ struct RestorePartsTests {
         try write("/etc\n", note)
         try write("copy2", incoming)
         #expect(throws: RestoreError.self) { try Store.finishInterruptedRestore(database: db) }
-        try write(aside + "\n", note)
+        try write((aside as NSString).lastPathComponent + "\n", note)
         #expect {
             try Store.finishInterruptedRestore(database: db)
         } throws: { ($0 as? RestoreError)?.description.contains("đã có một tệp cùng tên") == true }

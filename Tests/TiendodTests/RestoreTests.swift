@@ -178,7 +178,8 @@ struct RestoreTests {
         let aside = d.stateDir + "/truoc-khoi-phuc-2026-12-07-080000"
         #expect(mkdir(aside, 0o750) == 0)
         try FileManager.default.copyItem(atPath: copy, toPath: d.stateDir + "/.tiendo.sqlite.restoring")
-        try Data((aside + "\n").utf8).write(to: URL(fileURLWithPath: d.stateDir + "/.tiendo.sqlite.restore-moving"))
+        try Data(((aside as NSString).lastPathComponent + "\n").utf8).write(
+            to: URL(fileURLWithPath: d.stateDir + "/.tiendo.sqlite.restore-moving"))
         #expect(rename(db, aside + "/tiendo.sqlite") == 0)
         try d.start(fakeTime: "2026-03-02T10:00:00+07:00")
         let ids = try d.call("ListInstances", [])["instances"]?.arrayValue?.compactMap { $0["id"]?.stringValue }
@@ -199,7 +200,8 @@ struct RestoreTests {
         let second = d.stateDir + "/truoc-khoi-phuc-2026-12-07-090000"
         #expect(mkdir(second, 0o750) == 0)
         try FileManager.default.copyItem(atPath: copy, toPath: d.stateDir + "/.tiendo.sqlite.restoring")
-        try Data((second + "\n").utf8).write(to: URL(fileURLWithPath: d.stateDir + "/.tiendo.sqlite.restore-moving"))
+        try Data(((second as NSString).lastPathComponent + "\n").utf8).write(
+            to: URL(fileURLWithPath: d.stateDir + "/.tiendo.sqlite.restore-moving"))
         #expect(rename(db, second + "/tiendo.sqlite") == 0)
         let again = try restore(d, copy)
         #expect(again.status == 0, "\(again.said)")
