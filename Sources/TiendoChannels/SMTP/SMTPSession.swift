@@ -100,11 +100,17 @@ final class SMTPSession: Sendable {
     static func withSecurityHint(_ error: any Error, _ def: ChannelDefinition, port: Int) -> any Error {
         // Not for a reply the relay gave («SMTP 554 …»): it spoke, so the security matched.
         guard var failure = error as? DeliveryFailure, failure.scope == .channel, !failure.reason.hasPrefix("SMTP ") else { return error }
+        // Only the mismatch's own signs: a TLS record read as plain text (WRONG_VERSION_NUMBER) or a connection closed
+        // at once for implicit TLS, a silent greeting for the others. Not an untrusted certificate: that is `ca_file`.
+        let closed = failure.reason.contains("WRONG_VERSION_NUMBER") || failure.reason.contains("đã đóng")
+        let silent = failure.reason.contains("(SMTP greeting)")
         switch def.security {
         case .tls:
+            guard closed else { return error }
             failure.reason +=
                 " — nếu cổng \(port) dùng STARTTLS (thường là cổng 587) thì đặt security: starttls cho kênh \(def.name)"
         case .starttls, .none:
+            guard silent else { return error }
             failure.reason +=
                 " — nếu cổng \(port) dùng TLS ngay từ đầu (thường là cổng 465) thì đặt security: tls cho kênh \(def.name)"
         }
