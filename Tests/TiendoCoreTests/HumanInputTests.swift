@@ -69,6 +69,14 @@ import Testing
         #expect(r == reason)
     }
 
+    @Test("a day-first date with «-» or «.» takes a time as one with «/» does")
+    func dateTimesWithOtherSeparators() {
+        for text in ["15-03-2026 08:00", "15.03.2026 08:00", "15/03/2026 08:00"] {
+            guard case .valid(let t) = HumanDate.instant(text, zone: .vietnam) else { return #expect(Bool(false), "\(text) refused") }
+            #expect(Zone.vietnam.iso(t) == "2026-03-15T08:00:00+07:00", "\(text)")
+        }
+    }
+
     @Test("date-times: ISO, or a day-first date with an optional local time in the workflow zone")
     func instants() {
         func iso(_ text: String) -> String? {

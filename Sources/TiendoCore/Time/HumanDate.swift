@@ -122,7 +122,7 @@ public enum HumanDate {
             return range.contains(d) ? .valid(t) : .invalid("ngày \(d.vietnamese) \(outOfRange)")
         }
         let pieces = text.split(separator: " ", omittingEmptySubsequences: true)
-        guard (1...2).contains(pieces.count), pieces[0].contains("/") || pieces.count == 1 else {
+        guard (1...2).contains(pieces.count), dayFirstParts(pieces[0]).count == 3 || pieces.count == 1 else {
             return .invalid("'\(text)' không phải thời điểm (\(instantForms))")
         }
         let d: CivilDate
