@@ -138,18 +138,21 @@ struct Run: AsyncParsableCommand {
             seed: seed ?? UInt64.random(in: 0...UInt64.max))
         let sender = Sender(queue: q, channels: channels, composer: s.composer, clock: clock, config: config, observer: log)
         let reload = Atomic(false)
+        // A stop asked is never undone by a reload asked after it (the handlers run on a concurrent queue).
+        let stopping = Atomic(false)
         let stops = [SIGTERM, SIGINT, SIGHUP].map { sig in
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
                 if sig == SIGHUP {
+                    guard !stopping.load(ordering: .acquiring) else { return }
                     log.log(5, "Nhận SIGHUP: gửi nốt thư đang gửi rồi nạp lại tệp định tuyến", event: .lifecycle)
-                    reload.store(true, ordering: .relaxed)
+                    reload.store(true, ordering: .releasing)
                     ServiceManager.reloading(status: "Đang gửi nốt thư rồi nạp lại tệp định tuyến…")
                 } else {
                     log.log(5, "Nhận tín hiệu dừng: gửi nốt thư đang gửi rồi dừng", event: .lifecycle)
                     // A stop asked while a reload waits for its messages is a stop.
-                    reload.store(false, ordering: .relaxed)
+                    stopping.store(true, ordering: .releasing)
                     ServiceManager.stopping()
                 }
                 sender.stop()
@@ -163,7 +166,9 @@ struct Run: AsyncParsableCommand {
         await sender.run()
         for source in stops { source.cancel() }
         try await group.shutdownGracefully()
-        if sender.stoppedBecause == nil, reload.load(ordering: .relaxed) { try Run.executeAgain(log) }
+        if sender.stoppedBecause == nil, reload.load(ordering: .acquiring), !stopping.load(ordering: .acquiring) {
+            try Run.executeAgain(log)
+        }
         if let why = sender.stoppedBecause {
             log.log(3, "tiendo-deliver dừng: \(why)", event: .lifecycle)
             throw Failure(why)
