@@ -2,8 +2,8 @@ import Foundation
 import Logging
 import TiendoCore
 
-/// tiendo-web's log lines. Under systemd (stdout is the journal's stream) each line begins with its syslog priority,
-/// `<3>` for an error, which journald files as the entry's PRIORITY: through swift-log's stream handler every line,
+/// tiendo-web's log lines. Under systemd (stderr is the journal's stream) each line begins with its syslog priority,
+/// `<3>` for an error, which journald files as the entry's PRIORITY (on stderr, where swift-log wrote): through swift-log's stream handler every line,
 /// errors included, was filed at info, so `journalctl -p warning` never showed a web failure, and carried a second,
 /// UTC, time (package audit, 07/12/2026). Elsewhere (a terminal, `make run`, the tests) swift-log's own lines.
 struct WebLogHandler: LogHandler {
@@ -11,9 +11,9 @@ struct WebLogHandler: LogHandler {
     var logLevel: Logger.Level = .info
     let label: String
 
-    /// The handler for `label`: this one when stdout is the journal, else swift-log's stream handler.
+    /// The handler for `label`: this one when stderr is the journal, else swift-log's stream handler on stderr.
     static func make(_ label: String) -> any LogHandler {
-        JournalStream.isJournal(STDOUT_FILENO) ? WebLogHandler(label: label) : StreamLogHandler.standardOutput(label: label)
+        JournalStream.isJournal(STDERR_FILENO) ? WebLogHandler(label: label) : StreamLogHandler.standardError(label: label)
     }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -38,6 +38,6 @@ struct WebLogHandler: LogHandler {
         let fields = all.isEmpty ? "" : all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") + " "
         // One entry per line: a message with a line break would otherwise start an entry at info.
         let text = "\(event.message)".split(whereSeparator: \.isNewline).joined(separator: " ")
-        FileHandle.standardOutput.write(Data("<\(WebLogHandler.priority(event.level))>\(label): \(fields)\(text)\n".utf8))
+        FileHandle.standardError.write(Data("<\(WebLogHandler.priority(event.level))>\(label): \(fields)\(text)\n".utf8))
     }
 }

@@ -288,6 +288,8 @@ enum Assets {
           html { font-size: 10.5pt; }
           body { color: #000; }
           .no-print, header.top, footer, form.filters, .pager, button, form.event, table .pick { display: none !important; }
+          /* A record's history on paper says which of its records it shows (the links stay on the screen). */
+          p.pager.history { display: block !important; }
           table.items col.w-pick { display: none; }
           .print-only { display: block; }
           main { max-width: none; padding: 0; }

@@ -212,7 +212,7 @@ struct NewRecordPage {
         } else {
             body = HTML.join([
                 body,
-                "<p class=\"muted\">Chọn quy trình để điền thông tin của hồ sơ.\(account.role.mayAdminister ? " Nhiều hồ sơ một lúc: trang Nhập (tệp CSV)." : "")\(account.scope == nil ? "" : " Tài khoản của chi bộ thêm được hồ sơ của các quy trình theo chi bộ; hồ sơ các quy trình khác do tài khoản quản trị thêm.")</p>",
+                "<p class=\"muted\">Chọn quy trình để điền thông tin của hồ sơ.\(account.role.mayAdminister ? " Nhiều hồ sơ một lúc: trang Nhập (tệp CSV)." : "")\(account.scope == nil ? "" : " Tài khoản của chi bộ thêm được hồ sơ của các quy trình theo chi bộ; hồ sơ các quy trình khác do tài khoản không giới hạn chi bộ thêm.")</p>",
             ])
         }
         return Layout.response(

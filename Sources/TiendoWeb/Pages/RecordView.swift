@@ -402,11 +402,11 @@ struct RecordView {
         guard pages > 1 else { return .empty }
         let size = RecordView.historyPageSize
         func link(_ p: Int) -> String { DueTable.recordLink(instance.id) + (p == 0 ? "" : "?lich-su=\(p + 1)") + "#lich-su" }
-        let newer: HTML = page > 0 ? " <a href=\"\(link(page - 1))\">← Mới hơn</a>" : .empty
-        let older: HTML = page < pages - 1 ? " <a href=\"\(link(page + 1))\">Cũ hơn →</a>" : .empty
+        let newer: HTML = page > 0 ? " <a class=\"no-print\" href=\"\(link(page - 1))\">← Mới hơn</a>" : .empty
+        let older: HTML = page < pages - 1 ? " <a class=\"no-print\" href=\"\(link(page + 1))\">Cũ hơn →</a>" : .empty
         let first = page * size + 1
         let last = min(total, (page + 1) * size)
         return
-            "<p class=\"pager no-print\"><span>Bản ghi \(Format.count(first))–\(Format.count(last)) trong \(Format.count(total)), mới nhất trước (trang \(page + 1)/\(pages)).</span>\(newer)\(older)</p>"
+            "<p class=\"pager history\"><span>Bản ghi \(Format.count(first))–\(Format.count(last)) trong \(Format.count(total)), mới nhất trước (trang \(page + 1)/\(pages)).</span>\(newer)\(older)</p>"
     }
 }
