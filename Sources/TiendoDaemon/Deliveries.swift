@@ -91,7 +91,7 @@ extension Daemon {
         func warn(_ file: String, _ line: Int, _ what: String, _ group: String) {
             let message =
                 "\(what): chi bộ «\(group)» không trùng chi bộ nào của các hồ sơ đang có (kiểm tra cách viết): "
-                + "chưa có thông báo nào tới đó"
+                + "dòng này sẽ không nhận được thông báo nào"
             log.warning("\(file): \(message)")
             said.append(Diagnostic(file: file, line: line, column: 1, severity: .warning, message: message))
         }
@@ -123,9 +123,9 @@ extension Daemon {
             let old = before.channel(name)
             if let old, same(old, now) { return nil }
             let message =
-                "kênh '\(name)' \(old == nil ? "mới có" : "đã thay đổi") trong tệp định tuyến: một tiendo-deliver đã chạy từ trước vẫn "
-                + "gửi với các kênh đọc lúc nó khởi động cho tới khi được nạp lại (sudo systemctl reload tiendo-deliver; "
-                + "systemctl reload tiendod làm cả việc này)"
+                "kênh '\(name)' \(old == nil ? "mới có" : "đã thay đổi") trong tệp định tuyến: tiendo-deliver gửi với các kênh "
+                + "đọc lúc nó khởi động; systemctl reload tiendod đã nạp lại nó nếu nó chạy dưới systemd, còn không thì "
+                + "hãy nạp lại nó: sudo systemctl reload tiendo-deliver"
             log.warning("\(file): \(message)")
             return Diagnostic(file: file, line: now.position.line, column: now.position.column, severity: .warning, message: message)
         }
