@@ -937,7 +937,7 @@ def test_a_record_is_started_from_a_form_within_the_accounts_chi_bo(stack, brows
     offered = [o.get_attribute("value") for o in browser.find_elements(By.CSS_SELECTOR, "#chon-quy-trinh option")]
     assert "kiem-tra" in offered and "dang-vien-du-bi" in offered and "thi-dua" not in offered, offered
     browser.get(stack.url + "/ho-so/moi?quy-trinh=thi-dua")
-    assert "không chia theo chi bộ nên chỉ tài khoản quản trị" in text(browser)
+    assert "không chia theo chi bộ nên chỉ tài khoản không giới hạn chi bộ mới thêm được" in text(browser)
 
     # Posted by hand with a valid session and token: another chi bộ, and a workflow not offered, are refused, nothing
     # added; typed markup comes back as text.
