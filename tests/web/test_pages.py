@@ -127,6 +127,7 @@ def test_events_with_their_fields_change_the_state(stack, browser):
     # An alert, holding the focus: read out, and where a keyboard starts (a status region was not read out, and the
     # focus stayed on the page's body).
     assert browser.find_element(By.CSS_SELECTOR, ".flash.bad").get_attribute("role") == "alert"
+    assert browser.title.startswith("Chưa thực hiện được — "), browser.title
     assert browser.execute_script("return document.activeElement.classList.contains('bad')")
     assert "Đã nộp, chờ chấm" in browser.find_element(By.TAG_NAME, "h1").text
     shot(browser, "06-su-kien-bi-tu-choi", full=True)

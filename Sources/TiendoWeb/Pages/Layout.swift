@@ -64,8 +64,10 @@ enum Layout {
                     ? "\(done)<p class=\"flash ok\" role=\"status\">\(f.message)</p>"
                     : "\(done)<p class=\"flash bad\" role=\"alert\" tabindex=\"-1\">\(f.message)</p>"
             } ?? .empty
+        // A refused form says so in the title too, the first thing a screen reader reads of the page it comes back to
+        // (the title was the form's as before, audit 07/12/2026).
         return document(
-            title: title,
+            title: flash.map { $0.ok ? title : "Chưa thực hiện được — \(title)" } ?? title,
             body: """
                 <a class="skip no-print" href="#noi-dung">Bỏ qua, tới nội dung chính</a>
                 <header class="top no-print"><a class="brand" href="/">Tiến độ</a><nav>\(nav)</nav>\(who)</header>
