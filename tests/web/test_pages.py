@@ -128,6 +128,10 @@ def test_events_with_their_fields_change_the_state(stack, browser):
     # focus stayed on the page's body).
     assert browser.find_element(By.CSS_SELECTOR, ".flash.bad").get_attribute("role") == "alert"
     assert browser.title.startswith("Chưa thực hiện được — "), browser.title
+    # The refused box is marked, and tied to the message.
+    refused_box = browser.find_element(By.ID, "f-diem")
+    assert refused_box.get_attribute("aria-invalid") == "true"
+    assert refused_box.get_attribute("aria-describedby") == browser.find_element(By.CSS_SELECTOR, ".flash.bad").get_attribute("id")
     assert browser.execute_script("return document.activeElement.classList.contains('bad')")
     assert "Đã nộp, chờ chấm" in browser.find_element(By.TAG_NAME, "h1").text
     shot(browser, "06-su-kien-bi-tu-choi", full=True)

@@ -5,12 +5,15 @@ import TiendoVarlink
 /// the page that starts a record.
 enum FieldControls {
     /// A control identified `id` and named `name` (`id` when nil: a page with one form), showing `current` (as tiendod
-    /// stores it: dates `YYYY-MM-DD`).
+    /// stores it: dates `YYYY-MM-DD`). `invalid`: the value tiendod refused, marked for screen readers and tied to the
+    /// refusal's message (`Layout.refusalID`).
     static func control(
-        _ f: Extras.FieldInfo?, id: String, name: String? = nil, current: String, required: Bool = false, list: String? = nil
+        _ f: Extras.FieldInfo?, id: String, name: String? = nil, current: String, required: Bool = false, list: String? = nil,
+        invalid: Bool = false
     ) -> HTML {
         let req: HTML = HTML.flag("required", required)
-        let named: HTML = "id=\"\(id)\" name=\"\(name ?? id)\""
+        let marked: HTML = invalid ? " aria-invalid=\"true\" aria-describedby=\"\(Layout.refusalID)\"" : .empty
+        let named: HTML = "id=\"\(id)\" name=\"\(name ?? id)\"\(marked)"
         switch f?.type {
         case "integer", "number":
             let step = f?.type == "integer" ? "1" : "any"

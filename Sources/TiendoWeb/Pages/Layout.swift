@@ -38,6 +38,9 @@ enum Layout {
         """
     }
 
+    /// The id of a refusal's message, which the refused field's `aria-describedby` names.
+    static let refusalID = "thong-bao-loi"
+
     static func page(title: String, active: String?, context: WebContext, flash: WebSession.Flash? = nil, body: HTML) -> HTML {
         var nav: [HTML] = []
         if let account = context.account {
@@ -62,7 +65,7 @@ enum Layout {
                 // loads is not read out, and the focus stayed on the page's body (audit, 07/12/2026).
                 return f.ok
                     ? "\(done)<p class=\"flash ok\" role=\"status\">\(f.message)</p>"
-                    : "\(done)<p class=\"flash bad\" role=\"alert\" tabindex=\"-1\">\(f.message)</p>"
+                    : "\(done)<p class=\"flash bad\" id=\"\(refusalID)\" role=\"alert\" tabindex=\"-1\">\(f.message)</p>"
             } ?? .empty
         // A refused form says so in the title too, the first thing a screen reader reads of the page it comes back to
         // (the title was the form's as before, audit 07/12/2026).

@@ -47,6 +47,9 @@ struct RecordPage {
         return min(n, 1_000_000) - 1
     }
 
+    /// The key of a refused step's form (`WebSession.Flash.typed`) that names the field tiendod refused.
+    static let refusedField = "_loi"
+
     static func notFound(_ id: String, account: Account) -> PageError {
         .notFound(
             "Không tìm thấy hồ sơ «\(id)» trong các chi bộ của tài khoản «\(account.name)»: mã có thể viết sai, hoặc hồ sơ thuộc chi bộ khác. Nếu cần xem, xin liên hệ người quản trị."
@@ -129,6 +132,8 @@ struct RecordPage {
             if form["hanh-dong"] == "su-kien", let event = form.text("su-kien") {
                 typed = ["su-kien": event]
                 for f in catalog[instance.workflow]?.fields ?? [] { if let v = form.text("f-" + f.name) { typed?[f.name] = v } }
+                // Which box tiendod refused, marked in the form shown again (no field is named `_…`).
+                if case .invalidData(let field, _) = e { typed?[RecordPage.refusedField] = field }
             }
             try await app.flash(
                 RecordPage.refusal(e, workflow: catalog[instance.workflow]) + RecordPage.unchanged(e), ok: false, request, context,

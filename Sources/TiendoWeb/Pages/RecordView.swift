@@ -212,7 +212,9 @@ struct RecordView {
             let refilled = typed["su-kien"] == e.name ? typed : [:]
             let inputs: [HTML] = e.fields.map { name in
                 let id = ids.insert("f-\(name)").inserted ? "f-\(name)" : "f-\(name)--\(e.name)"
-                return input(for: name, id: id, required: e.required.contains(name), typed: refilled[name])
+                return input(
+                    for: name, id: id, required: e.required.contains(name), typed: refilled[name],
+                    invalid: refilled[RecordPage.refusedField] == name)
             }
             return """
                 <form method="post" class="event" data-confirm="\(confirm)">\(Layout.csrf(context))
@@ -250,12 +252,12 @@ struct RecordView {
     /// is required (marked `*`), so the browser asks for it before tiendod has to refuse. It starts empty: an event
     /// brings new facts (a second vote's counts are not the first's, and typing into a filled box appends to it);
     /// the value the record holds is shown beside the title. Posted as `f-FIELD` whatever its element's `id`.
-    func input(for name: String, id: String, required: Bool = false, typed: String? = nil) -> HTML {
+    func input(for name: String, id: String, required: Bool = false, typed: String? = nil, invalid: Bool = false) -> HTML {
         let f = workflow?.field(name)
         let held = instance.data[name].flatMap { $0.isNull ? nil : $0 }.map { Format.value($0, field: f) }
         let mark: HTML = required ? " <span class=\"required\">*</span>" : .empty
         let before = held.map { RecordView.held($0, required: required) } ?? .empty
-        let control = FieldControls.control(f, id: id, name: "f-\(name)", current: typed ?? "", required: required)
+        let control = FieldControls.control(f, id: id, name: "f-\(name)", current: typed ?? "", required: required, invalid: invalid)
         let title = f?.displayTitle ?? name
         // The words in one box: the label's column would put the `*` on a line of its own.
         return
