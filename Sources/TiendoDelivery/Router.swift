@@ -97,7 +97,10 @@ public struct Router: Sendable {
     public func matches(_ route: Route, _ n: Notice) -> Bool {
         if let w = route.workflows, !w.contains(n.workflow) { return false }
         // The group as the web reads it (`GroupNames`): letter case, diacritics and spaces aside.
-        if let g = route.groups, !g.contains(where: { GroupNames.key($0) == GroupNames.key(n.group ?? "") }) { return false }
+        if let g = route.groups {
+            let group = GroupNames.key(n.group ?? "")
+            if !g.contains(where: { GroupNames.key($0) == group }) { return false }
+        }
         if let k = route.kinds, !k.contains(n.kind) { return false }
         return n.priority <= route.priority
     }
