@@ -33,11 +33,13 @@ enum ChannelParser {
         var ch = ChannelDefinition(
             name: name, kind: kind, host: nil, port: nil, security: .starttls, username: nil, password: nil, caFile: nil,
             helo: nil, path: nil, url: nil, secret: nil, timeout: 60, rate: nil, concurrency: 1, position: key.position)
-        if let n = m["timeout"] { ch.timeout = duration(n, sink: sink, context: "'timeout' of \(context)") ?? ch.timeout }
-        // Each wait on a relay holds a worker, and a stop waits for the message in flight (TimeoutStopSec=150s): a
-        // timeout of 1000d was taken (audit, 07/12/2026).
-        if let n = m["timeout"], !(1...600).contains(ch.timeout) {
-            sink.error(n.position, "'timeout' of \(context) must be between 1s and 10min, found '\(n.text ?? "")'")
+        if let n = m["timeout"] {
+            ch.timeout = duration(n, sink: sink, context: "'timeout' of \(context)") ?? ch.timeout
+            // Each wait on a relay holds a worker, and a stop waits for the message in flight (TimeoutStopSec=150s): a
+            // timeout of 1000d was taken (audit, 07/12/2026).
+            if !(1...600).contains(ch.timeout) {
+                sink.error(n.position, "'timeout' of \(context) must be between 1s and 10min, found '\(n.text ?? "")'")
+            }
         }
         if let r = m["rate"] { ch.rate = rate(r, sink: sink, context: context) }
         if let b = m["burst"] {

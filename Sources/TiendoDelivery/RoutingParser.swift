@@ -157,11 +157,11 @@ public enum RoutingParser {
         }
         var routes: [Route] = []
         if let r = top.require("routes") {
-            // `routes: []` passed check, validate and reload, and nothing was ever sent (audit, 07/12/2026).
-            if let items = r.items, items.isEmpty {
-                sink.warning(r.position, "'routes' is empty: no record is sent to anyone (add a route, or remove the routing file)")
-            }
             if let items = r.items {
+                // `routes: []` passed check, validate and reload, and nothing was ever sent (audit, 07/12/2026).
+                if items.isEmpty {
+                    sink.warning(r.position, "'routes' is empty: no record is sent to anyone (add a route, or remove the routing file)")
+                }
                 let context = RouteParser(
                     sink: sink, channels: channels, broken: broken, lists: lists, definitions: definitions)
                 for (i, item) in items.enumerated() {
