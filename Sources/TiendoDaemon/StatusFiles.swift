@@ -31,7 +31,7 @@ extension Daemon {
     /// say changes by itself, and an idle daemon woke at every midnight for nothing (audit, 07/12/2026).
     func statusHorizon(after now: Instant) -> Instant? {
         // Before the index is built (the first write at start), an empty store says the same.
-        let nothingDue = store.dueIndex?.isBuilt == true ? store.dueIndex?.builtAndEmpty == true : (try? store.hasInstances()) == false
+        let nothingDue = store.dueIndex?.count.map { $0 == 0 } ?? ((try? store.hasInstances()) == false)
         if nothingDue { return nil }
         let midnight = Zone.vietnam.endOfDay(Zone.vietnam.date(of: now))
         guard let next = store.dueIndex?.nextDueEnd(after: now.seconds), next < midnight.seconds else { return midnight }

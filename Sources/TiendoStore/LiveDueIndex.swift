@@ -61,9 +61,8 @@ public final class LiveDueIndex: Sendable {
     /// When the next open item falls due after `after`, from memory; nil when none does or the index is not built.
     public func nextDueEnd(after: Int64) -> Int64? { current()?.firstDueEnd(after: after) }
 
-    /// Whether the index is built and holds no item at all (nothing is due, ever, until something changes).
-    public var builtAndEmpty: Bool { current()?.count == 0 }
-    public var isBuilt: Bool { current() != nil }
+    /// How many items the index holds; nil while it is not built.
+    public var count: Int? { current()?.count }
 
     /// The index as it is now, or nil while it is not built.
     func current() -> DueIndex? {
