@@ -36,13 +36,7 @@ public final class JournalSink: RecordSink, LogWriter {
 
     /// When stderr is the journal's stream (`JournalStream`), the journal is the right place for structured entries.
     /// Otherwise (a terminal, a pipe, CI) readable stderr lines are.
-    public static func stderrIsJournal() -> Bool {
-        stderrIsJournal(journalStream: ProcessInfo.processInfo.environment["JOURNAL_STREAM"])
-    }
-
-    static func stderrIsJournal(journalStream: String?) -> Bool {
-        JournalStream.isJournal(STDERR_FILENO, journalStream: journalStream)
-    }
+    public static func stderrIsJournal() -> Bool { JournalStream.isJournal(STDERR_FILENO) }
 
     /// A journald field name from any key: upper-case A–Z, digits and `_`, not starting with `_` (trusted fields)
     /// or a digit, at most 64 characters; nil when nothing is left.

@@ -180,10 +180,10 @@ struct JournalTests {
     func journalStreamMatching() {
         var st = stat()
         #expect(fstat(STDERR_FILENO, &st) == 0)
-        #expect(!JournalSink.stderrIsJournal(journalStream: nil))
-        #expect(JournalSink.stderrIsJournal(journalStream: "\(st.st_dev):\(st.st_ino)"))
-        #expect(!JournalSink.stderrIsJournal(journalStream: "\(st.st_dev):\(st.st_ino + 1)"))
-        #expect(!JournalSink.stderrIsJournal(journalStream: "garbage"))
+        #expect(!JournalStream.isJournal(STDERR_FILENO, journalStream: nil))
+        #expect(JournalStream.isJournal(STDERR_FILENO, journalStream: "\(st.st_dev):\(st.st_ino)"))
+        #expect(!JournalStream.isJournal(STDERR_FILENO, journalStream: "\(st.st_dev):\(st.st_ino + 1)"))
+        #expect(!JournalStream.isJournal(STDERR_FILENO, journalStream: "garbage"))
     }
 
     @Test("the swift-log handler passes level, metadata, MESSAGE_ID and the call site to the sink")
