@@ -2,10 +2,10 @@ import Foundation
 import Logging
 import TiendoCore
 
-/// tiendo-web's log lines. Under systemd (stderr is the journal's stream) each line begins with its syslog priority,
-/// `<3>` for an error, which journald files as the entry's PRIORITY (on stderr, where swift-log wrote): through swift-log's stream handler every line,
-/// errors included, was filed at info, so `journalctl -p warning` never showed a web failure, and carried a second,
-/// UTC, time (package audit, 07/12/2026). Elsewhere (a terminal, `make run`, the tests) swift-log's own lines.
+/// tiendo-web's log lines, on stderr. Under systemd (stderr is the journal's stream) each line begins with its syslog
+/// priority, `<3>` for an error, which journald files as the entry's PRIORITY: through swift-log's stream handler every
+/// line, errors included, was filed at info, so `journalctl -p warning` never showed a web failure, and carried a
+/// second, UTC, time (package audit, 07/12/2026). Elsewhere (a terminal, `make run`, the tests) swift-log's own lines.
 struct WebLogHandler: LogHandler {
     var metadata: Logger.Metadata = [:]
     var logLevel: Logger.Level = .info

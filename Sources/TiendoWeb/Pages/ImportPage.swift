@@ -35,11 +35,7 @@ struct ImportPage {
         }
         // As «Thêm hồ sơ» refuses it: an administrator of some chi bộ imported records of a ward-level workflow (the
         // ward's budget), which every chi bộ's lists and the ward's reminders then carried (security audit, 07/12/2026).
-        guard NewRecordPage.offered(workflow, to: account) else {
-            throw PageError.forbidden(
-                "Hồ sơ của quy trình «\(workflow.title)» không chia theo chi bộ nên chỉ tài khoản không giới hạn chi bộ mới nhập được."
-            )
-        }
+        guard NewRecordPage.offered(workflow, to: account) else { throw NewRecordPage.notOffered(workflow, "nhập") }
         guard let upload = form.upload("tep"), !upload.bytes.isEmpty else {
             return page(
                 context, catalog: catalog, account: account, workflow: workflowID, problems: ["Hãy chọn tệp (CSV hoặc Excel) cần nhập."],

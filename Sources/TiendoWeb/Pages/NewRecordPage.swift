@@ -24,9 +24,7 @@ struct NewRecordPage {
         let chosen = query.text("quy-trinh")
         if let chosen, catalog[chosen] == nil { throw PageError.notFound("Không có quy trình «\(chosen)».") }
         if let chosen, let w = catalog[chosen], !NewRecordPage.offered(w, to: account) {
-            throw PageError.forbidden(
-                "Hồ sơ của quy trình «\(w.title)» không chia theo chi bộ nên chỉ tài khoản không giới hạn chi bộ mới thêm được."
-            )
+            throw NewRecordPage.notOffered(w, "thêm")
         }
         let flash = await app.takeFlash(request, context)
         let shown = chosen.flatMap { catalog[$0] }
@@ -157,6 +155,13 @@ struct NewRecordPage {
         guard account.scope != nil else { return true }
         guard let field = workflow.groupBy, let title = workflow.field(field)?.displayTitle else { return false }
         return title.hasPrefix("Chi bộ")
+    }
+
+    /// Why a workflow not `offered` to an account limited to some chi bộ is refused it: `doing` is the verb (thêm,
+    /// nhập). «Thêm hồ sơ» and the import refuse alike.
+    static func notOffered(_ workflow: Extras.WorkflowInfo, _ doing: String) -> PageError {
+        .forbidden(
+            "Hồ sơ của quy trình «\(workflow.title)» không chia theo chi bộ nên chỉ tài khoản không giới hạn chi bộ mới \(doing) được.")
     }
 
     /// A key in the workflow's manner: its words' initials and a number, «dvdb-001» for `dang-vien-du-bi`.
