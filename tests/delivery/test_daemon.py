@@ -444,32 +444,44 @@ def test_a_routing_file_removed_is_said_in_the_reload_and_status(tiendod, smtp):
 
 REMINDERS = ("  - name: nhac\n    kinds: [reminder]\n    channel: thu\n    quiet_hours: false\n"
              "    to: {field: email, name_field: ho_ten}\n")
+# The sender's clock on the reminder's morning (a reminder is worth nothing after its due day).
+MORNING = ("--fake-time", "2026-03-02T08:00:30+07:00", "--time-rate", "5")
 
 
-def test_a_restore_does_not_send_again_what_went_out_after_the_copy(tiendod, smtp):
-    """A backup, then a reminder emailed, then the backup restored: the restored database has no record of that
-    reminder, and its catch-up writes it again — but does not queue its email again (the restore carries the keys of
-    what the database it replaces had sent). Before, every notice between the copy and the restore went out twice."""
+def reminder_at_eight(tiendod, smtp):
+    """A relay, and tiendod 20 fake seconds before one member's 08:00 reminder (due 03/03/2026)."""
     server = smtp().start()
     d = tiendod(smtp_channel(server.port), REMINDERS, fake_time="2026-03-02T07:59:40+07:00", time_rate=5).start()
     d.import_members([("m00001", "Đảng viên số 1", "m1@example.vn", "Chi bộ Khu dân cư số 2", "2026-03-03")])
-    copy = d.call("vn.tiendo.Extras.Backup")["path"]
-    # The sender's clock on the same morning (a reminder is worth nothing after its due day).
-    morning = ("--fake-time", "2026-03-02T08:00:30+07:00", "--time-rate", "5")
-    d.start_sender(*morning)
+    return server, d
+
+
+def email_then_restore(d, server, copy):
+    """The reminder emailed, then everything stopped and `copy` restored: what the restore printed."""
+    d.start_sender(*MORNING)
     wait_until(lambda: len(server.received()) == 1, 60, "the 08:00 reminder emailed")
     d.stop_sender()
     d.stop()
     out = subprocess.run([os.path.join(BIN, "tiendod"), "--restore", copy, "--state-dir", d.state], capture_output=True, text=True,
                          env=d.env, timeout=120)
     assert out.returncode == 0, out.stdout + out.stderr
+    return out.stdout
+
+
+def test_a_restore_does_not_send_again_what_went_out_after_the_copy(tiendod, smtp):
+    """A backup, then a reminder emailed, then the backup restored: the restored database has no record of that
+    reminder, and its catch-up writes it again — but does not queue its email again (the restore carries the keys of
+    what the database it replaces had sent). Before, every notice between the copy and the restore went out twice."""
+    server, d = reminder_at_eight(tiendod, smtp)
+    copy = d.call("vn.tiendo.Extras.Backup")["path"]
+    said = email_then_restore(d, server, copy)
     assert "1 thông báo đã gửi qua email, webhook sau lúc sao lưu được ghi lại từ cơ sở dữ liệu cũ: không gửi lại chúng." \
-        in out.stdout, out.stdout
+        in said, said
     # The same fake morning again: the reminder falls due again and is written again, its email not queued.
     d.start()
     wait_until(lambda: any(r["kind"] == "reminder" for r in json.loads(d.ctl("history", "nhac-viec/m00001", "--json").stdout)["records"]),
                60, "the reminder written again")
-    d.start_sender(*morning)
+    d.start_sender(*MORNING)
     time.sleep(3)
     d.stop_sender()
     assert [m.to for m in server.received()] == ["m1@example.vn"], [m.to for m in server.received()]
@@ -480,21 +492,13 @@ def test_a_restore_does_not_send_again_what_the_copy_held_unsent(tiendod, smtp):
     """The copy taken while a notice waited to be sent (the weekend's notices held for Monday's sending hours, a
     relay down), sent after it: the restored database holds that row unsent, and would send it again. The restore
     marks it sent."""
-    server = smtp().start()
-    d = tiendod(smtp_channel(server.port), REMINDERS, fake_time="2026-03-02T07:59:40+07:00", time_rate=5).start()
-    d.import_members([("m00001", "Đảng viên số 1", "m1@example.vn", "Chi bộ Khu dân cư số 2", "2026-03-03")])
+    server, d = reminder_at_eight(tiendod, smtp)
     wait_until(lambda: d.counts()["pending"] == 1, 60, "the 08:00 reminder queued")
     copy = d.call("vn.tiendo.Extras.Backup")["path"]
-    morning = ("--fake-time", "2026-03-02T08:00:30+07:00", "--time-rate", "5")
-    d.start_sender(*morning)
-    wait_until(lambda: len(server.received()) == 1, 60, "the reminder emailed")
-    d.stop_sender()
-    d.stop()
-    out = subprocess.run([os.path.join(BIN, "tiendod"), "--restore", copy, "--state-dir", d.state], capture_output=True, text=True,
-                         env=d.env, timeout=120)
-    assert out.returncode == 0 and "1 thông báo đã gửi qua email, webhook sau lúc sao lưu" in out.stdout, out.stdout + out.stderr
+    said = email_then_restore(d, server, copy)
+    assert "1 thông báo đã gửi qua email, webhook sau lúc sao lưu" in said, said
     d.start()
-    d.start_sender(*morning)
+    d.start_sender(*MORNING)
     time.sleep(3)
     d.stop_sender()
     assert [m.to for m in server.received()] == ["m1@example.vn"], [m.to for m in server.received()]
