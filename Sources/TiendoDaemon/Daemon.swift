@@ -15,6 +15,9 @@ public enum RequestError: Error, Sendable {
     case limitExceeded(limit: String, group: String?, count: Int, max: Int)
     /// `vn.tiendo.Extras.Undo` (an extension): no step of the instance can be undone, and why.
     case nothingToUndo(id: String, reason: String)
+    /// `vn.tiendo.Extras.ClockBehind` (an extension): the clock is behind what was already written, so an
+    /// operator's change would be dated before it (`Daemon.operatorNow`).
+    case clockBehind(now: Instant, newest: Instant)
     case internalError(String)
 }
 
@@ -63,6 +66,9 @@ public struct DaemonOptions: Sendable {
     public var inlineIntegrityCheckBytes: Int64 = 64 << 20
     /// Create an empty database even where the state directory shows one existed (`tiendod --init`).
     public var initialize = false
+    /// Take the clock as right even when it is behind the newest record (`tiendod --trust-clock`: that record was
+    /// dated by a clock that ran fast): operators' changes are not refused for it (`Daemon.operatorNow`).
+    public var trustClock = false
     /// Whether a group commit's log is synced on a thread of its own while the loop goes on, its replies and
     /// records held until then (`LogSyncer`, `Daemon.hold`); tiendod's choice unless `synchronous` is NORMAL.
     /// Off, each group waits for its own sync, as every other commit does.
@@ -160,6 +166,10 @@ public final class Daemon: InstanceCounter {
     /// The catch-up being summed for its summary (`tallyCatchUp`), nil when none is.
     var catchUp: CatchUpTally?
     public internal(set) var lastNow: Instant
+    /// The latest instant known to be written: the newest record at the start (unless `options.trustClock`), then
+    /// every instant a tick or an operator's change ran at. An operator's change is refused while the clock is more
+    /// than `Daemon.clockTolerance` behind it (`operatorNow`).
+    var clockFloor: Instant
     /// When `tick` last dropped the snapshots of steps past the undo window.
     var snapshotsDroppedAt: Instant?
     /// The last record emitted whose sequence number is not yet the stored sent watermark; written by the next
@@ -225,6 +235,7 @@ public final class Daemon: InstanceCounter {
         self.log = log
         let startedAt = clock.now()
         lastNow = startedAt
+        clockFloor = startedAt
         do {
             // Not searchable by other users (the database holds personal data), whatever the umask it was started with.
             try FileManager.default.createDirectory(
@@ -247,12 +258,20 @@ public final class Daemon: InstanceCounter {
         // A clock behind the last record written (set back by hand, a board without a battery booting in 1970, a
         // fake clock started earlier than the last run): nothing is sent twice (the marks say what was), but what
         // falls due after that record waits for the clock to come back, so an operator is told at once.
-        if let last = try? store.latestRecordAt(), startedAt.seconds < last.seconds - 300 {
+        if let last = try? store.latestRecordAt(), startedAt.seconds < last.seconds - Daemon.clockTolerance {
             let behind = Messages.span(seconds: Int(last.seconds - startedAt.seconds))
-            let said =
+            var said =
                 "Đồng hồ đang chỉ \(Zone.vietnam.vietnamese(startedAt)), sớm hơn \(behind) so với bản ghi mới nhất trong cơ sở dữ liệu "
                 + "(\(Zone.vietnam.vietnamese(last))): đồng hồ của máy có bị lùi không? Không thông báo nào bị gửi lại; việc "
                 + "đến hạn sau lúc đó chờ đồng hồ tới"
+            if options.trustClock {
+                said += "; theo --trust-clock, thao tác của người dùng vẫn được ghi theo giờ này"
+            } else {
+                clockFloor = last
+                said +=
+                    "; thao tác của người dùng (thêm, nhập, ghi bước, hoàn tác) bị từ chối cho tới khi đồng hồ đúng lại. "
+                    + "Hãy chỉnh đồng hồ (timedatectl); nếu giờ này mới đúng, khởi động lại tiendod với --trust-clock"
+            }
             log.warning("\(said)")
         }
         if !Store.memoryStatisticsAreOff {

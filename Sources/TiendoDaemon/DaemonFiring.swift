@@ -28,6 +28,7 @@ extension Daemon {
     public func tick(now: Instant, within seconds: Double? = nil) throws -> TickResult {
         var result = TickResult()
         lastNow = now
+        if now > clockFloor { clockFloor = now }
         let deadline = seconds.map { DaemonClock.monotonic() + $0 }
         // Once a day, with the day's first firing: the undo snapshots past the window (a bounded batch; any left go
         // the next day or at the next start).
@@ -58,6 +59,7 @@ extension Daemon {
     func nothingDue(at now: Instant) -> Bool {
         guard store.nothingDue(upTo: now) else { return false }
         lastNow = now
+        if now > clockFloor { clockFloor = now }
         heartbeat()
         return true
     }

@@ -28,6 +28,20 @@ extension Daemon {
 
     func requestID(_ workflow: String, _ key: String) -> String { "\(workflow)/\(key)" }
 
+    /// How far the clock may be behind the newest instant written before an operator's change is refused.
+    static let clockTolerance: Int64 = 300
+
+    /// The instant an operator's change is dated: now, unless the clock is behind what was already written (set
+    /// back by hand, a board without a battery booting in 1970). A step dated then would enter its state years
+    /// before its history says the one before began, and every deadline counted from it would be overdue at once:
+    /// refused, saying both instants, until the clock is right again (or tiendod runs with `--trust-clock`).
+    func operatorNow() throws(RequestError) -> Instant {
+        let now = clock.now()
+        if now.seconds < clockFloor.seconds - Daemon.clockTolerance { throw .clockBehind(now: now, newest: clockFloor) }
+        if now > clockFloor { clockFloor = now }
+        return now
+    }
+
     /// Starts an instance now (durable before returning).
     public func startInstance(
         workflow: String, key: String?, data: [(String, JSON)], actor: Int?, actorName: String? = nil, started: Instant? = nil
@@ -39,7 +53,7 @@ extension Daemon {
     func startRow(
         workflow: String, key: String?, data: [(String, JSON)], actor: Int?, actorName: String? = nil, started: Instant? = nil
     ) throws(RequestError) -> StoredInstance {
-        let now = clock.now()
+        let now = try operatorNow()
         guard let def = current[workflow] else { throw .noSuchWorkflow(workflow) }
         let validated: InstanceData
         switch def.validate(data: data, partial: false, today: def.zone.date(of: now)) {
@@ -134,7 +148,7 @@ extension Daemon {
     func eventRow(
         id: String, event: String, data: [(String, JSON)], idempotencyKey: String?, actor: Int?, actorName: String? = nil
     ) throws(RequestError) -> (row: StoredInstance, repeated: RepeatedRequest?) {
-        let now = clock.now()
+        let now = try operatorNow()
         // The instance and, with a key, whether a request under it was already applied: one read. A failed read is
         // an error, never "not applied yet", which would apply the event a second time.
         let read: (row: StoredInstance?, applied: String?)
@@ -228,7 +242,7 @@ extension Daemon {
 
     /// `undoStep`, returning the row as written (the reply is made from it).
     func undoRow(id: String, expecting: String? = nil, actor: Int?, actorName: String? = nil) throws(RequestError) -> StoredInstance {
-        let now = clock.now()
+        let now = try operatorNow()
         // The step to undo, or why there is none (read only then).
         let read: (row: StoredInstance?, undo: Result<StoredUndo, NoUndo>)
         do {

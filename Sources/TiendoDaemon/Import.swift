@@ -35,7 +35,7 @@ extension Daemon {
         workflow: String, rows: [[(String, JSON)]], actor: Int?, actorName: String? = nil, importID: String? = nil,
         final: Bool = true, expected: Int? = nil
     ) throws(RequestError) -> ImportOutcome {
-        let now = clock.now()
+        let now = try operatorNow()
         guard let def = current[workflow] else { throw .noSuchWorkflow(workflow) }
         // A value past a cell's limit is refused before anything is staged: checked only at the commit, a workbook of
         // a few kilobytes repeating one long text grew the database by a gigabyte that stayed after the refusal

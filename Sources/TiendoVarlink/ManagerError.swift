@@ -16,6 +16,9 @@ public enum ManagerError: Error, Equatable, Sendable, CustomStringConvertible {
     case nothingToUndo(id: String, reason: String)
     /// `vn.tiendo.Extras.BackupFailed`: no copy of the database was made, and why.
     case backupFailed(reason: String)
+    /// `vn.tiendo.Extras.ClockBehind`: an operator's change refused because the server's clock (`now`) is behind
+    /// the newest record written (`newest`); both ISO 8601 as tiendod sent them.
+    case clockBehind(now: String, newest: String)
     /// `org.varlink.service.PermissionDenied`: a mutating method from a peer that is not root, the daemon's user,
     /// or in group `tiendo-admin`.
     case permissionDenied
@@ -52,6 +55,7 @@ public enum ManagerError: Error, Equatable, Sendable, CustomStringConvertible {
         case "vn.tiendo.Manager.DefinitionInvalid": return .definitionInvalid(diagnostics: try m.list("diagnostics"))
         case "vn.tiendo.Extras.NothingToUndo": return .nothingToUndo(id: try m.string("id"), reason: try m.string("reason"))
         case "vn.tiendo.Extras.BackupFailed": return .backupFailed(reason: try m.string("reason"))
+        case "vn.tiendo.Extras.ClockBehind": return .clockBehind(now: try m.string("now"), newest: try m.string("newest"))
         case "org.varlink.service.PermissionDenied": return .permissionDenied
         case "org.varlink.service.MethodNotFound": return .methodNotFound(method: try m.string("method"))
         case "org.varlink.service.MethodNotImplemented": return .methodNotImplemented(method: try m.string("method"))
@@ -87,6 +91,11 @@ public enum ManagerError: Error, Equatable, Sendable, CustomStringConvertible {
         case .definitionInvalid(let diagnostics): return "định nghĩa quy trình không hợp lệ (\(diagnostics.count) vấn đề)"
         case .nothingToUndo(let id, let reason): return "không hoàn tác được bước nào của hồ sơ '\(id)': \(reason)"
         case .backupFailed(let reason): return "không sao lưu được: \(reason)"
+        case .clockBehind(let now, let newest):
+            // Written for the person at the keyboard, who cannot fix the server's clock: say whom to ask.
+            let shown = { (iso: String) in Zone.vietnam.parseInstant(iso).map { Zone.vietnam.dateAndTime($0) } ?? iso }
+            return "chưa ghi: đồng hồ của máy chủ đang chỉ \(shown(now)), sớm hơn bản ghi mới nhất (\(shown(newest))), "
+                + "nên thao tác sẽ bị ghi sai ngày giờ. Hãy báo cán bộ kỹ thuật chỉnh lại đồng hồ của máy chủ rồi làm lại"
         case .permissionDenied: return "không có quyền (cần root hoặc nhóm tiendo-admin)"
         case .methodNotFound(let method):
             return "tiendod không biết phương thức '\(method)' (tiendod và tiendoctl khác phiên bản?)"

@@ -61,6 +61,12 @@ struct Tiendod: ParsableCommand {
     @Flag(help: "Cho phép tạo cơ sở dữ liệu rỗng mới khi tệp trạng thái mất hoặc trống dù tiendod đã từng chạy ở thư mục này.")
     var `init` = false
 
+    @Flag(
+        help: ArgumentHelp(
+            "Coi giờ của máy là đúng dù sớm hơn bản ghi mới nhất (bản ghi ấy mang giờ sai, ghi khi đồng hồ chạy nhanh): thao tác của người dùng không bị từ chối vì thế mà được ghi theo giờ này."
+        ))
+    var trustClock = false
+
     @Option(
         help: ArgumentHelp(
             "Không chạy daemon: khôi phục cơ sở dữ liệu từ bản sao lưu FILE (khi tiendod đã dừng); cơ sở dữ liệu đang có được chuyển vào thư mục truoc-khoi-phuc-… bên cạnh.",
@@ -134,6 +140,7 @@ struct Tiendod: ParsableCommand {
         options.synchronous = synchronous.uppercased()
         options.syncGroupsInBackground = true
         options.initialize = self.`init`
+        options.trustClock = trustClock
         // Tests shrink the size above which the integrity check runs after READY (tiendod(8), FILES).
         if let v = ProcessInfo.processInfo.environment["TIENDO_INLINE_CHECK_BYTES"], let n = Int64(v), n >= 0 {
             options.inlineIntegrityCheckBytes = n

@@ -229,7 +229,7 @@ struct DaemonTests {
         #expect(d.stop() == 0)
     }
 
-    @Test("a clock behind the last record written is said at start; nothing is sent again")
+    @Test("a clock behind the last record written is said at start; nothing is sent again; operators' changes wait for it")
     func clockSetBack() throws {
         let d = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
         try importC1(d)
@@ -240,7 +240,38 @@ struct DaemonTests {
             d.log.contains(
                 "Đồng hồ đang chỉ 09:00 ngày 20/02/2026, sớm hơn 10 ngày so với bản ghi mới nhất trong cơ sở dữ liệu (09:00 ngày 02/03/2026): đồng hồ của máy có bị lùi không?"
             ), "\(d.log)")
+        #expect(d.log.contains("thao tác của người dùng (thêm, nhập, ghi bước, hoàn tác) bị từ chối cho tới khi đồng hồ đúng lại"))
         #expect(try ManagerClient(socketPath: d.socket).history(id: "hop/c1").count == before)
+        // Dated 20/02, a step would come before the record of 02/03 and count its deadlines from then: refused, with
+        // both instants, and nothing changed — for every change an operator makes.
+        let refusals: [(String, [(String, JSON)])] = [
+            ("SendEvent", [("id", .string("hop/c1")), ("event", .string("huy"))]),
+            ("CompleteMilestone", [("id", .string("hop/c1")), ("milestone", .string("bao-cao"))]),
+            ("StartInstance", [("workflow", .string("hop")), ("key", .string("c2")), ("data", .object([("han", .string("2026-03-06"))]))]),
+            ("ImportInstances", [("workflow", .string("hop")), ("rows", .array([.object([("key", .string("c3")), ("han", .string("2026-03-06"))])]))]),
+        ]
+        for (method, parameters) in refusals {
+            #expect(throws: VarlinkError.self) { try d.call(method, parameters) }
+            do {
+                _ = try d.call(method, parameters)
+            } catch let e as VarlinkError {
+                #expect(e.name == "vn.tiendo.Extras.ClockBehind", "\(method)")
+                #expect(e.parameters["now"]?.stringValue?.hasPrefix("2026-02-20T09:00") == true, "\(e.parameters)")
+                #expect(e.parameters["newest"]?.stringValue == "2026-03-02T09:00:00+07:00", "\(e.parameters)")
+                #expect(
+                    ManagerError(e).description
+                        == "chưa ghi: đồng hồ của máy chủ đang chỉ \(Zone.vietnam.dateAndTime(Zone.vietnam.parseInstant(e.parameters["now"]!.stringValue!)!)), sớm hơn bản ghi mới nhất (02/03/2026 09:00), nên thao tác sẽ bị ghi sai ngày giờ. Hãy báo cán bộ kỹ thuật chỉnh lại đồng hồ của máy chủ rồi làm lại"
+                )
+            }
+        }
+        #expect(try ManagerClient(socketPath: d.socket).history(id: "hop/c1").count == before)
+        #expect(try d.call("GetStatus")["status"]?["instances"]?.intValue == 1)
+        #expect(d.stop() == 0)
+        // The operator says this clock is the right one: changes are dated by it.
+        try d.start(fakeTime: "2026-02-20T09:00:00+07:00", extra: ["--trust-clock"])
+        #expect(d.log.contains("theo --trust-clock, thao tác của người dùng vẫn được ghi theo giờ này"), "\(d.log)")
+        _ = try d.call(
+            "StartInstance", [("workflow", .string("hop")), ("key", .string("c2")), ("data", .object([("han", .string("2026-03-06"))]))])
         #expect(d.stop() == 0)
         // Restarted at its own time: no such line.
         let fresh = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)

@@ -378,6 +378,10 @@ public final class ControlService: VarlinkHandler, Sendable {
                 i + "LimitExceeded", [("limit", .string(l)), ("group", g.map(JSON.string) ?? .null), ("count", .int(c)), ("max", .int(m))])
         case .nothingToUndo(let id, let r):
             return .error(ControlService.extrasInterface + ".NothingToUndo", [("id", .string(id)), ("reason", .string(r))])
+        case .clockBehind(let now, let newest):
+            return .error(
+                ControlService.extrasInterface + ".ClockBehind",
+                [("now", .string(Zone.vietnam.iso(now))), ("newest", .string(Zone.vietnam.iso(newest)))])
         case .internalError(let m): return .error("org.varlink.service.InternalError", [("reason", .string(m))])
         }
     }

@@ -356,6 +356,12 @@ enum VarlinkIDL {
         # No step of the instance can be undone, and why.
         error NothingToUndo (id: string, reason: string)
 
+        # An operator's change (vn.tiendo.Manager StartInstance, SendEvent, CompleteMilestone, ImportInstances; Undo) was
+        # refused because the clock is more than 5 minutes behind the newest record written (`newest`; `now`: the clock,
+        # both ISO 8601): dated by it, the change would come before what history already holds. Nothing was changed. It
+        # passes once the clock is set right, or tiendod runs with `--trust-clock`.
+        error ClockBehind (now: string, newest: string)
+
         # Copies the state database as it is at one moment into `backups/` beside it, as
         # `tiendo-YYYY-MM-DD-HHMMSS.sqlite` (local time), checked (`PRAGMA quick_check`) before it takes that name; with
         # `keep` (at least 1), then keeps the copies of that many latest days that have one (a day's copies count once)
