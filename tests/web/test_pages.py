@@ -2060,6 +2060,46 @@ def test_the_same_step_form_sent_twice_is_recorded_once_and_said_so(stack, brows
     shot(browser, "80-gui-lai-cung-buoc")
 
 
+def test_a_step_form_shown_before_someone_else_recorded_a_step_is_refused(stack, browser):
+    """Two officers open the same record; one records a failed vote; the other, still on the page shown before it,
+    sends a vote of her own. The step stays in the same state, so the state alone would accept it and history would
+    hold two votes for one meeting: the form carries what it was shown for (`ban`) and is refused, saying what the
+    record is now and keeping what was typed; sent again from the page as it is now, it is recorded."""
+    stack.ctl("start", "dang-vien-du-bi", "hai-nguoi", "--set", "ho_ten=Lý Thị Hai", "--set", f"chi_bo={CHI_BO_A}",
+              "--set", "ngay_ket_nap=10/01/2025")
+    login(browser, stack, "ha")
+    opener = session_opener(browser)
+    url = stack.url + "/ho-so/dang-vien-du-bi/hai-nguoi"
+
+    def form(event):
+        _, _, page = fetch(opener, url)
+        for f in re.findall(rb'<form[^>]*class="event"[^>]*>.*?</form>', page, re.S):
+            hidden = {k.decode(): v.decode() for k, v in re.findall(rb'<input type="hidden" name="([^"]+)" value="([^"]*)"', f)}
+            if hidden.get("su-kien") == event:
+                return hidden
+        raise AssertionError(f"no form for {event}")
+
+    counts = {"f-so_dang_vien_chinh_thuc": "30", "f-so_tan_thanh": "10"}
+    first, second = dict(form("bieu-quyet"), **counts), dict(form("bieu-quyet"), **counts)
+    assert first["ban"] == second["ban"] and first["khoa"] != second["khoa"], (first, second)
+    status, _, _ = fetch(opener, url, first)
+    assert status in (302, 303), status
+    status, _, _ = fetch(opener, url, second)
+    assert status in (302, 303), status
+    browser.get(url)
+    said = browser.find_element(By.CSS_SELECTOR, ".flash").text
+    assert said.startswith("Chưa ghi «") and "hồ sơ «Lý Thị Hai» đã thay đổi sau khi trang này được mở" in said, said
+    assert said.endswith("Không có gì thay đổi."), said
+    assert browser.find_element(By.ID, "f-so_tan_thanh").get_attribute("value") == "10"
+    shot(browser, "80b-buoc-tu-trang-cu")
+    transitions = lambda: [r["kind"] for r in history(stack, "dang-vien-du-bi/hai-nguoi")].count("transition")
+    assert transitions() == 2  # cho-xet, then the first vote only
+    # The form shown again carries the record as it is now: sent, it is recorded.
+    status, _, _ = fetch(opener, url, dict(form("bieu-quyet"), **counts))
+    assert status in (302, 303), status
+    assert transitions() == 3
+
+
 def test_an_accounts_chi_bo_changed_in_place(stack, browser):
     """A secretary moved to another chi bộ keeps her account: «Đổi vai trò, chi bộ…» on /tai-khoan sets its role and
     chi bộ, from its next request; a chi bộ no record belongs to is said first; the last administrator of every chi bộ

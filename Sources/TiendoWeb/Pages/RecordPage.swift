@@ -99,6 +99,10 @@ struct RecordPage {
                 }
             case "su-kien":
                 let (event, values) = try RecordPage.event(form, instance: instance, catalog: catalog, account: account)
+                try await RecordPage.notStale(app, form, instance: instance, catalog: catalog, event: event)
+                // Noted before it is sent: a second click arriving while the first is recorded is its repeat, not a
+                // stale page (a refused form comes back with a new key).
+                if let key = form.text("khoa") { await app.sentSteps.insert(key) }
                 let sent = try await app.daemon.call(
                     Manager.SendEvent(
                         id: id, event: event, data: RecordPage.data(values), idempotencyKey: form.text("khoa"), actor: account.name))
@@ -128,16 +132,14 @@ struct RecordPage {
         } catch let e as ManagerError {
             // Refused by tiendod (wrong state, missing requirement, bad value): nothing changed; say why on the page,
             // with the step's form as it was filled.
-            var typed: [String: String]? = nil
-            if form["hanh-dong"] == "su-kien", let event = form.text("su-kien") {
-                typed = ["su-kien": event]
-                for f in catalog[instance.workflow]?.fields ?? [] { if let v = form.text("f-" + f.name) { typed?[f.name] = v } }
-                // Which box tiendod refused, marked in the form shown again (no field is named `_…`).
-                if case .invalidData(let field, _) = e { typed?[RecordPage.refusedField] = field }
-            }
+            var typed = RecordPage.typed(form, catalog: catalog, instance: instance)
+            // Which box tiendod refused, marked in the form shown again (no field is named `_…`).
+            if case .invalidData(let field, _) = e { typed?[RecordPage.refusedField] = field }
             try await app.flash(
                 RecordPage.refusal(e, workflow: catalog[instance.workflow]) + RecordPage.unchanged(e), ok: false, request, context,
                 typed: typed)
+        } catch let e as StaleStep {
+            try await app.flash(e.message, ok: false, request, context, typed: RecordPage.typed(form, catalog: catalog, instance: instance))
         } catch let e as PageError where e.status == .badRequest {
             try await app.flash(e.message + " Không có gì thay đổi.", ok: false, request, context)
         } catch let e as NotYet {
@@ -247,6 +249,29 @@ struct RecordPage {
         return (name, info.values(in: form) { "f-" + $0 })
     }
 
+    /// A step's form as it was filled, to show it again after a refusal; nil for other forms.
+    static func typed(_ form: Form, catalog: Catalog, instance: Manager.Instance) -> [String: String]? {
+        guard form["hanh-dong"] == "su-kien", let event = form.text("su-kien") else { return nil }
+        var typed = ["su-kien": event]
+        for f in catalog[instance.workflow]?.fields ?? [] { if let v = form.text("f-" + f.name) { typed[f.name] = v } }
+        return typed
+    }
+
+    /// Refuses a step whose form was shown before the record changed (`StepVersion`), unless this very form was sent
+    /// already (a double click: tiendod then says it recorded it once).
+    static func notStale(_ app: WebApp, _ form: Form, instance: Manager.Instance, catalog: Catalog, event: String) async throws(StaleStep) {
+        guard let shown = form.text(StepVersion.field), shown != StepVersion.of(instance) else { return }
+        if let key = form.text("khoa"), await app.sentSteps.contains(key) { return }
+        let title = UndoView.event(event, in: catalog[instance.workflow], state: instance.state)?.title ?? event
+        let now =
+            instance.completed
+            ? "đã hoàn thành" : catalog.stateTitle(instance.workflow, instance.state).map { "đang ở «\($0)»" } ?? "đã thay đổi"
+        throw StaleStep(
+            message:
+                "Chưa ghi «\(title)»: hồ sơ «\(catalog.label(of: instance))» đã thay đổi sau khi trang này được mở (có người vừa ghi một bước hay sửa thông tin, hoặc hồ sơ tự chuyển bước); hồ sơ nay \(now). Hãy xem lại hồ sơ và lịch sử bên dưới rồi ghi lại nếu vẫn cần. Không có gì thay đổi."
+        )
+    }
+
     /// Values typed for a step as `SendEvent`'s data, each a text tiendod reads by its field's type; nil for none.
     static func data(_ values: [(field: String, value: String)]) -> JSON? {
         values.isEmpty ? nil : .object(values.map { ($0.field, .string($0.value)) })
@@ -265,4 +290,9 @@ extension Account {
     /// A chi bộ's account records the chi bộ's own steps, not a decision above it (`office_events`): the page offers
     /// only these and refuses the others.
     func mayRecord(_ event: Extras.EventInfo) -> Bool { !event.office || groups.isEmpty }
+}
+
+/// A step sent from a record page shown before the record changed (`RecordPage.notStale`).
+struct StaleStep: Error {
+    let message: String
 }

@@ -219,7 +219,7 @@ struct RecordView {
             return """
                 <form method="post" class="event" data-confirm="\(confirm)">\(Layout.csrf(context))
                 <input type="hidden" name="hanh-dong" value="su-kien"><input type="hidden" name="su-kien" value="\(e.name)">
-                <input type="hidden" name="khoa" value="\(Sessions.token())">
+                <input type="hidden" name="khoa" value="\(Sessions.token())"><input type="hidden" name="\(StepVersion.field)" value="\(StepVersion.of(instance))">
                 \(inputs)<button type="submit"\(HTML.flag("class=\"primary\"", e.name == usual))>\(label)</button>\(beside)</form>
                 """
         }

@@ -71,6 +71,7 @@ public final class WebApp: Sendable {
     /// Files imported lately, so that the same one sent again is asked about (`ImportPage`).
     let recentImports = RecentImports()
     let sentForms = SentForms()
+    let sentSteps = SentSteps()
 
     public convenience init(configuration: WebConfiguration) { self.init(configuration: configuration, throttle: LoginThrottle()) }
 
