@@ -2100,6 +2100,40 @@ def test_a_step_form_shown_before_someone_else_recorded_a_step_is_refused(stack,
     assert transitions() == 3
 
 
+def test_back_after_signing_out_does_not_show_a_signed_in_page(stack, browser):
+    """On a shared office PC, Back after «Đăng xuất» must not bring the record page back from the browser's cache.
+    The audit's path: the account locked while a step form is open, sent (to sign-in), unlocked, signed in again
+    (back to the record), signed out, Back: the page came back whole, with the member's data."""
+    PASSWORDS["may-chung"] = "mat-khau-may-chung"
+    stack.user("may-chung", "can-bo", CHI_BO_A)
+    stack.ctl("start", "dang-vien-du-bi", "may-chung", "--set", "ho_ten=Tạ Thị Máy", "--set", f"chi_bo={CHI_BO_A}",
+              "--set", "ngay_ket_nap=10/01/2025")
+    web = lambda *a: subprocess.run([os.path.join(BIN, "tiendo-web"), "user", *a, "--state-dir", stack.web_state],
+                                    check=True, capture_output=True)
+    login(browser, stack, "may-chung")
+    browser.get(stack.url + "/ho-so/dang-vien-du-bi/may-chung")
+    web("disable", "may-chung")
+    form = next(f for f in browser.find_elements(By.CSS_SELECTOR, "form.event")
+                if f.find_element(By.NAME, "su-kien").get_attribute("value") == "bieu-quyet")
+    form.find_element(By.NAME, "f-so_dang_vien_chinh_thuc").send_keys("10")
+    form.find_element(By.NAME, "f-so_tan_thanh").send_keys("8")
+    browser.execute_script("arguments[0].removeAttribute('data-confirm'); arguments[0].submit()", form)
+    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.ID, "ten"))
+    web("enable", "may-chung")
+    browser.find_element(By.ID, "ten").clear()
+    browser.find_element(By.ID, "ten").send_keys("may-chung")
+    browser.find_element(By.ID, "mat-khau").send_keys(PASSWORDS["may-chung"])
+    browser.find_element(By.CSS_SELECTOR, "form.login button[type=submit]").click()
+    WebDriverWait(browser, 10).until(lambda d: "/ho-so/dang-vien-du-bi/may-chung" in d.current_url)
+    browser.find_element(By.XPATH, "//button[contains(., 'Đăng xuất')]").click()
+    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.ID, "ten"))
+    browser.back()
+    WebDriverWait(browser, 10).until(
+        lambda d: d.find_elements(By.ID, "ten") and d.execute_script("return document.documentElement.style.visibility") != "hidden")
+    assert "Tạ Thị Máy" not in browser.find_element(By.TAG_NAME, "body").text
+    shot(browser, "80c-quay-lai-sau-dang-xuat")
+
+
 def test_an_accounts_chi_bo_changed_in_place(stack, browser):
     """A secretary moved to another chi bộ keeps her account: «Đổi vai trò, chi bộ…» on /tai-khoan sets its role and
     chi bộ, from its next request; a chi bộ no record belongs to is said first; the last administrator of every chi bộ

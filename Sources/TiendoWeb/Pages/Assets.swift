@@ -377,6 +377,17 @@ enum Assets {
           }
           document.querySelectorAll("td.pick input[type=checkbox]").forEach(function (c) { c.addEventListener("change", pickHeads); });
           pickHeads();
+          // A signed-in page brought back from the browser's cache (Back after «Đăng xuất» on a shared office PC)
+          // shows only once the server still knows its session: else it is asked again, which leads to sign-in.
+          window.addEventListener("pageshow", function (e) {
+            if (!e.persisted || !document.querySelector("form[action='/dang-xuat']")) { return; }
+            document.documentElement.style.visibility = "hidden";
+            fetch(location.href, { method: "HEAD", redirect: "manual", credentials: "same-origin", cache: "no-store" })
+              .then(function (r) {
+                if (r.type === "opaqueredirect" || r.status === 401 || r.status === 403) { location.reload(); return; }
+                document.documentElement.style.visibility = "";
+              }, function () { document.documentElement.style.visibility = ""; });
+          });
           // Back to a list from the browser's cache: its buttons, disabled when it was sent, work again.
           window.addEventListener("pageshow", function (e) {
             if (!e.persisted) { return; }
