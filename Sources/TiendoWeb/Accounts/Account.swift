@@ -74,6 +74,9 @@ public struct Account: Codable, Sendable, Equatable {
         self.changed = created
     }
 
+    /// The role and chi bộ as a form shows them (`AccountCommands.setScope`'s `shown`).
+    public var scopeMark: String { String(SHA256.hex(Array(([role.rawValue] + groups).joined(separator: "\n").utf8)).prefix(16)) }
+
     /// What pages call the person: the full name, else the sign-in name.
     public var displayName: String { fullName ?? name }
 

@@ -70,10 +70,18 @@ public enum AccountCommands {
     /// and its sign-in name and history. It takes effect at the account's next request (each reads the account). Refused
     /// when no enabled administrator of every chi bộ would be left: nobody could manage the accounts any more.
     @discardableResult
-    public static func setScope(_ store: AccountStore, name: String, role: Role, groups: [String]) throws -> Account {
+    /// `shown`: the account's `scopeMark` as the form showing it was drawn (the web's page); another one — a second
+    /// administrator changed the account since — refuses the change, which would otherwise put back what the form
+    /// still showed (a role just lowered given back: multi-user audit, 07/12/2026).
+    public static func setScope(_ store: AccountStore, name: String, role: Role, groups: [String], shown: String? = nil) throws -> Account {
         for g in groups { try check(Account.validGroup(g)) }
         let groups = normalized(groups)
         return try modify(store, name) { a in
+            if let shown, shown != a.scopeMark {
+                throw AccountStoreError(
+                    "tài khoản «\(a.name)» vừa được đổi sau khi trang này được mở: nay là \(a.role.title), \(a.groupsText). Chưa thay đổi gì; hãy xem lại rồi đổi nếu vẫn cần"
+                )
+            }
             a.role = role
             a.groups = groups
         } verify: {
@@ -110,7 +118,7 @@ public enum AccountCommands {
     /// (nothing is written then).
     @discardableResult
     static func modify(
-        _ store: AccountStore, _ name: String, _ change: (inout Account) -> Void,
+        _ store: AccountStore, _ name: String, _ change: (inout Account) throws -> Void,
         verify: (_ before: [Account], _ after: [Account]) throws -> Void = { _, _ in }
     ) throws -> Account {
         let stamp = now()
@@ -121,7 +129,7 @@ public enum AccountCommands {
                     ?? accounts.firstIndex(where: { $0.name.lowercased() == name.lowercased() })
             else { throw AccountStoreError("không có tài khoản «\(name)»") }
             var changed = accounts
-            change(&changed[i])
+            try change(&changed[i])
             changed[i].changed = stamp
             try verify(accounts, changed)
             accounts = changed

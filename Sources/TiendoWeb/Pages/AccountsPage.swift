@@ -46,7 +46,7 @@ struct AccountsPage {
             case "pham-vi":
                 let role = try AccountsPage.role(f)
                 let groups = try await checkedGroups(f)
-                let changed = try AccountCommands.setScope(store, name: name, role: role, groups: groups)
+                let changed = try AccountCommands.setScope(store, name: name, role: role, groups: groups, shown: f["truoc"])
                 try await app.flash(
                     "Đã đặt tài khoản «\(changed.name)»: \(changed.role.title), \(changed.groupsText); có hiệu lực từ lần bấm kế tiếp của người dùng.",
                     ok: true, request, context)
@@ -175,7 +175,7 @@ struct AccountsPage {
             // Role and chi bộ changed in place (a secretary moved to another chi bộ keeps her account and its history).
             let scope: HTML = """
                 <details class="scope"><summary>Đổi vai trò, chi bộ…</summary><form method="post" class="inline" data-confirm="Đổi vai trò, chi bộ của tài khoản «\(a.name)»?">\(Layout.csrf(context))<input type="hidden" name="ten" value="\(a.name)">
-                <input type="hidden" name="hanh-dong" value="pham-vi"><select name="vai-tro" aria-label="Vai trò của \(a.name)">\(Role.allCases.map { r -> HTML in
+                <input type="hidden" name="hanh-dong" value="pham-vi"><input type="hidden" name="truoc" value="\(a.scopeMark)"><select name="vai-tro" aria-label="Vai trò của \(a.name)">\(Role.allCases.map { r -> HTML in
                     "<option value=\"\(r.rawValue)\"\(HTML.flag("selected", r == a.role))>\(r.title)</option>"
                 })</select>
                 <textarea name="chi-bo" rows="2" aria-label="Chi bộ của \(a.name), mỗi dòng một chi bộ; để trống: mọi chi bộ" placeholder="Mỗi dòng một chi bộ; để trống: mọi chi bộ">\(VietnameseOrder.sorted(a.groups).joined(separator: "\n"))</textarea>
