@@ -13,6 +13,11 @@ struct DigestLayout {
     var urgent = 2
     /// Under the heading of a digest sent after its day: which day it is for, and that counts are to the sending day.
     var late: String? = nil
+    /// The items listed at most: past it a section says how many it leaves out. A ward office's daily digest of
+    /// every chi bộ's overdue items ran to 300 items and 117 KB of HTML, past what Gmail shows before «[Message
+    /// clipped]», which hid the rest of the list and the footer's contact line (mail audit, 07/12/2026).
+    static let maxListed = 200
+
 
     struct Section {
         var title: String
@@ -33,6 +38,9 @@ struct DigestLayout {
             ("Sắp đến hạn", "việc sắp đến hạn", { $0.notice.kind == "reminder" && days($0).map { $0 > 0 } ?? true }),
             ("Thông báo khác", "thông báo khác", { $0.notice.kind != "overdue" && $0.notice.kind != "reminder" }),
         ]
+        // Items of more than one group (an office's digest of every chi bộ): each line names its chi bộ, or the
+        // office would open every record to know whom to ask.
+        let mixed = Set(items.map(\.notice.group)).count > 1
         var out: [Section] = []
         for (title, noun, belongs) in parts {
             let mine = items.filter(belongs).sorted {
@@ -43,7 +51,7 @@ struct DigestLayout {
             var lines: [String: [(line: String, page: String?)]] = [:]
             for i in mine {
                 if lines[i.workflowTitle] == nil { order.append(i.workflowTitle) }
-                lines[i.workflowTitle, default: []].append((line(i), i.page))
+                lines[i.workflowTitle, default: []].append((line(i, naming: mixed ? i.notice.group : nil), i.page))
             }
             out.append(Section(title: title, noun: noun, groups: order.map { ($0, lines[$0]!) }, count: mine.count))
         }
@@ -53,16 +61,19 @@ struct DigestLayout {
     /// `«Nộp bản đăng ký» (thi-dua/chi-bo-3), hạn chót 05/12/2025, còn 3 ngày`; with the instance's name first when it
     /// has one, which is what the secretary reading a digest of many people looks for: `Nguyễn Văn An: «Nộp bản kiểm
     /// điểm cá nhân cuối năm», hạn chót …`.
-    func line(_ i: MessageComposer.Item) -> String {
+    /// `unit`: the chi bộ, named after the person (or the record).
+    func line(_ i: MessageComposer.Item, naming unit: String? = nil) -> String {
         let n = i.notice
         // The person's name in place of the case's code, as a single notice's body says it (nothing added when the
         // sentence names no code: the name after it).
         guard n.isDeadlineNotice else {
             let named = MessageComposer.naming(n.message, instance: n.instance, label: i.label, personal: false)
-            return named != n.message ? named : n.message + i.named
+            return (named != n.message ? named : n.message + i.named) + (unit.map { " (\($0))" } ?? "")
         }
         // The person first: a secretary scans a digest of many people for a name.
-        var s = (i.isUrgent(urgent) ? "[Khẩn] " : "") + (i.label.map { "\($0): " } ?? "") + "«\(i.title)»" + i.code
+        var s =
+            (i.isUrgent(urgent) ? "[Khẩn] " : "") + (i.label.map { "\($0)\(unit.map { " (\($0))" } ?? ""): " } ?? "") + "«\(i.title)»"
+            + i.code + (i.label == nil ? unit.map { ", \($0)" } ?? "" : "")
         if let o = n.occurrence { s += ", kỳ \(Messages.period(o, due: n.due))" }
         if let due = i.dueText { s += ", hạn chót \(due)" }
         if let d = i.days { s += ", " + MessageComposer.daysText(d, overdue: n.kind == "overdue") }
@@ -85,18 +96,29 @@ struct DigestLayout {
             text += more + "\n" + page + "\n"
             html += "<p>" + MIME.escapeHTML(more) + " <a href=\"\(MIME.escapeHTML(page))\">Mở trang việc cần làm</a></p>\n"
         }
+        var room = DigestLayout.maxListed
         for s in sections {
             text += "\n\(s.title.uppercased()) (\(s.count))\n"
             html += "<h3>\(MIME.escapeHTML(s.title)) (\(s.count))</h3>\n"
-            for (workflow, lines) in s.groups {
+            var left = s.count
+            for (workflow, lines) in s.groups where room > 0 {
                 text += "  \(workflow)\n"
                 html += "<p><em>\(MIME.escapeHTML(workflow))</em></p>\n<ul>\n"
-                for (l, page) in lines {
+                for (l, page) in lines.prefix(room) {
                     text += "  - \(l)\n" + (page.map { "    \($0)\n" } ?? "")
                     html +=
                         "<li>\(MIME.escapeHTML(l))" + (page.map { " <a href=\"\(MIME.escapeHTML($0))\">Xem hồ sơ</a>" } ?? "") + "</li>\n"
+                    room -= 1
+                    left -= 1
                 }
                 html += "</ul>\n"
+            }
+            if left > 0 {
+                let more =
+                    "… và \(left) việc nữa của mục này không liệt kê trong thư (mỗi thư liệt kê tối đa \(DigestLayout.maxListed) việc)"
+                    + (agenda == nil ? "." : "; xem đủ trên trang việc cần làm ở trên.")
+                text += "  \(more)\n"
+                html += "<p>\(MIME.escapeHTML(more))</p>\n"
             }
         }
         if items.contains(where: \.notice.provisional) {

@@ -34,7 +34,8 @@ public struct MailMessage: Sendable, Hashable {
         out += "\r\n"
         for (type, body) in [("text/plain", text), ("text/html", html)] {
             out += "--\(boundary)\r\nContent-Type: \(type); charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
-            out += MIME.base64Lines(Array(body.utf8))
+            // Text is CRLF-delimited before it is encoded (RFC 2045 §6.8, RFC 2046 §4.1.1).
+            out += MIME.base64Lines(Array(MIME.crlf(body).utf8))
         }
         out += "--\(boundary)--\r\n"
         bytes = Array(out.utf8)
@@ -95,15 +96,21 @@ public enum MIME {
         return chunks.map { "=?UTF-8?B?" + Data($0).base64EncodedString() + "?=" }
     }
 
-    /// `Name <addr>`: an ASCII name quoted, any other as encoded-words (RFC 2047 §5 allows them in a phrase), as
-    /// long as the rules allow (45 bytes, 72 characters), so that most names are one word.
+    /// `Name <addr>`: a short ASCII name quoted, any other as encoded-words (RFC 2047 §5 allows them in a phrase), as
+    /// long as the rules allow (45 bytes, 72 characters), so that most names are one word. A long ASCII name is
+    /// encoded too: quoted, a name of a thousand letters without a space made a line SMTP refuses (RFC 5322's 998).
     public static func mailbox(_ m: Mailbox) -> String {
         guard let name = m.name, !name.isEmpty else { return m.address }
-        if name.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 32 }) {
+        if name.count <= 60, name.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 32 }) {
             let quoted = name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             return "\"\(quoted)\" <\(m.address)>"
         }
         return encodedWords(name, maxBytes: 45).joined(separator: " ") + " <\(m.address)>"
+    }
+
+    /// Every line break as CRLF (a lone CR or LF, or CRLF already).
+    public static func crlf(_ text: String) -> String {
+        text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n").replacingOccurrences(of: "\n", with: "\r\n")
     }
 
     /// Base64 in lines of 76 characters, each ended by CRLF (RFC 2045 §6.8).

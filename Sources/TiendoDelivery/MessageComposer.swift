@@ -274,7 +274,9 @@ public struct MessageComposer: Sendable {
     static func htmlHead(_ title: String) -> String {
         "<!DOCTYPE html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\">"
             + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>" + MIME.escapeHTML(title)
-            + "</title></head>\n<body style=\"font-family: Arial, Helvetica, sans-serif\">\n"
+            // A long link or name breaks where it must instead of widening a phone's page (inline: some clients
+            // drop <style>).
+            + "</title></head>\n<body style=\"font-family: Arial, Helvetica, sans-serif; overflow-wrap: anywhere; word-break: break-word\">\n"
     }
 
     /// The one group every item of a digest has (none when an item has none: an office's digest of several kinds).
@@ -341,7 +343,7 @@ public struct MessageComposer: Sendable {
         for (k, v) in rows {
             // The link by what it opens: a long address breaks mid-word on a phone.
             let cell = k == MessageComposer.pageRow ? "<a href=\"\(MIME.escapeHTML(v))\">Mở trang hồ sơ</a>" : MIME.escapeHTML(v)
-            html += "<tr><th align=\"left\" valign=\"top\">\(MIME.escapeHTML(k))</th><td valign=\"top\">\(cell)</td></tr>\n"
+            html += "<tr><th align=\"left\" valign=\"top\">\(MIME.escapeHTML(k))</th><td valign=\"top\" style=\"overflow-wrap: anywhere; word-break: break-word\">\(cell)</td></tr>\n"
         }
         html += "</table>\n"
         if let g = i.guidance { html += "<p><strong>Hướng dẫn:</strong> " + MIME.escapeHTML(g) + "</p>\n" }

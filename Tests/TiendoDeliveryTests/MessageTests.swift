@@ -27,7 +27,10 @@ struct ParsedMail {
             let (ph, pb) = chunk.split(separator: "\r\n\r\n", maxSplits: 1).map(String.init).pair
             let type = ph.components(separatedBy: "Content-Type: ")[1].components(separatedBy: ";")[0]
             let data = Data(base64Encoded: pb.replacingOccurrences(of: "\r\n", with: ""))!
-            parts.append((type, String(decoding: data, as: UTF8.self)))
+            let decoded = String(decoding: data, as: UTF8.self)
+            // Canonical text (RFC 2045 §6.8): CRLF and only CRLF ends a line; read back as a mail client shows it.
+            #expect(decoded.replacingOccurrences(of: "\r\n", with: "").allSatisfy { $0 != "\n" && $0 != "\r" }, "\(type)")
+            parts.append((type, decoded.replacingOccurrences(of: "\r\n", with: "\n")))
         }
     }
 
@@ -119,7 +122,7 @@ extension Array where Element == String {
                 """)
         #expect(
             p.parts[1].text.contains(
-                "<tr><th align=\"left\" valign=\"top\">Tình trạng (tính đến ngày gửi thư)</th><td valign=\"top\">còn 5 ngày</td></tr>"))
+                "<tr><th align=\"left\" valign=\"top\">Tình trạng (tính đến ngày gửi thư)</th><td valign=\"top\" style=\"overflow-wrap: anywhere; word-break: break-word\">còn 5 ngày</td></tr>"))
         // A phone's client lays the HTML out at its own width; not urgent, not flagged.
         #expect(p.parts[1].text.contains("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"))
         #expect(p.headers["Importance"] == nil && p.headers["X-Priority"] == nil)
@@ -365,6 +368,32 @@ extension Array where Element == String {
         #expect(p.parts[1].text.contains("<h3>Quá hạn (1)</h3>"))
     }
 
+    @Test("an office's digest of several chi bộ names each item's chi bộ, and lists at most 200 items, saying how many it leaves")
+    func officeDigestOfManyGroups() throws {
+        let office = Mailbox(name: "Văn phòng", address: "vanphong@tayho.example.vn")
+        let records = (0..<230).map { k in
+            record(
+                "overdue", at: "2025-12-06T08:00:00+07:00", instance: "nhac-viec/m\(k)", due: "2025-12-05", daysLeft: -1, priority: 4,
+                group: "Chi bộ Khu dân cư số \(k % 12 + 1)")
+        }
+        let labels: [String?] = (0..<230).map { "Đảng viên số \($0)" }
+        let m = try composer.email(
+            for: job(records, to: office, digest: "van-phong|ngay|vanphong@tayho.example.vn|2025-12-08", labels: labels),
+            now: at("2025-12-08T07:30"))
+        let p = ParsedMail(m.bytes)
+        let text = p.parts[0].text
+        #expect(text.contains("QUÁ HẠN (230)\n"))
+        #expect(text.contains("  - Đảng viên số 13 (Chi bộ Khu dân cư số 2): «Nộp bản kiểm điểm cá nhân cuối năm», hạn chót 05/12/2025, quá hạn 3 ngày\n"), "\(text)")
+        #expect(text.components(separatedBy: "\n  - ").count - 1 == DigestLayout.maxListed)
+        #expect(text.contains("  … và 30 việc nữa của mục này không liệt kê trong thư (mỗi thư liệt kê tối đa 200 việc).\n"))
+        #expect(p.parts[1].text.contains("<p>… và 30 việc nữa của mục này"))
+        #expect(text.hasSuffix("Đề nghị không trả lời thư này.\n"))
+        // One chi bộ's digest does not repeat its name on every line.
+        let one = try composer.email(for: job(Array(records.prefix(1)), to: dung, digest: "bi-thu|ngay|bithu.kdc2@example.vn|2025-12-08",
+            labels: ["Đảng viên số 0"]), now: at("2025-12-08T07:30"))
+        #expect(ParsedMail(one.bytes).parts[0].text.contains("  - Đảng viên số 0: «Nộp bản"))
+    }
+
     @Test("a record written long after its time says when it was written; one on time or held for the hours does not")
     func writtenLate() throws {
         // A case entered on 05/12 09:00 whose reminder of 03/12 08:00 was caught up then.
@@ -493,7 +522,7 @@ extension Array where Element == String {
         // In the HTML, the link by what it opens (a long address breaks mid-word on a phone).
         #expect(
             secretary.parts[1].text.contains(
-                "<tr><th align=\"left\" valign=\"top\">Xem hồ sơ</th><td valign=\"top\"><a href=\"\(page)\">Mở trang hồ sơ</a></td></tr>"))
+                "<tr><th align=\"left\" valign=\"top\">Xem hồ sơ</th><td valign=\"top\" style=\"overflow-wrap: anywhere; word-break: break-word\"><a href=\"\(page)\">Mở trang hồ sơ</a></td></tr>"))
         let office = try body(Mailbox(name: "Văn phòng", address: "VANPHONG@tayho.example.vn"), route: "bi-thu")
         #expect(office.parts[0].text.contains("Xem hồ sơ: \(page)\n"))
         // A member reached through the record's `email` field has no account: no link; nor a route no longer in the file.
@@ -572,5 +601,9 @@ extension Array where Element == String {
         #expect(ParsedMail.decodeWords(value) == long)
         #expect(MIME.escapeHTML("<a href=\"x\">Tú & 'Lan'</a>") == "&lt;a href=&quot;x&quot;&gt;Tú &amp; &#39;Lan&#39;&lt;/a&gt;")
         #expect(MIME.mailbox(Mailbox(name: "Say \"hi\"", address: "a@b.vn")) == "\"Say \\\"hi\\\"\" <a@b.vn>")
+        // A name of a thousand ASCII letters without a space is encoded, so that its header folds under 78 octets.
+        let endless = MIME.header("To", MIME.mailbox(Mailbox(name: String(repeating: "A", count: 1200), address: "a@b.vn")))
+        #expect(endless.components(separatedBy: "\r\n").allSatisfy { $0.utf8.count <= 78 })
+        #expect(ParsedMail.decodeWords(String(endless.dropFirst("To: ".count).replacingOccurrences(of: "\r\n", with: "").prefix { $0 != "<" })).hasPrefix(String(repeating: "A", count: 1200)))
     }
 }
