@@ -182,7 +182,11 @@ enum CalendarParser {
                 switch CivilDate.parseStrict(part.trimmingCharacters(in: .whitespaces)) {
                 case .valid(let d): ds.append(d)
                 case .impossible: sink.error(p, "impossible date '\(part)' in \(context)")
-                case .malformed: sink.error(p, "invalid date '\(part)' in \(context): expected YYYY-MM-DD")
+                case .malformed:
+                    // Written day first, as people write dates: given back in the form it needs.
+                    let iso: String
+                    if case .valid(let d) = HumanDate.date(String(part)) { iso = " ('\(d.iso)')" } else { iso = "" }
+                    sink.error(p, "invalid date '\(part)' in \(context): expected YYYY-MM-DD\(iso)")
                 }
             }
             guard ds.count == parts.count else { continue }

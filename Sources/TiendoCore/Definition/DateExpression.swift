@@ -131,7 +131,15 @@ public struct DateExpression: Sendable, Hashable, CustomStringConvertible {
             j = i + dateText.count
             switch CivilDate.parseStrict(dateText) {
             case .impossible: throw ParseError(message: "impossible date '\(dateText)'", offset: i)
-            case .malformed: throw ParseError(message: "invalid date '\(dateText)': expected YYYY-MM-DD", offset: i)
+            case .malformed:
+                // A day-first date (`01/01/2026`, as people write it) is named whole, with the form it needs.
+                var k = i
+                while k < chars.count, chars[k].isASCII, chars[k].isNumber || chars[k] == "/" || chars[k] == "." { k += 1 }
+                let written = String(chars[i..<k])
+                if written.contains("/") || written.contains("."), case .valid(let d) = HumanDate.date(written) {
+                    throw ParseError(message: "invalid date '\(written)': dates are written YYYY-MM-DD ('\(d.iso)')", offset: i)
+                }
+                throw ParseError(message: "invalid date '\(dateText)': expected YYYY-MM-DD", offset: i)
             case .valid(let d):
                 if j < chars.count, chars[j] == "T" {
                     // datetime: THH:MM[:SS][Z|±HH:MM]
@@ -210,11 +218,25 @@ public struct DateExpression: Sendable, Hashable, CustomStringConvertible {
                 let unitText = String(chars[unitStart..<i])
                 guard let unit = TimeUnit(rawValue: unitText) else {
                     let hint = didYouMean(unitText, TimeUnit.allCases.map(\.rawValue))
-                    throw ParseError(
-                        message: unitText.isEmpty
-                            ? "missing unit after '\(n)': use d, wd, w, mo, y, h or min"
-                            : "unknown unit '\(unitText)'\(hint): use d, wd, w, mo, y, h or min",
-                        offset: unitStart)
+                    // The unit after a space (`30 wd`), or a fraction (`1.5d`): say that, not «missing unit».
+                    var after = i
+                    while after < chars.count, chars[after] == " " { after += 1 }
+                    var word = after
+                    while word < chars.count, chars[word].isLetter { word += 1 }
+                    let spaced = unitText.isEmpty && after > i ? String(chars[after..<word]) : ""
+                    let message: String
+                    if TimeUnit(rawValue: spaced) != nil {
+                        message = "no space between a number and its unit: write '\(n)\(spaced)'"
+                    } else if unitText.isEmpty, i < chars.count, chars[i] == "." || chars[i] == "," {
+                        var end = i + 1
+                        while end < chars.count, chars[end].isASCII, chars[end].isNumber || chars[end].isLetter { end += 1 }
+                        message = "whole numbers only: '\(String(chars[numStart..<end]))' has a fraction; count in a smaller unit (36h, not 1.5d)"
+                    } else if unitText.isEmpty {
+                        message = "missing unit after '\(n)': use d, wd, w, mo, y, h or min"
+                    } else {
+                        message = "unknown unit '\(unitText)'\(hint): use d, wd, w, mo, y, h or min"
+                    }
+                    throw ParseError(message: message, offset: unitStart)
                 }
                 if n == 0 && unit == .wd { throw ParseError(message: "'0wd' is not allowed", offset: numStart) }
                 steps.append(Offset(sign * n, unit))

@@ -60,6 +60,20 @@ public enum FieldType: String, Sendable, Hashable, CaseIterable {
     case text, integer, number, boolean, date, datetime
     case enumeration = "enum"
 
+    /// The type an author meant by another language's name for it (`int`, `string`, `bool`, `float`, `ngày`).
+    package static func alias(_ name: String) -> FieldType? {
+        switch name.lowercased() {
+        case "int", "integer", "long", "số nguyên", "so-nguyen": return .integer
+        case "string", "str", "chuỗi", "chữ", "varchar": return .text
+        case "bool", "boolean", "yes/no": return .boolean
+        case "float", "double", "decimal", "real", "số", "so": return .number
+        case "ngày", "ngay", "day": return .date
+        case "time", "timestamp", "date-time", "date_time", "thời điểm": return .datetime
+        case "enumeration", "choice", "select", "list": return .enumeration
+        default: return nil
+        }
+    }
+
     /// What a value of this type is, in the words of a refusal («cần một số nguyên, nhận được chữ»).
     public var vietnamese: String {
         switch self {

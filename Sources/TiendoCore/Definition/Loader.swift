@@ -32,6 +32,11 @@ public final class Loader {
     public init(searchPath: [String]) { self.searchPath = searchPath }
 
     public static func isYAML(_ name: String) -> Bool { name.hasSuffix(".yaml") || name.hasSuffix(".yml") }
+    /// A name a directory's listing loads: YAML, not hidden. An editor's lock file (Emacs's `.#x.yaml`), a Mac's
+    /// `._x.yaml` copied from a USB stick or a file hidden on purpose is not a definition (the shell's `*.yaml`
+    /// skips them too): loaded, each was an error that refused nothing but failed `validate` (authoring audit,
+    /// 07/12/2026).
+    public static func isListedYAML(_ name: String) -> Bool { !name.hasPrefix(".") && isYAML(name) }
     static func stem(_ path: String) -> String {
         let name = (path as NSString).lastPathComponent
         return (name as NSString).deletingPathExtension
@@ -71,7 +76,7 @@ public final class Loader {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { return [] }
         var byStem: [String: String] = [:]
         var out: [String] = []
-        for name in names.sorted() where isYAML(name) {
+        for name in names.sorted() where isListedYAML(name) {
             let path = (dir as NSString).appendingPathComponent(name)
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
@@ -127,10 +132,10 @@ public final class Loader {
                 let p = (calDir as NSString).appendingPathComponent("\(id).\(ext)")
                 if FileManager.default.fileExists(atPath: p) {
                     let (c, _) = calendar(at: p)
-                    return c.map { .success($0) } ?? calendarsInForce[id].map { .success($0) } ?? .failure(.invalid)
+                    return c.map { .success($0) } ?? calendarsInForce[id].map { .success($0) } ?? .failure(.invalid(path: p))
                 }
             }
-            for n in (try? FileManager.default.contentsOfDirectory(atPath: calDir)) ?? [] where Loader.isYAML(n) {
+            for n in (try? FileManager.default.contentsOfDirectory(atPath: calDir)) ?? [] where Loader.isListedYAML(n) {
                 known.insert(Loader.stem(n))
             }
         }
@@ -171,7 +176,8 @@ public final class Loader {
                 }
             }
         }
-        set.diagnostics += calendarDiagnostics
+        // A calendar's own errors first: each workflow using it says only that it has some.
+        set.diagnostics = calendarDiagnostics + set.diagnostics
         set.diagnostics += FollowUpDefinition.check(set.workflows)
         return set
     }
@@ -201,8 +207,8 @@ public final class Loader {
                     continue
                 }
                 if inCalendars {
-                    for n in names.sorted() where Loader.isYAML(n) { _ = calendar(at: (path as NSString).appendingPathComponent(n)) }
-                    if !names.contains(where: Loader.isYAML) {
+                    for n in names.sorted() where Loader.isListedYAML(n) { _ = calendar(at: (path as NSString).appendingPathComponent(n)) }
+                    if !names.contains(where: Loader.isListedYAML) {
                         out.append(Diagnostic(file: path, line: 1, column: 1, severity: .error, message: "no calendar files (*.yaml) here"))
                     }
                     continue
@@ -222,7 +228,7 @@ public final class Loader {
                 }
                 out += FollowUpDefinition.check(loaded)
                 let calDir = (path as NSString).appendingPathComponent("calendars")
-                for n in ((try? FileManager.default.contentsOfDirectory(atPath: calDir)) ?? []).sorted() where Loader.isYAML(n) {
+                for n in ((try? FileManager.default.contentsOfDirectory(atPath: calDir)) ?? []).sorted() where Loader.isListedYAML(n) {
                     _ = calendar(at: (calDir as NSString).appendingPathComponent(n))
                 }
             } else if inCalendars {
@@ -231,7 +237,8 @@ public final class Loader {
                 out += loadWorkflow(file: path).1
             }
         }
-        out += calendarDiagnostics
+        // A calendar's own errors first: each workflow using it says only that it has some, and where.
+        out = calendarDiagnostics + out
         calendarDiagnostics = []
         // One report per problem, in file and position order.
         var seen = Set<Diagnostic>()
@@ -289,7 +296,7 @@ public final class Loader {
         let names = searchPath.flatMap { dir in
             (try? FileManager.default.contentsOfDirectory(atPath: (dir as NSString).appendingPathComponent("calendars"))) ?? []
         }
-        return Set(names.filter(Loader.isYAML).map(Loader.stem)).sorted()
+        return Set(names.filter(Loader.isListedYAML).map(Loader.stem)).sorted()
     }
 
     /// Resolves a calendar id in the search path.

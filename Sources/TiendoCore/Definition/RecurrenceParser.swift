@@ -44,6 +44,13 @@ extension WorkflowParser {
         guard let every, let anchor, m["until"] == nil || until != nil, m["count"] == nil || count != nil else {
             return (nil, true)
         }
+        // Two written dates in the wrong order (a year slipped when copying): the series would never have an
+        // occurrence, and the milestone would vanish from every plan without a word.
+        if let until, case .date(let end) = until.base, until.steps.isEmpty, case .date(let start) = anchor.base, anchor.steps.isEmpty,
+            end < start, let node = m["until"]
+        {
+            sink.warning(node.position, "'until' \(end.iso) is before 'anchor' \(start.iso) of \(context): the series has no occurrence")
+        }
         return (Recurrence(every: every, everyText: everyNode.text ?? every.description, anchor: anchor, until: until, count: count), true)
     }
 

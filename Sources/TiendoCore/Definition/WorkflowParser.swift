@@ -89,8 +89,8 @@ struct WorkflowParser {
                 // Where it was looked for: a file validated away from its tree has no `calendars/` beside it.
                 sink.error(
                     p, "unknown calendar '\(calID)'\(didYouMean(calID, known)): no calendars/\(calID).yaml beside the workflow files")
-            case .invalid:
-                sink.error(p, "calendar '\(calID)' has errors (see its file)")
+            case .invalid(let path):
+                sink.error(p, "calendar '\(calID)' has errors (see \(path))")
             }
         }
 
@@ -176,7 +176,9 @@ struct WorkflowParser {
         var followUps: [FollowUpDefinition] = []
         if let f = top["follow_ups"] { followUps = parseFollowUps(f, fields: fields, states: states) }
 
-        if let initial, !states.isEmpty { checkGraph(states: states, initial: initial, limits: limits) }
+        // On a file with errors the graph is the one left after them (a refused transition, a misspelt state): its
+        // warnings would report states unreachable or without a way out that the file, once mended, has.
+        if let initial, !states.isEmpty, !sink.hasErrors { checkGraph(states: states, initial: initial, limits: limits) }
         warnOptionalUses(states: states, initial: initial)
 
         guard !sink.hasErrors, let title, let calendar else { return nil }
@@ -305,8 +307,14 @@ struct WorkflowParser {
                     type = ft
                 } else {
                     let tt = t.text ?? t.kindName
-                    sink.error(t.position, "unknown type '\(tt)' for field '\(name)'\(didYouMean(tt, FieldType.allCases.map(\.rawValue)))")
-                    continue
+                    // A type named as other languages name it (`int`, `string`, `bool`) is said so, and the field stays
+                    // declared with it: dropped, every guard naming it was an error of its own.
+                    let meant = FieldType.alias(tt)
+                    let hint =
+                        meant.map { " (did you mean '\($0.rawValue)'?)" } ?? didYouMean(tt, FieldType.allCases.map(\.rawValue))
+                    sink.error(t.position, "unknown type '\(tt)' for field '\(name)'\(hint)")
+                    guard let meant else { continue }
+                    type = meant
                 }
             }
             var required = false
@@ -430,7 +438,7 @@ struct WorkflowParser {
                                 malformedDefaults.insert(name)
                             }
                         } else {
-                            sink.error(d.position, "invalid default for field '\(name)': \(e.reason)")
+                            sink.error(d.position, "invalid default for field '\(name)': \(WorkflowParser.literalProblem(def, t, e))")
                             malformedDefaults.insert(name)
                         }
                     }
@@ -694,7 +702,7 @@ struct WorkflowParser {
                 switch fd.parse(text: t, zone: zone, humanInput: false) {
                 case .success(let v): return v
                 case .failure(let e):
-                    sink.error(n.position, "invalid value for field '\(name)' in 'if' of \(context): \(e.reason)")
+                    sink.error(n.position, "invalid value for field '\(name)' in 'if' of \(context): \(WorkflowParser.literalProblem(fd, t, e))")
                     return nil
                 }
             }
@@ -844,7 +852,10 @@ struct WorkflowParser {
                         for (i, item) in items.enumerated() {
                             if let b = branch(item, context: ctx) {
                                 branches.append(b)
-                                if b.conditions.isEmpty, i < items.count - 1 {
+                                // An `if` written but refused (an error of its own) is not «no 'if'».
+                                let writtenIf: Bool
+                                if case .mapping(let pairs, _) = item { writtenIf = pairs.contains { $0.key.text == "if" } } else { writtenIf = false }
+                                if b.conditions.isEmpty, !writtenIf, i < items.count - 1 {
                                     sink.warning(items[i + 1].position, "branch never tried: the one before it in \(ctx) has no 'if'")
                                 }
                             }
@@ -1014,6 +1025,15 @@ struct WorkflowParser {
         return out
     }
 
+    /// Why a value written in the file does not fit its field: the field's own reason (written for people entering
+    /// data), but a date written day first, as people write dates, is given back in the form a file needs.
+    static func literalProblem(_ field: FieldDefinition, _ text: String, _ e: FieldError) -> String {
+        if field.type == .date, text.contains("/") || text.contains("."), case .valid(let d) = HumanDate.date(text) {
+            return "'\(text)' is not YYYY-MM-DD: write '\(d.iso)'"
+        }
+        return e.reason
+    }
+
     // MARK: Graph checks
 
     func checkGraph(states: [StateDefinition], initial: String, limits: [LimitDefinition]) {
@@ -1025,6 +1045,13 @@ struct WorkflowParser {
             guard let st = byName[s] else { continue }
             let targets = st.on.flatMap { $0.branches.map(\.to) } + st.after.map(\.to)
             for t in targets where seen.insert(t).inserted { queue.append(t) }
+        }
+        // No final state to reach: an instance never completes, and a cycle of `after` rules keeps writing its
+        // transitions forever (two states switching every minute: 1,440 records a day per instance).
+        if !seen.contains(where: { byName[$0]?.isFinal == true }), let first = byName[initial] {
+            sink.warning(
+                first.position,
+                "no final state can be reached from '\(initial)': an instance never completes (mark the last state 'final: true')")
         }
         for st in states {
             if !seen.contains(st.name) { sink.warning(st.position, "state '\(st.name)' is unreachable from '\(initial)'") }
@@ -1104,5 +1131,6 @@ struct WorkflowParser {
 
 public enum CalendarLookupError: Error, Sendable {
     case notFound(known: [String])
-    case invalid
+    /// The file found for it (`calendars/ID.yaml`, its path as looked up) has errors.
+    case invalid(path: String)
 }
