@@ -332,6 +332,8 @@ public enum Extras {
         /// How each open deadline's due is counted, in words, by its key (`""` for the state's, a milestone's id);
         /// `Instance` sends it when some deadline has a basis.
         public var bases: [String: String]
+        /// The version of the workflow the instance runs, when it is not the one in force (`Instance` sends it).
+        public var definition: WorkflowInfo?
 
         /// `bases`' words for an item of `instance.deadlines`, by its key: `""` for the state's deadline, the
         /// milestone's id for a one-shot one; none for an occurrence.
@@ -346,6 +348,7 @@ public enum Extras {
             label = try m.optionalString("label")
             nextTransition = try m.optionalValue("nextTransition")
             undo = try m.optionalValue("undo")
+            definition = try m.optionalValue("definition")
             var bases: [String: String] = [:]
             if let b = m.value("bases") {
                 guard let pairs = b.objectValue else { throw m.wrongType("bases", "đối tượng", b) }

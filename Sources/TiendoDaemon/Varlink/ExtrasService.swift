@@ -88,6 +88,13 @@ extension ControlService {
                     if let s = u.before.state { step.append(("state", .string(s))) }
                     extra.append(("undo", .object(step)))
                 }
+                // On another version than the one in force: that version, so that a page offers the instance's own
+                // states and steps (tiendod accepts them), not the current one's (multi-user audit, 07/12/2026).
+                if let inForce = v.catalog.current[row.instance.workflow], inForce.digest != row.instance.digest,
+                    let pinned = v.catalog.definition(row.instance.digest)
+                {
+                    extra.append(("definition", ControlService.workflowInfo(pinned)))
+                }
                 if case .object(let o) = e { e = .object(o + extra) }
                 return .ok([nowText, ("instance", e)])
             case "Backups":

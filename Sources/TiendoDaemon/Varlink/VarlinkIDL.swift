@@ -269,10 +269,11 @@ enum VarlinkIDL {
         # instance with no deadline open. `undo`: sent by `Instance` when a step can be undone. `bases`: sent by `Instance`,
         # how each open deadline's due is counted, in words, by its key in `Instance.deadlines` ("" for the state's, a
         # milestone's id; none for an occurrence or a due written as a day alone), e.g. "": "30 ngày làm việc sau «Ngày
-        # chi bộ họp, ra nghị quyết» (27/02/2026)".
+        # chi bộ họp, ra nghị quyết» (27/02/2026)". `definition`: sent by `Instance` for an instance that runs another version
+        # of its workflow than the one in force (format §9): that version, whose states and steps are the instance's.
         type InstanceEntry (
           instance: object, group: ?string, label: ?string, nextTransition: ?TimedTransition, undo: ?UndoableStep,
-          bases: ?[string]string
+          bases: ?[string]string, definition: ?WorkflowInfo
         )
 
         method Workflows() -> (now: string, workflows: []WorkflowInfo)

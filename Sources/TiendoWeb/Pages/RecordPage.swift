@@ -62,8 +62,8 @@ struct RecordPage {
         let historyPage = try RecordPage.historyPage(request.uri.query)
         async let catalogCall = app.daemon.workflows()
         async let historyCall = app.daemon.call(Manager.History(id: id))
-        let catalog = try await catalogCall
         let entry = try await RecordPage.visible(app, id: id, account: account)
+        let catalog = try await catalogCall.reading(entry.definition)
         let instance = entry.instance
         let history = try await historyCall
         let followUps = await FollowUpView.offers(app, instance: instance, catalog: catalog, account: account, logger: context.logger)
@@ -81,8 +81,8 @@ struct RecordPage {
         let account = try context.user
         let id = try RecordPage.id(context)
         try RecordPage.mayChange(account)
-        let catalog = try await app.daemon.workflows()
         let entry = try await RecordPage.visible(app, id: id, account: account)
+        let catalog = try await app.daemon.workflows().reading(entry.definition)
         let instance = entry.instance
         let form = context.form
         let back = DueTable.recordLink(id)
@@ -231,9 +231,13 @@ struct RecordPage {
         guard let workflow = catalog[instance.workflow], let state = instance.state.flatMap(workflow.state),
             let info = state.events.first(where: { $0.name == name })
         else {
-            // A name no state of the workflow has: no form of this site sends it (a hand-made request).
+            // A name no state of the workflow has: the workflow was changed since the page was drawn (a form of this
+            // site sends only names it had), or a hand-made request.
             if let workflow = catalog[instance.workflow], !workflow.states.contains(where: { $0.events.contains { $0.name == name } }) {
-                throw PageError.badRequest("Quy trình «\(workflow.title)» không có bước «\(String(name.prefix(64)).loggable)».")
+                let now = catalog.stateTitle(instance.workflow, instance.state).map { " Hồ sơ đang ở «\($0)»." } ?? ""
+                throw PageError.badRequest(
+                    "Quy trình «\(workflow.title)» không có bước «\(String(name.prefix(64)).loggable)»: quy trình có thể vừa được sửa sau khi trang này được mở; hãy xem lại hồ sơ bên dưới.\(now)"
+                )
             }
             // Most often a form sent twice (a double click) or a page left open while someone else recorded the step.
             let now = catalog.stateTitle(instance.workflow, instance.state).map { "Hồ sơ đang ở «\($0)»" } ?? "Hồ sơ đã xong"

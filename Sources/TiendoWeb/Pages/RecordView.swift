@@ -37,9 +37,16 @@ struct RecordView {
         let done: HTML = i.completed ? " <span class=\"badge ok\">Hồ sơ đã hoàn thành</span>" : .empty
         let stale: HTML =
             i.stale ? " <span class=\"badge warn\" title=\"Hồ sơ chạy theo phiên bản quy trình cũ\">bản quy trình cũ</span>" : .empty
+        // The page reads the version the record runs (`catalog` holds it): say so, as its steps may differ from the
+        // ones new records of the workflow have.
+        let staleNote: HTML =
+            i.stale && !i.completed
+            ? "<p class=\"muted\">Quy trình này đã được sửa sau khi hồ sơ bắt đầu; hồ sơ vẫn đi theo phiên bản cũ của quy trình (các trạng thái, các bước và thời hạn dưới đây là của phiên bản ấy) cho tới khi xong.</p>"
+            : .empty
         return """
             <p class="muted small no-print"><a href="/ho-so?quy-trinh=\(i.workflow)">\(catalog.title(i.workflow))</a> › \(i.id)</p>
             <h1>\(catalog.label(of: i)) \(state)\(done)\(stale)</h1>
+            \(staleNote)
             \(guidance)
             <div class="grid2">
             <section><h2>Thông tin</h2>\(facts)</section>

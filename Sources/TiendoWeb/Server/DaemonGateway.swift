@@ -46,6 +46,15 @@ struct Catalog: Sendable {
 
     subscript(_ id: String) -> Extras.WorkflowInfo? { workflows.first { $0.id == id } }
 
+    /// This catalog with `version` (a record's own version of its workflow, `InstanceEntry.definition`) in place of
+    /// the one in force: a record on an earlier version is read and stepped by that version's states and steps.
+    func reading(_ version: Extras.WorkflowInfo?) -> Catalog {
+        guard let version else { return self }
+        var c = self
+        c.workflows = workflows.map { $0.id == version.id ? version : $0 }
+        return c
+    }
+
     /// A title without the bracketed tag it may begin with: «[Lưu trữ] Bầu cử…» sorts as «Bầu cử…».
     static func sortTitle(_ title: String) -> String {
         guard title.hasPrefix("["), let close = title.firstIndex(of: "]") else { return title }
