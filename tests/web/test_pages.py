@@ -2166,6 +2166,9 @@ def test_back_after_signing_out_does_not_show_a_signed_in_page(stack, browser):
     form.find_element(By.NAME, "f-so_tan_thanh").send_keys("8")
     browser.execute_script("arguments[0].removeAttribute('data-confirm'); arguments[0].submit()", form)
     WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.ID, "ten"))
+    said = text(browser)
+    assert "Tài khoản đã bị khóa nên phiên đăng nhập đã kết thúc và việc vừa gửi CHƯA được ghi; xin liên hệ người quản trị để mở lại." in said, said
+    shot(browser, "80c-tai-khoan-bi-khoa-khi-gui")
     web("enable", "may-chung")
     browser.find_element(By.ID, "ten").clear()
     browser.find_element(By.ID, "ten").send_keys("may-chung")

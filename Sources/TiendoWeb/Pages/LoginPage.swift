@@ -5,17 +5,22 @@ import Hummingbird
 struct LoginPage {
     let app: WebApp
 
-    /// What the sign-in page's address carries when a session ended because its account's password changed.
-    static let passwordChangedQuery = endedBy + "=" + passwordChanged
     /// A form sent after the session ended: what it asked was not done.
     static let expired = "het-han"
     static let expiredQuery = endedBy + "=" + expired
     static let signedOut = "dang-xuat"
+    /// A session ended because its account was disabled: it still is (`disabled`), or was enabled again since.
+    static let disabled = "khoa"
+    static let reenabled = "mo-lai"
+    /// Beside another reason: the request that met the ended session was a form sent, so it was not done.
+    static let unsentQuery = "chua-ghi=1"
+    static let unsent = "việc vừa gửi CHƯA được ghi"
     /// The sign-in form sent after its token's hour.
     static let stale = "het-trang"
     static let staleQuery = endedBy + "=" + stale
     /// The query's name and value.
     static let endedBy = "het-phien"
+    /// A session ended because its account's password changed.
     static let passwordChanged = "mat-khau"
 
     func show(_ request: Request, _ context: WebContext) async throws -> Response {
@@ -24,13 +29,27 @@ struct LoginPage {
         if context.account != nil { return .redirect(to: next) }
         var message: String?
         var notice: String?
-        let refill = query[LoginPage.endedBy] == LoginPage.expired
+        // A form was sent when the session had ended, whatever ended it: it was not done, and its page comes back.
+        let unsent = query[LoginPage.endedBy] == LoginPage.expired || query["chua-ghi"] == "1"
+        let refill = unsent
+        let again =
+            "trang vừa dùng sẽ mở lại, điền sẵn những gì đã nhập nếu trình duyệt còn giữ (trừ mật khẩu và tệp), để kiểm tra rồi gửi lại."
         switch query[LoginPage.endedBy] {
-        case LoginPage.passwordChanged: notice = "Mật khẩu của tài khoản đã được đổi; hãy đăng nhập lại bằng mật khẩu mới."
-        case LoginPage.expired:
+        case LoginPage.passwordChanged:
+            let said = "Mật khẩu của tài khoản đã được đổi"
+            if unsent {
+                message = "\(said) nên \(LoginPage.unsent). Hãy đăng nhập lại bằng mật khẩu mới; \(again)"
+            } else {
+                notice = "\(said); hãy đăng nhập lại bằng mật khẩu mới."
+            }
+        case LoginPage.disabled:
             message =
-                "Phiên đăng nhập đã hết nên việc vừa gửi CHƯA được ghi. Hãy đăng nhập lại; trang vừa dùng sẽ mở lại, "
-                + "điền sẵn những gì đã nhập nếu trình duyệt còn giữ (trừ mật khẩu và tệp), để kiểm tra rồi gửi lại."
+                "Tài khoản đã bị khóa nên phiên đăng nhập đã kết thúc\(unsent ? " và \(LoginPage.unsent)" : ""); xin liên hệ người quản trị để mở lại."
+        case LoginPage.reenabled:
+            let said = "Tài khoản vừa bị khóa rồi được mở lại nên phiên đăng nhập cũ đã kết thúc"
+            message = unsent ? "\(said) và \(LoginPage.unsent). Hãy đăng nhập lại; \(again)" : "\(said); hãy đăng nhập lại."
+        case LoginPage.expired:
+            message = "Phiên đăng nhập đã hết nên \(LoginPage.unsent). Hãy đăng nhập lại; \(again)"
         case LoginPage.signedOut: notice = "Đã đăng xuất."
         case LoginPage.stale: notice = "Trang đăng nhập đã mở quá lâu nên chưa đăng nhập được; hãy nhập lại tên và mật khẩu."
         default: break

@@ -34,7 +34,8 @@ struct Gatekeeper: RouterMiddleware {
             return Gatekeeper.secured(refused)
         }
         var clearCookie = false
-        var passwordChanged = false
+        // Why the session ended, when its account says (a password changed, the account disabled or enabled again).
+        var endedBy: String?
         do {
             if let session = await sessions.load(request) {
                 let account = try accounts.account(named: session.account)
@@ -42,7 +43,12 @@ struct Gatekeeper: RouterMiddleware {
                     context.account = account
                     context.session = session
                 } else {
-                    passwordChanged = account.map { !$0.disabled && $0.passwordChanged(since: session.accountMark) } ?? false
+                    if let account {
+                        endedBy =
+                            account.disabled
+                            ? LoginPage.disabled
+                            : account.passwordChanged(since: session.accountMark) ? LoginPage.passwordChanged : LoginPage.reenabled
+                    }
                     _ = await sessions.delete(request, secure: context.secure)
                     clearCookie = true
                 }
@@ -54,10 +60,11 @@ struct Gatekeeper: RouterMiddleware {
                 let posted = request.method == .post && path != "/dang-xuat"
                 let target = request.method == .get || posted ? request.uri.description : "/"
                 let hadSession = clearCookie || request.cookies[Sessions.cookieName] != nil
-                // A session ended by a password change says so on the sign-in page.
+                // A session ended by a password change or a lock says so on the sign-in page, and whether a form sent
+                // was done (never).
                 let why =
-                    passwordChanged
-                    ? "&" + LoginPage.passwordChangedQuery : posted && hadSession ? "&" + LoginPage.expiredQuery : ""
+                    endedBy.map { "&" + LoginPage.endedBy + "=" + $0 + (posted ? "&" + LoginPage.unsentQuery : "") }
+                    ?? (posted && hadSession ? "&" + LoginPage.expiredQuery : "")
                 var r = Response.redirect(to: "/dang-nhap?tiep=" + Filters.percentEncoded(target) + why)
                 if clearCookie { r.setCookie(Sessions.cookie(Sessions.cookieName, "", maxAge: 0, secure: context.secure)) }
                 return Gatekeeper.secured(r)
