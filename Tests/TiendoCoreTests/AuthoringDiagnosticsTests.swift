@@ -112,6 +112,24 @@ import Testing
         ])
     }
 
+    @Test("a name typed as people write it is refused with the name to write, not a regular expression")
+    func namesInWords() {
+        #expect(Self.edited("      xu-ly:", "      xử-lý:").map(\.message) == ["invalid event name 'xử-lý': use lowercase ASCII letters, digits and '-' ('xu-ly')"])
+        #expect(Self.edited("  so_phieu:", "  Số phiếu:").first?.message
+            == "invalid field name 'Số phiếu': use lowercase ASCII letters, digits and '_', starting with a letter ('so_phieu')")
+        #expect(Self.edited("  bao-cao:", "  Báo cáo tháng:").first?.message == "invalid milestone id 'Báo cáo tháng': use lowercase ASCII letters, digits and '-' ('bao-cao-thang')")
+        #expect(WorkflowParser.suggestedName("Tiếp nhận đơn", separator: "-") == "tiep-nhan-don")
+        #expect(WorkflowParser.suggestedName("tiep-nhan", separator: "-") == nil)
+    }
+
+    @Test("Vietnam's zone and a deadline's key put in its state are said where they belong")
+    func misplaced() {
+        #expect(Self.edited("title: Tiếp nhận đơn\n", "title: Tiếp nhận đơn\ntimezone: Asia/Hanoi\n").map(\.message)
+            == ["unknown time zone 'Asia/Hanoi' (Vietnam's is 'Asia/Ho_Chi_Minh')"])
+        #expect(Self.edited("    deadline: {due: ngay_nhan + 10wd}\n", "    deadline: {due: ngay_nhan + 10wd}\n    remind: [2d]\n").map(\.message)
+            == ["unknown key 'remind' in state 'tiep-nhan': it goes under 'deadline'"])
+    }
+
     @Test("an 'until' before the 'anchor' is warned about: the series would have no occurrence")
     func untilBeforeAnchor() {
         let d = Self.edited("anchor: 2026-01-01\n", "anchor: 2026-01-01\n    until: 2025-12-31\n")

@@ -466,7 +466,7 @@ import Testing
         let def = try Self.definition()
         #expect(
             GraphRenderer.render(def, format: .dot).contains(
-                #"label="Đóng đảng phí\n(dang-phi)\nmỗi 1mo từ 2027-01-01\nhạn: period + 1mo - 1d""#))
-        #expect(GraphRenderer.render(def, format: .mermaid).contains("(dang-phi)<br/>mỗi 1mo từ 2027-01-01<br/>hạn:"))
+                #"label="Đóng đảng phí\n(dang-phi)\nhằng tháng từ 01/01/2027\nhạn: period + 1mo - 1d""#))
+        #expect(GraphRenderer.render(def, format: .mermaid).contains("(dang-phi)<br/>hằng tháng từ 01/01/2027<br/>hạn:"))
     }
 }

@@ -63,7 +63,9 @@ struct WorkflowParser {
             sink.error(v.position, "unsupported format version '\(v.text ?? v.kindName)': 'tiendo' must be 1")
         }
         if !WorkflowParser.matches(WorkflowParser.idPattern, expectedID) {
-            sink.error(root.position, "workflow id '\(expectedID)' (the file name) must match ^[a-z0-9][a-z0-9-]{0,62}$")
+            sink.error(
+                root.position,
+                "workflow id '\(expectedID)' (the file name) must be lowercase ASCII letters, digits and '-', at most 63\(WorkflowParser.suggestedName(expectedID, separator: "-").map { ": name the file '\($0).yaml'" } ?? "")")
         }
         if let idNode = top["id"], let id = idNode.text, id != expectedID {
             sink.error(idNode.position, "id '\(id)' must equal the file name '\(expectedID)'")
@@ -74,7 +76,10 @@ struct WorkflowParser {
             if let z = Zone(identifier: tz) {
                 zone = z
             } else {
-                sink.error(tzNode.position, "unknown time zone '\(tz)'")
+                // Vietnam's zone is named after Hồ Chí Minh City in the tz database; the capital's name is not one.
+                let vietnam = ["asia/hanoi", "asia/ha_noi", "asia/saigon", "vietnam", "ict", "utc+7", "gmt+7", "utc+07:00", "+07:00"]
+                let hint = vietnam.contains(tz.lowercased()) ? " (Vietnam's is 'Asia/Ho_Chi_Minh')" : ""
+                sink.error(tzNode.position, "unknown time zone '\(tz)'\(hint)")
             }
         }
         var calendar: WorkCalendar?
@@ -289,7 +294,9 @@ struct WorkflowParser {
     mutating func parseFields(_ node: YNode) {
         for (name, key, value) in node.namedEntries(sink: sink, context: "'fields'") {
             if !WorkflowParser.matches(WorkflowParser.fieldPattern, name) {
-                sink.error(key.position, "invalid field name '\(name)': must match ^[a-z][a-z0-9_]*$")
+                sink.error(
+                    key.position,
+                    "invalid field name '\(name)': use lowercase ASCII letters, digits and '_', starting with a letter\(WorkflowParser.suggestedName(name, separator: "_").map { " ('\($0)')" } ?? "")")
                 continue
             }
             if WorkflowParser.reservedFields.contains(name) || name == "key" {
@@ -819,7 +826,8 @@ struct WorkflowParser {
             guard
                 let m = MappingReader(
                     value, sink: sink, context: "state '\(name)'",
-                    allowed: ["title", "description", "on", "after", "deadline", "final"])
+                    allowed: ["title", "description", "on", "after", "deadline", "final"],
+                    belongElsewhere: ["due": "'deadline'", "remind": "'deadline'", "overdue": "'deadline'", "roll": "'deadline'"])
             else { continue }
             var isFinal = false
             if let f = m["final"] {
@@ -842,7 +850,9 @@ struct WorkflowParser {
                         continue
                     }
                     if !WorkflowParser.matches(WorkflowParser.eventPattern, event) {
-                        sink.error(ekey.position, "invalid event name '\(event)': must match ^[a-z0-9][a-z0-9-]*$")
+                        sink.error(
+                            ekey.position,
+                            "invalid event name '\(event)': use lowercase ASCII letters, digits and '-'\(WorkflowParser.suggestedName(event, separator: "-").map { " ('\($0)')" } ?? "")")
                         continue
                     }
                     let ctx = "'on.\(event)'"
@@ -915,7 +925,9 @@ struct WorkflowParser {
         var requiresPos: [String: [(String, Position)]] = [:]
         for (id, key, value) in node.namedEntries(sink: sink, context: "'milestones'") {
             if !WorkflowParser.matches(WorkflowParser.eventPattern, id) {
-                sink.error(key.position, "invalid milestone id '\(id)': must match ^[a-z0-9][a-z0-9-]*$")
+                sink.error(
+                    key.position,
+                    "invalid milestone id '\(id)': use lowercase ASCII letters, digits and '-'\(WorkflowParser.suggestedName(id, separator: "-").map { " ('\($0)')" } ?? "")")
             }
             guard
                 let m = MappingReader(
@@ -1032,6 +1044,23 @@ struct WorkflowParser {
             return "'\(text)' is not YYYY-MM-DD: write '\(d.iso)'"
         }
         return e.reason
+    }
+
+    /// A name as the file needs it, from one typed as people write: Vietnamese letters without their marks, lower
+    /// case, spaces and other separators as `separator` (`Tiếp nhận đơn` → `tiep-nhan-don`); nil when nothing is left.
+    static func suggestedName(_ name: String, separator: Character) -> String? {
+        var out = ""
+        for b in SearchText.fold(name) {
+            let c = Character(Unicode.Scalar(b))
+            if c.isASCII, c.isLetter || c.isNumber {
+                out.append(c)
+            } else if !out.isEmpty, out.last != separator, b < 0x80 {
+                out.append(separator)
+            }
+        }
+        while out.last == separator { out.removeLast() }
+        if separator == "_" { out = String(out.drop { !$0.isLetter }) }
+        return out.isEmpty || out == name ? nil : String(out.prefix(63))
     }
 
     // MARK: Graph checks

@@ -278,7 +278,9 @@ package struct MappingReader {
     private(set) var values: [String: YPair] = [:]
     private(set) var order: [String] = []
 
-    package init?(_ node: YNode, sink: DiagnosticSink, context: String, allowed: [String]) {
+    /// `belongElsewhere`: keys that are not this mapping's but another's inside it (a state's `remind`, which is its
+    /// deadline's), said where they go.
+    package init?(_ node: YNode, sink: DiagnosticSink, context: String, allowed: [String], belongElsewhere: [String: String] = [:]) {
         self.node = node
         self.sink = sink
         self.context = context
@@ -298,6 +300,10 @@ package struct MappingReader {
                 continue
             }
             if name.hasPrefix("x-") { continue }
+            if !allowed.contains(name), let home = belongElsewhere[name] {
+                sink.error(k.position, "unknown key '\(name)' in \(context): it goes under \(home)")
+                continue
+            }
             if !allowed.contains(name) {
                 let meant = closestName(name, allowed)
                 sink.error(k.position, "unknown key '\(name)' in \(context)\(meant.map { " (did you mean '\($0)'?)" } ?? "")")

@@ -126,10 +126,13 @@ public enum GraphRenderer {
         return out
     }
 
-    /// A recurring milestone's period in a node label: `mỗi 1mo từ 2027-01-01` after `separator`; "" for one-shot.
+    /// A recurring milestone's period in a node label, as people say it: `hằng tháng từ 01/01/2027` after
+    /// `separator` (an anchor counted from a field as written: `mỗi 3 tháng từ ngay_ket_nap`); "" for one-shot.
     static func every(_ m: MilestoneDefinition, _ separator: String) -> String {
         guard let r = m.recurrence else { return "" }
-        return "\(separator)mỗi \(r.everyText) từ \(r.anchor.source)"
+        let from: String
+        if case .date(let d) = r.anchor.base, r.anchor.steps.isEmpty, r.anchor.at == nil { from = d.vietnamese } else { from = r.anchor.source }
+        return "\(separator)\(Messages.every(r.everyText)) từ \(from)"
     }
 }
 
