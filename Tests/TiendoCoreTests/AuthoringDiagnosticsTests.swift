@@ -130,6 +130,14 @@ import Testing
             == ["unknown key 'remind' in state 'tiep-nhan': it goes under 'deadline'"])
     }
 
+    @Test("a file saved in decomposed form (NFD) is read composed, as typed data is stored")
+    func decomposedFile() throws {
+        let (def, d) = Fixtures.load("don", Self.base.decomposedStringWithCanonicalMapping)
+        #expect(d.isEmpty, "\(d)")
+        let title = try #require(def?.title)
+        #expect(Array(title.unicodeScalars) == Array("Tiếp nhận đơn".precomposedStringWithCanonicalMapping.unicodeScalars))
+    }
+
     @Test("an 'until' before the 'anchor' is warned about: the series would have no occurrence")
     func untilBeforeAnchor() {
         let d = Self.edited("anchor: 2026-01-01\n", "anchor: 2026-01-01\n    until: 2025-12-31\n")

@@ -81,7 +81,9 @@ package enum YAMLTree {
         let pos = node.mark.map { Position(line: $0.line, column: $0.column) } ?? Position(line: 1, column: 1)
         switch node {
         case .scalar(let s):
-            return .scalar(s.string, plain: s.style == .plain, pos)
+            // In NFC, as data typed by people is stored: a title saved by an editor in decomposed form came out in
+            // records that a search typed the usual way («Tiếp nhận») did not find (authoring audit, 07/12/2026).
+            return .scalar(FieldDefinition.composed(s.string), plain: s.style == .plain, pos)
         case .mapping(let m):
             var out: [YPair] = []
             for (k, v) in m { out.append(YPair(key: try convert(k), value: try convert(v))) }
