@@ -18,7 +18,6 @@ struct DigestLayout {
     /// clipped]», which hid the rest of the list and the footer's contact line (mail audit, 07/12/2026).
     static let maxListed = 200
 
-
     struct Section {
         var title: String
         /// What the summary line calls the section's items: «việc quá hạn».

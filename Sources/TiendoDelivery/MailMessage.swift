@@ -110,7 +110,8 @@ public enum MIME {
 
     /// Every line break as CRLF (a lone CR or LF, or CRLF already).
     public static func crlf(_ text: String) -> String {
-        text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n").replacingOccurrences(of: "\n", with: "\r\n")
+        text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n").replacingOccurrences(
+            of: "\n", with: "\r\n")
     }
 
     /// Base64 in lines of 76 characters, each ended by CRLF (RFC 2045 §6.8).

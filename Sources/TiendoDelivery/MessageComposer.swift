@@ -343,7 +343,8 @@ public struct MessageComposer: Sendable {
         for (k, v) in rows {
             // The link by what it opens: a long address breaks mid-word on a phone.
             let cell = k == MessageComposer.pageRow ? "<a href=\"\(MIME.escapeHTML(v))\">Mở trang hồ sơ</a>" : MIME.escapeHTML(v)
-            html += "<tr><th align=\"left\" valign=\"top\">\(MIME.escapeHTML(k))</th><td valign=\"top\" style=\"overflow-wrap: anywhere; word-break: break-word\">\(cell)</td></tr>\n"
+            html +=
+                "<tr><th align=\"left\" valign=\"top\">\(MIME.escapeHTML(k))</th><td valign=\"top\" style=\"overflow-wrap: anywhere; word-break: break-word\">\(cell)</td></tr>\n"
         }
         html += "</table>\n"
         if let g = i.guidance { html += "<p><strong>Hướng dẫn:</strong> " + MIME.escapeHTML(g) + "</p>\n" }

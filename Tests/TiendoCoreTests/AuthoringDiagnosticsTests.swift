@@ -43,8 +43,10 @@ import Testing
 
     @Test(
         "a misspelt key is one error: its value is read as the key it resembles",
-        arguments: [("fields:", "field:", "'field'", "'fields'"), ("initial:", "inital:", "'inital'", "'initial'"),
-                    ("title: Tiếp nhận đơn", "titel: Tiếp nhận đơn", "'titel'", "'title'")])
+        arguments: [
+            ("fields:", "field:", "'field'", "'fields'"), ("initial:", "inital:", "'inital'", "'initial'"),
+            ("title: Tiếp nhận đơn", "titel: Tiếp nhận đơn", "'titel'", "'title'"),
+        ])
     func misspeltKey(from: String, to: String, typed: String, meant: String) {
         let d = Self.edited(from, to)
         #expect(d.count == 1, "\(d)")
@@ -78,24 +80,32 @@ import Testing
 
             """
         let d = Self.check(loop)
-        #expect(d.map(\.message) == ["no final state can be reached from 'a': an instance never completes (mark the last state 'final: true')"])
+        #expect(
+            d.map(\.message) == ["no final state can be reached from 'a': an instance never completes (mark the last state 'final: true')"])
         #expect(d.first?.severity == .warning)
     }
 
     @Test("YAML slips are named: a tab, a value with «: » or starting with «[»")
     func yamlHints() {
-        #expect(Self.edited("    title: Tiếp nhận\n", "\ttitle: Tiếp nhận\n").first?.message.hasSuffix("line 9 is indented with a tab: indent with spaces only") == true)
-        #expect(Self.edited("    title: Tiếp nhận\n", "    title: Bước 1: tiếp nhận\n").first?.message.hasSuffix(
-            "; a value containing ': ' must be in quotes (title: \"Bước 2: nộp hồ sơ\")") == true)
-        #expect(Self.edited("    title: Tiếp nhận\n", "    title: [Bước 1] Tiếp nhận\n").first?.message.hasSuffix(
-            "; a value starting with '[' or '{' is read as a list or a mapping: put it in quotes") == true)
+        #expect(
+            Self.edited("    title: Tiếp nhận\n", "\ttitle: Tiếp nhận\n").first?.message.hasSuffix(
+                "line 9 is indented with a tab: indent with spaces only") == true)
+        #expect(
+            Self.edited("    title: Tiếp nhận\n", "    title: Bước 1: tiếp nhận\n").first?.message.hasSuffix(
+                "; a value containing ': ' must be in quotes (title: \"Bước 2: nộp hồ sơ\")") == true)
+        #expect(
+            Self.edited("    title: Tiếp nhận\n", "    title: [Bước 1] Tiếp nhận\n").first?.message.hasSuffix(
+                "; a value starting with '[' or '{' is read as a list or a mapping: put it in quotes") == true)
     }
 
     @Test(
         "a date expression's slips say what to write",
         arguments: [
             ("ngay_nhan + 30 wd", "no space between a number and its unit: write '30wd' in 'due' of state 'tiep-nhan'"),
-            ("ngay_nhan + 1.5d", "whole numbers only: '1.5d' has a fraction; count in a smaller unit (36h, not 1.5d) in 'due' of state 'tiep-nhan'"),
+            (
+                "ngay_nhan + 1.5d",
+                "whole numbers only: '1.5d' has a fraction; count in a smaller unit (36h, not 1.5d) in 'due' of state 'tiep-nhan'"
+            ),
             ("ngay_nhan + 10 ngay", "missing unit after '10': use d, wd, w, mo, y, h or min in 'due' of state 'tiep-nhan'"),
         ])
     func expressionSlips(due: String, message: String) {
@@ -104,30 +114,41 @@ import Testing
 
     @Test("a date written day first is given back in the form a file needs")
     func dayFirstDates() {
-        #expect(Self.edited("anchor: 2026-01-01", "anchor: 01/01/2026").map(\.message) == [
-            "invalid date '01/01/2026': dates are written YYYY-MM-DD ('2026-01-01') in 'anchor' of milestone 'bao-cao'"
-        ])
-        #expect(Self.edited("ngay_nhan: {type: date, required: true}", "ngay_nhan: {type: date, default: 15/03/2026}").map(\.message) == [
-            "invalid default for field 'ngay_nhan': '15/03/2026' is not YYYY-MM-DD: write '2026-03-15'"
-        ])
+        #expect(
+            Self.edited("anchor: 2026-01-01", "anchor: 01/01/2026").map(\.message) == [
+                "invalid date '01/01/2026': dates are written YYYY-MM-DD ('2026-01-01') in 'anchor' of milestone 'bao-cao'"
+            ])
+        #expect(
+            Self.edited("ngay_nhan: {type: date, required: true}", "ngay_nhan: {type: date, default: 15/03/2026}").map(\.message) == [
+                "invalid default for field 'ngay_nhan': '15/03/2026' is not YYYY-MM-DD: write '2026-03-15'"
+            ])
     }
 
     @Test("a name typed as people write it is refused with the name to write, not a regular expression")
     func namesInWords() {
-        #expect(Self.edited("      xu-ly:", "      xử-lý:").map(\.message) == ["invalid event name 'xử-lý': use lowercase ASCII letters, digits and '-' ('xu-ly')"])
-        #expect(Self.edited("  so_phieu:", "  Số phiếu:").first?.message
-            == "invalid field name 'Số phiếu': use lowercase ASCII letters, digits and '_', starting with a letter ('so_phieu')")
-        #expect(Self.edited("  bao-cao:", "  Báo cáo tháng:").first?.message == "invalid milestone id 'Báo cáo tháng': use lowercase ASCII letters, digits and '-' ('bao-cao-thang')")
+        #expect(
+            Self.edited("      xu-ly:", "      xử-lý:").map(\.message) == [
+                "invalid event name 'xử-lý': use lowercase ASCII letters, digits and '-' ('xu-ly')"
+            ])
+        #expect(
+            Self.edited("  so_phieu:", "  Số phiếu:").first?.message
+                == "invalid field name 'Số phiếu': use lowercase ASCII letters, digits and '_', starting with a letter ('so_phieu')")
+        #expect(
+            Self.edited("  bao-cao:", "  Báo cáo tháng:").first?.message
+                == "invalid milestone id 'Báo cáo tháng': use lowercase ASCII letters, digits and '-' ('bao-cao-thang')")
         #expect(WorkflowParser.suggestedName("Tiếp nhận đơn", separator: "-") == "tiep-nhan-don")
         #expect(WorkflowParser.suggestedName("tiep-nhan", separator: "-") == nil)
     }
 
     @Test("Vietnam's zone and a deadline's key put in its state are said where they belong")
     func misplaced() {
-        #expect(Self.edited("title: Tiếp nhận đơn\n", "title: Tiếp nhận đơn\ntimezone: Asia/Hanoi\n").map(\.message)
-            == ["unknown time zone 'Asia/Hanoi' (Vietnam's is 'Asia/Ho_Chi_Minh')"])
-        #expect(Self.edited("    deadline: {due: ngay_nhan + 10wd}\n", "    deadline: {due: ngay_nhan + 10wd}\n    remind: [2d]\n").map(\.message)
-            == ["unknown key 'remind' in state 'tiep-nhan': it goes under 'deadline'"])
+        #expect(
+            Self.edited("title: Tiếp nhận đơn\n", "title: Tiếp nhận đơn\ntimezone: Asia/Hanoi\n").map(\.message)
+                == ["unknown time zone 'Asia/Hanoi' (Vietnam's is 'Asia/Ho_Chi_Minh')"])
+        #expect(
+            Self.edited("    deadline: {due: ngay_nhan + 10wd}\n", "    deadline: {due: ngay_nhan + 10wd}\n    remind: [2d]\n").map(
+                \.message)
+                == ["unknown key 'remind' in state 'tiep-nhan': it goes under 'deadline'"])
     }
 
     @Test("a file saved in decomposed form (NFD) is read composed, as typed data is stored")
@@ -141,13 +162,15 @@ import Testing
     @Test("an 'until' before the 'anchor' is warned about: the series would have no occurrence")
     func untilBeforeAnchor() {
         let d = Self.edited("anchor: 2026-01-01\n", "anchor: 2026-01-01\n    until: 2025-12-31\n")
-        #expect(d.map(\.message) == ["'until' 2025-12-31 is before 'anchor' 2026-01-01 of milestone 'bao-cao': the series has no occurrence"])
+        #expect(
+            d.map(\.message) == ["'until' 2025-12-31 is before 'anchor' 2026-01-01 of milestone 'bao-cao': the series has no occurrence"])
     }
 
     @Test("hidden files are not workflows; a calendar's errors come first and each workflow names its file")
     func directoryListing() throws {
         let fm = FileManager.default
-        let root = (NSTemporaryDirectory() as NSString).appendingPathComponent("tiendo-authoring-\(ProcessInfo.processInfo.processIdentifier)")
+        let root = (NSTemporaryDirectory() as NSString).appendingPathComponent(
+            "tiendo-authoring-\(ProcessInfo.processInfo.processIdentifier)")
         try? fm.removeItem(atPath: root)
         defer { try? fm.removeItem(atPath: root) }
         try fm.createDirectory(atPath: root + "/calendars", withIntermediateDirectories: true)
@@ -162,7 +185,9 @@ import Testing
         #expect(broken != Fixtures.vnCalendarYAML)
         try broken.write(toFile: root + "/calendars/vn.yaml", atomically: true, encoding: .utf8)
         let d = Loader(searchPath: [root]).validate(paths: [root])
-        #expect(d.first?.file == root + "/calendars/vn.yaml" && d.first?.message.hasSuffix("expected YYYY-MM-DD ('2027-01-01')") == true, "\(d)")
+        #expect(
+            d.first?.file == root + "/calendars/vn.yaml" && d.first?.message.hasSuffix("expected YYYY-MM-DD ('2027-01-01')") == true, "\(d)"
+        )
         #expect(d.dropFirst().allSatisfy { $0.message == "calendar 'vn' has errors (see \(root)/calendars/vn.yaml)" }, "\(d)")
     }
 }

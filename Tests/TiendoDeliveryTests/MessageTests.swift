@@ -122,7 +122,8 @@ extension Array where Element == String {
                 """)
         #expect(
             p.parts[1].text.contains(
-                "<tr><th align=\"left\" valign=\"top\">Tình trạng (tính đến ngày gửi thư)</th><td valign=\"top\" style=\"overflow-wrap: anywhere; word-break: break-word\">còn 5 ngày</td></tr>"))
+                "<tr><th align=\"left\" valign=\"top\">Tình trạng (tính đến ngày gửi thư)</th><td valign=\"top\" style=\"overflow-wrap: anywhere; word-break: break-word\">còn 5 ngày</td></tr>"
+            ))
         // A phone's client lays the HTML out at its own width; not urgent, not flagged.
         #expect(p.parts[1].text.contains("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"))
         #expect(p.headers["Importance"] == nil && p.headers["X-Priority"] == nil)
@@ -383,14 +384,19 @@ extension Array where Element == String {
         let p = ParsedMail(m.bytes)
         let text = p.parts[0].text
         #expect(text.contains("QUÁ HẠN (230)\n"))
-        #expect(text.contains("  - Đảng viên số 13 (Chi bộ Khu dân cư số 2): «Nộp bản kiểm điểm cá nhân cuối năm», hạn chót 05/12/2025, quá hạn 3 ngày\n"), "\(text)")
+        #expect(
+            text.contains(
+                "  - Đảng viên số 13 (Chi bộ Khu dân cư số 2): «Nộp bản kiểm điểm cá nhân cuối năm», hạn chót 05/12/2025, quá hạn 3 ngày\n"),
+            "\(text)")
         #expect(text.components(separatedBy: "\n  - ").count - 1 == DigestLayout.maxListed)
         #expect(text.contains("  … và 30 việc nữa của mục này không liệt kê trong thư (mỗi thư liệt kê tối đa 200 việc).\n"))
         #expect(p.parts[1].text.contains("<p>… và 30 việc nữa của mục này"))
         #expect(text.hasSuffix("Đề nghị không trả lời thư này.\n"))
         // One chi bộ's digest does not repeat its name on every line.
-        let one = try composer.email(for: job(Array(records.prefix(1)), to: dung, digest: "bi-thu|ngay|bithu.kdc2@example.vn|2025-12-08",
-            labels: ["Đảng viên số 0"]), now: at("2025-12-08T07:30"))
+        let one = try composer.email(
+            for: job(
+                Array(records.prefix(1)), to: dung, digest: "bi-thu|ngay|bithu.kdc2@example.vn|2025-12-08",
+                labels: ["Đảng viên số 0"]), now: at("2025-12-08T07:30"))
         #expect(ParsedMail(one.bytes).parts[0].text.contains("  - Đảng viên số 0: «Nộp bản"))
     }
 
@@ -522,7 +528,8 @@ extension Array where Element == String {
         // In the HTML, the link by what it opens (a long address breaks mid-word on a phone).
         #expect(
             secretary.parts[1].text.contains(
-                "<tr><th align=\"left\" valign=\"top\">Xem hồ sơ</th><td valign=\"top\" style=\"overflow-wrap: anywhere; word-break: break-word\"><a href=\"\(page)\">Mở trang hồ sơ</a></td></tr>"))
+                "<tr><th align=\"left\" valign=\"top\">Xem hồ sơ</th><td valign=\"top\" style=\"overflow-wrap: anywhere; word-break: break-word\"><a href=\"\(page)\">Mở trang hồ sơ</a></td></tr>"
+            ))
         let office = try body(Mailbox(name: "Văn phòng", address: "VANPHONG@tayho.example.vn"), route: "bi-thu")
         #expect(office.parts[0].text.contains("Xem hồ sơ: \(page)\n"))
         // A member reached through the record's `email` field has no account: no link; nor a route no longer in the file.
@@ -604,6 +611,8 @@ extension Array where Element == String {
         // A name of a thousand ASCII letters without a space is encoded, so that its header folds under 78 octets.
         let endless = MIME.header("To", MIME.mailbox(Mailbox(name: String(repeating: "A", count: 1200), address: "a@b.vn")))
         #expect(endless.components(separatedBy: "\r\n").allSatisfy { $0.utf8.count <= 78 })
-        #expect(ParsedMail.decodeWords(String(endless.dropFirst("To: ".count).replacingOccurrences(of: "\r\n", with: "").prefix { $0 != "<" })).hasPrefix(String(repeating: "A", count: 1200)))
+        #expect(
+            ParsedMail.decodeWords(String(endless.dropFirst("To: ".count).replacingOccurrences(of: "\r\n", with: "").prefix { $0 != "<" }))
+                .hasPrefix(String(repeating: "A", count: 1200)))
     }
 }

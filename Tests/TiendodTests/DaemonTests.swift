@@ -248,7 +248,10 @@ struct DaemonTests {
             ("SendEvent", [("id", .string("hop/c1")), ("event", .string("huy"))]),
             ("CompleteMilestone", [("id", .string("hop/c1")), ("milestone", .string("bao-cao"))]),
             ("StartInstance", [("workflow", .string("hop")), ("key", .string("c2")), ("data", .object([("han", .string("2026-03-06"))]))]),
-            ("ImportInstances", [("workflow", .string("hop")), ("rows", .array([.object([("key", .string("c3")), ("han", .string("2026-03-06"))])]))]),
+            (
+                "ImportInstances",
+                [("workflow", .string("hop")), ("rows", .array([.object([("key", .string("c3")), ("han", .string("2026-03-06"))])]))]
+            ),
         ]
         for (method, parameters) in refusals {
             #expect(throws: VarlinkError.self) { try d.call(method, parameters) }

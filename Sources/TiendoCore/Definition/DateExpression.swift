@@ -230,7 +230,8 @@ public struct DateExpression: Sendable, Hashable, CustomStringConvertible {
                     } else if unitText.isEmpty, i < chars.count, chars[i] == "." || chars[i] == "," {
                         var end = i + 1
                         while end < chars.count, chars[end].isASCII, chars[end].isNumber || chars[end].isLetter { end += 1 }
-                        message = "whole numbers only: '\(String(chars[numStart..<end]))' has a fraction; count in a smaller unit (36h, not 1.5d)"
+                        message =
+                            "whole numbers only: '\(String(chars[numStart..<end]))' has a fraction; count in a smaller unit (36h, not 1.5d)"
                     } else if unitText.isEmpty {
                         message = "missing unit after '\(n)': use d, wd, w, mo, y, h or min"
                     } else {

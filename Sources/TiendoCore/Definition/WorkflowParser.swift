@@ -65,7 +65,8 @@ struct WorkflowParser {
         if !WorkflowParser.matches(WorkflowParser.idPattern, expectedID) {
             sink.error(
                 root.position,
-                "workflow id '\(expectedID)' (the file name) must be lowercase ASCII letters, digits and '-', at most 63\(WorkflowParser.suggestedName(expectedID, separator: "-").map { ": name the file '\($0).yaml'" } ?? "")")
+                "workflow id '\(expectedID)' (the file name) must be lowercase ASCII letters, digits and '-', at most 63\(WorkflowParser.suggestedName(expectedID, separator: "-").map { ": name the file '\($0).yaml'" } ?? "")"
+            )
         }
         if let idNode = top["id"], let id = idNode.text, id != expectedID {
             sink.error(idNode.position, "id '\(id)' must equal the file name '\(expectedID)'")
@@ -296,7 +297,8 @@ struct WorkflowParser {
             if !WorkflowParser.matches(WorkflowParser.fieldPattern, name) {
                 sink.error(
                     key.position,
-                    "invalid field name '\(name)': use lowercase ASCII letters, digits and '_', starting with a letter\(WorkflowParser.suggestedName(name, separator: "_").map { " ('\($0)')" } ?? "")")
+                    "invalid field name '\(name)': use lowercase ASCII letters, digits and '_', starting with a letter\(WorkflowParser.suggestedName(name, separator: "_").map { " ('\($0)')" } ?? "")"
+                )
                 continue
             }
             if WorkflowParser.reservedFields.contains(name) || name == "key" {
@@ -709,7 +711,8 @@ struct WorkflowParser {
                 switch fd.parse(text: t, zone: zone, humanInput: false) {
                 case .success(let v): return v
                 case .failure(let e):
-                    sink.error(n.position, "invalid value for field '\(name)' in 'if' of \(context): \(WorkflowParser.literalProblem(fd, t, e))")
+                    sink.error(
+                        n.position, "invalid value for field '\(name)' in 'if' of \(context): \(WorkflowParser.literalProblem(fd, t, e))")
                     return nil
                 }
             }
@@ -852,7 +855,8 @@ struct WorkflowParser {
                     if !WorkflowParser.matches(WorkflowParser.eventPattern, event) {
                         sink.error(
                             ekey.position,
-                            "invalid event name '\(event)': use lowercase ASCII letters, digits and '-'\(WorkflowParser.suggestedName(event, separator: "-").map { " ('\($0)')" } ?? "")")
+                            "invalid event name '\(event)': use lowercase ASCII letters, digits and '-'\(WorkflowParser.suggestedName(event, separator: "-").map { " ('\($0)')" } ?? "")"
+                        )
                         continue
                     }
                     let ctx = "'on.\(event)'"
@@ -864,7 +868,11 @@ struct WorkflowParser {
                                 branches.append(b)
                                 // An `if` written but refused (an error of its own) is not «no 'if'».
                                 let writtenIf: Bool
-                                if case .mapping(let pairs, _) = item { writtenIf = pairs.contains { $0.key.text == "if" } } else { writtenIf = false }
+                                if case .mapping(let pairs, _) = item {
+                                    writtenIf = pairs.contains { $0.key.text == "if" }
+                                } else {
+                                    writtenIf = false
+                                }
                                 if b.conditions.isEmpty, !writtenIf, i < items.count - 1 {
                                     sink.warning(items[i + 1].position, "branch never tried: the one before it in \(ctx) has no 'if'")
                                 }
@@ -927,7 +935,8 @@ struct WorkflowParser {
             if !WorkflowParser.matches(WorkflowParser.eventPattern, id) {
                 sink.error(
                     key.position,
-                    "invalid milestone id '\(id)': use lowercase ASCII letters, digits and '-'\(WorkflowParser.suggestedName(id, separator: "-").map { " ('\($0)')" } ?? "")")
+                    "invalid milestone id '\(id)': use lowercase ASCII letters, digits and '-'\(WorkflowParser.suggestedName(id, separator: "-").map { " ('\($0)')" } ?? "")"
+                )
             }
             guard
                 let m = MappingReader(

@@ -131,7 +131,11 @@ public enum GraphRenderer {
     static func every(_ m: MilestoneDefinition, _ separator: String) -> String {
         guard let r = m.recurrence else { return "" }
         let from: String
-        if case .date(let d) = r.anchor.base, r.anchor.steps.isEmpty, r.anchor.at == nil { from = d.vietnamese } else { from = r.anchor.source }
+        if case .date(let d) = r.anchor.base, r.anchor.steps.isEmpty, r.anchor.at == nil {
+            from = d.vietnamese
+        } else {
+            from = r.anchor.source
+        }
         return "\(separator)\(Messages.every(r.everyText)) từ \(from)"
     }
 }
