@@ -157,9 +157,10 @@ check "postinst: start khi cài, restart khi nâng cấp" \
 info() { echo "$ROOT/var/lib/dpkg/info/tiendo.$1"; }
 check "postinst: try-restart tiendo-deliver, tiendo-web khi nâng cấp" \
     grep -qF "deb-systemd-invoke try-restart 'tiendo-deliver.service' 'tiendo-web.service'" "$(info postinst)"
-check "postinst: tiendo-deliver, tiendo-web đã bật mà đang dừng (sau remove) được khởi động lại" \
-    bash -c "grep -qF 'systemctl is-enabled --quiet \"\$unit\"' '$(info postinst)' &&
-        grep -qF 'deb-systemd-invoke start \"\$unit\"' '$(info postinst)'"
+check "postinst: chỉ tiendo-deliver, tiendo-web mà remove đã dừng (prerm ghi lại) được khởi động lại" \
+    bash -c "grep -qF 'for unit in \$(cat /run/tiendo-package-stopped)' '$(info postinst)' &&
+        grep -qF 'deb-systemd-invoke start \"\$unit\"' '$(info postinst)' &&
+        grep -qF 'echo \"\$running\" > /run/tiendo-package-stopped' '$(info prerm)'"
 check "preinst: không sao lưu lại khi cài lại cùng phiên bản" grep -qF '[ "$2" != "$3" ]' "$(info preinst)"
 check "tmpfiles: cả cây /var/lib/tiendo về tiendo (Z)" grep -q '^Z *\/var\/lib\/tiendo ' "$ROOT/usr/lib/tmpfiles.d/tiendo.conf"
 check "preinst: không dừng tiendo-deliver, tiendo-web trước khi nâng cấp" \
