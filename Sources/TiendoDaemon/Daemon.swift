@@ -166,10 +166,12 @@ public final class Daemon: InstanceCounter {
     /// The catch-up being summed for its summary (`tallyCatchUp`), nil when none is.
     var catchUp: CatchUpTally?
     public internal(set) var lastNow: Instant
-    /// The latest instant known to be written: the newest record at the start (unless `options.trustClock`), then
-    /// every instant a tick or an operator's change ran at. An operator's change is refused while the clock is more
-    /// than `Daemon.clockTolerance` behind it (`operatorNow`).
+    /// The latest instant records are known to have been written at: the newest at the start (unless
+    /// `options.trustClock`), then each commit of a change or of a batch fired. An operator's change is refused
+    /// while the clock is more than `Daemon.operatorClockTolerance` behind it (`checkClock`).
     var clockFloor: Instant
+    /// When `checkClock` last said in the journal that it refuses changes.
+    var clockRefusalLoggedAt: Instant?
     /// When `tick` last dropped the snapshots of steps past the undo window.
     var snapshotsDroppedAt: Instant?
     /// The last record emitted whose sequence number is not yet the stored sent watermark; written by the next
@@ -235,7 +237,7 @@ public final class Daemon: InstanceCounter {
         self.log = log
         let startedAt = clock.now()
         lastNow = startedAt
-        clockFloor = startedAt
+        clockFloor = Instant(seconds: 0)
         do {
             // Not searchable by other users (the database holds personal data), whatever the umask it was started with.
             try FileManager.default.createDirectory(
@@ -258,7 +260,9 @@ public final class Daemon: InstanceCounter {
         // A clock behind the last record written (set back by hand, a board without a battery booting in 1970, a
         // fake clock started earlier than the last run): nothing is sent twice (the marks say what was), but what
         // falls due after that record waits for the clock to come back, so an operator is told at once.
-        if let last = try? store.latestRecordAt(), startedAt.seconds < last.seconds - Daemon.clockTolerance {
+        let written = try? store.latestWrittenAt()
+        if !options.trustClock, let written { clockFloor = written }
+        if let last = written, startedAt.seconds < last.seconds - Daemon.clockTolerance {
             let behind = Messages.span(seconds: Int(last.seconds - startedAt.seconds))
             var said =
                 "Đồng hồ đang chỉ \(Zone.vietnam.vietnamese(startedAt)), sớm hơn \(behind) so với bản ghi mới nhất trong cơ sở dữ liệu "
@@ -266,8 +270,7 @@ public final class Daemon: InstanceCounter {
                 + "đến hạn sau lúc đó chờ đồng hồ tới"
             if options.trustClock {
                 said += "; theo --trust-clock, thao tác của người dùng vẫn được ghi theo giờ này"
-            } else {
-                clockFloor = last
+            } else if startedAt.seconds < last.seconds - Daemon.operatorClockTolerance {
                 said +=
                     "; thao tác của người dùng (thêm, nhập, ghi bước, hoàn tác) bị từ chối cho tới khi đồng hồ đúng lại. "
                     + "Hãy chỉnh đồng hồ (timedatectl); nếu giờ này mới đúng, khởi động lại tiendod với --trust-clock"

@@ -28,7 +28,6 @@ extension Daemon {
     public func tick(now: Instant, within seconds: Double? = nil) throws -> TickResult {
         var result = TickResult()
         lastNow = now
-        if now > clockFloor { clockFloor = now }
         let deadline = seconds.map { DaemonClock.monotonic() + $0 }
         // Once a day, with the day's first firing: the undo snapshots past the window (a bounded batch; any left go
         // the next day or at the next start).
@@ -41,7 +40,10 @@ extension Daemon {
             let (stored, count) = try transact { tx in try fire(tx, now: now, result: &result) }
             send(stored)
             heartbeat()
-            if count > 0 { statusDirty = true }
+            if count > 0 {
+                statusDirty = true
+                noteWritten(now)
+            }
             // After a failed sync of the log nothing more is written (the loop is stopping).
             if syncFailure != nil { break }
             if count < options.batchSize { break }
@@ -59,7 +61,6 @@ extension Daemon {
     func nothingDue(at now: Instant) -> Bool {
         guard store.nothingDue(upTo: now) else { return false }
         lastNow = now
-        if now > clockFloor { clockFloor = now }
         heartbeat()
         return true
     }

@@ -28,18 +28,33 @@ extension Daemon {
 
     func requestID(_ workflow: String, _ key: String) -> String { "\(workflow)/\(key)" }
 
-    /// How far the clock may be behind the newest instant written before an operator's change is refused.
+    /// How far the clock may be behind the newest record before the start says so.
     static let clockTolerance: Int64 = 300
+    /// How far it may be behind before an operator's change is refused: a day, so that a clock stepped back by a few
+    /// hours (a dual-boot PC whose hardware clock keeps local time, corrected by NTP after the start) misdates
+    /// nothing by more than that and locks nobody out, while a board booting in 1970 or a clock set back by days is
+    /// caught.
+    static let operatorClockTolerance: Int64 = 86_400
 
-    /// The instant an operator's change is dated: now, unless the clock is behind what was already written (set
-    /// back by hand, a board without a battery booting in 1970). A step dated then would enter its state years
-    /// before its history says the one before began, and every deadline counted from it would be overdue at once:
-    /// refused, saying both instants, until the clock is right again (or tiendod runs with `--trust-clock`).
-    func operatorNow() throws(RequestError) -> Instant {
-        let now = clock.now()
-        if now.seconds < clockFloor.seconds - Daemon.clockTolerance { throw .clockBehind(now: now, newest: clockFloor) }
+    /// Refuses an operator's change while the clock is more than `operatorClockTolerance` behind the newest record
+    /// written (set back by hand, a board without a battery booting in 1970): a step dated then would enter its state
+    /// before its history says the one before began, and every deadline counted from it would be overdue at once.
+    /// Refused with both instants until the clock is right again (or tiendod runs with `--trust-clock`); the journal
+    /// says so once in ten minutes, with what to do.
+    func checkClock(_ now: Instant) throws(RequestError) {
+        guard now.seconds < clockFloor.seconds - Daemon.operatorClockTolerance else { return }
+        if clockRefusalLoggedAt.map({ abs(now.seconds - $0.seconds) >= 600 }) ?? true {
+            clockRefusalLoggedAt = now
+            log.warning(
+                "Từ chối thao tác của người dùng: đồng hồ đang chỉ \(Zone.vietnam.vietnamese(now)), sớm hơn bản ghi mới nhất (\(Zone.vietnam.vietnamese(clockFloor))) quá một ngày. Hãy chỉnh đồng hồ (timedatectl); nếu giờ này mới đúng, khởi động lại tiendod với --trust-clock"
+            )
+        }
+        throw .clockBehind(now: now, newest: clockFloor)
+    }
+
+    /// Records were written at `now` (a commit of a change, a batch fired): the clock's floor moves up to it.
+    func noteWritten(_ now: Instant) {
         if now > clockFloor { clockFloor = now }
-        return now
     }
 
     /// Starts an instance now (durable before returning).
@@ -53,7 +68,8 @@ extension Daemon {
     func startRow(
         workflow: String, key: String?, data: [(String, JSON)], actor: Int?, actorName: String? = nil, started: Instant? = nil
     ) throws(RequestError) -> StoredInstance {
-        let now = try operatorNow()
+        let now = clock.now()
+        try checkClock(now)
         guard let def = current[workflow] else { throw .noSuchWorkflow(workflow) }
         let validated: InstanceData
         switch def.validate(data: data, partial: false, today: def.zone.date(of: now)) {
@@ -98,6 +114,7 @@ extension Daemon {
             degradeIfStoreFailure(error)
             throw .internalError(Store.describe(error))
         }
+        noteWritten(clock.now())
         statusDirty = true
     }
 
@@ -148,7 +165,7 @@ extension Daemon {
     func eventRow(
         id: String, event: String, data: [(String, JSON)], idempotencyKey: String?, actor: Int?, actorName: String? = nil
     ) throws(RequestError) -> (row: StoredInstance, repeated: RepeatedRequest?) {
-        let now = try operatorNow()
+        let now = clock.now()
         // The instance and, with a key, whether a request under it was already applied: one read. A failed read is
         // an error, never "not applied yet", which would apply the event a second time.
         let read: (row: StoredInstance?, applied: String?)
@@ -162,6 +179,7 @@ extension Daemon {
         guard let row = read.row else { throw .noSuchInstance(id) }
         // A request already applied under this key answers with the instance as it is now.
         if let applied = read.applied { return (row, RepeatedRequest(stored: applied)) }
+        try checkClock(now)
         let (def, engine) = try loaded(row)
         // The instance as it is now, just before the step: what an undo puts back (`Engine.undo`).
         var before = row.instance
@@ -242,7 +260,8 @@ extension Daemon {
 
     /// `undoStep`, returning the row as written (the reply is made from it).
     func undoRow(id: String, expecting: String? = nil, actor: Int?, actorName: String? = nil) throws(RequestError) -> StoredInstance {
-        let now = try operatorNow()
+        let now = clock.now()
+        try checkClock(now)
         // The step to undo, or why there is none (read only then).
         let read: (row: StoredInstance?, undo: Result<StoredUndo, NoUndo>)
         do {

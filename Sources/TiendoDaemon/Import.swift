@@ -35,7 +35,8 @@ extension Daemon {
         workflow: String, rows: [[(String, JSON)]], actor: Int?, actorName: String? = nil, importID: String? = nil,
         final: Bool = true, expected: Int? = nil
     ) throws(RequestError) -> ImportOutcome {
-        let now = try operatorNow()
+        let now = clock.now()
+        try checkClock(now)
         guard let def = current[workflow] else { throw .noSuchWorkflow(workflow) }
         // A value past a cell's limit is refused before anything is staged: checked only at the commit, a workbook of
         // a few kilobytes repeating one long text grew the database by a gigabyte that stayed after the refusal
@@ -276,6 +277,7 @@ extension Daemon {
             throw .importRejected(problems)
         }
         statusDirty = true
+        noteWritten(now)
         do {
             if let kept {
                 send(kept)

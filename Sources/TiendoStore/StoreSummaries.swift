@@ -105,8 +105,17 @@ extension Store {
 
     /// The instant of the last record written (by sequence number: the newest row without reading the table); nil
     /// for none. A record is never dated after the clock that wrote it, so a clock now before it was set back.
-    public func latestRecordAt() throws -> Instant? {
-        try read { db in try Int64.fetchOne(db, sql: "SELECT at FROM history ORDER BY seq DESC LIMIT 1").map { Instant(seconds: $0) } }
+    /// When the latest records were written: among the last 200 rows of history, the latest `at` plus `late` (a
+    /// record written after its instant says by how much: an import's backdated start, a catch-up), so that an
+    /// import dated in the past does not hide the instant it was made at. Nil for an empty history.
+    public func latestWrittenAt() throws -> Instant? {
+        try read { db in
+            try Int64.fetchOne(
+                db,
+                sql:
+                    "SELECT max(at + IFNULL(json_extract(record, '$.late'), 0)) FROM (SELECT at, record FROM history ORDER BY seq DESC LIMIT 200)"
+            ).map { Instant(seconds: $0) }
+        }
     }
 }
 
