@@ -886,6 +886,9 @@ def test_a_record_is_started_from_a_form_within_the_accounts_chi_bo(stack, brows
     is theirs, a date is typed day first, a key already used or a value tiendod refuses shows the form again with what
     was typed, and nothing is added."""
     login(browser, stack, "ha")
+    # A filtered list says what it lists in its title (a browser's tab, its history, a screen reader).
+    browser.get(stack.url + "/ho-so?quy-trinh=kiem-tra")
+    assert "Hồ sơ — Quy trình: Kiểm tra hồ sơ đảng viên" in browser.title, browser.title
     browser.get(stack.url + "/ho-so")
     submit(browser, browser.find_element(By.LINK_TEXT, "+ Thêm hồ sơ"))
     assert browser.find_element(By.TAG_NAME, "h1").text == "Thêm hồ sơ"
@@ -911,6 +914,10 @@ def test_a_record_is_started_from_a_form_within_the_accounts_chi_bo(stack, brows
     assert refused == ("Giá trị ở trường «Hạn nộp hồ sơ» không hợp lệ: ngày '31/02/2026' không tồn tại. "
                        "Hồ sơ chưa được thêm."), refused
     assert browser.find_element(By.ID, "f-ho_ten").get_attribute("value") == "Lê Thị Mai"  # what was typed stays
+    # The box refused is marked for a screen reader and tied to the message, as on a record's page; the others not.
+    assert browser.find_element(By.ID, "f-han").get_attribute("aria-invalid") == "true"
+    assert browser.find_element(By.ID, "f-han").get_attribute("aria-describedby") == "thong-bao-loi"
+    assert browser.find_element(By.ID, "f-ho_ten").get_attribute("aria-invalid") is None
     assert "moi-1" not in stack.ctl("list", "kiem-tra")
 
     fill("moi-1", "Lê Thị Mai", "20/03/2026")

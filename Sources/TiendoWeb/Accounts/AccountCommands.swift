@@ -77,7 +77,8 @@ public enum AccountCommands {
         for g in groups { try check(Account.validGroup(g)) }
         let groups = normalized(groups)
         return try modify(store, name) { a in
-            if let shown, shown != a.scopeMark {
+            // Already as asked (the same form sent twice): done, not refused.
+            if let shown, shown != a.scopeMark, a.role != role || a.groups != groups {
                 throw AccountStoreError(
                     "tài khoản «\(a.name)» vừa được đổi sau khi trang này được mở: nay là \(a.role.title), \(a.groupsText). Chưa thay đổi gì; hãy xem lại rồi đổi nếu vẫn cần"
                 )

@@ -35,7 +35,7 @@ struct AgendaPage {
         let undelivered = await DeliveriesPage.notice(app, account: account)
         return Layout.response(
             Layout.page(
-                title: "Việc cần làm", active: "/", context: context, flash: flash,
+                title: filters.title("Việc cần làm", data.catalog), active: "/", context: context, flash: flash,
                 body: body(data, account: account, context: context, query: request.uri.query, notice: undelivered)))
     }
 

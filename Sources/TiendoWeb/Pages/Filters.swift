@@ -131,6 +131,13 @@ struct Filters: Sendable {
         return parts.isEmpty ? "Tất cả" : parts.joined(separator: "; ")
     }
 
+    /// A list page's title with what it is filtered to and which page, as a browser's tab, its history and a screen
+    /// reader say it: «Hồ sơ — Quy trình: …; Chi bộ Khu dân cư số 3 (trang 2)», not «Hồ sơ» for every list.
+    func title(_ page: String, _ catalog: Catalog) -> String {
+        let parts = conditions(catalog)
+        return page + (parts.isEmpty ? "" : " — " + parts.joined(separator: "; ")) + (self.page > 0 ? " (trang \(self.page + 1))" : "")
+    }
+
     /// Whether a group's name is a chi bộ's («Chi bộ Khu dân cư số 3», in any case).
     static func namesChiBo(_ group: String) -> Bool { group.lowercased().hasPrefix("chi bộ") }
 

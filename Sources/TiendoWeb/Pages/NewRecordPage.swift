@@ -143,6 +143,8 @@ struct NewRecordPage {
             case .instanceExists: message = "Mã hồ sơ «\(key)» đã có trong quy trình «\(workflow.title)»; hãy dùng mã khác."
             default: message = RecordPage.refusal(e, workflow: workflow)
             }
+            var values = values
+            if case .invalidData(let field, _) = e { values[RecordPage.refusedField] = field }
             return refused(message, values: values)
         }
     }
@@ -242,6 +244,8 @@ struct NewRecordPage {
             let needed = f.required || f.name == workflow.label
             let mark: HTML = needed ? " <span class=\"required\">*</span>" : .empty
             let current = values[f.name] ?? ""
+            // The box tiendod refused, marked as on a record's page (no field is named `_…`).
+            let refusedHere = values[RecordPage.refusedField] == f.name
             let control: HTML
             var after: HTML = .empty
             if f.name == workflow.groupBy, account.scope == nil {
@@ -252,7 +256,7 @@ struct NewRecordPage {
                         "<label class=\"check\"><span>Tên mới (chưa có hồ sơ nào mang tên này)</span><input type=\"checkbox\" name=\"nhom-moi\" value=\"1\"\(HTML.flag("checked", values["nhom-moi"] == "1"))></label>"
                 }
                 control = HTML.join([
-                    FieldControls.control(f, id: id, current: current, required: f.required, list: "\(id)-list"),
+                    FieldControls.control(f, id: id, current: current, required: f.required, list: "\(id)-list", invalid: refusedHere),
                     "<datalist id=\"\(id)-list\">\(list)</datalist>",
                 ])
             } else if f.name == workflow.groupBy, let groups = account.scope {
@@ -262,7 +266,7 @@ struct NewRecordPage {
                 }
                 control = "<select id=\"\(id)\" name=\"\(id)\" required>\(options)</select>"
             } else {
-                control = FieldControls.control(f, id: id, current: current, required: needed)
+                control = FieldControls.control(f, id: id, current: current, required: needed, invalid: refusedHere)
             }
             // What an empty box gives, said beside it: a thi-dua record of 2026 left «Hạn ký giao ước» at the file's
             // 31/12/2026 without anyone seeing it. (Its days now count from «Năm thi đua»: the box says how.)

@@ -72,7 +72,7 @@ struct RecordPage {
             instance: instance, transition: entry.nextTransition, history: history, catalog: catalog, account: account, context: context,
             typed: flash?.typed ?? [:], followUps: followUps, undo: entry.undo, bases: entry.bases,
             // Names only: a file that cannot be read now shows the sign-in names, as for accounts without one.
-            people: (try? app.accounts.named()) ?? [:], historyPage: historyPage)
+            people: (try? app.accounts.named()) ?? [:], historyPage: historyPage, ownVersion: entry.definition != nil)
         return Layout.response(
             Layout.page(title: catalog.label(of: instance), active: "/ho-so", context: context, flash: flash, body: view.body))
     }

@@ -29,6 +29,8 @@ struct RecordView {
     static let historyPageSize = 300
 
     var workflow: Extras.WorkflowInfo? { catalog[instance.workflow] }
+    /// `catalog` holds the version of the workflow the record runs, not the one in force (`InstanceEntry.definition`).
+    var ownVersion = false
     var mayAct: Bool { account.role.mayAct }
 
     var body: HTML {
@@ -40,7 +42,7 @@ struct RecordView {
         // The page reads the version the record runs (`catalog` holds it): say so, as its steps may differ from the
         // ones new records of the workflow have.
         let staleNote: HTML =
-            i.stale && !i.completed
+            ownVersion && !i.completed
             ? "<p class=\"muted\">Quy trình này đã được sửa sau khi hồ sơ bắt đầu; hồ sơ vẫn đi theo phiên bản cũ của quy trình (các trạng thái, các bước và thời hạn dưới đây là của phiên bản ấy) cho tới khi xong.</p>"
             : .empty
         return """

@@ -140,6 +140,11 @@ struct RecordsEvent {
                         said.joined(separator: " "), ok: false, request, context, typed: RecordsEvent.typed(info, values, ids: ids))
                     return .redirect(to: back)
                 }
+                // The server's clock refuses every record alike: said once, the rest not tried.
+                if case .clockBehind = e {
+                    outcome.halt("\(PageError.sentence(e.description)) Dừng lại ở \(who).", left: remaining.count + 1)
+                    break
+                }
                 outcome.refused.append("\(who): \(RecordPage.refusal(e, workflow: catalog[String(id.prefix { $0 != "/" })]))")
             } catch {
                 guard outcome.note(error, for: who, left: remaining.count) else { break }

@@ -100,7 +100,8 @@ struct RecordsPage {
             <a href="\(f.link("/xuat/ho-so.xlsx"))">Tải Excel</a> · <a href="\(f.link("/xuat/ho-so.csv"))">Tải CSV</a></p>
             \(total)\(data.reply.next != nil || f.after != nil ? pager : HTML.empty)\(empty)\(stepForm)\(data.reply.instances.isEmpty ? HTML.empty : RecordsPage.table(data, printing: false, showGroup: PrintList.group(data.filters, account) == nil, pick: !steps.isEmpty, ticked: ticked))\(steps.isEmpty ? HTML.empty : "<p class=\"no-print\">\(RecordsPage.stepButton)</p>")\(pager)
             """
-        return Layout.response(Layout.page(title: "Hồ sơ", active: "/ho-so", context: context, flash: flash, body: body))
+        return Layout.response(
+            Layout.page(title: f.title("Hồ sơ", data.catalog), active: "/ho-so", context: context, flash: flash, body: body))
     }
 
     /// The facts a step asks, typed once for every ticked record (a decision's number and date), none required; the

@@ -10,9 +10,19 @@ enum StepVersion {
     static let field = "ban"
 
     static func of(_ instance: Manager.Instance) -> String {
-        let text = [instance.state ?? "", instance.enteredAt, instance.completed ? "1" : "0", instance.data.serialized()]
+        let text = [instance.state ?? "", instance.enteredAt, instance.completed ? "1" : "0", sortedKeys(instance.data).serialized()]
             .joined(separator: "\u{1F}")
         return String(SHA256.hex(Array(text.utf8)).prefix(16))
+    }
+
+    /// The data with its keys in one order: tiendod writes them in the order of the workflow's fields, which a reload
+    /// may change without changing any value.
+    static func sortedKeys(_ value: JSON) -> JSON {
+        switch value {
+        case .object(let pairs): return .object(pairs.sorted { $0.0 < $1.0 }.map { ($0.0, sortedKeys($0.1)) })
+        case .array(let items): return .array(items.map(sortedKeys))
+        default: return value
+        }
     }
 }
 
