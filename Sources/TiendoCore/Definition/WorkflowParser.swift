@@ -869,7 +869,12 @@ struct WorkflowParser {
                                 // An `if` written but refused (an error of its own) is not «no 'if'».
                                 let writtenIf: Bool
                                 if case .mapping(let pairs, _) = item {
-                                    writtenIf = pairs.contains { $0.key.text == "if" }
+                                    // `if: {}` or `if:` alone is no condition: the branches after it are never tried.
+                                    writtenIf = pairs.contains { p in
+                                        guard p.key.text == "if", !p.value.isNull else { return false }
+                                        if case .mapping(let c, _) = p.value { return !c.isEmpty }
+                                        return true
+                                    }
                                 } else {
                                     writtenIf = false
                                 }
@@ -1063,13 +1068,37 @@ struct WorkflowParser {
             let c = Character(Unicode.Scalar(b))
             if c.isASCII, c.isLetter || c.isNumber {
                 out.append(c)
-            } else if !out.isEmpty, out.last != separator, b < 0x80 {
+            } else if !out.isEmpty, out.last != separator {
+                // Any other character parts words, a non-breaking space or an en dash pasted from a document too.
                 out.append(separator)
             }
         }
         while out.last == separator { out.removeLast() }
         if separator == "_" { out = String(out.drop { !$0.isLetter }) }
         return out.isEmpty || out == name ? nil : String(out.prefix(63))
+    }
+
+    /// A cycle of `after` transitions among `states` (as the states it goes through, the first again at the end), nil
+    /// for none.
+    static func timedCycle(among states: Set<String>, _ byName: [String: StateDefinition]) -> [String]? {
+        var done = Set<String>()
+        for start in states.sorted() where !done.contains(start) {
+            var path: [String] = []
+            var onPath = Set<String>()
+            func visit(_ s: String) -> [String]? {
+                if onPath.contains(s) { return Array(path[path.firstIndex(of: s)!...]) + [s] }
+                guard !done.contains(s), states.contains(s), let st = byName[s] else { return nil }
+                path.append(s)
+                onPath.insert(s)
+                for a in st.after { if let c = visit(a.to) { return c } }
+                path.removeLast()
+                onPath.remove(s)
+                done.insert(s)
+                return nil
+            }
+            if let c = visit(start) { return c }
+        }
+        return nil
     }
 
     // MARK: Graph checks
@@ -1084,12 +1113,17 @@ struct WorkflowParser {
             let targets = st.on.flatMap { $0.branches.map(\.to) } + st.after.map(\.to)
             for t in targets where seen.insert(t).inserted { queue.append(t) }
         }
-        // No final state to reach: an instance never completes, and a cycle of `after` rules keeps writing its
-        // transitions forever (two states switching every minute: 1,440 records a day per instance).
-        if !seen.contains(where: { byName[$0]?.isFinal == true }), let first = byName[initial] {
+        // No final state to reach and a cycle of `after` rules among the states an instance reaches: it never
+        // completes and writes a transition at each turn forever (two states switching every minute: 1,440 records a
+        // day per instance). A workflow that waits in a state without a final one (a member's monthly dues) is not
+        // warned about: nothing moves it by itself.
+        if !seen.contains(where: { byName[$0]?.isFinal == true }), let first = byName[initial],
+            let cycle = WorkflowParser.timedCycle(among: seen, byName)
+        {
             sink.warning(
                 first.position,
-                "no final state can be reached from '\(initial)': an instance never completes (mark the last state 'final: true')")
+                "no final state can be reached from '\(initial)', and 'after' rules move an instance round \(cycle.map { "'\($0)'" }.joined(separator: " → ")) forever: it never completes (mark the last state 'final: true')"
+            )
         }
         for st in states {
             if !seen.contains(st.name) { sink.warning(st.position, "state '\(st.name)' is unreachable from '\(initial)'") }

@@ -295,6 +295,7 @@ package struct MappingReader {
         // typo: read as missing, `field:` made every field reference an error and every state unreachable (30
         // errors and 9 untrue warnings for one letter: authoring audit, 07/12/2026). The file stays refused.
         var misspelt: [(String, YPair)] = []
+        var unknown = 0
         for pair in pairs {
             let (k, v) = (pair.key, pair.value)
             guard let name = k.text else {
@@ -307,6 +308,14 @@ package struct MappingReader {
                 continue
             }
             if !allowed.contains(name) {
+                // Looked for among the first unknown keys only: a mapping of a hundred thousand of them is not a
+                // typo, and each look costs an edit distance per allowed key (the messages past the sink's limit are
+                // never written, so their hints were never computed either).
+                unknown += 1
+                guard unknown <= DefinitionLimits.diagnosticsPerFile else {
+                    sink.error(k.position, "unknown key '\(name)' in \(context)\(didYouMean(name, allowed))")
+                    continue
+                }
                 let meant = closestName(name, allowed)
                 sink.error(k.position, "unknown key '\(name)' in \(context)\(meant.map { " (did you mean '\($0)'?)" } ?? "")")
                 if let meant { misspelt.append((meant, YPair(key: k, value: v))) }
