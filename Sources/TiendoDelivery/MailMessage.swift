@@ -35,7 +35,7 @@ public struct MailMessage: Sendable, Hashable {
         for (type, body) in [("text/plain", text), ("text/html", html)] {
             out += "--\(boundary)\r\nContent-Type: \(type); charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
             // Text is CRLF-delimited before it is encoded (RFC 2045 §6.8, RFC 2046 §4.1.1).
-            out += MIME.base64Lines(Array(MIME.crlf(body).utf8))
+            out += MIME.base64Lines(MIME.crlf(body))
         }
         out += "--\(boundary)--\r\n"
         bytes = Array(out.utf8)
@@ -108,10 +108,38 @@ public enum MIME {
         return encodedWords(name, maxBytes: 45).joined(separator: " ") + " <\(m.address)>"
     }
 
-    /// Every line break as CRLF (a lone CR or LF, or CRLF already).
-    public static func crlf(_ text: String) -> String {
-        text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n").replacingOccurrences(
-            of: "\n", with: "\r\n")
+    /// The text's UTF-8 with every line break as CRLF (a lone CR or LF, or CRLF already): one pass over the bytes,
+    /// as a notice may be megabytes long.
+    public static func crlf(_ text: String) -> [UInt8] {
+        var text = text
+        return text.withUTF8 { src in
+            // At most twice as long (every byte a line feed); written through pointers, a notice of megabytes costs
+            // milliseconds even in a debug build.
+            [UInt8](unsafeUninitializedCapacity: src.count * 2) { dst, written in
+                var n = 0
+                var afterCR = false
+                for b in src {
+                    if b == 10 {
+                        if !afterCR {
+                            dst[n] = 13
+                            dst[n + 1] = 10
+                            n += 2
+                        }
+                        afterCR = false
+                    } else if b == 13 {
+                        dst[n] = 13
+                        dst[n + 1] = 10
+                        n += 2
+                        afterCR = true
+                    } else {
+                        dst[n] = b
+                        n += 1
+                        afterCR = false
+                    }
+                }
+                written = n
+            }
+        }
     }
 
     /// Base64 in lines of 76 characters, each ended by CRLF (RFC 2045 §6.8).

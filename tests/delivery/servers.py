@@ -58,7 +58,7 @@ def write_readable():
         lines = [f"{h}: {m[h]}" for h in ("From", "To", "Subject", "Date", "Message-ID") if m[h]]
         for part in m.walk():
             if part.get_content_type() in ("text/plain", "text/html") and not part.is_multipart():
-                lines += ["", f"--- {part.get_content_type()} ---", part.get_content()]
+                lines += ["", f"--- {part.get_content_type()} ---", part.get_content().replace("\r\n", "\n")]
         with open(os.path.join(ARTIFACTS, name[:-4] + ".txt"), "w", encoding="utf-8") as f:
             f.write("\n".join(lines) + "\n")
 
@@ -101,7 +101,10 @@ class Received:
     def part(self, content_type):
         for p in self.message.walk():
             if p.get_content_type() == content_type:
-                return p.get_content()
+                # Canonical text: CRLF ends every line (RFC 2045 §6.8); read as a mail client shows it.
+                content = p.get_content()
+                assert "\n" not in content.replace("\r\n", ""), "a line not ended by CRLF"
+                return content.replace("\r\n", "\n")
         return None
 
 

@@ -59,7 +59,7 @@ def test_notice_and_digest_content(smtp, deliver):
     assert text.startswith("Kính gửi đồng chí Nguyễn Văn An,\n\nCòn 7 ngày đến hạn «Nộp bản kiểm điểm cá nhân cuối năm»")
     assert "Mã hồ sơ: nhac-viec/nguyen-van-an\nĐơn vị: Chi bộ Khu dân cư số 2\nHạn chót: thứ Tư, 10/12/2025\nTình trạng: còn 7 ngày\n" in text
     html = m.part("text/html")
-    assert '<html lang="vi">' in html and "<th align=\"left\" valign=\"top\">Hạn chót</th><td valign=\"top\">thứ Tư, 10/12/2025</td>" in html
+    assert '<html lang="vi">' in html and "<th align=\"left\" valign=\"top\">Hạn chót</th><td valign=\"top\" style=\"overflow-wrap: anywhere; word-break: break-word\">thứ Tư, 10/12/2025</td>" in html
 
     digest = got["bithu.kdc2@example.vn"]
     assert digest.header("Subject") == "Nhắc việc ngày 04/12/2025 – Chi bộ Khu dân cư số 2"
@@ -279,7 +279,8 @@ def test_check_reports_positions(deliver):
     out = d.check()
     assert out.returncode == 1
     assert f"{d.routing}:8:5: error: unknown key 'hots' in channel 'thu' (type smtp) (did you mean 'host'?)" in out.stdout
-    assert f"{d.routing}:7:5: error: missing required key 'host' in channel 'thu' (type smtp)" in out.stdout
+    # One slip, one diagnostic: the misspelt key's value is read as 'host', not reported missing as well.
+    assert "missing required key 'host'" not in out.stdout, out.stdout
     assert not os.path.exists(d.queue_file)
 
 
