@@ -358,7 +358,7 @@ enum VarlinkIDL {
         error NothingToUndo (id: string, reason: string)
 
         # An operator's change (vn.tiendo.Manager StartInstance, SendEvent, CompleteMilestone, ImportInstances; Undo) was
-        # refused because the clock is more than 5 minutes behind the newest record written (`newest`; `now`: the clock,
+        # refused because the clock is more than a day behind the newest record written (`newest`; `now`: the clock,
         # both ISO 8601): dated by it, the change would come before what history already holds. Nothing was changed. It
         # passes once the clock is set right, or tiendod runs with `--trust-clock`.
         error ClockBehind (now: string, newest: string)

@@ -80,7 +80,7 @@ public enum AccountCommands {
             // Already as asked (the same form sent twice): done, not refused.
             if let shown, shown != a.scopeMark, a.role != role || a.groups != groups {
                 throw AccountStoreError(
-                    "tài khoản «\(a.name)» vừa được đổi sau khi trang này được mở: nay là \(a.role.title), \(a.groupsText). Chưa thay đổi gì; hãy xem lại rồi đổi nếu vẫn cần"
+                    "tài khoản «\(a.name)» vừa được đổi sau khi trang này được mở: nay là \(a.role.title), \(a.groupsText); hãy xem lại rồi đổi nếu vẫn cần"
                 )
             }
             a.role = role
