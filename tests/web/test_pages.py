@@ -2152,6 +2152,24 @@ def test_a_step_form_shown_before_someone_else_recorded_a_step_is_refused(stack,
     status, _, _ = fetch(opener, url, dict(form("bieu-quyet"), **counts))
     assert status in (302, 303), status
     assert transitions() == 3
+    # A form tiendod refused (a count that is no number), then the record changed, then the same page sent again
+    # (Back, the count corrected): the refusal recorded nothing under its key, so the page is stale like any other.
+    third = dict(form("bieu-quyet"), **{"f-so_dang_vien_chinh_thuc": "ba mươi", "f-so_tan_thanh": "10"})
+    status, _, _ = fetch(opener, url, third)
+    assert status in (302, 303), status
+    browser.get(url)
+    said = browser.find_element(By.CSS_SELECTOR, ".flash").text
+    assert "không hợp lệ" in said and "Không có gì thay đổi." in said, said
+    # (Other counts: the same vote again within the same second would leave the record as it was.)
+    status, _, _ = fetch(opener, url, dict(form("bieu-quyet"), **{"f-so_dang_vien_chinh_thuc": "31", "f-so_tan_thanh": "11"}))
+    assert status in (302, 303), status
+    assert transitions() == 4
+    status, _, _ = fetch(opener, url, dict(third, **counts))
+    assert status in (302, 303), status
+    browser.get(url)
+    said = browser.find_element(By.CSS_SELECTOR, ".flash").text
+    assert said.startswith("Chưa ghi «") and "đã thay đổi sau khi trang này được mở" in said, said
+    assert transitions() == 4
 
 
 def test_back_after_signing_out_does_not_show_a_signed_in_page(stack, browser):

@@ -132,6 +132,7 @@ struct RecordPage {
         } catch let e as ManagerError {
             // Refused by tiendod (wrong state, missing requirement, bad value): nothing changed; say why on the page,
             // with the step's form as it was filled.
+            if e.refusal, form["hanh-dong"] == "su-kien", let key = form.text("khoa") { await app.sentSteps.remove(key) }
             var typed = RecordPage.typed(form, catalog: catalog, instance: instance)
             // Which box tiendod refused, marked in the form shown again (no field is named `_…`).
             if case .invalidData(let field, _) = e { typed?[RecordPage.refusedField] = field }

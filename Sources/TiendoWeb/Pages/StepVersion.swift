@@ -44,4 +44,19 @@ actor SentSteps {
         if keys.count >= SentSteps.maxEntries, let oldest = keys.min(by: { $0.value < $1.value })?.key { keys[oldest] = nil }
         keys[key] = now
     }
+
+    /// Forgets a form tiendod refused: nothing was recorded under its key, so the same page sent again later (Back,
+    /// then «Gửi») must be checked for staleness like any other.
+    func remove(_ key: String) { keys[key] = nil }
+}
+
+extension ManagerError {
+    /// tiendod refused the request and recorded nothing under its idempotency key: a rejected event goes to history
+    /// without it. An internal error or an unknown reply may have come after the step was recorded.
+    var refusal: Bool {
+        switch self {
+        case .internalError, .other: false
+        default: true
+        }
+    }
 }
