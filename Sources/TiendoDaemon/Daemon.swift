@@ -270,7 +270,7 @@ public final class Daemon: InstanceCounter {
                 + "đến hạn sau lúc đó chờ đồng hồ tới"
             if options.trustClock {
                 said += "; theo --trust-clock, thao tác của người dùng vẫn được ghi theo giờ này"
-            } else if startedAt.seconds < last.seconds - Daemon.operatorClockTolerance {
+            } else if Daemon.refusesOperators(at: startedAt, floor: last) {
                 said +=
                     "; thao tác của người dùng (thêm, nhập, ghi bước, hoàn tác) bị từ chối cho tới khi đồng hồ đúng lại. "
                     + "Hãy chỉnh đồng hồ (timedatectl); nếu giờ này mới đúng, khởi động lại tiendod với --trust-clock"

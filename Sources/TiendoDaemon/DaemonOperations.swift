@@ -42,7 +42,7 @@ extension Daemon {
     /// Refused with both instants until the clock is right again (or tiendod runs with `--trust-clock`); the journal
     /// says so once in ten minutes, with what to do.
     func checkClock(_ now: Instant) throws(RequestError) {
-        guard now.seconds < clockFloor.seconds - Daemon.operatorClockTolerance else { return }
+        guard Daemon.refusesOperators(at: now, floor: clockFloor) else { return }
         if clockRefusalLoggedAt.map({ abs(now.seconds - $0.seconds) >= 600 }) ?? true {
             clockRefusalLoggedAt = now
             log.warning(
@@ -50,6 +50,11 @@ extension Daemon {
             )
         }
         throw .clockBehind(now: now, newest: clockFloor)
+    }
+
+    /// Whether a clock at `now` is too far behind `floor` for an operator's change.
+    static func refusesOperators(at now: Instant, floor: Instant) -> Bool {
+        now.seconds < floor.seconds - operatorClockTolerance
     }
 
     /// Records were written at `now` (a commit of a change, a batch fired): the clock's floor moves up to it.

@@ -134,6 +134,12 @@ import Testing
             Self.edited("ngay_nhan: {type: date, required: true}", "ngay_nhan: {type: date, default: 15/03/2026}").map(\.message) == [
                 "invalid default for field 'ngay_nhan': '15/03/2026' is not YYYY-MM-DD: write '2026-03-15'"
             ])
+        // With dashes, as a phone's keypad without «/» lets people type it.
+        #expect(
+            Self.edited("ngay_nhan: {type: date, required: true}", "ngay_nhan: {type: date, default: 15-03-2026}").map(\.message) == [
+                "invalid default for field 'ngay_nhan': '15-03-2026' is not YYYY-MM-DD: write '2026-03-15'"
+            ])
+        #expect(HumanDate.isoSpelling(of: "2026-03-15") == nil && HumanDate.isoSpelling(of: "31/02/2026") == nil)
     }
 
     @Test("a name typed as people write it is refused with the name to write, not a regular expression")
@@ -148,6 +154,9 @@ import Testing
         #expect(
             Self.edited("  bao-cao:", "  Báo cáo tháng:").first?.message
                 == "invalid milestone id 'Báo cáo tháng': use lowercase ASCII letters, digits and '-' ('bao-cao-thang')")
+        #expect(
+            Self.edited("  tiep-nhan:", "  Tiếp nhận:").first?.message
+                == "invalid state name 'Tiếp nhận': use letters, digits, '-', '_' or '.' ('tiep-nhan')")
         #expect(WorkflowParser.suggestedName("Tiếp nhận đơn", separator: "-") == "tiep-nhan-don")
         #expect(WorkflowParser.suggestedName("tiep-nhan", separator: "-") == nil)
     }

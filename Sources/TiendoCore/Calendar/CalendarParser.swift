@@ -184,8 +184,7 @@ enum CalendarParser {
                 case .impossible: sink.error(p, "impossible date '\(part)' in \(context)")
                 case .malformed:
                     // Written day first, as people write dates: given back in the form it needs.
-                    let iso: String
-                    if case .valid(let d) = HumanDate.date(String(part)) { iso = " ('\(d.iso)')" } else { iso = "" }
+                    let iso = HumanDate.isoSpelling(of: String(part)).map { " ('\($0)')" } ?? ""
                     sink.error(p, "invalid date '\(part)' in \(context): expected YYYY-MM-DD\(iso)")
                 }
             }

@@ -136,8 +136,8 @@ public struct DateExpression: Sendable, Hashable, CustomStringConvertible {
                 var k = i
                 while k < chars.count, chars[k].isASCII, chars[k].isNumber || chars[k] == "/" || chars[k] == "." { k += 1 }
                 let written = String(chars[i..<k])
-                if written.contains("/") || written.contains("."), case .valid(let d) = HumanDate.date(written) {
-                    throw ParseError(message: "invalid date '\(written)': dates are written YYYY-MM-DD ('\(d.iso)')", offset: i)
+                if let iso = HumanDate.isoSpelling(of: written) {
+                    throw ParseError(message: "invalid date '\(written)': dates are written YYYY-MM-DD ('\(iso)')", offset: i)
                 }
                 throw ParseError(message: "invalid date '\(dateText)': expected YYYY-MM-DD", offset: i)
             case .valid(let d):

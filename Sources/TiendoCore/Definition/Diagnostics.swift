@@ -102,7 +102,12 @@ public struct Position: Hashable, Sendable, Comparable {
 /// " (did you mean 'x'?)" when a candidate is close to `name`, else "". At most
 /// `DefinitionLimits.suggestionCandidates` candidates are compared, each in time linear in the names' lengths.
 package func didYouMean(_ name: String, _ candidates: some Sequence<String>) -> String {
-    closestName(name, candidates).map { " (did you mean '\($0)'?)" } ?? ""
+    didYouMean(closestName(name, candidates))
+}
+
+/// " (did you mean 'x'?)" for a name already found, "" for none.
+package func didYouMean(_ meant: String?) -> String {
+    meant.map { " (did you mean '\($0)'?)" } ?? ""
 }
 
 /// `didYouMean` for messages people read in Vietnamese: « (có phải 'khong-dat'?)».

@@ -297,7 +297,8 @@ struct WorkflowParser {
             if !WorkflowParser.matches(WorkflowParser.fieldPattern, name) {
                 sink.error(
                     key.position,
-                    "invalid field name '\(name)': use lowercase ASCII letters, digits and '_', starting with a letter\(WorkflowParser.suggestedName(name, separator: "_").map { " ('\($0)')" } ?? "")"
+                    WorkflowParser.invalidName(
+                        "field name", name, "use lowercase ASCII letters, digits and '_', starting with a letter", separator: "_")
                 )
                 continue
             }
@@ -319,8 +320,7 @@ struct WorkflowParser {
                     // A type named as other languages name it (`int`, `string`, `bool`) is said so, and the field stays
                     // declared with it: dropped, every guard naming it was an error of its own.
                     let meant = FieldType.alias(tt)
-                    let hint =
-                        meant.map { " (did you mean '\($0.rawValue)'?)" } ?? didYouMean(tt, FieldType.allCases.map(\.rawValue))
+                    let hint = didYouMean(meant?.rawValue ?? closestName(tt, FieldType.allCases.map(\.rawValue)))
                     sink.error(t.position, "unknown type '\(tt)' for field '\(name)'\(hint)")
                     guard let meant else { continue }
                     type = meant
@@ -824,7 +824,8 @@ struct WorkflowParser {
         for (name, key, value) in node.namedEntries(sink: sink, context: "'states'") {
             order += 1
             if !WorkflowParser.matches(WorkflowParser.statePattern, name) {
-                sink.error(key.position, "invalid state name '\(name)': use letters, digits, '-', '_' or '.'")
+                sink.error(
+                    key.position, WorkflowParser.invalidName("state name", name, "use letters, digits, '-', '_' or '.'", separator: "-"))
             }
             guard
                 let m = MappingReader(
@@ -855,7 +856,7 @@ struct WorkflowParser {
                     if !WorkflowParser.matches(WorkflowParser.eventPattern, event) {
                         sink.error(
                             ekey.position,
-                            "invalid event name '\(event)': use lowercase ASCII letters, digits and '-'\(WorkflowParser.suggestedName(event, separator: "-").map { " ('\($0)')" } ?? "")"
+                            WorkflowParser.invalidName("event name", event, "use lowercase ASCII letters, digits and '-'", separator: "-")
                         )
                         continue
                     }
@@ -940,7 +941,7 @@ struct WorkflowParser {
             if !WorkflowParser.matches(WorkflowParser.eventPattern, id) {
                 sink.error(
                     key.position,
-                    "invalid milestone id '\(id)': use lowercase ASCII letters, digits and '-'\(WorkflowParser.suggestedName(id, separator: "-").map { " ('\($0)')" } ?? "")"
+                    WorkflowParser.invalidName("milestone id", id, "use lowercase ASCII letters, digits and '-'", separator: "-")
                 )
             }
             guard
@@ -1054,10 +1055,14 @@ struct WorkflowParser {
     /// Why a value written in the file does not fit its field: the field's own reason (written for people entering
     /// data), but a date written day first, as people write dates, is given back in the form a file needs.
     static func literalProblem(_ field: FieldDefinition, _ text: String, _ e: FieldError) -> String {
-        if field.type == .date, text.contains("/") || text.contains("."), case .valid(let d) = HumanDate.date(text) {
-            return "'\(text)' is not YYYY-MM-DD: write '\(d.iso)'"
-        }
+        if field.type == .date, let iso = HumanDate.isoSpelling(of: text) { return "'\(text)' is not YYYY-MM-DD: write '\(iso)'" }
         return e.reason
+    }
+
+    /// «invalid field name 'Họ tên': use …, starting with a letter ('ho_ten')»: what is wrong with a name, the rule,
+    /// and the name as the file needs it when one can be made from it.
+    static func invalidName(_ what: String, _ name: String, _ rule: String, separator: Character) -> String {
+        "invalid \(what) '\(name)': \(rule)\(suggestedName(name, separator: separator).map { " ('\($0)')" } ?? "")"
     }
 
     /// A name as the file needs it, from one typed as people write: Vietnamese letters without their marks, lower

@@ -317,7 +317,7 @@ package struct MappingReader {
                     continue
                 }
                 let meant = closestName(name, allowed)
-                sink.error(k.position, "unknown key '\(name)' in \(context)\(meant.map { " (did you mean '\($0)'?)" } ?? "")")
+                sink.error(k.position, "unknown key '\(name)' in \(context)\(didYouMean(meant))")
                 if let meant { misspelt.append((meant, YPair(key: k, value: v))) }
                 continue
             }

@@ -30,6 +30,13 @@ public enum HumanDate {
         return parsed
     }
 
+    /// A date written day first (`10/03/2026`, `10-03-2026`, `10.03.2026`) as a workflow file must write it
+    /// (`2026-03-10`), for the hint of an error; nil when the text is no such date.
+    public static func isoSpelling(of text: String) -> String? {
+        guard case .malformed = CivilDate.parseStrict(text), case .valid(let d) = date(text) else { return nil }
+        return d.iso
+    }
+
     private static func anyDate(_ text: String) -> Parsed<CivilDate> {
         switch CivilDate.parseStrict(text) {
         case .valid(let d): return .valid(d)
