@@ -165,7 +165,7 @@ struct AccountTests {
         #expect(generated.count == 16 && Account.validPassword(generated) == nil && generated != AccountCommands.randomPassword())
     }
 
-    @Test("five failures lock a name for 30 s, doubling after; twenty lock an address; success clears the name")
+    @Test("five failures lock a name from that address for 30 s, doubling after; twenty lock an address; success clears the name")
     func throttle() {
         let clock = TestClock()
         let t = LoginThrottle(now: { clock.now })
@@ -176,15 +176,17 @@ struct AccountTests {
         for _ in 0..<4 { attempt("ha", "10.0.0.1") }
         #expect(t.wait(account: "ha", address: "10.0.0.1") == nil)
         attempt("ha", "10.0.0.1")
-        #expect(t.wait(account: "ha", address: "10.0.0.2") == 30 && t.begin(account: "ha", address: "10.0.0.2") == 30)
-        #expect(t.wait(account: "lan", address: "10.0.0.2") == nil)
+        #expect(t.wait(account: "ha", address: "10.0.0.1") == 30 && t.begin(account: "ha", address: "10.0.0.1") == 30)
+        // Paused where it was guessed only: «ha» at her own computer still signs in.
+        #expect(t.wait(account: "ha", address: "10.0.0.2") == nil)
+        #expect(t.wait(account: "lan", address: "10.0.0.1") == nil)
         clock.now += 31
         #expect(t.wait(account: "ha", address: "10.0.0.1") == nil)
         attempt("ha", "10.0.0.1")
         #expect(t.wait(account: "ha", address: "10.0.0.1") == 60)
         clock.now += 61
         attempt("ha", "10.0.0.1", succeeds: true)
-        #expect(t.wait(account: "ha", address: "10.0.0.3") == nil)
+        #expect(t.wait(account: "ha", address: "10.0.0.1") == nil)
         // An address guessing many names: its 20th failure in a row (6 above) locks it.
         for i in 0..<14 { attempt("ten\(i)", "10.0.0.1") }
         #expect(t.wait(account: "ai-do", address: "10.0.0.1") == 30)
@@ -200,25 +202,46 @@ struct AccountTests {
         let t = LoginThrottle(now: { clock.now })
         // Five let in at once (none finished): the sixth waits, before any of them has failed.
         for _ in 0..<5 { #expect(t.begin(account: "ha", address: "10.0.0.1") == nil) }
-        #expect(t.begin(account: "ha", address: "10.0.0.2") == 30)
+        #expect(t.begin(account: "ha", address: "10.0.0.1") == 30)
         for _ in 0..<5 { t.finish(account: "ha", address: "10.0.0.1", succeeded: false) }
         #expect(t.begin(account: "ha", address: "10.0.0.1") == 30)
         clock.now += 31
         // The pause over, one attempt at a time; its success clears the name's failures.
         #expect(t.begin(account: "ha", address: "10.0.0.1") == nil)
-        #expect(t.begin(account: "ha", address: "10.0.0.3") == 30)
+        #expect(t.begin(account: "ha", address: "10.0.0.1") == 30)
         t.finish(account: "ha", address: "10.0.0.1", succeeded: true)
-        #expect(t.begin(account: "ha", address: "10.0.0.3") == nil)
-        for _ in 0..<3 { #expect(t.begin(account: "ha", address: "10.0.0.4") == nil) }
-        // 1 (10.0.0.3) + 3 under way and no failure: one more may start, then the name is full.
-        #expect(t.begin(account: "ha", address: "10.0.0.5") == nil)
-        #expect(t.begin(account: "ha", address: "10.0.0.6") == 30)
+        for _ in 0..<4 { #expect(t.begin(account: "ha", address: "10.0.0.1") == nil) }
+        // 4 under way and no failure: one more may start, then the name is full from this address.
+        #expect(t.begin(account: "ha", address: "10.0.0.1") == nil)
+        #expect(t.begin(account: "ha", address: "10.0.0.1") == 30)
+        #expect(t.begin(account: "ha", address: "10.0.0.6") == nil)
         // Successful sign-ins from one office address never lock it.
         for i in 0..<40 {
             #expect(t.begin(account: "u\(i)", address: "192.168.1.1") == nil)
             t.finish(account: "u\(i)", address: "192.168.1.1", succeeded: true)
         }
         #expect(t.begin(account: "u99", address: "192.168.1.1") == nil)
+    }
+
+    @Test("a colleague guessing the administrator's password locks her own computer, not the administrator")
+    func throttleLocksWhereGuessed() {
+        let clock = TestClock()
+        let t = LoginThrottle(now: { clock.now })
+        func attempt(_ address: String, succeeds: Bool = false) -> Double? {
+            if let wait = t.begin(account: "admin", address: address) { return wait }
+            t.finish(account: "admin", address: address, succeeded: succeeds)
+            return nil
+        }
+        for _ in 0..<5 { #expect(attempt("10.0.0.66") == nil) }
+        #expect(attempt("10.0.0.66") == 30)
+        #expect(attempt("10.0.0.1", succeeds: true) == nil)
+        // Her success does not clear the other computer's pause.
+        #expect(t.wait(account: "admin", address: "10.0.0.66") != nil)
+        // Guessing one name from many addresses (five each) meets the name's own bound at 50 failures in a row.
+        clock.now += 16 * 60
+        for i in 0..<10 { for _ in 0..<5 { #expect(attempt("10.1.0.\(i)") == nil) } }
+        #expect(t.wait(account: "admin", address: "10.0.0.1") == 30)
+        #expect(t.begin(account: "admin", address: "10.2.0.1") == 30)
     }
 }
 

@@ -1,6 +1,7 @@
 """tiendo-web in a real browser: signing in, the agenda, a record and its actions, scopes, CSRF, every page."""
 
 import base64
+import http.cookiejar
 import json
 import os
 import re
@@ -480,6 +481,34 @@ def test_login_is_throttled_per_account(stack, browser):
         submit(browser, browser.find_element(By.CSS_SELECTOR, "form.login button[type=submit]"))
     assert "Hãy thử lại sau" in text(browser)
     shot(browser, "18-dang-nhap-bi-cham")
+
+
+def test_wrong_passwords_pause_the_name_where_they_were_typed(stack):
+    """A colleague typing wrong passwords for an officer's name (here behind the local proxy, from 10.9.9.9) pauses
+    that name on her computer only: the officer signs in from her own (10.0.0.5) at once."""
+    PASSWORDS["bi-doan"] = "mat-khau-bi-doan"
+    stack.user("bi-doan", "can-bo", CHI_BO_A)
+
+    def sign_in(password, address):
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect())
+        _, _, page = fetch(opener, stack.url + "/dang-nhap")
+        token = re.search(rb'name="_csrf" value="([^"]+)"', page).group(1).decode()
+        body = urllib.parse.urlencode({"_csrf": token, "ten": "bi-doan", "mat-khau": password}).encode()
+        request = urllib.request.Request(stack.url + "/dang-nhap", data=body, headers={"X-Forwarded-For": address})
+        try:
+            with opener.open(request, timeout=60) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    for _ in range(5):
+        status, page = sign_in("sai-roi", "10.9.9.9")
+        assert status == 401 and "Hãy thử lại sau" not in page, status
+    status, page = sign_in(PASSWORDS["bi-doan"], "10.9.9.9")
+    assert status == 429 and "Đăng nhập sai quá nhiều lần. Hãy thử lại sau" in page, status
+    status, _ = sign_in(PASSWORDS["bi-doan"], "10.0.0.5")
+    assert status in (302, 303), status
 
 
 def test_occurrences_and_provisional_dues(stack, browser):

@@ -1,12 +1,17 @@
 import Foundation
 import Synchronization
 
-/// Slows down password guessing, per account name and per client address, in memory.
+/// Slows down password guessing, per account name from one address, per address and per account name, in memory.
 ///
-/// After `threshold` failures in a row (5 for an account, 20 for an address), each further attempt must wait
-/// 30 s, doubling with every failure up to 15 minutes; a failure more than 15 minutes after the previous one starts
-/// the count again, and a successful sign-in clears the account's count. Names that do not exist count like
-/// existing ones, so the answer never tells whether an account exists.
+/// After `threshold` failures in a row (5 for a name from one address, 20 for an address, 50 for a name from
+/// everywhere), each further attempt must wait 30 s, doubling with every failure up to 15 minutes; a failure more
+/// than 15 minutes after the previous one starts the count again, and a successful sign-in clears the name's counts.
+/// Names that do not exist count like existing ones, so the answer never tells whether an account exists.
+///
+/// A name is paused where it was guessed: a colleague who types wrong passwords for the administrator's name on
+/// their own computer does not lock the administrator out of hers (a name locked for everyone after five failures
+/// lets anyone on the network keep an account out of reach). Guessing one name from many addresses meets the name's
+/// own bound, ten times higher.
 ///
 /// A password check takes a quarter of a second (bcrypt): an attempt is let in by `begin`, which counts it as
 /// under way before the check runs, and closed by `finish`. Attempts under way count against the threshold (past
@@ -25,12 +30,15 @@ public final class LoginThrottle: Sendable {
     }
 
     struct Tally {
-        var accounts: [String: Entry] = [:]
+        /// By account name and address (`name NUL address`).
+        var pairs: [String: Entry] = [:]
         var addresses: [String: Entry] = [:]
+        var accounts: [String: Entry] = [:]
     }
 
-    public static let accountThreshold = 5
+    public static let pairThreshold = 5
     public static let addressThreshold = 20
+    public static let accountThreshold = 50
     static let window = 15.0 * 60
     static let firstPause = 30.0
     static let longestPause = 15.0 * 60
@@ -51,18 +59,26 @@ public final class LoginThrottle: Sendable {
     /// an attempt goes through `begin`).
     public func wait(account: String, address: String) -> Double? {
         let t = now()
-        let longest = tally.withLock { max($0.accounts[account]?.lockedUntil ?? 0, $0.addresses[address]?.lockedUntil ?? 0) }
+        let pair = LoginThrottle.pair(account, address)
+        let longest = tally.withLock {
+            max($0.pairs[pair]?.lockedUntil ?? 0, $0.addresses[address]?.lockedUntil ?? 0, $0.accounts[account]?.lockedUntil ?? 0)
+        }
         return longest > t ? longest - t : nil
     }
 
+    static func pair(_ account: String, _ address: String) -> String { account + "\u{0}" + address }
+
     /// Lets one attempt in (counted as under way until `finish`), or says how many seconds to wait: while the name
-    /// or the address is locked, or while its failures and the attempts under way reach its threshold.
+    /// from this address, the address or the name is locked, or while its failures and the attempts under way reach
+    /// its threshold.
     public func begin(account: String, address: String) -> Double? {
         let t = now()
+        let pair = LoginThrottle.pair(account, address)
         return tally.withLock { tally -> Double? in
-            let a = tally.accounts[account]
+            let p = tally.pairs[pair]
             let d = tally.addresses[address]
-            let locked = max(a?.lockedUntil ?? 0, d?.lockedUntil ?? 0)
+            let a = tally.accounts[account]
+            let locked = max(p?.lockedUntil ?? 0, d?.lockedUntil ?? 0, a?.lockedUntil ?? 0)
             if locked > t { return locked - t }
             // Below the threshold, as many attempts as failures are left; past it (the pause over), one at a time.
             func full(_ e: Entry?, _ threshold: Int) -> Bool {
@@ -70,27 +86,37 @@ public final class LoginThrottle: Sendable {
                 let failures = e.counted(at: t)
                 return failures >= threshold ? e.inFlight >= 1 : failures + e.inFlight >= threshold
             }
-            if full(a, LoginThrottle.accountThreshold) || full(d, LoginThrottle.addressThreshold) { return LoginThrottle.firstPause }
-            LoginThrottle.prune(&tally.accounts, at: t)
+            if full(p, LoginThrottle.pairThreshold) || full(d, LoginThrottle.addressThreshold) || full(a, LoginThrottle.accountThreshold) {
+                return LoginThrottle.firstPause
+            }
+            LoginThrottle.prune(&tally.pairs, at: t)
             LoginThrottle.prune(&tally.addresses, at: t)
-            tally.accounts[account, default: Entry()].inFlight += 1
+            LoginThrottle.prune(&tally.accounts, at: t)
+            tally.pairs[pair, default: Entry()].inFlight += 1
             tally.addresses[address, default: Entry()].inFlight += 1
+            tally.accounts[account, default: Entry()].inFlight += 1
             return nil
         }
     }
 
-    /// Closes an attempt `begin` let in: a failure counts, a success clears the name's failures.
+    /// Closes an attempt `begin` let in: a failure counts, a success clears the name's failures (from this address
+    /// and from everywhere).
     public func finish(account: String, address: String, succeeded: Bool) {
         let t = now()
+        let pair = LoginThrottle.pair(account, address)
         tally.withLock { tally in
-            tally.accounts[account]?.inFlight -= 1
+            tally.pairs[pair]?.inFlight -= 1
             tally.addresses[address]?.inFlight -= 1
+            tally.accounts[account]?.inFlight -= 1
             if succeeded {
+                tally.pairs[pair]?.failures = 0
+                tally.pairs[pair]?.lockedUntil = 0
                 tally.accounts[account]?.failures = 0
                 tally.accounts[account]?.lockedUntil = 0
             } else {
-                LoginThrottle.count(&tally.accounts, account, at: t, threshold: LoginThrottle.accountThreshold)
+                LoginThrottle.count(&tally.pairs, pair, at: t, threshold: LoginThrottle.pairThreshold)
                 LoginThrottle.count(&tally.addresses, address, at: t, threshold: LoginThrottle.addressThreshold)
+                LoginThrottle.count(&tally.accounts, account, at: t, threshold: LoginThrottle.accountThreshold)
             }
         }
     }
