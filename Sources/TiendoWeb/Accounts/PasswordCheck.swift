@@ -23,7 +23,7 @@ extension WebApp {
         defer { throttle.finish(account: counted, address: address, succeeded: opened != nil) }
         let account = try accounts.account(named: name)
         let hash = account?.passwordHash ?? dummyHash
-        let matches = try await daemon.pool.runIfActive { Bcrypt.verify(password, hash: hash) }
+        let matches = try await passwords.runIfActive { Bcrypt.verify(password, hash: hash) }
         if let account, matches, !account.disabled, !name.isEmpty { opened = account }
         if let account, matches, account.disabled { return .locked(account.name) }
         return .checked(opened)

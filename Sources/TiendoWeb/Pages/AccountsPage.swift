@@ -38,7 +38,7 @@ struct AccountsPage {
                 guard password == f["nhap-lai"] else { throw AccountStoreError("hai lần nhập mật khẩu không giống nhau") }
                 let groups = try await checkedGroups(f)
                 let fullName = f["ho-ten"]
-                let made = try await app.daemon.pool.runIfActive {
+                let made = try await app.passwords.runIfActive {
                     try AccountCommands.add(store, name: name, fullName: fullName, role: role, groups: groups, password: password)
                 }
                 let of = made.fullName.map { " của \($0)" } ?? ""
@@ -61,7 +61,7 @@ struct AccountsPage {
                 guard password == f["nhap-lai"] else {
                     throw AccountStoreError("hai lần nhập mật khẩu mới của «\(name)» không giống nhau")
                 }
-                let changed = try await app.daemon.pool.runIfActive {
+                let changed = try await app.passwords.runIfActive {
                     try AccountCommands.setPassword(store, name: name, password: password)
                 }
                 if name == me.name {

@@ -36,7 +36,7 @@ struct PasswordPage {
         let store = app.accounts
         let changed: Account
         do {
-            changed = try await app.daemon.pool.runIfActive { try AccountCommands.setPassword(store, name: me.name, password: new) }
+            changed = try await app.passwords.runIfActive { try AccountCommands.setPassword(store, name: me.name, password: new) }
         } catch let e as AccountStoreError {
             return refuse(PageError.sentence(e.description), context)
         }

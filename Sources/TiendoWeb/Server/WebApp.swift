@@ -62,6 +62,10 @@ public final class WebApp: Sendable {
     /// template written): eight uploads at once held every thread of the daemon's pool, and every page that asks
     /// tiendod waited behind them (import audit, 07/12/2026). Two, one per core of a ward's server.
     let files: NIOThreadPool
+    /// Threads of their own for bcrypt (a quarter of a second per check or hash, on purpose): a burst of sign-ins —
+    /// twenty guesses under way from one address, as the throttle lets them start — held every thread of the daemon's
+    /// pool, and every page waited behind them. Two, one per core; sign-ins queue behind each other instead.
+    let passwords: NIOThreadPool
     public let accounts: AccountStore
     public let throttle: LoginThrottle
     let sessions: Sessions
@@ -80,6 +84,8 @@ public final class WebApp: Sendable {
         daemon = DaemonGateway(socketPath: configuration.socketPath)
         files = NIOThreadPool(numberOfThreads: 2)
         files.start()
+        passwords = NIOThreadPool(numberOfThreads: 2)
+        passwords.start()
         accounts = AccountStore(directory: configuration.stateDirectory)
         self.throttle = throttle
         sessionDriver = MemoryPersistDriver()
@@ -158,6 +164,7 @@ public final class WebApp: Sendable {
             // to do.
             try? await daemon.shutdown()
             try? await files.shutdownGracefully()
+            try? await passwords.shutdownGracefully()
             let why: String
             switch e.errnoCode {
             case EADDRINUSE: why = "địa chỉ đang được một chương trình khác dùng (một tiendo-web khác đang chạy?)"
@@ -172,6 +179,7 @@ public final class WebApp: Sendable {
         }
         try await daemon.shutdown()
         try await files.shutdownGracefully()
+        try await passwords.shutdownGracefully()
     }
 
     /// Why the server could not start, in words.
