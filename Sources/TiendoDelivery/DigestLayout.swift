@@ -9,6 +9,9 @@ struct DigestLayout {
     let footer: String
     /// The group all items share and its agenda page on tiendo-web, for a recipient who can open it.
     var agenda: (group: String, page: String)? = nil
+    /// For items of several groups (no `agenda`): the agenda of every group, linked when a section lists fewer items
+    /// than it has.
+    var agendaOfAll: String? = nil
     /// `quiet_hours.urgent`: items at least this urgent are marked.
     var urgent = 2
     /// Under the heading of a digest sent after its day: which day it is for, and that counts are to the sending day.
@@ -115,9 +118,17 @@ struct DigestLayout {
             if left > 0 {
                 let more =
                     "… và \(left) việc nữa của mục này không liệt kê trong thư (mỗi thư liệt kê tối đa \(DigestLayout.maxListed) việc)"
-                    + (agenda == nil ? "." : "; xem đủ trên trang việc cần làm ở trên.")
-                text += "  \(more)\n"
-                html += "<p>\(MIME.escapeHTML(more))</p>\n"
+                if agenda != nil {
+                    text += "  \(more); xem đủ trên trang việc cần làm ở trên.\n"
+                    html += "<p>\(MIME.escapeHTML(more)); xem đủ trên trang việc cần làm ở trên.</p>\n"
+                } else if let all = agendaOfAll {
+                    text += "  \(more); xem đủ trên trang việc cần làm của các chi bộ:\n  \(all)\n"
+                    html +=
+                        "<p>\(MIME.escapeHTML(more)); <a href=\"\(MIME.escapeHTML(all))\">xem đủ trên trang việc cần làm của các chi bộ</a>.</p>\n"
+                } else {
+                    text += "  \(more).\n"
+                    html += "<p>\(MIME.escapeHTML(more)).</p>\n"
+                }
             }
         }
         if items.contains(where: \.notice.provisional) {

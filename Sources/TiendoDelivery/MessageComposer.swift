@@ -123,7 +123,8 @@ public struct MessageComposer: Sendable {
             let group = MessageComposer.oneGroup(items)
             (text, html) = DigestLayout(
                 items: items, greeting: greeting, heading: subject, footer: footer,
-                agenda: linked ? group.flatMap { g in routing.agenda(of: g).map { (g, $0) } } : nil, urgent: routing.quietHours.urgent,
+                agenda: linked ? group.flatMap { g in routing.agenda(of: g).map { (g, $0) } } : nil,
+                agendaOfAll: linked && group == nil ? routing.agendaOfAll : nil, urgent: routing.quietHours.urgent,
                 late: slot < sentOn
                     ? "Thư này lẽ ra gửi ngày \(slot.vietnamese), gửi muộn ngày \(sentOn.vietnamese); số ngày còn lại và quá hạn tính đến ngày gửi."
                     : nil

@@ -38,6 +38,10 @@ public struct Routing: Sendable {
     public func agenda(of group: String) -> String? {
         web.map { $0 + "/?chi-bo=" + URLText.queryValue(group) + "&ngay=30" }
     }
+
+    /// The agenda page of every group the reader may see, over 30 days: where an office's digest of many chi bộ
+    /// sends its reader for the items past what one email lists.
+    public var agendaOfAll: String? { web.map { $0 + "/?ngay=30" } }
 }
 
 /// An email address with an optional display name (`Nguyễn Văn A <a@example.vn>`).

@@ -392,6 +392,25 @@ extension Array where Element == String {
         #expect(text.contains("  … và 30 việc nữa của mục này không liệt kê trong thư (mỗi thư liệt kê tối đa 200 việc).\n"))
         #expect(p.parts[1].text.contains("<p>… và 30 việc nữa của mục này"))
         #expect(text.hasSuffix("Đề nghị không trả lời thư này.\n"))
+        // With tiendo-web's address known, the items left out are a link away: the agenda of every chi bộ.
+        let linked = MessageComposer(
+            routing: RoutingFixture.routing(
+                RoutingFixture.standard.replacingOccurrences(
+                    of: "quiet_hours:", with: "web: https://tiendo.tayho.example.vn/\nquiet_hours:")),
+            definitions: Repo.definitions)
+        let withLink = ParsedMail(
+            try linked.email(
+                for: job(
+                    records, to: office, digest: "van-phong|ngay|vanphong@tayho.example.vn|2025-12-08", labels: labels, route: "bi-thu"),
+                now: at("2025-12-08T07:30")
+            ).bytes)
+        #expect(
+            withLink.parts[0].text.contains(
+                "  … và 30 việc nữa của mục này không liệt kê trong thư (mỗi thư liệt kê tối đa 200 việc); xem đủ trên trang việc cần làm "
+                    + "của các chi bộ:\n  https://tiendo.tayho.example.vn/?ngay=30\n"), "\(withLink.parts[0].text)")
+        #expect(
+            withLink.parts[1].text.contains(
+                "; <a href=\"https://tiendo.tayho.example.vn/?ngay=30\">xem đủ trên trang việc cần làm của các chi bộ</a>.</p>"))
         // One chi bộ's digest does not repeat its name on every line.
         let one = try composer.email(
             for: job(
