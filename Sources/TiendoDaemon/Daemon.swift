@@ -193,6 +193,9 @@ public final class Daemon: InstanceCounter {
     var afterCommitCallbacks: [(Bool) -> Void] = []
     /// Why the last group commit failed, for the replies it refuses (`ControlService`).
     public internal(set) var lastGroupFailure: String?
+    /// Whether that failure's words say what became of the change (the store's own errors do), so that a refusal adds
+    /// no «nothing changed» of its own.
+    var lastGroupFailureSaysAll = false
     /// Syncs the log of group commits off the loop (`options.syncGroupsInBackground`), nil otherwise.
     let logSyncer: LogSyncer?
     /// Committed groups whose replies and records wait for the log's sync, in commit order (`GroupSync.swift`).
@@ -216,9 +219,11 @@ public final class Daemon: InstanceCounter {
     /// The definitions in force.
     public var catalog: Catalog { viewSource.catalog }
 
-    /// A failed write to the store in words, with where: «đĩa đầy (SQLITE_FULL) trong /var/lib/tiendo». The log,
-    /// the refusals and the status say it alike.
-    func storeFailure(_ error: any Error) -> String { "\(Store.describe(error)) trong \(options.stateDirectory)" }
+    /// A failed write to the store in words, with where: «đĩa đầy (SQLITE_FULL) trong /var/lib/tiendo: hãy giải
+    /// phóng…». The log, the refusals and the status say it alike. The store's own errors name their files already.
+    func storeFailure(_ error: any Error) -> String {
+        error is StoreError ? Store.describe(error) : Store.describe(error, place: options.stateDirectory)
+    }
 
     /// Lets the state directory go for another daemon in this process, as after a restart (tests); the process's
     /// end lets it go otherwise. This daemon must not be used afterwards.

@@ -201,8 +201,11 @@ extension Daemon {
             }
         } catch {
             ok = false
-            lastGroupFailure = storeFailure(error)
-            log.critical("Không ghi được nhóm thay đổi: \(lastGroupFailure ?? "")")
+            let why = storeFailure(error)
+            // Said once while it lasts (degraded mode says it began), not a line per refused request.
+            if loopStatus.degraded != why { log.critical("Không ghi được nhóm thay đổi: \(why)") }
+            lastGroupFailure = why
+            lastGroupFailureSaysAll = error is StoreError
             degradeIfStoreFailure(error)
         }
         inGroup = false

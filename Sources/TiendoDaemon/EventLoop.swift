@@ -26,6 +26,9 @@ struct LoopStatus {
     var interval = 1.0
     var summary = ""
     var degraded: String?
+    /// Whether degraded mode began with a full disk: then a write that fits in the room the log already has does not
+    /// end it (`Daemon.shortOfDisk`).
+    var fullDisk = false
     /// The number of the last status write taken in (`StatusPublisher.Outcome.seq`).
     var statusSeq = 0
     /// When the outbox, behind after a refused emission, was last tried (`EventLoop.outboxRetrySeconds`).
@@ -250,8 +253,15 @@ public final class EventLoop: Sendable {
             let r = try daemon.tick(now: now, within: daemon.options.tickSeconds)
             // A tick with nothing due writes nothing, which passed for a write on a full disk (the mode then left and
             // entered at every request): degraded mode ends on a write that reached the file.
-            if daemon.loopStatus.degraded != nil { try daemon.store.setMeta("write_probe", Zone.vietnam.iso(now)) }
-            daemon.leaveDegraded()
+            if daemon.loopStatus.degraded != nil {
+                try daemon.store.setMeta("write_probe", Zone.vietnam.iso(now))
+                // The log a refused transaction grew keeps its size (up to its limit) and holds the disk full: given
+                // back, the room it took is free again.
+                if daemon.loopStatus.fullDisk { _ = daemon.store.emptyLog() }
+            }
+            // On a full disk a one-row write fits in the log's room while every change fails: the mode then ended
+            // and began again at every request, and status never showed it (operations audit, 07/12/2026).
+            if !daemon.shortOfDisk() { daemon.leaveDegraded() }
             daemon.tallyCatchUp(r, reason: "khi thức dậy")
         } catch {
             daemon.enterDegraded(error, now: now)

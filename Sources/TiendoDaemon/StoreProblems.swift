@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import TiendoCore
 import TiendoStore
@@ -18,8 +19,24 @@ extension Daemon {
             viewSource.report(problem: StoreProblem(reason: reason, since: viewSource.problem?.since ?? now))
         }
         loopStatus.degraded = reason
+        loopStatus.fullDisk = Daemon.isFullDisk(error)
         statusDirty = true
     }
+
+    /// Whether degraded mode began with a full disk and the state directory's file system still has less than
+    /// `freeBytesToRecover` free: a write that fitted in the log's room does not end it then.
+    func shortOfDisk() -> Bool {
+        guard loopStatus.degraded != nil, loopStatus.fullDisk else { return false }
+        var s = statvfs()
+        guard statvfs(options.stateDirectory, &s) == 0 else { return false }
+        return Int64(s.f_bavail) * Int64(s.f_frsize) < Daemon.freeBytesToRecover
+    }
+
+    /// Room that ends degraded mode after a full disk: enough for any request's or firing's commit, if not for a
+    /// large import (which, refused again, begins it again).
+    static let freeBytesToRecover: Int64 = 1 << 20
+
+    static func isFullDisk(_ error: any Error) -> Bool { (error as? DatabaseError)?.resultCode == .SQLITE_FULL }
 
     /// Enters degraded mode when a request's write failed for a reason of the store (`isStoreFailure`), not its own.
     func degradeIfStoreFailure(_ error: any Error) {

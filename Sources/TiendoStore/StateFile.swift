@@ -71,11 +71,13 @@ extension Store {
             close(fd)
             return .absent(zeroBytes: true)
         }
-        var magic = [UInt8](repeating: 0, count: 16)
-        let n = magic.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, 16) }
+        var header = [UInt8](repeating: 0, count: 20)
+        let n = header.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, 20) }
         close(fd)
         // The file format's magic string (sqlite.org/fileformat.html §1.3).
-        guard n == 16, magic.elementsEqual(Array("SQLite format 3\0".utf8)) else { throw StoreError.notSQLite(path: path) }
+        guard n == 20, header.prefix(16).elementsEqual(Array("SQLite format 3\0".utf8)) else { throw StoreError.notSQLite(path: path) }
+        // Bytes 18 and 19 are 2 in WAL mode (§1.3.3).
+        let walMode = header[18] == 2 && header[19] == 2
         // The application id and the tables through SQLite, not from the header bytes: the newest page 1 may still
         // be in the -wal file.
         // With the migrations it lists (none: a new file), in the same read.
@@ -89,6 +91,10 @@ extension Store {
         if appID != applicationID {
             // Another program's database, unless it is an SQLite file with no table at all.
             guard appID == 0, tables.isEmpty else { throw StoreError.notOurs(path: path) }
+            // A WAL-mode file with no table and no log beside it: the first page of a database whose every change
+            // is in a `-wal` left behind (`tiendo.sqlite` copied alone), not a new one — taken as new, it would start
+            // with no cases and send nothing that was recorded (operations audit, 07/12/2026).
+            if walMode, !FileManager.default.fileExists(atPath: path + "-wal") { throw StoreError.logMissing(path: path) }
             return .ours
         }
         // A database a newer tiendod migrated is refused here, read-only, before anything opens it for writing

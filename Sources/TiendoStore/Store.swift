@@ -81,6 +81,10 @@ public final class Store: Sendable {
             // default a temporary file was created and deleted per group (open, unlink and close were 7 % of the
             // loop thread's time under 16 SendEvent clients).
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            // The log shrinks back to this size when it starts over: without a limit it kept its high-water mark for
+            // good — a large import, or one refused on a full disk, left tens of megabytes of log beside the database
+            // and a nearly full disk full (operations audit, 07/12/2026).
+            try db.execute(sql: "PRAGMA journal_size_limit = \(Store.logSizeLimit)")
         }
         do {
             pool = try DatabasePool(path: path, configuration: config)
@@ -120,6 +124,24 @@ public final class Store: Sendable {
     static let memoryStatisticsOff: Int32 = tiendo_sqlite_memstatus_off()
     /// Whether `memoryStatisticsOff` applied (a store opened, and SQLite was not in use before it).
     public static var memoryStatisticsAreOff: Bool { memoryStatisticsOff == 0 }
+
+    /// The log's size kept when it starts over (`PRAGMA journal_size_limit`), in bytes.
+    static let logSizeLimit = 64 << 20
+
+    /// Copies the whole log into the database file and empties it (`PRAGMA wal_checkpoint(TRUNCATE)`), at a clean
+    /// stop: while tiendod is not running, `tiendo.sqlite` alone is then the whole database, and a copy of it made
+    /// without its `-wal` (moving the state to another disk or server) loses nothing. Nil when done; else why not (a
+    /// reader still in the way: the log stays, with everything in it, for the next start).
+    public func emptyLog() -> String? {
+        do {
+            let row = try pool.writeWithoutTransaction { db in try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            guard let row else { return "SQLite không trả lời" }
+            let busy: Int = row[0]
+            return busy == 0 ? nil : "có kết nối khác đang đọc"
+        } catch {
+            return Store.describe(error)
+        }
+    }
 
     /// Each connection's page cache, in KiB (`PRAGMA cache_size`).
     static let cacheKiB = 65536

@@ -186,6 +186,8 @@ public enum StoreError: Error, CustomStringConvertible {
     /// Its log (`-wal`) was; `copied`: the log's frames were checkpointed into the database file, which holds every
     /// change acknowledged before.
     case logMoved(path: String, copied: Bool)
+    /// A WAL-mode file with no table and no `-wal` beside it (`Store.inspect`).
+    case logMissing(path: String)
 
     public var description: String {
         switch self {
@@ -217,6 +219,12 @@ public enum StoreError: Error, CustomStringConvertible {
             return stopped + " và chưa chép được các thay đổi trong nhật ký ấy vào cơ sở dữ liệu. ĐỪNG dừng tiendod; chạy ngay"
                 + " «tiendoctl backup» để chép toàn bộ ra một bản sao lưu, rồi dừng tiendod và khôi phục bản sao ấy"
                 + " (tiendod --restore TỆP, xem tiendod(8))"
+        case .logMissing(let p):
+            let name = p.split(separator: "/").last.map(String.init) ?? p
+            return "\(p) là trang đầu của một cơ sở dữ liệu mà mọi thay đổi nằm trong tệp \(p)-wal đi kèm, nhưng không có tệp ấy"
+                + " (tệp được chép riêng, không kèm -wal?). tiendod không coi nó là cơ sở dữ liệu mới để khỏi bắt đầu với 0 hồ sơ."
+                + " Hãy chép cả \(name) lẫn \(name)-wal từ nơi cũ, hoặc"
+                + " khôi phục bản sao lưu (tiendod --restore TỆP, xem tiendod(8)); nếu đây thật là cơ sở dữ liệu mới chưa có gì, xóa tệp ấy"
         case .corrupt(let r):
             return
                 "cơ sở dữ liệu hỏng: \(r). tiendod không ghi vào tệp hỏng; hãy khôi phục từ bản sao lưu (tiendod --restore TỆP, xem tiendod(8))"

@@ -268,6 +268,10 @@ struct Tiendod: ParsableCommand {
             log.critical("tiendod dừng vì không ghi được xuống đĩa", metadata: lifecycle)
             throw ExitCode(1)
         }
+        // The log emptied into the database file: stopped, tiendo.sqlite alone is the whole database.
+        if !damaged.isSet, let why = store.emptyLog() {
+            log.notice("Chưa chép hết nhật ký giao dịch vào \(store.path) khi dừng (\(why)): hãy giữ tệp -wal đi kèm; lần chạy sau sẽ chép")
+        }
         log.info("tiendod dừng", metadata: lifecycle)
         if damaged.isSet { throw ExitCode(Tiendod.exitDataError) }
     }
@@ -331,7 +335,7 @@ struct Tiendod: ParsableCommand {
         if StateRestore.inProgress(error) { return true }
         guard let e = error as? StoreError else { return false }
         switch e {
-        case .corrupt, .notOurs, .notSQLite, .vanished, .tooNew: return true
+        case .corrupt, .notOurs, .notSQLite, .vanished, .tooNew, .logMissing: return true
         default: return false
         }
     }

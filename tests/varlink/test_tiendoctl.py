@@ -759,6 +759,38 @@ def test_a_refused_change_on_a_full_disk_is_in_the_status_while_nothing_is_due(t
             time.sleep(0.5)
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="a small tmpfs to fill needs root")
+def test_a_nearly_full_disk_stays_in_the_status_while_a_small_write_fits(tmp_path):
+    """Room for a one-row write but not for an import: the loop's probe fitted, and degraded mode ended at once after
+    every refused change, so status and tiendo.prom never said anything was wrong. It lasts until the disk has room,
+    and the refusal says what to do."""
+    with daemon_on_a_small_tmpfs(tmp_path, 1) as (mnt, run, ctl):
+        rows = tmp_path / "nhieu.csv"
+        rows.write_text("key\n" + "".join(f"hang-{k:05d}\n" for k in range(6000)), encoding="utf-8")
+        subprocess.run(["dd", "if=/dev/zero", f"of={mnt}/day", "bs=16k"], capture_output=True)
+        subprocess.run(["dd", "if=/dev/zero", f"of={mnt}/nho", "bs=16k"], capture_output=True)
+        os.unlink(mnt / "nho")
+        subprocess.run(["dd", "if=/dev/zero", f"of={mnt}/nho", "bs=16k", "count=16"], capture_output=True)
+        os.unlink(mnt / "nho")  # 256 KiB free: a probe fits, 6,000 rows do not
+        r = ctl("import", "nhanh", str(rows))
+        assert r.returncode == 1 and "đĩa đầy (SQLITE_FULL)" in r.stderr, r.stderr
+        assert "hãy giải phóng chỗ trống trên đĩa ấy (df -h " in r.stderr, r.stderr
+        for _ in range(8):  # across the loop's 5-second retry, whose probe now fits
+            assert "SỰ CỐ" in (out := ctl("status").stdout) and "đĩa đầy" in out, out
+            time.sleep(1)
+        assert "tiendo_store_write_failing 1" in (run / "tiendo.prom").read_text()
+        os.unlink(mnt / "day")
+        deadline = time.time() + 30
+        while "SỰ CỐ" in (out := ctl("status").stdout):
+            assert time.time() < deadline, out
+            time.sleep(0.5)
+        few = tmp_path / "it.csv"
+        few.write_text("key\n" + "".join(f"sau-{k}\n" for k in range(50)), encoding="utf-8")
+        assert ctl("import", "nhanh", str(few)).returncode == 0
+        # The log the refused import grew was given back: it holds no more than the rows since.
+        assert os.path.getsize(mnt / "tiendo.sqlite-wal") < 1 << 20
+
+
 DINH_KY = """tiendo: 1
 title: Đóng góp hằng tháng
 milestones:
@@ -896,5 +928,53 @@ def test_send_with_a_key_already_used_says_nothing_was_recorded_and_for_which_ev
                                        "không ghi gì thêm;"), again.stdout
         kinds = [h["kind"] for h in json.loads(ctl(d, "history", "dinh-ky/k", "--json").stdout)["records"]]
         assert kinds.count("milestone-done") == 1 and "rejected" not in kinds, kinds
+    finally:
+        d.stop()
+
+
+def test_a_clean_stop_leaves_the_whole_database_in_tiendo_sqlite(tmp_path):
+    """Moving the state to another server with tiendod stopped, people copy `tiendo.sqlite` and forget its `-wal`: a
+    clean stop empties the log into the file, so the copy alone holds every case. A file copied alone from a daemon
+    that did not stop cleanly (the first page of a WAL database, its changes all in the log left behind) is refused
+    at start, saying which file is missing, instead of being taken as a new, empty database."""
+    import conftest
+    d = conftest.Daemon()
+    try:
+        for k in range(30):
+            assert ctl(d, "start", "hop", f"m{k}", "--set", "han=2026-04-01").returncode == 0
+        d.halt()
+        db = os.path.join(d.state, "tiendo.sqlite")
+        assert not os.path.exists(db + "-wal") or os.path.getsize(db + "-wal") == 0
+        moved = tmp_path / "moved"
+        moved.mkdir()
+        shutil.copy(db, moved / "tiendo.sqlite")
+        con = sqlite3.connect(f"file:{moved / 'tiendo.sqlite'}?mode=ro", uri=True)
+        assert con.execute("SELECT count(*) FROM instances").fetchone()[0] == 30
+        con.close()
+        # A fresh daemon killed before any checkpoint: its file holds no table yet, its log everything.
+        fresh = tmp_path / "fresh"
+        fresh.mkdir()
+        args = [a if a != d.state else str(fresh) for a in d.args]
+        args[args.index("--socket") + 1] = str(tmp_path / "sock2")
+        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 60
+        while not os.path.exists(tmp_path / "sock2"):
+            assert proc.poll() is None and time.time() < deadline
+            time.sleep(0.05)
+        proc.kill()
+        proc.wait()
+        alone = tmp_path / "alone"
+        alone.mkdir()
+        shutil.copy(fresh / "tiendo.sqlite", alone / "tiendo.sqlite")
+        with open(alone / "tiendo.sqlite", "rb") as f:
+            header = f.read(20)
+        if header[18:20] != b"\x02\x02" or os.path.getsize(fresh / "tiendo.sqlite-wal") == 0:
+            pytest.skip("SQLite checkpointed the new database into its file before the kill")
+        args[args.index("--state-dir") + 1] = str(alone)
+        r = subprocess.run(args, capture_output=True, text=True, timeout=60)
+        assert r.returncode == 65, (r.returncode, r.stderr)
+        said = r.stdout + r.stderr
+        assert "tiendo.sqlite là trang đầu của một cơ sở dữ liệu mà mọi thay đổi nằm trong tệp" in said, said
+        assert "Hãy chép cả tiendo.sqlite lẫn tiendo.sqlite-wal từ nơi cũ" in said, said
     finally:
         d.stop()

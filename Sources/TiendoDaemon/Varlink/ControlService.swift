@@ -182,12 +182,13 @@ public final class ControlService: VarlinkHandler, Sendable {
                 d.afterCommit { [d] ok in
                     // Why, when known: «đĩa đầy (SQLITE_FULL) trong /var/lib/tiendo», not only that it failed.
                     let why = d.lastGroupFailure.map { ": \($0)" } ?? ""
+                    let unchanged = d.lastGroupFailureSaysAll ? "" : "; chưa có gì thay đổi"
                     reply(
                         ok
                             ? r
                             : .error(
                                 "org.varlink.service.InternalError",
-                                [("reason", .string("không ghi được thay đổi vào cơ sở dữ liệu\(why); chưa có gì thay đổi"))])
+                                [("reason", .string("không ghi được thay đổi vào cơ sở dữ liệu\(why)\(unchanged)"))])
                     )
                 }
             }
