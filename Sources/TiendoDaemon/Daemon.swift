@@ -100,6 +100,7 @@ public final class ViewSource: Sendable {
     public let version: String
     private let published = Mutex(Catalog(current: [:], byDigest: [:], diagnostics: []))
     private let storeProblem = Mutex<StoreProblem?>(nil)
+    private let clock = Mutex<Instant?>(nil)
 
     init(store: Store, pid: Int, startedAt: Instant, version: String) {
         self.store = store
@@ -113,7 +114,8 @@ public final class ViewSource: Sendable {
 
     /// Read-only views over the current catalog and the store.
     public var views: Views {
-        Views(catalog: catalog, store: store, pid: pid, startedAt: startedAt, version: version, problem: problem)
+        Views(
+            catalog: catalog, store: store, pid: pid, startedAt: startedAt, version: version, problem: problem, clockBehind: clockBehind)
     }
 
     func publish(_ catalog: Catalog) { published.withLock { $0 = catalog } }
@@ -122,6 +124,18 @@ public final class ViewSource: Sendable {
     public var problem: StoreProblem? { storeProblem.withLock { $0 } }
 
     func report(problem: StoreProblem?) { storeProblem.withLock { $0 = problem } }
+
+    /// The newest record's instant while the clock is too far behind it for operators' changes (`Daemon.checkClock`),
+    /// nil otherwise.
+    public var clockBehind: Instant? { clock.withLock { $0 } }
+
+    /// Sets `clockBehind`; whether it changed.
+    func report(clockBehind: Instant?) -> Bool {
+        clock.withLock { c in
+            defer { c = clockBehind }
+            return c != clockBehind
+        }
+    }
 }
 
 /// The daemon's state: the catalog, the engines, the calendars in force, the outbox, the loop's bookkeeping and the

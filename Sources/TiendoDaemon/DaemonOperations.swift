@@ -57,6 +57,16 @@ extension Daemon {
         now.seconds < floor.seconds - operatorClockTolerance
     }
 
+    /// Says in the status (`GetStatus`, `status.json`, `tiendo.prom`) whether operators' changes are refused for the
+    /// clock at `now`, and returns the instant that ends it (nil: not refused). The loop asks at every turn and wakes
+    /// then; a clock set by hand wakes it too.
+    @discardableResult
+    func updateClockStatus(_ now: Instant) -> Instant? {
+        let behind = Daemon.refusesOperators(at: now, floor: clockFloor)
+        if viewSource.report(clockBehind: behind ? clockFloor : nil) { statusDirty = true }
+        return behind ? Instant(seconds: clockFloor.seconds - Daemon.operatorClockTolerance) : nil
+    }
+
     /// Records were written at `now` (a commit of a change, a batch fired): the clock's floor moves up to it.
     func noteWritten(_ now: Instant) {
         if now > clockFloor { clockFloor = now }

@@ -291,6 +291,8 @@ public final class EventLoop: Sendable {
         guard daemon.syncFailure == nil else { return 0 }
         fire(daemon)
         guard daemon.syncFailure == nil else { return 0 }
+        // Operators' changes refused for the clock: said in the status, and the loop wakes when it ends.
+        let clockRight = daemon.updateClockStatus(daemon.clock.now())
         daemon.flushDeliveryChanges()
         // Time alone changes the files: an item falls overdue, a day goes by (days left, due within 7 days).
         // Cleared once taken: a write put off (its spacing, one still running) must not leave a horizon in the past
@@ -316,7 +318,7 @@ public final class EventLoop: Sendable {
         } else {
             do {
                 let next = try daemon.store.nextWakeup()
-                arm([next, daemon.loopStatus.statusHorizon].compactMap { $0 }.min())
+                arm([next, daemon.loopStatus.statusHorizon, clockRight].compactMap { $0 }.min())
                 if daemon.loopStatus.wakeupUnread {
                     daemon.log.notice("Đã đọc lại được thời điểm cần thức dậy tiếp theo", metadata: .event(.lifecycle))
                     daemon.loopStatus.wakeupUnread = false

@@ -192,6 +192,10 @@ struct StatusSnapshot: Sendable {
             "# HELP tiendo_store_write_failing 1 while the daemon cannot write to its database (nothing is sent then), else 0.\n"
             + "# TYPE tiendo_store_write_failing gauge\n"
         out += "tiendo_store_write_failing \(views.problem == nil ? 0 : 1)\n"
+        out +=
+            "# HELP tiendo_clock_behind 1 while operators' changes are refused because the clock is more than a day behind the newest record, else 0.\n"
+            + "# TYPE tiendo_clock_behind gauge\n"
+        out += "tiendo_clock_behind \(views.clockBehind == nil ? 0 : 1)\n"
         return out
     }
 

@@ -12,6 +12,9 @@ public struct Views: Sendable {
     public let version: String
     /// The loop's write failure, if any (`ViewSource.problem`).
     public var problem: StoreProblem? = nil
+    /// The newest record's instant while the clock is too far behind it for operators' changes
+    /// (`ViewSource.clockBehind`).
+    public var clockBehind: Instant? = nil
 
     public struct Summaries: Sendable {
         public var workflows: [JSON]
@@ -175,7 +178,9 @@ public struct Views: Sendable {
                 ("now", .string(zone.iso(now))), ("nextWakeup", s.nextWakeup.map { .string(zone.iso($0)) } ?? .null),
                 ("workflows", .int(catalog.current.count)), ("instances", .int(s.instances)), ("overdue", .int(s.overdue)),
                 ("provisional", .int(s.provisional)), ("diagnostics", .array(catalog.diagnostics.map(\.json))),
-            ] + (problem.map { p in [("problem", .object([("reason", .string(p.reason)), ("since", .string(zone.iso(p.since)))]))] } ?? []))
+            ] + (problem.map { p in [("problem", .object([("reason", .string(p.reason)), ("since", .string(zone.iso(p.since)))]))] } ?? [])
+                + (clockBehind.map { n in [("clockBehind", .object([("now", .string(zone.iso(now))), ("newest", .string(zone.iso(n)))]))] }
+                    ?? []))
     }
 
 }

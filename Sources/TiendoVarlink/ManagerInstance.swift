@@ -207,11 +207,20 @@ extension Manager {
         public var diagnostics: [Diagnostic]
         /// Why the daemon cannot write to its database, and since when (an extension; nil while it can).
         public var problem: Problem?
+        /// While operators' changes are refused because the clock is more than a day behind the newest record
+        /// written (an extension; nil otherwise).
+        public var clockBehind: ClockBehind?
 
         public struct Problem: Sendable, Equatable {
             public var reason: String
             /// ISO 8601.
             public var since: String
+        }
+
+        public struct ClockBehind: Sendable, Equatable {
+            /// ISO 8601, both.
+            public var now: String
+            public var newest: String
         }
 
         public init(
@@ -246,6 +255,10 @@ extension Manager {
                 let pm = try Members(p, path: path + ".problem")
                 problem = Problem(reason: try pm.string("reason"), since: try pm.string("since"))
             }
+            if let c = m.value("clockBehind") {
+                let cm = try Members(c, path: path + ".clockBehind")
+                clockBehind = ClockBehind(now: try cm.string("now"), newest: try cm.string("newest"))
+            }
         }
 
         public var json: JSON {
@@ -261,6 +274,9 @@ extension Manager {
             w.add("provisional", provisional)
             w.add("diagnostics", diagnostics)
             if let problem { w.add("problem", JSON.object([("reason", .string(problem.reason)), ("since", .string(problem.since))])) }
+            if let clockBehind {
+                w.add("clockBehind", JSON.object([("now", .string(clockBehind.now)), ("newest", .string(clockBehind.newest))]))
+            }
             return w.json
         }
     }

@@ -133,6 +133,8 @@ func report(_ error: any Error, path: String, unanswered: String? = nil) -> Exit
                 "\(e.description): không có quy trình '\(workflow)'\(vietnameseSuggestion(workflow, loaded)); "
                     + "các quy trình: \(loaded.joined(separator: ", "))")
         }
+        // The technical officer reads this: what to do on the server, not «ask the technical officer».
+        if case .clockBehind(let now, let newest) = e { return fail("chưa ghi: " + ClockAdvice.text(now: now, newest: newest)) }
         return fail(e.description)
     case let e as VarlinkTransportError:
         if case .timedOut = e.reason, let unanswered { return fail(e.description + "; " + unanswered) }

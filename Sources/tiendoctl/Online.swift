@@ -90,6 +90,9 @@ struct Status: ParsableCommand {
                     "SỰ CỐ từ \(Fmt.date(p.since)): tiendod không ghi được vào cơ sở dữ liệu (\(p.reason)); không gửi nhắc hạn nào, thử lại mỗi 5 giây.",
                     { Output.bold(Output.red($0)) })
             }
+            if let c = s.clockBehind {
+                Output.say("SỰ CỐ: " + ClockAdvice.text(now: c.now, newest: c.newest), { Output.bold(Output.red($0)) })
+            }
             // Records, as `list --overdue` counts them; the agenda counts tasks (a record may have several).
             var summary =
                 "\(Fmt.count(s.workflows)) quy trình, \(Fmt.count(s.instances)) hồ sơ, \(Fmt.count(s.overdue)) hồ sơ có việc quá hạn"

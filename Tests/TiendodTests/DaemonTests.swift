@@ -269,6 +269,10 @@ struct DaemonTests {
         }
         #expect(try ManagerClient(socketPath: d.socket).history(id: "hop/c1").count == before)
         #expect(try d.call("GetStatus")["status"]?["instances"]?.intValue == 1)
+        // The status says it while it lasts (a technical officer looks there first).
+        let behind = try d.call("GetStatus")["status"]?["clockBehind"]
+        #expect(behind?["newest"]?.stringValue?.hasPrefix("2026-03-02T09:00:0") == true, "\(String(describing: behind))")
+        #expect(behind?["now"]?.stringValue?.hasPrefix("2026-02-20T09:0") == true, "\(String(describing: behind))")
         // The journal says it once, with what to do.
         #expect(d.log.components(separatedBy: "Từ chối thao tác của người dùng: đồng hồ đang chỉ").count - 1 == 1, "\(d.log)")
         #expect(d.log.contains("khởi động lại tiendod với --trust-clock"))
@@ -276,6 +280,7 @@ struct DaemonTests {
         // The operator says this clock is the right one: changes are dated by it.
         try d.start(fakeTime: "2026-02-20T09:00:00+07:00", extra: ["--trust-clock"])
         #expect(d.log.contains("theo --trust-clock, thao tác của người dùng vẫn được ghi theo giờ này"), "\(d.log)")
+        #expect(try d.call("GetStatus")["status"]?["clockBehind"] == nil)
         _ = try d.call(
             "StartInstance", [("workflow", .string("hop")), ("key", .string("c2")), ("data", .object([("han", .string("2026-03-06"))]))])
         #expect(d.stop() == 0)

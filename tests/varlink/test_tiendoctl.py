@@ -978,3 +978,34 @@ def test_a_clean_stop_leaves_the_whole_database_in_tiendo_sqlite(tmp_path):
         assert "Hãy chép cả tiendo.sqlite lẫn tiendo.sqlite-wal từ nơi cũ" in said, said
     finally:
         d.stop()
+
+
+def test_a_clock_behind_the_newest_record_is_in_the_status_with_what_to_do(tmp_path):
+    """While operators' changes are refused for a clock set back, `tiendoctl status`, status.json and tiendo.prom say
+    so (the journal alone did, once in ten minutes), and tiendoctl tells the technical officer what to do on the
+    server rather than to ask the technical officer."""
+    import conftest
+    d = conftest.Daemon()
+    try:
+        assert ctl(d, "start", "hop", "truoc", "--set", "han=2026-04-01").returncode == 0
+        d.halt()
+        d.args[d.args.index("--fake-time") + 1] = "2026-02-20T09:00:00+07:00"
+        d.start()
+        out = ctl(d, "status").stdout
+        assert "SỰ CỐ: đồng hồ của máy chủ đang chỉ 20/02/2026 09:0" in out, out
+        assert "sớm hơn bản ghi mới nhất (02/03/2026 09:00) quá một ngày" in out and "timedatectl set-ntp true" in out, out
+        r = ctl(d, "start", "hop", "sau", "--set", "han=2026-04-01")
+        assert r.returncode == 1 and r.stderr.startswith("tiendoctl: chưa ghi: đồng hồ của máy chủ đang chỉ 20/02/2026"), r.stderr
+        assert "--trust-clock" in r.stderr and "báo cán bộ kỹ thuật" not in r.stderr, r.stderr
+        run = os.path.join(d.dir, "run")
+        deadline = time.time() + 10
+        while "tiendo_clock_behind 1" not in open(os.path.join(run, "tiendo.prom")).read():
+            assert time.time() < deadline
+            time.sleep(0.2)
+        deadline = time.time() + 10
+        while "clockBehind" not in (status := json.load(open(os.path.join(run, "status.json"), encoding="utf-8"))["daemon"]):
+            assert time.time() < deadline, status
+            time.sleep(0.2)
+        assert status["clockBehind"]["newest"].startswith("2026-03-02T09:00:0"), status
+    finally:
+        d.stop()

@@ -102,7 +102,10 @@ enum VarlinkIDL {
           provisional: int,
           diagnostics: []Diagnostic,
           # Extension: why the daemon cannot write to its database, and since when, while it cannot.
-          problem: ?(reason: string, since: string)
+          problem: ?(reason: string, since: string),
+          # Extension: while operators' changes are refused because the clock (now) is more than a day
+          # behind the newest record written (newest); both ISO 8601.
+          clockBehind: ?(now: string, newest: string)
         )
 
         method GetStatus() -> (status: DaemonStatus, workflows: []WorkflowSummary)
