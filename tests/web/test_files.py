@@ -203,6 +203,9 @@ def test_import_shows_every_bad_row_and_is_all_or_nothing(stack, browser):
     upload(browser, stack, "kiem-tra", "nhap-sai.csv", bad)
     errors = browser.find_element(By.CSS_SELECTOR, "section.error").text
     assert "chưa có hồ sơ nào được nhập" in errors
+    # Said: the list takes the focus, and the title changes (it was the page's as before).
+    assert browser.execute_script("return document.activeElement.matches('section.error')")
+    assert browser.title.startswith("Chưa nhập được — "), browser.title
     assert "Dòng 4: mã hồ sơ 'n 3' không hợp lệ" in errors and "Dòng 5: mã hồ sơ «n1» bị lặp trong lần nhập này" in errors, errors
     # Every bad row at once, in the file's order: the keys and what only tiendod can judge alike.
     mixed = ("\ufeffkey;ho_ten;chi_bo;han\r\n"

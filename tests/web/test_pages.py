@@ -117,6 +117,10 @@ def test_events_with_their_fields_change_the_state(stack, browser):
     submit(browser, browser.find_element(By.CSS_SELECTOR, "form.event button[type=submit]"), confirm=True)
     assert "Đã chuyển hồ sơ «Trần Văn Bình» sang «Đã nộp, chờ chấm»." in text(browser)
     assert "Đã nộp, chờ chấm" in browser.find_element(By.TAG_NAME, "h1").text
+    # What the step did is where the focus is, and in the title: a screen reader says it (a status region present
+    # when the page loads is not read out).
+    assert browser.execute_script("return document.activeElement.classList.contains('ok')")
+    assert browser.title.startswith("Đã ghi — "), browser.title
     field = browser.find_element(By.ID, "f-diem")
     assert field.get_attribute("type") == "number"
     field.send_keys("200")  # outside 0–100: tiendod refuses, nothing changes
@@ -965,6 +969,7 @@ def test_a_record_is_started_from_a_form_within_the_accounts_chi_bo(stack, brows
     refused = browser.find_element(By.CSS_SELECTOR, ".flash.bad").text
     assert refused == ("Mã hồ sơ «moi-1» đã có trong quy trình «Kiểm tra hồ sơ đảng viên»; hãy dùng mã khác. "
                        "Hồ sơ chưa được thêm."), refused
+    assert browser.find_element(By.ID, "f-key").get_attribute("aria-invalid") == "true"
 
     # An enum's choices read as the workflow titles them; the form sends the values.
     browser.get(stack.url + "/ho-so/moi?quy-trinh=chuyen-sinh-hoat")
@@ -2588,6 +2593,11 @@ def test_after_a_wrong_password_the_cursor_waits_in_the_password(stack, browser)
     submit(browser, browser.find_element(By.CSS_SELECTOR, "form.login button[type=submit]"))
     assert browser.find_element(By.ID, "ten").get_attribute("value") == "xem"
     assert browser.switch_to.active_element.get_attribute("id") == "mat-khau"
+    # The refusal is said where the cursor waits, and in the title.
+    for box in ("ten", "mat-khau"):
+        e = browser.find_element(By.ID, box)
+        assert e.get_attribute("aria-invalid") == "true" and e.get_attribute("aria-describedby") == "thong-bao-loi", box
+    assert browser.title.startswith("Chưa đăng nhập được — Đăng nhập"), browser.title
 
 
 def test_a_tablet_or_a_zoomed_screen_does_not_scroll_sideways(stack, browser):
@@ -2602,6 +2612,9 @@ def test_a_tablet_or_a_zoomed_screen_does_not_scroll_sideways(stack, browser):
                 scroll, visible = browser.execute_script(
                     "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
                 assert scroll <= visible, (width, path, scroll, visible)
+                # What is due stays readable: «anywhere» let the table squeeze it to a letter or two per line.
+                whats = [e.rect["width"] for e in browser.find_elements(By.CSS_SELECTOR, "table.items td.what") if e.is_displayed()]
+                assert all(w >= 140 for w in whats), (width, path, whats[:5])
         shot(browser, "93-man-hinh-768-ho-so")
     finally:
         browser.set_window_size(1366, 768)

@@ -195,7 +195,7 @@ struct AccountsPage {
         }
         return """
             <h1>Tài khoản</h1>
-            <table class="accounts"><thead><tr><th>Tên đăng nhập</th><th>Họ và tên</th><th>Vai trò</th><th>Chi bộ</th><th>Tình trạng</th><th>Ngày tạo / sửa</th><th></th></tr></thead><tbody>\(rows)</tbody></table>
+            <table class="accounts"><thead><tr><th>Tên đăng nhập</th><th>Họ và tên</th><th>Vai trò</th><th>Chi bộ</th><th>Tình trạng</th><th>Ngày tạo / sửa</th><th><span class="sr-only">Thao tác</span></th></tr></thead><tbody>\(rows)</tbody></table>
             <h2>Thêm tài khoản</h2>
             <form method="post" class="filters">\(Layout.csrf(context))<input type="hidden" name="hanh-dong" value="them">
             <label>Tên đăng nhập <input name="ten" required maxlength="64" autocomplete="off" value="\(draft.name)"></label>

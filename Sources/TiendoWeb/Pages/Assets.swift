@@ -57,7 +57,7 @@ enum Assets {
         form.filters select#f-quy-trinh, form.filters select#chon-quy-trinh, form.filters select#nhap-quy-trinh,
           form.filters select#f-trang-thai { max-width: 34rem; }
         input, select, button, textarea { font: inherit; }
-        input, select { padding: .3rem .4rem; border: 1px solid #b8b8c0; border-radius: 4px; min-width: 9rem; max-width: 20rem; }
+        input, select { padding: .3rem .4rem; border: 1px solid #767680; border-radius: 4px; min-width: 9rem; max-width: 20rem; }
         /* The browser's own words beside the button («Không có tệp nào được chọn», a file's name) are not cut. */
         form.filters input[type=file], input[type=file] { max-width: none; width: 26rem; }
         button { padding: .35rem .9rem; border-radius: 4px; border: 1px solid #8d8d96; background: #fff; cursor: pointer; }
@@ -81,6 +81,8 @@ enum Assets {
         .provisional { color: var(--amber); font-style: italic; white-space: nowrap; }
         /* A record's address is read as one word (dang-vien-du-bi/dvdb-016 broke after «dvdb-»). */
         span.id { white-space: nowrap; }
+        /* Below a wide screen a record's code may break after its «/» (a <wbr> there), or it set its column's width. */
+        @media (max-width: 1100px) { span.id { white-space: normal; } }
         /* A date is read whole: «30/11/2025» broke after «20» in a narrow column. */
         span.date { white-space: nowrap; }
         p.next-transition.late { color: var(--amber); background: var(--amber-bg); padding: .4rem .6rem; border-radius: 4px; }
@@ -150,7 +152,7 @@ enum Assets {
         table.month td.weekend { background: #f3f3f6; }
         table.month td.holiday { background: #fdf0e6; }
         table.month td.workday { background: #eef6ff; }
-        table.month td.other { color: #b0b0b8; background: #fff; }
+        table.month td.other { color: #6b6b75; background: #fff; }
         table.month td.today { outline: 2px solid var(--red); outline-offset: -2px; }
         /* The day on a line of its own: «10» beside «12 việc» read as «1012». */
         table.month .day { font-weight: 700; display: block; margin-bottom: .15rem; }
@@ -168,8 +170,17 @@ enum Assets {
         .signatures { display: flex; justify-content: space-around; margin-top: 2rem; text-align: center; }
         .signatures div { min-width: 14rem; }
         .signatures .space { height: 4.5rem; }
-        /* Text typed by people (a name, a reason) wraps anywhere rather than widening the page past the screen. */
-        td, dd, h1, .flash, ol.timeline li, .problems li { overflow-wrap: anywhere; }
+        /* Text typed by people (a name, a reason) wraps rather than widening the page past the screen. In a table cell
+           only where a word is longer than the cell: «anywhere» let the automatic layout squeeze a column to one
+           letter, and at 200 % zoom «Thành lập Ủy ban bầu cử» read «Thà / nh / lập» (accessibility audit, 07/12/2026). */
+        dd, h1, .flash, ol.timeline li, .problems li { overflow-wrap: anywhere; }
+        td { overflow-wrap: break-word; }
+        table.items td.what { min-width: 10rem; }
+        /* Where the keyboard is, on every background: a dark ring with a white edge (a browser's thin blue ring was
+           1.45:1 on the red head and buttons). */
+        :focus-visible { outline: 3px solid #1d1d1f; outline-offset: 2px; box-shadow: 0 0 0 2px #fff; }
+        /* A message the page gives the focus to is ringed in its own colour, not in black. */
+        .flash:focus-visible, section.error:focus-visible { outline: 2px solid currentColor; box-shadow: none; }
         .required { color: var(--red); font-weight: 700; }
         /* Read by a screen reader, not shown: a column's name whose cells say it by their buttons. */
         .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
@@ -317,9 +328,10 @@ enum Assets {
     static let js = """
         "use strict";
         document.addEventListener("DOMContentLoaded", function () {
-          // A refusal takes the focus, so that a keyboard and a screen reader start from it.
-          var refused = document.querySelector(".flash.bad[tabindex]");
-          if (refused) { refused.focus(); }
+          // A refusal takes the focus, so that a keyboard and a screen reader start from it; so does what a change
+          // did (a live region present when the page loads is not read out, and the focus was back at the top).
+          var said = document.querySelector(".flash.bad[tabindex], section.error[tabindex], .flash.ok[tabindex]");
+          if (said) { said.focus(); }
           // On a phone the filters fold under their summary line unless one is in force.
           if (window.matchMedia("(max-width: 640px)").matches) {
             document.querySelectorAll("details.filter-box:not([data-active])").forEach(function (d) { d.open = false; });

@@ -62,6 +62,11 @@ enum DueTable {
         return "<span class=\"badge \(cls)\">\(Format.days(item.daysLeft, overdue: item.overdue))</span>"
     }
 
+    /// A record's id that may break after its «/» on a narrow screen (`span.id`), not set its column's width.
+    static func breakable(_ id: String) -> HTML {
+        HTML.join(id.split(separator: "/", omittingEmptySubsequences: false).map { "\(String($0))" }, separator: "/<wbr>")
+    }
+
     static func recordLink(_ id: String) -> String {
         "/ho-so/" + id.split(separator: "/", maxSplits: 1).map { Filters.percentEncoded(String($0)) }.joined(separator: "/")
     }
@@ -121,7 +126,7 @@ enum DueTable {
                     : "<td class=\"pick\">\(pickBox(i, name: name))</td>"
             return """
                 <tr class="\(i.overdue ? "overdue" : "")">\(box)\(numbered ? PrintList.rowNumber(n) : .empty)<td data-label="Hạn">\(due(i))</td><td class="left">\(daysBadge(i))</td><td class="what">\(what(i))\(waiting(i, open: open, catalog: catalog, pick: pick))</td>
-                <td class="record"><a href="\(recordLink(i.instance))">\(name)</a><br><span class="muted small id">\(i.instance)</span></td>\(showGroup ? "<td data-label=\"\(groupTitle)\">\(i.group ?? "—")</td>" : HTML.empty)\(showWorkflow ? "<td data-label=\"Quy trình\">\(catalog.title(i.workflow))\(state)</td>" : HTML.empty)</tr>
+                <td class="record"><a href="\(recordLink(i.instance))">\(name)</a><br><span class="muted small id">\(DueTable.breakable(i.instance))</span></td>\(showGroup ? "<td data-label=\"\(groupTitle)\">\(i.group ?? "—")</td>" : HTML.empty)\(showWorkflow ? "<td data-label=\"Quy trình\">\(catalog.title(i.workflow))\(state)</td>" : HTML.empty)</tr>
                 """
         }
         // The same widths in every table of a page, so that the columns of one chi bộ's table line up with the next.

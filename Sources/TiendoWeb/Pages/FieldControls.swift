@@ -7,12 +7,17 @@ enum FieldControls {
     /// A control identified `id` and named `name` (`id` when nil: a page with one form), showing `current` (as tiendod
     /// stores it: dates `YYYY-MM-DD`). `invalid`: the value tiendod refused, marked for screen readers and tied to the
     /// refusal's message (`Layout.refusalID`).
+    /// A box a refusal names: marked invalid, and pointing to the refusal's words (`Layout.refusalID`).
+    static func refused(_ invalid: Bool) -> HTML {
+        invalid ? HTML(unescaped: " aria-invalid=\"true\" aria-describedby=\"\(Layout.refusalID)\"") : .empty
+    }
+
     static func control(
         _ f: Extras.FieldInfo?, id: String, name: String? = nil, current: String, required: Bool = false, list: String? = nil,
         invalid: Bool = false
     ) -> HTML {
         let req: HTML = HTML.flag("required", required)
-        let marked: HTML = invalid ? " aria-invalid=\"true\" aria-describedby=\"\(Layout.refusalID)\"" : .empty
+        let marked = FieldControls.refused(invalid)
         let named: HTML = "id=\"\(id)\" name=\"\(name ?? id)\"\(marked)"
         switch f?.type {
         case "integer", "number":

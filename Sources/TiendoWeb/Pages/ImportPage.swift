@@ -320,7 +320,7 @@ struct ImportPage {
             problems.isEmpty
             ? .empty
             : """
-            <section class="error" role="alert"><h2>Không nhập được — chưa có hồ sơ nào được nhập</h2>
+            <section class="error" id="\(Layout.refusalID)" role="alert" tabindex="-1"><h2>Không nhập được — chưa có hồ sơ nào được nhập</h2>
             \(again ? HTML.empty : file.map { f -> HTML in "<p>Tệp «\(f)» có \(Format.count(count ?? problems.count)) lỗi. Hãy sửa tệp rồi nhập lại cả tệp.</p>" } ?? HTML.empty)
             <ul class="problems">\(problems.prefix(1000).map { p -> HTML in "<li>\(p)</li>" })</ul></section>
             """
@@ -329,7 +329,7 @@ struct ImportPage {
             \(errors)
             <form method="post" action="/nhap" enctype="multipart/form-data" class="filters">\(Layout.csrf(context))
             <label>Quy trình <select name="quy-trinh" id="nhap-quy-trinh" required><option value="">— chọn —</option>\(options)</select></label>
-            <label>Tệp Excel (.xlsx) hoặc CSV (tối đa \(WebLimits.maxUploadBytes >> 20) MB) <input type="file" name="tep" accept=".xlsx,.csv,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" required></label>
+            <label>Tệp Excel (.xlsx) hoặc CSV (tối đa \(WebLimits.maxUploadBytes >> 20) MB) <input type="file" name="tep"\(problems.isEmpty ? HTML.empty : HTML(unescaped: " aria-describedby=\"\(Layout.refusalID)\"")) accept=".xlsx,.csv,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" required></label>
             \(again ? "<label class=\"check\"><input type=\"checkbox\" name=\"nhap-lai\" value=\"1\"> Vẫn nhập lại tệp này</label>" as HTML : .empty)
             <button type="submit" class="primary">Nhập</button>
             </form>
@@ -342,6 +342,9 @@ struct ImportPage {
             \(columns)
             """
         return Layout.response(
-            Layout.page(title: "Nhập hồ sơ", active: "/nhap", context: context, flash: flash, body: body), status: status)
+            // Refused rows are said in the title too, and take the focus (`tiendo.js`), as a refused form is.
+            Layout.page(
+                title: problems.isEmpty ? "Nhập hồ sơ" : "Chưa nhập được — Nhập hồ sơ", active: "/nhap", context: context, flash: flash,
+                body: body), status: status)
     }
 }

@@ -62,15 +62,16 @@ enum Layout {
             flash.map { f in
                 let done: HTML = f.done.map { "<p class=\"flash ok\" role=\"status\">\($0)</p>" } ?? .empty
                 // A refusal is an alert, and takes the focus (`tiendo.js`): a status region present when the page
-                // loads is not read out, and the focus stayed on the page's body (audit, 07/12/2026).
+                // loads is not read out, and the focus stayed on the page's body (audit, 07/12/2026). What a change
+                // did takes it too, or a screen reader's user could not tell the step was recorded.
                 return f.ok
-                    ? "\(done)<p class=\"flash ok\" role=\"status\">\(f.message)</p>"
+                    ? "\(done)<p class=\"flash ok\" id=\"thong-bao\" role=\"status\" tabindex=\"-1\">\(f.message)</p>"
                     : "\(done)<p class=\"flash bad\" id=\"\(refusalID)\" role=\"alert\" tabindex=\"-1\">\(f.message)</p>"
             } ?? .empty
         // A refused form says so in the title too, the first thing a screen reader reads of the page it comes back to
         // (the title was the form's as before, audit 07/12/2026).
         return document(
-            title: flash.map { $0.ok ? title : "Chưa thực hiện được — \(title)" } ?? title,
+            title: flash.map { $0.ok ? "Đã ghi — \(title)" : "Chưa thực hiện được — \(title)" } ?? title,
             body: """
                 <a class="skip no-print" href="#noi-dung">Bỏ qua, tới nội dung chính</a>
                 <header class="top no-print"><a class="brand" href="/">Tiến độ</a><nav>\(nav)</nav>\(who)</header>

@@ -116,8 +116,12 @@ struct LoginPage {
     ) -> Response {
         let token = request.cookies[Sessions.loginCookieName]?.value ?? Sessions.token()
         let error: HTML =
-            message.map { "<p class=\"flash bad\" role=\"alert\">\($0)</p>" }
+            message.map { "<p class=\"flash bad\" id=\"\(Layout.refusalID)\" role=\"alert\">\($0)</p>" }
             ?? notice.map { "<p class=\"flash ok\" role=\"status\">\($0)</p>" } ?? .empty
+        // A refusal is said where the cursor waits (the password, for the next try): the boxes point to it, and the
+        // title says it — a screen reader announced only «Mật khẩu» (accessibility audit, 07/12/2026).
+        let invalid: HTML =
+            message == nil ? .empty : HTML(unescaped: " aria-invalid=\"true\" aria-describedby=\"\(Layout.refusalID)\"")
         let body: HTML = """
             <main class="narrow">
             <h1>Tiến độ — đăng nhập</h1>
@@ -127,15 +131,16 @@ struct LoginPage {
             <input type="hidden" name="_csrf" value="\(token)">
             <input type="hidden" name="tiep" value="\(next)">
             \(refill ? HTML(unescaped: "<input type=\"hidden\" name=\"\(LoginPage.refillField)\" value=\"1\">") : .empty)
-            <p><label for="ten">Tên đăng nhập</label><br><input id="ten" name="ten" value="\(name)" autocomplete="username" autocapitalize="none" autocorrect="off" spellcheck="false" required\(HTML.flag("autofocus", name.isEmpty))></p>
-            <p><label for="mat-khau">Mật khẩu</label><br><input id="mat-khau" name="mat-khau" type="password" autocomplete="current-password" required\(HTML.flag("autofocus", !name.isEmpty))></p>
+            <p><label for="ten">Tên đăng nhập</label><br><input id="ten" name="ten" value="\(name)" autocomplete="username" autocapitalize="none" autocorrect="off" spellcheck="false" required\(HTML.flag("autofocus", name.isEmpty))\(invalid)></p>
+            <p><label for="mat-khau">Mật khẩu</label><br><input id="mat-khau" name="mat-khau" type="password" autocomplete="current-password" required\(HTML.flag("autofocus", !name.isEmpty))\(invalid)></p>
             <p><button type="submit" class="primary">Đăng nhập</button></p>
             </form>
             <p class="muted small">Quên mật khẩu: hãy liên hệ quản trị viên của hệ thống để được đặt lại mật khẩu.</p>
             </main>
             \(Layout.footer(context))
             """
-        var response = Layout.response(Layout.document(title: "Đăng nhập", body: body), status: status)
+        var response = Layout.response(
+            Layout.document(title: message == nil ? "Đăng nhập" : "Chưa đăng nhập được — Đăng nhập", body: body), status: status)
         response.setCookie(Sessions.cookie(Sessions.loginCookieName, token, maxAge: 3600, secure: context.secure))
         return response
     }

@@ -145,6 +145,7 @@ struct NewRecordPage {
             }
             var values = values
             if case .invalidData(let field, _) = e { values[RecordPage.refusedField] = field }
+            if case .instanceExists = e { values[RecordPage.refusedField] = "key" }
             return refused(message, values: values)
         }
     }
@@ -284,7 +285,7 @@ struct NewRecordPage {
         rows.append(
             """
             <p><label for="f-key">Mã hồ sơ <span class="muted small">(để trống thì phần mềm tự đặt mã theo ngày; nếu tự đặt: chữ cái không dấu, chữ số, '.', '_', '-', ví dụ \(NewRecordPage.keyExample(workflow.id)))</span><br>
-            <input id="f-key" name="f-key" value="\(values["key"] ?? "")" maxlength="128" pattern="[A-Za-z0-9][A-Za-z0-9._\\-]{0,127}"></label></p>
+            <input id="f-key" name="f-key" value="\(values["key"] ?? "")"\(FieldControls.refused(values[RecordPage.refusedField] == "key")) maxlength="128" pattern="[A-Za-z0-9][A-Za-z0-9._\\-]{0,127}"></label></p>
             """)
         return """
             <section><h2>\(workflow.title)</h2>

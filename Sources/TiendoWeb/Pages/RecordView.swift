@@ -35,7 +35,11 @@ struct RecordView {
 
     var body: HTML {
         let i = instance
-        let state: HTML = i.state.flatMap { catalog.stateTitle(i.workflow, $0) }.map { "<span class=\"badge\">\($0)</span>" } ?? .empty
+        let state: HTML =
+            i.state.flatMap { catalog.stateTitle(i.workflow, $0) }.map {
+                // A screen reader's list of headings read «Nguyễn Thị Hà Chờ nộp hồ sơ» as one name.
+                "<span class=\"sr-only\"> — trạng thái:</span> <span class=\"badge\">\($0)</span>"
+            } ?? .empty
         let done: HTML = i.completed ? " <span class=\"badge ok\">Hồ sơ đã hoàn thành</span>" : .empty
         let stale: HTML =
             i.stale ? " <span class=\"badge warn\" title=\"Hồ sơ chạy theo phiên bản quy trình cũ\">bản quy trình cũ</span>" : .empty

@@ -181,7 +181,7 @@ struct RecordsPage {
                 : .empty
             // Labels for the cards a phone shows (`data-label`, Assets.css); a desktop shows the table's heads.
             return """
-                <tr class="\(overdue > 0 ? "overdue" : "")">\(box)\(printing ? PrintList.rowNumber(n) : .empty)<td class="record"><a href="\(DueTable.recordLink(i.id))">\(name)</a><br><span class="muted small id">\(i.id)</span></td>
+                <tr class="\(overdue > 0 ? "overdue" : "")">\(box)\(printing ? PrintList.rowNumber(n) : .empty)<td class="record"><a href="\(DueTable.recordLink(i.id))">\(name)</a><br><span class="muted small id">\(DueTable.breakable(i.id))</span></td>
                 \(showGroup ? "<td data-label=\"\(groupTitle)\">\(e.group ?? "—")</td>" : HTML.empty)\(showWorkflow ? "<td data-label=\"Quy trình\">\(data.catalog.title(i.workflow))</td>" : HTML.empty)<td data-label="Trạng thái">\(state)\(i.stale ? " <span class=\"badge warn\" title=\"Chạy theo phiên bản quy trình cũ\">bản cũ</span>" : HTML.empty)</td>\(values)
                 <td class="started" data-label="Bắt đầu theo dõi"><span class="date">\(Format.date(String(i.startedAt.prefix(10))))</span></td><td class="num" data-label="Số việc quá hạn">\(overdue > 0 ? "<span class=\"badge bad\">\(overdue)</span>" : printing ? "0" : HTML.empty)</td><td data-label="Hạn sớm nhất (việc chưa xong)">\(first)</td></tr>
                 """
