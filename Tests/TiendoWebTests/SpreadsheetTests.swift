@@ -31,6 +31,22 @@ struct SpreadsheetTests {
             Sheet.due("2026-03-10") == .date(CivilDate(2026, 3, 10)) && Sheet.due("2026-02-01T17:00:00+07:00") == .text("01/02/2026 17:00"))
     }
 
+    @Test("a file cut at the row cap ends with a row saying how many it leaves out and what to do; a whole one does not")
+    func leftOutSaid() {
+        var cut = Self.sheet
+        cut.leftOut = 20_193
+        cut.sayLeftOut(noun: "việc")
+        #expect(cut.rows.count == 4 && cut.rows[3].count == 3)
+        #expect(
+            cut.rows[3][0]
+                == .text(
+                    "… và 20.193 việc nữa không có trong tệp này (mỗi tệp xuất tối đa 50.000 dòng): hãy lọc theo chi bộ hoặc quy trình rồi tải từng phần."
+                ))
+        var whole = Self.sheet
+        whole.sayLeftOut(noun: "việc")
+        #expect(whole.rows.count == 3)
+    }
+
     @Test("XLSX: libxlsxwriter writes a zip (read back with openpyxl in tests/web) and cleans up its temporary file")
     func xlsx() throws {
         let dir = TempDirectory()

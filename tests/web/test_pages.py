@@ -2112,6 +2112,14 @@ def test_an_agenda_longer_than_a_page_says_how_many_each_section_holds_in_all(br
         assert headings[0] == "Quá hạn (50 trên 450 việc)" and headings[1].endswith("(30)") and len(headings) == 2, headings
         assert pager.startswith("Đang xem 401–480 trên tổng số 480 việc.") and "Trang sau" not in pager, pager
         shot(browser, "75-viec-can-lam-trang-cuoi", full=True)
+        # A page past the end (the list shortened since the link was made) says where it ends, not «nothing to do».
+        browser.get(s.url + "/?trang=5")
+        said = browser.find_element(By.CSS_SELECTOR, ".flash").text
+        assert said == "Trang 6 không còn việc nào: danh sách nay có 480 việc, trên 3 trang. Về trang cuối", said
+        assert not browser.find_elements(By.CSS_SELECTOR, "p.pager")
+        browser.find_element(By.LINK_TEXT, "Về trang cuối").click()
+        assert "trang=2" in browser.current_url, browser.current_url
+        shot(browser, "75b-viec-can-lam-qua-trang-cuoi")
     finally:
         s.stop()
 

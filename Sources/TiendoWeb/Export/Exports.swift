@@ -15,6 +15,7 @@ enum Exports {
             ])
         var catalog: Catalog?
         var offset = 0
+        var total = 0
         while sheet.rows.count < WebLimits.exportRows {
             let data = try await AgendaPage.load(app, filters, account: account, offset: offset, limit: 1000)
             catalog = data.catalog
@@ -29,11 +30,13 @@ enum Exports {
                 ])
             }
             offset += data.reply.items.count
-            if data.reply.items.isEmpty || offset >= data.reply.counts.total {
-                sheet.leftOut = max(0, data.reply.counts.total - sheet.rows.count)
-                break
-            }
+            total = data.reply.counts.total
+            if data.reply.items.isEmpty || offset >= total { break }
         }
+        // Set when the row cap ended the loop too: the file of a district's 70,000 items stopped at 50,000 — the
+        // latest dues, today's among them — and said nothing (large-data audit, 07/12/2026).
+        sheet.leftOut = max(0, total - sheet.rows.count)
+        sheet.sayLeftOut(noun: "việc")
         guard let catalog else { throw PageError.notFound("Không đọc được danh sách quy trình.") }
         return (sheet, catalog)
     }
@@ -91,6 +94,7 @@ enum Exports {
             }
             f.after = next
         }
+        sheet.sayLeftOut(noun: "hồ sơ")
         return (sheet, catalog)
     }
 
@@ -109,6 +113,7 @@ enum Exports {
             ])
         }
         sheet.leftOut = max(0, groups.count - WebLimits.exportRows)
+        sheet.sayLeftOut(noun: "dòng")
         return (sheet, catalog)
     }
 }

@@ -36,6 +36,16 @@ struct Sheet: Sendable {
         self.columns = columns
     }
 
+    /// Ends the table with a row saying what it leaves out, when it does: the header `X-Tiendo-Left-Out` is for
+    /// programs, and the person who opens the file must read it there.
+    mutating func sayLeftOut(noun: String) {
+        guard leftOut > 0 else { return }
+        let said =
+            "… và \(Format.count(leftOut)) \(noun) nữa không có trong tệp này (mỗi tệp xuất tối đa \(Format.count(WebLimits.exportRows)) dòng): "
+            + "hãy lọc theo chi bộ hoặc quy trình rồi tải từng phần."
+        rows.append([.text(said)] + Array(repeating: .empty, count: max(0, columns.count - 1)))
+    }
+
     /// Text that a spreadsheet would take for a formula (`= + - @`, or a tab or carriage return first, which some
     /// programs skip) gets a `'` in front, so opening an export never runs anything (OWASP, CSV injection).
     static func neutralised(_ text: String) -> String {

@@ -115,16 +115,22 @@ struct AgendaPage {
                 """)
         }
         let shown = f.page * WebLimits.agendaPage + data.reply.items.count
+        // A page past the end (the list shortened since it was opened: items marked done) says where the list ends,
+        // not that there is nothing to do, nor «Đang xem 72.001–72.000» (large-data audit, 07/12/2026).
+        let pastTheEnd = data.reply.items.isEmpty && f.page > 0 && c.total > 0
         let pager: HTML =
-            c.total > shown || f.page > 0
+            (c.total > shown || f.page > 0) && !pastTheEnd
             ? """
             <p class="pager">Đang xem \(Format.count(f.page * WebLimits.agendaPage + 1))–\(Format.count(shown)) trên tổng số \(Format.count(c.total)) việc.
             \(f.page > 0 ? "<a href=\"\(f.link("/", ["trang": f.page > 1 ? String(f.page - 1) : nil]))\">← Trang trước</a>" : HTML.empty)
             \(c.total > shown ? "<a href=\"\(f.link("/", ["trang": String(f.page + 1)]))\">Trang sau →</a>" : HTML.empty)</p>
             """ : .empty
+        let lastPage = max(0, (c.total - 1) / WebLimits.agendaPage)
         let empty: HTML =
-            data.reply.items.isEmpty
-            ? "<p class=\"flash ok\">Không có việc nào quá hạn hoặc đến hạn trong \(f.days) ngày tới với bộ lọc này.</p>" : .empty
+            pastTheEnd
+            ? "<p class=\"flash ok\">Trang \(f.page + 1) không còn việc nào: danh sách nay có \(Format.count(c.total)) việc, trên \(lastPage + 1) trang. <a href=\"\(f.link("/", ["trang": lastPage > 0 ? String(lastPage) : nil]))\">Về trang cuối</a></p>"
+            : data.reply.items.isEmpty
+                ? "<p class=\"flash ok\">Không có việc nào quá hạn hoặc đến hạn trong \(f.days) ngày tới với bộ lọc này.</p>" : .empty
         // Records with no deadline open that move on by themselves (a probation ending) have no item here.
         let movesSoon = "/ho-so?" + Filters.query([("quy-trinh", f.workflow), ("chi-bo", f.group), ("sap-chuyen", "1")])
         return """
@@ -132,7 +138,7 @@ struct AgendaPage {
             \(notice)\(counts)
             \(f.form("/", catalog: data.catalog, account: account, groups: groups, extra: extra))
             <p class="no-print actions"><a href="\(f.link("/", ["in": "1", "trang": nil]))">In danh sách (A4)</a> ·
-            <a href="\(f.link("/xuat/viec-can-lam.xlsx"))">Tải Excel</a> · <a href="\(f.link("/xuat/viec-can-lam.csv"))">Tải CSV</a> ·
+            <a href="\(f.link("/xuat/viec-can-lam.xlsx"))">Tải Excel</a> · <a href="\(f.link("/xuat/viec-can-lam.csv"))">Tải CSV</a>\(ExportPage.capNote(c.total, noun: "việc")) ·
             <a href="\(movesSoon)">Hồ sơ sẽ tự chuyển trạng thái trong \(Filters.movesSoonDays) ngày tới</a></p>
             \(span)\(empty)\(pickForm)\(sections)\(pick ? "<p class=\"no-print\">\(button)</p>" as HTML : .empty)\(pager)
             """

@@ -65,4 +65,11 @@ struct ExportPage {
         if sheet.leftOut > 0 { headers[HTTPField.Name("X-Tiendo-Left-Out")!] = String(sheet.leftOut) }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
+
+    /// Beside a page's download links when its list is longer than a file holds: which part the file has.
+    static func capNote(_ total: Int, noun: String) -> HTML {
+        guard total > WebLimits.exportRows else { return .empty }
+        return
+            " <span class=\"muted small\">(tệp tải về chỉ gồm \(Format.count(WebLimits.exportRows)) \(noun) đầu trên \(Format.count(total)); lọc theo chi bộ hoặc quy trình để tải đủ)</span>"
+    }
 }

@@ -97,7 +97,7 @@ struct RecordsPage {
             <h1>Hồ sơ</h1>\(account.role.mayAct ? HTML(unescaped: "<p class=\"no-print actions\"><a class=\"button\" href=\"\(NewRecordPage.path)\">+ Thêm hồ sơ</a></p>") : HTML.empty)
             \(f.form("/ho-so", catalog: data.catalog, account: account, groups: groups, extra: extra))
             <p class="no-print actions"><a href="\(f.link("/ho-so", ["in": "1", "sau": f.after]))">In danh sách (A4)</a> ·
-            <a href="\(f.link("/xuat/ho-so.xlsx"))">Tải Excel</a> · <a href="\(f.link("/xuat/ho-so.csv"))">Tải CSV</a></p>
+            <a href="\(f.link("/xuat/ho-so.xlsx"))">Tải Excel</a> · <a href="\(f.link("/xuat/ho-so.csv"))">Tải CSV</a>\(ExportPage.capNote(data.reply.total ?? 0, noun: "hồ sơ"))</p>
             \(total)\(data.reply.next != nil || f.after != nil ? pager : HTML.empty)\(empty)\(stepForm)\(data.reply.instances.isEmpty ? HTML.empty : RecordsPage.table(data, printing: false, showGroup: PrintList.group(data.filters, account) == nil, pick: !steps.isEmpty, ticked: ticked))\(steps.isEmpty ? HTML.empty : "<p class=\"no-print\">\(RecordsPage.stepButton)</p>")\(pager)
             """
         return Layout.response(
