@@ -2104,6 +2104,9 @@ def test_an_agenda_longer_than_a_page_says_how_many_each_section_holds_in_all(br
         boxes = [b.text for b in browser.find_elements(By.CSS_SELECTOR, "ul.counts li")]
         assert boxes[:3] == ["450 quá hạn", "0 hôm nay", "30 từ 03/03 đến 09/03"], boxes
         assert len(browser.find_elements(By.CSS_SELECTOR, "section.bucket tbody tr")) == 200
+        # A chi bộ's count under a section the page holds part of is this page's, and says so.
+        groups = [h.text for h in browser.find_elements(By.CSS_SELECTOR, "section.bucket h3")]
+        assert groups and all(g.endswith(" trên trang này)") for g in groups), groups
         shot(browser, "74-viec-can-lam-trang-1")
         headings, pager = page(1)
         assert headings == ["Quá hạn (200 trên 450 việc)"] and pager.startswith("Đang xem 201–400 trên tổng số 480 việc."), (
@@ -2111,6 +2114,8 @@ def test_an_agenda_longer_than_a_page_says_how_many_each_section_holds_in_all(br
         headings, pager = page(2)
         assert headings[0] == "Quá hạn (50 trên 450 việc)" and headings[1].endswith("(30)") and len(headings) == 2, headings
         assert pager.startswith("Đang xem 401–480 trên tổng số 480 việc.") and "Trang sau" not in pager, pager
+        week = [h.text for h in browser.find_elements(By.CSS_SELECTOR, "section.bucket:not(.overdue) h3")]
+        assert week and not any("trên trang này" in g for g in week), week
         shot(browser, "75-viec-can-lam-trang-cuoi", full=True)
         # A page past the end (the list shortened since the link was made) says where it ends, not «nothing to do».
         browser.get(s.url + "/?trang=5")

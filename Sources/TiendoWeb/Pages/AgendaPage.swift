@@ -111,7 +111,7 @@ struct AgendaPage {
             sections.append(
                 """
                 <section class="bucket \(bucket == .overdue ? "overdue" : "")"><h2>\(bucket.title(today: today)) <span class="muted small">(\(count))</span></h2>
-                \(DueTable.grouped(entries, by: f.groupBy, catalog: data.catalog, pick: pick, open: open))</section>
+                \(DueTable.grouped(entries, by: f.groupBy, catalog: data.catalog, pick: pick, open: open, partial: all > entries.count))</section>
                 """)
         }
         let shown = f.page * WebLimits.agendaPage + data.reply.items.count

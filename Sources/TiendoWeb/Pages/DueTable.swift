@@ -151,8 +151,11 @@ enum DueTable {
 
     /// Items under headings by chi bộ or workflow (in Vietnamese alphabetical order, the same in every section of a
     /// page; items without a chi bộ last), or one table.
+    /// `partial`: the entries are one page's part of their section, so each heading's count is this page's, and says
+    /// so (a district's chi bộ «(2)» on every one of 350 pages read as its whole count).
     static func grouped(
-        _ entries: [Extras.DueEntry], by key: Filters.GroupBy, catalog: Catalog, pick: Bool = false, open: Set<String> = []
+        _ entries: [Extras.DueEntry], by key: Filters.GroupBy, catalog: Catalog, pick: Bool = false, open: Set<String> = [],
+        partial: Bool = false
     ) -> HTML {
         switch key {
         case .none: return table(entries, catalog: catalog, pick: pick, open: open)
@@ -171,7 +174,7 @@ enum DueTable {
                     let list = parts[k]!
                     let heading = key == .group ? groupHeading(k, catalog.groupTitle(of: list.map(\.item.workflow))) : catalog.title(k)
                     return """
-                        <h3>\(heading) <span class="muted small">(\(list.count))</span></h3>
+                        <h3>\(heading) <span class="muted small">(\(Format.count(list.count))\(partial ? " trên trang này" : ""))</span></h3>
                         \(table(list, catalog: catalog, showGroup: key != .group, showWorkflow: key != .workflow, pick: pick, open: open))
                         """
                 })
