@@ -6,6 +6,23 @@ import TiendoCore
 
 @Suite("HTML, formatting and forms")
 struct TextTests {
+    @Test("a print view cut short says so on the screen, before «In», and not on paper")
+    func printCut() {
+        let said = PrintList.cut(shown: 1000, of: 70_193, noun: "việc")
+        #expect(said.hasPrefix("Bản in này chỉ gồm 1.000 việc đầu trên 70.193, "))
+        func page(_ cut: String?) -> String {
+            PrintList.frame(
+                title: "DANH SÁCH", subtitle: "Các việc", asOf: "2026-03-02T09:00:00+07:00", table: "<table></table>", count: "",
+                letterhead: .empty, group: nil, cut: cut
+            ).description
+        }
+        let cut = page(said)
+        #expect(cut.contains("<p class=\"no-print flash bad\" role=\"status\">Bản in này chỉ gồm 1.000 việc đầu"))
+        #expect(cut.range(of: "no-print flash bad")!.lowerBound < cut.range(of: "data-print")!.lowerBound)
+        #expect(!page(nil).contains("Bản in này"))
+        #expect(PrintList.cut(shown: 1000, of: nil, noun: "hồ sơ").hasPrefix("Bản in này chỉ gồm 1.000 hồ sơ đầu, "))
+    }
+
     @Test("interpolated text is escaped, interpolated HTML is not")
     func escaping() {
         let name = "<script>alert('x')</script> & \"Hà\""

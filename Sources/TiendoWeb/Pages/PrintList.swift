@@ -22,12 +22,17 @@ enum PrintList {
 
     /// `group`: the chi bộ the list is of, signed for by its chi ủy; nil for a list of the whole đảng bộ, signed for by
     /// the đảng ủy.
-    static func frame(title: String, subtitle: String, asOf: String, table: HTML, count: String, letterhead: HTML, group: String?) -> HTML {
+    /// `cut`: the list is longer than a print view holds, said on the screen before «In» (a district's list without a
+    /// chi bộ chosen printed 126 A4 pages of its first 1,000 items, said only in the small subtitle).
+    static func frame(
+        title: String, subtitle: String, asOf: String, table: HTML, count: String, letterhead: HTML, group: String?, cut: String? = nil
+    ) -> HTML {
         let signer: HTML = group == nil ? "<b>T/M ĐẢNG ỦY</b><br><b>BÍ THƯ</b>" : "<b>T/M CHI ỦY</b><br><b>BÍ THƯ</b>"
         return Layout.document(
             title: title,
             body: """
                 <main class="print">
+                \(cut.map { "<p class=\"no-print flash bad\" role=\"status\">\($0)</p>" as HTML } ?? .empty)
                 <p class="no-print toolbar"><button type="button" data-print class="primary">In</button> <a href="/" data-back>← Quay lại</a></p>
                 \(letterhead)
                 <h1>\(title)</h1>
@@ -87,7 +92,8 @@ enum PrintList {
             asOf: data.reply.now,
             table: DueTable.table(data.reply.items, catalog: data.catalog, showGroup: group == nil, numbered: true),
             count: "Quá hạn: \(Format.count(c.overdue)); hôm nay: \(Format.count(c.today)); tổng: \(Format.count(c.total)) việc\(note).",
-            letterhead: letterhead(configuration, group: signer, data.catalog), group: signer)
+            letterhead: letterhead(configuration, group: signer, data.catalog), group: signer,
+            cut: shown < c.total ? PrintList.cut(shown: shown, of: c.total, noun: "việc") : nil)
     }
 
     static func records(_ data: RecordsPage.Data, _ configuration: WebConfiguration, account: Account) -> HTML {
@@ -98,6 +104,15 @@ enum PrintList {
         return frame(
             title: "DANH SÁCH HỒ SƠ", subtitle: data.filters.summary(data.catalog), asOf: data.reply.now,
             table: RecordsPage.table(data, printing: true, showGroup: group == nil), count: total + note + ".",
-            letterhead: letterhead(configuration, group: signer, data.catalog), group: signer)
+            letterhead: letterhead(configuration, group: signer, data.catalog), group: signer,
+            cut: data.reply.next != nil
+                ? PrintList.cut(shown: data.reply.instances.count, of: data.reply.total, noun: "hồ sơ") : nil)
+    }
+
+    /// What a print view cut short says before «In».
+    static func cut(shown: Int, of total: Int?, noun: String) -> String {
+        let of = total.map { " trên \(Format.count($0))" } ?? ""
+        return "Bản in này chỉ gồm \(Format.count(shown)) \(noun) đầu\(of), hàng trăm trang A4 mà vẫn thiếu. "
+            + "Để in đủ, hãy quay lại chọn một chi bộ (hoặc một quy trình) rồi bấm «In danh sách» lần nữa."
     }
 }
