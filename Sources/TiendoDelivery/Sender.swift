@@ -245,7 +245,7 @@ public final class Sender: Sendable {
 
     /// Why a delivery is not sent any more (said in its outcome), or nil.
     func expiry(of d: Delivery, now: Instant) -> String? {
-        if let newer = d.supersededBy { return "thay bằng thông báo mới hơn cùng hạn (#\(newer))" }
+        if let newer = d.supersededBy { return Messages.supersededNotice + " cùng hạn (#\(newer))" }
         guard let e = d.expiresAt, e <= now else { return nil }
         let n = try? Notice(json: d.record)
         let zone = composer.definitions?.workflow(n?.workflow ?? "")?.zone ?? .vietnam

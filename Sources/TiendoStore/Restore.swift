@@ -26,6 +26,9 @@ public struct RestoreResult: Sendable, Equatable {
     /// send again (`carrySentKeys`); nil when that database could not be read (they may go out again) or is not the
     /// copy's (another ward's).
     public var sentKept: Int? = nil
+    /// How many notices the restored database held unsent that the one set aside had replaced by a newer notice of
+    /// the same deadline, sent: dropped, not sent after it.
+    public var supersededKept = 0
     /// Why the directory could not be synced after the renames (the restore is done, but a power cut now could undo
     /// it); nil once synced.
     public var unsynced: String?
@@ -140,8 +143,11 @@ extension Store {
         // What the database in place sent since the copy was taken is not sent again: only from this database's own
         // copy (another ward's sent nothing of these), read when it could be.
         var sentKept: Int?
+        var supersededKept = 0
         if let here, copied.databaseID == nil || here.databaseID == nil || copied.databaseID == here.databaseID {
-            sentKept = try? carrySentKeys(from: database, into: incoming, since: copied.lastRecord, at: at)
+            let carried = try? carrySentKeys(from: database, into: incoming, since: copied.lastRecord, at: at)
+            sentKept = carried?.sent
+            supersededKept = carried?.superseded ?? 0
         }
         let fd = open(incoming, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         let ready = fd >= 0 && fchmod(fd, 0o640) == 0 && fsync(fd) == 0
@@ -191,7 +197,7 @@ extension Store {
         if setAside != nil { RestoreJournal.remove(database: database) }
         return RestoreResult(
             instances: copied.instances, bytes: stat(database, &done) == 0 ? Int64(done.st_size) : 0, setAside: setAside,
-            sentKept: sentKept, unsynced: unsynced)
+            sentKept: sentKept, supersededKept: supersededKept, unsynced: unsynced)
     }
 
     /// What to do about a copy that cannot be used, after the reason: a copy with a `-wal` beside it is read through

@@ -18,23 +18,70 @@ extension Store {
     /// report never came) since `since` (the copy's newest record, Unix seconds; a day earlier, for rows claimed
     /// before it and reported after): a row the copy holds unsent (pending at the copy, sent after it — the weekend's
     /// notices held for Monday's sending hours) is marked sent; any other key goes to `sent_before_restore`, and so
-    /// do the keys the replaced database had itself carried from an earlier restore. Returns how many.
-    static func carrySentKeys(from database: String, into incoming: String, since: Int64?, at: Instant) throws -> Int {
+    /// do the keys the replaced database had itself carried from an earlier restore. A row the copy holds pending that
+    /// the replaced database dropped for a newer notice of the same deadline (sent: its key is carried) is dropped too,
+    /// or the older notice went out after the newer one (operations audit, 07/12/2026). Returns how many of each.
+    static func carrySentKeys(from database: String, into incoming: String, since: Int64?, at: Instant) throws -> (
+        sent: Int, superseded: Int
+    ) {
         let after = (since ?? 0) - 86_400
-        let keys: [String] = try readOnly(path: database) { db in
+        let (keys, superseded): ([String], [String]) = try readOnly(path: database) { db in
             let tables = try column(db, "SELECT name FROM sqlite_master WHERE type = 'table'", path: database)
             var keys: [String] = []
+            var superseded: [String] = []
             if tables.contains("deliveries") {
                 keys += try column(
                     db,
                     "SELECT key FROM deliveries WHERE state IN ('sent', 'inflight') AND (created_at >= \(after) OR IFNULL(finished_at, 0) >= \(after)) ORDER BY id",
                     path: database)
+                superseded = try column(
+                    db,
+                    "SELECT key FROM deliveries WHERE state = 'expired' AND IFNULL(finished_at, 0) >= \(after) AND last_error LIKE '\(Messages.supersededNotice)%' ORDER BY id",
+                    path: database)
             }
             if tables.contains("sent_before_restore") {
                 keys += try column(db, "SELECT key FROM sent_before_restore", path: database)
             }
-            return keys
+            return (keys, superseded)
         }
+        guard !keys.isEmpty || !superseded.isEmpty else { return (0, 0) }
+        let sent = try carry(keys, into: incoming, at: at)
+        let dropped = try dropSuperseded(superseded, in: incoming, at: at)
+        return (sent, dropped)
+    }
+
+    /// The rows of `keys` the copy holds pending, expired as the replaced database expired them.
+    static func dropSuperseded(_ keys: [String], in incoming: String, at: Instant) throws -> Int {
+        guard !keys.isEmpty else { return 0 }
+        return try readWrite(path: incoming) { db in
+            let tables = try column(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'deliveries'", path: incoming)
+            guard !tables.isEmpty else { return 0 }
+            _ = try column(db, "BEGIN", path: incoming)
+            var statement: OpaquePointer?
+            defer { sqlite3_finalize(statement) }
+            let sql =
+                "UPDATE deliveries SET state = 'expired', finished_at = \(at.seconds), lease_owner = NULL, lease_until = NULL, "
+                + "last_error = '\(Messages.supersededNotice) cùng hạn, đã gửi trước khi khôi phục' WHERE key = ?1 AND state IN ('pending', 'inflight')"
+            guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK else {
+                throw StoreError.cannotOpen(path: incoming, reason: String(cString: sqlite3_errmsg(db)))
+            }
+            var dropped = 0
+            for key in keys {
+                sqlite3_reset(statement)
+                sqlite3_bind_text(statement, 1, key, -1, Bound.transient)
+                guard sqlite3_step(statement) == SQLITE_DONE else {
+                    throw StoreError.cannotOpen(path: incoming, reason: String(cString: sqlite3_errmsg(db)))
+                }
+                dropped += Int(sqlite3_changes(db))
+            }
+            _ = try column(db, "COMMIT", path: incoming)
+            return dropped
+        }
+    }
+
+    /// `keys` sent by the replaced database: marked sent where the copy holds them, else listed in
+    /// `sent_before_restore`.
+    static func carry(_ keys: [String], into incoming: String, at: Instant) throws -> Int {
         guard !keys.isEmpty else { return 0 }
         return try readWrite(path: incoming) { db in
             let hasDeliveries = try column(

@@ -315,6 +315,11 @@ struct Tiendod: ParsableCommand {
                         "\(Messages.count(n)) thông báo đã gửi qua email, webhook sau lúc sao lưu được ghi lại từ cơ sở dữ liệu cũ: "
                             + "không gửi lại chúng.")
                 }
+                if r.supersededKept > 0 {
+                    print(
+                        "\(Messages.count(r.supersededKept)) thông báo còn chờ gửi trong bản sao lưu đã được thay bằng thông báo mới hơn "
+                            + "cùng hạn (đã gửi) sau lúc sao lưu: bỏ, không gửi.")
+                }
             } else if r.setAside != nil {
                 print(
                     "Chú ý: không đọc được cơ sở dữ liệu cũ (hoặc nó là của đơn vị khác) để biết thông báo nào đã gửi qua email, "

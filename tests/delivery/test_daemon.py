@@ -488,6 +488,42 @@ def test_a_restore_does_not_send_again_what_went_out_after_the_copy(tiendod, smt
     assert d.counts()["pending"] == 0 and d.counts()["sent"] == 0, d.counts()
 
 
+def test_a_restore_drops_what_the_copy_held_unsent_that_a_newer_notice_replaced(tiendod, smtp):
+    """The copy taken while a notice waited to be sent; then, before the restore, the sender dropped it for a newer
+    notice of the same deadline, which it sent. The newer one's key is carried (not sent again), and the older one,
+    pending in the copy, must not go out either: it is dropped, and the restore says so (before, it went out after
+    the newer one, and the restore had said nothing would be sent again). The drop is made here in the database as
+    the sender makes it (`Sender.expiry`: state expired, «thay bằng thông báo mới hơn cùng hạn (#id)»)."""
+    import sqlite3
+    server, d = reminder_at_eight(tiendod, smtp)
+    wait_until(lambda: d.counts()["pending"] == 1, 60, "the 08:00 reminder queued")
+    copy = d.call("vn.tiendo.Extras.Backup")["path"]
+    d.stop()
+    db = sqlite3.connect(os.path.join(d.state, "tiendo.sqlite"))
+    with db:
+        (old_id, old_key), = db.execute("SELECT id, key FROM deliveries WHERE state = 'pending'").fetchall()
+        columns = [c[1] for c in db.execute("PRAGMA table_info(deliveries)") if c[1] not in ("id", "key", "state", "finished_at")]
+        db.execute(f"INSERT INTO deliveries(key, state, finished_at, {', '.join(columns)}) "
+                   f"SELECT key || '|newer', 'sent', strftime('%s','now'), {', '.join(columns)} FROM deliveries WHERE id = ?", (old_id,))
+        db.execute("UPDATE deliveries SET state = 'expired', finished_at = strftime('%s','now'), "
+                   "last_error = 'thay bằng thông báo mới hơn cùng hạn (#2)' WHERE id = ?", (old_id,))
+    db.close()
+    out = subprocess.run([os.path.join(BIN, "tiendod"), "--restore", copy, "--state-dir", d.state], capture_output=True, text=True,
+                         env=d.env, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert ("1 thông báo còn chờ gửi trong bản sao lưu đã được thay bằng thông báo mới hơn cùng hạn (đã gửi) sau lúc sao lưu: "
+            "bỏ, không gửi.") in out.stdout, out.stdout
+    restored = sqlite3.connect(os.path.join(d.state, "tiendo.sqlite"))
+    state, why = restored.execute("SELECT state, last_error FROM deliveries WHERE key = ?", (old_key,)).fetchone()
+    restored.close()
+    assert state == "expired" and why.startswith("thay bằng thông báo mới hơn cùng hạn"), (state, why)
+    d.start()
+    d.start_sender(*MORNING)
+    time.sleep(3)
+    d.stop_sender()
+    assert server.received() == [], [m.to for m in server.received()]
+
+
 def test_a_restore_does_not_send_again_what_the_copy_held_unsent(tiendod, smtp):
     """The copy taken while a notice waited to be sent (the weekend's notices held for Monday's sending hours, a
     relay down), sent after it: the restored database holds that row unsent, and would send it again. The restore

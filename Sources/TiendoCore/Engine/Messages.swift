@@ -1,5 +1,9 @@
 /// Vietnamese sentences for people: records, rejections and errors. Dates as dd/mm/yyyy.
 public enum Messages {
+    /// How a delivery dropped for a newer notice of the same deadline begins its reason (the sender writes it, a
+    /// restore looks for it).
+    public static let supersededNotice = "thay bằng thông báo mới hơn"
+
     /// What a record's key may be (`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`, format §9), in words: the CLI's, the
     /// daemon's and the web's refusals say it alike. «chữ» alone read as allowing Vietnamese letters.
     public static let keyRule =
