@@ -122,6 +122,9 @@ extension Store {
         if !otherDatabase, let here, let refusal = anotherDatabase(copy: copy, at: copyPath, copied, here: here, database: database) {
             throw refusal
         }
+        // What goes back, said before anything moves: a copy picked from the wrong day of fourteen rolled two weeks
+        // of a ward's work back, and the officer learnt it from the lists (operations audit, 07/12/2026).
+        if let here { progress(Store.rollback(copy: copied, here: here)) }
         // Written whole beside the database first: until it is, nothing there has moved.
         progress("Đang chép bản sao vào \(directory)…")
         removeIncoming(incoming)
@@ -295,5 +298,24 @@ extension Store {
         case let e as RestoreError: return e.description
         default: return Store.describe(error)
         }
+    }
+}
+
+extension Store {
+    /// What a restore puts back, against what is in place: the copy's cases and newest record, the database's, and
+    /// what is lost when the copy is older (it stays in the set-aside database, not in the one in use).
+    static func rollback(copy: CopyContents, here: CopyContents) -> String {
+        func newest(_ c: CopyContents) -> String {
+            c.lastRecord.map { ", bản ghi mới nhất lúc \(Zone.vietnam.vietnamese(Instant(seconds: $0)))" } ?? ""
+        }
+        var said =
+            "Bản sao: \(Messages.count(copy.instances)) hồ sơ\(newest(copy)); cơ sở dữ liệu đang có: "
+            + "\(Messages.count(here.instances)) hồ sơ\(newest(here))."
+        if let c = copy.lastRecord, let h = here.lastRecord, h > c {
+            said +=
+                " Mọi thứ ghi sau \(Zone.vietnam.vietnamese(Instant(seconds: c))) (hồ sơ thêm, bước ghi, việc đánh dấu đã xong) sẽ không còn"
+                + " trong cơ sở dữ liệu dùng tiếp, chỉ còn trong bản được giữ lại (truoc-khoi-phuc-…)."
+        }
+        return said
     }
 }

@@ -141,8 +141,11 @@ struct RestoreTests {
         #expect(FileManager.default.fileExists(atPath: db + "-wal"))
         let done = try restore(d, copy)
         #expect(done.status == 0, "\(done.said)")
+        // What goes back is said before anything moves: the copy's cases against those in place, and what is lost.
         #expect(
-            done.said.contains("Đang kiểm tra bản sao \(copy)…\nĐang chép bản sao vào \(d.stateDir)…\nĐang kiểm tra bản chép…\n"),
+            done.said.contains(
+                "Đang kiểm tra bản sao \(copy)…\nBản sao: 1 hồ sơ, bản ghi mới nhất lúc 09:00 ngày 02/03/2026; cơ sở dữ liệu đang có: 2 hồ sơ, "
+                    + "bản ghi mới nhất lúc 09:00 ngày 02/03/2026.\nĐang chép bản sao vào \(d.stateDir)…\nĐang kiểm tra bản chép…\n"),
             "\(done.said)")
         #expect(done.said.contains("Đã khôi phục 1 hồ sơ từ \(copy)"), "\(done.said)")
         let aside = try #require(try entries(d).first { $0.hasPrefix("truoc-khoi-phuc-") })

@@ -477,6 +477,10 @@ def test_a_restore_does_not_send_again_what_went_out_after_the_copy(tiendod, smt
     said = email_then_restore(d, server, copy)
     assert "1 thông báo đã gửi qua email, webhook sau lúc sao lưu được ghi lại từ cơ sở dữ liệu cũ: không gửi lại chúng." \
         in said, said
+    # What goes back was said before anything moved: what was written after the copy is only in the set-aside one.
+    assert re.search(r"Bản sao: 1 hồ sơ, bản ghi mới nhất lúc 07:59 ngày 02/03/2026; cơ sở dữ liệu đang có: 1 hồ sơ, bản ghi "
+                     r"mới nhất lúc 08:0\d ngày 02/03/2026\. Mọi thứ ghi sau 07:59 ngày 02/03/2026 .* chỉ còn trong bản được giữ lại",
+                     said), said
     # The same fake morning again: the reminder falls due again and is written again, its email not queued.
     d.start()
     wait_until(lambda: any(r["kind"] == "reminder" for r in json.loads(d.ctl("history", "nhac-viec/m00001", "--json").stdout)["records"]),
