@@ -48,6 +48,10 @@ extension Daemon {
         let loader = Loader(searchPath: options.workflowDirectories)
         loader.calendarsInForce = calendarsInForce
         let set = loader.loadAll()
+        // Every directory gone (an unmounted disk, a typo in a drop-in): said as the error it is, not as a dozen
+        // workflows «no longer found» and a reload that succeeded (operations audit, 07/12/2026).
+        let directoriesGone =
+            !options.workflowDirectories.isEmpty && options.workflowDirectories.allSatisfy { !FileManager.default.fileExists(atPath: $0) }
         let starting = current.isEmpty
         var changed: [String] = []
         var unchangedAtStart: [String] = []
@@ -94,6 +98,21 @@ extension Daemon {
                 metadata: .event(.definitionRejected, [("TIENDO_WORKFLOW", id), ("TIENDO_FILE", file)]))
         }
         var diagnostics = set.diagnostics
+        if directoriesGone {
+            let dirs = options.workflowDirectories.joined(separator: ", ")
+            diagnostics.append(
+                Diagnostic(
+                    file: options.workflowDirectories[0], line: 1, column: 1, severity: .error,
+                    message:
+                        "workflows directory \(dirs) does not exist (an unmounted disk, a typo in --workflows?); every workflow stays on its last good version"
+                ))
+            // At start tiendod's own check has said it.
+            if !starting {
+                log.error(
+                    "Không có thư mục quy trình nào: \(dirs) không tồn tại (ổ đĩa chưa gắn, hoặc --workflows gõ sai?); mọi quy trình giữ phiên bản đang có hiệu lực"
+                )
+            }
+        }
         // Follow-ups are checked against the workflows in force: a file refused keeps its last good version, which
         // the loader's own check (against what loaded now) called «not loaded».
         if Set(current.keys) != Set(set.workflows.keys) {
@@ -104,13 +123,17 @@ extension Daemon {
             diagnostics += FollowUpDefinition.check(current).filter { !refused.contains($0.file) }
         }
         // A workflow whose file is gone stays in force, as a calendar does, and says so.
-        for (id, def) in current.sorted(by: { $0.key < $1.key }) where set.workflows[id] == nil && set.rejected[id] == nil {
+        // Named where it was looked for: the path stored with the version may be of another directory (a daemon
+        // moved to other --workflows).
+        let searched = options.workflowDirectories.joined(separator: ", ")
+        for (id, def) in current.sorted(by: { $0.key < $1.key })
+        where set.workflows[id] == nil && set.rejected[id] == nil && !directoriesGone {
             diagnostics.append(
                 Diagnostic(
                     file: def.file, line: 1, column: 1, severity: .warning,
-                    message: "workflow '\(id)' is no longer found; the last good version stays in force"))
+                    message: "workflow '\(id)' is no longer found (no \(id).yaml in \(searched)); the last good version stays in force"))
             log.warning(
-                "Không còn tệp quy trình \(id) (\(def.file)); giữ phiên bản đang có hiệu lực",
+                "Không còn tệp quy trình \(id).yaml trong \(searched); giữ phiên bản đang có hiệu lực (nạp lần trước từ \(def.file))",
                 metadata: .event(.definitionRejected, [("TIENDO_WORKFLOW", id), ("TIENDO_FILE", def.file)]))
         }
         logCalendarErrors(loader, diagnostics: &diagnostics)
@@ -127,11 +150,22 @@ extension Daemon {
         var stranded: [Diagnostic] = []
         let inForce = current.sorted { $0.key < $1.key }
         let behind =
-            (try? store.snapshot { s in try inForce.map { try s.activeOnOtherVersions(workflow: $0.key, digest: $0.value.digest) } }) ?? []
-        for ((id, def), n) in zip(inForce, behind) where n > 0 {
+            (try? store.snapshot { s in
+                try inForce.map { try s.activeStatesOnOtherVersions(workflow: $0.key, digest: $0.value.digest) }
+            }) ?? []
+        for ((id, def), states) in zip(inForce, behind) where !states.isEmpty {
+            let n = states.reduce(0) { $0 + $1.count }
+            // The states the file no longer has, by name and count: the operator need not diff the file to find them.
+            let gone = states.filter { s in s.state.map { def.state($0) == nil } ?? false }
+            let why =
+                gone.isEmpty
+                ? "trạng thái, mốc hoặc trường của chúng không còn trong tệp này"
+                : "tệp này không còn "
+                    + gone.prefix(5).map { "trạng thái '\($0.state ?? "")' (\(Daemon.thousands($0.count)) hồ sơ)" }.joined(separator: ", ")
+                    + (gone.count > 5 ? " và \(gone.count - 5) trạng thái khác" : "")
             let said =
-                "\(Daemon.thousands(n)) hồ sơ chưa xong vẫn chạy phiên bản cũ của quy trình \(id): trạng thái, mốc hoặc "
-                + "trường của chúng không còn trong tệp này (xem tiendoctl list \(id) --json, \"stale\")"
+                "\(Daemon.thousands(n)) hồ sơ chưa xong vẫn chạy phiên bản cũ của quy trình \(id): \(why) "
+                + "(xem tiendoctl list \(id) --json, \"stale\")"
             stranded.append(Diagnostic(file: def.file, line: 1, column: 1, severity: .warning, message: said))
             // In the journal too, where an operator looks after editing a file; the reply and the status alone said it.
             log.warning("\(said)")
@@ -142,24 +176,23 @@ extension Daemon {
             publishCatalog()
         }
         let calendarsChanged = calendarChanges.filter { $0.previous }
-        if starting || !changed.isEmpty || current.isEmpty || !calendarsChanged.isEmpty {
-            var what = changed.isEmpty ? "không có thay đổi" : "thay đổi: " + changed.joined(separator: ", ")
-            if !calendarsChanged.isEmpty {
-                what +=
-                    "; lịch thay đổi: "
-                    + calendarsChanged.map { c in
-                        "\(c.id) (đổi hạn \(Daemon.thousands(c.records)) việc của \(Daemon.thousands(c.instances)) hồ sơ)"
-                    }.joined(separator: ", ")
-            }
-            log.info(
-                "Đã nạp \(current.count) quy trình (\(what))",
-                metadata: .event(
-                    .definitionsLoaded,
-                    [
-                        ("TIENDO_WORKFLOWS", current.keys.sorted().joined(separator: " ")),
-                        ("TIENDO_CALENDARS", calendarsChanged.map(\.id).joined(separator: " ")),
-                    ]))
+        // Said at every load, a reload with nothing changed too (the journal had its «Đang nạp lại…» and no end).
+        var what = changed.isEmpty ? "không có thay đổi" : "thay đổi: " + changed.joined(separator: ", ")
+        if !calendarsChanged.isEmpty {
+            what +=
+                "; lịch thay đổi: "
+                + calendarsChanged.map { c in
+                    "\(c.id) (đổi hạn \(Daemon.thousands(c.records)) việc của \(Daemon.thousands(c.instances)) hồ sơ)"
+                }.joined(separator: ", ")
         }
+        log.info(
+            "Đã nạp \(current.count) quy trình (\(what))",
+            metadata: .event(
+                .definitionsLoaded,
+                [
+                    ("TIENDO_WORKFLOWS", current.keys.sorted().joined(separator: " ")),
+                    ("TIENDO_CALENDARS", calendarsChanged.map(\.id).joined(separator: " ")),
+                ]))
         statusDirty = true
         return (changed, diagnostics)
     }

@@ -130,6 +130,18 @@ extension Store.Snapshot {
             arguments: [workflow, digest]) ?? 0
     }
 
+    /// The unfinished instances of `workflow` on versions other than `digest`, by state (nil: no state), most first.
+    public func activeStatesOnOtherVersions(workflow: String, digest: String) throws -> [(state: String?, count: Int)] {
+        try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT state, SUM(n) FROM workflow_counts WHERE workflow = ? AND digest <> ? AND completed = 0
+                    GROUP BY state HAVING SUM(n) > 0 ORDER BY SUM(n) DESC, state
+                    """),
+            arguments: [workflow, digest]
+        ).map { ($0[0], $0[1]) }
+    }
+
     /// Instances per workflow, state and (with `groups`) group, from the `counts` table every commit keeps exact. Rows come
     /// ordered, so the groups are built by appending: no hashing of the (Vietnamese, non-ASCII) group names, whose
     /// String hashing normalises every byte — at 10^6 instances in 50,000 groups that dominated start-up.

@@ -196,10 +196,49 @@ import TiendoDaemon
         try FileManager.default.removeItem(atPath: file)
         for daemon in [f.daemon, try Self.restart(f).0] {
             let warnings = daemon.loadDefinitions().diagnostics.filter { $0.severity == .warning }
-            #expect(warnings.map(\.message) == ["workflow 'han-thu' is no longer found; the last good version stays in force"])
+            #expect(
+                warnings.map(\.message) == [
+                    "workflow 'han-thu' is no longer found (no han-thu.yaml in \(f.dir)/workflows); the last good version stays in force"
+                ])
             #expect(warnings.first?.file == file)
             #expect(daemon.catalog.current["han-thu"] != nil)
         }
+    }
+
+    @Test("a reload with nothing changed says it ended; every workflows directory gone is an error, each workflow kept")
+    func reloadSaysItsEnd() throws {
+        let f = try SchedulerTests.Fixture(at: "2027-03-01T08:00:00+07:00")
+        defer { removeTemporaryDirectory(f.dir) }
+        let (daemon, sink) = try Self.restart(f)
+        daemon.loadDefinitions()
+        daemon.loadDefinitions()
+        #expect(sink.messages.filter { $0 == "Đã nạp 1 quy trình (không có thay đổi)" }.count == 2, "\(sink.messages)")
+        try FileManager.default.moveItem(atPath: f.dir + "/workflows", toPath: f.dir + "/workflows.gone")
+        let d = daemon.loadDefinitions().diagnostics
+        #expect(
+            d.filter { $0.severity == .error }.map(\.message) == [
+                "workflows directory \(f.dir)/workflows does not exist (an unmounted disk, a typo in --workflows?); every workflow stays on its last good version"
+            ])
+        #expect(!d.contains { $0.message.contains("is no longer found (no ") }, "not once per workflow")
+        #expect(daemon.catalog.current["han-thu"] != nil)
+        #expect(sink.messages.contains { $0.hasPrefix("Không có thư mục quy trình nào: \(f.dir)/workflows không tồn tại") })
+    }
+
+    @Test("cases left on an old version are said with the states the file no longer has, and how many are in each")
+    func strandedStatesNamed() throws {
+        let f = try SchedulerTests.Fixture(at: "2027-03-01T08:00:00+07:00")
+        defer { removeTemporaryDirectory(f.dir) }
+        for k in ["a", "b"] {
+            _ = try f.daemon.startInstance(workflow: "han-thu", key: k, data: [("han", .string("2027-03-10"))], actor: nil)
+        }
+        try SchedulerTests.workflow.replacingOccurrences(of: "xu-ly", with: "dang-xu-ly").write(
+            toFile: f.dir + "/workflows/han-thu.yaml", atomically: true, encoding: .utf8)
+        let warnings = f.daemon.loadDefinitions().diagnostics.filter { $0.severity == .warning }.map(\.message)
+        #expect(
+            warnings == [
+                "2 hồ sơ chưa xong vẫn chạy phiên bản cũ của quy trình han-thu: tệp này không còn trạng thái 'xu-ly' (2 hồ sơ) "
+                    + "(xem tiendoctl list han-thu --json, \"stale\")"
+            ], "\(warnings)")
     }
 
     @Test("a broken file of a workflow never put in force stays out of the catalog, said as such")
