@@ -54,8 +54,13 @@ public struct VarlinkTransportError: Error, Equatable, Sendable, CustomStringCon
         switch reason {
         case .connect(let e) where e == EACCES || e == EPERM:
             return "không kết nối được tiendod tại \(path): \(errnoText(e)) (cần root hoặc thuộc nhóm tiendo)"
+        case .connect(let e) where e == ENOENT:
+            // The socket file gone while tiendod runs (deleted by hand, a /run cleaned) reads the same as a stopped
+            // daemon: both are said, with what to do for each.
+            return "không kết nối được tiendod tại \(path): \(errnoText(e)) (tiendod có đang chạy không? Nếu đang chạy thì tệp socket "
+                + "đã bị xóa: systemctl restart tiendod.socket tiendod)"
         case .connect(let e):
-            return "không kết nối được tiendod tại \(path): \(errnoText(e)) (daemon có đang chạy không?)"
+            return "không kết nối được tiendod tại \(path): \(errnoText(e)) (tiendod có đang chạy không?)"
         case .pathTooLong(let limit):
             return "không kết nối được tiendod tại \(path): đường dẫn socket quá dài (tối đa \(limit) byte)"
         default:

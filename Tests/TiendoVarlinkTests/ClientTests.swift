@@ -168,13 +168,16 @@ private func transportError(_ body: () throws -> Void) -> VarlinkTransportError?
         let missing = server.directory + "/none"
         let e = transportError { _ = try VarlinkConnection(path: missing) }
         #expect(e?.reason == .connect(errno: ENOENT) && e?.isUnreachable == true)
-        #expect(e?.description == "không kết nối được tiendod tại \(missing): không có tệp hoặc thư mục này (daemon có đang chạy không?)")
+        #expect(
+            e?.description
+                == "không kết nối được tiendod tại \(missing): không có tệp hoặc thư mục này (tiendod có đang chạy không? Nếu đang chạy "
+                + "thì tệp socket đã bị xóa: systemctl restart tiendod.socket tiendod)")
         #expect(
             VarlinkTransportError(path: "/p", reason: .connect(errno: EACCES)).description
                 == "không kết nối được tiendod tại /p: không có quyền (cần root hoặc thuộc nhóm tiendo)")
         #expect(
             VarlinkTransportError(path: "/p", reason: .connect(errno: ECONNREFUSED)).description
-                == "không kết nối được tiendod tại /p: không có chương trình nào nhận kết nối ở đó (daemon có đang chạy không?)")
+                == "không kết nối được tiendod tại /p: không có chương trình nào nhận kết nối ở đó (tiendod có đang chạy không?)")
         let long = "/tmp/" + String(repeating: "x", count: 200)
         #expect(transportError { _ = try VarlinkConnection(path: long) }?.reason == .pathTooLong(limit: 107))
         let connection = try VarlinkConnection(path: server.path)
