@@ -287,6 +287,19 @@ public final class Daemon: InstanceCounter {
                 "Đồng hồ đang chỉ \(Zone.vietnam.vietnamese(startedAt)), sớm hơn \(behind) so với bản ghi mới nhất trong cơ sở dữ liệu "
                 + "(\(Zone.vietnam.vietnamese(last))): đồng hồ của máy có bị lùi không? Không thông báo nào bị gửi lại; việc "
                 + "đến hạn sau lúc đó chờ đồng hồ tới"
+            // What a clock that ran ahead left behind, and the way back (operations audit, 07/12/2026): notices of the
+            // time between now and that record were written then, early, and are not written again; states entered
+            // then count their deadlines from a future instant. Past a day only: a clock a few minutes off says nothing
+            // of backups (and the count reads every instance).
+            if Daemon.refusesOperators(at: startedAt, floor: last) {
+                if let ahead = try? store.instancesEntered(after: startedAt), ahead > 0 {
+                    said += ". \(Messages.count(ahead)) hồ sơ có trạng thái ghi vào lúc sau giờ này"
+                }
+                said +=
+                    ". Nếu trước đây đồng hồ đã chạy nhanh: các nhắc hạn, báo quá hạn tới \(Zone.vietnam.vietnamese(last)) đã được ghi (sớm) "
+                    + "khi ấy và sẽ không được ghi lại; cách đưa về đúng là khôi phục bản sao lưu gần nhất từ trước lúc đồng hồ chạy nhanh "
+                    + "(tiendod --restore TỆP, các bản trong thư mục backups/, xem tiendod(8))"
+            }
             if options.trustClock {
                 said += "; theo --trust-clock, thao tác của người dùng vẫn được ghi theo giờ này"
             } else if Daemon.refusesOperators(at: startedAt, floor: last) {

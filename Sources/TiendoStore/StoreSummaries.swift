@@ -108,6 +108,12 @@ extension Store {
     /// When the latest records were written: among the last 200 rows of history, the latest `at` plus `late` (a
     /// record written after its instant says by how much: an import's backdated start, a catch-up), so that an
     /// import dated in the past does not hide the instant it was made at. Nil for an empty history.
+    /// Instances whose current state was entered after `t` (a full scan: asked only when the clock is found behind
+    /// the newest record, to say how many steps are dated in its future).
+    public func instancesEntered(after t: Instant) throws -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM instances WHERE entered_at > ?", arguments: [t.seconds]) ?? 0 }
+    }
+
     public func latestWrittenAt() throws -> Instant? {
         try read { db in
             try Int64.fetchOne(

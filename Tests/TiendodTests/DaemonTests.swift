@@ -241,6 +241,9 @@ struct DaemonTests {
                 "Đồng hồ đang chỉ 09:00 ngày 20/02/2026, sớm hơn 10 ngày so với bản ghi mới nhất trong cơ sở dữ liệu (09:00 ngày 02/03/2026): đồng hồ của máy có bị lùi không?"
             ), "\(d.log)")
         #expect(d.log.contains("thao tác của người dùng (thêm, nhập, ghi bước, hoàn tác) bị từ chối cho tới khi đồng hồ đúng lại"))
+        // What a clock that ran ahead left, and the way back.
+        #expect(d.log.contains(". 1 hồ sơ có trạng thái ghi vào lúc sau giờ này. Nếu trước đây đồng hồ đã chạy nhanh:"), "\(d.log)")
+        #expect(d.log.contains("cách đưa về đúng là khôi phục bản sao lưu gần nhất từ trước lúc đồng hồ chạy nhanh"))
         #expect(try ManagerClient(socketPath: d.socket).history(id: "hop/c1").count == before)
         // Dated 20/02, a step would come before the record of 02/03 and count its deadlines from then: refused, with
         // both instants, and nothing changed — for every change an operator makes.
