@@ -111,6 +111,23 @@ struct StoreViewsTests {
         return (d, dir)
     }
 
+    @Test("a search matches a record's code and its values, not its field names; a row without the text is skipped unparsed")
+    func searchMatcher() throws {
+        let data = #"{"ho_ten":"Nguyễn Văn \"An\"","so_the":12345,"ngay":"2026-03-10"}"#
+        func finds(_ term: String, id: String = "the-dang-vien/dv-0042", in text: String = data) throws -> Bool {
+            let matches = try #require(ControlService.matcher(term))
+            return matches(id, text)
+        }
+        #expect(try finds("nguyen van"))
+        #expect(try finds("VĂN \"an"))  // a quote is escaped in the stored text: matched through the parsed value
+        #expect(try finds("2345") && finds("2026-03"))
+        #expect(try finds("dv-0042") && finds("the-dang-vien/dv-0042"))
+        #expect(try !finds("ho_ten") && !finds("the-dang-vien") && !finds("tran"))
+        // Text that is no JSON object is nobody's values.
+        #expect(try !finds("nguyen", in: "nguyen"))
+        #expect(ControlService.matcher("   ") == nil)
+    }
+
     @Test("the counts the commits keep equal a recount of every instance row")
     func countsMatchRecount() throws {
         let (d, dir) = try Self.populated()
