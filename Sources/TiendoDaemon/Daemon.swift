@@ -281,6 +281,11 @@ public final class Daemon: InstanceCounter {
         // falls due after that record waits for the clock to come back, so an operator is told at once.
         let written = try? store.latestWrittenAt()
         if !options.trustClock, let written { clockFloor = written }
+        // Taken as right for good, not for this start only: the records written while the clock ran fast stop
+        // counting (the next start without the flag found them among the last 200 and refused again).
+        if options.trustClock, written.map({ startedAt.seconds < $0.seconds - Daemon.clockTolerance }) == true {
+            do { try store.trustClock() } catch { log.error("Không ghi được việc tin đồng hồ (--trust-clock): \(error)") }
+        }
         if let last = written, startedAt.seconds < last.seconds - Daemon.clockTolerance {
             let behind = Messages.span(seconds: Int(last.seconds - startedAt.seconds))
             var said =

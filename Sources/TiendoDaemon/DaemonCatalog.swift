@@ -131,9 +131,11 @@ extension Daemon {
             diagnostics.append(
                 Diagnostic(
                     file: def.file, line: 1, column: 1, severity: .warning,
-                    message: "workflow '\(id)' is no longer found (no \(id).yaml in \(searched)); the last good version stays in force"))
+                    message:
+                        "workflow '\(id)' is no longer found (no \(id).yaml or \(id).yml in \(searched)); the last good version stays in force"
+                ))
             log.warning(
-                "Không còn tệp quy trình \(id).yaml trong \(searched); giữ phiên bản đang có hiệu lực (nạp lần trước từ \(def.file))",
+                "Không còn tệp quy trình \(id).yaml (hay .yml) trong \(searched); giữ phiên bản đang có hiệu lực (nạp lần trước từ \(def.file))",
                 metadata: .event(.definitionRejected, [("TIENDO_WORKFLOW", id), ("TIENDO_FILE", def.file)]))
         }
         logCalendarErrors(loader, diagnostics: &diagnostics)

@@ -18,8 +18,10 @@ extension Daemon {
         } else if viewSource.problem?.reason != reason {
             viewSource.report(problem: StoreProblem(reason: reason, since: viewSource.problem?.since ?? now))
         }
+        // A full disk stays the cause while the mode lasts: an I/O error on the same disk (an fsync, the -shm) must not
+        // make the next one-row probe end it.
+        loopStatus.fullDisk = Daemon.isFullDisk(error) || (loopStatus.degraded != nil && loopStatus.fullDisk)
         loopStatus.degraded = reason
-        loopStatus.fullDisk = Daemon.isFullDisk(error)
         statusDirty = true
     }
 
@@ -29,12 +31,16 @@ extension Daemon {
         guard loopStatus.degraded != nil, loopStatus.fullDisk else { return false }
         var s = statvfs()
         guard statvfs(options.stateDirectory, &s) == 0 else { return false }
-        return Int64(s.f_bavail) * Int64(s.f_frsize) < Daemon.freeBytesToRecover
+        // A daemon run as root may use the blocks kept for root too.
+        let free = geteuid() == 0 ? s.f_bfree : s.f_bavail
+        return Int64(free) * Int64(s.f_frsize) < Daemon.freeBytesToRecover
     }
 
-    /// Room that ends degraded mode after a full disk: enough for any request's or firing's commit, if not for a
-    /// large import (which, refused again, begins it again).
-    static let freeBytesToRecover: Int64 = 1 << 20
+    /// Room that ends degraded mode after a full disk: the log's working size (the background checkpoint runs at
+    /// 1,000 pages, 4 MiB; each probe empties the log, giving that room back) and as much again, so that the log
+    /// growing back does not fill the disk at once and begin the mode again (review, 07/12/2026). A large import
+    /// may still not fit, and, refused, begins it again.
+    static let freeBytesToRecover: Int64 = 8 << 20
 
     static func isFullDisk(_ error: any Error) -> Bool { (error as? DatabaseError)?.resultCode == .SQLITE_FULL }
 

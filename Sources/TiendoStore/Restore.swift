@@ -124,7 +124,10 @@ extension Store {
         }
         // What goes back, said before anything moves: a copy picked from the wrong day of fourteen rolled two weeks
         // of a ward's work back, and the officer learnt it from the lists (operations audit, 07/12/2026).
-        if let here { progress(Store.rollback(copy: copied, here: here)) }
+        if let here {
+            let same = copied.databaseID == nil || here.databaseID == nil || copied.databaseID == here.databaseID
+            progress(Store.rollback(copy: copied, here: here, sameDatabase: same))
+        }
         // Written whole beside the database first: until it is, nothing there has moved.
         progress("Đang chép bản sao vào \(directory)…")
         removeIncoming(incoming)
@@ -295,6 +298,10 @@ extension Store {
             return
                 "bản sao do một phiên bản tiendod mới hơn ghi (\(migrations.joined(separator: ", "))), phiên bản này không hiểu; hãy cài phiên bản đó trước"
         case StoreError.cannotOpen(_, let reason): return reason
+        case StoreError.logMissing(let p):
+            let name = p.split(separator: "/").last.map(String.init) ?? p
+            return "tệp chỉ là trang đầu của một cơ sở dữ liệu mà các thay đổi nằm trong tệp \(name)-wal đi kèm, và tệp ấy không có "
+                + "cạnh nó (được chép riêng?): hãy chép cả hai tệp vào cùng một thư mục rồi khôi phục lại"
         case let e as RestoreError: return e.description
         default: return Store.describe(error)
         }
@@ -304,16 +311,18 @@ extension Store {
 extension Store {
     /// What a restore puts back, against what is in place: the copy's cases and newest record, the database's, and
     /// what is lost when the copy is older (it stays in the set-aside database, not in the one in use).
-    static func rollback(copy: CopyContents, here: CopyContents) -> String {
+    static func rollback(copy: CopyContents, here: CopyContents, sameDatabase: Bool) -> String {
         func newest(_ c: CopyContents) -> String {
             c.lastRecord.map { ", bản ghi mới nhất lúc \(Zone.vietnam.vietnamese(Instant(seconds: $0)))" } ?? ""
         }
         var said =
             "Bản sao: \(Messages.count(copy.instances)) hồ sơ\(newest(copy)); cơ sở dữ liệu đang có: "
             + "\(Messages.count(here.instances)) hồ sơ\(newest(here))."
-        if let c = copy.lastRecord, let h = here.lastRecord, h > c {
+        // By sequence number: an import's or a catch-up's records are dated in the past, and the copy of this morning
+        // may have a newer instant than today's import of old cases (review, 07/12/2026).
+        if sameDatabase, let c = copy.lastSeq ?? (copy.lastRecord == nil ? 0 : nil), let h = here.lastSeq, h > c {
             said +=
-                " Mọi thứ ghi sau \(Zone.vietnam.vietnamese(Instant(seconds: c))) (hồ sơ thêm, bước ghi, việc đánh dấu đã xong) sẽ không còn"
+                " \(Messages.count(Int(h - c))) bản ghi lịch sử ghi sau lúc sao lưu (hồ sơ thêm, bước ghi, việc đánh dấu đã xong) sẽ không còn"
                 + " trong cơ sở dữ liệu dùng tiếp, chỉ còn trong bản được giữ lại (truoc-khoi-phuc-…)."
         }
         return said

@@ -34,9 +34,16 @@ extension Store {
                     db,
                     "SELECT key FROM deliveries WHERE state IN ('sent', 'inflight') AND (created_at >= \(after) OR IFNULL(finished_at, 0) >= \(after)) ORDER BY id",
                     path: database)
+                // Only when a newer one of its series went out: one still waiting (or given up on) may be of a change
+                // the restore rolls back, and then nothing at all would remind of a deadline open again (review).
                 superseded = try column(
                     db,
-                    "SELECT key FROM deliveries WHERE state = 'expired' AND IFNULL(finished_at, 0) >= \(after) AND last_error LIKE '\(Messages.supersededNotice)%' ORDER BY id",
+                    """
+                    SELECT d.key FROM deliveries d WHERE d.state = 'expired' AND IFNULL(d.finished_at, 0) >= \(after)
+                    AND d.last_error LIKE '\(Messages.supersededNotice)%' AND d.series IS NOT NULL AND EXISTS (
+                        SELECT 1 FROM deliveries n WHERE n.series = d.series AND n.id > d.id AND n.state IN ('sent', 'inflight'))
+                    ORDER BY d.id
+                    """,
                     path: database)
             }
             if tables.contains("sent_before_restore") {

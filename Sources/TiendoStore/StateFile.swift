@@ -119,6 +119,9 @@ extension Store {
         var databaseID: String?
         /// When its newest history record was written (Unix seconds); nil when it has none.
         var lastRecord: Int64?
+        /// Its newest history row's sequence number: of the same database, the one with more has records the other
+        /// lacks, whatever their (backdated) instants.
+        var lastSeq: Int64? = nil
     }
 
     /// What a copy of the database holds, in one read-only open; nil when it has no `instances` table (no copy of a
@@ -130,10 +133,12 @@ extension Store {
             let id = tables.contains("meta") ? try column(db, "SELECT value FROM meta WHERE key = 'database_id'", path: path).first : nil
             // By sequence number, not by `at`: the newest row is found without reading the table.
             let last =
-                tables.contains("history") ? try column(db, "SELECT at FROM history ORDER BY seq DESC LIMIT 1", path: path).first : nil
+                tables.contains("history")
+                ? try column(db, "SELECT at || ' ' || seq FROM history ORDER BY seq DESC LIMIT 1", path: path).first : nil
+            let parts = last?.split(separator: " ").compactMap { Int64($0) } ?? []
             return CopyContents(
                 instances: Int(try column(db, "SELECT count(*) FROM instances", path: path).first ?? "") ?? 0,
-                databaseID: id, lastRecord: last.flatMap { Int64($0) })
+                databaseID: id, lastRecord: parts.first, lastSeq: parts.count == 2 ? parts[1] : nil)
         }
     }
 

@@ -60,11 +60,25 @@ public final class Store: Sendable {
         self.path = path
         self.synchronous = synchronous
         self.dueIndex = dueIndex ? LiveDueIndex() : nil
-        // Identity and integrity first, read-only: opening the pool below switches the file to WAL.
-        if case .absent(let zeroBytes) = try Store.inspect(path: path, checkBytes: inlineCheckBytes),
-            StateDirectoryMarker.exists(forDatabase: path), !initialize
-        {
+        // Identity and integrity first, read-only: opening the pool below switches the file to WAL. `--init` takes a
+        // first page without its log as the empty database it then is.
+        let inspection: StateFileInspection
+        do {
+            inspection = try Store.inspect(path: path, checkBytes: inlineCheckBytes)
+        } catch StoreError.logMissing where initialize {
+            inspection = .ours
+        }
+        if case .absent(let zeroBytes) = inspection, StateDirectoryMarker.exists(forDatabase: path), !initialize {
             throw StoreError.vanished(path: path, zeroBytes: zeroBytes)
+        }
+        // A new database whose creation fails before its schema is in (a full disk, too many open files) is removed:
+        // left switched to WAL with no table and no log, the next start would take it for a copy without its log
+        // (`StoreError.logMissing`) and refuse it for good (review, 07/12/2026).
+        var created = false
+        defer {
+            if case .absent = inspection, !created {
+                for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
+            }
         }
         let size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
         integrityCheckPending = size > inlineCheckBytes
@@ -111,6 +125,7 @@ public final class Store: Sendable {
         } catch {
             throw StoreError.cannotOpen(path: path, reason: Store.describe(error))
         }
+        created = true
         try StateDirectoryMarker.write(forDatabase: path)
         if let checkpointer { pool.writeWithoutTransaction { db in checkpointer.install(on: db) } }
         // The migrations' transactions made the log, which every connection now holds open.
@@ -131,16 +146,22 @@ public final class Store: Sendable {
     /// Copies the whole log into the database file and empties it (`PRAGMA wal_checkpoint(TRUNCATE)`), at a clean
     /// stop: while tiendod is not running, `tiendo.sqlite` alone is then the whole database, and a copy of it made
     /// without its `-wal` (moving the state to another disk or server) loses nothing. Nil when done; else why not (a
-    /// reader still in the way: the log stays, with everything in it, for the next start).
-    public func emptyLog() -> String? {
-        do {
-            let row = try pool.writeWithoutTransaction { db in try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
-            guard let row else { return "SQLite không trả lời" }
-            let busy: Int = row[0]
-            return busy == 0 ? nil : "có kết nối khác đang đọc"
-        } catch {
-            return Store.describe(error)
+    /// reader still in the way: the log stays, with everything in it, for the next start). `attempts`: how many
+    /// times to try, 50 ms apart, while it is busy (the background thread's own checkpoint holds the lock it needs).
+    public func emptyLog(attempts: Int = 1) -> String? {
+        for attempt in 1...max(1, attempts) {
+            do {
+                let row = try pool.writeWithoutTransaction { db in try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+                guard let row else { return "SQLite không trả lời" }
+                let busy: Int = row[0]
+                if busy == 0 { return nil }
+                if attempt == attempts { return "một kết nối khác đang đọc hoặc chép nhật ký" }
+            } catch {
+                if attempt == attempts { return Store.describe(error) }
+            }
+            usleep(50_000)
         }
+        return nil
     }
 
     /// Each connection's page cache, in KiB (`PRAGMA cache_size`).

@@ -15,13 +15,15 @@ extension Store {
         switch code {
         case .SQLITE_NOTADB: return "tệp không phải cơ sở dữ liệu SQLite (hỏng hoặc tệp lạ)\(at)"
         case .SQLITE_CORRUPT: return "cơ sở dữ liệu bị hỏng (SQLITE_CORRUPT)\(at)"
-        case .SQLITE_READONLY: return "chỉ đọc (SQLITE_READONLY)\(at): kiểm tra quyền ghi của thư mục trạng thái và của các tệp tiendo.sqlite*"
+        case .SQLITE_READONLY:
+            return "chỉ đọc (SQLITE_READONLY)\(at): kiểm tra quyền ghi của thư mục trạng thái và của các tệp tiendo.sqlite*"
         case .SQLITE_FULL:
             return "đĩa đầy (SQLITE_FULL)\(at): hãy giải phóng chỗ trống trên đĩa ấy (df -h\(place.map { " " + $0 } ?? "")) rồi làm lại;"
                 + " những gì đã ghi trước đó không mất"
         case .SQLITE_CANTOPEN: return "không mở được tệp (SQLITE_CANTOPEN)\(at): thư mục có tồn tại và ghi được không?"
         case .SQLITE_IOERR:
-            return "lỗi vào/ra (SQLITE_IOERR)\(at): \(message ?? "") — đĩa hỏng, đĩa đầy, hoặc tệp vượt giới hạn kích thước tệp của tiến trình"
+            return
+                "lỗi vào/ra (SQLITE_IOERR)\(at): \(message ?? "") — đĩa hỏng, đĩa đầy, hoặc tệp vượt giới hạn kích thước tệp của tiến trình"
                 + " (ulimit -f, LimitFSIZE= của systemd)"
         case .SQLITE_PERM: return "không có quyền (SQLITE_PERM)\(at)"
         case .SQLITE_BUSY, .SQLITE_LOCKED: return "tệp đang bị khóa bởi một tiến trình khác (\(code))\(at)"

@@ -103,24 +103,38 @@ extension Store {
         try read { db in try String.fetchAll(db, sql: "SELECT DISTINCT grp FROM counts WHERE n > 0 AND grp <> ''") }
     }
 
-    /// The instant of the last record written (by sequence number: the newest row without reading the table); nil
-    /// for none. A record is never dated after the clock that wrote it, so a clock now before it was set back.
-    /// When the latest records were written: among the last 200 rows of history, the latest `at` plus `late` (a
-    /// record written after its instant says by how much: an import's backdated start, a catch-up), so that an
-    /// import dated in the past does not hide the instant it was made at. Nil for an empty history.
     /// Instances whose current state was entered after `t` (a full scan: asked only when the clock is found behind
     /// the newest record, to say how many steps are dated in its future).
     public func instancesEntered(after t: Instant) throws -> Int {
         try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM instances WHERE entered_at > ?", arguments: [t.seconds]) ?? 0 }
     }
 
+    /// When the latest records were written: among the last 200 rows of history, the latest `at` plus `late` (a
+    /// record written after its instant says by how much: an import's backdated start, a catch-up), so that an
+    /// import dated in the past does not hide the instant it was made at. Rows up to the one a start with
+    /// `--trust-clock` found newest (`trustClock`) do not count: written while the clock ran fast, they would refuse
+    /// operators' changes again at the next start. Nil for none.
     public func latestWrittenAt() throws -> Instant? {
         try read { db in
             try Int64.fetchOne(
                 db,
-                sql:
-                    "SELECT max(at + IFNULL(json_extract(record, '$.late'), 0)) FROM (SELECT at, record FROM history ORDER BY seq DESC LIMIT 200)"
+                sql: """
+                    SELECT max(at + IFNULL(json_extract(record, '$.late'), 0)) FROM (SELECT at, record FROM history
+                    WHERE seq > IFNULL((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'clock_trusted_through'), 0)
+                    ORDER BY seq DESC LIMIT 200)
+                    """
             ).map { Instant(seconds: $0) }
+        }
+    }
+
+    /// A start with `--trust-clock`: the records written so far no longer set the clock's floor (`latestWrittenAt`).
+    public func trustClock() throws {
+        try write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO meta(key, value) VALUES ('clock_trusted_through', (SELECT IFNULL(MAX(seq), 0) FROM history))
+                    ON CONFLICT(key) DO UPDATE SET value = excluded.value
+                    """)
         }
     }
 }

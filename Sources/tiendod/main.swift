@@ -269,7 +269,7 @@ struct Tiendod: ParsableCommand {
             throw ExitCode(1)
         }
         // The log emptied into the database file: stopped, tiendo.sqlite alone is the whole database.
-        if !damaged.isSet, let why = store.emptyLog() {
+        if !damaged.isSet, let why = store.emptyLog(attempts: 20) {
             log.notice("Chưa chép hết nhật ký giao dịch vào \(store.path) khi dừng (\(why)): hãy giữ tệp -wal đi kèm; lần chạy sau sẽ chép")
         }
         log.info("tiendod dừng", metadata: lifecycle)

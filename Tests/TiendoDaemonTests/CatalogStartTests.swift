@@ -198,7 +198,7 @@ import TiendoDaemon
             let warnings = daemon.loadDefinitions().diagnostics.filter { $0.severity == .warning }
             #expect(
                 warnings.map(\.message) == [
-                    "workflow 'han-thu' is no longer found (no han-thu.yaml in \(f.dir)/workflows); the last good version stays in force"
+                    "workflow 'han-thu' is no longer found (no han-thu.yaml or han-thu.yml in \(f.dir)/workflows); the last good version stays in force"
                 ])
             #expect(warnings.first?.file == file)
             #expect(daemon.catalog.current["han-thu"] != nil)

@@ -111,7 +111,7 @@ struct StoreViewsTests {
         return (d, dir)
     }
 
-    @Test("a search matches a record's code and its values, not its field names; a row without the text is skipped unparsed")
+    @Test("a search matches a record's code and its values, not its field names, escaped characters included")
     func searchMatcher() throws {
         let data = #"{"ho_ten":"Nguyễn Văn \"An\"","so_the":12345,"ngay":"2026-03-10"}"#
         func finds(_ term: String, id: String = "the-dang-vien/dv-0042", in text: String = data) throws -> Bool {

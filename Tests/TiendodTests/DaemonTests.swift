@@ -287,6 +287,12 @@ struct DaemonTests {
         _ = try d.call(
             "StartInstance", [("workflow", .string("hop")), ("key", .string("c2")), ("data", .object([("han", .string("2026-03-06"))]))])
         #expect(d.stop() == 0)
+        // Taken as right for good: the next start without the flag does not refuse again.
+        try d.start(fakeTime: "2026-02-20T10:00:00+07:00")
+        #expect(try d.call("GetStatus")["status"]?["clockBehind"] == nil)
+        _ = try d.call(
+            "StartInstance", [("workflow", .string("hop")), ("key", .string("c4")), ("data", .object([("han", .string("2026-03-06"))]))])
+        #expect(d.stop() == 0)
         // Restarted at its own time: no such line.
         let fresh = try startDaemon(["hop.yaml": hopWorkflow], at: "2026-03-02T09:00:00+07:00", rate: 1)
         #expect(!fresh.log.contains("Đồng hồ đang chỉ"))

@@ -145,7 +145,9 @@ struct RestoreTests {
         #expect(
             done.said.contains(
                 "Đang kiểm tra bản sao \(copy)…\nBản sao: 1 hồ sơ, bản ghi mới nhất lúc 09:00 ngày 02/03/2026; cơ sở dữ liệu đang có: 2 hồ sơ, "
-                    + "bản ghi mới nhất lúc 09:00 ngày 02/03/2026.\nĐang chép bản sao vào \(d.stateDir)…\nĐang kiểm tra bản chép…\n"),
+                    + "bản ghi mới nhất lúc 09:00 ngày 02/03/2026. 1 bản ghi lịch sử ghi sau lúc sao lưu (hồ sơ thêm, bước ghi, việc đánh dấu "
+                    + "đã xong) sẽ không còn trong cơ sở dữ liệu dùng tiếp, chỉ còn trong bản được giữ lại (truoc-khoi-phuc-…).\n"
+                    + "Đang chép bản sao vào \(d.stateDir)…\nĐang kiểm tra bản chép…\n"),
             "\(done.said)")
         #expect(done.said.contains("Đã khôi phục 1 hồ sơ từ \(copy)"), "\(done.said)")
         let aside = try #require(try entries(d).first { $0.hasPrefix("truoc-khoi-phuc-") })

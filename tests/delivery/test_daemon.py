@@ -479,7 +479,7 @@ def test_a_restore_does_not_send_again_what_went_out_after_the_copy(tiendod, smt
         in said, said
     # What goes back was said before anything moved: what was written after the copy is only in the set-aside one.
     assert re.search(r"Bản sao: 1 hồ sơ, bản ghi mới nhất lúc 07:59 ngày 02/03/2026; cơ sở dữ liệu đang có: 1 hồ sơ, bản ghi "
-                     r"mới nhất lúc 08:0\d ngày 02/03/2026\. Mọi thứ ghi sau 07:59 ngày 02/03/2026 .* chỉ còn trong bản được giữ lại",
+                     r"mới nhất lúc 08:0\d ngày 02/03/2026\. \d+ bản ghi lịch sử ghi sau lúc sao lưu .* chỉ còn trong bản được giữ lại",
                      said), said
     # The same fake morning again: the reminder falls due again and is written again, its email not queued.
     d.start()
@@ -503,18 +503,37 @@ def test_a_restore_drops_what_the_copy_held_unsent_that_a_newer_notice_replaced(
     wait_until(lambda: d.counts()["pending"] == 1, 60, "the 08:00 reminder queued")
     copy = d.call("vn.tiendo.Extras.Backup")["path"]
     d.stop()
-    db = sqlite3.connect(os.path.join(d.state, "tiendo.sqlite"))
-    with db:
-        (old_id, old_key), = db.execute("SELECT id, key FROM deliveries WHERE state = 'pending'").fetchall()
-        columns = [c[1] for c in db.execute("PRAGMA table_info(deliveries)") if c[1] not in ("id", "key", "state", "finished_at")]
-        db.execute(f"INSERT INTO deliveries(key, state, finished_at, {', '.join(columns)}) "
-                   f"SELECT key || '|newer', 'sent', strftime('%s','now'), {', '.join(columns)} FROM deliveries WHERE id = ?", (old_id,))
-        db.execute("UPDATE deliveries SET state = 'expired', finished_at = strftime('%s','now'), "
-                   "last_error = 'thay bằng thông báo mới hơn cùng hạn (#2)' WHERE id = ?", (old_id,))
-    db.close()
-    out = subprocess.run([os.path.join(BIN, "tiendod"), "--restore", copy, "--state-dir", d.state], capture_output=True, text=True,
-                         env=d.env, timeout=120)
-    assert out.returncode == 0, out.stdout + out.stderr
+    stopped = os.path.join(d.dir, "stopped.sqlite")
+    import shutil
+    shutil.copy(os.path.join(d.state, "tiendo.sqlite"), stopped)  # whole: a clean stop empties the log into it
+
+    def replaced(newer_state):
+        """The database in place as the sender leaves it: the copy's pending notice dropped for a newer one."""
+        shutil.copy(stopped, os.path.join(d.state, "tiendo.sqlite"))
+        db = sqlite3.connect(os.path.join(d.state, "tiendo.sqlite"))
+        with db:
+            (old_id, old_key, series), = db.execute("SELECT id, key, series FROM deliveries WHERE state = 'pending'").fetchall()
+            assert series, "a reminder's delivery belongs to its deadline's series"
+            columns = [c[1] for c in db.execute("PRAGMA table_info(deliveries)") if c[1] not in ("id", "key", "state", "finished_at")]
+            db.execute(f"INSERT INTO deliveries(key, state, finished_at, {', '.join(columns)}) "
+                       f"SELECT key || '|newer', ?, strftime('%s','now'), {', '.join(columns)} FROM deliveries WHERE id = ?",
+                       (newer_state, old_id))
+            db.execute("UPDATE deliveries SET state = 'expired', finished_at = strftime('%s','now'), "
+                       "last_error = 'thay bằng thông báo mới hơn cùng hạn (#2)' WHERE id = ?", (old_id,))
+        db.close()
+        out = subprocess.run([os.path.join(BIN, "tiendod"), "--restore", copy, "--state-dir", d.state], capture_output=True,
+                             text=True, env=d.env, timeout=120)
+        assert out.returncode == 0, out.stdout + out.stderr
+        restored = sqlite3.connect(os.path.join(d.state, "tiendo.sqlite"))
+        state = restored.execute("SELECT state FROM deliveries WHERE key = ?", (old_key,)).fetchone()[0]
+        restored.close()
+        return out, state, old_key
+
+    # The newer one still waiting when the copy was restored: it may be of a change the restore rolls back, so the
+    # older one stays to be sent.
+    out, state, _ = replaced("pending")
+    assert state == "pending" and "thay bằng thông báo mới hơn" not in out.stdout, (state, out.stdout)
+    out, _, old_key = replaced("sent")
     assert ("1 thông báo còn chờ gửi trong bản sao lưu đã được thay bằng thông báo mới hơn cùng hạn (đã gửi) sau lúc sao lưu: "
             "bỏ, không gửi.") in out.stdout, out.stdout
     restored = sqlite3.connect(os.path.join(d.state, "tiendo.sqlite"))

@@ -671,11 +671,12 @@ states:
 
 @contextlib.contextmanager
 def daemon_on_a_small_tmpfs(tmp_path, time_rate):
-    """tiendod on the NHANH workflow with its state on a 4 MiB tmpfs (for a test to fill), ready: yields the mount, its
+    """tiendod on the NHANH workflow with its state on a 16 MiB tmpfs (for a test to fill), ready: yields the mount, its
     runtime directory and `ctl(*args)`, tiendoctl on its socket. Stops the daemon and unmounts after."""
     mnt = tmp_path / "state"
     mnt.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mnt)], check=True)
+    # 16 MiB: emptied, it has the 8 MiB free that end degraded mode after a full disk.
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mnt)], check=True)
     proc = None
     try:
         wf = tmp_path / "wf"
@@ -771,7 +772,7 @@ def test_a_nearly_full_disk_stays_in_the_status_while_a_small_write_fits(tmp_pat
         subprocess.run(["dd", "if=/dev/zero", f"of={mnt}/nho", "bs=16k"], capture_output=True)
         os.unlink(mnt / "nho")
         subprocess.run(["dd", "if=/dev/zero", f"of={mnt}/nho", "bs=16k", "count=16"], capture_output=True)
-        os.unlink(mnt / "nho")  # 256 KiB free: a probe fits, 6,000 rows do not
+        os.unlink(mnt / "nho")  # 256 KiB free: a probe fits, 6,000 rows do not, and it is far below the 8 MiB
         r = ctl("import", "nhanh", str(rows))
         assert r.returncode == 1 and "đĩa đầy (SQLITE_FULL)" in r.stderr, r.stderr
         assert "hãy giải phóng chỗ trống trên đĩa ấy (df -h " in r.stderr, r.stderr

@@ -120,7 +120,7 @@ def test_events_with_their_fields_change_the_state(stack, browser):
     # What the step did is where the focus is, and in the title: a screen reader says it (a status region present
     # when the page loads is not read out).
     assert browser.execute_script("return document.activeElement.classList.contains('ok')")
-    assert browser.title.startswith("Đã ghi — "), browser.title
+    assert browser.title.startswith("Thông báo — "), browser.title
     field = browser.find_element(By.ID, "f-diem")
     assert field.get_attribute("type") == "number"
     field.send_keys("200")  # outside 0–100: tiendod refuses, nothing changes
@@ -418,10 +418,22 @@ def test_an_account_for_a_chi_bo_no_record_belongs_to_is_questioned(stack, brows
     assert form.find_element(By.NAME, "chi-bo").get_attribute("value") == "chi bo khu dan cu so 1"
     assert form.find_element(By.CSS_SELECTOR, "select[name=vai-tro] option:checked").get_attribute("value") == "can-bo"
     assert form.find_element(By.NAME, "mat-khau").get_attribute("value") == ""
+    # Refused for the chi bộ, not the passwords: they are not marked.
+    assert form.find_element(By.NAME, "mat-khau").get_attribute("aria-invalid") is None
     shot(browser, "30-tai-khoan-chi-bo-go-sai")
     listed = subprocess.run([os.path.join(BIN, "tiendo-web"), "user", "list", "--state-dir", stack.web_state],
                             check=True, capture_output=True, text=True).stdout
     assert "thu-ky" not in listed
+    # Two different passwords: refused, and both boxes marked as the ones at fault.
+    form = browser.find_element(By.CSS_SELECTOR, "form:has(input[name=hanh-dong][value=them])")
+    form.find_element(By.NAME, "chi-bo").clear()
+    form.find_element(By.NAME, "chi-bo").send_keys(CHI_BO_A)
+    form.find_element(By.NAME, "mat-khau").send_keys("mot mat khau dai")
+    form.find_element(By.NAME, "nhap-lai").send_keys("mot mat khau khac")
+    submit(browser, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
+    assert "hai lần nhập mật khẩu không giống nhau" in browser.find_element(By.CSS_SELECTOR, ".flash").text.lower()
+    form = browser.find_element(By.CSS_SELECTOR, "form:has(input[name=hanh-dong][value=them])")
+    assert [form.find_element(By.NAME, b).get_attribute("aria-invalid") for b in ("mat-khau", "nhap-lai")] == ["true", "true"]
     add_account(browser, stack, "thu-ky", CHI_BO_A)
     assert "Đã tạo tài khoản «thu-ky» (Cán bộ)." in browser.find_element(By.CSS_SELECTOR, ".flash").text
     add_account(browser, stack, "bi-thu-moi", "Chi bộ Khu dân cư số 99", anyway=True)

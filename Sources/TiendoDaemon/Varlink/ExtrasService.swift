@@ -129,12 +129,12 @@ extension ControlService {
         let needle = SearchText.fold(search.trimmingCharacters(in: .whitespaces))
         // A whole id copied from a list or an address (`dang-vien-du-bi/dvdb-016`) is matched whole.
         let whole = needle.contains(UInt8(ascii: "/"))
-        // Every value's text is in the stored JSON as it is (only a quote, a backslash and control characters are
-        // escaped there), and folding goes character by character: a row whose whole text does not hold the needle
+        // Every value's text is in the stored JSON as it is (only a quote, a backslash and control characters, DEL and
+        // the C1 controls among them, are escaped there), and folding goes character by character: a row whose whole text does not hold the needle
         // has no value that does, and is passed over without parsing it — nearly every row of a search. Over 120,000
         // records in a debug build (large-data audit, 07/12/2026) a search of the agenda took 2.5–2.7 s instead of
         // 2.7–3.6 s: reading and folding every row is the rest, which only a stored folded text would remove.
-        let plain = !needle.contains { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 }
+        let plain = !needle.contains { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 }
         return { id, data in
             let key = whole ? id[...] : id.firstIndex(of: "/").map { id[id.index(after: $0)...] } ?? id[...]
             if SearchText.contains(key, folded: needle) { return true }

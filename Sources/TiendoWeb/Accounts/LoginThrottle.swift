@@ -86,7 +86,11 @@ public final class LoginThrottle: Sendable {
                 let failures = e.counted(at: t)
                 return failures >= threshold ? e.inFlight >= 1 : failures + e.inFlight >= threshold
             }
-            if full(p, LoginThrottle.pairThreshold) || full(d, LoginThrottle.addressThreshold) || full(a, LoginThrottle.accountThreshold) {
+            // The name's own bound counts failures only (past it, once a pause is over, one attempt at a time): attempts
+            // under way from many addresses at once (queued behind the two bcrypt threads) would otherwise fill it
+            // before any had failed, and lock the owner out (review, 07/12/2026).
+            let nameFull = a.map { $0.counted(at: t) >= LoginThrottle.accountThreshold && $0.inFlight >= 1 } ?? false
+            if full(p, LoginThrottle.pairThreshold) || full(d, LoginThrottle.addressThreshold) || nameFull {
                 return LoginThrottle.firstPause
             }
             LoginThrottle.prune(&tally.pairs, at: t)

@@ -94,7 +94,7 @@ struct AccountsPage {
                 // The form again with what was typed (the passwords aside), so that one fix does not mean typing it all.
                 let draft = Draft(
                     name: name, fullName: f["ho-ten"] ?? "", role: f.text("vai-tro"), groups: f["chi-bo"] ?? "",
-                    anyway: f["chua-co-ho-so"] == "1")
+                    anyway: f["chua-co-ho-so"] == "1", passwords: f["mat-khau"] != f["nhap-lai"] || e.description.contains("mật khẩu"))
                 let page = Layout.page(
                     title: "Tài khoản", active: "/tai-khoan", context: context, flash: WebSession.Flash(ok: false, message: message),
                     body: try body(context, draft: draft, backups: await BackupView.load(app)))
@@ -140,6 +140,8 @@ struct AccountsPage {
         var role: String?
         var groups = ""
         var anyway = false
+        /// The refusal is about the passwords (not the same twice, too short): their boxes are marked.
+        var passwords = false
     }
 
     /// The chi bộ among `names` that no record belongs to, each with the chi bộ of records it may have meant: the
@@ -205,8 +207,8 @@ struct AccountsPage {
             })</select></label>
             <label>Chi bộ (mỗi dòng một chi bộ; để trống: mọi chi bộ) <textarea name="chi-bo" rows="2">\(draft.groups)</textarea></label>
             <label class="check"><span>Vẫn tạo dù chi bộ chưa có hồ sơ</span><input type="checkbox" name="chua-co-ho-so" value="1"\(HTML.flag("checked", draft.anyway))></label>
-            <label>Mật khẩu (ít nhất 8 ký tự) <input type="password" name="mat-khau" minlength="8" required autocomplete="new-password"></label>
-            <label>Nhập lại mật khẩu <input type="password" name="nhap-lai" minlength="8" required autocomplete="new-password"></label>
+            <label>Mật khẩu (ít nhất 8 ký tự) <input type="password" name="mat-khau" minlength="8" required autocomplete="new-password"\(FieldControls.refused(draft.passwords))></label>
+            <label>Nhập lại mật khẩu <input type="password" name="nhap-lai" minlength="8" required autocomplete="new-password"\(FieldControls.refused(draft.passwords))></label>
             <button type="submit" class="primary">Thêm</button></form>
             <p class="muted small">Họ và tên sẽ hiện ở đầu trang và trong lịch sử hồ sơ (ai đã ghi việc gì) thay cho tên đăng nhập.</p>
             <p class="muted small">Vai trò: Xem — chỉ xem và tải danh sách; Cán bộ — như Xem, và được đánh dấu việc đã xong, chuyển bước hồ sơ; Quản trị — như Cán bộ, và được nhập hồ sơ từ tệp. Chỉ tài khoản Quản trị phụ trách mọi chi bộ mới được thêm, sửa, khóa tài khoản; Quản trị của một chi bộ thì không.</p>

@@ -170,11 +170,11 @@ enum Assets {
         .signatures { display: flex; justify-content: space-around; margin-top: 2rem; text-align: center; }
         .signatures div { min-width: 14rem; }
         .signatures .space { height: 4.5rem; }
-        /* Text typed by people (a name, a reason) wraps rather than widening the page past the screen. In a table cell
-           only where a word is longer than the cell: «anywhere» let the automatic layout squeeze a column to one
-           letter, and at 200 % zoom «Thành lập Ủy ban bầu cử» read «Thà / nh / lập» (accessibility audit, 07/12/2026). */
-        dd, h1, .flash, ol.timeline li, .problems li { overflow-wrap: anywhere; }
-        td { overflow-wrap: break-word; }
+        /* Text typed by people (a name, a reason) wraps anywhere rather than widening the page past the screen. That
+           lets the automatic layout squeeze a column to one letter (at 200 % zoom «Thành lập Ủy ban bầu cử» read
+           «Thà / nh / lập», accessibility audit 07/12/2026): what is due keeps 10rem, the other named columns 6rem
+           below a wide screen, and a table wider than that scrolls inside itself. */
+        td, dd, h1, .flash, ol.timeline li, .problems li { overflow-wrap: anywhere; }
         table.items td.what { min-width: 10rem; }
         /* Where the keyboard is, on every background: a dark ring with a white edge (a browser's thin blue ring was
            1.45:1 on the red head and buttons). */
@@ -194,7 +194,9 @@ enum Assets {
         @media screen and (min-width: 641px) and (max-width: 1100px) {
           th { white-space: normal; }
           table.records, table.summary, table.accounts { display: block; overflow-x: auto; }
+          table.items td[data-label], table.records td[data-label] { min-width: 6rem; }
         }
+        @media screen and (min-width: 641px) and (max-width: 900px) { table.items { display: block; overflow-x: auto; } }
         /* One column on a screen: a record's open deadlines before its facts, what is due read first (on paper, as written). */
         @media screen and (max-width: 900px) { .grid2 > .open-deadlines { order: -1; } }
         /* A phone (390 px): nothing wider than the screen; a wide table scrolls inside itself, the page does not. */

@@ -71,7 +71,8 @@ enum Layout {
         // A refused form says so in the title too, the first thing a screen reader reads of the page it comes back to
         // (the title was the form's as before, audit 07/12/2026).
         return document(
-            title: flash.map { $0.ok ? "Đã ghi — \(title)" : "Chưa thực hiện được — \(title)" } ?? title,
+            // Not «Đã ghi»: some say nothing changed («đã được ghi trước đó»).
+            title: flash.map { $0.ok ? "Thông báo — \(title)" : "Chưa thực hiện được — \(title)" } ?? title,
             body: """
                 <a class="skip no-print" href="#noi-dung">Bỏ qua, tới nội dung chính</a>
                 <header class="top no-print"><a class="brand" href="/">Tiến độ</a><nav>\(nav)</nav>\(who)</header>

@@ -54,7 +54,8 @@ struct LoginPage {
         case LoginPage.stale: notice = "Trang đăng nhập đã mở quá lâu nên chưa đăng nhập được; hãy nhập lại tên và mật khẩu."
         default: break
         }
-        return form(request, context, next: next, name: "", message: message, notice: notice, refill: refill, status: .ok)
+        return form(
+            request, context, next: next, name: "", message: message, notice: notice, refill: refill, status: .ok, refused: false)
     }
 
     func submit(_ request: Request, _ context: WebContext) async throws -> Response {
@@ -110,9 +111,11 @@ struct LoginPage {
     /// The sign-in form's field that says the page to open after it should put back what was typed there.
     static let refillField = "dien-lai"
 
+    /// `refused`: `message` refuses a sign-in just tried (the boxes are marked and the title says so); a page saying
+    /// why a session ended refuses nothing.
     func form(
         _ request: Request, _ context: WebContext, next: String, name: String, message: String?, notice: String? = nil,
-        refill: Bool = false, status: HTTPResponse.Status
+        refill: Bool = false, status: HTTPResponse.Status, refused: Bool = true
     ) -> Response {
         let token = request.cookies[Sessions.loginCookieName]?.value ?? Sessions.token()
         let error: HTML =
@@ -121,7 +124,7 @@ struct LoginPage {
         // A refusal is said where the cursor waits (the password, for the next try): the boxes point to it, and the
         // title says it — a screen reader announced only «Mật khẩu» (accessibility audit, 07/12/2026).
         let invalid: HTML =
-            message == nil ? .empty : HTML(unescaped: " aria-invalid=\"true\" aria-describedby=\"\(Layout.refusalID)\"")
+            message == nil || !refused ? .empty : HTML(unescaped: " aria-invalid=\"true\" aria-describedby=\"\(Layout.refusalID)\"")
         let body: HTML = """
             <main class="narrow">
             <h1>Tiến độ — đăng nhập</h1>
@@ -140,7 +143,8 @@ struct LoginPage {
             \(Layout.footer(context))
             """
         var response = Layout.response(
-            Layout.document(title: message == nil ? "Đăng nhập" : "Chưa đăng nhập được — Đăng nhập", body: body), status: status)
+            Layout.document(title: message == nil || !refused ? "Đăng nhập" : "Chưa đăng nhập được — Đăng nhập", body: body), status: status
+        )
         response.setCookie(Sessions.cookie(Sessions.loginCookieName, token, maxAge: 3600, secure: context.secure))
         return response
     }

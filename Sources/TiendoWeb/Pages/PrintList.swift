@@ -112,7 +112,7 @@ enum PrintList {
     /// What a print view cut short says before «In».
     static func cut(shown: Int, of total: Int?, noun: String) -> String {
         let of = total.map { " trên \(Format.count($0))" } ?? ""
-        return "Bản in này chỉ gồm \(Format.count(shown)) \(noun) đầu\(of), hàng trăm trang A4 mà vẫn thiếu. "
+        return "Bản in này chỉ gồm \(Format.count(shown)) \(noun)\(of), hàng chục trang A4 mà vẫn thiếu. "
             + "Để in đủ, hãy quay lại chọn một chi bộ (hoặc một quy trình) rồi bấm «In danh sách» lần nữa."
     }
 }

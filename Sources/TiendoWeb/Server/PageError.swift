@@ -38,6 +38,15 @@ struct PageError: Error, Sendable, CustomStringConvertible {
                     .serviceUnavailable, "tiendod từ chối",
                     "tiendod không cho tiendo-web thay đổi dữ liệu. Hãy báo quản trị viên: người dùng hệ thống của tiendo-web phải được tiendod tin cậy (TIENDO_WEB_USER)."
                 )
+            case .internalError(let reason) where reason?.contains("(SQLITE_") == true:
+                // The store's own words are for the technical officer (a directory, df -h): a ward officer is told
+                // what happened and whom to tell (review, 07/12/2026).
+                let full = reason?.contains("(SQLITE_FULL)") == true
+                return PageError(
+                    .serviceUnavailable, "Máy chủ chưa ghi được",
+                    (full ? "Máy chủ đã hết chỗ trống trên đĩa" : "Máy chủ không ghi được vào cơ sở dữ liệu")
+                        + " nên việc vừa gửi chưa được ghi; không có gì thay đổi. Hãy báo cán bộ kỹ thuật (tiendoctl status cho biết lý do), rồi làm lại sau."
+                )
             case .internalError:
                 return PageError(.internalServerError, "Lỗi của tiendod", sentence(e.description))
             case .importRejected(let errors):
