@@ -64,23 +64,10 @@ extension Store {
             let tables = try column(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'deliveries'", path: incoming)
             guard !tables.isEmpty else { return 0 }
             _ = try column(db, "BEGIN", path: incoming)
-            var statement: OpaquePointer?
-            defer { sqlite3_finalize(statement) }
             let sql =
                 "UPDATE deliveries SET state = 'expired', finished_at = \(at.seconds), lease_owner = NULL, lease_until = NULL, "
                 + "last_error = '\(Messages.supersededNotice) cùng hạn, đã gửi trước khi khôi phục' WHERE key = ?1 AND state IN ('pending', 'inflight')"
-            guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK else {
-                throw StoreError.cannotOpen(path: incoming, reason: String(cString: sqlite3_errmsg(db)))
-            }
-            var dropped = 0
-            for key in keys {
-                sqlite3_reset(statement)
-                sqlite3_bind_text(statement, 1, key, -1, Bound.transient)
-                guard sqlite3_step(statement) == SQLITE_DONE else {
-                    throw StoreError.cannotOpen(path: incoming, reason: String(cString: sqlite3_errmsg(db)))
-                }
-                dropped += Int(sqlite3_changes(db))
-            }
+            let dropped = try runForEach(keys, sql, db, path: incoming)
             _ = try column(db, "COMMIT", path: incoming)
             return dropped
         }
@@ -105,23 +92,28 @@ extension Store {
                 "INSERT OR IGNORE INTO sent_before_restore(key, restored_at) SELECT ?1, \(at.seconds)"
                 + (hasDeliveries.isEmpty ? "" : " WHERE NOT EXISTS (SELECT 1 FROM deliveries WHERE key = ?1)")
             var carried = 0
-            for sql in [mark, insert].compactMap({ $0 }) {
-                var statement: OpaquePointer?
-                defer { sqlite3_finalize(statement) }
-                guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK else {
-                    throw StoreError.cannotOpen(path: incoming, reason: String(cString: sqlite3_errmsg(db)))
-                }
-                for key in keys {
-                    sqlite3_reset(statement)
-                    sqlite3_bind_text(statement, 1, key, -1, Bound.transient)
-                    guard sqlite3_step(statement) == SQLITE_DONE else {
-                        throw StoreError.cannotOpen(path: incoming, reason: String(cString: sqlite3_errmsg(db)))
-                    }
-                    carried += Int(sqlite3_changes(db))
-                }
-            }
+            for sql in [mark, insert].compactMap({ $0 }) { carried += try runForEach(keys, sql, db, path: incoming) }
             _ = try column(db, "COMMIT", path: incoming)
             return carried
         }
+    }
+
+    /// Runs `sql` once per key (bound as `?1`) on `db`; the rows it changed in all.
+    static func runForEach(_ keys: [String], _ sql: String, _ db: OpaquePointer?, path: String) throws -> Int {
+        var statement: OpaquePointer?
+        defer { sqlite3_finalize(statement) }
+        guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK else {
+            throw StoreError.cannotOpen(path: path, reason: String(cString: sqlite3_errmsg(db)))
+        }
+        var changed = 0
+        for key in keys {
+            sqlite3_reset(statement)
+            sqlite3_bind_text(statement, 1, key, -1, Bound.transient)
+            guard sqlite3_step(statement) == SQLITE_DONE else {
+                throw StoreError.cannotOpen(path: path, reason: String(cString: sqlite3_errmsg(db)))
+            }
+            changed += Int(sqlite3_changes(db))
+        }
+        return changed
     }
 }
