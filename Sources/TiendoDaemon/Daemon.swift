@@ -100,7 +100,7 @@ public final class ViewSource: Sendable {
     public let version: String
     private let published = Mutex(Catalog(current: [:], byDigest: [:], diagnostics: []))
     private let storeProblem = Mutex<StoreProblem?>(nil)
-    private let clock = Mutex<Instant?>(nil)
+    private let clockBehindNewest = Mutex<Instant?>(nil)
 
     init(store: Store, pid: Int, startedAt: Instant, version: String) {
         self.store = store
@@ -127,11 +127,11 @@ public final class ViewSource: Sendable {
 
     /// The newest record's instant while the clock is too far behind it for operators' changes (`Daemon.checkClock`),
     /// nil otherwise.
-    public var clockBehind: Instant? { clock.withLock { $0 } }
+    public var clockBehind: Instant? { clockBehindNewest.withLock { $0 } }
 
     /// Sets `clockBehind`; whether it changed.
     func report(clockBehind: Instant?) -> Bool {
-        clock.withLock { c in
+        clockBehindNewest.withLock { c in
             defer { c = clockBehind }
             return c != clockBehind
         }
@@ -281,12 +281,13 @@ public final class Daemon: InstanceCounter {
         // falls due after that record waits for the clock to come back, so an operator is told at once.
         let written = try? store.latestWrittenAt()
         if !options.trustClock, let written { clockFloor = written }
-        // Taken as right for good, not for this start only: the records written while the clock ran fast stop
-        // counting (the next start without the flag found them among the last 200 and refused again).
-        if options.trustClock, written.map({ startedAt.seconds < $0.seconds - Daemon.clockTolerance }) == true {
-            do { try store.trustClock() } catch { log.error("Không ghi được việc tin đồng hồ (--trust-clock): \(error)") }
-        }
         if let last = written, startedAt.seconds < last.seconds - Daemon.clockTolerance {
+            // Taken as right for good, not for this start only: the records written while the clock ran fast stop
+            // counting (the next start without the flag found them among the last 200 and refused again).
+            if options.trustClock {
+                do { try store.trustClock() } catch { log.error("Không ghi được việc tin đồng hồ (--trust-clock): \(error)") }
+            }
+            let refuses = Daemon.refusesOperators(at: startedAt, floor: last)
             let behind = Messages.span(seconds: Int(last.seconds - startedAt.seconds))
             var said =
                 "Đồng hồ đang chỉ \(Zone.vietnam.vietnamese(startedAt)), sớm hơn \(behind) so với bản ghi mới nhất trong cơ sở dữ liệu "
@@ -296,7 +297,7 @@ public final class Daemon: InstanceCounter {
             // time between now and that record were written then, early, and are not written again; states entered
             // then count their deadlines from a future instant. Past a day only: a clock a few minutes off says nothing
             // of backups (and the count reads every instance).
-            if Daemon.refusesOperators(at: startedAt, floor: last) {
+            if refuses {
                 if let ahead = try? store.instancesEntered(after: startedAt), ahead > 0 {
                     said += ". \(Messages.count(ahead)) hồ sơ có trạng thái ghi vào lúc sau giờ này"
                 }
@@ -307,7 +308,7 @@ public final class Daemon: InstanceCounter {
             }
             if options.trustClock {
                 said += "; theo --trust-clock, thao tác của người dùng vẫn được ghi theo giờ này"
-            } else if Daemon.refusesOperators(at: startedAt, floor: last) {
+            } else if refuses {
                 said +=
                     "; thao tác của người dùng (thêm, nhập, ghi bước, hoàn tác) bị từ chối cho tới khi đồng hồ đúng lại. "
                     + "Hãy chỉnh đồng hồ (timedatectl); nếu giờ này mới đúng, khởi động lại tiendod với --trust-clock"

@@ -124,10 +124,9 @@ extension Store {
         }
         // What goes back, said before anything moves: a copy picked from the wrong day of fourteen rolled two weeks
         // of a ward's work back, and the officer learnt it from the lists (operations audit, 07/12/2026).
-        if let here {
-            let same = copied.databaseID == nil || here.databaseID == nil || copied.databaseID == here.databaseID
-            progress(Store.rollback(copy: copied, here: here, sameDatabase: same))
-        }
+        // The copy is of the database in place (not another ward's): its notices and history are this one's.
+        let sameDatabase = here.map { copied.databaseID == nil || $0.databaseID == nil || copied.databaseID == $0.databaseID } ?? false
+        if let here { progress(Store.rollback(copy: copied, here: here, sameDatabase: sameDatabase)) }
         // Written whole beside the database first: until it is, nothing there has moved.
         progress("Đang chép bản sao vào \(directory)…")
         removeIncoming(incoming)
@@ -150,7 +149,7 @@ extension Store {
         // copy (another ward's sent nothing of these), read when it could be.
         var sentKept: Int?
         var supersededKept = 0
-        if let here, copied.databaseID == nil || here.databaseID == nil || copied.databaseID == here.databaseID {
+        if sameDatabase {
             let carried = try? carrySentKeys(from: database, into: incoming, since: copied.lastRecord, at: at)
             sentKept = carried?.sent
             supersededKept = carried?.superseded ?? 0
@@ -299,8 +298,8 @@ extension Store {
                 "bản sao do một phiên bản tiendod mới hơn ghi (\(migrations.joined(separator: ", "))), phiên bản này không hiểu; hãy cài phiên bản đó trước"
         case StoreError.cannotOpen(_, let reason): return reason
         case StoreError.logMissing(let p):
-            let name = p.split(separator: "/").last.map(String.init) ?? p
-            return "tệp chỉ là trang đầu của một cơ sở dữ liệu mà các thay đổi nằm trong tệp \(name)-wal đi kèm, và tệp ấy không có "
+            return
+                "tệp chỉ là trang đầu của một cơ sở dữ liệu mà các thay đổi nằm trong tệp \((p as NSString).lastPathComponent)-wal đi kèm, và tệp ấy không có "
                 + "cạnh nó (được chép riêng?): hãy chép cả hai tệp vào cùng một thư mục rồi khôi phục lại"
         case let e as RestoreError: return e.description
         default: return Store.describe(error)
