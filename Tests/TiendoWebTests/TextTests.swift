@@ -483,12 +483,16 @@ struct TextTests {
                  {"name": "ngay_ky", "type": "date", "required": false, "title": "Ngày ký quyết định", "values": [],
                   "notAfterToday": true, "notBefore": "ngay_hop"},
                  {"name": "ngay_trao", "type": "date", "required": false, "values": [], "notBefore": "ngay_ky"},
-                 {"name": "ngay_khac", "type": "date", "required": false, "values": []}]
+                 {"name": "ngay_khac", "type": "date", "required": false, "values": []},
+                 {"name": "luc_hop", "type": "datetime", "required": false, "values": []}]
                 """)
-        #expect(RecordView.range(workflow.field("ngay_hop"), in: workflow) == " (từ hôm nay trở về trước)")
-        #expect(RecordView.range(workflow.field("ngay_ky"), in: workflow) == " (không trước «Ngày chi bộ họp», không sau hôm nay)")
-        #expect(RecordView.range(workflow.field("ngay_trao"), in: workflow) == " (không trước «Ngày ký quyết định»)")
-        #expect(RecordView.range(workflow.field("ngay_khac"), in: workflow) == "")
+        let typed = "ngày/tháng/năm, ví dụ 05/03/2026"
+        #expect(RecordView.range(workflow.field("ngay_hop"), in: workflow) == " (\(typed); từ hôm nay trở về trước)")
+        #expect(
+            RecordView.range(workflow.field("ngay_ky"), in: workflow) == " (\(typed); không trước «Ngày chi bộ họp», không sau hôm nay)")
+        #expect(RecordView.range(workflow.field("ngay_trao"), in: workflow) == " (\(typed); không trước «Ngày ký quyết định»)")
+        #expect(RecordView.range(workflow.field("ngay_khac"), in: workflow) == " (\(typed))")
+        #expect(RecordView.range(workflow.field("luc_hop"), in: workflow) == " (ngày/tháng/năm giờ:phút, ví dụ 05/03/2026 08:00)")
         let form = ImportPage.form(of: try #require(workflow.field("ngay_trao")), in: workflow)
         #expect(form.hasSuffix(", không trước «Ngày ký quyết định»") && form.hasPrefix(", ngày"), "\(form)")
     }

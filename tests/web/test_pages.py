@@ -645,6 +645,45 @@ def test_a_ward_budget_year_from_the_citys_decision(stack, browser):
     assert [t["to"] for t in transitions] == ["quyet-dinh-du-toan"] and transitions[0]["actorName"] == "admin"
 
 
+def test_a_step_that_branches_confirms_every_box_it_reads(stack, browser):
+    """kiem-tra's «cham» goes to «Đạt» with a score of 50 or more and to «Không đạt» otherwise: its confirmation names
+    the score box even when it was left empty (what the record then keeps), so that nobody sends a record to «Không
+    đạt» by pressing Enter on an empty box without being told. Cancelling changes nothing."""
+    stack.ctl("start", "kiem-tra", "cham-trong", "--set", "ho_ten=Lê Văn Chấm", "--set", f"chi_bo={CHI_BO_A}", "--set", "han=20/03/2026")
+    stack.ctl("start", "kiem-tra", "cham-giu", "--set", "ho_ten=Lê Thị Giữ", "--set", f"chi_bo={CHI_BO_A}", "--set", "han=20/03/2026",
+              "--set", "diem=40")
+    for key in ("cham-trong", "cham-giu"):
+        stack.ctl("send", f"kiem-tra/{key}", "nop")
+    login(browser, stack, "admin")
+
+    def asked(key, score=None):
+        browser.get(stack.url + f"/ho-so/kiem-tra/{key}")
+        form = browser.find_element(By.XPATH, "//form[.//input[@value='cham']]")
+        if score is not None:
+            form.find_element(By.ID, "f-diem").send_keys(score)
+        sent["before"] = browser.execute_script("return performance.timeOrigin")
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        WebDriverWait(browser, 10).until(expected_conditions.alert_is_present())
+        return browser.switch_to.alert.text
+
+    sent = {}
+    question = asked("cham-trong")
+    browser.switch_to.alert.dismiss()
+    assert question == "Chuyển sang «Đạt» hoặc «Không đạt»?\nĐiểm chấm: (chưa nhập)", question
+    question = asked("cham-giu")
+    browser.switch_to.alert.dismiss()
+    assert question == "Chuyển sang «Đạt» hoặc «Không đạt»?\nĐiểm chấm: (để trống, giữ nguyên: 40)", question
+    assert "(đang ghi: 40; để trống thì giữ nguyên)" in browser.find_element(By.CSS_SELECTOR, "label[for=f-diem]").text
+    for key in ("cham-trong", "cham-giu"):
+        assert json.loads(stack.ctl("show", f"kiem-tra/{key}", "--json"))["instance"]["state"] == "da-nop"
+    question = asked("cham-giu", "75")
+    browser.switch_to.alert.accept()
+    wait_for_new_document(browser, sent["before"])
+    assert question == "Chuyển sang «Đạt» hoặc «Không đạt»?\nĐiểm chấm: 75", question
+    assert "Đạt" in browser.find_element(By.TAG_NAME, "h1").text
+    shot(browser, "48b-cham-da-xac-nhan", full=True)
+
+
 def test_a_chi_bo_vote_is_recorded_from_the_record_page(stack, browser):
     """dang-vien-du-bi: the chi bộ's vote asks for both numbers its rule compares (how many full members, how many in
     favour); a count that cannot be is refused in the form's words, with nothing changed; two thirds pass, and the
@@ -763,7 +802,7 @@ def test_a_chi_bo_vote_is_recorded_from_the_record_page(stack, browser):
     # The decision's number and date are asked with it (`event_fields`), and may be left empty; the date's box says
     # the days it takes (`min: {field: ngay_nghi_quyet}`, `max: today`).
     assert "Số quyết định" in decision.text, decision.text
-    assert "Ngày ký quyết định (không trước «Ngày chi bộ họp, ra nghị quyết», không sau hôm nay)" in decision.text, decision.text
+    assert "Ngày ký quyết định (ngày/tháng/năm, ví dụ 05/03/2026; không trước «Ngày chi bộ họp, ra nghị quyết», không sau hôm nay)" in decision.text, decision.text
     for name, value in (("f-so_quyet_dinh", "125-QĐ/ĐU"), ("f-ngay_quyet_dinh", "25/02/2026")):
         box = decision.find_element(By.ID, name)
         assert not box.get_attribute("required"), name
@@ -1081,7 +1120,7 @@ def test_a_year_of_emulation_is_followed_from_a_later_step_and_a_day_not_yet_com
     refused = browser.find_element(By.CSS_SELECTOR, ".flash.bad").text
     assert "ngày 10/02/2062 chưa tới (hôm nay là 02/03/2026)" in refused and "Hồ sơ chưa được thêm." in refused, refused
     assert browser.find_element(By.ID, "f-ngay_ket_nap").get_attribute("value") == "10/02/2062"
-    assert "(từ hôm nay trở về trước)" in browser.find_element(By.CSS_SELECTOR, "label[for=f-ngay_ket_nap]").text
+    assert "(ngày/tháng/năm, ví dụ 05/03/2026; từ hôm nay trở về trước)" in browser.find_element(By.CSS_SELECTOR, "label[for=f-ngay_ket_nap]").text
     assert "dv-2062" not in stack.ctl("list", "dang-vien-du-bi")
     shot(browser, "58-ngay-chua-toi", full=True)
     # The member's name, optional in the file, is asked for by the form: a record without it reads as its code.

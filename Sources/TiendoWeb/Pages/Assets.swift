@@ -48,7 +48,7 @@ enum Assets {
         .counts b { font-size: 1.1rem; margin-right: .25rem; }
         form.filters { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: flex-end; padding: .6rem .8rem; background: var(--band);
           border: 1px solid var(--line); border-radius: 6px; margin-bottom: .8rem; }
-        form.filters label { display: flex; flex-direction: column; font-size: .8rem; color: var(--muted); gap: .15rem; }
+        form.filters label { display: flex; flex-direction: column; font-size: .9rem; color: var(--muted); gap: .15rem; }
         form.filters select, form.filters input { max-width: 15rem; }
         label.check, form.filters label.check { display: flex; flex-direction: row-reverse; justify-content: flex-end; align-items: center; gap: .4rem;
           font-size: .9rem; color: var(--ink); padding-bottom: .35rem; }
@@ -73,7 +73,7 @@ enum Assets {
         td.chi-bo { background: #fff !important; border-right: 1px solid var(--line); }
         td.again { display: none; }
         tr.subtotal td { font-weight: 600; border-bottom: 2px solid #b8b8c0; }
-        .badge { display: inline-block; padding: 0 .45rem; border-radius: 999px; font-size: .8rem; background: var(--band); border: 1px solid var(--line);
+        .badge { display: inline-block; padding: 0 .45rem; border-radius: 999px; font-size: .9rem; background: var(--band); border: 1px solid var(--line);
           white-space: nowrap; }
         .badge.bad { background: var(--red-bg); color: var(--red); border-color: #f3b4b4; }
         .badge.warn { background: var(--amber-bg); color: var(--amber); border-color: #f0d48a; }
@@ -91,7 +91,7 @@ enum Assets {
         p.guidance { max-width: 60rem; margin: 0 0 .6rem; padding: .4rem .7rem; border-left: 3px solid var(--muted); font-size: .92rem; }
         details.guidance > summary { cursor: pointer; padding: .3rem .7rem; margin: 0 0 .6rem; border-left: 3px solid var(--muted); color: #0b57d0; }
         details.guidance[open] > summary { display: none; }
-        .small { font-size: .85rem; }
+        .small { font-size: .9rem; }
         .flash { padding: .5rem .8rem; border-radius: 6px; }
         .flash.ok { background: #e6f4ea; color: var(--green); }
         .flash.bad { background: var(--red-bg); color: var(--red); }
@@ -120,7 +120,7 @@ enum Assets {
         table.accounts td[data-label="Vai trò"], table.accounts td[data-label="Họ và tên"] { white-space: nowrap; }
         form.event { border: 1px solid var(--line); border-radius: 6px; padding: .5rem .7rem; margin: .4rem 0; display: flex; gap: .6rem;
           flex-wrap: wrap; align-items: flex-end; }
-        form.event label { display: flex; flex-direction: column; font-size: .8rem; color: var(--muted); }
+        form.event label { display: flex; flex-direction: column; font-size: .9rem; color: var(--muted); }
         ol.timeline { list-style: none; padding: 0; margin: 0; border-left: 2px solid var(--line); }
         ol.timeline li { padding: .2rem 0 .5rem 1rem; position: relative; }
         ol.timeline li::before { content: ""; position: absolute; left: -6px; top: .6rem; width: 10px; height: 10px; border-radius: 50%;
@@ -145,7 +145,7 @@ enum Assets {
         .pick-bar fieldset.step-fields { flex-basis: 100%; display: flex; flex-wrap: wrap; gap: .4rem .75rem; align-items: flex-end;
           border: 1px solid var(--line); border-radius: 4px; padding: .4rem .75rem .6rem; margin: 0; }
         .pick-bar fieldset.step-fields legend { font-size: .85rem; color: var(--muted); padding: 0 .3rem; }
-        .pick-bar fieldset.step-fields label { display: flex; flex-direction: column; font-size: .8rem; color: var(--muted); }
+        .pick-bar fieldset.step-fields label { display: flex; flex-direction: column; font-size: .9rem; color: var(--muted); }
         .pick-bar fieldset.step-fields[hidden] { display: none; }
         table.month { table-layout: fixed; }
         table.month td { height: 6.2rem; font-size: .82rem; }
@@ -380,11 +380,19 @@ enum Assets {
           // A list form's buttons: inside it and, standing apart, naming it.
           function buttonsOf(f) { return document.querySelectorAll("button[form='" + f.id + "'], #" + f.id + " button"); }
           // «Title: value» for each filled box of `labels` (label[data-title]), a choice by its text.
-          function typedLines(labels) {
+          // «Title: value» per box typed; with `empty`, a line for each box left empty too: what it keeps
+          // (`data-held`) or «(chưa nhập)».
+          function typedLines(labels, empty) {
             var lines = [];
             labels.forEach(function (l) {
               var c = l.querySelector("input, select, textarea");
-              if (!c || c.value === "") { return; }
+              if (!c) { return; }
+              if (c.value === "") {
+                if (!empty) { return; }
+                var held = l.getAttribute("data-held");
+                lines.push(l.getAttribute("data-title") + ": " + (held === null ? "(chưa nhập)" : "(để trống, giữ nguyên: " + held + ")"));
+                return;
+              }
               lines.push(l.getAttribute("data-title") + ": " + (c.tagName === "SELECT" ? c.options[c.selectedIndex].text : c.value));
             });
             return lines;
@@ -450,7 +458,8 @@ enum Assets {
           });
           document.querySelectorAll("form[data-confirm]").forEach(function (f) {
             f.addEventListener("submit", function (e) {
-              var lines = [f.getAttribute("data-confirm")].concat(typedLines(f.querySelectorAll("label[data-title]")));
+              var lines = [f.getAttribute("data-confirm")]
+                .concat(typedLines(f.querySelectorAll("label[data-title]"), f.hasAttribute("data-branches")));
               if (!window.confirm(lines.join("\\n"))) { e.preventDefault(); }
             });
           });

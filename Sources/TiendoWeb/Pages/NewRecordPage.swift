@@ -293,8 +293,8 @@ struct NewRecordPage {
             <form method="post" action="\(NewRecordPage.path)?quy-trinh=\(workflow.id)" class="stack new-record">\(Layout.csrf(context))
             <input type="hidden" name="quy-trinh" value="\(workflow.id)">
             <input type="hidden" name="\(NewRecordPage.sendingField)" value="\(values[NewRecordPage.sendingField] ?? Sessions.token())">
+            <p class="muted small"><span class="required">*</span> bắt buộc. Ô nào có ghi «(để trống: …)» cạnh tên, nếu bỏ trống sẽ lấy giá trị ghi trong ngoặc\(workflow.fields.contains { $0.defaultRule != nil } ? ", hoặc ngày tính theo cách ghi trong ngoặc" : "").\(askedLater.isEmpty ? "" : " Những thông tin chỉ cần khi chuyển bước (số biểu quyết, lý do…) được hỏi ở bước đó, trên trang hồ sơ.")</p>
             \(HTML.join(rows))
-            <p class="muted small"><span class="required">*</span> bắt buộc. Ngày viết theo dạng ngày/tháng/năm (dd/mm/yyyy). Ô nào có ghi «(để trống: …)» cạnh tên, nếu bỏ trống sẽ lấy giá trị ghi trong ngoặc\(workflow.fields.contains { $0.defaultRule != nil } ? ", hoặc ngày tính theo cách ghi trong ngoặc" : "").\(askedLater.isEmpty ? "" : " Những thông tin chỉ cần khi chuyển bước (số biểu quyết, lý do…) được hỏi ở bước đó, trên trang hồ sơ.")</p>
             <p><button type="submit" class="primary">Thêm hồ sơ</button></p>
             </form></section>
             """

@@ -222,6 +222,9 @@ struct RecordView {
             let confirm =
                 targets.isEmpty
                 ? "\(e.title ?? label) (hồ sơ vẫn ở bước này)?" : e.title.map { "\($0) (chuyển sang \(whither))?" } ?? "\(label)?"
+            // A step whose destination depends on what is typed: its confirmation names every box, the empty ones
+            // too, so that a score left out is seen before the record goes to «Không đạt» (`typedLines`).
+            let branches = HTML.flag("data-branches", targets.count + (stays ? 1 : 0) > 1)
             let refilled = typed["su-kien"] == e.name ? typed : [:]
             let inputs: [HTML] = e.fields.map { name in
                 let id = ids.insert("f-\(name)").inserted ? "f-\(name)" : "f-\(name)--\(e.name)"
@@ -230,7 +233,7 @@ struct RecordView {
                     invalid: refilled[RecordPage.refusedField] == name)
             }
             return """
-                <form method="post" class="event" data-confirm="\(confirm)">\(Layout.csrf(context))
+                <form method="post" class="event" data-confirm="\(confirm)"\(branches)>\(Layout.csrf(context))
                 <input type="hidden" name="hanh-dong" value="su-kien"><input type="hidden" name="su-kien" value="\(e.name)">
                 <input type="hidden" name="khoa" value="\(Sessions.token())"><input type="hidden" name="\(StepVersion.field)" value="\(StepVersion.of(instance))">
                 \(inputs)<button type="submit"\(HTML.flag("class=\"primary\"", e.name == usual))>\(label)</button>\(beside)</form>
@@ -272,9 +275,11 @@ struct RecordView {
         let before = held.map { RecordView.held($0, required: required) } ?? .empty
         let control = FieldControls.control(f, id: id, name: "f-\(name)", current: typed ?? "", required: required, invalid: invalid)
         let title = f?.displayTitle ?? name
+        // What an empty box keeps, for the confirmation of a step that branches on it (`typedLines` in `Assets`).
+        let keeps: HTML = held.map { required ? .empty : " data-held=\"\($0)\"" } ?? .empty
         // The words in one box: the label's column would put the `*` on a line of its own.
         return
-            "<label for=\"\(id)\" data-title=\"\(title)\"><span>\(title)\(mark)\(RecordView.range(f, in: workflow))\(before)</span>\(control)</label>"
+            "<label for=\"\(id)\" data-title=\"\(title)\"\(keeps)><span>\(title)\(mark)\(RecordView.range(f, in: workflow))\(before)</span>\(control)</label>"
     }
 
     /// The value a record holds for a field of a step's form, beside its title. A box left empty keeps an optional
@@ -305,7 +310,20 @@ struct RecordView {
         case (let l?, let h?): return " (\(l)–\(h))"
         case (let l?, nil): return " (từ \(l) trở lên)"
         case (nil, let h?): return " (tối đa \(h))"
-        default: return f.flatMap { days($0, in: workflow) }.map { " (\($0))" } ?? ""
+        default:
+            // A date box's form in the label, in Vietnamese: its placeholder goes as soon as one types, and its example
+            // (the `title`) shows only to a mouse.
+            let parts = [f.flatMap(typedForm), f.flatMap { days($0, in: workflow) }].compactMap { $0 }
+            return parts.isEmpty ? "" : " (" + parts.joined(separator: "; ") + ")"
+        }
+    }
+
+    /// How a date or datetime box is typed, as its label says it; nil for other types.
+    static func typedForm(_ f: Extras.FieldInfo) -> String? {
+        switch f.type {
+        case "date": "ngày/tháng/năm, ví dụ 05/03/2026"
+        case "datetime": "ngày/tháng/năm giờ:phút, ví dụ 05/03/2026 08:00"
+        default: nil
         }
     }
 
