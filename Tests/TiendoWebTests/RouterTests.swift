@@ -42,6 +42,9 @@ struct RouterTests {
         let cookie = try #require(ok.headers[values: .setCookie].first { $0.hasPrefix("tiendo_phien=") })
         #expect(
             cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/") && !cookie.contains("Secure"))
+        // The browser is known from now on (`KnownDevices`): its cookie lasts 180 days, as strict as the session's.
+        let known = try #require(ok.headers[values: .setCookie].first { $0.hasPrefix(KnownDevices.cookieName + "=") })
+        #expect(known.contains("HttpOnly") && known.contains("SameSite=Strict") && known.contains("Max-Age=15552000"))
         let list = try await b.get("/ho-so?quy-trinh=kt")
         #expect(list.status == .ok && list.body.contains("Nguyễn Thị Hà") && list.body.contains("Lê Thị Cúc"))
         // Behind a TLS proxy the cookie is Secure.

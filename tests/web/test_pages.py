@@ -499,6 +499,49 @@ def test_login_is_throttled_per_account(stack, browser):
     shot(browser, "18-dang-nhap-bi-cham")
 
 
+def sign_in_by_hand(stack, name, password, address):
+    """(status, page) of a sign-in from a browser that never signed in before, behind the local proxy at `address`."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect())
+    _, _, page = fetch(opener, stack.url + "/dang-nhap")
+    token = re.search(rb'name="_csrf" value="([^"]+)"', page).group(1).decode()
+    body = urllib.parse.urlencode({"_csrf": token, "ten": name, "mat-khau": password}).encode()
+    request = urllib.request.Request(stack.url + "/dang-nhap", data=body, headers={"X-Forwarded-For": address})
+    try:
+        with opener.open(request, timeout=60) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def test_a_name_guessed_from_everywhere_still_opens_on_its_owners_browser(stack, browser):
+    """Fifty wrong passwords for one name from ten addresses pause that name for every browser that never signed in
+    with it; the officer's own browser, which did, signs in at once (the device cookie of OWASP's cheat sheet): a
+    stranger on the network cannot keep her out."""
+    PASSWORDS["tu-ve"] = "mat-khau-tu-ve"
+    stack.user("tu-ve", "can-bo", CHI_BO_A)
+    login(browser, stack, "tu-ve")
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form[action='/dang-xuat'] button"))
+    known = [c for c in browser.get_cookies() if c["name"] == "tiendo_thiet_bi"]
+    assert known and known[0]["httpOnly"] and known[0]["sameSite"] == "Strict", browser.get_cookies()
+    for i in range(10):
+        for _ in range(5):
+            status, page = sign_in_by_hand(stack, "tu-ve", "doan-bua", f"10.8.0.{i}")
+            assert status == 401, (status, page[:300])
+    status, page = sign_in_by_hand(stack, "tu-ve", PASSWORDS["tu-ve"], "10.8.1.1")
+    assert status == 429 and "Đăng nhập sai quá nhiều lần. Hãy thử lại sau" in page, status
+    browser.get(stack.url + "/dang-nhap")
+    browser.find_element(By.ID, "ten").send_keys("tu-ve")
+    browser.find_element(By.ID, "mat-khau").send_keys(PASSWORDS["tu-ve"])
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form.login button[type=submit]"))
+    assert "/dang-nhap" not in browser.current_url, text(browser)
+    assert "tu-ve" in browser.find_element(By.TAG_NAME, "header").text
+    shot(browser, "18b-dang-nhap-tu-trinh-duyet-quen")
+    # Her signing in does not reopen the name to the stranger.
+    status, _ = sign_in_by_hand(stack, "tu-ve", PASSWORDS["tu-ve"], "10.8.1.2")
+    assert status == 429, status
+
+
 def test_wrong_passwords_pause_the_name_where_they_were_typed(stack):
     """A colleague typing wrong passwords for an officer's name (here behind the local proxy, from 10.9.9.9) pauses
     that name on her computer only: the officer signs in from her own (10.0.0.5) at once."""
@@ -506,17 +549,7 @@ def test_wrong_passwords_pause_the_name_where_they_were_typed(stack):
     stack.user("bi-doan", "can-bo", CHI_BO_A)
 
     def sign_in(password, address):
-        jar = http.cookiejar.CookieJar()
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect())
-        _, _, page = fetch(opener, stack.url + "/dang-nhap")
-        token = re.search(rb'name="_csrf" value="([^"]+)"', page).group(1).decode()
-        body = urllib.parse.urlencode({"_csrf": token, "ten": "bi-doan", "mat-khau": password}).encode()
-        request = urllib.request.Request(stack.url + "/dang-nhap", data=body, headers={"X-Forwarded-For": address})
-        try:
-            with opener.open(request, timeout=60) as r:
-                return r.status, r.read().decode()
-        except urllib.error.HTTPError as e:
-            return e.code, e.read().decode()
+        return sign_in_by_hand(stack, "bi-doan", password, address)
 
     for _ in range(5):
         status, page = sign_in("sai-roi", "10.9.9.9")

@@ -66,7 +66,8 @@ struct LoginPage {
         let name = (f["ten"] ?? "").trimmingSpaces
         let password = f["mat-khau"] ?? ""
         let account: Account
-        switch try await app.checkPassword(password, of: name, from: context.clientAddress) {
+        let device = request.cookies[KnownDevices.cookieName]?.value
+        switch try await app.checkPassword(password, of: name, from: context.clientAddress, deviceCookie: device) {
         case .wait(let seconds):
             let minutes = Int((seconds / 60).rounded(.up))
             return form(
@@ -89,6 +90,7 @@ struct LoginPage {
         var response = Response.redirect(to: next + (refill ? "#dien-lai" : ""))
         response.setCookie(try await app.sessions.create(account: account, secure: context.secure))
         response.setCookie(Sessions.cookie(Sessions.loginCookieName, "", maxAge: 0, secure: context.secure))
+        if let known = app.deviceCookie(for: account, request, context) { response.setCookie(known) }
         return response
     }
 

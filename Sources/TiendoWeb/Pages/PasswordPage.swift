@@ -18,7 +18,8 @@ struct PasswordPage {
         let f = context.form
         let current = f["hien-tai"] ?? ""
         let new = f["moi"] ?? ""
-        switch try await app.checkPassword(current, of: me.name, from: context.clientAddress) {
+        let device = request.cookies[KnownDevices.cookieName]?.value
+        switch try await app.checkPassword(current, of: me.name, from: context.clientAddress, deviceCookie: device) {
         case .wait(let seconds):
             let minutes = Int((seconds / 60).rounded(.up))
             return refuse(

@@ -68,6 +68,8 @@ public final class WebApp: Sendable {
     let passwords: NIOThreadPool
     public let accounts: AccountStore
     public let throttle: LoginThrottle
+    /// Browsers that signed in before, told apart by the throttle.
+    let devices: KnownDevices
     let sessions: Sessions
     let sessionDriver: MemoryPersistDriver<ContinuousClock>
     /// Checked against when a name does not exist, so that a wrong name costs what a wrong password costs.
@@ -88,6 +90,7 @@ public final class WebApp: Sendable {
         passwords.start()
         accounts = AccountStore(directory: configuration.stateDirectory)
         self.throttle = throttle
+        devices = KnownDevices(directory: configuration.stateDirectory)
         sessionDriver = MemoryPersistDriver()
         sessions = Sessions(driver: sessionDriver)
         dummyHash = Bcrypt.hash(Sessions.token(), cost: AccountCommands.bcryptCost)
@@ -214,8 +217,27 @@ extension WebApp {
         _ = await sessions.delete(request, secure: context.secure)
         response.setCookie(
             try await sessions.create(account: changed, secure: context.secure, flash: WebSession.Flash(ok: true, message: flash)))
+        // A new password makes the browser's entry worthless: it gets a fresh one, as at signing in.
+        if let device = deviceCookie(for: changed, request, context) { response.setCookie(device) }
         return response
     }
+
+    /// The `KnownDevices` cookie after `account` signed in on this browser, or nil (said in the log) when the key
+    /// cannot be read or written: signing in goes on, the browser counted as any other.
+    func deviceCookie(for account: Account, _ request: Request, _ context: WebContext) -> Cookie? {
+        do {
+            let value = try devices.renewed(
+                request.cookies[KnownDevices.cookieName]?.value, name: account.name.lowercased(), mark: account.sessionMark,
+                now: WebApp.unixNow())
+            return Sessions.cookie(KnownDevices.cookieName, value, maxAge: KnownDevices.lifetime, secure: context.secure)
+        } catch {
+            context.logger.warning("tiendo-web: không ghi nhận được trình duyệt đã đăng nhập: \(error)")
+            return nil
+        }
+    }
+
+    /// Seconds since 1970, for the device cookies' dates.
+    static func unixNow() -> Int { Int(Date().timeIntervalSince1970) }
 
     /// A message for the next page of this session (after a POST, the page it redirects to).
     func flash(
