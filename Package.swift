@@ -165,7 +165,7 @@ let package = Package(
         .target(
             name: "TiendoWeb",
             dependencies: [
-                "TiendoCore", "TiendoVarlink", "TiendoDelivery", "TiendoSheets", "CXlsxWriter",
+                "TiendoCore", "TiendoVarlink", "TiendoDelivery", "TiendoSheets", "CXlsxWriter", "CLinux",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),

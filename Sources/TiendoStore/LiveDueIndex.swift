@@ -125,12 +125,12 @@ extension Store {
             var interner = Interner()
             try read { db in
                 // Every page of the index is read once, in order: through a small cache, which is then emptied. With
-                // the connection's usual 64 MiB, the pages it kept were half again the index's size in the daemon's
-                // memory at 10^6 instances (a reader's cache only empties when the connection closes).
+                // the connection's usual cache, the pages it kept stayed in the daemon's memory (a reader's cache only
+                // empties when the connection closes).
                 try db.execute(sql: "PRAGMA cache_size = -2048")
                 defer {
                     try? db.execute(sql: "PRAGMA shrink_memory")
-                    try? db.execute(sql: "PRAGMA cache_size = -\(Store.cacheKiB)")
+                    try? db.execute(sql: "PRAGMA cache_size = -\(Store.cacheKiB(readOnly: true))")
                 }
                 let rows = try Row.fetchCursor(
                     db, sql: "SELECT \(Store.dueColumns) FROM due_items INDEXED BY due_items_by_end ORDER BY due_end, instance, deadline")

@@ -88,9 +88,12 @@ public final class Store: Sendable {
         config.label = "tiendo"
         config.busyMode = .timeout(5)
         config.prepareDatabase { db in
-            // 64 MiB of page cache per connection instead of SQLite's 2 MiB: past a few hundred thousand
-            // instances, inserts into the key and schedule indexes otherwise keep re-reading pages.
-            try db.execute(sql: "PRAGMA cache_size = -\(Store.cacheKiB)")
+            // The writer: 64 MiB of page cache instead of SQLite's 2 MiB (past a few hundred thousand instances,
+            // inserts into the key and schedule indexes otherwise keep re-reading pages). Each reader: 8 MiB. Six
+            // readers kept 64 MiB each of the same pages, for good (a connection's cache empties only when it
+            // closes): over 120,000 records tiendod grew to 630 MB (large-data audit, 07/12/2026). A reader's scans
+            // are larger than any cache, and its lookups find the pages in the kernel's cache.
+            try db.execute(sql: "PRAGMA cache_size = -\(Store.cacheKiB(readOnly: db.configuration.readonly))")
             // Statement journals (each request's savepoint in a group commit) and sorts in memory: with SQLite's
             // default a temporary file was created and deleted per group (open, unlink and close were 7 % of the
             // loop thread's time under 16 SendEvent clients).
@@ -164,8 +167,8 @@ public final class Store: Sendable {
         return nil
     }
 
-    /// Each connection's page cache, in KiB (`PRAGMA cache_size`).
-    static let cacheKiB = 65536
+    /// A connection's page cache, in KiB (`PRAGMA cache_size`): the writer's, a reader's.
+    static func cacheKiB(readOnly: Bool) -> Int { readOnly ? 8192 : 65536 }
     /// Reader connections: the 4 varlink reader threads, the loop (its next wake-up) and the status publisher read at
     /// once; fewer would make the loop wait for a reader behind a long read.
     static let readers = 6

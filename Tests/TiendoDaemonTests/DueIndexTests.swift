@@ -227,6 +227,20 @@ struct DueIndexTests {
         #expect(Bool(built.rows() == (try Self.tableRows(store))))
     }
 
+    @Test("the writer keeps a 64 MiB page cache and each reader 8 MiB, the one that built the due index too")
+    func pageCaches() throws {
+        let dir = try makeTemporaryDirectory("due-index-caches")
+        defer { removeTemporaryDirectory(dir) }
+        let store = try Store(path: dir + "/tiendo.sqlite", dueIndex: true)
+        try store.write { tx in try tx.commit(changes: [Self.change("w/ab", [("", 2)])], records: []) }
+        try store.buildDueIndex()
+        let writer = try store.write { tx in try tx.write { db in try Int.fetchOne(db, sql: "PRAGMA cache_size") } }
+        #expect(writer == -65536)
+        for _ in 0..<Store.readers {
+            #expect(try store.read { db in try Int.fetchOne(db, sql: "PRAGMA cache_size") } == -8192)
+        }
+    }
+
     @Test("filters: a workflow or group no item holds matches nothing; the group '' matches items without a group")
     func filters() throws {
         let dir = try makeTemporaryDirectory("due-index-filter")

@@ -1,6 +1,6 @@
 #ifndef TIENDO_CLINUX_H
 #define TIENDO_CLINUX_H
-// Linux interfaces the Glibc Swift module does not export: eventfd, timerfd, signalfd, SO_PEERCRED.
+// Linux interfaces the Glibc Swift module does not export: eventfd, timerfd, signalfd, SO_PEERCRED, malloc_trim.
 // Declarations only, with plain C types, so this module never redefines system types other modules export.
 
 int tiendo_eventfd(void);
@@ -24,4 +24,7 @@ int tiendo_accept(int fd);
 /// Flushes standard output: 0 when everything printed reached it, else the errno of the failure (EIO when none
 /// was kept). Swift 6 cannot name C's `stdout` (a global variable) from checked code.
 int tiendo_stdout_flush_status(void);
+/// Hands the heap's free pages back to the kernel (glibc's malloc_trim, which the Glibc module does not export):
+/// returns 1 when some memory was released.
+int tiendo_give_back_memory(void);
 #endif

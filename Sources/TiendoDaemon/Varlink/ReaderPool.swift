@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 import Synchronization
 
@@ -57,11 +58,22 @@ final class ReaderPool: Sendable {
                 q.running[user, default: 0] += 1
                 return (user, job)
             }
+            let started = ContinuousClock.now
             job()
-            queues.withLock { q in
+            let long = ContinuousClock.now - started >= ReaderPool.longJob
+            let idle = queues.withLock { q in
                 q.running[user]! -= 1
                 if q.running[user] == 0 { q.running[user] = nil }
+                return q.running.isEmpty && q.waiting.isEmpty
             }
+            // A long job (a page of 1,000 entries, an export's pages, a search over every record) allocated much and
+            // freed it; glibc keeps freed memory in its arenas for good, and the daemon stayed hundreds of megabytes
+            // larger after a few exports (large-data audit, 07/12/2026). Given back once the pool is idle, so that no
+            // reply waits for it; short jobs, nearly all of them, skip it.
+            if long && idle { tiendo_give_back_memory() }
         }
     }
+
+    /// A job this long (or longer) gives the heap's free memory back when it leaves the pool idle.
+    static let longJob = Duration.milliseconds(50)
 }

@@ -1,3 +1,4 @@
+import CLinux
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -40,7 +41,23 @@ struct ExportPage {
         let name = String(file[..<dot])
         let format = String(file[file.index(after: dot)...])
         guard format == "csv" || format == "xlsx" else { throw PageError.notFound("Chỉ xuất được CSV hoặc XLSX.") }
-        let filters = Filters(query: request.uri.query)
+        let made = try await encoded(name, format: format, filters: Filters(query: request.uri.query), account: account)
+        // The rows, their cells and tiendod's replies are freed by now; glibc keeps freed memory in its arenas for
+        // good: tiendo-web stayed at 400 MB after a few exports of 120,000 records (large-data audit, 07/12/2026).
+        tiendo_give_back_memory()
+        context.logger.info("tiendo-web: \(account.name) xuất \(file) (\(made.rows) dòng)")
+        var headers: HTTPFields = [
+            .contentType: made.type, .contentDisposition: "attachment; filename=\"\(name)-\(made.today).\(format)\"",
+        ]
+        if made.leftOut > 0 { headers[HTTPField.Name("X-Tiendo-Left-Out")!] = String(made.leftOut) }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: made.bytes)))
+    }
+
+    /// The file of the table `name` in `format` (csv or xlsx), with what its headers say; the table itself is gone
+    /// when this returns.
+    func encoded(_ name: String, format: String, filters: Filters, account: Account) async throws -> (
+        bytes: [UInt8], type: String, rows: Int, leftOut: Int, today: String
+    ) {
         let sheet: Sheet
         let catalog: Catalog
         switch name {
@@ -49,21 +66,14 @@ struct ExportPage {
         case "tong-quan": (sheet, catalog) = try await Exports.overview(app, filters, account: account)
         default: throw PageError.notFound("Không có bảng '\(name)' để xuất.")
         }
-        let bytes: [UInt8]
-        let type: String
         if format == "csv" {
-            bytes = CSVFile.encode(sheet)
-            type = "text/csv; charset=utf-8"
-        } else {
-            bytes = try await app.files.runIfActive { try XLSXFile.encode(sheet) }
-            type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            return (CSVFile.encode(sheet), "text/csv; charset=utf-8", sheet.rows.count, sheet.leftOut, catalog.today.iso)
         }
-        context.logger.info("tiendo-web: \(account.name) xuất \(file) (\(sheet.rows.count) dòng)")
-        var headers: HTTPFields = [
-            .contentType: type, .contentDisposition: "attachment; filename=\"\(name)-\(catalog.today.iso).\(format)\"",
-        ]
-        if sheet.leftOut > 0 { headers[HTTPField.Name("X-Tiendo-Left-Out")!] = String(sheet.leftOut) }
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        let bytes = try await app.files.runIfActive { try XLSXFile.encode(sheet) }
+        return (
+            bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", sheet.rows.count, sheet.leftOut,
+            catalog.today.iso
+        )
     }
 
     /// Beside a page's download links when its list is longer than a file holds: which part the file has.
