@@ -474,6 +474,36 @@ def test_disabled_account_is_signed_out_at_its_next_request(stack, browser):
     subprocess.run([os.path.join(BIN, "tiendo-web"), "user", "enable", "xem", "--state-dir", stack.web_state], check=True, capture_output=True)
 
 
+def test_a_day_opened_from_the_calendar_counts_that_day_only(stack, browser):
+    """The calendar's day link opens the agenda of that day: the boxes say how many items that day holds, not the
+    coming weeks' boxes (which counted that day's items under their names), the sections say their whole counts,
+    «Trong … ngày tới» is not offered, and filtering by chi bộ keeps the day."""
+    for i in range(3):
+        stack.ctl("start", "kiem-tra", f"ngay-26-{i}", "--set", f"ho_ten=Người Ngày {i}", "--set", f"chi_bo={CHI_BO_A}",
+                  "--set", "han=26/03/2026")
+    login(browser, stack, "admin")
+    browser.get(stack.url + "/lich?thang=2026-03")
+    link = browser.find_element(By.CSS_SELECTOR, "a[href*='tu=2026-03-26']")
+    submit(browser, link)
+    assert "Đang xem các việc có hạn ngày 26/03/2026" in text(browser)
+    tiles = browser.find_element(By.CSS_SELECTOR, "ul.counts").text
+    m = re.fullmatch(r"(\d+) việc có hạn ngày 26/03/2026", tiles)
+    assert m, tiles
+    rows = browser.find_elements(By.CSS_SELECTOR, "section.bucket table.items tbody tr")
+    assert int(m.group(1)) == len(rows) >= 3, (tiles, len(rows))
+    heading = browser.find_element(By.CSS_SELECTOR, "section.bucket h2").text
+    assert heading.endswith(f"({len(rows)})"), heading
+    assert not browser.find_elements(By.ID, "f-ngay")
+    shot(browser, "06h-viec-mot-ngay", full=True)
+    # A chi bộ chosen in the filters keeps the day.
+    field = browser.find_element(By.ID, "f-chi-bo")
+    field.clear()
+    field.send_keys(CHI_BO_A)
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]"))
+    assert "tu=2026-03-26" in browser.current_url and "Đang xem các việc có hạn ngày 26/03/2026" in text(browser)
+    assert re.fullmatch(r"\d+ việc có hạn ngày 26/03/2026", browser.find_element(By.CSS_SELECTOR, "ul.counts").text)
+
+
 def test_the_chi_bo_filter_finds_a_name_typed_another_way(stack, browser):
     """An administrator typing the chi bộ in lower case or without diacritics gets that chi bộ's items, in the page
     and its printout, not «nothing due»."""

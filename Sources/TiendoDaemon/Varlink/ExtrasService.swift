@@ -225,7 +225,8 @@ extension ControlService {
     }
 
     /// `Instances`: one page of the scope's instances by id (`limit` default 50, at most 1,000), each with its
-    /// group and label; `next` is the cursor for `after`; `total` when it is known without reading every row.
+    /// group and label; `next` is the cursor for `after`; `total` unless a search or `movesWithin` would need every
+    /// row read (the overdue ones are counted from their items).
     /// `movesWithin` (extension, 1 to 366 days): only those with no deadline open whose next timed transition comes
     /// within that many days (of 24 hours) from now, a probation ending for instance, so that the chi bộ prepares its
     /// review; with `overdue` (an item due, so a deadline open) none.
@@ -260,7 +261,10 @@ extension ControlService {
         let page = rows.prefix(limit)
         let entries = page.map { entry(v, $0, now: now, upcoming: upcoming[$0.instance.id]) }
         let next: JSON = rows.count > limit ? .string(page.last!.instance.id) : .null
-        let total: JSON = overdue || search != nil || p["movesWithin"] != nil ? .null : .int(try v.store.instanceCount(scope: scope))
+        let total: JSON =
+            search != nil || p["movesWithin"] != nil
+            ? .null
+            : .int(overdue ? try v.store.overdueInstanceCount(scope: scope, overdueAt: now) : try v.store.instanceCount(scope: scope))
         return .ok([nowText, ("instances", .array(entries)), ("next", next), ("total", total)])
     }
 

@@ -327,9 +327,9 @@ enum VarlinkIDL {
           tasks: ?int
         ) -> (now: string, days: []DayCount)
 
-        # One page of instances by id; `next` is the cursor for `after`; `total` when known without a search or a
-        # filter. `movesWithin` (1 to 366 days): only those with no deadline open whose next timed transition comes within
-        # that many days from now.
+        # One page of instances by id; `next` is the cursor for `after`; `total` unless a search or `movesWithin`
+        # asks (each would read every record). `movesWithin` (1 to 366 days): only those with no deadline open whose
+        # next timed transition comes within that many days from now.
         method Instances(
           workflow: ?string,
           groups: ?[]string,

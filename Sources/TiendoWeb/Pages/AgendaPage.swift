@@ -40,41 +40,67 @@ struct AgendaPage {
     }
 
     /// How many items a section of the agenda holds in all, from tiendod's counts (each up to the end of a day, today's
-    /// included): what the page's section shows when the list runs over several pages.
+    /// included, overdue ones apart): what the page's section shows when the list runs over several pages. The last
+    /// section holds everything after the fortnight: up to the horizon, or to the last day chosen («tu», «den»),
+    /// which may lie months ahead.
     static func count(_ bucket: DueTable.Bucket, _ c: Extras.DueCounts) -> Int {
         switch bucket {
         case .overdue: return c.overdue
         case .today: return c.today
         case .week: return c.week - c.today
         case .fortnight: return c.fortnight - c.week
-        case .month: return c.month - c.fortnight
+        case .month: return c.total - c.overdue - c.fortnight
         }
+    }
+
+    /// The boxes of the agenda's header: overdue, today, and the coming 7, 14 and 30 days, each a link to that view.
+    static func comingCounts(_ c: Extras.DueCounts, filters f: Filters, today: CivilDate) -> HTML {
+        """
+        <ul class="counts" aria-label="Số việc">
+        <li class="bad"><span><b>\(Format.count(c.overdue))</b> quá hạn</span></li>
+        <li class="warn"><span><b>\(Format.count(c.today))</b> hôm nay</span></li>
+        \(Filters.horizons.map { d -> HTML in
+            // tiendod's counts include today's, which has its box: each of these counts from tomorrow, as the
+            // week's section does («7 ngày tới (từ 03/03 đến 09/03)»), and says both days (a box that included
+            // today's read as a different count from the section under it; the longer ones cover the later
+            // sections too, which their last day says).
+            let n = (d == 7 ? c.week : (d == 14 ? c.fortnight : c.month)) - c.today
+            let (start, end) = (today.adding(days: 1), today.adding(days: d))
+            let days = "từ \(Format.dayMonth(start)) đến \(Format.dayMonth(end))"
+            return "<li data-days=\"\(d)\"><a href=\"\(f.link("/", ["ngay": d == 7 ? nil : String(d), "tu": nil, "den": nil, "trang": nil]))\" title=\"Các việc đến hạn từ ngày mai \(start.vietnamese) đến hết ngày \(end.vietnamese) (\(d) ngày tới), không kể việc hôm nay\"\(HTML.flag("aria-current=\"true\"", f.days == d))><b>\(Format.count(n))</b> \(days)</a></li>"
+        })
+        </ul>
+        """
     }
 
     func body(_ data: Data, account: Account, context: WebContext, query: String?, notice: HTML = .empty) -> HTML {
         let f = data.filters
         let c = data.reply.counts
         let today = data.catalog.today
-        let counts: HTML = """
-            <ul class="counts" aria-label="Số việc">
-            <li class="bad"><span><b>\(Format.count(c.overdue))</b> quá hạn</span></li>
-            <li class="warn"><span><b>\(Format.count(c.today))</b> hôm nay</span></li>
-            \(Filters.horizons.map { d -> HTML in
-                // tiendod's counts include today's, which has its box: each of these counts from tomorrow, as the
-                // week's section does («7 ngày tới (từ 03/03 đến 09/03)»), and says both days (a box that included
-                // today's read as a different count from the section under it; the longer ones cover the later
-                // sections too, which their last day says).
-                let n = (d == 7 ? c.week : (d == 14 ? c.fortnight : c.month)) - c.today
-                let (start, end) = (today.adding(days: 1), today.adding(days: d))
-                let days = "từ \(Format.dayMonth(start)) đến \(Format.dayMonth(end))"
-                return "<li data-days=\"\(d)\"><a href=\"\(f.link("/", ["ngay": d == 7 ? nil : String(d), "tu": nil, "den": nil, "trang": nil]))\" title=\"Các việc đến hạn từ ngày mai \(start.vietnamese) đến hết ngày \(end.vietnamese) (\(d) ngày tới), không kể việc hôm nay\"\(HTML.flag("aria-current=\"true\"", f.days == d && f.from == nil))><b>\(Format.count(n))</b> \(days)</a></li>"
-            })
-            </ul>
-            """
+        // The items of chosen days (a day opened from the calendar): their number, not the coming days' boxes, which
+        // counted only those days under the coming weeks' names («118.799 từ 09/12 đến 07/01» for 31/12 alone).
+        // «Trong … ngày tới» does not apply then: not shown; the days go with the form, so that a chi bộ or a grouping
+        // chosen keeps them.
+        let counts: HTML
+        let horizon: HTML
+        if let from = f.from {
+            let until = f.until ?? from
+            let days = until == from ? "ngày \(from.vietnamese)" : "từ \(from.vietnamese) đến \(until.vietnamese)"
+            let late: HTML = c.overdue > 0 ? "<li class=\"bad\"><span><b>\(Format.count(c.overdue))</b> quá hạn</span></li>" : .empty
+            counts =
+                "<ul class=\"counts\" aria-label=\"Số việc\">\(late)<li><span><b>\(Format.count(c.total))</b> việc có hạn \(days)</span></li></ul>"
+            horizon =
+                "<input type=\"hidden\" name=\"tu\" value=\"\(from.iso)\"><input type=\"hidden\" name=\"den\" value=\"\(until.iso)\">"
+        } else {
+            counts = AgendaPage.comingCounts(c, filters: f, today: today)
+            horizon = """
+                <label>Trong <select name="ngay" id="f-ngay">\(Filters.horizons.map { d -> HTML in
+                    "<option value=\"\(d)\"\(HTML.flag("selected", d == f.days))>\(d) ngày tới</option>"
+                })</select></label>
+                """
+        }
         let extra: HTML = """
-            <label>Trong <select name="ngay" id="f-ngay">\(Filters.horizons.map { d -> HTML in
-                "<option value=\"\(d)\"\(HTML.flag("selected", d == f.days))>\(d) ngày tới</option>"
-            })</select></label>
+            \(horizon)
             <label>Nhóm theo <select name="nhom" id="f-nhom">
             <option value="chi-bo"\(HTML.flag("selected", f.groupBy == .group))>Chi bộ</option>
             <option value="quy-trinh"\(HTML.flag("selected", f.groupBy == .workflow))>Quy trình</option>
@@ -106,7 +132,7 @@ struct AgendaPage {
             let entries = data.reply.items.filter { DueTable.Bucket($0.item) == bucket }
             guard !entries.isEmpty else { continue }
             // A page of 200 may hold part of a section: its count then says how many the section has in all.
-            let all = f.from == nil ? AgendaPage.count(bucket, c) : entries.count
+            let all = AgendaPage.count(bucket, c)
             let count = all > entries.count ? "\(Format.count(entries.count)) trên \(Format.count(all)) việc" : Format.count(entries.count)
             sections.append(
                 """
