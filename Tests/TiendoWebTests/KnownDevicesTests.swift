@@ -35,7 +35,11 @@ struct KnownDevicesTests {
         forged.issued += 1
         #expect(try devices.device(in: forged.text, name: "ha", mark: "abc", now: Self.now + 5) == nil)
         // Not a cookie of ours at all.
-        for junk in ["", "~~", "a.b.c", "aGE.x.y", "aGE.1800000000.", String(repeating: "x", count: 5000)] {
+        // An issue date far in the past or negative (its age would overflow) is refused, not a crash.
+        for junk in [
+            "", "~~", "a.b.c", "aGE.x.y", "aGE.1800000000.", "aGE.-9223372036854775808.x", "aGE.-1.x", "aGE.0.x",
+            String(repeating: "x", count: 5000),
+        ] {
             #expect(try devices.device(in: junk, name: "ha", mark: "abc", now: Self.now) == nil)
         }
     }

@@ -47,7 +47,7 @@ final class KnownDevices: Sendable {
         init?(_ text: Substring) {
             let parts = text.split(separator: ".", omittingEmptySubsequences: false)
             guard parts.count == 3, let raw = KnownDevices.decode(parts[0]), let name = String(data: raw, encoding: .utf8),
-                let issued = Int(parts[1]), !parts[2].isEmpty
+                let issued = Int(parts[1]), issued >= 0, !parts[2].isEmpty
             else { return nil }
             self.init(name: name, issued: issued, mac: String(parts[2]))
         }
@@ -62,7 +62,7 @@ final class KnownDevices: Sendable {
     /// still sign, issued within `lifetime` of `now`; nil otherwise.
     func device(in cookie: String?, name: String, mark: String, now: Int) throws -> String? {
         guard let entry = KnownDevices.entries(cookie).first(where: { $0.name == name }),
-            entry.issued <= now, now - entry.issued < KnownDevices.lifetime
+            entry.issued <= now, entry.issued > now - KnownDevices.lifetime
         else { return nil }
         let expected = try mac(name: name, issued: entry.issued, mark: mark)
         // Compared in constant time: the MAC is what an attacker would have to guess.
@@ -120,6 +120,8 @@ final class KnownDevices: Sendable {
     private func createKey() throws -> SymmetricKey {
         let fresh = SymmetricKey(size: .bits256)
         let temporary = keyPath + ".\(getpid()).tmp"
+        // A leftover of a server killed here under the same process id (PID 1 in a container) is not ours to keep.
+        unlink(temporary)
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw AccountStoreError("không tạo được '\(temporary)': \(ErrnoText.describe(errno))") }
         defer { unlink(temporary) }

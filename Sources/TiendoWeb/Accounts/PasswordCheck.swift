@@ -21,7 +21,7 @@ extension WebApp {
         // Counted per name in any letter case, as names are matched: «Ha», «HA» and «ha» share one count.
         let counted = name.lowercased()
         let account = try accounts.account(named: name)
-        // A key that cannot be read leaves the browser counted as any other (signing in says why: `deviceCookie(for:)`).
+        // A key that cannot be read leaves the browser counted as any other (the log says why: `deviceCookie(for:)`).
         let device = account.flatMap { a in
             try? devices.device(in: deviceCookie, name: a.name.lowercased(), mark: a.sessionMark, now: WebApp.unixNow())
         }

@@ -86,9 +86,9 @@ struct AgendaPage {
         if let from = f.from {
             let until = f.until ?? from
             let days = until == from ? "ngày \(from.vietnamese)" : "từ \(from.vietnamese) đến \(until.vietnamese)"
-            let late: HTML = c.overdue > 0 ? "<li class=\"bad\"><span><b>\(Format.count(c.overdue))</b> quá hạn</span></li>" : .empty
+            let late = c.overdue > 0 ? ", trong đó \(Format.count(c.overdue)) quá hạn" : ""
             counts =
-                "<ul class=\"counts\" aria-label=\"Số việc\">\(late)<li><span><b>\(Format.count(c.total))</b> việc có hạn \(days)</span></li></ul>"
+                "<ul class=\"counts\" aria-label=\"Số việc\"><li><span><b>\(Format.count(c.total))</b> việc có hạn \(days)\(late)</span></li></ul>"
             horizon =
                 "<input type=\"hidden\" name=\"tu\" value=\"\(from.iso)\"><input type=\"hidden\" name=\"den\" value=\"\(until.iso)\">"
         } else {
@@ -156,7 +156,8 @@ struct AgendaPage {
             pastTheEnd
             ? "<p class=\"flash ok\">Trang \(f.page + 1) không còn việc nào: danh sách nay có \(Format.count(c.total)) việc, trên \(lastPage + 1) trang. <a href=\"\(f.link("/", ["trang": lastPage > 0 ? String(lastPage) : nil]))\">Về trang cuối</a></p>"
             : data.reply.items.isEmpty
-                ? "<p class=\"flash ok\">Không có việc nào quá hạn hoặc đến hạn trong \(f.days) ngày tới với bộ lọc này.</p>" : .empty
+                ? "<p class=\"flash ok\">Không có việc nào \(f.from.map { from in (f.until ?? from) == from ? "có hạn ngày \(from.vietnamese)" : "có hạn từ \(from.vietnamese) đến \((f.until ?? from).vietnamese)" } ?? "quá hạn hoặc đến hạn trong \(f.days) ngày tới") với bộ lọc này.</p>"
+                : .empty
         // Records with no deadline open that move on by themselves (a probation ending) have no item here.
         let movesSoon = "/ho-so?" + Filters.query([("quy-trinh", f.workflow), ("chi-bo", f.group), ("sap-chuyen", "1")])
         return """

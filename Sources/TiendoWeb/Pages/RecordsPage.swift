@@ -53,7 +53,7 @@ struct RecordsPage {
         let counted =
             data.reply.total.map { t in (range.map { $0 + " trên tổng số " } ?? "") + "\(Format.count(t)) hồ sơ." }
             ?? range.map { $0 + "." }
-            // One page whose total tiendod does not count (a search, a filter): the page is the whole.
+            // One page whose total tiendod does not count (a search, «Sắp tự chuyển trạng thái»): the page is the whole.
             ?? (shown > 0 ? "\(Format.count(shown)) hồ sơ." : nil)
         let total: HTML = counted.map { "<p class=\"muted\">\($0)</p>" } ?? .empty
         // Above the list too: on a phone «Trang sau» came after 50 cards, 13,000 px down (audit, 07/12/2026).
