@@ -24,8 +24,11 @@ class Run:
         env = dict(os.environ, STATE=state, WEB_LISTEN=f"127.0.0.1:{port}", BIN=BIN)
         self.lines = []
         self.out = open(os.path.join(state + ".log"), "ab")
+        # SIGINT as a terminal gives it: a runner started in the background (CI) ignores it, and a shell cannot
+        # trap a signal ignored when it starts.
         self.proc = subprocess.Popen(["bash", os.path.join(ROOT, "scripts", "run.sh")], cwd=ROOT, env=env,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+                                     preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         self.url = f"http://127.0.0.1:{port}"
 
     def wait_for(self, pattern, timeout=120):
