@@ -115,27 +115,17 @@ final class KnownDevices: Sendable {
         return SymmetricKey(data: bytes.prefix(32))
     }
 
-    /// Written under another name and linked into place: two servers starting at once keep the first key, and a
-    /// crash leaves no half key.
+    /// Created whole or not at all (`DurableFile.create`); of two servers creating it at once, the first one's key
+    /// stays and the other reads it.
     private func createKey() throws -> SymmetricKey {
         let fresh = SymmetricKey(size: .bits256)
-        let temporary = keyPath + ".\(getpid()).tmp"
-        // A leftover of a server killed here under the same process id (PID 1 in a container) is not ours to keep.
-        unlink(temporary)
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw AccountStoreError("không tạo được '\(temporary)': \(ErrnoText.describe(errno))") }
-        defer { unlink(temporary) }
-        let written = fresh.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        let synced = fsync(fd) == 0
-        close(fd)
-        guard written == 32, synced else { throw AccountStoreError("không ghi được '\(temporary)': \(ErrnoText.describe(errno))") }
-        guard link(temporary, keyPath) == 0 else {
-            guard errno == EEXIST, let other = try readKey() else {
-                throw AccountStoreError("không tạo được '\(keyPath)': \(ErrnoText.describe(errno))")
-            }
-            return other
+        do {
+            if try DurableFile.create(path: keyPath, bytes: fresh.withUnsafeBytes { Array($0) }, mode: 0o600) { return fresh }
+        } catch {
+            throw AccountStoreError("không tạo được '\(error.path)': \(error.reason)")
         }
-        return fresh
+        guard let other = try readKey() else { throw AccountStoreError("không tạo được '\(keyPath)'") }
+        return other
     }
 
     static func decode(_ text: Substring) -> Data? {
