@@ -53,6 +53,14 @@ struct AgendaPage {
         }
     }
 
+    /// The days chosen («tu», «den»: a day opened from the calendar) as people say them: «ngày 26/03/2026», «từ
+    /// 01/03/2026 đến 05/03/2026»; nil when none is.
+    static func chosenDays(_ f: Filters) -> String? {
+        guard let from = f.from else { return nil }
+        let until = f.until ?? from
+        return until == from ? "ngày \(from.vietnamese)" : "từ \(from.vietnamese) đến \(until.vietnamese)"
+    }
+
     /// The boxes of the agenda's header: overdue, today, and the coming 7, 14 and 30 days, each a link to that view.
     static func comingCounts(_ c: Extras.DueCounts, filters f: Filters, today: CivilDate) -> HTML {
         """
@@ -83,9 +91,8 @@ struct AgendaPage {
         // chosen keeps them.
         let counts: HTML
         let horizon: HTML
-        if let from = f.from {
+        if let from = f.from, let days = AgendaPage.chosenDays(f) {
             let until = f.until ?? from
-            let days = until == from ? "ngày \(from.vietnamese)" : "từ \(from.vietnamese) đến \(until.vietnamese)"
             let late = c.overdue > 0 ? ", trong đó \(Format.count(c.overdue)) quá hạn" : ""
             counts =
                 "<ul class=\"counts\" aria-label=\"Số việc\"><li><span><b>\(Format.count(c.total))</b> việc có hạn \(days)\(late)</span></li></ul>"
@@ -156,7 +163,7 @@ struct AgendaPage {
             pastTheEnd
             ? "<p class=\"flash ok\">Trang \(f.page + 1) không còn việc nào: danh sách nay có \(Format.count(c.total)) việc, trên \(lastPage + 1) trang. <a href=\"\(f.link("/", ["trang": lastPage > 0 ? String(lastPage) : nil]))\">Về trang cuối</a></p>"
             : data.reply.items.isEmpty
-                ? "<p class=\"flash ok\">Không có việc nào \(f.from.map { from in (f.until ?? from) == from ? "có hạn ngày \(from.vietnamese)" : "có hạn từ \(from.vietnamese) đến \((f.until ?? from).vietnamese)" } ?? "quá hạn hoặc đến hạn trong \(f.days) ngày tới") với bộ lọc này.</p>"
+                ? "<p class=\"flash ok\">Không có việc nào \(AgendaPage.chosenDays(f).map { "có hạn " + $0 } ?? "quá hạn hoặc đến hạn trong \(f.days) ngày tới") với bộ lọc này.</p>"
                 : .empty
         // Records with no deadline open that move on by themselves (a probation ending) have no item here.
         let movesSoon = "/ho-so?" + Filters.query([("quy-trinh", f.workflow), ("chi-bo", f.group), ("sap-chuyen", "1")])
